@@ -1,0 +1,134 @@
+// The validated, normalized project model that every other part of handoff reads (see SPEC §2).
+
+export interface Install {
+  venv?: string;
+  command: string;
+  description?: string;
+}
+
+export interface Var {
+  key: string;
+  /** Values keep their YAML type (string, number, boolean); templates render them as text. */
+  value: unknown;
+  description?: string;
+}
+
+export interface Env {
+  key: string;
+  /** Absent means: take the secret with the same key. */
+  value?: string;
+  description?: string;
+}
+
+export interface Command {
+  command: string;
+  args?: string;
+  venv?: string;
+  active: boolean;
+  /** Seconds; absent means no limit. */
+  timeout?: number;
+  /** Key path in project.yml, e.g. `tasks[0].pipeline[1]`, for messages. */
+  path: string;
+}
+
+export type PipelineElement =
+  | { kind: 'command'; command: Command }
+  | { kind: 'foreach'; tasks: Task[]; parallel: number; path: string }
+  | { kind: 'fork'; tasks: Task[]; path: string };
+
+export type TaskBody =
+  | { kind: 'commands'; commands: Command[] }
+  | { kind: 'pipeline'; elements: PipelineElement[] }
+  | { kind: 'tasks'; tasks: Task[] };
+
+export interface Task {
+  name: string;
+  description?: string;
+  active: boolean;
+  /** Resolved: the task's own value, else the project default (true). */
+  killDownstreamOnFail: boolean;
+  /** Resolved: the task's own value, else the project default (true). */
+  killLoopOnFail: boolean;
+  /** Seconds for the whole task; absent means no limit. */
+  timeout?: number;
+  /** Extra attempts after a failure (default 0). */
+  retries: number;
+  body: TaskBody;
+  path: string;
+}
+
+export interface PlatformConfig {
+  state_machine?: boolean;
+  state_machine_timeout?: number;
+  retry_interval?: number;
+  max_retries?: number;
+  backoff_rate?: number;
+  role_arn?: string;
+}
+
+export interface Deploy {
+  cloud_provider: 'aws' | 'local';
+  cloud_platform?: 'fargate';
+  resource_group?: string;
+  task?: string;
+  container_image?: string;
+  image_version?: string;
+  image_domain?: string;
+  bucket?: string;
+  /** Fargate CPU units (256 = 0.25 vCPU). */
+  cpu?: number;
+  /** Fargate memory in MiB. */
+  memory?: number;
+  /** Ephemeral storage in GiB. */
+  storage?: number;
+  platform_config?: PlatformConfig;
+  push_artifacts_on_fail?: boolean;
+  alarm_email?: string;
+  subnets?: string[];
+  security_groups?: string[];
+  assign_public_ip?: boolean;
+  platform_version?: string;
+  log_retention_days?: number;
+  task_policy?: string;
+}
+
+export interface ScheduleEnv {
+  key: string;
+  value: string;
+}
+
+export interface Schedule {
+  target_id: string;
+  /** AWS 6-field cron, `rate(...)`, or a preset such as `@daily`. */
+  cron: string;
+  name?: string;
+  description?: string;
+  envs: ScheduleEnv[];
+  timezone?: string;
+  enabled: boolean;
+  path: string;
+}
+
+export interface ContainerConfig {
+  docker_file?: string;
+  files_dir?: string;
+  base_image?: string;
+}
+
+export interface Project {
+  /** Absolute path of project.yml. */
+  file: string;
+  /** Absolute path of the project folder. */
+  dir: string;
+  version?: string | number;
+  description?: string;
+  installs: Install[];
+  vars: Var[];
+  envs: Env[];
+  tasks: Task[];
+  killDownstreamOnFail: boolean;
+  killLoopOnFail: boolean;
+  deploy: Deploy;
+  schedules: Schedule[];
+  container: ContainerConfig;
+}
