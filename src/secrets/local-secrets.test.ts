@@ -1,0 +1,146 @@
+// Tests for reading local secrets files: values, files, levels, push, missing file, errors without values.
+import { describe, it, expect } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { loadLocalSecrets } from './local-secrets.js';
+
+const SECRET = 'Sup3r-Secret-Value';
+
+function makeProject(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-secrets-'));
+  mkdirSync(join(dir, '.secrets'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, '.secrets', name), text);
+  return dir;
+}
+
+function loadError(yml: string, extra: Record<string, string> = {}): UserError {
+  const projectDir = makeProject({ 'dev_secrets.yml': yml, ...extra });
+  try {
+    loadLocalSecrets({ projectDir, stage: 'dev' });
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    const error = e as UserError;
+    // No message, fix or diagnostic may carry a secret value.
+    expect(JSON.stringify({ m: error.message, f: error.fix, d: error.diagnostics })).not.toContain(SECRET);
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('loadLocalSecrets', () => {
+  it('reads values, files, levels and push flags of the stage file', () => {
+    const projectDir = makeProject({
+      'dev_secrets.yml': [
+        '- key: username',
+        '  value: my_user',
+        '- key: google',
+        '  file: google.json',
+        '  level: resource group',
+        '- key: local_only',
+        `  value: ${SECRET}`,
+        '  push: false',
+        '- key: pin',
+        '  value: 0123',
+        '- key: shared',
+        '  value: "x y"',
+        '  level: resource_group',
+      ].join('\n'),
+      'google.json': '{\n  "k": "v"\n}\n',
+      'secrets.yml': '- key: prod_only\n  value: p\n',
+    });
+    const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    expect(warnings).toEqual([]);
+    const file = join(projectDir, '.secrets', 'dev_secrets.yml');
+    expect(secrets).toEqual([
+      { key: 'username', value: 'my_user', level: 'task', push: true, source: `${file}:1` },
+      { key: 'google', value: '{\n  "k": "v"\n}\n', level: 'resource group', push: true, source: join(projectDir, '.secrets', 'google.json') },
+      { key: 'local_only', value: SECRET, level: 'task', push: false, source: `${file}:6` },
+      { key: 'pin', value: '0123', level: 'task', push: true, source: `${file}:9` },
+      { key: 'shared', value: 'x y', level: 'resource group', push: true, source: `${file}:11` },
+    ]);
+    const prod = loadLocalSecrets({ projectDir, stage: 'prod' });
+    expect(prod.secrets.map((s) => s.key)).toEqual(['prod_only']);
+  });
+
+  it('reads from a secrets folder given relative to the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-secrets-dir-'));
+    writeFileSync(join(dir, 'dev_secrets.yml'), '- key: a\n  file: a.txt\n');
+    writeFileSync(join(dir, 'a.txt'), 'from-dir');
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      const { secrets } = loadLocalSecrets({ projectDir: '/nonexistent', stage: 'dev', secretsDir: join('.', dir.slice(tmpdir().length + 1)) });
+      expect(secrets.map((s) => [s.key, s.value])).toEqual([['a', 'from-dir']]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('warns about a missing file, naming the path looked for and the stage', () => {
+    const projectDir = makeProject({});
+    const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'staging' });
+    expect(secrets).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].severity).toBe('warning');
+    expect(warnings[0].message).toContain(join(projectDir, '.secrets', 'staging_secrets.yml'));
+    expect(warnings[0].message).toContain('"staging"');
+  });
+
+  it('treats an empty file as no secrets', () => {
+    const projectDir = makeProject({ 'dev_secrets.yml': '# nothing yet\n' });
+    expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [] });
+  });
+
+  it('warns about an unknown field by name only', () => {
+    const projectDir = makeProject({ 'dev_secrets.yml': `- key: a\n  value: x\n  descriptoin: ${SECRET}\n` });
+    const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    expect(secrets).toHaveLength(1);
+    expect(warnings[0].message).toContain('"descriptoin"');
+    expect(warnings[0].location).toMatchObject({ line: 3, col: 3 });
+    expect(JSON.stringify(warnings)).not.toContain(SECRET);
+  });
+
+  it('rejects a file that is not a list', () => {
+    const e = loadError(`username: ${SECRET}\n`);
+    expect(e.message).toMatch(/dev_secrets\.yml:1:1: .*list/);
+  });
+
+  it('rejects invalid YAML without quoting the line', () => {
+    const e = loadError(`- key: a\n  value: "${SECRET}\n`);
+    expect(e.message).toMatch(/dev_secrets\.yml:\d+:\d+: not valid YAML/);
+  });
+
+  it('rejects an entry without a key, with its position', () => {
+    const e = loadError(`- key: a\n  value: x\n- value: ${SECRET}\n`);
+    expect(e.message).toContain('dev_secrets.yml:3:3');
+    expect(e.message).toContain('no key');
+  });
+
+  it('rejects both value and file, and neither', () => {
+    expect(loadError(`- key: a\n  value: ${SECRET}\n  file: f.txt\n`).message).toMatch(/:3:3: secret "a" has both value and file/);
+    expect(loadError('- key: a\n  level: task\n').message).toMatch(/:1:8: secret "a" has neither value nor file/);
+  });
+
+  it('rejects an unreadable secret file', () => {
+    const e = loadError('- key: a\n  file: missing.json\n');
+    expect(e.message).toContain('dev_secrets.yml:2:9');
+    expect(e.message).toContain('missing.json');
+  });
+
+  it('rejects a duplicate key, naming the first line', () => {
+    const e = loadError(`- key: a\n  value: ${SECRET}\n- key: a\n  value: ${SECRET}2\n`);
+    expect(e.message).toContain('dev_secrets.yml:3:8');
+    expect(e.message).toContain('duplicate secret key "a" (first defined on line 1)');
+  });
+
+  it('rejects an unknown level and a non-boolean push', () => {
+    expect(loadError(`- key: a\n  value: ${SECRET}\n  level: account\n`).message).toMatch(/:3:10: .*unknown level "account"/);
+    expect(loadError(`- key: a\n  value: ${SECRET}\n  push: maybe\n`).message).toMatch(/:3:9: push of secret "a" must be true or false/);
+  });
+
+  it('rejects a value that is not text', () => {
+    expect(loadError(`- key: a\n  value:\n    nested: ${SECRET}\n`).message).toMatch(/:3:5: the value of secret "a" must be text/);
+  });
+});

@@ -1,0 +1,184 @@
+// Reads a stage's secrets from the project's `.secrets/` folder (or `-v secrets_dir=D`), with precise errors (SPEC §4).
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { UserError, type Diagnostic } from '../errors.js';
+import { secretsFileName } from '../template/stage-vars.js';
+
+export interface Secret {
+  key: string;
+  value: string;
+  /** `task` secrets belong to one task; `resource group` secrets are shared by the tasks of a resource group. */
+  level: 'task' | 'resource group';
+  /** false: used locally, never pushed to the remote secret store. */
+  push: boolean;
+  /** Where the value came from: `<secrets file>:<line>` for `value:`, the path of the file for `file:`. */
+  source: string;
+}
+
+const KNOWN_FIELDS = new Set(['key', 'value', 'file', 'level', 'push', 'description']);
+const FIX_FORMAT = 'each entry is "- key: NAME" with either "value: …" or "file: PATH", optional "level: task|resource group" and "push: true|false"';
+
+/**
+ * Loads `<secretsDir or P/.secrets>/<secretsFileName(stage)>`. A missing file is a warning (a project may have no
+ * secrets); anything malformed is a UserError at `file:line:col`. Messages never quote a secret's value.
+ */
+export function loadLocalSecrets(input: { projectDir: string; stage: string; secretsDir?: string }): {
+  secrets: Secret[];
+  warnings: Diagnostic[];
+} {
+  const folder = input.secretsDir !== undefined ? resolve(input.secretsDir) : join(input.projectDir, '.secrets');
+  const file = join(folder, secretsFileName(input.stage));
+  if (!isExistingFile(file)) {
+    return {
+      secrets: [],
+      warnings: [
+        {
+          severity: 'warning',
+          message: `no secrets file for stage "${input.stage}": looked for ${file}`,
+          location: { file },
+          hint: `create ${file} if the project needs secrets for stage "${input.stage}"`,
+        },
+      ],
+    };
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read the secrets file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
+      fix: 'check the file permissions',
+    });
+  }
+  const warnings: Diagnostic[] = [];
+  return { secrets: parseSecrets(text, file, warnings), warnings };
+}
+
+function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secret[] {
+  const lineCounter = new LineCounter();
+  // prettyErrors would quote the offending source line, which may hold a secret value.
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  const fail = (offset: number | undefined, message: string, fix = FIX_FORMAT): never => {
+    const pos = offset !== undefined ? lineCounter.linePos(offset) : undefined;
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    throw new UserError(`${where}: ${message}`, {
+      fix,
+      diagnostics: [{ severity: 'error', message, location: { file, line: pos?.line, col: pos?.col } }],
+    });
+  };
+  const yamlError = doc.errors[0];
+  if (yamlError) fail(yamlError.pos[0], `not valid YAML (${yamlError.code})`, 'correct the YAML syntax at that place');
+
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return [];
+  if (!isSeq(root)) return fail(nodeStart(root), 'the secrets file must be a list of entries', FIX_FORMAT);
+
+  const secrets: Secret[] = [];
+  const firstLine = new Map<string, number>();
+  root.items.forEach((item, index) => {
+    const at = `entry ${index + 1}`;
+    if (!isMap(item)) return fail(nodeStart(item as Node), `${at} is not a mapping`);
+    const entry = item as YAMLMap<unknown, unknown>;
+    const fields = new Map<string, Pair<unknown, unknown>>();
+    for (const pair of entry.items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (name !== undefined && KNOWN_FIELDS.has(name)) {
+        fields.set(name, pair);
+        continue;
+      }
+      // Only the field's name is shown, never its value, which may be the secret under a misspelt "value".
+      const pos = lineCounter.linePos(nodeStart(pair.key as Node) ?? 0);
+      warnings.push({
+        severity: 'warning',
+        message: `${at} has an unknown field${name !== undefined ? ` "${name}"` : ''}; it is ignored`,
+        location: { file, line: pos.line, col: pos.col },
+        hint: 'known fields are key, value, file, level, push and description',
+      });
+    }
+    const entryStart = nodeStart(entry);
+    const line = lineCounter.linePos(entryStart ?? 0).line;
+
+    const keyNode = fields.get('key')?.value as Node | undefined;
+    if (!keyNode || !isScalar(keyNode) || keyNode.value === null || String(keyNode.value).trim() === '') {
+      return fail(nodeStart(keyNode) ?? entryStart, `${at} has no key`);
+    }
+    const key = String(keyNode.value);
+    const seen = firstLine.get(key);
+    if (seen !== undefined) {
+      return fail(nodeStart(keyNode), `duplicate secret key "${key}" (first defined on line ${seen})`, 'keep one entry per key');
+    }
+    firstLine.set(key, line);
+
+    const valuePair = fields.get('value');
+    const filePair = fields.get('file');
+    if (valuePair && filePair) return fail(nodeStart(filePair.key as Node), `secret "${key}" has both value and file`);
+    if (!valuePair && !filePair) return fail(nodeStart(keyNode), `secret "${key}" has neither value nor file`);
+
+    let value: string;
+    let source: string;
+    if (valuePair) {
+      const node = valuePair.value as Node | null;
+      if (!node || !isScalar(node) || node.value === null) {
+        return fail(nodeStart(node) ?? nodeStart(valuePair.key as Node), `the value of secret "${key}" must be text`);
+      }
+      // A plain scalar keeps its written form: `0123` or `1e3` are not meant as numbers in a password.
+      value = typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
+      source = `${file}:${line}`;
+    } else {
+      const node = filePair!.value as Node | null;
+      if (!node || !isScalar(node) || typeof node.value !== 'string' || node.value === '') {
+        return fail(nodeStart(node) ?? nodeStart(filePair!.key as Node), `the file of secret "${key}" must be a path`);
+      }
+      const path = isAbsolute(node.value) ? node.value : join(dirname(file), node.value);
+      try {
+        value = readFileSync(path, 'utf8');
+      } catch (e) {
+        return fail(
+          nodeStart(node),
+          `cannot read ${path}, the file of secret "${key}" (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+          'the path is relative to the secrets folder; check that the file exists and is readable',
+        );
+      }
+      source = path;
+    }
+
+    const level = readLevel(fields.get('level'), key, fail);
+    const push = readPush(fields.get('push'), key, fail);
+    secrets.push({ key, value, level, push, source });
+  });
+  return secrets;
+}
+
+type Fail = (offset: number | undefined, message: string, fix?: string) => never;
+
+function readLevel(pair: Pair<unknown, unknown> | undefined, key: string, fail: Fail): Secret['level'] {
+  if (!pair) return 'task';
+  const node = pair.value as Node | null;
+  const text = node && isScalar(node) && typeof node.value === 'string' ? node.value.trim().toLowerCase() : undefined;
+  if (text === 'task') return 'task';
+  if (text === 'resource group' || text === 'resource_group') return 'resource group';
+  return fail(
+    nodeStart(node) ?? nodeStart(pair.key as Node),
+    `secret "${key}" has an unknown level${text !== undefined ? ` "${text}"` : ''}`,
+    'level is "task" (the default) or "resource group"',
+  );
+}
+
+function readPush(pair: Pair<unknown, unknown> | undefined, key: string, fail: Fail): boolean {
+  if (!pair) return true;
+  const node = pair.value as Node | null;
+  if (node && isScalar(node) && typeof node.value === 'boolean') return node.value;
+  return fail(nodeStart(node) ?? nodeStart(pair.key as Node), `push of secret "${key}" must be true or false`);
+}
+
+function nodeStart(node: Node | null | undefined): number | undefined {
+  return node?.range?.[0];
+}
+
+function isExistingFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

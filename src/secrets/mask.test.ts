@@ -1,0 +1,68 @@
+// Tests for masking secret values in text and JSON records.
+import { describe, it, expect } from 'vitest';
+import type { Secret } from './local-secrets.js';
+import { createMasker, findUnmaskableSecrets, maskDeep } from './mask.js';
+
+function makeSecret(key: string, value: string): Secret {
+  return { key, value, level: 'task', push: true, source: 'test' };
+}
+
+describe('createMasker', () => {
+  it('replaces every occurrence of each value', () => {
+    const m = createMasker(['hunter2', 'tok.en*']);
+    expect(m.mask('pw=hunter2 again hunter2, token tok.en* not tokXen*')).toBe('pw=*** again ***, token *** not tokXen*');
+  });
+
+  it('masks the longest value first so a longer secret leaves no suffix', () => {
+    const m = createMasker(['abc', 'abcdef']);
+    expect(m.mask('x abcdef y abc')).toBe('x *** y ***');
+    expect(createMasker(['abcdef', 'abc']).mask('abcdef')).toBe('***');
+  });
+
+  it('masks a multi-line value whole and each of its longer lines alone', () => {
+    const key = '-----BEGIN KEY-----\nMIIEvQIBADANBg\nab\n-----END KEY-----\n';
+    const m = createMasker([key]);
+    expect(m.mask(`before ${key}after`)).toBe('before ***after');
+    expect(m.mask('line: MIIEvQIBADANBg\n')).toBe('line: ***\n');
+    expect(m.mask('ab stays')).toBe('ab stays');
+    expect(m.mask('{"key": "-----BEGIN KEY-----\\nMIIEvQIBADANBg\\nab\\n-----END KEY-----\\n"}')).toBe('{"key": "***"}');
+  });
+
+  it('does not mask values shorter than three characters', () => {
+    const m = createMasker(['ab', '', 'abc']);
+    expect(m.mask('ab abc')).toBe('ab ***');
+    expect(m.values).toEqual(['abc']);
+  });
+
+  it('returns text unchanged when there is nothing to mask', () => {
+    expect(createMasker([]).mask('a $ b')).toBe('a $ b');
+  });
+
+  it('masks large text in one pass', () => {
+    const m = createMasker(Array.from({ length: 50 }, (_, i) => `secret-${i}-value`));
+    const text = 'x'.repeat(1000) + 'secret-42-value' + 'y'.repeat(1_000_000);
+    const out = m.mask(text);
+    expect(out.length).toBe(text.length - 'secret-42-value'.length + 3);
+    expect(out).not.toContain('secret-42-value');
+  });
+});
+
+describe('findUnmaskableSecrets', () => {
+  it('returns the keys of non-empty secrets too short to mask', () => {
+    expect(findUnmaskableSecrets([makeSecret('a', 'x'), makeSecret('b', 'xy'), makeSecret('c', 'xyz'), makeSecret('d', '')])).toEqual(['a', 'b']);
+  });
+});
+
+describe('maskDeep', () => {
+  it('masks strings inside objects and arrays without changing the original', () => {
+    const m = createMasker(['s3cret']);
+    const record = { command: 'curl -u s3cret', list: ['a', 's3cret!'], n: 1, nested: { ok: true, v: 'xs3cretx' }, none: null };
+    const masked = maskDeep(record, m);
+    expect(masked).toEqual({ command: 'curl -u ***', list: ['a', '***!'], n: 1, nested: { ok: true, v: 'x***x' }, none: null });
+    expect(record.command).toBe('curl -u s3cret');
+  });
+
+  it('masks a plain string', () => {
+    expect(maskDeep('a s3cret', createMasker(['s3cret']))).toBe('a ***');
+  });
+});

@@ -1,0 +1,79 @@
+// Replaces secret values with `***` in any text or JSON record that leaves handoff (console, logs, run records, UI).
+import type { Secret } from './local-secrets.js';
+
+export interface Masker {
+  mask(text: string): string;
+  /** The strings that are replaced, longest first (whole values, their lines, their JSON-escaped forms). */
+  readonly values: readonly string[];
+}
+
+const MASK = '***';
+/** Shorter values would turn every `a` or `42` in the output into `***`; the caller warns about them instead. */
+const MIN_VALUE_LENGTH = 3;
+/** A line of a multi-line value is masked on its own (output is often line by line) when it is at least this long. */
+const MIN_LINE_LENGTH = 4;
+
+/**
+ * Builds one RegExp of all the alternatives, longest first: a regex alternation takes the first alternative that
+ * matches at a position, so a longer secret that starts with a shorter one is masked whole, leaving no suffix.
+ */
+export function createMasker(secretValues: string[]): Masker {
+  const patterns = new Set<string>();
+  for (const value of secretValues) {
+    if (value.length < MIN_VALUE_LENGTH) continue;
+    patterns.add(value);
+    // A value inside a JSON document (e.g. an error body printed by a tool) has its quotes and newlines escaped.
+    const escaped = JSON.stringify(value).slice(1, -1);
+    if (escaped !== value) patterns.add(escaped);
+    if (/[\r\n]/.test(value)) {
+      for (const line of value.split(/\r?\n|\r/)) {
+        const trimmed = line.trim();
+        if (trimmed.length >= MIN_LINE_LENGTH) patterns.add(trimmed);
+      }
+    }
+  }
+  const values = [...patterns].sort((a, b) => b.length - a.length);
+  if (values.length === 0) return { mask: (text) => text, values };
+  const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
+  return {
+    values,
+    mask(text) {
+      return text.replace(pattern, MASK);
+    },
+  };
+}
+
+/** Keys of secrets whose (non-empty) values are too short to be masked, so the caller can warn about them. */
+export function findUnmaskableSecrets(secrets: Secret[]): string[] {
+  return secrets.filter((s) => s.value.length > 0 && s.value.length < MIN_VALUE_LENGTH).map((s) => s.key);
+}
+
+/** A copy of a JSON-like value with every string inside it masked; keys of objects are kept as they are. */
+export function maskDeep<T>(value: T, masker: Masker): T {
+  if (masker.values.length === 0) return value;
+  return maskValue(value, masker, new WeakMap()) as T;
+}
+
+function maskValue(value: unknown, masker: Masker, seen: WeakMap<object, unknown>): unknown {
+  if (typeof value === 'string') return masker.mask(value);
+  if (typeof value !== 'object' || value === null) return value;
+  const done = seen.get(value);
+  if (done !== undefined) return done;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const item of value) copy.push(maskValue(item, masker, seen));
+    return copy;
+  }
+  const proto = Object.getPrototypeOf(value);
+  // Dates, Buffers and other class instances are not JSON records; leave them untouched.
+  if (proto !== Object.prototype && proto !== null) return value;
+  const copy: Record<string, unknown> = {};
+  seen.set(value, copy);
+  for (const [k, v] of Object.entries(value)) copy[k] = maskValue(v, masker, seen);
+  return copy;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,116 @@
+// Builds the template variables and the exported environment of a run, in SPEC §4's order of precedence.
+import { UserError } from '../errors.js';
+import type { Project } from '../project/types.js';
+import type { Secret } from '../secrets/local-secrets.js';
+import { createRenderer, type Renderer } from './render.js';
+import { createReservedVars, secretsFileName } from './stage-vars.js';
+
+export interface TemplateContext {
+  /** Everything a template can name. */
+  values: Record<string, unknown>;
+  /** The environment variables exported to every command: the project's `envs`, values resolved, as text. */
+  env: Record<string, string>;
+}
+
+export interface TemplateContextInput {
+  project: Project;
+  stage: string;
+  now: Date;
+  secrets: Secret[];
+  cliVars: Record<string, unknown>;
+  runId?: string;
+  task?: string;
+  stateFile?: string;
+  /** Renders `vars` values that are templates; pass the run's renderer so `--strict` and warnings apply to them. */
+  renderer?: Renderer;
+}
+
+/**
+ * Layers, later winning: reserved vars, `deploy` keys as `HO_<KEY>`, secrets, envs, vars, `-v`. A `vars` value may be
+ * a template over the layers before it; `-v` values are visible to it too, so `-v start=…` can feed a var such as
+ * `out_{{ start }}.csv` (they would win over any earlier value of the same name anyway).
+ */
+export function createTemplateContext(input: TemplateContextInput): TemplateContext {
+  const { project, stage } = input;
+  const values: Record<string, unknown> = {
+    ...createReservedVars(stage, input.now, { runId: input.runId, task: input.task, stateFile: input.stateFile }),
+    ...createDeployVars(project, stage),
+  };
+
+  const secrets = new Map<string, string>();
+  for (const secret of input.secrets) {
+    secrets.set(secret.key, secret.value);
+    values[secret.key] = secret.value;
+  }
+
+  const env: Record<string, string> = {};
+  project.envs.forEach((entry, index) => {
+    let value: unknown = entry.value;
+    if (value === undefined) {
+      if (!secrets.has(entry.key)) {
+        const file = `.secrets/${secretsFileName(stage)}`;
+        throw new UserError(
+          `envs[${index}] "${entry.key}" has no value, and the secrets of stage "${stage}" have no key "${entry.key}" (looked in ${file} or -v secrets_dir)`,
+          {
+            fix: `add "- key: ${entry.key}" with a value to ${file}, or give the env a value in project.yml`,
+            diagnostics: [
+              {
+                severity: 'error',
+                message: `no value and no secret "${entry.key}" for stage "${stage}"`,
+                location: { file: project.file },
+                path: `envs[${index}]`,
+              },
+            ],
+          },
+        );
+      }
+      value = secrets.get(entry.key);
+    }
+    values[entry.key] = value;
+    env[entry.key] = stringifyEnvValue(value);
+  });
+
+  const renderer = input.renderer ?? createRenderer({ strict: false, onWarning: () => {} });
+  project.vars.forEach((entry, index) => {
+    const value = entry.value;
+    values[entry.key] =
+      typeof value === 'string' ? renderer.render(value, { ...values, ...input.cliVars }, `vars[${index}].value`) : value;
+  });
+
+  Object.assign(values, input.cliVars);
+  return { values, env };
+}
+
+/** The context of one foreach line: `_line` (trimmed) and `_line_safe` win over everything else. */
+export function withLine(ctx: TemplateContext, line: string): TemplateContext {
+  return { values: { ...ctx.values, _line: line.trim(), _line_safe: toLineSafe(line) }, env: ctx.env };
+}
+
+/** Trims the line and replaces each run of characters outside `[a-zA-Z0-9-_.]` with one `_` (safe in file names). */
+export function toLineSafe(line: string): string {
+  return line.trim().replace(/[^a-zA-Z0-9\-_.]+/g, '_');
+}
+
+/**
+ * `deploy` keys as `HO_<KEY>`. Cloud names of a non-prod stage carry the prefix `<stage>-` on the resource group only,
+ * so `HO_RESOURCE_GROUP` is prefixed and `HO_RESOURCE_GROUP_NAKED` / `HO_TASK_NAKED` are the bare names.
+ */
+function createDeployVars(project: Project, stage: string): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(project.deploy)) {
+    if (value !== undefined) vars[`HO_${key.toUpperCase()}`] = value;
+  }
+  const group = project.deploy.resource_group;
+  if (group !== undefined) {
+    vars.HO_RESOURCE_GROUP_NAKED = group;
+    vars.HO_RESOURCE_GROUP = stage === 'prod' ? group : `${stage}-${group}`;
+  }
+  if (project.deploy.task !== undefined) vars.HO_TASK_NAKED = project.deploy.task;
+  return vars;
+}
+
+function stringifyEnvValue(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

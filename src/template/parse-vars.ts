@@ -1,0 +1,108 @@
+// Parses `-v`/`-e` command-line tokens (or a file of `k=v` lines) into typed variables (SPEC §1).
+import { readFileSync, statSync } from 'node:fs';
+import { UserError } from '../errors.js';
+
+export type VarValue = string | number | boolean;
+
+/**
+ * Turns `key=value` tokens into variables. A token without `=` continues the previous value (joined with one space),
+ * because `-v $(eval echo $__VARS)` word-splits values that contained spaces. A single token naming an existing
+ * regular file is read as one `key=value` per line instead.
+ */
+export function parseVarTokens(tokens: string[], flag: string): Record<string, VarValue> {
+  if (tokens.length === 1 && !tokens[0].includes('=') && isRegularFile(tokens[0])) {
+    return parseVarFile(tokens[0], flag);
+  }
+  const pairs: { key: string; raw: string }[] = [];
+  for (const token of tokens) {
+    const eq = token.indexOf('=');
+    if (eq < 0) {
+      const last = pairs[pairs.length - 1];
+      if (!last) {
+        throw new UserError(`${flag} "${token}" is not a key=value pair`, {
+          fix: `write it as ${flag} key=value (for example ${flag} start_date=2020-01-01)`,
+        });
+      }
+      last.raw = `${last.raw} ${token}`;
+      continue;
+    }
+    pairs.push({ key: readKey(token, eq, flag, `${flag} "${token}"`), raw: token.slice(eq + 1) });
+  }
+  const result: Record<string, VarValue> = {};
+  for (const { key, raw } of pairs) result[key] = convertValue(stripQuotes(raw));
+  return result;
+}
+
+/**
+ * Reads a vars file: one `key=value` per line, `#` comments and blank lines ignored; errors name `file:line`. Spaces
+ * around `=` are dropped here (no shell split the line); quote a value to keep its outer spaces.
+ */
+function parseVarFile(file: string, flag: string): Record<string, VarValue> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read the ${flag} file ${file}: ${(e as Error).message}`, {
+      fix: 'check that the file exists and is readable',
+    });
+  }
+  const result: Record<string, VarValue> = {};
+  const lines = text.split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${file}:${index + 1}`;
+    const eq = line.indexOf('=');
+    if (eq < 0) {
+      throw new UserError(`${where}: "${line}" is not a key=value pair`, {
+        fix: `write one key=value per line in the ${flag} file (lines starting with # are comments)`,
+      });
+    }
+    result[readKey(line, eq, flag, `${where}: "${line}"`)] = convertValue(stripQuotes(line.slice(eq + 1).trim()));
+  });
+  return result;
+}
+
+/** `shown` says where the token came from in the error, e.g. `-v "=x"` or `vars.txt:3: "=x"`. */
+function readKey(token: string, eq: number, flag: string, shown: string): string {
+  const key = stripQuotes(token.slice(0, eq).trim()).trim();
+  if (key === '') {
+    throw new UserError(`${shown} has an empty key`, {
+      fix: `write it as ${flag} key=value (for example ${flag} start_date=2020-01-01)`,
+    });
+  }
+  return key;
+}
+
+/** Removes one pair of matching outer quotes, as a shell would have if the value had not been re-split. */
+function stripQuotes(s: string): string {
+  if (s.length >= 2) {
+    const first = s[0];
+    if ((first === '"' || first === "'") && s[s.length - 1] === first) return s.slice(1, -1);
+  }
+  return s;
+}
+
+const TRUE_WORDS = /^(true|t)$/i;
+const FALSE_WORDS = /^(false|f)$/i;
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+function convertValue(s: string): VarValue {
+  if (TRUE_WORDS.test(s)) return true;
+  if (FALSE_WORDS.test(s)) return false;
+  if (NUMBER.test(s)) {
+    const n = Number(s);
+    // Long digit strings (ids, account numbers) would silently lose digits as a JS number; they stay text.
+    const isInteger = !/[.]/.test(s);
+    if (!isInteger || Number.isSafeInteger(n)) return n;
+  }
+  return s;
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,165 @@
+// Tests for template rendering: exact bytes, undefined variables, errors with positions, shell_quote.
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { UserError } from '../errors.js';
+import { createRenderer, quoteForShell } from './render.js';
+
+function makeRenderer(strict = false) {
+  const warnings: string[] = [];
+  const renderer = createRenderer({ strict, onWarning: (m) => warnings.push(m) });
+  return { renderer, warnings };
+}
+
+function catchError(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return e as UserError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('createRenderer', () => {
+  it('substitutes variables, filters and control structures', () => {
+    const { renderer } = makeRenderer();
+    const out = renderer.render(
+      '{{ name | upper }}:{% for i in range(3) %}{{ i }}{% endfor %}{% if flag %}!{% endif %}',
+      { name: 'abc', flag: true },
+      't',
+    );
+    expect(out).toBe('ABC:012!');
+  });
+
+  it('keeps a trailing newline, CRLF line ends and surrounding whitespace', () => {
+    const { renderer } = makeRenderer();
+    expect(renderer.render('a {{ x }}\r\n  b\r\n\n', { x: 1 }, 'files/a.txt')).toBe('a 1\r\n  b\r\n\n');
+    expect(renderer.render('{% if x %}\n  yes\n{% endif %}\n', { x: true }, 'f')).toBe('\n  yes\n\n');
+    expect(renderer.render('plain\n', {}, 'f')).toBe('plain\n');
+  });
+
+  it('does not escape HTML characters', () => {
+    const { renderer } = makeRenderer();
+    expect(renderer.render('{{ x }}', { x: '<a href="x">&</a>' }, 'f')).toBe('<a href="x">&</a>');
+  });
+
+  it('renders a value containing template syntax once, without evaluating it again', () => {
+    const { renderer, warnings } = makeRenderer();
+    const out = renderer.render('v={{ x }}', { x: '{{ secret }} {% if 1 %}' }, 'f');
+    expect(out).toBe('v={{ secret }} {% if 1 %}');
+    expect(warnings).toEqual([]);
+  });
+
+  it('renders an undefined variable as empty and warns once per name', () => {
+    const { renderer, warnings } = makeRenderer();
+    expect(renderer.render('a{{ foo }}b{{ foo }}', {}, 'tasks[0].pipeline[1]')).toBe('ab');
+    expect(renderer.render('{{ foo }}{{ bar }}', {}, 'tasks[1].commands[0]')).toBe('');
+    expect(warnings).toEqual([
+      'undefined variable "foo" in tasks[0].pipeline[1] (renders as empty)',
+      'undefined variable "bar" in tasks[1].commands[0] (renders as empty)',
+    ]);
+  });
+
+  it('does not report names defined inside the template, loop variables, globals or Jinja constants', () => {
+    const { renderer, warnings } = makeRenderer(true);
+    const out = renderer.render(
+      '{% set a = 1 %}{% macro m(p) %}{{ p }}{{ a }}{% endmacro %}{% for i in items %}{{ i }}{% endfor %}{{ m(2) }}{{ True }}{{ range(1) | length }}',
+      { items: ['x', 'y'] },
+      'f',
+    );
+    expect(out).toBe('xy21true1');
+    expect(warnings).toEqual([]);
+  });
+
+  it('does not report a name checked with "is defined" or given a default', () => {
+    const { renderer, warnings } = makeRenderer(true);
+    expect(renderer.render('{% if x is defined %}{{ x }}{% endif %}{{ y | default("d") }}{{ z is undefined }}', {}, 'f')).toBe(
+      'dtrue',
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it('treats a key present with an empty value as defined', () => {
+    const { renderer, warnings } = makeRenderer(true);
+    expect(renderer.render('[{{ a }}][{{ b }}]', { a: null, b: '' }, 'f')).toBe('[][]');
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads attributes of defined objects and renders a missing attribute as empty', () => {
+    const { renderer } = makeRenderer(true);
+    expect(renderer.render('{{ a.b }}-{{ a.c }}-{{ a.b.d }}', { a: { b: 'x' } }, 'f')).toBe('x--');
+  });
+
+  it('supports Jinja2 forms used by projects written for the original (slices, None, dict methods)', () => {
+    const { renderer, warnings } = makeRenderer();
+    const out = renderer.render('{{ xs[1:] | join(",") }}|{{ None }}|{{ d.keys() | join(",") }}', { xs: [1, 2, 3], d: { a: 1, b: 2 } }, 'f');
+    expect(out).toBe('2,3||a,b');
+    expect(warnings).toEqual([]);
+  });
+
+  it('makes an undefined variable an error naming it and the origin when strict', () => {
+    const { renderer, warnings } = makeRenderer(true);
+    const e = catchError(() => renderer.render('cat {{ input_file }}', {}, 'tasks[0].pipeline[1]'));
+    expect(e.message).toContain('"input_file"');
+    expect(e.message).toContain('tasks[0].pipeline[1]');
+    expect(e.exitCode).toBe(2);
+    expect(warnings).toEqual([]);
+  });
+
+  it('names the origin, line and column of a syntax error', () => {
+    const { renderer } = makeRenderer();
+    const e = catchError(() => renderer.render('line one\nline {{ x + }} two\n', { x: 1 }, 'files/config.json'));
+    expect(e.message).toContain('files/config.json');
+    expect(e.message).toContain('line 2, column 13');
+    expect(e.diagnostics[0].location).toEqual({ file: 'files/config.json', line: 2, col: 13 });
+  });
+
+  it('names the last line for a block left open at the end of the template', () => {
+    const { renderer } = makeRenderer();
+    const e = catchError(() => renderer.render('a\n{% if x %}\nb', { x: 1 }, 'files/a.txt'));
+    expect(e.message).toContain('files/a.txt at line 3');
+    expect(e.message).toMatch(/endif/);
+  });
+
+  it('reports an unknown filter with its position even when its branch is not reached', () => {
+    const { renderer } = makeRenderer();
+    const e = catchError(() => renderer.render('a\n{% if false %}{{ x | nosuchfilter }}{% endif %}', { x: 1 }, 'files/a.txt'));
+    expect(e.message).toContain('unknown filter "nosuchfilter"');
+    expect(e.message).toContain('line 2');
+  });
+
+  it('turns a runtime failure into a UserError naming the origin', () => {
+    const { renderer } = makeRenderer();
+    const e = catchError(() => renderer.render('{{ nothing() }}', {}, 'tasks[2].commands[0]'));
+    expect(e.message).toContain('tasks[2].commands[0]');
+    expect(e.message).toContain('nothing');
+  });
+
+  it('renders the same template text with different values (compiled once, cached)', () => {
+    const { renderer } = makeRenderer();
+    const lines = ['a', 'b', 'c'].map((l) => renderer.render('echo {{ _line }}', { _line: l }, 'f'));
+    expect(lines).toEqual(['echo a', 'echo b', 'echo c']);
+  });
+
+  it('renders numbers and booleans as text', () => {
+    const { renderer } = makeRenderer();
+    expect(renderer.render('{{ n }} {{ b }}', { n: 7, b: false }, 'f')).toBe('7 false');
+  });
+});
+
+describe('shell_quote', () => {
+  it('quotes values so the shell sees them as one literal word', () => {
+    const { renderer } = makeRenderer();
+    expect(renderer.render("{{ v | shell_quote }}", { v: "a'b" }, 'f')).toBe(`'a'"'"'b'`);
+    expect(quoteForShell('')).toBe("''");
+    expect(quoteForShell(undefined)).toBe("''");
+    expect(quoteForShell(3)).toBe("'3'");
+  });
+
+  it('survives a real shell unchanged', () => {
+    const { renderer } = makeRenderer();
+    const nasty = `it's "$HOME" $(echo no) \`x\` ; | & \\ *`;
+    const line = renderer.render('printf %s {{ v | shell_quote }}', { v: nasty }, 'f');
+    expect(execFileSync('/bin/sh', ['-c', line], { encoding: 'utf8' })).toBe(nasty);
+  });
+});

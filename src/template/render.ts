@@ -1,0 +1,264 @@
+// Renders Jinja2-syntax templates (nunjucks) for commands and files, reporting undefined variables and errors by origin.
+import nunjucks from 'nunjucks';
+import { UserError } from '../errors.js';
+
+export interface Renderer {
+  /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
+  render(template: string, values: Record<string, unknown>, origin: string): string;
+}
+
+export interface RendererOptions {
+  /** An undefined variable is an error instead of a warning (`--strict`). */
+  strict: boolean;
+  onWarning: (message: string) => void;
+}
+
+/** The parts of nunjucks we use that its type definitions leave out (parser, AST nodes, runtime). */
+interface AstNode {
+  typename: string;
+  fields: string[];
+  lineno: number;
+  colno: number;
+  value?: unknown;
+  [field: string]: unknown;
+}
+interface RenderContext {
+  env: unknown;
+  ctx: Record<string, unknown>;
+}
+type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
+interface NunjucksInternals {
+  parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode };
+  runtime: { contextOrFrameLookup: Lookup };
+  installJinjaCompat(): void;
+}
+interface EnvironmentInternals {
+  extensionsList: unknown;
+  opts: unknown;
+  getFilter(name: string): unknown;
+  getTest(name: string): unknown;
+}
+interface TemplateErrorFields {
+  message: string;
+  lineno?: number;
+  colno?: number;
+}
+
+interface CompiledTemplate {
+  template: nunjucks.Template;
+  /** Names tested with `is defined`/`is undefined` or given a `default`: their absence is intended, not reported. */
+  guarded: Set<string>;
+}
+
+interface ActiveRender {
+  env: nunjucks.Environment;
+  missing: Set<string>;
+}
+
+const internals = nunjucks as unknown as NunjucksInternals;
+/** Compiled templates kept per renderer; commands inside foreach are rendered once per line with the same text. */
+const CACHE_LIMIT = 500;
+const TEMPLATE_START = /\{[{%#]/;
+const DEFAULTING_FILTERS = new Set(['default', 'd']);
+const EXISTENCE_TESTS = new Set(['defined', 'undefined']);
+
+/** The render in progress; nunjucks renders synchronously, so one slot is enough (restored for nested renders). */
+let activeRender: ActiveRender | undefined;
+
+installRuntimeHooks();
+
+/** Creates a renderer with its own nunjucks environment: no file loader, no autoescape, keeps whitespace as written. */
+export function createRenderer(options: RendererOptions): Renderer {
+  const env = new nunjucks.Environment(null, {
+    autoescape: false,
+    throwOnUndefined: false,
+    trimBlocks: false,
+    lstripBlocks: false,
+    // dev keeps nunjucks' own error object, whose line and column we report.
+    dev: true,
+  });
+  env.addFilter('shell_quote', quoteForShell);
+  const cache = new Map<string, CompiledTemplate>();
+  const reported = new Set<string>();
+
+  return {
+    render(template, values, origin) {
+      // Plain text needs no engine; this keeps the common case fast and its bytes untouched by construction.
+      if (!TEMPLATE_START.test(template)) return template;
+      let compiled = cache.get(template);
+      if (!compiled) {
+        compiled = compileTemplate(env, template, origin);
+        if (cache.size >= CACHE_LIMIT) cache.clear();
+        cache.set(template, compiled);
+      }
+      const previous = activeRender;
+      const state: ActiveRender = { env, missing: new Set() };
+      activeRender = state;
+      let output: string;
+      try {
+        output = compiled.template.render(values);
+      } catch (e) {
+        throw toRenderError(e, origin);
+      } finally {
+        activeRender = previous;
+      }
+      const missing = [...state.missing].filter((name) => !compiled.guarded.has(name));
+      if (missing.length > 0) reportMissing(missing, origin, options, reported);
+      return output;
+    },
+  };
+}
+
+/** POSIX single-quote quoting: the result is one shell word whatever the value holds (`a'b` → `'a'"'"'b'`). */
+export function quoteForShell(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  return `'${text.replace(/'/g, `'"'"'`)}'`;
+}
+
+function reportMissing(missing: string[], origin: string, options: RendererOptions, reported: Set<string>): void {
+  if (options.strict) {
+    const names = missing.map((n) => `"${n}"`).join(', ');
+    throw new UserError(`undefined variable${missing.length > 1 ? 's' : ''} ${names} in ${origin}`, {
+      fix: `define ${missing.length > 1 ? 'them' : 'it'} in vars, envs or secrets, or pass -v ${missing[0]}=…; without --strict an undefined variable renders as empty`,
+      diagnostics: [{ severity: 'error', message: `undefined variable ${names}`, path: origin }],
+    });
+  }
+  for (const name of missing) {
+    if (reported.has(name)) continue;
+    reported.add(name);
+    options.onWarning(`undefined variable "${name}" in ${origin} (renders as empty)`);
+  }
+}
+
+/**
+ * Parses first (for precise syntax errors and the static checks below), then compiles. Unknown filters and tests
+ * would otherwise only fail when their line is reached, and without a reliable position.
+ */
+function compileTemplate(env: nunjucks.Environment, source: string, origin: string): CompiledTemplate {
+  const envInternals = env as unknown as EnvironmentInternals;
+  let root: AstNode;
+  try {
+    root = internals.parser.parse(source, envInternals.extensionsList, envInternals.opts);
+  } catch (e) {
+    throw toSyntaxError(e, source, origin);
+  }
+  const guarded = new Set<string>();
+  visitNodes(root, (node) => {
+    if (node.typename === 'Filter' || node.typename === 'FilterAsync') {
+      const name = symbolName(node.name);
+      if (name !== undefined) {
+        if (!hasNamed(() => envInternals.getFilter(name))) {
+          throw syntaxError(`unknown filter "${name}"`, origin, node.lineno + 1, node.colno + 1);
+        }
+        const args = node.args as AstNode | undefined;
+        const subject = symbolName((args?.children as AstNode[] | undefined)?.[0]);
+        if (DEFAULTING_FILTERS.has(name) && subject !== undefined) guarded.add(subject);
+      }
+    } else if (node.typename === 'Is') {
+      const right = node.right as AstNode | undefined;
+      const test = symbolName(right) ?? (right?.typename === 'FunCall' ? symbolName(right.name) : undefined);
+      if (test !== undefined) {
+        if (!hasNamed(() => envInternals.getTest(test))) {
+          throw syntaxError(`unknown test "${test}"`, origin, node.lineno + 1, node.colno + 1);
+        }
+        const subject = symbolName(node.left);
+        if (EXISTENCE_TESTS.has(test) && subject !== undefined) guarded.add(subject);
+      }
+    }
+  });
+  try {
+    return { template: new nunjucks.Template(source, env, origin, true), guarded };
+  } catch (e) {
+    throw toSyntaxError(e, source, origin);
+  }
+}
+
+function visitNodes(node: AstNode, visit: (node: AstNode) => void): void {
+  visit(node);
+  for (const field of node.fields) {
+    const child = node[field];
+    const children = Array.isArray(child) ? child : [child];
+    for (const c of children) {
+      if (isAstNode(c)) visitNodes(c, visit);
+    }
+  }
+}
+
+function isAstNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && Array.isArray((value as AstNode).fields);
+}
+
+function symbolName(node: unknown): string | undefined {
+  return isAstNode(node) && node.typename === 'Symbol' && typeof node.value === 'string' ? node.value : undefined;
+}
+
+function hasNamed(get: () => unknown): boolean {
+  try {
+    return get() !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Parser errors carry 1-based positions; an error at the end of the template has none, so point at its last line. */
+function toSyntaxError(e: unknown, source: string, origin: string): UserError {
+  const fields = e as TemplateErrorFields;
+  const reason = stripNunjucksPrefix(String(fields.message ?? e));
+  if (typeof fields.lineno === 'number' && fields.lineno > 0) {
+    return syntaxError(reason, origin, fields.lineno, typeof fields.colno === 'number' ? fields.colno : undefined);
+  }
+  const lastLine = source.split('\n').length;
+  return syntaxError(`${reason} (at the end of the template)`, origin, lastLine, undefined);
+}
+
+function syntaxError(reason: string, origin: string, line: number, col: number | undefined): UserError {
+  const at = col !== undefined ? `line ${line}, column ${col}` : `line ${line}`;
+  return new UserError(`template syntax error in ${origin} at ${at}: ${reason}`, {
+    fix: 'correct the template (Jinja2 syntax: {{ name }}, {% if … %}…{% endif %}, {{ name | filter }})',
+    diagnostics: [{ severity: 'error', message: reason, path: origin, location: { file: origin, line, col } }],
+  });
+}
+
+/** Errors while rendering (e.g. calling something undefined). Their positions are 0-based and 0:0 means unknown. */
+function toRenderError(e: unknown, origin: string): UserError {
+  if (e instanceof UserError) return e;
+  const fields = e as TemplateErrorFields;
+  const reason = stripNunjucksPrefix(String(fields.message ?? e));
+  const line = typeof fields.lineno === 'number' ? fields.lineno + 1 : undefined;
+  const col = typeof fields.colno === 'number' ? fields.colno + 1 : undefined;
+  const known = line !== undefined && col !== undefined && (line > 1 || col > 1);
+  const at = known ? ` at line ${line}, column ${col}` : '';
+  return new UserError(`template error in ${origin}${at}: ${reason}`, {
+    fix: 'correct the template; only values, filters and tests that exist can be used',
+    cause: e,
+    diagnostics: [
+      { severity: 'error', message: reason, path: origin, location: known ? { file: origin, line, col } : undefined },
+    ],
+  });
+}
+
+/** nunjucks prefixes messages with `(path) [Line n, Column m]` and the wrapped error's class; we say it our way. */
+function stripNunjucksPrefix(message: string): string {
+  return message
+    .replace(/^\([^\n]*\)(?: \[Line \d+(?:, Column \d+)?\])?\n\s*/, '')
+    .replace(/^Error: /, '');
+}
+
+/**
+ * Jinja2 compatibility (`True`, `x.upper()`, slices) for projects written for the original Python handoff, and a
+ * hook on nunjucks' one function for looking up a top-level name, so that a name found neither in the frame (set,
+ * for, macro arguments) nor in the context is recorded as undefined. The hook is installed after the compatibility
+ * layer so `True`/`False`/`None` already resolve and are not reported.
+ */
+function installRuntimeHooks(): void {
+  internals.installJinjaCompat();
+  const original = internals.runtime.contextOrFrameLookup;
+  internals.runtime.contextOrFrameLookup = function lookupAndRecord(context, frame, name) {
+    const value = original.call(this, context, frame, name);
+    const active = activeRender;
+    if (value === undefined && active && context.env === active.env && !(name in context.ctx)) {
+      active.missing.add(name);
+    }
+    return value;
+  };
+}

@@ -1,0 +1,158 @@
+// Tests for rendering P/files into W/files: templates, binary and executable files, atomicity, symbolic links.
+import { describe, it, expect } from 'vitest';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { createRenderer } from '../template/render.js';
+import { renderFiles } from './render-files.js';
+
+function makeDirs() {
+  const root = mkdtempSync(join(tmpdir(), 'handoff-files-'));
+  const projectDir = join(root, 'project');
+  const workspaceDir = join(root, 'workspace');
+  mkdirSync(join(projectDir, 'files'), { recursive: true });
+  mkdirSync(workspaceDir);
+  return { root, projectDir, workspaceDir, files: join(projectDir, 'files'), out: join(workspaceDir, 'files') };
+}
+
+function makeRenderer() {
+  const warnings: string[] = [];
+  return { renderer: createRenderer({ strict: false, onWarning: (m) => warnings.push(m) }), warnings };
+}
+
+async function renderError(promise: Promise<unknown>): Promise<UserError> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return e as UserError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('renderFiles', () => {
+  it('renders text files with the values and keeps their exact bytes otherwise', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'config.json'), '{"stage": "{{ _stage }}"}\n');
+    mkdirSync(join(d.files, 'sub', 'deep'), { recursive: true });
+    writeFileSync(join(d.files, 'sub', 'deep', 'crlf.txt'), '\uFEFFa {{ x }}\r\nb\r\n\r\n');
+    writeFileSync(join(d.files, 'plain.sql'), 'select 1;');
+    const { renderer } = makeRenderer();
+    const result = await renderFiles({ ...d, values: { _stage: 'dev', x: 7 }, renderer });
+    expect(result).toEqual({ files: 3 });
+    expect(readFileSync(join(d.out, 'config.json'), 'utf8')).toBe('{"stage": "dev"}\n');
+    expect(readFileSync(join(d.out, 'sub', 'deep', 'crlf.txt'), 'utf8')).toBe('\uFEFFa 7\r\nb\r\n\r\n');
+    expect(readFileSync(join(d.out, 'plain.sql'), 'utf8')).toBe('select 1;');
+  });
+
+  it('names the file in warnings about undefined variables', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'a.txt'), '{{ missing }}');
+    const { renderer, warnings } = makeRenderer();
+    await renderFiles({ ...d, values: {}, renderer });
+    expect(warnings).toEqual(['undefined variable "missing" in files/a.txt (renders as empty)']);
+  });
+
+  it('copies binary files byte for byte, even when they contain template-like text', async () => {
+    const d = makeDirs();
+    const withNul = Buffer.from([0x7b, 0x7b, 0x20, 0x78, 0x20, 0x7d, 0x7d, 0x00, 0xff, 0x01]);
+    const notUtf8 = Buffer.concat([Buffer.from('{{ x }} '), Buffer.from([0xc3, 0x28, 0xfe])]);
+    writeFileSync(join(d.files, 'image.bin'), withNul);
+    writeFileSync(join(d.files, 'latin1.txt'), notUtf8);
+    const { renderer } = makeRenderer();
+    await renderFiles({ ...d, values: { x: 'RENDERED' }, renderer });
+    expect(readFileSync(join(d.out, 'image.bin')).equals(withNul)).toBe(true);
+    expect(readFileSync(join(d.out, 'latin1.txt')).equals(notUtf8)).toBe(true);
+  });
+
+  it('keeps file modes: an executable script stays executable', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'run.sh'), '#!/bin/sh\necho {{ x }}\n', { mode: 0o755 });
+    writeFileSync(join(d.files, 'private.txt'), 'p', { mode: 0o600 });
+    const { renderer } = makeRenderer();
+    await renderFiles({ ...d, values: { x: 1 }, renderer });
+    expect(statSync(join(d.out, 'run.sh')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(d.out, 'private.txt')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(d.out, 'run.sh'), 'utf8')).toBe('#!/bin/sh\necho 1\n');
+  });
+
+  it('leaves W/files untouched when any template fails', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'a.txt'), 'new {{ x }}');
+    writeFileSync(join(d.files, 'b.txt'), 'line 1\n{% if x %}never closed\n');
+    mkdirSync(d.out);
+    writeFileSync(join(d.out, 'a.txt'), 'old');
+    const { renderer } = makeRenderer();
+    const e = await renderError(renderFiles({ ...d, values: { x: 1 }, renderer }));
+    expect(e.message).toContain('files/b.txt');
+    expect(e.message).toMatch(/line \d/);
+    expect(readFileSync(join(d.out, 'a.txt'), 'utf8')).toBe('old');
+    expect(readdirSync(d.out)).toEqual(['a.txt']);
+  });
+
+  it('replaces previous outputs and leaves no temporary files behind', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'a.txt'), '{{ x }}');
+    const { renderer } = makeRenderer();
+    await renderFiles({ ...d, values: { x: 1 }, renderer });
+    await renderFiles({ ...d, values: { x: 2 }, renderer });
+    expect(readFileSync(join(d.out, 'a.txt'), 'utf8')).toBe('2');
+    expect(readdirSync(d.out)).toEqual(['a.txt']);
+  });
+
+  it('returns 0 files and writes nothing when the project has no files folder', async () => {
+    const d = makeDirs();
+    const projectDir = join(d.root, 'empty-project');
+    mkdirSync(projectDir);
+    const { renderer } = makeRenderer();
+    expect(await renderFiles({ projectDir, workspaceDir: d.workspaceDir, values: {}, renderer })).toEqual({ files: 0 });
+    expect(existsSync(d.out)).toBe(false);
+  });
+
+  it('recreates a link inside files/ as a link to the rendered file', async () => {
+    const d = makeDirs();
+    mkdirSync(join(d.files, 'conf'));
+    writeFileSync(join(d.files, 'conf', 'real.yml'), 'v: {{ x }}\n');
+    symlinkSync('conf/real.yml', join(d.files, 'current.yml'));
+    symlinkSync(join(d.files, 'conf', 'real.yml'), join(d.files, 'conf', 'absolute.yml'));
+    const { renderer } = makeRenderer();
+    const result = await renderFiles({ ...d, values: { x: 5 }, renderer });
+    expect(result.files).toBe(3);
+    expect(lstatSync(join(d.out, 'current.yml')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(d.out, 'current.yml'))).toBe('conf/real.yml');
+    expect(readlinkSync(join(d.out, 'conf', 'absolute.yml'))).toBe('real.yml');
+    expect(readFileSync(join(d.out, 'current.yml'), 'utf8')).toBe('v: 5\n');
+  });
+
+  it('refuses a link that points outside the project, naming it, and writes nothing', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.root, 'outside.txt'), 'secret stuff');
+    writeFileSync(join(d.files, 'a.txt'), 'a');
+    symlinkSync(join(d.root, 'outside.txt'), join(d.files, 'leak.txt'));
+    const { renderer } = makeRenderer();
+    const e = await renderError(renderFiles({ ...d, values: {}, renderer }));
+    expect(e.message).toContain('files/leak.txt');
+    expect(e.message).toContain('outside');
+    expect(existsSync(join(d.out, 'a.txt'))).toBe(false);
+  });
+
+  it('refuses a link that climbs out of files/ by a relative path, even when dangling', async () => {
+    const d = makeDirs();
+    symlinkSync('../.secrets/dev_secrets.yml', join(d.files, 'creds.yml'));
+    const { renderer } = makeRenderer();
+    const e = await renderError(renderFiles({ ...d, values: {}, renderer }));
+    expect(e.message).toContain('files/creds.yml');
+  });
+});

@@ -1,0 +1,141 @@
+// Renders the project's files/** into the workspace's files/** (SPEC §3): all in memory first, then written atomically.
+import { randomBytes } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import type { Stats } from 'node:fs';
+import { chmod, copyFile, lstat, mkdir, readFile, readdir, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { UserError } from '../errors.js';
+import type { Renderer } from '../template/render.js';
+
+/** One entry of the rendered tree, ready to write. Paths are relative to files/, with `/` separators. */
+type PlannedEntry =
+  | { kind: 'dir'; path: string }
+  | { kind: 'text'; path: string; mode: number; content: Buffer }
+  | { kind: 'binary'; path: string; mode: number; source: string }
+  | { kind: 'link'; path: string; target: string };
+
+/**
+ * Renders every file under `P/files` into `W/files`. Text files go through the renderer (origin `files/<path>`);
+ * binary files (a NUL byte, or not valid UTF-8) are copied byte for byte; file modes are kept.
+ *
+ * Nothing is half-written: every template is rendered before anything is written, so a template error leaves
+ * `W/files` as it was. Binary files are not held in memory; they are copied in the write phase.
+ *
+ * Symbolic links: a link whose target resolves inside `P/files` is recreated as a relative link to the same place
+ * inside `W/files` (so it points at the rendered file); a link that resolves anywhere else is refused, never followed.
+ * Files in `W/files` that are no longer in `P/files` are left alone.
+ */
+export async function renderFiles(input: {
+  projectDir: string;
+  workspaceDir: string;
+  values: Record<string, unknown>;
+  renderer: Renderer;
+}): Promise<{ files: number }> {
+  const sourceRoot = join(input.projectDir, 'files');
+  const realRoot = await realpath(sourceRoot).catch(() => undefined);
+  if (realRoot === undefined) return { files: 0 };
+  if (!(await lstat(realRoot)).isDirectory()) {
+    throw new UserError(`${sourceRoot} is not a folder`, { fix: 'files/ must be a folder of files to render' });
+  }
+
+  const entries: PlannedEntry[] = [];
+  await planFolder(realRoot, realRoot, '', input, entries);
+  await writeEntries(join(input.workspaceDir, 'files'), entries);
+  return { files: entries.filter((e) => e.kind !== 'dir').length };
+}
+
+async function planFolder(
+  realRoot: string,
+  folder: string,
+  relFolder: string,
+  input: { values: Record<string, unknown>; renderer: Renderer },
+  entries: PlannedEntry[],
+): Promise<void> {
+  const names = (await readdir(folder)).sort();
+  for (const name of names) {
+    const abs = join(folder, name);
+    const rel = relFolder === '' ? name : `${relFolder}/${name}`;
+    const stat = await lstat(abs);
+    if (stat.isSymbolicLink()) {
+      entries.push({ kind: 'link', path: rel, target: await planLink(realRoot, abs, rel) });
+    } else if (stat.isDirectory()) {
+      entries.push({ kind: 'dir', path: rel });
+      await planFolder(realRoot, abs, rel, input, entries);
+    } else if (stat.isFile()) {
+      const mode = stat.mode & 0o7777;
+      const bytes = await readFile(abs);
+      if (isBinary(bytes)) {
+        entries.push({ kind: 'binary', path: rel, mode, source: abs });
+      } else {
+        const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
+        entries.push({ kind: 'text', path: rel, mode, content: Buffer.from(rendered, 'utf8') });
+      }
+    } else {
+      throw new UserError(`files/${rel} is not a regular file, folder or symbolic link`, {
+        fix: 'remove it from files/ (sockets, pipes and devices cannot be rendered)',
+      });
+    }
+  }
+}
+
+/** Returns the link's new target, relative to the link's folder; refuses a link that leaves files/. */
+async function planLink(realRoot: string, linkPath: string, rel: string): Promise<string> {
+  const written = await readlink(linkPath);
+  // A dangling link has nothing to follow: judge where it points by its text alone.
+  const resolved = await realpath(linkPath).catch(() => resolve(dirname(linkPath), written));
+  const inside = relative(realRoot, resolved);
+  if (inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
+    throw new UserError(`files/${rel} is a symbolic link to ${written}, which is outside the project's files/ folder`, {
+      fix: `copy what it points to into files/ instead of linking to it (links outside files/ are never followed)`,
+    });
+  }
+  const linkFolder = dirname(rel);
+  const targetRel = inside === '' ? '.' : inside.split(sep).join('/');
+  return relative(linkFolder === '.' ? '' : linkFolder, targetRel) || '.';
+}
+
+function isBinary(bytes: Buffer): boolean {
+  return bytes.includes(0) || !isUtf8(bytes);
+}
+
+/** Writes each file to a temporary name beside it and renames it into place, so no reader sees half a file. */
+async function writeEntries(targetRoot: string, entries: PlannedEntry[]): Promise<void> {
+  await prepareFolder(targetRoot);
+  for (const entry of entries) {
+    const target = join(targetRoot, ...entry.path.split('/'));
+    if (entry.kind === 'dir') {
+      await prepareFolder(target);
+      continue;
+    }
+    await removeIfFolder(target);
+    const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.handoff-tmp`);
+    try {
+      if (entry.kind === 'text') {
+        await writeFile(temp, entry.content, { mode: entry.mode });
+        // The mode given to writeFile is reduced by the umask; the source's mode is what we keep.
+        await chmod(temp, entry.mode);
+      } else if (entry.kind === 'binary') {
+        await copyFile(entry.source, temp);
+        await chmod(temp, entry.mode);
+      } else {
+        await symlink(entry.target, temp);
+      }
+      await rename(temp, target);
+    } catch (e) {
+      await rm(temp, { force: true });
+      throw new Error(`write files/${entry.path} into the workspace`, { cause: e });
+    }
+  }
+}
+
+/** Makes sure `path` is a real folder: anything else there (a file or link from an older render) is replaced. */
+async function prepareFolder(path: string): Promise<void> {
+  const stat: Stats | undefined = await lstat(path).catch(() => undefined);
+  if (stat && !stat.isDirectory()) await rm(path, { force: true });
+  await mkdir(path, { recursive: true });
+}
+
+async function removeIfFolder(path: string): Promise<void> {
+  const stat: Stats | undefined = await lstat(path).catch(() => undefined);
+  if (stat?.isDirectory()) await rm(path, { recursive: true, force: true });
+}
