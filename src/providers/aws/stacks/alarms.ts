@@ -1,0 +1,79 @@
+// The SNS topic for a task's alarms, its optional e-mail subscription, and alarms on failed or timed-out runs.
+import { UserError } from '../../../errors.js';
+import { ref, type Resource, type Value } from './template.js';
+
+export interface TopicProps {
+  TopicName: string;
+  DisplayName?: string;
+}
+
+export interface SubscriptionProps {
+  TopicArn: Value;
+  Protocol: 'email';
+  Endpoint: string;
+}
+
+export interface AlarmProps {
+  AlarmName: string;
+  AlarmDescription: string;
+  Namespace: string;
+  MetricName: string;
+  Dimensions: { Name: string; Value: Value }[];
+  Statistic: 'Sum';
+  Period: number;
+  EvaluationPeriods: number;
+  Threshold: number;
+  ComparisonOperator: 'GreaterThanOrEqualToThreshold';
+  TreatMissingData: 'notBreaching';
+  AlarmActions: Value[];
+}
+
+/** The Step Functions execution metrics handoff alarms on (CloudWatch namespace AWS/States). */
+export type StateMachineMetric = 'ExecutionsFailed' | 'ExecutionsTimedOut';
+
+export function createAlarmTopic(name: string, displayName: string): Resource<'AWS::SNS::Topic', TopicProps> {
+  // DisplayName is the sender name of e-mail notifications; SNS allows at most 100 characters.
+  return { Type: 'AWS::SNS::Topic', Properties: { TopicName: name, DisplayName: displayName.slice(0, 100) } };
+}
+
+/** Subscribes `deploy.alarm_email`; AWS mails a confirmation link, and nothing is delivered until it is clicked. */
+export function createEmailSubscription(topicLogicalId: string, email: string): Resource<'AWS::SNS::Subscription', SubscriptionProps> {
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    const fix = 'set deploy.alarm_email to one address such as data-team@example.com';
+    throw new UserError(`deploy.alarm_email "${email}" is not an e-mail address`, {
+      fix,
+      diagnostics: [{ severity: 'error', message: 'not an e-mail address', path: 'deploy.alarm_email', hint: fix }],
+    });
+  }
+  return { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref(topicLogicalId), Protocol: 'email', Endpoint: email } };
+}
+
+/**
+ * Alarms as soon as one execution of the state machine fails or times out within a 5-minute period. Missing data is
+ * "not breaching": no runs is not a problem.
+ */
+export function createStateMachineAlarm(input: {
+  name: string;
+  description: string;
+  metric: StateMachineMetric;
+  stateMachineArn: Value;
+  topicLogicalId: string;
+}): Resource<'AWS::CloudWatch::Alarm', AlarmProps> {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: input.name,
+      AlarmDescription: input.description,
+      Namespace: 'AWS/States',
+      MetricName: input.metric,
+      Dimensions: [{ Name: 'StateMachineArn', Value: input.stateMachineArn }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref(input.topicLogicalId)],
+    },
+  };
+}

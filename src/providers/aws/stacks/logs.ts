@@ -1,0 +1,64 @@
+// The task's CloudWatch log group and the metric filters that count handoff's own log phrases.
+import { UserError } from '../../../errors.js';
+import { ref, type Resource, type Value } from './template.js';
+
+export interface LogGroupProps {
+  LogGroupName: string;
+  RetentionInDays: number;
+}
+
+export interface MetricFilterProps {
+  LogGroupName: Value;
+  FilterPattern: string;
+  MetricTransformations: { MetricNamespace: string; MetricName: string; MetricValue: string; Unit?: string }[];
+}
+
+// The only values PutRetentionPolicy accepts (CloudWatch Logs API reference, retentionInDays).
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+
+/**
+ * Metric filters on the phrases handoff prints (SPEC §5), so the cloud console shows runs started, ended, failed and
+ * timed out per task. CloudWatch filter patterns are case-sensitive; a quoted term matches that exact phrase anywhere
+ * in the line, `-"…"` excludes lines containing it.
+ */
+export const HANDOFF_LOG_METRICS = [
+  // `Job started at 2024-01-01T00:00:00Z` — printed once when a run begins.
+  { logicalId: 'JobStartedMetricFilter', metricName: 'JobStarted', pattern: '"Job started at"' },
+  // `Job ended at …` — printed once when a run ends, whatever its result.
+  { logicalId: 'JobEndedMetricFilter', metricName: 'JobEnded', pattern: '"Job ended at"' },
+  // `Task <name> ended with exit code N`: counted only when N is not 0. A non-zero code never starts with 0, so
+  // excluding the phrase followed by "0" excludes exactly the successes (codes 1-255 and negative signal codes stay).
+  { logicalId: 'TaskFailedMetricFilter', metricName: 'TaskFailed', pattern: '"ended with exit code" -"ended with exit code 0"' },
+  // Timeouts (per command, per task or per run) are logged with the words "timed out" (SPEC §5, timeouts).
+  { logicalId: 'TaskTimedOutMetricFilter', metricName: 'TaskTimedOut', pattern: '"timed out"' },
+] as const;
+
+/** Checks `deploy.log_retention_days` against the values CloudWatch Logs accepts; undefined means 30 days. */
+export function validateLogRetentionDays(days: number | undefined): number {
+  const value = days ?? DEFAULT_LOG_RETENTION_DAYS;
+  if (!LOG_RETENTION_DAYS.includes(value)) {
+    const fix = `use one of ${LOG_RETENTION_DAYS.join(', ')}`;
+    throw new UserError(`deploy.log_retention_days ${value} is not a retention CloudWatch Logs supports`, {
+      fix,
+      diagnostics: [{ severity: 'error', message: `${value} is not a supported retention`, path: 'deploy.log_retention_days', hint: fix }],
+    });
+  }
+  return value;
+}
+
+export function createLogGroup(input: { name: string; retentionDays: number }): Resource<'AWS::Logs::LogGroup', LogGroupProps> {
+  return { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: input.name, RetentionInDays: input.retentionDays } };
+}
+
+/** Adds 1 to `namespace/metricName` for each log line matching `pattern`; no value is written when nothing matches. */
+export function createMetricFilter(input: { logGroupLogicalId: string; pattern: string; namespace: string; metricName: string }): Resource<'AWS::Logs::MetricFilter', MetricFilterProps> {
+  return {
+    Type: 'AWS::Logs::MetricFilter',
+    Properties: {
+      LogGroupName: ref(input.logGroupLogicalId),
+      FilterPattern: input.pattern,
+      MetricTransformations: [{ MetricNamespace: input.namespace, MetricName: input.metricName, MetricValue: '1', Unit: 'Count' }],
+    },
+  };
+}

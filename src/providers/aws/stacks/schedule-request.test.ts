@@ -1,0 +1,67 @@
+// Tests of the EventBridge Scheduler request built for a schedule.
+import { describe, expect, it } from 'vitest';
+import type { Schedule } from '../../../project/types.js';
+import { createDeployNames } from '../names.js';
+import { createScheduleRequest } from './schedule-request.js';
+
+const names = createDeployNames({ resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' });
+const target = {
+  stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:handoff-dev-etl-wordcount',
+  roleArn: 'arn:aws:iam::123456789012:role/handoff/dev-etl/handoff-dev-etl-scheduler',
+  expression: 'cron(0 3 * * ? *)',
+};
+
+function schedule(overrides: Partial<Schedule> = {}): Schedule {
+  return { target_id: '1', cron: '0 3 * * ? *', envs: [], enabled: true, path: 'schedules[0]', ...overrides };
+}
+
+describe('createScheduleRequest', () => {
+  it('targets the runner in the task schedule group with HO_STAGE, __VARS and the schedule envs', () => {
+    const request = createScheduleRequest(
+      names,
+      schedule({
+        timezone: 'Europe/Berlin',
+        description: 'nightly load',
+        envs: [
+          { key: '__VARS', value: 'start=$(date -I -d yesterday)' },
+          { key: 'TARGET', value: 'warehouse' },
+        ],
+      }),
+      target,
+    );
+    expect(request).toEqual({
+      Name: 'target-1',
+      GroupName: 'handoff-dev-etl-wordcount',
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      Description: 'nightly load',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: target.stateMachineArn, RoleArn: target.roleArn, Input: expect.any(String) },
+    });
+    expect(JSON.parse(request.Target.Input)).toEqual({
+      Environment: [
+        { Name: 'HO_STAGE', Value: 'dev' },
+        { Name: '__VARS', Value: 'start=$(date -I -d yesterday)' },
+        { Name: 'TARGET', Value: 'warehouse' },
+      ],
+    });
+  });
+
+  it('sends an empty __VARS when the schedule has none, and a disabled state for enabled: false', () => {
+    const request = createScheduleRequest(names, schedule({ target_id: '7', enabled: false, name: 'weekly' }), { ...target, expression: 'rate(7 days)' });
+    expect(request.Name).toBe('target-7');
+    expect(request.State).toBe('DISABLED');
+    expect(request.ScheduleExpression).toBe('rate(7 days)');
+    expect(request.ScheduleExpressionTimezone).toBeUndefined();
+    expect(request.Description).toBe('weekly');
+    expect(JSON.parse(request.Target.Input)).toEqual({ Environment: [{ Name: 'HO_STAGE', Value: 'dev' }, { Name: '__VARS', Value: '' }] });
+  });
+
+  it('rejects expressions that are not AWS schedule expressions and a contradicting HO_STAGE', () => {
+    expect(() => createScheduleRequest(names, schedule(), { ...target, expression: '0 3 * * ? *' })).toThrow(/not an AWS schedule expression/);
+    expect(() => createScheduleRequest(names, schedule({ envs: [{ key: 'HO_STAGE', value: 'prod' }] }), target)).toThrow(/HO_STAGE=prod/);
+    expect(() => createScheduleRequest(names, schedule({ envs: [{ key: 'BIG', value: 'x'.repeat(9000) }] }), target)).toThrow(/8192/);
+    expect(() => createScheduleRequest(names, schedule({ target_id: 'a/b' }), target)).toThrow(/schedule name/);
+  });
+});

@@ -1,0 +1,78 @@
+// The EventBridge Scheduler CreateSchedule/UpdateSchedule input for one `schedules:` entry (SPEC §8); schedules live outside the stacks.
+import { UserError } from '../../../errors.js';
+import type { Schedule } from '../../../project/types.js';
+import type { DeployNames } from '../names.js';
+import { createExecutionInput } from './state-machine.js';
+
+/** The fields of EventBridge Scheduler's CreateSchedule (and UpdateSchedule) request that handoff sets. */
+export interface ScheduleRequest {
+  Name: string;
+  GroupName: string;
+  ScheduleExpression: string;
+  ScheduleExpressionTimezone?: string;
+  Description?: string;
+  State: 'ENABLED' | 'DISABLED';
+  FlexibleTimeWindow: { Mode: 'OFF' };
+  Target: {
+    Arn: string;
+    RoleArn: string;
+    /** JSON of the runner's ExecutionInput. */
+    Input: string;
+  };
+}
+
+// Scheduler's Description is at most 512 characters (CreateSchedule API).
+const MAX_DESCRIPTION = 512;
+// Scheduler's Target.Input is at most 8192 characters (CreateSchedule API, Target.Input).
+const MAX_INPUT = 8192;
+
+/**
+ * Builds the request for `schedule`. `expression` is the AWS form (`cron(0 0 * * ? *)`, `rate(1 hour)`, `at(…)`),
+ * produced by src/schedule from `schedule.cron`. The runner gets HO_STAGE, `__VARS` (empty unless the schedule sets
+ * it) and the schedule's envs as container environment; Scheduler fires exactly on time (flexible window off).
+ */
+export function createScheduleRequest(
+  names: DeployNames,
+  schedule: Schedule,
+  target: { stateMachineArn: string; roleArn: string; expression: string },
+): ScheduleRequest {
+  if (!/^(cron|rate|at)\(.+\)$/.test(target.expression)) {
+    throw new UserError(`schedule expression "${target.expression}" of target_id ${schedule.target_id} is not an AWS schedule expression`, {
+      fix: 'pass cron(...), rate(...) or at(...)',
+      diagnostics: [{ severity: 'error', message: 'not an AWS schedule expression', path: schedule.path }],
+    });
+  }
+  const env = new Map<string, string>([
+    ['HO_STAGE', names.stage],
+    ['__VARS', ''],
+  ]);
+  for (const e of schedule.envs) {
+    if (e.key === 'HO_STAGE' && e.value !== names.stage) {
+      const fix = `remove HO_STAGE from the schedule's envs; the stage is the one deployed (-s ${names.stage})`;
+      throw new UserError(`schedule target_id ${schedule.target_id} sets HO_STAGE=${e.value}, but the task is deployed for stage ${names.stage}`, {
+        fix,
+        diagnostics: [{ severity: 'error', message: 'HO_STAGE contradicts the deployed stage', path: `${schedule.path}.envs`, hint: fix }],
+      });
+    }
+    env.set(e.key, e.value);
+  }
+  const input = JSON.stringify(createExecutionInput([...env].map(([key, value]) => ({ key, value }))));
+  if (input.length > MAX_INPUT) {
+    throw new UserError(`the envs of schedule target_id ${schedule.target_id} are ${input.length} characters as Scheduler input; it allows ${MAX_INPUT}`, {
+      fix: 'move long values into files/ or secrets',
+      diagnostics: [{ severity: 'error', message: 'schedule envs too long', path: `${schedule.path}.envs` }],
+    });
+  }
+  const request: ScheduleRequest = {
+    Name: names.scheduleName(schedule.target_id),
+    GroupName: names.scheduleGroup,
+    ScheduleExpression: target.expression,
+    State: schedule.enabled ? 'ENABLED' : 'DISABLED',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    Target: { Arn: target.stateMachineArn, RoleArn: target.roleArn, Input: input },
+  };
+  if (schedule.timezone) request.ScheduleExpressionTimezone = schedule.timezone;
+  const description = schedule.description ?? schedule.name;
+  if (description) request.Description = description.slice(0, MAX_DESCRIPTION);
+  return request;
+}
