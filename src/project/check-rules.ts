@@ -1,0 +1,281 @@
+// Named rules of project.yml that a schema cannot say (task shape, pipeline order, venvs, names), each with its location.
+import type { Diagnostic } from '../errors.js';
+import { describeValue, isRecord } from './describe-value.js';
+import { formatKeyPath } from './format-key-path.js';
+import type { KeyPath } from './format-key-path.js';
+import type { YamlSource } from './parse-yaml-source.js';
+
+// Rules read the document as written, not the normalized project: some problems (a task with both `pipeline` and
+// `commands`) disappear once normalized. They also run when the schema found errors, so every problem is reported
+// at once; each rule therefore skips whatever is malformed (the schema has already said so).
+
+type Severity = Diagnostic['severity'];
+
+interface RuleContext {
+  data: Record<string, unknown>;
+  source: YamlSource;
+  tasks: TaskEntry[];
+  report(severity: Severity, path: KeyPath, message: string, hint?: string, at?: 'key' | 'value'): void;
+}
+
+interface TaskEntry {
+  task: Record<string, unknown>;
+  path: KeyPath;
+  /** What holds the task: the project, a task's `tasks`, a `foreach` or a `fork`. */
+  holder: 'project' | 'tasks' | 'foreach' | 'fork';
+}
+
+interface ProjectRule {
+  name: string;
+  check(ctx: RuleContext): void;
+}
+
+const bodyKeys = ['commands', 'pipeline', 'tasks'] as const;
+const elementKeys = ['command', 'foreach', 'fork'] as const;
+const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Every rule, in the order its problems are found; each adds its own diagnostics. */
+export const projectRules: readonly ProjectRule[] = [
+  { name: 'task-has-one-body', check: checkTaskHasOneBody },
+  { name: 'body-not-empty', check: checkBodyNotEmpty },
+  { name: 'pipeline-element-shape', check: checkPipelineElements },
+  { name: 'fork-children-are-pipelines', check: checkForkChildren },
+  { name: 'task-names', check: checkTaskNames },
+  { name: 'venvs-declared', check: checkVenvsDeclared },
+  { name: 'venv-names', check: checkVenvNames },
+  { name: 'env-keys', check: checkEnvKeys },
+  { name: 'unique-var-and-env-keys', check: checkUniqueVarAndEnvKeys },
+  { name: 'unique-schedule-targets', check: checkUniqueScheduleTargets },
+];
+
+/** Runs every rule over the document (a mapping) and returns what they found. */
+export function checkRules(source: YamlSource): Diagnostic[] {
+  if (!isRecord(source.data)) return [];
+  const diagnostics: Diagnostic[] = [];
+  const ctx: RuleContext = {
+    data: source.data,
+    source,
+    tasks: collectTasks(source.data),
+    report(severity, path, message, hint, at = 'value') {
+      diagnostics.push({ severity, message, path: formatKeyPath(path), location: source.locate(path, at), ...(hint ? { hint } : {}) });
+    },
+  };
+  for (const rule of projectRules) rule.check(ctx);
+  return diagnostics;
+}
+
+function checkTaskHasOneBody({ tasks, report }: RuleContext): void {
+  for (const { task, path } of tasks) {
+    const present = bodyKeys.filter((k) => has(task, k));
+    if (present.length === 1) continue;
+    const name = taskLabel(task);
+    if (present.length === 0) {
+      report('error', path, `task ${name} has none of commands, pipeline, tasks; expected exactly one`, 'add `pipeline:` (piped commands), `commands:` (one after another) or `tasks:` (nested tasks)');
+    } else {
+      const listed = present.length === 2 ? `both ${present.join(' and ')}` : present.join(', ');
+      report('error', [...path, present[1] as string], `task ${name} has ${listed}; expected exactly one of commands, pipeline, tasks`, 'split it into separate tasks, or nest them under `tasks:`', 'key');
+    }
+  }
+}
+
+function checkBodyNotEmpty({ tasks, report }: RuleContext): void {
+  for (const { task, path } of tasks) {
+    for (const key of bodyKeys) {
+      const list = task[key];
+      if (Array.isArray(list) && list.length === 0) {
+        report('error', [...path, key], `task ${taskLabel(task)} has an empty ${key} list; expected at least one entry`, `add an entry, or remove the task`);
+      }
+    }
+    for (const { element, path: elementPath } of pipelineElements(task, path)) {
+      for (const key of ['foreach', 'fork'] as const) {
+        if (Array.isArray(element[key]) && (element[key] as unknown[]).length === 0) {
+          report('error', [...elementPath, key], `found an empty ${key} list; expected at least one task`, `add a task, or remove the ${key}`);
+        }
+      }
+    }
+  }
+}
+
+function checkPipelineElements({ tasks, report }: RuleContext): void {
+  for (const { task, path } of tasks) {
+    let last: { kind: 'foreach' | 'fork'; followerReported: boolean } | undefined;
+    for (const { element, path: elementPath, index } of pipelineElements(task, path)) {
+      const kinds = elementKeys.filter((k) => has(element, k));
+      if (kinds.length > 1) {
+        report('error', [...elementPath, kinds[1] as string], `pipeline element has ${kinds.join(' and ')}; expected exactly one of command, foreach, fork`, 'split it into separate elements', 'key');
+      }
+      if (last) {
+        if (!last.followerReported) {
+          last.followerReported = true;
+          report('error', elementPath, `found an element after the ${last.kind} of task ${taskLabel(task)}; nothing may follow a foreach or fork in a pipeline`, `move it into the ${last.kind}'s tasks, or into a task of its own`);
+        }
+        continue;
+      }
+      const kind = kinds.find((k): k is 'foreach' | 'fork' => k === 'foreach' || k === 'fork');
+      if (!kind) continue;
+      if (index === 0) {
+        report('error', elementPath, `found a ${kind} as the first element of the pipeline of task ${taskLabel(task)}; a ${kind} reads the output of the command before it`, `put the command whose output the ${kind} reads before it`);
+      }
+      last = { kind, followerReported: false };
+    }
+  }
+}
+
+function checkForkChildren({ tasks, report }: RuleContext): void {
+  for (const { task, path, holder } of tasks) {
+    if (holder !== 'fork' || has(task, 'pipeline')) continue;
+    const body = bodyKeys.find((k) => has(task, k));
+    if (!body) continue; // "has none" is already reported
+    report('error', [...path, body], `fork child ${taskLabel(task)} has ${body}; each fork child must be a pipeline (it reads a copy of the fork's input)`, 'write the child as `pipeline:` with the commands that read the input', 'key');
+  }
+}
+
+function checkTaskNames({ tasks, report, source }: RuleContext): void {
+  const seen = new Map<string, Map<string, KeyPath>>();
+  for (const { task, path } of tasks) {
+    const name = textOf(task.name);
+    if (name === undefined) continue;
+    if (name.trim() === '' || name.includes('/') || name === '.' || name === '..') {
+      report('error', [...path, 'name'], `found the task name ${JSON.stringify(name)}; task names name log files (artifacts/<name>_stdout.log), so they must be non-empty and contain no "/"`, 'rename the task');
+      continue;
+    }
+    const level = formatKeyPath(path.slice(0, -1));
+    const names = seen.get(level) ?? new Map<string, KeyPath>();
+    seen.set(level, names);
+    const first = names.get(name);
+    if (first) {
+      report('error', [...path, 'name'], `task name ${JSON.stringify(name)} is already used by ${describePlace(source, first)} at the same level; expected unique names (they name log files)`, 'rename one of the tasks');
+    } else {
+      names.set(name, path);
+    }
+  }
+}
+
+function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
+  const declared = new Set<string>();
+  for (const install of listOfRecords(data.installs, ['installs'])) {
+    const venv = textOf(install.item.venv);
+    if (venv !== undefined) declared.add(venv);
+  }
+  const names = [...declared].map((v) => `"${v}"`).join(', ');
+  for (const { task, path } of tasks) {
+    for (const { command, path: commandPath } of commandsOf(task, path)) {
+      const venv = textOf(command.venv);
+      if (venv === undefined || declared.has(venv)) continue;
+      const known = declared.size > 0 ? `declared venvs: ${names}` : 'no venvs are declared';
+      report('error', [...commandPath, 'venv'], `venv "${venv}" is not declared in installs (${known})`, `add an install with \`venv: ${venv}\`, or use a declared venv`);
+    }
+  }
+}
+
+function checkVenvNames({ data, report }: RuleContext): void {
+  for (const { item, path } of listOfRecords(data.installs, ['installs'])) {
+    const venv = textOf(item.venv);
+    if (venv === undefined) continue;
+    if (venv.trim() === '' || /[/\\]/.test(venv) || venv === '.' || venv === '..') {
+      report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}; a venv is a folder of the workspace, so its name must be non-empty and contain no "/"`, 'use a plain name such as `proc_01`');
+    }
+  }
+}
+
+function checkEnvKeys({ data, report }: RuleContext): void {
+  const lists: Array<{ list: unknown; path: KeyPath }> = [{ list: data.envs, path: ['envs'] }];
+  for (const { item, path } of listOfRecords(data.schedules, ['schedules'])) lists.push({ list: item.envs, path: [...path, 'envs'] });
+  for (const { list, path } of lists) {
+    for (const { item, path: envPath } of listOfRecords(list, path)) {
+      const key = textOf(item.key);
+      if (key === undefined || envNamePattern.test(key)) continue;
+      report('error', [...envPath, 'key'], `found ${describeValue(item.key)}; expected an environment variable name (letters, digits and _, not starting with a digit)`, 'rename it, e.g. `MY_VAR`');
+    }
+  }
+}
+
+function checkUniqueVarAndEnvKeys({ data, report, source }: RuleContext): void {
+  for (const section of ['vars', 'envs'] as const) {
+    const seen = new Map<string, KeyPath>();
+    for (const { item, path } of listOfRecords(data[section], [section])) {
+      const key = textOf(item.key);
+      if (key === undefined) continue;
+      const first = seen.get(key);
+      if (first) {
+        report('warning', [...path, 'key'], `${section === 'vars' ? 'var' : 'env'} "${key}" is defined again (first at ${describePlace(source, first)}); the last one wins`, 'remove one of them');
+      } else {
+        seen.set(key, path);
+      }
+    }
+  }
+}
+
+function checkUniqueScheduleTargets({ data, report, source }: RuleContext): void {
+  const seen = new Map<string, KeyPath>();
+  for (const { item, path } of listOfRecords(data.schedules, ['schedules'])) {
+    const target = textOf(item.target_id);
+    if (target === undefined) continue;
+    const first = seen.get(target);
+    if (first) {
+      report('error', [...path, 'target_id'], `target_id "${target}" is already used by ${describePlace(source, first)}; expected one schedule per target_id (\`-v target_id=${target}\` picks one)`, 'give each schedule its own target_id');
+    } else {
+      seen.set(target, path);
+    }
+  }
+}
+
+/** Every task mapping of the document, depth first, with what holds it. */
+function collectTasks(data: Record<string, unknown>): TaskEntry[] {
+  const out: TaskEntry[] = [];
+  const visitList = (list: unknown, path: KeyPath, holder: TaskEntry['holder']): void => {
+    for (const { item, path: taskPath } of listOfRecords(list, path)) {
+      out.push({ task: item, path: taskPath, holder });
+      visitList(item.tasks, [...taskPath, 'tasks'], 'tasks');
+      for (const { element, path: elementPath } of pipelineElements(item, taskPath)) {
+        visitList(element.foreach, [...elementPath, 'foreach'], 'foreach');
+        visitList(element.fork, [...elementPath, 'fork'], 'fork');
+      }
+    }
+  };
+  visitList(data.tasks, ['tasks'], 'project');
+  return out;
+}
+
+function pipelineElements(task: Record<string, unknown>, path: KeyPath): Array<{ element: Record<string, unknown>; path: KeyPath; index: number }> {
+  return listOfRecords(task.pipeline, [...path, 'pipeline']).map(({ item, path: p, index }) => ({ element: item, path: p, index }));
+}
+
+/** The command mappings a task runs directly (its `commands` and the command elements of its `pipeline`). */
+function commandsOf(task: Record<string, unknown>, path: KeyPath): Array<{ command: Record<string, unknown>; path: KeyPath }> {
+  const commands = listOfRecords(task.commands, [...path, 'commands']).map(({ item, path: p }) => ({ command: item, path: p }));
+  for (const { element, path: p } of pipelineElements(task, path)) {
+    if (has(element, 'command')) commands.push({ command: element, path: p });
+  }
+  return commands;
+}
+
+function listOfRecords(list: unknown, path: KeyPath): Array<{ item: Record<string, unknown>; path: KeyPath; index: number }> {
+  if (!Array.isArray(list)) return [];
+  const out: Array<{ item: Record<string, unknown>; path: KeyPath; index: number }> = [];
+  list.forEach((item, index) => {
+    if (isRecord(item)) out.push({ item, path: [...path, index], index });
+  });
+  return out;
+}
+
+function has(record: Record<string, unknown>, key: string): boolean {
+  return Object.hasOwn(record, key) && record[key] !== undefined;
+}
+
+/** Text keys may be written as numbers; anything else is left to the schema. */
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/** `tasks[0] (line 4)`: a place the user can find. */
+function describePlace(source: YamlSource, path: KeyPath): string {
+  return `${formatKeyPath(path)} (line ${source.locate(path).line ?? 1})`;
+}
+
+function taskLabel(task: Record<string, unknown>): string {
+  const name = textOf(task.name);
+  return name === undefined ? '(unnamed)' : JSON.stringify(name);
+}

@@ -1,0 +1,178 @@
+// Warnings about how project.yml is written: unknown keys ("did you mean"), ignored keys, numbers that lost their text.
+import { z } from 'zod';
+import type { Diagnostic } from '../errors.js';
+import { isRecord } from './describe-value.js';
+import { formatKeyPath } from './format-key-path.js';
+import type { KeyPath } from './format-key-path.js';
+import type { YamlSource } from './parse-yaml-source.js';
+import { IGNORED_KEY_NOTICE, isIgnoredKeySchema } from './schema.js';
+
+/**
+ * Walks the document alongside the schema. Unknown keys are warnings, not errors: the original handoff ignored
+ * them, and its own examples misspell `descriptoin`.
+ */
+export function checkWrittenForm(schema: z.ZodType, source: YamlSource): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  walk(schema, source.data, [], source, diagnostics);
+  return diagnostics;
+}
+
+/** What the walk needs from an object schema, computed once per schema (its getters build new schemas per call). */
+interface ObjectInfo {
+  children: Map<string, z.ZodType>;
+  required: Set<string>;
+  ignored: Set<string>;
+  known: string[];
+}
+
+const objectInfos = new WeakMap<z.ZodType, ObjectInfo>();
+const unwrapped = new WeakMap<z.ZodType, z.ZodType>();
+
+function walk(schema: z.ZodType, value: unknown, path: KeyPath, source: YamlSource, out: Diagnostic[]): void {
+  const inner = unwrap(schema);
+  if (typeof value === 'number' && isTextSchema(inner)) {
+    const lost = describeLostNumber(value, path, source);
+    if (lost) out.push(lost);
+    return;
+  }
+  if (inner instanceof z.ZodArray) {
+    if (!Array.isArray(value)) return;
+    const element = inner.element as z.ZodType;
+    value.forEach((item, i) => walk(element, item, [...path, i], source, out));
+    return;
+  }
+  if (!isRecord(value)) return;
+  const info = inner instanceof z.ZodObject ? describeObject(inner) : inner instanceof z.ZodUnion ? pickObject(inner, value) : undefined;
+  if (!info) return;
+
+  for (const key of Object.keys(value)) {
+    const keyPath = [...path, key];
+    const child = info.children.get(key);
+    if (!child) out.push(describeUnknownKey(key, info.known, keyPath, source));
+    else if (info.ignored.has(key)) out.push(describeIgnoredKey(key, child, keyPath, source));
+    else walk(child, value[key], keyPath, source, out);
+  }
+}
+
+/** A text key (string or number, see `text()` in schema.ts). */
+function isTextSchema(schema: z.ZodType): boolean {
+  return schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodString);
+}
+
+/**
+ * Where text is expected, YAML may read what was written as a number and lose the written form (`0755` is octal
+ * 493, `007` is 7, `10:30` is 630). The number's text is used, as the original did; the user is told to quote it.
+ */
+function describeLostNumber(value: number, path: KeyPath, source: YamlSource): Diagnostic | undefined {
+  const written = source.sourceText(path);
+  const asText = String(value);
+  if (written === undefined || written === asText) return undefined;
+  return {
+    severity: 'warning',
+    message: `found ${written}, which YAML reads as the number ${asText}; it is used as the text "${asText}"`,
+    path: formatKeyPath(path),
+    location: source.locate(path),
+    hint: `quote it to keep it as written: "${written}"`,
+  };
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  const cached = unwrapped.get(schema);
+  if (cached) return cached;
+  let current = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) {
+    current = current.unwrap() as z.ZodType;
+  }
+  unwrapped.set(schema, current);
+  return current;
+}
+
+function describeObject(schema: z.ZodObject): ObjectInfo {
+  const cached = objectInfos.get(schema);
+  if (cached) return cached;
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const info: ObjectInfo = { children: new Map(), required: new Set(), ignored: new Set(), known: [] };
+  for (const key of Object.keys(shape)) {
+    const child = shape[key] as z.ZodType;
+    info.children.set(key, child);
+    if (isIgnoredKeySchema(child)) info.ignored.add(key);
+    else info.known.push(key);
+    if (!(child instanceof z.ZodOptional || child instanceof z.ZodDefault)) info.required.add(key);
+  }
+  objectInfos.set(schema, info);
+  return info;
+}
+
+/** For a union of mappings, the alternative the value is meant to be: the one whose (required) keys it has most of. */
+function pickObject(union: z.ZodUnion, value: Record<string, unknown>): ObjectInfo | undefined {
+  let best: { info: ObjectInfo; score: number } | undefined;
+  for (const option of union.options) {
+    const inner = unwrap(option as z.ZodType);
+    if (!(inner instanceof z.ZodObject)) continue;
+    const info = describeObject(inner);
+    let score = 0;
+    for (const key of Object.keys(value)) {
+      if (info.children.has(key)) score += info.required.has(key) ? 2 : 1;
+    }
+    if (!best || score > best.score) best = { info, score };
+  }
+  return best?.info;
+}
+
+function describeUnknownKey(key: string, known: readonly string[], path: KeyPath, source: YamlSource): Diagnostic {
+  const suggestion = suggestKey(key, known);
+  return {
+    severity: 'warning',
+    message: `unknown key ${JSON.stringify(key.length > 60 ? `${key.slice(0, 59)}…` : key)} is ignored`,
+    path: formatKeyPath(path),
+    location: source.locate(path, 'key'),
+    hint: suggestion ? `did you mean "${suggestion}"?` : `known keys here: ${known.join(', ')}`,
+  };
+}
+
+function describeIgnoredKey(key: string, schema: z.ZodType, path: KeyPath, source: YamlSource): Diagnostic {
+  const description = schema.meta()?.description ?? IGNORED_KEY_NOTICE;
+  const rest = description.startsWith(IGNORED_KEY_NOTICE) ? description.slice(IGNORED_KEY_NOTICE.length).trim() : '';
+  // The description is a sentence for editors; as a hint it reads like the others: lower case, no final period.
+  const hint = rest.charAt(0).toLowerCase() + rest.slice(1).replace(/\.$/, '');
+  return {
+    severity: 'warning',
+    message: `"${key}" is ignored (accepted for compatibility with the original handoff)`,
+    path: formatKeyPath(path),
+    location: source.locate(path, 'key'),
+    ...(hint ? { hint } : {}),
+  };
+}
+
+/** The known key closest to a misspelled one, when it is close enough to be a likely typo. */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  // No typo of a known key is this long, and the distance costs length × length.
+  if (key.length > 64) return undefined;
+  const typed = key.toLowerCase();
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = measureEditDistance(typed, candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  if (!best) return undefined;
+  const allowed = Math.max(1, Math.floor(key.length / 3));
+  return best.distance <= allowed && best.key !== key ? best.key : undefined;
+}
+
+/** Edit distance counting a swap of two neighbouring letters as one edit (`descriptoin` is 1 from `description`). */
+export function measureEditDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array<number>(rows * cols).fill(0);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
+      d[i * cols + j] = best;
+    }
+  }
+  return d[rows * cols - 1]!;
+}

@@ -1,0 +1,710 @@
+// Tests of the project.yml loader: a full round trip, the original's samples, and every kind of bad input.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError, formatDiagnostic } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import { loadProject, parseProject } from './load-project.js';
+import type { Project } from './types.js';
+
+const file = '/p/project.yml';
+
+/** Parses text that must fail and returns the UserError. */
+function parseFailure(text: string): UserError {
+  try {
+    parseProject(text, file, '/p');
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserError);
+    return error as UserError;
+  }
+  throw new Error('expected parseProject to throw');
+}
+
+function errorsOf(e: UserError): Diagnostic[] {
+  return e.diagnostics.filter((d) => d.severity === 'error');
+}
+
+const fullProject = `
+version: 0.4
+description: Every key
+installs:
+- venv: proc_01
+  command: pip install tap-x
+  description: the tap
+- command: echo no venv
+vars:
+- key: start
+  value: 2021-01-01
+- key: count
+  value: 5
+  description: a number stays a number
+- key: flag
+  value: yes
+envs:
+- key: API_KEY
+- key: REGION
+  value: eu-west-1
+  description: where
+kill_downstream_on_fail: false
+kill_loop_on_fail: true
+tasks:
+- name: first
+  description: piped
+  active: true
+  kill_loop_on_fail: false
+  timeout: 60
+  retries: 2
+  pipeline:
+  - command: cat
+    args: files/in.txt
+    venv: proc_01
+    active: false
+    timeout: 5
+  - foreach:
+    - name: each
+      pipeline:
+      - command: echo
+        args: "{{ _line }}"
+    parallel: 3
+- name: second
+  commands:
+  - command: ls
+  - command: pwd
+- name: third
+  kill_downstream_on_fail: true
+  tasks:
+  - name: inner
+    pipeline:
+    - command: cat
+      args: files/a.txt
+    - fork:
+      - name: count
+        pipeline:
+        - command: wc
+          args: -l
+deploy:
+  cloud_provider: aws
+  cloud_platform: fargate
+  resource_group: etl
+  task: rates
+  container_image: rates-image
+  image_version: "1.0"
+  image_domain: 123.dkr.ecr.us-east-1.amazonaws.com
+  bucket: my-bucket
+  cpu: 512
+  memory: 1024
+  storage: 30
+  platform_config:
+    state_machine: true
+    state_machine_timeout: 3600
+    retry_interval: 60
+    max_retries: 3
+    backoff_rate: 1.5
+    role_arn: arn:aws:iam::123:role/sfn
+  push_artifacts_on_fail: true
+  alarm_email: ops@example.com
+  subnets: [subnet-1, subnet-2]
+  security_groups: [sg-1]
+  assign_public_ip: false
+  platform_version: LATEST
+  log_retention_days: 14
+  task_policy: '{"Version": "2012-10-17"}'
+schedules:
+- target_id: 1
+  cron: "0 0 * * ? *"
+  name: nightly
+  description: every night
+  timezone: Europe/Paris
+  enabled: false
+  envs:
+  - key: __VARS
+    value: a=1
+- target_id: two
+  cron: rate(1 hour)
+container:
+  docker_file: Dockerfile
+  files_dir: extra
+  base_image: python:3.12-slim
+`;
+
+describe('parseProject: a valid project', () => {
+  it('reads every key into the normalized model', () => {
+    const { project, warnings } = parseProject(fullProject, file, '/p');
+    expect(warnings).toEqual([]);
+    const expected: Project = {
+      file,
+      dir: '/p',
+      version: '0.4',
+      description: 'Every key',
+      installs: [
+        { venv: 'proc_01', command: 'pip install tap-x', description: 'the tap' },
+        { command: 'echo no venv' },
+      ],
+      vars: [
+        { key: 'start', value: '2021-01-01' },
+        { key: 'count', value: 5, description: 'a number stays a number' },
+        { key: 'flag', value: true },
+      ],
+      envs: [{ key: 'API_KEY' }, { key: 'REGION', value: 'eu-west-1', description: 'where' }],
+      killDownstreamOnFail: false,
+      killLoopOnFail: true,
+      tasks: [
+        {
+          name: 'first',
+          description: 'piped',
+          active: true,
+          killDownstreamOnFail: false,
+          killLoopOnFail: false,
+          timeout: 60,
+          retries: 2,
+          path: 'tasks[0]',
+          body: {
+            kind: 'pipeline',
+            elements: [
+              {
+                kind: 'command',
+                command: { command: 'cat', args: 'files/in.txt', venv: 'proc_01', active: false, timeout: 5, path: 'tasks[0].pipeline[0]' },
+              },
+              {
+                kind: 'foreach',
+                parallel: 3,
+                path: 'tasks[0].pipeline[1]',
+                tasks: [
+                  {
+                    name: 'each',
+                    active: true,
+                    // Inherited from the enclosing task, not the project.
+                    killDownstreamOnFail: false,
+                    killLoopOnFail: false,
+                    retries: 0,
+                    path: 'tasks[0].pipeline[1].foreach[0]',
+                    body: {
+                      kind: 'pipeline',
+                      elements: [
+                        { kind: 'command', command: { command: 'echo', args: '{{ _line }}', active: true, path: 'tasks[0].pipeline[1].foreach[0].pipeline[0]' } },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+        {
+          name: 'second',
+          active: true,
+          killDownstreamOnFail: false,
+          killLoopOnFail: true,
+          retries: 0,
+          path: 'tasks[1]',
+          body: {
+            kind: 'commands',
+            commands: [
+              { command: 'ls', active: true, path: 'tasks[1].commands[0]' },
+              { command: 'pwd', active: true, path: 'tasks[1].commands[1]' },
+            ],
+          },
+        },
+        {
+          name: 'third',
+          active: true,
+          killDownstreamOnFail: true,
+          killLoopOnFail: true,
+          retries: 0,
+          path: 'tasks[2]',
+          body: {
+            kind: 'tasks',
+            tasks: [
+              {
+                name: 'inner',
+                active: true,
+                killDownstreamOnFail: true,
+                killLoopOnFail: true,
+                retries: 0,
+                path: 'tasks[2].tasks[0]',
+                body: {
+                  kind: 'pipeline',
+                  elements: [
+                    { kind: 'command', command: { command: 'cat', args: 'files/a.txt', active: true, path: 'tasks[2].tasks[0].pipeline[0]' } },
+                    {
+                      kind: 'fork',
+                      path: 'tasks[2].tasks[0].pipeline[1]',
+                      tasks: [
+                        {
+                          name: 'count',
+                          active: true,
+                          killDownstreamOnFail: true,
+                          killLoopOnFail: true,
+                          retries: 0,
+                          path: 'tasks[2].tasks[0].pipeline[1].fork[0]',
+                          body: {
+                            kind: 'pipeline',
+                            elements: [
+                              { kind: 'command', command: { command: 'wc', args: '-l', active: true, path: 'tasks[2].tasks[0].pipeline[1].fork[0].pipeline[0]' } },
+                            ],
+                          },
+                        },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      ],
+      deploy: {
+        cloud_provider: 'aws',
+        cloud_platform: 'fargate',
+        resource_group: 'etl',
+        task: 'rates',
+        container_image: 'rates-image',
+        image_version: '1.0',
+        image_domain: '123.dkr.ecr.us-east-1.amazonaws.com',
+        bucket: 'my-bucket',
+        cpu: 512,
+        memory: 1024,
+        storage: 30,
+        platform_config: {
+          state_machine: true,
+          state_machine_timeout: 3600,
+          retry_interval: 60,
+          max_retries: 3,
+          backoff_rate: 1.5,
+          role_arn: 'arn:aws:iam::123:role/sfn',
+        },
+        push_artifacts_on_fail: true,
+        alarm_email: 'ops@example.com',
+        subnets: ['subnet-1', 'subnet-2'],
+        security_groups: ['sg-1'],
+        assign_public_ip: false,
+        platform_version: 'LATEST',
+        log_retention_days: 14,
+        task_policy: '{"Version": "2012-10-17"}',
+      },
+      schedules: [
+        {
+          target_id: '1',
+          cron: '0 0 * * ? *',
+          name: 'nightly',
+          description: 'every night',
+          timezone: 'Europe/Paris',
+          enabled: false,
+          envs: [{ key: '__VARS', value: 'a=1' }],
+          path: 'schedules[0]',
+        },
+        { target_id: 'two', cron: 'rate(1 hour)', envs: [], enabled: true, path: 'schedules[1]' },
+      ],
+      container: { docker_file: 'Dockerfile', files_dir: 'extra', base_image: 'python:3.12-slim' },
+    };
+    expect(project).toEqual(expected);
+  });
+
+  it('applies defaults to a minimal project', () => {
+    const { project } = parseProject('tasks:\n- name: t\n  commands:\n  - command: "true"\n', 'project.yml', 'rel/dir');
+    expect(project.file).toBe(path.resolve('project.yml'));
+    expect(project.dir).toBe(path.resolve('rel/dir'));
+    expect(project).toMatchObject({
+      installs: [],
+      vars: [],
+      envs: [],
+      schedules: [],
+      container: {},
+      deploy: { cloud_provider: 'local' },
+      killDownstreamOnFail: true,
+      killLoopOnFail: true,
+    });
+    expect(project.tasks[0]).toMatchObject({ active: true, retries: 0, killDownstreamOnFail: true, killLoopOnFail: true });
+  });
+
+  it('loads the original exchange-rates sample', () => {
+    const text = `version: 0.3
+description: Fetch foreign exchange rates
+installs:
+- venv: proc_01
+  command: pip install tap-exchangeratesapi
+- venv: proc_02
+  command: pip install target-csv
+vars:
+- key: base_currency
+  value: USD
+tasks:
+- name: fetch_exchange_rates
+  description: Fetch exchange rates
+  pipeline:
+  - command: tap-exchangeratesapi
+    args: --config files/tap-config.json
+    venv: proc_01
+  - command: python files/stats_collector.py
+    venv: proc_01
+  - command: target-csv
+    args: --config files/target-config.json
+    venv: proc_02
+deploy:
+  cloud_provider: aws
+  cloud_platform: fargate
+  resource_group: handoff-etl
+  container_image: xxxxxxxx
+  task: exchange-rates
+schedules:
+- target_id: 1
+  cron: "0 0 * * ? *"
+  envs:
+  - key: __VARS
+    value: 'start_date=$(date -I -d "-7 day")'
+`;
+    const { project, warnings } = parseProject(text, file, '/p');
+    expect(warnings).toEqual([]);
+    expect(project.version).toBe('0.3');
+    expect(project.tasks[0]?.body.kind).toBe('pipeline');
+    const body = project.tasks[0]?.body;
+    expect(body?.kind === 'pipeline' && body.elements.map((e) => (e.kind === 'command' ? e.command.venv : e.kind))).toEqual(['proc_01', 'proc_01', 'proc_02']);
+    expect(project.deploy).toEqual({
+      cloud_provider: 'aws',
+      cloud_platform: 'fargate',
+      resource_group: 'handoff-etl',
+      container_image: 'xxxxxxxx',
+      task: 'exchange-rates',
+    });
+    expect(project.schedules).toEqual([
+      { target_id: '1', cron: '0 0 * * ? *', envs: [{ key: '__VARS', value: 'start_date=$(date -I -d "-7 day")' }], enabled: true, path: 'schedules[0]' },
+    ]);
+  });
+
+  it('loads the original foreach and fork sample', () => {
+    const text = `tasks:
+- name: word_count
+  pipeline:
+  - command: cat
+    args: ./files/the_great_dictionary.txt
+  - foreach:
+    - name: echo
+      pipeline:
+      - command: echo
+        args: "{{ _line }}"
+- name: forked
+  pipeline:
+  - command: cat
+    args: files/a.txt
+  - fork:
+    - name: count
+      pipeline:
+      - command: wc
+        args: -l
+    - name: first
+      pipeline:
+      - command: head
+        args: -n 1
+`;
+    const { project } = parseProject(text, file, '/p');
+    const [wordCount, forked] = project.tasks;
+    expect(wordCount?.body.kind === 'pipeline' && wordCount.body.elements.map((e) => e.kind)).toEqual(['command', 'foreach']);
+    const fork = forked?.body.kind === 'pipeline' ? forked.body.elements[1] : undefined;
+    expect(fork?.kind).toBe('fork');
+    expect(fork?.kind === 'fork' && fork.tasks.map((t) => t.name)).toEqual(['count', 'first']);
+    expect(fork?.kind === 'fork' && fork.tasks[1]?.body).toEqual({
+      kind: 'pipeline',
+      elements: [{ kind: 'command', command: { command: 'head', args: '-n 1', active: true, path: 'tasks[1].pipeline[1].fork[1].pipeline[0]' } }],
+    });
+  });
+});
+
+describe('parseProject: problems', () => {
+  it('reports a YAML syntax error with its line and column', () => {
+    const e = parseFailure('tasks:\n- name: a\n  commands: [x, y\nversion: 1\n');
+    expect(e.exitCode).toBe(2);
+    const [first] = errorsOf(e);
+    expect(first?.location).toMatchObject({ file, line: 4, col: 1 });
+    expect(formatDiagnostic(first!)).toMatch(/^error: \/p\/project\.yml:4:1: /);
+  });
+
+  it('reports a tab indentation with its position', () => {
+    const e = parseFailure('tasks:\n\t- name: a\n');
+    expect(errorsOf(e)[0]?.location).toMatchObject({ line: 2 });
+  });
+
+  it('says what was found and what was expected for wrong types', () => {
+    const e = parseFailure('tasks:\n- name: a\n  retries: many\n  commands:\n  - command: ls\n    timeout: -1\n- name: b\n  retries: 1.5\n  active: "no"\n  commands: {command: ls}\n');
+    const byPath = Object.fromEntries(errorsOf(e).map((d) => [d.path, d]));
+    expect(byPath['tasks[0].retries']?.message).toBe('found the text "many"; expected a number');
+    expect(byPath['tasks[1].retries']?.message).toBe('found the number 1.5; expected a whole number');
+    expect(byPath['tasks[1].active']).toMatchObject({ message: 'found the text "no"; expected true or false', hint: 'remove the quotes so it is read as a boolean' });
+    expect(byPath['tasks[1].commands']).toMatchObject({ message: 'found a mapping; expected a list', hint: 'start each item of a list with "- "' });
+    expect(byPath['tasks[0].retries']?.location).toMatchObject({ line: 3, col: 12 });
+    expect(byPath['tasks[0].commands[0].timeout']?.message).toBe('found the number -1; expected a number greater than 0');
+    expect(byPath['tasks[0].commands[0].timeout']?.location).toMatchObject({ line: 6, col: 14 });
+  });
+
+  it('reports a missing required key at the mapping that lacks it', () => {
+    const e = parseFailure('installs:\n- venv: a\ntasks: []\n');
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({ path: 'installs[0].command', message: 'missing required key "command" (a string)', location: { file, line: 2, col: 3 } }),
+    ]);
+  });
+
+  it('refuses a task with both pipeline and commands', () => {
+    const e = parseFailure('tasks:\n- name: a\n  pipeline:\n  - command: ls\n  commands:\n  - command: ls\n');
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({ path: 'tasks[0].pipeline', message: expect.stringContaining('has both commands and pipeline; expected exactly one') }),
+    ]);
+  });
+
+  it('refuses a task with no body, and empty commands or pipelines', () => {
+    const e = parseFailure('tasks:\n- name: a\n- name: b\n  commands: []\n- name: c\n  pipeline: []\n');
+    expect(errorsOf(e).map((d) => [d.path, d.location?.line])).toEqual([
+      ['tasks[0]', 2],
+      ['tasks[1].commands', 4],
+      ['tasks[2].pipeline', 6],
+    ]);
+    expect(errorsOf(e)[0]?.message).toContain('has none of commands, pipeline, tasks');
+  });
+
+  it('refuses anything after a foreach or a fork', () => {
+    const text = `tasks:
+- name: a
+  pipeline:
+  - command: cat
+  - foreach:
+    - name: e
+      pipeline:
+      - command: echo
+  - command: wc
+- name: b
+  pipeline:
+  - command: cat
+  - fork:
+    - name: f
+      pipeline:
+      - command: wc
+  - command: head
+`;
+    const e = parseFailure(text);
+    expect(errorsOf(e).map((d) => [d.path, d.location?.line])).toEqual([
+      ['tasks[0].pipeline[2]', 9],
+      ['tasks[1].pipeline[2]', 17],
+    ]);
+    expect(errorsOf(e)[0]?.message).toContain('nothing may follow a foreach or fork');
+  });
+
+  it('refuses a foreach or fork with no upstream command', () => {
+    const e = parseFailure('tasks:\n- name: a\n  pipeline:\n  - foreach:\n    - name: e\n      pipeline:\n      - command: echo\n');
+    expect(errorsOf(e)).toEqual([expect.objectContaining({ path: 'tasks[0].pipeline[0]', message: expect.stringContaining('first element') })]);
+  });
+
+  it('refuses a fork child that is not a pipeline', () => {
+    const text = 'tasks:\n- name: a\n  pipeline:\n  - command: cat\n  - fork:\n    - name: ok\n      pipeline:\n      - command: wc\n    - name: bad\n      commands:\n      - command: wc\n';
+    const e = parseFailure(text);
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({ path: 'tasks[0].pipeline[1].fork[1].commands', location: { file, line: 10, col: 7 }, message: expect.stringContaining('must be a pipeline') }),
+    ]);
+  });
+
+  it('refuses a venv that installs does not declare, naming the declared ones', () => {
+    const e = parseFailure('installs:\n- venv: proc_01\n  command: pip install x\ntasks:\n- name: a\n  commands:\n  - command: x\n    venv: proc_02\n');
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({ path: 'tasks[0].commands[0].venv', location: { file, line: 8, col: 11 }, message: 'venv "proc_02" is not declared in installs (declared venvs: "proc_01")' }),
+    ]);
+  });
+
+  it('explains `command: yes` as YAML 1.1 reading a boolean, and says to quote it', () => {
+    const e = parseFailure('tasks:\n- name: a\n  commands:\n  - command: yes\n');
+    const [d] = errorsOf(e);
+    expect(d?.path).toBe('tasks[0].commands[0].command');
+    expect(d?.message).toContain('found yes, which YAML 1.1 reads as the boolean true');
+    expect(d?.message).toContain('unquoted yes/no/on/off/true/false are booleans');
+    expect(d?.hint).toBe('quote it to keep it as text: "yes"');
+  });
+
+  it('explains `value: on` in envs the same way', () => {
+    const e = parseFailure('envs:\n- key: FLAG\n  value: on\n');
+    expect(errorsOf(e)[0]).toMatchObject({ path: 'envs[0].value', hint: 'quote it to keep it as text: "on"', location: { line: 3, col: 10 } });
+  });
+
+  it('refuses duplicate task names at the same level only', () => {
+    const text = 'tasks:\n- name: a\n  tasks:\n  - name: a\n    commands: [{command: x}]\n- name: a\n  commands: [{command: y}]\n';
+    const e = parseFailure(text);
+    expect(errorsOf(e)).toEqual([expect.objectContaining({ path: 'tasks[1].name', message: expect.stringContaining('already used by tasks[0] (line 2)') })]);
+  });
+
+  it('refuses a zero parallel, a bad env name and an install without command', () => {
+    const text = 'installs:\n- venv: v\nenvs:\n- key: MY-VAR\ntasks:\n- name: a\n  pipeline:\n  - command: cat\n  - foreach: [{name: e, pipeline: [{command: echo}]}]\n    parallel: 0\n';
+    const e = parseFailure(text);
+    expect(errorsOf(e).map((d) => d.path)).toEqual(['installs[0].command', 'envs[0].key', 'tasks[0].pipeline[1].parallel']);
+  });
+
+  it('reports all problems at once', () => {
+    const text = 'tasks:\n- name: a\n  retries: -1\n  commands:\n  - command: x\n    venv: nope\n- name: b\n';
+    const e = parseFailure(text);
+    expect(e.message).toBe(`${file} has 3 problems`);
+    expect(errorsOf(e).map((d) => d.path)).toEqual(['tasks[0].retries', 'tasks[0].commands[0].venv', 'tasks[1]']);
+    for (const d of e.diagnostics) expect(d.location?.line).toBeGreaterThan(0);
+  });
+
+  it('refuses a top level that is not a mapping', () => {
+    for (const text of ['- a\n- b\n', 'just text\n', '', '# only a comment\n']) {
+      const e = parseFailure(text);
+      expect(errorsOf(e)[0]?.message).toMatch(/expected a mapping/);
+    }
+  });
+
+  it('refuses binary garbage and NUL bytes clearly', () => {
+    const e = parseFailure('tasks:\n\0\x01\x02garbage');
+    expect(e.message).toContain('NUL');
+    expect(errorsOf(e)[0]?.location).toEqual({ file, line: 2, col: 1 });
+  });
+
+  it('refuses an alias bomb without expanding it', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${new Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const e = parseFailure(`${levels.join('\n')}\n`);
+    expect(e.message).toMatch(/alias/);
+    expect(errorsOf(e)[0]?.location?.line).toBeGreaterThan(0);
+  });
+
+  it('still loads anchors merged into hundreds of tasks', () => {
+    let text = 'defaults: &d\n  retries: 1\n  active: false\ntasks:\n';
+    for (let i = 0; i < 400; i++) text += `- <<: *d\n  name: t${i}\n  commands: [{command: ls}]\n`;
+    const { project, warnings } = parseProject(text.replace('defaults: &d', 'x_defaults: &d'), file, '/p');
+    expect(project.tasks).toHaveLength(400);
+    expect(project.tasks[399]).toMatchObject({ name: 't399', retries: 1, active: false });
+    expect(warnings.map((w) => w.path)).toEqual(['x_defaults']);
+  });
+
+  it('refuses an alias that contains itself', () => {
+    const e = parseFailure('vars: &v\n- key: a\n  value: *v\n');
+    expect(errorsOf(e)[0]).toMatchObject({ location: { line: 3, col: 10 }, message: expect.stringContaining('inside the node it refers to') });
+  });
+
+  it('refuses deep nesting with a clear error instead of overflowing the stack', () => {
+    for (const depth of [300, 20000]) {
+      const e = parseFailure(`vars: ${'['.repeat(depth)}${']'.repeat(depth)}\n`);
+      expect(e.diagnostics.map((d) => d.message).join(' ')).toMatch(/nest/);
+    }
+  });
+
+  it('refuses a file over 10 MB before parsing it', () => {
+    const e = parseFailure(`description: "${'x'.repeat(10 * 1024 * 1024)}"\n`);
+    expect(e.message).toContain('larger than 10 MB');
+  });
+});
+
+describe('parseProject: warnings', () => {
+  it('warns about an unknown key with "did you mean"', () => {
+    const { warnings } = parseProject('descriptoin: typo\ntasks:\n- name: a\n  comands: []\n  commands: [{command: x, arg: y}]\n', file, '/p');
+    expect(warnings).toEqual([
+      expect.objectContaining({ severity: 'warning', path: 'descriptoin', hint: 'did you mean "description"?', location: { file, line: 1, col: 1 } }),
+      expect.objectContaining({ path: 'tasks[0].comands', hint: 'did you mean "commands"?', location: { file, line: 4, col: 3 } }),
+      expect.objectContaining({ path: 'tasks[0].commands[0].arg', hint: 'did you mean "args"?' }),
+    ]);
+  });
+
+  it('warns that keys kept for compatibility are ignored', () => {
+    const text = `secrets: [a]
+schedule: daily
+deploy:
+  provider: aws
+  platform: fargate
+tasks:
+- name: a
+  stdout: out.txt
+  pipeline:
+  - command: cat
+    nulldev: true
+`;
+    const { warnings, project } = parseProject(text, file, '/p');
+    expect(warnings.map((w) => w.path)).toEqual(['secrets', 'schedule', 'deploy.provider', 'deploy.platform', 'tasks[0].stdout', 'tasks[0].pipeline[0].nulldev']);
+    for (const w of warnings) expect(w.message).toContain('is ignored');
+    expect(project.deploy).toEqual({ cloud_provider: 'local' });
+  });
+
+  it('accepts numbers where text is expected, and warns when the number lost what was written', () => {
+    const text = 'version: 0755\ntasks:\n- name: 007\n  commands:\n  - command: sleep\n    args: 10\n  - command: echo\n    args: 12:30\n';
+    const { project, warnings } = parseProject(text, file, '/p');
+    expect(project.version).toBe('493');
+    expect(project.tasks[0]?.name).toBe('7');
+    const body = project.tasks[0]?.body;
+    expect(body?.kind === 'commands' && body.commands.map((c) => c.args)).toEqual(['10', '750']);
+    expect(warnings.map((w) => [w.path, w.hint])).toEqual([
+      ['version', 'quote it to keep it as written: "0755"'],
+      ['tasks[0].name', 'quote it to keep it as written: "007"'],
+      ['tasks[0].commands[1].args', 'quote it to keep it as written: "12:30"'],
+    ]);
+  });
+
+  it('warns about a var defined twice', () => {
+    const { warnings } = parseProject('vars:\n- key: a\n  value: 1\n- key: a\n  value: 2\n', file, '/p');
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', path: 'vars[1].key', message: expect.stringContaining('defined again') })]);
+  });
+
+  it('lists warnings with the errors when the project is refused', () => {
+    const e = parseFailure('descriptoin: x\ntasks:\n- name: a\n');
+    expect(e.message).toBe(`${file} has 1 problem (and 1 warning)`);
+    expect(e.diagnostics.map((d) => d.severity)).toEqual(['warning', 'error']);
+  });
+});
+
+describe('loadProject', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'handoff-load-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads project.yml from the project folder', async () => {
+    const dir = path.join(root, 'ok');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'project.yml'), 'tasks:\n- name: a\n  commands:\n  - command: ls\n');
+    const { project } = await loadProject(dir);
+    expect(project.file).toBe(path.join(dir, 'project.yml'));
+    expect(project.tasks.map((t) => t.name)).toEqual(['a']);
+  });
+
+  it('names the path it looked at when project.yml is missing, and says what -p means', async () => {
+    const dir = path.join(root, 'empty');
+    await mkdir(dir);
+    const error = await loadProject(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toContain(path.join(dir, 'project.yml'));
+    expect((error as UserError).fix).toContain('-p');
+    expect((error as UserError).exitCode).toBe(2);
+  });
+
+  it('refuses a project folder that does not exist, or a file given as the folder', async () => {
+    await expect(loadProject(path.join(root, 'nope'))).rejects.toThrow(/does not exist/);
+    const dir = path.join(root, 'file-given');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'project.yml'), 'tasks: []\n');
+    const error = (await loadProject(path.join(dir, 'project.yml')).catch((e: unknown) => e)) as UserError;
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.fix).toBe(`pass the folder instead: -p ${dir}`);
+  });
+
+  it('refuses a binary file that is not UTF-8', async () => {
+    const dir = path.join(root, 'binary');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'project.yml'), Buffer.from([0x74, 0x61, 0x0a, 0xff, 0xfe, 0x80, 0x81, 0xc3]));
+    const error = (await loadProject(dir).catch((e: unknown) => e)) as UserError;
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.message).toContain('not UTF-8');
+    expect(error.diagnostics[0]?.location).toMatchObject({ line: 2, col: 1 });
+  });
+
+  it('refuses a UTF-16 file with a fix', async () => {
+    const dir = path.join(root, 'utf16');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'project.yml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('tasks: []\n', 'utf16le')]));
+    const error = (await loadProject(dir).catch((e: unknown) => e)) as UserError;
+    expect(error.message).toContain('UTF-16');
+    expect(error.fix).toContain('UTF-8');
+  });
+
+  it('refuses a file over 10 MB without reading it', async () => {
+    const dir = path.join(root, 'big');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'project.yml'), Buffer.alloc(10 * 1024 * 1024 + 1, 0x61));
+    await expect(loadProject(dir)).rejects.toThrow(/larger than 10 MB/);
+  });
+});

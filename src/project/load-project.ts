@@ -1,0 +1,132 @@
+// Loads project.yml into the validated Project: read → YAML → schema → named rules → normalize, all problems at once.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import type { Project } from './types.js';
+import { checkRules } from './check-rules.js';
+import { checkSchema } from './check-schema.js';
+import { checkWrittenForm } from './check-written-form.js';
+import { describeValue, isRecord } from './describe-value.js';
+import { normalizeProject } from './normalize-project.js';
+import { MAX_PROJECT_FILE_BYTES, fileTooLarge, parseYamlSource } from './parse-yaml-source.js';
+import { projectSchema } from './schema.js';
+
+export interface LoadedProject {
+  project: Project;
+  /** Problems that do not stop a run (unknown keys, ignored keys, numbers read from text); in file order. */
+  warnings: Diagnostic[];
+}
+
+const projectFileName = 'project.yml';
+const projectDirFix = 'point -p/--project-dir at the folder that holds project.yml';
+
+/** Reads `<projectDir>/project.yml`. Throws a UserError (exit code 2) listing every problem when it is not valid. */
+export async function loadProject(projectDir: string): Promise<LoadedProject> {
+  const file = path.join(projectDir, projectFileName);
+  await checkProjectDir(projectDir, file);
+
+  let bytes: Buffer;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw missingFile(file, `${file} is a folder, not a file`);
+    if (info.size > MAX_PROJECT_FILE_BYTES) throw fileTooLarge(file);
+    bytes = await readFile(file);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw missingFile(file, `no project.yml in ${projectDir} (looked for ${path.resolve(file)})`);
+    throw new UserError(`cannot read ${file}: ${(error as Error).message}`, {
+      fix: code === 'EACCES' ? 'give your user read permission on project.yml' : projectDirFix,
+      diagnostics: [{ severity: 'error', message: `cannot read the file (${code ?? 'error'})`, location: { file } }],
+      cause: error,
+    });
+  }
+  return parseProject(decodeUtf8(bytes, file), file, projectDir);
+}
+
+/**
+ * Validates and normalizes project.yml text. `file` is used in messages and, made absolute, as `project.file`.
+ * Throws a UserError whose diagnostics hold every error and warning found, each with file:line:col.
+ */
+export function parseProject(text: string, file: string, projectDir: string): LoadedProject {
+  const source = parseYamlSource(text, file);
+  if (!isRecord(source.data)) {
+    const found = source.data === null ? 'an empty document' : describeValue(source.data);
+    throw new UserError(`${file} must be a mapping of keys such as tasks:, found ${found}`, {
+      fix: 'start project.yml with top-level keys, e.g. `tasks:`',
+      diagnostics: [
+        ...source.warnings,
+        { severity: 'error', message: `found ${found}; expected a mapping of keys such as tasks:`, location: source.locate([]) },
+      ],
+    });
+  }
+
+  const schema = checkSchema(source);
+  const diagnostics = sortByLocation([...source.warnings, ...schema.diagnostics, ...checkWrittenForm(projectSchema, source), ...checkRules(source)]);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || !schema.value) {
+    const warningCount = diagnostics.length - errors.length;
+    const summary = `${file} has ${plural(errors.length, 'problem')}${warningCount > 0 ? ` (and ${plural(warningCount, 'warning')})` : ''}`;
+    throw new UserError(summary, { fix: 'fix each problem listed, then run again', diagnostics });
+  }
+
+  return { project: normalizeProject(schema.value, file, projectDir), warnings: diagnostics };
+}
+
+async function checkProjectDir(projectDir: string, file: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(projectDir)).isDirectory();
+  } catch {
+    throw missingFile(file, `project folder ${projectDir} does not exist (looked for ${path.resolve(file)})`);
+  }
+  if (!isDirectory) {
+    const fix = path.basename(projectDir) === projectFileName ? `pass the folder instead: -p ${path.dirname(projectDir)}` : projectDirFix;
+    throw new UserError(`${projectDir} is a file; -p/--project-dir expects the folder that holds project.yml`, {
+      fix,
+      diagnostics: [{ severity: 'error', message: 'expected a folder', location: { file: projectDir } }],
+    });
+  }
+}
+
+function missingFile(file: string, reason: string): UserError {
+  return new UserError(reason, {
+    fix: projectDirFix,
+    diagnostics: [{ severity: 'error', message: 'project.yml not found', location: { file } }],
+  });
+}
+
+/** Decodes strictly: a project.yml that is not UTF-8 is almost always the wrong file, and guessing would garble it. */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw notText(file, 'is UTF-16 text', { file, line: 1, col: 1 }, 'save project.yml as UTF-8');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Find the first byte that is not UTF-8 to point at it: decode leniently and look for the replacement mark.
+    const lenient = bytes.toString('utf8');
+    const bad = Math.max(0, lenient.indexOf('\uFFFD'));
+    const before = lenient.slice(0, bad);
+    const location = { file, line: before.split('\n').length, col: bad - before.lastIndexOf('\n') };
+    throw notText(file, 'is not UTF-8 text (it looks like binary data)', location, 'point -p at the folder holding the real project.yml, or save it as UTF-8');
+  }
+}
+
+function notText(file: string, what: string, location: { file: string; line: number; col: number }, fix: string): UserError {
+  return new UserError(`${file} ${what}`, { fix, diagnostics: [{ severity: 'error', message: `the file ${what}`, location, hint: fix }] });
+}
+
+function sortByLocation(diagnostics: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => [d.location?.line ?? 0, d.location?.col ?? 0] as const;
+  return [...diagnostics].sort((a, b) => {
+    const [la, ca] = key(a);
+    const [lb, cb] = key(b);
+    return la - lb || ca - cb;
+  });
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,155 @@
+// Turns a schema-valid, rule-clean project.yml into the Project model: defaults resolved, text keys as text, paths kept.
+import path from 'node:path';
+import type { Command, Deploy, Project, PipelineElement, Schedule, Task, TaskBody } from './types.js';
+import { formatKeyPath } from './format-key-path.js';
+import type { KeyPath } from './format-key-path.js';
+import type { RawCommand, RawPipelineElement, RawProject, RawTask } from './schema.js';
+
+interface FailurePolicy {
+  killDownstreamOnFail: boolean;
+  killLoopOnFail: boolean;
+}
+
+/**
+ * Builds the Project from a document that passed the schema and the rules (so each task has exactly one body).
+ * `file` and `projectDir` are made absolute.
+ */
+export function normalizeProject(raw: RawProject, file: string, projectDir: string): Project {
+  // YAML reads `version: 0.3` or `target_id: 1` as numbers; where text is meant, the number's text is used (as the
+  // original did). Numbers whose text differs from what was written are warned about by check-written-form.ts.
+  const text = (value: string | number, _at: KeyPath): string => (typeof value === 'string' ? value : String(value));
+  const optionalText = (value: string | number | undefined, at: KeyPath): string | undefined =>
+    value === undefined ? undefined : text(value, at);
+
+  const normalizeCommand = (c: RawCommand, at: KeyPath): Command =>
+    withoutUndefined({
+      command: text(c.command, [...at, 'command']),
+      args: optionalText(c.args, [...at, 'args']),
+      venv: optionalText(c.venv, [...at, 'venv']),
+      active: c.active,
+      timeout: c.timeout,
+      path: formatKeyPath(at),
+    });
+
+  const normalizeElement = (e: RawPipelineElement, at: KeyPath, policy: FailurePolicy): PipelineElement => {
+    if ('foreach' in e) {
+      return { kind: 'foreach', tasks: normalizeTasks(e.foreach, [...at, 'foreach'], policy), parallel: e.parallel, path: formatKeyPath(at) };
+    }
+    if ('fork' in e) return { kind: 'fork', tasks: normalizeTasks(e.fork, [...at, 'fork'], policy), path: formatKeyPath(at) };
+    return { kind: 'command', command: normalizeCommand(e, at) };
+  };
+
+  const normalizeBody = (t: RawTask, at: KeyPath, policy: FailurePolicy): TaskBody => {
+    if (t.pipeline) return { kind: 'pipeline', elements: t.pipeline.map((e, i) => normalizeElement(e, [...at, 'pipeline', i], policy)) };
+    if (t.commands) return { kind: 'commands', commands: t.commands.map((c, i) => normalizeCommand(c, [...at, 'commands', i])) };
+    return { kind: 'tasks', tasks: normalizeTasks(t.tasks ?? [], [...at, 'tasks'], policy) };
+  };
+
+  // A task's failure policy is its own value, else the enclosing task's resolved one, else the project's.
+  const normalizeTasks = (tasks: RawTask[], at: KeyPath, enclosing: FailurePolicy): Task[] =>
+    tasks.map((t, i) => {
+      const taskPath = [...at, i];
+      const policy: FailurePolicy = {
+        killDownstreamOnFail: t.kill_downstream_on_fail ?? enclosing.killDownstreamOnFail,
+        killLoopOnFail: t.kill_loop_on_fail ?? enclosing.killLoopOnFail,
+      };
+      return withoutUndefined({
+        name: text(t.name, [...taskPath, 'name']),
+        description: optionalText(t.description, [...taskPath, 'description']),
+        active: t.active,
+        ...policy,
+        timeout: t.timeout,
+        retries: t.retries,
+        body: normalizeBody(t, taskPath, policy),
+        path: formatKeyPath(taskPath),
+      });
+    });
+
+  const projectPolicy: FailurePolicy = { killDownstreamOnFail: raw.kill_downstream_on_fail, killLoopOnFail: raw.kill_loop_on_fail };
+
+  const deploy = (): Deploy => {
+    const d = raw.deploy;
+    if (!d) return { cloud_provider: 'local' };
+    const at = (key: string): KeyPath => ['deploy', key];
+    return withoutUndefined({
+      cloud_provider: d.cloud_provider,
+      cloud_platform: d.cloud_platform,
+      resource_group: optionalText(d.resource_group, at('resource_group')),
+      task: optionalText(d.task, at('task')),
+      container_image: optionalText(d.container_image, at('container_image')),
+      image_version: optionalText(d.image_version, at('image_version')),
+      image_domain: optionalText(d.image_domain, at('image_domain')),
+      bucket: optionalText(d.bucket, at('bucket')),
+      cpu: d.cpu,
+      memory: d.memory,
+      storage: d.storage,
+      platform_config: d.platform_config
+        ? withoutUndefined({ ...d.platform_config, role_arn: optionalText(d.platform_config.role_arn, ['deploy', 'platform_config', 'role_arn']) })
+        : undefined,
+      push_artifacts_on_fail: d.push_artifacts_on_fail,
+      alarm_email: optionalText(d.alarm_email, at('alarm_email')),
+      subnets: d.subnets?.map((s, i) => text(s, ['deploy', 'subnets', i])),
+      security_groups: d.security_groups?.map((s, i) => text(s, ['deploy', 'security_groups', i])),
+      assign_public_ip: d.assign_public_ip,
+      platform_version: optionalText(d.platform_version, at('platform_version')),
+      log_retention_days: d.log_retention_days,
+      task_policy: optionalText(d.task_policy, at('task_policy')),
+    });
+  };
+
+  const schedules = (raw.schedules ?? []).map((s, i): Schedule => {
+    const at: KeyPath = ['schedules', i];
+    return withoutUndefined({
+      target_id: text(s.target_id, [...at, 'target_id']),
+      cron: text(s.cron, [...at, 'cron']),
+      name: optionalText(s.name, [...at, 'name']),
+      description: optionalText(s.description, [...at, 'description']),
+      envs: (s.envs ?? []).map((e, j) => ({ key: text(e.key, [...at, 'envs', j, 'key']), value: text(e.value, [...at, 'envs', j, 'value']) })),
+      timezone: optionalText(s.timezone, [...at, 'timezone']),
+      enabled: s.enabled,
+      path: formatKeyPath(at),
+    });
+  });
+
+  const project: Project = withoutUndefined({
+    file: path.resolve(file),
+    dir: path.resolve(projectDir),
+    version: optionalText(raw.version, ['version']),
+    description: optionalText(raw.description, ['description']),
+    installs: (raw.installs ?? []).map((inst, i) =>
+      withoutUndefined({
+        venv: optionalText(inst.venv, ['installs', i, 'venv']),
+        command: text(inst.command, ['installs', i, 'command']),
+        description: optionalText(inst.description, ['installs', i, 'description']),
+      }),
+    ),
+    vars: (raw.vars ?? []).map((v, i) =>
+      withoutUndefined({ key: text(v.key, ['vars', i, 'key']), value: v.value, description: optionalText(v.description, ['vars', i, 'description']) }),
+    ),
+    envs: (raw.envs ?? []).map((e, i) =>
+      withoutUndefined({
+        key: text(e.key, ['envs', i, 'key']),
+        value: optionalText(e.value, ['envs', i, 'value']),
+        description: optionalText(e.description, ['envs', i, 'description']),
+      }),
+    ),
+    tasks: normalizeTasks(raw.tasks ?? [], ['tasks'], projectPolicy),
+    ...projectPolicy,
+    deploy: deploy(),
+    schedules,
+    container: withoutUndefined({
+      docker_file: optionalText(raw.container?.docker_file, ['container', 'docker_file']),
+      files_dir: optionalText(raw.container?.files_dir, ['container', 'files_dir']),
+      base_image: optionalText(raw.container?.base_image, ['container', 'base_image']),
+    }),
+  });
+  return project;
+}
+
+/** Drops keys whose value is undefined, so an absent optional key is absent in the model too. */
+function withoutUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value;
+}

@@ -1,0 +1,79 @@
+// Tests that YAML is read as PyYAML read it (YAML 1.1) and that positions and limits hold.
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { MAX_NESTING_DEPTH, parseYamlSource } from './parse-yaml-source.js';
+
+function read(value: string): unknown {
+  return (parseYamlSource(`v: ${value}\n`, 'f.yml').data as { v: unknown }).v;
+}
+
+describe('parseYamlSource', () => {
+  it('reads scalars as PyYAML does (YAML 1.1)', () => {
+    const cases: Array<[string, unknown]> = [
+      ['yes', true],
+      ['No', false],
+      ['on', true],
+      ['OFF', false],
+      ['y', 'y'],
+      ['n', 'n'],
+      ['0755', 493],
+      ['007', 7],
+      ['08', '08'],
+      ['0x1F', 31],
+      ['0b101', 5],
+      ['1_000', 1000],
+      ['12:30', 750],
+      ['0.3', 0.3],
+      ['1.5e+3', 1500],
+      ['1e3', '1e3'],
+      ['.5', 0.5],
+      ['-.5', '-.5'],
+      ['.inf', Infinity],
+      ['~', null],
+      ['2021-01-01', '2021-01-01'],
+      ['"yes"', 'yes'],
+    ];
+    for (const [written, expected] of cases) expect([written, read(written)]).toEqual([written, expected]);
+  });
+
+  it('locates keys and values by key path, 1-based', () => {
+    const source = parseYamlSource('tasks:\n- name: a\n  pipeline:\n  - command: cat\n', 'f.yml');
+    expect(source.locate(['tasks', 0, 'pipeline', 0, 'command'])).toEqual({ file: 'f.yml', line: 4, col: 14 });
+    expect(source.locate(['tasks', 0, 'pipeline'], 'key')).toEqual({ file: 'f.yml', line: 3, col: 3 });
+    // A path that does not exist points at the nearest enclosing node.
+    expect(source.locate(['tasks', 0, 'missing'])).toEqual({ file: 'f.yml', line: 2, col: 3 });
+    expect(source.sourceText(['tasks', 0, 'name'])).toBe('a');
+  });
+
+  it('reads merge keys and aliases', () => {
+    const source = parseYamlSource('base: &b {active: false}\ntask:\n  <<: *b\n  name: x\n', 'f.yml');
+    expect(source.data).toEqual({ base: { active: false }, task: { active: false, name: 'x' } });
+  });
+
+  it('refuses a duplicate key with its position', () => {
+    try {
+      parseYamlSource('a: 1\na: 2\n', 'f.yml');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UserError);
+      expect((e as UserError).diagnostics[0]).toMatchObject({ location: { line: 2, col: 1 }, hint: expect.stringContaining('once') });
+    }
+  });
+
+  it('refuses an alias to nothing and a key that is a list', () => {
+    expect(() => parseYamlSource('a: *nothing\n', 'f.yml')).toThrow(/no anchor/);
+    expect(() => parseYamlSource('? [a, b]\n: c\n', 'f.yml')).toThrow(/key/);
+  });
+
+  it('accepts nesting up to the limit and refuses beyond it', () => {
+    const nested = (depth: number) => `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
+    expect(() => parseYamlSource(`v: ${nested(MAX_NESTING_DEPTH - 1)}\n`, 'f.yml')).not.toThrow();
+    expect(() => parseYamlSource(`v: ${nested(MAX_NESTING_DEPTH + 1)}\n`, 'f.yml')).toThrow(/nesting deeper than 200/);
+  });
+
+  it('keeps an unknown tag as a warning with its position', () => {
+    const source = parseYamlSource('a: !custom x\n', 'f.yml');
+    expect(source.data).toEqual({ a: 'x' });
+    expect(source.warnings[0]).toMatchObject({ severity: 'warning', location: { line: 1, col: 4 } });
+  });
+});

@@ -1,0 +1,214 @@
+// The zod schema of project.yml as written (SPEC §2): the one source for validation and for the editor JSON Schema.
+import { z } from 'zod';
+
+/**
+ * A key whose value is text. Numbers are accepted too because YAML reads `version: 0.3` or `target_id: 1` as
+ * numbers; normalization turns them back into their text form (and warns when the text form lost information).
+ */
+function text(description: string) {
+  return z.union([z.string(), z.number()]).describe(description);
+}
+
+/** How the description of every ignored key starts; the loader's warning repeats it and shows the rest as the hint. */
+export const IGNORED_KEY_NOTICE = 'Ignored (accepted for compatibility with the original handoff).';
+
+/**
+ * A key the original handoff accepted that we read and ignore. It stays in the schema (marked deprecated) so
+ * editors do not flag it; the loader warns that it is ignored.
+ */
+function ignored(hint?: string) {
+  return z
+    .unknown()
+    .optional()
+    .meta({ deprecated: true, description: hint ? `${IGNORED_KEY_NOTICE} ${hint}` : IGNORED_KEY_NOTICE });
+}
+
+/** True for a key declared with `ignored()`: the loader warns instead of reading it. */
+export function isIgnoredKeySchema(schema: z.ZodType): boolean {
+  return schema.meta()?.deprecated === true;
+}
+
+const timeoutSeconds = (description: string) => z.number().positive().optional().describe(description);
+
+export const installSchema = z
+  .object({
+    venv: text('Name of the Python virtual environment (a folder in the workspace) to create and install into.').optional(),
+    command: text('Shell command run with the venv active, e.g. `pip install tap-exchangeratesapi`.'),
+    description: text('Free text for people reading the project.').optional(),
+  })
+  .describe('One install step of `workspace install`.');
+
+export const varSchema = z
+  .object({
+    key: text('Template variable name, used as `{{ key }}` in commands and files.'),
+    value: z.unknown().describe('Value of the variable; keeps its YAML type and renders as text.'),
+    description: text('Free text for people reading the project.').optional(),
+  })
+  .describe('A template variable (in memory only; never exported to the environment).');
+
+export const envSchema = z
+  .object({
+    key: text('Environment variable name (letters, digits and `_`, not starting with a digit).'),
+    value: text('Value of the variable. Leave the key out to take the secret with the same key.').optional(),
+    description: text('Free text for people reading the project.').optional(),
+  })
+  .describe('An environment variable set for every command (and usable in templates).');
+
+export const commandSchema = z
+  .object({
+    command: text('The program to run; with `args` it forms one shell command line (`/bin/sh -c "<command> <args>"`).'),
+    args: text('Arguments appended to the command (templated with `{{ var }}`).').optional(),
+    venv: text('Run with this venv from `installs` active (its `bin/` first on PATH).').optional(),
+    active: z.boolean().default(true).describe('Set to false to skip this command.'),
+    timeout: timeoutSeconds('Seconds before the command is interrupted and counted as failed; no limit when absent.'),
+  })
+  .meta({ id: 'ProjectCommand', description: 'One command: `command` plus optional `args`, run through /bin/sh.' });
+
+const nulldev = ignored();
+
+export const pipelineCommandSchema = commandSchema
+  .extend({ nulldev })
+  .describe('A command in a pipeline; its stdout feeds the next element.');
+
+export const taskSchema = z
+  .object({
+    name: text('Task name; also names its logs `artifacts/<name>_stdout.log` and `<name>_stderr.log`.'),
+    description: text('Free text for people reading the project.').optional(),
+    active: z.boolean().default(true).describe('Set to false to skip this task.'),
+    kill_downstream_on_fail: z
+      .boolean()
+      .optional()
+      .describe('When this task fails, stop the tasks after it. Default: the enclosing task\'s value, else the project\'s.'),
+    kill_loop_on_fail: z
+      .boolean()
+      .optional()
+      .describe('In a foreach, stop looping over lines after a failure. Default: the enclosing task\'s value, else the project\'s.'),
+    timeout: timeoutSeconds('Seconds for the whole task before it is interrupted and counted as failed; no limit when absent.'),
+    retries: z.number().int().min(0).default(0).describe('Extra attempts after a failure.'),
+    stdout: ignored('Stdout always goes to `artifacts/<task>_stdout.log`.'),
+    get commands(): z.ZodOptional<z.ZodArray<typeof commandSchema>> {
+      return z.array(commandSchema).optional().describe('Commands run one after another, not piped (use exactly one of commands, pipeline, tasks).');
+    },
+    get pipeline(): z.ZodOptional<z.ZodArray<typeof pipelineElementSchema>> {
+      return z
+        .array(pipelineElementSchema)
+        .optional()
+        .describe('Elements joined by pipes: commands, then optionally one `foreach` or `fork` at the end (use exactly one of commands, pipeline, tasks).');
+    },
+    get tasks(): z.ZodOptional<z.ZodArray<typeof taskSchema>> {
+      return z.array(taskSchema).optional().describe('Nested tasks run in order (use exactly one of commands, pipeline, tasks).');
+    },
+  })
+  .meta({ id: 'ProjectTask', description: 'A named task with exactly one of `commands`, `pipeline` or `tasks`.' });
+
+export const foreachSchema = z
+  .object({
+    get foreach(): z.ZodArray<typeof taskSchema> {
+      return z.array(taskSchema).describe('Tasks run once per line of the upstream output, with `{{ _line }}` and `{{ _line_safe }}` set.');
+    },
+    parallel: z.number().int().min(1).default(1).describe('How many lines run at once (1 = one after another, in order).'),
+    nulldev,
+  })
+  .describe('Runs its tasks once per line of the output of the command before it; must be the last element.');
+
+export const forkSchema = z
+  .object({
+    get fork(): z.ZodArray<typeof taskSchema> {
+      return z.array(taskSchema).describe('Pipeline tasks that each receive a copy of the upstream output and run at once.');
+    },
+    nulldev,
+  })
+  .describe('Copies the output of the command before it to every child pipeline; must be the last element.');
+
+export const pipelineElementSchema = z
+  .union([pipelineCommandSchema, foreachSchema, forkSchema])
+  .meta({ id: 'ProjectPipelineElement', description: 'A pipeline element: a command, `{foreach: [task…]}` or `{fork: [task…]}`.' });
+
+export const platformConfigSchema = z
+  .object({
+    state_machine: z.boolean().optional().describe('Run the task through a Step Functions state machine that retries failed runs.'),
+    state_machine_timeout: z.number().positive().optional().describe('Seconds before the state machine gives up on a run.'),
+    retry_interval: z.number().min(0).optional().describe('Seconds between the state machine\'s retries.'),
+    max_retries: z.number().int().min(0).optional().describe('How many times the state machine retries a failed run.'),
+    backoff_rate: z.number().positive().optional().describe('Multiplier applied to the retry interval after each retry.'),
+    role_arn: text('IAM role the state machine runs as.').optional(),
+  })
+  .describe('Settings of the cloud platform beyond the container itself.');
+
+export const deploySchema = z
+  .object({
+    cloud_provider: z.enum(['aws', 'local']).default('local').describe('Where the project is deployed and run: `aws` or `local`.'),
+    cloud_platform: z.enum(['fargate']).optional().describe('Container platform of the cloud provider: `fargate`.'),
+    resource_group: text('Resource group: tasks that share cloud resources (e.g. one client); non-prod stages prefix it, e.g. `dev-etl`.').optional(),
+    task: text('Name of the deploy task (the deployed project) in the store, logs and the container task definition.').optional(),
+    container_image: text('Container image name.').optional(),
+    image_version: text('Container image tag.').optional(),
+    image_domain: text('Registry domain of the image, e.g. `<account>.dkr.ecr.<region>.amazonaws.com`.').optional(),
+    bucket: text('Bucket for config, files, artifacts and run records.').optional(),
+    cpu: z.number().int().positive().optional().describe('Fargate CPU units (256 = 0.25 vCPU).'),
+    memory: z.number().int().positive().optional().describe('Fargate memory in MiB.'),
+    storage: z.number().int().positive().optional().describe('Ephemeral storage in GiB.'),
+    platform_config: platformConfigSchema.optional().describe('Settings of the cloud platform beyond the container itself.'),
+    push_artifacts_on_fail: z.boolean().optional().describe('Push artifacts to the store even when the run failed.'),
+    alarm_email: text('Email address notified by the task\'s failure alarms.').optional(),
+    subnets: z.array(text('A subnet id.')).optional().describe('Subnets the task runs in; default: the resource group\'s own.'),
+    security_groups: z.array(text('A security group id.')).optional().describe('Security groups of the task; default: the resource group\'s own.'),
+    assign_public_ip: z.boolean().optional().describe('Give the task a public IP (needed in public subnets without a NAT gateway).'),
+    platform_version: text('Fargate platform version, e.g. `LATEST` or `1.4.0`.').optional(),
+    log_retention_days: z.number().int().positive().optional().describe('Days the task\'s logs are kept.'),
+    task_policy: text('Extra IAM policy (JSON) granted to the running task.').optional(),
+    provider: ignored('Use `cloud_provider`.'),
+    platform: ignored('Use `cloud_platform`.'),
+  })
+  .describe('Where and how the project is deployed.');
+
+export const scheduleEnvSchema = z
+  .object({
+    key: text('Environment variable name passed to the scheduled run.'),
+    value: text('Its value; `__VARS` holds `-v` style variables, e.g. `start_date=$(date -I -d "-7 day")`.'),
+  })
+  .describe('An environment variable of a scheduled run.');
+
+export const scheduleSchema = z
+  .object({
+    target_id: text('Identifier of this schedule (`-v target_id=N` picks it).'),
+    cron: text('When it fires: AWS 6-field cron (`0 0 * * ? *`), `rate(1 hour)`, or a preset such as `@daily`.'),
+    envs: z.array(scheduleEnvSchema).optional().describe('Environment variables of the scheduled run.'),
+    name: text('Display name of the schedule.').optional(),
+    description: text('Free text for people reading the project.').optional(),
+    timezone: text('IANA time zone of the cron expression, e.g. `Europe/Paris`; default UTC.').optional(),
+    enabled: z.boolean().default(true).describe('Set to false to keep the schedule without firing it.'),
+  })
+  .describe('A trigger that runs the project on a schedule.');
+
+export const containerSchema = z
+  .object({
+    docker_file: text('Custom Dockerfile, relative to the project folder.').optional(),
+    files_dir: text('Extra folder copied into the image build context, relative to the project folder.').optional(),
+    base_image: text('Base image of the generated Dockerfile.').optional(),
+  })
+  .describe('How the container image is built.');
+
+export const projectSchema = z
+  .object({
+    version: text('Format version; informational.').optional(),
+    description: text('What the project does; informational.').optional(),
+    installs: z.array(installSchema).optional().describe('Virtual environments and install commands of `workspace install`.'),
+    vars: z.array(varSchema).optional().describe('Template variables, in memory only.'),
+    envs: z.array(envSchema).optional().describe('Environment variables of every command.'),
+    tasks: z.array(taskSchema).optional().describe('The job: tasks run in order.'),
+    kill_downstream_on_fail: z.boolean().default(true).describe('Default for tasks: stop the tasks after a failed one.'),
+    kill_loop_on_fail: z.boolean().default(true).describe('Default for foreach: stop looping over lines after a failure.'),
+    deploy: deploySchema.optional().describe('Where and how the project is deployed.'),
+    schedules: z.array(scheduleSchema).optional().describe('Schedules that run the project in the cloud or with the local scheduler.'),
+    container: containerSchema.optional().describe('How the container image is built.'),
+    secrets: ignored('Secrets live in `.secrets/secrets.yml` (prod) or `.secrets/<stage>_secrets.yml`, never in project.yml.'),
+    schedule: ignored('Schedules are read from `schedules:` (a list).'),
+  })
+  .describe('A handoff project: tasks to run, their environment, deployment and schedules.');
+
+/** project.yml after schema validation, before normalization (defaults applied, numbers not yet turned into text). */
+export type RawProject = z.output<typeof projectSchema>;
+export type RawTask = z.output<typeof taskSchema>;
+export type RawCommand = z.output<typeof commandSchema>;
+export type RawPipelineElement = z.output<typeof pipelineElementSchema>;
