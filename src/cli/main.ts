@@ -1,2 +1,133 @@
-// CLI entry point: parses arguments, runs one command, and maps errors to exit codes (the only place that exits).
-process.stdout.write('handoff (skeleton)\n');
+// CLI entry point: defines the commands, runs one, and maps errors to exit codes (the only place that exits).
+import { Command, CommanderError, Option } from 'commander';
+import { formatDiagnostic, isUserError, UserError } from '../errors.js';
+import { toGlobalOptions, type GlobalOptions } from './global-options.js';
+
+declare const HANDOFF_VERSION: string;
+const VERSION = typeof HANDOFF_VERSION === 'string' ? HANDOFF_VERSION : '0.0.0-dev';
+
+type Action = (options: GlobalOptions, command: Command) => Promise<number> | number;
+
+/** Wraps a command body: global options parsed, the command's module imported only when it runs. */
+function action(run: Action) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const options = toGlobalOptions(command.optsWithGlobals());
+    process.exitCode = await run(options, command);
+  };
+}
+
+function createProgram(): Command {
+  const program = new Command('handoff')
+    .description('Run data pipelines described in project.yml locally, and deploy them to serverless containers.')
+    .version(VERSION, '--version', 'print the version')
+    .showHelpAfterError('(add --help for usage)')
+    .allowExcessArguments(false)
+    .option('-p, --project-dir <dir>', 'project folder (holds project.yml)')
+    .option('-w, --workspace-dir <dir>', 'workspace folder (venvs, rendered files, artifacts); not the project folder')
+    .option('-s, --stage <name>', 'stage, e.g. dev or prod (default: $HO_STAGE or dev)')
+    .option('-v, --vars <key=value...>', 'run-time variables, or one file with a key=value per line')
+    .option('-e, --envs <key=value...>', 'environment for cloud and container runs')
+    .option('-y, --yes', 'answer yes to every prompt')
+    .option('-n, --answer-no', 'answer no to every prompt')
+    .addOption(new Option('-l, --log-level <level>', 'log level').choices(['debug', 'info', 'warning', 'error', 'critical']).default('info'))
+    .option('-a, --push-artifacts', 'after a run, push and archive artifacts to the remote store')
+    .option('--cloud-provider <name>', 'override deploy.cloud_provider')
+    .option('--cloud-profile <name>', 'cloud credentials profile')
+    .option('--container-provider <name>', 'container CLI to use (docker or podman)')
+    .option('--json', 'machine-readable output on stdout (logs stay on stderr)')
+    .option('--strict', 'an undefined template variable is an error instead of a warning')
+    .option('--timeout <seconds>', 'time limit for the whole run');
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(action(() => {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of project.yml (for yaml-language-server and editors)')
+    .action(action(async () => (await import('./commands/config-command.js')).schemaCommand()));
+
+  const run = program
+    .command('run')
+    .description('run the project: `run local` with local config, files and secrets')
+    .argument('<where>', '"local": run with the project folder\'s config, files/ and .secrets/')
+    .option('--dry-run', 'print what would run, run nothing')
+    .addHelpText('after', '\nExample:\n  handoff run local -p examples/word-count -w /tmp/ws -v name=value')
+    .action(
+      action(async (options, command) => {
+        const where = command.args[0];
+        if (where !== 'local') {
+          throw new UserError(`unknown run target "${where}"`, { fix: 'use `handoff run local -p <project> -w <workspace>`' });
+        }
+        const { runLocalCommand } = await import('./commands/run-local-command.js');
+        return runLocalCommand(options, command.opts());
+      }),
+    );
+  void run;
+
+  const workspace = program.command('workspace').description('create the workspace and install its venvs');
+  workspace
+    .command('init')
+    .description('create the workspace folders (files/, artifacts/, runs/)')
+    .action(action(async (options) => (await import('./commands/workspace-command.js')).workspaceInitCommand(options)));
+  workspace
+    .command('install')
+    .description('create each installs[].venv with python3 -m venv and run its install command inside it')
+    .option('--force', 'reinstall even when the install command is unchanged')
+    .action(action(async (options, command) => (await import('./commands/workspace-command.js')).workspaceInstallCommand(options, command.opts())));
+
+  const config = program.command('config').description('check project.yml');
+  config
+    .command('validate')
+    .description('validate project.yml and print every problem at once')
+    .argument('[where]', '"local" (the default): the project folder\'s project.yml')
+    .action(
+      action(async (options, command) => {
+        const where = command.args[0];
+        if (where !== undefined && where !== 'local') {
+          throw new UserError(`unknown config source "${where}"`, { fix: 'use `handoff config validate local -p <project>`' });
+        }
+        return (await import('./commands/config-command.js')).configValidateCommand(options);
+      }),
+    );
+
+  return program;
+}
+
+function printError(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (isUserError(error)) {
+    const lines = [`error: ${error.message}`];
+    for (const d of error.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
+    if (error.fix) lines.push(`fix: ${error.fix}`);
+    if (debug && error.stack) lines.push(error.stack);
+    process.stderr.write(`${lines.join('\n')}\n`);
+    return error.exitCode;
+  }
+  const err = error as Error;
+  process.stderr.write(`error: ${err?.message ?? String(error)}\n`);
+  if (debug) process.stderr.write(`${err?.stack ?? ''}\n`);
+  else process.stderr.write('This is a bug in handoff; run again with -l debug for details and report it.\n');
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const debug = argv.includes('debug') && (argv.includes('-l') || argv.includes('--log-level'));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return printError(error, debug);
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,62 @@
+// `handoff workspace init|install`: create the workspace folders; create venvs and run install commands.
+import { loadProject } from '../../project/load-project.js';
+import { loadLocalSecrets } from '../../secrets/local-secrets.js';
+import { createMasker } from '../../secrets/mask.js';
+import { createTemplateContext } from '../../template/context.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
+import { createRenderer } from '../../template/render.js';
+import { installVenvs } from '../../workspace/install-venvs.js';
+import { renderFiles } from '../../workspace/render-files.js';
+import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
+import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
+import { createConsoleLog } from '../console-log.js';
+import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
+
+export async function workspaceInitCommand(options: GlobalOptions): Promise<number> {
+  const log = createConsoleLog(options.logLevel);
+  const workspaceDir = requireWorkspaceDir(options);
+  if (options.projectDir) assertWorkspaceApart(options.projectDir, workspaceDir);
+  const paths = initWorkspace(workspaceDir);
+  log.log('info', `Workspace ready at ${paths.dir} (files/, artifacts/, runs/)`);
+  return 0;
+}
+
+export async function workspaceInstallCommand(options: GlobalOptions, flags: { force?: boolean }): Promise<number> {
+  const log = createConsoleLog(options.logLevel);
+  const projectDir = requireProjectDir(options);
+  const workspaceDir = requireWorkspaceDir(options);
+  assertWorkspaceApart(projectDir, workspaceDir);
+  const { project, warnings } = await loadProject(projectDir);
+  for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
+  const vars = parseVarTokens(options.vars, '-v');
+  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+  for (const w of secrets.warnings) log.log('warning', w.message);
+  const masker = createMasker(secrets.secrets.map((s) => s.value));
+  const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)) });
+  const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets: secrets.secrets, cliVars: vars, renderer });
+  // Render every install command first: a template error installs nothing.
+  const commands = project.installs.map((install, i) => renderer.render(install.command, context.values, `installs[${i}].command`));
+
+  const paths = initWorkspace(workspaceDir);
+  const lock = acquireWorkspaceLock(paths.dir, `workspace install -p ${project.dir}`);
+  try {
+    // Install commands may refer to the project's files (e.g. pip install ./files/my_tap), so render them first.
+    await renderFiles({ projectDir: project.dir, workspaceDir: paths.dir, values: context.values, renderer });
+    const results = await installVenvs({
+      installs: project.installs,
+      workspaceDir: paths.dir,
+      force: Boolean(flags.force),
+      renderCommand: (_install, i) => commands[i],
+      reporter: {
+        info: (m) => log.log('info', masker.mask(m)),
+        output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
+      },
+    });
+    const installed = results.filter((r) => r.status === 'installed').length;
+    log.log('info', `Workspace install done: ${installed} installed, ${results.length - installed} unchanged`);
+    return 0;
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,36 @@
+// Writes handoff's own log lines to stderr (stdout stays for results and --json), filtered by --log-level.
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
+
+export function parseLogLevel(value: string | undefined): LogLevel {
+  const v = (value ?? 'info').toLowerCase();
+  if (v === 'warn') return 'warning';
+  if (v in ORDER) return v as LogLevel;
+  return 'info';
+}
+
+export interface ConsoleLog {
+  log(level: LogLevel, message: string): void;
+  /** Also copy every line to this sink (the run's console log file). */
+  tee(sink: ((line: string) => void) | undefined): void;
+}
+
+function timestamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+}
+
+export function createConsoleLog(threshold: LogLevel, write: (text: string) => void = (t) => process.stderr.write(t)): ConsoleLog {
+  let sink: ((line: string) => void) | undefined;
+  return {
+    log(level, message) {
+      const line = `[${timestamp(new Date())}] ${level.toUpperCase().padStart(8)} - ${message}`;
+      sink?.(line);
+      if (ORDER[level] >= ORDER[threshold]) write(`${line}\n`);
+    },
+    tee(next) {
+      sink = next;
+    },
+  };
+}

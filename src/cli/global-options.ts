@@ -1,0 +1,77 @@
+// The options every command accepts (SPEC §1), parsed once into a typed object.
+import { UserError } from '../errors.js';
+import { parseLogLevel, type LogLevel } from './console-log.js';
+
+export interface GlobalOptions {
+  projectDir?: string;
+  workspaceDir?: string;
+  stage: string;
+  vars: string[];
+  envs: string[];
+  yes: boolean;
+  no: boolean;
+  logLevel: LogLevel;
+  pushArtifacts: boolean;
+  cloudProvider?: string;
+  cloudProfile?: string;
+  containerProvider?: string;
+  json: boolean;
+  strict: boolean;
+  timeout?: number;
+}
+
+interface RawOptions {
+  projectDir?: string;
+  workspaceDir?: string;
+  stage?: string;
+  vars?: string[];
+  envs?: string[];
+  yes?: boolean;
+  answerNo?: boolean;
+  logLevel?: string;
+  pushArtifacts?: boolean;
+  cloudProvider?: string;
+  cloudProfile?: string;
+  containerProvider?: string;
+  json?: boolean;
+  strict?: boolean;
+  timeout?: string;
+}
+
+export function toGlobalOptions(raw: RawOptions): GlobalOptions {
+  if (raw.yes && raw.answerNo) throw new UserError('-y and -n were both given', { fix: 'answer prompts with either -y (yes) or -n (no), not both' });
+  let timeout: number | undefined;
+  if (raw.timeout !== undefined) {
+    timeout = Number(raw.timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0) {
+      throw new UserError(`--timeout ${raw.timeout} is not a positive number of seconds`, { fix: 'e.g. --timeout 3600' });
+    }
+  }
+  return {
+    projectDir: raw.projectDir,
+    workspaceDir: raw.workspaceDir,
+    stage: raw.stage ?? process.env.HO_STAGE ?? 'dev',
+    vars: raw.vars ?? [],
+    envs: raw.envs ?? [],
+    yes: Boolean(raw.yes),
+    no: Boolean(raw.answerNo),
+    logLevel: parseLogLevel(raw.logLevel),
+    pushArtifacts: Boolean(raw.pushArtifacts),
+    cloudProvider: raw.cloudProvider,
+    cloudProfile: raw.cloudProfile,
+    containerProvider: raw.containerProvider,
+    json: Boolean(raw.json),
+    strict: Boolean(raw.strict),
+    timeout,
+  };
+}
+
+export function requireProjectDir(options: GlobalOptions): string {
+  if (!options.projectDir) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  return options.projectDir;
+}
+
+export function requireWorkspaceDir(options: GlobalOptions): string {
+  if (!options.workspaceDir) throw new UserError('this command needs a workspace folder', { fix: 'add -w <workspace folder>, e.g. -w ./workspace' });
+  return options.workspaceDir;
+}

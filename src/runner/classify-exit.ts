@@ -1,0 +1,46 @@
+// Decides whether a process's end is a failure and of which class (pipefail rules with bash's SIGPIPE exception).
+import { constants } from 'node:os';
+import type { ProcessExit } from '../process/spawn-command.js';
+import type { FailureClass } from './events.js';
+
+/** The signal behind an exit: the one that killed the process, or the one a shell reported as 128+N. */
+export function signalOf(exit: ProcessExit): string | null {
+  if (exit.signal) return exit.signal;
+  if (exit.exitCode !== null && exit.exitCode > 128 && exit.exitCode <= 128 + 64) {
+    const n = exit.exitCode - 128;
+    const name = Object.entries(constants.signals).find(([, v]) => v === n)?.[0];
+    return name ?? null;
+  }
+  return null;
+}
+
+/** Whether a process ended by SIGPIPE, i.e. it wrote to a pipe whose reader had already gone. */
+export function endedBySigpipe(exit: ProcessExit): boolean {
+  return signalOf(exit) === 'SIGPIPE';
+}
+
+/**
+ * Classifies how a process ended. `downstreamSucceeded` is true when every command after it in its pipeline
+ * exited 0: then a SIGPIPE is not a failure (like `yes | head -n 1` under bash's pipefail, which users expect to pass).
+ */
+export function classifyExit(exit: ProcessExit, downstreamSucceeded: boolean): FailureClass | undefined {
+  if (exit.startError) return 'start_failure';
+  if (exit.terminatedBy === 'timeout') return 'timeout';
+  if (exit.terminatedBy === 'interrupted') return 'interrupted';
+  const signal = signalOf(exit);
+  if (exit.terminatedBy === 'pipeline_failed') return undefined;
+  if (signal === 'SIGPIPE' && downstreamSucceeded) return undefined;
+  if (exit.exitCode === 0 && !exit.signal) return undefined;
+  if (exit.exitCode === 127) return 'command_not_found';
+  // SIGKILL that handoff did not send: almost always the kernel's out-of-memory killer (ECS reports it the same way).
+  if (signal === 'SIGKILL') return 'out_of_memory';
+  if (signal) return 'signal';
+  return 'exit_code';
+}
+
+/** The exit code a task reports: the process's own, or 128 + signal number like a shell. */
+export function exitCodeOf(exit: ProcessExit): number {
+  if (exit.exitCode !== null) return exit.exitCode;
+  if (exit.signal) return 128 + (constants.signals[exit.signal] ?? 0);
+  return 1;
+}

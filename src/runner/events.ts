@@ -1,0 +1,69 @@
+// The typed events a run reports; the terminal renderer, run records and the UI all subscribe to this one stream.
+
+export type FailureClass = 'exit_code' | 'signal' | 'timeout' | 'out_of_memory' | 'command_not_found' | 'start_failure' | 'interrupted';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'interrupted' | 'not_run';
+
+/** How one process ended, as recorded and reported (command line masked). */
+export interface ProcessResult {
+  name: string;
+  commandLine: string;
+  pid?: number;
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** Absent when the process succeeded, or was ended by handoff because another process failed. */
+  failure?: FailureClass;
+  /** Set when handoff ended it (timeout, another command of the pipeline failed, interrupted). */
+  terminatedBy?: string;
+  /** The last lines of its stderr when it failed (masked). */
+  stderrTail?: string[];
+}
+
+export interface TaskResult {
+  name: string;
+  path: string;
+  status: TaskStatus;
+  /** 0 on success; the failing process's exit code (or 128+signal) on failure. */
+  exitCode: number;
+  failure?: FailureClass;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  processes: ProcessResult[];
+  subtasks: TaskResult[];
+  /** Bytes written to artifacts/<task>_stdout.log. */
+  stdoutBytes?: number;
+  stdoutLog?: string;
+  attempts?: number;
+  message?: string;
+}
+
+export interface RunResult {
+  runId: string;
+  status: Exclude<RunStatus, 'running'>;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  tasks: TaskResult[];
+  exitCode: number;
+  /** Set when SIGINT/SIGTERM ended the run. */
+  interruptSignal?: 'SIGINT' | 'SIGTERM';
+  message?: string;
+}
+
+export type RunEvent =
+  | { type: 'run_started'; runId: string; project: string; stage: string; startedAt: string }
+  | { type: 'task_started'; task: string; path: string; attempt: number }
+  | { type: 'task_skipped'; task: string; reason: string }
+  | { type: 'process_started'; task: string; name: string; pid?: number; commandLine: string }
+  | { type: 'process_exited'; task: string; process: ProcessResult }
+  | { type: 'stderr_line'; task: string; process: string; line: string }
+  | { type: 'task_finished'; task: TaskResult }
+  | { type: 'log'; level: 'debug' | 'info' | 'warning' | 'error'; message: string }
+  | { type: 'run_finished'; result: RunResult };
+
+export type RunEventListener = (event: RunEvent) => void;

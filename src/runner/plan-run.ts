@@ -1,0 +1,76 @@
+// Pure run planning: which tasks run, which venvs they need, and which commands can be rendered before anything starts.
+import type { Command, Project, Task } from '../project/types.js';
+
+export interface PlannedTask {
+  name: string;
+  path: string;
+  active: boolean;
+  kind: Task['body']['kind'];
+  killDownstreamOnFail: boolean;
+  timeout?: number;
+  retries: number;
+  /** One line per command, pipeline element or nested task, for `--dry-run`. */
+  outline: string[];
+}
+
+export interface RunPlan {
+  tasks: PlannedTask[];
+  /** Every venv an active command uses. */
+  venvs: string[];
+  /** Active commands outside foreach: rendered once before the run so a template error starts nothing. */
+  staticCommands: Command[];
+}
+
+/** Walks the task tree once; `insideForeach` commands depend on `_line` and are rendered per line. */
+export function planRun(project: Project): RunPlan {
+  const venvs = new Set<string>();
+  const staticCommands: Command[] = [];
+
+  const visitCommand = (command: Command, insideForeach: boolean, active: boolean): void => {
+    if (!active || !command.active) return;
+    if (command.venv) venvs.add(command.venv);
+    if (!insideForeach) staticCommands.push(command);
+  };
+  const visitTask = (task: Task, insideForeach: boolean, active: boolean): string[] => {
+    const on = active && task.active;
+    const body = task.body;
+    if (body.kind === 'commands') {
+      body.commands.forEach((c) => visitCommand(c, insideForeach, on));
+      return body.commands.map((c) => `${c.active ? '' : '(inactive) '}${commandText(c)}`);
+    }
+    if (body.kind === 'tasks') {
+      return body.tasks.flatMap((t) => [`task ${t.name}:`, ...visitTask(t, insideForeach, on).map((l) => `  ${l}`)]);
+    }
+    const lines: string[] = [];
+    for (const element of body.elements) {
+      if (element.kind === 'command') {
+        visitCommand(element.command, insideForeach, on);
+        lines.push(`${lines.length ? '| ' : ''}${element.command.active ? '' : '(inactive) '}${commandText(element.command)}`);
+      } else {
+        const label = element.kind === 'foreach' ? `| foreach line${element.parallel > 1 ? ` (parallel ${element.parallel})` : ''}:` : '| fork:';
+        lines.push(label);
+        for (const sub of element.tasks) {
+          lines.push(`    task ${sub.name}:`, ...visitTask(sub, insideForeach || element.kind === 'foreach', on).map((l) => `      ${l}`));
+        }
+      }
+    }
+    return lines;
+  };
+
+  const tasks = project.tasks.map((task) => ({
+    name: task.name,
+    path: task.path,
+    active: task.active,
+    kind: task.body.kind,
+    killDownstreamOnFail: task.killDownstreamOnFail,
+    timeout: task.timeout,
+    retries: task.retries,
+    outline: visitTask(task, false, true),
+  }));
+  return { tasks, venvs: [...venvs], staticCommands };
+}
+
+function commandText(c: Command): string {
+  const line = c.args ? `${c.command} ${c.args}` : c.command;
+  return c.venv ? `${line}  [venv ${c.venv}]` : line;
+}

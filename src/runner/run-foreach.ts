@@ -1,0 +1,134 @@
+// Runs a foreach: reads the upstream output line by line and runs the sub-tasks per line, with the original's kill rules.
+import type { Readable } from 'node:stream';
+import type { PipelineElement } from '../project/types.js';
+import type { FailureClass, TaskResult } from './events.js';
+import { notRun, runTask } from './run-task.js';
+import type { TaskContext } from './task-context.js';
+
+type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
+
+/** A foreach line longer than this fails the task with a clear message instead of growing memory without bound. */
+export const MAX_FOREACH_LINE_BYTES = 16 * 1024 * 1024;
+
+export interface ForeachOutcome {
+  subtasks: TaskResult[];
+  failure?: FailureClass;
+  exitCode: number;
+  message?: string;
+}
+
+/**
+ * The rules, as the original applied them:
+ * - a sub-task failing with both kill_loop_on_fail and kill_downstream_on_fail fails the task at once;
+ * - after a failed sub-task, the same line's later sub-tasks are skipped only if kill_downstream_on_fail;
+ * - before the next line, the loop stops if a sub-task failed whose kill_loop_on_fail is true;
+ * - the foreach fails if any sub-task failed.
+ * With `parallel: N`, up to N lines run at once; the rules apply as each line finishes.
+ */
+export async function runForeach(element: ForeachElement, upstream: Readable, ctx: TaskContext, taskName: string): Promise<ForeachOutcome> {
+  const results: TaskResult[][] = [];
+  const inFlight = new Set<Promise<void>>();
+  let anyFailed = false;
+  let stopLoop = false;
+  let failAtOnce = false;
+  let firstFailure: TaskResult | undefined;
+  let message: string | undefined;
+  let warnedNul = false;
+
+  const runLine = async (index: number, line: string): Promise<void> => {
+    const lineResults: TaskResult[] = [];
+    results[index] = lineResults;
+    const values = ctx.withLine(ctx.values, line);
+    const suffix = ctx.toLineSafe(line);
+    let skipRest = false;
+    for (const sub of element.tasks) {
+      const name = `${sub.name}_${suffix}`;
+      if (skipRest || failAtOnce || ctx.scope.stopped) {
+        lineResults.push({ ...notRun(sub), name });
+        continue;
+      }
+      const result = await runTask(sub, { ...ctx, values }, name);
+      lineResults.push(result);
+      if (result.status === 'failed' || result.status === 'interrupted') {
+        anyFailed = true;
+        firstFailure ??= result;
+        if (sub.killLoopOnFail) stopLoop = true;
+        if (sub.killLoopOnFail && sub.killDownstreamOnFail) {
+          failAtOnce = true;
+          ctx.scope.stop('pipeline_failed');
+        }
+        if (sub.killDownstreamOnFail) skipRest = true;
+      }
+    }
+  };
+
+  const shouldStop = (): boolean => failAtOnce || stopLoop || ctx.scope.stopped;
+
+  let index = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const dispatch = async (raw: Buffer): Promise<boolean> => {
+    let text = raw.toString('utf8');
+    if (text.includes('\0')) {
+      // A NUL cannot be passed in a command line; drop it rather than fail the spawn.
+      text = text.replaceAll('\0', '');
+      if (!warnedNul) {
+        warnedNul = true;
+        ctx.emit({ type: 'log', level: 'warning', message: `Task ${taskName}: foreach input contains NUL bytes; they were removed from _line` });
+      }
+    }
+    const line = text.replace(/\r$/, '');
+    if (line.trim() === '') return true;
+    while (inFlight.size >= element.parallel) await Promise.race(inFlight);
+    if (shouldStop()) return false;
+    const job = runLine(index++, line).finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    return true;
+  };
+
+  let stoppedEarly = false;
+  try {
+    reading: for await (const chunk of upstream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, start);
+        if (nl === -1) break;
+        const piece = chunk.subarray(start, nl);
+        const lineBuf = pendingBytes > 0 ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        pendingBytes = 0;
+        start = nl + 1;
+        if (!(await dispatch(lineBuf))) {
+          stoppedEarly = true;
+          break reading;
+        }
+      }
+      if (start < chunk.length) {
+        const rest = Buffer.from(chunk.subarray(start));
+        pending.push(rest);
+        pendingBytes += rest.length;
+        if (pendingBytes > MAX_FOREACH_LINE_BYTES) {
+          message = `foreach input line longer than ${MAX_FOREACH_LINE_BYTES / (1024 * 1024)} MiB without a newline; foreach runs one command per line, so its input must be lines`;
+          ctx.emit({ type: 'log', level: 'error', message: `Task ${taskName}: ${message}` });
+          stoppedEarly = true;
+          break reading;
+        }
+      }
+    }
+    if (!stoppedEarly && pendingBytes > 0) await dispatch(Buffer.concat(pending));
+  } catch {
+    // The upstream pipe closing under us (its process killed) simply ends the input.
+  } finally {
+    // Stop reading: an upstream still writing gets SIGPIPE, as it would in a shell.
+    upstream.destroy();
+  }
+  await Promise.all(inFlight);
+
+  const subtasks = results.flat();
+  if (message) return { subtasks, failure: 'exit_code', exitCode: 1, message };
+  if (anyFailed) {
+    const failure = firstFailure?.status === 'interrupted' ? 'interrupted' : firstFailure?.failure ?? 'exit_code';
+    return { subtasks, failure, exitCode: firstFailure?.exitCode || 1 };
+  }
+  return { subtasks, exitCode: 0 };
+}

@@ -1,0 +1,121 @@
+// `run local`: loads the project, its local secrets and variables, prepares the workspace and runs — the library API.
+import fs from 'node:fs';
+import { loadProject } from '../project/load-project.js';
+import type { Project } from '../project/types.js';
+import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
+import { createMasker, findUnmaskableSecrets, type Masker } from '../secrets/mask.js';
+import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
+import { createRenderer, type Renderer } from '../template/render.js';
+import { renderFiles } from '../workspace/render-files.js';
+import { acquireWorkspaceLock } from '../workspace/workspace-lock.js';
+import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
+import type { RunEvent, RunResult } from './events.js';
+import { planRun, type RunPlan } from './plan-run.js';
+import { createRunId, DEFAULT_GRACE_MS, preflightRun, runProject, type RunInterrupt } from './run-project.js';
+
+export interface LocalRunOptions {
+  projectDir: string;
+  workspaceDir: string;
+  stage: string;
+  /** Parsed `-v` values; `secrets_dir` among them points at another secrets folder. */
+  vars: Record<string, unknown>;
+  strict: boolean;
+  timeoutSeconds?: number;
+  graceMs?: number;
+  emit: (event: RunEvent) => void;
+}
+
+/** Everything a run needs that is read from input, resolved before any file is written or process started. */
+export interface PreparedRun {
+  project: Project;
+  paths: WorkspacePaths;
+  secrets: Secret[];
+  masker: Masker;
+  renderer: Renderer;
+  values: Record<string, unknown>;
+  env: Record<string, string>;
+  runId: string;
+  startedAt: Date;
+  plan: RunPlan;
+}
+
+/** Reads and checks the project, secrets and variables; writes nothing. */
+export async function prepareLocalRun(options: LocalRunOptions): Promise<PreparedRun> {
+  assertWorkspaceApart(options.projectDir, options.workspaceDir);
+  const { project, warnings } = await loadProject(options.projectDir);
+  const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
+  for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
+
+  const secretsDir = typeof options.vars.secrets_dir === 'string' ? options.vars.secrets_dir : undefined;
+  const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+  for (const w of loaded.warnings) warn(w.message);
+  const masker = createMasker(loaded.secrets.map((s) => s.value));
+  const short = findUnmaskableSecrets(loaded.secrets);
+  if (short.length > 0) warn(`secrets ${short.join(', ')} are too short to be masked in output; use longer values`);
+
+  const paths = resolveWorkspacePaths(options.workspaceDir);
+  const startedAt = new Date();
+  const runId = createRunId(startedAt);
+  const renderer = createRenderer({ strict: options.strict, onWarning: (m) => warn(masker.mask(m)) });
+  // Always defined (empty without saved state) so `{% if _state_file %}--state {{ _state_file }}{% endif %}` works under --strict.
+  const stateFile = fs.existsSync(paths.stateFile) ? 'artifacts/state.json' : '';
+  const context = createTemplateContext({
+    project,
+    stage: options.stage,
+    now: startedAt,
+    secrets: loaded.secrets,
+    cliVars: options.vars,
+    runId,
+    stateFile,
+    renderer,
+  });
+  return {
+    project,
+    paths,
+    secrets: loaded.secrets,
+    masker,
+    renderer,
+    values: context.values,
+    env: context.env,
+    runId,
+    startedAt,
+    plan: planRun(project),
+  };
+}
+
+function formatWarning(file: string | undefined, line: number | undefined, keyPath: string | undefined, message: string, hint?: string): string {
+  const where = [file && line ? `${file}:${line}` : file, keyPath].filter(Boolean).join(': ');
+  return `${where ? `${where}: ` : ''}${message}${hint ? ` (${hint})` : ''}`;
+}
+
+/** Runs a prepared run in its workspace: lock, check, render files, run. */
+export async function executeLocalRun(run: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt): Promise<RunResult> {
+  preflightRun({ project: run.project, workspaceDir: run.paths.dir, renderer: run.renderer, values: run.values });
+  initWorkspace(run.paths.dir);
+  const lock = acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
+  try {
+    if (lock.recoveredFrom) {
+      options.emit({ type: 'log', level: 'warning', message: `took over a stale workspace lock left by pid ${lock.recoveredFrom.pid} (started ${lock.recoveredFrom.startedAt})` });
+    }
+    await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer });
+    return await runProject({
+      project: run.project,
+      workspaceDir: run.paths.dir,
+      artifactsDir: run.paths.artifactsDir,
+      runId: run.runId,
+      startedAt: run.startedAt,
+      values: run.values,
+      env: { ...process.env, ...run.env },
+      renderer: run.renderer,
+      masker: run.masker,
+      graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+      timeoutSeconds: options.timeoutSeconds,
+      interrupt,
+      emit: options.emit,
+      withLine: (values, line) => withLine({ values, env: {} }, line).values,
+      toLineSafe,
+    });
+  } finally {
+    lock.release();
+  }
+}

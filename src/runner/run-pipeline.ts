@@ -1,0 +1,281 @@
+// Runs a pipeline task: commands joined by OS pipes (bytes never pass through handoff), with fork and foreach tails.
+import fs from 'node:fs';
+import net from 'node:net';
+import type { Readable } from 'node:stream';
+import type { Command, PipelineElement, Task } from '../project/types.js';
+import { closeFds, createOsPipe } from '../process/os-pipe.js';
+import { spawnCommand, type ProcessExit, type RunningCommand, type StdioEnd } from '../process/spawn-command.js';
+import { classifyExit, exitCodeOf } from './classify-exit.js';
+import { prepareCommand, type PreparedCommand, StderrTail } from './command-process.js';
+import { stdoutLogPath } from './artifact-names.js';
+import type { FailureClass, ProcessResult, TaskResult } from './events.js';
+import { runForeach } from './run-foreach.js';
+import { openStderrLog, toProcessResult, type BodyOutcome } from './run-task.js';
+import type { TaskContext } from './task-context.js';
+
+type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
+type ForkElement = Extract<PipelineElement, { kind: 'fork' }>;
+
+interface StartedCommand {
+  prepared: PreparedCommand;
+  running: RunningCommand;
+}
+
+interface StartedForkChild {
+  task: Task;
+  name: string;
+  startedAt: Date;
+  stdoutLog: string;
+  pipeline: StartedPipeline;
+  closeStderr: () => Promise<void>;
+}
+
+interface StartedPipeline {
+  taskName: string;
+  ctx: TaskContext;
+  chain: StartedCommand[];
+  tee?: StartedCommand;
+  forkChildren: StartedForkChild[];
+  foreach?: { element: ForeachElement; upstream: Readable };
+}
+
+/** A command that passes its input through, used when a fork child has no active command of its own. */
+function passThroughCommand(path: string): Command {
+  return { command: 'cat', active: true, path };
+}
+
+export async function runPipeline(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
+  if (task.body.kind !== 'pipeline') throw new Error('runPipeline needs a pipeline task');
+  const stdoutFd = fs.openSync(stdoutLog, 'w');
+  const stderrLog = openStderrLog(ctx.artifactsDir, taskName);
+  let started: StartedPipeline;
+  try {
+    started = startPipeline(task.body.elements, 'ignore', ctx, taskName, stdoutFd, stderrLog.write);
+  } catch (error) {
+    // Something failed while wiring (e.g. a template error): end whatever already started.
+    ctx.scope.stop('pipeline_failed');
+    await stderrLog.close();
+    throw error;
+  } finally {
+    // Each child holds its own copy of the descriptor now.
+    closeFds([stdoutFd]);
+  }
+  const outcome = await waitPipeline(started);
+  await stderrLog.close();
+  return outcome;
+}
+
+/**
+ * Starts every process of a pipeline joined by kernel pipes: each command's stdout descriptor is the next one's stdin,
+ * handed over at spawn and closed in handoff at once, so no byte of the data passes through JavaScript and a reader
+ * that exits gives its writer SIGPIPE, as in a shell. Only a foreach tail is read by handoff, line by line.
+ */
+function startPipeline(
+  elements: PipelineElement[],
+  stdin: StdioEnd,
+  ctx: TaskContext,
+  taskName: string,
+  stdout: StdioEnd,
+  writeStderr: (line: string) => void,
+): StartedPipeline {
+  const last = elements[elements.length - 1];
+  const tail = last && last.kind !== 'command' ? last : undefined;
+  let commands = elements
+    .filter((e): e is Extract<PipelineElement, { kind: 'command' }> => e.kind === 'command')
+    .map((e) => e.command)
+    .filter((c) => c.active);
+  if (commands.length === 0 && (stdin !== 'ignore' || tail)) commands = [passThroughCommand(tail?.path ?? taskName)];
+
+  // Render every command line before anything starts, so a template error starts nothing of this pipeline.
+  const io = { taskName, writeStderr, prefixStderr: true };
+  const prepared = commands.map((c) => prepareCommand(c, ctx, { ...io, stdin: 'ignore', stdout: 'ignore' }));
+
+  const started: StartedPipeline = { taskName, ctx, chain: [], forkChildren: [] };
+  const handedOver: number[] = [];
+  try {
+    let downstream: StdioEnd = stdout;
+    if (tail?.kind === 'fork') {
+      const teeInput = createOsPipe();
+      handedOver.push(teeInput.readFd, teeInput.writeFd);
+      const outputs = startForkChildren(tail, ctx, started, handedOver);
+      started.tee = startTee(teeInput.readFd, outputs, ctx, taskName, writeStderr);
+      downstream = teeInput.writeFd;
+    } else if (tail?.kind === 'foreach') {
+      const toHandoff = createOsPipe(true);
+      handedOver.push(toHandoff.writeFd);
+      started.foreach = { element: tail, upstream: new net.Socket({ fd: toHandoff.readFd, readable: true, writable: false }) };
+      downstream = toHandoff.writeFd;
+    }
+
+    const links = prepared.slice(1).map(() => createOsPipe());
+    for (const link of links) handedOver.push(link.readFd, link.writeFd);
+    prepared.forEach((p, i) => {
+      p.spec.stdin = i === 0 ? stdin : links[i - 1].readFd;
+      p.spec.stdout = i === prepared.length - 1 ? downstream : links[i].writeFd;
+      const running = spawnCommand(p.spec);
+      ctx.scope.track(running);
+      ctx.emit({ type: 'process_started', task: taskName, name: p.spec.name, pid: running.pid, commandLine: p.maskedCommandLine });
+      started.chain.push({ prepared: p, running });
+    });
+  } finally {
+    // The children hold their own copies now; handoff keeping a write end open would keep readers from ever seeing EOF.
+    closeFds(handedOver);
+  }
+  return started;
+}
+
+/** Starts each fork child as its own pipeline reading from a pipe; returns the write ends for the copy. */
+function startForkChildren(tail: ForkElement, ctx: TaskContext, parent: StartedPipeline, handedOver: number[]): number[] {
+  const outputs: number[] = [];
+  for (const child of tail.tasks) {
+    if (child.body.kind !== 'pipeline') continue; // the loader rejects this; kept total for safety
+    const childCtx: TaskContext = { ...ctx, scope: ctx.scope.createChild(), values: { ...ctx.values, _task: child.name } };
+    const stdoutLog = stdoutLogPath(ctx.artifactsDir, child.name);
+    const stdoutFd = fs.openSync(stdoutLog, 'w');
+    handedOver.push(stdoutFd);
+    const input = createOsPipe();
+    handedOver.push(input.readFd, input.writeFd);
+    const stderrLog = openStderrLog(ctx.artifactsDir, child.name);
+    ctx.emit({ type: 'task_started', task: child.name, path: child.path, attempt: 1 });
+    const pipeline = startPipeline(child.body.elements, input.readFd, childCtx, child.name, stdoutFd, stderrLog.write);
+    parent.forkChildren.push({ task: child, name: child.name, startedAt: new Date(), stdoutLog, pipeline, closeStderr: stderrLog.close });
+    outputs.push(input.writeFd);
+  }
+  return outputs;
+}
+
+/**
+ * Copies the stream to every fork child with `tee -p`: a kernel-to-kernel copy in C with natural backpressure; with
+ * -p a child that exits early is dropped from the outputs without failing the others.
+ */
+function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: string, writeStderr: (line: string) => void): StartedCommand {
+  const extra = outputs.slice(1);
+  const commandLine = ['tee', '-p', ...extra.map((_, i) => `/dev/fd/${i + 3}`)].join(' ');
+  const tail = new StderrTail();
+  const prepared: PreparedCommand = {
+    commandLine,
+    maskedCommandLine: commandLine,
+    tail,
+    spec: {
+      name: 'fork',
+      commandLine: `exec ${commandLine}`,
+      cwd: ctx.workspaceDir,
+      env: ctx.env,
+      stdin: input,
+      stdout: outputs[0] ?? 'ignore',
+      extraFds: extra,
+      graceMs: ctx.graceMs,
+      onStderrLine: (line) => {
+        const masked = ctx.masker.mask(line);
+        tail.push(masked);
+        writeStderr(`fork: ${masked}`);
+        ctx.emit({ type: 'stderr_line', task: taskName, process: 'fork', line: masked });
+      },
+    },
+  };
+  const running = spawnCommand(prepared.spec);
+  ctx.scope.track(running);
+  return { prepared, running };
+}
+
+/** Waits for a started pipeline and applies pipefail: the first real failure ends every other process of it. */
+async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
+  const { ctx } = p;
+  const stopOnFailure = (exit: ProcessExit): ProcessExit => {
+    const failure = classifyExit(exit, true);
+    if (failure && failure !== 'interrupted') ctx.scope.stop('pipeline_failed');
+    return exit;
+  };
+  const chainExits = p.chain.map((c) => c.running.exited.then(stopOnFailure));
+  const teeExit = p.tee?.running.exited.then(stopOnFailure);
+  const children = p.forkChildren.map((child) =>
+    waitForkChild(child).then((result) => {
+      if (result.status === 'failed') ctx.scope.stop('pipeline_failed');
+      return result;
+    }),
+  );
+  const foreach = p.foreach
+    ? runForeach(p.foreach.element, p.foreach.upstream, ctx, p.taskName).then((outcome) => {
+        if (outcome.failure) ctx.scope.stop('pipeline_failed');
+        return outcome;
+      })
+    : undefined;
+
+  const exits = await Promise.all(chainExits);
+  const teeResult = teeExit ? await teeExit : undefined;
+  const childResults = await Promise.all(children);
+  const foreachOutcome = foreach ? await foreach : undefined;
+
+  const processes: ProcessResult[] = [];
+  const subtasks: TaskResult[] = [...childResults, ...(foreachOutcome?.subtasks ?? [])];
+  let failure: FailureClass | undefined;
+  let exitCode = 0;
+  let message: string | undefined;
+
+  // The tail is downstream of every command: the foreach, or the fork's copy and its children.
+  let downstreamOk = true;
+  if (foreachOutcome?.failure) {
+    failure = foreachOutcome.failure;
+    exitCode = foreachOutcome.exitCode;
+    message = foreachOutcome.message;
+    downstreamOk = false;
+  }
+  // A child ended only because something else failed is not the cause.
+  const failedChild = childResults.find((r) => r.failure !== undefined);
+  if (failedChild) {
+    failure ??= failedChild.failure ?? 'exit_code';
+    if (exitCode === 0) exitCode = failedChild.exitCode || 1;
+    downstreamOk = false;
+  }
+  if (p.tee && teeResult) {
+    const teeFailure = classifyExit(teeResult, downstreamOk);
+    processes.unshift(toProcessResult(p.tee.prepared, teeResult, teeFailure));
+    if (teeFailure) {
+      failure ??= teeFailure;
+      if (exitCode === 0) exitCode = exitCodeOf(teeResult);
+      downstreamOk = false;
+    }
+  }
+  // Like bash's pipefail, the rightmost failing command decides the pipeline's status.
+  for (let i = p.chain.length - 1; i >= 0; i--) {
+    const processFailure = classifyExit(exits[i], downstreamOk);
+    const result = toProcessResult(p.chain[i].prepared, exits[i], processFailure);
+    processes.unshift(result);
+    if (processFailure) {
+      failure ??= processFailure;
+      if (exitCode === 0) exitCode = exitCodeOf(exits[i]);
+      downstreamOk = false;
+    }
+  }
+  // Reported in pipeline order once the pipefail verdict of each is known.
+  for (const result of processes) ctx.emit({ type: 'process_exited', task: p.taskName, process: result });
+  if (processes.some((r) => r.failure === 'interrupted')) failure = 'interrupted';
+  if (failure && exitCode === 0) exitCode = 1;
+  return { processes, subtasks, failure, exitCode, message };
+}
+
+async function waitForkChild(child: StartedForkChild): Promise<TaskResult> {
+  const outcome = await waitPipeline(child.pipeline);
+  await child.closeStderr();
+  child.pipeline.ctx.scope.dispose();
+  const endedAt = new Date();
+  const endedByPipeline = !outcome.failure && outcome.processes.some((r) => r.terminatedBy === 'pipeline_failed');
+  const failed = outcome.failure !== undefined || endedByPipeline;
+  const result: TaskResult = {
+    name: child.name,
+    path: child.task.path,
+    status: outcome.failure === 'interrupted' ? 'interrupted' : failed ? 'failed' : 'succeeded',
+    exitCode: failed ? outcome.exitCode || 1 : 0,
+    failure: outcome.failure,
+    startedAt: child.startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - child.startedAt.getTime(),
+    processes: outcome.processes,
+    subtasks: outcome.subtasks,
+    stdoutLog: child.stdoutLog,
+    stdoutBytes: fs.existsSync(child.stdoutLog) ? fs.statSync(child.stdoutLog).size : undefined,
+    message: endedByPipeline ? 'ended because another part of the pipeline failed' : outcome.message,
+  };
+  child.pipeline.ctx.emit({ type: 'task_finished', task: result });
+  return result;
+}

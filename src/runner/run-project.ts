@@ -1,0 +1,123 @@
+// Executes a run: checks everything that can be checked first, then runs the project's tasks and reports events.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { Project } from '../project/types.js';
+import type { Masker } from '../secrets/mask.js';
+import type { Renderer } from '../template/render.js';
+import type { RunEvent, RunResult } from './events.js';
+import { planRun } from './plan-run.js';
+import { ProcessScope } from './process-scope.js';
+import { runNestedTasks } from './run-task.js';
+import type { TaskContext } from './task-context.js';
+
+/** Default pause between SIGINT/SIGTERM and the next, harder signal when handoff ends a process. */
+export const DEFAULT_GRACE_MS = 5000;
+
+/** A run id sorts by start time: `20261123T015345Z-3f9a`. */
+export function createRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${crypto.randomBytes(2).toString('hex')}`;
+}
+
+/** Lets the caller (the CLI's signal handlers) interrupt a run in progress. */
+export class RunInterrupt {
+  signal?: 'SIGINT' | 'SIGTERM';
+  private scope?: ProcessScope;
+  attach(scope: ProcessScope): void {
+    this.scope = scope;
+    if (this.signal) scope.stop('interrupted');
+  }
+  interrupt(signal: 'SIGINT' | 'SIGTERM'): void {
+    this.signal ??= signal;
+    this.scope?.stop('interrupted');
+  }
+}
+
+export interface RunProjectInput {
+  project: Project;
+  workspaceDir: string;
+  artifactsDir: string;
+  runId: string;
+  startedAt: Date;
+  values: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  renderer: Renderer;
+  masker: Masker;
+  graceMs: number;
+  /** Seconds for the whole run (`--timeout`). */
+  timeoutSeconds?: number;
+  interrupt: RunInterrupt;
+  emit: (event: RunEvent) => void;
+  withLine: TaskContext['withLine'];
+  toLineSafe: TaskContext['toLineSafe'];
+}
+
+/** Checks that need the workspace but start nothing: venvs exist, static command lines render. */
+export function preflightRun(input: { project: Project; workspaceDir: string; renderer: Renderer; values: Record<string, unknown> }): void {
+  const plan = planRun(input.project);
+  const missing = plan.venvs.filter((venv) => !fs.existsSync(path.join(input.workspaceDir, venv, 'bin')));
+  if (missing.length > 0) {
+    throw new UserError(`venv ${missing.map((v) => `"${v}"`).join(', ')} not found in the workspace ${input.workspaceDir}`, {
+      fix: `run \`handoff workspace install -p ${input.project.dir} -w ${input.workspaceDir}\` first`,
+    });
+  }
+  for (const command of plan.staticCommands) {
+    const template = command.args ? `${command.command} ${command.args}` : command.command;
+    input.renderer.render(template, { ...input.values, _task: '' }, command.path);
+  }
+}
+
+export async function runProject(input: RunProjectInput): Promise<RunResult> {
+  const scope = new ProcessScope();
+  input.interrupt.attach(scope);
+  const startedAt = input.startedAt;
+  input.emit({ type: 'run_started', runId: input.runId, project: input.project.dir, stage: String(input.values._stage ?? ''), startedAt: startedAt.toISOString() });
+  input.emit({ type: 'log', level: 'info', message: `Job started at ${startedAt.toISOString()}` });
+
+  let runTimedOut = false;
+  const timer =
+    input.timeoutSeconds !== undefined
+      ? setTimeout(() => {
+          runTimedOut = true;
+          input.emit({ type: 'log', level: 'error', message: `Run timed out after ${input.timeoutSeconds} s` });
+          scope.stop('timeout');
+        }, input.timeoutSeconds * 1000)
+      : undefined;
+
+  const ctx: TaskContext = {
+    workspaceDir: input.workspaceDir,
+    artifactsDir: input.artifactsDir,
+    values: input.values,
+    env: input.env,
+    renderer: input.renderer,
+    masker: input.masker,
+    graceMs: input.graceMs,
+    emit: input.emit,
+    scope,
+    withLine: input.withLine,
+    toLineSafe: input.toLineSafe,
+  };
+  const outcome = await runNestedTasks(input.project.tasks, ctx);
+  if (timer) clearTimeout(timer);
+
+  const endedAt = new Date();
+  const interruptSignal = input.interrupt.signal;
+  const status = interruptSignal ? 'interrupted' : outcome.subtasks.some((t) => t.status === 'failed') ? 'failed' : 'succeeded';
+  const exitCode = interruptSignal === 'SIGINT' ? 130 : interruptSignal === 'SIGTERM' ? 143 : status === 'failed' ? 1 : 0;
+  input.emit({ type: 'log', level: 'info', message: `Job ended at ${endedAt.toISOString()}` });
+  const result: RunResult = {
+    runId: input.runId,
+    status,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    tasks: outcome.subtasks,
+    exitCode,
+    interruptSignal,
+    message: runTimedOut ? `the run timed out after ${input.timeoutSeconds} s` : undefined,
+  };
+  input.emit({ type: 'run_finished', result });
+  return result;
+}

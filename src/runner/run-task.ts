@@ -1,0 +1,215 @@
+// Runs one task (commands, a pipeline, or nested tasks) with its timeout and retries, and reports its result.
+import fs from 'node:fs';
+import type { Task } from '../project/types.js';
+import { spawnCommand, type ProcessExit } from '../process/spawn-command.js';
+import { classifyExit, exitCodeOf } from './classify-exit.js';
+import { prepareCommand, type PreparedCommand } from './command-process.js';
+import { stderrLogPath, stdoutLogPath } from './artifact-names.js';
+import type { FailureClass, ProcessResult, TaskResult } from './events.js';
+import { runPipeline } from './run-pipeline.js';
+import type { TaskContext } from './task-context.js';
+
+/** The outcome of a task body before timing and naming are added. */
+export interface BodyOutcome {
+  processes: ProcessResult[];
+  subtasks: TaskResult[];
+  failure?: FailureClass;
+  exitCode: number;
+  message?: string;
+}
+
+/** Runs a task under `displayName` (its name, or `<name>_<_line_safe>` inside foreach). */
+export async function runTask(task: Task, ctx: TaskContext, displayName = task.name): Promise<TaskResult> {
+  if (!task.active) {
+    ctx.emit({ type: 'task_skipped', task: displayName, reason: 'active: false' });
+    return { name: displayName, path: task.path, status: 'skipped', exitCode: 0, processes: [], subtasks: [] };
+  }
+  let attempt = 0;
+  for (;;) {
+    attempt += 1;
+    const result = await runTaskOnce(task, ctx, displayName, attempt);
+    const retry = result.status === 'failed' && attempt <= task.retries && !ctx.scope.stopped;
+    if (!retry) {
+      ctx.emit({ type: 'task_finished', task: result });
+      return result;
+    }
+    ctx.emit({ type: 'log', level: 'warning', message: `Task ${displayName} failed (attempt ${attempt} of ${task.retries + 1}); retrying` });
+  }
+}
+
+async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: string, attempt: number): Promise<TaskResult> {
+  const startedAt = new Date();
+  parentCtx.emit({ type: 'task_started', task: displayName, path: task.path, attempt });
+  const scope = parentCtx.scope.createChild();
+  const ctx: TaskContext = { ...parentCtx, scope, values: { ...parentCtx.values, _task: displayName } };
+  let timedOut = false;
+  const timer =
+    task.timeout !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          ctx.emit({ type: 'log', level: 'error', message: `Task ${displayName} timed out after ${task.timeout} s` });
+          scope.stop('timeout');
+        }, task.timeout * 1000)
+      : undefined;
+
+  let outcome: BodyOutcome;
+  let stdoutLog: string | undefined;
+  try {
+    switch (task.body.kind) {
+      case 'commands':
+        stdoutLog = stdoutLogPath(ctx.artifactsDir, displayName);
+        outcome = await runCommands(task, ctx, displayName, stdoutLog);
+        break;
+      case 'pipeline':
+        stdoutLog = stdoutLogPath(ctx.artifactsDir, displayName);
+        outcome = await runPipeline(task, ctx, displayName, stdoutLog);
+        break;
+      case 'tasks':
+        outcome = await runNestedTasks(task.body.tasks, ctx);
+        break;
+    }
+  } catch (error) {
+    if (timer) clearTimeout(timer);
+    scope.stop('pipeline_failed');
+    scope.dispose();
+    throw error;
+  }
+  if (timer) clearTimeout(timer);
+  scope.dispose();
+
+  const endedAt = new Date();
+  const interrupted = parentCtx.scope.stopReason === 'interrupted' || outcome.failure === 'interrupted';
+  const failed = outcome.failure !== undefined || outcome.exitCode !== 0;
+  const result: TaskResult = {
+    name: displayName,
+    path: task.path,
+    status: interrupted ? 'interrupted' : failed ? 'failed' : 'succeeded',
+    exitCode: failed || interrupted ? outcome.exitCode || 1 : 0,
+    failure: timedOut ? 'timeout' : outcome.failure,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    processes: outcome.processes,
+    subtasks: outcome.subtasks,
+    attempts: attempt,
+    message: outcome.message,
+  };
+  if (stdoutLog) {
+    result.stdoutLog = stdoutLog;
+    result.stdoutBytes = fileSize(stdoutLog);
+  }
+  return result;
+}
+
+function fileSize(file: string): number | undefined {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the recorded result of a finished process. */
+export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, failure: FailureClass | undefined): ProcessResult {
+  return {
+    name: prepared.spec.name,
+    commandLine: prepared.maskedCommandLine,
+    pid: exit.pid,
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    startedAt: exit.startedAt.toISOString(),
+    endedAt: exit.endedAt.toISOString(),
+    durationMs: exit.endedAt.getTime() - exit.startedAt.getTime(),
+    failure,
+    terminatedBy: exit.terminatedBy,
+    stderrTail: failure ? prepared.tail.get() : undefined,
+    ...(exit.startError ? { startError: exit.startError } : {}),
+  };
+}
+
+/** Opens the task's stderr log; lines are appended as they arrive and the file is closed with the task. */
+export function openStderrLog(artifactsDir: string, taskName: string): { write: (line: string) => void; close: () => Promise<void> } {
+  const stream = fs.createWriteStream(stderrLogPath(artifactsDir, taskName), { flags: 'w' });
+  return {
+    write: (line) => {
+      stream.write(`${line}\n`);
+    },
+    close: () => new Promise((resolve) => stream.end(() => resolve())),
+  };
+}
+
+/** `commands:` run one after another, all stdout to one log; the first failure ends the task. */
+async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
+  if (task.body.kind !== 'commands') throw new Error('runCommands needs a commands task');
+  const stdoutFd = fs.openSync(stdoutLog, 'w');
+  const stderrLog = openStderrLog(ctx.artifactsDir, taskName);
+  const processes: ProcessResult[] = [];
+  let failure: FailureClass | undefined;
+  let exitCode = 0;
+  try {
+    for (const command of task.body.commands) {
+      if (!command.active) continue;
+      if (ctx.scope.stopped) {
+        failure = ctx.scope.stopReason === 'interrupted' ? 'interrupted' : 'timeout';
+        exitCode = 1;
+        break;
+      }
+      const prepared = prepareCommand(command, ctx, {
+        taskName,
+        stdin: 'ignore',
+        stdout: stdoutFd,
+        writeStderr: stderrLog.write,
+        prefixStderr: false,
+      });
+      const running = spawnCommand(prepared.spec);
+      ctx.scope.track(running);
+      ctx.emit({ type: 'process_started', task: taskName, name: prepared.spec.name, pid: running.pid, commandLine: prepared.maskedCommandLine });
+      const exit = await running.exited;
+      const processFailure = classifyExit(exit, false);
+      const result = toProcessResult(prepared, exit, processFailure);
+      processes.push(result);
+      ctx.emit({ type: 'process_exited', task: taskName, process: result });
+      if (processFailure) {
+        failure = processFailure;
+        exitCode = exitCodeOf(exit);
+        break;
+      }
+    }
+  } finally {
+    fs.closeSync(stdoutFd);
+    await stderrLog.close();
+  }
+  return { processes, subtasks: [], failure, exitCode };
+}
+
+/** `tasks:` nested tasks run in order; a failed one stops the rest when its kill_downstream_on_fail is true. */
+export async function runNestedTasks(tasks: Task[], ctx: TaskContext): Promise<BodyOutcome> {
+  const subtasks: TaskResult[] = [];
+  let failed: TaskResult | undefined;
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i];
+    if (ctx.scope.stopped) {
+      subtasks.push(...tasks.slice(i).map(notRun));
+      break;
+    }
+    const result = await runTask(task, ctx);
+    subtasks.push(result);
+    if (result.status === 'failed' || result.status === 'interrupted') {
+      failed ??= result;
+      if (task.killDownstreamOnFail || result.status === 'interrupted') {
+        subtasks.push(...tasks.slice(i + 1).map(notRun));
+        break;
+      }
+    }
+  }
+  return {
+    processes: [],
+    subtasks,
+    failure: failed?.failure ?? (failed ? 'exit_code' : undefined),
+    exitCode: failed ? failed.exitCode || 1 : 0,
+  };
+}
+
+export function notRun(task: Task): TaskResult {
+  return { name: task.name, path: task.path, status: 'not_run', exitCode: 0, processes: [], subtasks: [] };
+}

@@ -1,0 +1,57 @@
+// Paths of a workspace (venvs, files/, artifacts/, runs/) and the checks that keep it apart from the project.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+
+export interface WorkspacePaths {
+  dir: string;
+  filesDir: string;
+  artifactsDir: string;
+  runsDir: string;
+  /** Where the Singer state of the last successful run is kept. */
+  stateFile: string;
+}
+
+export function resolveWorkspacePaths(workspaceDir: string): WorkspacePaths {
+  const dir = path.resolve(workspaceDir);
+  return {
+    dir,
+    filesDir: path.join(dir, 'files'),
+    artifactsDir: path.join(dir, 'artifacts'),
+    runsDir: path.join(dir, 'runs'),
+    stateFile: path.join(dir, 'artifacts', 'state.json'),
+  };
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** The workspace must not be the project folder: a run rewrites files/ and artifacts/ there. */
+export function assertWorkspaceApart(projectDir: string, workspaceDir: string): void {
+  if (realOrResolved(projectDir) === realOrResolved(workspaceDir)) {
+    throw new UserError(`the workspace folder (-w ${workspaceDir}) is the project folder (-p ${projectDir})`, {
+      fix: 'use a separate folder for the workspace, e.g. -w ./workspace (it holds venvs, rendered files and artifacts)',
+    });
+  }
+}
+
+/** Creates the workspace folders (idempotent). Fails clearly when the location cannot be written. */
+export function initWorkspace(workspaceDir: string): WorkspacePaths {
+  const paths = resolveWorkspacePaths(workspaceDir);
+  try {
+    for (const dir of [paths.dir, paths.filesDir, paths.artifactsDir, paths.runsDir]) fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(paths.dir, fs.constants.W_OK);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new UserError(`cannot create or write the workspace ${paths.dir}: ${e.code ?? ''} ${e.message}`.trim(), {
+      fix: 'choose a folder you can write to with -w, or fix its permissions',
+      cause: error,
+    });
+  }
+  return paths;
+}

@@ -1,0 +1,390 @@
+// Integration tests of `run local`: real processes joined by OS pipes, pipefail, signals, timeouts, foreach and fork.
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CliOptions, makeProject, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
+
+function runLocal(projectDir: string, workspaceDir: string, extra: string[] = [], marker = newMarker(), onSpawn?: CliOptions['onSpawn']) {
+  return runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, ...extra], { env: { HANDOFF_TEST_MARKER: marker }, onSpawn });
+}
+
+describe('pipeline', () => {
+  it('joins commands with pipes and writes the last stdout to artifacts/<task>_stdout.log', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: upper
+  pipeline:
+  - command: printf
+    args: "'b\\\\na\\\\n'"
+  - command: tr a-z A-Z
+  - command: sort
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.stderr).toContain('Job started at');
+    expect(r.stderr).toContain('Job ended at');
+    expect(r.stderr).toContain('Task upper ended with exit code 0');
+    expect(r.code).toBe(0);
+    expect(readArtifact(workspaceDir, 'upper_stdout.log')).toBe('A\nB\n');
+  });
+
+  it('finishes `yes | head -n 1` and does not count the SIGPIPE of yes as a failure', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: first
+  pipeline:
+  - command: "yes"
+  - command: head -n 1
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    expect(readArtifact(workspaceDir, 'first_stdout.log')).toBe('y\n');
+  });
+
+  it('ends the other commands when a middle command fails, leaving no process behind', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: broken
+  pipeline:
+  - command: sleep 300
+  - command: sh -c 'echo boom >&2; exit 3'
+  - command: sleep 300
+`);
+    const r = await runLocal(projectDir, workspaceDir, [], marker);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Task broken ended with exit code 3');
+    expect(r.stderr).toContain('boom');
+    expect(processesWithMarker(marker)).toEqual([]);
+  });
+
+  it('reports a command that is not found (exit 127) as such', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: missing
+  commands:
+  - command: no-such-command-xyz
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('command not found');
+    const result = JSON.parse(r.stdout);
+    expect(result.tasks[0].processes[0].exitCode).toBe(127);
+    expect(result.tasks[0].failure).toBe('command_not_found');
+  });
+
+  it('treats a command timeout as a failure and ends the process', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: slow
+  pipeline:
+  - command: sleep 300
+    timeout: 1
+  - command: cat
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json'], marker);
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout);
+    expect(result.tasks[0].failure).toBe('timeout');
+    expect(result.tasks[0].processes[0].failure).toBe('timeout');
+    expect(processesWithMarker(marker)).toEqual([]);
+  });
+
+  it('kills a command that ignores SIGTERM after the grace period', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: stubborn
+  timeout: 1
+  commands:
+  - command: sh -c 'trap "" INT TERM; while true; do sleep 0.1; done'
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json'], marker);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).tasks[0].failure).toBe('timeout');
+    expect(processesWithMarker(marker)).toEqual([]);
+  });
+
+  it('exits 130 on SIGINT and leaves no process behind', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: long
+  pipeline:
+  - command: sleep 300
+  - command: cat
+`);
+    const r = await runLocal(projectDir, workspaceDir, [], marker, (child) => {
+      void waitFor(() => processesWithMarker(marker).length >= 3).then(() => child.kill('SIGINT'));
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Received SIGINT');
+    expect(processesWithMarker(marker)).toEqual([]);
+  });
+
+  it('exits 143 on SIGTERM and leaves no process behind', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: long
+  commands:
+  - command: sleep 300
+`);
+    const r = await runLocal(projectDir, workspaceDir, [], marker, (child) => {
+      void waitFor(() => processesWithMarker(marker).length >= 2).then(() => child.kill('SIGTERM'));
+    });
+    expect(r.code).toBe(143);
+    expect(processesWithMarker(marker)).toEqual([]);
+  });
+
+  it('moves 2 GB through a 3-command pipeline with handoff itself staying under 100 MB of memory', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: big
+  pipeline:
+  - command: head -c 2147483648 /dev/zero
+  - command: cat
+  - command: wc -c
+`);
+    let peakKb = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const r = await runLocal(projectDir, workspaceDir, [], newMarker(), (child) => {
+      timer = setInterval(() => {
+        try {
+          const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+          peakKb = Math.max(peakKb, hwm);
+        } catch {
+          // exited
+        }
+      }, 50);
+    });
+    clearInterval(timer);
+    expect(r.code).toBe(0);
+    expect(readArtifact(workspaceDir, 'big_stdout.log').trim()).toBe('2147483648');
+    expect(peakKb).toBeGreaterThan(0);
+    expect(peakKb).toBeLessThan(100 * 1024);
+  });
+});
+
+describe('commands', () => {
+  it('runs commands one after another into one stdout log and stops at the first failure', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: steps
+  commands:
+  - command: echo one
+  - command: echo two >&2
+  - command: "false"
+  - command: echo never
+- name: after
+  commands:
+  - command: echo after
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(readArtifact(workspaceDir, 'steps_stdout.log')).toBe('one\n');
+    expect(readArtifact(workspaceDir, 'steps_stderr.log')).toBe('two\n');
+    // kill_downstream_on_fail (default true) stops the following task.
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'after_stdout.log'))).toBe(false);
+  });
+
+  it('continues with the next task when kill_downstream_on_fail is false, and still exits 1', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: failing
+  kill_downstream_on_fail: false
+  commands:
+  - command: exit 4
+- name: after
+  commands:
+  - command: echo after
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Task failing ended with exit code 4');
+    expect(readArtifact(workspaceDir, 'after_stdout.log')).toBe('after\n');
+  });
+
+  it('skips inactive tasks and inactive commands inside a pipeline', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: disabled
+  active: false
+  commands:
+  - command: echo off
+- name: enabled
+  pipeline:
+  - command: echo hello
+  - command: "false"
+    active: false
+  - command: cat
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    expect(readArtifact(workspaceDir, 'enabled_stdout.log')).toBe('hello\n');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'disabled_stdout.log'))).toBe(false);
+  });
+
+  it('retries a failing task as many times as `retries` says', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: flaky
+  retries: 2
+  commands:
+  - command: echo try >> artifacts/tries.txt; test $(wc -l < artifacts/tries.txt) -ge 3
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    expect(readArtifact(workspaceDir, 'tries.txt')).toBe('try\ntry\ntry\n');
+  });
+});
+
+describe('foreach', () => {
+  it('runs the sub-tasks once per line with _line and _line_safe', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf
+    args: "'New York\\\\nParis\\\\n'"
+  - foreach:
+    - name: say
+      pipeline:
+      - command: echo "hello {{ _line }} ({{ _line_safe }})"
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    expect(readArtifact(workspaceDir, 'say_New_York_stdout.log')).toBe('hello New York (New_York)\n');
+    expect(readArtifact(workspaceDir, 'say_Paris_stdout.log')).toBe('hello Paris (Paris)\n');
+  });
+
+  it('stops the loop after a failure when kill_loop_on_fail is true', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf
+    args: "'a\\\\nb\\\\nc\\\\n'"
+  - foreach:
+    - name: step
+      commands:
+      - command: test {{ _line }} != b && echo ok-{{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(readArtifact(workspaceDir, 'step_a_stdout.log')).toBe('ok-a\n');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'step_c_stdout.log'))).toBe(false);
+  });
+
+  it("goes on after a failure when kill_loop_on_fail is false, skipping that line's later sub-tasks, and fails at the end", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+kill_loop_on_fail: false
+tasks:
+- name: loop
+  pipeline:
+  - command: printf
+    args: "'a\\\\nb\\\\nc\\\\n'"
+  - foreach:
+    - name: check
+      commands:
+      - command: test {{ _line }} != b
+    - name: after
+      commands:
+      - command: echo after-{{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(readArtifact(workspaceDir, 'after_a_stdout.log')).toBe('after-a\n');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'after_b_stdout.log'))).toBe(false);
+    expect(readArtifact(workspaceDir, 'after_c_stdout.log')).toBe('after-c\n');
+  });
+
+  it("runs that line's later sub-tasks after a failure when kill_downstream_on_fail is false", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: echo x
+  - foreach:
+    - name: check
+      kill_downstream_on_fail: false
+      commands:
+      - command: "false"
+    - name: after
+      commands:
+      - command: echo after-{{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(readArtifact(workspaceDir, 'after_x_stdout.log')).toBe('after-x\n');
+  });
+
+  it('runs up to N lines at once with parallel: N', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 8
+  - foreach:
+    - name: item
+      commands:
+      - command: echo start >> artifacts/events.txt; sleep 0.3; echo end >> artifacts/events.txt
+    parallel: 4
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    const events = readArtifact(workspaceDir, 'events.txt').trim().split('\n');
+    expect(events).toHaveLength(16);
+    // With 4 at once, four lines start before the first one ends.
+    expect(events.slice(0, 4)).toEqual(['start', 'start', 'start', 'start']);
+  });
+});
+
+describe('fork', () => {
+  it('copies the stream to every child; a child that exits early does not fail the others', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: seq 1 100000
+  - fork:
+    - name: count
+      pipeline:
+      - command: wc -l
+    - name: first
+      pipeline:
+      - command: head -n 1
+    - name: checksum
+      pipeline:
+      - command: cksum
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    expect(readArtifact(workspaceDir, 'count_stdout.log').trim()).toBe('100000');
+    expect(readArtifact(workspaceDir, 'first_stdout.log')).toBe('1\n');
+    expect(readArtifact(workspaceDir, 'checksum_stdout.log')).toBe(execSync('seq 1 100000 | cksum').toString());
+  });
+
+  it('fails when a child fails and leaves no process behind', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: "yes"
+  - fork:
+    - name: ok
+      pipeline:
+      - command: cat > /dev/null
+    - name: bad
+      pipeline:
+      - command: sh -c 'head -n 10 > /dev/null; exit 5'
+`);
+    const r = await runLocal(projectDir, workspaceDir, [], marker);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Task split ended with exit code 5');
+    expect(processesWithMarker(marker)).toEqual([]);
+  });
+});
