@@ -1,21 +1,12 @@
 // CLI entry point: defines the commands, runs one, and maps errors to exit codes (the only place that exits).
 import { Command, CommanderError, Option } from 'commander';
-import { formatDiagnostic, isUserError, UserError } from '../errors.js';
-import { toGlobalOptions, type GlobalOptions } from './global-options.js';
+import { formatDiagnostic, isUserError } from '../errors.js';
+import { defineAction } from './register/define-action.js';
+import { registerLocalCommands } from './register/local-commands.js';
 
 declare const HANDOFF_VERSION: string;
 const VERSION = typeof HANDOFF_VERSION === 'string' ? HANDOFF_VERSION : '0.0.0-dev';
 
-type Action = (options: GlobalOptions, command: Command) => Promise<number> | number;
-
-/** Wraps a command body: global options parsed, the command's module imported only when it runs. */
-function action(run: Action) {
-  return async (...args: unknown[]): Promise<void> => {
-    const command = args[args.length - 1] as Command;
-    const options = toGlobalOptions(command.optsWithGlobals());
-    process.exitCode = await run(options, command);
-  };
-}
 
 function createProgram(): Command {
   const program = new Command('handoff')
@@ -42,59 +33,14 @@ function createProgram(): Command {
   program
     .command('version')
     .description('print the version')
-    .action(action(() => {
-      process.stdout.write(`${VERSION}\n`);
-      return 0;
-    }));
-
-  program
-    .command('schema')
-    .description('print the JSON Schema of project.yml (for yaml-language-server and editors)')
-    .action(action(async () => (await import('./commands/config-command.js')).schemaCommand()));
-
-  const run = program
-    .command('run')
-    .description('run the project: `run local` with local config, files and secrets')
-    .argument('<where>', '"local": run with the project folder\'s config, files/ and .secrets/')
-    .option('--dry-run', 'print what would run, run nothing')
-    .addHelpText('after', '\nExample:\n  handoff run local -p examples/word-count -w /tmp/ws -v name=value')
     .action(
-      action(async (options, command) => {
-        const where = command.args[0];
-        if (where !== 'local') {
-          throw new UserError(`unknown run target "${where}"`, { fix: 'use `handoff run local -p <project> -w <workspace>`' });
-        }
-        const { runLocalCommand } = await import('./commands/run-local-command.js');
-        return runLocalCommand(options, command.opts());
+      defineAction(() => {
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
       }),
     );
-  void run;
 
-  const workspace = program.command('workspace').description('create the workspace and install its venvs');
-  workspace
-    .command('init')
-    .description('create the workspace folders (files/, artifacts/, runs/)')
-    .action(action(async (options) => (await import('./commands/workspace-command.js')).workspaceInitCommand(options)));
-  workspace
-    .command('install')
-    .description('create each installs[].venv with python3 -m venv and run its install command inside it')
-    .option('--force', 'reinstall even when the install command is unchanged')
-    .action(action(async (options, command) => (await import('./commands/workspace-command.js')).workspaceInstallCommand(options, command.opts())));
-
-  const config = program.command('config').description('check project.yml');
-  config
-    .command('validate')
-    .description('validate project.yml and print every problem at once')
-    .argument('[where]', '"local" (the default): the project folder\'s project.yml')
-    .action(
-      action(async (options, command) => {
-        const where = command.args[0];
-        if (where !== undefined && where !== 'local') {
-          throw new UserError(`unknown config source "${where}"`, { fix: 'use `handoff config validate local -p <project>`' });
-        }
-        return (await import('./commands/config-command.js')).configValidateCommand(options);
-      }),
-    );
+  registerLocalCommands(program);
 
   return program;
 }

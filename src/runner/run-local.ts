@@ -1,5 +1,6 @@
 // `run local`: loads the project, its local secrets and variables, prepares the workspace and runs — the library API.
 import fs from 'node:fs';
+import path from 'node:path';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/types.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
@@ -20,6 +21,8 @@ export interface LocalRunOptions {
   /** Parsed `-v` values; `secrets_dir` among them points at another secrets folder. */
   vars: Record<string, unknown>;
   strict: boolean;
+  /** Secrets fetched elsewhere (a remote store); when absent they are read from the project's .secrets/ folder. */
+  secrets?: Secret[];
   timeoutSeconds?: number;
   graceMs?: number;
   emit: (event: RunEvent) => void;
@@ -47,8 +50,10 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
 
   const secretsDir = typeof options.vars.secrets_dir === 'string' ? options.vars.secrets_dir : undefined;
-  const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
-  for (const w of loaded.warnings) warn(w.message);
+  const loaded = options.secrets ? { secrets: options.secrets, warnings: [] } : loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+  // A project without any .secrets/ folder simply has no secrets: say so quietly; a folder without this stage's file is worth a warning.
+  const hasSecretsFolder = secretsDir !== undefined || fs.existsSync(path.join(project.dir, '.secrets'));
+  for (const w of loaded.warnings) options.emit({ type: 'log', level: hasSecretsFolder ? 'warning' : 'debug', message: w.message });
   const masker = createMasker(loaded.secrets.map((s) => s.value));
   const short = findUnmaskableSecrets(loaded.secrets);
   if (short.length > 0) warn(`secrets ${short.join(', ')} are too short to be masked in output; use longer values`);

@@ -1,0 +1,56 @@
+// Defines the commands that work on this machine only: run local, workspace, config validate, schema.
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { defineAction } from './define-action.js';
+
+export function registerLocalCommands(program: Command): void {
+  program
+    .command('schema')
+    .description('print the JSON Schema of project.yml (for yaml-language-server and editors)')
+    .action(defineAction(async () => (await import('../commands/config-command.js')).schemaCommand()));
+
+  program
+    .command('run')
+    .description('run the project: `run local` with local config, files and secrets')
+    .argument('<where>', '"local": run with the project folder\'s config, files/ and .secrets/')
+    .option('--dry-run', 'print what would run, run nothing')
+    .addHelpText('after', '\nExample:\n  handoff run local -p examples/word-count -w /tmp/ws -v name=value')
+    .action(
+      defineAction(async (options, command) => {
+        const where = command.args[0];
+        if (where !== 'local') {
+          throw new UserError(`unknown run target "${where}"`, { fix: 'use `handoff run local -p <project> -w <workspace>`' });
+        }
+        const { runLocalCommand } = await import('../commands/run-local-command.js');
+        return runLocalCommand(options, command.opts());
+      }),
+    );
+
+  const workspace = program.command('workspace').description('create the workspace and install its venvs');
+  workspace
+    .command('init')
+    .description('create the workspace folders (files/, artifacts/, runs/)')
+    .action(defineAction(async (options) => (await import('../commands/workspace-command.js')).workspaceInitCommand(options)));
+  workspace
+    .command('install')
+    .description('create each installs[].venv with python3 -m venv and run its install command inside it')
+    .option('--force', 'reinstall even when the install command is unchanged')
+    .action(
+      defineAction(async (options, command) => (await import('../commands/workspace-command.js')).workspaceInstallCommand(options, command.opts())),
+    );
+
+  const config = program.command('config').description('check project.yml');
+  config
+    .command('validate')
+    .description('validate project.yml and print every problem at once')
+    .argument('[where]', '"local" (the default): the project folder\'s project.yml')
+    .action(
+      defineAction(async (options, command) => {
+        const where = command.args[0];
+        if (where !== undefined && where !== 'local') {
+          throw new UserError(`unknown config source "${where}"`, { fix: 'use `handoff config validate local -p <project>`' });
+        }
+        return (await import('../commands/config-command.js')).configValidateCommand(options);
+      }),
+    );
+}
