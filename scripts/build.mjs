@@ -1,18 +1,20 @@
-// Bundles the CLI into one ESM file (dist/handoff.js) so `handoff` starts without resolving hundreds of modules.
+// Bundles the CLI into dist/handoff.js plus lazily loaded chunks, so `handoff` starts without resolving hundreds of modules.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/handoff.js',
+  entryPoints: { handoff: 'src/cli/main.ts' },
+  outdir: 'dist',
+  // Code behind a dynamic import() (each command's body, nunjucks, the AWS SDK) goes into chunks of its own that are
+  // read only when that command runs, so `handoff --help` parses a small entry file.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  // Lazily imported modules (nunjucks, AWS SDK) become separate chunks would need splitting; one file keeps
-  // start-up simple, and dynamic import() of bundled code costs nothing until it is reached.
   sourcemap: 'linked',
   legalComments: 'none',
   define: { HANDOFF_VERSION: JSON.stringify(pkg.version) },
