@@ -21,16 +21,25 @@ function timestamp(d: Date): string {
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 
+/** Lines logged before a sink is attached (loading warnings) are kept, up to this many, and given to the first sink. */
+const EARLY_LINES = 200;
+
 export function createConsoleLog(threshold: LogLevel, write: (text: string) => void = (t) => process.stderr.write(t)): ConsoleLog {
   let sink: ((line: string) => void) | undefined;
+  let early: string[] | undefined = [];
   return {
     log(level, message) {
       const line = `[${timestamp(new Date())}] ${level.toUpperCase().padStart(8)} - ${message}`;
-      sink?.(line);
+      if (sink) sink(line);
+      else if (early && early.length < EARLY_LINES) early.push(line);
       if (ORDER[level] >= ORDER[threshold]) write(`${line}\n`);
     },
     tee(next) {
       sink = next;
+      if (next && early) {
+        for (const line of early) next(line);
+        early = undefined;
+      }
     },
   };
 }

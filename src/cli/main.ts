@@ -3,9 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { defineAction } from './register/define-action.js';
 import { registerLocalCommands } from './register/local-commands.js';
-
-declare const HANDOFF_VERSION: string;
-const VERSION = typeof HANDOFF_VERSION === 'string' ? HANDOFF_VERSION : '0.0.0-dev';
+import { registerRunsCommands } from './register/runs-commands.js';
+import { VERSION } from '../version.js';
 
 
 function createProgram(): Command {
@@ -41,6 +40,7 @@ function createProgram(): Command {
     );
 
   registerLocalCommands(program);
+  registerRunsCommands(program);
 
   return program;
 }

@@ -40,6 +40,10 @@ export interface TaskResult {
   stdoutLog?: string;
   attempts?: number;
   message?: string;
+  /** Singer records per stream, added by the run recorder from METRIC lines. */
+  records?: Record<string, number>;
+  /** Whether this task's output ended with a Singer STATE (the value itself is in the record's `state`). */
+  emittedState?: boolean;
 }
 
 export interface RunResult {

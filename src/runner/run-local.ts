@@ -10,6 +10,9 @@ import { createRenderer, type Renderer } from '../template/render.js';
 import { renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
+import { markAbandonedRuns } from '../runs/run-history.js';
+import type { RunTrigger } from '../runs/run-record.js';
+import { RunRecorder, triggerFromEnv } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { planRun, type RunPlan } from './plan-run.js';
 import { createRunId, DEFAULT_GRACE_MS, preflightRun, runProject, type RunInterrupt } from './run-project.js';
@@ -25,7 +28,11 @@ export interface LocalRunOptions {
   secrets?: Secret[];
   timeoutSeconds?: number;
   graceMs?: number;
+  /** What started the run, for its record (default: $HANDOFF_TRIGGER, else manual). */
+  trigger?: RunTrigger;
   emit: (event: RunEvent) => void;
+  /** Receives the writer of the run's console log (W/runs/<id>/console.log) while the run goes on, then undefined. */
+  attachConsoleLog?: (write: ((line: string) => void) | undefined) => void;
 }
 
 /** Everything a run needs that is read from input, resolved before any file is written or process started. */
@@ -102,25 +109,64 @@ export async function executeLocalRun(run: PreparedRun, options: LocalRunOptions
     if (lock.recoveredFrom) {
       options.emit({ type: 'log', level: 'warning', message: `took over a stale workspace lock left by pid ${lock.recoveredFrom.pid} (started ${lock.recoveredFrom.startedAt})` });
     }
+    // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
     await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer });
-    return await runProject({
-      project: run.project,
+    for (const id of markAbandonedRuns(run.paths.runsDir)) {
+      options.emit({ type: 'log', level: 'warning', message: `run ${id} was left running by a handoff that is gone; marked interrupted` });
+    }
+    const recorder = new RunRecorder({
       workspaceDir: run.paths.dir,
-      artifactsDir: run.paths.artifactsDir,
+      runsDir: run.paths.runsDir,
+      stateFile: run.paths.stateFile,
       runId: run.runId,
+      projectName: run.project.deploy.task ?? path.basename(run.project.dir),
+      projectDir: run.project.dir,
+      stage: options.stage,
+      trigger: options.trigger ?? triggerFromEnv(),
       startedAt: run.startedAt,
-      values: run.values,
-      env: { ...process.env, ...run.env },
-      renderer: run.renderer,
       masker: run.masker,
-      graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
-      timeoutSeconds: options.timeoutSeconds,
-      interrupt,
-      emit: options.emit,
-      withLine: (values, line) => withLine({ values, env: {} }, line).values,
-      toLineSafe,
     });
+    recorder.start();
+    options.attachConsoleLog?.((line) => recorder.writeConsoleLine(line));
+    const emit = (event: RunEvent): void => {
+      recorder.handle(event);
+      options.emit(event);
+    };
+    try {
+      return await runRecorded(run, options, interrupt, emit);
+    } catch (error) {
+      // A run that broke down (a bug, a foreach template error under --strict) still ends its record.
+      const now = new Date().toISOString();
+      emit({
+        type: 'run_finished',
+        result: { runId: run.runId, status: 'failed', startedAt: run.startedAt.toISOString(), endedAt: now, durationMs: Date.now() - run.startedAt.getTime(), tasks: [], exitCode: 2, message: run.masker.mask((error as Error).message) },
+      });
+      throw error;
+    } finally {
+      options.attachConsoleLog?.(undefined);
+      await recorder.close();
+    }
   } finally {
     lock.release();
   }
+}
+
+function runRecorded(run: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt, emit: (event: RunEvent) => void): Promise<RunResult> {
+  return runProject({
+    project: run.project,
+    workspaceDir: run.paths.dir,
+    artifactsDir: run.paths.artifactsDir,
+    runId: run.runId,
+    startedAt: run.startedAt,
+    values: run.values,
+    env: { ...process.env, ...run.env },
+    renderer: run.renderer,
+    masker: run.masker,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    timeoutSeconds: options.timeoutSeconds,
+    interrupt,
+    emit,
+    withLine: (values, line) => withLine({ values, env: {} }, line).values,
+    toLineSafe,
+  });
 }

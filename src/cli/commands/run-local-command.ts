@@ -3,6 +3,7 @@ import { killAllProcessGroups } from '../../process/process-registry.js';
 import { maskDeep } from '../../secrets/mask.js';
 import type { RunEvent } from '../../runner/events.js';
 import { executeLocalRun, prepareLocalRun } from '../../runner/run-local.js';
+import { readRunRecord, runRecordPath } from '../../runs/run-record.js';
 import { RunInterrupt } from '../../runner/run-project.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog } from '../console-log.js';
@@ -34,6 +35,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     timeoutSeconds: options.timeout,
     graceMs: graceFromEnv(),
     emit,
+    attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
   };
   const prepared = await prepareLocalRun(runOptions);
 
@@ -64,10 +66,17 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
   try {
     const result = await executeLocalRun(prepared, runOptions, interrupt);
     if (options.json) process.stdout.write(`${JSON.stringify(maskDeep(result, prepared.masker), null, 2)}\n`);
-    const failed = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name);
-    if (result.status === 'succeeded') log.log('info', `Run ${result.runId} succeeded in ${(result.durationMs / 1000).toFixed(1)} s`);
+    const record = readRunRecord(runRecordPath(prepared.paths.runsDir, result.runId));
+    const records = Object.entries(record?.records ?? {});
+    const counted = records.length ? `; records: ${records.map(([s, n]) => `${s} ${n}`).join(', ')}` : '';
+    if (record?.state) {
+      const state = record.state;
+      log.log(state.saved ? 'info' : 'warning', state.saved ? `Singer state of task ${state.task} saved to artifacts/state.json` : `Singer state not saved: ${state.reason}`);
+    }
+    const duration = `${(result.durationMs / 1000).toFixed(1)} s`;
+    if (result.status === 'succeeded') log.log('info', `Run ${result.runId} succeeded in ${duration}${counted}`);
     else if (result.status === 'interrupted') log.log('warning', `Run ${result.runId} was interrupted by ${result.interruptSignal}`);
-    else log.log('error', `Run ${result.runId} failed: task ${failed.join(', ')} failed${result.message ? ` (${result.message})` : ''}`);
+    else log.log('error', `Run ${result.runId} failed: ${record?.reason ?? result.message ?? 'a task failed'} (details: handoff runs show ${result.runId} -w ${options.workspaceDir})`);
     return result.exitCode;
   } finally {
     process.off('SIGINT', onInt);

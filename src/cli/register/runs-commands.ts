@@ -1,0 +1,39 @@
+// Defines `handoff runs …`: the run history of a workspace.
+import type { Command } from 'commander';
+import { defineAction } from './define-action.js';
+
+const load = () => import('../commands/runs-command.js');
+
+export function registerRunsCommands(program: Command): void {
+  const runs = program
+    .command('runs')
+    .description('run history of a workspace: records, logs and Singer state of each run (-w W)')
+    .addHelpText('after', '\nA run id may be given whole, as a unique prefix, or as "latest".');
+  runs
+    .command('list')
+    .description('list runs, newest first: id, status, trigger, start, duration, records, tasks')
+    .option('--limit <n>', 'show only the newest n runs')
+    .action(defineAction(async (options, command) => (await load()).runsListCommand(options, command.opts())));
+  runs
+    .command('show')
+    .description('show one run: tasks, processes, exit codes, failure classes, records, state')
+    .argument('<run_id>', 'run id, unique prefix, or "latest"')
+    .action(defineAction(async (options, command) => (await load()).runsShowCommand(options, command.args[0])));
+  runs
+    .command('logs')
+    .description("print one run's console log (kept per run, even after later runs overwrite artifacts/)")
+    .argument('<run_id>', 'run id, unique prefix, or "latest"')
+    .option('-f, --follow', 'keep printing new lines until the run ends')
+    .action(defineAction(async (options, command) => (await load()).runsLogsCommand(options, command.args[0], command.opts())));
+  runs
+    .command('state')
+    .description('print the Singer state a run recorded; --restore puts it back into artifacts/state.json')
+    .argument('<run_id>', 'run id, unique prefix, or "latest"')
+    .option('--restore', 'write this state to artifacts/state.json (roll back a bad bookmark)')
+    .action(defineAction(async (options, command) => (await load()).runsStateCommand(options, command.args[0], command.opts())));
+  runs
+    .command('prune')
+    .description('delete old runs (records and logs), keeping the newest')
+    .requiredOption('--keep <n>', 'how many runs to keep')
+    .action(defineAction(async (options, command) => (await load()).runsPruneCommand(options, command.opts())));
+}

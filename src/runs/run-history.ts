@@ -1,0 +1,113 @@
+// Reads a workspace's run history: lists records, finds one by id, marks abandoned runs, prunes, restores state.
+import fs from 'node:fs';
+import os from 'node:os';
+import { UserError } from '../errors.js';
+import { HEARTBEAT_MS } from './run-recorder.js';
+import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord } from './run-record.js';
+import { saveStateAtomically } from './singer-state.js';
+
+/** Run ids in the runs folder, newest first (ids sort by start time). */
+export function listRunIds(runsDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(runsDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -'.json'.length))
+    .sort()
+    .reverse();
+}
+
+export function listRunRecords(runsDir: string, limit?: number): RunRecord[] {
+  const ids = listRunIds(runsDir);
+  const records: RunRecord[] = [];
+  for (const id of limit === undefined ? ids : ids.slice(0, limit)) {
+    const record = readRunRecord(runRecordPath(runsDir, id));
+    if (record) records.push(record);
+  }
+  return records;
+}
+
+/** `latest`, a whole id, or a unique prefix of one. */
+export function findRunRecord(runsDir: string, idOrPrefix: string): RunRecord {
+  const ids = listRunIds(runsDir);
+  if (ids.length === 0) {
+    throw new UserError(`no runs recorded in ${runsDir}`, { fix: 'run the project first (handoff run local -p P -w W), or check -w' });
+  }
+  const matches = idOrPrefix === 'latest' || idOrPrefix === 'last' ? [ids[0]] : ids.filter((id) => id.startsWith(idOrPrefix));
+  if (matches.length === 0) throw new UserError(`no run "${idOrPrefix}" in ${runsDir}`, { fix: 'see the ids with `handoff runs list -w W`' });
+  if (matches.length > 1 && !matches.includes(idOrPrefix)) {
+    throw new UserError(`"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}…)`, { fix: 'give more of the run id' });
+  }
+  const id = matches.includes(idOrPrefix) ? idOrPrefix : matches[0];
+  const record = readRunRecord(runRecordPath(runsDir, id));
+  if (!record) throw new UserError(`the record of run ${id} cannot be read`, { fix: `check ${runRecordPath(runsDir, id)}` });
+  return record;
+}
+
+function processLooksLikeHandoff(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('handoff');
+  } catch {
+    // No /proc (not Linux): trust that the pid is alive.
+    return true;
+  }
+}
+
+/** Whether a record that says `running` belongs to a handoff that is gone (killed with SIGKILL, machine stopped). */
+export function isAbandoned(record: RunRecord, now = Date.now()): boolean {
+  if (record.status !== 'running') return false;
+  if (record.host === os.hostname()) return !processLooksLikeHandoff(record.pid);
+  return now - Date.parse(record.heartbeatAt) > 3 * HEARTBEAT_MS;
+}
+
+/** Marks abandoned runs `interrupted` with the reason; returns the ids it marked. */
+export function markAbandonedRuns(runsDir: string, now = Date.now()): string[] {
+  const marked: string[] = [];
+  for (const id of listRunIds(runsDir)) {
+    const record = readRunRecord(runRecordPath(runsDir, id));
+    if (!record || !isAbandoned(record, now)) continue;
+    const sameHost = record.host === os.hostname();
+    writeRunRecord(runsDir, {
+      ...record,
+      status: 'interrupted',
+      endedAt: record.heartbeatAt,
+      durationMs: Date.parse(record.heartbeatAt) - Date.parse(record.startedAt),
+      reason: sameHost
+        ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped`
+        : `no heartbeat from handoff on ${record.host} since ${record.heartbeatAt}: it was killed or lost`,
+      state: record.state ?? { saved: false, reason: 'the run did not finish: artifacts/state.json was left as it was' },
+    });
+    marked.push(id);
+  }
+  return marked;
+}
+
+/** Deletes all but the newest `keep` runs (records and their log folders); returns the deleted ids. */
+export function pruneRuns(runsDir: string, keep: number): string[] {
+  const ids = listRunIds(runsDir);
+  const doomed = ids.slice(keep).filter((id) => readRunRecord(runRecordPath(runsDir, id))?.status !== 'running');
+  for (const id of doomed) {
+    fs.rmSync(runRecordPath(runsDir, id), { force: true });
+    fs.rmSync(runLogDir(runsDir, id), { recursive: true, force: true });
+  }
+  return doomed;
+}
+
+/** Puts a recorded run's Singer state back into artifacts/state.json (to roll back a bad bookmark). */
+export function restoreRunState(runsDir: string, stateFile: string, idOrPrefix: string): RunRecord {
+  const record = findRunRecord(runsDir, idOrPrefix);
+  if (!record.state || record.state.value === undefined) {
+    throw new UserError(`run ${record.runId} recorded no Singer state`, { fix: 'pick a run whose `runs show` lists a state' });
+  }
+  saveStateAtomically(stateFile, record.state.value);
+  return record;
+}

@@ -1,0 +1,69 @@
+// The run record: one JSON file per run (W/runs/<run_id>.json), written atomically at start, while running and at the end.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunStatus, TaskResult } from '../runner/events.js';
+
+export type RunTrigger = 'manual' | 'schedule' | 'ui' | 'cloud';
+
+export interface SavedState {
+  /** True when artifacts/state.json was written by this run. */
+  saved: boolean;
+  /** The task whose last STATE this is. */
+  task?: string;
+  /** The state value itself (kept so a bad bookmark can be rolled back with `runs state <id> --restore`). */
+  value?: unknown;
+  /** Why nothing was saved, or what was kept. */
+  reason?: string;
+}
+
+export interface RunRecord {
+  /** Format version of this file. */
+  schema: 1;
+  runId: string;
+  project: { name: string; dir: string };
+  stage: string;
+  trigger: RunTrigger;
+  handoffVersion: string;
+  host: string;
+  pid: number;
+  status: RunStatus;
+  startedAt: string;
+  /** Refreshed while the run goes on, so a run whose handoff was killed can be told apart from a long one. */
+  heartbeatAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  exitCode?: number;
+  tasks: TaskResult[];
+  /** Singer records per stream, over all tasks. */
+  records: Record<string, number>;
+  state?: SavedState;
+  /** One sentence on why the run failed or was interrupted. */
+  reason?: string;
+  /** Log files of this run, relative to the workspace. */
+  logs: { console: string; stderr: Record<string, string> };
+}
+
+export function runRecordPath(runsDir: string, runId: string): string {
+  return path.join(runsDir, `${runId}.json`);
+}
+
+export function runLogDir(runsDir: string, runId: string): string {
+  return path.join(runsDir, runId);
+}
+
+/** Writes the record atomically: readers (runs list, the UI) never see half a file. */
+export function writeRunRecord(runsDir: string, record: RunRecord): void {
+  const file = runRecordPath(runsDir, record.runId);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
+  fs.renameSync(temp, file);
+}
+
+export function readRunRecord(file: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
+    return record && typeof record.runId === 'string' ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,212 @@
+// Integration tests of run records, per-run logs, Singer state capture and the `runs` commands.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliPath, makeProject, newMarker, processesWithMarker, runCli, waitFor } from './helpers/cli.js';
+
+/** A fake Singer tap: SCHEMA, RECORDs, STATE messages on stdout and METRIC lines on stderr, shipped in files/. */
+const TAP = `#!/bin/sh
+echo '{"type": "SCHEMA", "stream": "users", "schema": {}, "key_properties": ["id"]}'
+i=1
+while [ $i -le $1 ]; do echo "{\\"type\\": \\"RECORD\\", \\"stream\\": \\"users\\", \\"record\\": {\\"id\\": $i}}"; i=$((i+1)); done
+echo "{\\"type\\": \\"STATE\\", \\"value\\": {\\"bookmarks\\": {\\"users\\": {\\"id\\": $1}}}}"
+echo "INFO METRIC: {\\"type\\": \\"counter\\", \\"metric\\": \\"record_count\\", \\"value\\": $1, \\"tags\\": {\\"endpoint\\": \\"users\\"}}" >&2
+`;
+/** A fake Singer target: counts records, echoes the last state value; fails when told to. */
+const TARGET = `#!/bin/sh
+last=""
+while IFS= read -r line; do
+  case "$line" in *'"STATE"'*) last=$(echo "$line" | sed 's/.*"value": //; s/}$//') ;; esac
+done
+[ "$1" = fail ] && { echo "target broke" >&2; exit 3; }
+echo "$last"
+`;
+
+function singerProject(records: number, targetArg = '', secret = 'sekret-value-4711') {
+  return makeProject(
+    `
+envs:
+- key: API_TOKEN
+tasks:
+- name: sync
+  pipeline:
+  - command: sh files/tap.sh ${records}
+  - command: sh files/target.sh ${targetArg}
+`,
+    { 'files/tap.sh': TAP, 'files/target.sh': TARGET, '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${secret}\n` },
+  );
+}
+
+const runLocal = (projectDir: string, workspaceDir: string, extra: string[] = []) => runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, ...extra]);
+
+function onlyRecord(workspaceDir: string, index = -1): Record<string, any> {
+  const files = fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json')).sort();
+  return JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', files.at(index)!), 'utf8'));
+}
+
+describe('run records', () => {
+  it('records tasks, processes, per-stream Singer counts and saves the last STATE when the run succeeds', async () => {
+    const { projectDir, workspaceDir } = singerProject(5);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    const record = onlyRecord(workspaceDir);
+    expect(record.status).toBe('succeeded');
+    expect(record.trigger).toBe('manual');
+    expect(record.stage).toBe('dev');
+    expect(record.records).toEqual({ users: 5 });
+    expect(record.tasks[0].processes.map((p: any) => p.exitCode)).toEqual([0, 0]);
+    expect(record.tasks[0].stdoutBytes).toBeGreaterThan(0);
+    expect(record.state).toMatchObject({ saved: true, task: 'sync', value: { bookmarks: { users: { id: 5 } } } });
+    expect(JSON.parse(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), 'utf8'))).toEqual({ bookmarks: { users: { id: 5 } } });
+    expect(r.stderr).toContain('records: users 5');
+  });
+
+  it('keeps the previous state.json byte for byte when the target fails, and says so', async () => {
+    const { projectDir, workspaceDir } = singerProject(3);
+    expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const before = fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'));
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), fs.readFileSync(path.join(projectDir, 'project.yml'), 'utf8').replace('files/tap.sh 3', 'files/tap.sh 9').replace('target.sh ', 'target.sh fail'));
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Singer state not saved');
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'))).toEqual(before);
+    const record = onlyRecord(workspaceDir);
+    expect(record.status).toBe('failed');
+    expect(record.state.saved).toBe(false);
+    expect(record.tasks[0].processes[1]).toMatchObject({ exitCode: 3, failure: 'exit_code', stderrTail: ['target broke'] });
+    expect(record.reason).toContain('exited with code 3');
+  });
+
+  it('restores a recorded state with `runs state <id> --restore`', async () => {
+    const { projectDir, workspaceDir } = singerProject(2);
+    await runLocal(projectDir, workspaceDir);
+    const first = onlyRecord(workspaceDir).runId;
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), fs.readFileSync(path.join(projectDir, 'project.yml'), 'utf8').replace('tap.sh 2', 'tap.sh 7'));
+    await runLocal(projectDir, workspaceDir);
+    const stateFile = path.join(workspaceDir, 'artifacts', 'state.json');
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).bookmarks.users.id).toBe(7);
+    const r = await runCli(['runs', 'state', first, '--restore', '-w', workspaceDir]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).bookmarks.users.id).toBe(2);
+  });
+
+  it('never writes a secret value into records, run logs or artifacts logs', async () => {
+    const secret = 'sekret-value-4711';
+    const { projectDir, workspaceDir } = makeProject(
+      `
+envs:
+- key: API_TOKEN
+tasks:
+- name: leak
+  commands:
+  - command: echo "token is $API_TOKEN" >&2; echo "{{ API_TOKEN }}" >&2; exit 4
+`,
+      { '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${secret}\n` },
+    );
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stderr).toContain('token is ***');
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else files.push(p);
+      }
+    };
+    walk(path.join(workspaceDir, 'runs'));
+    walk(path.join(workspaceDir, 'artifacts'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) expect(fs.readFileSync(f, 'utf8'), f).not.toContain(secret);
+    expect(JSON.stringify(onlyRecord(workspaceDir))).toContain('***');
+  });
+
+  it('marks a run whose handoff was SIGKILLed as interrupted on the next command', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: long
+  commands:
+  - command: sleep 300
+`);
+    const child = spawn(process.execPath, [cliPath, 'run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      env: { ...process.env, HANDOFF_TEST_MARKER: marker },
+      stdio: 'ignore',
+    });
+    await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs')) && processesWithMarker(marker).length >= 3);
+    expect(onlyRecord(workspaceDir).status).toBe('running');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // handoff could not clean up after SIGKILL; end its orphans here so the test leaves nothing behind.
+    for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
+    const r = await runCli(['runs', 'list', '-w', workspaceDir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/interrupted/);
+    const record = onlyRecord(workspaceDir);
+    expect(record.status).toBe('interrupted');
+    expect(record.reason).toContain('stopped without finishing');
+  });
+});
+
+describe('runs commands', () => {
+  it('lists, shows and prints the logs of runs; prunes old ones', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: hello
+  commands:
+  - command: echo hello; echo note >&2
+`);
+    for (let i = 0; i < 3; i++) expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const list = await runCli(['runs', 'list', '-w', workspaceDir]);
+    expect(list.stdout.split('\n')[0]).toMatch(/^RUN ID\s+STATUS\s+TRIGGER\s+STARTED \(UTC\)\s+DURATION\s+RECORDS\s+TASKS$/);
+    expect(list.stdout.trim().split('\n')).toHaveLength(4);
+    const json = JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout);
+    expect(json).toHaveLength(3);
+    expect(json[0].runId > json[1].runId).toBe(true);
+
+    const show = await runCli(['runs', 'show', 'latest', '-w', workspaceDir]);
+    expect(show.stdout).toContain(`run ${json[0].runId}: succeeded`);
+    expect(show.stdout).toContain('task hello: succeeded');
+
+    const logs = await runCli(['runs', 'logs', json[2].runId.slice(0, 22), '-w', workspaceDir]);
+    expect(logs.stdout).toContain('Job started at');
+    expect(logs.stdout).toContain('[hello] echo: note');
+
+    expect((await runCli(['runs', 'prune', '--keep', '1', '-w', workspaceDir])).code).toBe(0);
+    expect(JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout).map((r: any) => r.runId)).toEqual([json[0].runId]);
+    expect(fs.existsSync(path.join(workspaceDir, 'runs', json[2].runId))).toBe(false);
+  });
+
+  it('follows the log of a running run until it ends', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: slow
+  commands:
+  - command: echo first >&2; sleep 1; echo second >&2
+`);
+    const run = runLocal(projectDir, workspaceDir);
+    await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs')) && fs.readdirSync(path.join(workspaceDir, 'runs')).some((f) => f.endsWith('.json')));
+    const follow = await runCli(['runs', 'logs', 'latest', '--follow', '-w', workspaceDir]);
+    await run;
+    expect(follow.code).toBe(0);
+    expect(follow.stdout).toContain('first');
+    expect(follow.stdout).toContain('second');
+    expect(follow.stdout).toContain('Job ended at');
+  });
+
+  it('gives a clear error for an unknown run id', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: hello
+  commands:
+  - command: echo hello
+`);
+    await runLocal(projectDir, workspaceDir);
+    const r = await runCli(['runs', 'show', 'nope', '-w', workspaceDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no run "nope"');
+    expect(r.stderr).not.toContain('    at ');
+  });
+});
