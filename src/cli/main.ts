@@ -28,6 +28,9 @@ function createProgram(): Command {
     .option('--json', 'machine-readable output on stdout (logs stay on stderr)')
     .option('--strict', 'an undefined template variable is an error instead of a warning')
     .option('--timeout <seconds>', 'time limit for the whole run');
+  // Set before any subcommand exists so they inherit it: usage errors become exit code 2 in one place (main).
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('version')
@@ -64,8 +67,6 @@ function printError(error: unknown, debug: boolean): number {
 
 export async function main(argv: string[]): Promise<number> {
   const program = createProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const debug = argv.includes('debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
     await program.parseAsync(argv, { from: 'user' });

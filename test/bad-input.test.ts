@@ -1,0 +1,167 @@
+// Bad input through the real CLI: each gives a one-paragraph error naming what and where, exit 2, and nothing run or written.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir, runCli } from './helpers/cli.js';
+
+/** Asserts the common promises of bad input: exit 2, no stack trace, no run, no workspace files. */
+function expectRefused(r: { code: number | null; stderr: string }, workspaceDir: string, message: RegExp | string): void {
+  expect(r.code, r.stderr).toBe(2);
+  if (typeof message === 'string') expect(r.stderr).toContain(message);
+  else expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stderr).not.toContain('Job started');
+  expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+  expect(fs.existsSync(path.join(workspaceDir, 'artifacts'))).toBe(false);
+}
+
+const run = (projectDir: string, workspaceDir: string, extra: string[] = []) => runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, ...extra]);
+
+describe('bad input', () => {
+  it('a missing project.yml names the path looked at', async () => {
+    const projectDir = makeTempDir();
+    const workspaceDir = path.join(makeTempDir(), 'ws');
+    const r = await run(projectDir, workspaceDir);
+    expectRefused(r, workspaceDir, path.join(projectDir, 'project.yml'));
+  });
+
+  it('a YAML syntax error gives file:line:col', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: "echo\n');
+    const r = await run(projectDir, workspaceDir);
+    expectRefused(r, workspaceDir, /project\.yml:\d+:\d+/);
+  });
+
+  it('wrong types, both pipeline and commands, and a foreach with something after it: all reported at once', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: a
+  timeout: soon
+  commands:
+  - command: echo a
+  pipeline:
+  - command: echo b
+- name: b
+  pipeline:
+  - command: cat x
+  - foreach:
+    - name: c
+      commands:
+      - command: echo
+  - command: wc -l
+`);
+    const r = await run(projectDir, workspaceDir);
+    expectRefused(r, workspaceDir, /project\.yml:4:\d+: tasks\[0\]\.timeout/);
+    expect(r.stderr).toMatch(/tasks\[0\].*(both|more than one|exactly one)/);
+    expect(r.stderr).toMatch(/tasks\[1\]\.pipeline\[2\]/);
+  });
+
+  it('a fork child that is not a pipeline', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: a
+  pipeline:
+  - command: cat x
+  - fork:
+    - name: child
+      commands:
+      - command: wc -l
+`);
+    expectRefused(await run(projectDir, workspaceDir), workspaceDir, /tasks\[0\]\.pipeline\[1\]\.fork\[0\]/);
+  });
+
+  it('the workspace folder equal to the project folder', async () => {
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const r = await run(projectDir, projectDir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is the project folder');
+    expect(fs.existsSync(path.join(projectDir, 'artifacts'))).toBe(false);
+  });
+
+  it('a venv not declared in installs, and a declared venv not installed yet', async () => {
+    const undeclared = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n    venv: nope\n');
+    expectRefused(await run(undeclared.projectDir, undeclared.workspaceDir), undeclared.workspaceDir, /venv.*nope/);
+
+    const notInstalled = makeProject('installs:\n- venv: tap\n  command: "true"\ntasks:\n- name: a\n  commands:\n  - command: echo a\n    venv: tap\n');
+    const r = await run(notInstalled.projectDir, notInstalled.workspaceDir);
+    expectRefused(r, notInstalled.workspaceDir, 'workspace install');
+  });
+
+  it('a template syntax error in files/ names the file and line, and leaves the workspace files as they were', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n', {
+      'files/good.txt': 'good {{ _stage }}\n',
+      'files/bad.json': '{\n  "x": "{{ oops( }}"\n}\n',
+    });
+    fs.mkdirSync(path.join(workspaceDir, 'files'), { recursive: true });
+    fs.writeFileSync(path.join(workspaceDir, 'files', 'good.txt'), 'old\n');
+    const r = await run(projectDir, workspaceDir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/files\/bad\.json.*[Ll]ine 2/);
+    expect(fs.readFileSync(path.join(workspaceDir, 'files', 'good.txt'), 'utf8')).toBe('old\n');
+    expect(fs.existsSync(path.join(workspaceDir, 'files', 'bad.json'))).toBe(false);
+    // No run was recorded: the run never started.
+    expect(fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
+  it('an undefined variable warns once, and with --strict is an error before anything runs', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo "{{ nothere }}" > artifacts/out.txt\n  - command: echo "{{ nothere }}"\n');
+    const warned = await run(projectDir, path.join(workspaceDir, 'loose'));
+    expect(warned.code).toBe(0);
+    expect(warned.stderr.match(/undefined variable "nothere"/g)).toHaveLength(1);
+    const strict = await run(projectDir, workspaceDir, ['--strict']);
+    expectRefused(strict, workspaceDir, 'nothere');
+  });
+
+  it('a -v token without =, and an empty key', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    expectRefused(await run(projectDir, workspaceDir, ['-v', 'novalue']), workspaceDir, 'novalue');
+    expectRefused(await run(projectDir, workspaceDir, ['-v', '=x']), workspaceDir, '=x');
+  });
+
+  it('binary garbage as project.yml', async () => {
+    const { projectDir, workspaceDir } = makeProject('');
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), Buffer.from([0x00, 0xff, 0xfe, 0x12, 0x89, 0x00, 0x41]));
+    expectRefused(await run(projectDir, workspaceDir), workspaceDir, 'project.yml');
+  });
+
+  it('command: yes is explained as a YAML 1.1 boolean', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  pipeline:\n  - command: yes\n  - command: head -n 1\n');
+    expectRefused(await run(projectDir, workspaceDir), workspaceDir, /boolean.*quote/);
+  });
+
+  it('an unknown key warns with a "did you mean" and the run goes on', async () => {
+    const { projectDir, workspaceDir } = makeProject('descriptoin: typo\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const r = await run(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/descriptoin.*did you mean "description"/);
+  });
+
+  it('unknown commands and options are usage errors with help', async () => {
+    const r = await runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    const o = await runCli(['run', 'local', '--frob']);
+    expect(o.code).toBe(2);
+    expect(o.stderr).toContain("unknown option '--frob'");
+  });
+});
+
+describe('config validate and schema', () => {
+  it('validate prints a summary for a good project and every problem for a bad one', async () => {
+    const good = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const ok = await runCli(['config', 'validate', 'local', '-p', good.projectDir]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('is valid: 1 task');
+    const bad = makeProject('tasks:\n- name: a\n  timeout: -1\n  commands:\n  - command: echo a\n    venv: nope\n');
+    const r = await runCli(['config', 'validate', '-p', bad.projectDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/2 problems/);
+  });
+
+  it('schema prints a JSON Schema with descriptions', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema.$schema).toContain('json-schema.org');
+    expect(JSON.stringify(schema)).toContain('kill_downstream_on_fail');
+  });
+});

@@ -1,0 +1,39 @@
+// Every command's --help prints its usage and never runs anything (walks the whole command tree from the CLI itself).
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli } from './helpers/cli.js';
+
+/** Subcommand names listed under "Commands:" in a help text. */
+function subcommandsOf(help: string): string[] {
+  const section = help.split(/^Commands:$/m)[1];
+  if (!section) return [];
+  return section
+    .split('\n')
+    .map((line) => /^ {2}([a-z][a-z-]*)/.exec(line)?.[1])
+    .filter((name): name is string => !!name && name !== 'help');
+}
+
+describe('help', () => {
+  it('prints usage for every command and runs nothing, even with a runnable project given', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: touch ran.txt\n');
+    const seen: string[] = [];
+    const visit = async (words: string[]): Promise<void> => {
+      const r = await runCli([...words, '--help', '-p', projectDir, '-w', workspaceDir]);
+      expect(r.code, `${words.join(' ')} --help: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(`Usage: handoff${words.length ? ` ${words.join(' ')}` : ''}`);
+      seen.push(words.join(' '));
+      for (const sub of subcommandsOf(r.stdout)) await visit([...words, sub]);
+    };
+    await visit([]);
+    expect(seen).toEqual(expect.arrayContaining(['', 'run', 'workspace install', 'config validate', 'runs list', 'schema']));
+    expect(fs.existsSync(workspaceDir)).toBe(false);
+    expect(fs.existsSync(path.join(projectDir, 'ran.txt'))).toBe(false);
+  });
+
+  it('prints the version', async () => {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect((await runCli(['version'])).stdout.trim()).toBe(pkg.version);
+    expect((await runCli(['--version'])).stdout.trim()).toBe(pkg.version);
+  });
+});
