@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { ProcessExit } from '../process/spawn-command.js';
+import { classifyExit, exitCodeOf, signalOf } from './classify-exit.js';
+
+const at = new Date(0);
+const exit = (over: Partial<ProcessExit>): ProcessExit => ({ name: 'x', exitCode: 0, signal: null, startedAt: at, endedAt: at, ...over });
+
+describe('classifyExit', () => {
+  it('passes a clean exit and fails a non-zero one', () => {
+    expect(classifyExit(exit({}), true)).toBeUndefined();
+    expect(classifyExit(exit({ exitCode: 3 }), true)).toBe('exit_code');
+  });
+
+  it('forgives SIGPIPE only when everything downstream succeeded (yes | head -n 1)', () => {
+    expect(classifyExit(exit({ exitCode: null, signal: 'SIGPIPE' }), true)).toBeUndefined();
+    expect(classifyExit(exit({ exitCode: 141 }), true)).toBeUndefined();
+    expect(classifyExit(exit({ exitCode: 141 }), false)).toBe('signal');
+  });
+
+  it('names command-not-found, out-of-memory kills, timeouts, start failures and interrupts', () => {
+    expect(classifyExit(exit({ exitCode: 127 }), true)).toBe('command_not_found');
+    expect(classifyExit(exit({ exitCode: 137 }), true)).toBe('out_of_memory');
+    expect(classifyExit(exit({ exitCode: null, signal: 'SIGKILL' }), true)).toBe('out_of_memory');
+    expect(classifyExit(exit({ exitCode: null, signal: 'SIGTERM', terminatedBy: 'timeout' }), true)).toBe('timeout');
+    expect(classifyExit(exit({ exitCode: null, startError: 'spawn ENOENT' }), true)).toBe('start_failure');
+    expect(classifyExit(exit({ exitCode: null, signal: 'SIGTERM', terminatedBy: 'interrupted' }), true)).toBe('interrupted');
+    expect(classifyExit(exit({ exitCode: 143 }), true)).toBe('signal');
+  });
+
+  it('does not blame a process handoff ended because another one failed', () => {
+    expect(classifyExit(exit({ exitCode: null, signal: 'SIGTERM', terminatedBy: 'pipeline_failed' }), false)).toBeUndefined();
+  });
+
+  it('reports shell-style exit codes for signals', () => {
+    expect(exitCodeOf(exit({ exitCode: null, signal: 'SIGKILL' }))).toBe(137);
+    expect(exitCodeOf(exit({ exitCode: 5 }))).toBe(5);
+    expect(signalOf(exit({ exitCode: 130 }))).toBe('SIGINT');
+  });
+});
