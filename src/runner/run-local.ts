@@ -125,6 +125,7 @@ export async function executeLocalRun(run: PreparedRun, options: LocalRunOptions
       trigger: options.trigger ?? triggerFromEnv(),
       startedAt: run.startedAt,
       masker: run.masker,
+      warn: (message) => options.emit({ type: 'log', level: 'warning', message }),
     });
     recorder.start();
     options.attachConsoleLog?.((line) => recorder.writeConsoleLine(line));

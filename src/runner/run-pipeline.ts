@@ -47,7 +47,7 @@ function passThroughCommand(path: string): Command {
 export async function runPipeline(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
   if (task.body.kind !== 'pipeline') throw new Error('runPipeline needs a pipeline task');
   const stdoutFd = fs.openSync(stdoutLog, 'w');
-  const stderrLog = openStderrLog(ctx.artifactsDir, taskName);
+  const stderrLog = openStderrLog(ctx.artifactsDir, taskName, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
   let started: StartedPipeline;
   try {
     started = startPipeline(task.body.elements, 'ignore', ctx, taskName, stdoutFd, stderrLog.write);
@@ -135,7 +135,7 @@ function startForkChildren(tail: ForkElement, ctx: TaskContext, parent: StartedP
     handedOver.push(stdoutFd);
     const input = createOsPipe();
     handedOver.push(input.readFd, input.writeFd);
-    const stderrLog = openStderrLog(ctx.artifactsDir, child.name);
+    const stderrLog = openStderrLog(ctx.artifactsDir, child.name, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
     ctx.emit({ type: 'task_started', task: child.name, path: child.path, attempt: 1 });
     const pipeline = startPipeline(child.body.elements, input.readFd, childCtx, child.name, stdoutFd, stderrLog.write);
     parent.forkChildren.push({ task: child, name: child.name, startedAt: new Date(), stdoutLog, pipeline, closeStderr: stderrLog.close });

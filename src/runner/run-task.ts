@@ -127,14 +127,34 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
   };
 }
 
-/** Opens the task's stderr log; lines are appended as they arrive and the file is closed with the task. */
-export function openStderrLog(artifactsDir: string, taskName: string): { write: (line: string) => void; close: () => Promise<void> } {
-  const stream = fs.createWriteStream(stderrLogPath(artifactsDir, taskName), { flags: 'w' });
+/**
+ * Opens the task's stderr log; lines are appended as they arrive and the file is closed with the task. A log that
+ * cannot be written (disk full) is reported once through `warn` and dropped: the lines still reach the console and the
+ * run's own log, and a full disk must not crash the run.
+ */
+export function openStderrLog(
+  artifactsDir: string,
+  taskName: string,
+  warn?: (message: string) => void,
+): { write: (line: string) => void; close: () => Promise<void> } {
+  const file = stderrLogPath(artifactsDir, taskName);
+  const stream = fs.createWriteStream(file, { flags: 'w' });
+  let failed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (failed) return;
+    failed = true;
+    warn?.(`cannot write ${file} (${error.code ?? error.message}); its lines are still in the console and the run's log`);
+  });
   return {
     write: (line) => {
-      stream.write(`${line}\n`);
+      if (!failed) stream.write(`${line}\n`);
     },
-    close: () => new Promise((resolve) => stream.end(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        if (stream.closed) return resolve();
+        stream.once('close', () => resolve());
+        stream.end();
+      }),
   };
 }
 
@@ -142,7 +162,7 @@ export function openStderrLog(artifactsDir: string, taskName: string): { write: 
 async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
   if (task.body.kind !== 'commands') throw new Error('runCommands needs a commands task');
   const stdoutFd = fs.openSync(stdoutLog, 'w');
-  const stderrLog = openStderrLog(ctx.artifactsDir, taskName);
+  const stderrLog = openStderrLog(ctx.artifactsDir, taskName, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
   const processes: ProcessResult[] = [];
   let failure: FailureClass | undefined;
   let exitCode = 0;

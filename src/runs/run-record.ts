@@ -55,8 +55,14 @@ export function runLogDir(runsDir: string, runId: string): string {
 export function writeRunRecord(runsDir: string, record: RunRecord): void {
   const file = runRecordPath(runsDir, record.runId);
   const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
-  fs.renameSync(temp, file);
+  try {
+    fs.writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
+    fs.renameSync(temp, file);
+  } catch (error) {
+    // A half-written temp file (disk full) must not be left beside the record.
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 export function readRunRecord(file: string): RunRecord | undefined {

@@ -6,10 +6,11 @@ import type { RunEvent, RunResult, TaskResult } from '../runner/events.js';
 import { toSafeFileName } from '../runner/artifact-names.js';
 import type { Masker } from '../secrets/mask.js';
 import { maskDeep } from '../secrets/mask.js';
+import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { addSingerMetricLine, combineRecordCounts, createSingerMetrics, type SingerMetrics } from './singer-metrics.js';
 import { findLastSingerState, saveStateAtomically } from './singer-state.js';
-import { runLogDir, writeRunRecord, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
+import { runLogDir, runRecordPath, writeRunRecord, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
 
 /** How often a running record is refreshed; a record older than a few of these, from another host, is abandoned. */
 export const HEARTBEAT_MS = 10_000;
@@ -25,6 +26,8 @@ export interface RunRecorderOptions {
   trigger: RunTrigger;
   startedAt: Date;
   masker: Masker;
+  /** Told (once per file) when a record or log cannot be written during the run, e.g. the disk is full. */
+  warn?: (message: string) => void;
 }
 
 interface TaskFacts {
@@ -43,6 +46,7 @@ export class RunRecorder {
   private readonly states: Array<{ task: string; value: unknown }> = [];
   private heartbeat?: NodeJS.Timeout;
   private finished = false;
+  private readonly unwritable = new Set<string>();
 
   constructor(private readonly options: RunRecorderOptions) {
     this.logDir = runLogDir(options.runsDir, options.runId);
@@ -71,12 +75,21 @@ export class RunRecorder {
 
   /** Creates the record and the run's log folder; from here on the run is visible to `runs list`. */
   start(): void {
-    fs.mkdirSync(this.logDir, { recursive: true });
-    this.console = fs.createWriteStream(path.join(this.logDir, 'console.log'), { flags: 'a' });
-    this.write();
+    try {
+      fs.mkdirSync(this.logDir, { recursive: true });
+      this.write();
+    } catch (error) {
+      // Nothing has run yet: refuse rather than run without a record.
+      const e = error as NodeJS.ErrnoException;
+      throw new UserError(`cannot write the run record in ${this.options.runsDir}: ${e.code ?? e.message}`, {
+        fix: 'free space in the workspace, or fix its permissions',
+        cause: error,
+      });
+    }
+    this.console = this.openLog(path.join(this.logDir, 'console.log'));
     this.heartbeat = setInterval(() => {
       this.record.heartbeatAt = new Date().toISOString();
-      this.write();
+      this.writeDuringRun();
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -115,7 +128,7 @@ export class RunRecorder {
     let stream = this.stderrStreams.get(key);
     if (!stream) {
       const file = path.join(this.logDir, `${toSafeFileName(task)}.${toSafeFileName(processName)}.stderr.log`);
-      stream = fs.createWriteStream(file, { flags: 'a' });
+      stream = this.openLog(file);
       this.stderrStreams.set(key, stream);
       this.record.logs.stderr[`${task}/${processName}`] = this.relative(file);
     }
@@ -168,7 +181,7 @@ export class RunRecorder {
       state: this.decideState(result),
       reason: describeReason(result, tasks),
     };
-    this.write();
+    this.writeDuringRun();
   }
 
   /** The state is saved only when the whole run succeeded; otherwise the previous bookmark stays as it was. */
@@ -195,11 +208,43 @@ export class RunRecorder {
     writeRunRecord(this.options.runsDir, this.current());
   }
 
+  /** Once the run goes on, a record that cannot be written (disk full) is a warning, never a crash of the run. */
+  private writeDuringRun(): void {
+    try {
+      this.write();
+    } catch (error) {
+      this.reportUnwritable(runRecordPath(this.options.runsDir, this.options.runId), error);
+    }
+  }
+
+  /** A log file whose write errors are reported instead of crashing handoff (an unhandled stream 'error' would). */
+  private openLog(file: string): fs.WriteStream {
+    const stream = fs.createWriteStream(file, { flags: 'a' });
+    stream.on('error', (error) => this.reportUnwritable(file, error));
+    return stream;
+  }
+
+  private reportUnwritable(file: string, error: unknown): void {
+    if (this.unwritable.has(file)) return;
+    this.unwritable.add(file);
+    const e = error as NodeJS.ErrnoException;
+    this.options.warn?.(`cannot write ${file} (${e.code ?? e.message})`);
+  }
+
   /** Flushes and closes the run's log files. */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     const streams = [...this.stderrStreams.values(), ...(this.console ? [this.console] : [])];
-    await Promise.all(streams.map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
+    await Promise.all(
+      streams.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.closed) return resolve();
+            s.once('close', () => resolve());
+            s.end();
+          }),
+      ),
+    );
   }
 }
 
