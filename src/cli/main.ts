@@ -4,6 +4,8 @@ import { formatDiagnostic, isUserError } from '../errors.js';
 import { defineAction } from './register/define-action.js';
 import { registerLocalCommands } from './register/local-commands.js';
 import { registerRunsCommands } from './register/runs-commands.js';
+import { registerScheduleCommands } from './register/schedule-commands.js';
+import { registerStoreCommands } from './register/store-commands.js';
 import { VERSION } from '../version.js';
 
 
@@ -44,6 +46,8 @@ function createProgram(): Command {
 
   registerLocalCommands(program);
   registerRunsCommands(program);
+  registerScheduleCommands(program);
+  registerStoreCommands(program);
 
   return program;
 }

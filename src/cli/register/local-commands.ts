@@ -11,13 +11,14 @@ export function registerLocalCommands(program: Command): void {
 
   program
     .command('run')
-    .description('run the project: `run local` with local config, files and secrets')
-    .argument('<where>', '"local": run with the project folder\'s config, files/ and .secrets/')
+    .description('run the project: `run local` with local config, files and secrets; `run` alone from the provider\'s store')
+    .argument('[where]', '"local": run with the project folder\'s config, files/ and .secrets/; absent: fetch config, files, secrets and last artifacts from the store (-p or -e resource_group=… task=…), run, and with -a push artifacts and run records')
     .option('--dry-run', 'print what would run, run nothing')
     .addHelpText('after', '\nExample:\n  handoff run local -p examples/word-count -w /tmp/ws -v name=value')
     .action(
       defineAction(async (options, command) => {
         const where = command.args[0];
+        if (where === undefined) return (await import('../commands/run-command.js')).runCommand(options);
         if (where !== 'local') {
           throw new UserError(`unknown run target "${where}"`, { fix: 'use `handoff run local -p <project> -w <workspace>`' });
         }

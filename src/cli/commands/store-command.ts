@@ -1,0 +1,258 @@
+// `config|files|artifacts|project push/get/delete…` and `cloud bucket …`: a task's store, for the local and AWS providers.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { UserError } from '../../errors.js';
+import { loadProject } from '../../project/load-project.js';
+import type { Project } from '../../project/types.js';
+import { fetchProjectCopy, resolveFetchedProjectDir } from '../../providers/store/fetch-project.js';
+import {
+  archiveArtifacts,
+  deleteArtifacts,
+  deleteConfig,
+  deleteFiles,
+  getArtifacts,
+  getConfig,
+  pushArtifacts,
+  pushConfig,
+  pushFiles,
+  type TransferResult,
+} from '../../providers/store/project-store.js';
+import { deleteSecrets, describeSecretPlan, planSecretsPush, pushSecrets, readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
+import { loadLocalSecrets, type Secret } from '../../secrets/local-secrets.js';
+import { createMasker } from '../../secrets/mask.js';
+import { createTemplateContext } from '../../template/context.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
+import { createRenderer } from '../../template/render.js';
+import { renderFiles } from '../../workspace/render-files.js';
+import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
+import { createConsoleLog, type ConsoleLog } from '../console-log.js';
+import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
+import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+
+function summarize(result: TransferResult): { where: string; count: number } {
+  return { where: result.location, count: result.keys.length };
+}
+
+function storeLog(session: StoreSession) {
+  return (level: 'debug' | 'info' | 'warning', message: string): void => session.log.log(level, message);
+}
+
+// --- config ---
+
+export function configPushCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: true }, async (session) => {
+    const project = requireProject(session);
+    const result = await pushConfig(session.provider, project.file);
+    session.log.log('info', `Pushed ${project.file} to ${result.location}`);
+    printResult(options, { pushed: 'project.yml', where: result.location });
+    return 0;
+  });
+}
+
+export function configGetCommand(options: GlobalOptions): Promise<number> {
+  const workspaceDir = requireWorkspaceDir(options);
+  return withStoreSession(options, { project: false }, async (session) => {
+    const body = await getConfig(session.provider);
+    const file = path.join(resolveFetchedProjectDir(workspaceDir), 'project.yml');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, body);
+    printResult(options, { saved: file, from: session.provider.objects.describe(session.provider.names.s3.projectKey) });
+    return 0;
+  });
+}
+
+export function configPrintCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const text = (await getConfig(session.provider)).toString('utf8');
+    // project.yml holds no secrets (they live in the secret store), so it prints as stored.
+    process.stdout.write(options.json ? `${JSON.stringify(parse(text), null, 2)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+    return 0;
+  });
+}
+
+export function configDeleteCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const result = await deleteConfig(session.provider);
+    if (result.keys.length === 0) session.log.log('warning', `there was no project.yml at ${result.location}`);
+    printResult(options, { deleted: result.keys.length > 0 ? 'project.yml' : null, where: result.location });
+    return 0;
+  });
+}
+
+// --- files ---
+
+export function filesPushCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: true }, async (session) => {
+    const project = requireProject(session);
+    const result = await pushFiles(session.provider, project.dir, storeLog(session));
+    session.log.log('info', `Pushed ${result.keys.length} files from ${path.join(project.dir, 'files')} to ${result.location}`);
+    printResult(options, { pushed: summarize(result) });
+    return 0;
+  });
+}
+
+export function filesDeleteCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const result = await deleteFiles(session.provider);
+    printResult(options, { deleted: summarize(result) });
+    return 0;
+  });
+}
+
+/** `files get`: the stored files/ rendered with the stored config and secrets into W/files (what `run` does first). */
+export function filesGetCommand(options: GlobalOptions): Promise<number> {
+  const workspaceDir = requireWorkspaceDir(options);
+  return withStoreSession(options, { project: false }, async (session) => {
+    const fetched = await fetchProjectCopy(session.provider, workspaceDir);
+    const { project } = await loadProject(fetched.projectDir);
+    const secrets = toRunSecrets(await readStoreSecrets(session.provider));
+    const rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir);
+    printResult(options, { fetched: summarize(fetched.files), rendered: { into: path.join(path.resolve(workspaceDir), 'files'), files: rendered } });
+    return 0;
+  });
+}
+
+/** `files get local`: P/files rendered with the project's local secrets into W/files. */
+export async function filesGetLocalCommand(options: GlobalOptions): Promise<number> {
+  const workspaceDir = requireWorkspaceDir(options);
+  if (!options.projectDir) throw new UserError('`files get local` needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  assertWorkspaceApart(options.projectDir, workspaceDir);
+  const { project } = await loadProject(options.projectDir);
+  const vars = parseVarTokens(options.vars, '-v');
+  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+  const log = createConsoleLog(options.logLevel);
+  for (const w of loaded.warnings) log.log('debug', w.message);
+  const rendered = await renderProjectFiles(options, log, project, loaded.secrets, workspaceDir);
+  printResult(options, { rendered: { from: path.join(project.dir, 'files'), into: path.join(path.resolve(workspaceDir), 'files'), files: rendered } });
+  return 0;
+}
+
+async function renderProjectFiles(options: GlobalOptions, log: ConsoleLog, project: Project, secrets: Secret[], workspaceDir: string): Promise<number> {
+  const vars = parseVarTokens(options.vars, '-v');
+  const masker = createMasker(secrets.map((s) => s.value));
+  const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)) });
+  const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets, cliVars: vars, renderer });
+  const paths = initWorkspace(workspaceDir);
+  const { files } = await renderFiles({ projectDir: project.dir, workspaceDir: paths.dir, values: context.values, renderer });
+  return files;
+}
+
+// --- artifacts ---
+
+export function artifactsPushCommand(options: GlobalOptions): Promise<number> {
+  const workspaceDir = requireWorkspaceDir(options);
+  return withStoreSession(options, { project: false }, async (session) => {
+    const result = await pushArtifacts(session.provider, workspaceDir, storeLog(session));
+    printResult(options, { pushed: summarize(result) });
+    return 0;
+  });
+}
+
+export function artifactsGetCommand(options: GlobalOptions): Promise<number> {
+  const workspaceDir = requireWorkspaceDir(options);
+  return withStoreSession(options, { project: false }, async (session) => {
+    initWorkspace(workspaceDir);
+    const result = await getArtifacts(session.provider, workspaceDir);
+    printResult(options, { fetched: { ...summarize(result), into: path.join(path.resolve(workspaceDir), 'artifacts') } });
+    return 0;
+  });
+}
+
+export function artifactsArchiveCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const result = await archiveArtifacts(session.provider);
+    if (result.keys.length === 0) session.log.log('warning', `there are no artifacts under ${session.provider.objects.describe(session.provider.names.s3.lastArtifactsPrefix)} to archive`);
+    printResult(options, { archived: summarize(result) });
+    return 0;
+  });
+}
+
+export function artifactsDeleteCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const result = await deleteArtifacts(session.provider);
+    printResult(options, { deleted: summarize(result) });
+    return 0;
+  });
+}
+
+// --- project ---
+
+/** `project push`: config, files and secrets; every check (project, secrets, sizes) passes before anything is written. */
+export function projectPushCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: true }, async (session) => {
+    const project = requireProject(session);
+    const vars = parseVarTokens(options.vars, '-v');
+    const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+    const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+    for (const w of loaded.warnings) session.log.log('info', `${w.message}; pushing config and files only`);
+    const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier: vars.allow_advanced_tier === true }) : [];
+    const toWrite = plan.filter((e) => e.push).length;
+    if (toWrite > 0) {
+      process.stderr.write(`Secrets to push:\n${describeSecretPlan(plan).map((e) => `  - ${e.key} (${e.level} level) -> ${e.where}${e.push ? '' : ' SKIP (push: false)'}`).join('\n')}\n`);
+      if (!(await confirm(options, `Push project.yml, files/ and ${toWrite} secret${toWrite === 1 ? '' : 's'} to the ${session.provider.name} store?`))) {
+        session.log.log('info', 'Nothing was pushed (answered no)');
+        printResult(options, { status: 'aborted' });
+        return 0;
+      }
+    }
+    const config = await pushConfig(session.provider, project.file);
+    const files = await pushFiles(session.provider, project.dir, storeLog(session));
+    const written = await pushSecrets(session.provider, plan);
+    session.log.log('info', `Pushed project.yml, ${files.keys.length} files and ${written.length} secrets of ${session.provider.names.task}`);
+    printResult(options, {
+      status: 'pushed',
+      config: config.location,
+      files: summarize(files),
+      secrets: describeSecretPlan(plan),
+    });
+    return 0;
+  });
+}
+
+/** `project delete`: the stored project.yml, files/ and the task's own secrets (resource-group secrets are shared, so kept). */
+export function projectDeleteCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const { provider } = session;
+    const taskSecrets = (await readStoreSecrets(provider)).filter((s) => s.level === 'task');
+    const question = `Delete project.yml, files/ and ${taskSecrets.length} task secret${taskSecrets.length === 1 ? '' : 's'} of ${provider.names.task} from the ${provider.name} store (artifacts and run history stay)?`;
+    if (!(await confirm(options, question))) {
+      session.log.log('info', 'Nothing was deleted (answered no)');
+      printResult(options, { status: 'aborted' });
+      return 0;
+    }
+    const config = await deleteConfig(provider);
+    const files = await deleteFiles(provider);
+    const secrets = await deleteSecrets(provider, taskSecrets.map((s) => ({ key: s.key, level: s.level, push: true })));
+    printResult(options, { status: 'deleted', config: config.keys.length > 0 ? config.location : null, files: summarize(files), secrets: secrets.deleted });
+    return 0;
+  });
+}
+
+// --- cloud bucket ---
+
+export function bucketCreateCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const change = await session.provider.bucket.create((m) => session.log.log('info', m));
+    session.log.log('info', change.message);
+    printResult(options, change);
+    return 0;
+  });
+}
+
+export function bucketDeleteCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const change = await session.provider.bucket.delete((m) => session.log.log('info', m));
+    session.log.log(change.action === 'retained' ? 'warning' : 'info', change.message);
+    printResult(options, change);
+    return 0;
+  });
+}
+
+export function bucketStatusCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    printResult(options, await session.provider.bucket.status());
+    return 0;
+  });
+}

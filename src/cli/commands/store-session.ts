@@ -1,0 +1,115 @@
+// Shared by the store commands: open the chosen provider for a project (or -e names), print results, ask to confirm.
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { UserError } from '../../errors.js';
+import { loadProject } from '../../project/load-project.js';
+import type { Project } from '../../project/types.js';
+import { createProvider, type DeployTarget, type Provider } from '../../providers/provider.js';
+import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/deploy-target.js';
+import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { createConsoleLog, type ConsoleLog } from '../console-log.js';
+import type { GlobalOptions } from '../global-options.js';
+
+export interface StoreSession {
+  provider: Provider;
+  target: DeployTarget;
+  /** The project of `-p`, when the command was given one. */
+  project?: Project;
+  /** `-e` values other than resource_group, task and bucket. */
+  extraEnvs: Record<string, VarValue>;
+  log: ConsoleLog;
+}
+
+/**
+ * Loads `-p`'s project when given (or required), resolves which task's store to use, and opens its provider. Every
+ * check that can fail on input happens here, before any command writes anything.
+ */
+export async function openStoreSession(options: GlobalOptions, need: { project: boolean }): Promise<StoreSession> {
+  const log = createConsoleLog(options.logLevel);
+  if (need.project && !options.projectDir) {
+    throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  }
+  let project: Project | undefined;
+  if (options.projectDir) {
+    const loaded = await loadProject(options.projectDir);
+    project = loaded.project;
+    for (const w of loaded.warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
+  }
+  const envs = parseVarTokens(options.envs, '-e');
+  const target = resolveDeployTarget({
+    deploy: project?.deploy,
+    projectFile: project?.file,
+    envs,
+    cloudProvider: options.cloudProvider,
+    profile: options.cloudProfile,
+    stage: options.stage,
+  });
+  const provider = await createProvider(target, { log: (level, message) => log.log(level, message) });
+  const extraEnvs: Record<string, VarValue> = {};
+  for (const [k, v] of Object.entries(envs)) if (!(TARGET_ENV_KEYS as readonly string[]).includes(k)) extraEnvs[k] = v;
+  return { provider, target, project, extraEnvs, log };
+}
+
+/** Results go to stdout as YAML, or JSON with --json. */
+export function printResult(options: GlobalOptions, value: unknown): void {
+  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }));
+}
+
+/**
+ * Asks a yes/no question on stderr and reads the answer from stdin. `-y` / `-n` answer without asking. Without a
+ * terminal, an answer can still be piped in (`echo y | handoff …`); when stdin has nothing to say (CI, /dev/null) the
+ * command refuses instead of waiting forever.
+ */
+export async function confirm(options: GlobalOptions, question: string): Promise<boolean> {
+  if (options.yes) return true;
+  if (options.no) return false;
+  process.stderr.write(`${question} [y/N] `);
+  const answer = await readOneLine();
+  if (answer === undefined) {
+    process.stderr.write('\n');
+    throw new UserError('this command asks for confirmation, but there is no answer on standard input (no terminal)', {
+      fix: 'add -y to proceed without asking (or -n to answer no), e.g. in CI',
+    });
+  }
+  return /^\s*y(es)?\s*$/i.test(answer);
+}
+
+function readOneLine(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let stdin: NodeJS.ReadStream;
+    try {
+      stdin = process.stdin;
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    const rl = createInterface({ input: stdin, terminal: false });
+    let done = false;
+    const finish = (value: string | undefined): void => {
+      if (done) return;
+      done = true;
+      rl.close();
+      stdin.pause();
+      resolve(value);
+    };
+    rl.once('line', (line) => finish(line));
+    rl.once('close', () => finish(undefined));
+    stdin.once('error', () => finish(undefined));
+  });
+}
+
+/** `-p` is required, with the same message everywhere. */
+export function requireProject(session: StoreSession): Project {
+  if (!session.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  return session.project;
+}
+
+/** Opens a session, runs `body`, and always releases the provider's clients so handoff exits promptly. */
+export async function withStoreSession<T>(options: GlobalOptions, need: { project: boolean }, body: (session: StoreSession) => Promise<T>): Promise<T> {
+  const session = await openStoreSession(options, need);
+  try {
+    return await body(session);
+  } finally {
+    session.provider.close();
+  }
+}

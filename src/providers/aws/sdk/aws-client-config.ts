@@ -1,0 +1,52 @@
+// The one place AWS clients get their configuration: region, profile, credentials chain and emulator endpoint.
+import { STSClient } from '@aws-sdk/client-sts';
+import { UserError } from '../../../errors.js';
+
+export interface AwsClientOptions {
+  /** `--cloud-profile`: a named profile of ~/.aws/config and ~/.aws/credentials. */
+  profile?: string;
+}
+
+/**
+ * What every client of this folder is built from. Credentials come from the SDK's default chain (environment, profile,
+ * SSO, container and instance roles) for `profile`; the endpoint from `AWS_ENDPOINT_URL` (and the service-specific
+ * `AWS_ENDPOINT_URL_<SERVICE>`), which the SDK reads itself.
+ */
+export interface AwsClientConfig {
+  region: string;
+  profile?: string;
+  /** True when an endpoint URL points the clients elsewhere (an emulator such as moto, or a VPC endpoint). */
+  customEndpoint: boolean;
+  maxAttempts: number;
+}
+
+/** The config to give a client constructor, plus S3's path-style switch an emulator needs. */
+export function toClientInput(config: AwsClientConfig): { region: string; profile?: string; maxAttempts: number } {
+  return { region: config.region, ...(config.profile ? { profile: config.profile } : {}), maxAttempts: config.maxAttempts };
+}
+
+/** Resolves the region the way every client would (env, profile), failing with the fix when there is none. */
+export async function resolveAwsClientConfig(options: AwsClientOptions = {}): Promise<AwsClientConfig> {
+  // handoff supports Node 20 (package.json engines); the SDK's notice about its own future Node support is noise in
+  // every command's output. An explicit setting by the user is left as it is.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const probe = new STSClient(options.profile ? { profile: options.profile } : {});
+  let region: string | undefined;
+  try {
+    region = await probe.config.region();
+  } catch {
+    region = undefined;
+  } finally {
+    probe.destroy();
+  }
+  if (!region) {
+    const where = options.profile ? `profile "${options.profile}" has no region and ` : '';
+    throw new UserError(`no AWS region is set: ${where}AWS_REGION is empty`, {
+      fix: options.profile
+        ? `set the profile's region (aws configure set region us-east-1 --profile ${options.profile}) or export AWS_REGION=us-east-1`
+        : 'export AWS_REGION=us-east-1 (or your region), or use a profile that has one: --cloud-profile NAME',
+    });
+  }
+  const customEndpoint = Object.keys(process.env).some((k) => (k === 'AWS_ENDPOINT_URL' || k.startsWith('AWS_ENDPOINT_URL_')) && Boolean(process.env[k]));
+  return { region, profile: options.profile, customEndpoint, maxAttempts: 3 };
+}

@@ -1,0 +1,109 @@
+// Turns AWS SDK errors into typed UserErrors with a fix (missing credentials, missing bucket, access denied, …).
+import { UserError } from '../../../errors.js';
+
+/** What the failed call was doing, e.g. `read s3://bucket/task/project.yml`, and what it touched. */
+export interface AwsCallContext {
+  action: string;
+  bucket?: string;
+  /** Text to hide from any message (a secret value being written). */
+  hide?: string;
+}
+
+interface SdkErrorShape {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const CREDENTIAL_REJECTED = new Set([
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'AuthFailure',
+  'InvalidSignatureException',
+  'IncompleteSignature',
+]);
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'AllAccessDisabled', 'Forbidden']);
+const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** The SDK's error code of an error (`NoSuchBucket`, `ParameterNotFound`, …), or undefined for other errors. */
+export function readAwsErrorCode(error: unknown): string | undefined {
+  const e = error as SdkErrorShape | undefined;
+  return e?.name && e.name !== 'Error' ? e.name : (e?.Code ?? e?.code);
+}
+
+export function readHttpStatus(error: unknown): number | undefined {
+  return (error as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** Maps an SDK error to a UserError when the user can fix it; anything else is wrapped with the action as context. */
+export function toAwsError(error: unknown, context: AwsCallContext): Error {
+  if (error instanceof UserError) return error;
+  const code = readAwsErrorCode(error) ?? '';
+  const status = readHttpStatus(error);
+  const raw = (error as SdkErrorShape | undefined)?.message ?? String(error);
+  const message = context.hide ? raw.split(context.hide).join('***') : raw;
+  const systemCode = (error as NodeJS.ErrnoException | undefined)?.code ?? findCauseCode(error);
+
+  if (code === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return new UserError(`no AWS credentials found (needed to ${context.action})`, {
+      fix: 'use a profile with --cloud-profile NAME or AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (aws sso login for SSO profiles)',
+      cause: error,
+    });
+  }
+  if (CREDENTIAL_REJECTED.has(code)) {
+    return new UserError(`AWS rejected the credentials (${code}) while trying to ${context.action}`, {
+      fix: 'check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the profile (--cloud-profile); they may belong to another partition or be mistyped',
+      cause: error,
+    });
+  }
+  if (EXPIRED.has(code)) {
+    return new UserError(`the AWS credentials have expired (${code}) while trying to ${context.action}`, {
+      fix: 'refresh them (aws sso login, or new temporary credentials) and run again',
+      cause: error,
+    });
+  }
+  if (code === 'NoSuchBucket' || (status === 404 && context.bucket && code === 'NotFound')) {
+    return new UserError(`the bucket ${context.bucket ?? ''} does not exist (needed to ${context.action})`.replace('  ', ' '), {
+      fix: 'create it with `handoff cloud bucket create -p <project>`, or set deploy.bucket to an existing bucket',
+      cause: error,
+    });
+  }
+  if (DENIED.has(code) || status === 403) {
+    return new UserError(`AWS denied access: not allowed to ${context.action} (${code || 'HTTP 403'})`, {
+      fix: 'use credentials whose IAM policy allows this (--cloud-profile), or ask the account admin; the deploy role from `handoff cloud role create` has what handoff needs',
+      cause: error,
+    });
+  }
+  if (systemCode && NETWORK.has(systemCode)) {
+    const endpoint = process.env.AWS_ENDPOINT_URL;
+    return new UserError(`cannot reach AWS (${systemCode}) while trying to ${context.action}${endpoint ? ` at AWS_ENDPOINT_URL=${endpoint}` : ''}`, {
+      fix: endpoint ? 'check that the endpoint in AWS_ENDPOINT_URL is running, or unset it to use AWS' : 'check the network connection and proxy settings',
+      cause: error,
+    });
+  }
+  return new Error(`${context.action}: ${code ? `${code}: ` : ''}${message}`, { cause: error });
+}
+
+function findCauseCode(error: unknown): string | undefined {
+  let cause = (error as { cause?: unknown } | undefined)?.cause;
+  for (let i = 0; i < 3 && cause; i++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code) return code;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Runs one SDK call and maps its failure. */
+export async function callAws<T>(context: AwsCallContext, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toAwsError(error, context);
+  }
+}

@@ -1,0 +1,101 @@
+// Thin S3 wrappers: put, get, list (every page), delete (in batches), copy and bucket existence, with typed errors.
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
+import { callAws, readAwsErrorCode, readHttpStatus, toAwsError } from './aws-errors.js';
+
+export interface S3ObjectInfo {
+  key: string;
+  size: number;
+  lastModified?: Date;
+}
+
+export interface S3Api {
+  putObject(bucket: string, key: string, body: Uint8Array): Promise<void>;
+  /** The object's bytes, or undefined when there is no such key. */
+  getObject(bucket: string, key: string): Promise<Buffer | undefined>;
+  /** Every object under `prefix`, across all pages, in key order. */
+  listObjects(bucket: string, prefix: string): Promise<S3ObjectInfo[]>;
+  deleteObjects(bucket: string, keys: string[]): Promise<void>;
+  copyObject(bucket: string, fromKey: string, toKey: string): Promise<void>;
+  /** True when the bucket exists and is reachable with these credentials; false when it does not exist. */
+  bucketExists(bucket: string): Promise<boolean>;
+  destroy(): void;
+}
+
+/** DeleteObjects takes at most 1,000 keys per request (S3 API reference). */
+const DELETE_BATCH = 1000;
+
+export function createS3Api(config: AwsClientConfig): S3Api {
+  // An emulator (moto) or a custom endpoint does not resolve `<bucket>.<host>` names: address buckets by path.
+  const client = new S3Client({ ...toClientInput(config), forcePathStyle: config.customEndpoint });
+  const url = (bucket: string, key = ''): string => `s3://${bucket}/${key}`;
+  return {
+    async putObject(bucket, key, body) {
+      await callAws({ action: `write ${url(bucket, key)}`, bucket }, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+    },
+    async getObject(bucket, key) {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        if (!out.Body) return Buffer.alloc(0);
+        return Buffer.from(await out.Body.transformToByteArray());
+      } catch (error) {
+        if (readAwsErrorCode(error) === 'NoSuchKey') return undefined;
+        throw toAwsError(error, { action: `read ${url(bucket, key)}`, bucket });
+      }
+    },
+    async listObjects(bucket, prefix) {
+      return callAws({ action: `list ${url(bucket, prefix)}`, bucket }, async () => {
+        const found: S3ObjectInfo[] = [];
+        for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
+          for (const item of page.Contents ?? []) {
+            if (item.Key !== undefined) found.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified });
+          }
+        }
+        return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      });
+    },
+    async deleteObjects(bucket, keys) {
+      for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+        const batch = keys.slice(i, i + DELETE_BATCH);
+        const out = await callAws({ action: `delete ${batch.length} objects from ${url(bucket)}`, bucket }, () =>
+          client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
+        );
+        const failed = out.Errors?.[0];
+        if (failed) {
+          throw toAwsError(Object.assign(new Error(failed.Message ?? 'delete failed'), { name: failed.Code ?? 'Error' }), {
+            action: `delete ${url(bucket, failed.Key ?? '')}`,
+            bucket,
+          });
+        }
+      }
+    },
+    async copyObject(bucket, fromKey, toKey) {
+      // CopySource is `<bucket>/<key>` with the key URL-encoded (S3 API reference, CopyObject).
+      const source = `${bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
+      await callAws({ action: `copy ${url(bucket, fromKey)} to ${url(bucket, toKey)}`, bucket }, () =>
+        client.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: source })),
+      );
+    },
+    async bucketExists(bucket) {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+        return true;
+      } catch (error) {
+        const code = readAwsErrorCode(error);
+        if (code === 'NotFound' || code === 'NoSuchBucket' || readHttpStatus(error) === 404) return false;
+        throw toAwsError(error, { action: `look up the bucket ${bucket}`, bucket });
+      }
+    },
+    destroy() {
+      client.destroy();
+    },
+  };
+}

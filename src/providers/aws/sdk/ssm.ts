@@ -1,0 +1,64 @@
+// Thin SSM Parameter Store wrappers: SecureString put, get by path (every page), delete (in batches), with typed errors.
+import { DeleteParametersCommand, PutParameterCommand, SSMClient, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
+import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
+import { callAws } from './aws-errors.js';
+
+export type ParameterTier = 'Standard' | 'Advanced';
+
+export interface SsmParameter {
+  name: string;
+  value: string;
+}
+
+export interface SsmApi {
+  /** Writes (or overwrites) a SecureString encrypted with the account's default key for SSM. */
+  putSecureString(name: string, value: string, tier: ParameterTier): Promise<void>;
+  /**
+   * Every parameter directly under `path` (decrypted), across all pages. Not recursive on purpose: the task role may
+   * read `/handoff/<RG>` and `/handoff/<RG>/<task>` one level at a time, never the other tasks' secrets below them.
+   */
+  getParametersByPath(path: string): Promise<SsmParameter[]>;
+  /** Deletes the names; returns the ones that did not exist. */
+  deleteParameters(names: string[]): Promise<{ deleted: string[]; missing: string[] }>;
+  destroy(): void;
+}
+
+/** DeleteParameters takes at most 10 names per request (SSM API reference). */
+const DELETE_BATCH = 10;
+
+export function createSsmApi(config: AwsClientConfig): SsmApi {
+  const client = new SSMClient(toClientInput(config));
+  return {
+    async putSecureString(name, value, tier) {
+      await callAws({ action: `write the SSM parameter ${name}`, hide: value }, () =>
+        client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Tier: tier, Overwrite: true })),
+      );
+    },
+    async getParametersByPath(path) {
+      return callAws({ action: `read the SSM parameters under ${path}` }, async () => {
+        const found: SsmParameter[] = [];
+        const pages = paginateGetParametersByPath({ client }, { Path: path, Recursive: false, WithDecryption: true, MaxResults: 10 });
+        for await (const page of pages) {
+          for (const p of page.Parameters ?? []) {
+            if (p.Name !== undefined) found.push({ name: p.Name, value: p.Value ?? '' });
+          }
+        }
+        return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      });
+    },
+    async deleteParameters(names) {
+      const deleted: string[] = [];
+      const missing: string[] = [];
+      for (let i = 0; i < names.length; i += DELETE_BATCH) {
+        const batch = names.slice(i, i + DELETE_BATCH);
+        const out = await callAws({ action: `delete the SSM parameters ${batch.join(', ')}` }, () => client.send(new DeleteParametersCommand({ Names: batch })));
+        deleted.push(...(out.DeletedParameters ?? []));
+        missing.push(...(out.InvalidParameters ?? []));
+      }
+      return { deleted, missing };
+    },
+    destroy() {
+      client.destroy();
+    },
+  };
+}

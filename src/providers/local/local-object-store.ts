@@ -1,0 +1,106 @@
+// The local provider's bucket: a folder under HANDOFF_HOME/buckets/<bucket> holding the same keys as S3.
+import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../../errors.js';
+import type { ObjectStore, StoredObject } from '../provider.js';
+import { TEMP_SUFFIX, writeFileAtomic } from './write-file-atomic.js';
+
+export function createLocalObjectStore(bucketDir: string): ObjectStore {
+  const toPath = (key: string): string => {
+    const parts = key.split('/').filter((p) => p !== '');
+    if (parts.length === 0 || parts.some((p) => p === '..' || p === '.')) {
+      throw new UserError(`"${key}" is not a valid key in the local store`, { fix: 'use a relative path without "." or ".." parts' });
+    }
+    return path.join(bucketDir, ...parts);
+  };
+  const requireBucket = async (action: string): Promise<void> => {
+    const stat = await lstat(bucketDir).catch(() => undefined);
+    if (!stat?.isDirectory()) {
+      throw new UserError(`the local bucket ${bucketDir} does not exist (needed to ${action})`, {
+        fix: 'create it with `handoff cloud bucket create -p <project>` (HANDOFF_HOME chooses where local buckets live)',
+      });
+    }
+  };
+
+  return {
+    async put(key, body) {
+      await requireBucket(`write ${key}`);
+      await writeFileAtomic(toPath(key), body);
+    },
+    async get(key) {
+      await requireBucket(`read ${key}`);
+      try {
+        return await readFile(toPath(key));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
+        throw new Error(`read ${toPath(key)}`, { cause: error });
+      }
+    },
+    async list(prefix) {
+      await requireBucket(`list ${prefix}`);
+      // S3 prefixes are plain string prefixes: walk the deepest folder the prefix names, then filter.
+      const folderKey = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+      const start = folderKey === '' ? bucketDir : path.join(bucketDir, ...folderKey.split('/'));
+      const found: StoredObject[] = [];
+      await walk(start, folderKey, found);
+      return found.filter((o) => o.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async delete(keys) {
+      await requireBucket('delete objects');
+      for (const key of keys) {
+        const file = toPath(key);
+        await rm(file, { force: true });
+        await pruneEmptyFolders(path.dirname(file), bucketDir);
+      }
+    },
+    async copy(fromKey, toKey) {
+      await requireBucket(`copy ${fromKey}`);
+      const target = toPath(toKey);
+      await mkdir(path.dirname(target), { recursive: true });
+      const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}${TEMP_SUFFIX}`);
+      try {
+        await copyFile(toPath(fromKey), temp);
+        await rename(temp, target);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw new Error(`copy ${fromKey} to ${toKey} in ${bucketDir}`, { cause: error });
+      }
+    },
+    describe(key) {
+      return key === '' ? bucketDir : path.join(bucketDir, ...key.split('/').filter(Boolean));
+    },
+  };
+}
+
+async function walk(dir: string, keyPrefix: string, found: StoredObject[]): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw error;
+  }
+  for (const name of names) {
+    if (name.endsWith(TEMP_SUFFIX)) continue;
+    const abs = path.join(dir, name);
+    const key = keyPrefix === '' ? name : `${keyPrefix}/${name}`;
+    const stat = await lstat(abs);
+    if (stat.isDirectory()) await walk(abs, key, found);
+    else if (stat.isFile()) found.push({ key, size: stat.size, lastModified: stat.mtime });
+  }
+}
+
+/** Removes empty folders from `dir` up to (not including) `root`, as S3 has no folders to leave behind. */
+async function pruneEmptyFolders(dir: string, root: string): Promise<void> {
+  let current = dir;
+  while (current.startsWith(root + path.sep)) {
+    try {
+      await rmdir(current);
+    } catch {
+      return;
+    }
+    current = path.dirname(current);
+  }
+}

@@ -1,0 +1,76 @@
+// The local provider: the store and secrets of a project in folders under HANDOFF_HOME, in the layout of S3 and SSM.
+import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createDeployNames, createStagedResourceGroup } from '../aws/names.js';
+import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions, StoreNames } from '../provider.js';
+import { resolveHandoffHome } from './handoff-home.js';
+import { createLocalObjectStore } from './local-object-store.js';
+import { createLocalParameterStore } from './local-parameter-store.js';
+
+/**
+ * Names are built and checked by the same code as AWS's (so a project that works locally also deploys), with a fixed
+ * placeholder account: the local store has no account, and its default bucket name `handoff-<RG>` does not need one.
+ */
+const PLACEHOLDER_ACCOUNT = '000000000000';
+const PLACEHOLDER_REGION = 'us-east-1';
+
+export function createLocalStoreNames(target: DeployTarget): StoreNames {
+  const stagedGroup = createStagedResourceGroup(target.resourceGroup, target.stage);
+  return createDeployNames({
+    resourceGroup: target.resourceGroup,
+    task: target.task,
+    stage: target.stage,
+    accountId: PLACEHOLDER_ACCOUNT,
+    region: PLACEHOLDER_REGION,
+    bucket: target.bucket ?? `handoff-${stagedGroup}`.toLowerCase(),
+  });
+}
+
+export function createLocalProvider(target: DeployTarget, _options: ProviderOptions = {}): Provider {
+  const home = resolveHandoffHome();
+  const names = createLocalStoreNames(target);
+  const bucketDir = path.join(home.bucketsDir, names.bucket);
+  const bucket: BucketLifecycle = {
+    async create() {
+      const existed = await isFolder(bucketDir);
+      await mkdir(bucketDir, { recursive: true });
+      return {
+        bucket: names.bucket,
+        location: bucketDir,
+        action: existed ? 'unchanged' : 'created',
+        message: existed ? `the local bucket ${bucketDir} already exists` : `created the local bucket ${bucketDir}`,
+      };
+    },
+    async delete() {
+      if (!(await isFolder(bucketDir))) {
+        return { bucket: names.bucket, location: bucketDir, action: 'absent', message: `there is no local bucket ${bucketDir}` };
+      }
+      // Like the AWS bucket stack (DeletionPolicy Retain), deleting never destroys stored artifacts and state.
+      if ((await readdir(bucketDir)).length > 0) {
+        return {
+          bucket: names.bucket,
+          location: bucketDir,
+          action: 'retained',
+          message: `the local bucket ${bucketDir} still holds projects or artifacts, so it was kept; remove the folder yourself to delete them`,
+        };
+      }
+      await rmdir(bucketDir);
+      return { bucket: names.bucket, location: bucketDir, action: 'deleted', message: `deleted the empty local bucket ${bucketDir}` };
+    },
+    async status() {
+      return { bucket: names.bucket, exists: await isFolder(bucketDir), location: bucketDir };
+    },
+  };
+  return {
+    name: 'local',
+    names,
+    objects: createLocalObjectStore(bucketDir),
+    parameters: createLocalParameterStore(home.parametersDir),
+    bucket,
+    close() {},
+  };
+}
+
+async function isFolder(p: string): Promise<boolean> {
+  return (await lstat(p).catch(() => undefined))?.isDirectory() ?? false;
+}

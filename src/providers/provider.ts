@@ -1,0 +1,140 @@
+// What every provider (local, aws) does — store, secrets, bucket — and the factory that loads only the one chosen.
+import { UserError } from '../errors.js';
+import type { S3Layout } from './aws/names.js';
+
+export type CloudProviderName = 'local' | 'aws';
+
+export const CLOUD_PROVIDERS: readonly CloudProviderName[] = ['local', 'aws'];
+
+/** Which task's store to use: from `deploy` in project.yml, `-e resource_group=… task=… bucket=…` and the global options. */
+export interface DeployTarget {
+  provider: CloudProviderName;
+  stage: string;
+  /** `deploy.resource_group` as written (no stage prefix). */
+  resourceGroup: string;
+  /** `deploy.task`, bare in every key and path (SPEC §4). */
+  task: string;
+  /** `deploy.bucket`; absent means the provider's default name. */
+  bucket?: string;
+  /** `--cloud-profile`. */
+  profile?: string;
+}
+
+/** Where a task's things live: the same layout for every provider (SPEC §6). */
+export interface StoreNames {
+  stage: string;
+  bareResourceGroup: string;
+  /** `<stage>-<rg>` for every stage but prod: the `<RG>` of the layout. */
+  resourceGroup: string;
+  task: string;
+  bucket: string;
+  /** Keys inside the bucket: `<task>/project.yml`, `<task>/files/…`, `<task>/artifacts/last/…`, … */
+  s3: S3Layout;
+  /** `/handoff/<RG>/<task>`: task-level secrets. */
+  ssmTaskPath: string;
+  /** `/handoff/<RG>`: resource-group-level secrets. */
+  ssmResourceGroupPath: string;
+  taskParameter(key: string): string;
+  resourceGroupParameter(key: string): string;
+}
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  lastModified?: Date;
+}
+
+/** The bucket of a provider: S3, or a folder under HANDOFF_HOME. Keys are `/`-separated. */
+export interface ObjectStore {
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** The object's bytes, or undefined when there is none. */
+  get(key: string): Promise<Buffer | undefined>;
+  /** Every object under `prefix` (all pages), in key order. */
+  list(prefix: string): Promise<StoredObject[]>;
+  delete(keys: string[]): Promise<void>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  /** A readable address for messages: `s3://bucket/key` or a path. */
+  describe(key: string): string;
+}
+
+export type ParameterTier = 'Standard' | 'Advanced';
+
+export interface StoredParameter {
+  name: string;
+  value: string;
+}
+
+/** The secret store: SSM Parameter Store, or 0600 files under HANDOFF_HOME. Names are `/handoff/<RG>[/<task>]/<key>`. */
+export interface ParameterStore {
+  put(name: string, value: string, tier: ParameterTier): Promise<void>;
+  /** The parameters directly under `path` (not below its children). */
+  listByPath(path: string): Promise<StoredParameter[]>;
+  delete(names: string[]): Promise<{ deleted: string[]; missing: string[] }>;
+  describe(name: string): string;
+}
+
+export interface BucketStatus {
+  bucket: string;
+  exists: boolean;
+  /** Where it is: `s3://bucket` or the folder. */
+  location: string;
+  /** AWS: the `handoff-<RG>-bucket` stack and its status. */
+  stack?: { name: string; status: string };
+}
+
+export interface BucketChange {
+  bucket: string;
+  location: string;
+  action: 'created' | 'updated' | 'unchanged' | 'deleted' | 'retained' | 'absent';
+  message: string;
+}
+
+/** Creating and deleting the bucket itself (`cloud bucket create|delete|status`). */
+export interface BucketLifecycle {
+  create(onProgress: (message: string) => void): Promise<BucketChange>;
+  delete(onProgress: (message: string) => void): Promise<BucketChange>;
+  status(): Promise<BucketStatus>;
+}
+
+/**
+ * A provider: where a project's config, files, artifacts, run records and secrets are kept, and (later) where it is
+ * deployed and run. The store and secrets layout is the same for every provider, so a project moves between them by
+ * changing `deploy.cloud_provider` only.
+ */
+export interface Provider {
+  readonly name: CloudProviderName;
+  readonly names: StoreNames;
+  readonly objects: ObjectStore;
+  readonly parameters: ParameterStore;
+  readonly bucket: BucketLifecycle;
+  // The cloud lifecycle adds its parts here, implemented by each provider:
+  //   deploy (resources, task definition), run (start now, job status/stop), logs (read/follow), schedules
+  //   (create/list/delete). They take the same StoreNames so every name still comes from one place.
+  /** Releases clients (sockets); the provider must not be used afterwards. */
+  close(): void;
+}
+
+export interface ProviderOptions {
+  /** For progress and notices (never secret values). */
+  log?: (level: 'debug' | 'info' | 'warning', message: string) => void;
+}
+
+/** Checks a provider name from project.yml, `--cloud-provider` or `-e cloud_provider=`. */
+export function parseCloudProvider(value: string, from: string): CloudProviderName {
+  const name = value.trim().toLowerCase();
+  if ((CLOUD_PROVIDERS as readonly string[]).includes(name)) return name as CloudProviderName;
+  throw new UserError(`unknown cloud provider "${value}" (${from})`, { fix: `use one of: ${CLOUD_PROVIDERS.join(', ')}` });
+}
+
+/**
+ * Returns the provider of `target`. Each provider's module is imported only here, when chosen, so the AWS SDK is
+ * never loaded by `--help`, `run local` or the local provider.
+ */
+export async function createProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<Provider> {
+  if (target.provider === 'aws') {
+    const { createAwsProvider } = await import('./aws/aws-provider.js');
+    return createAwsProvider(target, options);
+  }
+  const { createLocalProvider } = await import('./local/local-provider.js');
+  return createLocalProvider(target, options);
+}

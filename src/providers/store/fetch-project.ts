@@ -1,0 +1,32 @@
+// Fetches a task's project (project.yml, files/) from the store into the workspace, where a run reads it like a project folder.
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Provider } from '../provider.js';
+import { getConfig, pullFolder, type TransferResult } from './project-store.js';
+
+/** The fetched copy lives inside the workspace, apart from the folders a run writes (files/, artifacts/, runs/). */
+export function resolveFetchedProjectDir(workspaceDir: string): string {
+  return path.join(path.resolve(workspaceDir), '.handoff', 'project');
+}
+
+/**
+ * Replaces `W/.handoff/project` with the stored project.yml and files/. It is assembled in a fresh folder first, so a
+ * failed download leaves the previous copy as it was.
+ */
+export async function fetchProjectCopy(provider: Provider, workspaceDir: string): Promise<{ projectDir: string; files: TransferResult }> {
+  const projectDir = resolveFetchedProjectDir(workspaceDir);
+  const incoming = `${projectDir}.incoming-${process.pid}`;
+  const config = await getConfig(provider);
+  await rm(incoming, { recursive: true, force: true });
+  await mkdir(incoming, { recursive: true });
+  try {
+    await writeFile(path.join(incoming, 'project.yml'), config);
+    const files = await pullFolder(provider, provider.names.s3.filesPrefix, path.join(incoming, 'files'), { replace: true });
+    await rm(projectDir, { recursive: true, force: true });
+    await rename(incoming, projectDir);
+    return { projectDir, files };
+  } catch (error) {
+    await rm(incoming, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+// Secrets in a provider's secret store: plan a push (every check before any write), push, read for a run, list, delete.
+import { UserError } from '../../errors.js';
+import type { Secret } from '../../secrets/local-secrets.js';
+import type { ParameterTier, Provider, StoreNames } from '../provider.js';
+import { chooseParameterTier, escapeSecretValue, RESERVED_SECRET_KEYS, unescapeSecretValue } from './secret-values.js';
+
+export type SecretLevel = Secret['level'];
+
+/** One secret of a push plan. Holds the value to write, so never print it: use `describeSecretPlan`. */
+export interface SecretPushEntry {
+  key: string;
+  level: SecretLevel;
+  /** The parameter name: `/handoff/<RG>/<task>/<key>` or `/handoff/<RG>/<key>`. */
+  name: string;
+  location: string;
+  /** false for `push: false` secrets: listed, never written. */
+  push: boolean;
+  tier?: ParameterTier;
+  bytes?: number;
+  stored?: string;
+}
+
+/** A secret as found in the store. */
+export interface StoredSecret {
+  key: string;
+  level: SecretLevel;
+  name: string;
+  location: string;
+  value: string;
+}
+
+function parameterName(names: StoreNames, key: string, level: SecretLevel): string {
+  return level === 'resource group' ? names.resourceGroupParameter(key) : names.taskParameter(key);
+}
+
+/**
+ * Checks every secret before anything is written: reserved keys, key characters, and the size of each stored value
+ * against SSM's tiers (the same rules for the local provider, so a push that works locally also works on AWS).
+ */
+export function planSecretsPush(provider: Provider, secrets: Secret[], options: { allowAdvancedTier: boolean }): SecretPushEntry[] {
+  if (secrets.length === 0) {
+    throw new UserError(`there are no secrets to push for stage "${provider.names.stage}"`, {
+      fix: 'add them to the stage\'s secrets file (.secrets/<stage>_secrets.yml, secrets.yml for prod) or point -v secrets_dir= at another folder',
+    });
+  }
+  const reserved = secrets.filter((s) => RESERVED_SECRET_KEYS.has(s.key));
+  if (reserved.length > 0) {
+    throw new UserError(`a secret is named "${reserved[0].key}" (${reserved[0].source}), a name reserved by handoff. Nothing was pushed`, {
+      fix: `rename the secret: the original handoff kept the whole project in the parameter ${provider.names.ssmTaskPath}/config, so that name is never used for a secret`,
+    });
+  }
+  return secrets.map((secret) => {
+    const name = parameterName(provider.names, secret.key, secret.level);
+    const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push };
+    if (!secret.push) return entry;
+    const stored = escapeSecretValue(secret.value);
+    const { tier, bytes } = chooseParameterTier(secret.key, stored, options.allowAdvancedTier);
+    return { ...entry, tier, bytes, stored };
+  });
+}
+
+/** The plan without values, for printing. */
+export function describeSecretPlan(plan: SecretPushEntry[]): { key: string; level: SecretLevel; where: string; push: boolean; tier?: ParameterTier; bytes?: number }[] {
+  return plan.map((e) => ({
+    key: e.key,
+    level: e.level,
+    where: e.location,
+    push: e.push,
+    ...(e.tier ? { tier: e.tier, bytes: e.bytes } : {}),
+  }));
+}
+
+/** Writes the planned secrets; `push: false` ones are skipped. Returns the names written. */
+export async function pushSecrets(provider: Provider, plan: SecretPushEntry[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const entry of plan) {
+    if (!entry.push || entry.stored === undefined || !entry.tier) continue;
+    await provider.parameters.put(entry.name, entry.stored, entry.tier);
+    written.push(entry.name);
+  }
+  return written;
+}
+
+/**
+ * Reads the task's secrets: resource-group level (`/handoff/<RG>`, one level) first, then task level
+ * (`/handoff/<RG>/<task>`), which wins for a key defined at both. `config` (the original's stored project) is skipped.
+ */
+export async function readStoreSecrets(provider: Provider): Promise<StoredSecret[]> {
+  const { names } = provider;
+  const byKey = new Map<string, StoredSecret>();
+  const levels: [string, SecretLevel][] = [
+    [names.ssmResourceGroupPath, 'resource group'],
+    [names.ssmTaskPath, 'task'],
+  ];
+  for (const [path, level] of levels) {
+    for (const p of await provider.parameters.listByPath(path)) {
+      const key = p.name.slice(p.name.lastIndexOf('/') + 1);
+      if (RESERVED_SECRET_KEYS.has(key)) continue;
+      byKey.set(key, { key, level, name: p.name, location: provider.parameters.describe(p.name), value: unescapeSecretValue(p.value) });
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Stored secrets in the shape the runner takes. */
+export function toRunSecrets(stored: StoredSecret[]): Secret[] {
+  return stored.map((s) => ({ key: s.key, value: s.value, level: s.level, push: true, source: s.location }));
+}
+
+/** Deletes the given secrets (`push: false` ones are left alone, they were never pushed). */
+export async function deleteSecrets(provider: Provider, secrets: Pick<Secret, 'key' | 'level' | 'push'>[]): Promise<{ deleted: string[]; missing: string[] }> {
+  const names = secrets.filter((s) => s.push).map((s) => parameterName(provider.names, s.key, s.level));
+  if (names.length === 0) return { deleted: [], missing: [] };
+  return provider.parameters.delete(names);
+}
