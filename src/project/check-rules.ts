@@ -1,5 +1,7 @@
 // Named rules of project.yml that a schema cannot say (task shape, pipeline order, venvs, names), each with its location.
 import type { Diagnostic } from '../errors.js';
+import { parseSchedule } from '../schedule/parse-schedule.js';
+import { ScheduleSyntaxError } from '../schedule/schedule-syntax-error.js';
 import { describeValue, isRecord } from './describe-value.js';
 import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
@@ -46,6 +48,7 @@ export const projectRules: readonly ProjectRule[] = [
   { name: 'env-keys', check: checkEnvKeys },
   { name: 'unique-var-and-env-keys', check: checkUniqueVarAndEnvKeys },
   { name: 'unique-schedule-targets', check: checkUniqueScheduleTargets },
+  { name: 'schedule-expressions', check: checkScheduleExpressions },
 ];
 
 /** Runs every rule over the document (a mapping) and returns what they found. */
@@ -202,6 +205,21 @@ function checkUniqueVarAndEnvKeys({ data, report, source }: RuleContext): void {
       } else {
         seen.set(key, path);
       }
+    }
+  }
+}
+
+/** Cron, rate and timezone are checked by the one schedule parser the local scheduler and AWS deploys use. */
+function checkScheduleExpressions({ data, report }: RuleContext): void {
+  for (const { item, path } of listOfRecords(data.schedules, ['schedules'])) {
+    const cron = textOf(item.cron);
+    if (cron === undefined) continue;
+    const timezone = textOf(item.timezone);
+    try {
+      parseSchedule(cron, timezone);
+    } catch (error) {
+      if (!(error instanceof ScheduleSyntaxError)) throw error;
+      report('error', [...path, error.field === 'timezone' && timezone !== undefined ? 'timezone' : 'cron'], error.message, error.fix, 'value');
     }
   }
 }

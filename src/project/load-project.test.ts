@@ -291,10 +291,12 @@ describe('parseProject: a valid project', () => {
           description: 'every night',
           timezone: 'Europe/Paris',
           enabled: false,
+          overlap: 'skip',
+          catch_up: false,
           envs: [{ key: '__VARS', value: 'a=1' }],
           path: 'schedules[0]',
         },
-        { target_id: 'two', cron: 'rate(1 hour)', envs: [], enabled: true, path: 'schedules[1]' },
+        { target_id: 'two', cron: 'rate(1 hour)', envs: [], enabled: true, overlap: 'skip', catch_up: false, path: 'schedules[1]' },
       ],
       container: { docker_file: 'Dockerfile', files_dir: 'extra', base_image: 'python:3.12-slim' },
     };
@@ -368,7 +370,7 @@ schedules:
       task: 'exchange-rates',
     });
     expect(project.schedules).toEqual([
-      { target_id: '1', cron: '0 0 * * ? *', envs: [{ key: '__VARS', value: 'start_date=$(date -I -d "-7 day")' }], enabled: true, path: 'schedules[0]' },
+      { target_id: '1', cron: '0 0 * * ? *', envs: [{ key: '__VARS', value: 'start_date=$(date -I -d "-7 day")' }], enabled: true, overlap: 'skip', catch_up: false, path: 'schedules[0]' },
     ]);
   });
 
@@ -706,5 +708,33 @@ describe('loadProject', () => {
     await mkdir(dir);
     await writeFile(path.join(dir, 'project.yml'), Buffer.alloc(10 * 1024 * 1024 + 1, 0x61));
     await expect(loadProject(dir)).rejects.toThrow(/larger than 10 MB/);
+  });
+});
+
+describe('parseProject: schedules', () => {
+  it('checks cron, rate and timezone with the schedule parser and points at the key', () => {
+    const yml = `tasks:
+- name: a
+  commands:
+  - command: echo
+schedules:
+- target_id: 1
+  cron: "0 6 * * MON *"
+- target_id: 2
+  cron: rate(5 minute)
+- target_id: 3
+  cron: "0 6 * * ? *"
+  timezone: Mars/Olympus
+`;
+    let error: UserError | undefined;
+    try {
+      parseProject(yml, 'project.yml', '/p');
+    } catch (e) {
+      error = e as UserError;
+    }
+    const errors = error?.diagnostics.filter((d) => d.severity === 'error') ?? [];
+    expect(errors.map((d) => d.path)).toEqual(['schedules[0].cron', 'schedules[1].cron', 'schedules[2].timezone']);
+    expect(errors[0].message).toContain('day-of-month and day-of-week cannot both be set');
+    expect(errors[0].location?.line).toBe(7);
   });
 });

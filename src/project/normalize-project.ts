@@ -107,6 +107,8 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       envs: (s.envs ?? []).map((e, j) => ({ key: text(e.key, [...at, 'envs', j, 'key']), value: text(e.value, [...at, 'envs', j, 'value']) })),
       timezone: optionalText(s.timezone, [...at, 'timezone']),
       enabled: s.enabled,
+      overlap: s.overlap,
+      catch_up: s.catch_up,
       path: formatKeyPath(at),
     });
   });

@@ -178,6 +178,14 @@ export const scheduleSchema = z
     description: text('Free text for people reading the project.').optional(),
     timezone: text('IANA time zone of the cron expression, e.g. `Europe/Paris`; default UTC.').optional(),
     enabled: z.boolean().default(true).describe('Set to false to keep the schedule without firing it.'),
+    overlap: z
+      .enum(['skip', 'queue', 'allow'])
+      .default('skip')
+      .describe('Local scheduler: what to do when the schedule fires while its previous run still goes on — skip the fire (default), queue one run for when it ends, or allow runs side by side.'),
+    catch_up: z
+      .boolean()
+      .default(false)
+      .describe('Local scheduler: after fires were missed while the scheduler was down, run once when it starts again.'),
   })
   .describe('A trigger that runs the project on a schedule.');
 

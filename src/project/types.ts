@@ -106,6 +106,10 @@ export interface Schedule {
   envs: ScheduleEnv[];
   timezone?: string;
   enabled: boolean;
+  /** Local scheduler: a fire while the previous run goes on is skipped (default), queued, or allowed. */
+  overlap: 'skip' | 'queue' | 'allow';
+  /** Local scheduler: run once for fires missed while it was down. */
+  catch_up: boolean;
   path: string;
 }
 

@@ -1,0 +1,46 @@
+// `handoff schedule list`: each schedule of project.yml, validated, with its next five fire times.
+import { loadProject } from '../../project/load-project.js';
+import { formatFireTimes, parseSchedule } from '../../schedule/index.js';
+import { requireProjectDir, type GlobalOptions } from '../global-options.js';
+
+export async function scheduleListCommand(options: GlobalOptions, flags: { count?: string }): Promise<number> {
+  // The loader validates every expression and time zone, so an invalid schedule stops here with its location.
+  const { project } = await loadProject(requireProjectDir(options));
+  const count = flags.count ? Math.max(1, Math.min(100, Number(flags.count) || 5)) : 5;
+  const now = new Date();
+  const entries = project.schedules.map((s) => {
+    const parsed = parseSchedule(s.cron, s.timezone);
+    const times = s.enabled ? parsed.nextFireTimes(now, count) : [];
+    return { schedule: s, parsed, times };
+  });
+  if (options.json) {
+    const out = entries.map(({ schedule: s, parsed, times }) => ({
+      target_id: s.target_id,
+      name: s.name,
+      expression: s.cron,
+      awsExpression: parsed.awsExpression,
+      timezone: parsed.timezone,
+      enabled: s.enabled,
+      overlap: s.overlap,
+      catch_up: s.catch_up,
+      nextFireTimes: times.map((t) => t.toISOString()),
+    }));
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  if (entries.length === 0) {
+    process.stdout.write(`${project.file} has no schedules\n`);
+    return 0;
+  }
+  const lines: string[] = [];
+  for (const { schedule: s, parsed, times } of entries) {
+    const title = `target_id ${s.target_id}${s.name ? ` (${s.name})` : ''}: ${s.cron}`;
+    lines.push(`${title} — ${parsed.awsExpression}, time zone ${parsed.timezone}${s.enabled ? '' : ', disabled'}`);
+    if (!s.enabled) lines.push('  does not fire (enabled: false)');
+    else if (times.length === 0) lines.push('  never fires again (its years are over)');
+    else if (parsed.kind === 'rate') lines.push(`  every ${parsed.expression.replace(/^rate\(|\)$/g, '')} from when it is deployed, e.g.:`);
+    for (const line of formatFireTimes(times, parsed.timezone)) lines.push(`  ${line}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,43 @@
+// `handoff schedule list` through the CLI: fire times from the one schedule parser, and precise errors.
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli } from './helpers/cli.js';
+
+describe('schedule list', () => {
+  it('prints each schedule with its next fire times, in UTC and local time', async () => {
+    const { projectDir } = makeProject(`
+tasks:
+- name: a
+  commands:
+  - command: echo a
+schedules:
+- target_id: 1
+  name: morning
+  cron: "0 6 ? * MON-FRI *"
+  timezone: America/New_York
+- target_id: 2
+  cron: "@daily"
+  enabled: false
+`);
+    const r = await runCli(['schedule', 'list', '-p', projectDir, '--json']);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout);
+    expect(list[0]).toMatchObject({ target_id: '1', awsExpression: 'cron(0 6 ? * MON-FRI *)', timezone: 'America/New_York' });
+    expect(list[0].nextFireTimes).toHaveLength(5);
+    for (const t of list[0].nextFireTimes) {
+      const local = new Date(t).toLocaleString('en-US', { timeZone: 'America/New_York', hour: 'numeric', hour12: false, weekday: 'short' });
+      expect(local).toMatch(/^(Mon|Tue|Wed|Thu|Fri),? 6$|^(Mon|Tue|Wed|Thu|Fri) 06$/);
+    }
+    expect(list[1]).toMatchObject({ enabled: false, nextFireTimes: [] });
+    const text = await runCli(['schedule', 'list', '-p', projectDir]);
+    expect(text.stdout).toContain('target_id 1 (morning)');
+    expect(text.stdout).toMatch(/America\/New_York\)/);
+  });
+
+  it('rejects an invalid expression with the field at fault and its location, exit 2', async () => {
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 1\n  cron: "0 6 * *"\n');
+    const r = await runCli(['schedule', 'list', '-p', projectDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/project\.yml:7:\d+: schedules\[0\]\.cron/);
+    expect(r.stderr).toContain('6 fields');
+  });
+});
