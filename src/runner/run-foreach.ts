@@ -39,7 +39,8 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     const lineResults: TaskResult[] = [];
     results[index] = lineResults;
     const values = ctx.withLine(ctx.values, line);
-    const suffix = ctx.toLineSafe(line);
+    // The name shows in the console and names log files, which are not masked as text: a secret in the line stays out.
+    const suffix = ctx.toLineSafe(ctx.masker.mask(line));
     let skipRest = false;
     for (const sub of element.tasks) {
       const name = `${sub.name}_${suffix}`;
