@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/types.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
-import { createMasker, findUnmaskableSecrets, type Masker } from '../secrets/mask.js';
+import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { createRenderer, type Renderer } from '../template/render.js';
 import { renderFiles } from '../workspace/render-files.js';
@@ -71,7 +71,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => warn(masker.mask(m)) });
   // Always defined (empty without saved state) so `{% if _state_file %}--state {{ _state_file }}{% endif %}` works under --strict.
   const stateFile = fs.existsSync(paths.stateFile) ? 'artifacts/state.json' : '';
-  const context = createTemplateContext({
+  const context = maskingErrors(masker, () => createTemplateContext({
     project,
     stage: options.stage,
     now: startedAt,
@@ -80,7 +80,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     runId,
     stateFile,
     renderer,
-  });
+  }));
   return {
     project,
     paths,
@@ -100,8 +100,25 @@ function formatWarning(file: string | undefined, line: number | undefined, keyPa
   return `${where ? `${where}: ` : ''}${message}${hint ? ` (${hint})` : ''}`;
 }
 
-/** Runs a prepared run in its workspace: lock, check, render files, run. */
+/** Runs `work`; an error it throws has secret values masked, since errors are printed as they are. */
+function maskingErrors<T>(masker: Masker, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw maskError(error, masker);
+  }
+}
+
+/** Runs a prepared run in its workspace: lock, check, render files, run. Errors leave with secret values masked. */
 export async function executeLocalRun(run: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt): Promise<RunResult> {
+  try {
+    return await executePreparedRun(run, options, interrupt);
+  } catch (error) {
+    throw maskError(error, run.masker);
+  }
+}
+
+async function executePreparedRun(run: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt): Promise<RunResult> {
   preflightRun({ project: run.project, workspaceDir: run.paths.dir, renderer: run.renderer, values: run.values });
   initWorkspace(run.paths.dir);
   const lock = acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);

@@ -1,4 +1,5 @@
 // Replaces secret values with `***` in any text or JSON record that leaves handoff (console, logs, run records, UI).
+import { UserError } from '../errors.js';
 import type { Secret } from './local-secrets.js';
 
 export interface Masker {
@@ -76,4 +77,22 @@ function maskValue(value: unknown, masker: Masker, seen: WeakMap<object, unknown
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * An error safe to print: message, fix, diagnostics and stack masked. Errors can quote a value (a template error says
+ * `template not found: <the value>`), and the CLI prints errors as they are. The cause is left out: it is unmasked.
+ */
+export function maskError(error: unknown, masker: Masker): unknown {
+  if (masker.values.length === 0 || !(error instanceof Error)) return error;
+  const masked =
+    error instanceof UserError
+      ? new UserError(masker.mask(error.message), {
+          fix: error.fix === undefined ? undefined : masker.mask(error.fix),
+          exitCode: error.exitCode,
+          diagnostics: maskDeep(error.diagnostics, masker),
+        })
+      : new Error(masker.mask(error.message));
+  if (error.stack) masked.stack = masker.mask(error.stack);
+  return masked;
 }
