@@ -28,6 +28,8 @@ export interface ParsedSchedule {
    * created (or at its start date) and fires at once; pass the creation time or the last fire time as `after`.
    */
   nextFireTimes(after: Date, count: number): Date[];
+  /** Rate schedules: the interval in milliseconds (fire times are anchor + k × interval). */
+  intervalMs?: number;
 }
 
 /** Presets and the AWS cron each one stands for (midnight in the schedule's time zone; weeks start on Sunday). */
@@ -73,6 +75,7 @@ export function parseSchedule(expression: string, timezone?: string): ParsedSche
       expression,
       timezone: zone,
       awsExpression: rate.awsExpression,
+      intervalMs: rate.intervalMs,
       nextFireTimes(after, count) {
         checkArguments(after, count);
         return Array.from({ length: count }, (_, i) => new Date(after.getTime() + (i + 1) * rate.intervalMs));

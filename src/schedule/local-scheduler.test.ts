@@ -1,0 +1,178 @@
+// The scheduler's decisions under a fake clock: fire times, rate anchors, overlap policies, missed fires, reloads.
+import { describe, expect, it } from 'vitest';
+import { LocalScheduler, type DeployedSchedule, type FireRecord, type LaunchedRun, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
+
+class FakeClock implements SchedulerClock {
+  private sleepers: Array<{ at: number; resolve: () => void }> = [];
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  sleep(ms: number, wake: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (wake.aborted) return resolve();
+      this.sleepers.push({ at: this.t + ms, resolve });
+      wake.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+  /** Moves time forward step by step, letting the scheduler act at each sleeper's deadline. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await settle();
+      const next = this.sleepers.filter((s) => s.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.t = Math.max(this.t, next.at);
+      this.sleepers = this.sleepers.filter((s) => s !== next);
+      next.resolve();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+const T0 = Date.parse('2026-01-05T10:00:30Z');
+
+function schedule(over: Partial<DeployedSchedule>): DeployedSchedule {
+  return {
+    id: 'dev-rg/task/1',
+    resourceGroup: 'dev-rg',
+    task: 'task',
+    stage: 'dev',
+    targetId: '1',
+    expression: '* * * * ? *',
+    enabled: true,
+    overlap: 'skip',
+    catchUp: false,
+    envs: [],
+    deployedAt: new Date(T0).toISOString(),
+    ...over,
+  };
+}
+
+function harness(schedules: DeployedSchedule[], state: SchedulerState = { lastFire: {} }, clock = new FakeClock(T0)) {
+  const fires: FireRecord[] = [];
+  const runs: Array<{ schedule: DeployedSchedule; finish: () => void; stopped: boolean }> = [];
+  let current = schedules;
+  let saved = state;
+  const scheduler = new LocalScheduler({
+    clock,
+    loadSchedules: () => current,
+    launch(s): LaunchedRun {
+      let finish!: () => void;
+      const finished = new Promise<void>((r) => (finish = r));
+      const entry = { schedule: s, finish, stopped: false };
+      runs.push(entry);
+      return { pid: 1000 + runs.length, finished, stop: () => (entry.stopped = true) };
+    },
+    record: (f) => fires.push(f),
+    readState: () => saved,
+    writeState: (s) => (saved = JSON.parse(JSON.stringify(s))),
+    log: () => {},
+  });
+  const done = scheduler.run();
+  return {
+    clock,
+    fires,
+    runs,
+    scheduler,
+    done,
+    setSchedules: (s: DeployedSchedule[]) => {
+      current = s;
+      scheduler.reload();
+    },
+    state: () => saved,
+  };
+}
+
+describe('LocalScheduler', () => {
+  it('fires a cron schedule at each fire time', async () => {
+    const h = harness([schedule({})]);
+    await h.clock.advance(3 * 60_000);
+    for (const r of h.runs) r.finish();
+    await settle();
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T10:01:00.000Z', 'fired'],
+      ['2026-01-05T10:02:00.000Z', 'skipped'],
+      ['2026-01-05T10:03:00.000Z', 'skipped'],
+    ]);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('fires a rate schedule at once when deployed, then every interval', async () => {
+    const h = harness([schedule({ expression: 'rate(5 minutes)', overlap: 'allow' })]);
+    await h.clock.advance(11 * 60_000);
+    expect(h.fires.map((f) => f.scheduledAt)).toEqual(['2026-01-05T10:00:30.000Z', '2026-01-05T10:05:30.000Z', '2026-01-05T10:10:30.000Z']);
+    expect(h.runs).toHaveLength(3);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('queues one run when the previous one still goes on (overlap: queue), and starts it when that ends', async () => {
+    const h = harness([schedule({ overlap: 'queue' })]);
+    await h.clock.advance(60_000);
+    expect(h.runs).toHaveLength(1);
+    await h.clock.advance(2 * 60_000);
+    expect(h.fires.map((f) => f.outcome)).toEqual(['fired', 'queued', 'skipped']);
+    h.runs[0].finish();
+    await settle();
+    expect(h.runs).toHaveLength(2);
+    expect(h.fires.at(-1)?.outcome).toBe('fired');
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('lets runs overlap with overlap: allow', async () => {
+    const h = harness([schedule({ overlap: 'allow' })]);
+    await h.clock.advance(2 * 60_000);
+    expect(h.runs).toHaveLength(2);
+    expect(h.scheduler.inFlight()).toHaveLength(2);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('records fires missed while it was down, and runs once for them with catch_up', async () => {
+    const state = { lastFire: {}, checkedAt: new Date(T0 - 3 * 3600_000).toISOString() };
+    const plain = harness([schedule({ expression: '0 * * * ? *' })], state);
+    await settle();
+    expect(plain.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T08:00:00.000Z', 'missed'],
+      ['2026-01-05T09:00:00.000Z', 'missed'],
+      ['2026-01-05T10:00:00.000Z', 'missed'],
+    ]);
+    expect(plain.runs).toHaveLength(0);
+    plain.scheduler.stop();
+    await plain.done;
+
+    const caught = harness([schedule({ expression: '0 * * * ? *', catchUp: true })], state);
+    await settle();
+    expect(caught.fires.map((f) => f.outcome)).toEqual(['missed', 'missed', 'missed', 'caught_up']);
+    expect(caught.runs).toHaveLength(1);
+    caught.scheduler.stop();
+    await caught.done;
+  });
+
+  it('picks up schedules added while it runs and forgets removed ones; disabled ones never fire', async () => {
+    const h = harness([schedule({ enabled: false })]);
+    await h.clock.advance(2 * 60_000);
+    expect(h.fires).toEqual([]);
+    h.setSchedules([schedule({ id: 'dev-rg/task/2', targetId: '2', expression: 'rate(1 minute)', deployedAt: new Date(h.clock.now()).toISOString(), overlap: 'allow' })]);
+    await h.clock.advance(60_000);
+    expect(h.fires.map((f) => [f.scheduleId, f.outcome])).toEqual([
+      ['dev-rg/task/2', 'fired'],
+      ['dev-rg/task/2', 'fired'],
+    ]);
+    h.setSchedules([]);
+    await h.clock.advance(5 * 60_000);
+    expect(h.fires).toHaveLength(2);
+    h.scheduler.stop();
+    await h.done;
+    expect(h.state().checkedAt).toBeDefined();
+    expect(h.state().lastFire['dev-rg/task/2']).toBeDefined();
+  });
+});
