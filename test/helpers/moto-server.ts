@@ -1,0 +1,97 @@
+// Test helper: starts moto's AWS emulator on a free loopback port for a test file, and the env that points the CLI at it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+
+/** The real interpreter, not a pyenv shim, so the pid we stop is the server's own. */
+const PYTHON_CANDIDATES = ['/root/.pyenv/versions/3.11.7/bin/python3', 'python3'];
+
+export interface MotoServer {
+  url: string;
+  port: number;
+  /** Environment for the CLI and the SDK: endpoint, region and fake credentials (moto accepts any). */
+  env: Record<string, string>;
+  /** Forgets every resource (moto's reset API), so tests do not see each other's buckets and parameters. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function pickPython(): string {
+  return PYTHON_CANDIDATES.find((p) => p === 'python3' || fs.existsSync(p)) ?? 'python3';
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`moto exited with ${child.exitCode} before it was up:\n${output()}`);
+    try {
+      const response = await fetch(`${url}/moto-api/`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto did not answer at ${url} within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** Starts `python3 -m moto.server -H 127.0.0.1 -p <free port>` and waits until it answers. */
+export async function startMotoServer(): Promise<MotoServer> {
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(pickPython(), ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  try {
+    await waitUntilUp(url, child, () => log);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url,
+    port,
+    env: {
+      AWS_ENDPOINT_URL: url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SESSION_TOKEN: 'testing',
+      // No instance-metadata lookups (they would wait for timeouts off EC2) and no user config from this machine.
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent/aws-config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      HANDOFF_AWS_POLL_MS: '100',
+    },
+    async reset() {
+      await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+    },
+    stop() {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}
