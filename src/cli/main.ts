@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { defineAction } from './register/define-action.js';
+import { registerContainerCommands } from './register/container-commands.js';
 import { registerLocalCommands } from './register/local-commands.js';
 import { registerRunsCommands } from './register/runs-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
@@ -45,6 +46,7 @@ function createProgram(): Command {
     );
 
   registerLocalCommands(program);
+  registerContainerCommands(program);
   registerRunsCommands(program);
   registerScheduleCommands(program);
   registerStoreCommands(program);

@@ -1,0 +1,107 @@
+// `handoff container build|run|push`: thin bodies over src/container, rendering its events and results.
+import { stringify } from 'yaml';
+import type { ContainerEvent } from '../../container/container-events.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
+import { createConsoleLog, type ConsoleLog } from '../console-log.js';
+import { requireProjectDir, type GlobalOptions } from '../global-options.js';
+
+/** handoff's own log prefix on lines from a handoff inside the build (`[2024-01-01 00:00:00]     INFO - `). */
+const INNER_LOG_PREFIX = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s+[A-Z]+ - /;
+const MAX_STEP_TEXT = 160;
+
+function renderContainerEvent(event: ContainerEvent, log: ConsoleLog): void {
+  if (event.type === 'log') {
+    log.log(event.level, event.message);
+  } else if (event.type === 'step') {
+    const text = event.instruction.replace(/\s+/g, ' ');
+    log.log('info', `Step ${event.step}/${event.total}: ${text.length > MAX_STEP_TEXT ? `${text.slice(0, MAX_STEP_TEXT)}…` : text}`);
+  } else {
+    log.log('info', `  | ${event.line.replace(INNER_LOG_PREFIX, '')}`);
+  }
+}
+
+function printResult(options: GlobalOptions, value: unknown): void {
+  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }));
+}
+
+/** `-v secrets_dir=D`: a secrets folder that must stay out of the image too. */
+function readSecretsDir(options: GlobalOptions): string | undefined {
+  const vars = parseVarTokens(options.vars, '-v');
+  return typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+}
+
+export async function containerBuildCommand(options: GlobalOptions, flags: { dryRun?: boolean }): Promise<number> {
+  const log = createConsoleLog(options.logLevel);
+  const { buildImage } = await import('../../container/build-image.js');
+  const result = await buildImage({
+    projectDir: requireProjectDir(options),
+    workspaceDir: options.workspaceDir,
+    secretsDir: readSecretsDir(options),
+    containerProvider: options.containerProvider,
+    version: rawVersion(options),
+    dryRun: flags.dryRun,
+    emit: (event) => renderContainerEvent(event, log),
+  });
+  if (flags.dryRun) {
+    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : result.dockerfile);
+    return 0;
+  }
+  log.log('info', `Built ${result.image}`);
+  printResult(options, { image: result.image, base_image: result.baseImage.image, container_provider: result.containerCli, dockerfile: result.customDockerfile ? 'container.docker_file' : 'generated' });
+  return 0;
+}
+
+export async function containerRunCommand(options: GlobalOptions): Promise<number> {
+  const log = createConsoleLog(options.logLevel);
+  const { prepareImageRun, startImageRun } = await import('../../container/run-image.js');
+  const envs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parseVarTokens(options.envs, '-e'))) envs[key] = String(value);
+  const run = await prepareImageRun({
+    projectDir: requireProjectDir(options),
+    stage: options.stage,
+    envs,
+    version: rawVersion(options),
+    containerProvider: options.containerProvider,
+    cloudProvider: options.cloudProvider,
+    cloudProfile: options.cloudProfile,
+    emit: (event) => renderContainerEvent(event, log),
+  });
+  log.log('info', `Running ${run.image} with ${run.cli.name} (${run.provider} store, stage ${options.stage})`);
+  log.log('debug', `${run.cli.name} ${run.args.join(' ')}`);
+  const running = startImageRun(run);
+  // The container CLI relays these to the container, where tini hands them to handoff, which stops its run cleanly.
+  const relay = (signal: NodeJS.Signals): void => running.signal(signal);
+  process.on('SIGINT', relay);
+  process.on('SIGTERM', relay);
+  try {
+    const exit = await running.exited;
+    if (exit.startError) throw exit.startError;
+    const code = exit.exitCode ?? (exit.signal === 'SIGINT' ? 130 : 143);
+    log.log(code === 0 ? 'info' : 'error', `Container of ${run.image} exited with code ${code}`);
+    return code;
+  } finally {
+    process.off('SIGINT', relay);
+    process.off('SIGTERM', relay);
+  }
+}
+
+export async function containerPushCommand(options: GlobalOptions): Promise<number> {
+  const log = createConsoleLog(options.logLevel);
+  const { pushImage } = await import('../../container/push-image.js');
+  const result = await pushImage({
+    projectDir: requireProjectDir(options),
+    version: rawVersion(options),
+    containerProvider: options.containerProvider,
+    cloudProfile: options.cloudProfile,
+    emit: (event) => renderContainerEvent(event, log),
+  });
+  log.log('info', `Pushed ${result.pushed}${result.digest ? ` (${result.digest})` : ''}`);
+  printResult(options, result);
+  return 0;
+}
+
+/** `-v version=0.10` as written: the -v parser would turn it into the number 0.1. */
+function rawVersion(options: GlobalOptions): string | undefined {
+  const raw = options.vars.find((v) => v.startsWith('version='));
+  return raw === undefined ? undefined : raw.slice('version='.length).replace(/^(["'])(.*)\1$/, '$2');
+}

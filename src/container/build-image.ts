@@ -1,0 +1,154 @@
+// `container build`: the project's image, tagged `<name>:<next version>`, built by docker or podman (SPEC §7).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+import { loadProject } from '../project/load-project.js';
+import type { Project } from '../project/types.js';
+import { VERSION } from '../version.js';
+import { assembleBuildContext } from './assemble-build-context.js';
+import { chooseBaseImage, needsOfflineBaseCheck, DEFAULT_BASE_IMAGE, type BaseImageChoice } from './base-image.js';
+import { CONTEXT } from './context-layout.js';
+import { imageExists, listLocalTags, resolveContainerCli, runCli, type ContainerCli } from './container-cli.js';
+import { parseBuildStep, type EmitContainerEvent } from './container-events.js';
+import { createInstallProjects } from './create-install-projects.js';
+import { generateDockerfile } from './generate-dockerfile.js';
+import { resolveImageName } from './image-name.js';
+import { findNextVersion, isVersionTag } from './image-version.js';
+
+export interface BuildImageOptions {
+  projectDir: string;
+  /** The workspace (-w): left out of the context when it sits inside the project. */
+  workspaceDir?: string;
+  /** `-v secrets_dir=`: left out of the context too. */
+  secretsDir?: string;
+  /** `--container-provider`. */
+  containerProvider?: string;
+  /** `-v version=`: this tag instead of the next one. */
+  version?: string;
+  /** Write the Dockerfile and context, build nothing. */
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** handoff's package folder; found from this file's location when absent. */
+  handoffRoot?: string;
+  emit: EmitContainerEvent;
+}
+
+export interface BuildImageResult {
+  /** `<name>:<version>` */
+  image: string;
+  name: string;
+  version: string;
+  baseImage: BaseImageChoice;
+  /** Undefined for a dry run without a container CLI. */
+  containerCli?: ContainerCli['name'];
+  /** The Dockerfile used: generated, or container.docker_file's text. */
+  dockerfile: string;
+  customDockerfile: boolean;
+  excluded: { path: string; reason: string }[];
+  built: boolean;
+}
+
+export async function buildImage(options: BuildImageOptions): Promise<BuildImageResult> {
+  const env = options.env ?? process.env;
+  const { project, warnings } = await loadProject(options.projectDir);
+  for (const w of warnings) options.emit({ type: 'log', level: 'warning', message: `${w.path ? `${w.path}: ` : ''}${w.message}` });
+  const name = resolveImageName(project);
+  if (options.version !== undefined && !/^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$/.test(options.version)) {
+    throw new UserError(`-v version=${options.version} is not a valid image tag`, { fix: 'use up to 128 letters, digits, _ . and -, not starting with . or -, e.g. 0.3' });
+  }
+
+  let cli: ContainerCli | undefined;
+  try {
+    cli = await resolveContainerCli(options.containerProvider, env);
+  } catch (error) {
+    if (!options.dryRun) throw error;
+  }
+  const baseImage = chooseBaseImage({
+    project,
+    env,
+    offlineBaseExists: cli !== undefined && needsOfflineBaseCheck(project, env) ? await imageExists(cli, DEFAULT_BASE_IMAGE) : false,
+  });
+  const existing = cli ? await listLocalTags(cli, name) : [];
+  const version = options.version ?? findNextVersion(existing);
+  if (options.version !== undefined && existing.includes(options.version) && isVersionTag(options.version)) {
+    options.emit({ type: 'log', level: 'warning', message: `${name}:${options.version} exists already; the new image takes over the tag` });
+  }
+
+  const custom = readCustomDockerfile(project);
+  const dockerfile = custom ?? generateDockerfile(project, { baseImage: baseImage.image, imageName: name, imageVersion: version, handoffVersion: VERSION });
+  const context = assembleBuildContext({
+    project,
+    handoffRoot: options.handoffRoot ?? findHandoffRoot(),
+    dockerfile,
+    installProjects: createInstallProjects(project),
+    excludeDirs: [options.workspaceDir, options.secretsDir].filter((d): d is string => d !== undefined),
+  });
+  const image = `${name}:${version}`;
+  const result: BuildImageResult = {
+    image,
+    name,
+    version,
+    baseImage,
+    containerCli: cli?.name,
+    dockerfile,
+    customDockerfile: custom !== undefined,
+    excluded: context.excluded,
+    built: false,
+  };
+  try {
+    for (const e of context.excluded) options.emit({ type: 'log', level: 'info', message: `Left out of the image: ${e.path} (${e.reason})` });
+    if (options.dryRun || !cli) return result;
+    options.emit({
+      type: 'log',
+      level: 'info',
+      message: `Building ${image} with ${cli.name} from ${custom !== undefined ? `container.docker_file ${project.container.docker_file}` : `${baseImage.image} (${baseImage.source})`}`,
+    });
+    const buildArgs = custom !== undefined ? ['--build-arg', `HANDOFF_BASE_IMAGE=${baseImage.image}`, '--build-arg', `HANDOFF_VERSION=${VERSION}`] : [];
+    await runCli(cli, {
+      args: ['build', '-t', image, '-f', path.join(context.dir, CONTEXT.dockerfile), ...buildArgs, context.dir],
+      env,
+      what: `build ${image}`,
+      fix: 'the build output above says which step failed; fix it (e.g. an install command in project.yml) and build again',
+      onLine: (line) => {
+        const step = parseBuildStep(line);
+        if (step) options.emit({ type: 'step', ...step });
+        else options.emit({ type: 'output', line });
+      },
+    });
+    result.built = true;
+    return result;
+  } finally {
+    context.remove();
+  }
+}
+
+/** `container.docker_file`'s text, or undefined to generate one. */
+function readCustomDockerfile(project: Project): string | undefined {
+  const file = project.container.docker_file;
+  if (file === undefined) return undefined;
+  const full = path.resolve(project.dir, file);
+  try {
+    return fs.readFileSync(full, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read container.docker_file "${file}" (${full}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      fix: 'point container.docker_file at a Dockerfile, relative to the project folder, or remove it to use the generated one',
+    });
+  }
+}
+
+/** handoff's package folder: the nearest folder above this module whose package.json is handoff's (source or bundle). */
+export function findHandoffRoot(from: string = fileURLToPath(import.meta.url)): string {
+  let dir = path.dirname(from);
+  for (;;) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'handoff') return dir;
+    } catch {
+      // No package.json here.
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find handoff's package.json above ${from}`);
+    dir = parent;
+  }
+}
