@@ -1,0 +1,53 @@
+// The local bucket behaves like S3 for handoff's keys: prefix listing, atomic writes, delete without leftovers, copy.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../errors.js';
+import { createLocalObjectStore } from './local-object-store.js';
+
+function makeBucket(): string {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-bucket-')), 'bucket');
+  fs.mkdirSync(dir);
+  return dir;
+}
+
+describe('createLocalObjectStore', () => {
+  it('puts, gets and lists by string prefix like S3, in key order', async () => {
+    const store = createLocalObjectStore(makeBucket());
+    await store.put('t/files/b.txt', Buffer.from('b'));
+    await store.put('t/files/a/x.txt', Buffer.from('x'));
+    await store.put('t/filesystem.txt', Buffer.from('f'));
+    await store.put('u/files/c.txt', Buffer.from('c'));
+    expect((await store.list('t/files/')).map((o) => o.key)).toEqual(['t/files/a/x.txt', 't/files/b.txt']);
+    expect((await store.list('t/files')).map((o) => o.key)).toEqual(['t/files/a/x.txt', 't/files/b.txt', 't/filesystem.txt']);
+    expect((await store.get('t/files/a/x.txt'))?.toString()).toBe('x');
+    expect(await store.get('t/files/missing')).toBeUndefined();
+    expect(await store.list('nothing/')).toEqual([]);
+  });
+
+  it('deletes without leaving empty folders, and copies', async () => {
+    const bucket = makeBucket();
+    const store = createLocalObjectStore(bucket);
+    await store.put('t/artifacts/last/deep/s.json', Buffer.from('{}'));
+    await store.copy('t/artifacts/last/deep/s.json', 't/artifacts/archives/2024/deep/s.json');
+    expect((await store.get('t/artifacts/archives/2024/deep/s.json'))?.toString()).toBe('{}');
+    await store.delete(['t/artifacts/last/deep/s.json']);
+    expect(fs.existsSync(path.join(bucket, 't', 'artifacts', 'last'))).toBe(false);
+    expect(fs.existsSync(path.join(bucket, 't', 'artifacts', 'archives', '2024', 'deep', 's.json'))).toBe(true);
+  });
+
+  it('skips temporary files of interrupted writes and refuses keys that leave the bucket', async () => {
+    const bucket = makeBucket();
+    const store = createLocalObjectStore(bucket);
+    fs.mkdirSync(path.join(bucket, 't'));
+    fs.writeFileSync(path.join(bucket, 't', '.x.abc.handoff-tmp'), 'half');
+    expect(await store.list('t/')).toEqual([]);
+    await expect(store.put('t/../../escape', Buffer.from('no'))).rejects.toThrow(UserError);
+  });
+
+  it('says how to create a missing bucket', async () => {
+    const store = createLocalObjectStore(path.join(os.tmpdir(), 'handoff-no-such-bucket-dir', 'b'));
+    await expect(store.get('t/project.yml')).rejects.toThrow(/does not exist/);
+  });
+});
