@@ -6,6 +6,7 @@ import { registerContainerCommands } from './register/container-commands.js';
 import { registerLocalCommands } from './register/local-commands.js';
 import { registerRunsCommands } from './register/runs-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
+import { registerSchedulerCommands } from './register/scheduler-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
 import { VERSION } from '../version.js';
 
@@ -50,6 +51,8 @@ function createProgram(): Command {
   registerRunsCommands(program);
   registerScheduleCommands(program);
   registerStoreCommands(program);
+  // After the store commands: it adds `cloud schedule` to the `cloud` command they define.
+  registerSchedulerCommands(program);
 
   return program;
 }

@@ -138,7 +138,8 @@ describe('LocalScheduler', () => {
 
   it('records fires missed while it was down, and runs once for them with catch_up', async () => {
     const state = { lastFire: {}, checkedAt: new Date(T0 - 3 * 3600_000).toISOString() };
-    const plain = harness([schedule({ expression: '0 * * * ? *' })], state);
+    const deployedAt = new Date(T0 - 5 * 3600_000).toISOString();
+    const plain = harness([schedule({ expression: '0 * * * ? *', deployedAt })], structuredClone(state));
     await settle();
     expect(plain.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
       ['2026-01-05T08:00:00.000Z', 'missed'],
@@ -149,12 +150,21 @@ describe('LocalScheduler', () => {
     plain.scheduler.stop();
     await plain.done;
 
-    const caught = harness([schedule({ expression: '0 * * * ? *', catchUp: true })], state);
+    const caught = harness([schedule({ expression: '0 * * * ? *', catchUp: true, deployedAt })], structuredClone(state));
     await settle();
     expect(caught.fires.map((f) => f.outcome)).toEqual(['missed', 'missed', 'missed', 'caught_up']);
     expect(caught.runs).toHaveLength(1);
     caught.scheduler.stop();
     await caught.done;
+  });
+
+  it('does not count fires from before a schedule was deployed as missed', async () => {
+    const state = { lastFire: {}, checkedAt: new Date(T0 - 3 * 3600_000).toISOString() };
+    const h = harness([schedule({ expression: '0 * * * ? *', deployedAt: new Date(T0 - 1800_000).toISOString() })], state);
+    await settle();
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([['2026-01-05T10:00:00.000Z', 'missed']]);
+    h.scheduler.stop();
+    await h.done;
   });
 
   it('picks up schedules added while it runs and forgets removed ones; disabled ones never fire', async () => {

@@ -143,10 +143,12 @@ export class LocalScheduler {
       }
       const last = this.state.lastFire[schedule.id];
       const checked = this.state.checkedAt ? Date.parse(this.state.checkedAt) : undefined;
-      // Where to start looking: after its last fire, else after the last look of a previous scheduler, else now.
-      // A rate schedule deployed after that point fires at its deploy time, as EventBridge fires it on creation.
-      let cursor = last ? Date.parse(last) : firstLoad && checked !== undefined ? checked : startedAt;
-      if (!last && parsed.kind === 'rate' && Date.parse(schedule.deployedAt) > cursor - 1) cursor = Date.parse(schedule.deployedAt) - 1;
+      const deployed = Date.parse(schedule.deployedAt);
+      // Where to start looking: after its last fire; for a schedule that never fired, a rate fires at its deploy time
+      // (EventBridge fires a rate schedule when it is created; if that passed, the latest due fire runs at once), a
+      // cron from its deploy time or the last look of a previous scheduler, whichever is later.
+      const seenFrom = firstLoad && checked !== undefined ? checked : startedAt;
+      const cursor = last ? Date.parse(last) : parsed.kind === 'rate' ? deployed - 1 : Math.max(seenFrom, deployed);
       this.entries.set(schedule.id, { schedule, parsed, cursor, running: new Set(), queued: false, removed: false });
     }
     for (const id of [...this.entries.keys()]) {
@@ -161,6 +163,8 @@ export class LocalScheduler {
   private recordMissed(now: number): void {
     for (const entry of this.entries.values()) {
       if (!entry.schedule.enabled) continue;
+      // A rate that never fired is due at once (see sync); only later fires can have been missed.
+      if (entry.parsed.kind === 'rate' && this.state.lastFire[entry.schedule.id] === undefined) continue;
       const missed: number[] = [];
       let t = LocalScheduler.nextFire(entry.parsed, entry.schedule, entry.cursor);
       while (t !== undefined && t < now && missed.length <= 10_000) {

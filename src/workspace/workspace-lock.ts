@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 
-interface LockHolder {
+export interface LockHolder {
   pid: number;
   host: string;
   startedAt: string;
@@ -34,8 +34,30 @@ function readHolder(file: string): LockHolder | undefined {
   }
 }
 
+/** What a lock protects, for its messages: a workspace (one run at a time) or the scheduler (one per HANDOFF_HOME). */
+export interface LockSubject {
+  /** e.g. `the workspace /tmp/ws` or `the scheduler of /root/.handoff` */
+  name: string;
+  /** What to do when another handoff holds it. */
+  fix: string;
+}
+
 export function acquireWorkspaceLock(workspaceDir: string, command: string): WorkspaceLock {
-  const file = path.join(workspaceDir, '.handoff.lock');
+  return acquireLockFile(path.join(workspaceDir, '.handoff.lock'), command, {
+    name: `the workspace ${workspaceDir}`,
+    fix: 'wait for that run to finish, or use another workspace with -w',
+  });
+}
+
+/** Reads who holds a lock file, if anyone alive does (a stale holder is reported as none). */
+export function readLockHolder(file: string): LockHolder | undefined {
+  const holder = readHolder(file);
+  if (!holder) return undefined;
+  return holder.host !== os.hostname() || isAlive(holder.pid) ? holder : undefined;
+}
+
+/** Takes a lock file naming this process; refuses, naming the holder, when a live handoff holds it. */
+export function acquireLockFile(file: string, command: string, subject: LockSubject): WorkspaceLock {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
   let recoveredFrom: LockHolder | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -56,15 +78,14 @@ export function acquireWorkspaceLock(workspaceDir: string, command: string): Wor
       const holder = readHolder(file);
       // On another host we cannot tell whether the holder lives, so its lock stands.
       if (holder && holder.pid !== process.pid && (holder.host !== me.host || isAlive(holder.pid))) {
-        throw new UserError(
-          `the workspace ${workspaceDir} is in use by another handoff (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})`,
-          { fix: 'wait for that run to finish, or use another workspace with -w' },
-        );
+        throw new UserError(`${subject.name} is in use by another handoff (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})`, {
+          fix: subject.fix,
+        });
       }
       // The holder is gone (killed, machine restarted): its lock is stale.
       recoveredFrom = holder;
       fs.rmSync(file, { force: true });
     }
   }
-  throw new UserError(`could not lock the workspace ${workspaceDir}`, { fix: 'remove .handoff.lock in the workspace if no handoff is running there' });
+  throw new UserError(`could not lock ${subject.name}`, { fix: `remove ${file} if no handoff is running there` });
 }

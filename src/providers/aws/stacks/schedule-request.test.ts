@@ -12,7 +12,7 @@ const target = {
 };
 
 function schedule(overrides: Partial<Schedule> = {}): Schedule {
-  return { target_id: '1', cron: '0 3 * * ? *', envs: [], enabled: true, path: 'schedules[0]', ...overrides };
+  return { target_id: '1', cron: '0 3 * * ? *', envs: [], enabled: true, overlap: 'skip', catch_up: false, path: 'schedules[0]', ...overrides };
 }
 
 describe('createScheduleRequest', () => {

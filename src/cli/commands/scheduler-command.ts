@@ -1,0 +1,145 @@
+// `handoff scheduler start|status|stop` and `handoff cloud schedule create|list|delete` for the local provider.
+import fs from 'node:fs';
+import { UserError } from '../../errors.js';
+import { resolveHandoffHome } from '../../providers/local/handoff-home.js';
+import { createLocalSchedules, deleteLocalSchedules, listLocalScheduleStatus } from '../../providers/local/local-schedules.js';
+import { killProcessGroup } from '../../process/kill-process-group.js';
+import { spawnDetachedHandoff } from '../../process/spawn-detached.js';
+import { LocalScheduler } from '../../schedule/local-scheduler.js';
+import { parseSchedule } from '../../schedule/parse-schedule.js';
+import { listLocalSchedules } from '../../schedule/schedule-registry.js';
+import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerPaths } from '../../schedule/scheduler-service.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
+import { createConsoleLog } from '../console-log.js';
+import type { GlobalOptions } from '../global-options.js';
+import { printResult, requireProject, withStoreSession } from './store-session.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function schedulerStartCommand(options: GlobalOptions, flags: { foreground?: boolean; stopRuns?: boolean }): Promise<number> {
+  const home = resolveHandoffHome().dir;
+  const log = createConsoleLog(options.logLevel);
+  const holder = readSchedulerHolder(home);
+  if (holder) {
+    throw new UserError(`the scheduler of ${home} is already running (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
+      fix: 'see `handoff scheduler status`; stop it with `handoff scheduler stop`',
+    });
+  }
+  const entryScript = process.argv[1];
+  if (flags.foreground) {
+    await runSchedulerService({ home, entryScript, stopRuns: Boolean(flags.stopRuns), log: (level, message) => log.log(level, message) });
+    return 0;
+  }
+  const paths = schedulerPaths(home);
+  fs.mkdirSync(paths.dir, { recursive: true });
+  const args = ['scheduler', 'start', '--foreground', ...(flags.stopRuns ? ['--stop-runs'] : [])];
+  const child = spawnDetachedHandoff(entryScript, args, { env: { ...process.env, HANDOFF_HOME: home }, cwd: home, outputFile: paths.log });
+  // Wait until it holds the lock (it started) or ends (it could not start: its log says why).
+  let ended = false;
+  void child.exited.then(() => (ended = true));
+  for (let i = 0; i < 100; i++) {
+    const now = readSchedulerHolder(home);
+    if (now?.pid === child.pid) {
+      log.log('info', `Scheduler started (pid ${child.pid}) for ${home}; log: ${paths.log}`);
+      return 0;
+    }
+    if (ended) break;
+    await sleep(100);
+  }
+  throw new UserError(`the scheduler did not start; see its log ${paths.log}`, { exitCode: 1, fix: 'run `handoff scheduler start --foreground` to see why' });
+}
+
+export async function schedulerStopCommand(options: GlobalOptions, flags: { stopRuns?: boolean }): Promise<number> {
+  const home = resolveHandoffHome().dir;
+  const log = createConsoleLog(options.logLevel);
+  const holder = readSchedulerHolder(home);
+  if (!holder) {
+    log.log('info', `No scheduler is running for ${home}`);
+    return 0;
+  }
+  process.kill(holder.pid, flags.stopRuns ? 'SIGUSR2' : 'SIGTERM');
+  for (let i = 0; i < 300; i++) {
+    if (!readSchedulerHolder(home)) {
+      log.log('info', `Scheduler (pid ${holder.pid}) stopped${flags.stopRuns ? ' with its runs' : '; runs in flight go on'}`);
+      return 0;
+    }
+    await sleep(100);
+  }
+  throw new UserError(`the scheduler (pid ${holder.pid}) did not stop within 30 s`, { exitCode: 1, fix: `kill ${holder.pid}` });
+}
+
+export function schedulerStatusCommand(options: GlobalOptions): number {
+  const home = resolveHandoffHome().dir;
+  const holder = readSchedulerHolder(home);
+  const now = new Date();
+  const schedules = listLocalSchedules(home).map((s) => {
+    let next: number | undefined;
+    try {
+      next = s.enabled ? LocalScheduler.nextFire(parseSchedule(s.expression, s.timezone), s, now.getTime()) : undefined;
+    } catch {
+      next = undefined;
+    }
+    return { id: s.id, expression: s.expression, timezone: s.timezone ?? 'UTC', enabled: s.enabled, overlap: s.overlap, next_fire: next ? new Date(next).toISOString() : null };
+  });
+  printResult(options, {
+    home,
+    scheduler: holder ? { running: true, pid: holder.pid, host: holder.host, since: holder.startedAt } : { running: false },
+    schedules,
+    recent_fires: readFireRecords(home, 10),
+  });
+  return 0;
+}
+
+/** `-v target_id=N` picks one schedule. */
+function targetIdOf(options: GlobalOptions): string | undefined {
+  const vars = parseVarTokens(options.vars, '-v');
+  return vars.target_id === undefined ? undefined : String(vars.target_id);
+}
+
+function requireLocal(provider: string): void {
+  if (provider !== 'local') {
+    throw new UserError('cloud schedules on AWS (EventBridge Scheduler) come with the AWS deployment support, which this version does not have yet', {
+      fix: 'use deploy.cloud_provider: local (or --cloud-provider local) to schedule runs on this machine with `handoff scheduler start`',
+    });
+  }
+}
+
+export function cloudScheduleCreateCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: true }, async (session) => {
+    requireLocal(session.provider.name);
+    const project = requireProject(session);
+    const targetId = targetIdOf(options);
+    const chosen = project.schedules.filter((s) => targetId === undefined || s.target_id === targetId);
+    if (targetId !== undefined && chosen.length === 0) {
+      throw new UserError(`no schedule with target_id ${targetId} in ${project.file}`, { fix: `use one of: ${project.schedules.map((s) => s.target_id).join(', ') || '(none)'}` });
+    }
+    const home = resolveHandoffHome().dir;
+    const changes = createLocalSchedules(home, session.target, session.provider.names, chosen);
+    printResult(options, { schedules: changes });
+    if (!readSchedulerHolder(home)) session.log.log('warning', 'the local scheduler is not running: start it with `handoff scheduler start` so these schedules fire');
+    return 0;
+  });
+}
+
+export function cloudScheduleListCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: true }, async (session) => {
+    requireLocal(session.provider.name);
+    const project = requireProject(session);
+    printResult(options, { schedules: listLocalScheduleStatus(resolveHandoffHome().dir, session.target, session.provider.names, project.schedules) });
+    return 0;
+  });
+}
+
+export function cloudScheduleDeleteCommand(options: GlobalOptions): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    requireLocal(session.provider.name);
+    const deleted = deleteLocalSchedules(resolveHandoffHome().dir, session.provider.names, targetIdOf(options));
+    printResult(options, { schedules: deleted });
+    return 0;
+  });
+}
+
+/** Stops a run the scheduler started, by its pid (used by tests and `scheduler stop --stop-runs`). */
+export function stopRunGroup(pid: number): void {
+  killProcessGroup(pid, 'SIGTERM');
+}

@@ -1,0 +1,101 @@
+// The local provider's schedules: `cloud schedule create|list|delete` against the registry the local scheduler reads.
+import type { Schedule } from '../../project/types.js';
+import { parseSchedule } from '../../schedule/parse-schedule.js';
+import { deleteLocalSchedule, listLocalSchedules, localScheduleId, writeLocalSchedule, type LocalScheduleEntry } from '../../schedule/schedule-registry.js';
+import type { DeployTarget, StoreNames } from '../provider.js';
+
+export type ScheduleComparison = 'scheduled' | 'draft' | 'edited' | 'orphaned';
+
+export interface ScheduleChange {
+  target_id: string;
+  id: string;
+  action: 'created' | 'updated' | 'unchanged' | 'deleted';
+}
+
+export interface ScheduleListing {
+  target_id: string;
+  status: ScheduleComparison;
+  expression: string;
+  timezone: string;
+  enabled: boolean;
+  next: string[];
+}
+
+function toEntry(schedule: Schedule, target: DeployTarget, names: StoreNames, deployedAt: string): LocalScheduleEntry {
+  return {
+    id: localScheduleId(names.resourceGroup, names.task, schedule.target_id),
+    resourceGroup: names.resourceGroup,
+    bareResourceGroup: target.resourceGroup,
+    task: names.task,
+    stage: target.stage,
+    targetId: schedule.target_id,
+    expression: schedule.cron,
+    ...(schedule.timezone ? { timezone: schedule.timezone } : {}),
+    enabled: schedule.enabled,
+    overlap: schedule.overlap,
+    catchUp: schedule.catch_up,
+    envs: schedule.envs,
+    deployedAt,
+    ...(target.bucket ? { bucket: target.bucket } : {}),
+  };
+}
+
+/** The fields that decide when and how a schedule runs (deployedAt aside). */
+function sameDefinition(a: LocalScheduleEntry, b: LocalScheduleEntry): boolean {
+  const strip = ({ deployedAt: _d, ...rest }: LocalScheduleEntry): string => JSON.stringify(rest, Object.keys(rest).sort());
+  return strip(a) === strip(b);
+}
+
+function ofTask(home: string, names: StoreNames): LocalScheduleEntry[] {
+  const prefix = `${names.resourceGroup}/${names.task}/`;
+  return listLocalSchedules(home).filter((s) => s.id.startsWith(prefix));
+}
+
+/** Idempotent upsert of the task's schedules (all, or the one `targetId`); a rate keeps its anchor when unchanged. */
+export function createLocalSchedules(home: string, target: DeployTarget, names: StoreNames, schedules: Schedule[], now = new Date()): ScheduleChange[] {
+  const deployed = new Map(ofTask(home, names).map((s) => [s.targetId, s]));
+  return schedules.map((schedule) => {
+    const existing = deployed.get(schedule.target_id);
+    const entry = toEntry(schedule, target, names, existing?.deployedAt ?? now.toISOString());
+    if (existing && sameDefinition(existing, entry)) return { target_id: schedule.target_id, id: entry.id, action: 'unchanged' };
+    // A changed schedule starts afresh (a rate counts from now), as an updated EventBridge schedule does.
+    const written = existing ? { ...entry, deployedAt: now.toISOString() } : entry;
+    writeLocalSchedule(home, written);
+    return { target_id: schedule.target_id, id: entry.id, action: existing ? 'updated' : 'created' };
+  });
+}
+
+/** Declared (project.yml) against deployed: scheduled, draft (not deployed), edited (differs), orphaned (not declared). */
+export function listLocalScheduleStatus(home: string, target: DeployTarget, names: StoreNames, declared: Schedule[], now = new Date()): ScheduleListing[] {
+  const deployed = new Map(ofTask(home, names).map((s) => [s.targetId, s]));
+  const out: ScheduleListing[] = [];
+  const next = (expression: string, timezone: string | undefined, enabled: boolean): string[] => {
+    if (!enabled) return [];
+    try {
+      return parseSchedule(expression, timezone).nextFireTimes(now, 3).map((d) => d.toISOString());
+    } catch {
+      return [];
+    }
+  };
+  for (const schedule of declared) {
+    const existing = deployed.get(schedule.target_id);
+    deployed.delete(schedule.target_id);
+    const entry = toEntry(schedule, target, names, existing?.deployedAt ?? now.toISOString());
+    const status: ScheduleComparison = !existing ? 'draft' : sameDefinition(existing, entry) ? 'scheduled' : 'edited';
+    out.push({ target_id: schedule.target_id, status, expression: schedule.cron, timezone: schedule.timezone ?? 'UTC', enabled: schedule.enabled, next: status === 'draft' ? [] : next(schedule.cron, schedule.timezone, schedule.enabled) });
+  }
+  for (const orphan of deployed.values()) {
+    out.push({ target_id: orphan.targetId, status: 'orphaned', expression: orphan.expression, timezone: orphan.timezone ?? 'UTC', enabled: orphan.enabled, next: next(orphan.expression, orphan.timezone, orphan.enabled) });
+  }
+  return out;
+}
+
+/** Deletes exactly this task's schedules (or the one `targetId`), never another task's whose name shares a prefix. */
+export function deleteLocalSchedules(home: string, names: StoreNames, targetId?: string): ScheduleChange[] {
+  return ofTask(home, names)
+    .filter((s) => targetId === undefined || s.targetId === targetId)
+    .map((s) => {
+      deleteLocalSchedule(home, s.id);
+      return { target_id: s.targetId, id: s.id, action: 'deleted' as const };
+    });
+}

@@ -1,0 +1,89 @@
+// The whole local lifecycle with a real clock: push, schedule, the scheduler fires a real run, records reach the store.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
+
+const homes: string[] = [];
+afterEach(async () => {
+  // Never leave a scheduler behind, whatever the test did.
+  for (const home of homes.splice(0)) await runCli(['scheduler', 'stop', '--stop-runs'], { env: { HANDOFF_HOME: home } });
+});
+
+function lifecycleProject(task: string, schedules: string) {
+  return makeProject(`
+tasks:
+- name: tick
+  commands:
+  - command: echo "tick for {{ who }}"
+deploy:
+  resource_group: demo
+  task: ${task}
+schedules:
+${schedules}
+`);
+}
+
+describe('local lifecycle', () => {
+  it('deploys schedules, fires a real run from the scheduler, and keeps one scheduler per HANDOFF_HOME', async () => {
+    const home = makeTempDir('handoff-home-');
+    homes.push(home);
+    const cli = (args: string[]) => runCli(args, { env: { HANDOFF_HOME: home } });
+    const { projectDir } = lifecycleProject('ticker', '- target_id: 1\n  cron: rate(1 minute)\n  envs:\n  - key: __VARS\n    value: who=scheduler\n- target_id: 2\n  cron: "0 3 * * ? *"');
+    const sibling = lifecycleProject('ticker2', '- target_id: 1\n  cron: "0 4 * * ? *"');
+
+    expect((await cli(['cloud', 'bucket', 'create', '-p', projectDir])).code).toBe(0);
+    expect((await cli(['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    const created = await cli(['cloud', 'schedule', 'create', '-p', projectDir, '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).schedules.map((s: any) => s.action)).toEqual(['created', 'created']);
+    expect(created.stderr).toContain('scheduler is not running');
+    // Idempotent: a second create changes nothing.
+    expect(JSON.parse((await cli(['cloud', 'schedule', 'create', '-p', projectDir, '--json'])).stdout).schedules.map((s: any) => s.action)).toEqual(['unchanged', 'unchanged']);
+    expect((await cli(['cloud', 'schedule', 'create', '-p', sibling.projectDir])).code).toBe(0);
+
+    const start = await cli(['scheduler', 'start']);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stderr).toMatch(/Scheduler started \(pid \d+\)/);
+    const again = await cli(['scheduler', 'start']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already running \(pid \d+/);
+
+    // The rate schedule fires at once (as EventBridge fires a new rate schedule); its run pushes its record to the store.
+    const runsDir = path.join(home, 'buckets', 'handoff-dev-demo', 'ticker', 'runs');
+    await waitFor(() => fs.existsSync(runsDir) && fs.readdirSync(runsDir).some((f) => f.endsWith('.json')), 30_000);
+    const record = JSON.parse(fs.readFileSync(path.join(runsDir, fs.readdirSync(runsDir).find((f) => f.endsWith('.json'))!), 'utf8'));
+    expect(record.trigger).toBe('schedule');
+    expect(record.status).toBe('succeeded');
+    const stdout = fs.readFileSync(path.join(home, 'buckets', 'handoff-dev-demo', 'ticker', 'artifacts', 'last', 'tick_stdout.log'), 'utf8');
+    expect(stdout).toBe('tick for scheduler\n');
+
+    const status = JSON.parse((await cli(['scheduler', 'status', '--json'])).stdout);
+    expect(status.scheduler.running).toBe(true);
+    expect(status.recent_fires[0]).toMatchObject({ scheduleId: 'dev-demo/ticker/1', outcome: 'fired' });
+    expect(status.schedules.map((s: any) => s.id).sort()).toEqual(['dev-demo/ticker/1', 'dev-demo/ticker/2', 'dev-demo/ticker2/1']);
+
+    // Declared against deployed: edit one, drop one from project.yml.
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), fs.readFileSync(path.join(projectDir, 'project.yml'), 'utf8').replace('0 3 * * ? *', '0 5 * * ? *').replace('- target_id: 1\n  cron: rate(1 minute)\n  envs:\n  - key: __VARS\n    value: who=scheduler\n', '- target_id: 3\n  cron: "@daily"\n'));
+    const listed = JSON.parse((await cli(['cloud', 'schedule', 'list', '-p', projectDir, '--json'])).stdout).schedules;
+    expect(Object.fromEntries(listed.map((s: any) => [s.target_id, s.status]))).toEqual({ '1': 'orphaned', '2': 'edited', '3': 'draft' });
+
+    // Delete touches exactly this task's schedules, not ticker2's whose name shares the prefix.
+    const deleted = JSON.parse((await cli(['cloud', 'schedule', 'delete', '-p', projectDir, '--json'])).stdout).schedules;
+    expect(deleted.map((s: any) => s.id).sort()).toEqual(['dev-demo/ticker/1', 'dev-demo/ticker/2']);
+    expect(fs.readdirSync(path.join(home, 'schedules'))).toEqual(['dev-demo__ticker2__1.json']);
+
+    const stop = await cli(['scheduler', 'stop']);
+    expect(stop.code).toBe(0);
+    expect(JSON.parse((await cli(['scheduler', 'status', '--json'])).stdout).scheduler.running).toBe(false);
+  });
+
+  it('rejects an invalid schedule before deploying anything', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir } = lifecycleProject('bad', '- target_id: 1\n  cron: "0 6 * * MON *"');
+    const r = await runCli(['cloud', 'schedule', 'create', '-p', projectDir], { env: { HANDOFF_HOME: home } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('schedules[0].cron');
+    expect(fs.existsSync(path.join(home, 'schedules'))).toBe(false);
+  });
+});
