@@ -26,3 +26,17 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// The web UI's page (`handoff ui`): plain TypeScript and CSS for the browser, served by the UI server from dist/ui/.
+await build({
+  entryPoints: { app: 'src/ui/web/app.ts' },
+  outdir: 'dist/ui',
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  format: 'esm',
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -5,6 +5,7 @@ import { defineAction } from './register/define-action.js';
 import { registerContainerCommands } from './register/container-commands.js';
 import { registerLocalCommands } from './register/local-commands.js';
 import { registerRunsCommands } from './register/runs-commands.js';
+import { registerUiCommands } from './register/ui-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
 import { registerSchedulerCommands } from './register/scheduler-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
@@ -49,6 +50,7 @@ function createProgram(): Command {
   registerLocalCommands(program);
   registerContainerCommands(program);
   registerRunsCommands(program);
+  registerUiCommands(program);
   registerScheduleCommands(program);
   registerStoreCommands(program);
   // After the store commands: it adds `cloud schedule` to the `cloud` command they define.

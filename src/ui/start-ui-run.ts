@@ -1,0 +1,88 @@
+// "Run now" from the page: starts `handoff run local` as a detached process and waits until its run record appears.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnDetachedHandoff } from '../process/spawn-detached.js';
+import { readRunRecord, runRecordPath } from '../runs/run-record.js';
+import { listRunIds } from '../runs/run-history.js';
+
+export interface UiRunLaunch {
+  /** The handoff entry script to run again (bin/handoff.js). */
+  handoffEntry: string;
+  projectDir: string;
+  workspaceDir: string;
+  runsDir: string;
+  stage: string;
+  /** The `-v` tokens `handoff ui` was given, passed on as they were written. */
+  varTokens: string[];
+  /** How long to wait for the record before answering that the run is still starting. */
+  waitMs?: number;
+}
+
+export type UiRunStart =
+  | { kind: 'started'; runId: string; pid: number }
+  | { kind: 'starting'; pid: number }
+  | { kind: 'failed'; message: string };
+
+const POLL_MS = 50;
+
+function findRecordOf(runsDir: string, pid: number, before: Set<string>): string | undefined {
+  for (const id of listRunIds(runsDir)) {
+    if (before.has(id)) continue;
+    if (readRunRecord(runRecordPath(runsDir, id))?.pid === pid) return id;
+  }
+  return undefined;
+}
+
+/**
+ * The run is its own process group, so it goes on when `handoff ui` stops and never gets the terminal's Ctrl-C.
+ * Its stdout/stderr go to a temporary file that is read only when it ends before writing a record (bad project,
+ * workspace busy); after that its console log under runs/ has everything.
+ */
+export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
+  const before = new Set(listRunIds(launch.runsDir));
+  const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-ui-run-'));
+  const outputFile = path.join(outputDir, 'output.log');
+  const args = ['run', 'local', '-p', launch.projectDir, '-w', launch.workspaceDir, '-s', launch.stage];
+  if (launch.varTokens.length > 0) args.push('-v', ...launch.varTokens);
+  const child = spawnDetachedHandoff(launch.handoffEntry, args, {
+    env: { ...process.env, HANDOFF_TRIGGER: 'ui' },
+    cwd: process.cwd(),
+    outputFile,
+  });
+  const cleanUp = (): void => fs.rmSync(outputDir, { recursive: true, force: true });
+  if (child.pid === undefined) {
+    const exit = await child.exited;
+    cleanUp();
+    return { kind: 'failed', message: `could not start handoff: ${exit.startError ?? 'unknown error'}` };
+  }
+  const pid = child.pid;
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  const deadline = Date.now() + (launch.waitMs ?? 15_000);
+  for (;;) {
+    const runId = findRecordOf(launch.runsDir, pid, before);
+    if (runId) {
+      cleanUp();
+      return { kind: 'started', runId, pid };
+    }
+    if (exited) {
+      // It may have written its record and ended between the look above and now (a quick run).
+      const lateRunId = findRecordOf(launch.runsDir, pid, before);
+      if (lateRunId) {
+        cleanUp();
+        return { kind: 'started', runId: lateRunId, pid };
+      }
+      const output = fs.readFileSync(outputFile, 'utf8').trim();
+      cleanUp();
+      const lastLines = output.split('\n').slice(-12).join('\n');
+      return { kind: 'failed', message: lastLines || 'handoff run local ended without starting a run' };
+    }
+    if (Date.now() > deadline) {
+      // Still preparing (a slow disk, a big files/ folder); the event stream will show the run when it appears.
+      void child.exited.then(cleanUp);
+      return { kind: 'starting', pid };
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}

@@ -1,0 +1,169 @@
+// Turns a workspace's runs/ folder into UI events: runs added, changed or removed, and new lines of running runs' logs.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LogChunk, RunSummary } from './api-types.js';
+import { readLogChunk } from './read-log-chunk.js';
+import type { RunSummaryCache } from './run-summary-cache.js';
+import { readRunRecord, runRecordPath } from '../runs/run-record.js';
+
+export interface RunWatchOptions {
+  workspaceDir: string;
+  cache: RunSummaryCache;
+  onRun(change: 'added' | 'updated', run: RunSummary): void;
+  /** A run's record was deleted (`runs prune`). */
+  onRemoved(runId: string): void;
+  onLog(chunk: LogChunk): void;
+  /** Full rescan of the folder, in case fs.watch misses an event (network filesystems, some containers). */
+  pollMs?: number;
+  /** How often the logs of running runs are read. */
+  tailMs?: number;
+}
+
+export interface RunWatch {
+  close(): void;
+}
+
+interface Known {
+  status: RunSummary['status'];
+  signature: string;
+}
+
+interface Tail {
+  runId: string;
+  file: string;
+  offset: number;
+  /** Set when the run has ended: read on until then, because the log is flushed after the final record is written. */
+  lingerUntil?: number;
+}
+
+const MAX_LOG_EVENT_BYTES = 256 * 1024;
+/** How long a finished run's log is still read: its last lines reach the file just after the record says it ended. */
+const LINGER_MS = 3000;
+
+function signatureOf(summary: RunSummary): string {
+  return `${summary.status}|${summary.endedAt ?? ''}|${summary.records ?? ''}|${summary.tasks.length}|${summary.abandoned ?? ''}`;
+}
+
+export function watchRuns(options: RunWatchOptions): RunWatch {
+  const { cache } = options;
+  const known = new Map<string, Known>();
+  const tails = new Map<string, Tail>();
+  let watcher: fs.FSWatcher | undefined;
+  let scanTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const consoleLogOf = (runId: string): string | undefined => {
+    const record = readRunRecord(runRecordPath(cache.runsDir, runId));
+    return record ? path.join(options.workspaceDir, record.logs.console) : undefined;
+  };
+
+  const startTail = (runId: string, fromEnd: boolean): void => {
+    if (tails.has(runId)) return;
+    const file = consoleLogOf(runId);
+    if (!file) return;
+    let offset = 0;
+    if (fromEnd) {
+      try {
+        offset = fs.statSync(file).size;
+      } catch {
+        offset = 0;
+      }
+    }
+    tails.set(runId, { runId, file, offset });
+  };
+
+  const readTail = (tail: Tail, final: boolean): void => {
+    for (;;) {
+      const chunk = readLogChunk(tail.file, { offset: tail.offset, maxBytes: MAX_LOG_EVENT_BYTES, wholeLinesOnly: !final });
+      if (chunk.end === chunk.start) return;
+      tail.offset = chunk.end;
+      options.onLog({ runId: tail.runId, stream: 'console', ...chunk });
+      if (chunk.end >= chunk.size) return;
+    }
+  };
+
+  const scan = (initial: boolean): void => {
+    if (closed) return;
+    const ids = cache.listIds();
+    const present = new Set(ids);
+    for (const id of known.keys()) {
+      if (present.has(id)) continue;
+      known.delete(id);
+      tails.delete(id);
+      options.onRemoved(id);
+    }
+    for (const id of ids) {
+      const before = known.get(id);
+      // Finished records do not change (pruning removes them), so only new and running ones are looked at.
+      if (before && before.status !== 'running') continue;
+      const summary = cache.get(id);
+      if (!summary) continue;
+      const signature = signatureOf(summary);
+      if (!before) {
+        known.set(id, { status: summary.status, signature });
+        if (!initial) options.onRun('added', summary);
+        if (summary.status === 'running') startTail(id, initial);
+        continue;
+      }
+      if (before.signature === signature) continue;
+      known.set(id, { status: summary.status, signature });
+      options.onRun('updated', summary);
+      const tail = tails.get(id);
+      if (summary.status !== 'running' && tail) tail.lingerUntil = Date.now() + LINGER_MS;
+    }
+  };
+
+  const readTails = (): void => {
+    if (closed) return;
+    const now = Date.now();
+    for (const tail of tails.values()) {
+      const ending = tail.lingerUntil !== undefined;
+      readTail(tail, ending);
+      if (ending && now >= tail.lingerUntil!) tails.delete(tail.runId);
+    }
+  };
+
+  const scheduleScan = (): void => {
+    if (scanTimer || closed) return;
+    // Coalesce the burst of events an atomic rename causes (temp file written, then renamed).
+    scanTimer = setTimeout(() => {
+      scanTimer = undefined;
+      scan(false);
+      readTails();
+    }, 30);
+  };
+
+  const ensureWatcher = (): void => {
+    if (watcher || closed) return;
+    try {
+      watcher = fs.watch(cache.runsDir, { persistent: false }, scheduleScan);
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      // No runs/ folder yet (no run so far): polling finds it once the first run creates it.
+      watcher = undefined;
+    }
+  };
+
+  scan(true);
+  ensureWatcher();
+  const pollTimer = setInterval(() => {
+    ensureWatcher();
+    scan(false);
+  }, options.pollMs ?? 1000);
+  const tailTimer = setInterval(readTails, options.tailMs ?? 250);
+  pollTimer.unref();
+  tailTimer.unref();
+
+  return {
+    close() {
+      closed = true;
+      clearInterval(pollTimer);
+      clearInterval(tailTimer);
+      if (scanTimer) clearTimeout(scanTimer);
+      watcher?.close();
+    },
+  };
+}

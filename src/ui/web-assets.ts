@@ -1,0 +1,88 @@
+// The page's static files (dist/ui/app.js and app.css, built by scripts/build.mjs) and the HTML shell that loads them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+
+export interface WebAsset {
+  body: Buffer;
+  contentType: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Finds the built page: beside the CLI bundle (dist/handoff.js → dist/ui/), beside a chunk (dist/chunks/ → dist/ui/),
+ * or, when running from the sources (tests), in the repository's dist/ui/.
+ */
+export function findWebAssetsDir(start = path.dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (let depth = 0; depth < 6; depth++) {
+    for (const candidate of [path.join(dir, 'ui'), path.join(dir, 'dist', 'ui')]) {
+      if (fs.existsSync(path.join(candidate, 'app.js'))) return candidate;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new UserError('the web UI is not built (dist/ui/app.js is missing)', { fix: 'run `npm run build` in the handoff folder' });
+}
+
+/** The tab icon: two boxes joined by a pipe, in the page's accent colour. */
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="1" y="9" width="11" height="14" rx="3" fill="#2563eb"/><rect x="20" y="9" width="11" height="14" rx="3" fill="#2563eb"/><path d="M12 16h8" stroke="#2563eb" stroke-width="3"/></svg>`;
+
+/** Reads the page's files once: they do not change while the server runs, and the set is small (two files and maps). */
+export function loadWebAssets(dir: string): Map<string, WebAsset> {
+  const assets = new Map<string, WebAsset>([['favicon.svg', { body: Buffer.from(FAVICON_SVG), contentType: CONTENT_TYPES['.svg'] }]]);
+  for (const name of fs.readdirSync(dir)) {
+    const type = CONTENT_TYPES[path.extname(name)];
+    if (type) assets.set(name, { body: fs.readFileSync(path.join(dir, name)), contentType: type });
+  }
+  return assets;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The HTML shell. The access token is in a meta tag because the page sends it in a header with a request that
+ * starts a run: the cookie alone (sent by the browser on its own) is not enough for that.
+ */
+export function renderPageHtml(input: { title: string; token: string; assetVersion: string }): string {
+  const v = encodeURIComponent(input.assetVersion);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="handoff-token" content="${escapeHtml(input.token)}">
+<title>${escapeHtml(input.title)}</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/app.css?v=${v}">
+<script type="module" src="/assets/app.js?v=${v}"></script>
+</head>
+<body>
+<div id="app"><p class="boot">Loading…</p></div>
+</body>
+</html>
+`;
+}
+
+/** A page for refused requests: says how to get in without echoing anything from the request. */
+export function renderRefusedHtml(status: number, reason: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>handoff UI: ${status}</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 3rem; max-width: 40rem">
+<h1>${status === 401 ? 'Access token needed' : 'Access refused'}</h1>
+<p>${escapeHtml(reason)}.</p>
+<p>Open the full URL that <code>handoff ui</code> printed in the terminal: it carries the access token.</p>
+</body></html>
+`;
+}

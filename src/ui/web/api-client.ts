@@ -1,0 +1,44 @@
+// The page's calls to the server's JSON API (same origin; the HttpOnly cookie authenticates reads).
+import type { LogChunk, OverviewResponse, ProjectResponse, RunDetail, RunPoint, RunsPage, SchedulesResponse, StartRunResponse } from '../api-types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+  const body = (await response.json().catch(() => ({}))) as { message?: string };
+  if (!response.ok) throw new ApiError(response.status, body.message ?? `${path}: HTTP ${response.status}`, body);
+  return body as T;
+}
+
+/** The token from the page's meta tag: a request that starts something must carry it, not only the cookie. */
+function accessToken(): string {
+  return document.querySelector<HTMLMetaElement>('meta[name="handoff-token"]')?.content ?? '';
+}
+
+export const api = {
+  overview: () => getJson<OverviewResponse>('/api/overview'),
+  project: () => getJson<ProjectResponse>('/api/project'),
+  schedules: () => getJson<SchedulesResponse>('/api/schedules'),
+  runs: (offset: number, limit: number) => getJson<RunsPage>(`/api/runs?offset=${offset}&limit=${limit}`),
+  runPoints: (limit: number) => getJson<{ points: RunPoint[] }>(`/api/run-points?limit=${limit}`),
+  run: (runId: string) => getJson<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`),
+  log: (runId: string, stream: string, from: { offset?: number; tail?: number }) => {
+    const query = new URLSearchParams({ stream });
+    if (from.tail !== undefined) query.set('tail', String(from.tail));
+    else query.set('offset', String(from.offset ?? 0));
+    return getJson<LogChunk>(`/api/runs/${encodeURIComponent(runId)}/log?${query}`);
+  },
+  async startRun(): Promise<{ status: number; body: StartRunResponse }> {
+    const response = await fetch('/api/runs', { method: 'POST', headers: { 'X-Handoff-Token': accessToken(), 'Content-Type': 'application/json' }, body: '{}' });
+    const body = (await response.json().catch(() => ({ message: `HTTP ${response.status}` }))) as StartRunResponse;
+    return { status: response.status, body };
+  },
+};

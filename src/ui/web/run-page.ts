@@ -1,0 +1,179 @@
+// The Run page: one run's status, tasks and processes (exit codes, failure classes), records, state, and its live logs.
+import type { RunDetail } from '../api-types.js';
+import type { ProcessResult, TaskResult } from '../../runner/events.js';
+import { api, ApiError } from './api-client.js';
+import { h } from './create-element.js';
+import { formatCount, formatDuration, formatTime, formatWords } from './format-values.js';
+import { createLogView, type LogView } from './log-view.js';
+import { emptyNote, errorBox, sectionCard, statusBadge, type Page } from './page-context.js';
+
+function describeExit(p: ProcessResult): string {
+  if (p.exitCode !== null) return `exit ${p.exitCode}`;
+  if (p.signal) return p.signal;
+  return 'not started';
+}
+
+function processTable(processes: ProcessResult[]): HTMLElement {
+  return h(
+    'table',
+    { class: 'table process-table' },
+    h('thead', {}, h('tr', {}, ['process', 'pid', 'exit', 'duration', 'failure'].map((c) => h('th', {}, c)))),
+    h(
+      'tbody',
+      {},
+      processes.map((p) => [
+        h(
+          'tr',
+          { class: p.failure ? 'row-failed' : '', 'data-process': p.name },
+          h('td', {}, h('div', { class: 'mono strong' }, p.name), h('div', { class: 'mono muted small command-line', title: p.commandLine }, p.commandLine)),
+          h('td', { class: 'mono' }, p.pid ?? '–'),
+          h('td', { class: `mono exit ${p.exitCode === 0 ? 'exit-ok' : 'exit-bad'}` }, describeExit(p)),
+          h('td', { class: 'num' }, formatDuration(p.durationMs)),
+          h('td', {}, p.failure ? h('span', { class: 'tag tag-failed' }, formatWords(p.failure)) : p.terminatedBy ? h('span', { class: 'tag tag-muted' }, `ended by handoff (${formatWords(p.terminatedBy)})`) : h('span', { class: 'muted' }, '–')),
+        ),
+        p.stderrTail?.length ? h('tr', { class: 'stderr-row' }, h('td', { colspan: 5 }, h('pre', { class: 'stderr-tail' }, p.stderrTail.join('\n')))) : null,
+      ]),
+    ),
+  );
+}
+
+function taskBlock(task: TaskResult, depth: number): HTMLElement {
+  const records = Object.entries(task.records ?? {});
+  const facts = [
+    task.durationMs !== undefined ? formatDuration(task.durationMs) : null,
+    task.attempts && task.attempts > 1 ? `${task.attempts} attempts` : null,
+    task.status === 'failed' ? `exit code ${task.exitCode}` : null,
+    task.failure ? formatWords(task.failure) : null,
+    task.stdoutBytes !== undefined ? `stdout ${formatCount(task.stdoutBytes)} bytes` : null,
+    records.length ? `records ${records.map(([s, n]) => `${s} ${formatCount(n)}`).join(', ')}` : null,
+    task.emittedState ? 'emitted STATE' : null,
+  ].filter(Boolean);
+  return h(
+    'div',
+    { class: `task-result depth-${Math.min(depth, 3)}`, 'data-task': task.name },
+    h('div', { class: 'task-result-head' }, statusBadge(task.status), h('strong', { class: 'mono' }, task.name), h('span', { class: 'muted small' }, facts.join(' · '))),
+    task.message ? h('p', { class: 'task-message' }, task.message) : null,
+    task.processes.length ? processTable(task.processes) : null,
+    task.subtasks.map((sub) => taskBlock(sub, depth + 1)),
+  );
+}
+
+function summaryGrid(detail: RunDetail): HTMLElement {
+  const r = detail.record;
+  const item = (label: string, value: Node | string) => h('div', { class: 'fact' }, h('div', { class: 'fact-label' }, label), h('div', { class: 'fact-value' }, value));
+  return h(
+    'div',
+    { class: 'facts' },
+    item('status', statusBadge(r.status, r.reason)),
+    item('trigger', r.trigger),
+    item('stage', r.stage),
+    item('started', formatTime(r.startedAt)),
+    item('duration', r.status === 'running' ? 'running…' : formatDuration(r.durationMs)),
+    item('exit code', r.exitCode !== undefined ? String(r.exitCode) : '–'),
+    item('records', formatCount(Object.values(r.records ?? {}).reduce((a, b) => a + b, 0) || null)),
+    item('handoff', `${r.handoffVersion} · pid ${r.pid} on ${r.host}`),
+  );
+}
+
+function recordsAndState(detail: RunDetail): HTMLElement {
+  const r = detail.record;
+  const streams = Object.entries(r.records ?? {});
+  const state = r.state;
+  const stateText = !state ? 'no Singer state in this run' : state.saved ? `saved to artifacts/state.json (from task ${state.task})` : `not saved: ${state.reason ?? 'no state'}`;
+  return sectionCard(
+    'Records and state',
+    streams.length
+      ? h(
+          'table',
+          { class: 'table records-table' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'stream'), h('th', { class: 'num' }, 'records'))),
+          h('tbody', {}, streams.map(([s, n]) => h('tr', {}, h('td', { class: 'mono' }, s), h('td', { class: 'num' }, formatCount(n))))),
+        )
+      : emptyNote(r.status === 'running' ? 'Record counts appear when the run ends.' : 'No Singer record counts in this run.'),
+    h('p', { class: `state-line ${state?.saved ? 'state-saved' : 'state-not-saved'}` }, h('b', {}, 'State: '), stateText),
+    state?.value !== undefined ? h('details', {}, h('summary', {}, 'state value'), h('pre', { class: 'json' }, JSON.stringify(state.value, null, 2))) : null,
+  );
+}
+
+export const runPage: Page = (container, context, params) => {
+  const runId = decodeURIComponent(params[0] ?? '');
+  const head = h('div', { class: 'page-head' }, h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, '← Runs')), h('h1', { class: 'mono' }, `Run ${runId}`));
+  const body = h('div', { class: 'run-body' }, h('p', { class: 'loading' }, 'Loading…'));
+  const logsCard = h('section', { class: 'card logs-card' });
+  container.append(head, body, logsCard);
+  let detail: RunDetail | undefined;
+  let logView: LogView | undefined;
+  let selectedStream = 'console';
+  let disposed = false;
+
+  const drawLogs = (): void => {
+    if (!detail) return;
+    const streams = detail.streams;
+    const tabs = h(
+      'div',
+      { class: 'tabs', role: 'tablist' },
+      streams.map((s) =>
+        h('button', { class: `tab${s === selectedStream ? ' active' : ''}`, role: 'tab', 'aria-selected': s === selectedStream ? 'true' : 'false', onclick: () => selectStream(s) }, s === 'console' ? 'console' : `${s} (stderr)`),
+      ),
+    );
+    logView?.dispose();
+    logView = createLogView(detail.record.runId, selectedStream, selectedStream === 'console' ? context.live : undefined);
+    const liveNote = detail.record.status === 'running' && selectedStream === 'console' ? h('span', { class: 'live-pill' }, 'live') : null;
+    logsCard.replaceChildren(h('div', { class: 'logs-head' }, h('h2', { class: 'card-title' }, 'Logs'), liveNote, tabs), logView.element);
+  };
+
+  const selectStream = (stream: string): void => {
+    selectedStream = stream;
+    drawLogs();
+  };
+
+  const drawDetail = (next: RunDetail): void => {
+    const first = !detail;
+    const wasRunning = detail?.record.status === 'running';
+    detail = next;
+    const r = next.record;
+    body.replaceChildren(
+      summaryGrid(next),
+      r.reason ? h('div', { class: `reason reason-${r.status}` }, r.reason) : '',
+      h(
+        'div',
+        { class: 'run-columns' },
+        sectionCard('Tasks', r.tasks.length ? r.tasks.map((t) => taskBlock(t, 0)) : emptyNote(r.status === 'running' ? 'Tasks and processes are listed when the run ends; its log below is live.' : 'No tasks ran.')),
+        recordsAndState(next),
+      ),
+    );
+    if (first || (wasRunning && r.status !== 'running')) {
+      // The stream list is complete only at the end; keep the log already shown and read what is left.
+      if (first) drawLogs();
+      else {
+        const keep = logView;
+        void keep?.catchUp();
+        logsCard.querySelector('.live-pill')?.remove();
+        const tabs = logsCard.querySelector('.tabs');
+        if (tabs && next.streams.length !== tabs.children.length) drawLogs();
+      }
+    }
+  };
+
+  const load = async (): Promise<void> => {
+    try {
+      const next = await api.run(runId);
+      if (!disposed && context.isCurrent()) drawDetail(next);
+    } catch (error) {
+      if (disposed) return;
+      const message = error instanceof ApiError && error.status === 404 ? `There is no run ${runId} in this workspace.` : (error as Error).message;
+      body.replaceChildren(errorBox('Could not load this run', message));
+    }
+  };
+
+  const unsubscribe = context.live.subscribe((event) => {
+    if (event.type === 'run' && event.run.runId === detail?.record.runId) void load();
+  });
+
+  void load();
+  return () => {
+    disposed = true;
+    unsubscribe();
+    logView?.dispose();
+  };
+};
