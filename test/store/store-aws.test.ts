@@ -172,10 +172,33 @@ describe('aws provider: bad input gives a clear error and writes nothing', () =>
     ssm.destroy();
   });
 
+  it('--cloud-profile takes region and credentials from the named profile', async () => {
+    await moto.reset();
+    const dir = makeTempDir();
+    fs.writeFileSync(path.join(dir, 'config'), '[profile moto-test]\nregion = us-east-1\n');
+    fs.writeFileSync(path.join(dir, 'credentials'), '[moto-test]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+    const profileEnv = {
+      ...env,
+      AWS_REGION: '',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_CONFIG_FILE: path.join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+    };
+    const { projectDir } = makeStoreProject();
+    const withoutProfile = await runWith(profileEnv, [...aws, 'cloud', 'bucket', 'status', '-p', projectDir]);
+    expect(withoutProfile.code).toBe(2);
+    expect(withoutProfile.stderr).toContain('no AWS region is set');
+    const created = await runWith(profileEnv, [...aws, '--cloud-profile', 'moto-test', 'cloud', 'bucket', 'create', '-p', projectDir]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(parse(created.stdout)).toMatchObject({ action: 'created' });
+  });
+
   it('no region: says so, with the fix', async () => {
     const { projectDir } = makeStoreProject();
     const result = await runWith({ ...env, AWS_REGION: '', AWS_DEFAULT_REGION: '' }, [...aws, 'config', 'push', '-p', projectDir]);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('error: no AWS region is set');
     expect(result.stderr).toContain('fix: export AWS_REGION=');
   });

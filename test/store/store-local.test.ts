@@ -61,9 +61,10 @@ describe('local provider: project push, then run from the store', () => {
     expect(run.stderr).toContain('debug token=***');
   });
 
-  it('a second run in a fresh workspace sees the first run\'s artifacts/state.json; -v wins over __VARS', async () => {
+  it('a second run in a fresh workspace sees the first run\'s artifacts/state.json; __VARS from -e; -v wins over it', async () => {
     const workspace = path.join(makeTempDir(), 'ws');
-    const run = await runWith({ ...env, __VARS: 'start=2020-01-01 label=x' }, ['run', '-w', workspace, ...target, '-a', '-v', 'label=from-cli']);
+    // -e pairs other than the store's names become the run's environment, as a container's envs would; __VARS too.
+    const run = await runWith(env, ['run', '-w', workspace, ...target, '-a', '-e', '__VARS="start=2020-01-01 label=x"', '-v', 'label=from-cli']);
     consoleText += run.stdout + run.stderr;
     expect(run.code, run.stderr).toBe(0);
     expect(fs.readFileSync(path.join(workspace, 'artifacts', 'state.json'), 'utf8').trim()).toBe('{"runs": 2}');
@@ -146,5 +147,28 @@ describe('files get local and files get', () => {
     const remote = await runWith({ HANDOFF_HOME: home }, ['files', 'get', '-w', workspace2, '-p', projectDir]);
     expect(remote.code, remote.stderr).toBe(0);
     expect(fs.readFileSync(path.join(workspace2, 'files', 'config.ini'), 'utf8')).toBe(`password=${DB_PASSWORD}\njinja=${JINJA_SECRET}\nstage=dev\n`);
+  });
+});
+
+describe('stages: only the resource group carries the stage prefix', () => {
+  it('prod pushes to handoff-<rg>/<task>/ and runs from there; dev keys use the same bare task name', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir } = makeStoreProject();
+    fs.copyFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), path.join(projectDir, '.secrets', 'secrets.yml'));
+    for (const stage of ['prod', 'dev']) {
+      expect((await runWith({ HANDOFF_HOME: home }, ['cloud', 'bucket', 'create', '-p', projectDir, '-s', stage])).code).toBe(0);
+      const pushed = await runWith({ HANDOFF_HOME: home }, ['project', 'push', '-p', projectDir, '-s', stage, '-y']);
+      expect(pushed.code, pushed.stderr).toBe(0);
+    }
+    expect(fs.existsSync(path.join(home, 'buckets', `handoff-${RESOURCE_GROUP}`, TASK, 'project.yml'))).toBe(true);
+    expect(fs.existsSync(path.join(home, 'buckets', `handoff-dev-${RESOURCE_GROUP}`, TASK, 'project.yml'))).toBe(true);
+    expect(fs.existsSync(path.join(home, 'parameters', 'handoff', RESOURCE_GROUP, TASK, 'API_TOKEN'))).toBe(true);
+    expect(fs.existsSync(path.join(home, 'parameters', 'handoff', `dev-${RESOURCE_GROUP}`, TASK, 'API_TOKEN'))).toBe(true);
+    const workspace = path.join(makeTempDir(), 'ws');
+    const run = await runWith({ HANDOFF_HOME: home }, ['run', '-s', 'prod', '-w', workspace, '-p', projectDir, '-a', '-v', 'start=s', 'label=l']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspace, 'files', 'config.ini'), 'utf8')).toContain('stage=\n');
+    expect(fs.existsSync(path.join(home, 'buckets', `handoff-${RESOURCE_GROUP}`, TASK, 'artifacts', 'last', 'state.json'))).toBe(true);
+    expect(fs.existsSync(path.join(home, 'buckets', `handoff-dev-${RESOURCE_GROUP}`, TASK, 'artifacts'))).toBe(false);
   });
 });

@@ -30,6 +30,11 @@ export async function resolveAwsClientConfig(options: AwsClientOptions = {}): Pr
   // handoff supports Node 20 (package.json engines); the SDK's notice about its own future Node support is noise in
   // every command's output. An explicit setting by the user is left as it is.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // `AWS_REGION=` means "not set" to a person, but the SDK would take the empty string as the region (and stop looking
+  // in the profile); treat empty settings as absent.
+  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL']) {
+    if (process.env[name] === '') delete process.env[name];
+  }
   const probe = new STSClient(options.profile ? { profile: options.profile } : {});
   let region: string | undefined;
   try {
