@@ -87,3 +87,55 @@ describe('local lifecycle', () => {
     expect(fs.existsSync(path.join(home, 'schedules'))).toBe(false);
   });
 });
+
+describe('cloud run, job and logs (local provider)', () => {
+  it('runs the task in the background against the store, reports its status, stops it, and shows its logs', async () => {
+    const home = makeTempDir('handoff-home-');
+    const cli = (args: string[]) => runCli(args, { env: { HANDOFF_HOME: home } });
+    const { projectDir } = makeProject(`
+tasks:
+- name: work
+  commands:
+  - command: echo "working for {{ who }}" >&2; test "{{ who }}" != slow || sleep 300; test "{{ who }}" != broken
+deploy:
+  resource_group: demo
+  task: worker
+schedules:
+- target_id: 7
+  cron: "@daily"
+  envs:
+  - key: __VARS
+    value: who=schedule-seven
+`);
+    expect((await cli(['cloud', 'bucket', 'create', '-p', projectDir])).code).toBe(0);
+    expect((await cli(['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+
+    const ok = await cli(['cloud', 'run', '-p', projectDir, '-v', 'target_id=7', '--wait']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('working for schedule-seven');
+
+    const broken = await cli(['cloud', 'run', '-p', projectDir, '-e', '__VARS=who=broken', '--wait']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/Job \S+ failed with exit code 1/);
+
+    const slow = await cli(['cloud', 'run', '-p', projectDir, '-e', '__VARS=who=slow', '--json']);
+    const jobId = JSON.parse(slow.stdout).job;
+    await waitFor(() => fs.readFileSync(JSON.parse(slow.stdout).log, 'utf8').includes('working for slow'));
+    const running = JSON.parse((await cli(['cloud', 'job', 'status', '-p', projectDir, '--json'])).stdout).jobs;
+    expect(running.find((j: any) => j.id === jobId).status).toBe('running');
+    expect((await cli(['cloud', 'job', 'stop', '-p', projectDir, '-v', `id=${jobId}`])).code).toBe(0);
+    let final: any;
+    for (let i = 0; i < 100; i++) {
+      final = JSON.parse((await cli(['cloud', 'job', 'status', '-p', projectDir, '--json'])).stdout).jobs.find((j: any) => j.id === jobId);
+      if (final.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(final.status).toBe('interrupted');
+    const statuses = JSON.parse((await cli(['cloud', 'job', 'status', '-p', projectDir, '--json'])).stdout).jobs.map((j: any) => j.status);
+    expect(statuses).toEqual(['interrupted', 'failed', 'succeeded']);
+
+    const logs = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'filter_pattern=echo: working for']);
+    expect(logs.stdout.trim().split('\n')).toHaveLength(3);
+    expect(logs.stdout).toContain('working for schedule-seven');
+  });
+});

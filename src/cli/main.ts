@@ -7,7 +7,7 @@ import { registerLocalCommands } from './register/local-commands.js';
 import { registerRunsCommands } from './register/runs-commands.js';
 import { registerUiCommands } from './register/ui-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
-import { registerSchedulerCommands } from './register/scheduler-commands.js';
+import { registerLifecycleCommands } from './register/lifecycle-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
 import { VERSION } from '../version.js';
 
@@ -53,8 +53,8 @@ function createProgram(): Command {
   registerUiCommands(program);
   registerScheduleCommands(program);
   registerStoreCommands(program);
-  // After the store commands: it adds `cloud schedule` to the `cloud` command they define.
-  registerSchedulerCommands(program);
+  // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
+  registerLifecycleCommands(program);
 
   return program;
 }

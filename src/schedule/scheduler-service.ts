@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { killProcessGroup } from '../process/kill-process-group.js';
-import { spawnDetachedHandoff } from '../process/spawn-detached.js';
+import { startLocalJob } from '../providers/local/local-jobs.js';
 import { acquireLockFile, readLockHolder, type LockHolder } from '../workspace/workspace-lock.js';
 import { LocalScheduler, type FireRecord, type LaunchedRun, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
 import { listLocalSchedules, schedulesDir, type LocalScheduleEntry } from './schedule-registry.js';
@@ -13,8 +13,6 @@ export interface SchedulerPaths {
   state: string;
   fires: string;
   log: string;
-  runLogs: string;
-  workspaces: string;
 }
 
 export function schedulerPaths(home: string): SchedulerPaths {
@@ -25,8 +23,6 @@ export function schedulerPaths(home: string): SchedulerPaths {
     state: path.join(dir, 'state.json'),
     fires: path.join(dir, 'fires.jsonl'),
     log: path.join(dir, 'scheduler.log'),
-    runLogs: path.join(dir, 'runs'),
-    workspaces: path.join(home, 'workspaces'),
   };
 }
 
@@ -80,49 +76,39 @@ export interface SchedulerServiceOptions {
   log(level: 'info' | 'warning' | 'error', message: string): void;
 }
 
-/** A free workspace of a schedule: one per run in flight, so `overlap: allow` runs never share (and lock) one. */
-function workspaceFor(paths: SchedulerPaths, entry: LocalScheduleEntry, busy: Set<string>): string {
-  const base = path.join(paths.workspaces, entry.resourceGroup, entry.task);
-  for (let i = 1; ; i++) {
-    const dir = i === 1 ? base : `${base}-${i}`;
-    if (!busy.has(dir)) return dir;
-  }
-}
-
 /** Runs the scheduler until SIGTERM/SIGINT (or SIGUSR2, which also ends in-flight runs). */
 export async function runSchedulerService(options: SchedulerServiceOptions): Promise<void> {
   const paths = schedulerPaths(options.home);
-  fs.mkdirSync(paths.runLogs, { recursive: true });
+  fs.mkdirSync(paths.dir, { recursive: true });
   fs.mkdirSync(schedulesDir(options.home), { recursive: true });
   const lock = acquireLockFile(paths.lock, 'scheduler start', {
     name: `the scheduler of ${options.home}`,
     fix: 'only one scheduler runs per HANDOFF_HOME: see `handoff scheduler status`, or stop it with `handoff scheduler stop`',
   });
-  const busyWorkspaces = new Set<string>();
   const scheduler = new LocalScheduler({
     clock: realClock,
     loadSchedules: () => listLocalSchedules(options.home),
     launch(schedule, scheduledAt): LaunchedRun {
       const entry = schedule as LocalScheduleEntry;
-      const workspace = workspaceFor(paths, entry, busyWorkspaces);
-      busyWorkspaces.add(workspace);
-      const stamp = scheduledAt.toISOString().replace(/[:.]/g, '-');
-      const outputFile = path.join(paths.runLogs, `${entry.id.replaceAll('/', '__')}-${stamp}.log`);
-      const args = ['run', '-w', workspace, '-s', entry.stage, '-a', '--cloud-provider', 'local', '-e', `resource_group=${entry.bareResourceGroup}`, `task=${entry.task}`];
-      if (entry.bucket) args.push(`bucket=${entry.bucket}`);
-      const env: NodeJS.ProcessEnv = { ...process.env, HANDOFF_HOME: options.home, HANDOFF_TRIGGER: 'schedule', HO_STAGE: entry.stage };
-      for (const e of entry.envs) env[e.key] = e.value;
-      const child = spawnDetachedHandoff(options.entryScript, args, { env, cwd: options.home, outputFile });
-      if (child.pid === undefined) {
-        busyWorkspaces.delete(workspace);
-        throw new Error(`could not start handoff run for ${entry.id}`);
-      }
-      options.log('info', `schedule ${entry.id} fired (for ${scheduledAt.toISOString()}): run pid ${child.pid}, log ${outputFile}`);
-      const finished = child.exited.then((exit) => {
-        busyWorkspaces.delete(workspace);
-        options.log(exit.exitCode === 0 ? 'info' : 'warning', `run of ${entry.id} (pid ${child.pid}) ended with ${exit.exitCode ?? exit.signal}`);
+      const envs: Record<string, string> = {};
+      for (const e of entry.envs) envs[e.key] = e.value;
+      const { job, process: child } = startLocalJob({
+        home: options.home,
+        entryScript: options.entryScript,
+        resourceGroup: entry.resourceGroup,
+        bareResourceGroup: entry.bareResourceGroup,
+        task: entry.task,
+        stage: entry.stage,
+        bucket: entry.bucket,
+        trigger: 'schedule',
+        envs,
+        scheduleId: entry.id,
       });
-      return { pid: child.pid, finished, stop: () => void killProcessGroup(child.pid as number, 'SIGTERM') };
+      options.log('info', `schedule ${entry.id} fired (for ${scheduledAt.toISOString()}): job ${job.id}, pid ${job.pid}, log ${job.logFile}`);
+      const finished = child.exited.then((exit) => {
+        options.log(exit.exitCode === 0 ? 'info' : 'warning', `job ${job.id} of ${entry.id} (pid ${job.pid}) ended with ${exit.exitCode ?? exit.signal}`);
+      });
+      return { pid: job.pid, finished, stop: () => void killProcessGroup(job.pid, 'SIGTERM') };
     },
     record(fire) {
       fs.appendFileSync(paths.fires, `${JSON.stringify(fire)}\n`);

@@ -1,0 +1,128 @@
+// Runs of the local provider (`cloud run`, scheduled fires): detached `handoff run` processes, one job file each.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../errors.js';
+import { killProcessGroup } from '../../process/kill-process-group.js';
+import { spawnDetachedHandoff, type DetachedProcess } from '../../process/spawn-detached.js';
+import { readRunRecord } from '../../runs/run-record.js';
+import { listRunIds } from '../../runs/run-history.js';
+import type { RunRecord } from '../../runs/run-record.js';
+
+/** A run started in the background against the local store, like an ECS task started by RunTask. */
+export interface LocalJob {
+  id: string;
+  /** `<RG>/<task>` with the stage-prefixed resource group. */
+  taskKey: string;
+  pid: number;
+  trigger: 'cloud' | 'schedule';
+  startedAt: string;
+  workspace: string;
+  logFile: string;
+  /** The schedule that started it, if any. */
+  scheduleId?: string;
+}
+
+export interface LocalJobStatus extends LocalJob {
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted' | 'unknown';
+  exitCode?: number;
+  runId?: string;
+  reason?: string;
+}
+
+export interface StartLocalJobInput {
+  home: string;
+  entryScript: string;
+  resourceGroup: string;
+  bareResourceGroup: string;
+  task: string;
+  stage: string;
+  bucket?: string;
+  trigger: 'cloud' | 'schedule';
+  /** Environment of the run: HO_STAGE, __VARS and the schedule's or -e envs. */
+  envs: Record<string, string>;
+  scheduleId?: string;
+}
+
+function jobsDir(home: string): string {
+  return path.join(home, 'jobs');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('handoff') : true;
+  } catch {
+    return false;
+  }
+}
+
+export function listLocalJobs(home: string, taskKey?: string): LocalJob[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(jobsDir(home)).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names
+    .sort()
+    .reverse()
+    .flatMap((n) => {
+      try {
+        return [JSON.parse(fs.readFileSync(path.join(jobsDir(home), n), 'utf8')) as LocalJob];
+      } catch {
+        return [];
+      }
+    })
+    .filter((j) => taskKey === undefined || j.taskKey === taskKey);
+}
+
+/** A job's state: running while its handoff lives, else what the run record in its workspace says. */
+export function describeLocalJob(job: LocalJob): LocalJobStatus {
+  if (isAlive(job.pid)) return { ...job, status: 'running' };
+  const runsDir = path.join(job.workspace, 'runs');
+  // Jobs of a task take turns in one workspace: its run is the first one that started after the job did.
+  const record: RunRecord | undefined = listRunIds(runsDir)
+    .reverse()
+    .map((id) => readRunRecord(path.join(runsDir, `${id}.json`)))
+    .find((r) => r !== undefined && r.startedAt >= job.startedAt);
+  if (!record) return { ...job, status: 'unknown', reason: `no run record; see ${job.logFile}` };
+  return {
+    ...job,
+    status: record.status === 'running' ? 'interrupted' : record.status,
+    exitCode: record.exitCode,
+    runId: record.runId,
+    ...(record.reason ? { reason: record.reason } : {}),
+  };
+}
+
+/** Starts `handoff run -a` against the local store in a workspace no other live job of the task uses. */
+export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; process: DetachedProcess } {
+  const taskKey = `${input.resourceGroup}/${input.task}`;
+  const busy = new Set(listLocalJobs(input.home, taskKey).filter((j) => isAlive(j.pid)).map((j) => j.workspace));
+  const base = path.join(input.home, 'workspaces', input.resourceGroup, input.task);
+  let workspace = base;
+  for (let i = 2; busy.has(workspace); i++) workspace = `${base}-${i}`;
+  const startedAt = new Date();
+  const id = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${crypto.randomBytes(2).toString('hex')}`;
+  fs.mkdirSync(path.join(jobsDir(input.home), 'logs'), { recursive: true });
+  const logFile = path.join(jobsDir(input.home), 'logs', `${id}.log`);
+  const args = ['run', '-w', workspace, '-s', input.stage, '-a', '--cloud-provider', 'local', '-e', `resource_group=${input.bareResourceGroup}`, `task=${input.task}`];
+  if (input.bucket) args.push(`bucket=${input.bucket}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, HANDOFF_HOME: input.home, HANDOFF_TRIGGER: input.trigger, HO_STAGE: input.stage, ...input.envs };
+  const child = spawnDetachedHandoff(input.entryScript, args, { env, cwd: input.home, outputFile: logFile });
+  if (child.pid === undefined) throw new UserError(`could not start handoff run for ${taskKey}`, { exitCode: 1, fix: `see ${logFile}` });
+  const job: LocalJob = { id, taskKey, pid: child.pid, trigger: input.trigger, startedAt: startedAt.toISOString(), workspace, logFile, ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}) };
+  const file = path.join(jobsDir(input.home), `${id}.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(job, null, 2));
+  fs.renameSync(`${file}.tmp`, file);
+  return { job, process: child };
+}
+
+/** Ends a running job's whole process group (handoff passes SIGTERM on to its commands). */
+export function stopLocalJob(home: string, taskKey: string, id: string): LocalJobStatus {
+  const job = listLocalJobs(home, taskKey).find((j) => j.id === id || j.id.startsWith(id));
+  if (!job) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
+  if (isAlive(job.pid)) killProcessGroup(job.pid, 'SIGTERM');
+  return describeLocalJob(job);
+}
