@@ -1,10 +1,11 @@
-// Defines `handoff scheduler start|status|stop` and `handoff cloud schedule create|list|delete`.
+// Defines the local cloud lifecycle: `scheduler start|status|stop`, `cloud schedule|run|job|logs`.
 import type { Command } from 'commander';
 import { defineAction } from './define-action.js';
 
 const load = () => import('../commands/scheduler-command.js');
+const loadRun = () => import('../commands/cloud-run-command.js');
 
-export function registerSchedulerCommands(program: Command): void {
+export function registerLifecycleCommands(program: Command): void {
   const scheduler = program
     .command('scheduler')
     .description('the local scheduler: fires the schedules deployed with `cloud schedule create` (local provider) on this machine');
@@ -38,4 +39,23 @@ export function registerSchedulerCommands(program: Command): void {
     .command('delete')
     .description("delete this task's deployed schedules (-v target_id=N for one)")
     .action(defineAction(async (options) => (await load()).cloudScheduleDeleteCommand(options)));
+
+  cloud
+    .command('run')
+    .description('start the task now in the background against the store (-v target_id=N uses that schedule\'s envs)')
+    .option('--wait', "follow the run's log and exit with its result")
+    .action(defineAction(async (options, command) => (await loadRun()).cloudRunCommand(options, command.opts())));
+  const job = cloud.command('job').description('runs started by `cloud run` or the scheduler');
+  job
+    .command('status')
+    .description("this task's recent runs: running, succeeded or failed, with exit codes")
+    .action(defineAction(async (options) => (await loadRun()).cloudJobStatusCommand(options)));
+  job
+    .command('stop')
+    .description('stop a running job (-v id=<job id>)')
+    .action(defineAction(async (options) => (await loadRun()).cloudJobStopCommand(options)));
+  cloud
+    .command('logs')
+    .description("this task's run logs (-v start_time=… end_time=… filter_pattern=… follow=true)")
+    .action(defineAction(async (options) => (await loadRun()).cloudLogsCommand(options)));
 }
