@@ -18,6 +18,8 @@ export interface DeployTarget {
   bucket?: string;
   /** `--cloud-profile`. */
   profile?: string;
+  /** `deploy.container_image`: part of the names checked for every task (the ECR repository), so pass it along. */
+  containerImage?: string;
 }
 
 /** Where a task's things live: the same layout for every provider (SPEC §6). */

@@ -31,6 +31,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     accountId: identity.accountId,
     region: clientConfig.region,
     bucket: target.bucket,
+    containerImage: target.containerImage,
   });
   const s3 = createS3Api(clientConfig);
   const ssm = createSsmApi(clientConfig);
@@ -41,6 +42,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
   const bucket: BucketLifecycle = {
     async create(onProgress) {
       const result = await cloudFormation.deployStack({
+        bucket: names.bucket,
         name: names.bucketStack,
         template: createBucketStack(names),
         tags: { 'handoff:resource-group': names.resourceGroup },

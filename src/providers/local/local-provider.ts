@@ -23,6 +23,7 @@ export function createLocalStoreNames(target: DeployTarget): StoreNames {
     accountId: PLACEHOLDER_ACCOUNT,
     region: PLACEHOLDER_REGION,
     bucket: target.bucket ?? `handoff-${stagedGroup}`.toLowerCase(),
+    containerImage: target.containerImage,
   });
 }
 

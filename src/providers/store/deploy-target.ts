@@ -45,5 +45,13 @@ export function resolveDeployTarget(input: DeployTargetInput): DeployTarget {
         : 'pass -p <project> whose project.yml has deploy.task, or -e resource_group=<name> task=<name>',
     });
   }
-  return { provider, stage: input.stage, resourceGroup, task, bucket: text(envs.bucket) ?? text(input.deploy?.bucket), profile: input.profile };
+  return {
+    provider,
+    stage: input.stage,
+    resourceGroup,
+    task,
+    bucket: text(envs.bucket) ?? text(input.deploy?.bucket),
+    profile: input.profile,
+    ...(input.deploy?.container_image ? { containerImage: input.deploy.container_image } : {}),
+  };
 }

@@ -73,6 +73,12 @@ export function toAwsError(error: unknown, context: AwsCallContext): Error {
       cause: error,
     });
   }
+  if (code === 'BucketAlreadyExists') {
+    return new UserError(`the bucket name ${context.bucket ?? ''} is already taken by another AWS account (bucket names are global), so it cannot be used to ${context.action}`.replace('  ', ' '), {
+      fix: 'set deploy.bucket to a name of your own (the default, handoff-<RG>-<account hash>, is unique to the account)',
+      cause: error,
+    });
+  }
   if (DENIED.has(code) || status === 403) {
     return new UserError(`AWS denied access: not allowed to ${context.action} (${code || 'HTTP 403'})`, {
       fix: 'use credentials whose IAM policy allows this (--cloud-profile), or ask the account admin; the deploy role from `handoff cloud role create` has what handoff needs',

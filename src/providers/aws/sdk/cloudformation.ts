@@ -38,6 +38,8 @@ export interface DeployStackInput {
   onEvent?: (event: StackProgressEvent) => void;
   /** Polling interval while waiting; CloudFormation's own waiters poll every few seconds. */
   pollMs?: number;
+  /** The bucket the stack makes, if any, named in errors such as a bucket name taken by another account. */
+  bucket?: string;
 }
 
 export interface DeployStackResult {
@@ -137,7 +139,7 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
         throw new UserError(`CloudFormation stack ${input.name} is busy (${existing.status})`, { fix: 'wait until it finishes, then run the command again' });
       }
       if (!existing || existing.status === 'DELETE_COMPLETE') {
-        const out = await callAws({ action: `create the CloudFormation stack ${input.name}` }, () =>
+        const out = await callAws({ action: `create the CloudFormation stack ${input.name}`, bucket: input.bucket }, () =>
           client.send(new CreateStackCommand({ StackName: input.name, TemplateBody: body, Capabilities: input.capabilities, Tags: tags })),
         );
         const stack = await waitForStack(out.StackId ?? input.name, input.name, since, input.onEvent, input.pollMs);
@@ -150,7 +152,7 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
         if (readAwsErrorCode(error) === 'ValidationError' && /no updates are to be performed/i.test((error as Error).message)) {
           return { action: 'unchanged', stack: existing };
         }
-        throw toAwsError(error, { action: `update the CloudFormation stack ${input.name}` });
+        throw toAwsError(error, { action: `update the CloudFormation stack ${input.name}`, bucket: input.bucket });
       }
       const stack = await waitForStack(existing.id || input.name, input.name, since, input.onEvent, input.pollMs);
       if (!stack) throw new Error(`the CloudFormation stack ${input.name} disappeared while it was being updated`);
