@@ -8,7 +8,7 @@ import { loadProject } from '../project/load-project.js';
 import { resolveHandoffHome } from '../providers/local/handoff-home.js';
 import { parseCloudProvider, type CloudProviderName } from '../providers/provider.js';
 import type { RunningProgram } from '../process/run-program.js';
-import { IMAGE } from './context-layout.js';
+import { DEFAULT_COMMAND, IMAGE } from './context-layout.js';
 import { listLocalTags, resolveContainerCli, startCli, type ContainerCli } from './container-cli.js';
 import type { EmitContainerEvent } from './container-events.js';
 import { resolveImageName } from './image-name.js';
@@ -108,6 +108,8 @@ export async function prepareImageRun(options: RunImageOptions): Promise<ImageRu
     }
   }
   args.push(image);
+  // The image's own project.yml names its provider; an override has to reach the handoff inside as well.
+  if (options.cloudProvider) args.push(...DEFAULT_COMMAND, '--cloud-provider', provider);
   return { cli, image, provider, args, env: childEnv };
 }
 

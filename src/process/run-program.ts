@@ -37,6 +37,9 @@ export interface RunningProgram {
   signal(signal: NodeJS.Signals): void;
 }
 
+/** After the program exits, wait this long at most for the rest of its output (a process outside its group may hold the pipe). */
+const OUTPUT_DRAIN_MS = 1000;
+
 export function runProgram(spec: ProgramSpec): RunningProgram {
   const inherit = spec.output === 'inherit';
   let child: ChildProcess;
@@ -79,13 +82,14 @@ export function runProgram(spec: ProgramSpec): RunningProgram {
       // 'close' may never come when the spawn itself failed.
       if (pid === undefined) resolve({ exitCode: null, signal: null, startError, stdout });
     });
-    child.once('close', (exitCode, signal) => {
+    child.once('exit', (exitCode, signal) => {
       if (pid !== undefined) {
-        // The program is gone; anything it left behind in its group goes too.
+        // The program is gone; anything it left behind in its group goes too (and with it, its hold on our pipes).
         killProcessGroup(pid, 'SIGKILL');
         unregisterProcessGroup(pid);
       }
-      void Promise.all(streamsDone).then(() => resolve({ exitCode, signal, startError, stdout }));
+      const drain = new Promise<void>((r) => setTimeout(r, OUTPUT_DRAIN_MS).unref());
+      void Promise.race([Promise.all(streamsDone), drain]).then(() => resolve({ exitCode, signal, startError, stdout }));
     });
   });
 
