@@ -1,6 +1,7 @@
 // Renders Jinja2-syntax templates (nunjucks) for commands and files, reporting undefined variables and errors by origin.
 import nunjucks from 'nunjucks';
 import { UserError } from '../errors.js';
+import { maskError, type Masker } from '../secrets/mask.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -11,6 +12,8 @@ export interface RendererOptions {
   /** An undefined variable is an error instead of a warning (`--strict`). */
   strict: boolean;
   onWarning: (message: string) => void;
+  /** Masks secret values in render errors, which can quote a value (`template not found: <the value>`). */
+  masker?: Masker;
 }
 
 /** The parts of nunjucks we use that its type definitions leave out (parser, AST nodes, runtime). */
@@ -98,7 +101,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       try {
         output = compiled.template.render(values);
       } catch (e) {
-        throw toRenderError(e, origin);
+        throw options.masker ? maskError(toRenderError(e, origin), options.masker) : toRenderError(e, origin);
       } finally {
         activeRender = previous;
       }

@@ -33,7 +33,7 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
   const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   for (const w of secrets.warnings) log.log('warning', w.message);
   const masker = createMasker(secrets.secrets.map((s) => s.value));
-  const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)) });
+  const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)), masker });
   const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets: secrets.secrets, cliVars: vars, renderer });
   // Render every install command first: a template error installs nothing.
   const commands = project.installs.map((install, i) => renderer.render(install.command, context.values, `installs[${i}].command`));
