@@ -7,6 +7,7 @@ import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { createRenderer, type Renderer } from '../template/render.js';
+import { installVenvs } from '../workspace/install-venvs.js';
 import { renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
@@ -15,7 +16,7 @@ import type { RunTrigger } from '../runs/run-record.js';
 import { RunRecorder, triggerFromEnv } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { planRun, type RunPlan } from './plan-run.js';
-import { createRunId, DEFAULT_GRACE_MS, preflightRun, runProject, type RunInterrupt } from './run-project.js';
+import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
 
 export interface LocalRunOptions {
   projectDir: string;
@@ -31,6 +32,11 @@ export interface LocalRunOptions {
   /** What started the run, for its record (default: $HANDOFF_TRIGGER, else manual). */
   trigger?: RunTrigger;
   emit: (event: RunEvent) => void;
+  /**
+   * Create missing venvs (and re-run changed install commands) before the run, as `workspace install` would: for runs
+   * from the store, whose fresh workspaces have none. `run local` leaves that to an explicit `workspace install`.
+   */
+  installVenvs?: boolean;
   /** Receives the writer of the run's console log (W/runs/<id>/console.log) while the run goes on, then undefined. */
   attachConsoleLog?: (write: ((line: string) => void) | undefined) => void;
 }
@@ -118,8 +124,10 @@ export async function executeLocalRun(run: PreparedRun, options: LocalRunOptions
   }
 }
 
-async function executePreparedRun(run: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt): Promise<RunResult> {
-  preflightRun({ project: run.project, workspaceDir: run.paths.dir, renderer: run.renderer, values: run.values });
+async function executePreparedRun(prepared: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt): Promise<RunResult> {
+  let run = prepared;
+  checkCommandTemplates({ project: run.project, renderer: run.renderer, values: run.values });
+  if (!options.installVenvs) checkVenvsInstalled(run.project, run.paths.dir);
   initWorkspace(run.paths.dir);
   const lock = acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
   try {
@@ -128,6 +136,21 @@ async function executePreparedRun(run: PreparedRun, options: LocalRunOptions, in
     }
     // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
     await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer });
+    if (options.installVenvs && run.project.installs.length > 0) {
+      await installVenvs({
+        installs: run.project.installs,
+        workspaceDir: run.paths.dir,
+        force: false,
+        renderCommand: (install, i) => run.renderer.render(install.command, run.values, `installs[${i}].command`),
+        reporter: {
+          info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),
+          output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),
+        },
+      });
+      checkVenvsInstalled(run.project, run.paths.dir);
+      // The run's clock starts now: its duration is the pipeline's, not the install's.
+      run = { ...run, startedAt: new Date() };
+    }
     for (const id of markAbandonedRuns(run.paths.runsDir)) {
       options.emit({ type: 'log', level: 'warning', message: `run ${id} was left running by a handoff that is gone; marked interrupted` });
     }

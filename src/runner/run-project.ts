@@ -54,16 +54,19 @@ export interface RunProjectInput {
   toLineSafe: TaskContext['toLineSafe'];
 }
 
-/** Checks that need the workspace but start nothing: venvs exist, static command lines render. */
-export function preflightRun(input: { project: Project; workspaceDir: string; renderer: Renderer; values: Record<string, unknown> }): void {
-  const plan = planRun(input.project);
-  const missing = plan.venvs.filter((venv) => !fs.existsSync(path.join(input.workspaceDir, venv, 'bin')));
+/** Every venv the run's active commands use must exist in the workspace (`workspace install` makes them). */
+export function checkVenvsInstalled(project: Project, workspaceDir: string): void {
+  const missing = planRun(project).venvs.filter((venv) => !fs.existsSync(path.join(workspaceDir, venv, 'bin')));
   if (missing.length > 0) {
-    throw new UserError(`venv ${missing.map((v) => `"${v}"`).join(', ')} not found in the workspace ${input.workspaceDir}`, {
-      fix: `run \`handoff workspace install -p ${input.project.dir} -w ${input.workspaceDir}\` first`,
+    throw new UserError(`venv ${missing.map((v) => `"${v}"`).join(', ')} not found in the workspace ${workspaceDir}`, {
+      fix: `run \`handoff workspace install -p ${project.dir} -w ${workspaceDir}\` first`,
     });
   }
-  for (const command of plan.staticCommands) {
+}
+
+/** Renders every command line outside foreach once, so a template error (e.g. under --strict) starts nothing. */
+export function checkCommandTemplates(input: { project: Project; renderer: Renderer; values: Record<string, unknown> }): void {
+  for (const command of planRun(input.project).staticCommands) {
     const template = command.args ? `${command.command} ${command.args}` : command.command;
     input.renderer.render(template, { ...input.values, _task: '' }, command.path);
   }

@@ -53,6 +53,8 @@ export function runCommand(options: GlobalOptions): Promise<number> {
       strict: options.strict,
       timeoutSeconds: options.timeout,
       graceMs: graceFromEnv(),
+      // A fresh workspace (a container's first run, a scheduled run) gets its venvs here, unchanged ones are skipped.
+      installVenvs: true,
       emit,
       attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
     };
