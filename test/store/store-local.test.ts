@@ -73,6 +73,17 @@ describe('local provider: project push, then run from the store', () => {
     expect(fs.readdirSync(path.join(taskDir, 'runs'))).toHaveLength(2);
   });
 
+  it('run --dry-run prints the stored project\'s plan and runs nothing', async () => {
+    const workspace = path.join(makeTempDir(), 'ws');
+    const dry = await runWith(env, ['run', '--dry-run', '-w', workspace, ...target, '-v', 'start=s', 'label=l']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`Run plan of ${path.join(taskDir, 'project.yml')} (stage dev); nothing is run:`);
+    expect(dry.stdout).toContain('task work:');
+    // The last artifacts were fetched, but nothing ran: the state is the stored one and there is no run record.
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 'state.json'), 'utf8').trim()).toBe('{"runs": 2}');
+    expect(fs.readdirSync(path.join(workspace, 'runs'))).toEqual([]);
+  });
+
   it('secrets print masks values unless --reveal, and says where each lives', async () => {
     const masked = await runWith(env, ['secrets', 'print', ...target, '--json']);
     expect(masked.code, masked.stderr).toBe(0);

@@ -7,6 +7,7 @@ import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secr
 import type { RunEvent } from '../../runner/events.js';
 import { executeLocalRun, prepareLocalRun } from '../../runner/run-local.js';
 import { RunInterrupt } from '../../runner/run-project.js';
+import { maskDeep } from '../../secrets/mask.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { initWorkspace } from '../../workspace/workspace-paths.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -25,7 +26,7 @@ function graceFromEnv(): number | undefined {
  * bare task and the stage-prefixed resource group, the same as every push (the original looked for `dev-<task>/…`
  * while pushing `<task>/…`). Other `-e` pairs become environment variables of the run, as a container's would.
  */
-export function runCommand(options: GlobalOptions): Promise<number> {
+export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } = {}): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
     const { provider, log } = session;
@@ -59,6 +60,15 @@ export function runCommand(options: GlobalOptions): Promise<number> {
       attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
     };
     const prepared = await prepareLocalRun(runOptions);
+    if (flags.dryRun) {
+      // The store was read (into W/.handoff/project and W/artifacts) so the plan is the one the container would run.
+      const lines = [`Run plan of ${provider.objects.describe(provider.names.s3.projectKey)} (stage ${options.stage}); nothing is run:`];
+      for (const task of prepared.plan.tasks) {
+        lines.push(`task ${task.name}${task.active ? '' : ' (inactive)'}:`, ...task.outline.map((l) => `  ${prepared.masker.mask(l)}`));
+      }
+      process.stdout.write(options.json ? `${JSON.stringify(maskDeep(prepared.plan, prepared.masker), null, 2)}\n` : `${lines.join('\n')}\n`);
+      return 0;
+    }
 
     const interrupt = new RunInterrupt();
     const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {

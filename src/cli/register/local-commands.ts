@@ -18,7 +18,7 @@ export function registerLocalCommands(program: Command): void {
     .action(
       defineAction(async (options, command) => {
         const where = command.args[0];
-        if (where === undefined) return (await import('../commands/run-command.js')).runCommand(options);
+        if (where === undefined) return (await import('../commands/run-command.js')).runCommand(options, command.opts());
         if (where !== 'local') {
           throw new UserError(`unknown run target "${where}"`, { fix: 'use `handoff run local -p <project> -w <workspace>`' });
         }
