@@ -105,6 +105,10 @@ export interface ScheduleView {
   /** The same instants as text, with the wall-clock time when the schedule has a time zone. */
   nextText: string[];
   error?: string;
+  /** Deployed to this machine's local scheduler (`cloud schedule create` with the local provider). */
+  deployedLocally?: boolean;
+  /** What the local scheduler last did with it. */
+  lastFire?: { scheduledAt: string; at: string; outcome: string; reason?: string };
 }
 
 export interface SchedulesResponse {
@@ -112,8 +116,8 @@ export interface SchedulesResponse {
   error?: string;
   /** Computed at this instant; rate() schedules count from here. */
   now: string;
-  /** State of the local scheduler, when one reports it. */
-  scheduler?: { running: boolean; detail?: string };
+  /** The local scheduler of $HANDOFF_HOME, for projects deployed with the local provider. */
+  scheduler?: { running: boolean; pid?: number; since?: string; home: string };
 }
 
 export interface StartRunResponse {

@@ -1,7 +1,10 @@
-// The Schedules page's data: each schedule of project.yml with its next fire times, or the reason it cannot fire.
+// The Schedules page's data: each schedule of project.yml with its next fire times, and what the local scheduler did.
 import type { Project } from '../project/types.js';
+import { resolveHandoffHome } from '../providers/local/handoff-home.js';
 import { formatFireTimes, parseSchedule } from '../schedule/index.js';
-import type { ScheduleView } from './api-types.js';
+import { listLocalSchedules } from '../schedule/schedule-registry.js';
+import { readFireRecords, readSchedulerHolder } from '../schedule/scheduler-service.js';
+import type { ScheduleView, SchedulesResponse } from './api-types.js';
 
 export function describeSchedules(project: Project, now: Date, count = 5): ScheduleView[] {
   return project.schedules.map((schedule) => {
@@ -31,4 +34,29 @@ export function describeSchedules(project: Project, now: Date, count = 5): Sched
       return { ...base, error: (error as Error).message };
     }
   });
+}
+
+/** How many recent fire records are searched for each schedule's last one. */
+const RECENT_FIRES = 500;
+
+/**
+ * For a project on the local provider: whether the scheduler of $HANDOFF_HOME runs, which of the project's schedules
+ * (this stage) are deployed to it, and the last fire of each. Reads only; never starts or changes the scheduler.
+ */
+export function addLocalSchedulerState(project: Project, stage: string, schedules: ScheduleView[], env: NodeJS.ProcessEnv = process.env): Pick<SchedulesResponse, 'scheduler' | 'schedules'> {
+  if (project.deploy.cloud_provider !== 'local') return { schedules };
+  const home = resolveHandoffHome(env).dir;
+  const holder = readSchedulerHolder(home);
+  const task = project.deploy.task;
+  const deployed = listLocalSchedules(home).filter((s) => s.task === task && s.bareResourceGroup === project.deploy.resource_group && s.stage === stage);
+  const fires = readFireRecords(home, RECENT_FIRES);
+  return {
+    scheduler: holder ? { running: true, pid: holder.pid, since: holder.startedAt, home } : { running: false, home },
+    schedules: schedules.map((view) => {
+      const entry = deployed.find((s) => s.targetId === view.targetId);
+      if (!entry) return view;
+      const last = [...fires].reverse().find((f) => f.scheduleId === entry.id);
+      return { ...view, deployedLocally: true, lastFire: last ? { scheduledAt: last.scheduledAt, at: last.at, outcome: last.outcome, reason: last.reason } : undefined };
+    }),
+  };
 }

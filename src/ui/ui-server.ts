@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { createAccessToken, decideAccess, formatTokenCookie } from './access-token.js';
 import type { OverviewResponse, RunDetail, SchedulesResponse, StartRunResponse } from './api-types.js';
 import { describeProject, loadSecretsFor, type LoadedSecrets, type ProjectSource } from './describe-project.js';
-import { describeSchedules } from './describe-schedules.js';
+import { addLocalSchedulerState, describeSchedules } from './describe-schedules.js';
 import { createEventStream } from './event-stream.js';
 import { readLogChunk } from './read-log-chunk.js';
 import { RunSummaryCache, showAbandoned, summarizeRunRecord } from './run-summary-cache.js';
@@ -179,7 +179,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       const now = new Date();
       try {
         const { project } = await loadProject(projectDir);
-        const body: SchedulesResponse = { schedules: describeSchedules(project, now), now: now.toISOString() };
+        const body: SchedulesResponse = { ...addLocalSchedulerState(project, options.stage, describeSchedules(project, now)), now: now.toISOString() };
         return sendJson(res, 200, body);
       } catch (error) {
         if (!(error instanceof UserError)) throw error;

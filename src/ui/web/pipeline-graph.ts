@@ -17,7 +17,7 @@ function drawShape(shape: Shape, markerId: (kind: string) => string): SVGElement
       if (shape.venv) lines.push([shape.venv, 'box-venv']);
       return svg(
         'g',
-        { class: `box${shape.inactive ? ' inactive' : ''}`, 'data-command': shape.command },
+        { class: `box${shape.inactive ? ' inactive' : ''}`, 'data-command': shape.command, 'data-owner': shape.owner },
         svg('title', {}, shape.tooltip),
         svg('rect', { x: shape.x, y: shape.y, width: shape.w, height: shape.h, rx: 7 }),
         lines.map(([text, cls], i) =>

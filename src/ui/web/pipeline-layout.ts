@@ -10,7 +10,20 @@ export interface Point {
 export type EdgeKind = 'pipe' | 'then' | 'tee';
 
 export type Shape =
-  | { kind: 'box'; x: number; y: number; w: number; h: number; command: string; args?: string; venv?: string; inactive: boolean; tooltip: string }
+  | {
+      kind: 'box';
+      x: number;
+      y: number;
+      w: number;
+      h: number;
+      command: string;
+      args?: string;
+      venv?: string;
+      inactive: boolean;
+      tooltip: string;
+      /** The innermost task frame around it (a fork branch, a foreach sub-task, a nested task); none at top level. */
+      owner?: string;
+    }
   | { kind: 'group'; x: number; y: number; w: number; h: number; label: string; note?: string; variant: 'task' | 'branch' | 'foreach'; inactive: boolean }
   | { kind: 'edge'; points: Point[]; edge: EdgeKind }
   | { kind: 'loop'; points: Point[]; label: string; labelAt: Point }
@@ -151,6 +164,7 @@ function wrapGroup(inner: Block, label: string, variant: 'task' | 'branch' | 'fo
   const w = Math.max(inner.w + 2 * LAYOUT.groupPad, Math.ceil(labelText.length * LAYOUT.sansChar) + 2 * LAYOUT.groupPad);
   const h = LAYOUT.groupLabelH + inner.h + 2 * LAYOUT.groupPad + (options.extraBottom ?? 0);
   const content = shiftBlock(inner, LAYOUT.groupPad, LAYOUT.groupLabelH + LAYOUT.groupPad);
+  if (variant !== 'foreach') content.shapes = content.shapes.map((s) => (s.kind === 'box' && s.owner === undefined ? { ...s, owner: label } : s));
   const frame: Shape = { kind: 'group', x: 0, y: 0, w, h, label, note: options.note, variant, inactive: options.inactive ?? false };
   return { w, h, shapes: [frame, ...content.shapes], inPorts: [{ x: 0, y: h / 2 }], outPort: { x: w, y: h / 2 } };
 }

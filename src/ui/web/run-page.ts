@@ -13,48 +13,89 @@ function describeExit(p: ProcessResult): string {
   return 'not started';
 }
 
-function processTable(processes: ProcessResult[]): HTMLElement {
-  return h(
-    'table',
-    { class: 'table process-table' },
-    h('thead', {}, h('tr', {}, ['process', 'pid', 'exit', 'duration', 'failure'].map((c) => h('th', {}, c)))),
-    h(
-      'tbody',
-      {},
-      processes.map((p) => [
-        h(
-          'tr',
-          { class: p.failure ? 'row-failed' : '', 'data-process': p.name },
-          h('td', {}, h('div', { class: 'mono strong' }, p.name), h('div', { class: 'mono muted small command-line', title: p.commandLine }, p.commandLine)),
-          h('td', { class: 'mono' }, p.pid ?? '–'),
-          h('td', { class: `mono exit ${p.exitCode === 0 ? 'exit-ok' : 'exit-bad'}` }, describeExit(p)),
-          h('td', { class: 'num' }, formatDuration(p.durationMs)),
-          h('td', {}, p.failure ? h('span', { class: 'tag tag-failed' }, formatWords(p.failure)) : p.terminatedBy ? h('span', { class: 'tag tag-muted' }, `ended by handoff (${formatWords(p.terminatedBy)})`) : h('span', { class: 'muted' }, '–')),
-        ),
-        p.stderrTail?.length ? h('tr', { class: 'stderr-row' }, h('td', { colspan: 5 }, h('pre', { class: 'stderr-tail' }, p.stderrTail.join('\n')))) : null,
-      ]),
-    ),
-  );
+/** Sub-tasks of a foreach can be many; when all went well they are folded behind one row. */
+const FOLD_SUBTASKS_OVER = 6;
+
+const STATUS_ICONS: Record<string, string> = { succeeded: '✓', failed: '✕', interrupted: '■', running: '●', skipped: '–', not_run: '–' };
+
+/** A task's status as a small coloured mark (the word is its tooltip): the table stays readable with many tasks. */
+function statusIcon(status: string): HTMLElement {
+  return h('span', { class: `status-icon status-icon-${status}`, title: formatWords(status), 'data-status': status }, STATUS_ICONS[status] ?? '?');
 }
 
-function taskBlock(task: TaskResult, depth: number): HTMLElement {
-  const records = Object.entries(task.records ?? {});
-  const facts = [
-    task.durationMs !== undefined ? formatDuration(task.durationMs) : null,
+function indent(depth: number): Record<string, string> {
+  return { class: `name-cell depth-${Math.min(depth, 6)}` };
+}
+
+function processRows(p: ProcessResult, task: string, depth: number): HTMLElement[] {
+  const failure = p.failure
+    ? h('span', { class: 'tag tag-failed' }, formatWords(p.failure))
+    : p.terminatedBy
+      ? h('span', { class: 'tag tag-muted', title: 'ended by handoff' }, `ended: ${formatWords(p.terminatedBy)}`)
+      : h('span', { class: 'muted' }, '–');
+  const rows = [
+    h(
+      'tr',
+      { class: `process-row${p.failure ? ' row-failed' : ''}`, 'data-task': task, 'data-process': p.name },
+      h('td', indent(depth), h('span', { class: 'mono' }, p.name), h('span', { class: 'mono muted small command-line', title: p.commandLine }, p.commandLine)),
+      h('td', { class: 'mono num' }, p.pid ?? '–'),
+      h('td', { class: `mono exit ${p.exitCode === 0 ? 'exit-ok' : 'exit-bad'}` }, describeExit(p)),
+      h('td', { class: 'num' }, formatDuration(p.durationMs)),
+      h('td', {}, failure),
+      h('td', {}),
+    ),
+  ];
+  if (p.stderrTail?.length) rows.push(h('tr', { class: 'stderr-row' }, h('td', { colspan: 6 }, h('pre', { class: 'stderr-tail' }, p.stderrTail.join('\n')))));
+  return rows;
+}
+
+function taskRows(task: TaskResult, depth: number): HTMLElement[] {
+  const records = Object.values(task.records ?? {}).reduce((a, b) => a + b, 0);
+  const notes = [
     task.attempts && task.attempts > 1 ? `${task.attempts} attempts` : null,
-    task.status === 'failed' ? `exit code ${task.exitCode}` : null,
-    task.failure ? formatWords(task.failure) : null,
-    task.stdoutBytes !== undefined ? `stdout ${formatCount(task.stdoutBytes)} bytes` : null,
-    records.length ? `records ${records.map(([s, n]) => `${s} ${formatCount(n)}`).join(', ')}` : null,
-    task.emittedState ? 'emitted STATE' : null,
+    task.stdoutBytes !== undefined ? `stdout ${formatCount(task.stdoutBytes)} B` : null,
+    task.emittedState ? 'STATE' : null,
   ].filter(Boolean);
+  const rows: HTMLElement[] = [
+    h(
+      'tr',
+      { class: 'task-row', 'data-task': task.name },
+      h('td', indent(depth), statusIcon(task.status), h('span', { class: 'mono strong' }, task.name), notes.length ? h('span', { class: 'muted small task-notes' }, notes.join(' · ')) : null),
+      h('td', {}),
+      h('td', { class: `mono exit ${task.status === 'failed' ? 'exit-bad' : ''}` }, task.status === 'failed' ? `exit ${task.exitCode}` : ''),
+      h('td', { class: 'num' }, formatDuration(task.durationMs)),
+      h('td', {}, task.failure ? h('span', { class: 'tag tag-failed' }, formatWords(task.failure)) : ''),
+      h('td', { class: 'num', title: Object.entries(task.records ?? {}).map(([s, n]) => `${s}: ${n}`).join('\n') }, task.records ? formatCount(records) : ''),
+    ),
+  ];
+  if (task.message) rows.push(h('tr', { class: 'message-row' }, h('td', { ...indent(depth + 1), colspan: 6 }, task.message)));
+  for (const p of task.processes) rows.push(...processRows(p, task.name, depth + 1));
+  const subtasks = task.subtasks;
+  const allWell = subtasks.every((t) => t.status === 'succeeded' || t.status === 'skipped' || t.status === 'not_run');
+  if (subtasks.length > FOLD_SUBTASKS_OVER && allWell) {
+    const fold = h(
+      'tr',
+      { class: 'fold-row' },
+      h(
+        'td',
+        { ...indent(depth + 1), colspan: 6 },
+        h('button', { class: 'button button-quiet', onclick: () => fold.replaceWith(...subtasks.flatMap((t) => taskRows(t, depth + 1))) }, `▸ show ${subtasks.length} sub-tasks (all succeeded)`),
+      ),
+    );
+    rows.push(fold);
+  } else {
+    for (const sub of subtasks) rows.push(...taskRows(sub, depth + 1));
+  }
+  return rows;
+}
+
+function tasksTable(tasks: TaskResult[]): HTMLElement {
   return h(
-    'div',
-    { class: `task-result depth-${Math.min(depth, 3)}`, 'data-task': task.name },
-    h('div', { class: 'task-result-head' }, statusBadge(task.status), h('strong', { class: 'mono' }, task.name), h('span', { class: 'muted small' }, facts.join(' · '))),
-    task.message ? h('p', { class: 'task-message' }, task.message) : null,
-    task.processes.length ? processTable(task.processes) : null,
-    task.subtasks.map((sub) => taskBlock(sub, depth + 1)),
+    'table',
+    { class: 'table tasks-table' },
+    h('colgroup', {}, h('col', {}), h('col', { class: 'col-pid' }), h('col', { class: 'col-exit' }), h('col', { class: 'col-duration' }), h('col', { class: 'col-failure' }), h('col', { class: 'col-records' })),
+    h('thead', {}, h('tr', {}, ['task / process', 'pid', 'exit', 'duration', 'failure', 'records'].map((c, i) => h('th', { class: i === 1 || i === 3 || i === 5 ? 'num' : '' }, c)))),
+    h('tbody', {}, tasks.flatMap((t) => taskRows(t, 0))),
   );
 }
 
@@ -138,7 +179,7 @@ export const runPage: Page = (container, context, params) => {
       h(
         'div',
         { class: 'run-columns' },
-        sectionCard('Tasks', r.tasks.length ? r.tasks.map((t) => taskBlock(t, 0)) : emptyNote(r.status === 'running' ? 'Tasks and processes are listed when the run ends; its log below is live.' : 'No tasks ran.')),
+        sectionCard('Tasks and processes', r.tasks.length ? tasksTable(r.tasks) : emptyNote(r.status === 'running' ? 'Tasks and processes are listed when the run ends; its log below is live.' : 'No tasks ran.')),
         recordsAndState(next),
       ),
     );

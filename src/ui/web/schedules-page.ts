@@ -1,21 +1,57 @@
 // The Schedules page: each schedule of project.yml with its expression, time zone, envs and next fire times.
-import type { ScheduleView } from '../api-types.js';
+import type { ScheduleView, SchedulesResponse } from '../api-types.js';
 import { api } from './api-client.js';
 import { h } from './create-element.js';
-import { formatFromNow, formatTime } from './format-values.js';
+import { formatFromNow, formatTime, formatWords } from './format-values.js';
 import { emptyNote, errorBox, loadInto, type Page } from './page-context.js';
+
+/** `Tue 2026-11-24 02:30` on the wall clock of the schedule's own time zone. */
+function formatInZone(iso: string, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+function fireTimes(schedule: ScheduleView, now: number): HTMLElement {
+  const utc = schedule.timezone === 'UTC' || schedule.timezone === 'Etc/UTC';
+  const header = utc ? ['UTC', ''] : [schedule.timezone, 'UTC', ''];
+  return h(
+    'table',
+    { class: 'table fire-times' },
+    h('thead', {}, h('tr', {}, header.map((c) => h('th', {}, c)))),
+    h(
+      'tbody',
+      {},
+      schedule.next.map((iso, i) =>
+        h(
+          'tr',
+          { class: i === 0 ? 'next-first' : '', title: schedule.nextText[i] },
+          h('td', { class: 'fire-time' }, formatInZone(iso, schedule.timezone)),
+          utc ? null : h('td', { class: 'mono small muted nowrap' }, formatInZone(iso, 'UTC').slice(4)),
+          h('td', { class: 'num muted small' }, formatFromNow(iso, now)),
+        ),
+      ),
+    ),
+  );
+}
+
+function lastFire(schedule: ScheduleView): HTMLElement | null {
+  if (!schedule.deployedLocally) return null;
+  const fire = schedule.lastFire;
+  return h(
+    'p',
+    { class: 'small last-fire' },
+    h('span', { class: 'tag tag-ok' }, 'deployed locally'),
+    ' ',
+    fire ? `last fire ${formatTime(fire.scheduledAt)}: ${formatWords(fire.outcome)}${fire.reason ? ` (${fire.reason})` : ''}` : 'not fired yet',
+  );
+}
 
 function scheduleCard(schedule: ScheduleView, now: number): HTMLElement {
   const title = schedule.name ?? `target ${schedule.targetId}`;
-  const next = schedule.next.map((iso, i) =>
-    h(
-      'li',
-      { class: i === 0 ? 'next-first' : '' },
-      h('span', { class: 'fire-time' }, formatTime(iso)),
-      h('span', { class: 'muted small' }, ` ${formatFromNow(iso, now)}`),
-      h('div', { class: 'muted small mono' }, schedule.nextText[i]),
-    ),
-  );
   return h(
     'article',
     { class: 'card schedule-card', 'data-schedule': title },
@@ -26,21 +62,32 @@ function scheduleCard(schedule: ScheduleView, now: number): HTMLElement {
       h('span', { class: 'tag' }, `target ${schedule.targetId}`),
       schedule.enabled ? h('span', { class: 'tag tag-ok' }, 'enabled') : h('span', { class: 'tag tag-muted' }, 'disabled'),
     ),
-    schedule.description ? h('p', { class: 'muted' }, schedule.description) : null,
+    schedule.description ? h('p', { class: 'muted schedule-description' }, schedule.description) : null,
     h(
       'dl',
       { class: 'schedule-facts' },
       h('dt', {}, 'expression'),
-      h('dd', {}, h('code', {}, schedule.cron), schedule.awsExpression && schedule.awsExpression !== schedule.cron ? h('span', { class: 'muted small' }, `  → ${schedule.awsExpression}`) : null),
+      h('dd', {}, h('code', {}, schedule.cron), schedule.awsExpression && schedule.awsExpression !== schedule.cron ? h('div', { class: 'muted small mono' }, `EventBridge: ${schedule.awsExpression}`) : null),
       h('dt', {}, 'time zone'),
       h('dd', {}, schedule.timezone),
       schedule.envs.length ? [h('dt', {}, 'envs'), h('dd', {}, schedule.envs.map((e) => h('div', {}, h('code', {}, `${e.key}=${e.value}`))))] : null,
     ),
+    lastFire(schedule),
     schedule.error
       ? errorBox('This schedule cannot fire', schedule.error)
       : schedule.enabled
-        ? h('div', {}, h('h3', { class: 'subhead' }, schedule.kind === 'rate' ? 'Next fire times (counted from now)' : 'Next fire times'), h('ol', { class: 'fire-times' }, next))
+        ? h('div', {}, h('h3', { class: 'subhead' }, schedule.kind === 'rate' ? 'Next fire times (counted from now)' : 'Next fire times'), fireTimes(schedule, now))
         : emptyNote('Disabled: it does not fire.'),
+  );
+}
+
+function schedulerLine(scheduler: NonNullable<SchedulesResponse['scheduler']>): HTMLElement {
+  return h(
+    'p',
+    { class: `scheduler-line ${scheduler.running ? 'scheduler-running' : 'scheduler-stopped'}` },
+    h('b', {}, 'Local scheduler: '),
+    scheduler.running ? `running (pid ${scheduler.pid}, since ${formatTime(scheduler.since)})` : h('span', {}, 'not running; ', h('code', {}, 'handoff scheduler start'), ' fires deployed schedules on this machine'),
+    h('span', { class: 'muted small path' }, ` ${scheduler.home}`),
   );
 }
 
@@ -52,8 +99,8 @@ export const schedulesPage: Page = (container, context) => {
         'div',
         { class: 'page-head' },
         h('h1', {}, 'Schedules'),
-        h('p', { class: 'muted' }, `Fire times as of ${formatTime(data.now)}, in this browser's time zone (${Intl.DateTimeFormat().resolvedOptions().timeZone}); the exact UTC instant is under each.`),
-        data.scheduler ? h('p', {}, `Local scheduler: ${data.scheduler.running ? 'running' : 'not running'}${data.scheduler.detail ? ` — ${data.scheduler.detail}` : ''}`) : null,
+        h('p', { class: 'muted' }, `Next fire times as of ${formatTime(data.now)}, on each schedule's own clock.`),
+        data.scheduler ? schedulerLine(data.scheduler) : null,
       ),
     );
     if (data.error) {

@@ -1,0 +1,368 @@
+// The web UI in a real headless Chromium: pipeline graphs, "Run now" with live logs, the runs table, schedules, no secrets.
+// With HANDOFF_SCREENSHOTS_DIR set (npm run screenshots) it also records more runs and saves a PNG of each page there.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath, makeProject, makeTempDir, runCli } from './helpers/cli.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = process.env.HANDOFF_SCREENSHOTS_DIR;
+
+const API_TOKEN = 'tok-ui-test-5f2c9a7e';
+const WAREHOUSE_PASSWORD = 'pw-ui-test-81d3b6';
+const SECRET_VALUES = [API_TOKEN, WAREHOUSE_PASSWORD];
+
+/** A Singer-style tap: RECORDs on stdout, a METRIC count on stderr, then it waits for two gate files before its STATE. */
+const TAP = `#!/bin/sh
+n=\${1:-40}
+echo "INFO Syncing orders, batch of $n (token $API_TOKEN)" >&2
+echo '{"type": "SCHEMA", "stream": "orders", "schema": {}, "key_properties": ["id"]}'
+i=1
+while [ $i -le $n ]; do
+  case $((i % 4)) in 0) r=north ;; 1) r=south ;; 2) r=east ;; *) r=west ;; esac
+  echo "{\\"type\\": \\"RECORD\\", \\"stream\\": \\"orders\\", \\"record\\": {\\"id\\": $i, \\"region\\": \\"$r\\", \\"amount\\": $(( (i * 37) % 200 + 5 ))}}"
+  i=$((i+1))
+done
+echo "INFO METRIC: {\\"type\\": \\"counter\\", \\"metric\\": \\"record_count\\", \\"value\\": $n, \\"tags\\": {\\"endpoint\\": \\"orders\\"}}" >&2
+[ -f artifacts/upstream.ready ] || echo "INFO waiting for the upstream API" >&2
+while [ ! -f artifacts/upstream.ready ]; do sleep 0.05; done
+echo "INFO upstream API confirmed the batch" >&2
+while [ ! -f artifacts/batch.confirmed ]; do sleep 0.05; done
+echo "{\\"type\\": \\"STATE\\", \\"value\\": {\\"bookmarks\\": {\\"orders\\": {\\"last_id\\": $n}}}}"
+`;
+
+/** A Singer-style target: orders to artifacts/orders.csv, the last state value echoed; no orders is a failure. */
+const LOADER = `#!/bin/sh
+mkdir -p artifacts
+: > artifacts/orders.csv
+state=""
+while IFS= read -r line; do
+  case "$line" in
+    *'"RECORD"'*) echo "$line" | sed 's/.*"id": \\([0-9]*\\), "region": "\\([a-z]*\\)", "amount": \\([0-9]*\\).*/\\1,\\2,\\3/' >> artifacts/orders.csv ;;
+    *'"STATE"'*) state=$(echo "$line" | sed 's/.*"value": //; s/}$//') ;;
+  esac
+done
+count=$(wc -l < artifacts/orders.csv | tr -d ' ')
+if [ "$count" -eq 0 ]; then echo "ERROR no orders received" >&2; exit 3; fi
+echo "INFO Loaded $count orders into artifacts/orders.csv" >&2
+echo "$state"
+`;
+
+const PROJECT_YML = `version: 0.3
+description: Orders from the shop API into CSV, with reports (fork) and a file per region (foreach)
+installs:
+  - venv: tap
+    command: pip install --no-index ./files/tap_orders
+    description: the tap, installed offline
+  - venv: loader
+    command: pip install --no-index ./files/load_orders
+vars:
+  - key: batch_size
+    value: 40
+    description: orders per sync
+envs:
+  - key: API_TOKEN
+    description: no value, so the secret of the same key
+  - key: LC_ALL
+    value: C
+tasks:
+  - name: sync_orders
+    description: the tap's records go through a pipe into the loader; Singer METRIC lines count them
+    pipeline:
+      - command: sh
+        args: files/tap_orders.sh {{ batch_size }}
+        venv: tap
+      - command: sh
+        args: files/load_orders.sh
+        venv: loader
+  - name: reports
+    description: one read of the orders, copied to two reports at once
+    pipeline:
+      - command: cat
+        args: artifacts/orders.csv
+      - fork:
+          - name: count_orders
+            pipeline:
+              - command: wc
+                args: -l
+          - name: revenue_by_region
+            pipeline:
+              - command: cut
+                args: -d, -f2,3
+              - command: sort
+              - command: awk
+                args: "-F, '{ s[$1] += $2 } END { for (r in s) print r, s[r] }'"
+  - name: per_region
+    description: a file per region, two regions at a time
+    pipeline:
+      - command: printf
+        args: "'north\\\\nsouth\\\\neast\\\\nwest\\\\n'"
+      - foreach:
+          - name: export_region
+            commands:
+              - command: mkdir
+                args: -p artifacts/regions
+              - command: grep
+                args: "',{{ _line }},' artifacts/orders.csv > artifacts/regions/{{ _line_safe }}.csv"
+          - name: count_region
+            commands:
+              - command: wc
+                args: -l artifacts/regions/{{ _line_safe }}.csv
+        parallel: 2
+  - name: housekeeping
+    tasks:
+      - name: archive
+        commands:
+          - command: tar
+            args: -czf artifacts/orders.tar.gz artifacts/orders.csv
+          - command: sh
+            args: -c 'echo "archive sealed for {{ warehouse_password }}" >&2'
+      - name: upload_archive
+        active: false
+        commands:
+          - command: echo
+            args: upload artifacts/orders.tar.gz
+deploy:
+  cloud_provider: local
+  resource_group: shop
+  task: orders
+schedules:
+  - target_id: 1
+    name: nightly-sync
+    description: every night at 02:30 Berlin time, a big batch
+    cron: "30 2 * * ? *"
+    timezone: Europe/Berlin
+    envs:
+      - key: __VARS
+        value: batch_size=500
+  - target_id: 2
+    name: business-hours
+    description: hourly on weekdays, 09:00 to 17:00 UTC
+    cron: "0 9-17 ? * MON-FRI *"
+  - target_id: 3
+    name: catch-up
+    cron: rate(6 hours)
+    enabled: false
+`;
+
+const SECRETS_YML = `- key: API_TOKEN
+  value: ${API_TOKEN}
+- key: warehouse_password
+  value: ${WAREHOUSE_PASSWORD}
+  level: resource group
+`;
+
+interface UiProcess {
+  child: ChildProcess;
+  url: string;
+  base: string;
+  exited: Promise<number | null>;
+}
+
+function startUi(projectDir: string, workspaceDir: string): Promise<UiProcess> {
+  const child = spawn(process.execPath, [cliPath, 'ui', '-p', projectDir, '-w', workspaceDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out)?.[0];
+      if (url) resolve({ child, url, base: new URL(url).origin, exited });
+    });
+    child.on('exit', (code) => reject(new Error(`handoff ui exited with ${code}: ${err}`)));
+  });
+}
+
+function readRecord(workspaceDir: string, runId: string): Record<string, any> {
+  return JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8'));
+}
+
+async function saveScreenshot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  // Let the last SSE-driven redraws and fonts settle: a screenshot, not an assertion.
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+describe('handoff ui in Chromium', () => {
+  let projectDir: string;
+  let workspaceDir: string;
+  let ui: UiProcess;
+  let browser: BrowserContext;
+  let page: Page;
+  const gates = () => [path.join(workspaceDir, 'artifacts', 'upstream.ready'), path.join(workspaceDir, 'artifacts', 'batch.confirmed')];
+
+  beforeAll(async () => {
+    ({ projectDir, workspaceDir } = makeProject(PROJECT_YML, {
+      'files/tap_orders.sh': TAP,
+      'files/load_orders.sh': LOADER,
+      '.secrets/dev_secrets.yml': SECRETS_YML,
+    }));
+    // Real venvs without pip (instant); the install commands above are what a real project would run.
+    for (const venv of ['tap', 'loader']) {
+      const made = spawnSync('python3', ['-m', 'venv', '--without-pip', path.join(workspaceDir, venv)]);
+      expect(made.status).toBe(0);
+    }
+    fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });
+    for (const gate of gates()) fs.writeFileSync(gate, '');
+    // History: a good run and a failed one (no orders → the loader exits 3); more and bigger ones for screenshots.
+    const batches = SCREENSHOTS ? [120, 80, 150, 0, 200, 160, 90, 240, 180, 260, 210, 300, 280, 320] : [40, 0];
+    for (const batch of batches) {
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-v', `batch_size=${batch}`]);
+      expect(r.code, r.stderr).toBe(batch === 0 ? 1 : 0);
+    }
+    ui = await startUi(projectDir, workspaceDir);
+    browser = await chromium.launchPersistentContext(makeTempDir('handoff-chromium-'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 860 },
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (ui) {
+      ui.child.kill('SIGTERM');
+      expect(await ui.exited).toBe(0);
+    }
+  });
+
+  it('refuses a page request without the token, then lets the printed URL in and drops the token from the address', async () => {
+    const refused = await page.goto(`${ui.base}/`);
+    expect(refused?.status()).toBe(401);
+    expect(await page.textContent('h1')).toContain('Access token needed');
+    const wrong = await page.goto(`${ui.base}/?token=not-the-token`);
+    expect(wrong?.status()).toBe(403);
+
+    const ok = await page.goto(ui.url);
+    expect(ok?.status()).toBe(200);
+    expect(page.url()).toBe(`${ui.base}/`);
+    const cookies = await browser.cookies(ui.base);
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+  });
+
+  it('draws each task as its pipeline: pipes, fork branches, a foreach loop and nested tasks', async () => {
+    await page.goto(`${ui.base}/#/project`);
+    const sync = page.locator('svg[data-task="sync_orders"]');
+    await sync.waitFor();
+    expect(await sync.locator('g.box').count()).toBe(2);
+    expect(await sync.locator('path.edge-pipe').count()).toBe(1);
+    expect(await sync.locator('g.box text.box-venv').allTextContents()).toEqual(['venv tap', 'venv loader']);
+
+    const reports = page.locator('svg[data-task="reports"]');
+    expect(await reports.locator('g.group-branch').count()).toBe(2);
+    expect(await reports.locator('g.box[data-owner="revenue_by_region"]').count()).toBe(3);
+    expect(await reports.locator('path.edge-tee').count()).toBe(2);
+    expect(await reports.locator('circle.junction').count()).toBe(1);
+
+    const perRegion = page.locator('svg[data-task="per_region"]');
+    expect(await perRegion.locator('g.group-foreach').count()).toBe(1);
+    expect(await perRegion.locator('g.group-foreach .group-label').textContent()).toContain('up to 2 lines at once');
+    expect(await perRegion.locator('g.loop').count()).toBe(1);
+    expect(await perRegion.locator('g.group-task').count()).toBe(2);
+
+    const housekeeping = page.locator('svg[data-task="housekeeping"]');
+    expect(await housekeeping.locator('g.group-task').count()).toBe(2);
+    expect(await housekeeping.locator('g.group-task.inactive').getAttribute('data-group')).toBe('upload_archive');
+
+    // Venvs, secrets by name, schedules in the side cards.
+    const secrets = await page.locator('.secrets-table tbody tr').allTextContents();
+    expect(secrets.join(' ')).toContain('API_TOKEN');
+    expect(secrets.join(' ')).toContain('warehouse_password');
+    expect(await page.locator('.side').textContent()).toContain('nightly-sync');
+    await saveScreenshot(page, 'project');
+  });
+
+  it('starts a run with a click and shows its log lines while it runs, then its result', async () => {
+    for (const gate of gates()) fs.rmSync(gate, { force: true });
+    await page.goto(`${ui.base}/#/project`);
+    await page.locator('[data-action="run-now"]').click();
+    await page.waitForURL(/#\/runs\/.+/);
+    const runId = decodeURIComponent(page.url().split('#/runs/')[1]);
+    const log = page.locator('.log-panel pre.log');
+
+    await log.filter({ hasText: 'waiting for the upstream API' }).waitFor();
+    expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'running', trigger: 'ui' });
+    expect(await page.locator('.facts .status-running').count()).toBe(1);
+
+    // The page is not reloaded: the next line can only reach it through the event stream while the run still waits.
+    fs.writeFileSync(gates()[0], '');
+    await log.filter({ hasText: 'upstream API confirmed the batch' }).waitFor();
+    expect(readRecord(workspaceDir, runId).status).toBe('running');
+
+    fs.writeFileSync(gates()[1], '');
+    await page.locator('.facts .status-succeeded').waitFor();
+    await log.filter({ hasText: 'Job ended at' }).waitFor();
+    const exits = await page.locator('tr.process-row[data-task="sync_orders"] td.exit').allTextContents();
+    expect(exits).toEqual(['exit 0', 'exit 0']);
+    expect(await page.locator('.records-table').textContent()).toContain('orders');
+    expect(await page.locator('.state-line').textContent()).toContain('saved to artifacts/state.json');
+    // The leaky echo of the token reached the log as ***.
+    expect(await log.textContent()).toContain('(token ***)');
+    await saveScreenshot(page, 'run');
+
+    await page.locator('.nav-link[data-nav="runs"]').click();
+    const row = page.locator(`tr[data-run-id="${runId}"]`);
+    await row.waitFor();
+    expect(await row.locator('.status').textContent()).toBe('succeeded');
+    expect(await row.locator('.tag').textContent()).toBe('ui');
+    const runCount = fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json')).length;
+    expect(await page.locator('.runs-chart g.chart-bar').count()).toBe(runCount);
+    expect(await page.locator('.runs-table tbody tr').count()).toBe(runCount);
+    await saveScreenshot(page, 'runs');
+  });
+
+  it('shows a failed run with its exit code, failure class and reason', async () => {
+    await page.goto(`${ui.base}/#/runs`);
+    const failed = page.locator('tr.run-row', { has: page.locator('.status-failed') }).first();
+    await failed.locator('a').click();
+    await page.locator('.facts .status-failed').waitFor();
+    expect(await page.locator('.reason').textContent()).toContain('task sync_orders: sh exited with code 3');
+    const failedProcess = page.locator('tr.process-row.row-failed[data-task="sync_orders"]');
+    expect(await failedProcess.locator('td.exit').textContent()).toBe('exit 3');
+    expect(await failedProcess.locator('.tag-failed').textContent()).toBe('exit code');
+    expect(await page.locator('.stderr-tail').textContent()).toContain('no orders received');
+    expect(await page.locator('.state-line').textContent()).toContain('not saved');
+  });
+
+  it('lists schedules with their next fire times', async () => {
+    await page.goto(`${ui.base}/#/schedules`);
+    const nightly = page.locator('[data-schedule="nightly-sync"]');
+    await nightly.waitFor();
+    expect(await nightly.locator('.fire-times tbody tr').count()).toBe(5);
+    expect(await nightly.textContent()).toContain('Europe/Berlin');
+    // 02:30 on the Berlin clock, whatever the offset that day.
+    for (const time of await nightly.locator('td.fire-time').allTextContents()) expect(time).toMatch(/ 02:30$/);
+    expect(await page.locator('[data-schedule="business-hours"] .fire-times tbody tr').count()).toBe(5);
+    expect(await page.locator('[data-schedule="catch-up"]').textContent()).toContain('Disabled');
+    await saveScreenshot(page, 'schedules');
+  });
+
+  it('never shows a secret value on any page', async () => {
+    const runIds = fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    const routes = ['#/project', '#/runs', '#/schedules', ...runIds.map((id) => `#/runs/${id}`)];
+    for (const route of routes) {
+      await page.goto(`${ui.base}/${route}`);
+      await page.waitForFunction(() => !document.querySelector('.main .loading'));
+      if (route.startsWith('#/runs/')) {
+        // The log is read after the record: wait until it is on the page.
+        await page.waitForFunction(() => {
+          const log = document.querySelector('pre.log');
+          return log !== null && (log.textContent !== '' || log.hasAttribute('data-empty'));
+        });
+      }
+      const html = await page.content();
+      for (const secret of SECRET_VALUES) expect(html, route).not.toContain(secret);
+    }
+    expect(await page.content()).toContain('***');
+  });
+});
