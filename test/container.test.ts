@@ -39,7 +39,7 @@ function snapshotHandoff(): string {
   return handoffCopy;
 }
 
-function handoff(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000): Promise<CliResult> {
+function handoff(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(snapshotHandoff(), 'bin', 'handoff.js'), '--container-provider', 'podman', ...args], {
       cwd: repoRoot,
@@ -56,6 +56,7 @@ function handoff(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_00
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    onSpawn?.(child);
   });
 }
 
@@ -112,9 +113,10 @@ async function inspectLayers(image: string, needles: string[]): Promise<{ paths:
 
 afterAll(async () => {
   if (!hasPodman) return;
-  const listed = await podman(['images', '--format', '{{.Repository}}:{{.Tag}}']).catch(() => '');
-  const ours = listed.split('\n').filter((ref) => ref.includes(namespace));
-  if (ours.length > 0) await podman(['rmi', '-f', ...ours]).catch(() => undefined);
+  // By id: an image pulled by digest has no tag to name it by.
+  const listed = await podman(['images', '--format', '{{.ID}} {{.Repository}}']).catch(() => '');
+  const ours = new Set(listed.split('\n').filter((line) => line.includes(namespace)).map((line) => line.split(' ')[0]!));
+  if (ours.size > 0) await podman(['rmi', '-f', ...ours]).catch(() => undefined);
 });
 
 describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
@@ -198,6 +200,35 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     expect(command).toContain(`-v ${home}:/handoff-home`);
     expect(command).not.toContain(ratesDir);
     expect(run.stdout + run.stderr).not.toContain(SECRET);
+  });
+
+  it('container run relays SIGTERM through tini to handoff, which stops the run and records it as interrupted', async () => {
+    const home = makeTempDir('handoff-home-');
+    const env = { HANDOFF_HOME: home };
+    const projectDir = path.join(makeTempDir('handoff-container-'), 'sleeper');
+    fs.mkdirSync(projectDir);
+    fs.writeFileSync(
+      path.join(projectDir, 'project.yml'),
+      `tasks:\n  - name: wait\n    commands:\n      - command: sleep\n        args: "300"\ndeploy:\n  cloud_provider: local\n  resource_group: ct${suffix}\n  task: sleeper\n  container_image: ${namespace}/sleeper\n`,
+    );
+    expectOk(await handoff(['container', 'build', '-p', projectDir], env));
+    expectOk(await handoff(['cloud', 'bucket', 'create', '-p', projectDir], env));
+    expectOk(await handoff(['project', 'push', '-p', projectDir, '-y'], env));
+    let sent = false;
+    const run = await handoff(['container', 'run', '-p', projectDir], env, 120_000, (child) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        if (!sent && d.toString().includes('Task wait started')) {
+          sent = true;
+          child.kill('SIGTERM');
+        }
+      });
+    });
+    expect(sent, run.stderr).toBe(true);
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toContain('Received SIGTERM');
+    const runsDir = path.join(home, 'buckets', `handoff-dev-ct${suffix}`, 'sleeper', 'runs');
+    const [record] = fs.readdirSync(runsDir);
+    expect(JSON.parse(fs.readFileSync(path.join(runsDir, record!), 'utf8'))).toMatchObject({ status: 'interrupted' });
   });
 
   describe('container push to a registry on loopback', () => {
