@@ -46,11 +46,17 @@ export interface StoredObject {
   lastModified?: Date;
 }
 
+/** An object's bytes and whether it is an executable file (kept so `command: files/run.sh` works after a fetch). */
+export interface StoredFile {
+  body: Buffer;
+  executable: boolean;
+}
+
 /** The bucket of a provider: S3, or a folder under HANDOFF_HOME. Keys are `/`-separated. */
 export interface ObjectStore {
-  put(key: string, body: Uint8Array): Promise<void>;
-  /** The object's bytes, or undefined when there is none. */
-  get(key: string): Promise<Buffer | undefined>;
+  put(key: string, body: Uint8Array, options?: { executable?: boolean }): Promise<void>;
+  /** The object, or undefined when there is none. */
+  get(key: string): Promise<StoredFile | undefined>;
   /** Every object under `prefix` (all pages), in key order. */
   list(prefix: string): Promise<StoredObject[]>;
   delete(keys: string[]): Promise<void>;

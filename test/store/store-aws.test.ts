@@ -94,6 +94,8 @@ describe('aws provider against moto: project push, then run from S3 and SSM', ()
     expect(run.code, run.stderr).toBe(0);
     expect(fs.readFileSync(path.join(workspace, 'files', 'config.ini'), 'utf8')).toBe(`password=${DB_PASSWORD}\njinja=${JINJA_SECRET}\nstage=dev\n`);
     expect(fs.readFileSync(path.join(workspace, 'artifacts', 'vars.txt'), 'utf8')).toBe('start=2024-03-03 label=cloud\n');
+    // files/hello.sh runs as a program: its executable bit came back from S3 (object metadata).
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 'hello.txt'), 'utf8')).toBe('hello from an executable\n');
     expect(run.stderr).toContain('debug token=***');
 
     const { s3 } = clients();

@@ -28,7 +28,7 @@ describe('local provider: project push, then run from the store', () => {
 
   it('stores project.yml, files and secrets in the S3/SSM layout, secrets as 0600 files with {{ }} escaped', () => {
     expect(fs.existsSync(path.join(taskDir, 'project.yml'))).toBe(true);
-    expect(fs.readdirSync(path.join(taskDir, 'files')).sort()).toEqual(['config.ini', 'work.sh']);
+    expect(fs.readdirSync(path.join(taskDir, 'files')).sort()).toEqual(['config.ini', 'hello.sh', 'work.sh']);
     const taskSecret = path.join(home, 'parameters', 'handoff', `dev-${RESOURCE_GROUP}`, TASK, 'API_TOKEN');
     const groupSecret = path.join(home, 'parameters', 'handoff', `dev-${RESOURCE_GROUP}`, 'db_password');
     expect(fs.readFileSync(taskSecret, 'utf8')).toBe(TOKEN);
@@ -48,6 +48,7 @@ describe('local provider: project push, then run from the store', () => {
     const config = fs.readFileSync(path.join(workspace, 'files', 'config.ini'), 'utf8');
     expect(config).toBe(`password=${DB_PASSWORD}\njinja=${JINJA_SECRET}\nstage=dev\n`);
     expect(fs.readFileSync(path.join(workspace, 'artifacts', 'vars.txt'), 'utf8')).toBe('start=2024-01-02 label=two words\n');
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 'hello.txt'), 'utf8')).toBe('hello from an executable\n');
     expect(fs.readFileSync(path.join(workspace, 'artifacts', 'state.json'), 'utf8').trim()).toBe('{"runs": 1}');
     expect(fs.readFileSync(path.join(taskDir, 'artifacts', 'last', 'state.json'), 'utf8').trim()).toBe('{"runs": 1}');
     const archives = fs.readdirSync(path.join(taskDir, 'artifacts', 'archives'));

@@ -21,6 +21,8 @@ tasks:
         args: files/work.sh
       - command: echo
         args: '"start={{ start }} label={{ label }}" > artifacts/vars.txt'
+      - command: files/hello.sh
+        args: '> artifacts/hello.txt'
 deploy:
   cloud_provider: local
   resource_group: ${RESOURCE_GROUP}
@@ -57,7 +59,10 @@ export function makeStoreProject(extraSecrets = ''): { projectDir: string; works
     'files/work.sh': WORK_SH,
     'files/config.ini': CONFIG_INI,
     '.secrets/dev_secrets.yml': SECRETS_YML + extraSecrets,
+    'files/hello.sh': '#!/bin/sh\necho hello from an executable\n',
   });
+  // Run as a program, not through sh: its mode must survive the trip through the store.
+  fs.chmodSync(path.join(made.projectDir, 'files', 'hello.sh'), 0o755);
   return { ...made, root: path.dirname(made.projectDir) };
 }
 

@@ -8,6 +8,9 @@ import { createS3Api } from './sdk/s3.js';
 import { createSsmApi } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
 
+/** User metadata that marks an executable file. */
+const MODE_METADATA = 'handoff-mode';
+
 /** How often CloudFormation is polled while a stack changes; HANDOFF_AWS_POLL_MS shortens it against an emulator. */
 function readPollMs(): number | undefined {
   const raw = Number(process.env.HANDOFF_AWS_POLL_MS);
@@ -86,8 +89,12 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     names,
     clientConfig,
     objects: {
-      put: (key, body) => s3.putObject(bucketName, key, body),
-      get: (key) => s3.getObject(bucketName, key),
+      // S3 keeps no file modes: an executable file carries `x-amz-meta-handoff-mode: 755` (CopyObject keeps it).
+      put: (key, body, options) => s3.putObject(bucketName, key, body, options?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      get: async (key) => {
+        const object = await s3.getObject(bucketName, key);
+        return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
+      },
       list: (prefix) => s3.listObjects(bucketName, prefix),
       delete: (keys) => s3.deleteObjects(bucketName, keys),
       copy: (fromKey, toKey) => s3.copyObject(bucketName, fromKey, toKey),

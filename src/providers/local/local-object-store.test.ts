@@ -21,9 +21,17 @@ describe('createLocalObjectStore', () => {
     await store.put('u/files/c.txt', Buffer.from('c'));
     expect((await store.list('t/files/')).map((o) => o.key)).toEqual(['t/files/a/x.txt', 't/files/b.txt']);
     expect((await store.list('t/files')).map((o) => o.key)).toEqual(['t/files/a/x.txt', 't/files/b.txt', 't/filesystem.txt']);
-    expect((await store.get('t/files/a/x.txt'))?.toString()).toBe('x');
+    expect((await store.get('t/files/a/x.txt'))?.body.toString()).toBe('x');
     expect(await store.get('t/files/missing')).toBeUndefined();
     expect(await store.list('nothing/')).toEqual([]);
+  });
+
+  it('keeps whether a file is executable', async () => {
+    const store = createLocalObjectStore(makeBucket());
+    await store.put('t/files/run.sh', Buffer.from('#!/bin/sh\n'), { executable: true });
+    await store.put('t/files/data.txt', Buffer.from('d'));
+    expect((await store.get('t/files/run.sh'))?.executable).toBe(true);
+    expect((await store.get('t/files/data.txt'))?.executable).toBe(false);
   });
 
   it('deletes without leaving empty folders, and copies', async () => {
@@ -31,7 +39,7 @@ describe('createLocalObjectStore', () => {
     const store = createLocalObjectStore(bucket);
     await store.put('t/artifacts/last/deep/s.json', Buffer.from('{}'));
     await store.copy('t/artifacts/last/deep/s.json', 't/artifacts/archives/2024/deep/s.json');
-    expect((await store.get('t/artifacts/archives/2024/deep/s.json'))?.toString()).toBe('{}');
+    expect((await store.get('t/artifacts/archives/2024/deep/s.json'))?.body.toString()).toBe('{}');
     await store.delete(['t/artifacts/last/deep/s.json']);
     expect(fs.existsSync(path.join(bucket, 't', 'artifacts', 'last'))).toBe(false);
     expect(fs.existsSync(path.join(bucket, 't', 'artifacts', 'archives', '2024', 'deep', 's.json'))).toBe(true);

@@ -1,5 +1,5 @@
 // The local provider's bucket: a folder under HANDOFF_HOME/buckets/<bucket> holding the same keys as S3.
-import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ObjectStore, StoredObject } from '../provider.js';
@@ -23,14 +23,16 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
   };
 
   return {
-    async put(key, body) {
+    async put(key, body, options) {
       await requireBucket(`write ${key}`);
-      await writeFileAtomic(toPath(key), body);
+      await writeFileAtomic(toPath(key), body, { mode: options?.executable ? 0o755 : 0o644 });
     },
     async get(key) {
       await requireBucket(`read ${key}`);
       try {
-        return await readFile(toPath(key));
+        const file = toPath(key);
+        const body = await readFile(file);
+        return { body, executable: ((await stat(file)).mode & 0o111) !== 0 };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;

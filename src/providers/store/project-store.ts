@@ -1,5 +1,5 @@
 // A task's config, files, artifacts and run records in a provider's store (SPEC §6), the same for every provider.
-import { lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Provider } from '../provider.js';
@@ -25,13 +25,13 @@ export async function pushConfig(provider: Provider, projectFile: string): Promi
 /** The stored project.yml; a UserError that says how to push it when there is none. */
 export async function getConfig(provider: Provider): Promise<Buffer> {
   const key = provider.names.s3.projectKey;
-  const body = await provider.objects.get(key);
-  if (body === undefined) {
+  const stored = await provider.objects.get(key);
+  if (stored === undefined) {
     throw new UserError(`there is no project.yml in the store at ${provider.objects.describe(key)}`, {
       fix: `push the project first: handoff project push -p <project>${provider.name === 'aws' ? '' : ' (HANDOFF_HOME chooses the local store)'}`,
     });
   }
-  return body;
+  return stored.body;
 }
 
 export async function deleteConfig(provider: Provider): Promise<TransferResult> {
@@ -41,13 +41,15 @@ export async function deleteConfig(provider: Provider): Promise<TransferResult> 
   return { location: provider.objects.describe(key), keys: existing !== undefined ? [key] : [] };
 }
 
-/** Uploads every regular file under `localDir` to `prefix<relative path>`. A missing folder pushes nothing. */
+/** Uploads every regular file under `localDir` to `prefix<relative path>`, keeping whether it is executable. */
 export async function pushFolder(provider: Provider, localDir: string, prefix: string, log?: StoreLog): Promise<TransferResult> {
   const files = await listLocalFiles(localDir, log);
   const keys: string[] = [];
   for (const rel of files) {
     const key = `${prefix}${rel}`;
-    await provider.objects.put(key, await readFile(path.join(localDir, ...rel.split('/'))));
+    const file = path.join(localDir, ...rel.split('/'));
+    const executable = ((await lstat(file)).mode & 0o111) !== 0;
+    await provider.objects.put(key, await readFile(file), { executable });
     keys.push(key);
   }
   return { location: provider.objects.describe(prefix), keys };
@@ -70,11 +72,11 @@ export async function pullFolder(provider: Provider, prefix: string, localDir: s
     if (parts.some((p) => p === '..' || p === '.' || p === '')) {
       throw new UserError(`the stored key ${object.key} cannot be written inside ${localDir}`, { fix: `remove ${provider.objects.describe(object.key)} from the store` });
     }
-    const body = await provider.objects.get(object.key);
-    if (body === undefined) continue;
+    const stored = await provider.objects.get(object.key);
+    if (stored === undefined) continue;
     const file = path.join(target, ...parts);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeLocalFile(file, body);
+    await writeLocalFile(file, stored.body, stored.executable);
     keys.push(object.key);
   }
   if (options.replace) {
@@ -170,10 +172,12 @@ export async function listLocalFiles(dir: string, log?: StoreLog): Promise<strin
   return found;
 }
 
-async function writeLocalFile(file: string, body: Buffer): Promise<void> {
+async function writeLocalFile(file: string, body: Buffer, executable: boolean): Promise<void> {
   const stat = await lstat(file).catch(() => undefined);
   if (stat?.isDirectory()) await rm(file, { recursive: true, force: true });
   const temp = `${file}.${process.pid}.handoff-tmp`;
   await writeFile(temp, body);
+  // Explicit, so the umask does not decide whether a fetched script can run.
+  await chmod(temp, executable ? 0o755 : 0o644);
   await rename(temp, file);
 }

@@ -18,9 +18,10 @@ export interface S3ObjectInfo {
 }
 
 export interface S3Api {
-  putObject(bucket: string, key: string, body: Uint8Array): Promise<void>;
-  /** The object's bytes, or undefined when there is no such key. */
-  getObject(bucket: string, key: string): Promise<Buffer | undefined>;
+  /** `metadata` becomes the object's user metadata (`x-amz-meta-<name>`). */
+  putObject(bucket: string, key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
+  /** The object's bytes and user metadata, or undefined when there is no such key. */
+  getObject(bucket: string, key: string): Promise<{ body: Buffer; metadata: Record<string, string> } | undefined>;
   /** Every object under `prefix`, across all pages, in key order. */
   listObjects(bucket: string, prefix: string): Promise<S3ObjectInfo[]>;
   deleteObjects(bucket: string, keys: string[]): Promise<void>;
@@ -38,14 +39,16 @@ export function createS3Api(config: AwsClientConfig): S3Api {
   const client = new S3Client({ ...toClientInput(config), forcePathStyle: config.customEndpoint });
   const url = (bucket: string, key = ''): string => `s3://${bucket}/${key}`;
   return {
-    async putObject(bucket, key, body) {
-      await callAws({ action: `write ${url(bucket, key)}`, bucket }, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+    async putObject(bucket, key, body, metadata) {
+      await callAws({ action: `write ${url(bucket, key)}`, bucket }, () =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(metadata ? { Metadata: metadata } : {}) })),
+      );
     },
     async getObject(bucket, key) {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        if (!out.Body) return Buffer.alloc(0);
-        return Buffer.from(await out.Body.transformToByteArray());
+        const body = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+        return { body, metadata: out.Metadata ?? {} };
       } catch (error) {
         if (readAwsErrorCode(error) === 'NoSuchKey') return undefined;
         throw toAwsError(error, { action: `read ${url(bucket, key)}`, bucket });
