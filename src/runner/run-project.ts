@@ -15,10 +15,16 @@ import type { TaskContext } from './task-context.js';
 /** Default pause between SIGINT/SIGTERM and the next, harder signal when handoff ends a process. */
 export const DEFAULT_GRACE_MS = 5000;
 
-/** A run id sorts by start time: `20261123T015345Z-3f9a`. */
+/**
+ * An id that sorts by start time, to the millisecond (runs started in the same second still list in order), with a
+ * random suffix against collisions: `20261123T015345.123Z-3f9a`.
+ */
+export function createTimeSortableId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '')}-${crypto.randomBytes(2).toString('hex')}`;
+}
+
 export function createRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${crypto.randomBytes(2).toString('hex')}`;
+  return createTimeSortableId(now);
 }
 
 /** Lets the caller (the CLI's signal handlers) interrupt a run in progress. */

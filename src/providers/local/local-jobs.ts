@@ -1,11 +1,11 @@
 // Runs of the local provider (`cloud run`, scheduled fires): detached `handoff run` processes, one job file each.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { killProcessGroup } from '../../process/kill-process-group.js';
 import { spawnDetachedHandoff, type DetachedProcess } from '../../process/spawn-detached.js';
 import { readRunRecord } from '../../runs/run-record.js';
+import { createTimeSortableId } from '../../runner/run-project.js';
 import { listRunIds } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 
@@ -104,7 +104,7 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
   let workspace = base;
   for (let i = 2; busy.has(workspace); i++) workspace = `${base}-${i}`;
   const startedAt = new Date();
-  const id = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${crypto.randomBytes(2).toString('hex')}`;
+  const id = createTimeSortableId(startedAt);
   fs.mkdirSync(path.join(jobsDir(input.home), 'logs'), { recursive: true });
   const logFile = path.join(jobsDir(input.home), 'logs', `${id}.log`);
   const args = ['run', '-w', workspace, '-s', input.stage, '-a', '--cloud-provider', 'local', '-e', `resource_group=${input.bareResourceGroup}`, `task=${input.task}`];
