@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
-import { killProcessGroup } from './kill-process-group.js';
+import { isProcessGroupAlive, killProcessGroup } from './kill-process-group.js';
 import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
 import { createLineSplitter } from './line-splitter.js';
 import { closeFds, createOsPipe } from './os-pipe.js';
@@ -74,7 +74,11 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
 
   let terminatedBy: TerminationReason | undefined;
   const timers: NodeJS.Timeout[] = [];
+  /** The shell (group leader) has exited. */
   let done = false;
+  /** The whole group is gone or killed: no more signals. */
+  let groupEnded = false;
+  let killSent = false;
   const pid = child?.pid;
   if (pid !== undefined) registerProcessGroup(pid);
 
@@ -84,8 +88,9 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
     // A timeout asks politely first (SIGINT, like Ctrl-C), then SIGTERM, then SIGKILL; other reasons start at SIGTERM.
     const steps: NodeJS.Signals[] = reason === 'timeout' ? ['SIGINT', 'SIGTERM', 'SIGKILL'] : ['SIGTERM', 'SIGKILL'];
     const sendStep = (i: number): void => {
-      if (done) return;
+      if (groupEnded) return;
       killProcessGroup(pid, steps[i]);
+      if (steps[i] === 'SIGKILL') killSent = true;
       if (i + 1 < steps.length) timers.push(setTimeout(() => sendStep(i + 1), spec.graceMs));
     };
     sendStep(0);
@@ -107,6 +112,22 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
       if (done) return;
       done = true;
       if (timeoutTimer) clearTimeout(timeoutTimer);
+      if (terminatedBy !== undefined && pid !== undefined) {
+        // handoff is ending this command. The shell that ran it dies of the first signal at once, while the program it
+        // started may still be cleaning up: the group keeps its remaining grace periods, up to the SIGKILL step.
+        const poll = setInterval(() => {
+          if (killSent || !isProcessGroupAlive(pid)) {
+            clearInterval(poll);
+            endGroup(exitCode, signal, error);
+          }
+        }, 50);
+        return;
+      }
+      endGroup(exitCode, signal, error);
+    };
+    const endGroup = (exitCode: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
+      if (groupEnded) return;
+      groupEnded = true;
       for (const t of timers) clearTimeout(t);
       if (pid !== undefined) {
         // The shell is gone; anything it left behind in its group goes too.
