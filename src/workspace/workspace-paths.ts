@@ -44,11 +44,19 @@ export function assertWorkspaceApart(projectDir: string, workspaceDir: string): 
 export function initWorkspace(workspaceDir: string): WorkspacePaths {
   const paths = resolveWorkspacePaths(workspaceDir);
   try {
-    for (const dir of [paths.dir, paths.filesDir, paths.artifactsDir, paths.runsDir]) fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(paths.dir, { recursive: true });
+    // One level at a time: on a read-only filesystem a recursive mkdir says ENOENT where this says EROFS.
+    for (const dir of [paths.filesDir, paths.artifactsDir, paths.runsDir]) {
+      try {
+        fs.mkdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
     fs.accessSync(paths.dir, fs.constants.W_OK);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new UserError(`cannot create or write the workspace ${paths.dir}: ${e.code ?? ''} ${e.message}`.trim(), {
+    throw new UserError(`cannot create or write the workspace ${paths.dir}: ${e.message}`, {
       fix: 'choose a folder you can write to with -w, or fix its permissions',
       cause: error,
     });
