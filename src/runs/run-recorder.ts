@@ -261,7 +261,8 @@ function describeReason(result: RunResult, tasks: TaskResult[]): string | undefi
   if (result.status === 'interrupted') return `interrupted by ${result.interruptSignal ?? 'a signal'}`;
   const failed = findFailure(tasks);
   if (!failed) return result.message;
-  const process = failed.processes.find((p) => p.failure);
+  // Like pipefail, the rightmost failure is the cause: an upstream killed by SIGPIPE only followed it.
+  const process = [...failed.processes].reverse().find((p) => p.failure);
   const what = process ? `${process.name} ${process.failure === 'exit_code' ? `exited with code ${process.exitCode}` : `failed (${process.failure})`}` : `exit code ${failed.exitCode}`;
   return `task ${failed.name}: ${what}${failed.message ? ` — ${failed.message}` : ''}${result.message ? `; ${result.message}` : ''}`;
 }
