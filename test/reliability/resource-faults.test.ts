@@ -1,0 +1,226 @@
+// Resource faults: a full disk, an unwritable workspace, huge and broken foreach input, and many foreach lines.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir, runCli } from '../helpers/cli.js';
+import {
+  expectFinalRecord,
+  expectNoProcessesLeft,
+  expectStateIntact,
+  mountTmpfs,
+  runHandoff,
+  runRecords,
+  seedState,
+  SINGER_FILES,
+} from './fault-helpers.js';
+
+const runLocal = (p: { projectDir: string; workspaceDir: string }, extra: string[] = [], options: Parameters<typeof runHandoff>[1] = {}) =>
+  runHandoff(['run', 'local', '-p', p.projectDir, '-w', p.workspaceDir, ...extra], options);
+
+/** What must never reach the console: Node's report of a crash, or handoff's own "this is a bug". */
+function expectNoCrash(stderr: string): void {
+  expect(stderr).not.toContain("Unhandled 'error' event");
+  expect(stderr).not.toContain('This is a bug in handoff');
+  expect(stderr).not.toMatch(/^\s+at /m);
+}
+
+const FILLING_PIPELINE = `
+tasks:
+- name: sync
+  pipeline:
+  - command: sh files/tap.sh 2000 0
+  - command: cat
+`;
+
+describe('a full disk', () => {
+  it('artifacts/ on a full filesystem: the writing command fails, handoff reports it, keeps the record final and state.json', async () => {
+    const p = makeProject(FILLING_PIPELINE, SINGER_FILES);
+    const artifacts = path.join(p.workspaceDir, 'artifacts');
+    // A 64 KiB tmpfs where root may mount one; otherwise a 64 KiB file size limit on handoff and its children.
+    const unmount = mountTmpfs(artifacts, '64k');
+    seedState(p.workspaceDir);
+    try {
+      const r = await runLocal(p, ['--json'], unmount ? {} : { limits: 'ulimit -f 128' });
+      expectNoCrash(r.stderr);
+      expect(r.code).toBe(1);
+      const task = JSON.parse(r.stdout).tasks[0];
+      expect(task.status).toBe('failed');
+      const record = expectFinalRecord(p.workspaceDir, 'failed');
+      if (unmount) {
+        // cat reports ENOSPC and exits 1; the tap behind it only got SIGPIPE, so the reason names cat.
+        expect(task.processes[1]).toMatchObject({ exitCode: 1, failure: 'exit_code' });
+        expect(r.stderr).toContain('No space left on device');
+        expect(record.reason).toContain('cat exited with code 1');
+        // Its stderr log could not be written either: a warning, not a crash.
+        expect(r.stderr).toMatch(/WARNING - cannot write \S+sync_stderr\.log \(ENOSPC\)/);
+      } else {
+        expect(task.processes[1].failure).toBe('signal'); // SIGXFSZ
+      }
+      expectStateIntact(p.workspaceDir);
+      await expectNoProcessesLeft(r.marker);
+    } finally {
+      unmount?.();
+    }
+  });
+
+  it('the whole workspace on a full filesystem: no crash, the run ends with exit 1, the lock is released, state.json is kept', async (ctx) => {
+    const p = makeProject(FILLING_PIPELINE, SINGER_FILES);
+    const unmount = mountTmpfs(p.workspaceDir, '96k');
+    if (!unmount) return ctx.skip(); // needs root with CAP_SYS_ADMIN to mount a tmpfs
+    try {
+      seedState(p.workspaceDir);
+      const r = await runLocal(p);
+      expectNoCrash(r.stderr);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('ENOSPC');
+      expect(fs.existsSync(path.join(p.workspaceDir, '.handoff.lock'))).toBe(false);
+      expect(fs.readdirSync(path.join(p.workspaceDir, 'runs')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expectStateIntact(p.workspaceDir);
+      await expectNoProcessesLeft(r.marker);
+      // The final record may not fit; the run is then still listed, as interrupted (its handoff is gone).
+      const list = await runCli(['runs', 'list', '-w', p.workspaceDir, '--json']);
+      expectNoCrash(list.stderr);
+      expect(list.code).toBe(0);
+      expect(['failed', 'interrupted']).toContain(JSON.parse(list.stdout)[0].status);
+    } finally {
+      unmount();
+    }
+  });
+});
+
+describe('an unwritable workspace', () => {
+  const project = `
+tasks:
+- name: never
+  commands:
+  - command: touch {{ marker_file }}
+`;
+
+  it('a workspace path under a regular file is refused with exit 2 before anything runs', async () => {
+    const p = makeProject(project);
+    const file = path.join(makeTempDir(), 'plain-file');
+    fs.writeFileSync(file, 'not a folder');
+    const markerFile = path.join(makeTempDir(), 'ran');
+    const r = await runHandoff(['run', 'local', '-p', p.projectDir, '-w', path.join(file, 'ws'), '-v', `marker_file=${markerFile}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot create or write the workspace');
+    expect(r.stderr).toContain('fix: choose a folder you can write to with -w');
+    expectNoCrash(r.stderr);
+    expect(fs.existsSync(markerFile)).toBe(false);
+    await expectNoProcessesLeft(r.marker);
+  });
+
+  it('a read-only workspace is refused with exit 2 before anything runs', async (ctx) => {
+    const p = makeProject(project);
+    let restore: (() => void) | undefined;
+    if (process.getuid?.() === 0) {
+      // root writes through file modes, so only a read-only filesystem can stop it.
+      restore = mountTmpfs(p.workspaceDir, '1m', true);
+      if (!restore) return ctx.skip();
+    } else {
+      fs.mkdirSync(p.workspaceDir, { recursive: true });
+      fs.chmodSync(p.workspaceDir, 0o555);
+      restore = () => fs.chmodSync(p.workspaceDir, 0o755);
+    }
+    try {
+      const markerFile = path.join(makeTempDir(), 'ran');
+      const r = await runLocal(p, ['-v', `marker_file=${markerFile}`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/cannot create or write the workspace \S+: (EROFS|EACCES)/);
+      expectNoCrash(r.stderr);
+      expect(fs.existsSync(markerFile)).toBe(false);
+      await expectNoProcessesLeft(r.marker);
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe('foreach input', () => {
+  it('a 200 MB line without a newline fails the task clearly while handoff stays far below 200 MB of memory', async () => {
+    const p = makeProject(`
+tasks:
+- name: huge
+  pipeline:
+  - command: head -c 209715200 /dev/zero | tr '\\0' a
+  - foreach:
+    - name: each
+      commands:
+      - command: echo {{ _line | length }}
+`);
+    const r = await runLocal(p, [], { measureMemory: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('foreach input line longer than 16 MiB without a newline');
+    const record = expectFinalRecord(p.workspaceDir, 'failed');
+    expect(record.reason).toContain('longer than 16 MiB');
+    // Nothing ran for the line: it was refused, not cut.
+    expect(record.tasks[0].subtasks).toEqual([]);
+    expect(r.peakKb).toBeGreaterThan(0);
+    expect(r.peakKb).toBeLessThan(150 * 1024);
+    await expectNoProcessesLeft(r.marker);
+  });
+
+  it('invalid UTF-8 and NUL bytes reach the sub-tasks as text, NULs removed with a warning, names kept safe', async () => {
+    const p = makeProject(`
+tasks:
+- name: odd
+  pipeline:
+  - command: printf 'ok\\n\\377\\376bad\\nnul\\000byte\\n'
+  - foreach:
+    - name: each
+      commands:
+      - command: printf '%s\\n' {{ _line | shell_quote }} >> artifacts/seen.txt
+`);
+    const r = await runLocal(p, ['--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('foreach input contains NUL bytes; they were removed from _line');
+    expect(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'seen.txt'), 'utf8')).toBe('ok\n\uFFFD\uFFFDbad\nnulbyte\n');
+    const names = JSON.parse(r.stdout).tasks[0].subtasks.map((t: { name: string }) => t.name);
+    expect(names).toEqual(['each_ok', 'each__bad', 'each_nulbyte']);
+    for (const name of names) expect(fs.existsSync(path.join(p.workspaceDir, 'artifacts', `${name}_stdout.log`))).toBe(true);
+    expectFinalRecord(p.workspaceDir, 'succeeded');
+  });
+
+  it('10,000 lines each get their sub-task, in order, within 256 descriptors and bounded memory', async () => {
+    // The sub-task's command is inactive, so the cost measured is handoff's own per line (logs, events, record), not
+    // 10,000 process starts (about 5 ms each on a small machine; the next test starts a real process per line).
+    const p = makeProject(`
+tasks:
+- name: many
+  pipeline:
+  - command: seq 10000
+  - foreach:
+    - name: item
+      commands:
+      - command: echo {{ _line }}
+        active: false
+`);
+    const r = await runLocal(p, ['-l', 'warning'], { limits: 'ulimit -n 256', measureMemory: true, timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    const record = expectFinalRecord(p.workspaceDir, 'succeeded');
+    const subtasks = record.tasks[0].subtasks as Array<{ name: string; status: string }>;
+    expect(subtasks).toHaveLength(10_000);
+    expect(subtasks.map((t) => t.name)).toEqual(Array.from({ length: 10_000 }, (_, i) => `item_${i + 1}`));
+    expect(subtasks.every((t) => t.status === 'succeeded')).toBe(true);
+    expect(r.peakKb).toBeLessThan(400 * 1024);
+  });
+
+  it('1,000 lines each start a real process with no descriptor leaked (ulimit -n 128) and every line arrives once', async () => {
+    const p = makeProject(`
+tasks:
+- name: many
+  pipeline:
+  - command: seq 1000
+  - foreach:
+    - name: item
+      commands:
+      - command: echo {{ _line }} >> artifacts/lines.txt
+`);
+    const r = await runLocal(p, ['-l', 'warning'], { limits: 'ulimit -n 128', timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    const expected = Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join('');
+    expect(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'lines.txt'), 'utf8')).toBe(expected);
+    expect(runRecords(p.workspaceDir)[0].tasks[0].subtasks).toHaveLength(1000);
+    await expectNoProcessesLeft(r.marker);
+  });
+});
