@@ -17,7 +17,7 @@ import { createEventStream } from './event-stream.js';
 import { readLogChunk } from './read-log-chunk.js';
 import { RunSummaryCache, showAbandoned, summarizeRunRecord } from './run-summary-cache.js';
 import { startUiRun } from './start-ui-run.js';
-import { watchRuns } from './watch-runs.js';
+import { watchRuns, type RunWatch } from './watch-runs.js';
 import { findWebAssetsDir, loadWebAssets, renderPageHtml, renderRefusedHtml } from './web-assets.js';
 import { isAbandoned } from '../runs/run-history.js';
 
@@ -108,6 +108,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const mask = (text: string): string => secrets().masker.mask(text);
   const events = createEventStream(mask);
   let port = 0;
+  let watch: RunWatch | undefined;
 
   const projectName = async (): Promise<{ name: string; cloudProvider?: string }> => {
     try {
@@ -232,6 +233,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       stage: options.stage,
       varTokens: options.varTokens,
     });
+    // Tell the page's event streams at once, rather than at the next look at runs/.
+    watch?.poke();
     if (result.kind === 'failed') return sendJson(res, 422, { message: result.message } satisfies StartRunResponse);
     if (result.kind === 'starting') return sendJson(res, 202, { pid: result.pid, message: 'the run is starting' } satisfies StartRunResponse);
     return sendJson(res, 201, { runId: result.runId, pid: result.pid, message: `run ${result.runId} started` } satisfies StartRunResponse);
@@ -298,7 +301,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
   port = (server.address() as AddressInfo).port;
 
-  const watch = watchRuns({
+  watch = watchRuns({
     workspaceDir: workspace.dir,
     cache,
     onRun: (change, run) => events.send({ type: 'run', change, run }),
@@ -311,7 +314,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     port,
     token,
     async close() {
-      watch.close();
+      watch?.close();
       events.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -20,6 +20,8 @@ export interface RunWatchOptions {
 }
 
 export interface RunWatch {
+  /** Look at the folder now (e.g. right after starting a run), instead of at the next event or poll. */
+  poke(): void;
   close(): void;
 }
 
@@ -37,6 +39,8 @@ interface Tail {
 }
 
 const MAX_LOG_EVENT_BYTES = 256 * 1024;
+/** A run that ended before it was first seen has its log streamed whole only up to this size (pages read the rest). */
+const MAX_LATE_LOG_BYTES = 1024 * 1024;
 /** How long a finished run's log is still read: its last lines reach the file just after the record says it ended. */
 const LINGER_MS = 3000;
 
@@ -57,19 +61,20 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
     return record ? path.join(options.workspaceDir, record.logs.console) : undefined;
   };
 
-  const startTail = (runId: string, fromEnd: boolean): void => {
+  const sizeOf = (file: string): number => {
+    try {
+      return fs.statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+
+  const startTail = (runId: string, from: 'start' | 'end', ended: boolean): void => {
     if (tails.has(runId)) return;
     const file = consoleLogOf(runId);
     if (!file) return;
-    let offset = 0;
-    if (fromEnd) {
-      try {
-        offset = fs.statSync(file).size;
-      } catch {
-        offset = 0;
-      }
-    }
-    tails.set(runId, { runId, file, offset });
+    if (ended && sizeOf(file) > MAX_LATE_LOG_BYTES) return;
+    tails.set(runId, { runId, file, offset: from === 'end' ? sizeOf(file) : 0, lingerUntil: ended ? Date.now() + LINGER_MS : undefined });
   };
 
   const readTail = (tail: Tail, final: boolean): void => {
@@ -101,8 +106,14 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
       const signature = signatureOf(summary);
       if (!before) {
         known.set(id, { status: summary.status, signature });
-        if (!initial) options.onRun('added', summary);
-        if (summary.status === 'running') startTail(id, initial);
+        if (initial) {
+          // Already there when the server started: only what running runs write from now on is news.
+          if (summary.status === 'running') startTail(id, 'end', false);
+          continue;
+        }
+        options.onRun('added', summary);
+        // A quick run may have ended before we looked (no runs/ folder to watch yet, a slow poll): stream its log too.
+        startTail(id, 'start', summary.status !== 'running');
         continue;
       }
       if (before.signature === signature) continue;
@@ -133,6 +144,7 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
     }, 30);
   };
 
+  let parentWatcher: fs.FSWatcher | undefined;
   const ensureWatcher = (): void => {
     if (watcher || closed) return;
     try {
@@ -141,9 +153,25 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
         watcher?.close();
         watcher = undefined;
       });
+      parentWatcher?.close();
+      parentWatcher = undefined;
     } catch {
-      // No runs/ folder yet (no run so far): polling finds it once the first run creates it.
+      // No runs/ folder yet (no run so far): watch the workspace for it, and polling finds it in any case.
       watcher = undefined;
+      if (!parentWatcher) {
+        try {
+          parentWatcher = fs.watch(options.workspaceDir, { persistent: false }, () => {
+            ensureWatcher();
+            scheduleScan();
+          });
+          parentWatcher.on('error', () => {
+            parentWatcher?.close();
+            parentWatcher = undefined;
+          });
+        } catch {
+          parentWatcher = undefined;
+        }
+      }
     }
   };
 
@@ -158,12 +186,18 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
   tailTimer.unref();
 
   return {
+    poke() {
+      ensureWatcher();
+      scan(false);
+      readTails();
+    },
     close() {
       closed = true;
       clearInterval(pollTimer);
       clearInterval(tailTimer);
       if (scanTimer) clearTimeout(scanTimer);
       watcher?.close();
+      parentWatcher?.close();
     },
   };
 }

@@ -35,6 +35,11 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   if (!fs.existsSync(projectDir)) throw new UserError(`the project folder ${projectDir} does not exist`, { fix: 'point -p at the folder that holds project.yml' });
   if (flags.readOnly && flags.allowRuns) throw new UserError('--read-only and --allow-runs were both given', { fix: 'choose one' });
   const vars = parseVarTokens(options.vars, '-v');
+  // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const server = await startUiServer({
     projectDir,
     workspaceDir,
@@ -52,10 +57,7 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   log.log('info', `Serving the UI of ${projectDir} (workspace ${workspaceDir}, stage ${options.stage}) on 127.0.0.1:${server.port}; Ctrl-C stops it`);
   if (flags.open) openInBrowser(server.url);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopped;
   log.log('info', `Received ${signal}: stopping the UI server (runs it started go on)`);
   await server.close();
   // Stopping a server with Ctrl-C is how it is meant to end, not an interrupted job.

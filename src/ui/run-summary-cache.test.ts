@@ -1,0 +1,80 @@
+// Unit tests of the run summary cache: reads a record again only when it changed; shows abandoned runs as interrupted.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeRunRecord, type RunRecord } from '../runs/run-record.js';
+import { RunSummaryCache } from './run-summary-cache.js';
+
+function makeRecord(runId: string, patch: Partial<RunRecord> = {}): RunRecord {
+  return {
+    schema: 1,
+    runId,
+    project: { name: 'p', dir: '/p' },
+    stage: 'dev',
+    trigger: 'manual',
+    handoffVersion: '0.5.0',
+    host: os.hostname(),
+    pid: process.pid,
+    status: 'succeeded',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    heartbeatAt: '2026-01-01T00:00:01.000Z',
+    endedAt: '2026-01-01T00:00:01.000Z',
+    durationMs: 1000,
+    tasks: [],
+    records: { a: 2, b: 3 },
+    logs: { console: `runs/${runId}/console.log`, stderr: {} },
+    ...patch,
+  };
+}
+
+function runsDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-runs-'));
+}
+
+describe('RunSummaryCache', () => {
+  it('summarizes records newest first with record totals, and pages through them', () => {
+    const dir = runsDir();
+    for (const id of ['20260101T000000Z-a', '20260102T000000Z-b', '20260103T000000Z-c']) writeRunRecord(dir, makeRecord(id));
+    writeRunRecord(dir, makeRecord('20260104T000000Z-d', { records: {} }));
+    const cache = new RunSummaryCache(dir);
+    const page = cache.page(1, 2);
+    expect(page.total).toBe(4);
+    expect(page.runs.map((r) => [r.runId, r.records])).toEqual([
+      ['20260103T000000Z-c', 5],
+      ['20260102T000000Z-b', 5],
+    ]);
+    expect(cache.get('20260104T000000Z-d')!.records).toBeNull();
+    expect(cache.points(10).map((p) => p.runId)).toEqual(['20260101T000000Z-a', '20260102T000000Z-b', '20260103T000000Z-c', '20260104T000000Z-d']);
+  });
+
+  it('reads a record again when it is rewritten, and forgets deleted ones', () => {
+    const dir = runsDir();
+    const id = '20260101T000000Z-a';
+    // Another host with a fresh heartbeat: alive, whatever runs this test.
+    writeRunRecord(dir, makeRecord(id, { status: 'running', host: 'another-host', heartbeatAt: new Date().toISOString(), endedAt: undefined, durationMs: undefined, records: {} }));
+    const cache = new RunSummaryCache(dir);
+    expect(cache.get(id)!.status).toBe('running');
+    expect(cache.running().map((r) => r.runId)).toEqual([id]);
+    writeRunRecord(dir, makeRecord(id, { records: { a: 40 } }));
+    // A rewrite within the same clock tick still changes the size.
+    expect(cache.get(id)).toMatchObject({ status: 'succeeded', records: 40 });
+    expect(cache.running()).toEqual([]);
+    fs.rmSync(path.join(dir, `${id}.json`));
+    expect(cache.get(id)).toBeUndefined();
+    expect(cache.page(0, 10).total).toBe(0);
+  });
+
+  it('shows a running record whose handoff is gone as interrupted, without writing to it', () => {
+    const dir = runsDir();
+    const id = '20260101T000000Z-a';
+    // A pid that is not a live handoff: a finished child of ours.
+    const record = makeRecord(id, { status: 'running', pid: 2 ** 22 + 12345, endedAt: undefined, durationMs: undefined, heartbeatAt: '2026-01-01T00:00:30.000Z' });
+    writeRunRecord(dir, record);
+    const before = fs.readFileSync(path.join(dir, `${id}.json`), 'utf8');
+    const summary = new RunSummaryCache(dir).get(id)!;
+    expect(summary).toMatchObject({ status: 'interrupted', abandoned: true, durationMs: 30_000 });
+    expect(summary.reason).toContain('stopped without finishing');
+    expect(fs.readFileSync(path.join(dir, `${id}.json`), 'utf8')).toBe(before);
+  });
+});

@@ -1,0 +1,431 @@
+// The web UI server without a browser: access token and cookie, the JSON API, SSE events, starting runs, no secrets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLocalSecrets } from '../src/secrets/local-secrets.js';
+import type { UiEvent } from '../src/ui/api-types.js';
+import { cliPath, makeProject, makeTempDir, repoRoot, runCli, waitFor } from './helpers/cli.js';
+
+interface UiProcess {
+  child: ChildProcess;
+  url: string;
+  base: string;
+  token: string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: UiProcess[] = [];
+
+function startUi(args: string[]): Promise<UiProcess> {
+  const child = spawn(process.execPath, [cliPath, 'ui', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=([\w-]+)/.exec(out);
+      if (!url) return;
+      const ui = { child, url: url[0], base: new URL(url[0]).origin, token: url[1], stderr: () => err, exited };
+      running.push(ui);
+      resolve(ui);
+    });
+    child.on('exit', (code) => reject(new Error(`handoff ui exited with ${code}: ${err}`)));
+  });
+}
+
+afterAll(async () => {
+  for (const ui of running) {
+    if (ui.child.exitCode === null && ui.child.signalCode === null) ui.child.kill('SIGKILL');
+  }
+});
+
+/** GET/POST with the token header unless told otherwise. */
+function call(ui: UiProcess, pathname: string, init: RequestInit & { noToken?: boolean } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!init.noToken) headers.set('x-handoff-token', ui.token);
+  return fetch(`${ui.base}${pathname}`, { ...init, headers, redirect: 'manual' });
+}
+
+async function json<T = any>(ui: UiProcess, pathname: string): Promise<T> {
+  const response = await call(ui, pathname);
+  expect(response.status, pathname).toBe(200);
+  return (await response.json()) as T;
+}
+
+/** A raw request, for headers fetch will not let us set (Host). */
+function rawGet(ui: UiProcess, pathname: string, headers: Record<string, string>): Promise<number> {
+  const { port } = new URL(ui.base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathname, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Reads the SSE stream into a list of events until closed. */
+function openEvents(ui: UiProcess): { events: UiEvent[]; raw: () => string; close(): void } {
+  const events: UiEvent[] = [];
+  let raw = '';
+  const abort = new AbortController();
+  void (async () => {
+    const response = await fetch(`${ui.base}/api/events`, { headers: { 'x-handoff-token': ui.token }, signal: abort.signal });
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      const text = decoder.decode(chunk, { stream: true });
+      raw += text;
+      buffer += text;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split('\n').find((l) => l.startsWith('data: '));
+        if (data) events.push(JSON.parse(data.slice(6)) as UiEvent);
+      }
+    }
+  })().catch(() => undefined);
+  return { events, raw: () => raw, close: () => abort.abort() };
+}
+
+function pgidOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readRecord(workspaceDir: string, runId: string): Record<string, any> {
+  return JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8'));
+}
+
+describe('access', () => {
+  let ui: UiProcess;
+  beforeAll(async () => {
+    ui = await startUi(['-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir()]);
+  });
+
+  it('refuses every request without the token (401) or with a wrong one (403)', async () => {
+    for (const pathname of ['/', '/api/overview', '/api/runs', '/assets/app.js', '/api/events']) {
+      expect((await call(ui, pathname, { noToken: true })).status, pathname).toBe(401);
+      expect((await call(ui, `${pathname}${pathname.includes('?') ? '&' : '?'}token=wrong`, { noToken: true })).status, pathname).toBe(403);
+    }
+    const body = (await (await call(ui, '/api/overview', { noToken: true })).json()) as { message: string };
+    expect(body.message).toContain('URL that `handoff ui` printed');
+  });
+
+  it('turns the token of the printed URL into an HttpOnly SameSite=Strict cookie and redirects to a clean address', async () => {
+    const first = await call(ui, `/?token=${ui.token}`, { noToken: true });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/');
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const pair = cookie.split(';')[0];
+
+    const page = await call(ui, '/', { noToken: true, headers: { cookie: pair } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await page.text();
+    expect(html).toContain('/assets/app.js');
+    const script = await call(ui, '/assets/app.js', { noToken: true, headers: { cookie: pair } });
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    expect((await call(ui, '/api/overview', { noToken: true, headers: { cookie: pair } })).status).toBe(200);
+  });
+
+  it('answers only to loopback host names (no DNS rebinding) and refuses a POST that carries only the cookie or comes from another site', async () => {
+    expect(await rawGet(ui, '/api/overview', { host: `127.0.0.1:${new URL(ui.base).port}`, 'x-handoff-token': ui.token })).toBe(200);
+    expect(await rawGet(ui, '/api/overview', { host: `localhost:${new URL(ui.base).port}`, 'x-handoff-token': ui.token })).toBe(200);
+    expect(await rawGet(ui, '/api/overview', { host: `evil.example:${new URL(ui.base).port}`, 'x-handoff-token': ui.token })).toBe(403);
+
+    const cookie = `handoff_ui_${new URL(ui.base).port}=${ui.token}`;
+    expect((await call(ui, '/api/runs', { method: 'POST', noToken: true, headers: { cookie } })).status).toBe(401);
+    expect((await call(ui, '/api/runs', { method: 'POST', headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await call(ui, '/api/runs', { method: 'POST', headers: { 'x-handoff-token': 'wrong' }, noToken: true })).status).toBe(403);
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    const { port } = new URL(ui.base);
+    const listening = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').filter((l) => l.includes(`:${Number(port).toString(16).toUpperCase().padStart(4, '0')} `) && / 0A /.test(l));
+    expect(listening).toHaveLength(1);
+    expect(listening[0]).toContain('0100007F:');
+  });
+
+  it('stops cleanly on SIGTERM and on SIGINT', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const other = await startUi(['-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir()]);
+      other.child.kill(signal);
+      expect(await other.exited).toEqual({ code: 0, signal: null });
+      expect(other.stderr()).toContain(`Received ${signal}: stopping the UI server`);
+    }
+  });
+
+  it('says which port is taken', async () => {
+    const r = await runCli(['ui', '-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir(), '--port', new URL(ui.base).port]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`port ${new URL(ui.base).port} on 127.0.0.1 is in use`);
+  });
+});
+
+describe('secrets', () => {
+  const projectDir = path.join(repoRoot, 'examples', 'secrets-stages');
+  let workspaceDir: string;
+  let ui: UiProcess;
+  let secretStrings: string[];
+
+  beforeAll(async () => {
+    workspaceDir = makeTempDir();
+    const { secrets } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    // Whole values, and each line of a multi-line value (the service account JSON), as the masker treats them.
+    secretStrings = secrets.flatMap((s) => [s.value, ...s.value.split('\n').map((l) => l.trim()).filter((l) => l.length >= 8 && l.includes('demo-dev'))]);
+    expect(secretStrings.length).toBeGreaterThan(4);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code, r.stderr).toBe(0);
+    ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+  });
+
+  it('shows secrets by name and level only', async () => {
+    const project = await json(ui, '/api/project');
+    expect(project.secrets.map((s: any) => s.key).sort()).toEqual(['API_TOKEN', 'db_password', 'notify_url', 'service_account']);
+    expect(project.secrets.find((s: any) => s.key === 'db_password')).toEqual({ key: 'db_password', level: 'resource group', push: true, usedByEnvs: false });
+    expect(project.secrets.find((s: any) => s.key === 'API_TOKEN').usedByEnvs).toBe(true);
+    expect(JSON.stringify(project.secrets)).not.toContain('value');
+  });
+
+  it('never puts a secret value in any page, API response or event', async () => {
+    const events = openEvents(ui);
+    const texts: Array<[string, string]> = [];
+    const get = async (pathname: string): Promise<string> => {
+      const response = await call(ui, pathname);
+      expect(response.status, pathname).toBe(200);
+      const text = await response.text();
+      texts.push([pathname, text]);
+      return text;
+    };
+    // A second run while the stream is open, so its events (run, log lines) are checked too.
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code).toBe(0);
+    await waitFor(() => events.events.some((e) => e.type === 'run' && e.run.status === 'succeeded') && events.events.some((e) => e.type === 'log'));
+
+    for (const pathname of ['/', '/assets/app.js', '/api/overview', '/api/project', '/api/schedules', '/api/run-points', '/api/runs']) await get(pathname);
+    const runs = JSON.parse(await get('/api/runs?limit=200')).runs as Array<{ runId: string }>;
+    expect(runs).toHaveLength(2);
+    for (const { runId } of runs) {
+      const detail = JSON.parse(await get(`/api/runs/${runId}`));
+      for (const stream of detail.streams as string[]) {
+        await get(`/api/runs/${runId}/log?stream=${encodeURIComponent(stream)}`);
+        await get(`/api/runs/${runId}/log?stream=${encodeURIComponent(stream)}&tail=200`);
+      }
+    }
+    events.close();
+    texts.push(['events', events.raw()]);
+    for (const [where, text] of texts) {
+      for (const secret of secretStrings) expect(text.includes(secret), `${where} holds a secret`).toBe(false);
+    }
+    // The leaky command's stderr reached the log, masked.
+    expect(texts.some(([where, text]) => where.includes('/log') && text.includes('Authorization: Bearer ***'))).toBe(true);
+  });
+});
+
+const GATED_TAP = `#!/bin/sh
+echo "INFO tap started" >&2
+echo "INFO METRIC: {\\"type\\": \\"counter\\", \\"metric\\": \\"record_count\\", \\"value\\": 7, \\"tags\\": {\\"endpoint\\": \\"things\\"}}" >&2
+while [ ! -f artifacts/go ]; do sleep 0.05; done
+echo "INFO tap released" >&2
+echo '{"type": "STATE", "value": {"bookmarks": {"things": 7}}}'
+`;
+
+function gatedProject(deploy = '') {
+  return makeProject(
+    `tasks:
+- name: things
+  pipeline:
+  - command: sh files/tap.sh
+  - command: cat
+${deploy}`,
+    { 'files/tap.sh': GATED_TAP },
+  );
+}
+
+describe('starting runs', () => {
+  it('starts `run local` as its own process group with trigger ui, streams its events, and the run outlives the server', async () => {
+    const { projectDir, workspaceDir } = gatedProject();
+    fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const events = openEvents(ui);
+    await waitFor(() => events.raw().includes('retry:'));
+
+    const started = await call(ui, '/api/runs', { method: 'POST' });
+    expect(started.status).toBe(201);
+    const { runId, pid } = (await started.json()) as { runId: string; pid: number };
+    expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'running', trigger: 'ui', pid });
+    // Its own process group: Ctrl-C on the terminal of `handoff ui` does not reach it.
+    expect(pgidOf(pid)).toBe(pid);
+    expect(pgidOf(pid)).not.toBe(pgidOf(ui.child.pid!));
+
+    await waitFor(() => events.events.some((e) => e.type === 'run' && e.change === 'added' && e.run.runId === runId));
+    await waitFor(() => events.events.some((e) => e.type === 'log' && e.runId === runId && e.text.includes('tap started')));
+    const logEvents = events.events.filter((e): e is Extract<UiEvent, { type: 'log' }> => e.type === 'log' && e.runId === runId);
+    // Chunks follow each other byte for byte, so a page can append them without gaps or repeats.
+    for (let i = 1; i < logEvents.length; i++) expect(logEvents[i].start).toBe(logEvents[i - 1].end);
+
+    // One run at a time per workspace.
+    const second = await call(ui, '/api/runs', { method: 'POST' });
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { runId: string }).runId).toBe(runId);
+
+    // The server goes away hard; the run does not.
+    events.close();
+    ui.child.kill('SIGKILL');
+    await ui.exited;
+    expect(isAlive(pid)).toBe(true);
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    await waitFor(() => readRecord(workspaceDir, runId).status !== 'running');
+    const record = readRecord(workspaceDir, runId);
+    expect(record.status).toBe('succeeded');
+    expect(record.records).toEqual({ things: 7 });
+  });
+
+  it('stays up when the run it started ends, and shows its result', async () => {
+    const { projectDir, workspaceDir } = gatedProject();
+    fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const events = openEvents(ui);
+    await waitFor(() => events.raw().includes('retry:'));
+    const started = await call(ui, '/api/runs', { method: 'POST' });
+    const { runId } = (await started.json()) as { runId: string };
+    await waitFor(() => events.events.some((e) => e.type === 'run' && e.run.runId === runId && e.run.status === 'succeeded'));
+    // It may have ended before the server first looked; its log is streamed all the same.
+    await waitFor(() => events.events.some((e) => e.type === 'log' && e.runId === runId && e.text.includes('Job ended at')));
+    events.close();
+
+    const detail = await json(ui, `/api/runs/${runId}`);
+    expect(detail.record.status).toBe('succeeded');
+    expect(detail.record.tasks[0].processes.map((p: any) => p.exitCode)).toEqual([0, 0]);
+    expect(detail.streams).toContain('console');
+    const page = await json(ui, '/api/runs');
+    expect(page.runs[0]).toMatchObject({ runId, status: 'succeeded', trigger: 'ui', records: 7 });
+  });
+
+  it('reports why a run did not start (bad project.yml) without a record', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: x\n  commands:\n  - command: echo\n    bogus: [\n');
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const project = await json(ui, '/api/project');
+    expect(project.error.message).toContain('project.yml');
+    const started = await call(ui, '/api/runs', { method: 'POST' });
+    expect(started.status).toBe(422);
+    expect(((await started.json()) as { message: string }).message).toContain('not valid YAML');
+    expect((await json(ui, '/api/runs')).total).toBe(0);
+  });
+
+  it('is read-only for a project deployed to AWS unless --allow-runs', async () => {
+    const { projectDir, workspaceDir } = gatedProject('deploy:\n  cloud_provider: aws\n  resource_group: shop\n  task: things\n');
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const overview = await json(ui, '/api/overview');
+    expect(overview.canStartRuns).toBe(false);
+    expect(overview.readOnlyReason).toContain('cloud_provider is aws');
+    const refused = await call(ui, '/api/runs', { method: 'POST' });
+    expect(refused.status).toBe(403);
+    expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+
+    const allowed = await startUi(['-p', projectDir, '-w', workspaceDir, '--allow-runs']);
+    expect((await json(allowed, '/api/overview')).canStartRuns).toBe(true);
+    const readOnly = await startUi(['-p', projectDir, '-w', workspaceDir, '--read-only']);
+    expect((await json(readOnly, '/api/overview')).readOnlyReason).toContain('--read-only');
+  });
+});
+
+describe('runs and logs', () => {
+  it('pages through 1,000 runs newest first and draws the chart from short summaries', async () => {
+    const workspaceDir = makeTempDir();
+    const runsDir = path.join(workspaceDir, 'runs');
+    fs.mkdirSync(runsDir, { recursive: true });
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    for (let i = 0; i < 1000; i++) {
+      const startedAt = new Date(start + i * 3_600_000).toISOString();
+      const runId = `${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${String(i).padStart(4, '0')}`;
+      const record = {
+        schema: 1,
+        runId,
+        project: { name: 'many', dir: '/nowhere' },
+        stage: 'dev',
+        trigger: i % 10 === 0 ? 'schedule' : 'manual',
+        handoffVersion: '0.5.0',
+        host: 'elsewhere',
+        pid: 1,
+        status: i % 7 === 0 ? 'failed' : 'succeeded',
+        startedAt,
+        heartbeatAt: startedAt,
+        endedAt: startedAt,
+        durationMs: 1000 + i,
+        exitCode: i % 7 === 0 ? 1 : 0,
+        tasks: [{ name: 'sync', path: 'tasks[0]', status: 'succeeded', exitCode: 0, processes: [], subtasks: [] }],
+        records: { things: i },
+        logs: { console: `runs/${runId}/console.log`, stderr: {} },
+      };
+      fs.writeFileSync(path.join(runsDir, `${runId}.json`), JSON.stringify(record, null, 2));
+    }
+    const { projectDir } = makeProject('tasks:\n- name: sync\n  commands:\n  - command: "true"\n');
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+
+    const began = performance.now();
+    const first = await json(ui, '/api/runs?limit=50');
+    const firstMs = performance.now() - began;
+    expect(first.total).toBe(1000);
+    expect(first.runs).toHaveLength(50);
+    expect(first.runs[0].records).toBe(999);
+    expect(first.runs[49].records).toBe(950);
+    const last = await json(ui, '/api/runs?offset=990&limit=50');
+    expect(last.runs.map((r: any) => r.records)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    const points = (await json(ui, '/api/run-points?limit=120')).points;
+    expect(points).toHaveLength(120);
+    expect(points[0].records).toBe(880);
+    expect(points[119]).toMatchObject({ records: 999, durationMs: 1999, status: 'succeeded' });
+    const again = performance.now();
+    await json(ui, '/api/runs?limit=50');
+    // Reported for the record, not asserted: timings depend on the machine.
+    process.stderr.write(`ui: first page of 1,000 runs in ${firstMs.toFixed(1)} ms, cached ${(performance.now() - again).toFixed(1)} ms\n`);
+  });
+
+  it('reads logs by byte offset and tails them from a whole line', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: talk\n  commands:\n  - command: sh\n    args: -c \'for i in 1 2 3 4 5 6 7 8 9; do echo "line number $i" >&2; done\'\n');
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code).toBe(0);
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const [{ runId }] = (await json(ui, '/api/runs')).runs;
+    const whole = await json(ui, `/api/runs/${runId}/log`);
+    expect(whole.start).toBe(0);
+    expect(whole.end).toBe(whole.size);
+    expect(whole.text).toContain('line number 9');
+    const middle = Math.floor(whole.size / 2);
+    const rest = await json(ui, `/api/runs/${runId}/log?offset=${middle}`);
+    expect(rest).toMatchObject({ start: middle, end: whole.size });
+    expect(Buffer.from(whole.text).subarray(middle).toString()).toBe(rest.text);
+    const tail = await json(ui, `/api/runs/${runId}/log?tail=120`);
+    expect(tail.start).toBeGreaterThan(whole.size - 120);
+    expect(Buffer.from(whole.text)[tail.start - 1]).toBe(0x0a);
+    expect(whole.text.endsWith(tail.text)).toBe(true);
+    const stderrKey = Object.keys((await json(ui, `/api/runs/${runId}`)).record.logs.stderr)[0];
+    const stderrLog = await json(ui, `/api/runs/${runId}/log?stream=${encodeURIComponent(stderrKey)}`);
+    expect(stderrLog.text.split('\n').filter(Boolean)).toHaveLength(9);
+    expect((await call(ui, `/api/runs/${runId}/log?stream=..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+    expect((await call(ui, '/api/runs/no-such-run')).status).toBe(404);
+  });
+});
