@@ -1,0 +1,77 @@
+// What `run local` and `run` share in a terminal: the dry-run plan, Ctrl-C/SIGTERM handling and the closing summary.
+import { killAllProcessGroups } from '../../process/process-registry.js';
+import type { RunResult } from '../../runner/events.js';
+import { executeLocalRun, type LocalRunOptions, type PreparedRun } from '../../runner/run-local.js';
+import { RunInterrupt } from '../../runner/run-project.js';
+import { readRunRecord, runRecordPath } from '../../runs/run-record.js';
+import { maskDeep } from '../../secrets/mask.js';
+import type { ConsoleLog } from '../console-log.js';
+import type { GlobalOptions } from '../global-options.js';
+
+/** Grace period override for tests and impatient users: HANDOFF_GRACE_SECONDS. */
+export function graceFromEnv(): number | undefined {
+  const raw = process.env.HANDOFF_GRACE_SECONDS;
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/** `--dry-run`: the plan of what would run (masked), as text or JSON; nothing runs. */
+export function printRunPlan(prepared: PreparedRun, options: GlobalOptions, source: string): void {
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(maskDeep(prepared.plan, prepared.masker), null, 2)}\n`);
+    return;
+  }
+  const lines = [`Run plan of ${source} (stage ${options.stage}); nothing is run:`];
+  for (const task of prepared.plan.tasks) {
+    lines.push(`task ${task.name}${task.active ? '' : ' (inactive)'}:`, ...task.outline.map((l) => `  ${prepared.masker.mask(l)}`));
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Runs with SIGINT/SIGTERM passed on to every process group (exit 130/143); a second signal kills at once instead of
+ * waiting for the grace period. Ends with one summary line: status, duration, Singer records and state.
+ */
+export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunOptions, options: GlobalOptions, log: ConsoleLog): Promise<RunResult> {
+  const interrupt = new RunInterrupt();
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    if (interrupt.signal) {
+      log.log('warning', `Received ${signal} again: killing every process now`);
+      killAllProcessGroups('SIGKILL');
+      return;
+    }
+    log.log('warning', `Received ${signal}: stopping the run (processes get SIGTERM, then SIGKILL after the grace period)`);
+    interrupt.interrupt(signal);
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    const result = await executeLocalRun(prepared, runOptions, interrupt);
+    if (options.json) process.stdout.write(`${JSON.stringify(maskDeep(result, prepared.masker), null, 2)}\n`);
+    reportRun(result, prepared, options, log);
+    return result;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+function reportRun(result: RunResult, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog): void {
+  const record = readRunRecord(runRecordPath(prepared.paths.runsDir, result.runId));
+  const records = Object.entries(record?.records ?? {});
+  const counted = records.length ? `; records: ${records.map(([s, n]) => `${s} ${n}`).join(', ')}` : '';
+  if (record?.state) {
+    const state = record.state;
+    log.log(state.saved ? 'info' : 'warning', state.saved ? `Singer state of task ${state.task} saved to artifacts/state.json` : `Singer state not saved: ${state.reason}`);
+  }
+  const duration = `${(result.durationMs / 1000).toFixed(1)} s`;
+  if (result.status === 'succeeded') log.log('info', `Run ${result.runId} succeeded in ${duration}${counted}`);
+  else if (result.status === 'interrupted') log.log('warning', `Run ${result.runId} was interrupted by ${result.interruptSignal}`);
+  else {
+    const why = prepared.masker.mask(record?.reason ?? result.message ?? 'a task failed');
+    log.log('error', `Run ${result.runId} failed: ${why} (details: handoff runs show ${result.runId} -w ${options.workspaceDir})`);
+  }
+}
