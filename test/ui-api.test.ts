@@ -20,7 +20,9 @@ interface UiProcess {
 const running: UiProcess[] = [];
 
 function startUi(args: string[]): Promise<UiProcess> {
-  const child = spawn(process.execPath, [cliPath, 'ui', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A HANDOFF_HOME of its own: /api/schedules reads the local scheduler's state from there.
+  const env = { ...process.env, HANDOFF_HOME: makeTempDir('handoff-home-') };
+  const child = spawn(process.execPath, [cliPath, 'ui', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

@@ -163,7 +163,9 @@ interface UiProcess {
 }
 
 function startUi(projectDir: string, workspaceDir: string): Promise<UiProcess> {
-  const child = spawn(process.execPath, [cliPath, 'ui', '-p', projectDir, '-w', workspaceDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A HANDOFF_HOME of its own: the Schedules page reads the local scheduler's state from there.
+  const env = { ...process.env, HANDOFF_HOME: makeTempDir('handoff-home-') };
+  const child = spawn(process.execPath, [cliPath, 'ui', '-p', projectDir, '-w', workspaceDir], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let out = '';
@@ -182,9 +184,13 @@ function readRecord(workspaceDir: string, runId: string): Record<string, any> {
   return JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8'));
 }
 
-async function saveScreenshot(page: Page, name: string): Promise<void> {
+async function saveScreenshot(page: Page, name: string, url?: string): Promise<void> {
   if (!SCREENSHOTS) return;
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  if (url) {
+    await page.goto(url);
+    await page.waitForFunction(() => !document.querySelector('.main .loading'));
+  }
   // Let the last SSE-driven redraws and fonts settle: a screenshot, not an assertion.
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -309,6 +315,12 @@ describe('handoff ui in Chromium', () => {
     // The leaky echo of the token reached the log as ***.
     expect(await log.textContent()).toContain('(token ***)');
     await saveScreenshot(page, 'run');
+    if (SCREENSHOTS) {
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await saveScreenshot(page, 'project-dark', `${ui.base}/#/project`);
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.goto(`${ui.base}/#/runs/${encodeURIComponent(runId)}`);
+    }
 
     await page.locator('.nav-link[data-nav="runs"]').click();
     const row = page.locator(`tr[data-run-id="${runId}"]`);

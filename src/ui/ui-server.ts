@@ -128,6 +128,21 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     return undefined;
   };
 
+  const buildOverview = async (): Promise<OverviewResponse> => {
+    const { name, cloudProvider } = await projectName();
+    const reason = readOnlyReason(cloudProvider);
+    return {
+      projectName: name,
+      projectDir,
+      workspaceDir: workspace.dir,
+      stage: options.stage,
+      cloudProvider,
+      handoffVersion: VERSION,
+      canStartRuns: reason === undefined,
+      readOnlyReason: reason,
+    };
+  };
+
   const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
     const text = mask(JSON.stringify(body));
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -160,21 +175,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     if (req.method !== 'GET') throw new HttpError(405, 'only GET and POST');
     const [first, second, third] = route;
-    if (first === 'overview' && route.length === 1) {
-      const { name, cloudProvider } = await projectName();
-      const reason = readOnlyReason(cloudProvider);
-      const body: OverviewResponse = {
-        projectName: name,
-        projectDir,
-        workspaceDir: workspace.dir,
-        stage: options.stage,
-        cloudProvider,
-        handoffVersion: VERSION,
-        canStartRuns: reason === undefined,
-        readOnlyReason: reason,
-      };
-      return sendJson(res, 200, body);
-    }
+    if (first === 'overview' && route.length === 1) return sendJson(res, 200, await buildOverview());
     if (first === 'project' && route.length === 1) return sendJson(res, 200, await describeProject(source, secrets()));
     if (first === 'schedules' && route.length === 1) {
       const now = new Date();
@@ -264,9 +265,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
           res.end();
           return;
         }
-        const { name } = await projectName();
+        const overview = await buildOverview();
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' });
-        res.end(mask(renderPageHtml({ title: `${name} · handoff`, token, assetVersion })));
+        res.end(mask(renderPageHtml({ title: `${overview.projectName} · handoff`, token, assetVersion, overview })));
         return;
       }
       const asset = url.pathname.startsWith('/assets/') ? assets.get(url.pathname.slice('/assets/'.length)) : undefined;
@@ -307,6 +308,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     onRun: (change, run) => events.send({ type: 'run', change, run }),
     onRemoved: (runId) => events.send({ type: 'removed', runId }),
     onLog: (chunk) => events.send({ type: 'log', ...chunk }),
+  });
+
+  // Read the newest summaries now, so the first Runs page does not wait for a cold disk.
+  setImmediate(() => {
+    cache.page(0, 50);
+    cache.points(200);
   });
 
   return {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import type { OverviewResponse } from './api-types.js';
 
 export interface WebAsset {
   body: Buffer;
@@ -52,10 +53,13 @@ function escapeHtml(text: string): string {
 
 /**
  * The HTML shell. The access token is in a meta tag because the page sends it in a header with a request that
- * starts a run: the cookie alone (sent by the browser on its own) is not enough for that.
+ * starts a run: the cookie alone (sent by the browser on its own) is not enough for that. The overview comes inline
+ * (a JSON data block, which the CSP does not execute), so the first page needs one round trip less.
  */
-export function renderPageHtml(input: { title: string; token: string; assetVersion: string }): string {
+export function renderPageHtml(input: { title: string; token: string; assetVersion: string; overview: OverviewResponse }): string {
   const v = encodeURIComponent(input.assetVersion);
+  // `<` escaped: no `</script>` inside the data can end the block.
+  const overview = JSON.stringify(input.overview).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -66,6 +70,7 @@ export function renderPageHtml(input: { title: string; token: string; assetVersi
 <title>${escapeHtml(input.title)}</title>
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css?v=${v}">
+<script id="handoff-overview" type="application/json">${overview}</script>
 <script type="module" src="/assets/app.js?v=${v}"></script>
 </head>
 <body>

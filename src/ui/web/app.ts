@@ -92,7 +92,8 @@ async function boot(): Promise<void> {
   const root = document.getElementById('app')!;
   let overview: OverviewResponse;
   try {
-    overview = await api.overview();
+    const inline = document.getElementById('handoff-overview')?.textContent;
+    overview = inline ? (JSON.parse(inline) as OverviewResponse) : await api.overview();
   } catch (error) {
     root.replaceChildren(errorBox('The handoff UI server cannot be reached', (error as Error).message, 'restart `handoff ui` and open the URL it prints'));
     return;

@@ -15,6 +15,13 @@ function formatInZone(iso: string, timeZone: string): string {
   return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
+/** The UTC time beside a local one: `01:30`, or `11-23 23:30` when the UTC date is another day. */
+function formatUtcBeside(iso: string, timeZone: string): string {
+  const local = formatInZone(iso, timeZone).slice(4, 14);
+  const utc = formatInZone(iso, 'UTC').slice(4);
+  return utc.startsWith(local) ? utc.slice(11) : utc.slice(5);
+}
+
 function fireTimes(schedule: ScheduleView, now: number): HTMLElement {
   const utc = schedule.timezone === 'UTC' || schedule.timezone === 'Etc/UTC';
   const header = utc ? ['UTC', ''] : [schedule.timezone, 'UTC', ''];
@@ -30,7 +37,7 @@ function fireTimes(schedule: ScheduleView, now: number): HTMLElement {
           'tr',
           { class: i === 0 ? 'next-first' : '', title: schedule.nextText[i] },
           h('td', { class: 'fire-time' }, formatInZone(iso, schedule.timezone)),
-          utc ? null : h('td', { class: 'mono small muted nowrap' }, formatInZone(iso, 'UTC').slice(4)),
+          utc ? null : h('td', { class: 'mono small muted nowrap' }, formatUtcBeside(iso, schedule.timezone)),
           h('td', { class: 'num muted small' }, formatFromNow(iso, now)),
         ),
       ),

@@ -1,0 +1,75 @@
+// Unit tests of the Schedules page's data: next fire times per schedule, and the local scheduler's view of them.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseProject } from '../project/load-project.js';
+import { writeLocalSchedule } from '../schedule/schedule-registry.js';
+import { schedulerPaths } from '../schedule/scheduler-service.js';
+import { addLocalSchedulerState, describeSchedules } from './describe-schedules.js';
+
+const { project } = parseProject(
+  `tasks:
+- name: t
+  commands:
+  - command: "true"
+deploy:
+  cloud_provider: local
+  resource_group: shop
+  task: orders
+schedules:
+- target_id: 1
+  name: nightly
+  cron: "30 2 * * ? *"
+  timezone: Europe/Berlin
+- target_id: 2
+  cron: rate(6 hours)
+  enabled: false
+`,
+  'project.yml',
+  '/tmp',
+);
+
+describe('describeSchedules', () => {
+  it('lists the next fire times in UTC with the wall-clock time of the schedule, and none for a disabled one', () => {
+    const now = new Date('2026-03-28T12:00:00Z');
+    const [nightly, disabled] = describeSchedules(project, now, 3);
+    // 02:30 does not exist in Berlin on 29 March (clocks jump from 02:00 to 03:00), so that day is skipped; after it
+    // 02:30 is 00:30Z.
+    expect(nightly.next).toEqual(['2026-03-30T00:30:00.000Z', '2026-03-31T00:30:00.000Z', '2026-04-01T00:30:00.000Z']);
+    expect(nightly.nextText[0]).toBe('2026-03-30T00:30:00Z (2026-03-30 02:30 +02:00 Europe/Berlin)');
+    expect(nightly).toMatchObject({ kind: 'cron', awsExpression: 'cron(30 2 * * ? *)', timezone: 'Europe/Berlin', enabled: true });
+    expect(disabled).toMatchObject({ enabled: false, kind: 'rate', next: [] });
+  });
+});
+
+describe('addLocalSchedulerState', () => {
+  it('shows which schedules are deployed to the local scheduler, their last fire, and that the scheduler is not running', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-home-'));
+    writeLocalSchedule(home, {
+      id: 'dev-shop/orders/1',
+      resourceGroup: 'dev-shop',
+      bareResourceGroup: 'shop',
+      task: 'orders',
+      stage: 'dev',
+      targetId: '1',
+      expression: '30 2 * * ? *',
+      timezone: 'Europe/Berlin',
+      enabled: true,
+      overlap: 'skip',
+      catchUp: false,
+      envs: [],
+      deployedAt: '2026-03-01T00:00:00.000Z',
+    });
+    const fires = schedulerPaths(home).fires;
+    fs.mkdirSync(path.dirname(fires), { recursive: true });
+    fs.writeFileSync(fires, `${JSON.stringify({ scheduleId: 'dev-shop/orders/1', scheduledAt: '2026-03-27T01:30:00.000Z', at: '2026-03-27T01:30:00.100Z', outcome: 'fired', pid: 42 })}\n`);
+    const views = describeSchedules(project, new Date('2026-03-28T12:00:00Z'));
+    const state = addLocalSchedulerState(project, 'dev', views, { HANDOFF_HOME: home });
+    expect(state.scheduler).toEqual({ running: false, home });
+    expect(state.schedules[0]).toMatchObject({ deployedLocally: true, lastFire: { outcome: 'fired', scheduledAt: '2026-03-27T01:30:00.000Z' } });
+    expect(state.schedules[1].deployedLocally).toBeUndefined();
+    // Another stage's schedules are not this page's.
+    expect(addLocalSchedulerState(project, 'prod', views, { HANDOFF_HOME: home }).schedules[0].deployedLocally).toBeUndefined();
+  });
+});
