@@ -1,0 +1,114 @@
+// Singer pipeline: a tap emitting 1M RECORD messages piped into a target, through handoff and through `sh -c`.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Benchmark, ResultRow } from '../benchmark.js';
+import { readTargetClock } from '../read-consumer-clocks.js';
+import { runProcessOk } from '../run-process.js';
+import { sampleTrials } from '../sample-trials.js';
+import { summarizeSamples } from '../summarize-samples.js';
+import { writeProject, yamlString } from '../write-project.js';
+
+const RECORDS = 1_000_000;
+
+/** What handoff kept of the Singer run: record counts (from METRIC lines) and the last STATE. */
+interface Capture {
+  records?: number;
+  stateSaved: boolean;
+  stateBookmark?: number;
+}
+
+export const singerPipeline: Benchmark = {
+  name: 'singer',
+  title: 'Singer pipeline',
+  async run(ctx) {
+    const tap = path.join(ctx.fixturesDir, 'singer_tap.py');
+    const target = path.join(ctx.fixturesDir, 'singer_target.py');
+    const projectYml = `version: 0.3
+tasks:
+  - name: singer
+    pipeline:
+      - command: ${yamlString(ctx.python)}
+        args: ${yamlString(`${tap} ${RECORDS}`)}
+      - command: ${yamlString(ctx.python)}
+        args: ${yamlString(`${target} records.csv`)}
+`;
+    const project = writeProject(ctx.tmpDir, 'singer', projectYml);
+    const baselineDir = path.join(ctx.tmpDir, 'singer', 'baseline');
+    fs.mkdirSync(baselineDir, { recursive: true });
+    // The baseline keeps the target's STATE output in a file, as handoff keeps it in the task's stdout log.
+    const baselineScript = `${ctx.python} ${tap} ${RECORDS} | ${ctx.python} ${target} records.csv > state.out`;
+    const stateFile = path.join(project.workspaceDir, 'artifacts', 'state.json');
+    let capture: Capture = { stateSaved: false };
+
+    const samples = await sampleTrials(
+      {
+        handoff: async () => {
+          // Removed first, so a state.json found afterwards was written by this run.
+          fs.rmSync(stateFile, { force: true });
+          const run = await ctx.handoff.run(['run', 'local', '-p', project.projectDir, '-w', project.workspaceDir]);
+          const log = fs.readFileSync(path.join(project.workspaceDir, 'artifacts', 'singer_stderr.log'), 'utf8');
+          const clock = readTargetClock(log);
+          if (clock.records !== RECORDS) throw new Error(`the target received ${clock.records} records through handoff, not ${RECORDS}`);
+          capture = readCapture(project.workspaceDir, stateFile);
+          return { wall: RECORDS / (run.wallMs / 1000), steady: RECORDS / clock.seconds };
+        },
+        baseline: async () => {
+          const run = await runProcessOk('Singer baseline', '/bin/sh', ['-c', baselineScript], { cwd: baselineDir });
+          const clock = readTargetClock(run.stderr);
+          if (clock.records !== RECORDS) throw new Error(`the target received ${clock.records} records in the baseline, not ${RECORDS}`);
+          return { wall: RECORDS / (run.wallMs / 1000), steady: RECORDS / clock.seconds };
+        },
+      },
+      { runs: ctx.runs, progress: ctx.progress },
+    );
+
+    const rows: ResultRow[] = [];
+    for (const metric of ['wall', 'steady'] as const) {
+      const handoff = summarizeSamples(samples.handoff[metric]);
+      const baseline = summarizeSamples(samples.baseline[metric]);
+      const ratio = handoff.median / baseline.median;
+      const wall = metric === 'wall';
+      rows.push({
+        measure: wall ? 'records per second, wall clock (includes start-up)' : "records per second, target's own clock",
+        unit: 'records/s',
+        handoff,
+        baseline,
+        baselineLabel: "sh -c 'tap | target > state.out'",
+        ratio,
+        ratioLabel: `${ratio.toFixed(3)} ×`,
+        ...(wall ? { target: '≥ 0.95 × baseline', met: ratio >= 0.95 } : {}),
+      });
+    }
+    const captured =
+      capture.records === RECORDS && capture.stateSaved
+        ? `handoff captured the record count (${capture.records}) and saved the last STATE (bookmark ${capture.stateBookmark}) in the measured runs.`
+        : `Capture in the measured runs: record count ${capture.records ?? 'not recorded'}, last STATE ${capture.stateSaved ? `saved (bookmark ${capture.stateBookmark})` : 'not saved'}.`;
+    return {
+      notes: [
+        `${RECORDS} RECORD messages (about ${((RECORDS * 95) / 1e6).toFixed(0)} MB) plus a STATE every 10,000, from bench/fixtures/singer_tap.py into singer_target.py (${ctx.python}), which parses every message.`,
+        captured,
+        'Both sides run the same interpreter by its real path; the tap reports its count as a singer-python METRIC line on stderr.',
+      ],
+      rows,
+    };
+  },
+};
+
+/** Reads the newest run record and artifacts/state.json; tolerant of record formats, since it only reports. */
+function readCapture(workspaceDir: string, stateFile: string): Capture {
+  const capture: Capture = { stateSaved: false };
+  const runsDir = path.join(workspaceDir, 'runs');
+  const records = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((n) => n.endsWith('.json')).sort() : [];
+  const newest = records[records.length - 1];
+  if (newest) {
+    const record = JSON.parse(fs.readFileSync(path.join(runsDir, newest), 'utf8')) as { tasks?: Array<{ records?: Record<string, number> }> };
+    const counts = (record.tasks ?? []).map((t) => t.records?.events).filter((n): n is number => typeof n === 'number');
+    if (counts.length > 0) capture.records = Math.max(...counts);
+  }
+  if (fs.existsSync(stateFile)) {
+    capture.stateSaved = true;
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { bookmarks?: { events?: { id?: number } }; value?: { bookmarks?: { events?: { id?: number } } } };
+    capture.stateBookmark = state.bookmarks?.events?.id ?? state.value?.bookmarks?.events?.id;
+  }
+  return capture;
+}
