@@ -1,4 +1,5 @@
 // One run at a time per workspace: a lock file naming its holder; a lock left by a dead process is taken over.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,12 +27,79 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function readHolder(file: string): LockHolder | undefined {
+function readText(file: string): string | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
+    return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+function parseHolder(text: string | undefined): LockHolder | undefined {
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as LockHolder);
+  } catch {
+    return undefined;
+  }
+}
+
+function readHolder(file: string): LockHolder | undefined {
+  return parseHolder(readText(file));
+}
+
+/**
+ * Creates `file` holding `text` unless it exists. link() of a finished temp file is the atomic test-and-set: the lock
+ * is complete the moment it appears. (With an O_EXCL create and a write after it, a racing handoff could read it
+ * empty, judge it stale and remove it, and both would run.)
+ */
+function createExclusive(file: string, text: string): boolean {
+  const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(temp, text);
+  try {
+    fs.linkSync(temp, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    // A filesystem without hard links: O_EXCL it is.
+    try {
+      fs.writeFileSync(file, text, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Removes a stale lock, but only if it still holds `staleText`: several handoffs may find the same stale lock at once,
+ * and a later one must not remove the lock the first has taken meanwhile. A guard file lets one of them check and
+ * remove at a time; false when another holds the guard.
+ */
+function removeStaleLock(file: string, staleText: string): boolean {
+  const guard = `${file}.takeover`;
+  if (!createExclusive(guard, JSON.stringify({ pid: process.pid, host: os.hostname() }))) {
+    const holder = readHolder(guard);
+    // A guard left by a handoff that died while taking over would block every later one. (No holder means the guard
+    // was released meanwhile; removing the name then could remove the next racer's guard.)
+    if (holder && holder.host === os.hostname() && !isAlive(holder.pid)) fs.rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    if (readText(file) === staleText) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
+  return true;
+}
+
+/** Waits a little without giving up the thread (the lock is taken synchronously, before anything starts). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** What a lock protects, for its messages: a workspace (one run at a time) or the scheduler (one per HANDOFF_HOME). */
@@ -60,10 +128,8 @@ export function readLockHolder(file: string): LockHolder | undefined {
 export function acquireLockFile(file: string, command: string, subject: LockSubject): WorkspaceLock {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
   let recoveredFrom: LockHolder | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      // 'wx' fails if the file exists: creating it is the atomic test-and-set.
-      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (createExclusive(file, JSON.stringify(me))) {
       let released = false;
       return {
         recoveredFrom,
@@ -73,19 +139,19 @@ export function acquireLockFile(file: string, command: string, subject: LockSubj
           if (readHolder(file)?.pid === process.pid) fs.rmSync(file, { force: true });
         },
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = readHolder(file);
-      // On another host we cannot tell whether the holder lives, so its lock stands.
-      if (holder && holder.pid !== process.pid && (holder.host !== me.host || isAlive(holder.pid))) {
-        throw new UserError(`${subject.name} is in use by another handoff (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})`, {
-          fix: subject.fix,
-        });
-      }
-      // The holder is gone (killed, machine restarted): its lock is stale.
-      recoveredFrom = holder;
-      fs.rmSync(file, { force: true });
     }
+    const text = readText(file);
+    if (text === undefined) continue; // released meanwhile
+    const holder = parseHolder(text);
+    // On another host we cannot tell whether the holder lives, so its lock stands.
+    if (holder && holder.pid !== process.pid && (holder.host !== me.host || isAlive(holder.pid))) {
+      throw new UserError(`${subject.name} is in use by another handoff (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})`, {
+        fix: subject.fix,
+      });
+    }
+    // The holder is gone (killed, machine restarted): its lock is stale.
+    recoveredFrom = holder;
+    if (!removeStaleLock(file, text)) pause(10);
   }
   throw new UserError(`could not lock ${subject.name}`, { fix: `remove ${file} if no handoff is running there` });
 }
