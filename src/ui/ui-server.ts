@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
-import { findRunRecord } from '../runs/run-history.js';
+import { findRunRecord, isAbandoned } from '../runs/run-history.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
 import { resolveWorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
@@ -19,7 +19,6 @@ import { RunSummaryCache, showAbandoned, summarizeRunRecord } from './run-summar
 import { startUiRun } from './start-ui-run.js';
 import { watchRuns, type RunWatch } from './watch-runs.js';
 import { findWebAssetsDir, loadWebAssets, renderPageHtml, renderRefusedHtml } from './web-assets.js';
-import { isAbandoned } from '../runs/run-history.js';
 
 export interface UiServerOptions extends ProjectSource {
   workspaceDir: string;

@@ -22,9 +22,12 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
-function openInBrowser(url: string): void {
+/** Hands the URL to the desktop's opener; the server keeps serving whether or not a browser shows up. */
+function openInBrowser(url: string, warn: (message: string) => void): void {
   const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-  spawnDetached({ file: opener, args: [url], env: process.env });
+  void spawnDetached({ file: opener, args: [url], env: process.env }).exited.then((exit) => {
+    if (exit.startError || (exit.exitCode !== null && exit.exitCode !== 0)) warn(`could not open a browser with ${opener} (${exit.startError ?? `exit code ${exit.exitCode}`}); open the URL above yourself`);
+  });
 }
 
 export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise<number> {
@@ -55,7 +58,7 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   if (options.json) process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
   else process.stdout.write(`handoff UI: ${server.url}\n`);
   log.log('info', `Serving the UI of ${projectDir} (workspace ${workspaceDir}, stage ${options.stage}) on 127.0.0.1:${server.port}; Ctrl-C stops it`);
-  if (flags.open) openInBrowser(server.url);
+  if (flags.open) openInBrowser(server.url, (message) => log.log('warning', message));
 
   const signal = await stopped;
   log.log('info', `Received ${signal}: stopping the UI server (runs it started go on)`);
