@@ -1,0 +1,205 @@
+// A secret planted everywhere it can travel, then looked for in every sink handoff writes: it is never found.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
+import { listFiles } from './fault-helpers.js';
+
+const TOKEN = 'sekret-value-4711';
+/** A file secret of several lines (a key): each line is masked on its own, since output comes line by line. */
+const KEY_LINES = ['c2VjcmV0LWtleS1saW5lLW9uZQ', 'c2VjcmV0LWtleS1saW5lLXR3bw'];
+const KEY_FILE = `-----BEGIN PRIVATE KEY-----\n${KEY_LINES.join('\n')}\n-----END PRIVATE KEY-----\n`;
+/** What must appear nowhere: the values, and the JSON-escaped form of the multi-line one. */
+const FORBIDDEN = [TOKEN, ...KEY_LINES, JSON.stringify(KEY_FILE).slice(1, -1)];
+
+function expectNoSecret(text: string, where: string): void {
+  for (const value of FORBIDDEN) expect(text.includes(value), `${where} holds a secret value`).toBe(false);
+}
+
+const SECRETS = {
+  '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${TOKEN}\n- key: service_key\n  file: key.pem\n`,
+  '.secrets/key.pem': KEY_FILE,
+};
+
+/**
+ * Every way a task can hand a secret to handoff: stderr (echoed, templated, multi-line), its command line, a foreach
+ * input line (which names sub-tasks and their log files), a failing command's stderr tail, an undefined-variable
+ * warning next to it. The stdout of the tasks carries only the secret's length, to prove the value did arrive.
+ */
+const LEAKY_PROJECT = `
+envs:
+- key: API_TOKEN
+tasks:
+- name: console
+  kill_downstream_on_fail: false
+  commands:
+  - command: echo "env $API_TOKEN" >&2
+  - command: echo "template {{ API_TOKEN }} {{ not_defined_anywhere }}" >&2
+  - command: printf '%s\\n' {{ service_key | shell_quote }} >&2
+  - command: printf '%s' "$API_TOKEN" | wc -c
+- name: lines
+  kill_downstream_on_fail: false
+  pipeline:
+  - command: printf '%s\\nplain\\n' "$API_TOKEN"
+  - foreach:
+    - name: each
+      commands:
+      - command: echo "line {{ _line }}" >&2
+- name: piped
+  kill_downstream_on_fail: false
+  pipeline:
+  - command: echo "{{ API_TOKEN }}"
+  - command: sh -c 'cat >/dev/null; echo "downstream saw $API_TOKEN" >&2; exit 4'
+- name: failing
+  commands:
+  - command: sh -c 'echo "failing with $API_TOKEN" >&2; exit 3'
+`;
+
+describe('a secret planted in every sink is never found', () => {
+  const { projectDir, workspaceDir } = makeProject(LEAKY_PROJECT, SECRETS);
+  let run: CliResult;
+  let runId = '';
+
+  beforeAll(async () => {
+    run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-l', 'debug', '--json']);
+    runId = JSON.parse(run.stdout).runId;
+  });
+
+  it('the secret reached the commands (the sinks below were really exercised)', () => {
+    expect(run.code).toBe(1);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'console_stdout.log'), 'utf8').trim()).toBe(String(TOKEN.length));
+    expect(run.stderr).toContain('env ***');
+    expect(run.stderr).toContain('template *** ');
+    expect(run.stderr).toContain('failing with ***');
+  });
+
+  it('console: handoff stderr at debug level (stderr lines, command lines, task names, warnings, the failure summary)', () => {
+    expectNoSecret(run.stderr, 'stderr of run local');
+    expect(run.stderr).toMatch(/DEBUG - Process \d+ started: echo "template \*\*\* " >&2/);
+    expect(run.stderr).toContain('Task each__ started');
+  });
+
+  it('--json output of run local', () => {
+    expectNoSecret(run.stdout, 'stdout of run local --json');
+    expect(run.stdout).toContain('***');
+  });
+
+  it('run record, per-run console log and per-process stderr logs (contents and file names)', () => {
+    const files = listFiles(path.join(workspaceDir, 'runs'));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const file of files) {
+      expectNoSecret(path.relative(workspaceDir, file), 'a file name under runs/');
+      expectNoSecret(fs.readFileSync(file, 'utf8'), file);
+    }
+    const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8'));
+    expect(record.reason).toBe('task piped: sh exited with code 4');
+    expect(JSON.stringify(record)).toContain('failing with ***');
+  });
+
+  it('artifacts/: stderr logs of every task and sub-task (contents and file names)', () => {
+    const files = listFiles(path.join(workspaceDir, 'artifacts'));
+    for (const file of files) expectNoSecret(path.basename(file), 'a file name under artifacts/');
+    const stderrLogs = files.filter((f) => f.endsWith('_stderr.log'));
+    expect(stderrLogs.map((f) => path.basename(f)).sort()).toEqual(
+      ['console', 'each__', 'each_plain', 'failing', 'lines', 'piped'].map((n) => `${n}_stderr.log`),
+    );
+    for (const file of stderrLogs) expectNoSecret(fs.readFileSync(file, 'utf8'), file);
+  });
+
+  it('runs list, runs show (text and --json) and runs logs', async () => {
+    const outputs = await Promise.all([
+      runCli(['runs', 'list', '-w', workspaceDir]),
+      runCli(['runs', 'list', '-w', workspaceDir, '--json']),
+      runCli(['runs', 'show', runId, '-w', workspaceDir]),
+      runCli(['runs', 'show', runId, '-w', workspaceDir, '--json']),
+      runCli(['runs', 'logs', runId, '-w', workspaceDir]),
+    ]);
+    for (const [i, r] of outputs.entries()) {
+      expect(r.code).toBe(0);
+      expectNoSecret(r.stdout + r.stderr, `runs command ${i}`);
+    }
+    expect(outputs[2].stdout).toContain('| failing with ***');
+    expect(outputs[4].stdout).toContain('env ***');
+  });
+
+  it('--dry-run plan, as text and as JSON', async () => {
+    for (const extra of [[], ['--json']]) {
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', makeTempDir(), '--dry-run', ...extra]);
+      expect(r.code).toBe(0);
+      expectNoSecret(r.stdout + r.stderr, `run local --dry-run ${extra.join(' ')}`);
+    }
+  });
+});
+
+describe('error messages never quote a secret', () => {
+  // `{% include %}` of a value makes nunjucks say "template not found: <the value>": an error that quotes a value.
+  const quoting = '{% include API_TOKEN %}';
+
+  it.each([
+    ['a command line', `tasks:\n- name: t\n  commands:\n  - command: echo "${quoting}"\n`, {}],
+    ['a vars value', `vars:\n- key: v\n  value: "${quoting}"\ntasks:\n- name: t\n  commands:\n  - command: echo\n`, {}],
+    ['a file under files/', 'tasks:\n- name: t\n  commands:\n  - command: cat files/conf.txt\n', { 'files/conf.txt': `token=${quoting}\n` }],
+    ['a foreach command, rendered per line', `tasks:\n- name: t\n  pipeline:\n  - command: echo x\n  - foreach:\n    - name: e\n      commands:\n      - command: echo "${quoting}"\n`, {}],
+  ])('run local: a template error in %s, at every log level', async (_where, yml, files) => {
+    const { projectDir, workspaceDir } = makeProject(yml, { ...SECRETS, ...files });
+    for (const level of ['info', 'debug']) {
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-l', level]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('template not found: ***');
+      expectNoSecret(r.stdout + r.stderr, `run local -l ${level}`);
+    }
+    for (const file of listFiles(workspaceDir).filter((f) => !f.includes(`${path.sep}files${path.sep}`))) {
+      expectNoSecret(fs.readFileSync(file, 'utf8'), file);
+    }
+  });
+
+  it('workspace install: a template error in an install command', async () => {
+    const { projectDir, workspaceDir } = makeProject(`installs:\n- venv: v\n  command: echo "${quoting}"\ntasks:\n- name: t\n  commands:\n  - command: echo\n`, SECRETS);
+    const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir, '-l', 'debug']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('template not found: ***');
+    expectNoSecret(r.stdout + r.stderr, 'workspace install');
+  });
+});
+
+describe('the local store: push, run from the store, print', () => {
+  it('console output, config print, secrets print (masked) and every file of HANDOFF_HOME but the secret store itself', async () => {
+    const home = makeTempDir('handoff-home-');
+    const env = { HANDOFF_HOME: home };
+    const { projectDir } = makeProject(
+      `deploy:\n  resource_group: rg\n  task: leaky\n${LEAKY_PROJECT}`,
+      { ...SECRETS, 'files/conf.txt': 'token={{ API_TOKEN }}\n' },
+    );
+    const workspaceDir = path.join(makeTempDir(), 'ws');
+    const target = ['-e', 'resource_group=rg', 'task=leaky'];
+    const steps: Array<[string[], number]> = [
+      [['cloud', 'bucket', 'create', '-p', projectDir], 0],
+      [['project', 'push', '-p', projectDir, '-y', '-l', 'debug'], 0],
+      [['run', '-w', workspaceDir, ...target, '-a', '-l', 'debug', '--json'], 1],
+      [['config', 'print', ...target], 0],
+      [['config', 'print', ...target, '--json'], 0],
+      [['secrets', 'print', ...target], 0],
+      [['secrets', 'print', ...target, '--json'], 0],
+      [['runs', 'list', '-w', workspaceDir, '--json'], 0],
+    ];
+    for (const [args, code] of steps) {
+      const r = await runCli(args, { env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expectNoSecret(r.stdout + r.stderr, args.join(' '));
+    }
+    // The secret store holds the values by design (files of mode 0600); everything else is searched, names included.
+    const secretStore = path.join(home, 'parameters');
+    for (const file of listFiles(secretStore)) expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const searched = [...listFiles(home).filter((f) => !f.startsWith(secretStore)), ...listFiles(path.join(workspaceDir, 'runs'))];
+    expect(searched.some((f) => f.includes(`${path.sep}runs${path.sep}`))).toBe(true);
+    for (const file of searched) {
+      // Rendered files/ hold the value on purpose (the tap reads its password there); they stay in the workspace.
+      if (file.startsWith(path.join(workspaceDir, 'files'))) continue;
+      expectNoSecret(path.relative(home, file), 'a file name in the store');
+      expectNoSecret(fs.readFileSync(file, 'utf8'), file);
+    }
+    // Only --reveal shows a value, by request.
+    const revealed = await runCli(['secrets', 'print', ...target, '--reveal'], { env });
+    expect(revealed.stdout).toContain(TOKEN);
+  });
+});
