@@ -1,5 +1,6 @@
-// What every provider (local, aws) does — store, secrets, bucket — and the factory that loads only the one chosen.
+// What every provider (local, aws) does — store, secrets, bucket, schedules, runs and logs — and the factory that loads only the one chosen.
 import { UserError } from '../errors.js';
+import type { Deploy, Schedule } from '../project/types.js';
 import type { S3Layout } from './aws/names.js';
 
 export type CloudProviderName = 'local' | 'aws';
@@ -104,10 +105,109 @@ export interface BucketLifecycle {
   status(): Promise<BucketStatus>;
 }
 
+/** Declared (project.yml) against deployed: `scheduled` (same), `draft` (not deployed), `edited` (differs), `orphaned` (deployed, not declared). */
+export type ScheduleComparison = 'scheduled' | 'draft' | 'edited' | 'orphaned';
+
+export interface ScheduleChange {
+  target_id: string;
+  /** Where the schedule lives: `<RG>/<task>/<target_id>` locally, `<group>/<name>` on AWS. */
+  id: string;
+  action: 'created' | 'updated' | 'unchanged' | 'deleted';
+}
+
+export interface ScheduleListing {
+  target_id: string;
+  status: ScheduleComparison;
+  expression: string;
+  timezone: string;
+  enabled: boolean;
+  /** The next fire times (ISO), for deployed and enabled schedules. */
+  next: string[];
+  /** For `edited`: which fields differ from the declaration. */
+  differences?: string[];
+}
+
+/** A task's schedules in the provider (`cloud schedule create|list|delete`); expressions are already validated by the loader. */
+export interface ScheduleLifecycle {
+  /** Idempotent upsert of `schedules` (all of the project's, or the one chosen). */
+  create(schedules: Schedule[]): Promise<ScheduleChange[]>;
+  list(declared: Schedule[]): Promise<ScheduleListing[]>;
+  /** Deletes exactly this task's schedules (or the one `targetId`), never another task's whose name shares a prefix. */
+  delete(targetId?: string): Promise<ScheduleChange[]>;
+  /** Something to tell the user after `create`, e.g. that the local scheduler is not running. */
+  checkFiring(): Promise<string | undefined>;
+}
+
+/** Why a finished cloud run failed, in the run record's words (SPEC §5). */
+export type CloudJobFailure = 'exit_code' | 'out_of_memory' | 'start_failure' | 'timeout' | 'stopped' | 'unknown';
+
+/** One run in the cloud (an ECS task, or a background `handoff run` locally). */
+export interface CloudJob {
+  id: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'unknown';
+  /** Who started it: `cloud` (cloud run), `schedule`, or the AWS starter (`AWS Step Functions`, …). */
+  trigger?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  exitCode?: number;
+  failure?: CloudJobFailure;
+  reason?: string;
+  /** Provider-specific facts worth showing: pid, workspace, log file, task ARN, run id, schedule. */
+  details: Record<string, string | number | undefined>;
+}
+
+export interface StartJobInput {
+  /** The container's (or background run's) environment besides HO_STAGE: `__VARS`, a schedule's envs, `-e` values. */
+  envs: Record<string, string>;
+  /** `deploy` of the project when one was given: network choices for AWS (public IP, platform version, subnets). */
+  deploy?: Deploy;
+}
+
+export interface LogQuery {
+  /** One run's lines only; otherwise every run of the task. */
+  jobId?: string;
+  /** Milliseconds since the epoch, inclusive. */
+  startTime?: number;
+  endTime?: number;
+  /** AWS: CloudWatch filter pattern syntax; local: text the line must contain. */
+  filterPattern?: string;
+}
+
+export interface LogLine {
+  /** Milliseconds since the epoch, when known. */
+  time?: number;
+  jobId?: string;
+  message: string;
+}
+
+/** Reads a task's run logs in order; each `read` returns only what earlier reads did not. */
+export interface LogReader {
+  read(): Promise<LogLine[]>;
+}
+
+/** Runs of the task in the provider (`cloud run`, `cloud job status|stop`, `cloud logs`). */
+export interface RunLifecycle {
+  start(input: StartJobInput): Promise<CloudJob>;
+  /** Recent runs, newest first. */
+  list(): Promise<CloudJob[]>;
+  /** One run by id or unique id prefix; a UserError when there is none. */
+  get(id: string): Promise<CloudJob>;
+  /** Stops a run (its handoff ends its commands and pushes artifacts first); `timeout` marks why, for the job's failure. */
+  stop(id: string, why?: 'user' | 'timeout'): Promise<CloudJob>;
+  openLogs(query: LogQuery): LogReader;
+  /**
+   * How long to keep reading after a run ended before the log is complete: CloudWatch Logs shows lines a few seconds
+   * after the container wrote them; a local log file is complete at once.
+   */
+  readonly logSettleMs: number;
+  /** How often to poll while following. */
+  readonly pollMs: number;
+}
+
 /**
- * A provider: where a project's config, files, artifacts, run records and secrets are kept, and (later) where it is
- * deployed and run. The store and secrets layout is the same for every provider, so a project moves between them by
- * changing `deploy.cloud_provider` only.
+ * A provider: where a project's config, files, artifacts, run records and secrets are kept, and where it is
+ * scheduled and run. The store and secrets layout is the same for every provider, so a project moves between them by
+ * changing `deploy.cloud_provider` only. Every name still comes from one place (StoreNames).
  */
 export interface Provider {
   readonly name: CloudProviderName;
@@ -115,9 +215,8 @@ export interface Provider {
   readonly objects: ObjectStore;
   readonly parameters: ParameterStore;
   readonly bucket: BucketLifecycle;
-  // The cloud lifecycle adds its parts here, implemented by each provider:
-  //   deploy (resources, task definition), run (start now, job status/stop), logs (read/follow), schedules
-  //   (create/list/delete). They take the same StoreNames so every name still comes from one place.
+  readonly schedules: ScheduleLifecycle;
+  readonly runs: RunLifecycle;
   /** Releases clients (sockets); the provider must not be used afterwards. */
   close(): void;
 }
@@ -125,6 +224,8 @@ export interface Provider {
 export interface ProviderOptions {
   /** For progress and notices (never secret values). */
   log?: (level: 'debug' | 'info' | 'warning', message: string) => void;
+  /** The handoff CLI script (process.argv[1]): the local provider starts background runs with it. */
+  entryScript?: string;
 }
 
 /** Checks a provider name from project.yml, `--cloud-provider` or `-e cloud_provider=`. */

@@ -1,29 +1,15 @@
-// `handoff cloud run|job status|job stop|logs` for the local provider: background runs against the local store.
-import fs from 'node:fs';
+// `handoff cloud run|job status|job stop|logs`: the task's runs in the provider (local background runs or Fargate tasks).
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
-import { resolveHandoffHome } from '../../providers/local/handoff-home.js';
-import { describeLocalJob, listLocalJobs, startLocalJob, stopLocalJob, type LocalJob } from '../../providers/local/local-jobs.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import type { CloudJob, LogLine, LogQuery, RunLifecycle } from '../../providers/provider.js';
+import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
-import { printResult, withStoreSession, type StoreSession } from './store-session.js';
+import { printResult, withStoreSession } from './store-session.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function requireLocal(session: StoreSession, what: string): void {
-  if (session.provider.name !== 'local') {
-    throw new UserError(`${what} on AWS (ECS/Fargate) comes with the AWS deployment support, which this version does not have yet`, {
-      fix: 'use deploy.cloud_provider: local (or --cloud-provider local) to run in the background on this machine',
-    });
-  }
-}
-
-function taskKeyOf(session: StoreSession): string {
-  return `${session.provider.names.resourceGroup}/${session.provider.names.task}`;
-}
-
 /** The envs of a cloud run: a schedule's (`-v target_id=N`), then `-e` values. */
-function runEnvs(project: Project | undefined, vars: Record<string, unknown>, extra: Record<string, unknown>): Record<string, string> {
+function runEnvs(project: Project | undefined, vars: Record<string, VarValue>, extra: Record<string, VarValue>): Record<string, string> {
   const envs: Record<string, string> = {};
   if (vars.target_id !== undefined) {
     const schedule = project?.schedules.find((s) => s.target_id === String(vars.target_id));
@@ -34,122 +20,154 @@ function runEnvs(project: Project | undefined, vars: Record<string, unknown>, ex
   return envs;
 }
 
-/** Prints a log file from `offset` on; returns the new offset. */
-function printFrom(file: string, offset: number, filter?: (line: string) => boolean): number {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const size = fs.fstatSync(fd).size;
-    if (size <= offset) return offset;
-    const buffer = Buffer.alloc(size - offset);
-    fs.readSync(fd, buffer, 0, buffer.length, offset);
-    let text = buffer.toString('utf8');
-    // Only whole lines: the rest is printed when its newline arrives.
-    const end = text.lastIndexOf('\n');
-    if (end === -1) return offset;
-    text = text.slice(0, end + 1);
-    const lines = text.split('\n').slice(0, -1).filter((l) => !filter || filter(l));
-    if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
-    return offset + Buffer.byteLength(text);
-  } catch {
-    return offset;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+function isFinished(job: CloudJob): boolean {
+  return job.status !== 'running' && job.status !== 'pending';
 }
 
-/** Follows a job's log until it ends, then prints what was written last; returns its final status. */
-async function followJob(job: LocalJob, filter?: (line: string) => boolean): Promise<ReturnType<typeof describeLocalJob>> {
-  let offset = 0;
-  for (;;) {
-    offset = printFrom(job.logFile, offset, filter);
-    const status = describeLocalJob(job);
-    if (status.status !== 'running') {
-      printFrom(job.logFile, offset, filter);
-      return status;
+/** A job as printed by `cloud job status` and `cloud run`. */
+function toRow(job: CloudJob): Record<string, unknown> {
+  const row: Record<string, unknown> = { id: job.id, status: job.status };
+  if (job.trigger) row.trigger = job.trigger;
+  if (job.startedAt) row.started_at = job.startedAt;
+  if (job.stoppedAt) row.stopped_at = job.stoppedAt;
+  if (job.exitCode !== undefined) row.exit_code = job.exitCode;
+  if (job.failure) row.failure = job.failure;
+  if (job.reason) row.reason = job.reason;
+  for (const [k, v] of Object.entries(job.details)) if (v !== undefined) row[k] = v;
+  return row;
+}
+
+function createLinePrinter(json: boolean): (lines: LogLine[]) => void {
+  return (lines) => {
+    if (lines.length === 0) return;
+    const text = json
+      ? lines.map((l) => JSON.stringify({ time: l.time === undefined ? null : new Date(l.time).toISOString(), job: l.jobId ?? null, message: l.message })).join('\n')
+      : lines.map((l) => l.message).join('\n');
+    process.stdout.write(`${text}\n`);
+  };
+}
+
+/**
+ * Prints a job's log while it runs and returns its final state. After the job ends the log is read until it has been
+ * quiet for the provider's settle time (CloudWatch shows lines a few seconds late), so its last lines are not lost.
+ * With `timeoutSeconds`, a job still running after that long is stopped and reported as timed out.
+ */
+async function followJob(runs: RunLifecycle, jobId: string, reader: { read(): Promise<LogLine[]> }, print: (lines: LogLine[]) => void, timeoutSeconds?: number): Promise<{ job: CloudJob; timedOut: boolean }> {
+  const started = Date.now();
+  let timedOut = false;
+  let job = await runs.get(jobId);
+  while (!isFinished(job)) {
+    print(await reader.read());
+    if (timeoutSeconds !== undefined && !timedOut && Date.now() - started > timeoutSeconds * 1000) {
+      timedOut = true;
+      job = await runs.stop(jobId, 'timeout');
+      continue;
     }
-    await sleep(200);
+    await sleep(runs.pollMs);
+    job = await runs.get(jobId);
   }
+  let quietSince = Date.now();
+  for (;;) {
+    const lines = await reader.read();
+    print(lines);
+    if (lines.length > 0) quietSince = Date.now();
+    if (Date.now() - quietSince >= runs.logSettleMs) break;
+    await sleep(Math.min(runs.pollMs, runs.logSettleMs));
+  }
+  return { job, timedOut };
+}
+
+/** The exit code `cloud run --wait` ends with: 0 for success, the run's own code, else 1. */
+function exitCodeOf(job: CloudJob, timedOut: boolean): number {
+  if (job.status === 'succeeded' && !timedOut) return 0;
+  return job.exitCode && job.exitCode > 0 && job.exitCode < 256 ? job.exitCode : 1;
+}
+
+function describeOutcome(job: CloudJob, timedOut: boolean, timeout?: number): string {
+  if (timedOut) return `timed out after ${timeout} s and was stopped`;
+  const code = job.exitCode !== undefined ? ` with exit code ${job.exitCode}` : '';
+  const why = { exit_code: '', out_of_memory: ' (out of memory)', start_failure: ' (failed to start)', timeout: ' (timed out)', stopped: ' (stopped)', unknown: '' }[job.failure ?? 'unknown'];
+  return `${job.status}${code}${why}${job.reason ? `: ${job.reason}` : ''}`;
 }
 
 export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean }): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    requireLocal(session, 'cloud run');
-    const home = resolveHandoffHome().dir;
     const vars = parseVarTokens(options.vars, '-v');
-    const { job } = startLocalJob({
-      home,
-      entryScript: process.argv[1],
-      resourceGroup: session.provider.names.resourceGroup,
-      bareResourceGroup: session.target.resourceGroup,
-      task: session.provider.names.task,
-      stage: session.target.stage,
-      bucket: session.target.bucket,
-      trigger: 'cloud',
-      envs: runEnvs(session.project, vars, session.extraEnvs),
-    });
-    session.log.log('info', `Started job ${job.id} (pid ${job.pid}) for ${job.taskKey}; log: ${job.logFile}`);
+    const { runs, names } = session.provider;
+    const job = await runs.start({ envs: runEnvs(session.project, vars, session.extraEnvs), ...(session.project ? { deploy: session.project.deploy } : {}) });
+    const where = Object.entries(job.details)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    session.log.log('info', `Started job ${job.id} of ${names.resourceGroup}/${names.task}${where ? ` (${where})` : ''}`);
     if (!flags.wait) {
-      printResult(options, { job: job.id, pid: job.pid, workspace: job.workspace, log: job.logFile });
+      printResult(options, { job: job.id, ...toRow(job) });
       return 0;
     }
-    const status = await followJob(job);
-    session.log.log(status.status === 'succeeded' ? 'info' : 'error', `Job ${job.id} ${status.status}${status.exitCode !== undefined ? ` with exit code ${status.exitCode}` : ''}${status.reason ? `: ${status.reason}` : ''}`);
-    return status.status === 'succeeded' ? 0 : status.exitCode || 1;
+    const { job: final, timedOut } = await followJob(runs, job.id, runs.openLogs({ jobId: job.id }), createLinePrinter(options.json), options.timeout);
+    const ok = final.status === 'succeeded' && !timedOut;
+    session.log.log(ok ? 'info' : 'error', `Job ${final.id} ${describeOutcome(final, timedOut, options.timeout)}`);
+    return exitCodeOf(final, timedOut);
   });
 }
 
 export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    requireLocal(session, 'cloud job status');
-    const jobs = listLocalJobs(resolveHandoffHome().dir, taskKeyOf(session)).slice(0, 20).map(describeLocalJob);
-    printResult(options, { jobs: jobs.map((j) => ({ id: j.id, status: j.status, trigger: j.trigger, pid: j.pid, started_at: j.startedAt, exit_code: j.exitCode, run_id: j.runId, reason: j.reason, schedule: j.scheduleId })) });
+    const vars = parseVarTokens(options.vars, '-v');
+    if (vars.id !== undefined) {
+      printResult(options, { job: toRow(await session.provider.runs.get(String(vars.id))) });
+      return 0;
+    }
+    printResult(options, { jobs: (await session.provider.runs.list()).map(toRow) });
     return 0;
   });
 }
 
 export function cloudJobStopCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    requireLocal(session, 'cloud job stop');
     const vars = parseVarTokens(options.vars, '-v');
     if (vars.id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
-    const status = stopLocalJob(resolveHandoffHome().dir, taskKeyOf(session), String(vars.id));
-    session.log.log('info', `Sent SIGTERM to job ${status.id} (pid ${status.pid})`);
+    const job = await session.provider.runs.stop(String(vars.id));
+    session.log.log('info', `Asked job ${job.id} to stop (it ends its commands and pushes its artifacts first); now ${job.status}`);
+    printResult(options, { job: toRow(job) });
     return 0;
   });
 }
 
-/** `-v start_time=… end_time=…` (ISO times), `filter_pattern=text`, `follow=true`: the task's run logs on this machine. */
+/** `-v start_time=` / `end_time=`: an ISO time, or milliseconds since the epoch. */
+function parseTime(vars: Record<string, VarValue>, key: string): number | undefined {
+  const raw = vars[key];
+  if (raw === undefined) return undefined;
+  const t = typeof raw === 'number' ? raw : Date.parse(String(raw));
+  if (!Number.isFinite(t)) throw new UserError(`${key}=${raw} is not a time`, { fix: `e.g. ${key}=2026-01-31T06:00:00Z` });
+  return t;
+}
+
+/**
+ * `-v start_time=… end_time=…`, `filter_pattern=…` (CloudWatch syntax on AWS, plain text locally), `id=<job>` for one run,
+ * `follow=true` to keep printing until the newest run (or that one) ends. `--json` prints one JSON object per line.
+ */
 export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    requireLocal(session, 'cloud logs');
     const vars = parseVarTokens(options.vars, '-v');
-    const time = (key: string): number | undefined => {
-      if (vars[key] === undefined) return undefined;
-      const t = Date.parse(String(vars[key]));
-      if (Number.isNaN(t)) throw new UserError(`${key}=${vars[key]} is not a time`, { fix: `e.g. ${key}=2026-01-31T06:00:00Z` });
-      return t;
+    const { runs } = session.provider;
+    const query: LogQuery = {
+      ...(vars.id !== undefined ? { jobId: String(vars.id) } : {}),
+      startTime: parseTime(vars, 'start_time'),
+      endTime: parseTime(vars, 'end_time'),
+      ...(vars.filter_pattern !== undefined ? { filterPattern: String(vars.filter_pattern) } : {}),
     };
-    const start = time('start_time');
-    const end = time('end_time');
-    const pattern = vars.filter_pattern === undefined ? undefined : String(vars.filter_pattern);
-    const filter = (line: string): boolean => {
-      if (pattern !== undefined && !line.includes(pattern)) return false;
-      const stamp = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\]/.exec(line)?.[1];
-      if (!stamp || (start === undefined && end === undefined)) return true;
-      const t = Date.parse(`${stamp.replace(' ', 'T')}Z`);
-      return (start === undefined || t >= start) && (end === undefined || t <= end);
-    };
-    const jobs = listLocalJobs(resolveHandoffHome().dir, taskKeyOf(session)).reverse();
-    if (jobs.length === 0) {
-      session.log.log('info', `No runs of ${taskKeyOf(session)} on this machine yet (cloud run or the scheduler start them)`);
+    const print = createLinePrinter(options.json);
+    const reader = runs.openLogs(query);
+    print(await reader.read());
+    if (vars.follow !== true) return 0;
+    const target = query.jobId !== undefined ? await runs.get(query.jobId) : (await runs.list()).find((j) => !isFinished(j));
+    if (!target || isFinished(target)) {
+      session.log.log('info', `No run of ${session.provider.names.resourceGroup}/${session.provider.names.task} is going on; nothing to follow`);
       return 0;
     }
-    const follow = vars.follow === true;
-    for (const job of jobs) {
-      if (follow && job === jobs[jobs.length - 1]) await followJob(job, filter);
-      else printFrom(job.logFile, 0, filter);
-    }
+    session.log.log('info', `Following job ${target.id} until it ends`);
+    await followJob(runs, target.id, reader, print);
     return 0;
   });
 }

@@ -1,8 +1,7 @@
-// `handoff scheduler start|status|stop` and `handoff cloud schedule create|list|delete` for the local provider.
+// `handoff scheduler start|status|stop` (the local scheduler) and `handoff cloud schedule create|list|delete` (any provider).
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 import { resolveHandoffHome } from '../../providers/local/handoff-home.js';
-import { createLocalSchedules, deleteLocalSchedules, listLocalScheduleStatus } from '../../providers/local/local-schedules.js';
 import { killProcessGroup } from '../../process/kill-process-group.js';
 import { spawnDetachedHandoff } from '../../process/spawn-detached.js';
 import { LocalScheduler } from '../../schedule/local-scheduler.js';
@@ -96,45 +95,33 @@ function targetIdOf(options: GlobalOptions): string | undefined {
   return vars.target_id === undefined ? undefined : String(vars.target_id);
 }
 
-function requireLocal(provider: string): void {
-  if (provider !== 'local') {
-    throw new UserError('cloud schedules on AWS (EventBridge Scheduler) come with the AWS deployment support, which this version does not have yet', {
-      fix: 'use deploy.cloud_provider: local (or --cloud-provider local) to schedule runs on this machine with `handoff scheduler start`',
-    });
-  }
-}
-
 export function cloudScheduleCreateCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
-    requireLocal(session.provider.name);
     const project = requireProject(session);
     const targetId = targetIdOf(options);
     const chosen = project.schedules.filter((s) => targetId === undefined || s.target_id === targetId);
     if (targetId !== undefined && chosen.length === 0) {
       throw new UserError(`no schedule with target_id ${targetId} in ${project.file}`, { fix: `use one of: ${project.schedules.map((s) => s.target_id).join(', ') || '(none)'}` });
     }
-    const home = resolveHandoffHome().dir;
-    const changes = createLocalSchedules(home, session.target, session.provider.names, chosen);
+    const changes = await session.provider.schedules.create(chosen);
     printResult(options, { schedules: changes });
-    if (!readSchedulerHolder(home)) session.log.log('warning', 'the local scheduler is not running: start it with `handoff scheduler start` so these schedules fire');
+    const notice = await session.provider.schedules.checkFiring();
+    if (notice) session.log.log('warning', notice);
     return 0;
   });
 }
 
 export function cloudScheduleListCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
-    requireLocal(session.provider.name);
     const project = requireProject(session);
-    printResult(options, { schedules: listLocalScheduleStatus(resolveHandoffHome().dir, session.target, session.provider.names, project.schedules) });
+    printResult(options, { schedules: await session.provider.schedules.list(project.schedules) });
     return 0;
   });
 }
 
 export function cloudScheduleDeleteCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    requireLocal(session.provider.name);
-    const deleted = deleteLocalSchedules(resolveHandoffHome().dir, session.provider.names, targetIdOf(options));
-    printResult(options, { schedules: deleted });
+    printResult(options, { schedules: await session.provider.schedules.delete(targetIdOf(options)) });
     return 0;
   });
 }

@@ -44,7 +44,7 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     profile: options.cloudProfile,
     stage: options.stage,
   });
-  const provider = await createProvider(target, { log: (level, message) => log.log(level, message) });
+  const provider = await createProvider(target, { log: (level, message) => log.log(level, message), entryScript: process.argv[1] });
   const extraEnvs: Record<string, VarValue> = {};
   for (const [k, v] of Object.entries(envs)) if (!(TARGET_ENV_KEYS as readonly string[]).includes(k)) extraEnvs[k] = v;
   return { provider, target, project, extraEnvs, log };

@@ -1,5 +1,6 @@
-// Defines the local cloud lifecycle: `scheduler start|status|stop`, `cloud schedule|run|job|logs`.
+// Defines the cloud lifecycle: `scheduler start|status|stop`, `cloud schedule|run|job|logs`, and the AWS stacks, plan and deploy.
 import type { Command } from 'commander';
+import { registerCloudDeployCommands } from './cloud-deploy-commands.js';
 import { defineAction } from './define-action.js';
 
 const load = () => import('../commands/scheduler-command.js');
@@ -26,7 +27,7 @@ export function registerLifecycleCommands(program: Command): void {
     .action(defineAction(async (options, command) => (await load()).schedulerStopCommand(options, command.opts())));
 
   const cloud = program.commands.find((c) => c.name() === 'cloud') ?? program.command('cloud').description('the cloud lifecycle of a project');
-  const schedule = cloud.command('schedule').description("the project's schedules in the provider (local: fired by `handoff scheduler`)");
+  const schedule = cloud.command('schedule').description("the project's schedules in the provider (aws: EventBridge Scheduler, one group per task; local: fired by `handoff scheduler`)");
   schedule
     .command('create')
     .description('create or update the schedules of project.yml (idempotent; -v target_id=N for one)')
@@ -42,13 +43,13 @@ export function registerLifecycleCommands(program: Command): void {
 
   cloud
     .command('run')
-    .description('start the task now in the background against the store (-v target_id=N uses that schedule\'s envs)')
-    .option('--wait', "follow the run's log and exit with its result")
+    .description('start the task now (aws: a Fargate task of the latest task definition; local: a background run), -v target_id=N uses that schedule\'s envs, -e k=v adds envs')
+    .option('--wait', "follow the run's log and exit with its exit code (--timeout N stops it after N seconds)")
     .action(defineAction(async (options, command) => (await loadRun()).cloudRunCommand(options, command.opts())));
   const job = cloud.command('job').description('runs started by `cloud run` or the scheduler');
   job
     .command('status')
-    .description("this task's recent runs: running, succeeded or failed, with exit codes")
+    .description("this task's recent runs: running, succeeded or failed, with exit codes and stop reasons (-v id=<job> for one)")
     .action(defineAction(async (options) => (await loadRun()).cloudJobStatusCommand(options)));
   job
     .command('stop')
@@ -56,6 +57,8 @@ export function registerLifecycleCommands(program: Command): void {
     .action(defineAction(async (options) => (await loadRun()).cloudJobStopCommand(options)));
   cloud
     .command('logs')
-    .description("this task's run logs (-v start_time=… end_time=… filter_pattern=… follow=true)")
+    .description("this task's run logs (-v start_time=… end_time=… filter_pattern=… id=<job> follow=true; --json: one object per line)")
     .action(defineAction(async (options) => (await loadRun()).cloudLogsCommand(options)));
+
+  registerCloudDeployCommands(cloud);
 }

@@ -1,9 +1,13 @@
-// The AWS provider: the store in S3, secrets in SSM Parameter Store, the bucket as the `handoff-<RG>-bucket` stack.
+// The AWS provider: the store in S3, secrets in SSM, the bucket as a stack, schedules in EventBridge Scheduler, runs on Fargate.
 import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions } from '../provider.js';
+import { createAwsRunLifecycle } from './aws-runs.js';
+import { createAwsScheduleLifecycle } from './aws-schedules.js';
+import { applyStackStep, readDeployedStacks } from './deploy/apply-deploy.js';
+import { createBucketDesired } from './deploy/desired-stacks.js';
+import { planDeploy } from './deploy/plan-deploy.js';
 import { createDeployNames, type DeployNames } from './names.js';
-import { createBucketStack } from './stacks/bucket-stack.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
-import { createCloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
+import { createCloudFormationApi, type CloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
 import { createS3Api } from './sdk/s3.js';
 import { createSsmApi } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
@@ -11,15 +15,20 @@ import { getCallerIdentity } from './sdk/sts.js';
 /** User metadata that marks an executable file. */
 const MODE_METADATA = 'handoff-mode';
 
-/** How often CloudFormation is polled while a stack changes; HANDOFF_AWS_POLL_MS shortens it against an emulator. */
-function readPollMs(): number | undefined {
+/** How often CloudFormation, ECS and CloudWatch Logs are polled while waiting; HANDOFF_AWS_POLL_MS shortens it against an emulator. */
+export function readPollMs(): number | undefined {
   const raw = Number(process.env.HANDOFF_AWS_POLL_MS);
   return Number.isFinite(raw) && raw > 0 ? raw : undefined;
 }
 
 export interface AwsProvider extends Provider {
+  readonly name: 'aws';
   readonly names: DeployNames;
   readonly clientConfig: AwsClientConfig;
+  /** The CloudFormation client the provider's own lifecycles use; the deploy sequence shares it. */
+  readonly cloudFormation: CloudFormationApi;
+  /** Polling interval while waiting on CloudFormation (HANDOFF_AWS_POLL_MS), undefined for the default. */
+  readonly pollMs?: number;
 }
 
 /** Resolves region and account (STS doubles as the credentials check), then builds every name of the task. */
@@ -44,19 +53,21 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
 
   const bucket: BucketLifecycle = {
     async create(onProgress) {
-      const result = await cloudFormation.deployStack({
-        bucket: names.bucket,
-        name: names.bucketStack,
-        template: createBucketStack(names),
-        tags: { 'handoff:resource-group': names.resourceGroup },
-        onEvent: (e) => onProgress(describeEvent(e)),
+      // The same path as every stack: created directly, or updated through a change set that may change nothing.
+      const desired = createBucketDesired(names);
+      const plan = planDeploy([desired], await readDeployedStacks(cloudFormation, [desired.name]));
+      const result = await applyStackStep(cloudFormation, plan.steps[0]!, {
         pollMs: readPollMs(),
+        onEvent: (e) => {
+          if (e.type === 'stack-progress') onProgress(describeEvent(e.event));
+        },
       });
-      const verb = { created: 'created', updated: 'updated', unchanged: 'is already up to date:' }[result.action];
+      const action = result.action === 'created' || result.action === 'updated' ? result.action : 'unchanged';
+      const verb = { created: 'created', updated: 'updated', unchanged: 'is already up to date:' }[action];
       return {
         bucket: names.bucket,
         location: `s3://${names.bucket}`,
-        action: result.action,
+        action,
         message: `stack ${names.bucketStack} ${verb} bucket s3://${names.bucket}`,
       };
     },
@@ -84,10 +95,31 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
   };
 
   const bucketName = names.bucket;
+  const pollMs = readPollMs();
+  const opened: { destroy(): void }[] = [];
+  // The ECS, Logs and Scheduler SDK modules load only when a command uses them, so store commands stay quick.
+  const track = <T extends { destroy(): void }>(api: T): T => {
+    opened.push(api);
+    return api;
+  };
   return {
     name: 'aws',
     names,
     clientConfig,
+    cloudFormation,
+    pollMs,
+    schedules: createAwsScheduleLifecycle({
+      names,
+      cloudFormation,
+      openScheduler: async () => (await import('./sdk/scheduler.js')).createSchedulerApi(clientConfig),
+    }),
+    runs: createAwsRunLifecycle({
+      names,
+      cloudFormation,
+      openEcs: async () => track((await import('./sdk/ecs.js')).createEcsApi(clientConfig)),
+      openLogs: async () => track((await import('./sdk/cloudwatch-logs.js')).createCloudWatchLogsApi(clientConfig)),
+      pollMs: pollMs ?? 2000,
+    }),
     objects: {
       // S3 keeps no file modes: an executable file carries `x-amz-meta-handoff-mode: 755` (CopyObject keeps it).
       put: (key, body, options) => s3.putObject(bucketName, key, body, options?.executable ? { [MODE_METADATA]: '755' } : undefined),
@@ -111,6 +143,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       s3.destroy();
       ssm.destroy();
       cloudFormation.destroy();
+      for (const api of opened) api.destroy();
     },
   };
 }

@@ -8,6 +8,7 @@ import { readRunRecord } from '../../runs/run-record.js';
 import { createTimeSortableId } from '../../runner/run-project.js';
 import { listRunIds } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
+import type { CloudJob, DeployTarget, LogLine, RunLifecycle, StoreNames } from '../provider.js';
 
 /** A run started in the background against the local store, like an ECS task started by RunTask. */
 export interface LocalJob {
@@ -125,4 +126,109 @@ export function stopLocalJob(home: string, taskKey: string, id: string): LocalJo
   if (!job) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
   if (isAlive(job.pid)) killProcessGroup(job.pid, 'SIGTERM');
   return describeLocalJob(job);
+}
+
+/** Whole lines of a log file from `offset` on (a partial last line waits for its newline), and the offset after them. */
+function readNewLines(file: string, offset: number): { lines: string[]; offset: number } {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return { lines: [], offset };
+    const buffer = Buffer.alloc(size - offset);
+    fs.readSync(fd, buffer, 0, buffer.length, offset);
+    const end = buffer.lastIndexOf(0x0a);
+    if (end === -1) return { lines: [], offset };
+    const text = buffer.subarray(0, end + 1).toString('utf8');
+    return { lines: text.split('\n').slice(0, -1), offset: offset + end + 1 };
+  } catch {
+    return { lines: [], offset };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** The time of a handoff console line (`[2026-01-31 06:00:00] …`, UTC), if it has one. */
+function readLineTime(line: string): number | undefined {
+  const stamp = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\]/.exec(line)?.[1];
+  return stamp ? Date.parse(`${stamp.replace(' ', 'T')}Z`) : undefined;
+}
+
+function toCloudJob(status: LocalJobStatus): CloudJob {
+  return {
+    id: status.id,
+    status: status.status,
+    trigger: status.trigger,
+    startedAt: status.startedAt,
+    ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
+    ...(status.status === 'failed' ? { failure: 'exit_code' as const } : status.status === 'interrupted' ? { failure: 'stopped' as const } : {}),
+    ...(status.reason ? { reason: status.reason } : {}),
+    details: { pid: status.pid, workspace: status.workspace, log: status.logFile, run_id: status.runId, schedule: status.scheduleId },
+  };
+}
+
+/** The local provider's `runs`: background `handoff run` processes of one task, their job files and log files. */
+export function createLocalRunLifecycle(input: {
+  home: string;
+  entryScript?: string;
+  target: DeployTarget;
+  names: StoreNames;
+}): RunLifecycle {
+  const { home, target, names } = input;
+  const taskKey = `${names.resourceGroup}/${names.task}`;
+  const find = (id: string): LocalJob => {
+    const job = listLocalJobs(home, taskKey).find((j) => j.id === id || j.id.startsWith(id));
+    if (!job) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
+    return job;
+  };
+  return {
+    logSettleMs: 0,
+    pollMs: 200,
+    async start(request) {
+      if (!input.entryScript) throw new Error('the local provider needs the handoff entry script to start background runs');
+      const { job } = startLocalJob({
+        home,
+        entryScript: input.entryScript,
+        resourceGroup: names.resourceGroup,
+        bareResourceGroup: target.resourceGroup,
+        task: names.task,
+        stage: target.stage,
+        bucket: target.bucket,
+        trigger: 'cloud',
+        envs: request.envs,
+      });
+      return toCloudJob({ ...job, status: 'running' });
+    },
+    async list() {
+      return listLocalJobs(home, taskKey).slice(0, 20).map(describeLocalJob).map(toCloudJob);
+    },
+    async get(id) {
+      return toCloudJob(describeLocalJob(find(id)));
+    },
+    async stop(id) {
+      return toCloudJob(stopLocalJob(home, taskKey, find(id).id));
+    },
+    openLogs(query) {
+      const offsets = new Map<string, number>();
+      const keep = (line: string): boolean => {
+        if (query.filterPattern !== undefined && !line.includes(query.filterPattern)) return false;
+        const t = readLineTime(line);
+        if (t === undefined) return true;
+        return (query.startTime === undefined || t >= query.startTime) && (query.endTime === undefined || t <= query.endTime);
+      };
+      return {
+        async read() {
+          // Oldest job first, so lines come out in the order the runs happened.
+          const jobs = (query.jobId !== undefined ? [find(query.jobId)] : listLocalJobs(home, taskKey)).slice().reverse();
+          const out: LogLine[] = [];
+          for (const job of jobs) {
+            const next = readNewLines(job.logFile, offsets.get(job.id) ?? 0);
+            offsets.set(job.id, next.offset);
+            for (const line of next.lines) if (keep(line)) out.push({ time: readLineTime(line), jobId: job.id, message: line });
+          }
+          return out;
+        },
+      };
+    },
+  };
 }

@@ -6,6 +6,8 @@ import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions, StoreNam
 import { resolveHandoffHome } from './handoff-home.js';
 import { createLocalObjectStore } from './local-object-store.js';
 import { createLocalParameterStore } from './local-parameter-store.js';
+import { createLocalRunLifecycle } from './local-jobs.js';
+import { createLocalScheduleLifecycle } from './local-schedules.js';
 
 /**
  * Names are built and checked by the same code as AWS's (so a project that works locally also deploys), with a fixed
@@ -27,7 +29,7 @@ export function createLocalStoreNames(target: DeployTarget): StoreNames {
   });
 }
 
-export function createLocalProvider(target: DeployTarget, _options: ProviderOptions = {}): Provider {
+export function createLocalProvider(target: DeployTarget, options: ProviderOptions = {}): Provider {
   const home = resolveHandoffHome();
   const names = createLocalStoreNames(target);
   const bucketDir = path.join(home.bucketsDir, names.bucket);
@@ -68,6 +70,8 @@ export function createLocalProvider(target: DeployTarget, _options: ProviderOpti
     objects: createLocalObjectStore(bucketDir),
     parameters: createLocalParameterStore(home.parametersDir),
     bucket,
+    schedules: createLocalScheduleLifecycle(home.dir, target, names),
+    runs: createLocalRunLifecycle({ home: home.dir, entryScript: options.entryScript, target, names }),
     close() {},
   };
 }

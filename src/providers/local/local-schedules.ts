@@ -2,23 +2,20 @@
 import type { Schedule } from '../../project/types.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { deleteLocalSchedule, listLocalSchedules, localScheduleId, writeLocalSchedule, type LocalScheduleEntry } from '../../schedule/schedule-registry.js';
-import type { DeployTarget, StoreNames } from '../provider.js';
+import { readSchedulerHolder } from '../../schedule/scheduler-service.js';
+import type { DeployTarget, ScheduleChange, ScheduleComparison, ScheduleLifecycle, ScheduleListing, StoreNames } from '../provider.js';
 
-export type ScheduleComparison = 'scheduled' | 'draft' | 'edited' | 'orphaned';
+export type { ScheduleChange, ScheduleComparison, ScheduleListing };
 
-export interface ScheduleChange {
-  target_id: string;
-  id: string;
-  action: 'created' | 'updated' | 'unchanged' | 'deleted';
-}
-
-export interface ScheduleListing {
-  target_id: string;
-  status: ScheduleComparison;
-  expression: string;
-  timezone: string;
-  enabled: boolean;
-  next: string[];
+/** The local provider's `schedules`: the functions below over the registry under HANDOFF_HOME. */
+export function createLocalScheduleLifecycle(home: string, target: DeployTarget, names: StoreNames): ScheduleLifecycle {
+  return {
+    create: async (schedules) => createLocalSchedules(home, target, names, schedules),
+    list: async (declared) => listLocalScheduleStatus(home, target, names, declared),
+    delete: async (targetId) => deleteLocalSchedules(home, names, targetId),
+    checkFiring: async () =>
+      readSchedulerHolder(home) ? undefined : 'the local scheduler is not running: start it with `handoff scheduler start` so these schedules fire',
+  };
 }
 
 function toEntry(schedule: Schedule, target: DeployTarget, names: StoreNames, deployedAt: string): LocalScheduleEntry {

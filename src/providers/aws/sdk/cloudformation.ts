@@ -1,11 +1,16 @@
-// Thin CloudFormation wrappers: create or update a stack, wait with progress events, describe, delete; failures name the resource.
+// Thin CloudFormation wrappers: stacks, change sets, the deployed template, and waiting with progress events; failures name the resource.
 import {
   CloudFormationClient,
+  CreateChangeSetCommand,
   CreateStackCommand,
+  DeleteChangeSetCommand,
   DeleteStackCommand,
+  DescribeChangeSetCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
-  UpdateStackCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  type Change,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { UserError } from '../../../errors.js';
@@ -18,6 +23,7 @@ export interface StackSummary {
   status: string;
   statusReason?: string;
   outputs: Record<string, string>;
+  tags: Record<string, string>;
 }
 
 /** One line of progress: a resource of the stack changed status. */
@@ -29,42 +35,89 @@ export interface StackProgressEvent {
   reason?: string;
 }
 
-export interface DeployStackInput {
+export type StackCapability = 'CAPABILITY_IAM' | 'CAPABILITY_NAMED_IAM' | 'CAPABILITY_AUTO_EXPAND';
+
+export interface StackRequest {
   name: string;
-  /** The template as an object (from src/providers/aws/stacks); sent as JSON. */
-  template: unknown;
-  capabilities?: ('CAPABILITY_IAM' | 'CAPABILITY_NAMED_IAM' | 'CAPABILITY_AUTO_EXPAND')[];
+  /** The template as JSON text (from src/providers/aws/stacks, stringified once so every call sends the same bytes). */
+  templateBody: string;
+  capabilities?: StackCapability[];
   tags?: Record<string, string>;
-  onEvent?: (event: StackProgressEvent) => void;
-  /** Polling interval while waiting; CloudFormation's own waiters poll every few seconds. */
-  pollMs?: number;
   /** The bucket the stack makes, if any, named in errors such as a bucket name taken by another account. */
   bucket?: string;
 }
 
-export interface DeployStackResult {
-  action: 'created' | 'updated' | 'unchanged';
-  stack: StackSummary;
+/** One resource a change set would add, modify or remove. */
+export interface ResourceChange {
+  action: string;
+  logicalId: string;
+  resourceType: string;
+  /** `True`, `False` or `Conditional`: whether CloudFormation replaces the resource (a new physical resource). */
+  replacement?: string;
+  /** The properties that change, e.g. `Properties.ContainerDefinitions`. */
+  details: string[];
+}
+
+/** A created change set once CloudFormation has computed it. `empty`: the template and tags change nothing. */
+export type ChangeSetResult = { kind: 'ready'; id: string; stackId: string; changes: ResourceChange[] } | { kind: 'empty'; id: string; stackId: string };
+
+export interface WaitOptions {
+  onEvent?: (event: StackProgressEvent) => void;
+  /** Polling interval while waiting; CloudFormation's own waiters poll every few seconds. */
+  pollMs?: number;
 }
 
 export interface CloudFormationApi {
   describeStack(name: string): Promise<StackSummary | undefined>;
-  /** Creates the stack, or updates it when it exists, and waits until CloudFormation is done. */
-  deployStack(input: DeployStackInput): Promise<DeployStackResult>;
+  /** The template the stack was last deployed with (TemplateStage Original), or undefined when there is no stack. */
+  getTemplate(name: string): Promise<string | undefined>;
+  /** Starts a stack's creation (CreateStack) and returns its id; wait with `waitForStack`. */
+  createStack(request: StackRequest): Promise<string>;
+  /** An UPDATE change set for an existing stack, waited on until CloudFormation has computed it. */
+  createChangeSet(request: StackRequest): Promise<ChangeSetResult>;
+  executeChangeSet(id: string, stackName: string): Promise<void>;
+  deleteChangeSet(id: string, stackName: string): Promise<void>;
+  /** Polls until the stack reaches a final status, reporting each new event; throws a UserError naming the failing resource. */
+  waitForStack(stackId: string, name: string, since: Date, options?: WaitOptions): Promise<StackSummary | undefined>;
   /** Deletes the stack (resources with DeletionPolicy Retain stay) and waits; false when there was no stack. */
-  deleteStack(name: string, options?: { onEvent?: (event: StackProgressEvent) => void; pollMs?: number }): Promise<boolean>;
+  deleteStack(name: string, options?: WaitOptions): Promise<boolean>;
   destroy(): void;
 }
 
 const DEFAULT_POLL_MS = 5000;
 const SUCCESS = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'DELETE_COMPLETE', 'IMPORT_COMPLETE']);
+// CloudFormation's reasons for a change set that changes nothing (create and update forms).
+const NO_CHANGES = /didn't contain changes|no updates are to be performed/i;
 
-function isTerminal(status: string): boolean {
+export function isTerminalStackStatus(status: string): boolean {
   return status.endsWith('_COMPLETE') || status.endsWith('_FAILED');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Change set names: 1-128 characters, `[a-zA-Z][-a-zA-Z0-9]*` (CreateChangeSet API, ChangeSetName). */
+function createChangeSetName(now = new Date()): string {
+  return `handoff-${now.toISOString().replace(/[^0-9]/g, '').slice(0, 17)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function toResourceChange(change: Change): ResourceChange | undefined {
+  const r = change.ResourceChange;
+  if (!r) return undefined;
+  const details = (r.Details ?? [])
+    .map((d) => [d.Target?.Attribute, d.Target?.Name].filter(Boolean).join('.'))
+    .filter((d, i, all) => d !== '' && all.indexOf(d) === i);
+  return {
+    action: r.Action ?? 'Unknown',
+    logicalId: r.LogicalResourceId ?? '',
+    resourceType: r.ResourceType ?? '',
+    ...(r.Replacement ? { replacement: r.Replacement } : {}),
+    details,
+  };
 }
 
 export function createCloudFormationApi(config: AwsClientConfig): CloudFormationApi {
   const client = new CloudFormationClient(toClientInput(config));
+  const toTags = (tags: Record<string, string> | undefined) => Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
 
   async function describeStack(name: string): Promise<StackSummary | undefined> {
     try {
@@ -73,7 +126,9 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
       if (!stack) return undefined;
       const outputs: Record<string, string> = {};
       for (const o of stack.Outputs ?? []) if (o.OutputKey) outputs[o.OutputKey] = o.OutputValue ?? '';
-      return { name: stack.StackName ?? name, id: stack.StackId ?? '', status: stack.StackStatus ?? 'UNKNOWN', statusReason: stack.StackStatusReason, outputs };
+      const tags: Record<string, string> = {};
+      for (const t of stack.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+      return { name: stack.StackName ?? name, id: stack.StackId ?? '', status: stack.StackStatus ?? 'UNKNOWN', statusReason: stack.StackStatusReason, outputs, tags };
     } catch (error) {
       // DescribeStacks says "Stack with id X does not exist" as a ValidationError.
       if (readAwsErrorCode(error) === 'ValidationError' && /does not exist/i.test((error as Error).message)) return undefined;
@@ -86,8 +141,7 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
     return out.StackEvents ?? [];
   }
 
-  /** Polls until the stack reaches a final status, reporting each new event oldest first. */
-  async function waitForStack(stackId: string, name: string, since: Date, onEvent?: (e: StackProgressEvent) => void, pollMs = DEFAULT_POLL_MS): Promise<StackSummary | undefined> {
+  async function waitForStack(stackId: string, name: string, since: Date, options: WaitOptions = {}): Promise<StackSummary | undefined> {
     const seen = new Set<string>();
     const failures: StackProgressEvent[] = [];
     for (;;) {
@@ -104,66 +158,112 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
           status: e.ResourceStatus ?? '',
           reason: e.ResourceStatusReason,
         };
+        // "Resource creation cancelled" follows the first real failure; the first one is the cause worth showing.
         if (event.status.endsWith('_FAILED') && event.resourceType !== 'AWS::CloudFormation::Stack') failures.push(event);
-        onEvent?.(event);
+        options.onEvent?.(event);
       }
       if (!stack) return undefined;
-      if (isTerminal(stack.status)) {
+      if (isTerminalStackStatus(stack.status)) {
         if (SUCCESS.has(stack.status)) return stack;
-        const first = failures[0];
+        const first = failures.find((f) => !/cancel/i.test(f.reason ?? '')) ?? failures[0];
         const cause = first ? `${first.logicalId} (${first.resourceType}) ${first.status}: ${first.reason ?? 'no reason given'}` : (stack.statusReason ?? 'no reason given');
         throw new UserError(`CloudFormation stack ${name} ended in ${stack.status}: ${cause}`, {
-          fix: stack.status === 'ROLLBACK_COMPLETE'
-            ? 'fix the cause above, delete the stack (it cannot be updated after a failed create) and run the command again'
-            : 'fix the cause above and run the command again',
+          fix:
+            stack.status === 'ROLLBACK_COMPLETE'
+              ? 'fix the cause above, delete the stack (it cannot be updated after a failed create) and run the command again'
+              : 'fix the cause above and run the command again',
         });
       }
-      await new Promise((r) => setTimeout(r, pollMs));
+      await sleep(options.pollMs ?? DEFAULT_POLL_MS);
     }
+  }
+
+  async function deleteChangeSet(id: string, stackName: string): Promise<void> {
+    await callAws({ action: `delete the change set ${id} of stack ${stackName}` }, () => client.send(new DeleteChangeSetCommand({ ChangeSetName: id, StackName: stackName })));
   }
 
   return {
     describeStack,
-    async deployStack(input) {
-      const body = JSON.stringify(input.template);
-      const tags = Object.entries(input.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-      const existing = await describeStack(input.name);
-      // Events are compared against this moment so older events of an existing stack are not replayed.
-      const since = new Date(Date.now() - 1000);
-      if (existing?.status === 'ROLLBACK_COMPLETE') {
-        throw new UserError(`CloudFormation stack ${input.name} is in ROLLBACK_COMPLETE after a failed create and cannot be updated`, {
-          fix: 'delete it first (the matching `handoff cloud … delete` command), then create it again',
-        });
-      }
-      if (existing && !isTerminal(existing.status)) {
-        throw new UserError(`CloudFormation stack ${input.name} is busy (${existing.status})`, { fix: 'wait until it finishes, then run the command again' });
-      }
-      if (!existing || existing.status === 'DELETE_COMPLETE') {
-        const out = await callAws({ action: `create the CloudFormation stack ${input.name}`, bucket: input.bucket }, () =>
-          client.send(new CreateStackCommand({ StackName: input.name, TemplateBody: body, Capabilities: input.capabilities, Tags: tags })),
-        );
-        const stack = await waitForStack(out.StackId ?? input.name, input.name, since, input.onEvent, input.pollMs);
-        if (!stack) throw new Error(`the CloudFormation stack ${input.name} disappeared while it was being created`);
-        return { action: 'created', stack };
-      }
+    async getTemplate(name) {
       try {
-        await client.send(new UpdateStackCommand({ StackName: input.name, TemplateBody: body, Capabilities: input.capabilities, Tags: tags }));
+        const out = await client.send(new GetTemplateCommand({ StackName: name, TemplateStage: 'Original' }));
+        return out.TemplateBody;
       } catch (error) {
-        if (readAwsErrorCode(error) === 'ValidationError' && /no updates are to be performed/i.test((error as Error).message)) {
-          return { action: 'unchanged', stack: existing };
-        }
-        throw toAwsError(error, { action: `update the CloudFormation stack ${input.name}`, bucket: input.bucket });
+        if (readAwsErrorCode(error) === 'ValidationError' && /does not exist/i.test((error as Error).message)) return undefined;
+        throw toAwsError(error, { action: `read the template of the CloudFormation stack ${name}` });
       }
-      const stack = await waitForStack(existing.id || input.name, input.name, since, input.onEvent, input.pollMs);
-      if (!stack) throw new Error(`the CloudFormation stack ${input.name} disappeared while it was being updated`);
-      return { action: 'updated', stack };
     },
+    async createStack(request) {
+      const out = await callAws({ action: `create the CloudFormation stack ${request.name}`, bucket: request.bucket }, () =>
+        client.send(new CreateStackCommand({ StackName: request.name, TemplateBody: request.templateBody, Capabilities: request.capabilities, Tags: toTags(request.tags) })),
+      );
+      return out.StackId ?? request.name;
+    },
+    async createChangeSet(request) {
+      const created = await callAws({ action: `create a change set for the CloudFormation stack ${request.name}`, bucket: request.bucket }, () =>
+        client.send(
+          new CreateChangeSetCommand({
+            StackName: request.name,
+            ChangeSetName: createChangeSetName(),
+            ChangeSetType: 'UPDATE',
+            TemplateBody: request.templateBody,
+            Capabilities: request.capabilities,
+            Tags: toTags(request.tags),
+          }),
+        ),
+      );
+      const id = created.Id ?? '';
+      const stackId = created.StackId ?? request.name;
+      for (let attempt = 0; ; attempt++) {
+        const changes: ResourceChange[] = [];
+        let status = '';
+        let reason: string | undefined;
+        let token: string | undefined;
+        do {
+          const page = await callAws({ action: `describe the change set of stack ${request.name}` }, () =>
+            client.send(new DescribeChangeSetCommand({ ChangeSetName: id, StackName: request.name, NextToken: token })),
+          );
+          status = page.Status ?? '';
+          reason = page.StatusReason;
+          for (const c of page.Changes ?? []) {
+            const change = toResourceChange(c);
+            if (change) changes.push(change);
+          }
+          token = page.NextToken;
+        } while (token);
+        if (status === 'CREATE_COMPLETE') return { kind: 'ready', id, stackId, changes };
+        if (status === 'FAILED') {
+          if (NO_CHANGES.test(reason ?? '')) return { kind: 'empty', id, stackId };
+          await deleteChangeSet(id, request.name).catch(() => undefined);
+          throw new UserError(`CloudFormation could not compute the changes to stack ${request.name}: ${reason ?? 'no reason given'}`, {
+            fix: 'fix the cause above and run the command again',
+          });
+        }
+        // CREATE_PENDING / CREATE_IN_PROGRESS: computing usually takes a few seconds.
+        await sleep(Math.min(DEFAULT_POLL_MS, 250 * 2 ** Math.min(attempt, 4)));
+      }
+    },
+    async executeChangeSet(id, stackName) {
+      await callAws({ action: `execute the change set of stack ${stackName}` }, () => client.send(new ExecuteChangeSetCommand({ ChangeSetName: id, StackName: stackName })));
+    },
+    deleteChangeSet,
+    waitForStack,
     async deleteStack(name, options = {}) {
       const existing = await describeStack(name);
       if (!existing || existing.status === 'DELETE_COMPLETE') return false;
       const since = new Date(Date.now() - 1000);
-      await callAws({ action: `delete the CloudFormation stack ${name}` }, () => client.send(new DeleteStackCommand({ StackName: existing.id || name })));
-      await waitForStack(existing.id || name, name, since, options.onEvent, options.pollMs);
+      try {
+        await client.send(new DeleteStackCommand({ StackName: existing.id || name }));
+      } catch (error) {
+        const mapped = toAwsError(error, { action: `delete the CloudFormation stack ${name}` });
+        if (mapped instanceof UserError) throw mapped;
+        // A resource that something else still uses (an export imported elsewhere, a VPC with network interfaces).
+        throw new UserError(`CloudFormation could not delete the stack ${name}: ${(error as Error).message}`, {
+          fix: 'remove what still uses it (named above), then run the delete again',
+          cause: error,
+        });
+      }
+      await waitForStack(existing.id || name, name, since, options);
       return true;
     },
     destroy() {

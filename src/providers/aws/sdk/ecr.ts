@@ -1,9 +1,10 @@
-// Thin ECR wrappers for `container push`: make the repository when missing (immutable tags) and get a registry login.
+// Thin ECR wrappers: make the repository when missing (immutable tags), get a registry login, list image tags.
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
+  paginateListImages,
 } from '@aws-sdk/client-ecr';
 import { UserError } from '../../../errors.js';
 import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
@@ -78,6 +79,23 @@ export async function getEcrLogin(config: AwsClientConfig): Promise<EcrLogin> {
       password: decoded.slice(colon + 1),
       expiresAt: data.expiresAt,
     };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Every image tag of a repository (all pages); undefined when the repository does not exist. */
+export async function listEcrImageTags(config: AwsClientConfig, repository: string): Promise<string[] | undefined> {
+  const client = new ECRClient(toClientInput(config));
+  try {
+    const tags: string[] = [];
+    for await (const page of paginateListImages({ client }, { repositoryName: repository, filter: { tagStatus: 'TAGGED' } })) {
+      for (const image of page.imageIds ?? []) if (image.imageTag) tags.push(image.imageTag);
+    }
+    return tags;
+  } catch (error) {
+    if (readAwsErrorCode(error) === 'RepositoryNotFoundException') return undefined;
+    throw toAwsError(error, { action: `list the images of the ECR repository ${repository} (ecr:ListImages)` });
   } finally {
     client.destroy();
   }

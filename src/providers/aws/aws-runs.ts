@@ -1,0 +1,148 @@
+// The AWS provider's runs: Fargate tasks started with ECS RunTask, listed and stopped, and their CloudWatch logs.
+import { UserError } from '../../errors.js';
+import type { CloudJob, LogLine, RunLifecycle, StartJobInput } from '../provider.js';
+import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
+import type { DeployNames } from './names.js';
+import type { CloudFormationApi } from './sdk/cloudformation.js';
+import type { CloudWatchLogsApi } from './sdk/cloudwatch-logs.js';
+import type { EcsApi } from './sdk/ecs.js';
+
+/** ECS keeps stopped tasks visible for about an hour; a longer history is in the run records of the bucket. */
+const MAX_JOBS = 20;
+
+export interface AwsRunLifecycleInput {
+  names: DeployNames;
+  cloudFormation: CloudFormationApi;
+  openEcs: () => Promise<EcsApi>;
+  openLogs: () => Promise<CloudWatchLogsApi>;
+  pollMs: number;
+}
+
+/** The container environment of a run: HO_STAGE of the deployed stage, then the run's envs (which may not change the stage). */
+export function createRunEnvironment(stage: string, envs: Record<string, string>): { name: string; value: string }[] {
+  const environment = [{ name: 'HO_STAGE', value: stage }];
+  for (const [name, value] of Object.entries(envs)) {
+    if (name === 'HO_STAGE') {
+      if (value !== stage) throw new UserError(`HO_STAGE=${value} contradicts the stage of the deployed task (${stage})`, { fix: `run with -s ${value}, or drop HO_STAGE from the envs` });
+      continue;
+    }
+    environment.push({ name, value });
+  }
+  return environment;
+}
+
+export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle {
+  const { names } = input;
+  let ecs: EcsApi | undefined;
+  const openEcs = async (): Promise<EcsApi> => (ecs ??= await input.openEcs());
+
+  /** Subnets and security groups: `deploy` when it names them, else the resources stack's outputs. */
+  async function resolveNetwork(request: StartJobInput): Promise<{ subnets: string[]; securityGroups: string[] }> {
+    const deploy = request.deploy;
+    if (deploy?.subnets?.length && deploy.security_groups?.length) return { subnets: deploy.subnets, securityGroups: deploy.security_groups };
+    const stack = await input.cloudFormation.describeStack(names.resourcesStack);
+    const subnets = stack?.outputs.Subnets?.split(',').filter(Boolean) ?? [];
+    const securityGroups = stack?.outputs.SecurityGroups?.split(',').filter(Boolean) ?? [];
+    if (subnets.length === 0 || securityGroups.length === 0) {
+      throw new UserError(`the resources stack ${names.resourcesStack} is not deployed, so there is no network to run the task in`, {
+        fix: 'run `handoff cloud resources create` (or `handoff cloud deploy`) first, or set deploy.subnets and deploy.security_groups',
+      });
+    }
+    return { subnets, securityGroups };
+  }
+
+  async function listJobs(): Promise<CloudJob[]> {
+    const api = await openEcs();
+    const arns = [
+      ...(await api.listTasks(names.cluster, names.taskDefinitionFamily, 'RUNNING').catch(missingCluster)),
+      ...(await api.listTasks(names.cluster, names.taskDefinitionFamily, 'STOPPED').catch(missingCluster)),
+    ];
+    const tasks = arns.length > 0 ? await api.describeTasks(names.cluster, [...new Set(arns)]) : [];
+    const time = (t: (typeof tasks)[number]): number => (t.createdAt ?? t.startedAt)?.getTime() ?? 0;
+    return tasks
+      .sort((a, b) => time(b) - time(a))
+      .slice(0, MAX_JOBS)
+      .map((t) => describeFargateJob(t, names.containerName));
+  }
+
+  function missingCluster(error: unknown): string[] {
+    // ListTasks on a cluster that does not exist: nothing has run yet.
+    if (/ClusterNotFound/i.test(String((error as Error)?.message ?? '')) || /ClusterNotFound/.test(String((error as { cause?: { name?: string } })?.cause?.name))) return [];
+    throw error;
+  }
+
+  async function getJob(id: string): Promise<CloudJob> {
+    const api = await openEcs();
+    // A whole task id (or ARN) is looked up directly, so jobs older than the listing stay reachable while ECS keeps them.
+    if (/^[0-9a-f-]{32,36}$/.test(id) || id.startsWith('arn:')) {
+      const [task] = await api.describeTasks(names.cluster, [id]);
+      if (task) return describeFargateJob(task, names.containerName);
+    }
+    const matches = (await listJobs()).filter((j) => j.id.startsWith(id));
+    if (matches.length === 1) return matches[0]!;
+    throw new UserError(matches.length === 0 ? `no run "${id}" of ${names.resourceGroup}/${names.task} on cluster ${names.cluster}` : `"${id}" matches ${matches.length} runs`, {
+      fix: 'see the ids with `handoff cloud job status` (ECS keeps stopped tasks for about an hour)',
+    });
+  }
+
+  return {
+    logSettleMs: Math.max(input.pollMs, 1000),
+    pollMs: input.pollMs,
+    async start(request) {
+      const environment = createRunEnvironment(names.stage, request.envs);
+      const network = await resolveNetwork(request);
+      const api = await openEcs();
+      // The latest ACTIVE revision: what the last `cloud task create|update` registered.
+      const definition = await api.describeTaskDefinition(names.taskDefinitionFamily);
+      if (!definition) {
+        throw new UserError(`there is no task definition ${names.taskDefinitionFamily}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
+      }
+      const task = await api.runTask({
+        cluster: names.cluster,
+        taskDefinition: definition.arn,
+        subnets: network.subnets,
+        securityGroups: network.securityGroups,
+        assignPublicIp: request.deploy?.assign_public_ip === false ? 'DISABLED' : 'ENABLED',
+        platformVersion: request.deploy?.platform_version ?? 'LATEST',
+        containerName: names.containerName,
+        environment,
+        startedBy: 'handoff-cli',
+      });
+      const job = describeFargateJob(task, names.containerName);
+      job.details.log_stream = `${names.logStreamPrefix}/${names.containerName}/${task.id}`;
+      return job;
+    },
+    list: listJobs,
+    get: getJob,
+    async stop(id, why = 'user') {
+      const job = await getJob(id);
+      if (job.status === 'running' || job.status === 'pending') {
+        await (await openEcs()).stopTask(names.cluster, String(job.details.task_arn), why === 'timeout' ? TIMEOUT_STOP_REASON : USER_STOP_REASON);
+      }
+      return getJob(job.id);
+    },
+    openLogs(query) {
+      // awslogs names each run's stream `<prefix>/<container>/<ECS task id>`.
+      const streamPrefix = `${names.logStreamPrefix}/${names.containerName}/${query.jobId ?? ''}`;
+      const seen = new Set<string>();
+      let from = query.startTime;
+      let logs: CloudWatchLogsApi | undefined;
+      return {
+        async read() {
+          logs ??= await input.openLogs();
+          const events = await logs.filterLogEvents({ logGroup: names.logGroup, streamPrefix, startTime: from, endTime: query.endTime, filterPattern: query.filterPattern });
+          const lines: LogLine[] = [];
+          for (const e of events) {
+            // Checked here as well as by the API, so a reader never mixes in another run's stream.
+            if (seen.has(e.id) || !e.stream.startsWith(streamPrefix)) continue;
+            seen.add(e.id);
+            lines.push({ time: e.timestamp, jobId: e.stream.slice(e.stream.lastIndexOf('/') + 1), message: e.message.replace(/\n$/, '') });
+            // The next read starts at the newest time seen; events at that same millisecond are skipped by id.
+            if (from === undefined || e.timestamp > from) from = e.timestamp;
+          }
+          return lines;
+        },
+      };
+    },
+  };
+}

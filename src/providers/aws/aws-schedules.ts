@@ -1,0 +1,181 @@
+// The AWS provider's schedules: EventBridge Scheduler, one schedule group per task, upserted from `schedules:`.
+import { UserError } from '../../errors.js';
+import type { Schedule } from '../../project/types.js';
+import { parseSchedule } from '../../schedule/parse-schedule.js';
+import type { ScheduleChange, ScheduleLifecycle, ScheduleListing } from '../provider.js';
+import type { DeployNames } from './names.js';
+import type { CloudFormationApi } from './sdk/cloudformation.js';
+import type { DeployedSchedule, SchedulerApi } from './sdk/scheduler.js';
+import { canonical } from './deploy/plan-deploy.js';
+import { createScheduleRequest, type ScheduleRequest } from './stacks/schedule-request.js';
+
+/** Where schedules send their runs: the task stack's runner and the resource group's scheduler role. */
+export interface ScheduleTarget {
+  stateMachineArn: string;
+  roleArn: string;
+}
+
+/**
+ * The fields of `deployed` that differ from `request` (empty when the schedule is as declared). Scheduler reports
+ * UTC for a schedule without a time zone, and the input is compared as JSON, so neither counts as a difference.
+ */
+export function compareSchedule(request: ScheduleRequest, deployed: DeployedSchedule): string[] {
+  const differences: string[] = [];
+  if (request.ScheduleExpression !== deployed.ScheduleExpression) differences.push('expression');
+  if ((request.ScheduleExpressionTimezone ?? 'UTC') !== (deployed.ScheduleExpressionTimezone ?? 'UTC')) differences.push('timezone');
+  if (request.State !== deployed.State) differences.push('enabled');
+  if ((request.Description ?? '') !== (deployed.Description ?? '')) differences.push('description');
+  if (request.Target.Arn !== deployed.Target.Arn || request.Target.RoleArn !== deployed.Target.RoleArn) differences.push('target');
+  if (!sameJson(request.Target.Input, deployed.Target.Input)) differences.push('envs');
+  return differences;
+}
+
+function sameJson(a: string | undefined, b: string | undefined): boolean {
+  if (a === b) return true;
+  try {
+    return canonical(JSON.parse(a ?? 'null')) === canonical(JSON.parse(b ?? 'null'));
+  } catch {
+    return false;
+  }
+}
+
+/** `cron(0 6 * * ? *)` → `0 6 * * ? *`: the form the shared parser reads; rate(…) stays as it is. */
+function toParserExpression(awsExpression: string): string {
+  const cron = /^cron\((.*)\)$/.exec(awsExpression);
+  return cron ? cron[1]! : awsExpression;
+}
+
+function nextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date): string[] {
+  if (!enabled) return [];
+  try {
+    return parseSchedule(expression, timezone).nextFireTimes(now, 3).map((d) => d.toISOString());
+  } catch {
+    return [];
+  }
+}
+
+/** The target id a schedule name stands for (`target-<id>`, names.scheduleName), or the name itself. */
+function targetIdOf(name: string): string {
+  return name.startsWith('target-') ? name.slice('target-'.length) : name;
+}
+
+export function createAwsScheduleLifecycle(input: {
+  names: DeployNames;
+  cloudFormation: CloudFormationApi;
+  openScheduler: () => Promise<SchedulerApi>;
+}): ScheduleLifecycle {
+  const { names } = input;
+  const group = names.scheduleGroup;
+
+  /** The runner and role ARNs from the stack outputs; a UserError naming the command that deploys what is missing. */
+  async function readTarget(required: boolean): Promise<ScheduleTarget | undefined> {
+    const task = await input.cloudFormation.describeStack(names.taskStack);
+    const resources = await input.cloudFormation.describeStack(names.resourcesStack);
+    const stateMachineArn = task?.outputs.StateMachineArn;
+    const roleArn = resources?.outputs.SchedulerRoleArn;
+    if (stateMachineArn && roleArn) return { stateMachineArn, roleArn };
+    if (!required) return undefined;
+    const missing = !roleArn ? `the resources stack ${names.resourcesStack}` : `the task stack ${names.taskStack}`;
+    throw new UserError(`schedules start the task's runner, but ${missing} is not deployed`, {
+      fix: !roleArn ? 'run `handoff cloud resources create` and `handoff cloud task create` (or `handoff cloud deploy`) first' : 'run `handoff cloud task create` (or `handoff cloud deploy`) first',
+    });
+  }
+
+  const requestOf = (schedule: Schedule, target: ScheduleTarget): ScheduleRequest =>
+    createScheduleRequest(names, schedule, { ...target, expression: parseSchedule(schedule.cron, schedule.timezone).awsExpression });
+
+  return {
+    async create(schedules) {
+      const target = (await readTarget(true))!;
+      // Every request is built (and checked) before the first write.
+      const requests = schedules.map((s) => ({ schedule: s, request: requestOf(s, target) }));
+      const scheduler = await input.openScheduler();
+      try {
+        if (requests.length > 0) await scheduler.ensureScheduleGroup(group, { 'handoff:resource-group': names.resourceGroup, 'handoff:task': names.task });
+        const changes: ScheduleChange[] = [];
+        for (const { schedule, request } of requests) {
+          const id = `${group}/${request.Name}`;
+          const existing = await scheduler.getSchedule(group, request.Name);
+          if (!existing) {
+            await scheduler.createSchedule(request);
+            changes.push({ target_id: schedule.target_id, id, action: 'created' });
+          } else if (compareSchedule(request, existing).length === 0) {
+            changes.push({ target_id: schedule.target_id, id, action: 'unchanged' });
+          } else {
+            await scheduler.updateSchedule(request);
+            changes.push({ target_id: schedule.target_id, id, action: 'updated' });
+          }
+        }
+        return changes;
+      } finally {
+        scheduler.destroy();
+      }
+    },
+    async list(declared) {
+      const target = await readTarget(false);
+      const scheduler = await input.openScheduler();
+      const now = new Date();
+      try {
+        const deployed = new Map<string, DeployedSchedule>();
+        for (const name of await scheduler.listScheduleNames(group)) {
+          const s = await scheduler.getSchedule(group, name);
+          if (s) deployed.set(name, s);
+        }
+        const out: ScheduleListing[] = [];
+        for (const schedule of declared) {
+          const name = names.scheduleName(schedule.target_id);
+          const existing = deployed.get(name);
+          deployed.delete(name);
+          const base = { target_id: schedule.target_id, expression: schedule.cron, timezone: schedule.timezone ?? 'UTC', enabled: schedule.enabled };
+          if (!existing) {
+            out.push({ ...base, status: 'draft', next: [] });
+            continue;
+          }
+          // Without the stacks the target cannot be compared; the schedule's own target stands in for it.
+          const request = requestOf(schedule, target ?? { stateMachineArn: existing.Target.Arn, roleArn: existing.Target.RoleArn });
+          const differences = compareSchedule(request, existing);
+          out.push({
+            ...base,
+            status: differences.length === 0 ? 'scheduled' : 'edited',
+            next: nextFires(schedule.cron, schedule.timezone, schedule.enabled, now),
+            ...(differences.length > 0 ? { differences } : {}),
+          });
+        }
+        for (const orphan of deployed.values()) {
+          const expression = toParserExpression(orphan.ScheduleExpression);
+          const enabled = orphan.State === 'ENABLED';
+          out.push({
+            target_id: targetIdOf(orphan.Name),
+            status: 'orphaned',
+            expression,
+            timezone: orphan.ScheduleExpressionTimezone ?? 'UTC',
+            enabled,
+            next: nextFires(expression, orphan.ScheduleExpressionTimezone, enabled, now),
+          });
+        }
+        return out;
+      } finally {
+        scheduler.destroy();
+      }
+    },
+    async delete(targetId) {
+      const scheduler = await input.openScheduler();
+      try {
+        const all = await scheduler.listScheduleNames(group);
+        const chosen = targetId === undefined ? all : all.filter((n) => n === names.scheduleName(targetId));
+        const changes: ScheduleChange[] = [];
+        for (const name of chosen) {
+          if (await scheduler.deleteSchedule(group, name)) changes.push({ target_id: targetIdOf(name), id: `${group}/${name}`, action: 'deleted' });
+        }
+        // The group is the task's own: with all of its schedules gone it goes too, so teardown leaves nothing behind.
+        if (targetId === undefined) await scheduler.deleteScheduleGroup(group);
+        return changes;
+      } finally {
+        scheduler.destroy();
+      }
+    },
+    async checkFiring() {
+      return undefined;
+    },
+  };
+}

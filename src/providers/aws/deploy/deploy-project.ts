@@ -1,0 +1,156 @@
+// `cloud deploy` and `cloud plan`: bucket, resources, project push, task and schedules — planned first, then applied in order.
+import type { Project } from '../../../project/types.js';
+import { parseSchedule } from '../../../schedule/parse-schedule.js';
+import type { Secret } from '../../../secrets/local-secrets.js';
+import type { ScheduleChange, ScheduleListing } from '../../provider.js';
+import type { AwsProvider } from '../aws-provider.js';
+import type { ResourceChange } from '../sdk/cloudformation.js';
+import { createScheduleRequest } from '../stacks/schedule-request.js';
+import { applyStackStep, assertPlanApplicable, previewStackStep, readDeployedStacks, type DeployEvent, type StackChange } from './apply-deploy.js';
+import { createBucketDesired, createResourcesDesired, createTaskDesired, readTaskPolicy } from './desired-stacks.js';
+import { planDeploy, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
+import { resolveTaskImage, type ResolvedImage } from './resolve-image.js';
+import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync, type ProjectSyncPlan, type ProjectSyncSummary } from './sync-project.js';
+
+export interface DeployRequest {
+  provider: AwsProvider;
+  project: Project;
+  /** The stage's local secrets (push: false ones are skipped), already loaded. */
+  secrets: Secret[];
+  allowAdvancedTier: boolean;
+  /** `-v version=`: the image tag; else deploy.image_version, else the highest tag in ECR. */
+  imageVersion?: string;
+  onEvent?: (event: DeployEvent) => void;
+  pollMs?: number;
+}
+
+/** Everything a deploy would do, computed without changing anything. */
+export interface ProjectDeployPlan {
+  image: ResolvedImage;
+  stacks: DeployPlan;
+  project: ProjectSyncPlan;
+  /** Declared against deployed schedules (all `draft` before the task exists). */
+  schedules: ScheduleListing[];
+}
+
+export interface DeployResult {
+  image: string;
+  stacks: StackChange[];
+  project: ProjectSyncSummary;
+  schedules: ScheduleChange[];
+  changed: boolean;
+}
+
+/**
+ * Checks every value that AWS would take without complaint but that cannot work (Fargate sizes, log retention, retry
+ * settings, network ids, task policy, schedule envs) by building every template and schedule request, then reads what
+ * is deployed. Nothing is written.
+ */
+export async function planProjectDeploy(request: DeployRequest): Promise<ProjectDeployPlan> {
+  const { provider, project } = request;
+  const { names } = provider;
+  const deploy = project.deploy;
+  // Pure checks first: a bad Fargate size fails here, before the first AWS call of the deploy.
+  const taskPolicy = await readTaskPolicy(project.dir, deploy);
+  createTaskDesired(names, deploy, { imageUri: names.ecrImageUri('0'), taskPolicy });
+  const placeholder = { stateMachineArn: `arn:aws:states:${names.region}:${names.accountId}:stateMachine:${names.stateMachine}`, roleArn: `arn:aws:iam::${names.accountId}:role${names.rolePath}${names.schedulerRole}` };
+  for (const s of project.schedules) createScheduleRequest(names, s, { ...placeholder, expression: parseSchedule(s.cron, s.timezone).awsExpression });
+  const resources = createResourcesDesired(names, deploy);
+  const bucket = createBucketDesired(names);
+
+  const image = await resolveTaskImage({ project, names, config: provider.clientConfig, version: request.imageVersion });
+  if (image.inRegistry === false) request.onEvent?.({ type: 'notice', level: 'warning', message: `the image ${image.uri} is not in ECR yet: push it (handoff container push) before the task runs` });
+  const task = createTaskDesired(names, deploy, { imageUri: image.uri, taskPolicy });
+  const desired = [bucket, resources, task];
+  const deployed = await readDeployedStacks(provider.cloudFormation, desired.map((d) => d.name));
+  const stacks = planDeploy(desired, deployed);
+  const bucketExists = deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists;
+  const projectPlan = await planProjectSync(provider, {
+    projectFile: project.file,
+    projectDir: project.dir,
+    secrets: request.secrets,
+    allowAdvancedTier: request.allowAdvancedTier,
+    bucketExists,
+    log: (level, message) => request.onEvent?.({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
+  });
+  const schedules = await provider.schedules.list(project.schedules);
+  return { image, stacks, project: projectPlan, schedules };
+}
+
+/**
+ * Applies a plan in dependency order: the bucket (the store), the resources (network, cluster, roles), the project
+ * (config, files, secrets), the task (it imports the resources' exports and runs the pushed project), then the
+ * schedules (they target the task's runner), removing schedules no longer declared. A second run changes nothing.
+ */
+export async function applyProjectDeploy(request: DeployRequest, plan: ProjectDeployPlan): Promise<DeployResult> {
+  const { provider, project } = request;
+  assertPlanApplicable(plan.stacks);
+  const options = { onEvent: request.onEvent, pollMs: request.pollMs };
+  const emit = request.onEvent ?? (() => undefined);
+  const step = (kind: string): StackStep => plan.stacks.steps.find((s) => s.kind === kind)!;
+  const stacks: StackChange[] = [];
+  stacks.push(await applyStackStep(provider.cloudFormation, step('bucket'), options));
+  stacks.push(await applyStackStep(provider.cloudFormation, step('resources'), options));
+  const pushed = await applyProjectSync(provider, plan.project);
+  if (!isProjectSyncEmpty(plan.project)) {
+    emit({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
+  }
+  stacks.push(await applyStackStep(provider.cloudFormation, step('task'), options));
+  const schedules = project.schedules.length > 0 ? await provider.schedules.create(project.schedules) : [];
+  for (const orphan of plan.schedules.filter((s) => s.status === 'orphaned')) schedules.push(...(await provider.schedules.delete(orphan.target_id)));
+  const changed =
+    stacks.some((s) => s.action !== 'unchanged') || !isProjectSyncEmpty(plan.project) || schedules.some((s) => s.action !== 'unchanged');
+  return { image: plan.image.uri, stacks, project: pushed, schedules, changed };
+}
+
+export interface StackPreview {
+  stack: string;
+  kind: string;
+  action: string;
+  /** Local diff of the templates: `Modify TaskDefinition: Properties.ContainerDefinitions[0].Image`. */
+  resources: string[];
+  /** CloudFormation's own view from a change set (created and deleted again), for updates. */
+  change_set?: string[];
+  reason?: string;
+}
+
+function describeResourceDiff(d: ResourceDiff): string {
+  return `${d.action} ${d.logicalId} (${d.resourceType})${d.paths.length ? `: ${d.paths.join(', ')}` : ''}`;
+}
+
+function describeChange(c: ResourceChange): string {
+  const replacement = c.replacement === 'True' ? ', replaced' : c.replacement === 'Conditional' ? ', may be replaced' : '';
+  return `${c.action} ${c.logicalId} (${c.resourceType}${replacement})${c.details.length ? `: ${c.details.join(', ')}` : ''}`;
+}
+
+/** A readable preview of stack steps; updates get a change set that is created, read and deleted (nothing is executed). */
+export async function previewStacks(provider: AwsProvider, plan: DeployPlan): Promise<StackPreview[]> {
+  const out: StackPreview[] = [];
+  for (const step of plan.steps) {
+    const preview: StackPreview = { stack: step.name, kind: step.kind, action: step.action, resources: step.resources.map(describeResourceDiff) };
+    if (step.tagsChanged) preview.resources.push('tags change');
+    if (step.action === 'blocked') preview.reason = `${step.blocked!.reason}; ${step.blocked!.fix}`;
+    if (step.action === 'update') {
+      const changes = await previewStackStep(provider.cloudFormation, step);
+      if (changes === 'empty') preview.action = 'unchanged';
+      else preview.change_set = changes.map(describeChange);
+    }
+    out.push(preview);
+  }
+  return out;
+}
+
+/** What `cloud plan` prints: every stack, the project push and the schedules, and how many things would change. */
+export async function describeDeployPlan(provider: AwsProvider, plan: ProjectDeployPlan): Promise<{ image: string; stacks: StackPreview[]; project: ReturnType<typeof describeProjectSync>; schedules: { target_id: string; action: string }[]; changes: number }> {
+  const stacks = await previewStacks(provider, plan.stacks);
+  const schedules = plan.schedules.map((s) => ({
+    target_id: s.target_id,
+    action: s.status === 'draft' ? 'create' : s.status === 'edited' ? `update (${(s.differences ?? []).join(', ')})` : s.status === 'orphaned' ? 'delete' : 'unchanged',
+  }));
+  const project = describeProjectSync(plan.project);
+  const changes =
+    stacks.filter((s) => s.action !== 'unchanged').length +
+    (isProjectSyncEmpty(plan.project) ? 0 : 1) +
+    schedules.filter((s) => s.action !== 'unchanged').length;
+  return { image: plan.image.uri, stacks, project, schedules, changes };
+}

@@ -1,0 +1,105 @@
+// The project push step of `cloud deploy`: project.yml, files/ and secrets compared with the store, written only where they differ.
+import { lstat, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Secret } from '../../../secrets/local-secrets.js';
+import type { Provider } from '../../provider.js';
+import { listLocalFiles, type StoreLog } from '../../store/project-store.js';
+import { planSecretsPush, type SecretPushEntry } from '../../store/store-secrets.js';
+
+interface FileWrite {
+  key: string;
+  body: Buffer;
+  executable: boolean;
+  action: 'create' | 'update';
+}
+
+/** What a push would change. Holds secret values (in `secrets`), so print `describeProjectSync` instead. */
+export interface ProjectSyncPlan {
+  config: 'create' | 'update' | 'unchanged';
+  configBody: Buffer;
+  files: FileWrite[];
+  unchangedFiles: number;
+  /** Stored files under `<task>/files/` that the project no longer has. */
+  staleFiles: string[];
+  secrets: SecretPushEntry[];
+  unchangedSecrets: number;
+}
+
+export interface ProjectSyncSummary {
+  config: 'created' | 'updated' | 'unchanged';
+  files: { written: string[]; deleted: string[]; unchanged: number };
+  /** Keys only, never values. */
+  secrets: { written: string[]; unchanged: number };
+}
+
+/**
+ * Compares the project with the store. Every secret is checked first (planSecretsPush: reserved keys, sizes, tiers),
+ * so a bad one stops the deploy before anything is written.
+ */
+export async function planProjectSync(
+  provider: Provider,
+  input: { projectFile: string; projectDir: string; secrets: Secret[]; allowAdvancedTier: boolean; log?: StoreLog; bucketExists: boolean },
+): Promise<ProjectSyncPlan> {
+  const secretPlan = input.secrets.length > 0 ? planSecretsPush(provider, input.secrets, { allowAdvancedTier: input.allowAdvancedTier }) : [];
+  const { names } = provider;
+  // Before the bucket exists (a first deploy) everything is new; reading it would fail with NoSuchBucket.
+  const objects = input.bucketExists ? provider.objects : { get: async () => undefined, list: async () => [] };
+  const configBody = await readFile(input.projectFile);
+  const storedConfig = await objects.get(names.s3.projectKey);
+  const config = storedConfig === undefined ? 'create' : storedConfig.body.equals(configBody) ? 'unchanged' : 'update';
+
+  const filesDir = path.join(input.projectDir, 'files');
+  const local = await listLocalFiles(filesDir, input.log);
+  const stored = new Set((await objects.list(names.s3.filesPrefix)).map((o: { key: string }) => o.key));
+  const files: FileWrite[] = [];
+  let unchangedFiles = 0;
+  for (const rel of local) {
+    const key = names.s3.fileKey(rel);
+    const file = path.join(filesDir, ...rel.split('/'));
+    const body = await readFile(file);
+    const executable = ((await lstat(file)).mode & 0o111) !== 0;
+    const existing = stored.has(key) ? await objects.get(key) : undefined;
+    stored.delete(key);
+    if (existing && existing.body.equals(body) && existing.executable === executable) unchangedFiles++;
+    else files.push({ key, body, executable, action: existing ? 'update' : 'create' });
+  }
+
+  const current = new Map<string, string>();
+  for (const p of [...(await provider.parameters.listByPath(names.ssmResourceGroupPath)), ...(await provider.parameters.listByPath(names.ssmTaskPath))]) current.set(p.name, p.value);
+  const secrets = secretPlan.filter((e) => e.push && e.stored !== undefined && current.get(e.name) !== e.stored);
+  return {
+    config,
+    configBody,
+    files,
+    unchangedFiles,
+    staleFiles: [...stored].sort(),
+    secrets,
+    unchangedSecrets: secretPlan.filter((e) => e.push).length - secrets.length,
+  };
+}
+
+export function isProjectSyncEmpty(plan: ProjectSyncPlan): boolean {
+  return plan.config === 'unchanged' && plan.files.length === 0 && plan.staleFiles.length === 0 && plan.secrets.length === 0;
+}
+
+/** The plan without secret values: what `cloud plan` prints. */
+export function describeProjectSync(plan: ProjectSyncPlan): { config: string; files: { write: string[]; delete: string[]; unchanged: number }; secrets: { write: string[]; unchanged: number } } {
+  return {
+    config: plan.config,
+    files: { write: plan.files.map((f) => `${f.key} (${f.action})`), delete: plan.staleFiles, unchanged: plan.unchangedFiles },
+    secrets: { write: plan.secrets.map((s) => `${s.key} (${s.level} level)`), unchanged: plan.unchangedSecrets },
+  };
+}
+
+/** Writes what the plan says: config, changed files, stale files removed, changed secrets. */
+export async function applyProjectSync(provider: Provider, plan: ProjectSyncPlan): Promise<ProjectSyncSummary> {
+  if (plan.config !== 'unchanged') await provider.objects.put(provider.names.s3.projectKey, plan.configBody);
+  for (const file of plan.files) await provider.objects.put(file.key, file.body, { executable: file.executable });
+  if (plan.staleFiles.length > 0) await provider.objects.delete(plan.staleFiles);
+  for (const secret of plan.secrets) await provider.parameters.put(secret.name, secret.stored!, secret.tier!);
+  return {
+    config: plan.config === 'create' ? 'created' : plan.config === 'update' ? 'updated' : 'unchanged',
+    files: { written: plan.files.map((f) => f.key), deleted: plan.staleFiles, unchanged: plan.unchangedFiles },
+    secrets: { written: plan.secrets.map((s) => s.key), unchanged: plan.unchangedSecrets },
+  };
+}
