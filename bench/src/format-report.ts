@@ -16,7 +16,7 @@ export function formatValue(value: number, unit: Unit): string {
   }
 }
 
-/** "1.41 GB/s ±3%": the median, and the spread of the runs as (max − min) ÷ median. */
+/** "1.41 GB/s ±3%": the median, and the spread of the runs as interquartile range ÷ median. */
 function formatSummary(summary: Summary | undefined, unit: Unit): string {
   if (!summary) return '—';
   return `${formatValue(summary.median, unit)} ±${summary.spreadPct.toFixed(0)}%`;
@@ -52,15 +52,21 @@ export function formatResultsTable(results: BenchmarkResult[]): string {
   return lines.join('\n');
 }
 
-export function formatReport(results: BenchmarkResult[], machine: Machine, runs: number, startedAt: Date): string {
+export function formatReport(
+  results: BenchmarkResult[],
+  machine: Machine,
+  runs: number,
+  startedAt: Date,
+  load: { atStart: number; atEnd: number },
+): string {
   const parts = [
     `# handoff benchmarks, ${startedAt.toISOString()}`,
     '',
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, ${machine.kernel}, Node.js ${machine.node}` +
       (machine.commit ? `; handoff at ${machine.commit}${machine.dirty ? ' with uncommitted changes in src/' : ''}` : '') +
-      '.',
+      `. Load average (1 min): ${load.atStart.toFixed(2)} at the start, ${load.atEnd.toFixed(2)} at the end.`,
     '',
-    `Each value is the median of the runs (${runs} unless a note says otherwise), after a warm-up; ±N% is the spread of the runs, (max − min) ÷ median. Baselines ran in the same run, alternating with handoff.`,
+    `Each value is the median of the runs (${runs} unless a note says otherwise), after a warm-up; ±N% is the spread of the runs, interquartile range ÷ median (min, max and every run are in the JSON). Baselines ran in the same run, alternating with handoff.`,
     '',
     formatResultsTable(results),
     '',

@@ -50,6 +50,7 @@ export async function runBench(argv: string[], options: { repoRoot: string; prob
   const selected = parsed.positionals.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => parsed.positionals.includes(b.name));
 
   const startedAt = new Date();
+  const loadAtStart = os.loadavg()[0];
   const machine = describeMachine(options.repoRoot);
   const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-bench-'));
   const handoff = createHandoffCli(options.repoRoot, options.probesDir, tmpRoot);
@@ -92,13 +93,15 @@ export async function runBench(argv: string[], options: { repoRoot: string; prob
   }
 
   const elapsed = (Date.now() - startedAt.getTime()) / 1000;
-  const report = formatReport(results, machine, runs, startedAt);
+  // Other work on the machine slows handoff and the baselines alike, but it shows in absolute times: record it.
+  const load = { atStart: loadAtStart, atEnd: os.loadavg()[0] };
+  const report = formatReport(results, machine, runs, startedAt, load);
   const resultsDir = path.join(options.repoRoot, 'bench', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = `${startedAt.toISOString().slice(0, 16).replace(':', '')}Z`;
   const base = path.join(resultsDir, selected === BENCHMARKS ? stamp : `${stamp}-${selected.map((b) => b.name).join('-')}`);
   const complete = selected === BENCHMARKS;
-  fs.writeFileSync(`${base}.json`, `${JSON.stringify({ startedAt: startedAt.toISOString(), elapsedSeconds: elapsed, complete, runs, machine, results }, null, 2)}\n`);
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify({ startedAt: startedAt.toISOString(), elapsedSeconds: elapsed, complete, runs, machine, loadAverage: load, results }, null, 2)}\n`);
   fs.writeFileSync(`${base}.md`, report);
 
   process.stdout.write(`\n${formatResultsTable(results)}\n\n`);

@@ -31,6 +31,7 @@ tasks:
         help: () => wall(ctx.handoff.run(['--help'])),
         node: () => wall(runProcessOk('node -e 0', process.execPath, ['-e', '0'])),
         runLocal: () => wall(ctx.handoff.run(['run', 'local', '-p', one.projectDir, '-w', one.workspaceDir])),
+        dryRun: () => wall(ctx.handoff.run(['run', 'local', '--dry-run', '-p', one.projectDir, '-w', one.workspaceDir])),
         alone: () => wall(runProcessOk(COMMAND, '/bin/sh', ['-c', COMMAND])),
       },
       { runs, warmups: 3, progress: ctx.progress },
@@ -39,6 +40,7 @@ tasks:
     const node = summarizeSamples(samples.node.wallMs);
     const runLocal = summarizeSamples(samples.runLocal.wallMs);
     const alone = summarizeSamples(samples.alone.wallMs);
+    const dryRun = summarizeSamples(samples.dryRun.wallMs);
     const overhead = runLocal.median - alone.median;
     return {
       notes: [
@@ -67,6 +69,16 @@ tasks:
           ratioLabel: `+${overhead.toFixed(0)} ms`,
           target: `overhead ≤ ${OVERHEAD_LIMIT_MS} ms`,
           met: overhead <= OVERHEAD_LIMIT_MS,
+        },
+        {
+          // Where the overhead goes: loading the run code and the project without running anything.
+          measure: '`run local --dry-run`, same project (reference)',
+          unit: 'ms',
+          handoff: dryRun,
+          baseline: node,
+          baselineLabel: 'node -e 0',
+          ratio: dryRun.median - node.median,
+          ratioLabel: `+${(dryRun.median - node.median).toFixed(0)} ms`,
         },
       ],
     };
