@@ -340,6 +340,26 @@ tasks:
     // With 4 at once, four lines start before the first one ends.
     expect(events.slice(0, 4)).toEqual(['start', 'start', 'start', 'start']);
   });
+
+  it('lists the first 1,000 sub-tasks of a long foreach in the record and counts the rest', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 1200
+  - foreach:
+    - name: item
+      commands:
+      - command: echo {{ _line }}
+        active: false
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code).toBe(0);
+    const task = JSON.parse(r.stdout).tasks[0];
+    expect(task.subtasks).toHaveLength(1000);
+    expect(task.unlistedSubtasks).toBe(200);
+    expect(task.subtasks[999].name).toBe('item_1000');
+  });
 });
 
 describe('fork', () => {

@@ -585,9 +585,9 @@ describe('parseProject: problems', () => {
     }
   });
 
-  it('refuses a file over 10 MB before parsing it', () => {
-    const e = parseFailure(`description: "${'x'.repeat(10 * 1024 * 1024)}"\n`);
-    expect(e.message).toContain('larger than 10 MB');
+  it('refuses a file over 2 MB before parsing it', () => {
+    const e = parseFailure(`description: "${'x'.repeat(2 * 1024 * 1024)}"\n`);
+    expect(e.message).toContain('larger than 2 MB');
   });
 });
 
@@ -703,11 +703,11 @@ describe('loadProject', () => {
     expect(error.fix).toContain('UTF-8');
   });
 
-  it('refuses a file over 10 MB without reading it', async () => {
+  it('refuses a file over 2 MB without reading it', async () => {
     const dir = path.join(root, 'big');
     await mkdir(dir);
-    await writeFile(path.join(dir, 'project.yml'), Buffer.alloc(10 * 1024 * 1024 + 1, 0x61));
-    await expect(loadProject(dir)).rejects.toThrow(/larger than 10 MB/);
+    await writeFile(path.join(dir, 'project.yml'), Buffer.alloc(2 * 1024 * 1024 + 1, 0x61));
+    await expect(loadProject(dir)).rejects.toThrow(/larger than 2 MB/);
   });
 });
 

@@ -7,7 +7,7 @@ import { appendKeyPath, formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 
 /** Files larger than this are refused before parsing: a project.yml is a few kilobytes. */
-export const MAX_PROJECT_FILE_BYTES = 10 * 1024 * 1024;
+export const MAX_PROJECT_FILE_BYTES = 2 * 1024 * 1024;
 /** Deeper collections are refused: real projects nest a few dozen levels, and the parsers recurse. */
 export const MAX_NESTING_DEPTH = 200;
 /**

@@ -35,6 +35,8 @@ export interface TaskResult {
   durationMs?: number;
   processes: ProcessResult[];
   subtasks: TaskResult[];
+  /** Succeeded foreach sub-tasks that ran but are not listed in `subtasks` (a long foreach keeps memory flat). */
+  unlistedSubtasks?: number;
   /** Bytes written to artifacts/<task>_stdout.log. */
   stdoutBytes?: number;
   stdoutLog?: string;

@@ -10,8 +10,16 @@ type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 /** A foreach line longer than this fails the task with a clear message instead of growing memory without bound. */
 export const MAX_FOREACH_LINE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Succeeded sub-task results kept for the run record; past this many, lines whose sub-tasks all succeeded are only
+ * counted, so a foreach over a million lines keeps memory flat. Failures are always kept.
+ */
+export const MAX_LISTED_SUBTASKS = 1000;
+
 export interface ForeachOutcome {
   subtasks: TaskResult[];
+  /** Succeeded sub-tasks run but not listed (past MAX_LISTED_SUBTASKS). */
+  unlisted: number;
   failure?: FailureClass;
   exitCode: number;
   message?: string;
@@ -35,6 +43,8 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   let message: string | undefined;
   let warnedNul = false;
 
+  let listed = 0;
+  let unlisted = 0;
   const runLine = async (index: number, line: string): Promise<void> => {
     const lineResults: TaskResult[] = [];
     results[index] = lineResults;
@@ -60,6 +70,12 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
         }
         if (sub.killDownstreamOnFail) skipRest = true;
       }
+    }
+    if (listed >= MAX_LISTED_SUBTASKS && lineResults.every((r) => r.status === 'succeeded' || r.status === 'skipped')) {
+      unlisted += lineResults.length;
+      results[index] = [];
+    } else {
+      listed += lineResults.length;
     }
   };
 
@@ -126,10 +142,10 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   await Promise.all(inFlight);
 
   const subtasks = results.flat();
-  if (message) return { subtasks, failure: 'exit_code', exitCode: 1, message };
+  if (message) return { subtasks, unlisted, failure: 'exit_code', exitCode: 1, message };
   if (anyFailed) {
     const failure = firstFailure?.status === 'interrupted' ? 'interrupted' : firstFailure?.failure ?? 'exit_code';
-    return { subtasks, failure, exitCode: firstFailure?.exitCode || 1 };
+    return { subtasks, unlisted, failure, exitCode: firstFailure?.exitCode || 1 };
   }
-  return { subtasks, exitCode: 0 };
+  return { subtasks, unlisted, exitCode: 0 };
 }

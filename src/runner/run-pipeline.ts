@@ -251,7 +251,7 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   for (const result of processes) ctx.emit({ type: 'process_exited', task: p.taskName, process: result });
   if (processes.some((r) => r.failure === 'interrupted')) failure = 'interrupted';
   if (failure && exitCode === 0) exitCode = 1;
-  return { processes, subtasks, failure, exitCode, message };
+  return { processes, subtasks, failure, exitCode, message, unlistedSubtasks: foreachOutcome?.unlisted };
 }
 
 async function waitForkChild(child: StartedForkChild): Promise<TaskResult> {

@@ -16,6 +16,7 @@ export interface BodyOutcome {
   failure?: FailureClass;
   exitCode: number;
   message?: string;
+  unlistedSubtasks?: number;
 }
 
 /** Runs a task under `displayName` (its name, or `<name>_<_line_safe>` inside foreach). */
@@ -93,6 +94,7 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
     subtasks: outcome.subtasks,
     attempts: attempt,
     message: outcome.message,
+    ...(outcome.unlistedSubtasks ? { unlistedSubtasks: outcome.unlistedSubtasks } : {}),
   };
   if (stdoutLog) {
     result.stdoutLog = stdoutLog;

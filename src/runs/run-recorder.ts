@@ -40,8 +40,12 @@ export class RunRecorder {
   private readonly logDir: string;
   private console?: fs.WriteStream;
   private readonly stderrStreams = new Map<string, fs.WriteStream>();
+  /** Logs of finished tasks being flushed; `close` waits for them too. */
+  private readonly closing: Array<Promise<void>> = [];
   private readonly metrics = new Map<string, SingerMetrics>();
   private readonly facts = new Map<string, TaskFacts>();
+  /** Records per stream over every task that finished, counted as each finishes (also those a long foreach does not list). */
+  private readonly totalRecords: Record<string, number> = {};
   /** States in the order their tasks finished; the last one is what the next run resumes from. */
   private readonly states: Array<{ task: string; value: unknown }> = [];
   private heartbeat?: NodeJS.Timeout;
@@ -139,6 +143,7 @@ export class RunRecorder {
     const processMetrics = task.processes.map((p) => this.metrics.get(`${task.name}\u0000${p.name}`)).filter((m): m is SingerMetrics => !!m);
     const speaksSinger = processMetrics.some((m) => Object.keys(m.records).length > 0);
     const facts: TaskFacts = { records: combineRecordCounts(processMetrics) };
+    for (const [stream, n] of Object.entries(facts.records)) this.totalRecords[stream] = (this.totalRecords[stream] ?? 0) + n;
     if (task.stdoutLog && (task.status === 'succeeded' || task.status === 'failed')) {
       const state = findLastSingerState(task.stdoutLog, speaksSinger);
       if (state !== undefined) {
@@ -147,6 +152,15 @@ export class RunRecorder {
       }
     }
     this.facts.set(`${task.path}\u0000${task.name}`, facts);
+    // A finished task writes no more stderr: close its logs now, so a foreach of 10,000 lines never holds 10,000
+    // open files, and drop its metrics, which its facts now hold.
+    const prefix = `${task.name}\u0000`;
+    for (const [key, stream] of this.stderrStreams) {
+      if (!key.startsWith(prefix)) continue;
+      this.stderrStreams.delete(key);
+      this.closing.push(endStream(stream));
+    }
+    for (const key of this.metrics.keys()) if (key.startsWith(prefix)) this.metrics.delete(key);
   }
 
   private annotate(task: TaskResult): TaskResult {
@@ -167,8 +181,7 @@ export class RunRecorder {
     this.finished = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     const tasks = result.tasks.map((t) => this.annotate(t));
-    const records: Record<string, number> = {};
-    for (const t of tasks) for (const [s, n] of Object.entries(t.records ?? {})) records[s] = (records[s] ?? 0) + n;
+    const records = { ...this.totalRecords };
     this.record = {
       ...this.record,
       status: result.status,
@@ -235,17 +248,16 @@ export class RunRecorder {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     const streams = [...this.stderrStreams.values(), ...(this.console ? [this.console] : [])];
-    await Promise.all(
-      streams.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            if (s.closed) return resolve();
-            s.once('close', () => resolve());
-            s.end();
-          }),
-      ),
-    );
+    await Promise.all([...streams.map(endStream), ...this.closing]);
   }
+}
+
+function endStream(stream: fs.WriteStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (stream.closed) return resolve();
+    stream.once('close', () => resolve());
+    stream.end();
+  });
 }
 
 function findFailure(tasks: TaskResult[]): TaskResult | undefined {

@@ -41,7 +41,7 @@ describe('YAML built to exhaust the reader', () => {
     fs.writeFileSync(path.join(projectDir, 'project.yml'), `tasks: []\n${line.repeat(50 * 1024)}`);
     const r = await validate(projectDir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('is larger than 10 MB; a project.yml is expected to be a few kilobytes');
+    expect(r.stderr).toContain('is larger than 2 MB; a project.yml is expected to be a few kilobytes');
     // It is refused by its size on disk: handoff's memory stays at its resting size, far below the file's 50 MB.
     expect(r.peakKb).toBeLessThan(100 * 1024);
     const run = await runLocal({ projectDir, workspaceDir });

@@ -96,6 +96,7 @@ function describeTask(task: TaskResult, indent: string, lines: string[]): void {
     for (const l of p.stderrTail ?? []) lines.push(`${indent}    | ${l}`);
   }
   for (const sub of task.subtasks) describeTask(sub, `${indent}  `, lines);
+  if (task.unlistedSubtasks) lines.push(`${indent}  … and ${task.unlistedSubtasks} more sub-tasks that succeeded (not listed in the record)`);
 }
 
 export function runsShowCommand(options: GlobalOptions, id: string): number {

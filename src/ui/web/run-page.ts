@@ -86,6 +86,9 @@ function taskRows(task: TaskResult, depth: number): HTMLElement[] {
   } else {
     for (const sub of subtasks) rows.push(...taskRows(sub, depth + 1));
   }
+  if (task.unlistedSubtasks) {
+    rows.push(h('tr', { class: 'message-row' }, h('td', { ...indent(depth + 1), colspan: 6 }, `… and ${task.unlistedSubtasks} more sub-tasks that succeeded (not listed in the record)`)));
+  }
   return rows;
 }
 
