@@ -1,0 +1,65 @@
+// workspace init/install through the CLI: venvs created once, skipped while unchanged, redone on change or --force.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli } from './helpers/cli.js';
+
+describe('workspace', () => {
+  it('init creates the folders; install fingerprints each venv and honours --force', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+installs:
+- venv: tool
+  command: echo "installed in $VIRTUAL_ENV" >> install-log.txt && python -c "import sys; print(sys.prefix)" >> install-log.txt
+tasks:
+- name: use
+  commands:
+  - command: python -c "import sys; print(sys.prefix)"
+    venv: tool
+`);
+    const init = await runCli(['workspace', 'init', '-w', workspaceDir]);
+    expect(init.code).toBe(0);
+    for (const dir of ['files', 'artifacts', 'runs']) expect(fs.existsSync(path.join(workspaceDir, dir))).toBe(true);
+
+    const install = (extra: string[] = []) => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir, ...extra], { timeoutMs: 120_000 });
+    const first = await install();
+    expect(first.code, first.stderr).toBe(0);
+    const venv = path.join(workspaceDir, 'tool');
+    const log = (): string[] => fs.readFileSync(path.join(workspaceDir, 'install-log.txt'), 'utf8').trim().split('\n');
+    // The install command ran inside the venv: VIRTUAL_ENV set and the venv's python first on PATH.
+    expect(log()).toEqual([`installed in ${venv}`, venv]);
+
+    const second = await install();
+    expect(second.stderr).toContain('Skipping venv tool');
+    expect(log()).toHaveLength(2);
+
+    const forced = await install(['--force']);
+    expect(forced.stderr).toContain('Creating venv tool');
+    expect(log()).toHaveLength(4);
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), fs.readFileSync(path.join(projectDir, 'project.yml'), 'utf8').replace('echo "installed', 'echo "again installed'));
+    const changed = await install();
+    expect(changed.stderr).toContain('Installing venv tool');
+    expect(log()[4]).toBe(`again installed in ${venv}`);
+
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'use_stdout.log'), 'utf8').trim()).toBe(venv);
+  });
+
+  it('a failing install command names the entry and exits 1', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: broken\n  command: exit 7\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/install of venv broken failed: "exit 7" exited with code 7 \(installs\[0\]\)/);
+  });
+
+  it('reads secrets from -v secrets_dir= instead of the project\'s .secrets/', async () => {
+    const { projectDir, workspaceDir } = makeProject('envs:\n- key: TOKEN\ntasks:\n- name: a\n  commands:\n  - command: test "$TOKEN" = from-elsewhere-42 && echo ok\n', {
+      'elsewhere/dev_secrets.yml': '- key: TOKEN\n  value: from-elsewhere-42\n',
+    });
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-v', `secrets_dir=${path.join(projectDir, 'elsewhere')}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'a_stdout.log'), 'utf8')).toBe('ok\n');
+    expect(r.stderr).not.toContain('from-elsewhere-42');
+  });
+});
