@@ -1,6 +1,6 @@
 // Fork throughput: a fork to two consumers moving 1 GiB, against `producer | tee >(consumer1) | consumer2` in bash.
 import type { Benchmark } from '../benchmark.js';
-import { measureThroughput } from './measure-throughput.js';
+import { measureThroughput, throughputRuns } from './measure-throughput.js';
 
 const BYTES = 1024 ** 3;
 const PRODUCER = `head -c ${BYTES} /dev/zero`;
@@ -42,6 +42,7 @@ export const forkThroughput: Benchmark = {
     return {
       notes: [
         `${BYTES} bytes (1 GiB) per run copied to two consumers; handoff copies with \`tee -p\`, like the baseline's tee.`,
+        `${throughputRuns(ctx)} runs after a warm-up, handoff and bash alternating.`,
         'Throughput counts the bytes once (the producer\'s output); the slowest consumer\'s clock decides.',
       ],
       rows,

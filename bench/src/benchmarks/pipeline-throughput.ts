@@ -1,6 +1,6 @@
 // Pipeline throughput: `run local` of producer | cat | consumer moving 2 GiB, against the same line in `sh -c`.
 import type { Benchmark } from '../benchmark.js';
-import { measureThroughput } from './measure-throughput.js';
+import { measureThroughput, throughputRuns } from './measure-throughput.js';
 
 const BYTES = 2 * 1024 ** 3;
 const PRODUCER = `head -c ${BYTES} /dev/zero`;
@@ -34,7 +34,7 @@ export const pipelineThroughput: Benchmark = {
       minRatio: 0.95,
     });
     return {
-      notes: [`${BYTES} bytes (2 GiB) per run from /dev/zero; ${ctx.runs} runs after a warm-up, handoff and sh alternating.`],
+      notes: [`${BYTES} bytes (2 GiB) per run from /dev/zero; ${throughputRuns(ctx)} runs after a warm-up, handoff and sh alternating.`],
       rows,
     };
   },
