@@ -105,7 +105,11 @@ files.forEach((file, round) => {
     outcomes.push(String(error.message).includes('in use by another handoff') ? 'refused' : 'error: ' + error.message);
   }
 });
-process.stdout.write(JSON.stringify(outcomes));
+process.stdout.write(JSON.stringify(outcomes) + '\\n');
+// Stay alive, holding the locks won, until every racer has finished: a winner that exited would leave a stale lock
+// that a slower racer (the machine is busy) could rightly take over, which would look like two winners.
+const release = process.argv[5];
+while (!fs.existsSync(release)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 `,
     );
   });
@@ -118,17 +122,25 @@ process.stdout.write(JSON.stringify(outcomes));
     const list = path.join(dir, 'files.json');
     fs.writeFileSync(list, JSON.stringify(files));
     const start = Date.now() + 500;
+    const release = path.join(dir, 'release');
+    const children: Array<ReturnType<typeof spawn>> = [];
     const perRacer = await Promise.all(
       Array.from({ length: racers }, () => {
         return new Promise<string[]>((resolve, reject) => {
           let out = '';
-          const child = spawn(process.execPath, [racer, list, String(start), '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          const child = spawn(process.execPath, [racer, list, String(start), '20', release], { stdio: ['ignore', 'pipe', 'inherit'] });
+          children.push(child);
+          child.stdout!.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.endsWith('\n')) resolve(JSON.parse(out) as string[]);
+          });
           child.on('error', reject);
-          child.on('close', () => resolve(JSON.parse(out) as string[]));
+          child.on('close', () => reject(new Error(`racer ended before reporting: ${out}`)));
         });
       }),
     );
+    fs.writeFileSync(release, '');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('close', r)))));
     return files.map((_, round) => perRacer.map((outcomes) => outcomes[round]));
   }
 
