@@ -167,3 +167,27 @@ export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
     return 0;
   });
 }
+
+/** `cloud export --format cloudformation|terraform -o DIR`: the deploy's infrastructure as files; changes nothing in AWS. */
+export function cloudExportCommand(options: GlobalOptions, flags: { format?: string; output?: string }): Promise<number> {
+  const format = (flags.format ?? 'cloudformation').toLowerCase();
+  if (format !== 'cloudformation' && format !== 'terraform') {
+    throw new UserError(`unknown export format "${flags.format}"`, { fix: 'use --format cloudformation or --format terraform' });
+  }
+  if (!flags.output) throw new UserError('cloud export needs a folder to write to', { fix: 'add -o <folder>, e.g. -o infra/' });
+  const output = flags.output;
+  return withAwsSession(options, { project: true }, 'cloud export', async (session, provider) => {
+    const { exportProject } = await import('../../providers/aws/export/export-project.js');
+    const result = await exportProject({
+      provider,
+      project: requireProject(session),
+      format,
+      outDir: output,
+      imageVersion: rawVersion(options),
+      onNotice: (m) => session.log.log('warning', m),
+    });
+    session.log.log('info', `Wrote ${result.files.length} files to ${result.dir}`);
+    printResult(options, result);
+    return 0;
+  });
+}

@@ -63,4 +63,14 @@ export function registerCloudDeployCommands(cloud: Command): void {
     .description('bucket, resources, project push, task and schedules in one idempotent step (asks before pushing changed secrets unless -y)')
     .addHelpText('after', `\nExample:\n  handoff cloud deploy -p examples/exchange-rates -y\n${DEPLOY_HELP}`)
     .action(defineAction(async (options) => (await load()).cloudDeployCommand(options)));
+  cloud
+    .command('export')
+    .description('write the infrastructure of `cloud deploy` as files a team can own: CloudFormation templates or a Terraform configuration')
+    .option('--format <format>', 'cloudformation or terraform', 'cloudformation')
+    .option('-o, --output <dir>', 'folder to write to (created when missing)')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  handoff cloud export -p examples/exchange-rates --format terraform -o infra/\n  handoff cloud export -p examples/exchange-rates --format cloudformation -o cfn/\n${DEPLOY_HELP}`,
+    )
+    .action(defineAction(async (options, command) => (await load()).cloudExportCommand(options, command.opts())));
 }
