@@ -95,8 +95,9 @@ export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean 
     const vars = parseVarTokens(options.vars, '-v');
     const { runs, names } = session.provider;
     const job = await runs.start({ envs: runEnvs(session.project, vars, session.extraEnvs), ...(session.project ? { deploy: session.project.deploy } : {}) });
+    // The ARN and ECS status are in `cloud job status`; the log line names what to look at next.
     const where = Object.entries(job.details)
-      .filter(([, v]) => v !== undefined)
+      .filter(([k, v]) => v !== undefined && k !== 'task_arn' && k !== 'last_status')
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
     session.log.log('info', `Started job ${job.id} of ${names.resourceGroup}/${names.task}${where ? ` (${where})` : ''}`);
