@@ -15,8 +15,10 @@ import { pipelineThroughput } from './benchmarks/pipeline-throughput.js';
 import { projectSize } from './benchmarks/project-size.js';
 import { singerPipeline } from './benchmarks/singer-pipeline.js';
 import { startUp } from './benchmarks/start-up.js';
+import { runsList } from './benchmarks/runs-list.js';
+import { schedulerScale } from './benchmarks/scheduler-scale.js';
 
-const BENCHMARKS: Benchmark[] = [startUp, projectSize, pipelineThroughput, forkThroughput, foreachOverhead, singerPipeline, memory];
+const BENCHMARKS: Benchmark[] = [startUp, projectSize, pipelineThroughput, forkThroughput, foreachOverhead, singerPipeline, memory, runsList, schedulerScale];
 
 const USAGE = `usage: npm run bench [-- <name>… ] [--runs N]
 

@@ -76,6 +76,15 @@ interface Entry {
   queued: boolean;
   /** Undeployed while a run of it went on: kept only to track that run, never fired. */
   removed: boolean;
+  /** The next fire after `cursor`, kept until the cursor moves: the loop looks at every schedule on every wake. */
+  cached?: { cursor: number; due: number | undefined };
+}
+
+function dueAfterCursor(entry: Entry): number | undefined {
+  if (entry.cached?.cursor !== entry.cursor) {
+    entry.cached = { cursor: entry.cursor, due: LocalScheduler.nextFire(entry.parsed, entry.schedule, entry.cursor) };
+  }
+  return entry.cached.due;
 }
 
 export class LocalScheduler {
@@ -83,6 +92,8 @@ export class LocalScheduler {
   private state: SchedulerState;
   private wake = new AbortController();
   private stopping = false;
+  /** Set by reload(); other wake-ups (a run ended, a queued run may start) do not re-read the schedules. */
+  private reloadRequested = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.state = structuredClone(deps.readState());
@@ -90,6 +101,7 @@ export class LocalScheduler {
 
   /** Asks the loop to reload the schedules now (a file changed). */
   reload(): void {
+    this.reloadRequested = true;
     this.wake.abort();
   }
 
@@ -138,6 +150,7 @@ export class LocalScheduler {
         const changed = existing.schedule.expression !== schedule.expression || existing.schedule.timezone !== schedule.timezone || existing.schedule.deployedAt !== schedule.deployedAt;
         existing.schedule = schedule;
         existing.parsed = parsed;
+        existing.cached = undefined;
         if (changed) existing.cursor = Math.max(existing.cursor, this.deps.clock.now());
         continue;
       }
@@ -229,15 +242,16 @@ export class LocalScheduler {
     this.recordMissed(startedAt);
     this.persist(startedAt);
     while (!this.stopping) {
-      if (this.wake.signal.aborted) {
-        this.wake = new AbortController();
+      if (this.wake.signal.aborted) this.wake = new AbortController();
+      if (this.reloadRequested) {
+        this.reloadRequested = false;
         this.sync(startedAt, false);
       }
       const now = this.deps.clock.now();
       let earliest = now + MAX_SLEEP_MS;
       for (const entry of this.entries.values()) {
         if (!entry.schedule.enabled || entry.removed) continue;
-        let due = LocalScheduler.nextFire(entry.parsed, entry.schedule, entry.cursor);
+        let due = dueAfterCursor(entry);
         // Everything due by now fires once (the latest); older ones passed while the machine slept: missed.
         let latestDue: number | undefined;
         while (due !== undefined && due <= now) {
