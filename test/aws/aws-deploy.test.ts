@@ -1,7 +1,7 @@
 // The AWS deployment end to end against moto: cloud deploy (twice), plan, run, jobs, logs, schedules, role, validation, teardown.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DeleteStackCommand, DescribeStacksCommand, GetTemplateCommand, ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DeleteInternetGatewayCommand,
@@ -394,6 +394,20 @@ describe('validation before any AWS call', () => {
     }
     expect((await stackNames()).filter((n) => n.includes('never'))).toEqual([]);
     expect(await stackNames()).toEqual(before);
+  });
+
+  it('shows CloudFormation\'s reason when it refuses a stack: a task stack before its resource group\'s stack', async () => {
+    const dir = makeProject(projectYml('lonely').replace(`resource_group: ${RG}`, 'resource_group: alone')).projectDir;
+    const result = await cli(['cloud', 'task', 'create', '-p', dir]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('error: CloudFormation refused the stack handoff-dev-alone-lonely: No export named handoff-dev-alone-resources-');
+    expect(result.stderr).toContain('fix: deploy what exports handoff-dev-alone-resources-');
+    expect(result.stderr).not.toContain('This is a bug');
+    // moto gap: unlike CloudFormation, moto keeps a half-made stack after refusing it (and then fails to describe it).
+    await new CloudFormationClient(clientConfig()).send(new DeleteStackCommand({ StackName: 'handoff-dev-alone-lonely' }));
+    const update = await cli(['cloud', 'resources', 'update', '-p', dir]);
+    expect(update.code).toBe(2);
+    expect(update.stderr).toContain('there is no stack handoff-dev-alone-resources to update');
   });
 
   it('refuses the AWS-only commands for the local provider', async () => {

@@ -115,6 +115,23 @@ function toResourceChange(change: Change): ResourceChange | undefined {
   };
 }
 
+const REFUSALS = new Set(['ValidationError', 'InsufficientCapabilitiesException', 'AlreadyExistsException']);
+
+/**
+ * CloudFormation checks a template against the account when a stack or change set is created: a missing export, a
+ * name already taken, a missing capability. Those are problems to fix, not bugs; the message says what and how.
+ */
+function toRequestError(error: unknown, stack: string, bucket?: string): Error {
+  const mapped = toAwsError(error, { action: `create or change the CloudFormation stack ${stack}`, bucket });
+  if (mapped instanceof UserError || !REFUSALS.has(readAwsErrorCode(error) ?? '')) return mapped;
+  const message = (error as Error).message;
+  const missingExport = /No export named (\S+)/i.exec(message);
+  const fix = missingExport
+    ? `deploy what exports ${missingExport[1]!.replace(/\.$/, '')} first: handoff cloud resources create (or handoff cloud deploy)`
+    : 'fix the cause above (see also `handoff cloud plan`) and run the command again';
+  return new UserError(`CloudFormation refused the stack ${stack}: ${message}`, { fix, cause: error });
+}
+
 export function createCloudFormationApi(config: AwsClientConfig): CloudFormationApi {
   const client = new CloudFormationClient(toClientInput(config));
   const toTags = (tags: Record<string, string> | undefined) => Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
@@ -194,14 +211,17 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
       }
     },
     async createStack(request) {
-      const out = await callAws({ action: `create the CloudFormation stack ${request.name}`, bucket: request.bucket }, () =>
-        client.send(new CreateStackCommand({ StackName: request.name, TemplateBody: request.templateBody, Capabilities: request.capabilities, Tags: toTags(request.tags) })),
-      );
-      return out.StackId ?? request.name;
+      try {
+        const out = await client.send(new CreateStackCommand({ StackName: request.name, TemplateBody: request.templateBody, Capabilities: request.capabilities, Tags: toTags(request.tags) }));
+        return out.StackId ?? request.name;
+      } catch (error) {
+        throw toRequestError(error, request.name, request.bucket);
+      }
     },
     async createChangeSet(request) {
-      const created = await callAws({ action: `create a change set for the CloudFormation stack ${request.name}`, bucket: request.bucket }, () =>
-        client.send(
+      let created;
+      try {
+        created = await client.send(
           new CreateChangeSetCommand({
             StackName: request.name,
             ChangeSetName: createChangeSetName(),
@@ -210,8 +230,10 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
             Capabilities: request.capabilities,
             Tags: toTags(request.tags),
           }),
-        ),
-      );
+        );
+      } catch (error) {
+        throw toRequestError(error, request.name, request.bucket);
+      }
       const id = created.Id ?? '';
       const stackId = created.StackId ?? request.name;
       for (let attempt = 0; ; attempt++) {
