@@ -261,6 +261,15 @@ describe('cloud run, job status|stop and logs', () => {
     expect(run.stderr).toMatch(/Job \S+ succeeded with exit code 0/);
   });
 
+  it('--wait --timeout stops a run that takes too long and reports it as timed out, exit code 1', async () => {
+    const run = await cli(['cloud', 'run', '-p', words, '--wait', '--timeout', '0.001']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/Job \S+ timed out after 0\.001 s and was stopped/);
+    const id = /Started job (\S+)/.exec(run.stderr)![1]!;
+    const job = (parse((await cli(['cloud', 'job', 'status', '-p', words, '-v', `id=${id}`])).stdout) as { job: object }).job;
+    expect(job).toMatchObject({ status: 'failed', failure: 'timeout', reason: 'handoff: the run timed out' });
+  });
+
   it('job stop stops a running task, and status shows it interrupted', async () => {
     const run = JSON.parse((await cli(['cloud', 'run', '-p', words, '--json'])).stdout) as { job: string };
     const stop = await cli(['cloud', 'job', 'stop', '-p', words, '-v', `id=${run.job}`]);
