@@ -10,6 +10,7 @@ import {
   UpdateScheduleCommand,
   paginateListSchedules,
 } from '@aws-sdk/client-scheduler';
+import { UserError } from '../../../errors.js';
 import type { ScheduleRequest } from '../stacks/schedule-request.js';
 import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
 import { callAws, readAwsErrorCode, toAwsError } from './aws-errors.js';
@@ -46,11 +47,17 @@ export function createSchedulerApi(config: AwsClientConfig): SchedulerApi {
   return {
     async ensureScheduleGroup(name, tags) {
       // Looked up first: creating a group that exists must never touch it (moto, for one, replaces it, schedules and all).
-      try {
-        await client.send(new GetScheduleGroupCommand({ Name: name }));
-        return false;
-      } catch (error) {
-        if (readAwsErrorCode(error) !== 'ResourceNotFoundException') throw toAwsError(error, { action: `look up the schedule group ${name} (scheduler:GetScheduleGroup)` });
+      // A group being deleted (deletion is asynchronous) is waited out, then made again.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const found = await client.send(new GetScheduleGroupCommand({ Name: name }));
+          if (found.State !== 'DELETING') return false;
+          if (attempt >= 60) throw new UserError(`the schedule group ${name} is still being deleted`, { fix: 'wait a minute and run the command again' });
+          await new Promise((r) => setTimeout(r, 1000));
+        } catch (error) {
+          if (readAwsErrorCode(error) === 'ResourceNotFoundException') break;
+          throw toAwsError(error, { action: `look up the schedule group ${name} (scheduler:GetScheduleGroup)` });
+        }
       }
       try {
         await client.send(new CreateScheduleGroupCommand({ Name: name, ...(tags ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}) }));
