@@ -151,7 +151,9 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       // The run's clock starts now: its duration is the pipeline's, not the install's.
       run = { ...run, startedAt: new Date() };
     }
-    for (const id of markAbandonedRuns(run.paths.runsDir)) {
+    // A run whose handoff was killed leaves the workspace lock behind: only then can a record be left `running`, so the
+    // history (maybe thousands of records) is only read after a stale lock was taken over.
+    for (const id of lock.recoveredFrom ? markAbandonedRuns(run.paths.runsDir) : []) {
       options.emit({ type: 'log', level: 'warning', message: `run ${id} was left running by a handoff that is gone; marked interrupted` });
     }
     const recorder = new RunRecorder({
