@@ -54,8 +54,8 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
   async function listJobs(): Promise<CloudJob[]> {
     const api = await openEcs();
     const arns = [
-      ...(await api.listTasks(names.cluster, names.taskDefinitionFamily, 'RUNNING').catch(missingCluster)),
-      ...(await api.listTasks(names.cluster, names.taskDefinitionFamily, 'STOPPED').catch(missingCluster)),
+      ...(await api.listTasks(names.cluster, names.taskDefinitionFamily, 'RUNNING').catch(ignoreMissingCluster)),
+      ...(await api.listTasks(names.cluster, names.taskDefinitionFamily, 'STOPPED').catch(ignoreMissingCluster)),
     ];
     const tasks = arns.length > 0 ? await api.describeTasks(names.cluster, [...new Set(arns)]) : [];
     const time = (t: (typeof tasks)[number]): number => (t.createdAt ?? t.startedAt)?.getTime() ?? 0;
@@ -65,7 +65,7 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       .map((t) => describeFargateJob(t, names.containerName));
   }
 
-  function missingCluster(error: unknown): string[] {
+  function ignoreMissingCluster(error: unknown): string[] {
     // ListTasks on a cluster that does not exist: nothing has run yet.
     if (/ClusterNotFound/i.test(String((error as Error)?.message ?? '')) || /ClusterNotFound/.test(String((error as { cause?: { name?: string } })?.cause?.name))) return [];
     throw error;

@@ -6,7 +6,7 @@ import type { ScheduleChange, ScheduleLifecycle, ScheduleListing } from '../prov
 import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
 import type { DeployedSchedule, SchedulerApi } from './sdk/scheduler.js';
-import { canonical } from './deploy/plan-deploy.js';
+import { toCanonicalJson } from './deploy/plan-deploy.js';
 import { createScheduleRequest, type ScheduleRequest } from './stacks/schedule-request.js';
 
 /** Where schedules send their runs: the task stack's runner and the resource group's scheduler role. */
@@ -26,14 +26,14 @@ export function compareSchedule(request: ScheduleRequest, deployed: DeployedSche
   if (request.State !== deployed.State) differences.push('enabled');
   if ((request.Description ?? '') !== (deployed.Description ?? '')) differences.push('description');
   if (request.Target.Arn !== deployed.Target.Arn || request.Target.RoleArn !== deployed.Target.RoleArn) differences.push('target');
-  if (!sameJson(request.Target.Input, deployed.Target.Input)) differences.push('envs');
+  if (!isSameJson(request.Target.Input, deployed.Target.Input)) differences.push('envs');
   return differences;
 }
 
-function sameJson(a: string | undefined, b: string | undefined): boolean {
+function isSameJson(a: string | undefined, b: string | undefined): boolean {
   if (a === b) return true;
   try {
-    return canonical(JSON.parse(a ?? 'null')) === canonical(JSON.parse(b ?? 'null'));
+    return toCanonicalJson(JSON.parse(a ?? 'null')) === toCanonicalJson(JSON.parse(b ?? 'null'));
   } catch {
     return false;
   }
@@ -45,7 +45,7 @@ function toParserExpression(awsExpression: string): string {
   return cron ? cron[1]! : awsExpression;
 }
 
-function nextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date): string[] {
+function listNextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date): string[] {
   if (!enabled) return [];
   try {
     return parseSchedule(expression, timezone).nextFireTimes(now, 3).map((d) => d.toISOString());
@@ -55,7 +55,7 @@ function nextFires(expression: string, timezone: string | undefined, enabled: bo
 }
 
 /** The target id a schedule name stands for (`target-<id>`, names.scheduleName), or the name itself. */
-function targetIdOf(name: string): string {
+function readTargetId(name: string): string {
   return name.startsWith('target-') ? name.slice('target-'.length) : name;
 }
 
@@ -81,14 +81,14 @@ export function createAwsScheduleLifecycle(input: {
     });
   }
 
-  const requestOf = (schedule: Schedule, target: ScheduleTarget): ScheduleRequest =>
+  const createRequest = (schedule: Schedule, target: ScheduleTarget): ScheduleRequest =>
     createScheduleRequest(names, schedule, { ...target, expression: parseSchedule(schedule.cron, schedule.timezone).awsExpression });
 
   return {
     async create(schedules) {
       const target = (await readTarget(true))!;
       // Every request is built (and checked) before the first write.
-      const requests = schedules.map((s) => ({ schedule: s, request: requestOf(s, target) }));
+      const requests = schedules.map((s) => ({ schedule: s, request: createRequest(s, target) }));
       const scheduler = await input.openScheduler();
       try {
         if (requests.length > 0) await scheduler.ensureScheduleGroup(group, { 'handoff:resource-group': names.resourceGroup, 'handoff:task': names.task });
@@ -132,12 +132,12 @@ export function createAwsScheduleLifecycle(input: {
             continue;
           }
           // Without the stacks the target cannot be compared; the schedule's own target stands in for it.
-          const request = requestOf(schedule, target ?? { stateMachineArn: existing.Target.Arn, roleArn: existing.Target.RoleArn });
+          const request = createRequest(schedule, target ?? { stateMachineArn: existing.Target.Arn, roleArn: existing.Target.RoleArn });
           const differences = compareSchedule(request, existing);
           out.push({
             ...base,
             status: differences.length === 0 ? 'scheduled' : 'edited',
-            next: nextFires(schedule.cron, schedule.timezone, schedule.enabled, now),
+            next: listNextFires(schedule.cron, schedule.timezone, schedule.enabled, now),
             ...(differences.length > 0 ? { differences } : {}),
           });
         }
@@ -145,12 +145,12 @@ export function createAwsScheduleLifecycle(input: {
           const expression = toParserExpression(orphan.ScheduleExpression);
           const enabled = orphan.State === 'ENABLED';
           out.push({
-            target_id: targetIdOf(orphan.Name),
+            target_id: readTargetId(orphan.Name),
             status: 'orphaned',
             expression,
             timezone: orphan.ScheduleExpressionTimezone ?? 'UTC',
             enabled,
-            next: nextFires(expression, orphan.ScheduleExpressionTimezone, enabled, now),
+            next: listNextFires(expression, orphan.ScheduleExpressionTimezone, enabled, now),
           });
         }
         return out;
@@ -165,7 +165,7 @@ export function createAwsScheduleLifecycle(input: {
         const chosen = targetId === undefined ? all : all.filter((n) => n === names.scheduleName(targetId));
         const changes: ScheduleChange[] = [];
         for (const name of chosen) {
-          if (await scheduler.deleteSchedule(group, name)) changes.push({ target_id: targetIdOf(name), id: `${group}/${name}`, action: 'deleted' });
+          if (await scheduler.deleteSchedule(group, name)) changes.push({ target_id: readTargetId(name), id: `${group}/${name}`, action: 'deleted' });
         }
         // The group is the task's own: with all of its schedules gone it goes too, so teardown leaves nothing behind.
         if (targetId === undefined) await scheduler.deleteScheduleGroup(group);

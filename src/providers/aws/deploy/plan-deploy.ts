@@ -103,8 +103,8 @@ export function planDeploy(desired: DesiredStack[], deployed: ReadonlyMap<string
       const deployedTemplate = parseTemplate(current.templateBody);
       const resources = diffResources(deployedTemplate, stack.template);
       const outputs = diffOutputs(deployedTemplate, stack.template);
-      const tagsChanged = canonical(current.tags) !== canonical(stack.tags);
-      const same = deployedTemplate !== undefined && canonical(deployedTemplate) === canonical(stack.template) && !tagsChanged;
+      const tagsChanged = toCanonicalJson(current.tags) !== toCanonicalJson(stack.tags);
+      const same = deployedTemplate !== undefined && toCanonicalJson(deployedTemplate) === toCanonicalJson(stack.template) && !tagsChanged;
       return { ...base, action: same ? ('unchanged' as const) : ('update' as const), resources: same ? [] : resources, outputs: same ? [] : outputs, tagsChanged };
     }),
   };
@@ -121,7 +121,7 @@ function parseTemplate(body: string | undefined): Template | undefined {
 }
 
 /** JSON with sorted keys at every level, so two equal values give equal text. */
-export function canonical(value: unknown): string {
+export function toCanonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
@@ -144,7 +144,7 @@ export function diffResources(from: Template | undefined, to: Template): Resourc
   for (const [id, resource] of Object.entries(to.Resources)) {
     const old = before[id];
     if (!old) diffs.push({ action: 'Add', logicalId: id, resourceType: resource.Type, paths: [] });
-    else if (canonical(old) !== canonical(resource)) diffs.push({ action: 'Modify', logicalId: id, resourceType: resource.Type, paths: diffPaths(old, resource, '') });
+    else if (toCanonicalJson(old) !== toCanonicalJson(resource)) diffs.push({ action: 'Modify', logicalId: id, resourceType: resource.Type, paths: diffPaths(old, resource, '') });
   }
   for (const [id, resource] of Object.entries(before)) {
     if (!(id in to.Resources)) diffs.push({ action: 'Remove', logicalId: id, resourceType: resource.Type, paths: [] });
@@ -156,7 +156,7 @@ function diffOutputs(from: Template | undefined, to: Template): string[] {
   const before = from?.Outputs ?? {};
   const after = to.Outputs ?? {};
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => canonical(before[k]) !== canonical(after[k]));
+  return [...keys].filter((k) => toCanonicalJson(before[k]) !== toCanonicalJson(after[k]));
 }
 
 /** The deepest paths where `a` and `b` differ (at most 20, so a rewritten policy does not flood the plan). */
@@ -164,7 +164,7 @@ export function diffPaths(a: unknown, b: unknown, at: string): string[] {
   const out: string[] = [];
   const walk = (x: unknown, y: unknown, path: string): void => {
     if (out.length >= 20) return;
-    if (canonical(x) === canonical(y)) return;
+    if (toCanonicalJson(x) === toCanonicalJson(y)) return;
     const bothArrays = Array.isArray(x) && Array.isArray(y);
     const bothObjects = !bothArrays && isPlainObject(x) && isPlainObject(y);
     if (bothArrays) {

@@ -12,7 +12,7 @@ import { createResourcesStack } from '../stacks/resources-stack.js';
 import { createScheduleRequest } from '../stacks/schedule-request.js';
 import { createTaskStack } from '../stacks/task-stack.js';
 import { addSchedulesToTaskTemplate } from './export-project.js';
-import { block, call, expr, HclTemplate, renderBlock, renderValue } from './hcl.js';
+import { HclTemplate, makeBlock, makeCall, makeExpr, renderBlock, renderValue } from './hcl.js';
 import { createTerraformConfig } from './terraform-export.js';
 
 const names = createDeployNames({ resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' });
@@ -59,11 +59,11 @@ export function writeOfflineTerraformConfig(dir: string): string {
 describe('HCL writer', () => {
   it('escapes interpolation and directive markers in literals, quotes keys that are not identifiers, and aligns like terraform fmt', () => {
     expect(renderValue('a ${b} %{c} "d" \\')).toBe('"a $${b} %%{c} \\"d\\" \\\\"');
-    expect(renderValue(new HclTemplate(['arn:', expr('data.aws_partition.current.partition'), ':x/${y}']))).toBe('"arn:${data.aws_partition.current.partition}:x/$${y}"');
-    expect(renderValue({ 'aws:SourceAccount': expr('local.a'), Version: '1', 'Environment.$': '$.Environment' })).toBe(
+    expect(renderValue(new HclTemplate(['arn:', makeExpr('data.aws_partition.current.partition'), ':x/${y}']))).toBe('"arn:${data.aws_partition.current.partition}:x/$${y}"');
+    expect(renderValue({ 'aws:SourceAccount': makeExpr('local.a'), Version: '1', 'Environment.$': '$.Environment' })).toBe(
       '{\n  "aws:SourceAccount" = local.a\n  Version             = "1"\n  "Environment.$"     = "$.Environment"\n}',
     );
-    expect(renderBlock(block('resource', ['aws_x', 'y'], { a: 1, long_name: call('jsonencode', { k: [1, 2] }), b: true, nested: block('n', [], {}) }))).toBe(
+    expect(renderBlock(makeBlock('resource', ['aws_x', 'y'], { a: 1, long_name: makeCall('jsonencode', { k: [1, 2] }), b: true, nested: makeBlock('n', [], {}) }))).toBe(
       'resource "aws_x" "y" {\n  a = 1\n  long_name = jsonencode({\n    k = [1, 2]\n  })\n  b = true\n  n {}\n}',
     );
   });

@@ -29,15 +29,15 @@ export class HclBlock {
   ) {}
 }
 
-export function expr(text: string): HclExpr {
+export function makeExpr(text: string): HclExpr {
   return new HclExpr(text);
 }
 
-export function call(name: string, ...args: HclValue[]): HclCall {
+export function makeCall(name: string, ...args: HclValue[]): HclCall {
   return new HclCall(name, args);
 }
 
-export function block(type: string, labels: string[], body: Record<string, HclValue | HclBlock | HclBlock[] | undefined>): HclBlock {
+export function makeBlock(type: string, labels: string[], body: Record<string, HclValue | HclBlock | HclBlock[] | undefined>): HclBlock {
   return new HclBlock(type, labels, body);
 }
 

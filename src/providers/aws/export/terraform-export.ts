@@ -3,7 +3,7 @@ import { UserError } from '../../../errors.js';
 import type { DeployNames } from '../names.js';
 import type { ScheduleRequest } from '../stacks/schedule-request.js';
 import type { Template } from '../stacks/template.js';
-import { block, call, expr, HclBlock, HclExpr, HclTemplate, renderFile, type HclValue } from './hcl.js';
+import { HclBlock, HclExpr, HclTemplate, makeBlock, makeCall, makeExpr, renderFile, type HclValue } from './hcl.js';
 
 /** The templates to translate (bucket, resources, task) and the task's schedules. */
 export interface TerraformExportInput {
@@ -82,15 +82,15 @@ class Translator {
   }
 
   ref(name: string): HclExpr {
-    if (PSEUDO[name]) return expr(PSEUDO[name]!);
+    if (PSEUDO[name]) return makeExpr(PSEUDO[name]!);
     const r = this.locate(name);
-    return expr(`${r.tfType}.${r.tfName}.${REF_ATTRIBUTE[r.cfnType] ?? 'id'}`);
+    return makeExpr(`${r.tfType}.${r.tfName}.${REF_ATTRIBUTE[r.cfnType] ?? 'id'}`);
   }
 
   getAtt(logicalId: string, attribute: string): HclExpr {
     const r = this.locate(logicalId);
     if (attribute !== 'Arn') throw new Error(`terraform export: unsupported attribute ${logicalId}.${attribute}`);
-    return expr(`${r.tfType}.${r.tfName}.arn`);
+    return makeExpr(`${r.tfType}.${r.tfName}.arn`);
   }
 
   /** `${AWS::Region}`, `${Id}`, `${Id.Attr}` and `${Var}` of Fn::Sub, as a template (or a plain string when there are none). */
@@ -116,9 +116,9 @@ class Translator {
   /** An HCL value usable inside a template or call: literals become quoted expressions. */
   toExpr(value: HclValue): HclExpr {
     if (value instanceof HclExpr) return value;
-    if (typeof value === 'string') return expr(JSON.stringify(value).replace(/\$\{/g, () => '$${'));
+    if (typeof value === 'string') return makeExpr(JSON.stringify(value).replace(/\$\{/g, () => '$${'));
     if (value instanceof HclTemplate) {
-      return expr(`"${value.parts.map((p) => (typeof p === 'string' ? JSON.stringify(p).slice(1, -1).replace(/\$\{/g, () => '$${') : `\${${p.text}}`)).join('')}"`);
+      return makeExpr(`"${value.parts.map((p) => (typeof p === 'string' ? JSON.stringify(p).slice(1, -1).replace(/\$\{/g, () => '$${') : `\${${p.text}}`)).join('')}"`);
     }
     throw new Error('terraform export: cannot interpolate a list or object');
   }
@@ -151,7 +151,7 @@ class Translator {
       }
       case 'Fn::Join': {
         const [separator, list] = arg as [string, Cfn];
-        return call('join', separator, this.value(list));
+        return makeCall('join', separator, this.value(list));
       }
       case 'Fn::Split': {
         const [separator, source] = arg as [string, Cfn];
@@ -161,14 +161,14 @@ class Translator {
         // A literal list of ids, or one reference: the list written out.
         if (typeof resolved === 'string') return resolved.split(separator);
         if (isObject(resolved) && ('Ref' in resolved || 'Fn::GetAtt' in resolved)) return [this.value(resolved)];
-        return call('split', separator, this.value(source));
+        return makeCall('split', separator, this.value(source));
       }
       case 'Fn::Select': {
         const [index, list] = arg as [string, Cfn];
-        return call('element', this.value(list), Number(index));
+        return makeCall('element', this.value(list), Number(index));
       }
       case 'Fn::GetAZs':
-        return expr('data.aws_availability_zones.available.names');
+        return makeExpr('data.aws_availability_zones.available.names');
       default:
         throw new Error(`terraform export: unsupported intrinsic ${name}`);
     }
@@ -188,7 +188,7 @@ function toEcsJson(value: Cfn, keepKeys = false): Cfn {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [keepKeys ? k : k.charAt(0).toLowerCase() + k.slice(1), toEcsJson(v, k === 'Options')]));
 }
 
-function asString(v: HclValue): HclValue {
+function toHclString(v: HclValue): HclValue {
   return typeof v === 'number' ? String(v) : v;
 }
 
@@ -197,64 +197,64 @@ function translateResource(t: Translator, logicalId: string, resource: { Type: s
   const p = resource.Properties;
   const { tfType, tfName } = t.locate(logicalId);
   const v = (x: Cfn): HclValue => t.value(x);
-  const dependsOn = resource.DependsOn?.length ? resource.DependsOn.map((id) => expr(`${t.locate(id).tfType}.${t.locate(id).tfName}`)) : undefined;
-  const self = (attr: string): HclExpr => expr(`${tfType}.${tfName}.${attr}`);
+  const dependsOn = resource.DependsOn?.length ? resource.DependsOn.map((id) => makeExpr(`${t.locate(id).tfType}.${t.locate(id).tfName}`)) : undefined;
+  const self = (attr: string): HclExpr => makeExpr(`${tfType}.${tfName}.${attr}`);
   switch (resource.Type) {
     case 'AWS::S3::Bucket': {
       const encryption = (p.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string; KMSMasterKeyID?: Cfn } }[] }).ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault;
       const access = p.PublicAccessBlockConfiguration as Record<string, boolean>;
       const rules = ((p.LifecycleConfiguration as { Rules?: Record<string, unknown>[] } | undefined)?.Rules ?? []).map((r) =>
-        block('rule', [], {
+        makeBlock('rule', [], {
           id: r.Id as string,
           status: r.Status as string,
-          filter: block('filter', [], {}),
-          noncurrent_version_expiration: r.NoncurrentVersionExpiration ? block('noncurrent_version_expiration', [], { noncurrent_days: (r.NoncurrentVersionExpiration as { NoncurrentDays: number }).NoncurrentDays }) : undefined,
+          filter: makeBlock('filter', [], {}),
+          noncurrent_version_expiration: r.NoncurrentVersionExpiration ? makeBlock('noncurrent_version_expiration', [], { noncurrent_days: (r.NoncurrentVersionExpiration as { NoncurrentDays: number }).NoncurrentDays }) : undefined,
           abort_incomplete_multipart_upload: r.AbortIncompleteMultipartUpload
-            ? block('abort_incomplete_multipart_upload', [], { days_after_initiation: (r.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number }).DaysAfterInitiation })
+            ? makeBlock('abort_incomplete_multipart_upload', [], { days_after_initiation: (r.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number }).DaysAfterInitiation })
             : undefined,
         }),
       );
       return [
         // Retained like the stack's DeletionPolicy: Retain; remove the lifecycle block to let Terraform delete it.
-        block('resource', [tfType, tfName], { bucket: v(p.BucketName), lifecycle: block('lifecycle', [], { prevent_destroy: true }) }),
-        block('resource', ['aws_s3_bucket_server_side_encryption_configuration', tfName], {
+        makeBlock('resource', [tfType, tfName], { bucket: v(p.BucketName), lifecycle: makeBlock('lifecycle', [], { prevent_destroy: true }) }),
+        makeBlock('resource', ['aws_s3_bucket_server_side_encryption_configuration', tfName], {
           bucket: self('id'),
-          rule: block('rule', [], {
-            apply_server_side_encryption_by_default: block('apply_server_side_encryption_by_default', [], {
+          rule: makeBlock('rule', [], {
+            apply_server_side_encryption_by_default: makeBlock('apply_server_side_encryption_by_default', [], {
               sse_algorithm: encryption.SSEAlgorithm,
               kms_master_key_id: encryption.KMSMasterKeyID !== undefined ? v(encryption.KMSMasterKeyID) : undefined,
             }),
           }),
         }),
-        block('resource', ['aws_s3_bucket_public_access_block', tfName], {
+        makeBlock('resource', ['aws_s3_bucket_public_access_block', tfName], {
           bucket: self('id'),
           block_public_acls: access.BlockPublicAcls!,
           block_public_policy: access.BlockPublicPolicy!,
           ignore_public_acls: access.IgnorePublicAcls!,
           restrict_public_buckets: access.RestrictPublicBuckets!,
         }),
-        block('resource', ['aws_s3_bucket_versioning', tfName], {
+        makeBlock('resource', ['aws_s3_bucket_versioning', tfName], {
           bucket: self('id'),
-          versioning_configuration: block('versioning_configuration', [], { status: (p.VersioningConfiguration as { Status: string }).Status }),
+          versioning_configuration: makeBlock('versioning_configuration', [], { status: (p.VersioningConfiguration as { Status: string }).Status }),
         }),
-        ...(rules.length ? [block('resource', ['aws_s3_bucket_lifecycle_configuration', tfName], { bucket: self('id'), rule: rules })] : []),
+        ...(rules.length ? [makeBlock('resource', ['aws_s3_bucket_lifecycle_configuration', tfName], { bucket: self('id'), rule: rules })] : []),
       ];
     }
     case 'AWS::S3::BucketPolicy':
-      return [block('resource', [tfType, tfName], { bucket: v(p.Bucket), policy: call('jsonencode', v(p.PolicyDocument)) })];
+      return [makeBlock('resource', [tfType, tfName], { bucket: v(p.Bucket), policy: makeCall('jsonencode', v(p.PolicyDocument)) })];
     case 'AWS::EC2::VPC':
-      return [block('resource', [tfType, tfName], { cidr_block: v(p.CidrBlock), enable_dns_support: v(p.EnableDnsSupport), enable_dns_hostnames: v(p.EnableDnsHostnames), tags: t.tags(p.Tags) })];
+      return [makeBlock('resource', [tfType, tfName], { cidr_block: v(p.CidrBlock), enable_dns_support: v(p.EnableDnsSupport), enable_dns_hostnames: v(p.EnableDnsHostnames), tags: t.tags(p.Tags) })];
     case 'AWS::EC2::InternetGateway':
-      return [block('resource', [tfType, tfName], { tags: t.tags(p.Tags) })];
+      return [makeBlock('resource', [tfType, tfName], { tags: t.tags(p.Tags) })];
     case 'AWS::EC2::VPCGatewayAttachment':
-      return [block('resource', [tfType, tfName], { vpc_id: v(p.VpcId), internet_gateway_id: v(p.InternetGatewayId) })];
+      return [makeBlock('resource', [tfType, tfName], { vpc_id: v(p.VpcId), internet_gateway_id: v(p.InternetGatewayId) })];
     case 'AWS::EC2::RouteTable':
-      return [block('resource', [tfType, tfName], { vpc_id: v(p.VpcId), tags: t.tags(p.Tags) })];
+      return [makeBlock('resource', [tfType, tfName], { vpc_id: v(p.VpcId), tags: t.tags(p.Tags) })];
     case 'AWS::EC2::Route':
-      return [block('resource', [tfType, tfName], { route_table_id: v(p.RouteTableId), destination_cidr_block: v(p.DestinationCidrBlock), gateway_id: v(p.GatewayId), depends_on: dependsOn })];
+      return [makeBlock('resource', [tfType, tfName], { route_table_id: v(p.RouteTableId), destination_cidr_block: v(p.DestinationCidrBlock), gateway_id: v(p.GatewayId), depends_on: dependsOn })];
     case 'AWS::EC2::Subnet':
       return [
-        block('resource', [tfType, tfName], {
+        makeBlock('resource', [tfType, tfName], {
           vpc_id: v(p.VpcId),
           cidr_block: v(p.CidrBlock),
           availability_zone: v(p.AvailabilityZone),
@@ -263,14 +263,14 @@ function translateResource(t: Translator, logicalId: string, resource: { Type: s
         }),
       ];
     case 'AWS::EC2::SubnetRouteTableAssociation':
-      return [block('resource', [tfType, tfName], { subnet_id: v(p.SubnetId), route_table_id: v(p.RouteTableId) })];
+      return [makeBlock('resource', [tfType, tfName], { subnet_id: v(p.SubnetId), route_table_id: v(p.RouteTableId) })];
     case 'AWS::EC2::SecurityGroup':
       return [
-        block('resource', [tfType, tfName], {
+        makeBlock('resource', [tfType, tfName], {
           description: v(p.GroupDescription),
           vpc_id: v(p.VpcId),
           egress: ((p.SecurityGroupEgress as Record<string, Cfn>[] | undefined) ?? []).map((e) =>
-            block('egress', [], {
+            makeBlock('egress', [], {
               protocol: v(e.IpProtocol),
               from_port: e.IpProtocol === '-1' ? 0 : (e.FromPort as number),
               to_port: e.IpProtocol === '-1' ? 0 : (e.ToPort as number),
@@ -282,35 +282,35 @@ function translateResource(t: Translator, logicalId: string, resource: { Type: s
         }),
       ];
     case 'AWS::ECS::Cluster':
-      return [block('resource', [tfType, tfName], { name: v(p.ClusterName) })];
+      return [makeBlock('resource', [tfType, tfName], { name: v(p.ClusterName) })];
     case 'AWS::IAM::Role': {
       const blocks = [
-        block('resource', [tfType, tfName], {
+        makeBlock('resource', [tfType, tfName], {
           name: v(p.RoleName),
           path: v(p.Path),
           description: p.Description !== undefined ? v(p.Description) : undefined,
-          assume_role_policy: call('jsonencode', v(p.AssumeRolePolicyDocument)),
+          assume_role_policy: makeCall('jsonencode', v(p.AssumeRolePolicyDocument)),
         }),
       ];
       for (const policy of (p.Policies as { PolicyName: string; PolicyDocument: Cfn }[] | undefined) ?? []) {
-        blocks.push(block('resource', ['aws_iam_role_policy', `${tfName}_${toSnakeCase(policy.PolicyName.replace(/-/g, '_'))}`], { name: policy.PolicyName, role: self('id'), policy: call('jsonencode', v(policy.PolicyDocument)) }));
+        blocks.push(makeBlock('resource', ['aws_iam_role_policy', `${tfName}_${toSnakeCase(policy.PolicyName.replace(/-/g, '_'))}`], { name: policy.PolicyName, role: self('id'), policy: makeCall('jsonencode', v(policy.PolicyDocument)) }));
       }
       ((p.ManagedPolicyArns as Cfn[] | undefined) ?? []).forEach((arn, i) => {
-        blocks.push(block('resource', ['aws_iam_role_policy_attachment', `${tfName}_managed_${i + 1}`], { role: self('name'), policy_arn: v(arn) }));
+        blocks.push(makeBlock('resource', ['aws_iam_role_policy_attachment', `${tfName}_managed_${i + 1}`], { role: self('name'), policy_arn: v(arn) }));
       });
       return blocks;
     }
     case 'AWS::Logs::LogGroup':
-      return [block('resource', [tfType, tfName], { name: v(p.LogGroupName), retention_in_days: v(p.RetentionInDays) })];
+      return [makeBlock('resource', [tfType, tfName], { name: v(p.LogGroupName), retention_in_days: v(p.RetentionInDays) })];
     case 'AWS::Logs::MetricFilter': {
       const m = (p.MetricTransformations as Record<string, Cfn>[])[0]!;
       return [
-        block('resource', [tfType, tfName], {
+        makeBlock('resource', [tfType, tfName], {
           // Terraform needs a name where CloudFormation generates one: the log group and the metric.
           name: `${names.logGroup}/${m.MetricName as string}`,
           log_group_name: v(p.LogGroupName),
           pattern: v(p.FilterPattern),
-          metric_transformation: block('metric_transformation', [], {
+          metric_transformation: makeBlock('metric_transformation', [], {
             name: v(m.MetricName),
             namespace: v(m.MetricNamespace),
             value: v(m.MetricValue),
@@ -322,35 +322,35 @@ function translateResource(t: Translator, logicalId: string, resource: { Type: s
     case 'AWS::ECS::TaskDefinition': {
       const storage = p.EphemeralStorage as { SizeInGiB: number } | undefined;
       return [
-        block('resource', [tfType, tfName], {
+        makeBlock('resource', [tfType, tfName], {
           family: v(p.Family),
-          cpu: asString(v(p.Cpu)),
-          memory: asString(v(p.Memory)),
+          cpu: toHclString(v(p.Cpu)),
+          memory: toHclString(v(p.Memory)),
           network_mode: v(p.NetworkMode),
           requires_compatibilities: v(p.RequiresCompatibilities),
           execution_role_arn: v(p.ExecutionRoleArn),
           task_role_arn: v(p.TaskRoleArn),
-          ephemeral_storage: storage ? block('ephemeral_storage', [], { size_in_gib: storage.SizeInGiB }) : undefined,
-          container_definitions: call('jsonencode', v(toEcsJson(p.ContainerDefinitions))),
+          ephemeral_storage: storage ? makeBlock('ephemeral_storage', [], { size_in_gib: storage.SizeInGiB }) : undefined,
+          container_definitions: makeCall('jsonencode', v(toEcsJson(p.ContainerDefinitions))),
         }),
       ];
     }
     case 'AWS::StepFunctions::StateMachine':
       return [
-        block('resource', [tfType, tfName], {
+        makeBlock('resource', [tfType, tfName], {
           name: v(p.StateMachineName),
           type: v(p.StateMachineType),
           role_arn: v(p.RoleArn),
-          definition: call('jsonencode', translateDefinition(t, p.DefinitionString)),
+          definition: makeCall('jsonencode', translateDefinition(t, p.DefinitionString)),
         }),
       ];
     case 'AWS::SNS::Topic':
-      return [block('resource', [tfType, tfName], { name: v(p.TopicName), display_name: p.DisplayName !== undefined ? v(p.DisplayName) : undefined })];
+      return [makeBlock('resource', [tfType, tfName], { name: v(p.TopicName), display_name: p.DisplayName !== undefined ? v(p.DisplayName) : undefined })];
     case 'AWS::SNS::Subscription':
-      return [block('resource', [tfType, tfName], { topic_arn: v(p.TopicArn), protocol: v(p.Protocol), endpoint: v(p.Endpoint) })];
+      return [makeBlock('resource', [tfType, tfName], { topic_arn: v(p.TopicArn), protocol: v(p.Protocol), endpoint: v(p.Endpoint) })];
     case 'AWS::CloudWatch::Alarm':
       return [
-        block('resource', [tfType, tfName], {
+        makeBlock('resource', [tfType, tfName], {
           alarm_name: v(p.AlarmName),
           alarm_description: p.AlarmDescription !== undefined ? v(p.AlarmDescription) : undefined,
           namespace: v(p.Namespace),
@@ -415,17 +415,17 @@ export function createTerraformConfig(input: TerraformExportInput): string {
     {
       comment: `handoff ${names.resourceGroup}/${names.task}: the stacks of \`handoff cloud deploy\` as one Terraform configuration.\nGenerated by \`handoff cloud export --format terraform\`; the region comes from the provider (AWS_REGION or a provider block).`,
     },
-    block('terraform', [], {
+    makeBlock('terraform', [], {
       required_version: '>= 1.3',
-      required_providers: block('required_providers', [], { aws: { source: 'hashicorp/aws', version: '>= 5.0' } }),
+      required_providers: makeBlock('required_providers', [], { aws: { source: 'hashicorp/aws', version: '>= 5.0' } }),
     }),
-    block('provider', ['aws'], {}),
-    block('data', ['aws_region', 'current'], {}),
-    block('data', ['aws_caller_identity', 'current'], {}),
-    block('data', ['aws_partition', 'current'], {}),
+    makeBlock('provider', ['aws'], {}),
+    makeBlock('data', ['aws_region', 'current'], {}),
+    makeBlock('data', ['aws_caller_identity', 'current'], {}),
+    makeBlock('data', ['aws_partition', 'current'], {}),
   ];
   const usesAzs = input.templates.some((tpl) => JSON.stringify(tpl).includes('Fn::GetAZs'));
-  if (usesAzs) items.push(block('data', ['aws_availability_zones', 'available'], { state: 'available' }));
+  if (usesAzs) items.push(makeBlock('data', ['aws_availability_zones', 'available'], { state: 'available' }));
   for (const template of input.templates) {
     items.push({ comment: template.Description });
     for (const [id, resource] of Object.entries(template.Resources)) {
@@ -434,23 +434,23 @@ export function createTerraformConfig(input: TerraformExportInput): string {
   }
   if (input.schedules.length > 0) {
     items.push({ comment: `EventBridge Scheduler: the task's own schedule group and schedules (from schedules: in project.yml)` });
-    items.push(block('resource', ['aws_scheduler_schedule_group', 'schedules'], { name: names.scheduleGroup }));
+    items.push(makeBlock('resource', ['aws_scheduler_schedule_group', 'schedules'], { name: names.scheduleGroup }));
     const stateMachine = [...t.located.entries()].find(([, r]) => r.cfnType === 'AWS::StepFunctions::StateMachine');
     const schedulerRole = t.exports.get(names.exports.schedulerRoleArn);
     for (const s of input.schedules) {
       items.push(
-        block('resource', ['aws_scheduler_schedule', toSnakeCase(s.Name.replace(/[^A-Za-z0-9]+/g, '_'))], {
+        makeBlock('resource', ['aws_scheduler_schedule', toSnakeCase(s.Name.replace(/[^A-Za-z0-9]+/g, '_'))], {
           name: s.Name,
-          group_name: expr('aws_scheduler_schedule_group.schedules.name'),
+          group_name: makeExpr('aws_scheduler_schedule_group.schedules.name'),
           description: s.Description,
           schedule_expression: s.ScheduleExpression,
           schedule_expression_timezone: s.ScheduleExpressionTimezone,
           state: s.State,
-          flexible_time_window: block('flexible_time_window', [], { mode: s.FlexibleTimeWindow.Mode }),
-          target: block('target', [], {
-            arn: stateMachine ? expr(`aws_sfn_state_machine.${stateMachine[1].tfName}.arn`) : s.Target.Arn,
+          flexible_time_window: makeBlock('flexible_time_window', [], { mode: s.FlexibleTimeWindow.Mode }),
+          target: makeBlock('target', [], {
+            arn: stateMachine ? makeExpr(`aws_sfn_state_machine.${stateMachine[1].tfName}.arn`) : s.Target.Arn,
             role_arn: schedulerRole !== undefined ? t.value(schedulerRole) : s.Target.RoleArn,
-            input: call('jsonencode', JSON.parse(s.Target.Input) as HclValue),
+            input: makeCall('jsonencode', JSON.parse(s.Target.Input) as HclValue),
           }),
         }),
       );
@@ -459,7 +459,7 @@ export function createTerraformConfig(input: TerraformExportInput): string {
   items.push({ comment: 'What `handoff cloud run` and the schedules use' });
   for (const template of input.templates) {
     for (const [key, output] of Object.entries(template.Outputs ?? {})) {
-      items.push(block('output', [toSnakeCase(key)], { description: output.Description, value: t.value(output.Value) }));
+      items.push(makeBlock('output', [toSnakeCase(key)], { description: output.Description, value: t.value(output.Value) }));
     }
   }
   return renderFile(items);

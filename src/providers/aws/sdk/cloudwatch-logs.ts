@@ -35,7 +35,7 @@ export interface CloudWatchLogsApi {
 
 const DEFAULT_LIMIT = 10_000;
 
-function missingGroup(logGroup: string, error: unknown): UserError {
+function createMissingGroupError(logGroup: string, error: unknown): UserError {
   return new UserError(`the log group ${logGroup} does not exist`, {
     fix: 'deploy the task first (handoff cloud task create, or handoff cloud deploy); its stack creates the log group',
     cause: error,
@@ -73,7 +73,7 @@ export function createCloudWatchLogsApi(config: AwsClientConfig): CloudWatchLogs
           token = out.nextToken && out.nextToken !== token && events.length < limit ? out.nextToken : undefined;
         } while (token);
       } catch (error) {
-        if (readAwsErrorCode(error) === 'ResourceNotFoundException') throw missingGroup(input.logGroup, error);
+        if (readAwsErrorCode(error) === 'ResourceNotFoundException') throw createMissingGroupError(input.logGroup, error);
         throw toAwsError(error, { action: `read the log group ${input.logGroup} (logs:FilterLogEvents)` });
       }
       // Pages are ordered per stream; one ordered list is what a reader expects.
@@ -103,7 +103,7 @@ export function createCloudWatchLogsApi(config: AwsClientConfig): CloudWatchLogs
       } catch (error) {
         // A run's stream appears only when its container writes the first line.
         if (readAwsErrorCode(error) === 'ResourceNotFoundException' && /stream/i.test((error as Error).message)) return events;
-        if (readAwsErrorCode(error) === 'ResourceNotFoundException') throw missingGroup(input.logGroup, error);
+        if (readAwsErrorCode(error) === 'ResourceNotFoundException') throw createMissingGroupError(input.logGroup, error);
         throw toAwsError(error, { action: `read the log stream ${input.stream} of ${input.logGroup} (logs:GetLogEvents)` });
       }
       return events;
