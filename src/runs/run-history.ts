@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { UserError } from '../errors.js';
+import { isHandoffProcess } from '../process/process-alive.js';
 import { HEARTBEAT_MS } from './run-recorder.js';
 import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord } from './run-record.js';
 import { saveStateAtomically } from './singer-state.js';
@@ -48,24 +49,10 @@ export function findRunRecord(runsDir: string, idOrPrefix: string): RunRecord {
   return record;
 }
 
-function processLooksLikeHandoff(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('handoff');
-  } catch {
-    // No /proc (not Linux): trust that the pid is alive.
-    return true;
-  }
-}
-
 /** Whether a record that says `running` belongs to a handoff that is gone (killed with SIGKILL, machine stopped). */
 export function isAbandoned(record: RunRecord, now = Date.now()): boolean {
   if (record.status !== 'running') return false;
-  if (record.host === os.hostname()) return !processLooksLikeHandoff(record.pid);
+  if (record.host === os.hostname()) return !isHandoffProcess(record.pid);
   return now - Date.parse(record.heartbeatAt) > 3 * HEARTBEAT_MS;
 }
 

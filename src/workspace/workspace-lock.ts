@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { isProcessAlive } from '../process/process-alive.js';
 
 export interface LockHolder {
   pid: number;
@@ -16,15 +17,6 @@ export interface WorkspaceLock {
   release(): void;
   /** Set when a lock left by a process that no longer runs was taken over. */
   recoveredFrom?: LockHolder;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readText(file: string): string | undefined {
@@ -86,7 +78,7 @@ function removeStaleLock(file: string, staleText: string): boolean {
     const holder = readHolder(guard);
     // A guard left by a handoff that died while taking over would block every later one. (No holder means the guard
     // was released meanwhile; removing the name then could remove the next racer's guard.)
-    if (holder && holder.host === os.hostname() && !isAlive(holder.pid)) fs.rmSync(guard, { force: true });
+    if (holder && holder.host === os.hostname() && !isProcessAlive(holder.pid)) fs.rmSync(guard, { force: true });
     return false;
   }
   try {
@@ -121,7 +113,7 @@ export function acquireWorkspaceLock(workspaceDir: string, command: string): Wor
 export function readLockHolder(file: string): LockHolder | undefined {
   const holder = readHolder(file);
   if (!holder) return undefined;
-  return holder.host !== os.hostname() || isAlive(holder.pid) ? holder : undefined;
+  return holder.host !== os.hostname() || isProcessAlive(holder.pid) ? holder : undefined;
 }
 
 /** Takes a lock file naming this process; refuses, naming the holder, when a live handoff holds it. */
@@ -144,7 +136,7 @@ export function acquireLockFile(file: string, command: string, subject: LockSubj
     if (text === undefined) continue; // released meanwhile
     const holder = parseHolder(text);
     // On another host we cannot tell whether the holder lives, so its lock stands.
-    if (holder && holder.pid !== process.pid && (holder.host !== me.host || isAlive(holder.pid))) {
+    if (holder && holder.pid !== process.pid && (holder.host !== me.host || isProcessAlive(holder.pid))) {
       throw new UserError(`${subject.name} is in use by another handoff (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})`, {
         fix: subject.fix,
       });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { killProcessGroup } from '../../process/kill-process-group.js';
+import { isHandoffProcess } from '../../process/process-alive.js';
 import { spawnDetachedHandoff, type DetachedProcess } from '../../process/spawn-detached.js';
 import { readRunRecord } from '../../runs/run-record.js';
 import { createTimeSortableId } from '../../runner/run-project.js';
@@ -49,15 +50,6 @@ function jobsDir(home: string): string {
   return path.join(home, 'jobs');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('handoff') : true;
-  } catch {
-    return false;
-  }
-}
-
 export function listLocalJobs(home: string, taskKey?: string): LocalJob[] {
   let names: string[];
   try {
@@ -80,7 +72,7 @@ export function listLocalJobs(home: string, taskKey?: string): LocalJob[] {
 
 /** A job's state: running while its handoff lives, else what the run record in its workspace says. */
 export function describeLocalJob(job: LocalJob): LocalJobStatus {
-  if (isAlive(job.pid)) return { ...job, status: 'running' };
+  if (isHandoffProcess(job.pid)) return { ...job, status: 'running' };
   const runsDir = path.join(job.workspace, 'runs');
   // Jobs of a task take turns in one workspace: its run is the first one that started after the job did.
   const record: RunRecord | undefined = listRunIds(runsDir)
@@ -100,7 +92,7 @@ export function describeLocalJob(job: LocalJob): LocalJobStatus {
 /** Starts `handoff run -a` against the local store in a workspace no other live job of the task uses. */
 export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; process: DetachedProcess } {
   const taskKey = `${input.resourceGroup}/${input.task}`;
-  const busy = new Set(listLocalJobs(input.home, taskKey).filter((j) => isAlive(j.pid)).map((j) => j.workspace));
+  const busy = new Set(listLocalJobs(input.home, taskKey).filter((j) => isHandoffProcess(j.pid)).map((j) => j.workspace));
   const base = path.join(input.home, 'workspaces', input.resourceGroup, input.task);
   let workspace = base;
   for (let i = 2; busy.has(workspace); i++) workspace = `${base}-${i}`;
@@ -124,7 +116,7 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
 export function stopLocalJob(home: string, taskKey: string, id: string): LocalJobStatus {
   const job = listLocalJobs(home, taskKey).find((j) => j.id === id || j.id.startsWith(id));
   if (!job) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
-  if (isAlive(job.pid)) killProcessGroup(job.pid, 'SIGTERM');
+  if (isHandoffProcess(job.pid)) killProcessGroup(job.pid, 'SIGTERM');
   return describeLocalJob(job);
 }
 
