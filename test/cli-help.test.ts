@@ -10,7 +10,7 @@ function subcommandsOf(help: string): string[] {
   if (!section) return [];
   return section
     .split('\n')
-    .map((line) => /^ {2}([a-z][a-z-]*)/.exec(line)?.[1])
+    .map((line) => /^ {2}([a-z][a-z_-]*)/.exec(line)?.[1])
     .filter((name): name is string => !!name && name !== 'help');
 }
 

@@ -93,3 +93,18 @@ describe('examples', () => {
     expect(JSON.parse(readArtifact(workspaceDir, 'state.json')).bookmarks.exchange_rate.last_date).toBe('2024-02-29');
   });
 });
+
+describe('quick_start make', () => {
+  it('copies the examples into ./projects, refuses to overwrite them, and the copies run', async () => {
+    const cwd = makeTempDir();
+    const r = await runCli(['quick_start', 'make'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(cwd, 'projects')).sort()).toEqual(['README.md', 'exchange-rates', 'foreach', 'fork', 'secrets-stages', 'vars-envs', 'word-count']);
+    const again = await runCli(['quick_start', 'make'], { cwd });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already has');
+    const run = await runCli(['run', 'local', '-p', path.join(cwd, 'projects', 'word-count'), '-w', path.join(cwd, 'ws')]);
+    expect(run.code).toBe(0);
+    expect(readArtifact(path.join(cwd, 'ws'), 'word_count_stdout.log').split('\n')[0].trim()).toBe('76 the');
+  });
+});

@@ -1,4 +1,4 @@
-// Defines the commands that work on this machine only: run local, workspace, config validate, schema.
+// Defines the commands that work on this machine only: run local, workspace, config validate, schema, quick_start.
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { defineAction } from './define-action.js';
@@ -54,4 +54,11 @@ export function registerLocalCommands(program: Command): void {
         return (await import('../commands/config-command.js')).configValidateCommand(options);
       }),
     );
+
+  program
+    .command('quick_start')
+    .description('start a new project from the examples')
+    .command('make')
+    .description('copy the example projects (word count, vars and envs, secrets, foreach, fork, a Singer pipeline) into ./projects, or -p DIR')
+    .action(defineAction(async (options) => (await import('../commands/quick-start-command.js')).quickStartMakeCommand(options)));
 }

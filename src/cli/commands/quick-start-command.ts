@@ -1,0 +1,36 @@
+// `handoff quick_start make`: copies the example projects into ./projects (or -p DIR) to start from.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../../errors.js';
+import { createConsoleLog } from '../console-log.js';
+import type { GlobalOptions } from '../global-options.js';
+
+/** The examples ship beside the bundle: <package>/examples, whether run from dist/ or from the sources. */
+function findExamplesDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'examples');
+    if (fs.existsSync(path.join(candidate, 'README.md'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new UserError('the example projects are not installed with this handoff', { fix: 'reinstall handoff, or copy examples/ from its repository' });
+}
+
+export function quickStartMakeCommand(options: GlobalOptions): number {
+  const log = createConsoleLog(options.logLevel);
+  const target = path.resolve(options.projectDir ?? 'projects');
+  const source = findExamplesDir();
+  const names = fs.readdirSync(source, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  // Refuse before writing anything rather than overwrite someone's edited copy.
+  const existing = names.filter((name) => fs.existsSync(path.join(target, name)));
+  if (existing.length > 0) {
+    throw new UserError(`${target} already has ${existing.map((n) => `${n}/`).join(', ')}`, { fix: 'choose another folder with -p DIR, or move those away first' });
+  }
+  fs.mkdirSync(target, { recursive: true });
+  for (const name of names) fs.cpSync(path.join(source, name), path.join(target, name), { recursive: true, verbatimSymlinks: true });
+  fs.copyFileSync(path.join(source, 'README.md'), path.join(target, 'README.md'));
+  log.log('info', `Wrote ${names.length} example projects to ${target}: ${names.join(', ')}`);
+  log.log('info', `Try: handoff run local -p ${path.join(target, 'word-count')} -w ${path.resolve('workspaces', 'word-count')}`);
+  return 0;
+}
