@@ -28,6 +28,23 @@ tasks:
     expect(readArtifact(workspaceDir, 'upper_stdout.log')).toBe('A\nB\n');
   });
 
+  it('joins commands with real pipes: /dev/stdin, /dev/stderr and /dev/fd paths work as in a shell', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: paths
+  pipeline:
+  - command: printf 'one\\ntwo\\n'
+  - command: cat /dev/stdin
+  - command: sh -c 'tee /dev/stderr; echo note > /dev/stderr'
+  - command: sh -c 'test -p /dev/stdin && wc -l < /dev/fd/0'
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readArtifact(workspaceDir, 'paths_stdout.log').trim()).toBe('2');
+    expect(readArtifact(workspaceDir, 'paths_stderr.log')).toContain('sh: note');
+    expect(r.stderr).toContain('[paths] sh: two');
+  });
+
   it('finishes `yes | head -n 1` and does not count the SIGPIPE of yes as a failure', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
