@@ -40,7 +40,7 @@ export function registerLocalCommands(program: Command): void {
       defineAction(async (options, command) => (await import('../commands/workspace-command.js')).workspaceInstallCommand(options, command.opts())),
     );
 
-  const config = program.command('config').description('check project.yml');
+  const config = program.command('config').description('project.yml: validate it here, or push, get, print and delete it in the store');
   config
     .command('validate')
     .description('validate project.yml and print every problem at once')
