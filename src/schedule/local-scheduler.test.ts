@@ -11,8 +11,16 @@ class FakeClock implements SchedulerClock {
   sleep(ms: number, wake: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (wake.aborted) return resolve();
-      this.sleepers.push({ at: this.t + ms, resolve });
-      wake.addEventListener('abort', () => resolve(), { once: true });
+      // Like the real clock, a sleep that ends on time stops listening, so listeners do not pile up on the signal.
+      const onAbort = (): void => resolve();
+      this.sleepers.push({
+        at: this.t + ms,
+        resolve: () => {
+          wake.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      });
+      wake.addEventListener('abort', onAbort, { once: true });
     });
   }
   /** Moves time forward step by step, letting the scheduler act at each sleeper's deadline. */
