@@ -29,11 +29,13 @@ tasks:
   });
 
   it('joins commands with real pipes: /dev/stdin, /dev/stderr and /dev/fd paths work as in a shell', async () => {
+    // The producer stays alive a moment: reopening a pipe by path (/dev/stdin) needs its writer to be there still
+    // (handoff's pipes are unlinked FIFOs; see docs/reliability.md, known limits).
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
 - name: paths
   pipeline:
-  - command: printf 'one\\ntwo\\n'
+  - command: sh -c "printf 'one\\ntwo\\n'; sleep 1"
   - command: cat /dev/stdin
   - command: sh -c 'tee /dev/stderr; echo note > /dev/stderr'
   - command: sh -c 'test -p /dev/stdin && wc -l < /dev/fd/0'
