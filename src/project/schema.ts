@@ -1,32 +1,11 @@
 // The zod schema of project.yml as written (SPEC §2): the one source for validation and for the editor JSON Schema.
 import { z } from 'zod';
+import { awsDeployKeys } from './deploy-keys/aws-deploy-keys.js';
+import { azureDeployKeys } from './deploy-keys/azure-deploy-keys.js';
+import { gcpDeployKeys } from './deploy-keys/gcp-deploy-keys.js';
+import { ignored, text } from './schema-fields.js';
 
-/**
- * A key whose value is text. Numbers are accepted too because YAML reads `version: 0.3` or `target_id: 1` as
- * numbers; normalization turns them back into their text form (and warns when the text form lost information).
- */
-function text(description: string) {
-  return z.union([z.string(), z.number()]).describe(description);
-}
-
-/** How the description of every ignored key starts; the loader's warning repeats it and shows the rest as the hint. */
-export const IGNORED_KEY_NOTICE = 'Ignored (accepted for compatibility with the original handoff).';
-
-/**
- * A key the original handoff accepted that we read and ignore. It stays in the schema (marked deprecated) so
- * editors do not flag it; the loader warns that it is ignored.
- */
-function ignored(hint?: string) {
-  return z
-    .unknown()
-    .optional()
-    .meta({ deprecated: true, description: hint ? `${IGNORED_KEY_NOTICE} ${hint}` : IGNORED_KEY_NOTICE });
-}
-
-/** True for a key declared with `ignored()`: the loader warns instead of reading it. */
-export function isIgnoredKeySchema(schema: z.ZodType): boolean {
-  return schema.meta()?.deprecated === true;
-}
+export { IGNORED_KEY_NOTICE, isIgnoredKeySchema } from './schema-fields.js';
 
 const timeoutSeconds = (description: string) => z.number().positive().optional().describe(description);
 
@@ -124,39 +103,25 @@ export const pipelineElementSchema = z
   .union([pipelineCommandSchema, foreachSchema, forkSchema])
   .meta({ id: 'ProjectPipelineElement', description: 'A pipeline element: a command, `{foreach: [task…]}` or `{fork: [task…]}`.' });
 
-export const platformConfigSchema = z
-  .object({
-    state_machine: z.boolean().optional().describe('Run the task through a Step Functions state machine that retries failed runs.'),
-    state_machine_timeout: z.number().positive().optional().describe('Seconds before the state machine gives up on a run.'),
-    retry_interval: z.number().min(0).optional().describe('Seconds between the state machine\'s retries.'),
-    max_retries: z.number().int().min(0).optional().describe('How many times the state machine retries a failed run.'),
-    backoff_rate: z.number().positive().optional().describe('Multiplier applied to the retry interval after each retry.'),
-    role_arn: text('IAM role the state machine runs as.').optional(),
-  })
-  .describe('Settings of the cloud platform beyond the container itself.');
-
 export const deploySchema = z
   .object({
     cloud_provider: z.enum(['aws', 'local']).default('local').describe('Where the project is deployed and run: `aws` or `local`.'),
-    cloud_platform: z.enum(['fargate']).optional().describe('Container platform of the cloud provider: `fargate`.'),
     resource_group: text('Resource group: tasks that share cloud resources (e.g. one client); non-prod stages prefix it, e.g. `dev-etl`.').optional(),
     task: text('Name of the deploy task (the deployed project) in the store, logs and the container task definition.').optional(),
     container_image: text('Container image name.').optional(),
     image_version: text('Container image tag.').optional(),
     image_domain: text('Registry domain of the image, e.g. `<account>.dkr.ecr.<region>.amazonaws.com`.').optional(),
     bucket: text('Bucket for config, files, artifacts and run records.').optional(),
-    cpu: z.number().int().positive().optional().describe('Fargate CPU units (256 = 0.25 vCPU).'),
-    memory: z.number().int().positive().optional().describe('Fargate memory in MiB.'),
+    cpu: z.number().int().positive().optional().describe('CPU units of the container, 1024 = 1 vCPU (256 = 0.25 vCPU); each cloud checks it against its allowed sizes.'),
+    memory: z.number().int().positive().optional().describe('Memory of the container in MiB; each cloud checks it against its allowed sizes.'),
     storage: z.number().int().positive().optional().describe('Ephemeral storage in GiB.'),
-    platform_config: platformConfigSchema.optional().describe('Settings of the cloud platform beyond the container itself.'),
     push_artifacts_on_fail: z.boolean().optional().describe('Push artifacts to the store even when the run failed.'),
     alarm_email: text('Email address notified by the task\'s failure alarms.').optional(),
-    subnets: z.array(text('A subnet id.')).optional().describe('Subnets the task runs in; default: the resource group\'s own.'),
-    security_groups: z.array(text('A security group id.')).optional().describe('Security groups of the task; default: the resource group\'s own.'),
-    assign_public_ip: z.boolean().optional().describe('Give the task a public IP (needed in public subnets without a NAT gateway).'),
-    platform_version: text('Fargate platform version, e.g. `LATEST` or `1.4.0`.').optional(),
     log_retention_days: z.number().int().positive().optional().describe('Days the task\'s logs are kept.'),
-    task_policy: text('Extra IAM policy (JSON) granted to the running task.').optional(),
+    // Each cloud's own keys live in deploy-keys/, one file per cloud, so adding a cloud touches only its file.
+    ...awsDeployKeys,
+    ...gcpDeployKeys,
+    ...azureDeployKeys,
     provider: ignored('Use `cloud_provider`.'),
     platform: ignored('Use `cloud_platform`.'),
   })

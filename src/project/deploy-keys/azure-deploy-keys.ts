@@ -1,0 +1,3 @@
+// The `deploy` keys only the Azure provider (Container Apps jobs) reads.
+
+export const azureDeployKeys = {};

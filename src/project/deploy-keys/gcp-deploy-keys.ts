@@ -1,0 +1,3 @@
+// The `deploy` keys only the Google Cloud provider (Cloud Run jobs) reads.
+
+export const gcpDeployKeys = {};
