@@ -1,4 +1,5 @@
 // The validated, normalized project model that every other part of handoff reads (see SPEC §2).
+import type { AwsDeploy } from './deploy-keys/aws-deploy-keys.js';
 
 export interface Install {
   venv?: string;
@@ -57,39 +58,26 @@ export interface Task {
   path: string;
 }
 
-export interface PlatformConfig {
-  state_machine?: boolean;
-  state_machine_timeout?: number;
-  retry_interval?: number;
-  max_retries?: number;
-  backoff_rate?: number;
-  role_arn?: string;
-}
+export type { AwsDeploy, PlatformConfig } from './deploy-keys/aws-deploy-keys.js';
 
-export interface Deploy {
+/** `deploy` of project.yml: the keys every provider reads, and each cloud's own (deploy-keys/). */
+export interface Deploy extends AwsDeploy {
   cloud_provider: 'aws' | 'local';
-  cloud_platform?: 'fargate';
   resource_group?: string;
   task?: string;
   container_image?: string;
   image_version?: string;
   image_domain?: string;
   bucket?: string;
-  /** Fargate CPU units (256 = 0.25 vCPU). */
+  /** CPU units (256 = 0.25 vCPU). */
   cpu?: number;
-  /** Fargate memory in MiB. */
+  /** Memory in MiB. */
   memory?: number;
   /** Ephemeral storage in GiB. */
   storage?: number;
-  platform_config?: PlatformConfig;
   push_artifacts_on_fail?: boolean;
   alarm_email?: string;
-  subnets?: string[];
-  security_groups?: string[];
-  assign_public_ip?: boolean;
-  platform_version?: string;
   log_retention_days?: number;
-  task_policy?: string;
 }
 
 export interface ScheduleEnv {

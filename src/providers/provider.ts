@@ -21,6 +21,8 @@ export interface DeployTarget {
   profile?: string;
   /** `deploy.container_image`: part of the names checked for every task (the ECR repository), so pass it along. */
   containerImage?: string;
+  /** The project's `deploy`, when there is a project: each provider reads its own keys (region, cluster, …) from it. */
+  deploy?: Deploy;
 }
 
 /** Where a task's things live: the same layout for every provider (SPEC §6). */

@@ -1,9 +1,7 @@
 // `handoff cloud resources|task|role create|update|delete|status`, `cloud plan` and `cloud deploy` (AWS stacks with change sets).
 import { UserError } from '../../errors.js';
-import type { Project } from '../../project/types.js';
 import type { AwsProvider } from '../../providers/aws/aws-provider.js';
 import type { DeployEvent } from '../../providers/aws/deploy/apply-deploy.js';
-import type { RoleInput } from '../../providers/aws/deploy/desired-stacks.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import type { ConsoleLog } from '../console-log.js';
@@ -49,63 +47,50 @@ function rawVersion(options: GlobalOptions): string | undefined {
 }
 
 /** `-v grantee_account_id=… external_id=…`: who may assume the deploy role (default: this account). */
-function readRoleInput(options: GlobalOptions, provider: AwsProvider, project?: Project): RoleInput {
+function readRoleVars(options: GlobalOptions): { granteeAccountId?: string; externalId?: string } {
   const vars = parseVarTokens(options.vars, '-v');
   const raw = options.vars.find((v) => v.startsWith('grantee_account_id='));
   // Account ids may start with 0: read the text, not the number the -v parser makes of it.
-  const principal = raw !== undefined ? raw.slice('grantee_account_id='.length).replace(/^(["'])(.*)\1$/, '$2') : provider.names.accountId;
-  const bucket = project?.deploy.bucket;
   return {
-    principalAccountId: principal,
+    ...(raw !== undefined ? { granteeAccountId: raw.slice('grantee_account_id='.length).replace(/^(["'])(.*)\1$/, '$2') } : {}),
     ...(vars.external_id !== undefined ? { externalId: String(vars.external_id) } : {}),
-    ...(bucket && !bucket.startsWith('handoff-') ? { buckets: [bucket] } : {}),
   };
 }
 
 export function cloudStackCommand(options: GlobalOptions, kind: StackCommand, action: 'create' | 'update' | 'delete' | 'status'): Promise<number> {
   const needsProject = (kind === 'task' || kind === 'resources') && (action === 'create' || action === 'update');
   return withAwsSession(options, { project: needsProject }, `cloud ${kind} ${action}`, async (session, provider) => {
-    const { upsertStack, readStackStatus, readTaskStatus, deleteTaskStack, deleteResourcesStack } = await import('../../providers/aws/deploy/manage-stacks.js');
-    const { createResourcesDesired, createTaskDesired, createRoleDesired, readTaskPolicy } = await import('../../providers/aws/deploy/desired-stacks.js');
+    const stacks = await import('../../providers/aws/deploy/manage-stacks.js');
     const { deleteStackStep } = await import('../../providers/aws/deploy/apply-deploy.js');
     const apply = { onEvent: createDeployRenderer(session.log), pollMs: provider.pollMs };
     const { names } = provider;
+    const role = { ...readRoleVars(options), ...(session.project ? { project: session.project } : {}) };
 
     if (action === 'status') {
-      if (kind === 'task') printResult(options, await readTaskStatus(provider));
-      else if (kind === 'resources') printResult(options, await readStackStatus(provider, 'resources', names.resourcesStack));
-      else printResult(options, await readStackStatus(provider, 'role', createRoleDesired(readRoleInput(options, provider, session.project)).name));
+      if (kind === 'task') printResult(options, await stacks.readTaskStatus(provider));
+      else if (kind === 'resources') printResult(options, await stacks.readStackStatus(provider, 'resources', names.resourcesStack));
+      else printResult(options, await stacks.readStackStatus(provider, 'role', stacks.findRoleStackName(provider, role)));
       return 0;
     }
     if (action === 'delete') {
       if (kind === 'task') {
-        const result = await deleteTaskStack(provider, apply);
-        printResult(options, { stack: result.stack.name, action: result.stack.action, schedules_deleted: result.schedules });
+        const result = await stacks.deleteTaskStack(provider, { ...apply, deleteLogs: parseVarTokens(options.vars, '-v').delete_logs === true });
+        if (result.logs.action === 'kept') session.log.log('info', `Kept the log group ${result.logs.group}: \`handoff cloud logs\` still reads it; -v delete_logs=true deletes it`);
+        printResult(options, { stack: result.stack.name, action: result.stack.action, schedules_deleted: result.schedules, log_group: result.logs });
       } else if (kind === 'resources') {
-        const result = await deleteResourcesStack(provider, apply);
+        const result = await stacks.deleteResourcesStack(provider, apply);
         printResult(options, { stack: result.name, action: result.action });
       } else {
-        const result = await deleteStackStep(provider.cloudFormation, 'role', createRoleDesired(readRoleInput(options, provider, session.project)).name, apply);
+        const result = await deleteStackStep(provider.cloudFormation, 'role', stacks.findRoleStackName(provider, role), apply);
         printResult(options, { stack: result.name, action: result.action });
       }
       return 0;
     }
-    let desired;
-    if (kind === 'resources') {
-      desired = createResourcesDesired(names, requireProject(session).deploy);
-    } else if (kind === 'task') {
-      const project = requireProject(session);
-      const { resolveTaskImage } = await import('../../providers/aws/deploy/resolve-image.js');
-      const taskPolicy = await readTaskPolicy(project.dir, project.deploy);
-      // Built once with a placeholder image first, so a bad Fargate size fails before ECR is asked anything.
-      createTaskDesired(names, project.deploy, { imageUri: names.ecrImageUri('0'), taskPolicy });
-      const image = await resolveTaskImage({ project, names, config: provider.clientConfig, version: rawVersion(options) });
-      if (image.inRegistry === false) session.log.log('warning', `the image ${image.uri} is not in ECR yet: push it (handoff container push) before the task runs`);
-      desired = createTaskDesired(names, project.deploy, { imageUri: image.uri, taskPolicy });
-    } else {
-      desired = createRoleDesired(readRoleInput(options, provider, session.project));
-    }
-    const result = await upsertStack(provider, desired, action, apply);
+    let result;
+    if (kind === 'resources') result = await stacks.upsertResourcesStack(provider, requireProject(session), action, apply);
+    else if (kind === 'task') {
+      result = await stacks.upsertTaskStack(provider, requireProject(session), action, { ...apply, imageVersion: rawVersion(options), onWarning: (m) => session.log.log('warning', m) });
+    } else result = await stacks.upsertRoleStack(provider, stacks.createRoleInput(provider, role), action, apply);
     printResult(options, { stack: result.name, action: result.action, ...(result.outputs ? { outputs: result.outputs } : {}) });
     return 0;
   });

@@ -2,9 +2,8 @@
 import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions } from '../provider.js';
 import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
-import { applyStackStep, readDeployedStacks } from './deploy/apply-deploy.js';
 import { createBucketDesired } from './deploy/desired-stacks.js';
-import { planDeploy } from './deploy/plan-deploy.js';
+import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
 import { createCloudFormationApi, type CloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
@@ -31,9 +30,13 @@ export interface AwsProvider extends Provider {
   readonly pollMs?: number;
 }
 
-/** Resolves region and account (STS doubles as the credentials check), then builds every name of the task. */
+/**
+ * Resolves region (`deploy.region` first, then AWS_REGION and the profile's) and account (STS doubles as the
+ * credentials check), then builds every name of the task.
+ */
 export async function createAwsProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<AwsProvider> {
-  const clientConfig = await resolveAwsClientConfig({ profile: target.profile });
+  const deploy = target.deploy;
+  const clientConfig = await resolveAwsClientConfig({ profile: target.profile, region: deploy?.region });
   const identity = await getCallerIdentity(clientConfig);
   options.log?.('debug', `AWS account ${identity.accountId} (${identity.arn}), region ${clientConfig.region}`);
   const names = createDeployNames({
@@ -44,6 +47,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     region: clientConfig.region,
     bucket: target.bucket,
     containerImage: target.containerImage,
+    ...(deploy?.cluster !== undefined ? { cluster: deploy.cluster } : {}),
   });
   const s3 = createS3Api(clientConfig);
   const ssm = createSsmApi(clientConfig);
@@ -54,9 +58,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
   const bucket: BucketLifecycle = {
     async create(onProgress) {
       // The same path as every stack: created directly, or updated through a change set that may change nothing.
-      const desired = createBucketDesired(names);
-      const plan = planDeploy([desired], await readDeployedStacks(cloudFormation, [desired.name]));
-      const result = await applyStackStep(cloudFormation, plan.steps[0]!, {
+      const result = await upsertStack(provider, createBucketDesired(names, deploy), 'create', {
         pollMs: readPollMs(),
         onEvent: (e) => {
           if (e.type === 'stack-progress') onProgress(describeEvent(e.event));
@@ -102,7 +104,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     opened.push(api);
     return api;
   };
-  return {
+  const provider: AwsProvider = {
     name: 'aws',
     names,
     clientConfig,
@@ -112,6 +114,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       names,
       cloudFormation,
       openScheduler: async () => (await import('./sdk/scheduler.js')).createSchedulerApi(clientConfig),
+      ...(deploy ? { deploy } : {}),
     }),
     runs: createAwsRunLifecycle({
       names,
@@ -119,6 +122,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       openEcs: async () => track((await import('./sdk/ecs.js')).createEcsApi(clientConfig)),
       openLogs: async () => track((await import('./sdk/cloudwatch-logs.js')).createCloudWatchLogsApi(clientConfig)),
       pollMs: pollMs ?? 2000,
+      ...(deploy ? { deploy } : {}),
     }),
     objects: {
       // S3 keeps no file modes: an executable file carries `x-amz-meta-handoff-mode: 755` (CopyObject keeps it).
@@ -146,4 +150,5 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       for (const api of opened) api.destroy();
     },
   };
+  return provider;
 }

@@ -3,7 +3,7 @@ import type { StackCapability } from '../sdk/cloudformation.js';
 import type { Template } from '../stacks/template.js';
 
 /** The stacks handoff deploys, in the order a full deploy applies them (each may import the previous one's exports). */
-export type StackKind = 'bucket' | 'resources' | 'task' | 'role';
+export type StackKind = 'boundary' | 'bucket' | 'resources' | 'task' | 'role';
 
 /** One stack as it should be: its name, template and the tags and capabilities it is deployed with. */
 export interface DesiredStack {

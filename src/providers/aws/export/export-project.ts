@@ -1,15 +1,17 @@
 // `cloud export --format cloudformation|terraform -o DIR`: the infrastructure of `cloud deploy` as files a team can own.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Project } from '../../../project/types.js';
+import type { Deploy, Project } from '../../../project/types.js';
 import { parseSchedule } from '../../../schedule/parse-schedule.js';
 import type { AwsProvider } from '../aws-provider.js';
-import { createBucketDesired, createResourcesDesired, createTaskDesired, readTaskPolicy } from '../deploy/desired-stacks.js';
+import { createPlaceholderScheduleTarget } from '../deploy/deploy-project.js';
+import { createBoundaryDesired, createBucketDesired, createResourcesDesired } from '../deploy/desired-stacks.js';
+import { locateDeployErrors } from '../deploy/locate-deploy-error.js';
 import type { DesiredStack } from '../deploy/plan-deploy.js';
-import { resolveTaskImage } from '../deploy/resolve-image.js';
+import { prepareTaskStack } from '../deploy/prepare-stacks.js';
 import type { DeployNames } from '../names.js';
 import { createScheduleRequest, type ScheduleRequest } from '../stacks/schedule-request.js';
-import { importValue, ref, type Resource, type Template } from '../stacks/template.js';
+import { importValue, ref, split, type Resource, type Template } from '../stacks/template.js';
 import { createTerraformConfig } from './terraform-export.js';
 
 export type ExportFormat = 'cloudformation' | 'terraform';
@@ -34,18 +36,43 @@ export interface ExportResult {
  * The task stack with the schedules in it, for teams that deploy with CloudFormation themselves (handoff keeps
  * schedules out of its stacks so `cloud schedule` can change them without a stack update).
  */
-export function addSchedulesToTaskTemplate(names: DeployNames, task: Template, schedules: ScheduleRequest[]): Template {
+export function addSchedulesToTaskTemplate(names: DeployNames, task: Template, schedules: ScheduleRequest[], deploy: Pick<Deploy, 'platform_config'> = {}): Template {
   if (schedules.length === 0) return task;
   const resources: Record<string, Resource> = { ...task.Resources };
   resources.ScheduleGroup = { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: names.scheduleGroup } };
+  const roleArn = deploy.platform_config?.role_arn ?? importValue(names.exports.schedulerRoleArn);
   schedules.forEach((s) => {
+    const ecs = s.Target.EcsParameters;
+    const target: Record<string, unknown> = ecs
+      ? {
+          Arn: importValue(names.exports.clusterArn),
+          RoleArn: roleArn,
+          Input: s.Target.Input,
+          EcsParameters: {
+            TaskDefinitionArn: ref('TaskDefinition'),
+            TaskCount: 1,
+            ...(ecs.LaunchType ? { LaunchType: ecs.LaunchType } : {}),
+            ...(ecs.CapacityProviderStrategy ? { CapacityProviderStrategy: ecs.CapacityProviderStrategy.map((c) => ({ CapacityProvider: c.capacityProvider, Weight: c.weight })) } : {}),
+            PlatformVersion: ecs.PlatformVersion,
+            NetworkConfiguration: {
+              AwsvpcConfiguration: {
+                Subnets: split(',', importValue(names.exports.subnets)),
+                SecurityGroups: split(',', importValue(names.exports.securityGroups)),
+                AssignPublicIp: importValue(names.exports.assignPublicIp),
+              },
+            },
+            PropagateTags: ecs.PropagateTags,
+            EnableECSManagedTags: ecs.EnableECSManagedTags,
+          },
+        }
+      : { Arn: ref('StateMachine'), RoleArn: roleArn, Input: s.Target.Input };
     const properties: Record<string, unknown> = {
       Name: s.Name,
       GroupName: ref('ScheduleGroup'),
       ScheduleExpression: s.ScheduleExpression,
       State: s.State,
       FlexibleTimeWindow: s.FlexibleTimeWindow,
-      Target: { Arn: ref('StateMachine'), RoleArn: importValue(names.exports.schedulerRoleArn), Input: s.Target.Input },
+      Target: target,
     };
     if (s.ScheduleExpressionTimezone) properties.ScheduleExpressionTimezone = s.ScheduleExpressionTimezone;
     if (s.Description) properties.Description = s.Description;
@@ -99,19 +126,16 @@ secrets) goes to the bucket with \`handoff project push\`, the image to ECR with
 export async function exportProject(request: ExportRequest): Promise<ExportResult> {
   const { provider, project } = request;
   const { names } = provider;
-  const taskPolicy = await readTaskPolicy(project.dir, project.deploy);
-  // Every value is checked before anything is written, as for a deploy.
-  createTaskDesired(names, project.deploy, { imageUri: names.ecrImageUri('0'), taskPolicy });
-  const image = await resolveTaskImage({ project, names, config: provider.clientConfig, version: request.imageVersion });
-  if (image.inRegistry === false) request.onNotice?.(`the image ${image.uri} is not in ECR yet: push it (handoff container push) before the task runs`);
-  const bucket = createBucketDesired(names);
-  const resources = createResourcesDesired(names, project.deploy);
-  const task = createTaskDesired(names, project.deploy, { imageUri: image.uri, taskPolicy });
-  const placeholder = {
-    stateMachineArn: `arn:aws:states:${names.region}:${names.accountId}:stateMachine:${names.stateMachine}`,
-    roleArn: `arn:aws:iam::${names.accountId}:role${names.rolePath}${names.schedulerRole}`,
-  };
-  const schedules = project.schedules.map((s) => createScheduleRequest(names, s, { ...placeholder, expression: parseSchedule(s.cron, s.timezone).awsExpression }));
+  // Every value is checked before anything is written, as for a deploy (errors point into project.yml).
+  const task = await prepareTaskStack(provider, project, { imageVersion: request.imageVersion });
+  task.warnings.forEach((w) => request.onNotice?.(w));
+  const image = task.image;
+  const { bucket, resources, schedules } = await locateDeployErrors(project.file, async () => ({
+    bucket: createBucketDesired(names, project.deploy),
+    resources: createResourcesDesired(names, project.deploy),
+    schedules: project.schedules.map((s) => createScheduleRequest(names, s, { ...createPlaceholderScheduleTarget(names, project.deploy), expression: parseSchedule(s.cron, s.timezone).awsExpression })),
+  }));
+  const boundary = createBoundaryDesired();
 
   const dir = path.resolve(request.outDir);
   await mkdir(dir, { recursive: true });
@@ -122,14 +146,15 @@ export async function exportProject(request: ExportRequest): Promise<ExportResul
   };
   if (request.format === 'cloudformation') {
     const stacks = [
+      { file: 'boundary.template.json', stack: boundary },
       { file: 'bucket.template.json', stack: bucket },
       { file: 'resources.template.json', stack: resources },
-      { file: 'task.template.json', stack: { ...task, template: addSchedulesToTaskTemplate(names, task.template, schedules) } },
+      { file: 'task.template.json', stack: { ...task.desired, template: addSchedulesToTaskTemplate(names, task.desired.template, schedules, project.deploy) } },
     ];
     for (const { file, stack } of stacks) await write(file, `${JSON.stringify(stack.template, null, 2)}\n`);
     await write('README.md', describeCloudFormationDeploy(names, stacks));
   } else {
-    await write('main.tf', createTerraformConfig({ names, templates: [bucket.template, resources.template, task.template], schedules }));
+    await write('main.tf', createTerraformConfig({ names, templates: [boundary.template, bucket.template, resources.template, task.desired.template], schedules }));
     await write('README.md', describeTerraformDeploy(names));
   }
   return { format: request.format, dir, files: written, image: image.uri };

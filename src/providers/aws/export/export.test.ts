@@ -16,7 +16,7 @@ import { HclTemplate, makeBlock, makeCall, makeExpr, renderBlock, renderValue } 
 import { createTerraformConfig } from './terraform-export.js';
 
 const names = createDeployNames({ resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' });
-const target = { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:handoff-dev-etl-wordcount', roleArn: 'arn:aws:iam::123456789012:role/handoff/dev-etl/handoff-dev-etl-scheduler' };
+const target = { kind: 'state-machine' as const, stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:handoff-dev-etl-wordcount', roleArn: 'arn:aws:iam::123456789012:role/handoff/dev-etl/handoff-dev-etl-scheduler' };
 const schedules: Schedule[] = [
   { target_id: '1', cron: '0 6 * * ? *', timezone: 'Europe/Paris', description: 'daily', envs: [{ key: '__VARS', value: 'start=$(date -I) x=${HOME}' }], enabled: true, overlap: 'skip', catch_up: false, path: 'schedules[0]' },
   { target_id: '2', cron: 'rate(1 hour)', envs: [], enabled: false, overlap: 'skip', catch_up: false, path: 'schedules[1]' },

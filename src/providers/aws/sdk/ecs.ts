@@ -61,6 +61,8 @@ export interface RunFargateTaskInput {
   environment: { name: string; value: string }[];
   /** Shows in the console and ListTasks(startedBy); at most 128 characters. */
   startedBy: string;
+  /** A capacity provider strategy (FARGATE_SPOT); absent means the FARGATE launch type. */
+  capacityProviderStrategy?: { capacityProvider: string; weight: number }[];
 }
 
 export interface EcsApi {
@@ -114,8 +116,12 @@ export function createEcsApi(config: AwsClientConfig): EcsApi {
           new RunTaskCommand({
             cluster: input.cluster,
             taskDefinition: input.taskDefinition,
-            launchType: 'FARGATE',
+            ...(input.capacityProviderStrategy ? { capacityProviderStrategy: input.capacityProviderStrategy } : { launchType: 'FARGATE' }),
             count: 1,
+            // The run carries the task definition's tags (handoff:resource-group, deploy.tags): for cost reports, and
+            // the deploy role may stop only runs with that tag.
+            propagateTags: 'TASK_DEFINITION',
+            enableECSManagedTags: true,
             ...(input.platformVersion ? { platformVersion: input.platformVersion } : {}),
             startedBy: input.startedBy.slice(0, 128),
             networkConfiguration: { awsvpcConfiguration: { subnets: input.subnets, securityGroups: input.securityGroups, assignPublicIp: input.assignPublicIp } },

@@ -1,10 +1,12 @@
-// The SNS topic for a task's alarms, its optional e-mail subscription, and alarms on failed or timed-out runs.
+// The SNS topic for a task's alarms, its optional e-mail subscription, and alarms on failed or timed-out runs: from the
+// container's log (every run, however started) and from the Step Functions runner (runs that never got to log).
 import { UserError } from '../../../errors.js';
-import { ref, type Resource, type Value } from './template.js';
+import { ref, type Resource, type Tag, type Value } from './template.js';
 
 export interface TopicProps {
   TopicName: string;
   DisplayName?: string;
+  Tags: Tag[];
 }
 
 export interface SubscriptionProps {
@@ -26,14 +28,15 @@ export interface AlarmProps {
   ComparisonOperator: 'GreaterThanOrEqualToThreshold';
   TreatMissingData: 'notBreaching';
   AlarmActions: Value[];
+  Tags: Tag[];
 }
 
 /** The Step Functions execution metrics handoff alarms on (CloudWatch namespace AWS/States). */
 export type StateMachineMetric = 'ExecutionsFailed' | 'ExecutionsTimedOut';
 
-export function createAlarmTopic(name: string, displayName: string): Resource<'AWS::SNS::Topic', TopicProps> {
+export function createAlarmTopic(name: string, displayName: string, tags: Tag[]): Resource<'AWS::SNS::Topic', TopicProps> {
   // DisplayName is the sender name of e-mail notifications; SNS allows at most 100 characters.
-  return { Type: 'AWS::SNS::Topic', Properties: { TopicName: name, DisplayName: displayName.slice(0, 100) } };
+  return { Type: 'AWS::SNS::Topic', Properties: { TopicName: name, DisplayName: displayName.slice(0, 100), Tags: tags } };
 }
 
 /** Subscribes `deploy.alarm_email`; AWS mails a confirmation link, and nothing is delivered until it is clicked. */
@@ -49,24 +52,26 @@ export function createEmailSubscription(topicLogicalId: string, email: string): 
 }
 
 /**
- * Alarms as soon as one execution of the state machine fails or times out within a 5-minute period. Missing data is
- * "not breaching": no runs is not a problem.
+ * Alarms as soon as one count is seen within a 5-minute period. Missing data is "not breaching": no runs is not a
+ * problem. `dimensions` are empty for handoff's log metrics (metric filters publish none).
  */
-export function createStateMachineAlarm(input: {
+function createCountAlarm(input: {
   name: string;
   description: string;
-  metric: StateMachineMetric;
-  stateMachineArn: Value;
+  namespace: string;
+  metric: string;
+  dimensions: { Name: string; Value: Value }[];
   topicLogicalId: string;
+  tags: Tag[];
 }): Resource<'AWS::CloudWatch::Alarm', AlarmProps> {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
       AlarmName: input.name,
       AlarmDescription: input.description,
-      Namespace: 'AWS/States',
+      Namespace: input.namespace,
       MetricName: input.metric,
-      Dimensions: [{ Name: 'StateMachineArn', Value: input.stateMachineArn }],
+      Dimensions: input.dimensions,
       Statistic: 'Sum',
       Period: 300,
       EvaluationPeriods: 1,
@@ -74,6 +79,27 @@ export function createStateMachineAlarm(input: {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [ref(input.topicLogicalId)],
+      Tags: input.tags,
     },
   };
+}
+
+/** An alarm on the runner's failed or timed-out executions (AWS/States): a scheduled run that failed after its retries. */
+export function createStateMachineAlarm(input: {
+  name: string;
+  description: string;
+  metric: StateMachineMetric;
+  stateMachineArn: Value;
+  topicLogicalId: string;
+  tags: Tag[];
+}): Resource<'AWS::CloudWatch::Alarm', AlarmProps> {
+  return createCountAlarm({ ...input, namespace: 'AWS/States', dimensions: [{ Name: 'StateMachineArn', Value: input.stateMachineArn }] });
+}
+
+/**
+ * An alarm on a metric counted from the container's log (a failed or timed-out task): it fires for every run,
+ * whether a schedule, the runner or `cloud run` started it.
+ */
+export function createLogMetricAlarm(input: { name: string; description: string; namespace: string; metric: string; topicLogicalId: string; tags: Tag[] }): Resource<'AWS::CloudWatch::Alarm', AlarmProps> {
+  return createCountAlarm({ ...input, dimensions: [] });
 }
