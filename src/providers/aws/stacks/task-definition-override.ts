@@ -103,7 +103,10 @@ export function parseTaskDefinitionOverride(document: unknown, input: { source: 
     }
     for (const [j, m] of listOf(c.mountPoints, `${path}.mountPoints`, problem)) {
       if (!isObject(m) || typeof m.containerPath !== 'string') problem(`${path}.mountPoints[${j}]`, 'needs "sourceVolume" and "containerPath"');
-      else if (!volumeNames.has(String(m.sourceVolume))) problem(`${path}.mountPoints[${j}].sourceVolume`, `volume "${String(m.sourceVolume)}" is not declared in "volumes"`, hintFor(String(m.sourceVolume), [...volumeNames]));
+      else if (!volumeNames.has(String(m.sourceVolume))) {
+        const close = suggestKey(String(m.sourceVolume), [...volumeNames]);
+        problem(`${path}.mountPoints[${j}].sourceVolume`, `volume "${String(m.sourceVolume)}" is not declared in "volumes"`, close ? `did you mean "${close}"?` : `add {"name": "${String(m.sourceVolume)}"} to "volumes"`);
+      }
     }
     for (const [j, d] of listOf(c.dependsOn, `${path}.dependsOn`, problem)) {
       if (!isObject(d) || !containerNames.has(String(d.containerName))) problem(`${path}.dependsOn[${j}]`, `container "${isObject(d) ? String(d.containerName) : ''}" is not defined in the file`);
