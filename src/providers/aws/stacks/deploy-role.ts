@@ -312,17 +312,35 @@ export function createDeployStatements(options: { buckets?: string[] } = {}): Po
       // Reading any role: handoff checks that roles named in deploy are tagged handoff:passable before it uses them.
       Sid: 'RolesReading',
       Effect: 'Allow',
-      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
-      Resource: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'), boundaryArn],
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags'],
+      Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'),
+    },
+    {
+      // Whether the account has its boundary yet (a deploy makes it only when it is missing, which this role cannot).
+      Sid: 'BoundaryReading',
+      Effect: 'Allow',
+      Action: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
+      Resource: boundaryArn,
     },
     {
       // A role can be created, and given policies, only under /handoff/ and only with the boundary on it: whatever
       // policy is put on it, it can never do more than the boundary allows.
       Sid: 'BoundedRolesOnly',
       Effect: 'Allow',
-      Action: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary'],
+      Action: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary'],
       Resource: handoffRoles,
       Condition: { StringEquals: { 'iam:PermissionsBoundary': boundaryArn } },
+    },
+    {
+      // The one managed policy handoff attaches (to the execution role), and only to a bounded role.
+      Sid: 'AttachExecutionPolicyToBoundedRoles',
+      Effect: 'Allow',
+      Action: 'iam:AttachRolePolicy',
+      Resource: handoffRoles,
+      Condition: {
+        StringEquals: { 'iam:PermissionsBoundary': boundaryArn },
+        ArnEquals: { 'iam:PolicyARN': sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy') },
+      },
     },
     {
       Sid: 'ChangeHandoffRoles',
