@@ -4,6 +4,7 @@ import type { Command, Deploy, Project, PipelineElement, Schedule, Task, TaskBod
 import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { RawCommand, RawPipelineElement, RawProject, RawTask } from './schema.js';
+import { toPythonFloat } from '../template/python-str.js';
 
 interface FailurePolicy {
   killDownstreamOnFail: boolean;
@@ -12,9 +13,10 @@ interface FailurePolicy {
 
 /**
  * Builds the Project from a document that passed the schema and the rules (so each task has exactly one body).
- * `file` and `projectDir` are made absolute.
+ * `file` and `projectDir` are made absolute. `writtenAsFloat` tells whether a number was written as a float (`1.0`),
+ * which YAML readers in JavaScript cannot tell from `1`, so a var renders as the original printed it.
  */
-export function normalizeProject(raw: RawProject, file: string, projectDir: string): Project {
+export function normalizeProject(raw: RawProject, file: string, projectDir: string, writtenAsFloat: (at: KeyPath) => boolean = () => false): Project {
   // YAML reads `version: 0.3` or `target_id: 1` as numbers; where text is meant, the number's text is used (as the
   // original did). Numbers whose text differs from what was written are warned about by check-written-form.ts.
   const text = (value: string | number, _at: KeyPath): string => (typeof value === 'string' ? value : String(value));
@@ -126,7 +128,11 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       }),
     ),
     vars: (raw.vars ?? []).map((v, i) =>
-      withoutUndefined({ key: text(v.key, ['vars', i, 'key']), value: v.value, description: optionalText(v.description, ['vars', i, 'description']) }),
+      withoutUndefined({
+        key: text(v.key, ['vars', i, 'key']),
+        value: typeof v.value === 'number' && writtenAsFloat(['vars', i, 'value']) ? toPythonFloat(v.value) : v.value,
+        description: optionalText(v.description, ['vars', i, 'description']),
+      }),
     ),
     envs: (raw.envs ?? []).map((e, i) =>
       withoutUndefined({
