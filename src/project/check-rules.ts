@@ -102,7 +102,10 @@ function checkBodyNotEmpty({ tasks, report }: RuleContext): void {
 function checkPipelineElements({ tasks, report }: RuleContext): void {
   for (const { task, path } of tasks) {
     let last: { kind: 'foreach' | 'fork'; followerReported: boolean } | undefined;
-    for (const { element, path: elementPath, index } of pipelineElements(task, path)) {
+    let activeBefore = 0;
+    for (const { element, path: elementPath } of pipelineElements(task, path)) {
+      // An element other than a command switched off is left out of the pipeline: it neither follows nor feeds anything.
+      if (element.active === false && !has(element, 'command')) continue;
       const kinds = elementKeys.filter((k) => has(element, k));
       if (kinds.length > 1) {
         report('error', [...elementPath, kinds[1] as string], `pipeline element has ${kinds.join(' and ')}; expected exactly one of command, foreach, fork`, 'split it into separate elements', 'key');
@@ -115,8 +118,9 @@ function checkPipelineElements({ tasks, report }: RuleContext): void {
         continue;
       }
       const kind = kinds.find((k): k is 'foreach' | 'fork' => k === 'foreach' || k === 'fork');
+      activeBefore += 1;
       if (!kind) continue;
-      if (index === 0) {
+      if (activeBefore === 1) {
         report('error', elementPath, `found a ${kind} as the first element of the pipeline of task ${taskLabel(task)}; a ${kind} reads the output of the command before it`, `put the command whose output the ${kind} reads before it`);
       }
       last = { kind, followerReported: false };

@@ -33,16 +33,23 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       path: formatKeyPath(at),
     });
 
-  const normalizeElement = (e: RawPipelineElement, at: KeyPath, policy: FailurePolicy): PipelineElement => {
+  // Elements switched off (`active: false`) other than commands are left out; the pipeline stays joined around them.
+  // Inactive commands stay, marked, so plans and the runner can show them as skipped.
+  const normalizeElement = (e: RawPipelineElement, at: KeyPath, policy: FailurePolicy): PipelineElement | undefined => {
+    if (!('command' in e) && e.active === false) return undefined;
     if ('foreach' in e) {
       return { kind: 'foreach', tasks: normalizeTasks(e.foreach, [...at, 'foreach'], policy), parallel: e.parallel, path: formatKeyPath(at) };
     }
     if ('fork' in e) return { kind: 'fork', tasks: normalizeTasks(e.fork, [...at, 'fork'], policy), path: formatKeyPath(at) };
+    if (!('command' in e)) return undefined;
     return { kind: 'command', command: normalizeCommand(e, at) };
   };
 
   const normalizeBody = (t: RawTask, at: KeyPath, policy: FailurePolicy): TaskBody => {
-    if (t.pipeline) return { kind: 'pipeline', elements: t.pipeline.map((e, i) => normalizeElement(e, [...at, 'pipeline', i], policy)) };
+    if (t.pipeline) {
+      const elements = t.pipeline.map((e, i) => normalizeElement(e, [...at, 'pipeline', i], policy));
+      return { kind: 'pipeline', elements: elements.filter((e): e is PipelineElement => e !== undefined) };
+    }
     if (t.commands) return { kind: 'commands', commands: t.commands.map((c, i) => normalizeCommand(c, [...at, 'commands', i])) };
     return { kind: 'tasks', tasks: normalizeTasks(t.tasks ?? [], [...at, 'tasks'], policy) };
   };
