@@ -178,6 +178,13 @@ function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
 function checkVenvNames({ data, report }: RuleContext): void {
   for (const { item, path } of listOfRecords(data.installs, ['installs'])) {
     const venv = textOf(item.venv);
+    const python = textOf(item.python);
+    if (python !== undefined && venv === undefined) {
+      report('error', [...path, 'python'], `found python ${JSON.stringify(python)} in an install without a venv; the interpreter is the one that creates the venv`, 'add `venv: NAME` to this install, or remove `python`');
+    }
+    if (python !== undefined && (python.trim() === '' || (python.includes('/') && !python.startsWith('/')))) {
+      report('error', [...path, 'python'], `found the interpreter ${JSON.stringify(python)}; expected a command name (python3.9) or an absolute path`, 'e.g. `python: python3.9` or `python: /usr/bin/python3.9`');
+    }
     if (venv === undefined) continue;
     if (venv.trim() === '' || /[/\\]/.test(venv) || venv === '.' || venv === '..') {
       report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}; a venv is a folder of the workspace, so its name must be non-empty and contain no "/"`, 'use a plain name such as `proc_01`');

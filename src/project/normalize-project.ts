@@ -131,6 +131,7 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       withoutUndefined({
         venv: optionalText(inst.venv, ['installs', i, 'venv']),
         command: text(inst.command, ['installs', i, 'command']),
+        python: optionalText(inst.python, ['installs', i, 'python']),
         description: optionalText(inst.description, ['installs', i, 'description']),
       }),
     ),

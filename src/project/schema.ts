@@ -13,6 +13,9 @@ export const installSchema = z
   .object({
     venv: text('Name of the Python virtual environment (a folder in the workspace) to create and install into.').optional(),
     command: text('Shell command run with the venv active, e.g. `pip install tap-exchangeratesapi`.'),
+    python: text(
+      'Interpreter that creates the venv: a command name looked up on PATH (`python3.9`) or an absolute path. Default: `python3`. Part of the venv\'s fingerprint: changing it recreates the venv.',
+    ).optional(),
     description: text('Free text for people reading the project.').optional(),
   })
   .describe('One install step of `workspace install`.');

@@ -48,6 +48,8 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
       workspaceDir: paths.dir,
       force: Boolean(flags.force),
       renderCommand: (_install, i) => commands[i],
+      env: { ...process.env, ...context.env },
+      projectFile: project.file,
       reporter: {
         info: (m) => log.log('info', masker.mask(m)),
         output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
