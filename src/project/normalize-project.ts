@@ -138,7 +138,7 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
     vars: (raw.vars ?? []).map((v, i) =>
       withoutUndefined({
         key: text(v.key, ['vars', i, 'key']),
-        value: typeof v.value === 'number' && writtenAsFloat(['vars', i, 'value']) ? toPythonFloat(v.value) : v.value,
+        value: markFloats(v.value, ['vars', i, 'value'], writtenAsFloat),
         description: optionalText(v.description, ['vars', i, 'description']),
       }),
     ),
@@ -160,6 +160,16 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
     }),
   });
   return project;
+}
+
+/** Marks the numbers of a value (nested lists and mappings too) that were written as floats, so `1.0` prints `1.0`. */
+function markFloats(value: unknown, at: KeyPath, writtenAsFloat: (at: KeyPath) => boolean): unknown {
+  if (typeof value === 'number') return writtenAsFloat(at) ? toPythonFloat(value) : value;
+  if (Array.isArray(value)) return value.map((item, i) => markFloats(item, [...at, i], writtenAsFloat));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markFloats(v, [...at, k], writtenAsFloat)]));
+  }
+  return value;
 }
 
 /** Drops keys whose value is undefined, so an absent optional key is absent in the model too. */
