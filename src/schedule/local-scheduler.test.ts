@@ -65,6 +65,8 @@ function schedule(over: Partial<DeployedSchedule>): DeployedSchedule {
 interface HarnessOptions {
   /** Runs a previous scheduler left going on. */
   inFlight?: RunInFlight[];
+  /** Whether it still holds its lock (asked at every wake). */
+  inCharge?: () => boolean;
 }
 
 function harness(schedules: DeployedSchedule[], state: SchedulerState = { lastFire: {} }, clock = new FakeClock(T0), options: HarnessOptions = {}) {
@@ -97,6 +99,7 @@ function harness(schedules: DeployedSchedule[], state: SchedulerState = { lastFi
       saved = JSON.parse(JSON.stringify(s));
     },
     findRunsInFlight: () => options.inFlight ?? [],
+    isInCharge: () => (options.inCharge?.() ?? true ? { inCharge: true } : { inCharge: false, reason: 'another scheduler (pid 9) holds the lock' }),
     log: (level, message) => logs.push(`${level}: ${message}`),
   });
   const done = scheduler.run();
@@ -320,5 +323,20 @@ describe('LocalScheduler', () => {
     expect(ended.runs[0].savedBefore.queued).toEqual({});
     ended.scheduler.stop();
     await ended.done;
+  });
+
+  it('stops at its next wake when another scheduler holds its lock, without saving over that one\'s state or firing', async () => {
+    let inCharge = true;
+    const h = harness([schedule({ overlap: 'allow' })], { lastFire: {} }, new FakeClock(T0), { inCharge: () => inCharge });
+    await h.clock.advance(60_000);
+    expect(h.runs).toHaveLength(1);
+    const saves = h.saveAttempts.length;
+    inCharge = false;
+    await h.clock.advance(60_000);
+    await h.done;
+    expect(h.runs).toHaveLength(1);
+    expect(h.saveAttempts).toHaveLength(saves);
+    expect(h.logs).toContain('error: another scheduler (pid 9) holds the lock: this scheduler stops, so that each schedule fires once (its runs in flight go on)');
+    expect(h.runs[0].stopped).toBe(false);
   });
 });

@@ -72,6 +72,11 @@ export interface SchedulerDeps {
   writeState(state: SchedulerState): void;
   /** Runs of the schedules that a previous scheduler started and that still go on: overlap counts them. */
   findRunsInFlight?(): RunInFlight[];
+  /**
+   * Whether this scheduler still holds its lock. Asked at every wake: one that finds another scheduler in charge
+   * of its schedules stops at once (without touching the state), so that no schedule fires twice.
+   */
+  isInCharge?(): { inCharge: true } | { inCharge: false; reason: string };
   log(level: 'info' | 'warning' | 'error', message: string): void;
 }
 
@@ -344,6 +349,12 @@ export class LocalScheduler {
     for (const [entry, slot] of catchUps) this.fire(entry, slot, 'caught_up');
     while (!this.stopping) {
       if (this.wake.signal.aborted) this.wake = new AbortController();
+      const charge = this.deps.isInCharge?.() ?? { inCharge: true };
+      if (!charge.inCharge) {
+        this.deps.log('error', `${charge.reason}: this scheduler stops, so that each schedule fires once (its runs in flight go on)`);
+        this.stopping = true;
+        return;
+      }
       if (this.reloadRequested) {
         this.reloadRequested = false;
         this.sync(startedAt, false);
@@ -380,6 +391,9 @@ export class LocalScheduler {
       await this.deps.clock.sleep(Math.max(0, earliest - this.deps.clock.now()), this.wake.signal);
     }
     this.persist(this.deps.clock.now());
+    if (this.pendingRecords.length > 0) {
+      this.deps.log('warning', `${this.pendingRecords.length} fire records could not be written before the scheduler stopped (${this.lastSaveError}); they are lost`);
+    }
   }
 
   /**

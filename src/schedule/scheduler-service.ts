@@ -1,7 +1,8 @@
 // The local scheduler as a service: one per HANDOFF_HOME (lock), real clock, file watching, runs as detached processes.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { isUserError } from '../errors.js';
+import { isUserError, UserError } from '../errors.js';
 import { killProcessGroup } from '../process/kill-process-group.js';
 import { isProcessAlive } from '../process/process-alive.js';
 import { readProcessArgs, readProcessStartTime } from '../process/process-identity.js';
@@ -164,7 +165,9 @@ function removeLeftoverStateFiles(paths: SchedulerPaths): void {
 /** Runs the scheduler until SIGTERM/SIGINT (or SIGUSR2, which also ends in-flight runs). */
 export async function runSchedulerService(options: SchedulerServiceOptions): Promise<void> {
   const paths = schedulerPaths(options.home);
-  const lock = lockScheduler(options.home, paths);
+  let lock = lockScheduler(options.home, paths);
+  /** Set when another scheduler turned out to hold the lock: its runs and lock are then that one's, not ours. */
+  let superseded = false;
   try {
     removeLeftoverStateFiles(paths);
   } catch (error) {
@@ -222,6 +225,23 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
         throw new Error(`cannot write ${paths.state}: ${(error as Error).message}`);
       }
     },
+    isInCharge() {
+      const holder = readLockHolder(paths.lock, () => true);
+      if (holder?.pid === process.pid && holder.host === os.hostname()) return { inCharge: true };
+      if (!holder || (holder.host === os.hostname() && !isSchedulerProcess(holder))) {
+        // Our lock was removed (by hand, or judged stale by mistake) and nobody live holds it: take it again.
+        try {
+          lock = lockScheduler(options.home, paths);
+          options.log('warning', `the scheduler's lock ${paths.lock} was gone; taken again`);
+          return { inCharge: true };
+        } catch {
+          // another scheduler took it meanwhile
+        }
+      }
+      superseded = true;
+      const other = readLockHolder(paths.lock, () => true);
+      return { inCharge: false, reason: `another scheduler${other ? ` (pid ${other.pid} on ${other.host}, since ${other.startedAt})` : ''} holds the lock of ${options.home}` };
+    },
     findRunsInFlight(): RunInFlight[] {
       return listRunningScheduledJobs(options.home).map((job) => ({ scheduleId: job.scheduleId!, run: watchJob(job) }));
     },
@@ -252,7 +272,7 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
     await scheduler.run();
   } finally {
     watcher?.close();
-    if (stopRuns) for (const run of scheduler.inFlight()) run.stop();
+    if (stopRuns && !superseded) for (const run of scheduler.inFlight()) run.stop();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
     process.off('SIGUSR2', onUsr2);
@@ -262,5 +282,11 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
       options.log('warning', `could not remove the scheduler's lock ${paths.lock}: ${(error as Error).message}`);
     }
     options.log('info', 'scheduler stopped');
+  }
+  if (superseded) {
+    throw new UserError(`this scheduler stopped: another scheduler holds the lock of ${options.home}`, {
+      exitCode: 1,
+      fix: 'see `handoff scheduler status`; only one scheduler runs per HANDOFF_HOME',
+    });
   }
 }

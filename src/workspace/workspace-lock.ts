@@ -46,8 +46,9 @@ function readHolder(file: string): LockHolder | undefined {
  */
 function createExclusive(file: string, text: string): boolean {
   const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(temp, text);
   try {
+    // Inside the try: a full disk fails this write after creating the file, which must not stay.
+    fs.writeFileSync(temp, text);
     fs.linkSync(temp, file);
     return true;
   } catch (error) {

@@ -253,7 +253,7 @@ describe('the scheduler on a full disk', () => {
     expect(stop.code, stop.stderr).toBe(0);
   });
 
-  it('`cloud run` and `cloud schedule create` on a full HANDOFF_HOME fail clearly (exit 1), start nothing and leave no temp file', async (ctx) => {
+  it('`cloud run`, `cloud schedule create` and `scheduler start` on a full HANDOFF_HOME fail clearly (exit 1), start nothing and leave no temp file', async (ctx) => {
     const home = newHome();
     const unmount = mountTmpfs(home.dir, '4m');
     if (!unmount) return ctx.skip(NO_TMPFS);
@@ -276,6 +276,17 @@ describe('the scheduler on a full disk', () => {
     expect(create.code).toBe(1);
     expect(create.stderr).toMatch(/error: cannot write the schedule dev-faults\/job\/1 to \S+: ENOSPC/);
     expect(fs.readdirSync(path.join(home.dir, 'schedules'))).toEqual([]);
+
+    // Nor can the scheduler start: it says why, although it could not even write its log.
+    const start = await home.cli(['scheduler', 'start']);
+    expectNoCrash(start.stderr);
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain(`error: the scheduler did not start: the disk of ${home.dir} (HANDOFF_HOME) is full`);
+    const foreground = await home.cli(['scheduler', 'start', '--foreground']);
+    expect(foreground.code).toBe(1);
+    expect(foreground.stderr).toMatch(/error: cannot start the scheduler: cannot write its lock \S+: ENOSPC/);
+    expectNoCrash(foreground.stderr);
+    expect(processesWithMarker(home.marker)).toEqual([]);
     expect(tempFiles(home.dir)).toEqual([]);
 
     // Once space is freed, both work.
@@ -291,8 +302,8 @@ describe('the scheduler restarted while its runs go on', () => {
   it('after kill -9 and a restart, runs of the old scheduler still count: overlap skip skips, queue waits for them, --stop-runs ends them', async () => {
     const home = newHome();
     const projectDir = await deploy(home, 'sleep 300', '- target_id: 1\n  cron: rate(1 minute)\n  overlap: skip\n- target_id: 2\n  cron: rate(1 minute)\n  overlap: queue');
-    // Both fired first 45 s ago (their deploy time, so the scheduler fires them at once) and fire next in 15 s.
-    const anchor = Date.now() - 45_000;
+    // Both are due since their deploy time 48 s ago (the scheduler fires them at once) and fire next in 12 s.
+    const anchor = Date.now() - 48_000;
     const nextSlot = anchor + 60_000;
     placeSchedule(home, '1', anchor);
     placeSchedule(home, '2', anchor, { overlap: 'queue' });
@@ -454,5 +465,24 @@ describe('concurrent schedulers on one HANDOFF_HOME', () => {
     expect(loser.stderr).toContain(`is already running (pid ${pid}`);
     await sleep(500);
     expect(processesWithMarker(home.marker)).toEqual([pid]);
+  });
+
+  it('a scheduler that finds another one holding its lock stops at once, leaving its runs to the other one', async () => {
+    const home = newHome();
+    await deploy(home, 'sleep 300', '- target_id: 1\n  cron: rate(1 minute)\n  overlap: skip');
+    const first = await startScheduler(home);
+    await waitFor(() => readJobs(home).length === 1);
+    const [job] = readJobs(home);
+    // Its lock disappears (removed by hand, or judged stale by mistake) and a second scheduler starts.
+    fs.rmSync(path.join(home.dir, 'scheduler', 'scheduler.lock'));
+    const second = await startScheduler(home);
+    expect(second).not.toBe(first);
+    // The first one's next look (any wake: here a schedule deployed for later) finds it is no longer in charge.
+    placeSchedule(home, '2', Date.now() + 3600_000);
+    await waitFor(() => !isAlive(first), 10_000);
+    expect(readSchedulerLog(home)).toContain(`another scheduler (pid ${second} on ${os.hostname()}`);
+    expect(isAlive(second) && isAlive(job.pid)).toBe(true);
+    expect(schedulerPid(home)).toBe(second);
+    expect(readJobs(home)).toHaveLength(1);
   });
 });

@@ -72,6 +72,7 @@ export async function schedulerStartCommand(options: GlobalOptions, flags: { for
   }
   const log = createConsoleLog(options.logLevel);
   const paths = schedulerPaths(home);
+  const logOffset = sizeOf(paths.log);
   let child: ReturnType<typeof spawnDetachedHandoff>;
   try {
     fs.mkdirSync(paths.dir, { recursive: true });
@@ -92,11 +93,45 @@ export async function schedulerStartCommand(options: GlobalOptions, flags: { for
     if (ended) {
       // Another `scheduler start` won the race for the lock.
       if (now) throw alreadyRunning(home, now);
-      break;
+      throw notStarted(home, paths.log, logOffset);
     }
     await sleep(100);
   }
-  throw new UserError(`the scheduler did not start; see its log ${paths.log}`, { exitCode: 1, fix: 'run `handoff scheduler start --foreground` to see why' });
+  throw new UserError(`the scheduler did not start within 10 s; see its log ${paths.log}`, { exitCode: 1, fix: 'run `handoff scheduler start --foreground` to see why' });
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Why a background scheduler ended at once: the error it logged, or a full disk that kept it from logging anything. */
+function notStarted(home: string, logFile: string, offset: number): UserError {
+  let said = '';
+  try {
+    said = fs.readFileSync(logFile).subarray(offset).toString('utf8');
+  } catch {
+    // no log
+  }
+  const error = /^error: (.*)$/m.exec(said)?.[1];
+  const fix = /^fix: (.*)$/m.exec(said)?.[1];
+  if (error) return new UserError(`the scheduler did not start: ${error}`, { exitCode: 1, fix: fix ?? `see its log ${logFile}` });
+  let full = false;
+  try {
+    full = fs.statfsSync(home).bavail === 0;
+  } catch {
+    // cannot tell
+  }
+  if (full) {
+    return new UserError(`the scheduler did not start: the disk of ${home} (HANDOFF_HOME) is full, so it could not write its lock or log`, {
+      exitCode: 1,
+      fix: 'free space on that disk, then start it again',
+    });
+  }
+  return new UserError(`the scheduler did not start; see its log ${logFile}`, { exitCode: 1, fix: 'run `handoff scheduler start --foreground` to see why' });
 }
 
 export async function schedulerStopCommand(options: GlobalOptions, flags: { stopRuns?: boolean }): Promise<number> {

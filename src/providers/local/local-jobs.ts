@@ -100,7 +100,8 @@ export function listRunningScheduledJobs(home: string): LocalJob[] {
 export function readLatestScheduledFires(home: string): Record<string, string> {
   const latest: Record<string, string> = {};
   for (const job of listLocalJobs(home)) {
-    if (job.scheduleId === undefined || job.scheduledAt === undefined) continue;
+    // A job file edited or broken by hand must not derail its schedule.
+    if (typeof job.scheduleId !== 'string' || typeof job.scheduledAt !== 'string' || !Number.isFinite(Date.parse(job.scheduledAt))) continue;
     if (latest[job.scheduleId] === undefined || Date.parse(job.scheduledAt) > Date.parse(latest[job.scheduleId])) latest[job.scheduleId] = job.scheduledAt;
   }
   return latest;
