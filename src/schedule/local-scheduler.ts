@@ -343,8 +343,9 @@ export class LocalScheduler {
   async run(): Promise<void> {
     const startedAt = this.deps.clock.now();
     this.sync(startedAt, true);
-    this.adoptRunsInFlight(startedAt);
+    // Missed fires first: a save (as when a queued fire starts) moves checkedAt, after which they would not be seen.
     const catchUps = this.recordMissed(startedAt);
+    this.adoptRunsInFlight(startedAt);
     this.persist(startedAt);
     for (const [entry, slot] of catchUps) this.fire(entry, slot, 'caught_up');
     while (!this.stopping) {

@@ -226,7 +226,7 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
       }
     },
     isInCharge() {
-      const holder = readLockHolder(paths.lock, () => true);
+      let holder = readLockHolder(paths.lock, () => true);
       if (holder?.pid === process.pid && holder.host === os.hostname()) return { inCharge: true };
       if (!holder || (holder.host === os.hostname() && !isSchedulerProcess(holder))) {
         // Our lock was removed (by hand, or judged stale by mistake) and nobody live holds it: take it again.
@@ -234,13 +234,17 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
           lock = lockScheduler(options.home, paths);
           options.log('warning', `the scheduler's lock ${paths.lock} was gone; taken again`);
           return { inCharge: true };
-        } catch {
-          // another scheduler took it meanwhile
+        } catch (error) {
+          holder = readSchedulerHolder(options.home);
+          // Nobody else has it either (it could not be written: a full disk): go on, and try again at the next wake.
+          if (!holder || holder.pid === process.pid) {
+            options.log('warning', `cannot take the scheduler's lock ${paths.lock} again: ${(error as Error).message}`);
+            return { inCharge: true };
+          }
         }
       }
       superseded = true;
-      const other = readLockHolder(paths.lock, () => true);
-      return { inCharge: false, reason: `another scheduler${other ? ` (pid ${other.pid} on ${other.host}, since ${other.startedAt})` : ''} holds the lock of ${options.home}` };
+      return { inCharge: false, reason: `another scheduler (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) holds the lock of ${options.home}` };
     },
     findRunsInFlight(): RunInFlight[] {
       return listRunningScheduledJobs(options.home).map((job) => ({ scheduleId: job.scheduleId!, run: watchJob(job) }));
