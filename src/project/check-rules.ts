@@ -1,5 +1,6 @@
 // Named rules of project.yml that a schema cannot say (task shape, pipeline order, venvs, names), each with its location.
 import type { Diagnostic } from '../errors.js';
+import { checkDeployKeys } from './check-deploy-keys.js';
 import { parseSchedule } from '../schedule/parse-schedule.js';
 import { ScheduleSyntaxError } from '../schedule/schedule-syntax-error.js';
 import { describeValue, isRecord } from './describe-value.js';
@@ -49,6 +50,7 @@ export const projectRules: readonly ProjectRule[] = [
   { name: 'unique-var-and-env-keys', check: checkUniqueVarAndEnvKeys },
   { name: 'unique-schedule-targets', check: checkUniqueScheduleTargets },
   { name: 'schedule-expressions', check: checkScheduleExpressions },
+  { name: 'deploy-keys-of-provider', check: ({ data, report }) => checkDeployKeys(data, report) },
 ];
 
 /** Runs every rule over the document (a mapping) and returns what they found. */

@@ -1,5 +1,6 @@
 // The zod schema of project.yml as written (SPEC §2): the one source for validation and for the editor JSON Schema.
 import { z } from 'zod';
+import { CLOUD_PROVIDERS } from './cloud-providers.js';
 import { awsDeployKeys } from './deploy-keys/aws-deploy-keys.js';
 import { azureDeployKeys } from './deploy-keys/azure-deploy-keys.js';
 import { gcpDeployKeys } from './deploy-keys/gcp-deploy-keys.js';
@@ -120,7 +121,10 @@ export const pipelineElementSchema = z
 
 export const deploySchema = z
   .object({
-    cloud_provider: z.enum(['aws', 'local']).default('local').describe('Where the project is deployed and run: `aws` or `local`.'),
+    cloud_provider: z
+      .enum(CLOUD_PROVIDERS)
+      .default('local')
+      .describe(`Where the project is deployed and run: ${CLOUD_PROVIDERS.map((p) => `\`${p}\``).join(', ')} (\`local\`: folders on this machine).`),
     resource_group: text('Resource group: tasks that share cloud resources (e.g. one client); non-prod stages prefix it, e.g. `dev-etl`.').optional(),
     task: text('Name of the deploy task (the deployed project) in the store, logs and the container task definition.').optional(),
     container_image: text('Container image name.').optional(),

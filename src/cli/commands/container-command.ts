@@ -99,6 +99,7 @@ export async function containerPushCommand(options: GlobalOptions): Promise<numb
     projectDir: requireProjectDir(options),
     version: rawVersion(options),
     containerProvider: options.containerProvider,
+    cloudProvider: options.cloudProvider,
     cloudProfile: options.cloudProfile,
     emit: (event) => renderContainerEvent(event, log),
   });
