@@ -1,9 +1,12 @@
 // The validated, normalized project model that every other part of handoff reads (see SPEC §2).
+import type { CloudProviderName } from './cloud-providers.js';
 import type { AwsDeploy } from './deploy-keys/aws-deploy-keys.js';
 
 export interface Install {
   venv?: string;
   command: string;
+  /** Interpreter that creates the venv (a command name or an absolute path); absent means `python3`. */
+  python?: string;
   description?: string;
 }
 
@@ -62,16 +65,16 @@ export type { AwsDeploy, PlatformConfig } from './deploy-keys/aws-deploy-keys.js
 
 /** `deploy` of project.yml: the keys every provider reads, and each cloud's own (deploy-keys/). */
 export interface Deploy extends AwsDeploy {
-  cloud_provider: 'aws' | 'local';
+  cloud_provider: CloudProviderName;
   resource_group?: string;
   task?: string;
   container_image?: string;
   image_version?: string;
   image_domain?: string;
   bucket?: string;
-  /** CPU units (256 = 0.25 vCPU). */
+  /** CPU units (1024 = 1 vCPU), checked against the chosen cloud's sizes. */
   cpu?: number;
-  /** Memory in MiB. */
+  /** Memory in MiB, checked against the chosen cloud's sizes. */
   memory?: number;
   /** Ephemeral storage in GiB. */
   storage?: number;

@@ -1,7 +1,9 @@
-// The `deploy` keys only the AWS provider reads (region, network, bring-your-own resources, IAM, the runner), and their model.
+// The `deploy` keys only the AWS provider reads (region, network, bring-your-own resources, IAM, the runner), their model and checks.
 import { z } from 'zod';
 import type { KeyPath } from '../format-key-path.js';
 import { text } from '../schema-fields.js';
+import { readNumber, type CloudDeployRules } from './cloud-deploy-rules.js';
+import { checkFargateSize } from './fargate-sizes.js';
 
 export const platformConfigSchema = z
   .object({
@@ -43,6 +45,18 @@ export const awsDeployKeys = {
   tags: z.record(z.string(), text('A tag value.')).optional().describe('Tags put on every stack and every AWS resource that takes tags, beside handoff\'s own `handoff:*` tags.'),
   platform_version: text('Fargate platform version, e.g. `LATEST` or `1.4.0`.').optional(),
   task_policy: text('Extra IAM policy (a JSON file) granted to the running task.').optional(),
+};
+
+export const awsDeployRules: CloudDeployRules = {
+  provider: 'aws',
+  keys: Object.keys(awsDeployKeys),
+  check(deploy) {
+    // The same check the task stack makes before anything is sent to AWS, found here at the line of the key.
+    const checked = checkFargateSize({ cpu: readNumber(deploy, 'cpu'), memory: readNumber(deploy, 'memory'), storage: readNumber(deploy, 'storage') });
+    if (!('problem' in checked)) return [];
+    const key = checked.problem.path.replace(/^deploy\./, '');
+    return [{ severity: 'error', path: [key], message: checked.problem.message, hint: checked.problem.fix }];
+  },
 };
 
 export interface PlatformConfig {
