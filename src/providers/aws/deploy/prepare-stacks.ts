@@ -10,12 +10,14 @@ import type { Template } from '../stacks/template.js';
 import { createBoundaryDesired, createTaskDesired } from './desired-stacks.js';
 import { locateDeployErrors } from './locate-deploy-error.js';
 import type { DesiredStack } from './plan-deploy.js';
-import { readTaskFiles } from './read-task-files.js';
+import { readTaskFiles, type TaskFiles } from './read-task-files.js';
 import { resolveTaskImage, type ResolvedImage } from './resolve-image.js';
 
 export interface PreparedTaskStack {
   desired: DesiredStack;
   image: ResolvedImage;
+  /** The files deploy names, read and checked (an export builds more templates from them). */
+  files: TaskFiles;
   /** Allowed but worth saying: broad task policies, roles of your own, an image not in ECR yet. */
   warnings: string[];
 }
@@ -24,7 +26,7 @@ export interface PreparedTaskStack {
  * The task stack as it should be. Every value is checked first, with the image a placeholder, so a bad Fargate size
  * or task definition file fails before ECR, CloudFormation or IAM is asked anything; errors point into project.yml.
  */
-export async function prepareTaskStack(provider: AwsProvider, project: Project, options: { imageVersion?: string } = {}): Promise<PreparedTaskStack> {
+export async function prepareTaskStack(provider: AwsProvider, project: Project, options: { imageVersion?: string; logGroup?: 'stack' } = {}): Promise<PreparedTaskStack> {
   return locateDeployErrors(project.file, async () => {
     const { names } = provider;
     const files = await readTaskFiles(project.dir, project.deploy, names);
@@ -33,8 +35,9 @@ export async function prepareTaskStack(provider: AwsProvider, project: Project, 
     const warnings = [...files.warnings, ...(await checkPassableRoles(provider, project))];
     const image = await resolveTaskImage({ project, names, config: provider.clientConfig, version: options.imageVersion });
     if (image.inRegistry === false) warnings.push(`the image ${image.uri} is not in ECR yet: push it (handoff container push) before the task runs`);
-    const logGroup = await decideLogGroup(provider);
-    return { desired: createTaskDesired(names, project.deploy, { imageUri: image.uri, ...input, logGroup }), image, warnings };
+    // An export describes the task as a whole, log group included; a deploy adopts a group an earlier stack left.
+    const logGroup = options.logGroup ?? (await decideLogGroup(provider));
+    return { desired: createTaskDesired(names, project.deploy, { imageUri: image.uri, ...input, logGroup }), image, files, warnings };
   });
 }
 
