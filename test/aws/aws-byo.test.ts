@@ -8,7 +8,7 @@ import { GetScheduleCommand, ListTagsForResourceCommand as ListScheduleTagsComma
 import { DescribeStateMachineCommand, ListTagsForResourceCommand as ListSfnTagsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
-import { startMotoServer, type MotoServer } from '../helpers/moto-server.js';
+import { callBoto3, startMotoServer, type MotoServer } from '../helpers/moto-server.js';
 
 const ACCOUNT = '123456789012';
 const WEST = 'eu-west-1';
@@ -324,6 +324,19 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything', () 
     expect((await logs.send(new ListLogTagsCommand({ resourceArn: group.arn!.replace(/:\*$/, '') }))).tags).toEqual({ ...want, 'handoff:task': 'fetch' });
     const sfnTags = (await new SFNClient(clientConfig()).send(new ListSfnTagsCommand({ resourceArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:handoff-dev-nat-fetch` }))).tags ?? [];
     expect(Object.fromEntries(sfnTags.map((t) => [t.key, t.value]))).toEqual({ ...want, 'handoff:task': 'fetch' });
+  });
+
+  it('publishes every failed run\'s task stop (cloud run included) to the alarm topic', async () => {
+    // (EventBridge through boto3: this project's JavaScript SDK clients do not include it.)
+    const rule = callBoto3(moto, { service: 'events', operation: 'describe_rule', params: { Name: 'handoff-dev-nat-fetch-stopped' } }) as { EventPattern: string };
+    expect(JSON.parse(rule.EventPattern)).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: { lastStatus: ['STOPPED'], group: ['family:handoff-dev-nat-fetch'], $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }] },
+    });
+    const { Targets: [target] } = callBoto3(moto, { service: 'events', operation: 'list_targets_by_rule', params: { Rule: 'handoff-dev-nat-fetch-stopped' } }) as { Targets: { Arn: string; InputTransformer?: { InputTemplate: string } }[] };
+    expect(target!.Arn).toBe(`arn:aws:sns:us-east-1:${ACCOUNT}:handoff-dev-nat-fetch-alarms`);
+    expect(target!.InputTransformer?.InputTemplate).toContain('<task> stopped (<code>): <reason>');
   });
 
   it('alarms on failed and timed-out tasks from the log (every run, cloud run included) and on the runner\'s executions', async () => {

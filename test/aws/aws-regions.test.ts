@@ -93,6 +93,20 @@ describe('one resource group in two regions', () => {
   });
 });
 
+describe('the deploy role, which is global', () => {
+  it('is made once, from one region; another region is told where its stack is', async () => {
+    const east = await cli(['cloud', 'role', 'create', '-p', dir], 'us-east-1');
+    expect(east.code, east.stderr).toBe(0);
+    const west = await cli(['cloud', 'role', 'create', '-p', dir], 'eu-west-1');
+    expect(west.code, west.stderr).toBe(2);
+    expect(west.stderr).toContain(`error: the deploy role handoff-role-${ACCOUNT} exists already, made by the stack handoff-role-${ACCOUNT} in us-east-1; IAM roles are global, so it serves eu-west-1 too`);
+    expect(west.stderr).toContain('fix: use it as it is, or change it where its stack is: AWS_REGION=us-east-1 handoff cloud role update');
+    expect(await stackNames('eu-west-1')).not.toContain(`handoff-role-${ACCOUNT}`);
+    const update = await cli(['cloud', 'role', 'update', '-p', dir], 'us-east-1');
+    expect(update.code, update.stderr).toBe(0);
+  });
+});
+
 describe('a deleted task\'s log group', () => {
   it('is kept, and a new stack of the same task uses it by name, setting its retention and tags itself', async () => {
     const deleted = await cli(['cloud', 'task', 'delete', '-p', dir], 'us-east-1');

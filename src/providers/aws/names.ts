@@ -81,6 +81,8 @@ export interface DeployNames {
   executionsTimedOutAlarm: string;
   taskFailedAlarm: string;
   taskTimedOutAlarm: string;
+  /** EventBridge rule on ECS task stops of the task's family. */
+  taskStoppedRule: string;
   ecrRepository: string;
   /** ARN of the managed policy every role handoff makes carries as its permissions boundary (one per account). */
   permissionsBoundaryArn: string;
@@ -138,6 +140,8 @@ const SCHEDULE_RULE: NameRule = { what: 'EventBridge Scheduler schedule name', m
 const TOPIC_RULE: NameRule = { what: 'SNS topic name', min: 1, max: 256, pattern: /^[A-Za-z0-9_-]+$/, allowed: 'letters, digits, hyphens and underscores' };
 // CloudWatch alarm names: 1-255 printable characters (PutMetricAlarm API, AlarmName).
 const ALARM_RULE: NameRule = { what: 'CloudWatch alarm name', min: 1, max: 255, pattern: /^[\x20-\x7e]+$/, allowed: 'printable ASCII' };
+// EventBridge rule names: 1-64 characters of `[\.\-_A-Za-z0-9]` (PutRule API, Name).
+const EVENT_RULE_RULE: NameRule = { what: 'EventBridge rule name', min: 1, max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, allowed: 'letters, digits and . - _' };
 // ECR repository names: 2-256 characters, lowercase, `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*` (CreateRepository API).
 const ECR_RULE: NameRule = { what: 'ECR repository name', min: 2, max: 256, pattern: /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/, allowed: 'lowercase letters, digits and . _ - separated groups, optionally with / namespaces' };
 // SSM parameter names: `a-zA-Z0-9_.-` and `/` for hierarchy; the whole ARN may be at most 1011 characters and the
@@ -331,6 +335,7 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
     executionsTimedOutAlarm: check(`${prefix}-${task}-executions-timed-out`, ALARM_RULE, taskBlame),
     taskFailedAlarm: check(`${prefix}-${task}-task-failed`, ALARM_RULE, taskBlame),
     taskTimedOutAlarm: check(`${prefix}-${task}-task-timed-out`, ALARM_RULE, taskBlame),
+    taskStoppedRule: check(`${prefix}-${task}-stopped`, EVENT_RULE_RULE, taskBlame),
     ecrRepository,
     permissionsBoundaryArn: `arn:${partition}:iam::${input.accountId}:policy${PERMISSIONS_BOUNDARY_PATH}${PERMISSIONS_BOUNDARY_NAME}`,
     ssmTaskPath,

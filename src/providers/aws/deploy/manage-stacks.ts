@@ -5,6 +5,7 @@ import type { AwsProvider } from '../aws-provider.js';
 import { applyStackStep, deleteStackStep, readDeployedStacks, type ApplyOptions, type StackChange } from './apply-deploy.js';
 import { explainBucketCollision } from './bucket-collision.js';
 import { checkResourceGroupAgreement, findImportingStacks } from './check-resource-group.js';
+import { STACK_REGION_TAG } from '../stacks/deploy-role.js';
 import { createResourcesDesired, createRoleDesired, type RoleInput } from './desired-stacks.js';
 import { locateDeployErrors } from './locate-deploy-error.js';
 import type { StackKind } from './plan-deploy.js';
@@ -61,10 +62,29 @@ export async function upsertTaskStack(
   return result;
 }
 
-/** `cloud role create|update`: the boundary first (the deploy role's conditions name it), then the deploy role. */
+/**
+ * `cloud role create|update`: the boundary first (the deploy role's conditions name it), then the deploy role. The
+ * role is global while its stack is regional: a role made from another region's stack is not made again here.
+ */
 export async function upsertRoleStack(provider: AwsProvider, input: RoleInput, mode: 'create' | 'update', options: ApplyOptions = {}): Promise<StackChange> {
+  const desired = createRoleDesired(input);
+  if (!(await provider.cloudFormation.describeStack(desired.name))) {
+    const { createIamApi } = await import('../sdk/iam.js');
+    const iam = createIamApi(provider.clientConfig);
+    try {
+      const found = await iam.getRoleTags(`arn:${provider.names.partition}:iam::${provider.names.accountId}:role/${desired.name}`);
+      if (found.kind === 'found') {
+        const region = found.value[STACK_REGION_TAG];
+        throw new UserError(`the deploy role ${desired.name} exists already${region ? `, made by the stack ${desired.name} in ${region}` : ''}; IAM roles are global, so it serves ${provider.names.region} too`, {
+          fix: region ? `use it as it is, or change it where its stack is: AWS_REGION=${region} handoff cloud role update` : 'use it as it is, or delete it before making it from this region',
+        });
+      }
+    } finally {
+      iam.destroy();
+    }
+  }
   await ensureBoundary(provider, options);
-  return upsertStack(provider, createRoleDesired(input), mode, options);
+  return upsertStack(provider, desired, mode, options);
 }
 
 export interface StackStatus {

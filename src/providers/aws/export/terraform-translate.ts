@@ -57,6 +57,8 @@ export const TF_TYPE: Record<string, string> = {
   'AWS::SNS::Topic': 'aws_sns_topic',
   'AWS::SNS::Subscription': 'aws_sns_topic_subscription',
   'AWS::CloudWatch::Alarm': 'aws_cloudwatch_metric_alarm',
+  'AWS::Events::Rule': 'aws_cloudwatch_event_rule',
+  'AWS::SNS::TopicPolicy': 'aws_sns_topic_policy',
 };
 
 const PSEUDO: Record<string, string> = {
@@ -408,6 +410,28 @@ export function translateResource(t: Translator, logicalId: string, resource: Cf
       return [block({ name: v(p.TopicName), display_name: p.DisplayName !== undefined ? v(p.DisplayName) : undefined, tags: tags() })];
     case 'AWS::SNS::Subscription':
       return [block({ topic_arn: v(p.TopicArn), protocol: v(p.Protocol), endpoint: v(p.Endpoint) })];
+    case 'AWS::Events::Rule': {
+      const targets = (p.Targets as { Id: string; Arn: Cfn; InputTransformer?: { InputPathsMap: Record<string, string>; InputTemplate: string } }[]) ?? [];
+      return [
+        block({ name: v(p.Name), description: v(p.Description), state: v(p.State), event_pattern: makeCall('jsonencode', v(p.EventPattern)), tags: tags() }),
+        ...targets.map((target) =>
+          block(
+            {
+              rule: self('name'),
+              target_id: target.Id,
+              arn: v(target.Arn),
+              input_transformer: target.InputTransformer
+                ? makeBlock('input_transformer', [], { input_paths: target.InputTransformer.InputPathsMap, input_template: target.InputTransformer.InputTemplate })
+                : undefined,
+            },
+            'aws_cloudwatch_event_target',
+            `${tfName}_${toSnakeCase(target.Id.replace(/-/g, '_'))}`,
+          ),
+        ),
+      ];
+    }
+    case 'AWS::SNS::TopicPolicy':
+      return ((p.Topics as Cfn[]) ?? []).map((topic, i) => block({ arn: v(topic), policy: makeCall('jsonencode', v(p.PolicyDocument)) }, tfType, i === 0 ? tfName : `${tfName}_${i + 1}`));
     case 'AWS::CloudWatch::Alarm':
       return [
         block({

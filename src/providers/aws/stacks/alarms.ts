@@ -1,7 +1,8 @@
 // The SNS topic for a task's alarms, its optional e-mail subscription, and alarms on failed or timed-out runs: from the
-// container's log (every run, however started) and from the Step Functions runner (runs that never got to log).
+// container's log and from ECS task stops (every run, however started), and from the Step Functions runner.
 import { UserError } from '../../../errors.js';
-import { ref, type Resource, type Tag, type Value } from './template.js';
+import { createPolicyDocument, type PolicyDocument } from './policy-document.js';
+import { getAtt, ref, type Resource, type Tag, type Value } from './template.js';
 
 export interface TopicProps {
   TopicName: string;
@@ -102,4 +103,72 @@ export function createStateMachineAlarm(input: {
  */
 export function createLogMetricAlarm(input: { name: string; description: string; namespace: string; metric: string; topicLogicalId: string; tags: Tag[] }): Resource<'AWS::CloudWatch::Alarm', AlarmProps> {
   return createCountAlarm({ ...input, dimensions: [] });
+}
+
+export interface EventRuleProps {
+  Name: string;
+  Description: string;
+  State: 'ENABLED';
+  EventPattern: Record<string, unknown>;
+  Targets: { Id: string; Arn: Value; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[];
+}
+
+export interface TopicPolicyProps {
+  Topics: Value[];
+  PolicyDocument: PolicyDocument;
+}
+
+/**
+ * Watches ECS task stops of the task's family, whoever started the run (a schedule, the runner, `cloud run`): a run
+ * whose container exited non-zero, or that never started (no image, no capacity), is published to the alarm topic
+ * with ECS's reason. This also covers runs that died before they could log a line (the log metrics' blind spot).
+ */
+export function createTaskStoppedRule(input: { name: string; family: string; description: string; topicLogicalId: string }): Resource<'AWS::Events::Rule', EventRuleProps> {
+  return {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Name: input.name,
+      Description: input.description,
+      State: 'ENABLED',
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: {
+          lastStatus: ['STOPPED'],
+          group: [`family:${input.family}`],
+          $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }],
+        },
+      },
+      Targets: [
+        {
+          Id: 'alarm-topic',
+          Arn: ref(input.topicLogicalId),
+          InputTransformer: {
+            InputPathsMap: { task: '$.detail.taskArn', reason: '$.detail.stoppedReason', code: '$.detail.stopCode' },
+            InputTemplate: `"${input.description}: <task> stopped (<code>): <reason>"`,
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Lets EventBridge publish that rule's events to the alarm topic, and nothing else publish through this grant. */
+export function createAlarmTopicPolicy(topicLogicalId: string, ruleLogicalId: string): Resource<'AWS::SNS::TopicPolicy', TopicPolicyProps> {
+  return {
+    Type: 'AWS::SNS::TopicPolicy',
+    Properties: {
+      Topics: [ref(topicLogicalId)],
+      PolicyDocument: createPolicyDocument([
+        {
+          Sid: 'TaskStopsFromEventBridge',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: ref(topicLogicalId),
+          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleLogicalId, 'Arn') } },
+        },
+      ]),
+    },
+  };
 }

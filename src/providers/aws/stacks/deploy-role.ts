@@ -4,6 +4,9 @@ import { createPolicyDocument, type PolicyDocument, type PolicyStatement } from 
 import { ECS_TASKS_SERVICE, PASSABLE_ROLE_TAG, type RoleResource } from './roles.js';
 import { arnOf, ref, sub, type Resource, type Tag, type Value } from './template.js';
 
+/** The deploy role's tag naming the region of the stack that manages it (the role itself serves every region). */
+export const STACK_REGION_TAG = 'handoff:stack-region';
+
 /** Actions that create an EC2 resource; tagging is allowed only as part of them (ec2:CreateAction). */
 export const EC2_CREATE_ACTIONS = ['CreateVpc', 'CreateSubnet', 'CreateInternetGateway', 'CreateRouteTable', 'CreateSecurityGroup', 'AllocateAddress', 'CreateNatGateway'] as const;
 /** Actions that create an ECS resource carrying tags. */
@@ -395,6 +398,13 @@ export function createDeployStatements(options: { buckets?: string[] } = {}): Po
       Resource: inAccount('cloudwatch', 'alarm:handoff-*'),
     },
     {
+      // The rule that publishes failed runs' task stops to the alarm topic.
+      Sid: 'TaskStopRules',
+      Effect: 'Allow',
+      Action: ['events:PutRule', 'events:DeleteRule', 'events:DescribeRule', 'events:PutTargets', 'events:RemoveTargets', 'events:ListTargetsByRule', 'events:TagResource', 'events:UntagResource'],
+      Resource: inAccount('events', 'rule/handoff-*'),
+    },
+    {
       Sid: 'MetricsReading',
       Effect: 'Allow',
       Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
@@ -483,7 +493,8 @@ export function createDeployRole(input: { roleName: string; principalAccountId: 
         Path: '/',
         Description: `handoff deploy role for account ${input.principalAccountId}`,
         AssumeRolePolicyDocument: createPolicyDocument([trust]),
-        ...(input.tags?.length ? { Tags: input.tags } : {}),
+        // IAM roles are global: the tag says which region's stack manages this one.
+        Tags: [{ Key: STACK_REGION_TAG, Value: ref('AWS::Region') }, ...(input.tags ?? [])],
       },
     },
     policies: documents.map((statements, i) => ({

@@ -3,7 +3,7 @@ import { UserError, type Diagnostic } from '../../../errors.js';
 import type { Deploy } from '../../../project/types.js';
 import { validateFargateSize } from '../fargate-sizes.js';
 import type { DeployNames } from '../names.js';
-import { createAlarmTopic, createEmailSubscription, createLogMetricAlarm, createStateMachineAlarm } from './alarms.js';
+import { createAlarmTopic, createAlarmTopicPolicy, createEmailSubscription, createLogMetricAlarm, createStateMachineAlarm, createTaskStoppedRule } from './alarms.js';
 import { resolveCapacity } from './capacity.js';
 import { createLogGroup, createMetricFilter, HANDOFF_LOG_METRICS, validateLogRetentionDays } from './logs.js';
 import { validateUserPolicy } from './policy-document.js';
@@ -143,6 +143,14 @@ export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, inp
       tags: tagged,
     });
   }
+  // From ECS: every run that stopped with a failed container or never started, whoever started it.
+  resources.TaskStoppedRule = createTaskStoppedRule({
+    name: names.taskStoppedRule,
+    family: names.taskDefinitionFamily,
+    description: `${what}: a run failed`,
+    topicLogicalId: 'AlarmTopic',
+  });
+  resources.AlarmTopicPolicy = createAlarmTopicPolicy('AlarmTopic', 'TaskStoppedRule');
   if (stateMachine) {
     // From the runner: a scheduled run that failed after its retries, also when its container never got to log.
     resources.ExecutionsFailedAlarm = createStateMachineAlarm({

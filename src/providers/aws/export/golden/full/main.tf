@@ -859,6 +859,71 @@ resource "aws_cloudwatch_metric_alarm" "task_timed_out_alarm" {
   }
 }
 
+resource "aws_cloudwatch_event_rule" "task_stopped_rule" {
+  name        = "handoff-dev-etl-wordcount-stopped"
+  description = "handoff task dev-etl/wordcount: a run failed"
+  state       = "ENABLED"
+  event_pattern = jsonencode({
+    source      = ["aws.ecs"]
+    detail-type = ["ECS Task State Change"]
+    detail = {
+      lastStatus = ["STOPPED"]
+      group      = ["family:handoff-dev-etl-wordcount"]
+      "$or" = [
+        {
+          stopCode = ["TaskFailedToStart"]
+        },
+        {
+          containers = {
+            exitCode = [
+              {
+                anything-but = 0
+              },
+            ]
+          }
+        },
+      ]
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "task_stopped_rule_alarm_topic" {
+  rule      = aws_cloudwatch_event_rule.task_stopped_rule.name
+  target_id = "alarm-topic"
+  arn       = aws_sns_topic.alarm_topic.arn
+  input_transformer {
+    input_paths = {
+      task   = "$.detail.taskArn"
+      reason = "$.detail.stoppedReason"
+      code   = "$.detail.stopCode"
+    }
+    input_template = "\"handoff task dev-etl/wordcount: a run failed: <task> stopped (<code>): <reason>\""
+  }
+}
+
+resource "aws_sns_topic_policy" "alarm_topic_policy" {
+  arn = aws_sns_topic.alarm_topic.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "TaskStopsFromEventBridge"
+        Effect = "Allow"
+        Principal = {
+          Service = "events.amazonaws.com"
+        }
+        Action   = "sns:Publish"
+        Resource = aws_sns_topic.alarm_topic.arn
+        Condition = {
+          ArnEquals = {
+            "aws:SourceArn" = aws_cloudwatch_event_rule.task_stopped_rule.arn
+          }
+        }
+      },
+    ]
+  })
+}
+
 resource "aws_cloudwatch_metric_alarm" "executions_failed_alarm" {
   alarm_name        = "handoff-dev-etl-wordcount-executions-failed"
   alarm_description = "A run of handoff task dev-etl/wordcount failed after its retries"
