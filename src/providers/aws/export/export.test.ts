@@ -1,6 +1,6 @@
 // cloud export from fixed inputs: HCL escaping, the Terraform module (goldens; terraform validate and fmt -check with the
 // offline provider when installed), CloudFormation with schedules (cfn-lint).
-// Refresh the goldens after an intended change with:  npx vitest run -u src/providers/aws
+// Refresh every AWS golden (these and the stacks') after an intended change with:  npx vitest run -u src/providers/aws
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

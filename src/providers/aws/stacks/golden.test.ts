@@ -1,5 +1,5 @@
 // Golden templates of every stack from fixed inputs, checked with cfn-lint.
-// Refresh the goldens after an intended change with:  npx vitest run -u src/providers/aws/stacks
+// Refresh every AWS golden (these and the Terraform module's) after an intended change with:  npx vitest run -u src/providers/aws
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

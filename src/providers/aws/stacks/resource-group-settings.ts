@@ -83,9 +83,13 @@ export function recordResourceGroupSettings(settings: ResourceGroupSettings): Re
   };
 }
 
-/** The keys whose deployed value differs from this project's, in RESOURCE_GROUP_KEYS order. */
+/**
+ * The keys whose deployed value differs from this project's, in RESOURCE_GROUP_KEYS order. A public IP that differs
+ * only because static_ip does is not named: it follows static_ip.
+ */
 export function diffResourceGroupSettings(deployed: Partial<ResourceGroupRecord>, desired: ResourceGroupRecord): ResourceGroupKey[] {
-  return RESOURCE_GROUP_KEYS.filter((key) => key in deployed && JSON.stringify(deployed[key]) !== JSON.stringify(desired[key]));
+  const differing = RESOURCE_GROUP_KEYS.filter((key) => key in deployed && JSON.stringify(deployed[key]) !== JSON.stringify(desired[key]));
+  return differing.includes('static_ip') ? differing.filter((key) => key !== 'assign_public_ip') : differing;
 }
 
 /** Checks an IAM role ARN given in `deploy` (execution_role_arn, task_role_arn, platform_config.role_arn). */
