@@ -6,6 +6,7 @@ import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient } from '
 import { CreateRoleCommand, IAMClient, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { GetScheduleCommand, ListTagsForResourceCommand as ListScheduleTagsCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, ListTagsForResourceCommand as ListSfnTagsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListTagsForResourceCommand as ListSsmTagsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
 import { callBoto3, startMotoServer, type MotoServer } from '../helpers/moto-server.js';
@@ -275,7 +276,8 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything', () 
 
   beforeAll(async () => {
     dir = makeProject(
-      `tasks:\n  - name: load\n    commands:\n      - command: echo\ndeploy:\n  cloud_provider: aws\n  resource_group: nat\n  task: fetch\n  image_version: "0.1"\n  static_ip: true\n  capacity_provider: FARGATE_SPOT\n  tags: {team: data}\n`,
+      `envs:\n  - key: TOKEN\ntasks:\n  - name: load\n    commands:\n      - command: echo\ndeploy:\n  cloud_provider: aws\n  resource_group: nat\n  task: fetch\n  image_version: "0.1"\n  static_ip: true\n  capacity_provider: FARGATE_SPOT\n  tags: {team: data}\n`,
+      { '.secrets/dev_secrets.yml': '- key: TOKEN\n  value: t0k3n\n' },
     ).projectDir;
   });
 
@@ -324,6 +326,9 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything', () 
     expect((await logs.send(new ListLogTagsCommand({ resourceArn: group.arn!.replace(/:\*$/, '') }))).tags).toEqual({ ...want, 'handoff:task': 'fetch' });
     const sfnTags = (await new SFNClient(clientConfig()).send(new ListSfnTagsCommand({ resourceArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:handoff-dev-nat-fetch` }))).tags ?? [];
     expect(Object.fromEntries(sfnTags.map((t) => [t.key, t.value]))).toEqual({ ...want, 'handoff:task': 'fetch' });
+    // The secret the deploy pushed carries them too.
+    const secretTags = (await new SSMClient(clientConfig()).send(new ListSsmTagsCommand({ ResourceType: 'Parameter', ResourceId: '/handoff/dev-nat/fetch/TOKEN' }))).TagList ?? [];
+    expect(Object.fromEntries(secretTags.map((t) => [t.Key, t.Value]))).toEqual({ ...want, 'handoff:task': 'fetch' });
   });
 
   it('publishes every failed run\'s task stop (cloud run included) to the alarm topic', async () => {

@@ -8,6 +8,7 @@ import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
 import { createCloudFormationApi, type CloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
+import { createTagMap, validateUserTags } from './stacks/tags.js';
 import { createS3Api } from './sdk/s3.js';
 import { createSsmApi } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
@@ -138,7 +139,9 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       describe: (key) => `s3://${bucketName}/${key}`,
     },
     parameters: {
-      put: (name, value, tier) => ssm.putSecureString(name, value, tier),
+      // A secret carries the resource group's tags (and the task's, at task level) and deploy.tags, like every resource.
+      put: (name, value, tier) =>
+        ssm.putSecureString(name, value, tier, createTagMap(names, validateUserTags(deploy?.tags), name.startsWith(`${names.ssmTaskPath}/`) ? 'task' : 'resource-group')),
       listByPath: (path) => ssm.getParametersByPath(path),
       delete: (parameterNames) => ssm.deleteParameters(parameterNames),
       describe: (name) => `ssm:${name} (${clientConfig.region})`,
