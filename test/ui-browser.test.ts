@@ -200,7 +200,12 @@ async function startOtherLocalServer(uiPort: number): Promise<{ origin: string; 
   return {
     origin: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // The browser keeps its connections open; they must not hold the close up.
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { cliPath, makeProject, newMarker, processesWithMarker, sleep, waitFor } from '../helpers/cli.js';
 import { authHeader, callUi, eventsPath, memoryOf, startUi, stopUis, type UiProcess } from '../helpers/ui-process.js';
 
@@ -101,7 +101,7 @@ describe('Run now under a burst', () => {
   }
 
   /** Samples the process table while `work` runs: every `handoff run local` that the server started. */
-  async function watchRunProcesses<T>(marker: string, work: () => Promise<T>): Promise<{ result: T; pids: Set<number> }> {
+  async function watchRunProcesses<T>(ui: UiProcess, marker: string, work: () => Promise<T>): Promise<{ result: T; pids: Set<number> }> {
     const pids = new Set<number>();
     let sampling = true;
     const sample = async (): Promise<void> => {
@@ -109,7 +109,10 @@ describe('Run now under a burst', () => {
         for (const pid of processesWithMarker(marker)) {
           try {
             const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-            if (argv.includes('run') && argv.includes('local')) pids.add(pid);
+            // Started by the server itself: a run's own children show its command line between fork and exec.
+            const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+            const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+            if (parent === ui.child.pid && argv.includes('run') && argv.includes('local')) pids.add(pid);
           } catch {
             // ended meanwhile
           }
@@ -130,7 +133,10 @@ describe('Run now under a burst', () => {
     const { projectDir, workspaceDir } = gatedProject();
     const marker = newMarker();
     const ui = await startUi(['-p', projectDir, '-w', workspaceDir], { HANDOFF_TEST_MARKER: marker });
-    const { result: answers, pids } = await watchRunProcesses(marker, () =>
+    const gate = path.join(workspaceDir, 'artifacts', 'go');
+    // Whatever the outcome, the gated runs are let go at the end: none may wait on after the test.
+    onTestFinished(() => fs.writeFileSync(gate, ''));
+    const { result: answers, pids } = await watchRunProcesses(ui, marker, () =>
       Promise.all(
         Array.from({ length: 20 }, async () => {
           const response = await callUi(ui, '/api/runs', { method: 'POST' });
@@ -149,7 +155,7 @@ describe('Run now under a burst', () => {
     expect(fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json'))).toEqual([`${runId}.json`]);
 
     // Once the run ends, the next "Run now" starts one again.
-    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    fs.writeFileSync(gate, '');
     await waitFor(() => JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8')).status === 'succeeded');
     const again = await callUi(ui, '/api/runs', { method: 'POST' });
     expect(again.status).toBe(201);
@@ -163,7 +169,7 @@ describe('Run now under a burst', () => {
     fs.writeFileSync(path.join(workspaceDir, '.handoff.lock'), JSON.stringify(holder));
     const marker = newMarker();
     const ui = await startUi(['-p', projectDir, '-w', workspaceDir], { HANDOFF_TEST_MARKER: marker });
-    const { result: answer, pids } = await watchRunProcesses(marker, async () => {
+    const { result: answer, pids } = await watchRunProcesses(ui, marker, async () => {
       const response = await callUi(ui, '/api/runs', { method: 'POST', headers: authHeader(ui.token) });
       return { status: response.status, body: (await response.json()) as { message: string } };
     });
