@@ -52,6 +52,13 @@ export function resolveResourceGroupSettings(deploy: Pick<Deploy, ResourceGroupK
     }
     network = { kind: 'existing', subnets, securityGroups };
   }
+  if (network.kind === 'created' && deploy.assign_public_ip === false) {
+    problem(
+      'deploy.assign_public_ip',
+      'deploy.assign_public_ip: false leaves tasks in the public subnets handoff makes without a way out (no NAT gateway): they could not pull their image',
+      'remove assign_public_ip, or set static_ip: true for private subnets behind a NAT gateway',
+    );
+  }
   if (deploy.static_ip && deploy.assign_public_ip === true) {
     problem('deploy.assign_public_ip', 'deploy.assign_public_ip: true contradicts deploy.static_ip: tasks behind the NAT gateway have no public IP', 'remove assign_public_ip');
   }
