@@ -20,9 +20,13 @@ await build({
   define: { HANDOFF_VERSION: JSON.stringify(pkg.version) },
   // nunjucks optionally requires chokidar for file watching, which handoff never uses.
   external: ['chokidar', 'fsevents'],
-  // CommonJS dependencies (nunjucks) call require(); give the ESM bundle one.
+  // CommonJS dependencies (nunjucks) call require(), and google-gax computes a path from __dirname when it loads (it
+  // reads no file from there over the HTTP/JSON transport handoff uses); give every ESM output file both.
   banner: {
-    js: "import { createRequire as __handoffCreateRequire } from 'node:module'; const require = __handoffCreateRequire(import.meta.url);",
+    js:
+      "import { createRequire as __handoffCreateRequire } from 'node:module'; const require = __handoffCreateRequire(import.meta.url);" +
+      " import { fileURLToPath as __handoffFileUrlToPath } from 'node:url'; const __filename = __handoffFileUrlToPath(import.meta.url);" +
+      " import { dirname as __handoffDirname } from 'node:path'; const __dirname = __handoffDirname(__filename);",
   },
   logLevel: 'warning',
 });
