@@ -55,7 +55,8 @@ export class EmulatorArtifacts {
       route('GET', new RegExp(`${repoPath}/packages/([^/]+)/tags$`), (req, res, [name, pkg]) => {
         this.iam.requireOwner(req.principal, 'list tags');
         const repository = this.repository(name!);
-        const image = decodeURIComponent(pkg!);
+        // The path is URL-encoded once more than the package id, which itself escapes the image's `/` as %2F.
+        const image = decodeURIComponent(decodeURIComponent(pkg!));
         const tags = repository.manifests.get(image);
         if (!tags) throw fail.notFound(`Requested entity was not found.`);
         const listed = [...tags.entries()].filter(([tag]) => !tag.startsWith('sha256:')).map(([tag, m]) => ({ name: `${name}/packages/${pkg}/tags/${tag}`, version: `${name}/packages/${pkg}/versions/${m.digest}` }));
