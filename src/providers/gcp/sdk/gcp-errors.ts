@@ -44,7 +44,18 @@ export function describeGcpError(error: unknown): string {
 
 /** Credentials that could not be found or read: the library's words, with how to set up ADC. */
 function isMissingCredentials(error: unknown): boolean {
-  return /Could not load the default credentials|Unable to detect a Project Id|Could not refresh access token|invalid_grant/i.test(describeGcpError(error));
+  return /Could not load the default credentials|Unable to detect a Project Id|Could not refresh access token|invalid_grant|The file at .* does not exist|Unexpected token .* in JSON|is not valid JSON/i.test(describeGcpError(error));
+}
+
+const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH/;
+
+/** The system error code of a failed connection, wherever the library put it. */
+function findNetworkCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown; message?: string } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    const found = NETWORK.exec(`${typeof e.code === 'string' ? e.code : ''} ${e.message ?? ''}`)?.[0];
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
@@ -56,8 +67,16 @@ export function wrapGcpError(error: unknown, action: string): Error {
   const kind = classifyGcpError(error);
   const said = describeGcpError(error);
   if (isMissingCredentials(error) || kind === 'UNAUTHENTICATED') {
-    return new UserError(`Google Cloud refused the credentials while trying to ${action}: ${said}`, {
+    return new UserError(`no usable Google Cloud credentials while trying to ${action}: ${said}`, {
       fix: 'log in with `gcloud auth application-default login`, or point GOOGLE_APPLICATION_CREDENTIALS (or --cloud-profile) at a credentials file',
+      cause: error,
+    });
+  }
+  const network = findNetworkCode(error);
+  if (network) {
+    const endpoint = process.env.HANDOFF_GCP_ENDPOINT;
+    return new UserError(`cannot reach Google Cloud (${network}) while trying to ${action}${endpoint ? ` at HANDOFF_GCP_ENDPOINT=${endpoint}` : ''}`, {
+      fix: endpoint ? 'check that the endpoint in HANDOFF_GCP_ENDPOINT is running, or unset it to use Google Cloud' : 'check the network connection and proxy settings',
       cause: error,
     });
   }
