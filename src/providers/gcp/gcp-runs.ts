@@ -54,7 +54,8 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
       const execution = await api.getExecution(`${names.job}/executions/${id}`);
       if (execution) return describe(execution);
     }
-    const matches = (await listJobs()).filter((j) => j.id.startsWith(id));
+    // A unique start of the id, or its random end (`71262` of `handoff-dev-etl-rates-71262`), is enough.
+    const matches = (await listJobs()).filter((j) => j.id.startsWith(id) || j.id.endsWith(`-${id}`));
     if (matches.length === 1) return matches[0]!;
     throw new UserError(matches.length === 0 ? `no run "${id}" of ${names.resourceGroup}/${names.task} (Cloud Run job ${names.jobId})` : `"${id}" matches ${matches.length} runs`, {
       fix: 'see the ids with `handoff cloud job status`',
@@ -87,11 +88,14 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
       const seen = new Set<string>();
       let from = query.startTime;
       let logging: CloudLoggingApi | undefined;
+      // Log entries name the whole execution id; a shortened one is looked up once.
+      let execution = query.jobId && query.jobId.startsWith(`${names.jobId}-`) ? query.jobId : undefined;
       return {
         async read() {
           logging ??= await input.openLogging();
+          if (query.jobId && !execution) execution = (await getJob(query.jobId)).id;
           const clauses = [`resource.type="cloud_run_job"`, `resource.labels.job_name="${names.jobId}"`, `resource.labels.location="${names.region}"`];
-          if (query.jobId) clauses.push(`labels."run.googleapis.com/execution_name"="${query.jobId}"`);
+          if (execution) clauses.push(`labels."run.googleapis.com/execution_name"="${execution}"`);
           if (from !== undefined) clauses.push(`timestamp>="${new Date(from).toISOString()}"`);
           if (query.endTime !== undefined) clauses.push(`timestamp<="${new Date(query.endTime).toISOString()}"`);
           if (query.filterPattern) clauses.push(`textPayload:${quote(query.filterPattern)}`);
