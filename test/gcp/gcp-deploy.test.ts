@@ -302,6 +302,23 @@ describe('runs: cloud run, job status|stop, logs', () => {
     expect(job).toMatchObject({ status: 'interrupted', failure: 'stopped' });
   });
 
+  it('cloud logs follow=true prints a running execution\'s lines until it ends; --cloud-profile takes a credentials file', async () => {
+    const started = JSON.parse((await cli(['cloud', 'run', '-p', words, '--json', '-e', 'SLEEP=2'])).stdout) as { job: string };
+    const follow = await cli(['cloud', 'logs', '-p', words, '-v', `id=${started.job.split('-').pop()}`, 'follow=true']);
+    expect(follow.code, follow.stderr).toBe(0);
+    expect(follow.stderr).toContain(`Following job ${started.job} until it ends`);
+    expect(follow.stdout).toMatch(/Job started at(.*\n)*.*Task count ended with exit code 0/);
+    // The same credentials named by --cloud-profile instead of GOOGLE_APPLICATION_CREDENTIALS.
+    const profiled = await runCli(['secrets', 'print', '-p', words, '--cloud-profile', emulator.credentials.file], {
+      env: { ...emulator.env, GOOGLE_APPLICATION_CREDENTIALS: undefined } as NodeJS.ProcessEnv,
+    });
+    expect(profiled.code, profiled.stderr).toBe(0);
+    expect(parse(profiled.stdout)).toHaveLength(2);
+    const missing = await runCli(['secrets', 'print', '-p', words, '--cloud-profile', 'nosuchconfig'], { env: { ...emulator.env, GOOGLE_APPLICATION_CREDENTIALS: undefined } as NodeJS.ProcessEnv });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--cloud-profile nosuchconfig is neither a credentials file nor a gcloud configuration');
+  });
+
   it('cloud logs reads Cloud Logging: one run, a filter, JSON lines', async () => {
     const status = JSON.parse((await cli(['cloud', 'job', 'status', '-p', words, '--json'])).stdout) as { jobs: { id: string; status: string }[] };
     const succeeded = status.jobs.find((j) => j.status === 'succeeded')!;
