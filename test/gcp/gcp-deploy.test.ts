@@ -71,7 +71,8 @@ async function requestsDuring<T>(body: () => Promise<T>): Promise<{ result: T; r
 }
 
 beforeAll(async () => {
-  emulator = await startGcpEmulator({ containers: 'process' });
+  // Pages of two where a client names no size: listings of objects, schedules and policies really page.
+  emulator = await startGcpEmulator({ containers: 'process', defaultPageSize: 2 });
   words = makeProject(projectYml('words'), {
     'files/query.sql': 'select 1;\n',
     '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${SECRET}\n- key: SHARED_TOKEN\n  value: ${SHARED}\n  level: resource group\n`,
@@ -252,6 +253,23 @@ describe('cloud deploy', () => {
   });
 });
 
+describe('cloud task', () => {
+  it('update changes the job in place; an image Cloud Run cannot pull fails to start, never succeeds', async () => {
+    const updated = await cli(['cloud', 'task', 'update', '-p', words, '-v', 'version=0.9']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(parse(updated.stdout)).toMatchObject({ job: 'handoff-dev-it-words', action: 'updated', image: expect.stringMatching(/:0\.9$/) });
+    expect(updated.stderr).toContain('is not in Artifact Registry yet: push it (handoff container push) before the task runs');
+    const run = await cli(['cloud', 'run', '-p', words, '--wait']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/Job \S+ failed \(failed to start\): Image '.*:0\.9' not found/);
+    const back = await cli(['cloud', 'task', 'update', '-p', words]);
+    expect(parse(back.stdout)).toMatchObject({ action: 'updated', image: expect.stringMatching(/:0\.3$/) });
+    const missing = await cli(['cloud', 'task', 'update', '-p', makeProject(projectYml('other')).projectDir]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('there is no Cloud Run job projects/acme-data/locations/europe-west1/jobs/handoff-dev-it-other to update');
+  });
+});
+
 describe('runs: cloud run, job status|stop, logs', () => {
   it('runs the job with HO_STAGE and -e envs as its identity, reading its secrets, and --wait exits with the run\'s code', async () => {
     const { result: run, requests } = await requestsDuring(() => cli(['cloud', 'run', '-p', words, '--wait']));
@@ -404,5 +422,11 @@ describe('teardown', () => {
     const kept = await cli(['cloud', 'bucket', 'delete', '-p', words]);
     expect(parse(kept.stdout)).toMatchObject({ action: 'retained' });
     expect(emulator.storage.buckets.has(bucket)).toBe(true);
+
+    const secrets = await cli(['secrets', 'delete', '-p', words, '-y']);
+    expect(parse(secrets.stdout)).toMatchObject({ status: 'deleted', deleted: ['/handoff/dev-it/words/API_TOKEN', '/handoff/dev-it/SHARED_TOKEN'], missing: [] });
+    expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it_words`)!)).toEqual({});
+    // Listings really paged along the way (the emulator's pages hold two items when a client names no size).
+    expect(emulator.requests.some((r) => r.query.pageToken !== undefined)).toBe(true);
   });
 });

@@ -86,10 +86,21 @@ export function route(method: string, pattern: RegExp, handler: Handler): Route 
   return { method, pattern, handler };
 }
 
+/**
+ * A page size the emulator uses when a request names none, instead of each API's own default (tests set a small one
+ * so that list calls really page); a size the request names is honoured up to Google's usual maximum of 1000.
+ */
+let defaultPageSizeOverride: number | undefined;
+
+export function setDefaultPageSize(size: number | undefined): void {
+  defaultPageSizeOverride = size;
+}
+
 /** Page `items` the way list methods do: an opaque token is the index of the next item. */
-export function paginate<T>(items: T[], pageSize: number | undefined, pageToken: string | null | undefined): { page: T[]; nextPageToken?: string } {
+export function paginate<T>(items: T[], requested: string | number | null | undefined, pageToken: string | null | undefined, apiDefault: number): { page: T[]; nextPageToken?: string } {
   const start = pageToken ? Number(Buffer.from(pageToken, 'base64url').toString('utf8')) : 0;
-  const size = pageSize && pageSize > 0 ? pageSize : 50;
+  const asked = Number(requested ?? 0);
+  const size = asked > 0 ? Math.min(asked, 1000) : (defaultPageSizeOverride ?? apiDefault);
   const page = items.slice(start, start + size);
   const next = start + size < items.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
   return { page, ...(next ? { nextPageToken: next } : {}) };

@@ -102,7 +102,7 @@ export class EmulatorLogging {
         const projects = (body.resourceNames ?? []).map((r) => /^projects\/([^/]+)$/.exec(r)?.[1]);
         const found = this.entries.filter((e) => projects.some((p) => e.logName.startsWith(`projects/${p}/`)) && matchesFilter(e, body.filter ?? ''));
         if (body.orderBy === 'timestamp desc') found.reverse();
-        const { page, nextPageToken } = paginate(found, body.pageSize ?? 50, body.pageToken);
+        const { page, nextPageToken } = paginate(found, body.pageSize, body.pageToken, 50);
         sendJson(res, 200, { entries: page, ...(nextPageToken ? { nextPageToken } : {}) });
       }),
       route('POST', /^\/v2\/projects\/([^/]+)\/metrics$/, (req, res) => {

@@ -1,6 +1,6 @@
 // Cloud Monitoring (v3 REST) in the emulator: alert policies on log-based metrics, and notification channels.
 import crypto from 'node:crypto';
-import { fail, readJson, route, sendJson, type Route } from './emulator-http.js';
+import { fail, paginate, readJson, route, sendJson, type Route } from './emulator-http.js';
 import type { EmulatorIam } from './emulator-iam.js';
 import type { EmulatorLogging } from './emulator-logging.js';
 
@@ -47,7 +47,8 @@ export class EmulatorMonitoring {
         this.iam.requireOwner(req.principal, `list ${kind}`);
         const matches = parseLabelFilter(req.query.get('filter'));
         const items = [...store.values()].filter((item) => String(item.name).startsWith(`projects/${p}/`) && (!matches || matches(item)));
-        sendJson(res, 200, { [kind]: items, totalSize: items.length });
+        const { page, nextPageToken } = paginate(items, req.query.get('pageSize'), req.query.get('pageToken'), 100);
+        sendJson(res, 200, { [kind]: page, totalSize: items.length, ...(nextPageToken ? { nextPageToken } : {}) });
       }),
       route('GET', new RegExp(`^/v3/(projects/[^/]+/${kind}/[^/]+)$`), (req, res, [name]) => {
         this.iam.requireOwner(req.principal, `read ${kind}`);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { EmulatorAuth, Principal } from './emulator-auth.js';
-import { fail, readDuration, readJson, route, sendJson, timestamp, type Route } from './emulator-http.js';
+import { fail, paginate, readDuration, readJson, route, sendJson, timestamp, type Route } from './emulator-http.js';
 import type { EmulatorIam } from './emulator-iam.js';
 import type { EmulatorLogging } from './emulator-logging.js';
 
@@ -187,8 +187,8 @@ export class EmulatorRun {
         this.job(name!);
         const all = [...this.executions.entries()].filter(([key]) => key.startsWith(`${name}/executions/`)).map(([, e]) => e.json);
         all.sort((a, b) => String(b.createTime).localeCompare(String(a.createTime)));
-        const pageSize = Number(req.query.get('pageSize') ?? 100);
-        sendJson(res, 200, { executions: all.slice(0, pageSize) });
+        const { page, nextPageToken } = paginate(all, req.query.get('pageSize'), req.query.get('pageToken'), 100);
+        sendJson(res, 200, { executions: page, ...(nextPageToken ? { nextPageToken } : {}) });
       }),
       route('GET', byJob('/executions/([^/:]+)'), (req, res, [name, id]) => {
         this.iam.requireOwner(req.principal, 'read executions');
@@ -203,7 +203,8 @@ export class EmulatorRun {
       }),
       route('GET', byJob('/executions/([^/:]+)/tasks'), (req, res, [name, id]) => {
         this.iam.requireOwner(req.principal, 'list tasks');
-        sendJson(res, 200, { tasks: [this.execution(`${name}/executions/${id}`).task] });
+        const { page, nextPageToken } = paginate([this.execution(`${name}/executions/${id}`).task], req.query.get('pageSize'), req.query.get('pageToken'), 100);
+        sendJson(res, 200, { tasks: page, ...(nextPageToken ? { nextPageToken } : {}) });
       }),
     ];
   }

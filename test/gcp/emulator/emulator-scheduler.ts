@@ -82,7 +82,7 @@ export class EmulatorScheduler {
       route('GET', /^\/v1\/(projects\/[^/]+\/locations\/[^/]+)\/jobs$/, (req, res, [parent]) => {
         this.iam.requireOwner(req.principal, 'list scheduler jobs');
         const jobs = [...this.jobs.values()].filter((j) => String(j.name).startsWith(`${parent}/jobs/`)).map((j) => this.describe(j));
-        const { page, nextPageToken } = paginate(jobs, Number(req.query.get('pageSize') ?? 500), req.query.get('pageToken'));
+        const { page, nextPageToken } = paginate(jobs, req.query.get('pageSize'), req.query.get('pageToken'), 500);
         sendJson(res, 200, { jobs: page, ...(nextPageToken ? { nextPageToken } : {}) });
       }),
       route('GET', byJob(''), (req, res, [name]) => {

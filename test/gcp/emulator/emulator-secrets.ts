@@ -87,7 +87,7 @@ export class EmulatorSecrets {
         if (filter && !state) throw fail.invalidArgument(`Unsupported filter: ${filter}`);
         // Newest first, as the API lists them.
         const versions = [...secret.versions].reverse().filter((v) => !state || v.state === state);
-        const { page, nextPageToken } = paginate(versions, Number(req.query.get('pageSize') ?? 25000), req.query.get('pageToken'));
+        const { page, nextPageToken } = paginate(versions, req.query.get('pageSize'), req.query.get('pageToken'), 25000);
         sendJson(res, 200, { versions: page.map((v) => this.describeVersion(secret, v)), totalSize: versions.length, ...(nextPageToken ? { nextPageToken } : {}) });
       }),
       route('GET', byName('/versions/([^/:]+):access'), (req, res, [name, which]) => {

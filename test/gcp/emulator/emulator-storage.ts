@@ -231,7 +231,7 @@ export class EmulatorStorage {
           if (!name.startsWith(prefix)) continue;
           for (const v of bucket.objects.get(name)!) if (versions || v.live) items.push(this.describeObject(b!, name, v));
         }
-        const { page, nextPageToken } = paginate(items, Number(req.query.get('maxResults') ?? 1000), req.query.get('pageToken'));
+        const { page, nextPageToken } = paginate(items, req.query.get('maxResults'), req.query.get('pageToken'), 1000);
         sendJson(res, 200, { kind: 'storage#objects', ...(page.length > 0 ? { items: page } : {}), ...(nextPageToken ? { nextPageToken } : {}) });
       }),
       route('GET', /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/, (req, res, [b, o]) => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmulatorArtifacts } from './emulator-artifacts.js';
 import { EmulatorAuth, toMember, type Credentials } from './emulator-auth.js';
-import { GoogleApiError, sendError, sendJson, type EmulatorRequest, type Route } from './emulator-http.js';
+import { GoogleApiError, sendError, sendJson, setDefaultPageSize, type EmulatorRequest, type Route } from './emulator-http.js';
 import { EmulatorIam } from './emulator-iam.js';
 import { EmulatorLogging } from './emulator-logging.js';
 import { EmulatorMonitoring } from './emulator-monitoring.js';
@@ -35,6 +35,8 @@ export interface GcpEmulatorOptions {
   containers?: 'podman' | 'process' | 'auto';
   /** Poll interval the CLI is told to use (HANDOFF_GCP_POLL_MS). */
   pollMs?: number;
+  /** Items per page when a list request names no page size (small, so clients really page). */
+  defaultPageSize?: number;
 }
 
 export interface GcpEmulator {
@@ -68,6 +70,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promise<GcpEmulator> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-gcp-emulator-'));
   const pollMs = options.pollMs ?? 100;
+  setDefaultPageSize(options.defaultPageSize);
   let url = '';
   const auth = new EmulatorAuth();
   const iam = new EmulatorIam(auth.deployer);
