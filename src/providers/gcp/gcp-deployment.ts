@@ -100,7 +100,8 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
     const job = await run.getJob(names.job);
     if (!job) return { job: names.jobId, status: 'NOT_CREATED' };
     const spec = readJobSpec(job, Object.keys(names.labels));
-    const [latest] = await run.listExecutions(names.job, 1);
+    const [execution] = await run.listExecutions(names.job, 1);
+    const latest = execution ? describeExecution(execution, [], names.schedulerServiceAccount) : undefined;
     return {
       job: names.jobId,
       status: job.terminalCondition?.state === 'CONDITION_SUCCEEDED' ? 'READY' : (job.terminalCondition?.state ?? 'UNKNOWN'),
@@ -111,7 +112,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       max_retries: spec.maxRetries,
       service_account: spec.serviceAccount,
       executions: Number(job.executionCount ?? 0),
-      ...(latest ? { latest_execution: { id: describeExecution(latest, [], names.schedulerServiceAccount).id, status: describeExecution(latest, [], names.schedulerServiceAccount).status } } : {}),
+      ...(latest ? { latest_execution: { id: latest.id, status: latest.status } } : {}),
     };
   }
 
