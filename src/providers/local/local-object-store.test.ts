@@ -1,10 +1,12 @@
 // The local bucket behaves like S3 for handoff's keys: prefix listing, atomic writes, delete without leftovers, copy.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
 import { createLocalObjectStore } from './local-object-store.js';
+import { tempPathFor } from './write-file-atomic.js';
 
 function makeBucket(): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-bucket-')), 'bucket');
@@ -52,6 +54,29 @@ describe('createLocalObjectStore', () => {
     fs.writeFileSync(path.join(bucket, 't', '.x.abc.handoff-tmp'), 'half');
     expect(await store.list('t/')).toEqual([]);
     await expect(store.put('t/../../escape', Buffer.from('no'))).rejects.toThrow(UserError);
+  });
+
+  it('removes the temporary files a killed write left (SIGKILLed `files push`) on the next write to that folder, and only those', async () => {
+    const bucket = makeBucket();
+    const store = createLocalObjectStore(bucket);
+    await store.put('t/files/seed.txt', Buffer.from('s'));
+    const folder = path.join(bucket, 't', 'files');
+    // A writer of this host that is gone (its pid ended), named as writeFileAtomic names its temporary files.
+    const deadPid = spawnSync('true').pid as number;
+    const ofDead = path.basename(tempPathFor(path.join(folder, 'big.csv'))).replace(`.${process.pid}-`, `.${deadPid}-`);
+    // One left an hour and more ago by a writer we cannot judge (another host, or an older handoff's name).
+    const old = '.old.csv.0a1b2c.handoff-tmp';
+    // One of a write still going on (this very process) and a fresh one of a writer elsewhere: both stay.
+    const ongoing = path.basename(tempPathFor(path.join(folder, 'live.csv')));
+    const elsewhere = '.other.csv.77-0badc0de-ab12.handoff-tmp';
+    for (const name of [ofDead, old, ongoing, elsewhere]) fs.writeFileSync(path.join(folder, name), 'half');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    fs.utimesSync(path.join(folder, old), twoHoursAgo, twoHoursAgo);
+
+    // A new store (a new `files push`) writes to the folder once.
+    await createLocalObjectStore(bucket).put('t/files/next.txt', Buffer.from('n'));
+    expect(fs.readdirSync(folder).sort()).toEqual([elsewhere, ongoing, 'next.txt', 'seed.txt'].sort());
+    expect((await store.list('t/')).map((o) => o.key)).toEqual(['t/files/next.txt', 't/files/seed.txt']);
   });
 
   it('says how to create a missing bucket', async () => {
