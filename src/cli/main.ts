@@ -1,6 +1,7 @@
 // CLI entry point: defines the commands, runs one, and maps errors to exit codes (the only place that exits).
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { formatDiagnostic, isUserError } from '../errors.js';
+import { registerProviders } from './provider-entries.js';
 import { defineAction } from './register/define-action.js';
 import { registerContainerCommands } from './register/container-commands.js';
 import { registerLocalCommands } from './register/local-commands.js';
@@ -11,8 +12,9 @@ import { registerLifecycleCommands } from './register/lifecycle-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
 import { VERSION } from '../version.js';
 
-
 function createProgram(): Command {
+  // First: the deploy commands' words and help come from the providers' entries.
+  registerProviders();
   const program = new Command('handoff')
     .description('Run data pipelines described in project.yml locally, and deploy them to serverless containers.')
     .version(VERSION, '--version', 'print the version')
@@ -35,6 +37,13 @@ function createProgram(): Command {
     .option('--timeout <seconds>', 'time limit for the whole run');
   // Set before any subcommand exists so they inherit it: usage errors become exit code 2 in one place (main).
   program.exitOverride();
+  // Every command takes the options above (-p, -w, -s, -v …): each command's --help lists them under "Global Options".
+  program.configureHelp({
+    showGlobalOptions: true,
+    visibleGlobalOptions(cmd) {
+      return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((option) => option.long !== '--version');
+    },
+  });
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program

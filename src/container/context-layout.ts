@@ -22,8 +22,6 @@ export const IMAGE = {
   handoffBin: '/usr/local/bin/handoff',
   projectDir: '/project',
   workspaceDir: '/workspace',
-  /** Where `container run` mounts the local provider's store ($HANDOFF_HOME). */
-  handoffHome: '/handoff-home',
 } as const;
 
 export function installProjectPath(step: number): string {

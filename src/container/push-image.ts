@@ -1,9 +1,11 @@
-// `container push`: the project's image to ECR (repository created when missing, immutable tags) or to deploy.image_domain.
+// `container push`: the project's image to its provider's registry (repository created when missing) or to deploy.image_domain.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
+import { parseCloudProvider } from '../providers/provider.js';
+import { findProviderEntry } from '../providers/provider-registry.js';
 import { imageExists, listLocalTags, resolveContainerCli, runCli, type ContainerCli } from './container-cli.js';
 import type { EmitContainerEvent } from './container-events.js';
 import { resolveImageName } from './image-name.js';
@@ -14,7 +16,9 @@ export interface PushImageOptions {
   /** `-v version=`; else deploy.image_version; else the highest local version. */
   version?: string;
   containerProvider?: string;
-  /** `--cloud-profile` for the ECR calls. */
+  /** `--cloud-provider`, over deploy.cloud_provider: whose registry. */
+  cloudProvider?: string;
+  /** `--cloud-profile` for the registry's calls. */
   cloudProfile?: string;
   env?: NodeJS.ProcessEnv;
   emit: EmitContainerEvent;
@@ -28,17 +32,15 @@ export interface PushImageResult {
   registry: string;
   /** `sha256:…` of the pushed manifest; pull `<registry>/<name>@<digest>` to get exactly this image. */
   digest?: string;
-  /** ECR only: whether the repository was made by this push. */
+  /** The provider's registry only: whether the repository was made by this push. */
   repositoryCreated?: boolean;
 }
 
-/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]`: a registry that needs ECR's repository and login. */
-const ECR_REGISTRY = /^\d{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
-
 /**
- * Without `deploy.image_domain`, or with an ECR domain there, the image goes to ECR: the repository is created when
- * missing and the CLI logs in with an ECR token. Any other `image_domain` is a registry of its own (a company
- * registry, or one on loopback in tests): the image is pushed there as it is, with the CLI's existing login.
+ * Without `deploy.image_domain`, or with the provider's own registry there (ECR, Artifact Registry), the image goes to
+ * the provider's registry: the repository is created when missing and the CLI logs in with a token on stdin. Any other
+ * `image_domain` is a registry of its own (a company registry, or one on loopback in tests): the image is pushed
+ * there as it is, with the CLI's existing login.
  */
 export async function pushImage(options: PushImageOptions): Promise<PushImageResult> {
   const env = options.env ?? process.env;
@@ -55,33 +57,34 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
   }
 
   const domain = project.deploy.image_domain?.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const providerName = options.cloudProvider
+    ? parseCloudProvider(options.cloudProvider, '--cloud-provider')
+    : parseCloudProvider(project.deploy.cloud_provider ?? 'local', 'deploy.cloud_provider');
+  const images = findProviderEntry(providerName).images;
   let registry: string;
+  let repository = name;
   let repositoryCreated: boolean | undefined;
-  if (domain && !ECR_REGISTRY.test(domain)) {
+  if (domain && !images?.owns(domain)) {
     registry = domain;
-  } else {
-    const { resolveAwsClientConfig } = await import('../providers/aws/sdk/aws-client-config.js');
-    const { ensureEcrRepository, getEcrLogin } = await import('../providers/aws/sdk/ecr.js');
-    const config = await resolveAwsClientConfig({ profile: options.cloudProfile });
-    const repository = await ensureEcrRepository(config, name);
-    repositoryCreated = repository.created;
-    options.emit({
-      type: 'log',
-      level: 'info',
-      message: repository.created ? `Created the ECR repository ${repository.uri} (immutable tags)` : `ECR repository ${repository.uri} exists`,
+  } else if (!images) {
+    throw new UserError(`the ${providerName} provider has no image registry, so container push needs one named in deploy.image_domain`, {
+      fix: 'set deploy.image_domain to your registry (e.g. registry.example.com), or push with the cloud provider you deploy to (--cloud-provider)',
     });
-    const login = await getEcrLogin(config);
-    registry = domain ?? login.registry;
+  } else {
+    const prepared = await images.prepare({ project, image: name, profile: options.cloudProfile, log: (message) => options.emit({ type: 'log', level: 'info', message }) });
+    repositoryCreated = prepared.created;
+    repository = prepared.repository;
+    registry = domain ?? prepared.registry;
     await runCli(cli, {
-      args: ['login', '--username', login.username, '--password-stdin', registry],
-      input: login.password,
+      args: ['login', '--username', prepared.login.username, '--password-stdin', registry],
+      input: prepared.login.password,
       env,
       what: `log in to ${registry}`,
-      fix: 'check that the credentials may call ecr:GetAuthorizationToken and that the registry is reachable',
+      fix: `check that the credentials may push to the ${providerName} registry and that ${registry} is reachable`,
     });
   }
 
-  const remote = `${registry}/${name}:${version}`;
+  const remote = `${registry}/${repository}:${version}`;
   await runCli(cli, { args: ['tag', image, remote], env, what: `tag ${image} as ${remote}` });
   options.emit({ type: 'log', level: 'info', message: `Pushing ${image} to ${remote}` });
   const digest = await pushTagged(cli, remote, registry, env, options.emit);

@@ -1,15 +1,12 @@
 // `container run`: runs the project's image locally exactly as the cloud would — `handoff run` against the store.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { UserError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
-import { resolveHandoffHome } from '../providers/local/handoff-home.js';
 import { parseCloudProvider, type CloudProviderName } from '../providers/provider.js';
-import type { RunningProgram } from '../process/run-program.js';
-import { DEFAULT_COMMAND, IMAGE } from './context-layout.js';
-import { listLocalTags, resolveContainerCli, startCli, type ContainerCli } from './container-cli.js';
+import { findProviderEntry } from '../providers/provider-registry.js';
+import { runProgram, type RunningProgram } from '../process/run-program.js';
+import { DEFAULT_COMMAND } from './context-layout.js';
+import { listLocalTags, resolveContainerCli, type ContainerCli } from './container-cli.js';
 import type { EmitContainerEvent } from './container-events.js';
 import { resolveImageName } from './image-name.js';
 import { findHighestVersion } from './image-version.js';
@@ -24,7 +21,7 @@ export interface RunImageOptions {
   containerProvider?: string;
   /** `--cloud-provider`, over deploy.cloud_provider. */
   cloudProvider?: string;
-  /** `--cloud-profile`: the AWS profile, read from ~/.aws mounted read-only. */
+  /** `--cloud-profile`: the provider's credentials profile (AWS: ~/.aws mounted read-only). */
   cloudProfile?: string;
   env?: NodeJS.ProcessEnv;
   emit: EmitContainerEvent;
@@ -39,9 +36,6 @@ export interface ImageRun {
   /** The CLI's environment: the variables that `-e NAME` passes through by name take their values from here. */
   env: NodeJS.ProcessEnv;
 }
-
-/** AWS settings a container needs to reach the same account and endpoint as this shell. */
-const AWS_PASS_THROUGH = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL'];
 
 /**
  * Plans the run. Variables are passed by name (`-e NAME`, the value taken from the CLI's own environment), so
@@ -76,55 +70,52 @@ export async function prepareImageRun(options: RunImageOptions): Promise<ImageRu
     pass(key, value);
   }
 
-  if (provider === 'local') {
-    const home = resolveHandoffHome(env);
-    if (!fs.existsSync(home.dir)) {
-      throw new UserError(`the local store ${home.dir} does not exist, so the container has nothing to run`, {
-        fix: `push the project to it first: handoff project push -p ${options.projectDir} (HANDOFF_HOME chooses the folder)`,
-      });
-    }
-    args.push('-v', `${home.dir}:${IMAGE.handoffHome}`);
-    pass('HANDOFF_HOME', IMAGE.handoffHome);
-  } else {
-    for (const key of [...AWS_PASS_THROUGH, ...Object.keys(env).filter((k) => k.startsWith('AWS_ENDPOINT_URL_'))]) {
-      const value = env[key];
-      if (value) pass(key, value);
-    }
-    const profile = options.cloudProfile ?? env.AWS_PROFILE;
-    if (profile) {
-      const awsDir = path.join(os.homedir(), '.aws');
-      if (!fs.existsSync(awsDir)) {
-        throw new UserError(`the AWS profile "${profile}" needs ${awsDir}, which does not exist`, {
-          fix: 'configure the profile (aws configure --profile NAME), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead',
-        });
-      }
-      args.push('-v', `${awsDir}:/root/.aws:ro`);
-      pass('AWS_PROFILE', profile);
-    }
-    if (pointsAtThisMachine(env.AWS_ENDPOINT_URL)) {
-      // An emulator on this machine's loopback (moto, LocalStack) is only reachable from the host's network namespace.
-      args.push('--network', 'host');
-      options.emit({ type: 'log', level: 'info', message: `AWS_ENDPOINT_URL is on this machine, so the container shares the host network` });
-    }
-  }
+  // How the container reaches the store is the provider's to say: a mounted HANDOFF_HOME, or credentials and endpoints.
+  const access = findProviderEntry(provider).containerAccess?.({ env, profile: options.cloudProfile, project });
+  for (const [key, value] of Object.entries(access?.env ?? {})) pass(key, value);
+  for (const mount of access?.mounts ?? []) args.push('-v', mount);
+  if (access?.hostNetwork) args.push('--network', 'host');
+  for (const message of access?.notices ?? []) options.emit({ type: 'log', level: 'info', message });
   args.push(image);
   // The image's own project.yml names its provider; an override has to reach the handoff inside as well.
   if (options.cloudProvider) args.push(...DEFAULT_COMMAND, '--cloud-provider', provider);
   return { cli, image, provider, args, env: childEnv };
 }
 
-/** Starts the run; its output goes straight to this terminal. Signals sent to the CLI are relayed to the container. */
-export function startImageRun(run: ImageRun): RunningProgram {
-  return startCli(run.cli, { args: run.args, env: run.env, output: 'inherit' });
+/**
+ * Starts the run; its output is passed on to this terminal line by line (stdout to stdout, stderr to stderr), and
+ * every line also goes to `onLine` so a failure of the runtime itself can be explained. Signals sent to the CLI are
+ * relayed to the container.
+ */
+export function startImageRun(run: ImageRun, onLine: (line: string) => void = () => {}): RunningProgram {
+  return runProgram({
+    file: run.cli.file,
+    args: run.args,
+    env: run.env,
+    onStdoutLine: (line) => {
+      process.stdout.write(`${line}\n`);
+      onLine(line);
+    },
+    onStderrLine: (line) => {
+      process.stderr.write(`${line}\n`);
+      onLine(line);
+    },
+  });
 }
 
-function pointsAtThisMachine(url: string | undefined): boolean {
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}
+/** runc's "error setting rlimit type 7: operation not permitted" (crun: "setrlimit `RLIMIT_NPROC`: Operation not permitted"). */
+const RLIMIT_DENIED = /(error setting rlimit|setrlimit).*operation not permitted/i;
 
+/**
+ * What to do about a container that the runtime could not start, when its output says why; undefined otherwise.
+ * Today: resource limits (ulimits) the runtime may not set as this user, which containers.conf fixes.
+ */
+export function explainRuntimeFailure(lines: readonly string[], cli: ContainerCli['name']): string | undefined {
+  if (!lines.some((line) => RLIMIT_DENIED.test(line))) return undefined;
+  const conf = cli === 'podman' ? '/etc/containers/containers.conf' : 'the engine\'s daemon.json (default-ulimits)';
+  return (
+    `the container runtime was not allowed to set the container's resource limits (rlimits). Set limits it may set in ${conf}: ` +
+    'under [containers] `default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]`, and under [engine] `runtime = "runc"` and ' +
+    '`cgroup_manager = "cgroupfs"` where crun does not work (README, "Podman as root on machines where crun fails"; .ci/setup-containers.sh writes exactly that)'
+  );
+}

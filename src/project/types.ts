@@ -1,8 +1,11 @@
 // The validated, normalized project model that every other part of handoff reads (see SPEC §2).
+import type { CloudProviderName } from './cloud-providers.js';
 
 export interface Install {
   venv?: string;
   command: string;
+  /** Interpreter that creates the venv (a command name or an absolute path); absent means `python3`. */
+  python?: string;
   description?: string;
 }
 
@@ -67,7 +70,7 @@ export interface PlatformConfig {
 }
 
 export interface Deploy {
-  cloud_provider: 'aws' | 'local';
+  cloud_provider: CloudProviderName;
   cloud_platform?: 'fargate';
   resource_group?: string;
   task?: string;
@@ -75,9 +78,9 @@ export interface Deploy {
   image_version?: string;
   image_domain?: string;
   bucket?: string;
-  /** Fargate CPU units (256 = 0.25 vCPU). */
+  /** CPU units (1024 = 1 vCPU), checked against the chosen cloud's sizes. */
   cpu?: number;
-  /** Fargate memory in MiB. */
+  /** Memory in MiB, checked against the chosen cloud's sizes. */
   memory?: number;
   /** Ephemeral storage in GiB. */
   storage?: number;

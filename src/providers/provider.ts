@@ -1,11 +1,30 @@
-// What every provider (local, aws) does — store, secrets, bucket, schedules, runs and logs — and the factory that loads only the one chosen.
+// What every provider does — store, secrets, bucket, schedules, runs, logs, and a cloud's deployment — and the factory that opens the one chosen.
 import { UserError } from '../errors.js';
+import { CLOUD_PROVIDERS, type CloudProviderName } from '../project/cloud-providers.js';
 import type { Deploy, Schedule } from '../project/types.js';
-import type { S3Layout } from './aws/names.js';
+import type { Deployment } from './deployment.js';
+import { findProviderEntry } from './provider-registry.js';
 
-export type CloudProviderName = 'local' | 'aws';
+export { CLOUD_PROVIDERS, type CloudProviderName };
 
-export const CLOUD_PROVIDERS: readonly CloudProviderName[] = ['local', 'aws'];
+/** Keys and prefixes of one task inside the bucket (SPEC §6), the same for every provider. Prefixes end with `/`. */
+export interface S3Layout {
+  /** `<task>/` — everything the task owns; the task's cloud identity is limited to it. */
+  taskPrefix: string;
+  projectKey: string;
+  filesPrefix: string;
+  lastArtifactsPrefix: string;
+  archivesPrefix: string;
+  runsPrefix: string;
+  /** `<task>/files/<path>` */
+  fileKey(path: string): string;
+  /** `<task>/artifacts/last/<path>` */
+  lastArtifactKey(path: string): string;
+  /** `<task>/artifacts/archives/<UTC ISO time>/` */
+  archivePrefix(time: string): string;
+  /** `<task>/runs/<run_id>.json` */
+  runRecordKey(runId: string): string;
+}
 
 /** Which task's store to use: from `deploy` in project.yml, `-e resource_group=… task=… bucket=…` and the global options. */
 export interface DeployTarget {
@@ -80,6 +99,11 @@ export interface ParameterStore {
   listByPath(path: string): Promise<StoredParameter[]>;
   delete(names: string[]): Promise<{ deleted: string[]; missing: string[] }>;
   describe(name: string): string;
+  /**
+   * Checks a value's size as stored (escaped) and picks its tier; a UserError when it cannot be stored. Absent: SSM's
+   * Standard and Advanced tiers, which the local store keeps too, so a push that works locally works on AWS.
+   */
+  chooseTier?(key: string, stored: string, allowAdvanced: boolean): { tier: ParameterTier; bytes: number };
 }
 
 export interface BucketStatus {
@@ -217,6 +241,8 @@ export interface Provider {
   readonly bucket: BucketLifecycle;
   readonly schedules: ScheduleLifecycle;
   readonly runs: RunLifecycle;
+  /** A cloud's deploy (`cloud plan|deploy|export`, `cloud <kind> …`); the local provider has none. */
+  readonly deployment?: Deployment;
   /** Releases clients (sockets); the provider must not be used afterwards. */
   close(): void;
 }
@@ -236,14 +262,9 @@ export function parseCloudProvider(value: string, from: string): CloudProviderNa
 }
 
 /**
- * Returns the provider of `target`. Each provider's module is imported only here, when chosen, so the AWS SDK is
- * never loaded by `--help`, `run local` or the local provider.
+ * Opens the provider of `target` through the registry the CLI fills, so each provider's module (and its SDK) is
+ * imported only when chosen: never by `--help`, `run local` or the local provider.
  */
 export async function createProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<Provider> {
-  if (target.provider === 'aws') {
-    const { createAwsProvider } = await import('./aws/aws-provider.js');
-    return createAwsProvider(target, options);
-  }
-  const { createLocalProvider } = await import('./local/local-provider.js');
-  return createLocalProvider(target, options);
+  return findProviderEntry(target.provider).open(target, options);
 }

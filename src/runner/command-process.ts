@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from '../project/types.js';
 import type { CommandSpec, StdioEnd } from '../process/spawn-command.js';
+import { tidyCommandLine } from '../template/tidy-command-line.js';
 import type { TaskContext } from './task-context.js';
 
 /** Keeps the last lines of a process's stderr so a failure can show them. */
@@ -66,7 +67,8 @@ export function prepareCommand(
   io: { taskName: string; stdin: StdioEnd; stdout: StdioEnd; stderrArtifact?: StderrArtifact },
 ): PreparedCommand {
   const commandLine = renderCommandLine(command, ctx);
-  const maskedCommandLine = ctx.masker.mask(commandLine);
+  // Logs and records show the command tidied (no double space left by an empty `{% if %}`); it runs as rendered.
+  const maskedCommandLine = tidyCommandLine(ctx.masker.mask(commandLine));
   // The name prefixes console lines and names keys and log files, none of which is masked as text later: it comes
   // from the masked line (`pw-{{ DB_PASSWORD }}-tool` is named `pw-***-tool`).
   const name = displayNameOf(maskedCommandLine);

@@ -1,6 +1,6 @@
 // The scheduler's decisions under a fake clock: fire times, rate anchors, overlap policies, missed fires, reloads.
 import { describe, expect, it } from 'vitest';
-import { LocalScheduler, type DeployedSchedule, type FireRecord, type LaunchedRun, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
+import { LocalScheduler, type DeployedSchedule, type FireRecord, type LaunchedRun, type RunInFlight, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
 
 class FakeClock implements SchedulerClock {
   private sleepers: Array<{ at: number; resolve: () => void }> = [];
@@ -62,39 +62,70 @@ function schedule(over: Partial<DeployedSchedule>): DeployedSchedule {
   };
 }
 
-function harness(schedules: DeployedSchedule[], state: SchedulerState = { lastFire: {} }, clock = new FakeClock(T0)) {
+interface HarnessOptions {
+  /** Runs a previous scheduler left going on. */
+  inFlight?: RunInFlight[];
+  /** Whether it still holds its lock (asked at every wake). */
+  inCharge?: () => boolean;
+}
+
+function harness(schedules: DeployedSchedule[], state: SchedulerState = { lastFire: {} }, clock = new FakeClock(T0), options: HarnessOptions = {}) {
   const fires: FireRecord[] = [];
-  const runs: Array<{ schedule: DeployedSchedule; finish: () => void; stopped: boolean }> = [];
+  const logs: string[] = [];
+  const runs: Array<{ schedule: DeployedSchedule; scheduledAt: Date; finish: () => void; stopped: boolean; savedBefore: SchedulerState }> = [];
   let current = schedules;
   let saved = state;
+  /** While set, writes fail with this error (a full disk). */
+  const failing = { state: undefined as string | undefined, records: undefined as string | undefined };
+  const saveAttempts: number[] = [];
   const scheduler = new LocalScheduler({
     clock,
     loadSchedules: () => current,
-    launch(s): LaunchedRun {
+    launch(s, scheduledAt): LaunchedRun {
       let finish!: () => void;
       const finished = new Promise<void>((r) => (finish = r));
-      const entry = { schedule: s, finish, stopped: false };
+      const entry = { schedule: s, scheduledAt, finish, stopped: false, savedBefore: JSON.parse(JSON.stringify(saved)) };
       runs.push(entry);
       return { pid: 1000 + runs.length, finished, stop: () => (entry.stopped = true) };
     },
-    record: (f) => fires.push(f),
+    record: (f) => {
+      if (failing.records) throw new Error(failing.records);
+      fires.push(f);
+    },
     readState: () => saved,
-    writeState: (s) => (saved = JSON.parse(JSON.stringify(s))),
-    log: () => {},
+    writeState: (s) => {
+      saveAttempts.push(clock.now());
+      if (failing.state) throw new Error(failing.state);
+      saved = JSON.parse(JSON.stringify(s));
+    },
+    findRunsInFlight: () => options.inFlight ?? [],
+    isInCharge: () => (options.inCharge?.() ?? true ? { inCharge: true } : { inCharge: false, reason: 'another scheduler (pid 9) holds the lock' }),
+    log: (level, message) => logs.push(`${level}: ${message}`),
   });
   const done = scheduler.run();
   return {
     clock,
     fires,
+    logs,
     runs,
     scheduler,
     done,
+    failing,
+    saveAttempts,
     setSchedules: (s: DeployedSchedule[]) => {
       current = s;
       scheduler.reload();
     },
     state: () => saved,
   };
+}
+
+/** A run of a previous scheduler: it ends when the test says. */
+function previousRun(scheduleId: string, pid: number): RunInFlight & { finish: () => void; stopped: boolean } {
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  const out = { scheduleId, finish, stopped: false, run: { pid, label: `job old-${pid}, pid ${pid}`, finished, stop: () => (out.stopped = true) } };
+  return out;
 }
 
 describe('LocalScheduler', () => {
@@ -192,5 +223,120 @@ describe('LocalScheduler', () => {
     await h.done;
     expect(h.state().checkedAt).toBeDefined();
     expect(h.state().lastFire['dev-rg/task/2']).toBeDefined();
+  });
+
+  it('saves each fire time before starting its run, so a scheduler killed in between cannot start it twice', async () => {
+    const h = harness([schedule({ overlap: 'allow' })]);
+    await h.clock.advance(2 * 60_000);
+    expect(h.runs.map((r) => [r.scheduledAt.toISOString(), r.savedBefore.lastFire['dev-rg/task/1']])).toEqual([
+      ['2026-01-05T10:01:00.000Z', '2026-01-05T10:01:00.000Z'],
+      ['2026-01-05T10:02:00.000Z', '2026-01-05T10:02:00.000Z'],
+    ]);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('saves a caught-up fire before starting it', async () => {
+    const deployedAt = new Date(T0 - 5 * 3600_000).toISOString();
+    const h = harness([schedule({ expression: '0 * * * ? *', catchUp: true, deployedAt })], { lastFire: {}, checkedAt: new Date(T0 - 1800_000).toISOString() });
+    await settle();
+    expect(h.runs).toHaveLength(1);
+    expect(h.runs[0].savedBefore.lastFire['dev-rg/task/1']).toBe('2026-01-05T10:00:00.000Z');
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('keeps firing when its state and records cannot be written, retries with back-off, and writes the kept records once it can', async () => {
+    const h = harness([schedule({ overlap: 'allow' })]);
+    await settle();
+    h.failing.state = 'ENOSPC: no space left on device, write';
+    h.failing.records = 'ENOSPC: no space left on device, write';
+    const failedFrom = h.clock.now();
+    await h.clock.advance(3 * 60_000);
+    // Fires went on from memory.
+    expect(h.runs).toHaveLength(3);
+    expect(h.fires).toEqual([]);
+    expect(h.logs.filter((l) => l.startsWith('error: cannot save the scheduler state: ENOSPC'))).toHaveLength(1);
+    // Retries between the fires, further and further apart (1, 2, 4, 8 … s).
+    const retries = h.saveAttempts.filter((t) => t > failedFrom && (t - Date.parse('2026-01-05T10:00:00Z')) % 60_000 !== 0);
+    expect(retries.length).toBeGreaterThan(4);
+    const gaps = retries.slice(1, 6).map((t, i) => t - retries[i]);
+    expect(gaps).toEqual([...gaps].sort((a, b) => a - b));
+    expect(Math.max(...h.saveAttempts.slice(1).map((t, i) => t - h.saveAttempts[i]))).toBeLessThanOrEqual(60_000);
+
+    h.failing.state = undefined;
+    h.failing.records = undefined;
+    await h.clock.advance(60_000);
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T10:01:00.000Z', 'fired'],
+      ['2026-01-05T10:02:00.000Z', 'fired'],
+      ['2026-01-05T10:03:00.000Z', 'fired'],
+      ['2026-01-05T10:04:00.000Z', 'fired'],
+    ]);
+    expect(h.state().lastFire['dev-rg/task/1']).toBe('2026-01-05T10:04:00.000Z');
+    expect(h.logs.some((l) => /^info: scheduler state saved again after \d+ failed attempts \(ENOSPC/.test(l))).toBe(true);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('counts runs a previous scheduler left going on: skip skips, queue waits for them; --stop-runs reaches them', async () => {
+    const skipRun = previousRun('dev-rg/task/1', 501);
+    const queueRun = previousRun('dev-rg/task/2', 502);
+    const h = harness(
+      [schedule({}), schedule({ id: 'dev-rg/task/2', targetId: '2', overlap: 'queue' })],
+      { lastFire: {}, checkedAt: new Date(T0).toISOString() },
+      new FakeClock(T0),
+      { inFlight: [skipRun, queueRun, previousRun('dev-rg/task/deleted', 503)] },
+    );
+    await h.clock.advance(60_000);
+    expect(h.fires.map((f) => [f.scheduleId, f.outcome, f.reason])).toEqual([
+      ['dev-rg/task/1', 'skipped', 'the previous run (job old-501, pid 501) still goes on (overlap: skip)'],
+      ['dev-rg/task/2', 'queued', 'the previous run still goes on; it runs when that one ends'],
+    ]);
+    expect(h.runs).toHaveLength(0);
+    expect(h.state().queued).toEqual({ 'dev-rg/task/2': '2026-01-05T10:01:00.000Z' });
+    expect(h.scheduler.inFlight().map((r) => r.pid).sort()).toEqual([501, 502]);
+    queueRun.finish();
+    await settle();
+    expect(h.runs.map((r) => [r.schedule.id, r.scheduledAt.toISOString()])).toEqual([['dev-rg/task/2', '2026-01-05T10:01:00.000Z']]);
+    expect(h.state().queued).toEqual({});
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('a queued fire kept by a previous scheduler waits for its run, or starts at once if that run has ended', async () => {
+    const state = { lastFire: { 'dev-rg/task/1': '2026-01-05T10:00:00.000Z' }, checkedAt: new Date(T0).toISOString(), queued: { 'dev-rg/task/1': '2026-01-05T10:00:00.000Z' } };
+    const still = previousRun('dev-rg/task/1', 601);
+    const waiting = harness([schedule({ overlap: 'queue' })], structuredClone(state), new FakeClock(T0), { inFlight: [still] });
+    await settle();
+    expect(waiting.runs).toHaveLength(0);
+    still.finish();
+    await settle();
+    expect(waiting.runs.map((r) => r.scheduledAt.toISOString())).toEqual(['2026-01-05T10:00:00.000Z']);
+    waiting.scheduler.stop();
+    await waiting.done;
+
+    const ended = harness([schedule({ overlap: 'queue' })], structuredClone(state));
+    await settle();
+    expect(ended.runs.map((r) => r.scheduledAt.toISOString())).toEqual(['2026-01-05T10:00:00.000Z']);
+    // Saved as started before it started.
+    expect(ended.runs[0].savedBefore.queued).toEqual({});
+    ended.scheduler.stop();
+    await ended.done;
+  });
+
+  it('stops at its next wake when another scheduler holds its lock, without saving over that one\'s state or firing', async () => {
+    let inCharge = true;
+    const h = harness([schedule({ overlap: 'allow' })], { lastFire: {} }, new FakeClock(T0), { inCharge: () => inCharge });
+    await h.clock.advance(60_000);
+    expect(h.runs).toHaveLength(1);
+    const saves = h.saveAttempts.length;
+    inCharge = false;
+    await h.clock.advance(60_000);
+    await h.done;
+    expect(h.runs).toHaveLength(1);
+    expect(h.saveAttempts).toHaveLength(saves);
+    expect(h.logs).toContain('error: another scheduler (pid 9) holds the lock: this scheduler stops, so that each schedule fires once (its runs in flight go on)');
+    expect(h.runs[0].stopped).toBe(false);
   });
 });

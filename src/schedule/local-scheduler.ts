@@ -1,4 +1,5 @@
-// The local scheduler's decisions: when each deployed schedule fires, overlap policy, missed fires, catch-up.
+// The local scheduler's decisions: when each deployed schedule fires, overlap policy, missed fires, catch-up, and
+// going on when its files cannot be written (a full disk) or after a restart with runs still in flight.
 import { parseSchedule, type ParsedSchedule } from './parse-schedule.js';
 
 /** A schedule deployed to this machine (`cloud schedule create` with the local provider). */
@@ -35,8 +36,16 @@ export interface FireRecord {
 /** A run the scheduler started: its pid, when it ends, and a way to end it (`scheduler stop --stop-runs`). */
 export interface LaunchedRun {
   pid?: number;
+  /** How records and logs name it, e.g. `job 20260105T100000.000Z-ab12 (pid 4242)`. */
+  label?: string;
   finished: Promise<void>;
   stop(): void;
+}
+
+/** A run that a previous scheduler started and that still goes on (read back when this scheduler starts). */
+export interface RunInFlight {
+  scheduleId: string;
+  run: LaunchedRun;
 }
 
 export interface SchedulerClock {
@@ -50,6 +59,8 @@ export interface SchedulerState {
   lastFire: Record<string, string>;
   /** Until when the scheduler has looked: fires between this and its next start were missed. */
   checkedAt?: string;
+  /** Fires waiting for their schedule's previous run to end (overlap: queue), so a restart keeps them waiting. */
+  queued?: Record<string, string>;
 }
 
 export interface SchedulerDeps {
@@ -59,6 +70,13 @@ export interface SchedulerDeps {
   record(fire: FireRecord): void;
   readState(): SchedulerState;
   writeState(state: SchedulerState): void;
+  /** Runs of the schedules that a previous scheduler started and that still go on: overlap counts them. */
+  findRunsInFlight?(): RunInFlight[];
+  /**
+   * Whether this scheduler still holds its lock. Asked at every wake: one that finds another scheduler in charge
+   * of its schedules stops at once (without touching the state), so that no schedule fires twice.
+   */
+  isInCharge?(): { inCharge: true } | { inCharge: false; reason: string };
   log(level: 'info' | 'warning' | 'error', message: string): void;
 }
 
@@ -66,6 +84,11 @@ export interface SchedulerDeps {
 const MAX_SLEEP_MS = 30_000;
 /** At most this many missed fires are recorded one by one per schedule; more are summed up in one record. */
 const MAX_MISSED_RECORDS = 20;
+/** A failed save of the state or the fire records is retried after 1 s, 2 s, 4 s … and then every minute. */
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
+/** Fire records that cannot be written are kept in memory until they can, the newest this many. */
+const MAX_PENDING_RECORDS = 1000;
 
 interface Entry {
   schedule: DeployedSchedule;
@@ -73,7 +96,8 @@ interface Entry {
   /** Fire times up to and including this one were acted on. */
   cursor: number;
   running: Set<LaunchedRun>;
-  queued: boolean;
+  /** The fire time waiting for the running run to end (overlap: queue). */
+  queuedSlot?: number;
   /** Undeployed while a run of it went on: kept only to track that run, never fired. */
   removed: boolean;
   /** The next fire after `cursor`, kept until the cursor moves: the loop looks at every schedule on every wake. */
@@ -94,6 +118,13 @@ export class LocalScheduler {
   private stopping = false;
   /** Set by reload(); other wake-ups (a run ended, a queued run may start) do not re-read the schedules. */
   private reloadRequested = false;
+  /** Fire records not written yet (their file could not be written): written, oldest first, as soon as it can be. */
+  private pendingRecords: FireRecord[] = [];
+  private droppedRecords = 0;
+  /** Saves that failed in a row, the last one's error, and when the next attempt is due. */
+  private failedSaves = 0;
+  private lastSaveError = '';
+  private retryAt: number | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.state = structuredClone(deps.readState());
@@ -162,7 +193,7 @@ export class LocalScheduler {
       // cron from its deploy time or the last look of a previous scheduler, whichever is later.
       const seenFrom = firstLoad && checked !== undefined ? checked : startedAt;
       const cursor = last ? Date.parse(last) : parsed.kind === 'rate' ? deployed - 1 : Math.max(seenFrom, deployed);
-      this.entries.set(schedule.id, { schedule, parsed, cursor, running: new Set(), queued: false, removed: false });
+      this.entries.set(schedule.id, { schedule, parsed, cursor, running: new Set(), removed: false });
     }
     for (const id of [...this.entries.keys()]) {
       const entry = this.entries.get(id)!;
@@ -172,8 +203,9 @@ export class LocalScheduler {
     }
   }
 
-  /** Fires missed while no scheduler ran (between the last look and now) are recorded; catch_up runs them once. */
-  private recordMissed(now: number): void {
+  /** Fires missed while no scheduler ran (between the last look and now) are recorded; those catch_up runs are returned. */
+  private recordMissed(now: number): Array<[Entry, number]> {
+    const catchUps: Array<[Entry, number]> = [];
     for (const entry of this.entries.values()) {
       if (!entry.schedule.enabled) continue;
       // A rate that never fired is due at once (see sync); only later fires can have been missed.
@@ -187,7 +219,7 @@ export class LocalScheduler {
       if (missed.length === 0) continue;
       const at = new Date(now).toISOString();
       for (const m of missed.slice(-MAX_MISSED_RECORDS)) {
-        this.deps.record({ scheduleId: entry.schedule.id, scheduledAt: new Date(m).toISOString(), at, outcome: 'missed', reason: 'the scheduler was not running' });
+        this.record({ scheduleId: entry.schedule.id, scheduledAt: new Date(m).toISOString(), at, outcome: 'missed', reason: 'the scheduler was not running' });
       }
       if (missed.length > MAX_MISSED_RECORDS) {
         this.deps.log('warning', `schedule ${entry.schedule.id}: ${missed.length} fires were missed while the scheduler was down (the last ${MAX_MISSED_RECORDS} are recorded)`);
@@ -195,7 +227,38 @@ export class LocalScheduler {
       const last = missed[missed.length - 1];
       entry.cursor = last;
       this.state.lastFire[entry.schedule.id] = new Date(last).toISOString();
-      if (entry.schedule.catchUp) this.fire(entry, last, 'caught_up');
+      if (entry.schedule.catchUp) catchUps.push([entry, last]);
+    }
+    return catchUps;
+  }
+
+  /**
+   * Runs that a previous scheduler started and that still go on count as this scheduler's own for overlap (kill -9 or
+   * a restart without --stop-runs leaves them running); fires it queued behind them wait again.
+   */
+  private adoptRunsInFlight(now: number): void {
+    let found: RunInFlight[] = [];
+    try {
+      found = this.deps.findRunsInFlight?.() ?? [];
+    } catch (error) {
+      this.deps.log('warning', `could not read back the runs in flight; overlap does not see runs started before this scheduler: ${(error as Error).message}`);
+    }
+    for (const { scheduleId, run } of found) {
+      const entry = this.entries.get(scheduleId);
+      // A schedule deleted meanwhile has no fires left to overlap with.
+      if (!entry) continue;
+      this.deps.log('info', `schedule ${scheduleId}: ${run.label ?? `pid ${run.pid}`}, started before this scheduler, still runs`);
+      this.track(entry, run);
+    }
+    for (const [id, slot] of Object.entries(this.state.queued ?? {})) {
+      const entry = this.entries.get(id);
+      if (!entry || entry.schedule.overlap !== 'queue' || !entry.schedule.enabled) {
+        delete this.state.queued![id];
+        continue;
+      }
+      entry.queuedSlot = Date.parse(slot);
+      // Its previous run ended while no scheduler ran: the queued fire starts now.
+      this.startQueued(entry, now);
     }
   }
 
@@ -203,11 +266,14 @@ export class LocalScheduler {
     const at = new Date(this.deps.clock.now()).toISOString();
     const base = { scheduleId: entry.schedule.id, scheduledAt: new Date(scheduledAt).toISOString(), at };
     if (entry.running.size > 0 && entry.schedule.overlap !== 'allow') {
-      if (entry.schedule.overlap === 'queue' && !entry.queued) {
-        entry.queued = true;
-        this.deps.record({ ...base, outcome: 'queued', reason: 'the previous run still goes on; it runs when that one ends' });
+      if (entry.schedule.overlap === 'queue' && entry.queuedSlot === undefined) {
+        entry.queuedSlot = scheduledAt;
+        (this.state.queued ??= {})[entry.schedule.id] = base.scheduledAt;
+        this.record({ ...base, outcome: 'queued', reason: 'the previous run still goes on; it runs when that one ends' });
       } else {
-        this.deps.record({ ...base, outcome: 'skipped', reason: entry.queued ? 'a run is already queued' : 'the previous run still goes on (overlap: skip)' });
+        const previous = [...entry.running][0];
+        const reason = entry.queuedSlot !== undefined ? 'a run is already queued' : `the previous run (${previous.label ?? `pid ${previous.pid}`}) still goes on (overlap: skip)`;
+        this.record({ ...base, outcome: 'skipped', reason });
       }
       return;
     }
@@ -219,64 +285,149 @@ export class LocalScheduler {
     try {
       run = this.deps.launch(entry.schedule, new Date(scheduledAt));
     } catch (error) {
-      this.deps.record({ ...base, outcome: 'start_failed', reason: (error as Error).message });
+      this.record({ ...base, outcome: 'start_failed', reason: (error as Error).message });
       return;
     }
+    this.record({ ...base, outcome, pid: run.pid });
+    this.track(entry, run);
+  }
+
+  /** Counts a run for overlap until it ends; then its queued fire, if any, starts. */
+  private track(entry: Entry, run: LaunchedRun): void {
     entry.running.add(run);
-    this.deps.record({ ...base, outcome, pid: run.pid });
     void run.finished.then(() => {
       entry.running.delete(run);
       if (entry.removed && entry.running.size === 0) this.entries.delete(entry.schedule.id);
-      if (entry.queued && !this.stopping && !entry.removed) {
-        entry.queued = false;
-        this.start(entry, scheduledAt, { ...base, at: new Date(this.deps.clock.now()).toISOString() }, 'fired');
-      }
+      this.startQueued(entry, this.deps.clock.now());
       this.wake.abort();
     });
+  }
+
+  /** Starts the fire queued behind a run once no run of its schedule goes on (not while stopping). */
+  private startQueued(entry: Entry, now: number): void {
+    if (entry.queuedSlot === undefined || entry.running.size > 0 || this.stopping || entry.removed) return;
+    const slot = entry.queuedSlot;
+    entry.queuedSlot = undefined;
+    delete this.state.queued?.[entry.schedule.id];
+    // Saved before the run starts, like every fire: a scheduler killed in between does not start it twice.
+    this.persist(now);
+    this.start(entry, slot, { scheduleId: entry.schedule.id, scheduledAt: new Date(slot).toISOString(), at: new Date(now).toISOString() }, 'fired');
+  }
+
+  /** Writes a fire record, or keeps it until it can be written (see persist). */
+  private record(fire: FireRecord): void {
+    this.pendingRecords.push(fire);
+    if (this.pendingRecords.length > MAX_PENDING_RECORDS) {
+      this.pendingRecords.shift();
+      this.droppedRecords++;
+    }
+    try {
+      this.flushRecords();
+    } catch {
+      // kept in memory; persist() retries and reports
+    }
+  }
+
+  private flushRecords(): void {
+    while (this.pendingRecords.length > 0) {
+      this.deps.record(this.pendingRecords[0]);
+      this.pendingRecords.shift();
+    }
+    if (this.droppedRecords > 0) {
+      this.deps.log('warning', `${this.droppedRecords} fire records were lost: they could not be written for too long`);
+      this.droppedRecords = 0;
+    }
   }
 
   /** The loop: sleep until the earliest due fire, act on what is due, persist, repeat until stopped. */
   async run(): Promise<void> {
     const startedAt = this.deps.clock.now();
     this.sync(startedAt, true);
-    this.recordMissed(startedAt);
+    // Missed fires first: a save (as when a queued fire starts) moves checkedAt, after which they would not be seen.
+    const catchUps = this.recordMissed(startedAt);
+    this.adoptRunsInFlight(startedAt);
     this.persist(startedAt);
+    for (const [entry, slot] of catchUps) this.fire(entry, slot, 'caught_up');
     while (!this.stopping) {
       if (this.wake.signal.aborted) this.wake = new AbortController();
+      const charge = this.deps.isInCharge?.() ?? { inCharge: true };
+      if (!charge.inCharge) {
+        this.deps.log('error', `${charge.reason}: this scheduler stops, so that each schedule fires once (its runs in flight go on)`);
+        this.stopping = true;
+        return;
+      }
       if (this.reloadRequested) {
         this.reloadRequested = false;
         this.sync(startedAt, false);
       }
       const now = this.deps.clock.now();
       let earliest = now + MAX_SLEEP_MS;
+      const due: Array<[Entry, number]> = [];
       for (const entry of this.entries.values()) {
         if (!entry.schedule.enabled || entry.removed) continue;
-        let due = dueAfterCursor(entry);
+        let next = dueAfterCursor(entry);
         // Everything due by now fires once (the latest); older ones passed while the machine slept: missed.
         let latestDue: number | undefined;
-        while (due !== undefined && due <= now) {
+        while (next !== undefined && next <= now) {
           if (latestDue !== undefined) {
-            this.deps.record({ scheduleId: entry.schedule.id, scheduledAt: new Date(latestDue).toISOString(), at: new Date(now).toISOString(), outcome: 'missed', reason: 'the scheduler was late (machine suspended or overloaded)' });
+            this.record({ scheduleId: entry.schedule.id, scheduledAt: new Date(latestDue).toISOString(), at: new Date(now).toISOString(), outcome: 'missed', reason: 'the scheduler was late (machine suspended or overloaded)' });
           }
-          latestDue = due;
-          due = LocalScheduler.nextFire(entry.parsed, entry.schedule, due);
+          latestDue = next;
+          next = LocalScheduler.nextFire(entry.parsed, entry.schedule, next);
         }
         if (latestDue !== undefined) {
           entry.cursor = latestDue;
           this.state.lastFire[entry.schedule.id] = new Date(latestDue).toISOString();
-          this.fire(entry, latestDue);
+          due.push([entry, latestDue]);
         }
-        if (due !== undefined) earliest = Math.min(earliest, due);
+        if (next !== undefined) earliest = Math.min(earliest, next);
       }
+      // The fire times are saved before their runs start: a scheduler killed in between never starts one twice (at
+      // worst it misses it, and says so). When the save fails, the runs start anyway: firing goes on from memory.
+      if (due.length > 0) this.persist(now);
+      for (const [entry, slot] of due) this.fire(entry, slot);
       this.persist(now);
       if (this.stopping) break;
+      if (this.retryAt !== undefined) earliest = Math.min(earliest, this.retryAt);
       await this.deps.clock.sleep(Math.max(0, earliest - this.deps.clock.now()), this.wake.signal);
     }
     this.persist(this.deps.clock.now());
+    if (this.pendingRecords.length > 0) {
+      this.deps.log('warning', `${this.pendingRecords.length} fire records could not be written before the scheduler stopped (${this.lastSaveError}); they are lost`);
+    }
   }
 
+  /**
+   * Saves the state and the fire records kept in memory. A failure (a full disk) never ends the scheduler: it logs,
+   * keeps everything in memory, and the loop retries with back-off until a save succeeds.
+   */
   private persist(now: number): void {
     this.state.checkedAt = new Date(now).toISOString();
-    this.deps.writeState(this.state);
+    let failure: unknown;
+    try {
+      this.flushRecords();
+    } catch (error) {
+      failure = error;
+    }
+    try {
+      this.deps.writeState(this.state);
+    } catch (error) {
+      failure ??= error;
+    }
+    if (failure === undefined) {
+      if (this.failedSaves > 0) this.deps.log('info', `scheduler state saved again after ${this.failedSaves} failed attempt${this.failedSaves === 1 ? '' : 's'} (${this.lastSaveError})`);
+      this.failedSaves = 0;
+      this.retryAt = undefined;
+      return;
+    }
+    const message = (failure as Error).message;
+    this.failedSaves++;
+    const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failedSaves - 1), MAX_RETRY_MS);
+    this.retryAt = this.deps.clock.now() + delay;
+    // Said once, and again when the reason changes, not at every retry.
+    if (this.failedSaves === 1 || message !== this.lastSaveError) {
+      this.deps.log('error', `cannot save the scheduler state: ${message}; schedules keep firing from memory; retrying (every ${MAX_RETRY_MS / 1000} s at most) until it can`);
+    }
+    this.lastSaveError = message;
   }
 }

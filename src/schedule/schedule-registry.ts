@@ -1,6 +1,8 @@
 // Schedules deployed to this machine (local provider): one JSON file each under HANDOFF_HOME/schedules/.
 import fs from 'node:fs';
 import path from 'node:path';
+import { homeWriteError } from '../providers/local/handoff-home.js';
+import { writeFileAtomicSync } from '../providers/local/write-file-atomic.js';
 import type { DeployedSchedule } from './local-scheduler.js';
 
 /** What the local scheduler needs beyond the schedule itself to start a run against the local store. */
@@ -38,17 +40,22 @@ export function listLocalSchedules(home: string): LocalScheduleEntry[] {
 
 /** Writes (creates or replaces) a schedule atomically, so the scheduler never reads half a file. */
 export function writeLocalSchedule(home: string, entry: LocalScheduleEntry): void {
-  fs.mkdirSync(schedulesDir(home), { recursive: true });
   const file = fileOf(home, entry.id);
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(entry, null, 2)}\n`);
-  fs.renameSync(temp, file);
+  try {
+    writeFileAtomicSync(file, `${JSON.stringify(entry, null, 2)}\n`);
+  } catch (error) {
+    throw homeWriteError(`cannot write the schedule ${entry.id} to ${file}`, home, error);
+  }
 }
 
 export function deleteLocalSchedule(home: string, id: string): boolean {
   const file = fileOf(home, id);
   if (!fs.existsSync(file)) return false;
-  fs.rmSync(file);
+  try {
+    fs.rmSync(file);
+  } catch (error) {
+    throw homeWriteError(`cannot delete the schedule ${id} (${file})`, home, error);
+  }
   return true;
 }
 

@@ -1,10 +1,16 @@
 // The local scheduler as a service: one per HANDOFF_HOME (lock), real clock, file watching, runs as detached processes.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { isUserError, UserError } from '../errors.js';
 import { killProcessGroup } from '../process/kill-process-group.js';
-import { startLocalJob } from '../providers/local/local-jobs.js';
+import { isProcessAlive } from '../process/process-alive.js';
+import { readProcessArgs, readProcessStartTime } from '../process/process-identity.js';
+import { homeWriteError } from '../providers/local/handoff-home.js';
+import { isLocalJobRunning, listRunningScheduledJobs, readLatestScheduledFires, startLocalJob, type LocalJob } from '../providers/local/local-jobs.js';
+import { writeFileAtomicSync } from '../providers/local/write-file-atomic.js';
 import { acquireLockFile, readLockHolder, type LockHolder } from '../workspace/workspace-lock.js';
-import { LocalScheduler, type FireRecord, type LaunchedRun, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
+import { LocalScheduler, type FireRecord, type LaunchedRun, type RunInFlight, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
 import { listLocalSchedules, schedulesDir, type LocalScheduleEntry } from './schedule-registry.js';
 
 export interface SchedulerPaths {
@@ -26,8 +32,24 @@ export function schedulerPaths(home: string): SchedulerPaths {
   };
 }
 
+/**
+ * A scheduler's lock outlives it when it is killed or the machine restarts, and its pid is then given to another
+ * process. That one is not the holder if it started after the lock was taken (or is not a `scheduler` command): it
+ * must neither keep a new scheduler from starting nor receive `scheduler stop`'s signal.
+ */
+const LOCK_CLOCK_SLACK_MS = 10_000;
+
+export function isSchedulerProcess(holder: LockHolder): boolean {
+  if (!isProcessAlive(holder.pid)) return false;
+  const started = readProcessStartTime(holder.pid);
+  // Without /proc, a live pid is all there is to go by.
+  if (started === undefined) return true;
+  const args = readProcessArgs(holder.pid) ?? [];
+  return started <= Date.parse(holder.startedAt) + LOCK_CLOCK_SLACK_MS && args.includes('scheduler');
+}
+
 export function readSchedulerHolder(home: string): LockHolder | undefined {
-  return readLockHolder(schedulerPaths(home).lock);
+  return readLockHolder(schedulerPaths(home).lock, isSchedulerProcess);
 }
 
 /** The last `limit` fire records, newest last. */
@@ -76,15 +98,81 @@ export interface SchedulerServiceOptions {
   log(level: 'info' | 'warning' | 'error', message: string): void;
 }
 
+/** Appends one line whole: a write cut short (a full disk) is cut off again, so the next line starts on its own. */
+function appendLine(file: string, line: string): void {
+  let size = 0;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    // not there yet
+  }
+  try {
+    fs.appendFileSync(file, `${line}\n`);
+  } catch (error) {
+    try {
+      fs.truncateSync(file, size);
+    } catch {
+      // nothing was written, or the file is not ours to fix
+    }
+    throw new Error(`cannot append to ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** How overlap sees a job a previous scheduler started: it ends when its process does (polled: it is not our child). */
+function watchJob(job: LocalJob): LaunchedRun {
+  const finished = new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (isLocalJobRunning(job)) return;
+      clearInterval(timer);
+      resolve();
+    }, 1000);
+    // The scheduler may stop before the job ends.
+    timer.unref();
+  });
+  return {
+    pid: job.pid,
+    label: `job ${job.id}, pid ${job.pid}`,
+    finished,
+    // Checked again at the last moment: a job that ended meanwhile has left its pid to any process.
+    stop: () => void (isLocalJobRunning(job) && killProcessGroup(job.pid, 'SIGTERM')),
+  };
+}
+
+/** Takes the scheduler's lock; a failure to write it (a full disk) is said as such, not as a bug. */
+function lockScheduler(home: string, paths: SchedulerPaths): { release(): void } {
+  try {
+    fs.mkdirSync(paths.dir, { recursive: true });
+    fs.mkdirSync(schedulesDir(home), { recursive: true });
+    return acquireLockFile(paths.lock, 'scheduler start', {
+      name: `the scheduler of ${home}`,
+      fix: 'only one scheduler runs per HANDOFF_HOME: see `handoff scheduler status`, or stop it with `handoff scheduler stop`',
+      isHolderAlive: isSchedulerProcess,
+    });
+  } catch (error) {
+    if (isUserError(error)) throw error;
+    throw homeWriteError(`cannot start the scheduler: cannot write its lock ${paths.lock}`, home, error);
+  }
+}
+
+/** Temporary state files a killed scheduler left (we hold the lock: no other scheduler writes them now). */
+function removeLeftoverStateFiles(paths: SchedulerPaths): void {
+  const base = path.basename(paths.state);
+  for (const name of fs.readdirSync(paths.dir)) {
+    if (name.startsWith(`${base}.`) && name.endsWith('.tmp')) fs.rmSync(path.join(paths.dir, name), { force: true });
+  }
+}
+
 /** Runs the scheduler until SIGTERM/SIGINT (or SIGUSR2, which also ends in-flight runs). */
 export async function runSchedulerService(options: SchedulerServiceOptions): Promise<void> {
   const paths = schedulerPaths(options.home);
-  fs.mkdirSync(paths.dir, { recursive: true });
-  fs.mkdirSync(schedulesDir(options.home), { recursive: true });
-  const lock = acquireLockFile(paths.lock, 'scheduler start', {
-    name: `the scheduler of ${options.home}`,
-    fix: 'only one scheduler runs per HANDOFF_HOME: see `handoff scheduler status`, or stop it with `handoff scheduler stop`',
-  });
+  let lock = lockScheduler(options.home, paths);
+  /** Set when another scheduler turned out to hold the lock: its runs and lock are then that one's, not ours. */
+  let superseded = false;
+  try {
+    removeLeftoverStateFiles(paths);
+  } catch (error) {
+    options.log('warning', `could not remove leftover temporary files in ${paths.dir}: ${(error as Error).message}`);
+  }
   const scheduler = new LocalScheduler({
     clock: realClock,
     loadSchedules: () => listLocalSchedules(options.home),
@@ -103,28 +191,63 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
         trigger: 'schedule',
         envs,
         scheduleId: entry.id,
+        scheduledAt: scheduledAt.toISOString(),
       });
       options.log('info', `schedule ${entry.id} fired (for ${scheduledAt.toISOString()}): job ${job.id}, pid ${job.pid}, log ${job.logFile}`);
       const finished = child.exited.then((exit) => {
         options.log(exit.exitCode === 0 ? 'info' : 'warning', `job ${job.id} of ${entry.id} (pid ${job.pid}) ended with ${exit.exitCode ?? exit.signal}`);
       });
-      return { pid: job.pid, finished, stop: () => void killProcessGroup(job.pid, 'SIGTERM') };
+      return { pid: job.pid, label: `job ${job.id}, pid ${job.pid}`, finished, stop: () => void killProcessGroup(job.pid, 'SIGTERM') };
     },
     record(fire) {
-      fs.appendFileSync(paths.fires, `${JSON.stringify(fire)}\n`);
-      if (fire.outcome !== 'fired') options.log(fire.outcome === 'missed' ? 'warning' : 'info', `schedule ${fire.scheduleId}: ${fire.outcome} (${fire.scheduledAt})${fire.reason ? ` — ${fire.reason}` : ''}`);
+      appendLine(paths.fires, JSON.stringify(fire));
+      if (fire.outcome !== 'fired') options.log(fire.outcome === 'start_failed' ? 'error' : fire.outcome === 'missed' ? 'warning' : 'info', `schedule ${fire.scheduleId}: ${fire.outcome} (${fire.scheduledAt})${fire.reason ? ` — ${fire.reason}` : ''}`);
     },
     readState(): SchedulerState {
+      let state: SchedulerState = { lastFire: {} };
       try {
-        return JSON.parse(fs.readFileSync(paths.state, 'utf8')) as SchedulerState;
-      } catch {
-        return { lastFire: {} };
+        const saved = JSON.parse(fs.readFileSync(paths.state, 'utf8')) as Partial<SchedulerState>;
+        state = { ...saved, lastFire: saved.lastFire ?? {} };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') options.log('warning', `cannot read ${paths.state} (${(error as Error).message}); the job files say what last fired`);
       }
+      // A fire whose run started but whose state was never saved (a full disk, a kill right after the fire) is known
+      // from its job file: it is not fired again.
+      for (const [id, at] of Object.entries(readLatestScheduledFires(options.home))) {
+        if (state.lastFire[id] === undefined || Date.parse(at) > Date.parse(state.lastFire[id])) state.lastFire[id] = at;
+      }
+      return state;
     },
     writeState(state) {
-      const temp = `${paths.state}.${process.pid}.tmp`;
-      fs.writeFileSync(temp, JSON.stringify(state));
-      fs.renameSync(temp, paths.state);
+      try {
+        writeFileAtomicSync(paths.state, JSON.stringify(state));
+      } catch (error) {
+        throw new Error(`cannot write ${paths.state}: ${(error as Error).message}`);
+      }
+    },
+    isInCharge() {
+      let holder = readLockHolder(paths.lock, () => true);
+      if (holder?.pid === process.pid && holder.host === os.hostname()) return { inCharge: true };
+      if (!holder || (holder.host === os.hostname() && !isSchedulerProcess(holder))) {
+        // Our lock was removed (by hand, or judged stale by mistake) and nobody live holds it: take it again.
+        try {
+          lock = lockScheduler(options.home, paths);
+          options.log('warning', `the scheduler's lock ${paths.lock} was gone; taken again`);
+          return { inCharge: true };
+        } catch (error) {
+          holder = readSchedulerHolder(options.home);
+          // Nobody else has it either (it could not be written: a full disk): go on, and try again at the next wake.
+          if (!holder || holder.pid === process.pid) {
+            options.log('warning', `cannot take the scheduler's lock ${paths.lock} again: ${(error as Error).message}`);
+            return { inCharge: true };
+          }
+        }
+      }
+      superseded = true;
+      return { inCharge: false, reason: `another scheduler (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) holds the lock of ${options.home}` };
+    },
+    findRunsInFlight(): RunInFlight[] {
+      return listRunningScheduledJobs(options.home).map((job) => ({ scheduleId: job.scheduleId!, run: watchJob(job) }));
     },
     log: options.log,
   });
@@ -153,11 +276,21 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
     await scheduler.run();
   } finally {
     watcher?.close();
-    if (stopRuns) for (const run of scheduler.inFlight()) run.stop();
+    if (stopRuns && !superseded) for (const run of scheduler.inFlight()) run.stop();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
     process.off('SIGUSR2', onUsr2);
-    lock.release();
+    try {
+      lock.release();
+    } catch (error) {
+      options.log('warning', `could not remove the scheduler's lock ${paths.lock}: ${(error as Error).message}`);
+    }
     options.log('info', 'scheduler stopped');
+  }
+  if (superseded) {
+    throw new UserError(`this scheduler stopped: another scheduler holds the lock of ${options.home}`, {
+      exitCode: 1,
+      fix: 'see `handoff scheduler status`; only one scheduler runs per HANDOFF_HOME',
+    });
   }
 }

@@ -46,8 +46,9 @@ function readHolder(file: string): LockHolder | undefined {
  */
 function createExclusive(file: string, text: string): boolean {
   const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(temp, text);
   try {
+    // Inside the try: a full disk fails this write after creating the file, which must not stay.
+    fs.writeFileSync(temp, text);
     fs.linkSync(temp, file);
     return true;
   } catch (error) {
@@ -100,20 +101,32 @@ export interface LockSubject {
   name: string;
   /** What to do when another handoff holds it. */
   fix: string;
+  /**
+   * Whether the holder still runs; by default, whether its pid is alive. A lock that knows more about its holder can
+   * tell a pid since reused by another process from the holder itself.
+   */
+  isHolderAlive?: (holder: LockHolder) => boolean;
+}
+
+/** The lock file of a workspace (the web UI reads its holder before it starts a run). */
+export function workspaceLockFile(workspaceDir: string): string {
+  return path.join(workspaceDir, '.handoff.lock');
 }
 
 export function acquireWorkspaceLock(workspaceDir: string, command: string): WorkspaceLock {
-  return acquireLockFile(path.join(workspaceDir, '.handoff.lock'), command, {
+  return acquireLockFile(workspaceLockFile(workspaceDir), command, {
     name: `the workspace ${workspaceDir}`,
     fix: 'wait for that run to finish, or use another workspace with -w',
   });
 }
 
+const isPidAlive = (holder: LockHolder): boolean => isProcessAlive(holder.pid);
+
 /** Reads who holds a lock file, if anyone alive does (a stale holder is reported as none). */
-export function readLockHolder(file: string): LockHolder | undefined {
+export function readLockHolder(file: string, isHolderAlive: (holder: LockHolder) => boolean = isPidAlive): LockHolder | undefined {
   const holder = readHolder(file);
   if (!holder) return undefined;
-  return holder.host !== os.hostname() || isProcessAlive(holder.pid) ? holder : undefined;
+  return holder.host !== os.hostname() || isHolderAlive(holder) ? holder : undefined;
 }
 
 /** Takes a lock file naming this process; refuses, naming the holder, when a live handoff holds it. */
@@ -136,7 +149,7 @@ export function acquireLockFile(file: string, command: string, subject: LockSubj
     if (text === undefined) continue; // released meanwhile
     const holder = parseHolder(text);
     // On another host we cannot tell whether the holder lives, so its lock stands.
-    if (holder && holder.pid !== process.pid && (holder.host !== me.host || isProcessAlive(holder.pid))) {
+    if (holder && holder.pid !== process.pid && (holder.host !== me.host || (subject.isHolderAlive ?? isPidAlive)(holder))) {
       throw new UserError(`${subject.name} is in use by another handoff (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})`, {
         fix: subject.fix,
       });

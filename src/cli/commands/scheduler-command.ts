@@ -1,7 +1,7 @@
 // `handoff scheduler start|status|stop` (the local scheduler) and `handoff cloud schedule create|list|delete` (any provider).
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
-import { resolveHandoffHome } from '../../providers/local/handoff-home.js';
+import { homeWriteError, resolveHandoffHome } from '../../providers/local/handoff-home.js';
 import { killProcessGroup } from '../../process/kill-process-group.js';
 import { spawnDetachedHandoff } from '../../process/spawn-detached.js';
 import { LocalScheduler } from '../../schedule/local-scheduler.js';
@@ -9,30 +9,78 @@ import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { listLocalSchedules } from '../../schedule/schedule-registry.js';
 import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerPaths } from '../../schedule/scheduler-service.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
+import type { LockHolder } from '../../workspace/workspace-lock.js';
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, requireProject, withStoreSession } from './store-session.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+function writeAllSync(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off);
+}
+
+/**
+ * Where the scheduler's log lines go (stderr: its log file when started in the background). A line that cannot be
+ * written (a full disk under the log file) must not end the scheduler: it is counted, and the count is logged as soon
+ * as writing works again.
+ */
+function createSchedulerLogWriter(): (text: string) => void {
+  let toFile = false;
+  try {
+    toFile = fs.fstatSync(2).isFile();
+  } catch {
+    // no stderr
+  }
+  // A terminal or pipe that goes away reports it as an 'error' event; the scheduler goes on without it.
+  if (!toFile) process.stderr.on('error', () => undefined);
+  // Straight to the file: a failed write through process.stderr would leave that stream stuck.
+  const write = toFile ? (text: string) => writeAllSync(2, text) : (text: string) => void process.stderr.write(text);
+  let lost = 0;
+  let lastError = '';
+  return (text) => {
+    try {
+      if (lost > 0) {
+        const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+        write(`[${stamp}]  WARNING - ${lost} log line${lost === 1 ? '' : 's'} could not be written (${lastError})\n`);
+        lost = 0;
+      }
+      write(text);
+    } catch (error) {
+      lost++;
+      lastError = (error as Error).message;
+    }
+  };
+}
+
+function alreadyRunning(home: string, holder: LockHolder): UserError {
+  return new UserError(`the scheduler of ${home} is already running (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
+    fix: 'see `handoff scheduler status`; stop it with `handoff scheduler stop`',
+  });
+}
+
 export async function schedulerStartCommand(options: GlobalOptions, flags: { foreground?: boolean; stopRuns?: boolean }): Promise<number> {
   const home = resolveHandoffHome().dir;
-  const log = createConsoleLog(options.logLevel);
   const holder = readSchedulerHolder(home);
-  if (holder) {
-    throw new UserError(`the scheduler of ${home} is already running (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
-      fix: 'see `handoff scheduler status`; stop it with `handoff scheduler stop`',
-    });
-  }
+  if (holder) throw alreadyRunning(home, holder);
   const entryScript = process.argv[1];
   if (flags.foreground) {
+    const log = createConsoleLog(options.logLevel, createSchedulerLogWriter());
     await runSchedulerService({ home, entryScript, stopRuns: Boolean(flags.stopRuns), log: (level, message) => log.log(level, message) });
     return 0;
   }
+  const log = createConsoleLog(options.logLevel);
   const paths = schedulerPaths(home);
-  fs.mkdirSync(paths.dir, { recursive: true });
-  const args = ['scheduler', 'start', '--foreground', ...(flags.stopRuns ? ['--stop-runs'] : [])];
-  const child = spawnDetachedHandoff(entryScript, args, { env: { ...process.env, HANDOFF_HOME: home }, cwd: home, outputFile: paths.log });
+  const logOffset = sizeOf(paths.log);
+  let child: ReturnType<typeof spawnDetachedHandoff>;
+  try {
+    fs.mkdirSync(paths.dir, { recursive: true });
+    const args = ['scheduler', 'start', '--foreground', ...(flags.stopRuns ? ['--stop-runs'] : [])];
+    child = spawnDetachedHandoff(entryScript, args, { env: { ...process.env, HANDOFF_HOME: home }, cwd: home, outputFile: paths.log });
+  } catch (error) {
+    throw homeWriteError(`cannot start the scheduler: cannot open its log ${paths.log}`, home, error);
+  }
   // Wait until it holds the lock (it started) or ends (it could not start: its log says why).
   let ended = false;
   void child.exited.then(() => (ended = true));
@@ -42,10 +90,48 @@ export async function schedulerStartCommand(options: GlobalOptions, flags: { for
       log.log('info', `Scheduler started (pid ${child.pid}) for ${home}; log: ${paths.log}`);
       return 0;
     }
-    if (ended) break;
+    if (ended) {
+      // Another `scheduler start` won the race for the lock.
+      if (now) throw alreadyRunning(home, now);
+      throw notStarted(home, paths.log, logOffset);
+    }
     await sleep(100);
   }
-  throw new UserError(`the scheduler did not start; see its log ${paths.log}`, { exitCode: 1, fix: 'run `handoff scheduler start --foreground` to see why' });
+  throw new UserError(`the scheduler did not start within 10 s; see its log ${paths.log}`, { exitCode: 1, fix: 'run `handoff scheduler start --foreground` to see why' });
+}
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Why a background scheduler ended at once: the error it logged, or a full disk that kept it from logging anything. */
+function notStarted(home: string, logFile: string, offset: number): UserError {
+  let said = '';
+  try {
+    said = fs.readFileSync(logFile).subarray(offset).toString('utf8');
+  } catch {
+    // no log
+  }
+  const error = /^error: (.*)$/m.exec(said)?.[1];
+  const fix = /^fix: (.*)$/m.exec(said)?.[1];
+  if (error) return new UserError(`the scheduler did not start: ${error}`, { exitCode: 1, fix: fix ?? `see its log ${logFile}` });
+  let full = false;
+  try {
+    full = fs.statfsSync(home).bavail === 0;
+  } catch {
+    // cannot tell
+  }
+  if (full) {
+    return new UserError(`the scheduler did not start: the disk of ${home} (HANDOFF_HOME) is full, so it could not write its lock or log`, {
+      exitCode: 1,
+      fix: 'free space on that disk, then start it again',
+    });
+  }
+  return new UserError(`the scheduler did not start; see its log ${logFile}`, { exitCode: 1, fix: 'run `handoff scheduler start --foreground` to see why' });
 }
 
 export async function schedulerStopCommand(options: GlobalOptions, flags: { stopRuns?: boolean }): Promise<number> {
@@ -56,7 +142,12 @@ export async function schedulerStopCommand(options: GlobalOptions, flags: { stop
     log.log('info', `No scheduler is running for ${home}`);
     return 0;
   }
-  process.kill(holder.pid, flags.stopRuns ? 'SIGUSR2' : 'SIGTERM');
+  try {
+    process.kill(holder.pid, flags.stopRuns ? 'SIGUSR2' : 'SIGTERM');
+  } catch (error) {
+    // It ended between the look and the signal.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
   for (let i = 0; i < 300; i++) {
     if (!readSchedulerHolder(home)) {
       log.log('info', `Scheduler (pid ${holder.pid}) stopped${flags.stopRuns ? ' with its runs' : '; runs in flight go on'}`);

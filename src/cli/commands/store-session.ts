@@ -20,11 +20,14 @@ export interface StoreSession {
   log: ConsoleLog;
 }
 
+/** A command's own checks once it is known which provider and task it is for, before the provider is opened. */
+export type TargetCheck = (target: DeployTarget, project: Project | undefined) => { project: boolean } | void;
+
 /**
  * Loads `-p`'s project when given (or required), resolves which task's store to use, and opens its provider. Every
- * check that can fail on input happens here, before any command writes anything.
+ * check that can fail on input happens here, before any command writes anything (or calls the cloud).
  */
-export async function openStoreSession(options: GlobalOptions, need: { project: boolean }): Promise<StoreSession> {
+export async function openStoreSession(options: GlobalOptions, need: { project: boolean }, check?: TargetCheck): Promise<StoreSession> {
   const log = createConsoleLog(options.logLevel);
   if (need.project && !options.projectDir) {
     throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
@@ -44,6 +47,8 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     profile: options.cloudProfile,
     stage: options.stage,
   });
+  const needed = check?.(target, project);
+  if (needed?.project && !project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
   const provider = await createProvider(target, { log: (level, message) => log.log(level, message), entryScript: process.argv[1] });
   const extraEnvs: Record<string, VarValue> = {};
   for (const [k, v] of Object.entries(envs)) if (!(TARGET_ENV_KEYS as readonly string[]).includes(k)) extraEnvs[k] = v;
@@ -105,8 +110,8 @@ export function requireProject(session: StoreSession): Project {
 }
 
 /** Opens a session, runs `body`, and always releases the provider's clients so handoff exits promptly. */
-export async function withStoreSession<T>(options: GlobalOptions, need: { project: boolean }, body: (session: StoreSession) => Promise<T>): Promise<T> {
-  const session = await openStoreSession(options, need);
+export async function withStoreSession<T>(options: GlobalOptions, need: { project: boolean }, body: (session: StoreSession) => Promise<T>, check?: TargetCheck): Promise<T> {
+  const session = await openStoreSession(options, need, check);
   try {
     return await body(session);
   } finally {

@@ -1,76 +1,69 @@
-// Defines the AWS deployment commands under `cloud`: resources, task and role stacks, plan, deploy and export.
+// Defines the deployment commands under `cloud`: each provider's `cloud <kind>` words, plan, deploy and export.
 import type { Command } from 'commander';
+import { listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
 import { defineAction } from './define-action.js';
 
 const load = () => import('../commands/cloud-deploy-command.js');
 
-const DEPLOY_HELP = `
-Stacks (CloudFormation, deployed with change sets; a second run with nothing changed reports "unchanged"):
-  handoff-<RG>-bucket       S3 bucket (cloud bucket create)
-  handoff-<RG>-resources    VPC with two public subnets (or deploy.subnets + deploy.security_groups), ECS cluster, roles
-  handoff-<RG>-<task>       log group, metric filters, Fargate task definition, task role, Step Functions runner, alarms
-  handoff-role-<account>    the deploy role another account can assume (cloud role create)
-<RG> is <stage>-<resource_group> except for prod. The image is -v version=, else deploy.image_version, else the highest
-version tag in ECR (handoff container push). Fargate cpu/memory/storage and every other deploy value are checked
-before anything is sent to AWS.`;
+/** The deploying providers, each with its entry (the words, help and formats are theirs). */
+function listDeployments(): { name: string; deployment: DeploymentEntry }[] {
+  return listProviderEntries().flatMap((e) => (e.deployment ? [{ name: e.name, deployment: e.deployment }] : []));
+}
 
-type StackKind = 'resources' | 'task' | 'role';
-
-const STACK_TEXT: Record<StackKind, { what: string; extra?: string }> = {
-  resources: { what: 'the shared network, ECS cluster and roles of the resource group (handoff-<RG>-resources)' },
-  task: {
-    what: "the task's log group, metric filters, Fargate task definition, task role, Step Functions runner and alarms (handoff-<RG>-<task>)",
-    extra: '\nExample:\n  handoff cloud task create -p examples/exchange-rates -v version=0.3\n',
-  },
-  role: {
-    what: 'the deploy role that an account may assume to run handoff (handoff-role-<account>)',
-    extra: '\n-v grantee_account_id=<12 digits> (default: this account) and -v external_id=<text> (required of the assuming side).\n',
-  },
+const KIND_EXAMPLES: Record<string, string> = {
+  task: '\nExample:\n  handoff cloud task create -p examples/exchange-rates -v version=0.3\n',
+  role: '\n-v grantee_account_id=<12 digits> (default: this account) and -v external_id=<text> (required of the assuming side).\n',
 };
 
 export function registerCloudDeployCommands(cloud: Command): void {
-  for (const kind of ['resources', 'task', 'role'] as const) {
-    const group = cloud.command(kind).description(STACK_TEXT[kind].what);
-    const help = `${STACK_TEXT[kind].extra ?? ''}${DEPLOY_HELP}`;
+  const deployments = listDeployments();
+  const help = `\n${deployments.map((d) => d.deployment.help).join('\n\n')}`;
+  const kinds = [...new Set(deployments.flatMap((d) => Object.keys(d.deployment.kinds)))];
+  for (const kind of kinds) {
+    const holders = deployments.filter((d) => d.deployment.kinds[kind]);
+    const what = holders.map((d) => (holders.length === 1 && deployments.length === 1 ? d.deployment.kinds[kind]!.holds : `${d.name}: ${d.deployment.kinds[kind]!.holds}`)).join('; ');
+    const group = cloud.command(kind).description(what);
+    const kindHelp = `${KIND_EXAMPLES[kind] ?? ''}${help}`;
     group
       .command('create')
-      .description(`create the stack, or bring it up to date when it exists`)
-      .addHelpText('after', help)
+      .description(`create it, or bring it up to date when it exists`)
+      .addHelpText('after', kindHelp)
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'create')));
     group
       .command('update')
-      .description('update the existing stack through a change set (refuses a stack that does not exist)')
-      .addHelpText('after', help)
+      .description('update what exists (refuses what does not exist, so a typo never creates something new)')
+      .addHelpText('after', kindHelp)
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'update')));
     group
       .command('delete')
-      .description(kind === 'task' ? "delete the task's schedules and its stack" : 'delete the stack')
-      .addHelpText('after', help)
+      .description(kind === 'task' ? "delete the task's schedules, then the task" : 'delete it')
+      .addHelpText('after', kindHelp)
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'delete')));
     group
       .command('status')
-      .description(kind === 'task' ? 'the stack status, outputs and the task definition ECS runs' : 'the stack status and outputs')
-      .addHelpText('after', help)
+      .description(kind === 'task' ? 'its status and what the cloud runs now (image, size)' : 'its status and outputs')
+      .addHelpText('after', kindHelp)
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'status')));
   }
+  const formats = deployments.map((d) => `${d.deployment.exportFormats.join(' or ')} (${d.name})`).join('; ');
   cloud
     .command('plan')
-    .description('what `cloud deploy` would change: stacks (a change set for each update, created and deleted again), project files and secrets, schedules; changes nothing')
-    .addHelpText('after', DEPLOY_HELP)
+    .description('what `cloud deploy` would change: infrastructure (with a readable diff), project files and secrets, schedules; changes nothing')
+    .addHelpText('after', help)
     .action(defineAction(async (options) => (await load()).cloudPlanCommand(options)));
   cloud
     .command('deploy')
     .description('bucket, resources, project push, task and schedules in one idempotent step (asks before pushing changed secrets unless -y)')
-    .addHelpText('after', `\nExample:\n  handoff cloud deploy -p examples/exchange-rates -y\n${DEPLOY_HELP}`)
+    .addHelpText('after', `\nExample:\n  handoff cloud deploy -p examples/exchange-rates -y\n${help}`)
     .action(defineAction(async (options) => (await load()).cloudDeployCommand(options)));
   cloud
     .command('export')
-    .description('write the infrastructure of `cloud deploy` as files a team can own: CloudFormation templates or a Terraform configuration')
-    .option('--format <format>', 'cloudformation or terraform', 'cloudformation')
+    .description('write the infrastructure of `cloud deploy` as files a team can own (CloudFormation templates or a Terraform configuration)')
+    .option('--format <format>', `${formats}; default: the first`)
     .option('-o, --output <dir>', 'folder to write to (created when missing)')
     .addHelpText(
       'after',
-      `\nExamples:\n  handoff cloud export -p examples/exchange-rates --format terraform -o infra/\n  handoff cloud export -p examples/exchange-rates --format cloudformation -o cfn/\n${DEPLOY_HELP}`,
+      `\nExamples:\n  handoff cloud export -p examples/exchange-rates --format terraform -o infra/\n  handoff cloud export -p examples/exchange-rates --format cloudformation -o cfn/\n${help}`,
     )
     .action(defineAction(async (options, command) => (await load()).cloudExportCommand(options, command.opts())));
 }

@@ -27,6 +27,6 @@ export function registerContainerCommands(program: Command): void {
     .action(defineAction(async (options) => (await load()).containerRunCommand(options)));
   container
     .command('push')
-    .description('push the image to ECR (repository created when missing, immutable tags), or to deploy.image_domain')
+    .description("push the image to the provider's registry (aws: ECR; the repository is created when missing, immutable tags), or to deploy.image_domain")
     .action(defineAction(async (options) => (await load()).containerPushCommand(options)));
 }

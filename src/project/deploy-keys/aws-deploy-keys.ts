@@ -1,6 +1,8 @@
-// The `deploy` keys only the AWS provider reads (Fargate networking, IAM policy, the Step Functions runner).
+// The `deploy` keys only the AWS provider reads (Fargate networking, IAM policy, the Step Functions runner), and its checks.
 import { z } from 'zod';
 import { text } from '../schema-fields.js';
+import { readNumber, type CloudDeployRules } from './cloud-deploy-rules.js';
+import { checkFargateSize } from './fargate-sizes.js';
 
 export const platformConfigSchema = z
   .object({
@@ -21,4 +23,16 @@ export const awsDeployKeys = {
   assign_public_ip: z.boolean().optional().describe('Give the task a public IP (needed in public subnets without a NAT gateway).'),
   platform_version: text('Fargate platform version, e.g. `LATEST` or `1.4.0`.').optional(),
   task_policy: text('Extra IAM policy (JSON) granted to the running task.').optional(),
+};
+
+export const awsDeployRules: CloudDeployRules = {
+  provider: 'aws',
+  keys: Object.keys(awsDeployKeys),
+  check(deploy) {
+    // The same check the task stack makes before anything is sent to AWS, found here at the line of the key.
+    const checked = checkFargateSize({ cpu: readNumber(deploy, 'cpu'), memory: readNumber(deploy, 'memory'), storage: readNumber(deploy, 'storage') });
+    if (!('problem' in checked)) return [];
+    const key = checked.problem.path.replace(/^deploy\./, '');
+    return [{ severity: 'error', path: [key], message: checked.problem.message, hint: checked.problem.fix }];
+  },
 };

@@ -1,5 +1,6 @@
 // The AWS provider: the store in S3, secrets in SSM, the bucket as a stack, schedules in EventBridge Scheduler, runs on Fargate.
 import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions } from '../provider.js';
+import { createAwsDeployment } from './aws-deployment.js';
 import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
 import { applyStackStep, readDeployedStacks } from './deploy/apply-deploy.js';
@@ -102,7 +103,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     opened.push(api);
     return api;
   };
-  return {
+  const provider: AwsProvider = {
     name: 'aws',
     names,
     clientConfig,
@@ -139,6 +140,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       describe: (name) => `ssm:${name} (${clientConfig.region})`,
     },
     bucket,
+    deployment: createAwsDeployment(() => provider),
     close() {
       s3.destroy();
       ssm.destroy();
@@ -146,4 +148,5 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       for (const api of opened) api.destroy();
     },
   };
+  return provider;
 }

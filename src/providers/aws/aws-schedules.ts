@@ -2,7 +2,8 @@
 import { UserError } from '../../errors.js';
 import type { Schedule } from '../../project/types.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
-import type { ScheduleChange, ScheduleLifecycle, ScheduleListing } from '../provider.js';
+import { compareScheduleLists } from '../deploy/schedule-listing.js';
+import type { ScheduleChange, ScheduleLifecycle } from '../provider.js';
 import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
 import type { DeployedSchedule, SchedulerApi } from './sdk/scheduler.js';
@@ -43,15 +44,6 @@ function isSameJson(a: string | undefined, b: string | undefined): boolean {
 function toParserExpression(awsExpression: string): string {
   const cron = /^cron\((.*)\)$/.exec(awsExpression);
   return cron ? cron[1]! : awsExpression;
-}
-
-function listNextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date): string[] {
-  if (!enabled) return [];
-  try {
-    return parseSchedule(expression, timezone).nextFireTimes(now, 3).map((d) => d.toISOString());
-  } catch {
-    return [];
-  }
 }
 
 /** The target id a schedule name stands for (`target-<id>`, names.scheduleName), or the name itself. */
@@ -114,46 +106,19 @@ export function createAwsScheduleLifecycle(input: {
     async list(declared) {
       const target = await readTarget(false);
       const scheduler = await input.openScheduler();
-      const now = new Date();
       try {
         const deployed = new Map<string, DeployedSchedule>();
         for (const name of await scheduler.listScheduleNames(group)) {
           const s = await scheduler.getSchedule(group, name);
-          if (s) deployed.set(name, s);
+          if (s) deployed.set(readTargetId(name), s);
         }
-        const out: ScheduleListing[] = [];
-        for (const schedule of declared) {
-          const name = names.scheduleName(schedule.target_id);
-          const existing = deployed.get(name);
-          deployed.delete(name);
-          const base = { target_id: schedule.target_id, expression: schedule.cron, timezone: schedule.timezone ?? 'UTC', enabled: schedule.enabled };
-          if (!existing) {
-            out.push({ ...base, status: 'draft', next: [] });
-            continue;
-          }
+        return compareScheduleLists({
+          declared,
+          deployed,
           // Without the stacks the target cannot be compared; the schedule's own target stands in for it.
-          const request = createRequest(schedule, target ?? { stateMachineArn: existing.Target.Arn, roleArn: existing.Target.RoleArn });
-          const differences = compareSchedule(request, existing);
-          out.push({
-            ...base,
-            status: differences.length === 0 ? 'scheduled' : 'edited',
-            next: listNextFires(schedule.cron, schedule.timezone, schedule.enabled, now),
-            ...(differences.length > 0 ? { differences } : {}),
-          });
-        }
-        for (const orphan of deployed.values()) {
-          const expression = toParserExpression(orphan.ScheduleExpression);
-          const enabled = orphan.State === 'ENABLED';
-          out.push({
-            target_id: readTargetId(orphan.Name),
-            status: 'orphaned',
-            expression,
-            timezone: orphan.ScheduleExpressionTimezone ?? 'UTC',
-            enabled,
-            next: listNextFires(expression, orphan.ScheduleExpressionTimezone, enabled, now),
-          });
-        }
-        return out;
+          differences: (schedule, existing) => compareSchedule(createRequest(schedule, target ?? { stateMachineArn: existing.Target.Arn, roleArn: existing.Target.RoleArn }), existing),
+          describe: (orphan) => ({ expression: toParserExpression(orphan.ScheduleExpression), timezone: orphan.ScheduleExpressionTimezone, enabled: orphan.State === 'ENABLED' }),
+        });
       } finally {
         scheduler.destroy();
       }

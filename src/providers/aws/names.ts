@@ -1,6 +1,8 @@
 // Every AWS name handoff uses, built in this one file and checked against AWS's length and character rules (SPEC §4, §6, §8).
 import { createHash } from 'node:crypto';
 import { UserError, type Diagnostic } from '../../errors.js';
+import type { S3Layout } from '../provider.js';
+import { createS3Layout } from '../store/store-layout.js';
 
 /** The input names come from: `deploy` keys of project.yml, the stage, and the caller's account and region. */
 export interface DeployNamesInput {
@@ -18,24 +20,8 @@ export interface DeployNamesInput {
   containerImage?: string;
 }
 
-/** S3 keys and prefixes of one task inside the bucket (SPEC §6). Prefixes end with `/`. */
-export interface S3Layout {
-  /** `<task>/` — everything the task owns; the task role is limited to it. */
-  taskPrefix: string;
-  projectKey: string;
-  filesPrefix: string;
-  lastArtifactsPrefix: string;
-  archivesPrefix: string;
-  runsPrefix: string;
-  /** `<task>/files/<path>` */
-  fileKey(path: string): string;
-  /** `<task>/artifacts/last/<path>` */
-  lastArtifactKey(path: string): string;
-  /** `<task>/artifacts/archives/<UTC ISO time>/` */
-  archivePrefix(time: string): string;
-  /** `<task>/runs/<run_id>.json` */
-  runRecordKey(runId: string): string;
-}
+/** S3 keys and prefixes of one task inside the bucket (SPEC §6): the layout every provider shares. */
+export type { S3Layout };
 
 /** Names of the exports the resources stack publishes and the task stack imports. */
 export interface ResourceExports {
@@ -139,8 +125,6 @@ const ECR_RULE: NameRule = { what: 'ECR repository name', min: 2, max: 256, patt
 const SSM_KEY_RULE: NameRule = { what: 'SSM parameter key', min: 1, max: 1011, pattern: /^[a-zA-Z0-9_.-]+$/, allowed: 'letters, digits and _ . -' };
 const SSM_MAX_ARN = 1011;
 const SSM_MAX_LEVELS = 15;
-// S3 object keys: at most 1024 bytes of UTF-8 (S3 User Guide, "Naming objects").
-const S3_MAX_KEY_BYTES = 1024;
 
 // Names in project.yml that end up inside stack names must fit the strictest rule they feed: letters, digits and
 // inner hyphens (stack names forbid `_` and `.`). The original handoff had the same constraint through its stack names.
@@ -288,40 +272,6 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
     throw nameError(sorted[0]!, sorted);
   }
   return names;
-}
-
-function createS3Layout(task: string): S3Layout {
-  const taskPrefix = `${task}/`;
-  const filesPrefix = `${taskPrefix}files/`;
-  const lastArtifactsPrefix = `${taskPrefix}artifacts/last/`;
-  const archivesPrefix = `${taskPrefix}artifacts/archives/`;
-  const runsPrefix = `${taskPrefix}runs/`;
-  return {
-    taskPrefix,
-    projectKey: `${taskPrefix}project.yml`,
-    filesPrefix,
-    lastArtifactsPrefix,
-    archivesPrefix,
-    runsPrefix,
-    fileKey: (path) => createS3Key(filesPrefix, path),
-    lastArtifactKey: (path) => createS3Key(lastArtifactsPrefix, path),
-    archivePrefix: (time) => `${createS3Key(archivesPrefix, time)}/`,
-    runRecordKey: (runId) => createS3Key(runsPrefix, `${runId}.json`),
-  };
-}
-
-function createS3Key(prefix: string, rest: string): string {
-  // Keys are always `/`-separated and relative to the prefix, whatever the local path separator was.
-  const clean = rest.replace(/\\/g, '/').replace(/^\/+/, '');
-  if (clean === '' || clean.split('/').some((part) => part === '..')) {
-    throw new UserError(`"${rest}" cannot be stored under s3 prefix ${prefix}`, { fix: 'use a relative path inside the folder, without ".."' });
-  }
-  const key = prefix + clean;
-  const bytes = Buffer.byteLength(key, 'utf8');
-  if (bytes > S3_MAX_KEY_BYTES) {
-    throw new UserError(`S3 key "${key.slice(0, 60)}…" is ${bytes} bytes; S3 allows ${S3_MAX_KEY_BYTES}`, { fix: 'use shorter file names or folders' });
-  }
-  return key;
 }
 
 function createParameterName(path: string, key: string, input: DeployNamesInput): string {

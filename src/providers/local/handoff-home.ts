@@ -1,6 +1,7 @@
 // Where the local provider keeps its store: $HANDOFF_HOME, default ~/.handoff, and the folders inside it.
 import os from 'node:os';
 import path from 'node:path';
+import { UserError } from '../../errors.js';
 
 /**
  * Layout under HANDOFF_HOME, mirroring S3 and SSM so a store can move between providers unchanged:
@@ -17,4 +18,16 @@ export interface HandoffHome {
 export function resolveHandoffHome(env: NodeJS.ProcessEnv = process.env): HandoffHome {
   const dir = path.resolve(env.HANDOFF_HOME && env.HANDOFF_HOME.trim() !== '' ? env.HANDOFF_HOME : path.join(os.homedir(), '.handoff'));
   return { dir, bucketsDir: path.join(dir, 'buckets'), parametersDir: path.join(dir, 'parameters') };
+}
+
+/**
+ * A write under HANDOFF_HOME failed (a full disk, a read-only or foreign folder): the environment is at fault, not
+ * handoff, so it is a UserError (exit 1) that says what could not be written and how to fix it.
+ */
+export function homeWriteError(what: string, home: string, error: unknown): UserError {
+  return new UserError(`${what}: ${(error as Error).message}`, {
+    exitCode: 1,
+    cause: error,
+    fix: `free space on the disk of ${home} (HANDOFF_HOME) or make it writable, then try again`,
+  });
 }

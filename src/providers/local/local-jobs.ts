@@ -3,13 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { killProcessGroup } from '../../process/kill-process-group.js';
-import { isHandoffProcess } from '../../process/process-alive.js';
+import { isHandoffProcess, isProcessAlive } from '../../process/process-alive.js';
+import { readProcessStartTicks, readProcessStat } from '../../process/process-identity.js';
 import { spawnDetachedHandoff, type DetachedProcess } from '../../process/spawn-detached.js';
 import { readRunRecord } from '../../runs/run-record.js';
 import { createTimeSortableId } from '../../runner/run-project.js';
 import { listRunIds } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { CloudJob, DeployTarget, LogLine, RunLifecycle, StoreNames } from '../provider.js';
+import { homeWriteError } from './handoff-home.js';
+import { writeFileAtomicSync } from './write-file-atomic.js';
 
 /** A run started in the background against the local store, like an ECS task started by RunTask. */
 export interface LocalJob {
@@ -17,12 +20,16 @@ export interface LocalJob {
   /** `<RG>/<task>` with the stage-prefixed resource group. */
   taskKey: string;
   pid: number;
+  /** The process's start time (ticks since boot, /proc/<pid>/stat): tells the job from a later process given its pid. */
+  processStart?: string;
   trigger: 'cloud' | 'schedule';
   startedAt: string;
   workspace: string;
   logFile: string;
   /** The schedule that started it, if any. */
   scheduleId?: string;
+  /** The fire time it was started for: a restarted scheduler never fires that time again. */
+  scheduledAt?: string;
 }
 
 export interface LocalJobStatus extends LocalJob {
@@ -44,6 +51,7 @@ export interface StartLocalJobInput {
   /** Environment of the run: HO_STAGE, __VARS and the schedule's or -e envs. */
   envs: Record<string, string>;
   scheduleId?: string;
+  scheduledAt?: string;
 }
 
 function jobsDir(home: string): string {
@@ -70,9 +78,38 @@ export function listLocalJobs(home: string, taskKey?: string): LocalJob[] {
     .filter((j) => taskKey === undefined || j.taskKey === taskKey);
 }
 
+/**
+ * Whether the job's handoff still runs. Its pid alone does not say: once the job ended, the pid may be given to any
+ * later process (after a restart of the machine, soon). The start time recorded with the pid tells them apart.
+ */
+export function isLocalJobRunning(job: LocalJob): boolean {
+  if (!isProcessAlive(job.pid)) return false;
+  const stat = readProcessStat(job.pid);
+  // Without /proc, or without a recorded start (a job file of an older handoff), the command line is the best guess.
+  if (stat === undefined || job.processStart === undefined) return isHandoffProcess(job.pid);
+  // A zombie has ended: it only waits to be reaped (by whoever adopted it when its scheduler died).
+  return stat.state !== 'Z' && stat.startTicks === job.processStart;
+}
+
+/** Jobs started by schedules that still run, e.g. for a scheduler restarted while they go on. */
+export function listRunningScheduledJobs(home: string): LocalJob[] {
+  return listLocalJobs(home).filter((j) => j.scheduleId !== undefined && isLocalJobRunning(j));
+}
+
+/** The latest fire time each schedule started a job for (from the job files, which outlive a scheduler's state). */
+export function readLatestScheduledFires(home: string): Record<string, string> {
+  const latest: Record<string, string> = {};
+  for (const job of listLocalJobs(home)) {
+    // A job file edited or broken by hand must not derail its schedule.
+    if (typeof job.scheduleId !== 'string' || typeof job.scheduledAt !== 'string' || !Number.isFinite(Date.parse(job.scheduledAt))) continue;
+    if (latest[job.scheduleId] === undefined || Date.parse(job.scheduledAt) > Date.parse(latest[job.scheduleId])) latest[job.scheduleId] = job.scheduledAt;
+  }
+  return latest;
+}
+
 /** A job's state: running while its handoff lives, else what the run record in its workspace says. */
 export function describeLocalJob(job: LocalJob): LocalJobStatus {
-  if (isHandoffProcess(job.pid)) return { ...job, status: 'running' };
+  if (isLocalJobRunning(job)) return { ...job, status: 'running' };
   const runsDir = path.join(job.workspace, 'runs');
   // Jobs of a task take turns in one workspace: its run is the first one that started after the job did.
   const record: RunRecord | undefined = listRunIds(runsDir)
@@ -92,23 +129,51 @@ export function describeLocalJob(job: LocalJob): LocalJobStatus {
 /** Starts `handoff run -a` against the local store in a workspace no other live job of the task uses. */
 export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; process: DetachedProcess } {
   const taskKey = `${input.resourceGroup}/${input.task}`;
-  const busy = new Set(listLocalJobs(input.home, taskKey).filter((j) => isHandoffProcess(j.pid)).map((j) => j.workspace));
+  const busy = new Set(listLocalJobs(input.home, taskKey).filter(isLocalJobRunning).map((j) => j.workspace));
   const base = path.join(input.home, 'workspaces', input.resourceGroup, input.task);
   let workspace = base;
   for (let i = 2; busy.has(workspace); i++) workspace = `${base}-${i}`;
   const startedAt = new Date();
   const id = createTimeSortableId(startedAt);
-  fs.mkdirSync(path.join(jobsDir(input.home), 'logs'), { recursive: true });
   const logFile = path.join(jobsDir(input.home), 'logs', `${id}.log`);
+  const file = path.join(jobsDir(input.home), `${id}.json`);
   const args = ['run', '-w', workspace, '-s', input.stage, '-a', '--cloud-provider', 'local', '-e', `resource_group=${input.bareResourceGroup}`, `task=${input.task}`];
   if (input.bucket) args.push(`bucket=${input.bucket}`);
   const env: NodeJS.ProcessEnv = { ...process.env, HANDOFF_HOME: input.home, HANDOFF_TRIGGER: input.trigger, HO_STAGE: input.stage, ...input.envs };
-  const child = spawnDetachedHandoff(input.entryScript, args, { env, cwd: input.home, outputFile: logFile });
+  let child: DetachedProcess;
+  try {
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    child = spawnDetachedHandoff(input.entryScript, args, { env, cwd: input.home, outputFile: logFile });
+  } catch (error) {
+    throw homeWriteError(`cannot start a job of ${taskKey}: cannot open its log ${logFile}`, input.home, error);
+  }
   if (child.pid === undefined) throw new UserError(`could not start handoff run for ${taskKey}`, { exitCode: 1, fix: `see ${logFile}` });
-  const job: LocalJob = { id, taskKey, pid: child.pid, trigger: input.trigger, startedAt: startedAt.toISOString(), workspace, logFile, ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}) };
-  const file = path.join(jobsDir(input.home), `${id}.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(job, null, 2));
-  fs.renameSync(`${file}.tmp`, file);
+  const processStart = readProcessStartTicks(child.pid);
+  const job: LocalJob = {
+    id,
+    taskKey,
+    pid: child.pid,
+    ...(processStart !== undefined ? { processStart } : {}),
+    trigger: input.trigger,
+    startedAt: startedAt.toISOString(),
+    workspace,
+    logFile,
+    ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
+    ...(input.scheduledAt ? { scheduledAt: input.scheduledAt } : {}),
+  };
+  try {
+    writeFileAtomicSync(file, JSON.stringify(job, null, 2));
+  } catch (error) {
+    // A run without its job file is one nobody could see, stop, or count for overlap: end it before it does anything
+    // (it is still starting Node.js), and drop its log.
+    killProcessGroup(child.pid, 'SIGKILL');
+    try {
+      fs.rmSync(logFile, { force: true });
+    } catch {
+      // an empty log that cannot be removed is only clutter
+    }
+    throw homeWriteError(`cannot record the job of ${taskKey} in ${file}`, input.home, error);
+  }
   return { job, process: child };
 }
 
@@ -116,7 +181,7 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
 export function stopLocalJob(home: string, taskKey: string, id: string): LocalJobStatus {
   const job = listLocalJobs(home, taskKey).find((j) => j.id === id || j.id.startsWith(id));
   if (!job) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
-  if (isHandoffProcess(job.pid)) killProcessGroup(job.pid, 'SIGTERM');
+  if (isLocalJobRunning(job)) killProcessGroup(job.pid, 'SIGTERM');
   return describeLocalJob(job);
 }
 

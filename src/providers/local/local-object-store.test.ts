@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
 import { createLocalObjectStore } from './local-object-store.js';
-import { tempPathFor } from './write-file-atomic.js';
+import { tempNameOf } from './write-file-atomic.js';
 
 function makeBucket(): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-bucket-')), 'bucket');
@@ -58,25 +58,24 @@ describe('createLocalObjectStore', () => {
 
   it('removes the temporary files a killed write left (SIGKILLed `files push`) on the next write to that folder, and only those', async () => {
     const bucket = makeBucket();
-    const store = createLocalObjectStore(bucket);
-    await store.put('t/files/seed.txt', Buffer.from('s'));
     const folder = path.join(bucket, 't', 'files');
-    // A writer of this host that is gone (its pid ended), named as writeFileAtomic names its temporary files.
+    fs.mkdirSync(folder, { recursive: true });
+    // A writer that is gone (its pid ended), named as writeFileAtomic names its temporary files.
     const deadPid = spawnSync('true').pid as number;
-    const ofDead = path.basename(tempPathFor(path.join(folder, 'big.csv'))).replace(`.${process.pid}-`, `.${deadPid}-`);
-    // One left an hour and more ago by a writer we cannot judge (another host, or an older handoff's name).
-    const old = '.old.csv.0a1b2c.handoff-tmp';
-    // One of a write still going on (this very process) and a fresh one of a writer elsewhere: both stay.
-    const ongoing = path.basename(tempPathFor(path.join(folder, 'live.csv')));
-    const elsewhere = '.other.csv.77-0badc0de-ab12.handoff-tmp';
-    for (const name of [ofDead, old, ongoing, elsewhere]) fs.writeFileSync(path.join(folder, name), 'half');
-    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
-    fs.utimesSync(path.join(folder, old), twoHoursAgo, twoHoursAgo);
+    const ofDead = path.basename(tempNameOf(path.join(folder, 'big.csv'))).replace(`.${process.pid}-`, `.${deadPid}-`);
+    // One an older handoff left two days ago, its name without a pid.
+    const old = '.old.csv.handoff-tmp';
+    // One of a write still going on (this very process): it stays.
+    const ongoing = path.basename(tempNameOf(path.join(folder, 'live.csv')));
+    for (const name of [ofDead, old, ongoing]) fs.writeFileSync(path.join(folder, name), 'half');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    fs.utimesSync(path.join(folder, old), twoDaysAgo, twoDaysAgo);
 
-    // A new store (a new `files push`) writes to the folder once.
-    await createLocalObjectStore(bucket).put('t/files/next.txt', Buffer.from('n'));
-    expect(fs.readdirSync(folder).sort()).toEqual([elsewhere, ongoing, 'next.txt', 'seed.txt'].sort());
-    expect((await store.list('t/')).map((o) => o.key)).toEqual(['t/files/next.txt', 't/files/seed.txt']);
+    // The next `files push` writes to the folder.
+    const store = createLocalObjectStore(bucket);
+    await store.put('t/files/next.txt', Buffer.from('n'));
+    expect(fs.readdirSync(folder).sort()).toEqual([ongoing, 'next.txt'].sort());
+    expect((await store.list('t/')).map((o) => o.key)).toEqual(['t/files/next.txt']);
   });
 
   it('says how to create a missing bucket', async () => {

@@ -3,7 +3,7 @@ import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } fr
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ObjectStore, StoredObject } from '../provider.js';
-import { removeAbandonedTemps, TEMP_SUFFIX, tempPathFor, writeFileAtomic } from './write-file-atomic.js';
+import { removeAbandonedTempFiles, TEMP_SUFFIX, tempNameOf, writeFileAtomic } from './write-file-atomic.js';
 
 export function createLocalObjectStore(bucketDir: string): ObjectStore {
   const toPath = (key: string): string => {
@@ -60,7 +60,8 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
       await requireBucket(`copy ${fromKey}`);
       const target = toPath(toKey);
       await mkdir(path.dirname(target), { recursive: true });
-      const temp = tempPathFor(target);
+      removeAbandonedTempFiles(path.dirname(target));
+      const temp = tempNameOf(target);
       try {
         await copyFile(toPath(fromKey), temp);
         await rename(temp, target);
@@ -68,7 +69,6 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
         await rm(temp, { force: true });
         throw new Error(`copy ${fromKey} to ${toKey} in ${bucketDir}`, { cause: error });
       }
-      await removeAbandonedTemps(path.dirname(target));
     },
     describe(key) {
       return key === '' ? bucketDir : path.join(bucketDir, ...key.split('/').filter(Boolean));

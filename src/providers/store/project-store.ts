@@ -28,7 +28,7 @@ export async function getConfig(provider: Provider): Promise<Buffer> {
   const stored = await provider.objects.get(key);
   if (stored === undefined) {
     throw new UserError(`there is no project.yml in the store at ${provider.objects.describe(key)}`, {
-      fix: `push the project first: handoff project push -p <project>${provider.name === 'aws' ? '' : ' (HANDOFF_HOME chooses the local store)'}`,
+      fix: `push the project first: handoff project push -p <project>${provider.name === 'local' ? ' (HANDOFF_HOME chooses the local store)' : ''}`,
     });
   }
   return stored.body;

@@ -35,7 +35,8 @@ function parameterName(names: StoreNames, key: string, level: SecretLevel): stri
 
 /**
  * Checks every secret before anything is written: reserved keys, key characters, and the size of each stored value
- * against SSM's tiers (the same rules for the local provider, so a push that works locally also works on AWS).
+ * against the store's limits (SSM's tiers unless the store has its own; the local provider keeps SSM's, so a push that
+ * works locally also works on AWS).
  */
 export function planSecretsPush(provider: Provider, secrets: Secret[], options: { allowAdvancedTier: boolean }): SecretPushEntry[] {
   if (secrets.length === 0) {
@@ -54,7 +55,7 @@ export function planSecretsPush(provider: Provider, secrets: Secret[], options: 
     const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push };
     if (!secret.push) return entry;
     const stored = escapeSecretValue(secret.value);
-    const { tier, bytes } = chooseParameterTier(secret.key, stored, options.allowAdvancedTier);
+    const { tier, bytes } = (provider.parameters.chooseTier ?? chooseParameterTier)(secret.key, stored, options.allowAdvancedTier);
     return { ...entry, tier, bytes, stored };
   });
 }

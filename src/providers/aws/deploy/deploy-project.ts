@@ -10,7 +10,8 @@ import { applyStackStep, assertPlanApplicable, previewStackStep, readDeployedSta
 import { createBucketDesired, createResourcesDesired, createTaskDesired, readTaskPolicy } from './desired-stacks.js';
 import { planDeploy, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
 import { resolveTaskImage, type ResolvedImage } from './resolve-image.js';
-import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync, type ProjectSyncPlan, type ProjectSyncSummary } from './sync-project.js';
+import { describeScheduleAction } from '../../deploy/schedule-listing.js';
+import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync, type ProjectSyncPlan, type ProjectSyncSummary } from '../../deploy/sync-project.js';
 
 export interface DeployRequest {
   provider: AwsProvider;
@@ -143,10 +144,7 @@ export async function previewStacks(provider: AwsProvider, plan: DeployPlan): Pr
 /** What `cloud plan` prints: every stack, the project push and the schedules, and how many things would change. */
 export async function describeDeployPlan(provider: AwsProvider, plan: ProjectDeployPlan): Promise<{ image: string; stacks: StackPreview[]; project: ReturnType<typeof describeProjectSync>; schedules: { target_id: string; action: string }[]; changes: number }> {
   const stacks = await previewStacks(provider, plan.stacks);
-  const schedules = plan.schedules.map((s) => ({
-    target_id: s.target_id,
-    action: s.status === 'draft' ? 'create' : s.status === 'edited' ? `update (${(s.differences ?? []).join(', ')})` : s.status === 'orphaned' ? 'delete' : 'unchanged',
-  }));
+  const schedules = plan.schedules.map((s) => ({ target_id: s.target_id, action: describeScheduleAction(s) }));
   const project = describeProjectSync(plan.project);
   const changes =
     stacks.filter((s) => s.action !== 'unchanged').length +

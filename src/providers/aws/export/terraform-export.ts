@@ -3,7 +3,7 @@ import { UserError } from '../../../errors.js';
 import type { DeployNames } from '../names.js';
 import type { ScheduleRequest } from '../stacks/schedule-request.js';
 import type { Template } from '../stacks/template.js';
-import { HclBlock, HclExpr, HclTemplate, makeBlock, makeCall, makeExpr, renderFile, type HclValue } from './hcl.js';
+import { HclBlock, HclExpr, HclTemplate, makeBlock, makeCall, makeExpr, renderFile, type HclValue } from '../../deploy/hcl.js';
 
 /** The templates to translate (bucket, resources, task) and the task's schedules. */
 export interface TerraformExportInput {

@@ -1,10 +1,10 @@
-// The project push step of `cloud deploy`: project.yml, files/ and secrets compared with the store, written only where they differ.
+// The project push step every cloud's deploy shares: project.yml, files/ and secrets compared with the store, written only where they differ.
 import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Secret } from '../../../secrets/local-secrets.js';
-import type { Provider } from '../../provider.js';
-import { listLocalFiles, type StoreLog } from '../../store/project-store.js';
-import { planSecretsPush, type SecretPushEntry } from '../../store/store-secrets.js';
+import type { Secret } from '../../secrets/local-secrets.js';
+import type { Provider } from '../provider.js';
+import { listLocalFiles, type StoreLog } from '../store/project-store.js';
+import { planSecretsPush, type SecretPushEntry } from '../store/store-secrets.js';
 
 interface FileWrite {
   key: string;

@@ -1,0 +1,139 @@
+// The AWS provider's Deployment: its stacks behind the provider-neutral deploy commands (plan, deploy, export, cloud <kind>).
+import { UserError } from '../../errors.js';
+import type { Project } from '../../project/types.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
+import type { DeployEvent, DeploymentPlan, Deployment, ManageRequest } from '../deployment.js';
+import type { AwsProvider } from './aws-provider.js';
+import type { DeployEvent as StackDeployEvent } from './deploy/apply-deploy.js';
+import type { DeployRequest as StackDeployRequest, ProjectDeployPlan } from './deploy/deploy-project.js';
+import type { RoleInput } from './deploy/desired-stacks.js';
+
+/** The shared plan, holding the stacks' own plan and the request it was made for (apply needs both). */
+interface AwsDeploymentPlan extends DeploymentPlan {
+  readonly aws: ProjectDeployPlan;
+  readonly request: StackDeployRequest;
+}
+
+/** Stack events in the provider-neutral shape: a stack is a step, CloudFormation's resource events its progress. */
+export function toDeployEvent(event: StackDeployEvent): DeployEvent {
+  if (event.type === 'stack-start') return { type: 'step-start', kind: event.kind, what: 'stack', name: event.name, action: event.action, ...(event.action === 'update' ? { how: 'change set' } : {}) };
+  if (event.type === 'stack-done') return { type: 'step-done', kind: event.kind, what: 'stack', name: event.name, action: event.action };
+  if (event.type === 'stack-progress') {
+    const e = event.event;
+    return { type: 'step-progress', name: event.name, message: `${e.logicalId} (${e.resourceType}) ${e.status}${e.reason ? `: ${e.reason}` : ''}`, failed: e.status.endsWith('_FAILED') };
+  }
+  return event;
+}
+
+/** `-v grantee_account_id=… external_id=…`: who may assume the deploy role (default: this account). */
+function readRoleInput(rawVars: readonly string[], provider: AwsProvider, project?: Project): RoleInput {
+  const vars = parseVarTokens([...rawVars], '-v');
+  const raw = rawVars.find((v) => v.startsWith('grantee_account_id='));
+  // Account ids may start with 0: read the text, not the number the -v parser makes of it.
+  const principal = raw !== undefined ? raw.slice('grantee_account_id='.length).replace(/^(["'])(.*)\1$/, '$2') : provider.names.accountId;
+  const bucket = project?.deploy.bucket;
+  return {
+    principalAccountId: principal,
+    ...(vars.external_id !== undefined ? { externalId: String(vars.external_id) } : {}),
+    ...(bucket && !bucket.startsWith('handoff-') ? { buckets: [bucket] } : {}),
+  };
+}
+
+function requireProject(request: { project?: Project }): Project {
+  if (!request.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  return request.project;
+}
+
+export function createAwsDeployment(getProvider: () => AwsProvider): Deployment {
+  async function manage(kind: string, action: 'create' | 'update' | 'delete' | 'status', request: ManageRequest): Promise<Record<string, unknown>> {
+    const provider = getProvider();
+    const { upsertStack, readStackStatus, readTaskStatus, deleteTaskStack, deleteResourcesStack } = await import('./deploy/manage-stacks.js');
+    const { createResourcesDesired, createTaskDesired, createRoleDesired, readTaskPolicy } = await import('./deploy/desired-stacks.js');
+    const { deleteStackStep } = await import('./deploy/apply-deploy.js');
+    const apply = { onEvent: (e: StackDeployEvent) => request.onEvent(toDeployEvent(e)), pollMs: provider.pollMs };
+    const { names } = provider;
+    const roleName = (): string => createRoleDesired(readRoleInput(request.rawVars, provider, request.project)).name;
+
+    if (action === 'status') {
+      if (kind === 'task') return { ...(await readTaskStatus(provider)) };
+      if (kind === 'resources') return { ...(await readStackStatus(provider, 'resources', names.resourcesStack)) };
+      return { ...(await readStackStatus(provider, 'role', roleName())) };
+    }
+    if (action === 'delete') {
+      if (kind === 'task') {
+        const result = await deleteTaskStack(provider, apply);
+        return { stack: result.stack.name, action: result.stack.action, schedules_deleted: result.schedules };
+      }
+      const result = kind === 'resources' ? await deleteResourcesStack(provider, apply) : await deleteStackStep(provider.cloudFormation, 'role', roleName(), apply);
+      return { stack: result.name, action: result.action };
+    }
+    let desired;
+    if (kind === 'resources') {
+      desired = createResourcesDesired(names, requireProject(request).deploy);
+    } else if (kind === 'task') {
+      const project = requireProject(request);
+      const { resolveTaskImage } = await import('./deploy/resolve-image.js');
+      const taskPolicy = await readTaskPolicy(project.dir, project.deploy);
+      // Built once with a placeholder image first, so a bad Fargate size fails before ECR is asked anything.
+      createTaskDesired(names, project.deploy, { imageUri: names.ecrImageUri('0'), taskPolicy });
+      const image = await resolveTaskImage({ project, names, config: provider.clientConfig, version: request.imageVersion });
+      if (image.inRegistry === false) request.onEvent({ type: 'notice', level: 'warning', message: `the image ${image.uri} is not in ECR yet: push it (handoff container push) before the task runs` });
+      desired = createTaskDesired(names, project.deploy, { imageUri: image.uri, taskPolicy });
+    } else {
+      desired = createRoleDesired(readRoleInput(request.rawVars, provider, request.project));
+    }
+    const result = await upsertStack(provider, desired, action, apply);
+    return { stack: result.name, action: result.action, ...(result.outputs ? { outputs: result.outputs } : {}) };
+  }
+
+  return {
+    manage,
+    async plan(request) {
+      const provider = getProvider();
+      const { planProjectDeploy } = await import('./deploy/deploy-project.js');
+      const awsRequest: StackDeployRequest = {
+        provider,
+        project: request.project,
+        secrets: request.secrets,
+        allowAdvancedTier: request.allowAdvancedTier,
+        imageVersion: request.imageVersion,
+        onEvent: (e: StackDeployEvent) => request.onEvent(toDeployEvent(e)),
+        pollMs: provider.pollMs,
+      };
+      const aws = await planProjectDeploy(awsRequest);
+      const plan: AwsDeploymentPlan = { project: aws.project, aws, request: awsRequest };
+      return plan;
+    },
+    async describePlan(plan) {
+      const { describeDeployPlan } = await import('./deploy/deploy-project.js');
+      return describeDeployPlan(getProvider(), (plan as AwsDeploymentPlan).aws);
+    },
+    async apply(plan) {
+      const { applyProjectDeploy } = await import('./deploy/deploy-project.js');
+      const { aws, request } = plan as AwsDeploymentPlan;
+      const result = await applyProjectDeploy(request, aws);
+      return {
+        changed: result.changed,
+        image: result.image,
+        report: {
+          changed: result.changed,
+          image: result.image,
+          stacks: result.stacks.map((s) => ({ stack: s.name, kind: s.kind, action: s.action })),
+          project: result.project,
+          schedules: result.schedules,
+        },
+      };
+    },
+    async export(request) {
+      const { exportProject } = await import('./export/export-project.js');
+      return exportProject({
+        provider: getProvider(),
+        project: request.project,
+        format: request.format as 'cloudformation' | 'terraform',
+        outDir: request.outDir,
+        imageVersion: request.imageVersion,
+        onNotice: request.onNotice,
+      });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// The AWS provider's registry entry: opened on demand, ECR for `container push`, credentials for `container run`, its stacks for the deploy commands.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError } from '../../errors.js';
+import type { ProviderEntry } from '../provider-registry.js';
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]`: a registry that needs ECR's repository and login. */
+const ECR_REGISTRY = /^\d{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
+
+/** AWS settings a container needs to reach the same account and endpoint as this shell. */
+const AWS_PASS_THROUGH = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL'];
+
+const DEPLOY_HELP = `aws — stacks (CloudFormation, deployed with change sets; a second run with nothing changed reports "unchanged"):
+  handoff-<RG>-bucket       S3 bucket (cloud bucket create)
+  handoff-<RG>-resources    VPC with two public subnets (or deploy.subnets + deploy.security_groups), ECS cluster, roles
+  handoff-<RG>-<task>       log group, metric filters, Fargate task definition, task role, Step Functions runner, alarms
+  handoff-role-<account>    the deploy role another account can assume (cloud role create)
+<RG> is <stage>-<resource_group> except for prod. The image is -v version=, else deploy.image_version, else the highest
+version tag in ECR (handoff container push). Fargate cpu/memory/storage and every other deploy value are checked
+before anything is sent to AWS.`;
+
+export const awsProviderEntry: ProviderEntry = {
+  name: 'aws',
+  async open(target, options) {
+    const { createAwsProvider } = await import('./aws-provider.js');
+    return createAwsProvider(target, options);
+  },
+  images: {
+    owns: (domain) => ECR_REGISTRY.test(domain),
+    async prepare({ image, profile, log }) {
+      const { resolveAwsClientConfig } = await import('./sdk/aws-client-config.js');
+      const { ensureEcrRepository, getEcrLogin } = await import('./sdk/ecr.js');
+      const config = await resolveAwsClientConfig({ profile });
+      const repository = await ensureEcrRepository(config, image);
+      log(repository.created ? `Created the ECR repository ${repository.uri} (immutable tags)` : `ECR repository ${repository.uri} exists`);
+      const login = await getEcrLogin(config);
+      return { registry: login.registry, repository: image, created: repository.created, login: { username: login.username, password: login.password } };
+    },
+  },
+  containerAccess({ env, profile }) {
+    const passed: Record<string, string> = {};
+    for (const key of [...AWS_PASS_THROUGH, ...Object.keys(env).filter((k) => k.startsWith('AWS_ENDPOINT_URL_'))]) {
+      const value = env[key];
+      if (value) passed[key] = value;
+    }
+    const mounts: string[] = [];
+    const chosenProfile = profile ?? env.AWS_PROFILE;
+    if (chosenProfile) {
+      const awsDir = path.join(os.homedir(), '.aws');
+      if (!fs.existsSync(awsDir)) {
+        throw new UserError(`the AWS profile "${chosenProfile}" needs ${awsDir}, which does not exist`, {
+          fix: 'configure the profile (aws configure --profile NAME), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead',
+        });
+      }
+      mounts.push(`${awsDir}:/root/.aws:ro`);
+      passed.AWS_PROFILE = chosenProfile;
+    }
+    // An emulator on this machine's loopback (moto, LocalStack) is only reachable from the host's network namespace.
+    const hostNetwork = isLoopbackUrl(env.AWS_ENDPOINT_URL);
+    return { env: passed, mounts, hostNetwork, notices: hostNetwork ? ['AWS_ENDPOINT_URL is on this machine, so the container shares the host network'] : [] };
+  },
+  deployment: {
+    what: 'CloudFormation stacks',
+    kinds: {
+      resources: { holds: 'the shared network, ECS cluster and roles of the resource group (handoff-<RG>-resources)', projectFor: ['create', 'update'] },
+      task: { holds: "the task's log group, metric filters, Fargate task definition, task role, Step Functions runner and alarms (handoff-<RG>-<task>)", projectFor: ['create', 'update'] },
+      role: { holds: 'the deploy role that an account may assume to run handoff (handoff-role-<account>)', projectFor: [] },
+    },
+    exportFormats: ['cloudformation', 'terraform'],
+    help: DEPLOY_HELP,
+  },
+};
+
+function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
