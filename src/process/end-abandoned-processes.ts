@@ -1,11 +1,11 @@
 // Ends the processes an abandoned run left behind (its handoff and launchers killed), recognised beyond pid reuse.
 import fs from 'node:fs';
-import { listProcessStats, readProcessStat, type ProcessStat } from './proc-stat.js';
+import { listProcessStats, readProcessStat, type ProcessStat } from './process-identity.js';
 
 /** A command's launcher as a run record keeps it: its pid and its start time in clock ticks since boot. */
 export interface RecordedLauncher {
   pid: number;
-  startTicks?: number;
+  startTicks?: string;
 }
 
 /** What identifies an abandoned run's processes. */

@@ -1,5 +1,5 @@
 // Sends a signal to a whole process group (the command and everything it started), ignoring groups already gone.
-import { listProcessStats } from './proc-stat.js';
+import { listProcessStats } from './process-identity.js';
 
 export function killProcessGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {

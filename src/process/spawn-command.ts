@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { killProcessGroup } from './kill-process-group.js';
 import { findLauncher } from './launcher-path.js';
-import { readProcessStat } from './proc-stat.js';
+import { readProcessStartTicks } from './process-identity.js';
 import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
 import { createLineSplitter, type LongLineCutter } from './line-splitter.js';
 import { closeFds, createOsPipe } from './os-pipe.js';
@@ -42,7 +42,7 @@ export interface StartedCommand {
   pid: number;
   launcherPid: number;
   /** The launcher's start time in clock ticks since boot (/proc/<pid>/stat), to recognise it later despite pid reuse. */
-  launcherStartTicks?: number;
+  launcherStartTicks?: string;
 }
 
 export interface ProcessExit {
@@ -155,7 +155,7 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
     switch (word) {
       case 'pid':
         pid = Number(a);
-        if (launcherPid !== undefined) spec.onStarted?.({ pid, launcherPid, launcherStartTicks: readProcessStat(launcherPid)?.startTicks });
+        if (launcherPid !== undefined) spec.onStarted?.({ pid, launcherPid, launcherStartTicks: readProcessStartTicks(launcherPid) });
         markStarted();
         break;
       case 'start-error':

@@ -82,7 +82,7 @@ export type RunEvent =
       pid?: number;
       commandLine: string;
       /** The launcher the command runs under (its pid and start time), so a later handoff can recognise and end it. */
-      launcher?: { pid: number; startTicks?: number };
+      launcher?: { pid: number; startTicks?: string };
       /** Where its whole stderr is kept, relative to the workspace (the console shows its head and tail). */
       stderrLog?: string;
     }

@@ -22,7 +22,7 @@ export interface LiveProcess {
   task: string;
   process: string;
   pid?: number;
-  launcher: { pid: number; startTicks?: number };
+  launcher: { pid: number; startTicks?: string };
 }
 
 export interface RunRecord {
