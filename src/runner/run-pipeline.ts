@@ -202,6 +202,9 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
         return outcome;
       })
     : undefined;
+  // A foreach or fork child that throws (a sub-task's template error) ends the rest now; the error itself is
+  // rethrown where it is awaited below, and must not count as unhandled (a crash) while the commands are awaited first.
+  for (const pending of [foreach, ...children]) pending?.catch(() => ctx.scope.stop('pipeline_failed'));
 
   const exits = await Promise.all(chainExits);
   const teeResult = teeExit ? await teeExit : undefined;
