@@ -97,6 +97,15 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       log_retention_days: d.log_retention_days,
       // Each cloud normalizes its own keys (deploy-keys/).
       ...normalizeAwsDeploy(d, text),
+      gcp_project: optionalText(d.gcp_project, at('gcp_project')),
+      service_account: optionalText(d.service_account, at('service_account')),
+      network: optionalText(d.network, at('network')),
+      subnetwork: optionalText(d.subnetwork, at('subnetwork')),
+      artifact_registry: optionalText(d.artifact_registry, at('artifact_registry')),
+      task_timeout: d.task_timeout,
+      max_retries: d.max_retries,
+      scheduler_retries: d.scheduler_retries,
+      notification_channels: d.notification_channels?.map((c, i) => text(c, ['deploy', 'notification_channels', i])),
     });
   };
 

@@ -81,6 +81,17 @@ export interface Deploy extends AwsDeploy {
   push_artifacts_on_fail?: boolean;
   alarm_email?: string;
   log_retention_days?: number;
+  /** Google Cloud (cloud_provider gcp): the project, region and the job's own settings. */
+  gcp_project?: string;
+  service_account?: string;
+  network?: string;
+  subnetwork?: string;
+  artifact_registry?: string;
+  /** Seconds a Cloud Run task may run. */
+  task_timeout?: number;
+  max_retries?: number;
+  scheduler_retries?: number;
+  notification_channels?: string[];
 }
 
 export interface ScheduleEnv {

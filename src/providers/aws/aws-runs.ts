@@ -1,6 +1,7 @@
 // The AWS provider's runs: Fargate tasks started with ECS RunTask, listed and stopped, and their CloudWatch logs.
 import { UserError } from '../../errors.js';
 import type { Deploy } from '../../project/types.js';
+import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
 import type { DeployNames } from './names.js';
@@ -20,20 +21,7 @@ export interface AwsRunLifecycleInput {
   openLogs: () => Promise<CloudWatchLogsApi>;
   pollMs: number;
   /** The project's `deploy` the provider was opened with (capacity provider, platform version). */
-  deploy?: Deploy;
-}
-
-/** The container environment of a run: HO_STAGE of the deployed stage, then the run's envs (which may not change the stage). */
-export function createRunEnvironment(stage: string, envs: Record<string, string>): { name: string; value: string }[] {
-  const environment = [{ name: 'HO_STAGE', value: stage }];
-  for (const [name, value] of Object.entries(envs)) {
-    if (name === 'HO_STAGE') {
-      if (value !== stage) throw new UserError(`HO_STAGE=${value} contradicts the stage of the deployed task (${stage})`, { fix: `run with -s ${value}, or drop HO_STAGE from the envs` });
-      continue;
-    }
-    environment.push({ name, value });
-  }
-  return environment;
+  deploy?: Partial<Deploy>;
 }
 
 export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle {

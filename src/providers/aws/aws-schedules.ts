@@ -56,7 +56,7 @@ export function createAwsScheduleLifecycle(input: {
   cloudFormation: CloudFormationApi;
   openScheduler: () => Promise<SchedulerApi>;
   /** The project's `deploy`: state_machine, role_arn, capacity and platform version decide what schedules start. */
-  deploy?: Deploy;
+  deploy?: Partial<Deploy>;
 }): ScheduleLifecycle {
   const { names } = input;
   const group = names.scheduleGroup;
