@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { KeyPath } from '../format-key-path.js';
 import { text } from '../schema-fields.js';
-import { readNumber, type CloudDeployRules } from './cloud-deploy-rules.js';
+import { readNumber, type CloudDeployRules, type DeployProblem } from './cloud-deploy-rules.js';
 import { checkFargateSize } from './fargate-sizes.js';
 
 export const platformConfigSchema = z
@@ -20,6 +20,8 @@ export const platformConfigSchema = z
   .describe('Settings of the cloud platform beyond the container itself.');
 
 const capacityProviders = ['FARGATE', 'FARGATE_SPOT'] as const;
+/** An AWS region name: `us-east-1`, `ap-southeast-2`, `us-gov-west-1`. */
+const AWS_REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d+$/;
 export type FargateCapacityProvider = (typeof capacityProviders)[number];
 
 export const awsDeployKeys = {
@@ -51,11 +53,18 @@ export const awsDeployRules: CloudDeployRules = {
   provider: 'aws',
   keys: Object.keys(awsDeployKeys),
   check(deploy) {
+    const problems: DeployProblem[] = [];
+    // A region of another cloud (europe-west1) or a slip (eu-west1) is found here, at its line, not at the first call.
+    if (typeof deploy.region === 'string' && !AWS_REGION.test(deploy.region)) {
+      problems.push({ severity: 'error', path: ['region'], message: `deploy.region "${deploy.region}" is not an AWS region name`, hint: 'AWS regions look like eu-west-1 or us-east-1' });
+    }
     // The same check the task stack makes before anything is sent to AWS, found here at the line of the key.
     const checked = checkFargateSize({ cpu: readNumber(deploy, 'cpu'), memory: readNumber(deploy, 'memory'), storage: readNumber(deploy, 'storage') });
-    if (!('problem' in checked)) return [];
-    const key = checked.problem.path.replace(/^deploy\./, '');
-    return [{ severity: 'error', path: [key], message: checked.problem.message, hint: checked.problem.fix }];
+    if ('problem' in checked) {
+      const key = checked.problem.path.replace(/^deploy\./, '');
+      problems.push({ severity: 'error', path: [key], message: checked.problem.message, hint: checked.problem.fix });
+    }
+    return problems;
   },
 };
 
