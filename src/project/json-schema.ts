@@ -1,5 +1,5 @@
 // JSON Schema of project.yml for editors (yaml-language-server), generated from the same zod schema the loader uses.
-import { z } from 'zod';
+import * as z from 'zod';
 import { projectSchema } from './schema.js';
 
 /** Identifies the schema; a URN because the schema ships inside handoff (`handoff schema`), not at a web address. */
