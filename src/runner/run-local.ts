@@ -1,7 +1,7 @@
 // `run local`: loads the project, its local secrets and variables, prepares the workspace and runs — the library API.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadProjectWithCache } from '../project/load-project-with-cache.js';
+import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
 import type { Project } from '../project/types.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { BUILD_ID } from '../version.js';
-import type { LoadedProject } from './load-project.js';
+import type { LoadedProject } from '../project/load-project.js';
 
 /** Where the last validated project of a workspace is kept (one entry: the project this workspace runs). */
 export function projectCachePath(workspaceDir: string): string {
@@ -36,7 +36,7 @@ export interface ProjectCacheOptions {
  */
 export async function loadProjectWithCache(projectDir: string, workspaceDir: string, options: ProjectCacheOptions = {}): Promise<LoadedProject> {
   const buildId = options.buildId ?? BUILD_ID;
-  const fullLoad = async (): Promise<LoadedProject> => (await import('./load-project.js')).loadProject(projectDir);
+  const fullLoad = async (): Promise<LoadedProject> => (await import('../project/load-project.js')).loadProject(projectDir);
   if (buildId === undefined) return fullLoad();
 
   const bytes = readSmallFile(path.join(projectDir, 'project.yml'));

@@ -5,9 +5,9 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { loadProject } from './load-project.js';
+import { loadProject } from '../project/load-project.js';
 import { LARGEST_PROJECT_FILE_BYTES, loadProjectWithCache, projectCachePath } from './load-project-with-cache.js';
-import { MAX_PROJECT_FILE_BYTES } from './parse-yaml-source.js';
+import { MAX_PROJECT_FILE_BYTES } from '../project/parse-yaml-source.js';
 
 const valid = `version: 0.3
 descriptoin: a misspelled key, so the load has a warning
