@@ -22,6 +22,14 @@ describe('help', () => {
       const r = await runCli([...words, '--help', '-p', projectDir, '-w', workspaceDir]);
       expect(r.code, `${words.join(' ')} --help: ${r.stderr}`).toBe(0);
       expect(r.stdout).toContain(`Usage: handoff${words.length ? ` ${words.join(' ')}` : ''}`);
+      if (words.length > 0) {
+        // Each command's help lists the global options it takes, not just its own flags.
+        const globals = r.stdout.split(/^Global Options:$/m)[1] ?? '';
+        for (const flag of ['-p, --project-dir <dir>', '-w, --workspace-dir <dir>', '-s, --stage <name>', '-v, --vars <key=value...>', '--json']) {
+          expect(globals, `${words.join(' ')} --help lists ${flag}`).toContain(flag);
+        }
+        expect(globals).not.toContain('--version');
+      }
       seen.push(words.join(' '));
       for (const sub of subcommandsOf(r.stdout)) await visit([...words, sub]);
     };

@@ -1,5 +1,5 @@
 // CLI entry point: defines the commands, runs one, and maps errors to exit codes (the only place that exits).
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { registerProviders } from './provider-entries.js';
 import { defineAction } from './register/define-action.js';
@@ -37,6 +37,13 @@ function createProgram(): Command {
     .option('--timeout <seconds>', 'time limit for the whole run');
   // Set before any subcommand exists so they inherit it: usage errors become exit code 2 in one place (main).
   program.exitOverride();
+  // Every command takes the options above (-p, -w, -s, -v …): each command's --help lists them under "Global Options".
+  program.configureHelp({
+    showGlobalOptions: true,
+    visibleGlobalOptions(cmd) {
+      return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((option) => option.long !== '--version');
+    },
+  });
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program

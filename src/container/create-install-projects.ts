@@ -13,7 +13,9 @@ export function createInstallProjects(project: Project): string[] {
   const envs = project.envs.filter((e) => e.value !== undefined).map((e) => ({ key: e.key, value: e.value }));
   return project.installs.map((_, index) => {
     const stub: Record<string, unknown> = {
-      installs: project.installs.slice(0, index + 1).map((i) => (i.venv === undefined ? { command: i.command } : { venv: i.venv, command: i.command })),
+      installs: project.installs
+        .slice(0, index + 1)
+        .map((i) => (i.venv === undefined ? { command: i.command } : { venv: i.venv, command: i.command, ...(i.python === undefined ? {} : { python: i.python }) })),
     };
     if (project.vars.length > 0) stub.vars = project.vars.map((v) => ({ key: v.key, value: v.value }));
     if (envs.length > 0) stub.envs = envs;

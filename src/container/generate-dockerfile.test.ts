@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { loadProject, parseProject } from '../project/load-project.js';
 import { createInstallProjects } from './create-install-projects.js';
 import { generateDockerfile } from './generate-dockerfile.js';
@@ -36,6 +37,30 @@ describe('generateDockerfile', () => {
     const dockerfile = generateDockerfile(project, options);
     expect(dockerfile).toContain('# venv a: pip install x RUN rm -rf /\n');
     expect(dockerfile).not.toMatch(/^RUN rm/m);
+  });
+});
+
+describe('installs[].python in the image', () => {
+  const yml = (python: string) => `installs:\n  - venv: legacy\n    python: ${python}\n    command: pip install tap-x\n`;
+
+  it('checks that the base image has the interpreter before its install layer, and hands it to workspace install', () => {
+    const { project } = parseProject(yml('python3.9'), 'project.yml', '/p');
+    const dockerfile = generateDockerfile(project, options);
+    const run = dockerfile.split('\n').find((l) => l.startsWith('RUN (command -v'));
+    expect(run).toMatch(/^RUN \(command -v 'python3\.9' .*installs\[0\]\.python python3\.9 is not in the base image.*\) && handoff workspace install/);
+    expect(JSON.parse(createInstallProjects(project)[0]!.replace(/^#.*\n/, '')).installs).toEqual([{ venv: 'legacy', python: 'python3.9', command: 'pip install tap-x' }]);
+  });
+
+  it('stops the layer with a clear message when the interpreter is missing, and passes when it is there', () => {
+    const checkOf = (python: string): string => {
+      const { project } = parseProject(yml(python), 'project.yml', '/p');
+      const run = generateDockerfile(project, options).split('\n').find((l) => l.startsWith('RUN (command -v')) as string;
+      return run.slice('RUN '.length, run.indexOf(' && handoff workspace install'));
+    };
+    const missing = spawnSync('/bin/sh', ['-c', checkOf('python3.99-not-here')], { encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('installs[0].python python3.99-not-here is not in the base image; use a base image that has it');
+    expect(spawnSync('/bin/sh', ['-c', checkOf('sh')]).status).toBe(0);
   });
 });
 

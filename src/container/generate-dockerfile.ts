@@ -48,9 +48,9 @@ export function generateDockerfile(project: Project, options: DockerfileOptions)
     project.installs.forEach((install, index) => {
       const step = index + 1;
       lines.push(
-        `# ${install.venv ? `venv ${install.venv}` : `install ${step}`}: ${oneLine(install.command)}`,
+        `# ${install.venv ? `venv ${install.venv}` : `install ${step}`}: ${oneLine(install.command)}${install.python ? ` (made by ${install.python})` : ''}`,
         `COPY ${installProjectPath(step)} ${IMAGE.projectDir}/project.yml`,
-        `RUN ${INSTALL_RUN}`,
+        `RUN ${install.python ? `${checkInterpreter(install.python, index)} && ` : ''}${INSTALL_RUN}`,
       );
     });
     lines.push('');
@@ -71,6 +71,16 @@ export function generateDockerfile(project: Project, options: DockerfileOptions)
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * installs[].python must exist in the image: the base image decides which Pythons there are, so a missing one stops
+ * the build with what to change rather than a venv error from inside it.
+ */
+function checkInterpreter(python: string, index: number): string {
+  const quoted = `'${python.replaceAll("'", `'"'"'`)}'`;
+  const message = `handoff: installs[${index}].python ${python} is not in the base image; use a base image that has it (container.base_image or HANDOFF_BASE_IMAGE) or a container.docker_file that installs it`;
+  return `(command -v ${quoted} >/dev/null 2>&1 || { echo ${JSON.stringify(message)} >&2; exit 1; })`;
 }
 
 /** A command as a one-line Dockerfile comment (newlines would end the comment and start an instruction). */

@@ -4,9 +4,9 @@ import { UserError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
 import { parseCloudProvider, type CloudProviderName } from '../providers/provider.js';
 import { findProviderEntry } from '../providers/provider-registry.js';
-import type { RunningProgram } from '../process/run-program.js';
+import { runProgram, type RunningProgram } from '../process/run-program.js';
 import { DEFAULT_COMMAND } from './context-layout.js';
-import { listLocalTags, resolveContainerCli, startCli, type ContainerCli } from './container-cli.js';
+import { listLocalTags, resolveContainerCli, type ContainerCli } from './container-cli.js';
 import type { EmitContainerEvent } from './container-events.js';
 import { resolveImageName } from './image-name.js';
 import { findHighestVersion } from './image-version.js';
@@ -82,7 +82,40 @@ export async function prepareImageRun(options: RunImageOptions): Promise<ImageRu
   return { cli, image, provider, args, env: childEnv };
 }
 
-/** Starts the run; its output goes straight to this terminal. Signals sent to the CLI are relayed to the container. */
-export function startImageRun(run: ImageRun): RunningProgram {
-  return startCli(run.cli, { args: run.args, env: run.env, output: 'inherit' });
+/**
+ * Starts the run; its output is passed on to this terminal line by line (stdout to stdout, stderr to stderr), and
+ * every line also goes to `onLine` so a failure of the runtime itself can be explained. Signals sent to the CLI are
+ * relayed to the container.
+ */
+export function startImageRun(run: ImageRun, onLine: (line: string) => void = () => {}): RunningProgram {
+  return runProgram({
+    file: run.cli.file,
+    args: run.args,
+    env: run.env,
+    onStdoutLine: (line) => {
+      process.stdout.write(`${line}\n`);
+      onLine(line);
+    },
+    onStderrLine: (line) => {
+      process.stderr.write(`${line}\n`);
+      onLine(line);
+    },
+  });
+}
+
+/** runc's "error setting rlimit type 7: operation not permitted" (crun: "setrlimit `RLIMIT_NPROC`: Operation not permitted"). */
+const RLIMIT_DENIED = /(error setting rlimit|setrlimit).*operation not permitted/i;
+
+/**
+ * What to do about a container that the runtime could not start, when its output says why; undefined otherwise.
+ * Today: resource limits (ulimits) the runtime may not set as this user, which containers.conf fixes.
+ */
+export function explainRuntimeFailure(lines: readonly string[], cli: ContainerCli['name']): string | undefined {
+  if (!lines.some((line) => RLIMIT_DENIED.test(line))) return undefined;
+  const conf = cli === 'podman' ? '/etc/containers/containers.conf' : 'the engine\'s daemon.json (default-ulimits)';
+  return (
+    `the container runtime was not allowed to set the container's resource limits (rlimits). Set limits it may set in ${conf}: ` +
+    'under [containers] `default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]`, and under [engine] `runtime = "runc"` and ' +
+    '`cgroup_manager = "cgroupfs"` where crun does not work (README, "Podman as root on machines where crun fails"; .ci/setup-containers.sh writes exactly that)'
+  );
 }

@@ -104,7 +104,10 @@ function checkBodyNotEmpty({ tasks, report }: RuleContext): void {
 function checkPipelineElements({ tasks, report }: RuleContext): void {
   for (const { task, path } of tasks) {
     let last: { kind: 'foreach' | 'fork'; followerReported: boolean } | undefined;
-    for (const { element, path: elementPath, index } of pipelineElements(task, path)) {
+    let activeBefore = 0;
+    for (const { element, path: elementPath } of pipelineElements(task, path)) {
+      // An element other than a command switched off is left out of the pipeline: it neither follows nor feeds anything.
+      if (element.active === false && !has(element, 'command')) continue;
       const kinds = elementKeys.filter((k) => has(element, k));
       if (kinds.length > 1) {
         report('error', [...elementPath, kinds[1] as string], `pipeline element has ${kinds.join(' and ')}; expected exactly one of command, foreach, fork`, 'split it into separate elements', 'key');
@@ -117,8 +120,9 @@ function checkPipelineElements({ tasks, report }: RuleContext): void {
         continue;
       }
       const kind = kinds.find((k): k is 'foreach' | 'fork' => k === 'foreach' || k === 'fork');
+      activeBefore += 1;
       if (!kind) continue;
-      if (index === 0) {
+      if (activeBefore === 1) {
         report('error', elementPath, `found a ${kind} as the first element of the pipeline of task ${taskLabel(task)}; a ${kind} reads the output of the command before it`, `put the command whose output the ${kind} reads before it`);
       }
       last = { kind, followerReported: false };
@@ -176,6 +180,13 @@ function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
 function checkVenvNames({ data, report }: RuleContext): void {
   for (const { item, path } of listOfRecords(data.installs, ['installs'])) {
     const venv = textOf(item.venv);
+    const python = textOf(item.python);
+    if (python !== undefined && venv === undefined) {
+      report('error', [...path, 'python'], `found python ${JSON.stringify(python)} in an install without a venv; the interpreter is the one that creates the venv`, 'add `venv: NAME` to this install, or remove `python`');
+    }
+    if (python !== undefined && (python.trim() === '' || (python.includes('/') && !python.startsWith('/')))) {
+      report('error', [...path, 'python'], `found the interpreter ${JSON.stringify(python)}; expected a command name (python3.9) or an absolute path`, 'e.g. `python: python3.9` or `python: /usr/bin/python3.9`');
+    }
     if (venv === undefined) continue;
     if (venv.trim() === '' || /[/\\]/.test(venv) || venv === '.' || venv === '..') {
       report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}; a venv is a folder of the workspace, so its name must be non-empty and contain no "/"`, 'use a plain name such as `proc_01`');

@@ -69,8 +69,11 @@ function describeIssue(flat: FlatIssue, source: YamlSource): Diagnostic {
   const base = { severity: 'error' as const, path: formatKeyPath(path), location: source.locate(path) };
 
   if (flat.kind === 'none-of') {
-    const keys = flat.keys.map((k) => `"${k}"`).join(', ');
-    return { ...base, message: `found a mapping without any of the keys ${keys}; expected exactly one of them`, hint: `add one of ${keys}` };
+    // A pipeline element may also be switched off with `active: false`; say so in the hint, not as a fourth key.
+    const canBeInactive = flat.keys.includes('active');
+    const keys = flat.keys.filter((k) => k !== 'active').map((k) => `"${k}"`).join(', ');
+    const hint = `add one of ${keys}${canBeInactive ? ', or `active: false` to skip the element' : ''}`;
+    return { ...base, message: `found a mapping without any of the keys ${keys}; expected exactly one of them`, hint };
   }
   if (flat.kind === 'type') {
     const expected = describeExpected(flat.expected);

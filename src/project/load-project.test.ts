@@ -620,6 +620,41 @@ tasks:
     expect(project.deploy).toEqual({ cloud_provider: 'local' });
   });
 
+  it('skips pipeline elements switched off with active: false (the original\'s `- nulldev:` element) and keeps the pipeline joined', () => {
+    const text = `tasks:
+- name: word_count
+  pipeline:
+  - command: cat
+    args: in.txt
+  - nulldev:
+    description: "no stdout log"
+    active: False
+  - foreach:
+    - name: never
+      commands:
+      - command: touch never
+    active: false
+  - command: wc
+    args: -w
+`;
+    const { project, warnings } = parseProject(text, file, '/p');
+    const body = project.tasks[0]?.body;
+    expect(body?.kind === 'pipeline' && body.elements.map((e) => (e.kind === 'command' ? e.command.command : e.kind))).toEqual(['cat', 'wc']);
+    expect(warnings.map((w) => w.path)).toEqual(['tasks[0].pipeline[1].nulldev']);
+    expect(warnings[0]?.hint).toContain('active: false');
+  });
+
+  it('names the keys a pipeline element lacks, and that active: false would skip it', () => {
+    const error = parseFailure('tasks:\n- name: a\n  pipeline:\n  - nulldev:\n    description: x\n');
+    expect(errorsOf(error)).toEqual([
+      expect.objectContaining({
+        path: 'tasks[0].pipeline[0]',
+        message: 'found a mapping without any of the keys "command", "foreach", "fork"; expected exactly one of them',
+        hint: 'add one of "command", "foreach", "fork", or `active: false` to skip the element',
+      }),
+    ]);
+  });
+
   it('accepts numbers where text is expected, and warns when the number lost what was written', () => {
     const text = 'version: 0755\ntasks:\n- name: 007\n  commands:\n  - command: sleep\n    args: 10\n  - command: echo\n    args: 12:30\n';
     const { project, warnings } = parseProject(text, file, '/p');

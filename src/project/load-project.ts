@@ -9,7 +9,7 @@ import { checkSchema } from './check-schema.js';
 import { checkWrittenForm } from './check-written-form.js';
 import { describeValue, isRecord } from './describe-value.js';
 import { normalizeProject } from './normalize-project.js';
-import { MAX_PROJECT_FILE_BYTES, fileTooLarge, parseYamlSource } from './parse-yaml-source.js';
+import { MAX_PROJECT_FILE_BYTES, fileTooLarge, isYamlFloatText, parseYamlSource } from './parse-yaml-source.js';
 import { projectSchema } from './schema.js';
 
 export interface LoadedProject {
@@ -71,7 +71,8 @@ export function parseProject(text: string, file: string, projectDir: string): Lo
     throw new UserError(summary, { fix: 'fix each problem listed, then run again', diagnostics });
   }
 
-  return { project: normalizeProject(schema.value, file, projectDir), warnings: diagnostics };
+  const writtenAsFloat = (at: Parameters<typeof source.sourceText>[0]): boolean => isYamlFloatText(source.sourceText(at));
+  return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat), warnings: diagnostics };
 }
 
 async function checkProjectDir(projectDir: string, file: string): Promise<void> {

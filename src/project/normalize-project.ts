@@ -4,6 +4,7 @@ import type { Command, Deploy, Project, PipelineElement, Schedule, Task, TaskBod
 import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { RawCommand, RawPipelineElement, RawProject, RawTask } from './schema.js';
+import { toPythonFloat } from '../template/python-str.js';
 
 interface FailurePolicy {
   killDownstreamOnFail: boolean;
@@ -12,9 +13,10 @@ interface FailurePolicy {
 
 /**
  * Builds the Project from a document that passed the schema and the rules (so each task has exactly one body).
- * `file` and `projectDir` are made absolute.
+ * `file` and `projectDir` are made absolute. `writtenAsFloat` tells whether a number was written as a float (`1.0`),
+ * which YAML readers in JavaScript cannot tell from `1`, so a var renders as the original printed it.
  */
-export function normalizeProject(raw: RawProject, file: string, projectDir: string): Project {
+export function normalizeProject(raw: RawProject, file: string, projectDir: string, writtenAsFloat: (at: KeyPath) => boolean = () => false): Project {
   // YAML reads `version: 0.3` or `target_id: 1` as numbers; where text is meant, the number's text is used (as the
   // original did). Numbers whose text differs from what was written are warned about by check-written-form.ts.
   const text = (value: string | number, _at: KeyPath): string => (typeof value === 'string' ? value : String(value));
@@ -31,16 +33,23 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       path: formatKeyPath(at),
     });
 
-  const normalizeElement = (e: RawPipelineElement, at: KeyPath, policy: FailurePolicy): PipelineElement => {
+  // Elements switched off (`active: false`) other than commands are left out; the pipeline stays joined around them.
+  // Inactive commands stay, marked, so plans and the runner can show them as skipped.
+  const normalizeElement = (e: RawPipelineElement, at: KeyPath, policy: FailurePolicy): PipelineElement | undefined => {
+    if (!('command' in e) && e.active === false) return undefined;
     if ('foreach' in e) {
       return { kind: 'foreach', tasks: normalizeTasks(e.foreach, [...at, 'foreach'], policy), parallel: e.parallel, path: formatKeyPath(at) };
     }
     if ('fork' in e) return { kind: 'fork', tasks: normalizeTasks(e.fork, [...at, 'fork'], policy), path: formatKeyPath(at) };
+    if (!('command' in e)) return undefined;
     return { kind: 'command', command: normalizeCommand(e, at) };
   };
 
   const normalizeBody = (t: RawTask, at: KeyPath, policy: FailurePolicy): TaskBody => {
-    if (t.pipeline) return { kind: 'pipeline', elements: t.pipeline.map((e, i) => normalizeElement(e, [...at, 'pipeline', i], policy)) };
+    if (t.pipeline) {
+      const elements = t.pipeline.map((e, i) => normalizeElement(e, [...at, 'pipeline', i], policy));
+      return { kind: 'pipeline', elements: elements.filter((e): e is PipelineElement => e !== undefined) };
+    }
     if (t.commands) return { kind: 'commands', commands: t.commands.map((c, i) => normalizeCommand(c, [...at, 'commands', i])) };
     return { kind: 'tasks', tasks: normalizeTasks(t.tasks ?? [], [...at, 'tasks'], policy) };
   };
@@ -122,11 +131,16 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       withoutUndefined({
         venv: optionalText(inst.venv, ['installs', i, 'venv']),
         command: text(inst.command, ['installs', i, 'command']),
+        python: optionalText(inst.python, ['installs', i, 'python']),
         description: optionalText(inst.description, ['installs', i, 'description']),
       }),
     ),
     vars: (raw.vars ?? []).map((v, i) =>
-      withoutUndefined({ key: text(v.key, ['vars', i, 'key']), value: v.value, description: optionalText(v.description, ['vars', i, 'description']) }),
+      withoutUndefined({
+        key: text(v.key, ['vars', i, 'key']),
+        value: markFloats(v.value, ['vars', i, 'value'], writtenAsFloat),
+        description: optionalText(v.description, ['vars', i, 'description']),
+      }),
     ),
     envs: (raw.envs ?? []).map((e, i) =>
       withoutUndefined({
@@ -146,6 +160,16 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
     }),
   });
   return project;
+}
+
+/** Marks the numbers of a value (nested lists and mappings too) that were written as floats, so `1.0` prints `1.0`. */
+function markFloats(value: unknown, at: KeyPath, writtenAsFloat: (at: KeyPath) => boolean): unknown {
+  if (typeof value === 'number') return writtenAsFloat(at) ? toPythonFloat(value) : value;
+  if (Array.isArray(value)) return value.map((item, i) => markFloats(item, [...at, i], writtenAsFloat));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markFloats(v, [...at, k], writtenAsFloat)]));
+  }
+  return value;
 }
 
 /** Drops keys whose value is undefined, so an absent optional key is absent in the model too. */

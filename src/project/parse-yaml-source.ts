@@ -137,6 +137,11 @@ const pyyamlTests = {
   floatExp: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/,
 };
 
+/** True for the text of a plain scalar that PyYAML reads as a float (`1.0`, `2.`, `1.5e+3`): Python prints it `1.0`. */
+export function isYamlFloatText(text: string | undefined): boolean {
+  return text !== undefined && (pyyamlTests.float.test(text) || pyyamlTests.floatExp.test(text));
+}
+
 function adjustTagsToPyYaml(tags: Tags): Tags {
   const adjusted: Tags = [];
   for (const tag of tags) {

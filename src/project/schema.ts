@@ -14,6 +14,9 @@ export const installSchema = z
   .object({
     venv: text('Name of the Python virtual environment (a folder in the workspace) to create and install into.').optional(),
     command: text('Shell command run with the venv active, e.g. `pip install tap-exchangeratesapi`.'),
+    python: text(
+      'Interpreter that creates the venv: a command name looked up on PATH (`python3.9`) or an absolute path. Default: `python3`. Part of the venv\'s fingerprint: changing it recreates the venv.',
+    ).optional(),
     description: text('Free text for people reading the project.').optional(),
   })
   .describe('One install step of `workspace install`.');
@@ -44,7 +47,8 @@ export const commandSchema = z
   })
   .meta({ id: 'ProjectCommand', description: 'One command: `command` plus optional `args`, run through /bin/sh.' });
 
-const nulldev = ignored();
+const nulldev = ignored('The last command\'s stdout always goes to `artifacts/<task>_stdout.log`; an element with `active: false` is skipped.');
+const elementActive = z.boolean().default(true).describe('Set to false to skip this element; the pipeline stays joined around it.');
 
 export const pipelineCommandSchema = commandSchema
   .extend({ nulldev })
@@ -87,6 +91,7 @@ export const foreachSchema = z
       return z.array(taskSchema).describe('Tasks run once per line of the upstream output, with `{{ _line }}` and `{{ _line_safe }}` set.');
     },
     parallel: z.number().int().min(1).default(1).describe('How many lines run at once (1 = one after another, in order).'),
+    active: elementActive,
     nulldev,
   })
   .describe('Runs its tasks once per line of the output of the command before it; must be the last element.');
@@ -96,12 +101,22 @@ export const forkSchema = z
     get fork(): z.ZodArray<typeof taskSchema> {
       return z.array(taskSchema).describe('Pipeline tasks that each receive a copy of the upstream output and run at once.');
     },
+    active: elementActive,
     nulldev,
   })
   .describe('Copies the output of the command before it to every child pipeline; must be the last element.');
 
+/** The original's `- nulldev:` with `active: False`: an element that is only there switched off, skipped. */
+export const inactiveElementSchema = z
+  .object({
+    active: z.literal(false).describe('Always false: this element is skipped.'),
+    description: text('Free text for people reading the project.').optional(),
+    nulldev,
+  })
+  .describe('An element switched off with `active: false` (e.g. the original\'s `nulldev`); skipped.');
+
 export const pipelineElementSchema = z
-  .union([pipelineCommandSchema, foreachSchema, forkSchema])
+  .union([pipelineCommandSchema, foreachSchema, forkSchema, inactiveElementSchema])
   .meta({ id: 'ProjectPipelineElement', description: 'A pipeline element: a command, `{foreach: [task…]}` or `{fork: [task…]}`.' });
 
 export const deploySchema = z

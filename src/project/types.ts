@@ -4,6 +4,8 @@ import type { CloudProviderName } from './cloud-providers.js';
 export interface Install {
   venv?: string;
   command: string;
+  /** Interpreter that creates the venv (a command name or an absolute path); absent means `python3`. */
+  python?: string;
   description?: string;
 }
 

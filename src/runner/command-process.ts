@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from '../project/types.js';
 import type { CommandSpec, StdioEnd } from '../process/spawn-command.js';
+import { tidyCommandLine } from '../template/tidy-command-line.js';
 import type { TaskContext } from './task-context.js';
 
 /** Keeps the last lines of a process's stderr so a failure can show them. */
@@ -76,5 +77,6 @@ export function prepareCommand(
       ctx.emit({ type: 'stderr_line', task: io.taskName, process: name, line });
     },
   };
-  return { spec, commandLine, maskedCommandLine: ctx.masker.mask(commandLine), tail };
+  // Logs and records show the command tidied (no double space left by an empty `{% if %}`); it runs as rendered.
+  return { spec, commandLine, maskedCommandLine: tidyCommandLine(ctx.masker.mask(commandLine)), tail };
 }

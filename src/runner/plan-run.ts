@@ -21,8 +21,21 @@ export interface RunPlan {
   staticCommands: Command[];
 }
 
+export interface PlanOptions {
+  /**
+   * Shows a command as it would run (rendered, secrets masked) instead of as written; `insideForeach` commands are
+   * rendered per line, so they get a stand-in for `_line`.
+   */
+  showCommand?: (command: Command, template: string, insideForeach: boolean) => string;
+}
+
 /** Walks the task tree once; `insideForeach` commands depend on `_line` and are rendered per line. */
-export function planRun(project: Project): RunPlan {
+export function planRun(project: Project, options: PlanOptions = {}): RunPlan {
+  const commandText = (c: Command, insideForeach: boolean): string => {
+    const template = commandTemplateOf(c);
+    const line = options.showCommand ? options.showCommand(c, template, insideForeach) : template;
+    return c.venv ? `${line}  [venv ${c.venv}]` : line;
+  };
   const venvs = new Set<string>();
   const staticCommands: Command[] = [];
 
@@ -36,7 +49,7 @@ export function planRun(project: Project): RunPlan {
     const body = task.body;
     if (body.kind === 'commands') {
       body.commands.forEach((c) => visitCommand(c, insideForeach, on));
-      return body.commands.map((c) => `${c.active ? '' : '(inactive) '}${commandText(c)}`);
+      return body.commands.map((c) => `${c.active ? '' : '(inactive) '}${commandText(c, insideForeach)}`);
     }
     if (body.kind === 'tasks') {
       return body.tasks.flatMap((t) => [`task ${t.name}:`, ...visitTask(t, insideForeach, on).map((l) => `  ${l}`)]);
@@ -45,7 +58,7 @@ export function planRun(project: Project): RunPlan {
     for (const element of body.elements) {
       if (element.kind === 'command') {
         visitCommand(element.command, insideForeach, on);
-        lines.push(`${lines.length ? '| ' : ''}${element.command.active ? '' : '(inactive) '}${commandText(element.command)}`);
+        lines.push(`${lines.length ? '| ' : ''}${element.command.active ? '' : '(inactive) '}${commandText(element.command, insideForeach)}`);
       } else {
         const label = element.kind === 'foreach' ? `| foreach line${element.parallel > 1 ? ` (parallel ${element.parallel})` : ''}:` : '| fork:';
         lines.push(label);
@@ -70,7 +83,7 @@ export function planRun(project: Project): RunPlan {
   return { tasks, venvs: [...venvs], staticCommands };
 }
 
-function commandText(c: Command): string {
-  const line = c.args ? `${c.command} ${c.args}` : c.command;
-  return c.venv ? `${line}  [venv ${c.venv}]` : line;
+/** The text of a command as written: `command` and `args` form one shell line. */
+export function commandTemplateOf(c: Command): string {
+  return c.args ? `${c.command} ${c.args}` : c.command;
 }

@@ -30,6 +30,19 @@ function loadError(yml: string, extra: Record<string, string> = {}): UserError {
 }
 
 describe('loadLocalSecrets', () => {
+  it('warns about a missing file only when the project uses secrets (given its envs)', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'handoff-secrets-'));
+    // No .secrets/ folder, no secret-backed env: the project has no secrets, nothing to warn about.
+    expect(loadLocalSecrets({ projectDir: bare, stage: 'dev', envs: [{ value: 'x' }] }).warnings).toEqual([]);
+    // An env without a value takes a secret: its absence is worth saying.
+    expect(loadLocalSecrets({ projectDir: bare, stage: 'dev', envs: [{}] }).warnings[0]?.message).toMatch(/no secrets file for stage "dev"/);
+    // A .secrets/ folder without this stage's file (here only prod's) is worth saying too.
+    const prodOnly = makeProject({ 'secrets.yml': '- key: a\n  value: b\n' });
+    expect(loadLocalSecrets({ projectDir: prodOnly, stage: 'dev', envs: [] }).warnings[0]?.message).toMatch(/looked for .*dev_secrets\.yml/);
+    // Callers that do not pass envs (secrets push) always hear about it.
+    expect(loadLocalSecrets({ projectDir: bare, stage: 'dev' }).warnings).toHaveLength(1);
+  });
+
   it('reads values, files, levels and push flags of the stage file', () => {
     const projectDir = makeProject({
       'dev_secrets.yml': [

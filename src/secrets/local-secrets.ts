@@ -1,5 +1,5 @@
 // Reads a stage's secrets from the project's `.secrets/` folder (or `-v secrets_dir=D`), with precise errors (SPEC §4).
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError, type Diagnostic } from '../errors.js';
@@ -23,13 +23,24 @@ const FIX_FORMAT = 'each entry is "- key: NAME" with either "value: …" or "fil
  * Loads `<secretsDir or P/.secrets>/<secretsFileName(stage)>`. A missing file is a warning (a project may have no
  * secrets); anything malformed is a UserError at `file:line:col`. Messages never quote a secret's value.
  */
-export function loadLocalSecrets(input: { projectDir: string; stage: string; secretsDir?: string }): {
+export function loadLocalSecrets(input: {
+  projectDir: string;
+  stage: string;
+  secretsDir?: string;
+  /**
+   * The project's envs. When given, a missing file is only worth a warning if the project uses secrets: an env
+   * without a value (a secret-backed env), a `.secrets/` folder, or `-v secrets_dir`. Without them it has none.
+   */
+  envs?: ReadonlyArray<{ value?: string }>;
+}): {
   secrets: Secret[];
   warnings: Diagnostic[];
 } {
   const folder = input.secretsDir !== undefined ? resolve(input.secretsDir) : join(input.projectDir, '.secrets');
   const file = join(folder, secretsFileName(input.stage));
   if (!isExistingFile(file)) {
+    const usesSecrets = !input.envs || input.secretsDir !== undefined || existsSync(folder) || input.envs.some((e) => e.value === undefined);
+    if (!usesSecrets) return { secrets: [], warnings: [] };
     return {
       secrets: [],
       warnings: [

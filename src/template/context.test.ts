@@ -89,14 +89,22 @@ describe('createTemplateContext', () => {
   it('takes an env without a value from the secret of the same key and exports it', () => {
     const project = makeProject({ envs: [{ key: 'API_TOKEN' }, { key: 'MODE', value: 'fast' }] });
     const ctx = createTemplateContext({ project, stage: 'dev', now: NOW, secrets: [makeSecret('API_TOKEN', 'tok-123')], cliVars: {} });
-    expect(ctx.env).toEqual({ API_TOKEN: 'tok-123', MODE: 'fast' });
+    expect(ctx.env).toMatchObject({ API_TOKEN: 'tok-123', MODE: 'fast' });
     expect(ctx.values.API_TOKEN).toBe('tok-123');
   });
 
   it('does not export vars, secrets or -v values as environment variables', () => {
     const project = makeProject({ vars: [{ key: 'v', value: 1 }] });
     const ctx = createTemplateContext({ project, stage: 'dev', now: NOW, secrets: [makeSecret('s', 'secret')], cliVars: { c: 1 } });
-    expect(ctx.env).toEqual({});
+    expect(Object.keys(ctx.env).filter((k) => !k.startsWith('HO_'))).toEqual([]);
+  });
+
+  it('exports HO_STAGE and the deploy names the original exported (stage-prefixed resource group, bare task)', () => {
+    const ctx = createTemplateContext({ project: makeProject(), stage: 'dev', now: NOW, secrets: [], cliVars: {} });
+    expect(ctx.env).toEqual({ HO_STAGE: 'dev', HO_CLOUD_PROVIDER: 'aws', HO_RESOURCE_GROUP: 'dev-etl', HO_TASK: 'daily', HO_BUCKET: 'my-bucket' });
+    expect(ctx.values.HO_STAGE).toBe('dev');
+    const prod = createTemplateContext({ project: makeProject({ envs: [{ key: 'HO_STAGE', value: 'mine' }] }), stage: 'prod', now: NOW, secrets: [], cliVars: {} });
+    expect(prod.env).toMatchObject({ HO_STAGE: 'mine', HO_RESOURCE_GROUP: 'etl' });
   });
 
   it('names the env and the secrets file when the secret for an env is missing, without other secret values', () => {

@@ -2,13 +2,17 @@
 import { UserError } from '../errors.js';
 import type { Project } from '../project/types.js';
 import type { Secret } from '../secrets/local-secrets.js';
+import { formatPythonStr } from './python-str.js';
 import { createRenderer, type Renderer } from './render.js';
 import { createReservedVars, secretsFileName } from './stage-vars.js';
 
 export interface TemplateContext {
   /** Everything a template can name. */
   values: Record<string, unknown>;
-  /** The environment variables exported to every command: the project's `envs`, values resolved, as text. */
+  /**
+   * The environment variables exported to every command, as text: `HO_STAGE` and the `deploy` names the original
+   * exported (`HO_RESOURCE_GROUP`, `HO_TASK`, …), then the project's `envs` with their values resolved.
+   */
   env: Record<string, string>;
 }
 
@@ -32,10 +36,16 @@ export interface TemplateContextInput {
  */
 export function createTemplateContext(input: TemplateContextInput): TemplateContext {
   const { project, stage } = input;
+  const deployVars = createDeployVars(project, stage);
   const values: Record<string, unknown> = {
     ...createReservedVars(stage, input.now, { runId: input.runId, task: input.task, stateFile: input.stateFile }),
-    ...createDeployVars(project, stage),
+    HO_STAGE: stage,
+    ...deployVars,
   };
+  const env: Record<string, string> = { HO_STAGE: stage };
+  for (const key of EXPORTED_DEPLOY_VARS) {
+    if (deployVars[key] !== undefined) env[key] = formatPythonStr(deployVars[key]);
+  }
 
   const secrets = new Map<string, string>();
   for (const secret of input.secrets) {
@@ -43,7 +53,6 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
     values[secret.key] = secret.value;
   }
 
-  const env: Record<string, string> = {};
   project.envs.forEach((entry, index) => {
     let value: unknown = entry.value;
     if (value === undefined) {
@@ -92,6 +101,12 @@ export function toLineSafe(line: string): string {
 }
 
 /**
+ * The `deploy` variables the original also exported to the environment of every command (its whitelist of `HO_`
+ * environment variables); the other `deploy` keys are template variables only.
+ */
+const EXPORTED_DEPLOY_VARS = ['HO_CLOUD_PROVIDER', 'HO_CLOUD_PLATFORM', 'HO_RESOURCE_GROUP', 'HO_TASK', 'HO_BUCKET', 'HO_CONTAINER_IMAGE', 'HO_IMAGE_VERSION'];
+
+/**
  * `deploy` keys as `HO_<KEY>`. Cloud names of a non-prod stage carry the prefix `<stage>-` on the resource group only,
  * so `HO_RESOURCE_GROUP` is prefixed and `HO_RESOURCE_GROUP_NAKED` / `HO_TASK_NAKED` are the bare names.
  */
@@ -110,7 +125,5 @@ function createDeployVars(project: Project, stage: string): Record<string, unkno
 }
 
 function stringifyEnvValue(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return value === undefined || value === null ? '' : formatPythonStr(value);
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { parseVarTokens } from './parse-vars.js';
+import { formatPythonStr, PythonFloat } from './python-str.js';
 
 function catchError(fn: () => unknown): UserError {
   try {
@@ -50,17 +51,24 @@ describe('parseVarTokens', () => {
     });
   });
 
-  it('turns integers and decimals into numbers, 007 into 7', () => {
+  it('turns integers and decimals into numbers as the original did: 007 into 7, 1e3 into 1000', () => {
     expect(parseVarTokens(['a=007', 'b=-3', 'c=+2.5', 'd=.5', 'e=1e3', 'f=1.2.3', 'g=12abc', 'h=0'], '-v')).toEqual({
       a: 7,
       b: -3,
       c: 2.5,
       d: 0.5,
-      e: '1e3',
+      e: 1000,
       f: '1.2.3',
       g: '12abc',
       h: 0,
     });
+  });
+
+  it('keeps a whole float a float (1.0 renders 1.0) and a small exponent a float, not the int 0', () => {
+    const vars = parseVarTokens(['a=1.0', 'b=2.50', 'c=1e-05', 'd=0.0'], '-v');
+    expect(vars.a).toBeInstanceOf(PythonFloat);
+    expect([vars.a, vars.b, vars.c, vars.d].map(formatPythonStr)).toEqual(['1.0', '2.5', '1e-05', '0']);
+    expect(Number(vars.a) + 1).toBe(2);
   });
 
   it('keeps integers too long for a JS number as text so no digit is lost', () => {

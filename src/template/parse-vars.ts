@@ -1,8 +1,9 @@
 // Parses `-v`/`-e` command-line tokens (or a file of `k=v` lines) into typed variables (SPEC §1).
 import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { toPythonFloat, type PythonFloat } from './python-str.js';
 
-export type VarValue = string | number | boolean;
+export type VarValue = string | number | boolean | PythonFloat;
 
 /**
  * Turns `key=value` tokens into variables. A token without `=` continues the previous value (joined with one space),
@@ -85,16 +86,21 @@ function stripQuotes(s: string): string {
 
 const TRUE_WORDS = /^(true|t)$/i;
 const FALSE_WORDS = /^(false|f)$/i;
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
+/**
+ * As the original: a number with a `.` is a float (`1.0` renders `1.0`), one without is an int (`007` → 7, `1e5` →
+ * 100000). Two deliberate differences: the original truncated `1e-05` to the int 0 (it stays the float 1e-05 here), and
+ * rounded long digit strings (ids, account numbers) to the nearest float; they stay text here.
+ */
 function convertValue(s: string): VarValue {
   if (TRUE_WORDS.test(s)) return true;
   if (FALSE_WORDS.test(s)) return false;
   if (NUMBER.test(s)) {
     const n = Number(s);
-    // Long digit strings (ids, account numbers) would silently lose digits as a JS number; they stay text.
-    const isInteger = !/[.]/.test(s);
-    if (!isInteger || Number.isSafeInteger(n)) return n;
+    if (s.includes('.')) return toPythonFloat(n);
+    if (Number.isSafeInteger(n)) return n;
+    if (/[eE]/.test(s) && Number.isFinite(n) && !Number.isInteger(n)) return n;
   }
   return s;
 }

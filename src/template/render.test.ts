@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { UserError } from '../errors.js';
+import { PythonFloat } from './python-str.js';
 import { createRenderer, quoteForShell } from './render.js';
 
 function makeRenderer(strict = false) {
@@ -67,21 +68,21 @@ describe('createRenderer', () => {
       { items: ['x', 'y'] },
       'f',
     );
-    expect(out).toBe('xy21true1');
+    expect(out).toBe('xy21True1');
     expect(warnings).toEqual([]);
   });
 
   it('does not report a name checked with "is defined" or given a default', () => {
     const { renderer, warnings } = makeRenderer(true);
     expect(renderer.render('{% if x is defined %}{{ x }}{% endif %}{{ y | default("d") }}{{ z is undefined }}', {}, 'f')).toBe(
-      'dtrue',
+      'dTrue',
     );
     expect(warnings).toEqual([]);
   });
 
-  it('treats a key present with an empty value as defined', () => {
+  it('treats a key present with an empty value as defined; a null (YAML `~`) prints None as in Jinja2', () => {
     const { renderer, warnings } = makeRenderer(true);
-    expect(renderer.render('[{{ a }}][{{ b }}]', { a: null, b: '' }, 'f')).toBe('[][]');
+    expect(renderer.render('[{{ a }}][{{ b }}]', { a: null, b: '' }, 'f')).toBe('[None][]');
     expect(warnings).toEqual([]);
   });
 
@@ -93,7 +94,7 @@ describe('createRenderer', () => {
   it('supports Jinja2 forms used by projects written for the original (slices, None, dict methods)', () => {
     const { renderer, warnings } = makeRenderer();
     const out = renderer.render('{{ xs[1:] | join(",") }}|{{ None }}|{{ d.keys() | join(",") }}', { xs: [1, 2, 3], d: { a: 1, b: 2 } }, 'f');
-    expect(out).toBe('2,3||a,b');
+    expect(out).toBe('2,3|None|a,b');
     expect(warnings).toEqual([]);
   });
 
@@ -141,9 +142,13 @@ describe('createRenderer', () => {
     expect(lines).toEqual(['echo a', 'echo b', 'echo c']);
   });
 
-  it('renders numbers and booleans as text', () => {
+  it('renders values as str() does in Python (the original rendered with Jinja2 over Python values)', () => {
     const { renderer } = makeRenderer();
-    expect(renderer.render('{{ n }} {{ b }}', { n: 7, b: false }, 'f')).toBe('7 false');
+    const values = { n: 7, b: false, t: true, f: 3.5, whole: new PythonFloat(1), tiny: 0.00001, none: null, list: ['a', 1, true], d: { k: 'v' } };
+    expect(renderer.render('{{ n }} {{ b }} {{ t }} {{ f }} {{ whole }} {{ tiny }} {{ none }} {{ list }} {{ d }}', values, 'f')).toBe(
+      "7 False True 3.5 1.0 1e-05 None ['a', 1, True] {'k': 'v'}",
+    );
+    expect(renderer.render('{{ t | shell_quote }} {{ whole + 1 }} {% if whole > 0.5 %}big{% endif %}', values, 'f')).toBe("'True' 2 big");
   });
 });
 

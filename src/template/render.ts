@@ -2,6 +2,7 @@
 import nunjucks from 'nunjucks';
 import { UserError } from '../errors.js';
 import { maskError, type Masker } from '../secrets/mask.js';
+import { formatPythonStr } from './python-str.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -32,7 +33,7 @@ interface RenderContext {
 type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
 interface NunjucksInternals {
   parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode };
-  runtime: { contextOrFrameLookup: Lookup };
+  runtime: { contextOrFrameLookup: Lookup; suppressValue: (value: unknown, autoescape: boolean) => unknown };
   installJinjaCompat(): void;
 }
 interface EnvironmentInternals {
@@ -114,7 +115,7 @@ export function createRenderer(options: RendererOptions): Renderer {
 
 /** POSIX single-quote quoting: the result is one shell word whatever the value holds (`a'b` → `'a'"'"'b'`). */
 export function quoteForShell(value: unknown): string {
-  const text = value === undefined || value === null ? '' : String(value);
+  const text = value === undefined ? '' : formatPythonStr(value);
   return `'${text.replace(/'/g, `'"'"'`)}'`;
 }
 
@@ -251,10 +252,16 @@ function stripNunjucksPrefix(message: string): string {
  * Jinja2 compatibility (`True`, `x.upper()`, slices) for projects written for the original Python handoff, and a
  * hook on nunjucks' one function for looking up a top-level name, so that a name found neither in the frame (set,
  * for, macro arguments) nor in the context is recorded as undefined. The hook is installed after the compatibility
- * layer so `True`/`False`/`None` already resolve and are not reported.
+ * layer so `True`/`False`/`None` already resolve and are not reported. Output (`{{ value }}`) is written as Python's
+ * str() writes it (`True`, `None`, `1.0`), as the original's Jinja2 over Python values did.
  */
 function installRuntimeHooks(): void {
   internals.installJinjaCompat();
+  const suppress = internals.runtime.suppressValue;
+  internals.runtime.suppressValue = function writePythonStr(value, autoescape) {
+    // Only our renders (autoescape off) are changed; a SafeString or other object with its own text keeps it.
+    return activeRender && !autoescape ? formatPythonStr(value) : suppress.call(this, value, autoescape);
+  };
   const original = internals.runtime.contextOrFrameLookup;
   internals.runtime.contextOrFrameLookup = function lookupAndRecord(context, frame, name) {
     const value = original.call(this, context, frame, name);

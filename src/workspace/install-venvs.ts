@@ -36,35 +36,86 @@ async function runInstallStep(commandLine: string, cwd: string, env: NodeJS.Proc
   return exit.exitCode ?? 128;
 }
 
-async function pythonVersion(cwd: string): Promise<string> {
-  let version = '';
-  const code = await runInstallStep('python3 --version', cwd, process.env, (line) => {
-    version ||= line.trim();
+/** The interpreter that creates one venv: how it was asked for, and what it is. */
+interface Interpreter {
+  /** `python3` (the default), a command name such as `python3.9`, or an absolute path. */
+  spec: string;
+  /** Text recorded in the fingerprint: the version, and for an explicit interpreter its executable. */
+  identity: string;
+}
+
+/** Runs the interpreter once to learn its version and executable; undefined with its output when it cannot run. */
+async function probeInterpreter(spec: string, cwd: string): Promise<{ version: string; executable: string } | { failure: string[] }> {
+  const lines: string[] = [];
+  const code = await runInstallStep(`${shellQuote(spec)} -c 'import sys; print(sys.version.split()[0]); print(sys.executable)'`, cwd, process.env, (line) => {
+    lines.push(line.trim());
   });
-  if (code !== 0) {
-    throw new UserError('python3 was not found; workspace install creates each venv with `python3 -m venv`', {
-      fix: 'install Python 3 with its venv module (Debian: apt-get install python3 python3-venv)',
+  const [version, executable] = lines.slice(-2);
+  if (code !== 0 || !version || !executable || !/^\d+\.\d+/.test(version)) return { failure: lines };
+  return { version, executable };
+}
+
+/**
+ * Finds the interpreter of each venv before anything is installed, so a missing one stops `workspace install` at once
+ * (exit 2) naming the entry and what was looked for. The default `python3` keeps its old fingerprint text
+ * (`Python 3.11.7`), so venvs installed before `python:` existed are not rebuilt.
+ */
+async function resolveInterpreters(installs: Install[], cwd: string, projectFile: string | undefined): Promise<Interpreter[]> {
+  const known = new Map<string, Interpreter>();
+  const result: Interpreter[] = [];
+  for (const [index, install] of installs.entries()) {
+    const spec = install.python ?? 'python3';
+    let interpreter = known.get(spec);
+    if (!interpreter) {
+      const probe = await probeInterpreter(spec, cwd);
+      if ('failure' in probe) throw missingInterpreter(install, index, spec, probe.failure, projectFile);
+      interpreter = { spec, identity: install.python === undefined ? `Python ${probe.version}` : `Python ${probe.version} (${probe.executable})` };
+      known.set(spec, interpreter);
+    }
+    result.push(interpreter);
+  }
+  return result;
+}
+
+function missingInterpreter(install: Install, index: number, spec: string, output: string[], projectFile: string | undefined): UserError {
+  const said = output.find((line) => line !== '');
+  if (install.python === undefined) {
+    return new UserError(`python3 was not found; workspace install creates each venv with \`python3 -m venv\`${said ? ` (${said})` : ''}`, {
+      fix: 'install Python 3 with its venv module (Debian: apt-get install python3 python3-venv), or name an interpreter with installs[].python',
     });
   }
-  return version;
+  const where = spec.startsWith('/') ? `the file ${spec}` : `"${spec}" on PATH`;
+  const message = `interpreter ${JSON.stringify(spec)} of venv ${install.venv ?? ''} was not found: looked for ${where}${said ? ` (${said})` : ''}`;
+  return new UserError(`installs[${index}].python: ${message}`, {
+    fix: spec.startsWith('/')
+      ? 'check the path (for a pyenv Python: `echo $(pyenv prefix 3.9.18)/bin/python3.9`)'
+      : `install that Python and put it on PATH, or give its absolute path (for a pyenv Python: $(pyenv prefix VERSION)/bin/${spec})`,
+    diagnostics: [{ severity: 'error', message, path: `installs[${index}].python`, location: projectFile ? { file: projectFile } : undefined }],
+  });
 }
 
 function fingerprintOf(install: Install, python: string): string {
   return crypto.createHash('sha256').update(JSON.stringify({ venv: install.venv, command: install.command, python })).digest('hex');
 }
 
-function readFingerprint(venvDir: string): string | undefined {
+interface StoredFingerprint {
+  fingerprint?: string;
+  python?: string;
+}
+
+function readFingerprint(venvDir: string): StoredFingerprint {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(venvDir, FINGERPRINT_FILE), 'utf8')) as { fingerprint?: string }).fingerprint;
+    return JSON.parse(fs.readFileSync(path.join(venvDir, FINGERPRINT_FILE), 'utf8')) as StoredFingerprint;
   } catch {
-    return undefined;
+    return {};
   }
 }
 
 /**
- * Creates each venv with `python3 -m venv` when missing and runs its install command with the venv active and the
- * workspace as working directory. An entry whose command and Python version are unchanged since it last succeeded is
- * skipped (its fingerprint is stored in the venv), unless `force`.
+ * Creates each venv with its interpreter (`installs[].python`, default `python3`) as `<python> -m venv` when missing,
+ * and runs its install command with the venv active and the workspace as working directory. An entry whose command
+ * and interpreter are unchanged since it last succeeded is skipped (its fingerprint is stored in the venv), unless
+ * `force`; a venv whose interpreter changed is created anew.
  */
 export async function installVenvs(input: {
   installs: Install[];
@@ -73,36 +124,47 @@ export async function installVenvs(input: {
   /** Renders an install command (installs may use template variables). */
   renderCommand: (install: Install, index: number) => string;
   reporter: InstallReporter;
+  /** The environment install commands start from (default: this process's); a venv's bin/ goes first on its PATH. */
+  env?: NodeJS.ProcessEnv;
+  /** project.yml, named in the error for a missing interpreter. */
+  projectFile?: string;
 }): Promise<InstallResult[]> {
   const results: InstallResult[] = [];
   if (input.installs.length === 0) return results;
-  const python = await pythonVersion(input.workspaceDir);
+  const baseEnv = input.env ?? process.env;
+  const interpreters = await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile);
   for (const [index, install] of input.installs.entries()) {
     const venv = install.venv ?? '';
+    const interpreter = interpreters[index] as Interpreter;
+    const python = interpreter.identity;
     const commandLine = input.renderCommand(install, index);
     const label = venv ? `venv ${venv}` : `install ${index + 1}`;
-    let env: NodeJS.ProcessEnv = process.env;
+    let env: NodeJS.ProcessEnv = baseEnv;
     let venvDir: string | undefined;
     const fingerprint = fingerprintOf({ ...install, command: commandLine }, python);
     if (venv) {
       venvDir = path.join(input.workspaceDir, venv);
-      if (!input.force && fs.existsSync(path.join(venvDir, 'bin', 'python')) && readFingerprint(venvDir) === fingerprint) {
+      const stored = readFingerprint(venvDir);
+      const exists = fs.existsSync(path.join(venvDir, 'bin', 'python'));
+      if (!input.force && exists && stored.fingerprint === fingerprint) {
         input.reporter.info(`Skipping ${label}: its install command and ${python} are unchanged (use --force to reinstall)`);
         results.push({ venv, status: 'skipped' });
         continue;
       }
-      if (input.force && fs.existsSync(venvDir)) fs.rmSync(venvDir, { recursive: true, force: true });
+      const otherInterpreter = exists && stored.python !== undefined && stored.python !== python;
+      if (otherInterpreter) input.reporter.info(`Recreating ${label}: its interpreter changed from ${stored.python} to ${python}`);
+      if ((input.force || otherInterpreter) && fs.existsSync(venvDir)) fs.rmSync(venvDir, { recursive: true, force: true });
       if (!fs.existsSync(path.join(venvDir, 'bin', 'python'))) {
-        input.reporter.info(`Creating ${label} at ${venvDir}`);
-        const code = await runInstallStep(`python3 -m venv ${shellQuote(venvDir)}`, input.workspaceDir, process.env, (l) => input.reporter.output(venv, l));
+        input.reporter.info(`Creating ${label} at ${venvDir} with ${python}`);
+        const code = await runInstallStep(`${shellQuote(interpreter.spec)} -m venv ${shellQuote(venvDir)}`, input.workspaceDir, process.env, (l) => input.reporter.output(venv, l));
         if (code !== 0) {
-          throw new UserError(`could not create ${label}: python3 -m venv exited with code ${code}`, {
+          throw new UserError(`could not create ${label}: ${interpreter.spec} -m venv exited with code ${code}`, {
             exitCode: 1,
-            fix: 'install the venv module for your Python (Debian: apt-get install python3-venv)',
+            fix: 'install the venv module for that Python (Debian: apt-get install python3-venv)',
           });
         }
       }
-      env = { ...process.env, VIRTUAL_ENV: venvDir, PATH: `${path.join(venvDir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}` };
+      env = { ...baseEnv, VIRTUAL_ENV: venvDir, PATH: `${path.join(venvDir, 'bin')}${path.delimiter}${baseEnv.PATH ?? ''}` };
       delete env.PYTHONHOME;
     }
     input.reporter.info(`Installing ${label}: ${commandLine}`);

@@ -53,7 +53,7 @@ export async function containerBuildCommand(options: GlobalOptions, flags: { dry
 
 export async function containerRunCommand(options: GlobalOptions): Promise<number> {
   const log = createConsoleLog(options.logLevel);
-  const { prepareImageRun, startImageRun } = await import('../../container/run-image.js');
+  const { explainRuntimeFailure, prepareImageRun, startImageRun } = await import('../../container/run-image.js');
   const envs: Record<string, string> = {};
   for (const [key, value] of Object.entries(parseVarTokens(options.envs, '-e'))) envs[key] = String(value);
   const run = await prepareImageRun({
@@ -68,7 +68,12 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
   });
   log.log('info', `Running ${run.image} with ${run.cli.name} (${run.provider} store, stage ${options.stage})`);
   log.log('debug', `${run.cli.name} ${run.args.join(' ')}`);
-  const running = startImageRun(run);
+  // The last lines the container CLI printed: when the runtime itself fails, they say why.
+  const tail: string[] = [];
+  const running = startImageRun(run, (line) => {
+    tail.push(line);
+    if (tail.length > 50) tail.shift();
+  });
   // The container CLI relays these to the container, where tini hands them to handoff, which stops its run cleanly.
   const relay = (signal: NodeJS.Signals): void => running.signal(signal);
   process.on('SIGINT', relay);
@@ -78,6 +83,8 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
     if (exit.startError) throw exit.startError;
     const code = exit.exitCode ?? (exit.signal === 'SIGINT' ? 130 : 143);
     log.log(code === 0 ? 'info' : 'error', `Container of ${run.image} exited with code ${code}`);
+    const explanation = code === 0 ? undefined : explainRuntimeFailure(tail, run.cli.name);
+    if (explanation) log.log('error', `${run.cli.name} could not start the container: ${explanation}`);
     return code;
   } finally {
     process.off('SIGINT', relay);

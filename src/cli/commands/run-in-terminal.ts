@@ -4,7 +4,9 @@ import type { RunResult } from '../../runner/events.js';
 import { executeLocalRun, type LocalRunOptions, type PreparedRun } from '../../runner/run-local.js';
 import { RunInterrupt } from '../../runner/run-project.js';
 import { readRunRecord, runRecordPath } from '../../runs/run-record.js';
+import { planRun } from '../../runner/plan-run.js';
 import { maskDeep } from '../../secrets/mask.js';
+import { tidyCommandLine } from '../../template/tidy-command-line.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 
@@ -16,14 +18,25 @@ export function graceFromEnv(): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-/** `--dry-run`: the plan of what would run (masked), as text or JSON; nothing runs. */
+/** What `_line` and `_line_safe` show as in a `--dry-run` of commands that run once per foreach line. */
+const LINE_STAND_IN = { _line: '<line>', _line_safe: '<line_safe>' };
+
+/**
+ * `--dry-run`: the plan of what would run, as text or JSON; nothing runs. Commands are shown rendered with this run's
+ * variables (secrets masked, tidied as the run's log shows them), so a `{% if %}` shows what it comes to.
+ */
 export function printRunPlan(prepared: PreparedRun, options: GlobalOptions, source: string): void {
+  const lineValues = { ...prepared.values, ...LINE_STAND_IN };
+  const plan = planRun(prepared.project, {
+    showCommand: (command, template, insideForeach) =>
+      tidyCommandLine(prepared.masker.mask(prepared.renderer.render(template, insideForeach ? lineValues : prepared.values, command.path))),
+  });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(maskDeep(prepared.plan, prepared.masker), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(maskDeep(plan, prepared.masker), null, 2)}\n`);
     return;
   }
   const lines = [`Run plan of ${source} (stage ${options.stage}); nothing is run:`];
-  for (const task of prepared.plan.tasks) {
+  for (const task of plan.tasks) {
     lines.push(`task ${task.name}${task.active ? '' : ' (inactive)'}:`, ...task.outline.map((l) => `  ${prepared.masker.mask(l)}`));
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -185,7 +185,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const project = requireProject(session);
     const vars = parseVarTokens(options.vars, '-v');
     const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
-    const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+    const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
     for (const w of loaded.warnings) session.log.log('info', `${w.message}; pushing config and files only`);
     const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier: vars.allow_advanced_tier === true }) : [];
     const toWrite = plan.filter((e) => e.push).length;

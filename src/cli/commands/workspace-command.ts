@@ -30,7 +30,7 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
-  const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+  const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   for (const w of secrets.warnings) log.log('warning', w.message);
   const masker = createMasker(secrets.secrets.map((s) => s.value));
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)), masker });
@@ -48,6 +48,8 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
       workspaceDir: paths.dir,
       force: Boolean(flags.force),
       renderCommand: (_install, i) => commands[i],
+      env: { ...process.env, ...context.env },
+      projectFile: project.file,
       reporter: {
         info: (m) => log.log('info', masker.mask(m)),
         output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),

@@ -1,0 +1,94 @@
+// Formats values as Python's str() does, so templates render `True`, `None`, `1.0`, `1e-05` as the original (Jinja2) did.
+
+/**
+ * A float whose value is a whole number (`1.0`, `100.0`): JavaScript has one number type, so without this mark it would
+ * render as `1`. It behaves as its number in arithmetic and comparisons (valueOf). Zero is never marked, because an
+ * object is always true in `{% if %}` while Python's `0.0` is false.
+ */
+export class PythonFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toString(): string {
+    return formatPythonFloat(this.value);
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** A number read from text that Python would hold as a float (`1.0`, `2.50`), marked when its value is whole. */
+export function toPythonFloat(value: number): number | PythonFloat {
+  return Number.isInteger(value) && value !== 0 ? new PythonFloat(value) : value;
+}
+
+/** Python's `str(value)`: what `{{ value }}` prints in Jinja2. `undefined` is Jinja's Undefined, which prints nothing. */
+export function formatPythonStr(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  return formatPythonRepr(value);
+}
+
+/** Python's `repr(value)`: how values print inside a list or dict. */
+function formatPythonRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return quotePythonString(value);
+  if (typeof value === 'number') return Number.isInteger(value) ? formatPythonInt(value) : formatPythonFloat(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof PythonFloat) return value.toString();
+  if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') {
+    // Objects with their own text (a nunjucks SafeString, a Date-like value) keep it.
+    if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return String(value);
+    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${quotePythonString(k)}: ${formatPythonRepr(v)}`);
+    return `{${entries.join(', ')}}`;
+  }
+  return String(value);
+}
+
+/** Python ints print every digit, never an exponent (`10**21` is `1000000000000000000000`). */
+function formatPythonInt(value: number): string {
+  return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
+}
+
+/**
+ * Python's float repr: the shortest digits that read back as the same number (as JavaScript's), written in fixed
+ * notation when the decimal exponent is in [-4, 16) — always with a fraction (`1.0`) — else as `1e-05`, `1.5e+16`.
+ */
+export function formatPythonFloat(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const [mantissa, exponentText] = Math.abs(value).toExponential().split('e');
+  const exponent = Number(exponentText);
+  const digits = (mantissa ?? '').replace('.', '');
+  const sign = value < 0 ? '-' : '';
+  if (exponent < -4 || exponent >= 16) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : '';
+    const exp = `${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+    return `${sign}${digits[0]}${fraction}e${exp}`;
+  }
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  const fraction = digits.slice(exponent + 1);
+  return `${sign}${whole}.${fraction || '0'}`;
+}
+
+/** Python's string repr: single quotes unless the text holds a single quote and no double quote. */
+function quotePythonString(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of text) {
+    if (ch === quote || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch < ' ' || ch === '\x7f') out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${quote}${out}${quote}`;
+}

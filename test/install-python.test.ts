@@ -1,0 +1,112 @@
+// installs[].python through the CLI: a venv made by another interpreter, its fingerprint, and a missing interpreter.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli } from './helpers/cli.js';
+
+/** `major.minor.micro` of an interpreter, or undefined when it does not run. */
+function versionOf(python: string): string | undefined {
+  try {
+    return execFileSync(python, ['-c', 'import sys; print(sys.version.split()[0])'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An interpreter other than the default `python3`, with its venv module: pyenv's Pythons (this machine and CI have
+ * 3.6–3.13), else a Debian python3.X. Undefined when the machine has only one Python.
+ */
+function findOtherPython(): { file: string; version: string } | undefined {
+  const defaultVersion = versionOf('python3');
+  const candidates: string[] = [];
+  try {
+    const versions = execFileSync('pyenv', ['versions', '--bare'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+    for (const v of versions.map((x) => x.trim()).filter((x) => /^3\.\d+\.\d+$/.test(x))) {
+      const prefix = execFileSync('pyenv', ['prefix', v], { encoding: 'utf8' }).trim();
+      candidates.push(path.join(prefix, 'bin', `python${v.split('.').slice(0, 2).join('.')}`));
+    }
+  } catch {
+    // No pyenv here.
+  }
+  for (let minor = 13; minor >= 6; minor--) candidates.push(`/usr/bin/python3.${minor}`);
+  // Prefer a Python from 3.8 on (the older ones' venv module is slow to bootstrap pip).
+  const isOld = (file: string): number => Number(Number(/3\.(\d+)$/.exec(file)?.[1] ?? 0) < 8);
+  candidates.sort((a, b) => isOld(a) - isOld(b));
+  for (const file of candidates) {
+    if (!fs.existsSync(file)) continue;
+    const version = versionOf(file);
+    if (version && version !== defaultVersion) return { file, version };
+  }
+  return undefined;
+}
+
+const other = findOtherPython();
+
+describe('installs[].python', () => {
+  it.skipIf(!other)(`creates the venv with the named interpreter, fingerprints it, and recreates the venv when it changes${other ? '' : ' (skipped: this machine has no Python besides python3)'}`, async () => {
+    const python = other!.file;
+    const yml = (interpreter: string) => `
+installs:
+- venv: old
+  python: ${interpreter}
+  command: python -c "import sys; print(sys.version.split()[0])" >> install-log.txt
+tasks:
+- name: show
+  commands:
+  - command: python -c "import sys; print(sys.version.split()[0])"
+    venv: old
+`;
+    const { projectDir, workspaceDir } = makeProject(yml(python));
+    const install = () => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 180_000 });
+    const first = await install();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`with Python ${other!.version} (`);
+    const log = () => fs.readFileSync(path.join(workspaceDir, 'install-log.txt'), 'utf8').trim().split('\n');
+    expect(log()).toEqual([other!.version]);
+
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'show_stdout.log'), 'utf8')).toBe(`${other!.version}\n`);
+
+    // Unchanged: skipped. Another interpreter: the venv is made anew by it.
+    const again = await install();
+    expect(again.stderr).toContain('Skipping venv old');
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), yml('python3'));
+    const changed = await install();
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stderr).toContain('Recreating venv old: its interpreter changed');
+    expect(log()).toEqual([other!.version, versionOf('python3')]);
+  }, 300_000);
+
+  it('stops before installing anything when an interpreter is missing, naming the entry and what was looked for', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+installs:
+- venv: first
+  command: touch first-ran.txt
+- venv: legacy
+  python: python3.99-not-here
+  command: touch legacy-ran.txt
+`);
+    const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('installs[1].python: interpreter "python3.99-not-here" of venv legacy was not found: looked for "python3.99-not-here" on PATH');
+    expect(r.stderr).toContain(path.join(projectDir, 'project.yml'));
+    expect(fs.existsSync(path.join(workspaceDir, 'first'))).toBe(false);
+    expect(fs.existsSync(path.join(workspaceDir, 'first-ran.txt'))).toBe(false);
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'installs:\n- venv: v\n  python: /no/such/python3\n  command: "true"\n');
+    const abs = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
+    expect(abs.code).toBe(2);
+    expect(abs.stderr).toContain('looked for the file /no/such/python3');
+  });
+
+  it('rejects a python without a venv and a relative path, at their lines', async () => {
+    const { projectDir } = makeProject('installs:\n- command: "true"\n  python: python3\n- venv: v\n  command: "true"\n  python: bin/python\n');
+    const r = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/project\.yml:3:\d+.*install without a venv/);
+    expect(r.stderr).toMatch(/project\.yml:6:\d+.*expected a command name \(python3\.9\) or an absolute path/);
+  });
+});
