@@ -1,9 +1,25 @@
 // Bundles the CLI into dist/handoff.js plus lazily loaded chunks, so `handoff` starts without resolving hundreds of modules.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+/**
+ * A hash of everything the bundle is made from (sources, locked dependencies, this script): caches of work done by
+ * one build (the validated project in a workspace) are not trusted by another, even of the same version.
+ */
+function hashBuildInputs() {
+  const hash = createHash('sha256');
+  const files = readdirSync('src', { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.endsWith('.test.ts'))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .sort();
+  for (const file of [...files, 'package-lock.json', 'scripts/build.mjs'].filter((f) => existsSync(f))) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
 
 await build({
   entryPoints: { handoff: 'src/cli/main.ts' },
@@ -18,7 +34,7 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   legalComments: 'none',
-  define: { HANDOFF_VERSION: JSON.stringify(pkg.version) },
+  define: { HANDOFF_VERSION: JSON.stringify(pkg.version), HANDOFF_BUILD_ID: JSON.stringify(hashBuildInputs()) },
   // nunjucks optionally requires chokidar for file watching, which handoff never uses.
   external: ['chokidar', 'fsevents'],
   // CommonJS dependencies (nunjucks) call require(), and google-gax computes a path from __dirname when it loads (it

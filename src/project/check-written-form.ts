@@ -1,5 +1,5 @@
 // Warnings about how project.yml is written: unknown keys ("did you mean"), ignored keys, numbers that lost their text.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Diagnostic } from '../errors.js';
 import { isRecord } from './describe-value.js';
 import { formatKeyPath } from './format-key-path.js';

@@ -1,5 +1,5 @@
 // JSON Schema of project.yml for editors (yaml-language-server), generated from the same zod schema the loader uses.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLOUD_DEPLOY_RULES } from './check-deploy-keys.js';
 import { CLOUD_PROVIDERS } from './cloud-providers.js';
 import { projectSchema } from './schema.js';

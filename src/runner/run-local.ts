@@ -1,8 +1,8 @@
 // `run local`: loads the project, its local secrets and variables, prepares the workspace and runs — the library API.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadProject } from '../project/load-project.js';
 import { findLauncher } from '../process/launcher-path.js';
+import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
 import type { Project } from '../project/types.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
@@ -59,10 +59,10 @@ export interface PreparedRun {
   plan: RunPlan;
 }
 
-/** Reads and checks the project, secrets and variables; writes nothing. */
+/** Reads and checks the project, secrets and variables; writes nothing but the validated-project cache of an existing workspace. */
 export async function prepareLocalRun(options: LocalRunOptions): Promise<PreparedRun> {
   assertWorkspaceApart(options.projectDir, options.workspaceDir);
-  const { project, warnings } = await loadProject(options.projectDir);
+  const { project, warnings } = await loadProjectWithCache(options.projectDir, options.workspaceDir);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
 

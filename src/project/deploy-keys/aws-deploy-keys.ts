@@ -1,5 +1,5 @@
 // The `deploy` keys only the AWS provider reads (region, network, bring-your-own resources, IAM, the runner), their model and checks.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyPath } from '../format-key-path.js';
 import { text } from '../schema-fields.js';
 import { readNumber, type CloudDeployRules, type DeployProblem } from './cloud-deploy-rules.js';

@@ -1,5 +1,5 @@
 // The `deploy` keys only the Google Cloud provider (Cloud Run jobs) reads, and its checks of them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { suggestKey } from '../suggest-key.js';
 import { text } from '../schema-fields.js';
 import { readNumber, type CloudDeployRules, type DeployProblem } from './cloud-deploy-rules.js';
