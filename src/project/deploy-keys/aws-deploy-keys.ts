@@ -25,7 +25,6 @@ const AWS_REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d+$/;
 export type FargateCapacityProvider = (typeof capacityProviders)[number];
 
 export const awsDeployKeys = {
-  region: text('AWS region of every call and name, e.g. `eu-west-1`; overrides the profile\'s and AWS_REGION.').optional(),
   cloud_platform: z.enum(['fargate']).optional().describe('Container platform of the cloud provider: `fargate`.'),
   platform_config: platformConfigSchema.optional().describe('Settings of the cloud platform beyond the container itself.'),
   cluster: text('An existing ECS cluster (name or ARN) to run in instead of creating `handoff-<RG>`; a resource group setting.').optional(),
@@ -51,7 +50,8 @@ export const awsDeployKeys = {
 
 export const awsDeployRules: CloudDeployRules = {
   provider: 'aws',
-  keys: Object.keys(awsDeployKeys),
+  // `region` is a common key (schema.ts) that AWS reads too.
+  keys: [...Object.keys(awsDeployKeys), 'region'],
   check(deploy) {
     const problems: DeployProblem[] = [];
     // A region of another cloud (europe-west1) or a slip (eu-west1) is found here, at its line, not at the first call.
@@ -97,7 +97,8 @@ export interface AwsDeploy {
   task_policy?: string;
 }
 
-type RawAwsDeploy = z.output<z.ZodObject<typeof awsDeployKeys>>;
+/** `region` is a common key of the schema; AWS normalizes it with its own keys. */
+type RawAwsDeploy = z.output<z.ZodObject<typeof awsDeployKeys>> & { region?: string | number };
 
 /** The AWS keys of a schema-valid `deploy`, text keys as text (YAML reads `region: 1` as a number). */
 export function normalizeAwsDeploy(d: RawAwsDeploy, text: (value: string | number, at: KeyPath) => string): AwsDeploy {
