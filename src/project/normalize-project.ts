@@ -103,6 +103,15 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       platform_version: optionalText(d.platform_version, at('platform_version')),
       log_retention_days: d.log_retention_days,
       task_policy: optionalText(d.task_policy, at('task_policy')),
+      task_timeout: d.task_timeout,
+      max_retries: d.max_retries,
+      subscription_id: optionalText(d.subscription_id, at('subscription_id')),
+      resource_group_name: optionalText(d.resource_group_name, at('resource_group_name')),
+      location: optionalText(d.location, at('location')),
+      storage_account: optionalText(d.storage_account, at('storage_account')),
+      key_vault: optionalText(d.key_vault, at('key_vault')),
+      environment: optionalText(d.environment, at('environment')),
+      registry: optionalText(d.registry, at('registry')),
     });
   };
 

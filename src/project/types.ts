@@ -93,6 +93,20 @@ export interface Deploy {
   platform_version?: string;
   log_retention_days?: number;
   task_policy?: string;
+  /** Seconds a cloud run may take (Container Apps: the replica timeout). */
+  task_timeout?: number;
+  /** Retries of a failed cloud run (Container Apps: the replica retry limit). */
+  max_retries?: number;
+  /** Azure (cloud_provider azure): the subscription and Azure resource group (not handoff's resource_group). */
+  subscription_id?: string;
+  resource_group_name?: string;
+  location?: string;
+  storage_account?: string;
+  key_vault?: string;
+  /** An existing Container Apps environment. */
+  environment?: string;
+  /** Login server of the Azure Container Registry. */
+  registry?: string;
 }
 
 export interface ScheduleEnv {
