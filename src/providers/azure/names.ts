@@ -82,6 +82,7 @@ export interface AzureNames extends StoreNames {
 // Container Apps job names: 2-32 lowercase letters, digits and hyphens, starting with a letter, ending with a letter or
 // digit, without "--" (`az containerapp job create --name`; Microsoft.App/jobs).
 const JOB_MAX = 32;
+const TASK_JOB_MAX = JOB_MAX - 6;
 const JOB_RULE: NameRule = { what: 'Container Apps job name', min: 2, max: JOB_MAX, pattern: /^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$/, allowed: 'lowercase letters, digits and single hyphens, starting with a letter' };
 // Blob container names: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit
 // (Blob Storage, "Naming and referencing containers").
@@ -108,17 +109,23 @@ function hashHex(text: string, length: number): string {
 }
 
 /**
- * A Container Apps job name: the readable part, lowercased and cut to fit, then 6 hex digits of what it stands for.
- * The digits are always there because hyphens join the parts: RG `etl-a` with task `b` and RG `etl` with task `a-b`
- * would otherwise both be `ho-etl-a-b`, and a job name has no other separator to tell them apart.
+ * The task's Container Apps job name: the readable part, lowercased and cut to fit, then 6 hex digits of what it
+ * stands for. The digits are always there because hyphens join the parts: RG `etl-a` with task `b` and RG `etl` with
+ * task `a-b` would otherwise both be `ho-etl-a-b`, and a job name has no other separator to tell them apart. It is at
+ * most 26 characters, so a schedule's job (`<job>-<5 hex>`) still fits Container Apps' 32.
  */
-export function createJobName(prefix: string, parts: string[]): string {
+export function createJobName(parts: string[]): string {
   const digest = hashHex(parts.join('\u0000'), 6);
-  const readable = `${prefix}-${parts.join('-')}`
+  const readable = `ho-${parts.join('-')}`
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-{2,}/g, '-');
-  return `${readable.slice(0, JOB_MAX - 7).replace(/-+$/, '')}-${digest}`;
+  return `${readable.slice(0, TASK_JOB_MAX - 7).replace(/-+$/, '')}-${digest}`;
+}
+
+/** A schedule's job: the task's job name and 5 hex digits of the target id, so all of a task's jobs share its name. */
+export function createScheduleJobName(taskJob: string, targetId: string): string {
+  return `${taskJob}-${hashHex(targetId, 5)}`;
 }
 
 /** The Key Vault secret of a secret path: its parts joined with hyphens, then 8 hex digits of the exact path. */
@@ -201,7 +208,7 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
   const logWorkspace = check(`handoff-${rg}`, WORKSPACE_RULE, { inputs: rgText, path: 'deploy.resource_group' });
   // RG and task hold no `_`, so `_` between them keeps every task's names apart where Azure allows it.
   const identity = check(`handoff-${rg}_${task}`, IDENTITY_RULE, taskBlame);
-  const job = check(createJobName('ho', [rg, task]), JOB_RULE, taskBlame);
+  const job = check(createJobName([rg, task]), JOB_RULE, taskBlame);
   const alertRule = check(`handoff-${rg}_${task}-failed-runs`, INSIGHTS_RULE, taskBlame);
   const actionGroup = check(`handoff-${rg}_${task}`, INSIGHTS_RULE, taskBlame);
 
@@ -248,7 +255,7 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
       if (!/^[A-Za-z0-9_-]+$/.test(targetId)) {
         throwIfProblem({ message: `schedule target_id "${targetId}" cannot name a Container Apps job (letters, digits, - and _ only)`, path: 'schedules[].target_id', fix: 'use a target_id such as 1 or daily', over: 0 });
       }
-      return createJobName('hs', [rg, task, targetId]);
+      return createScheduleJobName(job, targetId);
     },
     alertRule,
     alertRuleId: id('Microsoft.Insights/scheduledQueryRules', alertRule),

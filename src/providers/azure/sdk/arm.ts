@@ -2,7 +2,7 @@
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ResourceManagementClient, type GenericResource } from '@azure/arm-resources';
 import type { AzureClientConfig } from './azure-client-config.js';
-import { toArmClientOptions } from './azure-client-config.js';
+import { toArmClientOptions, toLroOptions } from './azure-client-config.js';
 import { callAzure, isNotFound, toAzureError } from './azure-errors.js';
 
 /**
@@ -49,6 +49,7 @@ function apiVersionOf(type: string): string {
 
 export function createArmApi(config: AzureClientConfig): ArmApi {
   const client = new ResourceManagementClient(config.credential, config.subscriptionId, toArmClientOptions(config));
+  const lro = toLroOptions(config);
   async function getResourceGroup(name: string): Promise<{ location: string; tags: Record<string, string> } | undefined> {
     try {
       const group = await client.resourceGroups.get(name);
@@ -74,10 +75,10 @@ export function createArmApi(config: AzureClientConfig): ArmApi {
       return 'created';
     },
     get,
-    put: (id, type, body) => callAzure(`create or update ${id}`, async () => (await client.resources.beginCreateOrUpdateByIdAndWait(id, apiVersionOf(type), body)) as ArmResource),
+    put: (id, type, body) => callAzure(`create or update ${id}`, async () => (await client.resources.beginCreateOrUpdateByIdAndWait(id, apiVersionOf(type), body, lro)) as ArmResource),
     async delete(id, type) {
       if (!(await get(id, type))) return false;
-      await callAzure(`delete ${id}`, () => client.resources.beginDeleteByIdAndWait(id, apiVersionOf(type)));
+      await callAzure(`delete ${id}`, () => client.resources.beginDeleteByIdAndWait(id, apiVersionOf(type), lro));
       return true;
     },
     post: (id, action, apiVersion) =>

@@ -18,6 +18,8 @@ export interface AzureClientConfig {
   logsEndpoint: string;
   /** True when the endpoints are an emulator's (HANDOFF_AZURE_ENDPOINT): its vault URLs are not on vault.azure.net. */
   emulated: boolean;
+  /** Long-running operations are polled this often (HANDOFF_AZURE_POLL_MS; absent: the SDK's default or Azure's Retry-After). */
+  lroPollMs?: number;
 }
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
@@ -54,6 +56,7 @@ export function resolveAzureClientConfig(input: { subscriptionId: string; env?: 
   const env = input.env ?? process.env;
   const endpoint = env.HANDOFF_AZURE_ENDPOINT?.replace(/\/+$/, '');
   const blob = env.HANDOFF_AZURE_BLOB_ENDPOINT?.replace(/\/+$/, '');
+  const pollMs = Number(env.HANDOFF_AZURE_POLL_MS);
   return {
     subscriptionId: input.subscriptionId,
     credential: input.credential ?? createAzureCredential(env),
@@ -63,10 +66,40 @@ export function resolveAzureClientConfig(input: { subscriptionId: string; env?: 
     blobUrl: (account) => (blob ? (blob.includes('{account}') ? blob.replace('{account}', account) : blob) : `https://${account}.blob.core.windows.net`),
     logsEndpoint: endpoint ?? LOGS_AUDIENCE,
     emulated: endpoint !== undefined,
+    ...(Number.isFinite(pollMs) && pollMs > 0 ? { lroPollMs: pollMs } : {}),
   };
+}
+
+/** Options of a long-running operation's wait. */
+export function toLroOptions(config: AzureClientConfig): { updateIntervalInMs?: number } {
+  return config.lroPollMs ? { updateIntervalInMs: config.lroPollMs } : {};
 }
 
 /** Options every Resource Manager client takes: the endpoint (an emulator's when set) and Azure's own scope. */
 export function toArmClientOptions(config: AzureClientConfig): { endpoint: string; $host: string; credentialScopes: string[] } {
   return { endpoint: config.armEndpoint, $host: config.armEndpoint, credentialScopes: [config.armScope] };
+}
+
+/** Who the credential is: the object id Azure grants roles to, its tenant, and whether it is an application or a user. */
+export interface CallerIdentity {
+  objectId: string;
+  tenantId: string;
+  principalType: 'ServicePrincipal' | 'User';
+}
+
+/**
+ * Reads the caller from a Resource Manager token's claims (`oid`, `tid`, `idtyp`): the token is the credential's own
+ * answer, so no directory (Graph) permission is needed. Only claims are read; the token itself is never kept or shown.
+ */
+export async function readCallerIdentity(config: AzureClientConfig): Promise<CallerIdentity> {
+  const token = await config.credential.getToken(config.armScope);
+  if (!token) throw new Error('the Azure credential gave no token');
+  let claims: { oid?: string; tid?: string; idtyp?: string; upn?: string; appid?: string };
+  try {
+    claims = JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as typeof claims;
+  } catch {
+    claims = {};
+  }
+  if (!claims.oid || !claims.tid) throw new Error('the Azure access token does not name its caller (no oid or tid claim)');
+  return { objectId: claims.oid, tenantId: claims.tid, principalType: claims.idtyp === 'user' || (claims.upn && !claims.idtyp) ? 'User' : 'ServicePrincipal' };
 }

@@ -1,7 +1,7 @@
 // Container Apps through @azure/arm-appcontainers: environments, jobs, their executions (start, list, read, stop).
 import { ContainerAppsAPIClient, type Job, type JobExecution, type JobExecutionTemplate, type ManagedEnvironment } from '@azure/arm-appcontainers';
 import type { AzureClientConfig } from './azure-client-config.js';
-import { toArmClientOptions } from './azure-client-config.js';
+import { toArmClientOptions, toLroOptions } from './azure-client-config.js';
 import { callAzure, isNotFound, toAzureError } from './azure-errors.js';
 
 export type { Job, JobExecution, ManagedEnvironment };
@@ -48,6 +48,7 @@ function toExecution(execution: JobExecution): ContainerAppsExecution {
 export function createContainerAppsApi(config: AzureClientConfig, azureResourceGroup: string): ContainerAppsApi {
   const client = new ContainerAppsAPIClient(config.credential, config.subscriptionId, toArmClientOptions(config));
   const rg = azureResourceGroup;
+  const lro = toLroOptions(config);
   async function readOrUndefined<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
     try {
       return await call();
@@ -58,17 +59,17 @@ export function createContainerAppsApi(config: AzureClientConfig, azureResourceG
   }
   return {
     getEnvironment: (name) => readOrUndefined(`read the Container Apps environment ${name}`, () => client.managedEnvironments.get(rg, name)),
-    putEnvironment: (name, body) => callAzure(`create or update the Container Apps environment ${name}`, () => client.managedEnvironments.beginCreateOrUpdateAndWait(rg, name, body)),
+    putEnvironment: (name, body) => callAzure(`create or update the Container Apps environment ${name}`, () => client.managedEnvironments.beginCreateOrUpdateAndWait(rg, name, body, lro)),
     async deleteEnvironment(name) {
       if (!(await readOrUndefined(`read the Container Apps environment ${name}`, () => client.managedEnvironments.get(rg, name)))) return false;
-      await callAzure(`delete the Container Apps environment ${name}`, () => client.managedEnvironments.beginDeleteAndWait(rg, name));
+      await callAzure(`delete the Container Apps environment ${name}`, () => client.managedEnvironments.beginDeleteAndWait(rg, name, lro));
       return true;
     },
     getJob: (name) => readOrUndefined(`read the Container Apps job ${name}`, () => client.jobs.get(rg, name)),
-    putJob: (name, body) => callAzure(`create or update the Container Apps job ${name}`, () => client.jobs.beginCreateOrUpdateAndWait(rg, name, body)),
+    putJob: (name, body) => callAzure(`create or update the Container Apps job ${name}`, () => client.jobs.beginCreateOrUpdateAndWait(rg, name, body, lro)),
     async deleteJob(name) {
       if (!(await readOrUndefined(`read the Container Apps job ${name}`, () => client.jobs.get(rg, name)))) return false;
-      await callAzure(`delete the Container Apps job ${name}`, () => client.jobs.beginDeleteAndWait(rg, name));
+      await callAzure(`delete the Container Apps job ${name}`, () => client.jobs.beginDeleteAndWait(rg, name, lro));
       return true;
     },
     listJobs: (tags) =>
@@ -81,7 +82,7 @@ export function createContainerAppsApi(config: AzureClientConfig, azureResourceG
       }),
     start: (job, template) =>
       callAzure(`start the Container Apps job ${job}`, async () => {
-        const started = await client.jobs.beginStartAndWait(rg, job, { template });
+        const started = await client.jobs.beginStartAndWait(rg, job, { template, ...lro });
         if (!started.name) throw new Error(`Azure started ${job} without naming the execution`);
         return started.name;
       }),
@@ -96,6 +97,6 @@ export function createContainerAppsApi(config: AzureClientConfig, azureResourceG
       const found = await readOrUndefined(`read the execution ${execution} of ${job}`, () => client.jobExecution(rg, job, execution));
       return found && toExecution(found);
     },
-    stop: (job, execution) => callAzure(`stop the execution ${execution} of ${job}`, () => client.jobs.beginStopExecutionAndWait(rg, job, execution)),
+    stop: (job, execution) => callAzure(`stop the execution ${execution} of ${job}`, () => client.jobs.beginStopExecutionAndWait(rg, job, execution, lro)),
   };
 }

@@ -2,7 +2,7 @@
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { AzureClientConfig } from './azure-client-config.js';
 import { toArmClientOptions } from './azure-client-config.js';
-import { callAzure, isNotFound, readErrorCode, toAzureError } from './azure-errors.js';
+import { isNotFound, readErrorCode, toAzureError } from './azure-errors.js';
 
 /** One grant as handoff compares it: who gets which role where, under which condition. */
 export interface RoleGrant {
@@ -30,9 +30,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export function createRoleAssignmentsApi(config: AzureClientConfig): RoleAssignmentsApi {
   const client = new AuthorizationManagementClient(config.credential, config.subscriptionId, toArmClientOptions(config));
   return {
-    listAtScope: (scope) =>
-      callAzure(`list the role assignments of ${scope}`, async () => {
-        const grants: RoleGrant[] = [];
+    async listAtScope(scope) {
+      const grants: RoleGrant[] = [];
+      try {
         for await (const a of client.roleAssignments.listForScope(scope, { filter: 'atScope()' })) {
           // atScope() also returns assignments made above the scope; only the ones made here are ours to compare.
           if (!a.name || !a.scope || a.scope.toLowerCase() !== scope.toLowerCase()) continue;
@@ -46,8 +46,13 @@ export function createRoleAssignmentsApi(config: AzureClientConfig): RoleAssignm
             ...(a.condition ? { condition: a.condition } : {}),
           });
         }
-        return grants;
-      }),
+      } catch (error) {
+        // A scope that does not exist (yet) has no assignments.
+        if (isNotFound(error)) return [];
+        throw toAzureError(error, `list the role assignments of ${scope}`);
+      }
+      return grants;
+    },
     async create(grant) {
       const parameters = {
         roleDefinitionId: grant.roleDefinitionId,
