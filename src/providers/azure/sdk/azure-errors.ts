@@ -62,6 +62,12 @@ export function toAzureError(error: unknown, what: string): Error {
   if (code === 'SubscriptionNotFound' || code === 'InvalidSubscriptionId') {
     return new UserError(`Azure does not know the subscription while trying to ${what}: ${message}`, { fix: 'check deploy.subscription_id against `az account list --query "[].id"`', cause: error });
   }
+  if (code === 'ContainerNotFound') {
+    return new UserError(`the store's Blob container does not exist (while trying to ${what})`, { fix: 'create it: handoff cloud bucket create -p <project> (or handoff cloud deploy)', cause: error });
+  }
+  if (code === 'VaultNotFound' || (failure.name === 'RestError' && /ENOTFOUND|getaddrinfo/.test(message) && /vault\.azure\.net/.test(message))) {
+    return new UserError(`the Key Vault does not exist (while trying to ${what})`, { fix: 'create it: handoff cloud bucket create -p <project> (or handoff cloud deploy), or correct deploy.key_vault', cause: error });
+  }
   if (code === 'MissingSubscriptionRegistration') {
     return new UserError(`${message} (while trying to ${what})`, { fix: 'register the resource provider once: az provider register --namespace <the namespace named above>', cause: error });
   }
