@@ -129,13 +129,13 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       }
       // The start request's template replaces the job's for this execution: the same container with the run's envs added.
       const execution = await apps.start(names.job, { containers: [{ ...container, env: mergeRunEnv(container.env ?? [], environment) }] });
-      return { id: execution, status: 'pending', trigger: 'cloud', details: { job: names.job, azure_resource_group: names.azureResourceGroup } };
+      return { id: execution, status: 'pending', trigger: 'cloud', details: { container_apps_job: names.job, azure_resource_group: names.azureResourceGroup } };
     },
     list: listJobs,
     get: getJob,
     async stop(id) {
       const job = await getJob(id);
-      if (job.status === 'running' || job.status === 'pending') await (await getProvider().apis.containerApps()).stop(String(job.details.job), job.id);
+      if (job.status === 'running' || job.status === 'pending') await (await getProvider().apis.containerApps()).stop(String(job.details.container_apps_job), job.id);
       return getJob(job.id);
     },
     openLogs(query) {

@@ -38,7 +38,7 @@ export function describeExecution(execution: ContainerAppsExecution, source: Exe
     trigger: source.targetId !== undefined ? 'schedule' : 'cloud',
     ...(execution.startTime ? { startedAt: execution.startTime.toISOString() } : {}),
     ...(execution.endTime ? { stoppedAt: execution.endTime.toISOString() } : {}),
-    details: { job: source.job, ...(source.targetId !== undefined ? { target_id: source.targetId } : {}), azure_status: execution.status },
+    details: { container_apps_job: source.job, ...(source.targetId !== undefined ? { target_id: source.targetId } : {}), azure_status: execution.status },
   };
   const status = execution.status ?? 'Unknown';
   if (status === 'Processing') return { ...job, status: 'pending' };
