@@ -1,57 +1,13 @@
-// The web UI server without a browser: access token and cookie, the JSON API, SSE events, starting runs, no secrets.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The web UI server without a browser: the access token, the JSON API, SSE events, starting runs, no secrets.
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalSecrets } from '../src/secrets/local-secrets.js';
 import type { UiEvent } from '../src/ui/api-types.js';
-import { cliPath, makeProject, makeTempDir, repoRoot, runCli, waitFor } from './helpers/cli.js';
+import { makeProject, makeTempDir, repoRoot, runCli, waitFor } from './helpers/cli.js';
+import { authHeader, callUi as call, isAlive, openEvents, sendRaw, startUi, stopUis, type UiProcess } from './helpers/ui-process.js';
 
-interface UiProcess {
-  child: ChildProcess;
-  url: string;
-  base: string;
-  token: string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running: UiProcess[] = [];
-
-function startUi(args: string[]): Promise<UiProcess> {
-  // A HANDOFF_HOME of its own: /api/schedules reads the local scheduler's state from there.
-  const env = { ...process.env, HANDOFF_HOME: makeTempDir('handoff-home-') };
-  const child = spawn(process.execPath, [cliPath, 'ui', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=([\w-]+)/.exec(out);
-      if (!url) return;
-      const ui = { child, url: url[0], base: new URL(url[0]).origin, token: url[1], stderr: () => err, exited };
-      running.push(ui);
-      resolve(ui);
-    });
-    child.on('exit', (code) => reject(new Error(`handoff ui exited with ${code}: ${err}`)));
-  });
-}
-
-afterAll(async () => {
-  for (const ui of running) {
-    if (ui.child.exitCode === null && ui.child.signalCode === null) ui.child.kill('SIGKILL');
-  }
-});
-
-/** GET/POST with the token header unless told otherwise. */
-function call(ui: UiProcess, pathname: string, init: RequestInit & { noToken?: boolean } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (!init.noToken) headers.set('x-handoff-token', ui.token);
-  return fetch(`${ui.base}${pathname}`, { ...init, headers, redirect: 'manual' });
-}
+afterAll(stopUis);
 
 async function json<T = any>(ui: UiProcess, pathname: string): Promise<T> {
   const response = await call(ui, pathname);
@@ -59,56 +15,15 @@ async function json<T = any>(ui: UiProcess, pathname: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** A raw request, for headers fetch will not let us set (Host). */
-function rawGet(ui: UiProcess, pathname: string, headers: Record<string, string>): Promise<number> {
-  const { port } = new URL(ui.base);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathname, headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Reads the SSE stream into a list of events until closed. */
-function openEvents(ui: UiProcess): { events: UiEvent[]; raw: () => string; close(): void } {
-  const events: UiEvent[] = [];
-  let raw = '';
-  const abort = new AbortController();
-  void (async () => {
-    const response = await fetch(`${ui.base}/api/events`, { headers: { 'x-handoff-token': ui.token }, signal: abort.signal });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      const text = decoder.decode(chunk, { stream: true });
-      raw += text;
-      buffer += text;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame.split('\n').find((l) => l.startsWith('data: '));
-        if (data) events.push(JSON.parse(data.slice(6)) as UiEvent);
-      }
-    }
-  })().catch(() => undefined);
-  return { events, raw: () => raw, close: () => abort.abort() };
+/** A raw GET, for headers fetch will not let us set (Host). */
+async function rawGet(ui: UiProcess, pathname: string, headers: Record<string, string>): Promise<number> {
+  const lines = [`GET ${pathname} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'connection: close'];
+  return (await sendRaw(ui.port, `${lines.join('\r\n')}\r\n\r\n`)).status;
 }
 
 function pgidOf(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function readRecord(workspaceDir: string, runId: string): Record<string, any> {
@@ -121,49 +36,61 @@ describe('access', () => {
     ui = await startUi(['-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir()]);
   });
 
-  it('refuses every request without the token (401) or with a wrong one (403)', async () => {
-    for (const pathname of ['/', '/api/overview', '/api/runs', '/assets/app.js', '/api/events']) {
+  it('prints the URL with the token in its fragment, which no request ever carries', () => {
+    expect(ui.url).toBe(`http://127.0.0.1:${ui.port}/#token=${ui.token}`);
+    expect(ui.token).toMatch(/^[\w-]{32}$/);
+  });
+
+  it('refuses every API request without the token (401) or with a wrong one (403), and says how to get in', async () => {
+    for (const pathname of ['/api/overview', '/api/project', '/api/runs', '/api/run-points', '/api/schedules', '/api/events']) {
       expect((await call(ui, pathname, { noToken: true })).status, pathname).toBe(401);
-      expect((await call(ui, `${pathname}${pathname.includes('?') ? '&' : '?'}token=wrong`, { noToken: true })).status, pathname).toBe(403);
+      expect((await call(ui, pathname, { noToken: true, headers: authHeader('x'.repeat(32)) })).status, pathname).toBe(403);
     }
     const body = (await (await call(ui, '/api/overview', { noToken: true })).json()) as { message: string };
     expect(body.message).toContain('URL that `handoff ui` printed');
   });
 
-  it('turns the token of the printed URL into an HttpOnly SameSite=Strict cookie and redirects to a clean address', async () => {
-    const first = await call(ui, `/?token=${ui.token}`, { noToken: true });
-    expect(first.status).toBe(303);
-    expect(first.headers.get('location')).toBe('/');
-    const cookie = first.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const pair = cookie.split(';')[0];
+  it('takes the token as a Bearer header, and in the query only for the event stream (EventSource cannot send headers)', async () => {
+    expect((await call(ui, '/api/overview')).status).toBe(200);
+    expect((await call(ui, `/api/overview?token=${ui.token}`, { noToken: true })).status).toBe(401);
+    const events = await call(ui, `/api/events?token=${ui.token}`, { noToken: true });
+    expect(events.status).toBe(200);
+    expect(events.headers.get('content-type')).toContain('text/event-stream');
+    await events.body?.cancel();
+    expect((await call(ui, '/api/events?token=wrong', { noToken: true })).status).toBe(403);
+  });
 
-    const page = await call(ui, '/', { noToken: true, headers: { cookie: pair } });
+  it('serves the page as a shell without data or token, and sets no cookie anywhere', async () => {
+    const page = await call(ui, '/', { noToken: true });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('set-cookie')).toBeNull();
     const html = await page.text();
     expect(html).toContain('/assets/app.js');
-    const script = await call(ui, '/assets/app.js', { noToken: true, headers: { cookie: pair } });
+    expect(html).not.toContain(ui.token);
+    expect(html).not.toContain('word-count');
+    const script = await call(ui, '/assets/app.js', { noToken: true });
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toContain('javascript');
-    expect((await call(ui, '/api/overview', { noToken: true, headers: { cookie: pair } })).status).toBe(200);
+    for (const pathname of ['/api/overview', '/api/runs', `/?token=${ui.token}`]) expect((await call(ui, pathname)).headers.get('set-cookie'), pathname).toBeNull();
   });
 
-  it('answers only to loopback host names (no DNS rebinding) and refuses a POST that carries only the cookie or comes from another site', async () => {
-    expect(await rawGet(ui, '/api/overview', { host: `127.0.0.1:${new URL(ui.base).port}`, 'x-handoff-token': ui.token })).toBe(200);
-    expect(await rawGet(ui, '/api/overview', { host: `localhost:${new URL(ui.base).port}`, 'x-handoff-token': ui.token })).toBe(200);
-    expect(await rawGet(ui, '/api/overview', { host: `evil.example:${new URL(ui.base).port}`, 'x-handoff-token': ui.token })).toBe(403);
+  it('answers only to loopback host names (no DNS rebinding) and refuses a POST that carries the token anywhere but the header, or comes from another site', async () => {
+    expect(await rawGet(ui, '/api/overview', { host: `127.0.0.1:${ui.port}`, ...authHeader(ui.token) })).toBe(200);
+    expect(await rawGet(ui, '/api/overview', { host: `localhost:${ui.port}`, ...authHeader(ui.token) })).toBe(200);
+    expect(await rawGet(ui, '/api/overview', { host: `evil.example:${ui.port}`, ...authHeader(ui.token) })).toBe(403);
+    expect(await rawGet(ui, '/', { host: `evil.example:${ui.port}` })).toBe(403);
+    expect(await rawGet(ui, '/assets/app.js', { host: `evil.example:${ui.port}` })).toBe(403);
 
-    const cookie = `handoff_ui_${new URL(ui.base).port}=${ui.token}`;
-    expect((await call(ui, '/api/runs', { method: 'POST', noToken: true, headers: { cookie } })).status).toBe(401);
+    expect((await call(ui, '/api/runs', { method: 'POST', noToken: true, headers: { cookie: `handoff_ui_${ui.port}=${ui.token}` } })).status).toBe(401);
+    expect((await call(ui, `/api/runs?token=${ui.token}`, { method: 'POST', noToken: true })).status).toBe(401);
     expect((await call(ui, '/api/runs', { method: 'POST', headers: { origin: 'http://evil.example' } })).status).toBe(403);
-    expect((await call(ui, '/api/runs', { method: 'POST', headers: { 'x-handoff-token': 'wrong' }, noToken: true })).status).toBe(403);
+    expect((await call(ui, '/api/runs', { method: 'POST', headers: authHeader('wrong'), noToken: true })).status).toBe(403);
   });
 
   it('listens on 127.0.0.1 only', async () => {
-    const { port } = new URL(ui.base);
+    const { port } = ui;
     const listening = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').filter((l) => l.includes(`:${Number(port).toString(16).toUpperCase().padStart(4, '0')} `) && / 0A /.test(l));
     expect(listening).toHaveLength(1);
     expect(listening[0]).toContain('0100007F:');
@@ -179,9 +106,9 @@ describe('access', () => {
   });
 
   it('says which port is taken', async () => {
-    const r = await runCli(['ui', '-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir(), '--port', new URL(ui.base).port]);
+    const r = await runCli(['ui', '-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir(), '--port', String(ui.port)]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`port ${new URL(ui.base).port} on 127.0.0.1 is in use`);
+    expect(r.stderr).toContain(`port ${ui.port} on 127.0.0.1 is in use`);
   });
 });
 

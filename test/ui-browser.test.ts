@@ -1,11 +1,14 @@
 // The web UI in a real headless Chromium: pipeline graphs, "Run now" with live logs, the runs table, schedules, no secrets.
 // With HANDOFF_SCREENSHOTS_DIR set (npm run screenshots) it also records more runs and saves a PNG of each page there.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, makeProject, makeTempDir, runCli } from './helpers/cli.js';
+import { makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
+import { authHeader, callUi, startUi, type UiProcess } from './helpers/ui-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -155,29 +158,55 @@ const SECRETS_YML = `- key: API_TOKEN
   level: resource group
 `;
 
-interface UiProcess {
-  child: ChildProcess;
+/** What another web server on 127.0.0.1 (another port) gets from a browser that also uses the UI. */
+interface SeenRequest {
+  method: string;
   url: string;
-  base: string;
-  exited: Promise<number | null>;
+  headers: http.IncomingHttpHeaders;
+  body: string;
 }
 
-function startUi(projectDir: string, workspaceDir: string): Promise<UiProcess> {
-  // A HANDOFF_HOME of its own: the Schedules page reads the local scheduler's state from there.
-  const env = { ...process.env, HANDOFF_HOME: makeTempDir('handoff-home-') };
-  const child = spawn(process.execPath, [cliPath, 'ui', '-p', projectDir, '-w', workspaceDir], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out)?.[0];
-      if (url) resolve({ child, url, base: new URL(url).origin, exited });
+/**
+ * Another local web app, as a developer has several: it records every request, and its page tries what a hostile
+ * page could: read cookies and storage, and call the UI's API from the browser.
+ */
+async function startOtherLocalServer(uiPort: number): Promise<{ origin: string; seen: SeenRequest[]; close(): Promise<void> }> {
+  const seen: SeenRequest[] = [];
+  const page = `<!doctype html><html><body><h1>another local app</h1><script>
+(async () => {
+  const report = { cookie: document.cookie, storage: JSON.stringify(Object.assign({}, localStorage)), attempts: [] };
+  for (const [method, path] of [['GET', '/api/overview'], ['GET', '/api/events'], ['POST', '/api/runs']]) {
+    try {
+      const r = await fetch('http://127.0.0.1:${uiPort}' + path, { method, credentials: 'include' });
+      report.attempts.push(method + ' ' + path + ': ' + r.status);
+    } catch (error) {
+      report.attempts.push(method + ' ' + path + ': ' + error.name);
+    }
+  }
+  await fetch('/report', { method: 'POST', body: JSON.stringify(report) });
+})();
+</script></body></html>`;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(req.url === '/report' ? 'thanks' : page);
     });
-    child.on('exit', (code) => reject(new Error(`handoff ui exited with ${code}: ${err}`)));
   });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // The browser keeps its connections open; they must not hold the close up.
+        server.closeAllConnections();
+      }),
+  };
 }
 
 function readRecord(workspaceDir: string, runId: string): Record<string, any> {
@@ -223,7 +252,7 @@ describe('handoff ui in Chromium', () => {
       const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-v', `batch_size=${batch}`]);
       expect(r.code, r.stderr).toBe(batch === 0 ? 1 : 0);
     }
-    ui = await startUi(projectDir, workspaceDir);
+    ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
     browser = await chromium.launchPersistentContext(makeTempDir('handoff-chromium-'), {
       executablePath: CHROMIUM,
       headless: true,
@@ -237,23 +266,60 @@ describe('handoff ui in Chromium', () => {
     await browser?.close();
     if (ui) {
       ui.child.kill('SIGTERM');
-      expect(await ui.exited).toBe(0);
+      expect((await ui.exited).code).toBe(0);
     }
   });
 
-  it('refuses a page request without the token, then lets the printed URL in and drops the token from the address', async () => {
-    const refused = await page.goto(`${ui.base}/`);
-    expect(refused?.status()).toBe(401);
-    expect(await page.textContent('h1')).toContain('Access token needed');
-    const wrong = await page.goto(`${ui.base}/?token=not-the-token`);
-    expect(wrong?.status()).toBe(403);
+  it('asks for the printed URL without the token, then lets it in, drops the token from the address and sets no cookie', async () => {
+    await page.goto(`${ui.base}/`);
+    await page.locator('.error-box', { hasText: 'Access token needed' }).waitFor();
+    expect(await page.textContent('.error-box')).toContain('#token=');
+    await page.goto(`${ui.base}/#token=not-the-token`);
+    await page.locator('.error-box', { hasText: 'Access refused' }).waitFor();
 
-    const ok = await page.goto(ui.url);
-    expect(ok?.status()).toBe(200);
-    expect(page.url()).toBe(`${ui.base}/`);
-    const cookies = await browser.cookies(ui.base);
-    expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await page.goto(ui.url);
+    await page.locator('svg[data-task="sync_orders"]').waitFor();
+    expect(page.url()).toBe(`${ui.base}/#/project`);
+    expect(await page.title()).toBe('orders · handoff');
+    expect(await browser.cookies()).toEqual([]);
+    // A reload, or a link opened in a new tab, finds the token in this origin's storage.
+    const other = await browser.newPage();
+    await other.goto(`${ui.base}/#/schedules`);
+    await other.locator('[data-schedule="nightly-sync"]').waitFor();
+    await other.close();
+  });
+
+  it('gives another web server on 127.0.0.1 that the browser visits nothing usable: no token in any request, nothing its page can read', async () => {
+    const other = await startOtherLocalServer(ui.port);
+    try {
+      const runsBefore = fs.readdirSync(path.join(workspaceDir, 'runs')).length;
+      await page.goto(ui.url);
+      await page.locator('svg[data-task="sync_orders"]').waitFor();
+      // The user then visits the other app, as a page of its own and from a link in a new tab.
+      await page.goto(`${other.origin}/`);
+      await waitFor(() => other.seen.some((r) => r.url === '/report'));
+      const tab = await browser.newPage();
+      await tab.goto(`${other.origin}/tab`);
+      await tab.close();
+
+      const report = JSON.parse(other.seen.find((r) => r.url === '/report')!.body) as { cookie: string; storage: string; attempts: string[] };
+      expect(report.cookie).toBe('');
+      expect(report.storage).toBe('{}');
+      // The UI's API refuses its calls (no token), or the browser does not let it read the answer.
+      for (const attempt of report.attempts) expect(attempt).toMatch(/: (401|TypeError)$/);
+      for (const request of other.seen) {
+        expect(JSON.stringify(request), request.url).not.toContain(ui.token);
+        // Whatever it received, replayed against the UI, reads nothing and starts nothing.
+        const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
+        expect((await callUi(ui, '/api/overview', { noToken: true, headers })).status, request.url).toBe(401);
+        expect([401, 403], request.url).toContain((await callUi(ui, '/api/runs', { method: 'POST', noToken: true, headers })).status);
+      }
+      expect(fs.readdirSync(path.join(workspaceDir, 'runs')).length).toBe(runsBefore);
+      // The UI itself still works with its token.
+      expect((await callUi(ui, '/api/overview', { headers: authHeader(ui.token) })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 
   it('draws each task as its pipeline: pipes, fork branches, a foreach loop and nested tasks', async () => {

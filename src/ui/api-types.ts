@@ -124,10 +124,14 @@ export interface StartRunResponse {
   runId?: string;
   pid?: number;
   message: string;
+  /** With 409: the handoff that holds the workspace (a run, `workspace install`, …). */
+  holder?: { pid: number; command: string; since: string; host: string };
 }
 
 /** Events of the `/api/events` stream (SSE event names are the `type`). */
 export type UiEvent =
   | { type: 'run'; change: 'added' | 'updated'; run: RunSummary }
   | { type: 'removed'; runId: string }
-  | ({ type: 'log' } & LogChunk);
+  | ({ type: 'log' } & LogChunk)
+  /** Events were dropped (this client read too slowly): re-read what is shown, logs from the offset reached. */
+  | { type: 'resync'; reason: string };

@@ -1,22 +1,65 @@
-// Server-Sent Events: keeps the open /api/events responses and sends every UI event to each of them.
+// Server-Sent Events: keeps the open /api/events responses and sends every UI event to each of them, holding at most
+// a bounded amount for a client that reads slowly or not at all.
 import type { ServerResponse } from 'node:http';
 import type { UiEvent } from './api-types.js';
 
 export interface EventStream {
   /** Takes over the response: headers, a retry hint, keep-alive comments until the client goes away. */
   attach(response: ServerResponse): void;
+  /** Whether another client may attach (the number of open streams is bounded). */
+  readonly full: boolean;
   send(event: UiEvent): void;
   readonly clientCount: number;
   close(): void;
 }
 
+export interface EventStreamLimits {
+  /** Bytes written to a client but not yet taken by its socket, above which its events are dropped. */
+  maxBufferedBytes?: number;
+  maxClients?: number;
+}
+
 /** Proxies and idle timeouts close quiet connections; a comment line now and then keeps the stream open. */
 const KEEPALIVE_MS = 15_000;
+/** A few of the largest events (256 KiB of log text): a client that reads at all never loses one. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** One person's browser tabs, with room to spare; each open stream holds at most MAX_BUFFERED_BYTES. */
+const MAX_CLIENTS = 64;
 
-export function createEventStream(maskText: (text: string) => string): EventStream {
-  const clients = new Set<ServerResponse>();
+interface Client {
+  response: ServerResponse;
+  /** Events were dropped since the client last took everything: it gets a `resync` once it has caught up. */
+  behind: boolean;
+}
+
+export function createEventStream(maskText: (text: string) => string, limits: EventStreamLimits = {}): EventStream {
+  const maxBuffered = limits.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+  const maxClients = limits.maxClients ?? MAX_CLIENTS;
+  const clients = new Set<Client>();
+
+  /**
+   * Writes unless the client holds too much already. Node keeps whatever the socket cannot take in memory, so a client
+   * that stopped reading (a laptop asleep, a stuck tab) would otherwise grow this process by everything a run logs.
+   * Its events are dropped instead; when its socket has drained it is told to re-read what it shows (logs by offset).
+   */
+  const write = (client: Client, frame: string): void => {
+    const { response } = client;
+    if (client.behind) return;
+    if (response.writableLength > 0 && response.writableLength + frame.length > maxBuffered) {
+      client.behind = true;
+      const resync = (): void => {
+        client.behind = false;
+        response.write(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: 'events were dropped while this client was not reading' } satisfies UiEvent)}\n\n`);
+      };
+      if (response.writableNeedDrain) response.once('drain', resync);
+      else setImmediate(resync);
+      return;
+    }
+    response.write(frame);
+  };
+
   const keepalive = setInterval(() => {
-    for (const client of clients) client.write(': keep-alive\n\n');
+    for (const client of clients) write(client, ': keep-alive\n\n');
   }, KEEPALIVE_MS);
   keepalive.unref();
 
@@ -30,21 +73,26 @@ export function createEventStream(maskText: (text: string) => string): EventStre
       });
       // The browser reconnects by itself after this many milliseconds when the stream breaks.
       response.write('retry: 2000\n\n');
-      clients.add(response);
-      response.on('close', () => clients.delete(response));
+      const client: Client = { response, behind: false };
+      clients.add(client);
+      response.on('close', () => clients.delete(client));
+    },
+    get full() {
+      return clients.size >= maxClients;
     },
     send(event) {
-      if (clients.size === 0) return;
+      // Nobody would get it (no client, or all behind): skip the masking and the copy of up to 256 KiB of text.
+      if (![...clients].some((client) => !client.behind)) return;
       // JSON has no raw newlines, so one `data:` line carries the whole event.
       const frame = `event: ${event.type}\ndata: ${maskText(JSON.stringify(event))}\n\n`;
-      for (const client of clients) client.write(frame);
+      for (const client of clients) write(client, frame);
     },
     get clientCount() {
       return clients.size;
     },
     close() {
       clearInterval(keepalive);
-      for (const client of clients) client.end();
+      for (const client of clients) client.response.end();
       clients.clear();
     },
   };

@@ -1,10 +1,13 @@
-// "Run now" from the page: starts `handoff run local` as a detached process and waits until its run record appears.
+// "Run now" from the page: checks that the workspace is free, then starts `handoff run local` as a detached process
+// and waits until its run record appears; one start at a time, and a request during a start is told who holds it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnDetachedHandoff } from '../process/spawn-detached.js';
 import { readRunRecord, runRecordPath } from '../runs/run-record.js';
 import { listRunIds } from '../runs/run-history.js';
+import { readLockHolder, workspaceLockFile } from '../workspace/workspace-lock.js';
+import type { StartRunResponse } from './api-types.js';
 
 export interface UiRunLaunch {
   /** The handoff entry script to run again (bin/handoff.js). */
@@ -23,6 +26,9 @@ export type UiRunStart =
   | { kind: 'started'; runId: string; pid: number }
   | { kind: 'starting'; pid: number }
   | { kind: 'failed'; message: string };
+
+/** What "Run now" answers: started, still starting, refused because the workspace is busy, or failed to start. */
+export type UiRunOutcome = UiRunStart | { kind: 'busy'; busy: StartRunResponse };
 
 const POLL_MS = 50;
 
@@ -85,4 +91,58 @@ export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/** The handoff that holds the workspace now (its lock file), with its run id when it is a run; undefined when free. */
+export function findWorkspaceHolder(workspaceDir: string, runsDir: string, runningRunIds: () => string[]): StartRunResponse | undefined {
+  const lock = readLockHolder(workspaceLockFile(workspaceDir));
+  const running = runningRunIds();
+  if (!lock && running.length === 0) return undefined;
+  // The lock names a pid; the run record of the same pid gives the run id the page can link to.
+  const runId = lock ? running.find((id) => readRunRecord(runRecordPath(runsDir, id))?.pid === lock.pid) : running[0];
+  const holder = lock ? { pid: lock.pid, command: lock.command, since: lock.startedAt, host: lock.host } : undefined;
+  const message = runId
+    ? `run ${runId} is still going; one run at a time per workspace`
+    : `the workspace ${workspaceDir} is in use by another handoff (pid ${lock!.pid}, "${lock!.command}", since ${lock!.startedAt}); one run at a time per workspace`;
+  return { runId, pid: lock?.pid, holder, message };
+}
+
+export interface RunStarter {
+  start(): Promise<UiRunOutcome>;
+}
+
+/**
+ * Checks and reserves before it spawns: a start in progress holds the reservation until its run has a record (or has
+ * failed), and every request meanwhile waits for it and is refused naming that run. Without this, a burst of clicks
+ * would each start a Node.js process that the workspace lock then refuses.
+ */
+export function createRunStarter(launch: UiRunLaunch, runningRunIds: () => string[]): RunStarter {
+  let inFlight: Promise<UiRunStart> | undefined;
+  const holder = () => findWorkspaceHolder(launch.workspaceDir, launch.runsDir, runningRunIds);
+  return {
+    async start() {
+      if (inFlight) {
+        const outcome = await inFlight;
+        if (outcome.kind === 'failed') return outcome;
+        const runId = outcome.kind === 'started' ? outcome.runId : undefined;
+        const message = runId ? `run ${runId} was just started by another request; one run at a time per workspace` : `a run (pid ${outcome.pid}) is just starting; one run at a time per workspace`;
+        return { kind: 'busy', busy: { runId, pid: outcome.pid, message } };
+      }
+      const busy = holder();
+      if (busy) return { kind: 'busy', busy };
+      inFlight = startUiRun(launch);
+      let outcome: UiRunStart;
+      try {
+        outcome = await inFlight;
+      } finally {
+        inFlight = undefined;
+      }
+      // Another handoff (a terminal, a second UI) took the workspace between our look and the run's own lock.
+      if (outcome.kind === 'failed') {
+        const late = holder();
+        if (late) return { kind: 'busy', busy: late };
+      }
+      return outcome;
+    },
+  };
 }

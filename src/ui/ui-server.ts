@@ -1,4 +1,4 @@
-// The web UI server: node:http on loopback, token-checked, serving the page, a JSON API over the library, and SSE.
+// The web UI server: node:http on loopback serving the page, a token-checked JSON API over the library, and SSE.
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,16 +9,17 @@ import { findRunRecord, isAbandoned } from '../runs/run-history.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
 import { resolveWorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
-import { createAccessToken, decideAccess, formatTokenCookie } from './access-token.js';
+import { checkHost, createAccessToken, decideAccess, formatPageUrl, TOKEN_QUERY } from './access-token.js';
 import type { OverviewResponse, RunDetail, SchedulesResponse, StartRunResponse } from './api-types.js';
 import { describeProject, loadSecretsFor, type LoadedSecrets, type ProjectSource } from './describe-project.js';
 import { addLocalSchedulerState, describeSchedules } from './describe-schedules.js';
 import { createEventStream } from './event-stream.js';
 import { readLogChunk } from './read-log-chunk.js';
 import { RunSummaryCache, showAbandoned, summarizeRunRecord } from './run-summary-cache.js';
-import { startUiRun } from './start-ui-run.js';
+import { createRunStarter } from './start-ui-run.js';
 import { watchRuns, type RunWatch } from './watch-runs.js';
 import { findWebAssetsDir, loadWebAssets, renderPageHtml, renderRefusedHtml } from './web-assets.js';
+import { resolveWorkspaceFile } from './workspace-file.js';
 
 export interface UiServerOptions extends ProjectSource {
   workspaceDir: string;
@@ -41,7 +42,7 @@ export interface UiServerOptions extends ProjectSource {
 }
 
 export interface UiServer {
-  /** The URL to open, with the access token. */
+  /** The URL to open, with the access token in its fragment. */
   url: string;
   port: number;
   token: string;
@@ -51,9 +52,12 @@ export interface UiServer {
 const MAX_PAGE = 200;
 const MAX_POINTS = 1000;
 const MAX_LOG_BYTES = 1024 * 1024;
+/** "Run now" takes no parameters; a body beyond this is refused rather than read. */
+const MAX_BODY_BYTES = 16 * 1024;
 
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/** A client's mistake: answered with its status and message, never logged with a stack. */
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -61,6 +65,51 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The request target as a URL; only the origin form (a path) is served, and nothing in it may throw later. */
+function parseRequestTarget(target: string | undefined): URL {
+  if (!target?.startsWith('/')) throw new HttpError(400, 'the request target must be a path');
+  try {
+    // Prefixed, not resolved against a base: `//x/y` stays a path instead of naming a host.
+    return new URL(`http://127.0.0.1${target}`);
+  } catch {
+    throw new HttpError(400, 'malformed URL');
+  }
+}
+
+function decodePathSegments(pathname: string): string[] {
+  try {
+    return pathname
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => decodeURIComponent(segment));
+  } catch {
+    throw new HttpError(400, 'malformed URL: a %-escape in the path is not valid UTF-8');
+  }
+}
+
+/** Reads a small request body; a larger one is refused with 413 (by its Content-Length, before it is sent, if given). */
+function readSmallBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (Number(req.headers['content-length']) > maxBytes) {
+    return Promise.reject(new HttpError(413, `the request body is larger than ${maxBytes} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      reject(new HttpError(413, `the request body is larger than ${maxBytes} bytes`));
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 function readIntParam(url: URL, name: string, fallback: number, max: number): number {
@@ -162,14 +211,23 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       const shown = showAbandoned(summarizeRunRecord(record), record);
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
-    return { record, abandoned, streams: ['console', ...Object.keys(record.logs.stderr ?? {})] };
+    return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})] };
+  };
+
+  /** The file of one of a run's logs: `console`, or a key of its stderr logs (own keys only: no `__proto__`). */
+  const logFileOf = (detail: RunDetail, stream: string): string => {
+    const logs = detail.record.logs;
+    const stderr = logs?.stderr;
+    const relative = stream === 'console' ? logs?.console : stderr && Object.hasOwn(stderr, stream) ? stderr[stream] : undefined;
+    const file = resolveWorkspaceFile(workspace.dir, relative);
+    if (!file) throw new HttpError(404, `run ${detail.record.runId} has no log "${stream}"`);
+    return file;
   };
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const route = parts.slice(1);
+    const route = decodePathSegments(url.pathname).slice(1);
     if (req.method === 'POST') {
-      if (route.length === 1 && route[0] === 'runs') return startRun(res);
+      if (route.length === 1 && route[0] === 'runs') return startRun(req, res);
       throw new HttpError(404, 'no such endpoint');
     }
     if (req.method !== 'GET') throw new HttpError(405, 'only GET and POST');
@@ -197,10 +255,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (first === 'runs' && second && third === 'log' && route.length === 3) {
       const detail = runDetail(second);
       const stream = url.searchParams.get('stream') ?? 'console';
-      const relative = stream === 'console' ? detail.record.logs.console : detail.record.logs.stderr?.[stream];
-      if (!relative) throw new HttpError(404, `run ${second} has no log "${stream}"`);
+      const file = logFileOf(detail, stream);
       const tailParam = url.searchParams.get('tail');
-      const chunk = readLogChunk(path.join(workspace.dir, relative), {
+      const chunk = readLogChunk(file, {
         offset: readIntParam(url, 'offset', 0, Number.MAX_SAFE_INTEGER),
         tail: tailParam !== null ? readIntParam(url, 'tail', 0, MAX_LOG_BYTES) : undefined,
         maxBytes: MAX_LOG_BYTES,
@@ -210,81 +267,96 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return sendJson(res, 200, { runId: detail.record.runId, stream, ...chunk });
     }
     if (first === 'events' && route.length === 1) {
+      if (events.full) throw new HttpError(503, 'too many event streams are open; close some of the pages of this UI');
       events.attach(res);
       return;
     }
     throw new HttpError(404, 'no such endpoint');
   };
 
-  const startRun = async (res: ServerResponse): Promise<void> => {
+  const starter = options.handoffEntry
+    ? createRunStarter(
+        {
+          handoffEntry: options.handoffEntry,
+          projectDir,
+          workspaceDir: workspace.dir,
+          runsDir: workspace.runsDir,
+          stage: options.stage,
+          varTokens: options.varTokens,
+        },
+        () => cache.running().map((run) => run.runId),
+      )
+    : undefined;
+
+  const startRun = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    await readSmallBody(req, MAX_BODY_BYTES);
     const { cloudProvider } = await projectName();
     const reason = readOnlyReason(cloudProvider);
-    if (reason !== undefined || !options.handoffEntry) throw new HttpError(403, reason ?? 'read-only');
-    const running = cache.running();
-    if (running.length > 0) {
-      const body: StartRunResponse = { runId: running[0].runId, message: `run ${running[0].runId} is still going; one run at a time per workspace` };
-      return sendJson(res, 409, body);
-    }
-    const result = await startUiRun({
-      handoffEntry: options.handoffEntry,
-      projectDir,
-      workspaceDir: workspace.dir,
-      runsDir: workspace.runsDir,
-      stage: options.stage,
-      varTokens: options.varTokens,
-    });
+    if (reason !== undefined || !starter) throw new HttpError(403, reason ?? 'read-only');
+    const result = await starter.start();
     // Tell the page's event streams at once, rather than at the next look at runs/.
     watch?.poke();
+    if (result.kind === 'busy') return sendJson(res, 409, result.busy);
     if (result.kind === 'failed') return sendJson(res, 422, { message: result.message } satisfies StartRunResponse);
     if (result.kind === 'starting') return sendJson(res, 202, { pid: result.pid, message: 'the run is starting' } satisfies StartRunResponse);
     return sendJson(res, 201, { runId: result.runId, pid: result.pid, message: `run ${result.runId} started` } satisfies StartRunResponse);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    // The token is in the first URL; no Referer may carry it anywhere.
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Frame-Options', 'DENY');
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const isApi = url.pathname.startsWith('/api/');
-    const access = decideAccess({ headers: req.headers, queryToken: url.searchParams.get('token'), mutating: req.method !== 'GET' && req.method !== 'HEAD' }, token, port);
-    if (!access.ok) {
-      if (isApi) return sendJson(res, access.status, { message: access.reason });
-      res.writeHead(access.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'Cache-Control': 'no-store' });
-      res.end(renderRefusedHtml(access.status, access.reason));
+  /** The page and its files: a shell without data or token, so it is served to anyone who names this host. */
+  const servePage = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' });
+      res.end(renderPageHtml({ assetVersion }));
       return;
     }
+    const asset = url.pathname.startsWith('/assets/') ? assets.get(url.pathname.slice('/assets/'.length)) : undefined;
+    if (!asset) throw new HttpError(404, 'not found');
+    res.writeHead(200, { 'Content-Type': asset.contentType, 'Cache-Control': 'private, max-age=3600' });
+    res.end(asset.body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
     try {
-      if (isApi) return await handleApi(req, res, url);
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET');
-      if (url.pathname === '/') {
-        if (access.via === 'query') {
-          // Keep the token out of the address bar and history: it lives in the cookie from here on.
-          res.writeHead(303, { 'Set-Cookie': formatTokenCookie(port, token), Location: '/', 'Cache-Control': 'no-store' });
-          res.end();
-          return;
-        }
-        const overview = await buildOverview();
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' });
-        res.end(mask(renderPageHtml({ title: `${overview.projectName} · handoff`, token, assetVersion, overview })));
+      const url = parseRequestTarget(req.url);
+      const isApi = url.pathname.startsWith('/api/');
+      const mutating = req.method !== 'GET' && req.method !== 'HEAD';
+      const queryToken = url.pathname === '/api/events' ? url.searchParams.get(TOKEN_QUERY) : null;
+      const access = isApi ? decideAccess({ headers: req.headers, mutating, queryToken }, token, port) : checkHost(req.headers, port);
+      if (access && !access.ok) {
+        if (isApi) return sendJson(res, access.status, { message: access.reason });
+        res.writeHead(access.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'Cache-Control': 'no-store' });
+        res.end(renderRefusedHtml(access.status, access.reason));
         return;
       }
-      const asset = url.pathname.startsWith('/assets/') ? assets.get(url.pathname.slice('/assets/'.length)) : undefined;
-      if (!asset) throw new HttpError(404, 'not found');
-      res.writeHead(200, { 'Content-Type': asset.contentType, 'Cache-Control': 'private, max-age=3600' });
-      res.end(asset.body);
+      if (isApi) await handleApi(req, res, url);
+      else servePage(req, res, url);
     } catch (error) {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      if (error instanceof HttpError) return sendJson(res, error.status, { message: error.message });
+      if (error instanceof HttpError) {
+        // Nothing more is read from a client that sends too much: the connection ends with the answer. (A client still
+        // sending then sees a reset rather than the 413; one that declared its size first gets the 413.)
+        if (error.status === 413) res.setHeader('Connection', 'close');
+        return sendJson(res, error.status, { message: error.message });
+      }
       options.onError?.(error);
       sendJson(res, 500, { message: `handoff ui failed: ${(error as Error).message}` });
     }
   };
 
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    // Last resort: whatever escapes the handler ends this request, never the server.
+    handle(req, res).catch((error: unknown) => {
+      options.onError?.(error);
+      res.destroy();
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code === 'EADDRINUSE') {
@@ -316,7 +388,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
 
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: formatPageUrl(port, token),
     port,
     token,
     async close() {

@@ -1,10 +1,10 @@
 // Turns a workspace's runs/ folder into UI events: runs added, changed or removed, and new lines of running runs' logs.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { LogChunk, RunSummary } from './api-types.js';
 import { readLogChunk } from './read-log-chunk.js';
 import type { RunSummaryCache } from './run-summary-cache.js';
 import { readRunRecord, runRecordPath } from '../runs/run-record.js';
+import { resolveWorkspaceFile } from './workspace-file.js';
 
 export interface RunWatchOptions {
   workspaceDir: string;
@@ -32,7 +32,8 @@ interface Known {
 
 interface Tail {
   runId: string;
-  file: string;
+  /** The console log as its record names it, resolved at every read (it must stay inside the workspace). */
+  relative: string;
   offset: number;
   /** Set when the run has ended: read on until then, because the log is flushed after the final record is written. */
   lingerUntil?: number;
@@ -56,10 +57,7 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
   let scanTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  const consoleLogOf = (runId: string): string | undefined => {
-    const record = readRunRecord(runRecordPath(cache.runsDir, runId));
-    return record ? path.join(options.workspaceDir, record.logs.console) : undefined;
-  };
+  const consoleLogOf = (runId: string): string | undefined => readRunRecord(runRecordPath(cache.runsDir, runId))?.logs?.console;
 
   const sizeOf = (file: string): number => {
     try {
@@ -71,15 +69,19 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
 
   const startTail = (runId: string, from: 'start' | 'end', ended: boolean): void => {
     if (tails.has(runId)) return;
-    const file = consoleLogOf(runId);
-    if (!file) return;
+    const relative = consoleLogOf(runId);
+    const file = resolveWorkspaceFile(options.workspaceDir, relative);
+    if (!relative || !file) return;
     if (ended && sizeOf(file) > MAX_LATE_LOG_BYTES) return;
-    tails.set(runId, { runId, file, offset: from === 'end' ? sizeOf(file) : 0, lingerUntil: ended ? Date.now() + LINGER_MS : undefined });
+    tails.set(runId, { runId, relative, offset: from === 'end' ? sizeOf(file) : 0, lingerUntil: ended ? Date.now() + LINGER_MS : undefined });
   };
 
   const readTail = (tail: Tail, final: boolean): void => {
     for (;;) {
-      const chunk = readLogChunk(tail.file, { offset: tail.offset, maxBytes: MAX_LOG_EVENT_BYTES, wholeLinesOnly: !final });
+      // Again each time: a command of the run may have replaced its log with a symlink out of the workspace.
+      const file = resolveWorkspaceFile(options.workspaceDir, tail.relative);
+      if (!file) return;
+      const chunk = readLogChunk(file, { offset: tail.offset, maxBytes: MAX_LOG_EVENT_BYTES, wholeLinesOnly: !final });
       if (chunk.end === chunk.start) return;
       tail.offset = chunk.end;
       options.onLog({ runId: tail.runId, stream: 'console', ...chunk });

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import type { OverviewResponse } from './api-types.js';
 
 export interface WebAsset {
   body: Buffer;
@@ -52,25 +51,20 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * The HTML shell. The access token is in a meta tag because the page sends it in a header with a request that
- * starts a run: the cookie alone (sent by the browser on its own) is not enough for that. The overview comes inline
- * (a JSON data block, which the CSP does not execute), so the first page needs one round trip less.
+ * The HTML shell: no data and no token, so it may be served to any request that names this host. The page reads the
+ * token from the URL's fragment (or its origin's storage) and asks the API for everything it shows.
  */
-export function renderPageHtml(input: { title: string; token: string; assetVersion: string; overview: OverviewResponse }): string {
+export function renderPageHtml(input: { assetVersion: string }): string {
   const v = encodeURIComponent(input.assetVersion);
-  // `<` escaped: no `</script>` inside the data can end the block.
-  const overview = JSON.stringify(input.overview).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta name="handoff-token" content="${escapeHtml(input.token)}">
-<title>${escapeHtml(input.title)}</title>
+<title>handoff</title>
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css?v=${v}">
-<script id="handoff-overview" type="application/json">${overview}</script>
 <script type="module" src="/assets/app.js?v=${v}"></script>
 </head>
 <body>

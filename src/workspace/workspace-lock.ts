@@ -108,8 +108,13 @@ export interface LockSubject {
   isHolderAlive?: (holder: LockHolder) => boolean;
 }
 
+/** The lock file of a workspace (the web UI reads its holder before it starts a run). */
+export function workspaceLockFile(workspaceDir: string): string {
+  return path.join(workspaceDir, '.handoff.lock');
+}
+
 export function acquireWorkspaceLock(workspaceDir: string, command: string): WorkspaceLock {
-  return acquireLockFile(path.join(workspaceDir, '.handoff.lock'), command, {
+  return acquireLockFile(workspaceLockFile(workspaceDir), command, {
     name: `the workspace ${workspaceDir}`,
     fix: 'wait for that run to finish, or use another workspace with -w',
   });

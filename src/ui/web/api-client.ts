@@ -1,5 +1,6 @@
-// The page's calls to the server's JSON API (same origin; the HttpOnly cookie authenticates reads).
+// The page's calls to the server's JSON API (same origin), each with the page's access token as a Bearer header.
 import type { LogChunk, OverviewResponse, ProjectResponse, RunDetail, RunPoint, RunsPage, SchedulesResponse, StartRunResponse } from '../api-types.js';
+import { pageToken } from './page-token.js';
 
 export class ApiError extends Error {
   constructor(
@@ -11,16 +12,26 @@ export class ApiError extends Error {
   }
 }
 
+/** 401 and 403: no token, or one from an earlier `handoff ui` on this port. */
+export function isAccessRefused(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 401 || error.status === 403);
+}
+
+function authorization(): Record<string, string> {
+  const token = pageToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+  const response = await fetch(path, { headers: { Accept: 'application/json', ...authorization() }, cache: 'no-store' });
   const body = (await response.json().catch(() => ({}))) as { message?: string };
   if (!response.ok) throw new ApiError(response.status, body.message ?? `${path}: HTTP ${response.status}`, body);
   return body as T;
 }
 
-/** The token from the page's meta tag: a request that starts something must carry it, not only the cookie. */
-function accessToken(): string {
-  return document.querySelector<HTMLMetaElement>('meta[name="handoff-token"]')?.content ?? '';
+/** The event stream's URL: EventSource cannot send headers, so its token goes in the query. */
+export function eventsUrl(): string {
+  return `/api/events?token=${encodeURIComponent(pageToken() ?? '')}`;
 }
 
 export const api = {
@@ -37,7 +48,7 @@ export const api = {
     return getJson<LogChunk>(`/api/runs/${encodeURIComponent(runId)}/log?${query}`);
   },
   async startRun(): Promise<{ status: number; body: StartRunResponse }> {
-    const response = await fetch('/api/runs', { method: 'POST', headers: { 'X-Handoff-Token': accessToken(), 'Content-Type': 'application/json' }, body: '{}' });
+    const response = await fetch('/api/runs', { method: 'POST', headers: authorization() });
     const body = (await response.json().catch(() => ({ message: `HTTP ${response.status}` }))) as StartRunResponse;
     return { status: response.status, body };
   },

@@ -1,10 +1,11 @@
 // The web UI's entry (bundled to dist/ui/app.js): the page shell, hash routing, "Run now", and the live connection.
 import './app.css';
 import type { OverviewResponse, RunSummary } from '../api-types.js';
-import { api } from './api-client.js';
+import { api, isAccessRefused } from './api-client.js';
 import { h } from './create-element.js';
 import { connectLiveEvents, type LiveEvents } from './live-events.js';
 import { errorBox, type Page, type PageContext } from './page-context.js';
+import { adoptTokenFromUrl, pageToken } from './page-token.js';
 import { projectPage } from './project-page.js';
 import { runPage } from './run-page.js';
 import { runsPage } from './runs-page.js';
@@ -50,6 +51,7 @@ function createRunButton(overview: OverviewResponse, notify: PageContext['notify
       const { status, body } = await api.startRun();
       if (status === 201 && body.runId) location.hash = `#/runs/${encodeURIComponent(body.runId)}`;
       else if (status === 409 && body.runId) notify(body.message, 'info', { href: `#/runs/${encodeURIComponent(body.runId)}`, text: 'see it' });
+      else if (status === 409) notify(body.message, 'info');
       else if (status === 202) notify('The run is starting; it appears on the Runs page in a moment.', 'info', { href: '#/runs', text: 'Runs' });
       else notify(`The run did not start:\n${body.message}`, 'error');
     } catch (error) {
@@ -73,31 +75,50 @@ function createRunningIndicator(live: LiveEvents): HTMLElement {
     element.setAttribute('href', `#/runs/${encodeURIComponent(newest)}`);
     element.textContent = `${running.size} running`;
   };
+  const reload = (): void => {
+    void api.runs(0, 20).then((page) => {
+      running.clear();
+      for (const run of page.runs) if (run.status === 'running') running.set(run.runId, run);
+      draw();
+    });
+  };
   live.subscribe((event) => {
     if (event.type === 'run') {
       if (event.run.status === 'running') running.set(event.run.runId, event.run);
       else running.delete(event.run.runId);
     } else if (event.type === 'removed') running.delete(event.runId);
+    else if (event.type === 'resync') return reload();
     else return;
     draw();
   });
-  void api.runs(0, 20).then((page) => {
-    for (const run of page.runs) if (run.status === 'running') running.set(run.runId, run);
-    draw();
-  });
+  reload();
   return element;
 }
 
+const OPEN_PRINTED_URL = 'open the whole URL that `handoff ui` printed in its terminal (it ends with #token=…)';
+
 async function boot(): Promise<void> {
   const root = document.getElementById('app')!;
-  let overview: OverviewResponse;
-  try {
-    const inline = document.getElementById('handoff-overview')?.textContent;
-    overview = inline ? (JSON.parse(inline) as OverviewResponse) : await api.overview();
-  } catch (error) {
-    root.replaceChildren(errorBox('The handoff UI server cannot be reached', (error as Error).message, 'restart `handoff ui` and open the URL it prints'));
+  adoptTokenFromUrl();
+  // A newly printed URL pasted into a tab already showing this page changes only the fragment: start again with it.
+  window.addEventListener('hashchange', () => {
+    if (!location.hash.startsWith('#token=')) return;
+    adoptTokenFromUrl();
+    location.reload();
+  });
+  if (!pageToken()) {
+    root.replaceChildren(errorBox('Access token needed', 'This page needs the access token of the `handoff ui` that serves it.', OPEN_PRINTED_URL));
     return;
   }
+  let overview: OverviewResponse;
+  try {
+    overview = await api.overview();
+  } catch (error) {
+    if (isAccessRefused(error)) root.replaceChildren(errorBox('Access refused', (error as Error).message, OPEN_PRINTED_URL));
+    else root.replaceChildren(errorBox('The handoff UI server cannot be reached', (error as Error).message, 'restart `handoff ui` and open the URL it prints'));
+    return;
+  }
+  document.title = `${overview.projectName} · handoff`;
   const live = connectLiveEvents();
   const { element: notices, notify } = createNotices();
   const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: `#/${nav}`, class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));

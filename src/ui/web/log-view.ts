@@ -103,6 +103,12 @@ export function createLogView(runId: string, stream: string, live: LiveEvents | 
   };
 
   const unsubscribe = live?.subscribe((event) => {
+    if (event.type === 'resync') {
+      // Log events were dropped: read on from the offset reached.
+      if (fetching) missed = true;
+      else void catchUp();
+      return;
+    }
     if (event.type !== 'log' || event.runId !== runId || event.stream !== stream) return;
     delete pre.dataset.empty;
     if (fetching) {

@@ -211,7 +211,7 @@ export const runPage: Page = (container, context, params) => {
   };
 
   const unsubscribe = context.live.subscribe((event) => {
-    if (event.type === 'run' && event.run.runId === detail?.record.runId) void load();
+    if ((event.type === 'run' && event.run.runId === detail?.record.runId) || event.type === 'resync') void load();
   });
 
   void load();

@@ -115,7 +115,7 @@ export const runsPage: Page = (container, context) => {
         drawTable(current);
       }
       redrawChartSoon();
-    } else if (event.type === 'removed') {
+    } else if (event.type === 'removed' || event.type === 'resync') {
       void loadPage(offset);
       redrawChartSoon();
     }

@@ -1,0 +1,170 @@
+// Test helpers for `handoff ui`: start the real server as a subprocess, call its API with the token, read its event
+// stream, send raw requests, and watch its memory in /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import type { UiEvent } from '../../src/ui/api-types.js';
+import { cliPath, makeTempDir } from './cli.js';
+
+export interface UiProcess {
+  child: ChildProcess;
+  /** The URL `handoff ui` printed (the token is in its fragment). */
+  url: string;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  port: number;
+  token: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const started: UiProcess[] = [];
+
+/** The URL line `handoff ui` prints: `handoff UI: http://127.0.0.1:<port>/#token=<token>`. */
+export const PRINTED_URL = /http:\/\/127\.0\.0\.1:(\d+)\/#token=([\w-]+)/;
+
+/** Starts `handoff ui <args>` with a HANDOFF_HOME of its own (the schedules API reads the local scheduler's state). */
+export function startUi(args: string[], env: NodeJS.ProcessEnv = {}): Promise<UiProcess> {
+  const child = spawn(process.execPath, [cliPath, 'ui', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HANDOFF_HOME: makeTempDir('handoff-home-'), ...env },
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const wasFound = PRINTED_URL.test(out);
+      out += d.toString();
+      const match = PRINTED_URL.exec(out);
+      if (!match || wasFound) return;
+      const ui: UiProcess = { child, url: match[0], base: `http://127.0.0.1:${match[1]}`, port: Number(match[1]), token: match[2], stdout: () => out, stderr: () => err, exited };
+      started.push(ui);
+      resolve(ui);
+    });
+    child.on('exit', (code) => reject(new Error(`handoff ui exited with ${code}: ${err}`)));
+  });
+}
+
+/** SIGKILLs every UI server these helpers started that is still running (for afterAll). */
+export function stopUis(): void {
+  for (const ui of started.splice(0)) {
+    if (ui.child.exitCode === null && ui.child.signalCode === null) ui.child.kill('SIGKILL');
+  }
+}
+
+/** The header that carries the access token on API calls. */
+export function authHeader(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** fetch() against the server with the token header, unless `noToken`; redirects are not followed. */
+export function callUi(ui: UiProcess, pathname: string, init: RequestInit & { noToken?: boolean } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!init.noToken) for (const [name, value] of Object.entries(authHeader(ui.token))) headers.set(name, value);
+  return fetch(`${ui.base}${pathname}`, { ...init, headers, redirect: 'manual' });
+}
+
+/** The events stream's URL (EventSource cannot send headers, so the token goes in the query). */
+export function eventsPath(ui: UiProcess): string {
+  return `/api/events?token=${ui.token}`;
+}
+
+export interface EventReader {
+  events: UiEvent[];
+  raw: () => string;
+  close(): void;
+}
+
+/** Reads the SSE stream into a list of events until closed. */
+export function openEvents(ui: UiProcess): EventReader {
+  const events: UiEvent[] = [];
+  let raw = '';
+  const abort = new AbortController();
+  void (async () => {
+    const response = await fetch(`${ui.base}/api/events`, { headers: authHeader(ui.token), signal: abort.signal });
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      const text = decoder.decode(chunk, { stream: true });
+      raw += text;
+      buffer += text;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split('\n').find((l) => l.startsWith('data: '));
+        if (data) events.push(JSON.parse(data.slice(6)) as UiEvent);
+      }
+    }
+  })().catch(() => undefined);
+  return { events, raw: () => raw, close: () => abort.abort() };
+}
+
+export interface RawAnswer {
+  /** 0 when the server closed the connection without an answer. */
+  status: number;
+  head: string;
+  body: string;
+}
+
+/** Sends `request` as it is (bytes fetch would refuse to send) and reads the answer until the server closes (or, for an event stream, its head). */
+export function sendRaw(port: number, request: string | Buffer, timeoutMs = 10_000): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      // An event stream does not end: its head is the answer.
+      if (/^content-type: text\/event-stream/im.test(Buffer.concat(chunks).toString('latin1').split('\r\n\r\n')[0])) {
+        socket.destroy();
+        finish();
+      }
+    });
+    const finish = (): void => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks);
+      const split = all.indexOf('\r\n\r\n');
+      const head = (split >= 0 ? all.subarray(0, split) : all).toString('latin1');
+      let body: Buffer = split >= 0 ? all.subarray(split + 4) : Buffer.alloc(0);
+      if (/^transfer-encoding: chunked/im.test(head)) body = dechunk(body);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), head, body: body.toString('utf8') });
+    };
+    socket.on('end', finish);
+    // A server that refuses a request may close before it has all of it (a body too large): what came back counts.
+    socket.on('error', (error) => (['ECONNRESET', 'EPIPE'].includes((error as NodeJS.ErrnoException).code ?? '') ? finish() : reject(error)));
+  });
+}
+
+/** The body of a `Transfer-Encoding: chunked` answer, without its chunk sizes. */
+function dechunk(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = raw.indexOf('\r\n', at);
+    if (lineEnd < 0) break;
+    const size = parseInt(raw.subarray(at, lineEnd).toString('latin1'), 16);
+    if (!(size > 0)) break;
+    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Resident memory of a process in KiB: now (VmRSS) and its peak so far (VmHWM). */
+export function memoryOf(pid: number): { rssKb: number; peakKb: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]), peakKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
