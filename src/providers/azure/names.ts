@@ -212,10 +212,8 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
   const alertRule = check(`handoff-${rg}_${task}-failed-runs`, INSIGHTS_RULE, taskBlame);
   const actionGroup = check(`handoff-${rg}_${task}`, INSIGHTS_RULE, taskBlame);
 
+  // Checked when an image is named (deploy, push), not for store commands, which never use it.
   const imageName = input.containerImage ?? toRepositoryName(task);
-  if (!isValidRepositoryName(imageName)) {
-    problems.push({ message: `image name "${imageName}" is not valid in a container registry`, path: input.containerImage ? 'deploy.container_image' : 'deploy.task', fix: 'set deploy.container_image to lowercase letters and digits joined by . _ or -', over: 0 });
-  }
 
   const names: AzureNames = {
     stage: input.stage,
@@ -269,6 +267,9 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
       // Image tags: up to 128 characters of `[a-zA-Z0-9_][a-zA-Z0-9_.-]*` (the distribution reference grammar).
       if (!/^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$/.test(version)) {
         throwIfProblem({ message: `image version "${version}" is not a valid image tag (up to 128 letters, digits, _ . -, not starting with . or -)`, path: 'deploy.image_version', fix: 'use a tag such as 0.1', over: 0 });
+      }
+      if (!isValidRepositoryName(imageName)) {
+        throwIfProblem({ message: `image name "${imageName}" is not valid in a container registry`, path: input.containerImage ? 'deploy.container_image' : 'deploy.task', fix: 'set deploy.container_image to lowercase letters and digits joined by . _ or -', over: 0 });
       }
       if (!input.registry) {
         throwIfProblem({ message: 'deploy.registry is not set, so there is no registry to run the image from', path: 'deploy.registry', fix: 'add `registry: <name>.azurecr.io` under deploy: (the Azure Container Registry `handoff container push` pushes to)', over: 0 });
