@@ -76,7 +76,8 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
     repository = prepared.repository;
     registry = domain ?? prepared.registry;
     await runCli(cli, {
-      args: ['login', '--username', prepared.login.username, '--password-stdin', registry],
+      // A registry on loopback (an emulator in tests) speaks TLS with a certificate podman does not know, as for push.
+      args: ['login', ...(cli.name === 'podman' && isLoopbackRegistry(registry) ? ['--tls-verify=false'] : []), '--username', prepared.login.username, '--password-stdin', registry],
       input: prepared.login.password,
       env,
       what: `log in to ${registry}`,
