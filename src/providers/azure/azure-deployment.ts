@@ -111,7 +111,11 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
         bucketExists: !storeMissing,
         log: (level, message) => request.onEvent({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
       });
-      const schedules = await provider.schedules.list(project.schedules);
+      // Schedule jobs copy the task's job: when it changes, so do they (the apply updates them after it).
+      const jobChanges = taskSteps.some((s) => s.step.what === 'Container Apps job' && s.action === 'update');
+      const schedules = (await provider.schedules.list(project.schedules)).map((s) =>
+        jobChanges && s.status === 'scheduled' && s.enabled ? { ...s, status: 'edited' as const, differences: ['target'] } : s,
+      );
       const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...taskSteps], schedules, request: { project, onEvent: request.onEvent } };
       return plan;
     },
@@ -174,7 +178,17 @@ async function readTaskStatus(provider: AzureProvider): Promise<Record<string, u
   const job = await apps.getJob(names.job);
   const identity = await arm.get(names.identityId, 'Microsoft.ManagedIdentity/userAssignedIdentities');
   const alert = await arm.get(names.alertRuleId, 'Microsoft.Insights/scheduledQueryRules');
-  const grants = identity ? (await (await provider.apis.roles()).listAtScope(names.blobContainerId)).filter((g) => g.principalId === identity.properties?.principalId).length : 0;
+  let grants = 0;
+  if (identity) {
+    // The scopes its grants can have: its blobs, its two secrets, the registry.
+    const { createTaskGrants } = await import('./resources/role-definitions.js');
+    const { findRegistryId } = await import('./deploy/azure-steps.js');
+    const principal = String(identity.properties?.principalId);
+    const roles = await provider.apis.roles();
+    for (const scope of new Set(createTaskGrants(names, principal, await findRegistryId(provider)).map((g) => g.scope))) {
+      grants += (await roles.listAtScope(scope)).filter((g) => g.principalId === principal && g.scope.toLowerCase() === scope.toLowerCase()).length;
+    }
+  }
   const container = job?.template?.containers?.[0];
   return {
     job: job
@@ -188,7 +202,7 @@ async function readTaskStatus(provider: AzureProvider): Promise<Record<string, u
           replica_retry_limit: job.configuration?.replicaRetryLimit ?? 0,
         }
       : { name: names.job, status: 'NOT_CREATED' },
-    identity: { name: names.identity, status: identity ? 'Succeeded' : 'NOT_CREATED', ...(identity ? { client_id: identity.properties?.clientId, store_grants: grants } : {}) },
+    identity: { name: names.identity, status: identity ? 'Succeeded' : 'NOT_CREATED', ...(identity ? { client_id: identity.properties?.clientId, role_assignments: grants } : {}) },
     alert_rule: { name: names.alertRule, status: alert ? 'Succeeded' : 'NOT_CREATED' },
   };
 }

@@ -33,7 +33,7 @@ function roleAssignment(name: string, body: Record<string, HclValue>): HclBlock 
 }
 
 /** The job block shared by the task's job and each schedule's: identity, registry, limits, the one container. */
-function createJobBlock(input: AzureTerraformInput, name: string, jobName: string, trigger: HclBlock, env: [string, HclValue][]): HclBlock {
+function createJobBlock(input: AzureTerraformInput, name: string, jobName: string, trigger: HclBlock, env: [string, HclValue][], tags: Record<string, string>): HclBlock {
   const { names, deploy } = input;
   const resources = resolveJobResources(deploy);
   return makeBlock('resource', ['azurerm_container_app_job', name], {
@@ -43,7 +43,7 @@ function createJobBlock(input: AzureTerraformInput, name: string, jobName: strin
     container_app_environment_id: names.ownsEnvironment ? ref('azurerm_container_app_environment.env.id') : ref('data.azurerm_container_app_environment.env.id'),
     replica_timeout_in_seconds: deploy.task_timeout ?? DEFAULT_REPLICA_TIMEOUT,
     replica_retry_limit: deploy.max_retries ?? 0,
-    tags: { ...names.tags },
+    tags,
     trigger,
     identity: makeBlock('identity', [], { type: 'UserAssigned', identity_ids: [ref('azurerm_user_assigned_identity.task.id')] }),
     registry: input.registryId && names.registry ? makeBlock('registry', [], { server: names.registry, identity: ref('azurerm_user_assigned_identity.task.id') }) : undefined,
@@ -165,12 +165,14 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
     ['HO_STAGE', names.stage],
     ['AZURE_CLIENT_ID', ref('azurerm_user_assigned_identity.task.client_id')],
   ];
-  blocks.push(createJobBlock(input, 'task', names.job, makeBlock('manual_trigger_config', [], { parallelism: 1, replica_completion_count: 1 }), baseEnv));
+  blocks.push(createJobBlock(input, 'task', names.job, makeBlock('manual_trigger_config', [], { parallelism: 1, replica_completion_count: 1 }), baseEnv, { ...names.tags }));
   for (const schedule of input.schedules.filter((s) => s.enabled)) {
     const env = [...baseEnv, ...schedule.envs.filter((e) => e.key !== 'HO_STAGE' && e.key !== 'AZURE_CLIENT_ID').map((e): [string, HclValue] => [e.key, e.value])];
     blocks.push({ comment: `schedule ${schedule.target_id}: ${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}, in UTC as Container Apps runs it` });
     const trigger = makeBlock('schedule_trigger_config', [], { cron_expression: toUtcUnixCron(schedule, 'Container Apps'), parallelism: 1, replica_completion_count: 1 });
-    blocks.push(createJobBlock(input, toResourceName(schedule.target_id), names.scheduleJob(schedule.target_id), trigger, env));
+    // The same tags as `cloud schedule create` writes, so handoff recognises these jobs as the schedules they are.
+    const tags = { ...names.tags, 'handoff-target-id': schedule.target_id, 'handoff-cron': schedule.cron, ...(schedule.timezone ? { 'handoff-timezone': schedule.timezone } : {}), ...(schedule.description ? { 'handoff-description': schedule.description.slice(0, 256) } : {}) };
+    blocks.push(createJobBlock(input, toResourceName(schedule.target_id), names.scheduleJob(schedule.target_id), trigger, env, tags));
   }
 
   blocks.push({ comment: 'An alert on runs that failed, timed out or never started.' });
