@@ -1,5 +1,6 @@
-// `container push` to an Azure Container Registry: the ACR token exchange, podman login with the token on stdin, the push
-// through the registry's front to a real registry, and nothing created outside the registry the project names.
+// The image path on Azure, for real with podman: build, `container push` to an Azure Container Registry (the ACR token
+// exchange, podman login with the token on stdin, the push through the registry's front to a real registry, nothing
+// created outside it), deploy, and an execution that runs the pushed image as the job's managed identity.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -8,12 +9,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../src/container/container-cli.js';
-import { makeTempDir, runCli } from '../helpers/cli.js';
+import { parse } from 'yaml';
+import { makeTempDir, repoRoot, runCli } from '../helpers/cli.js';
 import { startAzureTestbed, type AzureTestbed } from './azure-testbed.js';
 
 const execFileAsync = promisify(execFile);
 const hasPodman = findOnPath('podman') !== undefined && findOnPath('docker-registry') !== undefined;
 const image = `handoff-acr-test-${crypto.randomBytes(4).toString('hex')}`;
+const SECRET = `azure-container-${crypto.randomBytes(6).toString('hex')}`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,20 +42,25 @@ describe.skipIf(!hasPodman)('azure: container push to ACR', () => {
     registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
     for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok).catch(() => false)); i++) await new Promise((r) => setTimeout(r, 100));
     bed = await startAzureTestbed({ registryBackend: `http://127.0.0.1:${port}` });
+    const base = await execFileAsync('bash', [path.join(repoRoot, 'scripts', 'container-base.sh')], { timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+    expect(base.stdout.trim()).toBe('localhost/handoff-base:bookworm-node20-r1');
     projectDir = path.join(makeTempDir('handoff-acr-project-'), 'pushed');
-    fs.mkdirSync(projectDir, { recursive: true });
-    fs.writeFileSync(path.join(projectDir, 'project.yml'), `tasks:\n  - name: t\n    commands:\n      - command: "true"\ndeploy:\n  resource_group: etl\n  task: pushed\n  container_image: ${image}\n${bed.deployKeys()}\n`);
-    // A tiny image made here (no base image, no network): what is pushed matters, not what it runs.
-    const context = makeTempDir('handoff-acr-context-');
-    fs.writeFileSync(path.join(context, 'hello.txt'), 'hello\n');
-    fs.writeFileSync(path.join(context, 'Containerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
-    await execFileAsync('podman', ['build', '-q', '-t', `${image}:0.1`, context], { timeout: 120_000 });
-  }, 180_000);
+    fs.mkdirSync(path.join(projectDir, '.secrets'), { recursive: true });
+    fs.writeFileSync(
+      path.join(projectDir, 'project.yml'),
+      `envs:\n  - key: API_TOKEN\ntasks:\n  - name: prove\n    commands:\n      - command: sh\n        args: -c 'printf %s "$API_TOKEN" | sha256sum | cut -c1-64 > artifacts/token.sha256'\ndeploy:\n  resource_group: ct\n  task: pushed\n  container_image: ${image}\n${bed.deployKeys()}\n`,
+    );
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), `- key: API_TOKEN\n  value: ${SECRET}\n`);
+    const build = await runCli(['--container-provider', 'podman', 'container', 'build', '-p', projectDir], { timeoutMs: 600_000 });
+    expect(build.code, build.stderr).toBe(0);
+  }, 900_000);
 
   afterAll(async () => {
     registry?.kill('SIGTERM');
     await bed?.stop();
-    await execFileAsync('podman', ['rmi', '-f', `${image}:0.1`, `${bed?.emulator.registryServer}/${image}:0.1`]).catch(() => undefined);
+    const listed = await execFileAsync('podman', ['images', '--format', '{{.ID}} {{.Repository}}']).then((r) => r.stdout).catch(() => '');
+    const ours = new Set(listed.split('\n').filter((l) => l.includes(image)).map((l) => l.split(' ')[0]!));
+    if (ours.size > 0) await execFileAsync('podman', ['rmi', '-f', ...ours]).catch(() => undefined);
   });
 
   it('exchanges the Entra token for a registry token, logs in with it on stdin and pushes, creating nothing else', async () => {
@@ -75,10 +83,21 @@ describe.skipIf(!hasPodman)('azure: container push to ACR', () => {
     expect(pushed.stdout + pushed.stderr).not.toMatch(/acr-refresh-/);
   }, 240_000);
 
-  it('cloud plan finds the pushed version as the highest tag in the registry', async () => {
-    const plan = await runCli(['cloud', 'plan', '-p', projectDir, '--json'], { env: bed.env });
-    expect(plan.code, plan.stderr).toBe(0);
-    expect((JSON.parse(plan.stdout) as { image: string }).image).toBe(`${bed.emulator.registryServer}/${image}:0.1`);
-    expect(plan.stderr).not.toContain('is not in');
-  });
+  it('deploys the highest pushed version and runs that image as the job\'s managed identity', async () => {
+    const deployed = await runCli(['cloud', 'deploy', '-p', projectDir, '-y'], { env: bed.env, timeoutMs: 120_000 });
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect((parse(deployed.stdout) as { image: string }).image).toBe(`${bed.emulator.registryServer}/${image}:0.1`);
+    expect(deployed.stderr).not.toContain('is not in');
+    const run = await runCli(['cloud', 'run', '-p', projectDir, '--wait'], { env: bed.env, timeoutMs: 300_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Task prove ended with exit code 0');
+    expect(run.stdout + run.stderr).not.toContain(SECRET);
+    // The container read the secret from Key Vault as the job's identity and pushed its artifact to the Blob container.
+    const identity = bed.emulator.resourcesOfType('Microsoft.ManagedIdentity/userAssignedIdentities')[0] as { properties: { principalId: string } };
+    expect(bed.emulator.requests.some((r) => r.principal === identity.properties.principalId && r.path.startsWith('/keyvault/'))).toBe(true);
+    const workspace = makeTempDir('handoff-acr-artifacts-');
+    const got = await runCli(['artifacts', 'get', '-p', projectDir, '-w', workspace], { env: bed.env });
+    expect(got.code, got.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 'token.sha256'), 'utf8').trim()).toBe(crypto.createHash('sha256').update(SECRET).digest('hex'));
+  }, 400_000);
 });

@@ -186,6 +186,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     console: tables.ContainerAppConsoleLogs_CL,
     system: tables.ContainerAppSystemLogs_CL,
     resolveImage: (image) => imageProjects.get(image),
+    caFile: options.certificate.caFile,
     platformEnv: () => ({
       IDENTITY_ENDPOINT: `${base}/msi/token`,
       IDENTITY_HEADER: identityHeader,

@@ -1,5 +1,5 @@
 // Test helper: Container Apps job executions that really run — `handoff run` of the image's project, with the job's env and a managed identity — logging as Container Apps does.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,8 +26,10 @@ export interface ContainerSpec {
 }
 
 export interface ExecutionHost {
-  /** The folder standing for an image (its project, as the image's `handoff run -p /project` reads it); undefined: no such image. */
+  /** The folder standing for an image (its project, as the image's `handoff run -p /project` reads it); undefined: none. */
   resolveImage(image: string): string | undefined;
+  /** The CA file the platform's environment names (NODE_EXTRA_CA_CERTS), mounted into a container at the same path. */
+  caFile: string;
   /** The environment the platform adds to every container: the managed identity endpoint, the emulators' endpoints, the CA. */
   platformEnv(): Record<string, string>;
   handoffBin: string;
@@ -38,9 +40,9 @@ export interface ExecutionHost {
 const random = (n: number): string => crypto.randomBytes(8).toString('hex').slice(0, n);
 
 /**
- * Runs executions of jobs. An execution's replica is `handoff run -p <project> -w <workspace> -a`, as the image's
- * default command: the project the test registered for the image stands for the image (without podman there is no
- * image to run). Output lines become ContainerAppConsoleLogs_CL rows; container events (started, terminated with a
+ * Runs executions of jobs. An execution's replica is the job's image run with podman when podman has it (a test built
+ * and pushed it), else `handoff run -p <project> -w <workspace> -a`, the image's default command, with the project the
+ * test registered for the image standing for the image. Output lines become ContainerAppConsoleLogs_CL rows; container events (started, terminated with a
  * code, past the replica timeout, image pull failed) ContainerAppSystemLogs_CL rows. A failed replica is retried up to
  * the job's replicaRetryLimit; a replica past replicaTimeout is ended (SIGTERM to its process group, then SIGKILL).
  */
@@ -61,8 +63,9 @@ export function createExecutionRunner(host: ExecutionHost) {
     const container = execution.template.containers[0]!;
     const system = (reason: string, message: string, type = 'Normal'): void => log(host.system, { ContainerJobName_s: execution.job, ReplicaName_s: replica, Reason_s: reason, Log_s: message, Type_s: type });
     const project = host.resolveImage(container.image);
+    const inPodman = spawnSync('podman', ['image', 'exists', container.image], { stdio: 'ignore' }).status === 0;
     system('PullingImage', `Pulling image "${container.image}"`);
-    if (!project) {
+    if (!project && !inPodman) {
       system('ErrImagePull', `Failed to pull image "${container.image}": manifest unknown`, 'Warning');
       system('ImagePullBackOff', `Back-off pulling image "${container.image}"`, 'Warning');
       finish(execution, 'Failed');
@@ -72,7 +75,11 @@ export function createExecutionRunner(host: ExecutionHost) {
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workspace, LANG: 'C.UTF-8', HANDOFF_GRACE_SECONDS: '1', ...host.platformEnv() };
     for (const e of container.env ?? []) env[e.name] = e.value ?? '';
     system('ContainerStarted', `Started container '${container.name}'`);
-    const child = spawn(process.execPath, [host.handoffBin, 'run', '-p', project, '-w', workspace, '-a'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The values go in podman's own environment and to the container by name (-e NAME), never on its command line.
+    const names = Object.keys(env).filter((k) => k !== 'PATH' && k !== 'HOME');
+    const child = inPodman
+      ? spawn('podman', ['run', '--rm', '--pull=never', '--network', 'host', '--name', replica, '-v', `${host.caFile}:${host.caFile}:ro`, ...names.flatMap((k) => ['-e', k]), container.image], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [host.handoffBin, 'run', '-p', project!, '-w', workspace, '-a'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     running.set(execution.name, child);
     let timedOut = false;
     const kill = (): void => {
@@ -112,6 +119,8 @@ export function createExecutionRunner(host: ExecutionHost) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       running.delete(execution.name);
+      // A podman client killed before its container stopped leaves the container behind.
+      if (inPodman) spawnSync('podman', ['rm', '-f', '--ignore', replica], { stdio: 'ignore' });
       fs.rmSync(workspace, { recursive: true, force: true });
       const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
       system('ContainerTerminated', `Container '${container.name}' was terminated with exit code '${exitCode}'`, exitCode === 0 ? 'Normal' : 'Warning');
