@@ -196,6 +196,15 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     throw new Error('the stopped run never ended');
   });
 
+  it('cloud logs follow=true follows the run going on until it ends', async () => {
+    const started = await cli(['cloud', 'run', '-p', projectDir, '-e', 'SLEEP=2', '--json']);
+    expectOk(started);
+    const followed = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'follow=true', `start_time=${new Date(Date.now() - 1000).toISOString()}`]);
+    expectOk(followed);
+    expect(followed.stderr).toContain(`Following job ${(JSON.parse(started.stdout) as { job: string }).job} until it ends`);
+    expect(followed.stdout).toMatch(/Task greet ended with exit code 0/);
+  });
+
   it('a version the registry does not have never starts, and that is a failure', async () => {
     const updated = await cli(['cloud', 'task', 'update', '-p', projectDir, '-v', 'version=0.404']);
     expectOk(updated);
@@ -209,8 +218,9 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     const status = await cli(['cloud', 'job', 'status', '-p', projectDir, '--json']);
     expectOk(status);
     const jobs = (JSON.parse(status.stdout) as { jobs: { id: string; status: string; failure?: string }[] }).jobs;
-    expect(jobs.map((j) => `${j.status}${j.failure ? `/${j.failure}` : ''}`)).toEqual(['failed/start_failure', 'interrupted/stopped', 'failed/timeout', 'failed/exit_code', 'succeeded']);
-    const logs = await cli(['cloud', 'logs', '-p', projectDir, '-v', `id=${jobs[4]!.id}`]);
+    expect(jobs.map((j) => `${j.status}${j.failure ? `/${j.failure}` : ''}`)).toEqual(['failed/start_failure', 'succeeded', 'interrupted/stopped', 'failed/timeout', 'failed/exit_code', 'succeeded']);
+    // A unique prefix of the id is enough, as for cloud job status.
+    const logs = await cli(['cloud', 'logs', '-p', projectDir, '-v', `id=${jobs[5]!.id.slice(0, -2)}`]);
     expectOk(logs);
     expect(logs.stdout).toContain('hello from azure, token=***');
     // That run's lines only: one run started, none of the failed runs' lines.

@@ -142,15 +142,18 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       const seen = new Map<string, number>();
       let from = query.startTime ?? Date.now() - DEFAULT_LOG_DAYS * 86_400_000;
       let workspaceId: string | undefined;
+      let execution: string | undefined;
       return {
         async read() {
           const provider = getProvider();
+          // `-v id=` may be a unique prefix of the execution's name: its replicas are named after the whole name.
+          if (query.jobId !== undefined && execution === undefined) execution = (await getJob(query.jobId)).id;
           if (!workspaceId) {
             const { readLogWorkspace } = await import('./deploy/azure-steps.js');
             workspaceId = (await readLogWorkspace(provider))?.customerId;
             if (!workspaceId) throw new UserError(`there is no Log Analytics workspace for ${provider.names.environment} yet, so there are no logs`, { fix: 'deploy the resources first (handoff cloud resources create or cloud deploy)' });
           }
-          const kql = createConsoleQuery(provider.names.job, { ...(query.jobId ? { execution: query.jobId } : {}), ...(query.filterPattern ? { filter: query.filterPattern } : {}) });
+          const kql = createConsoleQuery(provider.names.job, { ...(execution ? { execution } : {}), ...(query.filterPattern ? { filter: query.filterPattern } : {}) });
           const rows = await (await provider.apis.logs()).query(workspaceId, kql, { startTime: new Date(from), endTime: new Date(query.endTime ?? Date.now() + 60_000) });
           const lines: LogLine[] = [];
           const atFrom = new Map<string, number>();
