@@ -93,10 +93,19 @@ export interface Deploy {
   platform_version?: string;
   log_retention_days?: number;
   task_policy?: string;
-  /** Seconds a cloud run may take (Container Apps: the replica timeout). */
+  /** Google Cloud (cloud_provider gcp): the project, region and the job's own settings. */
+  gcp_project?: string;
+  region?: string;
+  service_account?: string;
+  network?: string;
+  subnetwork?: string;
+  artifact_registry?: string;
+  /** Seconds a cloud run may take (Cloud Run: the task timeout; Container Apps: the replica timeout). */
   task_timeout?: number;
   /** Retries of a failed cloud run (Container Apps: the replica retry limit). */
   max_retries?: number;
+  scheduler_retries?: number;
+  notification_channels?: string[];
   /** Azure (cloud_provider azure): the subscription and Azure resource group (not handoff's resource_group). */
   subscription_id?: string;
   resource_group_name?: string;

@@ -29,7 +29,7 @@ export interface UiServerOptions extends ProjectSource {
   port?: number;
   /** The handoff entry script that "Run now" starts again (bin/handoff.js); without it runs cannot be started. */
   handoffEntry?: string;
-  /** Start runs even when deploy.cloud_provider is aws. */
+  /** Start runs even when deploy.cloud_provider is a cloud (aws, gcp). */
   allowRuns?: boolean;
   /** Never start runs. */
   readOnly?: boolean;
@@ -170,8 +170,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const readOnlyReason = (cloudProvider: string | undefined): string | undefined => {
     if (options.readOnly) return '`handoff ui` was started with --read-only';
     if (!options.handoffEntry) return 'this server was started without a handoff command to run';
-    if (cloudProvider === 'aws' && !options.allowRuns) {
-      return 'deploy.cloud_provider is aws, so this page is read-only; start `handoff ui --allow-runs` to run locally from here';
+    if (cloudProvider !== undefined && cloudProvider !== 'local' && !options.allowRuns) {
+      return `deploy.cloud_provider is ${cloudProvider}, so this page is read-only; start \`handoff ui --allow-runs\` to run locally from here`;
     }
     return undefined;
   };
