@@ -8,6 +8,24 @@ const now = new Date('2026-01-15T00:00:00Z');
 const utc = (cron: string, timezone?: string): string => toUtcUnixCron(schedule(cron, timezone), 'Container Apps', now);
 
 describe('toUnixCron', () => {
+  it('writes AWS cron as unix-cron: lists, whole ranges as *, weekdays from 0 = Sunday', () => {
+    expect(toUnixCron(schedule('0 6 * * ? *'), 'X')).toBe('0 6 * * *');
+    expect(toUnixCron(schedule('0/15 9-17 ? * MON-FRI *'), 'X')).toBe('0,15,30,45 9,10,11,12,13,14,15,16,17 * * 1,2,3,4,5');
+    expect(toUnixCron(schedule('30 2 1,15 JAN,JUL ? *'), 'X')).toBe('30 2 1,15 1,7 *');
+    expect(toUnixCron(schedule('0 0 ? * SUN *'), 'X')).toBe('0 0 * * 0');
+    expect(toUnixCron(schedule('@daily'), 'X')).toBe('0 0 * * *');
+  });
+
+  it('writes rates that divide an hour or a day as the cron with the same fires', () => {
+    expect(toUnixCron(schedule('rate(1 minute)'), 'X')).toBe('* * * * *');
+    expect(toUnixCron(schedule('rate(1 hour)'), 'X')).toBe('0 * * * *');
+    expect(toUnixCron(schedule('rate(1 day)'), 'X')).toBe('0 0 * * *');
+  });
+
+  it('refuses what unix-cron cannot say, naming the service', () => {
+    expect(() => toUnixCron(schedule('0 6 ? * 6#3 *'), 'Cloud Scheduler')).toThrow(/cannot run on Cloud Scheduler: L and #/);
+  });
+
   it('writes AWS cron, presets and rates as unix cron (weekdays from 0 = Sunday)', () => {
     expect(toUnixCron(schedule('0 6 ? * MON-FRI *'), 'X')).toBe('0 6 * * 1,2,3,4,5');
     expect(toUnixCron(schedule('@monthly'), 'X')).toBe('0 0 1 * *');

@@ -88,7 +88,7 @@ describe('JSON Schema of the azure keys', () => {
     expect(deploy.properties.resource_group_name!.description).toContain("Not handoff's `resource_group`");
     expect(deploy.allOf).toContainEqual({
       anyOf: [
-        { type: 'object', properties: { cloud_provider: { enum: ['local', 'aws'] } } },
+        { type: 'object', properties: { cloud_provider: { enum: ['local', 'aws', 'gcp'] } } },
         { type: 'object', required: ['subscription_id', 'resource_group_name', 'location'] },
       ],
     });
