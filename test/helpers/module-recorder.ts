@@ -40,3 +40,16 @@ export function findFilesWithPackage(files: string[], prefix: string): string[] 
     return sources.some((s) => s.includes(`node_modules/${prefix}`));
   });
 }
+
+/** The packages whose code the loaded bundle files hold, by their source maps: the first group of `pattern` per source. */
+export function findPackages(files: string[], pattern: RegExp): Set<string> {
+  const packages = new Set<string>();
+  for (const file of files) {
+    if (!fs.existsSync(`${file}.map`)) continue;
+    for (const source of (JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources) {
+      const name = pattern.exec(source)?.[1];
+      if (name) packages.add(name);
+    }
+  }
+  return packages;
+}
