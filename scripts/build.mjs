@@ -37,14 +37,14 @@ await build({
   define: { HANDOFF_VERSION: JSON.stringify(pkg.version), HANDOFF_BUILD_ID: JSON.stringify(hashBuildInputs()) },
   // nunjucks optionally requires chokidar for file watching, which handoff never uses.
   external: ['chokidar', 'fsevents'],
-  // CommonJS dependencies (nunjucks) call require(), and google-gax computes a path from __dirname when it loads (it
-  // reads no file from there over the HTTP/JSON transport handoff uses); give every ESM output file both.
+  // CommonJS dependencies (nunjucks) call require(); give the ESM bundle one.
   banner: {
-    js:
-      "import { createRequire as __handoffCreateRequire } from 'node:module'; const require = __handoffCreateRequire(import.meta.url);" +
-      " import { fileURLToPath as __handoffFileUrlToPath } from 'node:url'; const __filename = __handoffFileUrlToPath(import.meta.url);" +
-      " import { dirname as __handoffDirname } from 'node:path'; const __dirname = __handoffDirname(__filename);",
+    js: "import { createRequire as __handoffCreateRequire } from 'node:module'; const require = __handoffCreateRequire(import.meta.url);",
   },
+  // google-gax computes a path from __dirname when it loads (it reads no file from there over the HTTP/JSON transport
+  // handoff uses). Injected, not declared in the banner: esbuild then renames modules' own variables of those names
+  // (@azure/storage-common has `var __filename`) instead of leaving two declarations in one chunk.
+  inject: ['scripts/cjs-paths.js'],
   logLevel: 'warning',
 });
 

@@ -1,12 +1,13 @@
 // The `deploy` rules that depend on the chosen cloud: its own checks (sizes, required keys) and keys of another cloud.
 import type { KeyPath } from './format-key-path.js';
 import { awsDeployRules } from './deploy-keys/aws-deploy-keys.js';
+import { azureDeployRules } from './deploy-keys/azure-deploy-keys.js';
 import type { CloudDeployRules } from './deploy-keys/cloud-deploy-rules.js';
 import { gcpDeployRules } from './deploy-keys/gcp-deploy-keys.js';
 import { isRecord } from './describe-value.js';
 
 /** Each cloud's rules; a cloud adds its entry here with its keys file. */
-export const CLOUD_DEPLOY_RULES: readonly CloudDeployRules[] = [awsDeployRules, gcpDeployRules];
+export const CLOUD_DEPLOY_RULES: readonly CloudDeployRules[] = [awsDeployRules, gcpDeployRules, azureDeployRules];
 
 type Report = (severity: 'error' | 'warning', path: KeyPath, message: string, hint?: string, at?: 'key' | 'value') => void;
 

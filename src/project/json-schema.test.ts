@@ -83,8 +83,14 @@ describe('createProjectJsonSchema', () => {
     expect(deploy.allOf).toEqual([
       {
         anyOf: [
-          { type: 'object', properties: { cloud_provider: { enum: ['local', 'aws'] } } },
+          { type: 'object', properties: { cloud_provider: { enum: ['local', 'aws', 'azure'] } } },
           { type: 'object', required: ['gcp_project', 'region'] },
+        ],
+      },
+      {
+        anyOf: [
+          { type: 'object', properties: { cloud_provider: { enum: ['local', 'aws', 'gcp'] } } },
+          { type: 'object', required: ['subscription_id', 'resource_group_name', 'location'] },
         ],
       },
     ]);

@@ -106,6 +106,13 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       max_retries: d.max_retries,
       scheduler_retries: d.scheduler_retries,
       notification_channels: d.notification_channels?.map((c, i) => text(c, ['deploy', 'notification_channels', i])),
+      subscription_id: optionalText(d.subscription_id, at('subscription_id')),
+      resource_group_name: optionalText(d.resource_group_name, at('resource_group_name')),
+      location: optionalText(d.location, at('location')),
+      storage_account: optionalText(d.storage_account, at('storage_account')),
+      key_vault: optionalText(d.key_vault, at('key_vault')),
+      environment: optionalText(d.environment, at('environment')),
+      registry: optionalText(d.registry, at('registry')),
     });
   };
 

@@ -138,6 +138,8 @@ export const deploySchema = z
     push_artifacts_on_fail: z.boolean().optional().describe('Push artifacts to the store even when the run failed.'),
     alarm_email: text('Email address notified by the task\'s failure alarms.').optional(),
     log_retention_days: z.number().int().positive().optional().describe('Days the task\'s logs are kept.'),
+    task_timeout: z.number().int().positive().optional().describe('Seconds a cloud run may take before the cloud stops it and counts it as timed out; each cloud checks it against its limits.'),
+    max_retries: z.number().int().min(0).optional().describe('How many times the cloud runs a failed run again (default 0: a pipeline is not re-run behind your back).'),
     // Each cloud's own keys live in deploy-keys/, one file per cloud, so adding a cloud touches only its file.
     ...awsDeployKeys,
     ...gcpDeployKeys,

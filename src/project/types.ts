@@ -87,11 +87,22 @@ export interface Deploy extends AwsDeploy {
   network?: string;
   subnetwork?: string;
   artifact_registry?: string;
-  /** Seconds a Cloud Run task may run. */
+  /** Seconds a cloud run may take (Cloud Run: the task timeout; Container Apps: the replica timeout). */
   task_timeout?: number;
+  /** Retries of a failed cloud run (Container Apps: the replica retry limit). */
   max_retries?: number;
   scheduler_retries?: number;
   notification_channels?: string[];
+  /** Azure (cloud_provider azure): the subscription and Azure resource group (not handoff's resource_group). */
+  subscription_id?: string;
+  resource_group_name?: string;
+  location?: string;
+  storage_account?: string;
+  key_vault?: string;
+  /** An existing Container Apps environment. */
+  environment?: string;
+  /** Login server of the Azure Container Registry. */
+  registry?: string;
 }
 
 export interface ScheduleEnv {

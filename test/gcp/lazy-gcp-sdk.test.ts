@@ -1,35 +1,12 @@
 // The Google Cloud libraries load only when the gcp provider is chosen, and then only the clients a command uses.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cliPath, makeTempDir, repoRoot } from '../helpers/cli.js';
-
-const hook = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'store', 'fixtures', 'record-modules.mjs');
+import { makeTempDir } from '../helpers/cli.js';
+import { findPackages, runRecorded as runWithRecorder } from '../helpers/module-recorder.js';
 
 /** Runs the built CLI with a loader hook and returns which Google libraries the bundle files it loaded hold. */
-function runRecorded(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; libraries: Set<string>; stderr: string }> {
-  const log = path.join(makeTempDir(), 'modules.log');
-  fs.writeFileSync(log, '');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', hook, cliPath, ...args], { cwd: repoRoot, env: { ...process.env, HANDOFF_TEST_MODULE_LOG: log, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    child.on('close', (code) => {
-      const files = [...new Set(fs.readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)))].filter((f) => f.startsWith(path.join(repoRoot, 'dist')));
-      const libraries = new Set<string>();
-      for (const file of files) {
-        if (!fs.existsSync(`${file}.map`)) continue;
-        for (const source of (JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources) {
-          const lib = /node_modules\/(@google-cloud\/[^/]+|google-gax|google-auth-library)\//.exec(source)?.[1];
-          if (lib) libraries.add(lib);
-        }
-      }
-      resolve({ code, libraries, stderr });
-    });
-  });
+async function runRecorded(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; libraries: Set<string>; stderr: string }> {
+  const { code, loaded, stderr } = await runWithRecorder(args, env);
+  return { code, libraries: findPackages(loaded, /node_modules\/(@google-cloud\/[^/]+|google-gax|google-auth-library)\//), stderr };
 }
 
 describe('lazy loading of the Google Cloud libraries', () => {

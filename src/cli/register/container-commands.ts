@@ -23,10 +23,10 @@ export function registerContainerCommands(program: Command): void {
   container
     .command('run')
     .description('run the image as the cloud does: `handoff run` against the project\'s store, with -s and -e')
-    .addHelpText('after', '\nlocal provider: $HANDOFF_HOME is mounted; aws: credentials, region and AWS_ENDPOINT_URL come from the environment.\nExample:\n  handoff project push -p P && handoff container run -p P -s dev -e __VARS="start=2024-01-01"')
+    .addHelpText('after', '\nlocal provider: $HANDOFF_HOME is mounted; aws: credentials, region and AWS_ENDPOINT_URL come from the environment; azure: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal) come from the environment.\nExample:\n  handoff project push -p P && handoff container run -p P -s dev -e __VARS="start=2024-01-01"')
     .action(defineAction(async (options) => (await load()).containerRunCommand(options)));
   container
     .command('push')
-    .description("push the image to the provider's registry (aws: ECR; the repository is created when missing, immutable tags), or to deploy.image_domain")
+    .description("push the image to the provider's registry (aws: ECR; the repository is created when missing, immutable tags; azure: deploy.registry, logged in with a registry token on stdin), or to deploy.image_domain")
     .action(defineAction(async (options) => (await load()).containerPushCommand(options)));
 }

@@ -9,12 +9,14 @@ export function findOrAddCommand(parent: Command, name: string, description: str
 }
 
 const STORE_HELP = `
-The store is chosen by deploy.cloud_provider (local, the default, or aws; --cloud-provider overrides it) and named by
+The store is chosen by deploy.cloud_provider (local, the default, aws, gcp or azure; --cloud-provider overrides it) and named by
 deploy.resource_group and deploy.task (or -e resource_group=NAME task=NAME). Layout (SPEC §6):
   <bucket>/<task>/project.yml, files/…, artifacts/last/…, artifacts/archives/<UTC time>/…, runs/<run_id>.json
   secrets: /handoff/<RG>/<task>/<key> (task level), /handoff/<RG>/<key> (resource group level)
 <RG> is <stage>-<resource_group> except for prod. local keeps this under $HANDOFF_HOME (default ~/.handoff);
-aws uses S3 and SSM with the default credentials chain, --cloud-profile, AWS_REGION and AWS_ENDPOINT_URL.`;
+aws uses S3 and SSM with the default credentials chain, --cloud-profile, AWS_REGION and AWS_ENDPOINT_URL;
+gcp uses Cloud Storage and Secret Manager (one secret per <RG> and per <RG>/<task>) with Application Default Credentials;
+azure uses a Blob container and Key Vault (one secret per <RG> and per <RG>/<task>) with DefaultAzureCredential.`;
 
 const commands = () => import('../commands/store-command.js');
 const secrets = () => import('../commands/secrets-command.js');
@@ -129,16 +131,16 @@ ${STORE_HELP}`,
     .addHelpText('after', STORE_HELP)
     .action(defineAction(async (options) => (await commands()).projectDeleteCommand(options)));
 
-  const cloud = findOrAddCommand(program, 'cloud', 'the project in its provider (local, aws or gcp): bucket, infrastructure, plan and deploy, runs, jobs, logs, schedules');
+  const cloud = findOrAddCommand(program, 'cloud', 'the project in its provider (local, aws, gcp or azure): bucket, infrastructure, plan and deploy, runs, jobs, logs, schedules');
   const bucket = findOrAddCommand(cloud, 'bucket', 'the bucket that holds projects, files, artifacts and run records');
   bucket
     .command('create')
-    .description('aws: create or update the handoff-<RG>-bucket CloudFormation stack (encrypted, private, versioned, retained); local: the folder')
+    .description('aws: create or update the handoff-<RG>-bucket CloudFormation stack (encrypted, private, versioned, retained); azure: the Blob container, its storage account and Key Vault; local: the folder')
     .addHelpText('after', `\nExample:\n  handoff cloud bucket create -p examples/word-count\n${STORE_HELP}`)
     .action(defineAction(async (options) => (await commands()).bucketCreateCommand(options)));
   bucket
     .command('delete')
-    .description('aws: delete the bucket stack (the bucket and its contents are retained); local: remove the folder if it is empty')
+    .description('aws: delete the bucket stack (the bucket and its contents are retained); azure: delete the Blob container if it is empty; local: remove the folder if it is empty')
     .addHelpText('after', STORE_HELP)
     .action(defineAction(async (options) => (await commands()).bucketDeleteCommand(options)));
   bucket

@@ -12,8 +12,7 @@ export const gcpDeployKeys = {
   network: text('VPC network of the job (Direct VPC egress), e.g. `default`.').optional(),
   subnetwork: text('Subnetwork of the job (Direct VPC egress).').optional(),
   artifact_registry: text('Artifact Registry repository of the images (created by `container push` when missing); default `handoff`.').optional(),
-  task_timeout: z.number().int().min(1).max(604_800).optional().describe('Seconds a run may take before Cloud Run stops it (default 43200, at most 604800 = 7 days).'),
-  max_retries: z.number().int().min(0).max(10).optional().describe('How many times Cloud Run retries a failed run (0-10, default 0: a pipeline is not re-run behind your back).'),
+  // task_timeout and max_retries are common keys (schema.ts): Azure reads them too; Cloud Run's limits are checked below.
   scheduler_retries: z.number().int().min(0).max(5).optional().describe('How many times Cloud Scheduler retries starting a run when the start request fails (0-5, default 3).'),
   notification_channels: z.array(text('A Cloud Monitoring notification channel, `projects/<project>/notificationChannels/<id>`.')).optional().describe('Notification channels of the alert on failed or timed-out runs.'),
 };
@@ -80,6 +79,11 @@ export const gcpDeployRules: CloudDeployRules = {
         }
       });
     }
+    // Cloud Run's limits of the common task_timeout and max_retries (Cloud Run jobs: task timeout up to 7 days, 0-10 retries).
+    const timeout = readNumber(deploy, 'task_timeout');
+    if (timeout !== undefined && timeout > 604_800) error(['task_timeout'], `deploy.task_timeout ${timeout} is more than Cloud Run allows`, 'use at most 604800 seconds (7 days); the default is 43200');
+    const retries = readNumber(deploy, 'max_retries');
+    if (retries !== undefined && retries > 10) error(['max_retries'], `deploy.max_retries ${retries} is more than Cloud Run allows`, 'use 0 to 10 (the default 0: a pipeline is not re-run behind your back)');
     // Common keys Cloud Run has no use for: said once, so nobody expects them to do something.
     if (deploy.storage !== undefined) {
       warn(['storage'], 'deploy.storage is not used on Cloud Run: a job\'s disk is in memory', 'remove it; raise deploy.memory for more disk');

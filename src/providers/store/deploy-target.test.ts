@@ -26,6 +26,6 @@ describe('resolveDeployTarget', () => {
       'no resource group: deploy.resource_group is not set in /p/project.yml',
     );
     expect(() => resolveDeployTarget({ envs: { resource_group: 'rg' }, stage: 'dev' })).toThrow('no task: deploy.task is not set');
-    expect(() => resolveDeployTarget({ envs: { resource_group: 'rg', task: 't' }, cloudProvider: 'azure', stage: 'dev' })).toThrow('unknown cloud provider "azure"');
+    expect(() => resolveDeployTarget({ envs: { resource_group: 'rg', task: 't' }, cloudProvider: 'oracle', stage: 'dev' })).toThrow('unknown cloud provider "oracle"');
   });
 });

@@ -3,7 +3,7 @@ import { UserError } from '../../../errors.js';
 import type { Deploy, Schedule } from '../../../project/types.js';
 import type { GcpNames } from '../names.js';
 import type { SchedulerJob } from '../sdk/cloud-scheduler.js';
-import { toUnixCron } from './unix-cron.js';
+import { toUnixCron } from '../../../schedule/unix-cron.js';
 
 /** What handoff manages on a scheduler job; a deployed one is read back into this shape. */
 export interface ScheduleSpec {
@@ -45,7 +45,7 @@ export function createScheduleSpec(names: GcpNames, deploy: Deploy, schedule: Sc
   return {
     name: names.scheduleJob(schedule.target_id),
     description: schedule.description ?? schedule.name ?? `handoff ${names.resourceGroup}/${names.task} schedule ${schedule.target_id}`,
-    schedule: toUnixCron(schedule),
+    schedule: toUnixCron(schedule, 'Cloud Scheduler'),
     timeZone: schedule.timezone ?? 'UTC',
     enabled: schedule.enabled,
     uri: `https://run.googleapis.com/v2/${names.job}:run`,

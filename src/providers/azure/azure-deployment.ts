@@ -1,0 +1,208 @@
+// The azure provider's Deployment: its resources behind the provider-neutral deploy commands (plan, deploy, export, cloud <kind>).
+import { UserError } from '../../errors.js';
+import type { Project } from '../../project/types.js';
+import { toUtcUnixCron } from '../../schedule/unix-cron.js';
+import type { DeploymentPlan, Deployment, ManageRequest, PlanDescription } from '../deployment.js';
+import { describeScheduleAction } from '../deploy/schedule-listing.js';
+import { applyResourceSteps, describePlannedStep, planResourceSteps, type PlannedStep } from '../deploy/resource-plan.js';
+import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync } from '../deploy/sync-project.js';
+import type { Provider, ScheduleChange, ScheduleListing } from '../provider.js';
+import type { AzureProvider } from './azure-provider.js';
+import { resolveJobResources } from './resources/task-job.js';
+
+/** Container Apps runs crons in UTC: the name used when a schedule cannot be moved there. */
+export const SCHEDULE_SERVICE = 'Container Apps';
+
+interface AzureDeploymentPlan extends DeploymentPlan {
+  readonly image: string;
+  readonly steps: PlannedStep[];
+  readonly schedules: ScheduleListing[];
+  readonly request: { project: Project; onEvent: ManageRequest['onEvent'] };
+}
+
+function requireProject(request: { project?: Project }): Project {
+  if (!request.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  return request.project;
+}
+
+/**
+ * Everything Azure would accept but cannot work, checked before the first call: the Container Apps size, each
+ * schedule's UTC cron, and the registry the job pulls from.
+ */
+export function checkDeployInput(provider: AzureProvider, project: Project): void {
+  resolveJobResources(project.deploy);
+  for (const schedule of project.schedules) toUtcUnixCron(schedule, SCHEDULE_SERVICE);
+  if (!provider.names.registry) {
+    throw new UserError('deploy.registry is not set, so the Container Apps job has no image to run', {
+      fix: 'add `registry: <name>.azurecr.io` under deploy: (the Azure Container Registry `handoff container push` pushes to)',
+    });
+  }
+}
+
+export function createAzureDeployment(getProvider: () => AzureProvider): Deployment {
+  /** The task's steps for the image version asked for, warning when the registry lacks it or is outside Azure. */
+  async function planTaskSteps(provider: AzureProvider, project: Project, version: string | undefined, onEvent: ManageRequest['onEvent']) {
+    const { resolveTaskImage } = await import('./deploy/resolve-image.js');
+    const { createTaskSteps, findRegistryId } = await import('./deploy/azure-steps.js');
+    const image = await resolveTaskImage(provider, project, version);
+    if (!image.inRegistry) onEvent({ type: 'notice', level: 'warning', message: `the image ${image.uri} is not in ${provider.names.registry} yet: push it (handoff container push) before the task runs` });
+    const registryId = await findRegistryId(provider);
+    if (!registryId) onEvent({ type: 'notice', level: 'warning', message: `${provider.names.registry} is not an Azure Container Registry of subscription ${provider.names.subscriptionId}: the job pulls its image without credentials` });
+    return { image: image.uri, steps: await createTaskSteps(provider, { deploy: project.deploy, image: image.uri, ...(registryId ? { registryId } : {}) }) };
+  }
+
+  async function manage(kind: string, action: 'create' | 'update' | 'delete' | 'status', request: ManageRequest): Promise<Record<string, unknown>> {
+    const provider = getProvider();
+    const { names } = provider;
+    const steps = await import('./deploy/azure-steps.js');
+    if (action === 'status') return kind === 'task' ? readTaskStatus(provider) : readResourcesStatus(provider);
+    if (action === 'delete') {
+      const deleted: { what: string; name: string; action: string }[] = [];
+      const report = (what: string, name: string, done: boolean): void => {
+        deleted.push({ what, name, action: done ? 'deleted' : 'absent' });
+        request.onEvent({ type: 'step-done', kind, what, name, action: done ? 'deleted' : 'absent' });
+      };
+      if (kind === 'task') {
+        const schedules = await provider.schedules.delete();
+        await steps.deleteTaskResources(provider, report);
+        return { task: `${names.resourceGroup}/${names.task}`, resources: deleted, schedules_deleted: schedules.map((s) => s.target_id) };
+      }
+      if (!names.ownsEnvironment) return { environment: names.environment, action: 'kept', message: 'deploy.environment names an environment handoff did not make, so it is never deleted' };
+      const apps = await provider.apis.containerApps();
+      const remaining = await apps.listJobs({ 'handoff-resource-group': names.resourceGroup });
+      if (remaining.length > 0) {
+        throw new UserError(`the environment ${names.environment} still runs ${remaining.length} job${remaining.length === 1 ? '' : 's'} of ${names.resourceGroup} (${remaining.map((j) => j.name).join(', ')})`, {
+          fix: 'delete those tasks first (handoff cloud task delete -p <each project>)',
+        });
+      }
+      report('Container Apps environment', names.environment, await apps.deleteEnvironment(names.environment));
+      report('Log Analytics workspace', names.logWorkspace, await (await provider.apis.arm()).delete(names.logWorkspaceId, 'Microsoft.OperationalInsights/workspaces'));
+      return { resources: deleted };
+    }
+    const project = requireProject(request);
+    checkDeployInput(provider, project);
+    const planned =
+      kind === 'task'
+        ? await planResourceSteps((await planTaskSteps(provider, project, request.imageVersion, request.onEvent)).steps)
+        : await planResourceSteps(await steps.createResourcesSteps(provider, project.deploy));
+    const results = await applyResourceSteps(planned, request.onEvent);
+    return { resources: results.map((r) => ({ what: r.what, name: r.name, action: r.action })) };
+  }
+
+  return {
+    manage,
+    async plan(request) {
+      const provider = getProvider();
+      const { project } = request;
+      checkDeployInput(provider, project);
+      const steps = await import('./deploy/azure-steps.js');
+      const bucket = await planResourceSteps(await steps.createBucketSteps(provider));
+      const resources = await planResourceSteps(await steps.createResourcesSteps(provider, project.deploy));
+      const task = await planTaskSteps(provider, project, request.imageVersion, request.onEvent);
+      const taskSteps = await planResourceSteps(task.steps);
+      const storeMissing = bucket.some((s) => s.action === 'create' && (s.step.what === 'Blob container' || s.step.what === 'Key Vault'));
+      // Before the store exists (a first deploy) everything in it is new: reading it would fail.
+      const reader: Provider = storeMissing ? { ...provider, parameters: { ...provider.parameters, listByPath: async () => [] } } : provider;
+      const projectPlan = await planProjectSync(reader, {
+        projectFile: project.file,
+        projectDir: project.dir,
+        secrets: request.secrets,
+        allowAdvancedTier: request.allowAdvancedTier,
+        bucketExists: !storeMissing,
+        log: (level, message) => request.onEvent({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
+      });
+      // Schedule jobs copy the task's job: when it changes, so do they (the apply updates them after it).
+      const jobChanges = taskSteps.some((s) => s.step.what === 'Container Apps job' && s.action === 'update');
+      const schedules = (await provider.schedules.list(project.schedules)).map((s) =>
+        jobChanges && s.status === 'scheduled' && s.enabled ? { ...s, status: 'edited' as const, differences: ['target'] } : s,
+      );
+      const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...taskSteps], schedules, request: { project, onEvent: request.onEvent } };
+      return plan;
+    },
+    async describePlan(plan): Promise<PlanDescription> {
+      const { steps, schedules, image, project } = plan as AzureDeploymentPlan;
+      const changes = steps.filter((s) => s.action !== 'unchanged').length + (isProjectSyncEmpty(project) ? 0 : 1) + schedules.filter((s) => s.status !== 'scheduled').length;
+      return {
+        changes,
+        image,
+        resources: steps.map(describePlannedStep),
+        project: describeProjectSync(project),
+        schedules: schedules.map((s) => ({ target_id: s.target_id, action: describeScheduleAction(s) })),
+      };
+    },
+    async apply(plan) {
+      const provider = getProvider();
+      const { steps, schedules: listing, image, request, project: projectPlan } = plan as AzureDeploymentPlan;
+      const { project, onEvent } = request;
+      // In dependency order: the store, the environment, the project (config, files, secrets), the task, its schedules.
+      const before = steps.filter((s) => s.step.kind !== 'task');
+      const results = await applyResourceSteps(before, onEvent);
+      const pushed = await applyProjectSync(provider, projectPlan);
+      if (!isProjectSyncEmpty(projectPlan)) {
+        onEvent({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
+      }
+      results.push(...(await applyResourceSteps(steps.filter((s) => s.step.kind === 'task'), onEvent)));
+      const schedules: ScheduleChange[] = project.schedules.length > 0 ? await provider.schedules.create(project.schedules) : [];
+      for (const orphan of listing.filter((s) => s.status === 'orphaned')) schedules.push(...(await provider.schedules.delete(orphan.target_id)));
+      const changed = results.some((r) => r.action !== 'unchanged') || !isProjectSyncEmpty(projectPlan) || schedules.some((s) => s.action !== 'unchanged');
+      return {
+        changed,
+        image,
+        report: { changed, image, resources: results.map((r) => ({ what: r.what, name: r.name, kind: r.kind, action: r.action })), project: pushed, schedules },
+      };
+    },
+    async export(request) {
+      const { exportAzureProject } = await import('./export/export-project.js');
+      return exportAzureProject({ provider: getProvider(), ...request });
+    },
+  };
+}
+
+/** `cloud resources status`: the environment and workspace, as deployed. */
+async function readResourcesStatus(provider: AzureProvider): Promise<Record<string, unknown>> {
+  const { names } = provider;
+  const { readLogWorkspace } = await import('./deploy/azure-steps.js');
+  const environment = await (await provider.apis.containerApps()).getEnvironment(names.environment);
+  const workspace = await readLogWorkspace(provider);
+  return {
+    environment: { name: names.environment, status: environment ? (environment.provisioningState ?? 'Succeeded') : 'NOT_CREATED', managed_by_handoff: names.ownsEnvironment },
+    log_workspace: workspace ? { id: workspace.id || undefined, customer_id: workspace.customerId } : 'NOT_CREATED',
+  };
+}
+
+/** `cloud task status`: the job (image, size, limits), the identity and its grants, the alert, the latest runs. */
+async function readTaskStatus(provider: AzureProvider): Promise<Record<string, unknown>> {
+  const { names } = provider;
+  const apps = await provider.apis.containerApps();
+  const arm = await provider.apis.arm();
+  const job = await apps.getJob(names.job);
+  const identity = await arm.get(names.identityId, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+  const alert = await arm.get(names.alertRuleId, 'Microsoft.Insights/scheduledQueryRules');
+  let grants = 0;
+  if (identity) {
+    // The scopes its grants can have: its blobs, its two secrets, the registry.
+    const { createTaskGrants } = await import('./resources/role-definitions.js');
+    const { findRegistryId } = await import('./deploy/azure-steps.js');
+    const principal = String(identity.properties?.principalId);
+    const roles = await provider.apis.roles();
+    for (const scope of new Set(createTaskGrants(names, principal, await findRegistryId(provider)).map((g) => g.scope))) {
+      grants += (await roles.listAtScope(scope)).filter((g) => g.principalId === principal && g.scope.toLowerCase() === scope.toLowerCase()).length;
+    }
+  }
+  const container = job?.template?.containers?.[0];
+  return {
+    job: job
+      ? {
+          name: names.job,
+          status: job.provisioningState ?? 'Succeeded',
+          image: container?.image,
+          cpu: container?.resources?.cpu,
+          memory: container?.resources?.memory,
+          replica_timeout: job.configuration?.replicaTimeout,
+          replica_retry_limit: job.configuration?.replicaRetryLimit ?? 0,
+        }
+      : { name: names.job, status: 'NOT_CREATED' },
+    identity: { name: names.identity, status: identity ? 'Succeeded' : 'NOT_CREATED', ...(identity ? { client_id: identity.properties?.clientId, role_assignments: grants } : {}) },
+    alert_rule: { name: names.alertRule, status: alert ? 'Succeeded' : 'NOT_CREATED' },
+  };
+}

@@ -1,0 +1,34 @@
+// Pure builders of the store's Azure resources: the storage account, the Blob container and the Key Vault.
+import type { ArmResource } from '../sdk/arm.js';
+import type { AzureNames } from '../names.js';
+
+/**
+ * A storage account for the store: general-purpose v2, locally redundant, HTTPS and TLS 1.2 only, no anonymous blob
+ * access and no shared keys, so every access goes through Microsoft Entra ID and its role assignments.
+ */
+export function createStorageAccountBody(names: AzureNames): ArmResource {
+  return {
+    location: names.location,
+    tags: { 'handoff-managed': 'true' },
+    kind: 'StorageV2',
+    sku: { name: 'Standard_LRS' },
+    properties: { minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true, allowBlobPublicAccess: false, allowSharedKeyAccess: false },
+  };
+}
+
+/** The resource group's Blob container: private. */
+export function createBlobContainerBody(): ArmResource {
+  return { properties: { publicAccess: 'None' } };
+}
+
+/**
+ * A Key Vault for the secrets, authorized by Azure roles (not access policies) so a task's identity can be granted
+ * exactly its own secrets, with soft delete as Azure requires.
+ */
+export function createKeyVaultBody(names: AzureNames, tenantId: string): ArmResource {
+  return {
+    location: names.location,
+    tags: { 'handoff-managed': 'true' },
+    properties: { tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true, enableSoftDelete: true, softDeleteRetentionInDays: 90 },
+  };
+}

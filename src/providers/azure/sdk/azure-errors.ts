@@ -1,0 +1,84 @@
+// Azure failures in handoff's words: missing credentials, missing permissions, throttling, and the rest with their context.
+import { UserError } from '../../../errors.js';
+
+/** What a failed Azure call carries (RestError of @azure/core-rest-pipeline, or an identity error), read by shape. */
+interface AzureFailure {
+  name?: string;
+  message?: string;
+  statusCode?: number;
+  code?: string;
+  details?: { error?: { code?: string; message?: string } };
+}
+
+function asFailure(error: unknown): AzureFailure {
+  return (error && typeof error === 'object' ? error : { message: String(error) }) as AzureFailure;
+}
+
+/** The HTTP status of a failed call (undefined when it never reached Azure). */
+export function readStatusCode(error: unknown): number | undefined {
+  return asFailure(error).statusCode;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return readStatusCode(error) === 404;
+}
+
+/** Azure's error code: `{"error":{"code": …}}` in the body, which RestError exposes as `code` (and `details`). */
+export function readErrorCode(error: unknown): string | undefined {
+  const failure = asFailure(error);
+  return failure.code ?? failure.details?.error?.code;
+}
+
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
+
+/**
+ * Turns what users can fix into a UserError (no stack): no credentials, a credential Azure refused, a permission the
+ * identity lacks. Anything else keeps its message with what handoff was doing. Credentials are never part of the text:
+ * identity errors name the credential types they tried, not their secrets.
+ */
+export function toAzureError(error: unknown, what: string): Error {
+  if (error instanceof UserError) return error;
+  const failure = asFailure(error);
+  const message = (failure.details?.error?.message ?? failure.message ?? String(error)).split('\n')[0]!.trim();
+  if (failure.name && CREDENTIAL_ERRORS.has(failure.name)) {
+    return new UserError(`no usable Azure credentials to ${what}`, {
+      fix: 'set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, run `az login`, or run where a managed identity is available (AZURE_CLIENT_ID names a user-assigned one)',
+      cause: error,
+    });
+  }
+  const code = readErrorCode(error);
+  if (failure.statusCode === 401) {
+    return new UserError(`Azure refused the credentials while trying to ${what}: ${message}`, { fix: 'check AZURE_TENANT_ID and that the credentials belong to the subscription (az account show)', cause: error });
+  }
+  if (failure.statusCode === 403 || code === 'AuthorizationFailed' || code === 'Forbidden') {
+    return new UserError(`the Azure identity may not ${what}: ${message}`, {
+      fix: 'grant it a role on the resource (e.g. Contributor and User Access Administrator on the Azure resource group to deploy, Key Vault Secrets Officer on the vault and Storage Blob Data Contributor on the container for the store)',
+      cause: error,
+    });
+  }
+  if (failure.statusCode === 429) {
+    return new UserError(`Azure throttled handoff while trying to ${what}: ${message}`, { fix: 'wait a minute and run the command again', cause: error });
+  }
+  if (code === 'SubscriptionNotFound' || code === 'InvalidSubscriptionId') {
+    return new UserError(`Azure does not know the subscription while trying to ${what}: ${message}`, { fix: 'check deploy.subscription_id against `az account list --query "[].id"`', cause: error });
+  }
+  if (code === 'ContainerNotFound') {
+    return new UserError(`the store's Blob container does not exist (while trying to ${what})`, { fix: 'create it: handoff cloud bucket create -p <project> (or handoff cloud deploy)', cause: error });
+  }
+  if (code === 'VaultNotFound' || (failure.name === 'RestError' && /ENOTFOUND|getaddrinfo/.test(message) && /vault\.azure\.net/.test(message))) {
+    return new UserError(`the Key Vault does not exist (while trying to ${what})`, { fix: 'create it: handoff cloud bucket create -p <project> (or handoff cloud deploy), or correct deploy.key_vault', cause: error });
+  }
+  if (code === 'MissingSubscriptionRegistration') {
+    return new UserError(`${message} (while trying to ${what})`, { fix: 'register the resource provider once: az provider register --namespace <the namespace named above>', cause: error });
+  }
+  return new Error(`could not ${what}: ${message}${code ? ` (${code})` : ''}`, { cause: error });
+}
+
+/** Runs one Azure call, giving its failure handoff's words. */
+export async function callAzure<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toAzureError(error, what);
+  }
+}

@@ -1,0 +1,73 @@
+// The store's Blob container through @azure/storage-blob: put, get, list (every page), delete, copy; typed errors.
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { StoredObject } from '../../provider.js';
+import type { AzureClientConfig } from './azure-client-config.js';
+import { callAzure, isNotFound, readErrorCode, toAzureError } from './azure-errors.js';
+
+export interface BlobObject {
+  body: Buffer;
+  metadata: Record<string, string>;
+}
+
+export interface BlobApi {
+  /** `https://<account>.blob.core.windows.net/<container>`, for messages. */
+  readonly url: string;
+  exists(): Promise<boolean>;
+  isEmpty(): Promise<boolean>;
+  put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
+  get(key: string): Promise<BlobObject | undefined>;
+  list(prefix: string): Promise<StoredObject[]>;
+  delete(keys: string[]): Promise<void>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+}
+
+export function createBlobApi(config: AzureClientConfig, account: string, container: string): BlobApi {
+  const service = new BlobServiceClient(config.blobUrl(account), config.credential);
+  const client: ContainerClient = service.getContainerClient(container);
+  const where = `${account}/${container}`;
+  return {
+    url: client.url,
+    exists: () => callAzure(`read the Blob container ${where}`, () => client.exists()),
+    async isEmpty() {
+      return callAzure(`list the Blob container ${where}`, async () => {
+        for await (const _ of client.listBlobsFlat().byPage({ maxPageSize: 1 })) return _.segment.blobItems.length === 0;
+        return true;
+      });
+    },
+    put: (key, body, metadata) =>
+      callAzure(`write ${key} to ${where}`, async () => {
+        await client.getBlockBlobClient(key).uploadData(body, { ...(metadata ? { metadata } : {}) });
+      }),
+    async get(key) {
+      try {
+        const blob = client.getBlobClient(key);
+        const response = await blob.download();
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.readableStreamBody as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+        return { body: Buffer.concat(chunks), metadata: response.metadata ?? {} };
+      } catch (error) {
+        if (isNotFound(error) && readErrorCode(error) !== 'ContainerNotFound') return undefined;
+        throw toAzureError(error, `read ${key} from ${where}`);
+      }
+    },
+    list: (prefix) =>
+      callAzure(`list ${prefix} in ${where}`, async () => {
+        const objects: StoredObject[] = [];
+        // The iterator follows every continuation marker (the Blob service returns at most 5000 names a page).
+        for await (const item of client.listBlobsFlat({ prefix })) {
+          objects.push({ key: item.name, size: item.properties.contentLength ?? 0, ...(item.properties.lastModified ? { lastModified: item.properties.lastModified } : {}) });
+        }
+        return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      }),
+    delete: (keys) =>
+      callAzure(`delete blobs from ${where}`, async () => {
+        for (const key of keys) await client.getBlobClient(key).deleteIfExists();
+      }),
+    copy: (fromKey, toKey) =>
+      callAzure(`copy ${fromKey} to ${toKey} in ${where}`, async () => {
+        // A copy inside one account is done by the service (no download), and keeps the metadata (the file mode).
+        const poller = await client.getBlobClient(toKey).beginCopyFromURL(client.getBlobClient(fromKey).url);
+        await poller.pollUntilDone();
+      }),
+  };
+}

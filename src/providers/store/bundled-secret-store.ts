@@ -1,0 +1,125 @@
+// A secret store that keeps each secret path (`/handoff/<RG>[/<task>]`) in one cloud secret, its keys as a JSON object.
+import { UserError } from '../../errors.js';
+import type { ParameterStore, StoredParameter } from '../provider.js';
+
+/** The cloud's secret service, seen as named texts. */
+export interface SecretBundleService {
+  /** "Key Vault", "Secret Manager": for messages. */
+  what: string;
+  /** The cloud secret of a secret path; undefined for a path that is not one of handoff's. */
+  secretOf(path: string): string | undefined;
+  /** The current text of a secret, undefined when there is none. */
+  read(secret: string): Promise<string | undefined>;
+  /** Writes a new version, creating the secret when missing. */
+  write(secret: string, text: string): Promise<void>;
+  /** Where a key lives, for messages: `keyvault:<vault>/secrets/<name> (key k)`. */
+  describe(secret: string, key: string): string;
+  /** The largest text one secret holds (bytes of UTF-8). */
+  maxBytes: number;
+  /** How to delete a secret that holds something else, for the error that finds one. */
+  deleteHint(secret: string): string;
+}
+
+/**
+ * Why one secret per path rather than per key: a running task may read its own secrets but list none (listing is a
+ * permission on the whole vault or project), so it must know their names; with one secret per path it reads exactly
+ * two, whose names it knows, and its identity is granted access to exactly those two. Keys stay as SSM names them, so
+ * a store moves between providers unchanged.
+ */
+export function createBundledSecretStore(service: SecretBundleService): ParameterStore {
+  const split = (name: string): { path: string; key: string; secret: string } => {
+    const at = name.lastIndexOf('/');
+    const path = name.slice(0, at);
+    const secret = service.secretOf(path);
+    if (!secret) throw new Error(`${name} is not a handoff secret name (/handoff/<RG>[/<task>]/<key>)`);
+    return { path, key: name.slice(at + 1), secret };
+  };
+
+  async function readBundle(secret: string): Promise<Record<string, string>> {
+    const text = await service.read(secret);
+    if (text === undefined || text.trim() === '') return {};
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, string>;
+    } catch {
+      // reported below
+    }
+    throw new UserError(`the ${service.what} secret ${secret} does not hold handoff's secrets (a JSON object of key: value)`, {
+      fix: `it was written by something else: rename one of them, or delete ${secret} (${service.deleteHint(secret)}) and push the secrets again`,
+    });
+  }
+
+  async function putAll(entries: { name: string; value: string }[]): Promise<void> {
+    const bySecret = new Map<string, { key: string; value: string }[]>();
+    for (const entry of entries) {
+      const { secret, key } = split(entry.name);
+      bySecret.set(secret, [...(bySecret.get(secret) ?? []), { key, value: entry.value }]);
+    }
+    // Every bundle is built and sized before the first write, so a push that cannot fit writes nothing.
+    const bundles: [string, Record<string, string>][] = [];
+    for (const [secret, updates] of bySecret) {
+      const bundle = await readBundle(secret);
+      for (const u of updates) bundle[u.key] = u.value;
+      const bytes = Buffer.byteLength(JSON.stringify(bundle), 'utf8');
+      if (bytes > service.maxBytes) {
+        throw new UserError(`the secrets of ${secret} would take ${bytes} bytes together; a ${service.what} secret holds at most ${service.maxBytes}. Nothing was pushed`, {
+          fix: 'keep large files in the bucket and only their passwords as secrets, or move some secrets to the other level (task or resource group)',
+        });
+      }
+      bundles.push([secret, bundle]);
+    }
+    for (const [secret, bundle] of bundles) await service.write(secret, JSON.stringify(bundle));
+  }
+
+  return {
+    put: (name, value) => putAll([{ name, value }]),
+    putAll,
+    async listByPath(path): Promise<StoredParameter[]> {
+      const secret = service.secretOf(path);
+      if (!secret) return [];
+      const bundle = await readBundle(secret);
+      return Object.keys(bundle)
+        .sort()
+        .map((key) => ({ name: `${path}/${key}`, value: bundle[key]! }));
+    },
+    async delete(parameterNames) {
+      const deleted: string[] = [];
+      const missing: string[] = [];
+      const bySecret = new Map<string, { name: string; key: string }[]>();
+      for (const name of parameterNames) {
+        const { secret, key } = split(name);
+        bySecret.set(secret, [...(bySecret.get(secret) ?? []), { name, key }]);
+      }
+      for (const [secret, keys] of bySecret) {
+        const bundle = await readBundle(secret);
+        let changed = false;
+        for (const { name, key } of keys) {
+          if (key in bundle) {
+            delete bundle[key];
+            deleted.push(name);
+            changed = true;
+          } else {
+            missing.push(name);
+          }
+        }
+        // An emptied secret stays (holding {}): the task's access to it is granted on the secret itself.
+        if (changed) await service.write(secret, JSON.stringify(bundle));
+      }
+      return { deleted, missing };
+    },
+    describe(name) {
+      const { secret, key } = split(name);
+      return service.describe(secret, key);
+    },
+    chooseTier(key, stored) {
+      const bytes = Buffer.byteLength(stored, 'utf8');
+      if (bytes > service.maxBytes) {
+        throw new UserError(`secret "${key}" is ${bytes} bytes as stored; a ${service.what} secret holds at most ${service.maxBytes} bytes. Nothing was pushed`, {
+          fix: 'make the value smaller (e.g. keep a large file in the bucket and only its key or password as a secret)',
+        });
+      }
+      // These stores have no tiers; "Standard" is what the shared push plan records.
+      return { tier: 'Standard', bytes };
+    },
+  };
+}

@@ -1,0 +1,300 @@
+// The azure provider's whole lifecycle against Azurite and the emulator: deploy twice, runs that succeed, fail, time out,
+// never start and are stopped, their logs, least-privileged grants, schedules, export, and teardown.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { makeTempDir, type CliResult } from '../helpers/cli.js';
+import { runWith } from '../store/store-scenario.js';
+import { startAzureTestbed, type AzureTestbed } from './azure-testbed.js';
+
+const SECRET = 'azure-secret-value-7f3a91';
+const RG_SECRET = 'rg-level-secret-11b2c3';
+
+let bed: AzureTestbed;
+let projectDir = '';
+let consoleText = '';
+
+function projectYml(schedules: string): string {
+  return `tasks:
+  - name: greet
+    commands:
+      - command: sh
+        args: -c 'echo "hello from azure, token=$API_TOKEN" >&2; echo "shared=$SHARED" >&2; if [ -n "$SLEEP" ]; then sleep "$SLEEP"; fi; test "$FAIL" != yes'
+envs:
+  - key: API_TOKEN
+  - key: SHARED
+deploy:
+  resource_group: etl
+  task: greet
+  container_image: greeter
+  task_timeout: 8
+  alarm_email: data-team@example.com
+${bed.deployKeys()}
+schedules:
+${schedules}`;
+}
+
+const SCHEDULES = `  - target_id: nightly
+    cron: 0 2 * * ? *
+    envs:
+      - key: MODE
+        value: full
+  - target_id: tokyo
+    cron: 0 6 ? * MON *
+    timezone: Asia/Tokyo
+  - target_id: paused
+    cron: 0 12 * * ? *
+    enabled: false
+`;
+
+async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const result = await runWith({ ...bed.env, ...extraEnv }, args);
+  consoleText += result.stdout + result.stderr;
+  return result;
+}
+
+function expectOk(result: CliResult): void {
+  expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+}
+
+beforeAll(async () => {
+  bed = await startAzureTestbed();
+  projectDir = path.join(makeTempDir('handoff-azure-'), 'greeter');
+  fs.mkdirSync(path.join(projectDir, '.secrets'), { recursive: true });
+  fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(SCHEDULES));
+  fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), `- key: API_TOKEN\n  value: ${SECRET}\n- key: SHARED\n  value: ${RG_SECRET}\n  level: resource group\n`);
+  // Without podman there is no image to run: the emulator runs the project the image would hold.
+  bed.emulator.registerImage(`${bed.emulator.registryServer}/greeter:0.1`, projectDir);
+}, 60_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+describe('azure: deploy, run, schedules and teardown on Container Apps jobs', () => {
+  let jobName = '';
+  let identityPrincipal = '';
+
+  it('plans everything as new, then deploys bucket, environment, project, task and schedules', async () => {
+    const plan = await cli(['cloud', 'plan', '-p', projectDir, '-v', 'version=0.1']);
+    expectOk(plan);
+    const planned = parse(plan.stdout) as { changes: number; resources: { what: string; action: string }[]; schedules: { target_id: string; action: string }[] };
+    expect(planned.resources.every((r) => r.action === 'create')).toBe(true);
+    expect(planned.schedules).toEqual([
+      { target_id: 'nightly', action: 'create' },
+      { target_id: 'tokyo', action: 'create' },
+      // Disabled: deployed as no job at all, which is what it asks for.
+      { target_id: 'paused', action: 'create' },
+    ]);
+    const deployed = await cli(['cloud', 'deploy', '-p', projectDir, '-v', 'version=0.1', '-y']);
+    expectOk(deployed);
+    const report = parse(deployed.stdout) as { changed: boolean; image: string; resources: { what: string; name: string; action: string }[] };
+    expect(report.changed).toBe(true);
+    expect(report.image).toBe(`${bed.emulator.registryServer}/greeter:0.1`);
+    expect(report.resources.map((r) => r.what)).toEqual([
+      'Azure resource group',
+      'storage account',
+      'Blob container',
+      'Key Vault',
+      'role assignments',
+      'Log Analytics workspace',
+      'Container Apps environment',
+      'managed identity',
+      'Key Vault secret',
+      'Key Vault secret',
+      'role assignments',
+      'Container Apps job',
+      'action group',
+      'alert rule',
+    ]);
+    jobName = report.resources.find((r) => r.what === 'Container Apps job')!.name;
+    expect(jobName).toMatch(/^ho-dev-etl-greet-[0-9a-f]{6}$/);
+    expect(deployed.stderr).toContain('is not in 127.0.0.1');
+  });
+
+  it('deploys again without changing anything', async () => {
+    const before = bed.emulator.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/oauth2/')).length;
+    const again = await cli(['cloud', 'deploy', '-p', projectDir, '-v', 'version=0.1', '-y']);
+    expectOk(again);
+    const report = parse(again.stdout) as { changed: boolean; resources: { action: string }[]; schedules: { action: string }[] };
+    expect(report.changed).toBe(false);
+    expect(report.resources.every((r) => r.action === 'unchanged')).toBe(true);
+    expect(report.schedules.every((s) => s.action === 'unchanged')).toBe(true);
+    // Nothing was written: only reads (and the long-running operations of none).
+    const writes = bed.emulator.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/oauth2/')).slice(before);
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([]);
+  });
+
+  it('gives the task\'s identity exactly its own blobs, its two secrets and the registry', () => {
+    const identity = bed.emulator.resourcesOfType('Microsoft.ManagedIdentity/userAssignedIdentities')[0] as { properties: { principalId: string } };
+    identityPrincipal = identity.properties.principalId;
+    const grants = bed.emulator.roleAssignments().filter((a) => a.principalId === identityPrincipal);
+    const vault = bed.emulator.resourcesOfType('Microsoft.KeyVault/vaults')[0] as { id: string };
+    const container = bed.emulator.resourcesOfType('Microsoft.Storage/storageAccounts/blobServices/containers')[0] as { id: string };
+    expect(grants).toHaveLength(4);
+    expect(grants.map((g) => [g.scope, g.role])).toEqual(
+      expect.arrayContaining([
+        [container.id, 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'],
+        [bed.emulator.registryId, '7f951dda-4ed3-4680-a7ca-43fe172d538d'],
+        [expect.stringMatching(new RegExp(`^${vault.id}/secrets/handoff-dev-etl-[0-9a-f]{8}$`)), '4633458b-17de-408a-b874-0445c86b69e6'],
+        [expect.stringMatching(new RegExp(`^${vault.id}/secrets/handoff-dev-etl-greet-[0-9a-f]{8}$`)), '4633458b-17de-408a-b874-0445c86b69e6'],
+      ]),
+    );
+    // Blobs only under greet/ of the container, for reads, writes, deletes and listings.
+    const blobs = grants.find((g) => g.scope === container.id)!;
+    expect(blobs.condition).toContain("@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'greet/'");
+    expect(blobs.condition).toContain("@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'greet/'");
+    // Nothing at the vault, the resource group or the subscription.
+    expect(grants.some((g) => g.scope === vault.id || !g.scope.includes('/providers/'))).toBe(false);
+  });
+
+  it('runs the job and follows its logs to the end, with the secrets read through its managed identity', async () => {
+    const run = await cli(['cloud', 'run', '-p', projectDir, '--wait']);
+    expectOk(run);
+    expect(run.stdout).toContain('hello from azure, token=***');
+    expect(run.stdout).toContain('shared=***');
+    expect(run.stderr).toMatch(/Job ho-dev-etl-greet-[0-9a-f]{6}-[0-9a-f]{7} succeeded with exit code 0/);
+    // The replica read Key Vault and Blob storage as the job's identity, and never called Resource Manager.
+    const asIdentity = bed.emulator.requests.filter((r) => r.principal === identityPrincipal);
+    expect(asIdentity.some((r) => r.path.startsWith('/keyvault/'))).toBe(true);
+    expect(asIdentity.some((r) => r.path.startsWith('/subscriptions/'))).toBe(false);
+  });
+
+  it('a failing run exits with its code and is classed as an exit-code failure', async () => {
+    const run = await cli(['cloud', 'run', '-p', projectDir, '--wait', '-e', 'FAIL=yes']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/failed with exit code 1/);
+    const id = /Job (\S+) failed/.exec(run.stderr)![1]!;
+    const status = await cli(['cloud', 'job', 'status', '-p', projectDir, '-v', `id=${id}`, '--json']);
+    expect(JSON.parse(status.stdout).job).toMatchObject({ id, status: 'failed', failure: 'exit_code', exit_code: 1 });
+  });
+
+  it('a run past the replica timeout is ended and classed as timed out', async () => {
+    const run = await cli(['cloud', 'run', '-p', projectDir, '--wait', '-e', 'SLEEP=60'], {});
+    // The container's own code (SIGTERM), as `cloud run --wait` reports it on every cloud.
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toMatch(/failed with exit code 143 \(timed out\)/);
+  }, 60_000);
+
+  it('a run stopped with cloud job stop is interrupted', async () => {
+    const started = await cli(['cloud', 'run', '-p', projectDir, '-e', 'SLEEP=60', '--json']);
+    expectOk(started);
+    const id = (JSON.parse(started.stdout) as { job: string }).job;
+    const stopped = await cli(['cloud', 'job', 'stop', '-p', projectDir, '-v', `id=${id}`, '--json']);
+    expectOk(stopped);
+    for (let i = 0; i < 50; i++) {
+      const status = await cli(['cloud', 'job', 'status', '-p', projectDir, '-v', `id=${id}`, '--json']);
+      const job = JSON.parse(status.stdout).job as { status: string; failure?: string };
+      if (job.status !== 'running' && job.status !== 'pending') {
+        expect(job).toMatchObject({ status: 'interrupted', failure: 'stopped' });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('the stopped run never ended');
+  });
+
+  it('cloud logs follow=true follows the run going on until it ends', async () => {
+    const started = await cli(['cloud', 'run', '-p', projectDir, '-e', 'SLEEP=2', '--json']);
+    expectOk(started);
+    const followed = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'follow=true', `start_time=${new Date(Date.now() - 1000).toISOString()}`]);
+    expectOk(followed);
+    expect(followed.stderr).toContain(`Following job ${(JSON.parse(started.stdout) as { job: string }).job} until it ends`);
+    expect(followed.stdout).toMatch(/Task greet ended with exit code 0/);
+  });
+
+  it('a version the registry does not have never starts, and that is a failure', async () => {
+    const updated = await cli(['cloud', 'task', 'update', '-p', projectDir, '-v', 'version=0.404']);
+    expectOk(updated);
+    const run = await cli(['cloud', 'run', '-p', projectDir, '--wait']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/failed \(failed to start\): Back-off pulling image/);
+    expectOk(await cli(['cloud', 'task', 'update', '-p', projectDir, '-v', 'version=0.1']));
+  });
+
+  it('lists the runs with their classes, and reads one run\'s logs from Log Analytics', async () => {
+    const status = await cli(['cloud', 'job', 'status', '-p', projectDir, '--json']);
+    expectOk(status);
+    const jobs = (JSON.parse(status.stdout) as { jobs: { id: string; status: string; failure?: string }[] }).jobs;
+    expect(jobs.map((j) => `${j.status}${j.failure ? `/${j.failure}` : ''}`)).toEqual(['failed/start_failure', 'succeeded', 'interrupted/stopped', 'failed/timeout', 'failed/exit_code', 'succeeded']);
+    // A unique prefix of the id is enough, as for cloud job status.
+    const logs = await cli(['cloud', 'logs', '-p', projectDir, '-v', `id=${jobs[5]!.id.slice(0, -2)}`]);
+    expectOk(logs);
+    expect(logs.stdout).toContain('hello from azure, token=***');
+    // That run's lines only: one run started, none of the failed runs' lines.
+    expect(logs.stdout.match(/Job started at/g)).toHaveLength(1);
+    expect(logs.stdout).not.toContain('exited with code 1');
+    const filtered = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'filter_pattern=shared=']);
+    expect(filtered.stdout.trim().split('\n').every((l) => l.includes('shared='))).toBe(true);
+  });
+
+  it('deployed one schedule job per enabled schedule, its cron in UTC, and lists them with the shared statuses', async () => {
+    const jobs = bed.emulator.resourcesOfType('Microsoft.App/jobs') as { name: string; tags: Record<string, string>; properties: { configuration: { triggerType: string; scheduleTriggerConfig?: { cronExpression: string } }; template: { containers: { env: { name: string; value: string }[] }[] } } }[];
+    const schedules = jobs.filter((j) => j.properties.configuration.triggerType === 'Schedule');
+    expect(schedules.map((j) => [j.tags['handoff-target-id'], j.properties.configuration.scheduleTriggerConfig!.cronExpression]).sort()).toEqual([
+      ['nightly', '0 2 * * *'],
+      // 06:00 on Mondays in Tokyo (UTC+9) is 21:00 on Sundays in UTC.
+      ['tokyo', '0 21 * * 0'],
+    ]);
+    expect(schedules.every((j) => j.name.startsWith(`${jobName}-`))).toBe(true);
+    expect(schedules.find((j) => j.tags['handoff-target-id'] === 'nightly')!.properties.template.containers[0]!.env).toContainEqual({ name: 'MODE', value: 'full' });
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(SCHEDULES.replace('cron: 0 2 * * ? *', 'cron: 0 3 * * ? *')));
+    const listed = await cli(['cloud', 'schedule', 'list', '-p', projectDir, '--json']);
+    expectOk(listed);
+    const listing = (JSON.parse(listed.stdout) as { schedules: { target_id: string; status: string; differences?: string[] }[] }).schedules;
+    expect(listing.map((l) => [l.target_id, l.status, l.differences])).toEqual([
+      ['nightly', 'edited', ['expression']],
+      ['tokyo', 'scheduled', undefined],
+      ['paused', 'scheduled', undefined],
+    ]);
+    const deleted = await cli(['cloud', 'schedule', 'delete', '-p', projectDir, '-v', 'target_id=tokyo']);
+    expectOk(deleted);
+    const after = (JSON.parse((await cli(['cloud', 'schedule', 'list', '-p', projectDir, '--json'])).stdout) as { schedules: { target_id: string; status: string }[] }).schedules;
+    expect(after.find((l) => l.target_id === 'tokyo')!.status).toBe('draft');
+  });
+
+  it('refuses a schedule in a zone with daylight saving, before anything is sent', async () => {
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(`${SCHEDULES}  - target_id: paris\n    cron: 0 6 * * ? *\n    timezone: Europe/Paris\n`));
+    const count = bed.emulator.requests.length;
+    const plan = await cli(['cloud', 'plan', '-p', projectDir, '-v', 'version=0.1']);
+    expect(plan.code).toBe(2);
+    expect(plan.stderr).toContain('Container Apps runs schedules in UTC, and Europe/Paris moves between UTC+1 and UTC+2 (daylight saving)');
+    expect(bed.emulator.requests.length).toBe(count);
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(SCHEDULES));
+  });
+
+  it('exports the deploy as an azurerm Terraform configuration that terraform fmt leaves as it is', async () => {
+    const out = makeTempDir('handoff-azure-export-');
+    const exported = await cli(['cloud', 'export', '-p', projectDir, '--format', 'terraform', '-o', out, '-v', 'version=0.1']);
+    expectOk(exported);
+    const main = fs.readFileSync(path.join(out, 'main.tf'), 'utf8');
+    for (const resource of ['azurerm_storage_container', 'azurerm_key_vault', 'azurerm_container_app_environment', 'azurerm_user_assigned_identity', 'azurerm_container_app_job', 'azurerm_monitor_scheduled_query_rules_alert_v2']) expect(main).toContain(`resource "${resource}"`);
+    expect(main).toMatch(/cron_expression\s+= "0 21 \* \* 0"/);
+    expect(main).toContain('prevent_destroy = true');
+    // Only the AWS provider plugin is available offline, so `terraform validate` cannot run for azurerm; fmt needs no plugin.
+    execFileSync('terraform', ['fmt', '-check', '-diff', out], { stdio: 'pipe' });
+  });
+
+  it('deletes the task (job, schedules, alert, identity and its grants), then the resources', async () => {
+    const deleted = await cli(['cloud', 'task', 'delete', '-p', projectDir]);
+    expectOk(deleted);
+    expect(bed.emulator.resourcesOfType('Microsoft.App/jobs')).toEqual([]);
+    expect(bed.emulator.resourcesOfType('Microsoft.ManagedIdentity/userAssignedIdentities')).toEqual([]);
+    expect(bed.emulator.resourcesOfType('Microsoft.Insights/scheduledQueryRules')).toEqual([]);
+    expect(bed.emulator.roleAssignments().filter((a) => a.principalId === identityPrincipal)).toEqual([]);
+    const resources = await cli(['cloud', 'resources', 'delete', '-p', projectDir]);
+    expectOk(resources);
+    expect(bed.emulator.resourcesOfType('Microsoft.App/managedEnvironments')).toEqual([]);
+    const status = await cli(['cloud', 'task', 'status', '-p', projectDir, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ job: { status: 'NOT_CREATED' }, identity: { status: 'NOT_CREATED' } });
+  });
+
+  it('never printed a secret value', () => {
+    expect(consoleText).not.toContain(SECRET);
+    expect(consoleText).not.toContain(RG_SECRET);
+    expect(consoleText).not.toContain(bed.emulator.servicePrincipal.secret);
+  });
+});

@@ -1,0 +1,87 @@
+// The azure provider's store end to end: Blob container in Azurite, secrets in the emulated Key Vault, run from the store twice.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { makeTempDir } from '../helpers/cli.js';
+import { DB_PASSWORD, expectNoSecretIn, JINJA_SECRET, makeStoreProject, readJsonFiles, RESOURCE_GROUP, runWith, TASK, TOKEN } from '../store/store-scenario.js';
+import { startAzureTestbed, type AzureTestbed } from './azure-testbed.js';
+
+let bed: AzureTestbed;
+let projectDir = '';
+
+beforeAll(async () => {
+  bed = await startAzureTestbed();
+  projectDir = makeStoreProject().projectDir;
+  const file = path.join(projectDir, 'project.yml');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  cloud_provider: local\n', `${bed.deployKeys()}\n`));
+}, 60_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+describe('azure provider against Azurite and the emulator: project push, then run from Blob storage and Key Vault', () => {
+  let consoleText = '';
+
+  it('creates the store: Azure resource group, Blob container, Key Vault and the deployer\'s data roles', async () => {
+    const created = await runWith(bed.env, ['cloud', 'bucket', 'create', '-p', projectDir]);
+    consoleText += created.stdout + created.stderr;
+    expect(created.code, created.stderr).toBe(0);
+    expect(parse(created.stdout)).toMatchObject({ action: 'created' });
+    const again = await runWith(bed.env, ['cloud', 'bucket', 'create', '-p', projectDir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(parse(again.stdout)).toMatchObject({ action: 'unchanged' });
+  });
+
+  it('pushes the project: config and files to the container, secrets to Key Vault', async () => {
+    const pushed = await runWith(bed.env, ['project', 'push', '-p', projectDir, '-y']);
+    consoleText += pushed.stdout + pushed.stderr;
+    expect(pushed.code, pushed.stderr).toBe(0);
+  });
+
+  it('runs from the store into a fresh workspace', async () => {
+    const workspace = path.join(makeTempDir(), 'ws');
+    const run = await runWith({ ...bed.env, __VARS: 'start=$(echo 2024-03-0$((2 + 1))) label=cloud' }, ['run', '-p', projectDir, '-w', workspace, '-a']);
+    consoleText += run.stdout + run.stderr;
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspace, 'files', 'config.ini'), 'utf8')).toBe(`password=${DB_PASSWORD}\njinja=${JINJA_SECRET}\nstage=dev\n`);
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 'hello.txt'), 'utf8')).toBe('hello from an executable\n');
+    expect(run.stderr).toContain('debug token=***');
+    expectNoSecretIn(readJsonFiles(path.join(workspace, 'runs')));
+  });
+
+  it('a second run, with --cloud-provider azure on a project that otherwise runs locally, sees the first run\'s state', async () => {
+    const local = path.join(makeTempDir(), 'local-copy');
+    fs.cpSync(projectDir, local, { recursive: true });
+    const file = path.join(local, 'project.yml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  cloud_provider: azure\n', '  cloud_provider: local\n'));
+    const workspace = path.join(makeTempDir(), 'ws');
+    const run = await runWith({ ...bed.env, __VARS: 'start=x label=y' }, ['--cloud-provider', 'azure', 'run', '-p', local, '-w', workspace, '-a']);
+    consoleText += run.stdout + run.stderr;
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 'state.json'), 'utf8').trim()).toBe('{"runs": 2}');
+  });
+
+  it('secrets print lists keys, levels and their Key Vault secrets, values masked', async () => {
+    const printed = await runWith(bed.env, ['secrets', 'print', '-p', projectDir]);
+    consoleText += printed.stdout + printed.stderr;
+    expect(printed.code, printed.stderr).toBe(0);
+    const list = parse(printed.stdout) as { key: string; level: string; where: string; value: string }[];
+    expect(list).toContainEqual({ key: 'db_password', level: 'resource group', where: expect.stringMatching(/^keyvault:kv-[0-9a-f]{8}\/secrets\/handoff-dev-store-test-[0-9a-f]{8} \(key db_password\)$/), value: '***' });
+    expect(list.map((s) => s.key).sort()).toEqual(['API_TOKEN', 'db_password', 'jinja_secret']);
+  });
+
+  it('keeps each secret path in one Key Vault secret, as JSON, the {{ }} escaped as on SSM', () => {
+    const vault = `kv-${bed.emulator.subscriptionId.slice(0, 8)}`;
+    const names = bed.emulator.requests.filter((r) => r.method === 'PUT' && r.path.startsWith(`/keyvault/${vault}/secrets/`)).map((r) => r.path.split('/').pop()!);
+    const task = names.find((n) => /^handoff-dev-store-test-pipeline-[0-9a-f]{8}$/.test(n))!;
+    expect(JSON.parse(bed.emulator.secretValue(vault, task)!)).toEqual({ API_TOKEN: TOKEN, jinja_secret: 'left \\{\\{ braces \\}\\} right' });
+  });
+
+  it('never printed a secret value to the console', () => {
+    expect(consoleText).not.toContain(TOKEN);
+    expectNoSecretIn(consoleText);
+    expect(RESOURCE_GROUP && TASK).toBeTruthy();
+  });
+});
