@@ -4,8 +4,11 @@ import type { ServerResponse } from 'node:http';
 import type { UiEvent } from './api-types.js';
 
 export interface EventStream {
-  /** Takes over the response: headers, a retry hint, keep-alive comments until the client goes away. */
-  attach(response: ServerResponse): void;
+  /**
+   * Takes over the response: headers, a retry hint, keep-alive comments until the client goes away. With `isValid`,
+   * the stream is ended at the next keep-alive once it says no (the session behind it ended).
+   */
+  attach(response: ServerResponse, isValid?: () => boolean): void;
   /** Whether another client may attach (the number of open streams is bounded). */
   readonly full: boolean;
   send(event: UiEvent): void;
@@ -17,6 +20,9 @@ export interface EventStreamLimits {
   /** Bytes written to a client but not yet taken by its socket, above which its events are dropped. */
   maxBufferedBytes?: number;
   maxClients?: number;
+  /** Shared by several streams (the team server's projects): their open clients together stay within `max`. */
+  pool?: { open: number; max: number };
+  keepaliveMs?: number;
 }
 
 /** Proxies and idle timeouts close quiet connections; a comment line now and then keeps the stream open. */
@@ -28,6 +34,7 @@ const MAX_CLIENTS = 64;
 
 interface Client {
   response: ServerResponse;
+  isValid?: () => boolean;
   /** Events were dropped since the client last took everything: it gets a `resync` once it has caught up. */
   behind: boolean;
 }
@@ -59,12 +66,15 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
   };
 
   const keepalive = setInterval(() => {
-    for (const client of clients) write(client, ': keep-alive\n\n');
-  }, KEEPALIVE_MS);
+    for (const client of clients) {
+      if (client.isValid && !client.isValid()) client.response.end();
+      else write(client, ': keep-alive\n\n');
+    }
+  }, limits.keepaliveMs ?? KEEPALIVE_MS);
   keepalive.unref();
 
   return {
-    attach(response) {
+    attach(response, isValid) {
       response.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
@@ -73,12 +83,15 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
       });
       // The browser reconnects by itself after this many milliseconds when the stream breaks.
       response.write('retry: 2000\n\n');
-      const client: Client = { response, behind: false };
+      const client: Client = { response, behind: false, isValid };
       clients.add(client);
-      response.on('close', () => clients.delete(client));
+      if (limits.pool) limits.pool.open += 1;
+      response.on('close', () => {
+        if (clients.delete(client) && limits.pool) limits.pool.open -= 1;
+      });
     },
     get full() {
-      return clients.size >= maxClients;
+      return clients.size >= maxClients || (limits.pool !== undefined && limits.pool.open >= limits.pool.max);
     },
     send(event) {
       // Nobody would get it (no client, or all behind): skip the masking and the copy of up to 256 KiB of text.
@@ -93,6 +106,7 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
     close() {
       clearInterval(keepalive);
       for (const client of clients) client.response.end();
+      if (limits.pool) limits.pool.open -= clients.size;
       clients.clear();
     },
   };

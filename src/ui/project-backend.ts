@@ -300,6 +300,8 @@ export class ProjectBackend {
     }
     const { project } = loaded;
     const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now)), now: now.toISOString() };
+    // A project without schedules has nothing deployed to compare (and its provider need not be reachable).
+    if (project.schedules.length === 0) return response;
     const { side, overview } = await this.cloud();
     if (!overview) return response;
     if (!side) return { ...response, deployment: { provider: overview.provider, error: overview.problem, canToggle: false } };

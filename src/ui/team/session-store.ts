@@ -66,6 +66,12 @@ export class SessionStore {
     return { session };
   }
 
+  /** Whether a session still lives, without counting this as activity (an open event stream is not a user's request). */
+  isLive(id: string, now = Date.now()): boolean {
+    const session = this.sessions.get(id);
+    return session !== undefined && now < session.expiresAt && now - session.lastSeenAt < this.limits.idleMs;
+  }
+
   end(id: string): Session | undefined {
     const session = this.sessions.get(id);
     this.sessions.delete(id);

@@ -195,8 +195,7 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
     }
   }
 
-  const usersFile = flags.users ? path.resolve(flags.users) : raw?.users ? resolvePath(raw.users) : undefined;
-  const auditLog = flags.auditLog ? path.resolve(flags.auditLog) : resolvePath(raw?.audit_log ?? 'ui-audit.jsonl');
+  const { usersFile, auditLog } = resolveAccountPaths(flags, raw, base);
   const certFile = flags.tlsCert ? path.resolve(flags.tlsCert) : raw?.tls ? resolvePath(raw.tls.cert) : undefined;
   const keyFile = flags.tlsKey ? path.resolve(flags.tlsKey) : raw?.tls ? resolvePath(raw.tls.key) : undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -273,6 +272,30 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
   };
   checkExposure(config);
   return config;
+}
+
+/**
+ * Where the accounts file and the audit log are: flags first, then ui.yml's keys (relative to it); without ui.yml the
+ * audit log sits beside the accounts file. `handoff ui serve` and `handoff ui user` resolve them the same way.
+ */
+function resolveAccountPaths(flags: TeamFlags, raw: RawTeamConfig | undefined, base: string): { usersFile?: string; auditLog: string } {
+  const usersFile = flags.users ? path.resolve(flags.users) : raw?.users ? path.resolve(base, raw.users) : undefined;
+  const auditBase = raw ? base : usersFile ? path.dirname(usersFile) : process.cwd();
+  const auditLog = flags.auditLog ? path.resolve(flags.auditLog) : path.resolve(auditBase, raw?.audit_log ?? 'ui-audit.jsonl');
+  return { usersFile, auditLog };
+}
+
+/** The accounts file and audit log for `handoff ui user …`: --users/--audit-log, or those of --config's ui.yml. */
+export function resolveAccountFiles(flags: Pick<TeamFlags, 'config' | 'users' | 'auditLog'>, warn: (d: Diagnostic) => void): { usersFile: string; auditLog: string } {
+  const file = flags.config ? path.resolve(flags.config) : undefined;
+  const raw = file ? readTeamConfigFile(file, warn).raw : undefined;
+  const { usersFile, auditLog } = resolveAccountPaths(flags, raw, file ? path.dirname(file) : process.cwd());
+  if (!usersFile) {
+    throw new UserError(file ? `${file} names no accounts file (users:)` : 'which accounts file? give --users FILE or --config ui.yml', {
+      fix: file ? 'add e.g. `users: ui-users.json` to ui.yml, or give --users FILE' : 'e.g. handoff ui user add alice --role admin --users ui-users.json',
+    });
+  }
+  return { usersFile, auditLog };
 }
 
 /** A server on another address than loopback must know who its users are: accounts, or a proxy that signs them in. */
