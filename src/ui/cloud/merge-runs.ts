@@ -27,8 +27,9 @@ export function timeOfRunId(runId: string): number | undefined {
  */
 const CLOCK_SLACK_MS = 5_000;
 
+/** A job not started yet (no start time) is the newest of all. */
 function jobKey(job: CloudJob): string {
-  return job.startedAt ? toSortKey(job.startedAt) : toSortKey(job.id);
+  return job.startedAt ? toSortKey(job.startedAt) : `~${job.id}`;
 }
 
 /**
@@ -56,7 +57,9 @@ export function mergeRunEntries(input: { workspaceIds: string[]; storeIds: strin
     const end = job.stoppedAt ? Date.parse(job.stoppedAt) : now;
     let best: Extract<RunEntry, { kind: 'store' }> | undefined;
     let bestTime = Infinity;
-    if (start !== undefined && job.details.run_id === undefined) {
+    // A run pushes its record when it ends: a job still going has none in the store yet.
+    const ended = job.status !== 'running' && job.status !== 'pending';
+    if (start !== undefined && job.details.run_id === undefined && ended) {
       for (const entry of store.values()) {
         const time = timeOfRunId(entry.runId);
         if (entry.job || time === undefined || time < start - CLOCK_SLACK_MS || time > end + CLOCK_SLACK_MS) continue;
