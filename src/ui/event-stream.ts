@@ -22,11 +22,12 @@ export interface EventStreamLimits {
   maxClients?: number;
   /** Shared by several streams (the team server's projects): their open clients together stay within `max`. */
   pool?: { open: number; max: number };
-  keepaliveMs?: number;
 }
 
 /** Proxies and idle timeouts close quiet connections; a comment line now and then keeps the stream open. */
 const KEEPALIVE_MS = 15_000;
+/** How often the streams of sessions are checked for a session that ended. */
+const VALIDITY_CHECK_MS = 1000;
 /** A few of the largest events (256 KiB of log text): a client that reads at all never loses one. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** One person's browser tabs, with room to spare; each open stream holds at most MAX_BUFFERED_BYTES. */
@@ -66,12 +67,14 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
   };
 
   const keepalive = setInterval(() => {
-    for (const client of clients) {
-      if (client.isValid && !client.isValid()) client.response.end();
-      else write(client, ': keep-alive\n\n');
-    }
-  }, limits.keepaliveMs ?? KEEPALIVE_MS);
+    for (const client of clients) write(client, ': keep-alive\n\n');
+  }, KEEPALIVE_MS);
   keepalive.unref();
+  // A stream whose session ended (logout, expiry, account removed) is closed within a second.
+  const validity = setInterval(() => {
+    for (const client of clients) if (client.isValid && !client.isValid()) client.response.end();
+  }, VALIDITY_CHECK_MS);
+  validity.unref();
 
   return {
     attach(response, isValid) {
@@ -105,6 +108,7 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
     },
     close() {
       clearInterval(keepalive);
+      clearInterval(validity);
       for (const client of clients) client.response.end();
       if (limits.pool) limits.pool.open -= clients.size;
       clients.clear();

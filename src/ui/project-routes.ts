@@ -19,6 +19,8 @@ export interface RouteCall {
   params: Record<string, string>;
   /** The parsed body of a state-changing request (read by the caller, which needs it for the audit log). */
   body: Record<string, unknown>;
+  /** Told an action's outcome before it is answered, so its audit line is written before the client hears back. */
+  beforeAnswer?: (result: ActionResult<unknown>) => void;
 }
 
 /** Reads the body of a state-changing request: JSON when there is one. */
@@ -31,20 +33,17 @@ export async function readActionBody(req: IncomingMessage): Promise<Record<strin
   return readJsonBody(req, MAX_BODY_BYTES);
 }
 
-/**
- * Serves a GET route, or performs an action and answers it. Returns the action's result (status, audit target) for
- * the caller's audit line; undefined for reads.
- */
-export async function serveProjectRoute(backend: ProjectBackend, call: RouteCall): Promise<ActionResult<unknown> | undefined> {
+/** Serves a GET route, or performs an action and answers it (after telling `beforeAnswer` its outcome). */
+export async function serveProjectRoute(backend: ProjectBackend, call: RouteCall): Promise<void> {
   const { res, url, route, params, body } = call;
   const send = (status: number, value: unknown): undefined => {
     sendJson(res, status, value, (text) => backend.mask(text));
     return undefined;
   };
-  const act = async (result: Promise<ActionResult<unknown>>): Promise<ActionResult<unknown>> => {
+  const act = async (result: Promise<ActionResult<unknown>>): Promise<undefined> => {
     const done = await result;
-    send(done.status, done.body);
-    return done;
+    call.beforeAnswer?.(done);
+    return send(done.status, done.body);
   };
   switch (route.id) {
     case 'overview':

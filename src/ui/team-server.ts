@@ -291,8 +291,16 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     return value;
   };
 
-  /** Serves a server route; returns what the audit log should name as its target. */
-  const serveServerRoute = async (route: ApiRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor, body: Record<string, unknown>): Promise<{ target?: string; detail?: string } | undefined> => {
+  /** Serves a server route; an account change returns its answer (sent after its audit line) instead of sending it. */
+  const serveServerRoute = async (
+    route: ApiRoute,
+    params: Record<string, string>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    actor: Actor,
+    body: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown; target?: string; detail?: string } | undefined> => {
     switch (route.id) {
       case 'session':
         sendJson(res, 200, sessionOf(actor));
@@ -336,27 +344,23 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         const password = body.password === undefined || body.password === null ? null : readNewPassword(body.password);
         const passwordHash = password === null ? null : await hashPassword(password);
         changeAccounts((users) => accountChanges.add(users, { name, role, passwordHash }));
-        sendJson(res, 201, { message: `added ${name} (${role})` });
-        return { target: name, detail: `role ${role}${password === null ? ', no password (single sign-on only)' : ''}` };
+        return { status: 201, body: { message: `added ${name} (${role})` }, target: name, detail: `role ${role}${password === null ? ', no password (single sign-on only)' : ''}` };
       }
       case 'set-user-role': {
         const role = readRole(body.role);
         changeAccounts((users) => accountChanges.setRole(users, params.name, role));
-        sendJson(res, 200, { message: `${params.name} is now ${role}` });
-        return { target: params.name, detail: `role ${role}` };
+        return { status: 200, body: { message: `${params.name} is now ${role}` }, target: params.name, detail: `role ${role}` };
       }
       case 'set-user-password': {
         const passwordHash = await hashPassword(readNewPassword(body.password));
         changeAccounts((users) => accountChanges.setPassword(users, params.name, passwordHash));
         const ended = sessions.endUser(params.name);
-        sendJson(res, 200, { message: `changed the password of ${params.name}; ${ended} session${ended === 1 ? '' : 's'} ended` });
-        return { target: params.name };
+        return { status: 200, body: { message: `changed the password of ${params.name}; ${ended} session${ended === 1 ? '' : 's'} ended` }, target: params.name };
       }
       case 'remove-user': {
         changeAccounts((users) => accountChanges.remove(users, params.name));
         sessions.endUser(params.name);
-        sendJson(res, 200, { message: `removed ${params.name}` });
-        return { target: params.name };
+        return { status: 200, body: { message: `removed ${params.name}` }, target: params.name };
       }
       default:
         throw new HttpError(404, 'no such endpoint');
@@ -390,7 +394,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     const body = mutating ? await readActionBody(req) : {};
     const action: AuditAction | undefined = typeof route.audit === 'function' ? route.audit(body) : route.audit;
     const project = backend?.id;
-    const target = match.params.runId ?? match.params.jobId ?? match.params.targetId ?? match.params.name;
+    const target = match.params.runId ?? match.params.jobId ?? match.params.targetId ?? match.params.name ?? (typeof body.name === 'string' ? body.name.slice(0, 128) : undefined);
     const refuse = (status: number, message: string, detail: string): never => {
       if (action) auditFor(actor, { action, outcome: 'denied', project, target, detail, status });
       throw new HttpError(status, message);
@@ -412,14 +416,25 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
           backend.events.attach(res, streamValidity(actor));
           return;
         }
-        const result = await serveProjectRoute(backend, { req, res, url, route, params: match.params, body });
-        if (action && result) {
-          auditFor(actor, { action, outcome: result.status < 400 ? 'ok' : 'failed', project, target: result.target ?? target, ...(result.detail ? { detail: result.detail } : {}), status: result.status });
-        }
+        await serveProjectRoute(backend, {
+          req,
+          res,
+          url,
+          route,
+          params: match.params,
+          body,
+          beforeAnswer: (result) => {
+            if (action) auditFor(actor, { action, outcome: result.status < 400 ? 'ok' : 'failed', project, target: result.target ?? target, ...(result.detail ? { detail: result.detail } : {}), status: result.status });
+          },
+        });
         return;
       }
       const done = await serveServerRoute(route, match.params, req, res, url, actor, body);
-      if (action && action !== 'logout') auditFor(actor, { action, outcome: 'ok', target: done?.target ?? target, ...(done?.detail ? { detail: done.detail } : {}) });
+      if (done) {
+        // The audit line is written before the answer, so whoever reads the log after the answer finds it.
+        if (action && action !== 'logout') auditFor(actor, { action, outcome: 'ok', target: done.target ?? target, ...(done.detail ? { detail: done.detail } : {}), status: done.status });
+        sendJson(res, done.status, done.body);
+      }
     } catch (error) {
       if (action && action !== 'logout') {
         const status = error instanceof HttpError ? error.status : 500;

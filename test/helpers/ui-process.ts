@@ -1,5 +1,5 @@
-// Test helpers for `handoff ui`: start the real server as a subprocess, call its API with the token, read its event
-// stream, send raw requests, and watch its memory in /proc.
+// Test helpers for `handoff ui` and `handoff ui serve`: start the real server as a subprocess, call its API with the
+// token or a signed-in session, read its event stream, send raw requests, and watch its memory in /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -167,4 +167,124 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+// --- the team server (`handoff ui serve`) ---------------------------------------------------------------------------
+
+/** The URL line `handoff ui serve` prints: `handoff UI server: http(s)://127.0.0.1:<port>/` (with `#token=` in token mode). */
+export const PRINTED_SERVER_URL = /handoff UI server: (https?):\/\/127\.0\.0\.1:(\d+)\/(?:#token=([\w-]+))?/;
+
+export interface TeamUiProcess extends UiProcess {
+  /** Empty unless the server runs in token mode (no accounts). */
+  token: string;
+}
+
+/** Starts `handoff ui serve <args>` with a HANDOFF_HOME of its own unless `env` names one. */
+export function startTeamUi(args: string[], env: NodeJS.ProcessEnv = {}): Promise<TeamUiProcess> {
+  const child = spawn(process.execPath, [cliPath, 'ui', 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HANDOFF_HOME: makeTempDir('handoff-home-'), HANDOFF_GRACE_SECONDS: '1', ...env },
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const wasFound = PRINTED_SERVER_URL.test(out);
+      out += d.toString();
+      const match = PRINTED_SERVER_URL.exec(out);
+      if (!match || wasFound) return;
+      const ui: TeamUiProcess = { child, url: match[0].slice('handoff UI server: '.length), base: `${match[1]}://127.0.0.1:${match[2]}`, port: Number(match[2]), token: match[3] ?? '', stdout: () => out, stderr: () => err, exited };
+      started.push(ui);
+      resolve(ui);
+    });
+    child.on('exit', (code) => reject(new Error(`handoff ui serve exited with ${code}: ${err}`)));
+  });
+}
+
+/** A signed-in client of the team server: its session cookie and CSRF token, sent as the page sends them. */
+export interface TeamClient {
+  user: string;
+  cookie: string;
+  csrf: string;
+  /** fetch() with the cookie, and the CSRF token on state-changing requests unless `noCsrf`. */
+  call(pathname: string, init?: RequestInit & { noCsrf?: boolean; json?: unknown }): Promise<Response>;
+}
+
+/** The `name=value` of a Set-Cookie header. */
+export function cookieOf(response: Response): string | undefined {
+  return response.headers.get('set-cookie')?.split(';')[0];
+}
+
+/** Calls the team server without credentials (or with the headers given). */
+export function callTeam(ui: UiProcess, pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  return fetch(`${ui.base}${pathname}`, { ...init, headers, body, redirect: 'manual' });
+}
+
+export async function signIn(ui: UiProcess, user: string, password: string): Promise<TeamClient> {
+  const response = await callTeam(ui, '/api/login', { method: 'POST', json: { user, password } });
+  if (response.status !== 200) throw new Error(`login of ${user} answered ${response.status}: ${await response.text()}`);
+  const session = (await response.json()) as { csrfToken: string };
+  const cookie = cookieOf(response)!;
+  return {
+    user,
+    cookie,
+    csrf: session.csrfToken,
+    call(pathname, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('cookie', cookie);
+      const mutating = init.method !== undefined && init.method !== 'GET' && init.method !== 'HEAD';
+      if (mutating && !init.noCsrf) headers.set('x-csrf-token', session.csrfToken);
+      return callTeam(ui, pathname, { ...init, headers });
+    },
+  };
+}
+
+/** Reads an SSE stream of the team server (with a cookie or other headers) into events until closed. */
+export function openTeamEvents(ui: UiProcess, pathname: string, headers: Record<string, string>): EventReader & { status: Promise<number>; ended: Promise<void> } {
+  const events: UiEvent[] = [];
+  let raw = '';
+  const abort = new AbortController();
+  let resolveStatus: (status: number) => void = () => undefined;
+  const status = new Promise<number>((resolve) => (resolveStatus = resolve));
+  const ended = (async () => {
+    const response = await fetch(`${ui.base}${pathname}`, { headers, signal: abort.signal });
+    resolveStatus(response.status);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      const text = decoder.decode(chunk, { stream: true });
+      raw += text;
+      buffer += text;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split('\n').find((l) => l.startsWith('data: '));
+        if (data) events.push(JSON.parse(data.slice(6)) as UiEvent);
+      }
+    }
+  })().catch(() => resolveStatus(0));
+  return { events, raw: () => raw, close: () => abort.abort(), status, ended };
+}
+
+/** Runs `handoff <args>` with `input` on its standard input (a password for `ui user`, never an argument). */
+export function runCliWithInput(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }

@@ -22,7 +22,7 @@ export interface SessionLimits {
   maxSessions?: number;
 }
 
-export type SessionLookup = { session: Session } | { session?: undefined; reason: 'none' | 'unknown' | 'expired' | 'idle' };
+export type SessionLookup = { session: Session; reason?: undefined } | { session?: undefined; reason: 'none' | 'unknown' | 'expired' | 'idle' };
 
 function createSecret(): string {
   return crypto.randomBytes(32).toString('base64url');
