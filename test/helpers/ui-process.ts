@@ -288,3 +288,12 @@ export function runCliWithInput(args: string[], input: string, env: NodeJS.Proce
     child.stdin.end(input);
   });
 }
+
+/** Waits until an asynchronous check (an API call) holds. */
+export async function waitForAnswer(check: () => Promise<boolean>, timeoutMs = 20_000, stepMs = 100): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
