@@ -297,3 +297,8 @@ export async function waitForAnswer(check: () => Promise<boolean>, timeoutMs = 2
     await new Promise((resolve) => setTimeout(resolve, stepMs));
   }
 }
+
+// --- headless Chromium (Debian's chromium driven by playwright-core) -------------------------------------------------
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

@@ -248,6 +248,8 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
   teardown.push(() => serverLive.close());
 
   const projectSlot = h('div', { class: 'topbar-project' });
+  // One dot of live updates: the server's on the project list and admin pages, the project's inside a project.
+  const serverDot = connectionDot(serverLive, 'the server');
   const rightSlot = h('div', { class: 'topbar-actions' });
   const signOut = h('button', { class: 'button button-quiet', 'data-action': 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', async () => {
@@ -267,7 +269,7 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
         'div',
         { class: 'topbar-right' },
         rightSlot,
-        connectionDot(serverLive, 'the server'),
+        serverDot,
         h('span', { class: 'user-badge', 'data-user': session.user, 'data-role': session.role, title: `signed in ${session.via === 'proxy' ? 'through the sign-on proxy' : session.via === 'token' ? 'with the access token' : 'with a password'}` }, session.user, h('span', { class: 'tag role-tag' }, session.role)),
         session.via === 'token' ? null : signOut,
       ),
@@ -283,6 +285,7 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
     current = undefined;
     projectSlot.replaceChildren();
     rightSlot.replaceChildren();
+    serverDot.hidden = false;
   };
   teardown.push(leaveProject);
 
@@ -306,6 +309,7 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
       (canOperate ? createCloudRunButton(overview, api, href, notify) : null) ?? '',
       canOperate ? createRunButton(overview, api, href, notify) : '',
     );
+    serverDot.hidden = true;
     current = { id, api, overview, live, links };
     return current;
   };
