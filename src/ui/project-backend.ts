@@ -10,7 +10,7 @@ import { isHandoffProcess } from '../process/process-alive.js';
 import { createProvider, type CloudJob, type DeployTarget } from '../providers/provider.js';
 import { resolveDeployTarget } from '../providers/store/deploy-target.js';
 import { findRunRecord, isAbandoned } from '../runs/run-history.js';
-import type { RunRecord } from '../runs/run-record.js';
+import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
@@ -68,6 +68,8 @@ export interface ProjectBackendOptions extends ProjectSource {
 }
 
 const MAX_LOG_BYTES = 1024 * 1024;
+const SECRETS_CHECK_MS = 1000;
+const CARD_TTL_MS = 10_000;
 const CLOUD_PROVIDERS_ELSEWHERE = new Set(['aws', 'gcp', 'azure']);
 
 export interface ActionResult<T> {
@@ -89,7 +91,10 @@ export class ProjectBackend {
   private readonly starter: RunStarter | undefined;
   private watch: RunWatch | undefined;
   private loaded: { signature: string; result: Promise<LoadedProject> } | undefined;
-  private secretsCache: (LoadedSecrets & { masker: Masker; signature: string }) | undefined;
+  private secretsCache: (LoadedSecrets & { masker: Masker; signature: string; storeCount: number }) | undefined;
+  private secretsCheckedAt = 0;
+  /** The last card of the project list, until a run changes or it is a little old (next fire times move on). */
+  private cardCache: { at: number; card: Promise<ProjectCard> } | undefined;
   private cloudSide: { key: string; side: CloudSide } | { key: string; error: string } | undefined;
   private storeSecrets: string[] = [];
   /** Summaries of store records, by run id (they do not change once pushed). */
@@ -125,11 +130,11 @@ export class ProjectBackend {
       cache: this.cache,
       onRun: (change, run) => {
         this.events.send({ type: 'run', change, run: this.id ? { ...run, where: 'workspace' } : run });
-        this.options.onChange?.();
+        this.changed();
       },
       onRemoved: (runId) => {
         this.events.send({ type: 'removed', runId });
-        this.options.onChange?.();
+        this.changed();
       },
       onLog: (chunk) => this.events.send({ type: 'log', ...chunk }),
     });
@@ -146,10 +151,21 @@ export class ProjectBackend {
     if (this.cloudSide && 'side' in this.cloudSide) this.cloudSide.side.close();
   }
 
+  /** A run changed: the card is drawn again, and the team server told. */
+  private changed(): void {
+    this.cardCache = undefined;
+    this.options.onChange?.();
+  }
+
   // --- secrets and masking ---------------------------------------------------------------------------------------
 
-  /** Secrets are read again when their files change, so a value added while the UI is open is masked too. */
+  /**
+   * Secrets are read again when their files change, so a value added while the UI is open is masked too. The folder
+   * is looked at once a second at most: every answer and event is masked, and many viewers make many of them.
+   */
   secrets(): LoadedSecrets & { masker: Masker } {
+    if (this.secretsCache && Date.now() - this.secretsCheckedAt < SECRETS_CHECK_MS && this.secretsCache.storeCount === this.storeSecrets.length) return this.secretsCache;
+    this.secretsCheckedAt = Date.now();
     const folder = this.source.secretsDir !== undefined ? path.resolve(this.source.secretsDir) : path.join(this.projectDir, '.secrets');
     let signature: string;
     try {
@@ -163,7 +179,7 @@ export class ProjectBackend {
     signature += `|${this.storeSecrets.length}`;
     if (!this.secretsCache || this.secretsCache.signature !== signature) {
       const loaded = loadSecretsFor(this.source);
-      this.secretsCache = { ...loaded, masker: createMasker([...loaded.secrets.map((s) => s.value), ...this.storeSecrets]), signature };
+      this.secretsCache = { ...loaded, masker: createMasker([...loaded.secrets.map((s) => s.value), ...this.storeSecrets]), signature, storeCount: this.storeSecrets.length };
     }
     return this.secretsCache;
   }
@@ -235,7 +251,7 @@ export class ProjectBackend {
           target,
           onJob: (job) => {
             this.events.send({ type: 'job', job });
-            this.options.onChange?.();
+            this.changed();
           },
           onJobLog: (jobId, start, lines, done) => this.events.send({ type: 'job-log', jobId, start, lines, done }),
           isWatched: () => this.events.clientCount > 0,
@@ -378,8 +394,17 @@ export class ProjectBackend {
     return runs.map((s) => ({ runId: s.runId, status: s.status, startedAt: s.startedAt, durationMs: s.durationMs ?? null, records: s.records })).reverse();
   }
 
-  /** Running runs of the workspace and the provider, for the project list. */
-  async card(): Promise<ProjectCard> {
+  /** The project's card on the project list: shared by every viewer until a run changes or it is ten seconds old. */
+  card(): Promise<ProjectCard> {
+    if (this.cardCache && Date.now() - this.cardCache.at < CARD_TTL_MS) return this.cardCache.card;
+    const card = this.describeCard();
+    this.cardCache = { at: Date.now(), card };
+    card.catch(() => (this.cardCache = undefined));
+    return card;
+  }
+
+  /** Health, last run, next fire and recent runs of the workspace and the provider. */
+  private async describeCard(): Promise<ProjectCard> {
     const { name, cloudProvider, description } = await this.projectName();
     let projectError: string | undefined;
     let nextFire: ProjectCard['nextFire'];
@@ -424,9 +449,10 @@ export class ProjectBackend {
 
   async runDetail(runId: string): Promise<RunDetail> {
     if (!/^[\w.-]+$/.test(runId)) throw new HttpError(404, `no run "${runId}"`);
-    let record: RunRecord | undefined;
+    // A whole id (what the pages link to) is read directly; a prefix is looked up in the listing.
+    let record: RunRecord | undefined = readRunRecord(runRecordPath(this.workspace.runsDir, runId));
     try {
-      record = findRunRecord(this.workspace.runsDir, runId);
+      record ??= findRunRecord(this.workspace.runsDir, runId);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       const side = (await this.cloud()).side;
@@ -512,7 +538,7 @@ export class ProjectBackend {
       if (error instanceof UserError) throw new HttpError(422, `${error.message}${error.fix ? ` (${error.fix})` : ''}`);
       throw error;
     }
-    this.options.onChange?.();
+    this.changed();
     return { status: 201, body: { job: toJobView(job), message: `started job ${job.id} in ${overview.provider}` }, target: job.id };
   }
 
@@ -551,7 +577,7 @@ export class ProjectBackend {
       if (error instanceof UserError) throw new HttpError(404, error.message);
       throw error;
     }
-    this.options.onChange?.();
+    this.changed();
     return { status: 202, body: { job: toJobView(job), message: `asked job ${job.id} to stop; now ${job.status}` }, target: job.id };
   }
 

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { UiEvent } from '../../src/ui/api-types.js';
 import { cliPath, makeTempDir } from './cli.js';
 
@@ -302,3 +303,33 @@ export async function waitForAnswer(check: () => Promise<boolean>, timeoutMs = 2
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// --- a team server's worth of history (the load test and the ui-load benchmark) ------------------------------------
+
+/**
+ * Writes `count` run records into `runsDir`, copies of `template` (a real run's record) with their own ids and start
+ * times one hour apart, newest last, as months of hourly runs would leave them. Every tenth failed.
+ */
+export function writeRunCopies(runsDir: string, template: Record<string, unknown>, count: number, start = Date.parse('2025-01-01T00:00:00Z')): string[] {
+  fs.mkdirSync(runsDir, { recursive: true });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const startedAt = new Date(start + i * 3_600_000);
+    const runId = `${startedAt.toISOString().replace(/[-:]/g, '')}-${(i % 65536).toString(16).padStart(4, '0')}`;
+    const failed = i % 10 === 9;
+    const record = {
+      ...template,
+      runId,
+      startedAt: startedAt.toISOString(),
+      heartbeatAt: startedAt.toISOString(),
+      endedAt: new Date(startedAt.getTime() + 1000 + (i % 7) * 250).toISOString(),
+      durationMs: 1000 + (i % 7) * 250,
+      status: failed ? 'failed' : 'succeeded',
+      exitCode: failed ? 1 : 0,
+      ...(failed ? { reason: 'task load: sh exited with code 1' } : {}),
+    };
+    fs.writeFileSync(path.join(runsDir, `${runId}.json`), JSON.stringify(record));
+    ids.push(runId);
+  }
+  return ids;
+}
