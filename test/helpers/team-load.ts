@@ -29,16 +29,19 @@ schedules:
     cron: "0 * * * ? *"
 `;
 
-function runOnce(args: string[]): Promise<number | null> {
+function runOnce(cli: string, args: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', resolve);
   });
 }
 
-/** Projects (one real seed run copied into each history), accounts for the viewers, and ui.yml. */
-export async function writeTeamLoadSetup(root: string, options: { projects: number; runsPerProject: number; viewers: number }): Promise<TeamLoadSetup> {
+/**
+ * Projects (one real seed run copied into each history), accounts for the viewers, and ui.yml. `cli` is the handoff
+ * entry script of the seed run (the benchmark passes its own; tests use the repository's).
+ */
+export async function writeTeamLoadSetup(root: string, options: { projects: number; runsPerProject: number; viewers: number; cli?: string }): Promise<TeamLoadSetup> {
   const gate = path.join(root, 'live.gate');
   const projectIds: string[] = [];
   const runIds: Record<string, string[]> = {};
@@ -49,7 +52,7 @@ export async function writeTeamLoadSetup(root: string, options: { projects: numb
     projectIds.push(id);
   }
   const live = { id: projectIds[0], projectDir: path.join(root, projectIds[0]), workspaceDir: path.join(root, 'ws', projectIds[0]), gate };
-  const seedCode = await runOnce(['run', 'local', '-p', live.projectDir, '-w', live.workspaceDir]);
+  const seedCode = await runOnce(options.cli ?? cliPath, ['run', 'local', '-p', live.projectDir, '-w', live.workspaceDir]);
   if (seedCode !== 0) throw new Error(`the seed run failed with ${seedCode}`);
   const seedFile = fs.readdirSync(path.join(live.workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!;
   const template = JSON.parse(fs.readFileSync(path.join(live.workspaceDir, 'runs', seedFile), 'utf8')) as Record<string, unknown>;
