@@ -68,10 +68,35 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** A project deployed to the local provider: its cloud runs are background jobs against the store in HANDOFF_HOME. */
+function cloudProjectYml(gate: string): string {
+  return `description: customer events synced by jobs of the provider
+tasks:
+  - name: sync
+    commands:
+      - command: sh
+        args: -c 'echo "INFO job started, syncing events" >&2; while [ -f ${gate} ]; do sleep 0.05; done; echo "INFO events synced" >&2'
+deploy:
+  cloud_provider: local
+  resource_group: shop
+  task: events
+`;
+}
+
 /** A team server over a few projects with some history, and its accounts. */
-async function setUpServer(extraYml = ''): Promise<{ root: string; gate: string; auditLog: string; ui: TeamUiProcess }> {
+async function setUpServer(extraYml = ''): Promise<{ root: string; gate: string; home: string; auditLog: string; ui: TeamUiProcess }> {
   const root = makeTempDir('handoff-team-browser-');
   const gate = path.join(root, 'warehouse.gate');
+  const home = path.join(root, 'home');
+  fs.mkdirSync(path.join(root, 'events'));
+  fs.writeFileSync(path.join(root, 'events', 'project.yml'), cloudProjectYml(path.join(root, 'job.gate')));
+  for (const args of [
+    ['cloud', 'bucket', 'create', '-p', path.join(root, 'events')],
+    ['project', 'push', '-p', path.join(root, 'events'), '-y'],
+  ]) {
+    const r = await runCli(args, { env: { HANDOFF_HOME: home } });
+    expect(r.code, r.stderr).toBe(0);
+  }
   const names = ['orders', 'customers', 'invoices', ...(SCREENSHOTS ? ['inventory', 'refunds'] : [])];
   for (const name of names) {
     const dir = path.join(root, name);
@@ -109,10 +134,11 @@ users: users.json
 audit_log: audit.jsonl
 ${extraYml}projects:
 ${names.map((n) => `  - {project: ${n}, workspace: ws/${n}, provider: none}`).join('\n')}
+  - {project: events, workspace: ws/events}
 `,
   );
-  const ui = await startTeamUi(['--config', path.join(root, 'ui.yml')]);
-  return { root, gate, auditLog: path.join(root, 'audit.jsonl'), ui };
+  const ui = await startTeamUi(['--config', path.join(root, 'ui.yml')], { HANDOFF_HOME: home });
+  return { root, gate, home, auditLog: path.join(root, 'audit.jsonl'), ui };
 }
 
 async function signInWith(page: Page, ui: TeamUiProcess, user: string): Promise<void> {
@@ -153,7 +179,7 @@ describe('handoff ui serve in Chromium', () => {
     await shot(page, 'team-sign-in');
     await signInWith(page, server.ui, 'vic');
     await page.locator('.project-card[data-project="invoices"]').waitFor();
-    expect(await page.locator('.project-card').count()).toBe(SCREENSHOTS ? 5 : 3);
+    expect(await page.locator('.project-card').count()).toBe(SCREENSHOTS ? 6 : 4);
     expect(await page.locator('.project-card[data-project="invoices"] .health').getAttribute('data-health')).toBe('failing');
     expect(await page.locator('.project-card[data-project="orders"] .health').getAttribute('data-health')).toBe('ok');
     expect(await page.locator('.project-card[data-project="orders"]').textContent()).toMatch(/next ?hourly: /);
@@ -223,6 +249,27 @@ describe('handoff ui serve in Chromium', () => {
     // Back on the list, the project's card shows the new run.
     await page.locator('.nav-link[data-nav="projects"]').click();
     await page.locator(`.project-card[data-project="orders"] a[href$="${encodeURIComponent(runId)}"]`).waitFor();
+  });
+
+  it('lets an operator start a cloud job, follow its log live on the job page, and stop it', async () => {
+    const jobGate = path.join(server.root, 'job.gate');
+    fs.writeFileSync(jobGate, '');
+    await page.goto(`${server.ui.base}/#/p/events/project`);
+    await page.locator('svg[data-task="sync"]').waitFor();
+    await page.locator('[data-action="run-cloud"]').click();
+    await page.waitForURL(/#\/p\/events\/jobs\/.+/);
+    const jobId = decodeURIComponent(page.url().split('/jobs/')[1]);
+    await page.locator('pre.log[data-job]').filter({ hasText: 'job started, syncing events' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('.facts[data-job-status="running"]').count()).toBe(1);
+    await shot(page, 'team-job');
+    await page.locator('[data-action="stop"]').click();
+    await page.locator('.facts[data-job-status="interrupted"]').waitFor({ timeout: 20_000 });
+    fs.rmSync(jobGate, { force: true });
+    // The runs table lists the job as a cloud run.
+    await page.locator('.nav-link[data-nav="runs"]').click();
+    await page.locator(`tr[data-job-id="${jobId}"] .tag-cloud`).waitFor();
+    const audit = readAudit(server.auditLog).filter((e) => e.user === 'otto' && e.project === 'events');
+    expect(audit.map((e) => `${e.action} ${e.outcome} ${e.target}`)).toEqual([`cloud_run_start ok ${jobId}`, `job_stop ok ${jobId}`]);
   });
 
   it('refuses a POST without the CSRF token, even from the signed-in page itself', async () => {
