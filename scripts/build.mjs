@@ -1,8 +1,25 @@
 // Bundles the CLI into dist/handoff.js plus lazily loaded chunks, so `handoff` starts without resolving hundreds of modules.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+/**
+ * A hash of everything the bundle is made from (sources, locked dependencies, this script): caches of work done by
+ * one build (the validated project in a workspace) are not trusted by another, even of the same version.
+ */
+function hashBuildInputs() {
+  const hash = createHash('sha256');
+  const files = readdirSync('src', { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.endsWith('.test.ts'))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .sort();
+  for (const file of [...files, 'package-lock.json', 'scripts/build.mjs'].filter((f) => existsSync(f))) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
 
 await build({
   entryPoints: { handoff: 'src/cli/main.ts' },
@@ -17,12 +34,16 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   legalComments: 'none',
-  define: { HANDOFF_VERSION: JSON.stringify(pkg.version) },
+  define: { HANDOFF_VERSION: JSON.stringify(pkg.version), HANDOFF_BUILD_ID: JSON.stringify(hashBuildInputs()) },
   // nunjucks optionally requires chokidar for file watching, which handoff never uses.
   external: ['chokidar', 'fsevents'],
-  // CommonJS dependencies (nunjucks) call require(); give the ESM bundle one.
+  // CommonJS dependencies (nunjucks) call require(), and google-gax computes a path from __dirname when it loads (it
+  // reads no file from there over the HTTP/JSON transport handoff uses); give every ESM output file both.
   banner: {
-    js: "import { createRequire as __handoffCreateRequire } from 'node:module'; const require = __handoffCreateRequire(import.meta.url);",
+    js:
+      "import { createRequire as __handoffCreateRequire } from 'node:module'; const require = __handoffCreateRequire(import.meta.url);" +
+      " import { fileURLToPath as __handoffFileUrlToPath } from 'node:url'; const __filename = __handoffFileUrlToPath(import.meta.url);" +
+      " import { dirname as __handoffDirname } from 'node:path'; const __dirname = __handoffDirname(__filename);",
   },
   logLevel: 'warning',
 });
@@ -40,3 +61,31 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The process launcher every command runs under (src/process/handoff-launch.c): a child subreaper that ends whatever a
+// command leaves behind. Linked statically, so the same file runs in any Linux container image handoff is copied into.
+// Without a C compiler the rest of handoff still builds and works, but running a task stops with a clear error naming
+// this step (see src/process/launcher-path.ts); CC chooses the compiler.
+const launcherSource = 'src/process/handoff-launch.c';
+const launcherOutput = 'dist/handoff-launch';
+const cc = process.env.CC || 'cc';
+const flags = ['-Os', '-s', '-Wall', '-Wextra', '-Werror', '-o', launcherOutput, launcherSource];
+mkdirSync('dist', { recursive: true });
+rmSync(launcherOutput, { force: true });
+const compile = (extra) => spawnSync(cc, [...extra, ...flags], { encoding: 'utf8' });
+let compiled = compile(['-static']);
+if (compiled.status !== 0 && !compiled.error) {
+  // No static C library (e.g. libc6-dev without libc.a): a dynamic binary runs wherever this machine's libc does.
+  const dynamic = compile([]);
+  if (dynamic.status === 0) {
+    console.warn(`build: ${launcherOutput} is linked dynamically (static linking failed: ${compiled.stderr.trim().split('\n').pop()}); a container image needs a C library compatible with this machine's`);
+  }
+  compiled = dynamic;
+}
+if (compiled.error || compiled.status !== 0) {
+  const why = compiled.error ? `${cc} was not found (${compiled.error.code})` : compiled.stderr.trim();
+  console.warn(
+    `build: WARNING: could not compile ${launcherOutput}: ${why}\n` +
+      'build: handoff builds without it, but it cannot run tasks until it is built: install a C compiler (Debian: apt-get install gcc libc6-dev) and run `npm run build` again',
+  );
+}

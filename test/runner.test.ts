@@ -43,7 +43,7 @@ tasks:
     const r = await runLocal(projectDir, workspaceDir);
     expect(r.code, r.stderr).toBe(0);
     expect(readArtifact(workspaceDir, 'paths_stdout.log').trim()).toBe('2');
-    expect(readArtifact(workspaceDir, 'paths_stderr.log')).toContain('sh: note');
+    expect(r.stderr).toContain('[paths] sh: note');
     expect(r.stderr).toContain('[paths] sh: two');
   });
 
@@ -425,5 +425,48 @@ tasks:
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Task split ended with exit code 5');
     expect(processesWithMarker(marker)).toEqual([]);
+  });
+});
+
+describe('stderr is an artifact of commands: tasks only (SPEC §5)', () => {
+  it('a pipeline, its fork children and its pipeline sub-tasks write no <task>_stderr.log; the run keeps each process whole', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: piped
+  pipeline:
+  - command: sh -c 'echo from-upstream >&2; printf "a\\\\nb\\\\n"'
+  - foreach:
+    - name: each
+      commands:
+      - command: echo "sub {{ _line }}" >&2
+    - name: inner
+      pipeline:
+      - command: sh -c 'echo inner-pipe >&2'
+- name: forked
+  pipeline:
+  - command: printf 'x\\n'
+  - fork:
+    - name: child
+      pipeline:
+      - command: sh -c 'cat; echo from-child >&2'
+- name: listed
+  commands:
+  - command: echo from-commands >&2
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    const stderrArtifacts = fs.readdirSync(path.join(workspaceDir, 'artifacts')).filter((f) => f.endsWith('_stderr.log')).sort();
+    expect(stderrArtifacts).toEqual(['each_a_stderr.log', 'each_b_stderr.log', 'listed_stderr.log']);
+    expect(readArtifact(workspaceDir, 'each_a_stderr.log')).toBe('sub a\n');
+    expect(readArtifact(workspaceDir, 'listed_stderr.log')).toBe('from-commands\n');
+    // Every process's stderr is still in the run's own logs, and on the console.
+    const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))}`), 'utf8'));
+    const logOf = (key: string): string => fs.readFileSync(path.join(workspaceDir, record.logs.stderr[key]), 'utf8');
+    expect(logOf('piped/sh')).toBe('from-upstream\n');
+    expect(logOf('child/sh')).toBe('from-child\n');
+    expect(logOf('inner_a/sh')).toBe('inner-pipe\n');
+    for (const line of ['[piped] sh: from-upstream', '[child] sh: from-child', '[inner_b] sh: inner-pipe', '[listed] echo: from-commands']) {
+      expect(r.stderr).toContain(line);
+    }
   });
 });

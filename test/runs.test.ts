@@ -137,16 +137,69 @@ tasks:
     });
     await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs')) && processesWithMarker(marker).length >= 3);
     expect(onlyRecord(workspaceDir).status).toBe('running');
+    // The record names the running command and its launcher, so a later handoff could end them.
+    await waitFor(() => (onlyRecord(workspaceDir).live ?? []).length === 1);
+    expect(onlyRecord(workspaceDir).live[0]).toMatchObject({ task: 'long', process: 'sleep', launcher: { pid: expect.any(Number) } });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    // handoff could not clean up after SIGKILL; end its orphans here so the test leaves nothing behind.
-    for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
+    // handoff could not clean up after SIGKILL; its launcher did (SIGTERM when handoff's end of its socket closed).
+    await waitFor(() => processesWithMarker(marker).length === 0, 5000);
     const r = await runCli(['runs', 'list', '-w', workspaceDir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/interrupted/);
     const record = onlyRecord(workspaceDir);
     expect(record.status).toBe('interrupted');
     expect(record.reason).toContain('stopped without finishing');
+  });
+});
+
+/** files/tap.sh piped into files/target.sh, each test shipping its own scripts. */
+const SCRIPTS_PIPELINE = 'tasks:\n- name: sync\n  pipeline:\n  - command: sh files/tap.sh\n  - command: sh files/target.sh\n';
+
+describe('Singer state and counts of any shape', () => {
+  it('saves the state a target echoes whatever its shape, and a run without state says so in its summary and record', async () => {
+    const { projectDir, workspaceDir } = makeProject(SCRIPTS_PIPELINE, {
+        'files/tap.sh': `echo '{"type": "RECORD", "stream": "s", "record": {}}'\n`,
+        // A state of its own shape: no bookmarks, and no METRIC line anywhere.
+        'files/target.sh': `cat >/dev/null\necho '{"start_date": "2024-02-01"}'\n`,
+    });
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), 'utf8'))).toEqual({ start_date: '2024-02-01' });
+    expect(onlyRecord(workspaceDir).state).toMatchObject({ saved: true, task: 'sync', value: { start_date: '2024-02-01' } });
+    expect(r.stderr).toContain('Singer state of task sync saved to artifacts/state.json');
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'tasks:\n- name: count\n  pipeline:\n  - command: sh files/tap.sh\n  - command: wc -l\n');
+    const none = await runLocal(projectDir, workspaceDir);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toContain("INFO - No Singer state saved: no task's last command emitted a Singer STATE");
+    expect(onlyRecord(workspaceDir).state).toEqual({ saved: false, reason: expect.stringContaining('artifacts/state.json was left as it was') });
+    // The previous run's state is untouched.
+    expect(JSON.parse(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), 'utf8'))).toEqual({ start_date: '2024-02-01' });
+  });
+
+  it('counts METRIC lines that name no stream (tags: {}) as the run total, never as a stream called "default"', async () => {
+    const metric = (n: number, tags: string): string => `echo 'INFO METRIC: {"type": "counter", "metric": "record_count", "value": ${n}, "tags": ${tags}}' >&2\n`;
+    const { projectDir, workspaceDir } = makeProject(SCRIPTS_PIPELINE, {
+        // pipelinewise taps log their counts with empty tags; both processes count the same 500 records.
+        'files/tap.sh': `${metric(500, '{}')}${metric(3, '{"stream": "users"}')}`,
+        'files/target.sh': `cat\n${metric(500, '{}')}`,
+    });
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    const record = onlyRecord(workspaceDir);
+    expect(record.records).toEqual({ users: 3 });
+    expect(record.untaggedRecords).toBe(500);
+    expect(JSON.stringify(record)).not.toContain('"default"');
+    expect(record.tasks[0]).toMatchObject({ records: { users: 3 }, untaggedRecords: 500 });
+    expect(record.tasks[0].processes[0]).toMatchObject({ records: { users: 3 }, untaggedRecords: 500 });
+    expect(record.tasks[0].processes[1]).toMatchObject({ untaggedRecords: 500 });
+    expect(r.stderr).toMatch(/Run \S+ succeeded in [\d.]+ s; records: users 3, 500 without a stream name/);
+    const show = await runCli(['runs', 'show', 'latest', '-w', workspaceDir]);
+    expect(show.stdout).toContain('records: users 3, 500 without a stream name (503 in all)');
+    expect(show.stdout).toMatch(/process \d+ sh files\/tap.sh: exit 0, .*, records: users 3, 500 without a stream name/);
+    const list = await runCli(['runs', 'list', '-w', workspaceDir]);
+    expect(list.stdout.split('\n')[1]).toMatch(/\s503\s/);
   });
 });
 

@@ -1,8 +1,66 @@
 // Turns run events into console lines, keeping the original's phrases that cloud metric filters look for.
 import type { RunEvent } from '../runner/events.js';
+import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from '../runs/stderr-limits.js';
 import type { ConsoleLog } from './console-log.js';
 
-export function renderRunEvent(event: RunEvent, log: ConsoleLog): void {
+/**
+ * A renderer for one run. Each process's stderr reaches the console (and so the run's console.log) up to its head
+ * limit as it comes, then its tail when the process ends, after a line saying how much was left out and where the
+ * whole is kept: a process that writes a gigabyte to stderr does not write it to the console (and to CloudWatch).
+ */
+export function createRunRenderer(log: ConsoleLog, limits: StderrLimits = DEFAULT_STDERR_LIMITS): (event: RunEvent) => void {
+  const fullLogs = new Map<string, string>();
+  const limiters = new Map<string, HeadTailLimiter>();
+  const show = (task: string, processName: string, lines: string[]): void => {
+    for (const line of lines) log.log('info', `[${task}] ${processName}: ${line}`);
+  };
+  const flush = (matches: (key: string) => boolean): void => {
+    for (const [key, limiter] of limiters) {
+      if (!matches(key)) continue;
+      const [task, processName] = key.split('\u0000');
+      show(task, processName, limiter.end());
+    }
+  };
+  return (event) => {
+    switch (event.type) {
+      case 'process_started':
+        if (event.stderrLog) fullLogs.set(`${event.task}\u0000${event.name}`, event.stderrLog);
+        break;
+      case 'stderr_line': {
+        const key = `${event.task}\u0000${event.process}`;
+        let limiter = limiters.get(key);
+        if (!limiter) {
+          // A console line costs its timestamp and level (34 bytes) and the `[task] process: ` prefix beyond its text.
+          const overhead = 34 + `[${event.task}] ${event.process}: `.length;
+          limiter = new HeadTailLimiter(limits, fullLogs.get(key) ?? `the run's logs (handoff runs show)`, overhead);
+          limiters.set(key, limiter);
+        }
+        show(event.task, event.process, limiter.push(event.line));
+        return;
+      }
+      case 'process_exited':
+        flush((key) => key === `${event.task}\u0000${event.process.name}`);
+        break;
+      case 'task_finished': {
+        // Keys of a task end with it, so a long foreach keeps no limiter per line.
+        const prefix = `${event.task.name}\u0000`;
+        flush((key) => key.startsWith(prefix));
+        for (const key of [...limiters.keys()]) if (key.startsWith(prefix)) limiters.delete(key);
+        for (const key of [...fullLogs.keys()]) if (key.startsWith(prefix)) fullLogs.delete(key);
+        break;
+      }
+      case 'run_finished':
+        flush(() => true);
+        break;
+      default:
+        break;
+    }
+    renderRunEvent(event, log);
+  };
+}
+
+/** The console line(s) of one event, stderr lines aside (see createRunRenderer). */
+function renderRunEvent(event: RunEvent, log: ConsoleLog): void {
   switch (event.type) {
     case 'log':
       log.log(event.level, event.message);
@@ -24,7 +82,6 @@ export function renderRunEvent(event: RunEvent, log: ConsoleLog): void {
       break;
     }
     case 'stderr_line':
-      log.log('info', `[${event.task}] ${event.process}: ${event.line}`);
       break;
     case 'task_finished': {
       const t = event.task;

@@ -75,8 +75,10 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
     repositoryCreated = prepared.created;
     repository = prepared.repository;
     registry = domain ?? prepared.registry;
+    // As for the push below: podman needs telling that a registry on loopback speaks plain HTTP.
+    const plainHttp = cli.name === 'podman' && isLoopbackRegistry(registry) ? ['--tls-verify=false'] : [];
     await runCli(cli, {
-      args: ['login', '--username', prepared.login.username, '--password-stdin', registry],
+      args: ['login', ...plainHttp, '--username', prepared.login.username, '--password-stdin', registry],
       input: prepared.login.password,
       env,
       what: `log in to ${registry}`,

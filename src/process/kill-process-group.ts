@@ -1,5 +1,5 @@
 // Sends a signal to a whole process group (the command and everything it started), ignoring groups already gone.
-import fs from 'node:fs';
+import { listProcessStats } from './process-identity.js';
 
 export function killProcessGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
@@ -27,23 +27,5 @@ export function isProcessGroupAlive(pid: number): boolean {
 }
 
 function hasLiveMember(pgid: number): boolean | undefined {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // ended while we looked
-    }
-    // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses, so split after its last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') return true;
-  }
-  return false;
+  return listProcessStats()?.some((p) => p.pgrp === pgid && p.state !== 'Z');
 }

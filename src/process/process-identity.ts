@@ -5,13 +5,18 @@ import fs from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 export interface ProcessStat {
+  pid: number;
   /** R, S, D, Z (a zombie: dead, waiting to be reaped), … */
   state: string;
+  ppid: number;
+  /** Process group and session. */
+  pgrp: number;
+  sid: number;
   /** Start time in clock ticks since boot, as recorded text: two processes that share a pid never share it. */
   startTicks: string;
 }
 
-/** Fields 3 and 22 of /proc/<pid>/stat; undefined when the process is gone or there is no /proc. */
+/** Fields 3 to 6 and 22 of /proc/<pid>/stat; undefined when the process is gone or there is no /proc. */
 export function readProcessStat(pid: number): ProcessStat | undefined {
   let stat: string;
   try {
@@ -21,7 +26,24 @@ export function readProcessStat(pid: number): ProcessStat | undefined {
   }
   // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so count the fields after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], startTicks: fields[19] };
+  return { pid, state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]), sid: Number(fields[3]), startTicks: fields[19] };
+}
+
+/** Every process's stat; undefined without /proc. */
+export function listProcessStats(): ProcessStat[] | undefined {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const found: ProcessStat[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcessStat(Number(entry)); // undefined: it ended while we looked
+    if (stat) found.push(stat);
+  }
+  return found;
 }
 
 /** The process's start time in ticks since boot (see ProcessStat), to record beside its pid. */

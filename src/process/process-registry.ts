@@ -1,28 +1,32 @@
 // Tracks every live process group handoff started, so signals and exits can end them all (no orphans).
 import { killProcessGroup } from './kill-process-group.js';
 
-const liveGroups = new Set<number>();
+/** How to signal one tracked process: by default its process group; a command under the launcher asks the launcher. */
+type Signaller = (signal: NodeJS.Signals) => void;
+
+const live = new Map<number, Signaller>();
 let exitHookInstalled = false;
 
-/** Remembers a process group leader until it exits. */
-export function registerProcessGroup(pid: number): void {
-  liveGroups.add(pid);
+/** Remembers a process group leader (or a launcher, with how to signal it) until it exits. */
+export function registerProcessGroup(pid: number, signaller?: Signaller): void {
+  live.set(pid, signaller ?? ((signal) => killProcessGroup(pid, signal)));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    // Last line of defence: whatever way handoff's own process ends (except SIGKILL), its groups go with it.
+    // Last line of defence: whatever way handoff's own process ends (except SIGKILL), its groups go with it. (After a
+    // SIGKILL, each launcher sees its control socket close and ends its command itself.)
     process.on('exit', () => killAllProcessGroups('SIGKILL'));
   }
 }
 
 export function unregisterProcessGroup(pid: number): void {
-  liveGroups.delete(pid);
+  live.delete(pid);
 }
 
 /** Sends a signal to every live process group; used on SIGINT/SIGTERM and at exit. */
 export function killAllProcessGroups(signal: NodeJS.Signals): void {
-  for (const pid of liveGroups) killProcessGroup(pid, signal);
+  for (const signaller of live.values()) signaller(signal);
 }
 
 export function countLiveProcessGroups(): number {
-  return liveGroups.size;
+  return live.size;
 }

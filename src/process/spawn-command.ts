@@ -1,10 +1,13 @@
-// Starts one shell command line as its own process group, reports its stderr by lines and how it ended.
+// Starts one shell command line under handoff-launch, reports its stderr by lines and how it ended.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import net from 'node:net';
+import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
-import { isProcessGroupAlive, killProcessGroup } from './kill-process-group.js';
+import { killProcessGroup } from './kill-process-group.js';
+import { findLauncher } from './launcher-path.js';
+import { readProcessStartTicks } from './process-identity.js';
 import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
-import { createLineSplitter } from './line-splitter.js';
+import { createLineSplitter, type LongLineCutter } from './line-splitter.js';
 import { closeFds, createOsPipe } from './os-pipe.js';
 
 /** Where a child's stdin/stdout comes from or goes to: nothing (/dev/null) or a descriptor open in handoff. */
@@ -28,6 +31,18 @@ export interface CommandSpec {
   /** How long to wait after each polite signal before the next, harder one. */
   graceMs: number;
   onStderrLine: (line: string) => void;
+  /** Where a stderr line too long to keep whole may be cut (the masker's choice, so no secret is ever split). */
+  longLineCutter?: LongLineCutter;
+  /** Called once the command runs, before any of its stderr lines is reported. */
+  onStarted?: (started: StartedCommand) => void;
+}
+
+/** Who runs a started command: its shell (the leader of its process group) and the launcher above it. */
+export interface StartedCommand {
+  pid: number;
+  launcherPid: number;
+  /** The launcher's start time in clock ticks since boot (/proc/<pid>/stat), to recognise it later despite pid reuse. */
+  launcherStartTicks?: string;
 }
 
 export interface ProcessExit {
@@ -39,125 +54,204 @@ export interface ProcessExit {
   terminatedBy?: TerminationReason;
   /** Set when the process could not be started at all (spawn error). */
   startError?: string;
+  /**
+   * The command's stdout was a pipe whose every reader had gone when it ended: its downstream had stopped reading, so
+   * a SIGPIPE it died of came from that pipe (and not from some other pipe of its own).
+   */
+  stdoutReaderGone?: boolean;
+  /** Processes (`PID COMMAND`) still running when the command's shell exited; the launcher then ended them. */
+  leftBehind?: string[];
   startedAt: Date;
   endedAt: Date;
 }
 
-/** A started command: its pid, its exit as a promise, and a way to end its whole process group. */
+/** A started command: its pid once known, its exit as a promise, and a way to end everything it started. */
 export interface RunningCommand {
   readonly name: string;
+  /** The shell's pid (its process group), once the launcher has reported it. */
   readonly pid?: number;
-  readonly child: ChildProcess;
   readonly exited: Promise<ProcessExit>;
   terminate(reason: TerminationReason): void;
 }
 
-/** After a process exits, wait this long at most for the rest of its stderr (a grandchild may still hold the pipe). */
+/** After the launcher is gone, wait this long at most for the rest of the stderr (a process may have escaped it). */
 const STDERR_DRAIN_MS = 1000;
 
+function signalName(n: number): NodeJS.Signals | null {
+  return (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
+}
+
+/**
+ * Starts `/bin/sh -c <commandLine>` under handoff-launch (see handoff-launch.c): the command leads a process group of
+ * its own, and the launcher, a child subreaper, ends everything the command started (new sessions included) when
+ * asked, when the command's shell exits and leaves processes behind, and when handoff itself goes away.
+ */
 export function spawnCommand(spec: CommandSpec): RunningCommand {
   const startedAt = new Date();
+  const launcher = findLauncher();
   // stderr is a real pipe too, so `echo oops > /dev/stderr` works as in a shell; handoff reads its other end.
   const stderrPipe = createOsPipe(true);
-  const stdio: StdioOptions = [spec.stdin, spec.stdout, stderrPipe.writeFd, ...(spec.extraFds ?? [])];
-  let child: ChildProcess;
+  const extra = spec.extraFds ?? [];
+  const controlFd = 3 + extra.length;
+  const stdio: StdioOptions = [spec.stdin, spec.stdout, stderrPipe.writeFd, ...extra, 'pipe'];
+  const args = [`--control=${controlFd}`, `--grace-ms=${Math.round(spec.graceMs)}`, '--', '/bin/sh', '-c', spec.commandLine];
+  let child: ChildProcess | undefined;
   let startError: string | undefined;
   try {
-    // detached: the child leads a new process group, so a signal to -pid reaches everything it started.
-    child = spawn('/bin/sh', ['-c', spec.commandLine], { cwd: spec.cwd, env: spec.env, stdio, detached: true });
+    // detached: the launcher leads a session of its own, out of reach of the terminal's Ctrl-C (handoff relays it).
+    child = spawn(launcher, args, { cwd: spec.cwd, env: spec.env, stdio, detached: true });
   } catch (error) {
-    startError = (error as Error).message;
-    child = undefined as unknown as ChildProcess;
+    startError = `cannot start handoff's process launcher ${launcher}: ${(error as Error).message}`;
   }
   closeFds([stderrPipe.writeFd]);
   const stderrStream = new net.Socket({ fd: stderrPipe.readFd, readable: true, writable: false });
+  const control = child?.stdio[controlFd] as net.Socket | undefined;
 
+  let pid: number | undefined;
   let terminatedBy: TerminationReason | undefined;
-  const timers: NodeJS.Timeout[] = [];
-  /** The shell (group leader) has exited. */
-  let done = false;
-  /** The whole group is gone or killed: no more signals. */
-  let groupEnded = false;
-  let killSent = false;
-  const pid = child?.pid;
-  if (pid !== undefined) registerProcessGroup(pid);
+  let exitCode: number | null = null;
+  let signal: NodeJS.Signals | null = null;
+  let shellEnded = false;
+  let stdoutReaderGone = false;
+  const leftBehind: string[] = [];
+  const launcherPid = child?.pid;
 
+  const send = (request: 'int' | 'term' | 'kill'): void => {
+    if (control && !control.destroyed && control.writable) control.write(`${request}\n`);
+  };
   const terminate = (reason: TerminationReason): void => {
-    if (done || pid === undefined || terminatedBy) return;
+    if (shellEnded || terminatedBy || launcherPid === undefined) return;
     terminatedBy = reason;
     // A timeout asks politely first (SIGINT, like Ctrl-C), then SIGTERM, then SIGKILL; other reasons start at SIGTERM.
-    const steps: NodeJS.Signals[] = reason === 'timeout' ? ['SIGINT', 'SIGTERM', 'SIGKILL'] : ['SIGTERM', 'SIGKILL'];
-    const sendStep = (i: number): void => {
-      if (groupEnded) return;
-      killProcessGroup(pid, steps[i]);
-      if (steps[i] === 'SIGKILL') killSent = true;
-      if (i + 1 < steps.length) timers.push(setTimeout(() => sendStep(i + 1), spec.graceMs));
-    };
-    sendStep(0);
+    send(reason === 'timeout' ? 'int' : 'term');
+  };
+  if (launcherPid !== undefined) {
+    registerProcessGroup(launcherPid, (sig) => {
+      if (sig === 'SIGKILL') {
+        send('kill');
+        // Synchronous too: this also runs in the 'exit' hook, after which no write would be flushed.
+        if (pid !== undefined) killProcessGroup(pid, 'SIGKILL');
+      } else {
+        terminate('interrupted');
+      }
+    });
+  }
+
+  // Stderr lines that arrive before the launcher has said the command runs wait, so `onStarted` always comes first.
+  let pendingLines: string[] | undefined = [];
+  const onStderrLine = (line: string): void => {
+    if (pendingLines) pendingLines.push(line);
+    else spec.onStderrLine(line);
+  };
+  const markStarted = (): void => {
+    if (!pendingLines) return;
+    const lines = pendingLines;
+    pendingLines = undefined;
+    for (const line of lines) spec.onStderrLine(line);
+  };
+
+  const onReport = (line: string): void => {
+    const [word, a, ...rest] = line.split(' ');
+    switch (word) {
+      case 'pid':
+        pid = Number(a);
+        if (launcherPid !== undefined) spec.onStarted?.({ pid, launcherPid, launcherStartTicks: readProcessStartTicks(launcherPid) });
+        markStarted();
+        break;
+      case 'start-error':
+        startError = [a, ...rest].join(' ');
+        break;
+      case 'exit':
+        shellEnded = true;
+        exitCode = Number(a);
+        stdoutReaderGone = rest[0] === '1';
+        break;
+      case 'signal':
+        shellEnded = true;
+        signal = signalName(Number(a));
+        stdoutReaderGone = rest[0] === '1';
+        break;
+      case 'left':
+        leftBehind.push([a, ...rest].join(' '));
+        break;
+      default:
+        break; // `done`, or a report of a newer launcher
+    }
   };
 
   const exited = new Promise<ProcessExit>((resolve) => {
-    if (!child || startError) {
+    const result = (): ProcessExit => ({
+      name: spec.name,
+      pid,
+      exitCode,
+      signal,
+      terminatedBy,
+      startError,
+      ...(stdoutReaderGone ? { stdoutReaderGone } : {}),
+      ...(leftBehind.length > 0 ? { leftBehind } : {}),
+      startedAt,
+      endedAt: new Date(),
+    });
+    if (!child || !control) {
       stderrStream.destroy();
-      const now = new Date();
-      resolve({ name: spec.name, exitCode: null, signal: null, startError, startedAt, endedAt: now });
+      markStarted();
+      resolve(result());
       return;
     }
-    const stderrDone = readStderrLines(stderrStream, spec.onStderrLine);
-    let timeoutTimer: NodeJS.Timeout | undefined;
-    if (spec.timeoutMs !== undefined) {
-      timeoutTimer = setTimeout(() => terminate('timeout'), spec.timeoutMs);
-    }
-    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
-      if (done) return;
-      done = true;
+    const stderrDone = readStderrLines(stderrStream, onStderrLine, spec.longLineCutter);
+    const reportsDone = readReports(control, onReport);
+    const timeoutTimer = spec.timeoutMs !== undefined ? setTimeout(() => terminate('timeout'), spec.timeoutMs) : undefined;
+    let finished = false;
+    const finish = (launcherSignal: NodeJS.Signals | null, error?: Error): void => {
+      if (finished) return;
+      finished = true;
       if (timeoutTimer) clearTimeout(timeoutTimer);
-      if (terminatedBy !== undefined && pid !== undefined) {
-        // handoff is ending this command. The shell that ran it dies of the first signal at once, while the program it
-        // started may still be cleaning up: the group keeps its remaining grace periods, up to the SIGKILL step.
-        const poll = setInterval(() => {
-          if (killSent || !isProcessGroupAlive(pid)) {
-            clearInterval(poll);
-            endGroup(exitCode, signal, error);
-          }
-        }, 50);
-        return;
-      }
-      endGroup(exitCode, signal, error);
-    };
-    const endGroup = (exitCode: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
-      if (groupEnded) return;
-      groupEnded = true;
-      for (const t of timers) clearTimeout(t);
-      if (pid !== undefined) {
-        // The shell is gone; anything it left behind in its group goes too.
-        killProcessGroup(pid, 'SIGKILL');
-        unregisterProcessGroup(pid);
-      }
-      const drain = new Promise<void>((r) => setTimeout(r, STDERR_DRAIN_MS).unref());
-      void Promise.race([stderrDone, drain]).then(() => {
-        stderrStream.destroy();
-        resolve({
-          name: spec.name,
-          pid,
-          exitCode,
-          signal,
-          terminatedBy,
-          startError: error ? error.message : undefined,
-          startedAt,
-          endedAt: new Date(),
+      if (error) startError ??= `cannot start handoff's process launcher ${launcher}: ${error.message}`;
+      void reportsDone.then(() => {
+        if (launcherPid !== undefined) unregisterProcessGroup(launcherPid);
+        if (!shellEnded && !startError) {
+          // The launcher itself was killed (kill -9): end the command's group here, as the launcher no longer can.
+          if (pid !== undefined) killProcessGroup(pid, 'SIGKILL');
+          signal = launcherSignal ?? 'SIGKILL';
+        }
+        markStarted();
+        const drain = new Promise<void>((r) => setTimeout(r, STDERR_DRAIN_MS).unref());
+        void Promise.race([stderrDone, drain]).then(() => {
+          stderrStream.destroy();
+          resolve(result());
         });
       });
     };
-    child.once('error', (error) => finish(null, null, error));
-    child.once('exit', (code, signal) => finish(code, signal));
+    child.once('error', (error) => finish(null, error));
+    child.once('exit', (_code, launcherSignal) => finish(launcherSignal));
   });
 
-  return { name: spec.name, pid, child, exited, terminate };
+  return {
+    name: spec.name,
+    get pid() {
+      return pid;
+    },
+    exited,
+    terminate,
+  };
 }
 
-function readStderrLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
-  const splitter = createLineSplitter(onLine);
+/** Reads the launcher's report lines until its end of the control socket closes. */
+function readReports(control: net.Socket, onReport: (line: string) => void): Promise<void> {
+  const splitter = createLineSplitter(onReport);
+  control.on('data', (chunk: Buffer) => splitter.push(chunk));
+  // A write after the launcher is gone must not crash handoff with EPIPE.
+  control.on('error', () => undefined);
+  return new Promise((resolve) => {
+    control.once('close', () => {
+      splitter.end();
+      resolve();
+    });
+  });
+}
+
+function readStderrLines(stream: Readable, onLine: (line: string) => void, cutter?: LongLineCutter): Promise<void> {
+  const splitter = createLineSplitter(onLine, { cutter });
   stream.on('data', (chunk: Buffer) => splitter.push(chunk));
   return new Promise((resolve) => {
     stream.once('close', () => {

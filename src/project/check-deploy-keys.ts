@@ -2,10 +2,11 @@
 import type { KeyPath } from './format-key-path.js';
 import { awsDeployRules } from './deploy-keys/aws-deploy-keys.js';
 import type { CloudDeployRules } from './deploy-keys/cloud-deploy-rules.js';
+import { gcpDeployRules } from './deploy-keys/gcp-deploy-keys.js';
 import { isRecord } from './describe-value.js';
 
 /** Each cloud's rules; a cloud adds its entry here with its keys file. */
-export const CLOUD_DEPLOY_RULES: readonly CloudDeployRules[] = [awsDeployRules];
+export const CLOUD_DEPLOY_RULES: readonly CloudDeployRules[] = [awsDeployRules, gcpDeployRules];
 
 type Report = (severity: 'error' | 'warning', path: KeyPath, message: string, hint?: string, at?: 'key' | 'value') => void;
 

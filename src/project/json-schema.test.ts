@@ -76,4 +76,17 @@ describe('createProjectJsonSchema', () => {
     expect(validator.safeParse(parse(sample.replace('pipeline:', 'pipline:'), { version: '1.1' })).success).toBe(false);
     expect(validator.safeParse(parse(sample.replace('parallel: 2', 'parallel: 0'), { version: '1.1' })).success).toBe(false);
   });
+
+  it('requires a cloud\'s own keys only when that cloud is chosen (another provider, or the keys)', () => {
+    // zod's fromJSONSchema does not evaluate anyOf inside allOf, so the shape editors read is checked as written.
+    const deploy = (schema.properties as Record<string, JsonSchema>).deploy as JsonSchema;
+    expect(deploy.allOf).toEqual([
+      {
+        anyOf: [
+          { type: 'object', properties: { cloud_provider: { enum: ['local', 'aws'] } } },
+          { type: 'object', required: ['gcp_project', 'region'] },
+        ],
+      },
+    ]);
+  });
 });

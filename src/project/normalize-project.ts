@@ -103,6 +103,16 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       platform_version: optionalText(d.platform_version, at('platform_version')),
       log_retention_days: d.log_retention_days,
       task_policy: optionalText(d.task_policy, at('task_policy')),
+      gcp_project: optionalText(d.gcp_project, at('gcp_project')),
+      region: optionalText(d.region, at('region')),
+      service_account: optionalText(d.service_account, at('service_account')),
+      network: optionalText(d.network, at('network')),
+      subnetwork: optionalText(d.subnetwork, at('subnetwork')),
+      artifact_registry: optionalText(d.artifact_registry, at('artifact_registry')),
+      task_timeout: d.task_timeout,
+      max_retries: d.max_retries,
+      scheduler_retries: d.scheduler_retries,
+      notification_channels: d.notification_channels?.map((c, i) => text(c, ['deploy', 'notification_channels', i])),
     });
   };
 

@@ -1,5 +1,5 @@
 // Building blocks of the project.yml schema shared by schema.ts and each cloud's deploy keys.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A key whose value is text. Numbers are accepted too because YAML reads `version: 0.3` or `target_id: 1` as

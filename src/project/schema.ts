@@ -1,5 +1,5 @@
 // The zod schema of project.yml as written (SPEC §2): the one source for validation and for the editor JSON Schema.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLOUD_PROVIDERS } from './cloud-providers.js';
 import { awsDeployKeys } from './deploy-keys/aws-deploy-keys.js';
 import { azureDeployKeys } from './deploy-keys/azure-deploy-keys.js';

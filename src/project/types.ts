@@ -93,6 +93,18 @@ export interface Deploy {
   platform_version?: string;
   log_retention_days?: number;
   task_policy?: string;
+  /** Google Cloud (cloud_provider gcp): the project, region and the job's own settings. */
+  gcp_project?: string;
+  region?: string;
+  service_account?: string;
+  network?: string;
+  subnetwork?: string;
+  artifact_registry?: string;
+  /** Seconds a Cloud Run task may run. */
+  task_timeout?: number;
+  max_retries?: number;
+  scheduler_retries?: number;
+  notification_channels?: string[];
 }
 
 export interface ScheduleEnv {

@@ -40,6 +40,8 @@ export interface DeployTarget {
   profile?: string;
   /** `deploy.container_image`: part of the names checked for every task (the ECR repository), so pass it along. */
   containerImage?: string;
+  /** The project's `deploy` keys, when a project is at hand: a cloud reads its own there (gcp_project, region, …). */
+  deploy?: Partial<Deploy>;
 }
 
 /** Where a task's things live: the same layout for every provider (SPEC §6). */
@@ -95,6 +97,8 @@ export interface StoredParameter {
 /** The secret store: SSM Parameter Store, or 0600 files under HANDOFF_HOME. Names are `/handoff/<RG>[/<task>]/<key>`. */
 export interface ParameterStore {
   put(name: string, value: string, tier: ParameterTier): Promise<void>;
+  /** Writes several at once; a store that keeps a path's secrets together writes each path once. Absent: `put` each. */
+  putAll?(entries: { name: string; value: string; tier: ParameterTier }[]): Promise<void>;
   /** The parameters directly under `path` (not below its children). */
   listByPath(path: string): Promise<StoredParameter[]>;
   delete(names: string[]): Promise<{ deleted: string[]; missing: string[] }>;

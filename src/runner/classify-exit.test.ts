@@ -11,10 +11,13 @@ describe('classifyExit', () => {
     expect(classifyExit(exit({ exitCode: 3 }), true)).toBe('exit_code');
   });
 
-  it('forgives SIGPIPE only when everything downstream succeeded (yes | head -n 1)', () => {
-    expect(classifyExit(exit({ exitCode: null, signal: 'SIGPIPE' }), true)).toBeUndefined();
-    expect(classifyExit(exit({ exitCode: 141 }), true)).toBeUndefined();
-    expect(classifyExit(exit({ exitCode: 141 }), false)).toBe('signal');
+  it('forgives a broken pipe only when the downstream had stopped reading and everything downstream succeeded', () => {
+    expect(classifyExit(exit({ exitCode: null, signal: 'SIGPIPE', stdoutReaderGone: true }), true)).toBeUndefined();
+    expect(classifyExit(exit({ exitCode: 141, stdoutReaderGone: true }), true)).toBeUndefined();
+    expect(classifyExit(exit({ exitCode: 141, stdoutReaderGone: true }), false)).toBe('signal');
+    // The downstream was still reading: a plain `exit 141`, or a SIGPIPE from another pipe, is a failure.
+    expect(classifyExit(exit({ exitCode: 141 }), true)).toBe('signal');
+    expect(classifyExit(exit({ exitCode: null, signal: 'SIGPIPE' }), true)).toBe('signal');
   });
 
   it('names command-not-found, out-of-memory kills, timeouts, start failures and interrupts', () => {

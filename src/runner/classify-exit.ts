@@ -14,14 +14,20 @@ export function signalOf(exit: ProcessExit): string | null {
   return null;
 }
 
-/** Whether a process ended by SIGPIPE, i.e. it wrote to a pipe whose reader had already gone. */
-export function endedBySigpipe(exit: ProcessExit): boolean {
-  return signalOf(exit) === 'SIGPIPE';
+/**
+ * Whether a process ended of a broken pipe to its downstream: SIGPIPE (or 141, which is how the `/bin/sh` around every
+ * command reports its child's SIGPIPE) while its stdout pipe had no reader left, i.e. after its downstream had
+ * stopped reading. A plain `exit 141`, or a SIGPIPE from some other pipe of its own, while the downstream still reads
+ * (bash -o pipefail returns 141 when its own pipeline broke) is not that: it is a failure like any other.
+ */
+export function endedByBrokenPipe(exit: ProcessExit): boolean {
+  return exit.stdoutReaderGone === true && (exit.signal === 'SIGPIPE' || (exit.signal === null && exit.exitCode === 141));
 }
 
 /**
  * Classifies how a process ended. `downstreamSucceeded` is true when every command after it in its pipeline
- * exited 0: then a SIGPIPE is not a failure (like `yes | head -n 1` under bash's pipefail, which users expect to pass).
+ * exited 0: then a broken pipe is not a failure (like `yes | head -n 1`, which users expect to pass; SPEC §5 forgives
+ * an upstream ended by SIGPIPE only after its downstream exited 0).
  */
 export function classifyExit(exit: ProcessExit, downstreamSucceeded: boolean): FailureClass | undefined {
   if (exit.startError) return 'start_failure';
@@ -29,7 +35,7 @@ export function classifyExit(exit: ProcessExit, downstreamSucceeded: boolean): F
   if (exit.terminatedBy === 'interrupted') return 'interrupted';
   const signal = signalOf(exit);
   if (exit.terminatedBy === 'pipeline_failed') return undefined;
-  if (signal === 'SIGPIPE' && downstreamSucceeded) return undefined;
+  if (downstreamSucceeded && endedByBrokenPipe(exit)) return undefined;
   if (exit.exitCode === 0 && !exit.signal) return undefined;
   if (exit.exitCode === 127) return 'command_not_found';
   // SIGKILL that handoff did not send: almost always the kernel's out-of-memory killer (ECS reports it the same way).

@@ -49,18 +49,31 @@ export interface PreparedCommand {
   timeoutMs?: number;
 }
 
+/** A `commands:` task's stderr artifact (artifacts/<task>_stderr.log), which its processes' lines are appended to. */
+export interface StderrArtifact {
+  /** Relative to the workspace. */
+  path: string;
+  write: (line: string) => void;
+}
+
 /**
- * Prepares the spawn of one command. Stderr lines are masked, reported as events, kept as a tail and written to the
- * task's stderr log (prefixed with the command's name inside a pipeline, where several commands share the file).
+ * Prepares the spawn of one command. Stderr lines are masked, reported as events, kept as a tail and, for a
+ * `commands:` task, written to the task's stderr artifact. A pipeline's stderr is no artifact (SPEC §5): the run keeps
+ * each process's whole stderr under runs/<run_id>/.
  */
 export function prepareCommand(
   command: Command,
   ctx: TaskContext,
-  io: { taskName: string; stdin: StdioEnd; stdout: StdioEnd; writeStderr: (line: string) => void; prefixStderr: boolean },
+  io: { taskName: string; stdin: StdioEnd; stdout: StdioEnd; stderrArtifact?: StderrArtifact },
 ): PreparedCommand {
   const commandLine = renderCommandLine(command, ctx);
-  const name = displayNameOf(commandLine);
+  // Logs and records show the command tidied (no double space left by an empty `{% if %}`); it runs as rendered.
+  const maskedCommandLine = tidyCommandLine(ctx.masker.mask(commandLine));
+  // The name prefixes console lines and names keys and log files, none of which is masked as text later: it comes
+  // from the masked line (`pw-{{ DB_PASSWORD }}-tool` is named `pw-***-tool`).
+  const name = displayNameOf(maskedCommandLine);
   const tail = new StderrTail();
+  let pid: number | undefined;
   const spec: CommandSpec = {
     name,
     commandLine,
@@ -70,13 +83,25 @@ export function prepareCommand(
     stdout: io.stdout,
     timeoutMs: command.timeout !== undefined ? command.timeout * 1000 : undefined,
     graceMs: ctx.graceMs,
+    longLineCutter: ctx.masker,
+    onStarted: (started) => {
+      pid = started.pid;
+      ctx.emit({
+        type: 'process_started',
+        task: io.taskName,
+        name,
+        pid,
+        commandLine: maskedCommandLine,
+        launcher: { pid: started.launcherPid, startTicks: started.launcherStartTicks },
+        stderrLog: io.stderrArtifact?.path ?? ctx.stderrLogOf(io.taskName, name),
+      });
+    },
     onStderrLine: (raw) => {
       const line = ctx.masker.mask(raw);
       tail.push(line);
-      io.writeStderr(io.prefixStderr ? `${name}: ${line}` : line);
-      ctx.emit({ type: 'stderr_line', task: io.taskName, process: name, line });
+      io.stderrArtifact?.write(line);
+      ctx.emit({ type: 'stderr_line', task: io.taskName, process: name, pid, line });
     },
   };
-  // Logs and records show the command tidied (no double space left by an empty `{% if %}`); it runs as rendered.
-  return { spec, commandLine, maskedCommandLine: tidyCommandLine(ctx.masker.mask(commandLine)), tail };
+  return { spec, commandLine, maskedCommandLine, tail };
 }

@@ -21,6 +21,14 @@ export interface ProcessResult {
   terminatedBy?: string;
   /** The last lines of its stderr when it failed (masked). */
   stderrTail?: string[];
+  /**
+   * Processes (`PID COMMAND`, masked) still running when its shell exited, e.g. a background job the command line did
+   * not wait for: they were sent SIGTERM, then SIGKILL after the grace period.
+   */
+  leftBehind?: string[];
+  /** What this process itself counted in its Singer METRIC lines (added by the run recorder). */
+  records?: Record<string, number>;
+  untaggedRecords?: number;
 }
 
 export interface TaskResult {
@@ -44,6 +52,8 @@ export interface TaskResult {
   message?: string;
   /** Singer records per stream, added by the run recorder from METRIC lines. */
   records?: Record<string, number>;
+  /** Singer records whose METRIC lines named no stream (`"tags": {}`), added by the run recorder. */
+  untaggedRecords?: number;
   /** Whether this task's output ended with a Singer STATE (the value itself is in the record's `state`). */
   emittedState?: boolean;
 }
@@ -65,9 +75,19 @@ export type RunEvent =
   | { type: 'run_started'; runId: string; project: string; stage: string; startedAt: string }
   | { type: 'task_started'; task: string; path: string; attempt: number }
   | { type: 'task_skipped'; task: string; reason: string }
-  | { type: 'process_started'; task: string; name: string; pid?: number; commandLine: string }
+  | {
+      type: 'process_started';
+      task: string;
+      name: string;
+      pid?: number;
+      commandLine: string;
+      /** The launcher the command runs under (its pid and start time), so a later handoff can recognise and end it. */
+      launcher?: { pid: number; startTicks?: string };
+      /** Where its whole stderr is kept, relative to the workspace (the console shows its head and tail). */
+      stderrLog?: string;
+    }
   | { type: 'process_exited'; task: string; process: ProcessResult }
-  | { type: 'stderr_line'; task: string; process: string; line: string }
+  | { type: 'stderr_line'; task: string; process: string; pid?: number; line: string }
   | { type: 'task_finished'; task: TaskResult }
   | { type: 'log'; level: 'debug' | 'info' | 'warning' | 'error'; message: string }
   | { type: 'run_finished'; result: RunResult };

@@ -42,6 +42,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   let firstFailure: TaskResult | undefined;
   let message: string | undefined;
   let warnedNul = false;
+  let lineError: { error: unknown } | undefined;
 
   let listed = 0;
   let unlisted = 0;
@@ -98,7 +99,15 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     if (line.trim() === '') return true;
     while (inFlight.size >= element.parallel) await Promise.race(inFlight);
     if (shouldStop()) return false;
-    const job = runLine(index++, line).finally(() => inFlight.delete(job));
+    // A line that throws (a template error under --strict) stops the loop; its error is handled here at once, so it
+    // is never an unhandled rejection while the loop still waits for input, and rethrown once the loop is done.
+    const job = runLine(index++, line)
+      .catch((error: unknown) => {
+        lineError ??= { error };
+        failAtOnce = true;
+        ctx.scope.stop('pipeline_failed');
+      })
+      .finally(() => inFlight.delete(job));
     inFlight.add(job);
     return true;
   };
@@ -140,6 +149,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     upstream.destroy();
   }
   await Promise.all(inFlight);
+  if (lineError) throw lineError.error;
 
   const subtasks = results.flat();
   if (message) return { subtasks, unlisted, failure: 'exit_code', exitCode: 1, message };

@@ -1,7 +1,8 @@
 // `run local`: loads the project, its local secrets and variables, prepares the workspace and runs — the library API.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadProject } from '../project/load-project.js';
+import { findLauncher } from '../process/launcher-path.js';
+import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
 import type { Project } from '../project/types.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
@@ -11,8 +12,9 @@ import { installVenvs } from '../workspace/install-venvs.js';
 import { renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
-import { markAbandonedRuns } from '../runs/run-history.js';
-import type { RunTrigger } from '../runs/run-record.js';
+import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
+import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
+import type { StderrLimits } from '../runs/stderr-limits.js';
 import { RunRecorder, triggerFromEnv } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { planRun, type RunPlan } from './plan-run.js';
@@ -37,6 +39,8 @@ export interface LocalRunOptions {
    * from the store, whose fresh workspaces have none. `run local` leaves that to an explicit `workspace install`.
    */
   installVenvs?: boolean;
+  /** How much of a process's stderr the run's copies show when the whole is kept elsewhere (default: 1 MiB and 256 KiB). */
+  stderrLimits?: StderrLimits;
   /** Receives the writer of the run's console log (W/runs/<id>/console.log) while the run goes on, then undefined. */
   attachConsoleLog?: (write: ((line: string) => void) | undefined) => void;
 }
@@ -55,10 +59,10 @@ export interface PreparedRun {
   plan: RunPlan;
 }
 
-/** Reads and checks the project, secrets and variables; writes nothing. */
+/** Reads and checks the project, secrets and variables; writes nothing but the validated-project cache of an existing workspace. */
 export async function prepareLocalRun(options: LocalRunOptions): Promise<PreparedRun> {
   assertWorkspaceApart(options.projectDir, options.workspaceDir);
-  const { project, warnings } = await loadProject(options.projectDir);
+  const { project, warnings } = await loadProjectWithCache(options.projectDir, options.workspaceDir);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
 
@@ -128,11 +132,20 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
   let run = prepared;
   checkCommandTemplates({ project: run.project, renderer: run.renderer, values: run.values });
   if (!options.installVenvs) checkVenvsInstalled(run.project, run.paths.dir);
+  // Every command runs under the launcher: without it (built on a machine without a C compiler) nothing may start.
+  findLauncher();
   initWorkspace(run.paths.dir);
   const lock = acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
   try {
     if (lock.recoveredFrom) {
       options.emit({ type: 'log', level: 'warning', message: `took over a stale workspace lock left by pid ${lock.recoveredFrom.pid} (started ${lock.recoveredFrom.startedAt})` });
+      // A run whose handoff was killed leaves the workspace lock behind: only then can a record be left `running`, so
+      // the history (maybe thousands of records) is only read after a stale lock was taken over. What that run left
+      // running is ended before anything of this run starts: it would write into this run's artifacts.
+      for (const abandoned of markAbandonedRuns(run.paths.runsDir, { graceMs: options.graceMs ?? DEFAULT_GRACE_MS })) {
+        const ended = abandoned.endedPids.length > 0 ? `; ended the processes it had left running (pids ${abandoned.endedPids.join(', ')})` : '';
+        options.emit({ type: 'log', level: 'warning', message: `run ${abandoned.runId} was left running by a handoff that is gone${ended}; marked interrupted` });
+      }
     }
     // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
     await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer });
@@ -151,11 +164,6 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       // The run's clock starts now: its duration is the pipeline's, not the install's.
       run = { ...run, startedAt: new Date() };
     }
-    // A run whose handoff was killed leaves the workspace lock behind: only then can a record be left `running`, so the
-    // history (maybe thousands of records) is only read after a stale lock was taken over.
-    for (const id of lock.recoveredFrom ? markAbandonedRuns(run.paths.runsDir) : []) {
-      options.emit({ type: 'log', level: 'warning', message: `run ${id} was left running by a handoff that is gone; marked interrupted` });
-    }
     const recorder = new RunRecorder({
       workspaceDir: run.paths.dir,
       runsDir: run.paths.runsDir,
@@ -168,6 +176,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       startedAt: run.startedAt,
       masker: run.masker,
       warn: (message) => options.emit({ type: 'log', level: 'warning', message }),
+      stderrLimits: options.stderrLimits,
     });
     recorder.start();
     options.attachConsoleLog?.((line) => recorder.writeConsoleLine(line));
@@ -202,7 +211,8 @@ function runRecorded(run: PreparedRun, options: LocalRunOptions, interrupt: RunI
     runId: run.runId,
     startedAt: run.startedAt,
     values: run.values,
-    env: { ...process.env, ...run.env },
+    // The run id in every command's environment lets a later handoff recognise this run's processes (run-history.ts).
+    env: { ...process.env, ...run.env, [RUN_ID_VARIABLE]: run.runId },
     renderer: run.renderer,
     masker: run.masker,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
@@ -211,5 +221,6 @@ function runRecorded(run: PreparedRun, options: LocalRunOptions, interrupt: RunI
     emit,
     withLine: (values, line) => withLine({ values, env: {} }, line).values,
     toLineSafe,
+    stderrLogOf: (task, processName) => path.relative(run.paths.dir, processStderrLogPath(run.paths.runsDir, run.runId, task, processName)),
   });
 }

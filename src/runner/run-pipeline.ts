@@ -10,7 +10,7 @@ import { prepareCommand, type PreparedCommand, StderrTail } from './command-proc
 import { stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runForeach } from './run-foreach.js';
-import { openStderrLog, toProcessResult, type BodyOutcome } from './run-task.js';
+import { openFreshFile, toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
@@ -27,7 +27,6 @@ interface StartedForkChild {
   startedAt: Date;
   stdoutLog: string;
   pipeline: StartedPipeline;
-  closeStderr: () => Promise<void>;
 }
 
 interface StartedPipeline {
@@ -46,23 +45,19 @@ function passThroughCommand(path: string): Command {
 
 export async function runPipeline(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
   if (task.body.kind !== 'pipeline') throw new Error('runPipeline needs a pipeline task');
-  const stdoutFd = fs.openSync(stdoutLog, 'w');
-  const stderrLog = openStderrLog(ctx.artifactsDir, taskName, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
+  const stdoutFd = openFreshFile(stdoutLog);
   let started: StartedPipeline;
   try {
-    started = startPipeline(task.body.elements, 'ignore', ctx, taskName, stdoutFd, stderrLog.write);
+    started = startPipeline(task.body.elements, 'ignore', ctx, taskName, stdoutFd);
   } catch (error) {
     // Something failed while wiring (e.g. a template error): end whatever already started.
     ctx.scope.stop('pipeline_failed');
-    await stderrLog.close();
     throw error;
   } finally {
     // Each child holds its own copy of the descriptor now.
     closeFds([stdoutFd]);
   }
-  const outcome = await waitPipeline(started);
-  await stderrLog.close();
-  return outcome;
+  return waitPipeline(started);
 }
 
 /**
@@ -76,7 +71,6 @@ function startPipeline(
   ctx: TaskContext,
   taskName: string,
   stdout: StdioEnd,
-  writeStderr: (line: string) => void,
 ): StartedPipeline {
   const last = elements[elements.length - 1];
   const tail = last && last.kind !== 'command' ? last : undefined;
@@ -87,8 +81,7 @@ function startPipeline(
   if (commands.length === 0 && (stdin !== 'ignore' || tail)) commands = [passThroughCommand(tail?.path ?? taskName)];
 
   // Render every command line before anything starts, so a template error starts nothing of this pipeline.
-  const io = { taskName, writeStderr, prefixStderr: true };
-  const prepared = commands.map((c) => prepareCommand(c, ctx, { ...io, stdin: 'ignore', stdout: 'ignore' }));
+  const prepared = commands.map((c) => prepareCommand(c, ctx, { taskName, stdin: 'ignore', stdout: 'ignore' }));
 
   const started: StartedPipeline = { taskName, ctx, chain: [], forkChildren: [] };
   const handedOver: number[] = [];
@@ -98,7 +91,7 @@ function startPipeline(
       const teeInput = createOsPipe();
       handedOver.push(teeInput.readFd, teeInput.writeFd);
       const outputs = startForkChildren(tail, ctx, started, handedOver);
-      started.tee = startTee(teeInput.readFd, outputs, ctx, taskName, writeStderr);
+      started.tee = startTee(teeInput.readFd, outputs, ctx, taskName);
       downstream = teeInput.writeFd;
     } else if (tail?.kind === 'foreach') {
       const toHandoff = createOsPipe(true);
@@ -114,7 +107,6 @@ function startPipeline(
       p.spec.stdout = i === prepared.length - 1 ? downstream : links[i].writeFd;
       const running = spawnCommand(p.spec);
       ctx.scope.track(running);
-      ctx.emit({ type: 'process_started', task: taskName, name: p.spec.name, pid: running.pid, commandLine: p.maskedCommandLine });
       started.chain.push({ prepared: p, running });
     });
   } finally {
@@ -131,14 +123,13 @@ function startForkChildren(tail: ForkElement, ctx: TaskContext, parent: StartedP
     if (child.body.kind !== 'pipeline') continue; // the loader rejects this; kept total for safety
     const childCtx: TaskContext = { ...ctx, scope: ctx.scope.createChild(), values: { ...ctx.values, _task: child.name } };
     const stdoutLog = stdoutLogPath(ctx.artifactsDir, child.name);
-    const stdoutFd = fs.openSync(stdoutLog, 'w');
+    const stdoutFd = openFreshFile(stdoutLog);
     handedOver.push(stdoutFd);
     const input = createOsPipe();
     handedOver.push(input.readFd, input.writeFd);
-    const stderrLog = openStderrLog(ctx.artifactsDir, child.name, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
     ctx.emit({ type: 'task_started', task: child.name, path: child.path, attempt: 1 });
-    const pipeline = startPipeline(child.body.elements, input.readFd, childCtx, child.name, stdoutFd, stderrLog.write);
-    parent.forkChildren.push({ task: child, name: child.name, startedAt: new Date(), stdoutLog, pipeline, closeStderr: stderrLog.close });
+    const pipeline = startPipeline(child.body.elements, input.readFd, childCtx, child.name, stdoutFd);
+    parent.forkChildren.push({ task: child, name: child.name, startedAt: new Date(), stdoutLog, pipeline });
     outputs.push(input.writeFd);
   }
   return outputs;
@@ -148,7 +139,7 @@ function startForkChildren(tail: ForkElement, ctx: TaskContext, parent: StartedP
  * Copies the stream to every fork child with `tee -p`: a kernel-to-kernel copy in C with natural backpressure; with
  * -p a child that exits early is dropped from the outputs without failing the others.
  */
-function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: string, writeStderr: (line: string) => void): StartedCommand {
+function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: string): StartedCommand {
   const extra = outputs.slice(1);
   const commandLine = ['tee', '-p', ...extra.map((_, i) => `/dev/fd/${i + 3}`)].join(' ');
   const tail = new StderrTail();
@@ -165,10 +156,20 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
       stdout: outputs[0] ?? 'ignore',
       extraFds: extra,
       graceMs: ctx.graceMs,
+      longLineCutter: ctx.masker,
+      onStarted: (s) =>
+        ctx.emit({
+          type: 'process_started',
+          task: taskName,
+          name: 'fork',
+          pid: s.pid,
+          commandLine,
+          launcher: { pid: s.launcherPid, startTicks: s.launcherStartTicks },
+          stderrLog: ctx.stderrLogOf(taskName, 'fork'),
+        }),
       onStderrLine: (line) => {
         const masked = ctx.masker.mask(line);
         tail.push(masked);
-        writeStderr(`fork: ${masked}`);
         ctx.emit({ type: 'stderr_line', task: taskName, process: 'fork', line: masked });
       },
     },
@@ -182,6 +183,7 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
 async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   const { ctx } = p;
   const stopOnFailure = (exit: ProcessExit): ProcessExit => {
+    warnLeftBehind(ctx, p.taskName, exit);
     const failure = classifyExit(exit, true);
     if (failure && failure !== 'interrupted') ctx.scope.stop('pipeline_failed');
     return exit;
@@ -200,6 +202,9 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
         return outcome;
       })
     : undefined;
+  // A foreach or fork child that throws (a sub-task's template error) ends the rest now; the error itself is
+  // rethrown where it is awaited below, and must not count as unhandled (a crash) while the commands are awaited first.
+  for (const pending of [foreach, ...children]) pending?.catch(() => ctx.scope.stop('pipeline_failed'));
 
   const exits = await Promise.all(chainExits);
   const teeResult = teeExit ? await teeExit : undefined;
@@ -229,7 +234,7 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   }
   if (p.tee && teeResult) {
     const teeFailure = classifyExit(teeResult, downstreamOk);
-    processes.unshift(toProcessResult(p.tee.prepared, teeResult, teeFailure));
+    processes.unshift(toProcessResult(p.tee.prepared, teeResult, teeFailure, ctx.masker.mask));
     if (teeFailure) {
       failure ??= teeFailure;
       if (exitCode === 0) exitCode = exitCodeOf(teeResult);
@@ -239,7 +244,7 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   // Like bash's pipefail, the rightmost failing command decides the pipeline's status.
   for (let i = p.chain.length - 1; i >= 0; i--) {
     const processFailure = classifyExit(exits[i], downstreamOk);
-    const result = toProcessResult(p.chain[i].prepared, exits[i], processFailure);
+    const result = toProcessResult(p.chain[i].prepared, exits[i], processFailure, ctx.masker.mask);
     processes.unshift(result);
     if (processFailure) {
       failure ??= processFailure;
@@ -256,7 +261,6 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
 
 async function waitForkChild(child: StartedForkChild): Promise<TaskResult> {
   const outcome = await waitPipeline(child.pipeline);
-  await child.closeStderr();
   child.pipeline.ctx.scope.dispose();
   const endedAt = new Date();
   const endedByPipeline = !outcome.failure && outcome.processes.some((r) => r.terminatedBy === 'pipeline_failed');

@@ -58,6 +58,7 @@ export interface RunProjectInput {
   emit: (event: RunEvent) => void;
   withLine: TaskContext['withLine'];
   toLineSafe: TaskContext['toLineSafe'];
+  stderrLogOf: TaskContext['stderrLogOf'];
 }
 
 /** Every venv the run's active commands use must exist in the workspace (`workspace install` makes them). */
@@ -107,6 +108,7 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
     scope,
     withLine: input.withLine,
     toLineSafe: input.toLineSafe,
+    stderrLogOf: input.stderrLogOf,
   };
   const outcome = await runNestedTasks(input.project.tasks, ctx);
   if (timer) clearTimeout(timer);

@@ -1,5 +1,6 @@
 // Runs one task (commands, a pipeline, or nested tasks) with its timeout and retries, and reports its result.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Task } from '../project/types.js';
 import { spawnCommand, type ProcessExit } from '../process/spawn-command.js';
 import { classifyExit, exitCodeOf } from './classify-exit.js';
@@ -111,8 +112,33 @@ function fileSize(file: string): number | undefined {
   }
 }
 
-/** Builds the recorded result of a finished process. */
-export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, failure: FailureClass | undefined): ProcessResult {
+/**
+ * The rule for a command's background work (docs/reliability.md): the command ends when its shell exits, as in a
+ * shell script; whatever it left running is sent SIGTERM, given the grace period, then SIGKILL, and named here.
+ */
+export function warnLeftBehind(ctx: TaskContext, taskName: string, exit: ProcessExit): void {
+  const left = exit.leftBehind ?? [];
+  if (left.length === 0) return;
+  const what = left.map((p) => ctx.masker.mask(p)).join(', ');
+  ctx.emit({
+    type: 'log',
+    level: 'warning',
+    message: `Task ${taskName}: ${exit.name} left ${left.length} process${left.length === 1 ? '' : 'es'} running after its shell exited (${what}); they were sent SIGTERM, then SIGKILL after the grace period (end the command line with \`wait\` to wait for them)`,
+  });
+}
+
+/**
+ * Opens a new, empty file in place of `file`. Not the old file truncated: a process that still holds it (one a killed
+ * run left behind) would go on writing at its old offset into this run's log, NUL bytes before its output.
+ */
+export function openFreshFile(file: string): number {
+  fs.rmSync(file, { force: true });
+  const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+  return fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL, 0o644);
+}
+
+/** Builds the recorded result of a finished process; `mask` hides secrets in what the process reported. */
+export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, failure: FailureClass | undefined, mask: (text: string) => string): ProcessResult {
   return {
     name: prepared.spec.name,
     commandLine: prepared.maskedCommandLine,
@@ -125,7 +151,8 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
     failure,
     terminatedBy: exit.terminatedBy,
     stderrTail: failure ? prepared.tail.get() : undefined,
-    ...(exit.startError ? { startError: exit.startError } : {}),
+    ...(exit.leftBehind ? { leftBehind: exit.leftBehind.map(mask) } : {}),
+    ...(exit.startError ? { startError: mask(exit.startError) } : {}),
   };
 }
 
@@ -163,7 +190,7 @@ export function openStderrLog(
 /** `commands:` run one after another, all stdout to one log; the first failure ends the task. */
 async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
   if (task.body.kind !== 'commands') throw new Error('runCommands needs a commands task');
-  const stdoutFd = fs.openSync(stdoutLog, 'w');
+  const stdoutFd = openFreshFile(stdoutLog);
   const stderrLog = openStderrLog(ctx.artifactsDir, taskName, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
   const processes: ProcessResult[] = [];
   let failure: FailureClass | undefined;
@@ -180,15 +207,14 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
         taskName,
         stdin: 'ignore',
         stdout: stdoutFd,
-        writeStderr: stderrLog.write,
-        prefixStderr: false,
+        stderrArtifact: { path: path.relative(ctx.workspaceDir, stderrLogPath(ctx.artifactsDir, taskName)), write: stderrLog.write },
       });
       const running = spawnCommand(prepared.spec);
       ctx.scope.track(running);
-      ctx.emit({ type: 'process_started', task: taskName, name: prepared.spec.name, pid: running.pid, commandLine: prepared.maskedCommandLine });
       const exit = await running.exited;
+      warnLeftBehind(ctx, taskName, exit);
       const processFailure = classifyExit(exit, false);
-      const result = toProcessResult(prepared, exit, processFailure);
+      const result = toProcessResult(prepared, exit, processFailure, ctx.masker.mask);
       processes.push(result);
       ctx.emit({ type: 'process_exited', task: taskName, process: result });
       if (processFailure) {

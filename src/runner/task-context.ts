@@ -21,4 +21,6 @@ export interface TaskContext {
   withLine: (values: Record<string, unknown>, line: string) => Record<string, unknown>;
   /** Turns a foreach line into the suffix of sub-task names and log files. */
   toLineSafe: (line: string) => string;
+  /** The run's own log of a process's whole stderr (under runs/<run_id>/), relative to the workspace. */
+  stderrLogOf: (task: string, processName: string) => string;
 }

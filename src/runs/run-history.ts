@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { UserError } from '../errors.js';
+import { endAbandonedProcesses } from '../process/end-abandoned-processes.js';
 import { isHandoffProcess } from '../process/process-alive.js';
 import { HEARTBEAT_MS } from './run-recorder.js';
 import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord } from './run-record.js';
@@ -56,27 +57,51 @@ export function isAbandoned(record: RunRecord, now = Date.now()): boolean {
   return now - Date.parse(record.heartbeatAt) > 3 * HEARTBEAT_MS;
 }
 
-/** Marks abandoned runs `interrupted` with the reason; returns the ids it marked. */
-export function markAbandonedRuns(runsDir: string, now = Date.now()): string[] {
-  const marked: string[] = [];
+/** The environment variable every command of a run carries (its run id), by which its processes are recognised. */
+export const RUN_ID_VARIABLE = 'HANDOFF_RUN_ID';
+
+export interface AbandonedRunEnded {
+  runId: string;
+  /** Processes the run had left running, ended before it was marked (SIGTERM, grace period, SIGKILL). */
+  endedPids: number[];
+}
+
+/**
+ * Marks abandoned runs `interrupted` with the reason. On this host it first ends what the run left running (its
+ * commands outlive a handoff killed together with their launchers): each process recognised by its recorded launcher
+ * or the run id in its environment, never by a pid alone. Returns what it did per run.
+ */
+export function markAbandonedRuns(runsDir: string, options: { now?: number; graceMs?: number } = {}): AbandonedRunEnded[] {
+  const marked: AbandonedRunEnded[] = [];
   for (const id of listRunIds(runsDir)) {
     const record = readRunRecord(runRecordPath(runsDir, id));
-    if (!record || !isAbandoned(record, now)) continue;
+    if (!record || !isAbandoned(record, options.now)) continue;
     const sameHost = record.host === os.hostname();
+    const endedPids = sameHost
+      ? endAbandonedProcesses(
+          { launchers: (record.live ?? []).map((p) => p.launcher), environmentMarker: `${RUN_ID_VARIABLE}=${record.runId}` },
+          options.graceMs ?? DEFAULT_ABANDONED_GRACE_MS,
+        )
+      : [];
+    const { live: _live, ...rest } = record;
+    const ended = endedPids.length > 0 ? `; handoff ended the ${endedPids.length} processes it had left running` : '';
     writeRunRecord(runsDir, {
-      ...record,
+      ...rest,
       status: 'interrupted',
       endedAt: record.heartbeatAt,
       durationMs: Date.parse(record.heartbeatAt) - Date.parse(record.startedAt),
       reason: sameHost
-        ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped`
+        ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped${ended}`
         : `no heartbeat from handoff on ${record.host} since ${record.heartbeatAt}: it was killed or lost`,
       state: record.state ?? { saved: false, reason: 'the run did not finish: artifacts/state.json was left as it was' },
     });
-    marked.push(id);
+    marked.push({ runId: id, endedPids });
   }
   return marked;
 }
+
+/** Grace period for an abandoned run's processes when the caller has none of its own (the run's default). */
+const DEFAULT_ABANDONED_GRACE_MS = 5000;
 
 /** Deletes all but the newest `keep` runs (records and their log folders); returns the deleted ids. */
 export function pruneRuns(runsDir: string, keep: number): string[] {

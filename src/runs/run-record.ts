@@ -1,6 +1,7 @@
 // The run record: one JSON file per run (W/runs/<run_id>.json), written atomically at start, while running and at the end.
 import fs from 'node:fs';
 import path from 'node:path';
+import { toSafeFileName } from '../runner/artifact-names.js';
 import type { RunStatus, TaskResult } from '../runner/events.js';
 
 export type RunTrigger = 'manual' | 'schedule' | 'ui' | 'cloud';
@@ -14,6 +15,14 @@ export interface SavedState {
   value?: unknown;
   /** Why nothing was saved, or what was kept. */
   reason?: string;
+}
+
+/** A command running when the record was written: its pid and the launcher it runs under (see handoff-launch.c). */
+export interface LiveProcess {
+  task: string;
+  process: string;
+  pid?: number;
+  launcher: { pid: number; startTicks?: string };
 }
 
 export interface RunRecord {
@@ -36,9 +45,16 @@ export interface RunRecord {
   tasks: TaskResult[];
   /** Singer records per stream, over all tasks. */
   records: Record<string, number>;
+  /** Singer records whose METRIC lines named no stream (`"tags": {}`), over all tasks; part of the run's total. */
+  untaggedRecords?: number;
   state?: SavedState;
   /** One sentence on why the run failed or was interrupted. */
   reason?: string;
+  /**
+   * While the run goes on: the commands running at the last write. A handoff that finds the run abandoned (its handoff
+   * killed) ends what is left of them before it runs anything (see run-history.ts). Gone once the run ends.
+   */
+  live?: LiveProcess[];
   /** Log files of this run, relative to the workspace. */
   logs: { console: string; stderr: Record<string, string> };
 }
@@ -49,6 +65,11 @@ export function runRecordPath(runsDir: string, runId: string): string {
 
 export function runLogDir(runsDir: string, runId: string): string {
   return path.join(runsDir, runId);
+}
+
+/** The run's own log of one process's stderr: W/runs/<run_id>/<task>.<process>.stderr.log. */
+export function processStderrLogPath(runsDir: string, runId: string, task: string, processName: string): string {
+  return path.join(runLogDir(runsDir, runId), `${toSafeFileName(task)}.${toSafeFileName(processName)}.stderr.log`);
 }
 
 /** Writes the record atomically: readers (runs list, the UI) never see half a file. */

@@ -3,14 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent, RunResult, TaskResult } from '../runner/events.js';
-import { toSafeFileName } from '../runner/artifact-names.js';
 import type { Masker } from '../secrets/mask.js';
 import { maskDeep } from '../secrets/mask.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { addSingerMetricLine, combineRecordCounts, createSingerMetrics, type SingerMetrics } from './singer-metrics.js';
+import { addSingerMetricLine, combineRecordCounts, combineUntaggedRecords, createSingerMetrics, type SingerMetrics } from './singer-metrics.js';
 import { findLastSingerState, saveStateAtomically } from './singer-state.js';
-import { runLogDir, runRecordPath, writeRunRecord, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
+import { processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type LiveProcess, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
+import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
+
+/** Why a run that succeeded saved no state. */
+export const NO_STATE_REASON = "no task's last command emitted a Singer STATE (or a state line at the end of its stdout): artifacts/state.json was left as it was";
+
+/** A process start rewrites the running record (its `live` list) at most this often. */
+const LIVE_WRITE_INTERVAL_MS = 1000;
 
 /** How often a running record is refreshed; a record older than a few of these, from another host, is abandoned. */
 export const HEARTBEAT_MS = 10_000;
@@ -28,10 +34,21 @@ export interface RunRecorderOptions {
   masker: Masker;
   /** Told (once per file) when a record or log cannot be written during the run, e.g. the disk is full. */
   warn?: (message: string) => void;
+  /** How much of a process's stderr its log here keeps when the whole is kept elsewhere (a `commands:` artifact). */
+  stderrLimits?: StderrLimits;
+}
+
+/** One process's stderr log in the run's folder; a limiter when the whole is kept elsewhere (artifacts/). */
+interface StderrCopy {
+  stream: fs.WriteStream;
+  limiter?: HeadTailLimiter;
 }
 
 interface TaskFacts {
   records: Record<string, number>;
+  untaggedRecords: number;
+  /** Per process name: what it counted itself. */
+  perProcess: Map<string, SingerMetrics>;
   state?: unknown;
 }
 
@@ -39,15 +56,22 @@ export class RunRecorder {
   private record: RunRecord;
   private readonly logDir: string;
   private console?: fs.WriteStream;
-  private readonly stderrStreams = new Map<string, fs.WriteStream>();
+  private readonly stderrStreams = new Map<string, StderrCopy>();
+  /** Where the whole stderr of each process is kept (from process_started), when not in its log here. */
+  private readonly fullStderrLogs = new Map<string, string>();
   /** Logs of finished tasks being flushed; `close` waits for them too. */
   private readonly closing: Array<Promise<void>> = [];
   private readonly metrics = new Map<string, SingerMetrics>();
   private readonly facts = new Map<string, TaskFacts>();
   /** Records per stream over every task that finished, counted as each finishes (also those a long foreach does not list). */
   private readonly totalRecords: Record<string, number> = {};
+  /** Records no stream was named for, over every task that finished (a total of their own, never a stream). */
+  private totalUntagged = 0;
   /** States in the order their tasks finished; the last one is what the next run resumes from. */
   private readonly states: Array<{ task: string; value: unknown }> = [];
+  /** Commands running now (by task and pid), written into the record so a later handoff can end them if this one dies. */
+  private readonly live = new Map<string, LiveProcess>();
+  private liveWrittenAt = 0;
   private heartbeat?: NodeJS.Timeout;
   private finished = false;
   private readonly unwritable = new Set<string>();
@@ -106,16 +130,35 @@ export class RunRecorder {
   handle(event: RunEvent): void {
     switch (event.type) {
       case 'stderr_line': {
-        const key = `${event.task}\u0000${event.process}`;
+        // Counted per process (two commands of a pipeline may have the same name, e.g. `sh`).
+        const key = `${event.task}\u0000${event.pid ?? event.process}`;
         let metrics = this.metrics.get(key);
         if (!metrics) {
           metrics = createSingerMetrics();
           this.metrics.set(key, metrics);
         }
         addSingerMetricLine(metrics, event.line);
-        this.stderrStream(event.task, event.process).write(`${event.line}\n`);
+        const copy = this.stderrCopy(event.task, event.process);
+        for (const line of copy.limiter ? copy.limiter.push(event.line) : [event.line]) copy.stream.write(`${line}\n`);
         break;
       }
+      case 'process_started':
+        this.noteFullStderrLog(event.task, event.name, event.stderrLog);
+        if (event.launcher) {
+          this.live.set(`${event.task}\u0000${event.pid}`, { task: event.task, process: event.name, pid: event.pid, launcher: event.launcher });
+          // Written soon, so that if handoff is killed the record names what it leaves behind; at most once a second
+          // (a foreach starting a process per line would otherwise rewrite the record per line). A process started
+          // since the last write is still recognised, by the run id in its environment (run-history.ts).
+          const now = Date.now();
+          if (now - this.liveWrittenAt >= LIVE_WRITE_INTERVAL_MS) {
+            this.liveWrittenAt = now;
+            this.writeDuringRun();
+          }
+        }
+        break;
+      case 'process_exited':
+        this.live.delete(`${event.task}\u0000${event.process.pid}`);
+        break;
       case 'task_finished':
         this.collectTaskFacts(event.task);
         break;
@@ -127,25 +170,44 @@ export class RunRecorder {
     }
   }
 
-  private stderrStream(task: string, processName: string): fs.WriteStream {
+  /**
+   * The whole stderr of a pipeline's process is kept here, and only here (SPEC §5: no artifact). A `commands:` task
+   * keeps it whole in artifacts/<task>_stderr.log, as the original does; then the copy here keeps its head and tail.
+   */
+  private noteFullStderrLog(task: string, processName: string, stderrLog: string | undefined): void {
+    const own = this.relative(processStderrLogPath(this.options.runsDir, this.options.runId, task, processName));
+    if (stderrLog && stderrLog !== own) this.fullStderrLogs.set(`${task}\u0000${processName}`, stderrLog);
+  }
+
+  private stderrCopy(task: string, processName: string): StderrCopy {
     const key = `${task}\u0000${processName}`;
-    let stream = this.stderrStreams.get(key);
-    if (!stream) {
-      const file = path.join(this.logDir, `${toSafeFileName(task)}.${toSafeFileName(processName)}.stderr.log`);
-      stream = this.openLog(file);
-      this.stderrStreams.set(key, stream);
+    let copy = this.stderrStreams.get(key);
+    if (!copy) {
+      const file = processStderrLogPath(this.options.runsDir, this.options.runId, task, processName);
+      const fullLog = this.fullStderrLogs.get(key);
+      copy = {
+        stream: this.openLog(file),
+        limiter: fullLog ? new HeadTailLimiter(this.options.stderrLimits ?? DEFAULT_STDERR_LIMITS, fullLog) : undefined,
+      };
+      this.stderrStreams.set(key, copy);
       this.record.logs.stderr[`${task}/${processName}`] = this.relative(file);
     }
-    return stream;
+    return copy;
   }
 
   private collectTaskFacts(task: TaskResult): void {
-    const processMetrics = task.processes.map((p) => this.metrics.get(`${task.name}\u0000${p.name}`)).filter((m): m is SingerMetrics => !!m);
-    const speaksSinger = processMetrics.some((m) => Object.keys(m.records).length > 0);
-    const facts: TaskFacts = { records: combineRecordCounts(processMetrics) };
+    const perProcess = new Map<string, SingerMetrics>();
+    for (const p of task.processes) {
+      const key = `${p.pid ?? p.name}`;
+      const metrics = this.metrics.get(`${task.name}\u0000${key}`);
+      if (metrics) perProcess.set(key, metrics);
+    }
+    const processMetrics = [...perProcess.values()];
+    const facts: TaskFacts = { records: combineRecordCounts(processMetrics), untaggedRecords: combineUntaggedRecords(processMetrics), perProcess };
     for (const [stream, n] of Object.entries(facts.records)) this.totalRecords[stream] = (this.totalRecords[stream] ?? 0) + n;
+    this.totalUntagged += facts.untaggedRecords;
     if (task.stdoutLog && (task.status === 'succeeded' || task.status === 'failed')) {
-      const state = findLastSingerState(task.stdoutLog, speaksSinger);
+      const state = findLastSingerState(task.stdoutLog);
       if (state !== undefined) {
         facts.state = state;
         this.states.push({ task: task.name, value: state });
@@ -155,23 +217,39 @@ export class RunRecorder {
     // A finished task writes no more stderr: close its logs now, so a foreach of 10,000 lines never holds 10,000
     // open files, and drop its metrics, which its facts now hold.
     const prefix = `${task.name}\u0000`;
-    for (const [key, stream] of this.stderrStreams) {
+    for (const [key, copy] of this.stderrStreams) {
       if (!key.startsWith(prefix)) continue;
       this.stderrStreams.delete(key);
-      this.closing.push(endStream(stream));
+      this.closing.push(endCopy(copy));
     }
     for (const key of this.metrics.keys()) if (key.startsWith(prefix)) this.metrics.delete(key);
+    for (const key of this.fullStderrLogs.keys()) if (key.startsWith(prefix)) this.fullStderrLogs.delete(key);
   }
 
   private annotate(task: TaskResult): TaskResult {
     const facts = this.facts.get(`${task.path}\u0000${task.name}`);
     const subtasks = task.subtasks.map((t) => this.annotate(t));
     const records: Record<string, number> = { ...(facts?.records ?? {}) };
-    for (const sub of subtasks) for (const [s, n] of Object.entries(sub.records ?? {})) records[s] = (records[s] ?? 0) + n;
+    let untagged = facts?.untaggedRecords ?? 0;
+    for (const sub of subtasks) {
+      for (const [s, n] of Object.entries(sub.records ?? {})) records[s] = (records[s] ?? 0) + n;
+      untagged += sub.untaggedRecords ?? 0;
+    }
+    const processes = task.processes.map((p) => {
+      const counted = facts?.perProcess.get(`${p.pid ?? p.name}`);
+      if (!counted) return p;
+      return {
+        ...p,
+        ...(Object.keys(counted.records).length > 0 ? { records: { ...counted.records } } : {}),
+        ...(counted.untaggedRecords > 0 ? { untaggedRecords: counted.untaggedRecords } : {}),
+      };
+    });
     return {
       ...task,
+      processes,
       subtasks,
       ...(Object.keys(records).length > 0 ? { records } : {}),
+      ...(untagged > 0 ? { untaggedRecords: untagged } : {}),
       ...(facts?.state !== undefined ? { emittedState: true } : {}),
     };
   }
@@ -182,8 +260,9 @@ export class RunRecorder {
     if (this.heartbeat) clearInterval(this.heartbeat);
     const tasks = result.tasks.map((t) => this.annotate(t));
     const records = { ...this.totalRecords };
+    const { live: _live, ...running } = this.record;
     this.record = {
-      ...this.record,
+      ...running,
       status: result.status,
       heartbeatAt: result.endedAt,
       endedAt: result.endedAt,
@@ -191,6 +270,7 @@ export class RunRecorder {
       exitCode: result.exitCode,
       tasks,
       records,
+      ...(this.totalUntagged > 0 ? { untaggedRecords: this.totalUntagged } : {}),
       state: this.decideState(result),
       reason: describeReason(result, tasks),
     };
@@ -202,8 +282,10 @@ export class RunRecorder {
     const last = this.states[this.states.length - 1];
     const kept = `the run ${result.status}: artifacts/state.json was left as it was`;
     if (!last) {
-      // A failed run that had a bookmark to lose should say that it kept it.
-      return result.status !== 'succeeded' && fs.existsSync(this.options.stateFile) ? { saved: false, reason: kept } : undefined;
+      // A succeeded run says it had no state to save (a tap that emitted none would otherwise go unnoticed); a failed
+      // run that had a bookmark to lose says that it kept it.
+      if (result.status === 'succeeded') return { saved: false, reason: NO_STATE_REASON };
+      return fs.existsSync(this.options.stateFile) ? { saved: false, reason: kept } : undefined;
     }
     if (result.status !== 'succeeded') {
       return { saved: false, task: last.task, value: last.value, reason: kept };
@@ -218,6 +300,7 @@ export class RunRecorder {
   }
 
   private write(): void {
+    if (!this.finished) this.record.live = [...this.live.values()];
     writeRunRecord(this.options.runsDir, this.current());
   }
 
@@ -247,9 +330,15 @@ export class RunRecorder {
   /** Flushes and closes the run's log files. */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    const streams = [...this.stderrStreams.values(), ...(this.console ? [this.console] : [])];
-    await Promise.all([...streams.map(endStream), ...this.closing]);
+    const copies = [...this.stderrStreams.values()].map(endCopy);
+    await Promise.all([...copies, ...(this.console ? [endStream(this.console)] : []), ...this.closing]);
   }
+}
+
+/** Writes what a capped copy held back (its tail), then closes it. */
+function endCopy(copy: StderrCopy): Promise<void> {
+  for (const line of copy.limiter?.end() ?? []) copy.stream.write(`${line}\n`);
+  return endStream(copy.stream);
 }
 
 function endStream(stream: fs.WriteStream): Promise<void> {

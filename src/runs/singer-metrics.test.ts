@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSingerMetricLine, combineRecordCounts, createSingerMetrics } from './singer-metrics.js';
+import { addSingerMetricLine, combineRecordCounts, combineUntaggedRecords, createSingerMetrics } from './singer-metrics.js';
 
 describe('Singer metrics', () => {
   it('sums record_count counters per stream and times http requests', () => {
@@ -19,6 +19,17 @@ describe('Singer metrics', () => {
     expect(addSingerMetricLine(m, 'INFO METRIC: {not json}')).toBe(false);
     expect(addSingerMetricLine(m, 'INFO METRIC: {"type": "counter", "metric": "record_count", "value": "x"}')).toBe(false);
     expect(m.records).toEqual({});
+  });
+
+  it('counts records that name no stream (tags: {}) as a total of their own, never as a stream', () => {
+    const m = createSingerMetrics();
+    addSingerMetricLine(m, 'INFO METRIC: {"type": "counter", "metric": "record_count", "value": 500, "tags": {}}');
+    addSingerMetricLine(m, 'INFO METRIC: {"type": "counter", "metric": "record_count", "value": 7}');
+    addSingerMetricLine(m, 'INFO METRIC: {"type": "counter", "metric": "record_count", "value": 2, "tags": {"stream": "users"}}');
+    expect(m.records).toEqual({ users: 2 });
+    expect(m.untaggedRecords).toBe(507);
+    const target = { ...createSingerMetrics(), untaggedRecords: 500 };
+    expect(combineUntaggedRecords([m, target])).toBe(507);
   });
 
   it('counts a stream once when both tap and target report it', () => {

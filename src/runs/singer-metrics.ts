@@ -9,6 +9,8 @@ export interface SingerTimer {
 export interface SingerMetrics {
   /** record_count counters summed per stream (tags.endpoint, tags.stream or tags.tap_stream_id). */
   records: Record<string, number>;
+  /** record_count counters that name no stream (pipelinewise taps log `"tags": {}`): a total, not a stream. */
+  untaggedRecords: number;
   /** http_request_duration timers per endpoint. */
   httpRequests: Record<string, SingerTimer>;
 }
@@ -23,12 +25,12 @@ interface MetricPoint {
 }
 
 export function createSingerMetrics(): SingerMetrics {
-  return { records: {}, httpRequests: {} };
+  return { records: {}, untaggedRecords: 0, httpRequests: {} };
 }
 
-function streamOf(tags: Record<string, unknown> | undefined): string {
+function streamOf(tags: Record<string, unknown> | undefined): string | undefined {
   const name = tags?.endpoint ?? tags?.stream ?? tags?.tap_stream_id ?? tags?.table;
-  return typeof name === 'string' && name !== '' ? name : 'default';
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 /** Adds a stderr line to the metrics if it is a Singer METRIC line; returns whether it was one. */
@@ -45,11 +47,12 @@ export function addSingerMetricLine(metrics: SingerMetrics, line: string): boole
   if (value === undefined) return false;
   const stream = streamOf(point.tags);
   if (point.type === 'counter' && point.metric === 'record_count') {
-    metrics.records[stream] = (metrics.records[stream] ?? 0) + value;
+    if (stream === undefined) metrics.untaggedRecords += value;
+    else metrics.records[stream] = (metrics.records[stream] ?? 0) + value;
     return true;
   }
   if (point.type === 'timer' && point.metric === 'http_request_duration') {
-    const timer = (metrics.httpRequests[stream] ??= { count: 0, totalSeconds: 0 });
+    const timer = (metrics.httpRequests[stream ?? 'all requests'] ??= { count: 0, totalSeconds: 0 });
     timer.count += 1;
     timer.totalSeconds += value;
     return true;
@@ -67,4 +70,19 @@ export function combineRecordCounts(perProcess: SingerMetrics[]): Record<string,
     for (const [stream, n] of Object.entries(m.records)) combined[stream] = Math.max(combined[stream] ?? 0, n);
   }
   return combined;
+}
+
+/** The records of a task that no stream was named for, counted the same way: the largest any one process reported. */
+export function combineUntaggedRecords(perProcess: SingerMetrics[]): number {
+  return Math.max(0, ...perProcess.map((m) => m.untaggedRecords));
+}
+
+/**
+ * Singer record counts for people: per stream, then those whose METRIC lines named no stream (pipelinewise taps log
+ * `"tags": {}`), which are a count of their own, not a stream: `users 10, 500 without a stream name`.
+ */
+export function formatRecordCounts(records: Record<string, number> | undefined, untagged: number | undefined): string {
+  const parts = Object.entries(records ?? {}).map(([stream, n]) => `${stream} ${n}`);
+  if (untagged) parts.push(`${untagged} without a stream name`);
+  return parts.join(', ');
 }

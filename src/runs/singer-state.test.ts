@@ -20,18 +20,21 @@ describe('findLastSingerState', () => {
       '{"type": "STATE", "value": {"n": 2}}',
       '{"type": "RECORD", "stream": "s", "record": {}}',
     ]);
-    expect(findLastSingerState(file, false)).toEqual({ n: 2 });
+    expect(findLastSingerState(file)).toEqual({ n: 2 });
   });
 
-  it("takes a target's echoed state value when it has bookmarks or the task speaks Singer", () => {
-    expect(findLastSingerState(logWith(['{"bookmarks": {"a": 1}}', '{"bookmarks": {"a": 2}}']), false)).toEqual({ bookmarks: { a: 2 } });
-    expect(findLastSingerState(logWith(['{"cursor": 5}']), true)).toEqual({ cursor: 5 });
-    expect(findLastSingerState(logWith(['{"cursor": 5}']), false)).toBeUndefined();
+  it("takes a target's echoed state value, whatever its shape, from the last line", () => {
+    expect(findLastSingerState(logWith(['{"bookmarks": {"a": 1}}', '{"bookmarks": {"a": 2}}']))).toEqual({ bookmarks: { a: 2 } });
+    expect(findLastSingerState(logWith(['{"cursor": 5}']))).toEqual({ cursor: 5 });
+    expect(findLastSingerState(logWith(['{"start_date": "2024-01-01"}', '']))).toEqual({ start_date: '2024-01-01' });
+    // Only the last line counts as an echoed state: an earlier bare object followed by other output does not.
+    expect(findLastSingerState(logWith(['{"cursor": 5}', 'done']))).toBeUndefined();
   });
 
   it('finds nothing in ordinary output', () => {
-    expect(findLastSingerState(logWith(['     76 the', '     22 and']), true)).toBeUndefined();
-    expect(findLastSingerState('/nonexistent/file', true)).toBeUndefined();
+    expect(findLastSingerState(logWith(['     76 the', '     22 and']))).toBeUndefined();
+    expect(findLastSingerState(logWith(['{"type": "RECORD", "stream": "s", "record": {}}']))).toBeUndefined();
+    expect(findLastSingerState('/nonexistent/file')).toBeUndefined();
   });
 
   it('saves atomically, replacing the previous file whole', () => {

@@ -22,22 +22,22 @@ function readTail(file: string): string | undefined {
 }
 
 /**
- * The last state in a stdout log. Taps write `{"type": "STATE", "value": …}` messages; targets echo the state value
- * itself as a bare JSON line, which counts when it has Singer's `bookmarks` or when the task is known to speak Singer.
+ * The state a task's last command left at the end of its stdout log, whatever its shape (SPEC §5):
+ * - its last line, when that is a JSON object without a Singer `type`: a target echoes each state value as a bare
+ *   line (`{"bookmarks": …}`, `{"start_date": …}`, anything);
+ * - otherwise the value of the last `{"type": "STATE", "value": …}` message (a tap, or a command passing messages on).
  */
-export function findLastSingerState(stdoutLog: string, taskSpeaksSinger: boolean): unknown {
+export function findLastSingerState(stdoutLog: string): unknown {
   const text = readTail(stdoutLog);
   if (!text) return undefined;
   const lines = text.split('\n');
+  let lastLine = true;
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i].trim();
     if (line === '') continue;
-    if (!line.startsWith('{')) {
-      if (line.includes('"STATE"')) continue;
-      // A non-JSON last line (e.g. a word count): this log holds no state at its end; look for typed messages only.
-      taskSpeaksSinger = false;
-      continue;
-    }
+    const isLast = lastLine;
+    lastLine = false;
+    if (!line.startsWith('{') || (!isLast && !line.includes('"STATE"'))) continue;
     let message: unknown;
     try {
       message = JSON.parse(line);
@@ -46,8 +46,8 @@ export function findLastSingerState(stdoutLog: string, taskSpeaksSinger: boolean
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message)) continue;
     const m = message as Record<string, unknown>;
-    if (m.type === 'STATE') return m.value;
-    if (m.type === undefined && (taskSpeaksSinger || 'bookmarks' in m)) return m;
+    if (m.type === 'STATE' && 'value' in m) return m.value;
+    if (isLast && m.type === undefined) return m;
   }
   return undefined;
 }

@@ -6,6 +6,13 @@ export interface Masker {
   mask(text: string): string;
   /** The strings that are replaced, longest first (whole values, their lines, their JSON-escaped forms). */
   readonly values: readonly string[];
+  /**
+   * For a stream cut into pieces that are masked one by one (a stderr line too long to keep whole): how many
+   * characters to hold back from a piece, since a secret may begin there and end in text not read yet...
+   */
+  readonly keep: number;
+  /** ...and where to cut `text` at or before `limit` without splitting a secret (just after one that starts at 0). */
+  cut(text: string, limit: number): number;
 }
 
 const MASK = '***';
@@ -34,12 +41,25 @@ export function createMasker(secretValues: string[]): Masker {
     }
   }
   const values = [...patterns].sort((a, b) => b.length - a.length);
-  if (values.length === 0) return { mask: (text) => text, values };
+  if (values.length === 0) return { mask: (text) => text, values, keep: 0, cut: (_text, limit) => limit };
   const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
   return {
     values,
     mask(text) {
       return text.replace(pattern, MASK);
+    },
+    keep: values[0].length - 1,
+    cut(text, limit) {
+      // Matches are found as masking the whole text would find them; the first one that spans the limit moves the
+      // cut to its start (every match before it ends at or before that start). Masking the pieces one by one then
+      // gives exactly what masking the whole would: every secret is seen whole.
+      const finder = new RegExp(pattern.source, 'g');
+      for (let m = finder.exec(text); m !== null; m = finder.exec(text)) {
+        if (m.index >= limit) break;
+        const end = m.index + m[0].length;
+        if (end > limit) return m.index > 0 ? m.index : end;
+      }
+      return limit;
     },
   };
 }

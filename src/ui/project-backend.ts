@@ -70,7 +70,6 @@ export interface ProjectBackendOptions extends ProjectSource {
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
 const CARD_TTL_MS = 10_000;
-const CLOUD_PROVIDERS_ELSEWHERE = new Set(['aws', 'gcp', 'azure']);
 
 export interface ActionResult<T> {
   status: number;
@@ -216,7 +215,7 @@ export class ProjectBackend {
     if (this.options.readOnly) return '`handoff ui` was started with --read-only';
     if (!this.options.handoffEntry) return 'this server was started without a handoff command to run';
     if (this.options.localRuns === false) return 'runs in the workspace are switched off for this project (local_runs: false)';
-    if (this.options.localRuns === undefined && cloudProvider !== undefined && CLOUD_PROVIDERS_ELSEWHERE.has(cloudProvider)) {
+    if (this.options.localRuns === undefined && cloudProvider !== undefined && cloudProvider !== 'local') {
       return `deploy.cloud_provider is ${cloudProvider}, so this page is read-only; ${this.options.allowRunsHint}`;
     }
     return undefined;

@@ -54,8 +54,8 @@ describe('two handoffs on one workspace', () => {
     await waitFor(() => hasProcess(marker, 'sleep 300'));
     killed.kill('SIGKILL');
     await new Promise((r) => killed.once('exit', r));
-    // SIGKILL gives handoff no chance to end its processes (a documented limit); end the orphan here.
-    for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
+    // SIGKILL gives handoff no chance to end its processes; the launcher it ran them under does.
+    await waitFor(() => processesWithMarker(marker).length === 0, 5000);
     expect(JSON.parse(fs.readFileSync(path.join(p.workspaceDir, '.handoff.lock'), 'utf8')).pid).toBe(killed.pid);
 
     fs.writeFileSync(path.join(p.projectDir, 'project.yml'), 'tasks:\n- name: quick\n  commands:\n  - command: echo done\n');

@@ -1,8 +1,9 @@
 // Process faults: commands killed, crashing, hanging or deaf to SIGTERM, and handoff itself interrupted mid-run.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject } from '../helpers/cli.js';
+import { cliPath, makeProject, newMarker, processesWithMarker } from '../helpers/cli.js';
 import {
   artifactHasLines,
   expectFinalRecord,
@@ -11,8 +12,10 @@ import {
   hasProcess,
   pidsRunning,
   runHandoff,
+  runRecords,
   seedState,
   SINGER_FILES,
+  sleep,
   waitFor,
 } from './fault-helpers.js';
 
@@ -217,5 +220,157 @@ describe.concurrent('handoff itself is interrupted', () => {
     expect(record.reason).toBe(`interrupted by ${signal}`);
     expectStateIntact(p.workspaceDir);
     await expectNoProcessesLeft(r.marker);
+  });
+});
+
+/** The first argument of each of the run's live processes, e.g. `/…/dist/handoff-launch` or `sh`. */
+function programsOf(marker: string): Array<{ pid: number; program: string }> {
+  return processesWithMarker(marker).map((pid) => {
+    try {
+      return { pid, program: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] };
+    } catch {
+      return { pid, program: '' };
+    }
+  });
+}
+
+describe('handoff itself is SIGKILLed (no chance to clean up)', () => {
+  /** Starts the slow pipeline and SIGKILLs handoff mid-stream; with `alsoLaunchers`, the launchers die with it. */
+  const startKilledRun = async (p: { projectDir: string; workspaceDir: string }, marker: string, alsoLaunchers = false): Promise<number> => {
+    const child = spawn(process.execPath, [cliPath, 'run', 'local', '-p', p.projectDir, '-w', p.workspaceDir], {
+      env: { ...process.env, HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '1' },
+      stdio: 'ignore',
+    });
+    await waitFor(() => artifactHasLines(p.workspaceDir, 'sync_stdout.log', 2));
+    if (alsoLaunchers) {
+      // handoff is stopped first, so neither it nor the launchers see the other go before both are gone.
+      child.kill('SIGSTOP');
+      for (const { pid, program } of programsOf(marker)) if (program.endsWith('handoff-launch')) process.kill(pid, 'SIGKILL');
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    return child.pid as number;
+  };
+
+  it('the tap, relay and target it leaves are ended by their launchers within the grace period', async () => {
+    const p = faultProject(SLOW_PIPELINE);
+    const marker = newMarker();
+    await startKilledRun(p, marker);
+    // SIGTERM when handoff's end of each launcher's control socket closes, SIGKILL a grace period (1 s) later.
+    await waitFor(() => processesWithMarker(marker).length === 0, 5000).catch(() => undefined);
+    expect(programsOf(marker)).toEqual([]);
+    expectStateIntact(p.workspaceDir);
+  });
+
+  it('when its launchers are killed too, the next run ends the orphans first and saves only its own state', async () => {
+    const p = faultProject(SLOW_PIPELINE);
+    const marker = newMarker();
+    const killedPid = await startKilledRun(p, marker, true);
+    await sleep(300);
+    // The orphans go on writing into artifacts/sync_stdout.log, as after a crash of the whole process tree but them.
+    expect(pidsRunning(marker, ['sh', 'files/tap.sh'])).toHaveLength(1);
+    expect(pidsRunning(marker, ['sh', 'files/target.sh'])).toHaveLength(1);
+
+    // The next run is slow enough (10 records, 0.1 s apart) that orphans left alive would write into its log.
+    fs.writeFileSync(
+      path.join(p.projectDir, 'project.yml'),
+      'tasks:\n- name: sync\n  pipeline:\n  - command: sh files/tap.sh 10 0.1\n  - command: sh files/target.sh\n',
+    );
+    const next = await runLocal(p, []);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`took over a stale workspace lock left by pid ${killedPid}`);
+    expect(next.stderr).toMatch(/was left running by a handoff that is gone; ended the processes it had left running \(pids \d+/);
+    expect(processesWithMarker(marker)).toEqual([]);
+    const log = fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'sync_stdout.log'));
+    expect(log.includes(0)).toBe(false);
+    expect(log.toString().trim().split('\n').map((l) => JSON.parse(l).bookmarks.users.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(JSON.parse(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'state.json'), 'utf8'))).toEqual({ bookmarks: { users: { id: 10 } } });
+    const [abandoned, own] = runRecords(p.workspaceDir);
+    expect(abandoned).toMatchObject({ status: 'interrupted', reason: expect.stringContaining('ended the') });
+    expect(abandoned.live).toBeUndefined();
+    expect(own).toMatchObject({ status: 'succeeded', state: { saved: true, value: { bookmarks: { users: { id: 10 } } } } });
+  });
+});
+
+describe('what a command leaves behind is ended with it', () => {
+  it('a timeout ends a daemon the command started in a session of its own (setsid), deaf to SIGINT and SIGTERM', async () => {
+    const p = faultProject(`
+tasks:
+- name: daemon
+  timeout: 1
+  commands:
+  - command: setsid -f sh -c 'trap "" INT TERM; sleep 25'; sleep 30
+`);
+    const r = await runLocal(p, [], {
+      during: async (_child, marker) => {
+        await waitFor(() => hasProcess(marker, 'sleep 25'));
+      },
+    });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).tasks[0]).toMatchObject({ status: 'failed', failure: 'timeout' });
+    // Gone when handoff exits: not a moment later.
+    expect(processesWithMarker(r.marker)).toEqual([]);
+  });
+
+  it('a background child still running when its shell exits gets SIGTERM and the grace period, and is named in a warning', async () => {
+    const p = faultProject(`
+tasks:
+- name: bg
+  commands:
+  - command: sh -c 'trap "echo background flushed >&2; exit 0" TERM; while :; do sleep 0.05; done' & sleep 0.3; echo main done
+`);
+    const r = await runLocal(p, []);
+    expect(r.code).toBe(0);
+    const task = JSON.parse(r.stdout).tasks[0];
+    expect(task.status).toBe('succeeded');
+    expect(task.processes[0].leftBehind).toEqual(expect.arrayContaining([expect.stringMatching(/^\d+ sh -c trap /)]));
+    expect(r.stderr).toMatch(/WARNING - Task bg: sh left \d+ process(es)? running after its shell exited \(\d+ sh -c trap/);
+    // It had the time to finish its work: its last words are in the task's stderr log.
+    expect(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'bg_stderr.log'), 'utf8')).toContain('background flushed');
+    expect(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'bg_stdout.log'), 'utf8')).toBe('main done\n');
+    await expectNoProcessesLeft(r.marker);
+  });
+});
+
+describe('SIGPIPE is forgiven only when the downstream stopped reading and succeeded (SPEC §5)', () => {
+  it.each([
+    ['`exit 141` (what bash -o pipefail returns for a broken pipe of its own)', "sh -c 'echo partial; exit 141'"],
+    ['a SIGPIPE from a pipe of its own', "sh -c 'echo partial; kill -PIPE $$'"],
+    ['bash -o pipefail whose inner pipe broke', "bash -o pipefail -c 'echo partial; yes | head -n 1 >/dev/null'"],
+  ])('an upstream ended by %s while its downstream still reads fails the pipeline, and state is kept', async (_what, upstream) => {
+    const p = faultProject(`
+tasks:
+- name: sync
+  pipeline:
+  - command: ${upstream}
+  - command: sh -c 'cat; sleep 20'
+`);
+    const r = await runLocal(p, []);
+    expect(r.code).toBe(1);
+    const task = JSON.parse(r.stdout).tasks[0];
+    expect(task).toMatchObject({ status: 'failed', exitCode: 141 });
+    expect(task.processes[0].failure).toEqual(expect.stringMatching(/^(exit_code|signal)$/));
+    // Seen as a failure at once: the downstream is ended rather than waited for.
+    expect(task.processes[1]).toMatchObject({ terminatedBy: 'pipeline_failed' });
+    expectFinalRecord(p.workspaceDir, 'failed');
+    expectStateIntact(p.workspaceDir);
+    await expectNoProcessesLeft(r.marker);
+  });
+
+  it('an upstream ended by SIGPIPE after its downstream stopped reading and exited 0 is not a failure (yes | head)', async () => {
+    const p = faultProject(`
+tasks:
+- name: first
+  pipeline:
+  - command: "yes"
+  - command: sh files/relay.sh
+  - command: head -n 2
+`);
+    const r = await runLocal(p, []);
+    expect(r.code).toBe(0);
+    const task = JSON.parse(r.stdout).tasks[0];
+    expect(task.status).toBe('succeeded');
+    expect(task.processes.map((x: { exitCode: number }) => x.exitCode)).toEqual([141, 141, 0]);
+    expect(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'first_stdout.log'), 'utf8')).toBe('y\ny\n');
   });
 });

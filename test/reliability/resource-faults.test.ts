@@ -1,4 +1,5 @@
 // Resource faults: a full disk, an unwritable workspace, huge and broken foreach input, and many foreach lines.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,8 +52,8 @@ describe('a full disk', () => {
         expect(task.processes[1]).toMatchObject({ exitCode: 1, failure: 'exit_code' });
         expect(r.stderr).toContain('No space left on device');
         expect(record.reason).toContain('cat exited with code 1');
-        // Its stderr log could not be written either: a warning, not a crash.
-        expect(r.stderr).toMatch(/WARNING - cannot write \S+sync_stderr\.log \(ENOSPC\)/);
+        // A pipeline writes no stderr artifact (SPEC §5): nothing more to fail on the full disk.
+        expect(fs.existsSync(path.join(artifacts, 'sync_stderr.log'))).toBe(false);
       } else {
         expect(task.processes[1].failure).toBe('signal'); // SIGXFSZ
       }
@@ -224,5 +225,63 @@ tasks:
     expect(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'lines.txt'), 'utf8')).toBe(expected);
     expect(runRecords(p.workspaceDir)[0].tasks[0].subtasks).toHaveLength(1000);
     await expectNoProcessesLeft(r.marker);
+  });
+});
+
+describe('a flood of stderr', () => {
+  // 2,000,000 numbered lines (14.9 MB) from one process of a commands: task and one of a pipeline.
+  it('is kept whole once; the console and console.log get its head and tail, with how much was left out and where', async () => {
+    const p = makeProject(`
+tasks:
+- name: listed
+  commands:
+  - command: seq 1 2000000 >&2
+- name: piped
+  pipeline:
+  - command: seq 1 2000000 >&2
+  - command: cat
+`);
+    const r = await runLocal(p, [], { env: { HANDOFF_CONSOLE_STDERR_HEAD: '64KiB', HANDOFF_CONSOLE_STDERR_TAIL: '16KiB' }, measureMemory: true });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const full = execFileSync('seq', ['1', '2000000'], { maxBuffer: 64 * 1024 * 1024 }).toString();
+    const record = runRecords(p.workspaceDir)[0];
+    const read = (relative: string): string => fs.readFileSync(path.join(p.workspaceDir, relative), 'utf8');
+
+    // One whole copy each: the commands: task's artifact (as the original), the pipeline process's log in runs/.
+    expect(read('artifacts/listed_stderr.log')).toBe(full);
+    expect(fs.existsSync(path.join(p.workspaceDir, 'artifacts', 'piped_stderr.log'))).toBe(false);
+    const pipedLog = record.logs.stderr['piped/seq'];
+    expect(read(pipedLog)).toBe(full);
+    // The run's copy of the artifact keeps head and tail, and says where the whole is.
+    const listedCopy = read(record.logs.stderr['listed/seq']);
+    expect(listedCopy.length).toBeLessThan(100_000);
+    expect(listedCopy).toContain('full log at artifacts/listed_stderr.log');
+
+    // The console and the run's console.log: at most head + tail per process, plus a few lines.
+    const consoleLog = read(record.logs.console);
+    for (const text of [r.stderr, consoleLog]) {
+      expect(text.length).toBeLessThan(400_000);
+      for (const [task, fullLog] of [['listed', 'artifacts/listed_stderr.log'], ['piped', pipedLog]]) {
+        const lines = text.split('\n').filter((l) => l.includes(`[${task}] seq: `)).map((l) => l.slice(l.indexOf(`[${task}] seq: `) + `[${task}] seq: `.length));
+        const omitted = lines.find((l) => l.startsWith('… ') && l.includes('bytes omitted'));
+        expect(omitted).toBe(`… ${/… (\d+) bytes omitted/.exec(omitted ?? '')?.[1]} bytes omitted, full log at ${fullLog}`);
+        expect(lines).toContain(`… more than 64.0 KiB of stderr: the rest is in ${fullLog}; its last 16.0 KiB follow when the process ends`);
+        // What was shown and what was left out add up to the whole stream: nothing lost, nothing twice.
+        const shown = lines.filter((l) => /^\d+$/.test(l));
+        expect(shown[0]).toBe('1');
+        expect(shown[shown.length - 1]).toBe('2000000');
+        const shownBytes = shown.reduce((n, l) => n + l.length + 1, 0);
+        expect(shownBytes + Number(/… (\d+) bytes omitted/.exec(omitted as string)?.[1])).toBe(full.length);
+      }
+    }
+    await expectNoProcessesLeft(r.marker);
+  });
+
+  it('a limit that is not a size is refused before anything runs', async () => {
+    const p = makeProject('tasks:\n- name: t\n  commands:\n  - command: touch ran\n');
+    const r = await runLocal(p, [], { env: { HANDOFF_CONSOLE_STDERR_HEAD: 'lots' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('HANDOFF_CONSOLE_STDERR_HEAD=lots is not a size in bytes');
+    expect(fs.existsSync(path.join(p.workspaceDir, 'ran'))).toBe(false);
   });
 });

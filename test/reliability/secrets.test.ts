@@ -19,6 +19,9 @@ function expectNoSecret(text: string, where: string): void {
 const SECRETS = {
   '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${TOKEN}\n- key: service_key\n  file: key.pem\n`,
   '.secrets/key.pem': KEY_FILE,
+  // One stderr line of 65531 bytes, the secret, then more: longer than the 64 KiB a line is cut at, with the secret
+  // across the cut, in one write (handoff reads 64 KiB at a time).
+  'files/long_line.py': "import os, sys\nsys.stderr.write('A' * 65531 + os.environ['API_TOKEN'] + 'B' * 70000 + '\\n')\n",
 };
 
 /**
@@ -37,6 +40,7 @@ tasks:
   - command: echo "template {{ API_TOKEN }} {{ not_defined_anywhere }}" >&2
   - command: printf '%s\\n' {{ service_key | shell_quote }} >&2
   - command: printf '%s' "$API_TOKEN" | wc -c
+  - command: python3 files/long_line.py
 - name: lines
   kill_downstream_on_fail: false
   pipeline:
@@ -50,6 +54,10 @@ tasks:
   pipeline:
   - command: echo "{{ API_TOKEN }}"
   - command: sh -c 'cat >/dev/null; echo "downstream saw $API_TOKEN" >&2; exit 4'
+- name: labelled
+  kill_downstream_on_fail: false
+  commands:
+  - command: "pw-{{ API_TOKEN }}-not-a-command"
 - name: failing
   commands:
   - command: sh -c 'echo "failing with $API_TOKEN" >&2; exit 3'
@@ -75,6 +83,11 @@ describe('a secret planted in every sink is never found', () => {
 
   it('console: handoff stderr at debug level (stderr lines, command lines, task names, warnings, the failure summary)', () => {
     expectNoSecret(run.stderr, 'stderr of run local');
+    // A line longer than the cut (64 KiB) with the secret across it: cut before the secret, which is masked whole.
+    expect(run.stderr).toMatch(new RegExp(`\\[console\\] python3: A{65531}\\n.*\\[console\\] python3: \\*\\*\\*B{20}`));
+    // A secret in a command line does not reach the name a process is known by: console prefix, record keys, files.
+    expect(run.stderr).toContain('[labelled] pw-***-not-a-command: ');
+    expect(run.stderr).toMatch(/Process \d+ pw-\*\*\*-not-a-command exited with code 127/);
     expect(run.stderr).toMatch(/DEBUG - Process \d+ started: echo "template \*\*\* " >&2/);
     expect(run.stderr).toContain('Task each__ started');
   });
@@ -93,6 +106,8 @@ describe('a secret planted in every sink is never found', () => {
     }
     const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8'));
     expect(record.reason).toBe('task piped: sh exited with code 4');
+    expect(Object.keys(record.logs.stderr)).toContain('labelled/pw-***-not-a-command');
+    expect(record.tasks.find((t: { name: string }) => t.name === 'labelled').processes[0].name).toBe('pw-***-not-a-command');
     expect(JSON.stringify(record)).toContain('failing with ***');
   });
 
@@ -101,7 +116,8 @@ describe('a secret planted in every sink is never found', () => {
     for (const file of files) expectNoSecret(path.basename(file), 'a file name under artifacts/');
     const stderrLogs = files.filter((f) => f.endsWith('_stderr.log'));
     expect(stderrLogs.map((f) => path.basename(f)).sort()).toEqual(
-      ['console', 'each__', 'each_plain', 'failing', 'lines', 'piped'].map((n) => `${n}_stderr.log`),
+      // `commands:` tasks only: a pipeline's stderr is no artifact (SPEC §5).
+      ['console', 'each__', 'each_plain', 'failing', 'labelled'].map((n) => `${n}_stderr.log`),
     );
     for (const file of stderrLogs) expectNoSecret(fs.readFileSync(file, 'utf8'), file);
   });

@@ -41,8 +41,12 @@ describe('event stream backpressure', () => {
     expect((await callUi(ui, '/api/runs')).status).toBe(200);
     const before = memoryOf(ui.child.pid!).rssKb;
 
-    // The run writes its console log through handoff; its output to the terminal is thrown away.
-    const run = spawn(process.execPath, [cliPath, 'run', 'local', '-p', projectDir, '-w', workspaceDir], { stdio: 'ignore' });
+    // The run writes its console log through handoff; its output to the terminal is thrown away. The console's head
+    // limit is lifted so the whole 200 MB reaches console.log (by default it would show 1 MiB and the tail).
+    const run = spawn(process.execPath, [cliPath, 'run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      stdio: 'ignore',
+      env: { ...process.env, HANDOFF_CONSOLE_STDERR_HEAD: 'unlimited' },
+    });
     const ran = new Promise<number | null>((resolve) => run.on('exit', resolve));
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, memoryOf(ui.child.pid!).rssKb)), 50);

@@ -155,10 +155,10 @@ describe('store commands refuse bad input before writing anything', () => {
 
   it('an unknown --cloud-provider', async () => {
     const { projectDir } = makeStoreProject();
-    const result = await runWith({ HANDOFF_HOME: makeTempDir() }, ['config', 'push', '-p', projectDir, '--cloud-provider', 'gcp']);
+    const result = await runWith({ HANDOFF_HOME: makeTempDir() }, ['config', 'push', '-p', projectDir, '--cloud-provider', 'gpc']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('error: unknown cloud provider "gcp" (--cloud-provider)');
-    expect(result.stderr).toContain('fix: use one of: local, aws');
+    expect(result.stderr).toContain('error: unknown cloud provider "gpc" (--cloud-provider)');
+    expect(result.stderr).toContain('fix: use one of: local, aws, gcp');
   });
 
   it('files get with an unknown source, and run with an unknown target', async () => {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BenchContext, ResultRow } from '../benchmark.js';
+import type { Pinning } from '../pin-to-cpus.js';
 import { readDdSeconds, slowestOf } from '../read-consumer-clocks.js';
 import { runProcessOk } from '../run-process.js';
 import { sampleTrials } from '../sample-trials.js';
@@ -19,6 +20,8 @@ export interface ThroughputSetup {
   baselineLabel: string;
   /** Minimum steady-state ratio handoff ÷ baseline. */
   minRatio: number;
+  /** Runs both variants under the same taskset as well, and puts the target on those rows. */
+  pinning?: Pinning;
 }
 
 /**
@@ -34,37 +37,60 @@ export async function measureThroughput(ctx: BenchContext, setup: ThroughputSetu
   const { projectDir, workspaceDir } = writeProject(ctx.tmpDir, setup.name, setup.projectYml);
   const consumers = setup.consumerLogs.length;
   const gb = setup.bytes / 1e9;
+  const handoffTrial = (prefix?: string[]) => async () => {
+    const run = await ctx.handoff.run(['run', 'local', '-p', projectDir, '-w', workspaceDir], { prefix });
+    const logs = setup.consumerLogs.map((log) => fs.readFileSync(path.join(workspaceDir, 'artifacts', log), 'utf8')).join('\n');
+    const steady = slowestOf(readDdSeconds(logs), consumers, 'handoff');
+    return { wall: gb / (run.wallMs / 1000), steady: gb / steady, outsideMs: run.wallMs - steady * 1000 };
+  };
+  const baselineTrial = (prefix: string[] = []) => async () => {
+    const [file, ...args] = [...prefix, setup.shell, '-c', setup.baselineScript];
+    const run = await runProcessOk(setup.baselineLabel, file, args, { cwd: ctx.tmpDir });
+    const steady = slowestOf(readDdSeconds(run.stderr), consumers, 'the baseline');
+    return { wall: gb / (run.wallMs / 1000), steady: gb / steady, outsideMs: run.wallMs - steady * 1000 };
+  };
+  const pin = setup.pinning;
   const samples = await sampleTrials(
     {
-      handoff: async () => {
-        const run = await ctx.handoff.run(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
-        const logs = setup.consumerLogs.map((log) => fs.readFileSync(path.join(workspaceDir, 'artifacts', log), 'utf8')).join('\n');
-        const steady = slowestOf(readDdSeconds(logs), consumers, 'handoff');
-        return { wall: gb / (run.wallMs / 1000), steady: gb / steady };
-      },
-      baseline: async () => {
-        const run = await runProcessOk(setup.baselineLabel, setup.shell, ['-c', setup.baselineScript], { cwd: ctx.tmpDir });
-        const steady = slowestOf(readDdSeconds(run.stderr), consumers, 'the baseline');
-        return { wall: gb / (run.wallMs / 1000), steady: gb / steady };
-      },
+      handoff: handoffTrial(),
+      baseline: baselineTrial(),
+      ...(pin ? { pinnedHandoff: handoffTrial(pin.prefix), pinnedBaseline: baselineTrial(pin.prefix) } : {}),
     },
     { runs: throughputRuns(ctx), progress: ctx.progress },
   );
+  const variants: Array<{ handoff: string; baseline: string; suffix: string; targeted: boolean }> = [
+    ...(pin ? [{ handoff: 'pinnedHandoff', baseline: 'pinnedBaseline', suffix: `, both pinned (${pin.label})`, targeted: true }] : []),
+    { handoff: 'handoff', baseline: 'baseline', suffix: pin ? ', unpinned' : '', targeted: !pin },
+  ];
   const rows: ResultRow[] = [];
-  for (const metric of ['steady', 'wall'] as const) {
-    const handoff = summarizeSamples(samples.handoff[metric]);
-    const baseline = summarizeSamples(samples.baseline[metric]);
-    const ratio = handoff.median / baseline.median;
-    const steady = metric === 'steady';
+  for (const variant of variants) {
+    for (const metric of ['steady', 'wall'] as const) {
+      const handoff = summarizeSamples(samples[variant.handoff][metric]);
+      const baseline = summarizeSamples(samples[variant.baseline][metric]);
+      const ratio = handoff.median / baseline.median;
+      const steady = metric === 'steady';
+      rows.push({
+        measure: `${steady ? "steady-state throughput (consumers' own clock)" : 'wall-clock throughput (includes start-up)'}${variant.suffix}`,
+        unit: 'GB/s',
+        handoff,
+        baseline,
+        baselineLabel: `${variant.targeted && pin ? `${pin.label} ` : ''}${setup.baselineLabel}`,
+        ratio,
+        ratioLabel: `${ratio.toFixed(3)} ×`,
+        ...(steady && variant.targeted ? { target: `≥ ${setup.minRatio} × baseline`, met: ratio >= setup.minRatio } : {}),
+      });
+    }
+    // Where the wall-clock gap goes: the time of a run outside its consumers' clock is start-up and teardown.
+    const handoffOutside = summarizeSamples(samples[variant.handoff].outsideMs);
+    const baselineOutside = summarizeSamples(samples[variant.baseline].outsideMs);
+    const extra = handoffOutside.median - baselineOutside.median;
     rows.push({
-      measure: steady ? "steady-state throughput (consumers' own clock)" : 'wall-clock throughput (includes start-up)',
-      unit: 'GB/s',
-      handoff,
-      baseline,
-      baselineLabel: setup.baselineLabel,
-      ratio,
-      ratioLabel: `${ratio.toFixed(3)} ×`,
-      ...(steady ? { target: `≥ ${setup.minRatio} × baseline`, met: ratio >= setup.minRatio } : {}),
+      measure: `time outside the consumers' clock (start-up, teardown)${variant.suffix}`,
+      unit: 'ms',
+      handoff: handoffOutside,
+      baseline: baselineOutside,
+      ratio: extra,
+      ratioLabel: `${extra >= 0 ? '+' : ''}${extra.toFixed(0)} ms`,
     });
   }
   return rows;

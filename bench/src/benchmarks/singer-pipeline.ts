@@ -9,6 +9,13 @@ import { summarizeSamples } from '../summarize-samples.js';
 import { writeProject, yamlString } from '../write-project.js';
 
 const RECORDS = 1_000_000;
+/** Issue #14: wall clock, start-up included, against `sh -c 'tap | target'`. */
+const MIN_RATIO = 0.97;
+
+/** Rates from a run's wall time and the target's own clock, and the time the run spent outside that clock. */
+function measureRun(wallMs: number, targetSeconds: number): Record<string, number> {
+  return { wall: RECORDS / (wallMs / 1000), steady: RECORDS / targetSeconds, outsideMs: wallMs - targetSeconds * 1000 };
+}
 
 /** What handoff kept of the Singer run: record counts (from METRIC lines) and the last STATE. */
 interface Capture {
@@ -40,6 +47,11 @@ tasks:
     const stateFile = path.join(project.workspaceDir, 'artifacts', 'state.json');
     let capture: Capture = { stateSaved: false };
 
+    const relay = path.join(ctx.fixturesDir, 'singer_relay.py');
+    const relayDir = path.join(ctx.tmpDir, 'singer', 'relay');
+    fs.mkdirSync(relayDir, { recursive: true });
+    const relayArgs = [relay, 'state.out', '--', ctx.python, tap, String(RECORDS), '--', ctx.python, target, 'records.csv'];
+
     const samples = await sampleTrials(
       {
         handoff: async () => {
@@ -50,13 +62,20 @@ tasks:
           const clock = readTargetClock(log);
           if (clock.records !== RECORDS) throw new Error(`the target received ${clock.records} records through handoff, not ${RECORDS}`);
           capture = readCapture(project.workspaceDir, stateFile);
-          return { wall: RECORDS / (run.wallMs / 1000), steady: RECORDS / clock.seconds };
+          return measureRun(run.wallMs, clock.seconds);
         },
         baseline: async () => {
           const run = await runProcessOk('Singer baseline', '/bin/sh', ['-c', baselineScript], { cwd: baselineDir });
           const clock = readTargetClock(run.stderr);
           if (clock.records !== RECORDS) throw new Error(`the target received ${clock.records} records in the baseline, not ${RECORDS}`);
-          return { wall: RECORDS / (run.wallMs / 1000), steady: RECORDS / clock.seconds };
+          return measureRun(run.wallMs, clock.seconds);
+        },
+        // The peers' design: an asyncio orchestrator relaying the tap's stdout to the target line by line.
+        relay: async () => {
+          const run = await runProcessOk('Singer per-line relay', ctx.python, relayArgs, { cwd: relayDir });
+          const clock = readTargetClock(run.stderr);
+          if (clock.records !== RECORDS) throw new Error(`the target received ${clock.records} records through the relay, not ${RECORDS}`);
+          return measureRun(run.wallMs, clock.seconds);
         },
       },
       { runs: ctx.runs, progress: ctx.progress },
@@ -76,9 +95,32 @@ tasks:
         baselineLabel: "sh -c 'tap | target > state.out'",
         ratio,
         ratioLabel: `${ratio.toFixed(3)} ×`,
-        ...(wall ? { target: '≥ 0.95 × baseline', met: ratio >= 0.95 } : {}),
+        ...(wall ? { target: `≥ ${MIN_RATIO} × baseline`, met: ratio >= MIN_RATIO } : {}),
       });
     }
+    const handoffOutside = summarizeSamples(samples.handoff.outsideMs);
+    const extra = handoffOutside.median - summarizeSamples(samples.baseline.outsideMs).median;
+    rows.push({
+      measure: "time outside the target's clock (start-up, teardown)",
+      unit: 'ms',
+      handoff: handoffOutside,
+      baseline: summarizeSamples(samples.baseline.outsideMs),
+      ratio: extra,
+      ratioLabel: `${extra >= 0 ? '+' : ''}${extra.toFixed(0)} ms`,
+    });
+    const handoffWall = summarizeSamples(samples.handoff.wall);
+    const relayWall = summarizeSamples(samples.relay.wall);
+    const overPeer = handoffWall.median / relayWall.median;
+    rows.push({
+      measure: 'peer design: records per second, wall clock, against a per-line asyncio relay',
+      unit: 'records/s',
+      handoff: handoffWall,
+      baseline: relayWall,
+      baselineLabel: 'python singer_relay.py (readline → write → await drain per line)',
+      ratio: overPeer,
+      ratioLabel: `${overPeer.toFixed(2)} × the relay's rate`,
+      target: 'reported (issue #14: far ahead of per-line relays)',
+    });
     const captured =
       capture.records === RECORDS && capture.stateSaved
         ? `handoff captured the record count (${capture.records}) and saved the last STATE (bookmark ${capture.stateBookmark}) in the measured runs.`
@@ -88,6 +130,7 @@ tasks:
         `${RECORDS} RECORD messages (about ${((RECORDS * 95) / 1e6).toFixed(0)} MB) plus a STATE every 10,000, from bench/fixtures/singer_tap.py into singer_target.py (${ctx.python}), which parses every message.`,
         captured,
         'Both sides run the same interpreter by its real path; the tap reports its count as a singer-python METRIC line on stderr.',
+        "The peer row runs bench/fixtures/singer_relay.py, the design of Python orchestrators such as Meltano: the orchestrator reads the tap's stdout with asyncio line by line and writes each line to the target's stdin with an await (drain) per line, reading both stderrs and the target's STATE output line by line too. handoff joins tap and target with a kernel pipe instead, so no record passes through it.",
       ],
       rows,
     };

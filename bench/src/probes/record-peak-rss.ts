@@ -1,4 +1,5 @@
-// Loaded with `node --import` before handoff: writes the process's peak RSS (VmHWM, kB) to a file as it exits.
+// Loaded with `node --import` before handoff: writes the process's peak RSS (VmHWM, kB) and its own CPU time (user +
+// system, ms; children not included) to a file as JSON as it exits.
 import fs from 'node:fs';
 
 const target = process.env.HANDOFF_BENCH_PEAK_RSS_FILE;
@@ -7,6 +8,7 @@ if (target) {
   process.on('exit', () => {
     const status = fs.readFileSync('/proc/self/status', 'utf8');
     const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
-    fs.writeFileSync(target, match ? match[1] : '0');
+    const cpu = process.cpuUsage();
+    fs.writeFileSync(target, JSON.stringify({ peakRssKb: match ? Number(match[1]) : 0, cpuMs: (cpu.user + cpu.system) / 1000 }));
   });
 }

@@ -3,12 +3,12 @@ import { evaluateVarsEnv } from '../../providers/store/evaluate-vars-env.js';
 import { fetchProjectCopy } from '../../providers/store/fetch-project.js';
 import { archiveArtifacts, getArtifacts, pushArtifacts, pushRunRecords } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
-import type { RunEvent } from '../../runner/events.js';
 import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { initWorkspace } from '../../workspace/workspace-paths.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
-import { renderRunEvent } from '../render-run-events.js';
+import { createRunRenderer } from '../render-run-events.js';
+import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 import { withStoreSession } from './store-session.js';
 
@@ -35,7 +35,8 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
     const artifacts = await getArtifacts(provider, workspaceDir);
     log.log('info', `Fetched project.yml, ${fetched.files.keys.length} files, ${secrets.length} secrets and ${artifacts.keys.length} artifacts`);
 
-    const emit = (event: RunEvent): void => renderRunEvent(event, log);
+    const stderrLimits = stderrLimitsFromEnv();
+    const emit = createRunRenderer(log, stderrLimits);
     const runOptions = {
       projectDir: fetched.projectDir,
       workspaceDir,
@@ -45,6 +46,7 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
       strict: options.strict,
       timeoutSeconds: options.timeout,
       graceMs: graceFromEnv(),
+      stderrLimits,
       // A fresh workspace (a container's first run, a scheduled run) gets its venvs here, unchanged ones are skipped.
       installVenvs: true,
       emit,

@@ -9,6 +9,7 @@ import { maskDeep } from '../../secrets/mask.js';
 import { tidyCommandLine } from '../../template/tidy-command-line.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
+import { formatRecordCounts } from '../../runs/singer-metrics.js';
 
 /** Grace period override for tests and impatient users: HANDOFF_GRACE_SECONDS. */
 export function graceFromEnv(): number | undefined {
@@ -74,11 +75,14 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
 
 function reportRun(result: RunResult, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog): void {
   const record = readRunRecord(runRecordPath(prepared.paths.runsDir, result.runId));
-  const records = Object.entries(record?.records ?? {});
-  const counted = records.length ? `; records: ${records.map(([s, n]) => `${s} ${n}`).join(', ')}` : '';
+  const records = formatRecordCounts(record?.records, record?.untaggedRecords);
+  const counted = records ? `; records: ${records}` : '';
   if (record?.state) {
     const state = record.state;
-    log.log(state.saved ? 'info' : 'warning', state.saved ? `Singer state of task ${state.task} saved to artifacts/state.json` : `Singer state not saved: ${state.reason}`);
+    if (state.saved) log.log('info', `Singer state of task ${state.task} saved to artifacts/state.json`);
+    // A run that succeeded without any state says so plainly; a failed one warns that it kept the previous state.
+    else if (result.status === 'succeeded') log.log('info', `No Singer state saved: ${state.reason}`);
+    else log.log('warning', `Singer state not saved: ${state.reason}`);
   }
   const duration = `${(result.durationMs / 1000).toFixed(1)} s`;
   if (result.status === 'succeeded') log.log('info', `Run ${result.runId} succeeded in ${duration}${counted}`);

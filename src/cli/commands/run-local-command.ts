@@ -1,10 +1,10 @@
 // `handoff run local`: run the project in a workspace with local config, files and secrets.
-import type { RunEvent } from '../../runner/events.js';
 import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
-import { renderRunEvent } from '../render-run-events.js';
+import { createRunRenderer } from '../render-run-events.js';
+import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 
 export interface RunLocalFlags {
@@ -14,7 +14,8 @@ export interface RunLocalFlags {
 export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFlags): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const vars = parseVarTokens(options.vars, '-v');
-  const emit = (event: RunEvent): void => renderRunEvent(event, log);
+  const stderrLimits = stderrLimitsFromEnv();
+  const emit = createRunRenderer(log, stderrLimits);
   const runOptions = {
     projectDir: requireProjectDir(options),
     workspaceDir: requireWorkspaceDir(options),
@@ -23,6 +24,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     strict: options.strict,
     timeoutSeconds: options.timeout,
     graceMs: graceFromEnv(),
+    stderrLimits,
     emit,
     attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
   };

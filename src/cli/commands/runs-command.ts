@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findRunRecord, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
+import { formatRecordCounts } from '../../runs/singer-metrics.js';
 import type { TaskResult } from '../../runner/events.js';
 import { resolveWorkspacePaths } from '../../workspace/workspace-paths.js';
 import { UserError } from '../../errors.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { describeFailure } from '../render-run-events.js';
+import { graceFromEnv } from './run-in-terminal.js';
 
 function runsDirOf(options: GlobalOptions): string {
   return resolveWorkspacePaths(requireWorkspaceDir(options)).runsDir;
@@ -23,7 +25,7 @@ export function formatDuration(ms: number | undefined): string {
 }
 
 function totalRecords(record: RunRecord): number | undefined {
-  const counts = Object.values(record.records ?? {});
+  const counts = [...Object.values(record.records ?? {}), ...(record.untaggedRecords ? [record.untaggedRecords] : [])];
   return counts.length ? counts.reduce((a, b) => a + b, 0) : undefined;
 }
 
@@ -42,7 +44,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 
 export function runsListCommand(options: GlobalOptions, flags: { limit?: string }): number {
   const runsDir = runsDirOf(options);
-  markAbandonedRuns(runsDir);
+  markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   const limit = flags.limit ? Number(flags.limit) : undefined;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new UserError(`--limit ${flags.limit} is not a positive whole number`, { fix: 'e.g. --limit 20' });
@@ -79,20 +81,24 @@ function summarize(r: RunRecord): Record<string, unknown> {
     endedAt: r.endedAt,
     durationMs: r.durationMs,
     records: r.records,
+    ...(r.untaggedRecords ? { untaggedRecords: r.untaggedRecords } : {}),
     tasks: r.tasks.map((t) => ({ name: t.name, status: t.status })),
     reason: r.reason,
   };
 }
 
 function describeTask(task: TaskResult, indent: string, lines: string[]): void {
-  const records = task.records ? `, records ${Object.entries(task.records).map(([s, n]) => `${s}=${n}`).join(' ')}` : '';
+  const counted = formatRecordCounts(task.records, task.untaggedRecords);
+  const records = counted ? `, records: ${counted}` : '';
   const bytes = task.stdoutBytes !== undefined ? `, stdout ${task.stdoutBytes} bytes` : '';
   lines.push(`${indent}task ${task.name}: ${task.status}${task.status === 'failed' ? ` (exit code ${task.exitCode})` : ''}, ${formatDuration(task.durationMs)}${bytes}${records}`);
   if (task.message) lines.push(`${indent}  ${task.message}`);
   for (const p of task.processes) {
     const end = p.exitCode !== null ? `exit ${p.exitCode}` : p.signal ? `signal ${p.signal}` : 'not started';
     const why = p.failure ? ` — ${describeFailure(p.failure)}` : p.terminatedBy ? ` — ended by handoff (${p.terminatedBy.replace('_', ' ')})` : '';
-    lines.push(`${indent}  process ${p.pid ?? '?'} ${p.commandLine}: ${end}, ${formatDuration(p.durationMs)}${why}`);
+    const own = formatRecordCounts(p.records, p.untaggedRecords);
+    lines.push(`${indent}  process ${p.pid ?? '?'} ${p.commandLine}: ${end}, ${formatDuration(p.durationMs)}${own ? `, records: ${own}` : ''}${why}`);
+    if (p.leftBehind) lines.push(`${indent}    left running when its shell exited, then ended: ${p.leftBehind.join(', ')}`);
     for (const l of p.stderrTail ?? []) lines.push(`${indent}    | ${l}`);
   }
   for (const sub of task.subtasks) describeTask(sub, `${indent}  `, lines);
@@ -101,7 +107,7 @@ function describeTask(task: TaskResult, indent: string, lines: string[]): void {
 
 export function runsShowCommand(options: GlobalOptions, id: string): number {
   const runsDir = runsDirOf(options);
-  markAbandonedRuns(runsDir);
+  markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   const r = findRunRecord(runsDir, id);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -112,8 +118,8 @@ export function runsShowCommand(options: GlobalOptions, id: string): number {
     `project ${r.project.name} (${r.project.dir}), stage ${r.stage}, trigger ${r.trigger}, handoff ${r.handoffVersion}`,
     `started ${r.startedAt}, ${r.endedAt ? `ended ${r.endedAt} (${formatDuration(r.durationMs)})` : 'still running'}${r.exitCode !== undefined ? `, exit code ${r.exitCode}` : ''}`,
   ];
-  const records = Object.entries(r.records ?? {});
-  if (records.length) lines.push(`records: ${records.map(([s, n]) => `${s} ${n}`).join(', ')}`);
+  const records = formatRecordCounts(r.records, r.untaggedRecords);
+  if (records) lines.push(`records: ${records} (${totalRecords(r)} in all)`);
   if (r.state) {
     lines.push(r.state.saved ? `state: saved to artifacts/state.json from task ${r.state.task}` : `state: not saved (${r.state.reason ?? 'no state'})`);
     if (r.state.value !== undefined) lines.push(`  ${JSON.stringify(r.state.value)}`);
@@ -126,7 +132,7 @@ export function runsShowCommand(options: GlobalOptions, id: string): number {
 
 export async function runsLogsCommand(options: GlobalOptions, id: string, flags: { follow?: boolean }): Promise<number> {
   const workspace = resolveWorkspacePaths(requireWorkspaceDir(options));
-  markAbandonedRuns(workspace.runsDir);
+  markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
   const record = findRunRecord(workspace.runsDir, id);
   const file = path.join(workspace.dir, record.logs.console);
   let offset = 0;
@@ -153,7 +159,7 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
   for (;;) {
     await new Promise((r) => setTimeout(r, 250));
     printNew();
-    markAbandonedRuns(workspace.runsDir);
+    markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
     if (findRunRecord(workspace.runsDir, record.runId).status !== 'running') {
       printNew();
       return 0;

@@ -27,7 +27,7 @@ export function registerLifecycleCommands(program: Command): void {
     .action(defineAction(async (options, command) => (await load()).schedulerStopCommand(options, command.opts())));
 
   const cloud = program.commands.find((c) => c.name() === 'cloud') ?? program.command('cloud').description('the cloud lifecycle of a project');
-  const schedule = cloud.command('schedule').description("the project's schedules in the provider (aws: EventBridge Scheduler, one group per task; local: fired by `handoff scheduler`)");
+  const schedule = cloud.command('schedule').description("the project's schedules in the provider (aws: EventBridge Scheduler, one group per task; gcp: Cloud Scheduler jobs that start the Cloud Run job; local: fired by `handoff scheduler`)");
   schedule
     .command('create')
     .description('create or update the schedules of project.yml (idempotent; -v target_id=N for one)')
@@ -43,7 +43,7 @@ export function registerLifecycleCommands(program: Command): void {
 
   cloud
     .command('run')
-    .description('start the task now (aws: a Fargate task of the latest task definition; local: a background run), -v target_id=N uses that schedule\'s envs, -e k=v adds envs')
+    .description('start the task now (aws: a Fargate task of the latest task definition; gcp: an execution of the Cloud Run job; local: a background run), -v target_id=N uses that schedule\'s envs, -e k=v adds envs')
     .option('--wait', "follow the run's log and exit with its exit code (--timeout N stops it after N seconds)")
     .action(defineAction(async (options, command) => (await loadRun()).cloudRunCommand(options, command.opts())));
   const job = cloud.command('job').description('runs started by `cloud run` or the scheduler');

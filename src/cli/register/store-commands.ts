@@ -129,7 +129,7 @@ ${STORE_HELP}`,
     .addHelpText('after', STORE_HELP)
     .action(defineAction(async (options) => (await commands()).projectDeleteCommand(options)));
 
-  const cloud = findOrAddCommand(program, 'cloud', 'the project in its provider (local or aws): bucket, stacks, plan and deploy, runs, jobs, logs, schedules');
+  const cloud = findOrAddCommand(program, 'cloud', 'the project in its provider (local, aws or gcp): bucket, infrastructure, plan and deploy, runs, jobs, logs, schedules');
   const bucket = findOrAddCommand(cloud, 'bucket', 'the bucket that holds projects, files, artifacts and run records');
   bucket
     .command('create')

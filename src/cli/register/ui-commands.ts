@@ -9,7 +9,7 @@ export function registerUiCommands(program: Command): void {
     .addOption(new Option('--port <n>', 'port on 127.0.0.1 (default: a free one)'))
     .option('--open', 'open the page in the default browser')
     .option('--read-only', 'never start runs from the page')
-    .option('--allow-runs', 'allow "Run now" even when deploy.cloud_provider is aws (runs locally)')
+    .option('--allow-runs', 'allow "Run now" even when deploy.cloud_provider is a cloud (aws, gcp, …; runs locally)')
     .addHelpText(
       'after',
       '\nExample:\n  handoff ui -p examples/exchange-rates -w /tmp/ws\n\nStop it with Ctrl-C; runs it started go on.\nFor a team: `handoff ui serve --config ui.yml` (many projects, accounts, roles, audit log); see `handoff ui serve --help`.',

@@ -1,5 +1,5 @@
 // The `deploy` keys only the AWS provider reads (Fargate networking, IAM policy, the Step Functions runner), and its checks.
-import { z } from 'zod';
+import * as z from 'zod';
 import { text } from '../schema-fields.js';
 import { readNumber, type CloudDeployRules } from './cloud-deploy-rules.js';
 import { checkFargateSize } from './fargate-sizes.js';

@@ -13,6 +13,8 @@ export interface CloudDeployRules {
   provider: CloudProviderName;
   /** The `deploy` keys only this cloud reads: a warning names this cloud when another provider is chosen. */
   keys: readonly string[];
+  /** Keys this cloud cannot do without (its check reports them missing; the JSON Schema requires them). */
+  required?: readonly string[];
   /**
    * Checks `deploy` as written when this cloud is chosen: required keys, the common `cpu`/`memory` against the
    * cloud's allowed sizes, values the cloud would refuse. Keys of the wrong type are left to the schema.

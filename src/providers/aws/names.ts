@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import { UserError, type Diagnostic } from '../../errors.js';
 import type { S3Layout } from '../provider.js';
-import { createS3Layout } from '../store/store-layout.js';
+import { createS3Layout, createStagedResourceGroup } from '../store/store-layout.js';
+
+export { createStagedResourceGroup };
 
 /** The input names come from: `deploy` keys of project.yml, the stage, and the caller's account and region. */
 export interface DeployNamesInput {
@@ -137,11 +139,6 @@ export function createDeployRoleName(accountId: string): string {
   checkAccountId(accountId, 'account id');
   // 25 characters, so it always satisfies both the stack rule (128) and the role rule (64).
   return `handoff-role-${accountId}`;
-}
-
-/** The `<RG>` of every cloud name: `<stage>-<rg>` for non-prod stages, bare for prod (SPEC §4). */
-export function createStagedResourceGroup(resourceGroup: string, stage: string): string {
-  return stage === 'prod' ? resourceGroup : `${stage}-${resourceGroup}`;
 }
 
 /** `handoff-<RG>-<last 8 hex of md5(account id)>`, the original handoff's default bucket name (SPEC §6). */

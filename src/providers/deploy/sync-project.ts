@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Secret } from '../../secrets/local-secrets.js';
 import type { Provider } from '../provider.js';
 import { listLocalFiles, type StoreLog } from '../store/project-store.js';
-import { planSecretsPush, type SecretPushEntry } from '../store/store-secrets.js';
+import { planSecretsPush, writeParameters, type SecretPushEntry } from '../store/store-secrets.js';
 
 interface FileWrite {
   key: string;
@@ -96,7 +96,7 @@ export async function applyProjectSync(provider: Provider, plan: ProjectSyncPlan
   if (plan.config !== 'unchanged') await provider.objects.put(provider.names.s3.projectKey, plan.configBody);
   for (const file of plan.files) await provider.objects.put(file.key, file.body, { executable: file.executable });
   if (plan.staleFiles.length > 0) await provider.objects.delete(plan.staleFiles);
-  for (const secret of plan.secrets) await provider.parameters.put(secret.name, secret.stored!, secret.tier!);
+  await writeParameters(provider, plan.secrets.map((s) => ({ name: s.name, value: s.stored!, tier: s.tier! })));
   return {
     config: plan.config === 'create' ? 'created' : plan.config === 'update' ? 'updated' : 'unchanged',
     files: { written: plan.files.map((f) => f.key), deleted: plan.staleFiles, unchanged: plan.unchangedFiles },

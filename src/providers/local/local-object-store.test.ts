@@ -1,10 +1,12 @@
 // The local bucket behaves like S3 for handoff's keys: prefix listing, atomic writes, delete without leftovers, copy.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
 import { createLocalObjectStore } from './local-object-store.js';
+import { tempNameOf } from './write-file-atomic.js';
 
 function makeBucket(): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-bucket-')), 'bucket');
@@ -52,6 +54,28 @@ describe('createLocalObjectStore', () => {
     fs.writeFileSync(path.join(bucket, 't', '.x.abc.handoff-tmp'), 'half');
     expect(await store.list('t/')).toEqual([]);
     await expect(store.put('t/../../escape', Buffer.from('no'))).rejects.toThrow(UserError);
+  });
+
+  it('removes the temporary files a killed write left (SIGKILLed `files push`) on the next write to that folder, and only those', async () => {
+    const bucket = makeBucket();
+    const folder = path.join(bucket, 't', 'files');
+    fs.mkdirSync(folder, { recursive: true });
+    // A writer that is gone (its pid ended), named as writeFileAtomic names its temporary files.
+    const deadPid = spawnSync('true').pid as number;
+    const ofDead = path.basename(tempNameOf(path.join(folder, 'big.csv'))).replace(`.${process.pid}-`, `.${deadPid}-`);
+    // One an older handoff left two days ago, its name without a pid.
+    const old = '.old.csv.handoff-tmp';
+    // One of a write still going on (this very process): it stays.
+    const ongoing = path.basename(tempNameOf(path.join(folder, 'live.csv')));
+    for (const name of [ofDead, old, ongoing]) fs.writeFileSync(path.join(folder, name), 'half');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    fs.utimesSync(path.join(folder, old), twoDaysAgo, twoDaysAgo);
+
+    // The next `files push` writes to the folder.
+    const store = createLocalObjectStore(bucket);
+    await store.put('t/files/next.txt', Buffer.from('n'));
+    expect(fs.readdirSync(folder).sort()).toEqual([ongoing, 'next.txt'].sort());
+    expect((await store.list('t/')).map((o) => o.key)).toEqual(['t/files/next.txt']);
   });
 
   it('says how to create a missing bucket', async () => {

@@ -3,7 +3,7 @@ import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } fr
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ObjectStore, StoredObject } from '../provider.js';
-import { TEMP_SUFFIX, writeFileAtomic } from './write-file-atomic.js';
+import { removeAbandonedTempFiles, TEMP_SUFFIX, tempNameOf, writeFileAtomic } from './write-file-atomic.js';
 
 export function createLocalObjectStore(bucketDir: string): ObjectStore {
   const toPath = (key: string): string => {
@@ -60,7 +60,8 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
       await requireBucket(`copy ${fromKey}`);
       const target = toPath(toKey);
       await mkdir(path.dirname(target), { recursive: true });
-      const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}${TEMP_SUFFIX}`);
+      removeAbandonedTempFiles(path.dirname(target));
+      const temp = tempNameOf(target);
       try {
         await copyFile(toPath(fromKey), temp);
         await rename(temp, target);

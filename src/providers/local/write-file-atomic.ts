@@ -12,7 +12,7 @@ export const TEMP_SUFFIX = '.handoff-tmp';
 const ABANDONED_AFTER_MS = 24 * 3600_000;
 
 /** `.<name>.<pid>-<random>.handoff-tmp`: the writer's pid tells a temp file being written from one left by a kill. */
-function tempNameOf(file: string): string {
+export function tempNameOf(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 

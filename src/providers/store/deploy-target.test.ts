@@ -5,7 +5,7 @@ import { resolveDeployTarget } from './deploy-target.js';
 describe('resolveDeployTarget', () => {
   it('takes deploy keys, lets -e override them and --cloud-provider override deploy.cloud_provider', () => {
     const deploy = { cloud_provider: 'aws' as const, resource_group: 'etl', task: 'rates', bucket: 'my-bucket' };
-    expect(resolveDeployTarget({ deploy, stage: 'dev' })).toEqual({ provider: 'aws', stage: 'dev', resourceGroup: 'etl', task: 'rates', bucket: 'my-bucket', profile: undefined });
+    expect(resolveDeployTarget({ deploy, stage: 'dev' })).toEqual({ provider: 'aws', stage: 'dev', resourceGroup: 'etl', task: 'rates', bucket: 'my-bucket', profile: undefined, deploy });
     expect(resolveDeployTarget({ deploy, stage: 'prod', envs: { task: 'other', bucket: 'b2' }, cloudProvider: 'local', profile: 'p' })).toEqual({
       provider: 'local',
       stage: 'prod',
@@ -13,6 +13,7 @@ describe('resolveDeployTarget', () => {
       task: 'other',
       bucket: 'b2',
       profile: 'p',
+      deploy,
     });
   });
 

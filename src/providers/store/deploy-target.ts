@@ -53,5 +53,6 @@ export function resolveDeployTarget(input: DeployTargetInput): DeployTarget {
     bucket: text(envs.bucket) ?? text(input.deploy?.bucket),
     profile: input.profile,
     ...(input.deploy?.container_image ? { containerImage: input.deploy.container_image } : {}),
+    ...(input.deploy ? { deploy: input.deploy } : {}),
   };
 }

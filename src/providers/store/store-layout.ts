@@ -2,6 +2,11 @@
 import { UserError } from '../../errors.js';
 import type { S3Layout } from '../provider.js';
 
+/** The `<RG>` of every cloud name: `<stage>-<rg>` for non-prod stages, bare for prod (SPEC §4). */
+export function createStagedResourceGroup(resourceGroup: string, stage: string): string {
+  return stage === 'prod' ? resourceGroup : `${stage}-${resourceGroup}`;
+}
+
 // Object keys: at most 1024 bytes of UTF-8 (S3 User Guide, "Naming objects"; Cloud Storage, "Object names", the same).
 const S3_MAX_KEY_BYTES = 1024;
 

@@ -73,13 +73,16 @@ export function describeSecretPlan(plan: SecretPushEntry[]): { key: string; leve
 
 /** Writes the planned secrets; `push: false` ones are skipped. Returns the names written. */
 export async function pushSecrets(provider: Provider, plan: SecretPushEntry[]): Promise<string[]> {
-  const written: string[] = [];
-  for (const entry of plan) {
-    if (!entry.push || entry.stored === undefined || !entry.tier) continue;
-    await provider.parameters.put(entry.name, entry.stored, entry.tier);
-    written.push(entry.name);
-  }
-  return written;
+  const entries = plan.flatMap((e) => (e.push && e.stored !== undefined && e.tier ? [{ name: e.name, value: e.stored, tier: e.tier }] : []));
+  await writeParameters(provider, entries);
+  return entries.map((e) => e.name);
+}
+
+/** Writes parameters through the store's batch write when it has one (one version per secret path), else one by one. */
+export async function writeParameters(provider: Provider, entries: { name: string; value: string; tier: ParameterTier }[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (provider.parameters.putAll) return provider.parameters.putAll(entries);
+  for (const e of entries) await provider.parameters.put(e.name, e.value, e.tier);
 }
 
 /**

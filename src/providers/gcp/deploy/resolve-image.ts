@@ -1,0 +1,34 @@
+// Which image the Cloud Run job runs: `-v version=`, deploy.image_version, else the highest version tag in Artifact Registry.
+import { findHighestVersion } from '../../../container/image-version.js';
+import { UserError } from '../../../errors.js';
+import type { Project } from '../../../project/types.js';
+import type { GcpProvider } from '../gcp-provider.js';
+
+export interface ResolvedImage {
+  uri: string;
+  version: string;
+  /** Whether the tag is in Artifact Registry (false also when there is no repository yet); undefined for another registry. */
+  inRegistry?: boolean;
+}
+
+/**
+ * A version named by the user is used as it is (the caller warns when Artifact Registry does not have it); otherwise
+ * the highest version tag `container push` put there. A deploy.image_domain of another registry is used as written.
+ */
+export async function resolveJobImage(p: GcpProvider, project: Project, version?: string): Promise<ResolvedImage> {
+  const { names } = p;
+  const domain = project.deploy.image_domain?.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const foreign = domain !== undefined && domain !== '' && !/(^|\.)[a-z0-9-]+-docker\.pkg\.dev$/.test(domain) && domain !== names.registryHost;
+  const wanted = version ?? project.deploy.image_version;
+  const tags = foreign ? undefined : await (await p.apis.artifactRegistry()).listTags(names.artifactRepositoryName, names.imageName);
+  const chosen = wanted ?? findHighestVersion(tags ?? []);
+  if (chosen === undefined) {
+    throw new UserError(`there is no image of ${names.imageName} in Artifact Registry (${names.artifactRepositoryName}) to deploy${tags === undefined ? ': no repository yet' : ''}`, {
+      fix: `build and push one (handoff container build -p ${project.dir}, then handoff container push -p ${project.dir}), or set deploy.image_version`,
+    });
+  }
+  // names.imageUri checks the tag's characters.
+  const registryUri = names.imageUri(chosen);
+  const uri = foreign ? `${domain}/${names.imageName}:${chosen}` : registryUri;
+  return { uri, version: chosen, ...(foreign ? {} : { inRegistry: (tags ?? []).includes(chosen) }) };
+}

@@ -1,0 +1,208 @@
+// The gcp provider's Deployment: bucket, the group's scheduler identity, the task's identity, grants, job and monitoring, step by step.
+import { UserError } from '../../errors.js';
+import type { Project } from '../../project/types.js';
+import { describeScheduleAction } from '../deploy/schedule-listing.js';
+import { applyResourceSteps, describePlannedStep, planResourceSteps, type PlannedStep, type StepResult } from '../deploy/resource-plan.js';
+import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js';
+import type { DeployEvent, DeployRequest, Deployment, DeploymentPlan, ManageRequest } from '../deployment.js';
+import type { ScheduleChange, ScheduleListing } from '../provider.js';
+import { checkServiceAccount, createBucketStep, createResourcesSteps, createTaskSteps, updatePolicy } from './deploy/gcp-steps.js';
+import { resolveJobImage, type ResolvedImage } from './deploy/resolve-image.js';
+import type { GcpProvider } from './gcp-provider.js';
+import { createJobSpec, readJobSpec } from './resources/cloud-run-job.js';
+import { toServiceAccountMember } from './resources/grants.js';
+import { MONITORING_LABEL } from './resources/monitoring.js';
+import { createScheduleSpec } from './resources/scheduler-job.js';
+import { describeExecution } from './describe-execution.js';
+
+interface GcpDeploymentPlan extends DeploymentPlan {
+  readonly image: ResolvedImage;
+  readonly steps: PlannedStep[];
+  readonly schedules: ScheduleListing[];
+  readonly request: DeployRequest;
+}
+
+function requireProject(request: { project?: Project }): Project {
+  if (!request.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  return request.project;
+}
+
+/** Checks every value that Google would refuse or that cannot work, without any call: sizes, schedules, the image tag. */
+function checkDeclared(p: GcpProvider, project: Project, version?: string): void {
+  createJobSpec(p.names, project.deploy, p.names.imageUri(version ?? project.deploy.image_version ?? '0'));
+  for (const schedule of project.schedules) createScheduleSpec(p.names, project.deploy, schedule);
+}
+
+async function resolveImage(p: GcpProvider, project: Project, version: string | undefined, onEvent: (e: DeployEvent) => void): Promise<ResolvedImage> {
+  const image = await resolveJobImage(p, project, version);
+  if (image.inRegistry === false) onEvent({ type: 'notice', level: 'warning', message: `the image ${image.uri} is not in Artifact Registry yet: push it (handoff container push) before the task runs` });
+  return image;
+}
+
+function toRows(results: StepResult[]): { resource: string; what: string; kind: string; action: string }[] {
+  return results.map((r) => ({ resource: r.name, what: r.what, kind: r.kind, action: r.action }));
+}
+
+export function createGcpDeployment(getProvider: () => GcpProvider): Deployment {
+  /** `update` refuses what does not exist, so a typo never creates something new; `create` also brings it up to date. */
+  async function upsert(kind: string, steps: Awaited<ReturnType<typeof planResourceSteps>>, action: 'create' | 'update', onEvent: (e: DeployEvent) => void): Promise<StepResult[]> {
+    const anchor = steps.find((s) => s.step.what === (kind === 'task' ? 'Cloud Run job' : 'service account'));
+    if (action === 'update' && anchor?.action === 'create') {
+      throw new UserError(`there is no ${anchor.step.what} ${anchor.step.name} to update`, { fix: `create it first: handoff cloud ${kind} create` });
+    }
+    return applyResourceSteps(steps, onEvent);
+  }
+
+  async function deleteTask(p: GcpProvider, onEvent: (e: DeployEvent) => void): Promise<Record<string, unknown>> {
+    const { names, apis } = p;
+    // Schedules first: they would otherwise keep calling a job that is gone.
+    const schedules = await p.schedules.delete();
+    const done: StepResult[] = [];
+    const remove = async (what: string, name: string, call: () => Promise<boolean>): Promise<void> => {
+      onEvent({ type: 'step-start', kind: 'task', what, name, action: 'delete' });
+      const action = (await call()) ? 'deleted' : 'absent';
+      onEvent({ type: 'step-done', kind: 'task', what, name, action });
+      done.push({ kind: 'task', what, name, action });
+    };
+    const monitoring = await apis.monitoring();
+    for (const policy of await monitoring.findAlertPolicies(MONITORING_LABEL, names.jobId)) await remove('alert policy', policy.displayName ?? policy.name!, () => monitoring.deleteAlertPolicy(policy.name!));
+    for (const channel of await monitoring.findNotificationChannels(MONITORING_LABEL, names.jobId)) await remove('notification channel', channel.displayName ?? channel.name!, () => monitoring.deleteNotificationChannel(channel.name!));
+    const logging = await apis.logging();
+    for (const metric of [names.failedMetric, names.timedOutMetric]) await remove('log-based metric', metric, () => logging.deleteMetric(metric));
+    const run = await apis.cloudRun();
+    await remove('Cloud Run job', names.job, () => run.deleteJob(names.job));
+    // The task's grants go; its secrets stay (they are the user's, as SSM parameters stay on AWS).
+    const member = toServiceAccountMember(names.taskServiceAccount);
+    const secrets = await apis.secretManager();
+    for (const secretId of [names.taskSecretId, names.resourceGroupSecretId]) {
+      await remove('secret IAM binding', `${secretId} → ${names.taskServiceAccount}`, async () => {
+        if (!(await secrets.exists(secretId))) return false;
+        await updatePolicy(() => secrets.getIamPolicy(secretId), (policy) => secrets.setIamPolicy(secretId, policy), member, [], p.pollMs);
+        return true;
+      });
+    }
+    await remove('bucket IAM binding', `gs://${names.bucket} → ${names.taskServiceAccount}`, async () => {
+      if (!(await apis.storage.readBucket(names.bucket))) return false;
+      await updatePolicy(() => apis.storage.getIamPolicy(names.bucket), (policy) => apis.storage.setIamPolicy(names.bucket, policy), member, [], p.pollMs);
+      return true;
+    });
+    if (names.ownsTaskServiceAccount) {
+      const accounts = await apis.serviceAccounts();
+      await remove('service account', names.taskServiceAccount, () => accounts.delete(names.taskServiceAccount));
+    }
+    const job = done.find((d) => d.what === 'Cloud Run job')!;
+    return { job: names.jobId, action: job.action, schedules_deleted: schedules.map((s) => s.id), resources: toRows(done) };
+  }
+
+  async function readTaskStatus(p: GcpProvider): Promise<Record<string, unknown>> {
+    const { names } = p;
+    const run = await p.apis.cloudRun();
+    const job = await run.getJob(names.job);
+    if (!job) return { job: names.jobId, status: 'NOT_CREATED' };
+    const spec = readJobSpec(job, Object.keys(names.labels));
+    const [execution] = await run.listExecutions(names.job, 1);
+    const latest = execution ? describeExecution(execution, [], names.schedulerServiceAccount) : undefined;
+    return {
+      job: names.jobId,
+      status: job.terminalCondition?.state === 'CONDITION_SUCCEEDED' ? 'READY' : (job.terminalCondition?.state ?? 'UNKNOWN'),
+      image: spec.image,
+      cpu: spec.cpu,
+      memory: spec.memory,
+      timeout_seconds: spec.timeoutSeconds,
+      max_retries: spec.maxRetries,
+      service_account: spec.serviceAccount,
+      executions: Number(job.executionCount ?? 0),
+      ...(latest ? { latest_execution: { id: latest.id, status: latest.status } } : {}),
+    };
+  }
+
+  async function manage(kind: string, action: 'create' | 'update' | 'delete' | 'status', request: ManageRequest): Promise<Record<string, unknown>> {
+    const p = getProvider();
+    if (kind === 'resources') {
+      if (action === 'status') {
+        const planned = await planResourceSteps(createResourcesSteps(p));
+        return { resources: planned.map((s) => ({ resource: s.step.name, what: s.step.what, status: s.action === 'create' ? 'NOT_CREATED' : 'ACTIVE' })) };
+      }
+      if (action === 'delete') {
+        if (await (await p.apis.cloudRun()).getJob(p.names.job)) {
+          throw new UserError(`the Cloud Run job ${p.names.jobId} still runs with the resource group's scheduler identity`, { fix: 'delete the task first: handoff cloud task delete (and the other tasks of the resource group)' });
+        }
+        const name = p.names.schedulerServiceAccount;
+        request.onEvent({ type: 'step-start', kind, what: 'service account', name, action: 'delete' });
+        const deleted = await (await p.apis.serviceAccounts()).delete(name);
+        request.onEvent({ type: 'step-done', kind, what: 'service account', name, action: deleted ? 'deleted' : 'absent' });
+        return { resources: [{ resource: name, what: 'service account', kind, action: deleted ? 'deleted' : 'absent' }] };
+      }
+      return { resources: toRows(await upsert(kind, await planResourceSteps(createResourcesSteps(p)), action, request.onEvent)) };
+    }
+    if (action === 'status') return readTaskStatus(p);
+    if (action === 'delete') return deleteTask(p, request.onEvent);
+    const project = requireProject(request);
+    checkDeclared(p, project, request.imageVersion);
+    const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
+    await checkServiceAccount(p);
+    const results = await upsert(kind, await planResourceSteps(createTaskSteps(p, image.uri)), action, request.onEvent);
+    const job = results.find((r) => r.what === 'Cloud Run job')!;
+    return { job: p.names.jobId, action: job.action, image: image.uri, resources: toRows(results) };
+  }
+
+  return {
+    manage,
+    async plan(request) {
+      const p = getProvider();
+      const { project } = request;
+      // Pure checks first: a size Cloud Run refuses or a cron it cannot take fails before the first call.
+      checkDeclared(p, project, request.imageVersion);
+      const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
+      await checkServiceAccount(p);
+      const steps = await planResourceSteps([createBucketStep(p), ...createResourcesSteps(p), ...createTaskSteps(p, image.uri)]);
+      const bucketExists = steps[0]!.action !== 'create';
+      const projectPlan: ProjectSyncPlan = await planProjectSync(p, {
+        projectFile: project.file,
+        projectDir: project.dir,
+        secrets: request.secrets,
+        allowAdvancedTier: request.allowAdvancedTier,
+        bucketExists,
+        log: (level, message) => request.onEvent({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
+      });
+      const schedules = await p.schedules.list(project.schedules);
+      const plan: GcpDeploymentPlan = { project: projectPlan, image, steps, schedules, request };
+      return plan;
+    },
+    async describePlan(plan) {
+      const { image, steps, schedules, project } = plan as GcpDeploymentPlan;
+      const resources = steps.map(describePlannedStep);
+      const scheduleRows = schedules.map((s) => ({ target_id: s.target_id, action: describeScheduleAction(s) }));
+      const changes = resources.filter((r) => r.action !== 'unchanged').length + (isProjectSyncEmpty(project) ? 0 : 1) + scheduleRows.filter((s) => s.action !== 'unchanged').length;
+      return { image: image.uri, resources, project: describeProjectSync(project), schedules: scheduleRows, changes };
+    },
+    async apply(plan) {
+      const p = getProvider();
+      const { image, steps, schedules, request, project: projectPlan } = plan as GcpDeploymentPlan;
+      const { project } = request;
+      const onEvent = request.onEvent;
+      // Dependency order: the store, the group's scheduler identity, the project (its secrets exist before the task is
+      // granted them), the task, then its schedules (they start the job), removing schedules no longer declared.
+      const before = steps.filter((s) => s.step.kind !== 'task');
+      const results = await applyResourceSteps(before, onEvent);
+      const pushed = await applyProjectSync(p, projectPlan);
+      if (!isProjectSyncEmpty(projectPlan)) {
+        onEvent({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
+      }
+      results.push(...(await applyResourceSteps(steps.filter((s) => s.step.kind === 'task'), onEvent)));
+      const scheduleChanges: ScheduleChange[] = project.schedules.length > 0 ? await p.schedules.create(project.schedules) : [];
+      for (const orphan of schedules.filter((s) => s.status === 'orphaned')) scheduleChanges.push(...(await p.schedules.delete(orphan.target_id)));
+      const changed = results.some((r) => r.action !== 'unchanged') || !isProjectSyncEmpty(projectPlan) || scheduleChanges.some((s) => s.action !== 'unchanged');
+      return { changed, image: image.uri, report: { changed, image: image.uri, resources: toRows(results), project: pushed, schedules: scheduleChanges } };
+    },
+    async export(request) {
+      const p = getProvider();
+      checkDeclared(p, request.project, request.imageVersion);
+      const image = await resolveImage(p, request.project, request.imageVersion, (e) => {
+        if (e.type === 'notice') request.onNotice(e.message);
+      });
+      const { exportTerraform } = await import('./export/terraform-export.js');
+      return exportTerraform({ provider: p, project: request.project, image: image.uri, outDir: request.outDir });
+    },
+  };
+}

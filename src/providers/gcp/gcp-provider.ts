@@ -1,0 +1,165 @@
+// The gcp provider: the store in Cloud Storage, secrets in Secret Manager, runs as Cloud Run job executions, schedules in Cloud Scheduler.
+import type { Deploy } from '../../project/types.js';
+import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions } from '../provider.js';
+import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
+import { createBucketStep } from './deploy/gcp-steps.js';
+import { createGcpDeployment } from './gcp-deployment.js';
+import { createGcpRunLifecycle } from './gcp-runs.js';
+import { createGcpScheduleLifecycle } from './gcp-schedules.js';
+import { createGcpSecretStore } from './gcp-secret-store.js';
+import { createGcpNames, type GcpNames } from './names.js';
+import type { ArtifactRegistryApi } from './sdk/artifact-registry.js';
+import type { CloudLoggingApi } from './sdk/cloud-logging.js';
+import type { CloudMonitoringApi } from './sdk/cloud-monitoring.js';
+import type { CloudRunApi } from './sdk/cloud-run.js';
+import type { CloudSchedulerApi } from './sdk/cloud-scheduler.js';
+import { resolveGcpClientConfig, type GcpClientConfig } from './sdk/gcp-client-config.js';
+import type { ServiceAccountsApi } from './sdk/iam-service-accounts.js';
+import type { SecretManagerApi } from './sdk/secret-manager.js';
+import { createStorageApi, type StorageApi } from './sdk/storage.js';
+
+/** User metadata that marks an executable file (the same key as on S3). */
+const MODE_METADATA = 'handoff-mode';
+
+/** How often Cloud Run and Cloud Logging are polled while waiting; HANDOFF_GCP_POLL_MS shortens it against an emulator. */
+function readPollMs(): number {
+  const raw = Number(process.env.HANDOFF_GCP_POLL_MS);
+  return Number.isFinite(raw) && raw > 0 ? raw : 2000;
+}
+
+/** The clients of one provider, each made (and its library loaded) on first use, so store commands load only Storage. */
+export interface GcpApis {
+  storage: StorageApi;
+  secretManager(): Promise<SecretManagerApi>;
+  cloudRun(): Promise<CloudRunApi>;
+  scheduler(): Promise<CloudSchedulerApi>;
+  logging(): Promise<CloudLoggingApi>;
+  monitoring(): Promise<CloudMonitoringApi>;
+  artifactRegistry(): Promise<ArtifactRegistryApi>;
+  serviceAccounts(): Promise<ServiceAccountsApi>;
+}
+
+export interface GcpProvider extends Provider {
+  readonly name: 'gcp';
+  readonly names: GcpNames;
+  readonly config: GcpClientConfig;
+  /** The project's deploy keys (empty without a project). */
+  readonly deploy: Deploy;
+  readonly apis: GcpApis;
+  readonly pollMs: number;
+}
+
+/** The registry host images go to: Artifact Registry's, or the emulator's (it serves the registry API too). */
+export function resolveRegistryHost(config: GcpClientConfig): string {
+  return config.endpoint ? `${config.endpoint.host}:${config.endpoint.port}` : `${config.region}-docker.pkg.dev`;
+}
+
+export function openGcpApis(config: GcpClientConfig): { apis: GcpApis; close(): void } {
+  const closers: (() => Promise<void>)[] = [];
+  const memo = <T,>(load: () => Promise<T>): (() => Promise<T>) => {
+    let made: Promise<T> | undefined;
+    return () =>
+      (made ??= load().then((api) => {
+        const closable = api as { close?(): Promise<void> };
+        if (closable.close) closers.push(() => closable.close!());
+        return api;
+      }));
+  };
+  const apis: GcpApis = {
+    storage: createStorageApi(config),
+    secretManager: memo(async () => (await import('./sdk/secret-manager.js')).createSecretManagerApi(config)),
+    cloudRun: memo(async () => (await import('./sdk/cloud-run.js')).createCloudRunApi(config)),
+    scheduler: memo(async () => (await import('./sdk/cloud-scheduler.js')).createCloudSchedulerApi(config)),
+    logging: memo(async () => (await import('./sdk/cloud-logging.js')).createCloudLoggingApi(config)),
+    monitoring: memo(async () => (await import('./sdk/cloud-monitoring.js')).createCloudMonitoringApi(config)),
+    artifactRegistry: memo(async () => (await import('./sdk/artifact-registry.js')).createArtifactRegistryApi(config)),
+    serviceAccounts: memo(async () => (await import('./sdk/iam-service-accounts.js')).createServiceAccountsApi(config)),
+  };
+  return {
+    apis,
+    close() {
+      // Clients close their sockets in the background; a failure to close changes nothing for the command's result.
+      for (const close of closers) void close().catch(() => undefined);
+    },
+  };
+}
+
+/** Builds every name first (bad names fail before any call), then the clients. */
+export async function createGcpProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<GcpProvider> {
+  const deploy = (target.deploy ?? {}) as Deploy;
+  const config = resolveGcpClientConfig({ deploy, profile: target.profile });
+  const names = createGcpNames({
+    resourceGroup: target.resourceGroup,
+    task: target.task,
+    stage: target.stage,
+    project: config.project,
+    region: config.region,
+    ...(target.bucket ? { bucket: target.bucket } : {}),
+    ...(target.containerImage ? { containerImage: target.containerImage } : {}),
+    ...(deploy.artifact_registry ? { artifactRepository: deploy.artifact_registry } : {}),
+    ...(deploy.service_account ? { serviceAccount: deploy.service_account } : {}),
+    registryHost: resolveRegistryHost(config),
+  });
+  options.log?.('debug', `Google Cloud project ${config.project}, region ${config.region}${config.endpoint ? `, endpoint ${config.endpoint.url}` : ''}`);
+  const { apis, close } = openGcpApis(config);
+  const pollMs = readPollMs();
+  const bucketName = names.bucket;
+  const location = `gs://${bucketName}`;
+
+  const bucket: BucketLifecycle = {
+    async create(onProgress) {
+      const planned = await planResourceSteps([createBucketStep(provider)]);
+      const [result] = await applyResourceSteps(planned, (e) => {
+        if (e.type === 'step-start') onProgress(`${e.action === 'create' ? 'Creating' : 'Updating'} the bucket ${location}`);
+      });
+      const action = result!.action === 'created' || result!.action === 'updated' ? result!.action : 'unchanged';
+      const said = { created: 'created', updated: 'updated the settings of', unchanged: 'is already up to date:' }[action];
+      return { bucket: bucketName, location, action, message: `${said} bucket ${location} (uniform access, public access prevented, versioned)` };
+    },
+    async delete() {
+      if (!(await apis.storage.readBucket(bucketName))) return { bucket: bucketName, location, action: 'absent', message: `there is no bucket ${location}` };
+      // As on AWS (DeletionPolicy Retain) and locally, deleting never destroys stored projects, artifacts or state.
+      if (await apis.storage.holdsObjects(bucketName)) {
+        return {
+          bucket: bucketName,
+          location,
+          action: 'retained',
+          message: `the bucket ${location} still holds projects, artifacts or their earlier versions, so it was kept; delete them yourself (gcloud storage rm -r ${location}) to remove it`,
+        };
+      }
+      await apis.storage.deleteBucket(bucketName);
+      return { bucket: bucketName, location, action: 'deleted', message: `deleted the empty bucket ${location}` };
+    },
+    async status() {
+      return { bucket: bucketName, exists: (await apis.storage.readBucket(bucketName)) !== undefined, location };
+    },
+  };
+
+  const provider: GcpProvider = {
+    name: 'gcp',
+    names,
+    config,
+    deploy,
+    apis,
+    pollMs,
+    objects: {
+      // Cloud Storage keeps no file modes: an executable file carries the custom metadata `handoff-mode: 755`, kept by copies.
+      put: (key, body, put) => apis.storage.putObject(bucketName, key, body, put?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      get: async (key) => {
+        const object = await apis.storage.getObject(bucketName, key);
+        return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
+      },
+      list: (prefix) => apis.storage.listObjects(bucketName, prefix),
+      delete: (keys) => apis.storage.deleteObjects(bucketName, keys),
+      copy: (fromKey, toKey) => apis.storage.copyObject(bucketName, fromKey, toKey),
+      describe: (key) => `gs://${bucketName}/${key}`,
+    },
+    parameters: createGcpSecretStore({ names, open: apis.secretManager }),
+    bucket,
+    schedules: createGcpScheduleLifecycle({ names, deploy, openScheduler: apis.scheduler, openRun: apis.cloudRun }),
+    runs: createGcpRunLifecycle({ names, openRun: apis.cloudRun, openLogging: apis.logging, pollMs }),
+    deployment: createGcpDeployment(() => provider),
+    close,
+  };
+  return provider;
+}

@@ -1,0 +1,116 @@
+// The gcp provider's runs: executions of the task's Cloud Run job, started with the run's envs, listed and cancelled; logs from Cloud Logging.
+import { UserError } from '../../errors.js';
+import { createRunEnvironment } from '../deploy/run-environment.js';
+import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
+import { describeExecution, toExecutionId } from './describe-execution.js';
+import type { GcpNames } from './names.js';
+import type { CloudLoggingApi } from './sdk/cloud-logging.js';
+import type { CloudRunApi, CloudRunExecution } from './sdk/cloud-run.js';
+import { isNotFound } from './sdk/gcp-errors.js';
+
+/** Executions `cloud job status` lists; older runs are in the bucket's run records. */
+const MAX_JOBS = 20;
+/** Entries read per poll; a run that logs more per poll interval is read over several polls. */
+const LOG_PAGE = 5_000;
+
+export interface GcpRunLifecycleInput {
+  names: GcpNames;
+  openRun: () => Promise<CloudRunApi>;
+  openLogging: () => Promise<CloudLoggingApi>;
+  pollMs: number;
+}
+
+/** A text a line must contain, as a Logging query string (quotes and backslashes escaped). */
+function quote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle {
+  const { names } = input;
+  let run: CloudRunApi | undefined;
+  const openRun = async (): Promise<CloudRunApi> => (run ??= await input.openRun());
+
+  async function describe(execution: CloudRunExecution): Promise<CloudJob> {
+    // Tasks say how a finished run ended (exit code, timeout, start failure); a running or succeeded one needs no look.
+    const needsTasks = Boolean(execution.completionTime) && (execution.succeededCount ?? 0) < (execution.taskCount ?? 1);
+    const tasks = needsTasks ? await (await openRun()).listTasks(execution.name!) : [];
+    return describeExecution(execution, tasks, names.schedulerServiceAccount);
+  }
+
+  async function listJobs(): Promise<CloudJob[]> {
+    const api = await openRun();
+    const executions = await api.listExecutions(names.job, MAX_JOBS).catch((error: unknown) => {
+      // No job yet: nothing has run.
+      if (isNotFound(error) || isNotFound((error as { cause?: unknown }).cause)) return [];
+      throw error;
+    });
+    return Promise.all(executions.map(describe));
+  }
+
+  async function getJob(id: string): Promise<CloudJob> {
+    const api = await openRun();
+    // A whole execution id is read directly, so runs older than the listing stay reachable.
+    if (id.startsWith(`${names.jobId}-`)) {
+      const execution = await api.getExecution(`${names.job}/executions/${id}`);
+      if (execution) return describe(execution);
+    }
+    // A unique start of the id, or its random end (`71262` of `handoff-dev-etl-rates-71262`), is enough.
+    const matches = (await listJobs()).filter((j) => j.id.startsWith(id) || j.id.endsWith(`-${id}`));
+    if (matches.length === 1) return matches[0]!;
+    throw new UserError(matches.length === 0 ? `no run "${id}" of ${names.resourceGroup}/${names.task} (Cloud Run job ${names.jobId})` : `"${id}" matches ${matches.length} runs`, {
+      fix: 'see the ids with `handoff cloud job status`',
+    });
+  }
+
+  return {
+    logSettleMs: Math.max(input.pollMs, 1000),
+    pollMs: input.pollMs,
+    async start(request) {
+      const environment = createRunEnvironment(names.stage, request.envs);
+      const api = await openRun();
+      if (!(await api.getJob(names.job))) {
+        throw new UserError(`there is no Cloud Run job ${names.jobId} in ${names.region}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
+      }
+      const execution = await api.runJob(names.job, names.containerName, environment);
+      const job = describeExecution(execution, [], names.schedulerServiceAccount);
+      job.details = { cloud_run_job: names.jobId, region: names.region };
+      return job;
+    },
+    list: listJobs,
+    get: getJob,
+    async stop(id) {
+      // Cloud Run has no reason to record with a cancel; `cloud run --wait --timeout` says itself that it timed out.
+      const job = await getJob(id);
+      if (job.status === 'running' || job.status === 'pending') await (await openRun()).cancelExecution(`${names.job}/executions/${job.id}`);
+      return getJob(job.id);
+    },
+    openLogs(query) {
+      const seen = new Set<string>();
+      let from = query.startTime;
+      let logging: CloudLoggingApi | undefined;
+      // Log entries name the whole execution id; a shortened one is looked up once.
+      let execution = query.jobId && query.jobId.startsWith(`${names.jobId}-`) ? query.jobId : undefined;
+      return {
+        async read() {
+          logging ??= await input.openLogging();
+          if (query.jobId && !execution) execution = (await getJob(query.jobId)).id;
+          const clauses = [`resource.type="cloud_run_job"`, `resource.labels.job_name="${names.jobId}"`, `resource.labels.location="${names.region}"`];
+          if (execution) clauses.push(`labels."run.googleapis.com/execution_name"="${execution}"`);
+          if (from !== undefined) clauses.push(`timestamp>="${new Date(from).toISOString()}"`);
+          if (query.endTime !== undefined) clauses.push(`timestamp<="${new Date(query.endTime).toISOString()}"`);
+          if (query.filterPattern) clauses.push(`textPayload:${quote(query.filterPattern)}`);
+          const lines: LogLine[] = [];
+          for (const entry of await logging.listEntries(clauses.join(' AND '), LOG_PAGE)) {
+            if (seen.has(entry.insertId)) continue;
+            seen.add(entry.insertId);
+            const execution = entry.labels['run.googleapis.com/execution_name'];
+            lines.push({ time: entry.time, ...(execution ? { jobId: toExecutionId(execution) } : {}), message: entry.text.replace(/\n$/, '') });
+            // The next read starts at the newest time seen; entries at that same time are skipped by insert id.
+            if (from === undefined || entry.time > from) from = entry.time;
+          }
+          return lines;
+        },
+      };
+    },
+  };
+}

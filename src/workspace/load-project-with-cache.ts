@@ -1,0 +1,105 @@
+// Loads project.yml for a run through a cache in the workspace: an unchanged project skips YAML, schema and rules.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { BUILD_ID } from '../version.js';
+import type { LoadedProject } from '../project/load-project.js';
+
+/** Where the last validated project of a workspace is kept (one entry: the project this workspace runs). */
+export function projectCachePath(workspaceDir: string): string {
+  return path.join(path.resolve(workspaceDir), '.handoff', 'validated-project.bin');
+}
+
+/** loadProject's limit (MAX_PROJECT_FILE_BYTES, not imported: its module loads the YAML parser this file avoids). */
+export const LARGEST_PROJECT_FILE_BYTES = 2 * 1024 * 1024;
+
+interface CacheEntry {
+  key: string;
+  loaded: LoadedProject;
+}
+
+export interface ProjectCacheOptions {
+  /**
+   * Identifies the code that validated the project (the build's source hash); without one nothing is cached, since a
+   * cached project could then outlive a change to the rules that accepted it.
+   */
+  buildId?: string;
+}
+
+/**
+ * The same result as `loadProject(projectDir)`: the project and its warnings, or the same UserError. A valid project
+ * is kept in `<workspace>/.handoff/` (when the workspace exists) under a key made of the file's bytes, the project
+ * folder as given and as resolved, and the build of handoff; a later load with the same key reads it back instead of
+ * parsing and checking again. Invalid projects are never kept, so their errors are always found afresh. The cache
+ * only saves time: any failure to read or write it falls back to a full load.
+ */
+export async function loadProjectWithCache(projectDir: string, workspaceDir: string, options: ProjectCacheOptions = {}): Promise<LoadedProject> {
+  const buildId = options.buildId ?? BUILD_ID;
+  const fullLoad = async (): Promise<LoadedProject> => (await import('../project/load-project.js')).loadProject(projectDir);
+  if (buildId === undefined) return fullLoad();
+
+  const bytes = readSmallFile(path.join(projectDir, 'project.yml'));
+  // Missing, a folder, unreadable, too large: the full load says which, as it always does.
+  if (!bytes) return fullLoad();
+  const key = cacheKey(buildId, projectDir, bytes);
+  const file = projectCachePath(workspaceDir);
+  const cached = readEntry(file);
+  if (cached?.key === key) return cached.loaded;
+
+  const loaded = await fullLoad();
+  writeEntry(file, { key, loaded });
+  return loaded;
+}
+
+/** A regular file's bytes, unless it is larger than any valid project.yml (loadProject refuses those). */
+function readSmallFile(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const info = fs.fstatSync(fd);
+    if (!info.isFile() || info.size > LARGEST_PROJECT_FILE_BYTES) return undefined;
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function cacheKey(buildId: string, projectDir: string, bytes: Buffer): string {
+  // The project holds its folder as resolved and its warnings name the file as given: both belong to the key. The V8
+  // version is there because the entry is in V8's serialization format.
+  return createHash('sha256')
+    .update(JSON.stringify([buildId, process.versions.v8, projectDir, path.resolve(projectDir)]))
+    .update('\0')
+    .update(bytes)
+    .digest('hex');
+}
+
+function readEntry(file: string): CacheEntry | undefined {
+  try {
+    const entry = v8.deserialize(fs.readFileSync(file)) as Partial<CacheEntry> | null;
+    return typeof entry?.key === 'string' && entry.loaded ? (entry as CacheEntry) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * V8's serialization keeps what YAML can produce and JSON cannot (NaN, Infinity, -0, binary). Written to a temporary
+ * file and renamed, so a concurrent run reads the old entry or the new one. Only into an existing workspace: loading a
+ * project (e.g. for `--dry-run`) does not create one.
+ */
+function writeEntry(file: string, entry: CacheEntry): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(path.dirname(dir))) return;
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(temp, v8.serialize(entry), { mode: 0o600 });
+    fs.renameSync(temp, file);
+  } catch {
+    fs.rmSync(temp, { force: true });
+  }
+}

@@ -1,0 +1,432 @@
+// Google Cloud end to end against the loopback emulator, through the official client libraries: store, secrets, deploy
+// (twice), least-privilege grants, runs that really run (and fail, time out, stop), logs, schedules fired by the
+// emulator's clock, export, and teardown. Executions run `handoff run` of the project (the image's entry point).
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
+import { startGcpEmulator, type GcpEmulator } from './emulator/gcp-emulator.js';
+
+const execFileAsync = promisify(execFile);
+const PROJECT = 'acme-data';
+const REGION = 'europe-west1';
+const SECRET = `tok-${crypto.randomBytes(6).toString('hex')}`;
+const SHARED = `shared-${crypto.randomBytes(6).toString('hex')}`;
+const RG = 'it';
+const JOB = `projects/${PROJECT}/locations/${REGION}/jobs/handoff-dev-it-words`;
+const TASK_SA = `ho-dev-it-words@${PROJECT}.iam.gserviceaccount.com`;
+const SCHEDULER_SA = `ho-dev-it--sched@${PROJECT}.iam.gserviceaccount.com`;
+
+function projectYml(task: string, extra = ''): string {
+  return `version: 0.3
+envs:
+  - key: API_TOKEN
+  - key: SHARED_TOKEN
+tasks:
+  - name: count
+    commands:
+      - command: sh
+        args: -c 'echo "counting in $HO_STAGE"; printf %s "$API_TOKEN$SHARED_TOKEN" | sha256sum | cut -c1-64 > artifacts/token.sha256; sleep \${SLEEP:-0}; exit \${FAIL:-0}'
+deploy:
+  cloud_provider: gcp
+  gcp_project: ${PROJECT}
+  region: ${REGION}
+  resource_group: ${RG}
+  task: ${task}
+  image_version: "0.3"
+  cpu: 1024
+  memory: 1024
+  alarm_email: oncall@example.com
+${extra}
+schedules:
+  - target_id: 1
+    description: daily in Paris
+    cron: "0 6 * * ? *"
+    timezone: Europe/Paris
+    envs:
+      - key: __VARS
+        value: start=$(date -I -d yesterday)
+  - target_id: 2
+    cron: rate(1 hour)
+    enabled: false
+`;
+}
+
+let emulator: GcpEmulator;
+let words = '';
+
+function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { env: { ...emulator.env, ...extraEnv, GOOGLE_CLOUD_PROJECT: undefined, __VARS: undefined } as NodeJS.ProcessEnv, timeoutMs: 120_000 });
+}
+
+/** Requests made while `body` ran. */
+async function requestsDuring<T>(body: () => Promise<T>): Promise<{ result: T; requests: GcpEmulator['requests'] }> {
+  const before = emulator.requests.length;
+  const result = await body();
+  return { result, requests: emulator.requests.slice(before) };
+}
+
+beforeAll(async () => {
+  // Pages of two where a client names no size: listings of objects, schedules and policies really page.
+  emulator = await startGcpEmulator({ containers: 'process', defaultPageSize: 2 });
+  words = makeProject(projectYml('words'), {
+    'files/query.sql': 'select 1;\n',
+    '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${SECRET}\n- key: SHARED_TOKEN\n  value: ${SHARED}\n  level: resource group\n`,
+  }).projectDir;
+  // The image `container push` would have made: an execution runs this project's `handoff run`, as the image does.
+  emulator.run.images.set(`127.0.0.1:${emulator.port}/${PROJECT}/handoff/words:0.3`, { projectDir: words });
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+describe('bad input is refused before any call to Google Cloud', () => {
+  it('a missing gcp_project, an invalid region, a CPU/memory pair Cloud Run refuses: located, exit 2, no request', async () => {
+    const cases: [string, string][] = [
+      [projectYml('bad').replace(`  gcp_project: ${PROJECT}\n`, ''), 'deploy: deploy.gcp_project is missing'],
+      [projectYml('bad').replace(`region: ${REGION}`, 'region: europe-west'), 'deploy.region: deploy.region "europe-west" is not a Google Cloud region'],
+      [projectYml('bad').replace('memory: 1024', 'memory: 8192'), 'deploy.memory: deploy.memory 8192 MiB is not allowed with deploy.cpu 1024 (1 vCPU) on Cloud Run'],
+    ];
+    for (const [yml, message] of cases) {
+      const dir = makeProject(yml).projectDir;
+      for (const args of [['cloud', 'deploy', '-p', dir, '-y'], ['cloud', 'bucket', 'create', '-p', dir]]) {
+        const { result, requests } = await requestsDuring(() => cli(args));
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stderr).toContain(`${path.join(dir, 'project.yml')}:`);
+        expect(result.stderr).toContain(message);
+        expect(requests).toEqual([]);
+      }
+    }
+  });
+
+  it('a cron Cloud Scheduler cannot take and an unknown secret key character fail before anything is sent', async () => {
+    const dir = makeProject(projectYml('lastday').replace('0 6 * * ? *', '0 6 L * ? *')).projectDir;
+    const { result, requests } = await requestsDuring(() => cli(['cloud', 'deploy', '-p', dir, '-y']));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot run on Cloud Scheduler: L and W (last day, nearest weekday) have no unix-cron form');
+    expect(requests).toEqual([]);
+  });
+});
+
+describe('the store: bucket, project, secrets', () => {
+  it('creates the bucket with uniform access, public access prevention and versioning', async () => {
+    const created = await cli(['cloud', 'bucket', 'create', '-p', words]);
+    expect(created.code, created.stderr).toBe(0);
+    const bucket = (parse(created.stdout) as { bucket: string }).bucket;
+    expect(bucket).toBe(`handoff-dev-it-${crypto.createHash('md5').update(PROJECT).digest('hex').slice(-8)}`);
+    const stored = emulator.storage.buckets.get(bucket)!;
+    expect(stored).toMatchObject({ location: 'EUROPE-WEST1', uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true, labels: { 'handoff-resource-group': 'dev-it', 'handoff-task': 'words' } });
+    const again = await cli(['cloud', 'bucket', 'create', '-p', words]);
+    expect(parse(again.stdout)).toMatchObject({ action: 'unchanged' });
+  });
+
+  it('pushes project.yml, files and the secrets in the S3 layout; secrets never printed', async () => {
+    const pushed = await cli(['project', 'push', '-p', words, '-y']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout + pushed.stderr).not.toContain(SECRET);
+    const bucket = [...emulator.storage.buckets.values()][0]!;
+    expect([...bucket.objects.keys()].sort()).toEqual(['words/files/query.sql', 'words/project.yml']);
+    // One secret per level, holding its keys; names within Secret Manager's rules.
+    expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it_words`)!)).toEqual({ API_TOKEN: SECRET });
+    expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it`)!)).toEqual({ SHARED_TOKEN: SHARED });
+    const printed = await cli(['secrets', 'print', '-p', words]);
+    expect(parse(printed.stdout)).toEqual([
+      { key: 'SHARED_TOKEN', level: 'resource group', where: `secretmanager:projects/${PROJECT}/secrets/handoff_dev-it (key SHARED_TOKEN)`, value: '***' },
+      { key: 'API_TOKEN', level: 'task', where: `secretmanager:projects/${PROJECT}/secrets/handoff_dev-it_words (key API_TOKEN)`, value: '***' },
+    ]);
+    expect(printed.stdout + printed.stderr).not.toContain(SECRET);
+    // The credentials never appear either.
+    expect(pushed.stdout + pushed.stderr + printed.stdout + printed.stderr).not.toContain(emulator.credentials.subjectToken);
+  });
+});
+
+describe('cloud deploy', () => {
+  let first: CliResult;
+
+  beforeAll(async () => {
+    first = await cli(['cloud', 'deploy', '-p', words, '-y']);
+  });
+
+  it('creates the group\'s scheduler identity, the task\'s identity, grants, job, metrics, alert and schedules', () => {
+    expect(first.code, first.stderr).toBe(0);
+    const result = parse(first.stdout) as { changed: boolean; image: string; resources: { what: string; action: string }[]; schedules: { target_id: string; action: string }[] };
+    expect(result.changed).toBe(true);
+    expect(result.image).toBe(`127.0.0.1:${emulator.port}/${PROJECT}/handoff/words:0.3`);
+    expect(result.resources.map((r) => [r.what, r.action])).toEqual([
+      ['bucket', 'unchanged'],
+      ['service account', 'created'],
+      ['service account', 'created'],
+      ['bucket IAM binding', 'created'],
+      ['secret IAM binding', 'created'],
+      ['secret IAM binding', 'created'],
+      ['Cloud Run job', 'created'],
+      ['job IAM binding', 'created'],
+      ['log-based metric', 'created'],
+      ['log-based metric', 'created'],
+      ['notification channel', 'created'],
+      ['alert policy', 'created'],
+    ]);
+    expect(result.schedules.map((s) => [s.target_id, s.action])).toEqual([
+      ['1', 'created'],
+      ['2', 'created'],
+    ]);
+    expect(first.stderr).toContain(`Creating Cloud Run job ${JOB}`);
+    expect(first.stdout + first.stderr).not.toContain(SECRET);
+  });
+
+  it('made the Cloud Run job with the declared size, timeout, retries and identity', () => {
+    const job = emulator.run.jobs.get(JOB)!;
+    const task = (job.template as { template: Record<string, unknown> }).template;
+    expect(task).toMatchObject({ serviceAccount: TASK_SA, maxRetries: 0, timeout: '43200s' });
+    expect((task.containers as Record<string, unknown>[])[0]).toMatchObject({
+      name: 'handoff',
+      image: `127.0.0.1:${emulator.port}/${PROJECT}/handoff/words:0.3`,
+      env: [{ name: 'HO_STAGE', value: 'dev' }],
+      resources: { limits: { cpu: '1', memory: '1024Mi' } },
+    });
+  });
+
+  it('grants least privilege: the task\'s identity its own prefix and two secrets, the scheduler only the job, nothing project-wide', () => {
+    const bucket = [...emulator.storage.buckets.keys()][0]!;
+    const member = `serviceAccount:${TASK_SA}`;
+    expect(emulator.iam.policy(`projects/_/buckets/${bucket}`).bindings).toEqual([
+      {
+        role: 'roles/storage.objectUser',
+        members: [member],
+        condition: { title: 'handoff words objects', description: 'Objects under words/ of handoff dev-it/words', expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/words/")` },
+      },
+      {
+        role: 'roles/storage.objectViewer',
+        members: [member],
+        condition: { title: 'handoff words listing', description: 'Listing under words/ of handoff dev-it/words', expression: 'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("words/")' },
+      },
+    ]);
+    for (const secret of ['handoff_dev-it_words', 'handoff_dev-it']) {
+      expect(emulator.iam.policy(`projects/${PROJECT}/secrets/${secret}`).bindings).toEqual([{ role: 'roles/secretmanager.secretAccessor', members: [member] }]);
+    }
+    expect(emulator.iam.policy(JOB).bindings).toEqual([{ role: 'roles/run.jobsExecutorWithOverrides', members: [`serviceAccount:${SCHEDULER_SA}`] }]);
+    // Every IAM write of the deploy was on one of those resources: no project (resource manager) policy was touched.
+    const iamWrites = emulator.requests.filter((r) => /setIamPolicy|\/iam$/.test(r.path) && r.method !== 'GET').map((r) => r.path);
+    expect(iamWrites.every((p) => p.startsWith('/storage/v1/b/') || p.includes('/secrets/') || p.includes('/jobs/'))).toBe(true);
+    expect(emulator.requests.some((r) => r.path.includes('cloudresourcemanager') || /projects\/[^/]+:setIamPolicy/.test(r.path))).toBe(false);
+  });
+
+  it('the task\'s identity cannot read another task\'s objects nor a secret that is not its own', async () => {
+    const bucket = [...emulator.storage.buckets.keys()][0]!;
+    const token = emulator.auth.issue({ kind: 'serviceAccount', email: TASK_SA }).access_token;
+    const get = (p: string): Promise<number> => fetch(`${emulator.url}${p}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await get(`/storage/v1/b/${bucket}/o/${encodeURIComponent('words/project.yml')}?alt=media`)).toBe(200);
+    expect(await get(`/storage/v1/b/${bucket}/o/${encodeURIComponent('words2/project.yml')}?alt=media`)).toBe(403);
+    expect(await get(`/storage/v1/b/${bucket}/o?prefix=words/`)).toBe(200);
+    expect(await get(`/storage/v1/b/${bucket}/o?prefix=`)).toBe(403);
+    expect(await get(`/v1/projects/${PROJECT}/secrets/handoff_dev-it_words/versions/latest:access`)).toBe(200);
+    expect(await get(`/v1/projects/${PROJECT}/secrets/handoff_dev-it_other/versions/latest:access`)).toBe(403);
+    expect(await get(`/v2/${JOB}`)).toBe(403);
+  });
+
+  it('changes nothing when run again, and says so', async () => {
+    const { result: again, requests } = await requestsDuring(() => cli(['cloud', 'deploy', '-p', words, '--json']));
+    expect(again.code, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout);
+    expect(report.changed).toBe(false);
+    expect(new Set(report.resources.map((r: { action: string }) => r.action))).toEqual(new Set(['unchanged']));
+    expect(report.schedules.map((s: { action: string }) => s.action)).toEqual(['unchanged', 'unchanged']);
+    expect(again.stderr).toContain(`No changes: dev-${RG}/words is already deployed as declared`);
+    // Reads only: a second deploy writes nothing.
+    expect(requests.filter((r) => r.method !== 'GET' && !/entries:list|\/v1\/token|:access/.test(r.path)).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
+  it('plans a new image version as a change of the job\'s image, and changes nothing', async () => {
+    const plan = await cli(['cloud', 'plan', '-p', words, '-v', 'version=0.4']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const described = parse(plan.stdout) as { changes: number; resources: { what: string; action: string; changes?: string[] }[] };
+    expect(described.changes).toBe(1);
+    expect(described.resources.filter((r) => r.action !== 'unchanged')).toEqual([{ resource: JOB, what: 'Cloud Run job', kind: 'task', action: 'update', changes: ['image'] }]);
+    expect(plan.stderr).toContain('1 change would be made by `handoff cloud deploy`');
+    const status = parse((await cli(['cloud', 'task', 'status', '-p', words])).stdout) as { image: string; status: string; cpu: string; memory: string };
+    expect(status).toMatchObject({ status: 'READY', image: expect.stringMatching(/:0\.3$/), cpu: '1', memory: '1024Mi' });
+  });
+});
+
+describe('cloud task', () => {
+  it('update changes the job in place; an image Cloud Run cannot pull fails to start, never succeeds', async () => {
+    const updated = await cli(['cloud', 'task', 'update', '-p', words, '-v', 'version=0.9']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(parse(updated.stdout)).toMatchObject({ job: 'handoff-dev-it-words', action: 'updated', image: expect.stringMatching(/:0\.9$/) });
+    expect(updated.stderr).toContain('is not in Artifact Registry yet: push it (handoff container push) before the task runs');
+    const run = await cli(['cloud', 'run', '-p', words, '--wait']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/Job \S+ failed \(failed to start\): Image '.*:0\.9' not found/);
+    const back = await cli(['cloud', 'task', 'update', '-p', words]);
+    expect(parse(back.stdout)).toMatchObject({ action: 'updated', image: expect.stringMatching(/:0\.3$/) });
+    const missing = await cli(['cloud', 'task', 'update', '-p', makeProject(projectYml('other')).projectDir]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('there is no Cloud Run job projects/acme-data/locations/europe-west1/jobs/handoff-dev-it-other to update');
+  });
+});
+
+describe('runs: cloud run, job status|stop, logs', () => {
+  it('runs the job with HO_STAGE and -e envs as its identity, reading its secrets, and --wait exits with the run\'s code', async () => {
+    const { result: run, requests } = await requestsDuring(() => cli(['cloud', 'run', '-p', words, '--wait']));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Job started at .*\n(.*\n)*.*Task count ended with exit code 0/);
+    expect(run.stderr).toMatch(/Job handoff-dev-it-words-\w+ succeeded with exit code 0/);
+    expect(run.stdout + run.stderr).not.toContain(SECRET);
+    // The run read both secrets as the task's identity and pushed its artifacts and record to its own prefix.
+    const bucket = [...emulator.storage.buckets.values()][0]!;
+    const artifact = (key: string): string => bucket.objects.get(`words/artifacts/last/${key}`)!.find((v) => v.live)!.body.toString('utf8');
+    expect(artifact('count_stdout.log')).toBe('counting in dev\n');
+    const digest = artifact('token.sha256').trim();
+    expect(digest).toBe(crypto.createHash('sha256').update(`${SECRET}${SHARED}`).digest('hex'));
+    expect([...bucket.objects.keys()].some((k) => /^words\/runs\/.+\.json$/.test(k))).toBe(true);
+    const byTask = requests.filter((r) => r.caller === `serviceAccount:${TASK_SA}`);
+    expect(byTask.some((r) => r.path.endsWith(':access'))).toBe(true);
+    expect(byTask.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)} ${r.status}`)).toEqual([]);
+  });
+
+  it('a failing run exits with its code, counts in the failed-tasks metric, and a timeout stops the run', async () => {
+    // handoff in the container exits 1 when a task fails (SPEC §1); the task's own code is in the log.
+    const failed = await cli(['cloud', 'run', '-p', words, '--wait', '-e', 'FAIL=3']);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toContain('Task count ended with exit code 3');
+    expect(failed.stderr).toMatch(/Job \S+ failed with exit code 1: .*Container called exit\(1\)/);
+    expect(emulator.logging.countMetric('handoff_dev-it_words_failed_tasks')).toBeGreaterThan(0);
+    const slow = await cli(['cloud', 'run', '-p', words, '--wait', '--timeout', '1', '-e', 'SLEEP=30']);
+    expect(slow.code, slow.stderr).toBe(1);
+    expect(slow.stderr).toMatch(/Job \S+ timed out after 1 s and was stopped/);
+  });
+
+  it('job stop cancels a running execution; status shows it interrupted', async () => {
+    const json = async <T>(args: string[]): Promise<T> => {
+      const result = await cli([...args, '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as T;
+    };
+    const started = await json<{ job: string }>(['cloud', 'run', '-p', words, '-e', 'SLEEP=30']);
+    const statusOf = async (): Promise<{ status: string; failure?: string }> => (await json<{ job: { status: string; failure?: string } }>(['cloud', 'job', 'status', '-p', words, '-v', `id=${started.job}`])).job;
+    for (let i = 0; i < 100 && (await statusOf()).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    const stop = await cli(['cloud', 'job', 'stop', '-p', words, '-v', `id=${started.job}`]);
+    expect(stop.code, stop.stderr).toBe(0);
+    let job = await statusOf();
+    for (let i = 0; i < 200 && job.status !== 'interrupted'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = await statusOf();
+    }
+    expect(job).toMatchObject({ status: 'interrupted', failure: 'stopped' });
+  });
+
+  it('cloud logs follow=true prints a running execution\'s lines until it ends; --cloud-profile takes a credentials file', async () => {
+    const started = JSON.parse((await cli(['cloud', 'run', '-p', words, '--json', '-e', 'SLEEP=2'])).stdout) as { job: string };
+    const follow = await cli(['cloud', 'logs', '-p', words, '-v', `id=${started.job.split('-').pop()}`, 'follow=true']);
+    expect(follow.code, follow.stderr).toBe(0);
+    expect(follow.stderr).toContain(`Following job ${started.job} until it ends`);
+    expect(follow.stdout).toMatch(/Job started at(.*\n)*.*Task count ended with exit code 0/);
+    // The same credentials named by --cloud-profile instead of GOOGLE_APPLICATION_CREDENTIALS.
+    const profiled = await runCli(['secrets', 'print', '-p', words, '--cloud-profile', emulator.credentials.file], {
+      env: { ...emulator.env, GOOGLE_APPLICATION_CREDENTIALS: undefined } as NodeJS.ProcessEnv,
+    });
+    expect(profiled.code, profiled.stderr).toBe(0);
+    expect(parse(profiled.stdout)).toHaveLength(2);
+    const missing = await runCli(['secrets', 'print', '-p', words, '--cloud-profile', 'nosuchconfig'], { env: { ...emulator.env, GOOGLE_APPLICATION_CREDENTIALS: undefined } as NodeJS.ProcessEnv });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--cloud-profile nosuchconfig is neither a credentials file nor a gcloud configuration');
+  });
+
+  it('cloud logs reads Cloud Logging: one run, a filter, JSON lines', async () => {
+    const status = JSON.parse((await cli(['cloud', 'job', 'status', '-p', words, '--json'])).stdout) as { jobs: { id: string; status: string }[] };
+    const succeeded = status.jobs.find((j) => j.status === 'succeeded')!;
+    const one = await cli(['cloud', 'logs', '-p', words, '-v', `id=${succeeded.id}`]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain('Task count ended with exit code 0');
+    expect(one.stdout).not.toContain('exit code 3');
+    const filtered = await cli(['cloud', 'logs', '-p', words, '-v', 'filter_pattern="ended with exit code 3"', '--json']);
+    const lines = filtered.stdout.trim().split('\n').map((l) => JSON.parse(l) as { job: string; message: string });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.message.includes('ended with exit code 3') && l.job.startsWith('handoff-dev-it-words-'))).toBe(true);
+  });
+});
+
+describe('schedules', () => {
+  it('lists declared against deployed, and fires from the emulator\'s clock as the scheduler identity with the schedule\'s envs', async () => {
+    const listed = parse((await cli(['cloud', 'schedule', 'list', '-p', words])).stdout) as { schedules: { target_id: string; status: string; timezone: string; next: string[] }[] };
+    expect(listed.schedules.map((s) => [s.target_id, s.status, s.timezone])).toEqual([
+      ['1', 'scheduled', 'Europe/Paris'],
+      ['2', 'scheduled', 'UTC'],
+    ]);
+    const one = emulator.scheduler.jobs.get(`projects/${PROJECT}/locations/${REGION}/jobs/handoff_dev-it_words_1`)!;
+    expect(one).toMatchObject({ schedule: '0 6 * * *', timeZone: 'Europe/Paris', state: 'ENABLED', httpTarget: { uri: `https://run.googleapis.com/v2/${JOB}:run`, oauthToken: { serviceAccountEmail: SCHEDULER_SA } } });
+    expect(emulator.scheduler.jobs.get(`projects/${PROJECT}/locations/${REGION}/jobs/handoff_dev-it_words_2`)).toMatchObject({ schedule: '0 * * * *', state: 'PAUSED' });
+
+    const fires = emulator.scheduler.advance(24 * 3600 * 1000);
+    expect(fires).toHaveLength(1);
+    expect(fires[0]).toMatchObject({ job: `projects/${PROJECT}/locations/${REGION}/jobs/handoff_dev-it_words_1`, attempts: 1 });
+    const execution = emulator.run.executions.get(fires[0]!.execution!)!;
+    await execution.done;
+    expect(execution.json).toMatchObject({ creator: SCHEDULER_SA, succeededCount: 1 });
+    const status = parse((await cli(['cloud', 'job', 'status', '-p', words, '-v', `id=${fires[0]!.execution!.split('/').pop()}`])).stdout) as { job: { trigger: string; status: string } };
+    expect(status.job).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
+    const logs = await cli(['cloud', 'logs', '-p', words, '-v', `id=${fires[0]!.execution!.split('/').pop()}`]);
+    expect(logs.stdout).toContain('Variables from __VARS: start');
+  });
+
+  it('an edited declaration shows as edited; delete removes exactly this task\'s jobs', async () => {
+    fs.writeFileSync(path.join(words, 'project.yml'), projectYml('words').replace('rate(1 hour)', 'rate(2 hours)'));
+    const edited = parse((await cli(['cloud', 'schedule', 'list', '-p', words])).stdout) as { schedules: { target_id: string; status: string; differences?: string[] }[] };
+    expect(edited.schedules.find((s) => s.target_id === '2')).toMatchObject({ status: 'edited', differences: ['expression'] });
+    fs.writeFileSync(path.join(words, 'project.yml'), projectYml('words'));
+    const deleted = await cli(['cloud', 'schedule', 'delete', '-p', words, '-v', 'target_id=2']);
+    expect(parse(deleted.stdout)).toEqual({ schedules: [{ target_id: '2', id: 'handoff_dev-it_words_2', action: 'deleted' }] });
+    expect([...emulator.scheduler.jobs.keys()]).toEqual([`projects/${PROJECT}/locations/${REGION}/jobs/handoff_dev-it_words_1`]);
+  });
+});
+
+describe('cloud export --format terraform', () => {
+  it('writes a google provider configuration that terraform fmt leaves as it is', async () => {
+    const out = makeTempDir('handoff-gcp-export-');
+    const result = await cli(['cloud', 'export', '-p', words, '-o', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(parse(result.stdout)).toMatchObject({ format: 'terraform', files: ['main.tf', 'README.md'] });
+    const main = fs.readFileSync(path.join(out, 'main.tf'), 'utf8');
+    for (const resource of ['google_storage_bucket" "store"', 'google_cloud_run_v2_job" "task"', 'google_cloud_scheduler_job" "target_1"', 'google_monitoring_alert_policy" "failures"']) expect(main).toContain(resource);
+    const fmt = await execFileAsync('terraform', ['fmt', '-check', '-diff', out]).catch((e: { stdout: string; code: number }) => e);
+    expect((fmt as { code?: number }).code ?? 0, (fmt as { stdout: string }).stdout).toBe(0);
+    const cloudformation = await cli(['cloud', 'export', '-p', words, '--format', 'cloudformation', '-o', out]);
+    expect(cloudformation.code).toBe(2);
+    expect(cloudformation.stderr).toContain('unknown export format "cloudformation" for the gcp provider');
+  });
+});
+
+describe('teardown', () => {
+  it('task delete removes schedules, monitoring, the job, the grants and the identity; resources and the bucket follow', async () => {
+    const deleted = await cli(['cloud', 'task', 'delete', '-p', words]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(parse(deleted.stdout)).toMatchObject({ job: 'handoff-dev-it-words', action: 'deleted', schedules_deleted: ['handoff_dev-it_words_1'] });
+    expect(emulator.run.jobs.size).toBe(0);
+    expect(emulator.scheduler.jobs.size).toBe(0);
+    expect(emulator.monitoring.alertPolicies.size + emulator.monitoring.channels.size + emulator.logging.metrics.size).toBe(0);
+    expect(emulator.iam.serviceAccounts.has(TASK_SA)).toBe(false);
+    const bucket = [...emulator.storage.buckets.keys()][0]!;
+    expect(emulator.iam.policy(`projects/_/buckets/${bucket}`).bindings).toEqual([]);
+    expect(emulator.iam.policy(`projects/${PROJECT}/secrets/handoff_dev-it`).bindings).toEqual([]);
+    // The secrets themselves are the user's and stay, as SSM parameters do on AWS.
+    expect(emulator.secrets.secrets.has(`projects/${PROJECT}/secrets/handoff_dev-it_words`)).toBe(true);
+    expect(parse((await cli(['cloud', 'task', 'status', '-p', words])).stdout)).toEqual({ job: 'handoff-dev-it-words', status: 'NOT_CREATED' });
+
+    expect((await cli(['cloud', 'resources', 'delete', '-p', words])).code).toBe(0);
+    expect(emulator.iam.serviceAccounts.size).toBe(0);
+    const kept = await cli(['cloud', 'bucket', 'delete', '-p', words]);
+    expect(parse(kept.stdout)).toMatchObject({ action: 'retained' });
+    expect(emulator.storage.buckets.has(bucket)).toBe(true);
+
+    const secrets = await cli(['secrets', 'delete', '-p', words, '-y']);
+    expect(parse(secrets.stdout)).toMatchObject({ status: 'deleted', deleted: ['/handoff/dev-it/words/API_TOKEN', '/handoff/dev-it/SHARED_TOKEN'], missing: [] });
+    expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it_words`)!)).toEqual({});
+    // Listings really paged along the way (the emulator's pages hold two items when a client names no size).
+    expect(emulator.requests.some((r) => r.query.pageToken !== undefined)).toBe(true);
+  });
+});

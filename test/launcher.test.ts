@@ -1,0 +1,60 @@
+// handoff-launch, the process launcher every command runs under: what a build without a C compiler gives, and what the
+// launcher itself does when driven directly (its reports, the subreaper, its own exit status).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir, repoRoot, runCli } from './helpers/cli.js';
+
+const launcher = path.join(repoRoot, 'dist', 'handoff-launch');
+
+describe('a build on a machine without a C compiler', () => {
+  it('warns, builds the rest, and `run local` then refuses with exit 2 and the fix before anything runs', async () => {
+    // A copy of what the build reads, so this repository's dist/ (used by every other test) is left alone.
+    const copy = makeTempDir('handoff-nocc-');
+    for (const name of ['bin', 'scripts', 'src', 'package.json']) fs.cpSync(path.join(repoRoot, name), path.join(copy, name), { recursive: true });
+    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'));
+    const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: copy, env: { ...process.env, CC: 'handoff-no-such-compiler' }, encoding: 'utf8' });
+    expect(build.status).toBe(0);
+    expect(build.stderr).toContain('build: WARNING: could not compile dist/handoff-launch: handoff-no-such-compiler was not found (ENOENT)');
+    expect(build.stderr).toContain('install a C compiler (Debian: apt-get install gcc libc6-dev)');
+    expect(fs.existsSync(path.join(copy, 'dist', 'handoff.js'))).toBe(true);
+    expect(fs.existsSync(path.join(copy, 'dist', 'handoff-launch'))).toBe(false);
+
+    const p = makeProject('tasks:\n- name: t\n  commands:\n  - command: touch ran\n');
+    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'handoff.js'), 'run', 'local', '-p', p.projectDir, '-w', p.workspaceDir], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("error: handoff's process launcher was not built");
+    expect(run.stderr).toContain('fix: install a C compiler and build handoff again');
+    expect(fs.existsSync(p.workspaceDir)).toBe(false);
+    // Commands that run nothing still work.
+    const validate = await runCli(['config', 'validate', 'local', '-p', p.projectDir], { env: { HANDOFF_LAUNCHER: path.join(copy, 'dist', 'handoff-launch') } });
+    expect(validate.code).toBe(0);
+  }, 60_000);
+});
+
+describe('handoff-launch on its own', () => {
+  it('is a static binary, so the same file runs in any Linux image handoff is copied into', () => {
+    const file = spawnSync('file', ['-L', launcher], { encoding: 'utf8' });
+    if (file.error) return; // `file` not installed: nothing to check it with
+    expect(file.stdout).toMatch(/statically linked|static-pie linked/);
+  });
+
+  it('without a control socket, exits with the status of its command and ends what the command left running', () => {
+    expect(spawnSync(launcher, ['--', '/bin/sh', '-c', 'exit 7']).status).toBe(7);
+    expect(spawnSync(launcher, ['--', '/bin/sh', '-c', 'kill -TERM $$']).status).toBe(143);
+    // A daemon in a session of its own, deaf to SIGTERM, named by its $0: the launcher outlives it, after SIGKILL.
+    const marker = `launcher-test-${process.pid}`;
+    const daemon = `setsid -f sh -c 'trap "" TERM; while :; do sleep 1; done' ${marker}; exit 0`;
+    const r = spawnSync(launcher, ['--grace-ms=300', '--', '/bin/sh', '-c', daemon], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(spawnSync('pgrep', ['-f', marker]).status).toBe(1);
+  });
+
+  it('says how to use it', () => {
+    const r = spawnSync(launcher, ['--unknown'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('usage: handoff-launch');
+    expect(spawnSync(launcher, ['--version'], { encoding: 'utf8' }).stdout).toBe('handoff-launch 1\n');
+  });
+});

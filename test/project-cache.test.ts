@@ -1,0 +1,39 @@
+// `run local` keeps the validated project in the workspace: reruns read it back, any edit is seen at once.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli } from './helpers/cli.js';
+
+describe('validated-project cache', () => {
+  it('reruns use the cached project with the same warnings; an edit or a broken file is read afresh', async () => {
+    const yml = `descriptoin: misspelled on purpose
+tasks:
+  - name: greet
+    commands:
+      - command: echo first >> greet.txt
+`;
+    const { projectDir, workspaceDir } = makeProject(yml);
+    const run = () => runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    const greetings = () => fs.readFileSync(path.join(workspaceDir, 'greet.txt'), 'utf8').trim().split('\n');
+    const cacheFile = path.join(workspaceDir, '.handoff', 'validated-project.bin');
+
+    // The first run creates the workspace after loading the project, so the second one is the first to keep it.
+    for (let i = 0; i < 3; i++) {
+      const result = await run();
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('project.yml:1: descriptoin: unknown key "descriptoin" is ignored (did you mean "description"?)');
+    }
+    expect(fs.existsSync(cacheFile)).toBe(true);
+    expect(greetings()).toEqual(['first', 'first', 'first']);
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), yml.replace('echo first', 'echo second'));
+    expect((await run()).code).toBe(0);
+    expect(greetings()).toEqual(['first', 'first', 'first', 'second']);
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), yml.replace('commands:', 'commands: 3\n    x:'));
+    const broken = await run();
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('project.yml has');
+    expect(greetings()).toHaveLength(4);
+  });
+});
