@@ -6,13 +6,11 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAccounts, type Account } from '../src/ui/accounts/account-file.js';
-import { hashPassword } from '../src/ui/accounts/password-hash.js';
 import { roleAllows, type Role } from '../src/ui/accounts/roles.js';
 import { PROJECT_ROUTES, SERVER_ROUTES, type ApiRoute } from '../src/ui/api-routes.js';
 import type { AuditEntry } from '../src/ui/api-types.js';
 import { makeTempDir, runCli, waitFor } from './helpers/cli.js';
-import { callTeam, cookieOf, openTeamEvents, runCliWithInput, sendRaw, signIn, startTeamUi, stopUis, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
+import { callTeam, cookieOf, openTeamEvents, readAuditFile, runCliWithInput, sendRaw, signIn, startTeamUi, stopUis, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
 
 afterAll(stopUis);
 
@@ -37,13 +35,11 @@ schedules:
     cron: "0 2 * * ? *"
 `;
 
-/** Accounts with a cheap scrypt cost (the cost is stored in each hash), so many sign-ins stay quick. */
-async function writeUsers(file: string, roles: Record<string, Role>): Promise<void> {
-  const users: Account[] = [];
-  for (const [name, role] of Object.entries(roles)) {
-    users.push({ name, role, password: await hashPassword(PASSWORDS[name] ?? `${name} long password`, { N: 1024, r: 8, p: 1 }), created: 't', changed: 't' });
-  }
-  writeAccounts(file, users);
+function writeUsers(file: string, roles: Record<string, Role>): Promise<void> {
+  return writeTestAccounts(
+    file,
+    Object.entries(roles).map(([name, role]) => ({ name, role, password: PASSWORDS[name] })),
+  );
 }
 
 interface Setup {
@@ -80,14 +76,7 @@ ${extraYml}projects:
   return { root, ordersWs: path.join(root, 'ws', 'orders'), usersFile: path.join(root, 'users.json'), auditLog: path.join(root, 'audit.jsonl') };
 }
 
-function readAudit(file: string): AuditEntry[] {
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as AuditEntry);
-}
+const readAudit = readAuditFile;
 
 async function finishedRunId(workspace: string): Promise<string> {
   const runsDir = path.join(workspace, 'runs');

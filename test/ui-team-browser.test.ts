@@ -6,12 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAccounts, type Account } from '../src/ui/accounts/account-file.js';
-import { hashPassword } from '../src/ui/accounts/password-hash.js';
 import type { Role } from '../src/ui/accounts/roles.js';
-import type { AuditEntry } from '../src/ui/api-types.js';
 import { makeTempDir, runCli } from './helpers/cli.js';
-import { CHROMIUM, CHROMIUM_ARGS, startTeamUi, stopUis, type TeamUiProcess } from './helpers/ui-process.js';
+import { CHROMIUM, CHROMIUM_ARGS, readAuditFile, startTeamUi, stopUis, writeTestAccounts, type TeamUiProcess } from './helpers/ui-process.js';
 
 const SCREENSHOTS = process.env.HANDOFF_SCREENSHOTS_DIR;
 const SECRET = 'wh-secret-3e9f61';
@@ -47,19 +44,7 @@ schedules:
 `;
 }
 
-async function writeUsers(file: string): Promise<void> {
-  const users: Account[] = [];
-  for (const [name, role] of Object.entries(ROLES)) users.push({ name, role, password: await hashPassword(PASSWORDS[name], { N: 1024, r: 8, p: 1 }), created: '2026-01-05T09:00:00.000Z', changed: '2026-01-05T09:00:00.000Z' });
-  writeAccounts(file, users);
-}
-
-function readAudit(file: string): AuditEntry[] {
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditEntry);
-}
+const readAudit = readAuditFile;
 
 async function shot(page: Page, name: string): Promise<void> {
   if (!SCREENSHOTS) return;
@@ -126,7 +111,10 @@ async function setUpServer(extraYml = ''): Promise<{ root: string; gate: string;
     const r = await runCli(['run', 'local', '-p', path.join(root, name), '-w', path.join(root, 'ws', name)], { env });
     expect(r.code, r.stderr).toBe(env.FAIL ? 1 : 0);
   }
-  await writeUsers(path.join(root, 'users.json'));
+  await writeTestAccounts(
+    path.join(root, 'users.json'),
+    Object.entries(ROLES).map(([name, role]) => ({ name, role, password: PASSWORDS[name] })),
+  );
   fs.writeFileSync(
     path.join(root, 'ui.yml'),
     `listen: 127.0.0.1:0

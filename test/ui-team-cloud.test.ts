@@ -5,11 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLocalSchedules } from '../src/schedule/schedule-registry.js';
-import { writeAccounts } from '../src/ui/accounts/account-file.js';
-import { hashPassword } from '../src/ui/accounts/password-hash.js';
 import type { AuditEntry, JobDetail, JobLogChunk, RunDetail, RunsPage, SchedulesResponse, UiEvent } from '../src/ui/api-types.js';
 import { makeTempDir, runCli, waitFor } from './helpers/cli.js';
-import { openTeamEvents, signIn, startTeamUi, stopUis, waitForAnswer, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
+import { openTeamEvents, readAuditFile, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
 
 afterAll(stopUis);
 
@@ -29,12 +27,7 @@ describe('cloud runs on the team server (local provider)', () => {
     expect(response.status, pathname).toBe(200);
     return (await response.json()) as T;
   };
-  const audit = (): AuditEntry[] =>
-    fs
-      .readFileSync(auditLog, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as AuditEntry);
+  const audit = (): AuditEntry[] => readAuditFile(auditLog);
 
   beforeAll(async () => {
     root = makeTempDir('handoff-team-cloud-');
@@ -70,10 +63,9 @@ schedules:
       const r = await cli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
-    const cheap = { N: 1024, r: 8, p: 1 };
-    writeAccounts(path.join(root, 'users.json'), [
-      { name: 'otto', role: 'operator', password: await hashPassword('otto operator passphrase', cheap), created: 't', changed: 't' },
-      { name: 'vic', role: 'viewer', password: await hashPassword('vic viewer passphrase', cheap), created: 't', changed: 't' },
+    await writeTestAccounts(path.join(root, 'users.json'), [
+      { name: 'otto', role: 'operator', password: 'otto operator passphrase' },
+      { name: 'vic', role: 'viewer', password: 'vic viewer passphrase' },
     ]);
     auditLog = path.join(root, 'audit.jsonl');
     fs.writeFileSync(path.join(root, 'ui.yml'), `listen: 127.0.0.1:0\nusers: users.json\naudit_log: audit.jsonl\nprojects:\n  - {id: orders, project: orders, workspace: ws}\n`);

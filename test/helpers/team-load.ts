@@ -3,10 +3,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeAccounts, type Account } from '../../src/ui/accounts/account-file.js';
-import { hashPassword } from '../../src/ui/accounts/password-hash.js';
 import { cliPath } from './cli.js';
-import { openTeamEvents, signIn, writeRunCopies, type EventReader, type TeamClient, type UiProcess } from './ui-process.js';
+import { openTeamEvents, signIn, writeRunCopies, writeTestAccounts, type EventReader, type TeamClient, type UiProcess } from './ui-process.js';
 
 export interface TeamLoadSetup {
   root: string;
@@ -60,11 +58,8 @@ export async function writeTeamLoadSetup(root: string, options: { projects: numb
   for (const id of projectIds) runIds[id] = writeRunCopies(path.join(root, 'ws', id, 'runs'), template, options.runsPerProject);
 
   const viewers = Array.from({ length: options.viewers }, (_, i) => ({ name: `viewer-${i + 1}`, password: `viewer ${i + 1} long passphrase` }));
-  const users: Account[] = [];
   // A low scrypt cost (stored in each hash): fifty sign-ins measure the server, not the hashing.
-  for (const v of viewers) users.push({ name: v.name, role: 'viewer', password: await hashPassword(v.password, { N: 1024, r: 8, p: 1 }), created: 't', changed: 't' });
-  users.push({ name: 'operator', role: 'operator', password: await hashPassword('operator long passphrase', { N: 1024, r: 8, p: 1 }), created: 't', changed: 't' });
-  writeAccounts(path.join(root, 'users.json'), users);
+  await writeTestAccounts(path.join(root, 'users.json'), [...viewers.map((v) => ({ ...v, role: 'viewer' as const })), { name: 'operator', role: 'operator', password: 'operator long passphrase' }]);
   const config = path.join(root, 'ui.yml');
   fs.writeFileSync(config, `listen: 127.0.0.1:0\nusers: users.json\naudit_log: audit.jsonl\nprojects:\n${projectIds.map((id) => `  - {id: ${id}, project: ${id}, workspace: ws/${id}, provider: none}`).join('\n')}\n`);
   return { root, config, projectIds, live, viewers, runIds };

@@ -4,7 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { UiEvent } from '../../src/ui/api-types.js';
+import { writeAccounts, type Account } from '../../src/ui/accounts/account-file.js';
+import { hashPassword } from '../../src/ui/accounts/password-hash.js';
+import type { Role } from '../../src/ui/accounts/roles.js';
+import type { AuditEntry, UiEvent } from '../../src/ui/api-types.js';
 import { cliPath, makeTempDir } from './cli.js';
 
 export interface UiProcess {
@@ -81,27 +84,7 @@ export interface EventReader {
 
 /** Reads the SSE stream into a list of events until closed. */
 export function openEvents(ui: UiProcess): EventReader {
-  const events: UiEvent[] = [];
-  let raw = '';
-  const abort = new AbortController();
-  void (async () => {
-    const response = await fetch(`${ui.base}/api/events`, { headers: authHeader(ui.token), signal: abort.signal });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      const text = decoder.decode(chunk, { stream: true });
-      raw += text;
-      buffer += text;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame.split('\n').find((l) => l.startsWith('data: '));
-        if (data) events.push(JSON.parse(data.slice(6)) as UiEvent);
-      }
-    }
-  })().catch(() => undefined);
-  return { events, raw: () => raw, close: () => abort.abort() };
+  return readEventStream(ui, '/api/events', authHeader(ui.token));
 }
 
 export interface RawAnswer {
@@ -250,6 +233,11 @@ export async function signIn(ui: UiProcess, user: string, password: string): Pro
 
 /** Reads an SSE stream of the team server (with a cookie or other headers) into events until closed. */
 export function openTeamEvents(ui: UiProcess, pathname: string, headers: Record<string, string>): EventReader & { status: Promise<number>; ended: Promise<void> } {
+  return readEventStream(ui, pathname, headers);
+}
+
+/** Reads an event stream into a list of events until closed: its status when it answers, and when it ends. */
+function readEventStream(ui: UiProcess, pathname: string, headers: Record<string, string>): EventReader & { status: Promise<number>; ended: Promise<void> } {
   const events: UiEvent[] = [];
   let raw = '';
   const abort = new AbortController();
@@ -274,6 +262,23 @@ export function openTeamEvents(ui: UiProcess, pathname: string, headers: Record<
     }
   })().catch(() => resolveStatus(0));
   return { events, raw: () => raw, close: () => abort.abort(), status, ended };
+}
+
+/** Accounts with a low scrypt cost (the cost is stored in each hash), so tests that sign in many times stay quick. */
+export async function writeTestAccounts(file: string, users: Array<{ name: string; role: Role; password: string }>): Promise<void> {
+  const accounts: Account[] = [];
+  for (const u of users) accounts.push({ name: u.name, role: u.role, password: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }), created: '2026-01-05T09:00:00.000Z', changed: '2026-01-05T09:00:00.000Z' });
+  writeAccounts(file, accounts);
+}
+
+/** The audit log's lines. */
+export function readAuditFile(file: string): AuditEntry[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEntry);
 }
 
 /** Runs `handoff <args>` with `input` on its standard input (a password for `ui user`, never an argument). */

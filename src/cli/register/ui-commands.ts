@@ -12,7 +12,7 @@ export function registerUiCommands(program: Command): void {
     .option('--allow-runs', 'allow "Run now" even when deploy.cloud_provider is a cloud (aws, gcp, …; runs locally)')
     .addHelpText(
       'after',
-      '\nExample:\n  handoff ui -p examples/exchange-rates -w /tmp/ws\n\nStop it with Ctrl-C; runs it started go on.\nFor a team: `handoff ui serve --config ui.yml` (many projects, accounts, roles, audit log); see `handoff ui serve --help`.',
+      '\nExample:\n  $ handoff ui -p examples/exchange-rates -w /tmp/ws\n\nStop it with Ctrl-C; runs it started go on.\nFor a team: `handoff ui serve --config ui.yml` (many projects, accounts, roles, audit log); see `handoff ui serve --help`.',
     )
     .action(defineAction(async (options, command) => (await import('../commands/ui-command.js')).uiCommand(options, command.opts())));
 
