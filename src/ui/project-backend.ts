@@ -273,6 +273,12 @@ export class ProjectBackend {
     return 'side' in current ? { side: current.side, overview } : { overview };
   }
 
+  /** A provider call that failed (the cloud's API, the network): 502 with what it said; the server's log gets the whole error. */
+  private providerFailure(error: unknown): HttpError {
+    this.options.onError?.(error);
+    return new HttpError(502, `the provider failed: ${(error as Error).message}`);
+  }
+
   private async requireCloud(): Promise<CloudSide> {
     const { side, overview } = await this.cloud();
     if (!side) throw new HttpError(409, overview?.problem ?? 'this project runs in no provider (no deploy.cloud_provider, or provider: none in ui.yml)');
@@ -535,7 +541,7 @@ export class ProjectBackend {
       job = await side.startJob(project);
     } catch (error) {
       if (error instanceof UserError) throw new HttpError(422, `${error.message}${error.fix ? ` (${error.fix})` : ''}`);
-      throw error;
+      throw this.providerFailure(error);
     }
     this.changed();
     return { status: 201, body: { job: toJobView(job), message: `started job ${job.id} in ${overview.provider}` }, target: job.id };
@@ -548,7 +554,7 @@ export class ProjectBackend {
       job = await side.getJob(jobId);
     } catch (error) {
       if (error instanceof UserError) throw new HttpError(404, error.message);
-      throw error;
+      throw this.providerFailure(error);
     }
     const { entries } = await this.mergedEntries();
     const entry = entries.find((e) => e.kind === 'store' && e.job?.id === job.id);
@@ -561,7 +567,7 @@ export class ProjectBackend {
     // The job must exist (a made-up id never starts a log reader).
     const job = await side.getJob(jobId).catch((error: unknown) => {
       if (error instanceof UserError) throw new HttpError(404, error.message);
-      throw error;
+      throw this.providerFailure(error);
     });
     return side.readJobLog(job.id, from);
   }
@@ -574,7 +580,7 @@ export class ProjectBackend {
       job = await side.stopJob(jobId);
     } catch (error) {
       if (error instanceof UserError) throw new HttpError(404, error.message);
-      throw error;
+      throw this.providerFailure(error);
     }
     this.changed();
     return { status: 202, body: { job: toJobView(job), message: `asked job ${job.id} to stop; now ${job.status}` }, target: job.id };
@@ -590,7 +596,7 @@ export class ProjectBackend {
       await side.setScheduleEnabled(schedule, enabled);
     } catch (error) {
       if (error instanceof UserError) throw new HttpError(422, error.message);
-      throw error;
+      throw this.providerFailure(error);
     }
     return { status: 200, body: { message: `schedule ${schedule.name ?? targetId} is ${enabled ? 'enabled' : 'disabled'} in ${side.target.provider}` }, target: targetId };
   }
