@@ -1,6 +1,6 @@
 // What both UI servers (the local one and the team server) share at the HTTP level: client errors, the request target,
 // small bodies, query numbers, JSON answers with secrets masked, and the security headers of every answer.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /** A client's mistake: answered with its status and message, never logged with a stack. */
 export class HttpError extends Error {
@@ -29,6 +29,15 @@ export function setSecurityHeaders(res: ServerResponse, options: { tls?: boolean
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
   // Over TLS only: a browser that saw it once refuses plain HTTP to this host for a year.
   if (options.tls) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+}
+
+/**
+ * Cuts off clients that send their request slowly (Node's defaults wait a minute for headers and five for a body):
+ * each held connection costs a socket, and a page never takes long to send a request.
+ */
+export function limitSlowClients(server: Server): void {
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
 }
 
 /** The request target as a URL; only the origin form (a path) is served, and nothing in it may throw later. */

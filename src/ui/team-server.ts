@@ -16,7 +16,7 @@ import { isMutating, matchRoute, PROJECT_ROUTES, SERVER_ROUTES, type ApiRoute } 
 import type { AuditAction, AuditEntry, LoginOptionsResponse, ProjectCard, SessionResponse } from './api-types.js';
 import { AUDIT_ACTIONS, openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createEventStream } from './event-stream.js';
-import { decodePathSegments, HttpError, parseRequestTarget, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
+import { decodePathSegments, HttpError, limitSlowClients, parseRequestTarget, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
 import { ProjectBackend } from './project-backend.js';
 import { MAX_BODY_BYTES, readActionBody, serveProjectRoute } from './project-routes.js';
 import { LoginThrottle } from './team/login-throttle.js';
@@ -482,9 +482,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     });
   };
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, onRequest) : http.createServer(onRequest);
-  // A team server faces clients it does not know: slow senders of headers or bodies are cut off rather than held.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 30_000;
+  limitSlowClients(server);
   await listen(server, config.port, config.host);
   port = (server.address() as AddressInfo).port;
   allowedHosts = collectAllowedHosts(config, port);

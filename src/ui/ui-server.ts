@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { checkHost, createAccessToken, decideAccess, formatPageUrl, TOKEN_QUERY } from './access-token.js';
 import { isMutating, matchRoute, PROJECT_ROUTES } from './api-routes.js';
 import type { ProjectSource } from './describe-project.js';
-import { decodePathSegments, HttpError, parseRequestTarget, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
+import { decodePathSegments, HttpError, limitSlowClients, parseRequestTarget, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
 import { ProjectBackend } from './project-backend.js';
 import { readActionBody, serveProjectRoute } from './project-routes.js';
 import { createPageServer } from './web-assets.js';
@@ -91,6 +91,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       res.destroy();
     });
   });
+  limitSlowClients(server);
   await listen(server, options.port ?? 0, '127.0.0.1');
   port = (server.address() as AddressInfo).port;
   backend.start();
