@@ -21,18 +21,23 @@ export function checkDeployKeys(data: Record<string, unknown>, report: Report): 
   const chosen = typeof deploy.cloud_provider === 'string' ? deploy.cloud_provider : 'local';
   const rules = CLOUD_DEPLOY_RULES.find((r) => r.provider === chosen);
   if (!rules) return;
+  // A key several other clouds read (region) is one warning naming them all.
+  const readers = new Map<string, string[]>();
   for (const other of CLOUD_DEPLOY_RULES) {
     if (other === rules) continue;
     for (const key of other.keys) {
       if (!Object.hasOwn(deploy, key) || rules.keys.includes(key)) continue;
-      report(
-        'warning',
-        ['deploy', key],
-        `deploy.${key} is read only by the ${other.provider} provider; this project deploys to ${chosen}, which ignores it`,
-        `remove it, or set cloud_provider: ${other.provider}`,
-        'key',
-      );
+      readers.set(key, [...(readers.get(key) ?? []), other.provider]);
     }
+  }
+  for (const [key, providers] of readers) {
+    report(
+      'warning',
+      ['deploy', key],
+      `deploy.${key} is read only by the ${providers.join(' and ')} provider${providers.length > 1 ? 's' : ''}; this project deploys to ${chosen}, which ignores it`,
+      `remove it, or set cloud_provider: ${providers.join(' or ')}`,
+      'key',
+    );
   }
   for (const problem of rules.check(deploy)) report(problem.severity, ['deploy', ...problem.path], problem.message, problem.hint, problem.path.length > 0 ? 'value' : 'key');
 }

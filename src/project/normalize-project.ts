@@ -1,5 +1,6 @@
 // Turns a schema-valid, rule-clean project.yml into the Project model: defaults resolved, text keys as text, paths kept.
 import path from 'node:path';
+import { normalizeAwsDeploy } from './deploy-keys/aws-deploy-keys.js';
 import type { Command, Deploy, Project, PipelineElement, Schedule, Task, TaskBody } from './types.js';
 import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
@@ -82,7 +83,6 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
     const at = (key: string): KeyPath => ['deploy', key];
     return withoutUndefined({
       cloud_provider: d.cloud_provider,
-      cloud_platform: d.cloud_platform,
       resource_group: optionalText(d.resource_group, at('resource_group')),
       task: optionalText(d.task, at('task')),
       container_image: optionalText(d.container_image, at('container_image')),
@@ -92,19 +92,12 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
       cpu: d.cpu,
       memory: d.memory,
       storage: d.storage,
-      platform_config: d.platform_config
-        ? withoutUndefined({ ...d.platform_config, role_arn: optionalText(d.platform_config.role_arn, ['deploy', 'platform_config', 'role_arn']) })
-        : undefined,
       push_artifacts_on_fail: d.push_artifacts_on_fail,
       alarm_email: optionalText(d.alarm_email, at('alarm_email')),
-      subnets: d.subnets?.map((s, i) => text(s, ['deploy', 'subnets', i])),
-      security_groups: d.security_groups?.map((s, i) => text(s, ['deploy', 'security_groups', i])),
-      assign_public_ip: d.assign_public_ip,
-      platform_version: optionalText(d.platform_version, at('platform_version')),
       log_retention_days: d.log_retention_days,
-      task_policy: optionalText(d.task_policy, at('task_policy')),
+      // Each cloud normalizes its own keys (deploy-keys/).
+      ...normalizeAwsDeploy(d, text),
       gcp_project: optionalText(d.gcp_project, at('gcp_project')),
-      region: optionalText(d.region, at('region')),
       service_account: optionalText(d.service_account, at('service_account')),
       network: optionalText(d.network, at('network')),
       subnetwork: optionalText(d.subnetwork, at('subnetwork')),

@@ -130,6 +130,7 @@ export const deploySchema = z
     container_image: text('Container image name.').optional(),
     image_version: text('Container image tag.').optional(),
     image_domain: text('Registry domain of the image, e.g. `<account>.dkr.ecr.<region>.amazonaws.com`.').optional(),
+    region: text('Region of the cloud: AWS `eu-west-1` (every call and name; overrides the profile\'s and AWS_REGION) or Google Cloud `europe-west1` (required with cloud_provider gcp); Azure reads `location` instead.').optional(),
     bucket: text('Bucket for config, files, artifacts and run records.').optional(),
     cpu: z.number().int().positive().optional().describe('CPU units of the container, 1024 = 1 vCPU (256 = 0.25 vCPU); each cloud checks it against its allowed sizes.'),
     memory: z.number().int().positive().optional().describe('Memory of the container in MiB; each cloud checks it against its allowed sizes.'),

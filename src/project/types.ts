@@ -1,5 +1,6 @@
 // The validated, normalized project model that every other part of handoff reads (see SPEC §2).
 import type { CloudProviderName } from './cloud-providers.js';
+import type { AwsDeploy } from './deploy-keys/aws-deploy-keys.js';
 
 export interface Install {
   venv?: string;
@@ -60,18 +61,11 @@ export interface Task {
   path: string;
 }
 
-export interface PlatformConfig {
-  state_machine?: boolean;
-  state_machine_timeout?: number;
-  retry_interval?: number;
-  max_retries?: number;
-  backoff_rate?: number;
-  role_arn?: string;
-}
+export type { AwsDeploy, PlatformConfig } from './deploy-keys/aws-deploy-keys.js';
 
-export interface Deploy {
+/** `deploy` of project.yml: the keys every provider reads, and each cloud's own (deploy-keys/). */
+export interface Deploy extends AwsDeploy {
   cloud_provider: CloudProviderName;
-  cloud_platform?: 'fargate';
   resource_group?: string;
   task?: string;
   container_image?: string;
@@ -84,18 +78,11 @@ export interface Deploy {
   memory?: number;
   /** Ephemeral storage in GiB. */
   storage?: number;
-  platform_config?: PlatformConfig;
   push_artifacts_on_fail?: boolean;
   alarm_email?: string;
-  subnets?: string[];
-  security_groups?: string[];
-  assign_public_ip?: boolean;
-  platform_version?: string;
   log_retention_days?: number;
-  task_policy?: string;
   /** Google Cloud (cloud_provider gcp): the project, region and the job's own settings. */
   gcp_project?: string;
-  region?: string;
   service_account?: string;
   network?: string;
   subnetwork?: string;

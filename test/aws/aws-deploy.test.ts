@@ -14,7 +14,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { GetRoleCommand, IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import { DetachRolePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetScheduleCommand, ListScheduleGroupsCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -105,6 +105,8 @@ describe('cloud deploy into moto', () => {
     expect(result.changed).toBe(true);
     expect(result.image).toBe(`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/words:0.3`);
     expect(result.stacks).toEqual([
+      // Once per account: the boundary every role handoff makes carries.
+      { stack: 'handoff-permissions-boundary', kind: 'boundary', action: 'created' },
       { stack: `handoff-dev-${RG}-bucket`, kind: 'bucket', action: 'created' },
       { stack: `handoff-dev-${RG}-resources`, kind: 'resources', action: 'created' },
       { stack: `handoff-dev-${RG}-words`, kind: 'task', action: 'created' },
@@ -138,8 +140,13 @@ describe('cloud deploy into moto', () => {
 
     const iam = new IAMClient(clientConfig());
     const roles = (await iam.send(new ListRolesCommand({ PathPrefix: `/handoff/dev-${RG}/` }))).Roles ?? [];
-    expect(roles.map((r) => r.RoleName).sort()).toEqual([`handoff-dev-${RG}-execution`, `handoff-dev-${RG}-runner`, `handoff-dev-${RG}-scheduler`, `handoff-dev-${RG}-words-task`]);
-    const taskPolicies = await iam.send(new ListRolePoliciesCommand({ RoleName: `handoff-dev-${RG}-words-task` }));
+    expect(roles.map((r) => r.RoleName).sort()).toEqual([`handoff-dev-${RG}-use1-exec`, `handoff-dev-${RG}-use1-runner`, `handoff-dev-${RG}-use1-sched`, `handoff-dev-${RG}-use1-words-task`]);
+    // Every role handoff makes carries the account's permissions boundary (GetRole shows it; ListRoles does not).
+    for (const r of roles) {
+      const got = (await iam.send(new GetRoleCommand({ RoleName: r.RoleName! }))).Role!;
+      expect(got.PermissionsBoundary?.PermissionsBoundaryArn, r.RoleName).toBe(`arn:aws:iam::${ACCOUNT}:policy/handoff/handoff-permissions-boundary`);
+    }
+    const taskPolicies = await iam.send(new ListRolePoliciesCommand({ RoleName: `handoff-dev-${RG}-use1-words-task` }));
     expect(taskPolicies.PolicyNames).toEqual(['handoff-task-access']);
 
     const logs = new CloudWatchLogsClient(clientConfig());
@@ -148,7 +155,7 @@ describe('cloud deploy into moto', () => {
 
     const sfn = new SFNClient(clientConfig());
     const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:handoff-dev-${RG}-words` }));
-    expect(machine.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/handoff/dev-${RG}/handoff-dev-${RG}-runner`);
+    expect(machine.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/handoff/dev-${RG}/handoff-dev-${RG}-use1-runner`);
     const definition = JSON.parse(machine.definition!);
     expect(definition.States.RunFargateTaskWithEnvironment.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
     expect(definition.States.RunFargateTaskWithEnvironment.Parameters.TaskDefinition).toBe(td.taskDefinitionArn);
@@ -163,7 +170,7 @@ describe('cloud deploy into moto', () => {
     const one = await scheduler.send(new GetScheduleCommand({ GroupName: group, Name: 'target-1' }));
     expect(one).toMatchObject({ ScheduleExpression: 'cron(0 6 * * ? *)', ScheduleExpressionTimezone: 'Europe/Paris', State: 'ENABLED', Description: 'daily in Paris' });
     expect(one.Target?.Arn).toBe(`arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:handoff-dev-${RG}-words`);
-    expect(one.Target?.RoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/handoff/dev-${RG}/handoff-dev-${RG}-scheduler`);
+    expect(one.Target?.RoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/handoff/dev-${RG}/handoff-dev-${RG}-use1-sched`);
     expect(JSON.parse(one.Target!.Input!)).toEqual({
       Environment: [
         { Name: 'HO_STAGE', Value: 'dev' },
@@ -188,7 +195,12 @@ describe('cloud deploy into moto', () => {
     expect(again.code, again.stderr).toBe(0);
     const result = JSON.parse(again.stdout);
     expect(result.changed).toBe(false);
-    expect(result.stacks.map((s: { action: string }) => s.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    // The boundary exists now, so it is not a step any more.
+    expect(result.stacks.map((s: { kind: string; action: string }) => [s.kind, s.action])).toEqual([
+      ['bucket', 'unchanged'],
+      ['resources', 'unchanged'],
+      ['task', 'unchanged'],
+    ]);
     expect(result.project).toMatchObject({ config: 'unchanged', files: { written: [], deleted: [], unchanged: 1 }, secrets: { written: [], unchanged: 1 } });
     expect(result.schedules.map((s: { action: string }) => s.action)).toEqual(['unchanged', 'unchanged']);
     expect(again.stderr).toContain(`No changes: dev-${RG}/words is already deployed as declared`);
@@ -374,8 +386,12 @@ describe('the deploy role', () => {
     const role = (await iam.send(new GetRoleCommand({ RoleName: `handoff-role-${ACCOUNT}` }))).Role!;
     const trust = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!));
     expect(JSON.stringify(trust)).toContain('ext-42');
-    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: `handoff-role-${ACCOUNT}` }))).PolicyNames).toEqual(['handoff-deploy']);
+    const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: `handoff-role-${ACCOUNT}` }))).AttachedPolicies ?? [];
+    expect(attached.map((p) => p.PolicyName)).toEqual([`handoff-role-${ACCOUNT}-1`, `handoff-role-${ACCOUNT}-2`]);
     expect(parse((await cli(['cloud', 'role', 'status', '-p', words])).stdout)).toMatchObject({ status: 'CREATE_COMPLETE' });
+    // moto gap: its CloudFormation does not detach a stack's AWS::IAM::ManagedPolicy when deleting it, so the role
+    // would never delete; detached here as CloudFormation does on AWS.
+    for (const p of attached) await iam.send(new DetachRolePolicyCommand({ RoleName: `handoff-role-${ACCOUNT}`, PolicyArn: p.PolicyArn! }));
     const deleted = await cli(['cloud', 'role', 'delete', '-p', words]);
     expect(parse(deleted.stdout)).toMatchObject({ action: 'deleted' });
   });
@@ -452,15 +468,28 @@ describe('teardown', () => {
     return vpcId;
   }
 
-  it('leaves nothing but the retained bucket', async () => {
-    const removeTasks = [
-      ['cloud', 'task', 'delete', '-p', words],
-      ['cloud', 'task', 'delete', '-p', words2],
-    ];
-    for (const args of removeTasks) {
-      const result = await cli(args);
-      expect(result.code, `${args.join(' ')}\n${result.stderr}`).toBe(0);
-    }
+  it('refuses to delete the resources stack while task stacks import it, naming them', async () => {
+    const refused = await cli(['cloud', 'resources', 'delete', '-p', words]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`the resources stack handoff-dev-${RG}-resources is still used by handoff-dev-${RG}-words, handoff-dev-${RG}-words2; nothing was deleted`);
+    const cf = new CloudFormationClient(clientConfig());
+    expect((await cf.send(new DescribeStacksCommand({ StackName: `handoff-dev-${RG}-resources` }))).Stacks![0]!.StackStatus).toBe('CREATE_COMPLETE');
+  });
+
+  it('keeps a deleted task\'s log group (cloud logs still reads it) unless -v delete_logs=true', async () => {
+    const kept = await cli(['cloud', 'task', 'delete', '-p', words]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(parse(kept.stdout)).toMatchObject({ action: 'deleted', log_group: { group: `/handoff/dev-${RG}/words`, action: 'kept' } });
+    const logs = await cli(['cloud', 'logs', '-p', words, '-v', 'id=bbbb']);
+    expect(logs.stdout.trim().split('\n')).toEqual(['Job started at 2026-01-01T00:01:00Z', 'Task count ended with exit code 3']);
+    const gone = await cli(['cloud', 'task', 'delete', '-p', words2, '-v', 'delete_logs=true']);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(parse(gone.stdout)).toMatchObject({ log_group: { group: `/handoff/dev-${RG}/words2`, action: 'deleted' } });
+    const cwl = new CloudWatchLogsClient(clientConfig());
+    expect(((await cwl.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/handoff/dev-${RG}/` }))).logGroups ?? []).map((g) => g.logGroupName)).toEqual([`/handoff/dev-${RG}/words`]);
+  });
+
+  it('leaves nothing but the retained bucket, the kept log group and the account\'s boundary', async () => {
     const vpcId = await removeWhatMotoCannotDelete();
     for (const args of [
       ['cloud', 'resources', 'delete', '-p', words],
@@ -473,7 +502,7 @@ describe('teardown', () => {
     }
     const cf = new CloudFormationClient(clientConfig());
     const live = ((await cf.send(new DescribeStacksCommand({}))).Stacks ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE');
-    expect(live.map((s) => s.StackName)).toEqual([]);
+    expect(live.map((s) => s.StackName)).toEqual(['handoff-permissions-boundary']);
     const ec2 = new EC2Client(clientConfig());
     expect(((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).map((v) => v.VpcId)).not.toContain(vpcId);
     expect((await ec2.send(new DescribeInternetGatewaysCommand({}))).InternetGateways ?? []).toEqual([]);
@@ -482,10 +511,10 @@ describe('teardown', () => {
     // stacks are gone (checked above); on AWS they go with the stacks. The rest is checked through its own service.
     const iam = new IAMClient(clientConfig());
     const roles = ((await iam.send(new ListRolesCommand({ PathPrefix: '/handoff/' }))).Roles ?? []).map((r) => r.RoleName);
-    expect(roles).not.toContain(`handoff-dev-${RG}-words-task`);
-    expect(roles).not.toContain(`handoff-dev-${RG}-words2-task`);
+    expect(roles).not.toContain(`handoff-dev-${RG}-use1-words-task`);
+    expect(roles).not.toContain(`handoff-dev-${RG}-use1-words2-task`);
     const logs = new CloudWatchLogsClient(clientConfig());
-    expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/handoff/' }))).logGroups ?? []).toEqual([]);
+    expect(((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/handoff/dev-${RG}/` }))).logGroups ?? []).map((g) => g.logGroupName)).toEqual([`/handoff/dev-${RG}/words`]);
     const sfn = new SFNClient(clientConfig());
     expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? []).toEqual([]);
     const scheduler = new SchedulerClient(clientConfig());

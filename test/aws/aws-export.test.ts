@@ -5,7 +5,8 @@ import path from 'node:path';
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -30,6 +31,7 @@ deploy:
   alarm_email: data-team@example.com
   task_policy: task-policy.json
   log_retention_days: 14
+  tags: {team: data}
 schedules:
   - target_id: 1
     cron: "0 6 * * ? *"
@@ -64,12 +66,12 @@ afterAll(async () => {
 });
 
 describe('cloud export --format cloudformation', () => {
-  it('writes the three templates and a README, and the templates deploy as stacks', async () => {
+  it('writes the four templates and a README, and the templates deploy as stacks', async () => {
     await moto.reset();
     const out = path.join(makeTempDir(), 'cfn');
     const result = await cli(['cloud', 'export', '-p', projectDir, '--format', 'cloudformation', '-o', out]);
     expect(result.code, result.stderr).toBe(0);
-    expect((parse(result.stdout) as { files: string[] }).files).toEqual(['bucket.template.json', 'resources.template.json', 'task.template.json', 'README.md']);
+    expect((parse(result.stdout) as { files: string[] }).files).toEqual(['boundary.template.json', 'bucket.template.json', 'resources.template.json', 'task.template.json', 'README.md']);
     // Exporting deploys nothing.
     const cf = new CloudFormationClient(clientConfig());
     expect((await cf.send(new DescribeStacksCommand({}))).Stacks ?? []).toEqual([]);
@@ -82,6 +84,7 @@ describe('cloud export --format cloudformation', () => {
 
     // The README's order: each stack as CloudFormation would get it (moto skips the Scheduler resources inside stacks).
     for (const [stack, file] of [
+      ['handoff-permissions-boundary', 'boundary.template.json'],
       ['handoff-dev-exp-bucket', 'bucket.template.json'],
       ['handoff-dev-exp-resources', 'resources.template.json'],
       ['handoff-dev-exp-tally', 'task.template.json'],
@@ -123,24 +126,25 @@ function hasTerraform(): boolean {
 
 describe('cloud export --format terraform', () => {
   it.skipIf(!hasTerraform())(
-    'inits from the local provider mirror, validates, and applies against moto what moto supports, then plans no changes',
+    'writes a module that inits from the offline plugin folder, validates, applies against moto what moto supports, then plans no changes',
     async () => {
       await moto.reset();
       const root = makeTempDir('handoff-tf-');
       const out = path.join(root, 'infra');
       const result = await cli(['cloud', 'export', '-p', projectDir, '--format', 'terraform', '-o', out]);
       expect(result.code, result.stderr).toBe(0);
+      expect((parse(result.stdout) as { files: string[] }).files).toEqual(['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf', 'README.md']);
+      expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('terraform init -plugin-dir=/opt/tf-plugins');
       const main = fs.readFileSync(path.join(out, 'main.tf'), 'utf8');
 
-      const rc = path.join(root, 'terraform.rc');
-      fs.writeFileSync(rc, 'provider_installation {\n  filesystem_mirror {\n    path    = "/opt/tf-plugins"\n    include = ["registry.terraform.io/*/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n');
-      // Points the provider at moto (path-style S3, no retries so a moto gap fails fast); an override file keeps main.tf as exported.
+      // Points the provider at moto (path-style S3, no retries so a moto gap fails fast); an override file keeps the module as exported.
       fs.writeFileSync(
         path.join(out, 'moto_override.tf'),
         'provider "aws" {\n  s3_use_path_style           = true\n  skip_credentials_validation = true\n  skip_metadata_api_check     = true\n  max_retries                 = 1\n}\n',
       );
-      const tfEnv = { ...moto.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', AWS_EC2_METADATA_DISABLED: 'true' };
-      const init = await terraform(out, ['init', '-input=false'], tfEnv);
+      const tfEnv = { ...moto.env, TF_CLI_CONFIG_FILE: '/dev/null', TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', AWS_EC2_METADATA_DISABLED: 'true' };
+      // A plain `terraform init` would ask the registry; this machine has the provider in a folder only.
+      const init = await terraform(out, ['init', '-input=false', '-plugin-dir=/opt/tf-plugins'], tfEnv);
       expect(init.code, init.output).toBe(0);
       const validate = await terraform(out, ['validate'], tfEnv);
       expect(validate.code, validate.output).toBe(0);
@@ -153,24 +157,30 @@ describe('cloud export --format terraform', () => {
       expect(skipped.sort()).toEqual([
         'aws_cloudwatch_metric_alarm.executions_failed_alarm',
         'aws_cloudwatch_metric_alarm.executions_timed_out_alarm',
-        'aws_scheduler_schedule.target_1',
+        'aws_scheduler_schedule.schedule',
         'aws_sfn_state_machine.state_machine',
       ]);
       const targets = blocks.map(([, type, name]) => `${type}.${name}`).filter((a) => !skipped.includes(a));
       const apply = await terraform(out, ['apply', '-auto-approve', '-input=false', ...targets.map((t) => `-target=${t}`)], tfEnv);
       expect(apply.code, apply.output).toBe(0);
-      expect(apply.output).toContain(`Apply complete! Resources: ${targets.length} added`);
+      expect(apply.output).toMatch(/Apply complete! Resources: \d+ added/);
 
       const ecs = new ECSClient(clientConfig());
       expect((await ecs.send(new DescribeClustersCommand({ clusters: ['handoff-dev-exp'] }))).clusters?.[0]?.status).toBe('ACTIVE');
       const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'handoff-dev-exp-tally' }))).taskDefinition!;
       expect({ cpu: td.cpu, memory: td.memory, network: td.networkMode, storage: td.ephemeralStorage?.sizeInGiB }).toEqual({ cpu: '512', memory: '1024', network: 'awsvpc', storage: 30 });
       expect(td.containerDefinitions?.[0]?.environment).toEqual([{ name: 'HO_STAGE', value: 'dev' }]);
-      expect(td.executionRoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/handoff/dev-exp/handoff-dev-exp-execution`);
+      expect(td.containerDefinitions?.[0]?.image).toBe(`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/tally:0.2`);
+      // Role names computed by Terraform from var.region, as handoff names them.
+      expect(td.executionRoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/handoff/dev-exp/handoff-dev-exp-use1-exec`);
       const iam = new IAMClient(clientConfig());
-      const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'handoff-dev-exp-execution' }));
+      const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'handoff-dev-exp-use1-exec' }));
       expect(attached.AttachedPolicies?.map((p) => p.PolicyName)).toEqual(['AmazonECSTaskExecutionRolePolicy']);
-      expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'handoff-dev-exp-tally-task' }))).PolicyNames?.sort()).toEqual(['handoff-task-access', 'project-task-policy']);
+      expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'handoff-dev-exp-use1-tally-task' }))).PolicyNames?.sort()).toEqual(['handoff-task-access', 'project-task-policy']);
+      const role = (await iam.send(new GetRoleCommand({ RoleName: 'handoff-dev-exp-use1-tally-task' }))).Role!;
+      expect(role.PermissionsBoundary?.PermissionsBoundaryArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/handoff/handoff-permissions-boundary`);
+      // deploy.tags arrive through the provider's default_tags.
+      expect(Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ 'handoff:resource-group': 'dev-exp', team: 'data' });
       const logs = new CloudWatchLogsClient(clientConfig());
       expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/handoff/' }))).logGroups?.map((g) => [g.logGroupName, g.retentionInDays])).toEqual([['/handoff/dev-exp/tally', 14]]);
       const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: '/handoff/dev-exp/tally' }))).metricFilters ?? [];
@@ -182,6 +192,16 @@ describe('cloud export --format terraform', () => {
       // Applied twice, the configuration changes nothing: what moto reads back is what was declared.
       const plan = await terraform(out, ['plan', '-detailed-exitcode', '-input=false', ...targets.map((t) => `-target=${t}`)], tfEnv);
       expect(plan.code, plan.output).toBe(0);
+
+      // The same module with a network of your own: the VPC goes, the task's network is the one given.
+      const ec2 = new EC2Client(clientConfig());
+      const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.7.0.0/16' }))).Vpc!.VpcId!;
+      const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.7.1.0/24' }))).Subnet!.SubnetId!;
+      const group = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpc, GroupName: 'own', Description: 'own' }))).GroupId!;
+      const own = await terraform(out, ['plan', '-input=false', `-var=subnets=["${subnet}"]`, `-var=security_groups=["${group}"]`, ...targets.map((t) => `-target=${t}`)], tfEnv);
+      expect(own.code, own.output).toBe(0);
+      expect(own.output).toContain('aws_vpc.vpc[0] will be destroyed');
+      expect(own.output).not.toContain('aws_ecs_cluster.cluster[0] will be destroyed');
     },
     300_000,
   );

@@ -1,5 +1,5 @@
 // Test helper: starts moto's AWS emulator on a free loopback port for a test file, and the env that points the CLI at it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 
@@ -45,6 +45,25 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`moto did not answer at ${url} within ${timeoutMs} ms:\n${output()}`);
+}
+
+/**
+ * One call of AWS's Python SDK (boto3, which moto itself depends on) against the emulator, for services the
+ * JavaScript SDK clients of this project do not include (EventBridge); the response as JSON.
+ */
+export function callBoto3(moto: MotoServer, input: { service: string; operation: string; params?: Record<string, unknown>; region?: string }): Record<string, unknown> {
+  const script = [
+    'import boto3, json, sys',
+    'a = json.loads(sys.argv[1])',
+    "c = boto3.client(a['service'], region_name=a['region'], endpoint_url=a['url'], aws_access_key_id='testing', aws_secret_access_key='testing')",
+    "r = getattr(c, a['operation'])(**a['params'])",
+    "r.pop('ResponseMetadata', None)",
+    'print(json.dumps(r, default=str))',
+  ].join('\n');
+  const args = JSON.stringify({ ...input, params: input.params ?? {}, region: input.region ?? 'us-east-1', url: moto.url });
+  const result = spawnSync(pickPython(), ['-c', script, args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`boto3 ${input.service}.${input.operation} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
 /** Starts `python3 -m moto.server -H 127.0.0.1 -p <free port>` and waits until it answers. */

@@ -8,7 +8,6 @@ import { CLOUD_RUN_REGIONS, GCP_REGION_PATTERN } from './gcp-regions.js';
 
 export const gcpDeployKeys = {
   gcp_project: text('Google Cloud project id the task deploys to, e.g. `acme-data-prod` (required with cloud_provider gcp).').optional(),
-  region: text('Google Cloud region of the Cloud Run job, its schedules and images, e.g. `europe-west1` (required with cloud_provider gcp).').optional(),
   service_account: text('Email of an existing service account the job runs as; default: a service account of its own with access to its own bucket prefix and secrets only.').optional(),
   network: text('VPC network of the job (Direct VPC egress), e.g. `default`.').optional(),
   subnetwork: text('Subnetwork of the job (Direct VPC egress).').optional(),
@@ -35,7 +34,8 @@ function readText(deploy: Record<string, unknown>, key: string): string | undefi
 
 export const gcpDeployRules: CloudDeployRules = {
   provider: 'gcp',
-  keys: Object.keys(gcpDeployKeys),
+  // `region` is a common key (schema.ts) that Google Cloud reads too.
+  keys: [...Object.keys(gcpDeployKeys), 'region'],
   required: ['gcp_project', 'region'],
   check(deploy) {
     const problems: DeployProblem[] = [];

@@ -6,7 +6,6 @@ import type { DeployEvent, DeploymentPlan, Deployment, ManageRequest } from '../
 import type { AwsProvider } from './aws-provider.js';
 import type { DeployEvent as StackDeployEvent } from './deploy/apply-deploy.js';
 import type { DeployRequest as StackDeployRequest, ProjectDeployPlan } from './deploy/deploy-project.js';
-import type { RoleInput } from './deploy/desired-stacks.js';
 
 /** The shared plan, holding the stacks' own plan and the request it was made for (apply needs both). */
 interface AwsDeploymentPlan extends DeploymentPlan {
@@ -26,16 +25,13 @@ export function toDeployEvent(event: StackDeployEvent): DeployEvent {
 }
 
 /** `-v grantee_account_id=… external_id=…`: who may assume the deploy role (default: this account). */
-function readRoleInput(rawVars: readonly string[], provider: AwsProvider, project?: Project): RoleInput {
+function readRoleVars(rawVars: readonly string[]): { granteeAccountId?: string; externalId?: string } {
   const vars = parseVarTokens([...rawVars], '-v');
   const raw = rawVars.find((v) => v.startsWith('grantee_account_id='));
   // Account ids may start with 0: read the text, not the number the -v parser makes of it.
-  const principal = raw !== undefined ? raw.slice('grantee_account_id='.length).replace(/^(["'])(.*)\1$/, '$2') : provider.names.accountId;
-  const bucket = project?.deploy.bucket;
   return {
-    principalAccountId: principal,
+    ...(raw !== undefined ? { granteeAccountId: raw.slice('grantee_account_id='.length).replace(/^(["'])(.*)\1$/, '$2') } : {}),
     ...(vars.external_id !== undefined ? { externalId: String(vars.external_id) } : {}),
-    ...(bucket && !bucket.startsWith('handoff-') ? { buckets: [bucket] } : {}),
   };
 }
 
@@ -47,42 +43,34 @@ function requireProject(request: { project?: Project }): Project {
 export function createAwsDeployment(getProvider: () => AwsProvider): Deployment {
   async function manage(kind: string, action: 'create' | 'update' | 'delete' | 'status', request: ManageRequest): Promise<Record<string, unknown>> {
     const provider = getProvider();
-    const { upsertStack, readStackStatus, readTaskStatus, deleteTaskStack, deleteResourcesStack } = await import('./deploy/manage-stacks.js');
-    const { createResourcesDesired, createTaskDesired, createRoleDesired, readTaskPolicy } = await import('./deploy/desired-stacks.js');
+    const stacks = await import('./deploy/manage-stacks.js');
     const { deleteStackStep } = await import('./deploy/apply-deploy.js');
     const apply = { onEvent: (e: StackDeployEvent) => request.onEvent(toDeployEvent(e)), pollMs: provider.pollMs };
     const { names } = provider;
-    const roleName = (): string => createRoleDesired(readRoleInput(request.rawVars, provider, request.project)).name;
+    const role = { ...readRoleVars(request.rawVars), ...(request.project ? { project: request.project } : {}) };
 
     if (action === 'status') {
-      if (kind === 'task') return { ...(await readTaskStatus(provider)) };
-      if (kind === 'resources') return { ...(await readStackStatus(provider, 'resources', names.resourcesStack)) };
-      return { ...(await readStackStatus(provider, 'role', roleName())) };
+      if (kind === 'task') return { ...(await stacks.readTaskStatus(provider)) };
+      if (kind === 'resources') return { ...(await stacks.readStackStatus(provider, 'resources', names.resourcesStack)) };
+      return { ...(await stacks.readStackStatus(provider, 'role', stacks.findRoleStackName(provider, role))) };
     }
     if (action === 'delete') {
       if (kind === 'task') {
-        const result = await deleteTaskStack(provider, apply);
-        return { stack: result.stack.name, action: result.stack.action, schedules_deleted: result.schedules };
+        const result = await stacks.deleteTaskStack(provider, { ...apply, deleteLogs: parseVarTokens([...request.rawVars], '-v').delete_logs === true });
+        if (result.logs.action === 'kept') {
+          request.onEvent({ type: 'notice', level: 'info', message: `Kept the log group ${result.logs.group}: \`handoff cloud logs\` still reads it; -v delete_logs=true deletes it` });
+        }
+        return { stack: result.stack.name, action: result.stack.action, schedules_deleted: result.schedules, log_group: result.logs };
       }
-      const result = kind === 'resources' ? await deleteResourcesStack(provider, apply) : await deleteStackStep(provider.cloudFormation, 'role', roleName(), apply);
+      const result = kind === 'resources' ? await stacks.deleteResourcesStack(provider, apply) : await deleteStackStep(provider.cloudFormation, 'role', stacks.findRoleStackName(provider, role), apply);
       return { stack: result.name, action: result.action };
     }
-    let desired;
-    if (kind === 'resources') {
-      desired = createResourcesDesired(names, requireProject(request).deploy);
-    } else if (kind === 'task') {
-      const project = requireProject(request);
-      const { resolveTaskImage } = await import('./deploy/resolve-image.js');
-      const taskPolicy = await readTaskPolicy(project.dir, project.deploy);
-      // Built once with a placeholder image first, so a bad Fargate size fails before ECR is asked anything.
-      createTaskDesired(names, project.deploy, { imageUri: names.ecrImageUri('0'), taskPolicy });
-      const image = await resolveTaskImage({ project, names, config: provider.clientConfig, version: request.imageVersion });
-      if (image.inRegistry === false) request.onEvent({ type: 'notice', level: 'warning', message: `the image ${image.uri} is not in ECR yet: push it (handoff container push) before the task runs` });
-      desired = createTaskDesired(names, project.deploy, { imageUri: image.uri, taskPolicy });
-    } else {
-      desired = createRoleDesired(readRoleInput(request.rawVars, provider, request.project));
-    }
-    const result = await upsertStack(provider, desired, action, apply);
+    let result;
+    if (kind === 'resources') result = await stacks.upsertResourcesStack(provider, requireProject(request), action, apply);
+    else if (kind === 'task') {
+      const onWarning = (message: string): void => request.onEvent({ type: 'notice', level: 'warning', message });
+      result = await stacks.upsertTaskStack(provider, requireProject(request), action, { ...apply, imageVersion: request.imageVersion, onWarning });
+    } else result = await stacks.upsertRoleStack(provider, stacks.createRoleInput(provider, role), action, apply);
     return { stack: result.name, action: result.action, ...(result.outputs ? { outputs: result.outputs } : {}) };
   }
 

@@ -12,13 +12,16 @@ const ECR_REGISTRY = /^\d{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.
 const AWS_PASS_THROUGH = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL'];
 
 const DEPLOY_HELP = `aws — stacks (CloudFormation, deployed with change sets; a second run with nothing changed reports "unchanged"):
+  handoff-permissions-boundary  the ceiling of every role handoff makes; once per account (the first deploy or role create)
   handoff-<RG>-bucket       S3 bucket (cloud bucket create)
-  handoff-<RG>-resources    VPC with two public subnets (or deploy.subnets + deploy.security_groups), ECS cluster, roles
-  handoff-<RG>-<task>       log group, metric filters, Fargate task definition, task role, Step Functions runner, alarms
-  handoff-role-<account>    the deploy role another account can assume (cloud role create)
+  handoff-<RG>-resources    network (a VPC, with a NAT gateway for deploy.static_ip, or deploy.subnets), ECS cluster
+                            (or deploy.cluster), execution role (or deploy.execution_role_arn), runner and scheduler roles
+  handoff-<RG>-<task>       log group (kept on delete unless -v delete_logs=true), metric filters, Fargate task
+                            definition (with deploy.task_definition merged in), task role, runner, alarms
+  handoff-role-<account>    the deploy role another account can assume (cloud role create): not admin
 <RG> is <stage>-<resource_group> except for prod. The image is -v version=, else deploy.image_version, else the highest
 version tag in ECR (handoff container push). Fargate cpu/memory/storage and every other deploy value are checked
-before anything is sent to AWS.`;
+before anything is sent to AWS, in deploy.region when set.`;
 
 export const awsProviderEntry: ProviderEntry = {
   name: 'aws',
@@ -28,22 +31,26 @@ export const awsProviderEntry: ProviderEntry = {
   },
   images: {
     owns: (domain) => ECR_REGISTRY.test(domain),
-    async prepare({ image, profile, log }) {
+    async prepare({ project, image, profile, log }) {
       const { resolveAwsClientConfig } = await import('./sdk/aws-client-config.js');
       const { ensureEcrRepository, getEcrLogin } = await import('./sdk/ecr.js');
-      const config = await resolveAwsClientConfig({ profile });
-      const repository = await ensureEcrRepository(config, image);
+      const { validateUserTags } = await import('./stacks/tags.js');
+      // The repository lives where the task runs: deploy.region first, as for every other call.
+      const config = await resolveAwsClientConfig({ profile, region: project.deploy.region });
+      const repository = await ensureEcrRepository(config, image, validateUserTags(project.deploy.tags));
       log(repository.created ? `Created the ECR repository ${repository.uri} (immutable tags)` : `ECR repository ${repository.uri} exists`);
       const login = await getEcrLogin(config);
       return { registry: login.registry, repository: image, created: repository.created, login: { username: login.username, password: login.password } };
     },
   },
-  containerAccess({ env, profile }) {
+  containerAccess({ env, profile, project }) {
     const passed: Record<string, string> = {};
     for (const key of [...AWS_PASS_THROUGH, ...Object.keys(env).filter((k) => k.startsWith('AWS_ENDPOINT_URL_'))]) {
       const value = env[key];
       if (value) passed[key] = value;
     }
+    // The store is in deploy.region when the project names one, whatever this shell's region is.
+    if (project.deploy.region) passed.AWS_REGION = project.deploy.region;
     const mounts: string[] = [];
     const chosenProfile = profile ?? env.AWS_PROFILE;
     if (chosenProfile) {

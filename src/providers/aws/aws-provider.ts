@@ -3,12 +3,12 @@ import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions } from '.
 import { createAwsDeployment } from './aws-deployment.js';
 import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
-import { applyStackStep, readDeployedStacks } from './deploy/apply-deploy.js';
 import { createBucketDesired } from './deploy/desired-stacks.js';
-import { planDeploy } from './deploy/plan-deploy.js';
+import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
 import { createCloudFormationApi, type CloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
+import { createTagMap, validateUserTags } from './stacks/tags.js';
 import { createS3Api } from './sdk/s3.js';
 import { createSsmApi } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
@@ -32,9 +32,13 @@ export interface AwsProvider extends Provider {
   readonly pollMs?: number;
 }
 
-/** Resolves region and account (STS doubles as the credentials check), then builds every name of the task. */
+/**
+ * Resolves region (`deploy.region` first, then AWS_REGION and the profile's) and account (STS doubles as the
+ * credentials check), then builds every name of the task.
+ */
 export async function createAwsProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<AwsProvider> {
-  const clientConfig = await resolveAwsClientConfig({ profile: target.profile });
+  const deploy = target.deploy;
+  const clientConfig = await resolveAwsClientConfig({ profile: target.profile, region: deploy?.region });
   const identity = await getCallerIdentity(clientConfig);
   options.log?.('debug', `AWS account ${identity.accountId} (${identity.arn}), region ${clientConfig.region}`);
   const names = createDeployNames({
@@ -45,6 +49,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     region: clientConfig.region,
     bucket: target.bucket,
     containerImage: target.containerImage,
+    ...(deploy?.cluster !== undefined ? { cluster: deploy.cluster } : {}),
   });
   const s3 = createS3Api(clientConfig);
   const ssm = createSsmApi(clientConfig);
@@ -55,9 +60,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
   const bucket: BucketLifecycle = {
     async create(onProgress) {
       // The same path as every stack: created directly, or updated through a change set that may change nothing.
-      const desired = createBucketDesired(names);
-      const plan = planDeploy([desired], await readDeployedStacks(cloudFormation, [desired.name]));
-      const result = await applyStackStep(cloudFormation, plan.steps[0]!, {
+      const result = await upsertStack(provider, createBucketDesired(names, deploy), 'create', {
         pollMs: readPollMs(),
         onEvent: (e) => {
           if (e.type === 'stack-progress') onProgress(describeEvent(e.event));
@@ -113,6 +116,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       names,
       cloudFormation,
       openScheduler: async () => (await import('./sdk/scheduler.js')).createSchedulerApi(clientConfig),
+      ...(deploy ? { deploy } : {}),
     }),
     runs: createAwsRunLifecycle({
       names,
@@ -120,6 +124,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       openEcs: async () => track((await import('./sdk/ecs.js')).createEcsApi(clientConfig)),
       openLogs: async () => track((await import('./sdk/cloudwatch-logs.js')).createCloudWatchLogsApi(clientConfig)),
       pollMs: pollMs ?? 2000,
+      ...(deploy ? { deploy } : {}),
     }),
     objects: {
       // S3 keeps no file modes: an executable file carries `x-amz-meta-handoff-mode: 755` (CopyObject keeps it).
@@ -134,7 +139,9 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       describe: (key) => `s3://${bucketName}/${key}`,
     },
     parameters: {
-      put: (name, value, tier) => ssm.putSecureString(name, value, tier),
+      // A secret carries the resource group's tags (and the task's, at task level) and deploy.tags, like every resource.
+      put: (name, value, tier) =>
+        ssm.putSecureString(name, value, tier, createTagMap(names, validateUserTags(deploy?.tags), name.startsWith(`${names.ssmTaskPath}/`) ? 'task' : 'resource-group')),
       listByPath: (path) => ssm.getParametersByPath(path),
       delete: (parameterNames) => ssm.deleteParameters(parameterNames),
       describe: (name) => `ssm:${name} (${clientConfig.region})`,

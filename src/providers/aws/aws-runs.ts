@@ -1,12 +1,15 @@
 // The AWS provider's runs: Fargate tasks started with ECS RunTask, listed and stopped, and their CloudWatch logs.
 import { UserError } from '../../errors.js';
+import type { Deploy } from '../../project/types.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
-import type { CloudJob, LogLine, RunLifecycle, StartJobInput } from '../provider.js';
+import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
 import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
 import type { CloudWatchLogsApi } from './sdk/cloudwatch-logs.js';
 import type { EcsApi } from './sdk/ecs.js';
+import { resolveCapacity } from './stacks/capacity.js';
+import { resolveRunnerSettings } from './stacks/state-machine.js';
 
 /** ECS keeps stopped tasks visible for about an hour; a longer history is in the run records of the bucket. */
 const MAX_JOBS = 20;
@@ -17,6 +20,8 @@ export interface AwsRunLifecycleInput {
   openEcs: () => Promise<EcsApi>;
   openLogs: () => Promise<CloudWatchLogsApi>;
   pollMs: number;
+  /** The project's `deploy` the provider was opened with (capacity provider, platform version). */
+  deploy?: Partial<Deploy>;
 }
 
 export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle {
@@ -24,19 +29,20 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
   let ecs: EcsApi | undefined;
   const openEcs = async (): Promise<EcsApi> => (ecs ??= await input.openEcs());
 
-  /** Subnets and security groups: `deploy` when it names them, else the resources stack's outputs. */
-  async function resolveNetwork(request: StartJobInput): Promise<{ subnets: string[]; securityGroups: string[] }> {
-    const deploy = request.deploy;
-    if (deploy?.subnets?.length && deploy.security_groups?.length) return { subnets: deploy.subnets, securityGroups: deploy.security_groups };
+  /**
+   * Subnets, security groups and public IP from the resources stack's outputs: the network belongs to the resource
+   * group (its own VPC, its static IP's private subnets, or the subnets named in `deploy`), never to one task.
+   */
+  async function resolveNetwork(): Promise<{ subnets: string[]; securityGroups: string[]; assignPublicIp: 'ENABLED' | 'DISABLED' }> {
     const stack = await input.cloudFormation.describeStack(names.resourcesStack);
     const subnets = stack?.outputs.Subnets?.split(',').filter(Boolean) ?? [];
     const securityGroups = stack?.outputs.SecurityGroups?.split(',').filter(Boolean) ?? [];
     if (subnets.length === 0 || securityGroups.length === 0) {
       throw new UserError(`the resources stack ${names.resourcesStack} is not deployed, so there is no network to run the task in`, {
-        fix: 'run `handoff cloud resources create` (or `handoff cloud deploy`) first, or set deploy.subnets and deploy.security_groups',
+        fix: 'run `handoff cloud resources create` (or `handoff cloud deploy`) first',
       });
     }
-    return { subnets, securityGroups };
+    return { subnets, securityGroups, assignPublicIp: stack?.outputs.AssignPublicIp === 'DISABLED' ? 'DISABLED' : 'ENABLED' };
   }
 
   async function listJobs(): Promise<CloudJob[]> {
@@ -78,7 +84,9 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
     pollMs: input.pollMs,
     async start(request) {
       const environment = createRunEnvironment(names.stage, request.envs);
-      const network = await resolveNetwork(request);
+      const deploy = request.deploy ?? input.deploy ?? {};
+      const capacity = resolveCapacity(deploy);
+      const network = await resolveNetwork();
       const api = await openEcs();
       // The latest ACTIVE revision: what the last `cloud task create|update` registered.
       const definition = await api.describeTaskDefinition(names.taskDefinitionFamily);
@@ -90,8 +98,9 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
         taskDefinition: definition.arn,
         subnets: network.subnets,
         securityGroups: network.securityGroups,
-        assignPublicIp: request.deploy?.assign_public_ip === false ? 'DISABLED' : 'ENABLED',
-        platformVersion: request.deploy?.platform_version ?? 'LATEST',
+        assignPublicIp: network.assignPublicIp,
+        platformVersion: resolveRunnerSettings(deploy).platformVersion,
+        ...(capacity.kind === 'strategy' ? { capacityProviderStrategy: capacity.strategy } : {}),
         containerName: names.containerName,
         environment,
         startedBy: 'handoff-cli',

@@ -7,7 +7,7 @@ import type { DeployedSchedule } from './sdk/scheduler.js';
 import { createScheduleRequest } from './stacks/schedule-request.js';
 
 const names = createDeployNames({ resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' });
-const target = { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:handoff-dev-etl-wordcount', roleArn: 'arn:aws:iam::123456789012:role/handoff/dev-etl/handoff-dev-etl-scheduler' };
+const target = { kind: 'state-machine' as const, stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:handoff-dev-etl-wordcount', roleArn: 'arn:aws:iam::123456789012:role/handoff/dev-etl/handoff-dev-etl-scheduler' };
 const schedule: Schedule = { target_id: '1', cron: '0 6 * * ? *', envs: [{ key: '__VARS', value: 'start=$(date -I)' }], enabled: true, overlap: 'skip', catch_up: false, path: 'schedules[0]' };
 
 /** What GetSchedule answers for a schedule created from `request`: Scheduler adds UTC and re-serializes nothing else. */

@@ -1,6 +1,6 @@
 // The AWS provider's schedules: EventBridge Scheduler, one schedule group per task, upserted from `schedules:`.
 import { UserError } from '../../errors.js';
-import type { Schedule } from '../../project/types.js';
+import type { Deploy, Schedule } from '../../project/types.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { compareScheduleLists } from '../deploy/schedule-listing.js';
 import type { ScheduleChange, ScheduleLifecycle } from '../provider.js';
@@ -8,13 +8,11 @@ import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
 import type { DeployedSchedule, SchedulerApi } from './sdk/scheduler.js';
 import { toCanonicalJson } from './deploy/plan-deploy.js';
-import { createScheduleRequest, type ScheduleRequest } from './stacks/schedule-request.js';
-
-/** Where schedules send their runs: the task stack's runner and the resource group's scheduler role. */
-export interface ScheduleTarget {
-  stateMachineArn: string;
-  roleArn: string;
-}
+import { resolveCapacity } from './stacks/capacity.js';
+import { createScheduleRequest, type ScheduleEcsParameters, type ScheduleRequest, type ScheduleTarget } from './stacks/schedule-request.js';
+import { resolveRunnerSettings } from './stacks/state-machine.js';
+import { createTagMap, validateUserTags } from './stacks/tags.js';
+import { usesStateMachine } from './stacks/task-stack.js';
 
 /**
  * The fields of `deployed` that differ from `request` (empty when the schedule is as declared). Scheduler reports
@@ -27,6 +25,8 @@ export function compareSchedule(request: ScheduleRequest, deployed: DeployedSche
   if (request.State !== deployed.State) differences.push('enabled');
   if ((request.Description ?? '') !== (deployed.Description ?? '')) differences.push('description');
   if (request.Target.Arn !== deployed.Target.Arn || request.Target.RoleArn !== deployed.Target.RoleArn) differences.push('target');
+  // A new task definition revision (or network, or capacity) of a schedule that starts the task directly.
+  else if (toCanonicalJson(request.Target.EcsParameters ?? null) !== toCanonicalJson(deployed.Target.EcsParameters ?? null)) differences.push('target');
   if (!isSameJson(request.Target.Input, deployed.Target.Input)) differences.push('envs');
   return differences;
 }
@@ -55,26 +55,67 @@ export function createAwsScheduleLifecycle(input: {
   names: DeployNames;
   cloudFormation: CloudFormationApi;
   openScheduler: () => Promise<SchedulerApi>;
+  /** The project's `deploy`: state_machine, role_arn, capacity and platform version decide what schedules start. */
+  deploy?: Partial<Deploy>;
 }): ScheduleLifecycle {
   const { names } = input;
   const group = names.scheduleGroup;
+  const deploy: Partial<Deploy> = input.deploy ?? {};
 
-  /** The runner and role ARNs from the stack outputs; a UserError naming the command that deploys what is missing. */
+  /**
+   * What schedules start, from the stacks' outputs: the task's runner, or with `state_machine: false` its latest task
+   * definition on the resource group's cluster and network. Scheduler assumes `platform_config.role_arn` when given,
+   * else the resource group's scheduler role. A UserError names the command that deploys what is missing.
+   */
   async function readTarget(required: boolean): Promise<ScheduleTarget | undefined> {
     const task = await input.cloudFormation.describeStack(names.taskStack);
     const resources = await input.cloudFormation.describeStack(names.resourcesStack);
-    const stateMachineArn = task?.outputs.StateMachineArn;
-    const roleArn = resources?.outputs.SchedulerRoleArn;
-    if (stateMachineArn && roleArn) return { stateMachineArn, roleArn };
+    const roleArn = deploy.platform_config?.role_arn ?? resources?.outputs.SchedulerRoleArn;
+    const direct = !usesStateMachine(deploy);
+    const outputs = resources?.outputs ?? {};
+    if (roleArn && !direct && task?.outputs.StateMachineArn) return { kind: 'state-machine', stateMachineArn: task.outputs.StateMachineArn, roleArn };
+    if (roleArn && direct && task?.outputs.TaskDefinitionArn && outputs.ClusterArn && outputs.Subnets && outputs.SecurityGroups) {
+      return {
+        kind: 'ecs',
+        roleArn,
+        clusterArn: outputs.ClusterArn,
+        taskDefinitionArn: task.outputs.TaskDefinitionArn,
+        subnets: outputs.Subnets.split(',').filter(Boolean),
+        securityGroups: outputs.SecurityGroups.split(',').filter(Boolean),
+        assignPublicIp: outputs.AssignPublicIp === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+        capacity: resolveCapacity(deploy),
+        platformVersion: resolveRunnerSettings(deploy).platformVersion,
+      };
+    }
     if (!required) return undefined;
-    const missing = !roleArn ? `the resources stack ${names.resourcesStack}` : `the task stack ${names.taskStack}`;
-    throw new UserError(`schedules start the task's runner, but ${missing} is not deployed`, {
-      fix: !roleArn ? 'run `handoff cloud resources create` and `handoff cloud task create` (or `handoff cloud deploy`) first' : 'run `handoff cloud task create` (or `handoff cloud deploy`) first',
+    const missing = !resources ? `the resources stack ${names.resourcesStack}` : `the task stack ${names.taskStack}`;
+    throw new UserError(`schedules start the task${direct ? '' : "'s runner"}, but ${missing} is not deployed${task && !direct !== Boolean(task.outputs.StateMachineArn) ? ' as declared (platform_config.state_machine changed)' : ''}`, {
+      fix: !resources ? 'run `handoff cloud resources create` and `handoff cloud task create` (or `handoff cloud deploy`) first' : 'run `handoff cloud task create` (or `handoff cloud deploy`) first',
     });
   }
 
   const createRequest = (schedule: Schedule, target: ScheduleTarget): ScheduleRequest =>
     createScheduleRequest(names, schedule, { ...target, expression: parseSchedule(schedule.cron, schedule.timezone).awsExpression });
+
+  /** The target a deployed schedule has, standing in when the stacks cannot be read to compare with. */
+  const readDeployedTarget = (existing: DeployedSchedule): ScheduleTarget => {
+    const ecs = existing.Target.EcsParameters as ScheduleEcsParameters | undefined;
+    if (ecs === undefined) return { kind: 'state-machine', stateMachineArn: existing.Target.Arn, roleArn: existing.Target.RoleArn };
+    const network = ecs.NetworkConfiguration?.awsvpcConfiguration;
+    return {
+      kind: 'ecs',
+      clusterArn: existing.Target.Arn,
+      roleArn: existing.Target.RoleArn,
+      taskDefinitionArn: ecs.TaskDefinitionArn,
+      subnets: network?.Subnets ?? [],
+      securityGroups: network?.SecurityGroups ?? [],
+      assignPublicIp: network?.AssignPublicIp ?? 'ENABLED',
+      capacity: ecs.CapacityProviderStrategy
+        ? { kind: 'strategy', strategy: ecs.CapacityProviderStrategy.map((s) => ({ capacityProvider: s.capacityProvider as 'FARGATE' | 'FARGATE_SPOT', weight: s.weight })) }
+        : { kind: 'launch-type' },
+      platformVersion: ecs.PlatformVersion ?? 'LATEST',
+    };
+  };
 
   return {
     async create(schedules) {
@@ -83,7 +124,7 @@ export function createAwsScheduleLifecycle(input: {
       const requests = schedules.map((s) => ({ schedule: s, request: createRequest(s, target) }));
       const scheduler = await input.openScheduler();
       try {
-        if (requests.length > 0) await scheduler.ensureScheduleGroup(group, { 'handoff:resource-group': names.resourceGroup, 'handoff:task': names.task });
+        if (requests.length > 0) await scheduler.ensureScheduleGroup(group, createTagMap(names, validateUserTags(deploy.tags), 'task'));
         const changes: ScheduleChange[] = [];
         for (const { schedule, request } of requests) {
           const id = `${group}/${request.Name}`;
@@ -116,7 +157,7 @@ export function createAwsScheduleLifecycle(input: {
           declared,
           deployed,
           // Without the stacks the target cannot be compared; the schedule's own target stands in for it.
-          differences: (schedule, existing) => compareSchedule(createRequest(schedule, target ?? { stateMachineArn: existing.Target.Arn, roleArn: existing.Target.RoleArn }), existing),
+          differences: (schedule, existing) => compareSchedule(createRequest(schedule, target ?? readDeployedTarget(existing)), existing),
           describe: (orphan) => ({ expression: toParserExpression(orphan.ScheduleExpression), timezone: orphan.ScheduleExpressionTimezone, enabled: orphan.State === 'ENABLED' }),
         });
       } finally {

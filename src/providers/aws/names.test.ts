@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
-import { createDefaultBucketName, createDeployNames, createDeployRoleName, createStagedResourceGroup, type DeployNamesInput } from './names.js';
+import { createDefaultBucketName, createDeployNames, createDeployRoleName, createRegionCode, createStagedResourceGroup, type DeployNamesInput } from './names.js';
 
 const base: DeployNamesInput = { resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' };
 
@@ -51,10 +51,10 @@ describe('createDeployNames', () => {
       containerName: 'wordcount',
       logGroup: '/handoff/dev-etl/wordcount',
       rolePath: '/handoff/dev-etl/',
-      executionRole: 'handoff-dev-etl-execution',
-      runnerRole: 'handoff-dev-etl-runner',
-      schedulerRole: 'handoff-dev-etl-scheduler',
-      taskRole: 'handoff-dev-etl-wordcount-task',
+      executionRole: 'handoff-dev-etl-use1-exec',
+      runnerRole: 'handoff-dev-etl-use1-runner',
+      schedulerRole: 'handoff-dev-etl-use1-sched',
+      taskRole: 'handoff-dev-etl-use1-wordcount-task',
       stateMachine: 'handoff-dev-etl-wordcount',
       scheduleGroup: 'handoff-dev-etl-wordcount',
       alarmTopic: 'handoff-dev-etl-wordcount-alarms',
@@ -102,9 +102,9 @@ describe('createDeployNames', () => {
 
   it('turns a too-long resource group into a UserError naming the limit, the input and how much to cut', () => {
     const err = catchUserError(() => createDeployNames({ ...base, resourceGroup: 'r'.repeat(60) }));
-    // The worst overrun leads: the task role `handoff-dev-<60>-wordcount-task` (87 characters, IAM allows 64).
-    expect(err.message).toBe(`IAM role name "handoff-dev-${'r'.repeat(60)}-wordcount-task" is 87 characters; AWS allows at most 64`);
-    expect(err.fix).toBe('shorten deploy.resource_group (with its "dev-" stage prefix) or deploy.task by at least 23 characters');
+    // The worst overrun leads: the task role `handoff-dev-<60>-use1-wordcount-task` (92 characters, IAM allows 64).
+    expect(err.message).toBe(`IAM role name "handoff-dev-${'r'.repeat(60)}-use1-wordcount-task" is 92 characters; AWS allows at most 64`);
+    expect(err.fix).toBe('shorten deploy.resource_group (with its "dev-" stage prefix) or deploy.task (with the region code "use1") by at least 28 characters');
     expect(err.exitCode).toBe(2);
     // Every broken name is listed, e.g. the bucket (63) and the schedule group (64).
     const messages = err.diagnostics.map((d) => d.message).join('\n');
@@ -114,22 +114,53 @@ describe('createDeployNames', () => {
   });
 
   it('accepts names exactly at the limit and rejects one character more', () => {
-    // handoff-<RG>-<task>-task must fit 64 characters: with stage prod, RG + task may have 50 characters together.
-    expect(createDeployNames({ ...base, stage: 'prod', resourceGroup: 'r'.repeat(25), task: 't'.repeat(25), bucket: 'b-x' }).taskRole).toHaveLength(64);
-    const err = catchUserError(() => createDeployNames({ ...base, stage: 'prod', resourceGroup: 'r'.repeat(26), task: 't'.repeat(25), bucket: 'b-x' }));
+    // handoff-<RG>-use1-<task>-task must fit 64 characters: with stage prod, RG + task may have 45 characters together.
+    expect(createDeployNames({ ...base, stage: 'prod', resourceGroup: 'r'.repeat(20), task: 't'.repeat(25), bucket: 'b-x' }).taskRole).toHaveLength(64);
+    const err = catchUserError(() => createDeployNames({ ...base, stage: 'prod', resourceGroup: 'r'.repeat(21), task: 't'.repeat(25), bucket: 'b-x' }));
     expect(err.message).toMatch(/IAM role name .* is 65 characters/);
     expect(err.fix).toMatch(/by at least 1 character$/);
   });
 
-  it('says to set deploy.bucket when only the default bucket name is too long or not lowercase', () => {
+  it('says to set deploy.bucket when the default bucket name is too long or not lowercase', () => {
     const long = catchUserError(() => createDeployNames({ ...base, stage: 'prod', resourceGroup: 'r'.repeat(47), task: 'tt' }));
-    expect(long.message).toMatch(/S3 bucket name "handoff-r+-f0cc306f" is 64 characters; AWS allows at most 63/);
-    expect(long.fix).toBe('use a shorter, lowercase deploy.resource_group, or set deploy.bucket');
-    expect(createDeployNames({ ...base, stage: 'prod', resourceGroup: 'r'.repeat(46), task: 'tt' }).bucket).toHaveLength(63);
+    const bucket = long.diagnostics.find((d) => d.message.startsWith('S3 bucket name'))!;
+    expect(bucket.message).toMatch(/S3 bucket name "handoff-r+-f0cc306f" is 64 characters; AWS allows at most 63/);
+    expect(bucket.hint).toBe('use a shorter, lowercase deploy.resource_group, or set deploy.bucket');
+    expect(createDeployNames({ ...base, stage: 'prod', resourceGroup: 'r'.repeat(43), task: 'tt' }).bucket).toHaveLength(60);
 
     const upper = catchUserError(() => createDeployNames({ ...base, resourceGroup: 'ETL' }));
     expect(upper.message).toMatch(/S3 bucket name "handoff-dev-ETL-f0cc306f" is invalid/);
     expect(createDeployNames({ ...base, resourceGroup: 'ETL', bucket: 'etl-data' }).cluster).toBe('handoff-dev-ETL');
+  });
+
+  it('puts a short region code in IAM role names, which are global, so one resource group fits in two regions', () => {
+    expect(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'ap-south-1', 'us-gov-west-1', 'eu-central-2', 'ca-west-1'].map(createRegionCode)).toEqual([
+      'use1',
+      'euw1',
+      'apse2',
+      'aps1',
+      'usgovw1',
+      'euc2',
+      'caw1',
+    ]);
+    const east = createDeployNames(base);
+    const west = createDeployNames({ ...base, region: 'eu-west-1' });
+    for (const key of ['executionRole', 'runnerRole', 'schedulerRole', 'taskRole'] as const) expect(east[key]).not.toBe(west[key]);
+    // Regional names stay as they were; the bucket (global too) is the account's, see bucket-collision.ts.
+    expect(east.taskStack).toBe(west.taskStack);
+    expect(east.bucket).toBe(west.bucket);
+    expect(west.permissionsBoundaryArn).toBe('arn:aws:iam::123456789012:policy/handoff/handoff-permissions-boundary');
+    expect(createDeployNames({ ...base, region: 'cn-north-1' }).permissionsBoundaryArn).toMatch(/^arn:aws-cn:iam::/);
+  });
+
+  it('takes an existing cluster by name or by ARN of the same account and region', () => {
+    expect(createDeployNames({ ...base, cluster: 'data-platform' })).toMatchObject({ cluster: 'data-platform', clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/data-platform', ownCluster: false });
+    expect(createDeployNames({ ...base, cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/dp' })).toMatchObject({ cluster: 'dp', ownCluster: false });
+    expect(createDeployNames(base)).toMatchObject({ cluster: 'handoff-dev-etl', ownCluster: true });
+    const elsewhere = catchUserError(() => createDeployNames({ ...base, cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/dp' }));
+    expect(elsewhere.message).toMatch(/deploy.cluster .* is in eu-west-1/);
+    expect(elsewhere.diagnostics[0]!.path).toBe('deploy.cluster');
+    expect(() => createDeployNames({ ...base, cluster: 'bad name!' })).toThrow(/ECS cluster name/);
   });
 
   it('rejects explicit bucket names that break S3 rules', () => {

@@ -20,6 +20,8 @@ export interface DeployNamesInput {
   region: string;
   /** `deploy.container_image`; absent means the task name. Used as the ECR repository name. */
   containerImage?: string;
+  /** `deploy.cluster`: an existing ECS cluster (name or ARN); absent means `handoff-<RG>`, made by the resources stack. */
+  cluster?: string;
 }
 
 /** S3 keys and prefixes of one task inside the bucket (SPEC §6): the layout every provider shares. */
@@ -33,10 +35,18 @@ export interface ResourceExports {
   executionRoleArn: string;
   runnerRoleArn: string;
   schedulerRoleArn: string;
+  /** `ENABLED` or `DISABLED`: whether tasks need a public IP in the resource group's subnets. */
+  assignPublicIp: string;
 }
 
 export interface DeployNames {
   stage: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`, from the region. */
+  partition: string;
+  /** The region in a few characters (`use1`, `euw1`, `apse2`): part of IAM names, which are global to the account. */
+  regionCode: string;
+  /** `handoff-<RG>`: the start of every name of the resource group. */
+  prefix: string;
   /** The resource group as written in project.yml. */
   bareResourceGroup: string;
   /** `<stage>-<rg>` for every stage but prod, bare for prod: the `<RG>` of every name below. */
@@ -48,7 +58,11 @@ export interface DeployNames {
   bucketStack: string;
   resourcesStack: string;
   taskStack: string;
+  /** The ECS cluster's name: `deploy.cluster`'s, else `handoff-<RG>`. */
   cluster: string;
+  clusterArn: string;
+  /** False when `deploy.cluster` names a cluster handoff does not manage. */
+  ownCluster: boolean;
   taskDefinitionFamily: string;
   containerName: string;
   logGroup: string;
@@ -58,6 +72,8 @@ export interface DeployNames {
   rolePath: string;
   executionRole: string;
   runnerRole: string;
+  /** NAT gateway, Elastic IP and private subnets of `deploy.static_ip` are named from this. */
+  networkName: string;
   schedulerRole: string;
   taskRole: string;
   stateMachine: string;
@@ -65,7 +81,13 @@ export interface DeployNames {
   alarmTopic: string;
   executionsFailedAlarm: string;
   executionsTimedOutAlarm: string;
+  taskFailedAlarm: string;
+  taskTimedOutAlarm: string;
+  /** EventBridge rule on ECS task stops of the task's family. */
+  taskStoppedRule: string;
   ecrRepository: string;
+  /** ARN of the managed policy every role handoff makes carries as its permissions boundary (one per account). */
+  permissionsBoundaryArn: string;
   /** SSM path of the task's secrets: `/handoff/<RG>/<task>`. */
   ssmTaskPath: string;
   /** SSM path of resource-group-level secrets: `/handoff/<RG>`. */
@@ -120,6 +142,8 @@ const SCHEDULE_RULE: NameRule = { what: 'EventBridge Scheduler schedule name', m
 const TOPIC_RULE: NameRule = { what: 'SNS topic name', min: 1, max: 256, pattern: /^[A-Za-z0-9_-]+$/, allowed: 'letters, digits, hyphens and underscores' };
 // CloudWatch alarm names: 1-255 printable characters (PutMetricAlarm API, AlarmName).
 const ALARM_RULE: NameRule = { what: 'CloudWatch alarm name', min: 1, max: 255, pattern: /^[\x20-\x7e]+$/, allowed: 'printable ASCII' };
+// EventBridge rule names: 1-64 characters of `[\.\-_A-Za-z0-9]` (PutRule API, Name).
+const EVENT_RULE_RULE: NameRule = { what: 'EventBridge rule name', min: 1, max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, allowed: 'letters, digits and . - _' };
 // ECR repository names: 2-256 characters, lowercase, `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*` (CreateRepository API).
 const ECR_RULE: NameRule = { what: 'ECR repository name', min: 2, max: 256, pattern: /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/, allowed: 'lowercase letters, digits and . _ - separated groups, optionally with / namespaces' };
 // SSM parameter names: `a-zA-Z0-9_.-` and `/` for hierarchy; the whole ARN may be at most 1011 characters and the
@@ -133,6 +157,66 @@ const SSM_MAX_LEVELS = 15;
 const NAME_PART = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 // Task names that would make the task stack collide with the resource group's own stacks.
 const RESERVED_TASK_NAMES = new Set(['bucket', 'resources']);
+
+/** Stack and managed policy name of the permissions boundary every handoff role carries; IAM names are per account. */
+export const PERMISSIONS_BOUNDARY_NAME = 'handoff-permissions-boundary';
+/** IAM path of the boundary policy. */
+export const PERMISSIONS_BOUNDARY_PATH = '/handoff/';
+/** Tag keys handoff puts on everything it makes; the deploy role's conditions rely on them. */
+export const TAG_RESOURCE_GROUP = 'handoff:resource-group';
+export const TAG_TASK = 'handoff:task';
+
+/** The partition of a region: China and GovCloud regions have their own ARNs. */
+export function findPartition(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+const REGION_WORDS: Record<string, string> = {
+  north: 'n',
+  south: 's',
+  east: 'e',
+  west: 'w',
+  central: 'c',
+  northeast: 'ne',
+  northwest: 'nw',
+  southeast: 'se',
+  southwest: 'sw',
+  gov: 'gov',
+  iso: 'iso',
+  isob: 'isob',
+};
+
+/**
+ * A region in a few characters, unique among regions: `us-east-1` → `use1`, `ap-southeast-2` → `apse2`, `ap-south-1` →
+ * `aps1`, `us-gov-west-1` → `usgovw1`. Words not known yet are kept whole, so a new region never collides.
+ */
+export function createRegionCode(region: string): string {
+  return region
+    .split('-')
+    .map((word, i) => (i === 0 || /^\d+$/.test(word) ? word : (REGION_WORDS[word] ?? word)))
+    .join('');
+}
+
+/** Reads `deploy.cluster` as a name or an ECS cluster ARN; an ARN must be of this account and region. */
+export function parseClusterReference(value: string, input: { region: string; accountId: string }): { name: string; arn: string } {
+  const partition = findPartition(input.region);
+  const arn = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(value);
+  const fix = `set deploy.cluster to the name of a cluster in ${input.region} or its ARN, arn:${partition}:ecs:${input.region}:${input.accountId}:cluster/<name>`;
+  if (arn) {
+    if (arn[2] !== input.region || arn[3] !== input.accountId) {
+      throw new UserError(`deploy.cluster ${value} is in ${arn[2]} of account ${arn[3]}, but the task deploys to ${input.region} of account ${input.accountId}`, {
+        fix,
+        diagnostics: [{ severity: 'error', message: 'the cluster is in another region or account', path: 'deploy.cluster', hint: fix }],
+      });
+    }
+    throwIfProblem(findNameProblem(arn[4]!, CLUSTER_RULE, { inputs: 'deploy.cluster', path: 'deploy.cluster', fix }));
+    return { name: arn[4]!, arn: value };
+  }
+  throwIfProblem(findNameProblem(value, CLUSTER_RULE, { inputs: 'deploy.cluster', path: 'deploy.cluster', fix }));
+  return { name: value, arn: `arn:${partition}:ecs:${input.region}:${input.accountId}:cluster/${value}` };
+}
 
 /** Stack name of the deploy role for `accountId`: `handoff-role-<account>`; also the IAM role's name. */
 export function createDeployRoleName(accountId: string): string {
@@ -175,6 +259,8 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
 
   const rg = createStagedResourceGroup(input.resourceGroup, input.stage);
   const task = input.task;
+  const partition = findPartition(input.region);
+  const regionCode = createRegionCode(input.region);
   const rgText = input.stage === 'prod' ? 'deploy.resource_group' : `deploy.resource_group (with its "${input.stage}-" stage prefix)`;
   const rgBlame: Blame = { inputs: rgText, path: 'deploy.resource_group' };
   const taskBlame: Blame = { inputs: `${rgText} or deploy.task`, path: 'deploy.task' };
@@ -202,8 +288,18 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
   );
   const ecrDomain = input.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
 
+  // Role names are global to the account: the region code keeps a resource group's roles in two regions apart.
+  const rolePrefix = `${prefix}-${regionCode}`;
+  const rgRoleBlame: Blame = { inputs: `${rgText} (with the region code "${regionCode}")`, path: 'deploy.resource_group' };
+  const taskRoleBlame: Blame = { inputs: `${rgText} or deploy.task (with the region code "${regionCode}")`, path: 'deploy.task' };
+  const cluster = input.cluster !== undefined ? parseClusterReference(input.cluster, input) : undefined;
+  const clusterName = cluster?.name ?? check(prefix, CLUSTER_RULE, rgBlame);
+
   const names: DeployNames = {
     stage: input.stage,
+    partition,
+    regionCode,
+    prefix,
     bareResourceGroup: input.resourceGroup,
     resourceGroup: rg,
     task,
@@ -213,7 +309,9 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
     bucketStack: check(`${prefix}-bucket`, STACK_RULE, rgBlame),
     resourcesStack,
     taskStack: check(`${prefix}-${task}`, STACK_RULE, taskBlame),
-    cluster: check(prefix, CLUSTER_RULE, rgBlame),
+    cluster: clusterName,
+    clusterArn: cluster?.arn ?? `arn:${partition}:ecs:${input.region}:${input.accountId}:cluster/${clusterName}`,
+    ownCluster: cluster === undefined,
     taskDefinitionFamily: check(`${prefix}-${task}`, FAMILY_RULE, taskBlame),
     containerName: check(task, CONTAINER_RULE, { inputs: 'deploy.task', path: 'deploy.task' }),
     logGroup: check(`/handoff/${rg}/${task}`, LOG_GROUP_RULE, taskBlame),
@@ -221,16 +319,22 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
     logStreamPrefix: 'handoff',
     metricNamespace: check(`handoff/${rg}/${task}`, NAMESPACE_RULE, taskBlame),
     rolePath: check(`/handoff/${rg}/`, ROLE_PATH_RULE, rgBlame),
-    executionRole: check(`${prefix}-execution`, ROLE_RULE, rgBlame),
-    runnerRole: check(`${prefix}-runner`, ROLE_RULE, rgBlame),
-    schedulerRole: check(`${prefix}-scheduler`, ROLE_RULE, rgBlame),
-    taskRole: check(`${prefix}-${task}-task`, ROLE_RULE, taskBlame),
+    // Short suffixes: IAM role names have only 64 characters for the resource group, the region and what the role is.
+    executionRole: check(`${rolePrefix}-exec`, ROLE_RULE, rgRoleBlame),
+    runnerRole: check(`${rolePrefix}-runner`, ROLE_RULE, rgRoleBlame),
+    schedulerRole: check(`${rolePrefix}-sched`, ROLE_RULE, rgRoleBlame),
+    taskRole: check(`${rolePrefix}-${task}-task`, ROLE_RULE, taskRoleBlame),
+    networkName: prefix,
     stateMachine: check(`${prefix}-${task}`, STATE_MACHINE_RULE, taskBlame),
     scheduleGroup: check(`${prefix}-${task}`, SCHEDULE_GROUP_RULE, taskBlame),
     alarmTopic: check(`${prefix}-${task}-alarms`, TOPIC_RULE, taskBlame),
     executionsFailedAlarm: check(`${prefix}-${task}-executions-failed`, ALARM_RULE, taskBlame),
     executionsTimedOutAlarm: check(`${prefix}-${task}-executions-timed-out`, ALARM_RULE, taskBlame),
+    taskFailedAlarm: check(`${prefix}-${task}-task-failed`, ALARM_RULE, taskBlame),
+    taskTimedOutAlarm: check(`${prefix}-${task}-task-timed-out`, ALARM_RULE, taskBlame),
+    taskStoppedRule: check(`${prefix}-${task}-stopped`, EVENT_RULE_RULE, taskBlame),
     ecrRepository,
+    permissionsBoundaryArn: `arn:${partition}:iam::${input.accountId}:policy${PERMISSIONS_BOUNDARY_PATH}${PERMISSIONS_BOUNDARY_NAME}`,
     ssmTaskPath,
     ssmResourceGroupPath,
     exports: {
@@ -240,6 +344,7 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
       executionRoleArn: `${resourcesStack}-ExecutionRoleArn`,
       runnerRoleArn: `${resourcesStack}-RunnerRoleArn`,
       schedulerRoleArn: `${resourcesStack}-SchedulerRoleArn`,
+      assignPublicIp: `${resourcesStack}-AssignPublicIp`,
     },
     s3: createS3Layout(task),
     taskParameter: (key) => createParameterName(`${ssmTaskPath}/`, key, input),

@@ -1,15 +1,24 @@
 // `cloud deploy` and `cloud plan`: bucket, resources, project push, task and schedules — planned first, then applied in order.
-import type { Project } from '../../../project/types.js';
+import type { Deploy, Project } from '../../../project/types.js';
 import { parseSchedule } from '../../../schedule/parse-schedule.js';
 import type { Secret } from '../../../secrets/local-secrets.js';
 import type { ScheduleChange, ScheduleListing } from '../../provider.js';
 import type { AwsProvider } from '../aws-provider.js';
+import type { DeployNames } from '../names.js';
 import type { ResourceChange } from '../sdk/cloudformation.js';
-import { createScheduleRequest } from '../stacks/schedule-request.js';
-import { applyStackStep, assertPlanApplicable, previewStackStep, readDeployedStacks, type DeployEvent, type StackChange } from './apply-deploy.js';
-import { createBucketDesired, createResourcesDesired, createTaskDesired, readTaskPolicy } from './desired-stacks.js';
-import { planDeploy, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
-import { resolveTaskImage, type ResolvedImage } from './resolve-image.js';
+import { resolveCapacity } from '../stacks/capacity.js';
+import { createScheduleRequest, type ScheduleTarget } from '../stacks/schedule-request.js';
+import { resolveRunnerSettings } from '../stacks/state-machine.js';
+import { usesStateMachine } from '../stacks/task-stack.js';
+import type { Template } from '../stacks/template.js';
+import { applyStackStep, assertPlanApplicable, previewStackStep, readDeployedStacks, type ApplyOptions, type DeployEvent, type StackChange } from './apply-deploy.js';
+import { explainBucketCollision } from './bucket-collision.js';
+import { checkResourceGroupAgreement } from './check-resource-group.js';
+import { createBucketDesired, createResourcesDesired } from './desired-stacks.js';
+import { locateDeployErrors } from './locate-deploy-error.js';
+import { planDeploy, toCanonicalJson, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
+import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
+import type { ResolvedImage } from './resolve-image.js';
 import { describeScheduleAction } from '../../deploy/schedule-listing.js';
 import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync, type ProjectSyncPlan, type ProjectSyncSummary } from '../../deploy/sync-project.js';
 
@@ -44,64 +53,104 @@ export interface DeployResult {
 
 /**
  * Checks every value that AWS would take without complaint but that cannot work (Fargate sizes, log retention, retry
- * settings, network ids, task policy, schedule envs) by building every template and schedule request, then reads what
- * is deployed. Nothing is written.
+ * settings, network ids, tags, task policy and definition files, schedule envs) by building every template and
+ * schedule request, then reads what is deployed: the boundary, the stacks, the store, the schedules. Nothing is
+ * written. Errors point into project.yml; a project that disagrees with its resource group's settings is refused.
  */
 export async function planProjectDeploy(request: DeployRequest): Promise<ProjectDeployPlan> {
   const { provider, project } = request;
   const { names } = provider;
   const deploy = project.deploy;
-  // Pure checks first: a bad Fargate size fails here, before the first AWS call of the deploy.
-  const taskPolicy = await readTaskPolicy(project.dir, deploy);
-  createTaskDesired(names, deploy, { imageUri: names.ecrImageUri('0'), taskPolicy });
-  const placeholder = { stateMachineArn: `arn:aws:states:${names.region}:${names.accountId}:stateMachine:${names.stateMachine}`, roleArn: `arn:aws:iam::${names.accountId}:role${names.rolePath}${names.schedulerRole}` };
-  for (const s of project.schedules) createScheduleRequest(names, s, { ...placeholder, expression: parseSchedule(s.cron, s.timezone).awsExpression });
-  const resources = createResourcesDesired(names, deploy);
-  const bucket = createBucketDesired(names);
-
-  const image = await resolveTaskImage({ project, names, config: provider.clientConfig, version: request.imageVersion });
-  if (image.inRegistry === false) request.onEvent?.({ type: 'notice', level: 'warning', message: `the image ${image.uri} is not in ECR yet: push it (handoff container push) before the task runs` });
-  const task = createTaskDesired(names, deploy, { imageUri: image.uri, taskPolicy });
-  const desired = [bucket, resources, task];
-  const deployed = await readDeployedStacks(provider.cloudFormation, desired.map((d) => d.name));
-  const stacks = planDeploy(desired, deployed);
-  const bucketExists = deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists;
-  const projectPlan = await planProjectSync(provider, {
-    projectFile: project.file,
-    projectDir: project.dir,
-    secrets: request.secrets,
-    allowAdvancedTier: request.allowAdvancedTier,
-    bucketExists,
-    log: (level, message) => request.onEvent?.({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
+  const notice = (message: string): void => request.onEvent?.({ type: 'notice', level: 'warning', message });
+  return locateDeployErrors(project.file, async () => {
+    // Pure checks first: every template and schedule request is built before the first AWS call of the deploy.
+    const resources = createResourcesDesired(names, deploy);
+    const bucket = createBucketDesired(names, deploy);
+    const placeholder = createPlaceholderScheduleTarget(names, deploy);
+    for (const s of project.schedules) createScheduleRequest(names, s, { ...placeholder, expression: parseSchedule(s.cron, s.timezone).awsExpression });
+    const task = await prepareTaskStack(provider, project, { imageVersion: request.imageVersion });
+    task.warnings.forEach(notice);
+    const boundary = await planBoundary(provider);
+    const desired = [...(boundary ? [boundary] : []), bucket, resources, task.desired];
+    const deployed = await readDeployedStacks(provider.cloudFormation, desired.map((d) => d.name));
+    await checkResourceGroupAgreement({ api: provider.cloudFormation, names, deployedTemplate: deployed.get(resources.name)?.templateBody, desired: resources.template });
+    if (deployed.get(resources.name) && !sameTags(deployed.get(resources.name)!.tags, resources.tags)) {
+      notice(`the resource group's shared stacks get this project's tags (deploy.tags): ${JSON.stringify(resources.tags)}; they had ${JSON.stringify(deployed.get(resources.name)!.tags)}`);
+    }
+    const stacks = planDeploy(desired, deployed);
+    const bucketExists = deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists;
+    const projectPlan = await planProjectSync(provider, {
+      projectFile: project.file,
+      projectDir: project.dir,
+      secrets: request.secrets,
+      allowAdvancedTier: request.allowAdvancedTier,
+      bucketExists,
+      log: (level, message) => request.onEvent?.({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
+    });
+    const schedules = await provider.schedules.list(project.schedules);
+    return { image: task.image, stacks, project: projectPlan, schedules };
   });
-  const schedules = await provider.schedules.list(project.schedules);
-  return { image, stacks, project: projectPlan, schedules };
+}
+
+/** A stand-in target of the right kind, to check schedule requests before anything is deployed (and to export them). */
+export function createPlaceholderScheduleTarget(names: DeployNames, deploy: Deploy): ScheduleTarget {
+  const roleArn = deploy.platform_config?.role_arn ?? `arn:${names.partition}:iam::${names.accountId}:role${names.rolePath}${names.schedulerRole}`;
+  if (usesStateMachine(deploy)) return { kind: 'state-machine', stateMachineArn: `arn:${names.partition}:states:${names.region}:${names.accountId}:stateMachine:${names.stateMachine}`, roleArn };
+  return {
+    kind: 'ecs',
+    roleArn,
+    clusterArn: names.clusterArn,
+    taskDefinitionArn: `arn:${names.partition}:ecs:${names.region}:${names.accountId}:task-definition/${names.taskDefinitionFamily}:1`,
+    subnets: ['subnet-00000000'],
+    securityGroups: ['sg-00000000'],
+    assignPublicIp: 'ENABLED',
+    capacity: resolveCapacity(deploy),
+    platformVersion: resolveRunnerSettings(deploy).platformVersion,
+  };
+}
+
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  return toCanonicalJson(a) === toCanonicalJson(b);
 }
 
 /**
- * Applies a plan in dependency order: the bucket (the store), the resources (network, cluster, roles), the project
- * (config, files, secrets), the task (it imports the resources' exports and runs the pushed project), then the
- * schedules (they target the task's runner), removing schedules no longer declared. A second run changes nothing.
+ * Applies a plan in dependency order: the permissions boundary (once per account), the bucket (the store), the
+ * resources (network, cluster, roles), the project (config, files, secrets), the task (it imports the resources'
+ * exports and runs the pushed project), then the schedules (they target the task's runner or its task definition),
+ * removing schedules no longer declared. A second run changes nothing.
  */
 export async function applyProjectDeploy(request: DeployRequest, plan: ProjectDeployPlan): Promise<DeployResult> {
   const { provider, project } = request;
   assertPlanApplicable(plan.stacks);
   const options = { onEvent: request.onEvent, pollMs: request.pollMs };
   const emit = request.onEvent ?? (() => undefined);
-  const step = (kind: string): StackStep => plan.stacks.steps.find((s) => s.kind === kind)!;
+  const step = (kind: string): StackStep | undefined => plan.stacks.steps.find((s) => s.kind === kind);
   const stacks: StackChange[] = [];
-  stacks.push(await applyStackStep(provider.cloudFormation, step('bucket'), options));
-  stacks.push(await applyStackStep(provider.cloudFormation, step('resources'), options));
+  const boundary = step('boundary');
+  if (boundary) stacks.push(await applyStackStep(provider.cloudFormation, boundary, options));
+  stacks.push(await applyBucketStep(provider, step('bucket')!, options));
+  stacks.push(await applyStackStep(provider.cloudFormation, step('resources')!, options));
   const pushed = await applyProjectSync(provider, plan.project);
   if (!isProjectSyncEmpty(plan.project)) {
     emit({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
   }
-  stacks.push(await applyStackStep(provider.cloudFormation, step('task'), options));
+  const task = step('task')!;
+  stacks.push(await applyStackStep(provider.cloudFormation, task, options));
+  await applyKeptLogGroup(provider, JSON.parse(task.templateBody) as Template, project.deploy);
   const schedules = project.schedules.length > 0 ? await provider.schedules.create(project.schedules) : [];
   for (const orphan of plan.schedules.filter((s) => s.status === 'orphaned')) schedules.push(...(await provider.schedules.delete(orphan.target_id)));
   const changed =
     stacks.some((s) => s.action !== 'unchanged') || !isProjectSyncEmpty(plan.project) || schedules.some((s) => s.action !== 'unchanged');
   return { image: plan.image.uri, stacks, project: pushed, schedules, changed };
+}
+
+/** The bucket stack, with a bucket name that is already taken explained: by this account (another region) or another. */
+export async function applyBucketStep(provider: AwsProvider, step: StackStep, options: ApplyOptions): Promise<StackChange> {
+  try {
+    return await applyStackStep(provider.cloudFormation, step, options);
+  } catch (error) {
+    throw await explainBucketCollision(provider, error);
+  }
 }
 
 export interface StackPreview {

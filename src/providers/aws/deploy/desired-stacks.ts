@@ -1,13 +1,12 @@
 // The stacks a project should have: each template built (and every deploy value checked) before anything is sent to AWS.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { UserError } from '../../../errors.js';
 import type { Deploy } from '../../../project/types.js';
-import { createDeployRoleName, type DeployNames } from '../names.js';
+import { createDeployRoleName, PERMISSIONS_BOUNDARY_NAME, type DeployNames } from '../names.js';
 import { createBucketStack } from '../stacks/bucket-stack.js';
+import { createPermissionsBoundaryStack } from '../stacks/permissions-boundary.js';
 import { createResourcesStack } from '../stacks/resources-stack.js';
 import { createRoleStack } from '../stacks/role-stack.js';
-import { createTaskStack } from '../stacks/task-stack.js';
+import { createTagMap, toTagList, validateUserTags } from '../stacks/tags.js';
+import { createTaskStack, type TaskStackInput } from '../stacks/task-stack.js';
 import type { DesiredStack } from './plan-deploy.js';
 
 /** The deploy role's inputs: which account may assume it and with which external id. */
@@ -16,15 +15,17 @@ export interface RoleInput {
   externalId?: string;
   /** `deploy.bucket` names outside the default `handoff-*` pattern. */
   buckets?: string[];
+  /** `deploy.tags`, put on the role and its stack. */
+  tags?: Record<string, string>;
 }
 
-export function createBucketDesired(names: DeployNames): DesiredStack {
+export function createBucketDesired(names: DeployNames, deploy: Pick<Deploy, 'tags'> = {}): DesiredStack {
   return {
     kind: 'bucket',
     name: names.bucketStack,
-    template: createBucketStack(names),
+    template: createBucketStack(names, { tags: deploy.tags }),
     capabilities: [],
-    tags: { 'handoff:resource-group': names.resourceGroup },
+    tags: createTagMap(names, validateUserTags(deploy.tags), 'resource-group'),
     bucket: names.bucket,
   };
 }
@@ -35,51 +36,40 @@ export function createResourcesDesired(names: DeployNames, deploy: Deploy): Desi
     name: names.resourcesStack,
     template: createResourcesStack(names, deploy),
     capabilities: ['CAPABILITY_NAMED_IAM'],
-    tags: { 'handoff:resource-group': names.resourceGroup },
+    tags: createTagMap(names, validateUserTags(deploy.tags), 'resource-group'),
   };
 }
 
-/** The task stack; `taskPolicy` is `deploy.task_policy` already read (see readTaskPolicy). */
-export function createTaskDesired(names: DeployNames, deploy: Deploy, input: { imageUri: string; taskPolicy?: unknown }): DesiredStack {
+/** The task stack; the files `deploy` names (task_policy, task_definition) are read beforehand (readTaskFiles). */
+export function createTaskDesired(names: DeployNames, deploy: Deploy, input: TaskStackInput): DesiredStack {
   return {
     kind: 'task',
     name: names.taskStack,
-    template: createTaskStack(names, deploy, { imageUri: input.imageUri, ...(input.taskPolicy !== undefined ? { taskPolicy: input.taskPolicy } : {}) }),
+    template: createTaskStack(names, deploy, input),
     capabilities: ['CAPABILITY_NAMED_IAM'],
-    tags: { 'handoff:resource-group': names.resourceGroup, 'handoff:task': names.task },
+    tags: createTagMap(names, validateUserTags(deploy.tags), 'task'),
   };
 }
 
 export function createRoleDesired(input: RoleInput): DesiredStack {
   const name = createDeployRoleName(input.principalAccountId);
+  const userTags = validateUserTags(input.tags);
   return {
     kind: 'role',
     name,
-    template: createRoleStack(input.principalAccountId, { externalId: input.externalId, buckets: input.buckets }),
+    template: createRoleStack(input.principalAccountId, { externalId: input.externalId, buckets: input.buckets, tags: toTagList(userTags) }),
     capabilities: ['CAPABILITY_NAMED_IAM'],
-    tags: { 'handoff:deploy-role': input.principalAccountId },
+    tags: { 'handoff:deploy-role': input.principalAccountId, ...userTags },
   };
 }
 
-/** Reads and parses `deploy.task_policy` (relative to the project folder); undefined when it is not set. */
-export async function readTaskPolicy(projectDir: string, deploy: Deploy): Promise<unknown> {
-  if (!deploy.task_policy) return undefined;
-  const file = path.resolve(projectDir, deploy.task_policy);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`deploy.task_policy names ${deploy.task_policy}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      fix: 'point deploy.task_policy at a JSON policy file, relative to the project folder',
-      diagnostics: [{ severity: 'error', message: `${file} cannot be read`, path: 'deploy.task_policy' }],
-    });
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UserError(`deploy.task_policy ${deploy.task_policy} is not valid JSON: ${(error as Error).message}`, {
-      fix: 'write the policy as a JSON IAM policy document',
-      diagnostics: [{ severity: 'error', message: 'not valid JSON', path: 'deploy.task_policy' }],
-    });
-  }
+/** The account's permissions boundary: one stack per account (IAM names are global), made where it is first needed. */
+export function createBoundaryDesired(): DesiredStack {
+  return {
+    kind: 'boundary',
+    name: PERMISSIONS_BOUNDARY_NAME,
+    template: createPermissionsBoundaryStack(),
+    capabilities: ['CAPABILITY_NAMED_IAM'],
+    tags: { 'handoff:permissions-boundary': 'true' },
+  };
 }

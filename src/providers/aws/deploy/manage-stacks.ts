@@ -1,21 +1,90 @@
 // One stack at a time (`cloud resources|task|role create|update|delete|status`): planned like a deploy, applied with change sets.
 import { UserError } from '../../../errors.js';
+import type { Project } from '../../../project/types.js';
 import type { AwsProvider } from '../aws-provider.js';
+import { applyStackStep, deleteStackStep, readDeployedStacks, type ApplyOptions, type StackChange } from './apply-deploy.js';
+import { explainBucketCollision } from './bucket-collision.js';
+import { checkResourceGroupAgreement, findImportingStacks } from './check-resource-group.js';
+import { STACK_REGION_TAG } from '../stacks/deploy-role.js';
+import { createResourcesDesired, createRoleDesired, type RoleInput } from './desired-stacks.js';
+import { locateDeployErrors } from './locate-deploy-error.js';
 import type { StackKind } from './plan-deploy.js';
 import { planDeploy, type DesiredStack } from './plan-deploy.js';
-import { applyStackStep, deleteStackStep, readDeployedStacks, type ApplyOptions, type StackChange } from './apply-deploy.js';
+import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
 
 /**
  * `create` makes the stack or, when it exists, brings it up to date (so running it twice is harmless); `update`
- * refuses a stack that does not exist, so a typo in a resource group never creates a new one by accident.
+ * refuses a stack that does not exist, so a typo in a resource group never creates a new one by accident. A resources
+ * stack is checked against the tasks that use it first (checkResourceGroupAgreement).
  */
 export async function upsertStack(provider: AwsProvider, desired: DesiredStack, mode: 'create' | 'update', options: ApplyOptions = {}): Promise<StackChange> {
-  const plan = planDeploy([desired], await readDeployedStacks(provider.cloudFormation, [desired.name]));
-  const step = plan.steps[0]!;
+  const deployed = await readDeployedStacks(provider.cloudFormation, [desired.name]);
+  if (desired.kind === 'resources') {
+    await checkResourceGroupAgreement({ api: provider.cloudFormation, names: provider.names, deployedTemplate: deployed.get(desired.name)?.templateBody, desired: desired.template });
+  }
+  const step = planDeploy([desired], deployed).steps[0]!;
   if (mode === 'update' && step.action === 'create') {
     throw new UserError(`there is no stack ${desired.name} to update`, { fix: `create it first: handoff cloud ${desired.kind} create` });
   }
-  return applyStackStep(provider.cloudFormation, step, options);
+  try {
+    return await applyStackStep(provider.cloudFormation, step, options);
+  } catch (error) {
+    throw desired.kind === 'bucket' ? await explainBucketCollision(provider, error) : error;
+  }
+}
+
+/** The account's permissions boundary, made first when missing: every role the resources and task stacks make carries it. */
+export async function ensureBoundary(provider: AwsProvider, options: ApplyOptions = {}): Promise<StackChange | undefined> {
+  const boundary = await planBoundary(provider);
+  return boundary ? upsertStack(provider, boundary, 'create', options) : undefined;
+}
+
+/** `cloud resources create|update`: the boundary when missing, then the resources stack; errors point into project.yml. */
+export async function upsertResourcesStack(provider: AwsProvider, project: Project, mode: 'create' | 'update', options: ApplyOptions = {}): Promise<StackChange> {
+  return locateDeployErrors(project.file, async () => {
+    const desired = createResourcesDesired(provider.names, project.deploy);
+    await ensureBoundary(provider, options);
+    return upsertStack(provider, desired, mode, options);
+  });
+}
+
+/** `cloud task create|update`: the task stack with the project's image, files and kept log group; warnings go to `onWarning`. */
+export async function upsertTaskStack(
+  provider: AwsProvider,
+  project: Project,
+  mode: 'create' | 'update',
+  options: ApplyOptions & { imageVersion?: string; onWarning?: (message: string) => void } = {},
+): Promise<StackChange> {
+  const task = await prepareTaskStack(provider, project, { imageVersion: options.imageVersion });
+  task.warnings.forEach((w) => options.onWarning?.(w));
+  const result = await upsertStack(provider, task.desired, mode, options);
+  await applyKeptLogGroup(provider, task.desired.template, project.deploy);
+  return result;
+}
+
+/**
+ * `cloud role create|update`: the boundary first (the deploy role's conditions name it), then the deploy role. The
+ * role is global while its stack is regional: a role made from another region's stack is not made again here.
+ */
+export async function upsertRoleStack(provider: AwsProvider, input: RoleInput, mode: 'create' | 'update', options: ApplyOptions = {}): Promise<StackChange> {
+  const desired = createRoleDesired(input);
+  if (!(await provider.cloudFormation.describeStack(desired.name))) {
+    const { createIamApi } = await import('../sdk/iam.js');
+    const iam = createIamApi(provider.clientConfig);
+    try {
+      const found = await iam.getRoleTags(`arn:${provider.names.partition}:iam::${provider.names.accountId}:role/${desired.name}`);
+      if (found.kind === 'found') {
+        const region = found.value[STACK_REGION_TAG];
+        throw new UserError(`the deploy role ${desired.name} exists already${region ? `, made by the stack ${desired.name} in ${region}` : ''}; IAM roles are global, so it serves ${provider.names.region} too`, {
+          fix: region ? `use it as it is, or change it where its stack is: AWS_REGION=${region} handoff cloud role update` : 'use it as it is, or delete it before making it from this region',
+        });
+      }
+    } finally {
+      iam.destroy();
+    }
+  }
+  await ensureBoundary(provider, options);
+  return upsertStack(provider, desired, mode, options);
 }
 
 export interface StackStatus {
@@ -32,19 +101,40 @@ export async function readStackStatus(provider: AwsProvider, kind: StackKind, na
   return { stack: name, kind, status: stack.status, ...(stack.statusReason ? { reason: stack.statusReason } : {}), outputs: stack.outputs };
 }
 
-/** Deletes the task stack after the task's schedules (they would otherwise keep firing at a runner that is gone). */
-export async function deleteTaskStack(provider: AwsProvider, options: ApplyOptions = {}): Promise<{ stack: StackChange; schedules: string[] }> {
-  const schedules = await provider.schedules.delete();
-  const stack = await deleteStackStep(provider.cloudFormation, 'task', provider.names.taskStack, options);
-  return { stack, schedules: schedules.map((s) => s.id) };
+export interface TaskDeletion {
+  stack: StackChange;
+  schedules: string[];
+  /** The log group: `kept` (read it with `cloud logs`), `deleted` (-v delete_logs=true) or `absent`. */
+  logs: { group: string; action: 'kept' | 'deleted' | 'absent' };
 }
 
-/** Deletes the resources stack; refused while this task's stack still imports its exports. */
+/**
+ * Deletes the task's schedules first (they would keep firing at a runner that is gone), then its stack. The log group
+ * stays (DeletionPolicy Retain), so a deleted task's logs can still be read, unless `deleteLogs` asks for it to go.
+ */
+export async function deleteTaskStack(provider: AwsProvider, options: ApplyOptions & { deleteLogs?: boolean } = {}): Promise<TaskDeletion> {
+  const schedules = await provider.schedules.delete();
+  const stack = await deleteStackStep(provider.cloudFormation, 'task', provider.names.taskStack, options);
+  const { createCloudWatchLogsApi } = await import('../sdk/cloudwatch-logs.js');
+  const logs = createCloudWatchLogsApi(provider.clientConfig);
+  try {
+    const group = provider.names.logGroup;
+    if (options.deleteLogs) return { stack, schedules: schedules.map((s) => s.id), logs: { group, action: (await logs.deleteLogGroup(group)) ? 'deleted' : 'absent' } };
+    return { stack, schedules: schedules.map((s) => s.id), logs: { group, action: (await logs.describeLogGroup(group)) ? 'kept' : 'absent' } };
+  } finally {
+    logs.destroy();
+  }
+}
+
+/**
+ * Deletes the resources stack; refused while any stack still imports its exports (the group's tasks, or a stack of
+ * your own), naming them. CloudFormation refuses too, but only after starting; moto does not refuse at all.
+ */
 export async function deleteResourcesStack(provider: AwsProvider, options: ApplyOptions = {}): Promise<StackChange> {
-  const task = await provider.cloudFormation.describeStack(provider.names.taskStack);
-  if (task && task.status !== 'DELETE_COMPLETE') {
-    throw new UserError(`the task stack ${provider.names.taskStack} still uses the resources stack ${provider.names.resourcesStack}`, {
-      fix: 'delete the task first: handoff cloud task delete (and the other tasks of the resource group)',
+  const importers = await findImportingStacks(provider.cloudFormation, provider.names);
+  if (importers.length > 0) {
+    throw new UserError(`the resources stack ${provider.names.resourcesStack} is still used by ${importers.join(', ')}; nothing was deleted`, {
+      fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${provider.names.resourceGroup})`,
     });
   }
   return deleteStackStep(provider.cloudFormation, 'resources', provider.names.resourcesStack, options);
@@ -72,4 +162,20 @@ export async function readTaskStatus(provider: AwsProvider): Promise<StackStatus
   } finally {
     ecs.destroy();
   }
+}
+
+/** The deploy role's inputs from `-v grantee_account_id=… external_id=…` and the project (its bucket and tags). */
+export function createRoleInput(provider: AwsProvider, input: { granteeAccountId?: string; externalId?: string; project?: Project }): RoleInput {
+  const bucket = input.project?.deploy.bucket;
+  return {
+    principalAccountId: input.granteeAccountId ?? provider.names.accountId,
+    ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
+    ...(bucket && !bucket.startsWith('handoff-') ? { buckets: [bucket] } : {}),
+    ...(input.project?.deploy.tags ? { tags: input.project.deploy.tags } : {}),
+  };
+}
+
+/** The deploy role's stack name, for status and delete. */
+export function findRoleStackName(provider: AwsProvider, input: { granteeAccountId?: string; project?: Project }): string {
+  return createRoleDesired(createRoleInput(provider, input)).name;
 }

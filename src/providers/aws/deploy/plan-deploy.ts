@@ -6,7 +6,7 @@ import { diffPaths, toCanonicalJson } from '../../deploy/canonical-json.js';
 export { diffPaths, toCanonicalJson };
 
 /** The stacks handoff deploys, in the order a full deploy applies them (each may import the previous one's exports). */
-export type StackKind = 'bucket' | 'resources' | 'task' | 'role';
+export type StackKind = 'boundary' | 'bucket' | 'resources' | 'task' | 'role';
 
 /** One stack as it should be: its name, template and the tags and capabilities it is deployed with. */
 export interface DesiredStack {

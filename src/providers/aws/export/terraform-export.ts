@@ -1,466 +1,274 @@
-// `cloud export --format terraform`: the same stacks as one Terraform configuration, translated from the typed templates.
-import { UserError } from '../../../errors.js';
+// `cloud export --format terraform`: the stacks as a reusable Terraform module (variables, locals, resources, outputs).
+import type { Deploy, Schedule } from '../../../project/types.js';
+import { parseSchedule } from '../../../schedule/parse-schedule.js';
+import { HclExpr, HclTemplate, makeBlock, makeExpr, renderFile, type HclBlock, type HclValue } from '../../deploy/hcl.js';
 import type { DeployNames } from '../names.js';
-import type { ScheduleRequest } from '../stacks/schedule-request.js';
+import { resolveCapacity } from '../stacks/capacity.js';
+import { resolveRunnerSettings } from '../stacks/state-machine.js';
 import type { Template } from '../stacks/template.js';
-import { HclBlock, HclExpr, HclTemplate, makeBlock, makeCall, makeExpr, renderFile, type HclValue } from '../../deploy/hcl.js';
+import { TF_TYPE, toSnakeCase, translateResource, Translator, type CfnResource } from './terraform-translate.js';
 
-/** The templates to translate (bucket, resources, task) and the task's schedules. */
-export interface TerraformExportInput {
+/** Stand-ins the templates of the module are built with; the translation turns them into `var.image` and `var.bucket`. */
+export const IMAGE_PLACEHOLDER = 'handoff-module-image';
+export const BUCKET_PLACEHOLDER = 'handoff-module-bucket-placeholder';
+
+export interface TerraformModuleInput {
+  /** The project's own names: defaults of the variables (region, bucket). */
   names: DeployNames;
-  templates: Template[];
-  schedules: ScheduleRequest[];
+  /** The names the templates were built with: the bucket placeholder, handoff's own cluster. */
+  moduleNames: DeployNames;
+  /** The image the project deploys now: the default of `var.image`. */
+  image: string;
+  deploy: Deploy;
+  /**
+   * Built for the module: the network the resources stack makes (for static_ip, with its NAT gateway), handoff's own
+   * cluster and execution role, no deploy.tags (they come from `var.tags` through the provider's default_tags), the
+   * image placeholder, and a log group of the task's own.
+   */
+  templates: { boundary: Template; bucket: Template; resources: Template; task: Template };
+  schedules: Schedule[];
 }
 
-type Cfn = unknown;
+const NETWORK_TYPES = new Set(['AWS::EC2::VPC', 'AWS::EC2::InternetGateway', 'AWS::EC2::VPCGatewayAttachment', 'AWS::EC2::RouteTable', 'AWS::EC2::Route', 'AWS::EC2::Subnet', 'AWS::EC2::SubnetRouteTableAssociation', 'AWS::EC2::SecurityGroup', 'AWS::EC2::EIP', 'AWS::EC2::NatGateway']);
 
-interface Located {
-  tfType: string;
-  tfName: string;
-  cfnType: string;
-}
+/** The region code of IAM role names (names.ts createRegionCode), computed by Terraform from `var.region`. */
+const REGION_WORDS = { north: 'n', south: 's', east: 'e', west: 'w', central: 'c', northeast: 'ne', northwest: 'nw', southeast: 'se', southwest: 'sw', gov: 'gov', iso: 'iso', isob: 'isob' };
 
-const REF_ATTRIBUTE: Record<string, string> = {
-  'AWS::ECS::Cluster': 'name',
-  'AWS::IAM::Role': 'name',
-  'AWS::Logs::LogGroup': 'name',
-  'AWS::ECS::TaskDefinition': 'arn',
-  'AWS::StepFunctions::StateMachine': 'arn',
-  'AWS::SNS::Topic': 'arn',
-};
+const expr = makeExpr;
 
-const TF_TYPE: Record<string, string> = {
-  'AWS::S3::Bucket': 'aws_s3_bucket',
-  'AWS::S3::BucketPolicy': 'aws_s3_bucket_policy',
-  'AWS::EC2::VPC': 'aws_vpc',
-  'AWS::EC2::InternetGateway': 'aws_internet_gateway',
-  'AWS::EC2::VPCGatewayAttachment': 'aws_internet_gateway_attachment',
-  'AWS::EC2::RouteTable': 'aws_route_table',
-  'AWS::EC2::Route': 'aws_route',
-  'AWS::EC2::Subnet': 'aws_subnet',
-  'AWS::EC2::SubnetRouteTableAssociation': 'aws_route_table_association',
-  'AWS::EC2::SecurityGroup': 'aws_security_group',
-  'AWS::ECS::Cluster': 'aws_ecs_cluster',
-  'AWS::IAM::Role': 'aws_iam_role',
-  'AWS::Logs::LogGroup': 'aws_cloudwatch_log_group',
-  'AWS::Logs::MetricFilter': 'aws_cloudwatch_log_metric_filter',
-  'AWS::ECS::TaskDefinition': 'aws_ecs_task_definition',
-  'AWS::StepFunctions::StateMachine': 'aws_sfn_state_machine',
-  'AWS::SNS::Topic': 'aws_sns_topic',
-  'AWS::SNS::Subscription': 'aws_sns_topic_subscription',
-  'AWS::CloudWatch::Alarm': 'aws_cloudwatch_metric_alarm',
-};
-
-const PSEUDO: Record<string, string> = {
-  'AWS::Region': 'data.aws_region.current.name',
-  'AWS::AccountId': 'data.aws_caller_identity.current.account_id',
-  'AWS::Partition': 'data.aws_partition.current.partition',
-};
-
-/** `PublicSubnetA` → `public_subnet_a`. */
-export function toSnakeCase(id: string): string {
-  return id
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase();
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Translates CloudFormation values (with intrinsic functions) into HCL values and expressions. */
-class Translator {
-  readonly located = new Map<string, Located>();
-  /** Export name → the exported value (CloudFormation form), so Fn::ImportValue becomes a direct reference. */
-  readonly exports = new Map<string, Cfn>();
-
-  locate(logicalId: string): Located {
-    const found = this.located.get(logicalId);
-    if (!found) throw new Error(`terraform export: no resource ${logicalId}`);
-    return found;
-  }
-
-  ref(name: string): HclExpr {
-    if (PSEUDO[name]) return makeExpr(PSEUDO[name]!);
-    const r = this.locate(name);
-    return makeExpr(`${r.tfType}.${r.tfName}.${REF_ATTRIBUTE[r.cfnType] ?? 'id'}`);
-  }
-
-  getAtt(logicalId: string, attribute: string): HclExpr {
-    const r = this.locate(logicalId);
-    if (attribute !== 'Arn') throw new Error(`terraform export: unsupported attribute ${logicalId}.${attribute}`);
-    return makeExpr(`${r.tfType}.${r.tfName}.arn`);
-  }
-
-  /** `${AWS::Region}`, `${Id}`, `${Id.Attr}` and `${Var}` of Fn::Sub, as a template (or a plain string when there are none). */
-  sub(text: string, vars: Record<string, Cfn> = {}): HclValue {
-    const parts: (string | HclExpr)[] = [];
-    let last = 0;
-    for (const m of text.matchAll(/\$\{([^}]+)\}/g)) {
-      parts.push(text.slice(last, m.index));
-      last = m.index! + m[0].length;
-      const token = m[1]!;
-      if (token.startsWith('!')) parts.push(`\${${token.slice(1)}}`);
-      else if (token in vars) parts.push(this.toExpr(this.value(vars[token])));
-      else if (token.includes('.') && !PSEUDO[token]) parts.push(this.getAtt(token.split('.')[0]!, token.split('.')[1]!));
-      else parts.push(this.ref(token));
-    }
-    parts.push(text.slice(last));
-    const clean = parts.filter((p) => p !== '');
-    if (clean.every((p) => typeof p === 'string')) return clean.join('');
-    if (clean.length === 1 && clean[0] instanceof HclExpr) return clean[0];
-    return new HclTemplate(clean);
-  }
-
-  /** An HCL value usable inside a template or call: literals become quoted expressions. */
-  toExpr(value: HclValue): HclExpr {
-    if (value instanceof HclExpr) return value;
-    if (typeof value === 'string') return makeExpr(JSON.stringify(value).replace(/\$\{/g, () => '$${'));
-    if (value instanceof HclTemplate) {
-      return makeExpr(`"${value.parts.map((p) => (typeof p === 'string' ? JSON.stringify(p).slice(1, -1).replace(/\$\{/g, () => '$${') : `\${${p.text}}`)).join('')}"`);
-    }
-    throw new Error('terraform export: cannot interpolate a list or object');
-  }
-
-  value(v: Cfn): HclValue {
-    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-    if (Array.isArray(v)) return v.map((x) => this.value(x));
-    if (!isObject(v)) throw new Error('terraform export: unexpected value');
-    const keys = Object.keys(v);
-    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) return this.intrinsic(keys[0]!, v[keys[0]!]);
-    const out: Record<string, HclValue> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = this.value(x);
-    return out;
-  }
-
-  intrinsic(name: string, arg: Cfn): HclValue {
-    switch (name) {
-      case 'Ref':
-        return this.ref(arg as string);
-      case 'Fn::GetAtt': {
-        const [id, attribute] = arg as [string, string];
-        return this.getAtt(id, attribute);
-      }
-      case 'Fn::Sub':
-        return Array.isArray(arg) ? this.sub(arg[0] as string, arg[1] as Record<string, Cfn>) : this.sub(arg as string);
-      case 'Fn::ImportValue': {
-        const exported = this.exports.get(arg as string);
-        if (exported === undefined) throw new Error(`terraform export: no export ${String(arg)}`);
-        return this.value(exported);
-      }
-      case 'Fn::Join': {
-        const [separator, list] = arg as [string, Cfn];
-        return makeCall('join', separator, this.value(list));
-      }
-      case 'Fn::Split': {
-        const [separator, source] = arg as [string, Cfn];
-        // Split(",", ImportValue(x)) where x is Join(",", [a, b]): the list itself.
-        const resolved = isObject(source) && 'Fn::ImportValue' in source ? this.exports.get(source['Fn::ImportValue'] as string) : source;
-        if (isObject(resolved) && Array.isArray(resolved['Fn::Join']) && resolved['Fn::Join'][0] === separator) return this.value(resolved['Fn::Join'][1]);
-        // A literal list of ids, or one reference: the list written out.
-        if (typeof resolved === 'string') return resolved.split(separator);
-        if (isObject(resolved) && ('Ref' in resolved || 'Fn::GetAtt' in resolved)) return [this.value(resolved)];
-        return makeCall('split', separator, this.value(source));
-      }
-      case 'Fn::Select': {
-        const [index, list] = arg as [string, Cfn];
-        return makeCall('element', this.value(list), Number(index));
-      }
-      case 'Fn::GetAZs':
-        return makeExpr('data.aws_availability_zones.available.names');
-      default:
-        throw new Error(`terraform export: unsupported intrinsic ${name}`);
-    }
-  }
-
-  tags(tags: unknown): Record<string, HclValue> | undefined {
-    if (!Array.isArray(tags) || tags.length === 0) return undefined;
-    return Object.fromEntries((tags as { Key: string; Value: Cfn }[]).map((t) => [t.Key, this.value(t.Value)]));
-  }
-}
-
-/** ECS container definitions in the API's camelCase (what Terraform's container_definitions takes); option maps keep their keys. */
-function toEcsJson(value: Cfn, keepKeys = false): Cfn {
-  if (Array.isArray(value)) return value.map((v) => toEcsJson(v));
-  if (!isObject(value)) return value;
-  if (Object.keys(value).length === 1 && (Object.keys(value)[0] === 'Ref' || Object.keys(value)[0]!.startsWith('Fn::'))) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [keepKeys ? k : k.charAt(0).toLowerCase() + k.slice(1), toEcsJson(v, k === 'Options')]));
-}
-
-function toHclString(v: HclValue): HclValue {
-  return typeof v === 'number' ? String(v) : v;
-}
-
-/** The blocks of one CloudFormation resource (a role becomes a role plus its policies, a bucket its settings). */
-function translateResource(t: Translator, logicalId: string, resource: { Type: string; Properties: Record<string, Cfn>; DependsOn?: string[] }, names: DeployNames): HclBlock[] {
-  const p = resource.Properties;
-  const { tfType, tfName } = t.locate(logicalId);
-  const v = (x: Cfn): HclValue => t.value(x);
-  const dependsOn = resource.DependsOn?.length ? resource.DependsOn.map((id) => makeExpr(`${t.locate(id).tfType}.${t.locate(id).tfName}`)) : undefined;
-  const self = (attr: string): HclExpr => makeExpr(`${tfType}.${tfName}.${attr}`);
-  switch (resource.Type) {
-    case 'AWS::S3::Bucket': {
-      const encryption = (p.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string; KMSMasterKeyID?: Cfn } }[] }).ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault;
-      const access = p.PublicAccessBlockConfiguration as Record<string, boolean>;
-      const rules = ((p.LifecycleConfiguration as { Rules?: Record<string, unknown>[] } | undefined)?.Rules ?? []).map((r) =>
-        makeBlock('rule', [], {
-          id: r.Id as string,
-          status: r.Status as string,
-          filter: makeBlock('filter', [], {}),
-          noncurrent_version_expiration: r.NoncurrentVersionExpiration ? makeBlock('noncurrent_version_expiration', [], { noncurrent_days: (r.NoncurrentVersionExpiration as { NoncurrentDays: number }).NoncurrentDays }) : undefined,
-          abort_incomplete_multipart_upload: r.AbortIncompleteMultipartUpload
-            ? makeBlock('abort_incomplete_multipart_upload', [], { days_after_initiation: (r.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number }).DaysAfterInitiation })
-            : undefined,
-        }),
-      );
-      return [
-        // Retained like the stack's DeletionPolicy: Retain; remove the lifecycle block to let Terraform delete it.
-        makeBlock('resource', [tfType, tfName], { bucket: v(p.BucketName), lifecycle: makeBlock('lifecycle', [], { prevent_destroy: true }) }),
-        makeBlock('resource', ['aws_s3_bucket_server_side_encryption_configuration', tfName], {
-          bucket: self('id'),
-          rule: makeBlock('rule', [], {
-            apply_server_side_encryption_by_default: makeBlock('apply_server_side_encryption_by_default', [], {
-              sse_algorithm: encryption.SSEAlgorithm,
-              kms_master_key_id: encryption.KMSMasterKeyID !== undefined ? v(encryption.KMSMasterKeyID) : undefined,
-            }),
-          }),
-        }),
-        makeBlock('resource', ['aws_s3_bucket_public_access_block', tfName], {
-          bucket: self('id'),
-          block_public_acls: access.BlockPublicAcls!,
-          block_public_policy: access.BlockPublicPolicy!,
-          ignore_public_acls: access.IgnorePublicAcls!,
-          restrict_public_buckets: access.RestrictPublicBuckets!,
-        }),
-        makeBlock('resource', ['aws_s3_bucket_versioning', tfName], {
-          bucket: self('id'),
-          versioning_configuration: makeBlock('versioning_configuration', [], { status: (p.VersioningConfiguration as { Status: string }).Status }),
-        }),
-        ...(rules.length ? [makeBlock('resource', ['aws_s3_bucket_lifecycle_configuration', tfName], { bucket: self('id'), rule: rules })] : []),
-      ];
-    }
-    case 'AWS::S3::BucketPolicy':
-      return [makeBlock('resource', [tfType, tfName], { bucket: v(p.Bucket), policy: makeCall('jsonencode', v(p.PolicyDocument)) })];
-    case 'AWS::EC2::VPC':
-      return [makeBlock('resource', [tfType, tfName], { cidr_block: v(p.CidrBlock), enable_dns_support: v(p.EnableDnsSupport), enable_dns_hostnames: v(p.EnableDnsHostnames), tags: t.tags(p.Tags) })];
-    case 'AWS::EC2::InternetGateway':
-      return [makeBlock('resource', [tfType, tfName], { tags: t.tags(p.Tags) })];
-    case 'AWS::EC2::VPCGatewayAttachment':
-      return [makeBlock('resource', [tfType, tfName], { vpc_id: v(p.VpcId), internet_gateway_id: v(p.InternetGatewayId) })];
-    case 'AWS::EC2::RouteTable':
-      return [makeBlock('resource', [tfType, tfName], { vpc_id: v(p.VpcId), tags: t.tags(p.Tags) })];
-    case 'AWS::EC2::Route':
-      return [makeBlock('resource', [tfType, tfName], { route_table_id: v(p.RouteTableId), destination_cidr_block: v(p.DestinationCidrBlock), gateway_id: v(p.GatewayId), depends_on: dependsOn })];
-    case 'AWS::EC2::Subnet':
-      return [
-        makeBlock('resource', [tfType, tfName], {
-          vpc_id: v(p.VpcId),
-          cidr_block: v(p.CidrBlock),
-          availability_zone: v(p.AvailabilityZone),
-          map_public_ip_on_launch: v(p.MapPublicIpOnLaunch),
-          tags: t.tags(p.Tags),
-        }),
-      ];
-    case 'AWS::EC2::SubnetRouteTableAssociation':
-      return [makeBlock('resource', [tfType, tfName], { subnet_id: v(p.SubnetId), route_table_id: v(p.RouteTableId) })];
-    case 'AWS::EC2::SecurityGroup':
-      return [
-        makeBlock('resource', [tfType, tfName], {
-          description: v(p.GroupDescription),
-          vpc_id: v(p.VpcId),
-          egress: ((p.SecurityGroupEgress as Record<string, Cfn>[] | undefined) ?? []).map((e) =>
-            makeBlock('egress', [], {
-              protocol: v(e.IpProtocol),
-              from_port: e.IpProtocol === '-1' ? 0 : (e.FromPort as number),
-              to_port: e.IpProtocol === '-1' ? 0 : (e.ToPort as number),
-              cidr_blocks: [v(e.CidrIp)],
-              description: e.Description !== undefined ? v(e.Description) : undefined,
-            }),
-          ),
-          tags: t.tags(p.Tags),
-        }),
-      ];
-    case 'AWS::ECS::Cluster':
-      return [makeBlock('resource', [tfType, tfName], { name: v(p.ClusterName) })];
-    case 'AWS::IAM::Role': {
-      const blocks = [
-        makeBlock('resource', [tfType, tfName], {
-          name: v(p.RoleName),
-          path: v(p.Path),
-          description: p.Description !== undefined ? v(p.Description) : undefined,
-          assume_role_policy: makeCall('jsonencode', v(p.AssumeRolePolicyDocument)),
-        }),
-      ];
-      for (const policy of (p.Policies as { PolicyName: string; PolicyDocument: Cfn }[] | undefined) ?? []) {
-        blocks.push(makeBlock('resource', ['aws_iam_role_policy', `${tfName}_${toSnakeCase(policy.PolicyName.replace(/-/g, '_'))}`], { name: policy.PolicyName, role: self('id'), policy: makeCall('jsonencode', v(policy.PolicyDocument)) }));
-      }
-      ((p.ManagedPolicyArns as Cfn[] | undefined) ?? []).forEach((arn, i) => {
-        blocks.push(makeBlock('resource', ['aws_iam_role_policy_attachment', `${tfName}_managed_${i + 1}`], { role: self('name'), policy_arn: v(arn) }));
-      });
-      return blocks;
-    }
-    case 'AWS::Logs::LogGroup':
-      return [makeBlock('resource', [tfType, tfName], { name: v(p.LogGroupName), retention_in_days: v(p.RetentionInDays) })];
-    case 'AWS::Logs::MetricFilter': {
-      const m = (p.MetricTransformations as Record<string, Cfn>[])[0]!;
-      return [
-        makeBlock('resource', [tfType, tfName], {
-          // Terraform needs a name where CloudFormation generates one: the log group and the metric.
-          name: `${names.logGroup}/${m.MetricName as string}`,
-          log_group_name: v(p.LogGroupName),
-          pattern: v(p.FilterPattern),
-          metric_transformation: makeBlock('metric_transformation', [], {
-            name: v(m.MetricName),
-            namespace: v(m.MetricNamespace),
-            value: v(m.MetricValue),
-            unit: m.Unit !== undefined ? v(m.Unit) : undefined,
-          }),
-        }),
-      ];
-    }
-    case 'AWS::ECS::TaskDefinition': {
-      const storage = p.EphemeralStorage as { SizeInGiB: number } | undefined;
-      return [
-        makeBlock('resource', [tfType, tfName], {
-          family: v(p.Family),
-          cpu: toHclString(v(p.Cpu)),
-          memory: toHclString(v(p.Memory)),
-          network_mode: v(p.NetworkMode),
-          requires_compatibilities: v(p.RequiresCompatibilities),
-          execution_role_arn: v(p.ExecutionRoleArn),
-          task_role_arn: v(p.TaskRoleArn),
-          ephemeral_storage: storage ? makeBlock('ephemeral_storage', [], { size_in_gib: storage.SizeInGiB }) : undefined,
-          container_definitions: makeCall('jsonencode', v(toEcsJson(p.ContainerDefinitions))),
-        }),
-      ];
-    }
-    case 'AWS::StepFunctions::StateMachine':
-      return [
-        makeBlock('resource', [tfType, tfName], {
-          name: v(p.StateMachineName),
-          type: v(p.StateMachineType),
-          role_arn: v(p.RoleArn),
-          definition: makeCall('jsonencode', translateDefinition(t, p.DefinitionString)),
-        }),
-      ];
-    case 'AWS::SNS::Topic':
-      return [makeBlock('resource', [tfType, tfName], { name: v(p.TopicName), display_name: p.DisplayName !== undefined ? v(p.DisplayName) : undefined })];
-    case 'AWS::SNS::Subscription':
-      return [makeBlock('resource', [tfType, tfName], { topic_arn: v(p.TopicArn), protocol: v(p.Protocol), endpoint: v(p.Endpoint) })];
-    case 'AWS::CloudWatch::Alarm':
-      return [
-        makeBlock('resource', [tfType, tfName], {
-          alarm_name: v(p.AlarmName),
-          alarm_description: p.AlarmDescription !== undefined ? v(p.AlarmDescription) : undefined,
-          namespace: v(p.Namespace),
-          metric_name: v(p.MetricName),
-          dimensions: Object.fromEntries(((p.Dimensions as { Name: string; Value: Cfn }[]) ?? []).map((d) => [d.Name, v(d.Value)])),
-          statistic: v(p.Statistic),
-          period: v(p.Period),
-          evaluation_periods: v(p.EvaluationPeriods),
-          threshold: v(p.Threshold),
-          comparison_operator: v(p.ComparisonOperator),
-          treat_missing_data: p.TreatMissingData !== undefined ? v(p.TreatMissingData) : undefined,
-          alarm_actions: p.AlarmActions !== undefined ? v(p.AlarmActions) : undefined,
-        }),
-      ];
-    default:
-      throw new UserError(`cloud export cannot translate ${resource.Type} (${logicalId}) to Terraform yet`, { fix: 'export with --format cloudformation' });
-  }
-}
-
-/**
- * The runner's Amazon States Language as an HCL object for jsonencode: the Fn::Sub placeholders become references,
- * and `["${Subnets}"]` (a JSON-string trick for CloudFormation) becomes the list of subnet ids itself.
- */
-function translateDefinition(t: Translator, definition: Cfn): HclValue {
-  const [text, vars] = (definition as { 'Fn::Sub': [string, Record<string, Cfn>] })['Fn::Sub'];
-  const listVar = (s: unknown): HclValue | undefined => {
-    const m = typeof s === 'string' ? /^\$\{(\w+)\}$/.exec(s) : null;
-    const source = m ? vars[m[1]!] : undefined;
-    if (!isObject(source) || !Array.isArray(source['Fn::Join']) || source['Fn::Join'][0] !== '","') return undefined;
-    return t.value(source['Fn::Join'][1]);
-  };
-  const walk = (node: unknown): HclValue => {
-    if (typeof node === 'string') return t.sub(node, vars);
-    if (Array.isArray(node)) {
-      if (node.length === 1) {
-        const list = listVar(node[0]);
-        if (list !== undefined) return list;
-      }
-      return node.map(walk);
-    }
-    if (isObject(node)) return Object.fromEntries(Object.entries(node).map(([k, x]) => [k, walk(x)]));
-    return node as HclValue;
-  };
-  return walk(JSON.parse(text));
-}
-
-/** The whole configuration as `main.tf` text. */
-export function createTerraformConfig(input: TerraformExportInput): string {
+/** The module's files: versions.tf, variables.tf, main.tf and outputs.tf. */
+export function createTerraformModule(input: TerraformModuleInput): Record<string, string> {
+  const { names, moduleNames: m, templates } = input;
   const t = new Translator();
-  for (const template of input.templates) {
+  const conditional: [Template, (id: string, type: string) => string | undefined][] = [
+    [templates.boundary, () => 'var.permissions_boundary_arn == null ? 1 : 0'],
+    [templates.bucket, () => undefined],
+    [
+      templates.resources,
+      (id, type) => (NETWORK_TYPES.has(type) ? 'local.create_network ? 1 : 0' : id === 'Cluster' ? 'var.cluster_arn == null ? 1 : 0' : id === 'ExecutionRole' ? 'var.execution_role_arn == null ? 1 : 0' : undefined),
+    ],
+    [templates.task, () => undefined],
+  ];
+  for (const [template, countOf] of conditional) {
     for (const [id, resource] of Object.entries(template.Resources)) {
-      const tfType = TF_TYPE[resource.Type];
-      if (!tfType) throw new UserError(`cloud export cannot translate ${resource.Type} (${id}) to Terraform yet`, { fix: 'export with --format cloudformation' });
-      t.located.set(id, { tfType, tfName: toSnakeCase(id), cfnType: resource.Type });
+      const count = countOf(id, resource.Type);
+      t.located.set(id, { tfType: TF_TYPE[resource.Type] ?? 'unknown', tfName: toSnakeCase(id), cfnType: resource.Type, ...(count ? { count: expr(count) } : {}) });
     }
-    for (const output of Object.values(template.Outputs ?? {})) {
-      if (output.Export) t.exports.set(output.Export.Name as string, output.Value);
-    }
+    for (const output of Object.values(template.Outputs ?? {})) if (output.Export) t.exports.set(output.Export.Name as string, output.Value);
   }
-  const { names } = input;
-  const items: (HclBlock | { comment: string })[] = [
+
+  // What the variables may replace: the network, the cluster, the execution role and the boundary are the module's
+  // only when their variable is null; every reference goes through a local that chooses.
+  const e = m.exports;
+  t.importOverrides.set(e.clusterArn, expr('local.cluster_arn'));
+  t.importOverrides.set(e.subnets, expr('local.subnet_ids'));
+  t.importOverrides.set(e.securityGroups, expr('local.security_group_ids'));
+  t.importOverrides.set(e.assignPublicIp, expr('local.assign_public_ip'));
+  t.importOverrides.set(e.executionRoleArn, expr('local.execution_role_arn'));
+  t.refOverrides.set('Cluster', expr('local.cluster_name'));
+  t.refOverrides.set('Cluster.Arn', expr('local.cluster_arn'));
+  t.refOverrides.set('ExecutionRole.Arn', expr('local.execution_role_arn'));
+  t.refOverrides.set('Boundary', expr('local.permissions_boundary_arn'));
+  t.literals.set(IMAGE_PLACEHOLDER, expr('var.image'));
+  t.literals.set(m.permissionsBoundaryArn, expr('local.permissions_boundary_arn'));
+  // IAM role names carry the region's code: computed from var.region, so the module works in any region.
+  for (const role of [m.executionRole, m.runnerRole, m.schedulerRole, m.taskRole]) {
+    const [before, after] = role.split(`-${m.regionCode}-`);
+    t.literals.set(role, new HclTemplate([`${before}-`, expr('local.region_code'), `-${after}`]));
+  }
+  t.substrings.push([BUCKET_PLACEHOLDER, [expr('var.bucket')]]);
+  t.substrings.push([`task/${m.cluster}/`, ['task/', expr('local.cluster_name'), '/']]);
+
+  const network = templates.resources.Outputs?.Subnets?.Value;
+  const staticIp = templates.resources.Resources.StaticIp !== undefined;
+  const locals = makeBlock('locals', [], {
+    region_words: REGION_WORDS,
+    // us-east-1 → use1, ap-southeast-2 → apse2: as handoff names roles (IAM names are global to the account).
+    region_code: expr('join("", [for i, word in split("-", var.region) : i == 0 || can(tonumber(word)) ? word : lookup(local.region_words, word, word)])'),
+    create_network: expr('var.subnets == null'),
+    subnet_ids: expr(`local.create_network ? ${renderInline(t.value((network as { 'Fn::Join': [string, unknown] })['Fn::Join'][1]))} : var.subnets`),
+    security_group_ids: expr('local.create_network ? [aws_security_group.security_group[0].id] : var.security_groups'),
+    assign_public_ip: expr(`local.create_network ? "${staticIp ? 'DISABLED' : 'ENABLED'}" : (var.assign_public_ip ? "ENABLED" : "DISABLED")`),
+    cluster_arn: expr('var.cluster_arn == null ? aws_ecs_cluster.cluster[0].arn : var.cluster_arn'),
+    cluster_name: expr('element(split("/", local.cluster_arn), 1)'),
+    execution_role_arn: expr('var.execution_role_arn == null ? aws_iam_role.execution_role[0].arn : var.execution_role_arn'),
+    permissions_boundary_arn: expr('var.permissions_boundary_arn == null ? aws_iam_policy.boundary[0].arn : var.permissions_boundary_arn'),
+  });
+
+  const main: (HclBlock | { comment: string })[] = [
     {
-      comment: `handoff ${names.resourceGroup}/${names.task}: the stacks of \`handoff cloud deploy\` as one Terraform configuration.\nGenerated by \`handoff cloud export --format terraform\`; the region comes from the provider (AWS_REGION or a provider block).`,
+      comment: `handoff ${names.resourceGroup}/${names.task}: the stacks of \`handoff cloud deploy\` as a Terraform module.\nGenerated by \`handoff cloud export --format terraform\`; inputs in variables.tf, results in outputs.tf, usage in README.md.`,
     },
-    makeBlock('terraform', [], {
-      required_version: '>= 1.3',
-      required_providers: makeBlock('required_providers', [], { aws: { source: 'hashicorp/aws', version: '>= 5.0' } }),
-    }),
-    makeBlock('provider', ['aws'], {}),
     makeBlock('data', ['aws_region', 'current'], {}),
     makeBlock('data', ['aws_caller_identity', 'current'], {}),
     makeBlock('data', ['aws_partition', 'current'], {}),
+    makeBlock('data', ['aws_availability_zones', 'available'], { state: 'available' }),
+    locals,
   ];
-  const usesAzs = input.templates.some((tpl) => JSON.stringify(tpl).includes('Fn::GetAZs'));
-  if (usesAzs) items.push(makeBlock('data', ['aws_availability_zones', 'available'], { state: 'available' }));
-  for (const template of input.templates) {
-    items.push({ comment: template.Description });
-    for (const [id, resource] of Object.entries(template.Resources)) {
-      items.push(...translateResource(t, id, resource as { Type: string; Properties: Record<string, Cfn>; DependsOn?: string[] }, names));
-    }
+  for (const template of [templates.boundary, templates.bucket, templates.resources, templates.task]) {
+    main.push({ comment: template.Description });
+    for (const [id, resource] of Object.entries(template.Resources)) main.push(...translateResource(t, id, resource as CfnResource, { logGroup: m.logGroup }));
   }
-  if (input.schedules.length > 0) {
-    items.push({ comment: `EventBridge Scheduler: the task's own schedule group and schedules (from schedules: in project.yml)` });
-    items.push(makeBlock('resource', ['aws_scheduler_schedule_group', 'schedules'], { name: names.scheduleGroup }));
-    const stateMachine = [...t.located.entries()].find(([, r]) => r.cfnType === 'AWS::StepFunctions::StateMachine');
-    const schedulerRole = t.exports.get(names.exports.schedulerRoleArn);
-    for (const s of input.schedules) {
-      items.push(
-        makeBlock('resource', ['aws_scheduler_schedule', toSnakeCase(s.Name.replace(/[^A-Za-z0-9]+/g, '_'))], {
-          name: s.Name,
-          group_name: makeExpr('aws_scheduler_schedule_group.schedules.name'),
-          description: s.Description,
-          schedule_expression: s.ScheduleExpression,
-          schedule_expression_timezone: s.ScheduleExpressionTimezone,
-          state: s.State,
-          flexible_time_window: makeBlock('flexible_time_window', [], { mode: s.FlexibleTimeWindow.Mode }),
-          target: makeBlock('target', [], {
-            arn: stateMachine ? makeExpr(`aws_sfn_state_machine.${stateMachine[1].tfName}.arn`) : s.Target.Arn,
-            role_arn: schedulerRole !== undefined ? t.value(schedulerRole) : s.Target.RoleArn,
-            input: makeCall('jsonencode', JSON.parse(s.Target.Input) as HclValue),
-          }),
-        }),
-      );
-    }
-  }
-  items.push({ comment: 'What `handoff cloud run` and the schedules use' });
-  for (const template of input.templates) {
-    for (const [key, output] of Object.entries(template.Outputs ?? {})) {
-      items.push(makeBlock('output', [toSnakeCase(key)], { description: output.Description, value: t.value(output.Value) }));
-    }
-  }
-  return renderFile(items);
+  main.push(...createSchedules(t, input));
+
+  return {
+    'versions.tf': renderFile([
+      { comment: 'Terraform and the AWS provider; the provider puts var.tags on every resource that takes tags.' },
+      makeBlock('terraform', [], {
+        required_version: '>= 1.3',
+        required_providers: makeBlock('required_providers', [], { aws: { source: 'hashicorp/aws', version: '>= 5.0' } }),
+      }),
+      makeBlock('provider', ['aws'], { region: expr('var.region'), default_tags: makeBlock('default_tags', [], { tags: expr('var.tags') }) }),
+    ]),
+    'variables.tf': renderFile(createVariables(input)),
+    'main.tf': renderFile(main),
+    'outputs.tf': renderFile(createOutputs(t, input)),
+  };
 }
+
+/** An HCL value written inline (for a local's conditional expression). */
+function renderInline(value: HclValue): string {
+  if (value instanceof HclExpr) return value.text;
+  if (Array.isArray(value)) return `[${value.map(renderInline).join(', ')}]`;
+  return JSON.stringify(value);
+}
+
+function createVariables(input: TerraformModuleInput): HclBlock[] {
+  const { names, deploy } = input;
+  const existing = deploy.subnets?.length && deploy.security_groups?.length;
+  const variable = (name: string, body: Record<string, HclValue | HclBlock | undefined>): HclBlock => makeBlock('variable', [name], body);
+  const validation = (condition: string, message: string): HclBlock => makeBlock('validation', [], { condition: expr(condition), error_message: message });
+  return [
+    variable('region', {
+      description: 'AWS region of every resource (deploy.region).',
+      type: expr('string'),
+      default: names.region,
+      validation: validation('can(regex("^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$", var.region))', 'The region must be a region name such as eu-west-1.'),
+    }),
+    variable('image', { description: 'Container image the task runs; it must run handoff (handoff container push puts it in ECR).', type: expr('string'), default: input.image }),
+    variable('bucket', {
+      description: 'Bucket of the project, its files, artifacts and run records (deploy.bucket). Bucket names are global: another region needs another name.',
+      type: expr('string'),
+      default: names.bucket,
+      validation: validation('can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket))', 'The bucket name must be 3-63 lowercase letters, digits, dots and hyphens.'),
+    }),
+    variable('subnets', {
+      description: 'Existing subnets the tasks run in (deploy.subnets), with security_groups; null: the module makes a VPC.',
+      type: expr('list(string)'),
+      default: existing ? deploy.subnets! : null,
+    }),
+    variable('security_groups', {
+      description: 'Security groups of the tasks (deploy.security_groups), with subnets; null: the module makes one without ingress.',
+      type: expr('list(string)'),
+      default: existing ? deploy.security_groups! : null,
+    }),
+    variable('assign_public_ip', { description: 'Give tasks a public IP in the subnets given (deploy.assign_public_ip).', type: expr('bool'), default: deploy.assign_public_ip !== false }),
+    variable('cluster_arn', {
+      description: 'An existing ECS cluster (deploy.cluster); null: the module makes one with both Fargate capacity providers.',
+      type: expr('string'),
+      default: deploy.cluster !== undefined ? names.clusterArn : null,
+      validation: validation('var.cluster_arn == null || can(regex("^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/.+$", var.cluster_arn))', 'cluster_arn must be an ECS cluster ARN.'),
+    }),
+    variable('execution_role_arn', {
+      description: 'An existing ECS task execution role (deploy.execution_role_arn); null: the module makes one.',
+      type: expr('string'),
+      default: deploy.execution_role_arn ?? null,
+      validation: validation('var.execution_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.execution_role_arn))', 'execution_role_arn must be an IAM role ARN.'),
+    }),
+    variable('permissions_boundary_arn', {
+      description: 'The handoff permissions boundary when the account has it already (handoff makes it once per account); null: the module makes it.',
+      type: expr('string'),
+      default: null,
+    }),
+    variable('schedules', {
+      description: 'When the task runs (schedules: of project.yml): expression in AWS form (cron(...) or rate(...)), time zone, enabled, description and the run\'s environment.',
+      type: expr('map(object({\n    expression  = string\n    timezone    = optional(string, "UTC")\n    enabled     = optional(bool, true)\n    description = optional(string)\n    envs        = optional(map(string), {})\n  }))'),
+      default: Object.fromEntries(input.schedules.map((s) => [s.target_id, createScheduleDefault(s)])),
+      validation: validation(
+        'alltrue([for key, s in var.schedules : can(regex("^[0-9a-zA-Z._-]{1,57}$", key)) && !contains(keys(s.envs), "HO_STAGE")])',
+        'Schedule keys are 1-57 letters, digits and . _ -, and envs may not set HO_STAGE (the stage is the one deployed).',
+      ),
+    }),
+    variable('tags', { description: 'Tags of every resource that takes tags (deploy.tags), beside handoff\'s own.', type: expr('map(string)'), default: deploy.tags ?? {} }),
+  ];
+}
+
+function createScheduleDefault(s: Schedule): Record<string, HclValue> {
+  const out: Record<string, HclValue> = { expression: parseSchedule(s.cron, s.timezone).awsExpression };
+  if (s.timezone) out.timezone = s.timezone;
+  if (!s.enabled) out.enabled = false;
+  const description = s.description ?? s.name;
+  if (description) out.description = description;
+  if (s.envs.length > 0) out.envs = Object.fromEntries(s.envs.map((env) => [env.key, env.value]));
+  return out;
+}
+
+/** The schedule group and one schedule per entry of var.schedules, starting the runner, or the task with state_machine: false. */
+function createSchedules(t: Translator, input: TerraformModuleInput): (HclBlock | { comment: string })[] {
+  const { moduleNames: m, deploy, templates } = input;
+  const roleArn = deploy.platform_config?.role_arn ?? expr('aws_iam_role.scheduler_role.arn');
+  const environment = `merge({ HO_STAGE = ${JSON.stringify(m.stage)}, __VARS = "" }, each.value.envs)`;
+  const viaRunner = templates.task.Resources.StateMachine !== undefined;
+  const capacity = resolveCapacity(deploy);
+  const target = viaRunner
+    ? makeBlock('target', [], {
+        arn: expr('aws_sfn_state_machine.state_machine.arn'),
+        role_arn: roleArn,
+        input: expr(`jsonencode({ Environment = [for k, v in ${environment} : { Name = k, Value = v }] })`),
+      })
+    : makeBlock('target', [], {
+        arn: expr('local.cluster_arn'),
+        role_arn: roleArn,
+        input: expr(`jsonencode({ containerOverrides = [{ name = ${JSON.stringify(m.containerName)}, environment = [for k, v in ${environment} : { name = k, value = v }] }] })`),
+        ecs_parameters: makeBlock('ecs_parameters', [], {
+          task_definition_arn: expr('aws_ecs_task_definition.task_definition.arn'),
+          task_count: 1,
+          launch_type: capacity.kind === 'launch-type' ? 'FARGATE' : undefined,
+          platform_version: resolveRunnerSettings(deploy).platformVersion,
+          propagate_tags: 'TASK_DEFINITION',
+          enable_ecs_managed_tags: true,
+          network_configuration: makeBlock('network_configuration', [], {
+            subnets: expr('local.subnet_ids'),
+            security_groups: expr('local.security_group_ids'),
+            assign_public_ip: expr('local.assign_public_ip == "ENABLED"'),
+          }),
+          capacity_provider_strategy:
+            capacity.kind === 'strategy' ? capacity.strategy.map((s) => makeBlock('capacity_provider_strategy', [], { capacity_provider: s.capacityProvider, weight: s.weight })) : undefined,
+        }),
+      });
+  return [
+    { comment: 'EventBridge Scheduler: the task\'s own schedule group and one schedule per entry of var.schedules' },
+    makeBlock('resource', ['aws_scheduler_schedule_group', 'schedules'], { name: t.value(m.scheduleGroup) }),
+    makeBlock('resource', ['aws_scheduler_schedule', 'schedule'], {
+      for_each: expr('var.schedules'),
+      name: expr('"target-${each.key}"'),
+      group_name: expr('aws_scheduler_schedule_group.schedules.name'),
+      description: expr('each.value.description'),
+      schedule_expression: expr('each.value.expression'),
+      schedule_expression_timezone: expr('each.value.timezone'),
+      state: expr('each.value.enabled ? "ENABLED" : "DISABLED"'),
+      flexible_time_window: makeBlock('flexible_time_window', [], { mode: 'OFF' }),
+      target,
+    }),
+  ];
+}
+
+function createOutputs(t: Translator, input: TerraformModuleInput): HclBlock[] {
+  const output = (name: string, description: string, value: HclValue): HclBlock => makeBlock('output', [name], { description, value });
+  const { templates } = input;
+  const outputs = [
+    output('bucket', 'Bucket of the project (handoff project push puts project.yml, files/ and secrets there).', expr('aws_s3_bucket.bucket.id')),
+    output('cluster_arn', 'ECS cluster the tasks run in.', expr('local.cluster_arn')),
+    output('subnets', 'Subnets the tasks run in.', expr('local.subnet_ids')),
+    output('security_groups', 'Security groups of the tasks.', expr('local.security_group_ids')),
+    output('execution_role_arn', 'ECS task execution role.', expr('local.execution_role_arn')),
+    output('runner_role_arn', 'Role of the Step Functions runner.', expr('aws_iam_role.runner_role.arn')),
+    output('scheduler_role_arn', 'Role EventBridge Scheduler starts runs with.', expr('aws_iam_role.scheduler_role.arn')),
+    output('permissions_boundary_arn', 'The boundary every role of the module carries.', expr('local.permissions_boundary_arn')),
+  ];
+  if (templates.resources.Resources.StaticIp) outputs.push(output('static_ip', 'The one public IP address of every run\'s outbound traffic (null with subnets of your own).', expr('one(aws_eip.static_ip[*].public_ip)')));
+  for (const [key, o] of Object.entries(templates.task.Outputs ?? {})) outputs.push(output(toSnakeCase(key), o.Description ?? key, t.value(o.Value)));
+  outputs.push(output('schedules', 'The schedules, by key of var.schedules.', expr('{ for key, s in aws_scheduler_schedule.schedule : key => s.arn }')));
+  return outputs;
+}
+

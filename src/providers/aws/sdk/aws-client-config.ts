@@ -5,6 +5,8 @@ import { UserError } from '../../../errors.js';
 export interface AwsClientOptions {
   /** `--cloud-profile`: a named profile of ~/.aws/config and ~/.aws/credentials. */
   profile?: string;
+  /** `deploy.region`: wins over AWS_REGION and the profile's region, so a project always deploys where it says. */
+  region?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export function toClientInput(config: AwsClientConfig): { region: string; profil
   return { region: config.region, ...(config.profile ? { profile: config.profile } : {}), maxAttempts: config.maxAttempts };
 }
 
-/** Resolves the region the way every client would (env, profile), failing with the fix when there is none. */
+/** Resolves the region: `deploy.region`, else the way every client would (env, profile), failing with the fix when there is none. */
 export async function resolveAwsClientConfig(options: AwsClientOptions = {}): Promise<AwsClientConfig> {
   // handoff supports Node 20 (package.json engines); the SDK's notice about its own future Node support is noise in
   // every command's output. An explicit setting by the user is left as it is.
@@ -35,14 +37,20 @@ export async function resolveAwsClientConfig(options: AwsClientOptions = {}): Pr
   for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL']) {
     if (process.env[name] === '') delete process.env[name];
   }
-  const probe = new STSClient(options.profile ? { profile: options.profile } : {});
-  let region: string | undefined;
-  try {
-    region = await probe.config.region();
-  } catch {
-    region = undefined;
-  } finally {
-    probe.destroy();
+  let region = options.region?.trim() || undefined;
+  if (region !== undefined && !/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region)) {
+    const fix = 'set deploy.region to a region name such as eu-west-1';
+    throw new UserError(`deploy.region "${region}" is not an AWS region name`, { fix, diagnostics: [{ severity: 'error', message: 'not a region name', path: 'deploy.region', hint: fix }] });
+  }
+  if (region === undefined) {
+    const probe = new STSClient(options.profile ? { profile: options.profile } : {});
+    try {
+      region = await probe.config.region();
+    } catch {
+      region = undefined;
+    } finally {
+      probe.destroy();
+    }
   }
   if (!region) {
     const where = options.profile ? `profile "${options.profile}" has no region and ` : '';

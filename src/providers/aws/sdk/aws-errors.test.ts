@@ -14,7 +14,7 @@ describe('toAwsError', () => {
       [sdkError('InvalidClientTokenId', 'bad', 403), /rejected the credentials \(InvalidClientTokenId\)/, /AWS_ACCESS_KEY_ID/],
       [sdkError('ExpiredToken', 'expired', 400), /have expired/, /aws sso login/],
       [sdkError('NoSuchBucket', 'no bucket', 404), /the bucket b1 does not exist/, /handoff cloud bucket create/],
-      [sdkError('BucketAlreadyExists', 'not available', 409), /the bucket name b1 is already taken by another AWS account/, /deploy\.bucket/],
+      [sdkError('BucketAlreadyExists', 'not available', 409), /the bucket name b1 already exists \(bucket names are global\)/, /deploy\.bucket/],
       [sdkError('AccessDenied', 'denied', 403), /AWS denied access: not allowed to write s3:\/\/b1\/k/, /cloud role create/],
       [sdkError('AccessDeniedException', 'denied', 400), /AWS denied access/, /IAM policy/],
       [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), /cannot reach AWS \(ECONNREFUSED\)/, /./],

@@ -73,9 +73,11 @@ export function toAwsError(error: unknown, context: AwsCallContext): Error {
       cause: error,
     });
   }
-  if (code === 'BucketAlreadyExists') {
-    return new UserError(`the bucket name ${context.bucket ?? ''} is already taken by another AWS account (bucket names are global), so it cannot be used to ${context.action}`.replace('  ', ' '), {
-      fix: 'set deploy.bucket to a name of your own (the default, handoff-<RG>-<account hash>, is unique to the account)',
+  if (code === 'BucketAlreadyExists' || code === 'BucketAlreadyOwnedByYou') {
+    // Bucket names are global: the owner may be this account (another region) or another account; the deploy's
+    // bucket step looks up which (explainBucketCollision) and says so.
+    return new UserError(`the bucket name ${context.bucket ?? ''} already exists (bucket names are global), so it cannot be used to ${context.action}`.replace('  ', ' '), {
+      fix: 'set deploy.bucket to a name of your own (the default, handoff-<RG>-<account hash>, is unique to the account, not to the region)',
       cause: error,
     });
   }

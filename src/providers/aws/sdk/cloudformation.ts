@@ -10,6 +10,8 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  ListImportsCommand,
+  paginateDescribeStacks,
   type Change,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
@@ -81,6 +83,10 @@ export interface CloudFormationApi {
   waitForStack(stackId: string, name: string, since: Date, options?: WaitOptions): Promise<StackSummary | undefined>;
   /** Deletes the stack (resources with DeletionPolicy Retain stay) and waits; false when there was no stack. */
   deleteStack(name: string, options?: WaitOptions): Promise<boolean>;
+  /** Names of the stacks that import an export (ListImports); `unsupported` where the endpoint lacks the call (moto). */
+  listImports(exportName: string): Promise<string[] | 'unsupported'>;
+  /** Every stack that is not deleted, with its status, across all pages. */
+  listStacks(): Promise<{ name: string; id: string; status: string }[]>;
   destroy(): void;
 }
 
@@ -287,6 +293,38 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
       }
       await waitForStack(existing.id || name, name, since, options);
       return true;
+    },
+    async listImports(exportName) {
+      const importers: string[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const out = await client.send(new ListImportsCommand({ ExportName: exportName, NextToken: token }));
+          importers.push(...(out.Imports ?? []));
+          token = out.NextToken;
+        } while (token);
+        return importers;
+      } catch (error) {
+        // "Export … is not imported by any stack" is ListImports' way of saying none.
+        if (readAwsErrorCode(error) === 'ValidationError' && /not imported/i.test((error as Error).message)) return [];
+        // An emulator without the call answers with a server error (moto: HTTP 500) or an unknown-operation code.
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 500 || status === 501 || /not ?implemented|unknown ?operation|invalidaction/i.test(readAwsErrorCode(error) ?? '')) return 'unsupported';
+        throw toAwsError(error, { action: `list the stacks that import ${exportName} (cloudformation:ListImports)` });
+      }
+    },
+    async listStacks() {
+      const stacks: { name: string; id: string; status: string }[] = [];
+      try {
+        for await (const page of paginateDescribeStacks({ client }, {})) {
+          for (const s of page.Stacks ?? []) {
+            if (s.StackStatus !== 'DELETE_COMPLETE') stacks.push({ name: s.StackName ?? '', id: s.StackId ?? '', status: s.StackStatus ?? 'UNKNOWN' });
+          }
+        }
+      } catch (error) {
+        throw toAwsError(error, { action: 'list the CloudFormation stacks (cloudformation:DescribeStacks)' });
+      }
+      return stacks;
     },
     destroy() {
       client.destroy();

@@ -1,5 +1,13 @@
-// Thin CloudWatch Logs wrappers: FilterLogEvents and GetLogEvents across every page, with a missing log group as a UserError.
-import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+// Thin CloudWatch Logs wrappers: reading events across every page, and the log group a deleted task leaves behind.
+import {
+  CloudWatchLogsClient,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+  PutRetentionPolicyCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { UserError } from '../../../errors.js';
 import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
 import { readAwsErrorCode, toAwsError } from './aws-errors.js';
@@ -30,6 +38,12 @@ export interface CloudWatchLogsApi {
   filterLogEvents(input: FilterLogsInput): Promise<CloudLogEvent[]>;
   /** Every event of one stream from `startTime` on, oldest first, across all pages. */
   getLogEvents(input: { logGroup: string; stream: string; startTime?: number }): Promise<CloudLogEvent[]>;
+  /** The group's retention and ARN, or undefined when there is no group of exactly that name. */
+  describeLogGroup(name: string): Promise<{ arn: string; retentionDays?: number } | undefined>;
+  /** Sets retention and tags of a group that lives outside any stack (kept from a deleted task stack). */
+  updateLogGroup(name: string, input: { retentionDays: number; tags: Record<string, string> }): Promise<void>;
+  /** False when there was no such group. */
+  deleteLogGroup(name: string): Promise<boolean>;
   destroy(): void;
 }
 
@@ -44,6 +58,16 @@ function createMissingGroupError(logGroup: string, error: unknown): UserError {
 
 export function createCloudWatchLogsApi(config: AwsClientConfig): CloudWatchLogsApi {
   const client = new CloudWatchLogsClient(toClientInput(config));
+  async function describeLogGroup(name: string): Promise<{ arn: string; retentionDays?: number } | undefined> {
+    try {
+      const out = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }));
+      const group = (out.logGroups ?? []).find((g) => g.logGroupName === name);
+      // The ARN as tagging wants it: without the `:*` that DescribeLogGroups appends.
+      return group ? { arn: (group.arn ?? '').replace(/:\*$/, ''), ...(group.retentionInDays ? { retentionDays: group.retentionInDays } : {}) } : undefined;
+    } catch (error) {
+      throw toAwsError(error, { action: `look up the log group ${name} (logs:DescribeLogGroups)` });
+    }
+  }
   return {
     async filterLogEvents(input) {
       const limit = input.limit ?? DEFAULT_LIMIT;
@@ -107,6 +131,26 @@ export function createCloudWatchLogsApi(config: AwsClientConfig): CloudWatchLogs
         throw toAwsError(error, { action: `read the log stream ${input.stream} of ${input.logGroup} (logs:GetLogEvents)` });
       }
       return events;
+    },
+    describeLogGroup,
+    async updateLogGroup(name, input) {
+      const group = await describeLogGroup(name);
+      if (!group) throw createMissingGroupError(name, undefined);
+      try {
+        if (group.retentionDays !== input.retentionDays) await client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: input.retentionDays }));
+        await client.send(new TagResourceCommand({ resourceArn: group.arn, tags: input.tags }));
+      } catch (error) {
+        throw toAwsError(error, { action: `set the retention and tags of the log group ${name} (logs:PutRetentionPolicy, logs:TagResource)` });
+      }
+    },
+    async deleteLogGroup(name) {
+      try {
+        await client.send(new DeleteLogGroupCommand({ logGroupName: name }));
+        return true;
+      } catch (error) {
+        if (readAwsErrorCode(error) === 'ResourceNotFoundException') return false;
+        throw toAwsError(error, { action: `delete the log group ${name} (logs:DeleteLogGroup)` });
+      }
     },
     destroy() {
       client.destroy();

@@ -31,7 +31,8 @@ export interface EcrLogin {
  * Returns the repository, creating it when it does not exist. New repositories get immutable tags (a pushed version
  * can never be overwritten, so a task definition's image stays what was tested) and scan on push.
  */
-export async function ensureEcrRepository(config: AwsClientConfig, name: string): Promise<EcrRepository> {
+/** `tags` (deploy.tags) go on a repository this call creates, beside handoff's own; an existing one is left as it is. */
+export async function ensureEcrRepository(config: AwsClientConfig, name: string, tags: Record<string, string> = {}): Promise<EcrRepository> {
   const client = new ECRClient(toClientInput(config));
   try {
     try {
@@ -49,7 +50,7 @@ export async function ensureEcrRepository(config: AwsClientConfig, name: string)
           repositoryName: name,
           imageTagMutability: 'IMMUTABLE',
           imageScanningConfiguration: { scanOnPush: true },
-          tags: [{ Key: 'handoff', Value: 'container-image' }],
+          tags: [{ Key: 'handoff', Value: 'container-image' }, ...Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))],
         }),
       ),
     );

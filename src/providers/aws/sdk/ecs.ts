@@ -5,6 +5,7 @@ import {
   ECSClient,
   RunTaskCommand,
   StopTaskCommand,
+  type RunTaskCommandInput,
   paginateListTasks,
   type Task,
 } from '@aws-sdk/client-ecs';
@@ -61,6 +62,8 @@ export interface RunFargateTaskInput {
   environment: { name: string; value: string }[];
   /** Shows in the console and ListTasks(startedBy); at most 128 characters. */
   startedBy: string;
+  /** A capacity provider strategy (FARGATE_SPOT); absent means the FARGATE launch type. */
+  capacityProviderStrategy?: { capacityProvider: string; weight: number }[];
 }
 
 export interface EcsApi {
@@ -105,23 +108,30 @@ function toFargateTask(task: Task): FargateTask {
   };
 }
 
+/** The RunTask request of one run: one task, its network, FARGATE or the Spot strategy, and the run's environment. */
+export function createRunTaskRequest(input: RunFargateTaskInput): RunTaskCommandInput {
+  return {
+    cluster: input.cluster,
+    taskDefinition: input.taskDefinition,
+    ...(input.capacityProviderStrategy ? { capacityProviderStrategy: input.capacityProviderStrategy } : { launchType: 'FARGATE' }),
+    count: 1,
+    // The run carries the task definition's tags (handoff:resource-group, deploy.tags): for cost reports, and the
+    // deploy role may stop only runs with that tag.
+    propagateTags: 'TASK_DEFINITION',
+    enableECSManagedTags: true,
+    ...(input.platformVersion ? { platformVersion: input.platformVersion } : {}),
+    startedBy: input.startedBy.slice(0, 128),
+    networkConfiguration: { awsvpcConfiguration: { subnets: input.subnets, securityGroups: input.securityGroups, assignPublicIp: input.assignPublicIp } },
+    overrides: { containerOverrides: [{ name: input.containerName, environment: input.environment }] },
+  };
+}
+
 export function createEcsApi(config: AwsClientConfig): EcsApi {
   const client = new ECSClient(toClientInput(config));
   return {
     async runTask(input) {
       const out = await callAws({ action: `start a Fargate task of ${input.taskDefinition} on cluster ${input.cluster} (ecs:RunTask)` }, () =>
-        client.send(
-          new RunTaskCommand({
-            cluster: input.cluster,
-            taskDefinition: input.taskDefinition,
-            launchType: 'FARGATE',
-            count: 1,
-            ...(input.platformVersion ? { platformVersion: input.platformVersion } : {}),
-            startedBy: input.startedBy.slice(0, 128),
-            networkConfiguration: { awsvpcConfiguration: { subnets: input.subnets, securityGroups: input.securityGroups, assignPublicIp: input.assignPublicIp } },
-            overrides: { containerOverrides: [{ name: input.containerName, environment: input.environment }] },
-          }),
-        ),
+        client.send(new RunTaskCommand(createRunTaskRequest(input))),
       );
       const task = out.tasks?.[0];
       if (!task) {

@@ -28,6 +28,11 @@ export interface S3Api {
   copyObject(bucket: string, fromKey: string, toKey: string): Promise<void>;
   /** True when the bucket exists and is reachable with these credentials; false when it does not exist. */
   bucketExists(bucket: string): Promise<boolean>;
+  /**
+   * Whose bucket a name is: `own` (this account, in `region`), `other` (another account's, or not reachable), or
+   * `none`. HeadBucket with ExpectedBucketOwner answers 403 for a bucket another account owns.
+   */
+  findBucketOwner(bucket: string, accountId: string): Promise<{ owner: 'own'; region?: string } | { owner: 'other' } | { owner: 'none' }>;
   destroy(): void;
 }
 
@@ -86,6 +91,17 @@ export function createS3Api(config: AwsClientConfig): S3Api {
       await callAws({ action: `copy ${url(bucket, fromKey)} to ${url(bucket, toKey)}`, bucket }, () =>
         client.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: source })),
       );
+    },
+    async findBucketOwner(bucket, accountId) {
+      try {
+        const out = await client.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: accountId }));
+        return { owner: 'own', ...(out.BucketRegion ? { region: out.BucketRegion } : {}) };
+      } catch (error) {
+        const code = readAwsErrorCode(error);
+        if (code === 'NotFound' || code === 'NoSuchBucket' || readHttpStatus(error) === 404) return { owner: 'none' };
+        if (readHttpStatus(error) === 403 || readHttpStatus(error) === 301) return { owner: 'other' };
+        throw toAwsError(error, { action: `look up the bucket ${bucket}`, bucket });
+      }
     },
     async bucketExists(bucket) {
       try {

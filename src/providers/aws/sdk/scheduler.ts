@@ -24,7 +24,7 @@ export interface DeployedSchedule {
   ScheduleExpressionTimezone?: string;
   Description?: string;
   State: string;
-  Target: { Arn: string; RoleArn: string; Input?: string };
+  Target: { Arn: string; RoleArn: string; Input?: string; EcsParameters?: unknown };
 }
 
 export interface SchedulerApi {
@@ -104,7 +104,12 @@ export function createSchedulerApi(config: AwsClientConfig): SchedulerApi {
           ...(out.ScheduleExpressionTimezone ? { ScheduleExpressionTimezone: out.ScheduleExpressionTimezone } : {}),
           ...(out.Description ? { Description: out.Description } : {}),
           State: out.State ?? 'ENABLED',
-          Target: { Arn: out.Target?.Arn ?? '', RoleArn: out.Target?.RoleArn ?? '', ...(out.Target?.Input !== undefined ? { Input: out.Target.Input } : {}) },
+          Target: {
+            Arn: out.Target?.Arn ?? '',
+            RoleArn: out.Target?.RoleArn ?? '',
+            ...(out.Target?.Input !== undefined ? { Input: out.Target.Input } : {}),
+            ...(out.Target?.EcsParameters !== undefined ? { EcsParameters: out.Target.EcsParameters } : {}),
+          },
         };
       } catch (error) {
         if (readAwsErrorCode(error) === 'ResourceNotFoundException') return undefined;

@@ -1,5 +1,5 @@
 // Thin SSM Parameter Store wrappers: SecureString put, get by path (every page), delete (in batches), with typed errors.
-import { DeleteParametersCommand, PutParameterCommand, SSMClient, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
+import { AddTagsToResourceCommand, DeleteParametersCommand, PutParameterCommand, SSMClient, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
 import { callAws } from './aws-errors.js';
 
@@ -11,8 +11,8 @@ export interface SsmParameter {
 }
 
 export interface SsmApi {
-  /** Writes (or overwrites) a SecureString encrypted with the account's default key for SSM. */
-  putSecureString(name: string, value: string, tier: ParameterTier): Promise<void>;
+  /** Writes (or overwrites) a SecureString encrypted with the account's default key for SSM, then sets `tags` on it. */
+  putSecureString(name: string, value: string, tier: ParameterTier, tags?: Record<string, string>): Promise<void>;
   /**
    * Every parameter directly under `path` (decrypted), across all pages. Not recursive on purpose: the task role may
    * read `/handoff/<RG>` and `/handoff/<RG>/<task>` one level at a time, never the other tasks' secrets below them.
@@ -29,10 +29,16 @@ const DELETE_BATCH = 10;
 export function createSsmApi(config: AwsClientConfig): SsmApi {
   const client = new SSMClient(toClientInput(config));
   return {
-    async putSecureString(name, value, tier) {
+    async putSecureString(name, value, tier, tags) {
       await callAws({ action: `write the SSM parameter ${name}`, hide: value }, () =>
         client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Tier: tier, Overwrite: true })),
       );
+      // PutParameter takes tags only when it creates the parameter; AddTagsToResource sets them either way.
+      if (tags && Object.keys(tags).length > 0) {
+        await callAws({ action: `tag the SSM parameter ${name}` }, () =>
+          client.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: name, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })),
+        );
+      }
     },
     async getParametersByPath(path) {
       return callAws({ action: `read the SSM parameters under ${path}` }, async () => {

@@ -1,7 +1,7 @@
 // The S3 bucket that holds a resource group's projects, files, artifacts and run records (SPEC §6), and its policy.
 import type { PolicyDocument } from './policy-document.js';
 import { createPolicyDocument } from './policy-document.js';
-import { getAtt, join, ref, type Resource, type Value } from './template.js';
+import { getAtt, ref, sub, type Resource, type Tag, type Value } from './template.js';
 
 export type BucketEncryption = 'AES256' | 'aws:kms';
 
@@ -25,6 +25,7 @@ export interface BucketProps {
       AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
     }[];
   };
+  Tags: Tag[];
 }
 
 export interface BucketPolicyProps {
@@ -39,7 +40,7 @@ export const NONCURRENT_VERSION_DAYS = 90;
  * Encrypted, private, versioned bucket that survives stack deletion and replacement (`Retain`): it holds the only
  * copy of artifacts and Singer state, which must never disappear with `cloud bucket delete`'s stack.
  */
-export function createBucket(input: { name: string; encryption: BucketEncryption }): Resource<'AWS::S3::Bucket', BucketProps> {
+export function createBucket(input: { name: string; encryption: BucketEncryption; tags: Tag[] }): Resource<'AWS::S3::Bucket', BucketProps> {
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
@@ -71,6 +72,7 @@ export function createBucket(input: { name: string; encryption: BucketEncryption
           },
         ],
       },
+      Tags: input.tags,
     },
   };
 }
@@ -88,7 +90,7 @@ export function createBucketPolicy(bucketLogicalId: string): Resource<'AWS::S3::
           Effect: 'Deny',
           Principal: '*',
           Action: 's3:*',
-          Resource: [bucketArn, join('', [bucketArn, '/*'])],
+          Resource: [bucketArn, sub(`\${${bucketLogicalId}.Arn}/*`)],
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         },
       ]),

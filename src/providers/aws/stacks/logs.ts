@@ -1,10 +1,11 @@
-// The task's CloudWatch log group and the metric filters that count handoff's own log phrases.
+// The task's CloudWatch log group (kept when the task is deleted) and the metric filters that count handoff's own log phrases.
 import { UserError } from '../../../errors.js';
-import { ref, type Resource, type Value } from './template.js';
+import type { Resource, Tag, Value } from './template.js';
 
 export interface LogGroupProps {
   LogGroupName: string;
   RetentionInDays: number;
+  Tags: Tag[];
 }
 
 export interface MetricFilterProps {
@@ -22,17 +23,25 @@ export const DEFAULT_LOG_RETENTION_DAYS = 30;
  * timed out per task. CloudWatch filter patterns are case-sensitive; a quoted term matches that exact phrase anywhere
  * in the line, `-"…"` excludes lines containing it.
  */
-export const HANDOFF_LOG_METRICS = [
+export const HANDOFF_LOG_METRICS: readonly LogMetric[] = [
   // `Job started at 2024-01-01T00:00:00Z` — printed once when a run begins.
   { logicalId: 'JobStartedMetricFilter', metricName: 'JobStarted', pattern: '"Job started at"' },
   // `Job ended at …` — printed once when a run ends, whatever its result.
   { logicalId: 'JobEndedMetricFilter', metricName: 'JobEnded', pattern: '"Job ended at"' },
   // `Task <name> ended with exit code N`: counted only when N is not 0. A non-zero code never starts with 0, so
   // excluding the phrase followed by "0" excludes exactly the successes (codes 1-255 and negative signal codes stay).
-  { logicalId: 'TaskFailedMetricFilter', metricName: 'TaskFailed', pattern: '"ended with exit code" -"ended with exit code 0"' },
+  { logicalId: 'TaskFailedMetricFilter', metricName: 'TaskFailed', pattern: '"ended with exit code" -"ended with exit code 0"', alarm: 'failed' },
   // Timeouts (per command, per task or per run) are logged with the words "timed out" (SPEC §5, timeouts).
-  { logicalId: 'TaskTimedOutMetricFilter', metricName: 'TaskTimedOut', pattern: '"timed out"' },
-] as const;
+  { logicalId: 'TaskTimedOutMetricFilter', metricName: 'TaskTimedOut', pattern: '"timed out"', alarm: 'timed-out' },
+];
+
+/** A metric counted from the container's log; `alarm` names the alarm that fires on it (every run writes this log). */
+export interface LogMetric {
+  logicalId: string;
+  metricName: string;
+  pattern: string;
+  alarm?: 'failed' | 'timed-out';
+}
 
 /** Checks `deploy.log_retention_days` against the values CloudWatch Logs accepts; undefined means 30 days. */
 export function validateLogRetentionDays(days: number | undefined): number {
@@ -47,16 +56,26 @@ export function validateLogRetentionDays(days: number | undefined): number {
   return value;
 }
 
-export function createLogGroup(input: { name: string; retentionDays: number }): Resource<'AWS::Logs::LogGroup', LogGroupProps> {
-  return { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: input.name, RetentionInDays: input.retentionDays } };
+/**
+ * Kept when the stack is deleted or the group replaced (`Retain`): a deleted task's logs can still be read with
+ * `cloud logs`, and `cloud task delete -v delete_logs=true` deletes them on purpose. A later deploy of the same task
+ * finds the kept group and leaves it outside its stack (see createTaskStack's `logGroup`).
+ */
+export function createLogGroup(input: { name: string; retentionDays: number; tags: Tag[] }): Resource<'AWS::Logs::LogGroup', LogGroupProps> {
+  return {
+    Type: 'AWS::Logs::LogGroup',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: { LogGroupName: input.name, RetentionInDays: input.retentionDays, Tags: input.tags },
+  };
 }
 
 /** Adds 1 to `namespace/metricName` for each log line matching `pattern`; no value is written when nothing matches. */
-export function createMetricFilter(input: { logGroupLogicalId: string; pattern: string; namespace: string; metricName: string }): Resource<'AWS::Logs::MetricFilter', MetricFilterProps> {
+export function createMetricFilter(input: { logGroupName: Value; pattern: string; namespace: string; metricName: string }): Resource<'AWS::Logs::MetricFilter', MetricFilterProps> {
   return {
     Type: 'AWS::Logs::MetricFilter',
     Properties: {
-      LogGroupName: ref(input.logGroupLogicalId),
+      LogGroupName: input.logGroupName,
       FilterPattern: input.pattern,
       MetricTransformations: [{ MetricNamespace: input.namespace, MetricName: input.metricName, MetricValue: '1', Unit: 'Count' }],
     },

@@ -56,6 +56,37 @@ describe('createResourcesStack', () => {
     expect(err.diagnostics[0]!.path).toBe('deploy.subnets[0]');
   });
 
+  it('puts static_ip\'s tasks in private subnets behind one NAT gateway and Elastic IP, and refuses settings that cannot work', () => {
+    const t = createResourcesStack(names, { static_ip: true });
+    expect(typesOf(t).filter((type) => ['AWS::EC2::EIP', 'AWS::EC2::NatGateway'].includes(type))).toEqual(['AWS::EC2::EIP', 'AWS::EC2::NatGateway']);
+    expect(t.Outputs!.Subnets!.Value).toEqual({ 'Fn::Join': [',', [{ Ref: 'PrivateSubnetA' }, { Ref: 'PrivateSubnetB' }]] });
+    expect(t.Outputs!.AssignPublicIp!.Value).toBe('DISABLED');
+    expect(t.Resources.PrivateRoute!.Properties).toMatchObject({ NatGatewayId: { Ref: 'NatGateway' }, DestinationCidrBlock: '0.0.0.0/0' });
+    expect(() => createResourcesStack(names, { static_ip: true, ...existing })).toThrow(/static_ip makes a NAT gateway in the VPC handoff creates/);
+    expect(() => createResourcesStack(names, { static_ip: true, assign_public_ip: true })).toThrow(/contradicts deploy.static_ip/);
+    expect(() => createResourcesStack(names, { assign_public_ip: false })).toThrow(/without a way out/);
+    expect(createResourcesStack(names, { ...existing, assign_public_ip: false }).Outputs!.AssignPublicIp!.Value).toBe('DISABLED');
+  });
+
+  it('uses an existing cluster and execution role, records the group\'s settings, and lets the runner pass that role', () => {
+    const byo = createDeployNames({ resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1', cluster: 'data-platform' });
+    const role = 'arn:aws:iam::123456789012:role/ecs-execution';
+    const t = createResourcesStack(byo, { ...existing, cluster: 'data-platform', execution_role_arn: role });
+    expect(Object.keys(t.Resources).sort()).toEqual(['RunnerRole', 'SchedulerRole']);
+    expect(t.Outputs!.ClusterArn!.Value).toBe('arn:aws:ecs:us-east-1:123456789012:cluster/data-platform');
+    expect(t.Outputs!.ExecutionRoleArn!.Value).toBe(role);
+    expect(JSON.stringify(t.Resources.RunnerRole)).toContain(role);
+    expect(t.Metadata!['handoff:resource-group-settings']).toEqual({
+      subnets: existing.subnets,
+      security_groups: existing.security_groups,
+      static_ip: false,
+      assign_public_ip: true,
+      cluster: 'data-platform',
+      execution_role_arn: role,
+    });
+    expect(() => createResourcesStack(byo, { execution_role_arn: 'ecs-execution' })).toThrow(/is not an IAM role ARN/);
+  });
+
   it('exports what the task stack imports, under the names from names.ts', () => {
     const t = createResourcesStack(names, {});
     const exported = Object.values(t.Outputs!).flatMap((o) => (o.Export ? [o.Export.Name] : []));

@@ -6,6 +6,7 @@ import { createScheduleRequest } from './schedule-request.js';
 
 const names = createDeployNames({ resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' });
 const target = {
+  kind: 'state-machine' as const,
   stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:handoff-dev-etl-wordcount',
   roleArn: 'arn:aws:iam::123456789012:role/handoff/dev-etl/handoff-dev-etl-scheduler',
   expression: 'cron(0 3 * * ? *)',

@@ -2,7 +2,21 @@
 import { UserError } from '../../../errors.js';
 import type { Schedule } from '../../../project/types.js';
 import type { DeployNames } from '../names.js';
+import type { Capacity } from './capacity.js';
 import { createExecutionInput } from './state-machine.js';
+
+/** Scheduler's ECS RunTask parameters (its own field spellings: `awsvpcConfiguration`, `capacityProvider`). */
+export interface ScheduleEcsParameters {
+  TaskDefinitionArn: string;
+  TaskCount: 1;
+  LaunchType?: 'FARGATE';
+  CapacityProviderStrategy?: { capacityProvider: string; weight: number }[];
+  PlatformVersion: string;
+  NetworkConfiguration: { awsvpcConfiguration: { Subnets: string[]; SecurityGroups: string[]; AssignPublicIp: 'ENABLED' | 'DISABLED' } };
+  /** The run carries the task definition's tags, as runs of the state machine and `cloud run` do. */
+  PropagateTags: 'TASK_DEFINITION';
+  EnableECSManagedTags: true;
+}
 
 /** The fields of EventBridge Scheduler's CreateSchedule (and UpdateSchedule) request that handoff sets. */
 export interface ScheduleRequest {
@@ -16,10 +30,29 @@ export interface ScheduleRequest {
   Target: {
     Arn: string;
     RoleArn: string;
-    /** JSON of the runner's ExecutionInput. */
+    /** JSON: the runner's ExecutionInput, or for an ECS target the RunTask overrides. */
     Input: string;
+    EcsParameters?: ScheduleEcsParameters;
   };
 }
+
+/**
+ * What a schedule starts: the task's Step Functions runner (the default), or, with `platform_config.state_machine:
+ * false`, the Fargate task itself, as the original handoff's schedules did.
+ */
+export type ScheduleTarget =
+  | { kind: 'state-machine'; stateMachineArn: string; roleArn: string }
+  | {
+      kind: 'ecs';
+      clusterArn: string;
+      taskDefinitionArn: string;
+      roleArn: string;
+      subnets: string[];
+      securityGroups: string[];
+      assignPublicIp: 'ENABLED' | 'DISABLED';
+      capacity: Capacity;
+      platformVersion: string;
+    };
 
 // Scheduler's Description is at most 512 characters (CreateSchedule API).
 const MAX_DESCRIPTION = 512;
@@ -28,14 +61,10 @@ const MAX_INPUT = 8192;
 
 /**
  * Builds the request for `schedule`. `expression` is the AWS form (`cron(0 0 * * ? *)`, `rate(1 hour)`, `at(…)`),
- * produced by src/schedule from `schedule.cron`. The runner gets HO_STAGE, `__VARS` (empty unless the schedule sets
+ * produced by src/schedule from `schedule.cron`. The run gets HO_STAGE, `__VARS` (empty unless the schedule sets
  * it) and the schedule's envs as container environment; Scheduler fires exactly on time (flexible window off).
  */
-export function createScheduleRequest(
-  names: DeployNames,
-  schedule: Schedule,
-  target: { stateMachineArn: string; roleArn: string; expression: string },
-): ScheduleRequest {
+export function createScheduleRequest(names: DeployNames, schedule: Schedule, target: ScheduleTarget & { expression: string }): ScheduleRequest {
   if (!/^(cron|rate|at)\(.+\)$/.test(target.expression)) {
     throw new UserError(`schedule expression "${target.expression}" of target_id ${schedule.target_id} is not an AWS schedule expression`, {
       fix: 'pass cron(...), rate(...) or at(...)',
@@ -56,7 +85,12 @@ export function createScheduleRequest(
     }
     env.set(e.key, e.value);
   }
-  const input = JSON.stringify(createExecutionInput([...env].map(([key, value]) => ({ key, value }))));
+  const pairs = [...env].map(([key, value]) => ({ key, value }));
+  const input = JSON.stringify(
+    target.kind === 'state-machine'
+      ? createExecutionInput(pairs)
+      : { containerOverrides: [{ name: names.containerName, environment: pairs.map((p) => ({ name: p.key, value: p.value })) }] },
+  );
   if (input.length > MAX_INPUT) {
     throw new UserError(`the envs of schedule target_id ${schedule.target_id} are ${input.length} characters as Scheduler input; it allows ${MAX_INPUT}`, {
       fix: 'move long values into files/ or secrets',
@@ -69,10 +103,27 @@ export function createScheduleRequest(
     ScheduleExpression: target.expression,
     State: schedule.enabled ? 'ENABLED' : 'DISABLED',
     FlexibleTimeWindow: { Mode: 'OFF' },
-    Target: { Arn: target.stateMachineArn, RoleArn: target.roleArn, Input: input },
+    Target:
+      target.kind === 'state-machine'
+        ? { Arn: target.stateMachineArn, RoleArn: target.roleArn, Input: input }
+        : { Arn: target.clusterArn, RoleArn: target.roleArn, Input: input, EcsParameters: createEcsParameters(target) },
   };
   if (schedule.timezone) request.ScheduleExpressionTimezone = schedule.timezone;
   const description = schedule.description ?? schedule.name;
   if (description) request.Description = description.slice(0, MAX_DESCRIPTION);
   return request;
+}
+
+function createEcsParameters(target: Extract<ScheduleTarget, { kind: 'ecs' }>): ScheduleEcsParameters {
+  return {
+    TaskDefinitionArn: target.taskDefinitionArn,
+    TaskCount: 1,
+    ...(target.capacity.kind === 'launch-type'
+      ? { LaunchType: 'FARGATE' as const }
+      : { CapacityProviderStrategy: target.capacity.strategy.map((s) => ({ capacityProvider: s.capacityProvider, weight: s.weight })) }),
+    PlatformVersion: target.platformVersion,
+    NetworkConfiguration: { awsvpcConfiguration: { Subnets: target.subnets, SecurityGroups: target.securityGroups, AssignPublicIp: target.assignPublicIp } },
+    PropagateTags: 'TASK_DEFINITION',
+    EnableECSManagedTags: true,
+  };
 }

@@ -2,7 +2,8 @@
 import { UserError } from '../../../errors.js';
 import type { Deploy, PlatformConfig } from '../../../project/types.js';
 import type { DeployNames } from '../names.js';
-import { sub, type Resource, type Value } from './template.js';
+import type { Capacity } from './capacity.js';
+import { sub, type Resource, type Tag, type Value } from './template.js';
 
 export interface RetrySettings {
   intervalSeconds: number;
@@ -14,7 +15,6 @@ export interface RunnerSettings {
   retry: RetrySettings;
   /** Whole-execution limit; an execution over it ends as TimedOut (and the ExecutionsTimedOut alarm fires). */
   timeoutSeconds: number;
-  assignPublicIp: 'ENABLED' | 'DISABLED';
   platformVersion: string;
 }
 
@@ -29,7 +29,7 @@ const MAX_TIMEOUT_SECONDS = 31_536_000;
 const ASL_MAX_INTEGER = 99_999_999;
 
 /** The placeholders the definition carries; createTaskStack fills each with `Fn::Sub` variables. */
-export type DefinitionPlaceholder = 'ClusterArn' | 'TaskDefinitionArn' | 'Subnets' | 'SecurityGroups';
+export type DefinitionPlaceholder = 'ClusterArn' | 'TaskDefinitionArn' | 'Subnets' | 'SecurityGroups' | 'AssignPublicIp';
 
 interface RunTaskState {
   Type: 'Task';
@@ -65,10 +65,11 @@ export interface StateMachineProps {
   StateMachineType: 'STANDARD';
   RoleArn: Value;
   DefinitionString: Value;
+  Tags: Tag[];
 }
 
-/** Reads `platform_config` and `deploy` network options with defaults, rejecting values Step Functions or ECS refuse. */
-export function resolveRunnerSettings(deploy: Pick<Deploy, 'platform_config' | 'assign_public_ip' | 'platform_version'>): RunnerSettings {
+/** Reads `platform_config` and `deploy.platform_version` with defaults, rejecting values Step Functions or ECS refuse. */
+export function resolveRunnerSettings(deploy: Pick<Deploy, 'platform_config' | 'platform_version'>): RunnerSettings {
   const config: PlatformConfig = deploy.platform_config ?? {};
   const intervalSeconds = config.retry_interval ?? DEFAULT_RETRY_INTERVAL_SECONDS;
   const maxAttempts = config.max_retries ?? DEFAULT_MAX_RETRIES;
@@ -87,7 +88,6 @@ export function resolveRunnerSettings(deploy: Pick<Deploy, 'platform_config' | '
   return {
     retry: { intervalSeconds, maxAttempts, backoffRate },
     timeoutSeconds,
-    assignPublicIp: deploy.assign_public_ip === false ? 'DISABLED' : 'ENABLED',
     platformVersion,
   };
 }
@@ -98,10 +98,12 @@ export function resolveRunnerSettings(deploy: Pick<Deploy, 'platform_config' | '
  * console), the container runs with its task definition's environment instead of failing on a missing input path.
  * Every failure of the ECS task (a non-zero exit code of the essential container, a failure to start) is retried.
  */
-export function createStateMachineDefinition(names: DeployNames, settings: RunnerSettings): StateMachineDefinition {
+export function createStateMachineDefinition(names: DeployNames, settings: RunnerSettings, capacity: Capacity): StateMachineDefinition {
   const runTask = (withEnvironment: boolean): RunTaskState => {
     const parameters: Record<string, unknown> = {
-      LaunchType: 'FARGATE',
+      ...(capacity.kind === 'launch-type'
+        ? { LaunchType: 'FARGATE' }
+        : { CapacityProviderStrategy: capacity.strategy.map((s) => ({ CapacityProvider: s.capacityProvider, Weight: s.weight })) }),
       PlatformVersion: settings.platformVersion,
       Cluster: placeholder('ClusterArn'),
       TaskDefinition: placeholder('TaskDefinitionArn'),
@@ -110,9 +112,11 @@ export function createStateMachineDefinition(names: DeployNames, settings: Runne
           // Filled with `a","b` so that, inside the JSON string, the one-element list becomes ["a","b"].
           Subnets: [placeholder('Subnets')],
           SecurityGroups: [placeholder('SecurityGroups')],
-          AssignPublicIp: settings.assignPublicIp,
+          AssignPublicIp: placeholder('AssignPublicIp'),
         },
       },
+      // The run carries the task definition's tags (handoff:resource-group, …): the deploy role may stop only those.
+      PropagateTags: 'TASK_DEFINITION',
     };
     if (withEnvironment) {
       parameters.Overrides = { ContainerOverrides: [{ Name: names.containerName, 'Environment.$': '$.Environment' }] };
@@ -159,6 +163,7 @@ export function createStateMachine(input: {
   definition: StateMachineDefinition;
   roleArn: Value;
   substitutions: Record<DefinitionPlaceholder, Value>;
+  tags: Tag[];
 }): Resource<'AWS::StepFunctions::StateMachine', StateMachineProps> {
   return {
     Type: 'AWS::StepFunctions::StateMachine',
@@ -167,6 +172,7 @@ export function createStateMachine(input: {
       StateMachineType: 'STANDARD',
       RoleArn: input.roleArn,
       DefinitionString: sub(JSON.stringify(input.definition), input.substitutions),
+      Tags: input.tags,
     },
   };
 }

@@ -24,18 +24,26 @@ function readDefinition(template: Template): StateMachineDefinition {
 }
 
 describe('createTaskStack', () => {
-  it('limits the task role to its own bucket prefix and its own SSM paths', () => {
+  it('limits the task role to its own bucket prefix and its own SSM paths, writing only artifacts/ and runs/', () => {
     const role = propsOf<RoleProps>(createTaskStack(names, {}, { imageUri }), 'TaskRole');
-    expect(role.RoleName).toBe('handoff-dev-etl-wordcount-task');
+    expect(role.RoleName).toBe('handoff-dev-etl-use1-wordcount-task');
     expect(role.Path).toBe('/handoff/dev-etl/');
+    expect(role.PermissionsBoundary).toBe('arn:aws:iam::123456789012:policy/handoff/handoff-permissions-boundary');
     expect(role.Policies).toHaveLength(1);
     const statements = (role.Policies![0]!.PolicyDocument as PolicyDocument).Statement;
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid)).toEqual(['ListOwnPrefix', 'ReadWriteOwnPrefix', 'ReadOwnSecrets', 'ReadResourceGroupSecrets']);
+    expect(Object.keys(bySid)).toEqual(['ListOwnPrefix', 'ReadOwnPrefix', 'WriteOwnArtifactsAndRuns', 'ReadOwnSecrets', 'ReadResourceGroupSecrets']);
 
     expect(bySid.ListOwnPrefix!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f' });
     expect(bySid.ListOwnPrefix!.Condition).toEqual({ StringLike: { 's3:prefix': ['wordcount/*'] } });
-    expect(bySid.ReadWriteOwnPrefix!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f/wordcount/*' });
+    expect(bySid.ReadOwnPrefix!).toMatchObject({ Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f/wordcount/*' } });
+    // project.yml and files/ (which the next run fetches and executes) are read-only to the run.
+    expect(bySid.WriteOwnArtifactsAndRuns!.Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f/wordcount/artifacts/*' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f/wordcount/runs/*' },
+    ]);
+    const writes = statements.filter((s) => JSON.stringify(s.Action).match(/s3:(Put|Delete)/));
+    expect(writes.map((s) => s.Sid)).toEqual(['WriteOwnArtifactsAndRuns']);
     expect(bySid.ReadOwnSecrets!.Resource).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/handoff/dev-etl/wordcount' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/handoff/dev-etl/wordcount/*' },
@@ -95,16 +103,17 @@ describe('createTaskStack', () => {
     expect((definition.States.RunFargateTask as { Parameters: Record<string, unknown> }).Parameters.Overrides).toBeUndefined();
   });
 
-  it('uses assign_public_ip and platform_version in the network configuration, defaulting to ENABLED and LATEST', () => {
+  it('takes the public IP setting from the resources stack and platform_version from deploy, defaulting to LATEST', () => {
     const params = (t: Template) => (readDefinition(t).States.RunFargateTask as { Parameters: Record<string, unknown> }).Parameters;
     const defaults = params(createTaskStack(names, {}, { imageUri }));
     expect(defaults.PlatformVersion).toBe('LATEST');
     expect(defaults.NetworkConfiguration).toEqual({
-      AwsvpcConfiguration: { Subnets: ['${Subnets}'], SecurityGroups: ['${SecurityGroups}'], AssignPublicIp: 'ENABLED' },
+      AwsvpcConfiguration: { Subnets: ['${Subnets}'], SecurityGroups: ['${SecurityGroups}'], AssignPublicIp: '${AssignPublicIp}' },
     });
-    const custom = params(createTaskStack(names, { assign_public_ip: false, platform_version: '1.4.0' }, { imageUri }));
+    expect(defaults.LaunchType).toBe('FARGATE');
+    expect(defaults.PropagateTags).toBe('TASK_DEFINITION');
+    const custom = params(createTaskStack(names, { platform_version: '1.4.0' }, { imageUri }));
     expect(custom.PlatformVersion).toBe('1.4.0');
-    expect((custom.NetworkConfiguration as { AwsvpcConfiguration: { AssignPublicIp: string } }).AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
     expect(() => createTaskStack(names, { platform_version: 'newest' }, { imageUri })).toThrow(/platform_version/);
   });
 
@@ -115,10 +124,11 @@ describe('createTaskStack', () => {
       TaskDefinitionArn: { Ref: 'TaskDefinition' },
       Subnets: { 'Fn::Join': ['","', { 'Fn::Split': [',', { 'Fn::ImportValue': 'handoff-dev-etl-resources-Subnets' }] }] },
       SecurityGroups: { 'Fn::Join': ['","', { 'Fn::Split': [',', { 'Fn::ImportValue': 'handoff-dev-etl-resources-SecurityGroups' }] }] },
+      AssignPublicIp: { 'Fn::ImportValue': 'handoff-dev-etl-resources-AssignPublicIp' },
     });
     // Every `${…}` in the definition is either a pseudo parameter or one of those variables.
     const used = new Set([...sub['Fn::Sub'][0].matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]));
-    expect([...used].sort()).toEqual(['AWS::Partition', 'ClusterArn', 'SecurityGroups', 'Subnets', 'TaskDefinitionArn']);
+    expect([...used].sort()).toEqual(['AWS::Partition', 'AssignPublicIp', 'ClusterArn', 'SecurityGroups', 'Subnets', 'TaskDefinitionArn']);
   });
 
   it('rejects runner settings Step Functions would refuse', () => {

@@ -1,20 +1,36 @@
 // The `handoff-<RG>-<task>` stack: logs, metric filters, Fargate task definition, task role, runner and alarms (SPEC §8).
-import { UserError } from '../../../errors.js';
+import { UserError, type Diagnostic } from '../../../errors.js';
 import type { Deploy } from '../../../project/types.js';
 import { validateFargateSize } from '../fargate-sizes.js';
 import type { DeployNames } from '../names.js';
-import { createAlarmTopic, createEmailSubscription, createStateMachineAlarm } from './alarms.js';
+import { createAlarmTopic, createAlarmTopicPolicy, createEmailSubscription, createLogMetricAlarm, createStateMachineAlarm, createTaskStoppedRule } from './alarms.js';
+import { resolveCapacity } from './capacity.js';
 import { createLogGroup, createMetricFilter, HANDOFF_LOG_METRICS, validateLogRetentionDays } from './logs.js';
 import { validateUserPolicy } from './policy-document.js';
-import { createTaskRole } from './roles.js';
+import { checkRoleArn } from './resource-group-settings.js';
+import { createPassTaskRolePolicy, createTaskRole } from './roles.js';
 import { createStateMachine, createStateMachineDefinition, resolveRunnerSettings } from './state-machine.js';
+import { createTagMap, toTagList, validateUserTags } from './tags.js';
 import { createEcsTaskDefinition, type KeyValuePair } from './task-definition.js';
-import { createTemplate, getAtt, importValue, join, ref, split, type Resource, type Template } from './template.js';
+import type { TaskDefinitionOverride } from './task-definition-override.js';
+import { createTemplate, getAtt, importValue, join, ref, split, type Output, type Resource, type Template, type Value } from './template.js';
 
 /** The `deploy` keys the task stack reads. */
 export type TaskStackDeploy = Pick<
   Deploy,
-  'cpu' | 'memory' | 'storage' | 'platform_config' | 'alarm_email' | 'assign_public_ip' | 'platform_version' | 'log_retention_days' | 'task_policy'
+  | 'cpu'
+  | 'memory'
+  | 'storage'
+  | 'platform_config'
+  | 'alarm_email'
+  | 'platform_version'
+  | 'log_retention_days'
+  | 'task_policy'
+  | 'task_role_arn'
+  | 'task_definition'
+  | 'capacity_provider'
+  | 'capacity_provider_weights'
+  | 'tags'
 >;
 
 export interface TaskStackInput {
@@ -24,6 +40,21 @@ export interface TaskStackInput {
   envs?: { key: string; value: string }[];
   /** The policy document in the file `deploy.task_policy` names, already read and parsed by the caller. */
   taskPolicy?: unknown;
+  /** The file `deploy.task_definition` names, already read and checked (parseTaskDefinitionOverride). */
+  taskDefinition?: TaskDefinitionOverride;
+  /**
+   * `stack` (default): the log group is a resource of this stack. `kept`: a group of the same name outlived an earlier
+   * stack (DeletionPolicy Retain), so this stack uses it by name instead of failing to create it again.
+   */
+  logGroup?: 'stack' | 'kept';
+}
+
+/** The runner settings that only a state machine reads: with `state_machine: false` they would be silently ignored. */
+const STATE_MACHINE_ONLY = ['state_machine_timeout', 'retry_interval', 'max_retries', 'backoff_rate'] as const;
+
+/** Whether scheduled runs go through the Step Functions runner (the default) or start the Fargate task directly. */
+export function usesStateMachine(deploy: Pick<Deploy, 'platform_config'>): boolean {
+  return deploy.platform_config?.state_machine !== false;
 }
 
 /**
@@ -33,7 +64,13 @@ export interface TaskStackInput {
 export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, input: TaskStackInput): Template {
   const size = validateFargateSize({ cpu: deploy.cpu, memory: deploy.memory, storage: deploy.storage });
   const retentionDays = validateLogRetentionDays(deploy.log_retention_days);
+  const stateMachine = usesStateMachine(deploy);
+  checkPlatformConfig(deploy, stateMachine);
   const settings = resolveRunnerSettings(deploy);
+  const capacity = resolveCapacity(deploy);
+  checkRoleArn(deploy.task_role_arn, 'deploy.task_role_arn');
+  const tags = createTagMap(names, validateUserTags(deploy.tags), 'task');
+  const tagged = toTagList(tags);
   if (!/^\S+$/.test(input.imageUri)) {
     throw new UserError(`container image "${input.imageUri}" is not an image reference`, { fix: 'build and push the image first (handoff container build, container push)' });
   }
@@ -43,69 +80,136 @@ export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, inp
   } else if (deploy.task_policy) {
     throw new UserError(`deploy.task_policy names ${deploy.task_policy} but its policy was not passed in`, { fix: 'read and parse the policy file before building the task stack' });
   }
+  if (deploy.task_definition && input.taskDefinition === undefined) {
+    throw new UserError(`deploy.task_definition names ${deploy.task_definition} but it was not passed in`, { fix: 'read and check the file before building the task stack' });
+  }
   const environment = createContainerEnvironment(names, input.envs ?? []);
 
   const e = names.exports;
   const resources: Record<string, Resource> = {};
-  resources.LogGroup = createLogGroup({ name: names.logGroup, retentionDays });
+  const kept = input.logGroup === 'kept';
+  if (!kept) resources.LogGroup = createLogGroup({ name: names.logGroup, retentionDays, tags: tagged });
+  const logGroupName: Value = kept ? names.logGroup : ref('LogGroup');
   for (const metric of HANDOFF_LOG_METRICS) {
-    resources[metric.logicalId] = createMetricFilter({
-      logGroupLogicalId: 'LogGroup',
-      pattern: metric.pattern,
-      namespace: names.metricNamespace,
-      metricName: metric.metricName,
-    });
+    resources[metric.logicalId] = createMetricFilter({ logGroupName, pattern: metric.pattern, namespace: names.metricNamespace, metricName: metric.metricName });
   }
-  resources.TaskRole = createTaskRole(names, taskPolicy);
+  let taskRoleArn: Value;
+  if (deploy.task_role_arn !== undefined) {
+    taskRoleArn = deploy.task_role_arn;
+    resources.PassTaskRolePolicy = createPassTaskRolePolicy(names, deploy.task_role_arn);
+  } else {
+    resources.TaskRole = createTaskRole(names, { taskPolicy, tags: tagged });
+    taskRoleArn = getAtt('TaskRole', 'Arn');
+  }
   resources.TaskDefinition = createEcsTaskDefinition({
     names,
     size,
     imageUri: input.imageUri,
     executionRoleArn: importValue(e.executionRoleArn),
-    taskRoleArn: getAtt('TaskRole', 'Arn'),
-    logGroupLogicalId: 'LogGroup',
+    taskRoleArn,
+    logGroupName,
     environment,
+    override: input.taskDefinition,
+    tags: tagged,
   });
-  resources.StateMachine = createStateMachine({
-    names,
-    definition: createStateMachineDefinition(names, settings),
-    roleArn: importValue(e.runnerRoleArn),
-    substitutions: {
-      ClusterArn: importValue(e.clusterArn),
-      TaskDefinitionArn: ref('TaskDefinition'),
-      // The exports are comma-separated ids; joined with `","` they fill `["${Subnets}"]` as a JSON list of strings.
-      Subnets: join('","', split(',', importValue(e.subnets))),
-      SecurityGroups: join('","', split(',', importValue(e.securityGroups))),
-    },
-  });
-  resources.AlarmTopic = createAlarmTopic(names.alarmTopic, `handoff ${names.resourceGroup}/${names.task}`);
+  if (stateMachine) {
+    resources.StateMachine = createStateMachine({
+      names,
+      definition: createStateMachineDefinition(names, settings, capacity),
+      roleArn: importValue(e.runnerRoleArn),
+      substitutions: {
+        ClusterArn: importValue(e.clusterArn),
+        TaskDefinitionArn: ref('TaskDefinition'),
+        // The exports are comma-separated ids; joined with `","` they fill `["${Subnets}"]` as a JSON list of strings.
+        Subnets: join('","', split(',', importValue(e.subnets))),
+        SecurityGroups: join('","', split(',', importValue(e.securityGroups))),
+        AssignPublicIp: importValue(e.assignPublicIp),
+      },
+      tags: tagged,
+    });
+  }
+  resources.AlarmTopic = createAlarmTopic(names.alarmTopic, `handoff ${names.resourceGroup}/${names.task}`, tagged);
   if (deploy.alarm_email) resources.AlarmEmailSubscription = createEmailSubscription('AlarmTopic', deploy.alarm_email);
-  resources.ExecutionsFailedAlarm = createStateMachineAlarm({
-    name: names.executionsFailedAlarm,
-    description: `A run of handoff task ${names.resourceGroup}/${names.task} failed after its retries`,
-    metric: 'ExecutionsFailed',
-    stateMachineArn: ref('StateMachine'),
+  const what = `handoff task ${names.resourceGroup}/${names.task}`;
+  // From the container's log: every run, whether a schedule, the runner or `cloud run` started it.
+  for (const metric of HANDOFF_LOG_METRICS.filter((m) => m.alarm !== undefined)) {
+    const failed = metric.alarm === 'failed';
+    resources[failed ? 'TaskFailedAlarm' : 'TaskTimedOutAlarm'] = createLogMetricAlarm({
+      name: failed ? names.taskFailedAlarm : names.taskTimedOutAlarm,
+      description: failed ? `A task of a run of ${what} ended with a non-zero exit code` : `A command, task or run of ${what} timed out`,
+      namespace: names.metricNamespace,
+      metric: metric.metricName,
+      topicLogicalId: 'AlarmTopic',
+      tags: tagged,
+    });
+  }
+  // From ECS: every run that stopped with a failed container or never started, whoever started it.
+  resources.TaskStoppedRule = createTaskStoppedRule({
+    name: names.taskStoppedRule,
+    family: names.taskDefinitionFamily,
+    description: `${what}: a run failed`,
     topicLogicalId: 'AlarmTopic',
   });
-  resources.ExecutionsTimedOutAlarm = createStateMachineAlarm({
-    name: names.executionsTimedOutAlarm,
-    description: `A run of handoff task ${names.resourceGroup}/${names.task} took longer than ${settings.timeoutSeconds} seconds`,
-    metric: 'ExecutionsTimedOut',
-    stateMachineArn: ref('StateMachine'),
-    topicLogicalId: 'AlarmTopic',
-  });
+  resources.AlarmTopicPolicy = createAlarmTopicPolicy('AlarmTopic', 'TaskStoppedRule');
+  if (stateMachine) {
+    // From the runner: a scheduled run that failed after its retries, also when its container never got to log.
+    resources.ExecutionsFailedAlarm = createStateMachineAlarm({
+      name: names.executionsFailedAlarm,
+      description: `A run of ${what} failed after its retries`,
+      metric: 'ExecutionsFailed',
+      stateMachineArn: ref('StateMachine'),
+      topicLogicalId: 'AlarmTopic',
+      tags: tagged,
+    });
+    resources.ExecutionsTimedOutAlarm = createStateMachineAlarm({
+      name: names.executionsTimedOutAlarm,
+      description: `A run of ${what} took longer than ${settings.timeoutSeconds} seconds`,
+      metric: 'ExecutionsTimedOut',
+      stateMachineArn: ref('StateMachine'),
+      topicLogicalId: 'AlarmTopic',
+      tags: tagged,
+    });
+  }
 
+  const outputs: Record<string, Output> = {};
+  if (stateMachine) outputs.StateMachineArn = { Description: 'runner state machine ARN (schedules start it)', Value: ref('StateMachine') };
+  outputs.TaskDefinitionArn = { Description: 'ECS task definition ARN with revision', Value: ref('TaskDefinition') };
+  outputs.TaskRoleArn = { Description: 'role the container runs as', Value: taskRoleArn };
+  outputs.LogGroupName = { Description: 'CloudWatch log group of the container (kept when the stack is deleted)', Value: logGroupName };
+  outputs.AlarmTopicArn = { Description: 'SNS topic of the alarms', Value: ref('AlarmTopic') };
+  const runner = stateMachine ? 'runner' : 'no runner (schedules start the task directly)';
   return createTemplate({
-    description: `handoff task ${names.task} of resource group ${names.resourceGroup}: Fargate task, runner, logs and alarms`,
+    description: `handoff task ${names.task} of resource group ${names.resourceGroup}: Fargate task, ${runner}, logs and alarms`,
     resources,
-    outputs: {
-      StateMachineArn: { Description: 'runner state machine ARN (schedules and cloud run start it)', Value: ref('StateMachine') },
-      TaskDefinitionArn: { Description: 'ECS task definition ARN with revision', Value: ref('TaskDefinition') },
-      TaskRoleArn: { Description: 'role the container runs as', Value: getAtt('TaskRole', 'Arn') },
-      LogGroupName: { Description: 'CloudWatch log group of the container', Value: ref('LogGroup') },
-      AlarmTopicArn: { Description: 'SNS topic of the alarms', Value: ref('AlarmTopic') },
-    },
+    outputs,
   });
+}
+
+/** Refuses settings that would be accepted and then do nothing (SPEC: nothing accepted may be ignored). */
+function checkPlatformConfig(deploy: TaskStackDeploy, stateMachine: boolean): void {
+  const problems: Diagnostic[] = [];
+  if (!stateMachine) {
+    for (const key of STATE_MACHINE_ONLY) {
+      if (deploy.platform_config?.[key] !== undefined) {
+        problems.push({
+          severity: 'error',
+          message: `deploy.platform_config.${key} configures the state machine, but state_machine is false`,
+          path: `deploy.platform_config.${key}`,
+          hint: `remove ${key}, or set state_machine: true`,
+        });
+      }
+    }
+  }
+  if (deploy.task_role_arn !== undefined && deploy.task_policy !== undefined) {
+    problems.push({
+      severity: 'error',
+      message: 'deploy.task_policy is added to the task role handoff makes, but deploy.task_role_arn replaces that role',
+      path: 'deploy.task_policy',
+      hint: 'put the policy on your role, and remove task_policy',
+    });
+  }
+  checkRoleArn(deploy.platform_config?.role_arn, 'deploy.platform_config.role_arn');
+  if (problems.length > 0) throw new UserError(problems[0]!.message, { fix: problems[0]!.hint, diagnostics: problems });
 }
 
 /** `HO_STAGE` (the entry point's `-s $HO_STAGE`) first, then the caller's envs; envs may not change the stage. */

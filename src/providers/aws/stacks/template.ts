@@ -67,6 +67,8 @@ export interface Parameter {
 export interface Template {
   AWSTemplateFormatVersion: '2010-09-09';
   Description: string;
+  /** What handoff records about the stack's inputs (e.g. the resource group settings), read back by later deploys. */
+  Metadata?: Record<string, unknown>;
   Parameters?: Record<string, Parameter>;
   Resources: Record<string, Resource>;
   Outputs?: Record<string, Output>;
@@ -118,10 +120,12 @@ export function createTemplate(input: {
   resources: Record<string, Resource>;
   outputs?: Record<string, Output>;
   parameters?: Record<string, Parameter>;
+  metadata?: Record<string, unknown>;
 }): Template {
   const template: Template = {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: input.description,
+    ...(input.metadata ? { Metadata: input.metadata } : {}),
     Resources: input.resources,
   };
   if (input.parameters && Object.keys(input.parameters).length > 0) template.Parameters = input.parameters;

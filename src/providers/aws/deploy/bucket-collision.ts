@@ -1,0 +1,42 @@
+// A bucket name that is already taken, explained: by this account (the same resource group in another region) or another.
+import { UserError } from '../../../errors.js';
+import type { AwsProvider } from '../aws-provider.js';
+
+/** Whether an error of creating the bucket stack means "the name exists": S3's codes, or CloudFormation's reason. */
+export function isBucketNameTaken(error: unknown): boolean {
+  const text = `${(error as Error)?.message ?? ''} ${String((error as { cause?: { name?: string } })?.cause?.name ?? '')}`;
+  return /BucketAlreadyExists|BucketAlreadyOwnedByYou|bucket names are global|AWS::S3::Bucket\) CREATE_FAILED: .*already exists/i.test(text);
+}
+
+/**
+ * Turns "bucket name taken" into what is true: bucket names are global, so the same resource group deployed in a
+ * second region meets its own bucket from the first; only a bucket another account owns is "taken by another account".
+ * Any other error is returned as it is.
+ */
+export async function explainBucketCollision(provider: AwsProvider, error: unknown): Promise<unknown> {
+  if (!isBucketNameTaken(error)) return error;
+  const { names } = provider;
+  const { createS3Api } = await import('../sdk/s3.js');
+  const s3 = createS3Api(provider.clientConfig);
+  try {
+    const found = await s3.findBucketOwner(names.bucket, names.accountId);
+    if (found.owner === 'own') {
+      const where = found.region ? ` in ${found.region}` : '';
+      return new UserError(`the bucket ${names.bucket} already exists in this account${where}; bucket names are global, so a resource group deployed in ${names.region} too needs a bucket of its own there`, {
+        fix: found.region && found.region !== names.region
+          ? `set deploy.bucket (or -e bucket=…) to a name for ${names.region}, e.g. ${names.bucket}-${names.regionCode}; the bucket stack of ${found.region} keeps ${names.bucket}`
+          : `the bucket is not in the stack ${names.bucketStack}: delete or rename it, or set deploy.bucket to another name`,
+        cause: error,
+      });
+    }
+    if (found.owner === 'other') {
+      return new UserError(`the bucket name ${names.bucket} is taken by another AWS account (bucket names are global)`, {
+        fix: 'set deploy.bucket to a name of your own (the default, handoff-<RG>-<account hash>, is unique to the account)',
+        cause: error,
+      });
+    }
+    return error;
+  } finally {
+    s3.destroy();
+  }
+}
