@@ -4,6 +4,7 @@
 // run would; moto's tasks carry no start time, so joining a record to its job by time is left to merge-runs.test.ts.
 import fs from 'node:fs';
 import path from 'node:path';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
@@ -52,13 +53,16 @@ describe('cloud runs on the team server (AWS, against moto)', () => {
     );
     await new CloudWatchLogsClient(sdk()).send(new CreateLogGroupCommand({ logGroupName: names.logGroup }));
     await new S3Client({ ...sdk(), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
-    // The network a task runs in (deploy.subnets and security_groups name them, so no resources stack is needed).
+    // The network a task runs in.
     const ec2 = new EC2Client(sdk());
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
     // As the resources stack makes it (and moto needs, to name a task's network interface).
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpc, EnableDnsHostnames: { Value: true } }));
     const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24' }))).Subnet!.SubnetId!;
     const group = (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpc, GroupName: 'handoff-ui-test', Description: 'no ingress' }))).GroupId!;
+    // The resources stack, whose outputs name the network the provider runs tasks in.
+    const template = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } }, Outputs: { Subnets: { Value: subnet }, SecurityGroups: { Value: group } } };
+    await new CloudFormationClient(sdk()).send(new CreateStackCommand({ StackName: names.resourcesStack, TemplateBody: JSON.stringify(template) }));
 
     root = makeTempDir('handoff-team-aws-');
     fs.mkdirSync(path.join(root, 'orders', '.secrets'), { recursive: true });
@@ -73,8 +77,6 @@ deploy:
   resource_group: shop
   task: orders
   bucket: ${BUCKET}
-  subnets: [${subnet}]
-  security_groups: [${group}]
 `,
     );
     fs.writeFileSync(path.join(root, 'orders', '.secrets', 'dev_secrets.yml'), `- key: API_TOKEN\n  value: ${SECRET}\n`);
