@@ -8,10 +8,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
-import { authHeader, callUi, startUi, type UiProcess } from './helpers/ui-process.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { authHeader, callUi, CHROMIUM, CHROMIUM_ARGS, startUi, type UiProcess } from './helpers/ui-process.js';
 const SCREENSHOTS = process.env.HANDOFF_SCREENSHOTS_DIR;
 
 const API_TOKEN = 'tok-ui-test-5f2c9a7e';

@@ -17,8 +17,9 @@ import { singerPipeline } from './benchmarks/singer-pipeline.js';
 import { startUp } from './benchmarks/start-up.js';
 import { runsList } from './benchmarks/runs-list.js';
 import { schedulerScale } from './benchmarks/scheduler-scale.js';
+import { uiLoad } from './benchmarks/ui-load.js';
 
-const BENCHMARKS: Benchmark[] = [startUp, projectSize, pipelineThroughput, forkThroughput, foreachOverhead, singerPipeline, memory, runsList, schedulerScale];
+const BENCHMARKS: Benchmark[] = [startUp, projectSize, pipelineThroughput, forkThroughput, foreachOverhead, singerPipeline, memory, runsList, schedulerScale, uiLoad];
 
 const USAGE = `usage: npm run bench [-- <name>… ] [--runs N]
 

@@ -24,7 +24,12 @@ type FlatIssue =
 
 /** Checks the document against the schema; every problem is reported, each at its own line. */
 export function checkSchema(source: YamlSource): SchemaCheck {
-  const result = projectSchema.safeParse(source.data);
+  return checkSchemaWith(projectSchema, source);
+}
+
+/** The same for another YAML file of handoff (the web UI's ui.yml): located "found X; expected Y" diagnostics. */
+export function checkSchemaWith<T extends z.ZodType>(schema: T, source: YamlSource): { value?: z.output<T>; diagnostics: Diagnostic[] } {
+  const result = schema.safeParse(source.data);
   if (result.success) return { value: result.data, diagnostics: [] };
   const flat = flattenIssues(result.error.issues, [], source.data);
   return { diagnostics: flat.map((issue) => describeIssue(issue, source)) };

@@ -4,8 +4,11 @@ import type { ServerResponse } from 'node:http';
 import type { UiEvent } from './api-types.js';
 
 export interface EventStream {
-  /** Takes over the response: headers, a retry hint, keep-alive comments until the client goes away. */
-  attach(response: ServerResponse): void;
+  /**
+   * Takes over the response: headers, a retry hint, keep-alive comments until the client goes away. With `isValid`,
+   * the stream is ended at the next keep-alive once it says no (the session behind it ended).
+   */
+  attach(response: ServerResponse, isValid?: () => boolean): void;
   /** Whether another client may attach (the number of open streams is bounded). */
   readonly full: boolean;
   send(event: UiEvent): void;
@@ -17,10 +20,14 @@ export interface EventStreamLimits {
   /** Bytes written to a client but not yet taken by its socket, above which its events are dropped. */
   maxBufferedBytes?: number;
   maxClients?: number;
+  /** Shared by several streams (the team server's projects): their open clients together stay within `max`. */
+  pool?: { open: number; max: number };
 }
 
 /** Proxies and idle timeouts close quiet connections; a comment line now and then keeps the stream open. */
 const KEEPALIVE_MS = 15_000;
+/** How often the streams of sessions are checked for a session that ended. */
+const VALIDITY_CHECK_MS = 1000;
 /** A few of the largest events (256 KiB of log text): a client that reads at all never loses one. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** One person's browser tabs, with room to spare; each open stream holds at most MAX_BUFFERED_BYTES. */
@@ -28,6 +35,7 @@ const MAX_CLIENTS = 64;
 
 interface Client {
   response: ServerResponse;
+  isValid?: () => boolean;
   /** Events were dropped since the client last took everything: it gets a `resync` once it has caught up. */
   behind: boolean;
 }
@@ -62,9 +70,14 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
     for (const client of clients) write(client, ': keep-alive\n\n');
   }, KEEPALIVE_MS);
   keepalive.unref();
+  // A stream whose session ended (logout, expiry, account removed) is closed within a second.
+  const validity = setInterval(() => {
+    for (const client of clients) if (client.isValid && !client.isValid()) client.response.end();
+  }, VALIDITY_CHECK_MS);
+  validity.unref();
 
   return {
-    attach(response) {
+    attach(response, isValid) {
       response.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
@@ -73,12 +86,15 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
       });
       // The browser reconnects by itself after this many milliseconds when the stream breaks.
       response.write('retry: 2000\n\n');
-      const client: Client = { response, behind: false };
+      const client: Client = { response, behind: false, isValid };
       clients.add(client);
-      response.on('close', () => clients.delete(client));
+      if (limits.pool) limits.pool.open += 1;
+      response.on('close', () => {
+        if (clients.delete(client) && limits.pool) limits.pool.open -= 1;
+      });
     },
     get full() {
-      return clients.size >= maxClients;
+      return clients.size >= maxClients || (limits.pool !== undefined && limits.pool.open >= limits.pool.max);
     },
     send(event) {
       // Nobody would get it (no client, or all behind): skip the masking and the copy of up to 256 KiB of text.
@@ -92,7 +108,9 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
     },
     close() {
       clearInterval(keepalive);
+      clearInterval(validity);
       for (const client of clients) client.response.end();
+      if (limits.pool) limits.pool.open -= clients.size;
       clients.clear();
     },
   };

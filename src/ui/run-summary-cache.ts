@@ -7,6 +7,8 @@ import type { RunPoint, RunSummary, RunsPage } from './api-types.js';
 interface CachedSummary {
   mtimeMs: number;
   size: number;
+  /** The folder listing this entry was last checked against (see `listIds`): while it holds, no stat is needed. */
+  checkedWith?: string;
   summary: RunSummary;
   /** Kept only while the record says running, to tell a live run from an abandoned one. */
   running?: RunRecord;
@@ -43,14 +45,42 @@ export function showAbandoned(summary: RunSummary, record: RunRecord): RunSummar
   };
 }
 
+/**
+ * A folder's modification time has the clock's coarse granularity (a few milliseconds): a listing taken this long
+ * after the folder's last change has seen every change made at that time, so a later change moves the time on.
+ */
+const SETTLE_MS = 50;
+/** Answers of `page` and `points` kept for an unchanged folder (the first page, the chart: what every viewer asks for). */
+const MAX_MEMO = 16;
+
 export class RunSummaryCache {
   private readonly entries = new Map<string, CachedSummary>();
+  /** The last listing of the folder, kept while the folder's modification time stays the same and had settled. */
+  private listing: { signature: string; ids: string[]; settled: boolean } | undefined;
+  private readonly memo = new Map<string, RunsPage | RunPoint[]>();
 
   constructor(readonly runsDir: string) {}
 
-  /** Run ids, newest first. */
+  /**
+   * Run ids, newest first. A folder's modification time changes whenever a file is added, removed or renamed into it
+   * (records are written by rename), so the listing is read and sorted again only then: many pages asking at once
+   * cost one stat each instead of a read of a thousand names.
+   */
   listIds(): string[] {
+    let signature: string;
+    let settled: boolean;
+    try {
+      const stat = fs.statSync(this.runsDir);
+      signature = `${stat.mtimeMs}:${stat.ino}:${stat.size}`;
+      settled = Date.now() - stat.mtimeMs >= SETTLE_MS;
+    } catch {
+      signature = 'missing';
+      settled = false;
+    }
+    if (this.listing?.signature === signature && this.listing.settled) return this.listing.ids;
     const ids = listRunIds(this.runsDir);
+    if (this.listing?.signature !== signature) this.memo.clear();
+    this.listing = { signature, ids, settled };
     if (this.entries.size > ids.length) {
       const present = new Set(ids);
       for (const id of this.entries.keys()) if (!present.has(id)) this.entries.delete(id);
@@ -60,6 +90,16 @@ export class RunSummaryCache {
 
   /** The summary of one run, read again only when its record file changed; undefined when it cannot be read. */
   get(runId: string): RunSummary | undefined {
+    return this.read(runId, undefined);
+  }
+
+  /**
+   * `get`, for callers that have just listed the folder: a finished run checked against the same settled listing is
+   * not looked at again (records are written by rename, which changes the folder's time).
+   */
+  private read(runId: string, listing: string | undefined): RunSummary | undefined {
+    const known = this.entries.get(runId);
+    if (listing !== undefined && known && !known.running && known.checkedWith === listing) return known.summary;
     const file = runRecordPath(this.runsDir, runId);
     let stat: fs.Stats;
     try {
@@ -75,28 +115,50 @@ export class RunSummaryCache {
       entry = { mtimeMs: stat.mtimeMs, size: stat.size, summary: summarizeRunRecord(record), running: record.status === 'running' ? record : undefined };
       this.entries.set(runId, entry);
     }
+    entry.checkedWith = listing;
     if (entry.running && isAbandoned(entry.running)) return showAbandoned(entry.summary, entry.running);
     return entry.summary;
   }
 
-  page(offset: number, limit: number): RunsPage {
+  /** The listing just read, as the key of what may be trusted without a stat; undefined while it has not settled. */
+  private settledListing(): { ids: string[]; key: string | undefined } {
     const ids = this.listIds();
+    return { ids, key: this.listing?.settled ? this.listing.signature : undefined };
+  }
+
+  /** Keeps an answer for the settled listing, unless it shows a running run (whose state moves on without a write). */
+  private remember<T extends RunsPage | RunPoint[]>(key: string | undefined, name: string, value: T, running: boolean): T {
+    if (key === undefined || running) return value;
+    if (this.memo.size >= MAX_MEMO) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(`${key}|${name}`, value);
+    return value;
+  }
+
+  page(offset: number, limit: number): RunsPage {
+    const { ids, key } = this.settledListing();
+    const name = `page:${offset}:${limit}`;
+    const known = key !== undefined ? this.memo.get(`${key}|${name}`) : undefined;
+    if (known) return known as RunsPage;
     const runs: RunSummary[] = [];
     for (const id of ids.slice(offset, offset + limit)) {
-      const summary = this.get(id);
+      const summary = this.read(id, key);
       if (summary) runs.push(summary);
     }
-    return { total: ids.length, offset, limit, runs };
+    return this.remember(key, name, { total: ids.length, offset, limit, runs }, runs.some((r) => r.status === 'running'));
   }
 
   /** The newest `limit` runs as chart points, oldest first. */
   points(limit: number): RunPoint[] {
+    const { ids, key } = this.settledListing();
+    const name = `points:${limit}`;
+    const known = key !== undefined ? this.memo.get(`${key}|${name}`) : undefined;
+    if (known) return known as RunPoint[];
     const points: RunPoint[] = [];
-    for (const id of this.listIds().slice(0, limit)) {
-      const s = this.get(id);
+    for (const id of ids.slice(0, limit)) {
+      const s = this.read(id, key);
       if (s) points.push({ runId: s.runId, status: s.status, startedAt: s.startedAt, durationMs: s.durationMs ?? null, records: s.records });
     }
-    return points.reverse();
+    return this.remember(key, name, points.reverse(), points.some((p) => p.status === 'running'));
   }
 
   /** Runs that are going on now (their handoff is alive). */

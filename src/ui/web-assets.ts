@@ -1,8 +1,10 @@
 // The page's static files (dist/ui/app.js and app.css, built by scripts/build.mjs) and the HTML shell that loads them.
 import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { HttpError, PAGE_CSP, REFUSED_PAGE_CSP } from './http-basics.js';
 
 export interface WebAsset {
   body: Buffer;
@@ -54,7 +56,7 @@ function escapeHtml(text: string): string {
  * The HTML shell: no data and no token, so it may be served to any request that names this host. The page reads the
  * token from the URL's fragment (or its origin's storage) and asks the API for everything it shows.
  */
-export function renderPageHtml(input: { assetVersion: string }): string {
+export function renderPageHtml(input: { assetVersion: string; mode: PageMode }): string {
   const v = encodeURIComponent(input.assetVersion);
   return `<!doctype html>
 <html lang="en">
@@ -67,21 +69,57 @@ export function renderPageHtml(input: { assetVersion: string }): string {
 <link rel="stylesheet" href="/assets/app.css?v=${v}">
 <script type="module" src="/assets/app.js?v=${v}"></script>
 </head>
-<body>
+<body data-mode="${input.mode}">
 <div id="app"><p class="boot">Loading…</p></div>
 </body>
 </html>
 `;
 }
 
-/** A page for refused requests: says how to get in without echoing anything from the request. */
-export function renderRefusedHtml(status: number, reason: string): string {
+/**
+ * A page for refused requests: says how to get in without echoing anything from the request. `howToGetIn` is fixed
+ * HTML of the server's own, never text from the request.
+ */
+export function renderRefusedHtml(status: number, reason: string, howToGetIn: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>handoff UI: ${status}</title></head>
 <body style="font-family: system-ui, sans-serif; margin: 3rem; max-width: 40rem">
 <h1>${status === 401 ? 'Access token needed' : 'Access refused'}</h1>
 <p>${escapeHtml(reason)}.</p>
-<p>Open the full URL that <code>handoff ui</code> printed in the terminal: it carries the access token.</p>
+<p>${howToGetIn}</p>
 </body></html>
 `;
+}
+
+/** `local`: the one-person UI (token in the URL); `team`: the team server (login page, many projects). */
+export type PageMode = 'local' | 'team';
+
+export interface PageServer {
+  /** The HTML shell at `/` and the files under `/assets/`; a shell without data, so anyone who names this host gets it. */
+  serve(req: IncomingMessage, res: ServerResponse, url: URL): void;
+  refuse(res: ServerResponse, status: number, reason: string, howToGetIn: string): void;
+}
+
+export function createPageServer(options: { assetsDir?: string; mode: PageMode }): PageServer {
+  const assets = loadWebAssets(options.assetsDir ?? findWebAssetsDir());
+  const assetVersion = String(assets.get('app.js')?.body.length ?? 0);
+  const html = renderPageHtml({ assetVersion, mode: options.mode });
+  return {
+    serve(req, res, url) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET');
+      if (url.pathname === '/') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' });
+        res.end(html);
+        return;
+      }
+      const asset = url.pathname.startsWith('/assets/') ? assets.get(url.pathname.slice('/assets/'.length)) : undefined;
+      if (!asset) throw new HttpError(404, 'not found');
+      res.writeHead(200, { 'Content-Type': asset.contentType, 'Cache-Control': 'private, max-age=3600' });
+      res.end(asset.body);
+    },
+    refuse(res, status, reason, howToGetIn) {
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': REFUSED_PAGE_CSP, 'Cache-Control': 'no-store' });
+      res.end(renderRefusedHtml(status, reason, howToGetIn));
+    },
+  };
 }

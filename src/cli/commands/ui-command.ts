@@ -23,7 +23,7 @@ function parsePort(raw: string | undefined): number {
 }
 
 /** Hands the URL to the desktop's opener; the server keeps serving whether or not a browser shows up. */
-function openInBrowser(url: string, warn: (message: string) => void): void {
+export function openInBrowser(url: string, warn: (message: string) => void): void {
   const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   void spawnDetached({ file: opener, args: [url], env: process.env }).exited.then((exit) => {
     if (exit.startError || (exit.exitCode !== null && exit.exitCode !== 0)) warn(`could not open a browser with ${opener} (${exit.startError ?? `exit code ${exit.exitCode}`}); open the URL above yourself`);

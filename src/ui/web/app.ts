@@ -1,26 +1,36 @@
-// The web UI's entry (bundled to dist/ui/app.js): the page shell, hash routing, "Run now", and the live connection.
+// The web UI's entry (bundled to dist/ui/app.js): the page shell, hash routing, "Run now", and the live connection —
+// for the local one-person UI (one project, the printed token) and for the team server (sign-in, many projects,
+// roles, the admin pages).
 import './app.css';
-import type { OverviewResponse, RunSummary } from '../api-types.js';
-import { api, isAccessRefused } from './api-client.js';
+import type { OverviewResponse, RunSummary, SessionResponse } from '../api-types.js';
+import { ApiError, createProjectApi, isAccessRefused, serverApi, setSession, type ProjectApi } from './api-client.js';
+import { showAdminPage } from './admin-page.js';
 import { h } from './create-element.js';
+import { jobPage } from './job-page.js';
 import { connectLiveEvents, type LiveEvents } from './live-events.js';
+import { showLoginPage } from './login-page.js';
 import { errorBox, type Page, type PageContext } from './page-context.js';
 import { adoptTokenFromUrl, pageToken } from './page-token.js';
 import { projectPage } from './project-page.js';
+import { showProjectsPage } from './projects-page.js';
 import { runPage } from './run-page.js';
 import { runsPage } from './runs-page.js';
 import { schedulesPage } from './schedules-page.js';
 
+type Nav = 'project' | 'runs' | 'schedules';
+
 interface Route {
-  nav: 'project' | 'runs' | 'schedules';
+  nav: Nav;
   page: Page;
   params: string[];
 }
 
-function matchRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+/** A project's pages, from the part of the hash after the project (`runs/<id>`, `schedules`, …). */
+function matchProjectRoute(path: string): Route {
+  const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'runs' && parts[1]) return { nav: 'runs', page: runPage, params: [parts.slice(1).join('/')] };
   if (parts[0] === 'runs') return { nav: 'runs', page: runsPage, params: [] };
+  if (parts[0] === 'jobs' && parts[1]) return { nav: 'runs', page: jobPage, params: [parts.slice(1).join('/')] };
   if (parts[0] === 'schedules') return { nav: 'schedules', page: schedulesPage, params: [] };
   return { nav: 'project', page: projectPage, params: [] };
 }
@@ -38,7 +48,7 @@ function createNotices(): { element: HTMLElement; notify: PageContext['notify'] 
   };
 }
 
-function createRunButton(overview: OverviewResponse, notify: PageContext['notify']): HTMLButtonElement {
+function createRunButton(overview: OverviewResponse, api: ProjectApi, href: (path: string) => string, notify: PageContext['notify']): HTMLButtonElement {
   const button = h('button', { class: 'button button-primary run-now', 'data-action': 'run-now', title: overview.readOnlyReason ?? `handoff run local -s ${overview.stage}` }, '▶ Run now');
   if (!overview.canStartRuns) {
     button.disabled = true;
@@ -49,10 +59,10 @@ function createRunButton(overview: OverviewResponse, notify: PageContext['notify
     button.textContent = 'Starting…';
     try {
       const { status, body } = await api.startRun();
-      if (status === 201 && body.runId) location.hash = `#/runs/${encodeURIComponent(body.runId)}`;
-      else if (status === 409 && body.runId) notify(body.message, 'info', { href: `#/runs/${encodeURIComponent(body.runId)}`, text: 'see it' });
+      if (status === 201 && body.runId) location.hash = href(`runs/${encodeURIComponent(body.runId)}`);
+      else if (status === 409 && body.runId) notify(body.message, 'info', { href: href(`runs/${encodeURIComponent(body.runId)}`), text: 'see it' });
       else if (status === 409) notify(body.message, 'info');
-      else if (status === 202) notify('The run is starting; it appears on the Runs page in a moment.', 'info', { href: '#/runs', text: 'Runs' });
+      else if (status === 202) notify('The run is starting; it appears on the Runs page in a moment.', 'info', { href: href('runs'), text: 'Runs' });
       else notify(`The run did not start:\n${body.message}`, 'error');
     } catch (error) {
       notify(`The run did not start: ${(error as Error).message}`, 'error');
@@ -64,21 +74,46 @@ function createRunButton(overview: OverviewResponse, notify: PageContext['notify
   return button;
 }
 
+/** "Run in the cloud" (team server, operators, projects with a provider): starts a job and opens its page. */
+function createCloudRunButton(overview: OverviewResponse, api: ProjectApi, href: (path: string) => string, notify: PageContext['notify']): HTMLButtonElement | null {
+  const cloud = overview.cloud;
+  if (!cloud) return null;
+  const where = cloud.provider === 'local' ? 'as a background job of the local provider' : `in ${cloud.provider}`;
+  const button = h('button', { class: 'button run-cloud', 'data-action': 'run-cloud', title: cloud.problem ?? `start a job of ${cloud.resourceGroup}/${cloud.task} ${where}` }, '☁ Cloud run');
+  if (!cloud.canStartRuns) {
+    button.disabled = true;
+    return button;
+  }
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const { status, body } = await api.startCloudRun();
+      if (status === 201 && body.job) location.hash = href(`jobs/${encodeURIComponent(body.job.id)}`);
+      else notify(`The cloud run did not start:\n${body.message}`, 'error');
+    } catch (error) {
+      notify(`The cloud run did not start: ${(error as Error).message}`, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
 /** "● 1 running" in the header, kept from the event stream. */
-function createRunningIndicator(live: LiveEvents): HTMLElement {
+function createRunningIndicator(live: LiveEvents, api: ProjectApi, href: (path: string) => string): HTMLElement {
   const element = h('a', { class: 'running-indicator', hidden: true });
   const running = new Map<string, RunSummary>();
   const draw = (): void => {
     const newest = [...running.keys()].sort().pop();
     element.hidden = !newest;
     if (!newest) return;
-    element.setAttribute('href', `#/runs/${encodeURIComponent(newest)}`);
+    element.setAttribute('href', href(`runs/${encodeURIComponent(newest)}`));
     element.textContent = `${running.size} running`;
   };
   const reload = (): void => {
     void api.runs(0, 20).then((page) => {
       running.clear();
-      for (const run of page.runs) if (run.status === 'running') running.set(run.runId, run);
+      for (const run of page.runs) if (run.status === 'running' && run.where !== 'cloud') running.set(run.runId, run);
       draw();
     });
   };
@@ -95,11 +130,19 @@ function createRunningIndicator(live: LiveEvents): HTMLElement {
   return element;
 }
 
+function connectionDot(live: LiveEvents, what: string): HTMLElement {
+  const connection = h('span', { class: 'connection', title: 'live updates' });
+  live.onConnection((connected) => {
+    connection.className = `connection ${connected ? 'connected' : 'disconnected'}`;
+    connection.title = connected ? 'live updates on' : `reconnecting to ${what}…`;
+  });
+  return connection;
+}
+
 const OPEN_PRINTED_URL = 'open the whole URL that `handoff ui` printed in its terminal (it ends with #token=…)';
 
-async function boot(): Promise<void> {
-  const root = document.getElementById('app')!;
-  adoptTokenFromUrl();
+/** The local one-person UI: one project under /api, the token from the printed URL. */
+async function bootLocal(root: HTMLElement): Promise<void> {
   // A newly printed URL pasted into a tab already showing this page changes only the fragment: start again with it.
   window.addEventListener('hashchange', () => {
     if (!location.hash.startsWith('#token=')) return;
@@ -110,6 +153,7 @@ async function boot(): Promise<void> {
     root.replaceChildren(errorBox('Access token needed', 'This page needs the access token of the `handoff ui` that serves it.', OPEN_PRINTED_URL));
     return;
   }
+  const api = createProjectApi('/api');
   let overview: OverviewResponse;
   try {
     overview = await api.overview();
@@ -119,14 +163,10 @@ async function boot(): Promise<void> {
     return;
   }
   document.title = `${overview.projectName} · handoff`;
-  const live = connectLiveEvents();
+  const live = connectLiveEvents(api.eventsUrl());
   const { element: notices, notify } = createNotices();
-  const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: `#/${nav}`, class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
-  const connection = h('span', { class: 'connection', title: 'live updates' });
-  live.onConnection((connected) => {
-    connection.className = `connection ${connected ? 'connected' : 'disconnected'}`;
-    connection.title = connected ? 'live updates on' : 'reconnecting to handoff ui…';
-  });
+  const href = (path: string): string => `#/${path}`;
+  const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
   const header = h(
     'header',
     { class: 'topbar' },
@@ -137,7 +177,7 @@ async function boot(): Promise<void> {
       h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName),
       h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
       h('nav', { class: 'nav' }, links),
-      h('div', { class: 'topbar-right' }, createRunningIndicator(live), connection, createRunButton(overview, notify)),
+      h('div', { class: 'topbar-right' }, createRunningIndicator(live, api, href), connectionDot(live, 'handoff ui'), createRunButton(overview, api, href, notify)),
     ),
   );
   const main = h('main', { class: 'main' });
@@ -147,16 +187,198 @@ async function boot(): Promise<void> {
   let generation = 0;
   const show = (): void => {
     dispose?.();
-    const route = matchRoute(location.hash);
+    const route = matchProjectRoute(location.hash.replace(/^#\/?/, ''));
     const mine = ++generation;
     for (const link of links) link.classList.toggle('active', link.dataset.nav === route.nav);
     main.replaceChildren();
     window.scrollTo(0, 0);
-    const context: PageContext = { overview, live, notify, isCurrent: () => mine === generation };
+    const context: PageContext = { overview, live, api, href, canOperate: true, notify, isCurrent: () => mine === generation };
     dispose = route.page(main, context, route.params);
   };
   window.addEventListener('hashchange', show);
   show();
 }
 
-void boot();
+/** The team server: sign in (or the token in token mode), then the project list, each project's pages, and the admin pages. */
+async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
+  adoptTokenFromUrl();
+  let session: SessionResponse;
+  try {
+    const answer = await serverApi.session();
+    if (answer.status === 401 && answer.body.reason === 'token') {
+      root.replaceChildren(errorBox('Access token needed', answer.body.message ?? '', 'open the whole URL that `handoff ui serve` printed (it ends with #token=…)'));
+      return;
+    }
+    if (answer.status === 401 || answer.status === 403) {
+      if (answer.body.reason === 'no-account') {
+        root.replaceChildren(errorBox('No account', answer.body.message ?? ''));
+        return;
+      }
+      setSession(undefined);
+      showLoginPage(root, { reason: reason ?? answer.body.reason, signedIn: () => void bootTeam(root) });
+      return;
+    }
+    if (answer.status !== 200) throw new ApiError(answer.status, answer.body.message ?? `HTTP ${answer.status}`);
+    session = answer.body;
+  } catch (error) {
+    root.replaceChildren(errorBox('The handoff UI server cannot be reached', (error as Error).message, 'check that `handoff ui serve` runs, then reload'));
+    return;
+  }
+  const teardown: Array<() => void> = [];
+  let ended = false;
+  const signedOut = (why: string): void => {
+    if (ended) return;
+    ended = true;
+    for (const undo of teardown) undo();
+    setSession(undefined);
+    showLoginPage(root, { reason: why, signedIn: () => void bootTeam(root) });
+  };
+  setSession(session, (why) => signedOut(why));
+  const canOperate = session.role === 'operator' || session.role === 'admin';
+  const isAdmin = session.role === 'admin';
+  const { element: notices, notify } = createNotices();
+
+  /** A refused event stream (session ended meanwhile): ask whether we are still signed in. */
+  const checkSession = (): void => {
+    void serverApi.session().then((answer) => {
+      if (answer.status === 401) signedOut(answer.body.reason ?? 'expired');
+    });
+  };
+  const serverLive = connectLiveEvents(serverApi.eventsUrl(), checkSession);
+  teardown.push(() => serverLive.close());
+
+  const projectSlot = h('div', { class: 'topbar-project' });
+  // One dot of live updates: the server's on the project list and admin pages, the project's inside a project.
+  const serverDot = connectionDot(serverLive, 'the server');
+  const rightSlot = h('div', { class: 'topbar-actions' });
+  const signOut = h('button', { class: 'button button-quiet', 'data-action': 'sign-out' }, 'Sign out');
+  signOut.addEventListener('click', async () => {
+    await serverApi.logout().catch(() => undefined);
+    signedOut('signed-out-now');
+  });
+  const header = h(
+    'header',
+    { class: 'topbar' },
+    h(
+      'div',
+      { class: 'topbar-inner' },
+      h('a', { class: 'brand', href: '#/' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'handoff'),
+      h('nav', { class: 'nav nav-server' }, h('a', { href: '#/', class: 'nav-link', 'data-nav': 'projects' }, 'Projects'), isAdmin ? h('a', { href: '#/admin', class: 'nav-link', 'data-nav': 'admin' }, 'Admin') : null),
+      projectSlot,
+      h(
+        'div',
+        { class: 'topbar-right' },
+        rightSlot,
+        serverDot,
+        h('span', { class: 'user-badge', 'data-user': session.user, 'data-role': session.role, title: `signed in ${session.via === 'proxy' ? 'through the sign-on proxy' : session.via === 'token' ? 'with the access token' : 'with a password'}` }, session.user, h('span', { class: 'tag role-tag' }, session.role)),
+        session.via === 'token' ? null : signOut,
+      ),
+    ),
+  );
+  const main = h('main', { class: 'main' });
+  root.replaceChildren(header, main, notices);
+
+  /** The project being shown: its API, overview and live events, kept while the user stays in it. */
+  let current: { id: string; api: ProjectApi; overview: OverviewResponse; live: LiveEvents; links: HTMLElement[] } | undefined;
+  const leaveProject = (): void => {
+    current?.live.close();
+    current = undefined;
+    projectSlot.replaceChildren();
+    rightSlot.replaceChildren();
+    serverDot.hidden = false;
+  };
+  teardown.push(leaveProject);
+
+  const enterProject = async (id: string): Promise<typeof current> => {
+    if (current?.id === id) return current;
+    leaveProject();
+    const api = createProjectApi(`/api/projects/${encodeURIComponent(id)}`);
+    const overview = await api.overview();
+    const live = connectLiveEvents(api.eventsUrl(), checkSession);
+    const href = (path: string): string => `#/p/${encodeURIComponent(id)}/${path}`;
+    const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
+    projectSlot.replaceChildren(
+      h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName),
+      h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
+      h('nav', { class: 'nav' }, links),
+    );
+    rightSlot.replaceChildren(
+      createRunningIndicator(live, api, href),
+      connectionDot(live, 'the server'),
+      // Viewers get no buttons they could not use (the server refuses them in any case).
+      (canOperate ? createCloudRunButton(overview, api, href, notify) : null) ?? '',
+      canOperate ? createRunButton(overview, api, href, notify) : '',
+    );
+    serverDot.hidden = true;
+    current = { id, api, overview, live, links };
+    return current;
+  };
+
+  let dispose: (() => void) | void;
+  let generation = 0;
+  const show = async (): Promise<void> => {
+    if (ended) return;
+    dispose?.();
+    dispose = undefined;
+    const mine = ++generation;
+    const path = location.hash.replace(/^#\/?/, '');
+    const parts = path.split('/');
+    main.replaceChildren();
+    window.scrollTo(0, 0);
+    for (const link of header.querySelectorAll<HTMLElement>('.nav-server .nav-link')) link.classList.toggle('active', (link.dataset.nav === 'admin') === (parts[0] === 'admin') && (parts[0] === 'admin' || parts[0] !== 'p'));
+    if (parts[0] === 'p' && parts[1]) {
+      const id = decodeURIComponent(parts[1]);
+      let project;
+      try {
+        project = await enterProject(id);
+      } catch (error) {
+        if (mine !== generation) return;
+        main.replaceChildren(errorBox(`Could not open project ${id}`, (error as Error).message), h('p', {}, h('a', { href: '#/' }, '← Projects')));
+        return;
+      }
+      if (mine !== generation || !project) return;
+      const route = matchProjectRoute(parts.slice(2).join('/'));
+      for (const link of project.links) link.classList.toggle('active', link.dataset.nav === route.nav);
+      document.title = `${project.overview.projectName} · handoff`;
+      const context: PageContext = {
+        overview: project.overview,
+        live: project.live,
+        api: project.api,
+        href: (p) => `#/p/${encodeURIComponent(id)}/${p}`,
+        canOperate,
+        user: { name: session.user, role: session.role },
+        notify,
+        isCurrent: () => mine === generation,
+      };
+      dispose = route.page(main, context, route.params);
+      return;
+    }
+    leaveProject();
+    if (parts[0] === 'admin' && isAdmin) {
+      document.title = 'Admin · handoff';
+      showAdminPage(main, { notify, self: session.user });
+      return;
+    }
+    document.title = 'Projects · handoff';
+    dispose = showProjectsPage(main, serverLive);
+  };
+  const onHash = (): void => void show();
+  window.addEventListener('hashchange', onHash);
+  teardown.push(() => {
+    window.removeEventListener('hashchange', onHash);
+    dispose?.();
+  });
+  await show();
+}
+
+function boot(): void {
+  const root = document.getElementById('app')!;
+  if (document.body.dataset.mode === 'team') {
+    void bootTeam(root);
+    return;
+  }
+  adoptTokenFromUrl();
+  void bootLocal(root);
+}
+
+boot();

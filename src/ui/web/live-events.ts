@@ -1,24 +1,30 @@
-// The page's one connection to the server's event stream; pages subscribe while they are shown.
+// The page's connection to one of the server's event streams; pages subscribe while they are shown.
 import type { UiEvent } from '../api-types.js';
-import { eventsUrl } from './api-client.js';
 
 type Listener = (event: UiEvent) => void;
 
 export interface LiveEvents {
   subscribe(listener: Listener): () => void;
   onConnection(listener: (connected: boolean) => void): void;
+  close(): void;
 }
 
-export function connectLiveEvents(): LiveEvents {
+const EVENT_TYPES = ['run', 'removed', 'log', 'resync', 'job', 'job-log', 'project'];
+
+/**
+ * `onGiveUp` is called when the browser stops reconnecting: the server refused the stream (401 after a session ended,
+ * 503 when too many are open), as EventSource does not retry a refused stream.
+ */
+export function connectLiveEvents(url: string, onGiveUp?: () => void): LiveEvents {
   const listeners = new Set<Listener>();
   const connectionListeners: Array<(connected: boolean) => void> = [];
   // EventSource reconnects by itself (the server sends `retry:`), e.g. after `handoff ui` is restarted on the same port.
-  const source = new EventSource(eventsUrl());
+  const source = new EventSource(url);
   const deliver = (event: UiEvent): void => {
     for (const listener of [...listeners]) listener(event);
   };
   const dispatch = (message: MessageEvent<string>): void => deliver(JSON.parse(message.data) as UiEvent);
-  for (const type of ['run', 'removed', 'log', 'resync']) source.addEventListener(type, dispatch as EventListener);
+  for (const type of EVENT_TYPES) source.addEventListener(type, dispatch as EventListener);
   let opened = false;
   source.addEventListener('open', () => {
     // Back after a break: whatever happened meanwhile was not sent here, so the pages read it again.
@@ -26,7 +32,10 @@ export function connectLiveEvents(): LiveEvents {
     opened = true;
     connectionListeners.forEach((l) => l(true));
   });
-  source.addEventListener('error', () => connectionListeners.forEach((l) => l(source.readyState === EventSource.OPEN)));
+  source.addEventListener('error', () => {
+    connectionListeners.forEach((l) => l(source.readyState === EventSource.OPEN));
+    if (source.readyState === EventSource.CLOSED) onGiveUp?.();
+  });
   return {
     subscribe(listener) {
       listeners.add(listener);
@@ -35,6 +44,10 @@ export function connectLiveEvents(): LiveEvents {
     onConnection(listener) {
       connectionListeners.push(listener);
       listener(source.readyState === EventSource.OPEN);
+    },
+    close() {
+      source.close();
+      listeners.clear();
     },
   };
 }

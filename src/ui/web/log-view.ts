@@ -1,11 +1,13 @@
 // A log panel that shows the end of a run's log and then appends new lines as the server streams them, by byte offset.
 import type { LogChunk } from '../api-types.js';
-import { api } from './api-client.js';
+import type { ProjectApi } from './api-client.js';
 import { h } from './create-element.js';
 import type { LiveEvents } from './live-events.js';
 
 /** How much of a long log is shown at first; earlier lines can be loaded with a click. */
 const FIRST_TAIL_BYTES = 256 * 1024;
+/** After dropped events, a gap larger than this is skipped: the log jumps to its end with a note, not through it all. */
+const SKIP_GAP_OVER_BYTES = 1024 * 1024;
 
 export interface LogView {
   element: HTMLElement;
@@ -21,7 +23,7 @@ function lineClass(line: string): string {
   return 'log-line';
 }
 
-export function createLogView(runId: string, stream: string, live: LiveEvents | undefined): LogView {
+export function createLogView(api: ProjectApi, runId: string, stream: string, live: LiveEvents | undefined): LogView {
   const pre = h('pre', { class: 'log', tabindex: 0, 'data-stream': stream });
   const note = h('div', { class: 'log-note' });
   const element = h('div', { class: 'log-panel' }, note, pre);
@@ -68,6 +70,25 @@ export function createLogView(runId: string, stream: string, live: LiveEvents | 
     return fetching;
   };
 
+  /** After dropped events: a small gap is read whole; a large one is skipped to the log's end, with a note that says so. */
+  const resync = (): Promise<void> =>
+    exclusive(async () => {
+      const next = await api.log(runId, stream, { offset: end });
+      if (disposed) return;
+      if (next.size - end <= SKIP_GAP_OVER_BYTES) {
+        take(next, next.end >= next.size);
+        if (next.end < next.size && next.end !== next.start) missed = true;
+        return;
+      }
+      const tail = await api.log(runId, stream, { tail: FIRST_TAIL_BYTES });
+      if (disposed) return;
+      append('', true);
+      pre.append(h('span', { class: 'log-line log-skipped', 'data-skipped': String(tail.start - end) }, `… ${Math.round((tail.start - end) / 1024)} KiB skipped here while this page was not keeping up …\n`));
+      note.replaceChildren('Part of the log was skipped while this page was not keeping up. ', h('button', { class: 'button button-quiet', onclick: () => void loadAll() }, 'Show the whole log'));
+      take(tail, tail.end >= tail.size);
+      pre.scrollTop = pre.scrollHeight;
+    });
+
   const catchUp = (): Promise<void> =>
     exclusive(async () => {
       for (;;) {
@@ -104,9 +125,9 @@ export function createLogView(runId: string, stream: string, live: LiveEvents | 
 
   const unsubscribe = live?.subscribe((event) => {
     if (event.type === 'resync') {
-      // Log events were dropped: read on from the offset reached.
+      // Log events were dropped: read on from the offset reached (or jump to the end when much was missed).
       if (fetching) missed = true;
-      else void catchUp();
+      else void resync();
       return;
     }
     if (event.type !== 'log' || event.runId !== runId || event.stream !== stream) return;

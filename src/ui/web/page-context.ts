@@ -1,5 +1,6 @@
 // What every page gets from the app shell: the overview, live events, navigation, notices and shared bits of markup.
-import type { OverviewResponse } from '../api-types.js';
+import type { OverviewResponse, Role } from '../api-types.js';
+import type { ProjectApi } from './api-client.js';
 import { h } from './create-element.js';
 import { formatWords } from './format-values.js';
 import type { LiveEvents } from './live-events.js';
@@ -7,6 +8,14 @@ import type { LiveEvents } from './live-events.js';
 export interface PageContext {
   overview: OverviewResponse;
   live: LiveEvents;
+  /** The project's API (its base path differs between the local UI and the team server). */
+  api: ProjectApi;
+  /** A link inside the project: `runs/<id>` → `#/runs/<id>` (local) or `#/p/<project>/runs/<id>` (team server). */
+  href(path: string): string;
+  /** Whether the signed-in role may run and stop (the local UI's token holder may; the server checks either way). */
+  canOperate: boolean;
+  /** The team server's signed-in user, if any. */
+  user?: { name: string; role: Role };
   /** False once the user has moved to another page: late answers must not draw into it. */
   isCurrent(): boolean;
   notify(message: string, kind?: 'info' | 'error', link?: { href: string; text: string }): void;

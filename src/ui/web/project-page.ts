@@ -4,7 +4,6 @@ import type { Project, Task } from '../../project/types.js';
 import { h, svg } from './create-element.js';
 import { drawPipelineGraph } from './pipeline-graph.js';
 import { emptyNote, errorBox, loadInto, sectionCard, type Page } from './page-context.js';
-import { api } from './api-client.js';
 
 function describeBody(task: Task): string {
   switch (task.body.kind) {
@@ -53,7 +52,7 @@ function code(text: string): HTMLElement {
   return h('code', {}, text);
 }
 
-function sideSections(data: ProjectResponse, project: Project): HTMLElement[] {
+function sideSections(data: ProjectResponse, project: Project, href: (path: string) => string): HTMLElement[] {
   const sections: HTMLElement[] = [];
   sections.push(
     sectionCard(
@@ -96,7 +95,7 @@ function sideSections(data: ProjectResponse, project: Project): HTMLElement[] {
   }
   sections.push(
     sectionCard(
-      h('span', {}, 'Schedules ', h('a', { href: '#/schedules', class: 'small' }, 'next fire times →')),
+      h('span', {}, 'Schedules ', h('a', { href: href('schedules'), class: 'small' }, 'next fire times →')),
       project.schedules.length
         ? table(
             ['name', 'when'],
@@ -118,7 +117,7 @@ function sideSections(data: ProjectResponse, project: Project): HTMLElement[] {
 }
 
 export const projectPage: Page = (container, context) => {
-  void loadInto(container, context, api.project, (data) => {
+  void loadInto(container, context, context.api.project, (data) => {
     if (!data.project) {
       container.append(
         errorBox('project.yml cannot be loaded', [data.error?.message ?? 'unknown error', ...(data.error?.diagnostics ?? []).map((d) => `${d.location?.file ?? ''}${d.location?.line ? `:${d.location.line}` : ''}: ${d.message}`)].join('\n'), data.error?.fix),
@@ -137,6 +136,6 @@ export const projectPage: Page = (container, context) => {
       ? h('details', { class: 'warnings' }, h('summary', {}, `${data.warnings.length} warning${data.warnings.length === 1 ? '' : 's'} in project.yml`), h('ul', {}, data.warnings.map((w) => h('li', {}, `${w.location?.line ? `line ${w.location.line}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`))))
       : null;
     const tasks = h('section', { class: 'tasks' }, h('div', { class: 'tasks-head' }, h('h2', { class: 'card-title' }, `Tasks (${project.tasks.length})`), legend()), project.tasks.map(taskCard));
-    container.append(head, warnings ?? '', h('div', { class: 'project-layout' }, tasks, h('aside', { class: 'side' }, sideSections(data, project))));
+    container.append(head, warnings ?? '', h('div', { class: 'project-layout' }, tasks, h('aside', { class: 'side' }, sideSections(data, project, context.href))));
   });
 };

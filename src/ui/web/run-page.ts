@@ -1,11 +1,11 @@
 // The Run page: one run's status, tasks and processes (exit codes, failure classes), records, state, and its live logs.
 import type { RunDetail } from '../api-types.js';
 import type { ProcessResult, TaskResult } from '../../runner/events.js';
-import { api, ApiError } from './api-client.js';
+import { ApiError } from './api-client.js';
 import { h } from './create-element.js';
 import { formatCount, formatDuration, formatTime, formatWords } from './format-values.js';
 import { createLogView, type LogView } from './log-view.js';
-import { emptyNote, errorBox, sectionCard, statusBadge, type Page } from './page-context.js';
+import { emptyNote, errorBox, sectionCard, statusBadge, type Page, type PageContext } from './page-context.js';
 
 function describeExit(p: ProcessResult): string {
   if (p.exitCode !== null) return `exit ${p.exitCode}`;
@@ -92,7 +92,7 @@ function taskRows(task: TaskResult, depth: number): HTMLElement[] {
   return rows;
 }
 
-function tasksTable(tasks: TaskResult[]): HTMLElement {
+export function tasksTable(tasks: TaskResult[]): HTMLElement {
   return h(
     'table',
     { class: 'table tasks-table' },
@@ -119,7 +119,7 @@ function summaryGrid(detail: RunDetail): HTMLElement {
   );
 }
 
-function recordsAndState(detail: RunDetail): HTMLElement {
+export function recordsAndState(detail: Pick<RunDetail, 'record'>): HTMLElement {
   const r = detail.record;
   const streams = Object.entries(r.records ?? {});
   const state = r.state;
@@ -139,9 +139,27 @@ function recordsAndState(detail: RunDetail): HTMLElement {
   );
 }
 
+/** "Stop" for a running run (operators): the server asks its handoff to end as Ctrl-C would. */
+export function stopButton(label: string, stop: () => Promise<{ status: number; body: { message: string } }>, notify: PageContext['notify']): HTMLButtonElement {
+  const button = h('button', { class: 'button button-danger', 'data-action': 'stop' }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const { status, body } = await stop();
+      notify(body.message, status < 400 ? 'info' : 'error');
+    } catch (error) {
+      notify(`Could not stop it: ${(error as Error).message}`, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
 export const runPage: Page = (container, context, params) => {
   const runId = decodeURIComponent(params[0] ?? '');
-  const head = h('div', { class: 'page-head' }, h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, '← Runs')), h('h1', { class: 'mono' }, `Run ${runId}`));
+  const actions = h('div', { class: 'page-actions' });
+  const head = h('div', { class: 'page-head' }, h('p', { class: 'crumbs' }, h('a', { href: context.href('runs') }, '← Runs')), h('div', { class: 'head-row' }, h('h1', { class: 'mono' }, `Run ${runId}`), actions));
   const body = h('div', { class: 'run-body' }, h('p', { class: 'loading' }, 'Loading…'));
   const logsCard = h('section', { class: 'card logs-card' });
   container.append(head, body, logsCard);
@@ -161,7 +179,15 @@ export const runPage: Page = (container, context, params) => {
       ),
     );
     logView?.dispose();
-    logView = createLogView(detail.record.runId, selectedStream, selectedStream === 'console' ? context.live : undefined);
+    if (detail.where === 'cloud') {
+      logsCard.replaceChildren(
+        h('h2', { class: 'card-title' }, 'Logs'),
+        emptyNote('This run ran in the provider: its log is the cloud job\'s.'),
+        detail.jobId ? h('a', { href: context.href(`jobs/${encodeURIComponent(detail.jobId)}`) }, `Open job ${detail.jobId} and its log →`) : emptyNote('The provider no longer lists its job (clouds keep finished jobs for a while only).'),
+      );
+      return;
+    }
+    logView = createLogView(context.api, detail.record.runId, selectedStream, selectedStream === 'console' ? context.live : undefined);
     const liveNote = detail.record.status === 'running' && selectedStream === 'console' ? h('span', { class: 'live-pill' }, 'live') : null;
     logsCard.replaceChildren(h('div', { class: 'logs-head' }, h('h2', { class: 'card-title' }, 'Logs'), liveNote, tabs), logView.element);
   };
@@ -176,6 +202,8 @@ export const runPage: Page = (container, context, params) => {
     const wasRunning = detail?.record.status === 'running';
     detail = next;
     const r = next.record;
+    const canStop = r.status === 'running' && next.where !== 'cloud' && context.canOperate && context.overview.canStopRuns && !next.abandoned;
+    actions.replaceChildren(canStop ? stopButton('■ Stop', () => context.api.stopRun(r.runId), context.notify) : '');
     body.replaceChildren(
       summaryGrid(next),
       r.reason ? h('div', { class: `reason reason-${r.status}` }, r.reason) : '',
@@ -201,7 +229,7 @@ export const runPage: Page = (container, context, params) => {
 
   const load = async (): Promise<void> => {
     try {
-      const next = await api.run(runId);
+      const next = await context.api.run(runId);
       if (!disposed && context.isCurrent()) drawDetail(next);
     } catch (error) {
       if (disposed) return;

@@ -1,6 +1,5 @@
 // The Runs page: a chart of durations and record counts over time, and the run history as a paged table, kept live.
 import type { RunSummary, RunsPage } from '../api-types.js';
-import { api } from './api-client.js';
 import { h } from './create-element.js';
 import { formatCount, formatDuration, formatTime } from './format-values.js';
 import { emptyNote, errorBox, sectionCard, statusBadge, type Page } from './page-context.js';
@@ -14,14 +13,20 @@ function tasksText(run: RunSummary): string {
   return names.join(', ');
 }
 
-function runRow(run: RunSummary): HTMLTableRowElement {
-  const href = `#/runs/${encodeURIComponent(run.runId)}`;
+/** A run's page: its record's (workspace or store), or for a cloud job without a record yet, the job's. */
+export function runHref(run: RunSummary, href: (path: string) => string): string {
+  const jobOnly = run.jobId !== undefined && run.runId === run.jobId;
+  return href(jobOnly ? `jobs/${encodeURIComponent(run.jobId!)}` : `runs/${encodeURIComponent(run.runId)}`);
+}
+
+function runRow(run: RunSummary, href: (path: string) => string): HTMLTableRowElement {
   const streams = Object.entries(run.streams);
+  const pending = run.jobStatus === 'pending';
   return h(
     'tr',
-    { 'data-run-id': run.runId, class: 'run-row' },
-    h('td', {}, statusBadge(run.status, run.reason)),
-    h('td', {}, h('a', { href, class: 'mono' }, run.runId)),
+    { 'data-run-id': run.runId, 'data-job-id': run.jobId, class: 'run-row' },
+    h('td', {}, pending ? h('span', { class: 'status status-running', title: 'the provider is starting the job' }, 'pending') : statusBadge(run.status, run.reason)),
+    h('td', {}, h('a', { href: runHref(run, href), class: 'mono' }, run.runId), run.where === 'cloud' ? h('span', { class: 'tag tag-cloud', title: run.jobId ? `cloud job ${run.jobId}` : 'from the provider\'s store' }, 'cloud') : null),
     h('td', {}, h('span', { class: `tag trigger-${run.trigger}` }, run.trigger)),
     h('td', { class: 'nowrap' }, formatTime(run.startedAt)),
     h('td', { class: 'num' }, run.status === 'running' ? h('span', { class: 'muted' }, 'running…') : formatDuration(run.durationMs)),
@@ -31,11 +36,13 @@ function runRow(run: RunSummary): HTMLTableRowElement {
 }
 
 export const runsPage: Page = (container, context) => {
+  const row = (run: RunSummary): HTMLTableRowElement => runRow(run, context.href);
   let offset = 0;
   let current: RunsPage | undefined;
   const chartBody = h('div', { class: 'chart-body' }, h('p', { class: 'loading' }, 'Loading…'));
   const tableBody = h('div', { class: 'table-body' }, h('p', { class: 'loading' }, 'Loading…'));
   const pager = h('div', { class: 'pager' });
+  const cloudNote = h('div', {});
   const chartLegend = h(
     'div',
     { class: 'legend' },
@@ -45,14 +52,14 @@ export const runsPage: Page = (container, context) => {
   container.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Runs'), h('p', { class: 'muted small path' }, context.overview.workspaceDir)),
     sectionCard(h('span', {}, `Last runs over time`), chartLegend, chartBody),
-    sectionCard('History', tableBody, pager),
+    sectionCard('History', cloudNote, tableBody, pager),
   );
 
   const drawChart = async (): Promise<void> => {
     try {
-      const { points } = await api.runPoints(CHART_RUNS);
+      const { points } = await context.api.runPoints(CHART_RUNS);
       if (!context.isCurrent()) return;
-      chartBody.replaceChildren(points.length ? drawRunsChart(points, (id) => (location.hash = `#/runs/${encodeURIComponent(id)}`)) : emptyNote('No runs yet.'));
+      chartBody.replaceChildren(points.length ? drawRunsChart(points, (id) => (location.hash = context.href(`runs/${encodeURIComponent(id)}`))) : emptyNote('No runs yet.'));
     } catch (error) {
       chartBody.replaceChildren(errorBox('Could not load the chart', (error as Error).message));
     }
@@ -68,8 +75,9 @@ export const runsPage: Page = (container, context) => {
   };
 
   const drawTable = (page: RunsPage): void => {
+    cloudNote.replaceChildren(page.cloudError ? errorBox('Cloud runs could not all be read', page.cloudError, 'the workspace\'s runs and what was read before are listed') : '');
     if (page.total === 0) {
-      tableBody.replaceChildren(emptyNote('No runs recorded in this workspace yet. Start one with “Run now”, or `handoff run local`.'));
+      tableBody.replaceChildren(emptyNote('No runs recorded yet. Start one with “Run now”, or `handoff run local`.'));
       pager.replaceChildren();
       return;
     }
@@ -78,7 +86,7 @@ export const runsPage: Page = (container, context) => {
         'table',
         { class: 'table runs-table' },
         h('thead', {}, h('tr', {}, ['status', 'run', 'trigger', 'started', 'duration', 'records', 'tasks / reason'].map((c, i) => h('th', { class: i === 4 || i === 5 ? 'num' : '' }, c)))),
-        h('tbody', {}, page.runs.map(runRow)),
+        h('tbody', {}, page.runs.map(row)),
       ),
     );
     drawPager(page);
@@ -86,7 +94,7 @@ export const runsPage: Page = (container, context) => {
 
   const loadPage = async (from: number): Promise<void> => {
     try {
-      const page = await api.runs(from, PAGE_SIZE);
+      const page = await context.api.runs(from, PAGE_SIZE);
       if (!context.isCurrent()) return;
       offset = from;
       current = page;
@@ -105,11 +113,20 @@ export const runsPage: Page = (container, context) => {
     }, 500);
   };
 
+  let reloadTimer: number | undefined;
+  const reloadSoon = (): void => {
+    if (reloadTimer !== undefined) return;
+    reloadTimer = window.setTimeout(() => {
+      reloadTimer = undefined;
+      void loadPage(offset);
+    }, 300);
+  };
+
   const unsubscribe = context.live.subscribe((event) => {
     if (!current) return;
     if (event.type === 'run') {
-      const row = tableBody.querySelector(`tr[data-run-id="${CSS.escape(event.run.runId)}"]`);
-      if (row) row.replaceWith(runRow(event.run));
+      const shown = tableBody.querySelector(`tr[data-run-id="${CSS.escape(event.run.runId)}"]`);
+      if (shown) shown.replaceWith(row(event.run));
       else if (event.change === 'added' && offset === 0) {
         current = { ...current, total: current.total + 1, runs: [event.run, ...current.runs].slice(0, PAGE_SIZE) };
         drawTable(current);
@@ -117,6 +134,11 @@ export const runsPage: Page = (container, context) => {
       redrawChartSoon();
     } else if (event.type === 'removed' || event.type === 'resync') {
       void loadPage(offset);
+      redrawChartSoon();
+    } else if (event.type === 'job') {
+      // A cloud job started, changed or ended: its row (and perhaps its record from the store) is read again, once
+      // for a burst of changes.
+      reloadSoon();
       redrawChartSoon();
     }
   });
@@ -126,5 +148,6 @@ export const runsPage: Page = (container, context) => {
   return () => {
     unsubscribe();
     if (chartTimer !== undefined) clearTimeout(chartTimer);
+    if (reloadTimer !== undefined) clearTimeout(reloadTimer);
   };
 };

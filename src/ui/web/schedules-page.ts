@@ -1,9 +1,8 @@
 // The Schedules page: each schedule of project.yml with its expression, time zone, envs and next fire times.
 import type { ScheduleView, SchedulesResponse } from '../api-types.js';
-import { api } from './api-client.js';
 import { h } from './create-element.js';
 import { formatFromNow, formatTime, formatWords } from './format-values.js';
-import { emptyNote, errorBox, loadInto, type Page } from './page-context.js';
+import { emptyNote, errorBox, loadInto, type Page, type PageContext } from './page-context.js';
 
 /** `Tue 2026-11-24 02:30` on the wall clock of the schedule's own time zone. */
 function formatInZone(iso: string, timeZone: string): string {
@@ -57,7 +56,32 @@ function lastFire(schedule: ScheduleView): HTMLElement | null {
   );
 }
 
-function scheduleCard(schedule: ScheduleView, now: number): HTMLElement {
+/** The schedule as deployed in the provider, and (for operators) a switch to turn it on or off there. */
+function deployedLine(schedule: ScheduleView, data: SchedulesResponse, context: PageContext, reload: () => void): HTMLElement | null {
+  const deployed = schedule.deployed;
+  if (!deployed || !data.deployment) return null;
+  const where = data.deployment.provider;
+  const state =
+    deployed.status === 'draft'
+      ? h('span', { class: 'tag tag-muted' }, `not deployed to ${where}`)
+      : h('span', { class: `tag ${deployed.enabled ? 'tag-ok' : 'tag-muted'}`, 'data-deployed': deployed.enabled ? 'enabled' : 'disabled' }, `${deployed.enabled ? 'on' : 'off'} in ${where}`);
+  const edited = deployed.status === 'edited' ? h('span', { class: 'tag tag-secret', title: 'deployed differently from project.yml (switched, or not deployed since project.yml changed)' }, 'differs from project.yml') : null;
+  let button: HTMLButtonElement | null = null;
+  if (context.canOperate && data.deployment.canToggle) {
+    const enable = deployed.status === 'draft' || !deployed.enabled;
+    button = h('button', { class: 'button button-quiet', 'data-action': enable ? 'enable-schedule' : 'disable-schedule', title: enable ? 'deploy it as project.yml declares it, switched on' : 'keep it deployed, switched off' }, enable ? 'Switch on' : 'Switch off');
+    button.addEventListener('click', async () => {
+      button!.disabled = true;
+      const { status, body } = await context.api.setScheduleEnabled(schedule.targetId, enable).catch((error: Error) => ({ status: 0, body: { message: error.message } }));
+      context.notify(body.message, status > 0 && status < 400 ? 'info' : 'error');
+      reload();
+    });
+  }
+  const next = deployed.enabled && deployed.next[0] ? h('span', { class: 'muted small' }, ` next there: ${formatTime(deployed.next[0])}`) : null;
+  return h('p', { class: 'small deployed-line' }, state, ' ', edited, next, button ? ' ' : null, button);
+}
+
+function scheduleCard(schedule: ScheduleView, now: number, extra: HTMLElement | null): HTMLElement {
   const title = schedule.name ?? `target ${schedule.targetId}`;
   return h(
     'article',
@@ -80,6 +104,7 @@ function scheduleCard(schedule: ScheduleView, now: number): HTMLElement {
       schedule.envs.length ? [h('dt', {}, 'envs'), h('dd', {}, schedule.envs.map((e) => h('div', {}, h('code', {}, `${e.key}=${e.value}`))))] : null,
     ),
     lastFire(schedule),
+    extra,
     schedule.error
       ? errorBox('This schedule cannot fire', schedule.error)
       : schedule.enabled
@@ -99,7 +124,12 @@ function schedulerLine(scheduler: NonNullable<SchedulesResponse['scheduler']>): 
 }
 
 export const schedulesPage: Page = (container, context) => {
-  void loadInto(container, context, api.schedules, (data) => {
+  const reload = (): void => {
+    if (!context.isCurrent()) return;
+    container.replaceChildren();
+    draw();
+  };
+  const draw = (): void => void loadInto(container, context, context.api.schedules, (data) => {
     const now = Date.parse(data.now);
     container.append(
       h(
@@ -108,12 +138,18 @@ export const schedulesPage: Page = (container, context) => {
         h('h1', {}, 'Schedules'),
         h('p', { class: 'muted' }, `Next fire times as of ${formatTime(data.now)}, on each schedule's own clock.`),
         data.scheduler ? schedulerLine(data.scheduler) : null,
+        data.deployment?.error ? errorBox(`The schedules deployed to ${data.deployment.provider} could not be read`, data.deployment.error) : null,
       ),
     );
     if (data.error) {
       container.append(errorBox('project.yml cannot be loaded', data.error));
       return;
     }
-    container.append(data.schedules.length ? h('div', { class: 'schedule-grid' }, data.schedules.map((s) => scheduleCard(s, now))) : emptyNote('This project has no schedules: add `schedules:` to project.yml.'));
+    container.append(
+      data.schedules.length
+        ? h('div', { class: 'schedule-grid' }, data.schedules.map((s) => scheduleCard(s, now, deployedLine(s, data, context, reload))))
+        : emptyNote('This project has no schedules: add `schedules:` to project.yml.'),
+    );
   });
+  draw();
 };

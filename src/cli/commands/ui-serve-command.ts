@@ -1,0 +1,44 @@
+// `handoff ui serve`: the web UI as a team server (ui.yml or -p/-w), until SIGINT/SIGTERM.
+import { formatDiagnostic } from '../../errors.js';
+import { startTeamServer } from '../../ui/team-server.js';
+import { resolveTeamConfig, type TeamFlags } from '../../ui/team/team-config.js';
+import { createConsoleLog } from '../console-log.js';
+import type { GlobalOptions } from '../global-options.js';
+import { openInBrowser } from './ui-command.js';
+
+export interface UiServeFlags extends TeamFlags {
+  open?: boolean;
+  readOnly?: boolean;
+}
+
+export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags): Promise<number> {
+  const log = createConsoleLog(options.logLevel);
+  const config = resolveTeamConfig(flags, { projectDir: options.projectDir, workspaceDir: options.workspaceDir, stage: options.stage, varTokens: options.vars }, (d) =>
+    log.log('warning', formatDiagnostic(d).replace(/^warning: /, '')),
+  );
+  // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const server = await startTeamServer({
+    config,
+    handoffEntry: process.argv[1],
+    readOnly: flags.readOnly,
+    onError: (error) => log.log('error', `UI request failed: ${(error as Error).stack ?? String(error)}`),
+    onNotice: (message) => log.log('warning', message),
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, auth: server.auth })}\n`);
+  else process.stdout.write(`handoff UI server: ${server.url}\n`);
+  const how =
+    server.auth === 'token'
+      ? 'with the access token in the URL (no accounts: loopback only)'
+      : [config.usersFile ? `accounts in ${config.usersFile}` : undefined, config.proxyAuth ? `sign-on through the proxy header ${config.proxyAuth.header}` : undefined].filter(Boolean).join(' and ');
+  log.log('info', `Serving ${config.projects.length} project${config.projects.length === 1 ? '' : 's'} on ${config.tls ? 'https' : 'http'}://${config.host}:${server.port}, ${how}; audit log ${config.auditLog}; Ctrl-C stops it`);
+  if (flags.open) openInBrowser(server.url, (message) => log.log('warning', message));
+
+  const signal = await stopped;
+  log.log('info', `Received ${signal}: stopping the UI server (runs it started go on)`);
+  await server.close();
+  return 0;
+}

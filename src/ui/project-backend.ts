@@ -1,0 +1,626 @@
+// One project behind the web UI (the local UI has one, the team server many): its pages' data, the runs of its
+// workspace and, for projects deployed to a provider, its cloud runs, all masked, with its own live event stream.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { loadProject, type LoadedProject } from '../project/load-project.js';
+import type { CloudProviderName } from '../project/cloud-providers.js';
+import { isHandoffProcess } from '../process/process-alive.js';
+import { createProvider, type CloudJob, type DeployTarget } from '../providers/provider.js';
+import { resolveDeployTarget } from '../providers/store/deploy-target.js';
+import { findRunRecord, isAbandoned } from '../runs/run-history.js';
+import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
+import { createMasker, type Masker } from '../secrets/mask.js';
+import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
+import { VERSION } from '../version.js';
+import type {
+  CloudOverview,
+  DeployedScheduleView,
+  JobDetail,
+  JobLogChunk,
+  LogChunk,
+  OverviewResponse,
+  ProjectCard,
+  ProjectResponse,
+  RunDetail,
+  RunPoint,
+  RunsPage,
+  RunSummary,
+  SchedulesResponse,
+  StartRunResponse,
+} from './api-types.js';
+import { CloudSide, toJobView } from './cloud/cloud-side.js';
+import { mergeRunEntries, type RunEntry } from './cloud/merge-runs.js';
+import { describeProject, loadSecretsFor, type LoadedSecrets, type ProjectSource } from './describe-project.js';
+import { addLocalSchedulerState, describeSchedules } from './describe-schedules.js';
+import { createEventStream, type EventStream, type EventStreamLimits } from './event-stream.js';
+import { HttpError } from './http-basics.js';
+import { readLogChunk } from './read-log-chunk.js';
+import { RunSummaryCache, showAbandoned, summarizeRunRecord } from './run-summary-cache.js';
+import { createRunStarter, type RunStarter } from './start-ui-run.js';
+import { watchRuns, type RunWatch } from './watch-runs.js';
+import { resolveWorkspaceFile } from './workspace-file.js';
+
+export interface ProjectBackendOptions extends ProjectSource {
+  /** The team server's id of the project; '' for the local one-person UI. */
+  id: string;
+  workspaceDir: string;
+  /** `-v` tokens, passed on to the runs the page starts. */
+  varTokens: string[];
+  /** The handoff entry script that "Run now" starts again (bin/handoff.js); without it runs cannot be started. */
+  handoffEntry?: string;
+  /** Never start runs (`handoff ui --read-only`). */
+  readOnly?: boolean;
+  /** Runs in the workspace: true/false as configured; undefined: on unless deploy.cloud_provider is a cloud. */
+  localRuns?: boolean;
+  /** How a user switches local runs on for a cloud project (the flag or the ui.yml key), for the read-only reason. */
+  allowRunsHint: string;
+  /** Cloud runs through this provider (`none`: never); undefined: deploy.cloud_provider. Off when `cloud` is false. */
+  provider?: CloudProviderName | 'none';
+  /** Open the project's provider for cloud runs (the team server); the local UI never calls a provider. */
+  cloud: boolean;
+  eventLimits?: EventStreamLimits;
+  /** Told about failures nobody asked for (background reads of a provider). */
+  onError?: (error: unknown) => void;
+  /** A run of the project started, changed or ended (the team server's project list follows it). */
+  onChange?: () => void;
+}
+
+const MAX_LOG_BYTES = 1024 * 1024;
+const SECRETS_CHECK_MS = 1000;
+const CARD_TTL_MS = 10_000;
+
+export interface ActionResult<T> {
+  status: number;
+  body: T;
+  /** What the audit log should say about it. */
+  target?: string;
+  detail?: string;
+}
+
+export class ProjectBackend {
+  readonly id: string;
+  readonly projectDir: string;
+  readonly workspace: WorkspacePaths;
+  readonly stage: string;
+  readonly events: EventStream;
+  private readonly source: ProjectSource;
+  private readonly cache: RunSummaryCache;
+  private readonly starter: RunStarter | undefined;
+  private watch: RunWatch | undefined;
+  private loaded: { signature: string; result: Promise<LoadedProject> } | undefined;
+  private secretsCache: (LoadedSecrets & { masker: Masker; signature: string; storeCount: number }) | undefined;
+  private secretsCheckedAt = 0;
+  /** The last card of the project list, until a run changes or it is a little old (next fire times move on). */
+  private cardCache: { at: number; card: Promise<ProjectCard> } | undefined;
+  private cloudSide: { key: string; side: CloudSide } | { key: string; error: string } | undefined;
+  private storeSecrets: string[] = [];
+  /** Summaries of store records, by run id (they do not change once pushed). */
+  private readonly storeSummaries = new Map<string, RunSummary>();
+
+  constructor(private readonly options: ProjectBackendOptions) {
+    this.id = options.id;
+    this.projectDir = path.resolve(options.projectDir);
+    this.workspace = resolveWorkspacePaths(options.workspaceDir);
+    this.stage = options.stage;
+    this.source = { projectDir: this.projectDir, stage: options.stage, secretsDir: options.secretsDir };
+    this.cache = new RunSummaryCache(this.workspace.runsDir);
+    this.events = createEventStream((text) => this.mask(text), options.eventLimits);
+    this.starter = options.handoffEntry
+      ? createRunStarter(
+          {
+            handoffEntry: options.handoffEntry,
+            projectDir: this.projectDir,
+            workspaceDir: this.workspace.dir,
+            runsDir: this.workspace.runsDir,
+            stage: options.stage,
+            varTokens: options.varTokens,
+          },
+          () => this.cache.running().map((run) => run.runId),
+        )
+      : undefined;
+  }
+
+  /** Starts watching the workspace's runs (events) and warms the first page's summaries. */
+  start(): void {
+    this.watch = watchRuns({
+      workspaceDir: this.workspace.dir,
+      cache: this.cache,
+      onRun: (change, run) => {
+        this.events.send({ type: 'run', change, run: this.id ? { ...run, where: 'workspace' } : run });
+        this.changed();
+      },
+      onRemoved: (runId) => {
+        this.events.send({ type: 'removed', runId });
+        this.changed();
+      },
+      onLog: (chunk) => this.events.send({ type: 'log', ...chunk }),
+    });
+    // Read the newest summaries now, so the first Runs page does not wait for a cold disk.
+    setImmediate(() => {
+      this.cache.page(0, 50);
+      this.cache.points(200);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.watch?.close();
+    this.events.close();
+    if (this.cloudSide && 'side' in this.cloudSide) this.cloudSide.side.close();
+  }
+
+  /** A run changed: the card is drawn again, and the team server told. */
+  private changed(): void {
+    this.cardCache = undefined;
+    this.options.onChange?.();
+  }
+
+  // --- secrets and masking ---------------------------------------------------------------------------------------
+
+  /**
+   * Secrets are read again when their files change, so a value added while the UI is open is masked too. The folder
+   * is looked at once a second at most: every answer and event is masked, and many viewers make many of them.
+   */
+  secrets(): LoadedSecrets & { masker: Masker } {
+    if (this.secretsCache && Date.now() - this.secretsCheckedAt < SECRETS_CHECK_MS && this.secretsCache.storeCount === this.storeSecrets.length) return this.secretsCache;
+    this.secretsCheckedAt = Date.now();
+    const folder = this.source.secretsDir !== undefined ? path.resolve(this.source.secretsDir) : path.join(this.projectDir, '.secrets');
+    let signature: string;
+    try {
+      signature = fs
+        .readdirSync(folder)
+        .map((name) => `${name}:${fs.statSync(path.join(folder, name)).mtimeMs}`)
+        .join(',');
+    } catch {
+      signature = 'no folder';
+    }
+    signature += `|${this.storeSecrets.length}`;
+    if (!this.secretsCache || this.secretsCache.signature !== signature) {
+      const loaded = loadSecretsFor(this.source);
+      this.secretsCache = { ...loaded, masker: createMasker([...loaded.secrets.map((s) => s.value), ...this.storeSecrets]), signature, storeCount: this.storeSecrets.length };
+    }
+    return this.secretsCache;
+  }
+
+  mask(text: string): string {
+    return this.secrets().masker.mask(text);
+  }
+
+  // --- project.yml -----------------------------------------------------------------------------------------------
+
+  /** project.yml, parsed again only when the file changed (the project list asks for every project often). */
+  loadProject(): Promise<LoadedProject> {
+    let signature: string;
+    try {
+      const stat = fs.statSync(path.join(this.projectDir, 'project.yml'));
+      signature = `${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      signature = 'missing';
+    }
+    if (this.loaded?.signature !== signature) this.loaded = { signature, result: loadProject(this.projectDir) };
+    return this.loaded.result;
+  }
+
+  private async projectName(): Promise<{ name: string; cloudProvider?: string; description?: string }> {
+    try {
+      const { project } = await this.loadProject();
+      return { name: project.deploy.task ?? path.basename(this.projectDir), cloudProvider: project.deploy.cloud_provider, description: project.description };
+    } catch {
+      return { name: path.basename(this.projectDir) };
+    }
+  }
+
+  private localRunsOff(cloudProvider: string | undefined): string | undefined {
+    if (this.options.readOnly) return '`handoff ui` was started with --read-only';
+    if (!this.options.handoffEntry) return 'this server was started without a handoff command to run';
+    if (this.options.localRuns === false) return 'runs in the workspace are switched off for this project (local_runs: false)';
+    if (this.options.localRuns === undefined && cloudProvider !== undefined && cloudProvider !== 'local') {
+      return `deploy.cloud_provider is ${cloudProvider}, so this page is read-only; ${this.options.allowRunsHint}`;
+    }
+    return undefined;
+  }
+
+  // --- the provider ------------------------------------------------------------------------------------------------
+
+  /** The provider of cloud runs, opened for the project's deploy target (again when project.yml changes it). */
+  private async cloud(): Promise<{ side?: CloudSide; overview?: CloudOverview }> {
+    if (!this.options.cloud || this.options.provider === 'none') return {};
+    let target: DeployTarget;
+    let project;
+    try {
+      project = (await this.loadProject()).project;
+    } catch {
+      return {};
+    }
+    const providerName = this.options.provider ?? project.deploy.cloud_provider;
+    if (!providerName) return {};
+    try {
+      target = resolveDeployTarget({ deploy: project.deploy, projectFile: project.file, cloudProvider: providerName, stage: this.stage });
+    } catch (error) {
+      return { overview: { provider: providerName, canStartRuns: false, problem: (error as Error).message } };
+    }
+    const key = JSON.stringify(target);
+    if (this.cloudSide?.key !== key) {
+      if (this.cloudSide && 'side' in this.cloudSide) this.cloudSide.side.close();
+      try {
+        const provider = await createProvider(target, { entryScript: this.options.handoffEntry });
+        const side = new CloudSide({
+          provider,
+          target,
+          onJob: (job) => {
+            this.events.send({ type: 'job', job });
+            this.changed();
+          },
+          onJobLog: (jobId, start, lines, done) => this.events.send({ type: 'job-log', jobId, start, lines, done }),
+          isWatched: () => this.events.clientCount > 0,
+          onError: this.options.onError,
+        });
+        this.cloudSide = { key, side };
+        void side.readSecretValues().then((values) => (this.storeSecrets = values));
+      } catch (error) {
+        this.cloudSide = { key, error: (error as Error).message };
+      }
+    }
+    const current = this.cloudSide!;
+    const overview: CloudOverview = {
+      provider: target.provider,
+      resourceGroup: target.resourceGroup,
+      task: target.task,
+      canStartRuns: 'side' in current && Boolean(this.options.handoffEntry || target.provider !== 'local') && !this.options.readOnly,
+      ...('error' in current ? { problem: current.error } : {}),
+    };
+    return 'side' in current ? { side: current.side, overview } : { overview };
+  }
+
+  /** A provider call that failed (the cloud's API, the network): 502 with what it said; the server's log gets the whole error. */
+  private providerFailure(error: unknown): HttpError {
+    this.options.onError?.(error);
+    return new HttpError(502, `the provider failed: ${(error as Error).message}`);
+  }
+
+  private async requireCloud(): Promise<CloudSide> {
+    const { side, overview } = await this.cloud();
+    if (!side) throw new HttpError(409, overview?.problem ?? 'this project runs in no provider (no deploy.cloud_provider, or provider: none in ui.yml)');
+    return side;
+  }
+
+  // --- pages -----------------------------------------------------------------------------------------------------
+
+  async overview(): Promise<OverviewResponse> {
+    const { name, cloudProvider } = await this.projectName();
+    const reason = this.localRunsOff(cloudProvider);
+    const { overview: cloud } = await this.cloud();
+    return {
+      projectName: name,
+      projectDir: this.projectDir,
+      workspaceDir: this.workspace.dir,
+      stage: this.stage,
+      cloudProvider,
+      handoffVersion: VERSION,
+      canStartRuns: reason === undefined,
+      readOnlyReason: reason,
+      ...(this.id ? { projectId: this.id } : {}),
+      canStopRuns: !this.options.readOnly,
+      ...(cloud ? { cloud } : {}),
+    };
+  }
+
+  describe(): Promise<ProjectResponse> {
+    return describeProject(this.source, this.secrets());
+  }
+
+  async schedules(): Promise<SchedulesResponse> {
+    const now = new Date();
+    let loaded: LoadedProject;
+    try {
+      loaded = await this.loadProject();
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return { schedules: [], now: now.toISOString(), error: error.message };
+    }
+    const { project } = loaded;
+    const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now)), now: now.toISOString() };
+    // A project without schedules has nothing deployed to compare (and its provider need not be reachable).
+    if (project.schedules.length === 0) return response;
+    const { side, overview } = await this.cloud();
+    if (!overview) return response;
+    if (!side) return { ...response, deployment: { provider: overview.provider, error: overview.problem, canToggle: false } };
+    try {
+      const { deployed, compared } = await side.listSchedules(project.schedules);
+      const status = new Map(compared.map((s) => [s.target_id, s.status]));
+      response.schedules = response.schedules.map((view) => {
+        const now = deployed.get(view.targetId);
+        const state = status.get(view.targetId);
+        const shown: DeployedScheduleView = now
+          ? { status: state === 'scheduled' ? 'scheduled' : 'edited', enabled: now.enabled, expression: now.expression, timezone: now.timezone, next: now.next }
+          : { status: 'draft', enabled: false, next: [] };
+        return { ...view, deployed: shown };
+      });
+      response.deployment = { provider: overview.provider, canToggle: !this.options.readOnly };
+    } catch (error) {
+      response.deployment = { provider: overview.provider, error: (error as Error).message, canToggle: false };
+    }
+    return response;
+  }
+
+  // --- runs --------------------------------------------------------------------------------------------------------
+
+  /** Summaries of the entries of one page, in order; store records are read (once) from the provider. */
+  private async summarize(entries: RunEntry[], side: CloudSide | undefined): Promise<RunSummary[]> {
+    const out = await Promise.all(
+      entries.map(async (entry): Promise<RunSummary | undefined> => {
+        if (entry.kind === 'workspace') {
+          const summary = this.cache.get(entry.runId);
+          return summary ? { ...summary, where: 'workspace' } : undefined;
+        }
+        if (entry.kind === 'store') {
+          let summary = this.storeSummaries.get(entry.runId);
+          if (!summary && side) {
+            const record = await side.readRecord(entry.runId).catch(() => undefined);
+            if (record) {
+              summary = summarizeRunRecord(record);
+              this.storeSummaries.set(entry.runId, summary);
+            }
+          }
+          if (!summary) return undefined;
+          return { ...summary, where: 'cloud', ...(entry.job ? { jobId: entry.job.id, jobStatus: entry.job.status } : {}) };
+        }
+        return summarizeJob(entry.job, this.stage);
+      }),
+    );
+    return out.filter((s): s is RunSummary => s !== undefined);
+  }
+
+  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string }> {
+    const workspaceIds = this.cache.listIds();
+    const { side, overview } = await this.cloud();
+    if (!side) {
+      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem };
+    }
+    const [jobs, storeIds] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
+    return { entries: mergeRunEntries({ workspaceIds, storeIds, jobs }), side, cloudError: side.problem };
+  }
+
+  async runsPage(offset: number, limit: number): Promise<RunsPage> {
+    if (!this.options.cloud) {
+      const page = this.cache.page(offset, limit);
+      return this.options.id ? { ...page, runs: page.runs.map((r) => ({ ...r, where: 'workspace' as const })) } : page;
+    }
+    const { entries, side, cloudError } = await this.mergedEntries();
+    const runs = await this.summarize(entries.slice(offset, offset + limit), side);
+    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}) };
+  }
+
+  async runPoints(limit: number): Promise<RunPoint[]> {
+    if (!this.options.cloud) return this.cache.points(limit);
+    const { entries, side } = await this.mergedEntries();
+    const runs = await this.summarize(entries.slice(0, limit), side);
+    return runs.map((s) => ({ runId: s.runId, status: s.status, startedAt: s.startedAt, durationMs: s.durationMs ?? null, records: s.records })).reverse();
+  }
+
+  /** The project's card on the project list: shared by every viewer until a run changes or it is ten seconds old. */
+  card(): Promise<ProjectCard> {
+    if (this.cardCache && Date.now() - this.cardCache.at < CARD_TTL_MS) return this.cardCache.card;
+    const card = this.describeCard();
+    this.cardCache = { at: Date.now(), card };
+    card.catch(() => (this.cardCache = undefined));
+    return card;
+  }
+
+  /** Health, last run, next fire and recent runs of the workspace and the provider. */
+  private async describeCard(): Promise<ProjectCard> {
+    const { name, cloudProvider, description } = await this.projectName();
+    let projectError: string | undefined;
+    let nextFire: ProjectCard['nextFire'];
+    try {
+      const { project } = await this.loadProject();
+      const now = new Date();
+      for (const view of describeSchedules(project, now, 1)) {
+        const at = view.next[0];
+        if (at && (!nextFire || at < nextFire.at)) nextFire = { at, schedule: view.name ?? `target ${view.targetId}` };
+      }
+    } catch (error) {
+      projectError = (error as Error).message;
+    }
+    const page = await this.runsPage(0, 10);
+    const running = page.runs.filter((r) => r.status === 'running').length;
+    const last = page.runs.find((r) => r.status !== 'running');
+    const health: ProjectCard['health'] = projectError ? 'error' : running > 0 ? 'running' : !last ? 'idle' : last.status === 'succeeded' ? 'ok' : 'failing';
+    const healthText = projectError
+      ? `project.yml cannot be loaded: ${projectError}`
+      : health === 'running'
+        ? `${running} running`
+        : !last
+          ? 'no runs yet'
+          : last.status === 'succeeded'
+            ? 'the last run succeeded'
+            : `the last run ${last.status === 'failed' ? 'failed' : 'was interrupted'}${last.reason ? `: ${last.reason}` : ''}`;
+    return {
+      id: this.id,
+      name,
+      ...(description ? { description } : {}),
+      stage: this.stage,
+      ...(this.options.provider !== 'none' && (this.options.provider ?? cloudProvider) ? { provider: this.options.provider ?? cloudProvider } : {}),
+      health,
+      healthText,
+      ...(page.runs[0] ? { lastRun: page.runs[0] } : {}),
+      running,
+      recent: page.runs.map((r) => r.status),
+      ...(nextFire ? { nextFire } : {}),
+      totalRuns: page.total,
+    };
+  }
+
+  async runDetail(runId: string): Promise<RunDetail> {
+    if (!/^[\w.-]+$/.test(runId)) throw new HttpError(404, `no run "${runId}"`);
+    // A whole id (what the pages link to) is read directly; a prefix is looked up in the listing.
+    let record: RunRecord | undefined = readRunRecord(runRecordPath(this.workspace.runsDir, runId));
+    try {
+      record ??= findRunRecord(this.workspace.runsDir, runId);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      const side = (await this.cloud()).side;
+      const stored = side ? await side.readRecord(runId).catch(() => undefined) : undefined;
+      if (!stored) throw new HttpError(404, error.message);
+      const { entries } = await this.mergedEntries();
+      const entry = entries.find((e) => e.kind === 'store' && e.runId === runId);
+      const jobId = entry?.kind === 'store' ? entry.job?.id : undefined;
+      return { record: stored, abandoned: false, streams: [], where: 'cloud', ...(jobId ? { jobId } : {}) };
+    }
+    const abandoned = isAbandoned(record);
+    if (abandoned) {
+      const shown = showAbandoned(summarizeRunRecord(record), record);
+      record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
+    }
+    return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}) };
+  }
+
+  /** The file of one of a run's logs: `console`, or a key of its stderr logs (own keys only: no `__proto__`). */
+  private logFileOf(detail: RunDetail, stream: string): string {
+    const logs = detail.record.logs;
+    const stderr = logs?.stderr;
+    const relative = stream === 'console' ? logs?.console : stderr && Object.hasOwn(stderr, stream) ? stderr[stream] : undefined;
+    const file = detail.where === 'cloud' ? undefined : resolveWorkspaceFile(this.workspace.dir, relative);
+    if (!file) throw new HttpError(404, `run ${detail.record.runId} has no log "${stream}"${detail.where === 'cloud' ? ' here (it ran in the provider: see its job)' : ''}`);
+    return file;
+  }
+
+  async readLog(runId: string, stream: string, from: { offset: number; tail?: number }): Promise<LogChunk> {
+    const detail = await this.runDetail(runId);
+    const file = this.logFileOf(detail, stream);
+    const chunk = readLogChunk(file, {
+      offset: from.offset,
+      tail: from.tail,
+      maxBytes: MAX_LOG_BYTES,
+      // While the run writes, answer whole lines only, so these offsets line up with the event stream's.
+      wholeLinesOnly: detail.record.status === 'running',
+    });
+    return { runId: detail.record.runId, stream, ...chunk };
+  }
+
+  // --- actions -----------------------------------------------------------------------------------------------------
+
+  async startRun(): Promise<ActionResult<StartRunResponse>> {
+    const { cloudProvider } = await this.projectName();
+    const reason = this.localRunsOff(cloudProvider);
+    if (reason !== undefined || !this.starter) throw new HttpError(403, reason ?? 'read-only');
+    const result = await this.starter.start();
+    // Tell the page's event streams at once, rather than at the next look at runs/.
+    this.watch?.poke();
+    if (result.kind === 'busy') return { status: 409, body: result.busy, detail: 'the workspace is busy' };
+    if (result.kind === 'failed') return { status: 422, body: { message: result.message }, detail: 'the run did not start' };
+    if (result.kind === 'starting') return { status: 202, body: { pid: result.pid, message: 'the run is starting' }, detail: `pid ${result.pid}` };
+    return { status: 201, body: { runId: result.runId, pid: result.pid, message: `run ${result.runId} started` }, target: result.runId };
+  }
+
+  /** Stops a running run of the workspace as Ctrl-C would: SIGTERM to its handoff, which ends its commands and records why. */
+  async stopRun(runId: string): Promise<ActionResult<{ message: string }>> {
+    if (this.options.readOnly) throw new HttpError(403, '`handoff ui` was started with --read-only');
+    const detail = await this.runDetail(runId);
+    const record = detail.record;
+    if (detail.where === 'cloud') throw new HttpError(409, `run ${runId} ran in the provider: stop its job instead`);
+    if (record.status !== 'running') return { status: 409, body: { message: `run ${record.runId} is not running (it ${record.status})` }, target: record.runId };
+    if (record.host !== os.hostname()) throw new HttpError(409, `run ${record.runId} runs on ${record.host}, not on this machine`);
+    if (!isHandoffProcess(record.pid)) return { status: 409, body: { message: `the handoff of run ${record.runId} (pid ${record.pid}) is gone already` }, target: record.runId };
+    try {
+      process.kill(record.pid, 'SIGTERM');
+    } catch (error) {
+      throw new HttpError(409, `cannot stop pid ${record.pid}: ${(error as Error).message}`);
+    }
+    this.watch?.poke();
+    return { status: 202, body: { message: `asked run ${record.runId} to stop (pid ${record.pid}); it ends its commands and records the run as interrupted` }, target: record.runId };
+  }
+
+  async startCloudRun(): Promise<ActionResult<{ job: JobDetail['job']; message: string }>> {
+    const { side, overview } = await this.cloud();
+    if (!side || !overview?.canStartRuns) throw new HttpError(409, overview?.problem ?? 'cloud runs are not available for this project');
+    const { project } = await this.loadProject();
+    let job;
+    try {
+      job = await side.startJob(project);
+    } catch (error) {
+      if (error instanceof UserError) throw new HttpError(422, `${error.message}${error.fix ? ` (${error.fix})` : ''}`);
+      throw this.providerFailure(error);
+    }
+    this.changed();
+    return { status: 201, body: { job: toJobView(job), message: `started job ${job.id} in ${overview.provider}` }, target: job.id };
+  }
+
+  async job(jobId: string): Promise<JobDetail> {
+    const side = await this.requireCloud();
+    let job;
+    try {
+      job = await side.getJob(jobId);
+    } catch (error) {
+      if (error instanceof UserError) throw new HttpError(404, error.message);
+      throw this.providerFailure(error);
+    }
+    const { entries } = await this.mergedEntries();
+    const entry = entries.find((e) => e.kind === 'store' && e.job?.id === job.id);
+    const record = entry?.kind === 'store' ? await side.readRecord(entry.runId).catch(() => undefined) : undefined;
+    return { job: toJobView(job), provider: side.target.provider, ...(record ? { record } : {}) };
+  }
+
+  async jobLog(jobId: string, from: number): Promise<JobLogChunk> {
+    const side = await this.requireCloud();
+    // The job must exist (a made-up id never starts a log reader).
+    const job = await side.getJob(jobId).catch((error: unknown) => {
+      if (error instanceof UserError) throw new HttpError(404, error.message);
+      throw this.providerFailure(error);
+    });
+    return side.readJobLog(job.id, from);
+  }
+
+  async stopJob(jobId: string): Promise<ActionResult<{ job: JobDetail['job']; message: string }>> {
+    if (this.options.readOnly) throw new HttpError(403, 'this server is read-only');
+    const side = await this.requireCloud();
+    let job;
+    try {
+      job = await side.stopJob(jobId);
+    } catch (error) {
+      if (error instanceof UserError) throw new HttpError(404, error.message);
+      throw this.providerFailure(error);
+    }
+    this.changed();
+    return { status: 202, body: { job: toJobView(job), message: `asked job ${job.id} to stop; now ${job.status}` }, target: job.id };
+  }
+
+  async setScheduleEnabled(targetId: string, enabled: boolean): Promise<ActionResult<{ message: string }>> {
+    if (this.options.readOnly) throw new HttpError(403, 'this server is read-only');
+    const side = await this.requireCloud();
+    const { project } = await this.loadProject();
+    const schedule = project.schedules.find((s) => s.target_id === targetId);
+    if (!schedule) throw new HttpError(404, `project.yml declares no schedule with target_id ${targetId}`);
+    try {
+      await side.setScheduleEnabled(schedule, enabled);
+    } catch (error) {
+      if (error instanceof UserError) throw new HttpError(422, error.message);
+      throw this.providerFailure(error);
+    }
+    return { status: 200, body: { message: `schedule ${schedule.name ?? targetId} is ${enabled ? 'enabled' : 'disabled'} in ${side.target.provider}` }, target: targetId };
+  }
+}
+
+/** A cloud job without a record (yet) as a row of the runs table. */
+function summarizeJob(job: CloudJob, stage: string): RunSummary {
+  const status = job.status === 'pending' || job.status === 'running' ? 'running' : job.status === 'unknown' ? 'interrupted' : job.status;
+  const started = job.startedAt ?? '';
+  return {
+    runId: job.id,
+    status,
+    trigger: job.trigger === 'schedule' || job.details.schedule !== undefined ? 'schedule' : 'cloud',
+    stage,
+    startedAt: started,
+    ...(job.stoppedAt ? { endedAt: job.stoppedAt } : {}),
+    ...(job.stoppedAt && job.startedAt ? { durationMs: Date.parse(job.stoppedAt) - Date.parse(job.startedAt) } : {}),
+    ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
+    records: null,
+    streams: {},
+    tasks: [],
+    ...(job.reason ? { reason: job.reason } : {}),
+    where: 'cloud',
+    jobId: job.id,
+    jobStatus: job.status,
+  };
+}

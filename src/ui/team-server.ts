@@ -1,0 +1,519 @@
+// The team server (`handoff ui serve`): many projects, accounts with roles (or sign-on through a trusted proxy, or on
+// loopback the printed token), sessions with CSRF tokens, every sign-in and action in the audit log, optional TLS.
+// Each request passes, in order: 1. Host, 2. Origin (state-changing), 3. credential, 4. CSRF (cookie sessions),
+// 5. the route's permission for the user's role.
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { UserError } from '../errors.js';
+import { createAccessToken } from './access-token.js';
+import { AccountBook, accountChanges, toAccountView, type Account } from './accounts/account-file.js';
+import { checkNewPassword, decoyHash, hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from './accounts/password-hash.js';
+import { isRole, leastRoleFor, roleAllows, type Role } from './accounts/roles.js';
+import { isMutating, matchRoute, PROJECT_ROUTES, SERVER_ROUTES, type ApiRoute } from './api-routes.js';
+import type { AuditAction, AuditEntry, LoginOptionsResponse, ProjectCard, SessionResponse } from './api-types.js';
+import { AUDIT_ACTIONS, openAuditLog, type AuditLog } from './audit/audit-log.js';
+import { createEventStream } from './event-stream.js';
+import { decodePathSegments, HttpError, limitSlowClients, parseRequestTarget, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
+import { ProjectBackend } from './project-backend.js';
+import { MAX_BODY_BYTES, readActionBody, serveProjectRoute } from './project-routes.js';
+import { LoginThrottle } from './team/login-throttle.js';
+import { clientAddressOf, createProxyTrust } from './team/proxy-auth.js';
+import { sameToken, SessionStore, type Session } from './team/session-store.js';
+import { isLoopbackHost, type TeamConfig } from './team/team-config.js';
+import { listen } from './ui-server.js';
+import { createPageServer } from './web-assets.js';
+
+export interface TeamServerOptions {
+  config: TeamConfig;
+  /** The handoff entry script that runs are started with (bin/handoff.js). */
+  handoffEntry?: string;
+  /** Never start or stop anything (every project read-only). */
+  readOnly?: boolean;
+  /** Fixed token for the token mode (tests); a random one otherwise. */
+  token?: string;
+  assetsDir?: string;
+  onError?: (error: unknown) => void;
+  /** Notices for the operator's terminal (no accounts yet, a proxy header from an untrusted address). */
+  onNotice?: (message: string) => void;
+}
+
+export interface TeamServer {
+  /** The URL to open (with the token in its fragment in token mode). */
+  url: string;
+  port: number;
+  /** `session`: accounts or proxy sign-on; `token`: the printed token (loopback, no accounts). */
+  auth: 'session' | 'token';
+  token?: string;
+  close(): Promise<void>;
+}
+
+/** Who is asking, once the credential is checked. */
+interface Actor {
+  user: string;
+  role: Role;
+  via: 'password' | 'proxy' | 'token';
+  session?: Session;
+  from: string;
+}
+
+/** Header state-changing requests of a cookie session must carry, with the token GET /api/session gave the page. */
+const CSRF_HEADER = 'x-csrf-token';
+const MAX_AUDIT_PAGE = 500;
+/** Event streams over all projects and the project list together. */
+const MAX_OPEN_STREAMS = 1000;
+
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
+function formatHost(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase();
+}
+
+/** The Host values this server answers to: its listen address (every interface's when it listens on all), loopback names, public_url and allowed_hosts. */
+function collectAllowedHosts(config: TeamConfig, port: number): Set<string> {
+  const hosts = new Set<string>();
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  if (!wildcard) hosts.add(formatHost(config.host, port));
+  if (wildcard || isLoopbackHost(config.host)) for (const name of ['127.0.0.1', 'localhost', '::1']) hosts.add(formatHost(name, port));
+  if (wildcard) {
+    hosts.add(formatHost(os.hostname(), port));
+    for (const addresses of Object.values(os.networkInterfaces())) for (const a of addresses ?? []) hosts.add(formatHost(a.address.replace(/%.*$/, ''), port));
+  }
+  if (config.publicUrl) hosts.add(config.publicUrl.host.toLowerCase());
+  for (const entry of config.allowedHosts) hosts.add(entry.toLowerCase());
+  return hosts;
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  return sameToken(a, b);
+}
+
+export async function startTeamServer(options: TeamServerOptions): Promise<TeamServer> {
+  const { config } = options;
+  const authMode: TeamServer['auth'] = config.usersFile || config.proxyAuth ? 'session' : 'token';
+  const token = authMode === 'token' ? (options.token ?? createAccessToken()) : undefined;
+  const tls = config.tls ? { cert: readPem(config.tls.cert, 'certificate'), key: readPem(config.tls.key, 'key') } : undefined;
+  const secureCookies = Boolean(tls) || config.publicUrl?.protocol === 'https:';
+  const cookieName = secureCookies ? '__Host-handoff_session' : 'handoff_session';
+  const audit: AuditLog = openAuditLog(config.auditLog, (error) => options.onError?.(new Error(`cannot append to the audit log ${config.auditLog}`, { cause: error })));
+  const accounts = config.usersFile ? new AccountBook(config.usersFile) : undefined;
+  // Read now, so a broken accounts file stops the start with its message rather than the first login.
+  const firstAccounts = accounts?.list() ?? [];
+  if (accounts && firstAccounts.length === 0) options.onNotice?.(`there are no accounts in ${config.usersFile} yet: add one with \`handoff ui user add NAME --role admin --users ${config.usersFile}\``);
+  const sessions = new SessionStore({ idleMs: config.sessions.idleMs, absoluteMs: config.sessions.absoluteMs });
+  const throttle = new LoginThrottle();
+  const proxy = createProxyTrust(config.proxyAuth);
+  const pool = { open: 0, max: MAX_OPEN_STREAMS };
+  const pages = createPageServer({ assetsDir: options.assetsDir, mode: 'team' });
+  const serverEvents = createEventStream((text) => text, { maxClients: 512, maxBufferedBytes: 256 * 1024, pool });
+  let warnedUntrustedHeader = false;
+
+  const backends = new Map<string, ProjectBackend>();
+  const cardTimers = new Map<string, NodeJS.Timeout>();
+  /** A project's card, masked with that project's secrets (cards carry run reasons). */
+  const maskedCard = async (backend: ProjectBackend): Promise<ProjectCard> => JSON.parse(backend.mask(JSON.stringify(await backend.card()))) as ProjectCard;
+  const announceCard = (id: string): void => {
+    if (cardTimers.has(id) || serverEvents.clientCount === 0) return;
+    // Coalesce a burst of changes (a run's start, its records, its end) into one update of the project list.
+    cardTimers.set(
+      id,
+      setTimeout(() => {
+        cardTimers.delete(id);
+        const backend = backends.get(id);
+        if (backend) void maskedCard(backend).then((card) => serverEvents.send({ type: 'project', card }), options.onError);
+      }, 500),
+    );
+  };
+  for (const entry of config.projects) {
+    backends.set(
+      entry.id,
+      new ProjectBackend({
+        id: entry.id,
+        projectDir: entry.projectDir,
+        workspaceDir: entry.workspaceDir,
+        stage: entry.stage,
+        secretsDir: entry.secretsDir,
+        varTokens: entry.varTokens,
+        handoffEntry: options.handoffEntry,
+        readOnly: options.readOnly,
+        localRuns: entry.localRuns,
+        allowRunsHint: `set local_runs: true for this project in ui.yml to run it on the server's machine`,
+        provider: entry.provider,
+        cloud: true,
+        eventLimits: { maxClients: 256, maxBufferedBytes: 512 * 1024, pool },
+        onError: options.onError,
+        onChange: () => announceCard(entry.id),
+      }),
+    );
+  }
+
+  let port = 0;
+  let allowedHosts = new Set<string>();
+  let allowedOrigins = new Set<string>();
+
+  const sessionCookie = (value: string, maxAgeSeconds: number): string =>
+    `${cookieName}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secureCookies ? '; Secure' : ''}`;
+
+  const auditFor = (actor: Actor | undefined, entry: Omit<AuditEntry, 'time' | 'user' | 'from' | 'role'> & { user?: string | null; from?: string }): void => {
+    audit.append({ user: entry.user !== undefined ? entry.user : (actor?.user ?? null), ...(actor ? { role: actor.role } : {}), from: entry.from ?? actor?.from ?? 'unknown', ...entry });
+  };
+
+  const roleOfAccount = (name: string, via: 'password' | 'proxy'): { account?: Account; role?: Role } => {
+    const account = accounts?.find(name);
+    if (account) return { account, role: account.role };
+    if (via === 'proxy' && config.proxyAuth?.defaultRole) return { role: config.proxyAuth.defaultRole };
+    return {};
+  };
+
+  /** 3. The credential: the token (token mode), a trusted proxy's header, or the session cookie. */
+  const authenticate = (req: IncomingMessage, res: ServerResponse, url: URL, from: string): Actor => {
+    if (authMode === 'token') {
+      const isEvents = url.pathname === '/api/events' || /^\/api\/projects\/[^/]+\/events$/.test(url.pathname);
+      const given = bearerToken(req) ?? (isEvents && !isMutating(req.method) ? (url.searchParams.get('token') ?? undefined) : undefined);
+      if (!given) throw new HttpError(401, 'open the URL that `handoff ui serve` printed: it carries the access token', { reason: 'token' });
+      if (!constantTimeEqual(given, token!)) throw new HttpError(403, 'wrong access token (is this page from an earlier `handoff ui serve`? open the URL it printed this time)', { reason: 'token' });
+      return { user: 'token', role: 'admin', via: 'token', from };
+    }
+    const proxyUser = proxy.userOf(req);
+    if (proxyUser !== undefined) {
+      const { role } = roleOfAccount(proxyUser, 'proxy');
+      if (!role) throw new HttpError(403, `the single sign-on user "${proxyUser}" has no account here; ask an admin to add one`, { reason: 'no-account' });
+      const found = sessions.find(cookieValue(req, cookieName));
+      if (found.session && found.session.via === 'proxy' && found.session.user === proxyUser) return { user: proxyUser, role, via: 'proxy', session: found.session, from };
+      const session = sessions.create(proxyUser, 'proxy', from);
+      res.setHeader('Set-Cookie', sessionCookie(session.id, Math.floor(config.sessions.absoluteMs / 1000)));
+      audit.append({ user: proxyUser, role, action: 'login', outcome: 'ok', from, detail: 'single sign-on through the proxy' });
+      return { user: proxyUser, role, via: 'proxy', session, from };
+    }
+    if (proxy.hasUntrustedHeader(req) && !warnedUntrustedHeader) {
+      warnedUntrustedHeader = true;
+      options.onNotice?.(`a request from ${from} carried the sign-on header ${config.proxyAuth?.header}, but ${from} is not in proxy_auth.trusted_proxies: the header was ignored`);
+    }
+    const found = sessions.find(cookieValue(req, cookieName));
+    if (!found.session) {
+      const expired = found.reason === 'expired' || found.reason === 'idle';
+      if (found.reason !== 'none') res.setHeader('Set-Cookie', sessionCookie('', 0));
+      throw new HttpError(401, expired ? 'your session has ended; sign in again' : 'sign in first', { reason: expired ? 'expired' : 'signed-out' });
+    }
+    const { role } = roleOfAccount(found.session.user, found.session.via);
+    if (!role) {
+      sessions.end(found.session.id);
+      throw new HttpError(401, `the account "${found.session.user}" no longer exists`, { reason: 'signed-out' });
+    }
+    return { user: found.session.user, role, via: found.session.via, session: found.session, from };
+  };
+
+  const sessionOf = (actor: Actor): SessionResponse => ({
+    user: actor.user,
+    role: actor.role,
+    via: actor.via,
+    ...(actor.session
+      ? { csrfToken: actor.session.csrfToken, expiresAt: new Date(actor.session.expiresAt).toISOString(), idleSeconds: Math.round(config.sessions.idleMs / 1000) }
+      : {}),
+  });
+
+  // --- sign-in -----------------------------------------------------------------------------------------------------
+
+  const login = async (req: IncomingMessage, res: ServerResponse, from: string): Promise<void> => {
+    const body = await readJsonBody(req, MAX_BODY_BYTES);
+    if (!req.headers['content-type']) throw new HttpError(415, 'send the login as application/json');
+    if (!accounts) throw new HttpError(404, config.proxyAuth ? 'this server signs users in through its reverse proxy only' : 'this server has no accounts');
+    const name = typeof body.user === 'string' ? body.user.trim().slice(0, 128) : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!name || !password) throw new HttpError(400, 'give a user name and a password');
+    const allowed = throttle.check(from, name);
+    if (!allowed.allowed) {
+      if (allowed.firstRefusal) audit.append({ user: name, action: 'login_failed', outcome: 'denied', from, detail: 'too many failed logins: waiting', status: 429 });
+      throw new HttpError(429, `too many failed logins; try again in ${allowed.retryAfterSeconds} s`, { retryAfterSeconds: allowed.retryAfterSeconds });
+    }
+    const account = accounts.find(name);
+    // A wrong name costs as much time as a wrong password, so names cannot be told apart by timing.
+    const ok = account?.password && password.length <= MAX_PASSWORD_LENGTH ? await verifyPassword(password, account.password) : (await verifyPassword(password, await decoyHash()), false);
+    if (!ok) {
+      const wait = throttle.fail(from, name);
+      audit.append({ user: name, action: 'login_failed', outcome: 'failed', from, detail: !account ? 'no such account' : account.password ? 'wrong password' : 'the account signs in through the proxy only', status: 401 });
+      const waitSeconds = Math.ceil(wait / 1000);
+      throw new HttpError(401, `wrong user name or password${waitSeconds > 0 ? `; wait ${waitSeconds} s before the next try` : ''}`, waitSeconds > 0 ? { retryAfterSeconds: waitSeconds } : {});
+    }
+    throttle.succeed(from, name);
+    const previous = sessions.find(cookieValue(req, cookieName));
+    if (previous.session) sessions.end(previous.session.id);
+    const session = sessions.create(account!.name, 'password', from);
+    res.setHeader('Set-Cookie', sessionCookie(session.id, Math.floor(config.sessions.absoluteMs / 1000)));
+    audit.append({ user: account!.name, role: account!.role, action: 'login', outcome: 'ok', from });
+    sendJson(res, 200, sessionOf({ user: account!.name, role: account!.role, via: 'password', session, from }));
+  };
+
+  const logout = (res: ServerResponse, actor: Actor): void => {
+    if (actor.session) sessions.end(actor.session.id);
+    res.setHeader('Set-Cookie', sessionCookie('', 0));
+    auditFor(actor, { action: 'logout', outcome: 'ok', ...(actor.via === 'proxy' ? { detail: 'the proxy may sign you in again at the next request' } : {}) });
+    sendJson(res, 200, { message: 'signed out' });
+  };
+
+  // --- admin -------------------------------------------------------------------------------------------------------
+
+  const requireAccounts = (): AccountBook => {
+    if (!accounts) throw new HttpError(409, 'this server has no accounts file (users: in ui.yml, or --users)');
+    return accounts;
+  };
+
+  const changeAccounts = (change: (users: Account[]) => Account[]): void => {
+    try {
+      requireAccounts().update(change);
+    } catch (error) {
+      if (error instanceof UserError) throw new HttpError(409, error.message);
+      throw error;
+    }
+  };
+
+  const readRole = (value: unknown): Role => {
+    if (!isRole(value)) throw new HttpError(400, 'role must be viewer, operator or admin');
+    return value;
+  };
+
+  const readNewPassword = (value: unknown): string => {
+    if (typeof value !== 'string') throw new HttpError(400, 'give a password');
+    const problem = checkNewPassword(value);
+    if (problem) throw new HttpError(400, problem);
+    return value;
+  };
+
+  /** Serves a server route; an account change returns its answer (sent after its audit line) instead of sending it. */
+  const serveServerRoute = async (
+    route: ApiRoute,
+    params: Record<string, string>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    actor: Actor,
+    body: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown; target?: string; detail?: string } | undefined> => {
+    switch (route.id) {
+      case 'session':
+        sendJson(res, 200, sessionOf(actor));
+        return undefined;
+      case 'logout':
+        logout(res, actor);
+        return undefined;
+      case 'projects': {
+        const cards = await Promise.all([...backends.values()].map(maskedCard));
+        sendJson(res, 200, { projects: cards });
+        return undefined;
+      }
+      case 'server-events':
+        if (serverEvents.full) throw new HttpError(503, 'too many event streams are open');
+        serverEvents.attach(res, streamValidity(actor));
+        return undefined;
+      case 'audit': {
+        const action = url.searchParams.get('action') ?? undefined;
+        if (action && !(AUDIT_ACTIONS as readonly string[]).includes(action)) throw new HttpError(400, `unknown action "${action}"`);
+        const text = (name: string): string | undefined => url.searchParams.get(name)?.trim() || undefined;
+        const page = audit.read({
+          user: text('user'),
+          action,
+          project: text('project'),
+          outcome: text('outcome'),
+          text: text('q'),
+          since: text('since'),
+          until: text('until'),
+          limit: readIntParam(url, 'limit', 100, MAX_AUDIT_PAGE) || 100,
+          before: url.searchParams.has('before') ? readIntParam(url, 'before', 0, Number.MAX_SAFE_INTEGER) : undefined,
+        });
+        sendJson(res, 200, page);
+        return undefined;
+      }
+      case 'users':
+        sendJson(res, 200, { users: requireAccounts().list().map(toAccountView), file: config.usersFile });
+        return undefined;
+      case 'add-user': {
+        const name = typeof body.name === 'string' ? body.name.trim() : '';
+        const role = readRole(body.role);
+        const password = body.password === undefined || body.password === null ? null : readNewPassword(body.password);
+        const passwordHash = password === null ? null : await hashPassword(password);
+        changeAccounts((users) => accountChanges.add(users, { name, role, passwordHash }));
+        return { status: 201, body: { message: `added ${name} (${role})` }, target: name, detail: `role ${role}${password === null ? ', no password (single sign-on only)' : ''}` };
+      }
+      case 'set-user-role': {
+        const role = readRole(body.role);
+        changeAccounts((users) => accountChanges.setRole(users, params.name, role));
+        return { status: 200, body: { message: `${params.name} is now ${role}` }, target: params.name, detail: `role ${role}` };
+      }
+      case 'set-user-password': {
+        const passwordHash = await hashPassword(readNewPassword(body.password));
+        changeAccounts((users) => accountChanges.setPassword(users, params.name, passwordHash));
+        const ended = sessions.endUser(params.name);
+        return { status: 200, body: { message: `changed the password of ${params.name}; ${ended} session${ended === 1 ? '' : 's'} ended` }, target: params.name };
+      }
+      case 'remove-user': {
+        changeAccounts((users) => accountChanges.remove(users, params.name));
+        sessions.endUser(params.name);
+        return { status: 200, body: { message: `removed ${params.name}` }, target: params.name };
+      }
+      default:
+        throw new HttpError(404, 'no such endpoint');
+    }
+  };
+
+  /** An event stream lives as long as its session (checked at each keep-alive), not past a logout or expiry. */
+  const streamValidity = (actor: Actor): (() => boolean) | undefined => {
+    const session = actor.session;
+    return session ? () => sessions.isLive(session.id) : undefined;
+  };
+
+  // --- the request -------------------------------------------------------------------------------------------------
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL, from: string): Promise<void> => {
+    const segments = decodePathSegments(url.pathname).slice(1);
+    const mutating = isMutating(req.method);
+    const method = req.method ?? 'GET';
+    const inProject = segments[0] === 'projects' && segments.length > 2;
+    const match = inProject ? matchRoute(PROJECT_ROUTES, method, segments.slice(2)) : matchRoute(SERVER_ROUTES, method, segments);
+    if (match.route?.permission === 'anyone') {
+      if (match.route.id === 'login') return login(req, res, from);
+      sendJson(res, 200, { password: Boolean(accounts), proxy: Boolean(config.proxyAuth) } satisfies LoginOptionsResponse);
+      return;
+    }
+    const actor = authenticate(req, res, url, from);
+    if (!match.route) throw new HttpError(match.methodNotAllowed ? 405 : 404, match.methodNotAllowed ? 'method not allowed here' : 'no such endpoint');
+    const route = match.route;
+    const backend = inProject ? backends.get(segments[1]) : undefined;
+    if (inProject && !backend) throw new HttpError(404, `no project "${segments[1]}" on this server`);
+    const body = mutating ? await readActionBody(req) : {};
+    const action: AuditAction | undefined = typeof route.audit === 'function' ? route.audit(body) : route.audit;
+    const project = backend?.id;
+    const target = match.params.runId ?? match.params.jobId ?? match.params.targetId ?? match.params.name ?? (typeof body.name === 'string' ? body.name.slice(0, 128) : undefined);
+    const refuse = (status: number, message: string, detail: string): never => {
+      if (action) auditFor(actor, { action, outcome: 'denied', project, target, detail, status });
+      throw new HttpError(status, message);
+    };
+    // 4. A cookie is sent by the browser with any request to this host: a state-changing one must also echo the
+    // session's CSRF token, which only this server's own page can read.
+    if (mutating && actor.session && !sameToken(String(req.headers[CSRF_HEADER] ?? ''), actor.session.csrfToken)) {
+      refuse(403, 'this request lacks the CSRF token of your session (X-CSRF-Token); reload the page', 'no valid CSRF token');
+    }
+    // 5. The role.
+    const permission = route.permission;
+    if (permission !== 'signed-in' && permission !== 'anyone' && !roleAllows(actor.role, permission)) {
+      refuse(403, `your role (${actor.role}) may not do this; it needs ${leastRoleFor(permission)}`, `needs ${leastRoleFor(permission)}`);
+    }
+    try {
+      if (backend) {
+        if (route.id === 'events') {
+          if (backend.events.full) throw new HttpError(503, 'too many event streams are open; close some of the pages of this server');
+          backend.events.attach(res, streamValidity(actor));
+          return;
+        }
+        await serveProjectRoute(backend, {
+          req,
+          res,
+          url,
+          route,
+          params: match.params,
+          body,
+          beforeAnswer: (result) => {
+            if (action) auditFor(actor, { action, outcome: result.status < 400 ? 'ok' : 'failed', project, target: result.target ?? target, ...(result.detail ? { detail: result.detail } : {}), status: result.status });
+          },
+        });
+        return;
+      }
+      const done = await serveServerRoute(route, match.params, req, res, url, actor, body);
+      if (done) {
+        // The audit line is written before the answer, so whoever reads the log after the answer finds it.
+        if (action && action !== 'logout') auditFor(actor, { action, outcome: 'ok', target: done.target ?? target, ...(done.detail ? { detail: done.detail } : {}), status: done.status });
+        sendJson(res, done.status, done.body);
+      }
+    } catch (error) {
+      if (action && action !== 'logout') {
+        const status = error instanceof HttpError ? error.status : 500;
+        auditFor(actor, { action, outcome: 'failed', project, target, detail: (error as Error).message, status });
+      }
+      throw error;
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    setSecurityHeaders(res, { tls: Boolean(tls) });
+    const from = clientAddressOf(req, proxy);
+    let maskWith: ((text: string) => string) | undefined;
+    try {
+      const url = parseRequestTarget(req.url);
+      const isApi = url.pathname.startsWith('/api/');
+      // 1. Host: a page of another site that resolves its name to this server (DNS rebinding) names its own host.
+      if (!allowedHosts.has(String(req.headers.host ?? '').toLowerCase())) {
+        const reason = 'this server answers only to its own host names (add others with allowed_hosts: or public_url: in ui.yml)';
+        if (isApi) throw new HttpError(403, reason);
+        return pages.refuse(res, 403, reason, 'Open the address the server was set up with.');
+      }
+      // 2. Origin: a state-changing request from a page of another site is refused whatever it carries.
+      if (isApi && isMutating(req.method)) {
+        const origin = req.headers.origin;
+        const site = req.headers['sec-fetch-site'];
+        if ((origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) || site === 'cross-site' || site === 'same-site') {
+          throw new HttpError(403, 'requests from other sites are refused');
+        }
+      }
+      if (!isApi) return pages.serve(req, res, url);
+      const segments = url.pathname.split('/');
+      const backend = segments[2] === 'projects' ? backends.get(segments[3] ?? '') : undefined;
+      if (backend) maskWith = (text) => backend.mask(text);
+      await handleApi(req, res, url, from);
+    } catch (error) {
+      sendFailure(res, error, options.onError, maskWith);
+    }
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      options.onError?.(error);
+      res.destroy();
+    });
+  };
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, onRequest) : http.createServer(onRequest);
+  limitSlowClients(server);
+  await listen(server, config.port, config.host);
+  port = (server.address() as AddressInfo).port;
+  allowedHosts = collectAllowedHosts(config, port);
+  const scheme = tls ? 'https' : 'http';
+  allowedOrigins = new Set([...allowedHosts].map((host) => `${scheme}://${host}`));
+  if (config.publicUrl) allowedOrigins.add(config.publicUrl.origin.toLowerCase());
+  for (const backend of backends.values()) backend.start();
+
+  const shownHost = config.publicUrl ? undefined : config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const base = config.publicUrl ? config.publicUrl.origin : `${scheme}://${formatHost(shownHost!, port)}`;
+  return {
+    url: token ? `${base}/#token=${token}` : `${base}/`,
+    port,
+    auth: authMode,
+    ...(token ? { token } : {}),
+    async close() {
+      for (const timer of cardTimers.values()) clearTimeout(timer);
+      serverEvents.close();
+      await Promise.all([...backends.values()].map((b) => b.close()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new UserError(`cannot read the TLS ${what} ${file}: ${(error as Error).message}`, { fix: 'give the path of a PEM file this user can read' });
+  }
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { sameToken, SessionStore } from './session-store.js';
+
+describe('sessions', () => {
+  it('end after the idle time without requests, and at the absolute time however active', () => {
+    const store = new SessionStore({ idleMs: 1000, absoluteMs: 5000 });
+    const a = store.create('alice', 'password', '10.0.0.1', 0);
+    expect(a.id).toMatch(/^[\w-]{43}$/);
+    expect(a.csrfToken).not.toBe(a.id);
+    for (let t = 900; t < 5000; t += 900) expect(store.find(a.id, t).session?.user, `at ${t}`).toBe('alice');
+    expect(store.find(a.id, 5000)).toEqual({ reason: 'expired' });
+    const b = store.create('bob', 'password', '10.0.0.1', 0);
+    expect(store.find(b.id, 1000)).toEqual({ reason: 'idle' });
+    expect(store.find(b.id, 1001)).toEqual({ reason: 'unknown' });
+    expect(store.find(undefined)).toEqual({ reason: 'none' });
+  });
+
+  it('isLive does not count as activity; endUser ends every session of an account', () => {
+    const store = new SessionStore({ idleMs: 1000, absoluteMs: 60_000 });
+    const a = store.create('alice', 'password', 'x', 0);
+    const b = store.create('Alice', 'proxy', 'x', 0);
+    expect(store.isLive(a.id, 999)).toBe(true);
+    expect(store.isLive(a.id, 1000)).toBe(false);
+    expect(store.endUser('ALICE')).toBe(2);
+    expect(store.find(b.id, 10).reason).toBe('unknown');
+  });
+
+  it('keeps a bounded number of sessions per account and in all', () => {
+    const store = new SessionStore({ idleMs: 1e9, absoluteMs: 1e9, maxPerUser: 3, maxSessions: 10 });
+    const first = store.create('alice', 'password', 'x', 0);
+    for (let i = 1; i < 5; i++) store.create('alice', 'password', 'x', i);
+    expect(store.find(first.id, 10).reason).toBe('unknown');
+    for (let i = 0; i < 50; i++) store.create(`user-${i}`, 'password', 'x', 10 + i);
+    expect(store.size).toBeLessThanOrEqual(10);
+  });
+
+  it('compares CSRF tokens exactly', () => {
+    expect(sameToken('abc', 'abc')).toBe(true);
+    expect(sameToken('abd', 'abc')).toBe(false);
+    expect(sameToken('ab', 'abc')).toBe(false);
+    expect(sameToken(undefined, 'abc')).toBe(false);
+  });
+});

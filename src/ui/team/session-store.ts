@@ -1,0 +1,110 @@
+// Signed-in sessions of the team server, in memory: a random id (the cookie) per login, with the CSRF token that
+// state-changing requests must echo, ended after a time without requests (idle) and at an absolute time.
+import crypto from 'node:crypto';
+
+export interface Session {
+  id: string;
+  user: string;
+  via: 'password' | 'proxy';
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  /** The client address at login, for the audit log of its logout. */
+  from: string;
+}
+
+export interface SessionLimits {
+  idleMs: number;
+  absoluteMs: number;
+  /** Sessions kept per account; a new login ends the oldest beyond this. */
+  maxPerUser?: number;
+  maxSessions?: number;
+}
+
+export type SessionLookup = { session: Session; reason?: undefined } | { session?: undefined; reason: 'none' | 'unknown' | 'expired' | 'idle' };
+
+function createSecret(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private readonly maxPerUser: number;
+  private readonly maxSessions: number;
+
+  constructor(readonly limits: SessionLimits) {
+    this.maxPerUser = limits.maxPerUser ?? 50;
+    this.maxSessions = limits.maxSessions ?? 20_000;
+  }
+
+  /** A new session with a new id (never one the client sent: no session fixation). */
+  create(user: string, via: Session['via'], from: string, now = Date.now()): Session {
+    this.sweep(now);
+    const session: Session = { id: createSecret(), user, via, csrfToken: createSecret(), createdAt: now, lastSeenAt: now, expiresAt: now + this.limits.absoluteMs, from };
+    const own = [...this.sessions.values()].filter((s) => s.user === user).sort((a, b) => a.createdAt - b.createdAt);
+    for (const old of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) this.sessions.delete(old.id);
+    while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** The live session of a cookie value, touched (its idle time starts again); an ended one is removed and says why. */
+  find(id: string | undefined, now = Date.now()): SessionLookup {
+    if (!id) return { reason: 'none' };
+    const session = this.sessions.get(id);
+    if (!session) return { reason: 'unknown' };
+    if (now >= session.expiresAt) {
+      this.sessions.delete(id);
+      return { reason: 'expired' };
+    }
+    if (now - session.lastSeenAt >= this.limits.idleMs) {
+      this.sessions.delete(id);
+      return { reason: 'idle' };
+    }
+    session.lastSeenAt = now;
+    return { session };
+  }
+
+  /** Whether a session still lives, without counting this as activity (an open event stream is not a user's request). */
+  isLive(id: string, now = Date.now()): boolean {
+    const session = this.sessions.get(id);
+    return session !== undefined && now < session.expiresAt && now - session.lastSeenAt < this.limits.idleMs;
+  }
+
+  end(id: string): Session | undefined {
+    const session = this.sessions.get(id);
+    this.sessions.delete(id);
+    return session;
+  }
+
+  /** Ends every session of an account (removed, or its password changed). */
+  endUser(user: string): number {
+    let ended = 0;
+    for (const session of this.sessions.values()) {
+      if (session.user.toLowerCase() !== user.toLowerCase()) continue;
+      this.sessions.delete(session.id);
+      ended++;
+    }
+    return ended;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Drops ended sessions (each login looks, so memory follows the number of live sessions). */
+  private sweep(now: number): void {
+    for (const session of this.sessions.values()) {
+      if (now >= session.expiresAt || now - session.lastSeenAt >= this.limits.idleMs) this.sessions.delete(session.id);
+    }
+  }
+}
+
+/** Constant-time comparison of a CSRF token the client echoed with the session's. */
+export function sameToken(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
