@@ -206,7 +206,8 @@ export class RunRecorder {
     const facts: TaskFacts = { records: combineRecordCounts(processMetrics), untaggedRecords: combineUntaggedRecords(processMetrics), perProcess };
     for (const [stream, n] of Object.entries(facts.records)) this.totalRecords[stream] = (this.totalRecords[stream] ?? 0) + n;
     this.totalUntagged += facts.untaggedRecords;
-    if (task.stdoutLog && (task.status === 'succeeded' || task.status === 'failed')) {
+    // An empty log holds no state: not opening it spares a long foreach a file read per line.
+    if (task.stdoutLog && task.stdoutBytes !== 0 && (task.status === 'succeeded' || task.status === 'failed')) {
       const state = findLastSingerState(task.stdoutLog);
       if (state !== undefined) {
         facts.state = state;
