@@ -8,7 +8,12 @@ import type { TaskContext } from './task-context.js';
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 
 /** A line's template values and the suffix of its sub-tasks' names (`<name>_<_line_safe>`). */
-export function lineContext(ctx: TaskContext, line: string): { values: Record<string, unknown>; suffix: string } {
+export interface LineContext {
+  values: Record<string, unknown>;
+  suffix: string;
+}
+
+export function lineContext(ctx: TaskContext, line: string): LineContext {
   // The name shows in the console and names log files, which are not masked as text: a secret in the line stays out.
   return { values: ctx.withLine(ctx.values, line), suffix: ctx.toLineSafe(ctx.masker.mask(line)) };
 }
@@ -45,7 +50,7 @@ export class ForeachLaunchers {
   private readonly all: LauncherWorker[] = [];
   private readonly commandsPerLine: number | undefined;
   /** The line read and waiting for its turn. */
-  private waiting?: { index: number; line: string };
+  private waiting?: { index: number; context: LineContext };
   /** The line in flight that has started its last command, all before it having succeeded, and its worker. */
   private ready?: { index: number; worker: LauncherWorker };
   /** The line whose first command was sent ahead, and the worker it was sent to. */
@@ -88,7 +93,7 @@ export class ForeachLaunchers {
   }
 
   /** The line read next, waiting while earlier lines run (undefined once it is dispatched or dropped). */
-  setWaiting(waiting: { index: number; line: string } | undefined): void {
+  setWaiting(waiting: { index: number; context: LineContext } | undefined): void {
     this.waiting = waiting;
     this.sendAhead();
   }
@@ -130,7 +135,7 @@ export class ForeachLaunchers {
     if (!waiting || !ready || waiting.index !== ready.index + 1 || this.sentAhead || this.ctx.scope.stopped) return;
     const first = this.element.tasks.find((t) => t.active);
     if (!first) return;
-    const { values, suffix } = lineContext(this.ctx, waiting.line);
+    const { values, suffix } = waiting.context;
     const spec = predictFirstCommand(first, { ...this.ctx, values }, `${first.name}_${suffix}`);
     const running = spec ? ready.worker.startEarly(spec) : undefined;
     if (!running) return;

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { CommandLauncher } from '../process/spawn-command.js';
 import type { PipelineElement } from '../project/types.js';
 import type { FailureClass, TaskResult } from './events.js';
-import { ForeachLaunchers, lineContext } from './foreach-launchers.js';
+import { ForeachLaunchers, lineContext, type LineContext } from './foreach-launchers.js';
 import { notRun, runTask } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 
@@ -51,18 +51,17 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
 
   let listed = 0;
   let unlisted = 0;
-  const runLine = async (index: number, line: string): Promise<void> => {
+  const runLine = async (index: number, context: LineContext): Promise<void> => {
     const { launcher, release } = launchers.forLine(index);
     try {
-      await runLineWith(index, line, launcher);
+      await runLineWith(index, context, launcher);
     } finally {
       release();
     }
   };
-  const runLineWith = async (index: number, line: string, launcher: CommandLauncher): Promise<void> => {
+  const runLineWith = async (index: number, { values, suffix }: LineContext, launcher: CommandLauncher): Promise<void> => {
     const lineResults: TaskResult[] = [];
     results[index] = lineResults;
-    const { values, suffix } = lineContext(ctx, line);
     let skipRest = false;
     for (const sub of element.tasks) {
       const name = `${sub.name}_${suffix}`;
@@ -108,15 +107,16 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
         ctx.emit({ type: 'log', level: 'warning', message: `Task ${taskName}: foreach input contains NUL bytes; they were removed from _line` });
       }
     }
-    const line = text.replace(/\r$/, '');
+    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (line.trim() === '') return true;
-    launchers.setWaiting({ index, line });
+    const context = lineContext(ctx, line);
+    launchers.setWaiting({ index, context });
     while (inFlight.size >= element.parallel) await Promise.race(inFlight);
     launchers.setWaiting(undefined);
     if (shouldStop() && !(await launchers.settleWaiting(index))) return false;
     // A line that throws (a template error under --strict) stops the loop; its error is handled here at once, so it
     // is never an unhandled rejection while the loop still waits for input, and rethrown once the loop is done.
-    const job = runLine(index++, line)
+    const job = runLine(index++, context)
       .catch((error: unknown) => {
         lineError ??= { error };
         failAtOnce = true;

@@ -1,11 +1,10 @@
 // Runs one task (commands, a pipeline, or nested tasks) with its timeout and retries, and reports its result.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Command, Task } from '../project/types.js';
 import { openFreshFile, spawnCommand, type CommandSpec, type ProcessExit } from '../process/spawn-command.js';
 import { classifyExit, exitCodeOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand } from './command-process.js';
-import { stderrLogPath, stdoutLogPath } from './artifact-names.js';
+import { relativeTo, stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runPipeline } from './run-pipeline.js';
 import type { TaskContext } from './task-context.js';
@@ -195,13 +194,18 @@ type StderrLog = ReturnType<typeof openStderrLog>;
  * Prepares a command of a `commands:` task: all its stdout goes to the task's stdout log, its stderr lines to the
  * task's stderr log; the task's first command has both logs made (a new stdout log, an empty stderr log).
  */
-function prepareTaskCommand(command: Command, ctx: TaskContext, taskName: string, first: boolean, stderrLog?: StderrLog): PreparedCommand {
-  const stderrFile = stderrLogPath(ctx.artifactsDir, taskName);
+function prepareTaskCommand(
+  command: Command,
+  ctx: TaskContext,
+  logs: { taskName: string; stdoutLog: string; stderrFile: string; stderrLog?: StderrLog },
+  first: boolean,
+): PreparedCommand {
+  const { taskName, stderrFile, stderrLog } = logs;
   const prepared = prepareCommand(command, ctx, {
     taskName,
     stdin: 'ignore',
-    stdout: { file: stdoutLogPath(ctx.artifactsDir, taskName), fresh: first },
-    stderrArtifact: { path: path.relative(ctx.workspaceDir, stderrFile), write: (line) => stderrLog?.write(line) },
+    stdout: { file: logs.stdoutLog, fresh: first },
+    stderrArtifact: { path: relativeTo(ctx.workspaceDir, stderrFile), write: (line) => stderrLog?.write(line) },
   });
   if (first) {
     prepared.spec.createEmptyFile = stderrFile;
@@ -221,7 +225,8 @@ export function predictFirstCommand(task: Task, ctx: TaskContext, displayName: s
   const command = task.body.commands.find((c) => c.active);
   if (!command) return undefined;
   try {
-    return prepareTaskCommand(command, { ...ctx, values: valuesOfTask(ctx, displayName) }, displayName, true).spec;
+    const logs = { taskName: displayName, stdoutLog: stdoutLogPath(ctx.artifactsDir, displayName), stderrFile: stderrLogPath(ctx.artifactsDir, displayName) };
+    return prepareTaskCommand(command, { ...ctx, values: valuesOfTask(ctx, displayName) }, logs, true).spec;
   } catch {
     return undefined; // a template error: runTask reports it when the line's turn comes
   }
@@ -248,7 +253,7 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
         exitCode = 1;
         break;
       }
-      const prepared = prepareTaskCommand(command, ctx, taskName, !logsMade, stderrLog);
+      const prepared = prepareTaskCommand(command, ctx, { taskName, stdoutLog, stderrFile, stderrLog }, !logsMade);
       logsMade = true;
       const running = launcher.start(prepared.spec);
       ctx.scope.track(running);
