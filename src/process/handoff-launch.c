@@ -1,22 +1,41 @@
-// handoff-launch: runs one command for handoff as a child subreaper, so nothing the command starts outlives it.
+// handoff-launch: runs commands for handoff as a child subreaper, so nothing a command starts outlives it.
 //
-// handoff starts every command as `handoff-launch --control=FD --grace-ms=MS -- /bin/sh -c LINE`. The launcher:
+// handoff starts a command as `handoff-launch --control=FD --grace-ms=MS -- /bin/sh -c LINE`, or, when the line needs
+// no shell (see split-plain-command.ts), as `handoff-launch ... --direct -- PROGRAM ARG...`. The launcher:
 // - becomes a child subreaper (prctl PR_SET_CHILD_SUBREAPER): whatever the command starts and leaves behind, even in a
 //   session of its own (`setsid -f`, a double fork), is re-parented to it instead of to init, so it can be found;
 // - starts the command in a process group of its own and reports its pid, then how it ended;
 // - ends everything still running under it, with SIGTERM, a grace period and SIGKILL (SIGINT first on a timeout):
-//   when handoff asks (a timeout, a failed pipeline, Ctrl-C), when the command's shell exits but left processes
-//   running, and when handoff itself is gone (its end of the control socket closes, even after SIGKILL);
+//   when handoff asks (a timeout, a failed pipeline, Ctrl-C), when the command exits but left processes running, and
+//   when handoff itself is gone (its end of the control socket closes, even after SIGKILL);
 // - exits once nothing it started is left.
 //
 // The control socket carries lines. handoff → launcher: `int` (SIGINT, then SIGTERM, then SIGKILL), `term` (SIGTERM,
 // then SIGKILL), `kill` (SIGKILL now). launcher → handoff: `pid P`, `start-error MESSAGE`, `exit CODE CLOSED` or
 // `signal NUMBER CLOSED` (CLOSED is 1 when the command's stdout was a pipe with no reader left as it ended: its
 // downstream had stopped reading, which tells a SIGPIPE from that pipe from any other), `left PID COMMAND` for each
-// process still running after the shell exited, and `done` last. Without --control it exits with the command's status.
+// process still running after the command exited, and `done` last. Without --control it exits with the command's
+// status.
 //
-// Kept in C and tiny on purpose: it costs one fork and exec per command (see docs/reliability.md for the measurement),
-// and it is the place a foreach worker that forks each line's command (no shell when none is needed) can grow from.
+// With --worker it is long-lived: a foreach worker sends it one command after another and it forks each one itself,
+// so a line costs one spawn (no exec of a launcher, no Node.js spawn). Requests queue up and run in turn:
+//   `run ID FLAGS NARGS NENV LENGTH\n` and LENGTH bytes of NUL-terminated strings: the stdout file to create afresh
+//     (FLAGS has `o`) or to append to (`a`: kept open from the command before when it is the same file; with `n` stdout
+//     is /dev/null; with neither, the previous command's file stays),
+//     the stderr log to create empty (`e`), the NARGS words of the command (`d`: a plain command's words, run without
+//     a shell; otherwise PROGRAM ARG... such as /bin/sh -c LINE) and NENV `NAME=VALUE` entries added to its
+//     environment. With `c` it runs only if the command before it ended well (exit 0, never signalled), so handoff can
+//     send a foreach's next line before it has seen this one end; otherwise it is skipped;
+//   `int ID`, `term ID`, `kill ID` as above for the command ID if it runs; one still waiting is skipped instead, as it
+//     is on `drop ID` (which leaves a running command alone).
+// Its reports are those above with the command's ID after the first word, plus `err ID LENGTH\n` and LENGTH bytes of
+// the command's stderr (relayed, so that all of it arrives before `done`), `log-error ID ERRNO` (the stderr log could
+// not be created), `done ID BYTES` (the stdout file's size) and `skipped ID`. It ends when handoff closes the socket.
+//
+// A command run without a shell is reported as `/bin/sh -c` would have reported it: killed by a signal N that the
+// launcher did not send, it exits 128+N after the shell's message (`Killed`, `Segmentation fault (core dumped)`); once
+// the launcher has signalled its group, it counts as killed by that first signal (the shell would have been); when it
+// cannot be started at all (not found, not executable, a script without #!), /bin/sh -c runs it and says why.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +49,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,22 +60,56 @@
 #define KILL_WAIT_MS 2000
 /** While waiting after SIGKILL, how often to look for (and kill) processes that appeared meanwhile. */
 #define KILL_RETRY_MS 100
+/** dash's search path when PATH is unset. */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define SHELL "/bin/sh"
 
 static int control_fd = -1;
+static int worker_mode = 0;
 static long grace_ms = 5000;
 static pid_t self_pid;
 static pid_t self_pgrp;
-static pid_t child = -1;
-static int child_reaped = 0;
-static int child_status = 0;
+static int devnull = -1;
+/** `PWD=…` for commands run without a shell: /bin/sh would have set it to the working directory. */
+static char *pwd_entry;
 extern char **environ;
 
 /** The signal ladder: a request starts at a rung and climbs one rung per grace period. */
 static const int ladder[] = {SIGINT, SIGTERM, SIGKILL};
 enum { RUNG_INT = 0, RUNG_TERM = 1, RUNG_KILL = 2 };
-static int rung = -1;
-static long long next_step_at = -1;
-static long long give_up_at = -1;
+
+/** The command being run (one at a time) and everything about ending it. */
+static struct {
+  int active;
+  long id;
+  pid_t pid;
+  int reaped;
+  int status;
+  /** No longer any child at all (the command and whatever it left are gone). */
+  int none_left;
+  /** Run without a shell: its end is reported as the shell around it would have reported it. */
+  int direct;
+  /** The first signal the launcher sent its group before it ended (0: none). */
+  int first_signal;
+  /** Its stdout, to tell at its end whether a pipe's reader had gone. */
+  int out_fd;
+  /** Worker: the read end of its stderr pipe (-1 once at its end). */
+  int err_read;
+  /** Its stderr, kept until it ends to write the shell's message about a signal (-1: none). */
+  int err_keep;
+  int rung;
+  long long next_step_at;
+  long long give_up_at;
+  int gave_up;
+  /** handoff asked to end it (a timeout, an interrupt), whenever that came. */
+  int requested;
+} job;
+
+/** Worker: the stdout file of the current task (its commands append to it in turn), -1 without one, and its path. */
+static int task_out_fd = -1;
+static char *task_out_path;
+/** Worker: stop taking commands and exit once the current one is over (handoff is gone, or the launcher was told to stop). */
+static int stopping = 0;
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -62,23 +117,71 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/** Writes one report line to handoff; a handoff that is gone is not an error (SIGPIPE is ignored). */
-static void report(const char *format, ...) {
+/** Writes all of `len` bytes; a handoff that is gone is not an error (SIGPIPE is ignored). */
+static int write_all(int fd, const char *data, size_t len) {
+  for (size_t off = 0; off < len;) {
+    ssize_t w = write(fd, data + off, len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    off += (size_t)w;
+  }
+  return 0;
+}
+
+/**
+ * Worker: reports wait here until the worker is about to sleep (or they pile up), then go in one write: a line's
+ * `exit`, `done` and the next command's `pid` wake handoff once, not three times.
+ */
+static char *out_buf;
+static size_t out_len, out_cap;
+#define OUT_FLUSH_AT 65536
+
+static void flush_reports(void) {
+  if (out_len > 0 && control_fd >= 0) write_all(control_fd, out_buf, out_len);
+  out_len = 0;
+}
+
+/** Sends bytes to handoff: at once with one command, held for the next flush in worker mode. */
+static void send_bytes(const char *data, size_t len) {
+  if (control_fd < 0) return;
+  if (!worker_mode) {
+    write_all(control_fd, data, len);
+    return;
+  }
+  if (out_len + len > out_cap) {
+    size_t cap = out_cap ? out_cap : 4096;
+    while (cap < out_len + len) cap *= 2;
+    char *bigger = realloc(out_buf, cap);
+    if (!bigger) {
+      flush_reports();
+      write_all(control_fd, data, len);
+      return;
+    }
+    out_buf = bigger;
+    out_cap = cap;
+  }
+  memcpy(out_buf + out_len, data, len);
+  out_len += len;
+  if (out_len >= OUT_FLUSH_AT) flush_reports();
+}
+
+/** Writes one report line to handoff: `WORD ID REST` in worker mode, `WORD REST` otherwise. */
+static void report(const char *word, const char *format, ...) {
   if (control_fd < 0) return;
   char line[1024];
-  va_list args;
-  va_start(args, format);
-  int n = vsnprintf(line, sizeof line - 1, format, args);
-  va_end(args);
-  if (n < 0) return;
+  int n = worker_mode ? snprintf(line, sizeof line, "%s %ld", word, job.id) : snprintf(line, sizeof line, "%s", word);
+  if (format && *format) {
+    line[n++] = ' ';
+    va_list args;
+    va_start(args, format);
+    int m = vsnprintf(line + n, sizeof line - n - 1, format, args);
+    va_end(args);
+    if (m < 0) m = 0;
+    n += m;
+  }
   if (n > (int)sizeof line - 2) n = sizeof line - 2;
   line[n++] = '\n';
-  for (int off = 0; off < n;) {
-    ssize_t w = write(control_fd, line + off, n - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    off += w;
-  }
+  send_bytes(line, n);
 }
 
 struct proc_entry {
@@ -189,7 +292,7 @@ static void report_left_behind(void) {
       for (ssize_t k = 0; k < n; k++)
         if (cmd[k] == 0 || cmd[k] == '\n') cmd[k] = ' ';
       while (n > 0 && cmd[n - 1] == ' ') cmd[--n] = 0;
-      report("left %d %s", list[i].pid, cmd);
+      report("left", "%d %s", list[i].pid, cmd);
     }
   }
   free(members);
@@ -197,55 +300,102 @@ static void report_left_behind(void) {
 }
 
 static void step_to(int to) {
-  rung = to;
-  signal_descendants(ladder[rung]);
+  job.rung = to;
+  // The shell around a command would have died of the first signal its group got (see the top of this file).
+  if (!job.reaped && job.first_signal == 0) job.first_signal = ladder[to];
+  signal_descendants(ladder[job.rung]);
   long long now = now_ms();
-  if (rung < RUNG_KILL) {
-    next_step_at = now + grace_ms;
+  if (job.rung < RUNG_KILL) {
+    job.next_step_at = now + grace_ms;
   } else {
-    next_step_at = now + KILL_RETRY_MS;
-    if (give_up_at < 0) give_up_at = now + KILL_WAIT_MS;
+    job.next_step_at = now + KILL_RETRY_MS;
+    if (job.give_up_at < 0) job.give_up_at = now + KILL_WAIT_MS;
   }
 }
 
 /** Starts (or hurries) the signal ladder; a request never climbs down. */
 static void request(int from) {
-  if (rung >= from) return;
+  if (!job.active || job.rung >= from) return;
   step_to(from);
 }
 
-/** Whether fd 1 is a pipe whose every reader has gone (poll reports POLLERR on the write end then). */
-static int stdout_has_no_reader(void) {
-  struct pollfd p = {.fd = 1, .events = POLLOUT};
+/** Whether `fd` is a pipe whose every reader has gone (poll reports POLLERR on the write end then). */
+static int has_no_reader(int fd) {
+  if (fd < 0) return 0;
+  struct pollfd p = {.fd = fd, .events = POLLOUT};
   return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
-static void on_command_ended(void) {
-  int closed = stdout_has_no_reader();
-  // From now on the launcher holds no end of the command's pipes: a downstream waits for no one but real writers.
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull >= 0) {
-    dup2(devnull, 1);
-    close(devnull);
-  }
-  if (WIFSIGNALED(child_status)) {
-    report("signal %d %d", WTERMSIG(child_status), closed);
-  } else {
-    report("exit %d %d", WEXITSTATUS(child_status), closed);
+/** Sends what the command's stderr pipe holds now to handoff as `err` reports; closes it at its end. */
+static void relay_stderr(void) {
+  char buf[65536];
+  while (job.err_read >= 0) {
+    ssize_t n = read(job.err_read, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      close(job.err_read);
+      job.err_read = -1;
+      return;
+    }
+    char head[64];
+    int h = snprintf(head, sizeof head, "err %ld %zd\n", job.id, n);
+    send_bytes(head, h);
+    send_bytes(buf, n);
   }
 }
 
-/** Reaps every child that has ended (the command's shell and orphans alike); returns 1 when none is left at all. */
-static int reap(void) {
-  int shell_ended = 0;
+/** What /bin/sh prints when its command dies of a signal (nothing for SIGINT and SIGPIPE, like dash). */
+static void write_shell_message(int sig, int core) {
+  if (sig == SIGINT || sig == SIGPIPE) return;
+  char text[128];
+  int n = snprintf(text, sizeof text, "%s%s\n", strsignal(sig), core ? " (core dumped)" : "");
+  if (n <= 0) return;
+  if (worker_mode) {
+    relay_stderr(); // what the command wrote comes first
+    char head[64];
+    int h = snprintf(head, sizeof head, "err %ld %d\n", job.id, n);
+    send_bytes(head, h);
+    send_bytes(text, n);
+  } else if (job.err_keep >= 0) {
+    write_all(job.err_keep, text, n);
+  }
+}
+
+static void on_command_ended(void) {
+  int closed = has_no_reader(job.out_fd);
+  if (!worker_mode) {
+    // From now on the launcher holds no end of the command's pipes: a downstream waits for no one but real writers.
+    dup2(devnull, 1);
+  }
+  int status = job.status;
+  if (job.direct && job.first_signal) {
+    report("signal", "%d %d", job.first_signal, closed);
+  } else if (job.direct && WIFSIGNALED(status)) {
+    write_shell_message(WTERMSIG(status), WCOREDUMP(status));
+    report("exit", "%d %d", 128 + WTERMSIG(status), closed);
+  } else if (WIFSIGNALED(status)) {
+    report("signal", "%d %d", WTERMSIG(status), closed);
+  } else {
+    report("exit", "%d %d", WEXITSTATUS(status), closed);
+  }
+  if (job.err_keep >= 0) {
+    close(job.err_keep);
+    job.err_keep = -1;
+  }
+}
+
+/** Reaps every child that has ended (the command and orphans alike); notes when none is left at all. */
+static void reap(void) {
+  int command_ended = 0;
   pid_t pid;
   for (;;) {
     int status;
     pid = waitpid(-1, &status, WNOHANG | __WALL);
     if (pid > 0) {
-      if (pid == child) {
-        child_status = status;
-        child_reaped = shell_ended = 1;
+      if (job.active && pid == job.pid) {
+        job.status = status;
+        job.reaped = command_ended = 1;
         on_command_ended();
       }
       continue;
@@ -253,18 +403,435 @@ static int reap(void) {
     if (pid < 0 && errno == EINTR) continue;
     break;
   }
-  int none_left = pid < 0 && errno == ECHILD;
-  if (shell_ended && !none_left && rung < 0) {
-    // The shell is gone but something it started still runs: say what, then end it like any other request.
+  job.none_left = pid < 0 && errno == ECHILD;
+  if (command_ended && !job.none_left && job.rung < 0) {
+    // The command is gone but something it started still runs: say what, then end it like any other request.
     report_left_behind();
     request(RUNG_TERM);
   }
-  return none_left;
 }
 
-static void read_control(void) {
+/** The value of NAME in `env`, or NULL. */
+static const char *find_env(char **env, const char *name) {
+  size_t len = strlen(name);
+  for (char **e = env; *e; e++)
+    if (strncmp(*e, name, len) == 0 && (*e)[len] == '=') return *e + len + 1;
+  return NULL;
+}
+
+/** Whether two `NAME=…` entries name the same variable. */
+static int same_name(const char *a, const char *b) {
+  for (; *a && *a != '='; a++, b++)
+    if (*a != *b) return 0;
+  return *a == '=' && *b == '=';
+}
+
+/**
+ * The environment of a command: the launcher's own, with `extra` entries replacing or adding variables, and PWD set
+ * as /bin/sh sets it when the command runs without one. Entries are shared, only the array is new.
+ */
+static char **build_env(char **extra, int extra_count, int with_pwd) {
+  int count = 0;
+  while (environ[count]) count++;
+  char **env = malloc(sizeof *env * (count + extra_count + 2));
+  if (!env) return NULL;
+  int n = 0;
+  for (int i = 0; i < count; i++) {
+    int replaced = with_pwd && pwd_entry && same_name(environ[i], pwd_entry);
+    for (int j = 0; j < extra_count && !replaced; j++) replaced = same_name(environ[i], extra[j]);
+    if (!replaced) env[n++] = environ[i];
+  }
+  for (int j = 0; j < extra_count; j++) env[n++] = extra[j];
+  if (with_pwd && pwd_entry) env[n++] = pwd_entry;
+  env[n] = NULL;
+  return env;
+}
+
+/** PWD as /bin/sh sets it: the inherited value when it names the working directory, else the physical path. */
+static void compute_pwd(void) {
+  const char *inherited = getenv("PWD");
+  struct stat a, b;
+  if (inherited && inherited[0] == '/' && stat(inherited, &a) == 0 && stat(".", &b) == 0 && a.st_dev == b.st_dev &&
+      a.st_ino == b.st_ino) {
+    if (asprintf(&pwd_entry, "PWD=%s", inherited) < 0) pwd_entry = NULL;
+    return;
+  }
+  char *cwd = getcwd(NULL, 0);
+  if (cwd && asprintf(&pwd_entry, "PWD=%s", cwd) < 0) pwd_entry = NULL;
+  free(cwd);
+}
+
+/** The file PATH names for `program` (as /bin/sh searches it), in `buf`; NULL when there is none. */
+static const char *resolve_program(const char *program, char **env, char *buf, size_t size) {
+  if (strchr(program, '/')) return program;
+  const char *path = find_env(env, "PATH");
+  if (!path) path = DEFAULT_PATH;
+  for (const char *p = path;; p++) {
+    const char *end = strchrnul(p, ':');
+    int dir_len = (int)(end - p);
+    int n = dir_len == 0 ? snprintf(buf, size, "%s", program) : snprintf(buf, size, "%.*s/%s", dir_len, p, program);
+    struct stat st;
+    if (n > 0 && (size_t)n < size && stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return buf;
+    if (*end == 0) return NULL;
+    p = end;
+  }
+}
+
+/**
+ * Starts the command in a process group of its own with stdin, stdout and stderr as given, default signal
+ * dispositions and no blocked signal. Without a shell, a program that cannot be started is handed to /bin/sh -c
+ * after all, which reports why (127 not found, 126 not executable) or runs a script without #! itself.
+ * Returns 0 or an errno.
+ */
+static int spawn_command(char **words, int word_count, int direct, char **extra_env, int extra_count, int in_fd, int out_fd,
+                         int err_fd) {
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (in_fd >= 0 && in_fd != 0) posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+  if (out_fd >= 0 && out_fd != 1) posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  if (err_fd >= 0 && err_fd != 2) posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+
+  int error = ENOENT;
+  job.direct = 0;
+  if (direct) {
+    char **env = build_env(extra_env, extra_count, 1);
+    char path[4096];
+    const char *file = env ? resolve_program(words[0], env, path, sizeof path) : NULL;
+    if (file) error = posix_spawn(&job.pid, file, &actions, &attr, words, env);
+    free(env);
+    if (error == 0) job.direct = 1;
+  }
+  if (direct && !job.direct) {
+    // A plain command that could not be started: /bin/sh -c runs its words joined by spaces, which it splits back into
+    // the same words (a plain command holds nothing else the shell would read), and reports why as it always does.
+    size_t len = 1;
+    for (int i = 0; i < word_count; i++) len += strlen(words[i]) + 1;
+    char *line = malloc(len);
+    if (line) {
+      char *end = line;
+      for (int i = 0; i < word_count; i++) end += sprintf(end, i ? " %s" : "%s", words[i]);
+    }
+    char *argv[] = {SHELL, "-c", line, NULL};
+    char **env = build_env(extra_env, extra_count, 0);
+    error = env && line ? posix_spawn(&job.pid, SHELL, &actions, &attr, argv, env) : ENOMEM;
+    free(env);
+    free(line);
+  } else if (!direct) {
+    // PROGRAM ARG... exactly as given (handoff sends /bin/sh -c LINE).
+    char **env = build_env(extra_env, extra_count, 0);
+    error = env ? posix_spawnp(&job.pid, words[0], &actions, &attr, words, env) : ENOMEM;
+    free(env);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  return error;
+}
+
+static void reset_job(long id) {
+  memset(&job, 0, sizeof job);
+  job.id = id;
+  job.out_fd = job.err_read = job.err_keep = -1;
+  job.rung = -1;
+  job.next_step_at = job.give_up_at = -1;
+}
+
+/** One pass of the ladder's clock: climbs a rung when a grace period is over; gives up on processes SIGKILL cannot end. */
+static void tick_ladder(void) {
+  if (!job.active || job.next_step_at < 0 || now_ms() < job.next_step_at) return;
+  if (job.rung < RUNG_KILL) {
+    step_to(job.rung + 1);
+  } else if (now_ms() >= job.give_up_at) {
+    job.gave_up = 1; // processes stuck in the kernel are left to init rather than block handoff
+  } else {
+    signal_descendants(SIGKILL);
+    job.next_step_at = now_ms() + KILL_RETRY_MS;
+  }
+}
+
+/** How long poll may sleep before the ladder's next step (-1: no step pending). */
+static int ladder_timeout(void) {
+  if (!job.active || job.next_step_at < 0) return -1;
+  long long wait = job.next_step_at - now_ms();
+  return wait < 0 ? 0 : (int)wait;
+}
+
+/** A signal to the launcher itself (e.g. from a handoff taking over an abandoned run): end the command too. */
+static void read_signals(int sfd) {
+  struct signalfd_siginfo info;
+  while (read(sfd, &info, sizeof info) == sizeof info) {
+    if (info.ssi_signo == SIGCHLD) continue;
+    request(RUNG_TERM);
+    stopping = 1;
+  }
+  reap();
+}
+
+/** Applies a ladder request word (`int`, `term`, `kill`) to the current command. Returns 0 when the word is no such request. */
+static int apply_request_word(const char *word) {
+  if (strcmp(word, "kill") == 0) request(RUNG_KILL);
+  else if (strcmp(word, "term") == 0) request(RUNG_TERM);
+  else if (strcmp(word, "int") == 0) request(RUNG_INT);
+  else return 0;
+  return 1;
+}
+
+/** Opens a new, empty file in place of `path` (not the old one truncated: a process a killed run left may hold it). */
+static int open_fresh(const char *path) {
+  unlink(path);
+  return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+}
+
+/** Worker: a `run` request waiting for its turn (with a copy of its payload). */
+struct pending {
+  struct pending *next;
+  long id;
+  char flags[16];
+  int nargs, nenv;
+  long length;
+  char payload[];
+};
+static struct pending *queue_head, *queue_tail;
+/** Worker: whether the last command ended well (exit 0, never signalled): a conditional request runs only then. */
+static int last_ok = 1;
+
+/** Worker: one report about a request that is not (or no longer) the current command. */
+static void report_about(long id, const char *text) {
+  char line[256];
+  int n = snprintf(line, sizeof line, text, id, id);
+  if (n > 0) send_bytes(line, n < (int)sizeof line ? n : (int)sizeof line - 1);
+}
+
+/** Worker: the command could not be started; reported as such, then done. */
+static void refuse(const char *format, ...) {
+  char why[512];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(why, sizeof why, format, args);
+  va_end(args);
+  job.active = 0;
+  last_ok = 0;
+  report("start-error", "%s", why);
+  report("done", "-1");
+}
+
+/**
+ * Worker: starts one command from its request's fields: the stdout file to create (`o`) or append to (`a`) or none
+ * (`n`: /dev/null; otherwise the previous command's), the stderr log to create empty (`e`), the command's words (to run
+ * without a shell with `d`), and entries added to its environment.
+ */
+static void start_job(struct pending *r) {
+  reset_job(r->id);
+  int append = strchr(r->flags, 'a') != NULL;
+  int has_out = strchr(r->flags, 'o') != NULL || append, has_err = strchr(r->flags, 'e') != NULL;
+  int nfields = has_out + has_err + r->nargs + r->nenv;
+  char **fields = calloc((size_t)nfields + 1, sizeof *fields);
+  int got = 0;
+  for (char *p = r->payload; fields && got < nfields && p < r->payload + r->length; got++) {
+    fields[got] = p;
+    p += strnlen(p, (size_t)(r->payload + r->length - p)) + 1;
+  }
+  // Each field ends with a NUL inside the payload: then its last byte is one.
+  char **words = fields && got == nfields && r->payload[r->length - 1] == 0 ? calloc((size_t)r->nargs + 1, sizeof *words) : NULL;
+  if (!words) {
+    refuse("malformed request");
+  } else {
+    memcpy(words, fields + has_out + has_err, sizeof *words * (size_t)r->nargs);
+    const char *out_path = has_out ? fields[0] : NULL;
+    const char *err_path = has_err ? fields[has_out] : NULL;
+    int pipe_fds[2] = {-1, -1};
+    // The task's file stays open from one of its commands to the next (`a` with the same path).
+    int keep = append && task_out_fd >= 0 && task_out_path && strcmp(task_out_path, out_path) == 0;
+    if (!keep && (out_path || strchr(r->flags, 'n'))) {
+      if (task_out_fd >= 0) close(task_out_fd);
+      task_out_fd = -1;
+      free(task_out_path);
+      task_out_path = NULL;
+    }
+    if (out_path && !keep) {
+      task_out_fd = append ? open(out_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : open_fresh(out_path);
+      if (task_out_fd >= 0) task_out_path = strdup(out_path);
+    }
+    if (out_path && task_out_fd < 0) {
+      refuse("cannot open %s: %s", out_path, strerror(errno));
+    } else if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      refuse("cannot make a pipe: %s", strerror(errno));
+    } else {
+      if (err_path) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) report("log-error", "%s", strerrorname_np(errno) ? strerrorname_np(errno) : "EIO");
+        else close(fd);
+      }
+      job.active = 1;
+      job.out_fd = task_out_fd >= 0 ? task_out_fd : devnull;
+      int error = spawn_command(words, r->nargs, strchr(r->flags, 'd') != NULL, fields + has_out + has_err + r->nargs, r->nenv,
+                                devnull, job.out_fd, pipe_fds[1]);
+      if (error != 0) {
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        refuse("%s: %s", words[0], strerror(error));
+      } else {
+        job.err_read = pipe_fds[0];
+        fcntl(job.err_read, F_SETFL, O_NONBLOCK);
+        // Kept only to write the shell's message after the command's death; otherwise the pipe ends with its last writer.
+        if (job.direct) job.err_keep = pipe_fds[1];
+        else close(pipe_fds[1]);
+        report("pid", "%d", job.pid);
+      }
+    }
+  }
+  free(words);
+  free(fields);
+}
+
+/** Worker: reports the end of the current command once it, its leftovers and its stderr are all gone. */
+static void finish_job_if_over(void) {
+  if (!job.active) return;
+  if (job.gave_up) {
+    if (!job.reaped) {
+      job.reaped = 1;
+      report("signal", "%d 0", SIGKILL);
+    }
+    if (job.err_read >= 0) relay_stderr();
+    if (job.err_read >= 0) close(job.err_read);
+    job.err_read = -1;
+    // Children it could not end stay children of this worker and would keep the next command from ever being over.
+    stopping = 1;
+  } else if (!(job.reaped && job.none_left && job.err_read < 0)) {
+    return;
+  }
+  last_ok = !job.gave_up && !job.requested && WIFEXITED(job.status) && WEXITSTATUS(job.status) == 0;
+  struct stat st;
+  long long bytes = task_out_fd >= 0 && fstat(task_out_fd, &st) == 0 ? (long long)st.st_size : -1;
+  report("done", "%lld", bytes);
+  job.active = 0;
+}
+
+/** Worker: takes the request `id` out of the queue, reporting it `skipped`; 0 when it is not there. */
+static int unqueue(long id) {
+  for (struct pending **at = &queue_head, *prev = NULL; *at; prev = *at, at = &(*at)->next) {
+    if ((*at)->id != id) continue;
+    struct pending *r = *at;
+    *at = r->next;
+    if (queue_tail == r) queue_tail = prev;
+    report_about(id, "skipped %ld\n");
+    free(r);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * Worker: starts the next request when no command runs. A conditional one (`c`) runs only if the command before it
+ * ended well, so handoff may send a foreach's next line before it has seen this one end; otherwise it is `skipped`,
+ * like every request once the worker is stopping.
+ */
+static void start_next(void) {
+  while (!job.active && queue_head) {
+    struct pending *r = queue_head;
+    queue_head = r->next;
+    if (!queue_head) queue_tail = NULL;
+    if (stopping || (strchr(r->flags, 'c') && !last_ok)) {
+      last_ok = 0;
+      report_about(r->id, "skipped %ld\n");
+    } else {
+      start_job(r);
+    }
+    free(r);
+  }
+}
+
+/** Worker: requests read so far and not yet handled. */
+static char *input;
+static size_t input_len, input_cap;
+
+/** Worker: handles every whole request in the input; returns how many bytes it used. */
+static size_t handle_requests(void) {
+  size_t used = 0;
+  for (;;) {
+    char *start = input + used;
+    char *nl = memchr(start, '\n', input_len - used);
+    if (!nl) break;
+    size_t header_len = (size_t)(nl - start);
+    char header[256];
+    if (header_len >= sizeof header) header_len = sizeof header - 1;
+    memcpy(header, start, header_len);
+    header[header_len] = 0;
+    char word[16] = "", flags[16] = "";
+    long id = 0, length = 0;
+    int nargs = 0, nenv = 0;
+    sscanf(header, "%15s", word);
+    if (strcmp(word, "run") == 0 && sscanf(header, "run %ld %15s %d %d %ld", &id, flags, &nargs, &nenv, &length) == 5 &&
+        nargs >= 1 && nenv >= 0 && length > 0) {
+      size_t need = (size_t)(nl - input) + 1 + (size_t)length;
+      if (input_len < need) break; // its payload has not all arrived yet
+      struct pending *r = malloc(sizeof *r + (size_t)length);
+      if (r) {
+        r->next = NULL;
+        r->id = id;
+        memcpy(r->flags, flags, sizeof flags);
+        r->nargs = nargs;
+        r->nenv = nenv;
+        r->length = length;
+        memcpy(r->payload, nl + 1, (size_t)length);
+        if (queue_tail) queue_tail->next = r;
+        else queue_head = r;
+        queue_tail = r;
+      } else {
+        report_about(id, "start-error %ld out of memory\ndone %ld -1\n");
+      }
+      used = need;
+      continue;
+    }
+    used = (size_t)(nl - input) + 1;
+    if (sscanf(header, "%15s %ld", word, &id) != 2) continue;
+    if (job.active && id == job.id) {
+      // A request from handoff: the command no longer counts as ended well, even if it exits 0 now.
+      if (apply_request_word(word)) job.requested = 1;
+    } else if (strcmp(word, "drop") == 0 || strcmp(word, "int") == 0 || strcmp(word, "term") == 0 || strcmp(word, "kill") == 0) {
+      // Ending, or dropping, a command that has not started yet: it never will (`drop` leaves a running one alone).
+      unqueue(id);
+    }
+  }
+  return used;
+}
+
+/** Worker: reads requests from handoff; its end closing means handoff is gone. */
+static void read_worker_control(void) {
+  if (input_cap - input_len < 65536) {
+    size_t cap = input_cap ? input_cap * 2 : 131072;
+    char *bigger = realloc(input, cap);
+    if (!bigger) return;
+    input = bigger;
+    input_cap = cap;
+  }
+  ssize_t n = read(control_fd, input + input_len, input_cap - input_len);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    close(control_fd);
+    control_fd = -1;
+    request(RUNG_TERM);
+    stopping = 1;
+    return;
+  }
+  input_len += (size_t)n;
+  size_t used = handle_requests();
+  memmove(input, input + used, input_len - used);
+  input_len -= used;
+}
+
+/** Single mode: reads ladder requests from handoff; its end closing means handoff is gone. */
+static void read_single_control(void) {
   char buf[256];
-  ssize_t n = read(control_fd, buf, sizeof buf);
+  ssize_t n = read(control_fd, buf, sizeof buf - 1);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {
     // handoff is gone (exited, crashed or SIGKILLed): nothing it started may stay behind.
@@ -281,12 +848,90 @@ static void read_control(void) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: handoff-launch [--control=FD] [--grace-ms=MS] -- PROGRAM [ARG...]\n");
+  fprintf(stderr,
+          "usage: handoff-launch [--control=FD] [--grace-ms=MS] [--direct] -- PROGRAM [ARG...]\n"
+          "       handoff-launch --worker --control=FD [--grace-ms=MS]\n");
   return 2;
 }
 
+/** Runs one command given on the command line until it and everything it started are gone. */
+static int run_single(char **words, int word_count, int direct, int sfd) {
+  reset_job(0);
+  job.active = 1;
+  job.out_fd = 1;
+  // Without a shell, the launcher keeps the command's stderr to write what the shell would about a signal.
+  int err_copy = direct ? fcntl(2, F_DUPFD_CLOEXEC, 3) : -1;
+  int error = spawn_command(words, word_count, direct, NULL, 0, -1, -1, -1);
+  if (error != 0) {
+    report("start-error", "%s: %s", words[0], strerror(error));
+    report("done", NULL);
+    return 127;
+  }
+  if (job.direct) job.err_keep = err_copy;
+  else if (err_copy >= 0) close(err_copy);
+  report("pid", "%d", job.pid);
+
+  // The launcher keeps no end of the command's stdin, stderr or extra descriptors (a reader it held would keep an
+  // upstream from ever getting SIGPIPE); stdout stays until the command ends, to tell whether its reader had gone.
+  dup2(devnull, 0);
+  dup2(devnull, 2);
+  for (int fd = 3; fd < control_fd; fd++)
+    if (fd != sfd && fd != devnull && fd != job.err_keep) close(fd);
+
+  for (;;) {
+    if (job.reaped && job.none_left) break;
+    struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = control_fd, .events = POLLIN}};
+    int ready = poll(fds, control_fd >= 0 ? 2 : 1, ladder_timeout());
+    if (ready < 0 && errno != EINTR) break;
+    if (ready > 0 && (fds[0].revents & POLLIN)) {
+      read_signals(sfd);
+      if (job.reaped && job.none_left) break;
+    }
+    if (ready > 0 && control_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_single_control();
+    tick_ladder();
+    if (job.gave_up) break;
+  }
+
+  if (!job.reaped) report("signal", "%d 0", SIGKILL);
+  report("done", NULL);
+  if (control_fd >= 0) return 0;
+  if (!job.reaped) return 128 + SIGKILL;
+  // What the shell around the command would have exited with (see on_command_ended).
+  if (job.direct && job.first_signal) return 128 + job.first_signal;
+  if (WIFSIGNALED(job.status)) return 128 + WTERMSIG(job.status);
+  return WEXITSTATUS(job.status);
+}
+
+/** Runs commands handoff sends, one at a time, until handoff closes the control socket. */
+static int run_worker(int sfd) {
+  reset_job(0);
+  for (;;) {
+    finish_job_if_over();
+    start_next();
+    if (!job.active && stopping) break;
+    struct pollfd fds[3] = {
+        {.fd = sfd, .events = POLLIN},
+        {.fd = control_fd, .events = POLLIN},
+        {.fd = job.active ? job.err_read : -1, .events = POLLIN},
+    };
+    // Reports go out when there is nothing left to do but wait.
+    int ready = poll(fds, 3, 0);
+    if (ready == 0) {
+      flush_reports();
+      ready = poll(fds, 3, ladder_timeout());
+    }
+    if (ready < 0 && errno != EINTR) break;
+    if (ready > 0 && (fds[0].revents & POLLIN)) read_signals(sfd);
+    if (ready > 0 && fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) relay_stderr();
+    if (ready > 0 && control_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_worker_control();
+    tick_ladder();
+  }
+  flush_reports();
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  int first = -1;
+  int first = -1, direct = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
       first = i + 1;
@@ -294,97 +939,33 @@ int main(int argc, char **argv) {
     }
     if (strncmp(argv[i], "--control=", 10) == 0) control_fd = atoi(argv[i] + 10);
     else if (strncmp(argv[i], "--grace-ms=", 11) == 0) grace_ms = atol(argv[i] + 11);
+    else if (strcmp(argv[i], "--direct") == 0) direct = 1;
+    else if (strcmp(argv[i], "--worker") == 0) worker_mode = 1;
     else if (strcmp(argv[i], "--version") == 0) {
       printf("handoff-launch %s\n", VERSION);
       return 0;
     } else return usage();
   }
-  if (first < 0 || first >= argc) return usage();
+  if (worker_mode ? control_fd < 0 || first >= 0 : first < 0 || first >= argc) return usage();
 
   self_pid = getpid();
   self_pgrp = getpgrp();
   if (control_fd >= 0) fcntl(control_fd, F_SETFD, FD_CLOEXEC);
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    report("start-error prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
-  }
+  devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) report("start-error", "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+  if (direct || worker_mode) compute_pwd();
 
-  // Signals arrive through a signalfd, read in the loop below; the command gets default dispositions and no mask.
+  // Signals arrive through a signalfd, read in the loop; commands get default dispositions and no mask.
   sigset_t handled;
   sigemptyset(&handled);
   sigaddset(&handled, SIGCHLD);
   sigaddset(&handled, SIGTERM);
   sigaddset(&handled, SIGINT);
   sigaddset(&handled, SIGHUP);
-  sigset_t original;
-  sigprocmask(SIG_BLOCK, &handled, &original);
+  sigprocmask(SIG_BLOCK, &handled, NULL);
   int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
 
-  // posix_spawn (a vfork underneath): the launcher waits for no pipe to learn whether the exec worked, and on a busy
-  // machine each wake-up it saves is worth more than the rest of its work.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  int spawn_error = posix_spawnp(&child, argv[first], NULL, &attr, argv + first, environ);
-  posix_spawnattr_destroy(&attr);
-  if (spawn_error != 0) {
-    report("start-error %s: %s", argv[first], strerror(spawn_error));
-    report("done");
-    return 127;
-  }
-  report("pid %d", child);
-
-  // The launcher keeps no end of the command's stdin, stderr or extra descriptors (a reader it held would keep an
-  // upstream from ever getting SIGPIPE); stdout stays until the command ends, to tell whether its reader had gone.
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull >= 0) {
-    dup2(devnull, 0);
-    dup2(devnull, 2);
-    close(devnull);
-  }
-  for (int fd = 3; fd < control_fd; fd++)
-    if (fd != sfd) close(fd);
-
-  for (;;) {
-    if (child_reaped && reap()) break;
-    struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = control_fd, .events = POLLIN}};
-    int timeout = -1;
-    if (next_step_at >= 0) {
-      long long wait = next_step_at - now_ms();
-      timeout = wait < 0 ? 0 : (int)wait;
-    }
-    int ready = poll(fds, control_fd >= 0 ? 2 : 1, timeout);
-    if (ready < 0 && errno != EINTR) break;
-    if (ready > 0 && (fds[0].revents & POLLIN)) {
-      struct signalfd_siginfo info;
-      while (read(sfd, &info, sizeof info) == sizeof info) {
-        // The launcher itself asked to stop (e.g. by a handoff taking over an abandoned run): end the command too.
-        if (info.ssi_signo != SIGCHLD) request(RUNG_TERM);
-      }
-      if (reap() && child_reaped) break;
-    }
-    if (ready > 0 && control_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_control();
-    if (next_step_at >= 0 && now_ms() >= next_step_at) {
-      if (rung < RUNG_KILL) {
-        step_to(rung + 1);
-      } else if (now_ms() >= give_up_at) {
-        break; // Processes SIGKILL cannot end (stuck in the kernel) are left to init rather than block handoff.
-      } else {
-        signal_descendants(SIGKILL);
-        next_step_at = now_ms() + KILL_RETRY_MS;
-      }
-    }
-  }
-
-  if (!child_reaped) report("signal %d 0", SIGKILL);
-  report("done");
-  if (control_fd >= 0) return 0;
-  if (WIFSIGNALED(child_status)) return 128 + WTERMSIG(child_status);
-  return WEXITSTATUS(child_status);
+  if (worker_mode) return run_worker(sfd);
+  return run_single(argv + first, argc - first, direct, sfd);
 }

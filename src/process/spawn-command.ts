@@ -1,5 +1,6 @@
-// Starts one shell command line under handoff-launch, reports its stderr by lines and how it ended.
+// Starts one command line under handoff-launch, reports its stderr by lines and how it ended.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
@@ -9,9 +10,16 @@ import { readProcessStartTicks } from './process-identity.js';
 import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
 import { createLineSplitter, type LongLineCutter } from './line-splitter.js';
 import { closeFds, createOsPipe } from './os-pipe.js';
+import { splitPlainCommand } from './split-plain-command.js';
 
 /** Where a child's stdin/stdout comes from or goes to: nothing (/dev/null) or a descriptor open in handoff. */
 export type StdioEnd = 'ignore' | number;
+
+/** A file a command's stdout goes to: made afresh (see openFreshFile), or appended to (a task's later commands). */
+export interface OutputFile {
+  file: string;
+  fresh: boolean;
+}
 
 /** Why handoff ended a process; decides the signal sequence and how the exit is classified. */
 export type TerminationReason = 'timeout' | 'pipeline_failed' | 'interrupted';
@@ -19,12 +27,16 @@ export type TerminationReason = 'timeout' | 'pipeline_failed' | 'interrupted';
 export interface CommandSpec {
   /** Short name for logs, e.g. `tap-rates`. */
   name: string;
-  /** One shell command line, run as `/bin/sh -c <commandLine>`. */
+  /** One shell command line, run as `/bin/sh -c <commandLine>`, or without the shell when it needs none. */
   commandLine: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
   stdin: StdioEnd;
-  stdout: StdioEnd;
+  stdout: StdioEnd | OutputFile;
+  /** A log to create empty before the command starts (a `commands:` task's stderr artifact, appended to as lines come). */
+  createEmptyFile?: string;
+  /** Told when `createEmptyFile` could not be created (with the error's code, e.g. ENOSPC); the command runs anyway. */
+  onCreateError?: (file: string, code: string) => void;
   /** Extra descriptors from fd 3 on (used by fork to hand `tee` its outputs). */
   extraFds?: StdioEnd[];
   timeoutMs?: number;
@@ -61,8 +73,20 @@ export interface ProcessExit {
   stdoutReaderGone?: boolean;
   /** Processes (`PID COMMAND`) still running when the command's shell exited; the launcher then ended them. */
   leftBehind?: string[];
+  /** The size of its stdout file when it ended, when the launcher that opened the file says (a foreach worker). */
+  stdoutBytes?: number;
   startedAt: Date;
   endedAt: Date;
+}
+
+/** Starts commands: a launcher each (spawnCommand), or a foreach line's long-lived launcher (launcher-worker.ts). */
+export interface CommandLauncher {
+  start(spec: CommandSpec): RunningCommand;
+  /**
+   * Whether the command its next start asks for already runs: a foreach's next line, sent ahead and started as soon as
+   * the line before it ended well. That start takes it over even when the run began to stop meanwhile.
+   */
+  hasStartedEarly?(): boolean;
 }
 
 /** A started command: its pid once known, its exit as a promise, and a way to end everything it started. */
@@ -77,24 +101,55 @@ export interface RunningCommand {
 /** After the launcher is gone, wait this long at most for the rest of the stderr (a process may have escaped it). */
 const STDERR_DRAIN_MS = 1000;
 
-function signalName(n: number): NodeJS.Signals | null {
+export function signalName(n: number): NodeJS.Signals | null {
   return (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 }
 
 /**
- * Starts `/bin/sh -c <commandLine>` under handoff-launch (see handoff-launch.c): the command leads a process group of
- * its own, and the launcher, a child subreaper, ends everything the command started (new sessions included) when
- * asked, when the command's shell exits and leaves processes behind, and when handoff itself goes away.
+ * Opens a new, empty file in place of `file`. Not the old file truncated: a process that still holds it (one a killed
+ * run left behind) would go on writing at its old offset into this run's log, NUL bytes before its output.
+ */
+export function openFreshFile(file: string): number {
+  fs.rmSync(file, { force: true });
+  const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+  return fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL, 0o644);
+}
+
+/** The launcher's arguments for a command line: its words when it needs no shell (split-plain-command.ts), else /bin/sh -c. */
+export function launcherArguments(commandLine: string): string[] {
+  const words = splitPlainCommand(commandLine);
+  return words ? ['--direct', '--', ...words] : ['--', '/bin/sh', '-c', commandLine];
+}
+
+/** Creates `spec.createEmptyFile`, telling `spec.onCreateError` when it cannot. */
+function createEmptyFile(spec: CommandSpec): void {
+  if (!spec.createEmptyFile) return;
+  try {
+    fs.closeSync(fs.openSync(spec.createEmptyFile, 'w', 0o644));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    spec.onCreateError?.(spec.createEmptyFile, e.code ?? e.message);
+  }
+}
+
+/**
+ * Starts a command line under handoff-launch (see handoff-launch.c): `/bin/sh -c <commandLine>`, or its words
+ * without a shell when it has no shell syntax. The command leads a process group of its own, and the launcher, a child
+ * subreaper, ends everything the command started (new sessions included) when asked, when the command exits and
+ * leaves processes behind, and when handoff itself goes away.
  */
 export function spawnCommand(spec: CommandSpec): RunningCommand {
   const startedAt = new Date();
   const launcher = findLauncher();
+  // A stdout file is opened here and handed over like any descriptor.
+  const stdoutFd = typeof spec.stdout === 'object' ? (spec.stdout.fresh ? openFreshFile(spec.stdout.file) : fs.openSync(spec.stdout.file, 'a', 0o644)) : spec.stdout;
+  createEmptyFile(spec);
   // stderr is a real pipe too, so `echo oops > /dev/stderr` works as in a shell; handoff reads its other end.
   const stderrPipe = createOsPipe(true);
   const extra = spec.extraFds ?? [];
   const controlFd = 3 + extra.length;
-  const stdio: StdioOptions = [spec.stdin, spec.stdout, stderrPipe.writeFd, ...extra, 'pipe'];
-  const args = [`--control=${controlFd}`, `--grace-ms=${Math.round(spec.graceMs)}`, '--', '/bin/sh', '-c', spec.commandLine];
+  const stdio: StdioOptions = [spec.stdin, stdoutFd, stderrPipe.writeFd, ...extra, 'pipe'];
+  const args = [`--control=${controlFd}`, `--grace-ms=${Math.round(spec.graceMs)}`, ...launcherArguments(spec.commandLine)];
   let child: ChildProcess | undefined;
   let startError: string | undefined;
   try {
@@ -103,7 +158,7 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
   } catch (error) {
     startError = `cannot start handoff's process launcher ${launcher}: ${(error as Error).message}`;
   }
-  closeFds([stderrPipe.writeFd]);
+  closeFds([stderrPipe.writeFd, ...(typeof spec.stdout === 'object' ? [stdoutFd as number] : [])]);
   const stderrStream = new net.Socket({ fd: stderrPipe.readFd, readable: true, writable: false });
   const control = child?.stdio[controlFd] as net.Socket | undefined;
 

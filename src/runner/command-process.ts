@@ -1,7 +1,7 @@
 // Renders one project command and turns it into a spawn spec: command line, venv environment, stderr reporting.
 import path from 'node:path';
 import type { Command } from '../project/types.js';
-import type { CommandSpec, StdioEnd } from '../process/spawn-command.js';
+import type { CommandSpec, OutputFile, StdioEnd } from '../process/spawn-command.js';
 import { tidyCommandLine } from '../template/tidy-command-line.js';
 import type { TaskContext } from './task-context.js';
 
@@ -64,7 +64,7 @@ export interface StderrArtifact {
 export function prepareCommand(
   command: Command,
   ctx: TaskContext,
-  io: { taskName: string; stdin: StdioEnd; stdout: StdioEnd; stderrArtifact?: StderrArtifact },
+  io: { taskName: string; stdin: StdioEnd; stdout: StdioEnd | OutputFile; stderrArtifact?: StderrArtifact },
 ): PreparedCommand {
   const commandLine = renderCommandLine(command, ctx);
   // Logs and records show the command tidied (no double space left by an empty `{% if %}`); it runs as rendered.

@@ -1,7 +1,9 @@
 // Runs a foreach: reads the upstream output line by line and runs the sub-tasks per line, with the original's kill rules.
 import type { Readable } from 'node:stream';
+import type { CommandLauncher } from '../process/spawn-command.js';
 import type { PipelineElement } from '../project/types.js';
 import type { FailureClass, TaskResult } from './events.js';
+import { ForeachLaunchers, lineContext, type LineContext } from './foreach-launchers.js';
 import { notRun, runTask } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 
@@ -44,22 +46,32 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   let warnedNul = false;
   let lineError: { error: unknown } | undefined;
 
+  // Each line's commands go through a long-lived launcher (no spawn of handoff's per line); see foreach-launchers.ts.
+  const launchers = new ForeachLaunchers(element, ctx);
+
   let listed = 0;
   let unlisted = 0;
-  const runLine = async (index: number, line: string): Promise<void> => {
+  const runLine = async (index: number, context: LineContext): Promise<void> => {
+    const { launcher, release } = launchers.forLine(index);
+    try {
+      await runLineWith(index, context, launcher);
+    } finally {
+      release();
+    }
+  };
+  const runLineWith = async (index: number, { values, suffix }: LineContext, launcher: CommandLauncher): Promise<void> => {
     const lineResults: TaskResult[] = [];
     results[index] = lineResults;
-    const values = ctx.withLine(ctx.values, line);
-    // The name shows in the console and names log files, which are not masked as text: a secret in the line stays out.
-    const suffix = ctx.toLineSafe(ctx.masker.mask(line));
     let skipRest = false;
     for (const sub of element.tasks) {
       const name = `${sub.name}_${suffix}`;
-      if (skipRest || failAtOnce || ctx.scope.stopped) {
+      // A line whose first command already started (sent ahead) runs it whatever happened meanwhile: it is taken over,
+      // ended if the loop is stopping, and recorded.
+      if ((skipRest || failAtOnce || ctx.scope.stopped) && !launcher.hasStartedEarly?.()) {
         lineResults.push({ ...notRun(sub), name });
         continue;
       }
-      const result = await runTask(sub, { ...ctx, values }, name);
+      const result = await runTask(sub, { ...ctx, values, launcher }, name);
       lineResults.push(result);
       if (result.status === 'failed' || result.status === 'interrupted') {
         anyFailed = true;
@@ -95,13 +107,16 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
         ctx.emit({ type: 'log', level: 'warning', message: `Task ${taskName}: foreach input contains NUL bytes; they were removed from _line` });
       }
     }
-    const line = text.replace(/\r$/, '');
+    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (line.trim() === '') return true;
+    const context = lineContext(ctx, line);
+    launchers.setWaiting({ index, context });
     while (inFlight.size >= element.parallel) await Promise.race(inFlight);
-    if (shouldStop()) return false;
+    launchers.setWaiting(undefined);
+    if (shouldStop() && !(await launchers.settleWaiting(index))) return false;
     // A line that throws (a template error under --strict) stops the loop; its error is handled here at once, so it
     // is never an unhandled rejection while the loop still waits for input, and rethrown once the loop is done.
-    const job = runLine(index++, line)
+    const job = runLine(index++, context)
       .catch((error: unknown) => {
         lineError ??= { error };
         failAtOnce = true;
@@ -149,6 +164,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     upstream.destroy();
   }
   await Promise.all(inFlight);
+  launchers.close();
   if (lineError) throw lineError.error;
 
   const subtasks = results.flat();

@@ -17,6 +17,7 @@ import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
 import type { StderrLimits } from '../runs/stderr-limits.js';
 import { RunRecorder, triggerFromEnv } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
+import { relativeTo } from './artifact-names.js';
 import { planRun, type RunPlan } from './plan-run.js';
 import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
 
@@ -221,6 +222,6 @@ function runRecorded(run: PreparedRun, options: LocalRunOptions, interrupt: RunI
     emit,
     withLine: (values, line) => withLine({ values, env: {} }, line).values,
     toLineSafe,
-    stderrLogOf: (task, processName) => path.relative(run.paths.dir, processStderrLogPath(run.paths.runsDir, run.runId, task, processName)),
+    stderrLogOf: (task, processName) => relativeTo(run.paths.dir, processStderrLogPath(run.paths.runsDir, run.runId, task, processName)),
   });
 }

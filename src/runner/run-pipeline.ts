@@ -4,13 +4,13 @@ import net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Command, PipelineElement, Task } from '../project/types.js';
 import { closeFds, createOsPipe } from '../process/os-pipe.js';
-import { spawnCommand, type ProcessExit, type RunningCommand, type StdioEnd } from '../process/spawn-command.js';
+import { openFreshFile, spawnCommand, type ProcessExit, type RunningCommand, type StdioEnd } from '../process/spawn-command.js';
 import { classifyExit, exitCodeOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand, StderrTail } from './command-process.js';
 import { stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runForeach } from './run-foreach.js';
-import { openFreshFile, toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
+import { toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
@@ -149,7 +149,7 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
     tail,
     spec: {
       name: 'fork',
-      commandLine: `exec ${commandLine}`,
+      commandLine,
       cwd: ctx.workspaceDir,
       env: ctx.env,
       stdin: input,

@@ -1,11 +1,10 @@
 // Runs one task (commands, a pipeline, or nested tasks) with its timeout and retries, and reports its result.
 import fs from 'node:fs';
-import path from 'node:path';
-import type { Task } from '../project/types.js';
-import { spawnCommand, type ProcessExit } from '../process/spawn-command.js';
+import type { Command, Task } from '../project/types.js';
+import { openFreshFile, spawnCommand, type CommandSpec, type ProcessExit } from '../process/spawn-command.js';
 import { classifyExit, exitCodeOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand } from './command-process.js';
-import { stderrLogPath, stdoutLogPath } from './artifact-names.js';
+import { relativeTo, stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runPipeline } from './run-pipeline.js';
 import type { TaskContext } from './task-context.js';
@@ -18,6 +17,8 @@ export interface BodyOutcome {
   exitCode: number;
   message?: string;
   unlistedSubtasks?: number;
+  /** The size of the task's stdout log, when its launcher reported it (else it is read from the file). */
+  stdoutBytes?: number;
 }
 
 /** Runs a task under `displayName` (its name, or `<name>_<_line_safe>` inside foreach). */
@@ -43,7 +44,7 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
   const startedAt = new Date();
   parentCtx.emit({ type: 'task_started', task: displayName, path: task.path, attempt });
   const scope = parentCtx.scope.createChild();
-  const ctx: TaskContext = { ...parentCtx, scope, values: { ...parentCtx.values, _task: displayName } };
+  const ctx: TaskContext = { ...parentCtx, scope, values: valuesOfTask(parentCtx, displayName) };
   let timedOut = false;
   const timer =
     task.timeout !== undefined
@@ -99,7 +100,7 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
   };
   if (stdoutLog) {
     result.stdoutLog = stdoutLog;
-    result.stdoutBytes = fileSize(stdoutLog);
+    result.stdoutBytes = outcome.stdoutBytes ?? fileSize(stdoutLog);
   }
   return result;
 }
@@ -127,16 +128,6 @@ export function warnLeftBehind(ctx: TaskContext, taskName: string, exit: Process
   });
 }
 
-/**
- * Opens a new, empty file in place of `file`. Not the old file truncated: a process that still holds it (one a killed
- * run left behind) would go on writing at its old offset into this run's log, NUL bytes before its output.
- */
-export function openFreshFile(file: string): number {
-  fs.rmSync(file, { force: true });
-  const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
-  return fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL, 0o644);
-}
-
 /** Builds the recorded result of a finished process; `mask` hides secrets in what the process reported. */
 export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, failure: FailureClass | undefined, mask: (text: string) => string): ProcessResult {
   return {
@@ -157,61 +148,118 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
 }
 
 /**
- * Opens the task's stderr log; lines are appended as they arrive and the file is closed with the task. A log that
- * cannot be written (disk full) is reported once through `warn` and dropped: the lines still reach the console and the
- * run's own log, and a full disk must not crash the run.
+ * The task's stderr log, appended to as lines arrive (its first command's launcher creates it empty) and closed with
+ * the task. A log that cannot be written (disk full) is reported once through `warn` and dropped: the lines still
+ * reach the console and the run's own log, and a full disk must not crash the run.
  */
-export function openStderrLog(
-  artifactsDir: string,
-  taskName: string,
+function openStderrLog(
+  file: string,
   warn?: (message: string) => void,
-): { write: (line: string) => void; close: () => Promise<void> } {
-  const file = stderrLogPath(artifactsDir, taskName);
-  const stream = fs.createWriteStream(file, { flags: 'w' });
+): { write: (line: string) => void; fail: (code: string) => void; close: () => Promise<void> } {
+  let stream: fs.WriteStream | undefined;
   let failed = false;
-  stream.on('error', (error: NodeJS.ErrnoException) => {
+  const fail = (code: string): void => {
     if (failed) return;
     failed = true;
-    warn?.(`cannot write ${file} (${error.code ?? error.message}); its lines are still in the console and the run's log`);
-  });
+    warn?.(`cannot write ${file} (${code}); its lines are still in the console and the run's log`);
+  };
   return {
     write: (line) => {
-      if (!failed) stream.write(`${line}\n`);
+      if (failed) return;
+      if (!stream) {
+        // Opened at the first line: most commands write no stderr, and a foreach line then costs no open and close.
+        stream = fs.createWriteStream(file, { flags: 'a' });
+        stream.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
+      }
+      stream.write(`${line}\n`);
     },
+    fail,
     close: () =>
       new Promise((resolve) => {
-        if (stream.closed) return resolve();
+        if (!stream || stream.closed) return resolve();
         stream.once('close', () => resolve());
         stream.end();
       }),
   };
 }
 
+/** The template values of a task run under `displayName` (`_task` is its name). */
+function valuesOfTask(ctx: TaskContext, displayName: string): Record<string, unknown> {
+  return { ...ctx.values, _task: displayName };
+}
+
+type StderrLog = ReturnType<typeof openStderrLog>;
+
+/**
+ * Prepares a command of a `commands:` task: all its stdout goes to the task's stdout log, its stderr lines to the
+ * task's stderr log; the task's first command has both logs made (a new stdout log, an empty stderr log).
+ */
+function prepareTaskCommand(
+  command: Command,
+  ctx: TaskContext,
+  logs: { taskName: string; stdoutLog: string; stderrFile: string; stderrLog?: StderrLog },
+  first: boolean,
+): PreparedCommand {
+  const { taskName, stderrFile, stderrLog } = logs;
+  const prepared = prepareCommand(command, ctx, {
+    taskName,
+    stdin: 'ignore',
+    stdout: { file: logs.stdoutLog, fresh: first },
+    stderrArtifact: { path: relativeTo(ctx.workspaceDir, stderrFile), write: (line) => stderrLog?.write(line) },
+  });
+  if (first) {
+    prepared.spec.createEmptyFile = stderrFile;
+    prepared.spec.onCreateError = (_file, code) => stderrLog?.fail(code);
+  }
+  return prepared;
+}
+
+/**
+ * What runTask would start first for `task` under `displayName`, given that it starts at all: the spec of its first
+ * active command when it is an active `commands:` task (undefined otherwise, or when the command cannot be rendered).
+ * A foreach sends it ahead to its worker (see LauncherWorker.startEarly); it is taken over only if runTask then asks
+ * for the very same command.
+ */
+export function predictFirstCommand(task: Task, ctx: TaskContext, displayName: string): CommandSpec | undefined {
+  if (!task.active || task.body.kind !== 'commands') return undefined;
+  const command = task.body.commands.find((c) => c.active);
+  if (!command) return undefined;
+  try {
+    const logs = { taskName: displayName, stdoutLog: stdoutLogPath(ctx.artifactsDir, displayName), stderrFile: stderrLogPath(ctx.artifactsDir, displayName) };
+    return prepareTaskCommand(command, { ...ctx, values: valuesOfTask(ctx, displayName) }, logs, true).spec;
+  } catch {
+    return undefined; // a template error: runTask reports it when the line's turn comes
+  }
+}
+
 /** `commands:` run one after another, all stdout to one log; the first failure ends the task. */
 async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
   if (task.body.kind !== 'commands') throw new Error('runCommands needs a commands task');
-  const stdoutFd = openFreshFile(stdoutLog);
-  const stderrLog = openStderrLog(ctx.artifactsDir, taskName, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
+  const launcher = ctx.launcher ?? { start: spawnCommand };
+  const stderrFile = stderrLogPath(ctx.artifactsDir, taskName);
+  const stderrLog = openStderrLog(stderrFile, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
   const processes: ProcessResult[] = [];
   let failure: FailureClass | undefined;
   let exitCode = 0;
+  let stdoutBytes: number | undefined;
+  // The first command's launcher makes both logs (a new stdout log, an empty stderr log); the later ones append.
+  let logsMade = false;
   try {
     for (const command of task.body.commands) {
       if (!command.active) continue;
-      if (ctx.scope.stopped) {
+      // A command already started (a foreach's next line sent ahead) is taken over and ended, not left unrecorded.
+      if (ctx.scope.stopped && !launcher.hasStartedEarly?.()) {
         failure = ctx.scope.stopReason === 'interrupted' ? 'interrupted' : 'timeout';
         exitCode = 1;
         break;
       }
-      const prepared = prepareCommand(command, ctx, {
-        taskName,
-        stdin: 'ignore',
-        stdout: stdoutFd,
-        stderrArtifact: { path: path.relative(ctx.workspaceDir, stderrLogPath(ctx.artifactsDir, taskName)), write: stderrLog.write },
-      });
-      const running = spawnCommand(prepared.spec);
+      const prepared = prepareTaskCommand(command, ctx, { taskName, stdoutLog, stderrFile, stderrLog }, !logsMade);
+      logsMade = true;
+      const running = launcher.start(prepared.spec);
       ctx.scope.track(running);
+      if (ctx.scope.stopReason) running.terminate(ctx.scope.stopReason);
       const exit = await running.exited;
+      stdoutBytes = exit.stdoutBytes;
       warnLeftBehind(ctx, taskName, exit);
       const processFailure = classifyExit(exit, false);
       const result = toProcessResult(prepared, exit, processFailure, ctx.masker.mask);
@@ -224,10 +272,19 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
       }
     }
   } finally {
-    fs.closeSync(stdoutFd);
+    if (!logsMade) {
+      // No command ran: the task still has its (empty) logs, as it always had.
+      fs.closeSync(openFreshFile(stdoutLog));
+      try {
+        fs.closeSync(fs.openSync(stderrFile, 'w', 0o644));
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException;
+        stderrLog.fail(e.code ?? e.message);
+      }
+    }
     await stderrLog.close();
   }
-  return { processes, subtasks: [], failure, exitCode };
+  return { processes, subtasks: [], failure, exitCode, stdoutBytes };
 }
 
 /** `tasks:` nested tasks run in order; a failed one stops the rest when its kill_downstream_on_fail is true. */

@@ -1,4 +1,5 @@
 // What every task of a run shares while it executes: paths, template values, environment, rendering, masking, events.
+import type { CommandLauncher } from '../process/spawn-command.js';
 import type { Renderer } from '../template/render.js';
 import type { Masker } from '../secrets/mask.js';
 import type { RunEvent } from './events.js';
@@ -23,4 +24,6 @@ export interface TaskContext {
   toLineSafe: (line: string) => string;
   /** The run's own log of a process's whole stderr (under runs/<run_id>/), relative to the workspace. */
   stderrLogOf: (task: string, processName: string) => string;
+  /** How `commands:` tasks start their commands: a foreach line's long-lived launcher, else one launcher each. */
+  launcher?: CommandLauncher;
 }

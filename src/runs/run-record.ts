@@ -1,7 +1,7 @@
 // The run record: one JSON file per run (W/runs/<run_id>.json), written atomically at start, while running and at the end.
 import fs from 'node:fs';
 import path from 'node:path';
-import { toSafeFileName } from '../runner/artifact-names.js';
+import { fileIn, toSafeFileName } from '../runner/artifact-names.js';
 import type { RunStatus, TaskResult } from '../runner/events.js';
 
 export type RunTrigger = 'manual' | 'schedule' | 'ui' | 'cloud';
@@ -69,7 +69,7 @@ export function runLogDir(runsDir: string, runId: string): string {
 
 /** The run's own log of one process's stderr: W/runs/<run_id>/<task>.<process>.stderr.log. */
 export function processStderrLogPath(runsDir: string, runId: string, task: string, processName: string): string {
-  return path.join(runLogDir(runsDir, runId), `${toSafeFileName(task)}.${toSafeFileName(processName)}.stderr.log`);
+  return fileIn(runLogDir(runsDir, runId), `${toSafeFileName(task)}.${toSafeFileName(processName)}.stderr.log`);
 }
 
 /** Writes the record atomically: readers (runs list, the UI) never see half a file. */

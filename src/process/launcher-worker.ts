@@ -1,0 +1,445 @@
+// A long-lived handoff-launch (--worker) that starts a foreach line's commands, with no spawn of handoff's per command.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type net from 'node:net';
+import { killProcessGroup } from './kill-process-group.js';
+import { findLauncher } from './launcher-path.js';
+import { createLineSplitter, type LineSplitter } from './line-splitter.js';
+import { readProcessStartTicks } from './process-identity.js';
+import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
+import {
+  signalName,
+  spawnCommand,
+  type CommandLauncher,
+  type CommandSpec,
+  type ProcessExit,
+  type RunningCommand,
+  type TerminationReason,
+} from './spawn-command.js';
+import { splitPlainCommand } from './split-plain-command.js';
+
+export interface LauncherWorkerOptions {
+  /** The working directory and environment of the worker, and so of every command it starts (plus a command's own additions). */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  graceMs: number;
+}
+
+/** One command sent to the worker: what is known of it so far. */
+interface Job {
+  id: number;
+  /** What was sent: a command sent early is taken over by a start whose request is the same. */
+  request: Request;
+  spec: CommandSpec;
+  /** The spec is the one a task started it with (a command sent early has a predicted one until a task takes it over). */
+  adopted: boolean;
+  startedAt: Date;
+  pid?: number;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  ended: boolean;
+  stdoutReaderGone: boolean;
+  leftBehind: string[];
+  startError?: string;
+  terminatedBy?: TerminationReason;
+  stdoutBytes?: number;
+  /** The worker said `done` (or `skipped`, or is gone): nothing more will be reported. */
+  over: boolean;
+  skipped: boolean;
+  /** Stderr read before a task took the command over. */
+  heldStderr: Buffer[];
+  stderr?: LineSplitter;
+  timer?: NodeJS.Timeout;
+  /** Told once it is known whether a command sent early started (true) or was skipped (false). */
+  onSettled?: (started: boolean) => void;
+  /** Resolves the promise of its end, once it is over and taken over. */
+  resolveExit: (exit: ProcessExit) => void;
+  /** Resolves once it is over, taken over or not. */
+  resolveOver: () => void;
+  exited: Promise<ProcessExit>;
+  overPromise: Promise<void>;
+}
+
+/**
+ * The environment a command adds to the worker's: `NAME=VALUE` entries (none when it is the worker's own), or
+ * undefined when it also removes a variable, which the worker cannot do.
+ */
+function environmentAdditions(base: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): string[] | undefined {
+  if (env === base) return [];
+  const added: string[] = [];
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && base[name] !== value) added.push(`${name}=${value}`);
+  for (const name of Object.keys(base)) if (base[name] !== undefined && env[name] === undefined) return undefined;
+  return added;
+}
+
+/** A `run` request's content: its flags (with `c` added when sent early) and NUL-terminated fields. */
+interface Request {
+  key: string;
+  bytes: (id: number, early: boolean) => Buffer;
+}
+
+/**
+ * A `handoff-launch --worker` (see handoff-launch.c) for one foreach worker: it starts each command itself (a single
+ * posix_spawn, without a shell when the line needs none), as a child subreaper with the same guarantees as a launcher
+ * per command: the command leads its own process group, what it leaves behind is named and ended, a timeout or an
+ * interrupt climbs the same signal ladder, and everything ends when handoff goes away. It opens the task's stdout log
+ * and creates its stderr log itself and relays the command's stderr, so a line costs handoff no spawn and no file
+ * call. Commands it cannot take (a pipe for stdin or stdout, another directory) are started by spawnCommand instead.
+ *
+ * A foreach may also send its next line's first command early (startEarly): the worker starts it as soon as the
+ * command before it ends well, without waiting for handoff, which takes it over (start) when the line's turn comes.
+ */
+export class LauncherWorker implements CommandLauncher {
+  private child?: ChildProcess;
+  private control?: net.Socket;
+  private pid?: number;
+  private startTicks?: string;
+  private spawnError?: string;
+  /** Every job sent and not yet over, by id. */
+  private readonly jobs = new Map<number, Job>();
+  /** The job sent early that no task has taken over yet. */
+  private early?: Job;
+  private nextId = 1;
+  private buffered?: Buffer;
+
+  constructor(private readonly options: LauncherWorkerOptions) {}
+
+  /** Starts a command, as spawnCommand does: in the worker when it can, taking over the command sent early if it is this one. */
+  start(spec: CommandSpec): RunningCommand {
+    const request = this.requestFor(spec);
+    const early = this.early;
+    if (early) {
+      this.early = undefined;
+      if (request && early.request.key === request.key && !early.skipped) return this.adopt(early, spec);
+      // Not the command that was expected (a bug if ever): it must not run, or not for long.
+      this.send(`${early.pid === undefined ? 'drop' : 'kill'} ${early.id}\n`);
+    }
+    if (!request || this.jobs.size > 0) return spawnCommand(spec);
+    const job = this.send(request, spec, false);
+    return job ? this.adopt(job, spec) : spawnCommand(spec);
+  }
+
+  /**
+   * Sends `spec` (a prediction of the next line's first command) to start as soon as the command running now ends
+   * well; returns it, so a scope that stops can end it, or undefined when it cannot be sent early.
+   */
+  startEarly(spec: CommandSpec): RunningCommand | undefined {
+    if (this.early || this.jobs.size !== 1 || !this.control) return undefined;
+    const request = this.requestFor(spec);
+    const job = request ? this.send(request, spec, true) : undefined;
+    if (!job) return undefined;
+    this.early = job;
+    return this.runningCommandOf(job, job.overPromise.then(() => this.exitOf(job)));
+  }
+
+  /** Whether the command sent early has started: the next start takes it over, even if the run began to stop meanwhile. */
+  hasStartedEarly(): boolean {
+    const early = this.early;
+    return early !== undefined && !early.skipped && (early.pid !== undefined || early.startError !== undefined);
+  }
+
+  /** Whether the command sent early started (true) or never will (false): asks the worker to drop it if it has not. */
+  settleEarly(): Promise<boolean> {
+    const early = this.early;
+    if (!early || early.skipped) {
+      this.early = undefined;
+      return Promise.resolve(false);
+    }
+    if (this.hasStartedEarly()) return Promise.resolve(true);
+    this.send(`drop ${early.id}\n`);
+    return new Promise((resolve) => {
+      early.onSettled = (started) => {
+        if (!started && this.early === early) this.early = undefined;
+        resolve(started);
+      };
+    });
+  }
+
+  /** Lets the worker exit once its commands are over; a later start starts a new one. */
+  close(): void {
+    this.control?.end();
+  }
+
+  /**
+   * The request that runs `spec` here; undefined when the worker cannot run it (a pipe to hand over, a directory or
+   * environment it cannot give, a NUL that would end a field early).
+   */
+  private requestFor(spec: CommandSpec): Request | undefined {
+    if (spec.stdin !== 'ignore' || typeof spec.stdout === 'number' || (spec.extraFds?.length ?? 0) > 0 || spec.cwd !== this.options.cwd) return undefined;
+    const env = environmentAdditions(this.options.env, spec.env);
+    if (!env) return undefined;
+    const words = splitPlainCommand(spec.commandLine);
+    const argv = words ?? ['/bin/sh', '-c', spec.commandLine];
+    const stdout = typeof spec.stdout === 'object' ? spec.stdout : undefined;
+    const fields = [...(stdout ? [stdout.file] : []), ...(spec.createEmptyFile ? [spec.createEmptyFile] : []), ...argv, ...env];
+    if (fields.some((f) => f.includes('\0'))) return undefined;
+    // stdout: a new file (o), a file appended to, kept open from the command before when it is the same (a), or none (n).
+    const flags = `${words ? 'd' : ''}${stdout ? (stdout.fresh ? 'o' : 'a') : 'n'}${spec.createEmptyFile ? 'e' : ''}`;
+    const payload = `${fields.join('\0')}\0`;
+    const header = ` ${argv.length} ${env.length} ${Buffer.byteLength(payload)}\n`;
+    return {
+      key: `${flags}${header}${payload}`,
+      bytes: (id, early) => Buffer.from(`run ${id} ${flags}${early ? 'c' : ''}${header}${payload}`),
+    };
+  }
+
+  /** Sends a request as a new job (starting the worker if need be); undefined when the worker cannot be started. */
+  private send(request: Request, spec: CommandSpec, early: boolean): Job | undefined;
+  private send(text: string): void;
+  private send(request: Request | string, spec?: CommandSpec, early = false): Job | undefined {
+    if (typeof request === 'string') {
+      const control = this.control;
+      if (control && !control.destroyed && control.writable) control.write(request);
+      return undefined;
+    }
+    const control = this.ensureStarted();
+    if (!control) return undefined;
+    let resolveExit: (exit: ProcessExit) => void = () => undefined;
+    let resolveOver: () => void = () => undefined;
+    const job: Job = {
+      id: this.nextId++,
+      request,
+      spec: spec as CommandSpec,
+      adopted: false,
+      startedAt: new Date(),
+      exitCode: null,
+      signal: null,
+      ended: false,
+      stdoutReaderGone: false,
+      leftBehind: [],
+      over: false,
+      skipped: false,
+      heldStderr: [],
+      resolveExit: (exit) => resolveExit(exit),
+      resolveOver: () => resolveOver(),
+      exited: new Promise((resolve) => {
+        resolveExit = resolve;
+      }),
+      overPromise: new Promise((resolve) => {
+        resolveOver = resolve;
+      }),
+    };
+    this.jobs.set(job.id, job);
+    control.write(request.bytes(job.id, early));
+    return job;
+  }
+
+  /** Makes `spec` the job's: its callbacks get what was held back, and its end is reported once it is over. */
+  private adopt(job: Job, spec: CommandSpec): RunningCommand {
+    job.spec = spec;
+    job.adopted = true;
+    job.stderr = createLineSplitter(spec.onStderrLine, { cutter: spec.longLineCutter });
+    if (job.pid !== undefined) this.announce(job);
+    for (const chunk of job.heldStderr) job.stderr.push(chunk);
+    job.heldStderr = [];
+    if (spec.timeoutMs !== undefined && !job.over) {
+      // A command sent early has run since it started: its timeout counts from then.
+      const left = spec.timeoutMs - (job.pid !== undefined ? Date.now() - job.startedAt.getTime() : 0);
+      job.timer = setTimeout(() => this.terminate(job, 'timeout'), Math.max(0, left));
+    }
+    if (job.over) this.finish(job);
+    return this.runningCommandOf(job, job.exited);
+  }
+
+  private runningCommandOf(job: Job, exited: Promise<ProcessExit>): RunningCommand {
+    return {
+      name: job.spec.name,
+      get pid() {
+        return job.pid;
+      },
+      exited,
+      terminate: (reason) => this.terminate(job, reason),
+    };
+  }
+
+  /** The control socket of a running worker, started now if need be; undefined when it cannot be started. */
+  private ensureStarted(): net.Socket | undefined {
+    if (this.control && !this.control.destroyed) return this.control;
+    let launcher: string;
+    try {
+      launcher = findLauncher();
+      // detached: the worker leads a session of its own, out of reach of the terminal's Ctrl-C (handoff relays it).
+      this.child = spawn(launcher, ['--worker', '--control=3', `--grace-ms=${Math.round(this.options.graceMs)}`], {
+        cwd: this.options.cwd,
+        env: this.options.env,
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
+    } catch (error) {
+      this.spawnError = `cannot start handoff's process launcher: ${(error as Error).message}`;
+      return undefined;
+    }
+    const child = this.child;
+    const control = child.stdio[3] as net.Socket;
+    this.control = control;
+    this.buffered = undefined;
+    this.spawnError = undefined;
+    this.pid = child.pid;
+    this.startTicks = child.pid !== undefined ? readProcessStartTicks(child.pid) : undefined;
+    child.once('error', (error) => {
+      this.spawnError = `cannot start handoff's process launcher ${launcher}: ${error.message}`;
+    });
+    if (child.pid !== undefined) registerProcessGroup(child.pid, (signal) => this.signalAll(signal));
+    control.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A write after the worker is gone must not crash handoff with EPIPE.
+    control.on('error', () => undefined);
+    control.once('close', () => {
+      if (child.pid !== undefined) unregisterProcessGroup(child.pid);
+      if (this.control === control) this.control = undefined;
+      for (const job of [...this.jobs.values()]) {
+        // The worker was killed (kill -9) in the middle of a command: end the command's group here, as it no longer can.
+        if (job.pid !== undefined && !job.ended) {
+          killProcessGroup(job.pid, 'SIGKILL');
+          job.ended = true;
+          job.signal = 'SIGKILL';
+        } else if (job.pid === undefined && job.startError === undefined) {
+          job.skipped = true;
+          job.startError = this.spawnError ?? "handoff's process launcher ended before starting the command";
+        }
+        this.over(job);
+      }
+    });
+    return control;
+  }
+
+  /** What the process registry asks of every process group on Ctrl-C, SIGTERM or handoff's exit. */
+  private signalAll(signal: NodeJS.Signals): void {
+    for (const job of this.jobs.values()) {
+      if (signal === 'SIGKILL') {
+        this.send(`kill ${job.id}\n`);
+        // Synchronous too: this also runs in the 'exit' hook, after which no write would be flushed.
+        if (job.pid !== undefined) killProcessGroup(job.pid, 'SIGKILL');
+      } else {
+        this.terminate(job, 'interrupted');
+      }
+    }
+  }
+
+  private terminate(job: Job, reason: TerminationReason): void {
+    if (job.ended || job.terminatedBy || job.over) return;
+    job.terminatedBy = reason;
+    // A timeout asks politely first (SIGINT, like Ctrl-C), then SIGTERM, then SIGKILL; other reasons start at SIGTERM.
+    // A command sent early that has not started yet never will.
+    this.send(`${reason === 'timeout' ? 'int' : 'term'} ${job.id}\n`);
+  }
+
+  /** Reads report lines, and the stderr bytes an `err ID LENGTH` report is followed by. */
+  private onData(chunk: Buffer): void {
+    const data = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
+    let at = 0;
+    for (;;) {
+      const nl = data.indexOf(10, at);
+      if (nl === -1) break;
+      const line = data.toString('utf8', at, nl);
+      if (line.startsWith('err ')) {
+        const [, id, length] = line.split(' ');
+        const end = nl + 1 + Number(length);
+        if (end > data.length) break; // the rest of its bytes are still on the way
+        const job = this.jobs.get(Number(id));
+        if (job?.stderr) job.stderr.push(data.subarray(nl + 1, end));
+        else job?.heldStderr.push(Buffer.from(data.subarray(nl + 1, end)));
+        at = end;
+        continue;
+      }
+      this.onReport(line);
+      at = nl + 1;
+    }
+    // Kept as a copy: a slice would hold on to the whole chunk.
+    this.buffered = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
+  }
+
+  private onReport(line: string): void {
+    const [word, idText, a, ...rest] = line.split(' ');
+    const job = this.jobs.get(Number(idText));
+    if (!job) return;
+    switch (word) {
+      case 'pid':
+        job.pid = Number(a);
+        job.startedAt = new Date();
+        if (job.adopted) this.announce(job);
+        job.onSettled?.(true);
+        break;
+      case 'start-error':
+        job.startError = [a, ...rest].join(' ');
+        job.onSettled?.(true);
+        break;
+      case 'exit':
+        job.ended = true;
+        job.exitCode = Number(a);
+        job.stdoutReaderGone = rest[0] === '1';
+        break;
+      case 'signal':
+        job.ended = true;
+        job.signal = signalName(Number(a));
+        job.stdoutReaderGone = rest[0] === '1';
+        break;
+      case 'left':
+        job.leftBehind.push([a, ...rest].join(' '));
+        break;
+      case 'log-error':
+        if (job.spec.createEmptyFile) job.spec.onCreateError?.(job.spec.createEmptyFile, a);
+        break;
+      case 'done':
+        if (Number(a) >= 0) job.stdoutBytes = Number(a);
+        this.over(job);
+        break;
+      case 'skipped':
+        job.skipped = true;
+        job.onSettled?.(false);
+        this.over(job);
+        break;
+      default:
+        break; // a report of a newer launcher
+    }
+  }
+
+  /** Tells the task the command runs (its pid, and the worker it runs under). */
+  private announce(job: Job): void {
+    if (this.pid !== undefined && job.pid !== undefined) job.spec.onStarted?.({ pid: job.pid, launcherPid: this.pid, launcherStartTicks: this.startTicks });
+  }
+
+  /** Nothing more will be reported of the job: its end is told once a task has taken it over. */
+  private over(job: Job): void {
+    if (job.over) return;
+    this.jobs.delete(job.id);
+    if (job.adopted && job.skipped && !job.terminatedBy && this.control) {
+      // A command sent early, taken over before the worker skipped it (the command before it failed, and the loop
+      // goes on all the same): send it again, to run now.
+      job.skipped = false;
+      job.id = this.nextId++;
+      this.jobs.set(job.id, job);
+      this.control.write(job.request.bytes(job.id, false));
+      return;
+    }
+    job.over = true;
+    if (this.early === job && job.skipped) this.early = undefined;
+    job.onSettled?.(job.pid !== undefined || (job.startError !== undefined && !job.skipped));
+    job.onSettled = undefined;
+    job.resolveOver();
+    if (job.adopted) this.finish(job);
+  }
+
+  private exitOf(job: Job): ProcessExit {
+    // A command ended before it started (a scope that stopped) simply never ran; any other that did not start failed to.
+    const neverRan = job.pid === undefined && job.startError === undefined;
+    const startError = neverRan && !job.terminatedBy ? this.spawnError ?? "handoff's process launcher could not start the command" : job.startError;
+    return {
+      name: job.spec.name,
+      pid: job.pid,
+      exitCode: job.exitCode,
+      signal: job.signal,
+      terminatedBy: job.terminatedBy,
+      startError,
+      ...(job.stdoutReaderGone ? { stdoutReaderGone: true } : {}),
+      ...(job.leftBehind.length > 0 ? { leftBehind: job.leftBehind } : {}),
+      ...(job.stdoutBytes !== undefined ? { stdoutBytes: job.stdoutBytes } : {}),
+      startedAt: job.startedAt,
+      endedAt: new Date(),
+    };
+  }
+
+  private finish(job: Job): void {
+    if (job.timer) clearTimeout(job.timer);
+    job.stderr?.end();
+    job.resolveExit(this.exitOf(job));
+  }
+}

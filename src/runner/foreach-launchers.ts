@@ -1,0 +1,147 @@
+// The long-lived launchers of a foreach: one per line in flight, and the next line's first command sent ahead.
+import { LauncherWorker } from '../process/launcher-worker.js';
+import type { CommandLauncher, ProcessExit } from '../process/spawn-command.js';
+import type { PipelineElement, Task } from '../project/types.js';
+import { predictFirstCommand } from './run-task.js';
+import type { TaskContext } from './task-context.js';
+
+type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
+
+/** A line's template values and the suffix of its sub-tasks' names (`<name>_<_line_safe>`). */
+export interface LineContext {
+  values: Record<string, unknown>;
+  suffix: string;
+}
+
+export function lineContext(ctx: TaskContext, line: string): LineContext {
+  // The name shows in the console and names log files, which are not masked as text: a secret in the line stays out.
+  return { values: ctx.withLine(ctx.values, line), suffix: ctx.toLineSafe(ctx.masker.mask(line)) };
+}
+
+/**
+ * How many commands a line runs when every one succeeds: its active sub-tasks' active commands, when all of those
+ * sub-tasks are `commands:` tasks (otherwise undefined: what a line runs is not known ahead).
+ */
+function countLineCommands(tasks: Task[]): number | undefined {
+  let count = 0;
+  for (const task of tasks) {
+    if (!task.active) continue;
+    if (task.body.kind !== 'commands') return undefined;
+    count += task.body.commands.filter((c) => c.active).length;
+  }
+  return count;
+}
+
+function endedWell(exit: ProcessExit): boolean {
+  return exit.exitCode === 0 && !exit.signal && !exit.startError && !exit.terminatedBy;
+}
+
+/**
+ * The launchers of one foreach. Each line in flight has a LauncherWorker of its own, reused line after line, so a
+ * line's commands cost no spawn of handoff's. With `parallel: 1`, once a line has started its last command with all
+ * before it succeeded, the next line's first command (already read, waiting for its turn) is sent ahead: the worker
+ * starts it the moment that last command exits 0, as a shell loop would, instead of waiting for handoff to see the
+ * line end. The next line's sub-task takes it over (LauncherWorker.start); if the line ended badly, the worker skips
+ * it, and if the loop stops meanwhile it is dropped, unless it had started, in which case the line runs all the same
+ * and the command is ended with the rest (see settleWaiting).
+ */
+export class ForeachLaunchers {
+  private readonly idle: LauncherWorker[] = [];
+  private readonly all: LauncherWorker[] = [];
+  private readonly commandsPerLine: number | undefined;
+  /** The line read and waiting for its turn. */
+  private waiting?: { index: number; context: LineContext };
+  /** The line in flight that has started its last command, all before it having succeeded, and its worker. */
+  private ready?: { index: number; worker: LauncherWorker };
+  /** The line whose first command was sent ahead, and the worker it was sent to. */
+  private sentAhead?: { index: number; worker: LauncherWorker };
+
+  constructor(
+    private readonly element: ForeachElement,
+    private readonly ctx: TaskContext,
+  ) {
+    this.commandsPerLine = element.parallel === 1 ? countLineCommands(element.tasks) : undefined;
+  }
+
+  /** The launcher of line `index`'s commands, and what to call when the line is over. */
+  forLine(index: number): { launcher: CommandLauncher; release: () => void } {
+    const worker = this.takeWorker(index);
+    let started = 0;
+    let failed = false;
+    const launcher: CommandLauncher = {
+      start: (spec) => {
+        const running = worker.start(spec);
+        started += 1;
+        void running.exited.then((exit) => {
+          if (!endedWell(exit)) failed = true;
+        });
+        if (started === this.commandsPerLine && !failed) {
+          this.ready = { index, worker };
+          this.sendAhead();
+        }
+        return running;
+      },
+      hasStartedEarly: () => worker.hasStartedEarly(),
+    };
+    return {
+      launcher,
+      release: () => {
+        if (this.ready?.worker === worker) this.ready = undefined;
+        this.idle.push(worker);
+      },
+    };
+  }
+
+  /** The line read next, waiting while earlier lines run (undefined once it is dispatched or dropped). */
+  setWaiting(waiting: { index: number; context: LineContext } | undefined): void {
+    this.waiting = waiting;
+    this.sendAhead();
+  }
+
+  /**
+   * Called when the loop stops before line `index` runs: whether its first command had started all the same (then the
+   * line must still run, to take it over, end it and record it), or never will.
+   */
+  async settleWaiting(index: number): Promise<boolean> {
+    const sent = this.sentAhead;
+    if (!sent || sent.index !== index) return false;
+    const started = await sent.worker.settleEarly();
+    if (!started) this.sentAhead = undefined;
+    return started;
+  }
+
+  /** Lets every worker exit once its commands are over. */
+  close(): void {
+    for (const worker of this.all) worker.close();
+  }
+
+  private takeWorker(index: number): LauncherWorker {
+    // The line whose first command was sent ahead runs on the worker it was sent to.
+    const sent = this.sentAhead;
+    if (sent?.index === index) {
+      this.sentAhead = undefined;
+      const at = this.idle.indexOf(sent.worker);
+      if (at !== -1) return this.idle.splice(at, 1)[0];
+    }
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    const worker = new LauncherWorker({ cwd: this.ctx.workspaceDir, env: this.ctx.env, graceMs: this.ctx.graceMs });
+    this.all.push(worker);
+    return worker;
+  }
+
+  private sendAhead(): void {
+    const { waiting, ready } = this;
+    if (!waiting || !ready || waiting.index !== ready.index + 1 || this.sentAhead || this.ctx.scope.stopped) return;
+    const first = this.element.tasks.find((t) => t.active);
+    if (!first) return;
+    const { values, suffix } = waiting.context;
+    const spec = predictFirstCommand(first, { ...this.ctx, values }, `${first.name}_${suffix}`);
+    const running = spec ? ready.worker.startEarly(spec) : undefined;
+    if (!running) return;
+    this.sentAhead = { index: waiting.index, worker: ready.worker };
+    this.ready = undefined;
+    // A scope that stops (a timeout, Ctrl-C, a failed pipeline) ends it too, or drops it before it starts.
+    this.ctx.scope.track(running);
+  }
+}
