@@ -10,7 +10,7 @@ import { createTemplateContext, toLineSafe, withLine } from '../template/context
 import { createRenderer, type Renderer } from '../template/render.js';
 import { installVenvs } from '../workspace/install-venvs.js';
 import { renderFiles } from '../workspace/render-files.js';
-import { acquireWorkspaceLock } from '../workspace/workspace-lock.js';
+import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
@@ -44,6 +44,8 @@ export interface LocalRunOptions {
   stderrLimits?: StderrLimits;
   /** Receives the writer of the run's console log (W/runs/<id>/console.log) while the run goes on, then undefined. */
   attachConsoleLog?: (write: ((line: string) => void) | undefined) => void;
+  /** The workspace lock when the caller already holds it (`handoff run` takes it before it fetches into the workspace). */
+  workspaceLock?: WorkspaceLock;
 }
 
 /** Everything a run needs that is read from input, resolved before any file is written or process started. */
@@ -136,7 +138,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
   // Every command runs under the launcher: without it (built on a machine without a C compiler) nothing may start.
   findLauncher();
   initWorkspace(run.paths.dir);
-  const lock = acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
+  const lock = options.workspaceLock ?? acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
   try {
     if (lock.recoveredFrom) {
       options.emit({ type: 'log', level: 'warning', message: `took over a stale workspace lock left by pid ${lock.recoveredFrom.pid} (started ${lock.recoveredFrom.startedAt})` });

@@ -4,13 +4,12 @@ import { fetchProjectCopy } from '../../providers/store/fetch-project.js';
 import { archiveArtifacts, getArtifacts, pushArtifacts, pushRunRecords } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
 import { prepareLocalRun } from '../../runner/run-local.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
-import { initWorkspace } from '../../workspace/workspace-paths.js';
+import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
-import { withStoreSession } from './store-session.js';
+import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
 
 /**
  * What the container runs. The store is named by `-p`'s deploy keys or by `-e resource_group=… task=…`; keys use the
@@ -20,60 +19,78 @@ import { withStoreSession } from './store-session.js';
 export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } = {}): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
-    const { provider, log } = session;
-    for (const [key, value] of Object.entries(session.extraEnvs)) process.env[key] = String(value);
+  const { provider, log } = session;
+  for (const [key, value] of Object.entries(session.extraEnvs)) process.env[key] = String(value);
 
-    // Variables first: a bad __VARS or -v is bad input, found before anything is fetched or written.
-    const scheduled = await evaluateVarsEnv(process.env.__VARS ?? '');
-    const vars = { ...scheduled, ...parseVarTokens(options.vars, '-v') };
-    if (Object.keys(scheduled).length > 0) log.log('info', `Variables from __VARS: ${Object.keys(scheduled).join(', ')}`);
+  // Variables first: a bad __VARS or -v is bad input, found before anything is fetched or written.
+  const scheduled = await evaluateVarsEnv(process.env.__VARS ?? '');
+  const vars = { ...scheduled, ...parseVarTokens(options.vars, '-v') };
+  if (Object.keys(scheduled).length > 0) log.log('info', `Variables from __VARS: ${Object.keys(scheduled).join(', ')}`);
 
-    log.log('info', `Fetching ${provider.names.task} from the ${provider.name} store ${provider.objects.describe(provider.names.s3.taskPrefix)}`);
-    initWorkspace(workspaceDir);
-    const fetched = await fetchProjectCopy(provider, workspaceDir);
-    const secrets = toRunSecrets(await readStoreSecrets(provider));
-    const artifacts = await getArtifacts(provider, workspaceDir);
-    log.log('info', `Fetched project.yml, ${fetched.files.keys.length} files, ${secrets.length} secrets and ${artifacts.keys.length} artifacts`);
-
-    const stderrLimits = stderrLimitsFromEnv();
-    const emit = createRunRenderer(log, stderrLimits);
-    const runOptions = {
-      projectDir: fetched.projectDir,
-      workspaceDir,
-      stage: options.stage,
-      vars,
-      secrets,
-      strict: options.strict,
-      timeoutSeconds: options.timeout,
-      graceMs: graceFromEnv(),
-      stderrLimits,
-      // A fresh workspace (a container's first run, a scheduled run) gets its venvs here, unchanged ones are skipped.
-      installVenvs: true,
-      emit,
-      attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
-    };
-    const prepared = await prepareLocalRun(runOptions);
-    if (flags.dryRun) {
-      // The store was read (into W/.handoff/project and W/artifacts) so the plan is the one the container would run.
-      printRunPlan(prepared, options, provider.objects.describe(provider.names.s3.projectKey));
-      return 0;
-    }
-    const result = await runInTerminal(prepared, runOptions, options, log);
-    const { exitCode, runId } = result;
-    const succeeded = result.status === 'succeeded';
-
-    // As in the original, deploy.push_artifacts_on_fail defaults to true: a failed run's logs are what one needs to see.
-    // Singer state is safe either way: a failed run never rewrites artifacts/state.json.
-    const pushOnFail = prepared.project.deploy.push_artifacts_on_fail !== false;
-    if (options.pushArtifacts && (succeeded || pushOnFail)) {
-      const pushed = await pushArtifacts(provider, workspaceDir, (level, m) => log.log(level, m));
-      const archived = await archiveArtifacts(provider);
-      const records = await pushRunRecords(provider, workspaceDir, runId);
-      log.log('info', `Pushed ${pushed.keys.length} artifacts to ${pushed.location}, archived them to ${archived.location}, pushed ${records.keys.length} run records`);
-    } else if (options.pushArtifacts) {
-      const records = await pushRunRecords(provider, workspaceDir, runId);
-      log.log('warning', `The run failed and deploy.push_artifacts_on_fail is false: artifacts were not pushed; pushed ${records.keys.length} run records`);
-    }
-    return exitCode;
+  log.log('info', `Fetching ${provider.names.task} from the ${provider.name} store ${provider.objects.describe(provider.names.s3.taskPrefix)}`);
+  // Held from the fetch to the last push: nothing else may replace this workspace's artifacts meanwhile.
+  const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log);
+  try {
+    return await fetchRunAndPush(session, options, workspaceDir, vars, flags);
+  } finally {
+    lock.release();
+  }
   });
+}
+
+async function fetchRunAndPush(
+  session: StoreSession,
+  options: GlobalOptions,
+  workspaceDir: string,
+  vars: Record<string, VarValue>,
+  flags: { dryRun?: boolean },
+): Promise<number> {
+  const { provider, log } = session;
+  const fetched = await fetchProjectCopy(provider, workspaceDir);
+  const secrets = toRunSecrets(await readStoreSecrets(provider));
+  const artifacts = await getArtifacts(provider, workspaceDir);
+  log.log('info', `Fetched project.yml, ${fetched.files.keys.length} files, ${secrets.length} secrets and ${artifacts.keys.length} artifacts`);
+
+  const stderrLimits = stderrLimitsFromEnv();
+  const emit = createRunRenderer(log, stderrLimits);
+  const runOptions = {
+    projectDir: fetched.projectDir,
+    workspaceDir,
+    stage: options.stage,
+    vars,
+    secrets,
+    strict: options.strict,
+    timeoutSeconds: options.timeout,
+    graceMs: graceFromEnv(),
+    stderrLimits,
+    // A fresh workspace (a container's first run, a scheduled run) gets its venvs here, unchanged ones are skipped.
+    installVenvs: true,
+    emit,
+    attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
+    // The lock stays this command's to release, after the pushes.
+    workspaceLock: { release: () => undefined },
+  };
+  const prepared = await prepareLocalRun(runOptions);
+  if (flags.dryRun) {
+    // The store was read (into W/.handoff/project and W/artifacts) so the plan is the one the container would run.
+    printRunPlan(prepared, options, provider.objects.describe(provider.names.s3.projectKey));
+    return 0;
+  }
+  const result = await runInTerminal(prepared, runOptions, options, log);
+  const { exitCode, runId } = result;
+  const succeeded = result.status === 'succeeded';
+
+  // As in the original, deploy.push_artifacts_on_fail defaults to true: a failed run's logs are what one needs to see.
+  // Singer state is safe either way: a failed run never rewrites artifacts/state.json.
+  const pushOnFail = prepared.project.deploy.push_artifacts_on_fail !== false;
+  if (options.pushArtifacts && (succeeded || pushOnFail)) {
+    const pushed = await pushArtifacts(provider, workspaceDir, (level, m) => log.log(level, m));
+    const archived = await archiveArtifacts(provider);
+    const records = await pushRunRecords(provider, workspaceDir, runId);
+    log.log('info', `Pushed ${pushed.keys.length} artifacts to ${pushed.location}, archived them to ${archived.location}, pushed ${records.keys.length} run records`);
+  } else if (options.pushArtifacts) {
+    const records = await pushRunRecords(provider, workspaceDir, runId);
+    log.log('warning', `The run failed and deploy.push_artifacts_on_fail is false: artifacts were not pushed; pushed ${records.keys.length} run records`);
+  }
+  return exitCode;
 }

@@ -28,7 +28,7 @@ import { renderFiles } from '../../workspace/render-files.js';
 import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
-import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+import { confirm, lockWorkspace, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 
 function summarize(result: TransferResult): { where: string; count: number } {
   return { where: result.location, count: result.keys.length };
@@ -55,8 +55,13 @@ export function configGetCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const body = await getConfig(session.provider);
     const file = path.join(resolveFetchedProjectDir(workspaceDir), 'project.yml');
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, body);
+    const lock = lockWorkspace(workspaceDir, 'config get', session.log);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, body);
+    } finally {
+      lock.release();
+    }
     printResult(options, { saved: file, from: session.provider.objects.describe(session.provider.names.s3.projectKey) });
     return 0;
   });
@@ -104,10 +109,17 @@ export function filesDeleteCommand(options: GlobalOptions): Promise<number> {
 export function filesGetCommand(options: GlobalOptions): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
-    const fetched = await fetchProjectCopy(session.provider, workspaceDir);
-    const { project } = await loadProject(fetched.projectDir);
-    const secrets = toRunSecrets(await readStoreSecrets(session.provider));
-    const rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir);
+    const lock = lockWorkspace(workspaceDir, 'files get', session.log);
+    let fetched: Awaited<ReturnType<typeof fetchProjectCopy>>;
+    let rendered: number;
+    try {
+      fetched = await fetchProjectCopy(session.provider, workspaceDir);
+      const { project } = await loadProject(fetched.projectDir);
+      const secrets = toRunSecrets(await readStoreSecrets(session.provider));
+      rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir);
+    } finally {
+      lock.release();
+    }
     printResult(options, { fetched: summarize(fetched.files), rendered: { into: path.join(path.resolve(workspaceDir), 'files'), files: rendered } });
     return 0;
   });
@@ -124,7 +136,13 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   const log = createConsoleLog(options.logLevel);
   for (const w of loaded.warnings) log.log('debug', w.message);
-  const rendered = await renderProjectFiles(options, log, project, loaded.secrets, workspaceDir);
+  const lock = lockWorkspace(workspaceDir, 'files get local', log);
+  let rendered: number;
+  try {
+    rendered = await renderProjectFiles(options, log, project, loaded.secrets, workspaceDir);
+  } finally {
+    lock.release();
+  }
   printResult(options, { rendered: { from: path.join(project.dir, 'files'), into: path.join(path.resolve(workspaceDir), 'files'), files: rendered } });
   return 0;
 }
@@ -153,8 +171,13 @@ export function artifactsPushCommand(options: GlobalOptions): Promise<number> {
 export function artifactsGetCommand(options: GlobalOptions): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
-    initWorkspace(workspaceDir);
-    const result = await getArtifacts(session.provider, workspaceDir);
+    const lock = lockWorkspace(workspaceDir, 'artifacts get', session.log);
+    let result: TransferResult;
+    try {
+      result = await getArtifacts(session.provider, workspaceDir);
+    } finally {
+      lock.release();
+    }
     printResult(options, { fetched: { ...summarize(result), into: path.join(path.resolve(workspaceDir), 'artifacts') } });
     return 0;
   });

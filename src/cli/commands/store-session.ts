@@ -6,9 +6,13 @@ import { loadProject } from '../../project/load-project.js';
 import type { Project } from '../../project/types.js';
 import { createProvider, type DeployTarget, type Provider } from '../../providers/provider.js';
 import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/deploy-target.js';
+import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
+import { initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
+import { graceFromEnv } from './run-in-terminal.js';
 
 export interface StoreSession {
   provider: Provider;
@@ -117,4 +121,22 @@ export async function withStoreSession<T>(options: GlobalOptions, need: { projec
   } finally {
     session.provider.close();
   }
+}
+
+/**
+ * Takes the workspace's lock before a command writes into it from the store (`run`, `artifacts get`, `files get`,
+ * `config get`): a run going on there must never see its artifacts (its Singer state, its stdout log) replaced under
+ * it. A lock left by a killed run is taken over, and what that run left running is ended first, as `run local` does.
+ */
+export function lockWorkspace(workspaceDir: string, command: string, log: ConsoleLog): WorkspaceLock {
+  const paths = initWorkspace(workspaceDir);
+  const lock = acquireWorkspaceLock(paths.dir, command);
+  if (lock.recoveredFrom) {
+    log.log('warning', `took over a stale workspace lock left by pid ${lock.recoveredFrom.pid} (started ${lock.recoveredFrom.startedAt})`);
+    for (const abandoned of markAbandonedRuns(paths.runsDir, { graceMs: graceFromEnv() })) {
+      const ended = abandoned.endedPids.length > 0 ? `; ended the processes it had left running (pids ${abandoned.endedPids.join(', ')})` : '';
+      log.log('warning', `run ${abandoned.runId} was left running by a handoff that is gone${ended}; marked interrupted`);
+    }
+  }
+  return lock;
 }

@@ -94,8 +94,9 @@ export function describeProjectSync(plan: ProjectSyncPlan): { config: string; fi
 /** Writes what the plan says: config, changed files, stale files removed, changed secrets. */
 export async function applyProjectSync(provider: Provider, plan: ProjectSyncPlan): Promise<ProjectSyncSummary> {
   if (plan.config !== 'unchanged') await provider.objects.put(provider.names.s3.projectKey, plan.configBody);
-  for (const file of plan.files) await provider.objects.put(file.key, file.body, { executable: file.executable });
+  // Stale files go first: one may be a file where the project now has a folder of that name (or the reverse).
   if (plan.staleFiles.length > 0) await provider.objects.delete(plan.staleFiles);
+  for (const file of plan.files) await provider.objects.put(file.key, file.body, { executable: file.executable });
   await writeParameters(provider, plan.secrets.map((s) => ({ name: s.name, value: s.stored!, tier: s.tier! })));
   return {
     config: plan.config === 'create' ? 'created' : plan.config === 'update' ? 'updated' : 'unchanged',

@@ -2,7 +2,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Provider } from '../provider.js';
-import { getConfig, pullFolder, type TransferResult } from './project-store.js';
+import { getConfig, pullFolder, removeAbandonedIncoming, type TransferResult } from './project-store.js';
 
 /** The fetched copy lives inside the workspace, apart from the folders a run writes (files/, artifacts/, runs/). */
 export function resolveFetchedProjectDir(workspaceDir: string): string {
@@ -17,6 +17,7 @@ export async function fetchProjectCopy(provider: Provider, workspaceDir: string)
   const projectDir = resolveFetchedProjectDir(workspaceDir);
   const incoming = `${projectDir}.incoming-${process.pid}`;
   const config = await getConfig(provider);
+  await removeAbandonedIncoming(projectDir);
   await rm(incoming, { recursive: true, force: true });
   await mkdir(incoming, { recursive: true });
   try {

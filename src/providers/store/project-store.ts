@@ -1,7 +1,9 @@
 // A task's config, files, artifacts and run records in a provider's store (SPEC §6), the same for every provider.
-import { chmod, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { isProcessAlive } from '../../process/process-alive.js';
+import { writeFileAtomic } from '../local/write-file-atomic.js';
 import type { Provider } from '../provider.js';
 
 export type StoreLog = (level: 'debug' | 'info' | 'warning', message: string) => void;
@@ -41,9 +43,21 @@ export async function deleteConfig(provider: Provider): Promise<TransferResult> 
   return { location: provider.objects.describe(key), keys: existing !== undefined ? [key] : [] };
 }
 
-/** Uploads every regular file under `localDir` to `prefix<relative path>`, keeping whether it is executable. */
+/**
+ * Uploads every regular file under `localDir` to `prefix<relative path>`, keeping whether it is executable. A stored
+ * file where the folder now has a folder of that name (or the reverse) is removed first: S3 would keep both, and no
+ * fetch could write them.
+ */
 export async function pushFolder(provider: Provider, localDir: string, prefix: string, log?: StoreLog): Promise<TransferResult> {
   const files = await listLocalFiles(localDir, log);
+  const stored = (await provider.objects.list(prefix)).map((o) => o.key.slice(prefix.length));
+  const replaced = findReplacedPaths(stored, files);
+  if (replaced.length > 0) {
+    await provider.objects.delete(replaced.map((r) => `${prefix}${r.stored}`));
+    for (const r of replaced) {
+      log?.('info', `replaced the stored ${r.was} ${provider.objects.describe(`${prefix}${r.stored}`)}: ${r.now} of that name is pushed instead`);
+    }
+  }
   const keys: string[] = [];
   for (const rel of files) {
     const key = `${prefix}${rel}`;
@@ -61,8 +75,18 @@ export async function pushFolder(provider: Provider, localDir: string, prefix: s
  */
 export async function pullFolder(provider: Provider, prefix: string, localDir: string, options: { replace: boolean }): Promise<TransferResult> {
   const objects = await provider.objects.list(prefix);
+  const clash = findReplacedPaths(objects.map((o) => o.key.slice(prefix.length)), objects.map((o) => o.key.slice(prefix.length)))[0];
+  if (clash) {
+    const file = provider.objects.describe(`${prefix}${clash.stored}`);
+    throw new UserError(`the store holds both the file ${file} and files inside a folder of that name, which cannot both be written to ${localDir}`, {
+      fix: `push the folder again (files push, artifacts push: they remove the stale one), or delete the stale object ${file}`,
+    });
+  }
   const target = options.replace ? `${localDir}.incoming-${process.pid}` : localDir;
-  if (options.replace) await rm(target, { recursive: true, force: true });
+  if (options.replace) {
+    await removeAbandonedIncoming(localDir);
+    await rm(target, { recursive: true, force: true });
+  }
   await mkdir(target, { recursive: true });
   const keys: string[] = [];
   for (const object of objects) {
@@ -75,7 +99,7 @@ export async function pullFolder(provider: Provider, prefix: string, localDir: s
     const stored = await provider.objects.get(object.key);
     if (stored === undefined) continue;
     const file = path.join(target, ...parts);
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeFolder(path.dirname(file), target);
     await writeLocalFile(file, stored.body, stored.executable);
     keys.push(object.key);
   }
@@ -175,9 +199,55 @@ export async function listLocalFiles(dir: string, log?: StoreLog): Promise<strin
 async function writeLocalFile(file: string, body: Buffer, executable: boolean): Promise<void> {
   const stat = await lstat(file).catch(() => undefined);
   if (stat?.isDirectory()) await rm(file, { recursive: true, force: true });
-  const temp = `${file}.${process.pid}.handoff-tmp`;
-  await writeFile(temp, body);
-  // Explicit, so the umask does not decide whether a fetched script can run.
-  await chmod(temp, executable ? 0o755 : 0o644);
-  await rename(temp, file);
+  // The mode is explicit, so the umask does not decide whether a fetched script can run; the temp files a killed
+  // fetch left in this folder go with the next write there.
+  await writeFileAtomic(file, body, { mode: executable ? 0o755 : 0o644 });
+}
+
+/** Makes `dir` (inside `root`); a local file in the way of a stored folder gives way, as a folder gives way to a stored file. */
+async function makeFolder(dir: string, root: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    for (let d = dir; d.startsWith(root + path.sep); d = path.dirname(d)) {
+      if ((await lstat(d).catch(() => undefined))?.isFile()) await rm(d, { force: true });
+    }
+    await mkdir(dir, { recursive: true });
+  }
+}
+
+/** A stored path that a local one replaced: a file that is now a folder of that name, or a file inside a folder that is now a file. */
+interface ReplacedPath {
+  stored: string;
+  was: 'file' | 'folder';
+  now: 'a folder' | 'a file';
+}
+
+/**
+ * The stored relative paths that cannot live beside `local` ones: `d` when `d/x` is local (a file that became a
+ * folder) and `d/x` when `d` is local (a folder that became a file). Given the stored paths twice, the clashes
+ * within a store.
+ */
+export function findReplacedPaths(stored: string[], local: string[]): ReplacedPath[] {
+  const localFiles = new Set(local);
+  const localFolders = new Set(local.flatMap((rel) => rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const found: ReplacedPath[] = [];
+  for (const rel of stored) {
+    if (localFolders.has(rel)) found.push({ stored: rel, was: 'file', now: 'a folder' });
+    else if (rel.split('/').slice(0, -1).some((_, i, parts) => localFiles.has(parts.slice(0, i + 1).join('/')))) found.push({ stored: rel, was: 'folder', now: 'a file' });
+  }
+  return found;
+}
+
+/** Removes `<dir>.incoming-<pid>` folders that a killed fetch left beside `dir` (their writer is gone). */
+export async function removeAbandonedIncoming(dir: string): Promise<void> {
+  const parent = path.dirname(dir);
+  const base = `${path.basename(dir)}.incoming-`;
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const pid = Number(name.slice(base.length));
+    if (!name.startsWith(base) || !Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
+    await rm(path.join(parent, name), { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,155 @@
+// Faults around the store (the local provider's folder): runs racing on a workspace, folders that became files, huge
+// artifacts, killed fetches and pushes. The built CLI runs as a subprocess against a real HANDOFF_HOME.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliPath, makeProject, makeTempDir, repoRoot, runCli, waitFor } from '../helpers/cli.js';
+import { listFiles, runHandoff } from './fault-helpers.js';
+
+const TASK = 'ingest';
+const BUCKET_DIR = (home: string): string => path.join(home, 'buckets', 'handoff-dev-rg', TASK);
+
+/**
+ * A Singer-like task whose target echoes one state: `{"at": "<time>"}`, written only once `gate` exists, so a test can
+ * hold the run in the middle. Each run's state is new, so a state that came from somewhere else shows.
+ */
+function makeGatedProject(gate: string): { projectDir: string; workspaceDir: string; root: string } {
+  const made = makeProject(
+    `tasks:
+  - name: work
+    pipeline:
+      - command: sh
+        args: files/tap.sh
+      - command: cat
+deploy:
+  cloud_provider: local
+  resource_group: rg
+  task: ${TASK}
+`,
+    {
+      'files/tap.sh': `while [ ! -e ${gate} ]; do sleep 0.05; done
+echo "{\\"at\\": \\"$(date +%s%N)\\"}"
+`,
+    },
+  );
+  return { ...made, root: path.dirname(made.projectDir) };
+}
+
+async function setUpStore(projectDir: string, home: string): Promise<void> {
+  for (const args of [['cloud', 'bucket', 'create'], ['project', 'push', '-y']]) {
+    const result = await runCli([...args, '-p', projectDir], { env: { HANDOFF_HOME: home } });
+    expect(result.code, result.stderr).toBe(0);
+  }
+}
+
+describe('the workspace of `handoff run` is locked from the fetch to the last push', () => {
+  it('a second run (or artifacts get) on a workspace in use is refused before it writes there; the first run saves and pushes its own state', async () => {
+    const root = makeTempDir();
+    const gate = path.join(root, 'gate');
+    const { projectDir } = makeGatedProject(gate);
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    // A previous run's state and stdout log in the store.
+    fs.writeFileSync(gate, '');
+    const first = await runCli(['run', '-e', 'resource_group=rg', `task=${TASK}`, '-w', path.join(root, 'ws0'), '-a'], { env: { HANDOFF_HOME: home } });
+    expect(first.code, first.stderr).toBe(0);
+    fs.rmSync(gate);
+    const storedState = fs.readFileSync(path.join(BUCKET_DIR(home), 'artifacts', 'last', 'state.json'), 'utf8');
+
+    const workspaceDir = path.join(root, 'ws');
+    const env = { HANDOFF_HOME: home };
+    const running = runHandoff(['run', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir, '-a'], { env });
+    // The run is in its pipeline (its tap waits at the gate).
+    await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs')) && fs.readdirSync(path.join(workspaceDir, 'runs')).some((f) => f.endsWith('.json')), 30_000);
+    for (const args of [['run'], ['artifacts', 'get'], ['files', 'get'], ['config', 'get']]) {
+      const second = await runCli([...args, '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env });
+      expect(second.code, `${args.join(' ')}: ${second.stderr}`).toBe(2);
+      expect(second.stderr).toContain(`the workspace ${workspaceDir} is in use by another handoff`);
+    }
+    fs.writeFileSync(gate, '');
+    const result = await running;
+    expect(result.code, result.stderr).toBe(0);
+
+    const emitted = fs.readFileSync(path.join(workspaceDir, 'artifacts', 'work_stdout.log'), 'utf8');
+    const saved = fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), 'utf8');
+    expect(JSON.parse(saved)).toEqual(JSON.parse(emitted));
+    expect(saved).not.toBe(storedState);
+    // What the store holds now is this run's state, not the one the store had before.
+    expect(fs.readFileSync(path.join(BUCKET_DIR(home), 'artifacts', 'last', 'state.json'), 'utf8')).toBe(saved);
+    expect(fs.existsSync(path.join(workspaceDir, '.handoff.lock'))).toBe(false);
+  }, 120_000);
+});
+
+describe('a file that became a folder (or the reverse) since the last push', () => {
+  it('files push and artifacts push replace the stored file or folder instead of failing, and say so', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    const env = { HANDOFF_HOME: home };
+    const files = path.join(projectDir, 'files');
+    fs.writeFileSync(path.join(files, 'conf'), 'a file\n');
+    fs.mkdirSync(path.join(files, 'lookup'));
+    fs.writeFileSync(path.join(files, 'lookup', 'x.csv'), 'a,b\n');
+    expect((await runCli(['files', 'push', '-p', projectDir], { env })).code).toBe(0);
+
+    fs.rmSync(path.join(files, 'conf'));
+    fs.mkdirSync(path.join(files, 'conf'));
+    fs.writeFileSync(path.join(files, 'conf', 'main.ini'), 'now a folder\n');
+    fs.rmSync(path.join(files, 'lookup'), { recursive: true });
+    fs.writeFileSync(path.join(files, 'lookup'), 'now a file\n');
+    const pushed = await runCli(['files', 'push', '-p', projectDir], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).not.toContain('This is a bug');
+    expect(pushed.stderr).toContain('replaced the stored file');
+    const stored = path.join(BUCKET_DIR(home), 'files');
+    expect(fs.readFileSync(path.join(stored, 'conf', 'main.ini'), 'utf8')).toBe('now a folder\n');
+    expect(fs.readFileSync(path.join(stored, 'lookup'), 'utf8')).toBe('now a file\n');
+    expect(listFiles(stored).filter((f) => f.endsWith('.handoff-tmp'))).toEqual([]);
+
+    // A run fetches exactly that layout.
+    const workspaceDir = path.join(root, 'ws');
+    const fetched = await runCli(['files', 'get', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env });
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'files', 'conf', 'main.ini'), 'utf8')).toBe('now a folder\n');
+  }, 60_000);
+});
+
+describe('a fetch killed half-way', () => {
+  it('leaves the previous copy whole, and the next command removes what the killed one left', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    // Many files, so the fetch takes long enough to be killed in the middle.
+    for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(projectDir, 'files', `f${i}.txt`), `file ${i}\n`);
+    await setUpStore(projectDir, home);
+    const env = { HANDOFF_HOME: home };
+    const workspaceDir = path.join(root, 'ws');
+    const target = ['-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir];
+    expect((await runCli(['files', 'get', ...target], { env })).code).toBe(0);
+    const copy = path.join(workspaceDir, '.handoff', 'project');
+    const before = listFiles(copy).length;
+
+    // SIGKILL once the new copy is being assembled.
+    const killed = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [cliPath, 'files', 'get', ...target], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: 'ignore' });
+      const timer = setInterval(() => {
+        const incoming = fs.readdirSync(path.dirname(copy)).filter((n) => n.includes('.incoming-'));
+        if (incoming.length > 0 && listFiles(path.join(path.dirname(copy), incoming[0])).length > 50) child.kill('SIGKILL');
+      }, 5);
+      child.on('exit', (code) => {
+        clearInterval(timer);
+        resolve(code);
+      });
+    });
+    expect(killed).toBeNull();
+    expect(fs.readdirSync(path.dirname(copy)).filter((n) => n.includes('.incoming-'))).not.toEqual([]);
+    expect(listFiles(copy).length).toBe(before);
+
+    const again = await runCli(['files', 'get', ...target], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(fs.readdirSync(path.dirname(copy)).filter((n) => n.includes('.incoming-'))).toEqual([]);
+    expect(listFiles(copy).length).toBe(before);
+  }, 120_000);
+});
