@@ -17,8 +17,17 @@ export interface ConsoleLog {
   tee(sink: ((line: string) => void) | undefined): void;
 }
 
-function timestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+let stampSecond = -1;
+let stampText = '';
+
+/** `YYYY-MM-DD HH:MM:SS` (UTC) of now, formatted once per second: a foreach logs thousands of lines a second. */
+function timestamp(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    stampText = new Date(second * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  }
+  return stampText;
 }
 
 /** Lines logged before a sink is attached (loading warnings) are kept, up to this many, and given to the first sink. */
@@ -29,7 +38,7 @@ export function createConsoleLog(threshold: LogLevel, write: (text: string) => v
   let early: string[] | undefined = [];
   return {
     log(level, message) {
-      const line = `[${timestamp(new Date())}] ${level.toUpperCase().padStart(8)} - ${message}`;
+      const line = `[${timestamp()}] ${level.toUpperCase().padStart(8)} - ${message}`;
       if (sink) sink(line);
       else if (early && early.length < EARLY_LINES) early.push(line);
       if (ORDER[level] >= ORDER[threshold]) write(`${line}\n`);

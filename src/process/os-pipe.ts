@@ -1,6 +1,6 @@
 // Real kernel pipes for joining processes. Node's own stdio "pipes" are socket pairs, which programs cannot reopen
 // by path (`> /dev/stderr`, `cat /dev/stdin`, `tee /dev/fd/3` fail with ENXIO), so handoff makes pipes from FIFOs.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,22 +11,94 @@ export interface OsPipe {
   writeFd: number;
 }
 
-/** How many FIFOs one `mkfifo` call makes; each is used once, so a foreach does not spawn mkfifo per line. */
+/**
+ * How many FIFOs one `mkfifo` call makes; each is used once, so a foreach does not spawn mkfifo per line. The first
+ * batch is small: most runs use a few, and every FIFO left over is one more unlink at exit.
+ */
+const FIRST_BATCH = 8;
 const BATCH = 64;
 
 let fifoDir: string | undefined;
+/** FIFOs made and not used yet. */
 let pool: string[] = [];
+/** FIFOs an `mkfifo` started by prefetchOsPipes is making (they join the pool when it is done). */
+let coming: string[] = [];
 let serial = 0;
+let mkfifoProgram: string | undefined;
+
+/** mkfifo by its usual path when it is there: the spawn (which blocks until the program is found) skips the PATH search. */
+function mkfifo(): string {
+  mkfifoProgram ??= ['/usr/bin/mkfifo', '/bin/mkfifo'].find((file) => fs.existsSync(file)) ?? 'mkfifo';
+  return mkfifoProgram;
+}
+
+function newBatch(size: number): string[] {
+  if (!fifoDir) {
+    fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-pipes-'));
+    process.on('exit', removeFifoDir);
+  }
+  return Array.from({ length: size }, () => path.join(fifoDir as string, String(serial++)));
+}
+
+/** Removes the FIFOs left unused by name (cheaper than a recursive removal), then the folder. */
+function removeFifoDir(): void {
+  if (!fifoDir) return;
+  for (const file of [...pool, ...coming]) {
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // not made (an mkfifo that failed) or already gone
+    }
+  }
+  try {
+    fs.rmdirSync(fifoDir);
+  } catch {
+    fs.rmSync(fifoDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts making the first FIFOs in the background, so a run's first command does not wait for `mkfifo` on the main
+ * thread (it runs while the workspace is locked and the run recorded). A FIFO needed before it is done comes from a
+ * batch made there and then, as without it.
+ */
+export function prefetchOsPipes(): void {
+  if (pool.length > 0 || coming.length > 0) return;
+  const batch = newBatch(FIRST_BATCH);
+  coming = batch;
+  const settle = (ok: boolean): void => {
+    if (coming !== batch) return;
+    coming = [];
+    if (ok) pool.push(...batch);
+    else for (const file of batch) fs.rmSync(file, { force: true });
+  };
+  try {
+    const child = spawn(mkfifo(), ['-m', '600', ...batch], { stdio: 'ignore' });
+    child.once('error', () => settle(false));
+    child.once('exit', (code) => settle(code === 0));
+  } catch {
+    settle(false);
+  }
+}
+
+/** Whether the FIFOs being made in the background are all there (mkfifo makes them in order, each at once). */
+function comingAreMade(): boolean {
+  try {
+    return coming.length > 0 && fs.lstatSync(coming[coming.length - 1]).isFIFO();
+  } catch {
+    return false;
+  }
+}
 
 function nextFifoPath(): string {
+  if (pool.length === 0 && comingAreMade()) {
+    // Taken now rather than when the event loop sees mkfifo exit, which may be after the first command starts.
+    pool = coming;
+    coming = [];
+  }
   if (pool.length === 0) {
-    if (!fifoDir) {
-      fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-pipes-'));
-      const dir = fifoDir;
-      process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    }
-    const batch = Array.from({ length: BATCH }, () => path.join(fifoDir as string, String(serial++)));
-    execFileSync('mkfifo', ['-m', '600', ...batch], { stdio: 'ignore' });
+    const batch = newBatch(serial <= FIRST_BATCH ? FIRST_BATCH : BATCH);
+    execFileSync(mkfifo(), ['-m', '600', ...batch], { stdio: 'ignore' });
     pool = batch;
   }
   return pool.shift() as string;

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findLauncher } from '../process/launcher-path.js';
+import { prefetchOsPipes } from '../process/os-pipe.js';
 import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
 import type { Project } from '../project/types.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
@@ -137,6 +138,8 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
   if (!options.installVenvs) checkVenvsInstalled(run.project, run.paths.dir);
   // Every command runs under the launcher: without it (built on a machine without a C compiler) nothing may start.
   findLauncher();
+  // The first commands' pipes are made while the workspace is locked and the run recorded.
+  prefetchOsPipes();
   initWorkspace(run.paths.dir);
   const lock = options.workspaceLock ?? acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
   try {

@@ -1,7 +1,7 @@
 // Reads a stage's secrets from the project's `.secrets/` folder (or `-v secrets_dir=D`), with precise errors (SPEC §4).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
 import { UserError, type Diagnostic } from '../errors.js';
 import { secretsFileName } from '../template/stage-vars.js';
 
@@ -65,7 +65,20 @@ export function loadLocalSecrets(input: {
   return { secrets: parseSecrets(text, file, warnings), warnings };
 }
 
+/**
+ * The YAML parser, loaded when a secrets file is there to read: a `require` of the bundled package runs its module
+ * code only then, so a run without secrets does not set it up (an `import` would, whenever the CLI loads this file).
+ */
+function loadYaml(): typeof import('yaml') {
+  return require('yaml') as typeof import('yaml');
+}
+
+function isScalar(node: unknown): node is import('yaml').Scalar {
+  return loadYaml().isScalar(node);
+}
+
 function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secret[] {
+  const { LineCounter, isMap, isSeq, parseDocument } = loadYaml();
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line, which may hold a secret value.
   const doc = parseDocument(text, { prettyErrors: false, lineCounter });

@@ -1,5 +1,5 @@
 // Renders Jinja2-syntax templates (nunjucks) for commands and files, reporting undefined variables and errors by origin.
-import nunjucks from 'nunjucks';
+import type nunjucksModule from 'nunjucks';
 import { UserError } from '../errors.js';
 import { maskError, type Masker } from '../secrets/mask.js';
 import { formatPythonStr } from './python-str.js';
@@ -48,18 +48,34 @@ interface TemplateErrorFields {
   colno?: number;
 }
 
+type Nunjucks = typeof nunjucksModule;
+
 interface CompiledTemplate {
-  template: nunjucks.Template;
+  template: nunjucksModule.Template;
   /** Names tested with `is defined`/`is undefined` or given a `default`: their absence is intended, not reported. */
   guarded: Set<string>;
 }
 
 interface ActiveRender {
-  env: nunjucks.Environment;
+  env: nunjucksModule.Environment;
   missing: Set<string>;
 }
 
-const internals = nunjucks as unknown as NunjucksInternals;
+let engine: Nunjucks | undefined;
+
+/**
+ * nunjucks, set up at the first template rendered. Most runs' commands hold no template syntax, and evaluating
+ * nunjucks (with the Jinja2 compatibility layer) is most of what a template-free run would spend starting up: about
+ * 25 ms and 6 MB. A `require` of the bundled package runs its module code only now (an `import` would run it when the
+ * CLI loads this file).
+ */
+function loadEngine(): Nunjucks {
+  if (!engine) {
+    engine = require('nunjucks') as Nunjucks;
+    installRuntimeHooks(engine as unknown as NunjucksInternals);
+  }
+  return engine;
+}
 /** Compiled templates kept per renderer; commands inside foreach are rendered once per line with the same text. */
 const CACHE_LIMIT = 500;
 const TEMPLATE_START = /\{[{%#]/;
@@ -69,19 +85,26 @@ const EXISTENCE_TESTS = new Set(['defined', 'undefined']);
 /** The render in progress; nunjucks renders synchronously, so one slot is enough (restored for nested renders). */
 let activeRender: ActiveRender | undefined;
 
-installRuntimeHooks();
-
-/** Creates a renderer with its own nunjucks environment: no file loader, no autoescape, keeps whitespace as written. */
+/**
+ * Creates a renderer with its own nunjucks environment (made at its first template): no file loader, no autoescape,
+ * keeps whitespace as written.
+ */
 export function createRenderer(options: RendererOptions): Renderer {
-  const env = new nunjucks.Environment(null, {
-    autoescape: false,
-    throwOnUndefined: false,
-    trimBlocks: false,
-    lstripBlocks: false,
-    // dev keeps nunjucks' own error object, whose line and column we report.
-    dev: true,
-  });
-  env.addFilter('shell_quote', quoteForShell);
+  let environment: nunjucksModule.Environment | undefined;
+  const getEnvironment = (): nunjucksModule.Environment => {
+    if (!environment) {
+      environment = new (loadEngine().Environment)(null, {
+        autoescape: false,
+        throwOnUndefined: false,
+        trimBlocks: false,
+        lstripBlocks: false,
+        // dev keeps nunjucks' own error object, whose line and column we report.
+        dev: true,
+      });
+      environment.addFilter('shell_quote', quoteForShell);
+    }
+    return environment;
+  };
   const cache = new Map<string, CompiledTemplate>();
   const reported = new Set<string>();
 
@@ -89,6 +112,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     render(template, values, origin) {
       // Plain text needs no engine; this keeps the common case fast and its bytes untouched by construction.
       if (!TEMPLATE_START.test(template)) return template;
+      const env = getEnvironment();
       let compiled = cache.get(template);
       if (!compiled) {
         compiled = compileTemplate(env, template, origin);
@@ -138,11 +162,11 @@ function reportMissing(missing: string[], origin: string, options: RendererOptio
  * Parses first (for precise syntax errors and the static checks below), then compiles. Unknown filters and tests
  * would otherwise only fail when their line is reached, and without a reliable position.
  */
-function compileTemplate(env: nunjucks.Environment, source: string, origin: string): CompiledTemplate {
+function compileTemplate(env: nunjucksModule.Environment, source: string, origin: string): CompiledTemplate {
   const envInternals = env as unknown as EnvironmentInternals;
   let root: AstNode;
   try {
-    root = internals.parser.parse(source, envInternals.extensionsList, envInternals.opts);
+    root = (loadEngine() as unknown as NunjucksInternals).parser.parse(source, envInternals.extensionsList, envInternals.opts);
   } catch (e) {
     throw toSyntaxError(e, source, origin);
   }
@@ -171,7 +195,7 @@ function compileTemplate(env: nunjucks.Environment, source: string, origin: stri
     }
   });
   try {
-    return { template: new nunjucks.Template(source, env, origin, true), guarded };
+    return { template: new (loadEngine().Template)(source, env, origin, true), guarded };
   } catch (e) {
     throw toSyntaxError(e, source, origin);
   }
@@ -255,7 +279,7 @@ function stripNunjucksPrefix(message: string): string {
  * layer so `True`/`False`/`None` already resolve and are not reported. Output (`{{ value }}`) is written as Python's
  * str() writes it (`True`, `None`, `1.0`), as the original's Jinja2 over Python values did.
  */
-function installRuntimeHooks(): void {
+function installRuntimeHooks(internals: NunjucksInternals): void {
   internals.installJinjaCompat();
   const suppress = internals.runtime.suppressValue;
   internals.runtime.suppressValue = function writePythonStr(value, autoescape) {
