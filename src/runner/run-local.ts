@@ -8,7 +8,7 @@ import type { Project } from '../project/types.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
-import { createRenderer, type Renderer } from '../template/render.js';
+import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
 import { installVenvs } from '../workspace/install-venvs.js';
 import { renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
@@ -79,6 +79,8 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   const short = findUnmaskableSecrets(loaded.secrets);
   if (short.length > 0) warn(`secrets ${short.join(', ')} are too short to be masked in output; use longer values`);
 
+  if (mayHoldTemplates(project)) await loadTemplateEngine();
+
   const paths = resolveWorkspacePaths(options.workspaceDir);
   const startedAt = new Date();
   const runId = createRunId(startedAt);
@@ -107,6 +109,19 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     startedAt,
     plan: planRun(project),
   };
+}
+
+/**
+ * Whether a run of `project` can meet a template: everything it renders comes from project.yml (commands, vars, envs,
+ * installs) or from the files/ folder. A project with neither does not load the template engine.
+ */
+function mayHoldTemplates(project: Project): boolean {
+  try {
+    if (holdsTemplateSyntax(JSON.stringify(project))) return true;
+  } catch {
+    return true;
+  }
+  return fs.existsSync(path.join(project.dir, 'files'));
 }
 
 function formatWarning(file: string | undefined, line: number | undefined, keyPath: string | undefined, message: string, hint?: string): string {

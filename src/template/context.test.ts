@@ -1,10 +1,13 @@
 // Tests for the template context: precedence of the layers, deploy names, envs from secrets, foreach lines.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { UserError } from '../errors.js';
 import type { Project } from '../project/types.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import { createTemplateContext, toLineSafe, withLine } from './context.js';
-import { createRenderer } from './render.js';
+import { createRenderer, loadTemplateEngine } from './render.js';
+
+// Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
+beforeAll(loadTemplateEngine);
 
 const NOW = new Date('2024-05-10T12:00:00Z');
 

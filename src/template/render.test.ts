@@ -1,9 +1,12 @@
 // Tests for template rendering: exact bytes, undefined variables, errors with positions, shell_quote.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { UserError } from '../errors.js';
 import { PythonFloat } from './python-str.js';
-import { createRenderer, quoteForShell } from './render.js';
+import { createRenderer, quoteForShell, loadTemplateEngine } from './render.js';
+
+// Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
+beforeAll(loadTemplateEngine);
 
 function makeRenderer(strict = false) {
   const warnings: string[] = [];

@@ -1,7 +1,10 @@
 // Tests for tidying rendered command lines for display.
-import { describe, expect, it } from 'vitest';
-import { createRenderer } from './render.js';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { createRenderer, loadTemplateEngine } from './render.js';
 import { tidyCommandLine } from './tidy-command-line.js';
+
+// Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
+beforeAll(loadTemplateEngine);
 
 describe('tidyCommandLine', () => {
   it('leaves no double space where an empty template block was', () => {

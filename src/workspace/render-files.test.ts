@@ -1,5 +1,5 @@
 // Tests for rendering P/files into W/files: templates, binary and executable files, atomicity, symbolic links.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   existsSync,
   lstatSync,
@@ -15,8 +15,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { createRenderer } from '../template/render.js';
+import { createRenderer, loadTemplateEngine } from '../template/render.js';
 import { renderFiles } from './render-files.js';
+
+// Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
+beforeAll(loadTemplateEngine);
 
 function makeDirs() {
   const root = mkdtempSync(join(tmpdir(), 'handoff-files-'));

@@ -23,7 +23,7 @@ import { loadLocalSecrets, type Secret } from '../../secrets/local-secrets.js';
 import { createMasker } from '../../secrets/mask.js';
 import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
-import { createRenderer } from '../../template/render.js';
+import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
@@ -150,6 +150,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
 async function renderProjectFiles(options: GlobalOptions, log: ConsoleLog, project: Project, secrets: Secret[], workspaceDir: string): Promise<number> {
   const vars = parseVarTokens(options.vars, '-v');
   const masker = createMasker(secrets.map((s) => s.value));
+  await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)) });
   const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets, cliVars: vars, renderer });
   const paths = initWorkspace(workspaceDir);

@@ -4,7 +4,7 @@ import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { createMasker } from '../../secrets/mask.js';
 import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
-import { createRenderer } from '../../template/render.js';
+import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { installVenvs } from '../../workspace/install-venvs.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
@@ -33,6 +33,7 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
   const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   for (const w of secrets.warnings) log.log('warning', w.message);
   const masker = createMasker(secrets.secrets.map((s) => s.value));
+  await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)), masker });
   const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets: secrets.secrets, cliVars: vars, renderer });
   // Render every install command first: a template error installs nothing.
