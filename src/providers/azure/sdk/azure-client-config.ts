@@ -1,6 +1,7 @@
 // The one place Azure clients get their configuration: the credential (DefaultAzureCredential), endpoints and scopes.
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
+import { isLoopbackUrl } from '../../is-loopback-url.js';
 
 /** What every client of this folder is built from. */
 export interface AzureClientConfig {
@@ -24,17 +25,6 @@ export interface AzureClientConfig {
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 export const LOGS_AUDIENCE = 'https://api.loganalytics.io';
-
-/** True for a URL on this machine's loopback (an emulator in tests). */
-export function isLoopbackUrl(url: string | undefined): boolean {
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * DefaultAzureCredential: AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET (or a certificate), workload
