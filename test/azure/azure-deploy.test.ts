@@ -91,7 +91,7 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     ]);
     const deployed = await cli(['cloud', 'deploy', '-p', projectDir, '-v', 'version=0.1', '-y']);
     expectOk(deployed);
-    const report = parse(deployed.stdout) as { changed: boolean; image: string; resources: { what: string; name: string; action: string }[] };
+    const report = parse(deployed.stdout) as { changed: boolean; image: string; resources: { resource: string; what: string; kind: string; action: string }[] };
     expect(report.changed).toBe(true);
     expect(report.image).toBe(`${bed.emulator.registryServer}/greeter:0.1`);
     expect(report.resources.map((r) => r.what)).toEqual([
@@ -110,7 +110,9 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
       'action group',
       'alert rule',
     ]);
-    jobName = report.resources.find((r) => r.what === 'Container Apps job')!.name;
+    jobName = report.resources.find((r) => r.what === 'Container Apps job')!.resource;
+    // The same rows as cloud plan's and the other clouds': resource, what, kind, action.
+    expect(report.resources[0]).toEqual({ resource: 'rg-handoff-test', what: 'Azure resource group', kind: 'bucket', action: 'created' });
     expect(jobName).toMatch(/^ho-dev-etl-greet-[0-9a-f]{6}$/);
     expect(deployed.stderr).toContain('is not in 127.0.0.1');
   });
