@@ -2,6 +2,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import { isLoopbackUrl } from '../../is-loopback-url.js';
+import { callAzure } from './azure-errors.js';
 
 /** What every client of this folder is built from. */
 export interface AzureClientConfig {
@@ -82,7 +83,7 @@ export interface CallerIdentity {
  * answer, so no directory (Graph) permission is needed. Only claims are read; the token itself is never kept or shown.
  */
 export async function readCallerIdentity(config: AzureClientConfig): Promise<CallerIdentity> {
-  const token = await config.credential.getToken(config.armScope);
+  const token = await callAzure('find out who the Azure credential is', () => config.credential.getToken(config.armScope));
   if (!token) throw new Error('the Azure credential gave no token');
   let claims: { oid?: string; tid?: string; idtyp?: string; upn?: string; appid?: string };
   try {
