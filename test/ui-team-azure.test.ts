@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDetail, JobLogChunk, OverviewResponse, RunsPage } from '../src/ui/api-types.js';
 import { startAzureTestbed, type AzureTestbed } from './azure/azure-testbed.js';
 import { makeTempDir } from './helpers/cli.js';
-import { openTeamEvents, readAuditFile, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
+import { openTeamEvents, readAuditFile, readJsonAs, startCloudTeamUi, stopUis, waitForAnswer, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
 import { runWith } from './store/store-scenario.js';
 
 const SECRET = 'azure-ui-secret-5c20e8';
@@ -20,11 +20,6 @@ describe('cloud runs on the team server (Azure, against Azurite and the emulator
   let vic: TeamClient;
   /** While this file exists, a run of the project goes on. */
   let hold: string;
-  const json = async <T>(client: TeamClient, pathname: string): Promise<T> => {
-    const response = await client.call(pathname);
-    expect(response.status, pathname).toBe(200);
-    return (await response.json()) as T;
-  };
 
   beforeAll(async () => {
     bed = await startAzureTestbed();
@@ -52,14 +47,7 @@ ${bed.deployKeys()}
     bed.emulator.registerImage(`${bed.emulator.registryServer}/orders:0.1`, projectDir);
     const deployed = await runWith(bed.env, ['cloud', 'deploy', '-p', projectDir, '-v', 'version=0.1', '-y']);
     expect(deployed.code, deployed.stderr).toBe(0);
-    await writeTestAccounts(path.join(root, 'users.json'), [
-      { name: 'otto', role: 'operator', password: 'otto operator passphrase' },
-      { name: 'vic', role: 'viewer', password: 'vic viewer passphrase' },
-    ]);
-    fs.writeFileSync(path.join(root, 'ui.yml'), `listen: 127.0.0.1:0\nusers: users.json\naudit_log: audit.jsonl\nprojects:\n  - {id: orders, project: orders, workspace: ws}\n`);
-    ui = await startTeamUi(['--config', path.join(root, 'ui.yml')], bed.env);
-    otto = await signIn(ui, 'otto', 'otto operator passphrase');
-    vic = await signIn(ui, 'vic', 'vic viewer passphrase');
+    ({ ui, otto, vic } = await startCloudTeamUi(root, bed.env));
   }, 120_000);
 
   afterAll(async () => {
@@ -68,7 +56,7 @@ ${bed.deployKeys()}
   });
 
   it('offers cloud runs on Azure, and keeps "Run now" on the server\'s machine off', async () => {
-    const overview = await json<OverviewResponse>(vic, '/api/projects/orders/overview');
+    const overview = await readJsonAs<OverviewResponse>(vic, '/api/projects/orders/overview');
     expect(overview.cloud).toMatchObject({ provider: 'azure', canStartRuns: true, resourceGroup: 'shop', task: 'orders' });
     expect(overview.canStartRuns).toBe(false);
   });
@@ -82,15 +70,15 @@ ${bed.deployKeys()}
     const { job } = (await started.json()) as { job: JobDetail['job'] };
     expect(job.id).toMatch(/^ho-dev-shop-orders-[0-9a-f]{6}-[0-9a-z]{7}$/);
 
-    await waitForAnswer(async () => (await json<JobLogChunk>(vic, `/api/projects/orders/jobs/${job.id}/log`)).lines.some((l) => l.includes(`syncing with ***`)), 30_000);
+    await waitForAnswer(async () => (await readJsonAs<JobLogChunk>(vic, `/api/projects/orders/jobs/${job.id}/log`)).lines.some((l) => l.includes(`syncing with ***`)), 30_000);
     await waitForAnswer(async () => events.events.some((e) => e.type === 'job-log' && e.jobId === job.id && e.lines.some((l) => l.includes('syncing with ***'))), 30_000);
-    await waitForAnswer(async () => (await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).record !== undefined, 30_000);
-    const detail = await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`);
+    await waitForAnswer(async () => (await readJsonAs<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).record !== undefined, 30_000);
+    const detail = await readJsonAs<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`);
     expect(detail.job).toMatchObject({ id: job.id, status: 'succeeded', exitCode: 0 });
     expect(detail.record).toMatchObject({ status: 'succeeded' });
 
     // The job and the record it pushed are one row of the runs table.
-    const page = await json<RunsPage>(vic, '/api/projects/orders/runs');
+    const page = await readJsonAs<RunsPage>(vic, '/api/projects/orders/runs');
     const rows = page.runs.filter((r) => r.jobId === job.id || r.runId === detail.record!.runId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ where: 'cloud', status: 'succeeded', runId: detail.record!.runId, jobId: job.id });
@@ -104,10 +92,10 @@ ${bed.deployKeys()}
     const started = await otto.call('/api/projects/orders/cloud-runs', { method: 'POST' });
     expect(started.status, await started.clone().text()).toBe(201);
     const { job } = (await started.json()) as { job: JobDetail['job'] };
-    await waitForAnswer(async () => (await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.status === 'running', 30_000);
+    await waitForAnswer(async () => (await readJsonAs<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.status === 'running', 30_000);
     expect((await vic.call(`/api/projects/orders/jobs/${job.id}/stop`, { method: 'POST' })).status).toBe(403);
     expect((await otto.call(`/api/projects/orders/jobs/${job.id}/stop`, { method: 'POST' })).status).toBe(202);
-    await waitForAnswer(async () => (await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.status === 'interrupted', 30_000);
+    await waitForAnswer(async () => (await readJsonAs<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.status === 'interrupted', 30_000);
     fs.rmSync(hold);
     const audit = readAuditFile(path.join(root, 'audit.jsonl'));
     expect(audit.map((e) => `${e.user} ${e.action} ${e.outcome}`)).toEqual(['otto login ok', 'vic login ok', 'vic cloud_run_start denied', 'otto cloud_run_start ok', 'otto cloud_run_start ok', 'vic job_stop denied', 'otto job_stop ok']);
