@@ -10,6 +10,7 @@ import { registerUiCommands } from './register/ui-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
 import { registerLifecycleCommands } from './register/lifecycle-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
+import { optionsOutOfScope } from './register/parent-options.js';
 import { VERSION } from '../version.js';
 
 function createProgram(): Command {
@@ -41,7 +42,10 @@ function createProgram(): Command {
   program.configureHelp({
     showGlobalOptions: true,
     visibleGlobalOptions(cmd) {
-      return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((option) => option.long !== '--version');
+      const outOfScope = new Set(optionsOutOfScope(cmd));
+      return Help.prototype.visibleGlobalOptions
+        .call(this, cmd)
+        .filter((option) => option.long !== '--version' && !outOfScope.has(option));
     },
   });
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
