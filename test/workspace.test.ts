@@ -62,4 +62,19 @@ tasks:
     expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'a_stdout.log'), 'utf8')).toBe('ok\n');
     expect(r.stderr).not.toContain('from-elsewhere-42');
   });
+  it('renders the templates of files/ when project.yml holds none, and runs a project without templates as written', async () => {
+    // The template engine is loaded only when a run can meet a template: here only files/ holds one.
+    const { projectDir, workspaceDir } = makeProject(
+      'version: 0.3\nvars:\n  - key: who\n    value: world\ntasks:\n  - name: show\n    commands:\n      - command: cat\n        args: files/greeting.txt\n',
+      { 'files/greeting.txt': 'hello {{ who }} in {{ _stage }}\n' },
+    );
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'show_stdout.log'), 'utf8')).toBe('hello world in dev\n');
+
+    const plain = makeProject('version: 0.3\ntasks:\n  - name: say\n    commands:\n      - command: echo\n        args: "{ not a template } %}"\n');
+    const plainRun = await runCli(['run', 'local', '-p', plain.projectDir, '-w', plain.workspaceDir]);
+    expect(plainRun.code, plainRun.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(plain.workspaceDir, 'artifacts', 'say_stdout.log'), 'utf8')).toBe('{ not a template } %}\n');
+  });
 });
