@@ -5,7 +5,9 @@ import { findLauncher } from '../process/launcher-path.js';
 import { prefetchOsPipes } from '../process/os-pipe.js';
 import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
 import type { Project } from '../project/types.js';
-import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
+import type { Diagnostic } from '../errors.js';
+import { findLocalSecretsFile, type LocalSecretsInput } from '../secrets/find-local-secrets-file.js';
+import type { Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
@@ -73,7 +75,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
 
   const secretsDir = typeof options.vars.secrets_dir === 'string' ? options.vars.secrets_dir : undefined;
-  const loaded = options.secrets ? { secrets: options.secrets, warnings: [] } : loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
+  const loaded = options.secrets ? { secrets: options.secrets, warnings: [] } : await readLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   // A project without any .secrets/ folder simply has no secrets: say so quietly; a folder without this stage's file is worth a warning.
   const hasSecretsFolder = secretsDir !== undefined || fs.existsSync(path.join(project.dir, '.secrets'));
   for (const w of loaded.warnings) options.emit({ type: 'log', level: hasSecretsFolder ? 'warning' : 'debug', message: w.message });
@@ -111,6 +113,13 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     startedAt,
     plan: planRun(project),
   };
+}
+
+/** The stage's local secrets; the secrets reader (and its YAML parser) is loaded only when there is a file to read. */
+async function readLocalSecrets(input: LocalSecretsInput): Promise<{ secrets: Secret[]; warnings: Diagnostic[] }> {
+  const found = findLocalSecretsFile(input);
+  if (!found.exists) return { secrets: [], warnings: found.warnings };
+  return (await import('../secrets/local-secrets.js')).loadLocalSecrets(input);
 }
 
 /**

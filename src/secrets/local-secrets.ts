@@ -1,9 +1,9 @@
 // Reads a stage's secrets from the project's `.secrets/` folder (or `-v secrets_dir=D`), with precise errors (SPEC §4).
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Node, Pair, YAMLMap } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError, type Diagnostic } from '../errors.js';
-import { secretsFileName } from '../template/stage-vars.js';
+import { findLocalSecretsFile, type LocalSecretsInput } from './find-local-secrets-file.js';
 
 export interface Secret {
   key: string;
@@ -23,36 +23,12 @@ const FIX_FORMAT = 'each entry is "- key: NAME" with either "value: …" or "fil
  * Loads `<secretsDir or P/.secrets>/<secretsFileName(stage)>`. A missing file is a warning (a project may have no
  * secrets); anything malformed is a UserError at `file:line:col`. Messages never quote a secret's value.
  */
-export function loadLocalSecrets(input: {
-  projectDir: string;
-  stage: string;
-  secretsDir?: string;
-  /**
-   * The project's envs. When given, a missing file is only worth a warning if the project uses secrets: an env
-   * without a value (a secret-backed env), a `.secrets/` folder, or `-v secrets_dir`. Without them it has none.
-   */
-  envs?: ReadonlyArray<{ value?: string }>;
-}): {
+export function loadLocalSecrets(input: LocalSecretsInput): {
   secrets: Secret[];
   warnings: Diagnostic[];
 } {
-  const folder = input.secretsDir !== undefined ? resolve(input.secretsDir) : join(input.projectDir, '.secrets');
-  const file = join(folder, secretsFileName(input.stage));
-  if (!isExistingFile(file)) {
-    const usesSecrets = !input.envs || input.secretsDir !== undefined || existsSync(folder) || input.envs.some((e) => e.value === undefined);
-    if (!usesSecrets) return { secrets: [], warnings: [] };
-    return {
-      secrets: [],
-      warnings: [
-        {
-          severity: 'warning',
-          message: `no secrets file for stage "${input.stage}": looked for ${file}`,
-          location: { file },
-          hint: `create ${file} if the project needs secrets for stage "${input.stage}"`,
-        },
-      ],
-    };
-  }
+  const { file, exists, warnings: missing } = findLocalSecretsFile(input);
+  if (!exists) return { secrets: [], warnings: missing };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -65,20 +41,7 @@ export function loadLocalSecrets(input: {
   return { secrets: parseSecrets(text, file, warnings), warnings };
 }
 
-/**
- * The YAML parser, loaded when a secrets file is there to read: a `require` of the bundled package runs its module
- * code only then, so a run without secrets does not set it up (an `import` would, whenever the CLI loads this file).
- */
-function loadYaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
-}
-
-function isScalar(node: unknown): node is import('yaml').Scalar {
-  return loadYaml().isScalar(node);
-}
-
 function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secret[] {
-  const { LineCounter, isMap, isSeq, parseDocument } = loadYaml();
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line, which may hold a secret value.
   const doc = parseDocument(text, { prettyErrors: false, lineCounter });
@@ -199,10 +162,3 @@ function nodeStart(node: Node | null | undefined): number | undefined {
   return node?.range?.[0];
 }
 
-function isExistingFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
