@@ -33,7 +33,7 @@ export const forkThroughput: Benchmark = {
       name: 'fork',
       bytes: BYTES,
       projectYml,
-      consumerLogs: ['consumer1_stderr.log', 'consumer2_stderr.log'],
+      consumerTasks: ['consumer1', 'consumer2'],
       shell: '/bin/bash',
       baselineScript,
       baselineLabel: `bash -c '${baselineScript}'`,

@@ -1,20 +1,19 @@
 // Shared by the pipeline and fork benchmarks: moves N bytes through handoff and through a shell, and compares rates.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { BenchContext, ResultRow } from '../benchmark.js';
 import type { Pinning } from '../pin-to-cpus.js';
 import { readDdSeconds, slowestOf } from '../read-consumer-clocks.js';
 import { runProcessOk } from '../run-process.js';
 import { sampleTrials } from '../sample-trials.js';
 import { summarizeSamples } from '../summarize-samples.js';
+import { readTaskStderr } from '../read-task-stderr.js';
 import { writeProject } from '../write-project.js';
 
 export interface ThroughputSetup {
   name: string;
   bytes: number;
   projectYml: string;
-  /** Stderr logs under artifacts/ where handoff's consumers (dd) report their clocks. */
-  consumerLogs: string[];
+  /** The tasks whose stderr holds the consumers' (dd's) clocks. */
+  consumerTasks: string[];
   shell: '/bin/sh' | '/bin/bash';
   baselineScript: string;
   baselineLabel: string;
@@ -35,11 +34,11 @@ export function throughputRuns(ctx: BenchContext): number {
 
 export async function measureThroughput(ctx: BenchContext, setup: ThroughputSetup): Promise<ResultRow[]> {
   const { projectDir, workspaceDir } = writeProject(ctx.tmpDir, setup.name, setup.projectYml);
-  const consumers = setup.consumerLogs.length;
+  const consumers = setup.consumerTasks.length;
   const gb = setup.bytes / 1e9;
   const handoffTrial = (prefix?: string[]) => async () => {
     const run = await ctx.handoff.run(['run', 'local', '-p', projectDir, '-w', workspaceDir], { prefix });
-    const logs = setup.consumerLogs.map((log) => fs.readFileSync(path.join(workspaceDir, 'artifacts', log), 'utf8')).join('\n');
+    const logs = setup.consumerTasks.map((task) => readTaskStderr(workspaceDir, task)).join('\n');
     const steady = slowestOf(readDdSeconds(logs), consumers, 'handoff');
     return { wall: gb / (run.wallMs / 1000), steady: gb / steady, outsideMs: run.wallMs - steady * 1000 };
   };

@@ -29,7 +29,7 @@ export const pipelineThroughput: Benchmark = {
       name: 'pipeline',
       bytes: BYTES,
       projectYml,
-      consumerLogs: ['throughput_stderr.log'],
+      consumerTasks: ['throughput'],
       shell: '/bin/sh',
       baselineScript,
       baselineLabel: `sh -c '${baselineScript}'`,

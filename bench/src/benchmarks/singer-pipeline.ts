@@ -7,6 +7,7 @@ import { runProcessOk } from '../run-process.js';
 import { sampleTrials } from '../sample-trials.js';
 import { summarizeSamples } from '../summarize-samples.js';
 import { writeProject, yamlString } from '../write-project.js';
+import { readTaskStderr } from '../read-task-stderr.js';
 
 const RECORDS = 1_000_000;
 /** Issue #14: wall clock, start-up included, against `sh -c 'tap | target'`. */
@@ -58,7 +59,7 @@ tasks:
           // Removed first, so a state.json found afterwards was written by this run.
           fs.rmSync(stateFile, { force: true });
           const run = await ctx.handoff.run(['run', 'local', '-p', project.projectDir, '-w', project.workspaceDir]);
-          const log = fs.readFileSync(path.join(project.workspaceDir, 'artifacts', 'singer_stderr.log'), 'utf8');
+          const log = readTaskStderr(project.workspaceDir, 'singer');
           const clock = readTargetClock(log);
           if (clock.records !== RECORDS) throw new Error(`the target received ${clock.records} records through handoff, not ${RECORDS}`);
           capture = readCapture(project.workspaceDir, stateFile);
