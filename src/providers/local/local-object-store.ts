@@ -1,5 +1,5 @@
 // The local provider's bucket: a folder under HANDOFF_HOME/buckets/<bucket> holding the same keys as S3.
-import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ObjectStore, StoredObject } from '../provider.js';
@@ -39,6 +39,23 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
         throw new Error(`read ${toPath(key)}`, { cause: error });
       }
     },
+    async putFile(key, file, options) {
+      await requireBucket(`write ${key}`);
+      await copyFileAtomic(file, toPath(key), options?.executable ? 0o755 : 0o644);
+    },
+    async getFile(key, file) {
+      await requireBucket(`read ${key}`);
+      const stored = toPath(key);
+      try {
+        const { mode } = await stat(stored);
+        await copyFile(stored, file);
+        return { executable: (mode & 0o111) !== 0 };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
+        throw new Error(`read ${stored}`, { cause: error });
+      }
+    },
     async list(prefix) {
       await requireBucket(`list ${prefix}`);
       // S3 prefixes are plain string prefixes: walk the deepest folder the prefix names, then filter.
@@ -58,15 +75,9 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
     },
     async copy(fromKey, toKey) {
       await requireBucket(`copy ${fromKey}`);
-      const target = toPath(toKey);
-      await mkdir(path.dirname(target), { recursive: true });
-      removeAbandonedTempFiles(path.dirname(target));
-      const temp = tempNameOf(target);
       try {
-        await copyFile(toPath(fromKey), temp);
-        await rename(temp, target);
+        await copyFileAtomic(toPath(fromKey), toPath(toKey));
       } catch (error) {
-        await rm(temp, { force: true });
         throw new Error(`copy ${fromKey} to ${toKey} in ${bucketDir}`, { cause: error });
       }
     },
@@ -74,6 +85,21 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
       return key === '' ? bucketDir : path.join(bucketDir, ...key.split('/').filter(Boolean));
     },
   };
+}
+
+/** Copies `from` to `to` through a temporary file beside it, so readers see the old or the new file, never half. */
+async function copyFileAtomic(from: string, to: string, mode?: number): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  removeAbandonedTempFiles(path.dirname(to));
+  const temp = tempNameOf(to);
+  try {
+    await copyFile(from, temp);
+    if (mode !== undefined) await chmod(temp, mode);
+    await rename(temp, to);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 async function walk(dir: string, keyPrefix: string, found: StoredObject[]): Promise<void> {

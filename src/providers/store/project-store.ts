@@ -1,9 +1,9 @@
 // A task's config, files, artifacts and run records in a provider's store (SPEC §6), the same for every provider.
-import { lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { isProcessAlive } from '../../process/process-alive.js';
-import { writeFileAtomic } from '../local/write-file-atomic.js';
+import { removeAbandonedTempFiles, tempNameOf } from '../local/write-file-atomic.js';
 import type { Provider } from '../provider.js';
 
 export type StoreLog = (level: 'debug' | 'info' | 'warning', message: string) => void;
@@ -48,7 +48,7 @@ export async function deleteConfig(provider: Provider): Promise<TransferResult> 
  * file where the folder now has a folder of that name (or the reverse) is removed first: S3 would keep both, and no
  * fetch could write them.
  */
-export async function pushFolder(provider: Provider, localDir: string, prefix: string, log?: StoreLog): Promise<TransferResult> {
+export async function pushFolder(provider: Provider, localDir: string, prefix: string, log?: StoreLog, stop?: AbortSignal): Promise<TransferResult> {
   const files = await listLocalFiles(localDir, log);
   const stored = (await provider.objects.list(prefix)).map((o) => o.key.slice(prefix.length));
   const replaced = findReplacedPaths(stored, files);
@@ -60,10 +60,12 @@ export async function pushFolder(provider: Provider, localDir: string, prefix: s
   }
   const keys: string[] = [];
   for (const rel of files) {
+    stop?.throwIfAborted();
     const key = `${prefix}${rel}`;
     const file = path.join(localDir, ...rel.split('/'));
     const executable = ((await lstat(file)).mode & 0o111) !== 0;
-    await provider.objects.put(key, await readFile(file), { executable });
+    // Streamed: an artifact may be larger than the container's memory.
+    await provider.objects.putFile(key, file, { executable });
     keys.push(key);
   }
   return { location: provider.objects.describe(prefix), keys };
@@ -96,12 +98,9 @@ export async function pullFolder(provider: Provider, prefix: string, localDir: s
     if (parts.some((p) => p === '..' || p === '.' || p === '')) {
       throw new UserError(`the stored key ${object.key} cannot be written inside ${localDir}`, { fix: `remove ${provider.objects.describe(object.key)} from the store` });
     }
-    const stored = await provider.objects.get(object.key);
-    if (stored === undefined) continue;
     const file = path.join(target, ...parts);
     await makeFolder(path.dirname(file), target);
-    await writeLocalFile(file, stored.body, stored.executable);
-    keys.push(object.key);
+    if (await downloadFile(provider, object.key, file)) keys.push(object.key);
   }
   if (options.replace) {
     await rm(localDir, { recursive: true, force: true });
@@ -126,8 +125,8 @@ export function deleteFiles(provider: Provider): Promise<TransferResult> {
 }
 
 /** `artifacts push`: W/artifacts/** to `<task>/artifacts/last/`. */
-export function pushArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog): Promise<TransferResult> {
-  return pushFolder(provider, path.join(workspaceDir, 'artifacts'), provider.names.s3.lastArtifactsPrefix, log);
+export function pushArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog, stop?: AbortSignal): Promise<TransferResult> {
+  return pushFolder(provider, path.join(workspaceDir, 'artifacts'), provider.names.s3.lastArtifactsPrefix, log, stop);
 }
 
 /** `artifacts get`: `<task>/artifacts/last/**` into W/artifacts (files of the same name are overwritten, others kept). */
@@ -136,12 +135,13 @@ export function getArtifacts(provider: Provider, workspaceDir: string): Promise<
 }
 
 /** `artifacts archive`: copies `last/` to `archives/<UTC ISO time>/` inside the store. */
-export async function archiveArtifacts(provider: Provider, now: Date = new Date()): Promise<TransferResult> {
+export async function archiveArtifacts(provider: Provider, now: Date = new Date(), stop?: AbortSignal): Promise<TransferResult> {
   const { lastArtifactsPrefix } = provider.names.s3;
   const archivePrefix = provider.names.s3.archivePrefix(now.toISOString());
   const objects = await provider.objects.list(lastArtifactsPrefix);
   const keys: string[] = [];
   for (const object of objects) {
+    stop?.throwIfAborted();
     const key = `${archivePrefix}${object.key.slice(lastArtifactsPrefix.length)}`;
     await provider.objects.copy(object.key, key);
     keys.push(key);
@@ -196,12 +196,26 @@ export async function listLocalFiles(dir: string, log?: StoreLog): Promise<strin
   return found;
 }
 
-async function writeLocalFile(file: string, body: Buffer, executable: boolean): Promise<void> {
+/**
+ * Streams an object into `file` through a temporary file beside it (never half a file under the real name, and never
+ * the whole object in memory); false when the object is gone meanwhile.
+ */
+async function downloadFile(provider: Provider, key: string, file: string): Promise<boolean> {
   const stat = await lstat(file).catch(() => undefined);
   if (stat?.isDirectory()) await rm(file, { recursive: true, force: true });
-  // The mode is explicit, so the umask does not decide whether a fetched script can run; the temp files a killed
-  // fetch left in this folder go with the next write there.
-  await writeFileAtomic(file, body, { mode: executable ? 0o755 : 0o644 });
+  // The temp files a killed fetch left in this folder go with the next write there.
+  removeAbandonedTempFiles(path.dirname(file));
+  const temp = tempNameOf(file);
+  try {
+    const stored = await provider.objects.getFile(key, temp);
+    if (stored === undefined) return false;
+    // The mode is explicit, so the umask does not decide whether a fetched script can run.
+    await chmod(temp, stored.executable ? 0o755 : 0o644);
+    await rename(temp, file);
+    return true;
+  } finally {
+    await rm(temp, { force: true });
+  }
 }
 
 /** Makes `dir` (inside `root`); a local file in the way of a stored folder gives way, as a folder gives way to a stored file. */

@@ -1,0 +1,94 @@
+// Faults of the store on S3 (moto) and in HANDOFF_HOME: artifacts far larger than handoff's own memory, fetched and pushed by `handoff run`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir, runCli } from '../helpers/cli.js';
+import { startMotoServer, type MotoServer } from '../helpers/moto-server.js';
+import { runHandoff } from './fault-helpers.js';
+
+const TASK = 'bigdata';
+const MB = 1024 * 1024;
+/** Large enough that a copy in memory shows well above handoff's own footprint (about 130 MB with the AWS SDK loaded). */
+const ARTIFACT_BYTES = 160 * MB;
+/** Before streaming: 3.3 times the artifact for a get on S3, 1.2 times for a push; after: 125–140 MB whatever the size. */
+const MEMORY_LIMIT_KB = 200 * 1024;
+
+let moto: MotoServer;
+
+beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  moto = await startMotoServer();
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+/** A task that appends a line to its big artifact each run, so a run proves it fetched the previous one whole. */
+function makeBigArtifactProject(provider: 'aws' | 'local'): { projectDir: string; workspaceDir: string } {
+  return makeProject(
+    `tasks:
+  - name: grow
+    commands:
+      - command: sh
+        args: -c "wc -c < artifacts/big.bin > artifacts/size_seen.txt && echo one-more-line >> artifacts/big.bin"
+deploy:
+  cloud_provider: ${provider}
+  resource_group: rg
+  task: ${TASK}
+`,
+  );
+}
+
+/** Writes `bytes` of a repeating pattern (not zeros, which a transfer could shortcut) without holding them in memory. */
+function writeBigFile(file: string, bytes: number): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const block = Buffer.alloc(MB);
+  for (let i = 0; i < MB; i++) block[i] = (i * 7 + 13) & 0xff;
+  const fd = fs.openSync(file, 'w');
+  for (let written = 0; written < bytes; written += MB) fs.writeSync(fd, block);
+  fs.closeSync(fd);
+}
+
+describe.each(['aws', 'local'] as const)('an artifact of 160 MB in the %s store', (provider) => {
+  it('is pushed, fetched by `handoff run` and pushed again while handoff stays far below its size in memory', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeBigArtifactProject(provider);
+    const env = { ...(provider === 'aws' ? moto.env : {}), HANDOFF_HOME: path.join(root, 'home') };
+    if (provider === 'aws') await moto.reset();
+    for (const args of [['cloud', 'bucket', 'create'], ['project', 'push', '-y']]) {
+      const result = await runCli(['--cloud-provider', provider, ...args, '-p', projectDir], { env });
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const first = path.join(root, 'ws1');
+    writeBigFile(path.join(first, 'artifacts', 'big.bin'), ARTIFACT_BYTES);
+    const pushed = await runHandoff(['--cloud-provider', provider, 'artifacts', 'push', '-p', projectDir, '-w', first], { env, measureMemory: true, timeoutMs: 120_000 });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.peakKb).toBeGreaterThan(0);
+    expect(pushed.peakKb).toBeLessThan(MEMORY_LIMIT_KB);
+
+    // A fresh workspace, as a container's: the run fetches the artifact, grows it and pushes it back.
+    const second = path.join(root, 'ws2');
+    const run = await runHandoff(['--cloud-provider', provider, 'run', '-e', 'resource_group=rg', `task=${TASK}`, '-w', second, '-a'], { env, measureMemory: true, timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.peakKb).toBeLessThan(MEMORY_LIMIT_KB);
+    expect(fs.readFileSync(path.join(second, 'artifacts', 'size_seen.txt'), 'utf8').trim()).toBe(String(ARTIFACT_BYTES));
+    expect(run.stderr).toMatch(/Fetched project\.yml, 0 files, 0 secrets and 1 artifacts/);
+
+    // What the store holds now is the grown file, whole: a third fetch gets exactly the bytes the run left.
+    const third = path.join(root, 'ws3');
+    const got = await runHandoff(['--cloud-provider', provider, 'artifacts', 'get', '-e', 'resource_group=rg', `task=${TASK}`, '-w', third], { env, measureMemory: true, timeoutMs: 120_000 });
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.peakKb).toBeLessThan(MEMORY_LIMIT_KB);
+    const fetched = path.join(third, 'artifacts', 'big.bin');
+    expect(fs.statSync(fetched).size).toBe(ARTIFACT_BYTES + 'one-more-line\n'.length);
+    expect(fs.statSync(fetched).mode & 0o777).toBe(0o644);
+    const tail = Buffer.alloc(64);
+    const fd = fs.openSync(fetched, 'r');
+    fs.readSync(fd, tail, 0, 64, ARTIFACT_BYTES - 50);
+    fs.closeSync(fd);
+    expect(tail.subarray(50).toString()).toBe('one-more-line\n');
+    expect(fs.readdirSync(path.join(third, 'artifacts')).filter((n) => n.endsWith('.handoff-tmp'))).toEqual([]);
+    fs.rmSync(root, { recursive: true, force: true });
+  }, 180_000);
+});
