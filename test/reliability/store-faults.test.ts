@@ -153,3 +153,57 @@ describe('a fetch killed half-way', () => {
     expect(listFiles(copy).length).toBe(before);
   }, 120_000);
 });
+
+describe('SIGTERM while `handoff run` pushes to the store (a container being stopped)', () => {
+  it('stops after the current upload with exit 143 and says so; the run record is in the store already, no temp file left', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeProject(
+      `tasks:
+  - name: many
+    commands:
+      - command: sh
+        args: files/many.sh
+deploy:
+  cloud_provider: local
+  resource_group: rg
+  task: ${TASK}
+`,
+      { 'files/many.sh': 'mkdir -p artifacts/out\nfor i in $(seq 1 3000); do echo $i > artifacts/out/f$i.txt; done\n' },
+    );
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    const workspaceDir = path.join(root, 'ws');
+    let runId = '';
+    const run = await runHandoff(['run', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir, '-a'], {
+      env: { HANDOFF_HOME: home },
+      during: (child) =>
+        new Promise<void>((resolve) => {
+          let seen = '';
+          child.stderr?.on('data', (d: Buffer) => {
+            seen += d.toString();
+            const done = /Run (\S+) (succeeded|failed)/.exec(seen);
+            if (done && !runId) {
+              runId = done[1]!;
+              child.kill('SIGTERM');
+              resolve();
+            }
+          });
+        }),
+    });
+    expect(runId).not.toBe('');
+    expect(run.signal, run.stderr).toBeNull();
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toContain('Received SIGTERM while pushing to the store: stopping after the current upload');
+    const stored = BUCKET_DIR(home);
+    const record = JSON.parse(fs.readFileSync(path.join(stored, 'runs', `${runId}.json`), 'utf8')) as { status: string };
+    expect(record.status).toBe('succeeded');
+    const pushed = listFiles(path.join(stored, 'artifacts')).filter((f) => f.includes('/out/'));
+    expect(pushed.length).toBeLessThan(3000);
+    expect(listFiles(stored).filter((f) => f.endsWith('.handoff-tmp'))).toEqual([]);
+    expect(fs.existsSync(path.join(workspaceDir, '.handoff.lock'))).toBe(false);
+    // Nothing is lost: the workspace still holds every artifact, and a push afterwards completes the store.
+    const again = await runCli(['artifacts', 'push', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env: { HANDOFF_HOME: home } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(listFiles(path.join(stored, 'artifacts', 'last', 'out')).length).toBe(3000);
+  }, 120_000);
+});
