@@ -150,6 +150,16 @@ describe('createRenderer', () => {
     );
     expect(renderer.render('{{ t | shell_quote }} {{ whole + 1 }} {% if whole > 0.5 %}big{% endif %}', values, 'f')).toBe("'True' 2 big");
   });
+
+  it('joins values with ~, join and string as Jinja2 does, with Python str() of each side', () => {
+    const { renderer } = makeRenderer();
+    const values = { t: true, none: null, whole: new PythonFloat(2), list: [true, 1, 'a', null], rows: [{ k: false }, { k: 3.5 }] };
+    expect(renderer.render("{{ t ~ '-' ~ none ~ '-' ~ whole ~ missing }}", values, 'f')).toBe('True-None-2.0');
+    expect(renderer.render("{{ list | join(',') }}|{{ list | join }}|{{ rows | join('/', 'k') }}", values, 'f')).toBe(
+      'True,1,a,None|True1aNone|False/3.5',
+    );
+    expect(renderer.render('{{ t | string }}{{ (t | string) | length }}', values, 'f')).toBe('True4');
+  });
 });
 
 describe('shell_quote', () => {

@@ -33,8 +33,18 @@ interface RenderContext {
 type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
 interface NunjucksInternals {
   parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode };
-  runtime: { contextOrFrameLookup: Lookup; suppressValue: (value: unknown, autoescape: boolean) => unknown };
+  runtime: {
+    contextOrFrameLookup: Lookup;
+    suppressValue: (value: unknown, autoescape: boolean) => unknown;
+    [helper: string]: unknown;
+  };
+  compiler: { Compiler: { prototype: CompilerInternals } };
   installJinjaCompat(): void;
+}
+interface CompilerInternals {
+  compileConcat(node: AstNode, frame: unknown): void;
+  compile(node: unknown, frame: unknown): void;
+  _emit(code: string): void;
 }
 interface EnvironmentInternals {
   extensionsList: unknown;
@@ -82,6 +92,9 @@ export function createRenderer(options: RendererOptions): Renderer {
     dev: true,
   });
   env.addFilter('shell_quote', quoteForShell);
+  // Jinja2 turns values into text with Python's str(): `{{ [true, 1.0] | join(',') }}` is `True,1.0` there.
+  env.addFilter('join', joinAsPython);
+  env.addFilter('string', formatPythonStr);
   const cache = new Map<string, CompiledTemplate>();
   const reported = new Set<string>();
 
@@ -111,6 +124,13 @@ export function createRenderer(options: RendererOptions): Renderer {
       return output;
     },
   };
+}
+
+/** Jinja2's `join`: each item as Python's str() writes it, or an attribute of each item when one is named. */
+function joinAsPython(items: unknown, separator?: unknown, attribute?: unknown): string {
+  if (!Array.isArray(items)) return formatPythonStr(items);
+  const picked = typeof attribute === 'string' ? items.map((item) => (item as Record<string, unknown>)?.[attribute]) : items;
+  return picked.map(formatPythonStr).join(separator === undefined || separator === null ? '' : formatPythonStr(separator));
 }
 
 /** POSIX single-quote quoting: the result is one shell word whatever the value holds (`a'b` → `'a'"'"'b'`). */
@@ -261,6 +281,15 @@ function installRuntimeHooks(): void {
   internals.runtime.suppressValue = function writePythonStr(value, autoescape) {
     // Only our renders (autoescape off) are changed; a SafeString or other object with its own text keeps it.
     return activeRender && !autoescape ? formatPythonStr(value) : suppress.call(this, value, autoescape);
+  };
+  // Jinja2's `~` joins the str() of both sides (`{{ flag ~ '!' }}` is `True!`); nunjucks emits `a + "" + b`.
+  internals.runtime.handoffConcat = (left: unknown, right: unknown) => formatPythonStr(left) + formatPythonStr(right);
+  internals.compiler.Compiler.prototype.compileConcat = function compileConcatAsPython(node, frame) {
+    this._emit('runtime.handoffConcat(');
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
   };
   const original = internals.runtime.contextOrFrameLookup;
   internals.runtime.contextOrFrameLookup = function lookupAndRecord(context, frame, name) {
