@@ -1,6 +1,7 @@
 // Faults of the store on S3 (moto) and in HANDOFF_HOME: artifacts far larger than handoff's own memory, fetched and pushed by `handoff run`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli } from '../helpers/cli.js';
 import { startMotoServer, type MotoServer } from '../helpers/moto-server.js';
@@ -23,6 +24,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await moto?.stop();
 });
+
+/** Every key of every bucket in moto, through the SDK. */
+async function listAllKeys(): Promise<string[]> {
+  const s3 = new S3Client({ endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  try {
+    const keys: string[] = [];
+    for (const bucket of (await s3.send(new ListBucketsCommand({}))).Buckets ?? []) {
+      const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket.Name }));
+      keys.push(...(out.Contents ?? []).map((c) => c.Key ?? ''));
+    }
+    return keys.sort();
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** A task that appends a line to its big artifact each run, so a run proves it fetched the previous one whole. */
 function makeBigArtifactProject(provider: 'aws' | 'local'): { projectDir: string; workspaceDir: string } {
@@ -91,4 +107,40 @@ describe.each(['aws', 'local'] as const)('an artifact of 160 MB in the %s store'
     expect(fs.readdirSync(path.join(third, 'artifacts')).filter((n) => n.endsWith('.handoff-tmp'))).toEqual([]);
     fs.rmSync(root, { recursive: true, force: true });
   }, 180_000);
+});
+
+describe('a file name with a control character (a newline) on S3', () => {
+  it('files push and project push refuse it with exit 2, naming it, before anything is pushed; artifacts push leaves it out with a warning and pushes the rest', async () => {
+    await moto.reset();
+    const root = makeTempDir();
+    const { projectDir } = makeBigArtifactProject('aws');
+    const env = { ...moto.env, HANDOFF_HOME: path.join(root, 'home') };
+    const aws = ['--cloud-provider', 'aws'];
+    expect((await runCli([...aws, 'cloud', 'bucket', 'create', '-p', projectDir], { env })).code).toBe(0);
+    fs.mkdirSync(path.join(projectDir, 'files'));
+    fs.writeFileSync(path.join(projectDir, 'files', 'a.txt'), 'a\n');
+    fs.writeFileSync(path.join(projectDir, 'files', 'report\nfinal.csv'), 'x\n');
+    for (const args of [['files', 'push'], ['project', 'push', '-y']]) {
+      const pushed = await runCli([...aws, ...args, '-p', projectDir], { env });
+      expect(pushed.code, pushed.stderr).toBe(2);
+      expect(pushed.stderr).toContain(`${JSON.stringify(path.join(projectDir, 'files', 'report\nfinal.csv'))} has a control character (newline, tab, …) in its name`);
+      expect(pushed.stderr).toContain('fix: rename it');
+      expect(pushed.stderr).not.toContain('This is a bug');
+    }
+    // Nothing reached the bucket: not a.txt, not project.yml.
+    expect(await listAllKeys()).toEqual([]);
+
+    const workspaceDir = path.join(root, 'ws');
+    fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), '{"bookmarks":{}}\n');
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'odd\nname.log'), 'x\n');
+    const artifacts = await runCli([...aws, 'artifacts', 'push', '-p', projectDir, '-w', workspaceDir], { env });
+    expect(artifacts.code, artifacts.stderr).toBe(0);
+    expect(artifacts.stderr).toContain('a name with a control character (newline, tab, …) cannot be stored');
+    const fetched = path.join(root, 'ws2');
+    const got = await runCli([...aws, 'artifacts', 'get', '-e', 'resource_group=rg', `task=${TASK}`, '-w', fetched], { env });
+    expect(got.code, got.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(fetched, 'artifacts'))).toEqual(['state.json']);
+    expect(await listAllKeys()).toEqual([`${TASK}/artifacts/last/state.json`]);
+  }, 60_000);
 });

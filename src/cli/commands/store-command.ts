@@ -220,8 +220,10 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
         return 0;
       }
     }
-    const config = await pushConfig(session.provider, project.file);
+    // Files first: a name that cannot be stored is found before anything is written, and a run never sees a new
+    // project.yml beside old files.
     const files = await pushFiles(session.provider, project.dir, storeLog(session));
+    const config = await pushConfig(session.provider, project.file);
     const written = await pushSecrets(session.provider, plan);
     session.log.log('info', `Pushed project.yml, ${files.keys.length} files and ${written.length} secrets of ${session.provider.names.task}`);
     printResult(options, {

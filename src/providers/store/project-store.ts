@@ -48,8 +48,14 @@ export async function deleteConfig(provider: Provider): Promise<TransferResult> 
  * file where the folder now has a folder of that name (or the reverse) is removed first: S3 would keep both, and no
  * fetch could write them.
  */
-export async function pushFolder(provider: Provider, localDir: string, prefix: string, log?: StoreLog, stop?: AbortSignal): Promise<TransferResult> {
-  const files = await listLocalFiles(localDir, log);
+export async function pushFolder(
+  provider: Provider,
+  localDir: string,
+  prefix: string,
+  options: { log?: StoreLog; stop?: AbortSignal; badNames?: 'refuse' | 'skip' } = {},
+): Promise<TransferResult> {
+  const { log, stop } = options;
+  const files = await listLocalFiles(localDir, log, options.badNames);
   const stored = (await provider.objects.list(prefix)).map((o) => o.key.slice(prefix.length));
   const replaced = findReplacedPaths(stored, files);
   if (replaced.length > 0) {
@@ -117,7 +123,7 @@ export async function deletePrefix(provider: Provider, prefix: string): Promise<
 
 /** `files push`: P/files/** as templates (rendered at run time, like `run local` does). */
 export function pushFiles(provider: Provider, projectDir: string, log?: StoreLog): Promise<TransferResult> {
-  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, log);
+  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, { log });
 }
 
 export function deleteFiles(provider: Provider): Promise<TransferResult> {
@@ -126,7 +132,7 @@ export function deleteFiles(provider: Provider): Promise<TransferResult> {
 
 /** `artifacts push`: W/artifacts/** to `<task>/artifacts/last/`. */
 export function pushArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog, stop?: AbortSignal): Promise<TransferResult> {
-  return pushFolder(provider, path.join(workspaceDir, 'artifacts'), provider.names.s3.lastArtifactsPrefix, log, stop);
+  return pushFolder(provider, path.join(workspaceDir, 'artifacts'), provider.names.s3.lastArtifactsPrefix, { log, stop, badNames: 'skip' });
 }
 
 /** `artifacts get`: `<task>/artifacts/last/**` into W/artifacts (files of the same name are overwritten, others kept). */
@@ -171,8 +177,18 @@ export async function pushRunRecords(provider: Provider, workspaceDir: string, a
   return { location: provider.objects.describe(provider.names.s3.runsPrefix), keys };
 }
 
-/** Relative `/`-separated paths of the regular files under `dir`, sorted; symbolic links are skipped with a warning. */
-export async function listLocalFiles(dir: string, log?: StoreLog): Promise<string[]> {
+/**
+ * A name with a control character (a newline, a tab, …) cannot be a key everywhere: Cloud Storage refuses CR and LF,
+ * S3's XML listings cannot carry most of them, and moto fails on a newline.
+ */
+const UNSTORABLE_NAME = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Relative `/`-separated paths of the regular files under `dir`, sorted; symbolic links are skipped with a warning.
+ * A name with a control character is refused (a UserError naming it, before anything is pushed), or with `skip`
+ * (artifacts, pushed after a run: the rest, state.json included, must still arrive) left out with a warning.
+ */
+export async function listLocalFiles(dir: string, log?: StoreLog, badNames: 'refuse' | 'skip' = 'refuse'): Promise<string[]> {
   const found: string[] = [];
   const walk = async (abs: string, rel: string): Promise<void> => {
     let names: string[];
@@ -186,6 +202,16 @@ export async function listLocalFiles(dir: string, log?: StoreLog): Promise<strin
       if (TEMP_FILE.test(name)) continue;
       const childAbs = path.join(abs, name);
       const childRel = rel === '' ? name : `${rel}/${name}`;
+      if (UNSTORABLE_NAME.test(name)) {
+        const shown = JSON.stringify(childAbs);
+        if (badNames === 'skip') {
+          log?.('warning', `skipped ${shown}: a name with a control character (newline, tab, …) cannot be stored; rename it to push it`);
+          continue;
+        }
+        throw new UserError(`${shown} has a control character (newline, tab, …) in its name, which cannot be a key in the store`, {
+          fix: 'rename it (letters, digits, spaces and punctuation are fine); nothing was pushed',
+        });
+      }
       const stat = await lstat(childAbs);
       if (stat.isDirectory()) await walk(childAbs, childRel);
       else if (stat.isFile()) found.push(childRel);
