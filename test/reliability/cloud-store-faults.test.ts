@@ -1,5 +1,7 @@
 // Faults of the store on S3 (moto) and in HANDOFF_HOME: artifacts far larger than handoff's own memory, fetched and pushed by `handoff run`.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,5 +144,75 @@ describe('a file name with a control character (a newline) on S3', () => {
     expect(got.code, got.stderr).toBe(0);
     expect(fs.readdirSync(path.join(fetched, 'artifacts'))).toEqual(['state.json']);
     expect(await listAllKeys()).toEqual([`${TASK}/artifacts/last/state.json`]);
+  }, 60_000);
+});
+
+/**
+ * A loopback proxy in front of moto that answers chosen requests with an S3 error instead (as S3 does when it
+ * throttles or fails), and forwards the rest.
+ */
+async function startFaultProxy(fail: (req: http.IncomingMessage) => { status: number; code: string } | undefined): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
+  const target = new URL(moto.url);
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    const fault = fail(req);
+    hits.push(`${req.method} ${req.url} ${fault ? fault.status : 'forwarded'}`);
+    if (fault) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(fault.status, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>injected by the test</Message><RequestId>1</RequestId></Error>`);
+      });
+      return;
+    }
+    const forward = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('S3 throttling and server errors during a push', () => {
+  it('a PutObject that fails twice with HTTP 500 is sent again whole (a fresh stream each time); one throttled throughout fails clearly with exit 1, never "This is a bug"', async () => {
+    await moto.reset();
+    const root = makeTempDir();
+    const { projectDir } = makeBigArtifactProject('aws');
+    const home = path.join(root, 'home');
+    const aws = ['--cloud-provider', 'aws'];
+    expect((await runCli([...aws, 'cloud', 'bucket', 'create', '-p', projectDir], { env: { ...moto.env, HANDOFF_HOME: home } })).code).toBe(0);
+    const workspaceDir = path.join(root, 'ws');
+    writeBigFile(path.join(workspaceDir, 'artifacts', 'big.bin'), 8 * MB);
+    const isBigPut = (req: http.IncomingMessage): boolean => req.method === 'PUT' && (req.url ?? '').includes('/artifacts/last/big.bin');
+
+    let failures = 0;
+    const flaky = await startFaultProxy((req) => (isBigPut(req) && failures++ < 2 ? { status: 500, code: 'InternalError' } : undefined));
+    try {
+      const pushed = await runCli([...aws, 'artifacts', 'push', '-p', projectDir, '-w', workspaceDir], { env: { ...moto.env, AWS_ENDPOINT_URL: flaky.url, HANDOFF_HOME: home } });
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(flaky.hits.filter((h) => h.includes('/artifacts/last/big.bin'))).toEqual([expect.stringMatching(/ 500$/), expect.stringMatching(/ 500$/), expect.stringMatching(/ forwarded$/)]);
+    } finally {
+      await flaky.close();
+    }
+    const fetched = path.join(root, 'ws2');
+    const got = await runCli([...aws, 'artifacts', 'get', '-e', 'resource_group=rg', `task=${TASK}`, '-w', fetched], { env: { ...moto.env, HANDOFF_HOME: home } });
+    expect(got.code, got.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(fetched, 'artifacts', 'big.bin')).equals(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'big.bin')))).toBe(true);
+
+    const throttled = await startFaultProxy((req) => (req.method === 'PUT' ? { status: 503, code: 'SlowDown' } : undefined));
+    try {
+      const pushed = await runCli([...aws, 'artifacts', 'push', '-p', projectDir, '-w', workspaceDir], { env: { ...moto.env, AWS_ENDPOINT_URL: throttled.url, HANDOFF_HOME: home } });
+      expect(pushed.code, pushed.stderr).toBe(1);
+      expect(pushed.stderr).toContain('error: AWS is throttling requests (SlowDown) and still did after several attempts to write s3://');
+      expect(pushed.stderr).toContain('fix: wait a minute and run the command again');
+      expect(pushed.stderr).not.toContain('This is a bug');
+      expect(throttled.hits.filter((h) => h.startsWith('PUT')).length).toBe(3);
+    } finally {
+      await throttled.close();
+    }
   }, 60_000);
 });
