@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPath, makeProject, makeTempDir, repoRoot, runCli, waitFor } from '../helpers/cli.js';
+import { cliPath, makeProject, makeTempDir, processesWithMarker, repoRoot, runCli, waitFor } from '../helpers/cli.js';
 import { listFiles, runHandoff } from './fault-helpers.js';
 
 const TASK = 'ingest';
@@ -206,4 +206,28 @@ deploy:
     expect(again.code, again.stderr).toBe(0);
     expect(listFiles(path.join(stored, 'artifacts', 'last', 'out')).length).toBe(3000);
   }, 120_000);
+});
+
+describe('a signal while handoff runs a program of its own (the $(…) of __VARS, podman for container build and push)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s ends the program too, one deaf to SIGTERM after the grace period, and handoff dies of the signal', async (signal) => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    const marker = `vars-${signal}-${process.pid}-${Date.now()}`;
+    // Evaluated before anything is fetched; the program is in a process group of its own, away from handoff's.
+    const vars = `x=$(sh -c 'trap "" TERM; echo started > ${root}/started; sleep 30')`;
+    const run = await runHandoff(['run', '-e', 'resource_group=rg', `task=${TASK}`, '-w', path.join(root, 'ws')], {
+      marker,
+      env: { HANDOFF_HOME: home, __VARS: vars, HANDOFF_GRACE_SECONDS: '1' },
+      during: async (child) => {
+        await waitFor(() => fs.existsSync(path.join(root, 'started')), 20_000);
+        expect(processesWithMarker(marker).length).toBeGreaterThan(1);
+        child.kill(signal);
+      },
+    });
+    expect(run.signal, run.stderr).toBe(signal);
+    // handoff waited the grace period, then SIGKILLed the group: nothing is left once it is gone.
+    expect(processesWithMarker(marker)).toEqual([]);
+  }, 60_000);
 });
