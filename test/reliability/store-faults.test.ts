@@ -231,3 +231,37 @@ describe('a signal while handoff runs a program of its own (the $(…) of __VARS
     expect(processesWithMarker(marker)).toEqual([]);
   }, 60_000);
 });
+
+describe('symbolic links in the workspace that a fetch would write through', () => {
+  it('artifacts get replaces a link (a subfolder, or artifacts/ itself) to a folder outside the workspace by a real folder, says so, and writes nothing outside', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    const env = { HANDOFF_HOME: home };
+    const source = path.join(root, 'ws0');
+    fs.mkdirSync(path.join(source, 'artifacts', 'out'), { recursive: true });
+    fs.writeFileSync(path.join(source, 'artifacts', 'out', 'x.txt'), 'from the store\n');
+    fs.writeFileSync(path.join(source, 'artifacts', 'state.json'), '{"n": 1}\n');
+    expect((await runCli(['artifacts', 'push', '-p', projectDir, '-w', source], { env })).code).toBe(0);
+
+    const outside = path.join(root, 'outside');
+    fs.mkdirSync(outside);
+    // A task of an earlier run left artifacts/out as a link out of the workspace; another workspace's artifacts/ is one.
+    const linked = path.join(root, 'ws1');
+    fs.mkdirSync(path.join(linked, 'artifacts'), { recursive: true });
+    fs.symlinkSync(outside, path.join(linked, 'artifacts', 'out'));
+    const whole = path.join(root, 'ws2');
+    fs.mkdirSync(whole);
+    fs.symlinkSync(outside, path.join(whole, 'artifacts'));
+    for (const workspaceDir of [linked, whole]) {
+      const got = await runCli(['artifacts', 'get', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env });
+      expect(got.code, got.stderr).toBe(0);
+      expect(got.stderr).toContain('replaced the symbolic link');
+      expect(fs.lstatSync(path.join(workspaceDir, 'artifacts')).isDirectory()).toBe(true);
+      expect(fs.lstatSync(path.join(workspaceDir, 'artifacts', 'out')).isDirectory()).toBe(true);
+      expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'out', 'x.txt'), 'utf8')).toBe('from the store\n');
+      expect(fs.readdirSync(outside)).toEqual([]);
+    }
+  }, 60_000);
+});

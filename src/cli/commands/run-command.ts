@@ -48,7 +48,7 @@ async function fetchRunAndPush(
   const { provider, log } = session;
   const fetched = await fetchProjectCopy(provider, workspaceDir);
   const secrets = toRunSecrets(await readStoreSecrets(provider));
-  const artifacts = await getArtifacts(provider, workspaceDir);
+  const artifacts = await getArtifacts(provider, workspaceDir, (level, m) => log.log(level, m));
   log.log('info', `Fetched project.yml, ${fetched.files.keys.length} files, ${secrets.length} secrets and ${artifacts.keys.length} artifacts`);
 
   const stderrLimits = stderrLimitsFromEnv();

@@ -174,7 +174,7 @@ export function artifactsGetCommand(options: GlobalOptions): Promise<number> {
     const lock = lockWorkspace(workspaceDir, 'artifacts get', session.log);
     let result: TransferResult;
     try {
-      result = await getArtifacts(session.provider, workspaceDir);
+      result = await getArtifacts(session.provider, workspaceDir, storeLog(session));
     } finally {
       lock.release();
     }

@@ -81,7 +81,7 @@ export async function pushFolder(
  * Downloads every object under `prefix` into `localDir` (relative paths kept). With `replace`, the folder ends up
  * holding exactly the stored files: they are written to a fresh folder that then takes the old one's place.
  */
-export async function pullFolder(provider: Provider, prefix: string, localDir: string, options: { replace: boolean }): Promise<TransferResult> {
+export async function pullFolder(provider: Provider, prefix: string, localDir: string, options: { replace: boolean; log?: StoreLog }): Promise<TransferResult> {
   const objects = await provider.objects.list(prefix);
   const clash = findReplacedPaths(objects.map((o) => o.key.slice(prefix.length)), objects.map((o) => o.key.slice(prefix.length)))[0];
   if (clash) {
@@ -95,6 +95,10 @@ export async function pullFolder(provider: Provider, prefix: string, localDir: s
     await removeAbandonedIncoming(localDir);
     await rm(target, { recursive: true, force: true });
   }
+  if ((await lstat(target).catch(() => undefined))?.isSymbolicLink()) {
+    options.log?.('warning', `replaced the symbolic link ${target} by a folder: stored files are written inside the workspace only`);
+    await rm(target, { force: true });
+  }
   await mkdir(target, { recursive: true });
   const keys: string[] = [];
   for (const object of objects) {
@@ -105,7 +109,7 @@ export async function pullFolder(provider: Provider, prefix: string, localDir: s
       throw new UserError(`the stored key ${object.key} cannot be written inside ${localDir}`, { fix: `remove ${provider.objects.describe(object.key)} from the store` });
     }
     const file = path.join(target, ...parts);
-    await makeFolder(path.dirname(file), target);
+    await makeFolder(path.dirname(file), target, options.log);
     if (await downloadFile(provider, object.key, file)) keys.push(object.key);
   }
   if (options.replace) {
@@ -136,8 +140,8 @@ export function pushArtifacts(provider: Provider, workspaceDir: string, log?: St
 }
 
 /** `artifacts get`: `<task>/artifacts/last/**` into W/artifacts (files of the same name are overwritten, others kept). */
-export function getArtifacts(provider: Provider, workspaceDir: string): Promise<TransferResult> {
-  return pullFolder(provider, provider.names.s3.lastArtifactsPrefix, path.join(workspaceDir, 'artifacts'), { replace: false });
+export function getArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog): Promise<TransferResult> {
+  return pullFolder(provider, provider.names.s3.lastArtifactsPrefix, path.join(workspaceDir, 'artifacts'), { replace: false, log });
 }
 
 /** `artifacts archive`: copies `last/` to `archives/<UTC ISO time>/` inside the store. */
@@ -245,16 +249,17 @@ async function downloadFile(provider: Provider, key: string, file: string): Prom
 }
 
 /** Makes `dir` (inside `root`); a local file in the way of a stored folder gives way, as a folder gives way to a stored file. */
-async function makeFolder(dir: string, root: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
-    for (let d = dir; d.startsWith(root + path.sep); d = path.dirname(d)) {
-      if ((await lstat(d).catch(() => undefined))?.isFile()) await rm(d, { force: true });
-    }
-    await mkdir(dir, { recursive: true });
+async function makeFolder(dir: string, root: string, log?: StoreLog): Promise<void> {
+  // One level at a time, never through a symbolic link: `artifacts/out -> /elsewhere` (left by a task) would otherwise
+  // take the stored `out/…` files out of the workspace. The link gives way to a real folder, as a file does.
+  let current = root;
+  for (const part of path.relative(root, dir).split(path.sep).filter(Boolean)) {
+    current = path.join(current, part);
+    const found = await lstat(current).catch(() => undefined);
+    if (found?.isDirectory()) continue;
+    if (found?.isSymbolicLink()) log?.('warning', `replaced the symbolic link ${current} by a folder: stored files are written inside the workspace only`);
+    if (found) await rm(current, { force: true });
+    await mkdir(current);
   }
 }
 
