@@ -265,3 +265,26 @@ describe('symbolic links in the workspace that a fetch would write through', () 
     }
   }, 60_000);
 });
+
+describe('a broken project.yml in the store', () => {
+  it('handoff run and files get say it is the copy fetched from the store and that the fix goes into the project, pushed again (exit 2, located)', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    // Someone (or another tool) wrote the stored copy; the project folder itself is fine.
+    fs.writeFileSync(path.join(BUCKET_DIR(home), 'project.yml'), 'tasks:\n  - name: [unclosed\n');
+    const workspaceDir = path.join(root, 'ws');
+    for (const args of [['run'], ['files', 'get']]) {
+      const result = await runCli([...args, '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env: { HANDOFF_HOME: home } });
+      expect(result.code, result.stderr).toBe(2);
+      const copy = path.join(workspaceDir, '.handoff', 'project', 'project.yml');
+      expect(result.stderr).toContain(`error: ${copy} is not valid YAML`);
+      expect(result.stderr).toContain(`(the copy fetched from the store ${BUCKET_DIR(home)}, replaced at every run)`);
+      expect(result.stderr).toMatch(new RegExp(`${copy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1: `));
+      expect(result.stderr).toContain('in the project folder, not in the copy; then push it again: handoff project push -p <project>');
+      expect(result.stderr).not.toContain('This is a bug');
+      expect(fs.existsSync(path.join(workspaceDir, 'runs')) ? fs.readdirSync(path.join(workspaceDir, 'runs')) : []).toEqual([]);
+    }
+  }, 60_000);
+});

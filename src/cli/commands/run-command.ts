@@ -1,6 +1,6 @@
 // `handoff run` (no `local`): fetch config, files, secrets and last artifacts from the store, run, push artifacts and records.
 import { evaluateVarsEnv } from '../../providers/store/evaluate-vars-env.js';
-import { fetchProjectCopy } from '../../providers/store/fetch-project.js';
+import { explainFetchedProjectError, fetchProjectCopy } from '../../providers/store/fetch-project.js';
 import { archiveArtifacts, getArtifacts, pushArtifacts, pushRunRecords } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
 import { prepareLocalRun } from '../../runner/run-local.js';
@@ -70,7 +70,9 @@ async function fetchRunAndPush(
     // The lock stays this command's to release, after the pushes.
     workspaceLock: { release: () => undefined },
   };
-  const prepared = await prepareLocalRun(runOptions);
+  const prepared = await prepareLocalRun(runOptions).catch((error: unknown) => {
+    throw explainFetchedProjectError(error, fetched.projectDir, provider.objects.describe(provider.names.s3.taskPrefix));
+  });
   if (flags.dryRun) {
     // The store was read (into W/.handoff/project and W/artifacts) so the plan is the one the container would run.
     printRunPlan(prepared, options, provider.objects.describe(provider.names.s3.projectKey));

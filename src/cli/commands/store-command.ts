@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { UserError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
 import type { Project } from '../../project/types.js';
-import { fetchProjectCopy, resolveFetchedProjectDir } from '../../providers/store/fetch-project.js';
+import { explainFetchedProjectError, fetchProjectCopy, resolveFetchedProjectDir } from '../../providers/store/fetch-project.js';
 import {
   archiveArtifacts,
   deleteArtifacts,
@@ -114,7 +114,10 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
     let rendered: number;
     try {
       fetched = await fetchProjectCopy(session.provider, workspaceDir);
-      const { project } = await loadProject(fetched.projectDir);
+      const fetchedDir = fetched.projectDir;
+      const { project } = await loadProject(fetchedDir).catch((error: unknown) => {
+        throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
+      });
       const secrets = toRunSecrets(await readStoreSecrets(session.provider));
       rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir);
     } finally {
