@@ -25,7 +25,7 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
   return {
     async put(key, body, options) {
       await requireBucket(`write ${key}`);
-      await writeFileAtomic(toPath(key), body, { mode: options?.executable ? 0o755 : 0o644 });
+      await againIfFolderWent(() => writeFileAtomic(toPath(key), body, { mode: options?.executable ? 0o755 : 0o644 }));
     },
     async get(key) {
       await requireBucket(`read ${key}`);
@@ -41,7 +41,7 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
     },
     async putFile(key, file, options) {
       await requireBucket(`write ${key}`);
-      await copyFileAtomic(file, toPath(key), options?.executable ? 0o755 : 0o644);
+      await againIfFolderWent(() => copyFileAtomic(file, toPath(key), options?.executable ? 0o755 : 0o644), file);
     },
     async getFile(key, file) {
       await requireBucket(`read ${key}`);
@@ -87,6 +87,21 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
   };
 }
 
+/**
+ * Runs a write again when it failed with ENOENT because a delete emptied and removed its folder between the folder's
+ * creation and the write (S3 has no folders to lose). `source`: a file read by the write, whose own absence is real.
+ */
+async function againIfFolderWent(write: () => Promise<void>, source?: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT' && (source === undefined || (await stat(source).then(() => true, () => false)));
+      if (!gone || attempt >= 5) throw error;
+    }
+  }
+}
+
 /** Copies `from` to `to` through a temporary file beside it, so readers see the old or the new file, never half. */
 async function copyFileAtomic(from: string, to: string, mode?: number): Promise<void> {
   await mkdir(path.dirname(to), { recursive: true });
@@ -115,9 +130,13 @@ async function walk(dir: string, keyPrefix: string, found: StoredObject[]): Prom
     if (name.endsWith(TEMP_SUFFIX)) continue;
     const abs = path.join(dir, name);
     const key = keyPrefix === '' ? name : `${keyPrefix}/${name}`;
-    const stat = await lstat(abs);
-    if (stat.isDirectory()) await walk(abs, key, found);
-    else if (stat.isFile()) found.push({ key, size: stat.size, lastModified: stat.mtime });
+    // Deleted since the folder was read (a delete racing this listing): S3 would not list it either.
+    const stat = await lstat(abs).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (stat?.isDirectory()) await walk(abs, key, found);
+    else if (stat?.isFile()) found.push({ key, size: stat.size, lastModified: stat.mtime });
   }
 }
 
