@@ -29,6 +29,9 @@ describe('help', () => {
           expect(globals, `${words.join(' ')} --help lists ${flag}`).toContain(flag);
         }
         expect(globals).not.toContain('--version');
+        // `ui user …` manages accounts: the local UI's --port/--open are not its options; `ui serve` takes them.
+        if (words[0] === 'ui' && words[1] === 'user') expect(globals, words.join(' ')).not.toContain('--port');
+        if (words[0] === 'ui' && words[1] === 'serve') expect(globals).toContain('--port <n>');
       }
       seen.push(words.join(' '));
       for (const sub of subcommandsOf(r.stdout)) await visit([...words, sub]);

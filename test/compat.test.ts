@@ -163,6 +163,29 @@ tasks:
   });
 });
 
+describe('-e on run local', () => {
+  it('exports each variable to every command, over the project envs, as the original did', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+envs:
+- key: GREETING
+  value: from-project
+- key: KEPT
+  value: kept
+tasks:
+- name: show
+  pipeline:
+  - command: echo "$GREETING $KEPT $EXTRA"
+  - foreach:
+    - name: line
+      commands:
+      - command: echo "{{ _line }} $EXTRA" >> lines.txt
+`);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-e', 'GREETING=from-cli', 'EXTRA=1.0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'lines.txt'), 'utf8')).toBe('from-cli kept 1.0 1.0\n');
+  });
+});
+
 /** python3 with the original's libraries (Jinja2, PyYAML): the reference for how values render. */
 const oracleReady = spawnSync('python3', ['-c', 'import jinja2, yaml'], { stdio: 'ignore' }).status === 0;
 

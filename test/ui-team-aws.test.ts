@@ -14,7 +14,7 @@ import { createDeployNames, type DeployNames } from '../src/providers/aws/names.
 import type { JobDetail, JobLogChunk, OverviewResponse, RunsPage } from '../src/ui/api-types.js';
 import { makeTempDir } from './helpers/cli.js';
 import { startMotoServer, type MotoServer } from './helpers/moto-server.js';
-import { openTeamEvents, readAuditFile, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
+import { openTeamEvents, readAuditFile, readJsonAs, startCloudTeamUi, stopUis, waitForAnswer, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
 
 const SECRET = 'aws-ui-secret-41bd07';
 const BUCKET = 'handoff-ui-team-aws-test';
@@ -27,11 +27,6 @@ describe('cloud runs on the team server (AWS, against moto)', () => {
   let otto: TeamClient;
   let vic: TeamClient;
   const sdk = () => ({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  const json = async <T>(client: TeamClient, pathname: string): Promise<T> => {
-    const response = await client.call(pathname);
-    expect(response.status, pathname).toBe(200);
-    return (await response.json()) as T;
-  };
 
   beforeAll(async () => {
     moto = await startMotoServer();
@@ -80,14 +75,7 @@ deploy:
 `,
     );
     fs.writeFileSync(path.join(root, 'orders', '.secrets', 'dev_secrets.yml'), `- key: API_TOKEN\n  value: ${SECRET}\n`);
-    await writeTestAccounts(path.join(root, 'users.json'), [
-      { name: 'otto', role: 'operator', password: 'otto operator passphrase' },
-      { name: 'vic', role: 'viewer', password: 'vic viewer passphrase' },
-    ]);
-    fs.writeFileSync(path.join(root, 'ui.yml'), `listen: 127.0.0.1:0\nusers: users.json\naudit_log: audit.jsonl\nprojects:\n  - {id: orders, project: orders, workspace: ws}\n`);
-    ui = await startTeamUi(['--config', path.join(root, 'ui.yml')], { ...moto.env, AWS_PROFILE: undefined } as NodeJS.ProcessEnv);
-    otto = await signIn(ui, 'otto', 'otto operator passphrase');
-    vic = await signIn(ui, 'vic', 'vic viewer passphrase');
+    ({ ui, otto, vic } = await startCloudTeamUi(root, { ...moto.env, AWS_PROFILE: undefined } as NodeJS.ProcessEnv));
   }, 60_000);
 
   afterAll(async () => {
@@ -96,7 +84,7 @@ deploy:
   });
 
   it('offers cloud runs in AWS and keeps "Run now" on the server\'s machine off for an AWS project', async () => {
-    const overview = await json<OverviewResponse>(vic, '/api/projects/orders/overview');
+    const overview = await readJsonAs<OverviewResponse>(vic, '/api/projects/orders/overview');
     expect(overview.cloud).toMatchObject({ provider: 'aws', canStartRuns: true, resourceGroup: 'shop', task: 'orders' });
     expect(overview.canStartRuns).toBe(false);
     expect(overview.readOnlyReason).toContain('local_runs: true');
@@ -110,7 +98,7 @@ deploy:
     expect(started.status, `${await started.clone().text()} ${ui.stderr()}`).toBe(201);
     const { job } = (await started.json()) as { job: JobDetail['job'] };
     expect(job.details.task_arn).toContain(':task/');
-    await waitForAnswer(async () => (await json<RunsPage>(vic, '/api/projects/orders/runs')).runs.some((r) => r.jobId === job.id && r.where === 'cloud'));
+    await waitForAnswer(async () => (await readJsonAs<RunsPage>(vic, '/api/projects/orders/runs')).runs.some((r) => r.jobId === job.id && r.where === 'cloud'));
 
     // The container's log lines, as awslogs would deliver them to the task's stream.
     const logs = new CloudWatchLogsClient(sdk());
@@ -118,14 +106,14 @@ deploy:
     await logs.send(new CreateLogStreamCommand({ logGroupName: names.logGroup, logStreamName: stream }));
     const put = (message: string) => logs.send(new PutLogEventsCommand({ logGroupName: names.logGroup, logStreamName: stream, logEvents: [{ timestamp: Date.now(), message }] }));
     await put('Job started at 2026-01-01T00:00:00Z');
-    await waitForAnswer(async () => (await json<JobLogChunk>(vic, `/api/projects/orders/jobs/${job.id}/log`)).lines.includes('Job started at 2026-01-01T00:00:00Z'));
+    await waitForAnswer(async () => (await readJsonAs<JobLogChunk>(vic, `/api/projects/orders/jobs/${job.id}/log`)).lines.includes('Job started at 2026-01-01T00:00:00Z'));
     await put(`a library printed ${SECRET}`);
     await waitForAnswer(async () => events.events.some((e) => e.type === 'job-log' && e.jobId === job.id && e.lines.includes('a library printed ***')));
 
     expect((await vic.call(`/api/projects/orders/jobs/${job.id}/stop`, { method: 'POST' })).status).toBe(403);
     const stopped = await otto.call(`/api/projects/orders/jobs/${job.id}/stop`, { method: 'POST' });
     expect(stopped.status).toBe(202);
-    const detail = await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`);
+    const detail = await readJsonAs<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`);
     expect(detail.job).toMatchObject({ status: 'interrupted', failure: 'stopped', reason: 'stopped by handoff cloud job stop' });
     await waitForAnswer(async () => events.events.some((e) => e.type === 'job' && e.job.id === job.id && e.job.status === 'interrupted'), 15_000);
 
@@ -133,8 +121,8 @@ deploy:
     const runId = '20260103T020000.000Z-a1b2';
     const record = { schema: 1, runId, project: { name: 'orders', dir: '/app' }, stage: 'dev', trigger: 'schedule', handoffVersion: '0.5.0', host: 'ip-10-0-0-1', pid: 1, status: 'succeeded', startedAt: '2026-01-03T02:00:00.000Z', heartbeatAt: '2026-01-03T02:00:04.000Z', endedAt: '2026-01-03T02:00:04.000Z', durationMs: 4000, exitCode: 0, tasks: [], records: { orders: 12 }, logs: { console: `runs/${runId}/console.log`, stderr: {} } };
     await new S3Client({ ...sdk(), forcePathStyle: true }).send(new PutObjectCommand({ Bucket: BUCKET, Key: names.s3.runRecordKey(runId), Body: JSON.stringify(record) }));
-    await waitForAnswer(async () => (await json<RunsPage>(vic, '/api/projects/orders/runs')).runs.some((r) => r.runId === runId), 30_000);
-    const page = await json<RunsPage>(vic, '/api/projects/orders/runs');
+    await waitForAnswer(async () => (await readJsonAs<RunsPage>(vic, '/api/projects/orders/runs')).runs.some((r) => r.runId === runId), 30_000);
+    const page = await readJsonAs<RunsPage>(vic, '/api/projects/orders/runs');
     expect(page.runs.find((r) => r.runId === runId)).toMatchObject({ where: 'cloud', status: 'succeeded', trigger: 'schedule', records: 12 });
     expect(page.runs.find((r) => r.jobId === job.id)).toMatchObject({ where: 'cloud', status: 'interrupted', jobStatus: 'interrupted' });
     expect(page.cloudError).toBeUndefined();

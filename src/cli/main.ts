@@ -10,6 +10,7 @@ import { registerUiCommands } from './register/ui-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
 import { registerLifecycleCommands } from './register/lifecycle-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
+import { optionsOutOfScope } from './register/parent-options.js';
 import { VERSION } from '../version.js';
 
 function createProgram(): Command {
@@ -24,7 +25,7 @@ function createProgram(): Command {
     .option('-w, --workspace-dir <dir>', 'workspace folder (venvs, rendered files, artifacts); not the project folder')
     .option('-s, --stage <name>', 'stage, e.g. dev or prod (default: $HO_STAGE or dev)')
     .option('-v, --vars <key=value...>', 'run-time variables, or one file with a key=value per line')
-    .option('-e, --envs <key=value...>', 'environment for cloud and container runs')
+    .option('-e, --envs <key=value...>', 'environment variables for the commands of a run (local, container or cloud)')
     .option('-y, --yes', 'answer yes to every prompt')
     .option('-n, --answer-no', 'answer no to every prompt')
     .addOption(new Option('-l, --log-level <level>', 'log level').choices(['debug', 'info', 'warning', 'error', 'critical']).default('info'))
@@ -41,7 +42,10 @@ function createProgram(): Command {
   program.configureHelp({
     showGlobalOptions: true,
     visibleGlobalOptions(cmd) {
-      return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((option) => option.long !== '--version');
+      const outOfScope = new Set(optionsOutOfScope(cmd));
+      return Help.prototype.visibleGlobalOptions
+        .call(this, cmd)
+        .filter((option) => option.long !== '--version' && !outOfScope.has(option));
     },
   });
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });

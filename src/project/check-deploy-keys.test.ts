@@ -66,4 +66,11 @@ describe('deploy keys of the chosen cloud', () => {
       'warning: /p/project.yml:7:3: deploy.gcp_project: deploy.gcp_project is read only by the gcp provider; this project deploys to aws, which ignores it (remove it, or set cloud_provider: gcp)',
     ]);
   });
+
+  it('azure: deploy.region, which aws and gcp both read, is one warning naming both clouds', () => {
+    const azure = `${tasks}deploy:\n  cloud_provider: azure\n  subscription_id: 0b1f6471-1bf0-4dda-aec3-cb9272f09590\n  resource_group_name: rg-data\n  location: westeurope\n  region: us-east-1\n`;
+    expect(messages(azure)).toEqual([
+      'warning: /p/project.yml:10:3: deploy.region: deploy.region is read only by the aws and gcp providers; this project deploys to azure, which ignores it (remove it, or set cloud_provider: aws or gcp)',
+    ]);
+  });
 });

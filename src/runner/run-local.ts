@@ -27,6 +27,8 @@ export interface LocalRunOptions {
   stage: string;
   /** Parsed `-v` values; `secrets_dir` among them points at another secrets folder. */
   vars: Record<string, unknown>;
+  /** `-e` values: exported to every command over the project's envs, as the original's `run local` did. */
+  envs?: Record<string, string>;
   strict: boolean;
   /** Secrets fetched elsewhere (a remote store); when absent they are read from the project's .secrets/ folder. */
   secrets?: Secret[];
@@ -101,7 +103,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     masker,
     renderer,
     values: context.values,
-    env: context.env,
+    env: { ...context.env, ...options.envs },
     runId,
     startedAt,
     plan: planRun(project),

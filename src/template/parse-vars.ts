@@ -5,6 +5,13 @@ import { toPythonFloat, type PythonFloat } from './python-str.js';
 
 export type VarValue = string | number | boolean | PythonFloat;
 
+/** `-e` tokens as environment variables: the same parsing as `-v`, each value as text. */
+export function parseEnvTokens(tokens: string[]): Record<string, string> {
+  const envs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parseVarTokens(tokens, '-e'))) envs[key] = String(value);
+  return envs;
+}
+
 /**
  * Turns `key=value` tokens into variables. A token without `=` continues the previous value (joined with one space),
  * because `-v $(eval echo $__VARS)` word-splits values that contained spaces. A single token naming an existing

@@ -66,9 +66,11 @@ export interface RunSummary {
   endedAt?: string;
   durationMs?: number;
   exitCode?: number;
-  /** Singer records over all streams; null when the run reported none. */
+  /** Singer records over all streams and `untaggedRecords`; null when the run reported none. */
   records: number | null;
   streams: Record<string, number>;
+  /** Singer records whose METRIC lines named no stream (not a stream of their own). */
+  untaggedRecords?: number;
   tasks: Array<{ name: string; status: string }>;
   reason?: string;
   /** The record says running but its handoff is gone (killed or the machine stopped). */

@@ -33,6 +33,16 @@ function runsDir(): string {
 }
 
 describe('RunSummaryCache', () => {
+  it('counts records whose METRIC lines named no stream in the total, as runs list does', () => {
+    const dir = runsDir();
+    writeRunRecord(dir, makeRecord('20260101T000000Z-a', { records: { users: 10 }, untaggedRecords: 500 }));
+    writeRunRecord(dir, makeRecord('20260102T000000Z-b', { records: {}, untaggedRecords: 7 }));
+    const cache = new RunSummaryCache(dir);
+    expect(cache.get('20260101T000000Z-a')).toMatchObject({ records: 510, streams: { users: 10 }, untaggedRecords: 500 });
+    expect(cache.get('20260102T000000Z-b')).toMatchObject({ records: 7, streams: {}, untaggedRecords: 7 });
+    expect(cache.points(10).map((p) => p.records)).toEqual([510, 7]);
+  });
+
   it('summarizes records newest first with record totals, and pages through them', () => {
     const dir = runsDir();
     for (const id of ['20260101T000000Z-a', '20260102T000000Z-b', '20260103T000000Z-c']) writeRunRecord(dir, makeRecord(id));

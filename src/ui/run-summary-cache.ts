@@ -16,7 +16,8 @@ interface CachedSummary {
 
 export function summarizeRunRecord(record: RunRecord): RunSummary {
   const streams = record.records ?? {};
-  const counts = Object.values(streams);
+  // Records whose METRIC lines named no stream count too, as in `runs list` (pipelinewise taps log `"tags": {}`).
+  const counts = [...Object.values(streams), ...(record.untaggedRecords ? [record.untaggedRecords] : [])];
   return {
     runId: record.runId,
     status: record.status,
@@ -28,6 +29,7 @@ export function summarizeRunRecord(record: RunRecord): RunSummary {
     exitCode: record.exitCode,
     records: counts.length ? counts.reduce((a, b) => a + b, 0) : null,
     streams,
+    ...(record.untaggedRecords ? { untaggedRecords: record.untaggedRecords } : {}),
     tasks: (record.tasks ?? []).map((t) => ({ name: t.name, status: t.status })),
     reason: record.reason,
   };

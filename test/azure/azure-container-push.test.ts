@@ -4,13 +4,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../src/container/container-cli.js';
 import { parse } from 'yaml';
 import { makeTempDir, repoRoot, runCli } from '../helpers/cli.js';
+import { findFreePort } from '../helpers/free-port.js';
 import { startAzureTestbed, type AzureTestbed } from './azure-testbed.js';
 
 const execFileAsync = promisify(execFile);
@@ -18,16 +18,6 @@ const hasPodman = findOnPath('podman') !== undefined && findOnPath('docker-regis
 const image = `handoff-acr-test-${crypto.randomBytes(4).toString('hex')}`;
 const SECRET = `azure-container-${crypto.randomBytes(6).toString('hex')}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.skipIf(!hasPodman)('azure: container push to ACR', () => {
   let registry: ChildProcess | undefined;
@@ -35,7 +25,7 @@ describe.skipIf(!hasPodman)('azure: container push to ACR', () => {
   let projectDir = '';
 
   beforeAll(async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const dir = makeTempDir('handoff-acr-registry-');
     // Relative upload URLs, so the registry's answers work through the ACR front on another port.
     fs.writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n  relativeurls: true\n`);

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { makeTempDir, type CliResult } from '../helpers/cli.js';
 import { runWith } from '../store/store-scenario.js';
 import { startAzureTestbed, type AzureTestbed } from './azure-testbed.js';
+import { runKql } from './emulator/kql.js';
 
 const SECRET = 'azure-secret-value-7f3a91';
 const RG_SECRET = 'rg-level-secret-11b2c3';
@@ -90,7 +91,7 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     ]);
     const deployed = await cli(['cloud', 'deploy', '-p', projectDir, '-v', 'version=0.1', '-y']);
     expectOk(deployed);
-    const report = parse(deployed.stdout) as { changed: boolean; image: string; resources: { what: string; name: string; action: string }[] };
+    const report = parse(deployed.stdout) as { changed: boolean; image: string; resources: { resource: string; what: string; kind: string; action: string }[] };
     expect(report.changed).toBe(true);
     expect(report.image).toBe(`${bed.emulator.registryServer}/greeter:0.1`);
     expect(report.resources.map((r) => r.what)).toEqual([
@@ -109,7 +110,9 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
       'action group',
       'alert rule',
     ]);
-    jobName = report.resources.find((r) => r.what === 'Container Apps job')!.name;
+    jobName = report.resources.find((r) => r.what === 'Container Apps job')!.resource;
+    // The same rows as cloud plan's and the other clouds': resource, what, kind, action.
+    expect(report.resources[0]).toEqual({ resource: 'rg-handoff-test', what: 'Azure resource group', kind: 'bucket', action: 'created' });
     expect(jobName).toMatch(/^ho-dev-etl-greet-[0-9a-f]{6}$/);
     expect(deployed.stderr).toContain('is not in 127.0.0.1');
   });
@@ -228,6 +231,25 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     expect(logs.stdout).not.toContain('exited with code 1');
     const filtered = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'filter_pattern=shared=']);
     expect(filtered.stdout.trim().split('\n').every((l) => l.includes('shared='))).toBe(true);
+  });
+
+  it('the failed-runs alert rule finds every run that failed, timed out or never started, and none that succeeded', async () => {
+    const status = await cli(['cloud', 'job', 'status', '-p', projectDir, '--json']);
+    const jobs = (JSON.parse(status.stdout) as { jobs: { id: string; status: string; failure?: string }[] }).jobs;
+    const [rule] = bed.emulator.resourcesOfType('Microsoft.Insights/scheduledQueryRules') as { properties: { enabled: boolean; scopes: string[]; criteria: { allOf: { query: string; operator: string; threshold: number }[] }; actions: { actionGroups: string[] } } }[];
+    const workspace = bed.emulator.resourcesOfType('Microsoft.OperationalInsights/workspaces')[0] as { id: string };
+    expect(rule!.properties).toMatchObject({ enabled: true, scopes: [workspace.id] });
+    expect(rule!.properties.criteria.allOf[0]).toMatchObject({ operator: 'GreaterThan', threshold: 0 });
+    // The rule mails deploy.alarm_email through its action group.
+    const group = bed.emulator.resource(rule!.properties.actions.actionGroups[0]!) as { properties: { emailReceivers: { emailAddress: string }[] } };
+    expect(group.properties.emailReceivers.map((r) => r.emailAddress)).toEqual(['data-team@example.com']);
+    // The rule's own query over the logs the runs above wrote: a row names a replica, `<execution>-<5 letters>`.
+    const rows = runKql(rule!.properties.criteria.allOf[0]!.query, bed.emulator.tables).rows;
+    const alerted = new Set(rows.map((r) => String(r.ReplicaName_s ?? r.ContainerGroupName_s).replace(/-[0-9a-f]{5}$/, '')));
+    const failed = jobs.filter((j) => j.status === 'failed');
+    expect(failed.map((j) => j.failure).sort()).toEqual(['exit_code', 'start_failure', 'timeout']);
+    for (const job of failed) expect(alerted, `${job.id} (${job.failure})`).toContain(job.id);
+    for (const job of jobs.filter((j) => j.status === 'succeeded')) expect(alerted).not.toContain(job.id);
   });
 
   it('deployed one schedule job per enabled schedule, its cron in UTC, and lists them with the shared statuses', async () => {

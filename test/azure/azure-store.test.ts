@@ -79,6 +79,18 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     expect(JSON.parse(bed.emulator.secretValue(vault, task)!)).toEqual({ API_TOKEN: TOKEN, jinja_secret: 'left \\{\\{ braces \\}\\} right' });
   });
 
+  it('a client secret Azure refuses is exit 2 with what Azure said, for store and deploy commands alike, and never printed', async () => {
+    const refused = 'refused-client-secret-4e1d77';
+    for (const args of [['config', 'push', '-p', projectDir], ['cloud', 'bucket', 'create', '-p', projectDir]]) {
+      const result = await runWith({ ...bed.env, AZURE_CLIENT_SECRET: refused }, args);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain('Azure refused the credentials while trying to');
+      expect(result.stderr).toContain('AADSTS7000215: Invalid client secret provided.');
+      expect(result.stderr).not.toContain('a bug in handoff');
+      expect(result.stdout + result.stderr).not.toContain(refused);
+    }
+  });
+
   it('never printed a secret value to the console', () => {
     expect(consoleText).not.toContain(TOKEN);
     expectNoSecretIn(consoleText);

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/cli.js';
+import { findFreePort } from '../helpers/free-port.js';
 import type { LoopbackCertificate } from './emulator/certificate.js';
 
 // Azurite's well-known development account (Azurite's README, "Default storage account").
@@ -17,16 +18,6 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * `azurite-blob --oauth basic` accepts bearer tokens (checking issuer, audience and lifetime, not the signature), and

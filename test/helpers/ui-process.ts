@@ -272,6 +272,34 @@ export async function writeTestAccounts(file: string, users: Array<{ name: strin
 }
 
 /** The audit log's lines. */
+/** The operator and the viewer of the cloud-run tests, signed in to a team server over one project. */
+export interface CloudTeamUi {
+  ui: TeamUiProcess;
+  otto: TeamClient;
+  vic: TeamClient;
+}
+
+/**
+ * A team server over the project folder `<root>/orders` (id `orders`, workspace `<root>/ws`, its provider from
+ * project.yml), with accounts otto (operator) and vic (viewer) signed in, and the audit log `<root>/audit.jsonl`.
+ */
+export async function startCloudTeamUi(root: string, env: NodeJS.ProcessEnv): Promise<CloudTeamUi> {
+  await writeTestAccounts(path.join(root, 'users.json'), [
+    { name: 'otto', role: 'operator', password: 'otto operator passphrase' },
+    { name: 'vic', role: 'viewer', password: 'vic viewer passphrase' },
+  ]);
+  fs.writeFileSync(path.join(root, 'ui.yml'), `listen: 127.0.0.1:0\nusers: users.json\naudit_log: audit.jsonl\nprojects:\n  - {id: orders, project: orders, workspace: ws}\n`);
+  const ui = await startTeamUi(['--config', path.join(root, 'ui.yml')], env);
+  return { ui, otto: await signIn(ui, 'otto', 'otto operator passphrase'), vic: await signIn(ui, 'vic', 'vic viewer passphrase') };
+}
+
+/** GET as a signed-in client, which must answer 200, as parsed JSON. */
+export async function readJsonAs<T>(client: TeamClient, pathname: string): Promise<T> {
+  const response = await client.call(pathname);
+  if (response.status !== 200) throw new Error(`${pathname} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
 export function readAuditFile(file: string): AuditEntry[] {
   return fs
     .readFileSync(file, 'utf8')

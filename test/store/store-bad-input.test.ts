@@ -161,6 +161,13 @@ describe('store commands refuse bad input before writing anything', () => {
     expect(result.stderr).toContain('fix: use one of: local, aws, gcp');
   });
 
+  it('a misspelt key is a warning at its line, as config validate shows it', async () => {
+    const { projectDir } = makeProject('tasks:\n  - name: t\n    commands:\n      - command: "true"\ndeploy:\n  cloud_provider: local\n  resource_group: rg\n  task: tt\n  regoin: x\n');
+    const result = await runWith({ HANDOFF_HOME: makeTempDir('handoff-home-') }, ['cloud', 'bucket', 'status', '-p', projectDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('/project.yml:9:3: deploy.regoin: unknown key "regoin" is ignored (did you mean "region"?)');
+  });
+
   it('files get with an unknown source, and run with an unknown target', async () => {
     const files = await runWith({}, ['files', 'get', 'remote', '-w', makeTempDir()]);
     expect(files.code).toBe(2);

@@ -1,7 +1,7 @@
 // `handoff container build|run|push`: thin bodies over src/container, rendering its events and results.
 import { stringify } from 'yaml';
 import type { ContainerEvent } from '../../container/container-events.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 
@@ -54,8 +54,7 @@ export async function containerBuildCommand(options: GlobalOptions, flags: { dry
 export async function containerRunCommand(options: GlobalOptions): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const { explainRuntimeFailure, prepareImageRun, startImageRun } = await import('../../container/run-image.js');
-  const envs: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parseVarTokens(options.envs, '-e'))) envs[key] = String(value);
+  const envs = parseEnvTokens(options.envs);
   const run = await prepareImageRun({
     projectDir: requireProjectDir(options),
     stage: options.stage,

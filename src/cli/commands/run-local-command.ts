@@ -1,6 +1,6 @@
 // `handoff run local`: run the project in a workspace with local config, files and secrets.
 import { prepareLocalRun } from '../../runner/run-local.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
@@ -21,6 +21,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     workspaceDir: requireWorkspaceDir(options),
     stage: options.stage,
     vars,
+    envs: parseEnvTokens(options.envs),
     strict: options.strict,
     timeoutSeconds: options.timeout,
     graceMs: graceFromEnv(),

@@ -1,7 +1,7 @@
 // Shared by the store commands: open the chosen provider for a project (or -e names), print results, ask to confirm.
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { UserError } from '../../errors.js';
+import { formatDiagnostic, UserError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
 import type { Project } from '../../project/types.js';
 import { createProvider, type DeployTarget, type Provider } from '../../providers/provider.js';
@@ -40,7 +40,7 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
   if (options.projectDir) {
     const loaded = await loadProject(options.projectDir);
     project = loaded.project;
-    for (const w of loaded.warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
+    for (const w of loaded.warnings) log.log('warning', formatDiagnostic(w).replace(/^warning: /, ''));
   }
   const envs = parseVarTokens(options.envs, '-e');
   const target = resolveDeployTarget({

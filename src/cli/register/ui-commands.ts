@@ -1,6 +1,7 @@
 // Defines `handoff ui` (the local one-person web UI), `handoff ui serve` (the team server) and `handoff ui user …`.
 import { type Command, Option } from 'commander';
 import { defineAction } from './define-action.js';
+import { ignoreParentOptions } from './parent-options.js';
 
 export function registerUiCommands(program: Command): void {
   const ui = program
@@ -49,8 +50,7 @@ schedules), admin (also accounts and the audit log).`,
     )
     .action(defineAction(async (options, command) => (await import('../commands/ui-serve-command.js')).uiServeCommand(options, command.optsWithGlobals())));
 
-  const user = ui
-    .command('user')
+  const user = ignoreParentOptions(ui.command('user'))
     .description('manage the team server\'s accounts (passwords are read without echo or from stdin, never from arguments)')
     .option('--config <file>', 'take the accounts file and audit log from this ui.yml')
     .option('--users <file>', 'the accounts file')

@@ -2,27 +2,19 @@
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
 import { toUtcUnixCron } from '../../schedule/unix-cron.js';
-import type { DeploymentPlan, Deployment, ManageRequest, PlanDescription } from '../deployment.js';
-import { describeScheduleAction } from '../deploy/schedule-listing.js';
-import { applyResourceSteps, describePlannedStep, planResourceSteps, type PlannedStep } from '../deploy/resource-plan.js';
-import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync } from '../deploy/sync-project.js';
-import type { Provider, ScheduleChange, ScheduleListing } from '../provider.js';
+import type { Deployment, ManageRequest } from '../deployment.js';
+import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
+import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
+import { planProjectSync } from '../deploy/sync-project.js';
+import type { Provider } from '../provider.js';
 import type { AzureProvider } from './azure-provider.js';
 import { resolveJobResources } from './resources/task-job.js';
 
 /** Container Apps runs crons in UTC: the name used when a schedule cannot be moved there. */
 export const SCHEDULE_SERVICE = 'Container Apps';
 
-interface AzureDeploymentPlan extends DeploymentPlan {
-  readonly image: string;
-  readonly steps: PlannedStep[];
-  readonly schedules: ScheduleListing[];
+interface AzureDeploymentPlan extends ResourceDeploymentPlan {
   readonly request: { project: Project; onEvent: ManageRequest['onEvent'] };
-}
-
-function requireProject(request: { project?: Project }): Project {
-  if (!request.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
-  return request.project;
 }
 
 /**
@@ -57,9 +49,9 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
     const steps = await import('./deploy/azure-steps.js');
     if (action === 'status') return kind === 'task' ? readTaskStatus(provider) : readResourcesStatus(provider);
     if (action === 'delete') {
-      const deleted: { what: string; name: string; action: string }[] = [];
+      const deleted: { resource: string; what: string; kind: string; action: string }[] = [];
       const report = (what: string, name: string, done: boolean): void => {
-        deleted.push({ what, name, action: done ? 'deleted' : 'absent' });
+        deleted.push({ resource: name, what, kind, action: done ? 'deleted' : 'absent' });
         request.onEvent({ type: 'step-done', kind, what, name, action: done ? 'deleted' : 'absent' });
       };
       if (kind === 'task') {
@@ -86,7 +78,7 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
         ? await planResourceSteps((await planTaskSteps(provider, project, request.imageVersion, request.onEvent)).steps)
         : await planResourceSteps(await steps.createResourcesSteps(provider, project.deploy));
     const results = await applyResourceSteps(planned, request.onEvent);
-    return { resources: results.map((r) => ({ what: r.what, name: r.name, action: r.action })) };
+    return { resources: results.map(describeStepResult) };
   }
 
   return {
@@ -119,37 +111,12 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...taskSteps], schedules, request: { project, onEvent: request.onEvent } };
       return plan;
     },
-    async describePlan(plan): Promise<PlanDescription> {
-      const { steps, schedules, image, project } = plan as AzureDeploymentPlan;
-      const changes = steps.filter((s) => s.action !== 'unchanged').length + (isProjectSyncEmpty(project) ? 0 : 1) + schedules.filter((s) => s.status !== 'scheduled').length;
-      return {
-        changes,
-        image,
-        resources: steps.map(describePlannedStep),
-        project: describeProjectSync(project),
-        schedules: schedules.map((s) => ({ target_id: s.target_id, action: describeScheduleAction(s) })),
-      };
+    async describePlan(plan) {
+      return describeResourceDeployment(plan as AzureDeploymentPlan);
     },
     async apply(plan) {
-      const provider = getProvider();
-      const { steps, schedules: listing, image, request, project: projectPlan } = plan as AzureDeploymentPlan;
-      const { project, onEvent } = request;
-      // In dependency order: the store, the environment, the project (config, files, secrets), the task, its schedules.
-      const before = steps.filter((s) => s.step.kind !== 'task');
-      const results = await applyResourceSteps(before, onEvent);
-      const pushed = await applyProjectSync(provider, projectPlan);
-      if (!isProjectSyncEmpty(projectPlan)) {
-        onEvent({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
-      }
-      results.push(...(await applyResourceSteps(steps.filter((s) => s.step.kind === 'task'), onEvent)));
-      const schedules: ScheduleChange[] = project.schedules.length > 0 ? await provider.schedules.create(project.schedules) : [];
-      for (const orphan of listing.filter((s) => s.status === 'orphaned')) schedules.push(...(await provider.schedules.delete(orphan.target_id)));
-      const changed = results.some((r) => r.action !== 'unchanged') || !isProjectSyncEmpty(projectPlan) || schedules.some((s) => s.action !== 'unchanged');
-      return {
-        changed,
-        image,
-        report: { changed, image, resources: results.map((r) => ({ what: r.what, name: r.name, kind: r.kind, action: r.action })), project: pushed, schedules },
-      };
+      const { request } = plan as AzureDeploymentPlan;
+      return applyResourceDeployment(getProvider(), plan as AzureDeploymentPlan, request.project, request.onEvent);
     },
     async export(request) {
       const { exportAzureProject } = await import('./export/export-project.js');

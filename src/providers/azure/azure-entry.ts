@@ -1,6 +1,7 @@
 // The azure provider's registry entry: opened on demand, ACR for `container push`, credentials for `container run`, its resources for the deploy commands.
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
+import { isLoopbackUrl } from '../is-loopback-url.js';
 import type { ProviderEntry } from '../provider-registry.js';
 
 /** `<name>.azurecr.io` (and the sovereign clouds' registry domains). */
@@ -65,7 +66,7 @@ export const azureProviderEntry: ProviderEntry = {
     }
     if (!passed.AZURE_CLIENT_SECRET) notices.push('no AZURE_CLIENT_SECRET in the environment: the container has no Azure CLI login, so it needs a service principal (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)');
     // Emulators on this machine's loopback are only reachable from the host's network namespace.
-    const loopback = [env.HANDOFF_AZURE_ENDPOINT, env.HANDOFF_AZURE_BLOB_ENDPOINT, env.AZURE_AUTHORITY_HOST].some((u) => u && /^https?:\/\/(localhost|127\.|\[::1\])/.test(u));
+    const loopback = [env.HANDOFF_AZURE_ENDPOINT, env.HANDOFF_AZURE_BLOB_ENDPOINT, env.AZURE_AUTHORITY_HOST].some(isLoopbackUrl);
     if (loopback) notices.push('the Azure endpoints are on this machine, so the container shares the host network');
     return { env: passed, mounts, hostNetwork: loopback, notices };
   },

@@ -19,6 +19,9 @@ describe('createAzureNames', () => {
     expect(n.identity).toBe('handoff-dev-etl_words');
     expect(n.ssmTaskPath).toBe('/handoff/dev-etl/words');
     expect(n.taskParameter('API_TOKEN')).toBe('/handoff/dev-etl/words/API_TOKEN');
+    // Keys are JSON keys inside the path's secret: any key SSM takes, nothing else.
+    expect(n.resourceGroupParameter('db.pass-word_2')).toBe('/handoff/dev-etl/db.pass-word_2');
+    expect(() => n.taskParameter('has space')).toThrow('secret key "has space" is invalid: use letters, digits and _ . - (at most 256)');
     expect(n.imageUri('0.3')).toBe('acme.azurecr.io/words:0.3');
     expect(n.tags).toEqual({ 'handoff-resource-group': 'dev-etl', 'handoff-task': 'words' });
   });

@@ -1,7 +1,7 @@
 // Every Azure name handoff uses, built in this one file and checked against Azure's length and character rules.
 import { createHash } from 'node:crypto';
 import { isValidRepositoryName, toRepositoryName } from '../../container/image-name.js';
-import { createNameError, findNameProblem as findProblem, throwIfNameProblem as throwIfProblem, type Blame, type NameProblem, type NameRule } from '../deploy/name-rules.js';
+import { checkBundledSecretKey, createNameError, findNameProblem as findProblem, throwIfNameProblem as throwIfProblem, type Blame, type NameProblem, type NameRule } from '../deploy/name-rules.js';
 import type { StoreNames } from '../provider.js';
 import { createS3Layout, createStagedResourceGroup } from '../store/store-layout.js';
 
@@ -224,8 +224,8 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
     s3: createS3Layout(task),
     ssmTaskPath: paths.taskPath,
     ssmResourceGroupPath: paths.resourceGroupPath,
-    taskParameter: (key) => `${paths.taskPath}/${checkSecretKey(key)}`,
-    resourceGroupParameter: (key) => `${paths.resourceGroupPath}/${checkSecretKey(key)}`,
+    taskParameter: (key) => `${paths.taskPath}/${checkBundledSecretKey(key)}`,
+    resourceGroupParameter: (key) => `${paths.resourceGroupPath}/${checkBundledSecretKey(key)}`,
     subscriptionId,
     azureResourceGroup,
     azureResourceGroupId,
@@ -281,15 +281,6 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
   if (location === '') throwIfProblem({ message: 'deploy.location is empty', path: 'deploy.location', fix: 'set deploy.location, e.g. westeurope', over: 0 });
   if (problems.length > 0) throw createNameError(problems);
   return names;
-}
-
-// Secret keys are JSON keys inside the path's Key Vault secret, so any key SSM accepts works (letters, digits, _ . -),
-// which keeps stores interchangeable with AWS.
-function checkSecretKey(key: string): string {
-  if (!/^[a-zA-Z0-9_.-]{1,256}$/.test(key)) {
-    throwIfProblem({ message: `secret key "${key}" is invalid: use letters, digits and _ . - (at most 256)`, path: 'key', fix: `rename the secret "${key}"`, over: 0 });
-  }
-  return key;
 }
 
 function checkPart(value: string, what: string, path: string): void {

@@ -53,3 +53,14 @@ export function createNameError(problems: NameProblem[]): UserError {
 export function throwIfNameProblem(problem: NameProblem | undefined): void {
   if (problem) throw createNameError([problem]);
 }
+
+/**
+ * A secret key of a cloud that keeps each secret path's keys as JSON keys inside one secret (Google Cloud, Azure): any
+ * key SSM accepts works (letters, digits, _ . -, at most 256), which keeps stores interchangeable with AWS.
+ */
+export function checkBundledSecretKey(key: string): string {
+  if (!/^[a-zA-Z0-9_.-]{1,256}$/.test(key)) {
+    throwIfNameProblem({ message: `secret key "${key}" is invalid: use letters, digits and _ . - (at most 256)`, path: 'key', fix: `rename the secret "${key}"`, over: 0 });
+  }
+  return key;
+}

@@ -1,11 +1,10 @@
 // The gcp provider's Deployment: bucket, the group's scheduler identity, the task's identity, grants, job and monitoring, step by step.
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
-import { describeScheduleAction } from '../deploy/schedule-listing.js';
-import { applyResourceSteps, describePlannedStep, planResourceSteps, type PlannedStep, type StepResult } from '../deploy/resource-plan.js';
-import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js';
-import type { DeployEvent, DeployRequest, Deployment, DeploymentPlan, ManageRequest } from '../deployment.js';
-import type { ScheduleChange, ScheduleListing } from '../provider.js';
+import { applyResourceSteps, planResourceSteps, type StepResult } from '../deploy/resource-plan.js';
+import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
+import { planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js';
+import type { DeployEvent, DeployRequest, Deployment, ManageRequest } from '../deployment.js';
 import { checkServiceAccount, createBucketStep, createResourcesSteps, createTaskSteps, updatePolicy } from './deploy/gcp-steps.js';
 import { resolveJobImage, type ResolvedImage } from './deploy/resolve-image.js';
 import type { GcpProvider } from './gcp-provider.js';
@@ -15,16 +14,8 @@ import { MONITORING_LABEL } from './resources/monitoring.js';
 import { createScheduleSpec } from './resources/scheduler-job.js';
 import { describeExecution } from './describe-execution.js';
 
-interface GcpDeploymentPlan extends DeploymentPlan {
-  readonly image: ResolvedImage;
-  readonly steps: PlannedStep[];
-  readonly schedules: ScheduleListing[];
+interface GcpDeploymentPlan extends ResourceDeploymentPlan {
   readonly request: DeployRequest;
-}
-
-function requireProject(request: { project?: Project }): Project {
-  if (!request.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
-  return request.project;
 }
 
 /** Checks every value that Google would refuse or that cannot work, without any call: sizes, schedules, the image tag. */
@@ -40,7 +31,7 @@ async function resolveImage(p: GcpProvider, project: Project, version: string | 
 }
 
 function toRows(results: StepResult[]): { resource: string; what: string; kind: string; action: string }[] {
-  return results.map((r) => ({ resource: r.name, what: r.what, kind: r.kind, action: r.action }));
+  return results.map(describeStepResult);
 }
 
 export function createGcpDeployment(getProvider: () => GcpProvider): Deployment {
@@ -166,34 +157,15 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
         log: (level, message) => request.onEvent({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
       });
       const schedules = await p.schedules.list(project.schedules);
-      const plan: GcpDeploymentPlan = { project: projectPlan, image, steps, schedules, request };
+      const plan: GcpDeploymentPlan = { project: projectPlan, image: image.uri, steps, schedules, request };
       return plan;
     },
     async describePlan(plan) {
-      const { image, steps, schedules, project } = plan as GcpDeploymentPlan;
-      const resources = steps.map(describePlannedStep);
-      const scheduleRows = schedules.map((s) => ({ target_id: s.target_id, action: describeScheduleAction(s) }));
-      const changes = resources.filter((r) => r.action !== 'unchanged').length + (isProjectSyncEmpty(project) ? 0 : 1) + scheduleRows.filter((s) => s.action !== 'unchanged').length;
-      return { image: image.uri, resources, project: describeProjectSync(project), schedules: scheduleRows, changes };
+      return describeResourceDeployment(plan as GcpDeploymentPlan);
     },
     async apply(plan) {
-      const p = getProvider();
-      const { image, steps, schedules, request, project: projectPlan } = plan as GcpDeploymentPlan;
-      const { project } = request;
-      const onEvent = request.onEvent;
-      // Dependency order: the store, the group's scheduler identity, the project (its secrets exist before the task is
-      // granted them), the task, then its schedules (they start the job), removing schedules no longer declared.
-      const before = steps.filter((s) => s.step.kind !== 'task');
-      const results = await applyResourceSteps(before, onEvent);
-      const pushed = await applyProjectSync(p, projectPlan);
-      if (!isProjectSyncEmpty(projectPlan)) {
-        onEvent({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
-      }
-      results.push(...(await applyResourceSteps(steps.filter((s) => s.step.kind === 'task'), onEvent)));
-      const scheduleChanges: ScheduleChange[] = project.schedules.length > 0 ? await p.schedules.create(project.schedules) : [];
-      for (const orphan of schedules.filter((s) => s.status === 'orphaned')) scheduleChanges.push(...(await p.schedules.delete(orphan.target_id)));
-      const changed = results.some((r) => r.action !== 'unchanged') || !isProjectSyncEmpty(projectPlan) || scheduleChanges.some((s) => s.action !== 'unchanged');
-      return { changed, image: image.uri, report: { changed, image: image.uri, resources: toRows(results), project: pushed, schedules: scheduleChanges } };
+      const { request } = plan as GcpDeploymentPlan;
+      return applyResourceDeployment(getProvider(), plan as GcpDeploymentPlan, request.project, request.onEvent);
     },
     async export(request) {
       const p = getProvider();

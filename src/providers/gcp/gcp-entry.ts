@@ -1,6 +1,7 @@
 // The gcp provider's registry entry: opened on demand, Artifact Registry for `container push`, ADC for `container run`, its deploy words.
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
+import { isLoopbackUrl } from '../is-loopback-url.js';
 import type { ContainerAccess, ProviderEntry } from '../provider-registry.js';
 import { findAdcFile, readEndpoint, resolveProfile } from './gcp-settings.js';
 
@@ -16,11 +17,6 @@ const DEPLOY_HELP = `gcp — resources (created or updated one by one; a second 
 The image is -v version=, else deploy.image_version, else the highest version tag in Artifact Registry (handoff
 container push). deploy.gcp_project and deploy.region are required; sizes, names and schedules are checked before
 anything is sent to Google Cloud.`;
-
-/** Whether a URL points at this machine (an emulator there is only reachable from the host's network namespace). */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
 
 /**
  * The container gets the same credentials as this shell: the profile's or ADC's file, mounted read-only. An
@@ -44,7 +40,7 @@ function describeContainerAccess(env: NodeJS.ProcessEnv, profile: string | undef
   if (project) passed.GOOGLE_CLOUD_PROJECT = project;
   const endpoint = readEndpoint(env);
   if (endpoint) passed.HANDOFF_GCP_ENDPOINT = endpoint.url;
-  const hostNetwork = endpoint !== undefined && isLoopback(endpoint.host);
+  const hostNetwork = isLoopbackUrl(endpoint?.url);
   return { env: passed, mounts, hostNetwork, notices: hostNetwork ? ['HANDOFF_GCP_ENDPOINT is on this machine, so the container shares the host network'] : [] };
 }
 

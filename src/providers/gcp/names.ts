@@ -1,7 +1,7 @@
 // Every Google Cloud name handoff uses, built in this one file and checked against Google's length and character rules.
 import { createHash } from 'node:crypto';
 import { isValidRepositoryName, toRepositoryName } from '../../container/image-name.js';
-import { createNameError, findNameProblem as findProblem, throwIfNameProblem as throwIfProblem, type Blame, type NameProblem, type NameRule } from '../deploy/name-rules.js';
+import { checkBundledSecretKey, createNameError, findNameProblem as findProblem, throwIfNameProblem as throwIfProblem, type Blame, type NameProblem, type NameRule } from '../deploy/name-rules.js';
 import type { StoreNames } from '../provider.js';
 import { createS3Layout, createStagedResourceGroup } from '../store/store-layout.js';
 
@@ -191,8 +191,8 @@ export function createGcpNames(input: GcpNamesInput): GcpNames {
     s3: createS3Layout(task),
     ssmTaskPath: paths.taskPath,
     ssmResourceGroupPath: paths.resourceGroupPath,
-    taskParameter: (key) => `${paths.taskPath}/${checkSecretKey(key)}`,
-    resourceGroupParameter: (key) => `${paths.resourceGroupPath}/${checkSecretKey(key)}`,
+    taskParameter: (key) => `${paths.taskPath}/${checkBundledSecretKey(key)}`,
+    resourceGroupParameter: (key) => `${paths.resourceGroupPath}/${checkBundledSecretKey(key)}`,
     project,
     region,
     location,
@@ -236,15 +236,6 @@ export function createGcpNames(input: GcpNamesInput): GcpNames {
   };
   if (problems.length > 0) throw createNameError(problems);
   return names;
-}
-
-// Secret keys are JSON keys inside the task's secret, so any key SSM accepts works (letters, digits, _ . -), which
-// keeps stores interchangeable with AWS.
-function checkSecretKey(key: string): string {
-  if (!/^[a-zA-Z0-9_.-]{1,256}$/.test(key)) {
-    throwIfProblem({ message: `secret key "${key}" is invalid: use letters, digits and _ . - (at most 256)`, path: 'key', fix: `rename the secret "${key}"`, over: 0 });
-  }
-  return key;
 }
 
 /** Cloud Storage rules beyond length and characters: no "goog" prefix, no "google", not an IP address, no `..`. */

@@ -42,6 +42,19 @@ export function formatCount(n: number | null | undefined): string {
   return n.toLocaleString('en-US');
 }
 
+/** Singer records over all streams and those no stream was named for, as `runs list` counts them; null when none. */
+export function sumRecords(streams: Record<string, number> | undefined, untagged: number | undefined): number | null {
+  const counts = [...Object.values(streams ?? {}), ...(untagged ? [untagged] : [])];
+  return counts.length ? counts.reduce((a, b) => a + b, 0) : null;
+}
+
+/** Per-stream counts for a tooltip, one a line, the untagged ones last. */
+export function describeRecords(streams: Record<string, number> | undefined, untagged: number | undefined): string {
+  const lines = Object.entries(streams ?? {}).map(([s, n]) => `${s}: ${n}`);
+  if (untagged) lines.push(`without a stream name: ${untagged}`);
+  return lines.join('\n');
+}
+
 /** `exit_code` → `exit code`. */
 export function formatWords(text: string): string {
   return text.replace(/_/g, ' ');

@@ -3,7 +3,7 @@ import type { RunDetail } from '../api-types.js';
 import type { ProcessResult, TaskResult } from '../../runner/events.js';
 import { ApiError } from './api-client.js';
 import { h } from './create-element.js';
-import { formatCount, formatDuration, formatTime, formatWords } from './format-values.js';
+import { describeRecords, formatCount, formatDuration, formatTime, formatWords, sumRecords } from './format-values.js';
 import { createLogView, type LogView } from './log-view.js';
 import { emptyNote, errorBox, sectionCard, statusBadge, type Page, type PageContext } from './page-context.js';
 
@@ -50,7 +50,7 @@ function processRows(p: ProcessResult, task: string, depth: number): HTMLElement
 }
 
 function taskRows(task: TaskResult, depth: number): HTMLElement[] {
-  const records = Object.values(task.records ?? {}).reduce((a, b) => a + b, 0);
+  const records = sumRecords(task.records, task.untaggedRecords);
   const notes = [
     task.attempts && task.attempts > 1 ? `${task.attempts} attempts` : null,
     task.stdoutBytes !== undefined ? `stdout ${formatCount(task.stdoutBytes)} B` : null,
@@ -65,7 +65,7 @@ function taskRows(task: TaskResult, depth: number): HTMLElement[] {
       h('td', { class: `mono exit ${task.status === 'failed' ? 'exit-bad' : ''}` }, task.status === 'failed' ? `exit ${task.exitCode}` : ''),
       h('td', { class: 'num' }, formatDuration(task.durationMs)),
       h('td', {}, task.failure ? h('span', { class: 'tag tag-failed' }, formatWords(task.failure)) : ''),
-      h('td', { class: 'num', title: Object.entries(task.records ?? {}).map(([s, n]) => `${s}: ${n}`).join('\n') }, task.records ? formatCount(records) : ''),
+      h('td', { class: 'num', title: describeRecords(task.records, task.untaggedRecords) }, records !== null ? formatCount(records) : ''),
     ),
   ];
   if (task.message) rows.push(h('tr', { class: 'message-row' }, h('td', { ...indent(depth + 1), colspan: 6 }, task.message)));
@@ -114,24 +114,25 @@ function summaryGrid(detail: RunDetail): HTMLElement {
     item('started', formatTime(r.startedAt)),
     item('duration', r.status === 'running' ? 'running…' : formatDuration(r.durationMs)),
     item('exit code', r.exitCode !== undefined ? String(r.exitCode) : '–'),
-    item('records', formatCount(Object.values(r.records ?? {}).reduce((a, b) => a + b, 0) || null)),
+    item('records', formatCount(sumRecords(r.records, r.untaggedRecords))),
     item('handoff', `${r.handoffVersion} · pid ${r.pid} on ${r.host}`),
   );
 }
 
 export function recordsAndState(detail: Pick<RunDetail, 'record'>): HTMLElement {
   const r = detail.record;
-  const streams = Object.entries(r.records ?? {});
+  const streams: [string, number][] = Object.entries(r.records ?? {});
+  const untagged = r.untaggedRecords ? h('tr', { class: 'records-untagged' }, h('td', { class: 'muted', title: 'METRIC lines that named no stream (e.g. "tags": {})' }, 'without a stream name'), h('td', { class: 'num' }, formatCount(r.untaggedRecords))) : null;
   const state = r.state;
   const stateText = !state ? 'no Singer state in this run' : state.saved ? `saved to artifacts/state.json (from task ${state.task})` : `not saved: ${state.reason ?? 'no state'}`;
   return sectionCard(
     'Records and state',
-    streams.length
+    streams.length || untagged
       ? h(
           'table',
           { class: 'table records-table' },
           h('thead', {}, h('tr', {}, h('th', {}, 'stream'), h('th', { class: 'num' }, 'records'))),
-          h('tbody', {}, streams.map(([s, n]) => h('tr', {}, h('td', { class: 'mono' }, s), h('td', { class: 'num' }, formatCount(n))))),
+          h('tbody', {}, streams.map(([s, n]) => h('tr', {}, h('td', { class: 'mono' }, s), h('td', { class: 'num' }, formatCount(n)))), untagged),
         )
       : emptyNote(r.status === 'running' ? 'Record counts appear when the run ends.' : 'No Singer record counts in this run.'),
     h('p', { class: `state-line ${state?.saved ? 'state-saved' : 'state-not-saved'}` }, h('b', {}, 'State: '), stateText),

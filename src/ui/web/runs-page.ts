@@ -1,7 +1,7 @@
 // The Runs page: a chart of durations and record counts over time, and the run history as a paged table, kept live.
 import type { RunSummary, RunsPage } from '../api-types.js';
 import { h } from './create-element.js';
-import { formatCount, formatDuration, formatTime } from './format-values.js';
+import { describeRecords, formatCount, formatDuration, formatTime } from './format-values.js';
 import { emptyNote, errorBox, sectionCard, statusBadge, type Page } from './page-context.js';
 import { drawRunsChart } from './runs-chart.js';
 
@@ -20,7 +20,6 @@ export function runHref(run: RunSummary, href: (path: string) => string): string
 }
 
 function runRow(run: RunSummary, href: (path: string) => string): HTMLTableRowElement {
-  const streams = Object.entries(run.streams);
   const pending = run.jobStatus === 'pending';
   return h(
     'tr',
@@ -30,7 +29,7 @@ function runRow(run: RunSummary, href: (path: string) => string): HTMLTableRowEl
     h('td', {}, h('span', { class: `tag trigger-${run.trigger}` }, run.trigger)),
     h('td', { class: 'nowrap' }, formatTime(run.startedAt)),
     h('td', { class: 'num' }, run.status === 'running' ? h('span', { class: 'muted' }, 'running…') : formatDuration(run.durationMs)),
-    h('td', { class: 'num', title: streams.map(([s, n]) => `${s}: ${n}`).join('\n') }, formatCount(run.records)),
+    h('td', { class: 'num', title: describeRecords(run.streams, run.untaggedRecords) }, formatCount(run.records)),
     h('td', { class: 'muted ellipsis', title: run.reason ?? tasksText(run) }, run.reason ?? tasksText(run)),
   );
 }

@@ -1,6 +1,8 @@
 // The one place Azure clients get their configuration: the credential (DefaultAzureCredential), endpoints and scopes.
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
+import { isLoopbackUrl } from '../../is-loopback-url.js';
+import { callAzure } from './azure-errors.js';
 
 /** What every client of this folder is built from. */
 export interface AzureClientConfig {
@@ -24,17 +26,6 @@ export interface AzureClientConfig {
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 export const LOGS_AUDIENCE = 'https://api.loganalytics.io';
-
-/** True for a URL on this machine's loopback (an emulator in tests). */
-export function isLoopbackUrl(url: string | undefined): boolean {
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * DefaultAzureCredential: AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET (or a certificate), workload
@@ -92,7 +83,7 @@ export interface CallerIdentity {
  * answer, so no directory (Graph) permission is needed. Only claims are read; the token itself is never kept or shown.
  */
 export async function readCallerIdentity(config: AzureClientConfig): Promise<CallerIdentity> {
-  const token = await config.credential.getToken(config.armScope);
+  const token = await callAzure('find out who the Azure credential is', () => config.credential.getToken(config.armScope));
   if (!token) throw new Error('the Azure credential gave no token');
   let claims: { oid?: string; tid?: string; idtyp?: string; upn?: string; appid?: string };
   try {

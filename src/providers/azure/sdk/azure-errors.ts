@@ -40,6 +40,14 @@ export function toAzureError(error: unknown, what: string): Error {
   if (error instanceof UserError) return error;
   const failure = asFailure(error);
   const message = (failure.details?.error?.message ?? failure.message ?? String(error)).split('\n')[0]!.trim();
+  if (failure.name === 'AuthenticationError') {
+    // Microsoft Entra ID's own reason (`AADSTS7000215: Invalid client secret provided.`) names no secret.
+    const reason = /AADSTS\d+: [^.\n]*\./.exec(failure.message ?? '')?.[0];
+    return new UserError(`Azure refused the credentials while trying to ${what}${reason ? `: ${reason}` : ''}`, {
+      fix: 'check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a secret that expired or was rotated is refused too), or run `az login` again',
+      cause: error,
+    });
+  }
   if (failure.name && CREDENTIAL_ERRORS.has(failure.name)) {
     return new UserError(`no usable Azure credentials to ${what}`, {
       fix: 'set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal, run `az login`, or run where a managed identity is available (AZURE_CLIENT_ID names a user-assigned one)',

@@ -1,0 +1,21 @@
+// Marks commands that do not take their parent command's own options, so their --help does not list them.
+import type { Command, Option } from 'commander';
+
+const independentOfParent = new WeakSet<Command>();
+
+/** `handoff ui user …` manages accounts: `ui`'s --port, --open … mean nothing to it (the root's options still apply). */
+export function ignoreParentOptions(command: Command): Command {
+  independentOfParent.add(command);
+  return command;
+}
+
+/** The options of the commands between a marked command (or one of its ancestors) and the root program. */
+export function optionsOutOfScope(command: Command): readonly Option[] {
+  for (let c: Command | null = command; c; c = c.parent) {
+    if (!independentOfParent.has(c)) continue;
+    const skipped: Option[] = [];
+    for (let above = c.parent; above?.parent; above = above.parent) skipped.push(...above.options);
+    return skipped;
+  }
+  return [];
+}

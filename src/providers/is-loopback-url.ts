@@ -1,0 +1,12 @@
+// Whether an endpoint URL is on this machine's loopback: an emulator there, which a container reaches only through the host's network.
+
+/** True for `localhost`, `127.x.x.x` and `[::1]`; false for anything else, a missing URL or one that does not parse. */
+export function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
