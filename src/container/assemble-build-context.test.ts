@@ -29,7 +29,7 @@ function write(root: string, files: Record<string, string>): void {
 /** A fake handoff package: only what the context copies. */
 function fakeHandoff(): string {
   const root = tempDir();
-  write(root, { 'package.json': '{"name":"handoff","type":"module"}', 'bin/handoff.js': '#!/usr/bin/env node\n', 'dist/handoff.js': '', 'dist/chunks/a.js': '', 'src/secret.ts': '' });
+  write(root, { 'package.json': '{"name":"handoff","type":"module"}', 'bin/handoff.js': '#!/usr/bin/env node\n', 'dist/handoff.js': '', 'dist/handoff.js.map': '{}', 'dist/chunks/a.js': '', 'dist/chunks/a.js.map': '{}', 'src/secret.ts': '' });
   return root;
 }
 
@@ -56,7 +56,7 @@ function assemble(projectDir: string, yml: string, extra: { excludeDirs?: string
 }
 
 describe('assembleBuildContext', () => {
-  it('copies the project without .secrets/, .git, node_modules, venvs or a workspace, and handoff without its sources', () => {
+  it('copies the project without .secrets/, .git, node_modules, venvs or a workspace, and handoff without its sources or source maps', () => {
     const root = tempDir();
     const projectDir = path.join(root, 'project');
     write(projectDir, {

@@ -160,7 +160,7 @@ function copyFilesDir(projectDir: string, filesDir: string, contextDir: string, 
   }
 }
 
-/** Copies handoff's runnable package: bin/, dist/ (the self-contained bundle) and package.json (`"type": "module"`). */
+/** Copies handoff's runnable package: bin/, dist/ (the self-contained bundle, without source maps) and package.json (`"type": "module"`). */
 function copyHandoff(root: string, target: string): void {
   const bundle = path.join(root, 'dist', 'handoff.js');
   if (!fs.existsSync(bundle)) {
@@ -169,7 +169,10 @@ function copyHandoff(root: string, target: string): void {
     });
   }
   fs.mkdirSync(target);
-  for (const name of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(root, name), path.join(target, name), { recursive: true });
+  // Source maps (half of dist/, about 49 MB) are not used at run time (no --enable-source-maps) and hold every source
+  // file, handoff's and its dependencies': they stay out of the image.
+  const notSourceMap = (source: string): boolean => !source.endsWith('.map');
+  for (const name of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(root, name), path.join(target, name), { recursive: true, filter: notSourceMap });
 }
 
 function isDirectory(p: string): boolean {

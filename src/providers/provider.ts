@@ -79,6 +79,16 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array, options?: { executable?: boolean }): Promise<void>;
   /** The object, or undefined when there is none. */
   get(key: string): Promise<StoredFile | undefined>;
+  /**
+   * Uploads a local file as it is read, never whole in memory: artifacts and files/ may be hundreds of megabytes, and
+   * a container's memory is what its pipeline needs.
+   */
+  putFile(key: string, file: string, options?: { executable?: boolean }): Promise<void>;
+  /**
+   * Downloads the object into `file` as it arrives (created or replaced; the caller gives a temporary name and renames
+   * it when complete). Whether it is executable, or undefined (and no file) when there is no such key.
+   */
+  getFile(key: string, file: string): Promise<{ executable: boolean } | undefined>;
   /** Every object under `prefix` (all pages), in key order. */
   list(prefix: string): Promise<StoredObject[]>;
   delete(keys: string[]): Promise<void>;

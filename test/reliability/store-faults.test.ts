@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPath, makeProject, makeTempDir, repoRoot, runCli, waitFor } from '../helpers/cli.js';
+import { cliPath, makeProject, makeTempDir, processesWithMarker, repoRoot, runCli, waitFor } from '../helpers/cli.js';
 import { listFiles, runHandoff } from './fault-helpers.js';
 
 const TASK = 'ingest';
@@ -152,4 +152,139 @@ describe('a fetch killed half-way', () => {
     expect(fs.readdirSync(path.dirname(copy)).filter((n) => n.includes('.incoming-'))).toEqual([]);
     expect(listFiles(copy).length).toBe(before);
   }, 120_000);
+});
+
+describe('SIGTERM while `handoff run` pushes to the store (a container being stopped)', () => {
+  it('stops after the current upload with exit 143 and says so; the run record is in the store already, no temp file left', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeProject(
+      `tasks:
+  - name: many
+    commands:
+      - command: sh
+        args: files/many.sh
+deploy:
+  cloud_provider: local
+  resource_group: rg
+  task: ${TASK}
+`,
+      { 'files/many.sh': 'mkdir -p artifacts/out\nfor i in $(seq 1 3000); do echo $i > artifacts/out/f$i.txt; done\n' },
+    );
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    const workspaceDir = path.join(root, 'ws');
+    let runId = '';
+    const run = await runHandoff(['run', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir, '-a'], {
+      env: { HANDOFF_HOME: home },
+      during: (child) =>
+        new Promise<void>((resolve) => {
+          let seen = '';
+          child.stderr?.on('data', (d: Buffer) => {
+            seen += d.toString();
+            const done = /Run (\S+) (succeeded|failed)/.exec(seen);
+            if (done && !runId) {
+              runId = done[1]!;
+              child.kill('SIGTERM');
+              resolve();
+            }
+          });
+        }),
+    });
+    expect(runId).not.toBe('');
+    expect(run.signal, run.stderr).toBeNull();
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toContain('Received SIGTERM while pushing to the store: stopping after the current upload');
+    const stored = BUCKET_DIR(home);
+    const record = JSON.parse(fs.readFileSync(path.join(stored, 'runs', `${runId}.json`), 'utf8')) as { status: string };
+    expect(record.status).toBe('succeeded');
+    const pushed = listFiles(path.join(stored, 'artifacts')).filter((f) => f.includes('/out/'));
+    expect(pushed.length).toBeLessThan(3000);
+    expect(listFiles(stored).filter((f) => f.endsWith('.handoff-tmp'))).toEqual([]);
+    expect(fs.existsSync(path.join(workspaceDir, '.handoff.lock'))).toBe(false);
+    // Nothing is lost: the workspace still holds every artifact, and a push afterwards completes the store.
+    const again = await runCli(['artifacts', 'push', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env: { HANDOFF_HOME: home } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(listFiles(path.join(stored, 'artifacts', 'last', 'out')).length).toBe(3000);
+  }, 120_000);
+});
+
+describe('a signal while handoff runs a program of its own (the $(…) of __VARS, podman for container build and push)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s ends the program too, one deaf to SIGTERM after the grace period, and handoff dies of the signal', async (signal) => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    const marker = `vars-${signal}-${process.pid}-${Date.now()}`;
+    // Evaluated before anything is fetched; the program is in a process group of its own, away from handoff's.
+    const vars = `x=$(sh -c 'trap "" TERM; echo started > ${root}/started; sleep 30')`;
+    const run = await runHandoff(['run', '-e', 'resource_group=rg', `task=${TASK}`, '-w', path.join(root, 'ws')], {
+      marker,
+      env: { HANDOFF_HOME: home, __VARS: vars, HANDOFF_GRACE_SECONDS: '1' },
+      during: async (child) => {
+        await waitFor(() => fs.existsSync(path.join(root, 'started')), 20_000);
+        expect(processesWithMarker(marker).length).toBeGreaterThan(1);
+        child.kill(signal);
+      },
+    });
+    expect(run.signal, run.stderr).toBe(signal);
+    // handoff waited the grace period, then SIGKILLed the group: nothing is left once it is gone.
+    expect(processesWithMarker(marker)).toEqual([]);
+  }, 60_000);
+});
+
+describe('symbolic links in the workspace that a fetch would write through', () => {
+  it('artifacts get replaces a link (a subfolder, or artifacts/ itself) to a folder outside the workspace by a real folder, says so, and writes nothing outside', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    const env = { HANDOFF_HOME: home };
+    const source = path.join(root, 'ws0');
+    fs.mkdirSync(path.join(source, 'artifacts', 'out'), { recursive: true });
+    fs.writeFileSync(path.join(source, 'artifacts', 'out', 'x.txt'), 'from the store\n');
+    fs.writeFileSync(path.join(source, 'artifacts', 'state.json'), '{"n": 1}\n');
+    expect((await runCli(['artifacts', 'push', '-p', projectDir, '-w', source], { env })).code).toBe(0);
+
+    const outside = path.join(root, 'outside');
+    fs.mkdirSync(outside);
+    // A task of an earlier run left artifacts/out as a link out of the workspace; another workspace's artifacts/ is one.
+    const linked = path.join(root, 'ws1');
+    fs.mkdirSync(path.join(linked, 'artifacts'), { recursive: true });
+    fs.symlinkSync(outside, path.join(linked, 'artifacts', 'out'));
+    const whole = path.join(root, 'ws2');
+    fs.mkdirSync(whole);
+    fs.symlinkSync(outside, path.join(whole, 'artifacts'));
+    for (const workspaceDir of [linked, whole]) {
+      const got = await runCli(['artifacts', 'get', '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env });
+      expect(got.code, got.stderr).toBe(0);
+      expect(got.stderr).toContain('replaced the symbolic link');
+      expect(fs.lstatSync(path.join(workspaceDir, 'artifacts')).isDirectory()).toBe(true);
+      expect(fs.lstatSync(path.join(workspaceDir, 'artifacts', 'out')).isDirectory()).toBe(true);
+      expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'out', 'x.txt'), 'utf8')).toBe('from the store\n');
+      expect(fs.readdirSync(outside)).toEqual([]);
+    }
+  }, 60_000);
+});
+
+describe('a broken project.yml in the store', () => {
+  it('handoff run and files get say it is the copy fetched from the store and that the fix goes into the project, pushed again (exit 2, located)', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    // Someone (or another tool) wrote the stored copy; the project folder itself is fine.
+    fs.writeFileSync(path.join(BUCKET_DIR(home), 'project.yml'), 'tasks:\n  - name: [unclosed\n');
+    const workspaceDir = path.join(root, 'ws');
+    for (const args of [['run'], ['files', 'get']]) {
+      const result = await runCli([...args, '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env: { HANDOFF_HOME: home } });
+      expect(result.code, result.stderr).toBe(2);
+      const copy = path.join(workspaceDir, '.handoff', 'project', 'project.yml');
+      expect(result.stderr).toContain(`error: ${copy} is not valid YAML`);
+      expect(result.stderr).toContain(`(the copy fetched from the store ${BUCKET_DIR(home)}, replaced at every run)`);
+      expect(result.stderr).toMatch(new RegExp(`${copy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1: `));
+      expect(result.stderr).toContain('in the project folder, not in the copy; then push it again: handoff project push -p <project>');
+      expect(result.stderr).not.toContain('This is a bug');
+      expect(fs.existsSync(path.join(workspaceDir, 'runs')) ? fs.readdirSync(path.join(workspaceDir, 'runs')) : []).toEqual([]);
+    }
+  }, 60_000);
 });

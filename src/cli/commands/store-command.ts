@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { UserError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
 import type { Project } from '../../project/types.js';
-import { fetchProjectCopy, resolveFetchedProjectDir } from '../../providers/store/fetch-project.js';
+import { explainFetchedProjectError, fetchProjectCopy, resolveFetchedProjectDir } from '../../providers/store/fetch-project.js';
 import {
   archiveArtifacts,
   deleteArtifacts,
@@ -114,7 +114,10 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
     let rendered: number;
     try {
       fetched = await fetchProjectCopy(session.provider, workspaceDir);
-      const { project } = await loadProject(fetched.projectDir);
+      const fetchedDir = fetched.projectDir;
+      const { project } = await loadProject(fetchedDir).catch((error: unknown) => {
+        throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
+      });
       const secrets = toRunSecrets(await readStoreSecrets(session.provider));
       rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir);
     } finally {
@@ -175,7 +178,7 @@ export function artifactsGetCommand(options: GlobalOptions): Promise<number> {
     const lock = lockWorkspace(workspaceDir, 'artifacts get', session.log);
     let result: TransferResult;
     try {
-      result = await getArtifacts(session.provider, workspaceDir);
+      result = await getArtifacts(session.provider, workspaceDir, storeLog(session));
     } finally {
       lock.release();
     }
@@ -221,8 +224,10 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
         return 0;
       }
     }
-    const config = await pushConfig(session.provider, project.file);
+    // Files first: a name that cannot be stored is found before anything is written, and a run never sees a new
+    // project.yml beside old files.
     const files = await pushFiles(session.provider, project.dir, storeLog(session));
+    const config = await pushConfig(session.provider, project.file);
     const written = await pushSecrets(session.provider, plan);
     session.log.log('info', `Pushed project.yml, ${files.keys.length} files and ${written.length} secrets of ${session.provider.names.task}`);
     printResult(options, {

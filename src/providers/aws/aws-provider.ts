@@ -133,6 +133,11 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
         const object = await s3.getObject(bucketName, key);
         return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
       },
+      putFile: (key, file, options) => s3.putFile(bucketName, key, file, options?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      getFile: async (key, file) => {
+        const object = await s3.getFile(bucketName, key, file);
+        return object && { executable: object.metadata[MODE_METADATA] === '755' };
+      },
       list: (prefix) => s3.listObjects(bucketName, prefix),
       delete: (keys) => s3.deleteObjects(bucketName, keys),
       copy: (fromKey, toKey) => s3.copyObject(bucketName, fromKey, toKey),

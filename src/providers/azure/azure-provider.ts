@@ -114,6 +114,11 @@ export async function createAzureProvider(target: DeployTarget, options: Provide
         const object = await blob.get(key);
         return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
       },
+      putFile: (key, file, opts) => blob.putFile(key, file, opts?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      getFile: async (key, file) => {
+        const object = await blob.getFile(key, file);
+        return object && { executable: object.metadata[MODE_METADATA] === '755' };
+      },
       list: (prefix) => blob.list(prefix),
       delete: (keys) => blob.delete(keys),
       copy: (fromKey, toKey) => blob.copy(fromKey, toKey),

@@ -149,6 +149,11 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
         const object = await apis.storage.getObject(bucketName, key);
         return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
       },
+      putFile: (key, file, put) => apis.storage.putFile(bucketName, key, file, put?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      getFile: async (key, file) => {
+        const object = await apis.storage.getFile(bucketName, key, file);
+        return object && { executable: object.metadata[MODE_METADATA] === '755' };
+      },
       list: (prefix) => apis.storage.listObjects(bucketName, prefix),
       delete: (keys) => apis.storage.deleteObjects(bucketName, keys),
       copy: (fromKey, toKey) => apis.storage.copyObject(bucketName, fromKey, toKey),

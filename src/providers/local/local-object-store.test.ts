@@ -78,6 +78,22 @@ describe('createLocalObjectStore', () => {
     expect((await store.list('t/')).map((o) => o.key)).toEqual(['t/files/next.txt']);
   });
 
+  it('lets a push race a delete as S3 does: a key that went during a listing is not listed, a folder emptied during a write is made again', async () => {
+    const store = createLocalObjectStore(makeBucket());
+    const keys = Array.from({ length: 400 }, (_, i) => `t/artifacts/last/d${i % 4}/f${i}.txt`);
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(keys.map((k) => store.put(k, Buffer.from(k))));
+      const results = await Promise.allSettled([
+        store.delete(keys),
+        (async () => {
+          for (let i = 0; i < 20; i++) await store.list('t/artifacts/last/');
+        })(),
+        Promise.all(keys.map((k) => store.put(k, Buffer.from('again')))),
+      ]);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    }
+  });
+
   it('says how to create a missing bucket', async () => {
     const store = createLocalObjectStore(path.join(os.tmpdir(), 'handoff-no-such-bucket-dir', 'b'));
     await expect(store.get('t/project.yml')).rejects.toThrow(/does not exist/);

@@ -1,5 +1,5 @@
 // The local provider's bucket: a folder under HANDOFF_HOME/buckets/<bucket> holding the same keys as S3.
-import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ObjectStore, StoredObject } from '../provider.js';
@@ -25,7 +25,7 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
   return {
     async put(key, body, options) {
       await requireBucket(`write ${key}`);
-      await writeFileAtomic(toPath(key), body, { mode: options?.executable ? 0o755 : 0o644 });
+      await againIfFolderWent(() => writeFileAtomic(toPath(key), body, { mode: options?.executable ? 0o755 : 0o644 }));
     },
     async get(key) {
       await requireBucket(`read ${key}`);
@@ -37,6 +37,23 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
         throw new Error(`read ${toPath(key)}`, { cause: error });
+      }
+    },
+    async putFile(key, file, options) {
+      await requireBucket(`write ${key}`);
+      await againIfFolderWent(() => copyFileAtomic(file, toPath(key), options?.executable ? 0o755 : 0o644), file);
+    },
+    async getFile(key, file) {
+      await requireBucket(`read ${key}`);
+      const stored = toPath(key);
+      try {
+        const { mode } = await stat(stored);
+        await copyFile(stored, file);
+        return { executable: (mode & 0o111) !== 0 };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
+        throw new Error(`read ${stored}`, { cause: error });
       }
     },
     async list(prefix) {
@@ -58,15 +75,9 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
     },
     async copy(fromKey, toKey) {
       await requireBucket(`copy ${fromKey}`);
-      const target = toPath(toKey);
-      await mkdir(path.dirname(target), { recursive: true });
-      removeAbandonedTempFiles(path.dirname(target));
-      const temp = tempNameOf(target);
       try {
-        await copyFile(toPath(fromKey), temp);
-        await rename(temp, target);
+        await copyFileAtomic(toPath(fromKey), toPath(toKey));
       } catch (error) {
-        await rm(temp, { force: true });
         throw new Error(`copy ${fromKey} to ${toKey} in ${bucketDir}`, { cause: error });
       }
     },
@@ -74,6 +85,36 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
       return key === '' ? bucketDir : path.join(bucketDir, ...key.split('/').filter(Boolean));
     },
   };
+}
+
+/**
+ * Runs a write again when it failed with ENOENT because a delete emptied and removed its folder between the folder's
+ * creation and the write (S3 has no folders to lose). `source`: a file read by the write, whose own absence is real.
+ */
+async function againIfFolderWent(write: () => Promise<void>, source?: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT' && (source === undefined || (await stat(source).then(() => true, () => false)));
+      if (!gone || attempt >= 5) throw error;
+    }
+  }
+}
+
+/** Copies `from` to `to` through a temporary file beside it, so readers see the old or the new file, never half. */
+async function copyFileAtomic(from: string, to: string, mode?: number): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  removeAbandonedTempFiles(path.dirname(to));
+  const temp = tempNameOf(to);
+  try {
+    await copyFile(from, temp);
+    if (mode !== undefined) await chmod(temp, mode);
+    await rename(temp, to);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 async function walk(dir: string, keyPrefix: string, found: StoredObject[]): Promise<void> {
@@ -89,9 +130,13 @@ async function walk(dir: string, keyPrefix: string, found: StoredObject[]): Prom
     if (name.endsWith(TEMP_SUFFIX)) continue;
     const abs = path.join(dir, name);
     const key = keyPrefix === '' ? name : `${keyPrefix}/${name}`;
-    const stat = await lstat(abs);
-    if (stat.isDirectory()) await walk(abs, key, found);
-    else if (stat.isFile()) found.push({ key, size: stat.size, lastModified: stat.mtime });
+    // Deleted since the folder was read (a delete racing this listing): S3 would not list it either.
+    const stat = await lstat(abs).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (stat?.isDirectory()) await walk(abs, key, found);
+    else if (stat?.isFile()) found.push({ key, size: stat.size, lastModified: stat.mtime });
   }
 }
 

@@ -1,6 +1,7 @@
 // Fetches a task's project (project.yml, files/) from the store into the workspace, where a run reads it like a project folder.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UserError } from '../../errors.js';
 import type { Provider } from '../provider.js';
 import { getConfig, pullFolder, removeAbandonedIncoming, type TransferResult } from './project-store.js';
 
@@ -30,4 +31,21 @@ export async function fetchProjectCopy(provider: Provider, workspaceDir: string)
     await rm(incoming, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * A problem in the fetched copy of the project (its project.yml, a file under files/) is one in what was pushed: the
+ * copy is replaced at every run, so the error says where it came from and that the fix goes into the project, pushed
+ * again. Other errors pass unchanged.
+ */
+export function explainFetchedProjectError(error: unknown, fetchedDir: string, storeLocation: string): unknown {
+  if (!(error instanceof UserError)) return error;
+  const inCopy = (text: string | undefined): boolean => text !== undefined && text.includes(fetchedDir);
+  if (!inCopy(error.message) && !error.diagnostics.some((d) => inCopy(d.location?.file) || inCopy(d.message))) return error;
+  return new UserError(`${error.message} (the copy fetched from the store ${storeLocation}, replaced at every run)`, {
+    diagnostics: error.diagnostics,
+    exitCode: error.exitCode,
+    fix: `${error.fix ? `${error.fix}, ` : ''}in the project folder, not in the copy; then push it again: handoff project push -p <project> (or cloud deploy)`,
+    cause: error,
+  });
 }

@@ -1,9 +1,9 @@
 // A task's config, files, artifacts and run records in a provider's store (SPEC §6), the same for every provider.
-import { lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { isProcessAlive } from '../../process/process-alive.js';
-import { writeFileAtomic } from '../local/write-file-atomic.js';
+import { removeAbandonedTempFiles, tempNameOf } from '../local/write-file-atomic.js';
 import type { Provider } from '../provider.js';
 
 export type StoreLog = (level: 'debug' | 'info' | 'warning', message: string) => void;
@@ -48,8 +48,14 @@ export async function deleteConfig(provider: Provider): Promise<TransferResult> 
  * file where the folder now has a folder of that name (or the reverse) is removed first: S3 would keep both, and no
  * fetch could write them.
  */
-export async function pushFolder(provider: Provider, localDir: string, prefix: string, log?: StoreLog): Promise<TransferResult> {
-  const files = await listLocalFiles(localDir, log);
+export async function pushFolder(
+  provider: Provider,
+  localDir: string,
+  prefix: string,
+  options: { log?: StoreLog; stop?: AbortSignal; badNames?: 'refuse' | 'skip' } = {},
+): Promise<TransferResult> {
+  const { log, stop } = options;
+  const files = await listLocalFiles(localDir, log, options.badNames);
   const stored = (await provider.objects.list(prefix)).map((o) => o.key.slice(prefix.length));
   const replaced = findReplacedPaths(stored, files);
   if (replaced.length > 0) {
@@ -60,10 +66,12 @@ export async function pushFolder(provider: Provider, localDir: string, prefix: s
   }
   const keys: string[] = [];
   for (const rel of files) {
+    stop?.throwIfAborted();
     const key = `${prefix}${rel}`;
     const file = path.join(localDir, ...rel.split('/'));
     const executable = ((await lstat(file)).mode & 0o111) !== 0;
-    await provider.objects.put(key, await readFile(file), { executable });
+    // Streamed: an artifact may be larger than the container's memory.
+    await provider.objects.putFile(key, file, { executable });
     keys.push(key);
   }
   return { location: provider.objects.describe(prefix), keys };
@@ -73,7 +81,7 @@ export async function pushFolder(provider: Provider, localDir: string, prefix: s
  * Downloads every object under `prefix` into `localDir` (relative paths kept). With `replace`, the folder ends up
  * holding exactly the stored files: they are written to a fresh folder that then takes the old one's place.
  */
-export async function pullFolder(provider: Provider, prefix: string, localDir: string, options: { replace: boolean }): Promise<TransferResult> {
+export async function pullFolder(provider: Provider, prefix: string, localDir: string, options: { replace: boolean; log?: StoreLog }): Promise<TransferResult> {
   const objects = await provider.objects.list(prefix);
   const clash = findReplacedPaths(objects.map((o) => o.key.slice(prefix.length)), objects.map((o) => o.key.slice(prefix.length)))[0];
   if (clash) {
@@ -87,6 +95,10 @@ export async function pullFolder(provider: Provider, prefix: string, localDir: s
     await removeAbandonedIncoming(localDir);
     await rm(target, { recursive: true, force: true });
   }
+  if ((await lstat(target).catch(() => undefined))?.isSymbolicLink()) {
+    options.log?.('warning', `replaced the symbolic link ${target} by a folder: stored files are written inside the workspace only`);
+    await rm(target, { force: true });
+  }
   await mkdir(target, { recursive: true });
   const keys: string[] = [];
   for (const object of objects) {
@@ -96,12 +108,9 @@ export async function pullFolder(provider: Provider, prefix: string, localDir: s
     if (parts.some((p) => p === '..' || p === '.' || p === '')) {
       throw new UserError(`the stored key ${object.key} cannot be written inside ${localDir}`, { fix: `remove ${provider.objects.describe(object.key)} from the store` });
     }
-    const stored = await provider.objects.get(object.key);
-    if (stored === undefined) continue;
     const file = path.join(target, ...parts);
-    await makeFolder(path.dirname(file), target);
-    await writeLocalFile(file, stored.body, stored.executable);
-    keys.push(object.key);
+    await makeFolder(path.dirname(file), target, options.log);
+    if (await downloadFile(provider, object.key, file)) keys.push(object.key);
   }
   if (options.replace) {
     await rm(localDir, { recursive: true, force: true });
@@ -118,7 +127,7 @@ export async function deletePrefix(provider: Provider, prefix: string): Promise<
 
 /** `files push`: P/files/** as templates (rendered at run time, like `run local` does). */
 export function pushFiles(provider: Provider, projectDir: string, log?: StoreLog): Promise<TransferResult> {
-  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, log);
+  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, { log });
 }
 
 export function deleteFiles(provider: Provider): Promise<TransferResult> {
@@ -126,22 +135,23 @@ export function deleteFiles(provider: Provider): Promise<TransferResult> {
 }
 
 /** `artifacts push`: W/artifacts/** to `<task>/artifacts/last/`. */
-export function pushArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog): Promise<TransferResult> {
-  return pushFolder(provider, path.join(workspaceDir, 'artifacts'), provider.names.s3.lastArtifactsPrefix, log);
+export function pushArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog, stop?: AbortSignal): Promise<TransferResult> {
+  return pushFolder(provider, path.join(workspaceDir, 'artifacts'), provider.names.s3.lastArtifactsPrefix, { log, stop, badNames: 'skip' });
 }
 
 /** `artifacts get`: `<task>/artifacts/last/**` into W/artifacts (files of the same name are overwritten, others kept). */
-export function getArtifacts(provider: Provider, workspaceDir: string): Promise<TransferResult> {
-  return pullFolder(provider, provider.names.s3.lastArtifactsPrefix, path.join(workspaceDir, 'artifacts'), { replace: false });
+export function getArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog): Promise<TransferResult> {
+  return pullFolder(provider, provider.names.s3.lastArtifactsPrefix, path.join(workspaceDir, 'artifacts'), { replace: false, log });
 }
 
 /** `artifacts archive`: copies `last/` to `archives/<UTC ISO time>/` inside the store. */
-export async function archiveArtifacts(provider: Provider, now: Date = new Date()): Promise<TransferResult> {
+export async function archiveArtifacts(provider: Provider, now: Date = new Date(), stop?: AbortSignal): Promise<TransferResult> {
   const { lastArtifactsPrefix } = provider.names.s3;
   const archivePrefix = provider.names.s3.archivePrefix(now.toISOString());
   const objects = await provider.objects.list(lastArtifactsPrefix);
   const keys: string[] = [];
   for (const object of objects) {
+    stop?.throwIfAborted();
     const key = `${archivePrefix}${object.key.slice(lastArtifactsPrefix.length)}`;
     await provider.objects.copy(object.key, key);
     keys.push(key);
@@ -171,8 +181,18 @@ export async function pushRunRecords(provider: Provider, workspaceDir: string, a
   return { location: provider.objects.describe(provider.names.s3.runsPrefix), keys };
 }
 
-/** Relative `/`-separated paths of the regular files under `dir`, sorted; symbolic links are skipped with a warning. */
-export async function listLocalFiles(dir: string, log?: StoreLog): Promise<string[]> {
+/**
+ * A name with a control character (a newline, a tab, …) cannot be a key everywhere: Cloud Storage refuses CR and LF,
+ * S3's XML listings cannot carry most of them, and moto fails on a newline.
+ */
+const UNSTORABLE_NAME = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Relative `/`-separated paths of the regular files under `dir`, sorted; symbolic links are skipped with a warning.
+ * A name with a control character is refused (a UserError naming it, before anything is pushed), or with `skip`
+ * (artifacts, pushed after a run: the rest, state.json included, must still arrive) left out with a warning.
+ */
+export async function listLocalFiles(dir: string, log?: StoreLog, badNames: 'refuse' | 'skip' = 'refuse'): Promise<string[]> {
   const found: string[] = [];
   const walk = async (abs: string, rel: string): Promise<void> => {
     let names: string[];
@@ -186,6 +206,16 @@ export async function listLocalFiles(dir: string, log?: StoreLog): Promise<strin
       if (TEMP_FILE.test(name)) continue;
       const childAbs = path.join(abs, name);
       const childRel = rel === '' ? name : `${rel}/${name}`;
+      if (UNSTORABLE_NAME.test(name)) {
+        const shown = JSON.stringify(childAbs);
+        if (badNames === 'skip') {
+          log?.('warning', `skipped ${shown}: a name with a control character (newline, tab, …) cannot be stored; rename it to push it`);
+          continue;
+        }
+        throw new UserError(`${shown} has a control character (newline, tab, …) in its name, which cannot be a key in the store`, {
+          fix: 'rename it (letters, digits, spaces and punctuation are fine); nothing was pushed',
+        });
+      }
       const stat = await lstat(childAbs);
       if (stat.isDirectory()) await walk(childAbs, childRel);
       else if (stat.isFile()) found.push(childRel);
@@ -196,25 +226,40 @@ export async function listLocalFiles(dir: string, log?: StoreLog): Promise<strin
   return found;
 }
 
-async function writeLocalFile(file: string, body: Buffer, executable: boolean): Promise<void> {
+/**
+ * Streams an object into `file` through a temporary file beside it (never half a file under the real name, and never
+ * the whole object in memory); false when the object is gone meanwhile.
+ */
+async function downloadFile(provider: Provider, key: string, file: string): Promise<boolean> {
   const stat = await lstat(file).catch(() => undefined);
   if (stat?.isDirectory()) await rm(file, { recursive: true, force: true });
-  // The mode is explicit, so the umask does not decide whether a fetched script can run; the temp files a killed
-  // fetch left in this folder go with the next write there.
-  await writeFileAtomic(file, body, { mode: executable ? 0o755 : 0o644 });
+  // The temp files a killed fetch left in this folder go with the next write there.
+  removeAbandonedTempFiles(path.dirname(file));
+  const temp = tempNameOf(file);
+  try {
+    const stored = await provider.objects.getFile(key, temp);
+    if (stored === undefined) return false;
+    // The mode is explicit, so the umask does not decide whether a fetched script can run.
+    await chmod(temp, stored.executable ? 0o755 : 0o644);
+    await rename(temp, file);
+    return true;
+  } finally {
+    await rm(temp, { force: true });
+  }
 }
 
 /** Makes `dir` (inside `root`); a local file in the way of a stored folder gives way, as a folder gives way to a stored file. */
-async function makeFolder(dir: string, root: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
-    for (let d = dir; d.startsWith(root + path.sep); d = path.dirname(d)) {
-      if ((await lstat(d).catch(() => undefined))?.isFile()) await rm(d, { force: true });
-    }
-    await mkdir(dir, { recursive: true });
+async function makeFolder(dir: string, root: string, log?: StoreLog): Promise<void> {
+  // One level at a time, never through a symbolic link: `artifacts/out -> /elsewhere` (left by a task) would otherwise
+  // take the stored `out/…` files out of the workspace. The link gives way to a real folder, as a file does.
+  let current = root;
+  for (const part of path.relative(root, dir).split(path.sep).filter(Boolean)) {
+    current = path.join(current, part);
+    const found = await lstat(current).catch(() => undefined);
+    if (found?.isDirectory()) continue;
+    if (found?.isSymbolicLink()) log?.('warning', `replaced the symbolic link ${current} by a folder: stored files are written inside the workspace only`);
+    if (found) await rm(current, { force: true });
+    await mkdir(current);
   }
 }
 

@@ -18,6 +18,9 @@ describe('toAwsError', () => {
       [sdkError('AccessDenied', 'denied', 403), /AWS denied access: not allowed to write s3:\/\/b1\/k/, /cloud role create/],
       [sdkError('AccessDeniedException', 'denied', 400), /AWS denied access/, /IAM policy/],
       [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), /cannot reach AWS \(ECONNREFUSED\)/, /./],
+      [sdkError('SlowDown', 'Please reduce your request rate.', 503), /AWS is throttling requests \(SlowDown\) and still did after several attempts to write s3:\/\/b1\/k/, /wait a minute/],
+      [sdkError('ThrottlingException', 'Rate exceeded', 400), /AWS is throttling requests \(ThrottlingException\)/, /Service Quotas/],
+      [sdkError('InternalError', 'We encountered an internal error.', 500), /AWS failed to write s3:\/\/b1\/k: InternalError, HTTP 500/, /health\.aws\.amazon\.com/],
     ];
     for (const [error, message, fix] of cases) {
       const mapped = toAwsError(error, { action: 'write s3://b1/k', bucket: 'b1' });

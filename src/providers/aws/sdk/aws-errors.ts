@@ -28,6 +28,19 @@ const CREDENTIAL_REJECTED = new Set([
 ]);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'AllAccessDisabled', 'Forbidden']);
+/** Throttling codes across the services handoff calls (S3 says SlowDown; the others, JSON or query APIs, say these). */
+const THROTTLED = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'BandwidthLimitExceeded',
+  'ProvisionedThroughputExceededException',
+]);
 const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
 /** The SDK's error code of an error (`NoSuchBucket`, `ParameterNotFound`, …), or undefined for other errors. */
@@ -84,6 +97,21 @@ export function toAwsError(error: unknown, context: AwsCallContext): Error {
   if (DENIED.has(code) || status === 403) {
     return new UserError(`AWS denied access: not allowed to ${context.action} (${code || 'HTTP 403'})`, {
       fix: 'use credentials whose IAM policy allows this (--cloud-profile), or ask the account admin; the deploy role from `handoff cloud role create` has what handoff needs',
+      cause: error,
+    });
+  }
+  // Expected trouble at AWS's end, still there after the SDK's retries: not a bug, not bad input (exit 1).
+  if (THROTTLED.has(code) || status === 429) {
+    return new UserError(`AWS is throttling requests (${code || 'HTTP 429'}) and still did after several attempts to ${context.action}`, {
+      fix: 'wait a minute and run the command again; if it keeps happening, other tools in this account may be using up the API rate (AWS Service Quotas shows the limits)',
+      exitCode: 1,
+      cause: error,
+    });
+  }
+  if (status !== undefined && status >= 500) {
+    return new UserError(`AWS failed to ${context.action}: ${code ? `${code}, ` : ''}HTTP ${status} (a server-side error, still there after several attempts)`, {
+      fix: 'run the command again in a few minutes; https://health.aws.amazon.com shows outages',
+      exitCode: 1,
       cause: error,
     });
   }

@@ -16,6 +16,10 @@ export interface BlobApi {
   isEmpty(): Promise<boolean>;
   put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
   get(key: string): Promise<BlobObject | undefined>;
+  /** Uploads a file as it is read (in blocks beyond 256 MB), memory flat. */
+  putFile(key: string, file: string, metadata?: Record<string, string>): Promise<void>;
+  /** Streams the blob into `file`; its metadata, or undefined when there is no such blob. */
+  getFile(key: string, file: string): Promise<{ metadata: Record<string, string> } | undefined>;
   list(prefix: string): Promise<StoredObject[]>;
   delete(keys: string[]): Promise<void>;
   copy(fromKey: string, toKey: string): Promise<void>;
@@ -45,6 +49,19 @@ export function createBlobApi(config: AzureClientConfig, account: string, contai
         const chunks: Buffer[] = [];
         for await (const chunk of response.readableStreamBody as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
         return { body: Buffer.concat(chunks), metadata: response.metadata ?? {} };
+      } catch (error) {
+        if (isNotFound(error) && readErrorCode(error) !== 'ContainerNotFound') return undefined;
+        throw toAzureError(error, `read ${key} from ${where}`);
+      }
+    },
+    putFile: (key, file, metadata) =>
+      callAzure(`write ${key} to ${where}`, async () => {
+        await client.getBlockBlobClient(key).uploadFile(file, { ...(metadata ? { metadata } : {}) });
+      }),
+    async getFile(key, file) {
+      try {
+        const response = await client.getBlobClient(key).downloadToFile(file);
+        return { metadata: response.metadata ?? {} };
       } catch (error) {
         if (isNotFound(error) && readErrorCode(error) !== 'ContainerNotFound') return undefined;
         throw toAzureError(error, `read ${key} from ${where}`);

@@ -31,6 +31,10 @@ export interface StorageApi {
   setIamPolicy(bucket: string, policy: IamPolicy): Promise<IamPolicy>;
   putObject(bucket: string, key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
   getObject(bucket: string, key: string): Promise<StoredGcsObject | undefined>;
+  /** Uploads a file as it is read (memory stays flat whatever its size). */
+  putFile(bucket: string, key: string, file: string, metadata?: Record<string, string>): Promise<void>;
+  /** Streams the object into `file` (created or replaced); its custom metadata, or undefined when there is no such key. */
+  getFile(bucket: string, key: string, file: string): Promise<{ metadata: Record<string, string> } | undefined>;
   listObjects(bucket: string, prefix: string): Promise<StoredObject[]>;
   deleteObjects(bucket: string, keys: string[]): Promise<void>;
   copyObject(bucket: string, fromKey: string, toKey: string): Promise<void>;
@@ -111,6 +115,22 @@ export function createStorageApi(config: GcpClientConfig): StorageApi {
           // The generation read with the metadata, so body and mode belong to the same object even while it is rewritten.
           const [body] = await storage.bucket(bucket).file(key, { generation: m.generation as number | undefined }).download();
           return { body, metadata: Object.fromEntries(Object.entries(m.metadata ?? {}).map(([k, v]) => [k, String(v)])) };
+        } catch (error) {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        }
+      }),
+    putFile: (bucket, key, file, metadata) =>
+      callGcp(`write gs://${bucket}/${key}`, async () => {
+        // One multipart request, streamed from the file as it is read (as putObject, without the whole body in memory).
+        await storage.bucket(bucket).upload(file, { destination: key, resumable: false, ...(metadata ? { metadata: { metadata } } : {}) });
+      }),
+    getFile: (bucket, key, destination) =>
+      callGcp(`read gs://${bucket}/${key}`, async () => {
+        try {
+          const [m] = await file(bucket, key).getMetadata();
+          await storage.bucket(bucket).file(key, { generation: m.generation as number | undefined }).download({ destination });
+          return { metadata: Object.fromEntries(Object.entries(m.metadata ?? {}).map(([k, v]) => [k, String(v)])) };
         } catch (error) {
           if (isNotFound(error)) return undefined;
           throw error;
