@@ -11,6 +11,7 @@ import { describeValue, isRecord } from './describe-value.js';
 import { normalizeProject } from './normalize-project.js';
 import { MAX_PROJECT_FILE_BYTES, fileTooLarge, isYamlFloatText, parseYamlSource } from './parse-yaml-source.js';
 import { projectSchema } from './schema.js';
+import { plural } from '../plural.js';
 
 export interface LoadedProject {
   project: Project;
@@ -128,6 +129,3 @@ function sortByLocation(diagnostics: Diagnostic[]): Diagnostic[] {
   });
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}

@@ -8,6 +8,7 @@ import { relativeTo, stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runPipeline } from './run-pipeline.js';
 import type { TaskContext } from './task-context.js';
+import { plural } from '../plural.js';
 
 /** The outcome of a task body before timing and naming are added. */
 export interface BodyOutcome {
@@ -124,7 +125,7 @@ export function warnLeftBehind(ctx: TaskContext, taskName: string, exit: Process
   ctx.emit({
     type: 'log',
     level: 'warning',
-    message: `Task ${taskName}: ${exit.name} left ${left.length} process${left.length === 1 ? '' : 'es'} running after its shell exited (${what}); they were sent SIGTERM, then SIGKILL after the grace period (end the command line with \`wait\` to wait for them)`,
+    message: `Task ${taskName}: ${exit.name} left ${plural(left.length, 'process', 'processes')} running after its shell exited (${what}); they were sent SIGTERM, then SIGKILL after the grace period (end the command line with \`wait\` to wait for them)`,
   });
 }
 

@@ -7,6 +7,7 @@ import { isHandoffProcess } from '../process/process-alive.js';
 import { HEARTBEAT_MS } from './run-recorder.js';
 import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord } from './run-record.js';
 import { saveStateAtomically } from './singer-state.js';
+import { plural } from '../plural.js';
 
 /** Run ids in the runs folder, newest first (ids sort by start time). */
 export function listRunIds(runsDir: string): string[] {
@@ -84,7 +85,7 @@ export function markAbandonedRuns(runsDir: string, options: { now?: number; grac
         )
       : [];
     const { live: _live, ...rest } = record;
-    const ended = endedPids.length > 0 ? `; handoff ended the ${endedPids.length} processes it had left running` : '';
+    const ended = endedPids.length > 0 ? `; handoff ended the ${plural(endedPids.length, 'process', 'processes')} it had left running` : '';
     writeRunRecord(runsDir, {
       ...rest,
       status: 'interrupted',

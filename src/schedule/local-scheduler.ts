@@ -1,6 +1,7 @@
 // The local scheduler's decisions: when each deployed schedule fires, overlap policy, missed fires, catch-up, and
 // going on when its files cannot be written (a full disk) or after a restart with runs still in flight.
 import { parseSchedule, type ParsedSchedule } from './parse-schedule.js';
+import { plural } from '../plural.js';
 
 /** A schedule deployed to this machine (`cloud schedule create` with the local provider). */
 export interface DeployedSchedule {
@@ -222,7 +223,7 @@ export class LocalScheduler {
         this.record({ scheduleId: entry.schedule.id, scheduledAt: new Date(m).toISOString(), at, outcome: 'missed', reason: 'the scheduler was not running' });
       }
       if (missed.length > MAX_MISSED_RECORDS) {
-        this.deps.log('warning', `schedule ${entry.schedule.id}: ${missed.length} fires were missed while the scheduler was down (the last ${MAX_MISSED_RECORDS} are recorded)`);
+        this.deps.log('warning', `schedule ${entry.schedule.id}: ${plural(missed.length, 'fire was', 'fires were')} missed while the scheduler was down (the last ${MAX_MISSED_RECORDS} are recorded)`);
       }
       const last = missed[missed.length - 1];
       entry.cursor = last;

@@ -12,6 +12,7 @@ import { writeFileAtomicSync } from '../providers/local/write-file-atomic.js';
 import { acquireLockFile, readLockHolder, type LockHolder } from '../workspace/workspace-lock.js';
 import { LocalScheduler, type FireRecord, type LaunchedRun, type RunInFlight, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
 import { listLocalSchedules, schedulesDir, type LocalScheduleEntry } from './schedule-registry.js';
+import { plural } from '../plural.js';
 
 export interface SchedulerPaths {
   dir: string;
@@ -271,7 +272,7 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
   } catch {
     options.log('warning', 'cannot watch the schedules folder; changes are picked up within 30 s');
   }
-  options.log('info', `scheduler started (pid ${process.pid}) for ${options.home}: ${listLocalSchedules(options.home).length} schedules`);
+  options.log('info', `scheduler started (pid ${process.pid}) for ${options.home}: ${plural(listLocalSchedules(options.home).length, 'schedule')}`);
   try {
     await scheduler.run();
   } finally {

@@ -7,6 +7,7 @@ import { parseVarTokens } from '../../template/parse-vars.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+import { plural } from '../../plural.js';
 
 /** "only the aws provider has CloudFormation stacks, only the gcp provider has …": what the local provider lacks. */
 function describeDeployingProviders(): string {
@@ -157,7 +158,7 @@ export function cloudExportCommand(options: GlobalOptions, flags: { format?: str
       imageVersion: rawVersion(options),
       onNotice: (m) => session.log.log('warning', m),
     });
-    session.log.log('info', `Wrote ${result.files.length} files to ${result.dir}`);
+    session.log.log('info', `Wrote ${plural(result.files.length, 'file')} to ${result.dir}`);
     printResult(options, result);
     return 0;
   });

@@ -10,6 +10,7 @@ import { createRunRenderer } from '../render-run-events.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
+import { plural } from '../../plural.js';
 
 /**
  * What the container runs. The store is named by `-p`'s deploy keys or by `-e resource_group=… task=…`; keys use the
@@ -49,7 +50,7 @@ async function fetchRunAndPush(
   const fetched = await fetchProjectCopy(provider, workspaceDir);
   const secrets = toRunSecrets(await readStoreSecrets(provider));
   const artifacts = await getArtifacts(provider, workspaceDir, (level, m) => log.log(level, m));
-  log.log('info', `Fetched project.yml, ${fetched.files.keys.length} files, ${secrets.length} secrets and ${artifacts.keys.length} artifacts`);
+  log.log('info', `Fetched project.yml, ${plural(fetched.files.keys.length, 'file')}, ${plural(secrets.length, 'secret')} and ${plural(artifacts.keys.length, 'artifact')}`);
 
   const stderrLimits = stderrLimitsFromEnv();
   const emit = createRunRenderer(log, stderrLimits);
@@ -122,7 +123,7 @@ async function pushAfterRun(
     } else {
       const pushed = await pushArtifacts(provider, workspaceDir, (level, m) => log.log(level, m), stop.signal);
       const archived = await archiveArtifacts(provider, new Date(), stop.signal);
-      log.log('info', `Pushed ${records.keys.length} run records and ${pushed.keys.length} artifacts to ${pushed.location}, archived them to ${archived.location}`);
+      log.log('info', `Pushed ${plural(records.keys.length, 'run record')} and ${plural(pushed.keys.length, 'artifact')} to ${pushed.location}, archived them to ${archived.location}`);
     }
   } catch (error) {
     if (!stop.signal.aborted) throw error;

@@ -5,6 +5,7 @@ import { loadLocalSecrets, type Secret } from '../../secrets/local-secrets.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+import { plural } from '../../plural.js';
 
 function loadStageSecrets(options: GlobalOptions, session: StoreSession): { secrets: Secret[]; vars: Record<string, unknown> } {
   const project = requireProject(session);
@@ -41,7 +42,7 @@ export function secretsPushCommand(options: GlobalOptions): Promise<number> {
       return 0;
     }
     const written = await pushSecrets(session.provider, plan);
-    session.log.log('info', `Pushed ${written.length} secrets`);
+    session.log.log('info', `Pushed ${plural(written.length, 'secret')}`);
     printResult(options, { status: 'pushed', secrets: described });
     return 0;
   });

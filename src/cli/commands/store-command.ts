@@ -29,6 +29,7 @@ import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-p
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { confirm, lockWorkspace, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+import { plural } from '../../plural.js';
 
 function summarize(result: TransferResult): { where: string; count: number } {
   return { where: result.location, count: result.keys.length };
@@ -91,7 +92,7 @@ export function filesPushCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
     const result = await pushFiles(session.provider, project.dir, storeLog(session));
-    session.log.log('info', `Pushed ${result.keys.length} files from ${path.join(project.dir, 'files')} to ${result.location}`);
+    session.log.log('info', `Pushed ${plural(result.keys.length, 'file')} from ${path.join(project.dir, 'files')} to ${result.location}`);
     printResult(options, { pushed: summarize(result) });
     return 0;
   });
@@ -229,7 +230,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const files = await pushFiles(session.provider, project.dir, storeLog(session));
     const config = await pushConfig(session.provider, project.file);
     const written = await pushSecrets(session.provider, plan);
-    session.log.log('info', `Pushed project.yml, ${files.keys.length} files and ${written.length} secrets of ${session.provider.names.task}`);
+    session.log.log('info', `Pushed project.yml, ${plural(files.keys.length, 'file')} and ${plural(written.length, 'secret')} of ${session.provider.names.task}`);
     printResult(options, {
       status: 'pushed',
       config: config.location,

@@ -1,5 +1,6 @@
 // Checking cloud names against their documented rules: which rule a name breaks, by how much, and which input to change.
 import { UserError, type Diagnostic } from '../../errors.js';
+import { plural } from '../../plural.js';
 
 /** One naming rule of a cloud resource (cite the documentation it comes from where it is declared). */
 export interface NameRule {
@@ -31,7 +32,7 @@ export interface NameProblem {
 export function findNameProblem(name: string, rule: NameRule, blame: Blame, cloud: string): NameProblem | undefined {
   if (name.length > rule.max) {
     const over = name.length - rule.max;
-    return { message: `${rule.what} "${name}" is ${name.length} characters; ${cloud} allows at most ${rule.max}`, path: blame.path, fix: blame.fix ?? `shorten ${blame.inputs} by at least ${over} character${over === 1 ? '' : 's'}`, over };
+    return { message: `${rule.what} "${name}" is ${name.length} characters; ${cloud} allows at most ${rule.max}`, path: blame.path, fix: blame.fix ?? `shorten ${blame.inputs} by at least ${plural(over, 'character')}`, over };
   }
   if (name.length < rule.min) {
     return { message: `${rule.what} "${name}" is ${name.length} characters; ${cloud} needs at least ${rule.min}`, path: blame.path, fix: blame.fix ?? `lengthen ${blame.inputs}`, over: 0 };

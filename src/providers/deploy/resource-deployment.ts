@@ -7,6 +7,7 @@ import type { Provider, ScheduleChange, ScheduleListing } from '../provider.js';
 import { applyResourceSteps, describePlannedStep, type PlannedStep, type StepResult } from './resource-plan.js';
 import { describeScheduleAction } from './schedule-listing.js';
 import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, type ProjectSyncPlan } from './sync-project.js';
+import { plural } from '../../plural.js';
 
 /** What such a deploy would do: every resource step read and compared, the project's sync, the schedules as deployed. */
 export interface ResourceDeploymentPlan {
@@ -44,7 +45,7 @@ export async function applyResourceDeployment(provider: Provider, plan: Resource
   const results = await applyResourceSteps(plan.steps.filter((s) => s.step.kind !== 'task'), onEvent);
   const pushed = await applyProjectSync(provider, plan.project);
   if (!isProjectSyncEmpty(plan.project)) {
-    onEvent({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
+    onEvent({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${plural(pushed.files.written.length, 'file')}, ${plural(pushed.secrets.written.length, 'secret')}; removed ${plural(pushed.files.deleted.length, 'stale file')}` });
   }
   results.push(...(await applyResourceSteps(plan.steps.filter((s) => s.step.kind === 'task'), onEvent)));
   const schedules: ScheduleChange[] = project.schedules.length > 0 ? await provider.schedules.create(project.schedules) : [];

@@ -21,6 +21,7 @@ import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-sta
 import type { ResolvedImage } from './resolve-image.js';
 import { describeScheduleAction } from '../../deploy/schedule-listing.js';
 import { applyProjectSync, describeProjectSync, isProjectSyncEmpty, planProjectSync, type ProjectSyncPlan, type ProjectSyncSummary } from '../../deploy/sync-project.js';
+import { plural } from '../../../plural.js';
 
 export interface DeployRequest {
   provider: AwsProvider;
@@ -132,7 +133,7 @@ export async function applyProjectDeploy(request: DeployRequest, plan: ProjectDe
   stacks.push(await applyStackStep(provider.cloudFormation, step('resources')!, options));
   const pushed = await applyProjectSync(provider, plan.project);
   if (!isProjectSyncEmpty(plan.project)) {
-    emit({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${pushed.files.written.length} files, ${pushed.secrets.written.length} secrets; removed ${pushed.files.deleted.length} stale files` });
+    emit({ type: 'notice', level: 'info', message: `Pushed project.yml (${pushed.config}), ${plural(pushed.files.written.length, 'file')}, ${plural(pushed.secrets.written.length, 'secret')}; removed ${plural(pushed.files.deleted.length, 'stale file')}` });
   }
   const task = step('task')!;
   stacks.push(await applyStackStep(provider.cloudFormation, task, options));
