@@ -21,6 +21,10 @@ function hashBuildInputs() {
   return hash.digest('hex').slice(0, 16);
 }
 
+// Chunks are named by content hash: without this, every build would leave the previous build's chunks beside its own.
+rmSync('dist/chunks', { recursive: true, force: true });
+rmSync('dist/ui', { recursive: true, force: true });
+
 await build({
   entryPoints: { handoff: 'src/cli/main.ts' },
   outdir: 'dist',

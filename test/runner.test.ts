@@ -340,6 +340,48 @@ tasks:
     expect(readArtifact(workspaceDir, 'after_x_stdout.log')).toBe('after-x\n');
   });
 
+  // With parallel: 1 the next line's command is sent to the worker before its turn (foreach-launchers.ts): these fail
+  // if a line sent ahead ever runs out of turn, twice, or after a failure that stops the loop.
+  it('runs one-command lines one at a time in order, each once, and a failed line stops none after it when kill_loop_on_fail is false', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+kill_loop_on_fail: false
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 60
+  - foreach:
+    - name: step
+      commands:
+      - command: echo {{ _line }} >> artifacts/order.txt; test $(( {{ _line }} % 5 )) != 0
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    const lines = Array.from({ length: 60 }, (_, i) => String(i + 1));
+    expect(readArtifact(workspaceDir, 'order.txt').trim().split('\n')).toEqual(lines);
+    for (const line of lines) expect(fs.existsSync(path.join(workspaceDir, 'artifacts', `step_${line}_stdout.log`))).toBe(true);
+    const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!), 'utf8'));
+    const subtasks = record.tasks.find((t: { name: string }) => t.name === 'loop').subtasks as { name: string; status: string }[];
+    expect(subtasks.filter((s) => s.status === 'failed').map((s) => s.name)).toEqual(lines.filter((l) => Number(l) % 5 === 0).map((l) => `step_${l}`));
+    expect(subtasks.filter((s) => s.status === 'succeeded')).toHaveLength(48);
+  });
+
+  it('runs no line sent ahead past a failed one-command line when kill_loop_on_fail is true', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 40
+  - foreach:
+    - name: step
+      commands:
+      - command: echo {{ _line }} >> artifacts/order.txt; test {{ _line }} != 5
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(readArtifact(workspaceDir, 'order.txt')).toBe('1\n2\n3\n4\n5\n');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'step_6_stdout.log'))).toBe(false);
+  });
+
   it('runs up to N lines at once with parallel: N', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
