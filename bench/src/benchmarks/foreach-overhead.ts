@@ -74,7 +74,7 @@ export const foreachOverhead: Benchmark = {
     const perLine = (s: Summary): string => `${(s.median / LINES).toFixed(2)} ms`;
     return {
       notes: [
-        `${Math.min(ctx.runs, 3)} runs after a warm-up. ${LINES} lines from \`seq\`; each runs \`${COMMAND} {{ _line }}\` (handoff: through \`/bin/sh -c\`, with its own stdout/stderr logs).`,
+        `${Math.min(ctx.runs, 3)} runs after a warm-up. ${LINES} lines from \`seq\`; each runs \`${COMMAND} {{ _line }}\` (handoff: run by its foreach worker without a shell, as a plain command is, with its own stdout/stderr logs).`,
         `Per line: baseline ${perLine(baseline)}, handoff ${perLine(h1)} one at a time and ${perLine(h4)} with parallel: 4; ` +
           `a bare Node.js spawn loop ${perLine(f1)} one at a time and ${perLine(f4)} four at once; ` +
           `Node.js with sh helpers ${perLine(s1)} one at a time and ${perLine(s4)} four at once.`,
