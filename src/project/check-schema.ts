@@ -6,6 +6,7 @@ import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { YamlSource } from './parse-yaml-source.js';
 import { projectSchema } from './schema.js';
+import { suggestKey } from './suggest-key.js';
 import type { RawProject } from './schema.js';
 
 export interface SchemaCheck {
@@ -107,7 +108,10 @@ function describeIssue(flat: FlatIssue, source: YamlSource): Diagnostic {
     }
     case 'invalid_value': {
       const options = issue.values.map((v) => JSON.stringify(v));
-      const close = issue.values.find((v) => typeof v === 'string' && typeof value === 'string' && v.toLowerCase() === value.toLowerCase());
+      // A value written in another case, or a typo of one (`azur`, `FARGATE_SPTO`).
+      const words = issue.values.filter((v): v is string => typeof v === 'string');
+      const close =
+        typeof value === 'string' ? words.find((v) => v.toLowerCase() === value.toLowerCase()) ?? suggestKey(value, words) : undefined;
       return {
         ...base,
         message: `found ${found}; expected ${options.length === 1 ? options[0] : `one of ${options.join(', ')}`}`,

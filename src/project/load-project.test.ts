@@ -585,6 +585,16 @@ describe('parseProject: problems', () => {
     }
   });
 
+  it('suggests the value a misspelt one was meant to be (cloud_provider: gpc, overlap: skp)', () => {
+    const e = parseFailure('deploy:\n  cloud_provider: gpc\nschedules:\n- target_id: t\n  cron: "0 * * * *"\n  overlap: skp\ntasks:\n- name: t\n  commands: [{command: x}]\n');
+    expect(e.diagnostics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'deploy.cloud_provider', hint: 'did you mean "gcp"?', location: { file, line: 2, col: 19 } }),
+        expect.objectContaining({ path: 'schedules[0].overlap', hint: 'did you mean "skip"?' }),
+      ]),
+    );
+  });
+
   it('refuses a file over 2 MB before parsing it', () => {
     const e = parseFailure(`description: "${'x'.repeat(2 * 1024 * 1024)}"\n`);
     expect(e.message).toContain('larger than 2 MB');

@@ -76,6 +76,16 @@ projects:
     ]);
   });
 
+  it('suggests the value a misspelt provider was meant to be', () => {
+    try {
+      load('projects:\n  - {project: projects/orders, workspace: ws, provider: azur}\n');
+      throw new Error('expected the config to be refused');
+    } catch (error) {
+      const d = (error as UserError).diagnostics[0];
+      expect(`${d.location?.line}: ${d.path}: ${d.message} (${d.hint})`).toMatch(/^2: projects\[0\]\.provider: found the text "azur"; expected one of .*"azure".* \(did you mean "azure"\?\)$/);
+    }
+  });
+
   it('reports every problem at once with its line: types, durations, missing folders, duplicate ids, proxies', () => {
     const problems = problemsOf(`listen: 127.0.0.1:9000
 projects:
