@@ -3,13 +3,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findOnPath } from '../src/container/container-cli.js';
 import { makeTempDir, repoRoot, type CliResult } from './helpers/cli.js';
+import { findFreePort } from './helpers/free-port.js';
 import { startMotoServer, type MotoServer } from './helpers/moto-server.js';
 
 const execFileAsync = promisify(execFile);
@@ -62,17 +62,6 @@ function handoff(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_00
 
 function expectOk(result: CliResult): void {
   expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The exchange-rates example with secrets, a stray workspace and a .git folder beside it, under its own image name. */
@@ -236,7 +225,7 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     let port = 0;
 
     beforeAll(async () => {
-      port = await freePort();
+      port = await findFreePort();
       const dir = makeTempDir('handoff-registry-');
       fs.writeFileSync(
         path.join(dir, 'config.yml'),

@@ -22,7 +22,8 @@ import { MAX_BODY_BYTES, readActionBody, serveProjectRoute } from './project-rou
 import { LoginThrottle } from './team/login-throttle.js';
 import { clientAddressOf, createProxyTrust } from './team/proxy-auth.js';
 import { sameToken, SessionStore, type Session } from './team/session-store.js';
-import { isLoopbackHost, type TeamConfig } from './team/team-config.js';
+import { isLoopbackHost } from '../providers/is-loopback-url.js';
+import type { TeamConfig } from './team/team-config.js';
 import { listen } from './ui-server.js';
 import { createPageServer } from './web-assets.js';
 

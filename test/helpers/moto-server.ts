@@ -1,7 +1,7 @@
 // Test helper: starts moto's AWS emulator on a free loopback port for a test file, and the env that points the CLI at it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { findFreePort } from './free-port.js';
 
 /** The real interpreter, not a pyenv shim, so the pid we stop is the server's own. */
 const PYTHON_CANDIDATES = ['/root/.pyenv/versions/3.11.7/bin/python3', 'python3'];
@@ -14,18 +14,6 @@ export interface MotoServer {
   /** Forgets every resource (moto's reset API), so tests do not see each other's buckets and parameters. */
   reset(): Promise<void>;
   stop(): Promise<void>;
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function pickPython(): string {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ProviderEntry } from '../provider-registry.js';
+import { isLoopbackUrl } from '../is-loopback-url.js';
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]`: a registry that needs ECR's repository and login. */
 const ECR_REGISTRY = /^\d{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
@@ -78,13 +79,3 @@ export const awsProviderEntry: ProviderEntry = {
     help: DEPLOY_HELP,
   },
 };
-
-function isLoopbackUrl(url: string | undefined): boolean {
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}

@@ -14,6 +14,7 @@ import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import type { Role } from '../api-types.js';
 import { ROLES } from '../accounts/roles.js';
 import { isAddressOrRange, type ProxyAuthConfig } from './proxy-auth.js';
+import { isLoopbackHost } from '../../providers/is-loopback-url.js';
 
 export interface TeamProjectEntry {
   /** In URLs: `#/p/<id>/runs`. */
@@ -147,10 +148,6 @@ function slugOf(dir: string): string {
     .replace(/[^a-z0-9_-]+/g, '-')
     .replace(/^[-_]+/, '')
     .slice(0, 63);
-}
-
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /**
