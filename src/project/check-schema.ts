@@ -77,6 +77,15 @@ function describeIssue(flat: FlatIssue, source: YamlSource): Diagnostic {
   if (flat.kind === 'none-of') {
     // A pipeline element may also be switched off with `active: false`; say so in the hint, not as a fourth key.
     const canBeInactive = flat.keys.includes('active');
+    if (canBeInactive && isRecord(value) && 'nulldev' in value) {
+      // The original's `- nulldev:` placeholder only ever appears switched off (its examples); switched on, it would
+      // run nothing, so it is refused rather than silently dropped from the pipeline.
+      return {
+        ...base,
+        message: 'found a `nulldev` element that is switched on; handoff runs no such element (the last command\'s stdout always goes to artifacts/<task>_stdout.log)',
+        hint: 'switch it off with `active: false`, as the original\'s examples do, or remove it',
+      };
+    }
     const keys = flat.keys.filter((k) => k !== 'active').map((k) => `"${k}"`).join(', ');
     const hint = `add one of ${keys}${canBeInactive ? ', or `active: false` to skip the element' : ''}`;
     return { ...base, message: `found a mapping without any of the keys ${keys}; expected exactly one of them`, hint };

@@ -47,11 +47,13 @@ function walk(schema: z.ZodType, value: unknown, path: KeyPath, source: YamlSour
   if (!isRecord(value)) return;
   const info = inner instanceof z.ZodObject ? describeObject(inner) : inner instanceof z.ZodUnion ? pickObject(inner, value) : undefined;
   if (!info) return;
+  // In a union (a pipeline element), a misspelt key may be meant for another alternative: `comand` is `command`.
+  const suggestFrom = inner instanceof z.ZodUnion ? knownKeysOfUnion(inner) : info.known;
 
   for (const key of Object.keys(value)) {
     const keyPath = [...path, key];
     const child = info.children.get(key);
-    if (!child) out.push(describeUnknownKey(key, info.known, keyPath, source));
+    if (!child) out.push(describeUnknownKey(key, info.known, keyPath, source, suggestFrom));
     else if (info.ignored.has(key)) out.push(describeIgnoredKey(key, child, keyPath, source));
     else walk(child, value[key], keyPath, source, out);
   }
@@ -122,8 +124,18 @@ function pickObject(union: z.ZodUnion, value: Record<string, unknown>): ObjectIn
   return best?.info;
 }
 
-function describeUnknownKey(key: string, known: readonly string[], path: KeyPath, source: YamlSource): Diagnostic {
-  const suggestion = suggestKey(key, known);
+/** Every key any alternative of a union of mappings knows. */
+function knownKeysOfUnion(union: z.ZodUnion): string[] {
+  const keys = new Set<string>();
+  for (const option of union.options) {
+    const inner = unwrap(option as z.ZodType);
+    if (inner instanceof z.ZodObject) for (const key of describeObject(inner).known) keys.add(key);
+  }
+  return [...keys];
+}
+
+function describeUnknownKey(key: string, known: readonly string[], path: KeyPath, source: YamlSource, suggestFrom: readonly string[] = known): Diagnostic {
+  const suggestion = suggestKey(key, suggestFrom);
   return {
     severity: 'warning',
     message: `unknown key ${JSON.stringify(key.length > 60 ? `${key.slice(0, 59)}…` : key)} is ignored`,
@@ -133,6 +145,13 @@ function describeUnknownKey(key: string, known: readonly string[], path: KeyPath
   };
 }
 
+const IGNORED_KEY_MESSAGE = 'is ignored (accepted for compatibility with the original handoff)';
+
+/** Whether a diagnostic is the notice of a key read and ignored for compatibility (describeIgnoredKey). */
+export function isIgnoredKeyNotice(d: Diagnostic): boolean {
+  return d.severity === 'warning' && d.message.endsWith(IGNORED_KEY_MESSAGE);
+}
+
 function describeIgnoredKey(key: string, schema: z.ZodType, path: KeyPath, source: YamlSource): Diagnostic {
   const description = schema.meta()?.description ?? IGNORED_KEY_NOTICE;
   const rest = description.startsWith(IGNORED_KEY_NOTICE) ? description.slice(IGNORED_KEY_NOTICE.length).trim() : '';
@@ -140,7 +159,7 @@ function describeIgnoredKey(key: string, schema: z.ZodType, path: KeyPath, sourc
   const hint = rest.charAt(0).toLowerCase() + rest.slice(1).replace(/\.$/, '');
   return {
     severity: 'warning',
-    message: `"${key}" is ignored (accepted for compatibility with the original handoff)`,
+    message: `"${key}" ${IGNORED_KEY_MESSAGE}`,
     path: formatKeyPath(path),
     location: source.locate(path, 'key'),
     ...(hint ? { hint } : {}),

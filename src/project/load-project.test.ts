@@ -655,12 +655,27 @@ tasks:
   });
 
   it('names the keys a pipeline element lacks, and that active: false would skip it', () => {
-    const error = parseFailure('tasks:\n- name: a\n  pipeline:\n  - nulldev:\n    description: x\n');
+    const error = parseFailure('tasks:\n- name: a\n  pipeline:\n  - comand: echo\n    description: x\n');
     expect(errorsOf(error)).toEqual([
       expect.objectContaining({
         path: 'tasks[0].pipeline[0]',
         message: 'found a mapping without any of the keys "command", "foreach", "fork"; expected exactly one of them',
         hint: 'add one of "command", "foreach", "fork", or `active: false` to skip the element',
+      }),
+    ]);
+    // The misspelt key inside the refused element still gets its "did you mean".
+    expect(error.diagnostics).toContainEqual(expect.objectContaining({ severity: 'warning', path: 'tasks[0].pipeline[0].comand', hint: 'did you mean "command"?' }));
+  });
+
+  it('refuses a `nulldev` element left switched on with one message that says what to do, and no "ignored" notice beside it', () => {
+    const error = parseFailure('tasks:\n- name: a\n  pipeline:\n  - command: echo hi\n  - nulldev:\n    description: x\n');
+    expect(error.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        path: 'tasks[0].pipeline[1]',
+        message: expect.stringMatching(/^found a `nulldev` element that is switched on; handoff runs no such element/),
+        hint: 'switch it off with `active: false`, as the original\'s examples do, or remove it',
+        location: { file, line: 5, col: 5 },
       }),
     ]);
   });

@@ -6,7 +6,7 @@ import type { Diagnostic } from '../errors.js';
 import type { Project } from './types.js';
 import { checkRules } from './check-rules.js';
 import { checkSchema } from './check-schema.js';
-import { checkWrittenForm } from './check-written-form.js';
+import { checkWrittenForm, isIgnoredKeyNotice } from './check-written-form.js';
 import { describeValue, isRecord } from './describe-value.js';
 import { normalizeProject } from './normalize-project.js';
 import { MAX_PROJECT_FILE_BYTES, fileTooLarge, isYamlFloatText, parseYamlSource } from './parse-yaml-source.js';
@@ -64,7 +64,11 @@ export function parseProject(text: string, file: string, projectDir: string): Lo
   }
 
   const schema = checkSchema(source);
-  const diagnostics = sortByLocation([...source.warnings, ...schema.diagnostics, ...checkWrittenForm(projectSchema, source), ...checkRules(source)]);
+  // A key ignored for compatibility inside an element that is refused as a whole gets no "ignored" notice beside the
+  // error: the error says what to do with the element.
+  const refused = schema.diagnostics.filter((d) => d.severity === 'error' && d.path).map((d) => `${d.path}.`);
+  const written = checkWrittenForm(projectSchema, source).filter((d) => !isIgnoredKeyNotice(d) || !refused.some((p) => d.path?.startsWith(p)));
+  const diagnostics = sortByLocation([...source.warnings, ...schema.diagnostics, ...written, ...checkRules(source)]);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !schema.value) {
     const warningCount = diagnostics.length - errors.length;

@@ -1,4 +1,5 @@
-// The task's monitoring as data: log-based metrics counting failed and timed-out tasks, the alert policy on them, its email channel.
+// The task's monitoring as data: log-based metrics counting failed and timed-out tasks, the alert policy on them and on
+// Cloud Run's own count of failed executions, its email channel.
 import type { Deploy } from '../../../project/types.js';
 import type { GcpNames } from '../names.js';
 
@@ -46,6 +47,18 @@ function toMetricFilter(metric: string): string {
   return `metric.type="logging.googleapis.com/user/${metric}" AND resource.type="cloud_run_job"`;
 }
 
+/** Cloud Run's own count of the job's completed executions, by result. */
+export const COMPLETED_EXECUTIONS_METRIC = 'run.googleapis.com/job/completed_execution_count';
+
+/**
+ * The job's executions that Cloud Run counts as failed. It catches what writes no line of handoff's to count: an
+ * execution stopped by Cloud Run's own task timeout, one whose image could not be started, a container killed for
+ * its memory.
+ */
+function failedExecutionsFilter(names: GcpNames): string {
+  return `metric.type="${COMPLETED_EXECUTIONS_METRIC}" AND resource.type="cloud_run_job" AND resource.labels.job_name="${names.jobId}" AND resource.labels.location="${names.region}" AND metric.labels.result="failed"`;
+}
+
 export function createAlertPolicySpec(names: GcpNames, deploy: Deploy, emailChannel?: string): AlertPolicySpec {
   return {
     displayName: names.alertPolicyDisplayName,
@@ -53,6 +66,7 @@ export function createAlertPolicySpec(names: GcpNames, deploy: Deploy, emailChan
     conditions: [
       { displayName: 'A task ended with a non-zero exit code', filter: toMetricFilter(names.failedMetric) },
       { displayName: 'A run or task timed out', filter: toMetricFilter(names.timedOutMetric) },
+      { displayName: 'An execution failed as Cloud Run saw it (its own timeout, an image it could not start, a killed container)', filter: failedExecutionsFilter(names) },
     ],
     notificationChannels: [...(deploy.notification_channels ?? []), ...(emailChannel ? [emailChannel] : [])],
     documentation: `A run of handoff ${names.resourceGroup}/${names.task} (Cloud Run job ${names.jobId}) failed or timed out. See its logs: handoff cloud logs -p <project>, or handoff cloud job status.`,
