@@ -37,8 +37,8 @@ const run = (projectDir: string, workspaceDir: string, ...extra: string[]) => ru
 
 // Expectations are derived from the original's code (handoff/core/operators.py, 0.4): a `commands` task writes
 // <task>_stdout.log and <task>_stderr.log; a pipeline writes only <task>_stdout.log (its stderr goes to the console);
-// a foreach sub-task is named <task>_<line_safe>. Assertions marked [#18.3] need the runner change that stops writing
-// <task>_stderr.log for pipelines (today's runner still writes empty ones).
+// a foreach sub-task is named <task>_<line_safe>. Assertions marked [#18.3] check that a pipeline writes no
+// <task>_stderr.log artifact (its processes' stderr is kept under runs/<run id>/, SPEC §5).
 describe('the original quick_start shapes, run unchanged', () => {
   it('01 word count: one pipeline task, its stdout in artifacts/<task>_stdout.log', async () => {
     const { projectDir, workspaceDir } = copyFixture('word-count');
