@@ -259,9 +259,20 @@ describe('cloud task', () => {
     expect(updated.code, updated.stderr).toBe(0);
     expect(parse(updated.stdout)).toMatchObject({ job: 'handoff-dev-it-words', action: 'updated', image: expect.stringMatching(/:0\.9$/) });
     expect(updated.stderr).toContain('is not in Artifact Registry yet: push it (handoff container push) before the task runs');
+    // An execution that never started writes no line of handoff's: the alert policy's condition on Cloud Run's own
+    // count of failed executions is what catches it.
+    const policy = [...emulator.monitoring.alertPolicies.values()].find((p) => (p.userLabels as Record<string, string> | undefined)?.handoff_job === 'handoff-dev-it-words')!;
+    const conditionFilters = (policy.conditions as { conditionThreshold: { filter: string } }[]).map((c) => c.conditionThreshold.filter);
+    const executionFilter = conditionFilters.find((f) => f.includes('run.googleapis.com/job/completed_execution_count'))!;
+    expect(executionFilter).toContain('metric.labels.result="failed"');
+    const counts = (): number[] => conditionFilters.map((f) => emulator.monitoring.countCondition(f));
+    const before = counts();
     const run = await cli(['cloud', 'run', '-p', words, '--wait']);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/Job \S+ failed \(failed to start\): Image '.*:0\.9' not found/);
+    const after = counts();
+    expect(after[conditionFilters.indexOf(executionFilter)]).toBe(before[conditionFilters.indexOf(executionFilter)]! + 1);
+    expect(after.filter((_, i) => conditionFilters[i] !== executionFilter)).toEqual(before.filter((_, i) => conditionFilters[i] !== executionFilter));
     const back = await cli(['cloud', 'task', 'update', '-p', words]);
     expect(parse(back.stdout)).toMatchObject({ action: 'updated', image: expect.stringMatching(/:0\.3$/) });
     const missing = await cli(['cloud', 'task', 'update', '-p', makeProject(projectYml('other')).projectDir]);

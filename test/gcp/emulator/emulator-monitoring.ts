@@ -1,8 +1,18 @@
-// Cloud Monitoring (v3 REST) in the emulator: alert policies on log-based metrics, and notification channels.
+// Cloud Monitoring (v3 REST) in the emulator: alert policies on log-based metrics and on Cloud Run's execution count,
+// what their conditions would count, and notification channels.
 import crypto from 'node:crypto';
 import { fail, paginate, readJson, route, sendJson, type Route } from './emulator-http.js';
 import type { EmulatorIam } from './emulator-iam.js';
 import type { EmulatorLogging } from './emulator-logging.js';
+import type { EmulatorRun } from './emulator-run.js';
+
+/** Cloud Run's built-in metrics a condition may name (the ones handoff's policies use). */
+const RUN_METRICS = new Set(['run.googleapis.com/job/completed_execution_count']);
+
+/** `name="value"` terms of a Monitoring filter, by name. */
+function termsOf(filter: string): Map<string, string> {
+  return new Map([...filter.matchAll(/([\w.]+)\s*=\s*"([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+}
 
 /** `user_labels.key = "value"`, the one list filter handoff sends. */
 function parseLabelFilter(filter: string | null): ((item: Record<string, unknown>) => boolean) | undefined {
@@ -19,13 +29,37 @@ export class EmulatorMonitoring {
   constructor(
     private readonly iam: EmulatorIam,
     private readonly logging: EmulatorLogging,
+    private readonly run: EmulatorRun,
   ) {}
+
+  /**
+   * What a condition's filter would count so far: the lines a log-based metric counts, or, for Cloud Run's
+   * completed_execution_count, the job's completed executions with the `result` the filter names (succeeded, failed,
+   * cancelled), as Cloud Run reports each execution once it completes.
+   */
+  countCondition(filter: string): number {
+    const terms = termsOf(filter);
+    const type = terms.get('metric.type') ?? '';
+    const user = /^logging\.googleapis\.com\/user\/(.+)$/.exec(type)?.[1];
+    if (user) return this.logging.countMetric(user);
+    if (type !== 'run.googleapis.com/job/completed_execution_count') throw new Error(`the emulator cannot count ${type}`);
+    let count = 0;
+    for (const execution of this.run.executions.values()) {
+      const json = execution.json as Record<string, unknown>;
+      if (!json.completionTime || json.job !== terms.get('resource.labels.job_name')) continue;
+      if (terms.has('resource.labels.location') && String(json.name).split('/')[3] !== terms.get('resource.labels.location')) continue;
+      const result = Number(json.cancelledCount) > 0 ? 'cancelled' : Number(json.failedCount) > 0 ? 'failed' : 'succeeded';
+      if (!terms.has('metric.labels.result') || terms.get('metric.labels.result') === result) count += 1;
+    }
+    return count;
+  }
 
   /** Monitoring refuses a condition on a metric that does not exist (a log-based metric must be made first). */
   private checkPolicy(project: string, body: Record<string, unknown>): void {
     for (const condition of (body.conditions ?? []) as { conditionThreshold?: { filter?: string } }[]) {
-      const type = /metric\.type="logging\.googleapis\.com\/user\/([^"]+)"/.exec(condition.conditionThreshold?.filter ?? '')?.[1];
-      if (type && !this.logging.metrics.has(type)) throw fail.notFound(`Cannot find metric(s) that match type = "logging.googleapis.com/user/${type}".`);
+      const type = /metric\.type="([^"]+)"/.exec(condition.conditionThreshold?.filter ?? '')?.[1] ?? '';
+      const user = /^logging\.googleapis\.com\/user\/(.+)$/.exec(type)?.[1];
+      if (user ? !this.logging.metrics.has(user) : !RUN_METRICS.has(type)) throw fail.notFound(`Cannot find metric(s) that match type = "${type}".`);
     }
     for (const channel of (body.notificationChannels ?? []) as string[]) {
       if (!this.channels.has(channel)) throw fail.notFound(`Notification channel ${channel} does not exist in projects/${project}.`);

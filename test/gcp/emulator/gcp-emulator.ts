@@ -79,7 +79,7 @@ export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promis
   const secrets = new EmulatorSecrets(iam);
   const run = new EmulatorRun(iam, auth, logging, { url: () => url, repoRoot, workDir: dir, containers: options.containers ?? 'auto', pollMs });
   const scheduler = new EmulatorScheduler(iam, run);
-  const monitoring = new EmulatorMonitoring(iam, logging);
+  const monitoring = new EmulatorMonitoring(iam, logging, run);
   const artifacts = new EmulatorArtifacts(iam);
   const routes: Route[] = [...storage.routes(), ...secrets.routes(), ...run.routes(), ...scheduler.routes(), ...logging.routes(), ...monitoring.routes(), ...artifacts.routes(), ...iam.routes()];
   const requests: RecordedRequest[] = [];

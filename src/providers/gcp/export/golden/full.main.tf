@@ -229,6 +229,22 @@ resource "google_monitoring_alert_policy" "failures" {
       }
     }
   }
+  conditions {
+    display_name = "An execution failed as Cloud Run saw it (its own timeout, an image it could not start, a killed container)"
+    condition_threshold {
+      filter          = "metric.type=\"run.googleapis.com/job/completed_execution_count\" AND resource.type=\"cloud_run_job\" AND resource.labels.job_name=\"handoff-etl-rates\" AND resource.labels.location=\"europe-west1\" AND metric.labels.result=\"failed\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_COUNT"
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
   depends_on = [google_logging_metric.failed_tasks, google_logging_metric.timed_out]
 }
 
