@@ -414,6 +414,12 @@ describe('cloud export --format terraform', () => {
 
 describe('teardown', () => {
   it('task delete removes schedules, monitoring, the job, the grants and the identity; resources and the bucket follow', async () => {
+    // The resource group's scheduler identity starts every task of the group: resources delete waits for all of them.
+    const wordsJob = `projects/${PROJECT}/locations/${REGION}/jobs/handoff-dev-it-words`;
+    const groupLabels = emulator.run.jobs.get(wordsJob)!.labels as Record<string, string>;
+    const early = await cli(['cloud', 'resources', 'delete', '-p', words]);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toContain('still has Cloud Run jobs that its scheduler identity starts: handoff-dev-it-words');
     const deleted = await cli(['cloud', 'task', 'delete', '-p', words]);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(parse(deleted.stdout)).toMatchObject({ job: 'handoff-dev-it-words', action: 'deleted', schedules_deleted: ['handoff_dev-it_words_1'] });
@@ -428,6 +434,18 @@ describe('teardown', () => {
     expect(emulator.secrets.secrets.has(`projects/${PROJECT}/secrets/handoff_dev-it_words`)).toBe(true);
     expect(parse((await cli(['cloud', 'task', 'status', '-p', words])).stdout)).toEqual({ job: 'handoff-dev-it-words', status: 'NOT_CREATED' });
 
+    // Another task of the same resource group (deployed from its own project) still holds the identity; one of
+    // another group does not.
+    const otherTask = `projects/${PROJECT}/locations/${REGION}/jobs/handoff-dev-it-other`;
+    const otherGroup = `projects/${PROJECT}/locations/${REGION}/jobs/handoff-prod-it-words`;
+    emulator.run.jobs.set(otherTask, { name: otherTask, labels: { ...groupLabels, 'handoff-task': 'other' } });
+    emulator.run.jobs.set(otherGroup, { name: otherGroup, labels: { ...groupLabels, 'handoff-resource-group': 'prod-it' } });
+    const refused = await cli(['cloud', 'resources', 'delete', '-p', words]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('still has Cloud Run jobs that its scheduler identity starts: handoff-dev-it-other');
+    expect(refused.stderr).not.toContain('handoff-prod-it-words');
+    emulator.run.jobs.delete(otherTask);
+    emulator.run.jobs.delete(otherGroup);
     expect((await cli(['cloud', 'resources', 'delete', '-p', words])).code).toBe(0);
     expect(emulator.iam.serviceAccounts.size).toBe(0);
     const kept = await cli(['cloud', 'bucket', 'delete', '-p', words]);

@@ -115,8 +115,14 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
         return { resources: planned.map((s) => ({ resource: s.step.name, what: s.step.what, status: s.action === 'create' ? 'NOT_CREATED' : 'ACTIVE' })) };
       }
       if (action === 'delete') {
-        if (await (await p.apis.cloudRun()).getJob(p.names.job)) {
-          throw new UserError(`the Cloud Run job ${p.names.jobId} still runs with the resource group's scheduler identity`, { fix: 'delete the task first: handoff cloud task delete (and the other tasks of the resource group)' });
+        // Every task of the resource group (in this region) is started by its scheduler identity: none may be left.
+        const group = p.names.labels['handoff-resource-group'];
+        const jobs = await (await p.apis.cloudRun()).listJobs(p.names.job.slice(0, p.names.job.lastIndexOf('/jobs/')));
+        const left = jobs.filter((job) => job.labels?.['handoff-resource-group'] === group).map((job) => String(job.name).split('/').pop());
+        if (left.length > 0) {
+          throw new UserError(`the resource group ${p.names.resourceGroup} still has Cloud Run jobs that its scheduler identity starts: ${left.join(', ')}`, {
+            fix: 'delete those tasks first: handoff cloud task delete -p <each task\'s project>',
+          });
         }
         const name = p.names.schedulerServiceAccount;
         request.onEvent({ type: 'step-start', kind, what: 'service account', name, action: 'delete' });

@@ -125,6 +125,12 @@ export class EmulatorRun {
         this.jobs.set(name, job);
         sendJson(res, 200, this.operation(location!, 'Job', job, true));
       }),
+      route('GET', /^\/v2\/(projects\/[^/]+\/locations\/[^/]+)\/jobs$/, (req, res, [location]) => {
+        this.iam.requireOwner(req.principal, 'list jobs');
+        const all = [...this.jobs.values()].filter((job) => String(job.name).startsWith(`${location}/jobs/`));
+        const { page, nextPageToken } = paginate(all, req.query.get('pageSize'), req.query.get('pageToken'), 100);
+        sendJson(res, 200, { jobs: page, ...(nextPageToken ? { nextPageToken } : {}) });
+      }),
       route('GET', byJob(''), (req, res, [name]) => {
         this.iam.requireOwner(req.principal, 'read jobs');
         sendJson(res, 200, this.job(name!));

@@ -10,6 +10,8 @@ export type CloudRunTask = protos.google.cloud.run.v2.ITask;
 
 export interface CloudRunApi {
   getJob(name: string): Promise<CloudRunJob | undefined>;
+  /** Every job in a location (`projects/P/locations/L`), all pages. */
+  listJobs(location: string): Promise<CloudRunJob[]>;
   /** Creates the job and waits for the operation. */
   createJob(location: string, jobId: string, job: CloudRunJob): Promise<void>;
   /** Replaces the job's spec (template, labels) and waits for the operation. */
@@ -82,6 +84,7 @@ export function createCloudRunApi(config: GcpClientConfig): CloudRunApi {
           throw error;
         }
       }),
+    listJobs: (location) => callGcp(`list the Cloud Run jobs of ${location}`, async () => (await jobs.listJobs({ parent: location }))[0]),
     listExecutions: (job, limit) =>
       callGcp(`list the executions of ${job}`, async () => {
         // The API lists newest first; one page of `limit` is what `cloud job status` shows.
