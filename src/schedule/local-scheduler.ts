@@ -416,7 +416,7 @@ export class LocalScheduler {
       failure ??= error;
     }
     if (failure === undefined) {
-      if (this.failedSaves > 0) this.deps.log('info', `scheduler state saved again after ${this.failedSaves} failed attempt${this.failedSaves === 1 ? '' : 's'} (${this.lastSaveError})`);
+      if (this.failedSaves > 0) this.deps.log('info', `scheduler state saved again after ${plural(this.failedSaves, 'failed attempt')} (${this.lastSaveError})`);
       this.failedSaves = 0;
       this.retryAt = undefined;
       return;

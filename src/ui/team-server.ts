@@ -26,6 +26,7 @@ import { isLoopbackHost } from '../providers/is-loopback-url.js';
 import type { TeamConfig } from './team/team-config.js';
 import { listen } from './ui-server.js';
 import { createPageServer } from './web-assets.js';
+import { plural } from '../plural.js';
 
 export interface TeamServerOptions {
   config: TeamConfig;
@@ -356,7 +357,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         const passwordHash = await hashPassword(readNewPassword(body.password));
         changeAccounts((users) => accountChanges.setPassword(users, params.name, passwordHash));
         const ended = sessions.endUser(params.name);
-        return { status: 200, body: { message: `changed the password of ${params.name}; ${ended} session${ended === 1 ? '' : 's'} ended` }, target: params.name };
+        return { status: 200, body: { message: `changed the password of ${params.name}; ${plural(ended, 'session')} ended` }, target: params.name };
       }
       case 'remove-user': {
         changeAccounts((users) => accountChanges.remove(users, params.name));

@@ -111,7 +111,7 @@ export function cloudPlanCommand(options: GlobalOptions): Promise<number> {
   return withDeployment(options, { what: 'cloud plan' }, async (session, deployment) => {
     const plan = await deployment.plan(openDeployRequest(options, session));
     const described = await deployment.describePlan(plan);
-    session.log.log('info', described.changes === 0 ? 'No changes: the deployed task matches the project' : `${described.changes} change${described.changes === 1 ? '' : 's'} would be made by \`handoff cloud deploy\``);
+    session.log.log('info', described.changes === 0 ? 'No changes: the deployed task matches the project' : `${plural(described.changes, 'change')} would be made by \`handoff cloud deploy\``);
     printResult(options, described);
     return 0;
   });
@@ -125,7 +125,7 @@ export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
     const secrets = plan.project.secrets;
     if (secrets.length > 0) {
       process.stderr.write(`Secrets to push:\n${secrets.map((s) => `  - ${s.key} (${s.level} level) -> ${s.location}`).join('\n')}\n`);
-      if (!(await confirm(options, `Deploy ${names.resourceGroup}/${names.task} and push ${secrets.length} secret${secrets.length === 1 ? '' : 's'}?`))) {
+      if (!(await confirm(options, `Deploy ${names.resourceGroup}/${names.task} and push ${plural(secrets.length, 'secret')}?`))) {
         session.log.log('info', 'Nothing was deployed (answered no)');
         printResult(options, { status: 'aborted' });
         return 0;

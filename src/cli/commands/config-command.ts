@@ -4,6 +4,7 @@ import { loadProject } from '../../project/load-project.js';
 import { planRun } from '../../runner/plan-run.js';
 import { formatDiagnostic } from '../../errors.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
+import { plural } from '../../plural.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
   const { project, warnings } = await loadProject(requireProjectDir(options));
@@ -13,10 +14,9 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
     return 0;
   }
   for (const w of warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
-  const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   process.stdout.write(
-    `${project.file} is valid: ${count(plan.tasks.length, 'task')}, ${count(project.installs.length, 'install')}, ` +
-      `${count(project.schedules.length, 'schedule')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}\n`,
+    `${project.file} is valid: ${plural(plan.tasks.length, 'task')}, ${plural(project.installs.length, 'install')}, ` +
+      `${plural(project.schedules.length, 'schedule')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
   );
   return 0;
 }

@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { describeFailure } from '../render-run-events.js';
 import { graceFromEnv } from './run-in-terminal.js';
+import { plural } from '../../plural.js';
 
 function runsDirOf(options: GlobalOptions): string {
   return resolveWorkspacePaths(requireWorkspaceDir(options)).runsDir;
@@ -186,6 +187,6 @@ export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }
   const keep = Number(flags.keep);
   if (!Number.isInteger(keep) || keep < 0) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
   const removed = pruneRuns(runsDirOf(options), keep);
-  process.stderr.write(`Removed ${removed.length} run${removed.length === 1 ? '' : 's'}, kept the newest ${keep}\n`);
+  process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}\n`);
   return 0;
 }

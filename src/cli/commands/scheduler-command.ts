@@ -13,6 +13,7 @@ import type { LockHolder } from '../../workspace/workspace-lock.js';
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, requireProject, withStoreSession } from './store-session.js';
+import { plural } from '../../plural.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -43,7 +44,7 @@ function createSchedulerLogWriter(): (text: string) => void {
     try {
       if (lost > 0) {
         const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
-        write(`[${stamp}]  WARNING - ${lost} log line${lost === 1 ? '' : 's'} could not be written (${lastError})\n`);
+        write(`[${stamp}]  WARNING - ${plural(lost, 'log line')} could not be written (${lastError})\n`);
         lost = 0;
       }
       write(text);

@@ -36,7 +36,7 @@ export function secretsPushCommand(options: GlobalOptions): Promise<number> {
       printResult(options, { status: 'nothing to push', secrets: described });
       return 0;
     }
-    if (!(await confirm(options, `Push ${count} secret${count === 1 ? '' : 's'}?`))) {
+    if (!(await confirm(options, `Push ${plural(count, 'secret')}?`))) {
       session.log.log('info', 'Nothing was pushed (answered no)');
       printResult(options, { status: 'aborted', secrets: described });
       return 0;
@@ -71,7 +71,7 @@ export function secretsDeleteCommand(options: GlobalOptions): Promise<number> {
         secrets.map((s) => `  - ${s.key} (${s.level} level)${s.push ? '' : ' SKIP (push: false, never pushed)'}`).join('\n') +
         '\n',
     );
-    if (targets.length === 0 || !(await confirm(options, `Delete ${targets.length} secret${targets.length === 1 ? '' : 's'}?`))) {
+    if (targets.length === 0 || !(await confirm(options, `Delete ${plural(targets.length, 'secret')}?`))) {
       if (targets.length > 0) session.log.log('info', 'Nothing was deleted (answered no)');
       printResult(options, { status: targets.length === 0 ? 'nothing to delete' : 'aborted' });
       return 0;

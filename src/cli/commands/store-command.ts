@@ -219,7 +219,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const toWrite = plan.filter((e) => e.push).length;
     if (toWrite > 0) {
       process.stderr.write(`Secrets to push:\n${describeSecretPlan(plan).map((e) => `  - ${e.key} (${e.level} level) -> ${e.where}${e.push ? '' : ' SKIP (push: false)'}`).join('\n')}\n`);
-      if (!(await confirm(options, `Push project.yml, files/ and ${toWrite} secret${toWrite === 1 ? '' : 's'} to the ${session.provider.name} store?`))) {
+      if (!(await confirm(options, `Push project.yml, files/ and ${plural(toWrite, 'secret')} to the ${session.provider.name} store?`))) {
         session.log.log('info', 'Nothing was pushed (answered no)');
         printResult(options, { status: 'aborted' });
         return 0;
@@ -246,7 +246,7 @@ export function projectDeleteCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const { provider } = session;
     const taskSecrets = (await readStoreSecrets(provider)).filter((s) => s.level === 'task');
-    const question = `Delete project.yml, files/ and ${taskSecrets.length} task secret${taskSecrets.length === 1 ? '' : 's'} of ${provider.names.task} from the ${provider.name} store (artifacts and run history stay)?`;
+    const question = `Delete project.yml, files/ and ${plural(taskSecrets.length, 'task secret')} of ${provider.names.task} from the ${provider.name} store (artifacts and run history stay)?`;
     if (!(await confirm(options, question))) {
       session.log.log('info', 'Nothing was deleted (answered no)');
       printResult(options, { status: 'aborted' });

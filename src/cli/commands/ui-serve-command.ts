@@ -5,6 +5,7 @@ import { resolveTeamConfig, type TeamFlags } from '../../ui/team/team-config.js'
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { openInBrowser } from './ui-command.js';
+import { plural } from '../../plural.js';
 
 export interface UiServeFlags extends TeamFlags {
   open?: boolean;
@@ -34,7 +35,7 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
     server.auth === 'token'
       ? 'with the access token in the URL (no accounts: loopback only)'
       : [config.usersFile ? `accounts in ${config.usersFile}` : undefined, config.proxyAuth ? `sign-on through the proxy header ${config.proxyAuth.header}` : undefined].filter(Boolean).join(' and ');
-  log.log('info', `Serving ${config.projects.length} project${config.projects.length === 1 ? '' : 's'} on ${config.tls ? 'https' : 'http'}://${config.host}:${server.port}, ${how}; audit log ${config.auditLog}; Ctrl-C stops it`);
+  log.log('info', `Serving ${plural(config.projects.length, 'project')} on ${config.tls ? 'https' : 'http'}://${config.host}:${server.port}, ${how}; audit log ${config.auditLog}; Ctrl-C stops it`);
   if (flags.open) openInBrowser(server.url, (message) => log.log('warning', message));
 
   const signal = await stopped;

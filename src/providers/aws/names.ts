@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { UserError, type Diagnostic } from '../../errors.js';
 import type { S3Layout } from '../provider.js';
 import { createS3Layout, createStagedResourceGroup } from '../store/store-layout.js';
+import { plural } from '../../plural.js';
 
 export { createStagedResourceGroup };
 
@@ -444,7 +445,7 @@ function findNameProblem(name: string, rule: NameRule, blame: Blame): NameProble
     return {
       message: `${rule.what} "${name}" is ${name.length} characters; AWS allows at most ${rule.max}`,
       path: blame.path,
-      fix: blame.fix ?? `shorten ${blame.inputs} by at least ${over} character${over === 1 ? '' : 's'}`,
+      fix: blame.fix ?? `shorten ${blame.inputs} by at least ${plural(over, 'character')}`,
       over,
     };
   }

@@ -9,6 +9,7 @@ import { planProjectSync } from '../deploy/sync-project.js';
 import type { Provider } from '../provider.js';
 import type { AzureProvider } from './azure-provider.js';
 import { resolveJobResources } from './resources/task-job.js';
+import { plural } from '../../plural.js';
 
 /** Container Apps runs crons in UTC: the name used when a schedule cannot be moved there. */
 export const SCHEDULE_SERVICE = 'Container Apps';
@@ -63,7 +64,7 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       const apps = await provider.apis.containerApps();
       const remaining = await apps.listJobs({ 'handoff-resource-group': names.resourceGroup });
       if (remaining.length > 0) {
-        throw new UserError(`the environment ${names.environment} still runs ${remaining.length} job${remaining.length === 1 ? '' : 's'} of ${names.resourceGroup} (${remaining.map((j) => j.name).join(', ')})`, {
+        throw new UserError(`the environment ${names.environment} still runs ${plural(remaining.length, 'job')} of ${names.resourceGroup} (${remaining.map((j) => j.name).join(', ')})`, {
           fix: 'delete those tasks first (handoff cloud task delete -p <each project>)',
         });
       }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 import { isLoopbackUrl } from '../is-loopback-url.js';
 import type { ProviderEntry } from '../provider-registry.js';
+import { plural } from '../../plural.js';
 
 /** `<name>.azurecr.io` (and the sovereign clouds' registry domains). */
 const ACR_LOGIN_SERVER = /^[a-z0-9]{5,50}\.azurecr\.(io|cn|us)$/;
@@ -46,7 +47,7 @@ export const azureProviderEntry: ProviderEntry = {
       const registry = createContainerRegistryApi(resolveAzureClientConfig({ subscriptionId: project.deploy.subscription_id ?? '' }), server);
       const login = await registry.login();
       const existing = await registry.listTags(image, login);
-      log(existing.length > 0 ? `Repository ${server}/${image} has ${existing.length} tag${existing.length === 1 ? '' : 's'}` : `Repository ${server}/${image} is new: the registry makes it with this push`);
+      log(existing.length > 0 ? `Repository ${server}/${image} has ${plural(existing.length, 'tag')}` : `Repository ${server}/${image} is new: the registry makes it with this push`);
       return { registry: server, repository: image, created: existing.length === 0, login };
     },
   },

@@ -4,18 +4,19 @@ import type { Project, Task } from '../../project/types.js';
 import { h, svg } from './create-element.js';
 import { drawPipelineGraph } from './pipeline-graph.js';
 import { emptyNote, errorBox, loadInto, sectionCard, type Page } from './page-context.js';
+import { plural } from '../../plural.js';
 
 function describeBody(task: Task): string {
   switch (task.body.kind) {
     case 'commands':
-      return `${task.body.commands.length} command${task.body.commands.length === 1 ? '' : 's'}, one after another`;
+      return `${plural(task.body.commands.length, 'command')}, one after another`;
     case 'pipeline': {
       const commands = task.body.elements.filter((e) => e.kind === 'command').length;
       const tail = task.body.elements.find((e) => e.kind !== 'command');
-      return `pipeline of ${commands} command${commands === 1 ? '' : 's'}${tail ? `, then ${tail.kind}` : ''}`;
+      return `pipeline of ${plural(commands, 'command')}${tail ? `, then ${tail.kind}` : ''}`;
     }
     case 'tasks':
-      return `${task.body.tasks.length} nested task${task.body.tasks.length === 1 ? '' : 's'}, in order`;
+      return `${plural(task.body.tasks.length, 'nested task')}, in order`;
   }
 }
 
@@ -133,7 +134,7 @@ export const projectPage: Page = (container, context) => {
       h('p', { class: 'muted small path' }, project.file),
     );
     const warnings = data.warnings.length
-      ? h('details', { class: 'warnings' }, h('summary', {}, `${data.warnings.length} warning${data.warnings.length === 1 ? '' : 's'} in project.yml`), h('ul', {}, data.warnings.map((w) => h('li', {}, `${w.location?.line ? `line ${w.location.line}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`))))
+      ? h('details', { class: 'warnings' }, h('summary', {}, `${plural(data.warnings.length, 'warning')} in project.yml`), h('ul', {}, data.warnings.map((w) => h('li', {}, `${w.location?.line ? `line ${w.location.line}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`))))
       : null;
     const tasks = h('section', { class: 'tasks' }, h('div', { class: 'tasks-head' }, h('h2', { class: 'card-title' }, `Tasks (${project.tasks.length})`), legend()), project.tasks.map(taskCard));
     container.append(head, warnings ?? '', h('div', { class: 'project-layout' }, tasks, h('aside', { class: 'side' }, sideSections(data, project, context.href))));

@@ -1,6 +1,7 @@
 // `deploy.task_definition`: a task definition file of your own (ECS API form), checked and merged over the one handoff generates.
 import { UserError, type Diagnostic } from '../../../errors.js';
 import { suggestKey } from '../../../project/check-written-form.js';
+import { plural } from '../../../plural.js';
 
 /** The parts of the file handoff merges, already in CloudFormation's PascalCase form. */
 export interface TaskDefinitionOverride {
@@ -119,7 +120,7 @@ export function parseTaskDefinitionOverride(document: unknown, input: { source: 
   });
 
   if (problems.length > 0) {
-    throw new UserError(`deploy.task_definition (${input.source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, {
+    throw new UserError(`deploy.task_definition (${input.source}) has ${plural(problems.length, 'problem')}`, {
       fix: 'fix each problem listed; the file is the ECS RegisterTaskDefinition JSON (as `aws ecs register-task-definition --cli-input-json` reads it)',
       diagnostics: problems,
     });
