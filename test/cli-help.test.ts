@@ -1,8 +1,9 @@
 // Every command's --help prints its usage and never runs anything (walks the whole command tree from the CLI itself).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli } from './helpers/cli.js';
+import { cliPath, makeProject, runCli } from './helpers/cli.js';
 
 /** Subcommand names listed under "Commands:" in a help text. */
 function subcommandsOf(help: string): string[] {
@@ -40,6 +41,13 @@ describe('help', () => {
     expect(seen).toEqual(expect.arrayContaining(['', 'run', 'workspace install', 'config validate', 'runs list', 'schema']));
     expect(fs.existsSync(workspaceDir)).toBe(false);
     expect(fs.existsSync(path.join(projectDir, 'ran.txt'))).toBe(false);
+  });
+
+  it('stops writing quietly when its reader is gone (| head, | true), without a stack trace', () => {
+    for (const command of ['artifacts get --help', 'schema']) {
+      const result = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" ${command} | true; echo "\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+      expect(result.stderr, command).toBe('0\n');
+    }
   });
 
   it('prints the version', async () => {

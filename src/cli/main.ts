@@ -89,7 +89,19 @@ function printError(error: unknown, debug: boolean): number {
   return 1;
 }
 
+/**
+ * A reader that goes away (`handoff runs list | head -1`) is not handoff's failure: what it no longer reads is dropped,
+ * as a shell tool stops writing, instead of an unhandled EPIPE with a stack trace. Other stream errors stay fatal.
+ */
+function dropOutputWithoutReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  dropOutputWithoutReader(process.stdout);
+  dropOutputWithoutReader(process.stderr);
   const program = createProgram();
   const debug = argv.includes('debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
