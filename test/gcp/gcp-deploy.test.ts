@@ -448,6 +448,22 @@ describe('teardown', () => {
     emulator.run.jobs.delete(otherGroup);
     expect((await cli(['cloud', 'resources', 'delete', '-p', words])).code).toBe(0);
     expect(emulator.iam.serviceAccounts.size).toBe(0);
+    // The store commands a user runs on the way out, on Cloud Storage: status, get, then delete.
+    const status = await cli(['cloud', 'bucket', 'status', '-p', words]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(bucket);
+    const copy = makeTempDir('handoff-gcp-get-');
+    for (const what of ['config', 'files', 'artifacts']) {
+      const got = await cli([what, 'get', '-p', words, '-w', copy]);
+      expect(got.code, `${what} get: ${got.stderr}`).toBe(0);
+    }
+    expect(fs.readFileSync(path.join(copy, 'artifacts', 'count_stdout.log'), 'utf8')).toBe('counting in dev\n');
+    expect(fs.existsSync(path.join(copy, '.handoff', 'project', 'project.yml'))).toBe(true);
+    const objects = (prefix: string): string[] => [...emulator.storage.buckets.get(bucket)!.objects.entries()].filter(([k, versions]) => k.startsWith(prefix) && versions.some((v) => v.live)).map(([k]) => k);
+    expect(objects('words/artifacts/last/').length).toBeGreaterThan(0);
+    expect((await cli(['artifacts', 'delete', '-p', words, '-y'])).code).toBe(0);
+    expect(objects('words/artifacts/last/')).toEqual([]);
+    expect(objects('words/artifacts/archives/').length).toBeGreaterThan(0);
     const kept = await cli(['cloud', 'bucket', 'delete', '-p', words]);
     expect(parse(kept.stdout)).toMatchObject({ action: 'retained' });
     expect(emulator.storage.buckets.has(bucket)).toBe(true);
@@ -455,6 +471,9 @@ describe('teardown', () => {
     const secrets = await cli(['secrets', 'delete', '-p', words, '-y']);
     expect(parse(secrets.stdout)).toMatchObject({ status: 'deleted', deleted: ['/handoff/dev-it/words/API_TOKEN', '/handoff/dev-it/SHARED_TOKEN'], missing: [] });
     expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it_words`)!)).toEqual({});
+    const removed = await cli(['project', 'delete', '-p', words, '-y']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(objects('words/project.yml').concat(objects('words/files/'))).toEqual([]);
     // Listings really paged along the way (the emulator's pages hold two items when a client names no size).
     expect(emulator.requests.some((r) => r.query.pageToken !== undefined)).toBe(true);
   });
