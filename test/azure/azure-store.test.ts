@@ -91,6 +91,37 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     }
   });
 
+  it('gets config, files and artifacts back, deletes artifacts (archives stay), the project and its secrets, and keeps the container', async () => {
+    const status = await runWith(bed.env, ['cloud', 'bucket', 'status', '-p', projectDir]);
+    expect(status.code, status.stderr).toBe(0);
+    const copy = path.join(makeTempDir(), 'ws');
+    for (const what of ['config', 'files', 'artifacts']) {
+      const got = await runWith(bed.env, [what, 'get', '-p', projectDir, '-w', copy]);
+      consoleText += got.stdout + got.stderr;
+      expect(got.code, `${what} get: ${got.stderr}`).toBe(0);
+    }
+    expect(fs.readFileSync(path.join(copy, 'artifacts', 'state.json'), 'utf8').trim()).toBe('{"runs": 2}');
+    expect(fs.existsSync(path.join(copy, '.handoff', 'project', 'project.yml'))).toBe(true);
+
+    expect((await runWith(bed.env, ['artifacts', 'delete', '-p', projectDir, '-y'])).code).toBe(0);
+    const empty = path.join(makeTempDir(), 'ws');
+    const none = await runWith(bed.env, ['artifacts', 'get', '-p', projectDir, '-w', empty]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(fs.existsSync(path.join(empty, 'artifacts', 'state.json'))).toBe(false);
+
+    const removed = await runWith(bed.env, ['project', 'delete', '-p', projectDir, '-y']);
+    consoleText += removed.stdout + removed.stderr;
+    expect(removed.code, removed.stderr).toBe(0);
+    const gone = await runWith(bed.env, ['config', 'get', '-p', projectDir, '-w', path.join(makeTempDir(), 'ws')]);
+    expect(gone.code).not.toBe(0);
+    const secrets = await runWith(bed.env, ['secrets', 'print', '-p', projectDir]);
+    expect((parse(secrets.stdout) as { key: string }[]).map((x) => x.key)).toEqual(['db_password']);
+
+    const kept = await runWith(bed.env, ['cloud', 'bucket', 'delete', '-p', projectDir]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(parse(kept.stdout)).toMatchObject({ action: 'retained' });
+  });
+
   it('never printed a secret value to the console', () => {
     expect(consoleText).not.toContain(TOKEN);
     expectNoSecretIn(consoleText);
