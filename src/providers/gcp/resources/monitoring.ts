@@ -48,7 +48,7 @@ function toMetricFilter(metric: string): string {
 }
 
 /** Cloud Run's own count of the job's completed executions, by result. */
-export const COMPLETED_EXECUTIONS_METRIC = 'run.googleapis.com/job/completed_execution_count';
+const COMPLETED_EXECUTIONS_METRIC = 'run.googleapis.com/job/completed_execution_count';
 
 /**
  * The job's executions that Cloud Run counts as failed. It catches what writes no line of handoff's to count: an
