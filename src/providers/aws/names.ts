@@ -408,7 +408,7 @@ function checkNamePart(value: string, what: string, path: string): void {
   if (!NAME_PART.test(value)) {
     const suggestion = value.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
     throwIfProblem({
-      message: `${what} "${value}" can only contain letters, digits and hyphens (not at the start or end), because it becomes part of CloudFormation stack names`,
+      message: `${what} "${value}" can only contain letters, digits and hyphens (not at the start or end), because it becomes part of the names of buckets, stacks and secret paths`,
       path,
       fix: suggestion ? `rename the ${what}, e.g. "${suggestion}"` : `rename the ${what}`,
       over: 0,
