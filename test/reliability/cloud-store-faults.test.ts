@@ -91,7 +91,7 @@ describe.each(['aws', 'local'] as const)('an artifact of 160 MB in the %s store'
     expect(run.code, run.stderr).toBe(0);
     expect(run.peakKb).toBeLessThan(MEMORY_LIMIT_KB);
     expect(fs.readFileSync(path.join(second, 'artifacts', 'size_seen.txt'), 'utf8').trim()).toBe(String(ARTIFACT_BYTES));
-    expect(run.stderr).toMatch(/Fetched project\.yml, 0 files, 0 secrets and 1 artifacts/);
+    expect(run.stderr).toMatch(/Fetched project\.yml, 0 files, 0 secrets and 1 artifact\b/);
 
     // What the store holds now is the grown file, whole: a third fetch gets exactly the bytes the run left.
     const third = path.join(root, 'ws3');
