@@ -35,6 +35,26 @@ describe('createRenderer', () => {
     expect(out).toBe('ABC:012!');
   });
 
+  it('renders text with only {{ name }} of defined values exactly as the engine does, without compiling it', () => {
+    const { renderer, warnings } = makeRenderer();
+    const values: Record<string, unknown> = {
+      s: 'a b', n: 7, f: new PythonFloat(2), t: true, fa: false, nul: null, und: undefined,
+      arr: [1, 'x', true, null], obj: { a: 1, b: [false] }, braces: '{{ x }} {% y %}', multi: 'x\ny',
+    };
+    const templates = ['{{s}}', 'a {{ n }} b {{t}}{{fa}} {{ f }}', '{{ nul }}-{{ und }}-', '{{arr}} {{ obj }}', 'q {{ braces }} }} { x', '{{\ts\t}}\r\n{{ multi }}'];
+    for (const template of templates) {
+      // A comment makes the same text go through nunjucks' parse and compile.
+      expect(renderer.render(template, values, 't'), template).toBe(renderer.render(`${template}{# engine #}`, values, 't'));
+    }
+    expect(renderer.render('{{ s }}', values, 't')).toBe('a b');
+    expect(renderer.render('{{ t }} {{ nul }} {{ arr }}', values, 't')).toBe('True None [1, \'x\', True, None]');
+    // A name the values do not hold goes to the engine: reported as undefined, or one of its globals (range).
+    expect(renderer.render('[{{ missing }}]', values, 'tasks[0]')).toBe('[]');
+    expect(warnings).toEqual(['undefined variable "missing" in tasks[0] (renders as empty)']);
+    expect(renderer.render('{{ range }}', values, 't')).toBe(renderer.render('{{ range }}{# engine #}', values, 't'));
+    expect(() => makeRenderer(true).renderer.render('{{ missing }}', values, 't')).toThrow(/undefined variable "missing"/);
+  });
+
   it('keeps a trailing newline, CRLF line ends and surrounding whitespace', () => {
     const { renderer } = makeRenderer();
     expect(renderer.render('a {{ x }}\r\n  b\r\n\n', { x: 1 }, 'files/a.txt')).toBe('a 1\r\n  b\r\n\n');

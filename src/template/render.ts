@@ -132,6 +132,9 @@ export function createRenderer(options: RendererOptions): Renderer {
     render(template, values, origin) {
       // Plain text needs no engine; this keeps the common case fast and its bytes untouched by construction.
       if (!TEMPLATE_START.test(template)) return template;
+      // Text with `{{ name }}` of defined values only, the next most common case, needs no compile either.
+      const substituted = renderSubstitutions(template, values);
+      if (substituted !== undefined) return substituted;
       const env = getEnvironment();
       let compiled = cache.get(template);
       if (!compiled) {
@@ -155,6 +158,28 @@ export function createRenderer(options: RendererOptions): Renderer {
       return output;
     },
   };
+}
+
+/** `{{ name }}`: a bare variable, the only template syntax renderSubstitutions takes. */
+const SUBSTITUTION = /\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}/;
+
+/**
+ * Renders text whose only template syntax is `{{ name }}` of names the values hold, as nunjucks would (each value as
+ * Python's str() writes it, by the same formatPythonStr), without parsing and compiling a template: a project of
+ * many tasks has as many distinct command lines, each compiled once otherwise. Undefined when the engine must decide:
+ * any other syntax, or a name the values do not hold (reported as missing, or one of nunjucks' globals).
+ */
+function renderSubstitutions(template: string, values: Record<string, unknown>): string | undefined {
+  // With its capturing group, split gives text, name, text, name, …, text.
+  const parts = template.split(new RegExp(SUBSTITUTION.source, 'g'));
+  for (let i = 0; i < parts.length; i += 2) if (TEMPLATE_START.test(parts[i]!)) return undefined;
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i]!;
+    if (!Object.prototype.hasOwnProperty.call(values, name)) return undefined;
+    out += formatPythonStr(values[name]) + parts[i + 1]!;
+  }
+  return out;
 }
 
 /** Whether `text` holds template syntax (`{{`, `{%`, `{#`): text without it renders as itself, with no engine. */
