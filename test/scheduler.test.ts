@@ -139,3 +139,37 @@ schedules:
     expect(logs.stdout).toContain('working for schedule-seven');
   });
 });
+
+describe('cloud run of a task the store cannot run (local provider)', () => {
+  it('refuses before starting anything when the store has no bucket or no project, and a job that fails before its run is a start failure with its reason', async () => {
+    const home = makeTempDir('handoff-home-');
+    const cli = (args: string[]) => runCli(args, { env: { HANDOFF_HOME: home } });
+    const { projectDir } = makeProject(`
+installs:
+- venv: tools
+  command: echo installing; exit 3
+tasks:
+- name: work
+  commands:
+  - command: echo never
+deploy:
+  resource_group: demo
+  task: broken
+`);
+    const noBucket = await cli(['cloud', 'run', '-p', projectDir]);
+    expect(noBucket.code).toBe(2);
+    expect(noBucket.stderr).toContain('does not exist, so a run of broken would find no project');
+    expect((await cli(['cloud', 'bucket', 'create', '-p', projectDir])).code).toBe(0);
+    const noProject = await cli(['cloud', 'run', '-p', projectDir]);
+    expect(noProject.code).toBe(2);
+    expect(noProject.stderr).toContain('no project.yml of broken in the local store');
+    expect(fs.existsSync(path.join(home, 'jobs'))).toBe(false);
+
+    expect((await cli(['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    const run = await cli(['cloud', 'run', '-p', projectDir, '--wait']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Job \S+ failed \(failed to start\): install of venv tools failed/);
+    const [job] = JSON.parse((await cli(['cloud', 'job', 'status', '-p', projectDir, '--json'])).stdout).jobs;
+    expect(job).toMatchObject({ status: 'failed', failure: 'start_failure', reason: expect.stringMatching(/^install of venv tools failed: .* \(before its run started; see .*\.log\)$/) });
+  });
+});

@@ -116,7 +116,13 @@ export function describeLocalJob(job: LocalJob): LocalJobStatus {
     .reverse()
     .map((id) => readRunRecord(path.join(runsDir, `${id}.json`)))
     .find((r) => r !== undefined && r.startedAt >= job.startedAt);
-  if (!record) return { ...job, status: 'unknown', reason: `no run record; see ${job.logFile}` };
+  if (!record) {
+    // It ended before its run began (the fetch from the store, its secrets, its installs): a failure, never a success,
+    // and its log's error says why.
+    const error = readLastErrorLine(job.logFile);
+    if (error) return { ...job, status: 'failed', reason: `${error} (before its run started; see ${job.logFile})` };
+    return { ...job, status: 'unknown', reason: `no run record; see ${job.logFile}` };
+  }
   return {
     ...job,
     status: record.status === 'running' ? 'interrupted' : record.status,
@@ -124,6 +130,28 @@ export function describeLocalJob(job: LocalJob): LocalJobStatus {
     runId: record.runId,
     ...(record.reason ? { reason: record.reason } : {}),
   };
+}
+
+/** The last `error: …` line of a job's log (its tail is enough: handoff prints its error last). */
+function readLastErrorLine(logFile: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(logFile, 'r');
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, 16 * 1024);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, size - length);
+    return buffer
+      .toString('utf8')
+      .split('\n')
+      .reverse()
+      .find((line) => line.startsWith('error: '))
+      ?.slice('error: '.length);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** Starts `handoff run -a` against the local store in a workspace no other live job of the task uses. */
@@ -218,7 +246,8 @@ function toCloudJob(status: LocalJobStatus): CloudJob {
     trigger: status.trigger,
     startedAt: status.startedAt,
     ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
-    ...(status.status === 'failed' ? { failure: 'exit_code' as const } : status.status === 'interrupted' ? { failure: 'stopped' as const } : {}),
+    // Failed without a run of its own: it never got to start its tasks, as an ECS task that never started.
+    ...(status.status === 'failed' ? { failure: status.runId === undefined ? ('start_failure' as const) : ('exit_code' as const) } : status.status === 'interrupted' ? { failure: 'stopped' as const } : {}),
     ...(status.reason ? { reason: status.reason } : {}),
     details: { pid: status.pid, workspace: status.workspace, log: status.logFile, run_id: status.runId, schedule: status.scheduleId },
   };
@@ -230,6 +259,8 @@ export function createLocalRunLifecycle(input: {
   entryScript?: string;
   target: DeployTarget;
   names: StoreNames;
+  /** Refuses a run the store cannot feed (no bucket, no project.yml) before any process starts. */
+  checkStore?: () => Promise<void>;
 }): RunLifecycle {
   const { home, target, names } = input;
   const taskKey = `${names.resourceGroup}/${names.task}`;
@@ -243,6 +274,7 @@ export function createLocalRunLifecycle(input: {
     pollMs: 200,
     async start(request) {
       if (!input.entryScript) throw new Error('the local provider needs the handoff entry script to start background runs');
+      await input.checkStore?.();
       const { job } = startLocalJob({
         home,
         entryScript: input.entryScript,

@@ -3,6 +3,8 @@ import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createDeployNames, createStagedResourceGroup } from '../aws/names.js';
 import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions, StoreNames } from '../provider.js';
+import { UserError } from '../../errors.js';
+import { createS3Layout } from '../store/store-layout.js';
 import { resolveHandoffHome } from './handoff-home.js';
 import { createLocalObjectStore } from './local-object-store.js';
 import { createLocalParameterStore } from './local-parameter-store.js';
@@ -71,7 +73,24 @@ export function createLocalProvider(target: DeployTarget, options: ProviderOptio
     parameters: createLocalParameterStore(home.parametersDir),
     bucket,
     schedules: createLocalScheduleLifecycle(home.dir, target, names),
-    runs: createLocalRunLifecycle({ home: home.dir, entryScript: options.entryScript, target, names }),
+    runs: createLocalRunLifecycle({
+      home: home.dir,
+      entryScript: options.entryScript,
+      target,
+      names,
+      // A job fetches the project from the store: without it, it could only fail in the background, out of sight.
+      async checkStore() {
+        if (!(await isFolder(bucketDir))) {
+          throw new UserError(`the local bucket ${bucketDir} does not exist, so a run of ${names.task} would find no project`, {
+            fix: 'create it and push the project: handoff cloud bucket create -p <project>, then handoff project push -p <project>',
+          });
+        }
+        const stored = path.join(bucketDir, createS3Layout(names.task).projectKey);
+        if (!(await lstat(stored).catch(() => undefined))?.isFile()) {
+          throw new UserError(`no project.yml of ${names.task} in the local store (${stored})`, { fix: 'push it first: handoff project push -p <project>' });
+        }
+      },
+    }),
     close() {},
   };
 }
