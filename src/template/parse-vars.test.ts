@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { parseVarTokens } from './parse-vars.js';
+import { parseVarTexts, parseVarTokens } from './parse-vars.js';
 import { formatPythonStr, PythonFloat } from './python-str.js';
 
 function catchError(fn: () => unknown): UserError {
@@ -118,5 +118,21 @@ describe('parseVarTokens', () => {
   it('treats a single token that is not an existing file as a token', () => {
     const e = catchError(() => parseVarTokens(['/no/such/file'], '-v'));
     expect(e.message).toContain('"/no/such/file"');
+  });
+});
+
+describe('parseVarTexts', () => {
+  it('keeps identifiers as typed: leading zeros, exponents and t/f survive, quotes and joins as for -v', () => {
+    const tokens = ['id=07515', 'target_id=01', 'filter_pattern=1e5', 'flag=t', 'name="a', 'b"'];
+    expect(parseVarTexts(tokens, '-v')).toEqual({ id: '07515', target_id: '01', filter_pattern: '1e5', flag: 't', name: 'a b' });
+    // The typed reading of the same tokens is what would lose them.
+    expect(parseVarTokens(tokens, '-v')).toMatchObject({ id: 7515, target_id: 1, filter_pattern: 100000, flag: true });
+  });
+
+  it('reads a vars file as text too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-vars-'));
+    const file = join(dir, 'vars.txt');
+    writeFileSync(file, 'grantee_account_id=012345678901\nexternal_id = "0042"\n');
+    expect(parseVarTexts([file], '-v')).toEqual({ grantee_account_id: '012345678901', external_id: '0042' });
   });
 });

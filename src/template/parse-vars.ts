@@ -18,6 +18,16 @@ export function parseEnvTokens(tokens: string[]): Record<string, string> {
  * regular file is read as one `key=value` per line instead.
  */
 export function parseVarTokens(tokens: string[], flag: string): Record<string, VarValue> {
+  const result: Record<string, VarValue> = {};
+  for (const [key, text] of Object.entries(parseVarTexts(tokens, flag))) result[key] = convertValue(text);
+  return result;
+}
+
+/**
+ * The same tokens as text, unconverted: for values that are identifiers (a job id `07515`, an external id `0123`, a
+ * filter `1e5`), which the number and boolean conversion of template variables would change.
+ */
+export function parseVarTexts(tokens: string[], flag: string): Record<string, string> {
   if (tokens.length === 1 && !tokens[0].includes('=') && isRegularFile(tokens[0])) {
     return parseVarFile(tokens[0], flag);
   }
@@ -36,8 +46,8 @@ export function parseVarTokens(tokens: string[], flag: string): Record<string, V
     }
     pairs.push({ key: readKey(token, eq, flag, `${flag} "${token}"`), raw: token.slice(eq + 1) });
   }
-  const result: Record<string, VarValue> = {};
-  for (const { key, raw } of pairs) result[key] = convertValue(stripQuotes(raw));
+  const result: Record<string, string> = {};
+  for (const { key, raw } of pairs) result[key] = stripQuotes(raw);
   return result;
 }
 
@@ -45,7 +55,7 @@ export function parseVarTokens(tokens: string[], flag: string): Record<string, V
  * Reads a vars file: one `key=value` per line, `#` comments and blank lines ignored; errors name `file:line`. Spaces
  * around `=` are dropped here (no shell split the line); quote a value to keep its outer spaces.
  */
-function parseVarFile(file: string, flag: string): Record<string, VarValue> {
+function parseVarFile(file: string, flag: string): Record<string, string> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -54,7 +64,7 @@ function parseVarFile(file: string, flag: string): Record<string, VarValue> {
       fix: 'check that the file exists and is readable',
     });
   }
-  const result: Record<string, VarValue> = {};
+  const result: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
   lines.forEach((rawLine, index) => {
     const line = rawLine.trim();
@@ -66,7 +76,7 @@ function parseVarFile(file: string, flag: string): Record<string, VarValue> {
         fix: `write one key=value per line in the ${flag} file (lines starting with # are comments)`,
       });
     }
-    result[readKey(line, eq, flag, `${where}: "${line}"`)] = convertValue(stripQuotes(line.slice(eq + 1).trim()));
+    result[readKey(line, eq, flag, `${where}: "${line}"`)] = stripQuotes(line.slice(eq + 1).trim());
   });
   return result;
 }

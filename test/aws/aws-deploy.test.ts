@@ -379,13 +379,14 @@ describe('cloud schedule list|delete', () => {
 
 describe('the deploy role', () => {
   it('cloud role create|status|delete manage handoff-role-<account> with its policy', async () => {
-    const created = await cli(['cloud', 'role', 'create', '-p', words, '-v', 'external_id=ext-42']);
+    // An external id of digits keeps its leading zero (ids are read as text, not as -v numbers).
+    const created = await cli(['cloud', 'role', 'create', '-p', words, '-v', 'external_id=0042']);
     expect(created.code, created.stderr).toBe(0);
     expect(parse(created.stdout)).toMatchObject({ stack: `handoff-role-${ACCOUNT}`, action: 'created' });
     const iam = new IAMClient(clientConfig());
     const role = (await iam.send(new GetRoleCommand({ RoleName: `handoff-role-${ACCOUNT}` }))).Role!;
     const trust = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!));
-    expect(JSON.stringify(trust)).toContain('ext-42');
+    expect(JSON.stringify(trust)).toContain('"0042"');
     const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: `handoff-role-${ACCOUNT}` }))).AttachedPolicies ?? [];
     expect(attached.map((p) => p.PolicyName)).toEqual([`handoff-role-${ACCOUNT}-1`, `handoff-role-${ACCOUNT}-2`]);
     expect(parse((await cli(['cloud', 'role', 'status', '-p', words])).stdout)).toMatchObject({ status: 'CREATE_COMPLETE' });

@@ -2,18 +2,18 @@
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
 import type { CloudJob, LogLine, LogQuery, RunLifecycle } from '../../providers/provider.js';
-import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, withStoreSession } from './store-session.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The envs of a cloud run: a schedule's (`-v target_id=N`), then `-e` values. */
-function runEnvs(project: Project | undefined, vars: Record<string, VarValue>, extra: Record<string, VarValue>): Record<string, string> {
+/** The envs of a cloud run: a schedule's (`-v target_id=N`, read as text), then `-e` values. */
+function runEnvs(project: Project | undefined, texts: Record<string, string>, extra: Record<string, VarValue>): Record<string, string> {
   const envs: Record<string, string> = {};
-  if (vars.target_id !== undefined) {
-    const schedule = project?.schedules.find((s) => s.target_id === String(vars.target_id));
-    if (!schedule) throw new UserError(`no schedule with target_id ${vars.target_id}`, { fix: 'give -p <project> and a target_id from its schedules:' });
+  if (texts.target_id !== undefined) {
+    const schedule = project?.schedules.find((s) => s.target_id === texts.target_id);
+    if (!schedule) throw new UserError(`no schedule with target_id ${texts.target_id}`, { fix: 'give -p <project> and a target_id from its schedules:' });
     for (const e of schedule.envs) envs[e.key] = e.value;
   }
   for (const [k, v] of Object.entries(extra)) envs[k] = String(v);
@@ -92,9 +92,8 @@ function describeOutcome(job: CloudJob, timedOut: boolean, timeout?: number): st
 
 export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean }): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    const vars = parseVarTokens(options.vars, '-v');
     const { runs, names } = session.provider;
-    const job = await runs.start({ envs: runEnvs(session.project, vars, session.extraEnvs), ...(session.project ? { deploy: session.project.deploy } : {}) });
+    const job = await runs.start({ envs: runEnvs(session.project, parseVarTexts(options.vars, '-v'), session.extraEnvs), ...(session.project ? { deploy: session.project.deploy } : {}) });
     // The ARN and ECS status are in `cloud job status`; the log line names what to look at next.
     const where = Object.entries(job.details)
       .filter(([k, v]) => v !== undefined && k !== 'task_arn' && k !== 'last_status')
@@ -114,9 +113,10 @@ export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean 
 
 export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    const vars = parseVarTokens(options.vars, '-v');
-    if (vars.id !== undefined) {
-      printResult(options, { job: toRow(await session.provider.runs.get(String(vars.id))) });
+    // Ids are text: `-v id=07515` names the run ending in 07515, not the number 7515.
+    const { id } = parseVarTexts(options.vars, '-v');
+    if (id !== undefined) {
+      printResult(options, { job: toRow(await session.provider.runs.get(id)) });
       return 0;
     }
     printResult(options, { jobs: (await session.provider.runs.list()).map(toRow) });
@@ -126,9 +126,9 @@ export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
 
 export function cloudJobStopCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    const vars = parseVarTokens(options.vars, '-v');
-    if (vars.id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
-    const job = await session.provider.runs.stop(String(vars.id));
+    const { id } = parseVarTexts(options.vars, '-v');
+    if (id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
+    const job = await session.provider.runs.stop(id);
     session.log.log('info', `Asked job ${job.id} to stop (it ends its commands and pushes its artifacts first); now ${job.status}`);
     printResult(options, { job: toRow(job) });
     return 0;
@@ -151,12 +151,13 @@ function parseTime(vars: Record<string, VarValue>, key: string): number | undefi
 export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const vars = parseVarTokens(options.vars, '-v');
+    const texts = parseVarTexts(options.vars, '-v');
     const { runs } = session.provider;
     const query: LogQuery = {
-      ...(vars.id !== undefined ? { jobId: String(vars.id) } : {}),
+      ...(texts.id !== undefined ? { jobId: texts.id } : {}),
       startTime: parseTime(vars, 'start_time'),
       endTime: parseTime(vars, 'end_time'),
-      ...(vars.filter_pattern !== undefined ? { filterPattern: String(vars.filter_pattern) } : {}),
+      ...(texts.filter_pattern !== undefined ? { filterPattern: texts.filter_pattern } : {}),
     };
     const print = createLinePrinter(options.json);
     const reader = runs.openLogs(query);

@@ -8,7 +8,7 @@ import { LocalScheduler } from '../../schedule/local-scheduler.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { listLocalSchedules } from '../../schedule/schedule-registry.js';
 import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerPaths } from '../../schedule/scheduler-service.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseVarTexts } from '../../template/parse-vars.js';
 import type { LockHolder } from '../../workspace/workspace-lock.js';
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -183,8 +183,7 @@ export function schedulerStatusCommand(options: GlobalOptions): number {
 
 /** `-v target_id=N` picks one schedule. */
 function targetIdOf(options: GlobalOptions): string | undefined {
-  const vars = parseVarTokens(options.vars, '-v');
-  return vars.target_id === undefined ? undefined : String(vars.target_id);
+  return parseVarTexts(options.vars, '-v').target_id;
 }
 
 export function cloudScheduleCreateCommand(options: GlobalOptions): Promise<number> {

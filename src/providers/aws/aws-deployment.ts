@@ -1,7 +1,7 @@
 // The AWS provider's Deployment: its stacks behind the provider-neutral deploy commands (plan, deploy, export, cloud <kind>).
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseVarTexts, parseVarTokens } from '../../template/parse-vars.js';
 import type { DeployEvent, DeploymentPlan, Deployment, ManageRequest } from '../deployment.js';
 import type { AwsProvider } from './aws-provider.js';
 import type { DeployEvent as StackDeployEvent } from './deploy/apply-deploy.js';
@@ -26,12 +26,11 @@ export function toDeployEvent(event: StackDeployEvent): DeployEvent {
 
 /** `-v grantee_account_id=… external_id=…`: who may assume the deploy role (default: this account). */
 function readRoleVars(rawVars: readonly string[]): { granteeAccountId?: string; externalId?: string } {
-  const vars = parseVarTokens([...rawVars], '-v');
-  const raw = rawVars.find((v) => v.startsWith('grantee_account_id='));
   // Account ids may start with 0: read the text, not the number the -v parser makes of it.
+  const texts = parseVarTexts([...rawVars], '-v');
   return {
-    ...(raw !== undefined ? { granteeAccountId: raw.slice('grantee_account_id='.length).replace(/^(["'])(.*)\1$/, '$2') } : {}),
-    ...(vars.external_id !== undefined ? { externalId: String(vars.external_id) } : {}),
+    ...(texts.grantee_account_id !== undefined ? { granteeAccountId: texts.grantee_account_id } : {}),
+    ...(texts.external_id !== undefined ? { externalId: texts.external_id } : {}),
   };
 }
 
