@@ -81,6 +81,11 @@ function listOffsets(timeZone: string, now: Date): Set<number> {
   return offsets;
 }
 
+/** Whether the zone's offset from UTC changes in the coming year (daylight saving): then no UTC cron keeps its times. */
+export function observesDaylightSaving(timeZone: string, now = new Date()): boolean {
+  return listOffsets(timeZone, now).size > 1;
+}
+
 /**
  * The unix cron in UTC of a schedule, for services whose crons run in UTC only (Container Apps jobs). A time zone
  * whose offset never changes (UTC, Asia/Tokyo, Asia/Kolkata) is a fixed shift of the minutes and hours, carried into

@@ -278,23 +278,84 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     expect(after.find((l) => l.target_id === 'tokyo')!.status).toBe('draft');
   });
 
-  it('refuses a schedule in a zone with daylight saving, before anything is sent', async () => {
-    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(`${SCHEDULES}  - target_id: paris\n    cron: 0 6 * * ? *\n    timezone: Europe/Paris\n`));
+  it('fires a schedule in a zone with daylight saving by a Logic App in that zone, allowed to start its own job and nothing else', async () => {
+    const PARIS = `${SCHEDULES}  - target_id: paris\n    cron: 0 6 ? * MON-FRI *\n    timezone: Europe/Paris\n    envs:\n      - key: MODE\n        value: paris\n`;
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(PARIS));
+    const created = await cli(['cloud', 'schedule', 'create', '-p', projectDir, '--json']);
+    expectOk(created);
+    expect(created.stdout).toMatch(/"target_id":\s*"paris"[^}]*"action":\s*"created"/);
+    const jobs = bed.emulator.resourcesOfType('Microsoft.App/jobs') as { id: string; name: string; tags: Record<string, string>; properties: { configuration: { triggerType: string }; template: { containers: { env: { name: string; value: string }[] }[] } } }[];
+    const job = jobs.find((j) => j.tags['handoff-target-id'] === 'paris')!;
+    // Container Apps would run a cron in UTC: the job has a manual trigger, and the Logic App of the same name fires it.
+    expect(job.properties.configuration.triggerType).toBe('Manual');
+    expect(job.properties.template.containers[0]!.env).toContainEqual({ name: 'MODE', value: 'paris' });
+    const [workflow] = bed.emulator.resourcesOfType('Microsoft.Logic/workflows') as { name: string; identity: { type: string; principalId: string }; properties: { definition: { triggers: Record<string, { recurrence: unknown }> } } }[];
+    expect(workflow!.name).toBe(job.name);
+    expect(workflow!.identity.type).toBe('SystemAssigned');
+    expect(workflow!.properties.definition.triggers.Recurrence!.recurrence).toEqual({
+      frequency: 'Week',
+      interval: 1,
+      startTime: '2024-01-01T00:00:00',
+      timeZone: 'Romance Standard Time',
+      schedule: { hours: [6], minutes: [0], weekDays: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'] },
+    });
+    // Least privilege: the workflow's identity may operate that one job.
+    expect(bed.emulator.roleAssignments().filter((a) => a.principalId === workflow!.identity.principalId).map((a) => [a.scope, a.role])).toEqual([[job.id, 'b9a307c4-5aa3-4b52-ba60-2b17c136cd7b']]);
+
+    const listed = JSON.parse((await cli(['cloud', 'schedule', 'list', '-p', projectDir, '--json'])).stdout) as { schedules: { target_id: string; status: string; timezone: string }[] };
+    expect(listed.schedules.find((l) => l.target_id === 'paris')).toMatchObject({ status: 'scheduled', timezone: 'Europe/Paris' });
+    const again = await cli(['cloud', 'schedule', 'create', '-p', projectDir, '--json']);
+    expect(again.stdout).toMatch(/"target_id":\s*"paris"[^}]*"action":\s*"unchanged"/);
+
+    // Fired as its recurrence would at 06:00 in Paris: the workflow starts the schedule's job, whose run is a schedule run.
+    const fired = await bed.emulator.fireWorkflow(workflow!.name);
+    expect(fired).toMatchObject([{ action: 'Start_job', status: 'Succeeded', code: 202 }]);
+    let run: { id: string; status: string; trigger: string; target_id?: string } | undefined;
+    for (let i = 0; i < 150; i++) {
+      const status = JSON.parse((await cli(['cloud', 'job', 'status', '-p', projectDir, '--json'])).stdout) as { jobs: (typeof run & object)[] };
+      run = status.jobs.find((j) => j.target_id === 'paris');
+      if (run && run.status !== 'running' && run.status !== 'pending') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(run).toMatchObject({ status: 'succeeded', trigger: 'schedule' });
+
+    // Another time is an edit of the recurrence; moving to a zone without daylight saving drops the Logic App.
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(PARIS.replace('cron: 0 6 ? * MON-FRI *', 'cron: 0 7 ? * MON-FRI *')));
+    const edited = JSON.parse((await cli(['cloud', 'schedule', 'list', '-p', projectDir, '--json'])).stdout) as { schedules: { target_id: string; status: string; differences?: string[] }[] };
+    expect(edited.schedules.find((l) => l.target_id === 'paris')).toMatchObject({ status: 'edited', differences: ['expression'] });
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(PARIS.replace('timezone: Europe/Paris', 'timezone: Africa/Lagos')));
+    expectOk(await cli(['cloud', 'schedule', 'create', '-p', projectDir]));
+    expect(bed.emulator.resourcesOfType('Microsoft.Logic/workflows')).toEqual([]);
+    expect(bed.emulator.roleAssignments().filter((a) => a.principalId === workflow!.identity.principalId)).toEqual([]);
+    expect((bed.emulator.resource(job.id) as typeof job).properties.configuration).toMatchObject({ triggerType: 'Schedule', scheduleTriggerConfig: { cronExpression: '0 5 * * 1,2,3,4,5' } });
+
+    // Back in Paris for the export and the teardown below.
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(PARIS));
+    expectOk(await cli(['cloud', 'schedule', 'create', '-p', projectDir]));
+    expect(bed.emulator.resourcesOfType('Microsoft.Logic/workflows')).toHaveLength(1);
+  });
+
+  it('refuses, before anything is sent, a schedule in a zone with daylight saving that a recurrence cannot express', async () => {
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(`${SCHEDULES}  - target_id: newyear\n    cron: 0 6 1 1 ? *\n    timezone: Europe/Paris\n`));
     const count = bed.emulator.requests.length;
     const plan = await cli(['cloud', 'plan', '-p', projectDir, '-v', 'version=0.1']);
     expect(plan.code).toBe(2);
-    expect(plan.stderr).toContain('Container Apps runs schedules in UTC, and Europe/Paris moves between UTC+1 and UTC+2 (daylight saving)');
+    expect(plan.stderr).toContain('a recurrence cannot limit the months');
     expect(bed.emulator.requests.length).toBe(count);
-    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(SCHEDULES));
   });
 
   it('exports the deploy as an azurerm Terraform configuration that terraform fmt leaves as it is', async () => {
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), projectYml(`${SCHEDULES}  - target_id: paris\n    cron: 0 6 ? * MON-FRI *\n    timezone: Europe/Paris\n`));
     const out = makeTempDir('handoff-azure-export-');
     const exported = await cli(['cloud', 'export', '-p', projectDir, '--format', 'terraform', '-o', out, '-v', 'version=0.1']);
     expectOk(exported);
     const main = fs.readFileSync(path.join(out, 'main.tf'), 'utf8');
     for (const resource of ['azurerm_storage_container', 'azurerm_key_vault', 'azurerm_container_app_environment', 'azurerm_user_assigned_identity', 'azurerm_container_app_job', 'azurerm_monitor_scheduled_query_rules_alert_v2']) expect(main).toContain(`resource "${resource}"`);
     expect(main).toMatch(/cron_expression\s+= "0 21 \* \* 0"/);
+    // The schedule in Paris: a manual job, a Logic App in Paris' Windows zone, and its one grant on that job.
+    for (const resource of ['azurerm_logic_app_workflow', 'azurerm_logic_app_trigger_custom', 'azurerm_logic_app_action_custom']) expect(main).toContain(`resource "${resource}" "schedule_paris"`);
+    expect(main).toContain('timeZone  = "Romance Standard Time"');
+    expect(main).toMatch(/role_definition_name = "Container Apps Jobs Operator"\n\s+principal_id\s+= azurerm_logic_app_workflow.schedule_paris.identity\[0\].principal_id/);
     expect(main).toContain('prevent_destroy = true');
     // Only the AWS provider plugin is available offline, so `terraform validate` cannot run for azurerm; fmt needs no plugin.
     execFileSync('terraform', ['fmt', '-check', '-diff', out], { stdio: 'pipe' });
@@ -304,6 +365,7 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     const deleted = await cli(['cloud', 'task', 'delete', '-p', projectDir]);
     expectOk(deleted);
     expect(bed.emulator.resourcesOfType('Microsoft.App/jobs')).toEqual([]);
+    expect(bed.emulator.resourcesOfType('Microsoft.Logic/workflows')).toEqual([]);
     expect(bed.emulator.resourcesOfType('Microsoft.ManagedIdentity/userAssignedIdentities')).toEqual([]);
     expect(bed.emulator.resourcesOfType('Microsoft.Insights/scheduledQueryRules')).toEqual([]);
     expect(bed.emulator.roleAssignments().filter((a) => a.principalId === identityPrincipal)).toEqual([]);

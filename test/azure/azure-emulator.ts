@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
 import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { LoopbackCertificate } from './emulator/certificate.js';
 import { createExecutionRunner, type ContainerSpec, type ExecutionRecord } from './emulator/executions.js';
@@ -82,6 +83,7 @@ const ROLE = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  containerAppsJobsOperator: 'b9a307c4-5aa3-4b52-ba60-2b17c136cd7b',
 } as const;
 const BUILT_IN_ROLES = new Set<string>(Object.values(ROLE));
 
@@ -100,6 +102,7 @@ const API_VERSIONS: Record<string, string[]> = {
   'microsoft.app/managedenvironments': ['2025-07-01'],
   'microsoft.app/jobs': ['2025-07-01'],
   'microsoft.authorization/roleassignments': ['2022-04-01'],
+  'microsoft.logic/workflows': ['2019-05-01'],
 };
 /** Long-running PUTs and DELETEs, and how Azure reports them. */
 const ASYNC_TYPES = new Set(['microsoft.app/managedenvironments', 'microsoft.app/jobs']);
@@ -135,6 +138,45 @@ function checkContainerResources(resources: { cpu?: number; memory?: string } | 
   const memory = /^([0-9.]+)Gi$/.exec(String(resources?.memory ?? ''))?.[1];
   if (!Number.isFinite(cpu) || cpu < 0.25 || cpu > 4 || Math.round(cpu * 4) !== cpu * 4 || Number(memory) !== cpu * 2) {
     throw new ArmError(400, 'ContainerAppInvalidResourceTotal', `The total requested CPU and memory resources for this application (CPU: ${resources?.cpu}, memory: ${resources?.memory}) is invalid. Total CPU and memory for all containers defined in a Container App must add up to one of the following CPU - Memory combinations: [cpu: 0.25, memory: 0.5Gi]; [cpu: 0.5, memory: 1.0Gi]; ... [cpu: 4.0, memory: 8.0Gi]`);
+  }
+}
+
+const WINDOWS_ZONES = new Set<string>(WINDOWS_TO_IANA_MAP.map((z) => z.windowsName));
+const WEEK_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/**
+ * The parts of the workflow definition language handoff writes, checked as Logic Apps does on save: Recurrence
+ * triggers ("Schedule and run recurring workflows": a time zone only with a start time given without an offset, a
+ * Windows zone name, schedule fields only with the frequencies that take them) and Http actions.
+ */
+function checkWorkflowDefinition(definition: unknown, identity: { type?: string } | undefined): void {
+  const fail = (message: string): never => {
+    throw new ArmError(400, 'InvalidWorkflowDefinition', message);
+  };
+  const d = definition as { triggers?: Record<string, { type?: string; recurrence?: Record<string, unknown> }>; actions?: Record<string, { type?: string; inputs?: Record<string, unknown> }> } | undefined;
+  if (!d || typeof d !== 'object' || !d.triggers || !d.actions) return fail('The workflow definition needs triggers and actions.');
+  for (const [name, trigger] of Object.entries(d.triggers)) {
+    if (trigger.type !== 'Recurrence') return fail(`The emulator knows Recurrence triggers only; '${name}' is '${trigger.type}'.`);
+    const r = trigger.recurrence ?? {};
+    if (!['Second', 'Minute', 'Hour', 'Day', 'Week', 'Month'].includes(String(r.frequency))) fail(`The recurrence frequency '${r.frequency}' of trigger '${name}' is not valid.`);
+    if (!Number.isInteger(r.interval) || Number(r.interval) < 1) fail(`The recurrence interval of trigger '${name}' must be a positive integer.`);
+    if (r.timeZone !== undefined) {
+      if (!WINDOWS_ZONES.has(String(r.timeZone))) fail(`The time zone '${r.timeZone}' of trigger '${name}' is not a valid time zone.`);
+      if (typeof r.startTime !== 'string' || /(Z|[+-]\d\d:\d\d)$/.test(r.startTime)) fail(`The recurrence of trigger '${name}' has a time zone, so its start time must be given, without a UTC offset.`);
+    }
+    const schedule = (r.schedule ?? {}) as { hours?: number[]; minutes?: number[]; weekDays?: string[]; monthDays?: number[] };
+    const within = (values: number[] | undefined, min: number, max: number): boolean => (values ?? []).every((v) => Number.isInteger(v) && v >= min && v <= max);
+    if (!within(schedule.hours, 0, 23) || !within(schedule.minutes, 0, 59) || !within(schedule.monthDays, 1, 31)) fail(`The schedule of trigger '${name}' has an hour, minute or month day out of range.`);
+    if ((schedule.hours || schedule.minutes) && !['Day', 'Week', 'Month'].includes(String(r.frequency))) fail(`Hours and minutes of trigger '${name}' need the frequency Day, Week or Month.`);
+    if (schedule.weekDays && (r.frequency !== 'Week' || !schedule.weekDays.every((w) => WEEK_DAYS.includes(w)))) fail(`The week days of trigger '${name}' need the frequency Week and day names.`);
+    if (schedule.monthDays && r.frequency !== 'Month') fail(`The month days of trigger '${name}' need the frequency Month.`);
+  }
+  for (const [name, action] of Object.entries(d.actions)) {
+    if (action.type !== 'Http') return fail(`The emulator knows Http actions only; '${name}' is '${action.type}'.`);
+    const inputs = action.inputs ?? {};
+    if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(String(inputs.method)) || typeof inputs.uri !== 'string' || !/^https:\/\//.test(inputs.uri)) fail(`The inputs of action '${name}' need a method and an https uri.`);
+    const auth = inputs.authentication as { type?: string; audience?: string } | undefined;
+    if (auth?.type === 'ManagedServiceIdentity' && identity?.type !== 'SystemAssigned') fail(`Action '${name}' authenticates with the workflow's managed identity, but the workflow has no system-assigned identity.`);
   }
 }
 
@@ -226,6 +268,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
 
   function principalExists(id: string): boolean {
     if (id === servicePrincipal.objectId) return true;
+    if ([...resources.values()].some((r) => r.type.toLowerCase() === 'microsoft.logic/workflows' && (r.body.identity as { principalId?: string } | undefined)?.principalId === id)) return true;
     return [...resources.values()].some((r) => r.type.toLowerCase() === 'microsoft.managedidentity/userassignedidentities' && (r.body.properties as Record<string, unknown>).principalId === id);
   }
 
@@ -433,8 +476,8 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     if (known && !known.includes(version)) throw new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${version}' is invalid. The supported versions are '${known.join(',')}'.`);
   }
 
-  function authorizeArm(caller: TokenClaims, id: string, write: boolean, roleWrite = false): void {
-    const roles = roleWrite ? [ROLE.owner, ROLE.userAccessAdministrator] : write ? [ROLE.owner, ROLE.contributor] : [ROLE.owner, ROLE.contributor, ROLE.reader];
+  function authorizeArm(caller: TokenClaims, id: string, write: boolean, roleWrite = false, alsoAllowed: readonly string[] = []): void {
+    const roles = [...(roleWrite ? [ROLE.owner, ROLE.userAccessAdministrator] : write ? [ROLE.owner, ROLE.contributor] : [ROLE.owner, ROLE.contributor, ROLE.reader]), ...alsoAllowed];
     if (!holds(caller.oid, id, roles)) {
       throw new ArmError(403, 'AuthorizationFailed', `The client '${caller.appid}' with object id '${caller.oid}' does not have authorization to perform action over scope '${id}' or the scope is invalid.`);
     }
@@ -465,7 +508,8 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
   }
 
   /** Checks a PUT body as Azure would for the fields handoff sets, and fills in what Azure adds. */
-  async function validate(id: string, type: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async function validate(id: string, type: string, original: Record<string, unknown>): Promise<Record<string, unknown>> {
+    let input = original;
     const lower = type.toLowerCase();
     const { name, parent } = typeOf(id);
     const properties = { ...((input.properties as Record<string, unknown>) ?? {}) };
@@ -539,6 +583,24 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
         const criteria = properties.criteria as { allOf?: { query?: string }[] } | undefined;
         need(criteria?.allOf?.[0]?.query, 'criteria.allOf[0].query is required');
         for (const group of ((properties.actions as { actionGroups?: string[] })?.actionGroups ?? []) as string[]) if (!resources.has(group.toLowerCase())) throw new ArmError(400, 'ActionGroupNotFound', `The action group '${group}' was not found.`);
+        break;
+      }
+      case 'microsoft.logic/workflows': {
+        if (!/^[-\w.()]{1,80}$/.test(name)) throw new ArmError(400, 'InvalidWorkflowName', `The workflow name '${name}' is not valid.`);
+        need(input.location, 'location is required');
+        checkWorkflowDefinition(properties.definition, input.identity as { type?: string } | undefined);
+        need(['Enabled', 'Disabled', undefined].includes(properties.state as string | undefined), "properties.state must be 'Enabled' or 'Disabled'");
+        properties.state ??= 'Enabled';
+        const existing = resources.get(id.toLowerCase());
+        const now = new Date().toISOString();
+        properties.createdTime = (existing?.body.properties as Record<string, unknown> | undefined)?.createdTime ?? now;
+        properties.changedTime = now;
+        properties.version = crypto.randomBytes(8).toString('hex');
+        // A system-assigned identity lives as long as the workflow: the same principal on every PUT.
+        if ((input.identity as { type?: string } | undefined)?.type === 'SystemAssigned') {
+          const kept = (existing?.body.identity as { principalId?: string } | undefined)?.principalId;
+          input = { ...input, identity: { type: 'SystemAssigned', principalId: kept ?? uuid(), tenantId } };
+        }
         break;
       }
       case 'microsoft.insights/actiongroups':
@@ -696,7 +758,8 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     if (job) {
       const stored = resources.get(job[1]!);
       if (!stored) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.App/jobs/${job[1]!.split('/').pop()}' under resource group was not found.`);
-      authorizeArm(caller, stored.id, req.method !== 'GET');
+      // Container Apps Jobs Operator reads, starts and stops a job's executions, and changes nothing else.
+      authorizeArm(caller, stored.id, req.method !== 'GET', false, [ROLE.containerAppsJobsOperator]);
       const name = job[3] ? path.split('/')[job[1]!.split('/').length + 1] : undefined;
       return handleJobAction(req, res, url, stored, job[2]!, name, job[4], body);
     }
@@ -854,6 +917,40 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     },
     /** `<registry>/<repository>:<tag>` of every manifest pushed through the registry front. */
     pushedImages,
+    /**
+     * Fires a workflow's trigger now, as its recurrence would at a due time, and runs its Http actions for real: each
+     * request goes to the address the action names, with a token for the workflow's system-assigned identity.
+     * Returns each action's outcome as a run of the workflow reports it.
+     */
+    async fireWorkflow(workflowName: string): Promise<{ action: string; status: 'Succeeded' | 'Failed'; code: number; body: string }[]> {
+      const workflow = [...resources.values()].find((r) => r.type.toLowerCase() === 'microsoft.logic/workflows' && String(r.body.name).toLowerCase() === workflowName.toLowerCase());
+      if (!workflow) throw new Error(`no workflow ${workflowName}`);
+      const properties = workflow.body.properties as { state: string; definition: { actions: Record<string, { inputs: { method: string; uri: string; queries?: Record<string, string>; authentication?: { type: string; audience?: string } } }> } };
+      if (properties.state !== 'Enabled') return [];
+      const principalId = (workflow.body.identity as { principalId?: string } | undefined)?.principalId;
+      const outcomes = [];
+      for (const [action, { inputs }] of Object.entries(properties.definition.actions)) {
+        const url = new URL(inputs.uri);
+        for (const [k, v] of Object.entries(inputs.queries ?? {})) url.searchParams.set(k, v);
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': '0' };
+        if (inputs.authentication?.type === 'ManagedServiceIdentity') {
+          // Resource Manager takes its audience with or without the trailing slash.
+          const resource = String(inputs.authentication.audience ?? 'https://management.azure.com/').replace(/\/$/, '');
+          headers.authorization = `Bearer ${signer.issue({ resource, objectId: principalId!, tenantId, appId: principalId! }).token}`;
+        }
+        const answer = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+          const request = https.request(url, { method: inputs.method, headers, ca: fs.readFileSync(options.certificate.caFile) }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          });
+          request.on('error', reject);
+          request.end();
+        });
+        outcomes.push({ action, status: answer.code < 300 ? ('Succeeded' as const) : ('Failed' as const), ...answer });
+      }
+      return outcomes;
+    },
     executionsOf(jobName: string): ExecutionRecord[] {
       return [...executions.entries()].filter(([id]) => id.endsWith(`/${jobName.toLowerCase()}`)).flatMap(([, list]) => list);
     },

@@ -1,30 +1,27 @@
 // The azure provider's Deployment: its resources behind the provider-neutral deploy commands (plan, deploy, export, cloud <kind>).
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
-import { toUtcUnixCron } from '../../schedule/unix-cron.js';
 import type { Deployment, ManageRequest } from '../deployment.js';
 import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
 import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
 import { planProjectSync } from '../deploy/sync-project.js';
 import type { Provider } from '../provider.js';
 import type { AzureProvider } from './azure-provider.js';
+import { planScheduleTrigger } from './resources/schedule-trigger.js';
 import { resolveJobResources } from './resources/task-job.js';
 import { plural } from '../../plural.js';
-
-/** Container Apps runs crons in UTC: the name used when a schedule cannot be moved there. */
-export const SCHEDULE_SERVICE = 'Container Apps';
 
 interface AzureDeploymentPlan extends ResourceDeploymentPlan {
   readonly request: { project: Project; onEvent: ManageRequest['onEvent'] };
 }
 
 /**
- * Everything Azure would accept but cannot work, checked before the first call: the Container Apps size, each
- * schedule's UTC cron, and the registry the job pulls from.
+ * Everything Azure would accept but cannot work, checked before the first call: the Container Apps size, how each
+ * schedule fires (its UTC cron, or a recurrence in its zone), and the registry the job pulls from.
  */
 export function checkDeployInput(provider: AzureProvider, project: Project): void {
   resolveJobResources(project.deploy);
-  for (const schedule of project.schedules) toUtcUnixCron(schedule, SCHEDULE_SERVICE);
+  for (const schedule of project.schedules) planScheduleTrigger(schedule);
   if (!provider.names.registry) {
     throw new UserError('deploy.registry is not set, so the Container Apps job has no image to run', {
       fix: 'add `registry: <name>.azurecr.io` under deploy: (the Azure Container Registry `handoff container push` pushes to)',

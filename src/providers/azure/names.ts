@@ -62,8 +62,13 @@ export interface AzureNames extends StoreNames {
   job: string;
   jobId: string;
   containerName: string;
-  /** The Container Apps job (schedule trigger) of one `schedules:` entry. */
+  /**
+   * The Container Apps job of one `schedules:` entry (a schedule trigger, or a manual one that the Logic App of the
+   * same name starts, for a zone with daylight saving), and the ids of both.
+   */
   scheduleJob(targetId: string): string;
+  scheduleJobId(targetId: string): string;
+  scheduleWorkflowId(targetId: string): string;
   /** The alert on failed runs and the action group it notifies (deploy.alarm_email). */
   alertRule: string;
   alertRuleId: string;
@@ -209,6 +214,12 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
   // RG and task hold no `_`, so `_` between them keeps every task's names apart where Azure allows it.
   const identity = check(`handoff-${rg}_${task}`, IDENTITY_RULE, taskBlame);
   const job = check(createJobName([rg, task]), JOB_RULE, taskBlame);
+  const scheduleJob = (targetId: string): string => {
+    if (!/^[A-Za-z0-9_-]+$/.test(targetId)) {
+      throwIfProblem({ message: `schedule target_id "${targetId}" cannot name a Container Apps job (letters, digits, - and _ only)`, path: 'schedules[].target_id', fix: 'use a target_id such as 1 or daily', over: 0 });
+    }
+    return createScheduleJobName(job, targetId);
+  };
   const alertRule = check(`handoff-${rg}_${task}-failed-runs`, INSIGHTS_RULE, taskBlame);
   const actionGroup = check(`handoff-${rg}_${task}`, INSIGHTS_RULE, taskBlame);
 
@@ -249,12 +260,9 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
     job,
     jobId: id('Microsoft.App/jobs', job),
     containerName: 'handoff',
-    scheduleJob: (targetId) => {
-      if (!/^[A-Za-z0-9_-]+$/.test(targetId)) {
-        throwIfProblem({ message: `schedule target_id "${targetId}" cannot name a Container Apps job (letters, digits, - and _ only)`, path: 'schedules[].target_id', fix: 'use a target_id such as 1 or daily', over: 0 });
-      }
-      return createScheduleJobName(job, targetId);
-    },
+    scheduleJob,
+    scheduleJobId: (targetId) => id('Microsoft.App/jobs', scheduleJob(targetId)),
+    scheduleWorkflowId: (targetId) => id('Microsoft.Logic/workflows', scheduleJob(targetId)),
     alertRule,
     alertRuleId: id('Microsoft.Insights/scheduledQueryRules', alertRule),
     actionGroup,

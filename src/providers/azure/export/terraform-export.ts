@@ -1,10 +1,11 @@
 // `cloud export --format terraform` for azure: the resources of `cloud deploy` as one azurerm configuration.
 import type { Deploy, Schedule } from '../../../project/types.js';
-import { toUtcUnixCron } from '../../../schedule/unix-cron.js';
-import { HclBlock, HclTemplate, makeBlock, makeExpr, renderFile, type HclValue } from '../../deploy/hcl.js';
+import { HclBlock, HclTemplate, makeBlock, makeCall, makeExpr, renderFile, type HclValue } from '../../deploy/hcl.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../resources/environment.js';
 import { createFailureQuery } from '../resources/failure-alert.js';
 import { createPrefixCondition } from '../resources/role-definitions.js';
+import { planScheduleTrigger } from '../resources/schedule-trigger.js';
+import { createRecurrenceTrigger, createStartJobAction, RECURRENCE_TRIGGER, START_ACTION } from '../resources/schedule-workflow.js';
 import { DEFAULT_REPLICA_TIMEOUT, resolveJobResources } from '../resources/task-job.js';
 import type { AzureNames } from '../names.js';
 
@@ -168,11 +169,44 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
   blocks.push(createJobBlock(input, 'task', names.job, makeBlock('manual_trigger_config', [], { parallelism: 1, replica_completion_count: 1 }), baseEnv, { ...names.tags }));
   for (const schedule of input.schedules.filter((s) => s.enabled)) {
     const env = [...baseEnv, ...schedule.envs.filter((e) => e.key !== 'HO_STAGE' && e.key !== 'AZURE_CLIENT_ID').map((e): [string, HclValue] => [e.key, e.value])];
-    blocks.push({ comment: `schedule ${schedule.target_id}: ${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}, in UTC as Container Apps runs it` });
-    const trigger = makeBlock('schedule_trigger_config', [], { cron_expression: toUtcUnixCron(schedule, 'Container Apps'), parallelism: 1, replica_completion_count: 1 });
+    const trigger = planScheduleTrigger(schedule);
+    const name = toResourceName(schedule.target_id);
     // The same tags as `cloud schedule create` writes, so handoff recognises these jobs as the schedules they are.
     const tags = { ...names.tags, 'handoff-target-id': schedule.target_id, 'handoff-cron': schedule.cron, ...(schedule.timezone ? { 'handoff-timezone': schedule.timezone } : {}), ...(schedule.description ? { 'handoff-description': schedule.description.slice(0, 256) } : {}) };
-    blocks.push(createJobBlock(input, toResourceName(schedule.target_id), names.scheduleJob(schedule.target_id), trigger, env, tags));
+    const once = { parallelism: 1, replica_completion_count: 1 };
+    if (trigger.kind === 'cron') {
+      blocks.push({ comment: `schedule ${schedule.target_id}: ${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}, in UTC as Container Apps runs it` });
+      blocks.push(createJobBlock(input, name, names.scheduleJob(schedule.target_id), makeBlock('schedule_trigger_config', [], { cron_expression: trigger.cronExpression, ...once }), env, tags));
+      continue;
+    }
+    blocks.push({ comment: `schedule ${schedule.target_id}: ${schedule.cron} in ${schedule.timezone}, which has daylight saving: a Logic App fires it in that zone` });
+    blocks.push(createJobBlock(input, name, names.scheduleJob(schedule.target_id), makeBlock('manual_trigger_config', [], once), env, tags));
+    const workflow = `azurerm_logic_app_workflow.${name}`;
+    blocks.push(
+      makeBlock('resource', ['azurerm_logic_app_workflow', name], {
+        name: names.scheduleJob(schedule.target_id),
+        location: LOCATION,
+        resource_group_name: RG,
+        identity: makeBlock('identity', [], { type: 'SystemAssigned' }),
+        tags: { ...names.tags, 'handoff-target-id': schedule.target_id },
+      }),
+      makeBlock('resource', ['azurerm_logic_app_trigger_custom', name], {
+        name: RECURRENCE_TRIGGER,
+        logic_app_id: ref(`${workflow}.id`),
+        body: makeCall('jsonencode', createRecurrenceTrigger(trigger.recurrence) as unknown as HclValue),
+      }),
+      makeBlock('resource', ['azurerm_logic_app_action_custom', name], {
+        name: START_ACTION,
+        logic_app_id: ref(`${workflow}.id`),
+        body: makeCall('jsonencode', createStartJobAction(new HclTemplate(['https://management.azure.com', ref(`azurerm_container_app_job.${name}.id`), '/start'])) as unknown as HclValue),
+      }),
+      roleAssignment(`${name}_start`, {
+        scope: ref(`azurerm_container_app_job.${name}.id`),
+        role_definition_name: 'Container Apps Jobs Operator',
+        principal_id: ref(`${workflow}.identity[0].principal_id`),
+        principal_type: 'ServicePrincipal',
+      }),
+    );
   }
 
   blocks.push({ comment: 'An alert on runs that failed, timed out or never started.' });

@@ -12,6 +12,8 @@ export const BUILT_IN_ROLES = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
   /** Pull images. */
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  /** Read, start and stop Container Apps jobs (nothing that changes a job). */
+  containerAppsJobsOperator: 'b9a307c4-5aa3-4b52-ba60-2b17c136cd7b',
 } as const;
 
 export function toRoleDefinitionId(subscriptionId: string, roleId: string): string {
@@ -77,4 +79,12 @@ export function createDeployerGrants(names: AzureNames, principalId: string, pri
     { ...grant(names, names.blobContainerId, principalId, BUILT_IN_ROLES.storageBlobDataContributor, `${by}: the store`), principalType },
     { ...grant(names, names.keyVaultId, principalId, BUILT_IN_ROLES.keyVaultSecretsOfficer, 'handoff deployer: the secrets of this vault'), principalType },
   ];
+}
+
+/**
+ * What a schedule's Logic App may do: start (and read, and stop) its own schedule job, the one job it fires, and
+ * nothing else; its runs then act with that job's own identity, as a schedule trigger's do.
+ */
+export function createScheduleStarterGrant(names: AzureNames, targetId: string, principalId: string): RoleGrant {
+  return grant(names, names.scheduleJobId(targetId), principalId, BUILT_IN_ROLES.containerAppsJobsOperator, `handoff ${names.resourceGroup}/${names.task}: schedule ${targetId} starts its job`);
 }

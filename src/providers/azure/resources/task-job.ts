@@ -1,6 +1,6 @@
-// Pure builders of a task's Container Apps jobs: the manual-trigger job `cloud run` starts and one schedule-trigger job per schedule.
+// Pure builders of a task's Container Apps job (the manual-trigger job `cloud run` starts), its size and its run env.
 import { checkContainerAppsSize } from '../../../project/deploy-keys/container-apps-sizes.js';
-import type { Deploy, Schedule } from '../../../project/types.js';
+import type { Deploy } from '../../../project/types.js';
 import { UserError } from '../../../errors.js';
 import type { Job } from '../sdk/container-apps.js';
 import type { AzureNames } from '../names.js';
@@ -59,18 +59,6 @@ function createJob(names: AzureNames, deploy: Deploy, input: JobInput, trigger: 
 /** The task's job: started by `cloud run` (manual trigger), one replica, no retries unless deploy.max_retries asks. */
 export function createTaskJob(names: AzureNames, deploy: Deploy, input: JobInput): Job {
   return createJob(names, deploy, input, { triggerType: 'Manual', manualTriggerConfig: { parallelism: 1, replicaCompletionCount: 1 } }, [], names.tags);
-}
-
-/** A schedule's job: the task's job with a schedule trigger (a job has one trigger) and the schedule's envs. */
-export function createScheduleJob(names: AzureNames, deploy: Deploy, input: JobInput, schedule: Schedule, utcCron: string): Job {
-  return createJob(
-    names,
-    deploy,
-    input,
-    { triggerType: 'Schedule', scheduleTriggerConfig: { cronExpression: utcCron, parallelism: 1, replicaCompletionCount: 1 } },
-    schedule.envs,
-    { ...names.tags, 'handoff-target-id': schedule.target_id, 'handoff-schedule': `${schedule.cron}${schedule.timezone ? ` ${schedule.timezone}` : ''}`.slice(0, 256) },
-  );
 }
 
 /** The env of a run started now: the job's, with the run's envs added (HO_STAGE is the deployed stage's). */

@@ -19,6 +19,7 @@ export const API_VERSIONS: Readonly<Record<string, string>> = {
   'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
   'Microsoft.Insights/actionGroups': '2023-01-01',
   'Microsoft.ContainerRegistry/registries': '2023-07-01',
+  'Microsoft.Logic/workflows': '2019-05-01',
 };
 
 /** A resource as Resource Manager returns it: the envelope, and `properties` as the resource type defines them. */
