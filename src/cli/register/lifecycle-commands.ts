@@ -27,7 +27,7 @@ export function registerLifecycleCommands(program: Command): void {
     .action(defineAction(async (options, command) => (await load()).schedulerStopCommand(options, command.opts())));
 
   const cloud = program.commands.find((c) => c.name() === 'cloud') ?? program.command('cloud').description('the cloud lifecycle of a project');
-  const schedule = cloud.command('schedule').description("the project's schedules in the provider (aws: EventBridge Scheduler, one group per task; gcp: Cloud Scheduler jobs that start the Cloud Run job; azure: one Container Apps job with a schedule trigger per schedule, crons in UTC; local: fired by `handoff scheduler`)");
+  const schedule = cloud.command('schedule').description("the project's schedules in the provider (aws: EventBridge Scheduler, one group per task; gcp: Cloud Scheduler jobs that start the Cloud Run job; azure: one Container Apps job per schedule, fired by its UTC cron, or by a Logic App in the schedule's zone when it has daylight saving; local: fired by `handoff scheduler`)");
   schedule
     .command('create')
     .description('create or update the schedules of project.yml (idempotent; -v target_id=N for one)')

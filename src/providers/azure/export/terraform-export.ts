@@ -63,7 +63,7 @@ function createJobBlock(input: AzureTerraformInput, name: string, jobName: strin
 /**
  * Everything `cloud deploy` makes, as Terraform resources of the hashicorp/azurerm provider: the store (storage
  * account with prevent_destroy, Blob container, Key Vault and its two secrets), the environment and its workspace, the
- * identity with exactly its grants, the job and one job per schedule (crons in UTC, as Container Apps runs them), and
+ * identity with exactly its grants, the job and one job per schedule (its UTC cron, or a Logic App firing it in a zone with daylight saving), and
  * the failure alert with its action group.
  */
 export function createAzureTerraformConfig(input: AzureTerraformInput): string {
