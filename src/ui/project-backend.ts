@@ -136,6 +136,7 @@ export class ProjectBackend {
         this.changed();
       },
       onLog: (chunk) => this.events.send({ type: 'log', ...chunk }),
+      keepWhole: () => this.secrets().masker.values,
     });
     // Read the newest summaries now, so the first Runs page does not wait for a cold disk.
     setImmediate(() => {
@@ -495,6 +496,8 @@ export class ProjectBackend {
       maxBytes: MAX_LOG_BYTES,
       // While the run writes, answer whole lines only, so these offsets line up with the event stream's.
       wholeLinesOnly: detail.record.status === 'running',
+      // Masked after reading: an offset inside a secret must not leave its rest unrecognised.
+      keepWhole: this.secrets().masker.values,
     });
     return { runId: detail.record.runId, stream, ...chunk };
   }

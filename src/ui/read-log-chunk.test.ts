@@ -47,4 +47,22 @@ describe('readLogChunk', () => {
     expect(tail.end).toBe(size);
     expect(tail.start).toBe(size - Buffer.byteLength('dritte ü\n'));
   });
+
+  it('never starts or ends a slice inside a value to keep whole, whatever offset or size is asked for', () => {
+    const secret = 'Rotated-Passw0rd-99';
+    const text = `db: postgres://app:${secret}@db/app\nnext line\n`;
+    const file = logFile(text);
+    const at = text.indexOf(secret);
+    // An offset one byte into the secret starts at the secret instead.
+    expect(readLogChunk(file, { offset: at + 1, maxBytes: 1000, keepWhole: [secret] })).toMatchObject({ start: at, text: text.slice(at) });
+    // A piece of a long line that would end inside it ends after it.
+    const cut = readLogChunk(file, { offset: 0, maxBytes: at + 5, keepWhole: [secret] });
+    expect(cut.text.endsWith(secret)).toBe(true);
+    // Multi-byte text around it: offsets are bytes.
+    const wide = logFile(`é ${secret} ü\n`);
+    expect(readLogChunk(wide, { offset: 5, maxBytes: 1000, keepWhole: [secret] }).text).toBe(`${secret} ü\n`);
+    // Nothing to keep whole, or no cut: the slice as asked.
+    expect(readLogChunk(file, { offset: at + 1, maxBytes: 1000 })).toMatchObject({ start: at + 1 });
+    expect(readLogChunk(file, { offset: 0, maxBytes: 1000, keepWhole: [secret] })).toMatchObject({ start: 0, text });
+  });
 });

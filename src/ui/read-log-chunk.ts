@@ -17,6 +17,11 @@ export interface LogRead {
   maxBytes: number;
   /** Stop before a last line that has no newline yet (it is still being written). */
   wholeLinesOnly?: boolean;
+  /**
+   * Texts a slice never starts or ends inside (the masker's values): a slice that would cut one is widened to hold it
+   * whole, so masking the slice masks it, whatever offset was asked for.
+   */
+  keepWhole?: readonly string[];
 }
 
 const NEWLINE = 0x0a;
@@ -50,8 +55,45 @@ export function readLogChunk(file: string, read: LogRead): LogSlice {
       if (lastNewline >= 0) bytes = bytes.subarray(0, lastNewline + 1);
       else if (read.wholeLinesOnly && start + bytes.length >= size) bytes = bytes.subarray(0, 0);
     }
-    return { start, end: start + bytes.length, size, text: bytes.toString('utf8') };
+    const end = start + bytes.length;
+    if (read.keepWhole && read.keepWhole.length > 0 && end > start) {
+      const widened = widenAroundSecrets(fd, size, start, end, read.keepWhole);
+      if (widened.start !== start || widened.end !== end) {
+        bytes = Buffer.alloc(widened.end - widened.start);
+        fs.readSync(fd, bytes, 0, bytes.length, widened.start);
+        return { start: widened.start, end: widened.end, size, text: bytes.toString('utf8') };
+      }
+    }
+    return { start, end, size, text: bytes.toString('utf8') };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Moves `start` back and `end` forward past any occurrence of `values` that either cuts, looking at the bytes around
+ * each (as many as the longest value), until no occurrence is cut. Bytes, not characters: the file is read by byte
+ * offset, and a value's UTF-8 bytes are what the file holds.
+ */
+function widenAroundSecrets(fd: number, size: number, start: number, end: number, values: readonly string[]): { start: number; end: number } {
+  const needles = values.map((v) => Buffer.from(v, 'utf8'));
+  const reach = Math.max(...needles.map((n) => n.length));
+  /** The extent of every occurrence that has `at` strictly inside it. */
+  const spanning = (at: number): { from: number; to: number } | undefined => {
+    const from = Math.max(0, at - reach);
+    const window = Buffer.alloc(Math.min(size, at + reach) - from);
+    fs.readSync(fd, window, 0, window.length, from);
+    let found: { from: number; to: number } | undefined;
+    for (const needle of needles) {
+      for (let i = window.indexOf(needle); i >= 0; i = window.indexOf(needle, i + 1)) {
+        const a = from + i;
+        const b = a + needle.length;
+        if (a < at && b > at) found = { from: Math.min(found?.from ?? a, a), to: Math.max(found?.to ?? b, b) };
+      }
+    }
+    return found;
+  };
+  for (let cut = spanning(start); cut; cut = spanning(start)) start = cut.from;
+  for (let cut = spanning(end); cut; cut = spanning(end)) end = cut.to;
+  return { start, end };
 }

@@ -13,6 +13,8 @@ export interface RunWatchOptions {
   /** A run's record was deleted (`runs prune`). */
   onRemoved(runId: string): void;
   onLog(chunk: LogChunk): void;
+  /** The masker's values: a piece of a long line never ends inside one, so masking the piece masks it. */
+  keepWhole?: () => readonly string[];
   /** Full rescan of the folder, in case fs.watch misses an event (network filesystems, some containers). */
   pollMs?: number;
   /** How often the logs of running runs are read. */
@@ -81,7 +83,7 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
       // Again each time: a command of the run may have replaced its log with a symlink out of the workspace.
       const file = resolveWorkspaceFile(options.workspaceDir, tail.relative);
       if (!file) return;
-      const chunk = readLogChunk(file, { offset: tail.offset, maxBytes: MAX_LOG_EVENT_BYTES, wholeLinesOnly: !final });
+      const chunk = readLogChunk(file, { offset: tail.offset, maxBytes: MAX_LOG_EVENT_BYTES, wholeLinesOnly: !final, keepWhole: options.keepWhole?.() });
       if (chunk.end === chunk.start) return;
       tail.offset = chunk.end;
       options.onLog({ runId: tail.runId, stream: 'console', ...chunk });
