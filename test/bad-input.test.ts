@@ -77,6 +77,23 @@ tasks:
     expect(fs.existsSync(path.join(projectDir, 'artifacts'))).toBe(false);
   });
 
+  it('a workspace inside the project\'s files/ (each run would copy it into itself)', async () => {
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    fs.mkdirSync(path.join(projectDir, 'files'), { recursive: true });
+    const inside = path.join(projectDir, 'files', 'ws');
+    const r = await run(projectDir, inside);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is inside the project's files/ folder");
+    expect(fs.existsSync(inside)).toBe(false);
+  });
+
+  it('a venv named after one of the workspace\'s own folders, which workspace install --force would recreate', async () => {
+    for (const name of ['artifacts', 'runs', 'files']) {
+      const { projectDir, workspaceDir } = makeProject(`installs:\n- venv: ${name}\n  command: "true"\ntasks:\n- name: a\n  commands:\n  - command: echo a\n`);
+      expectRefused(await run(projectDir, workspaceDir), workspaceDir, new RegExp(`installs\\[0\\]\\.venv.*"${name}", which the workspace uses for its own`));
+    }
+  });
+
   it('a venv not declared in installs, and a declared venv not installed yet', async () => {
     const undeclared = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n    venv: nope\n');
     expectRefused(await run(undeclared.projectDir, undeclared.workspaceDir), undeclared.workspaceDir, /venv.*nope/);

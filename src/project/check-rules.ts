@@ -177,6 +177,15 @@ function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
   }
 }
 
+/** The workspace's own entries (workspace-paths.ts, the run lock and the validated-project cache), and what each holds. */
+const WORKSPACE_OWN_NAMES = new Map([
+  ['files', 'rendered files'],
+  ['artifacts', 'artifacts and Singer state'],
+  ['runs', 'run records and logs'],
+  ['.handoff', 'cache and the project fetched from a store'],
+  ['.handoff.lock', 'run lock'],
+]);
+
 function checkVenvNames({ data, report }: RuleContext): void {
   for (const { item, path } of listOfRecords(data.installs, ['installs'])) {
     const venv = textOf(item.venv);
@@ -190,6 +199,10 @@ function checkVenvNames({ data, report }: RuleContext): void {
     if (venv === undefined) continue;
     if (venv.trim() === '' || /[/\\]/.test(venv) || venv === '.' || venv === '..') {
       report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}; a venv is a folder of the workspace, so its name must be non-empty and contain no "/"`, 'use a plain name such as `proc_01`');
+    } else if (WORKSPACE_OWN_NAMES.has(venv)) {
+      // `workspace install --force` recreates a venv's folder: named after one of the workspace's own, it would
+      // delete the Singer state (artifacts/), the run history (runs/) or the rendered files.
+      report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}, which the workspace uses for its own ${WORKSPACE_OWN_NAMES.get(venv)}`, 'use another name, such as `proc_01`');
     }
   }
 }

@@ -31,11 +31,23 @@ function realOrResolved(p: string): string {
   }
 }
 
-/** The workspace must not be the project folder: a run rewrites files/ and artifacts/ there. */
+/**
+ * The workspace must not be the project folder (a run rewrites files/ and artifacts/ there), nor inside the project's
+ * files/, which each run renders into the workspace: the workspace would copy itself into itself, run after run, and
+ * its records, logs and rendered secrets would land in the project.
+ */
 export function assertWorkspaceApart(projectDir: string, workspaceDir: string): void {
-  if (realOrResolved(projectDir) === realOrResolved(workspaceDir)) {
+  const project = realOrResolved(projectDir);
+  const workspace = realOrResolved(workspaceDir);
+  if (project === workspace) {
     throw new UserError(`the workspace folder (-w ${workspaceDir}) is the project folder (-p ${projectDir})`, {
       fix: 'use a separate folder for the workspace, e.g. -w ./workspace (it holds venvs, rendered files and artifacts)',
+    });
+  }
+  const files = path.join(project, 'files');
+  if (workspace === files || workspace.startsWith(`${files}${path.sep}`)) {
+    throw new UserError(`the workspace folder (-w ${workspaceDir}) is inside the project's files/ folder, which every run copies into the workspace`, {
+      fix: 'use a folder outside files/ for the workspace, e.g. -w ./workspace',
     });
   }
 }
