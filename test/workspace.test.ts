@@ -1,4 +1,5 @@
 // workspace init/install through the CLI: venvs created once, skipped while unchanged, redone on change or --force.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +45,19 @@ tasks:
     const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
     expect(run.code).toBe(0);
     expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'use_stdout.log'), 'utf8').trim()).toBe(venv);
+  });
+
+  it('recreates a venv whose creation was interrupted, instead of installing into the global Python through it', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v1\n  command: command -v pip > pip-used.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    // What Ctrl-C during `python -m venv` leaves: the interpreter linked in, no pip and no activate scripts yet.
+    const bin = path.join(workspaceDir, 'v1', 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).trim(), path.join(bin, 'python'));
+    const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Recreating venv v1: its creation was interrupted');
+    expect(fs.existsSync(path.join(bin, 'activate'))).toBe(true);
+    expect(fs.readFileSync(path.join(workspaceDir, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
   });
 
   it('a failing install command names the entry and exits 1', async () => {

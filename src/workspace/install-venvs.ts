@@ -146,7 +146,14 @@ export async function installVenvs(input: {
       venvDir = path.join(input.workspaceDir, venv);
       const stored = readFingerprint(venvDir);
       const exists = fs.existsSync(path.join(venvDir, 'bin', 'python'));
-      if (!input.force && exists && stored.fingerprint === fingerprint) {
+      // `python -m venv` writes the activate scripts last: a venv with its python but without them was interrupted
+      // while pip was being put in, and used as it is, its pip would be the global one.
+      const halfMade = exists && !fs.existsSync(path.join(venvDir, 'bin', 'activate'));
+      if (halfMade) {
+        input.reporter.info(`Recreating ${label}: its creation was interrupted (there is no ${path.join(venv, 'bin', 'activate')})`);
+        fs.rmSync(venvDir, { recursive: true, force: true });
+      }
+      if (!input.force && exists && !halfMade && stored.fingerprint === fingerprint) {
         input.reporter.info(`Skipping ${label}: its install command and ${python} are unchanged (use --force to reinstall)`);
         results.push({ venv, status: 'skipped' });
         continue;
