@@ -94,6 +94,13 @@ tasks:
     }
   });
 
+  it('a timeout longer than a Node.js timer holds (it used to fire at once), in project.yml or --timeout', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  timeout: 3000000\n  commands:\n  - command: echo a\n    timeout: 2592000\n');
+    expectRefused(await run(projectDir, workspaceDir), workspaceDir, /tasks\[0\]\.timeout: found the number 3000000; expected a number of at most 2147483[\s\S]*tasks\[0\]\.commands\[0\]\.timeout/);
+    const fine = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    expectRefused(await run(fine.projectDir, fine.workspaceDir, ['--timeout', '3000000']), fine.workspaceDir, '--timeout 3000000 is longer than 2147483 s');
+  });
+
   it('a venv not declared in installs, and a declared venv not installed yet', async () => {
     const undeclared = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n    venv: nope\n');
     expectRefused(await run(undeclared.projectDir, undeclared.workspaceDir), undeclared.workspaceDir, /venv.*nope/);

@@ -1,5 +1,6 @@
 // The options every command accepts (SPEC §1), parsed once into a typed object.
 import { UserError } from '../errors.js';
+import { MAX_TIMEOUT_SECONDS, MAX_TIMEOUT_TEXT } from '../project/timeout-limit.js';
 import { parseLogLevel, type LogLevel } from './console-log.js';
 
 export interface GlobalOptions {
@@ -46,6 +47,7 @@ export function toGlobalOptions(raw: RawOptions): GlobalOptions {
     if (!Number.isFinite(timeout) || timeout <= 0) {
       throw new UserError(`--timeout ${raw.timeout} is not a positive number of seconds`, { fix: 'e.g. --timeout 3600' });
     }
+    if (timeout > MAX_TIMEOUT_SECONDS) throw new UserError(`--timeout ${raw.timeout} is longer than ${MAX_TIMEOUT_TEXT}, the longest timer handoff can keep`, { fix: 'give a shorter time limit, or none' });
   }
   return {
     projectDir: raw.projectDir,

@@ -5,10 +5,12 @@ import { awsDeployKeys } from './deploy-keys/aws-deploy-keys.js';
 import { azureDeployKeys } from './deploy-keys/azure-deploy-keys.js';
 import { gcpDeployKeys } from './deploy-keys/gcp-deploy-keys.js';
 import { ignored, text } from './schema-fields.js';
+import { MAX_TIMEOUT_SECONDS, MAX_TIMEOUT_TEXT } from './timeout-limit.js';
 
 export { IGNORED_KEY_NOTICE, isIgnoredKeySchema } from './schema-fields.js';
 
-const timeoutSeconds = (description: string) => z.number().positive().optional().describe(description);
+const timeoutSeconds = (description: string) =>
+  z.number().positive().max(MAX_TIMEOUT_SECONDS, { error: `expected at most ${MAX_TIMEOUT_TEXT}, the longest timer handoff can keep` }).optional().describe(description);
 
 export const installSchema = z
   .object({
