@@ -101,6 +101,29 @@ tasks:
     expectRefused(await run(fine.projectDir, fine.workspaceDir, ['--timeout', '3000000']), fine.workspaceDir, '--timeout 3000000 is longer than 2147483 s');
   });
 
+  it('a template error in a foreach line\'s command: found before anything runs, and by config validate', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: first
+  commands:
+  - command: sh -c 'echo first-ran > first.txt'
+- name: loop
+  pipeline:
+  - command: printf 'a\\nb\\n'
+  - foreach:
+    - name: sub
+      commands:
+      - command: echo "{{ _line }"
+      - command: echo "{{ _line | nosuchfilter }}"
+`);
+    expectRefused(await run(projectDir, workspaceDir), workspaceDir, /template syntax error in tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\] at line 1, column \d+: expected variable end/);
+    expect(fs.existsSync(path.join(workspaceDir, 'first.txt'))).toBe(false);
+    const validated = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validated.code).toBe(2);
+    expect(validated.stderr).toContain('has 2 template syntax errors');
+    expect(validated.stderr).toMatch(/tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\]: expected variable end \(line 1, column \d+ of the command\)/);
+    expect(validated.stderr).toContain('unknown filter "nosuchfilter"');
+  });
+
   it('a venv not declared in installs, and a declared venv not installed yet', async () => {
     const undeclared = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n    venv: nope\n');
     expectRefused(await run(undeclared.projectDir, undeclared.workspaceDir), undeclared.workspaceDir, /venv.*nope/);

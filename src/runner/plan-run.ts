@@ -19,6 +19,8 @@ export interface RunPlan {
   venvs: string[];
   /** Active commands outside foreach: rendered once before the run so a template error starts nothing. */
   staticCommands: Command[];
+  /** Active commands inside a foreach: rendered per line, so only their syntax is checked before the run. */
+  foreachCommands: Command[];
 }
 
 export interface PlanOptions {
@@ -38,11 +40,12 @@ export function planRun(project: Project, options: PlanOptions = {}): RunPlan {
   };
   const venvs = new Set<string>();
   const staticCommands: Command[] = [];
+  const foreachCommands: Command[] = [];
 
   const visitCommand = (command: Command, insideForeach: boolean, active: boolean): void => {
     if (!active || !command.active) return;
     if (command.venv) venvs.add(command.venv);
-    if (!insideForeach) staticCommands.push(command);
+    (insideForeach ? foreachCommands : staticCommands).push(command);
   };
   const visitTask = (task: Task, insideForeach: boolean, active: boolean): string[] => {
     const on = active && task.active;
@@ -80,7 +83,7 @@ export function planRun(project: Project, options: PlanOptions = {}): RunPlan {
     retries: task.retries,
     outline: visitTask(task, false, true),
   }));
-  return { tasks, venvs: [...venvs], staticCommands };
+  return { tasks, venvs: [...venvs], staticCommands, foreachCommands };
 }
 
 /** The text of a command as written: `command` and `args` form one shell line. */

@@ -7,7 +7,7 @@ import type { Project } from '../project/types.js';
 import type { Masker } from '../secrets/mask.js';
 import type { Renderer } from '../template/render.js';
 import type { RunEvent, RunResult } from './events.js';
-import { planRun } from './plan-run.js';
+import { commandTemplateOf, planRun } from './plan-run.js';
 import { ProcessScope } from './process-scope.js';
 import { runNestedTasks } from './run-task.js';
 import type { TaskContext } from './task-context.js';
@@ -71,12 +71,14 @@ export function checkVenvsInstalled(project: Project, workspaceDir: string): voi
   }
 }
 
-/** Renders every command line outside foreach once, so a template error (e.g. under --strict) starts nothing. */
+/**
+ * Renders every command line outside foreach once, and checks the syntax of those inside one (rendered per line), so
+ * a template error (or an undefined name under --strict) starts nothing.
+ */
 export function checkCommandTemplates(input: { project: Project; renderer: Renderer; values: Record<string, unknown> }): void {
-  for (const command of planRun(input.project).staticCommands) {
-    const template = command.args ? `${command.command} ${command.args}` : command.command;
-    input.renderer.render(template, { ...input.values, _task: '' }, command.path);
-  }
+  const plan = planRun(input.project);
+  for (const command of plan.staticCommands) input.renderer.render(commandTemplateOf(command), { ...input.values, _task: '' }, command.path);
+  for (const command of plan.foreachCommands) input.renderer.check(commandTemplateOf(command), command.path);
 }
 
 export async function runProject(input: RunProjectInput): Promise<RunResult> {

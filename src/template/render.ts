@@ -7,6 +7,11 @@ import { formatPythonStr } from './python-str.js';
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
   render(template: string, values: Record<string, unknown>, origin: string): string;
+  /**
+   * Throws the UserError of a template's syntax error (or unknown filter or test) without rendering it: for templates
+   * that can only be rendered later (a foreach line's commands), so the error still comes before anything runs.
+   */
+  check(template: string, origin: string): void;
 }
 
 export interface RendererOptions {
@@ -127,8 +132,20 @@ export function createRenderer(options: RendererOptions): Renderer {
   };
   const cache = new Map<string, CompiledTemplate>();
   const reported = new Set<string>();
+  const compiledOf = (template: string, origin: string): CompiledTemplate => {
+    let compiled = cache.get(template);
+    if (!compiled) {
+      compiled = compileTemplate(getEnvironment(), template, origin);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(template, compiled);
+    }
+    return compiled;
+  };
 
   return {
+    check(template, origin) {
+      if (needsTemplateEngine(template)) compiledOf(template, origin);
+    },
     render(template, values, origin) {
       // Plain text needs no engine; this keeps the common case fast and its bytes untouched by construction.
       if (!TEMPLATE_START.test(template)) return template;
@@ -136,12 +153,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       const substituted = renderSubstitutions(template, values);
       if (substituted !== undefined) return substituted;
       const env = getEnvironment();
-      let compiled = cache.get(template);
-      if (!compiled) {
-        compiled = compileTemplate(env, template, origin);
-        if (cache.size >= CACHE_LIMIT) cache.clear();
-        cache.set(template, compiled);
-      }
+      const compiled = compiledOf(template, origin);
       const previous = activeRender;
       const state: ActiveRender = { env, missing: new Set() };
       activeRender = state;
@@ -162,6 +174,8 @@ export function createRenderer(options: RendererOptions): Renderer {
 
 /** `{{ name }}`: a bare variable, the only template syntax renderSubstitutions takes. */
 const SUBSTITUTION = /\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}/;
+/** Text whose only template syntax is `{{ name }}`: no syntax error is possible in it. */
+const SUBSTITUTIONS_ONLY = new RegExp(`^(?:(?!\\{[{%#])[\\s\\S]|${SUBSTITUTION.source})*$`);
 
 /**
  * Renders text whose only template syntax is `{{ name }}` of names the values hold, as nunjucks would (each value as
@@ -180,6 +194,11 @@ function renderSubstitutions(template: string, values: Record<string, unknown>):
     out += formatPythonStr(values[name]) + parts[i + 1]!;
   }
   return out;
+}
+
+/** Whether `text` needs the engine to render or check: syntax other than `{{ name }}` (see renderSubstitutions). */
+export function needsTemplateEngine(text: string): boolean {
+  return TEMPLATE_START.test(text) && !SUBSTITUTIONS_ONLY.test(text);
 }
 
 /** Whether `text` holds template syntax (`{{`, `{%`, `{#`): text without it renders as itself, with no engine. */

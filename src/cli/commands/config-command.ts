@@ -1,14 +1,17 @@
 // `handoff config validate [local]` and `handoff schema`: check project.yml and give editors its JSON Schema.
 import { createProjectJsonSchema } from '../../project/json-schema.js';
 import { loadProject } from '../../project/load-project.js';
-import { planRun } from '../../runner/plan-run.js';
-import { formatDiagnostic } from '../../errors.js';
+import type { Project } from '../../project/types.js';
+import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
+import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
+import { formatDiagnostic, UserError, type Diagnostic } from '../../errors.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
   const { project, warnings } = await loadProject(requireProjectDir(options));
   const plan = planRun(project);
+  await checkTemplateSyntax(project, [...plan.staticCommands, ...plan.foreachCommands]);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: true, file: project.file, tasks: plan.tasks.length, warnings }, null, 2)}\n`);
     return 0;
@@ -19,6 +22,33 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
       `${plural(project.schedules.length, 'schedule')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
   );
   return 0;
+}
+
+/** The syntax of every active command's template, all problems at once, as a run would refuse them before starting. */
+async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof planRun>['staticCommands']): Promise<void> {
+  // The engine is loaded only for templates that need more than substitution, as a run does.
+  if (!commands.some((c) => needsTemplateEngine(commandTemplateOf(c)))) return;
+  await loadTemplateEngine();
+  const renderer = createRenderer({ strict: false, onWarning: () => undefined });
+  const problems: Diagnostic[] = [];
+  for (const command of commands) {
+    try {
+      renderer.check(commandTemplateOf(command), command.path);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      // The position is within the command's text, not a file: said as such, beside the command's key path.
+      for (const d of error.diagnostics) {
+        const at = d.location ? ` (line ${d.location.line}${d.location.col !== undefined ? `, column ${d.location.col}` : ''} of the command)` : '';
+        problems.push({ severity: 'error', message: `${d.message}${at}`, path: d.path ?? command.path });
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new UserError(`${project.file} has ${plural(problems.length, 'template syntax error')}`, {
+      fix: 'correct each template (Jinja2 syntax: {{ name }}, {% if … %}…{% endif %}, {{ name | filter }})',
+      diagnostics: problems,
+    });
+  }
 }
 
 export function schemaCommand(): number {
