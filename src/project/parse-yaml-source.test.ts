@@ -32,6 +32,13 @@ describe('parseYamlSource', () => {
       ['~', null],
       ['2021-01-01', '2021-01-01'],
       ['"yes"', 'yes'],
+      // Python's ints are exact at any size: beyond JavaScript's safe integers, the digits Python's str() prints.
+      ['1234567890123456789', '1234567890123456789'],
+      ['-9007199254740993', '-9007199254740993'],
+      ['9007199254740991', 9007199254740991],
+      ['0x7FFFFFFFFFFFFFFF', '9223372036854775807'],
+      ['1_000_000_000_000_000_000', '1000000000000000000'],
+      ['-0', 0],
     ];
     for (const [written, expected] of cases) expect([written, read(written)]).toEqual([written, expected]);
   });

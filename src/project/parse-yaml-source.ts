@@ -166,7 +166,24 @@ function adjustTagsToPyYaml(tags: Tags): Tags {
       adjusted.push(tag);
     }
   }
-  return adjusted;
+  return adjusted.map((tag) => (typeof tag !== 'string' && tag.tag === 'tag:yaml.org,2002:int' && 'resolve' in tag ? keepIntDigits(tag as ScalarTag) : tag));
+}
+
+/**
+ * Python's ints have no size limit, so PyYAML reads `1234567890123456789` exactly; a JavaScript number would round it
+ * to `1234567890123456800`. An int beyond the safe integers is kept as its decimal digits (what Python's str() of it
+ * prints), as `-v` keeps such values.
+ */
+function keepIntDigits(tag: ScalarTag): ScalarTag {
+  return {
+    ...tag,
+    resolve: (source, onError, options) => {
+      const value = tag.resolve(source, onError, { ...options, intAsBigInt: true });
+      if (typeof value !== 'bigint') return value;
+      const n = Number(value);
+      return Number.isSafeInteger(n) ? n : value.toString();
+    },
+  };
 }
 
 const yamlErrorHints: Record<string, string> = {
