@@ -138,6 +138,15 @@ describe('createRenderer', () => {
     expect(e.diagnostics[0].location).toEqual({ file: 'files/config.json', line: 2, col: 13 });
   });
 
+  it('refuses a {% raw %} that is never closed, as Jinja2 does, at once however long the text after it', () => {
+    const { renderer } = makeRenderer();
+    const e = catchError(() => renderer.render(`before\n  {% raw %}\nafter {{ x }}\n${'y'.repeat(200_000)}`, { x: 1 }, 'files/a.txt'));
+    expect(e.message).toContain('files/a.txt at line 2, column 3: {% raw %} is never closed (expected {% endraw %})');
+    // Closed, it renders its inside as written; a second block is checked too.
+    expect(renderer.render('{% raw %}{{ x }}{% endraw %}-{{ x }}-{% raw %}{% if %}{% endraw %}', { x: 1 }, 't')).toBe('{{ x }}-1-{% if %}');
+    expect(catchError(() => renderer.render('{% raw %}a{% endraw %}{% raw %}b', {}, 't')).message).toContain('line 1, column 23');
+  });
+
   it('names the last line for a block left open at the end of the template', () => {
     const { renderer } = makeRenderer();
     const e = catchError(() => renderer.render('a\n{% if x %}\nb', { x: 1 }, 'files/a.txt'));

@@ -238,8 +238,29 @@ function reportMissing(missing: string[], origin: string, options: RendererOptio
  * Parses first (for precise syntax errors and the static checks below), then compiles. Unknown filters and tests
  * would otherwise only fail when their line is reached, and without a reliable position.
  */
+/** `{% raw %}` (or nunjucks' `{% verbatim %}`) and its end, with Jinja2's optional whitespace control. */
+const RAW_START = /\{%-?\s*(raw|verbatim)\s*-?%\}/g;
+
+/**
+ * Jinja2 refuses a `{% raw %}` that is never closed ("looking for endraw"); nunjucks' lexer drops the rest of the
+ * text instead, and takes time quadratic in its length doing so.
+ */
+function checkRawBlocksClosed(source: string, origin: string): void {
+  RAW_START.lastIndex = 0;
+  for (let open = RAW_START.exec(source); open !== null; open = RAW_START.exec(source)) {
+    const end = new RegExp(`\\{%-?\\s*end${open[1]}\\s*-?%\\}`, 'g');
+    end.lastIndex = RAW_START.lastIndex;
+    if (!end.exec(source)) {
+      const before = source.slice(0, open.index);
+      throw syntaxError(`{% ${open[1]} %} is never closed (expected {% end${open[1]} %})`, origin, before.split('\n').length, open.index - before.lastIndexOf('\n'));
+    }
+    RAW_START.lastIndex = end.lastIndex;
+  }
+}
+
 function compileTemplate(env: nunjucksModule.Environment, source: string, origin: string): CompiledTemplate {
   const envInternals = env as unknown as EnvironmentInternals;
+  checkRawBlocksClosed(source, origin);
   let root: AstNode;
   try {
     root = (loadEngine() as unknown as NunjucksInternals).parser.parse(source, envInternals.extensionsList, envInternals.opts);
