@@ -512,3 +512,24 @@ tasks:
     }
   });
 });
+
+describe('a command that cannot start', () => {
+  it('says why (the kernel refusing a line over 128 KiB), in the console and in runs show', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: python3 -c "print('x' * 200000)"
+  - foreach:
+    - name: sub
+      commands:
+      - command: echo {{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/could not start: \S*sh: Argument list too long \(the kernel limits each argument of a command line to 128 KiB: pass large data through stdin or a file instead\)/);
+    const shown = await runCli(['runs', 'show', 'latest', '-w', workspaceDir]);
+    expect(shown.stdout).toContain('not started: ');
+    expect(shown.stdout).toContain('Argument list too long');
+  });
+});

@@ -76,8 +76,8 @@ function renderRunEvent(event: RunEvent, log: ConsoleLog): void {
       break;
     case 'process_exited': {
       const p = event.process;
-      const how = p.exitCode !== null ? `exited with code ${p.exitCode}` : p.signal ? `was killed by ${p.signal}` : 'could not start';
-      const why = p.failure ? ` (${describeFailure(p.failure)})` : p.terminatedBy ? ` (ended by handoff: ${p.terminatedBy.replace('_', ' ')})` : '';
+      const how = p.exitCode !== null ? `exited with code ${p.exitCode}` : p.signal ? `was killed by ${p.signal}` : p.startError ? `could not start: ${describeStartError(p.startError)}` : 'could not start';
+      const why = p.failure && !(p.failure === 'start_failure' && p.startError) ? ` (${describeFailure(p.failure)})` : p.terminatedBy ? ` (ended by handoff: ${p.terminatedBy.replace('_', ' ')})` : '';
       log.log(p.failure ? 'error' : 'info', `Process ${p.pid ?? '?'} ${p.commandLine} ${how}${why}`);
       break;
     }
@@ -94,6 +94,13 @@ function renderRunEvent(event: RunEvent, log: ConsoleLog): void {
     case 'run_finished':
       break;
   }
+}
+
+/** Why a command could not start, as the launcher reported it (`sh: Argument list too long`), with a hint where one helps. */
+export function describeStartError(startError: string): string {
+  // E2BIG: the kernel limits one argument to 128 KiB and all of them with the environment to about 2 MiB.
+  if (/Argument list too long/.test(startError)) return `${startError} (the kernel limits each argument of a command line to 128 KiB: pass large data through stdin or a file instead)`;
+  return startError;
 }
 
 export function describeFailure(failure: string): string {

@@ -26,6 +26,8 @@ export interface ProcessResult {
    * not wait for: they were sent SIGTERM, then SIGKILL after the grace period.
    */
   leftBehind?: string[];
+  /** Why it could not start, as the launcher reported it (`/bin/sh: Argument list too long`), masked. */
+  startError?: string;
   /** What this process itself counted in its Singer METRIC lines (added by the run recorder). */
   records?: Record<string, number>;
   untaggedRecords?: number;

@@ -8,7 +8,7 @@ import type { TaskResult } from '../../runner/events.js';
 import { resolveWorkspacePaths } from '../../workspace/workspace-paths.js';
 import { UserError } from '../../errors.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
-import { describeFailure } from '../render-run-events.js';
+import { describeFailure, describeStartError } from '../render-run-events.js';
 import { graceFromEnv } from './run-in-terminal.js';
 import { plural } from '../../plural.js';
 
@@ -95,8 +95,8 @@ function describeTask(task: TaskResult, indent: string, lines: string[]): void {
   lines.push(`${indent}task ${task.name}: ${task.status}${task.status === 'failed' ? ` (exit code ${task.exitCode})` : ''}, ${formatDuration(task.durationMs)}${bytes}${records}`);
   if (task.message) lines.push(`${indent}  ${task.message}`);
   for (const p of task.processes) {
-    const end = p.exitCode !== null ? `exit ${p.exitCode}` : p.signal ? `signal ${p.signal}` : 'not started';
-    const why = p.failure ? ` — ${describeFailure(p.failure)}` : p.terminatedBy ? ` — ended by handoff (${p.terminatedBy.replace('_', ' ')})` : '';
+    const end = p.exitCode !== null ? `exit ${p.exitCode}` : p.signal ? `signal ${p.signal}` : p.startError ? `not started: ${describeStartError(p.startError)}` : 'not started';
+    const why = p.failure && !(p.failure === 'start_failure' && p.startError) ? ` — ${describeFailure(p.failure)}` : p.terminatedBy ? ` — ended by handoff (${p.terminatedBy.replace('_', ' ')})` : '';
     const own = formatRecordCounts(p.records, p.untaggedRecords);
     lines.push(`${indent}  process ${p.pid ?? '?'} ${p.commandLine}: ${end}, ${formatDuration(p.durationMs)}${own ? `, records: ${own}` : ''}${why}`);
     if (p.leftBehind) lines.push(`${indent}    left running when its shell exited, then ended: ${p.leftBehind.join(', ')}`);
