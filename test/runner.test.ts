@@ -533,3 +533,26 @@ tasks:
     expect(shown.stdout).toContain('Argument list too long');
   });
 });
+
+describe('the reason of a failed run', () => {
+  it('names the fork child that failed, not a sibling handoff ended because of it', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: seq 1 200000
+  - fork:
+    - name: ok_child
+      pipeline:
+      - command: wc -l
+    - name: bad_child
+      pipeline:
+      - command: sh -c 'head -n 3 >/dev/null; exit 7'
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Run \S+ failed: task bad_child: sh exited with code 7/);
+    const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!), 'utf8')) as { reason: string };
+    expect(record.reason).toBe('task bad_child: sh exited with code 7');
+  });
+});

@@ -392,12 +392,14 @@ function endStream(stream: fs.WriteStream): Promise<void> {
   });
 }
 
+/**
+ * The task whose failure ended the run, deepest first. A task failed on its own (a failure class) is taken before one
+ * ended only because another part of its pipeline failed (a fork sibling of the child that failed, which has none).
+ */
 function findFailure(tasks: TaskResult[]): TaskResult | undefined {
-  for (const t of tasks) {
-    if (t.status !== 'failed' && t.status !== 'interrupted') continue;
-    return findFailure(t.subtasks) ?? t;
-  }
-  return undefined;
+  const failed = tasks.filter((t) => t.status === 'failed' || t.status === 'interrupted');
+  const t = failed.find((f) => f.failure !== undefined) ?? failed[0];
+  return t ? (findFailure(t.subtasks) ?? t) : undefined;
 }
 
 function describeReason(result: RunResult, tasks: TaskResult[]): string | undefined {
