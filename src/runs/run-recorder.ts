@@ -176,6 +176,13 @@ export class RunRecorder {
         break;
       case 'task_finished':
         this.collectTaskFacts(event.task);
+        // A top-level task's result is in the record as soon as it ends: if handoff is then killed (kill -9), the
+        // record still says what ran and how it ended, and its heartbeat when the last task did.
+        if (TOP_LEVEL_TASK.test(event.task.path)) {
+          this.record.tasks = [...this.record.tasks, event.task];
+          this.record.heartbeatAt = new Date().toISOString();
+          this.writeDuringRun();
+        }
         break;
       case 'run_finished':
         this.finish(event.result);
@@ -396,6 +403,9 @@ function endStream(stream: fs.WriteStream): Promise<void> {
  * The task whose failure ended the run, deepest first. A task failed on its own (a failure class) is taken before one
  * ended only because another part of its pipeline failed (a fork sibling of the child that failed, which has none).
  */
+/** `tasks[3]`: a task of project.yml's own list, not a foreach line's or a fork child's. */
+const TOP_LEVEL_TASK = /^tasks\[\d+\]$/;
+
 function findFailure(tasks: TaskResult[]): TaskResult | undefined {
   const failed = tasks.filter((t) => t.status === 'failed' || t.status === 'interrupted');
   const t = failed.find((f) => f.failure !== undefined) ?? failed[0];

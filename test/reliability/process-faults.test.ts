@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPath, makeProject, newMarker, processesWithMarker } from '../helpers/cli.js';
+import { cliPath, makeProject, newMarker, processesWithMarker, runCli } from '../helpers/cli.js';
 import {
   artifactHasLines,
   expectFinalRecord,
@@ -289,6 +289,26 @@ describe('handoff itself is SIGKILLed (no chance to clean up)', () => {
     expect(abandoned).toMatchObject({ status: 'interrupted', reason: expect.stringContaining('ended the') });
     expect(abandoned.live).toBeUndefined();
     expect(own).toMatchObject({ status: 'succeeded', state: { saved: true, value: { bookmarks: { users: { id: 10 } } } } });
+  });
+});
+
+describe('handoff SIGKILLed between tasks', () => {
+  it('its record keeps the results of the tasks that had ended, and their time', async () => {
+    const p = faultProject('tasks:\n- name: first\n  commands:\n  - command: echo hi\n- name: second\n  commands:\n  - command: sleep 30\n');
+    const marker = newMarker();
+    const child = spawn(process.execPath, [cliPath, 'run', 'local', '-p', p.projectDir, '-w', p.workspaceDir], {
+      env: { ...process.env, HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '1' },
+      stdio: 'ignore',
+    });
+    await waitFor(() => pidsRunning(marker, ['sleep', '30']).length > 0);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await waitFor(() => processesWithMarker(marker).length === 0, 5000).catch(() => undefined);
+    const [record] = runRecords(p.workspaceDir);
+    expect(record!.tasks).toMatchObject([{ name: 'first', status: 'succeeded', exitCode: 0 }]);
+    expect(Date.parse(record!.heartbeatAt)).toBeGreaterThan(Date.parse(record!.startedAt));
+    const shown = await runCli(['runs', 'show', 'latest', '-w', p.workspaceDir]);
+    expect(shown.stdout).toMatch(/task first: succeeded/);
   });
 });
 
