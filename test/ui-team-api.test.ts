@@ -226,6 +226,45 @@ describe('handoff ui serve with accounts', () => {
     expect(login.status).toBe(403);
   });
 
+  it('audits a signed-in caller\'s attempt refused for coming from another site, as that action denied', async () => {
+    const records = (): number => fs.readdirSync(path.join(setup.ordersWs, 'runs')).filter((f) => f.endsWith('.json')).length;
+    const before = records();
+    const fromElsewhere = (e: AuditEntry): boolean => e.user === 'ada' && e.outcome === 'denied' && e.detail === 'request from another site';
+    const seen = readAudit(setup.auditLog).filter(fromElsewhere).length;
+    expect((await clients.ada.call('/api/projects/orders/runs', { method: 'POST', headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await clients.ada.call('/api/projects/orders/schedules/1', { method: 'POST', json: { enabled: false }, headers: { 'sec-fetch-site': 'same-site' } })).status).toBe(403);
+    expect((await clients.ada.call('/api/admin/users/vic', { method: 'DELETE', headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    expect(records()).toBe(before);
+    const lines = readAudit(setup.auditLog).filter(fromElsewhere).slice(seen);
+    expect(lines.map((e) => `${e.action} ${e.project ?? '-'} ${e.target ?? '-'} ${e.status}`)).toEqual(['run_start orders - 403', 'schedule_disable orders 1 403', 'user_remove - vic 403']);
+    expect(lines[0]).toMatchObject({ role: 'admin', from: '127.0.0.1' });
+    // Without a credential it is still 403 (not 401: the refusal is for where it comes from), and nobody is named.
+    const anonymous = await callTeam(ui, '/api/projects/orders/runs', { method: 'POST', headers: { origin: 'http://evil.example' } });
+    expect(anonymous.status).toBe(403);
+    expect(((await anonymous.json()) as { message: string }).message).toContain('other sites');
+    expect((await callTeam(ui, '/api/projects/orders/runs', { method: 'POST', headers: { origin: 'http://evil.example', cookie: 'handoff_session=made-up' } })).status).toBe(403);
+    expect((await clients.vic.call('/api/session')).status).toBe(200);
+  });
+
+  it('checks the role before the body: a viewer\'s stop with a bad body is run_stop denied; an operator\'s is failed with its status', async () => {
+    const stops = (user: string): AuditEntry[] => readAudit(setup.auditLog).filter((e) => e.user === user && e.action === 'run_stop' && e.target === runId);
+    const vicBefore = stops('vic').length;
+    const stop = `/api/projects/orders/runs/${runId}/stop`;
+    const notJson = await clients.vic.call(stop, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"not json' });
+    expect(notJson.status).toBe(403);
+    const wrongType = await clients.vic.call(stop, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'stop it' });
+    expect(wrongType.status).toBe(403);
+    expect(stops('vic').slice(vicBefore).map((e) => `${e.outcome} ${e.status} ${e.detail}`)).toEqual(['denied 403 needs operator', 'denied 403 needs operator']);
+    // A schedule switched off in a body of the wrong type is still known as schedule_disable.
+    expect((await clients.vic.call('/api/projects/orders/schedules/1', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"enabled":false}' })).status).toBe(403);
+    expect(readAudit(setup.auditLog).at(-1)).toMatchObject({ user: 'vic', action: 'schedule_disable', outcome: 'denied', target: '1' });
+    // Someone allowed to act gets the body's refusal, audited as a failed attempt.
+    const ottoBefore = stops('otto').length;
+    expect((await clients.otto.call(stop, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"not json' })).status).toBe(400);
+    expect((await clients.otto.call(stop, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'stop it' })).status).toBe(415);
+    expect(stops('otto').slice(ottoBefore).map((e) => `${e.outcome} ${e.status}`)).toEqual(['failed 400', 'failed 415']);
+  });
+
   it('sets an HttpOnly SameSite=Strict cookie, sends security headers, and a form post (no JSON) cannot sign in', async () => {
     const response = await callTeam(ui, '/api/login', { method: 'POST', json: { user: 'vic', password: PASSWORDS.vic } });
     const cookie = response.headers.get('set-cookie')!;
@@ -240,6 +279,32 @@ describe('handoff ui serve with accounts', () => {
     const form = await callTeam(ui, '/api/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `user=vic&password=${encodeURIComponent(PASSWORDS.vic)}` });
     expect(form.status).toBe(415);
     expect(form.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('puts a strict Content-Security-Policy on every answer: API, errors, assets, event streams; the page keeps its own', async () => {
+    const answers: Array<[string, Response]> = [
+      ['GET /api/projects (signed out)', await callTeam(ui, '/api/projects')],
+      ['GET /api/projects', await clients.vic.call('/api/projects')],
+      ['GET /api/login', await callTeam(ui, '/api/login')],
+      ['GET /api/no-such-route', await clients.vic.call('/api/no-such-route')],
+      ['GET /api/projects/orders/runs/nope', await clients.vic.call('/api/projects/orders/runs/nope')],
+      ['POST /api/projects/orders/runs (viewer)', await clients.vic.call('/api/projects/orders/runs', { method: 'POST' })],
+      ['GET /assets/app.js', await callTeam(ui, '/assets/app.js')],
+      ['GET /assets/nope.js', await callTeam(ui, '/assets/nope.js')],
+      ['GET /api/projects/orders/events', await clients.vic.call('/api/projects/orders/events')],
+    ];
+    for (const [what, response] of answers) {
+      await response.body?.cancel();
+      const csp = response.headers.get('content-security-policy');
+      expect(csp, what).toContain("default-src 'none'");
+      expect(csp, what).toContain("frame-ancestors 'none'");
+      expect(csp, what).not.toContain('unsafe-inline');
+      expect(response.headers.get('x-frame-options'), what).toBe('DENY');
+    }
+    expect(answers.map(([, r]) => r.status)).toEqual([401, 200, 200, 404, 404, 403, 200, 404, 200]);
+    // The page's own policy still lets it load its script and style.
+    const page = await callTeam(ui, '/');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'.*style-src 'self'/);
   });
 
   it('rate-limits wrong passwords with a growing wait, even for the right password meanwhile, and audits them', async () => {
@@ -343,6 +408,32 @@ describe('handoff ui serve with accounts', () => {
     server.close();
   });
 
+  it('gives a viewer no part of a secret in a log read from an offset inside it', async () => {
+    // A console log that holds the secret in clear (written before the value was a secret of the project, say):
+    // the server masks what it reads, so a slice that started inside the value would show the rest of it.
+    const leakId = '20250101T000000.000Z-5ec7';
+    const consoleLog = `runs/${leakId}/console.log`;
+    const text = `connecting\ndb: postgres://app:${SECRET}@db/app\nnext line\n`;
+    fs.mkdirSync(path.join(setup.ordersWs, 'runs', leakId), { recursive: true });
+    fs.writeFileSync(path.join(setup.ordersWs, consoleLog), text);
+    const template = JSON.parse(fs.readFileSync(path.join(setup.ordersWs, 'runs', `${runId}.json`), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(setup.ordersWs, 'runs', `${leakId}.json`), JSON.stringify({ ...template, runId: leakId, logs: { console: consoleLog, stderr: {} } }));
+    const at = Buffer.byteLength(text.slice(0, text.indexOf(SECRET)));
+    const read = async (query: string): Promise<{ start: number; text: string; raw: string }> => {
+      const response = await clients.vic.call(`/api/projects/orders/runs/${leakId}/log?stream=console${query}`);
+      expect(response.status, query).toBe(200);
+      const raw = await response.text();
+      return { ...(JSON.parse(raw) as { start: number; text: string }), raw };
+    };
+    expect((await read('')).text).toBe('connecting\ndb: postgres://app:***@db/app\nnext line\n');
+    for (const inside of [1, 2, 10, SECRET.length - 4, SECRET.length - 1]) {
+      const chunk = await read(`&offset=${at + inside}`);
+      expect(chunk.raw, `offset ${inside} bytes into the secret`).not.toContain(SECRET.slice(inside));
+      expect(chunk.text, `offset ${inside} bytes into the secret`).toBe('***@db/app\nnext line\n');
+      expect(chunk.start).toBe(at);
+    }
+  });
+
   it('refuses paths out of the workspace or the project list, and made-up project ids, with 404', async () => {
     for (const pathname of [
       '/api/projects/orders/runs/..%2F..%2F..%2Fetc%2Fpasswd',
@@ -404,6 +495,57 @@ describe('handoff ui serve with accounts', () => {
     expect(limited.entries).toHaveLength(2);
     const older = (await (await clients.ada.call(`/api/admin/audit?limit=2&before=${limited.next}`)).json()) as { entries: AuditEntry[] };
     expect(older.entries[0].time <= limited.entries[1].time).toBe(true);
+  });
+});
+
+describe('sign-in under a burst of parallel tries', () => {
+  it('counts each try from its start: of 30 wrong passwords sent at once, five are checked and the rest get 429', async () => {
+    const setup = writeSetup();
+    await writeUsers(setup.usersFile, { otto: 'operator' });
+    const ui = await startTeamUi(['--config', path.join(setup.root, 'ui.yml')]);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => callTeam(ui, '/api/login', { method: 'POST', json: { user: 'otto', password: `wrong ${i} password!` } })));
+    const counts: Record<number, number> = {};
+    for (const answer of answers) counts[answer.status] = (counts[answer.status] ?? 0) + 1;
+    expect(counts).toEqual({ 401: 5, 429: 25 });
+    for (const answer of answers.filter((a) => a.status === 429)) expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    const failures = readAudit(setup.auditLog).filter((e) => e.action === 'login_failed');
+    expect(failures.filter((e) => e.outcome === 'failed')).toHaveLength(5);
+    // Refusals are audited once per wait, not once per refused try.
+    expect(failures.filter((e) => e.outcome === 'denied').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('accounts changed with handoff ui user while the server runs', () => {
+  it('a new password or the removal ends the account\'s sessions and closes their event streams', async () => {
+    const setup = writeSetup();
+    const config = path.join(setup.root, 'ui.yml');
+    await writeUsers(setup.usersFile, { vic: 'viewer', ada: 'admin' });
+    const ui = await startTeamUi(['--config', config]);
+    const ada = await signIn(ui, 'ada', PASSWORDS.ada);
+    const closedSoon = (ended: Promise<void>, what: string): Promise<unknown> =>
+      Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: the event stream stayed open`)), 5000))]);
+
+    const vic = await signIn(ui, 'vic', PASSWORDS.vic);
+    const events = openTeamEvents(ui, '/api/projects/orders/events', { cookie: vic.cookie });
+    expect(await events.status).toBe(200);
+    const passwd = await runCliWithInput(['ui', 'user', 'passwd', 'vic', '--password-stdin', '--config', config], 'a brand new passphrase\n');
+    expect(passwd.code, passwd.stderr).toBe(0);
+    // The stream is closed by itself (before any request of the session), and the old cookie no longer signs in.
+    await closedSoon(events.ended, 'after passwd');
+    const old = await vic.call('/api/session');
+    expect(old.status).toBe(401);
+    expect(await old.json()).toMatchObject({ reason: 'signed-out' });
+    expect((await vic.call('/api/projects')).status).toBe(401);
+
+    const again = await signIn(ui, 'vic', 'a brand new passphrase');
+    const stream = openTeamEvents(ui, '/api/projects/orders/events', { cookie: again.cookie });
+    expect(await stream.status).toBe(200);
+    const remove = await runCliWithInput(['ui', 'user', 'remove', 'vic', '--config', config], '');
+    expect(remove.code, remove.stderr).toBe(0);
+    await closedSoon(stream.ended, 'after remove');
+    expect((await again.call('/api/session')).status).toBe(401);
+    // Another account's session goes on.
+    expect((await ada.call('/api/session')).status).toBe(200);
   });
 });
 

@@ -14,14 +14,24 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The Content-Security-Policy of every other answer (JSON, assets, errors, event streams): nothing may load or run,
+ * be framed, post a form or set a base. An answer opened as a page by itself (an API URL, a 404) then runs nothing.
+ */
+export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /** The page's Content-Security-Policy: no inline script or style, nothing from elsewhere, never framed. */
 export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The refusal pages carry their style inline and nothing else. */
 export const REFUSED_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
-/** Headers of every answer: no sniffing, no referrer, never framed, not readable by other origins. */
+/**
+ * Headers of every answer: a strict CSP (the page and the refusal pages replace it with their own in writeHead), no
+ * sniffing, no referrer, never framed, not readable by other origins.
+ */
 export function setSecurityHeaders(res: ServerResponse, options: { tls?: boolean } = {}): void {
+  res.setHeader('Content-Security-Policy', DEFAULT_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
@@ -90,6 +100,10 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   const body = await readSmallBody(req, maxBytes);
   if (body.length === 0) return {};
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the body as application/json');
+  return parseJsonObject(body);
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
@@ -98,6 +112,40 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'the body must be a JSON object');
   return value as Record<string, unknown>;
+}
+
+/** An action's body read without refusing it yet: what it says, and why a strict read would refuse it. */
+export interface LenientBody {
+  /** The JSON object it holds, whatever its content type says (`{}` when it holds none, or has no type at all). */
+  body: Record<string, unknown>;
+  /** The refusal a strict read gives (413, 415, 400), to be answered once the caller's right to act is checked. */
+  error?: HttpError;
+}
+
+/**
+ * Reads an action's body as `readActionBody` does (no content type: read, bounded, and ignored; otherwise a JSON
+ * object), but returns a refusal instead of throwing it. A server that audits refused attempts first needs to know the
+ * attempt (a body that switches a schedule off is `schedule_disable`) and the caller's right to it; a body that is
+ * wrong only counts after that.
+ */
+export async function readActionBodyLeniently(req: IncomingMessage, maxBytes: number): Promise<LenientBody> {
+  let bytes: Buffer;
+  try {
+    bytes = await readSmallBody(req, maxBytes);
+  } catch (error) {
+    if (error instanceof HttpError) return { body: {}, error };
+    throw error;
+  }
+  if (!req.headers['content-type'] || bytes.length === 0) return { body: {} };
+  let body: Record<string, unknown> = {};
+  let error: HttpError | undefined;
+  try {
+    body = parseJsonObject(bytes);
+  } catch (problem) {
+    error = problem as HttpError;
+  }
+  if (!/^application\/json\b/i.test(req.headers['content-type'])) error = new HttpError(415, 'send the body as application/json');
+  return error ? { body, error } : { body };
 }
 
 export function readIntParam(url: URL, name: string, fallback: number, max: number): number {

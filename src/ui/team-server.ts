@@ -1,7 +1,7 @@
 // The team server (`handoff ui serve`): many projects, accounts with roles (or sign-on through a trusted proxy, or on
 // loopback the printed token), sessions with CSRF tokens, every sign-in and action in the audit log, optional TLS.
 // Each request passes, in order: 1. Host, 2. Origin (state-changing), 3. credential, 4. CSRF (cookie sessions),
-// 5. the route's permission for the user's role.
+// 5. the route's permission for the user's role. A refusal at 2, 4 or 5 of a caller whose credential holds is audited.
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -16,12 +16,12 @@ import { isMutating, matchRoute, PROJECT_ROUTES, SERVER_ROUTES, type ApiRoute } 
 import type { AuditAction, AuditEntry, LoginOptionsResponse, ProjectCard, SessionResponse } from './api-types.js';
 import { AUDIT_ACTIONS, openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createEventStream } from './event-stream.js';
-import { decodePathSegments, HttpError, limitSlowClients, parseRequestTarget, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
+import { decodePathSegments, HttpError, limitSlowClients, parseRequestTarget, readActionBodyLeniently, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
 import { ProjectBackend } from './project-backend.js';
-import { MAX_BODY_BYTES, readActionBody, serveProjectRoute } from './project-routes.js';
+import { MAX_BODY_BYTES, serveProjectRoute } from './project-routes.js';
 import { LoginThrottle } from './team/login-throttle.js';
 import { clientAddressOf, createProxyTrust } from './team/proxy-auth.js';
-import { sameToken, SessionStore, type Session } from './team/session-store.js';
+import { credentialDigest, revocationOf, sameToken, SessionStore, type Session } from './team/session-store.js';
 import { isLoopbackHost } from '../providers/is-loopback-url.js';
 import type { TeamConfig } from './team/team-config.js';
 import { listen } from './ui-server.js';
@@ -66,6 +66,7 @@ const CSRF_HEADER = 'x-csrf-token';
 const MAX_AUDIT_PAGE = 500;
 /** Event streams over all projects and the project list together. */
 const MAX_OPEN_STREAMS = 1000;
+const CROSS_SITE_MESSAGE = 'requests from other sites are refused';
 
 function cookieValue(req: IncomingMessage, name: string): string | undefined {
   for (const part of String(req.headers.cookie ?? '').split(';')) {
@@ -179,8 +180,22 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     return {};
   };
 
-  /** 3. The credential: the token (token mode), a trusted proxy's header, or the session cookie. */
-  const authenticate = (req: IncomingMessage, res: ServerResponse, url: URL, from: string): Actor => {
+  /**
+   * A session that no longer stands for its account is ended (the account removed, or its password changed since the
+   * sign-in: whoever signed in with the old password must not stay in); says why, or undefined while it stands.
+   */
+  const revoke = (session: Session): string | undefined => {
+    const revocation = revocationOf(session, accounts?.find(session.user));
+    if (!revocation) return undefined;
+    sessions.end(session.id);
+    return revocation === 'removed' ? `the account "${session.user}" no longer exists` : `the password of "${session.user}" was changed; sign in again`;
+  };
+
+  /**
+   * 3. The credential: the token (token mode), a trusted proxy's header, or the session cookie. Without `res` it only
+   * looks (for a request refused anyway, to name who tried): no session made, no cookie set or cleared, none touched.
+   */
+  const authenticate = (req: IncomingMessage, res: ServerResponse | undefined, url: URL, from: string): Actor => {
     if (authMode === 'token') {
       const isEvents = url.pathname === '/api/events' || /^\/api\/projects\/[^/]+\/events$/.test(url.pathname);
       const given = bearerToken(req) ?? (isEvents && !isMutating(req.method) ? (url.searchParams.get('token') ?? undefined) : undefined);
@@ -192,22 +207,28 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     if (proxyUser !== undefined) {
       const { role } = roleOfAccount(proxyUser, 'proxy');
       if (!role) throw new HttpError(403, `the single sign-on user "${proxyUser}" has no account here; ask an admin to add one`, { reason: 'no-account' });
-      const found = sessions.find(cookieValue(req, cookieName));
+      const found = sessions.find(cookieValue(req, cookieName), Date.now(), res !== undefined);
       if (found.session && found.session.via === 'proxy' && found.session.user === proxyUser) return { user: proxyUser, role, via: 'proxy', session: found.session, from };
+      if (!res) return { user: proxyUser, role, via: 'proxy', from };
       const session = sessions.create(proxyUser, 'proxy', from);
       res.setHeader('Set-Cookie', sessionCookie(session.id, Math.floor(config.sessions.absoluteMs / 1000)));
       audit.append({ user: proxyUser, role, action: 'login', outcome: 'ok', from, detail: 'single sign-on through the proxy' });
       return { user: proxyUser, role, via: 'proxy', session, from };
     }
-    if (proxy.hasUntrustedHeader(req) && !warnedUntrustedHeader) {
+    if (res && proxy.hasUntrustedHeader(req) && !warnedUntrustedHeader) {
       warnedUntrustedHeader = true;
       options.onNotice?.(`a request from ${from} carried the sign-on header ${config.proxyAuth?.header}, but ${from} is not in proxy_auth.trusted_proxies: the header was ignored`);
     }
-    const found = sessions.find(cookieValue(req, cookieName));
+    const found = sessions.find(cookieValue(req, cookieName), Date.now(), res !== undefined);
     if (!found.session) {
       const expired = found.reason === 'expired' || found.reason === 'idle';
-      if (found.reason !== 'none') res.setHeader('Set-Cookie', sessionCookie('', 0));
+      if (found.reason !== 'none') res?.setHeader('Set-Cookie', sessionCookie('', 0));
       throw new HttpError(401, expired ? 'your session has ended; sign in again' : 'sign in first', { reason: expired ? 'expired' : 'signed-out' });
+    }
+    const revoked = revoke(found.session);
+    if (revoked) {
+      res?.setHeader('Set-Cookie', sessionCookie('', 0));
+      throw new HttpError(401, revoked, { reason: 'signed-out' });
     }
     const { role } = roleOfAccount(found.session.user, found.session.via);
     if (!role) {
@@ -235,24 +256,36 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     const name = typeof body.user === 'string' ? body.user.trim().slice(0, 128) : '';
     const password = typeof body.password === 'string' ? body.password : '';
     if (!name || !password) throw new HttpError(400, 'give a user name and a password');
-    const allowed = throttle.check(from, name);
+    // The try is counted now, before the password check (which takes a while): tries sent in parallel each see the
+    // ones before them, so a burst cannot pass the check all at once before the first failure is counted.
+    const allowed = throttle.begin(from, name);
     if (!allowed.allowed) {
       if (allowed.firstRefusal) audit.append({ user: name, action: 'login_failed', outcome: 'denied', from, detail: 'too many failed logins: waiting', status: 429 });
       throw new HttpError(429, `too many failed logins; try again in ${allowed.retryAfterSeconds} s`, { retryAfterSeconds: allowed.retryAfterSeconds });
     }
-    const account = accounts.find(name);
-    // A wrong name costs as much time as a wrong password, so names cannot be told apart by timing.
-    const ok = account?.password && password.length <= MAX_PASSWORD_LENGTH ? await verifyPassword(password, account.password) : (await verifyPassword(password, await decoyHash()), false);
+    const { attempt } = allowed;
+    let account: Account | undefined;
+    let ok: boolean;
+    try {
+      account = accounts.find(name);
+      // A wrong name costs as much time as a wrong password, so names cannot be told apart by timing.
+      ok = account?.password && password.length <= MAX_PASSWORD_LENGTH ? await verifyPassword(password, account.password) : (await verifyPassword(password, await decoyHash()), false);
+    } catch (error) {
+      // A check that threw (an unreadable accounts file) is no verdict on the password.
+      attempt.release();
+      throw error;
+    }
     if (!ok) {
-      const wait = throttle.fail(from, name);
+      const wait = attempt.fail();
       audit.append({ user: name, action: 'login_failed', outcome: 'failed', from, detail: !account ? 'no such account' : account.password ? 'wrong password' : 'the account signs in through the proxy only', status: 401 });
       const waitSeconds = Math.ceil(wait / 1000);
       throw new HttpError(401, `wrong user name or password${waitSeconds > 0 ? `; wait ${waitSeconds} s before the next try` : ''}`, waitSeconds > 0 ? { retryAfterSeconds: waitSeconds } : {});
     }
-    throttle.succeed(from, name);
+    attempt.succeed();
     const previous = sessions.find(cookieValue(req, cookieName));
     if (previous.session) sessions.end(previous.session.id);
-    const session = sessions.create(account!.name, 'password', from);
+    // Bound to this password: a new one (or the account's removal), wherever it is made, ends the session.
+    const session = sessions.create(account!.name, 'password', from, Date.now(), credentialDigest(account!.password));
     res.setHeader('Set-Cookie', sessionCookie(session.id, Math.floor(config.sessions.absoluteMs / 1000)));
     audit.append({ user: account!.name, role: account!.role, action: 'login', outcome: 'ok', from });
     sendJson(res, 200, sessionOf({ user: account!.name, role: account!.role, via: 'password', session, from }));
@@ -369,13 +402,28 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     }
   };
 
-  /** An event stream lives as long as its session (checked at each keep-alive), not past a logout or expiry. */
+  /**
+   * An event stream lives as long as its session (checked every second), not past a logout or expiry, nor past a new
+   * password or the account's removal (made on the admin page, or by `handoff ui user` in the accounts file).
+   */
   const streamValidity = (actor: Actor): (() => boolean) | undefined => {
     const session = actor.session;
-    return session ? () => sessions.isLive(session.id) : undefined;
+    if (!session) return undefined;
+    return () => {
+      if (!sessions.isLive(session.id)) return false;
+      if (session.via === 'proxy') return accounts?.find(session.user) !== undefined || Boolean(config.proxyAuth?.defaultRole);
+      return revoke(session) === undefined;
+    };
   };
 
   // --- the request -------------------------------------------------------------------------------------------------
+
+  /** 2. Whether a state-changing request comes from a page of another site (its Origin, or the browser's Sec-Fetch-Site). */
+  const fromOtherSite = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    const site = req.headers['sec-fetch-site'];
+    return (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) || site === 'cross-site' || site === 'same-site';
+  };
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL, from: string): Promise<void> => {
     const segments = decodePathSegments(url.pathname).slice(1);
@@ -383,17 +431,36 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     const method = req.method ?? 'GET';
     const inProject = segments[0] === 'projects' && segments.length > 2;
     const match = inProject ? matchRoute(PROJECT_ROUTES, method, segments.slice(2)) : matchRoute(SERVER_ROUTES, method, segments);
+    // 2. Origin: a state-changing request from a page of another site is refused whatever it carries (the sign-in too).
+    const crossSite = mutating && fromOtherSite(req);
     if (match.route?.permission === 'anyone') {
+      if (crossSite) throw new HttpError(403, CROSS_SITE_MESSAGE);
       if (match.route.id === 'login') return login(req, res, from);
       sendJson(res, 200, { password: Boolean(accounts), proxy: Boolean(config.proxyAuth) } satisfies LoginOptionsResponse);
       return;
     }
-    const actor = authenticate(req, res, url, from);
-    if (!match.route) throw new HttpError(match.methodNotAllowed ? 405 : 404, match.methodNotAllowed ? 'method not allowed here' : 'no such endpoint');
+    // 3. The credential. A request from another site gets 403 with or without one; its credential is only looked at,
+    // so that the refusal is audited as the attempt of whoever it names.
+    let actor: Actor;
+    if (crossSite) {
+      try {
+        actor = authenticate(req, undefined, url, from);
+      } catch (error) {
+        if (error instanceof HttpError) throw new HttpError(403, CROSS_SITE_MESSAGE);
+        throw error;
+      }
+      if (!match.route) throw new HttpError(403, CROSS_SITE_MESSAGE);
+    } else {
+      actor = authenticate(req, res, url, from);
+      if (!match.route) throw new HttpError(match.methodNotAllowed ? 405 : 404, match.methodNotAllowed ? 'method not allowed here' : 'no such endpoint');
+    }
     const route = match.route;
     const backend = inProject ? backends.get(segments[1]) : undefined;
-    if (inProject && !backend) throw new HttpError(404, `no project "${segments[1]}" on this server`);
-    const body = mutating ? await readActionBody(req) : {};
+    // Read before any refusal, leniently (the JSON, whatever its type says), so the audit line names the attempt
+    // (a body that switches a schedule off is schedule_disable); a body the action cannot take counts after the role.
+    const { body, error: bodyError } = mutating ? await readActionBodyLeniently(req, MAX_BODY_BYTES) : { body: {}, error: undefined };
+    // Nothing more is read from a client that sends too much, whichever refusal it gets: the connection ends with it.
+    if (bodyError?.status === 413) res.setHeader('Connection', 'close');
     const action: AuditAction | undefined = typeof route.audit === 'function' ? route.audit(body) : route.audit;
     const project = backend?.id;
     const target = match.params.runId ?? match.params.jobId ?? match.params.targetId ?? match.params.name ?? (typeof body.name === 'string' ? body.name.slice(0, 128) : undefined);
@@ -401,6 +468,8 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       if (action) auditFor(actor, { action, outcome: 'denied', project, target, detail, status });
       throw new HttpError(status, message);
     };
+    if (crossSite) refuse(403, CROSS_SITE_MESSAGE, 'request from another site');
+    if (inProject && !backend) throw new HttpError(404, `no project "${segments[1]}" on this server`);
     // 4. A cookie is sent by the browser with any request to this host: a state-changing one must also echo the
     // session's CSRF token, which only this server's own page can read.
     if (mutating && actor.session && !sameToken(String(req.headers[CSRF_HEADER] ?? ''), actor.session.csrfToken)) {
@@ -410,6 +479,10 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     const permission = route.permission;
     if (permission !== 'signed-in' && permission !== 'anyone' && !roleAllows(actor.role, permission)) {
       refuse(403, `your role (${actor.role}) may not do this; it needs ${leastRoleFor(permission)}`, `needs ${leastRoleFor(permission)}`);
+    }
+    if (bodyError) {
+      if (action && action !== 'logout') auditFor(actor, { action, outcome: 'failed', project, target, detail: bodyError.message, status: bodyError.status });
+      throw bodyError;
     }
     try {
       if (backend) {
@@ -459,18 +532,11 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         if (isApi) throw new HttpError(403, reason);
         return pages.refuse(res, 403, reason, 'Open the address the server was set up with.');
       }
-      // 2. Origin: a state-changing request from a page of another site is refused whatever it carries.
-      if (isApi && isMutating(req.method)) {
-        const origin = req.headers.origin;
-        const site = req.headers['sec-fetch-site'];
-        if ((origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) || site === 'cross-site' || site === 'same-site') {
-          throw new HttpError(403, 'requests from other sites are refused');
-        }
-      }
       if (!isApi) return pages.serve(req, res, url);
       const segments = url.pathname.split('/');
       const backend = segments[2] === 'projects' ? backends.get(segments[3] ?? '') : undefined;
       if (backend) maskWith = (text) => backend.mask(text);
+      // 2. to 5. (the Origin check among them) in handleApi, which audits a refusal of a known caller.
       await handleApi(req, res, url, from);
     } catch (error) {
       sendFailure(res, error, options.onError, maskWith);

@@ -36,4 +36,45 @@ describe('login throttle', () => {
     for (let i = 0; i < 10_000; i++) throttle.fail(`10.1.${i >> 8}.${i & 255}`, `name-${i}`, 0);
     expect((throttle as unknown as { entries: Map<string, unknown> }).entries.size).toBeLessThanOrEqual(100);
   });
+
+  it('counts a try from its start: parallel tries beyond the free failures are refused before any has failed', () => {
+    const throttle = new LoginThrottle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 8000 });
+    // 30 tries at once, none ended yet (their password checks are still running).
+    const decisions = Array.from({ length: 30 }, () => throttle.begin('10.0.0.1', 'alice', 0));
+    const started = decisions.flatMap((d) => (d.allowed ? [d.attempt] : []));
+    expect(started).toHaveLength(5);
+    const refused = decisions.filter((d) => !d.allowed);
+    expect(refused[0]).toMatchObject({ allowed: false, retryAfterSeconds: 1, firstRefusal: true });
+    expect(refused.filter((d) => d.firstRefusal)).toHaveLength(1);
+    // Another address is refused too (the name's count), as is another name from this address.
+    expect(throttle.begin('10.0.0.2', 'alice', 0).allowed).toBe(false);
+    expect(throttle.begin('10.0.0.1', 'bob', 0).allowed).toBe(false);
+    const waits = started.map((attempt) => attempt.fail(10));
+    expect(waits).toEqual([0, 0, 0, 0, 1000]);
+    // An attempt ends once: a second verdict counts nothing.
+    expect(started[0].fail(10)).toBe(0);
+    expect(throttle.check('10.0.0.1', 'alice', 1009).allowed).toBe(false);
+    // After the wait, one try at a time: the next one waits for it.
+    const sixth = throttle.begin('10.0.0.1', 'alice', 1010);
+    expect(sixth.allowed).toBe(true);
+    expect(throttle.begin('10.0.0.1', 'alice', 1010)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    if (sixth.allowed) expect(sixth.attempt.fail(1020)).toBe(2000);
+    expect(throttle.check('10.0.0.1', 'alice', 3000).allowed).toBe(false);
+  });
+
+  it('lets a released try count neither way, and a success clear the counts while other tries run on', () => {
+    const throttle = new LoginThrottle({ freeFailures: 2, baseDelayMs: 1000 });
+    const a = throttle.begin('10.0.0.1', 'alice', 0);
+    const b = throttle.begin('10.0.0.1', 'alice', 0);
+    expect(throttle.begin('10.0.0.1', 'alice', 0).allowed).toBe(false);
+    if (!a.allowed || !b.allowed) throw new Error('both tries should start');
+    a.attempt.release();
+    a.attempt.release();
+    const c = throttle.begin('10.0.0.1', 'alice', 0);
+    expect(c.allowed).toBe(true);
+    b.attempt.fail(1);
+    if (c.allowed) c.attempt.succeed();
+    expect(throttle.check('10.0.0.1', 'alice', 2)).toMatchObject({ allowed: true });
+    expect((throttle as unknown as { entries: Map<string, unknown> }).entries.size).toBe(0);
+  });
 });

@@ -1,5 +1,7 @@
 // Login rate limiting with back-off: after a few failed logins from one address or for one account, each further try
 // must wait twice as long as the one before (up to a cap); a successful login clears its account's and address's count.
+// A try counts from its start (`begin`), not from its verdict: the password check takes a while, and tries sent in
+// parallel would otherwise all pass the check before the first failure is counted.
 export interface ThrottleDecision {
   allowed: boolean;
   /** Seconds until a try is allowed again (when not allowed). */
@@ -18,8 +20,22 @@ export interface LoginThrottleOptions {
   maxKeys?: number;
 }
 
+/** A login under way, counted against its address and name until it ends one way or the other. */
+export interface LoginAttempt {
+  /** Counts the failure; returns how long the next try must wait (0 while still within the free failures). */
+  fail(now?: number): number;
+  /** Clears the failures of its address and name. */
+  succeed(): void;
+  /** Ends the attempt without a verdict (its check threw): it counts neither way. Nothing after fail or succeed. */
+  release(): void;
+}
+
+export type BeginDecision = { allowed: true; retryAfterSeconds: 0; firstRefusal: false; attempt: LoginAttempt } | { allowed: false; retryAfterSeconds: number; firstRefusal: boolean };
+
 interface Entry {
   failures: number;
+  /** Tries begun and not yet ended: each may still fail, so they count as failures for whether another may start. */
+  pending: number;
   lastFailure: number;
   blockedUntil: number;
   /** A refusal during this block was audited already (one audit line per block, not per request). */
@@ -48,21 +64,32 @@ export class LoginThrottle {
 
   private live(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry && now - entry.lastFailure > this.forgetAfterMs && now >= entry.blockedUntil) {
+    if (entry && now - entry.lastFailure > this.forgetAfterMs && now >= entry.blockedUntil && entry.pending === 0) {
       this.entries.delete(key);
       return undefined;
     }
     return entry;
   }
 
-  /** Whether a login may be tried now; `firstRefusal` is true once per block (for the audit log). */
+  private delayAfter(failures: number): number {
+    return failures < this.freeFailures ? 0 : Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (failures - this.freeFailures));
+  }
+
+  /**
+   * Whether a login may be tried now; `firstRefusal` is true once per block (for the audit log). Tries under way count
+   * as failures: within the free failures that many may run at once; beyond them one at a time, each after its wait.
+   */
   check(address: string, name: string, now = Date.now()): ThrottleDecision & { firstRefusal: boolean } {
     let until = 0;
     let firstRefusal = false;
     for (const key of this.keysOf(address, name)) {
       const entry = this.live(key, now);
-      if (entry && entry.blockedUntil > now) {
-        until = Math.max(until, entry.blockedUntil);
+      if (!entry) continue;
+      let blockedUntil = entry.blockedUntil;
+      // Were every try under way to fail, the wait they would start; it starts when they end, so not before now.
+      if (entry.pending > 0 && entry.failures + entry.pending >= this.freeFailures) blockedUntil = Math.max(blockedUntil, now + Math.max(1000, this.delayAfter(entry.failures + entry.pending)));
+      if (blockedUntil > now) {
+        until = Math.max(until, blockedUntil);
         if (!entry.reported) firstRefusal = entry.reported = true;
       }
     }
@@ -70,28 +97,80 @@ export class LoginThrottle {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)), firstRefusal };
   }
 
+  /**
+   * Checks and, when allowed, counts the try at once (in the same turn of the event loop, so parallel tries see it);
+   * the attempt must then end with fail, succeed or release.
+   */
+  begin(address: string, name: string, now = Date.now()): BeginDecision {
+    const decision = this.check(address, name, now);
+    if (!decision.allowed) return { allowed: false, retryAfterSeconds: decision.retryAfterSeconds, firstRefusal: decision.firstRefusal };
+    for (const key of this.keysOf(address, name)) {
+      const entry = this.live(key, now) ?? this.remember(key, { failures: 0, pending: 0, lastFailure: now, blockedUntil: 0, reported: false });
+      entry.pending += 1;
+    }
+    let ended = false;
+    const end = (): boolean => {
+      if (ended) return false;
+      ended = true;
+      for (const key of this.keysOf(address, name)) {
+        const entry = this.entries.get(key);
+        if (entry && entry.pending > 0) entry.pending -= 1;
+      }
+      return true;
+    };
+    return {
+      allowed: true,
+      retryAfterSeconds: 0,
+      firstRefusal: false,
+      attempt: {
+        fail: (at = Date.now()) => (end() ? this.fail(address, name, at) : 0),
+        succeed: () => {
+          if (end()) this.succeed(address, name);
+        },
+        release: () => void end(),
+      },
+    };
+  }
+
   /** Counts a failure; returns how long the next try must wait (0 while still within the free failures). */
   fail(address: string, name: string, now = Date.now()): number {
     let wait = 0;
     for (const key of this.keysOf(address, name)) {
-      const entry = this.live(key, now) ?? { failures: 0, lastFailure: now, blockedUntil: 0, reported: false };
+      const entry = this.live(key, now) ?? { failures: 0, pending: 0, lastFailure: now, blockedUntil: 0, reported: false };
       entry.failures += 1;
       entry.lastFailure = now;
       if (entry.failures >= this.freeFailures) {
-        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (entry.failures - this.freeFailures));
+        const delay = this.delayAfter(entry.failures);
         entry.blockedUntil = now + delay;
         entry.reported = false;
         wait = Math.max(wait, delay);
       }
       // Re-inserted, so the map's order is by last failure and the oldest keys go first when it is full.
       this.entries.delete(key);
-      this.entries.set(key, entry);
+      this.remember(key, entry);
     }
-    while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
     return wait;
   }
 
+  /** Stores an entry, dropping the oldest beyond the bound (but none with tries under way: their counts must stay). */
+  private remember(key: string, entry: Entry): Entry {
+    this.entries.set(key, entry);
+    if (this.entries.size > this.maxKeys) {
+      for (const [old, value] of this.entries) {
+        if (this.entries.size <= this.maxKeys) break;
+        if (value.pending === 0 && old !== key) this.entries.delete(old);
+      }
+    }
+    return entry;
+  }
+
+  /** Clears the failures of an address and a name; tries of theirs still under way keep counting until they end. */
   succeed(address: string, name: string): void {
-    for (const key of this.keysOf(address, name)) this.entries.delete(key);
+    for (const key of this.keysOf(address, name)) {
+      const entry = this.entries.get(key);
+      if (!entry) continue;
+      if (entry.pending === 0) this.entries.delete(key);
+      else Object.assign(entry, { failures: 0, blockedUntil: 0, reported: false });
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameToken, SessionStore } from './session-store.js';
+import { credentialDigest, revocationOf, sameToken, SessionStore } from './session-store.js';
 
 describe('sessions', () => {
   it('end after the idle time without requests, and at the absolute time however active', () => {
@@ -39,5 +39,27 @@ describe('sessions', () => {
     expect(sameToken('abd', 'abc')).toBe(false);
     expect(sameToken('ab', 'abc')).toBe(false);
     expect(sameToken(undefined, 'abc')).toBe(false);
+  });
+
+  it('binds a password session to the password hash it signed in with; a proxy session to nothing of the kind', () => {
+    const store = new SessionStore({ idleMs: 1000, absoluteMs: 60_000 });
+    const hash = 'scrypt$1024$8$1$c2FsdHNhbHQ=$a2V5';
+    const session = store.create('alice', 'password', 'x', 0, credentialDigest(hash));
+    expect(session.credential).not.toContain(hash);
+    expect(revocationOf(session, { password: hash })).toBeUndefined();
+    expect(revocationOf(session, { password: 'scrypt$1024$8$1$b3RoZXJzYWx0$a2V5' })).toBe('password');
+    expect(revocationOf(session, { password: null })).toBe('password');
+    expect(revocationOf(session, undefined)).toBe('removed');
+    // A password session made without a credential (none known) never stands.
+    expect(revocationOf(store.create('bob', 'password', 'x', 0), { password: hash })).toBe('password');
+    const proxied = store.create('carol', 'proxy', 'x', 0);
+    expect(revocationOf(proxied, undefined)).toBeUndefined();
+  });
+
+  it('finds a session without touching it when asked (a refused request is no activity)', () => {
+    const store = new SessionStore({ idleMs: 1000, absoluteMs: 60_000 });
+    const a = store.create('alice', 'password', 'x', 0);
+    expect(store.find(a.id, 900, false).session?.user).toBe('alice');
+    expect(store.find(a.id, 1000).reason).toBe('idle');
   });
 });

@@ -1,5 +1,7 @@
 // Signed-in sessions of the team server, in memory: a random id (the cookie) per login, with the CSRF token that
-// state-changing requests must echo, ended after a time without requests (idle) and at an absolute time.
+// state-changing requests must echo, ended after a time without requests (idle) and at an absolute time. A password
+// session is bound to the password it signed in with: once the account's password hash changes or the account is gone
+// (from the admin page or `handoff ui user` on the accounts file), the session no longer stands.
 import crypto from 'node:crypto';
 
 export interface Session {
@@ -12,7 +14,12 @@ export interface Session {
   expiresAt: number;
   /** The client address at login, for the audit log of its logout. */
   from: string;
+  /** Password sessions: a digest of the account's password hash at sign-in (credentialDigest), compared at each use. */
+  credential?: string;
 }
+
+/** Why a session no longer stands for its account: `removed`, or `password` (a new password since its sign-in). */
+export type Revocation = 'removed' | 'password';
 
 export interface SessionLimits {
   idleMs: number;
@@ -39,9 +46,9 @@ export class SessionStore {
   }
 
   /** A new session with a new id (never one the client sent: no session fixation). */
-  create(user: string, via: Session['via'], from: string, now = Date.now()): Session {
+  create(user: string, via: Session['via'], from: string, now = Date.now(), credential?: string): Session {
     this.sweep(now);
-    const session: Session = { id: createSecret(), user, via, csrfToken: createSecret(), createdAt: now, lastSeenAt: now, expiresAt: now + this.limits.absoluteMs, from };
+    const session: Session = { id: createSecret(), user, via, csrfToken: createSecret(), createdAt: now, lastSeenAt: now, expiresAt: now + this.limits.absoluteMs, from, ...(credential !== undefined ? { credential } : {}) };
     const own = [...this.sessions.values()].filter((s) => s.user === user).sort((a, b) => a.createdAt - b.createdAt);
     for (const old of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) this.sessions.delete(old.id);
     while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
@@ -49,8 +56,11 @@ export class SessionStore {
     return session;
   }
 
-  /** The live session of a cookie value, touched (its idle time starts again); an ended one is removed and says why. */
-  find(id: string | undefined, now = Date.now()): SessionLookup {
+  /**
+   * The live session of a cookie value, touched (its idle time starts again) unless `touch` is false (a request that
+   * is refused anyway); an ended one is removed and says why.
+   */
+  find(id: string | undefined, now = Date.now(), touch = true): SessionLookup {
     if (!id) return { reason: 'none' };
     const session = this.sessions.get(id);
     if (!session) return { reason: 'unknown' };
@@ -62,7 +72,7 @@ export class SessionStore {
       this.sessions.delete(id);
       return { reason: 'idle' };
     }
-    session.lastSeenAt = now;
+    if (touch) session.lastSeenAt = now;
     return { session };
   }
 
@@ -99,6 +109,27 @@ export class SessionStore {
       if (now >= session.expiresAt || now - session.lastSeenAt >= this.limits.idleMs) this.sessions.delete(session.id);
     }
   }
+}
+
+/**
+ * What a password session keeps of the credential it signed in with: a digest of the account's password hash (a new
+ * password gives a new salt, so a new hash, even when the same password is set again). Not the hash itself: memory
+ * holds nothing a password could be guessed against.
+ */
+export function credentialDigest(passwordHash: string | null): string {
+  return crypto.createHash('sha256').update(`handoff-ui-session:${passwordHash ?? ''}`).digest('base64url');
+}
+
+/**
+ * Whether a session still stands for its account as the accounts file says now (`account` undefined: no such account).
+ * A password session needs its account with the same password hash as at sign-in; a proxy session has no password and
+ * is not judged here (the account's existence or the default role decides, as for each request).
+ */
+export function revocationOf(session: Session, account: { password: string | null } | undefined): Revocation | undefined {
+  if (session.via !== 'password') return undefined;
+  if (!account) return 'removed';
+  if (session.credential === undefined || !sameToken(credentialDigest(account.password), session.credential)) return 'password';
+  return undefined;
 }
 
 /** Constant-time comparison of a CSRF token the client echoed with the session's. */
