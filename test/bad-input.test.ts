@@ -124,6 +124,15 @@ tasks:
     expect(validated.stderr).toContain('unknown filter "nosuchfilter"');
   });
 
+  it('a stage that is not a plain name (it names the secrets file and prefixes cloud names)', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    expectRefused(await run(projectDir, workspaceDir, ['-s', '../x']), workspaceDir, '-s "../x" is not a stage name');
+    expectRefused(await run(projectDir, workspaceDir, ['-s', '']), workspaceDir, '-s "" is not a stage name');
+    const fromEnv = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HO_STAGE: 'a b' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('HO_STAGE "a b" is not a stage name');
+  });
+
   it('a venv not declared in installs, and a declared venv not installed yet', async () => {
     const undeclared = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n    venv: nope\n');
     expectRefused(await run(undeclared.projectDir, undeclared.workspaceDir), undeclared.workspaceDir, /venv.*nope/);

@@ -52,7 +52,7 @@ export function toGlobalOptions(raw: RawOptions): GlobalOptions {
   return {
     projectDir: raw.projectDir,
     workspaceDir: raw.workspaceDir,
-    stage: raw.stage ?? process.env.HO_STAGE ?? 'dev',
+    stage: readStage(raw.stage),
     vars: raw.vars ?? [],
     envs: raw.envs ?? [],
     yes: Boolean(raw.yes),
@@ -76,4 +76,19 @@ export function requireProjectDir(options: GlobalOptions): string {
 export function requireWorkspaceDir(options: GlobalOptions): string {
   if (!options.workspaceDir) throw new UserError('this command needs a workspace folder', { fix: 'add -w <workspace folder>, e.g. -w ./workspace' });
   return options.workspaceDir;
+}
+
+/**
+ * The stage names files (`.secrets/<stage>_secrets.yml`) and prefixes cloud names (`<stage>-<resource group>`), so it
+ * is a plain name: an empty one made `-etl`, and `../x` a path out of .secrets/.
+ */
+function readStage(given: string | undefined): string {
+  const fromEnv = given === undefined && process.env.HO_STAGE !== undefined;
+  const stage = given ?? process.env.HO_STAGE ?? 'dev';
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(stage)) {
+    throw new UserError(`${fromEnv ? 'HO_STAGE' : '-s'} ${JSON.stringify(stage)} is not a stage name: expected letters, digits, - and _, starting with a letter or digit`, {
+      fix: `give a stage such as dev or prod${fromEnv ? ' in HO_STAGE, or -s' : ''}`,
+    });
+  }
+  return stage;
 }
