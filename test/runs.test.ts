@@ -60,6 +60,10 @@ describe('run records', () => {
     expect(record.state).toMatchObject({ saved: true, task: 'sync', value: { bookmarks: { users: { id: 5 } } } });
     expect(JSON.parse(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), 'utf8'))).toEqual({ bookmarks: { users: { id: 5 } } });
     expect(r.stderr).toContain('records: users 5');
+    // The run's own console log ends as the terminal did: the state line and the outcome.
+    const consoleLog = fs.readFileSync(path.join(workspaceDir, 'runs', record.runId, 'console.log'), 'utf8').trim().split('\n');
+    expect(consoleLog.at(-2)).toContain('Singer state of task sync saved to artifacts/state.json');
+    expect(consoleLog.at(-1)).toMatch(/Run \S+ succeeded in [\d.]+ s; records: users 5$/);
   });
 
   it('keeps the previous state.json byte for byte when the target fails, and says so', async () => {

@@ -49,6 +49,11 @@ export interface LocalRunOptions {
   stderrLimits?: StderrLimits;
   /** Receives the writer of the run's console log (W/runs/<id>/console.log) while the run goes on, then undefined. */
   attachConsoleLog?: (write: ((line: string) => void) | undefined) => void;
+  /**
+   * Called once the run's record is complete, while its console log still takes lines: the caller's summary (state,
+   * outcome) then ends the log as it ends the terminal.
+   */
+  onRecorded?: (result: RunResult) => void;
   /** The workspace lock when the caller already holds it (`handoff run` takes it before it fetches into the workspace). */
   workspaceLock?: WorkspaceLock;
 }
@@ -217,7 +222,9 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       options.emit(event);
     };
     try {
-      return await runRecorded(run, options, interrupt, emit);
+      const result = await runRecorded(run, options, interrupt, emit);
+      options.onRecorded?.(result);
+      return result;
     } catch (error) {
       // A run that broke down (a bug, a foreach template error under --strict) still ends its record.
       const now = new Date().toISOString();

@@ -63,9 +63,9 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {
-    const result = await executeLocalRun(prepared, runOptions, interrupt);
+    // The summary is written while the run's console log still takes lines, so the log ends as the terminal does.
+    const result = await executeLocalRun(prepared, { ...runOptions, onRecorded: (done) => reportRun(done, prepared, options, log) }, interrupt);
     if (options.json) process.stdout.write(`${JSON.stringify(maskDeep(result, prepared.masker), null, 2)}\n`);
-    reportRun(result, prepared, options, log);
     return result;
   } finally {
     process.off('SIGINT', onInt);
