@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatPythonFloat, formatPythonStr, PythonFloat, toPythonFloat } from './python-str.js';
+import { formatPythonFloat, formatPythonJson, formatPythonStr, PythonFloat, toPythonFloat } from './python-str.js';
 
 /** Python's str() of each literal, one per line (json keeps each on one line). */
 function pythonStr(literals: string[]): string[] {
@@ -70,3 +70,13 @@ function toHex(value: number): string {
   const exp = exponent === 0 ? -1022 : exponent - 1023;
   return `${sign}0x${lead}.${mantissa.toString(16).padStart(13, '0')}p${exp >= 0 ? '+' : ''}${exp}`;
 }
+
+describe('formatPythonJson (Jinja2 tojson)', () => {
+  it('writes what json.dumps(value, sort_keys=True) writes, with <, >, & and \' escaped as Jinja2 does', () => {
+    const literals = ["{'b': [1, 2.5, True, None], 'a': 'x<y>&\\'z'}", "'é – 😀\\n\\t\\x7f\"'", '1.0', "float('nan')", "[float('inf'), -1e-05, 12345678901234567890]", '{}', '[]'];
+    const program = `import json, sys\nfor lit in json.load(sys.stdin):\n    s = json.dumps(eval(lit), sort_keys=True)\n    print(json.dumps(s.replace("<", "\\\\u003c").replace(">", "\\\\u003e").replace("&", "\\\\u0026").replace("'", "\\\\u0027")))`;
+    const expected = execFileSync('python3', ['-c', program], { input: JSON.stringify(literals), encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l) as string);
+    const values: unknown[] = [{ b: [1, 2.5, true, null], a: "x<y>&'z" }, 'é – 😀\n\t\x7f"', new PythonFloat(1), Number.NaN, [Number.POSITIVE_INFINITY, -0.00001, 12345678901234567890n], {}, []];
+    expect(values.map(formatPythonJson)).toEqual(expected);
+  });
+});

@@ -92,3 +92,48 @@ function quotePythonString(text: string): string {
   }
   return `${quote}${out}${quote}`;
 }
+
+/**
+ * Jinja2's `tojson`: Python's `json.dumps(value, sort_keys=True)` (separators `, ` and `: `, non-ASCII as `\uXXXX`,
+ * floats as repr, `NaN`/`Infinity` as Python writes them), then `<`, `>`, `&` and `'` escaped so the text is safe in
+ * HTML and in single-quoted shell or HTML attributes.
+ */
+export function formatPythonJson(value: unknown): string {
+  return dumpJson(value).replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function dumpJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value === true) return 'true';
+  if (value === false) return 'false';
+  if (typeof value === 'string') return quoteJsonAscii(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof PythonFloat) return formatJsonFloat(value.value);
+  if (typeof value === 'number') return Number.isInteger(value) ? formatPythonInt(value) : formatJsonFloat(value);
+  if (Array.isArray(value)) return `[${value.map(dumpJson).join(', ')}]`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value as Record<string, unknown>).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${keys.map((k) => `${quoteJsonAscii(k)}: ${dumpJson((value as Record<string, unknown>)[k])}`).join(', ')}}`;
+  }
+  return quoteJsonAscii(String(value));
+}
+
+function formatJsonFloat(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+  return formatPythonFloat(value);
+}
+
+/** json.dumps' string with ensure_ascii: the short escapes, every other character below 0x20 or above 0x7e as \uXXXX. */
+function quoteJsonAscii(text: string): string {
+  const short: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+  let out = '"';
+  for (const c of text) {
+    if (short[c]) out += short[c];
+    else if (c < ' ' || c > '~') {
+      // Characters beyond the BMP as their UTF-16 surrogate pair, as Python writes them.
+      for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    } else out += c;
+  }
+  return `${out}"`;
+}

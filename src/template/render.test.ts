@@ -191,6 +191,8 @@ describe('createRenderer', () => {
       'True,1,a,None|True1aNone|False/3.5',
     );
     expect(renderer.render('{{ t | string }}{{ (t | string) | length }}', values, 'f')).toBe('True4');
+    // Jinja2's tojson, often used to pass a value to a tool as JSON.
+    expect(renderer.render("echo '{{ rows | tojson }}'", values, 'f')).toBe(`echo '[{"k": false}, {"k": 3.5}]'`);
   });
 });
 

@@ -2,7 +2,7 @@
 import type nunjucksModule from 'nunjucks';
 import { UserError } from '../errors.js';
 import { maskError, type Masker } from '../secrets/mask.js';
-import { formatPythonStr } from './python-str.js';
+import { formatPythonJson, formatPythonStr } from './python-str.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -127,6 +127,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       // Jinja2 turns values into text with Python's str(): `{{ [true, 1.0] | join(',') }}` is `True,1.0` there.
       environment.addFilter('join', joinAsPython);
       environment.addFilter('string', formatPythonStr);
+      environment.addFilter('tojson', formatPythonJson);
     }
     return environment;
   };
