@@ -115,6 +115,18 @@ describe('renderFiles', () => {
     expect(readdirSync(d.out)).toEqual(['a.txt']);
   });
 
+  it('names every file with a template error at once, and writes none of them', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'a.txt'), '{{ x }');
+    writeFileSync(join(d.files, 'b.txt'), 'fine {{ x }}');
+    writeFileSync(join(d.files, 'c.txt'), 'before\n{% raw %}\nafter');
+    const { renderer } = makeRenderer();
+    const e = await renderError(renderFiles({ ...d, values: { x: 1 }, renderer }));
+    expect(e.message).toBe('2 files of files/ have template errors');
+    expect(e.diagnostics.map((x) => x.location?.file)).toEqual(['files/a.txt', 'files/c.txt']);
+    expect(existsSync(d.out)).toBe(false);
+  });
+
   it('returns 0 files and writes nothing when the project has no files folder', async () => {
     const d = makeDirs();
     const projectDir = join(d.root, 'empty-project');

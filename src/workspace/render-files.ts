@@ -39,7 +39,16 @@ export async function renderFiles(input: {
   }
 
   const entries: PlannedEntry[] = [];
-  await planFolder(realRoot, realRoot, '', input, entries);
+  const problems: UserError[] = [];
+  await planFolder(realRoot, realRoot, '', { ...input, problems }, entries);
+  // Every file's template error at once (nothing written), as config validate lists every problem of project.yml.
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) {
+    throw new UserError(`${problems.length} files of files/ have template errors`, {
+      fix: problems[0]!.fix,
+      diagnostics: problems.flatMap((p) => p.diagnostics),
+    });
+  }
   await writeEntries(join(input.workspaceDir, 'files'), entries);
   return { files: entries.filter((e) => e.kind !== 'dir').length };
 }
@@ -48,7 +57,7 @@ async function planFolder(
   realRoot: string,
   folder: string,
   relFolder: string,
-  input: { values: Record<string, unknown>; renderer: Renderer },
+  input: { values: Record<string, unknown>; renderer: Renderer; problems: UserError[] },
   entries: PlannedEntry[],
 ): Promise<void> {
   const names = (await readdir(folder)).sort();
@@ -67,8 +76,13 @@ async function planFolder(
       if (isBinary(bytes)) {
         entries.push({ kind: 'binary', path: rel, mode, source: abs });
       } else {
-        const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
-        entries.push({ kind: 'text', path: rel, mode, content: Buffer.from(rendered, 'utf8') });
+        try {
+          const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
+          entries.push({ kind: 'text', path: rel, mode, content: Buffer.from(rendered, 'utf8') });
+        } catch (error) {
+          if (!(error instanceof UserError)) throw error;
+          input.problems.push(error);
+        }
       }
     } else {
       throw new UserError(`files/${rel} is not a regular file, folder or symbolic link`, {
