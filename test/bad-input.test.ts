@@ -120,7 +120,8 @@ tasks:
     const validated = await runCli(['config', 'validate', '-p', projectDir]);
     expect(validated.code).toBe(2);
     expect(validated.stderr).toContain('has 2 template syntax errors');
-    expect(validated.stderr).toMatch(/tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\]: expected variable end \(line 1, column \d+ of the command\)/);
+    // Located at the line of project.yml that holds the command, and the column within the command line.
+    expect(validated.stderr).toMatch(/project\.yml:11:\d+: tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\]\.command: expected variable end \(line 1, column \d+ of the command line\)/);
     expect(validated.stderr).toContain('unknown filter "nosuchfilter"');
   });
 

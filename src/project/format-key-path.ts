@@ -18,3 +18,14 @@ export function appendKeyPath(formatted: string, segment: string | number): stri
   if (plainKey.test(segment)) return formatted === '' ? segment : `${formatted}.${segment}`;
   return `${formatted}[${JSON.stringify(segment)}]`;
 }
+
+/** The segments of a formatted key path (`tasks[1].pipeline[0]`, `vars["a.b"]`): the inverse of formatKeyPath. */
+export function parseKeyPath(formatted: string): KeyPath {
+  const segments: Array<string | number> = [];
+  for (const m of formatted.matchAll(/\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|\.?([A-Za-z_][A-Za-z0-9_-]*)/g)) {
+    if (m[1] !== undefined) segments.push(JSON.parse(`"${m[1]}"`) as string);
+    else if (m[2] !== undefined) segments.push(Number(m[2]));
+    else segments.push(m[3]!);
+  }
+  return segments;
+}

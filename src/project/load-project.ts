@@ -2,8 +2,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import type { Diagnostic } from '../errors.js';
+import type { Diagnostic, SourceLocation } from '../errors.js';
 import type { Project } from './types.js';
+import type { KeyPath } from './format-key-path.js';
 import { checkRules } from './check-rules.js';
 import { checkSchema } from './check-schema.js';
 import { checkWrittenForm, isIgnoredKeyNotice } from './check-written-form.js';
@@ -17,6 +18,8 @@ export interface LoadedProject {
   project: Project;
   /** Problems that do not stop a run (unknown keys, ignored keys, numbers read from text); in file order. */
   warnings: Diagnostic[];
+  /** Where a key path is written in project.yml (the nearest enclosing node when it is not), for later checks' messages. */
+  locate(path: KeyPath): SourceLocation;
 }
 
 const projectFileName = 'project.yml';
@@ -77,7 +80,7 @@ export function parseProject(text: string, file: string, projectDir: string): Lo
   }
 
   const writtenAsFloat = (at: Parameters<typeof source.sourceText>[0]): boolean => isYamlFloatText(source.sourceText(at));
-  return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat), warnings: diagnostics };
+  return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat), warnings: diagnostics, locate: (at) => source.locate(at) };
 }
 
 async function checkProjectDir(projectDir: string, file: string): Promise<void> {

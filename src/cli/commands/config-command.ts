@@ -1,6 +1,7 @@
 // `handoff config validate [local]` and `handoff schema`: check project.yml and give editors its JSON Schema.
 import { createProjectJsonSchema } from '../../project/json-schema.js';
-import { loadProject } from '../../project/load-project.js';
+import { loadProject, type LoadedProject } from '../../project/load-project.js';
+import { parseKeyPath } from '../../project/format-key-path.js';
 import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
@@ -9,9 +10,9 @@ import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
-  const { project, warnings } = await loadProject(requireProjectDir(options));
+  const { project, warnings, locate } = await loadProject(requireProjectDir(options));
   const plan = planRun(project);
-  await checkTemplateSyntax(project, [...plan.staticCommands, ...plan.foreachCommands]);
+  await checkTemplateSyntax(project, [...plan.staticCommands, ...plan.foreachCommands], locate);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: true, file: project.file, tasks: plan.tasks.length, warnings }, null, 2)}\n`);
     return 0;
@@ -25,7 +26,7 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
 }
 
 /** The syntax of every active command's template, all problems at once, as a run would refuse them before starting. */
-async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof planRun>['staticCommands']): Promise<void> {
+async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof planRun>['staticCommands'], locate: LoadedProject['locate']): Promise<void> {
   // The engine is loaded only for templates that need more than substitution, as a run does.
   if (!commands.some((c) => needsTemplateEngine(commandTemplateOf(c)))) return;
   await loadTemplateEngine();
@@ -36,10 +37,14 @@ async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof
       renderer.check(commandTemplateOf(command), command.path);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      // The position is within the command's text, not a file: said as such, beside the command's key path.
+      // The engine's position is within the command line (`command` and `args` joined by a space): the problem is
+      // located at the key of project.yml it falls in, and its column within the command line is said.
       for (const d of error.diagnostics) {
-        const at = d.location ? ` (line ${d.location.line}${d.location.col !== undefined ? `, column ${d.location.col}` : ''} of the command)` : '';
-        problems.push({ severity: 'error', message: `${d.message}${at}`, path: d.path ?? command.path });
+        const col = d.location?.col;
+        const inArgs = command.args !== undefined && (d.location?.line ?? 1) === 1 && col !== undefined && col > command.command.length + 1;
+        const key = inArgs ? 'args' : 'command';
+        const at = d.location ? ` (line ${d.location.line}${col !== undefined ? `, column ${col}` : ''} of the command line)` : '';
+        problems.push({ severity: 'error', message: `${d.message}${at}`, path: `${command.path}.${key}`, location: locate([...parseKeyPath(command.path), key]) });
       }
     }
   }
