@@ -137,6 +137,18 @@ schedules:
     const logs = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'filter_pattern=echo: working for']);
     expect(logs.stdout.trim().split('\n')).toHaveLength(3);
     expect(logs.stdout).toContain('working for schedule-seven');
+
+    // A wrong id is an error, as for job status; a -v key these commands do not read is said, not dropped silently.
+    const wrongId = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'id=nope']);
+    expect(wrongId.code).toBe(2);
+    expect(wrongId.stderr).toContain('no job "nope"');
+    const typo = await cli(['cloud', 'logs', '-p', projectDir, '-v', 'idd=1']);
+    expect(typo.stderr).toContain('-v idd is not read by cloud logs');
+    const runVar = await cli(['cloud', 'run', '-p', projectDir, '-v', 'start_date=2024-02-01', '-v', 'target_id=9', '--wait']);
+    expect(runVar.code).toBe(2);
+    expect(runVar.stderr).toContain("-v start_date is not read by cloud run, which takes -v target_id=; it was ignored (a run's variables go in with -e __VARS=");
+    expect(runVar.stderr).toContain('no schedule with target_id 9');
+    expect(runVar.stderr).toContain("use one of the target_ids of project.yml's schedules: 7");
   });
 });
 

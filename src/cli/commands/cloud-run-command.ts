@@ -8,12 +8,25 @@ import { printResult, withStoreSession } from './store-session.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A `-v` key the command does not read is a mistake (a typo, or a run variable given the wrong way): said, not dropped silently. */
+function warnUnreadVars(log: { log(level: 'warning', message: string): void }, texts: Record<string, string>, command: string, reads: readonly string[], hint?: string): void {
+  for (const key of Object.keys(texts)) {
+    if (reads.includes(key)) continue;
+    log.log('warning', `-v ${key} is not read by ${command}, which takes ${reads.map((k) => `-v ${k}=`).join(', ')}; it was ignored${hint ? ` (${hint})` : ''}`);
+  }
+}
+
 /** The envs of a cloud run: a schedule's (`-v target_id=N`, read as text), then `-e` values. */
 function runEnvs(project: Project | undefined, texts: Record<string, string>, extra: Record<string, VarValue>): Record<string, string> {
   const envs: Record<string, string> = {};
   if (texts.target_id !== undefined) {
     const schedule = project?.schedules.find((s) => s.target_id === texts.target_id);
-    if (!schedule) throw new UserError(`no schedule with target_id ${texts.target_id}`, { fix: 'give -p <project> and a target_id from its schedules:' });
+    if (!schedule) {
+      const known = project?.schedules.map((s) => s.target_id) ?? [];
+      throw new UserError(`no schedule with target_id ${texts.target_id}${project ? '' : ' (no project was given)'}`, {
+        fix: known.length > 0 ? `use one of the target_ids of project.yml's schedules: ${known.join(', ')}` : project ? "project.yml has no schedules: run without -v target_id" : 'give -p <project folder> so its schedules: are known',
+      });
+    }
     for (const e of schedule.envs) envs[e.key] = e.value;
   }
   for (const [k, v] of Object.entries(extra)) envs[k] = String(v);
@@ -93,7 +106,9 @@ function describeOutcome(job: CloudJob, timedOut: boolean, timeout?: number): st
 export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean }): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const { runs, names } = session.provider;
-    const job = await runs.start({ envs: runEnvs(session.project, parseVarTexts(options.vars, '-v'), session.extraEnvs), ...(session.project ? { deploy: session.project.deploy } : {}) });
+    const texts = parseVarTexts(options.vars, '-v');
+    warnUnreadVars(session.log, texts, 'cloud run', ['target_id'], "a run's variables go in with -e __VARS='start_date=2024-01-01 full=true'");
+    const job = await runs.start({ envs: runEnvs(session.project, texts, session.extraEnvs), ...(session.project ? { deploy: session.project.deploy } : {}) });
     // The ARN and ECS status are in `cloud job status`; the log line names what to look at next.
     const where = Object.entries(job.details)
       .filter(([k, v]) => v !== undefined && k !== 'task_arn' && k !== 'last_status')
@@ -114,7 +129,9 @@ export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean 
 export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     // Ids are text: `-v id=07515` names the run ending in 07515, not the number 7515.
-    const { id } = parseVarTexts(options.vars, '-v');
+    const texts = parseVarTexts(options.vars, '-v');
+    warnUnreadVars(session.log, texts, 'cloud job status', ['id']);
+    const { id } = texts;
     if (id !== undefined) {
       printResult(options, { job: toRow(await session.provider.runs.get(id)) });
       return 0;
@@ -126,7 +143,9 @@ export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
 
 export function cloudJobStopCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    const { id } = parseVarTexts(options.vars, '-v');
+    const texts = parseVarTexts(options.vars, '-v');
+    warnUnreadVars(session.log, texts, 'cloud job stop', ['id']);
+    const { id } = texts;
     if (id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
     const job = await session.provider.runs.stop(id);
     session.log.log('info', `Asked job ${job.id} to stop (it ends its commands and pushes its artifacts first); now ${job.status}`);
@@ -152,6 +171,7 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const vars = parseVarTokens(options.vars, '-v');
     const texts = parseVarTexts(options.vars, '-v');
+    warnUnreadVars(session.log, texts, 'cloud logs', ['id', 'start_time', 'end_time', 'filter_pattern', 'follow']);
     const { runs } = session.provider;
     const query: LogQuery = {
       ...(texts.id !== undefined ? { jobId: texts.id } : {}),
@@ -161,7 +181,10 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
     };
     const print = createLinePrinter(options.json);
     const reader = runs.openLogs(query);
-    print(await reader.read());
+    const lines = await reader.read();
+    print(lines);
+    // No lines for an id: a run not known either is a wrong id (a run too old for the job listing still has its logs).
+    if (lines.length === 0 && query.jobId !== undefined && vars.follow !== true) await runs.get(query.jobId);
     if (vars.follow !== true) return 0;
     const target = query.jobId !== undefined ? await runs.get(query.jobId) : (await runs.list()).find((j) => !isFinished(j));
     if (!target || isFinished(target)) {
