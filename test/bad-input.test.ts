@@ -134,6 +134,17 @@ tasks:
     expect(fromEnv.stderr).toContain('HO_STAGE "a b" is not a stage name');
   });
 
+  it('a -v version= that is no image tag, before any cloud call (the endpoint here answers nothing)', async () => {
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\ndeploy:\n  cloud_provider: aws\n  resource_group: rg\n  task: a\n');
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1' };
+    for (const args of [['cloud', 'plan', '-p', projectDir], ['cloud', 'task', 'create', '-p', projectDir], ['container', 'build', '-p', projectDir]]) {
+      const r = await runCli([...args, '-v', 'version=bad tag!'], { env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('-v version="bad tag!" is not a valid image tag');
+      expect(r.stderr).not.toContain('cannot reach AWS');
+    }
+  });
+
   it('a venv not declared in installs, and a declared venv not installed yet', async () => {
     const undeclared = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n    venv: nope\n');
     expectRefused(await run(undeclared.projectDir, undeclared.workspaceDir), undeclared.workspaceDir, /venv.*nope/);

@@ -14,7 +14,7 @@ import { parseBuildStep, type EmitContainerEvent } from './container-events.js';
 import { createInstallProjects } from './create-install-projects.js';
 import { generateDockerfile } from './generate-dockerfile.js';
 import { resolveImageName } from './image-name.js';
-import { findNextVersion, isVersionTag } from './image-version.js';
+import { findNextVersion, IMAGE_TAG, isVersionTag } from './image-version.js';
 
 export interface BuildImageOptions {
   projectDir: string;
@@ -54,7 +54,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const { project, warnings } = await loadProject(options.projectDir);
   for (const w of warnings) options.emit({ type: 'log', level: 'warning', message: `${w.path ? `${w.path}: ` : ''}${w.message}` });
   const name = resolveImageName(project);
-  if (options.version !== undefined && !/^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$/.test(options.version)) {
+  if (options.version !== undefined && !IMAGE_TAG.test(options.version)) {
     throw new UserError(`-v version=${options.version} is not a valid image tag`, { fix: 'use up to 128 letters, digits, _ . and -, not starting with . or -, e.g. 0.3' });
   }
 

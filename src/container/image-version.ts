@@ -1,4 +1,18 @@
 // Image version tags (SPEC §7): the next version after the highest existing tag, `0.9` → `0.10`, none → `0.1`.
+import { UserError } from '../errors.js';
+import { parseVarTexts } from '../template/parse-vars.js';
+
+/** Any image tag (Docker/OCI distribution rules): up to 128 of letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. */
+export const IMAGE_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$/;
+
+/** `-v version=0.10` as written (as a number it would be 0.1), checked to be an image tag before anything is called. */
+export function readVersionOption(vars: string[]): string | undefined {
+  const { version } = parseVarTexts(vars, '-v');
+  if (version !== undefined && !IMAGE_TAG.test(version)) {
+    throw new UserError(`-v version=${JSON.stringify(version)} is not a valid image tag`, { fix: 'use up to 128 letters, digits, _ . and -, not starting with . or -, e.g. 0.3' });
+  }
+  return version;
+}
 
 /** A tag made of dot-separated numbers, e.g. `0.10` or `1.2.3`; other tags (`latest`, `dev-x`) are not versions. */
 const VERSION_TAG = /^\d+(\.\d+)*$/;

@@ -1,5 +1,6 @@
 // `handoff cloud <kind> create|update|delete|status`, `cloud plan`, `cloud deploy` and `cloud export`, for any provider with a deployment.
 import { UserError } from '../../errors.js';
+import { readVersionOption } from '../../container/image-version.js';
 import type { DeployEvent, Deployment, ManageAction } from '../../providers/deployment.js';
 import { findProviderEntry, listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
@@ -25,6 +26,8 @@ function withDeployment<T>(
   command: { what: string; kind?: string; action?: ManageAction; check?: (entry: DeploymentEntry, provider: string) => void },
   body: (session: StoreSession, deployment: Deployment, entry: DeploymentEntry) => Promise<T>,
 ): Promise<T> {
+  // A -v version= that is no image tag is refused before the session opens (which calls the cloud).
+  readVersionOption(options.vars);
   // plan, deploy and export always need the project; a `cloud <kind> <action>` when its provider says so.
   const needsProject = (entry: DeploymentEntry): boolean =>
     command.kind === undefined || Boolean(command.action && entry.kinds[command.kind]?.projectFor.includes(command.action));
@@ -72,18 +75,13 @@ function createDeployRenderer(log: ConsoleLog): (event: DeployEvent) => void {
   };
 }
 
-/** `-v version=0.10` as written (the -v parser would read 0.10 as the number 0.1). */
-function rawVersion(options: GlobalOptions): string | undefined {
-  const raw = options.vars.find((v) => v.startsWith('version='));
-  return raw === undefined ? undefined : raw.slice('version='.length).replace(/^(["'])(.*)\1$/, '$2');
-}
 
 export function cloudStackCommand(options: GlobalOptions, kind: string, action: ManageAction): Promise<number> {
   return withDeployment(options, { what: `cloud ${kind} ${action}`, kind, action }, async (session, deployment) => {
     const result = await deployment.manage(kind, action, {
       ...(session.project ? { project: session.project } : {}),
       rawVars: options.vars,
-      imageVersion: rawVersion(options),
+      imageVersion: readVersionOption(options.vars),
       onEvent: createDeployRenderer(session.log),
     });
     printResult(options, result);
@@ -101,7 +99,7 @@ function openDeployRequest(options: GlobalOptions, session: StoreSession) {
     project,
     secrets: loaded.secrets,
     allowAdvancedTier: vars.allow_advanced_tier === true,
-    imageVersion: rawVersion(options),
+    imageVersion: readVersionOption(options.vars),
     onEvent: createDeployRenderer(session.log),
   };
 }
@@ -155,7 +153,7 @@ export function cloudExportCommand(options: GlobalOptions, flags: { format?: str
       project: requireProject(session),
       format,
       outDir: output,
-      imageVersion: rawVersion(options),
+      imageVersion: readVersionOption(options.vars),
       onNotice: (m) => session.log.log('warning', m),
     });
     session.log.log('info', `Wrote ${plural(result.files.length, 'file')} to ${result.dir}`);

@@ -1,6 +1,7 @@
 // `handoff container build|run|push`: thin bodies over src/container, rendering its events and results.
 import { stringify } from 'yaml';
 import type { ContainerEvent } from '../../container/container-events.js';
+import { readVersionOption } from '../../container/image-version.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
@@ -38,7 +39,7 @@ export async function containerBuildCommand(options: GlobalOptions, flags: { dry
     workspaceDir: options.workspaceDir,
     secretsDir: readSecretsDir(options),
     containerProvider: options.containerProvider,
-    version: rawVersion(options),
+    version: readVersionOption(options.vars),
     dryRun: flags.dryRun,
     emit: (event) => renderContainerEvent(event, log),
   });
@@ -59,7 +60,7 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
     projectDir: requireProjectDir(options),
     stage: options.stage,
     envs,
-    version: rawVersion(options),
+    version: readVersionOption(options.vars),
     containerProvider: options.containerProvider,
     cloudProvider: options.cloudProvider,
     cloudProfile: options.cloudProfile,
@@ -96,7 +97,7 @@ export async function containerPushCommand(options: GlobalOptions): Promise<numb
   const { pushImage } = await import('../../container/push-image.js');
   const result = await pushImage({
     projectDir: requireProjectDir(options),
-    version: rawVersion(options),
+    version: readVersionOption(options.vars),
     containerProvider: options.containerProvider,
     cloudProvider: options.cloudProvider,
     cloudProfile: options.cloudProfile,
@@ -107,8 +108,3 @@ export async function containerPushCommand(options: GlobalOptions): Promise<numb
   return 0;
 }
 
-/** `-v version=0.10` as written: the -v parser would turn it into the number 0.1. */
-function rawVersion(options: GlobalOptions): string | undefined {
-  const raw = options.vars.find((v) => v.startsWith('version='));
-  return raw === undefined ? undefined : raw.slice('version='.length).replace(/^(["'])(.*)\1$/, '$2');
-}
