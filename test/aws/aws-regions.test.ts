@@ -136,3 +136,18 @@ describe('a deleted task\'s log group', () => {
     expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/handoff/dev-two/sync' }))).logGroups ?? []).toEqual([]);
   });
 });
+
+describe('the bucket `cloud bucket delete` keeps', () => {
+  it('is named as such when the resource group is created again in the same region, with how to go on', async () => {
+    // What `cloud bucket delete` leaves (its stack gone, the bucket retained), made directly: moto cannot delete the
+    // resources stack's VPC first ("has dependencies"), which AWS can.
+    const cloudformation = new CloudFormationClient(clientConfig('us-east-1'));
+    await cloudformation.send(new DeleteStackCommand({ StackName: 'handoff-dev-two-bucket' }));
+    expect(await stackNames('us-east-1')).not.toContain('handoff-dev-two-bucket');
+    const again = await cli(['cloud', 'bucket', 'create', '-p', dir], 'us-east-1');
+    expect(again.code, again.stderr).toBe(2);
+    expect(again.stderr).toContain(`error: the bucket ${BUCKET} already exists in this account in us-east-1 outside the stack handoff-dev-two-bucket: most likely the one \`cloud bucket delete\` kept`);
+    expect(again.stderr).toContain(`aws s3 rb s3://${BUCKET} --force`);
+    expect(again.stderr).not.toContain('needs a bucket of its own');
+  });
+});

@@ -20,12 +20,17 @@ export async function explainBucketCollision(provider: AwsProvider, error: unkno
   const s3 = createS3Api(provider.clientConfig);
   try {
     const found = await s3.findBucketOwner(names.bucket, names.accountId);
+    if (found.owner === 'own' && found.region && found.region !== names.region) {
+      return new UserError(`the bucket ${names.bucket} already exists in this account in ${found.region}; bucket names are global, so a resource group deployed in ${names.region} too needs a bucket of its own there`, {
+        fix: `set deploy.bucket (or -e bucket=…) to a name for ${names.region}, e.g. ${names.bucket}-${names.regionCode}; the bucket stack of ${found.region} keeps ${names.bucket}`,
+        cause: error,
+      });
+    }
     if (found.owner === 'own') {
-      const where = found.region ? ` in ${found.region}` : '';
-      return new UserError(`the bucket ${names.bucket} already exists in this account${where}; bucket names are global, so a resource group deployed in ${names.region} too needs a bucket of its own there`, {
-        fix: found.region && found.region !== names.region
-          ? `set deploy.bucket (or -e bucket=…) to a name for ${names.region}, e.g. ${names.bucket}-${names.regionCode}; the bucket stack of ${found.region} keeps ${names.bucket}`
-          : `the bucket is not in the stack ${names.bucketStack}: delete or rename it, or set deploy.bucket to another name`,
+      // The usual case: `cloud bucket delete` deleted the stack and kept the bucket with the artifacts and run records
+      // in it (it is retained), and CloudFormation cannot take an existing bucket into a new stack.
+      return new UserError(`the bucket ${names.bucket} already exists in this account${found.region ? ` in ${found.region}` : ''} outside the stack ${names.bucketStack}: most likely the one \`cloud bucket delete\` kept, with this resource group's artifacts and run records`, {
+        fix: `to start afresh, save what you need from it and delete it (aws s3 rb s3://${names.bucket} --force), then create again; or set deploy.bucket to a new name and keep it as it is`,
         cause: error,
       });
     }
