@@ -132,8 +132,10 @@ describe('local provider: project push, then run from the store', () => {
     const deleted = await runWith(env, ['project', 'delete', ...target, '-y']);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(fs.existsSync(path.join(home, 'parameters', 'handoff', `dev-${RESOURCE_GROUP}`, TASK))).toBe(false);
-    // Resource-group secrets are shared by other tasks: project delete leaves them.
+    // Resource-group secrets are shared by other tasks: project delete leaves them, and says so.
     expect(fs.existsSync(path.join(home, 'parameters', 'handoff', `dev-${RESOURCE_GROUP}`, 'db_password'))).toBe(true);
+    expect(deleted.stderr).toContain("Kept the resource group's 1 secret: `handoff secrets delete -p <project>` removes them");
+    expect(parse(deleted.stdout)).toMatchObject({ resource_group_secrets_kept: 1 });
 
     const status = await runWith(env, ['cloud', 'bucket', 'status', ...target, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ exists: true, location: bucketDir });

@@ -245,8 +245,12 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
 export function projectDeleteCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const { provider } = session;
-    const taskSecrets = (await readStoreSecrets(provider)).filter((s) => s.level === 'task');
-    const question = `Delete project.yml, files/ and ${plural(taskSecrets.length, 'task secret')} of ${provider.names.task} from the ${provider.name} store (artifacts and run history stay)?`;
+    const stored = await readStoreSecrets(provider);
+    const taskSecrets = stored.filter((s) => s.level === 'task');
+    const shared = stored.length - taskSecrets.length;
+    // The resource group's secrets serve its other tasks too: kept, and said so, so a teardown knows what is left.
+    const kept = shared > 0 ? `; the resource group's ${plural(shared, 'secret')} stay (other tasks may use them; \`handoff secrets delete\` removes them)` : '';
+    const question = `Delete project.yml, files/ and ${plural(taskSecrets.length, 'task secret')} of ${provider.names.task} from the ${provider.name} store (artifacts and run history stay${kept})?`;
     if (!(await confirm(options, question))) {
       session.log.log('info', 'Nothing was deleted (answered no)');
       printResult(options, { status: 'aborted' });
@@ -255,7 +259,8 @@ export function projectDeleteCommand(options: GlobalOptions): Promise<number> {
     const config = await deleteConfig(provider);
     const files = await deleteFiles(provider);
     const secrets = await deleteSecrets(provider, taskSecrets.map((s) => ({ key: s.key, level: s.level, push: true })));
-    printResult(options, { status: 'deleted', config: config.keys.length > 0 ? config.location : null, files: summarize(files), secrets: secrets.deleted });
+    if (shared > 0) session.log.log('info', `Kept the resource group's ${plural(shared, 'secret')}: \`handoff secrets delete -p <project>\` removes them once no task of ${provider.names.resourceGroup} needs them`);
+    printResult(options, { status: 'deleted', config: config.keys.length > 0 ? config.location : null, files: summarize(files), secrets: secrets.deleted, ...(shared > 0 ? { resource_group_secrets_kept: shared } : {}) });
     return 0;
   });
 }
