@@ -151,3 +151,17 @@ describe('the bucket `cloud bucket delete` keeps', () => {
     expect(again.stderr).not.toContain('needs a bucket of its own');
   });
 });
+
+describe('who may assume the deploy role', () => {
+  it('refuses an account id or an external id AWS would not take, and warns when another account gets it without an external id', async () => {
+    const short = await cli(['cloud', 'role', 'create', '-p', dir, '-v', 'grantee_account_id=123'], 'us-east-1');
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('-v grantee_account_id=123 is not a 12-digit AWS account id');
+    const spaced = await cli(['cloud', 'role', 'update', '-p', dir, '-v', 'external_id=a b'], 'us-east-1');
+    expect(spaced.code).toBe(2);
+    expect(spaced.stderr).toContain('-v external_id="a b" is not an external id STS accepts');
+    const other = await cli(['cloud', 'role', 'create', '-p', dir, '-v', 'grantee_account_id=111122223333'], 'us-east-1');
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain('the deploy role will trust account 111122223333 without an external id');
+  });
+});

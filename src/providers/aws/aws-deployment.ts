@@ -28,10 +28,16 @@ export function toDeployEvent(event: StackDeployEvent): DeployEvent {
 function readRoleVars(rawVars: readonly string[]): { granteeAccountId?: string; externalId?: string } {
   // Account ids may start with 0: read the text, not the number the -v parser makes of it.
   const texts = parseVarTexts([...rawVars], '-v');
-  return {
-    ...(texts.grantee_account_id !== undefined ? { granteeAccountId: texts.grantee_account_id } : {}),
-    ...(texts.external_id !== undefined ? { externalId: texts.external_id } : {}),
-  };
+  const grantee = texts.grantee_account_id;
+  if (grantee !== undefined && !/^\d{12}$/.test(grantee)) {
+    throw new UserError(`-v grantee_account_id=${grantee} is not a 12-digit AWS account id`, { fix: 'name the account that will assume the deploy role, e.g. -v grantee_account_id=111122223333' });
+  }
+  // STS takes external ids of 2 to 1,224 of these characters: any other would make a role nobody can assume.
+  const externalId = texts.external_id;
+  if (externalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) {
+    throw new UserError(`-v external_id=${JSON.stringify(externalId)} is not an external id STS accepts (2 to 1,224 letters, digits and _+=,.@:/-)`, { fix: 'use a value such as a UUID, shared with the account that assumes the role' });
+  }
+  return { ...(grantee !== undefined ? { granteeAccountId: grantee } : {}), ...(externalId !== undefined ? { externalId } : {}) };
 }
 
 function requireProject(request: { project?: Project }): Project {
@@ -47,6 +53,13 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
     const apply = { onEvent: (e: StackDeployEvent) => request.onEvent(toDeployEvent(e)), pollMs: provider.pollMs };
     const { names } = provider;
     const role = { ...readRoleVars(request.rawVars), ...(request.project ? { project: request.project } : {}) };
+    if (kind === 'role' && (action === 'create' || action === 'update') && role.granteeAccountId !== undefined && role.granteeAccountId !== names.accountId && role.externalId === undefined) {
+      request.onEvent({
+        type: 'notice',
+        level: 'warning',
+        message: `the deploy role will trust account ${role.granteeAccountId} without an external id: whoever that account lets assume roles can use it; add -v external_id=<a value shared with them> (AWS's guard against the confused deputy)`,
+      });
+    }
 
     if (action === 'status') {
       if (kind === 'task') return { ...(await stacks.readTaskStatus(provider)) };
