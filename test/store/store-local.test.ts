@@ -186,3 +186,26 @@ describe('stages: only the resource group carries the stage prefix', () => {
     expect(fs.existsSync(path.join(home, 'buckets', `handoff-dev-${RESOURCE_GROUP}`, TASK, 'artifacts'))).toBe(false);
   });
 });
+
+describe('files push and project push mirror files/', () => {
+  it('remove from the store a file deleted from the project, so runs from the store no longer find it', async () => {
+    const home = makeTempDir('handoff-home-');
+    const env = { HANDOFF_HOME: home };
+    const { projectDir } = makeStoreProject();
+    const filesDir = path.join(home, 'buckets', `handoff-dev-${RESOURCE_GROUP}`, TASK, 'files');
+    expect((await runWith(env, ['cloud', 'bucket', 'create', '-p', projectDir])).code).toBe(0);
+    expect((await runWith(env, ['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    expect(fs.readdirSync(filesDir).sort()).toEqual(['config.ini', 'hello.sh', 'work.sh']);
+
+    fs.rmSync(path.join(projectDir, 'files', 'hello.sh'));
+    const pushed = await runWith(env, ['files', 'push', '-p', projectDir]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toContain('removed a stored file no longer in');
+    expect(parse(pushed.stdout)).toMatchObject({ pushed: { count: 2, removed: 1 } });
+    expect(fs.readdirSync(filesDir).sort()).toEqual(['config.ini', 'work.sh']);
+
+    fs.rmSync(path.join(projectDir, 'files', 'work.sh'));
+    expect((await runWith(env, ['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    expect(fs.readdirSync(filesDir)).toEqual(['config.ini']);
+  });
+});

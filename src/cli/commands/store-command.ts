@@ -31,8 +31,8 @@ import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { confirm, lockWorkspace, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 
-function summarize(result: TransferResult): { where: string; count: number } {
-  return { where: result.location, count: result.keys.length };
+function summarize(result: TransferResult): { where: string; count: number; removed?: number } {
+  return { where: result.location, count: result.keys.length, ...(result.removed?.length ? { removed: result.removed.length } : {}) };
 }
 
 function storeLog(session: StoreSession) {

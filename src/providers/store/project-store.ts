@@ -12,6 +12,8 @@ export type StoreLog = (level: 'debug' | 'info' | 'warning', message: string) =>
 export interface TransferResult {
   location: string;
   keys: string[];
+  /** Stored keys removed because the folder no longer holds them (a push that mirrors). */
+  removed?: string[];
 }
 
 /** Files left behind by an interrupted atomic write; never pushed. */
@@ -46,13 +48,14 @@ export async function deleteConfig(provider: Provider): Promise<TransferResult> 
 /**
  * Uploads every regular file under `localDir` to `prefix<relative path>`, keeping whether it is executable. A stored
  * file where the folder now has a folder of that name (or the reverse) is removed first: S3 would keep both, and no
- * fetch could write them.
+ * fetch could write them. With `mirror`, stored files the folder no longer holds are removed once all are uploaded
+ * (after, so an interrupted push leaves the old files rather than none).
  */
 export async function pushFolder(
   provider: Provider,
   localDir: string,
   prefix: string,
-  options: { log?: StoreLog; stop?: AbortSignal; badNames?: 'refuse' | 'skip' } = {},
+  options: { log?: StoreLog; stop?: AbortSignal; badNames?: 'refuse' | 'skip'; mirror?: boolean } = {},
 ): Promise<TransferResult> {
   const { log, stop } = options;
   const files = await listLocalFiles(localDir, log, options.badNames);
@@ -74,7 +77,16 @@ export async function pushFolder(
     await provider.objects.putFile(key, file, { executable });
     keys.push(key);
   }
-  return { location: provider.objects.describe(prefix), keys };
+  if (!options.mirror) return { location: provider.objects.describe(prefix), keys };
+  const pushed = new Set(files);
+  const gone = new Set(replaced.map((r) => r.stored));
+  const removed = stored.filter((rel) => !pushed.has(rel) && !gone.has(rel)).map((rel) => `${prefix}${rel}`);
+  if (removed.length > 0) {
+    stop?.throwIfAborted();
+    await provider.objects.delete(removed);
+    log?.('info', `removed ${removed.length === 1 ? 'a stored file' : `${removed.length} stored files`} no longer in ${localDir}: ${removed.map((k) => k.slice(prefix.length)).join(', ')}`);
+  }
+  return { location: provider.objects.describe(prefix), keys, removed };
 }
 
 /**
@@ -125,9 +137,12 @@ export async function deletePrefix(provider: Provider, prefix: string): Promise<
   return { location: provider.objects.describe(prefix), keys };
 }
 
-/** `files push`: P/files/** as templates (rendered at run time, like `run local` does). */
+/**
+ * `files push`: P/files/** as templates (rendered at run time, like `run local` does). The store then holds exactly
+ * P/files: a file deleted from the project is removed there too, or runs from the store would still find it.
+ */
 export function pushFiles(provider: Provider, projectDir: string, log?: StoreLog): Promise<TransferResult> {
-  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, { log });
+  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, { log, mirror: true });
 }
 
 export function deleteFiles(provider: Provider): Promise<TransferResult> {
