@@ -149,6 +149,13 @@ schedules:
     expect(runVar.stderr).toContain("-v start_date is not read by cloud run, which takes -v target_id=; it was ignored (a run's variables go in with -e __VARS=");
     expect(runVar.stderr).toContain('no schedule with target_id 9');
     expect(runVar.stderr).toContain("use one of the target_ids of project.yml's schedules: 7");
+    // A start of an id that several jobs share names none of them; a job that has ended is not "asked to stop".
+    const ambiguous = await cli(['cloud', 'job', 'stop', '-p', projectDir, '-v', `id=${jobId.slice(0, 4)}`]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/"\d{4}" matches 3 jobs of/);
+    const ended = await cli(['cloud', 'job', 'stop', '-p', projectDir, '-v', `id=${jobId}`]);
+    expect(ended.code).toBe(0);
+    expect(ended.stderr).toContain(`Job ${jobId} had already ended (interrupted); there is nothing to stop`);
   });
 });
 

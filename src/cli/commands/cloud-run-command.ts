@@ -147,7 +147,13 @@ export function cloudJobStopCommand(options: GlobalOptions): Promise<number> {
     warnUnreadVars(session.log, texts, 'cloud job stop', ['id']);
     const { id } = texts;
     if (id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
-    const job = await session.provider.runs.stop(id);
+    const current = await session.provider.runs.get(id);
+    if (isFinished(current)) {
+      session.log.log('info', `Job ${current.id} had already ended (${current.status}); there is nothing to stop`);
+      printResult(options, { job: toRow(current) });
+      return 0;
+    }
+    const job = await session.provider.runs.stop(current.id);
     session.log.log('info', `Asked job ${job.id} to stop (it ends its commands and pushes its artifacts first); now ${job.status}`);
     printResult(options, { job: toRow(job) });
     return 0;

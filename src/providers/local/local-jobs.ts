@@ -205,10 +205,24 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
   return { job, process: child };
 }
 
+/**
+ * The job a whole id, or a unique start of one, names. A start that several ids share is refused, naming them: taking
+ * the newest would stop (or show) a run that was not meant.
+ */
+function findLocalJob(home: string, taskKey: string, id: string): LocalJob {
+  const jobs = listLocalJobs(home, taskKey);
+  const exact = jobs.find((j) => j.id === id);
+  if (exact) return exact;
+  const matches = jobs.filter((j) => j.id.startsWith(id));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
+  const shown = matches.slice(0, 5).map((j) => j.id).join(', ');
+  throw new UserError(`"${id}" matches ${matches.length} jobs of ${taskKey} (${shown}${matches.length > 5 ? ', …' : ''})`, { fix: 'give more of the id, enough to name one job' });
+}
+
 /** Ends a running job's whole process group (handoff passes SIGTERM on to its commands). */
 export function stopLocalJob(home: string, taskKey: string, id: string): LocalJobStatus {
-  const job = listLocalJobs(home, taskKey).find((j) => j.id === id || j.id.startsWith(id));
-  if (!job) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
+  const job = findLocalJob(home, taskKey, id);
   if (isLocalJobRunning(job)) killProcessGroup(job.pid, 'SIGTERM');
   return describeLocalJob(job);
 }
@@ -264,11 +278,7 @@ export function createLocalRunLifecycle(input: {
 }): RunLifecycle {
   const { home, target, names } = input;
   const taskKey = `${names.resourceGroup}/${names.task}`;
-  const find = (id: string): LocalJob => {
-    const job = listLocalJobs(home, taskKey).find((j) => j.id === id || j.id.startsWith(id));
-    if (!job) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
-    return job;
-  };
+  const find = (id: string): LocalJob => findLocalJob(home, taskKey, id);
   return {
     logSettleMs: 0,
     pollMs: 200,
