@@ -1,8 +1,9 @@
 // The whole local lifecycle with a real clock: push, schedule, the scheduler fires a real run, records reach the store.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
+import { cliPath, makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
 
 const homes: string[] = [];
 afterEach(async () => {
@@ -190,5 +191,21 @@ deploy:
     expect(run.stderr).toMatch(/Job \S+ failed \(failed to start\): install of venv tools failed/);
     const [job] = JSON.parse((await cli(['cloud', 'job', 'status', '-p', projectDir, '--json'])).stdout).jobs;
     expect(job).toMatchObject({ status: 'failed', failure: 'start_failure', reason: expect.stringMatching(/^install of venv tools failed: .* \(before its run started; see .*\.log\)$/) });
+  });
+});
+
+describe('scheduler start --foreground', () => {
+  it('exits 130 on SIGINT and 143 on SIGTERM, as an interrupted command does', async () => {
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const home = makeTempDir('handoff-home-');
+      const child = spawn(process.execPath, [cliPath, 'scheduler', 'start', '--foreground'], { env: { ...process.env, HANDOFF_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await waitFor(() => stderr.includes('scheduler started'));
+      child.kill(signal);
+      const exit = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(exit, stderr).toBe(code);
+      expect(stderr).toContain(`received ${signal}: stopping the scheduler`);
+    }
   });
 });

@@ -164,7 +164,8 @@ function removeLeftoverStateFiles(paths: SchedulerPaths): void {
 }
 
 /** Runs the scheduler until SIGTERM/SIGINT (or SIGUSR2, which also ends in-flight runs). */
-export async function runSchedulerService(options: SchedulerServiceOptions): Promise<void> {
+/** Runs until stopped; returns the signal that stopped it (none when it stopped for another reason). */
+export async function runSchedulerService(options: SchedulerServiceOptions): Promise<NodeJS.Signals | undefined> {
   const paths = schedulerPaths(options.home);
   let lock = lockScheduler(options.home, paths);
   /** Set when another scheduler turned out to hold the lock: its runs and lock are then that one's, not ours. */
@@ -254,8 +255,10 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
   });
 
   let stopRuns = options.stopRuns;
-  const stop = (signal: string, withRuns: boolean): void => {
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals, withRuns: boolean): void => {
     stopRuns ||= withRuns;
+    stoppedBy ??= signal;
     options.log('info', `received ${signal}: stopping the scheduler${stopRuns ? ' and its runs in flight' : '; runs in flight go on'}`);
     scheduler.stop();
   };
@@ -294,4 +297,5 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
       fix: 'see `handoff scheduler status`; only one scheduler runs per HANDOFF_HOME',
     });
   }
+  return stoppedBy;
 }

@@ -68,8 +68,9 @@ export async function schedulerStartCommand(options: GlobalOptions, flags: { for
   const entryScript = process.argv[1];
   if (flags.foreground) {
     const log = createConsoleLog(options.logLevel, createSchedulerLogWriter());
-    await runSchedulerService({ home, entryScript, stopRuns: Boolean(flags.stopRuns), log: (level, message) => log.log(level, message) });
-    return 0;
+    const signal = await runSchedulerService({ home, entryScript, stopRuns: Boolean(flags.stopRuns), log: (level, message) => log.log(level, message) });
+    // Stopped by a signal is an interruption (SPEC: 130 for SIGINT, 143 for SIGTERM, as `scheduler stop` sends).
+    return signal === 'SIGINT' ? 130 : signal ? 143 : 0;
   }
   const log = createConsoleLog(options.logLevel);
   const paths = schedulerPaths(home);
