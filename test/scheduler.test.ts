@@ -209,3 +209,38 @@ describe('scheduler start --foreground', () => {
     }
   });
 });
+
+describe('following and pushing, as a user gets them wrong', () => {
+  it('Ctrl-C on cloud run --wait stops following and says the job goes on; artifacts push of a folder that is no workspace is refused', async () => {
+    const home = makeTempDir('handoff-home-');
+    const env = { ...process.env, HANDOFF_HOME: home };
+    const { projectDir } = makeProject(`
+tasks:
+- name: nap
+  commands:
+  - command: sleep 30
+deploy:
+  resource_group: demo
+  task: napper
+`);
+    const cli = (args: string[]) => runCli(args, { env: { HANDOFF_HOME: home } });
+    expect((await cli(['cloud', 'bucket', 'create', '-p', projectDir])).code).toBe(0);
+    expect((await cli(['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    const child = spawn(process.execPath, [cliPath, 'cloud', 'run', '-p', projectDir, '--wait'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor(() => /Started job (\S+)/.test(stderr));
+    const jobId = /Started job (\S+)/.exec(stderr)![1]!;
+    child.kill('SIGINT');
+    const exit = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(exit).toBe(130);
+    expect(stderr).toContain(`Stopped following job ${jobId} (SIGINT); the job goes on: \`handoff cloud job stop -v id=${jobId}\` stops it`);
+    const status = JSON.parse((await cli(['cloud', 'job', 'status', '-p', projectDir, '-v', `id=${jobId}`, '--json'])).stdout) as { job: { status: string } };
+    expect(status.job.status).toBe('running');
+    expect((await cli(['cloud', 'job', 'stop', '-p', projectDir, '-v', `id=${jobId}`])).code).toBe(0);
+
+    const typo = await cli(['artifacts', 'push', '-p', projectDir, '-w', path.join(home, 'no-such-workspace')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('has no artifacts/ folder: it is not a workspace that has run');
+  });
+});

@@ -119,7 +119,21 @@ export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean 
       printResult(options, { job: job.id, ...toRow(job) });
       return 0;
     }
-    const { job: final, timedOut } = await followJob(runs, job.id, runs.openLogs({ jobId: job.id }), createLinePrinter(options.json), options.timeout);
+    // Ctrl-C stops following, not the job (it runs in the provider): say so, and how to stop it.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      session.log.log('warning', `Stopped following job ${job.id} (${signal}); the job goes on: \`handoff cloud job stop -v id=${job.id}\` stops it`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let followed: Awaited<ReturnType<typeof followJob>>;
+    try {
+      followed = await followJob(runs, job.id, runs.openLogs({ jobId: job.id }), createLinePrinter(options.json), options.timeout);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const { job: final, timedOut } = followed;
     const ok = final.status === 'succeeded' && !timedOut;
     session.log.log(ok ? 'info' : 'error', `Job ${final.id} ${describeOutcome(final, timedOut, options.timeout)}`);
     return exitCodeOf(final, timedOut);

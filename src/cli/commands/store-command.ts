@@ -1,5 +1,6 @@
 // `config|files|artifacts|project push/get/delete…` and `cloud bucket …`: a task's store, for the local and AWS providers.
 import { mkdir, writeFile } from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { UserError } from '../../errors.js';
@@ -166,6 +167,10 @@ async function renderProjectFiles(options: GlobalOptions, log: ConsoleLog, proje
 
 export function artifactsPushCommand(options: GlobalOptions): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
+  // A mistyped -w would push nothing and say it pushed: a workspace has an artifacts/ folder once it ran.
+  if (!fs.existsSync(path.join(workspaceDir, 'artifacts'))) {
+    throw new UserError(`${workspaceDir} has no artifacts/ folder: it is not a workspace that has run`, { fix: 'check -w: it names the workspace of `handoff run` or `run local`' });
+  }
   return withStoreSession(options, { project: false }, async (session) => {
     const result = await pushArtifacts(session.provider, workspaceDir, storeLog(session));
     printResult(options, { pushed: summarize(result) });
