@@ -1,9 +1,10 @@
 // The local provider end to end: push a project to HANDOFF_HOME, delete the copy, run it from the store twice.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { makeTempDir } from '../helpers/cli.js';
+import { cliPath, makeTempDir, waitFor } from '../helpers/cli.js';
 import { DB_PASSWORD, expectNoSecretIn, JINJA_SECRET, makeStoreProject, readJsonFiles, RESOURCE_GROUP, runWith, TASK, TOKEN } from './store-scenario.js';
 
 describe('local provider: project push, then run from the store', () => {
@@ -207,5 +208,26 @@ describe('files push and project push mirror files/', () => {
     fs.rmSync(path.join(projectDir, 'files', 'work.sh'));
     expect((await runWith(env, ['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
     expect(fs.readdirSync(filesDir)).toEqual(['config.ini']);
+  });
+});
+
+describe('an interrupted push', () => {
+  it('stops after the current upload, says what the store holds and to push again, and exits 143', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir } = makeStoreProject();
+    for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(projectDir, 'files', `part_${i}.txt`), `${i}\n`);
+    const filesDir = path.join(home, 'buckets', `handoff-dev-${RESOURCE_GROUP}`, TASK, 'files');
+    expect((await runWith({ HANDOFF_HOME: home }, ['cloud', 'bucket', 'create', '-p', projectDir])).code).toBe(0);
+    const child = spawn(process.execPath, [cliPath, 'files', 'push', '-p', projectDir], { env: { ...process.env, HANDOFF_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor(() => fs.existsSync(filesDir) && fs.readdirSync(filesDir).length > 20);
+    child.kill('SIGTERM');
+    const exit = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(exit, stderr).toBe(143);
+    expect(stderr).toContain('Received SIGTERM while pushing files/ of');
+    expect(stderr).toContain('was interrupted by SIGTERM: the store holds part of it');
+    expect(stderr).toContain('fix: push again');
+    expect(fs.readdirSync(filesDir).length).toBeLessThan(3003);
   });
 });

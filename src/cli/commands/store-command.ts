@@ -36,6 +36,35 @@ function summarize(result: TransferResult): { where: string; count: number; remo
   return { where: result.location, count: result.keys.length, ...(result.removed?.length ? { removed: result.removed.length } : {}) };
 }
 
+/**
+ * Runs a push that SIGINT/SIGTERM stop after the current upload, saying so, instead of ending the process mid-write
+ * with nothing said: what is in the store then, and that pushing again completes it. Exits 130/143 as interrupted.
+ */
+async function pushStoppable<T>(session: StoreSession, what: string, push: (stop: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const on = (signal: NodeJS.Signals): void => {
+    if (received) return;
+    received = signal;
+    session.log.log('warning', `Received ${signal} while pushing ${what}: stopping after the current upload`);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  try {
+    return await push(controller.signal);
+  } catch (error) {
+    if (!received) throw error;
+    throw new UserError(`the push of ${what} was interrupted by ${received}: the store holds part of it (files pushed so far, the previous project.yml)`, {
+      exitCode: received === 'SIGINT' ? 130 : 143,
+      fix: 'push again: it completes the push and removes what is stale',
+    });
+  } finally {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  }
+}
+
 function storeLog(session: StoreSession) {
   return (level: 'debug' | 'info' | 'warning', message: string): void => session.log.log(level, message);
 }
@@ -92,7 +121,7 @@ export function configDeleteCommand(options: GlobalOptions): Promise<number> {
 export function filesPushCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
-    const result = await pushFiles(session.provider, project.dir, storeLog(session));
+    const result = await pushStoppable(session, `files/ of ${session.provider.names.task}`, (stop) => pushFiles(session.provider, project.dir, storeLog(session), stop));
     session.log.log('info', `Pushed ${plural(result.keys.length, 'file')} from ${path.join(project.dir, 'files')} to ${result.location}`);
     printResult(options, { pushed: summarize(result) });
     return 0;
@@ -232,9 +261,12 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     }
     // Files first: a name that cannot be stored is found before anything is written, and a run never sees a new
     // project.yml beside old files.
-    const files = await pushFiles(session.provider, project.dir, storeLog(session));
-    const config = await pushConfig(session.provider, project.file);
-    const written = await pushSecrets(session.provider, plan);
+    const { files, config, written } = await pushStoppable(session, `the project ${session.provider.names.task}`, async (stop) => {
+      const files = await pushFiles(session.provider, project.dir, storeLog(session), stop);
+      stop.throwIfAborted();
+      const config = await pushConfig(session.provider, project.file);
+      return { files, config, written: await pushSecrets(session.provider, plan) };
+    });
     session.log.log('info', `Pushed project.yml, ${plural(files.keys.length, 'file')} and ${plural(written.length, 'secret')} of ${session.provider.names.task}`);
     printResult(options, {
       status: 'pushed',

@@ -141,8 +141,8 @@ export async function deletePrefix(provider: Provider, prefix: string): Promise<
  * `files push`: P/files/** as templates (rendered at run time, like `run local` does). The store then holds exactly
  * P/files: a file deleted from the project is removed there too, or runs from the store would still find it.
  */
-export function pushFiles(provider: Provider, projectDir: string, log?: StoreLog): Promise<TransferResult> {
-  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, { log, mirror: true });
+export function pushFiles(provider: Provider, projectDir: string, log?: StoreLog, stop?: AbortSignal): Promise<TransferResult> {
+  return pushFolder(provider, path.join(projectDir, 'files'), provider.names.s3.filesPrefix, { log, mirror: true, ...(stop ? { stop } : {}) });
 }
 
 export function deleteFiles(provider: Provider): Promise<TransferResult> {
