@@ -1,6 +1,7 @@
 // `handoff schedule list`: each schedule of project.yml, validated, with its next five fire times.
 import { loadProject } from '../../project/load-project.js';
-import { formatFireTimes, parseSchedule } from '../../schedule/index.js';
+import { formatFireTimes, parseSchedule, type ParsedSchedule } from '../../schedule/index.js';
+import { parseAwsCron } from '../../schedule/parse-aws-cron.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 
 export async function scheduleListCommand(options: GlobalOptions, flags: { count?: string }): Promise<number> {
@@ -37,10 +38,21 @@ export async function scheduleListCommand(options: GlobalOptions, flags: { count
     const title = `target_id ${s.target_id}${s.name ? ` (${s.name})` : ''}: ${s.cron}`;
     lines.push(`${title} — ${parsed.awsExpression}, time zone ${parsed.timezone}${s.enabled ? '' : ', disabled'}`);
     if (!s.enabled) lines.push('  does not fire (enabled: false)');
-    else if (times.length === 0) lines.push('  never fires again (its years are over)');
+    else if (times.length === 0) lines.push(`  never fires again (${describeNoFire(parsed)})`);
     else if (parsed.kind === 'rate') lines.push(`  every ${parsed.expression.replace(/^rate\(|\)$/g, '')} from when it is deployed, e.g.:`);
     for (const line of formatFireTimes(times, parsed.timezone)) lines.push(`  ${line}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * Why a cron has no fire left: its years are over, or its remaining times fall in the hour its zone skips when clocks
+ * go forward (2027-03-28 02:30 in Europe/Berlin), which EventBridge skips too.
+ */
+function describeNoFire(parsed: ParsedSchedule, now = new Date()): string {
+  const inner = /^cron\((.*)\)$/.exec(parsed.awsExpression)?.[1];
+  const lastYear = inner ? Math.max(...parseAwsCron(inner).years) : Number.NaN;
+  if (!(lastYear >= now.getUTCFullYear())) return 'its years are over';
+  return `its remaining times fall in the hour ${parsed.timezone} skips when its clocks go forward`;
 }
