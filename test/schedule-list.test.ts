@@ -42,7 +42,7 @@ schedules:
   });
 
   it('says why a schedule never fires again: its years are over, or its only time falls in the hour a zone skips', async () => {
-    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 1\n  cron: "30 2 28 3 ? 2027"\n  timezone: Europe/Berlin\n- target_id: 2\n  cron: "0 6 1 1 ? 2020"\n');
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 1\n  cron: "30 2 29 3 ? 2099"\n  timezone: Europe/Berlin\n- target_id: 2\n  cron: "0 6 1 1 ? 2020"\n');
     const r = await runCli(['schedule', 'list', '-p', projectDir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('never fires again (its remaining times fall in the hour Europe/Berlin skips when its clocks go forward)');
