@@ -16,7 +16,7 @@ import {
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DetachRolePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetScheduleCommand, ListScheduleGroupsCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, GetScheduleCommand, ListScheduleGroupsCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -374,6 +374,40 @@ describe('cloud schedule list|delete', () => {
     const edited = parse((await cli(['cloud', 'schedule', 'list', '-p', words])).stdout) as { schedules: { target_id: string; status: string; differences?: string[] }[] };
     expect(edited.schedules.find((s) => s.target_id === '2')).toMatchObject({ status: 'edited', differences: ['expression'] });
     fs.writeFileSync(path.join(words, 'project.yml'), projectYml('words'));
+  });
+
+  it('plan and deploy agree on a schedule made by hand in the task\'s group: plan says delete, deploy deletes it', async () => {
+    const scheduler = new SchedulerClient(clientConfig());
+    const group = `handoff-dev-${RG}-words`;
+    const one = await scheduler.send(new GetScheduleCommand({ GroupName: group, Name: 'target-1' }));
+    await scheduler.send(
+      new CreateScheduleCommand({ GroupName: group, Name: 'nightly-extra', ScheduleExpression: 'rate(1 day)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: one.Target!.Arn!, RoleArn: one.Target!.RoleArn! } }),
+    );
+    const listed = parse((await cli(['cloud', 'schedule', 'list', '-p', words])).stdout) as { schedules: { target_id: string; status: string }[] };
+    expect(listed.schedules.find((s) => s.target_id === 'nightly-extra')).toMatchObject({ status: 'orphaned' });
+    const plan = await cli(['cloud', 'plan', '-p', words]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect((parse(plan.stdout) as { schedules: { target_id: string; action: string }[] }).schedules).toContainEqual({ target_id: 'nightly-extra', action: 'delete' });
+    expect(plan.stderr).toContain('1 change would be made');
+
+    // It was `target-nightly-extra` that deploy looked for, so it said "No changes" and left the schedule.
+    const deployed = await cli(['cloud', 'deploy', '-p', words, '--json']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const result = JSON.parse(deployed.stdout) as { changed: boolean; schedules: { target_id: string; id: string; action: string }[] };
+    expect(result.changed).toBe(true);
+    expect(result.schedules).toContainEqual({ target_id: 'nightly-extra', id: `${group}/nightly-extra`, action: 'deleted' });
+    const names = ((await scheduler.send(new ListSchedulesCommand({ GroupName: group }))).Schedules ?? []).map((s) => s.Name).sort();
+    expect(names).toEqual(['target-1', 'target-2']);
+    const after = await cli(['cloud', 'plan', '-p', words]);
+    expect(after.stderr).toContain('No changes');
+  });
+
+  it('schedule delete of a target id that is not deployed is refused, naming the deployed ones', async () => {
+    const result = await cli(['cloud', 'schedule', 'delete', '-p', words, '-v', 'target_id=3']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`error: no schedule with target_id 3 is deployed for task words (resource group ${RG}, stage dev); nothing was deleted`);
+    expect(result.stderr).toContain('fix: use one of the deployed target ids: 1, 2');
   });
 });
 

@@ -213,7 +213,19 @@ export function cloudScheduleListCommand(options: GlobalOptions): Promise<number
 
 export function cloudScheduleDeleteCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    printResult(options, { schedules: await session.provider.schedules.delete(targetIdOf(options)) });
+    const targetId = targetIdOf(options);
+    const deleted = await session.provider.schedules.delete(targetId);
+    // A target id that matched nothing is a typo or an id of another task: "schedules: []" with exit 0 would read as
+    // done. The listing says what is deployed, the same way for every provider.
+    if (targetId !== undefined && deleted.length === 0) {
+      const listed = await session.provider.schedules.list(session.project?.schedules ?? []);
+      const deployed = listed.filter((s) => s.status !== 'draft').map((s) => s.target_id);
+      const { resourceGroup, task, stage } = session.target;
+      throw new UserError(`no schedule with target_id ${targetId} is deployed for task ${task} (resource group ${resourceGroup}, stage ${stage}); nothing was deleted`, {
+        fix: deployed.length > 0 ? `use one of the deployed target ids: ${deployed.join(', ')}` : 'this task has no schedules deployed (handoff cloud schedule list)',
+      });
+    }
+    printResult(options, { schedules: deleted });
     return 0;
   });
 }

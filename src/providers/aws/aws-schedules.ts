@@ -46,7 +46,10 @@ function toParserExpression(awsExpression: string): string {
   return cron ? cron[1]! : awsExpression;
 }
 
-/** The target id a schedule name stands for (`target-<id>`, names.scheduleName), or the name itself. */
+/**
+ * The target id a schedule name stands for (`target-<id>`, names.scheduleName), or the name itself: a schedule made by
+ * hand in the task's group is listed (orphaned) and deleted under its own name, so list, plan and deploy agree on it.
+ */
 function readTargetId(name: string): string {
   return name.startsWith('target-') ? name.slice('target-'.length) : name;
 }
@@ -168,7 +171,9 @@ export function createAwsScheduleLifecycle(input: {
       const scheduler = await input.openScheduler();
       try {
         const all = await scheduler.listScheduleNames(group);
-        const chosen = targetId === undefined ? all : all.filter((n) => n === names.scheduleName(targetId));
+        // Chosen by the target id the listing shows, not by the name handoff would give it: `nightly-extra`, made by
+        // hand, is not `target-nightly-extra`.
+        const chosen = targetId === undefined ? all : all.filter((n) => readTargetId(n) === targetId);
         const changes: ScheduleChange[] = [];
         for (const name of chosen) {
           if (await scheduler.deleteSchedule(group, name)) changes.push({ target_id: readTargetId(name), id: `${group}/${name}`, action: 'deleted' });
