@@ -271,7 +271,7 @@ describe('checks before any AWS call changes anything', () => {
   });
 });
 
-describe('static_ip: a NAT gateway with one Elastic IP, tags on everything', () => {
+describe('static_ip: a NAT gateway with one Elastic IP, tags on everything of the task', () => {
   let dir = '';
 
   beforeAll(async () => {
@@ -296,11 +296,15 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything', () 
     const subnets = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: outputs.Subnets!.split(',') }))).Subnets ?? [];
     expect(subnets.map((s) => s.MapPublicIpOnLaunch)).toEqual([false, false]);
     expect(subnets.map((s) => s.CidrBlock).sort()).toEqual(['10.0.2.0/24', '10.0.3.0/24']);
-    // The stack's tags reach EC2 resources in moto too (the NAT gateway's own Tags are not modelled by moto).
+    // The stack's tags reach EC2 resources in moto too (the NAT gateway's own Tags are not modelled by moto): handoff's
+    // own only, since the network is the resource group's, not this task's.
     const natTags = Object.fromEntries((nats[0]!.Tags ?? []).map((t) => [t.Key, t.Value]));
-    expect(natTags).toMatchObject({ 'handoff:resource-group': 'dev-nat', team: 'data' });
+    expect(natTags).toMatchObject({ 'handoff:resource-group': 'dev-nat' });
+    expect(natTags.team).toBeUndefined();
     const vpc = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [outputs.VpcId!] }))).Vpcs![0]!;
-    expect(Object.fromEntries((vpc.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ Name: 'handoff-dev-nat', 'handoff:resource-group': 'dev-nat', team: 'data' });
+    const vpcTags = Object.fromEntries((vpc.Tags ?? []).map((t) => [t.Key, t.Value]));
+    expect(vpcTags).toMatchObject({ Name: 'handoff-dev-nat', 'handoff:resource-group': 'dev-nat' });
+    expect(vpcTags.team).toBeUndefined();
 
     const machine = await new SFNClient(clientConfig()).send(new DescribeStateMachineCommand({ stateMachineArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:handoff-dev-nat-fetch` }));
     const run = JSON.parse(machine.definition!).States.RunFargateTask.Parameters;
@@ -312,13 +316,13 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything', () 
     expect(run.LaunchType).toBeUndefined();
   });
 
-  it('puts handoff\'s tags and deploy.tags on the stacks, roles, log group and runner', async () => {
+  it('puts handoff\'s tags and deploy.tags on the task\'s stack, roles, log group and runner; the group\'s stacks get handoff\'s own', async () => {
     const want = { 'handoff:resource-group': 'dev-nat', team: 'data' };
     const cf = new CloudFormationClient(clientConfig());
-    for (const stack of ['handoff-dev-nat-bucket', 'handoff-dev-nat-resources', 'handoff-dev-nat-fetch']) {
-      const tags = Object.fromEntries(((await cf.send(new DescribeStacksCommand({ StackName: stack }))).Stacks![0]!.Tags ?? []).map((t) => [t.Key, t.Value]));
-      expect(tags, stack).toMatchObject(want);
-    }
+    const stackTags = async (stack: string): Promise<Record<string, string | undefined>> =>
+      Object.fromEntries(((await cf.send(new DescribeStacksCommand({ StackName: stack }))).Stacks![0]!.Tags ?? []).map((t) => [t.Key, t.Value]));
+    expect(await stackTags('handoff-dev-nat-fetch')).toEqual({ ...want, 'handoff:task': 'fetch' });
+    for (const stack of ['handoff-dev-nat-bucket', 'handoff-dev-nat-resources']) expect(await stackTags(stack), stack).toEqual({ 'handoff:resource-group': 'dev-nat' });
     const roleTags = (await new IAMClient(clientConfig()).send(new ListRoleTagsCommand({ RoleName: 'handoff-dev-nat-use1-fetch-task' }))).Tags ?? [];
     expect(Object.fromEntries(roleTags.map((t) => [t.Key, t.Value]))).toEqual({ ...want, 'handoff:task': 'fetch' });
     const logs = new CloudWatchLogsClient(clientConfig());
@@ -329,6 +333,31 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything', () 
     // The secret the deploy pushed carries them too.
     const secretTags = (await new SSMClient(clientConfig()).send(new ListSsmTagsCommand({ ResourceType: 'Parameter', ResourceId: '/handoff/dev-nat/fetch/TOKEN' }))).TagList ?? [];
     expect(Object.fromEntries(secretTags.map((t) => [t.Key, t.Value]))).toEqual({ ...want, 'handoff:task': 'fetch' });
+  });
+
+  it('two projects of the group with different deploy.tags do not undo each other: a second deploy changes nothing', async () => {
+    // The group's shared stacks took each project's tags, so each deploy retagged them: "changed: true" forever.
+    const other = makeProject(
+      `tasks:\n  - name: load\n    commands:\n      - command: echo\ndeploy:\n  cloud_provider: aws\n  resource_group: nat\n  task: push\n  image_version: "0.1"\n  static_ip: true\n  tags: {team: ops, owner: platform}\n`,
+    ).projectDir;
+    const second = await cli(['cloud', 'deploy', '-p', other, '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    const actions = (out: string): string[][] => (JSON.parse(out) as { stacks: { kind: string; action: string }[] }).stacks.map((s) => [s.kind, s.action]);
+    expect(actions(second.stdout)).toEqual([
+      ['bucket', 'unchanged'],
+      ['resources', 'unchanged'],
+      ['task', 'created'],
+    ]);
+    const again = await cli(['cloud', 'deploy', '-p', dir, '-y', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false });
+    expect(actions(again.stdout)).toEqual([
+      ['bucket', 'unchanged'],
+      ['resources', 'unchanged'],
+      ['task', 'unchanged'],
+    ]);
+    const task = await new CloudFormationClient(clientConfig()).send(new DescribeStacksCommand({ StackName: 'handoff-dev-nat-push' }));
+    expect(Object.fromEntries((task.Stacks![0]!.Tags ?? []).map((t) => [t.Key, t.Value]))).toEqual({ 'handoff:resource-group': 'dev-nat', 'handoff:task': 'push', owner: 'platform', team: 'ops' });
   });
 
   it('publishes every failed run\'s task stop (cloud run included) to the alarm topic', async () => {

@@ -43,7 +43,7 @@ export const awsDeployKeys = {
     .partialRecord(z.enum(capacityProviders), z.number().int().min(0).max(1000))
     .optional()
     .describe('Weights of the capacity provider strategy with FARGATE_SPOT, e.g. `{FARGATE_SPOT: 3, FARGATE: 1}` (the default).'),
-  tags: z.record(z.string(), text('A tag value.')).optional().describe('Tags put on every stack and every AWS resource that takes tags, beside handoff\'s own `handoff:*` tags.'),
+  tags: z.record(z.string(), text('A tag value.')).optional().describe('Tags of the task: put on its stack and every AWS resource of it that takes tags, beside handoff\'s own `handoff:*` tags (the resource group\'s shared stacks get handoff\'s own only).'),
   platform_version: text('Fargate platform version, e.g. `LATEST` or `1.4.0`.').optional(),
   task_policy: text('Extra IAM policy (a JSON file) granted to the running task.').optional(),
 };

@@ -60,7 +60,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
   const bucket: BucketLifecycle = {
     async create(onProgress) {
       // The same path as every stack: created directly, or updated through a change set that may change nothing.
-      const result = await upsertStack(provider, createBucketDesired(names, deploy), 'create', {
+      const result = await upsertStack(provider, createBucketDesired(names), 'create', {
         pollMs: readPollMs(),
         onEvent: (e) => {
           if (e.type === 'stack-progress') onProgress(describeEvent(e.event));
@@ -144,9 +144,15 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       describe: (key) => `s3://${bucketName}/${key}`,
     },
     parameters: {
-      // A secret carries the resource group's tags (and the task's, at task level) and deploy.tags, like every resource.
+      // A task's secret carries handoff's tags and deploy.tags, like the task's resources; a resource group's secret is
+      // shared by its tasks, so it carries handoff's own tags only (as the group's stacks do).
       put: (name, value, tier) =>
-        ssm.putSecureString(name, value, tier, createTagMap(names, validateUserTags(deploy?.tags), name.startsWith(`${names.ssmTaskPath}/`) ? 'task' : 'resource-group')),
+        ssm.putSecureString(
+          name,
+          value,
+          tier,
+          name.startsWith(`${names.ssmTaskPath}/`) ? createTagMap(names, validateUserTags(deploy?.tags), 'task') : createTagMap(names, {}, 'resource-group'),
+        ),
       listByPath: (path) => ssm.getParametersByPath(path),
       delete: (parameterNames) => ssm.deleteParameters(parameterNames),
       describe: (name) => `ssm:${name} (${clientConfig.region})`,

@@ -16,7 +16,7 @@ import { explainBucketCollision } from './bucket-collision.js';
 import { checkResourceGroupAgreement } from './check-resource-group.js';
 import { createBucketDesired, createResourcesDesired } from './desired-stacks.js';
 import { locateDeployErrors } from './locate-deploy-error.js';
-import { planDeploy, toCanonicalJson, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
+import { planDeploy, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
 import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
 import type { ResolvedImage } from './resolve-image.js';
 import { describeScheduleAction } from '../../deploy/schedule-listing.js';
@@ -66,7 +66,7 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
   return locateDeployErrors(project.file, async () => {
     // Pure checks first: every template and schedule request is built before the first AWS call of the deploy.
     const resources = createResourcesDesired(names, deploy);
-    const bucket = createBucketDesired(names, deploy);
+    const bucket = createBucketDesired(names);
     const placeholder = createPlaceholderScheduleTarget(names, deploy);
     for (const s of project.schedules) createScheduleRequest(names, s, { ...placeholder, expression: parseSchedule(s.cron, s.timezone).awsExpression });
     const task = await prepareTaskStack(provider, project, { imageVersion: request.imageVersion });
@@ -75,9 +75,6 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
     const desired = [...(boundary ? [boundary] : []), bucket, resources, task.desired];
     const deployed = await readDeployedStacks(provider.cloudFormation, desired.map((d) => d.name));
     await checkResourceGroupAgreement({ api: provider.cloudFormation, names, deployedTemplate: deployed.get(resources.name)?.templateBody, desired: resources.template });
-    if (deployed.get(resources.name) && !sameTags(deployed.get(resources.name)!.tags, resources.tags)) {
-      notice(`the resource group's shared stacks get this project's tags (deploy.tags): ${JSON.stringify(resources.tags)}; they had ${JSON.stringify(deployed.get(resources.name)!.tags)}`);
-    }
     const stacks = planDeploy(desired, deployed);
     const bucketExists = deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists;
     const projectPlan = await planProjectSync(provider, {
@@ -108,10 +105,6 @@ export function createPlaceholderScheduleTarget(names: DeployNames, deploy: Depl
     capacity: resolveCapacity(deploy),
     platformVersion: resolveRunnerSettings(deploy).platformVersion,
   };
-}
-
-function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
-  return toCanonicalJson(a) === toCanonicalJson(b);
 }
 
 /**

@@ -19,13 +19,14 @@ export interface RoleInput {
   tags?: Record<string, string>;
 }
 
-export function createBucketDesired(names: DeployNames, deploy: Pick<Deploy, 'tags'> = {}): DesiredStack {
+/** The resource group's stacks (bucket, resources) are shared by its tasks: handoff's own tags only, not a task's deploy.tags. */
+export function createBucketDesired(names: DeployNames): DesiredStack {
   return {
     kind: 'bucket',
     name: names.bucketStack,
-    template: createBucketStack(names, { tags: deploy.tags }),
+    template: createBucketStack(names),
     capabilities: [],
-    tags: createTagMap(names, validateUserTags(deploy.tags), 'resource-group'),
+    tags: createTagMap(names, {}, 'resource-group'),
     bucket: names.bucket,
   };
 }
@@ -36,7 +37,7 @@ export function createResourcesDesired(names: DeployNames, deploy: Deploy): Desi
     name: names.resourcesStack,
     template: createResourcesStack(names, deploy),
     capabilities: ['CAPABILITY_NAMED_IAM'],
-    tags: createTagMap(names, validateUserTags(deploy.tags), 'resource-group'),
+    tags: createTagMap(names, {}, 'resource-group'),
   };
 }
 

@@ -172,7 +172,7 @@ export function createModuleInput(names: DeployNames, project: Project, task: Pi
     schedules: project.schedules,
     templates: {
       boundary: createBoundaryDesired().template,
-      bucket: createBucketDesired(moduleNames, moduleDeploy).template,
+      bucket: createBucketDesired(moduleNames).template,
       resources: createResourcesDesired(moduleNames, moduleDeploy).template,
       task: createTaskDesired(moduleNames, moduleDeploy, { imageUri: IMAGE_PLACEHOLDER, taskPolicy: task.files.taskPolicy, taskDefinition: task.files.taskDefinition, logGroup: 'stack' }).template,
     },
@@ -187,7 +187,7 @@ export async function exportProject(request: ExportRequest): Promise<ExportResul
   task.warnings.forEach((w) => request.onNotice?.(w));
   const image = task.image;
   const { bucket, resources, schedules } = await locateDeployErrors(project.file, async () => ({
-    bucket: createBucketDesired(names, project.deploy),
+    bucket: createBucketDesired(names),
     resources: createResourcesDesired(names, project.deploy),
     schedules: project.schedules.map((s) => createScheduleRequest(names, s, { ...createPlaceholderScheduleTarget(names, project.deploy), expression: parseSchedule(s.cron, s.timezone).awsExpression })),
   }));

@@ -65,9 +65,9 @@ const taskDefinition = parseTaskDefinitionOverride(
 const goldens: Record<string, () => Template> = {
   'boundary.template.json': () => createPermissionsBoundaryStack(),
   'bucket.template.json': () => createBucketStack(names),
-  'bucket-kms.template.json': () => createBucketStack(prodNames, { encryption: 'aws:kms', tags }),
+  'bucket-kms.template.json': () => createBucketStack(prodNames, { encryption: 'aws:kms' }),
   'resources.template.json': () => createResourcesStack(names, {}),
-  'resources-static-ip.template.json': () => createResourcesStack(prodNames, { static_ip: true, tags }),
+  'resources-static-ip.template.json': () => createResourcesStack(prodNames, { static_ip: true }),
   'resources-existing-network.template.json': () =>
     createResourcesStack(byoNames, {
       subnets: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],

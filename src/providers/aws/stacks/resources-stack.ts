@@ -17,7 +17,7 @@ import {
 } from './network.js';
 import { recordResourceGroupSettings, resolveResourceGroupSettings, type ResourceGroupKey } from './resource-group-settings.js';
 import { createExecutionRole, createRunnerRole, createSchedulerRole } from './roles.js';
-import { createTagMap, toTagList, validateUserTags } from './tags.js';
+import { createTagMap, toTagList } from './tags.js';
 import { createExport, createTemplate, getAtt, join, ref, type Output, type Resource, type Template, type Value } from './template.js';
 
 export const VPC_CIDR = '10.0.0.0/16';
@@ -27,12 +27,14 @@ const PRIVATE_SUBNET_CIDRS = ['10.0.2.0/24', '10.0.3.0/24'] as const;
 /** Where the resources stack records its settings, for the next deploy of any task of the group to compare with. */
 export const RESOURCE_GROUP_METADATA = 'handoff:resource-group-settings';
 
-/** The `deploy` keys the resources stack reads. */
-export type ResourcesStackDeploy = Pick<Deploy, ResourceGroupKey | 'tags'>;
+/** The `deploy` keys the resources stack reads: the resource group's settings, not deploy.tags (see below). */
+export type ResourcesStackDeploy = Pick<Deploy, ResourceGroupKey>;
 
 export function createResourcesStack(names: DeployNames, deploy: ResourcesStackDeploy): Template {
   const settings = resolveResourceGroupSettings(deploy);
-  const tags = createTagMap(names, validateUserTags(deploy.tags), 'resource-group');
+  // Shared by every task of the group, so handoff's own tags only: one task's deploy.tags here would be undone by the
+  // next deploy of a task with other tags, and redone by this one's, forever.
+  const tags = createTagMap(names, {}, 'resource-group');
   const tagged = (name?: string) => toTagList(tags, name);
   const resources: Record<string, Resource> = {};
   const outputs: Record<string, Output> = {};

@@ -1,4 +1,4 @@
-// The tags on every stack and taggable resource: handoff's own (which the deploy role's conditions rely on) and `deploy.tags`.
+// The tags on every stack and taggable resource: handoff's own (which the deploy role's conditions rely on) and, on a task's, `deploy.tags`.
 import { UserError, type Diagnostic } from '../../../errors.js';
 import { TAG_RESOURCE_GROUP, TAG_TASK, type DeployNames } from '../names.js';
 import type { Tag } from './template.js';
