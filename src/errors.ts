@@ -46,3 +46,54 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/** Several UserErrors as one, led by the first's message and fix, with every error's diagnostics (each once). */
+export function combineUserErrors(errors: readonly UserError[]): UserError {
+  if (errors.length === 1) return errors[0]!;
+  const first = errors[0]!;
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const error of errors) {
+    // An error without diagnostics is a diagnostic of its own, so none is lost from the list.
+    for (const d of error.diagnostics.length > 0 ? error.diagnostics : [{ severity: 'error' as const, message: error.message, ...(error.fix ? { hint: error.fix } : {}) }]) {
+      const key = `${d.path ?? ''}\0${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      diagnostics.push(d);
+    }
+  }
+  return new UserError(`${first.message} (one of ${diagnostics.length} problems, below)`, { fix: first.fix, exitCode: first.exitCode, diagnostics });
+}
+
+/**
+ * Runs checks that each throw a UserError, so that one command reports every problem of its input instead of only the
+ * first: `check` returns the body's value, or undefined when it threw a UserError (other errors pass through), and
+ * `throwIfAny` throws what was found as one UserError.
+ */
+export class ProblemCollector {
+  readonly errors: UserError[] = [];
+
+  check<T>(body: () => T): T | undefined {
+    try {
+      return body();
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      this.errors.push(error);
+      return undefined;
+    }
+  }
+
+  async checkAsync<T>(body: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await body();
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      this.errors.push(error);
+      return undefined;
+    }
+  }
+
+  throwIfAny(): void {
+    if (this.errors.length > 0) throw combineUserErrors(this.errors);
+  }
+}

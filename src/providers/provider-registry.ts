@@ -47,6 +47,12 @@ export interface DeploymentEntry {
   exportFormats: readonly string[];
   /** Lines for the deploy commands' help: names, order, where the image comes from. */
   help: string;
+  /**
+   * Checks of the project's deploy values that need nothing from the cloud, run before the provider is opened (so
+   * before its first call: a bad key is not hidden behind an unreachable endpoint or missing credentials). `kind` is
+   * the `cloud <kind>` being created or updated; undefined for `cloud plan`, `deploy` and `export`.
+   */
+  checkProject?(input: { target: DeployTarget; project: Project; kind?: string }): Promise<void>;
 }
 
 export interface ProviderEntry {

@@ -456,6 +456,58 @@ describe('validation before any AWS call', () => {
     expect(await stackNames()).toEqual(before);
   });
 
+  it('finds every bad deploy key before the first AWS call, with the endpoint closed, each at its line of project.yml', async () => {
+    const closed = (args: string[]): Promise<CliResult> =>
+      runCli(args, { env: { ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_PROFILE: undefined, __VARS: undefined } as NodeJS.ProcessEnv, timeoutMs: 60_000 });
+    const expectLocated = (result: CliResult, yml: string, key: string, message: string): void => {
+      const line = yml.split('\n').findIndex((l) => l.startsWith(`  ${key.replace(/^deploy\./, '').split(/[.[]/)[0]}:`)) + 1;
+      expect(line, key).toBeGreaterThan(0);
+      const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      expect(result.stderr).toMatch(new RegExp(`project\\.yml:${line}:\\d+: ${escape(key)}: [^\\n]*${escape(message)}`));
+    };
+    const task70 = 'a'.repeat(70);
+    const many = projectYml(task70, [
+      '  bucket: Bad_Bucket',
+      '  log_retention_days: 13',
+      '  tags: {"aws:owner": me}',
+      '  subnets: [subnet-xyz]',
+      '  task_policy: nope.json',
+      '  task_definition: nope.json',
+      '  execution_role_arn: not-an-arn',
+      '  alarm_email: not-an-email',
+      '  platform_config: {state_machine: false, max_retries: 3}',
+    ].join('\n'));
+    const result = await closed(['cloud', 'plan', '-p', makeProject(many).projectDir]);
+    expect(result.code, result.stderr).toBe(2);
+    // It said only "cannot reach AWS … (sts:GetCallerIdentity)".
+    expect(result.stderr).not.toContain('cannot reach AWS');
+    expect(result.stderr).toMatch(/^error: .* \(one of \d+ problems, below\)$/m);
+    expectLocated(result, many, 'deploy.task', `IAM role name "handoff-dev-${RG}-use1-${task70}-task" is 95 characters`);
+    expectLocated(result, many, 'deploy.bucket', 'S3 bucket name "Bad_Bucket" is invalid');
+    expectLocated(result, many, 'deploy.log_retention_days', '13 is not a supported retention');
+    expectLocated(result, many, 'deploy.tags.aws:owner', 'starts with "aws:"');
+    expectLocated(result, many, 'deploy.subnets[0]', '"subnet-xyz" is not a subnet id');
+    expectLocated(result, many, 'deploy.task_policy', 'nope.json cannot be read');
+    expectLocated(result, many, 'deploy.task_definition', 'nope.json cannot be read');
+    expectLocated(result, many, 'deploy.execution_role_arn', '"not-an-arn" is not an IAM role ARN');
+    expectLocated(result, many, 'deploy.alarm_email', 'not an e-mail address');
+    expectLocated(result, many, 'deploy.platform_config.max_retries', 'configures the state machine, but state_machine is false');
+
+    // A long resource group (its names' lengths count the account as 12 digits), and a runner timeout beyond a year.
+    const rg40 = 'r'.repeat(40);
+    const long = projectYml('words', '  platform_config: {state_machine_timeout: 99999999}').replace(`resource_group: ${RG}`, `resource_group: ${rg40}`);
+    const second = await closed(['cloud', 'plan', '-p', makeProject(long).projectDir]);
+    expect(second.code, second.stderr).toBe(2);
+    expect(second.stderr).not.toContain('cannot reach AWS');
+    expectLocated(second, long, 'deploy.task', `IAM role name "handoff-dev-${rg40}-use1-words-task" is 68 characters`);
+    expectLocated(second, long, 'deploy.platform_config.state_machine_timeout', '99999999 is not valid');
+
+    // With nothing wrong, the first call is the one that fails: the endpoint is closed indeed.
+    const fine = await closed(['cloud', 'plan', '-p', makeProject(projectYml('words')).projectDir]);
+    expect(fine.code).toBe(2);
+    expect(fine.stderr).toContain('cannot reach AWS');
+  });
+
   it('shows CloudFormation\'s reason when it refuses a stack: a task stack before its resource group\'s stack', async () => {
     const dir = makeProject(projectYml('lonely').replace(`resource_group: ${RG}`, 'resource_group: alone')).projectDir;
     const result = await cli(['cloud', 'task', 'create', '-p', dir]);

@@ -38,7 +38,7 @@ function withDeployment<T>(
       const entry = findProviderEntry(session.provider.name).deployment!;
       return body(session, session.provider.deployment!, entry);
     },
-    (target) => {
+    async (target, project) => {
       const entry = findProviderEntry(target.provider).deployment;
       if (!entry) {
         throw new UserError(`${command.what} deploys to a cloud, and this project uses the ${target.provider} provider: ${describeDeployingProviders()}`, {
@@ -52,6 +52,9 @@ function withDeployment<T>(
         });
       }
       command.check?.(entry, target.provider);
+      // What deploys is checked before the first call to the cloud; deletes and status read nothing of the project.
+      const deploys = command.kind === undefined || command.action === 'create' || command.action === 'update';
+      if (project && deploys && entry.checkProject) await entry.checkProject({ target, project, ...(command.kind !== undefined ? { kind: command.kind } : {}) });
       return { project: needsProject(entry) };
     },
   );

@@ -25,7 +25,7 @@ export interface StoreSession {
 }
 
 /** A command's own checks once it is known which provider and task it is for, before the provider is opened. */
-export type TargetCheck = (target: DeployTarget, project: Project | undefined) => { project: boolean } | void;
+export type TargetCheck = (target: DeployTarget, project: Project | undefined) => { project: boolean } | void | Promise<{ project: boolean } | void>;
 
 /**
  * Loads `-p`'s project when given (or required), resolves which task's store to use, and opens its provider. Every
@@ -51,7 +51,7 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     profile: options.cloudProfile,
     stage: options.stage,
   });
-  const needed = check?.(target, project);
+  const needed = await check?.(target, project);
   if (needed?.project && !project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
   const provider = await createProvider(target, { log: (level, message) => log.log(level, message), entryScript: process.argv[1] });
   const extraEnvs: Record<string, VarValue> = {};

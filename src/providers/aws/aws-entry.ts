@@ -77,5 +77,13 @@ export const awsProviderEntry: ProviderEntry = {
     },
     exportFormats: ['cloudformation', 'terraform'],
     help: DEPLOY_HELP,
+    async checkProject({ target, project, kind }) {
+      if (kind !== undefined && kind !== 'resources' && kind !== 'task') return;
+      const { resolveAwsClientConfig } = await import('./sdk/aws-client-config.js');
+      const { checkDeployBeforeCalls } = await import('./deploy/check-deploy-values.js');
+      // The region is read from project.yml, the environment or the profile's file: no call yet.
+      const config = await resolveAwsClientConfig({ profile: target.profile, region: project.deploy.region });
+      await checkDeployBeforeCalls({ project, target, region: config.region, scope: kind ?? 'deploy' });
+    },
   },
 };

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
-import { createDefaultBucketName, createDeployNames, createDeployRoleName, createRegionCode, createStagedResourceGroup, type DeployNamesInput } from './names.js';
+import { createDefaultBucketName, createDeployNames, createDeployNamesBeforeAccount, createDeployRoleName, createRegionCode, createStagedResourceGroup, type DeployNamesInput } from './names.js';
 
 const base: DeployNamesInput = { resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' };
 
@@ -181,6 +181,18 @@ describe('createDeployNames', () => {
   it('reserves task names that would collide with the resource group stacks', () => {
     expect(() => createDeployNames({ ...base, task: 'bucket' })).toThrow(/reserved/);
     expect(() => createDeployNames({ ...base, task: 'Resources' })).toThrow(/reserved/);
+  });
+
+  it('before the account is known, checks every name with its length: a stand-in account, the bucket suffix as xxxxxxxx', () => {
+    const { accountId: _account, ...withoutAccount } = base;
+    const early = createDeployNamesBeforeAccount(withoutAccount);
+    expect(early.bucket).toBe('handoff-dev-etl-xxxxxxxx');
+    expect(early.bucket).toHaveLength(createDeployNames(base).bucket.length);
+    // A cluster ARN's account cannot be compared yet (STS says it later); its region can.
+    expect(createDeployNamesBeforeAccount({ ...withoutAccount, cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/dp' }).cluster).toBe('dp');
+    expect(() => createDeployNamesBeforeAccount({ ...withoutAccount, cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/dp' })).toThrow(/is in eu-west-1/);
+    const long = catchUserError(() => createDeployNamesBeforeAccount({ ...withoutAccount, resourceGroup: 'e'.repeat(48) }));
+    expect(long.diagnostics.map((d) => d.message)).toContain(`S3 bucket name "handoff-dev-${'e'.repeat(48)}-xxxxxxxx" is 69 characters; AWS allows at most 63`);
   });
 
   it('rejects malformed account ids and regions', () => {

@@ -200,13 +200,16 @@ export function createRegionCode(region: string): string {
     .join('');
 }
 
-/** Reads `deploy.cluster` as a name or an ECS cluster ARN; an ARN must be of this account and region. */
-export function parseClusterReference(value: string, input: { region: string; accountId: string }): { name: string; arn: string } {
+/**
+ * Reads `deploy.cluster` as a name or an ECS cluster ARN; an ARN must be of this account and region (its account is
+ * not compared while the account is not known yet: `accountKnown` false).
+ */
+export function parseClusterReference(value: string, input: { region: string; accountId: string; accountKnown?: boolean }): { name: string; arn: string } {
   const partition = findPartition(input.region);
   const arn = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(value);
-  const fix = `set deploy.cluster to the name of a cluster in ${input.region} or its ARN, arn:${partition}:ecs:${input.region}:${input.accountId}:cluster/<name>`;
+  const fix = `set deploy.cluster to the name of a cluster in ${input.region} or its ARN, arn:${partition}:ecs:${input.region}:${input.accountKnown === false ? '<account>' : input.accountId}:cluster/<name>`;
   if (arn) {
-    if (arn[2] !== input.region || arn[3] !== input.accountId) {
+    if (arn[2] !== input.region || (input.accountKnown !== false && arn[3] !== input.accountId)) {
       throw new UserError(`deploy.cluster ${value} is in ${arn[2]} of account ${arn[3]}, but the task deploys to ${input.region} of account ${input.accountId}`, {
         fix,
         diagnostics: [{ severity: 'error', message: 'the cluster is in another region or account', path: 'deploy.cluster', hint: fix }],
@@ -232,11 +235,24 @@ export function createDefaultBucketName(stagedResourceGroup: string, accountId: 
   return `handoff-${stagedResourceGroup}-${digest.slice(-8)}`;
 }
 
+/** The account id names are built with before STS has said which account it is: 12 digits, like every account id. */
+const STAND_IN_ACCOUNT_ID = '000000000000';
+
+/**
+ * The names of a task before the account is known, for the checks that run before the first AWS call: each name has
+ * the length and characters it will have (an account id is always 12 digits, the default bucket's md5 suffix always 8
+ * hex digits, shown as `xxxxxxxx`), so every length and character rule is checked as it will be. Not for AWS calls.
+ */
+export function createDeployNamesBeforeAccount(input: Omit<DeployNamesInput, 'accountId'>): DeployNames {
+  return createDeployNames({ ...input, accountId: STAND_IN_ACCOUNT_ID }, { accountKnown: false });
+}
+
 /**
  * Builds and checks every AWS name of one deploy task. When names break AWS rules it throws one UserError led by the
  * worst problem (so one fix is enough), with every problem as a diagnostic.
  */
-export function createDeployNames(input: DeployNamesInput): DeployNames {
+export function createDeployNames(input: DeployNamesInput, options: { accountKnown?: boolean } = {}): DeployNames {
+  const accountKnown = options.accountKnown !== false;
   checkNamePart(input.stage, 'stage', '-s/--stage');
   checkNamePart(input.resourceGroup, 'resource group', 'deploy.resource_group');
   checkNamePart(input.task, 'task', 'deploy.task');
@@ -267,7 +283,7 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
   const taskBlame: Blame = { inputs: `${rgText} or deploy.task`, path: 'deploy.task' };
   const prefix = `handoff-${rg}`;
 
-  const bucket = input.bucket ?? createDefaultBucketName(rg, input.accountId);
+  const bucket = input.bucket ?? (accountKnown ? createDefaultBucketName(rg, input.accountId) : `handoff-${rg}-xxxxxxxx`);
   const bucketBlame: Blame =
     input.bucket === undefined
       ? { inputs: rgText, path: 'deploy.resource_group', fix: `use a shorter, lowercase deploy.resource_group, or set deploy.bucket` }
@@ -293,7 +309,7 @@ export function createDeployNames(input: DeployNamesInput): DeployNames {
   const rolePrefix = `${prefix}-${regionCode}`;
   const rgRoleBlame: Blame = { inputs: `${rgText} (with the region code "${regionCode}")`, path: 'deploy.resource_group' };
   const taskRoleBlame: Blame = { inputs: `${rgText} or deploy.task (with the region code "${regionCode}")`, path: 'deploy.task' };
-  const cluster = input.cluster !== undefined ? parseClusterReference(input.cluster, input) : undefined;
+  const cluster = input.cluster !== undefined ? parseClusterReference(input.cluster, { ...input, accountKnown }) : undefined;
   const clusterName = cluster?.name ?? check(prefix, CLUSTER_RULE, rgBlame);
 
   const names: DeployNames = {

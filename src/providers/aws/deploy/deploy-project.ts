@@ -1,18 +1,13 @@
 // `cloud deploy` and `cloud plan`: bucket, resources, project push, task and schedules — planned first, then applied in order.
-import type { Deploy, Project } from '../../../project/types.js';
-import { parseSchedule } from '../../../schedule/parse-schedule.js';
+import type { Project } from '../../../project/types.js';
 import type { Secret } from '../../../secrets/local-secrets.js';
 import type { ScheduleChange, ScheduleListing } from '../../provider.js';
 import type { AwsProvider } from '../aws-provider.js';
-import type { DeployNames } from '../names.js';
 import type { ResourceChange } from '../sdk/cloudformation.js';
-import { resolveCapacity } from '../stacks/capacity.js';
-import { createScheduleRequest, type ScheduleTarget } from '../stacks/schedule-request.js';
-import { resolveRunnerSettings } from '../stacks/state-machine.js';
-import { usesStateMachine } from '../stacks/task-stack.js';
 import type { Template } from '../stacks/template.js';
 import { applyStackStep, assertPlanApplicable, previewStackStep, readDeployedStacks, type ApplyOptions, type DeployEvent, type StackChange } from './apply-deploy.js';
 import { explainBucketCollision } from './bucket-collision.js';
+import { checkDeployValues } from './check-deploy-values.js';
 import { checkResourceGroupAgreement } from './check-resource-group.js';
 import { createBucketDesired, createResourcesDesired } from './desired-stacks.js';
 import { locateDeployErrors } from './locate-deploy-error.js';
@@ -64,11 +59,11 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
   const deploy = project.deploy;
   const notice = (message: string): void => request.onEvent?.({ type: 'notice', level: 'warning', message });
   return locateDeployErrors(project.file, async () => {
-    // Pure checks first: every template and schedule request is built before the first AWS call of the deploy.
+    // Pure checks first, every bad key at once: every template and schedule request is built before the deploy's
+    // first AWS call (the CLI runs them before STS too: checkDeployBeforeCalls).
+    await checkDeployValues(names, project);
     const resources = createResourcesDesired(names, deploy);
     const bucket = createBucketDesired(names);
-    const placeholder = createPlaceholderScheduleTarget(names, deploy);
-    for (const s of project.schedules) createScheduleRequest(names, s, { ...placeholder, expression: parseSchedule(s.cron, s.timezone).awsExpression });
     const task = await prepareTaskStack(provider, project, { imageVersion: request.imageVersion });
     task.warnings.forEach(notice);
     const boundary = await planBoundary(provider);
@@ -88,23 +83,6 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
     const schedules = await provider.schedules.list(project.schedules);
     return { image: task.image, stacks, project: projectPlan, schedules };
   });
-}
-
-/** A stand-in target of the right kind, to check schedule requests before anything is deployed (and to export them). */
-export function createPlaceholderScheduleTarget(names: DeployNames, deploy: Deploy): ScheduleTarget {
-  const roleArn = deploy.platform_config?.role_arn ?? `arn:${names.partition}:iam::${names.accountId}:role${names.rolePath}${names.schedulerRole}`;
-  if (usesStateMachine(deploy)) return { kind: 'state-machine', stateMachineArn: `arn:${names.partition}:states:${names.region}:${names.accountId}:stateMachine:${names.stateMachine}`, roleArn };
-  return {
-    kind: 'ecs',
-    roleArn,
-    clusterArn: names.clusterArn,
-    taskDefinitionArn: `arn:${names.partition}:ecs:${names.region}:${names.accountId}:task-definition/${names.taskDefinitionFamily}:1`,
-    subnets: ['subnet-00000000'],
-    securityGroups: ['sg-00000000'],
-    assignPublicIp: 'ENABLED',
-    capacity: resolveCapacity(deploy),
-    platformVersion: resolveRunnerSettings(deploy).platformVersion,
-  };
 }
 
 /**

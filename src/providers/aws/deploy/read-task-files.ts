@@ -1,7 +1,7 @@
 // The files `deploy` names (task_policy, task_definition): read, parsed and checked before any AWS call, with warnings to give.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../../errors.js';
+import { ProblemCollector, UserError } from '../../../errors.js';
 import type { Deploy } from '../../../project/types.js';
 import type { DeployNames } from '../names.js';
 import { parseTaskDefinitionOverride, type TaskDefinitionOverride } from '../stacks/task-definition-override.js';
@@ -15,18 +15,24 @@ export interface TaskFiles {
   warnings: string[];
 }
 
-/** Reads both files relative to the project folder; a missing or malformed file is a UserError naming the key. */
+/** Reads both files relative to the project folder; a missing or malformed file is a UserError naming the key (both at once). */
 export async function readTaskFiles(projectDir: string, deploy: Deploy, names: DeployNames): Promise<TaskFiles> {
   const warnings: string[] = [];
+  const problems = new ProblemCollector();
   let taskPolicy: unknown;
   if (deploy.task_policy) {
-    taskPolicy = await readJsonFile(projectDir, deploy.task_policy, 'deploy.task_policy', 'a JSON IAM policy document');
-    warnings.push(...findBroadStatements(taskPolicy, `deploy.task_policy (${deploy.task_policy})`));
+    taskPolicy = await problems.checkAsync(() => readJsonFile(projectDir, deploy.task_policy!, 'deploy.task_policy', 'a JSON IAM policy document'));
+    if (taskPolicy !== undefined) warnings.push(...findBroadStatements(taskPolicy, `deploy.task_policy (${deploy.task_policy})`));
   }
   let taskDefinition: TaskDefinitionOverride | undefined;
   if (deploy.task_definition) {
-    const document = await readJsonFile(projectDir, deploy.task_definition, 'deploy.task_definition', 'a JSON task definition (ECS RegisterTaskDefinition form)');
-    taskDefinition = parseTaskDefinitionOverride(document, { source: deploy.task_definition, mainContainer: names.containerName });
+    const file = deploy.task_definition;
+    taskDefinition = await problems.checkAsync(async () =>
+      parseTaskDefinitionOverride(await readJsonFile(projectDir, file, 'deploy.task_definition', 'a JSON task definition (ECS RegisterTaskDefinition form)'), { source: file, mainContainer: names.containerName }),
+    );
+  }
+  problems.throwIfAny();
+  if (taskDefinition) {
     const main = taskDefinition.containers.find((c) => c.Name === names.containerName);
     if (main?.Image !== undefined) warnings.push(`deploy.task_definition (${deploy.task_definition}) replaces handoff's image with ${String(main.Image)}: that image must run handoff (\`handoff run\`) for the task to work`);
     if (taskDefinition.task.TaskRoleArn !== undefined) warnings.push(`deploy.task_definition (${deploy.task_definition}) sets taskRoleArn: the container runs as a role handoff does not scope, so least privilege is yours`);

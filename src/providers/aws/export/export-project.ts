@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Deploy, Project } from '../../../project/types.js';
 import { parseSchedule } from '../../../schedule/parse-schedule.js';
 import type { AwsProvider } from '../aws-provider.js';
-import { createPlaceholderScheduleTarget } from '../deploy/deploy-project.js';
+import { createPlaceholderScheduleTarget } from '../deploy/check-deploy-values.js';
 import { createBoundaryDesired, createBucketDesired, createResourcesDesired, createTaskDesired } from '../deploy/desired-stacks.js';
 import { locateDeployErrors } from '../deploy/locate-deploy-error.js';
 import type { DesiredStack } from '../deploy/plan-deploy.js';

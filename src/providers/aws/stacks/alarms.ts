@@ -40,8 +40,8 @@ export function createAlarmTopic(name: string, displayName: string, tags: Tag[])
   return { Type: 'AWS::SNS::Topic', Properties: { TopicName: name, DisplayName: displayName.slice(0, 100), Tags: tags } };
 }
 
-/** Subscribes `deploy.alarm_email`; AWS mails a confirmation link, and nothing is delivered until it is clicked. */
-export function createEmailSubscription(topicLogicalId: string, email: string): Resource<'AWS::SNS::Subscription', SubscriptionProps> {
+/** Checks `deploy.alarm_email`: one address, which SNS would otherwise refuse only when the stack is applied. */
+export function validateAlarmEmail(email: string): void {
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
     const fix = 'set deploy.alarm_email to one address such as data-team@example.com';
     throw new UserError(`deploy.alarm_email "${email}" is not an e-mail address`, {
@@ -49,6 +49,11 @@ export function createEmailSubscription(topicLogicalId: string, email: string): 
       diagnostics: [{ severity: 'error', message: 'not an e-mail address', path: 'deploy.alarm_email', hint: fix }],
     });
   }
+}
+
+/** Subscribes `deploy.alarm_email`; AWS mails a confirmation link, and nothing is delivered until it is clicked. */
+export function createEmailSubscription(topicLogicalId: string, email: string): Resource<'AWS::SNS::Subscription', SubscriptionProps> {
+  validateAlarmEmail(email);
   return { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref(topicLogicalId), Protocol: 'email', Endpoint: email } };
 }
 

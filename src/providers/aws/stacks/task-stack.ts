@@ -1,9 +1,9 @@
 // The `handoff-<RG>-<task>` stack: logs, metric filters, Fargate task definition, task role, runner and alarms (SPEC §8).
-import { UserError, type Diagnostic } from '../../../errors.js';
+import { ProblemCollector, UserError, type Diagnostic } from '../../../errors.js';
 import type { Deploy } from '../../../project/types.js';
 import { validateFargateSize } from '../fargate-sizes.js';
 import type { DeployNames } from '../names.js';
-import { createAlarmTopic, createAlarmTopicPolicy, createEmailSubscription, createLogMetricAlarm, createStateMachineAlarm, createTaskStoppedRule } from './alarms.js';
+import { createAlarmTopic, createAlarmTopicPolicy, createEmailSubscription, createLogMetricAlarm, createStateMachineAlarm, createTaskStoppedRule, validateAlarmEmail } from './alarms.js';
 import { resolveCapacity } from './capacity.js';
 import { createLogGroup, createMetricFilter, HANDOFF_LOG_METRICS, validateLogRetentionDays } from './logs.js';
 import { validateUserPolicy } from './policy-document.js';
@@ -59,25 +59,29 @@ export function usesStateMachine(deploy: Pick<Deploy, 'platform_config'>): boole
 
 /**
  * Builds the task stack. Everything the user controls is checked before any resource is built (Fargate size first),
- * so a bad value fails with a UserError instead of a half-applied change set.
+ * so a bad value fails with a UserError instead of a half-applied change set; every bad key is reported at once.
  */
 export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, input: TaskStackInput): Template {
-  const size = validateFargateSize({ cpu: deploy.cpu, memory: deploy.memory, storage: deploy.storage });
-  const retentionDays = validateLogRetentionDays(deploy.log_retention_days);
+  const problems = new ProblemCollector();
+  const size = problems.check(() => validateFargateSize({ cpu: deploy.cpu, memory: deploy.memory, storage: deploy.storage }));
+  const retentionDays = problems.check(() => validateLogRetentionDays(deploy.log_retention_days));
   const stateMachine = usesStateMachine(deploy);
-  checkPlatformConfig(deploy, stateMachine);
-  const settings = resolveRunnerSettings(deploy);
-  const capacity = resolveCapacity(deploy);
-  checkRoleArn(deploy.task_role_arn, 'deploy.task_role_arn');
-  const tags = createTagMap(names, validateUserTags(deploy.tags), 'task');
-  const tagged = toTagList(tags);
+  problems.check(() => checkPlatformConfig(deploy, stateMachine));
+  const settings = problems.check(() => resolveRunnerSettings(deploy));
+  const capacity = problems.check(() => resolveCapacity(deploy));
+  problems.check(() => checkRoleArn(deploy.task_role_arn, 'deploy.task_role_arn'));
+  const userTags = problems.check(() => validateUserTags(deploy.tags));
+  if (deploy.alarm_email) problems.check(() => validateAlarmEmail(deploy.alarm_email!));
+  let taskPolicy: Record<string, unknown> | undefined;
+  if (input.taskPolicy !== undefined) {
+    taskPolicy = problems.check(() => validateUserPolicy(input.taskPolicy, deploy.task_policy ? `deploy.task_policy (${deploy.task_policy})` : 'deploy.task_policy'));
+  }
+  problems.throwIfAny();
+  const tagged = toTagList(createTagMap(names, userTags!, 'task'));
   if (!/^\S+$/.test(input.imageUri)) {
     throw new UserError(`container image "${input.imageUri}" is not an image reference`, { fix: 'build and push the image first (handoff container build, container push)' });
   }
-  let taskPolicy: Record<string, unknown> | undefined;
-  if (input.taskPolicy !== undefined) {
-    taskPolicy = validateUserPolicy(input.taskPolicy, deploy.task_policy ? `deploy.task_policy (${deploy.task_policy})` : 'deploy.task_policy');
-  } else if (deploy.task_policy) {
+  if (input.taskPolicy === undefined && deploy.task_policy) {
     throw new UserError(`deploy.task_policy names ${deploy.task_policy} but its policy was not passed in`, { fix: 'read and parse the policy file before building the task stack' });
   }
   if (deploy.task_definition && input.taskDefinition === undefined) {
@@ -88,7 +92,7 @@ export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, inp
   const e = names.exports;
   const resources: Record<string, Resource> = {};
   const kept = input.logGroup === 'kept';
-  if (!kept) resources.LogGroup = createLogGroup({ name: names.logGroup, retentionDays, tags: tagged });
+  if (!kept) resources.LogGroup = createLogGroup({ name: names.logGroup, retentionDays: retentionDays!, tags: tagged });
   const logGroupName: Value = kept ? names.logGroup : ref('LogGroup');
   for (const metric of HANDOFF_LOG_METRICS) {
     resources[metric.logicalId] = createMetricFilter({ logGroupName, pattern: metric.pattern, namespace: names.metricNamespace, metricName: metric.metricName });
@@ -103,7 +107,7 @@ export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, inp
   }
   resources.TaskDefinition = createEcsTaskDefinition({
     names,
-    size,
+    size: size!,
     imageUri: input.imageUri,
     executionRoleArn: importValue(e.executionRoleArn),
     taskRoleArn,
@@ -115,7 +119,7 @@ export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, inp
   if (stateMachine) {
     resources.StateMachine = createStateMachine({
       names,
-      definition: createStateMachineDefinition(names, settings, capacity),
+      definition: createStateMachineDefinition(names, settings!, capacity!),
       roleArn: importValue(e.runnerRoleArn),
       substitutions: {
         ClusterArn: importValue(e.clusterArn),
@@ -163,7 +167,7 @@ export function createTaskStack(names: DeployNames, deploy: TaskStackDeploy, inp
     });
     resources.ExecutionsTimedOutAlarm = createStateMachineAlarm({
       name: names.executionsTimedOutAlarm,
-      description: `A run of ${what} took longer than ${settings.timeoutSeconds} seconds`,
+      description: `A run of ${what} took longer than ${settings!.timeoutSeconds} seconds`,
       metric: 'ExecutionsTimedOut',
       stateMachineArn: ref('StateMachine'),
       topicLogicalId: 'AlarmTopic',
