@@ -40,6 +40,22 @@ describe('AWS deploy keys', () => {
     });
   });
 
+  it('warn at its line about a region the installed AWS SDK does not know, with a did-you-mean, and never refuse it', () => {
+    const { warnings } = load('  region: us-east-99\n');
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        path: 'deploy.region',
+        location: expect.objectContaining({ line: 9 }),
+        message: 'deploy.region "us-east-99" is not a region the installed AWS SDK knows',
+        hint: 'did you mean "us-east-1"? (a region AWS added after this SDK works as written)',
+      }),
+    ]);
+    expect(load('  region: zz-nowhere-7\n').warnings[0]!.hint).toBe('check the name against the AWS regions (a region AWS added after this SDK works as written)');
+    // Regions of every partition the SDK ships are known.
+    for (const region of ['eu-west-1', 'ap-southeast-2', 'cn-north-1', 'us-gov-west-1']) expect(load(`  region: ${region}\n`).warnings, region).toEqual([]);
+  });
+
   it('refuse what AWS would not take, each at its line', () => {
     const errorOf = (deploy: string): UserError => {
       try {

@@ -3,6 +3,8 @@ import * as z from 'zod';
 import type { KeyPath } from '../format-key-path.js';
 import { text } from '../schema-fields.js';
 import { readNumber, type CloudDeployRules, type DeployProblem } from './cloud-deploy-rules.js';
+import { suggestKey } from '../suggest-key.js';
+import { AWS_REGION_PATTERN, readKnownAwsRegions } from './aws-regions.js';
 import { checkFargateSize } from './fargate-sizes.js';
 
 export const platformConfigSchema = z
@@ -20,8 +22,6 @@ export const platformConfigSchema = z
   .describe('Settings of the cloud platform beyond the container itself.');
 
 const capacityProviders = ['FARGATE', 'FARGATE_SPOT'] as const;
-/** An AWS region name: `us-east-1`, `ap-southeast-2`, `us-gov-west-1`. */
-const AWS_REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d+$/;
 export type FargateCapacityProvider = (typeof capacityProviders)[number];
 
 export const awsDeployKeys = {
@@ -55,8 +55,21 @@ export const awsDeployRules: CloudDeployRules = {
   check(deploy) {
     const problems: DeployProblem[] = [];
     // A region of another cloud (europe-west1) or a slip (eu-west1) is found here, at its line, not at the first call.
-    if (typeof deploy.region === 'string' && !AWS_REGION.test(deploy.region)) {
+    if (typeof deploy.region === 'string' && !AWS_REGION_PATTERN.test(deploy.region)) {
       problems.push({ severity: 'error', path: ['region'], message: `deploy.region "${deploy.region}" is not an AWS region name`, hint: 'AWS regions look like eu-west-1 or us-east-1' });
+    } else if (typeof deploy.region === 'string') {
+      // A slip such as us-east-99 has a region's shape, and the error would come later from the endpoint, blaming AWS
+      // or the network. Only a warning: a region newer than the installed SDK works as written.
+      const regions = readKnownAwsRegions();
+      if (regions && !regions.includes(deploy.region)) {
+        const suggestion = suggestKey(deploy.region, regions);
+        problems.push({
+          severity: 'warning',
+          path: ['region'],
+          message: `deploy.region "${deploy.region}" is not a region the installed AWS SDK knows`,
+          hint: `${suggestion ? `did you mean "${suggestion}"?` : 'check the name against the AWS regions'} (a region AWS added after this SDK works as written)`,
+        });
+      }
     }
     // The same check the task stack makes before anything is sent to AWS, found here at the line of the key.
     const checked = checkFargateSize({ cpu: readNumber(deploy, 'cpu'), memory: readNumber(deploy, 'memory'), storage: readNumber(deploy, 'storage') });
