@@ -18,7 +18,10 @@ export interface LoadedProject {
   project: Project;
   /** Problems that do not stop a run (unknown keys, ignored keys, numbers read from text); in file order. */
   warnings: Diagnostic[];
-  /** Where a key path is written in project.yml (the nearest enclosing node when it is not), for later checks' messages. */
+}
+
+/** A loaded project that can still say where a key path is written (the nearest enclosing node when it is not). */
+export interface LocatedProject extends LoadedProject {
   locate(path: KeyPath): SourceLocation;
 }
 
@@ -27,6 +30,12 @@ const projectDirFix = 'point -p/--project-dir at the folder that holds project.y
 
 /** Reads `<projectDir>/project.yml`. Throws a UserError (exit code 2) listing every problem when it is not valid. */
 export async function loadProject(projectDir: string): Promise<LoadedProject> {
+  const { project, warnings } = await loadLocatedProject(projectDir);
+  return { project, warnings };
+}
+
+/** loadProject, keeping the positions of project.yml for checks made after loading (`config validate`'s templates). */
+export async function loadLocatedProject(projectDir: string): Promise<LocatedProject> {
   const file = path.join(projectDir, projectFileName);
   await checkProjectDir(projectDir, file);
 
@@ -46,7 +55,7 @@ export async function loadProject(projectDir: string): Promise<LoadedProject> {
       cause: error,
     });
   }
-  return parseProject(decodeUtf8(bytes, file), file, projectDir);
+  return parseLocatedProject(decodeUtf8(bytes, file), file, projectDir);
 }
 
 /**
@@ -54,6 +63,11 @@ export async function loadProject(projectDir: string): Promise<LoadedProject> {
  * Throws a UserError whose diagnostics hold every error and warning found, each with file:line:col.
  */
 export function parseProject(text: string, file: string, projectDir: string): LoadedProject {
+  const { project, warnings } = parseLocatedProject(text, file, projectDir);
+  return { project, warnings };
+}
+
+function parseLocatedProject(text: string, file: string, projectDir: string): LocatedProject {
   const source = parseYamlSource(text, file);
   if (!isRecord(source.data)) {
     const found = source.data === null ? 'an empty document' : describeValue(source.data);

@@ -1,6 +1,6 @@
 // `handoff config validate [local]` and `handoff schema`: check project.yml and give editors its JSON Schema.
 import { createProjectJsonSchema } from '../../project/json-schema.js';
-import { loadProject, type LoadedProject } from '../../project/load-project.js';
+import { loadLocatedProject, type LocatedProject } from '../../project/load-project.js';
 import { parseKeyPath } from '../../project/format-key-path.js';
 import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
@@ -10,7 +10,7 @@ import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
-  const { project, warnings, locate } = await loadProject(requireProjectDir(options));
+  const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options));
   const plan = planRun(project);
   await checkTemplateSyntax(project, [...plan.staticCommands, ...plan.foreachCommands], locate);
   if (options.json) {
@@ -26,7 +26,7 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
 }
 
 /** The syntax of every active command's template, all problems at once, as a run would refuse them before starting. */
-async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof planRun>['staticCommands'], locate: LoadedProject['locate']): Promise<void> {
+async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof planRun>['staticCommands'], locate: LocatedProject['locate']): Promise<void> {
   // The engine is loaded only for templates that need more than substitution, as a run does.
   if (!commands.some((c) => needsTemplateEngine(commandTemplateOf(c)))) return;
   await loadTemplateEngine();
