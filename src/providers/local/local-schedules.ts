@@ -66,10 +66,16 @@ export function createLocalSchedules(home: string, target: DeployTarget, names: 
 export function listLocalScheduleStatus(home: string, target: DeployTarget, names: StoreNames, declared: Schedule[], now = new Date()): ScheduleListing[] {
   const deployed = new Map(ofTask(home, names).map((s) => [s.targetId, s]));
   const out: ScheduleListing[] = [];
-  const next = (expression: string, timezone: string | undefined, enabled: boolean): string[] => {
+  /** A rate counts from when it was deployed, as the local scheduler (and EventBridge) fire it, not from now. */
+  const next = (expression: string, timezone: string | undefined, enabled: boolean, deployedAt?: string): string[] => {
     if (!enabled) return [];
     try {
-      return parseSchedule(expression, timezone).nextFireTimes(now, 3).map((d) => d.toISOString());
+      const parsed = parseSchedule(expression, timezone);
+      const anchor = deployedAt === undefined ? Number.NaN : Date.parse(deployedAt);
+      if (parsed.kind !== 'rate' || !parsed.intervalMs || !(anchor <= now.getTime())) return parsed.nextFireTimes(now, 3).map((d) => d.toISOString());
+      // The last fire at or before now; nextFireTimes of a rate counts whole intervals from the time it is given.
+      const last = anchor + Math.floor((now.getTime() - anchor) / parsed.intervalMs) * parsed.intervalMs;
+      return parsed.nextFireTimes(new Date(last), 3).map((d) => d.toISOString());
     } catch {
       return [];
     }
@@ -79,10 +85,10 @@ export function listLocalScheduleStatus(home: string, target: DeployTarget, name
     deployed.delete(schedule.target_id);
     const entry = toEntry(schedule, target, names, existing?.deployedAt ?? now.toISOString());
     const status: ScheduleComparison = !existing ? 'draft' : sameDefinition(existing, entry) ? 'scheduled' : 'edited';
-    out.push({ target_id: schedule.target_id, status, expression: schedule.cron, timezone: schedule.timezone ?? 'UTC', enabled: schedule.enabled, next: status === 'draft' ? [] : next(schedule.cron, schedule.timezone, schedule.enabled) });
+    out.push({ target_id: schedule.target_id, status, expression: schedule.cron, timezone: schedule.timezone ?? 'UTC', enabled: schedule.enabled, next: status === 'draft' ? [] : next(schedule.cron, schedule.timezone, schedule.enabled, status === 'scheduled' ? existing!.deployedAt : undefined) });
   }
   for (const orphan of deployed.values()) {
-    out.push({ target_id: orphan.targetId, status: 'orphaned', expression: orphan.expression, timezone: orphan.timezone ?? 'UTC', enabled: orphan.enabled, next: next(orphan.expression, orphan.timezone, orphan.enabled) });
+    out.push({ target_id: orphan.targetId, status: 'orphaned', expression: orphan.expression, timezone: orphan.timezone ?? 'UTC', enabled: orphan.enabled, next: next(orphan.expression, orphan.timezone, orphan.enabled, orphan.deployedAt) });
   }
   return out;
 }
