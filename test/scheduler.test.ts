@@ -56,8 +56,10 @@ describe('local lifecycle', () => {
     const record = JSON.parse(fs.readFileSync(path.join(runsDir, fs.readdirSync(runsDir).find((f) => f.endsWith('.json'))!), 'utf8'));
     expect(record.trigger).toBe('schedule');
     expect(record.status).toBe('succeeded');
-    const stdout = fs.readFileSync(path.join(home, 'buckets', 'handoff-dev-demo', 'ticker', 'artifacts', 'last', 'tick_stdout.log'), 'utf8');
-    expect(stdout).toBe('tick for scheduler\n');
+    // The run pushes its record first (small, and it says what happened), then its artifacts: wait for those too.
+    const stdoutLog = path.join(home, 'buckets', 'handoff-dev-demo', 'ticker', 'artifacts', 'last', 'tick_stdout.log');
+    await waitFor(() => fs.existsSync(stdoutLog), 30_000);
+    expect(fs.readFileSync(stdoutLog, 'utf8')).toBe('tick for scheduler\n');
 
     const status = JSON.parse((await cli(['scheduler', 'status', '--json'])).stdout);
     expect(status.scheduler.running).toBe(true);
