@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError, type Diagnostic } from '../../errors.js';
 import { CLOUD_PROVIDERS, type CloudProviderName } from '../../project/cloud-providers.js';
 import { checkSchemaWith } from '../../project/check-schema.js';
