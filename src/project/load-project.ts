@@ -10,7 +10,8 @@ import { checkSchema } from './check-schema.js';
 import { checkWrittenForm, isIgnoredKeyNotice } from './check-written-form.js';
 import { describeValue, isRecord } from './describe-value.js';
 import { normalizeProject } from './normalize-project.js';
-import { MAX_PROJECT_FILE_BYTES, fileTooLarge, isYamlFloatText, parseYamlSource } from './parse-yaml-source.js';
+import { MAX_PROJECT_FILE_BYTES, fileTooLarge, parseYamlSource } from './parse-yaml-source.js';
+import { isYamlFloatText } from './pyyaml-scalars.js';
 import { projectSchema } from './schema.js';
 import { plural } from '../plural.js';
 

@@ -39,6 +39,8 @@ describe('parseYamlSource', () => {
       ['0x7FFFFFFFFFFFFFFF', '9223372036854775807'],
       ['1_000_000_000_000_000_000', '1000000000000000000'],
       ['-0', 0],
+      // PyYAML: underscores go first, so `0_` is 0.
+      ['0_', 0],
     ];
     for (const [written, expected] of cases) expect([written, read(written)]).toEqual([written, expected]);
   });
@@ -64,6 +66,15 @@ describe('parseYamlSource', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(UserError);
       expect((e as UserError).diagnostics[0]).toMatchObject({ location: { line: 2, col: 1 }, hint: expect.stringContaining('once') });
+    }
+  });
+
+  it('refuses a number with no digits after its prefix, at its position', () => {
+    expect(() => parseYamlSource('a: 1\nb: 0x_\n', 'f.yml')).toThrow(UserError);
+    try {
+      parseYamlSource('a: 1\nb: 0x_\n', 'f.yml');
+    } catch (e) {
+      expect((e as UserError).diagnostics[0]).toMatchObject({ message: expect.stringContaining('0x_ has no digits'), location: { line: 2, col: 4 } });
     }
   });
 

@@ -4,6 +4,8 @@ import type { Document, Node, ScalarTag, Tags, YAMLError } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
 import { appendKeyPath, formatKeyPath } from './format-key-path.js';
+import { PLAIN_SCALAR_TYPES } from './pyyaml-scalars.js';
+import { readPlainYaml } from './read-plain-yaml.js';
 import type { KeyPath } from './format-key-path.js';
 
 /** Files larger than this are refused before parsing: a project.yml is a few kilobytes. */
@@ -37,15 +39,51 @@ interface IndexedNode {
 /**
  * Parses YAML text as YAML 1.1 with PyYAML's resolution rules. Problems that stop reading (syntax, size, NUL bytes,
  * nesting, alias cycles or bombs) throw a UserError whose diagnostics carry file:line:col.
+ *
+ * A plain document (most project.yml files) is read by the fast reader, about ten times faster than the positional
+ * one (read-plain-yaml.ts); the positional reader then runs only when a message must say where a key path is written.
+ * Anything the fast reader does not read exactly as the positional one goes to the positional reader at once.
  */
 export function parseYamlSource(text: string, file: string): YamlSource {
+  checkSize(text, file);
+  checkNulBytes(text, file);
+  const plain = readPlainYaml(text);
+  if (!plain) return parseYamlWithPositions(text, file);
+
+  let positioned: YamlSource | undefined;
+  const withPositions = (): YamlSource => (positioned ??= parseYamlWithPositions(text, file));
+  return {
+    file,
+    data: plain.data,
+    warnings: [],
+    locate: (path, at) => withPositions().locate(path, at),
+    sourceText(path) {
+      // A number's text is known without positions when every scalar read as that number was written the same way.
+      const value = valueAt(plain.data, path);
+      const written = typeof value === 'number' ? plain.writtenAs(value) : undefined;
+      return written ?? withPositions().sourceText(path);
+    },
+  };
+}
+
+function valueAt(data: unknown, path: KeyPath): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
+
+/** parseYamlSource with positions from the start (the yaml package's document model); exported for tests. */
+export function parseYamlWithPositions(text: string, file: string): YamlSource {
   checkSize(text, file);
   checkNulBytes(text, file);
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
-    customTags: adjustTagsToPyYaml,
+    customTags: usePyYamlScalars,
     merge: true,
     uniqueKeys: true,
     prettyErrors: false,
@@ -125,65 +163,20 @@ function checkNulBytes(text: string, file: string): void {
   });
 }
 
-// PyYAML's implicit resolvers (YAML 1.1) differ from the yaml package's 1.1 schema in a few places. We follow
-// PyYAML so a project reads exactly as it did with the original: `y`/`n` stay text, `08` and `1e3` stay text,
-// and dates stay text (PyYAML made dates that the original turned straight back into the same text).
-const pyyamlTests = {
-  true: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/,
-  false: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
-  int: /^[-+]?(?:0|[1-9][0-9_]*)$/,
-  intTime: /^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$/,
-  float: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/,
-  floatExp: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/,
-};
-
-/** True for the text of a plain scalar that PyYAML reads as a float (`1.0`, `2.`, `1.5e+3`): Python prints it `1.0`. */
-export function isYamlFloatText(text: string | undefined): boolean {
-  return text !== undefined && (pyyamlTests.float.test(text) || pyyamlTests.floatExp.test(text));
-}
-
-function adjustTagsToPyYaml(tags: Tags): Tags {
-  const adjusted: Tags = [];
-  for (const tag of tags) {
-    if (typeof tag === 'string' || !('test' in tag) || !tag.test) {
-      adjusted.push(tag);
-      continue;
-    }
-    const scalar = tag as ScalarTag & { test: RegExp };
-    const withTest = (test: RegExp): ScalarTag => ({ ...scalar, test });
-    if (scalar.tag === 'tag:yaml.org,2002:timestamp') continue;
-    if (scalar.tag === 'tag:yaml.org,2002:bool') {
-      adjusted.push(withTest(scalar.test.test('true') ? pyyamlTests.true : pyyamlTests.false));
-    } else if (scalar.tag === 'tag:yaml.org,2002:int' && scalar.format === undefined) {
-      adjusted.push(withTest(pyyamlTests.int));
-    } else if (scalar.tag === 'tag:yaml.org,2002:int' && scalar.format === 'TIME') {
-      adjusted.push(withTest(pyyamlTests.intTime));
-    } else if (scalar.tag === 'tag:yaml.org,2002:float' && scalar.format === 'EXP') {
-      adjusted.push(withTest(pyyamlTests.floatExp));
-    } else if (scalar.tag === 'tag:yaml.org,2002:float' && scalar.format === undefined && !scalar.test.test('.nan')) {
-      adjusted.push(withTest(pyyamlTests.float));
-    } else {
-      adjusted.push(tag);
-    }
-  }
-  return adjusted.map((tag) => (typeof tag !== 'string' && tag.tag === 'tag:yaml.org,2002:int' && 'resolve' in tag ? keepIntDigits(tag as ScalarTag) : tag));
-}
-
 /**
- * Python's ints have no size limit, so PyYAML reads `1234567890123456789` exactly; a JavaScript number would round it
- * to `1234567890123456800`. An int beyond the safe integers is kept as its decimal digits (what Python's str() of it
- * prints), as `-v` keeps such values.
+ * The yaml package's YAML 1.1 tags with its implicit scalar types replaced by PLAIN_SCALAR_TYPES (PyYAML's rules,
+ * shared with the fast reader); collections, strings, merge keys and the explicit-only tags are kept.
  */
-function keepIntDigits(tag: ScalarTag): ScalarTag {
-  return {
-    ...tag,
-    resolve: (source, onError, options) => {
-      const value = tag.resolve(source, onError, { ...options, intAsBigInt: true });
-      if (typeof value !== 'bigint') return value;
-      const n = Number(value);
-      return Number.isSafeInteger(n) ? n : value.toString();
-    },
-  };
+function usePyYamlScalars(tags: Tags): Tags {
+  const replaced = new Set([...PLAIN_SCALAR_TYPES.map((t) => t.tag), 'tag:yaml.org,2002:timestamp']);
+  const kept = tags.filter((tag) => typeof tag === 'string' || !replaced.has(tag.tag) || !('test' in tag) || !tag.test);
+  const scalars: ScalarTag[] = PLAIN_SCALAR_TYPES.map((type) => ({
+    tag: type.tag,
+    default: true,
+    test: type.test,
+    resolve: (text) => type.resolve(text) as ReturnType<ScalarTag['resolve']>,
+  }));
+  return [...scalars, ...kept];
 }
 
 const yamlErrorHints: Record<string, string> = {
@@ -198,7 +191,8 @@ const yamlErrorHints: Record<string, string> = {
 
 function describeYamlError(e: YAMLError, severity: Diagnostic['severity'], at: (offset: number) => SourceLocation): Diagnostic {
   const message = e.code === 'RESOURCE_EXHAUSTION' ? 'the document is nested too deeply to read' : firstLine(e.message);
-  const hint = yamlErrorHints[e.code];
+  // A scalar our own table could not read (`0x_`) says what to do in its message; the hint is for unknown tags.
+  const hint = e.code === 'TAG_RESOLVE_FAILED' && /has no digits/.test(message) ? undefined : yamlErrorHints[e.code];
   return { severity, message, location: at(e.pos[0]), ...(hint ? { hint } : {}) };
 }
 

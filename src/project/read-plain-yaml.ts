@@ -1,0 +1,137 @@
+// The fast reader of project.yml (js-yaml): plain documents only, with the same scalar rules as the positional reader.
+import { Schema, Type, load } from 'js-yaml';
+import { PLAIN_SCALAR_TYPES } from './pyyaml-scalars.js';
+
+/** What the fast reader gives: the data, and the text each number was written as when that text is certain. */
+export interface PlainYaml {
+  data: unknown;
+  /** How `value` was written, when every plain scalar read as `value` was written the same way; else undefined. */
+  writtenAs(value: number): string | undefined;
+}
+
+/**
+ * js-yaml knows only these types, each under a tag of its own: an explicit tag (`!!int`, `!!str`, a custom one) is
+ * then unknown to it and fails the fast read, so such documents always take the positional reader, as before.
+ */
+function buildSchema(texts: Map<number, Set<string>>): Schema {
+  const implicit = PLAIN_SCALAR_TYPES.map(
+    (type) =>
+      new Type(`tag:handoff.dev,2026:plain-${type.name}`, {
+        kind: 'scalar',
+        resolve: (text: unknown) => typeof text === 'string' && type.test.test(text),
+        construct: (text: string) => {
+          const value = type.resolve(text);
+          if (typeof value === 'number') {
+            const seen = texts.get(value);
+            if (seen) seen.add(text);
+            else texts.set(value, new Set([text]));
+          }
+          return value;
+        },
+      }),
+  );
+  return new Schema({ implicit, explicit: [] });
+}
+
+/**
+ * Text where js-yaml (4.3) and the yaml package part ways, seen before reading; such documents go to the positional
+ * reader. Each was found by the generated documents of read-plain-yaml.test.ts.
+ */
+const edgesOfTheSyntax: readonly RegExp[] = [
+  // Directives (`%YAML 1.2` would change how the positional reader resolves scalars).
+  /^%/m,
+  // A `-` that ends its line: js-yaml misplaces the item after an empty one (`-\n  -\n- q` is [[null], q] in YAML,
+  // [[null, q]] to js-yaml), so every such document goes over, whether the item is empty or not.
+  /(?:^|[ \t])-[ \t]*(?:#[^\n]*)?$/m,
+  // Tabs: where a tab may stand for a space, the two readers disagree.
+  /\t/,
+  // Explicit keys (`? key`).
+  /(?:^|[ [{,])\?(?: |$)/m,
+  // A comment right after a flow collection (`[]#`), which YAML refuses and js-yaml reads as a comment.
+  /[\]}]#/,
+];
+
+/** Keys whose meaning differs between the readers (`~:` is "" to one and "null" to the other) or that need care. */
+const keysForThePositionalReader = new Set(['null', '<<', '__proto__']);
+
+/**
+ * Reads a plain YAML document, or returns undefined when the document needs the positional reader: anything js-yaml
+ * refuses (syntax, duplicate keys, deep nesting, unknown tags) so that reader reports it with its position, and
+ * anything the two could read differently: directives, anchors and aliases, merge keys, the `!` tag, a list or
+ * mapping used as a key, a null key, an empty list item, a plain or quoted scalar over several lines, a block
+ * scalar with an explicit indentation, an empty document. Differences were found, and are guarded, by the generated documents of read-plain-yaml.test.ts.
+ */
+export function readPlainYaml(text: string): PlainYaml | undefined {
+  if (edgesOfTheSyntax.some((edge) => edge.test(text))) return undefined;
+  const texts = new Map<number, Set<string>>();
+  const collections = new Set<object>();
+  let needsPositions = false;
+  const starts: number[] = [];
+  let data: unknown;
+  try {
+    data = load(text, {
+      schema: buildSchema(texts),
+      // Every node passes here when it is complete; a collection used as a key is seen here but is not in the data.
+      listener(event, state) {
+        if (event === 'open') {
+          starts.push(state.position);
+          return;
+        }
+        // js-yaml's state carries the node's anchor and tag too (its typings leave them out).
+        const node = state as typeof state & { anchor?: string | null; tag?: string | null };
+        if ((node.anchor ?? null) !== null || node.tag === '!') needsPositions = true;
+        if (node.kind === 'scalar' && isScalarAtTheEdges(text.slice(starts.at(-1), node.position))) needsPositions = true;
+        starts.pop();
+        if ((node.kind === 'mapping' || node.kind === 'sequence') && node.result !== null) collections.add(node.result as object);
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  if (needsPositions || data === undefined || data === null || typeof data !== 'object') return undefined;
+  if (countCollections(data, collections) !== collections.size) return undefined;
+  return {
+    data,
+    writtenAs(value) {
+      const seen = texts.get(value);
+      return seen?.size === 1 ? [...seen][0] : undefined;
+    },
+  };
+}
+
+/**
+ * Scalars the readers treat differently at the edges of YAML's indentation rules, so the positional reader decides:
+ * a plain or quoted scalar over several lines (js-yaml and PyYAML accept continuation lines that the yaml package
+ * refuses for their indentation), and a block scalar with an explicit indentation (`|2`: the yaml package drops its
+ * lines of spaces). Other block scalars (`|`, `>-`) are read alike.
+ */
+function isScalarAtTheEdges(written: string): boolean {
+  const scalar = written.trimStart();
+  if (scalar[0] === '|' || scalar[0] === '>') return /^[|>][-+]?[0-9]/.test(scalar);
+  return scalar.includes('\n');
+}
+
+/**
+ * Counts the lists and mappings in the data, or returns -1 when one of them was not read as a node of its own (a
+ * pair in a flow list) or a key needs the positional reader. A count below the nodes read means one was a key.
+ */
+function countCollections(value: unknown, nodes: ReadonlySet<object>): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (!nodes.has(value)) return -1;
+  let count = 1;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const inner = countCollections(item, nodes);
+      if (inner < 0) return -1;
+      count += inner;
+    }
+    return count;
+  }
+  for (const key of Object.keys(value)) {
+    if (keysForThePositionalReader.has(key)) return -1;
+    const inner = countCollections((value as Record<string, unknown>)[key], nodes);
+    if (inner < 0) return -1;
+    count += inner;
+  }
+  return count;
+}
