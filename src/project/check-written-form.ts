@@ -47,13 +47,11 @@ function walk(schema: z.ZodType, value: unknown, path: KeyPath, source: YamlSour
   if (!isRecord(value)) return;
   const info = inner instanceof z.ZodObject ? describeObject(inner) : inner instanceof z.ZodUnion ? pickObject(inner, value) : undefined;
   if (!info) return;
-  // In a union (a pipeline element), a misspelt key may be meant for another alternative: `comand` is `command`.
-  const suggestFrom = inner instanceof z.ZodUnion ? knownKeysOfUnion(inner) : info.known;
-
   for (const key of Object.keys(value)) {
     const keyPath = [...path, key];
     const child = info.children.get(key);
-    if (!child) out.push(describeUnknownKey(key, info.known, keyPath, source, suggestFrom));
+    // In a union (a pipeline element), a misspelt key may be meant for another alternative: `comand` is `command`.
+    if (!child) out.push(describeUnknownKey(key, info.known, keyPath, source, inner instanceof z.ZodUnion ? knownKeysOfUnion(inner) : info.known));
     else if (info.ignored.has(key)) out.push(describeIgnoredKey(key, child, keyPath, source));
     else walk(child, value[key], keyPath, source, out);
   }

@@ -9,28 +9,36 @@ export interface PlainYaml {
   writtenAs(value: number): string | undefined;
 }
 
+/** The first characters a plain scalar that is not text can start with (or it is empty: null). */
+const typedScalarStart = /^[-+.~0-9nNyYtTfFoO]/;
+
 /**
- * js-yaml knows only these types, each under a tag of its own: an explicit tag (`!!int`, `!!str`, a custom one) is
- * then unknown to it and fails the fast read, so such documents always take the positional reader, as before.
+ * js-yaml knows one type, under a tag of its own, which resolves plain scalars by PLAIN_SCALAR_TYPES: an explicit tag
+ * (`!!int`, `!!str`, a custom one) is then unknown to it and fails the fast read, so such documents always take the
+ * positional reader. Each number's text is noted for `writtenAs`.
  */
 function buildSchema(texts: Map<number, Set<string>>): Schema {
-  const implicit = PLAIN_SCALAR_TYPES.map(
-    (type) =>
-      new Type(`tag:handoff.dev,2026:plain-${type.name}`, {
-        kind: 'scalar',
-        resolve: (text: unknown) => typeof text === 'string' && type.test.test(text),
-        construct: (text: string) => {
-          const value = type.resolve(text);
-          if (typeof value === 'number') {
-            const seen = texts.get(value);
-            if (seen) seen.add(text);
-            else texts.set(value, new Set([text]));
-          }
-          return value;
-        },
-      }),
-  );
-  return new Schema({ implicit, explicit: [] });
+  // js-yaml calls construct right after the resolve that matched: the type found there is kept for it.
+  let matched: (typeof PLAIN_SCALAR_TYPES)[number] | undefined;
+  const plain = new Type('tag:handoff.dev,2026:plain-scalar', {
+    kind: 'scalar',
+    resolve: (text: unknown) => {
+      matched = undefined;
+      if (typeof text !== 'string' || (text !== '' && !typedScalarStart.test(text))) return false;
+      matched = PLAIN_SCALAR_TYPES.find((type) => type.test.test(text));
+      return matched !== undefined;
+    },
+    construct: (text: string) => {
+      const value = matched!.resolve(text);
+      if (typeof value === 'number') {
+        const seen = texts.get(value);
+        if (seen) seen.add(text);
+        else texts.set(value, new Set([text]));
+      }
+      return value;
+    },
+  });
+  return new Schema({ implicit: [plain], explicit: [] });
 }
 
 /**
@@ -59,7 +67,8 @@ const keysForThePositionalReader = new Set(['null', '<<', '__proto__']);
  * refuses (syntax, duplicate keys, deep nesting, unknown tags) so that reader reports it with its position, and
  * anything the two could read differently: directives, anchors and aliases, merge keys, the `!` tag, a list or
  * mapping used as a key, a null key, an empty list item, a plain or quoted scalar over several lines, a block
- * scalar with an explicit indentation, an empty document. Differences were found, and are guarded, by the generated documents of read-plain-yaml.test.ts.
+ * scalar with an explicit indentation, an empty document. The generated documents of read-plain-yaml.test.ts found
+ * each of these differences and guard against new ones.
  */
 export function readPlainYaml(text: string): PlainYaml | undefined {
   if (edgesOfTheSyntax.some((edge) => edge.test(text))) return undefined;
@@ -80,8 +89,8 @@ export function readPlainYaml(text: string): PlainYaml | undefined {
         // js-yaml's state carries the node's anchor and tag too (its typings leave them out).
         const node = state as typeof state & { anchor?: string | null; tag?: string | null };
         if ((node.anchor ?? null) !== null || node.tag === '!') needsPositions = true;
-        if (node.kind === 'scalar' && isScalarAtTheEdges(text.slice(starts.at(-1), node.position))) needsPositions = true;
-        starts.pop();
+        const start = starts.pop() ?? 0;
+        if (node.kind === 'scalar' && isScalarAtTheEdges(text, start, node.position)) needsPositions = true;
         if ((node.kind === 'mapping' || node.kind === 'sequence') && node.result !== null) collections.add(node.result as object);
       },
     });
@@ -103,12 +112,18 @@ export function readPlainYaml(text: string): PlainYaml | undefined {
  * Scalars the readers treat differently at the edges of YAML's indentation rules, so the positional reader decides:
  * a plain or quoted scalar over several lines (js-yaml and PyYAML accept continuation lines that the yaml package
  * refuses for their indentation), and a block scalar with an explicit indentation (`|2`: the yaml package drops its
- * lines of spaces). Other block scalars (`|`, `>-`) are read alike.
+ * lines of spaces). Other block scalars (`|`, `>-`) are read alike. `start` is where js-yaml began the node (before
+ * the spaces that separate it), `end` where it ended.
  */
-function isScalarAtTheEdges(written: string): boolean {
-  const scalar = written.trimStart();
-  if (scalar[0] === '|' || scalar[0] === '>') return /^[|>][-+]?[0-9]/.test(scalar);
-  return scalar.includes('\n');
+function isScalarAtTheEdges(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r')) i++;
+  if (text[i] === '|' || text[i] === '>') {
+    const next = text[i + 1] === '-' || text[i + 1] === '+' ? text[i + 2] : text[i + 1];
+    return next !== undefined && next >= '0' && next <= '9';
+  }
+  const newline = text.indexOf('\n', i);
+  return newline !== -1 && newline < end;
 }
 
 /**
