@@ -115,7 +115,11 @@ tasks:
       - command: echo "{{ _line }"
       - command: echo "{{ _line | nosuchfilter }}"
 `);
-    expectRefused(await run(projectDir, workspaceDir), workspaceDir, /template syntax error in tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\] at line 1, column \d+: expected variable end/);
+    const refused = await run(projectDir, workspaceDir);
+    expectRefused(refused, workspaceDir, /template syntax error in tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\] at line 1, column \d+: expected variable end/);
+    // The run reports both problems at once, each at its line of project.yml, as config validate does.
+    expect(refused.stderr).toMatch(/project\.yml:11:\d+: tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\]\.command: expected variable end \(line 1, column \d+ of the command line\)/);
+    expect(refused.stderr).toMatch(/project\.yml:12:\d+: tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[1\]\.command: .*unknown filter "nosuchfilter"/);
     expect(fs.existsSync(path.join(workspaceDir, 'first.txt'))).toBe(false);
     const validated = await runCli(['config', 'validate', '-p', projectDir]);
     expect(validated.code).toBe(2);
@@ -123,6 +127,20 @@ tasks:
     // Located at the line of project.yml that holds the command, and the column within the command line.
     expect(validated.stderr).toMatch(/project\.yml:11:\d+: tasks\[1\]\.pipeline\[1\]\.foreach\[0\]\.commands\[0\]\.command: expected variable end \(line 1, column \d+ of the command line\)/);
     expect(validated.stderr).toContain('unknown filter "nosuchfilter"');
+  });
+
+  it('an undefined name under --strict: every command\'s, each at the line of project.yml that holds it', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: a
+  commands:
+  - command: echo
+    args: "{{ first_missing }}"
+  - command: echo "{{ second_missing }}"
+`);
+    const r = await run(projectDir, workspaceDir, ['--strict']);
+    expectRefused(r, workspaceDir, 'undefined variable "first_missing"');
+    expect(r.stderr).toMatch(/project\.yml:5:\d+: tasks\[0\]\.commands\[0\]\.args: undefined variable "first_missing"/);
+    expect(r.stderr).toMatch(/project\.yml:6:\d+: tasks\[0\]\.commands\[1\]\.command: undefined variable "second_missing"/);
   });
 
   it('a stage that is not a plain name (it names the secrets file and prefixes cloud names)', async () => {

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { ProblemCollector, UserError } from '../errors.js';
 import type { Project } from '../project/types.js';
 import type { Masker } from '../secrets/mask.js';
 import type { Renderer } from '../template/render.js';
@@ -77,8 +77,11 @@ export function checkVenvsInstalled(project: Project, workspaceDir: string): voi
  */
 export function checkCommandTemplates(input: { project: Project; renderer: Renderer; values: Record<string, unknown> }): void {
   const plan = planRun(input.project);
-  for (const command of plan.staticCommands) input.renderer.render(commandTemplateOf(command), { ...input.values, _task: '' }, command.path);
-  for (const command of plan.foreachCommands) input.renderer.check(commandTemplateOf(command), command.path);
+  // Every command is checked, so one attempt reports all the problems.
+  const problems = new ProblemCollector();
+  for (const command of plan.staticCommands) problems.check(() => input.renderer.render(commandTemplateOf(command), { ...input.values, _task: '' }, command.path));
+  for (const command of plan.foreachCommands) problems.check(() => input.renderer.check(commandTemplateOf(command), command.path));
+  problems.throwIfAny();
 }
 
 export async function runProject(input: RunProjectInput): Promise<RunResult> {

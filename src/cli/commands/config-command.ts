@@ -1,11 +1,11 @@
 // `handoff config validate [local]` and `handoff schema`: check project.yml and give editors its JSON Schema.
 import { createProjectJsonSchema } from '../../project/json-schema.js';
 import { loadLocatedProject, type LocatedProject } from '../../project/load-project.js';
-import { parseKeyPath } from '../../project/format-key-path.js';
 import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
 import { formatDiagnostic, UserError, type Diagnostic } from '../../errors.js';
+import { locateTemplateDiagnostic } from '../locate-template-problems.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
 
@@ -37,15 +37,7 @@ async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof
       renderer.check(commandTemplateOf(command), command.path);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      // The engine's position is within the command line (`command` and `args` joined by a space): the problem is
-      // located at the key of project.yml it falls in, and its column within the command line is said.
-      for (const d of error.diagnostics) {
-        const col = d.location?.col;
-        const inArgs = command.args !== undefined && (d.location?.line ?? 1) === 1 && col !== undefined && col > command.command.length + 1;
-        const key = inArgs ? 'args' : 'command';
-        const at = d.location ? ` (line ${d.location.line}${col !== undefined ? `, column ${col}` : ''} of the command line)` : '';
-        problems.push({ severity: 'error', message: `${d.message}${at}`, path: `${command.path}.${key}`, location: locate([...parseKeyPath(command.path), key]) });
-      }
+      for (const d of error.diagnostics) problems.push(locateTemplateDiagnostic(d, command, locate));
     }
   }
   if (problems.length > 0) {

@@ -4,6 +4,7 @@ import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
+import { locateTemplateProblems } from '../locate-template-problems.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 
@@ -29,11 +30,15 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     emit,
     attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
   };
-  const prepared = await prepareLocalRun(runOptions);
-
-  if (flags.dryRun) {
-    printRunPlan(prepared, options, prepared.project.file);
-    return 0;
+  try {
+    const prepared = await prepareLocalRun(runOptions);
+    if (flags.dryRun) {
+      printRunPlan(prepared, options, prepared.project.file);
+      return 0;
+    }
+    return (await runInTerminal(prepared, runOptions, options, log)).exitCode;
+  } catch (error) {
+    // A run knows its commands by key path (it may have read the project from the workspace, without positions).
+    throw await locateTemplateProblems(error, runOptions.projectDir);
   }
-  return (await runInTerminal(prepared, runOptions, options, log)).exitCode;
 }

@@ -1,0 +1,55 @@
+// Points template problems found in a command line at the line of project.yml where that command is written.
+import type { Diagnostic } from '../errors.js';
+import { UserError } from '../errors.js';
+import { parseKeyPath } from '../project/format-key-path.js';
+import { loadLocatedProject, type LocatedProject } from '../project/load-project.js';
+import type { Command } from '../project/types.js';
+import { planRun } from '../runner/plan-run.js';
+
+/**
+ * The template engine's position is within the command line (`command` and `args` joined by a space): the problem
+ * is located at the key of project.yml it falls in (`args` when the column is past the command), and its line and
+ * column within the command line are said in the message.
+ */
+export function locateTemplateDiagnostic(d: Diagnostic, command: Command, locate: LocatedProject['locate']): Diagnostic {
+  const templateLocation = d.location?.file === d.path ? d.location : undefined;
+  const col = templateLocation?.col;
+  // Without a column (an undefined name), the problem is in whichever of the two holds template syntax.
+  const inArgs =
+    command.args !== undefined &&
+    (col !== undefined ? (templateLocation?.line ?? 1) === 1 && col > command.command.length + 1 : hasTemplateSyntax(command.args) && !hasTemplateSyntax(command.command));
+  const key = inArgs ? 'args' : 'command';
+  const at = templateLocation ? ` (line ${templateLocation.line}${col !== undefined ? `, column ${col}` : ''} of the command line)` : '';
+  const { hint } = d;
+  return { severity: d.severity, message: `${d.message}${at}`, path: `${command.path}.${key}`, location: locate([...parseKeyPath(command.path), key]), ...(hint ? { hint } : {}) };
+}
+
+function hasTemplateSyntax(text: string): boolean {
+  return text.includes('{{') || text.includes('{%');
+}
+
+/**
+ * A run found template problems in its commands (the renderer names each by its command's key path): the same error
+ * with each problem located in project.yml, as `config validate` reports them. project.yml is parsed with positions
+ * only here, on the error path; when it cannot be (it changed meanwhile and no longer loads), the error is kept.
+ */
+export async function locateTemplateProblems(error: unknown, projectDir: string): Promise<unknown> {
+  if (!(error instanceof UserError) || !error.diagnostics.some((d) => d.path !== undefined && /^tasks\[\d+\]/.test(d.path))) return error;
+  let located: LocatedProject;
+  try {
+    located = await loadLocatedProject(projectDir);
+  } catch {
+    return error;
+  }
+  const plan = planRun(located.project);
+  const commands = new Map([...plan.staticCommands, ...plan.foreachCommands].map((c) => [c.path, c]));
+  let changed = false;
+  const diagnostics = error.diagnostics.map((d) => {
+    const command = d.path === undefined ? undefined : commands.get(d.path);
+    if (!command) return d;
+    changed = true;
+    return locateTemplateDiagnostic(d, command, located.locate);
+  });
+  if (!changed) return error;
+  return new UserError(error.message, { fix: error.fix, exitCode: error.exitCode, diagnostics, cause: error.cause });
+}
