@@ -380,11 +380,14 @@ describe('cloud schedule list|delete', () => {
     const scheduler = new SchedulerClient(clientConfig());
     const group = `handoff-dev-${RG}-words`;
     const one = await scheduler.send(new GetScheduleCommand({ GroupName: group, Name: 'target-1' }));
+    // Started 90 minutes ago (to the second): an hourly rate fires next 30 minutes from now, not an hour from now.
+    const startDate = new Date(Math.floor(Date.now() / 1000) * 1000 - 90 * 60_000);
     await scheduler.send(
-      new CreateScheduleCommand({ GroupName: group, Name: 'nightly-extra', ScheduleExpression: 'rate(1 day)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: one.Target!.Arn!, RoleArn: one.Target!.RoleArn! } }),
+      new CreateScheduleCommand({ GroupName: group, Name: 'nightly-extra', ScheduleExpression: 'rate(1 hour)', StartDate: startDate, FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: one.Target!.Arn!, RoleArn: one.Target!.RoleArn! } }),
     );
-    const listed = parse((await cli(['cloud', 'schedule', 'list', '-p', words])).stdout) as { schedules: { target_id: string; status: string }[] };
+    const listed = parse((await cli(['cloud', 'schedule', 'list', '-p', words])).stdout) as { schedules: { target_id: string; status: string; next: string[] }[] };
     expect(listed.schedules.find((s) => s.target_id === 'nightly-extra')).toMatchObject({ status: 'orphaned' });
+    expect(listed.schedules.find((s) => s.target_id === 'nightly-extra')!.next[0]).toBe(new Date(startDate.getTime() + 2 * 3_600_000).toISOString());
     const plan = await cli(['cloud', 'plan', '-p', words]);
     expect(plan.code, plan.stderr).toBe(0);
     expect((parse(plan.stdout) as { schedules: { target_id: string; action: string }[] }).schedules).toContainEqual({ target_id: 'nightly-extra', action: 'delete' });

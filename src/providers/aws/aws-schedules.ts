@@ -161,7 +161,14 @@ export function createAwsScheduleLifecycle(input: {
           deployed,
           // Without the stacks the target cannot be compared; the schedule's own target stands in for it.
           differences: (schedule, existing) => compareSchedule(createRequest(schedule, target ?? readDeployedTarget(existing)), existing),
-          describe: (orphan) => ({ expression: toParserExpression(orphan.ScheduleExpression), timezone: orphan.ScheduleExpressionTimezone, enabled: orphan.State === 'ENABLED' }),
+          describe: (deployed) => ({
+            expression: toParserExpression(deployed.ScheduleExpression),
+            timezone: deployed.ScheduleExpressionTimezone,
+            enabled: deployed.State === 'ENABLED',
+            // Without a StartDate, EventBridge starts a rate when the schedule is written (UpdateSchedule replaces it
+            // whole, so the last write counts); handoff sets none.
+            rateStart: deployed.StartDate ?? deployed.LastModificationDate ?? deployed.CreationDate,
+          }),
         });
       } finally {
         scheduler.destroy();

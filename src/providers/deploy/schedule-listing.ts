@@ -9,13 +9,24 @@ export interface DeployedScheduleFacts {
   expression: string;
   timezone?: string;
   enabled: boolean;
+  /** When a rate's intervals count from (ISO): it fires then and every interval after, not at now + interval. */
+  rateStart?: string;
 }
 
-/** The next three fire times (ISO) of an enabled schedule; none for a disabled one or an expression that does not parse. */
-export function listNextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date): string[] {
+/**
+ * The next three fire times (ISO) of an enabled schedule; none for a disabled one or an expression that does not
+ * parse. A rate with a known start fires at whole intervals from it (EventBridge and the local scheduler alike).
+ */
+export function listNextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date, rateStart?: string): string[] {
   if (!enabled) return [];
   try {
-    return parseSchedule(expression, timezone).nextFireTimes(now, 3).map((d) => d.toISOString());
+    const parsed = parseSchedule(expression, timezone);
+    const start = rateStart === undefined ? Number.NaN : Date.parse(rateStart);
+    if (parsed.kind !== 'rate' || !parsed.intervalMs || Number.isNaN(start)) return parsed.nextFireTimes(now, 3).map((d) => d.toISOString());
+    // nextFireTimes of a rate counts whole intervals from the time it is given: from the last fire at or before now,
+    // or, for a start still ahead, from one interval before it (so the start itself is the first fire).
+    const from = start <= now.getTime() ? start + Math.floor((now.getTime() - start) / parsed.intervalMs) * parsed.intervalMs : start - parsed.intervalMs;
+    return parsed.nextFireTimes(new Date(from), 3).map((d) => d.toISOString());
   } catch {
     return [];
   }
@@ -30,6 +41,7 @@ export function compareScheduleLists<D>(input: {
   declared: readonly Schedule[];
   deployed: ReadonlyMap<string, D>;
   differences(schedule: Schedule, deployed: D): string[];
+  /** What a deployed schedule holds (for an orphan), and when a deployed rate counts from. */
   describe(deployed: D): DeployedScheduleFacts;
   now?: Date;
 }): ScheduleListing[] {
@@ -45,10 +57,12 @@ export function compareScheduleLists<D>(input: {
       continue;
     }
     const differences = input.differences(schedule, existing);
+    // An edited schedule's next fires are the declared ones, from now: a deploy would start it anew.
+    const rateStart = differences.length === 0 ? input.describe(existing).rateStart : undefined;
     out.push({
       ...base,
       status: differences.length === 0 ? 'scheduled' : 'edited',
-      next: listNextFires(schedule.cron, schedule.timezone, schedule.enabled, now),
+      next: listNextFires(schedule.cron, schedule.timezone, schedule.enabled, now, rateStart),
       ...(differences.length > 0 ? { differences } : {}),
     });
   }
@@ -60,7 +74,7 @@ export function compareScheduleLists<D>(input: {
       expression: facts.expression,
       timezone: facts.timezone ?? 'UTC',
       enabled: facts.enabled,
-      next: listNextFires(facts.expression, facts.timezone, facts.enabled, now),
+      next: listNextFires(facts.expression, facts.timezone, facts.enabled, now, facts.rateStart),
     });
   }
   return out;

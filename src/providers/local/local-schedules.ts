@@ -1,9 +1,9 @@
 // The local provider's schedules: `cloud schedule create|list|delete` against the registry the local scheduler reads.
 import type { Schedule } from '../../project/types.js';
-import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { deleteLocalSchedule, listLocalSchedules, localScheduleId, writeLocalSchedule, type LocalScheduleEntry } from '../../schedule/schedule-registry.js';
 import { readSchedulerHolder } from '../../schedule/scheduler-service.js';
 import type { DeployTarget, ScheduleChange, ScheduleComparison, ScheduleLifecycle, ScheduleListing, StoreNames } from '../provider.js';
+import { listNextFires } from '../deploy/schedule-listing.js';
 
 export type { ScheduleChange, ScheduleComparison, ScheduleListing };
 
@@ -66,20 +66,8 @@ export function createLocalSchedules(home: string, target: DeployTarget, names: 
 export function listLocalScheduleStatus(home: string, target: DeployTarget, names: StoreNames, declared: Schedule[], now = new Date()): ScheduleListing[] {
   const deployed = new Map(ofTask(home, names).map((s) => [s.targetId, s]));
   const out: ScheduleListing[] = [];
-  /** A rate counts from when it was deployed, as the local scheduler (and EventBridge) fire it, not from now. */
-  const next = (expression: string, timezone: string | undefined, enabled: boolean, deployedAt?: string): string[] => {
-    if (!enabled) return [];
-    try {
-      const parsed = parseSchedule(expression, timezone);
-      const anchor = deployedAt === undefined ? Number.NaN : Date.parse(deployedAt);
-      if (parsed.kind !== 'rate' || !parsed.intervalMs || !(anchor <= now.getTime())) return parsed.nextFireTimes(now, 3).map((d) => d.toISOString());
-      // The last fire at or before now; nextFireTimes of a rate counts whole intervals from the time it is given.
-      const last = anchor + Math.floor((now.getTime() - anchor) / parsed.intervalMs) * parsed.intervalMs;
-      return parsed.nextFireTimes(new Date(last), 3).map((d) => d.toISOString());
-    } catch {
-      return [];
-    }
-  };
+  /** A rate counts from when it was deployed, as the local scheduler fires it, not from now. */
+  const next = (expression: string, timezone: string | undefined, enabled: boolean, deployedAt?: string): string[] => listNextFires(expression, timezone, enabled, now, deployedAt);
   for (const schedule of declared) {
     const existing = deployed.get(schedule.target_id);
     deployed.delete(schedule.target_id);

@@ -25,6 +25,10 @@ export interface DeployedSchedule {
   Description?: string;
   State: string;
   Target: { Arn: string; RoleArn: string; Input?: string; EcsParameters?: unknown };
+  /** ISO times: a rate fires from its start date, or without one from when the schedule was (last) written. */
+  StartDate?: string;
+  LastModificationDate?: string;
+  CreationDate?: string;
 }
 
 export interface SchedulerApi {
@@ -104,6 +108,9 @@ export function createSchedulerApi(config: AwsClientConfig): SchedulerApi {
           ...(out.ScheduleExpressionTimezone ? { ScheduleExpressionTimezone: out.ScheduleExpressionTimezone } : {}),
           ...(out.Description ? { Description: out.Description } : {}),
           State: out.State ?? 'ENABLED',
+          ...(out.StartDate ? { StartDate: out.StartDate.toISOString() } : {}),
+          ...(out.LastModificationDate ? { LastModificationDate: out.LastModificationDate.toISOString() } : {}),
+          ...(out.CreationDate ? { CreationDate: out.CreationDate.toISOString() } : {}),
           Target: {
             Arn: out.Target?.Arn ?? '',
             RoleArn: out.Target?.RoleArn ?? '',
