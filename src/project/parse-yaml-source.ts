@@ -50,18 +50,29 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const plain = readPlainYaml(text);
   if (!plain) return parseYamlWithPositions(text, file);
 
-  let positioned: YamlSource | undefined;
-  const withPositions = (): YamlSource => (positioned ??= parseYamlWithPositions(text, file));
+  let positioned: YamlSource | null | undefined;
+  // Should the positional reader refuse what the fast one read (a difference the guards missed), the problem being
+  // reported keeps its message, located at the file only, rather than being replaced by a YAML error.
+  const withPositions = (): YamlSource | null => {
+    if (positioned === undefined) {
+      try {
+        positioned = parseYamlWithPositions(text, file);
+      } catch {
+        positioned = null;
+      }
+    }
+    return positioned;
+  };
   return {
     file,
     data: plain.data,
     warnings: [],
-    locate: (path, at) => withPositions().locate(path, at),
+    locate: (path, at) => withPositions()?.locate(path, at) ?? { file },
     sourceText(path) {
       // A number's text is known without positions when every scalar read as that number was written the same way.
       const value = valueAt(plain.data, path);
       const written = typeof value === 'number' ? plain.writtenAs(value) : undefined;
-      return written ?? withPositions().sourceText(path);
+      return written ?? withPositions()?.sourceText(path);
     },
   };
 }

@@ -40,6 +40,8 @@ const trickyScalars = [
   '>-', '|2', '- a', '? a', '%YAML 1.1', '---', '...', '"\\x41"', '@a', '`a`', ':', '-', '?', ',', '{{ x }}', '"{{ x }}:{{ y }}"',
   'a:b', '-1', '- -', '{a: [b, {c: d}]}', '[a, [b]]', '"a" # c', "'a'b", '"\\N"', 'é', '日本', '"\\"', '[]', '{}', '[a,]',
   '{a, b}', '{a: }', '"a\\', '|+', '>2-', 'x # y # z', '- [a]', '- {a: 1}', 'a\u00a0b', '\ufeffa', '"\\L"',
+  '"b"#c', "'b'#c", '[a,#c', '!<?> 1', '"\\U00110000"', '"\\U0001F600"', 'a\rb', '--- x', '---x', '...', '>\n   \n',
+  'k'.repeat(1030), '"\\x41\\u00e9"', 'b\u2028c', '[\n  a]', '{\n  a: 1}',
 ];
 
 describe('readPlainYaml', () => {
@@ -79,6 +81,25 @@ describe('readPlainYaml', () => {
       `v: ${'['.repeat(150)}${']'.repeat(150)}\n`, // deeper than js-yaml goes
     ];
     for (const text of handedOver) expect([text, readPlainYaml(text)]).toEqual([text, undefined]);
+  });
+
+  it('reads alike, or hands over, each difference an outside review found (js-yaml accepts, YAML refuses, or they differ)', () => {
+    const found = [
+      // A comment right after a quote, bracket or comma.
+      'a: "b"#c\n', "a: 'b'#c\n", '- "x"#c\n', '[#c\n a]\n', '[a,#c\n b]\n', '{a: 1,#c\n b: 2}\n', '{#\n  }\n',
+      // Flow collections over several lines.
+      'a: [\nb]\n', '- [b,\nc]\n', 'a: {\n"b": 1\n}\n', 'tasks:\n- name: t\n  commands: [\n    {command: ls},\n]\n', 'tasks:\n  - name: x\n    commands: [a,\n    b]\n',
+      // A carriage return alone is a line break.
+      'a: 1\rb: 2\r', '- a\r- b\r', 'a: "x\ry"\n', 'a: x\r  y\r', 'a: "x"\r', 'a: 1 # c\rb: 2\n',
+      // Text after a document marker on its line.
+      '---a: 1\n', '---[a]\n', '----\n', '---{a: 1}\n', '---"a": 1\n', '--- a: 1\n', '--- - a\n', '---#c\na: 1\n',
+      // Implicit keys over 1,024 characters.
+      `${'k'.repeat(1100)}: v\n`, `"${'k'.repeat(1100)}": v\n`, `${'😀'.repeat(600)}: v\n`, `a:\n  ${'k'.repeat(1100)}: v\n`,
+      // \U escapes beyond Unicode, verbatim tags, byte order marks, block scalars that start with lines of spaces.
+      'a: "\\U00110000"\n', 'a: "\\UFFFFFFFF"\n', 'a: !<?> 1\n', 'a: !<?> "1"\n', 'a: !<tag:handoff.dev,2026:plain-scalar> yes\n',
+      '\ufeff- a\n', '# c\n\ufeffa: 1\n', '\n\ufeff: .inf\n', 'a: >\n   \n # c\n', 'a: |\n   \n # c\n', 'a: >+\r\n   \r\n # c\r\n',
+    ];
+    for (const text of found) expectSameReading(text);
   });
 
   it('gives parseYamlSource the same data, positions and texts as the positional reader', () => {
@@ -121,7 +142,8 @@ describe('readPlainYaml', () => {
       fc.tuple(indent, scalar).map(([i, v]) => `${i}${v}`),
       fc.tuple(indent, key, scalar).map(([i, k, v]) => `${i}- ${k}: ${v}`),
     );
-    fc.assert(fc.property(fc.array(line, { maxLength: 8 }), (lines) => expectSameReading(`${lines.join('\n')}\n`)), { numRuns: 20000 });
+    const newline = fc.constantFrom('\n', '\r\n');
+    fc.assert(fc.property(fc.array(line, { maxLength: 8 }), newline, (lines, nl) => expectSameReading(`${lines.join(nl)}${nl}`)), { numRuns: 20000 });
   });
 
   it('accepts nothing the positional reader reads differently (generated block documents of raw scalars)', () => {
@@ -146,8 +168,9 @@ describe('readPlainYaml', () => {
     };
     let accepted = 0;
     fc.assert(
-      fc.property(tree, (node) => {
-        const text = `root:${render(node, '')}`;
+      fc.property(tree, fc.boolean(), (node, crlf) => {
+        const lf = `root:${render(node, '')}`;
+        const text = crlf ? lf.replace(/\n/g, '\r\n') : lf;
         if (readPlainYaml(text)) accepted++;
         expectSameReading(text);
       }),

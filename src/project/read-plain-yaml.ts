@@ -50,13 +50,21 @@ const edgesOfTheSyntax: readonly RegExp[] = [
   /^%/m,
   // A `-` that ends its line: js-yaml misplaces the item after an empty one (`-\n  -\n- q` is [[null], q] in YAML,
   // [[null, q]] to js-yaml), so every such document goes over, whether the item is empty or not.
-  /(?:^|[ \t])-[ \t]*(?:#[^\n]*)?$/m,
-  // Tabs: where a tab may stand for a space, the two readers disagree.
-  /\t/,
+  /(?:^|[ \t])-[ \t]*(?:#[^\n]*)?\r?$/m,
+  // Tabs: where a tab may stand for a space, the two readers disagree. So they do on a carriage return that is not
+  // part of a CRLF line end (a line break to YAML), and on a byte order mark anywhere.
+  /\t|\r(?!\n)|\ufeff/,
   // Explicit keys (`? key`).
-  /(?:^|[ [{,])\?(?: |$)/m,
-  // A comment right after a flow collection (`[]#`), which YAML refuses and js-yaml reads as a comment.
-  /[\]}]#/,
+  /(?:^|[ [{,])\?(?: |\r?$)/m,
+  // A `#` right after a quote, bracket or comma (`"b"#c`): a comment to js-yaml, refused by YAML.
+  /["'[\]{},]#/,
+  // Anything after a document marker on its line (`---a: 1`, `--- - a`): js-yaml reads a document there.
+  /^(?:---|\.\.\.)(?!\r?$)/m,
+  // Verbatim tags (`!<?>`, which js-yaml resolves as a plain scalar even when quoted) and `\U` escapes beyond
+  // Unicode, which js-yaml turns into stray surrogates.
+  /!<|\\U/,
+  // A line over 1,024 characters: YAML refuses an implicit key that long, js-yaml does not.
+  /^[^\n]{1025}/m,
 ];
 
 /** Keys whose meaning differs between the readers (`~:` is "" to one and "null" to the other) or that need care. */
@@ -66,8 +74,8 @@ const keysForThePositionalReader = new Set(['null', '<<', '__proto__']);
  * Reads a plain YAML document, or returns undefined when the document needs the positional reader: anything js-yaml
  * refuses (syntax, duplicate keys, deep nesting, unknown tags) so that reader reports it with its position, and
  * anything the two could read differently: directives, anchors and aliases, merge keys, the `!` tag, a list or
- * mapping used as a key, a null key, an empty list item, a plain or quoted scalar over several lines, a block
- * scalar with an explicit indentation, an empty document. The generated documents of read-plain-yaml.test.ts found
+ * mapping used as a key, a null key, an empty list item, a plain or quoted scalar or a flow collection over several
+ * lines, a block scalar with an explicit indentation, an empty document. The generated documents of read-plain-yaml.test.ts found
  * each of these differences and guard against new ones.
  */
 export function readPlainYaml(text: string): PlainYaml | undefined {
@@ -90,7 +98,7 @@ export function readPlainYaml(text: string): PlainYaml | undefined {
         const node = state as typeof state & { anchor?: string | null; tag?: string | null };
         if ((node.anchor ?? null) !== null || node.tag === '!') needsPositions = true;
         const start = starts.pop() ?? 0;
-        if (node.kind === 'scalar' && isScalarAtTheEdges(text, start, node.position)) needsPositions = true;
+        if (isNodeAtTheEdges(text, node.kind, start, node.position)) needsPositions = true;
         if ((node.kind === 'mapping' || node.kind === 'sequence') && node.result !== null) collections.add(node.result as object);
       },
     });
@@ -109,18 +117,24 @@ export function readPlainYaml(text: string): PlainYaml | undefined {
 }
 
 /**
- * Scalars the readers treat differently at the edges of YAML's indentation rules, so the positional reader decides:
+ * Nodes the readers treat differently at the edges of YAML's indentation rules, so the positional reader decides:
  * a plain or quoted scalar over several lines (js-yaml and PyYAML accept continuation lines that the yaml package
- * refuses for their indentation), and a block scalar with an explicit indentation (`|2`: the yaml package drops its
- * lines of spaces). Other block scalars (`|`, `>-`) are read alike. `start` is where js-yaml began the node (before
- * the spaces that separate it), `end` where it ended.
+ * refuses for their indentation), a flow collection (`[…]`, `{…}`) over several lines (js-yaml reads text after its
+ * end that the others refuse), and a block scalar with an explicit indentation (`|2`: the yaml package drops its
+ * lines of spaces) or that starts with lines of spaces. Other block scalars and block collections are read alike.
+ * `start` is where js-yaml began the node (before the spaces that separate it), `end` where it ended.
  */
-function isScalarAtTheEdges(text: string, start: number, end: number): boolean {
+function isNodeAtTheEdges(text: string, kind: string, start: number, end: number): boolean {
   let i = start;
   while (i < end && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r')) i++;
-  if (text[i] === '|' || text[i] === '>') {
+  const first = text[i];
+  if (kind !== 'scalar' && first !== '[' && first !== '{') return false;
+  if (first === '|' || first === '>') {
     const next = text[i + 1] === '-' || text[i + 1] === '+' ? text[i + 2] : text[i + 1];
-    return next !== undefined && next >= '0' && next <= '9';
+    if (next !== undefined && next >= '0' && next <= '9') return true;
+    // Leading lines of spaces only: the yaml package refuses them when they are longer than the content's
+    // indentation (YAML asks for an explicit indentation then), js-yaml reads them.
+    return /^[^\n]*\n(?:[ ]*\r?\n)*[ ]+\r?\n/.test(text.slice(i, end + 1));
   }
   const newline = text.indexOf('\n', i);
   return newline !== -1 && newline < end;
