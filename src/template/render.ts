@@ -223,9 +223,10 @@ export function quoteForShell(value: unknown): string {
 function reportMissing(missing: string[], origin: string, options: RendererOptions, reported: Set<string>): void {
   if (options.strict) {
     const names = missing.map((n) => `"${n}"`).join(', ');
-    throw new UserError(`undefined variable${missing.length > 1 ? 's' : ''} ${names} in ${origin}`, {
+    const what = `undefined variable${missing.length > 1 ? 's' : ''} ${names}`;
+    throw new UserError(`${what} in ${origin}`, {
       fix: `define ${missing.length > 1 ? 'them' : 'it'} in vars, envs or secrets, or pass -v ${missing[0]}=…; without --strict an undefined variable renders as empty`,
-      diagnostics: [{ severity: 'error', message: `undefined variable ${names}`, path: origin }],
+      diagnostics: [{ severity: 'error', message: what, path: origin }],
     });
   }
   for (const name of missing) {

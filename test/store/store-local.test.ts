@@ -86,6 +86,15 @@ describe('local provider: project push, then run from the store', () => {
     expect(fs.readdirSync(path.join(workspace, 'runs'))).toEqual([]);
   });
 
+  it('a template problem in the stored project is located at its line, and said to be in the fetched copy', async () => {
+    const workspace = path.join(makeTempDir(), 'ws');
+    const refused = await runWith(env, ['run', '--strict', '-w', workspace, ...target]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/project\.yml:11:\d+: tasks\[0\]\.commands\[1\]\.args: undefined variables "start", "label"/);
+    expect(refused.stderr).toContain('(the copy fetched from the store');
+    expect(fs.readdirSync(path.join(workspace, 'runs'))).toEqual([]);
+  });
+
   it('secrets print masks values unless --reveal, and says where each lives', async () => {
     const masked = await runWith(env, ['secrets', 'print', ...target, '--json']);
     expect(masked.code, masked.stderr).toBe(0);

@@ -7,6 +7,7 @@ import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
+import { locateTemplateProblems } from '../locate-template-problems.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
@@ -71,8 +72,11 @@ async function fetchRunAndPush(
     // The lock stays this command's to release, after the pushes.
     workspaceLock: { release: () => undefined },
   };
-  const prepared = await prepareLocalRun(runOptions).catch((error: unknown) => {
-    throw explainFetchedProjectError(error, fetched.projectDir, provider.objects.describe(provider.names.s3.taskPrefix));
+  // A problem in the fetched copy is located in it (template problems at their lines) and said to be in the copy.
+  const explain = async (error: unknown): Promise<unknown> =>
+    explainFetchedProjectError(await locateTemplateProblems(error, fetched.projectDir), fetched.projectDir, provider.objects.describe(provider.names.s3.taskPrefix));
+  const prepared = await prepareLocalRun(runOptions).catch(async (error: unknown) => {
+    throw await explain(error);
   });
   if (flags.dryRun) {
     // The store was read (into W/.handoff/project and W/artifacts) so the plan is the one the container would run.
@@ -87,7 +91,7 @@ async function fetchRunAndPush(
     result = await runInTerminal(prepared, runOptions, options, log);
   } catch (error) {
     stop.release();
-    throw error;
+    throw await explain(error);
   }
   // A signal that came after the run had ended (while its summary was printed) stops the push; one that interrupted
   // the run did its work there.
