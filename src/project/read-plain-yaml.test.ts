@@ -98,6 +98,8 @@ describe('readPlainYaml', () => {
       // \U escapes beyond Unicode, verbatim tags, byte order marks, block scalars that start with lines of spaces.
       'a: "\\U00110000"\n', 'a: "\\UFFFFFFFF"\n', 'a: !<?> 1\n', 'a: !<?> "1"\n', 'a: !<tag:handoff.dev,2026:plain-scalar> yes\n',
       '\ufeff- a\n', '# c\n\ufeffa: 1\n', '\n\ufeff: .inf\n', 'a: >\n   \n # c\n', 'a: |\n   \n # c\n', 'a: >+\r\n   \r\n # c\r\n',
+      // A second review: `---` followed by a line or paragraph separator, and a file that ends in spaces after a `|+`.
+      '---\u2028a: 1\n', '---\u2029a: 1\n', '---\u2028"a": 1\n', 'a: |+\n  x\n  ', 'a: >+\n  x\n  ', '- a: >+\n ', 'a: |+\n\n  ', 'a: |+\r\n  x\r\n  ',
     ];
     for (const text of found) expectSameReading(text);
   });

@@ -18,7 +18,8 @@ const typedScalarStart = /^[-+.~0-9nNyYtTfFoO]/;
  * positional reader. Each number's text is noted for `writtenAs`.
  */
 function buildSchema(texts: Map<number, Set<string>>): Schema {
-  // js-yaml calls construct right after the resolve that matched: the type found there is kept for it.
+  // js-yaml calls construct right after the resolve that matched (checked in its 4.3.2 loader, the version pinned in
+  // package.json): the type found there is kept for it.
   let matched: (typeof PLAIN_SCALAR_TYPES)[number] | undefined;
   const plain = new Type('tag:handoff.dev,2026:plain-scalar', {
     kind: 'scalar',
@@ -52,8 +53,11 @@ const edgesOfTheSyntax: readonly RegExp[] = [
   // [[null, q]] to js-yaml), so every such document goes over, whether the item is empty or not.
   /(?:^|[ \t])-[ \t]*(?:#[^\n]*)?\r?$/m,
   // Tabs: where a tab may stand for a space, the two readers disagree. So they do on a carriage return that is not
-  // part of a CRLF line end (a line break to YAML), and on a byte order mark anywhere.
-  /\t|\r(?!\n)|\ufeff/,
+  // part of a CRLF line end (a line break to YAML), on a byte order mark anywhere, and on the characters PyYAML
+  // breaks lines at (NEL, LS, PS: JavaScript's `$` matches before LS and PS, which would slip past the guards).
+  /\t|\r(?!\n)|\ufeff|[\u0085\u2028\u2029]/,
+  // A last line of spaces only, with no line end: js-yaml keeps one more line break in a `|+` scalar before it.
+  /(?:^|\n)[ ]+$/,
   // Explicit keys (`? key`).
   /(?:^|[ [{,])\?(?: |\r?$)/m,
   // A `#` right after a quote, bracket or comma (`"b"#c`): a comment to js-yaml, refused by YAML.
