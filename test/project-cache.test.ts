@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, runCli } from './helpers/cli.js';
+import { findFilesWithPackage, runRecorded } from './helpers/module-recorder.js';
 
 describe('validated-project cache', () => {
   it('reruns use the cached project with the same warnings; an edit or a broken file is read afresh', async () => {
@@ -35,5 +36,19 @@ tasks:
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('project.yml has');
     expect(greetings()).toHaveLength(4);
+  });
+
+  it('a rerun of an unchanged project loads neither the YAML readers nor the schema; the first run does', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: hello\n    commands:\n      - command: echo\n        args: hi\n');
+    const parsers = (files: string[]) => ['yaml/', 'js-yaml/', 'zod/'].filter((pkg) => findFilesWithPackage(files, pkg).length > 0);
+    const args = ['run', 'local', '-p', projectDir, '-w', workspaceDir];
+    const first = await runRecorded(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(parsers(first.loaded)).toEqual(['yaml/', 'js-yaml/', 'zod/']);
+    // The first run created the workspace after loading; the second keeps the project there, the third reads it back.
+    expect((await runRecorded(args)).code).toBe(0);
+    const rerun = await runRecorded(args);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(parsers(rerun.loaded)).toEqual([]);
   });
 });

@@ -7,7 +7,6 @@ import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
-import { locateTemplateProblems } from '../locate-template-problems.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
@@ -73,8 +72,11 @@ async function fetchRunAndPush(
     workspaceLock: { release: () => undefined },
   };
   // A problem in the fetched copy is located in it (template problems at their lines) and said to be in the copy.
-  const explain = async (error: unknown): Promise<unknown> =>
-    explainFetchedProjectError(await locateTemplateProblems(error, fetched.projectDir), fetched.projectDir, provider.objects.describe(provider.names.s3.taskPrefix));
+  const explain = async (error: unknown): Promise<unknown> => {
+    // Loaded on this error path only: it loads the YAML readers and the schema, which a run from the cache does not.
+    const { locateTemplateProblems } = await import('../locate-template-problems.js');
+    return explainFetchedProjectError(await locateTemplateProblems(error, fetched.projectDir), fetched.projectDir, provider.objects.describe(provider.names.s3.taskPrefix));
+  };
   const prepared = await prepareLocalRun(runOptions).catch(async (error: unknown) => {
     throw await explain(error);
   });

@@ -4,7 +4,6 @@ import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
-import { locateTemplateProblems } from '../locate-template-problems.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 
@@ -39,6 +38,8 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     return (await runInTerminal(prepared, runOptions, options, log)).exitCode;
   } catch (error) {
     // A run knows its commands by key path (it may have read the project from the workspace, without positions).
+    // Loaded here only: it loads the YAML readers and the schema, which a run from the workspace's copy does not.
+    const { locateTemplateProblems } = await import('../locate-template-problems.js');
     throw await locateTemplateProblems(error, runOptions.projectDir);
   }
 }
