@@ -197,6 +197,23 @@ describe('LocalScheduler', () => {
     await caught.done;
   });
 
+  it('on its very first start, records the fires since the deploy as missed, and runs once for them with catch_up', async () => {
+    // No scheduler ever ran: no checkedAt in the state.
+    const deployedAt = new Date(T0 - 2 * 3600_000 - 600_000).toISOString();
+    const caught = harness([schedule({ expression: '0 * * * ? *', catchUp: true, deployedAt })], { lastFire: {} });
+    await settle();
+    // Deployed at 07:50:30, first started at 10:00:30.
+    expect(caught.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T08:00:00.000Z', 'missed'],
+      ['2026-01-05T09:00:00.000Z', 'missed'],
+      ['2026-01-05T10:00:00.000Z', 'missed'],
+      ['2026-01-05T10:00:00.000Z', 'caught_up'],
+    ]);
+    expect(caught.runs).toHaveLength(1);
+    caught.scheduler.stop();
+    await caught.done;
+  });
+
   it('does not count fires from before a schedule was deployed as missed', async () => {
     const state = { lastFire: {}, checkedAt: new Date(T0 - 3 * 3600_000).toISOString() };
     const h = harness([schedule({ expression: '0 * * * ? *', deployedAt: new Date(T0 - 1800_000).toISOString() })], state);

@@ -191,8 +191,9 @@ export class LocalScheduler {
       const deployed = Date.parse(schedule.deployedAt);
       // Where to start looking: after its last fire; for a schedule that never fired, a rate fires at its deploy time
       // (EventBridge fires a rate schedule when it is created; if that passed, the latest due fire runs at once), a
-      // cron from its deploy time or the last look of a previous scheduler, whichever is later.
-      const seenFrom = firstLoad && checked !== undefined ? checked : startedAt;
+      // cron from its deploy time or the last look of a previous scheduler, whichever is later. When no scheduler
+      // ever looked, that is the deploy time: fires since then passed while none ran, and are recorded as missed.
+      const seenFrom = firstLoad ? (checked ?? Number.NEGATIVE_INFINITY) : startedAt;
       const cursor = last ? Date.parse(last) : parsed.kind === 'rate' ? deployed - 1 : Math.max(seenFrom, deployed);
       this.entries.set(schedule.id, { schedule, parsed, cursor, running: new Set(), removed: false });
     }
