@@ -11,7 +11,6 @@ import type { Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
-import { installVenvs } from '../workspace/install-venvs.js';
 import { renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
@@ -187,6 +186,8 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
     // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
     await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer });
     if (options.installVenvs && run.project.installs.length > 0) {
+      // Loaded only here: runs from the store install venvs, `run local` never does (and needs none of its code).
+      const { installVenvs } = await import('../workspace/install-venvs.js');
       await installVenvs({
         installs: run.project.installs,
         workspaceDir: run.paths.dir,

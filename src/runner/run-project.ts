@@ -1,8 +1,8 @@
 // Executes a run: checks everything that can be checked first, then runs the project's tasks and reports events.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProblemCollector, UserError } from '../errors.js';
+import { randomHex } from '../random-suffix.js';
 import type { Project } from '../project/types.js';
 import type { Masker } from '../secrets/mask.js';
 import type { Renderer } from '../template/render.js';
@@ -20,7 +20,7 @@ export const DEFAULT_GRACE_MS = 5000;
  * random suffix against collisions: `20261123T015345.123Z-3f9a`.
  */
 export function createTimeSortableId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '')}-${crypto.randomBytes(2).toString('hex')}`;
+  return `${now.toISOString().replace(/[-:]/g, '')}-${randomHex(4)}`;
 }
 
 export function createRunId(now: Date): string {

@@ -1,10 +1,10 @@
 // Loads project.yml for a run through a cache in the workspace: an unchanged project skips YAML, schema and rules.
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { BUILD_ID } from '../version.js';
 import type { LoadedProject } from '../project/load-project.js';
+import { randomHex } from '../random-suffix.js';
 
 /** Where the last validated project of a workspace is kept (one entry: the project this workspace runs). */
 export function projectCachePath(workspaceDir: string): string {
@@ -15,7 +15,10 @@ export function projectCachePath(workspaceDir: string): string {
 export const LARGEST_PROJECT_FILE_BYTES = 2 * 1024 * 1024;
 
 interface CacheEntry {
+  /** The build, V8 version and project folder (as given and as resolved) the entry was made for. */
   key: string;
+  /** project.yml's bytes as validated: compared whole (no hash, so node:crypto stays out of a run's memory). */
+  projectBytes: Uint8Array;
   loaded: LoadedProject;
 }
 
@@ -29,8 +32,8 @@ export interface ProjectCacheOptions {
 
 /**
  * The same result as `loadProject(projectDir)`: the project and its warnings, or the same UserError. A valid project
- * is kept in `<workspace>/.handoff/` (when the workspace exists) under a key made of the file's bytes, the project
- * folder as given and as resolved, and the build of handoff; a later load with the same key reads it back instead of
+ * is kept in `<workspace>/.handoff/` (when the workspace exists) with the file's bytes, under a key made of the
+ * project folder as given and as resolved and the build of handoff; a later load with the same key reads it back instead of
  * parsing and checking again. Invalid projects are never kept, so their errors are always found afresh. The cache
  * only saves time: any failure to read or write it falls back to a full load.
  */
@@ -42,13 +45,13 @@ export async function loadProjectWithCache(projectDir: string, workspaceDir: str
   const bytes = readSmallFile(path.join(projectDir, 'project.yml'));
   // Missing, a folder, unreadable, too large: the full load says which, as it always does.
   if (!bytes) return fullLoad();
-  const key = cacheKey(buildId, projectDir, bytes);
+  const key = cacheKey(buildId, projectDir);
   const file = projectCachePath(workspaceDir);
   const cached = readEntry(file);
-  if (cached?.key === key) return cached.loaded;
+  if (cached?.key === key && bytes.equals(cached.projectBytes)) return cached.loaded;
 
   const loaded = await fullLoad();
-  writeEntry(file, { key, loaded });
+  writeEntry(file, { key, projectBytes: bytes, loaded });
   return loaded;
 }
 
@@ -67,20 +70,16 @@ function readSmallFile(file: string): Buffer | undefined {
   }
 }
 
-function cacheKey(buildId: string, projectDir: string, bytes: Buffer): string {
+function cacheKey(buildId: string, projectDir: string): string {
   // The project holds its folder as resolved and its warnings name the file as given: both belong to the key. The V8
   // version is there because the entry is in V8's serialization format.
-  return createHash('sha256')
-    .update(JSON.stringify([buildId, process.versions.v8, projectDir, path.resolve(projectDir)]))
-    .update('\0')
-    .update(bytes)
-    .digest('hex');
+  return JSON.stringify([buildId, process.versions.v8, projectDir, path.resolve(projectDir)]);
 }
 
 function readEntry(file: string): CacheEntry | undefined {
   try {
     const entry = v8.deserialize(fs.readFileSync(file)) as Partial<CacheEntry> | null;
-    return typeof entry?.key === 'string' && entry.loaded ? (entry as CacheEntry) : undefined;
+    return typeof entry?.key === 'string' && entry.projectBytes instanceof Uint8Array && entry.loaded ? (entry as CacheEntry) : undefined;
   } catch {
     return undefined;
   }
@@ -94,7 +93,7 @@ function readEntry(file: string): CacheEntry | undefined {
 function writeEntry(file: string, entry: CacheEntry): void {
   const dir = path.dirname(file);
   if (!fs.existsSync(path.dirname(dir))) return;
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomHex(12)}.tmp`);
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(temp, v8.serialize(entry), { mode: 0o600 });

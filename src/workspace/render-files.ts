@@ -1,10 +1,10 @@
 // Renders the project's files/** into the workspace's files/** (SPEC §3): all in memory first, then written atomically.
-import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import type { Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readFile, readdir, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
+import { randomHex } from '../random-suffix.js';
 import type { Renderer } from '../template/render.js';
 
 /** One entry of the rendered tree, ready to write. Paths are relative to files/, with `/` separators. */
@@ -122,7 +122,7 @@ async function writeEntries(targetRoot: string, entries: PlannedEntry[]): Promis
       continue;
     }
     await removeIfFolder(target);
-    const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.handoff-tmp`);
+    const temp = join(dirname(target), `.${randomHex(12)}.handoff-tmp`);
     try {
       if (entry.kind === 'text') {
         await writeFile(temp, entry.content, { mode: entry.mode });

@@ -1,10 +1,10 @@
 // One run at a time per workspace: a lock file naming its holder; a lock left by a dead process is taken over.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isProcessAlive } from '../process/process-alive.js';
+import { randomHex } from '../random-suffix.js';
 
 export interface LockHolder {
   pid: number;
@@ -45,7 +45,7 @@ function readHolder(file: string): LockHolder | undefined {
  * empty, judge it stale and remove it, and both would run.)
  */
 function createExclusive(file: string, text: string): boolean {
-  const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${randomHex(8)}.tmp`;
   try {
     // Inside the try: a full disk fails this write after creating the file, which must not stay.
     fs.writeFileSync(temp, text);

@@ -7,8 +7,11 @@ import { cliPath, makeTempDir, repoRoot } from './cli.js';
 
 const hook = path.join(repoRoot, 'test', 'store', 'fixtures', 'record-modules.mjs');
 
-/** Runs the built CLI with a loader hook and returns the files of dist/ it loaded. */
-export function runRecorded(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; loaded: string[]; stderr: string }> {
+/** Runs the built CLI with a loader hook and returns the files of dist/ it loaded, and the built-in modules its code imported. */
+export function runRecorded(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; loaded: string[]; builtins: string[]; stderr: string }> {
   const log = path.join(makeTempDir(), 'modules.log');
   fs.writeFileSync(log, '');
   return new Promise((resolve) => {
@@ -23,7 +26,9 @@ export function runRecorded(args: string[], env: Record<string, string> = {}): P
     child.on('close', (code) => {
       const urls = fs.readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:'));
       const loaded = [...new Set(urls.map((u) => fileURLToPath(u)).filter((f) => f.startsWith(path.join(repoRoot, 'dist'))))];
-      resolve({ code, loaded, stderr });
+      const lines = fs.readFileSync(log, 'utf8').split('\n');
+      const builtins = [...new Set(lines.filter((u) => u.startsWith('node:')).map((u) => u.slice('node:'.length)))];
+      resolve({ code, loaded, builtins, stderr });
     });
   });
 }

@@ -1,9 +1,9 @@
 // Writes a file so readers see the old or the new content, never half: a temporary file beside it, then rename.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isProcessAlive } from '../../process/process-alive.js';
+import { randomHex } from '../../random-suffix.js';
 
 /** Temporary files carry this suffix so listings can skip ones left behind by a crash. */
 export const TEMP_SUFFIX = '.handoff-tmp';
@@ -13,7 +13,7 @@ const ABANDONED_AFTER_MS = 24 * 3600_000;
 
 /** `.<name>.<pid>-<random>.handoff-tmp`: the writer's pid tells a temp file being written from one left by a kill. */
 export function tempNameOf(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomHex(12)}${TEMP_SUFFIX}`);
 }
 
 /** Folders already cleared of abandoned temp files by this process (once per folder is enough). */
