@@ -22,12 +22,14 @@ export interface CliOptions {
   /** Called once the CLI has started, e.g. to send it a signal later. */
   onSpawn?: (child: ChildProcess) => void;
   timeoutMs?: number;
+  /** Options for node itself, before the CLI's path (e.g. `--trace-opt`). */
+  nodeOptions?: string[];
 }
 
 /** Runs `handoff <args>` and collects its output. A marker in its environment lets tests find its descendants. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeOptions ?? []), cliPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, HANDOFF_GRACE_SECONDS: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

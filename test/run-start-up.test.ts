@@ -1,0 +1,49 @@
+// A run's code loads without TurboFan (its peak RSS is a target of issue #14), and TurboFan works again for the run.
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli } from './helpers/cli.js';
+
+/** The functions V8's `--trace-opt` reports optimized by TurboFan, in order. */
+function optimizedByTurbofan(traceOutput: string): string[] {
+  return [...traceOutput.matchAll(/\[completed optimizing 0x[0-9a-f]+ <JSFunction (\S+) \(sfi = 0x[0-9a-f]+\)> \(target TURBOFAN\)\]/g)].map((m) => m[1]);
+}
+
+/** Runs the project three times with `--trace-opt` (and `nodeOptions`); the third reads the validated project back. */
+async function traceRerun(projectYml: string, nodeOptions: string[] = []): Promise<string[]> {
+  const { projectDir, workspaceDir } = makeProject(projectYml);
+  const run = () => runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { nodeOptions: ['--trace-opt', ...nodeOptions] });
+  // The first run creates the workspace after checking project.yml, the second keeps the checked project there (both
+  // load the YAML readers and the schema after the run's own code, with TurboFan on, as a large project needs).
+  for (let i = 0; i < 2; i++) expect((await run()).code).toBe(0);
+  const rerun = await run();
+  expect(rerun.code, rerun.stderr).toBe(0);
+  return optimizedByTurbofan(rerun.stdout);
+}
+
+const FOREACH_1000_LINES = `tasks:
+  - name: lines
+    pipeline:
+      - command: seq
+        args: 1 1000
+      - foreach:
+          - name: each
+            commands:
+              - command: /bin/true
+                args: "{{ _line }}"
+`;
+
+describe('start-up of a run', () => {
+  it('loads a run without optimizing its module resolution, which would page TurboFan in for the whole run', async () => {
+    const optimized = await traceRerun('tasks:\n  - name: one\n    pipeline:\n      - command: echo\n        args: hi\n      - command: cat\n');
+    // Without the hold, resolving the run's ~30 bundle files has V8 optimize these two of Node.js's path functions.
+    expect(optimized).not.toContain('getPathFromURLPosix');
+    expect(optimized).not.toContain('normalizeString');
+  });
+
+  it('optimizes what runs hot once the run is loaded: a foreach of 1,000 lines', async () => {
+    expect((await traceRerun(FOREACH_1000_LINES)).length).toBeGreaterThan(5);
+  });
+
+  it('leaves the tiers alone when node was started with a choice of its own (here: no TurboFan at all)', async () => {
+    expect(await traceRerun(FOREACH_1000_LINES, ['--no-turbofan'])).toEqual([]);
+  });
+});
