@@ -7,6 +7,7 @@ import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
+import { releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
@@ -53,7 +54,7 @@ async function fetchRunAndPush(
   log.log('info', `Fetched project.yml, ${plural(fetched.files.keys.length, 'file')}, ${plural(secrets.length, 'secret')} and ${plural(artifacts.keys.length, 'artifact')}`);
 
   const stderrLimits = stderrLimitsFromEnv();
-  const emit = createRunRenderer(log, stderrLimits);
+  const emit = releaseOptimizingWhenBusy(createRunRenderer(log, stderrLimits));
   const runOptions = {
     projectDir: fetched.projectDir,
     workspaceDir,

@@ -4,6 +4,7 @@ import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
+import { releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 
@@ -15,7 +16,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
   const log = createConsoleLog(options.logLevel);
   const vars = parseVarTokens(options.vars, '-v');
   const stderrLimits = stderrLimitsFromEnv();
-  const emit = createRunRenderer(log, stderrLimits);
+  const emit = releaseOptimizingWhenBusy(createRunRenderer(log, stderrLimits));
   const runOptions = {
     projectDir: requireProjectDir(options),
     workspaceDir: requireWorkspaceDir(options),

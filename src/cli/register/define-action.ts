@@ -1,12 +1,22 @@
 // Shared glue for command definitions: parses global options and sets the exit code from a command's result.
 import type { Command } from 'commander';
 import { toGlobalOptions, type GlobalOptions } from '../global-options.js';
+import { releaseOptimizingCompiler } from '../optimizing-compiler.js';
 
 export type Action = (options: GlobalOptions, command: Command) => Promise<number> | number;
 
+export interface ActionOptions {
+  /**
+   * Turn V8's optimizing compiler on as the command starts (the default). A run leaves it off until it is busy
+   * (releaseOptimizingWhenBusy): its peak RSS is a target, and loading its code alone would page the compiler in.
+   */
+  optimizeFromStart?: boolean;
+}
+
 /** Wraps a command body so its module is imported only when it runs, keeping `handoff --help` fast. */
-export function defineAction(run: Action) {
+export function defineAction(run: Action, actionOptions: ActionOptions = {}) {
   return async (...args: unknown[]): Promise<void> => {
+    if (actionOptions.optimizeFromStart !== false) releaseOptimizingCompiler();
     const command = args[args.length - 1] as Command;
     const options = toGlobalOptions(command.optsWithGlobals());
     process.exitCode = await run(options, command);
