@@ -12,7 +12,7 @@ async function traceRerun(projectYml: string, nodeOptions: string[] = []): Promi
   const { projectDir, workspaceDir } = makeProject(projectYml);
   const run = () => runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { nodeOptions: ['--trace-opt', ...nodeOptions] });
   // The first run creates the workspace after checking project.yml, the second keeps the checked project there (both
-  // load the YAML readers and the schema after the run's own code, with TurboFan on, as a large project needs).
+  // check it in full, with TurboFan on, as a large project needs).
   for (let i = 0; i < 2; i++) expect((await run()).code).toBe(0);
   const rerun = await run();
   expect(rerun.code, rerun.stderr).toBe(0);

@@ -23,7 +23,10 @@ export function holdOptimizingCompiler(): void {
   held = true;
 }
 
-/** Turns TurboFan on again (V8's default) if it was held off: every command but a run does so as it starts. */
+/**
+ * Turns TurboFan on again (V8's default) if it was held off: every command but a run does so as it starts, and a run
+ * before it checks a new or changed project.yml (the parser and the schema run hot on a large one).
+ */
 export function releaseOptimizingCompiler(): void {
   if (!held) return;
   held = false;

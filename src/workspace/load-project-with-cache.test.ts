@@ -91,6 +91,19 @@ describe('loadProjectWithCache', () => {
     expect(body?.kind === 'commands' ? body.commands[0]?.command : undefined).toBe('echo changed');
   });
 
+  it('sees an edit that keeps the length of the file, and tells the caller before each full load only', async () => {
+    const { projectDir, workspaceDir } = makeFolders(valid);
+    let fullLoads = 0;
+    const load = () => loadProjectWithCache(projectDir, workspaceDir, { buildId: 'build-1', beforeFullLoad: () => fullLoads++ });
+    await load();
+    await load();
+    expect(fullLoads).toBe(1);
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), valid.replace('echo hello', 'echo jello'));
+    const edited = (await load()).project.tasks[0]?.body;
+    expect(edited?.kind === 'commands' ? edited.commands[0]?.command : undefined).toBe('echo jello');
+    expect(fullLoads).toBe(2);
+  });
+
   it('never keeps an invalid project, and reports it exactly as loadProject does even after a valid one was kept', async () => {
     const { projectDir, workspaceDir } = makeFolders(valid);
     await loadProjectWithCache(projectDir, workspaceDir, { buildId: 'b' });

@@ -28,6 +28,8 @@ export interface ProjectCacheOptions {
    * cached project could then outlive a change to the rules that accepted it.
    */
   buildId?: string;
+  /** Called before project.yml is parsed and checked in full (it is new or changed): the slow path, for a caller to prepare for. */
+  beforeFullLoad?: () => void;
 }
 
 /**
@@ -39,7 +41,10 @@ export interface ProjectCacheOptions {
  */
 export async function loadProjectWithCache(projectDir: string, workspaceDir: string, options: ProjectCacheOptions = {}): Promise<LoadedProject> {
   const buildId = options.buildId ?? BUILD_ID;
-  const fullLoad = async (): Promise<LoadedProject> => (await import('../project/load-project.js')).loadProject(projectDir);
+  const fullLoad = async (): Promise<LoadedProject> => {
+    options.beforeFullLoad?.();
+    return (await import('../project/load-project.js')).loadProject(projectDir);
+  };
   if (buildId === undefined) return fullLoad();
 
   const bytes = readSmallFile(path.join(projectDir, 'project.yml'));

@@ -7,7 +7,7 @@ import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
-import { releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
+import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
@@ -68,6 +68,8 @@ async function fetchRunAndPush(
     // A fresh workspace (a container's first run, a scheduled run) gets its venvs here, unchanged ones are skipped.
     installVenvs: true,
     emit,
+    // Checking a new or changed project.yml is heavy work (large projects run hot in the parser and the schema).
+    beforeProjectCheck: releaseOptimizingCompiler,
     attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
     // The lock stays this command's to release, after the pushes.
     workspaceLock: { release: () => undefined },

@@ -4,7 +4,7 @@ import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
-import { releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
+import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 
@@ -28,6 +28,8 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     graceMs: graceFromEnv(),
     stderrLimits,
     emit,
+    // Checking a new or changed project.yml is heavy work (large projects run hot in the parser and the schema).
+    beforeProjectCheck: releaseOptimizingCompiler,
     attachConsoleLog: (write: ((line: string) => void) | undefined) => log.tee(write),
   };
   try {
