@@ -2,7 +2,7 @@
 import v8 from 'node:v8';
 
 /** Node.js started with its own choice of tiers (e.g. `node --jitless`, `--no-turbofan`, `--max-opt`): left alone. */
-const TIERS_CHOSEN_BY_USER = /--(?:no-)?(?:turbofan|opt|jitless|max-opt)\b/;
+const TIERS_CHOSEN_BY_USER = /--(?:no[-_])?(?:turbofan|opt|jitless|max[-_]opt)\b/;
 
 /** How many events a run reports before it counts as busy (a foreach's lines, a chatty stderr): about 25 lines. */
 const BUSY_AFTER_EVENTS = 100;
