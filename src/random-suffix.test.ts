@@ -1,3 +1,4 @@
+// randomHex: suffixes of the asked length, in hex, different on every call.
 import { describe, expect, it } from 'vitest';
 import { randomHex } from './random-suffix.js';
 
