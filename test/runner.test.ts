@@ -185,6 +185,42 @@ tasks:
     expect(peakKb).toBeGreaterThan(0);
     expect(peakKb).toBeLessThan(100 * 1024);
   });
+
+  it('keeps every line of a stderr written as fast as a process can, without holding them in memory', async () => {
+    // 1,000,000 short lines: each one passes through handoff (masked, counted, logged). Written to the logs a line at a
+    // time, they queued in memory faster than the disk took them: 330 MB for these, growing with the count.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: chatty
+  commands:
+  - command: seq 1 1000000 >&2
+- name: piped
+  pipeline:
+  - command: seq 1 1000000 >&2
+  - command: cat
+`);
+    let peakKb = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const r = await runLocal(projectDir, workspaceDir, [], newMarker(), (child) => {
+      timer = setInterval(() => {
+        try {
+          peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0));
+        } catch {
+          // exited
+        }
+      }, 50);
+    });
+    clearInterval(timer);
+    expect(r.code, r.stderr).toBe(0);
+    const expected = `${Array.from({ length: 1_000_000 }, (_, i) => i + 1).join('\n')}\n`;
+    // The commands task's stderr artifact, and the run's whole copy of the pipeline process's stderr.
+    expect(readArtifact(workspaceDir, 'chatty_stderr.log')).toBe(expected);
+    const runsDir = path.join(workspaceDir, 'runs');
+    const runDir = fs.readdirSync(runsDir).find((entry) => fs.statSync(path.join(runsDir, entry)).isDirectory());
+    expect(fs.readFileSync(path.join(runsDir, runDir ?? '', 'piped.seq.stderr.log'), 'utf8')).toBe(expected);
+    expect(peakKb).toBeGreaterThan(0);
+    expect(peakKb).toBeLessThan(200 * 1024);
+  });
 });
 
 describe('commands', () => {

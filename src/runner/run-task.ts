@@ -9,6 +9,7 @@ import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runPipeline } from './run-pipeline.js';
 import type { TaskContext } from './task-context.js';
 import { plural } from '../plural.js';
+import { openLineLog } from '../line-log.js';
 
 /** The outcome of a task body before timing and naming are added. */
 export interface BodyOutcome {
@@ -157,30 +158,19 @@ function openStderrLog(
   file: string,
   warn?: (message: string) => void,
 ): { write: (line: string) => void; fail: (code: string) => void; close: () => Promise<void> } {
-  let stream: fs.WriteStream | undefined;
   let failed = false;
   const fail = (code: string): void => {
     if (failed) return;
     failed = true;
     warn?.(`cannot write ${file} (${code}); its lines are still in the console and the run's log`);
   };
+  const log = openLineLog(file, (error) => fail(error.code ?? error.message));
   return {
     write: (line) => {
-      if (failed) return;
-      if (!stream) {
-        // Opened at the first line: most commands write no stderr, and a foreach line then costs no open and close.
-        stream = fs.createWriteStream(file, { flags: 'a' });
-        stream.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
-      }
-      stream.write(`${line}\n`);
+      if (!failed) log.write(line);
     },
     fail,
-    close: () =>
-      new Promise((resolve) => {
-        if (!stream || stream.closed) return resolve();
-        stream.once('close', () => resolve());
-        stream.end();
-      }),
+    close: () => log.close(),
   };
 }
 

@@ -12,6 +12,7 @@ import { addSingerMetricLine, combineRecordCounts, combineUntaggedRecords, creat
 import { findLastSingerState, saveStateAtomically } from './singer-state.js';
 import { processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type LiveProcess, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
 import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
+import { openLineLog, type LineLog } from '../line-log.js';
 
 /** Why a run that succeeded saved no state. */
 export const NO_STATE_REASON = "no task's last command emitted a Singer STATE (or a state line at the end of its stdout): artifacts/state.json was left as it was";
@@ -41,7 +42,7 @@ export interface RunRecorderOptions {
 
 /** One process's stderr log in the run's folder; a limiter when the whole is kept elsewhere (artifacts/). */
 interface StderrCopy {
-  stream: fs.WriteStream;
+  log: LineLog;
   limiter?: HeadTailLimiter;
 }
 
@@ -154,7 +155,7 @@ export class RunRecorder {
         }
         addSingerMetricLine(metrics, event.line);
         const copy = this.stderrCopy(event.task, event.process);
-        for (const line of copy.limiter ? copy.limiter.push(event.line) : [event.line]) copy.stream.write(`${line}\n`);
+        for (const line of copy.limiter ? copy.limiter.push(event.line) : [event.line]) copy.log.write(line);
         break;
       }
       case 'process_started':
@@ -208,7 +209,7 @@ export class RunRecorder {
       const file = processStderrLogPath(this.options.runsDir, this.options.runId, task, processName);
       const fullLog = this.fullStderrLogs.get(key);
       copy = {
-        stream: this.openLog(file),
+        log: openLineLog(file, (error) => this.reportUnwritable(file, error)),
         limiter: fullLog ? new HeadTailLimiter(this.options.stderrLimits ?? DEFAULT_STDERR_LIMITS, fullLog) : undefined,
       };
       this.stderrStreams.set(key, copy);
@@ -339,13 +340,6 @@ export class RunRecorder {
     }
   }
 
-  /** A log file whose write errors are reported instead of crashing handoff (an unhandled stream 'error' would). */
-  private openLog(file: string): fs.WriteStream {
-    const stream = fs.createWriteStream(file, { flags: 'a' });
-    stream.on('error', (error) => this.reportUnwritable(file, error));
-    return stream;
-  }
-
   private reportUnwritable(file: string, error: unknown): void {
     if (this.unwritable.has(file)) return;
     this.unwritable.add(file);
@@ -387,16 +381,8 @@ export class RunRecorder {
 
 /** Writes what a capped copy held back (its tail), then closes it. */
 function endCopy(copy: StderrCopy): Promise<void> {
-  for (const line of copy.limiter?.end() ?? []) copy.stream.write(`${line}\n`);
-  return endStream(copy.stream);
-}
-
-function endStream(stream: fs.WriteStream): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (stream.closed) return resolve();
-    stream.once('close', () => resolve());
-    stream.end();
-  });
+  for (const line of copy.limiter?.end() ?? []) copy.log.write(line);
+  return copy.log.close();
 }
 
 /**
