@@ -1,11 +1,16 @@
 // Holds V8's optimizing compiler (TurboFan) off while handoff starts, so start-up alone never pages it into memory.
+import type { EventLoopUtilization, Performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 /** Node.js started with its own choice of tiers (e.g. `node --jitless`, `--no-turbofan`, `--max-opt`): left alone. */
 const TIERS_CHOSEN_BY_USER = /--(?:no[-_])?(?:turbofan|opt|jitless|max[-_]opt)\b/;
 
-/** How many events a run reports before it counts as busy (a foreach's lines, a chatty stderr): about 25 lines. */
-const BUSY_AFTER_EVENTS = 100;
+/** A run's events between two looks at how busy its main thread is (a look costs a clock read). */
+const EVENTS_PER_LOOK = 64;
+/** The shortest stretch of a run whose event loop utilization is judged. */
+const BUSY_WINDOW_MS = 250;
+/** Busy: the event loop waited for nothing in at least this share of the stretch (handoff's own code is the limit). */
+const BUSY_UTILIZATION = 0.9;
 
 let held = false;
 
@@ -34,15 +39,32 @@ export function releaseOptimizingCompiler(): void {
 }
 
 /**
- * A run's event listener that turns TurboFan on once the run is busy. A run's own code is not hot while its
- * processes run (their data never passes through handoff), but a foreach's per-line work is, and so is the handling
- * of a process's stderr lines: the events count it. Until then, any path function called again after start-up
- * would be optimized on its next call, paging the compiler in after all.
+ * A run's event listener that turns TurboFan on once the run's own code is what limits it: its main thread busy for
+ * at least 90 % of a quarter second (a process writing its stderr line after line as fast as it can: 300,000 lines go
+ * through in 1.3 s with TurboFan, 3 s without). A run whose main thread mostly waits for its processes keeps it off:
+ * compiling a run's hot functions takes about 0.3 s of CPU on another thread, which on a small machine is taken from
+ * the run's own processes; a foreach of 1,000 `/bin/true` lines on 2 cores (the main thread half busy) ends 10–13 %
+ * sooner without it (docs/benchmarks.md, "Sixth round"). Until TurboFan is on, any path function called again after
+ * start-up would be optimized on its next call, paging the compiler in after all.
  */
 export function releaseOptimizingWhenBusy<E>(listener: (event: E) => void): (event: E) => void {
   let events = 0;
+  let windowStart = 0;
+  let window: EventLoopUtilization | undefined;
   return (event) => {
-    if (held && ++events === BUSY_AFTER_EVENTS) releaseOptimizingCompiler();
+    if (held && ++events % EVENTS_PER_LOOK === 0) {
+      // Node.js's global performance (its perf_hooks, loaded at first use: only by a run with this many events).
+      const clock = performance as unknown as Performance;
+      const now = clock.now();
+      if (window === undefined) {
+        window = clock.eventLoopUtilization();
+        windowStart = now;
+      } else if (now - windowStart >= BUSY_WINDOW_MS) {
+        if (clock.eventLoopUtilization(window).utilization >= BUSY_UTILIZATION) releaseOptimizingCompiler();
+        window = clock.eventLoopUtilization();
+        windowStart = now;
+      }
+    }
     listener(event);
   };
 }
