@@ -57,8 +57,7 @@ export const memory: Benchmark = {
         const bytes = gib * 1024 ** 3;
         const p = writeProject(ctx.tmpDir, `${shape}-${gib}`, shape === 'pipeline' ? pipelineYml(bytes) : forkYml(bytes));
         // Each project has run before, as a scheduled pipeline has: its workspace holds the validated project. A dry
-        // run in the existing workspace keeps it there without moving any data.
-        fs.mkdirSync(p.workspaceDir, { recursive: true });
+        // run in the workspace writeProject made keeps it there without moving any data.
         await ctx.handoff.run(['run', 'local', '--dry-run', '-p', p.projectDir, '-w', p.workspaceDir]);
         firstRunProject ??= p;
         trials[`${shape}-${gib}`] = async () => {

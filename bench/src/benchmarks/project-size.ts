@@ -25,9 +25,8 @@ interface ProbeOutput {
 function writeLargeProject(ctx: BenchContext, tasks: number): BenchProject & { text: string } {
   const text = generateLargeProject(tasks);
   const files = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`files/input_${i}.csv`, 'a,b\n1,2\n']));
+  // writeProject makes the workspace: --dry-run keeps the validated project there, as for any project that ran before.
   const project = writeProject(ctx.tmpDir, `project-size-${tasks}`, text, files);
-  // An existing workspace, as for any project that has run before: --dry-run keeps the validated project there.
-  fs.mkdirSync(project.workspaceDir, { recursive: true });
   return { ...project, text };
 }
 
