@@ -12,6 +12,10 @@ function tempDir(): string {
   return dir;
 }
 
+function readIfThere(file: string): string | undefined {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
 afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -41,8 +45,10 @@ describe('openLineLog', () => {
     log.write('one');
     log.write('two');
     expect(fs.existsSync(file)).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(fs.readFileSync(file, 'utf8')).toBe('one\ntwo\n');
+    // The write goes through libuv's thread pool: wait for it (a busy machine may take a while), but never close.
+    const deadline = Date.now() + 5000;
+    while (readIfThere(file) !== 'one\ntwo\n' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(readIfThere(file)).toBe('one\ntwo\n');
     await log.close();
   });
 
