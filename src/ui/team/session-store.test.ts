@@ -11,7 +11,12 @@ describe('sessions', () => {
     expect(store.find(a.id, 5000)).toEqual({ reason: 'expired' });
     const b = store.create('bob', 'password', '10.0.0.1', 0);
     expect(store.find(b.id, 1000)).toEqual({ reason: 'idle' });
-    expect(store.find(b.id, 1001)).toEqual({ reason: 'unknown' });
+    // A request still carrying it is told the same (it may have been sent with the one that found it ended), for
+    // ten minutes; then the id means nothing.
+    expect(store.find(b.id, 1001)).toEqual({ reason: 'idle' });
+    expect(store.find(a.id, 6000)).toEqual({ reason: 'expired' });
+    expect(store.find(b.id, 1000 + 10 * 60_000)).toEqual({ reason: 'unknown' });
+    expect(store.find('never-issued', 1001)).toEqual({ reason: 'unknown' });
     expect(store.find(undefined)).toEqual({ reason: 'none' });
   });
 

@@ -31,12 +31,21 @@ export interface SessionLimits {
 
 export type SessionLookup = { session: Session; reason?: undefined } | { session?: undefined; reason: 'none' | 'unknown' | 'expired' | 'idle' };
 
+/**
+ * How long the id of a session that ended by time is remembered: a request still carrying it (one sent at the same
+ * moment as the request that found it ended, or another tab) is told the session ended, not that it never existed,
+ * so the page says why it asks to sign in again whichever answer comes first.
+ */
+const ENDED_REMEMBERED_MS = 10 * 60_000;
+
 function createSecret(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  /** Ids of sessions that ended by time, with why, until when (in the order they ended). */
+  private readonly ended = new Map<string, { reason: 'expired' | 'idle'; until: number }>();
   private readonly maxPerUser: number;
   private readonly maxSessions: number;
 
@@ -63,14 +72,14 @@ export class SessionStore {
   find(id: string | undefined, now = Date.now(), touch = true): SessionLookup {
     if (!id) return { reason: 'none' };
     const session = this.sessions.get(id);
-    if (!session) return { reason: 'unknown' };
-    if (now >= session.expiresAt) {
-      this.sessions.delete(id);
-      return { reason: 'expired' };
+    if (!session) {
+      const ended = this.ended.get(id);
+      return { reason: ended && now < ended.until ? ended.reason : 'unknown' };
     }
-    if (now - session.lastSeenAt >= this.limits.idleMs) {
-      this.sessions.delete(id);
-      return { reason: 'idle' };
+    const reason = this.endedByTime(session, now);
+    if (reason) {
+      this.forget(session, reason, now);
+      return { reason };
     }
     if (touch) session.lastSeenAt = now;
     return { session };
@@ -106,7 +115,25 @@ export class SessionStore {
   /** Drops ended sessions (each login looks, so memory follows the number of live sessions). */
   private sweep(now: number): void {
     for (const session of this.sessions.values()) {
-      if (now >= session.expiresAt || now - session.lastSeenAt >= this.limits.idleMs) this.sessions.delete(session.id);
+      const reason = this.endedByTime(session, now);
+      if (reason) this.forget(session, reason, now);
+    }
+  }
+
+  private endedByTime(session: Session, now: number): 'expired' | 'idle' | undefined {
+    if (now >= session.expiresAt) return 'expired';
+    if (now - session.lastSeenAt >= this.limits.idleMs) return 'idle';
+    return undefined;
+  }
+
+  /** Removes a session that ended by time and remembers its id for a while (bounded like the sessions). */
+  private forget(session: Session, reason: 'expired' | 'idle', now: number): void {
+    this.sessions.delete(session.id);
+    this.ended.set(session.id, { reason, until: now + ENDED_REMEMBERED_MS });
+    // All are remembered equally long, so the oldest come first: drop those whose time is over, and any beyond the cap.
+    for (const [id, ended] of this.ended) {
+      if (now < ended.until && this.ended.size <= this.maxSessions) break;
+      this.ended.delete(id);
     }
   }
 }
