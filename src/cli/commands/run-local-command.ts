@@ -1,7 +1,7 @@
 // `handoff run local`: run the project in a workspace with local config, files and secrets.
 import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
-import { createConsoleLog } from '../console-log.js';
+import { createBatchedStderr, createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
 import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
@@ -13,7 +13,9 @@ export interface RunLocalFlags {
 }
 
 export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFlags): Promise<number> {
-  const log = createConsoleLog(options.logLevel);
+  // A run's console lines go to stderr a turn's worth at a time; flushed before an error is printed.
+  const stderr = createBatchedStderr();
+  const log = createConsoleLog(options.logLevel, stderr.write);
   const vars = parseVarTokens(options.vars, '-v');
   const stderrLimits = stderrLimitsFromEnv();
   const emit = releaseOptimizingWhenBusy(createRunRenderer(log, stderrLimits));
@@ -44,5 +46,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     // Loaded here only: it loads the YAML readers and the schema, which a run from the workspace's copy does not.
     const { locateTemplateProblems } = await import('../locate-template-problems.js');
     throw await locateTemplateProblems(error, runOptions.projectDir);
+  } finally {
+    stderr.flush();
   }
 }
