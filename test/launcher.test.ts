@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, makeTempDir, repoRoot, runCli } from './helpers/cli.js';
+import { cliPath, makeProject, makeTempDir, repoRoot, runCli } from './helpers/cli.js';
 
 const launcher = path.join(repoRoot, 'dist', 'handoff-launch');
 
@@ -57,4 +57,34 @@ describe('handoff-launch on its own', () => {
     expect(r.stderr).toContain('usage: handoff-launch');
     expect(spawnSync(launcher, ['--version'], { encoding: 'utf8' }).stdout).toBe('handoff-launch 1\n');
   });
+});
+
+describe('a run started from a terminal', () => {
+  // `script` (util-linux) gives handoff a terminal of its own, as a shell in a terminal window would.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+
+  it.skipIf(!hasScript)("gives its commands no terminal (opening /dev/tty fails at once, never stops them) and runs them in handoff's session, each launcher leading a group of its own", () => {
+    const probe = [
+      'if (exec 3</dev/tty) 2>/dev/null; then echo tty; else echo no-tty; fi',
+      // The command's shell and its parent (the launcher): pid, group and session, the fields after the name in /proc.
+      'for p in $$ $PPID; do set -- $(sed "s/.*) //" /proc/$p/stat); echo "$p $3 $4"; done',
+    ].join('\n');
+    // A plain command: the launcher runs this `sh` itself, so its parent is the launcher.
+    const p = makeProject('tasks:\n- name: t\n  commands:\n  - command: sh files/probe.sh\n', { 'files/probe.sh': `${probe}\n` });
+    const run = spawnSync('script', ['-q', '-e', '-c', `${process.execPath} ${cliPath} run local -p ${p.projectDir} -w ${p.workspaceDir}`, '/dev/null'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(0);
+    const [tty, command, launcherLine] = fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 't_stdout.log'), 'utf8').trim().split('\n');
+    expect(tty).toBe('no-tty');
+    const [commandPid, commandGroup, commandSession] = command.split(' ').map(Number);
+    const [launcherPid, launcherGroup, launcherSession] = launcherLine.split(' ').map(Number);
+    // The command leads its group; the launcher leads another, in the same session, which neither of them leads.
+    expect(commandGroup).toBe(commandPid);
+    expect(launcherGroup).toBe(launcherPid);
+    expect(commandSession).toBe(launcherSession);
+    expect(launcherSession).not.toBe(launcherPid);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { listProcessStats, readProcessStat, type ProcessStat } from './process-identity.js';
 
-/** A command's launcher as a run record keeps it: its pid and its start time in clock ticks since boot. */
+/** A command's launcher (or a command) as a run record keeps it: its pid and its start time in clock ticks since boot. */
 export interface RecordedLauncher {
   pid: number;
   startTicks?: string;
@@ -12,6 +12,8 @@ export interface RecordedLauncher {
 export interface AbandonedRun {
   /** Launchers running when the record was last written. */
   launchers: RecordedLauncher[];
+  /** The commands running then, each the leader of a process group of its own (its launcher made it so). */
+  commands?: RecordedLauncher[];
   /** `NAME=value` in the environment of every process the run started (handoff sets HANDOFF_RUN_ID). */
   environmentMarker: string;
 }
@@ -43,21 +45,32 @@ function selfAndAncestors(): Set<number> {
 /**
  * The abandoned run's live processes, each with the start time that tells it from a later process given the same pid:
  * - a recorded launcher whose start time still matches;
- * - members of a launcher's session (a session id cannot be given to a new process while any member lives, so when
- *   the pid is free or still the launcher's, the session is the run's);
+ * - members of a recorded command's process group, when that pid is free or still the command's (a group id is not
+ *   given to a new process while any member lives, so the group is the command's): what the command started and left
+ *   in its group, even with its environment cleared (`env -i …`); and members of a launcher's session, for records
+ *   written when each launcher led a session of its own;
  * - any process carrying the run's environment marker, which only the run's own processes inherit (this finds what
- *   left the session, e.g. a `setsid` daemon whose launcher was killed too).
+ *   left the command's group, e.g. a `setsid` daemon whose launcher was killed too).
  */
 function findRunProcesses(run: AbandonedRun): ProcessStat[] {
   const all = listProcesses();
   const byPid = new Map(all.map((p) => [p.pid, p]));
   const mine = selfAndAncestors();
-  const sessions = new Set<number>();
+  const launchers = new Set<number>();
   for (const launcher of run.launchers) {
     const live = byPid.get(launcher.pid);
-    if (!live || launcher.startTicks === undefined || live.startTicks === launcher.startTicks) sessions.add(launcher.pid);
+    if (!live || launcher.startTicks === undefined || live.startTicks === launcher.startTicks) launchers.add(launcher.pid);
   }
-  return all.filter((p) => !mine.has(p.pid) && (sessions.has(p.sid) || sessions.has(p.pid) || hasEnvironmentMarker(p.pid, run.environmentMarker)));
+  const groups = new Set<number>();
+  for (const command of run.commands ?? []) {
+    const live = byPid.get(command.pid);
+    if (!live || (command.startTicks !== undefined && live.startTicks === command.startTicks)) groups.add(command.pid);
+  }
+  return all.filter(
+    (p) =>
+      !mine.has(p.pid) &&
+      (launchers.has(p.sid) || launchers.has(p.pid) || groups.has(p.pgrp) || hasEnvironmentMarker(p.pid, run.environmentMarker)),
+  );
 }
 
 function pause(ms: number): void {

@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -245,9 +246,9 @@ static void mark_descendants(struct proc_entry *list, int count, char *members) 
 }
 
 /**
- * Sends `sig` to everything below the launcher, once per process: to each process group found there (a group is only
- * ever made of processes of the launcher's own session or of sessions its descendants made, so it holds no stranger),
- * and one by one to any descendant left in the launcher's own group. Returns how many live descendants it found.
+ * Sends `sig` to everything below the launcher, once per process: to each process group found there that holds only
+ * descendants, and one by one to any other descendant (left in the launcher's own group, or one that joined a group
+ * of handoff's session it did not make). Returns how many live descendants it found.
  */
 static int signal_descendants(int sig) {
   struct proc_entry *list = NULL;
@@ -259,7 +260,9 @@ static int signal_descendants(int sig) {
     for (int i = 0; i < count; i++) {
       if (!members[i] || list[i].state == 'Z') continue;
       live++;
-      if (list[i].pgrp == self_pgrp || list[i].pgrp <= 1) {
+      int stranger = 0;
+      for (int j = 0; j < count && !stranger; j++) stranger = !members[j] && list[j].state != 'Z' && list[j].pgrp == list[i].pgrp;
+      if (list[i].pgrp == self_pgrp || list[i].pgrp <= 1 || stranger) {
         kill(list[i].pid, sig);
         continue;
       }
@@ -930,6 +933,24 @@ static int run_worker(int sfd) {
   return 0;
 }
 
+/**
+ * Leads a process group of its own in handoff's session, out of reach of the terminal's Ctrl-C (handoff relays it), and
+ * gives up the terminal, so a command that opens /dev/tty fails at once (ENXIO) instead of being stopped for reading
+ * it from the background. Not a session of its own: with the kernel's autogroup scheduling (on by default in most
+ * distributions) every session is a scheduling group, and a pipeline whose commands each led one ran 10 % slower on
+ * one CPU than under `sh -c` (docs/benchmarks.md, "Seventh round"). A launcher started as a session leader (setsid)
+ * stays one.
+ */
+static void leave_terminal_group(void) {
+  if (getsid(0) == getpid()) return;
+  if (getpgrp() != getpid()) setpgid(0, 0);
+  int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (tty >= 0) {
+    ioctl(tty, TIOCNOTTY);
+    close(tty);
+  }
+}
+
 int main(int argc, char **argv) {
   int first = -1, direct = 0;
   for (int i = 1; i < argc; i++) {
@@ -948,6 +969,7 @@ int main(int argc, char **argv) {
   }
   if (worker_mode ? control_fd < 0 || first >= 0 : first < 0 || first >= argc) return usage();
 
+  leave_terminal_group();
   self_pid = getpid();
   self_pgrp = getpgrp();
   if (control_fd >= 0) fcntl(control_fd, F_SETFD, FD_CLOEXEC);

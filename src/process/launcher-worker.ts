@@ -257,12 +257,11 @@ export class LauncherWorker implements CommandLauncher {
     let launcher: string;
     try {
       launcher = findLauncher();
-      // detached: the worker leads a session of its own, out of reach of the terminal's Ctrl-C (handoff relays it).
+      // Not detached: the worker makes a process group of its own in handoff's session as it starts (see spawnCommand).
       this.child = spawn(launcher, ['--worker', '--control=3', `--grace-ms=${Math.round(this.options.graceMs)}`], {
         cwd: this.options.cwd,
         env: this.options.env,
         stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-        detached: true,
       });
     } catch (error) {
       this.spawnError = `cannot start handoff's process launcher: ${(error as Error).message}`;

@@ -153,8 +153,9 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
   let child: ChildProcess | undefined;
   let startError: string | undefined;
   try {
-    // detached: the launcher leads a session of its own, out of reach of the terminal's Ctrl-C (handoff relays it).
-    child = spawn(launcher, args, { cwd: spec.cwd, env: spec.env, stdio, detached: true });
+    // Not detached: the launcher makes a process group of its own in handoff's session as it starts (out of reach of the
+    // terminal's Ctrl-C, which handoff relays); a session of its own would cost a pipeline's throughput (handoff-launch.c).
+    child = spawn(launcher, args, { cwd: spec.cwd, env: spec.env, stdio });
   } catch (error) {
     startError = `cannot start handoff's process launcher ${launcher}: ${(error as Error).message}`;
   }

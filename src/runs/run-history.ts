@@ -80,7 +80,11 @@ export function markAbandonedRuns(runsDir: string, options: { now?: number; grac
     const sameHost = record.host === os.hostname();
     const endedPids = sameHost
       ? endAbandonedProcesses(
-          { launchers: (record.live ?? []).map((p) => p.launcher), environmentMarker: `${RUN_ID_VARIABLE}=${record.runId}` },
+          {
+            launchers: (record.live ?? []).map((p) => p.launcher),
+            commands: (record.live ?? []).flatMap((p) => (p.pid !== undefined ? [{ pid: p.pid, startTicks: p.startTicks }] : [])),
+            environmentMarker: `${RUN_ID_VARIABLE}=${record.runId}`,
+          },
           options.graceMs ?? DEFAULT_ABANDONED_GRACE_MS,
         )
       : [];

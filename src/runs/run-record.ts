@@ -22,6 +22,8 @@ export interface LiveProcess {
   task: string;
   process: string;
   pid?: number;
+  /** The command's start time in clock ticks since boot (/proc/<pid>/stat), read as the record was written. */
+  startTicks?: string;
   launcher: { pid: number; startTicks?: string };
 }
 

@@ -13,6 +13,7 @@ import { findLastSingerState, saveStateAtomically } from './singer-state.js';
 import { processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type LiveProcess, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
 import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
 import { openLineLog, type LineLog } from '../line-log.js';
+import { readProcessStartTicks } from '../process/process-identity.js';
 
 /** Why a run that succeeded saved no state. */
 export const NO_STATE_REASON = "no task's last command emitted a Singer STATE (or a state line at the end of its stdout): artifacts/state.json was left as it was";
@@ -327,7 +328,11 @@ export class RunRecorder {
   }
 
   private write(): void {
-    if (!this.finished) this.record.live = [...this.live.values()];
+    if (!this.finished) {
+      // Each command leads a process group; its start time tells that group from a later one given the same id.
+      for (const entry of this.live.values()) if (entry.pid !== undefined && entry.startTicks === undefined) entry.startTicks = readProcessStartTicks(entry.pid);
+      this.record.live = [...this.live.values()];
+    }
     writeRunRecord(this.options.runsDir, this.current());
   }
 

@@ -292,6 +292,52 @@ describe('handoff itself is SIGKILLed (no chance to clean up)', () => {
   });
 });
 
+describe('handoff and its launchers SIGKILLed while a command runs with its environment cleared', () => {
+  /** Pids of live processes whose command line holds `token` (an `env -i` process carries no marker in its environment). */
+  const pidsWithToken = (token: string): number[] =>
+    fs
+      .readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          const words = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+          const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+          return words.includes(token) && !words.split('\0')[0].endsWith('handoff-launch') && !/^\d+ \(.*\) Z/.test(stat);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+
+  it("the next run ends what stayed in the command's process group, found by the recorded command and its start time", async () => {
+    const token = newMarker();
+    // `env -i` leaves no HANDOFF_RUN_ID to find it by: only the command's process group (recorded in the run) tells.
+    const p = faultProject(`tasks:\n- name: hold\n  commands:\n  - command: env -i sh -c 'echo up; sleep 30; echo done' ${token}\n`);
+    const marker = newMarker();
+    const child = spawn(process.execPath, [cliPath, 'run', 'local', '-p', p.projectDir, '-w', p.workspaceDir], {
+      env: { ...process.env, HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '1' },
+      stdio: 'ignore',
+    });
+    await waitFor(() => artifactHasLines(p.workspaceDir, 'hold_stdout.log', 1));
+    const holders = pidsWithToken(token);
+    expect(holders.length).toBeGreaterThan(0);
+    // The running record names the command (written as it started), so the kill below leaves it identifiable.
+    await waitFor(() => (runRecords(p.workspaceDir)[0]?.live ?? []).some((l: { startTicks?: string }) => l.startTicks !== undefined));
+    child.kill('SIGSTOP');
+    for (const { pid, program } of programsOf(marker)) if (program.endsWith('handoff-launch')) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await sleep(300);
+    expect(pidsWithToken(token)).toEqual(holders);
+
+    fs.writeFileSync(path.join(p.projectDir, 'project.yml'), 'tasks:\n- name: quick\n  commands:\n  - command: echo hi\n');
+    const next = await runLocal(p, []);
+    expect(next.code).toBe(0);
+    for (const pid of holders) expect(next.stderr).toMatch(new RegExp(`ended the processes? it had left running \\(pids [\\d, ]*\\b${pid}\\b`));
+    expect(pidsWithToken(token)).toEqual([]);
+  });
+});
+
 describe('handoff SIGKILLed between tasks', () => {
   it('its record keeps the results of the tasks that had ended, and their time', async () => {
     const p = faultProject('tasks:\n- name: first\n  commands:\n  - command: echo hi\n- name: second\n  commands:\n  - command: sleep 30\n');
