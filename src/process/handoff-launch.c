@@ -42,7 +42,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +479,61 @@ static const char *resolve_program(const char *program, char **env, char *buf, s
   }
 }
 
+/** Signals this launcher ignores (SIGPIPE, and any it was started with ignored): a command gets each back to default. */
+static sigset_t ignored_signals;
+
+/** Notes the ignored signals once, at start: execve resets caught signals by itself, but keeps ignored ones ignored. */
+static void note_ignored_signals(void) {
+  sigemptyset(&ignored_signals);
+  for (int sig = 1; sig < NSIG; sig++) {
+    struct sigaction sa;
+    if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) sigaddset(&ignored_signals, sig);
+  }
+}
+
+/** Set by a child that could not exec (vfork: it shares this memory until it execs or exits). */
+static volatile int exec_error;
+
+/**
+ * Runs `file` with `argv` and `env` in a new child: in a process group of its own, with stdin, stdout and stderr as
+ * given, default signal dispositions and no blocked signal. Returns 0 or the errno of a failed exec, after reaping
+ * that child. vfork with a few calls before the exec instead of posix_spawn: glibc's child sets or reads all 64 signal
+ * dispositions (and its parent checks the resource limit once per fd), some 70 system calls per command, which on a
+ * virtual machine cost a foreach about 0.2 ms a line (docs/benchmarks.md, "Eighth round").
+ */
+static int start_child(const char *file, char **argv, char **env, int in_fd, int out_fd, int err_fd) {
+  sigset_t none;
+  sigemptyset(&none);
+  exec_error = 0;
+  pid_t pid = vfork();
+  if (pid == 0) {
+    // Only async-signal-safe calls here, and no memory written but exec_error: the parent's is shared.
+    if ((in_fd >= 0 && in_fd != 0 && dup2(in_fd, 0) < 0) || (out_fd >= 0 && out_fd != 1 && dup2(out_fd, 1) < 0) ||
+        (err_fd >= 0 && err_fd != 2 && dup2(err_fd, 2) < 0) || setpgid(0, 0) != 0) {
+      exec_error = errno;
+      _exit(127);
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+      if (sigismember(&ignored_signals, sig) == 1) sigaction(sig, &dfl, NULL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(file, argv, env);
+    exec_error = errno ? errno : ENOEXEC;
+    _exit(127);
+  }
+  if (pid < 0) return errno;
+  if (exec_error != 0) {
+    int error = exec_error;
+    while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+    }
+    return error;
+  }
+  job.pid = pid;
+  return 0;
+}
+
 /**
  * Starts the command in a process group of its own with stdin, stdout and stderr as given, default signal
  * dispositions and no blocked signal. Without a shell, a program that cannot be started is handed to /bin/sh -c
@@ -488,28 +542,13 @@ static const char *resolve_program(const char *program, char **env, char *buf, s
  */
 static int spawn_command(char **words, int word_count, int direct, char **extra_env, int extra_count, int in_fd, int out_fd,
                          int err_fd) {
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (in_fd >= 0 && in_fd != 0) posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
-  if (out_fd >= 0 && out_fd != 1) posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-  if (err_fd >= 0 && err_fd != 2) posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-
   int error = ENOENT;
+  char path[4096];
   job.direct = 0;
   if (direct) {
     char **env = build_env(extra_env, extra_count, 1);
-    char path[4096];
     const char *file = env ? resolve_program(words[0], env, path, sizeof path) : NULL;
-    if (file) error = posix_spawn(&job.pid, file, &actions, &attr, words, env);
+    if (file) error = start_child(file, words, env, in_fd, out_fd, err_fd);
     free(env);
     if (error == 0) job.direct = 1;
   }
@@ -525,17 +564,16 @@ static int spawn_command(char **words, int word_count, int direct, char **extra_
     }
     char *argv[] = {SHELL, "-c", line, NULL};
     char **env = build_env(extra_env, extra_count, 0);
-    error = env && line ? posix_spawn(&job.pid, SHELL, &actions, &attr, argv, env) : ENOMEM;
+    error = env && line ? start_child(SHELL, argv, env, in_fd, out_fd, err_fd) : ENOMEM;
     free(env);
     free(line);
   } else if (!direct) {
-    // PROGRAM ARG... exactly as given (handoff sends /bin/sh -c LINE).
+    // PROGRAM ARG... exactly as given (handoff sends /bin/sh -c LINE), found on the launcher's own PATH.
     char **env = build_env(extra_env, extra_count, 0);
-    error = env ? posix_spawnp(&job.pid, words[0], &actions, &attr, words, env) : ENOMEM;
+    const char *file = env ? resolve_program(words[0], environ, path, sizeof path) : NULL;
+    error = !env ? ENOMEM : file ? start_child(file, words, env, in_fd, out_fd, err_fd) : ENOENT;
     free(env);
   }
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   return error;
 }
 
@@ -987,6 +1025,7 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_BLOCK, &handled, NULL);
   int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
+  note_ignored_signals();
 
   if (worker_mode) return run_worker(sfd);
   return run_single(argv + first, argc - first, direct, sfd);
