@@ -51,6 +51,26 @@ describe('handoff-launch on its own', () => {
     expect(spawnSync('pgrep', ['-f', marker]).status).toBe(1);
   });
 
+  it('starts a command in a group of its own with no signal blocked or ignored, even signals ignored by whoever started it', () => {
+    // The shell ignores INT, HUP and USR1 and execs the launcher, which keeps them ignored (and ignores SIGPIPE itself).
+    const fields = (direct: boolean): Record<string, string> => {
+      const command = direct ? '--direct -- cat /proc/self/status' : "-- /bin/sh -c 'cat /proc/$$/status'";
+      const r = spawnSync('/bin/sh', ['-c', `trap '' INT HUP USR1; exec ${launcher} ${command}`], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return Object.fromEntries(r.stdout.split('\n').map((line) => line.split(':\t')));
+    };
+    for (const direct of [true, false]) {
+      const status = fields(direct);
+      expect(status.SigIgn).toBe('0000000000000000');
+      expect(status.SigBlk).toBe('0000000000000000');
+      expect(status.NSpgid).toBe(status.Pid);
+    }
+    // A program that cannot be started is still reported as /bin/sh reports it.
+    const missing = spawnSync(launcher, ['--direct', '--', 'handoff-no-such-program', 'x'], { encoding: 'utf8' });
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toContain('handoff-no-such-program: not found');
+  });
+
   it('says how to use it', () => {
     const r = spawnSync(launcher, ['--unknown'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
