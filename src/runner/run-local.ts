@@ -17,7 +17,7 @@ import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type Worksp
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
 import type { StderrLimits } from '../runs/stderr-limits.js';
-import { RunRecorder, triggerFromEnv } from '../runs/run-recorder.js';
+import { RunRecorder, triggerFromEnv, type RecordedOutcome } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { relativeTo } from './artifact-names.js';
 import { planRun, type RunPlan } from './plan-run.js';
@@ -55,9 +55,9 @@ export interface LocalRunOptions {
   attachConsoleLog?: (write: ((line: string) => void) | undefined) => void;
   /**
    * Called once the run's record is complete, while its console log still takes lines: the caller's summary (state,
-   * outcome) then ends the log as it ends the terminal.
+   * outcome) then ends the log as it ends the terminal. `outcome` is what the finished record says (masked).
    */
-  onRecorded?: (result: RunResult) => void;
+  onRecorded?: (result: RunResult, outcome: RecordedOutcome) => void;
   /** The workspace lock when the caller already holds it (`handoff run` takes it before it fetches into the workspace). */
   workspaceLock?: WorkspaceLock;
 }
@@ -229,7 +229,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
     };
     try {
       const result = await runRecorded(run, options, interrupt, emit);
-      options.onRecorded?.(result);
+      options.onRecorded?.(result, recorder.outcome());
       return result;
     } catch (error) {
       // A run that broke down (a bug, a foreach template error under --strict) still ends its record.

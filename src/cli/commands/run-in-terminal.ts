@@ -3,13 +3,13 @@ import { killAllProcessGroups } from '../../process/process-registry.js';
 import type { RunResult } from '../../runner/events.js';
 import { executeLocalRun, type LocalRunOptions, type PreparedRun } from '../../runner/run-local.js';
 import { RunInterrupt } from '../../runner/run-project.js';
-import { readRunRecord, runRecordPath } from '../../runs/run-record.js';
 import { planRun } from '../../runner/plan-run.js';
 import { maskDeep } from '../../secrets/mask.js';
 import { tidyCommandLine } from '../../template/tidy-command-line.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { formatRecordCounts } from '../../runs/singer-metrics.js';
+import type { RecordedOutcome } from '../../runs/run-recorder.js';
 
 /** Grace period override for tests and impatient users: HANDOFF_GRACE_SECONDS. */
 export function graceFromEnv(): number | undefined {
@@ -64,7 +64,7 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
   process.on('SIGTERM', onTerm);
   try {
     // The summary is written while the run's console log still takes lines, so the log ends as the terminal does.
-    const result = await executeLocalRun(prepared, { ...runOptions, onRecorded: (done) => reportRun(done, prepared, options, log) }, interrupt);
+    const result = await executeLocalRun(prepared, { ...runOptions, onRecorded: (done, outcome) => reportRun(done, outcome, prepared, options, log) }, interrupt);
     if (options.json) process.stdout.write(`${JSON.stringify(maskDeep(result, prepared.masker), null, 2)}\n`);
     return result;
   } finally {
@@ -73,11 +73,10 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
   }
 }
 
-function reportRun(result: RunResult, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog): void {
-  const record = readRunRecord(runRecordPath(prepared.paths.runsDir, result.runId));
-  const records = formatRecordCounts(record?.records, record?.untaggedRecords);
+function reportRun(result: RunResult, record: RecordedOutcome, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog): void {
+  const records = formatRecordCounts(record.records, record.untaggedRecords);
   const counted = records ? `; records: ${records}` : '';
-  if (record?.state) {
+  if (record.state) {
     const state = record.state;
     if (state.saved) log.log('info', `Singer state of task ${state.task} saved to artifacts/state.json`);
     // A run that succeeded without any state says so plainly; a failed one warns that it kept the previous state.
@@ -88,7 +87,7 @@ function reportRun(result: RunResult, prepared: PreparedRun, options: GlobalOpti
   if (result.status === 'succeeded') log.log('info', `Run ${result.runId} succeeded in ${duration}${counted}`);
   else if (result.status === 'interrupted') log.log('warning', `Run ${result.runId} was interrupted by ${result.interruptSignal}`);
   else {
-    const why = prepared.masker.mask(record?.reason ?? result.message ?? 'a task failed');
+    const why = prepared.masker.mask(record.reason ?? result.message ?? 'a task failed');
     log.log('error', `Run ${result.runId} failed: ${why} (details: handoff runs show ${result.runId} -w ${options.workspaceDir})`);
   }
 }
