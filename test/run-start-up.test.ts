@@ -1,4 +1,6 @@
 // A run's code loads without TurboFan (its peak RSS is a target of issue #14), and TurboFan works again for the run.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, runCli } from './helpers/cli.js';
 
@@ -59,5 +61,26 @@ describe('start-up of a run', () => {
 
   it('leaves the tiers alone when node was started with a choice of its own (here: no TurboFan at all)', async () => {
     expect(await traceRerun(CHATTY_STDERR, ['--no-turbofan'])).toEqual([]);
+  });
+});
+
+describe('end of a run', () => {
+  it('exits as soon as the run is over, without Node.js tearing its heap down, with its exit code and every line written', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: bad\n    commands:\n      - command: echo out; echo err >&2; exit 3\n');
+    // `--trace-exit` reports an exit by process.exit(), which a process that simply runs out of work does not make.
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { nodeOptions: ['--trace-exit'] });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Exited the environment with code 1/);
+    // The command's output is all in its logs, and the summary is the last line handoff writes.
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'bad_stdout.log'), 'utf8')).toBe('out\n');
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'bad_stderr.log'), 'utf8')).toBe('err\n');
+    expect(run.stderr).toMatch(/Task bad ended with exit code 3\n(.*\n)*.* Run \S+ failed: task bad: .*exited with code 3/);
+  });
+
+  it('leaves other commands to end as Node.js does (a server or a stream may still be busy when their action returns)', async () => {
+    const { workspaceDir } = makeProject('tasks: []\n');
+    const listed = await runCli(['runs', 'list', '-w', workspaceDir], { nodeOptions: ['--trace-exit'] });
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).not.toMatch(/Exited the environment/);
   });
 });

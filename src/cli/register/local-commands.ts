@@ -17,6 +17,7 @@ export function registerLocalCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  handoff run local -p examples/word-count -w /tmp/ws -v name=value')
     .action(
       // A run's peak RSS is a measured target (issue #14): TurboFan stays off until the run is busy (about 4 MB less).
+      // A finished run leaves nothing running in handoff: it exits without Node.js's teardown.
       defineAction(
         async (options, command) => {
           const where = command.args[0];
@@ -27,7 +28,7 @@ export function registerLocalCommands(program: Command): void {
           const { runLocalCommand } = await import('../commands/run-local-command.js');
           return runLocalCommand(options, command.opts());
         },
-        { optimizeFromStart: false },
+        { optimizeFromStart: false, exitWhenDone: true },
       ),
     );
 
