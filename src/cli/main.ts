@@ -112,17 +112,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/**
- * Whether only the terminal or pipes handoff writes to are still open, all written: no child process to reap (a
- * foreach's launchers end as they see their pipe close), no file operation in flight, no timer.
- */
-function onlyOutputLeft(): boolean {
-  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return false;
-  return process.getActiveResourcesInfo().every((resource) => resource === 'TTYWrap' || resource === 'PipeWrap');
-}
-
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
-// A finished run exits at once instead of after Node.js frees its heap and modules one by one (about 6 ms here); a
-// turn later, so that output batched in this one is written first. Anything still open takes the usual way out.
-if (commandExitsWhenDone()) setImmediate(() => onlyOutputLeft() && process.exit(code));
+// A finished run exits as soon as nothing is left to do (every write made, a foreach's launchers gone) instead of
+// after Node.js frees its heap and modules one by one, which takes about 6 ms here and changes nothing on disk.
+if (commandExitsWhenDone()) process.once('beforeExit', () => process.exit(code));

@@ -12,9 +12,9 @@ export interface ActionOptions {
    */
   optimizeFromStart?: boolean;
   /**
-   * Once the command is over, handoff exits without waiting for Node.js to tear its heap down (about 6 ms on a 2-core
-   * VM), when nothing but the terminal or pipes it writes to is left open (see main.ts). For commands that leave
-   * nothing running in this process when they return: a run, not a server.
+   * Once the command is over and nothing is left to do, handoff exits without Node.js tearing its heap down (about
+   * 6 ms on a 2-core VM; see main.ts). For commands that leave nothing running in this process when they return: a
+   * run, not a server.
    */
   exitWhenDone?: boolean;
 }
