@@ -183,10 +183,10 @@ export class RunRecorder {
         break;
       case 'task_finished':
         this.collectTaskFacts(event.task);
-        // A top-level task's result is in the record as soon as it ends: if handoff is then killed (kill -9), the
-        // record still says what ran and how it ended, and its heartbeat when the last task did.
-        // It is written at the end of this event loop turn: when the run ends in the same turn (its last task), the
-        // run's final write replaces it, which spares a foreach of 1,000 lines serializing its record twice.
+        // A top-level task's result is written into the record as it ends: if handoff is then killed (kill -9), the
+        // record still says what ran and how it ended, and its heartbeat when the last task did. The write comes at
+        // the end of this event loop turn: when the run ends in the same turn (after its last task), the run's final
+        // write replaces it, which spares a foreach of 1,000 lines serializing its record twice.
         if (TOP_LEVEL_TASK.test(event.task.path)) {
           this.record.tasks = [...this.record.tasks, event.task];
           this.record.heartbeatAt = new Date().toISOString();
