@@ -54,7 +54,11 @@ describe('handoff-launch on its own', () => {
   it('starts a command in a group of its own with no signal blocked or ignored, even signals ignored by whoever started it', () => {
     // The shell ignores INT, HUP and USR1 and execs the launcher, which keeps them ignored (and ignores SIGPIPE itself).
     const fields = (direct: boolean): Record<string, string> => {
-      const command = direct ? '--direct -- cat /proc/self/status' : "-- /bin/sh -c 'cat /proc/$$/status'";
+      // The shell reads its own status with builtins: while it waits for a child, dash blocks every signal for a moment
+      // around sigsuspend, so a `cat` it forked could catch it in that window (seen once in CI).
+      const command = direct
+        ? '--direct -- cat /proc/self/status'
+        : `-- /bin/sh -c 'while read -r line; do printf "%s\\n" "$line"; done < /proc/$$/status'`;
       const r = spawnSync('/bin/sh', ['-c', `trap '' INT HUP USR1; exec ${launcher} ${command}`], { encoding: 'utf8' });
       expect(r.status).toBe(0);
       return Object.fromEntries(r.stdout.split('\n').map((line) => line.split(':\t')));
