@@ -134,7 +134,12 @@ async function signInWith(page: Page, ui: TeamUiProcess, user: string): Promise<
   await page.locator('form[data-form="login"]').waitFor();
   await page.fill('#login-user', user);
   await page.fill('#login-password', PASSWORDS[user]);
+  // The login's own answer is checked first, so a sign-in that fails says whether the form sent nothing or what the
+  // server answered (seen once in CI: the badge never came and the audit log had no login for that user).
+  const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/login' && r.request().method() === 'POST');
   await page.click('form[data-form="login"] button[type="submit"]');
+  const response = await answer;
+  expect(response.status(), `POST /api/login for ${user}: ${await response.text()}`).toBe(200);
   await page.locator(`.user-badge[data-user="${user}"]`).waitFor();
 }
 
