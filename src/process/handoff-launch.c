@@ -638,8 +638,48 @@ struct pending {
   char flags[16];
   int nargs, nenv;
   long length;
+  /** Its stdout file and stderr log made ahead as unnamed files (see prepare_next), or -1. */
+  int out_ahead, err_ahead;
+  int prepared;
   char payload[];
 };
+
+/** Worker: frees a request, and with it the unnamed files made for it, which vanish without ever having had a name. */
+static void free_pending(struct pending *r) {
+  if (r->out_ahead >= 0) close(r->out_ahead);
+  if (r->err_ahead >= 0) close(r->err_ahead);
+  free(r);
+}
+
+/** A new file with no name yet in the folder of `path` (O_TMPFILE), or -1 where the file system has none. */
+static int open_unnamed(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+  if (n >= sizeof dir) return -1;
+  if (n == 0) strcpy(dir, ".");
+  else {
+    memcpy(dir, path, n);
+    dir[n] = 0;
+  }
+  return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+}
+
+/**
+ * Gives `path` the unnamed file made ahead in `*ahead` in place of whatever it names now (a new file, as open_fresh
+ * makes); -1 when none was made or it cannot be linked (then the caller makes the file as it would have).
+ */
+static int link_ahead(int *ahead, const char *path) {
+  int fd = *ahead;
+  *ahead = -1;
+  if (fd < 0) return -1;
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  unlink(path);
+  if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) return fd;
+  close(fd);
+  return -1;
+}
 static struct pending *queue_head, *queue_tail;
 /** Worker: whether the last command ended well (exit 0, never signalled): a conditional request runs only then. */
 static int last_ok = 1;
@@ -698,7 +738,8 @@ static void start_job(struct pending *r) {
       task_out_path = NULL;
     }
     if (out_path && !keep) {
-      task_out_fd = append ? open(out_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : open_fresh(out_path);
+      task_out_fd = append ? open(out_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : link_ahead(&r->out_ahead, out_path);
+      if (task_out_fd < 0 && !append) task_out_fd = open_fresh(out_path);
       if (task_out_fd >= 0) task_out_path = strdup(out_path);
     }
     if (out_path && task_out_fd < 0) {
@@ -707,7 +748,8 @@ static void start_job(struct pending *r) {
       refuse("cannot make a pipe: %s", strerror(errno));
     } else {
       if (err_path) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int fd = link_ahead(&r->err_ahead, err_path);
+        if (fd < 0) fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) report("log-error", "%s", strerrorname_np(errno) ? strerrorname_np(errno) : "EIO");
         else close(fd);
       }
@@ -764,7 +806,7 @@ static int unqueue(long id) {
     *at = r->next;
     if (queue_tail == r) queue_tail = prev;
     report_about(id, "skipped %ld\n");
-    free(r);
+    free_pending(r);
     return 1;
   }
   return 0;
@@ -786,8 +828,30 @@ static void start_next(void) {
     } else {
       start_job(r);
     }
-    free(r);
+    free_pending(r);
   }
+}
+
+/**
+ * Worker: while a command runs, makes the files of the request waiting next, unnamed (O_TMPFILE): on some file
+ * systems creating a file takes 0.1–0.3 ms (ext4 on a virtual machine: allocating the inode), which a foreach's line
+ * would otherwise spend between the command before it exiting and its own start. start_job only links them in place
+ * (about 0.02 ms); a request that never starts leaves nothing behind, not even the old files truncated.
+ */
+static void prepare_next(void) {
+  struct pending *r = queue_head;
+  if (!job.active || !r || r->prepared || stopping) return;
+  r->prepared = 1;
+  // Fields in order: the stdout file (`o`, or `a` to append to: no new file), the stderr log (`e`), the words.
+  int fresh_out = strchr(r->flags, 'o') != NULL, has_out = fresh_out || strchr(r->flags, 'a') != NULL;
+  int has_err = strchr(r->flags, 'e') != NULL;
+  const char *end = r->payload + r->length;
+  const char *first_end = memchr(r->payload, 0, (size_t)r->length);
+  const char *err_path = has_out ? (first_end ? first_end + 1 : end) : r->payload;
+  // A malformed payload is left to start_job to refuse.
+  if (has_err && (err_path >= end || !memchr(err_path, 0, (size_t)(end - err_path)))) has_err = 0;
+  if (fresh_out && first_end) r->out_ahead = open_unnamed(r->payload);
+  if (has_err) r->err_ahead = open_unnamed(err_path);
 }
 
 /** Worker: requests read so far and not yet handled. */
@@ -818,6 +882,8 @@ static size_t handle_requests(void) {
       if (r) {
         r->next = NULL;
         r->id = id;
+        r->out_ahead = r->err_ahead = -1;
+        r->prepared = 0;
         memcpy(r->flags, flags, sizeof flags);
         r->nargs = nargs;
         r->nenv = nenv;
@@ -959,6 +1025,7 @@ static int run_worker(int sfd) {
     int ready = poll(fds, 3, 0);
     if (ready == 0) {
       flush_reports();
+      prepare_next();
       ready = poll(fds, 3, ladder_timeout());
     }
     if (ready < 0 && errno != EINTR) break;
