@@ -4,7 +4,7 @@ import path from 'node:path';
 import { findLauncher } from '../process/launcher-path.js';
 import { prefetchOsPipes } from '../process/os-pipe.js';
 import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
-import type { Project } from '../project/types.js';
+import type { Project, Task } from '../project/types.js';
 import type { Diagnostic } from '../errors.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
@@ -149,6 +149,11 @@ function formatWarning(file: string | undefined, line: number | undefined, keyPa
   return `${where ? `${where}: ` : ''}${message}${hint ? ` (${hint})` : ''}`;
 }
 
+/** Whether a run joins processes with pipes at all: `commands:` tasks need none (their launcher relays stderr). */
+function hasActivePipeline(tasks: Task[]): boolean {
+  return tasks.some((t) => t.active && (t.body.kind === 'pipeline' || (t.body.kind === 'tasks' && hasActivePipeline(t.body.tasks))));
+}
+
 /** Runs `work`; an error it throws has secret values masked, since errors are printed as they are. */
 function maskingErrors<T>(masker: Masker, work: () => T): T {
   try {
@@ -173,8 +178,8 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
   if (!options.installVenvs) checkVenvsInstalled(run.project, run.paths.dir);
   // Every command runs under the launcher: without it (built on a machine without a C compiler) nothing may start.
   findLauncher();
-  // The first commands' pipes are made while the workspace is locked and the run recorded.
-  prefetchOsPipes();
+  // The first pipes of a pipeline are made while the workspace is locked and the run recorded (`mkfifo`, a spawn).
+  if (hasActivePipeline(run.project.tasks)) prefetchOsPipes();
   initWorkspace(run.paths.dir);
   const lock = options.workspaceLock ?? acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
   try {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProblemCollector, UserError } from '../errors.js';
+import { LauncherWorker } from '../process/launcher-worker.js';
 import { randomHex } from '../random-suffix.js';
 import type { Project } from '../project/types.js';
 import type { Masker } from '../secrets/mask.js';
@@ -101,6 +102,10 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
         }, input.timeoutSeconds * 1000)
       : undefined;
 
+  // The commands of `commands:` tasks start through one long-lived launcher for the whole run, as a foreach line's do:
+  // each then costs handoff no spawn of its own (a fork of this process: 5–10 ms of its main thread here, see
+  // docs/benchmarks.md) and no FIFO, so a project without pipelines runs with a single fork of handoff's.
+  const launcher = new LauncherWorker({ cwd: input.workspaceDir, env: input.env, graceMs: input.graceMs });
   const ctx: TaskContext = {
     workspaceDir: input.workspaceDir,
     artifactsDir: input.artifactsDir,
@@ -114,8 +119,15 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
     withLine: input.withLine,
     toLineSafe: input.toLineSafe,
     stderrLogOf: input.stderrLogOf,
+    launcher,
   };
-  const outcome = await runNestedTasks(input.project.tasks, ctx);
+  let outcome: Awaited<ReturnType<typeof runNestedTasks>>;
+  try {
+    outcome = await runNestedTasks(input.project.tasks, ctx);
+  } finally {
+    // The launcher exits once its command (none, unless the run failed in handoff itself) is over.
+    launcher.close();
+  }
   if (timer) clearTimeout(timer);
 
   const endedAt = new Date();
