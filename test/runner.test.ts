@@ -224,6 +224,42 @@ tasks:
 });
 
 describe('commands', () => {
+  // One launcher for the run's commands: tasks (LauncherWorker); these fail if each command got a launcher of its own, if
+  // a pipeline in between disturbed it, or if it outlived the run.
+  it("runs every command of the run's commands: tasks under one launcher, which is gone when the run ends", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: first
+  commands:
+  - command: echo $PPID
+  - command: echo $PPID; echo to-stderr > /dev/stderr
+- name: piped
+  pipeline:
+  - command: echo piped
+  - command: cat
+- name: last
+  commands:
+  - command: echo $PPID
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    const parents = [...readArtifact(workspaceDir, 'first_stdout.log').trim().split('\n'), readArtifact(workspaceDir, 'last_stdout.log').trim()];
+    expect(parents).toHaveLength(3);
+    expect(new Set(parents).size).toBe(1);
+    expect(readArtifact(workspaceDir, 'first_stderr.log')).toBe('to-stderr\n');
+    expect(readArtifact(workspaceDir, 'piped_stdout.log')).toBe('piped\n');
+    const launcherPid = Number(parents[0]);
+    expect(launcherPid).toBeGreaterThan(1);
+    const launcherAlive = (): boolean => {
+      try {
+        return fs.readFileSync(`/proc/${launcherPid}/cmdline`, 'utf8').includes('handoff-launch');
+      } catch {
+        return false; // no such process
+      }
+    };
+    expect(launcherAlive()).toBe(false);
+  });
+
   it('runs commands one after another into one stdout log and stops at the first failure', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
