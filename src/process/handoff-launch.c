@@ -836,7 +836,8 @@ static void start_next(void) {
  * Worker: while a command runs, makes the files of the request waiting next, unnamed (O_TMPFILE): on some file
  * systems creating a file takes 0.1–0.3 ms (ext4 on a virtual machine: allocating the inode), which a foreach's line
  * would otherwise spend between the command before it exiting and its own start. start_job only links them in place
- * (about 0.02 ms); a request that never starts leaves nothing behind, not even the old files truncated.
+ * (unlink and linkat, about 0.02 ms); a request that never starts leaves nothing behind, not even the old files
+ * truncated.
  */
 static void prepare_next(void) {
   struct pending *r = queue_head;

@@ -1,4 +1,4 @@
-// A long-lived handoff-launch (--worker) that starts a foreach line's commands, with no spawn of handoff's per command.
+// A long-lived handoff-launch (--worker) that starts a run's or a foreach line's commands: no spawn of handoff's each.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import { killProcessGroup } from './kill-process-group.js';
@@ -78,12 +78,12 @@ interface Request {
 }
 
 /**
- * A `handoff-launch --worker` (see handoff-launch.c) for one foreach worker: it starts each command itself (a single
- * posix_spawn, without a shell when the line needs none), as a child subreaper with the same guarantees as a launcher
- * per command: the command leads its own process group, what it leaves behind is named and ended, a timeout or an
- * interrupt climbs the same signal ladder, and everything ends when handoff goes away. It opens the task's stdout log
- * and creates its stderr log itself and relays the command's stderr, so a line costs handoff no spawn and no file
- * call. Commands it cannot take (a pipe for stdin or stdout, another directory) are started by spawnCommand instead.
+ * A `handoff-launch --worker` (see handoff-launch.c) for a run's `commands:` tasks or one foreach worker: it starts
+ * each command itself (a single vfork, without a shell when the line needs none), as a child subreaper with the same
+ * guarantees as a launcher per command: the command leads its own process group, what it leaves behind is named and
+ * ended, a timeout or an interrupt climbs the same signal ladder, and everything ends when handoff goes away. It opens
+ * the task's stdout log and creates its stderr log itself and relays the command's stderr, so a command costs handoff
+ * no spawn and no file call. Commands it cannot take (a pipe for stdin or stdout, another directory) are started by spawnCommand instead.
  *
  * A foreach may also send its next line's first command early (startEarly): the worker starts it as soon as the
  * command before it ends well, without waiting for handoff, which takes it over (start) when the line's turn comes.

@@ -24,6 +24,6 @@ export interface TaskContext {
   toLineSafe: (line: string) => string;
   /** The run's own log of a process's whole stderr (under runs/<run_id>/), relative to the workspace. */
   stderrLogOf: (task: string, processName: string) => string;
-  /** How `commands:` tasks start their commands: a foreach line's long-lived launcher, else one launcher each. */
+  /** How `commands:` tasks start their commands: the run's long-lived launcher, or a foreach line's (else one launcher each). */
   launcher?: CommandLauncher;
 }
