@@ -34,7 +34,13 @@ export const foreachOverhead: Benchmark = {
     const sequential = writeProject(ctx.tmpDir, 'foreach-1', projectYml(1));
     const parallel = writeProject(ctx.tmpDir, 'foreach-4', projectYml(4));
     const baselineScript = `seq 1 ${LINES} | while read l; do ${COMMAND} "$l"; done`;
+    // The same lines in four loops at once, a quarter each (loops reading one pipe would split lines between them):
+    // what the machine itself gives four processes started side by side, the ceiling of any parallel: 4.
+    const quarter = LINES / 4;
+    const parallelScript = `for k in 0 1 2 3; do seq $((k * ${quarter} + 1)) $(((k + 1) * ${quarter})) | while read l; do ${COMMAND} "$l"; done & done; wait`;
     const floor = path.join(ctx.probesDir, 'spawn-floor-probe.js');
+    const launcher = path.join(ctx.repoRoot, 'dist', 'handoff-launch');
+    const launcherLogs = path.join(ctx.tmpDir, 'launcher-floor-logs');
     const wall = async (run: Promise<{ wallMs: number; cpuMs?: number }>): Promise<Record<string, number>> => {
       const done = await run;
       return done.cpuMs === undefined ? { wallMs: done.wallMs } : { wallMs: done.wallMs, cpuMs: done.cpuMs };
@@ -46,14 +52,17 @@ export const foreachOverhead: Benchmark = {
     const samples = await sampleTrials(
       {
         baseline: () => wall(runProcessOk('while read baseline', '/bin/sh', ['-c', baselineScript])),
+        shell4: () => wall(runProcessOk('four while read loops', '/bin/sh', ['-c', parallelScript])),
         handoff1: () => wall(local(sequential)),
         handoff4: () => wall(local(parallel)),
         floor1: () => wall(runProcessOk('spawn floor', process.execPath, [floor, String(LINES), '1', 'spawn'])),
         floor4: () => wall(runProcessOk('spawn floor', process.execPath, [floor, String(LINES), '4', 'spawn'])),
         helper1: () => wall(runProcessOk('helper floor', process.execPath, [floor, String(LINES), '1', 'helper'])),
         helper4: () => wall(runProcessOk('helper floor', process.execPath, [floor, String(LINES), '4', 'helper'])),
+        launcher1: () => wall(runProcessOk('launcher floor', process.execPath, [floor, String(LINES), '1', 'launcher', launcher, launcherLogs])),
+        launcher4: () => wall(runProcessOk('launcher floor', process.execPath, [floor, String(LINES), '4', 'launcher', launcher, launcherLogs])),
       },
-      // Each round runs seven variants of 1,000 processes; three rounds keep the whole bench within its 10 minutes.
+      // Each round runs ten variants of 1,000 processes; three rounds keep the whole bench within its 10 minutes.
       { runs: Math.min(ctx.runs, 3), progress: ctx.progress },
     );
     const baseline = summarizeSamples(samples.baseline.wallMs);
@@ -77,6 +86,9 @@ export const foreachOverhead: Benchmark = {
     const s1 = summarizeSamples(samples.helper1.wallMs);
     const s4 = summarizeSamples(samples.helper4.wallMs);
     const perLine = (s: Summary): string => `${(s.median / LINES).toFixed(2)} ms`;
+    const shell4 = summarizeSamples(samples.shell4.wallMs);
+    const l1 = summarizeSamples(samples.launcher1.wallMs);
+    const l4 = summarizeSamples(samples.launcher4.wallMs);
     const cpu1 = summarizeSamples(samples.handoff1.cpuMs);
     const cpu4 = summarizeSamples(samples.handoff4.cpuMs);
     return {
@@ -87,6 +99,11 @@ export const foreachOverhead: Benchmark = {
           `Node.js with sh helpers ${perLine(s1)} one at a time and ${perLine(s4)} four at once.`,
         `handoff's own CPU time (user + system of the handoff process, not its commands'), start-up included: ${perLine(cpu1)} per line one at a time, ${perLine(cpu4)} with parallel: 4. ` +
           'One at a time the worker runs a line\'s command while handoff handles the line before and sends the next, so handoff\'s own CPU time is the least the run can take: a ratio of it to the loop above the target means the target cannot be met by the commands\' side.',
+        `The shell's own parallel row runs the same ${LINES} lines as four \`while read\` loops at once, ${quarter} lines each (\`sh -c '${parallelScript}'\`): ` +
+          `${(shell4.median / baseline.median).toFixed(2)} × the one loop's time, so four processes started side by side here take that share of the time one after another takes, whoever starts them; ` +
+          `handoff with parallel: 4 takes ${(h4.median / shell4.median).toFixed(2)} × the four loops' time.`,
+        `The "launcher alone" rows are handoff's own foreach launcher (dist/handoff-launch --worker, one per worker) sent every line up front by the probe, each line with its two logs as handoff names them, in a folder kept between runs as the workspace is: ` +
+          `what the launcher costs with no Node.js work between lines (${perLine(l1)} per line one at a time, the probe's own start of about one \`node -e 0\` included); handoff one at a time takes ${(h1.median / l1.median).toFixed(2)} × that.`,
         'The "Node.js floor" rows are not handoff: bench/src/probes/spawn-floor-probe.ts only spawns the same command per line with child_process.spawn, the least a Node.js orchestrator that spawns per line pays.',
         'The "sh helper" rows are not handoff either: the same probe feeding each line\'s command to one long-lived /bin/sh per worker, which forks it from its own small process (a design sketch for handoff\'s foreach).',
       ],
@@ -94,6 +111,9 @@ export const foreachOverhead: Benchmark = {
         // Issue #14's targets.
         row('1,000 lines, one at a time', h1, { text: '≤ 1.3 × baseline', max: 1.3 }),
         row('1,000 lines, parallel: 4', h4, { text: '≤ 0.6 × baseline (faster than the loop)', max: 0.6 }),
+        row("shell's own parallel: the same lines as four loops at once (reference)", shell4),
+        row("handoff's launcher alone, all lines sent at once, one at a time (reference)", l1),
+        row("handoff's launchers alone, all lines sent at once, 4 at once (reference)", l4),
         row("handoff's own CPU time, one at a time (reference)", cpu1),
         row("handoff's own CPU time, parallel: 4 (reference)", cpu4),
         row('Node.js floor: bare spawn loop, one at a time', f1),
