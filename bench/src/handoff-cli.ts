@@ -1,7 +1,6 @@
 // Runs the built handoff CLI (bin/handoff.js → dist/) as a real process, optionally recording its own peak RSS.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { benchEnv, runProcessOk, type ProcessRun } from './run-process.js';
 
 export interface HandoffRun extends ProcessRun {
@@ -33,7 +32,7 @@ export interface RunOptions {
 export interface HandoffCli {
   /** The command line that starts handoff, for the report. */
   readonly cliPath: string;
-  /** URL of the exit hook that records peak RSS and CPU time, for `node --import` of other node processes. */
+  /** Path of the exit hook that records peak RSS and CPU time, for `node --require` of other node processes. */
   readonly hook: string;
   /** `node -e 0` with the same exit hook, the floor that handoff's start-up is compared with. */
   runNodeFloor(): Promise<HandoffRun>;
@@ -45,7 +44,7 @@ export function createHandoffCli(repoRoot: string, probesDir: string, tmpDir: st
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'handoff.js'))) {
     throw new Error('dist/handoff.js is missing: run `npm run build` first (npm run bench does)');
   }
-  const hook = pathToFileURL(path.join(probesDir, 'record-peak-rss.js')).href;
+  const hook = path.join(probesDir, 'record-peak-rss.cjs');
   let serial = 0;
   const cli: HandoffCli = {
     cliPath,
@@ -58,7 +57,7 @@ export function createHandoffCli(repoRoot: string, probesDir: string, tmpDir: st
       if (options.peakRss || options.cpu) {
         // The hook reads /proc/self/status of the handoff process as it exits: VmHWM is its peak resident set.
         rssFile = path.join(tmpDir, `peak-rss-${process.pid}-${serial++}.txt`);
-        nodeArgs.unshift('--import', hook);
+        nodeArgs.unshift('--require', hook);
         env.HANDOFF_BENCH_PEAK_RSS_FILE = rssFile;
       }
       // A prefix (e.g. `taskset -c 1`) execs node in turn, so the process measured is still handoff's.

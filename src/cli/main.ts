@@ -112,8 +112,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// A finished run exits as soon as nothing is left to do (every write made, a foreach's launchers gone) instead of
-// after Node.js frees its heap and modules one by one, which takes about 6 ms here and changes nothing on disk.
-if (commandExitsWhenDone()) process.once('beforeExit', () => process.exit(code));
+// No top-level await: the bundle is CommonJS (see scripts/build.mjs).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // A finished run exits as soon as nothing is left to do (every write made, a foreach's launchers gone) instead of
+  // after Node.js frees its heap and modules one by one, which takes about 6 ms here and changes nothing on disk.
+  if (commandExitsWhenDone()) process.once('beforeExit', () => process.exit(code));
+});

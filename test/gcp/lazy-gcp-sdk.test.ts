@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/cli.js';
 import { findPackages, runRecorded as runWithRecorder } from '../helpers/module-recorder.js';
 
-/** Runs the built CLI with a loader hook and returns which Google libraries the bundle files it loaded hold. */
+/** Runs the built CLI with a module recorder and returns which Google libraries the bundle files it loaded hold. */
 async function runRecorded(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; libraries: Set<string>; stderr: string }> {
   const { code, loaded, stderr } = await runWithRecorder(args, env);
   return { code, libraries: findPackages(loaded, /node_modules\/(@google-cloud\/[^/]+|google-gax|google-auth-library)\//), stderr };

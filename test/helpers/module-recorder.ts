@@ -1,13 +1,13 @@
-// Test helper: runs the built CLI with a loader hook that records the modules it loads, and finds bundle files built from a package.
+// Test helper: runs the built CLI with a preloaded recorder of the modules it loads, and finds bundle files built from a package.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliPath, makeTempDir, repoRoot } from './cli.js';
 
-const hook = path.join(repoRoot, 'test', 'store', 'fixtures', 'record-modules.mjs');
+const hook = path.join(repoRoot, 'test', 'store', 'fixtures', 'record-modules.cjs');
 
-/** Runs the built CLI with a loader hook and returns the files of dist/ it loaded, and the built-in modules its code imported. */
+/** Runs the built CLI with a module recorder and returns the files of dist/ it loaded, and the built-in modules its code imported. */
 export function runRecorded(
   args: string[],
   env: Record<string, string> = {},
@@ -15,7 +15,7 @@ export function runRecorded(
   const log = path.join(makeTempDir(), 'modules.log');
   fs.writeFileSync(log, '');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', hook, cliPath, ...args], {
+    const child = spawn(process.execPath, ['--require', hook, cliPath, ...args], {
       cwd: repoRoot,
       env: { ...process.env, HANDOFF_TEST_MODULE_LOG: log, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

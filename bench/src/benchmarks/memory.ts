@@ -97,7 +97,7 @@ export const memory: Benchmark = {
     return {
       notes: [
         'Each project ran before in its workspace (which keeps the validated project); the reference row removes that first, as any change to project.yml does.',
-        `VmHWM of the handoff (node) process, read from /proc/self/status as it exits by a hook loaded with \`node --import\`; the commands' own memory is not counted. ${runs} runs per size (no warm-up: a peak is not a timing); the limit is checked against the highest run.`,
+        `VmHWM of the handoff (node) process, read from /proc/self/status as it exits by a hook loaded with \`node --require\`; the commands' own memory is not counted. ${runs} runs per size (no warm-up: a peak is not a timing); the limit is checked against the highest run.`,
       ],
       rows,
     };

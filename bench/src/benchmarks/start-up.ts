@@ -74,7 +74,7 @@ tasks:
     };
     return {
       notes: [
-        `${runs} runs of each after 3 warm-ups. \`node -e 0\` is the least any Node.js CLI costs on this machine. Every node process (handoff and \`node -e 0\`) runs with the same small exit hook (\`--import\`) that records its CPU time.`,
+        `${runs} runs of each after 3 warm-ups. \`node -e 0\` is the least any Node.js CLI costs on this machine. Every node process (handoff and \`node -e 0\`) runs with the same small CommonJS exit hook (\`--require\`) that records its CPU time.`,
         'CPU-time rows count the user and system time of the node process itself (not of the commands it starts), which other work on a shared machine inflates far less than wall time.',
         `The one-command project runs \`${COMMAND}\` as a \`commands:\` task; \`sh -c '${COMMAND}'\` alone took ${alone.median.toFixed(1)} ms (started by the same harness), which is part of what \`run local\` does.`,
         'A rerun reads the validated project from the workspace (.handoff/validated-project.bin); "after an edit" removes that file first, so the run parses and checks project.yml as the first run after any change does.',

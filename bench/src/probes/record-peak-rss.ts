@@ -1,4 +1,4 @@
-// Loaded with `node --import` before handoff: writes the process's peak RSS (VmHWM, kB) and its own CPU time (user +
+// Loaded with `node --require` before handoff: writes the process's peak RSS (VmHWM, kB) and its own CPU time (user +
 // system, ms; children not included) to a file as JSON as it exits.
 import fs from 'node:fs';
 
