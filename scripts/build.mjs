@@ -3,9 +3,11 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /**
@@ -25,6 +27,32 @@ function hashBuildInputs() {
 // Chunks are named by content hash: without this, every build would leave the previous build's chunks beside its own.
 rmSync('dist/chunks', { recursive: true, force: true });
 rmSync('dist/ui', { recursive: true, force: true });
+
+/**
+ * Node.js's built-in modules as plain values in the CommonJS build. Converted to CommonJS, `import fs from 'node:fs'`
+ * becomes `__toESM(require('node:fs'))`, which copies every property of the module into a new object of getters, in
+ * every chunk that imports it: 50 copies of fs, path and os on a run's path, about 0.5 MB of memory and 1.5 ms at each
+ * start. Instead each built-in that handoff's code imports is one small module of the bundle: its default export is what require() returns, and
+ * each of its data properties is a named export (accessors, such as fs.promises, are left to the default export, as
+ * reading one loads a module).
+ */
+const builtinsAsValues = {
+  name: 'builtins-as-values',
+  setup(pluginBuild) {
+    // handoff's own imports only: dependencies import built-ins by name (accessors too, e.g. fs.ReadStream), which
+    // converts to CommonJS without a copy.
+    const ownSources = `${path.resolve('src')}${path.sep}`;
+    pluginBuild.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement' && args.importer.startsWith(ownSources) ? { path: args.path, namespace: 'builtin' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const exports = Object.entries(Object.getOwnPropertyDescriptors(require(args.path)))
+        .filter(([name, descriptor]) => 'value' in descriptor && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
+        .map(([name]) => `export const ${name} = builtin.${name};`);
+      return { contents: [`const builtin = require(${JSON.stringify(args.path)});`, 'export default builtin;', ...exports].join('\n'), loader: 'js' };
+    });
+  },
+};
 
 // Two steps, because esbuild splits code into chunks only in ES module format, while Node.js starts a CommonJS file
 // faster and in less memory: an ES module entry sets up Node's ES module loader (about 10 ms and 1.5–1.9 MB here,
@@ -51,6 +79,7 @@ try {
     define: { HANDOFF_VERSION: JSON.stringify(pkg.version), HANDOFF_BUILD_ID: JSON.stringify(hashBuildInputs()) },
     // nunjucks optionally requires chokidar for file watching, which handoff never uses.
     external: ['chokidar', 'fsevents'],
+    plugins: [builtinsAsValues],
     metafile: true,
     logLevel: 'warning',
   });
