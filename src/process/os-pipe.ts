@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { removeFile } from '../remove-file.js';
 
 /** Both ends of one pipe, as file descriptors open in handoff until handed to children and closed. */
 export interface OsPipe {
@@ -70,7 +71,7 @@ export function prefetchOsPipes(): void {
     if (coming !== batch) return;
     coming = [];
     if (ok) pool.push(...batch);
-    else for (const file of batch) fs.rmSync(file, { force: true });
+    else for (const file of batch) removeFile(file);
   };
   try {
     const child = spawn(mkfifo(), ['-m', '600', ...batch], { stdio: 'ignore' });

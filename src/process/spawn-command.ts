@@ -11,6 +11,7 @@ import { registerProcessGroup, unregisterProcessGroup } from './process-registry
 import { createLineSplitter, type LongLineCutter } from './line-splitter.js';
 import { closeFds, createOsPipe } from './os-pipe.js';
 import { splitPlainCommand } from './split-plain-command.js';
+import { removeFile } from '../remove-file.js';
 
 /** Where a child's stdin/stdout comes from or goes to: nothing (/dev/null) or a descriptor open in handoff. */
 export type StdioEnd = 'ignore' | number;
@@ -110,7 +111,7 @@ export function signalName(n: number): NodeJS.Signals | null {
  * run left behind) would go on writing at its old offset into this run's log, NUL bytes before its output.
  */
 export function openFreshFile(file: string): number {
-  fs.rmSync(file, { force: true });
+  removeFile(file);
   const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
   return fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL, 0o644);
 }

@@ -8,6 +8,7 @@ import { HEARTBEAT_MS } from './run-recorder.js';
 import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord } from './run-record.js';
 import { saveStateAtomically } from './singer-state.js';
 import { plural } from '../plural.js';
+import { removeFile } from '../remove-file.js';
 
 /** Run ids in the runs folder, newest first (ids sort by start time). */
 export function listRunIds(runsDir: string): string[] {
@@ -113,7 +114,7 @@ export function pruneRuns(runsDir: string, keep: number): string[] {
   const ids = listRunIds(runsDir);
   const doomed = ids.slice(keep).filter((id) => readRunRecord(runRecordPath(runsDir, id))?.status !== 'running');
   for (const id of doomed) {
-    fs.rmSync(runRecordPath(runsDir, id), { force: true });
+    removeFile(runRecordPath(runsDir, id));
     fs.rmSync(runLogDir(runsDir, id), { recursive: true, force: true });
   }
   return doomed;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileIn, toSafeFileName } from '../runner/artifact-names.js';
 import type { RunStatus, TaskResult } from '../runner/events.js';
+import { removeFile } from '../remove-file.js';
 
 export type RunTrigger = 'manual' | 'schedule' | 'ui' | 'cloud';
 
@@ -83,7 +84,7 @@ export function writeRunRecord(runsDir: string, record: RunRecord): void {
     fs.renameSync(temp, file);
   } catch (error) {
     // A half-written temp file (disk full) must not be left beside the record.
-    fs.rmSync(temp, { force: true });
+    removeFile(temp);
     throw error;
   }
 }

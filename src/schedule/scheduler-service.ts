@@ -13,6 +13,8 @@ import { acquireLockFile, readLockHolder, type LockHolder } from '../workspace/w
 import { LocalScheduler, type FireRecord, type LaunchedRun, type RunInFlight, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
 import { listLocalSchedules, schedulesDir, type LocalScheduleEntry } from './schedule-registry.js';
 import { plural } from '../plural.js';
+import { removeFile } from '../remove-file.js';
+import { isoTime } from '../iso-time.js';
 
 export interface SchedulerPaths {
   dir: string;
@@ -159,7 +161,7 @@ function lockScheduler(home: string, paths: SchedulerPaths): { release(): void }
 function removeLeftoverStateFiles(paths: SchedulerPaths): void {
   const base = path.basename(paths.state);
   for (const name of fs.readdirSync(paths.dir)) {
-    if (name.startsWith(`${base}.`) && name.endsWith('.tmp')) fs.rmSync(path.join(paths.dir, name), { force: true });
+    if (name.startsWith(`${base}.`) && name.endsWith('.tmp')) removeFile(path.join(paths.dir, name));
   }
 }
 
@@ -193,9 +195,9 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
         trigger: 'schedule',
         envs,
         scheduleId: entry.id,
-        scheduledAt: scheduledAt.toISOString(),
+        scheduledAt: isoTime(scheduledAt),
       });
-      options.log('info', `schedule ${entry.id} fired (for ${scheduledAt.toISOString()}): job ${job.id}, pid ${job.pid}, log ${job.logFile}`);
+      options.log('info', `schedule ${entry.id} fired (for ${isoTime(scheduledAt)}): job ${job.id}, pid ${job.pid}, log ${job.logFile}`);
       const finished = child.exited.then((exit) => {
         options.log(exit.exitCode === 0 ? 'info' : 'warning', `job ${job.id} of ${entry.id} (pid ${job.pid}) ended with ${exit.exitCode ?? exit.signal}`);
       });

@@ -5,6 +5,7 @@ import v8 from 'node:v8';
 import { BUILD_ID } from '../version.js';
 import type { LoadedProject } from '../project/load-project.js';
 import { randomHex } from '../random-suffix.js';
+import { removeFile } from '../remove-file.js';
 
 /** Where the last validated project of a workspace is kept (one entry: the project this workspace runs). */
 export function projectCachePath(workspaceDir: string): string {
@@ -104,6 +105,6 @@ function writeEntry(file: string, entry: CacheEntry): void {
     fs.writeFileSync(temp, v8.serialize(entry), { mode: 0o600 });
     fs.renameSync(temp, file);
   } catch {
-    fs.rmSync(temp, { force: true });
+    removeFile(temp);
   }
 }

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isProcessAlive } from '../process/process-alive.js';
 import { randomHex } from '../random-suffix.js';
+import { removeFile } from '../remove-file.js';
+import { isoTime } from '../iso-time.js';
 
 export interface LockHolder {
   pid: number;
@@ -64,7 +66,7 @@ function createExclusive(file: string, text: string): boolean {
       throw e;
     }
   } finally {
-    fs.rmSync(temp, { force: true });
+    removeFile(temp);
   }
 }
 
@@ -79,13 +81,13 @@ function removeStaleLock(file: string, staleText: string): boolean {
     const holder = readHolder(guard);
     // A guard left by a handoff that died while taking over would block every later one. (No holder means the guard
     // was released meanwhile; removing the name then could remove the next racer's guard.)
-    if (holder && holder.host === os.hostname() && !isProcessAlive(holder.pid)) fs.rmSync(guard, { force: true });
+    if (holder && holder.host === os.hostname() && !isProcessAlive(holder.pid)) removeFile(guard);
     return false;
   }
   try {
-    if (readText(file) === staleText) fs.rmSync(file, { force: true });
+    if (readText(file) === staleText) removeFile(file);
   } finally {
-    fs.rmSync(guard, { force: true });
+    removeFile(guard);
   }
   return true;
 }
@@ -131,7 +133,7 @@ export function readLockHolder(file: string, isHolderAlive: (holder: LockHolder)
 
 /** Takes a lock file naming this process; refuses, naming the holder, when a live handoff holds it. */
 export function acquireLockFile(file: string, command: string, subject: LockSubject): WorkspaceLock {
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: isoTime(), command };
   let recoveredFrom: LockHolder | undefined;
   for (let attempt = 0; attempt < 50; attempt++) {
     if (createExclusive(file, JSON.stringify(me))) {
@@ -141,7 +143,7 @@ export function acquireLockFile(file: string, command: string, subject: LockSubj
         release() {
           if (released) return;
           released = true;
-          if (readHolder(file)?.pid === process.pid) fs.rmSync(file, { force: true });
+          if (readHolder(file)?.pid === process.pid) removeFile(file);
         },
       };
     }

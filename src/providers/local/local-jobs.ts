@@ -13,6 +13,8 @@ import type { RunRecord } from '../../runs/run-record.js';
 import type { CloudJob, DeployTarget, LogLine, RunLifecycle, StoreNames } from '../provider.js';
 import { homeWriteError } from './handoff-home.js';
 import { writeFileAtomicSync } from './write-file-atomic.js';
+import { removeFile } from '../../remove-file.js';
+import { isoTime } from '../../iso-time.js';
 
 /** A run started in the background against the local store, like an ECS task started by RunTask. */
 export interface LocalJob {
@@ -183,7 +185,7 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
     pid: child.pid,
     ...(processStart !== undefined ? { processStart } : {}),
     trigger: input.trigger,
-    startedAt: startedAt.toISOString(),
+    startedAt: isoTime(startedAt),
     workspace,
     logFile,
     ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
@@ -196,7 +198,7 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
     // (it is still starting Node.js), and drop its log.
     killProcessGroup(child.pid, 'SIGKILL');
     try {
-      fs.rmSync(logFile, { force: true });
+      removeFile(logFile);
     } catch {
       // an empty log that cannot be removed is only clutter
     }

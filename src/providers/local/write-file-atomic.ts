@@ -4,6 +4,7 @@ import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isProcessAlive } from '../../process/process-alive.js';
 import { randomHex } from '../../random-suffix.js';
+import { removeFile } from '../../remove-file.js';
 
 /** Temporary files carry this suffix so listings can skip ones left behind by a crash. */
 export const TEMP_SUFFIX = '.handoff-tmp';
@@ -38,7 +39,7 @@ export function removeAbandonedTempFiles(dir: string, now = Date.now()): void {
     const pid = /\.(\d+)-[0-9a-f]+\.handoff-tmp$/.exec(name)?.[1];
     try {
       const abandoned = pid !== undefined ? Number(pid) !== process.pid && !isProcessAlive(Number(pid)) : now - fs.statSync(file).mtimeMs > ABANDONED_AFTER_MS;
-      if (abandoned) fs.rmSync(file, { force: true });
+      if (abandoned) removeFile(file);
     } catch {
       // gone meanwhile, or not ours to remove: the next process tries again
     }
@@ -74,7 +75,7 @@ export function writeFileAtomicSync(file: string, data: Uint8Array | string, opt
   } catch (error) {
     // A full disk leaves an empty or partial temp file: never keep it (and report the write's error, not this one's).
     try {
-      fs.rmSync(temp, { force: true });
+      removeFile(temp);
     } catch {
       // removeAbandonedTempFiles takes it later
     }
