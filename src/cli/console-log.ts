@@ -1,4 +1,5 @@
 // Writes handoff's own log lines to stderr (stdout stays for results and --json), filtered by --log-level.
+import { isoTime } from '../iso-time.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 
@@ -25,7 +26,7 @@ function timestamp(): string {
   const second = Math.floor(Date.now() / 1000);
   if (second !== stampSecond) {
     stampSecond = second;
-    stampText = new Date(second * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+    stampText = isoTime(second * 1000).replace('T', ' ').replace(/\.\d+Z$/, '');
   }
   return stampText;
 }

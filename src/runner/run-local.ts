@@ -22,6 +22,7 @@ import type { RunEvent, RunResult } from './events.js';
 import { relativeTo } from './artifact-names.js';
 import { planRun, type RunPlan } from './plan-run.js';
 import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
+import { isoTime } from '../iso-time.js';
 
 export interface LocalRunOptions {
   projectDir: string;
@@ -238,10 +239,10 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       return result;
     } catch (error) {
       // A run that broke down (a bug, a foreach template error under --strict) still ends its record.
-      const now = new Date().toISOString();
+      const now = isoTime();
       emit({
         type: 'run_finished',
-        result: { runId: run.runId, status: 'failed', startedAt: run.startedAt.toISOString(), endedAt: now, durationMs: Date.now() - run.startedAt.getTime(), tasks: [], exitCode: 2, message: run.masker.mask((error as Error).message) },
+        result: { runId: run.runId, status: 'failed', startedAt: isoTime(run.startedAt), endedAt: now, durationMs: Date.now() - run.startedAt.getTime(), tasks: [], exitCode: 2, message: run.masker.mask((error as Error).message) },
       });
       throw error;
     } finally {

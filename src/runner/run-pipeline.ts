@@ -12,6 +12,7 @@ import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runForeach } from './run-foreach.js';
 import { toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
 import type { TaskContext } from './task-context.js';
+import { isoTime } from '../iso-time.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 type ForkElement = Extract<PipelineElement, { kind: 'fork' }>;
@@ -271,8 +272,8 @@ async function waitForkChild(child: StartedForkChild): Promise<TaskResult> {
     status: outcome.failure === 'interrupted' ? 'interrupted' : failed ? 'failed' : 'succeeded',
     exitCode: failed ? outcome.exitCode || 1 : 0,
     failure: outcome.failure,
-    startedAt: child.startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
+    startedAt: isoTime(child.startedAt),
+    endedAt: isoTime(endedAt),
     durationMs: endedAt.getTime() - child.startedAt.getTime(),
     processes: outcome.processes,
     subtasks: outcome.subtasks,

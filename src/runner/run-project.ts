@@ -12,6 +12,7 @@ import { commandTemplateOf, planRun } from './plan-run.js';
 import { ProcessScope } from './process-scope.js';
 import { runNestedTasks } from './run-task.js';
 import type { TaskContext } from './task-context.js';
+import { isoTime } from '../iso-time.js';
 
 /** Default pause between SIGINT/SIGTERM and the next, harder signal when handoff ends a process. */
 export const DEFAULT_GRACE_MS = 5000;
@@ -21,7 +22,7 @@ export const DEFAULT_GRACE_MS = 5000;
  * random suffix against collisions: `20261123T015345.123Z-3f9a`.
  */
 export function createTimeSortableId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '')}-${randomHex(4)}`;
+  return `${isoTime(now).replace(/[-:]/g, '')}-${randomHex(4)}`;
 }
 
 export function createRunId(now: Date): string {
@@ -89,8 +90,8 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
   const scope = new ProcessScope();
   input.interrupt.attach(scope);
   const startedAt = input.startedAt;
-  input.emit({ type: 'run_started', runId: input.runId, project: input.project.dir, stage: String(input.values._stage ?? ''), startedAt: startedAt.toISOString() });
-  input.emit({ type: 'log', level: 'info', message: `Job started at ${startedAt.toISOString()}` });
+  input.emit({ type: 'run_started', runId: input.runId, project: input.project.dir, stage: String(input.values._stage ?? ''), startedAt: isoTime(startedAt) });
+  input.emit({ type: 'log', level: 'info', message: `Job started at ${isoTime(startedAt)}` });
 
   let runTimedOut = false;
   const timer =
@@ -134,12 +135,12 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
   const interruptSignal = input.interrupt.signal;
   const status = interruptSignal ? 'interrupted' : outcome.subtasks.some((t) => t.status === 'failed') ? 'failed' : 'succeeded';
   const exitCode = interruptSignal === 'SIGINT' ? 130 : interruptSignal === 'SIGTERM' ? 143 : status === 'failed' ? 1 : 0;
-  input.emit({ type: 'log', level: 'info', message: `Job ended at ${endedAt.toISOString()}` });
+  input.emit({ type: 'log', level: 'info', message: `Job ended at ${isoTime(endedAt)}` });
   const result: RunResult = {
     runId: input.runId,
     status,
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
+    startedAt: isoTime(startedAt),
+    endedAt: isoTime(endedAt),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     tasks: outcome.subtasks,
     exitCode,

@@ -10,6 +10,7 @@ import { runPipeline } from './run-pipeline.js';
 import type { TaskContext } from './task-context.js';
 import { plural } from '../plural.js';
 import { openLineLog } from '../line-log.js';
+import { isoTime } from '../iso-time.js';
 
 /** The outcome of a task body before timing and naming are added. */
 export interface BodyOutcome {
@@ -91,8 +92,8 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
     status: interrupted ? 'interrupted' : failed ? 'failed' : 'succeeded',
     exitCode: failed || interrupted ? outcome.exitCode || 1 : 0,
     failure: timedOut ? 'timeout' : outcome.failure,
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
+    startedAt: isoTime(startedAt),
+    endedAt: isoTime(endedAt),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     processes: outcome.processes,
     subtasks: outcome.subtasks,
@@ -138,8 +139,8 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
     pid: exit.pid,
     exitCode: exit.exitCode,
     signal: exit.signal,
-    startedAt: exit.startedAt.toISOString(),
-    endedAt: exit.endedAt.toISOString(),
+    startedAt: isoTime(exit.startedAt),
+    endedAt: isoTime(exit.endedAt),
     durationMs: exit.endedAt.getTime() - exit.startedAt.getTime(),
     failure,
     terminatedBy: exit.terminatedBy,

@@ -14,6 +14,7 @@ import { processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type Li
 import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
 import { openLineLog, type LineLog } from '../line-log.js';
 import { readProcessStartTicks } from '../process/process-identity.js';
+import { isoTime } from '../iso-time.js';
 
 /** Why a run that succeeded saved no state. */
 export const NO_STATE_REASON = "no task's last command emitted a Singer STATE (or a state line at the end of its stdout): artifacts/state.json was left as it was";
@@ -93,7 +94,7 @@ export class RunRecorder {
 
   constructor(private readonly options: RunRecorderOptions) {
     this.logDir = runLogDir(options.runsDir, options.runId);
-    const startedAt = options.startedAt.toISOString();
+    const startedAt = isoTime(options.startedAt);
     this.record = {
       schema: 1,
       runId: options.runId,
@@ -136,7 +137,7 @@ export class RunRecorder {
       this.reportUnwritable(consoleFile, error);
     }
     this.heartbeat = setInterval(() => {
-      this.record.heartbeatAt = new Date().toISOString();
+      this.record.heartbeatAt = isoTime();
       this.writeDuringRun();
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -189,7 +190,7 @@ export class RunRecorder {
         // write replaces it, which spares a foreach of 1,000 lines serializing its record twice.
         if (TOP_LEVEL_TASK.test(event.task.path)) {
           this.record.tasks = [...this.record.tasks, event.task];
-          this.record.heartbeatAt = new Date().toISOString();
+          this.record.heartbeatAt = isoTime();
           this.taskWrite ??= setImmediate(() => {
             this.taskWrite = undefined;
             if (!this.finished) this.writeDuringRun();

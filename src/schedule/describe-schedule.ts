@@ -1,6 +1,7 @@
 // Human-readable fire times for `handoff schedule list` and the UI: UTC always, local wall-clock time when not UTC.
 
 import { getOffsetMs, isUtcTimeZone, toLocalTime } from './local-time.js';
+import { isoTime } from '../iso-time.js';
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
@@ -8,7 +9,7 @@ function pad(n: number, width = 2): string {
 
 /** `2026-03-08T07:00:00Z`: ISO 8601 in UTC, without milliseconds (fire times are whole minutes). */
 function formatUtc(time: Date): string {
-  return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoTime(time).replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** `+01:00` / `-04:00` */

@@ -2,6 +2,7 @@
 // going on when its files cannot be written (a full disk) or after a restart with runs still in flight.
 import { parseSchedule, type ParsedSchedule } from './parse-schedule.js';
 import { plural } from '../plural.js';
+import { isoTime } from '../iso-time.js';
 
 /** A schedule deployed to this machine (`cloud schedule create` with the local provider). */
 export interface DeployedSchedule {
@@ -219,16 +220,16 @@ export class LocalScheduler {
         t = LocalScheduler.nextFire(entry.parsed, entry.schedule, t);
       }
       if (missed.length === 0) continue;
-      const at = new Date(now).toISOString();
+      const at = isoTime(now);
       for (const m of missed.slice(-MAX_MISSED_RECORDS)) {
-        this.record({ scheduleId: entry.schedule.id, scheduledAt: new Date(m).toISOString(), at, outcome: 'missed', reason: 'the scheduler was not running' });
+        this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(m), at, outcome: 'missed', reason: 'the scheduler was not running' });
       }
       if (missed.length > MAX_MISSED_RECORDS) {
         this.deps.log('warning', `schedule ${entry.schedule.id}: ${plural(missed.length, 'fire was', 'fires were')} missed while the scheduler was down (the last ${MAX_MISSED_RECORDS} are recorded)`);
       }
       const last = missed[missed.length - 1];
       entry.cursor = last;
-      this.state.lastFire[entry.schedule.id] = new Date(last).toISOString();
+      this.state.lastFire[entry.schedule.id] = isoTime(last);
       if (entry.schedule.catchUp) catchUps.push([entry, last]);
     }
     return catchUps;
@@ -265,8 +266,8 @@ export class LocalScheduler {
   }
 
   private fire(entry: Entry, scheduledAt: number, outcome: 'fired' | 'caught_up' = 'fired'): void {
-    const at = new Date(this.deps.clock.now()).toISOString();
-    const base = { scheduleId: entry.schedule.id, scheduledAt: new Date(scheduledAt).toISOString(), at };
+    const at = isoTime(this.deps.clock.now());
+    const base = { scheduleId: entry.schedule.id, scheduledAt: isoTime(scheduledAt), at };
     if (entry.running.size > 0 && entry.schedule.overlap !== 'allow') {
       if (entry.schedule.overlap === 'queue' && entry.queuedSlot === undefined) {
         entry.queuedSlot = scheduledAt;
@@ -313,7 +314,7 @@ export class LocalScheduler {
     delete this.state.queued?.[entry.schedule.id];
     // Saved before the run starts, like every fire: a scheduler killed in between does not start it twice.
     this.persist(now);
-    this.start(entry, slot, { scheduleId: entry.schedule.id, scheduledAt: new Date(slot).toISOString(), at: new Date(now).toISOString() }, 'fired');
+    this.start(entry, slot, { scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(now) }, 'fired');
   }
 
   /** Writes a fire record, or keeps it until it can be written (see persist). */
@@ -372,14 +373,14 @@ export class LocalScheduler {
         let latestDue: number | undefined;
         while (next !== undefined && next <= now) {
           if (latestDue !== undefined) {
-            this.record({ scheduleId: entry.schedule.id, scheduledAt: new Date(latestDue).toISOString(), at: new Date(now).toISOString(), outcome: 'missed', reason: 'the scheduler was late (machine suspended or overloaded)' });
+            this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(latestDue), at: isoTime(now), outcome: 'missed', reason: 'the scheduler was late (machine suspended or overloaded)' });
           }
           latestDue = next;
           next = LocalScheduler.nextFire(entry.parsed, entry.schedule, next);
         }
         if (latestDue !== undefined) {
           entry.cursor = latestDue;
-          this.state.lastFire[entry.schedule.id] = new Date(latestDue).toISOString();
+          this.state.lastFire[entry.schedule.id] = isoTime(latestDue);
           due.push([entry, latestDue]);
         }
         if (next !== undefined) earliest = Math.min(earliest, next);
@@ -404,7 +405,7 @@ export class LocalScheduler {
    * keeps everything in memory, and the loop retries with back-off until a save succeeds.
    */
   private persist(now: number): void {
-    this.state.checkedAt = new Date(now).toISOString();
+    this.state.checkedAt = isoTime(now);
     let failure: unknown;
     try {
       this.flushRecords();

@@ -1,4 +1,5 @@
 // Formats values as Python's str() does, so templates render `True`, `None`, `1.0`, `1e-05` as the original (Jinja2) did.
+import { isoTime } from '../iso-time.js';
 
 /**
  * A float whose value is a whole number (`1.0`, `100.0`): JavaScript has one number type, so without this mark it would
@@ -40,7 +41,7 @@ function formatPythonRepr(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PythonFloat) return value.toString();
   if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoTime(value);
   if (typeof value === 'object') {
     // Objects with their own text (a nunjucks SafeString, a Date-like value) keep it.
     if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return String(value);

@@ -1,4 +1,5 @@
 // Reserved template variables (stage affixes, dates, run facts) and the stage's secrets file name (SPEC §4).
+import { isoTime } from '../iso-time.js';
 
 const PROD = 'prod';
 
@@ -36,5 +37,5 @@ export function secretsFileName(stage: string): string {
 function formatUtcDate(now: Date, dayOffset: number): string {
   // Date.UTC arithmetic on whole days avoids local time zones and DST shifts.
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + dayOffset));
-  return day.toISOString().slice(0, 10);
+  return isoTime(day).slice(0, 10);
 }

@@ -5,6 +5,7 @@ import { formatFireTimes, parseSchedule } from '../schedule/index.js';
 import { listLocalSchedules } from '../schedule/schedule-registry.js';
 import { readFireRecords, readSchedulerHolder } from '../schedule/scheduler-service.js';
 import type { ScheduleView, SchedulesResponse } from './api-types.js';
+import { isoTime } from '../iso-time.js';
 
 export function describeSchedules(project: Project, now: Date, count = 5): ScheduleView[] {
   return project.schedules.map((schedule) => {
@@ -27,7 +28,7 @@ export function describeSchedules(project: Project, now: Date, count = 5): Sched
         timezone: parsed.timezone,
         kind: parsed.kind,
         awsExpression: parsed.awsExpression,
-        next: times.map((t) => t.toISOString()),
+        next: times.map((t) => isoTime(t)),
         nextText: formatFireTimes(times, parsed.timezone),
       };
     } catch (error) {

@@ -41,6 +41,7 @@ import { RunSummaryCache, showAbandoned, summarizeRunRecord } from './run-summar
 import { createRunStarter, type RunStarter } from './start-ui-run.js';
 import { watchRuns, type RunWatch } from './watch-runs.js';
 import { resolveWorkspaceFile } from './workspace-file.js';
+import { isoTime } from '../iso-time.js';
 
 export interface ProjectBackendOptions extends ProjectSource {
   /** The team server's id of the project; '' for the local one-person UI. */
@@ -318,10 +319,10 @@ export class ProjectBackend {
       loaded = await this.loadProject();
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      return { schedules: [], now: now.toISOString(), error: error.message };
+      return { schedules: [], now: isoTime(now), error: error.message };
     }
     const { project } = loaded;
-    const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now)), now: now.toISOString() };
+    const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now)), now: isoTime(now) };
     // A project without schedules has nothing deployed to compare (and its provider need not be reachable).
     if (project.schedules.length === 0) return response;
     const { side, overview } = await this.cloud();

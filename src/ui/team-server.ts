@@ -27,6 +27,7 @@ import type { TeamConfig } from './team/team-config.js';
 import { listen } from './ui-server.js';
 import { createPageServer } from './web-assets.js';
 import { plural } from '../plural.js';
+import { isoTime } from '../iso-time.js';
 
 export interface TeamServerOptions {
   config: TeamConfig;
@@ -243,7 +244,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     role: actor.role,
     via: actor.via,
     ...(actor.session
-      ? { csrfToken: actor.session.csrfToken, expiresAt: new Date(actor.session.expiresAt).toISOString(), idleSeconds: Math.round(config.sessions.idleMs / 1000) }
+      ? { csrfToken: actor.session.csrfToken, expiresAt: isoTime(actor.session.expiresAt), idleSeconds: Math.round(config.sessions.idleMs / 1000) }
       : {}),
   });
 

@@ -5,6 +5,7 @@ import type { CloudJob, LogLine, LogQuery, RunLifecycle } from '../../providers/
 import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, withStoreSession } from './store-session.js';
+import { isoTime } from '../../iso-time.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -54,7 +55,7 @@ function createLinePrinter(json: boolean): (lines: LogLine[]) => void {
   return (lines) => {
     if (lines.length === 0) return;
     const text = json
-      ? lines.map((l) => JSON.stringify({ time: l.time === undefined ? null : new Date(l.time).toISOString(), job: l.jobId ?? null, message: l.message })).join('\n')
+      ? lines.map((l) => JSON.stringify({ time: l.time === undefined ? null : isoTime(l.time), job: l.jobId ?? null, message: l.message })).join('\n')
       : lines.map((l) => l.message).join('\n');
     process.stdout.write(`${text}\n`);
   };

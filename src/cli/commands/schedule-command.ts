@@ -3,6 +3,7 @@ import { loadProject } from '../../project/load-project.js';
 import { formatFireTimes, parseSchedule, type ParsedSchedule } from '../../schedule/index.js';
 import { parseAwsCron } from '../../schedule/parse-aws-cron.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
+import { isoTime } from '../../iso-time.js';
 
 export async function scheduleListCommand(options: GlobalOptions, flags: { count?: string }): Promise<number> {
   // The loader validates every expression and time zone, so an invalid schedule stops here with its location.
@@ -24,7 +25,7 @@ export async function scheduleListCommand(options: GlobalOptions, flags: { count
       enabled: s.enabled,
       overlap: s.overlap,
       catch_up: s.catch_up,
-      nextFireTimes: times.map((t) => t.toISOString()),
+      nextFireTimes: times.map((t) => isoTime(t)),
     }));
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;

@@ -14,6 +14,7 @@ import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, requireProject, withStoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
+import { isoTime } from '../../iso-time.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -43,7 +44,7 @@ function createSchedulerLogWriter(): (text: string) => void {
   return (text) => {
     try {
       if (lost > 0) {
-        const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+        const stamp = isoTime().replace('T', ' ').replace(/\.\d+Z$/, '');
         write(`[${stamp}]  WARNING - ${plural(lost, 'log line')} could not be written (${lastError})\n`);
         lost = 0;
       }
@@ -171,7 +172,7 @@ export function schedulerStatusCommand(options: GlobalOptions): number {
     } catch {
       next = undefined;
     }
-    return { id: s.id, expression: s.expression, timezone: s.timezone ?? 'UTC', enabled: s.enabled, overlap: s.overlap, next_fire: next ? new Date(next).toISOString() : null };
+    return { id: s.id, expression: s.expression, timezone: s.timezone ?? 'UTC', enabled: s.enabled, overlap: s.overlap, next_fire: next ? isoTime(next) : null };
   });
   printResult(options, {
     home,

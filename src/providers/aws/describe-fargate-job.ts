@@ -1,6 +1,7 @@
 // Turns an ECS task into a cloud job: running or finished, and for a finished one its exit code and why it stopped.
 import type { CloudJob } from '../provider.js';
 import type { FargateTask } from './sdk/ecs.js';
+import { isoTime } from '../../iso-time.js';
 
 /** The stop reason `cloud job stop` gives ECS, so a stop by the user reads as interrupted, not as a failure. */
 export const USER_STOP_REASON = 'stopped by handoff cloud job stop';
@@ -21,8 +22,8 @@ export function describeFargateJob(task: FargateTask, containerName: string): Cl
     id: task.id,
     status: 'unknown',
     trigger: task.startedBy === 'handoff-cli' ? 'cloud' : task.startedBy,
-    ...(task.startedAt || task.createdAt ? { startedAt: (task.startedAt ?? task.createdAt)!.toISOString() } : {}),
-    ...(task.stoppedAt ? { stoppedAt: task.stoppedAt.toISOString() } : {}),
+    ...(task.startedAt || task.createdAt ? { startedAt: isoTime((task.startedAt ?? task.createdAt)!) } : {}),
+    ...(task.stoppedAt ? { stoppedAt: isoTime(task.stoppedAt) } : {}),
     details: { task_arn: task.arn, task_definition: task.taskDefinitionArn.slice(task.taskDefinitionArn.lastIndexOf('/') + 1), last_status: task.lastStatus },
   };
   if (task.lastStatus !== 'STOPPED') {

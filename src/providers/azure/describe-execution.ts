@@ -1,6 +1,7 @@
 // Turns a Container Apps job execution and its system log events into a cloud job: running or finished, and how it ended.
 import type { CloudJob } from '../provider.js';
 import type { ContainerAppsExecution } from './sdk/container-apps.js';
+import { isoTime } from '../../iso-time.js';
 
 /** One row of ContainerAppSystemLogs_CL about an execution's replicas. */
 export interface SystemLogEvent {
@@ -36,8 +37,8 @@ export function describeExecution(execution: ContainerAppsExecution, source: Exe
     id: execution.name,
     status: 'unknown',
     trigger: source.targetId !== undefined ? 'schedule' : 'cloud',
-    ...(execution.startTime ? { startedAt: execution.startTime.toISOString() } : {}),
-    ...(execution.endTime ? { stoppedAt: execution.endTime.toISOString() } : {}),
+    ...(execution.startTime ? { startedAt: isoTime(execution.startTime) } : {}),
+    ...(execution.endTime ? { stoppedAt: isoTime(execution.endTime) } : {}),
     details: { container_apps_job: source.job, ...(source.targetId !== undefined ? { target_id: source.targetId } : {}), azure_status: execution.status },
   };
   const status = execution.status ?? 'Unknown';

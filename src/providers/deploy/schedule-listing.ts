@@ -2,6 +2,7 @@
 import type { Schedule } from '../../project/types.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
 import type { ScheduleListing } from '../provider.js';
+import { isoTime } from '../../iso-time.js';
 
 /** What `schedule list` shows of a deployed schedule that project.yml no longer declares. */
 export interface DeployedScheduleFacts {
@@ -22,11 +23,11 @@ export function listNextFires(expression: string, timezone: string | undefined, 
   try {
     const parsed = parseSchedule(expression, timezone);
     const start = rateStart === undefined ? Number.NaN : Date.parse(rateStart);
-    if (parsed.kind !== 'rate' || !parsed.intervalMs || Number.isNaN(start)) return parsed.nextFireTimes(now, 3).map((d) => d.toISOString());
+    if (parsed.kind !== 'rate' || !parsed.intervalMs || Number.isNaN(start)) return parsed.nextFireTimes(now, 3).map((d) => isoTime(d));
     // nextFireTimes of a rate counts whole intervals from the time it is given: from the last fire at or before now,
     // or, for a start still ahead, from one interval before it (so the start itself is the first fire).
     const from = start <= now.getTime() ? start + Math.floor((now.getTime() - start) / parsed.intervalMs) * parsed.intervalMs : start - parsed.intervalMs;
-    return parsed.nextFireTimes(new Date(from), 3).map((d) => d.toISOString());
+    return parsed.nextFireTimes(new Date(from), 3).map((d) => isoTime(d));
   } catch {
     return [];
   }

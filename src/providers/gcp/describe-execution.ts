@@ -1,6 +1,7 @@
 // Turns a Cloud Run execution into a cloud job: running or finished, and for a finished one its exit code and why it ended.
 import type { CloudJob } from '../provider.js';
 import type { CloudRunExecution, CloudRunTask } from './sdk/cloud-run.js';
+import { isoTime } from '../../iso-time.js';
 
 // google.rpc.Code DEADLINE_EXCEEDED: how a task that hit its timeout ends (Cloud Run, "task timeout").
 const DEADLINE_EXCEEDED = 4;
@@ -8,7 +9,7 @@ const DEADLINE_EXCEEDED = 4;
 function toIso(timestamp: CloudRunExecution['startTime']): string | undefined {
   if (!timestamp || timestamp.seconds === undefined || timestamp.seconds === null) return undefined;
   const ms = Number(timestamp.seconds) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6);
-  return ms > 0 ? new Date(ms).toISOString() : undefined;
+  return ms > 0 ? isoTime(ms) : undefined;
 }
 
 /** The execution's id as `cloud job status` shows it: the last part of its name. */

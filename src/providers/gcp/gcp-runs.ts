@@ -7,6 +7,7 @@ import type { GcpNames } from './names.js';
 import type { CloudLoggingApi } from './sdk/cloud-logging.js';
 import type { CloudRunApi, CloudRunExecution } from './sdk/cloud-run.js';
 import { isNotFound } from './sdk/gcp-errors.js';
+import { isoTime } from '../../iso-time.js';
 
 /** Executions `cloud job status` lists; older runs are in the bucket's run records. */
 const MAX_JOBS = 20;
@@ -96,8 +97,8 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
           if (query.jobId && !execution) execution = (await getJob(query.jobId)).id;
           const clauses = [`resource.type="cloud_run_job"`, `resource.labels.job_name="${names.jobId}"`, `resource.labels.location="${names.region}"`];
           if (execution) clauses.push(`labels."run.googleapis.com/execution_name"="${execution}"`);
-          if (from !== undefined) clauses.push(`timestamp>="${new Date(from).toISOString()}"`);
-          if (query.endTime !== undefined) clauses.push(`timestamp<="${new Date(query.endTime).toISOString()}"`);
+          if (from !== undefined) clauses.push(`timestamp>="${isoTime(from)}"`);
+          if (query.endTime !== undefined) clauses.push(`timestamp<="${isoTime(query.endTime)}"`);
           if (query.filterPattern) clauses.push(`textPayload:${quote(query.filterPattern)}`);
           const lines: LogLine[] = [];
           for (const entry of await logging.listEntries(clauses.join(' AND '), LOG_PAGE)) {

@@ -4,6 +4,7 @@ import { deleteLocalSchedule, listLocalSchedules, localScheduleId, writeLocalSch
 import { readSchedulerHolder } from '../../schedule/scheduler-service.js';
 import type { DeployTarget, ScheduleChange, ScheduleComparison, ScheduleLifecycle, ScheduleListing, StoreNames } from '../provider.js';
 import { listNextFires } from '../deploy/schedule-listing.js';
+import { isoTime } from '../../iso-time.js';
 
 export type { ScheduleChange, ScheduleComparison, ScheduleListing };
 
@@ -53,10 +54,10 @@ export function createLocalSchedules(home: string, target: DeployTarget, names: 
   const deployed = new Map(ofTask(home, names).map((s) => [s.targetId, s]));
   return schedules.map((schedule) => {
     const existing = deployed.get(schedule.target_id);
-    const entry = toEntry(schedule, target, names, existing?.deployedAt ?? now.toISOString());
+    const entry = toEntry(schedule, target, names, existing?.deployedAt ?? isoTime(now));
     if (existing && sameDefinition(existing, entry)) return { target_id: schedule.target_id, id: entry.id, action: 'unchanged' };
     // A changed schedule starts afresh (a rate counts from now), as an updated EventBridge schedule does.
-    const written = existing ? { ...entry, deployedAt: now.toISOString() } : entry;
+    const written = existing ? { ...entry, deployedAt: isoTime(now) } : entry;
     writeLocalSchedule(home, written);
     return { target_id: schedule.target_id, id: entry.id, action: existing ? 'updated' : 'created' };
   });
@@ -71,7 +72,7 @@ export function listLocalScheduleStatus(home: string, target: DeployTarget, name
   for (const schedule of declared) {
     const existing = deployed.get(schedule.target_id);
     deployed.delete(schedule.target_id);
-    const entry = toEntry(schedule, target, names, existing?.deployedAt ?? now.toISOString());
+    const entry = toEntry(schedule, target, names, existing?.deployedAt ?? isoTime(now));
     const status: ScheduleComparison = !existing ? 'draft' : sameDefinition(existing, entry) ? 'scheduled' : 'edited';
     out.push({ target_id: schedule.target_id, status, expression: schedule.cron, timezone: schedule.timezone ?? 'UTC', enabled: schedule.enabled, next: status === 'draft' ? [] : next(schedule.cron, schedule.timezone, schedule.enabled, status === 'scheduled' ? existing!.deployedAt : undefined) });
   }

@@ -5,6 +5,7 @@ import { UserError } from '../../errors.js';
 import { isProcessAlive } from '../../process/process-alive.js';
 import { removeAbandonedTempFiles, tempNameOf } from '../local/write-file-atomic.js';
 import type { Provider } from '../provider.js';
+import { isoTime } from '../../iso-time.js';
 
 export type StoreLog = (level: 'debug' | 'info' | 'warning', message: string) => void;
 
@@ -162,7 +163,7 @@ export function getArtifacts(provider: Provider, workspaceDir: string, log?: Sto
 /** `artifacts archive`: copies `last/` to `archives/<UTC ISO time>/` inside the store. */
 export async function archiveArtifacts(provider: Provider, now: Date = new Date(), stop?: AbortSignal): Promise<TransferResult> {
   const { lastArtifactsPrefix } = provider.names.s3;
-  const archivePrefix = provider.names.s3.archivePrefix(now.toISOString());
+  const archivePrefix = provider.names.s3.archivePrefix(isoTime(now));
   const objects = await provider.objects.list(lastArtifactsPrefix);
   const keys: string[] = [];
   for (const object of objects) {

@@ -6,6 +6,7 @@ import { UserError } from '../../errors.js';
 import { writeFileAtomicSync } from '../../providers/local/write-file-atomic.js';
 import type { AccountView, Role } from '../api-types.js';
 import { isRole } from './roles.js';
+import { isoTime } from '../../iso-time.js';
 
 export interface Account {
   name: string;
@@ -130,7 +131,7 @@ export const accountChanges = {
     const problem = checkAccountName(input.name);
     if (problem) throw new UserError(problem, { fix: 'e.g. `handoff ui user add alice --role operator`' });
     if (findAccount(users, input.name)) throw new UserError(`there is already an account "${input.name}"`, { fix: 'choose another name, or change it with `handoff ui user passwd` / `role`' });
-    const time = now.toISOString();
+    const time = isoTime(now);
     return [...users, { name: input.name, role: input.role, password: input.passwordHash, created: time, changed: time }];
   },
   remove(users: Account[], name: string): Account[] {
@@ -142,14 +143,14 @@ export const accountChanges = {
   },
   setPassword(users: Account[], name: string, passwordHash: string | null, now = new Date()): Account[] {
     const account = requireAccount(users, name);
-    return users.map((u) => (u === account ? { ...u, password: passwordHash, changed: now.toISOString() } : u));
+    return users.map((u) => (u === account ? { ...u, password: passwordHash, changed: isoTime(now) } : u));
   },
   setRole(users: Account[], name: string, role: Role, now = new Date()): Account[] {
     const account = requireAccount(users, name);
     if (account.role === 'admin' && role !== 'admin' && users.filter((u) => u.role === 'admin').length === 1) {
       throw new UserError(`"${account.name}" is the last admin, so it keeps that role`, { fix: 'make another account admin first' });
     }
-    return users.map((u) => (u === account ? { ...u, role, changed: now.toISOString() } : u));
+    return users.map((u) => (u === account ? { ...u, role, changed: isoTime(now) } : u));
   },
 };
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { AuditAction, AuditEntry, AuditPage } from '../api-types.js';
+import { isoTime } from '../../iso-time.js';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'login',
@@ -65,7 +66,7 @@ export function openAuditLog(file: string, onError: (error: unknown) => void = (
     file: resolved,
     append(entry) {
       const line: AuditEntry = {
-        time: entry.time ?? new Date().toISOString(),
+        time: entry.time ?? isoTime(),
         user: entry.user === null ? null : (clip(entry.user) ?? null),
         ...(entry.role ? { role: entry.role } : {}),
         action: entry.action,

@@ -18,6 +18,7 @@ import {
 import { UserError } from '../../../errors.js';
 import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
 import { callAws, readAwsErrorCode, toAwsError } from './aws-errors.js';
+import { isoTime } from '../../../iso-time.js';
 
 export interface StackSummary {
   name: string;
@@ -103,7 +104,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Change set names: 1-128 characters, `[a-zA-Z][-a-zA-Z0-9]*` (CreateChangeSet API, ChangeSetName). */
 function createChangeSetName(now = new Date()): string {
-  return `handoff-${now.toISOString().replace(/[^0-9]/g, '').slice(0, 17)}-${Math.random().toString(36).slice(2, 8)}`;
+  return `handoff-${isoTime(now).replace(/[^0-9]/g, '').slice(0, 17)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 function toResourceChange(change: Change): ResourceChange | undefined {
@@ -171,7 +172,7 @@ export function createCloudFormationApi(config: AwsClientConfig): CloudFormation
       const stack = await describeStack(stackId);
       const events = (await readEvents(stackId).catch(() => [] as StackEvent[])).filter((e) => !e.Timestamp || e.Timestamp >= since).reverse();
       for (const e of events) {
-        const id = e.EventId ?? `${e.LogicalResourceId}-${e.ResourceStatus}-${e.Timestamp?.toISOString()}`;
+        const id = e.EventId ?? `${e.LogicalResourceId}-${e.ResourceStatus}-${e.Timestamp ? isoTime(e.Timestamp) : undefined}`;
         if (seen.has(id)) continue;
         seen.add(id);
         const event: StackProgressEvent = {

@@ -14,6 +14,7 @@ import { UserError } from '../../../errors.js';
 import type { ScheduleRequest } from '../stacks/schedule-request.js';
 import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
 import { callAws, readAwsErrorCode, toAwsError } from './aws-errors.js';
+import { isoTime } from '../../../iso-time.js';
 
 /** A schedule as EventBridge Scheduler returns it, in the shape of the request handoff sends, to compare the two. */
 export interface DeployedSchedule {
@@ -108,9 +109,9 @@ export function createSchedulerApi(config: AwsClientConfig): SchedulerApi {
           ...(out.ScheduleExpressionTimezone ? { ScheduleExpressionTimezone: out.ScheduleExpressionTimezone } : {}),
           ...(out.Description ? { Description: out.Description } : {}),
           State: out.State ?? 'ENABLED',
-          ...(out.StartDate ? { StartDate: out.StartDate.toISOString() } : {}),
-          ...(out.LastModificationDate ? { LastModificationDate: out.LastModificationDate.toISOString() } : {}),
-          ...(out.CreationDate ? { CreationDate: out.CreationDate.toISOString() } : {}),
+          ...(out.StartDate ? { StartDate: isoTime(out.StartDate) } : {}),
+          ...(out.LastModificationDate ? { LastModificationDate: isoTime(out.LastModificationDate) } : {}),
+          ...(out.CreationDate ? { CreationDate: isoTime(out.CreationDate) } : {}),
           Target: {
             Arn: out.Target?.Arn ?? '',
             RoleArn: out.Target?.RoleArn ?? '',
