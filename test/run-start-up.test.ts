@@ -1,8 +1,8 @@
-// A run's code loads without TurboFan (its peak RSS is a target of issue #14), and TurboFan works again for the run.
+// What a run loads: no TurboFan while it starts, nothing it does not use (peak RSS is a target of issue #14).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli } from './helpers/cli.js';
+import { makeProject, repoRoot, runCli } from './helpers/cli.js';
 
 /** The functions V8's `--trace-opt` reports optimized by TurboFan, in order. */
 function optimizedByTurbofan(traceOutput: string): string[] {
@@ -45,7 +45,8 @@ const WAITING_FOREACH = `tasks:
 describe('start-up of a run', () => {
   it('loads a run without optimizing its module resolution, which would page TurboFan in for the whole run', async () => {
     const optimized = await traceRerun('tasks:\n  - name: one\n    pipeline:\n      - command: echo\n        args: hi\n      - command: cat\n');
-    // Without the hold, resolving the run's ~30 bundle files has V8 optimize these two of Node.js's path functions.
+    // Without the hold, resolving the run's bundle files has V8 optimize Node.js's path normalization (normalizeString;
+    // getPathFromURLPosix too, when the bundle was made of ES modules).
     expect(optimized).not.toContain('getPathFromURLPosix');
     expect(optimized).not.toContain('normalizeString');
   });
@@ -82,5 +83,35 @@ describe('end of a run', () => {
     const listed = await runCli(['runs', 'list', '-w', workspaceDir], { nodeOptions: ['--trace-exit'] });
     expect(listed.code).toBe(0);
     expect(listed.stderr).not.toMatch(/Exited the environment/);
+  });
+});
+
+describe('what a run keeps in memory (peak RSS is a target of issue #14)', () => {
+  it('loads neither fs/promises nor file streams nor the recursive remover, and never calls toISOString (ICU time zone data)', async () => {
+    const { projectDir, workspaceDir } = makeProject(
+      'tasks:\n  - name: noisy\n    pipeline:\n      - command: cat\n        args: files/greeting.txt\n      - command: sh\n        args: -c "cat; echo note >&2"\n',
+      { 'files/greeting.txt': 'hello {{ _stage }}\n' },
+    );
+    const footprint = path.join(workspaceDir, '..', 'footprint.json');
+    // Runs that check project.yml in full (the first two), then a rerun from the checked project (what a schedule runs).
+    for (let i = 0; i < 3; i++) {
+      const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+        nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')],
+        env: { HANDOFF_TEST_FOOTPRINT: footprint },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      // Every part this is about ran: the rendered file, the log of a command's stderr, the lock taken and removed.
+      expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'noisy_stdout.log'), 'utf8')).toBe('hello dev\n');
+      const runsDir = path.join(workspaceDir, 'runs');
+      const lastRun = fs.readdirSync(runsDir).filter((name) => fs.statSync(path.join(runsDir, name)).isDirectory()).sort().pop() as string;
+      expect(fs.readFileSync(path.join(runsDir, lastRun, 'noisy.sh.stderr.log'), 'utf8')).toBe('note\n');
+      expect(fs.existsSync(path.join(workspaceDir, '.handoff.lock'))).toBe(false);
+      const { modules, isoCalls } = JSON.parse(fs.readFileSync(footprint, 'utf8')) as { modules: string[]; isoCalls: number };
+      expect(modules).toContain('NativeModule child_process');
+      for (const heavy of ['internal/fs/promises', 'internal/fs/streams', 'internal/fs/rimraf', 'internal/modules/esm/translators']) {
+        expect(modules, `run ${i + 1}: ${heavy}`).not.toContain(`NativeModule ${heavy}`);
+      }
+      expect(isoCalls, `run ${i + 1}`).toBe(0);
+    }
   });
 });

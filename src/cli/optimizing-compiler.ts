@@ -15,9 +15,9 @@ const BUSY_UTILIZATION = 0.9;
 let held = false;
 
 /**
- * Turns TurboFan off; called by bin/handoff.js before the CLI's code loads. Resolving the ~30 bundle files of a run
- * makes two of Node.js's own path functions (getPathFromURLPosix, normalizeString; the longer the install path, the
- * sooner) hot enough for TurboFan, and compiling them pages in about 4 MB of the node binary that then stays resident:
+ * Turns TurboFan off; called by bin/handoff.js before the CLI's code loads. Resolving the ~40 bundle files of a run
+ * makes Node.js's own path normalization (normalizeString; the longer the install path, the sooner) hot enough for
+ * TurboFan, and compiling it pages in about 4 MB of the node binary that then stays resident:
  * the peak RSS of every run, for code that runs a few hundred times at start-up. The baseline compiler (Sparkplug)
  * still works meanwhile. Measured in docs/benchmarks.md ("Memory").
  */
