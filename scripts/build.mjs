@@ -32,9 +32,9 @@ rmSync('dist/ui', { recursive: true, force: true });
  * Node.js's built-in modules as plain values in the CommonJS build. Converted to CommonJS, `import fs from 'node:fs'`
  * becomes `__toESM(require('node:fs'))`, which copies every property of the module into a new object of getters, in
  * every chunk that imports it: 50 copies of fs, path and os on a run's path, about 0.5 MB of memory and 1.5 ms at each
- * start. Instead each built-in that handoff's code imports is one small module of the bundle: its default export is what require() returns, and
- * each of its data properties is a named export (accessors, such as fs.promises, are left to the default export, as
- * reading one loads a module).
+ * start. Instead each built-in that handoff's code imports is one small module of the bundle: its default export is
+ * what require() returns, and each of its data properties (as the building Node.js has them) is a named export, read
+ * once; accessors, such as fs.promises, are left to the default export, as reading one loads a module.
  */
 const builtinsAsValues = {
   name: 'builtins-as-values',
