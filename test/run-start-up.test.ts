@@ -115,3 +115,19 @@ describe('what a run keeps in memory (peak RSS is a target of issue #14)', () =>
     }
   });
 });
+
+describe('what a command that starts no process loads', () => {
+  it('does not load child_process (commander requires it for executable subcommands, which handoff has none of)', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: one\n    commands:\n      - command: echo hi\n');
+    const footprint = path.join(workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const loaded = (): string[] => (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { modules: string[] }).modules;
+    const help = await runCli(['--help'], withFootprint);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: handoff/);
+    expect(loaded()).not.toContain('NativeModule child_process');
+    const validate = await runCli(['config', 'validate', '-p', projectDir], withFootprint);
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(loaded()).not.toContain('NativeModule child_process');
+  });
+});
