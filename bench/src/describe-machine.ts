@@ -12,6 +12,8 @@ export interface Machine {
   commit?: string;
   /** True when the working tree had uncommitted changes (the built CLI may differ from the commit). */
   dirty?: boolean;
+  /** NODE_EXTRA_CA_CERTS is set in the environment (measured processes run without it: bench/src/run-process.ts). */
+  extraCaCerts?: boolean;
 }
 
 export function describeMachine(repoRoot: string): Machine {
@@ -27,6 +29,7 @@ export function describeMachine(repoRoot: string): Machine {
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
+    ...(process.env.NODE_EXTRA_CA_CERTS ? { extraCaCerts: true } : {}),
   };
   try {
     const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

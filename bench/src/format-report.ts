@@ -64,7 +64,8 @@ export function formatReport(
     '',
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, ${machine.kernel}, Node.js ${machine.node}` +
       (machine.commit ? `; handoff at ${machine.commit}${machine.dirty ? ' with uncommitted changes in src/' : ''}` : '') +
-      `. Load average (1 min): ${load.atStart.toFixed(2)} at the start, ${load.atEnd.toFixed(2)} at the end.`,
+      `. Load average (1 min): ${load.atStart.toFixed(2)} at the start, ${load.atEnd.toFixed(2)} at the end.` +
+      (machine.extraCaCerts ? ' NODE_EXTRA_CA_CERTS is set here; measured processes run without it (see Start-up).' : ''),
     '',
     `Each value is the median of the runs (${runs} unless a note says otherwise), after a warm-up; ±N% is the spread of the runs, interquartile range ÷ median (min, max and every run are in the JSON). Baselines ran in the same run, alternating with handoff.`,
     '',

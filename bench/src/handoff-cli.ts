@@ -27,6 +27,8 @@ export interface RunOptions {
   prefix?: string[];
   /** What node runs instead of bin/handoff.js (for the `node -e 0` floor). */
   script?: string[];
+  /** Variables added to the measured process's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface HandoffCli {
@@ -52,7 +54,7 @@ export function createHandoffCli(repoRoot: string, probesDir: string, tmpDir: st
     runNodeFloor: () => cli.run([], { cpu: true, script: ['-e', '0'] }),
     async run(args, options = {}) {
       const nodeArgs = [...(options.script ?? [cliPath]), ...args];
-      const env = benchEnv();
+      const env = benchEnv(options.env);
       let rssFile: string | undefined;
       if (options.peakRss || options.cpu) {
         // The hook reads /proc/self/status of the handoff process as it exits: VmHWM is its peak resident set.

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Benchmark, ResultRow } from '../benchmark.js';
-import { runProcessOk } from '../run-process.js';
+import { EXTRA_CA_CERTS, runProcessOk } from '../run-process.js';
 import { sampleTrials } from '../sample-trials.js';
 import { summarizeSamples, type Summary } from '../summarize-samples.js';
 import { writeProject } from '../write-project.js';
@@ -47,6 +47,10 @@ tasks:
         },
         dryRun: () => wall(ctx.handoff.run(['run', 'local', '--dry-run', '-p', one.projectDir, '-w', one.workspaceDir], { cpu: true })),
         alone: () => wall(runProcessOk(COMMAND, '/bin/sh', ['-c', COMMAND])),
+        // What this machine's NODE_EXTRA_CA_CERTS, which the measured processes run without, costs each node start.
+        ...(EXTRA_CA_CERTS
+          ? { nodeWithCaCerts: () => wall(ctx.handoff.run([], { cpu: true, script: ['-e', '0'], env: { NODE_EXTRA_CA_CERTS: EXTRA_CA_CERTS } })) }
+          : {}),
       },
       { runs, warmups: 3, progress: ctx.progress },
     );
@@ -77,6 +81,9 @@ tasks:
         `${runs} runs of each after 3 warm-ups. \`node -e 0\` is the least any Node.js CLI costs on this machine. Every node process (handoff and \`node -e 0\`) runs with the same small CommonJS exit hook (\`--require\`) that records its CPU time.`,
         'CPU-time rows count the user and system time of the node process itself (not of the commands it starts), which other work on a shared machine inflates far less than wall time.',
         `The one-command project runs \`${COMMAND}\` as a \`commands:\` task; \`sh -c '${COMMAND}'\` alone took ${alone.median.toFixed(1)} ms (started by the same harness), which is part of what \`run local\` does.`,
+        ...(EXTRA_CA_CERTS
+          ? [`This machine sets NODE_EXTRA_CA_CERTS (${EXTRA_CA_CERTS}): every Node.js process would read and parse that CA bundle as it starts. No benchmark makes a TLS connection, so every measured process runs without it; the last row shows what it costs \`node -e 0\`.`]
+          : []),
         'A rerun reads the validated project from the workspace (.handoff/validated-project.bin); "after an edit" removes that file first, so the run parses and checks project.yml as the first run after any change does.',
       ],
       rows: [
@@ -88,6 +95,9 @@ tasks:
         cpuOverNode('CPU time: `handoff --help` (reference)', 'help'),
         cpuOverNode('CPU time: `run local`, one-command project (reference)', 'runLocal'),
         cpuOverNode('CPU time: same, first run after an edit (reference)', 'firstRun'),
+        ...(samples.nodeWithCaCerts
+          ? [overNode(`\`node -e 0\` with this machine's NODE_EXTRA_CA_CERTS (reference; every other process runs without it)`, summarizeSamples(samples.nodeWithCaCerts.wallMs))]
+          : []),
       ],
     };
   },
