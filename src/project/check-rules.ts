@@ -26,6 +26,13 @@ interface TaskEntry {
   path: KeyPath;
   /** What holds the task: the project, a task's `tasks`, a `foreach` or a `fork`. */
   holder: 'project' | 'tasks' | 'foreach' | 'fork';
+  /** The mappings of its `pipeline`, each with its key path. */
+  elements: PipelineElementEntry[];
+}
+
+interface PipelineElementEntry {
+  element: Record<string, unknown>;
+  path: KeyPath;
 }
 
 interface ProjectRule {
@@ -84,14 +91,14 @@ function checkTaskHasOneBody({ tasks, report }: RuleContext): void {
 }
 
 function checkBodyNotEmpty({ tasks, report }: RuleContext): void {
-  for (const { task, path } of tasks) {
+  for (const { task, path, elements } of tasks) {
     for (const key of bodyKeys) {
       const list = task[key];
       if (Array.isArray(list) && list.length === 0) {
         report('error', [...path, key], `task ${taskLabel(task)} has an empty ${key} list; expected at least one entry`, `add an entry, or remove the task`);
       }
     }
-    for (const { element, path: elementPath } of pipelineElements(task, path)) {
+    for (const { element, path: elementPath } of elements) {
       for (const key of ['foreach', 'fork'] as const) {
         if (Array.isArray(element[key]) && (element[key] as unknown[]).length === 0) {
           report('error', [...elementPath, key], `found an empty ${key} list; expected at least one task`, `add a task, or remove the ${key}`);
@@ -102,10 +109,10 @@ function checkBodyNotEmpty({ tasks, report }: RuleContext): void {
 }
 
 function checkPipelineElements({ tasks, report }: RuleContext): void {
-  for (const { task, path } of tasks) {
+  for (const { task, elements } of tasks) {
     let last: { kind: 'foreach' | 'fork'; followerReported: boolean } | undefined;
     let activeBefore = 0;
-    for (const { element, path: elementPath } of pipelineElements(task, path)) {
+    for (const { element, path: elementPath } of elements) {
       // An element other than a command switched off is left out of the pipeline: it neither follows nor feeds anything.
       if (element.active === false && !has(element, 'command')) continue;
       const kinds = elementKeys.filter((k) => has(element, k));
@@ -162,13 +169,13 @@ function checkTaskNames({ tasks, report, source }: RuleContext): void {
 
 function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
   const declared = new Set<string>();
-  for (const install of listOfRecords(data.installs, ['installs'])) {
+  for (const install of recordsUnder(data, 'installs', [])) {
     const venv = textOf(install.item.venv);
     if (venv !== undefined) declared.add(venv);
   }
   const names = [...declared].map((v) => `"${v}"`).join(', ');
-  for (const { task, path } of tasks) {
-    for (const { command, path: commandPath } of commandsOf(task, path)) {
+  for (const entry of tasks) {
+    for (const { command, path: commandPath } of commandsOf(entry)) {
       const venv = textOf(command.venv);
       if (venv === undefined || declared.has(venv)) continue;
       const known = declared.size > 0 ? `declared venvs: ${names}` : 'no venvs are declared';
@@ -187,7 +194,7 @@ const WORKSPACE_OWN_NAMES = new Map([
 ]);
 
 function checkVenvNames({ data, report }: RuleContext): void {
-  for (const { item, path } of listOfRecords(data.installs, ['installs'])) {
+  for (const { item, path } of recordsUnder(data, 'installs', [])) {
     const venv = textOf(item.venv);
     const python = textOf(item.python);
     if (python !== undefined && venv === undefined) {
@@ -209,7 +216,7 @@ function checkVenvNames({ data, report }: RuleContext): void {
 
 function checkEnvKeys({ data, report }: RuleContext): void {
   const lists: Array<{ list: unknown; path: KeyPath }> = [{ list: data.envs, path: ['envs'] }];
-  for (const { item, path } of listOfRecords(data.schedules, ['schedules'])) lists.push({ list: item.envs, path: [...path, 'envs'] });
+  for (const { item, path } of recordsUnder(data, 'schedules', [])) lists.push({ list: item.envs, path: [...path, 'envs'] });
   for (const { list, path } of lists) {
     for (const { item, path: envPath } of listOfRecords(list, path)) {
       const key = textOf(item.key);
@@ -222,7 +229,7 @@ function checkEnvKeys({ data, report }: RuleContext): void {
 function checkUniqueVarAndEnvKeys({ data, report, source }: RuleContext): void {
   for (const section of ['vars', 'envs'] as const) {
     const seen = new Map<string, KeyPath>();
-    for (const { item, path } of listOfRecords(data[section], [section])) {
+    for (const { item, path } of recordsUnder(data, section, [])) {
       const key = textOf(item.key);
       if (key === undefined) continue;
       const first = seen.get(key);
@@ -237,7 +244,7 @@ function checkUniqueVarAndEnvKeys({ data, report, source }: RuleContext): void {
 
 /** Cron, rate and timezone are checked by the one schedule parser the local scheduler and AWS deploys use. */
 function checkScheduleExpressions({ data, report }: RuleContext): void {
-  for (const { item, path } of listOfRecords(data.schedules, ['schedules'])) {
+  for (const { item, path } of recordsUnder(data, 'schedules', [])) {
     const cron = textOf(item.cron);
     if (cron === undefined) continue;
     const timezone = textOf(item.timezone);
@@ -252,7 +259,7 @@ function checkScheduleExpressions({ data, report }: RuleContext): void {
 
 function checkUniqueScheduleTargets({ data, report, source }: RuleContext): void {
   const seen = new Map<string, KeyPath>();
-  for (const { item, path } of listOfRecords(data.schedules, ['schedules'])) {
+  for (const { item, path } of recordsUnder(data, 'schedules', [])) {
     const target = textOf(item.target_id);
     if (target === undefined) continue;
     const first = seen.get(target);
@@ -264,41 +271,47 @@ function checkUniqueScheduleTargets({ data, report, source }: RuleContext): void
   }
 }
 
-/** Every task mapping of the document, depth first, with what holds it. */
+/**
+ * Every task mapping of the document, depth first, with what holds it and its pipeline's elements, found once here
+ * for every rule: a project of 500 tasks is walked once, not once per rule.
+ */
 function collectTasks(data: Record<string, unknown>): TaskEntry[] {
   const out: TaskEntry[] = [];
-  const visitList = (list: unknown, path: KeyPath, holder: TaskEntry['holder']): void => {
-    for (const { item, path: taskPath } of listOfRecords(list, path)) {
-      out.push({ task: item, path: taskPath, holder });
-      visitList(item.tasks, [...taskPath, 'tasks'], 'tasks');
-      for (const { element, path: elementPath } of pipelineElements(item, taskPath)) {
-        visitList(element.foreach, [...elementPath, 'foreach'], 'foreach');
-        visitList(element.fork, [...elementPath, 'fork'], 'fork');
+  const visitList = (owner: Record<string, unknown>, key: string, ownerPath: KeyPath, holder: TaskEntry['holder']): void => {
+    for (const { item, path: taskPath } of recordsUnder(owner, key, ownerPath)) {
+      const elements = recordsUnder(item, 'pipeline', taskPath).map(({ item: element, path: p }) => ({ element, path: p }));
+      out.push({ task: item, path: taskPath, holder, elements });
+      visitList(item, 'tasks', taskPath, 'tasks');
+      for (const { element, path: elementPath } of elements) {
+        visitList(element, 'foreach', elementPath, 'foreach');
+        visitList(element, 'fork', elementPath, 'fork');
       }
     }
   };
-  visitList(data.tasks, ['tasks'], 'project');
+  visitList(data, 'tasks', [], 'project');
   return out;
 }
 
-function pipelineElements(task: Record<string, unknown>, path: KeyPath): Array<{ element: Record<string, unknown>; path: KeyPath; index: number }> {
-  return listOfRecords(task.pipeline, [...path, 'pipeline']).map(({ item, path: p, index }) => ({ element: item, path: p, index }));
-}
-
 /** The command mappings a task runs directly (its `commands` and the command elements of its `pipeline`). */
-function commandsOf(task: Record<string, unknown>, path: KeyPath): Array<{ command: Record<string, unknown>; path: KeyPath }> {
-  const commands = listOfRecords(task.commands, [...path, 'commands']).map(({ item, path: p }) => ({ command: item, path: p }));
-  for (const { element, path: p } of pipelineElements(task, path)) {
+function commandsOf({ task, path, elements }: TaskEntry): Array<{ command: Record<string, unknown>; path: KeyPath }> {
+  const commands = recordsUnder(task, 'commands', path).map(({ item, path: p }) => ({ command: item, path: p }));
+  for (const { element, path: p } of elements) {
     if (has(element, 'command')) commands.push({ command: element, path: p });
   }
   return commands;
 }
 
-function listOfRecords(list: unknown, path: KeyPath): Array<{ item: Record<string, unknown>; path: KeyPath; index: number }> {
+/** The mappings in the list at `owner[key]` (none when it is not a list), each with its key path. */
+function recordsUnder(owner: Record<string, unknown>, key: string, ownerPath: KeyPath): Array<{ item: Record<string, unknown>; path: KeyPath }> {
+  // The list's path is made only for a list: most tasks have no `tasks`, most elements no `foreach` or `fork`.
+  return Array.isArray(owner[key]) ? listOfRecords(owner[key], [...ownerPath, key]) : [];
+}
+
+function listOfRecords(list: unknown, path: KeyPath): Array<{ item: Record<string, unknown>; path: KeyPath }> {
   if (!Array.isArray(list)) return [];
-  const out: Array<{ item: Record<string, unknown>; path: KeyPath; index: number }> = [];
+  const out: Array<{ item: Record<string, unknown>; path: KeyPath }> = [];
   list.forEach((item, index) => {
-    if (isRecord(item)) out.push({ item, path: [...path, index], index });
+    if (isRecord(item)) out.push({ item, path: [...path, index] });
   });
   return out;
 }

@@ -502,6 +502,43 @@ describe('parseProject: problems', () => {
     ]);
   });
 
+  it('finds the rules\' problems at every depth: nested tasks, foreach lines and fork children, each at its own path', () => {
+    const text = `installs:
+- venv: proc_01
+  command: pip install x
+tasks:
+- name: outer
+  tasks:
+  - name: inner
+    commands: []
+- name: lines
+  pipeline:
+  - command: cat
+    venv: proc_01
+  - foreach:
+    - name: each
+      commands:
+      - command: x
+        venv: nope
+- name: copies
+  pipeline:
+  - command: cat
+  - fork:
+    - name: child
+      pipeline:
+      - command: wc
+        venv: gone
+      - foreach: []
+`;
+    const e = parseFailure(text);
+    expect(errorsOf(e).map((d) => [d.path, d.location?.line, d.message])).toEqual([
+      ['tasks[0].tasks[0].commands', 8, 'task "inner" has an empty commands list; expected at least one entry'],
+      ['tasks[1].pipeline[1].foreach[0].commands[0].venv', 17, 'venv "nope" is not declared in installs (declared venvs: "proc_01")'],
+      ['tasks[2].pipeline[1].fork[0].pipeline[0].venv', 25, 'venv "gone" is not declared in installs (declared venvs: "proc_01")'],
+      ['tasks[2].pipeline[1].fork[0].pipeline[1].foreach', 26, 'found an empty foreach list; expected at least one task'],
+    ]);
+  });
+
   it('refuses a venv that installs does not declare, naming the declared ones', () => {
     const e = parseFailure('installs:\n- venv: proc_01\n  command: pip install x\ntasks:\n- name: a\n  commands:\n  - command: x\n    venv: proc_02\n');
     expect(errorsOf(e)).toEqual([
