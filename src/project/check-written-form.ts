@@ -31,7 +31,11 @@ interface ObjectInfo {
 const objectInfos = new WeakMap<z.ZodType, ObjectInfo>();
 const unwrapped = new WeakMap<z.ZodType, z.ZodType>();
 
-function walk(schema: z.ZodType, value: unknown, path: KeyPath, source: YamlSource, out: Diagnostic[]): void {
+/**
+ * `path` is the walk's one key path, grown and shrunk as it goes down and back up (a document of 500 tasks has tens of
+ * thousands of nodes); a diagnostic reads it at once, as text and a location, and keeps none of it.
+ */
+function walk(schema: z.ZodType, value: unknown, path: Array<string | number>, source: YamlSource, out: Diagnostic[]): void {
   const inner = unwrap(schema);
   if (typeof value === 'number' && isTextSchema(inner)) {
     const lost = describeLostNumber(value, path, source);
@@ -41,19 +45,24 @@ function walk(schema: z.ZodType, value: unknown, path: KeyPath, source: YamlSour
   if (inner instanceof z.ZodArray) {
     if (!Array.isArray(value)) return;
     const element = inner.element as z.ZodType;
-    value.forEach((item, i) => walk(element, item, [...path, i], source, out));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(element, value[i], path, source, out);
+      path.pop();
+    }
     return;
   }
   if (!isRecord(value)) return;
   const info = inner instanceof z.ZodObject ? describeObject(inner) : inner instanceof z.ZodUnion ? pickObject(inner, value) : undefined;
   if (!info) return;
   for (const key of Object.keys(value)) {
-    const keyPath = [...path, key];
     const child = info.children.get(key);
+    path.push(key);
     // In a union (a pipeline element), a misspelt key may be meant for another alternative: `comand` is `command`.
-    if (!child) out.push(describeUnknownKey(key, info.known, keyPath, source, inner instanceof z.ZodUnion ? knownKeysOfUnion(inner) : info.known));
-    else if (info.ignored.has(key)) out.push(describeIgnoredKey(key, child, keyPath, source));
-    else walk(child, value[key], keyPath, source, out);
+    if (!child) out.push(describeUnknownKey(key, info.known, path, source, inner instanceof z.ZodUnion ? knownKeysOfUnion(inner) : info.known));
+    else if (info.ignored.has(key)) out.push(describeIgnoredKey(key, child, path, source));
+    else walk(child, value[key], path, source, out);
+    path.pop();
   }
 }
 
@@ -114,7 +123,8 @@ function pickObject(union: z.ZodUnion, value: Record<string, unknown>): ObjectIn
     if (!(inner instanceof z.ZodObject)) continue;
     const info = describeObject(inner);
     let score = 0;
-    for (const key of Object.keys(value)) {
+    // for…in, not Object.keys: no array per alternative per element (the value is a plain mapping read from YAML).
+    for (const key in value) {
       if (info.children.has(key)) score += info.required.has(key) ? 2 : 1;
     }
     if (!best || score > best.score) best = { info, score };
