@@ -153,14 +153,15 @@ function countCollections(value: unknown, nodes: ReadonlySet<object>): number {
   if (!nodes.has(value)) return -1;
   let count = 1;
   if (Array.isArray(value)) {
-    for (const item of value) {
-      const inner = countCollections(item, nodes);
+    for (let i = 0; i < value.length; i++) {
+      const inner = countCollections(value[i], nodes);
       if (inner < 0) return -1;
       count += inner;
     }
     return count;
   }
-  for (const key of Object.keys(value)) {
+  // for…in, not Object.keys: js-yaml's mappings are plain objects, and a project has thousands of them.
+  for (const key in value) {
     if (keysForThePositionalReader.has(key)) return -1;
     const inner = countCollections((value as Record<string, unknown>)[key], nodes);
     if (inner < 0) return -1;
