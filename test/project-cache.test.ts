@@ -44,7 +44,8 @@ tasks:
     const args = ['run', 'local', '-p', projectDir, '-w', workspaceDir];
     const first = await runRecorded(args);
     expect(first.code, first.stderr).toBe(0);
-    expect(parsers(first.loaded)).toEqual(['yaml/', 'js-yaml/', 'zod/']);
+    // A plain project.yml with nothing to locate is read by the fast reader: the positional one (yaml) stays unloaded.
+    expect(parsers(first.loaded)).toEqual(['js-yaml/', 'zod/']);
     // The first run created the workspace after loading; the second keeps the project there, the third reads it back.
     expect((await runRecorded(args)).code).toBe(0);
     const rerun = await runRecorded(args);
@@ -53,5 +54,30 @@ tasks:
     // node:crypto brings some 17 internal modules, about 1 MB of peak RSS: a run names its temp files without it.
     expect(rerun.builtins).toContain('child_process');
     expect(rerun.builtins).not.toContain('crypto');
+  });
+
+  it('loads the positional YAML reader only for a document or a problem that needs it, and then locates as before', async () => {
+    const loadsYaml = async (yml: string): Promise<{ loaded: boolean; code: number | null; stderr: string }> => {
+      const { projectDir } = makeProject(yml);
+      const run = await runRecorded(['config', 'validate', '-p', projectDir]);
+      return { loaded: findFilesWithPackage(run.loaded, 'yaml/').length > 0, code: run.code, stderr: run.stderr };
+    };
+    const plain = await loadsYaml('tasks:\n  - name: a\n    commands:\n      - command: echo hi\n');
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.loaded).toBe(false);
+    // Anchors are read by the positional reader only.
+    const anchored = await loadsYaml('x: &cmd echo hi\ntasks:\n  - name: a\n    commands:\n      - command: *cmd\n');
+    expect(anchored.code, anchored.stderr).toBe(0);
+    expect(anchored.loaded).toBe(true);
+    // A problem in a plain document: read again with positions, to say where.
+    const broken = await loadsYaml('tasks:\n  - name: a\n    commands:\n      - command: echo hi\n        venv: nope\n');
+    expect(broken.code).toBe(2);
+    expect(broken.loaded).toBe(true);
+    expect(broken.stderr).toContain('project.yml:5:15: tasks[0].commands[0].venv: venv "nope" is not declared in installs');
+    // A template problem found after loading is located too.
+    const template = await loadsYaml('tasks:\n  - name: a\n    commands:\n      - command: echo {% if x %}\n');
+    expect(template.code).toBe(2);
+    expect(template.loaded).toBe(true);
+    expect(template.stderr).toMatch(/project\.yml:4:\d+: tasks\[0\]\.commands\[0\]\.command/);
   });
 });

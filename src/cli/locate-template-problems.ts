@@ -3,6 +3,7 @@ import type { Diagnostic } from '../errors.js';
 import { UserError } from '../errors.js';
 import { parseKeyPath } from '../project/format-key-path.js';
 import { loadLocatedProject, type LocatedProject } from '../project/load-project.js';
+import { loadPositionalReader } from '../project/parse-yaml-source.js';
 import type { Command } from '../project/types.js';
 import { planRun } from '../runner/plan-run.js';
 
@@ -41,6 +42,7 @@ export async function locateTemplateProblems(error: unknown, projectDir: string)
   } catch {
     return error;
   }
+  await loadPositionalReader();
   const plan = planRun(located.project);
   const commands = new Map([...plan.staticCommands, ...plan.foreachCommands].map((c) => [c.path, c]));
   let changed = false;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { parseProject } from '../project/load-project.js';
+import { parseProject } from '../project/parse-project.js';
 import { assembleBuildContext, type BuildContext } from './assemble-build-context.js';
 
 const made: string[] = [];

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseProject } from '../project/load-project.js';
+import { parseProject } from '../project/parse-project.js';
 import { chooseBaseImage, DEFAULT_BASE_IMAGE, needsOfflineBaseCheck, PUBLIC_BASE_IMAGE } from './base-image.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

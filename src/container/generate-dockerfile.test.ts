@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { loadProject, parseProject } from '../project/load-project.js';
+import { loadProject } from '../project/load-project.js';
+import { parseProject } from '../project/parse-project.js';
 import { createInstallProjects } from './create-install-projects.js';
 import { generateDockerfile } from './generate-dockerfile.js';
 

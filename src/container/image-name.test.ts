@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { parseProject } from '../project/load-project.js';
+import { parseProject } from '../project/parse-project.js';
 import { isValidRepositoryName, resolveImageName, toRepositoryName } from './image-name.js';
 
 const load = (yml: string, dir = '/projects/My Pipeline') => parseProject(yml, `${dir}/project.yml`, dir).project;

@@ -1,7 +1,7 @@
 // Tests of the deploy rules that depend on the chosen cloud: its sizes at their line, and keys of another cloud.
 import { describe, expect, it } from 'vitest';
 import { UserError, formatDiagnostic } from '../errors.js';
-import { parseProject } from './load-project.js';
+import { parseProject } from './parse-project.js';
 
 const file = '/p/project.yml';
 const tasks = 'tasks:\n  - name: t\n    commands:\n      - command: "true"\n';

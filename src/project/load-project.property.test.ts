@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
-import { parseProject } from './load-project.js';
+import { parseProject } from './parse-project.js';
 
 function expectProjectOrLocatedUserError(text: string): void {
   try {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError, formatDiagnostic } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { loadProject, parseProject } from './load-project.js';
+import { loadProject } from './load-project.js';
+import { parseProject } from './parse-project.js';
 import type { Project } from './types.js';
 
 const file = '/p/project.yml';

@@ -16,7 +16,7 @@ import { normalizeProject } from './normalize-project.js';
 // peak memory of the run that checks a new or changed project.yml).
 const readFile = promisify(fs.readFile);
 const stat = promisify(fs.stat);
-import { MAX_PROJECT_FILE_BYTES, fileTooLarge, parseYamlSource } from './parse-yaml-source.js';
+import { MAX_PROJECT_FILE_BYTES, PositionalReaderNeeded, fileTooLarge, loadPositionalReader, parseYamlSource, type PositionalReader } from './parse-yaml-source.js';
 import { isYamlFloatText } from './pyyaml-scalars.js';
 import { projectSchema } from './schema.js';
 import { plural } from '../plural.js';
@@ -27,7 +27,10 @@ export interface LoadedProject {
   warnings: Diagnostic[];
 }
 
-/** A loaded project that can still say where a key path is written (the nearest enclosing node when it is not). */
+/**
+ * A loaded project that can still say where a key path is written (the nearest enclosing node when it is not).
+ * `locate` needs the positional reader: await loadPositionalReader() before calling it.
+ */
 export interface LocatedProject extends LoadedProject {
   locate(path: KeyPath): SourceLocation;
 }
@@ -62,20 +65,24 @@ export async function loadLocatedProject(projectDir: string): Promise<LocatedPro
       cause: error,
     });
   }
-  return parseLocatedProject(decodeUtf8(bytes, file), file, projectDir);
+  const text = decodeUtf8(bytes, file);
+  // A plain project.yml with nothing to locate is read without the positional reader; one that needs it (a document
+  // the fast reader does not take, a problem to locate) is read again once the reader is loaded. The checks are pure.
+  try {
+    return parseLocatedProject(text, file, projectDir);
+  } catch (error) {
+    if (!(error instanceof PositionalReaderNeeded)) throw error;
+    return parseLocatedProject(text, file, projectDir, await loadPositionalReader());
+  }
 }
 
 /**
  * Validates and normalizes project.yml text. `file` is used in messages and, made absolute, as `project.file`.
- * Throws a UserError whose diagnostics hold every error and warning found, each with file:line:col.
+ * Throws a UserError whose diagnostics hold every error and warning found, each with file:line:col. Without `reader`
+ * (the positional reader), PositionalReaderNeeded when the text needs it and loadPositionalReader has not loaded it.
  */
-export function parseProject(text: string, file: string, projectDir: string): LoadedProject {
-  const { project, warnings } = parseLocatedProject(text, file, projectDir);
-  return { project, warnings };
-}
-
-function parseLocatedProject(text: string, file: string, projectDir: string): LocatedProject {
-  const source = parseYamlSource(text, file);
+export function parseLocatedProject(text: string, file: string, projectDir: string, reader?: PositionalReader): LocatedProject {
+  const source = parseYamlSource(text, file, reader);
   if (!isRecord(source.data)) {
     const found = source.data === null ? 'an empty document' : describeValue(source.data);
     throw new UserError(`${file} must be a mapping of keys such as tasks:, found ${found}`, {

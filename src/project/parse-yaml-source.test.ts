@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { MAX_NESTING_DEPTH, parseYamlSource } from './parse-yaml-source.js';
+import { parseYamlWithPositions } from './read-positioned-yaml.js';
 
 function read(value: string): unknown {
-  return (parseYamlSource(`v: ${value}\n`, 'f.yml').data as { v: unknown }).v;
+  return (parseYamlSource(`v: ${value}\n`, 'f.yml', parseYamlWithPositions).data as { v: unknown }).v;
 }
 
 describe('parseYamlSource', () => {
@@ -46,7 +47,7 @@ describe('parseYamlSource', () => {
   });
 
   it('locates keys and values by key path, 1-based', () => {
-    const source = parseYamlSource('tasks:\n- name: a\n  pipeline:\n  - command: cat\n', 'f.yml');
+    const source = parseYamlSource('tasks:\n- name: a\n  pipeline:\n  - command: cat\n', 'f.yml', parseYamlWithPositions);
     expect(source.locate(['tasks', 0, 'pipeline', 0, 'command'])).toEqual({ file: 'f.yml', line: 4, col: 14 });
     expect(source.locate(['tasks', 0, 'pipeline'], 'key')).toEqual({ file: 'f.yml', line: 3, col: 3 });
     // A path that does not exist points at the nearest enclosing node.
@@ -55,13 +56,13 @@ describe('parseYamlSource', () => {
   });
 
   it('reads merge keys and aliases', () => {
-    const source = parseYamlSource('base: &b {active: false}\ntask:\n  <<: *b\n  name: x\n', 'f.yml');
+    const source = parseYamlSource('base: &b {active: false}\ntask:\n  <<: *b\n  name: x\n', 'f.yml', parseYamlWithPositions);
     expect(source.data).toEqual({ base: { active: false }, task: { active: false, name: 'x' } });
   });
 
   it('refuses a duplicate key with its position', () => {
     try {
-      parseYamlSource('a: 1\na: 2\n', 'f.yml');
+      parseYamlSource('a: 1\na: 2\n', 'f.yml', parseYamlWithPositions);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(UserError);
@@ -70,27 +71,27 @@ describe('parseYamlSource', () => {
   });
 
   it('refuses a number with no digits after its prefix, at its position', () => {
-    expect(() => parseYamlSource('a: 1\nb: 0x_\n', 'f.yml')).toThrow(UserError);
+    expect(() => parseYamlSource('a: 1\nb: 0x_\n', 'f.yml', parseYamlWithPositions)).toThrow(UserError);
     try {
-      parseYamlSource('a: 1\nb: 0x_\n', 'f.yml');
+      parseYamlSource('a: 1\nb: 0x_\n', 'f.yml', parseYamlWithPositions);
     } catch (e) {
       expect((e as UserError).diagnostics[0]).toMatchObject({ message: expect.stringContaining('0x_ has no digits'), location: { line: 2, col: 4 } });
     }
   });
 
   it('refuses an alias to nothing and a key that is a list', () => {
-    expect(() => parseYamlSource('a: *nothing\n', 'f.yml')).toThrow(/no anchor/);
-    expect(() => parseYamlSource('? [a, b]\n: c\n', 'f.yml')).toThrow(/key/);
+    expect(() => parseYamlSource('a: *nothing\n', 'f.yml', parseYamlWithPositions)).toThrow(/no anchor/);
+    expect(() => parseYamlSource('? [a, b]\n: c\n', 'f.yml', parseYamlWithPositions)).toThrow(/key/);
   });
 
   it('accepts nesting up to the limit and refuses beyond it', () => {
     const nested = (depth: number) => `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
-    expect(() => parseYamlSource(`v: ${nested(MAX_NESTING_DEPTH - 1)}\n`, 'f.yml')).not.toThrow();
-    expect(() => parseYamlSource(`v: ${nested(MAX_NESTING_DEPTH + 1)}\n`, 'f.yml')).toThrow(/nesting deeper than 200/);
+    expect(() => parseYamlSource(`v: ${nested(MAX_NESTING_DEPTH - 1)}\n`, 'f.yml', parseYamlWithPositions)).not.toThrow();
+    expect(() => parseYamlSource(`v: ${nested(MAX_NESTING_DEPTH + 1)}\n`, 'f.yml', parseYamlWithPositions)).toThrow(/nesting deeper than 200/);
   });
 
   it('keeps an unknown tag as a warning with its position', () => {
-    const source = parseYamlSource('a: !custom x\n', 'f.yml');
+    const source = parseYamlSource('a: !custom x\n', 'f.yml', parseYamlWithPositions);
     expect(source.data).toEqual({ a: 'x' });
     expect(source.warnings[0]).toMatchObject({ severity: 'warning', location: { line: 1, col: 4 } });
   });

@@ -1,10 +1,6 @@
 // Reads YAML text the way the original handoff did (PyYAML, YAML 1.1), with bounds, and keeps every node's position.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node, ScalarTag, Tags, YAMLError } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
-import { appendKeyPath, formatKeyPath } from './format-key-path.js';
-import { PLAIN_SCALAR_TYPES } from './pyyaml-scalars.js';
 import { readPlainYaml } from './read-plain-yaml.js';
 import type { KeyPath } from './format-key-path.js';
 
@@ -31,9 +27,35 @@ export interface YamlSource {
   sourceText(path: KeyPath): string | undefined;
 }
 
-interface IndexedNode {
-  key?: Node;
-  value: Node | null;
+/** Reads a document with every node's position (read-positioned-yaml.ts, the yaml package). */
+export type PositionalReader = (text: string, file: string) => YamlSource;
+
+/** The positional reader once loadPositionalReader has loaded it. */
+let loadedReader: PositionalReader | undefined;
+
+/**
+ * Loads the positional reader: the yaml package is 262 KB of code that a plain document read by the fast reader,
+ * with nothing to locate, never needs (9 ms of every `config validate`, and of the first run after an edit).
+ */
+export async function loadPositionalReader(): Promise<PositionalReader> {
+  loadedReader ??= (await import('./read-positioned-yaml.js')).parseYamlWithPositions;
+  return loadedReader;
+}
+
+/**
+ * Thrown when the positional reader is needed (a document the fast reader does not take, a message to locate) before
+ * it was loaded: the caller loads it (loadPositionalReader) and reads again. Never reaches a user.
+ */
+export class PositionalReaderNeeded extends Error {
+  constructor() {
+    super('the positional YAML reader is needed but not loaded (call loadPositionalReader first)');
+  }
+}
+
+function positionalReader(given: PositionalReader | undefined): PositionalReader {
+  const reader = given ?? loadedReader;
+  if (!reader) throw new PositionalReaderNeeded();
+  return reader;
 }
 
 /**
@@ -43,20 +65,24 @@ interface IndexedNode {
  * A plain document (most project.yml files) is read by the fast reader, about ten times faster than the positional
  * one (read-plain-yaml.ts); the positional reader then runs only when a message must say where a key path is written.
  * Anything the fast reader does not read exactly as the positional one goes to the positional reader at once.
+ *
+ * `reader` is the positional reader; without it, the one loadPositionalReader loaded, or PositionalReaderNeeded is
+ * thrown where it is needed (here, or later by locate and sourceText).
  */
-export function parseYamlSource(text: string, file: string): YamlSource {
+export function parseYamlSource(text: string, file: string, reader?: PositionalReader): YamlSource {
   checkSize(text, file);
   checkNulBytes(text, file);
   const plain = readPlainYaml(text);
-  if (!plain) return parseYamlWithPositions(text, file);
+  if (!plain) return positionalReader(reader)(text, file);
 
   let positioned: YamlSource | null | undefined;
   // Should the positional reader refuse what the fast one read (a difference the guards missed), the problem being
   // reported keeps its message, located at the file only, rather than being replaced by a YAML error.
   const withPositions = (): YamlSource | null => {
     if (positioned === undefined) {
+      const read = positionalReader(reader);
       try {
-        positioned = parseYamlWithPositions(text, file);
+        positioned = read(text, file);
       } catch {
         positioned = null;
       }
@@ -86,65 +112,7 @@ function valueAt(data: unknown, path: KeyPath): unknown {
   return value;
 }
 
-/** parseYamlSource with positions from the start (the yaml package's document model); exported for tests. */
-export function parseYamlWithPositions(text: string, file: string): YamlSource {
-  checkSize(text, file);
-  checkNulBytes(text, file);
-
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    version: '1.1',
-    customTags: usePyYamlScalars,
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-    logLevel: 'silent',
-    lineCounter,
-    keepSourceTokens: false,
-  });
-  const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
-
-  const warnings = doc.warnings.map((w) => describeYamlError(w, 'warning', at));
-  if (doc.errors.length > 0) {
-    const diagnostics = [...doc.errors.map((e) => describeYamlError(e, 'error', at)), ...warnings];
-    const count = doc.errors.length;
-    throw new UserError(`${file} is not valid YAML (${count} ${count === 1 ? 'problem' : 'problems'})`, {
-      fix: 'fix the YAML syntax at the lines listed',
-      diagnostics,
-    });
-  }
-
-  const index = indexNodes(doc, file, at);
-  const data = convertToJs(doc, file, index.firstAlias ? at(index.firstAlias.range?.[0] ?? 0) : { file, line: 1, col: 1 });
-
-  const findNode = (path: KeyPath): { entry: IndexedNode; exact: boolean } => {
-    for (let n = path.length; n > 0; n--) {
-      const entry = index.nodes.get(formatKeyPath(path.slice(0, n)));
-      if (entry) return { entry, exact: n === path.length };
-    }
-    return { entry: { value: doc.contents as Node | null }, exact: path.length === 0 };
-  };
-
-  return {
-    file,
-    data,
-    warnings,
-    locate(path, where = 'value') {
-      const { entry, exact } = findNode(path);
-      const node = exact && where === 'key' && entry.key ? entry.key : (entry.value ?? entry.key);
-      const offset = node?.range?.[0];
-      return offset === undefined ? { file, line: 1, col: 1 } : at(offset);
-    },
-    sourceText(path) {
-      const { entry, exact } = findNode(path);
-      const node = entry.value;
-      if (!exact || !isScalar(node) || !node.range) return undefined;
-      return text.slice(node.range[0], node.range[1]);
-    },
-  };
-}
-
-function checkSize(text: string, file: string): void {
+export function checkSize(text: string, file: string): void {
   // UTF-8 needs at most 3 bytes per UTF-16 unit, so the exact byte count is only computed near the limit.
   const tooBig =
     text.length > MAX_PROJECT_FILE_BYTES ||
@@ -161,7 +129,7 @@ export function fileTooLarge(file: string): UserError {
   });
 }
 
-function checkNulBytes(text: string, file: string): void {
+export function checkNulBytes(text: string, file: string): void {
   const nul = text.indexOf('\0');
   if (nul === -1) return;
   const before = text.slice(0, nul);
@@ -172,144 +140,4 @@ function checkNulBytes(text: string, file: string): void {
     fix: 'point -p at the folder holding the real project.yml, or save the file as UTF-8 text',
     diagnostics: [{ severity: 'error', message: `found a NUL byte; ${message}`, location: { file, line, col } }],
   });
-}
-
-/**
- * The yaml package's YAML 1.1 tags with its implicit scalar types replaced by PLAIN_SCALAR_TYPES (PyYAML's rules,
- * shared with the fast reader); collections, strings, merge keys and the explicit-only tags are kept.
- */
-function usePyYamlScalars(tags: Tags): Tags {
-  const replaced = new Set([...PLAIN_SCALAR_TYPES.map((t) => t.tag), 'tag:yaml.org,2002:timestamp']);
-  const kept = tags.filter((tag) => typeof tag === 'string' || !replaced.has(tag.tag) || !('test' in tag) || !tag.test);
-  const scalars: ScalarTag[] = PLAIN_SCALAR_TYPES.map((type) => ({
-    tag: type.tag,
-    default: true,
-    test: type.test,
-    resolve: (text) => type.resolve(text) as ReturnType<ScalarTag['resolve']>,
-  }));
-  return [...scalars, ...kept];
-}
-
-const yamlErrorHints: Record<string, string> = {
-  DUPLICATE_KEY: 'each key may appear once in a mapping; remove or rename one of them',
-  MULTIPLE_DOCS: 'project.yml holds one document; remove the `---` line and what follows, or merge them',
-  TAB_AS_INDENT: 'indent with spaces, not tabs',
-  BAD_INDENT: 'check the indentation: items of one list or mapping must start in the same column',
-  MISSING_CHAR: 'a quote or bracket is not closed',
-  RESOURCE_EXHAUSTION: `the document is nested too deeply; keep nesting under ${MAX_NESTING_DEPTH} levels`,
-  TAG_RESOLVE_FAILED: 'remove the `!tag`; project.yml holds plain values only',
-};
-
-function describeYamlError(e: YAMLError, severity: Diagnostic['severity'], at: (offset: number) => SourceLocation): Diagnostic {
-  const message = e.code === 'RESOURCE_EXHAUSTION' ? 'the document is nested too deeply to read' : firstLine(e.message);
-  // A scalar our own table could not read (`0x_`) says what to do in its message; the hint is for unknown tags.
-  const hint = e.code === 'TAG_RESOLVE_FAILED' && /has no digits/.test(message) ? undefined : yamlErrorHints[e.code];
-  return { severity, message, location: at(e.pos[0]), ...(hint ? { hint } : {}) };
-}
-
-function firstLine(message: string): string {
-  const line = message.split('\n')[0] ?? message;
-  return line.replace(/ at line \d+, column \d+:?$/, '');
-}
-
-/**
- * Records every key path's nodes (so any message can point at its line) and refuses what would make later steps
- * recurse without end: nesting deeper than MAX_NESTING_DEPTH, aliases to an enclosing node (cycles), aliases to
- * nothing, and mapping keys that are not plain values.
- */
-function indexNodes(
-  doc: Document.Parsed,
-  file: string,
-  at: (offset: number) => SourceLocation,
-): { nodes: Map<string, IndexedNode>; firstAlias?: Node } {
-  const nodes = new Map<string, IndexedNode>();
-  const ancestors = new Set<Node>();
-  // Anchors seen so far in document order: an alias refers to the last one defined before it. (yaml's
-  // Alias.resolve(doc) rescans the whole document per call, which is quadratic for many aliases.)
-  const anchors = new Map<string, Node>();
-  let firstAlias: Node | undefined;
-
-  const fail = (node: Node | null | undefined, reason: string, message: string, fix: string): never => {
-    const location = node?.range ? at(node.range[0]) : { file, line: 1, col: 1 };
-    throw new UserError(`${file}: ${reason}`, { fix, diagnostics: [{ severity: 'error', message, location, hint: fix }] });
-  };
-
-  const visit = (node: Node | null, path: string, depth: number): void => {
-    if (node === null) return;
-    if (isAlias(node)) {
-      firstAlias ??= node;
-      const target = anchors.get(node.source);
-      if (!target) {
-        fail(node, `alias *${node.source} has no anchor`, `alias *${node.source} refers to no anchor &${node.source} defined before it`, `define &${node.source} before using *${node.source}`);
-      } else if (ancestors.has(target)) {
-        fail(node, `alias *${node.source} refers to a node that contains it`, `alias *${node.source} is inside the node it refers to, which would be infinitely deep`, 'point the alias at a node outside of itself');
-      }
-      return;
-    }
-    if (node.anchor) anchors.set(node.anchor, node);
-    if (!isMap(node) && !isSeq(node)) return;
-    if (depth > MAX_NESTING_DEPTH) {
-      fail(node, `nesting deeper than ${MAX_NESTING_DEPTH} levels`, `found nesting deeper than ${MAX_NESTING_DEPTH} levels; a project.yml nests a few levels`, 'flatten the document: nested tasks can usually be written as a list of tasks');
-    }
-    ancestors.add(node);
-    if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const itemNode = (item ?? null) as Node | null;
-        const itemPath = appendKeyPath(path, i);
-        nodes.set(itemPath, { value: itemNode });
-        visit(itemNode, itemPath, depth + 1);
-      });
-    } else {
-      for (const pair of node.items) {
-        const keyNode = (pair.key ?? null) as Node | null;
-        const valueNode = (pair.value ?? null) as Node | null;
-        const key = readKey(keyNode, anchors);
-        if (key === undefined) {
-          fail(keyNode ?? valueNode ?? node, 'a mapping key is not a plain value', 'found a list or mapping used as a key; keys must be plain names', 'write the key as plain text');
-        }
-        const childPath = appendKeyPath(path, key as string);
-        // `<<` merge values are indexed only to check their aliases; the merged keys point at the mapping itself.
-        if (key !== '<<') nodes.set(childPath, { key: keyNode ?? undefined, value: valueNode });
-        visit(keyNode, childPath, depth + 1);
-        visit(valueNode, childPath, depth + 1);
-      }
-    }
-    ancestors.delete(node);
-  };
-
-  visit((doc.contents ?? null) as Node | null, '', 1);
-  return { nodes, firstAlias };
-}
-
-/** The JavaScript key a YAML key becomes (as the yaml package writes it), or undefined for collection keys. */
-function readKey(keyNode: Node | null, anchors: ReadonlyMap<string, Node>): string | undefined {
-  let node: unknown = keyNode;
-  if (isAlias(node)) node = anchors.get(node.source);
-  if (node === null || node === undefined) return '';
-  if (!isScalar(node)) return undefined;
-  const value = node.value;
-  if (value === null || value === undefined) return '';
-  // With merge keys on, the yaml package reads `<<` as a symbol.
-  if (typeof value === 'symbol') return value.description ?? '';
-  if (typeof value === 'object') return undefined;
-  return String(value);
-}
-
-function convertToJs(doc: Document.Parsed, file: string, firstAlias: SourceLocation): unknown {
-  try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/alias/i.test(message)) {
-      throw new UserError(`${file} expands aliases more than ${MAX_ALIAS_COUNT} times (an alias bomb?)`, {
-        fix: 'use fewer `*alias` references; write repeated parts out',
-        diagnostics: [{ severity: 'error', message: `aliases expand more than ${MAX_ALIAS_COUNT} times`, location: firstAlias }],
-        cause: error,
-      });
-    }
-    throw new UserError(`${file} could not be read: ${message}`, {
-      diagnostics: [{ severity: 'error', message, location: { file, line: 1, col: 1 } }],
-      cause: error,
-    });
-  }
 }

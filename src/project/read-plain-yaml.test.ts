@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
-import { parseYamlSource, parseYamlWithPositions } from './parse-yaml-source.js';
+import { parseYamlSource } from './parse-yaml-source.js';
+import { parseYamlWithPositions } from './read-positioned-yaml.js';
 import { readPlainYaml } from './read-plain-yaml.js';
 
 /** The property: what the fast reader accepts, the positional reader reads to the same data, with no warning. */
@@ -106,7 +107,7 @@ describe('readPlainYaml', () => {
 
   it('gives parseYamlSource the same data, positions and texts as the positional reader', () => {
     const text = 'tasks:\n- name: a\n  timeout: 0.50\n  pipeline:\n  - command: cat\n';
-    const fast = parseYamlSource(text, 'f.yml');
+    const fast = parseYamlSource(text, 'f.yml', parseYamlWithPositions);
     const slow = parseYamlWithPositions(text, 'f.yml');
     expect(fast.data).toEqual(slow.data);
     expect(fast.locate(['tasks', 0, 'pipeline', 0, 'command'])).toEqual(slow.locate(['tasks', 0, 'pipeline', 0, 'command']));

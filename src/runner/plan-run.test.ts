@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProject } from '../project/load-project.js';
+import { parseProject } from '../project/parse-project.js';
 import { planRun } from './plan-run.js';
 
 const load = (yml: string) => parseProject(yml, 'project.yml', '/p').project;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseProject } from '../project/load-project.js';
+import { parseProject } from '../project/parse-project.js';
 import { writeLocalSchedule } from '../schedule/schedule-registry.js';
 import { schedulerPaths } from '../schedule/scheduler-service.js';
 import { addLocalSchedulerState, describeSchedules } from './describe-schedules.js';

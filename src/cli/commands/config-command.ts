@@ -1,6 +1,7 @@
 // `handoff config validate [local]` and `handoff schema`: check project.yml and give editors its JSON Schema.
 import { createProjectJsonSchema } from '../../project/json-schema.js';
 import { loadLocatedProject, type LocatedProject } from '../../project/load-project.js';
+import { loadPositionalReader } from '../../project/parse-yaml-source.js';
 import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
@@ -31,15 +32,18 @@ async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof
   if (!commands.some((c) => needsTemplateEngine(commandTemplateOf(c)))) return;
   await loadTemplateEngine();
   const renderer = createRenderer({ strict: false, onWarning: () => undefined });
-  const problems: Diagnostic[] = [];
+  const found: Array<{ diagnostic: Diagnostic; command: (typeof commands)[number] }> = [];
   for (const command of commands) {
     try {
       renderer.check(commandTemplateOf(command), command.path);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      for (const d of error.diagnostics) problems.push(locateTemplateDiagnostic(d, command, locate));
+      for (const diagnostic of error.diagnostics) found.push({ diagnostic, command });
     }
   }
+  // Locating a problem needs the positional reader, loaded only now that there is one to locate.
+  if (found.length > 0) await loadPositionalReader();
+  const problems = found.map(({ diagnostic, command }) => locateTemplateDiagnostic(diagnostic, command, locate));
   if (problems.length > 0) {
     throw new UserError(`${project.file} has ${plural(problems.length, 'template syntax error')}`, {
       fix: 'correct each template (Jinja2 syntax: {{ name }}, {% if … %}…{% endif %}, {{ name | filter }})',

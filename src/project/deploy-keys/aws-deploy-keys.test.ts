@@ -1,7 +1,7 @@
 // The AWS `deploy` keys as the loader reads them: types checked by the schema, text kept as text, a region checked at its line.
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
-import { parseProject } from '../load-project.js';
+import { parseProject } from '../parse-project.js';
 
 const base = 'tasks:\n  - name: a\n    commands:\n      - command: echo\ndeploy:\n  cloud_provider: aws\n  resource_group: rg\n  task: tt\n';
 

@@ -1,7 +1,7 @@
 // Tests of the azure deploy keys: each problem found at its line with what was expected, sizes as Container Apps pairs.
 import { describe, expect, it } from 'vitest';
 import { UserError, formatDiagnostic } from '../../errors.js';
-import { parseProject } from '../load-project.js';
+import { parseProject } from '../parse-project.js';
 import { checkContainerAppsSize } from './container-apps-sizes.js';
 
 const file = '/p/project.yml';

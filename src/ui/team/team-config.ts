@@ -9,6 +9,7 @@ import { CLOUD_PROVIDERS, type CloudProviderName } from '../../project/cloud-pro
 import { checkSchemaWith } from '../../project/check-schema.js';
 import { checkWrittenForm } from '../../project/check-written-form.js';
 import { parseYamlSource, type YamlSource } from '../../project/parse-yaml-source.js';
+import { parseYamlWithPositions } from '../../project/read-positioned-yaml.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import type { Role } from '../api-types.js';
@@ -125,7 +126,7 @@ export function readTeamConfigFile(file: string, warn: (d: Diagnostic) => void):
   } catch (error) {
     throw new UserError(`cannot read ${file}: ${(error as Error).message}`, { fix: 'give --config the path of your ui.yml' });
   }
-  const source = parseYamlSource(text, file);
+  const source = parseYamlSource(text, file, parseYamlWithPositions);
   for (const d of [...source.warnings, ...checkWrittenForm(teamConfigSchema, source)]) warn(d);
   const { value, diagnostics } = checkSchemaWith(teamConfigSchema, source);
   if (!value) throw configError(file, diagnostics);

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadProject, parseProject } from '../../project/load-project.js';
+import { loadProject } from '../../project/load-project.js';
+import { parseProject } from '../../project/parse-project.js';
 import type { Task } from '../../project/types.js';
 import { layoutTaskDiagram, type Diagram, type Shape } from './pipeline-layout.js';
 

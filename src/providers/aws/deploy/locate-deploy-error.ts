@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../../errors.js';
 import type { KeyPath } from '../../../project/format-key-path.js';
-import { parseYamlSource } from '../../../project/parse-yaml-source.js';
+import { loadPositionalReader, parseYamlSource } from '../../../project/parse-yaml-source.js';
 
 /** `deploy.subnets[0].x` → ['deploy', 'subnets', 0, 'x']; undefined for paths that are not project.yml keys. */
 export function parseKeyPath(path: string): KeyPath | undefined {
@@ -23,7 +23,7 @@ export async function locateDeployErrors<T>(projectFile: string, body: () => Pro
     if (!(error instanceof UserError) || !error.diagnostics.some((d) => d.path && !d.location && parseKeyPath(d.path))) throw error;
     let source;
     try {
-      source = parseYamlSource(await readFile(projectFile, 'utf8'), projectFile);
+      source = parseYamlSource(await readFile(projectFile, 'utf8'), projectFile, await loadPositionalReader());
     } catch {
       throw error;
     }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseProject } from '../../../project/load-project.js';
+import { parseProject } from '../../../project/parse-project.js';
 import type { Project, Schedule } from '../../../project/types.js';
 import { HclTemplate, makeBlock, makeCall, makeExpr, renderBlock, renderValue } from '../../deploy/hcl.js';
 import { readTaskFiles } from '../deploy/read-task-files.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseProject } from '../../../project/load-project.js';
+import { parseProject } from '../../../project/parse-project.js';
 import { renderFile } from '../../deploy/hcl.js';
 import { createGcpNames } from '../names.js';
 import { createTerraformBlocks } from './terraform-export.js';
