@@ -1,4 +1,4 @@
-// Reads YAML text the way the original handoff did (PyYAML, YAML 1.1), with bounds, and keeps every node's position.
+// Reads YAML text as the original handoff did (PyYAML, YAML 1.1), with bounds: a fast reader, positions on demand.
 import { UserError } from '../errors.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
 import { readPlainYaml } from './read-plain-yaml.js';
