@@ -4,6 +4,7 @@ import type { Benchmark, ResultRow } from '../benchmark.js';
 import { runProcessOk } from '../run-process.js';
 import { sampleTrials } from '../sample-trials.js';
 import { summarizeSamples, type Summary } from '../summarize-samples.js';
+import { parseChildrenCpuMs, TREE_CPU_PREFIX } from '../tree-cpu.js';
 import { writeProject } from '../write-project.js';
 
 const LINES = 1000;
@@ -49,6 +50,13 @@ export const foreachOverhead: Benchmark = {
     // that CPU time is the least a run's wall time can be, whatever the commands cost.
     const local = (p: { projectDir: string; workspaceDir: string }): Promise<{ wallMs: number; cpuMs?: number }> =>
       ctx.handoff.run(['run', 'local', '-p', p.projectDir, '-w', p.workspaceDir], { cpu: true });
+    // The CPU time of every process a variant runs (its commands, the loop's shell or handoff's node and launchers),
+    // read with the shell's `times` in runs of their own: on two cores, what makes one line follow another is CPU.
+    const treeCpu = async (run: Promise<{ stdout: string }>): Promise<Record<string, number>> => ({ treeCpuMs: parseChildrenCpuMs((await run).stdout) });
+    const shellTree = (what: string, script: string) =>
+      treeCpu(runProcessOk(what, TREE_CPU_PREFIX[0], [...TREE_CPU_PREFIX.slice(1), '/bin/sh', '-c', script], { captureStdout: true }));
+    const localTree = (p: { projectDir: string; workspaceDir: string }) =>
+      treeCpu(ctx.handoff.run(['run', 'local', '-p', p.projectDir, '-w', p.workspaceDir], { prefix: TREE_CPU_PREFIX, captureStdout: true }));
     const samples = await sampleTrials(
       {
         baseline: () => wall(runProcessOk('while read baseline', '/bin/sh', ['-c', baselineScript])),
@@ -61,8 +69,12 @@ export const foreachOverhead: Benchmark = {
         helper4: () => wall(runProcessOk('helper floor', process.execPath, [floor, String(LINES), '4', 'helper'])),
         launcher1: () => wall(runProcessOk('launcher floor', process.execPath, [floor, String(LINES), '1', 'launcher', launcher, launcherLogs])),
         launcher4: () => wall(runProcessOk('launcher floor', process.execPath, [floor, String(LINES), '4', 'launcher', launcher, launcherLogs])),
+        baselineTree: () => shellTree('while read baseline', baselineScript),
+        shell4Tree: () => shellTree('four while read loops', parallelScript),
+        handoff1Tree: () => localTree(sequential),
+        handoff4Tree: () => localTree(parallel),
       },
-      // Each round runs ten variants of 1,000 processes; three rounds keep the whole bench within its 10 minutes.
+      // Each round runs fourteen variants of 1,000 processes; three rounds keep the whole bench near its 11 minutes.
       { runs: Math.min(ctx.runs, 3), progress: ctx.progress },
     );
     const baseline = summarizeSamples(samples.baseline.wallMs);
@@ -91,6 +103,21 @@ export const foreachOverhead: Benchmark = {
     const l4 = summarizeSamples(samples.launcher4.wallMs);
     const cpu1 = summarizeSamples(samples.handoff1.cpuMs);
     const cpu4 = summarizeSamples(samples.handoff4.cpuMs);
+    const tree = {
+      baseline: summarizeSamples(samples.baselineTree.treeCpuMs),
+      shell4: summarizeSamples(samples.shell4Tree.treeCpuMs),
+      handoff1: summarizeSamples(samples.handoff1Tree.treeCpuMs),
+      handoff4: summarizeSamples(samples.handoff4Tree.treeCpuMs),
+    };
+    const treeRow = (measure: string, handoff: Summary, baseline: Summary, baselineLabel: string): ResultRow => ({
+      measure,
+      unit: 'ms',
+      handoff,
+      baseline,
+      baselineLabel,
+      ratio: handoff.median / baseline.median,
+      ratioLabel: `${(handoff.median / baseline.median).toFixed(2)} × the CPU`,
+    });
     return {
       notes: [
         `${Math.min(ctx.runs, 3)} runs after a warm-up. ${LINES} lines from \`seq\`; each runs \`${COMMAND} {{ _line }}\` (handoff: run by its foreach worker without a shell, as a plain command is, with its own stdout/stderr logs).`,
@@ -99,6 +126,10 @@ export const foreachOverhead: Benchmark = {
           `Node.js with sh helpers ${perLine(s1)} one at a time and ${perLine(s4)} four at once.`,
         `handoff's own CPU time (user + system of the handoff process, not its commands'), start-up included: ${perLine(cpu1)} per line one at a time, ${perLine(cpu4)} with parallel: 4. ` +
           'One at a time the worker runs a line\'s command while handoff handles the line before and sends the next, so handoff\'s own CPU time is the least the run can take: a ratio of it to the loop above the target means the target cannot be met by the commands\' side.',
+        `The process-tree CPU rows are user + system time of every process of a run, commands included (the shell's \`times\` after it, in runs of their own): ` +
+          `the loop ${perLine(tree.baseline)} per line, handoff ${perLine(tree.handoff1)} one at a time (its own node process ${perLine(cpu1)} of it, start-up included) and ${perLine(tree.handoff4)} with parallel: 4. ` +
+          'On two cores a run takes at least half its tree\'s CPU time, while the loop, one process after another, takes about all of its own: ' +
+          'a ratio above 2 × the CPU is more than two cores can hide, and below it the CPU handoff spends beside each command still slows the command (docs/benchmarks.md, "Fourteenth round").',
         `The shell's own parallel row runs the same ${LINES} lines as four \`while read\` loops at once, ${quarter} lines each (\`sh -c '${parallelScript}'\`): ` +
           `${(shell4.median / baseline.median).toFixed(2)} × the one loop's time, so four processes started side by side here take that share of the time one after another takes, whoever starts them; ` +
           `handoff with parallel: 4 takes ${(h4.median / shell4.median).toFixed(2)} × the four loops' time.`,
@@ -116,6 +147,8 @@ export const foreachOverhead: Benchmark = {
         row("handoff's launchers alone, all lines sent at once, 4 at once (reference)", l4),
         row("handoff's own CPU time, one at a time (reference)", cpu1),
         row("handoff's own CPU time, parallel: 4 (reference)", cpu4),
+        treeRow('CPU time of the whole process tree, one at a time (reference)', tree.handoff1, tree.baseline, 'the loop\'s whole tree (sh, seq, 1,000 × /bin/true)'),
+        treeRow('CPU time of the whole process tree, parallel: 4 (reference)', tree.handoff4, tree.shell4, "the four loops' whole tree"),
         row('Node.js floor: bare spawn loop, one at a time', f1),
         row('Node.js floor: bare spawn loop, 4 at once', f4),
         row('design sketch: Node.js + long-lived sh helper, one at a time', s1),
