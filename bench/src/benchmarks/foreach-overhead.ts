@@ -74,7 +74,7 @@ export const foreachOverhead: Benchmark = {
         handoff1Tree: () => localTree(sequential),
         handoff4Tree: () => localTree(parallel),
       },
-      // Each round runs fourteen variants of 1,000 processes; three rounds keep the whole bench near its 11 minutes.
+      // Each round runs fourteen variants of 1,000 processes; three rounds keep the whole bench near its 12 minutes.
       { runs: Math.min(ctx.runs, 3), progress: ctx.progress },
     );
     const baseline = summarizeSamples(samples.baseline.wallMs);
