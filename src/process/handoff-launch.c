@@ -406,6 +406,9 @@ static void reap(void) {
     break;
   }
   job.none_left = pid < 0 && errno == ECHILD;
+  // What the command wrote to stderr before it ended is read now, and its pipe closed if nothing else holds it: the
+  // worker then starts the next command without another turn of its loop (a poll) in between.
+  if (command_ended && worker_mode) relay_stderr();
   if (command_ended && !job.none_left && job.rung < 0) {
     // The command is gone but something it started still runs: say what, then end it like any other request.
     report_left_behind();
@@ -607,11 +610,18 @@ static int ladder_timeout(void) {
 
 /** A signal to the launcher itself (e.g. from a handoff taking over an abandoned run): end the command too. */
 static void read_signals(int sfd) {
-  struct signalfd_siginfo info;
-  while (read(sfd, &info, sizeof info) == sizeof info) {
-    if (info.ssi_signo == SIGCHLD) continue;
-    request(RUNG_TERM);
-    stopping = 1;
+  // Several at a time: a read that fills less than the buffer has taken every pending one, so a command's SIGCHLD
+  // costs one read, not a second one to learn that nothing is left.
+  struct signalfd_siginfo infos[8];
+  for (;;) {
+    ssize_t n = read(sfd, infos, sizeof infos);
+    if (n < (ssize_t)sizeof infos[0]) break;
+    for (ssize_t i = 0; i < n / (ssize_t)sizeof infos[0]; i++) {
+      if (infos[i].ssi_signo == SIGCHLD) continue;
+      request(RUNG_TERM);
+      stopping = 1;
+    }
+    if (n < (ssize_t)sizeof infos) break;
   }
   reap();
 }
