@@ -5,6 +5,24 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliOptions, makeProject, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
 
+interface RecordedTask {
+  name: string;
+  status: string;
+  failure?: string;
+  exitCode: number;
+  message?: string;
+  processes: { commandLine: string; signal: string | null; terminatedBy?: string }[];
+  subtasks: RecordedTask[];
+}
+
+/** The record of the workspace's only run. */
+function readOnlyRecord(workspaceDir: string): { reason?: string; tasks: RecordedTask[] } {
+  const runsDir = path.join(workspaceDir, 'runs');
+  const files = fs.readdirSync(runsDir).filter((f) => f.endsWith('.json'));
+  expect(files).toHaveLength(1);
+  return JSON.parse(fs.readFileSync(path.join(runsDir, files[0]), 'utf8'));
+}
+
 function runLocal(projectDir: string, workspaceDir: string, extra: string[] = [], marker = newMarker(), onSpawn?: CliOptions['onSpawn']) {
   return runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, ...extra], { env: { HANDOFF_TEST_MARKER: marker }, onSpawn });
 }
@@ -452,6 +470,91 @@ tasks:
     expect(r.code).toBe(1);
     expect(readArtifact(workspaceDir, 'order.txt')).toBe('1\n2\n3\n4\n5\n');
     expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'step_6_stdout.log'))).toBe(false);
+  });
+
+  // A line's first command is sent ahead rendered (foreach-launchers.ts): rendering it again when the line's turn came
+  // ran one command and recorded another, and ran some lines twice, whenever a template renders differently twice.
+  it('runs each line once, as recorded, when its template renders differently each time (random)', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 30
+  - foreach:
+    - name: step
+      commands:
+      - command: echo {{ _line }} {{ [1, 2, 3, 4, 5, 6, 7, 8, 9] | random }} >> artifacts/ran.txt
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    const ran = readArtifact(workspaceDir, 'ran.txt').trim().split('\n');
+    expect(ran.map((l) => l.split(' ')[0])).toEqual(Array.from({ length: 30 }, (_, i) => String(i + 1)));
+    const record = readOnlyRecord(workspaceDir);
+    const recorded = record.tasks[0].subtasks.map((s) => s.processes[0].commandLine);
+    expect(recorded).toEqual(ran.map((l) => `echo ${l} >> artifacts/ran.txt`));
+  });
+
+  it("keeps each line's stderr in its own log when two lines' logs have the same name", async () => {
+    const pairs = Array.from({ length: 8 }, (_, i) => [`r ${i}/1`, `r ${i}:1`]).flat();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf '${pairs.join('\\n')}\\n'
+  - foreach:
+    - name: step
+      commands:
+      - command: 'echo "warning for {{ _line }}" >&2'
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(0);
+    // `r 0/1` and `r 0:1` are both step_r_0_1: the log left is the second line's, and only its.
+    for (let i = 0; i < 8; i++) expect(readArtifact(workspaceDir, `step_r_${i}_1_stderr.log`)).toBe(`warning for r ${i}:1\n`);
+  });
+
+  it('records a line that another line failing ended as failed, not as the cause, nor as succeeded or a timeout', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf 'fail\\nslow\\n'
+  - foreach:
+    - name: step
+      commands:
+      - command: 'if [ {{ _line }} = fail ]; then sleep 0.5; exit 3; fi; sleep 30'
+      - command: echo never
+    parallel: 2
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Task step_slow ended with exit code 143 — ended because another part of the pipeline failed');
+    const record = readOnlyRecord(workspaceDir);
+    const [fail, slow] = record.tasks[0].subtasks;
+    expect(fail).toMatchObject({ name: 'step_fail', status: 'failed', failure: 'exit_code', exitCode: 3 });
+    expect(slow).toMatchObject({ name: 'step_slow', status: 'failed', exitCode: 143, message: 'ended because another part of the pipeline failed' });
+    expect(slow.failure).toBeUndefined();
+    expect(slow.processes).toHaveLength(1);
+    expect(slow.processes[0]).toMatchObject({ signal: 'SIGTERM', terminatedBy: 'pipeline_failed' });
+    expect(record.reason).toBe('task step_fail: if exited with code 3');
+  });
+
+  it('names the upstream as the cause when it fails while a line runs, and the line it ended as failed', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: echo a; sleep 0.5; exit 2
+  - foreach:
+    - name: step
+      commands:
+      - command: sleep 30
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    const record = readOnlyRecord(workspaceDir);
+    expect(record.tasks[0]).toMatchObject({ status: 'failed', failure: 'exit_code', exitCode: 2 });
+    expect(record.tasks[0].subtasks[0]).toMatchObject({ name: 'step_a', status: 'failed', message: 'ended because another part of the pipeline failed' });
+    expect(record.reason).toBe('task loop: echo exited with code 2');
   });
 
   // The worker makes a waiting line's logs ahead, as unnamed files (handoff-launch.c, prepare_next): these fail if a line

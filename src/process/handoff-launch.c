@@ -30,7 +30,9 @@
 //     is on `drop ID` (which leaves a running command alone).
 // Its reports are those above with the command's ID after the first word, plus `err ID LENGTH\n` and LENGTH bytes of
 // the command's stderr (relayed, so that all of it arrives before `done`), `log-error ID ERRNO` (the stderr log could
-// not be created), `done ID BYTES` (the stdout file's size) and `skipped ID`. It ends when handoff closes the socket.
+// not be created), `done ID BYTES REQUESTED` (the stdout file's size; REQUESTED is 1 when an `int`, `term` or `kill`
+// reached the command while it was current, 0 when any came too late: the worker judged it by its own end, as a `c`
+// request after it was) and `skipped ID`. It ends when handoff closes the socket.
 //
 // A command run without a shell is reported as `/bin/sh -c` would have reported it: killed by a signal N that the
 // launcher did not send, it exits 128+N after the shell's message (`Killed`, `Segmentation fault (core dumped)`); once
@@ -804,7 +806,7 @@ static void finish_job_if_over(void) {
   last_ok = !job.gave_up && !job.requested && WIFEXITED(job.status) && WEXITSTATUS(job.status) == 0;
   struct stat st;
   long long bytes = task_out_fd >= 0 && fstat(task_out_fd, &st) == 0 ? (long long)st.st_size : -1;
-  report("done", "%lld", bytes);
+  report("done", "%lld %d", bytes, job.requested);
   job.active = 0;
 }
 

@@ -379,6 +379,10 @@ export class LauncherWorker implements CommandLauncher {
         break;
       case 'done':
         if (Number(a) >= 0) job.stdoutBytes = Number(a);
+        // A timeout (or a stop) that fired as the command was ending of itself reached the worker too late: the command
+        // ended as it would have, and the worker judged it so (a foreach's next line sent ahead may already run). Its
+        // end must be judged the same way here.
+        if (job.terminatedBy && rest[0] === '0') job.terminatedBy = undefined;
         this.over(job);
         break;
       case 'skipped':

@@ -88,6 +88,11 @@ export interface CommandLauncher {
    * the line before it ended well. That start takes it over even when the run began to stop meanwhile.
    */
   hasStartedEarly?(): boolean;
+  /**
+   * The command line that the first command of task `taskName` was rendered to when it was sent ahead, so that it is
+   * not rendered a second time (a template may render differently twice); asked once, by the line's first command.
+   */
+  renderedAhead?(taskName: string): string | undefined;
 }
 
 /** A started command: its pid once known, its exit as a promise, and a way to end everything it started. */

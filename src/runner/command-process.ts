@@ -64,9 +64,16 @@ export interface StderrArtifact {
 export function prepareCommand(
   command: Command,
   ctx: TaskContext,
-  io: { taskName: string; stdin: StdioEnd; stdout: StdioEnd | OutputFile; stderrArtifact?: StderrArtifact },
+  io: {
+    taskName: string;
+    stdin: StdioEnd;
+    stdout: StdioEnd | OutputFile;
+    stderrArtifact?: StderrArtifact;
+    /** The command line as already rendered for this very command (a foreach line's first command sent ahead). */
+    rendered?: string;
+  },
 ): PreparedCommand {
-  const commandLine = renderCommandLine(command, ctx);
+  const commandLine = io.rendered ?? renderCommandLine(command, ctx);
   // Logs and records show the command tidied (no double space left by an empty `{% if %}`); it runs as rendered.
   const maskedCommandLine = tidyCommandLine(ctx.masker.mask(commandLine));
   // The name prefixes console lines and names keys and log files, none of which is masked as text later: it comes

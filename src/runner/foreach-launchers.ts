@@ -1,6 +1,6 @@
 // The long-lived launchers of a foreach: one per line in flight, and the next line's first command sent ahead.
 import { LauncherWorker } from '../process/launcher-worker.js';
-import type { CommandLauncher, ProcessExit } from '../process/spawn-command.js';
+import type { CommandLauncher, CommandSpec, ProcessExit } from '../process/spawn-command.js';
 import type { PipelineElement, Task } from '../project/types.js';
 import { predictFirstCommand } from './run-task.js';
 import type { TaskContext } from './task-context.js';
@@ -36,6 +36,22 @@ function endedWell(exit: ProcessExit): boolean {
   return exit.exitCode === 0 && !exit.signal && !exit.startError && !exit.terminatedBy;
 }
 
+/** The log files a command writes to: its stdout file and the stderr log it makes. */
+function logFilesOf(spec: CommandSpec): string[] {
+  const files: string[] = [];
+  if (typeof spec.stdout === 'object') files.push(spec.stdout.file);
+  if (spec.createEmptyFile) files.push(spec.createEmptyFile);
+  return files;
+}
+
+/** A line's first command sent ahead: the line, the worker it went to, and what it was rendered to. */
+interface SentAhead {
+  index: number;
+  worker: LauncherWorker;
+  taskName: string;
+  commandLine: string;
+}
+
 /**
  * The launchers of one foreach. Each line in flight has a LauncherWorker of its own, reused line after line, so a
  * line's commands cost no spawn of handoff's. With `parallel: 1`, once a line has started its last command with all
@@ -51,10 +67,13 @@ export class ForeachLaunchers {
   private readonly commandsPerLine: number | undefined;
   /** The line read and waiting for its turn. */
   private waiting?: { index: number; context: LineContext };
-  /** The line in flight that has started its last command, all before it having succeeded, and its worker. */
-  private ready?: { index: number; worker: LauncherWorker };
-  /** The line whose first command was sent ahead, and the worker it was sent to. */
-  private sentAhead?: { index: number; worker: LauncherWorker };
+  /**
+   * The line in flight that has started its last command, all before it having succeeded, its worker, and the log
+   * files its commands write to.
+   */
+  private ready?: { index: number; worker: LauncherWorker; logFiles: string[] };
+  /** The line whose first command was sent ahead. */
+  private sentAhead?: SentAhead;
 
   constructor(
     private readonly element: ForeachElement,
@@ -65,23 +84,32 @@ export class ForeachLaunchers {
 
   /** The launcher of line `index`'s commands, and what to call when the line is over. */
   forLine(index: number): { launcher: CommandLauncher; release: () => void } {
-    const worker = this.takeWorker(index);
+    const { worker, sent } = this.takeWorker(index);
     let started = 0;
     let failed = false;
+    let rendered = sent;
+    const logFiles: string[] = [];
     const launcher: CommandLauncher = {
       start: (spec) => {
+        rendered = undefined;
         const running = worker.start(spec);
         started += 1;
+        logFiles.push(...logFilesOf(spec));
         void running.exited.then((exit) => {
           if (!endedWell(exit)) failed = true;
         });
         if (started === this.commandsPerLine && !failed) {
-          this.ready = { index, worker };
+          this.ready = { index, worker, logFiles };
           this.sendAhead();
         }
         return running;
       },
       hasStartedEarly: () => worker.hasStartedEarly(),
+      renderedAhead: (taskName) => {
+        const ahead = rendered;
+        rendered = undefined;
+        return ahead?.taskName === taskName ? ahead.commandLine : undefined;
+      },
     };
     return {
       launcher,
@@ -115,19 +143,19 @@ export class ForeachLaunchers {
     for (const worker of this.all) worker.close();
   }
 
-  private takeWorker(index: number): LauncherWorker {
-    // The line whose first command was sent ahead runs on the worker it was sent to.
+  /** A worker for line `index`: the one its first command was sent ahead to (with that command), or any idle one. */
+  private takeWorker(index: number): { worker: LauncherWorker; sent?: SentAhead } {
     const sent = this.sentAhead;
     if (sent?.index === index) {
       this.sentAhead = undefined;
       const at = this.idle.indexOf(sent.worker);
-      if (at !== -1) return this.idle.splice(at, 1)[0];
+      if (at !== -1) return { worker: this.idle.splice(at, 1)[0], sent };
     }
     const idle = this.idle.pop();
-    if (idle) return idle;
+    if (idle) return { worker: idle };
     const worker = new LauncherWorker({ cwd: this.ctx.workspaceDir, env: this.ctx.env, graceMs: this.ctx.graceMs });
     this.all.push(worker);
-    return worker;
+    return { worker };
   }
 
   private sendAhead(): void {
@@ -136,10 +164,14 @@ export class ForeachLaunchers {
     const first = this.element.tasks.find((t) => t.active);
     if (!first) return;
     const { values, suffix } = waiting.context;
-    const spec = predictFirstCommand(first, { ...this.ctx, values }, `${first.name}_${suffix}`);
-    const running = spec ? ready.worker.startEarly(spec) : undefined;
+    const taskName = `${first.name}_${suffix}`;
+    const spec = predictFirstCommand(first, { ...this.ctx, values }, taskName);
+    // Two lines whose logs have the same name (`a/b` and `a:b` are both `a_b`) take turns: the worker would give the
+    // next line its new logs while this line's last stderr lines may still be on their way to the same path.
+    if (!spec || logFilesOf(spec).some((file) => ready.logFiles.includes(file))) return;
+    const running = ready.worker.startEarly(spec);
     if (!running) return;
-    this.sentAhead = { index: waiting.index, worker: ready.worker };
+    this.sentAhead = { index: waiting.index, worker: ready.worker, taskName, commandLine: spec.commandLine };
     this.ready = undefined;
     // A scope that stops (a timeout, Ctrl-C, a failed pipeline) ends it too, or drops it before it starts.
     this.ctx.scope.track(running);

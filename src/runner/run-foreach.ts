@@ -4,7 +4,7 @@ import type { CommandLauncher } from '../process/spawn-command.js';
 import type { PipelineElement } from '../project/types.js';
 import type { FailureClass, TaskResult } from './events.js';
 import { ForeachLaunchers, lineContext, type LineContext } from './foreach-launchers.js';
-import { notRun, runTask } from './run-task.js';
+import { notRun, runTask, wasEndedByPipeline } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
@@ -73,7 +73,10 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       }
       const result = await runTask(sub, { ...ctx, values, launcher }, name);
       lineResults.push(result);
-      if (result.status === 'failed' || result.status === 'interrupted') {
+      if (wasEndedByPipeline(result)) {
+        // Ended by handoff because another line or the upstream failed: not a failure of this loop's own.
+        skipRest = true;
+      } else if (result.status === 'failed' || result.status === 'interrupted') {
         anyFailed = true;
         firstFailure ??= result;
         if (sub.killLoopOnFail) stopLoop = true;

@@ -10,7 +10,7 @@ import { prepareCommand, type PreparedCommand, StderrTail } from './command-proc
 import { stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runForeach } from './run-foreach.js';
-import { toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
+import { ENDED_BY_PIPELINE, toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 import { isoTime } from '../iso-time.js';
 
@@ -279,7 +279,7 @@ async function waitForkChild(child: StartedForkChild): Promise<TaskResult> {
     subtasks: outcome.subtasks,
     stdoutLog: child.stdoutLog,
     stdoutBytes: fs.existsSync(child.stdoutLog) ? fs.statSync(child.stdoutLog).size : undefined,
-    message: endedByPipeline ? 'ended because another part of the pipeline failed' : outcome.message,
+    message: endedByPipeline ? ENDED_BY_PIPELINE : outcome.message,
   };
   child.pipeline.ctx.emit({ type: 'task_finished', task: result });
   return result;

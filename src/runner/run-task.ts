@@ -22,6 +22,19 @@ export interface BodyOutcome {
   unlistedSubtasks?: number;
   /** The size of the task's stdout log, when its launcher reported it (else it is read from the file). */
   stdoutBytes?: number;
+  /** A command was not started because another part of the enclosing pipeline failed (see runTaskOnce). */
+  endedByPipeline?: boolean;
+}
+
+/** The message of a task handoff ended because another part of its pipeline failed. */
+export const ENDED_BY_PIPELINE = 'ended because another part of the pipeline failed';
+
+/**
+ * Whether a task failed only because handoff ended it when another part of its pipeline failed (another foreach line,
+ * the upstream, a fork sibling): such a task has no failure class of its own, as it is not the cause.
+ */
+export function wasEndedByPipeline(result: TaskResult): boolean {
+  return result.status === 'failed' && result.failure === undefined;
 }
 
 /** Runs a task under `displayName` (its name, or `<name>_<_line_safe>` inside foreach). */
@@ -85,20 +98,28 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
 
   const endedAt = new Date();
   const interrupted = parentCtx.scope.stopReason === 'interrupted' || outcome.failure === 'interrupted';
-  const failed = outcome.failure !== undefined || outcome.exitCode !== 0;
+  // Ended by handoff because another part of the enclosing pipeline failed (another foreach line, the upstream): the
+  // task did not finish, so it failed, but with no failure class of its own, as it is not the cause (like a fork child).
+  const endedByPipeline = outcome.failure === undefined && (outcome.endedByPipeline === true || outcome.processes.some((p) => p.terminatedBy === 'pipeline_failed'));
+  const failed = outcome.failure !== undefined || outcome.exitCode !== 0 || endedByPipeline;
+  if (timedOut && !failed && !interrupted) {
+    // The timer fired as the last command was ending of itself: the launcher had seen it end well before the request
+    // reached it (and may have started a foreach's next line already), so the task counts as it ended.
+    ctx.emit({ type: 'log', level: 'warning', message: `Task ${displayName}: its commands had ended well before the timeout took effect; it counts as succeeded` });
+  }
   const result: TaskResult = {
     name: displayName,
     path: task.path,
     status: interrupted ? 'interrupted' : failed ? 'failed' : 'succeeded',
     exitCode: failed || interrupted ? outcome.exitCode || 1 : 0,
-    failure: timedOut ? 'timeout' : outcome.failure,
+    failure: timedOut && (failed || interrupted) ? 'timeout' : outcome.failure,
     startedAt: isoTime(startedAt),
     endedAt: isoTime(endedAt),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     processes: outcome.processes,
     subtasks: outcome.subtasks,
     attempts: attempt,
-    message: outcome.message,
+    message: endedByPipeline ? ENDED_BY_PIPELINE : outcome.message,
     ...(outcome.unlistedSubtasks ? { unlistedSubtasks: outcome.unlistedSubtasks } : {}),
   };
   if (stdoutLog) {
@@ -191,10 +212,12 @@ function prepareTaskCommand(
   ctx: TaskContext,
   logs: { taskName: string; stdoutLog: string; stderrFile: string; stderrLog?: StderrLog },
   first: boolean,
+  rendered?: string,
 ): PreparedCommand {
   const { taskName, stderrFile, stderrLog } = logs;
   const prepared = prepareCommand(command, ctx, {
     taskName,
+    rendered,
     stdin: 'ignore',
     stdout: { file: logs.stdoutLog, fresh: first },
     stderrArtifact: { path: relativeTo(ctx.workspaceDir, stderrFile), write: (line) => stderrLog?.write(line) },
@@ -234,6 +257,7 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
   let failure: FailureClass | undefined;
   let exitCode = 0;
   let stdoutBytes: number | undefined;
+  let endedByPipeline = false;
   // The first command's launcher makes both logs (a new stdout log, an empty stderr log); the later ones append.
   let logsMade = false;
   try {
@@ -241,11 +265,16 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
       if (!command.active) continue;
       // A command already started (a foreach's next line sent ahead) is taken over and ended, not left unrecorded.
       if (ctx.scope.stopped && !launcher.hasStartedEarly?.()) {
-        failure = ctx.scope.stopReason === 'interrupted' ? 'interrupted' : 'timeout';
+        const reason = ctx.scope.stopReason;
+        if (reason === 'pipeline_failed') endedByPipeline = true;
+        else failure = reason === 'interrupted' ? 'interrupted' : 'timeout';
         exitCode = 1;
         break;
       }
-      const prepared = prepareTaskCommand(command, ctx, { taskName, stdoutLog, stderrFile, stderrLog }, !logsMade);
+      // A foreach line's first command was rendered once already, when it was sent ahead: it runs as rendered then (a
+      // template with `random` must not run one command and record another).
+      const rendered = logsMade ? undefined : launcher.renderedAhead?.(taskName);
+      const prepared = prepareTaskCommand(command, ctx, { taskName, stdoutLog, stderrFile, stderrLog }, !logsMade, rendered);
       logsMade = true;
       const running = launcher.start(prepared.spec);
       ctx.scope.track(running);
@@ -259,6 +288,11 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
       ctx.emit({ type: 'process_exited', task: taskName, process: result });
       if (processFailure) {
         failure = processFailure;
+        exitCode = exitCodeOf(exit);
+        break;
+      }
+      if (exit.terminatedBy === 'pipeline_failed') {
+        // Ended because another part of the pipeline failed: the task stops here, without being the cause.
         exitCode = exitCodeOf(exit);
         break;
       }
@@ -276,7 +310,7 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
     }
     await stderrLog.close();
   }
-  return { processes, subtasks: [], failure, exitCode, stdoutBytes };
+  return { processes, subtasks: [], failure, exitCode, stdoutBytes, endedByPipeline };
 }
 
 /** `tasks:` nested tasks run in order; a failed one stops the rest when its kill_downstream_on_fail is true. */
@@ -299,11 +333,14 @@ export async function runNestedTasks(tasks: Task[], ctx: TaskContext): Promise<B
       }
     }
   }
+  // A nested task that handoff ended because another part of the pipeline failed ends its parent the same way.
+  const endedByPipeline = failed !== undefined && wasEndedByPipeline(failed);
   return {
     processes: [],
     subtasks,
-    failure: failed?.failure ?? (failed ? 'exit_code' : undefined),
+    failure: failed?.failure ?? (failed && !endedByPipeline ? 'exit_code' : undefined),
     exitCode: failed ? failed.exitCode || 1 : 0,
+    endedByPipeline,
   };
 }
 

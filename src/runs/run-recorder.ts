@@ -427,7 +427,9 @@ const TOP_LEVEL_TASK = /^tasks\[\d+\]$/;
 function findFailure(tasks: TaskResult[]): TaskResult | undefined {
   const failed = tasks.filter((t) => t.status === 'failed' || t.status === 'interrupted');
   const t = failed.find((f) => f.failure !== undefined) ?? failed[0];
-  return t ? (findFailure(t.subtasks) ?? t) : undefined;
+  if (!t) return undefined;
+  // A sub-task handoff ended because something else failed (no failure class of its own) is not the cause.
+  return findFailure(t.subtasks.filter((s) => s.failure !== undefined)) ?? t;
 }
 
 function describeReason(result: RunResult, tasks: TaskResult[]): string | undefined {
