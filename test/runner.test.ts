@@ -350,6 +350,57 @@ tasks:
   });
 });
 
+describe('timeouts that fire while no process can be signalled', () => {
+  // The command exits at once, leaving a job deaf to SIGTERM that its launcher takes the grace period to end: the
+  // timeout fires meanwhile, with no command to mark, and the tasks after it are never started.
+  const leavesAJob = `sh -c '(trap "" TERM; sleep 10) & sleep 0.2; echo {\\"type\\":\\"STATE\\",\\"value\\":{\\"n\\":1}}'`;
+
+  it('fail the run with --timeout: no task after it runs, and the state is not saved', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: tap
+  commands:
+  - command: ${leavesAJob}
+- name: load
+  commands:
+  - command: touch artifacts/loaded
+`);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--timeout', '1'], { env: { HANDOFF_GRACE_SECONDS: '3' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Run timed out after 1 s');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'loaded'))).toBe(false);
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'state.json'))).toBe(false);
+    const record = readOnlyRecord(workspaceDir) as ReturnType<typeof readOnlyRecord> & { status: string };
+    expect(record.status).toBe('failed');
+    expect(record.tasks.map((t) => [t.name, t.status, t.failure])).toEqual([
+      ['tap', 'failed', 'timeout'],
+      ['load', 'not_run', undefined],
+    ]);
+  });
+
+  it("fail a tasks: parent at its timeout when its later sub-tasks never start", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: parent
+  timeout: 1
+  tasks:
+  - name: extract
+    commands:
+    - command: ${leavesAJob}
+  - name: load
+    commands:
+    - command: touch artifacts/loaded
+`);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_GRACE_SECONDS: '3' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('counts as succeeded');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'loaded'))).toBe(false);
+    const [parent] = readOnlyRecord(workspaceDir).tasks;
+    expect(parent).toMatchObject({ status: 'failed', failure: 'timeout' });
+    expect(parent.subtasks.map((t) => t.status)).toEqual(['failed', 'not_run']);
+  });
+});
+
 describe('foreach', () => {
   it('runs the sub-tasks once per line with _line and _line_safe', async () => {
     const { projectDir, workspaceDir } = makeProject(`
@@ -633,6 +684,37 @@ tasks:
 });
 
 describe('fork', () => {
+  it("skips a child with active: false, and ends a child at its own timeout, failing the fork", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: seq 1 3
+  - fork:
+    - name: disabled
+      active: false
+      pipeline:
+      - command: sh -c 'touch artifacts/disabled_ran; cat'
+    - name: slow
+      timeout: 1
+      pipeline:
+      - command: sh -c 'cat; sleep 30'
+    - name: quick
+      pipeline:
+      - command: wc -l
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Task disabled skipped (active: false)');
+    expect(r.stderr).toContain('Task slow timed out after 1 s');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'disabled_ran'))).toBe(false);
+    expect(readArtifact(workspaceDir, 'quick_stdout.log').trim()).toBe('3');
+    const children = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+    expect(children.find((c) => c.name === 'disabled')).toMatchObject({ status: 'skipped' });
+    expect(children.find((c) => c.name === 'slow')).toMatchObject({ status: 'failed', failure: 'timeout' });
+    expect(children.find((c) => c.name === 'quick')).toMatchObject({ status: 'succeeded' });
+  });
+
   it('copies the stream to every child; a child that exits early does not fail the others', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:

@@ -14,8 +14,9 @@
 // then SIGKILL), `kill` (SIGKILL now). launcher → handoff: `pid P`, `start-error MESSAGE`, `exit CODE CLOSED` or
 // `signal NUMBER CLOSED` (CLOSED is 1 when the command's stdout was a pipe with no reader left as it ended: its
 // downstream had stopped reading, which tells a SIGPIPE from that pipe from any other), `left PID COMMAND` for each
-// process still running after the command exited, and `done` last. Without --control it exits with the command's
-// status.
+// process still running after the command exited, and `done REQUESTED` last (REQUESTED is 1 when a request reached
+// the command while it was current, 0 when any came too late to count); it then waits for handoff to close the socket
+// (see await_control_end). Without --control it exits with the command's status.
 //
 // With --worker it is long-lived: a foreach worker sends it one command after another and it forks each one itself,
 // so a line costs one spawn (no exec of a launcher, no Node.js spawn). Requests queue up and run in turn:
@@ -628,6 +629,14 @@ static void read_signals(int sfd) {
   reap();
 }
 
+/**
+ * Whether a request can still end something of the current command: it runs, or what it left behind does. One that
+ * comes once both are gone (the command exited of itself, its last stderr on the way) ended nothing, and does not count.
+ */
+static int still_running(void) {
+  return job.active && !(job.reaped && job.none_left);
+}
+
 /** Applies a ladder request word (`int`, `term`, `kill`) to the current command. Returns 0 when the word is no such request. */
 static int apply_request_word(const char *word) {
   if (strcmp(word, "kill") == 0) request(RUNG_KILL);
@@ -915,7 +924,7 @@ static size_t handle_requests(void) {
     if (sscanf(header, "%15s %ld", word, &id) != 2) continue;
     if (job.active && id == job.id) {
       // A request from handoff: the command no longer counts as ended well, even if it exits 0 now.
-      if (apply_request_word(word)) job.requested = 1;
+      if (apply_request_word(word) && still_running()) job.requested = 1;
     } else if (strcmp(word, "drop") == 0 || strcmp(word, "int") == 0 || strcmp(word, "term") == 0 || strcmp(word, "kill") == 0) {
       // Ending, or dropping, a command that has not started yet: it never will (`drop` leaves a running one alone).
       unqueue(id);
@@ -948,6 +957,34 @@ static void read_worker_control(void) {
   input_len -= used;
 }
 
+/**
+ * Single mode, after `done`: waits for handoff to close its end of the control socket, which it does once it has read
+ * `done`. A launcher that exited at once would leave handoff free to write a request (a timeout or a stop that crossed
+ * the command's end) into a socket closed at the other end: the EPIPE makes Node.js destroy the socket, and with it the
+ * reports it has not read yet (the command's pid and how it ended). Bounded, so a handoff that never reads cannot hold
+ * it; requests that come meanwhile are for a command that is over, and are read and dropped.
+ */
+static void await_control_end(void) {
+  if (control_fd < 0) return;
+  // Nothing of the command's may be held meanwhile: a downstream waits for EOF on the pipe that was its stdout.
+  if (devnull >= 0) dup2(devnull, 1);
+  if (job.err_keep >= 0) close(job.err_keep);
+  job.err_keep = -1;
+  long long until = now_ms() + KILL_WAIT_MS;
+  char buf[256];
+  for (;;) {
+    long long left = until - now_ms();
+    if (left <= 0) break;
+    struct pollfd p = {.fd = control_fd, .events = POLLIN};
+    int ready = poll(&p, 1, (int)left);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    ssize_t n = read(control_fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) break;
+  }
+}
+
 /** Single mode: reads ladder requests from handoff; its end closing means handoff is gone. */
 static void read_single_control(void) {
   char buf[256];
@@ -962,9 +999,9 @@ static void read_single_control(void) {
   }
   // Requests are single words on lines of their own; the strongest one in the chunk wins.
   buf[n] = 0;
-  if (strstr(buf, "kill")) request(RUNG_KILL);
-  else if (strstr(buf, "term")) request(RUNG_TERM);
-  else if (strstr(buf, "int")) request(RUNG_INT);
+  const char *word = strstr(buf, "kill") ? "kill" : strstr(buf, "term") ? "term" : strstr(buf, "int") ? "int" : NULL;
+  // A request that reaches the command while it is current counts, even if the command then exits 0 (see `done`).
+  if (word && apply_request_word(word) && still_running()) job.requested = 1;
 }
 
 static int usage(void) {
@@ -985,6 +1022,7 @@ static int run_single(char **words, int word_count, int direct, int sfd) {
   if (error != 0) {
     report("start-error", "%s: %s", words[0], strerror(error));
     report("done", NULL);
+    await_control_end();
     return 127;
   }
   if (job.direct) job.err_keep = err_copy;
@@ -1013,8 +1051,11 @@ static int run_single(char **words, int word_count, int direct, int sfd) {
   }
 
   if (!job.reaped) report("signal", "%d 0", SIGKILL);
-  report("done", NULL);
-  if (control_fd >= 0) return 0;
+  report("done", "%d", job.requested);
+  if (control_fd >= 0) {
+    await_control_end();
+    return 0;
+  }
   if (!job.reaped) return 128 + SIGKILL;
   // What the shell around the command would have exited with (see on_command_ended).
   if (job.direct && job.first_signal) return 128 + job.first_signal;

@@ -314,7 +314,9 @@ export class LauncherWorker implements CommandLauncher {
   }
 
   private terminate(job: Job, reason: TerminationReason): void {
-    if (job.ended || job.terminatedBy || job.over) return;
+    // Asked even once the command itself has ended: what it left behind may still be ending (the worker then counts
+    // the request), and a request that comes after everything ended is judged by the worker's `done`.
+    if (job.terminatedBy || job.over) return;
     job.terminatedBy = reason;
     // A timeout asks politely first (SIGINT, like Ctrl-C), then SIGTERM, then SIGKILL; other reasons start at SIGTERM.
     // A command sent early that has not started yet never will.

@@ -181,8 +181,10 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
   const send = (request: 'int' | 'term' | 'kill'): void => {
     if (control && !control.destroyed && control.writable) control.write(`${request}\n`);
   };
+  // Asked even once the command's shell has ended: what it left behind may still be ending, and a request that comes
+  // after everything ended is judged by the launcher's `done` (below).
   const terminate = (reason: TerminationReason): void => {
-    if (shellEnded || terminatedBy || launcherPid === undefined) return;
+    if (terminatedBy || launcherPid === undefined) return;
     terminatedBy = reason;
     // A timeout asks politely first (SIGINT, like Ctrl-C), then SIGTERM, then SIGKILL; other reasons start at SIGTERM.
     send(reason === 'timeout' ? 'int' : 'term');
@@ -236,8 +238,14 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
       case 'left':
         leftBehind.push([a, ...rest].join(' '));
         break;
+      case 'done':
+        // A stop that reached the launcher after the command and everything it left had ended did not end it.
+        if (terminatedBy && a === '0') terminatedBy = undefined;
+        // The launcher waits for this end of the socket to close before it exits (see await_control_end).
+        control?.end();
+        break;
       default:
-        break; // `done`, or a report of a newer launcher
+        break; // a report of a newer launcher
     }
   };
 

@@ -28,6 +28,8 @@ interface StartedForkChild {
   startedAt: Date;
   stdoutLog: string;
   pipeline: StartedPipeline;
+  /** The child's own `timeout`, which ends its pipeline (as a task's does). */
+  timer?: NodeJS.Timeout;
 }
 
 interface StartedPipeline {
@@ -36,6 +38,8 @@ interface StartedPipeline {
   chain: StartedCommand[];
   tee?: StartedCommand;
   forkChildren: StartedForkChild[];
+  /** Fork children with `active: false`: never started, the copy goes to the others. */
+  skippedForkChildren: TaskResult[];
   foreach?: { element: ForeachElement; upstream: Readable };
 }
 
@@ -84,7 +88,7 @@ function startPipeline(
   // Render every command line before anything starts, so a template error starts nothing of this pipeline.
   const prepared = commands.map((c) => prepareCommand(c, ctx, { taskName, stdin: 'ignore', stdout: 'ignore' }));
 
-  const started: StartedPipeline = { taskName, ctx, chain: [], forkChildren: [] };
+  const started: StartedPipeline = { taskName, ctx, chain: [], forkChildren: [], skippedForkChildren: [] };
   const handedOver: number[] = [];
   try {
     let downstream: StdioEnd = stdout;
@@ -122,6 +126,14 @@ function startForkChildren(tail: ForkElement, ctx: TaskContext, parent: StartedP
   const outputs: number[] = [];
   for (const child of tail.tasks) {
     if (child.body.kind !== 'pipeline') continue; // the loader rejects this; kept total for safety
+    if (!child.active) {
+      ctx.emit({ type: 'task_skipped', task: child.name, reason: 'active: false' });
+      parent.skippedForkChildren.push({ name: child.name, path: child.path, status: 'skipped', exitCode: 0, processes: [], subtasks: [] });
+      continue;
+    }
+    if (child.retries > 0) {
+      ctx.emit({ type: 'log', level: 'warning', message: `Task ${child.name}: retries is not applied to a fork child, whose input is a stream that cannot be read again` });
+    }
     const childCtx: TaskContext = { ...ctx, scope: ctx.scope.createChild(), values: { ...ctx.values, _task: child.name } };
     const stdoutLog = stdoutLogPath(ctx.artifactsDir, child.name);
     const stdoutFd = openFreshFile(stdoutLog);
@@ -130,7 +142,14 @@ function startForkChildren(tail: ForkElement, ctx: TaskContext, parent: StartedP
     handedOver.push(input.readFd, input.writeFd);
     ctx.emit({ type: 'task_started', task: child.name, path: child.path, attempt: 1 });
     const pipeline = startPipeline(child.body.elements, input.readFd, childCtx, child.name, stdoutFd);
-    parent.forkChildren.push({ task: child, name: child.name, startedAt: new Date(), stdoutLog, pipeline });
+    const started: StartedForkChild = { task: child, name: child.name, startedAt: new Date(), stdoutLog, pipeline };
+    if (child.timeout !== undefined) {
+      started.timer = setTimeout(() => {
+        ctx.emit({ type: 'log', level: 'error', message: `Task ${child.name} timed out after ${child.timeout} s` });
+        childCtx.scope.stop('timeout');
+      }, child.timeout * 1000);
+    }
+    parent.forkChildren.push(started);
     outputs.push(input.writeFd);
   }
   return outputs;
@@ -213,7 +232,7 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   const foreachOutcome = foreach ? await foreach : undefined;
 
   const processes: ProcessResult[] = [];
-  const subtasks: TaskResult[] = [...childResults, ...(foreachOutcome?.subtasks ?? [])];
+  const subtasks: TaskResult[] = [...childResults, ...p.skippedForkChildren, ...(foreachOutcome?.subtasks ?? [])];
   let failure: FailureClass | undefined;
   let exitCode = 0;
   let message: string | undefined;
@@ -262,6 +281,7 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
 
 async function waitForkChild(child: StartedForkChild): Promise<TaskResult> {
   const outcome = await waitPipeline(child.pipeline);
+  if (child.timer) clearTimeout(child.timer);
   child.pipeline.ctx.scope.dispose();
   const endedAt = new Date();
   const endedByPipeline = !outcome.failure && outcome.processes.some((r) => r.terminatedBy === 'pipeline_failed');

@@ -133,7 +133,8 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
 
   const endedAt = new Date();
   const interruptSignal = input.interrupt.signal;
-  const status = interruptSignal ? 'interrupted' : outcome.subtasks.some((t) => t.status === 'failed') ? 'failed' : 'succeeded';
+  // A run whose timeout left tasks unrun failed, though no task did (SPEC §5: a timeout counts as a failure).
+  const status = interruptSignal ? 'interrupted' : outcome.failure !== undefined || outcome.subtasks.some((t) => t.status === 'failed') ? 'failed' : 'succeeded';
   const exitCode = interruptSignal === 'SIGINT' ? 130 : interruptSignal === 'SIGTERM' ? 143 : status === 'failed' ? 1 : 0;
   input.emit({ type: 'log', level: 'info', message: `Job ended at ${isoTime(endedAt)}` });
   const result: RunResult = {

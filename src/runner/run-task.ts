@@ -1,7 +1,7 @@
 // Runs one task (commands, a pipeline, or nested tasks) with its timeout and retries, and reports its result.
 import fs from 'node:fs';
 import type { Command, Task } from '../project/types.js';
-import { openFreshFile, spawnCommand, type CommandSpec, type ProcessExit } from '../process/spawn-command.js';
+import { openFreshFile, spawnCommand, type CommandSpec, type ProcessExit, type TerminationReason } from '../process/spawn-command.js';
 import { classifyExit, exitCodeOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand } from './command-process.js';
 import { relativeTo, stderrLogPath, stdoutLogPath } from './artifact-names.js';
@@ -317,9 +317,12 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
 export async function runNestedTasks(tasks: Task[], ctx: TaskContext): Promise<BodyOutcome> {
   const subtasks: TaskResult[] = [];
   let failed: TaskResult | undefined;
+  // Why tasks were left unrun, when a timeout, an interrupt or a failure elsewhere stopped the scope between two tasks.
+  let stoppedBy: TerminationReason | undefined;
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i];
     if (ctx.scope.stopped) {
+      stoppedBy = ctx.scope.stopReason;
       subtasks.push(...tasks.slice(i).map(notRun));
       break;
     }
@@ -333,15 +336,18 @@ export async function runNestedTasks(tasks: Task[], ctx: TaskContext): Promise<B
       }
     }
   }
-  // A nested task that handoff ended because another part of the pipeline failed ends its parent the same way.
-  const endedByPipeline = failed !== undefined && wasEndedByPipeline(failed);
-  return {
-    processes: [],
-    subtasks,
-    failure: failed?.failure ?? (failed && !endedByPipeline ? 'exit_code' : undefined),
-    exitCode: failed ? failed.exitCode || 1 : 0,
-    endedByPipeline,
-  };
+  if (failed) {
+    // A nested task that handoff ended because another part of the pipeline failed ends its parent the same way.
+    const endedByPipeline = wasEndedByPipeline(failed);
+    return { processes: [], subtasks, failure: failed.failure ?? (endedByPipeline ? undefined : 'exit_code'), exitCode: failed.exitCode || 1, endedByPipeline };
+  }
+  if (stoppedBy) {
+    // Tasks that never ran: the body did not finish, which is a timeout's or an interrupt's failure (SPEC §5), or an
+    // end because another part of the pipeline failed.
+    const failure = stoppedBy === 'pipeline_failed' ? undefined : stoppedBy;
+    return { processes: [], subtasks, failure, exitCode: 1, endedByPipeline: stoppedBy === 'pipeline_failed' };
+  }
+  return { processes: [], subtasks, exitCode: 0 };
 }
 
 export function notRun(task: Task): TaskResult {

@@ -439,7 +439,11 @@ function describeReason(result: RunResult, tasks: TaskResult[]): string | undefi
   if (!failed) return result.message;
   // Like pipefail, the rightmost failure is the cause: an upstream killed by SIGPIPE only followed it.
   const process = [...failed.processes].reverse().find((p) => p.failure);
-  const what = process ? `${process.name} ${process.failure === 'exit_code' ? `exited with code ${process.exitCode}` : `failed (${process.failure})`}` : `exit code ${failed.exitCode}`;
+  const what = process
+    ? `${process.name} ${process.failure === 'exit_code' ? `exited with code ${process.exitCode}` : `failed (${process.failure})`}`
+    : failed.failure && failed.failure !== 'exit_code'
+      ? `failed (${failed.failure})`
+      : `exit code ${failed.exitCode}`;
   return `task ${failed.name}: ${what}${failed.message ? ` — ${failed.message}` : ''}${result.message ? `; ${result.message}` : ''}`;
 }
 
