@@ -390,6 +390,9 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
       if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
     } else if (node.typename === 'FunCall') {
       checkLiteralStrCall(node, origin);
+    } else if (node.typename === 'Symbol' && typeof node.value === 'string' && /^[0-9]/.test(node.value)) {
+      // nunjucks' lexer reads `1e3` as a name (undefined, so empty); Jinja2 reads the float 1000.0.
+      throw syntaxError(`the number "${node.value}" in exponent notation is not supported; write it out (1e3 as 1000.0)`, origin, node.lineno + 1, node.colno + 1);
     }
   });
   try {
