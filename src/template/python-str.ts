@@ -19,6 +19,12 @@ export class PythonFloat {
   }
 }
 
+/**
+ * A tuple, `(a, b)` in a template: a list that prints as `(a, b)` and that `%` takes as its arguments, where a list is
+ * one argument (`'%s' % [1, 2]` is `[1, 2]`).
+ */
+export class PythonTuple<T = unknown> extends Array<T> {}
+
 /** A number read from text that Python would hold as a float (`1.0`, `2.50`), marked when its value is whole. */
 export function toPythonFloat(value: number): number | PythonFloat {
   return Number.isInteger(value) && value !== 0 ? new PythonFloat(value) : value;
@@ -32,7 +38,7 @@ export function formatPythonStr(value: unknown): string {
 }
 
 /** Python's `repr(value)`: how values print inside a list or dict. */
-function formatPythonRepr(value: unknown): string {
+export function formatPythonRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
@@ -40,6 +46,7 @@ function formatPythonRepr(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? formatPythonInt(value) : formatPythonFloat(value);
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PythonFloat) return value.toString();
+  if (value instanceof PythonTuple) return value.length === 1 ? `(${formatPythonRepr(value[0])},)` : `(${value.map(formatPythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
   if (value instanceof Date) return isoTime(value);
   if (typeof value === 'object') {

@@ -175,12 +175,13 @@ describe('createRenderer', () => {
   });
 
   it('renders values as str() does in Python (the original rendered with Jinja2 over Python values)', () => {
+    // A float plus an int is a float in Python: Jinja2 renders `whole + 1` (whole = 1.0) as 2.0.
     const { renderer } = makeRenderer();
     const values = { n: 7, b: false, t: true, f: 3.5, whole: new PythonFloat(1), tiny: 0.00001, none: null, list: ['a', 1, true], d: { k: 'v' } };
     expect(renderer.render('{{ n }} {{ b }} {{ t }} {{ f }} {{ whole }} {{ tiny }} {{ none }} {{ list }} {{ d }}', values, 'f')).toBe(
       "7 False True 3.5 1.0 1e-05 None ['a', 1, True] {'k': 'v'}",
     );
-    expect(renderer.render('{{ t | shell_quote }} {{ whole + 1 }} {% if whole > 0.5 %}big{% endif %}', values, 'f')).toBe("'True' 2 big");
+    expect(renderer.render('{{ t | shell_quote }} {{ whole + 1 }} {% if whole > 0.5 %}big{% endif %}', values, 'f')).toBe("'True' 2.0 big");
   });
 
   it('joins values with ~, join and string as Jinja2 does, with Python str() of each side', () => {

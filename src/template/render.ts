@@ -2,7 +2,27 @@
 import type nunjucksModule from 'nunjucks';
 import { UserError } from '../errors.js';
 import { maskError, type Masker } from '../secrets/mask.js';
-import { formatPythonJson, formatPythonStr } from './python-str.js';
+import {
+  checkPercentFormat,
+  isPythonStrMethod,
+  parseFormatTemplate,
+  percentFormat,
+  pythonAdd,
+  pythonDiv,
+  pythonFloorDiv,
+  pythonIndex,
+  pythonMod,
+  pythonMul,
+  pythonNeg,
+  pythonPos,
+  pythonPow,
+  pythonSlice,
+  pythonSub,
+  pythonTruthy,
+  PythonTemplateError,
+  strMember,
+} from './python-ops.js';
+import { formatPythonJson, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -36,20 +56,31 @@ interface RenderContext {
   ctx: Record<string, unknown>;
 }
 type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
+interface ParserInternals {
+  parsePrimary(noPostfix?: boolean): AstNode;
+  peekToken(): { type: string } | null;
+}
+type NodeClass = (new (lineno: number, colno: number, ...fields: unknown[]) => AstNode) & {
+  extend(name: string, props: Record<string, unknown>): NodeClass;
+};
 interface NunjucksInternals {
-  parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode };
+  parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode; Parser: { prototype: ParserInternals } };
+  nodes: { Node: NodeClass };
   runtime: {
     contextOrFrameLookup: Lookup;
+    memberLookup: (...args: unknown[]) => unknown;
     suppressValue: (value: unknown, autoescape: boolean) => unknown;
     [helper: string]: unknown;
   };
   compiler: { Compiler: { prototype: CompilerInternals } };
   installJinjaCompat(): void;
 }
+type CompileMethod = (this: CompilerInternals, node: AstNode, frame: unknown, ...rest: unknown[]) => void;
 interface CompilerInternals {
-  compileConcat(node: AstNode, frame: unknown): void;
   compile(node: unknown, frame: unknown): void;
+  assertType(node: unknown, ...types: unknown[]): void;
   _emit(code: string): void;
+  [compileMethod: `compile${string}`]: CompileMethod;
 }
 interface EnvironmentInternals {
   extensionsList: unknown;
@@ -128,6 +159,9 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('join', joinAsPython);
       environment.addFilter('string', formatPythonStr);
       environment.addFilter('tojson', formatPythonJson);
+      // Jinja2's `format`: the value %-formatted (Python's printf) with the arguments, or with the keyword arguments.
+      environment.addFilter('format', formatFilter);
+      environment.addFilter('map', mapFilter);
     }
     return environment;
   };
@@ -214,6 +248,64 @@ function joinAsPython(items: unknown, separator?: unknown, attribute?: unknown):
   return picked.map(formatPythonStr).join(separator === undefined || separator === null ? '' : formatPythonStr(separator));
 }
 
+function splitKeywords(args: unknown[]): [unknown[], Record<string, unknown> | undefined] {
+  const last = args[args.length - 1];
+  if (last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords')) {
+    const { __keywords: _, ...kwargs } = last as Record<string, unknown>;
+    return [args.slice(0, -1), kwargs];
+  }
+  return [args, undefined];
+}
+
+/** Jinja2's `format` filter: `value % args`, or `value % kwargs` (both at once is an error there too). */
+function formatFilter(value: unknown, ...rest: unknown[]): string {
+  const [args, kwargs] = splitKeywords(rest);
+  if (args.length > 0 && kwargs) throw new PythonTemplateError("FilterArgumentError: can't handle positional and keyword arguments at the same time");
+  return percentFormat(formatPythonStr(value), kwargs ?? PythonTuple.from(args));
+}
+
+/** The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None. */
+function iterate(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') return Array.from(value);
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'object') return Object.keys(value);
+  throw new PythonTemplateError(`TypeError: '${typeof value === 'number' ? 'int' : typeof value}' object is not iterable`);
+}
+
+/** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
+function attributeOf(item: unknown, path: string): unknown {
+  let value = item;
+  for (const part of path.split('.')) {
+    if (value === undefined || value === null) return undefined;
+    if (Array.isArray(value) && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
+    else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
+    else return undefined;
+  }
+  return value;
+}
+
+/**
+ * Jinja2's `map`: `map(attribute='name', default=…)` picks an attribute of each item; `map('filter', args…)` applies
+ * a filter to each. A list (Jinja2 gives a generator, which templates turn into text with join or list).
+ */
+function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ...rest: unknown[]): unknown[] {
+  const [args, kwargs] = splitKeywords(rest);
+  const items = iterate(value);
+  if (args.length === 0 && kwargs && typeof kwargs.attribute === 'string') {
+    const attribute = kwargs.attribute;
+    return items.map((item) => {
+      const picked = attributeOf(item, attribute);
+      return picked === undefined ? kwargs.default : picked;
+    });
+  }
+  const [name, ...filterArgs] = args;
+  if (typeof name !== 'string') throw new PythonTemplateError('map: expected a filter name or attribute=');
+  const filter = (this.env as unknown as EnvironmentInternals).getFilter(name) as (...a: unknown[]) => unknown;
+  const extra = kwargs ? [...filterArgs, { ...kwargs, __keywords: true }] : filterArgs;
+  return items.map((item) => filter.call(this, item, ...extra));
+}
+
 /** POSIX single-quote quoting: the result is one shell word whatever the value holds (`a'b` → `'a'"'"'b'`). */
 export function quoteForShell(value: unknown): string {
   const text = value === undefined ? '' : formatPythonStr(value);
@@ -280,6 +372,7 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
         const args = node.args as AstNode | undefined;
         const subject = symbolName((args?.children as AstNode[] | undefined)?.[0]);
         if (DEFAULTING_FILTERS.has(name) && subject !== undefined) guarded.add(subject);
+        checkFilterArguments(envInternals, name, (args?.children as AstNode[] | undefined) ?? [], origin);
       }
     } else if (node.typename === 'Is') {
       const right = node.right as AstNode | undefined;
@@ -291,12 +384,60 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
         const subject = symbolName(node.left);
         if (EXISTENCE_TESTS.has(test) && subject !== undefined) guarded.add(subject);
       }
+    } else if (node.typename === 'Mod') {
+      const format = stringLiteral(node.left);
+      const problem = format === undefined ? undefined : checkPercentFormat(format);
+      if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
+    } else if (node.typename === 'FunCall') {
+      checkLiteralStrCall(node, origin);
+    } else if (node.typename === 'Symbol' && typeof node.value === 'string' && /^[0-9]/.test(node.value)) {
+      // nunjucks' lexer reads `1e3` as a name (undefined, so empty); Jinja2 reads the float 1000.0.
+      throw syntaxError(`the number "${node.value}" in exponent notation is not supported; write it out (1e3 as 1000.0)`, origin, node.lineno + 1, node.colno + 1);
     }
   });
   try {
     return { template: new (loadEngine().Template)(source, env, origin, true), guarded };
   } catch (e) {
     throw toSyntaxError(e, source, origin);
+  }
+}
+
+function stringLiteral(node: unknown): string | undefined {
+  return isAstNode(node) && node.typename === 'Literal' && typeof node.value === 'string' ? node.value : undefined;
+}
+
+/**
+ * What validation can know of a Python str method call without values: on a string literal receiver, the method
+ * must exist and a `'…'.format()` template must be well formed.
+ */
+function checkLiteralStrCall(node: AstNode, origin: string): void {
+  const callee = node.name as AstNode | undefined;
+  if (!isAstNode(callee) || callee.typename !== 'LookupVal') return;
+  const receiver = stringLiteral(callee.target);
+  const method = stringLiteral(callee.val);
+  if (receiver === undefined || method === undefined) return;
+  const at = (reason: string): never => {
+    throw syntaxError(reason, origin, callee.lineno + 1, callee.colno + 1);
+  };
+  if (!isPythonStrMethod(method)) at(`str has no method "${method}"`);
+  if (method === 'format' || method === 'format_map') {
+    const parsed = parseFormatTemplate(receiver);
+    if (typeof parsed === 'string') at(`in "${receiver}".${method}(): ${parsed}`);
+  }
+}
+
+/** Arguments of `format` and `map` that are literals: a bad %-format or an unknown filter name fails validation. */
+function checkFilterArguments(env: EnvironmentInternals, name: string, args: AstNode[], origin: string): void {
+  const [subject, first] = args;
+  if (name === 'format') {
+    const format = stringLiteral(subject);
+    const problem = format === undefined ? undefined : checkPercentFormat(format);
+    if (problem !== undefined) throw syntaxError(problem, origin, subject!.lineno + 1, subject!.colno + 1);
+  } else if (name === 'map') {
+    const filter = stringLiteral(first);
+    if (filter !== undefined && !hasNamed(() => env.getFilter(filter))) {
+      throw syntaxError(`unknown filter "${filter}" in map()`, origin, first!.lineno + 1, first!.colno + 1);
+    }
   }
 }
 
@@ -380,6 +521,7 @@ function stripNunjucksPrefix(message: string): string {
  */
 function installRuntimeHooks(internals: NunjucksInternals): void {
   internals.installJinjaCompat();
+  installPythonSemantics(internals);
   const suppress = internals.runtime.suppressValue;
   internals.runtime.suppressValue = function writePythonStr(value, autoescape) {
     // Only our renders (autoescape off) are changed; a SafeString or other object with its own text keeps it.
@@ -402,5 +544,119 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
       active.missing.add(name);
     }
     return value;
+  };
+}
+
+/**
+ * Python's semantics where nunjucks has JavaScript's (installJinjaCompat covers lists and dicts, not these):
+ * - strings: slices give strings (`s[:4]`), negative indexes count from the end, and members are Python's str methods
+ *   (python-ops.ts), so `s.replace('-', '_')` replaces every match and a JavaScript-only member is undefined;
+ * - operators: `/` is true division (`4/2` is `2.0`), `%` formats when its left side is a str, `+`, `*` and `-` keep
+ *   float-ness and refuse mixed types instead of JavaScript's coercion (`'a' + 1`, `'ab' * 2`);
+ * - float literals (`1.0`) stay floats, `(a, b)` is a tuple (nunjucks compiles it to JavaScript's comma operator, the
+ *   value of `b` alone);
+ * - truth in `if`, `not`, `and`, `or` is Python's: an empty list or dict and `0.0` are false.
+ */
+function installPythonSemantics(internals: NunjucksInternals): void {
+  const runtime = internals.runtime;
+  const compatLookup = runtime.memberLookup;
+  runtime.memberLookup = function memberLookupAsPython(this: unknown, ...args: unknown[]) {
+    // The compatibility layer's slice is called with four arguments, and builds a list even of a string.
+    if (args.length === 4) return pythonSlice(args[0], args[1], args[2], args[3]);
+    const [target, key] = args;
+    const index = typeof key === 'boolean' ? Number(key) : key;
+    if (typeof target === 'string') return typeof index === 'number' && Number.isInteger(index) ? pythonIndex(target, index) : strMember(target, key);
+    if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
+    return compatLookup.apply(this, args);
+  };
+  Object.assign(runtime, {
+    handoffAdd: pythonAdd,
+    handoffSub: pythonSub,
+    handoffMul: pythonMul,
+    handoffDiv: pythonDiv,
+    handoffFloorDiv: pythonFloorDiv,
+    handoffMod: pythonMod,
+    handoffPow: pythonPow,
+    handoffNeg: pythonNeg,
+    handoffPos: pythonPos,
+    handoffTruthy: pythonTruthy,
+    handoffFloat: (value: number) => new PythonFloat(value),
+    handoffTuple: (items: unknown[]) => PythonTuple.from(items),
+    handoffOr: (left: unknown, right: () => unknown) => (pythonTruthy(left) ? left : right()),
+    handoffAnd: (left: unknown, right: () => unknown) => (pythonTruthy(left) ? right() : left),
+  });
+  const compiler = internals.compiler.Compiler.prototype;
+  const call = (helper: string, ...fields: string[]): CompileMethod =>
+    function compileAsPython(node, frame) {
+      this._emit(`runtime.${helper}(`);
+      fields.forEach((field, i) => {
+        if (i > 0) this._emit(', ');
+        this.compile(node[field], frame);
+      });
+      this._emit(')');
+    };
+  for (const op of ['Add', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow']) compiler[`compile${op}`] = call(`handoff${op}`, 'left', 'right');
+  compiler.compileNeg = call('handoffNeg', 'target');
+  compiler.compilePos = call('handoffPos', 'target');
+  compiler.compileNot = function compileNotAsPython(node, frame) {
+    this._emit('!runtime.handoffTruthy(');
+    this.compile(node.target, frame);
+    this._emit(')');
+  };
+  for (const op of ['Or', 'And']) {
+    compiler[`compile${op}`] = function compileLogicAsPython(node, frame) {
+      this._emit(`runtime.handoff${op}(`);
+      this.compile(node.left, frame);
+      this._emit(', function() { return ');
+      this.compile(node.right, frame);
+      this._emit('; })');
+    };
+  }
+  // `if` and the inline `… if … else …` test their condition through handoffTruthy, by a wrapping node for the time
+  // of their compile, which nunjucks' expression type check is told to accept (as installJinjaCompat does for Slice).
+  const Truthy = internals.nodes.Node.extend('HandoffTruthy', { fields: ['target'] });
+  const assertType = compiler.assertType;
+  compiler.assertType = function assertTypeWithTruthy(this: CompilerInternals, node: unknown, ...types: unknown[]) {
+    if (!(node instanceof Truthy)) assertType.call(this, node, ...types);
+  };
+  compiler.compileHandoffTruthy = call('handoffTruthy', 'target');
+  for (const name of ['compileIf', 'compileInlineIf'] as const) {
+    const original = compiler[name]!;
+    compiler[name] = function compileConditionAsPython(node, frame, ...rest) {
+      const cond = node.cond as AstNode;
+      node.cond = new Truthy(cond.lineno, cond.colno, cond);
+      try {
+        original.call(this, node, frame, ...rest);
+      } finally {
+        node.cond = cond;
+      }
+    };
+  }
+  const compileGroup = compiler.compileGroup!;
+  compiler.compileGroup = function compileGroupAsPython(node, frame) {
+    const children = node.children as unknown[];
+    if (children.length < 2) return compileGroup.call(this, node, frame);
+    this._emit('runtime.handoffTuple([');
+    children.forEach((child, i) => {
+      if (i > 0) this._emit(', ');
+      this.compile(child, frame);
+    });
+    this._emit('])');
+  };
+  const compileLiteral = compiler.compileLiteral!;
+  compiler.compileLiteral = function compileLiteralAsPython(node, frame) {
+    if (node.value instanceof PythonFloat) this._emit(`runtime.handoffFloat(${node.value.value})`);
+    else compileLiteral.call(this, node, frame);
+  };
+  // nunjucks reads `1.0` as the number 1; the token says it was written as a float.
+  const parser = internals.parser.Parser.prototype;
+  const parsePrimary = parser.parsePrimary;
+  parser.parsePrimary = function parsePrimaryAsPython(noPostfix) {
+    const token = this.peekToken();
+    const node = parsePrimary.call(this, noPostfix);
+    if (token?.type === 'float' && node.typename === 'Literal' && typeof node.value === 'number' && Number.isInteger(node.value)) {
+      node.value = new PythonFloat(node.value);
+    }
+    return node;
   };
 }

@@ -1,0 +1,250 @@
+// Templates against real Jinja2: str slices and methods, %, str.format, arithmetic, truth, format and map filters.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { UserError } from '../errors.js';
+import { createMasker } from '../secrets/mask.js';
+import { createRenderer, loadTemplateEngine } from './render.js';
+
+beforeAll(loadTemplateEngine);
+
+/** The values each template sees (the same dict was given to Jinja2). */
+const VALUES: Record<string, unknown> = {
+  s: 'abcabc',
+  n: 7,
+  lst: [3, 1, 2],
+  d: { a: 1, b: 2 },
+  flag: true,
+  none_v: null,
+  f: 2.345,
+  start_date: '2024-03-15',
+  _today: '2026-12-05',
+  table: 'my-table-name',
+  items: [{ name: 'a' }, { name: 'b' }],
+  names: ['ab', 'ca'],
+  emptyd: {},
+};
+
+/**
+ * Each template and what Jinja2 3.1.6 renders for it with VALUES, obtained with python3 (jinja2.Environment(), then
+ * env.from_string(template).render(**VALUES)) and written here as literals so the tests need no Python. Only templates
+ * nunjucks rendered differently before are listed (`{{ 1/2 }}`, `{{ 7//2 }}`, `{{ lst[::-1] }}` already agreed).
+ */
+const JINJA2_RENDERS: Array<[string, string]> = [
+  ["{{ start_date[:4] }}", "2024"],
+  ["{{ _today[0:7] }}", "2026-12"],
+  ["{{ table.replace('-','_') }}", "my_table_name"],
+  ["{{ \"%02d\" % 5 }}", "05"],
+  ["{{ 4/2 }}", "2.0"],
+  ["{{ 7.0//2 }}", "3.0"],
+  ["{{ -7 % 3 }}", "2"],
+  ["{{ 1.5 * 2 }}", "3.0"],
+  ["{{ n * 1.0 }}", "7.0"],
+  ["{{ s.upper() }}", "ABCABC"],
+  ["{{ s.lower() }}", "abcabc"],
+  ["{{ \"  a b  \".strip() }}", "a b"],
+  ["{{ \"xxaxx\".strip(\"x\") }}", "a"],
+  ["{{ \"  a b  \".lstrip() }}|", "a b  |"],
+  ["{{ \"  a b  \".rstrip() }}|", "  a b|"],
+  ["{{ s.replace(\"a\", \"Z\") }}", "ZbcZbc"],
+  ["{{ \" a  b c \".split() }}", "['a', 'b', 'c']"],
+  ["{{ \"a,b,c\".split(\",\", 1) }}", "['a', 'b,c']"],
+  ["{{ \"a,b,c\".rsplit(\",\", 1) }}", "['a,b', 'c']"],
+  ["{{ \" a  b c \".split(None, 1) }}", "['a', 'b c ']"],
+  ["{{ \" a  b c \".rsplit(None, 1) }}", "[' a  b', 'c']"],
+  ["{{ s.startswith(\"ab\") }}", "True"],
+  ["{{ s.endswith((\"x\", \"bc\")) }}", "True"],
+  ["{{ \"-\".join([\"a\", \"b\"]) }}", "a-b"],
+  ["{{ \"{}-{}\".format(\"a\", 1) }}", "a-1"],
+  ["{{ \"{0}{1}{0}\".format(\"a\", \"b\") }}", "aba"],
+  ["{{ \"{name}={v:>5}\".format(name=\"x\", v=3) }}", "x=    3"],
+  ["{{ \"{:.2f}\".format(2.345) }}", "2.35"],
+  ["{{ \"{:,}\".format(1234567) }}", "1,234,567"],
+  ["{{ \"{:08.3f}\".format(-3.14159) }}", "-003.142"],
+  ["{{ \"{:x}\".format(255) }}", "ff"],
+  ["{{ \"{:#x}\".format(255) }}", "0xff"],
+  ["{{ \"{!r}\".format(\"a\") }}", "'a'"],
+  ["{{ \"{:^9}\".format(\"abc\") }}", "   abc   "],
+  ["{{ \"{:*<6}\".format(\"ab\") }}", "ab****"],
+  ["{{ \"{:e}\".format(12345.678) }}", "1.234568e+04"],
+  ["{{ \"{:g}\".format(0.00001234) }}", "1.234e-05"],
+  ["{{ \"{:.1%}\".format(0.256) }}", "25.6%"],
+  ["{{ \"{:d}\".format(True) }}", "1"],
+  ["{{ \"{}\".format(2.0) }}", "2.0"],
+  ["{{ \"{}\".format(none_v) }}", "None"],
+  ["{{ \"{}\".format(lst) }}", "[3, 1, 2]"],
+  ["{{ \"hello world's\".title() }}", "Hello World'S"],
+  ["{{ \"hELLO\".capitalize() }}", "Hello"],
+  ["{{ \"42\".zfill(5) }}", "00042"],
+  ["{{ \"-42\".zfill(5) }}", "-0042"],
+  ["{{ s.find(\"c\") }}", "2"],
+  ["{{ s.find(\"c\", 3) }}", "5"],
+  ["{{ s.find(\"z\") }}", "-1"],
+  ["{{ s.rfind(\"a\") }}", "3"],
+  ["{{ s.count(\"a\") }}", "2"],
+  ["{{ \"123\".isdigit() }}", "True"],
+  ["{{ \"12a\".isdigit() }}", "False"],
+  ["{{ \"\".isdigit() }}", "False"],
+  ["{{ \"abc\".isalpha() }}", "True"],
+  ["{{ \"ABC\".isupper() }}", "True"],
+  ["{{ s[-3:] }}", "abc"],
+  ["{{ s[::-1] }}", "cbacba"],
+  ["{{ s[::2] }}", "acb"],
+  ["{{ s[1:-1] }}", "bcab"],
+  ["{{ s[-1] }}", "c"],
+  ["{{ s[-100:2] }}", "ab"],
+  ["{{ lst[-10:] }}", "[3, 1, 2]"],
+  ["{{ lst[-1] }}", "2"],
+  ["{{ \"%s-%d\" % (\"a\", 3) }}", "a-3"],
+  ["{{ \"%5.1f|%-5d|%+d|% d\" % (3.14159, 42, 5, 5) }}", "  3.1|42   |+5| 5"],
+  ["{{ \"%x %X %o %#x %#o\" % (255, 255, 8, 255, 8) }}", "ff FF 10 0xff 0o10"],
+  ["{{ \"%.2f\" % 0.125 }}", "0.12"],
+  ["{{ \"%.2f\" % 2.675 }}", "2.67"],
+  ["{{ \"%.0f\" % 2.5 }}", "2"],
+  ["{{ \"%.0f\" % 3.5 }}", "4"],
+  ["{{ \"%e\" % 12345.678 }}", "1.234568e+04"],
+  ["{{ \"%g\" % 0.00001234 }}", "1.234e-05"],
+  ["{{ \"%g\" % 123456789 }}", "1.23457e+08"],
+  ["{{ \"%10.4g|\" % 3.14159 }}", "     3.142|"],
+  ["{{ \"%s\" % lst }}", "[3, 1, 2]"],
+  ["{{ \"%s\" % none_v }}", "None"],
+  ["{{ \"%r\" % s }}", "'abcabc'"],
+  ["{{ \"%d%%\" % 50 }}", "50%"],
+  ["{{ \"%(a)s-%(b)s\" % d }}", "1-2"],
+  ["{{ \"%c\" % 65 }}", "A"],
+  ["{{ \"%d\" % 3.9 }}", "3"],
+  ["{{ \"%.3d\" % 5 }}", "005"],
+  ["{{ \"%05.1f\" % -2.25 }}", "-02.2"],
+  ["{{ \"%s\" | format(s) }}", "abcabc"],
+  ["{{ \"%s-%s\" | format(s, n) }}", "abcabc-7"],
+  ["{{ \"%(a)s\" | format(a=1) }}", "1"],
+  ["{{ lst | map('string') | join(',') }}", "3,1,2"],
+  ["{{ items | map(attribute='name') | join(',') }}", "a,b"],
+  ["{{ items | map(attribute='missing', default='x') | join(',') }}", "x,x"],
+  ["{{ names | map('upper') | join(' ') }}", "AB CA"],
+  ["{{ names | map('replace', 'a', 'o') | list }}", "['ob', 'co']"],
+  ["{{ (1, 2) }}", "(1, 2)"],
+  ["{{ [1, 2] + [3] }}", "[1, 2, 3]"],
+  ["{{ \"ab\" * 2 }}", "abab"],
+  ["{{ lst * 2 }}", "[3, 1, 2, 3, 1, 2]"],
+  ["{{ 1.0 }}", "1.0"],
+  ["{{ 0.0 }}", "0.0"],
+  ["{{ -1.0 }}", "-1.0"],
+  ["{{ 2.5 + 0.5 }}", "3.0"],
+  ["{{ 10 - 2.0 }}", "8.0"],
+  ["{{ 'yes' if [] else 'no' }}", "no"],
+  ["{% if emptyd %}A{% else %}B{% endif %}", "B"],
+  ["{{ [] or 'x' }}", "x"],
+  ["{{ not [] }}", "True"],
+  ["{{ 'a' ~ 2.0 }}", "a2.0"],
+  ["{{ 3 / 1 }}", "3.0"],
+  ["{{ \"ab\".center(7, \"*\") }}", "***ab**"],
+  ["{{ \"x\".ljust(3, \"-\") }}|", "x--|"],
+  ["{{ \"a=b=c\".partition(\"=\") }}", "('a', '=', 'b=c')"],
+  ["{{ \"a b\".swapcase() }}", "A B"],
+  ["{{ \"pre_x\".removeprefix(\"pre_\") }}", "x"],
+  ["{{ s.index(\"b\") }}", "1"],
+  ["{{ \"é€😀x\"[2:] }}", "😀x"],
+  ["{{ \"é€😀x\"[-1] }}", "x"],
+  ["{{ \"😀abc\".find(\"a\") }}", "1"],
+  ["{{ \"%-6s|\" % \"ab\" }}", "ab    |"],
+  ["{{ \"%6s|\" % \"ab\" }}", "    ab|"],
+  ["{{ \"%.2s\" % \"abc\" }}", "ab"],
+  ["{{ \"%i\" % True }}", "1"],
+  ["{{ \"{0[0]}-{1[a]}\".format(lst, d) }}", "3-1"],
+  ["{{ \"{:>6.2f}\".format(n) }}", "  7.00"],
+  ["{{ \"{:+d}\".format(5) }}", "+5"],
+  ["{{ \"{:05d}\".format(-42) }}", "-0042"],
+  ["{{ \"{:.3}\".format(2.0) }}", "2.0"],
+  ["{{ \"{:.3}\".format(3.14159) }}", "3.14"],
+  ["{{ \"{:b}\".format(5) }}", "101"],
+  ["{{ \"{:_}\".format(1234567) }}", "1_234_567"],
+  ["{{ \"%.3e\" % 0 }}", "0.000e+00"],
+  ["{{ \"%g\" % 100000 }}", "100000"],
+  ["{{ \"%g\" % 1000000 }}", "1e+06"],
+  ["{{ \"%#g\" % 1 }}", "1.00000"],
+  ["{{ 7 % -3 }}", "-2"],
+  ["{{ -7.5 // 2 }}", "-4.0"],
+  ["{{ -(1.0) }}", "-1.0"],
+];
+
+function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {
+  return createRenderer({ strict, onWarning: () => undefined }).render(template, values, 'files/e.txt');
+}
+
+function renderError(template: string, values: Record<string, unknown> = VALUES, masked: string[] = []): UserError {
+  try {
+    createRenderer({ strict: false, onWarning: () => undefined, masker: createMasker(masked) }).render(template, values, 'files/e.txt');
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return e as UserError;
+  }
+  throw new Error('expected an error');
+}
+
+function checkError(template: string): UserError {
+  try {
+    createRenderer({ strict: false, onWarning: () => undefined }).check(template, 'tasks[0].commands[0]');
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return e as UserError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('templates render as Jinja2 renders them', () => {
+  it.each(JINJA2_RENDERS)('%s', (template, expected) => {
+    expect(render(template)).toBe(expected);
+  });
+
+  it('renders the same in strict mode', () => {
+    for (const [template, expected] of JINJA2_RENDERS) {
+      // `s[10]` is Jinja2's Undefined from an index out of range, not an undefined variable: strict mode is about names.
+      expect(render(template, VALUES, true)).toBe(expected);
+    }
+  });
+});
+
+describe('what cannot be rendered as Python does is a located error, not other text', () => {
+  it.each([
+    // Python: TypeError (can only concatenate str to str); JavaScript would give `a1`.
+    ['{{ "a" + 1 }}', "unsupported operand type(s) for +: 'str' and 'int'"],
+    // Python: ZeroDivisionError; JavaScript would give Infinity.
+    ['{{ 1 / 0 }}', 'ZeroDivisionError'],
+    ['{{ "%d" % s }}', '%d format: a real number is required, not str'],
+    ['{{ "%s %s %s" % (1, 2) }}', 'not enough arguments for format string'],
+    ['{{ "%s" % (1, 2) }}', 'not all arguments converted during string formatting'],
+    ['{{ "{:d}".format(s) }}', "Unknown format code 'd' for object of type 'str'"],
+    ['{{ "-".join(lst) }}', 'sequence item 0: expected str instance, int found'],
+    ['{{ s.encode() }}', "str.encode() is not supported in handoff's templates"],
+    // A JavaScript String method is not a Python one: Jinja2 says str has no such attribute.
+    ['{{ s.toUpperCase() }}', 'Unable to call'],
+  ])('%s', (template, message) => {
+    const error = renderError(template);
+    expect(error.message).toContain('template error in files/e.txt');
+    expect(error.message).toContain(message);
+  });
+
+  it('names types, never the value, so a secret (or a slice of one) is not printed', () => {
+    const values = { password: 'hunter2-secret' };
+    for (const template of ['{{ "%d" % password[:6] }}', '{{ password[:6] + 1 }}', '{{ password[:6].join(1) }}', '{{ password[:6] % 1 }}']) {
+      const error = renderError(template, values, ['hunter2-secret']);
+      expect(JSON.stringify({ message: error.message, fix: error.fix, diagnostics: error.diagnostics })).not.toMatch(/hunter|secret/);
+    }
+  });
+});
+
+describe('config validate catches what it can without values', () => {
+  it.each([
+    ['{{ "%q" % n }}', "unsupported format character 'q'"],
+    ['{{ "%*d" % (2, n) }}', 'a * width or precision is not supported'],
+    ['{{ "{:02d".format(n) }}', "Single '{' encountered in format string"],
+    ['{{ "x".toUpperCase() }}', 'str has no method "toUpperCase"'],
+    ['{{ "%Z" | format(n) }}', "unsupported format character 'Z'"],
+    ['{{ lst | map("no_such_filter") | join }}', 'unknown filter "no_such_filter" in map()'],
+    // nunjucks would read `1e3` as an undefined name and render nothing; Jinja2 renders 1000.0.
+    ['{{ 1e3 }}', 'the number "1e3" in exponent notation is not supported'],
+  ])('%s', (template, message) => {
+    const error = checkError(template);
+    expect(error.message).toMatch(/^template syntax error in tasks\[0\]\.commands\[0\] at line 1, column \d+: /);
+    expect(error.message).toContain(message);
+  });
+});

@@ -1,0 +1,908 @@
+// Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
+import { PythonFloat, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
+
+/**
+ * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
+ * types and template syntax only, never a value: a value may be a secret, or a slice of one that no masker would find.
+ */
+export class PythonTemplateError extends Error {}
+
+function fail(message: string): never {
+  throw new PythonTemplateError(message);
+}
+
+/** Python's type name of a value, for messages that must not quote the value itself. */
+export function pythonTypeName(value: unknown): string {
+  if (value === undefined) return 'Undefined';
+  if (value === null) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'string') return 'str';
+  if (value instanceof PythonFloat) return 'float';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (value instanceof PythonTuple) return 'tuple';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'function') return 'function';
+  if (typeof value === 'object') return 'dict';
+  return typeof value;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Numbers and truth
+
+/** The number of an int, float or bool (Python's bool is an int), else undefined. */
+function numberOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (value instanceof PythonFloat) return value.value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return undefined;
+}
+
+function isFloat(value: unknown): boolean {
+  return value instanceof PythonFloat || (typeof value === 'number' && !Number.isInteger(value));
+}
+
+function isInt(value: unknown): boolean {
+  return typeof value === 'boolean' || (typeof value === 'number' && Number.isInteger(value));
+}
+
+/** A float result keeps its float-ness when whole (`2.0`); zero too, since truth is judged by pythonTruthy. */
+function floatResult(value: number): number | PythonFloat {
+  return Number.isInteger(value) ? new PythonFloat(value) : value;
+}
+
+/** Python's truth: empty lists, dicts and strings and zero floats are false, which JavaScript's truth disagrees on. */
+export function pythonTruthy(value: unknown): boolean {
+  if (value instanceof PythonFloat) return value.value !== 0;
+  if (Array.isArray(value)) return value.length > 0;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.keys(value).length > 0;
+  }
+  return Boolean(value);
+}
+
+function operands(op: string, left: unknown, right: unknown): [number, number] {
+  const a = numberOf(left);
+  const b = numberOf(right);
+  if (a === undefined || b === undefined) {
+    fail(`unsupported operand type(s) for ${op}: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
+  }
+  return [a, b];
+}
+
+function arithmetic(left: unknown, right: unknown, value: number): number | PythonFloat {
+  return isFloat(left) || isFloat(right) ? floatResult(value) : value;
+}
+
+export function pythonAdd(left: unknown, right: unknown): unknown {
+  if (typeof left === 'string' && typeof right === 'string') return left + right;
+  if (Array.isArray(left) && Array.isArray(right) && left instanceof PythonTuple === right instanceof PythonTuple) {
+    return left instanceof PythonTuple ? PythonTuple.from([...left, ...right]) : [...left, ...right];
+  }
+  const [a, b] = operands('+', left, right);
+  return arithmetic(left, right, a + b);
+}
+
+export function pythonSub(left: unknown, right: unknown): unknown {
+  const [a, b] = operands('-', left, right);
+  return arithmetic(left, right, a - b);
+}
+
+export function pythonMul(left: unknown, right: unknown): unknown {
+  // `'ab' * 2` and `[0] * 3` repeat; a negative count gives an empty result, as in Python.
+  const repeat = (seq: unknown, count: unknown): unknown => {
+    const n = Math.max(0, numberOf(count) ?? 0);
+    if (typeof seq === 'string') return seq.repeat(n);
+    const out = Array.from({ length: n }, () => seq as unknown[]).flat();
+    return seq instanceof PythonTuple ? PythonTuple.from(out) : out;
+  };
+  if ((typeof left === 'string' || Array.isArray(left)) && isInt(right)) return repeat(left, right);
+  if ((typeof right === 'string' || Array.isArray(right)) && isInt(left)) return repeat(right, left);
+  const [a, b] = operands('*', left, right);
+  return arithmetic(left, right, a * b);
+}
+
+/** True division: always a float (`4/2` is `2.0`). */
+export function pythonDiv(left: unknown, right: unknown): unknown {
+  const [a, b] = operands('/', left, right);
+  if (b === 0) fail('ZeroDivisionError: division by zero');
+  return floatResult(a / b);
+}
+
+export function pythonFloorDiv(left: unknown, right: unknown): unknown {
+  const [a, b] = operands('//', left, right);
+  if (b === 0) fail('ZeroDivisionError: integer division or modulo by zero');
+  return arithmetic(left, right, Math.floor(a / b));
+}
+
+/** `%`: printf-style formatting when the left side is a str, else Python's modulo (the sign of the divisor). */
+export function pythonMod(left: unknown, right: unknown): unknown {
+  if (typeof left === 'string') return percentFormat(left, right);
+  const [a, b] = operands('%', left, right);
+  if (b === 0) fail('ZeroDivisionError: integer division or modulo by zero');
+  const r = a % b;
+  return arithmetic(left, right, r !== 0 && r < 0 !== b < 0 ? r + b : r);
+}
+
+export function pythonPow(left: unknown, right: unknown): unknown {
+  const [a, b] = operands('**', left, right);
+  if (a === 0 && b < 0) fail('ZeroDivisionError: 0.0 cannot be raised to a negative power');
+  // An int to a negative int power is a float in Python (`2 ** -1` is `0.5`).
+  return isFloat(left) || isFloat(right) || b < 0 ? floatResult(a ** b) : a ** b;
+}
+
+export function pythonNeg(value: unknown): unknown {
+  const a = numberOf(value);
+  if (a === undefined) fail(`bad operand type for unary -: '${pythonTypeName(value)}'`);
+  return isFloat(value) ? floatResult(-a) : -a;
+}
+
+export function pythonPos(value: unknown): unknown {
+  const a = numberOf(value);
+  if (a === undefined) fail(`bad operand type for unary +: '${pythonTypeName(value)}'`);
+  return isFloat(value) ? floatResult(a) : a;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Indexing and slicing
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Python indexes strings by code point; JavaScript by UTF-16 unit. They agree unless the text has a surrogate pair. */
+function codePoints(text: string): string[] | undefined {
+  return SURROGATE.test(text) ? Array.from(text) : undefined;
+}
+
+function sliceIndex(value: unknown, what: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (!isInt(value)) fail(`TypeError: slice ${what} must be an integer or None, not ${pythonTypeName(value)}`);
+  return numberOf(value)!;
+}
+
+/** Python's slice.indices: start, stop and step for a sequence of `length`, negative indexes counted from the end. */
+function sliceBounds(length: number, start: unknown, stop: unknown, step: unknown): [number, number, number] {
+  const s = sliceIndex(step, 'step') ?? 1;
+  if (s === 0) fail('ValueError: slice step cannot be zero');
+  const [lower, upper] = s > 0 ? [0, length] : [-1, length - 1];
+  const clamp = (index: number | null, otherwise: number): number => {
+    if (index === null) return otherwise;
+    const i = index < 0 ? index + length : index;
+    return Math.min(Math.max(i, lower), upper);
+  };
+  return [clamp(sliceIndex(start, 'start'), s > 0 ? lower : upper), clamp(sliceIndex(stop, 'stop'), s > 0 ? upper : lower), s];
+}
+
+function slicePositions(length: number, start: unknown, stop: unknown, step: unknown): number[] {
+  const [from, to, s] = sliceBounds(length, start, stop, step);
+  const out: number[] = [];
+  for (let i = from; s > 0 ? i < to : i > to; i += s) out.push(i);
+  return out;
+}
+
+/**
+ * `value[start:stop:step]`. Strings give strings and lists give lists; what Python cannot slice is Jinja2's
+ * Undefined (Jinja2 turns the TypeError of `None[:2]` into Undefined), which renders as empty.
+ */
+export function pythonSlice(value: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  if (typeof value === 'string') {
+    const chars = codePoints(value) ?? value;
+    if (step === 1 || step === null || step === undefined) {
+      const [from, to] = sliceBounds(chars.length, start, stop, 1);
+      return typeof chars === 'string' ? chars.slice(from, Math.max(from, to)) : chars.slice(from, Math.max(from, to)).join('');
+    }
+    return slicePositions(chars.length, start, stop, step).map((i) => chars[i]).join('');
+  }
+  if (Array.isArray(value)) {
+    const out = slicePositions(value.length, start, stop, step).map((i) => value[i] as unknown);
+    return value instanceof PythonTuple ? PythonTuple.from(out) : out;
+  }
+  return undefined;
+}
+
+/** `value[index]` for an int index of a str or list, negative counted from the end; out of range is Undefined. */
+export function pythonIndex(value: string | unknown[], index: number): unknown {
+  const items = typeof value === 'string' ? (codePoints(value) ?? value) : value;
+  const i = index < 0 ? index + items.length : index;
+  return i >= 0 && i < items.length ? items[i] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// str methods
+
+/** Python's str.isspace characters: strip() and split() with no argument use these (JavaScript's \s differs). */
+const PY_SPACE = '\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+const isPySpace = (ch: string): boolean => PY_SPACE.includes(ch);
+const CASED = /[\p{Lu}\p{Ll}\p{Lt}]/u;
+
+function str(value: unknown, method: string, what = 'argument'): string {
+  if (typeof value !== 'string') fail(`TypeError: str.${method}() ${what} must be str, not ${pythonTypeName(value)}`);
+  return value;
+}
+
+function int(value: unknown, method: string): number {
+  if (!isInt(value)) fail(`TypeError: str.${method}() expected an integer, not ${pythonTypeName(value)}`);
+  return numberOf(value)!;
+}
+
+function stripChars(text: string, chars: unknown, method: string, left: boolean, right: boolean): string {
+  const strip = chars === undefined || chars === null ? isPySpace : (ch: string) => str(chars, method).includes(ch);
+  const cps = Array.from(text);
+  let from = 0;
+  let to = cps.length;
+  if (left) while (from < to && strip(cps[from]!)) from++;
+  if (right) while (to > from && strip(cps[to - 1]!)) to--;
+  return cps.slice(from, to).join('');
+}
+
+function splitText(text: string, sep: unknown, maxsplit: unknown, method: string, fromRight: boolean): string[] {
+  const max = maxsplit === undefined || maxsplit === null ? -1 : int(maxsplit, method);
+  if (sep === undefined || sep === null) {
+    // No separator: runs of whitespace split, and empty strings are dropped.
+    const words: string[] = [];
+    const cps = Array.from(text);
+    const ordered = fromRight ? cps.reverse() : cps;
+    let i = 0;
+    while (i < ordered.length) {
+      while (i < ordered.length && isPySpace(ordered[i]!)) i++;
+      if (i >= ordered.length) break;
+      if (max >= 0 && words.length === max) {
+        let rest = ordered.slice(i);
+        if (fromRight) rest = rest.reverse();
+        // The remainder keeps its trailing (leading, for rsplit) whitespace, as Python's does.
+        words.push(stripChars(rest.join(''), undefined, method, !fromRight, fromRight));
+        break;
+      }
+      const start = i;
+      while (i < ordered.length && !isPySpace(ordered[i]!)) i++;
+      const word = ordered.slice(start, i);
+      words.push((fromRight ? word.reverse() : word).join(''));
+    }
+    return fromRight ? words.reverse() : words;
+  }
+  const separator = str(sep, method);
+  if (separator === '') fail('ValueError: empty separator');
+  const parts = text.split(separator);
+  if (max < 0 || parts.length - 1 <= max) return parts;
+  return fromRight
+    ? [parts.slice(0, parts.length - max).join(separator), ...parts.slice(parts.length - max)]
+    : [...parts.slice(0, max), parts.slice(max).join(separator)];
+}
+
+/** The part of `text` that `start`/`end` (Python slice bounds, in code points) select, and its offset in code points. */
+function window(text: string, start: unknown, end: unknown, method: string): [string, number] {
+  if (start !== undefined && start !== null) int(start, method);
+  if (end !== undefined && end !== null) int(end, method);
+  const cps = codePoints(text);
+  const [from, to] = sliceBounds(cps ? cps.length : text.length, start, end, 1);
+  const part = cps ? cps.slice(from, Math.max(from, to)).join('') : text.slice(from, Math.max(from, to));
+  return [part, from];
+}
+
+/** A UTF-16 offset in `text` as a code point offset. */
+function toCodePointOffset(text: string, offset: number): number {
+  return SURROGATE.test(text) ? Array.from(text.slice(0, offset)).length : offset;
+}
+
+function findIn(text: string, args: unknown[], method: string, fromRight: boolean): number {
+  const sub = str(args[0], method);
+  const [part, offset] = window(text, args[1], args[2], method);
+  const at = fromRight ? part.lastIndexOf(sub) : part.indexOf(sub);
+  return at < 0 ? -1 : offset + toCodePointOffset(part, at);
+}
+
+function affixTest(text: string, args: unknown[], method: string, atEnd: boolean): boolean {
+  const [part] = window(text, args[1], args[2], method);
+  const candidates = Array.isArray(args[0]) ? args[0] : [args[0]];
+  return candidates.some((c) => {
+    const affix = str(c, method, Array.isArray(args[0]) ? 'tuple item' : 'first arg');
+    return atEnd ? part.endsWith(affix) : part.startsWith(affix);
+  });
+}
+
+function pad(text: string, width: unknown, fill: unknown, method: string, align: '<' | '>' | '^'): string {
+  const w = int(width, method);
+  const f = fill === undefined ? ' ' : str(fill, method, 'fill character');
+  if (Array.from(f).length !== 1) fail(`TypeError: The fill character must be exactly one character long`);
+  const length = Array.from(text).length;
+  const margin = w - length;
+  if (margin <= 0) return text;
+  if (align === '<') return text + f.repeat(margin);
+  if (align === '>') return f.repeat(margin) + text;
+  // CPython's center: the odd pad goes left when both the margin and the width are odd.
+  const left = Math.floor(margin / 2) + (margin & w & 1);
+  return f.repeat(left) + text + f.repeat(margin - left);
+}
+
+function caseTest(text: string, upper: boolean): boolean {
+  let cased = false;
+  for (const ch of text) {
+    if (!CASED.test(ch)) continue;
+    if (upper ? ch !== ch.toUpperCase() || ch === ch.toLowerCase() && ch !== ch.toUpperCase() : ch !== ch.toLowerCase()) return false;
+    cased = true;
+  }
+  return cased;
+}
+
+function title(text: string): string {
+  let out = '';
+  let previousCased = false;
+  for (const ch of text) {
+    out += previousCased ? ch.toLowerCase() : ch.toUpperCase();
+    previousCased = CASED.test(ch);
+  }
+  return out;
+}
+
+function keywordsOf(args: unknown[]): [unknown[], Record<string, unknown>] {
+  const last = args[args.length - 1];
+  if (last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords')) {
+    const { __keywords: _, ...kwargs } = last as Record<string, unknown>;
+    return [args.slice(0, -1), kwargs];
+  }
+  return [args, {}];
+}
+
+type StrMethod = (text: string, args: unknown[]) => unknown;
+
+const all = (text: string, test: (ch: string) => boolean): boolean => text.length > 0 && Array.from(text).every(test);
+
+/** The str methods templates can call, with Python's results (`'a-b-c'.replace('-', '_')` replaces every match). */
+const STR_METHODS: Record<string, StrMethod> = {
+  upper: (t) => t.toUpperCase(),
+  lower: (t) => t.toLowerCase(),
+  casefold: (t) => t.toLowerCase(),
+  swapcase: (t) => Array.from(t, (c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
+  title: (t) => title(t),
+  capitalize: (t) => {
+    const [first = '', ...rest] = Array.from(t);
+    return first.toUpperCase() + rest.join('').toLowerCase();
+  },
+  strip: (t, [chars]) => stripChars(t, chars, 'strip', true, true),
+  lstrip: (t, [chars]) => stripChars(t, chars, 'lstrip', true, false),
+  rstrip: (t, [chars]) => stripChars(t, chars, 'rstrip', false, true),
+  replace: (t, [old, replacement, count]) => {
+    const from = str(old, 'replace');
+    const to = str(replacement, 'replace');
+    const n = count === undefined ? -1 : int(count, 'replace');
+    if (n < 0) return t.split(from).join(to);
+    const parts = t.split(from);
+    // Python's ''.replace('', 'x') inserts between characters too; split('') agrees for a count within the length.
+    return parts.slice(0, n + 1).join(to) + (parts.length > n + 1 ? from + parts.slice(n + 1).join(from) : '');
+  },
+  split: (t, [sep, maxsplit]) => splitText(t, sep, maxsplit, 'split', false),
+  rsplit: (t, [sep, maxsplit]) => splitText(t, sep, maxsplit, 'rsplit', true),
+  splitlines: (t, [keepends]) => {
+    const lines = t.match(/[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|$)/g) ?? [];
+    const kept = lines.filter((line, i) => line !== '' || i < lines.length - 1);
+    return kept.filter((l) => l !== '').map((l) => (keepends ? l : l.replace(/(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])$/, '')));
+  },
+  partition: (t, [sep]) => {
+    const s = str(sep, 'partition');
+    if (s === '') fail('ValueError: empty separator');
+    const at = t.indexOf(s);
+    return PythonTuple.from(at < 0 ? [t, '', ''] : [t.slice(0, at), s, t.slice(at + s.length)]);
+  },
+  rpartition: (t, [sep]) => {
+    const s = str(sep, 'rpartition');
+    if (s === '') fail('ValueError: empty separator');
+    const at = t.lastIndexOf(s);
+    return PythonTuple.from(at < 0 ? ['', '', t] : [t.slice(0, at), s, t.slice(at + s.length)]);
+  },
+  startswith: (t, args) => affixTest(t, args, 'startswith', false),
+  endswith: (t, args) => affixTest(t, args, 'endswith', true),
+  removeprefix: (t, [p]) => (t.startsWith(str(p, 'removeprefix')) ? t.slice((p as string).length) : t),
+  removesuffix: (t, [s]) => (str(s, 'removesuffix') !== '' && t.endsWith(s as string) ? t.slice(0, t.length - (s as string).length) : t),
+  find: (t, args) => findIn(t, args, 'find', false),
+  rfind: (t, args) => findIn(t, args, 'rfind', true),
+  index: (t, args) => {
+    const at = findIn(t, args, 'index', false);
+    return at < 0 ? fail('ValueError: substring not found') : at;
+  },
+  rindex: (t, args) => {
+    const at = findIn(t, args, 'rindex', true);
+    return at < 0 ? fail('ValueError: substring not found') : at;
+  },
+  count: (t, args) => {
+    const sub = str(args[0], 'count');
+    const [part] = window(t, args[1], args[2], 'count');
+    return sub === '' ? Array.from(part).length + 1 : part.split(sub).length - 1;
+  },
+  join: (t, [items]) => {
+    const list = typeof items === 'string' ? Array.from(items) : Array.isArray(items) ? items : fail(`TypeError: can only join an iterable, not ${pythonTypeName(items)}`);
+    return list
+      .map((item, i) => (typeof item === 'string' ? item : fail(`TypeError: sequence item ${i}: expected str instance, ${pythonTypeName(item)} found`)))
+      .join(t);
+  },
+  zfill: (t, [width]) => {
+    const w = int(width, 'zfill');
+    const cps = Array.from(t);
+    if (cps.length >= w) return t;
+    const sign = cps[0] === '+' || cps[0] === '-' ? cps[0] : '';
+    return sign + '0'.repeat(w - cps.length) + cps.slice(sign ? 1 : 0).join('');
+  },
+  center: (t, [width, fill]) => pad(t, width, fill, 'center', '^'),
+  ljust: (t, [width, fill]) => pad(t, width, fill, 'ljust', '<'),
+  rjust: (t, [width, fill]) => pad(t, width, fill, 'rjust', '>'),
+  isdigit: (t) => all(t, (c) => /\p{Nd}|[\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089]/u.test(c)),
+  isdecimal: (t) => all(t, (c) => /\p{Nd}/u.test(c)),
+  isnumeric: (t) => all(t, (c) => /\p{N}/u.test(c)),
+  isalpha: (t) => all(t, (c) => /\p{L}/u.test(c)),
+  isalnum: (t) => all(t, (c) => /[\p{L}\p{N}]/u.test(c)),
+  isspace: (t) => all(t, isPySpace),
+  isascii: (t) => Array.from(t).every((c) => c.charCodeAt(0) < 0x80),
+  islower: (t) => caseTest(t, false),
+  isupper: (t) => caseTest(t, true),
+  istitle: (t) => t.length > 0 && title(t) === t && CASED.test(t),
+  isidentifier: (t) => /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(t),
+  format: (t, args) => {
+    const [positional, kwargs] = keywordsOf(args);
+    return strFormat(t, positional, kwargs);
+  },
+  format_map: (t, [mapping]) => {
+    if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping)) fail(`TypeError: format_map() argument must be a mapping, not ${pythonTypeName(mapping)}`);
+    return strFormat(t, [], mapping as Record<string, unknown>);
+  },
+};
+
+/** Python str methods handoff does not implement: calling one is an error rather than some other text. */
+const UNSUPPORTED_STR_METHODS = new Set(['encode', 'expandtabs', 'isprintable', 'maketrans', 'translate']);
+
+export function isPythonStrMethod(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(STR_METHODS, name) || UNSUPPORTED_STR_METHODS.has(name);
+}
+
+/**
+ * `text.name` in a template: a Python str method bound to the text; anything else is Undefined, as an attribute str
+ * does not have is in Jinja2 (so `s.length` renders empty and `s.toUpperCase()` is "unable to call", not JavaScript).
+ */
+export function strMember(text: string, name: unknown): unknown {
+  if (typeof name !== 'string') return undefined;
+  if (Object.prototype.hasOwnProperty.call(STR_METHODS, name)) {
+    const method = STR_METHODS[name]!;
+    return (...args: unknown[]) => method(text, args);
+  }
+  if (UNSUPPORTED_STR_METHODS.has(name)) {
+    return () => fail(`str.${name}() is not supported in handoff's templates`);
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Number formatting shared by `%` and str.format
+
+/** The exact decimal digits of |value| rounded half to even at `places` after the point (Python rounds so; toFixed does not). */
+function fixedDigits(value: number, places: number): string {
+  if (places > 60) fail('a precision over 60 is not supported in handoff\'s templates');
+  const abs = Math.abs(value);
+  if (abs >= 1e21) return BigInt(abs).toString() + (places > 0 ? `.${'0'.repeat(places)}` : '');
+  // toFixed(100) is exact for a double of this size: its decimal expansion ends well within 100 places... or is rounded
+  // at the 100th, far beyond any tie at `places`.
+  const exact = abs.toFixed(100);
+  const point = exact.indexOf('.');
+  const kept = exact.slice(0, point + 1 + places).replace(/\.$/, '');
+  const rest = exact.slice(point + 1 + places);
+  const first = rest.charCodeAt(0) - 48;
+  const tail = /[1-9]/.test(rest.slice(1));
+  const lastDigit = kept.charCodeAt(kept.length - 1) - 48;
+  const up = first > 5 || (first === 5 && (tail || lastDigit % 2 === 1));
+  return up ? incrementDecimal(kept) : kept;
+}
+
+function incrementDecimal(text: string): string {
+  const chars = text.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    if (chars[i] === '.') continue;
+    if (chars[i] === '9') chars[i] = '0';
+    else {
+      chars[i] = String(Number(chars[i]) + 1);
+      return chars.join('');
+    }
+  }
+  return `1${chars.join('')}`;
+}
+
+/** |value| as `d.ddd` and a decimal exponent, `precision` digits after the point, rounded half to even. */
+function exponentDigits(value: number, precision: number): [string, number] {
+  if (precision > 60) fail('a precision over 60 is not supported in handoff\'s templates');
+  const abs = Math.abs(value);
+  if (abs === 0) return [precision > 0 ? `0.${'0'.repeat(precision)}` : '0', 0];
+  // toExponential(100) gives the first 101 significant digits, exact enough to see a tie at `precision`.
+  const [mantissa, exp] = abs.toExponential(100).split('e');
+  const digits = mantissa!.replace('.', '');
+  let exponent = Number(exp);
+  let kept = digits.slice(0, precision + 1);
+  const first = digits.charCodeAt(precision + 1) - 48;
+  const tail = /[1-9]/.test(digits.slice(precision + 2));
+  const up = first > 5 || (first === 5 && (tail || (kept.charCodeAt(kept.length - 1) - 48) % 2 === 1));
+  if (up) {
+    kept = incrementDecimal(kept);
+    if (kept.length > precision + 1) {
+      kept = kept.slice(0, precision + 1);
+      exponent += 1;
+    }
+  }
+  return [kept.length > 1 ? `${kept[0]}.${kept.slice(1)}` : kept, exponent];
+}
+
+function formatExponent(value: number, precision: number, upper: boolean, alternate: boolean): string {
+  const [mantissa, exponent] = exponentDigits(value, precision);
+  const exp = `${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  return `${mantissa}${alternate && !mantissa.includes('.') ? '.' : ''}${upper ? 'E' : 'e'}${exp}`;
+}
+
+function formatGeneral(value: number, precision: number, upper: boolean, alternate: boolean): string {
+  const p = precision === 0 ? 1 : precision;
+  const [, exponent] = exponentDigits(value, p - 1);
+  let out: string;
+  if (exponent >= -4 && exponent < p) out = fixedDigits(value, p - 1 - exponent);
+  else out = formatExponent(value, p - 1, upper, alternate);
+  if (!alternate) {
+    // Without '#', trailing zeros of the fraction (and a bare point) go.
+    out = out.replace(/(\.\d*?)0+(?=$|[eE])/, '$1').replace(/\.(?=$|[eE])/, '');
+  } else if (!out.includes('.') && !/[eE]/.test(out)) out += '.';
+  return out;
+}
+
+/** A float by a conversion type (`f`, `e`, `g`, `%`, upper-case forms): digits only; the caller adds sign and padding. */
+function formatFloatDigits(value: number, type: string, precision: number | undefined, alternate: boolean): string {
+  if (Number.isNaN(value)) return type === type.toUpperCase() && type !== '%' ? 'NAN' : 'nan';
+  if (!Number.isFinite(value)) return (type === type.toUpperCase() && type !== '%' ? 'INF' : 'inf') + (type === '%' ? '%' : '');
+  const p = precision ?? 6;
+  switch (type) {
+    case 'f':
+    case 'F': {
+      const out = fixedDigits(value, p);
+      return alternate && !out.includes('.') ? `${out}.` : out;
+    }
+    case 'e':
+    case 'E':
+      return formatExponent(value, p, type === 'E', alternate);
+    case 'g':
+    case 'G':
+      return formatGeneral(value, p, type === 'G', alternate);
+    case '%':
+      return `${fixedDigits(value * 100, p)}%`;
+    default:
+      return fail(`unknown format code for float`);
+  }
+}
+
+function signOf(negative: boolean, sign: string): string {
+  return negative ? '-' : sign === '+' ? '+' : sign === ' ' ? ' ' : '';
+}
+
+function groupDigits(digits: string, separator: string, size: number): string {
+  const [whole, fraction] = digits.split(/(?=[.eE%])/, 2) as [string, string | undefined];
+  const rest = fraction === undefined ? '' : digits.slice(whole.length);
+  let grouped = '';
+  for (let i = whole.length; i > 0; i -= size) grouped = whole.slice(Math.max(0, i - size), i) + (grouped ? separator + grouped : '');
+  return grouped + rest;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// printf-style `%`
+
+const PERCENT_SPEC = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/gs;
+
+/** Conversions `%` supports; `%a` (ascii) and `*` widths are not and are refused. */
+const PERCENT_TYPES = 'sdiuxXofFeEgGcr%';
+
+/** The conversions of a %-format, for validation without values: an error message if one is not supported. */
+export function checkPercentFormat(format: string): string | undefined {
+  PERCENT_SPEC.lastIndex = 0;
+  for (let m = PERCENT_SPEC.exec(format); m !== null; m = PERCENT_SPEC.exec(format)) {
+    const [whole, , , width, precision, type] = m;
+    if (type === '') return 'incomplete format';
+    if (width === '*' || precision === '*') return `"${whole}": a * width or precision is not supported in handoff's templates`;
+    if (!PERCENT_TYPES.includes(type!)) return `"${whole}": unsupported format character '${type}'`;
+  }
+  return undefined;
+}
+
+function percentInteger(value: unknown, type: string): number {
+  if (type === 'x' || type === 'X' || type === 'o') {
+    if (!isInt(value)) fail(`TypeError: %${type} format: an integer is required, not ${pythonTypeName(value)}`);
+    return numberOf(value)!;
+  }
+  const n = numberOf(value);
+  if (n === undefined) fail(`TypeError: %${type} format: a real number is required, not ${pythonTypeName(value)}`);
+  if (!Number.isFinite(n)) fail(`OverflowError: cannot convert float infinity or nan to integer`);
+  return Math.trunc(n);
+}
+
+function percentOne(value: unknown, flags: string, width: number, precision: number | undefined, type: string): string {
+  const alternate = flags.includes('#');
+  const sign = flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+  let body: string;
+  let negative = false;
+  let numeric = true;
+  switch (type) {
+    case 's':
+    case 'r': {
+      numeric = false;
+      body = type === 's' ? formatPythonStr(value) : formatPythonRepr(value);
+      if (precision !== undefined) body = Array.from(body).slice(0, precision).join('');
+      break;
+    }
+    case 'c': {
+      numeric = false;
+      if (typeof value === 'string') {
+        if (Array.from(value).length !== 1) fail('TypeError: %c requires an int or a unicode character, not a string of length other than 1');
+        body = value;
+      } else if (isInt(value) && numberOf(value)! >= 0 && numberOf(value)! <= 0x10ffff) body = String.fromCodePoint(numberOf(value)!);
+      else fail(`TypeError: %c requires an int or a unicode character, not ${pythonTypeName(value)}`);
+      break;
+    }
+    case 'd':
+    case 'i':
+    case 'u':
+    case 'x':
+    case 'X':
+    case 'o': {
+      const n = percentInteger(value, type);
+      negative = n < 0;
+      const radix = type === 'd' || type === 'i' || type === 'u' ? 10 : type === 'o' ? 8 : 16;
+      body = (Math.abs(n) < 1e21 ? Math.abs(n).toString(radix) : BigInt(Math.abs(n)).toString(radix));
+      if (type === 'X') body = body.toUpperCase();
+      if (precision !== undefined) body = body.padStart(precision, '0');
+      if (alternate && radix !== 10) body = (type === 'o' ? '0o' : type === 'x' ? '0x' : '0X') + body;
+      break;
+    }
+    default: {
+      const n = numberOf(value);
+      if (n === undefined) fail(`TypeError: must be real number, not ${pythonTypeName(value)}`);
+      negative = n < 0 || Object.is(n, -0);
+      body = formatFloatDigits(n, type, precision, alternate);
+    }
+  }
+  const prefix = numeric ? signOf(negative, sign) : '';
+  const length = Array.from(prefix + body).length;
+  if (width <= length) return prefix + body;
+  if (flags.includes('-')) return prefix + body + ' '.repeat(width - length);
+  if (numeric && flags.includes('0') && /^[0-9]/.test(body) || numeric && flags.includes('0') && /^0[xXo]/.test(body)) {
+    const radixPrefix = /^0[xXo]/.test(body) ? body.slice(0, 2) : '';
+    return prefix + radixPrefix + '0'.repeat(width - length) + body.slice(radixPrefix.length);
+  }
+  return ' '.repeat(width - length) + prefix + body;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/**
+ * Python's `format % args`: a tuple gives the arguments in order, a dict serves `%(name)s`, anything else is the one
+ * argument (a list too: `'%s' % [1, 2]` is `[1, 2]`).
+ */
+export function percentFormat(format: string, args: unknown): string {
+  const problem = checkPercentFormat(format);
+  // The format text is not quoted: it may be a value (a secret) rather than template text.
+  if (problem !== undefined) fail(`ValueError: ${problem.startsWith('"') ? problem.replace(/^"[^"]*": /, '') : problem} in a %-format`);
+  const list = args instanceof PythonTuple ? [...args] : [args];
+  let next = 0;
+  let usedMapping = false;
+  const take = (): unknown => {
+    if (next >= list.length) fail('TypeError: not enough arguments for format string');
+    return list[next++];
+  };
+  PERCENT_SPEC.lastIndex = 0;
+  const out = format.replace(PERCENT_SPEC, (_whole, key: string | undefined, flags: string, width: string | undefined, precision: string | undefined, type: string) => {
+    if (type === '%' && key === undefined && !flags && width === undefined && precision === undefined) return '%';
+    let value: unknown;
+    if (key !== undefined) {
+      if (!isMapping(args)) fail('TypeError: format requires a mapping');
+      usedMapping = true;
+      if (!Object.prototype.hasOwnProperty.call(args, key)) fail('KeyError: a %(name) key the mapping does not have');
+      value = args[key];
+    } else value = type === '%' ? '%' : take();
+    return percentOne(value, flags, width === undefined ? 0 : Number(width), precision === undefined ? undefined : Number(precision || '0'), type === '%' ? 's' : type);
+  });
+  // A dict argument that no %(name) used is fine in Python only when no plain conversion took it as a value.
+  if (!usedMapping && next < list.length && !(isMapping(args) && next === 0)) fail('TypeError: not all arguments converted during string formatting');
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// str.format
+
+const FORMAT_SPEC = /^(?:([\s\S])?([<>=^]))?([+\- ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/;
+
+/** Applies a format spec (Python's format mini-language) to one value. */
+export function formatWithSpec(value: unknown, spec: string): string {
+  if (spec === '') return formatPythonStr(value);
+  const m = FORMAT_SPEC.exec(spec);
+  if (!m) fail('ValueError: invalid format specifier');
+  const [, fillChar, alignChar, signChar, , alt, zero, widthText, grouping, precisionText, typeChar] = m;
+  const alternate = alt !== undefined;
+  const width = widthText === undefined ? 0 : Number(widthText);
+  const precision = precisionText === undefined ? undefined : Number(precisionText);
+  let fill = fillChar ?? ' ';
+  let align = alignChar;
+  let body: string;
+  let negative = false;
+  let numeric = true;
+  const sign = signChar ?? '-';
+  let type = typeChar ?? '';
+  if (typeof value === 'string' || (!isInt(value) && numberOf(value) === undefined)) {
+    if (typeof value !== 'string') {
+      // None, lists and dicts have only object.__format__, which takes no spec at all.
+      fail(`TypeError: unsupported format string passed to ${pythonTypeName(value)}.__format__`);
+    }
+    if (type !== '' && type !== 's') fail(`ValueError: Unknown format code '${type}' for object of type 'str'`);
+    if (signChar !== undefined) fail('ValueError: Sign not allowed in string format specifier');
+    if (alternate) fail('ValueError: Alternate form (#) not allowed in string format specifier');
+    if (grouping !== undefined) fail(`ValueError: Cannot specify '${grouping}' with 's'.`);
+    if (align === '=') fail("ValueError: '=' alignment not allowed in string format specifier");
+    numeric = false;
+    body = precision === undefined ? value : Array.from(value).slice(0, precision).join('');
+    align = align ?? '<';
+  } else if (isInt(value) && !'eEfFgG%'.includes(type || '-')) {
+    const n = numberOf(value)!;
+    if (precision !== undefined) fail('ValueError: Precision not allowed in integer format specifier');
+    negative = n < 0;
+    const abs = Math.abs(n);
+    switch (type) {
+      case '':
+      case 'd':
+      case 'n':
+        body = abs < 1e21 ? String(abs) : BigInt(abs).toString();
+        break;
+      case 'b':
+        body = (alternate ? '0b' : '') + abs.toString(2);
+        break;
+      case 'o':
+        body = (alternate ? '0o' : '') + abs.toString(8);
+        break;
+      case 'x':
+        body = (alternate ? '0x' : '') + abs.toString(16);
+        break;
+      case 'X':
+        body = (alternate ? '0X' : '') + abs.toString(16).toUpperCase();
+        break;
+      case 'c':
+        numeric = false;
+        body = String.fromCodePoint(n);
+        break;
+      default:
+        return fail(`ValueError: Unknown format code '${type}' for object of type 'int'`);
+    }
+    if (grouping !== undefined) {
+      const prefix = /^0[box]/i.test(body) ? body.slice(0, 2) : '';
+      const size = type === 'b' || type === 'o' || type === 'x' || type === 'X' ? 4 : 3;
+      if (size === 4 && grouping === ',') fail(`ValueError: Cannot specify ',' with '${type}'.`);
+      body = prefix + groupDigits(body.slice(prefix.length), grouping, size);
+    }
+  } else {
+    const n = numberOf(value)!;
+    negative = n < 0 || Object.is(n, -0);
+    if (type === '') {
+      // No type: repr's digits, or with a precision 'g' that keeps a point (`'{:.3}'.format(2.0)` is `2.0`).
+      if (precision === undefined) body = formatPythonFloat(Math.abs(n));
+      else {
+        body = formatGeneral(Math.abs(n), precision, false, false);
+        if (Number.isFinite(n) && !/[.e]/.test(body)) body += '.0';
+      }
+    } else if (type === 'n') {
+      body = formatFloatDigits(Math.abs(n), 'g', precision, alternate);
+    } else {
+      body = formatFloatDigits(Math.abs(n), type, precision, alternate);
+    }
+    if (grouping !== undefined) body = groupDigits(body, grouping, 3);
+    type = type || 'g';
+  }
+  const prefix = numeric ? signOf(negative, sign) : '';
+  if (zero !== undefined && alignChar === undefined && numeric) {
+    fill = '0';
+    align = '=';
+  }
+  align = align ?? (numeric ? '>' : '<');
+  const length = Array.from(prefix + body).length;
+  if (width <= length) return prefix + body;
+  const padding = width - length;
+  switch (align) {
+    case '<':
+      return prefix + body + fill.repeat(padding);
+    case '^': {
+      const left = Math.floor(padding / 2);
+      return fill.repeat(left) + prefix + body + fill.repeat(padding - left);
+    }
+    case '=': {
+      const radixPrefix = /^0[box]/i.test(body) ? body.slice(0, 2) : '';
+      return prefix + radixPrefix + fill.repeat(padding) + body.slice(radixPrefix.length);
+    }
+    default:
+      return fill.repeat(padding) + prefix + body;
+  }
+}
+
+interface FormatField {
+  name: string;
+  conversion: string | undefined;
+  spec: string;
+}
+
+/** Splits a str.format template into literal text and fields, or gives the reason it is malformed. */
+export function parseFormatTemplate(format: string): Array<string | FormatField> | string {
+  const parts: Array<string | FormatField> = [];
+  let text = '';
+  let i = 0;
+  while (i < format.length) {
+    const ch = format[i]!;
+    if (ch === '}') {
+      if (format[i + 1] !== '}') return "Single '}' encountered in format string";
+      text += '}';
+      i += 2;
+      continue;
+    }
+    if (ch !== '{') {
+      text += ch;
+      i++;
+      continue;
+    }
+    if (format[i + 1] === '{') {
+      text += '{';
+      i += 2;
+      continue;
+    }
+    const end = format.indexOf('}', i + 1);
+    if (end < 0) return "Single '{' encountered in format string";
+    const inner = format.slice(i + 1, end);
+    if (inner.includes('{')) return 'a nested {} field in a format spec is not supported in handoff\'s templates';
+    const m = /^([^!:]*)(?:!(.))?(?::([\s\S]*))?$/.exec(inner);
+    if (!m) return 'expected \':\' after conversion specifier';
+    if (m[2] !== undefined && !'rs'.includes(m[2])) return m[2] === 'a' ? 'the !a conversion is not supported in handoff\'s templates' : 'Unknown conversion specifier';
+    if (m[3] !== undefined && m[3] !== '' && !FORMAT_SPEC.test(m[3])) return 'Invalid format specifier';
+    if (text) parts.push(text);
+    text = '';
+    parts.push({ name: m[1]!, conversion: m[2], spec: m[3] ?? '' });
+    i = end + 1;
+  }
+  if (text) parts.push(text);
+  return parts;
+}
+
+function lookupField(name: string, positional: unknown[], kwargs: Record<string, unknown>, auto: { next: number; mode: string }): unknown {
+  const m = /^([^.[]*)([\s\S]*)$/.exec(name)!;
+  const first = m[1]!;
+  let value: unknown;
+  if (first === '' || /^\d+$/.test(first)) {
+    const mode = first === '' ? 'auto' : 'manual';
+    if (auto.mode && auto.mode !== mode) fail('ValueError: cannot switch between automatic and manual field numbering');
+    auto.mode = mode;
+    const index = first === '' ? auto.next++ : Number(first);
+    if (index >= positional.length) fail(`IndexError: Replacement index ${index} out of range for positional args tuple`);
+    value = positional[index];
+  } else {
+    if (!Object.prototype.hasOwnProperty.call(kwargs, first)) fail(`KeyError: '${first}'`);
+    value = kwargs[first];
+  }
+  // `.attr` and `[key]` after the name: dict keys and list indexes (attributes of plain values are dict keys here).
+  const rest = /\.([^.[]+)|\[([^\]]+)\]/g;
+  let consumed = 0;
+  for (let r = rest.exec(m[2]!); r !== null; r = rest.exec(m[2]!)) {
+    if (r.index !== consumed) fail('ValueError: Only \'.\' or \'[\' may follow \']\' in format field specifier');
+    consumed = rest.lastIndex;
+    const key = r[1] ?? r[2]!;
+    const index = r[2] !== undefined && /^\d+$/.test(key) ? Number(key) : key;
+    if (Array.isArray(value) && typeof index === 'number') value = value[index];
+    else if (isMapping(value) && Object.prototype.hasOwnProperty.call(value, key)) value = value[key];
+    else fail(r[1] !== undefined ? `AttributeError: '${pythonTypeName(value)}' object has no attribute '${key}'` : `KeyError or IndexError in a format field`);
+  }
+  if (consumed !== m[2]!.length) fail('ValueError: Only \'.\' or \'[\' may follow \']\' in format field specifier');
+  return value;
+}
+
+/** Python's `format.format(*positional, **kwargs)`. */
+export function strFormat(format: string, positional: unknown[], kwargs: Record<string, unknown>): string {
+  const parts = parseFormatTemplate(format);
+  if (typeof parts === 'string') fail(`ValueError: ${parts}`);
+  const auto = { next: 0, mode: '' };
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      let value = lookupField(part.name, positional, kwargs, auto);
+      if (part.conversion === 'r') value = formatPythonRepr(value);
+      else if (part.conversion === 's') value = formatPythonStr(value);
+      return formatWithSpec(value, part.spec);
+    })
+    .join('');
+}

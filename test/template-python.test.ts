@@ -1,0 +1,38 @@
+// The CLI renders command lines with Python's string semantics, as the original's Jinja2 did: slices, str methods, %, /.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli } from './helpers/cli.js';
+
+const projectYml = `vars:
+  - key: start_date
+    value: "2024-03-15"
+  - key: table
+    value: my-table-name
+  - key: n
+    value: 5
+tasks:
+  - name: t
+    commands:
+      - command: echo
+        args: "year={{ start_date[:4] }} month={{ start_date[0:7] }} t={{ table.replace('-', '_') }} p={{ '%02d' % n }} h={{ n / 2 }} w={{ 4 / 2 }} u={{ table.upper() }} f={{ '{}_{:03d}'.format(table.split('-')[0], n) }} m={{ table.split('-') | map('upper') | join('.') }} r={{ start_date[::-1] }} s={{ '%s-%s' | format(table[-4:], n) }}"
+`;
+
+describe('command lines with Python string operations', () => {
+  it('run as the original ran them (the expected line is what python3 Jinja2 3.1.6 renders from these vars)', async () => {
+    const { projectDir, workspaceDir } = makeProject(projectYml);
+    const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(result.code, result.stderr).toBe(0);
+    // Before: year=['2', '0', '2', '4'] …, t=my_table-name, p=nan, w=2, and `.upper()` ended the run with an error.
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe(
+      'year=2024 month=2024-03 t=my_table_name p=05 h=2.5 w=2.0 u=MY-TABLE-NAME f=my_005 m=MY.TABLE.NAME r=51-30-4202 s=name-5\n',
+    );
+  }, 60_000);
+
+  it('config validate refuses a %-format Python would refuse, located in project.yml', async () => {
+    const { projectDir } = makeProject(projectYml.replace("'%02d' % n", "'%q' % n"));
+    const result = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/project\.yml:12:\d+: tasks\[0\]\.commands\[0\]\.args: "%q": unsupported format character 'q'/);
+  }, 60_000);
+});
