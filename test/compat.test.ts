@@ -243,3 +243,28 @@ describe('values render as the original rendered them', () => {
     60_000,
   );
 });
+
+describe('secrets files written for the original (read with PyYAML)', () => {
+  it('push: no / off / yes are the booleans they were: run local uses all three, secrets push skips the first two', async () => {
+    const { projectDir, workspaceDir } = makeProject(
+      'deploy:\n  cloud_provider: local\n  resource_group: rg\n  task: mytask\nenvs:\n- key: A\n- key: B\n- key: C\ntasks:\n- name: t\n  commands:\n  - command: printf "%s" "$A$B$C" | wc -c\n',
+      {
+        '.secrets/dev_secrets.yml': '- key: A\n  value: aaaa-secret\n  push: no\n- key: B\n  value: bbbb-secret\n  push: off\n- key: C\n  value: cccc-secret\n  push: yes\n',
+      },
+    );
+    const local = await run(projectDir, workspaceDir);
+    expect(local.code, local.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8').trim()).toBe('33');
+
+    const env = { HANDOFF_HOME: makeTempDir('handoff-home-') };
+    const pushed = await runCli(['secrets', 'push', '-p', projectDir, '-y'], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toMatch(/- A \(task level\).* SKIP \(push: false\)/);
+    expect(pushed.stderr).toMatch(/- B \(task level\).* SKIP \(push: false\)/);
+    expect(pushed.stderr).not.toMatch(/- C \(task level\).* SKIP/);
+    const stored = await runCli(['secrets', 'print', '-p', projectDir, '--json'], { env });
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(stored.stdout).toContain('"C"');
+    expect(stored.stdout).not.toMatch(/"(A|B)"/);
+  });
+});

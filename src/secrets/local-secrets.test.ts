@@ -157,3 +157,21 @@ describe('loadLocalSecrets', () => {
     expect(loadError(`- key: a\n  value:\n    nested: ${SECRET}\n`).message).toMatch(/:3:5: the value of secret "a" must be text/);
   });
 });
+
+describe('loadLocalSecrets reads scalars as PyYAML did (the original read this file with it)', () => {
+  it('takes yes/no/on/off in any of their spellings as push flags; what PyYAML read as text is still refused', () => {
+    const flags: Array<[string, boolean]> = [['no', false], ['off', false], ['No', false], ['OFF', false], ['yes', true], ['on', true], ['Yes', true], ['True', true], ['false', false]];
+    const projectDir = makeProject({
+      'dev_secrets.yml': flags.map(([text], i) => `- key: k${i}\n  value: ${SECRET}${i}\n  push: ${text}\n`).join(''),
+    });
+    const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    expect(warnings).toEqual([]);
+    expect(secrets.map((s) => s.push)).toEqual(flags.map(([, push]) => push));
+    // `y`, `n` and a quoted "no" were text to PyYAML (a truthy string the original pushed): refused, not guessed.
+    expect(loadError(`- key: a\n  value: ${SECRET}\n  push: y\n`).message).toMatch(/:3:9: push of secret "a" must be true or false/);
+    expect(loadError(`- key: a\n  value: ${SECRET}\n  push: "no"\n`).message).toMatch(/:3:9: push of secret "a" must be true or false/);
+    // Values that PyYAML reads as booleans or numbers stay the text written: a password is never a number.
+    const written = makeProject({ 'dev_secrets.yml': '- key: a\n  value: no\n- key: b\n  value: 0x1F\n- key: c\n  value: 1:30\n' });
+    expect(loadLocalSecrets({ projectDir: written, stage: 'dev' }).secrets.map((s) => s.value)).toEqual(['no', '0x1F', '1:30']);
+  });
+});

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError, type Diagnostic } from '../errors.js';
+// The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
+import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from './find-local-secrets-file.js';
 
 export interface Secret {
@@ -43,8 +45,9 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
 
 function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secret[] {
   const lineCounter = new LineCounter();
-  // prettyErrors would quote the offending source line, which may hold a secret value.
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  // prettyErrors would quote the offending source line, which may hold a secret value. merge stays off as before:
+  // entries are read field by field from the document, where a `<<` would be one more (unknown) field.
+  const doc = parseDocument(text, { version: '1.1', customTags: usePyYamlScalars, merge: false, prettyErrors: false, lineCounter });
   const fail = (offset: number | undefined, message: string, fix = FIX_FORMAT): never => {
     const pos = offset !== undefined ? lineCounter.linePos(offset) : undefined;
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
