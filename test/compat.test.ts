@@ -268,3 +268,37 @@ describe('secrets files written for the original (read with PyYAML)', () => {
     expect(stored.stdout).not.toMatch(/"(A|B)"/);
   });
 });
+
+describe('a resource group secret listed without a value (the original warned "Unregistered resource group level secret")', () => {
+  const deploy = 'deploy:\n  cloud_provider: local\n  resource_group: rg\n';
+  const tasks = 'tasks:\n- name: t\n  commands:\n  - command: echo "[{{ shared_pw }}]"\n';
+
+  it('runs with a warning naming file, line and key; and secrets push never overwrites the group value another project pushed', async () => {
+    const env = { HANDOFF_HOME: makeTempDir('handoff-home-') };
+    // Another project of the resource group registers the shared secret.
+    const owner = makeProject(`${deploy}  task: owner\n${tasks}`, {
+      '.secrets/dev_secrets.yml': '- key: shared_pw\n  value: group-pw-4711\n  level: resource group\n',
+    });
+    expect((await runCli(['cloud', 'bucket', 'create', '-p', owner.projectDir], { env })).code).toBe(0);
+    const registered = await runCli(['secrets', 'push', '-p', owner.projectDir, '-y'], { env });
+    expect(registered.code, registered.stderr).toBe(0);
+
+    const { projectDir, workspaceDir } = makeProject(`${deploy}  task: user\n${tasks}`, {
+      '.secrets/dev_secrets.yml': '- key: a\n  value: aaaa-secret\n- key: shared_pw\n  level: resource group\n',
+    });
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    const local = await run(projectDir, workspaceDir);
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stderr).toContain(`${file}:3:8: resource group secret "shared_pw" has neither value nor file`);
+    // Not an empty value used without a word: the template's use of it is reported as undefined.
+    expect(local.stderr).toMatch(/undefined.*shared_pw|shared_pw.*undefined/);
+
+    const pushed = await runCli(['secrets', 'push', '-p', projectDir, '-y'], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toContain(`${file}:3:8: resource group secret "shared_pw"`);
+    expect(pushed.stderr).not.toMatch(/- shared_pw/);
+    const revealed = await runCli(['secrets', 'print', '-p', projectDir, '--reveal', '--json'], { env });
+    expect(revealed.code, revealed.stderr).toBe(0);
+    expect(revealed.stdout).toContain('group-pw-4711');
+  });
+});

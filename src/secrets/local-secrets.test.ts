@@ -103,7 +103,7 @@ describe('loadLocalSecrets', () => {
 
   it('treats an empty file as no secrets', () => {
     const projectDir = makeProject({ 'dev_secrets.yml': '# nothing yet\n' });
-    expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [] });
+    expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [], fileFound: true });
   });
 
   it('warns about an unknown field by name only', () => {
@@ -134,6 +134,21 @@ describe('loadLocalSecrets', () => {
   it('rejects both value and file, and neither', () => {
     expect(loadError(`- key: a\n  value: ${SECRET}\n  file: f.txt\n`).message).toMatch(/:3:3: secret "a" has both value and file/);
     expect(loadError('- key: a\n  level: task\n').message).toMatch(/:1:8: secret "a" has neither value nor file/);
+  });
+
+  it('warns about a resource group secret with neither value nor file (the original did), and leaves it out', () => {
+    const projectDir = makeProject({ 'dev_secrets.yml': `- key: a\n  value: ${SECRET}\n- key: shared_pw\n  level: resource group\n- key: other\n  value:\n  level: resource group\n` });
+    const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    // Left out, never loaded as an empty value that a template or env would use without a word.
+    expect(secrets.map((s) => s.key)).toEqual(['a']);
+    const file = join(projectDir, '.secrets', 'dev_secrets.yml');
+    expect(warnings.map((w) => w.message)).toEqual([
+      `${file}:3:8: resource group secret "shared_pw" has neither value nor file; it is not loaded here, and secrets push leaves it alone`,
+      `${file}:5:8: resource group secret "other" has neither value nor file; it is not loaded here, and secrets push leaves it alone`,
+    ]);
+    expect(warnings[0]).toMatchObject({ severity: 'warning', location: { file, line: 3, col: 8 } });
+    // At task level (the default) it is still an error: nothing else could provide the value.
+    expect(loadError('- key: a\n  value:\n').message).toMatch(/:1:8: secret "a" has neither value nor file/);
   });
 
   it('rejects an unreadable secret file', () => {
