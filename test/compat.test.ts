@@ -302,3 +302,18 @@ describe('a resource group secret listed without a value (the original warned "U
     expect(revealed.stdout).toContain('group-pw-4711');
   });
 });
+
+describe('-l as the original listed its levels (DEBUG, INFO, WARNING, ERROR, CRITICAL)', () => {
+  it('takes a level in any case; an unknown level is still a usage error', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const debug = await run(projectDir, workspaceDir, '-l', 'DEBUG');
+    expect(debug.code, debug.stderr).toBe(0);
+    expect(debug.stderr).toMatch(/ DEBUG - /);
+    const warning = await run(projectDir, workspaceDir, '--log-level', 'Warning');
+    expect(warning.code, warning.stderr).toBe(0);
+    expect(warning.stderr).not.toMatch(/ INFO - /);
+    const unknown = await run(projectDir, workspaceDir, '-l', 'LOUD');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("argument 'LOUD' is invalid. Allowed choices are debug, info, warning, error, critical.");
+  });
+});
