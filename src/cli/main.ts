@@ -1,6 +1,7 @@
 // CLI entry point: defines the commands, runs one, and maps errors to exit codes (the only place that exits).
 import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, readLogLevel } from './console-log.js';
+import { addHelpCommand, moveHelpFlagsLast } from './help-request.js';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { registerProviders } from './provider-entries.js';
 import { commandExitsWhenDone, defineAction } from './register/define-action.js';
@@ -79,6 +80,8 @@ function createProgram(): Command {
   registerStoreCommands(program);
   // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
   registerLifecycleCommands(program);
+  // Last, so it is listed last as commander's own was; it takes every word (`help workspace install`).
+  addHelpCommand(program);
 
   return program;
 }
@@ -116,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = createProgram();
   const debug = argv.some((arg) => readLogLevel(arg) === 'debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(moveHelpFlagsLast(argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return printError(error, debug);
