@@ -43,6 +43,29 @@ describe('help', () => {
     expect(fs.existsSync(path.join(projectDir, 'ran.txt'))).toBe(false);
   });
 
+  it('gives the help of the command named when -h comes before the words, and for every word of `help <words…>`; runs nothing', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: touch ran.txt\n');
+    const cases: Array<[string[], string]> = [
+      [['-h', 'run', 'local', '-p', projectDir, '-w', workspaceDir], 'Usage: handoff run [options] [where]'],
+      [['-p', projectDir, '--help', 'workspace', 'install', '-w', workspaceDir], 'Usage: handoff workspace install [options]'],
+      [['help', 'workspace', 'install', '-p', projectDir, '-w', workspaceDir], 'Usage: handoff workspace install [options]'],
+      [['-p', projectDir, 'help', 'config', 'validate'], 'Usage: handoff config validate [options] [where]'],
+      [['help', 'run', 'local', '-p', projectDir, '-w', workspaceDir], 'Usage: handoff run [options] [where]'],
+      [['help'], 'Usage: handoff [options] [command]'],
+    ];
+    for (const [args, usage] of cases) {
+      const r = await runCli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.split('\n')[0], args.join(' ')).toBe(usage);
+    }
+    // Words that name no command are a usage error, as commander's `help nosuch` was.
+    const unknown = await runCli(['help', 'workspace', 'bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'workspace bogus'");
+    expect(fs.existsSync(workspaceDir)).toBe(false);
+    expect(fs.existsSync(path.join(projectDir, 'ran.txt'))).toBe(false);
+  });
+
   it('stops writing quietly when its reader is gone (| head, | true), without a stack trace', () => {
     for (const command of ['artifacts get --help', 'schema']) {
       const result = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" ${command} | true; echo "\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });

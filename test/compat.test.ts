@@ -243,3 +243,77 @@ describe('values render as the original rendered them', () => {
     60_000,
   );
 });
+
+describe('secrets files written for the original (read with PyYAML)', () => {
+  it('push: no / off / yes are the booleans they were: run local uses all three, secrets push skips the first two', async () => {
+    const { projectDir, workspaceDir } = makeProject(
+      'deploy:\n  cloud_provider: local\n  resource_group: rg\n  task: mytask\nenvs:\n- key: A\n- key: B\n- key: C\ntasks:\n- name: t\n  commands:\n  - command: printf "%s" "$A$B$C" | wc -c\n',
+      {
+        '.secrets/dev_secrets.yml': '- key: A\n  value: aaaa-secret\n  push: no\n- key: B\n  value: bbbb-secret\n  push: off\n- key: C\n  value: cccc-secret\n  push: yes\n',
+      },
+    );
+    const local = await run(projectDir, workspaceDir);
+    expect(local.code, local.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8').trim()).toBe('33');
+
+    const env = { HANDOFF_HOME: makeTempDir('handoff-home-') };
+    const pushed = await runCli(['secrets', 'push', '-p', projectDir, '-y'], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toMatch(/- A \(task level\).* SKIP \(push: false\)/);
+    expect(pushed.stderr).toMatch(/- B \(task level\).* SKIP \(push: false\)/);
+    expect(pushed.stderr).not.toMatch(/- C \(task level\).* SKIP/);
+    const stored = await runCli(['secrets', 'print', '-p', projectDir, '--json'], { env });
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(stored.stdout).toContain('"C"');
+    expect(stored.stdout).not.toMatch(/"(A|B)"/);
+  });
+});
+
+describe('a resource group secret listed without a value (the original warned "Unregistered resource group level secret")', () => {
+  const deploy = 'deploy:\n  cloud_provider: local\n  resource_group: rg\n';
+  const tasks = 'tasks:\n- name: t\n  commands:\n  - command: echo "[{{ shared_pw }}]"\n';
+
+  it('runs with a warning naming file, line and key; and secrets push never overwrites the group value another project pushed', async () => {
+    const env = { HANDOFF_HOME: makeTempDir('handoff-home-') };
+    // Another project of the resource group registers the shared secret.
+    const owner = makeProject(`${deploy}  task: owner\n${tasks}`, {
+      '.secrets/dev_secrets.yml': '- key: shared_pw\n  value: group-pw-4711\n  level: resource group\n',
+    });
+    expect((await runCli(['cloud', 'bucket', 'create', '-p', owner.projectDir], { env })).code).toBe(0);
+    const registered = await runCli(['secrets', 'push', '-p', owner.projectDir, '-y'], { env });
+    expect(registered.code, registered.stderr).toBe(0);
+
+    const { projectDir, workspaceDir } = makeProject(`${deploy}  task: user\n${tasks}`, {
+      '.secrets/dev_secrets.yml': '- key: a\n  value: aaaa-secret\n- key: shared_pw\n  level: resource group\n',
+    });
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    const local = await run(projectDir, workspaceDir);
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stderr).toContain(`${file}:3:8: resource group secret "shared_pw" has neither value nor file`);
+    // Not an empty value used without a word: the template's use of it is reported as undefined.
+    expect(local.stderr).toMatch(/undefined.*shared_pw|shared_pw.*undefined/);
+
+    const pushed = await runCli(['secrets', 'push', '-p', projectDir, '-y'], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toContain(`${file}:3:8: resource group secret "shared_pw"`);
+    expect(pushed.stderr).not.toMatch(/- shared_pw/);
+    const revealed = await runCli(['secrets', 'print', '-p', projectDir, '--reveal', '--json'], { env });
+    expect(revealed.code, revealed.stderr).toBe(0);
+    expect(revealed.stdout).toContain('group-pw-4711');
+  });
+});
+
+describe('-l as the original listed its levels (DEBUG, INFO, WARNING, ERROR, CRITICAL)', () => {
+  it('takes a level in any case; an unknown level is still a usage error', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const debug = await run(projectDir, workspaceDir, '-l', 'DEBUG');
+    expect(debug.code, debug.stderr).toBe(0);
+    expect(debug.stderr).toMatch(/ DEBUG - /);
+    const warning = await run(projectDir, workspaceDir, '--log-level', 'Warning');
+    expect(warning.code, warning.stderr).toBe(0);
+    expect(warning.stderr).not.toMatch(/ INFO - /);
+    const unknown = await run(projectDir, workspaceDir, '-l', 'LOUD');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("argument 'LOUD' is invalid. Allowed choices are debug, info, warning, error, critical.");
+  });
+});

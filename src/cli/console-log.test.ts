@@ -1,6 +1,6 @@
 // Console lines of a run: filtered by level, teed to the run's log, and written to stderr a turn's worth at a time.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBatchedStderr, createConsoleLog } from './console-log.js';
+import { createBatchedStderr, createConsoleLog, readLogLevel } from './console-log.js';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -64,5 +64,13 @@ describe('createBatchedStderr', () => {
     expect(writes).toHaveLength(1);
     expect(writes[0].split('\n').filter(Boolean).map((l) => l.replace(/^\[[^\]]+\]\s+/, ''))).toEqual(['INFO - Task a started', 'INFO - Task a ended with exit code 0']);
     expect(teed).toHaveLength(3);
+  });
+});
+
+describe('readLogLevel', () => {
+  it('reads a level in any case (the original upper-cased -l and listed DEBUG, INFO, WARNING…), WARN too, and nothing else', () => {
+    expect(['DEBUG', 'Info', 'WARNING', 'warn', 'ERROR', 'critical'].map(readLogLevel)).toEqual(['debug', 'info', 'warning', 'warning', 'error', 'critical']);
+    expect(readLogLevel('loud')).toBeUndefined();
+    expect(readLogLevel('')).toBeUndefined();
   });
 });

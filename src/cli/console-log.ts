@@ -5,11 +5,21 @@ export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
 
-export function parseLogLevel(value: string | undefined): LogLevel {
-  const v = (value ?? 'info').toLowerCase();
+/** The levels, quietest last, as `-l` lists them. */
+export const LOG_LEVELS = Object.keys(ORDER) as LogLevel[];
+
+/**
+ * The level a `-l` value names, in any case, or undefined: the original upper-cased it and its help listed
+ * `DEBUG, INFO, WARNING, ERROR, CRITICAL`, so scripts pass `-l DEBUG`; Python's logging also took `WARN`.
+ */
+export function readLogLevel(value: string): LogLevel | undefined {
+  const v = value.toLowerCase();
   if (v === 'warn') return 'warning';
-  if (v in ORDER) return v as LogLevel;
-  return 'info';
+  return v in ORDER ? (v as LogLevel) : undefined;
+}
+
+export function parseLogLevel(value: string | undefined): LogLevel {
+  return readLogLevel(value ?? 'info') ?? 'info';
 }
 
 export interface ConsoleLog {

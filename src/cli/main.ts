@@ -1,5 +1,7 @@
 // CLI entry point: defines the commands, runs one, and maps errors to exit codes (the only place that exits).
-import { Command, CommanderError, Help, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
+import { LOG_LEVELS, readLogLevel } from './console-log.js';
+import { addHelpCommand, moveHelpFlagsLast } from './help-request.js';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { registerProviders } from './provider-entries.js';
 import { commandExitsWhenDone, defineAction } from './register/define-action.js';
@@ -28,7 +30,17 @@ function createProgram(): Command {
     .option('-e, --envs <key=value...>', 'environment variables for the commands of a run (local, container or cloud)')
     .option('-y, --yes', 'answer yes to every prompt')
     .option('-n, --answer-no', 'answer no to every prompt')
-    .addOption(new Option('-l, --log-level <level>', 'log level').choices(['debug', 'info', 'warning', 'error', 'critical']).default('info'))
+    .addOption(
+      new Option('-l, --log-level <level>', 'log level, in any case')
+        .choices(LOG_LEVELS)
+        // After choices (which only lists them in the help): `-l DEBUG` as the original's scripts pass it.
+        .argParser((value) => {
+          const level = readLogLevel(value);
+          if (!level) throw new InvalidArgumentError(`Allowed choices are ${LOG_LEVELS.join(', ')}.`);
+          return level;
+        })
+        .default('info'),
+    )
     .option('-a, --push-artifacts', 'after a run, push and archive artifacts to the remote store')
     .option('--cloud-provider <name>', 'override deploy.cloud_provider')
     .option('--cloud-profile <name>', 'cloud credentials profile')
@@ -68,6 +80,8 @@ function createProgram(): Command {
   registerStoreCommands(program);
   // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
   registerLifecycleCommands(program);
+  // Last, so it is listed last as commander's own was; it takes every word (`help workspace install`).
+  addHelpCommand(program);
 
   return program;
 }
@@ -103,9 +117,9 @@ export async function main(argv: string[]): Promise<number> {
   dropOutputWithoutReader(process.stdout);
   dropOutputWithoutReader(process.stderr);
   const program = createProgram();
-  const debug = argv.includes('debug') && (argv.includes('-l') || argv.includes('--log-level'));
+  const debug = argv.some((arg) => readLogLevel(arg) === 'debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(moveHelpFlagsLast(argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return printError(error, debug);

@@ -1,4 +1,5 @@
-// The one table of how a plain YAML scalar becomes a value, as PyYAML (YAML 1.1) read it; both YAML readers use it.
+// The one table of how a plain YAML scalar becomes a value, as PyYAML (YAML 1.1) read it; every YAML reader uses it.
+import type { ScalarTag, Tags } from 'yaml';
 
 /** One implicit type: a plain scalar whose text matches `test` becomes `resolve(text)`. The first match wins. */
 export interface PlainScalarType {
@@ -75,4 +76,22 @@ const floatTypes = PLAIN_SCALAR_TYPES.filter((t) => t.name === 'float' || t.name
 /** True for the text of a plain scalar that PyYAML reads as a float (`1.0`, `2.`, `1.5e+3`): Python prints it `1.0`. */
 export function isYamlFloatText(text: string | undefined): boolean {
   return text !== undefined && floatTypes.some((t) => t.test.test(text));
+}
+
+/**
+ * The yaml package's YAML 1.1 tags with its implicit scalar types replaced by PLAIN_SCALAR_TYPES (PyYAML's rules,
+ * shared with the fast reader); collections, strings, merge keys and the explicit-only tags are kept. For
+ * `parseDocument(text, { version: '1.1', customTags: usePyYamlScalars })`: project.yml and the secrets files, both of
+ * which the original read with PyYAML.
+ */
+export function usePyYamlScalars(tags: Tags): Tags {
+  const replaced = new Set([...PLAIN_SCALAR_TYPES.map((t) => t.tag), 'tag:yaml.org,2002:timestamp']);
+  const kept = tags.filter((tag) => typeof tag === 'string' || !replaced.has(tag.tag) || !('test' in tag) || !tag.test);
+  const scalars: ScalarTag[] = PLAIN_SCALAR_TYPES.map((type) => ({
+    tag: type.tag,
+    default: true,
+    test: type.test,
+    resolve: (text) => type.resolve(text) as ReturnType<ScalarTag['resolve']>,
+  }));
+  return [...scalars, ...kept];
 }

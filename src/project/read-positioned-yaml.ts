@@ -1,13 +1,13 @@
 // The positional reader of YAML (the yaml package's document model): every node's position, for messages that say
 // where; loaded only when a document or a message needs it (see loadPositionalReader in parse-yaml-source.ts).
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node, ScalarTag, Tags, YAMLError } from 'yaml';
+import type { Document, Node, YAMLError } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
 import { appendKeyPath, formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import { MAX_ALIAS_COUNT, MAX_NESTING_DEPTH, checkNulBytes, checkSize, type YamlSource } from './parse-yaml-source.js';
-import { PLAIN_SCALAR_TYPES } from './pyyaml-scalars.js';
+import { usePyYamlScalars } from './pyyaml-scalars.js';
 
 interface IndexedNode {
   key?: Node;
@@ -70,22 +70,6 @@ export function parseYamlWithPositions(text: string, file: string): YamlSource {
       return text.slice(node.range[0], node.range[1]);
     },
   };
-}
-
-/**
- * The yaml package's YAML 1.1 tags with its implicit scalar types replaced by PLAIN_SCALAR_TYPES (PyYAML's rules,
- * shared with the fast reader); collections, strings, merge keys and the explicit-only tags are kept.
- */
-function usePyYamlScalars(tags: Tags): Tags {
-  const replaced = new Set([...PLAIN_SCALAR_TYPES.map((t) => t.tag), 'tag:yaml.org,2002:timestamp']);
-  const kept = tags.filter((tag) => typeof tag === 'string' || !replaced.has(tag.tag) || !('test' in tag) || !tag.test);
-  const scalars: ScalarTag[] = PLAIN_SCALAR_TYPES.map((type) => ({
-    tag: type.tag,
-    default: true,
-    test: type.test,
-    resolve: (text) => type.resolve(text) as ReturnType<ScalarTag['resolve']>,
-  }));
-  return [...scalars, ...kept];
 }
 
 const yamlErrorHints: Record<string, string> = {

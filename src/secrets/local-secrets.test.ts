@@ -103,7 +103,7 @@ describe('loadLocalSecrets', () => {
 
   it('treats an empty file as no secrets', () => {
     const projectDir = makeProject({ 'dev_secrets.yml': '# nothing yet\n' });
-    expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [] });
+    expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [], fileFound: true });
   });
 
   it('warns about an unknown field by name only', () => {
@@ -136,6 +136,21 @@ describe('loadLocalSecrets', () => {
     expect(loadError('- key: a\n  level: task\n').message).toMatch(/:1:8: secret "a" has neither value nor file/);
   });
 
+  it('warns about a resource group secret with neither value nor file (the original did), and leaves it out', () => {
+    const projectDir = makeProject({ 'dev_secrets.yml': `- key: a\n  value: ${SECRET}\n- key: shared_pw\n  level: resource group\n- key: other\n  value:\n  level: resource group\n` });
+    const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    // Left out, never loaded as an empty value that a template or env would use without a word.
+    expect(secrets.map((s) => s.key)).toEqual(['a']);
+    const file = join(projectDir, '.secrets', 'dev_secrets.yml');
+    expect(warnings.map((w) => w.message)).toEqual([
+      `${file}:3:8: resource group secret "shared_pw" has neither value nor file; it is not loaded here, and secrets push leaves it alone`,
+      `${file}:5:8: resource group secret "other" has neither value nor file; it is not loaded here, and secrets push leaves it alone`,
+    ]);
+    expect(warnings[0]).toMatchObject({ severity: 'warning', location: { file, line: 3, col: 8 } });
+    // At task level (the default) it is still an error: nothing else could provide the value.
+    expect(loadError('- key: a\n  value:\n').message).toMatch(/:1:8: secret "a" has neither value nor file/);
+  });
+
   it('rejects an unreadable secret file', () => {
     const e = loadError('- key: a\n  file: missing.json\n');
     expect(e.message).toContain('dev_secrets.yml:2:9');
@@ -155,5 +170,23 @@ describe('loadLocalSecrets', () => {
 
   it('rejects a value that is not text', () => {
     expect(loadError(`- key: a\n  value:\n    nested: ${SECRET}\n`).message).toMatch(/:3:5: the value of secret "a" must be text/);
+  });
+});
+
+describe('loadLocalSecrets reads scalars as PyYAML did (the original read this file with it)', () => {
+  it('takes yes/no/on/off in any of their spellings as push flags; what PyYAML read as text is still refused', () => {
+    const flags: Array<[string, boolean]> = [['no', false], ['off', false], ['No', false], ['OFF', false], ['yes', true], ['on', true], ['Yes', true], ['True', true], ['false', false]];
+    const projectDir = makeProject({
+      'dev_secrets.yml': flags.map(([text], i) => `- key: k${i}\n  value: ${SECRET}${i}\n  push: ${text}\n`).join(''),
+    });
+    const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    expect(warnings).toEqual([]);
+    expect(secrets.map((s) => s.push)).toEqual(flags.map(([, push]) => push));
+    // `y`, `n` and a quoted "no" were text to PyYAML (a truthy string the original pushed): refused, not guessed.
+    expect(loadError(`- key: a\n  value: ${SECRET}\n  push: y\n`).message).toMatch(/:3:9: push of secret "a" must be true or false/);
+    expect(loadError(`- key: a\n  value: ${SECRET}\n  push: "no"\n`).message).toMatch(/:3:9: push of secret "a" must be true or false/);
+    // Values that PyYAML reads as booleans or numbers stay the text written: a password is never a number.
+    const written = makeProject({ 'dev_secrets.yml': '- key: a\n  value: no\n- key: b\n  value: 0x1F\n- key: c\n  value: 1:30\n' });
+    expect(loadLocalSecrets({ projectDir: written, stage: 'dev' }).secrets.map((s) => s.value)).toEqual(['no', '0x1F', '1:30']);
   });
 });

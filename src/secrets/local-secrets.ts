@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError, type Diagnostic } from '../errors.js';
+// The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
+import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from './find-local-secrets-file.js';
 
 export interface Secret {
@@ -26,9 +28,11 @@ const FIX_FORMAT = 'each entry is "- key: NAME" with either "value: …" or "fil
 export function loadLocalSecrets(input: LocalSecretsInput): {
   secrets: Secret[];
   warnings: Diagnostic[];
+  /** false: the warnings are only that there is no file (callers say what they do without secrets). */
+  fileFound: boolean;
 } {
   const { file, exists, warnings: missing } = findLocalSecretsFile(input);
-  if (!exists) return { secrets: [], warnings: missing };
+  if (!exists) return { secrets: [], warnings: missing, fileFound: false };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -38,13 +42,14 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
     });
   }
   const warnings: Diagnostic[] = [];
-  return { secrets: parseSecrets(text, file, warnings), warnings };
+  return { secrets: parseSecrets(text, file, warnings), warnings, fileFound: true };
 }
 
 function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secret[] {
   const lineCounter = new LineCounter();
-  // prettyErrors would quote the offending source line, which may hold a secret value.
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  // prettyErrors would quote the offending source line, which may hold a secret value. merge stays off as before:
+  // entries are read field by field from the document, where a `<<` would be one more (unknown) field.
+  const doc = parseDocument(text, { version: '1.1', customTags: usePyYamlScalars, merge: false, prettyErrors: false, lineCounter });
   const fail = (offset: number | undefined, message: string, fix = FIX_FORMAT): never => {
     const pos = offset !== undefined ? lineCounter.linePos(offset) : undefined;
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
@@ -99,7 +104,23 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secre
     const valuePair = fields.get('value');
     const filePair = fields.get('file');
     if (valuePair && filePair) return fail(nodeStart(filePair.key as Node), `secret "${key}" has both value and file`);
-    if (!valuePair && !filePair) return fail(nodeStart(keyNode), `secret "${key}" has neither value nor file`);
+    const level = readLevel(fields.get('level'), key, fail);
+    const push = readPush(fields.get('push'), key, fail);
+    if (isUnset(valuePair) && isUnset(filePair)) {
+      if (level !== 'resource group') return fail(nodeStart(keyNode), `secret "${key}" has neither value nor file`);
+      // The original only warned ("Unregistered resource group level secret"): such an entry names a group secret
+      // that another project of the resource group pushes. It is left out, not loaded as an empty value: a template
+      // that uses it warns of an undefined variable, an env that takes it is an error, and `secrets push` does not
+      // overwrite the other project's value.
+      const pos = lineCounter.linePos(nodeStart(keyNode) ?? 0);
+      warnings.push({
+        severity: 'warning',
+        message: `${file}:${pos.line}:${pos.col}: resource group secret "${key}" has neither value nor file; it is not loaded here, and secrets push leaves it alone`,
+        location: { file, line: pos.line, col: pos.col },
+        hint: 'give it a value or a file to use it in local runs; runs from the store read the value another project of the resource group pushed',
+      });
+      return;
+    }
 
     let value: string;
     let source: string;
@@ -129,11 +150,15 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secre
       source = path;
     }
 
-    const level = readLevel(fields.get('level'), key, fail);
-    const push = readPush(fields.get('push'), key, fail);
     secrets.push({ key, value, level, push, source });
   });
   return secrets;
+}
+
+/** `value:` or `file:` absent or written empty (`value:`, `value: ~`): to PyYAML, and so the original, both are None. */
+function isUnset(pair: Pair<unknown, unknown> | undefined): boolean {
+  const node = pair?.value as Node | null | undefined;
+  return !pair || !node || (isScalar(node) && node.value === null);
 }
 
 type Fail = (offset: number | undefined, message: string, fix?: string) => never;

@@ -97,7 +97,7 @@ function openDeployRequest(options: GlobalOptions, session: StoreSession) {
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
-  for (const w of loaded.warnings) session.log.log('info', `${w.message}; deploying without secrets`);
+  for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; deploying without secrets`);
   return {
     project,
     secrets: loaded.secrets,

@@ -12,7 +12,7 @@ function loadStageSecrets(options: GlobalOptions, session: StoreSession): { secr
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
-  if (loaded.warnings.length > 0 && loaded.secrets.length === 0) {
+  if (!loaded.fileFound) {
     const w = loaded.warnings[0];
     throw new UserError(w.message, { fix: w.hint ?? 'create the stage\'s secrets file' });
   }

@@ -169,7 +169,8 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   const log = createConsoleLog(options.logLevel);
-  for (const w of loaded.warnings) log.log('debug', w.message);
+  // No file is only worth a debug line here (rendering needs no secrets); a problem inside the file is a warning.
+  for (const w of loaded.warnings) log.log(loaded.fileFound ? 'warning' : 'debug', w.message);
   const lock = lockWorkspace(workspaceDir, 'files get local', log);
   let rendered: number;
   try {
@@ -248,7 +249,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const vars = parseVarTokens(options.vars, '-v');
     const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
     const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
-    for (const w of loaded.warnings) session.log.log('info', `${w.message}; pushing config and files only`);
+    for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; pushing config and files only`);
     const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier: vars.allow_advanced_tier === true }) : [];
     const toWrite = plan.filter((e) => e.push).length;
     if (toWrite > 0) {
