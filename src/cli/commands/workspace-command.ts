@@ -1,7 +1,7 @@
 // `handoff workspace init|install`: create the workspace folders; create venvs and run install commands.
 import { loadProject } from '../../project/load-project.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
-import { createMasker } from '../../secrets/mask.js';
+import { createMasker, maskError } from '../../secrets/mask.js';
 import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
@@ -44,18 +44,25 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
   try {
     // Install commands may refer to the project's files (e.g. pip install ./files/my_tap), so render them first.
     await renderFiles({ projectDir: project.dir, workspaceDir: paths.dir, values: context.values, renderer });
-    const results = await installVenvs({
-      installs: project.installs,
-      workspaceDir: paths.dir,
-      force: Boolean(flags.force),
-      renderCommand: (_install, i) => commands[i],
-      env: { ...process.env, ...context.env },
-      projectFile: project.file,
-      reporter: {
-        info: (m) => log.log('info', masker.mask(m)),
-        output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
-      },
-    });
+    let results;
+    try {
+      results = await installVenvs({
+        installs: project.installs,
+        workspaceDir: paths.dir,
+        force: Boolean(flags.force),
+        renderCommand: (_install, i) => commands[i],
+        mask: (text) => masker.mask(text),
+        env: { ...process.env, ...context.env },
+        projectFile: project.file,
+        reporter: {
+          info: (m) => log.log('info', masker.mask(m)),
+          output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
+        },
+      });
+    } catch (error) {
+      // Whatever an install error quotes (a rendered command, a tool's words) may hold a secret.
+      throw maskError(error, masker);
+    }
     const installed = results.filter((r) => r.status === 'installed').length;
     log.log('info', `Workspace install done: ${installed} installed, ${results.length - installed} unchanged`);
     return 0;
