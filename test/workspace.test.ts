@@ -122,6 +122,50 @@ tasks:
     expect(fs.existsSync(path.join(workspaceDir, 'v'))).toBe(false);
   });
 
+  it('--json: init says what it created; install lists each entry as installed, unchanged or failed', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: "true"\n- command: echo no venv\n');
+    const init = await runCli(['workspace', 'init', '-w', workspaceDir, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(JSON.parse(init.stdout)).toEqual({ workspace: workspaceDir, created: ['', 'files', 'artifacts', 'runs'].map((d) => path.join(workspaceDir, d)) });
+    expect(JSON.parse((await runCli(['workspace', 'init', '-w', workspaceDir, '--json'])).stdout)).toEqual({ workspace: workspaceDir, created: [] });
+
+    const install = () => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir, '--json'], { timeoutMs: 120_000 });
+    const first = await install();
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({
+      workspace: workspaceDir,
+      status: 'succeeded',
+      installed: 2,
+      unchanged: 0,
+      failed: 0,
+      installs: [
+        { index: 0, venv: 'v', status: 'installed' },
+        { index: 1, status: 'installed' },
+      ],
+    });
+    // Logs stay on stderr: stdout is the JSON document alone.
+    expect(first.stderr).toContain('Installing venv v');
+    const second = await install();
+    expect(JSON.parse(second.stdout)).toMatchObject({ status: 'succeeded', installed: 1, unchanged: 1, installs: [{ index: 0, venv: 'v', status: 'unchanged' }, { index: 1, status: 'installed' }] });
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'installs:\n- venv: v\n  command: "true"\n- venv: w\n  command: exit 3\n- venv: x\n  command: "true"\n');
+    const failed = await install();
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toEqual({
+      workspace: workspaceDir,
+      status: 'failed',
+      installed: 0,
+      unchanged: 1,
+      failed: 1,
+      installs: [
+        { index: 0, venv: 'v', status: 'unchanged' },
+        { index: 1, venv: 'w', status: 'failed', exitCode: 3 },
+      ],
+      error: 'install of venv w failed: "exit 3" exited with code 3 (installs[1])',
+    });
+    expect(failed.stderr).toContain('error: install of venv w failed');
+  }, 180_000);
+
   it('reads secrets from -v secrets_dir= instead of the project\'s .secrets/', async () => {
     const { projectDir, workspaceDir } = makeProject('envs:\n- key: TOKEN\ntasks:\n- name: a\n  commands:\n  - command: test "$TOKEN" = from-elsewhere-42 && echo ok\n', {
       'elsewhere/dev_secrets.yml': '- key: TOKEN\n  value: from-elsewhere-42\n',
