@@ -67,6 +67,105 @@ tasks:
     expect(r.stderr).toMatch(/install of venv broken failed: "exit 7" exited with code 7 \(installs\[0\]\)/);
   });
 
+  it('installs every entry of a venv that several entries share: made once, unchanged when none changed, --force redoes all', async () => {
+    const yml = (second: string) => `
+installs:
+- venv: shared
+  command: touch "$VIRTUAL_ENV/marker1" && echo one >> install-log.txt
+- venv: shared
+  command: ${second}
+tasks:
+- name: t
+  commands:
+  - command: ls "$VIRTUAL_ENV"
+    venv: shared
+`;
+    const { projectDir, workspaceDir } = makeProject(yml('touch "$VIRTUAL_ENV/marker2" && echo two >> install-log.txt'));
+    const install = (extra: string[] = []) => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir, ...extra], { timeoutMs: 120_000 });
+    const venv = path.join(workspaceDir, 'shared');
+    const log = (): string[] => fs.readFileSync(path.join(workspaceDir, 'install-log.txt'), 'utf8').trim().split('\n');
+    const markers = (): boolean[] => ['marker1', 'marker2'].map((m) => fs.existsSync(path.join(venv, m)));
+
+    const first = await install();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr.match(/Creating venv shared/g)).toHaveLength(1);
+    expect(log()).toEqual(['one', 'two']);
+    expect(markers()).toEqual([true, true]);
+
+    const second = await install();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('Skipping venv shared');
+    expect(second.stderr).toContain('0 installed, 2 unchanged');
+    expect(log()).toEqual(['one', 'two']);
+
+    // --force makes the venv anew once, then runs both entries into it: the first entry's install survives.
+    const forced = await install(['--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr.match(/Creating venv shared/g)).toHaveLength(1);
+    expect(log()).toEqual(['one', 'two', 'one', 'two']);
+    expect(markers()).toEqual([true, true]);
+
+    // A change to one entry reinstalls the venv's entries in order, into the venv as it is.
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), yml('echo three >> install-log.txt'));
+    const changed = await install();
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stderr).not.toContain('Creating venv shared');
+    expect(log()).toEqual(['one', 'two', 'one', 'two', 'one', 'three']);
+    expect((await install()).stderr).toContain('0 installed, 2 unchanged');
+  }, 180_000);
+
+  it('refuses two entries of one venv that name different interpreters (exit 2, before anything is made)', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  python: python3\n  command: "true"\n- venv: v\n  python: /usr/bin/python3\n  command: "true"\n');
+    const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/project\.yml:6:\d+: installs\[1\]\.python: venv "v" is made by "python3", named at installs\[0\]\.python \(line 3\); this entry names "\/usr\/bin\/python3"/);
+    expect(fs.existsSync(path.join(workspaceDir, 'v'))).toBe(false);
+  });
+
+  it('--json: init says what it created; install lists each entry as installed, unchanged or failed', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: "true"\n- command: echo no venv\n');
+    const init = await runCli(['workspace', 'init', '-w', workspaceDir, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(JSON.parse(init.stdout)).toEqual({ workspace: workspaceDir, created: ['', 'files', 'artifacts', 'runs'].map((d) => path.join(workspaceDir, d)) });
+    expect(JSON.parse((await runCli(['workspace', 'init', '-w', workspaceDir, '--json'])).stdout)).toEqual({ workspace: workspaceDir, created: [] });
+
+    const install = () => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir, '--json'], { timeoutMs: 120_000 });
+    const first = await install();
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({
+      workspace: workspaceDir,
+      status: 'succeeded',
+      installed: 2,
+      unchanged: 0,
+      failed: 0,
+      installs: [
+        { index: 0, venv: 'v', status: 'installed' },
+        { index: 1, status: 'installed' },
+      ],
+    });
+    // Logs stay on stderr: stdout is the JSON document alone.
+    expect(first.stderr).toContain('Installing venv v');
+    const second = await install();
+    expect(JSON.parse(second.stdout)).toMatchObject({ status: 'succeeded', installed: 1, unchanged: 1, installs: [{ index: 0, venv: 'v', status: 'unchanged' }, { index: 1, status: 'installed' }] });
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'installs:\n- venv: v\n  command: "true"\n- venv: w\n  command: exit 3\n- venv: x\n  command: "true"\n');
+    const failed = await install();
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toEqual({
+      workspace: workspaceDir,
+      status: 'failed',
+      installed: 0,
+      unchanged: 1,
+      failed: 1,
+      installs: [
+        { index: 0, venv: 'v', status: 'unchanged' },
+        { index: 1, venv: 'w', status: 'failed', exitCode: 3 },
+      ],
+      error: 'install of venv w failed: "exit 3" exited with code 3 (installs[1])',
+    });
+    expect(failed.stderr).toContain('error: install of venv w failed');
+  }, 180_000);
+
   it('reads secrets from -v secrets_dir= instead of the project\'s .secrets/', async () => {
     const { projectDir, workspaceDir } = makeProject('envs:\n- key: TOKEN\ntasks:\n- name: a\n  commands:\n  - command: test "$TOKEN" = from-elsewhere-42 && echo ok\n', {
       'elsewhere/dev_secrets.yml': '- key: TOKEN\n  value: from-elsewhere-42\n',

@@ -53,6 +53,7 @@ export const projectRules: readonly ProjectRule[] = [
   { name: 'task-names', check: checkTaskNames },
   { name: 'venvs-declared', check: checkVenvsDeclared },
   { name: 'venv-names', check: checkVenvNames },
+  { name: 'venv-one-interpreter', check: checkVenvOneInterpreter },
   { name: 'env-keys', check: checkEnvKeys },
   { name: 'unique-var-and-env-keys', check: checkUniqueVarAndEnvKeys },
   { name: 'unique-schedule-targets', check: checkUniqueScheduleTargets },
@@ -210,6 +211,30 @@ function checkVenvNames({ data, report }: RuleContext): void {
       // `workspace install --force` recreates a venv's folder: named after one of the workspace's own, it would
       // delete the Singer state (artifacts/), the run history (runs/) or the rendered files.
       report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}, which the workspace uses for its own ${WORKSPACE_OWN_NAMES.get(venv)}`, 'use another name, such as `proc_01`');
+    }
+  }
+}
+
+/**
+ * Entries that share a venv install into one folder, made once by one interpreter: two entries naming different ones
+ * would have each remake the venv, deleting what the other installed. An entry without `python` takes the venv's.
+ */
+function checkVenvOneInterpreter({ data, report, source }: RuleContext): void {
+  const named = new Map<string, { python: string; path: KeyPath }>();
+  for (const { item, path } of recordsUnder(data, 'installs', [])) {
+    const venv = textOf(item.venv);
+    const python = textOf(item.python);
+    if (venv === undefined || python === undefined) continue;
+    const first = named.get(venv);
+    if (!first) {
+      named.set(venv, { python, path });
+    } else if (first.python !== python) {
+      report(
+        'error',
+        [...path, 'python'],
+        `venv ${JSON.stringify(venv)} is made by ${JSON.stringify(first.python)}, named at ${describePlace(source, [...first.path, 'python'])}; this entry names ${JSON.stringify(python)}`,
+        'entries that share a venv share its interpreter: name it on one entry, or the same on each',
+      );
     }
   }
 }

@@ -547,6 +547,19 @@ tasks:
     ]);
   });
 
+  it('refuses entries of one venv that name different interpreters; one named interpreter serves the others', () => {
+    const e = parseFailure('installs:\n- venv: v\n  python: python3.9\n  command: a\n- venv: v\n  command: b\n- venv: v\n  python: python3.12\n  command: c\n');
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({
+        path: 'installs[2].python',
+        location: { file, line: 8, col: 11 },
+        message: 'venv "v" is made by "python3.9", named at installs[0].python (line 3); this entry names "python3.12"',
+      }),
+    ]);
+    const ok = parseProject('installs:\n- venv: v\n  python: python3.9\n  command: a\n- venv: v\n  command: b\n- venv: v\n  python: python3.9\n  command: c\n', file, '/p');
+    expect(ok.project.installs.map((i) => i.python)).toEqual(['python3.9', undefined, 'python3.9']);
+  });
+
   it('explains `command: yes` as YAML 1.1 reading a boolean, and says to quote it', () => {
     const e = parseFailure('tasks:\n- name: a\n  commands:\n  - command: yes\n');
     const [d] = errorsOf(e);

@@ -204,6 +204,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
         workspaceDir: run.paths.dir,
         force: false,
         renderCommand: (install, i) => run.renderer.render(install.command, run.values, `installs[${i}].command`),
+        mask: (text) => run.masker.mask(text),
         reporter: {
           info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),
           output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),

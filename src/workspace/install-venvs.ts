@@ -9,11 +9,20 @@ import { spawnCommand } from '../process/spawn-command.js';
 export interface InstallReporter {
   info(message: string): void;
   output(venv: string, line: string): void;
+  /** Each entry's outcome as it is known, the failed one included (it is also thrown), for a caller's --json result. */
+  result?(result: InstallResult): void;
 }
 
+/** What became of one installs[] entry (the `--json` result of `workspace install` lists these). */
 export interface InstallResult {
-  venv: string;
-  status: 'installed' | 'skipped';
+  /** Position in installs[]. */
+  index: number;
+  /** Absent for an install without a venv. */
+  venv?: string;
+  /** `unchanged`: its venv's fingerprint matched, nothing ran. */
+  status: 'installed' | 'unchanged' | 'failed';
+  /** For `failed`: the exit code of its command, or of `python -m venv` when the venv could not be made. */
+  exitCode?: number;
 }
 
 const FINGERPRINT_FILE = '.handoff-install.json';
@@ -57,20 +66,27 @@ async function probeInterpreter(spec: string, cwd: string): Promise<{ version: s
 
 /**
  * Finds the interpreter of each venv before anything is installed, so a missing one stops `workspace install` at once
- * (exit 2) naming the entry and what was looked for. The default `python3` keeps its old fingerprint text
- * (`Python 3.11.7`), so venvs installed before `python:` existed are not rebuilt.
+ * (exit 2) naming the entry and what was looked for. Entries that share a venv share its interpreter: the one any of
+ * them names (validation refuses two different ones), else `python3`. The default `python3` keeps its old
+ * fingerprint text (`Python 3.11.7`), so venvs installed before `python:` existed are not rebuilt.
  */
 async function resolveInterpreters(installs: Install[], cwd: string, projectFile: string | undefined): Promise<Interpreter[]> {
+  const namedBy = new Map<string, { install: Install; index: number }>();
+  for (const [index, install] of installs.entries()) {
+    if (install.venv !== undefined && install.python !== undefined && !namedBy.has(install.venv)) namedBy.set(install.venv, { install, index });
+  }
   const known = new Map<string, Interpreter>();
   const result: Interpreter[] = [];
   for (const [index, install] of installs.entries()) {
-    const spec = install.python ?? 'python3';
-    let interpreter = known.get(spec);
+    const source = (install.venv !== undefined ? namedBy.get(install.venv) : undefined) ?? { install, index };
+    const spec = source.install.python ?? 'python3';
+    const key = `${source.install.python === undefined ? 'default' : 'named'}\0${spec}`;
+    let interpreter = known.get(key);
     if (!interpreter) {
       const probe = await probeInterpreter(spec, cwd);
-      if ('failure' in probe) throw missingInterpreter(install, index, spec, probe.failure, projectFile);
-      interpreter = { spec, identity: install.python === undefined ? `Python ${probe.version}` : `Python ${probe.version} (${probe.executable})` };
-      known.set(spec, interpreter);
+      if ('failure' in probe) throw missingInterpreter(source.install, source.index, spec, probe.failure, projectFile);
+      interpreter = { spec, identity: source.install.python === undefined ? `Python ${probe.version}` : `Python ${probe.version} (${probe.executable})` };
+      known.set(key, interpreter);
     }
     result.push(interpreter);
   }
@@ -94,13 +110,23 @@ function missingInterpreter(install: Install, index: number, spec: string, outpu
   });
 }
 
-function fingerprintOf(install: Install, python: string): string {
-  return crypto.createHash('sha256').update(JSON.stringify({ venv: install.venv, command: install.command, python })).digest('hex');
+/**
+ * What a venv was installed from: its rendered install commands, in order, and its interpreter. A venv of one entry
+ * keeps the form of before venvs could be shared, so existing workspaces are not reinstalled. Only this hash is kept
+ * of the rendered commands: they may hold secrets.
+ */
+function fingerprintOf(venv: string, commandLines: string[], python: string): string {
+  const spec = commandLines.length === 1 ? { venv, command: commandLines[0], python } : { venv, commands: commandLines, python };
+  return crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex');
 }
 
+/** The venv's fingerprint file: the hash that decides "unchanged", and for people the commands with secrets masked. */
 interface StoredFingerprint {
   fingerprint?: string;
   python?: string;
+  commands?: string[];
+  /** Written before 2026-12: the rendered command in clear text, secrets included; rewritten when next read. */
+  command?: string;
 }
 
 function readFingerprint(venvDir: string): StoredFingerprint {
@@ -111,11 +137,61 @@ function readFingerprint(venvDir: string): StoredFingerprint {
   }
 }
 
+function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command'>>): void {
+  fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify(stored));
+}
+
+/** One venv's entries and what to do with it, decided before anything runs. */
+interface VenvPlan {
+  venv: string;
+  dir: string;
+  interpreter: Interpreter;
+  /** Indexes into installs[] of its entries, in order. */
+  entries: number[];
+  fingerprint: string;
+  /** Its commands as the fingerprint file shows them (secrets masked). */
+  shownCommands: string[];
+  stored: StoredFingerprint;
+  /** Nothing to run: the venv is whole and its fingerprint matches. */
+  unchanged: boolean;
+  /** Why the venv folder is removed before it is made again, if it is. */
+  recreate?: string;
+}
+
+function planVenvs(input: { installs: Install[]; workspaceDir: string; force: boolean }, interpreters: Interpreter[], commandLines: string[], mask: (text: string) => string): Map<string, VenvPlan> {
+  const byVenv = new Map<string, number[]>();
+  for (const [index, install] of input.installs.entries()) {
+    if (install.venv === undefined || install.venv === '') continue;
+    byVenv.set(install.venv, [...(byVenv.get(install.venv) ?? []), index]);
+  }
+  const plans = new Map<string, VenvPlan>();
+  for (const [venv, entries] of byVenv) {
+    const dir = path.join(input.workspaceDir, venv);
+    const interpreter = interpreters[entries[0] as number] as Interpreter;
+    const lines = entries.map((i) => commandLines[i] as string);
+    const fingerprint = fingerprintOf(venv, lines, interpreter.identity);
+    const stored = readFingerprint(dir);
+    const exists = fs.existsSync(path.join(dir, 'bin', 'python'));
+    // `python -m venv` writes the activate scripts last: a venv with its python but without them was interrupted
+    // while pip was being put in, and used as it is, its pip would be the global one.
+    const halfMade = exists && !fs.existsSync(path.join(dir, 'bin', 'activate'));
+    let recreate: string | undefined;
+    if (halfMade) recreate = `its creation was interrupted (there is no ${path.join(venv, 'bin', 'activate')})`;
+    else if (exists && stored.python !== undefined && stored.python !== interpreter.identity) recreate = `its interpreter changed from ${stored.python} to ${interpreter.identity}`;
+    else if (input.force && fs.existsSync(dir)) recreate = '--force';
+    const unchanged = !input.force && exists && !halfMade && stored.fingerprint === fingerprint;
+    plans.set(venv, { venv, dir, interpreter, entries, fingerprint, shownCommands: lines.map(mask), stored, unchanged, recreate });
+  }
+  return plans;
+}
+
 /**
  * Creates each venv with its interpreter (`installs[].python`, default `python3`) as `<python> -m venv` when missing,
- * and runs its install command with the venv active and the workspace as working directory. An entry whose command
- * and interpreter are unchanged since it last succeeded is skipped (its fingerprint is stored in the venv), unless
- * `force`; a venv whose interpreter changed is created anew.
+ * and runs its install commands with the venv active and the workspace as working directory, entries in their order.
+ * Entries that share a venv install into the one folder, made once. A venv whose commands and interpreter are
+ * unchanged since they last all succeeded is skipped (its fingerprint is stored in the venv), unless `force`, which
+ * makes the venv anew; so does a changed interpreter. Rendered commands may hold secrets: every text this writes or
+ * throws shows them through `mask`.
  */
 export async function installVenvs(input: {
   installs: Install[];
@@ -124,6 +200,8 @@ export async function installVenvs(input: {
   /** Renders an install command (installs may use template variables). */
   renderCommand: (install: Install, index: number) => string;
   reporter: InstallReporter;
+  /** Hides secret values in a rendered command before it is shown, thrown or stored (default: shown as it is). */
+  mask?: (text: string) => string;
   /** The environment install commands start from (default: this process's); a venv's bin/ goes first on its PATH. */
   env?: NodeJS.ProcessEnv;
   /** project.yml, named in the error for a missing interpreter. */
@@ -131,59 +209,68 @@ export async function installVenvs(input: {
 }): Promise<InstallResult[]> {
   const results: InstallResult[] = [];
   if (input.installs.length === 0) return results;
+  const mask = input.mask ?? ((text: string) => text);
   const baseEnv = input.env ?? process.env;
   const interpreters = await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile);
+  const commandLines = input.installs.map((install, index) => input.renderCommand(install, index));
+  const plans = planVenvs(input, interpreters, commandLines, mask);
+  const done = (result: InstallResult): void => {
+    results.push(result);
+    input.reporter.result?.(result);
+  };
   for (const [index, install] of input.installs.entries()) {
-    const venv = install.venv ?? '';
-    const interpreter = interpreters[index] as Interpreter;
-    const python = interpreter.identity;
-    const commandLine = input.renderCommand(install, index);
-    const label = venv ? `venv ${venv}` : `install ${index + 1}`;
+    const venv = install.venv || undefined;
+    const plan = venv === undefined ? undefined : plans.get(venv);
+    const label = venv !== undefined ? `venv ${venv}` : `install ${index + 1}`;
+    const commandLine = commandLines[index] as string;
     let env: NodeJS.ProcessEnv = baseEnv;
-    let venvDir: string | undefined;
-    const fingerprint = fingerprintOf({ ...install, command: commandLine }, python);
-    if (venv) {
-      venvDir = path.join(input.workspaceDir, venv);
-      const stored = readFingerprint(venvDir);
-      const exists = fs.existsSync(path.join(venvDir, 'bin', 'python'));
-      // `python -m venv` writes the activate scripts last: a venv with its python but without them was interrupted
-      // while pip was being put in, and used as it is, its pip would be the global one.
-      const halfMade = exists && !fs.existsSync(path.join(venvDir, 'bin', 'activate'));
-      if (halfMade) {
-        input.reporter.info(`Recreating ${label}: its creation was interrupted (there is no ${path.join(venv, 'bin', 'activate')})`);
-        fs.rmSync(venvDir, { recursive: true, force: true });
-      }
-      if (!input.force && exists && !halfMade && stored.fingerprint === fingerprint) {
-        input.reporter.info(`Skipping ${label}: its install command and ${python} are unchanged (use --force to reinstall)`);
-        results.push({ venv, status: 'skipped' });
+    if (plan) {
+      const first = plan.entries[0] === index;
+      if (plan.unchanged) {
+        if (first) {
+          const what = plan.entries.length === 1 ? 'its install command' : `its ${plan.entries.length} install commands`;
+          input.reporter.info(`Skipping ${label}: ${what} and ${plan.interpreter.identity} are unchanged (use --force to reinstall)`);
+          // A file written before fingerprints were kept as a hash holds the command in clear text: rewrite it.
+          if (plan.stored.command !== undefined) writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands });
+        }
+        done({ index, venv, status: 'unchanged' });
         continue;
       }
-      const otherInterpreter = exists && stored.python !== undefined && stored.python !== python;
-      if (otherInterpreter) input.reporter.info(`Recreating ${label}: its interpreter changed from ${stored.python} to ${python}`);
-      if ((input.force || otherInterpreter) && fs.existsSync(venvDir)) fs.rmSync(venvDir, { recursive: true, force: true });
-      if (!fs.existsSync(path.join(venvDir, 'bin', 'python'))) {
-        input.reporter.info(`Creating ${label} at ${venvDir} with ${python}`);
-        const code = await runInstallStep(`${shellQuote(interpreter.spec)} -m venv ${shellQuote(venvDir)}`, input.workspaceDir, process.env, (l) => input.reporter.output(venv, l));
-        if (code !== 0) {
-          throw new UserError(`could not create ${label}: ${interpreter.spec} -m venv exited with code ${code}`, {
-            exitCode: 1,
-            fix: 'install the venv module for that Python (Debian: apt-get install python3-venv)',
-          });
+      if (first) {
+        // Made once for all its entries: removed (when it must be made anew) before the first, never between two.
+        if (plan.recreate !== undefined && plan.recreate !== '--force') input.reporter.info(`Recreating ${label}: ${plan.recreate}`);
+        if (plan.recreate !== undefined) fs.rmSync(plan.dir, { recursive: true, force: true });
+        // Until every entry has succeeded again, the venv matches no fingerprint (not even the one it had).
+        fs.rmSync(path.join(plan.dir, FINGERPRINT_FILE), { force: true });
+        if (!fs.existsSync(path.join(plan.dir, 'bin', 'python'))) {
+          input.reporter.info(`Creating ${label} at ${plan.dir} with ${plan.interpreter.identity}`);
+          const code = await runInstallStep(`${shellQuote(plan.interpreter.spec)} -m venv ${shellQuote(plan.dir)}`, input.workspaceDir, process.env, (l) => input.reporter.output(plan.venv, l));
+          if (code !== 0) {
+            done({ index, venv, status: 'failed', exitCode: code });
+            throw new UserError(`could not create ${label}: ${plan.interpreter.spec} -m venv exited with code ${code}`, {
+              exitCode: 1,
+              fix: 'install the venv module for that Python (Debian: apt-get install python3-venv)',
+            });
+          }
         }
       }
-      env = { ...baseEnv, VIRTUAL_ENV: venvDir, PATH: `${path.join(venvDir, 'bin')}${path.delimiter}${baseEnv.PATH ?? ''}` };
+      env = { ...baseEnv, VIRTUAL_ENV: plan.dir, PATH: `${path.join(plan.dir, 'bin')}${path.delimiter}${baseEnv.PATH ?? ''}` };
       delete env.PYTHONHOME;
     }
-    input.reporter.info(`Installing ${label}: ${commandLine}`);
-    const code = await runInstallStep(commandLine, input.workspaceDir, env, (l) => input.reporter.output(venv || 'install', l));
+    const shown = mask(commandLine);
+    input.reporter.info(`Installing ${label}: ${shown}`);
+    const code = await runInstallStep(commandLine, input.workspaceDir, env, (l) => input.reporter.output(venv ?? 'install', l));
     if (code !== 0) {
-      throw new UserError(`install of ${label} failed: "${commandLine}" exited with code ${code} (installs[${index}])`, {
+      done({ index, venv, status: 'failed', exitCode: code });
+      throw new UserError(`install of ${label} failed: "${shown}" exited with code ${code} (installs[${index}])`, {
         exitCode: 1,
         fix: 'fix the install command in project.yml (its output is above) and run workspace install again',
       });
     }
-    if (venvDir) fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify({ fingerprint, command: commandLine, python }));
-    results.push({ venv, status: 'installed' });
+    if (plan && plan.entries[plan.entries.length - 1] === index) {
+      writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands });
+    }
+    done({ index, venv, status: 'installed' });
   }
   return results;
 }

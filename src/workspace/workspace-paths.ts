@@ -54,13 +54,21 @@ export function assertWorkspaceApart(projectDir: string, workspaceDir: string): 
 
 /** Creates the workspace folders (idempotent). Fails clearly when the location cannot be written. */
 export function initWorkspace(workspaceDir: string): WorkspacePaths {
+  return createWorkspaceFolders(workspaceDir).paths;
+}
+
+/** initWorkspace, also saying which folders it made (absolute paths; none when all were there), for `workspace init --json`. */
+export function createWorkspaceFolders(workspaceDir: string): { paths: WorkspacePaths; created: string[] } {
   const paths = resolveWorkspacePaths(workspaceDir);
+  const created: string[] = [];
   try {
-    fs.mkdirSync(paths.dir, { recursive: true });
+    // mkdir -p answers the first folder it made, so undefined means the workspace was there.
+    if (fs.mkdirSync(paths.dir, { recursive: true }) !== undefined) created.push(paths.dir);
     // One level at a time: on a read-only filesystem a recursive mkdir says ENOENT where this says EROFS.
     for (const dir of [paths.filesDir, paths.artifactsDir, paths.runsDir]) {
       try {
         fs.mkdirSync(dir);
+        created.push(dir);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -73,5 +81,5 @@ export function initWorkspace(workspaceDir: string): WorkspacePaths {
       cause: error,
     });
   }
-  return paths;
+  return { paths, created };
 }

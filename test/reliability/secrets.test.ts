@@ -176,6 +176,38 @@ describe('error messages never quote a secret', () => {
     expect(r.stderr).toContain('template not found: ***');
     expectNoSecret(r.stdout + r.stderr, 'workspace install');
   });
+
+  it('workspace install: a failing install command that holds a secret, its --json result and the fingerprint file', async () => {
+    const failing = `installs:\n- venv: v\n  command: echo "pip install git+https://{{ API_TOKEN }}@example.invalid/x" && exit 1\n`;
+    const { projectDir, workspaceDir } = makeProject(failing, SECRETS);
+    for (const extra of [[], ['--json']]) {
+      const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir, '-l', 'debug', ...extra], { timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(1);
+      // The error still says which command failed, with the secret masked as everywhere else.
+      expect(r.stderr).toContain('install of venv v failed: "echo "pip install git+https://***@example.invalid/x" && exit 1" exited with code 1');
+      expectNoSecret(r.stdout + r.stderr, `failing workspace install ${extra.join(' ')}`);
+    }
+
+    // A succeeding install: the file that remembers it holds no secret, yet a changed secret is a changed install.
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'installs:\n- venv: v\n  command: echo "{{ API_TOKEN }}" > /dev/null\n');
+    const install = () => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });
+    const ok = await install();
+    expect(ok.code, ok.stderr).toBe(0);
+    const fingerprintFile = path.join(workspaceDir, 'v', '.handoff-install.json');
+    expectNoSecret(fs.readFileSync(fingerprintFile, 'utf8'), fingerprintFile);
+    expect(fs.readFileSync(fingerprintFile, 'utf8')).toContain('echo \\"***\\" > /dev/null');
+    expect((await install()).stderr).toContain('Skipping venv v');
+    // A workspace installed by an earlier handoff kept the command in clear text: an unchanged install rewrites it.
+    const { fingerprint, python } = JSON.parse(fs.readFileSync(fingerprintFile, 'utf8'));
+    fs.writeFileSync(fingerprintFile, JSON.stringify({ fingerprint, command: `echo "${TOKEN}" > /dev/null`, python }));
+    expect((await install()).stderr).toContain('Skipping venv v');
+    expectNoSecret(fs.readFileSync(fingerprintFile, 'utf8'), `${fingerprintFile} of an earlier handoff`);
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), `- key: API_TOKEN\n  value: ${TOKEN}-rotated\n`);
+    const rotated = await install();
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stderr).toContain('Installing venv v: echo "***" > /dev/null');
+    expect(rotated.stderr).not.toContain('Skipping');
+  });
 });
 
 describe('the local store: push, run from the store, print', () => {

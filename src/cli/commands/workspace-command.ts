@@ -1,14 +1,14 @@
 // `handoff workspace init|install`: create the workspace folders; create venvs and run install commands.
 import { loadProject } from '../../project/load-project.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
-import { createMasker } from '../../secrets/mask.js';
+import { createMasker, maskError } from '../../secrets/mask.js';
 import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
-import { installVenvs } from '../../workspace/install-venvs.js';
+import { installVenvs, type InstallResult } from '../../workspace/install-venvs.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
-import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
+import { assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 
@@ -16,9 +16,39 @@ export async function workspaceInitCommand(options: GlobalOptions): Promise<numb
   const log = createConsoleLog(options.logLevel);
   const workspaceDir = requireWorkspaceDir(options);
   if (options.projectDir) assertWorkspaceApart(options.projectDir, workspaceDir);
-  const paths = initWorkspace(workspaceDir);
+  const { paths, created } = createWorkspaceFolders(workspaceDir);
   log.log('info', `Workspace ready at ${paths.dir} (files/, artifacts/, runs/)`);
+  // --json: `{ workspace, created }`, the folders this call made (absolute paths; [] when all were there).
+  if (options.json) process.stdout.write(`${JSON.stringify({ workspace: paths.dir, created }, null, 2)}\n`);
   return 0;
+}
+
+/**
+ * The --json result of `workspace install`, printed when installs were attempted (also when one failed, exit 1): each
+ * entry reached, in order, as installed, unchanged or failed (with its exit code); entries after a failure are not
+ * listed. `error` is the failure's message, secrets masked.
+ */
+export interface WorkspaceInstallJson {
+  workspace: string;
+  status: 'succeeded' | 'failed';
+  installed: number;
+  unchanged: number;
+  failed: number;
+  installs: InstallResult[];
+  error?: string;
+}
+
+function installJson(workspace: string, installs: InstallResult[], error?: string): WorkspaceInstallJson {
+  const count = (status: InstallResult['status']): number => installs.filter((r) => r.status === status).length;
+  return {
+    workspace,
+    status: error === undefined ? 'succeeded' : 'failed',
+    installed: count('installed'),
+    unchanged: count('unchanged'),
+    failed: count('failed'),
+    installs,
+    ...(error === undefined ? {} : { error }),
+  };
 }
 
 export async function workspaceInstallCommand(options: GlobalOptions, flags: { force?: boolean }): Promise<number> {
@@ -44,20 +74,33 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
   try {
     // Install commands may refer to the project's files (e.g. pip install ./files/my_tap), so render them first.
     await renderFiles({ projectDir: project.dir, workspaceDir: paths.dir, values: context.values, renderer });
-    const results = await installVenvs({
-      installs: project.installs,
-      workspaceDir: paths.dir,
-      force: Boolean(flags.force),
-      renderCommand: (_install, i) => commands[i],
-      env: { ...process.env, ...context.env },
-      projectFile: project.file,
-      reporter: {
-        info: (m) => log.log('info', masker.mask(m)),
-        output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
-      },
-    });
-    const installed = results.filter((r) => r.status === 'installed').length;
-    log.log('info', `Workspace install done: ${installed} installed, ${results.length - installed} unchanged`);
+    const results: InstallResult[] = [];
+    try {
+      await installVenvs({
+        installs: project.installs,
+        workspaceDir: paths.dir,
+        force: Boolean(flags.force),
+        renderCommand: (_install, i) => commands[i],
+        mask: (text) => masker.mask(text),
+        env: { ...process.env, ...context.env },
+        projectFile: project.file,
+        reporter: {
+          info: (m) => log.log('info', masker.mask(m)),
+          output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
+          result: (r) => results.push(r),
+        },
+      });
+    } catch (error) {
+      // Whatever an install error quotes (a rendered command, a tool's words) may hold a secret.
+      const masked = maskError(error, masker);
+      if (options.json && results.length > 0) {
+        process.stdout.write(`${JSON.stringify(installJson(paths.dir, results, (masked as Error).message), null, 2)}\n`);
+      }
+      throw masked;
+    }
+    const summary = installJson(paths.dir, results);
+    log.log('info', `Workspace install done: ${summary.installed} installed, ${summary.unchanged} unchanged`);
+    if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return 0;
   } finally {
     lock.release();

@@ -36,11 +36,19 @@ export function registerLocalCommands(program: Command): void {
   workspace
     .command('init')
     .description('create the workspace folders (files/, artifacts/, runs/)')
+    .addHelpText('after', '\n--json prints {"workspace": W, "created": [folders this call made, absolute; [] when all were there]}.')
     .action(defineAction(async (options) => (await import('../commands/workspace-command.js')).workspaceInitCommand(options)));
   workspace
     .command('install')
     .description('create each installs[].venv with python3 -m venv and run its install command inside it')
-    .option('--force', 'reinstall even when the install command is unchanged')
+    .option('--force', 'make each venv anew and rerun every install command, even when unchanged')
+    .addHelpText(
+      'after',
+      '\nEntries that share a venv install into it in order; it is skipped ("unchanged") while none of its commands and\n' +
+        'its interpreter changed since they last all succeeded.\n' +
+        '--json prints {"workspace", "status": "succeeded"|"failed", "installed", "unchanged", "failed", "installs": [{"index",\n' +
+        '"venv", "status": "installed"|"unchanged"|"failed", "exitCode"}], "error"} once installs have started (also on exit 1).',
+    )
     .action(
       defineAction(async (options, command) => (await import('../commands/workspace-command.js')).workspaceInstallCommand(options, command.opts())),
     );
