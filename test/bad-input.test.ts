@@ -203,6 +203,22 @@ tasks:
     expectRefused(await run(projectDir, workspaceDir, ['-v', '=x']), workspaceDir, '=x');
   });
 
+  it('several YAML documents in project.yml: refused at the second one\'s line, by run local and config validate', async () => {
+    // The original (PyYAML's yaml.load) refused such a file; reading the first document only would drop tasks unseen.
+    const first = 'tasks:\n- name: a\n  commands:\n  - command: echo a > artifacts/a.txt\n';
+    for (const second of ['---\ntasks:\n- name: b\n  commands:\n  - command: echo b\n', '---\nfoo: [\n']) {
+      const { projectDir, workspaceDir } = makeProject(first + second);
+      const file = path.join(projectDir, 'project.yml');
+      const expected = `${file}:5:1: a second YAML document starts here; project.yml must be one document`;
+      expectRefused(await run(projectDir, workspaceDir), workspaceDir, expected);
+      expect(fs.existsSync(workspaceDir)).toBe(false);
+      const validate = await runCli(['config', 'validate', '-p', projectDir]);
+      expect(validate.code).toBe(2);
+      expect(validate.stderr).toContain(expected);
+      expect(validate.stdout).not.toContain('is valid');
+    }
+  });
+
   it('binary garbage as project.yml', async () => {
     const { projectDir, workspaceDir } = makeProject('');
     fs.writeFileSync(path.join(projectDir, 'project.yml'), Buffer.from([0x00, 0xff, 0xfe, 0x12, 0x89, 0x00, 0x41]));
