@@ -129,6 +129,46 @@ tasks:
     expect(validated.stderr).toContain('unknown filter "nosuchfilter"');
   });
 
+  it('template syntax errors in vars[].value and installs[].command: every one, at its line of project.yml, by config validate and run local', async () => {
+    const { projectDir, workspaceDir } = makeProject(`installs:
+- venv: v
+  command: pip install {{ pkg
+vars:
+- key: a
+  value: "{{ b }"
+- key: fine
+  value: "{{ _stage }}"
+tasks:
+- name: t
+  commands:
+  - command: sh -c 'echo ran > ran.txt'
+  - command: echo
+    args: "{{ a }} {{ a | nosuchfilter }}"
+`);
+    const file = path.join(projectDir, 'project.yml');
+    const validated = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validated.code, validated.stderr).toBe(2);
+    expect(validated.stdout).not.toContain('is valid');
+    expect(validated.stderr).toContain('has 3 template syntax errors');
+    expect(validated.stderr).toMatch(new RegExp(`${file}:3:\\d+: installs\\[0\\]\\.command: expected variable end .*\\(line 1 of the value\\)`));
+    expect(validated.stderr).toMatch(new RegExp(`${file}:6:\\d+: vars\\[0\\]\\.value: expected variable end \\(line 1, column 6 of the value\\)`));
+    expect(validated.stderr).toMatch(new RegExp(`${file}:14:\\d+: tasks\\[0\\]\\.commands\\[1\\]\\.args: .*unknown filter "nosuchfilter"`));
+    // A run refuses the same project before anything starts, with the same three problems at the same lines.
+    const refused = await run(projectDir, workspaceDir);
+    expectRefused(refused, workspaceDir, `${file}:6:`);
+    expect(refused.stderr).toMatch(new RegExp(`${file}:3:\\d+: installs\\[0\\]\\.command: `));
+    expect(refused.stderr).toMatch(new RegExp(`${file}:6:\\d+: vars\\[0\\]\\.value: expected variable end`));
+    expect(refused.stderr).toMatch(new RegExp(`${file}:14:\\d+: tasks\\[0\\]\\.commands\\[1\\]\\.args: `));
+    expect(refused.stderr).not.toContain('vars[0].value:1:');
+    expect(fs.existsSync(path.join(workspaceDir, 'ran.txt'))).toBe(false);
+    // workspace install names project.yml's line too, and installs nothing.
+    const installed = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
+    expect(installed.code).toBe(2);
+    expect(installed.stderr).toMatch(new RegExp(`${file}:3:\\d+: installs\\[0\\]\\.command: `));
+    expect(installed.stderr).toMatch(new RegExp(`${file}:6:\\d+: vars\\[0\\]\\.value: `));
+    expect(fs.existsSync(path.join(workspaceDir, 'v'))).toBe(false);
+  });
+
   it('an undefined name under --strict: every command\'s, each at the line of project.yml that holds it', async () => {
     const { projectDir, workspaceDir } = makeProject(`tasks:
 - name: a
