@@ -228,6 +228,19 @@ tasks:
     expect(fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
+  it('--dry-run refuses a template error in files/ as the run does, and writes nothing', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n', {
+      'files/sub/bad.txt': 'line1\nline2 {{ x \n',
+    });
+    const dry = await run(projectDir, workspaceDir, ['--dry-run']);
+    expectRefused(dry, workspaceDir, /files\/sub\/bad\.txt at line 3/);
+    expect(dry.stdout).not.toContain('Run plan');
+    expect(fs.existsSync(workspaceDir)).toBe(false);
+    const real = await run(projectDir, workspaceDir);
+    expect(real.code).toBe(2);
+    expect(real.stderr.split('\n')[0]).toBe(dry.stderr.split('\n')[0]);
+  });
+
   it('an undefined variable warns once, and with --strict is an error before anything runs', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo "{{ nothere }}" > artifacts/out.txt\n  - command: echo "{{ nothere }}"\n');
     const warned = await run(projectDir, path.join(workspaceDir, 'loose'));

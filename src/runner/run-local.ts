@@ -12,7 +12,7 @@ import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
-import { renderFiles } from '../workspace/render-files.js';
+import { checkFiles, renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
@@ -168,6 +168,18 @@ function maskingErrors<T>(masker: Masker, work: () => T): T {
     return work();
   } catch (error) {
     throw maskError(error, masker);
+  }
+}
+
+/**
+ * What `--dry-run` checks of a prepared run without writing anything: the templates of files/, rendered in memory
+ * with the run's values, so a dry run refuses a broken file as the run would. Errors leave with secrets masked.
+ */
+export async function checkLocalRunFiles(run: PreparedRun): Promise<void> {
+  try {
+    await checkFiles({ projectDir: run.project.dir, values: run.values, renderer: run.renderer });
+  } catch (error) {
+    throw maskError(error, run.masker);
   }
 }
 

@@ -1,5 +1,5 @@
 // `handoff run local`: run the project in a workspace with local config, files and secrets.
-import { prepareLocalRun } from '../../runner/run-local.js';
+import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createBatchedStderr, createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -37,6 +37,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
   try {
     const prepared = await prepareLocalRun(runOptions);
     if (flags.dryRun) {
+      await checkLocalRunFiles(prepared);
       printRunPlan(prepared, options, prepared.project.file);
       return 0;
     }
