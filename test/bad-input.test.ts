@@ -312,6 +312,28 @@ describe('config validate and schema', () => {
     expect(r.stderr).toMatch(/2 problems/);
   });
 
+  it('--json gives a refused project\'s problems as JSON on stdout, for config validate and run local (text stays on stderr)', async () => {
+    const { projectDir, workspaceDir } = makeProject('descriptoin: typo\ntasks:\n- name: a\n  timeout: abc\n  commands:\n  - command: echo a > artifacts/a.txt\n');
+    const file = path.join(projectDir, 'project.yml');
+    const expected = {
+      valid: false,
+      file,
+      exitCode: 2,
+      problems: [{ severity: 'error', path: 'tasks[0].timeout', location: { file, line: 4, col: 12 }, message: 'found the text "abc"; expected a number' }],
+      warnings: [{ severity: 'warning', path: 'descriptoin', location: { file, line: 1, col: 1 } }],
+    };
+    const validated = await runCli(['config', 'validate', '-p', projectDir, '--json']);
+    expect(validated.code).toBe(2);
+    expect(JSON.parse(validated.stdout)).toMatchObject(expected);
+    expect(validated.stderr).toContain(`${file}:4:12: tasks[0].timeout: found the text "abc"; expected a number`);
+    const ran = await run(projectDir, workspaceDir, ['--json']);
+    expectRefused(ran, workspaceDir, `${file}:4:12`);
+    expect(JSON.parse(ran.stdout)).toMatchObject(expected);
+    // The valid result keeps its shape, so a caller reads `valid` either way.
+    fs.writeFileSync(file, 'tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    expect(JSON.parse((await runCli(['config', 'validate', '-p', projectDir, '--json'])).stdout)).toMatchObject({ valid: true, file, tasks: 1, warnings: [] });
+  });
+
   it('schema prints a JSON Schema with descriptions', async () => {
     const r = await runCli(['schema']);
     expect(r.code).toBe(0);

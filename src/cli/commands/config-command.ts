@@ -5,14 +5,25 @@ import { loadPositionalReader } from '../../project/parse-yaml-source.js';
 import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
-import { formatDiagnostic, UserError } from '../../errors.js';
+import { formatDiagnostic, isUserError, UserError } from '../../errors.js';
 import { findTemplateSyntaxProblems } from '../../runner/find-template-syntax-problems.js';
 import { listFieldTemplates } from '../../template/field-templates.js';
 import { locateFieldTemplateDiagnostic, locateTemplateDiagnostic } from '../locate-template-problems.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
+import { printRefusal } from '../refusal-json.js';
 import { plural } from '../../plural.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
+  try {
+    return await validateProject(options);
+  } catch (error) {
+    // --json: the problems as a result on stdout too, in the valid result's shape (SPEC §1); main prints the text.
+    if (options.json && isUserError(error)) printRefusal(error, options.projectDir);
+    throw error;
+  }
+}
+
+async function validateProject(options: GlobalOptions): Promise<number> {
   const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options));
   const plan = planRun(project);
   await checkTemplateSyntax(project, plan, locate);
