@@ -129,6 +129,46 @@ tasks:
     expect(validated.stderr).toContain('unknown filter "nosuchfilter"');
   });
 
+  it('template syntax errors in vars[].value and installs[].command: every one, at its line of project.yml, by config validate and run local', async () => {
+    const { projectDir, workspaceDir } = makeProject(`installs:
+- venv: v
+  command: pip install {{ pkg
+vars:
+- key: a
+  value: "{{ b }"
+- key: fine
+  value: "{{ _stage }}"
+tasks:
+- name: t
+  commands:
+  - command: sh -c 'echo ran > ran.txt'
+  - command: echo
+    args: "{{ a }} {{ a | nosuchfilter }}"
+`);
+    const file = path.join(projectDir, 'project.yml');
+    const validated = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validated.code, validated.stderr).toBe(2);
+    expect(validated.stdout).not.toContain('is valid');
+    expect(validated.stderr).toContain('has 3 template syntax errors');
+    expect(validated.stderr).toMatch(new RegExp(`${file}:3:\\d+: installs\\[0\\]\\.command: expected variable end .*\\(line 1 of the value\\)`));
+    expect(validated.stderr).toMatch(new RegExp(`${file}:6:\\d+: vars\\[0\\]\\.value: expected variable end \\(line 1, column 6 of the value\\)`));
+    expect(validated.stderr).toMatch(new RegExp(`${file}:14:\\d+: tasks\\[0\\]\\.commands\\[1\\]\\.args: .*unknown filter "nosuchfilter"`));
+    // A run refuses the same project before anything starts, with the same three problems at the same lines.
+    const refused = await run(projectDir, workspaceDir);
+    expectRefused(refused, workspaceDir, `${file}:6:`);
+    expect(refused.stderr).toMatch(new RegExp(`${file}:3:\\d+: installs\\[0\\]\\.command: `));
+    expect(refused.stderr).toMatch(new RegExp(`${file}:6:\\d+: vars\\[0\\]\\.value: expected variable end`));
+    expect(refused.stderr).toMatch(new RegExp(`${file}:14:\\d+: tasks\\[0\\]\\.commands\\[1\\]\\.args: `));
+    expect(refused.stderr).not.toContain('vars[0].value:1:');
+    expect(fs.existsSync(path.join(workspaceDir, 'ran.txt'))).toBe(false);
+    // workspace install names project.yml's line too, and installs nothing.
+    const installed = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
+    expect(installed.code).toBe(2);
+    expect(installed.stderr).toMatch(new RegExp(`${file}:3:\\d+: installs\\[0\\]\\.command: `));
+    expect(installed.stderr).toMatch(new RegExp(`${file}:6:\\d+: vars\\[0\\]\\.value: `));
+    expect(fs.existsSync(path.join(workspaceDir, 'v'))).toBe(false);
+  });
+
   it('an undefined name under --strict: every command\'s, each at the line of project.yml that holds it', async () => {
     const { projectDir, workspaceDir } = makeProject(`tasks:
 - name: a
@@ -188,6 +228,19 @@ tasks:
     expect(fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
+  it('--dry-run refuses a template error in files/ as the run does, and writes nothing', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n', {
+      'files/sub/bad.txt': 'line1\nline2 {{ x \n',
+    });
+    const dry = await run(projectDir, workspaceDir, ['--dry-run']);
+    expectRefused(dry, workspaceDir, /files\/sub\/bad\.txt at line 3/);
+    expect(dry.stdout).not.toContain('Run plan');
+    expect(fs.existsSync(workspaceDir)).toBe(false);
+    const real = await run(projectDir, workspaceDir);
+    expect(real.code).toBe(2);
+    expect(real.stderr.split('\n')[0]).toBe(dry.stderr.split('\n')[0]);
+  });
+
   it('an undefined variable warns once, and with --strict is an error before anything runs', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo "{{ nothere }}" > artifacts/out.txt\n  - command: echo "{{ nothere }}"\n');
     const warned = await run(projectDir, path.join(workspaceDir, 'loose'));
@@ -201,6 +254,22 @@ tasks:
     const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
     expectRefused(await run(projectDir, workspaceDir, ['-v', 'novalue']), workspaceDir, 'novalue');
     expectRefused(await run(projectDir, workspaceDir, ['-v', '=x']), workspaceDir, '=x');
+  });
+
+  it('several YAML documents in project.yml: refused at the second one\'s line, by run local and config validate', async () => {
+    // The original (PyYAML's yaml.load) refused such a file; reading the first document only would drop tasks unseen.
+    const first = 'tasks:\n- name: a\n  commands:\n  - command: echo a > artifacts/a.txt\n';
+    for (const second of ['---\ntasks:\n- name: b\n  commands:\n  - command: echo b\n', '---\nfoo: [\n']) {
+      const { projectDir, workspaceDir } = makeProject(first + second);
+      const file = path.join(projectDir, 'project.yml');
+      const expected = `${file}:5:1: a second YAML document starts here; project.yml must be one document`;
+      expectRefused(await run(projectDir, workspaceDir), workspaceDir, expected);
+      expect(fs.existsSync(workspaceDir)).toBe(false);
+      const validate = await runCli(['config', 'validate', '-p', projectDir]);
+      expect(validate.code).toBe(2);
+      expect(validate.stderr).toContain(expected);
+      expect(validate.stdout).not.toContain('is valid');
+    }
   });
 
   it('binary garbage as project.yml', async () => {
@@ -241,6 +310,28 @@ describe('config validate and schema', () => {
     const r = await runCli(['config', 'validate', '-p', bad.projectDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/2 problems/);
+  });
+
+  it('--json gives a refused project\'s problems as JSON on stdout, for config validate and run local (text stays on stderr)', async () => {
+    const { projectDir, workspaceDir } = makeProject('descriptoin: typo\ntasks:\n- name: a\n  timeout: abc\n  commands:\n  - command: echo a > artifacts/a.txt\n');
+    const file = path.join(projectDir, 'project.yml');
+    const expected = {
+      valid: false,
+      file,
+      exitCode: 2,
+      problems: [{ severity: 'error', path: 'tasks[0].timeout', location: { file, line: 4, col: 12 }, message: 'found the text "abc"; expected a number' }],
+      warnings: [{ severity: 'warning', path: 'descriptoin', location: { file, line: 1, col: 1 } }],
+    };
+    const validated = await runCli(['config', 'validate', '-p', projectDir, '--json']);
+    expect(validated.code).toBe(2);
+    expect(JSON.parse(validated.stdout)).toMatchObject(expected);
+    expect(validated.stderr).toContain(`${file}:4:12: tasks[0].timeout: found the text "abc"; expected a number`);
+    const ran = await run(projectDir, workspaceDir, ['--json']);
+    expectRefused(ran, workspaceDir, `${file}:4:12`);
+    expect(JSON.parse(ran.stdout)).toMatchObject(expected);
+    // The valid result keeps its shape, so a caller reads `valid` either way.
+    fs.writeFileSync(file, 'tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    expect(JSON.parse((await runCli(['config', 'validate', '-p', projectDir, '--json'])).stdout)).toMatchObject({ valid: true, file, tasks: 1, warnings: [] });
   });
 
   it('schema prints a JSON Schema with descriptions', async () => {

@@ -38,6 +38,19 @@ tasks:
     expect(greetings()).toHaveLength(4);
   });
 
+  it('a second YAML document added to a cached project is refused, not hidden by the cache', async () => {
+    const yml = 'tasks:\n  - name: greet\n    commands:\n      - command: echo hi >> greet.txt\n';
+    const { projectDir, workspaceDir } = makeProject(yml);
+    const run = () => runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    for (let i = 0; i < 2; i++) expect((await run()).code).toBe(0);
+    expect(fs.existsSync(path.join(workspaceDir, '.handoff', 'validated-project.bin'))).toBe(true);
+    fs.appendFileSync(path.join(projectDir, 'project.yml'), '---\ntasks:\n  - name: more\n    commands:\n      - command: echo more\n');
+    const refused = await run();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('project.yml:5:1: a second YAML document starts here; project.yml must be one document');
+    expect(fs.readFileSync(path.join(workspaceDir, 'greet.txt'), 'utf8')).toBe('hi\nhi\n');
+  });
+
   it('a rerun of an unchanged project loads neither the YAML readers nor the schema; the first run does', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: hello\n    commands:\n      - command: echo\n        args: hi\n');
     const parsers = (files: string[]) => ['yaml/', 'js-yaml/', 'zod/'].filter((pkg) => findFilesWithPackage(files, pkg).length > 0);

@@ -1,4 +1,4 @@
-// Points template problems found in a command line at the line of project.yml where that command is written.
+// Points template problems found in a command line, a vars value or an install command at their line of project.yml.
 import type { Diagnostic } from '../errors.js';
 import { UserError } from '../errors.js';
 import { parseKeyPath } from '../project/format-key-path.js';
@@ -6,6 +6,7 @@ import { loadLocatedProject, type LocatedProject } from '../project/load-project
 import { loadPositionalReader } from '../project/parse-yaml-source.js';
 import type { Command } from '../project/types.js';
 import { planRun } from '../runner/plan-run.js';
+import { isFieldTemplatePath } from '../template/field-templates.js';
 
 /**
  * The template engine's position is within the command line (`command` and `args` joined by a space): the problem
@@ -25,17 +26,31 @@ export function locateTemplateDiagnostic(d: Diagnostic, command: Command, locate
   return { severity: d.severity, message: `${d.message}${at}`, path: `${command.path}.${key}`, location: locate([...parseKeyPath(command.path), key]), ...(hint ? { hint } : {}) };
 }
 
+/**
+ * A problem in a template written in one key (`vars[0].value`, `installs[0].command`; the diagnostic's path, as the
+ * renderer names its origin): located at that key's value, with the line and column within the value in the message.
+ */
+export function locateFieldTemplateDiagnostic(d: Diagnostic, locate: LocatedProject['locate']): Diagnostic {
+  const path = d.path ?? '';
+  const templateLocation = d.location?.file === d.path ? d.location : undefined;
+  const col = templateLocation?.col;
+  const at = templateLocation ? ` (line ${templateLocation.line}${col !== undefined ? `, column ${col}` : ''} of the value)` : '';
+  const { hint } = d;
+  return { severity: d.severity, message: `${d.message}${at}`, path, location: locate(parseKeyPath(path)), ...(hint ? { hint } : {}) };
+}
+
 function hasTemplateSyntax(text: string): boolean {
   return text.includes('{{') || text.includes('{%');
 }
 
 /**
- * A run found template problems in its commands (the renderer names each by its command's key path): the same error
- * with each problem located in project.yml, as `config validate` reports them. project.yml is parsed with positions
+ * A run found template problems in its commands, vars values or install commands (the renderer names each by its
+ * key path): the same error with each problem located in project.yml, as `config validate` reports them. project.yml is parsed with positions
  * only here, on the error path; when it cannot be (it changed meanwhile and no longer loads), the error is kept.
  */
 export async function locateTemplateProblems(error: unknown, projectDir: string): Promise<unknown> {
-  if (!(error instanceof UserError) || !error.diagnostics.some((d) => d.path !== undefined && /^tasks\[\d+\]/.test(d.path))) return error;
+  const locatable = (path: string | undefined): boolean => path !== undefined && (/^tasks\[\d+\]/.test(path) || isFieldTemplatePath(path));
+  if (!(error instanceof UserError) || !error.diagnostics.some((d) => locatable(d.path))) return error;
   let located: LocatedProject;
   try {
     located = await loadLocatedProject(projectDir);
@@ -47,6 +62,11 @@ export async function locateTemplateProblems(error: unknown, projectDir: string)
   const commands = new Map([...plan.staticCommands, ...plan.foreachCommands].map((c) => [c.path, c]));
   let changed = false;
   const diagnostics = error.diagnostics.map((d) => {
+    // A problem already located in a file (not in a template's own text) keeps its place.
+    if (d.path !== undefined && isFieldTemplatePath(d.path) && (d.location === undefined || d.location.file === d.path)) {
+      changed = true;
+      return locateFieldTemplateDiagnostic(d, located.locate);
+    }
     const command = d.path === undefined ? undefined : commands.get(d.path);
     if (!command) return d;
     changed = true;

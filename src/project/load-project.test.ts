@@ -750,6 +750,32 @@ tasks:
     expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', path: 'vars[1].key', message: expect.stringContaining('defined again') })]);
   });
 
+  it('refuses several YAML documents at the line where the second starts, as PyYAML refused them', () => {
+    // `---` starts a second document; so does text after a `...` end marker. A syntax error in the second document
+    // would otherwise go unseen, and its tasks would silently not run.
+    const cases: Array<[string, number]> = [
+      ['tasks:\n- name: a\n  commands:\n  - command: echo a\n---\ntasks:\n- name: b\n  commands:\n  - command: echo b\n', 5],
+      ['tasks:\n- name: a\n  commands:\n  - command: echo a\n---\nfoo: [\n', 5],
+      ['tasks:\n- name: a\n  commands:\n  - command: echo a\n---\n', 5],
+      ['tasks:\n- name: a\n  commands:\n  - command: echo a\n...\nversion: 2\n', 6],
+    ];
+    for (const [text, line] of cases) {
+      const e = parseFailure(text);
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toMatch(/more than one YAML document/);
+      const [only, ...rest] = errorsOf(e);
+      expect(rest).toEqual([]);
+      expect(only?.location).toMatchObject({ file, line, col: 1 });
+      expect(only?.message).toMatch(/project\.yml must be one document/);
+    }
+  });
+
+  it('reads one document with its optional markers: a leading `---`, a closing `...`, comments after it', () => {
+    for (const text of ['---\ntasks: []\n', 'tasks: []\n...\n', '# c\n---\ntasks: []\n...\n# end\n']) {
+      expect(parseProject(text, file, '/p').project.tasks).toEqual([]);
+    }
+  });
+
   it('lists warnings with the errors when the project is refused', () => {
     const e = parseFailure('descriptoin: x\ntasks:\n- name: a\n');
     expect(e.message).toBe(`${file} has 1 problem (and 1 warning)`);
@@ -812,6 +838,15 @@ describe('loadProject', () => {
     const error = (await loadProject(dir).catch((e: unknown) => e)) as UserError;
     expect(error.message).toContain('UTF-16');
     expect(error.fix).toContain('UTF-8');
+  });
+
+  it('refuses several YAML documents through the fast reader too (js-yaml hands them over)', async () => {
+    const dir = path.join(root, 'multi');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'project.yml'), 'tasks:\n- name: a\n  commands:\n  - command: ls\n---\ntasks:\n- name: b\n  commands:\n  - command: ls\n');
+    const error = (await loadProject(dir).catch((e: unknown) => e)) as UserError;
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.diagnostics[0]).toMatchObject({ severity: 'error', location: { file: path.join(dir, 'project.yml'), line: 5, col: 1 } });
   });
 
   it('refuses a file over 2 MB without reading it', async () => {

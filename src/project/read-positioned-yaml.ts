@@ -26,16 +26,21 @@ export function parseYamlWithPositions(text: string, file: string): YamlSource {
     merge: true,
     uniqueKeys: true,
     prettyErrors: false,
-    logLevel: 'silent',
+    // Not 'silent': under it parseDocument drops its MULTIPLE_DOCS error, so a second document (`---`) would be
+    // accepted and never read (PyYAML refused such a file). 'error' still logs nothing to the console.
+    logLevel: 'error',
     lineCounter,
     keepSourceTokens: false,
   });
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
 
-  const warnings = doc.warnings.map((w) => describeYamlError(w, 'warning', at));
+  const warnings = doc.warnings.map((w) => describeYamlError(w, 'warning', at, file));
   if (doc.errors.length > 0) {
-    const diagnostics = [...doc.errors.map((e) => describeYamlError(e, 'error', at)), ...warnings];
+    const diagnostics = [...doc.errors.map((e) => describeYamlError(e, 'error', at, file)), ...warnings];
     const count = doc.errors.length;
+    if (count === 1 && doc.errors[0]!.code === 'MULTIPLE_DOCS') {
+      throw new UserError(`${file} holds more than one YAML document`, { fix: yamlErrorHints.MULTIPLE_DOCS, diagnostics });
+    }
     throw new UserError(`${file} is not valid YAML (${count} ${count === 1 ? 'problem' : 'problems'})`, {
       fix: 'fix the YAML syntax at the lines listed',
       diagnostics,
@@ -74,7 +79,7 @@ export function parseYamlWithPositions(text: string, file: string): YamlSource {
 
 const yamlErrorHints: Record<string, string> = {
   DUPLICATE_KEY: 'each key may appear once in a mapping; remove or rename one of them',
-  MULTIPLE_DOCS: 'project.yml holds one document; remove the `---` line and what follows, or merge them',
+  MULTIPLE_DOCS: 'remove the `---` (or `...`) line and what follows it, or merge the documents into one',
   TAB_AS_INDENT: 'indent with spaces, not tabs',
   BAD_INDENT: 'check the indentation: items of one list or mapping must start in the same column',
   MISSING_CHAR: 'a quote or bracket is not closed',
@@ -82,8 +87,14 @@ const yamlErrorHints: Record<string, string> = {
   TAG_RESOLVE_FAILED: 'remove the `!tag`; project.yml holds plain values only',
 };
 
-function describeYamlError(e: YAMLError, severity: Diagnostic['severity'], at: (offset: number) => SourceLocation): Diagnostic {
-  const message = e.code === 'RESOURCE_EXHAUSTION' ? 'the document is nested too deeply to read' : firstLine(e.message);
+function describeYamlError(e: YAMLError, severity: Diagnostic['severity'], at: (offset: number) => SourceLocation, file: string): Diagnostic {
+  const message =
+    e.code === 'RESOURCE_EXHAUSTION'
+      ? 'the document is nested too deeply to read'
+      : e.code === 'MULTIPLE_DOCS'
+        ? // The yaml package's own message points at its API (parseAllDocuments); say what the file must be instead.
+          `a second YAML document starts here; ${file.split(/[\\/]/).pop()} must be one document`
+        : firstLine(e.message);
   // A scalar our own table could not read (`0x_`) says what to do in its message; the hint is for unknown tags.
   const hint = e.code === 'TAG_RESOLVE_FAILED' && /has no digits/.test(message) ? undefined : yamlErrorHints[e.code];
   return { severity, message, location: at(e.pos[0]), ...(hint ? { hint } : {}) };

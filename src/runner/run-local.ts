@@ -10,8 +10,9 @@ import { findLocalSecretsFile, type LocalSecretsInput } from '../secrets/find-lo
 import type { Secret } from '../secrets/local-secrets.js';
 import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
+import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
-import { renderFiles } from '../workspace/render-files.js';
+import { checkFiles, renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
@@ -20,6 +21,7 @@ import type { StderrLimits } from '../runs/stderr-limits.js';
 import { RunRecorder, triggerFromEnv, type RecordedOutcome } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { relativeTo } from './artifact-names.js';
+import { checkTemplateSyntax } from './find-template-syntax-problems.js';
 import { planRun, type RunPlan } from './plan-run.js';
 import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
 import { isoTime } from '../iso-time.js';
@@ -99,6 +101,11 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   const startedAt = new Date();
   const runId = createRunId(startedAt);
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => warn(masker.mask(m)) });
+  const plan = planRun(project);
+  // Every template's syntax before the vars are rendered: a broken var is then listed with the commands' problems
+  // instead of stopping the run alone, and a broken install command is refused as config validate refuses it.
+  // (Only templates that need the engine are compiled, and the engine is loaded whenever one does.)
+  maskingErrors(masker, () => checkTemplateSyntax(project, plan, renderer));
   // Always defined (empty without saved state) so `{% if _state_file %}--state {{ _state_file }}{% endif %}` works under --strict.
   const stateFile = fs.existsSync(paths.stateFile) ? 'artifacts/state.json' : '';
   const context = maskingErrors(masker, () => createTemplateContext({
@@ -121,7 +128,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     env: { ...context.env, ...options.envs },
     runId,
     startedAt,
-    plan: planRun(project),
+    plan,
   };
 }
 
@@ -164,6 +171,18 @@ function maskingErrors<T>(masker: Masker, work: () => T): T {
   }
 }
 
+/**
+ * What `--dry-run` checks of a prepared run without writing anything: the templates of files/, rendered in memory
+ * with the run's values, so a dry run refuses a broken file as the run would. Errors leave with secrets masked.
+ */
+export async function checkLocalRunFiles(run: PreparedRun): Promise<void> {
+  try {
+    await checkFiles({ projectDir: run.project.dir, values: run.values, renderer: run.renderer });
+  } catch (error) {
+    throw maskError(error, run.masker);
+  }
+}
+
 /** Runs a prepared run in its workspace: lock, check, render files, run. Errors leave with secret values masked. */
 export async function executeLocalRun(run: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt): Promise<RunResult> {
   try {
@@ -203,7 +222,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
         installs: run.project.installs,
         workspaceDir: run.paths.dir,
         force: false,
-        renderCommand: (install, i) => run.renderer.render(install.command, run.values, `installs[${i}].command`),
+        renderCommand: (install, i) => run.renderer.render(install.command, run.values, installCommandPath(i)),
         mask: (text) => run.masker.mask(text),
         reporter: {
           info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),

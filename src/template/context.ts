@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import type { Project } from '../project/types.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import { formatPythonStr } from './python-str.js';
+import { varValuePath } from './field-templates.js';
 import { createRenderer, type Renderer } from './render.js';
 import { createReservedVars, secretsFileName } from './stage-vars.js';
 
@@ -83,7 +84,7 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
   project.vars.forEach((entry, index) => {
     const value = entry.value;
     values[entry.key] =
-      typeof value === 'string' ? renderer.render(value, { ...values, ...input.cliVars }, `vars[${index}].value`) : value;
+      typeof value === 'string' ? renderer.render(value, { ...values, ...input.cliVars }, varValuePath(index)) : value;
   });
 
   Object.assign(values, input.cliVars);

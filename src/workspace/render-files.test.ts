@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { createRenderer, loadTemplateEngine } from '../template/render.js';
-import { renderFiles } from './render-files.js';
+import { checkFiles, renderFiles } from './render-files.js';
 
 // Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
 beforeAll(loadTemplateEngine);
@@ -124,6 +124,22 @@ describe('renderFiles', () => {
     const e = await renderError(renderFiles({ ...d, values: { x: 1 }, renderer }));
     expect(e.message).toBe('2 files of files/ have template errors');
     expect(e.diagnostics.map((x) => x.location?.file)).toEqual(['files/a.txt', 'files/c.txt']);
+    expect(existsSync(d.out)).toBe(false);
+  });
+
+  it('checkFiles (for --dry-run) gives the errors renderFiles gives, and writes nothing either way', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'good.txt'), 'fine {{ x }}');
+    mkdirSync(join(d.files, 'sub'));
+    writeFileSync(join(d.files, 'sub', 'bad.txt'), 'line1\nline2 {{ x \n');
+    const { renderer } = makeRenderer();
+    const e = await renderError(checkFiles({ projectDir: d.projectDir, values: { x: 1 }, renderer }));
+    const r = await renderError(renderFiles({ ...d, values: { x: 1 }, renderer }));
+    expect(e.message).toBe(r.message);
+    expect(e.diagnostics).toEqual(r.diagnostics);
+    expect(e.diagnostics[0]?.location).toMatchObject({ file: 'files/sub/bad.txt', line: 3 });
+    writeFileSync(join(d.files, 'sub', 'bad.txt'), 'mended {{ x }}\n');
+    expect(await checkFiles({ projectDir: d.projectDir, values: { x: 1 }, renderer })).toEqual({ files: 2 });
     expect(existsSync(d.out)).toBe(false);
   });
 

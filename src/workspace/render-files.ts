@@ -46,9 +46,27 @@ export async function renderFiles(input: {
   values: Record<string, unknown>;
   renderer: Renderer;
 }): Promise<{ files: number }> {
+  const entries = await planFiles(input);
+  // No files/ folder: nothing to render, and W/files is not created.
+  if (entries === undefined) return { files: 0 };
+  await writeEntries(join(input.workspaceDir, 'files'), entries);
+  return { files: entries.filter((e) => e.kind !== 'dir').length };
+}
+
+/**
+ * Renders every file under `P/files` in memory, as renderFiles does, and writes nothing: the same errors for
+ * `--dry-run`, which must refuse what the run would refuse.
+ */
+export async function checkFiles(input: { projectDir: string; values: Record<string, unknown>; renderer: Renderer }): Promise<{ files: number }> {
+  const entries = (await planFiles(input)) ?? [];
+  return { files: entries.filter((e) => e.kind !== 'dir').length };
+}
+
+/** Every entry of files/ rendered in memory, or undefined when the project has no files/ folder. */
+async function planFiles(input: { projectDir: string; values: Record<string, unknown>; renderer: Renderer }): Promise<PlannedEntry[] | undefined> {
   const sourceRoot = join(input.projectDir, 'files');
   const realRoot = await realpath(sourceRoot).catch(() => undefined);
-  if (realRoot === undefined) return { files: 0 };
+  if (realRoot === undefined) return undefined;
   if (!(await lstat(realRoot)).isDirectory()) {
     throw new UserError(`${sourceRoot} is not a folder`, { fix: 'files/ must be a folder of files to render' });
   }
@@ -64,8 +82,7 @@ export async function renderFiles(input: {
       diagnostics: problems.flatMap((p) => p.diagnostics),
     });
   }
-  await writeEntries(join(input.workspaceDir, 'files'), entries);
-  return { files: entries.filter((e) => e.kind !== 'dir').length };
+  return entries;
 }
 
 async function planFolder(

@@ -5,15 +5,28 @@ import { loadPositionalReader } from '../../project/parse-yaml-source.js';
 import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
-import { formatDiagnostic, UserError, type Diagnostic } from '../../errors.js';
-import { locateTemplateDiagnostic } from '../locate-template-problems.js';
+import { formatDiagnostic, isUserError, UserError } from '../../errors.js';
+import { findTemplateSyntaxProblems } from '../../runner/find-template-syntax-problems.js';
+import { listFieldTemplates } from '../../template/field-templates.js';
+import { locateFieldTemplateDiagnostic, locateTemplateDiagnostic } from '../locate-template-problems.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
+import { printRefusal } from '../refusal-json.js';
 import { plural } from '../../plural.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
+  try {
+    return await validateProject(options);
+  } catch (error) {
+    // --json: the problems as a result on stdout too, in the valid result's shape (SPEC §1); main prints the text.
+    if (options.json && isUserError(error)) printRefusal(error, options.projectDir);
+    throw error;
+  }
+}
+
+async function validateProject(options: GlobalOptions): Promise<number> {
   const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options));
   const plan = planRun(project);
-  await checkTemplateSyntax(project, [...plan.staticCommands, ...plan.foreachCommands], locate);
+  await checkTemplateSyntax(project, plan, locate);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: true, file: project.file, tasks: plan.tasks.length, warnings }, null, 2)}\n`);
     return 0;
@@ -26,24 +39,21 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
   return 0;
 }
 
-/** The syntax of every active command's template, all problems at once, as a run would refuse them before starting. */
-async function checkTemplateSyntax(project: Project, commands: ReturnType<typeof planRun>['staticCommands'], locate: LocatedProject['locate']): Promise<void> {
+/**
+ * The syntax of every template a run would render (active commands, vars values, install commands), all problems
+ * at once, as a run would refuse them before starting, each located at its key of project.yml.
+ */
+async function checkTemplateSyntax(project: Project, plan: ReturnType<typeof planRun>, locate: LocatedProject['locate']): Promise<void> {
+  const templates = [...listFieldTemplates(project).map((f) => f.template), ...[...plan.staticCommands, ...plan.foreachCommands].map(commandTemplateOf)];
   // The engine is loaded only for templates that need more than substitution, as a run does.
-  if (!commands.some((c) => needsTemplateEngine(commandTemplateOf(c)))) return;
+  if (!templates.some(needsTemplateEngine)) return;
   await loadTemplateEngine();
-  const renderer = createRenderer({ strict: false, onWarning: () => undefined });
-  const found: Array<{ diagnostic: Diagnostic; command: (typeof commands)[number] }> = [];
-  for (const command of commands) {
-    try {
-      renderer.check(commandTemplateOf(command), command.path);
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      for (const diagnostic of error.diagnostics) found.push({ diagnostic, command });
-    }
-  }
+  const found = findTemplateSyntaxProblems(project, plan, createRenderer({ strict: false, onWarning: () => undefined }));
   // Locating a problem needs the positional reader, loaded only now that there is one to locate.
   if (found.length > 0) await loadPositionalReader();
-  const problems = found.map(({ diagnostic, command }) => locateTemplateDiagnostic(diagnostic, command, locate));
+  const problems = found.map(({ diagnostic, command }) =>
+    command ? locateTemplateDiagnostic(diagnostic, command, locate) : locateFieldTemplateDiagnostic(diagnostic, locate),
+  );
   if (problems.length > 0) {
     throw new UserError(`${project.file} has ${plural(problems.length, 'template syntax error')}`, {
       fix: 'correct each template (Jinja2 syntax: {{ name }}, {% if … %}…{% endif %}, {{ name | filter }})',

@@ -1,9 +1,11 @@
 // `handoff run local`: run the project in a workspace with local config, files and secrets.
-import { prepareLocalRun } from '../../runner/run-local.js';
+import { isUserError } from '../../errors.js';
+import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createBatchedStderr, createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
+import { printRefusal } from '../refusal-json.js';
 import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
@@ -13,6 +15,16 @@ export interface RunLocalFlags {
 }
 
 export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFlags): Promise<number> {
+  try {
+    return await runLocal(options, flags);
+  } catch (error) {
+    // --json: a refused run's problems as its result on stdout too (SPEC §1); main prints them as text on stderr.
+    if (options.json && isUserError(error)) printRefusal(error, options.projectDir);
+    throw error;
+  }
+}
+
+async function runLocal(options: GlobalOptions, flags: RunLocalFlags): Promise<number> {
   // A run's console lines go to stderr a turn's worth at a time; flushed before an error is printed.
   const stderr = createBatchedStderr();
   const log = createConsoleLog(options.logLevel, stderr.write);
@@ -37,6 +49,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
   try {
     const prepared = await prepareLocalRun(runOptions);
     if (flags.dryRun) {
+      await checkLocalRunFiles(prepared);
       printRunPlan(prepared, options, prepared.project.file);
       return 0;
     }

@@ -2,7 +2,9 @@
 import { loadProject } from '../../project/load-project.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { createMasker, maskError } from '../../secrets/mask.js';
+import { checkTemplateSyntax } from '../../runner/find-template-syntax-problems.js';
 import { createTemplateContext } from '../../template/context.js';
+import { installCommandPath } from '../../template/field-templates.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { installVenvs, type InstallResult } from '../../workspace/install-venvs.js';
@@ -10,6 +12,7 @@ import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
+import { locateTemplateProblems } from '../locate-template-problems.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 
 export async function workspaceInitCommand(options: GlobalOptions): Promise<number> {
@@ -52,6 +55,15 @@ function installJson(workspace: string, installs: InstallResult[], error?: strin
 }
 
 export async function workspaceInstallCommand(options: GlobalOptions, flags: { force?: boolean }): Promise<number> {
+  try {
+    return await installWorkspace(options, flags);
+  } catch (error) {
+    // A template problem is named by its key path (vars[0].value, installs[0].command): point it at project.yml.
+    throw await locateTemplateProblems(error, requireProjectDir(options));
+  }
+}
+
+async function installWorkspace(options: GlobalOptions, flags: { force?: boolean }): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const projectDir = requireProjectDir(options);
   const workspaceDir = requireWorkspaceDir(options);
@@ -65,9 +77,11 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
   const masker = createMasker(secrets.secrets.map((s) => s.value));
   await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)), masker });
+  // Every vars value's and install command's syntax first, so all their problems are listed at once.
+  checkTemplateSyntax(project, { staticCommands: [], foreachCommands: [] }, renderer);
   const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets: secrets.secrets, cliVars: vars, renderer });
   // Render every install command first: a template error installs nothing.
-  const commands = project.installs.map((install, i) => renderer.render(install.command, context.values, `installs[${i}].command`));
+  const commands = project.installs.map((install, i) => renderer.render(install.command, context.values, installCommandPath(i)));
 
   const paths = initWorkspace(workspaceDir);
   const lock = acquireWorkspaceLock(paths.dir, `workspace install -p ${project.dir}`);
