@@ -1,7 +1,7 @@
 // `handoff run` (no `local`): fetch config, files, secrets and last artifacts from the store, run, push artifacts and records.
 import { evaluateVarsEnv } from '../../providers/store/evaluate-vars-env.js';
 import { explainFetchedProjectError, fetchProjectCopy } from '../../providers/store/fetch-project.js';
-import { archiveArtifacts, getArtifacts, pushArtifacts, pushRunRecords } from '../../providers/store/project-store.js';
+import { getArtifacts } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
 import { prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
@@ -9,7 +9,8 @@ import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
 import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
-import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
+import { graceFromEnv, printRunPlan } from './run-in-terminal.js';
+import { runThenPush } from './run-then-push.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 
@@ -88,98 +89,5 @@ async function fetchRunAndPush(
     printRunPlan(prepared, options, provider.objects.describe(provider.names.s3.projectKey));
     return 0;
   }
-  // Installed before the run's own handlers go, so a signal between the run and the push is never missed (a signal
-  // with no listener left would end handoff at once, or be dropped while the last one is removed).
-  const stop = stopOnSignal(log);
-  let result: Awaited<ReturnType<typeof runInTerminal>>;
-  try {
-    result = await runInTerminal(prepared, runOptions, options, log);
-  } catch (error) {
-    stop.release();
-    throw await explain(error);
-  }
-  // A signal that came after the run had ended (while its summary was printed) stops the push; one that interrupted
-  // the run did its work there.
-  stop.arm(result.status !== 'interrupted');
-  try {
-    return await pushAfterRun(session, options, workspaceDir, prepared.project.deploy.push_artifacts_on_fail !== false, result, stop);
-  } finally {
-    stop.release();
-  }
-}
-
-async function pushAfterRun(
-  session: StoreSession,
-  options: GlobalOptions,
-  workspaceDir: string,
-  pushOnFail: boolean,
-  result: Awaited<ReturnType<typeof runInTerminal>>,
-  stop: SignalStop,
-): Promise<number> {
-  const { provider, log } = session;
-  const { exitCode, runId } = result;
-  const succeeded = result.status === 'succeeded';
-
-  // As in the original, deploy.push_artifacts_on_fail defaults to true: a failed run's logs are what one needs to see.
-  // Singer state is safe either way: a failed run never rewrites artifacts/state.json.
-  if (!options.pushArtifacts) return exitCode;
-  try {
-    // The run record first: it is small and says what happened, and a container being stopped (SIGTERM, then SIGKILL
-    // 30 s later on Fargate) may not live to push large artifacts.
-    const records = await pushRunRecords(provider, workspaceDir, runId);
-    if (!succeeded && !pushOnFail) {
-      log.log('warning', `The run failed and deploy.push_artifacts_on_fail is false: artifacts were not pushed; pushed ${records.keys.length} run records`);
-    } else {
-      const pushed = await pushArtifacts(provider, workspaceDir, (level, m) => log.log(level, m), stop.signal);
-      const archived = await archiveArtifacts(provider, new Date(), stop.signal);
-      log.log('info', `Pushed ${plural(records.keys.length, 'run record')} and ${plural(pushed.keys.length, 'artifact')} to ${pushed.location}, archived them to ${archived.location}`);
-    }
-  } catch (error) {
-    if (!stop.signal.aborted) throw error;
-  }
-  return stop.received === 'SIGINT' ? 130 : stop.received === 'SIGTERM' ? 143 : exitCode;
-}
-
-interface SignalStop {
-  signal: AbortSignal;
-  received?: 'SIGINT' | 'SIGTERM';
-  /** From here on a signal stops the push (before, the run's own handlers deal with it); `pending`: one that came already does. */
-  arm(pending: boolean): void;
-  release(): void;
-}
-
-/**
- * While the store is written after the run: SIGINT or SIGTERM stops before the next upload (each object is written
- * whole or not at all) instead of killing handoff in the middle, and is logged; the run record is pushed by then.
- */
-function stopOnSignal(log: StoreSession['log']): SignalStop {
-  const controller = new AbortController();
-  let armed = false;
-  let early: 'SIGINT' | 'SIGTERM' | undefined;
-  const state: SignalStop = {
-    signal: controller.signal,
-    arm: (pending) => {
-      armed = true;
-      if (pending && early) on(early);
-    },
-    release: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    },
-  };
-  const on = (name: 'SIGINT' | 'SIGTERM'): void => {
-    if (!armed) {
-      early ??= name;
-      return;
-    }
-    if (state.received) return;
-    state.received = name;
-    log.log('warning', `Received ${name} while pushing to the store: stopping after the current upload; what is not pushed yet stays in the workspace (push it with handoff artifacts push)`);
-    controller.abort(new Error(`interrupted by ${name}`));
-  };
-  const onInt = (): void => on('SIGINT');
-  const onTerm = (): void => on('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return state;
+  return runThenPush(session, prepared, runOptions, options, explain);
 }

@@ -9,14 +9,23 @@ import { printRefusal } from '../refusal-json.js';
 import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
+import type { StoreSession } from './store-session.js';
 
 export interface RunLocalFlags {
   dryRun?: boolean;
 }
 
+/**
+ * With -a the project's deploy keys name the store (as for `artifacts push`); it is opened before anything runs, so a
+ * store that cannot be (no deploy keys, an unknown provider, no credentials) is refused with nothing written. The
+ * store's code is loaded only then: `run local` without -a starts without it.
+ */
 export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFlags): Promise<number> {
   try {
-    return await runLocal(options, flags);
+    if (!options.pushArtifacts) return await runLocal(options, flags);
+    requireWorkspaceDir(options);
+    const { withStoreSession } = await import('./store-session.js');
+    return await withStoreSession(options, { project: true }, (session) => runLocal(options, flags, session));
   } catch (error) {
     // --json: a refused run's problems as its result on stdout too (SPEC §1); main prints them as text on stderr.
     if (options.json && isUserError(error)) printRefusal(error, options.projectDir);
@@ -24,7 +33,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
   }
 }
 
-async function runLocal(options: GlobalOptions, flags: RunLocalFlags): Promise<number> {
+async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: StoreSession): Promise<number> {
   // A run's console lines go to stderr a turn's worth at a time; flushed before an error is printed.
   const stderr = createBatchedStderr();
   const log = createConsoleLog(options.logLevel, stderr.write);
@@ -53,7 +62,16 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags): Promise<n
       printRunPlan(prepared, options, prepared.project.file);
       return 0;
     }
-    return (await runInTerminal(prepared, runOptions, options, log)).exitCode;
+    if (!store) return (await runInTerminal(prepared, runOptions, options, log)).exitCode;
+    // Held from before the run to after the last push, as `handoff run` does: nothing may replace the artifacts meanwhile.
+    const { lockWorkspace } = await import('./store-session.js');
+    const { runThenPush } = await import('./run-then-push.js');
+    const lock = lockWorkspace(runOptions.workspaceDir, `run local -p ${prepared.project.dir} -a`, log);
+    try {
+      return await runThenPush({ provider: store.provider, log }, prepared, { ...runOptions, workspaceLock: { release: () => undefined } }, options);
+    } finally {
+      lock.release();
+    }
   } catch (error) {
     // A run knows its commands by key path (it may have read the project from the workspace, without positions).
     // Loaded here only: it loads the YAML readers and the schema, which a run from the workspace's copy does not.

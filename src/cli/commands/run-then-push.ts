@@ -1,0 +1,122 @@
+// What `run` and `run local` share with -a: run in the terminal, then push the run record and the artifacts, archive them.
+import { archiveArtifacts, pushArtifacts, pushRunRecords } from '../../providers/store/project-store.js';
+import type { Provider } from '../../providers/provider.js';
+import type { LocalRunOptions, PreparedRun } from '../../runner/run-local.js';
+import type { ConsoleLog } from '../console-log.js';
+import type { GlobalOptions } from '../global-options.js';
+import { plural } from '../../plural.js';
+import { runInTerminal } from './run-in-terminal.js';
+
+/** The store the run's results go to, and the log its pushes are told in. */
+export interface PushStore {
+  provider: Provider;
+  log: ConsoleLog;
+}
+
+/**
+ * Runs `prepared`, then (with -a) pushes to `store`. The caller holds the workspace lock from before the run to after
+ * this returns, so nothing replaces the artifacts between the run and their push. `explainRunError` turns an error of
+ * the run (not of the push) into what the user is shown.
+ */
+export async function runThenPush(
+  store: PushStore,
+  prepared: PreparedRun,
+  runOptions: LocalRunOptions,
+  options: GlobalOptions,
+  explainRunError: (error: unknown) => Promise<unknown> = async (error) => error,
+): Promise<number> {
+  // Installed before the run's own handlers go, so a signal between the run and the push is never missed (a signal
+  // with no listener left would end handoff at once, or be dropped while the last one is removed).
+  const stop = stopOnSignal(store.log);
+  let result: Awaited<ReturnType<typeof runInTerminal>>;
+  try {
+    result = await runInTerminal(prepared, runOptions, options, store.log);
+  } catch (error) {
+    stop.release();
+    throw await explainRunError(error);
+  }
+  // A signal that came after the run had ended (while its summary was printed) stops the push; one that interrupted
+  // the run did its work there.
+  stop.arm(result.status !== 'interrupted');
+  try {
+    return await pushAfterRun(store, options, runOptions.workspaceDir, prepared.project.deploy.push_artifacts_on_fail !== false, result, stop);
+  } finally {
+    stop.release();
+  }
+}
+
+async function pushAfterRun(
+  store: PushStore,
+  options: GlobalOptions,
+  workspaceDir: string,
+  pushOnFail: boolean,
+  result: Awaited<ReturnType<typeof runInTerminal>>,
+  stop: SignalStop,
+): Promise<number> {
+  const { provider, log } = store;
+  const { exitCode, runId } = result;
+  const succeeded = result.status === 'succeeded';
+
+  // As in the original, deploy.push_artifacts_on_fail defaults to true: a failed run's logs are what one needs to see.
+  // Singer state is safe either way: a failed run never rewrites artifacts/state.json.
+  if (!options.pushArtifacts) return exitCode;
+  try {
+    // The run record first: it is small and says what happened, and a container being stopped (SIGTERM, then SIGKILL
+    // 30 s later on Fargate) may not live to push large artifacts.
+    const records = await pushRunRecords(provider, workspaceDir, runId);
+    if (!succeeded && !pushOnFail) {
+      log.log('warning', `The run failed and deploy.push_artifacts_on_fail is false: artifacts were not pushed; pushed ${records.keys.length} run records`);
+    } else {
+      const pushed = await pushArtifacts(provider, workspaceDir, (level, m) => log.log(level, m), stop.signal);
+      const archived = await archiveArtifacts(provider, new Date(), stop.signal);
+      log.log('info', `Pushed ${plural(records.keys.length, 'run record')} and ${plural(pushed.keys.length, 'artifact')} to ${pushed.location}, archived them to ${archived.location}`);
+    }
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  }
+  return stop.received === 'SIGINT' ? 130 : stop.received === 'SIGTERM' ? 143 : exitCode;
+}
+
+interface SignalStop {
+  signal: AbortSignal;
+  received?: 'SIGINT' | 'SIGTERM';
+  /** From here on a signal stops the push (before, the run's own handlers deal with it); `pending`: one that came already does. */
+  arm(pending: boolean): void;
+  release(): void;
+}
+
+/**
+ * While the store is written after the run: SIGINT or SIGTERM stops before the next upload (each object is written
+ * whole or not at all) instead of killing handoff in the middle, and is logged; the run record is pushed by then.
+ */
+function stopOnSignal(log: ConsoleLog): SignalStop {
+  const controller = new AbortController();
+  let armed = false;
+  let early: 'SIGINT' | 'SIGTERM' | undefined;
+  const state: SignalStop = {
+    signal: controller.signal,
+    arm: (pending) => {
+      armed = true;
+      if (pending && early) on(early);
+    },
+    release: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+  const on = (name: 'SIGINT' | 'SIGTERM'): void => {
+    if (!armed) {
+      early ??= name;
+      return;
+    }
+    if (state.received) return;
+    state.received = name;
+    log.log('warning', `Received ${name} while pushing to the store: stopping after the current upload; what is not pushed yet stays in the workspace (push it with handoff artifacts push)`);
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  const onInt = (): void => on('SIGINT');
+  const onTerm = (): void => on('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return state;
+}

@@ -1,0 +1,137 @@
+// `run local -a`: after the run, the record and the artifacts go to the store named by the project's deploy keys.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir } from '../helpers/cli.js';
+import { runRecorded } from '../helpers/module-recorder.js';
+import { runWith } from './store-scenario.js';
+
+const RG = 'push-local';
+const TASK = 'job';
+
+/** A project that writes an artifact, copies the workspace lock's holder, then succeeds or fails. */
+function pushProject(opts: { fail?: boolean; deploy?: string } = {}): { projectDir: string; workspaceDir: string } {
+  const deploy = opts.deploy ?? `deploy:\n  cloud_provider: local\n  resource_group: ${RG}\n  task: ${TASK}\n`;
+  return makeProject(`version: 0.3
+tasks:
+  - name: work
+    commands:
+      - command: sh
+        args: -c "echo made > artifacts/out.txt; cat .handoff.lock > artifacts/lock.txt; echo said"
+${opts.fail ? '      - command: sh\n        args: -c "exit 3"\n' : ''}${deploy}`);
+}
+
+async function createBucket(home: string, projectDir: string): Promise<string> {
+  const created = await runWith({ HANDOFF_HOME: home }, ['cloud', 'bucket', 'create', '-p', projectDir]);
+  expect(created.code, created.stderr).toBe(0);
+  return path.join(home, 'buckets', `handoff-dev-${RG}`, TASK);
+}
+
+function recordsOf(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort() : [];
+}
+
+describe('run local -a (local store under HANDOFF_HOME)', () => {
+  it('a succeeded run pushes its record and artifacts, archives them, holding the workspace lock throughout', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir, workspaceDir } = pushProject();
+    const taskDir = await createBucket(home, projectDir);
+    const run = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(taskDir, 'artifacts', 'last', 'out.txt'), 'utf8')).toBe('made\n');
+    expect(fs.readFileSync(path.join(taskDir, 'artifacts', 'last', 'work_stdout.log'), 'utf8')).toContain('said');
+    const archives = fs.readdirSync(path.join(taskDir, 'artifacts', 'archives'));
+    expect(archives).toHaveLength(1);
+    expect(fs.readdirSync(path.join(taskDir, 'artifacts', 'archives', archives[0]))).toContain('out.txt');
+    const records = recordsOf(path.join(taskDir, 'runs'));
+    expect(records).toHaveLength(1);
+    expect(records).toEqual(recordsOf(path.join(workspaceDir, 'runs')));
+    // The lock the run ran under is the one taken for the push too (taken before the run, released after the push).
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'lock.txt'), 'utf8')).toContain(' -a');
+    expect(fs.existsSync(path.join(workspaceDir, '.handoff.lock'))).toBe(false);
+    expect(run.stderr).toMatch(/Pushed 1 run record and \d+ artifacts to .*, archived them to /);
+  });
+
+  it('a failed run pushes its artifacts when deploy.push_artifacts_on_fail is unset, and exits 1', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir, workspaceDir } = pushProject({ fail: true });
+    const taskDir = await createBucket(home, projectDir);
+    const run = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(fs.readFileSync(path.join(taskDir, 'artifacts', 'last', 'out.txt'), 'utf8')).toBe('made\n');
+    expect(fs.readdirSync(path.join(taskDir, 'artifacts', 'archives'))).toHaveLength(1);
+    expect(recordsOf(path.join(taskDir, 'runs'))).toHaveLength(1);
+  });
+
+  it('a failed run with deploy.push_artifacts_on_fail: false pushes its record only', async () => {
+    const home = makeTempDir('handoff-home-');
+    const deploy = `deploy:\n  cloud_provider: local\n  resource_group: ${RG}\n  task: ${TASK}\n  push_artifacts_on_fail: false\n`;
+    const { projectDir, workspaceDir } = pushProject({ fail: true, deploy });
+    const taskDir = await createBucket(home, projectDir);
+    const run = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('deploy.push_artifacts_on_fail is false: artifacts were not pushed');
+    expect(fs.existsSync(path.join(taskDir, 'artifacts'))).toBe(false);
+    const records = recordsOf(path.join(taskDir, 'runs'));
+    expect(records).toHaveLength(1);
+    expect(records).toEqual(recordsOf(path.join(workspaceDir, 'runs')));
+  });
+
+  it('without -a nothing is pushed', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir, workspaceDir } = pushProject();
+    const taskDir = await createBucket(home, projectDir);
+    const run = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.existsSync(path.join(taskDir, 'artifacts'))).toBe(false);
+    expect(fs.existsSync(path.join(taskDir, 'runs'))).toBe(false);
+  });
+
+  it('loads the store code only with -a (run local start-up is benchmarked)', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir, workspaceDir } = pushProject();
+    await createBucket(home, projectDir);
+    // Text of the push's signal handling, as it stands in the bundle.
+    const storeCode = (files: string[]): string[] =>
+      files.filter((f) => /while pushing to the store/.test(fs.readFileSync(f, 'utf8')));
+    const plain = await runRecorded(['run', 'local', '-p', projectDir, '-w', workspaceDir], { HANDOFF_HOME: home });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(storeCode(plain.loaded)).toEqual([]);
+    const pushing = await runRecorded(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a'], { HANDOFF_HOME: home });
+    expect(pushing.code, pushing.stderr).toBe(0);
+    expect(storeCode(pushing.loaded).length).toBeGreaterThan(0);
+  });
+
+  const usableDeploy = `deploy:\n  cloud_provider: local\n  resource_group: ${RG}\n  task: ${TASK}\n`;
+  const unusable: [string, string, Record<string, string>, RegExp, string[]?][] = [
+    ['no deploy keys', '', {}, /deploy\.resource_group is not set/],
+    ['an unknown provider', usableDeploy, {}, /unknown cloud provider "nimbus" \(--cloud-provider\)/, ['--cloud-provider', 'nimbus']],
+    [
+      'AWS without credentials',
+      `deploy:\n  cloud_provider: aws\n  resource_group: ${RG}\n  task: ${TASK}\n`,
+      {
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_SESSION_TOKEN: '',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent/aws-config',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      },
+      /credential/i,
+    ],
+  ];
+  for (const [what, deploy, env, message, extra = []] of unusable) {
+    it(`-a with ${what} is refused with exit 2 before anything runs`, async () => {
+      const home = makeTempDir('handoff-home-');
+      const { projectDir, workspaceDir } = pushProject({ deploy });
+      const run = await runWith({ HANDOFF_HOME: home, ...env }, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a', ...extra]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).toMatch(/fix|add|set|configure|use one of/i);
+      // Nothing ran and nothing was written: no workspace, no store.
+      expect(fs.existsSync(workspaceDir)).toBe(false);
+      expect(fs.readdirSync(home)).toEqual([]);
+    });
+  }
+});
