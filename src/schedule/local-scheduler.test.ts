@@ -214,6 +214,20 @@ describe('LocalScheduler', () => {
     await caught.done;
   });
 
+  it('starts a schedule changed while it was down afresh from its new deploy: nothing of the old one is missed or caught up', async () => {
+    // Last fired at 03:00 the day before, under a daily cron; then changed to hourly 8 s before this start.
+    const state = { lastFire: { 'dev-rg/task/1': '2026-01-04T03:00:00.000Z' }, checkedAt: new Date(T0 - 20_000).toISOString() };
+    const h = harness([schedule({ expression: '0 * * * ? *', catchUp: true, deployedAt: new Date(T0 - 8_000).toISOString() })], state);
+    await settle();
+    expect(h.fires).toEqual([]);
+    expect(h.runs).toHaveLength(0);
+    // The new schedule fires at its next hour as usual.
+    await h.clock.advance(3600_000);
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([['2026-01-05T11:00:00.000Z', 'fired']]);
+    h.scheduler.stop();
+    await h.done;
+  });
+
   it('does not count fires from before a schedule was deployed as missed', async () => {
     const state = { lastFire: {}, checkedAt: new Date(T0 - 3 * 3600_000).toISOString() };
     const h = harness([schedule({ expression: '0 * * * ? *', deployedAt: new Date(T0 - 1800_000).toISOString() })], state);

@@ -194,8 +194,11 @@ export class LocalScheduler {
       // (EventBridge fires a rate schedule when it is created; if that passed, the latest due fire runs at once), a
       // cron from its deploy time or the last look of a previous scheduler, whichever is later. When no scheduler
       // ever looked, that is the deploy time: fires since then passed while none ran, and are recorded as missed.
+      // A schedule changed (deployed again) after its last fire starts afresh from that deploy, as it does when it
+      // changes under a running scheduler: fires of the old schedule are not this one's to miss or catch up.
       const seenFrom = firstLoad ? (checked ?? Number.NEGATIVE_INFINITY) : startedAt;
-      const cursor = last ? Date.parse(last) : parsed.kind === 'rate' ? deployed - 1 : Math.max(seenFrom, deployed);
+      const fromDeploy = parsed.kind === 'rate' ? deployed - 1 : Math.max(seenFrom, deployed);
+      const cursor = last ? Math.max(Date.parse(last), fromDeploy) : fromDeploy;
       this.entries.set(schedule.id, { schedule, parsed, cursor, running: new Set(), removed: false });
     }
     for (const id of [...this.entries.keys()]) {
