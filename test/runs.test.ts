@@ -236,6 +236,35 @@ tasks:
     expect(fs.existsSync(path.join(workspaceDir, 'runs', json[2].runId))).toBe(false);
   });
 
+  it('leaves out a record cut short or not a whole record, says so, and still lists and shows the others', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: hello
+  commands:
+  - command: echo hello
+`);
+    for (let i = 0; i < 2; i++) expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const good = JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout).map((r: { runId: string }) => r.runId);
+    const runsDir = path.join(workspaceDir, 'runs');
+    // Newer than both: a record of the wrong shape, and the newest one cut short (a disk that filled up).
+    fs.writeFileSync(path.join(runsDir, '29991231T000000.000Z-aaaa.json'), '{"runId":"29991231T000000.000Z-aaaa","status":"succeeded"}');
+    fs.writeFileSync(path.join(runsDir, '29991231T000001.000Z-bbbb.json'), '{"schema": 1, "runId": "29991231T0000');
+
+    const list = await runCli(['runs', 'list', '-w', workspaceDir]);
+    expect(list.code).toBe(0);
+    expect(list.stdout.trim().split('\n')).toHaveLength(3);
+    expect(list.stderr).toContain('the record of run 29991231T000000.000Z-aaaa cannot be read');
+    expect(list.stderr).toContain('the record of run 29991231T000001.000Z-bbbb cannot be read');
+    const limited = await runCli(['runs', 'list', '-w', workspaceDir, '--limit', '1', '--json']);
+    expect(JSON.parse(limited.stdout).map((r: { runId: string }) => r.runId)).toEqual([good[0]]);
+    const show = await runCli(['runs', 'show', 'latest', '-w', workspaceDir]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`run ${good[0]}: succeeded`);
+    const bad = await runCli(['runs', 'show', '29991231T000000', '-w', workspaceDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('the record of run 29991231T000000.000Z-aaaa cannot be read');
+  });
+
   it('follows the log of a running run until it ends', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:

@@ -25,12 +25,18 @@ export function listRunIds(runsDir: string): string[] {
     .reverse();
 }
 
-export function listRunRecords(runsDir: string, limit?: number): RunRecord[] {
-  const ids = listRunIds(runsDir);
+/**
+ * The newest `limit` records that can be read (all of them without a limit), newest first; each one that cannot be read
+ * is told to `onUnreadable` and left out, and does not count against the limit.
+ */
+export function listRunRecords(runsDir: string, limit?: number, onUnreadable?: (runId: string, file: string) => void): RunRecord[] {
   const records: RunRecord[] = [];
-  for (const id of limit === undefined ? ids : ids.slice(0, limit)) {
-    const record = readRunRecord(runRecordPath(runsDir, id));
+  for (const id of listRunIds(runsDir)) {
+    if (limit !== undefined && records.length >= limit) break;
+    const file = runRecordPath(runsDir, id);
+    const record = readRunRecord(file);
     if (record) records.push(record);
+    else onUnreadable?.(id, file);
   }
   return records;
 }
@@ -41,7 +47,13 @@ export function findRunRecord(runsDir: string, idOrPrefix: string): RunRecord {
   if (ids.length === 0) {
     throw new UserError(`no runs recorded in ${runsDir}`, { fix: 'run the project first (handoff run local -p P -w W), or check -w' });
   }
-  const matches = idOrPrefix === 'latest' || idOrPrefix === 'last' ? [ids[0]] : ids.filter((id) => id.startsWith(idOrPrefix));
+  if (idOrPrefix === 'latest' || idOrPrefix === 'last') {
+    // The newest run whose record can be read: one cut short (a disk that filled up) does not hide the others.
+    const [latest] = listRunRecords(runsDir, 1);
+    if (!latest) throw new UserError(`no run record in ${runsDir} can be read`, { fix: `check the files in ${runsDir}` });
+    return latest;
+  }
+  const matches = ids.filter((id) => id.startsWith(idOrPrefix));
   if (matches.length === 0) throw new UserError(`no run "${idOrPrefix}" in ${runsDir}`, { fix: 'see the ids with `handoff runs list -w W`' });
   if (matches.length > 1 && !matches.includes(idOrPrefix)) {
     throw new UserError(`"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}…)`, { fix: 'give more of the run id' });

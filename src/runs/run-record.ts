@@ -89,11 +89,31 @@ export function writeRunRecord(runsDir: string, record: RunRecord): void {
   }
 }
 
+/**
+ * The record in `file`, or undefined when it cannot be read or is not a whole record (cut short, emptied, written by
+ * something else): what every reader relies on is checked here, so no listing crashes on one bad file.
+ */
 export function readRunRecord(file: string): RunRecord | undefined {
   try {
-    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
-    return record && typeof record.runId === 'string' ? record : undefined;
+    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RunRecord> | null;
+    return isWholeRecord(record) ? record : undefined;
   } catch {
     return undefined;
   }
+}
+
+function isWholeRecord(record: Partial<RunRecord> | null): record is RunRecord {
+  return (
+    typeof record === 'object' &&
+    record !== null &&
+    typeof record.runId === 'string' &&
+    typeof record.status === 'string' &&
+    typeof record.startedAt === 'string' &&
+    typeof record.project === 'object' &&
+    record.project !== null &&
+    typeof record.project.name === 'string' &&
+    Array.isArray(record.tasks) &&
+    typeof record.logs === 'object' &&
+    record.logs !== null
+  );
 }

@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { describeFailure, describeStartError } from '../render-run-events.js';
 import { graceFromEnv } from './run-in-terminal.js';
+import { createConsoleLog } from '../console-log.js';
 import { plural } from '../../plural.js';
 
 function runsDirOf(options: GlobalOptions): string {
@@ -50,7 +51,9 @@ export function runsListCommand(options: GlobalOptions, flags: { limit?: string 
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new UserError(`--limit ${flags.limit} is not a positive whole number`, { fix: 'e.g. --limit 20' });
   }
-  const records = listRunRecords(runsDir, limit);
+  const records = listRunRecords(runsDir, limit, (runId, file) => {
+    createConsoleLog(options.logLevel).log('warning', `the record of run ${runId} cannot be read (${file}); it is left out`);
+  });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(records.map(summarize), null, 2)}\n`);
     return 0;
