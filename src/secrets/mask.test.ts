@@ -28,6 +28,15 @@ describe('createMasker', () => {
     expect(m.mask('{"key": "-----BEGIN KEY-----\\nMIIEvQIBADANBg\\nab\\n-----END KEY-----\\n"}')).toBe('{"key": "***"}');
   });
 
+  it("masks a line of a multi-line value inside JSON text, where its quotes are escaped (a key file's line in an API answer)", () => {
+    const keyFile = '{\n  "type": "service_account",\n  "private_key": "ZZ-key-material-42",\n  "x": 1\n}';
+    const masker = createMasker([keyFile]);
+    const logLine = 'cat printed:   "private_key": "ZZ-key-material-42",';
+    const answer = JSON.stringify({ lines: [logLine] });
+    expect(masker.mask(answer)).not.toContain('ZZ-key-material-42');
+    expect(JSON.parse(masker.mask(answer)).lines[0]).toBe('cat printed:   ***');
+  });
+
   it('does not mask values shorter than three characters', () => {
     const m = createMasker(['ab', '', 'abc']);
     expect(m.mask('ab abc')).toBe('ab ***');

@@ -36,7 +36,11 @@ export function createMasker(secretValues: string[]): Masker {
     if (/[\r\n]/.test(value)) {
       for (const line of value.split(/\r?\n|\r/)) {
         const trimmed = line.trim();
-        if (trimmed.length >= MIN_LINE_LENGTH) patterns.add(trimmed);
+        if (trimmed.length < MIN_LINE_LENGTH) continue;
+        patterns.add(trimmed);
+        // A line quoted inside JSON (a log line in an API answer, a key file's `"private_key": "…"` line) too.
+        const escapedLine = JSON.stringify(trimmed).slice(1, -1);
+        if (escapedLine !== trimmed) patterns.add(escapedLine);
       }
     }
   }
