@@ -434,6 +434,18 @@ describe('handoff ui serve with accounts', () => {
     }
   });
 
+  it('never repeats a run id or log name it was sent, so a guessed secret is not confirmed as ***; an encoded project id is masked the same', async () => {
+    for (const project of ['orders', '%6Frders']) {
+      for (const pathname of [`/api/projects/${project}/runs/${SECRET}`, `/api/projects/${project}/runs/${runId}/log?stream=${SECRET}`]) {
+        const response = await clients.vic.call(pathname);
+        expect(response.status, pathname).toBe(404);
+        const text = await response.text();
+        expect(text, pathname).not.toContain(SECRET);
+        expect(text, pathname).not.toContain('***');
+      }
+    }
+  });
+
   it('refuses paths out of the workspace or the project list, and made-up project ids, with 404', async () => {
     for (const pathname of [
       '/api/projects/orders/runs/..%2F..%2F..%2Fetc%2Fpasswd',

@@ -43,6 +43,9 @@ import { watchRuns, type RunWatch } from './watch-runs.js';
 import { resolveWorkspaceFile } from './workspace-file.js';
 import { isoTime } from '../iso-time.js';
 
+/** What a request for a run that is not there gets (see runDetail). */
+const NO_SUCH_RUN = 'no run with that id in this workspace';
+
 export interface ProjectBackendOptions extends ProjectSource {
   /** The team server's id of the project; '' for the local one-person UI. */
   id: string;
@@ -455,7 +458,8 @@ export class ProjectBackend {
   }
 
   async runDetail(runId: string): Promise<RunDetail> {
-    if (!/^[\w.-]+$/.test(runId)) throw new HttpError(404, `no run "${runId}"`);
+    // Answers never repeat what the caller sent: masked, a guessed secret would come back as *** (and so be confirmed).
+    if (!/^[\w.-]+$/.test(runId)) throw new HttpError(404, NO_SUCH_RUN);
     // A whole id (what the pages link to) is read directly; a prefix is looked up in the listing.
     let record: RunRecord | undefined = readRunRecord(runRecordPath(this.workspace.runsDir, runId));
     try {
@@ -464,7 +468,7 @@ export class ProjectBackend {
       if (!(error instanceof UserError)) throw error;
       const side = (await this.cloud()).side;
       const stored = side ? await side.readRecord(runId).catch(() => undefined) : undefined;
-      if (!stored) throw new HttpError(404, error.message);
+      if (!stored) throw new HttpError(404, / matches \d+ runs /.test(error.message) ? 'more than one run starts so: give the whole run id' : NO_SUCH_RUN);
       const { entries } = await this.mergedEntries();
       const entry = entries.find((e) => e.kind === 'store' && e.runId === runId);
       const jobId = entry?.kind === 'store' ? entry.job?.id : undefined;
@@ -484,7 +488,7 @@ export class ProjectBackend {
     const stderr = logs?.stderr;
     const relative = stream === 'console' ? logs?.console : stderr && Object.hasOwn(stderr, stream) ? stderr[stream] : undefined;
     const file = detail.where === 'cloud' ? undefined : resolveWorkspaceFile(this.workspace.dir, relative);
-    if (!file) throw new HttpError(404, `run ${detail.record.runId} has no log "${stream}"${detail.where === 'cloud' ? ' here (it ran in the provider: see its job)' : ''}`);
+    if (!file) throw new HttpError(404, `run ${detail.record.runId} has no log of that name${detail.where === 'cloud' ? ' here (it ran in the provider: see its job)' : ''}`);
     return file;
   }
 

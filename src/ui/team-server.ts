@@ -534,8 +534,9 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         return pages.refuse(res, 403, reason, 'Open the address the server was set up with.');
       }
       if (!isApi) return pages.serve(req, res, url);
-      const segments = url.pathname.split('/');
-      const backend = segments[2] === 'projects' ? backends.get(segments[3] ?? '') : undefined;
+      // The project whose secrets mask the answer is named as handleApi routes it: decoded (`%70%31` is `p1`).
+      const segments = decodePathSegments(url.pathname);
+      const backend = segments[1] === 'projects' ? backends.get(segments[2] ?? '') : undefined;
       if (backend) maskWith = (text) => backend.mask(text);
       // 2. to 5. (the Origin check among them) in handleApi, which audits a refusal of a known caller.
       await handleApi(req, res, url, from);
