@@ -127,7 +127,8 @@ tasks:
         // The shell around it has no such trap and dies of the SIGTERM: from then on the script must still live.
         await waitFor(() => hasProcess(marker, 'files/stubborn.sh'));
         await waitFor(() => pidsRunning(marker, ['/bin/sh', '-c', 'sh files/stubborn.sh']).length === 0);
-        expect(pidsRunning(marker, ['sh', 'files/stubborn.sh'])).toHaveLength(1);
+        // At least one: every 0.1 s the script forks a child that bears its command line until it execs sleep.
+        expect(pidsRunning(marker, ['sh', 'files/stubborn.sh']).length).toBeGreaterThanOrEqual(1);
       },
     });
     expect(r.code).toBe(1);
