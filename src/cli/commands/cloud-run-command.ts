@@ -115,18 +115,21 @@ export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean 
       .filter(([k, v]) => v !== undefined && k !== 'task_arn' && k !== 'last_status')
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
-    session.log.log('info', `Started job ${job.id} of ${names.resourceGroup}/${names.task}${where ? ` (${where})` : ''}`);
+    const started = `Started job ${job.id} of ${names.resourceGroup}/${names.task}${where ? ` (${where})` : ''}`;
     if (!flags.wait) {
+      session.log.log('info', started);
       printResult(options, { job: job.id, ...toRow(job) });
       return 0;
     }
-    // Ctrl-C stops following, not the job (it runs in the provider): say so, and how to stop it.
+    // Ctrl-C stops following, not the job (it runs in the provider): say so, and how to stop it. Listened for before
+    // the job is announced, so a Ctrl-C that answers the announcement finds it.
     const onSignal = (signal: NodeJS.Signals): void => {
       session.log.log('warning', `Stopped following job ${job.id} (${signal}); the job goes on: \`handoff cloud job stop -v id=${job.id}\` stops it`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    session.log.log('info', started);
     let followed: Awaited<ReturnType<typeof followJob>>;
     try {
       followed = await followJob(runs, job.id, runs.openLogs({ jobId: job.id }), createLinePrinter(options.json), options.timeout);
