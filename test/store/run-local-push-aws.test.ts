@@ -2,6 +2,7 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import fs from 'node:fs';
 import { makeProject } from '../helpers/cli.js';
 import { startMotoServer, type MotoServer } from '../helpers/moto-server.js';
 import { runWith } from './store-scenario.js';
@@ -41,5 +42,24 @@ deploy:
     expect(keys.some((k) => /^job\/artifacts\/archives\/[^/]+\/out\.txt$/.test(k))).toBe(true);
     expect(keys.filter((k) => /^job\/runs\/[^/]+\.json$/.test(k))).toHaveLength(1);
     s3.destroy();
+  });
+
+  it('a bucket that does not exist is refused with exit 2 before the run, not at its push', async () => {
+    const { projectDir, workspaceDir } = makeProject(`version: 0.3
+tasks:
+  - name: work
+    commands:
+      - command: sh
+        args: -c "echo ran > artifacts/out.txt"
+deploy:
+  cloud_provider: aws
+  resource_group: push-aws-none
+  task: job
+`);
+    const run = await runWith(moto.env, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a']);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/the bucket \S+ does not exist/);
+    expect(run.stderr).toContain('handoff cloud bucket create');
+    expect(fs.existsSync(workspaceDir)).toBe(false);
   });
 });

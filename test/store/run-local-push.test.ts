@@ -105,6 +105,8 @@ describe('run local -a (local store under HANDOFF_HOME)', () => {
   const usableDeploy = `deploy:\n  cloud_provider: local\n  resource_group: ${RG}\n  task: ${TASK}\n`;
   const unusable: [string, string, Record<string, string>, RegExp, string[]?][] = [
     ['no deploy keys', '', {}, /deploy\.resource_group is not set/],
+    // Found before an hour's run, not at its push (the local bucket is a folder under HANDOFF_HOME; none is created).
+    ['a bucket that does not exist', usableDeploy, {}, /the local bucket .*handoff-dev-push-local does not exist .*bucket create/s],
     ['an unknown provider', usableDeploy, {}, /unknown cloud provider "nimbus" \(--cloud-provider\)/, ['--cloud-provider', 'nimbus']],
     [
       'AWS without credentials',

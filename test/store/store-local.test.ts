@@ -86,6 +86,21 @@ describe('local provider: project push, then run from the store', () => {
     expect(fs.readdirSync(path.join(workspace, 'runs'))).toEqual([]);
   });
 
+  it('run --dry-run refuses a broken template in the stored files/ as the run would, located in the fetched copy', async () => {
+    const broken = path.join(taskDir, 'files', 'broken.txt');
+    fs.writeFileSync(broken, 'line1\nline2 {{ x \n');
+    try {
+      const workspace = path.join(makeTempDir(), 'ws');
+      const dry = await runWith(env, ['run', '--dry-run', '-w', workspace, ...target, '-v', 'start=s', 'label=l']);
+      expect(dry.code, dry.stderr).toBe(2);
+      expect(dry.stderr).toMatch(/files\/broken\.txt at line 3/);
+      expect(dry.stdout).not.toContain('Run plan');
+      expect(fs.existsSync(path.join(workspace, 'files', 'broken.txt'))).toBe(false);
+    } finally {
+      fs.rmSync(broken);
+    }
+  });
+
   it('a template problem in the stored project is located at its line, and said to be in the fetched copy', async () => {
     const workspace = path.join(makeTempDir(), 'ws');
     const refused = await runWith(env, ['run', '--strict', '-w', workspace, ...target]);

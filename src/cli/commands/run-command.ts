@@ -3,7 +3,7 @@ import { evaluateVarsEnv } from '../../providers/store/evaluate-vars-env.js';
 import { explainFetchedProjectError, fetchProjectCopy } from '../../providers/store/fetch-project.js';
 import { getArtifacts } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
-import { prepareLocalRun } from '../../runner/run-local.js';
+import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
@@ -85,7 +85,11 @@ async function fetchRunAndPush(
     throw await explain(error);
   });
   if (flags.dryRun) {
-    // The store was read (into W/.handoff/project and W/artifacts) so the plan is the one the container would run.
+    // The store was read (into W/.handoff/project and W/artifacts) so the plan is the one the container would run, and
+    // the fetched files/ are checked as the run would render them (a broken template is refused here, as locally).
+    await checkLocalRunFiles(prepared).catch(async (error: unknown) => {
+      throw await explain(error);
+    });
     printRunPlan(prepared, options, provider.objects.describe(provider.names.s3.projectKey));
     return 0;
   }

@@ -57,6 +57,9 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
   };
   try {
     const prepared = await prepareLocalRun(runOptions);
+    // The store must be there before the run, not found missing after it: a run of an hour whose results cannot be
+    // pushed is an hour lost. Listing the one key of project.yml is one cheap call that fails as a push would.
+    if (store) await store.provider.objects.list(store.provider.names.s3.projectKey);
     if (flags.dryRun) {
       await checkLocalRunFiles(prepared);
       printRunPlan(prepared, options, prepared.project.file);
