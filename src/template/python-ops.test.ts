@@ -164,6 +164,22 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ 7 % -3 }}", "-2"],
   ["{{ -7.5 // 2 }}", "-4.0"],
   ["{{ -(1.0) }}", "-1.0"],
+  // round: Python's round (half to even, on the double's exact value), a float stays a float; ceil/floor give floats.
+  ["{{ 2.5 | round }}", "2.0"],
+  ["{{ 3.5 | round }}", "4.0"],
+  ["{{ -2.5 | round }}", "-2.0"],
+  ["{{ -0.4 | round }}", "-0.0"],
+  ["{{ 3 | round }}", "3"],
+  ["{{ f | round(2) }}", "2.35"],
+  ["{{ 2.675 | round(2) }}", "2.67"],
+  ["{{ 1250 | round(-2) }}", "1200"],
+  ["{{ 1350.0 | round(-2) }}", "1400.0"],
+  ["{{ 2.5 | round(method='ceil') }}", "3.0"],
+  ["{{ -2.5 | round(method='floor') }}", "-3.0"],
+  ["{{ -0.4 | round(method='ceil') }}", "0.0"],
+  ["{{ 7 | round(2, 'ceil') }}", "7.0"],
+  ["{{ 2.345 | round(1, 'floor') }}", "2.3"],
+  ["{{ (n / 2) | round | int }}", "4"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {
@@ -217,6 +233,9 @@ describe('what cannot be rendered as Python does is a located error, not other t
     ['{{ s.encode() }}', "str.encode() is not supported in handoff's templates"],
     // A JavaScript String method is not a Python one: Jinja2 says str has no such attribute.
     ['{{ s.toUpperCase() }}', 'Unable to call'],
+    ['{{ s | round }}', "type str doesn't define __round__ method"],
+    ["{{ f | round(method='half') }}", 'method must be common, ceil or floor'],
+    ['{{ f | round(0.5) }}', "'float' object cannot be interpreted as an integer"],
   ])('%s', (template, message) => {
     const error = renderError(template);
     expect(error.message).toContain('template error in files/e.txt');

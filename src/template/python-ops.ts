@@ -30,7 +30,7 @@ export function pythonTypeName(value: unknown): string {
 // Numbers and truth
 
 /** The number of an int, float or bool (Python's bool is an int), else undefined. */
-function numberOf(value: unknown): number | undefined {
+export function numberOf(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (value instanceof PythonFloat) return value.value;
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -140,6 +140,33 @@ export function pythonPos(value: unknown): unknown {
   const a = numberOf(value);
   if (a === undefined) fail(`bad operand type for unary +: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(a) : a;
+}
+
+/**
+ * Python's `round(value, ndigits)`: half to even on the exact value of the double (`round(2.675, 2)` is 2.67, since
+ * 2.675 is stored as 2.67499…), an int stays an int and a float stays a float (`round(2.5)` in Jinja2 is `2.0`).
+ */
+export function pythonRound(value: unknown, ndigits: number): unknown {
+  const n = numberOf(value);
+  if (n === undefined) fail(`TypeError: type ${pythonTypeName(value)} doesn't define __round__ method`);
+  if (isInt(value)) {
+    if (ndigits >= 0) return n;
+    const unit = 10 ** -ndigits;
+    let q = Math.floor(n / unit);
+    const twice = 2 * (n - q * unit);
+    if (twice > unit || (twice === unit && q % 2 !== 0)) q += 1;
+    return q * unit;
+  }
+  if (!Number.isFinite(n) || ndigits > 60) return value;
+  const sign = n < 0 || Object.is(n, -0) ? '-' : '';
+  if (ndigits >= 0) return floatResult(Number(sign + fixedDigits(n, ndigits)));
+  // Left of the point: the whole part's digits are exact, and the fraction only breaks a tie.
+  const unit = 10 ** -ndigits;
+  const whole = Math.trunc(Math.abs(n));
+  let q = Math.floor(whole / unit);
+  const twice = 2 * (whole - q * unit) + (Math.abs(n) > whole ? 1 : 0);
+  if (twice > unit || (twice === unit && q % 2 !== 0)) q += 1;
+  return floatResult(Number(sign + String(q * unit)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -332,7 +359,8 @@ function title(text: string): string {
   return out;
 }
 
-function keywordsOf(args: unknown[]): [unknown[], Record<string, unknown>] {
+/** Splits the keyword arguments nunjucks passes last (an object marked `__keywords`) from the positional ones. */
+export function keywordsOf(args: unknown[]): [unknown[], Record<string, unknown>] {
   const last = args[args.length - 1];
   if (last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords')) {
     const { __keywords: _, ...kwargs } = last as Record<string, unknown>;

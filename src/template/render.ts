@@ -22,6 +22,7 @@ import {
   PythonTemplateError,
   strMember,
 } from './python-ops.js';
+import { roundFilter } from './python-filters.js';
 import { formatPythonJson, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
 
 export interface Renderer {
@@ -162,6 +163,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       // Jinja2's `format`: the value %-formatted (Python's printf) with the arguments, or with the keyword arguments.
       environment.addFilter('format', formatFilter);
       environment.addFilter('map', mapFilter);
+      environment.addFilter('round', roundFilter);
     }
     return environment;
   };
