@@ -21,6 +21,7 @@ const VALUES: Record<string, unknown> = {
   items: [{ name: 'a' }, { name: 'b' }],
   names: ['ab', 'ca'],
   emptyd: {},
+  long: 'The quick brown fox jumps over the lazy dog and keeps running far away',
 };
 
 /**
@@ -180,6 +181,14 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ 7 | round(2, 'ceil') }}", "7.0"],
   ["{{ 2.345 | round(1, 'floor') }}", "2.3"],
   ["{{ (n / 2) | round | int }}", "4"],
+  // truncate: length counts `end` in, cuts at the last space unless killwords, and keeps text within length + leeway (5).
+  ["{{ long | truncate(20) }}", "The quick brown..."],
+  ["{{ long | truncate(20, True) }}", "The quick brown f..."],
+  ["{{ long | truncate(20, end='!') }}", "The quick brown!"],
+  ["{{ long | truncate(66) }}", "The quick brown fox jumps over the lazy dog and keeps running far away"],
+  ["{{ 'abcdefgh' | truncate(5) }}", "abcdefgh"],
+  ["{{ 'abcdefghijk' | truncate(5) }}", "ab..."],
+  ["{{ 'ab cd ef gh ij kl' | truncate(9, leeway=0) }}", "ab cd..."],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {
@@ -236,6 +245,8 @@ describe('what cannot be rendered as Python does is a located error, not other t
     ['{{ s | round }}', "type str doesn't define __round__ method"],
     ["{{ f | round(method='half') }}", 'method must be common, ceil or floor'],
     ['{{ f | round(0.5) }}', "'float' object cannot be interpreted as an integer"],
+    ["{{ s | truncate(2) }}", 'expected length >= 3, got 2'],
+    ['{{ n | truncate(5, leeway=0) }}', 'truncate() needs a str, not int'],
   ])('%s', (template, message) => {
     const error = renderError(template);
     expect(error.message).toContain('template error in files/e.txt');

@@ -22,7 +22,7 @@ import {
   PythonTemplateError,
   strMember,
 } from './python-ops.js';
-import { roundFilter } from './python-filters.js';
+import { roundFilter, truncateFilter } from './python-filters.js';
 import { formatPythonJson, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
 
 export interface Renderer {
@@ -164,6 +164,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('format', formatFilter);
       environment.addFilter('map', mapFilter);
       environment.addFilter('round', roundFilter);
+      environment.addFilter('truncate', truncateFilter);
     }
     return environment;
   };
