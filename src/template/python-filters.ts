@@ -1,6 +1,6 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, keywordsOf, numberOf, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
-import { PythonFloat } from './python-str.js';
+import { PythonTemplateError, keywordsOf, numberOf, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonFloat, PythonTuple } from './python-str.js';
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -29,6 +29,27 @@ function integerArgument(value: unknown): number {
   const n = numberOf(value);
   if (n === undefined || value instanceof PythonFloat || !Number.isInteger(n)) fail(`TypeError: '${pythonTypeName(value)}' object cannot be interpreted as an integer`);
   return n;
+}
+
+/** The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None. */
+export function iterate(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') return Array.from(value);
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'object') return Object.keys(value);
+  return fail(`TypeError: '${pythonTypeName(value)}' object is not iterable`);
+}
+
+/** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
+export function attributeOf(item: unknown, path: string): unknown {
+  let value = item;
+  for (const part of path.split('.')) {
+    if (value === undefined || value === null) return undefined;
+    if ((Array.isArray(value) || typeof value === 'string') && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
+    else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
+    else return undefined;
+  }
+  return value;
 }
 
 /**
@@ -80,4 +101,95 @@ function lengthOf(value: unknown): number {
   if (Array.isArray(value)) return value.length;
   if (value !== null && typeof value === 'object' && !(value instanceof PythonFloat)) return Object.keys(value).length;
   return fail(`TypeError: object of type '${pythonTypeName(value)}' has no len()`);
+}
+
+/** The items of an iterable, as Python iterates them; None and numbers are not iterable (`iterate` forgives None). */
+function itemsOf(value: unknown): unknown[] {
+  if (value === null) fail("TypeError: 'NoneType' object is not iterable");
+  return iterate(value);
+}
+
+/** Jinja2's key for max, min, unique and sort: an attribute path of each item, strs lower-cased unless case_sensitive. */
+function keyFunction(attribute: unknown, caseSensitive: unknown): (item: unknown) => unknown {
+  const lower = (v: unknown): unknown => (typeof v === 'string' && !pythonTruthy(caseSensitive) ? v.toLowerCase() : v);
+  if (attribute === undefined || attribute === null) return lower;
+  const path = typeof attribute === 'number' ? String(attribute) : attribute;
+  if (typeof path !== 'string') fail(`TypeError: attribute must be a str, not ${pythonTypeName(attribute)}`);
+  return (item) => {
+    const picked = attributeOf(item, path);
+    if (picked === undefined) fail(`UndefinedError: an item has no attribute '${path}'`);
+    return lower(picked);
+  };
+}
+
+function extreme(filter: 'max' | 'min', value: unknown, rest: unknown[]): unknown {
+  const { case_sensitive: caseSensitive, attribute } = bindArguments(filter, rest, { case_sensitive: false, attribute: null });
+  const items = itemsOf(value);
+  // Jinja2: an empty sequence gives Undefined ("No aggregated item, sequence was empty."), which renders as empty.
+  if (items.length === 0) return undefined;
+  const key = keyFunction(attribute, caseSensitive);
+  const op = filter === 'max' ? '>' : '<';
+  let best = items[0];
+  let bestKey = key(best);
+  for (const item of items.slice(1)) {
+    const k = key(item);
+    // Python's max and min keep the first of equal items.
+    const c = pythonCompare(k, bestKey, op);
+    if (filter === 'max' ? c > 0 : c < 0) [best, bestKey] = [item, k];
+  }
+  return best;
+}
+
+/** Jinja2's `max(value, case_sensitive=False, attribute=None)`: the largest item (strs compared lower-cased). */
+export function maxFilter(value: unknown, ...rest: unknown[]): unknown {
+  return extreme('max', value, rest);
+}
+
+/** Jinja2's `min(value, case_sensitive=False, attribute=None)`. */
+export function minFilter(value: unknown, ...rest: unknown[]): unknown {
+  return extreme('min', value, rest);
+}
+
+/** Jinja2's `sum(iterable, attribute=None, start=0)`: Python's sum, so floats stay floats (`[1.5, 2.5]` → `4.0`). */
+export function sumFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { attribute, start } = bindArguments('sum', rest, { attribute: null, start: 0 });
+  const key = attribute === null || attribute === undefined ? (v: unknown): unknown => v : keyFunction(attribute, true);
+  return itemsOf(value).reduce((total, item) => pythonAdd(total, key(item)), start);
+}
+
+/** A value's identity in a Python set: `1`, `1.0` and `True` are one key; lists and dicts cannot be held. */
+function hashKey(value: unknown): string {
+  const n = numberOf(value);
+  if (n !== undefined) return `n${n}`;
+  if (typeof value === 'string') return `s${value}`;
+  if (value === null) return 'None';
+  if (value instanceof PythonTuple) return `t(${value.map(hashKey).join(',')})`;
+  return fail(`TypeError: unhashable type: '${pythonTypeName(value)}'`);
+}
+
+/** Jinja2's `unique(value, case_sensitive=False, attribute=None)`: the first item of each key, in order; a list. */
+export function uniqueFilter(value: unknown, ...rest: unknown[]): unknown[] {
+  const { case_sensitive: caseSensitive, attribute } = bindArguments('unique', rest, { case_sensitive: false, attribute: null });
+  const key = keyFunction(attribute, caseSensitive);
+  const seen = new Set<string>();
+  return itemsOf(value).filter((item) => {
+    const k = hashKey(key(item));
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Jinja2's `sort(value, reverse=False, case_sensitive=False, attribute=None)`: Python's stable sort with Python's
+ * ordering (mixed types are an error, not JavaScript's coercion); `attribute='a,b'` sorts by a, then b.
+ */
+export function sortFilter(value: unknown, ...rest: unknown[]): unknown[] {
+  const { reverse, case_sensitive: caseSensitive, attribute } = bindArguments('sort', rest, { reverse: false, case_sensitive: false, attribute: null });
+  const paths = typeof attribute === 'string' ? attribute.split(',') : [attribute];
+  const keys = paths.map((path) => keyFunction(path, caseSensitive));
+  const keyOf = (item: unknown): unknown => (keys.length === 1 ? keys[0]!(item) : PythonTuple.from(keys.map((k) => k(item))));
+  const keyed = itemsOf(value).map((item) => ({ item, key: keyOf(item) }));
+  const sign = pythonTruthy(reverse) ? -1 : 1;
+  return keyed.sort((a, b) => sign * pythonCompare(a.key, b.key)).map((k) => k.item);
 }

@@ -21,6 +21,8 @@ const VALUES: Record<string, unknown> = {
   items: [{ name: 'a' }, { name: 'b' }],
   names: ['ab', 'ca'],
   emptyd: {},
+  words: ['b', 'A', 'a', 'B'],
+  rows: [{ name: 'b', v: 2 }, { name: 'A', v: 1 }, { name: 'a', v: 3 }],
   long: 'The quick brown fox jumps over the lazy dog and keeps running far away',
 };
 
@@ -189,6 +191,24 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ 'abcdefgh' | truncate(5) }}", "abcdefgh"],
   ["{{ 'abcdefghijk' | truncate(5) }}", "ab..."],
   ["{{ 'ab cd ef gh ij kl' | truncate(9, leeway=0) }}", "ab cd..."],
+  // max, min, sum, unique, sort: Python's ordering and sum, strs compared lower-cased unless case_sensitive.
+  ["{{ lst | max }}", "3"],
+  ["{{ lst | min }}", "1"],
+  ["{{ words | max }}", "b"],
+  ["{{ words | min(case_sensitive=True) }}", "A"],
+  ["{{ rows | max(attribute='v') }}", "{'name': 'a', 'v': 3}"],
+  ["{{ rows | min(attribute='name') }}", "{'name': 'A', 'v': 1}"],
+  ["{{ [] | max }}", ""],
+  ["{{ d | max }}", "b"],
+  ["{{ [2, 2.0] | max }}", "2"],
+  ["{{ rows | sum(attribute='v') }}", "6"],
+  ["{{ lst | sum(start=10) }}", "16"],
+  ["{{ [1.5, 2.5] | sum }}", "4.0"],
+  ["{{ words | unique | list }}", "['b', 'A']"],
+  ["{{ words | unique(case_sensitive=True) | join(',') }}", "b,A,a,B"],
+  ["{{ rows | unique(attribute='v') | map(attribute='name') | join(',') }}", "b,A,a"],
+  ["{{ [1, 1.0, true, 'a'] | unique | list }}", "[1, 'a']"],
+  ["{{ rows | sort(attribute='name,v') | map(attribute='v') | join(',') }}", "1,3,2"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {
@@ -247,6 +267,10 @@ describe('what cannot be rendered as Python does is a located error, not other t
     ['{{ f | round(0.5) }}', "'float' object cannot be interpreted as an integer"],
     ["{{ s | truncate(2) }}", 'expected length >= 3, got 2'],
     ['{{ n | truncate(5, leeway=0) }}', 'truncate() needs a str, not int'],
+    ["{{ [1, 'a'] | max }}", "'>' not supported between instances of 'str' and 'int'"],
+    ["{{ ['b', 1] | sort }}", "'<' not supported between instances of 'int' and 'str'"],
+    ['{{ none_v | sum }}', "'NoneType' object is not iterable"],
+    ['{{ [[1]] | unique | list }}', "unhashable type: 'list'"],
   ])('%s', (template, message) => {
     const error = renderError(template);
     expect(error.message).toContain('template error in files/e.txt');

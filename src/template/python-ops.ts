@@ -169,6 +169,35 @@ export function pythonRound(value: unknown, ndigits: number): unknown {
   return floatResult(Number(sign + String(q * unit)));
 }
 
+/**
+ * Python's ordering of two values (`a < b`): numbers (bools among them) by value, strs by code point, lists and
+ * tuples item by item; anything else (None, dicts, a str against an int) is Python's TypeError naming `op`.
+ */
+export function pythonCompare(a: unknown, b: unknown, op = '<'): number {
+  const x = numberOf(a);
+  const y = numberOf(b);
+  if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') {
+    // JavaScript's < compares UTF-16 units, which orders a character beyond U+FFFF before U+E000–U+FFFF.
+    const [ca, cb] = [Array.from(a), Array.from(b)];
+    for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+      const d = ca[i]!.codePointAt(0)! - cb[i]!.codePointAt(0)!;
+      if (d !== 0) return Math.sign(d);
+    }
+    return Math.sign(ca.length - cb.length);
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a instanceof PythonTuple === b instanceof PythonTuple) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      // Python compares the first items that differ (by ==), so equal items of no order (None) are fine.
+      if (a[i] === b[i]) continue;
+      const c = pythonCompare(a[i], b[i], op);
+      if (c !== 0) return c;
+    }
+    return Math.sign(a.length - b.length);
+  }
+  return fail(`TypeError: '${op}' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Indexing and slicing
 

@@ -22,7 +22,7 @@ import {
   PythonTemplateError,
   strMember,
 } from './python-ops.js';
-import { roundFilter, truncateFilter } from './python-filters.js';
+import { attributeOf, iterate, maxFilter, minFilter, roundFilter, sortFilter, sumFilter, truncateFilter, uniqueFilter } from './python-filters.js';
 import { formatPythonJson, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
 
 export interface Renderer {
@@ -165,6 +165,11 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('map', mapFilter);
       environment.addFilter('round', roundFilter);
       environment.addFilter('truncate', truncateFilter);
+      environment.addFilter('max', maxFilter);
+      environment.addFilter('min', minFilter);
+      environment.addFilter('sum', sumFilter);
+      environment.addFilter('unique', uniqueFilter);
+      environment.addFilter('sort', sortFilter);
     }
     return environment;
   };
@@ -265,27 +270,6 @@ function formatFilter(value: unknown, ...rest: unknown[]): string {
   const [args, kwargs] = splitKeywords(rest);
   if (args.length > 0 && kwargs) throw new PythonTemplateError("FilterArgumentError: can't handle positional and keyword arguments at the same time");
   return percentFormat(formatPythonStr(value), kwargs ?? PythonTuple.from(args));
-}
-
-/** The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None. */
-function iterate(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'string') return Array.from(value);
-  if (value === undefined || value === null) return [];
-  if (typeof value === 'object') return Object.keys(value);
-  throw new PythonTemplateError(`TypeError: '${typeof value === 'number' ? 'int' : typeof value}' object is not iterable`);
-}
-
-/** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
-function attributeOf(item: unknown, path: string): unknown {
-  let value = item;
-  for (const part of path.split('.')) {
-    if (value === undefined || value === null) return undefined;
-    if (Array.isArray(value) && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
-    else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
-    else return undefined;
-  }
-  return value;
 }
 
 /**
