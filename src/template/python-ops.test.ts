@@ -277,6 +277,23 @@ describe('what cannot be rendered as Python does is a located error, not other t
     expect(error.message).toContain(message);
   });
 
+  it.each([
+    // Jinja2: UndefinedError ('nothing' is undefined); nunjucks rendered these as empty.
+    ['{{ nothing.attr }}', "'nothing' is undefined", 'line 1, column 4'],
+    ["x\n  {{ nothing['k'] }}", "'nothing' is undefined", 'line 2, column 6'],
+    ['{{ d.missing.x }}', "'d.missing' is undefined", 'line 1, column 5'],
+    ["{{ nothing.attr | default('x') }}", "'nothing' is undefined", 'line 1, column 4'],
+    ['{% if nothing.attr %}y{% endif %}', "'nothing' is undefined", 'line 1, column 7'],
+  ])('an attribute or item of an undefined value: %s', (template, message, at) => {
+    const error = renderError(template);
+    expect(error.message).toBe(`template error in files/e.txt at ${at}: UndefinedError: ${message}, so it has no attribute or item`);
+    expect(error.fix).toContain('is defined');
+  });
+
+  it('renders an undefined value itself, and a missing attribute of a defined one, as empty, as Jinja2 does', () => {
+    expect(render('[{{ nothing }}|{{ d.missing }}|{{ none_v.attr }}|{{ nothing is defined }}]')).toBe('[|||False]');
+  });
+
   it('names types, never the value, so a secret (or a slice of one) is not printed', () => {
     const values = { password: 'hunter2-secret' };
     for (const template of ['{{ "%d" % password[:6] }}', '{{ password[:6] + 1 }}', '{{ password[:6].join(1) }}', '{{ password[:6] % 1 }}']) {

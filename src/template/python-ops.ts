@@ -5,7 +5,15 @@ import { PythonFloat, PythonTuple, formatPythonFloat, formatPythonRepr, formatPy
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
  * types and template syntax only, never a value: a value may be a secret, or a slice of one that no masker would find.
  */
-export class PythonTemplateError extends Error {}
+export class PythonTemplateError extends Error {
+  /**
+   * `fix`: how to correct the template, when there is more to say than the renderer's general advice. `at`: the
+   * 1-based line and column in the template, when the helper knows it better than nunjucks (which often has none).
+   */
+  constructor(message: string, readonly fix?: string, readonly at?: { line: number; col: number }) {
+    super(message);
+  }
+}
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);

@@ -479,12 +479,16 @@ function toRenderError(e: unknown, origin: string): UserError {
   if (e instanceof UserError) return e;
   const fields = e as TemplateErrorFields;
   const reason = stripNunjucksPrefix(String(fields.message ?? e));
-  const line = typeof fields.lineno === 'number' ? fields.lineno + 1 : undefined;
-  const col = typeof fields.colno === 'number' ? fields.colno + 1 : undefined;
-  const known = line !== undefined && col !== undefined && (line > 1 || col > 1);
+  // nunjucks wraps what a helper throws in its own error, keeping the thrown one as `cause`.
+  const cause = (e as { cause?: unknown }).cause;
+  const helper = e instanceof PythonTemplateError ? e : cause instanceof PythonTemplateError ? cause : undefined;
+  const fix = helper?.fix;
+  const line = helper?.at?.line ?? (typeof fields.lineno === 'number' ? fields.lineno + 1 : undefined);
+  const col = helper?.at?.col ?? (typeof fields.colno === 'number' ? fields.colno + 1 : undefined);
+  const known = line !== undefined && col !== undefined && (helper?.at !== undefined || line > 1 || col > 1);
   const at = known ? ` at line ${line}, column ${col}` : '';
   return new UserError(`template error in ${origin}${at}: ${reason}`, {
-    fix: 'correct the template; only values, filters and tests that exist can be used',
+    fix: fix ?? 'correct the template; only values, filters and tests that exist can be used',
     cause: e,
     diagnostics: [
       { severity: 'error', message: reason, path: origin, location: known ? { file: origin, line, col } : undefined },
@@ -534,6 +538,17 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
 }
 
+/** The template text of a lookup's target (`d`, `d.a`, `d['a-b']`, `lst[0]`) for messages; undefined for other expressions. */
+function describeLookupTarget(node: unknown): string | undefined {
+  const name = symbolName(node);
+  if (name !== undefined) return name;
+  if (!isAstNode(node) || node.typename !== 'LookupVal') return undefined;
+  const target = describeLookupTarget(node.target);
+  const key = isAstNode(node.val) && node.val.typename === 'Literal' ? node.val.value : undefined;
+  if (target === undefined || (typeof key !== 'string' && typeof key !== 'number')) return undefined;
+  return typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${target}.${key}` : `${target}[${JSON.stringify(key)}]`;
+}
+
 /**
  * Python's semantics where nunjucks has JavaScript's (installJinjaCompat covers lists and dicts, not these):
  * - strings: slices give strings (`s[:4]`), negative indexes count from the end, and members are Python's str methods
@@ -557,6 +572,17 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     return compatLookup.apply(this, args);
   };
   Object.assign(runtime, {
+    // `a.b` and `a['b']` of an undefined `a` is Jinja2's UndefinedError; `a` alone still renders as empty.
+    handoffLookup(this: unknown, described: string, line: number, col: number, ...args: unknown[]) {
+      if (args[0] === undefined) {
+        throw new PythonTemplateError(
+          `UndefinedError: ${described ? `'${described}'` : 'the value'} is undefined, so it has no attribute or item`,
+          'define it, or test it first ({% if name is defined %}); Jinja2 refuses an attribute of an undefined value too',
+          { line: line + 1, col: col + 1 },
+        );
+      }
+      return runtime.memberLookup.apply(this, args);
+    },
     handoffAdd: pythonAdd,
     handoffSub: pythonSub,
     handoffMul: pythonMul,
@@ -583,6 +609,15 @@ function installPythonSemantics(internals: NunjucksInternals): void {
       this._emit(')');
     };
   for (const op of ['Add', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow']) compiler[`compile${op}`] = call(`handoff${op}`, 'left', 'right');
+  compiler.compileLookupVal = function compileLookupValAsPython(node, frame) {
+    const target = isAstNode(node.target) ? node.target : node;
+    this._emit(`runtime.handoffLookup(${JSON.stringify(describeLookupTarget(node.target) ?? '')}, ${target.lineno}, ${target.colno}, (`);
+    this.compile(node.target, frame);
+    this._emit('),');
+    // A slice compiles to three arguments (start, stop, step), which memberLookup takes as a slice.
+    this.compile(node.val, frame);
+    this._emit(')');
+  };
   compiler.compileNeg = call('handoffNeg', 'target');
   compiler.compilePos = call('handoffPos', 'target');
   compiler.compileNot = function compileNotAsPython(node, frame) {
