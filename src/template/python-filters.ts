@@ -1,5 +1,5 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, keywordsOf, numberOf, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonTemplateError, isMapping, keywordsOf, numberOf, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
 import { PythonFloat, PythonTuple } from './python-str.js';
 
 function fail(message: string): never {
@@ -192,4 +192,30 @@ export function sortFilter(value: unknown, ...rest: unknown[]): unknown[] {
   const keyed = itemsOf(value).map((item) => ({ item, key: keyOf(item) }));
   const sign = pythonTruthy(reverse) ? -1 : 1;
   return keyed.sort((a, b) => sign * pythonCompare(a.key, b.key)).map((k) => k.item);
+}
+
+/** Jinja2's `list`: Python's list() of the value, so a dict gives its keys and a str its characters (by code point). */
+export function listFilter(value: unknown): unknown[] {
+  return [...itemsOf(value)];
+}
+
+/** Jinja2's `items` (3.1): a dict's (key, value) pairs; Undefined gives none. A list here, a generator there. */
+export function itemsFilter(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  if (!isMapping(value)) fail('TypeError: Can only get item pairs from a mapping.');
+  return Object.entries(value).map((entry) => PythonTuple.from(entry));
+}
+
+/**
+ * Jinja2's `dictsort(value, case_sensitive=False, by='key', reverse=False)`: (key, value) tuples sorted by Python's
+ * ordering of the key or the value.
+ */
+export function dictsortFilter(value: unknown, ...rest: unknown[]): unknown[] {
+  const { case_sensitive: caseSensitive, by, reverse } = bindArguments('dictsort', rest, { case_sensitive: false, by: 'key', reverse: false });
+  if (by !== 'key' && by !== 'value') fail("FilterArgumentError: You can only sort by either 'key' or 'value'");
+  if (!isMapping(value)) fail(`AttributeError: '${pythonTypeName(value)}' object has no attribute 'items'`);
+  const pos = by === 'key' ? 0 : 1;
+  const key = keyFunction(null, caseSensitive);
+  const sign = pythonTruthy(reverse) ? -1 : 1;
+  return itemsFilter(value).sort((a, b) => sign * pythonCompare(key((a as unknown[])[pos]), key((b as unknown[])[pos])));
 }

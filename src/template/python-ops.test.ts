@@ -209,6 +209,20 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ rows | unique(attribute='v') | map(attribute='name') | join(',') }}", "b,A,a"],
   ["{{ [1, 1.0, true, 'a'] | unique | list }}", "[1, 'a']"],
   ["{{ rows | sort(attribute='name,v') | map(attribute='v') | join(',') }}", "1,3,2"],
+  // dict methods: views that print as Python's, items as tuples; get() gives None; list() of a dict is its keys.
+  ["{{ d.items() }}", "dict_items([('a', 1), ('b', 2)])"],
+  ["{{ d.keys() }}", "dict_keys(['a', 'b'])"],
+  ["{{ d.values() }}", "dict_values([1, 2])"],
+  ["{{ emptyd.items() }}", "dict_items([])"],
+  ["{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}", "a=1;b=2;"],
+  ["{{ d.items() | list }}", "[('a', 1), ('b', 2)]"],
+  ["{{ d.items() | first }}", "('a', 1)"],
+  ["{{ d.keys()[0] }}", ""],
+  ["{{ d.get('z') }}", "None"],
+  ["{{ d | list }}", "['a', 'b']"],
+  ["{{ d | dictsort(reverse=true) }}", "[('b', 2), ('a', 1)]"],
+  ["{{ d | items | list }}", "[('a', 1), ('b', 2)]"],
+  ["{{ \"é😀\" | list }}", "['é', '😀']"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {

@@ -1,5 +1,5 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonFloat, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
@@ -28,6 +28,7 @@ export function pythonTypeName(value: unknown): string {
   if (value instanceof PythonFloat) return 'float';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
   if (value instanceof PythonTuple) return 'tuple';
+  if (value instanceof PythonDictView) return value.kind;
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'function') return 'function';
   if (typeof value === 'object') return 'dict';
@@ -531,6 +532,21 @@ export function strMember(text: string, name: unknown): unknown {
   return undefined;
 }
 
+/** The dict methods templates call, with Python's results: views that print as Python's, `get` giving None. */
+const DICT_METHODS: Record<string, (dict: Record<string, unknown>, args: unknown[]) => unknown> = {
+  items: (d) => PythonDictView.make('dict_items', Object.entries(d).map((entry) => PythonTuple.from(entry))),
+  keys: (d) => PythonDictView.make('dict_keys', Object.keys(d)),
+  values: (d) => PythonDictView.make('dict_values', Object.values(d)),
+  get: (d, [key, otherwise = null]) => (typeof key === 'string' && Object.prototype.hasOwnProperty.call(d, key) ? d[key] : otherwise),
+};
+
+/** `dict.name` for the dict methods above, bound to the dict; undefined for any other name (nunjucks decides). */
+export function dictMember(dict: Record<string, unknown>, name: unknown): unknown {
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(DICT_METHODS, name)) return undefined;
+  const method = DICT_METHODS[name]!;
+  return (...args: unknown[]) => method(dict, args);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Number formatting shared by `%` and str.format
 
@@ -730,7 +746,8 @@ function percentOne(value: unknown, flags: string, width: number, precision: num
   return ' '.repeat(width - length) + prefix + body;
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
+/** A dict: a plain object (a list, a tuple, a float or a SafeString is not). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
 

@@ -25,6 +25,25 @@ export class PythonFloat {
  */
 export class PythonTuple<T = unknown> extends Array<T> {}
 
+/**
+ * What a dict's `items()`, `keys()` and `values()` give: a list that prints as Python's view (`dict_items([('a', 1)])`),
+ * its items tuples for `items()`. Filters and loops take it as the list it is.
+ */
+export class PythonDictView<T = unknown> extends Array<T> {
+  // map, filter and slice of a view give plain lists, as list(view)[…] would in Python.
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  kind: 'dict_items' | 'dict_keys' | 'dict_values' = 'dict_keys';
+
+  static make<T>(kind: PythonDictView['kind'], items: T[]): PythonDictView<T> {
+    const view = new PythonDictView<T>();
+    view.push(...items);
+    view.kind = kind;
+    return view;
+  }
+}
+
 /** A number read from text that Python would hold as a float (`1.0`, `2.50`), marked when its value is whole. */
 export function toPythonFloat(value: number): number | PythonFloat {
   return Number.isInteger(value) && value !== 0 ? new PythonFloat(value) : value;
@@ -46,6 +65,7 @@ export function formatPythonRepr(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? formatPythonInt(value) : formatPythonFloat(value);
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PythonFloat) return value.toString();
+  if (value instanceof PythonDictView) return `${value.kind}([${value.map(formatPythonRepr).join(', ')}])`;
   if (value instanceof PythonTuple) return value.length === 1 ? `(${formatPythonRepr(value[0])},)` : `(${value.map(formatPythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
   if (value instanceof Date) return isoTime(value);

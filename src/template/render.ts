@@ -4,6 +4,8 @@ import { UserError } from '../errors.js';
 import { maskError, type Masker } from '../secrets/mask.js';
 import {
   checkPercentFormat,
+  dictMember,
+  isMapping,
   isPythonStrMethod,
   parseFormatTemplate,
   percentFormat,
@@ -22,8 +24,8 @@ import {
   PythonTemplateError,
   strMember,
 } from './python-ops.js';
-import { attributeOf, iterate, maxFilter, minFilter, roundFilter, sortFilter, sumFilter, truncateFilter, uniqueFilter } from './python-filters.js';
-import { formatPythonJson, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
+import { attributeOf, dictsortFilter, itemsFilter, iterate, listFilter, maxFilter, minFilter, roundFilter, sortFilter, sumFilter, truncateFilter, uniqueFilter } from './python-filters.js';
+import { formatPythonJson, formatPythonStr, PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -170,6 +172,9 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('sum', sumFilter);
       environment.addFilter('unique', uniqueFilter);
       environment.addFilter('sort', sortFilter);
+      environment.addFilter('list', listFilter);
+      environment.addFilter('dictsort', dictsortFilter);
+      environment.addFilter('items', itemsFilter);
     }
     return environment;
   };
@@ -568,7 +573,13 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     const [target, key] = args;
     const index = typeof key === 'boolean' ? Number(key) : key;
     if (typeof target === 'string') return typeof index === 'number' && Number.isInteger(index) ? pythonIndex(target, index) : strMember(target, key);
+    // A dict view has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
+    if (target instanceof PythonDictView) return undefined;
     if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
+    if (isMapping(target)) {
+      const method = dictMember(target, key);
+      if (method !== undefined) return method;
+    }
     return compatLookup.apply(this, args);
   };
   Object.assign(runtime, {
