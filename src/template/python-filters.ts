@@ -1,6 +1,6 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, isMapping, keywordsOf, numberOf, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
-import { PythonFloat, PythonTuple } from './python-str.js';
+import { PythonTemplateError, isMapping, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonDictView, PythonFloat, PythonTuple, formatPythonJson, formatPythonStr } from './python-str.js';
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -218,4 +218,108 @@ export function dictsortFilter(value: unknown, ...rest: unknown[]): unknown[] {
   const key = keyFunction(null, caseSensitive);
   const sign = pythonTruthy(reverse) ? -1 : 1;
   return itemsFilter(value).sort((a, b) => sign * pythonCompare(key((a as unknown[])[pos]), key((b as unknown[])[pos])));
+}
+
+/** Python's str.strip() of text (Python's whitespace, not JavaScript's \s). */
+function pyStrip(text: string): string {
+  return (strMember(text, 'strip') as () => string)();
+}
+
+/** Digits of `text` in `base`, with Python's single underscores between them; undefined when not an int literal. */
+function parseIntText(text: string, base: number): number | undefined {
+  const m = /^([+-]?)(0[xXoObB])?(.*)$/s.exec(pyStrip(text))!;
+  let [, sign, prefix, digits] = m as unknown as [string, string, string | undefined, string];
+  let radix = base;
+  if (prefix !== undefined) {
+    const prefixRadix = { x: 16, o: 8, b: 2 }[prefix[1]!.toLowerCase() as 'x' | 'o' | 'b'];
+    if (base === 0 || base === prefixRadix) radix = prefixRadix;
+    else [prefix, digits] = [undefined, prefix + digits];
+  }
+  if (radix === 0) radix = 10;
+  const digit = radix <= 10 ? `[0-${radix - 1}]` : `[0-9a-${String.fromCharCode(86 + radix)}]`;
+  if (!new RegExp(`^${prefix !== undefined ? '_?' : ''}${digit}(?:_?${digit})*$`, 'i').test(digits)) return undefined;
+  const clean = digits.replace(/_/g, '');
+  // Base 0 refuses a decimal with leading zeros (`010`), as Python's int literals do.
+  if (base === 0 && prefix === undefined && /^0+[1-9]/.test(clean)) return undefined;
+  const n = parseInt(clean, radix);
+  return sign === '-' ? -n : n;
+}
+
+/** Python's float() of a str: decimal or exponent notation with single underscores between digits, inf and nan. */
+function parseFloatText(text: string): number | undefined {
+  const t = pyStrip(text);
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
+  if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+  const digits = '\\d(?:_?\\d)*';
+  if (!new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:[eE][+-]?${digits})?$`).test(t)) return undefined;
+  return Number(t.replace(/_/g, ''));
+}
+
+function notUndefined(value: unknown, filter: string): void {
+  // Jinja2's Undefined refuses int() and float(): the filter raises UndefinedError rather than giving its default.
+  if (value === undefined) throw new PythonTemplateError(`UndefinedError: ${filter} of an undefined value`, 'define the value, or give it a default first (| default(0))');
+}
+
+/**
+ * Jinja2's `int(value, default=0, base=10)`: int() of the value (a str in `base`, with Python's underscores and
+ * prefixes), else int(float(value)) (`'42.5'` → 42, `'1e3'` → 1000), else the default.
+ */
+export function intFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { default: otherwise, base } = bindArguments('int', rest, { default: 0, base: 10 });
+  notUndefined(value, 'int');
+  const radix = integerArgument(base);
+  if (radix !== 0 && (radix < 2 || radix > 36)) fail('ValueError: int() base must be >= 2 and <= 36, or 0');
+  const n = typeof value === 'string' ? (parseIntText(value, radix) ?? parseFloatText(value)) : numberOf(value);
+  return n === undefined || !Number.isFinite(n) ? otherwise : Math.trunc(n) + 0;
+}
+
+/** Jinja2's `float(value, default=0.0)`: float() of the value (`'1e3'` → 1000.0, `' 2.5 '` → 2.5), else the default. */
+export function floatFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { default: otherwise } = bindArguments('float', rest, { default: new PythonFloat(0) });
+  notUndefined(value, 'float');
+  const n = typeof value === 'string' ? parseFloatText(value) : numberOf(value);
+  if (n === undefined) return otherwise;
+  return Number.isInteger(n) ? new PythonFloat(n) : n;
+}
+
+/** Jinja2's `length` (and `count`): len() of a str in code points, a list, a dict; 0 for Undefined. */
+export function lengthFilter(value: unknown): number {
+  return value === undefined ? 0 : lengthOf(value);
+}
+
+/** Jinja2's `first`: the first item, key or character (code point); Undefined when there is none. */
+export function firstFilter(value: unknown): unknown {
+  return itemsOf(value)[0];
+}
+
+/** Jinja2's `last`. */
+export function lastFilter(value: unknown): unknown {
+  if (value === null) fail("TypeError: 'NoneType' object is not reversible");
+  return itemsOf(value).at(-1);
+}
+
+/** Jinja2's `trim(value, chars=None)`: str() of the value, then Python's strip (of `chars` when given). */
+export function trimFilter(value: unknown, ...rest: unknown[]): string {
+  const { chars } = bindArguments('trim', rest, { chars: null });
+  return (strMember(formatPythonStr(value), 'strip') as (chars: unknown) => string)(chars);
+}
+
+/** Jinja2's `upper`, `lower` and `capitalize`: the str method on str() of the value (`None | lower` is `none`). */
+export function strMethodFilter(method: 'upper' | 'lower' | 'capitalize'): (value: unknown) => string {
+  return (value) => (strMember(formatPythonStr(value), method) as () => string)();
+}
+
+/** Jinja2's `join(value, d='', attribute=None)`: str() of each item (a dict's keys, a str's characters) joined by d. */
+export function joinFilter(value: unknown, ...rest: unknown[]): string {
+  const { d, attribute } = bindArguments('join', rest, { d: '', attribute: null });
+  const items = itemsOf(value);
+  const picked = typeof attribute === 'string' || typeof attribute === 'number' ? items.map((item) => attributeOf(item, String(attribute))) : items;
+  return picked.map(formatPythonStr).join(formatPythonStr(d));
+}
+
+/** Jinja2's `tojson(value, indent=None)`: json.dumps with sorted keys, HTML-safe; Undefined and dict views cannot be. */
+export function tojsonFilter(value: unknown, ...rest: unknown[]): string {
+  const { indent } = bindArguments('tojson', rest, { indent: null });
+  if (value === undefined || value instanceof PythonDictView) fail(`TypeError: Object of type ${pythonTypeName(value)} is not JSON serializable`);
+  return formatPythonJson(value, indent === null || indent === undefined ? undefined : integerArgument(indent));
 }

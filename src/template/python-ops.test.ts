@@ -223,6 +223,33 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ d | dictsort(reverse=true) }}", "[('b', 2), ('a', 1)]"],
   ["{{ d | items | list }}", "[('a', 1), ('b', 2)]"],
   ["{{ \"é😀\" | list }}", "['é', '😀']"],
+  // int, float: Python's int() and float() of text (underscores, prefixes, exponents, inf), else the default.
+  ["{{ '1_000' | int }}", "1000"],
+  ["{{ '1e3' | int }}", "1000"],
+  ["{{ 'x' | int }}", "0"],
+  ["{{ none_v | int }}", "0"],
+  ["{{ flag | int }}", "1"],
+  ["{{ ' 0b101 ' | int(base=0) }}", "5"],
+  ["{{ n | float }}", "7.0"],
+  ["{{ '42' | float }}", "42.0"],
+  ["{{ '1e3' | float }}", "1000.0"],
+  ["{{ 'x' | float }}", "0.0"],
+  ["{{ none_v | float }}", "0.0"],
+  ["{{ 'inf' | float }}", "inf"],
+  // length, first, last of strs by code point, of dicts by key; trim, upper, lower of str() of any value.
+  ["{{ \"😀a\" | length }}", "2"],
+  ["{{ s | count }}", "6"],
+  ["{{ \"😀a\" | first }}", "😀"],
+  ["{{ d | first }}", "a"],
+  ["{{ d | last }}", "b"],
+  ["{{ 'xxaxx' | trim('x') }}", "a"],
+  ["{{ n | trim }}", "7"],
+  ["{{ none_v | lower }}", "none"],
+  ["{{ flag | upper }}", "TRUE"],
+  // join of a str's characters and a dict's keys; tojson with indent.
+  ["{{ s | join('-') }}", "a-b-c-a-b-c"],
+  ["{{ d | join(',') }}", "a,b"],
+  ["{{ d | tojson(indent=2) }}", "{\n  \"a\": 1,\n  \"b\": 2\n}"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {
@@ -285,6 +312,9 @@ describe('what cannot be rendered as Python does is a located error, not other t
     ["{{ ['b', 1] | sort }}", "'<' not supported between instances of 'int' and 'str'"],
     ['{{ none_v | sum }}', "'NoneType' object is not iterable"],
     ['{{ [[1]] | unique | list }}', "unhashable type: 'list'"],
+    ['{{ n | length }}', "object of type 'int' has no len()"],
+    ['{{ nothing | tojson }}', 'Object of type Undefined is not JSON serializable'],
+    ['{{ nothing | int }}', 'UndefinedError: int of an undefined value'],
   ])('%s', (template, message) => {
     const error = renderError(template);
     expect(error.message).toContain('template error in files/e.txt');
@@ -306,6 +336,8 @@ describe('what cannot be rendered as Python does is a located error, not other t
 
   it('renders an undefined value itself, and a missing attribute of a defined one, as empty, as Jinja2 does', () => {
     expect(render('[{{ nothing }}|{{ d.missing }}|{{ none_v.attr }}|{{ nothing is defined }}]')).toBe('[|||False]');
+    // Filters take Undefined as Jinja2's do: empty for first, last and trim, 0 for length (before: a TypeError for first).
+    expect(render('[{{ nothing | first }}|{{ nothing | last }}|{{ nothing | trim }}|{{ nothing | length }}]')).toBe('[|||0]');
   });
 
   it('names types, never the value, so a secret (or a slice of one) is not printed', () => {

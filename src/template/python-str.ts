@@ -126,11 +126,12 @@ function quotePythonString(text: string): string {
  * floats as repr, `NaN`/`Infinity` as Python writes them), then `<`, `>`, `&` and `'` escaped so the text is safe in
  * HTML and in single-quoted shell or HTML attributes.
  */
-export function formatPythonJson(value: unknown): string {
-  return dumpJson(value).replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function formatPythonJson(value: unknown, indent?: number): string {
+  return dumpJson(value, indent === undefined ? undefined : ' '.repeat(Math.max(0, indent)), '').replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function dumpJson(value: unknown): string {
+/** json.dumps: with an indent, each item on a line of its own and `,` without a space before the line break. */
+function dumpJson(value: unknown, indent: string | undefined, margin: string): string {
   if (value === null || value === undefined) return 'null';
   if (value === true) return 'true';
   if (value === false) return 'false';
@@ -138,10 +139,13 @@ function dumpJson(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PythonFloat) return formatJsonFloat(value.value);
   if (typeof value === 'number') return Number.isInteger(value) ? formatPythonInt(value) : formatJsonFloat(value);
-  if (Array.isArray(value)) return `[${value.map(dumpJson).join(', ')}]`;
+  const inner = indent === undefined ? margin : margin + indent;
+  const wrap = (open: string, parts: string[], close: string): string =>
+    parts.length === 0 ? open + close : indent === undefined ? `${open}${parts.join(', ')}${close}` : `${open}\n${inner}${parts.join(`,\n${inner}`)}\n${margin}${close}`;
+  if (Array.isArray(value)) return wrap('[', value.map((v) => dumpJson(v, indent, inner)), ']');
   if (typeof value === 'object') {
     const keys = Object.keys(value as Record<string, unknown>).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${keys.map((k) => `${quoteJsonAscii(k)}: ${dumpJson((value as Record<string, unknown>)[k])}`).join(', ')}}`;
+    return wrap('{', keys.map((k) => `${quoteJsonAscii(k)}: ${dumpJson((value as Record<string, unknown>)[k], indent, inner)}`), '}');
   }
   return quoteJsonAscii(String(value));
 }

@@ -24,8 +24,30 @@ import {
   PythonTemplateError,
   strMember,
 } from './python-ops.js';
-import { attributeOf, dictsortFilter, itemsFilter, iterate, listFilter, maxFilter, minFilter, roundFilter, sortFilter, sumFilter, truncateFilter, uniqueFilter } from './python-filters.js';
-import { formatPythonJson, formatPythonStr, PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
+import {
+  attributeOf,
+  dictsortFilter,
+  firstFilter,
+  floatFilter,
+  intFilter,
+  itemsFilter,
+  iterate,
+  joinFilter,
+  lastFilter,
+  lengthFilter,
+  listFilter,
+  maxFilter,
+  minFilter,
+  roundFilter,
+  sortFilter,
+  strMethodFilter,
+  sumFilter,
+  tojsonFilter,
+  trimFilter,
+  truncateFilter,
+  uniqueFilter,
+} from './python-filters.js';
+import { formatPythonStr, PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -159,9 +181,9 @@ export function createRenderer(options: RendererOptions): Renderer {
       });
       environment.addFilter('shell_quote', quoteForShell);
       // Jinja2 turns values into text with Python's str(): `{{ [true, 1.0] | join(',') }}` is `True,1.0` there.
-      environment.addFilter('join', joinAsPython);
+      environment.addFilter('join', joinFilter);
       environment.addFilter('string', formatPythonStr);
-      environment.addFilter('tojson', formatPythonJson);
+      environment.addFilter('tojson', tojsonFilter);
       // Jinja2's `format`: the value %-formatted (Python's printf) with the arguments, or with the keyword arguments.
       environment.addFilter('format', formatFilter);
       environment.addFilter('map', mapFilter);
@@ -175,6 +197,14 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('list', listFilter);
       environment.addFilter('dictsort', dictsortFilter);
       environment.addFilter('items', itemsFilter);
+      environment.addFilter('int', intFilter);
+      environment.addFilter('float', floatFilter);
+      environment.addFilter('length', lengthFilter);
+      environment.addFilter('count', lengthFilter);
+      environment.addFilter('first', firstFilter);
+      environment.addFilter('last', lastFilter);
+      environment.addFilter('trim', trimFilter);
+      for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
     }
     return environment;
   };
@@ -252,13 +282,6 @@ export function needsTemplateEngine(text: string): boolean {
 /** Whether `text` holds template syntax (`{{`, `{%`, `{#`): text without it renders as itself, with no engine. */
 export function holdsTemplateSyntax(text: string): boolean {
   return TEMPLATE_START.test(text);
-}
-
-/** Jinja2's `join`: each item as Python's str() writes it, or an attribute of each item when one is named. */
-function joinAsPython(items: unknown, separator?: unknown, attribute?: unknown): string {
-  if (!Array.isArray(items)) return formatPythonStr(items);
-  const picked = typeof attribute === 'string' ? items.map((item) => (item as Record<string, unknown>)?.[attribute]) : items;
-  return picked.map(formatPythonStr).join(separator === undefined || separator === null ? '' : formatPythonStr(separator));
 }
 
 function splitKeywords(args: unknown[]): [unknown[], Record<string, unknown> | undefined] {
