@@ -1,4 +1,4 @@
-// Templates against real Jinja2: str slices and methods, %, str.format, arithmetic, truth, format and map filters.
+// Templates against real Jinja2: str and dict methods, %, str.format, arithmetic, truth, undefined values, Jinja2's filters.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { UserError } from '../errors.js';
 import { createMasker } from '../secrets/mask.js';
