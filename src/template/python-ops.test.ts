@@ -1,4 +1,4 @@
-// Templates against real Jinja2: str slices and methods, %, str.format, arithmetic, truth, format and map filters.
+// Templates against real Jinja2: str and dict methods, %, str.format, arithmetic, truth, undefined values, Jinja2's filters.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { UserError } from '../errors.js';
 import { createMasker } from '../secrets/mask.js';
@@ -21,6 +21,9 @@ const VALUES: Record<string, unknown> = {
   items: [{ name: 'a' }, { name: 'b' }],
   names: ['ab', 'ca'],
   emptyd: {},
+  words: ['b', 'A', 'a', 'B'],
+  rows: [{ name: 'b', v: 2 }, { name: 'A', v: 1 }, { name: 'a', v: 3 }],
+  long: 'The quick brown fox jumps over the lazy dog and keeps running far away',
 };
 
 /**
@@ -164,6 +167,89 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ 7 % -3 }}", "-2"],
   ["{{ -7.5 // 2 }}", "-4.0"],
   ["{{ -(1.0) }}", "-1.0"],
+  // round: Python's round (half to even, on the double's exact value), a float stays a float; ceil/floor give floats.
+  ["{{ 2.5 | round }}", "2.0"],
+  ["{{ 3.5 | round }}", "4.0"],
+  ["{{ -2.5 | round }}", "-2.0"],
+  ["{{ -0.4 | round }}", "-0.0"],
+  ["{{ 3 | round }}", "3"],
+  ["{{ f | round(2) }}", "2.35"],
+  ["{{ 2.675 | round(2) }}", "2.67"],
+  ["{{ 1250 | round(-2) }}", "1200"],
+  ["{{ 1350.0 | round(-2) }}", "1400.0"],
+  ["{{ 2.5 | round(method='ceil') }}", "3.0"],
+  ["{{ -2.5 | round(method='floor') }}", "-3.0"],
+  ["{{ -0.4 | round(method='ceil') }}", "0.0"],
+  ["{{ 7 | round(2, 'ceil') }}", "7.0"],
+  ["{{ 2.345 | round(1, 'floor') }}", "2.3"],
+  ["{{ (n / 2) | round | int }}", "4"],
+  // truncate: length counts `end` in, cuts at the last space unless killwords, and keeps text within length + leeway (5).
+  ["{{ long | truncate(20) }}", "The quick brown..."],
+  ["{{ long | truncate(20, True) }}", "The quick brown f..."],
+  ["{{ long | truncate(20, end='!') }}", "The quick brown!"],
+  ["{{ long | truncate(66) }}", "The quick brown fox jumps over the lazy dog and keeps running far away"],
+  ["{{ 'abcdefgh' | truncate(5) }}", "abcdefgh"],
+  ["{{ 'abcdefghijk' | truncate(5) }}", "ab..."],
+  ["{{ 'ab cd ef gh ij kl' | truncate(9, leeway=0) }}", "ab cd..."],
+  // max, min, sum, unique, sort: Python's ordering and sum, strs compared lower-cased unless case_sensitive.
+  ["{{ lst | max }}", "3"],
+  ["{{ lst | min }}", "1"],
+  ["{{ words | max }}", "b"],
+  ["{{ words | min(case_sensitive=True) }}", "A"],
+  ["{{ rows | max(attribute='v') }}", "{'name': 'a', 'v': 3}"],
+  ["{{ rows | min(attribute='name') }}", "{'name': 'A', 'v': 1}"],
+  ["{{ [] | max }}", ""],
+  ["{{ d | max }}", "b"],
+  ["{{ [2, 2.0] | max }}", "2"],
+  ["{{ rows | sum(attribute='v') }}", "6"],
+  ["{{ lst | sum(start=10) }}", "16"],
+  ["{{ [1.5, 2.5] | sum }}", "4.0"],
+  ["{{ words | unique | list }}", "['b', 'A']"],
+  ["{{ words | unique(case_sensitive=True) | join(',') }}", "b,A,a,B"],
+  ["{{ rows | unique(attribute='v') | map(attribute='name') | join(',') }}", "b,A,a"],
+  ["{{ [1, 1.0, true, 'a'] | unique | list }}", "[1, 'a']"],
+  ["{{ rows | sort(attribute='name,v') | map(attribute='v') | join(',') }}", "1,3,2"],
+  // dict methods: views that print as Python's, items as tuples; get() gives None; list() of a dict is its keys.
+  ["{{ d.items() }}", "dict_items([('a', 1), ('b', 2)])"],
+  ["{{ d.keys() }}", "dict_keys(['a', 'b'])"],
+  ["{{ d.values() }}", "dict_values([1, 2])"],
+  ["{{ emptyd.items() }}", "dict_items([])"],
+  ["{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}", "a=1;b=2;"],
+  ["{{ d.items() | list }}", "[('a', 1), ('b', 2)]"],
+  ["{{ d.items() | first }}", "('a', 1)"],
+  ["{{ d.keys()[0] }}", ""],
+  ["{{ d.get('z') }}", "None"],
+  ["{{ d | list }}", "['a', 'b']"],
+  ["{{ d | dictsort(reverse=true) }}", "[('b', 2), ('a', 1)]"],
+  ["{{ d | items | list }}", "[('a', 1), ('b', 2)]"],
+  ["{{ \"é😀\" | list }}", "['é', '😀']"],
+  // int, float: Python's int() and float() of text (underscores, prefixes, exponents, inf), else the default.
+  ["{{ '1_000' | int }}", "1000"],
+  ["{{ '1e3' | int }}", "1000"],
+  ["{{ 'x' | int }}", "0"],
+  ["{{ none_v | int }}", "0"],
+  ["{{ flag | int }}", "1"],
+  ["{{ ' 0b101 ' | int(base=0) }}", "5"],
+  ["{{ n | float }}", "7.0"],
+  ["{{ '42' | float }}", "42.0"],
+  ["{{ '1e3' | float }}", "1000.0"],
+  ["{{ 'x' | float }}", "0.0"],
+  ["{{ none_v | float }}", "0.0"],
+  ["{{ 'inf' | float }}", "inf"],
+  // length, first, last of strs by code point, of dicts by key; trim, upper, lower of str() of any value.
+  ["{{ \"😀a\" | length }}", "2"],
+  ["{{ s | count }}", "6"],
+  ["{{ \"😀a\" | first }}", "😀"],
+  ["{{ d | first }}", "a"],
+  ["{{ d | last }}", "b"],
+  ["{{ 'xxaxx' | trim('x') }}", "a"],
+  ["{{ n | trim }}", "7"],
+  ["{{ none_v | lower }}", "none"],
+  ["{{ flag | upper }}", "TRUE"],
+  // join of a str's characters and a dict's keys; tojson with indent.
+  ["{{ s | join('-') }}", "a-b-c-a-b-c"],
+  ["{{ d | join(',') }}", "a,b"],
+  ["{{ d | tojson(indent=2) }}", "{\n  \"a\": 1,\n  \"b\": 2\n}"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {
@@ -217,10 +303,41 @@ describe('what cannot be rendered as Python does is a located error, not other t
     ['{{ s.encode() }}', "str.encode() is not supported in handoff's templates"],
     // A JavaScript String method is not a Python one: Jinja2 says str has no such attribute.
     ['{{ s.toUpperCase() }}', 'Unable to call'],
+    ['{{ s | round }}', "type str doesn't define __round__ method"],
+    ["{{ f | round(method='half') }}", 'method must be common, ceil or floor'],
+    ['{{ f | round(0.5) }}', "'float' object cannot be interpreted as an integer"],
+    ["{{ s | truncate(2) }}", 'expected length >= 3, got 2'],
+    ['{{ n | truncate(5, leeway=0) }}', 'truncate() needs a str, not int'],
+    ["{{ [1, 'a'] | max }}", "'>' not supported between instances of 'str' and 'int'"],
+    ["{{ ['b', 1] | sort }}", "'<' not supported between instances of 'int' and 'str'"],
+    ['{{ none_v | sum }}', "'NoneType' object is not iterable"],
+    ['{{ [[1]] | unique | list }}', "unhashable type: 'list'"],
+    ['{{ n | length }}', "object of type 'int' has no len()"],
+    ['{{ nothing | tojson }}', 'Object of type Undefined is not JSON serializable'],
+    ['{{ nothing | int }}', 'UndefinedError: int of an undefined value'],
   ])('%s', (template, message) => {
     const error = renderError(template);
     expect(error.message).toContain('template error in files/e.txt');
     expect(error.message).toContain(message);
+  });
+
+  it.each([
+    // Jinja2: UndefinedError ('nothing' is undefined); nunjucks rendered these as empty.
+    ['{{ nothing.attr }}', "'nothing' is undefined", 'line 1, column 4'],
+    ["x\n  {{ nothing['k'] }}", "'nothing' is undefined", 'line 2, column 6'],
+    ['{{ d.missing.x }}', "'d.missing' is undefined", 'line 1, column 5'],
+    ["{{ nothing.attr | default('x') }}", "'nothing' is undefined", 'line 1, column 4'],
+    ['{% if nothing.attr %}y{% endif %}', "'nothing' is undefined", 'line 1, column 7'],
+  ])('an attribute or item of an undefined value: %s', (template, message, at) => {
+    const error = renderError(template);
+    expect(error.message).toBe(`template error in files/e.txt at ${at}: UndefinedError: ${message}, so it has no attribute or item`);
+    expect(error.fix).toContain('is defined');
+  });
+
+  it('renders an undefined value itself, and a missing attribute of a defined one, as empty, as Jinja2 does', () => {
+    expect(render('[{{ nothing }}|{{ d.missing }}|{{ none_v.attr }}|{{ nothing is defined }}]')).toBe('[|||False]');
+    // Filters take Undefined as Jinja2's do: empty for first, last and trim, 0 for length (before: a TypeError for first).
+    expect(render('[{{ nothing | first }}|{{ nothing | last }}|{{ nothing | trim }}|{{ nothing | length }}]')).toBe('[|||0]');
   });
 
   it('names types, never the value, so a secret (or a slice of one) is not printed', () => {

@@ -1,11 +1,19 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonFloat, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
  * types and template syntax only, never a value: a value may be a secret, or a slice of one that no masker would find.
  */
-export class PythonTemplateError extends Error {}
+export class PythonTemplateError extends Error {
+  /**
+   * `fix`: how to correct the template, when there is more to say than the renderer's general advice. `at`: the
+   * 1-based line and column in the template, when the helper knows it better than nunjucks (which often has none).
+   */
+  constructor(message: string, readonly fix?: string, readonly at?: { line: number; col: number }) {
+    super(message);
+  }
+}
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -20,6 +28,7 @@ export function pythonTypeName(value: unknown): string {
   if (value instanceof PythonFloat) return 'float';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
   if (value instanceof PythonTuple) return 'tuple';
+  if (value instanceof PythonDictView) return value.kind;
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'function') return 'function';
   if (typeof value === 'object') return 'dict';
@@ -30,7 +39,7 @@ export function pythonTypeName(value: unknown): string {
 // Numbers and truth
 
 /** The number of an int, float or bool (Python's bool is an int), else undefined. */
-function numberOf(value: unknown): number | undefined {
+export function numberOf(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (value instanceof PythonFloat) return value.value;
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -140,6 +149,62 @@ export function pythonPos(value: unknown): unknown {
   const a = numberOf(value);
   if (a === undefined) fail(`bad operand type for unary +: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(a) : a;
+}
+
+/**
+ * Python's `round(value, ndigits)`: half to even on the exact value of the double (`round(2.675, 2)` is 2.67, since
+ * 2.675 is stored as 2.67499…), an int stays an int and a float stays a float (`round(2.5)` in Jinja2 is `2.0`).
+ */
+export function pythonRound(value: unknown, ndigits: number): unknown {
+  const n = numberOf(value);
+  if (n === undefined) fail(`TypeError: type ${pythonTypeName(value)} doesn't define __round__ method`);
+  if (isInt(value)) {
+    if (ndigits >= 0) return n;
+    const unit = 10 ** -ndigits;
+    let q = Math.floor(n / unit);
+    const twice = 2 * (n - q * unit);
+    if (twice > unit || (twice === unit && q % 2 !== 0)) q += 1;
+    return q * unit;
+  }
+  if (!Number.isFinite(n) || ndigits > 60) return value;
+  const sign = n < 0 || Object.is(n, -0) ? '-' : '';
+  if (ndigits >= 0) return floatResult(Number(sign + fixedDigits(n, ndigits)));
+  // Left of the point: the whole part's digits are exact, and the fraction only breaks a tie.
+  const unit = 10 ** -ndigits;
+  const whole = Math.trunc(Math.abs(n));
+  let q = Math.floor(whole / unit);
+  const twice = 2 * (whole - q * unit) + (Math.abs(n) > whole ? 1 : 0);
+  if (twice > unit || (twice === unit && q % 2 !== 0)) q += 1;
+  return floatResult(Number(sign + String(q * unit)));
+}
+
+/**
+ * Python's ordering of two values (`a < b`): numbers (bools among them) by value, strs by code point, lists and
+ * tuples item by item; anything else (None, dicts, a str against an int) is Python's TypeError naming `op`.
+ */
+export function pythonCompare(a: unknown, b: unknown, op = '<'): number {
+  const x = numberOf(a);
+  const y = numberOf(b);
+  if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') {
+    // JavaScript's < compares UTF-16 units, which orders a character beyond U+FFFF before U+E000–U+FFFF.
+    const [ca, cb] = [Array.from(a), Array.from(b)];
+    for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+      const d = ca[i]!.codePointAt(0)! - cb[i]!.codePointAt(0)!;
+      if (d !== 0) return Math.sign(d);
+    }
+    return Math.sign(ca.length - cb.length);
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a instanceof PythonTuple === b instanceof PythonTuple) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      // Python compares the first items that differ (by ==), so equal items of no order (None) are fine.
+      if (a[i] === b[i]) continue;
+      const c = pythonCompare(a[i], b[i], op);
+      if (c !== 0) return c;
+    }
+    return Math.sign(a.length - b.length);
+  }
+  return fail(`TypeError: '${op}' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -332,7 +397,8 @@ function title(text: string): string {
   return out;
 }
 
-function keywordsOf(args: unknown[]): [unknown[], Record<string, unknown>] {
+/** Splits the keyword arguments nunjucks passes last (an object marked `__keywords`) from the positional ones. */
+export function keywordsOf(args: unknown[]): [unknown[], Record<string, unknown>] {
   const last = args[args.length - 1];
   if (last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords')) {
     const { __keywords: _, ...kwargs } = last as Record<string, unknown>;
@@ -464,6 +530,21 @@ export function strMember(text: string, name: unknown): unknown {
     return () => fail(`str.${name}() is not supported in handoff's templates`);
   }
   return undefined;
+}
+
+/** The dict methods templates call, with Python's results: views that print as Python's, `get` giving None. */
+const DICT_METHODS: Record<string, (dict: Record<string, unknown>, args: unknown[]) => unknown> = {
+  items: (d) => PythonDictView.make('dict_items', Object.entries(d).map((entry) => PythonTuple.from(entry))),
+  keys: (d) => PythonDictView.make('dict_keys', Object.keys(d)),
+  values: (d) => PythonDictView.make('dict_values', Object.values(d)),
+  get: (d, [key, otherwise = null]) => (typeof key === 'string' && Object.prototype.hasOwnProperty.call(d, key) ? d[key] : otherwise),
+};
+
+/** `dict.name` for the dict methods above, bound to the dict; undefined for any other name (nunjucks decides). */
+export function dictMember(dict: Record<string, unknown>, name: unknown): unknown {
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(DICT_METHODS, name)) return undefined;
+  const method = DICT_METHODS[name]!;
+  return (...args: unknown[]) => method(dict, args);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -665,7 +746,8 @@ function percentOne(value: unknown, flags: string, width: number, precision: num
   return ' '.repeat(width - length) + prefix + body;
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
+/** A dict: a plain object (a list, a tuple, a float or a SafeString is not). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
 

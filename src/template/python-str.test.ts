@@ -77,6 +77,6 @@ describe('formatPythonJson (Jinja2 tojson)', () => {
     const program = `import json, sys\nfor lit in json.load(sys.stdin):\n    s = json.dumps(eval(lit), sort_keys=True)\n    print(json.dumps(s.replace("<", "\\\\u003c").replace(">", "\\\\u003e").replace("&", "\\\\u0026").replace("'", "\\\\u0027")))`;
     const expected = execFileSync('python3', ['-c', program], { input: JSON.stringify(literals), encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l) as string);
     const values: unknown[] = [{ b: [1, 2.5, true, null], a: "x<y>&'z" }, 'é – 😀\n\t\x7f"', new PythonFloat(1), Number.NaN, [Number.POSITIVE_INFINITY, -0.00001, 12345678901234567890n], {}, []];
-    expect(values.map(formatPythonJson)).toEqual(expected);
+    expect(values.map((value) => formatPythonJson(value))).toEqual(expected);
   });
 });

@@ -25,6 +25,25 @@ export class PythonFloat {
  */
 export class PythonTuple<T = unknown> extends Array<T> {}
 
+/**
+ * What a dict's `items()`, `keys()` and `values()` give: a list that prints as Python's view (`dict_items([('a', 1)])`),
+ * its items tuples for `items()`. Filters and loops take it as the list it is.
+ */
+export class PythonDictView<T = unknown> extends Array<T> {
+  // map, filter and slice of a view give plain lists, as list(view)[…] would in Python.
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  kind: 'dict_items' | 'dict_keys' | 'dict_values' = 'dict_keys';
+
+  static make<T>(kind: PythonDictView['kind'], items: T[]): PythonDictView<T> {
+    const view = new PythonDictView<T>();
+    view.push(...items);
+    view.kind = kind;
+    return view;
+  }
+}
+
 /** A number read from text that Python would hold as a float (`1.0`, `2.50`), marked when its value is whole. */
 export function toPythonFloat(value: number): number | PythonFloat {
   return Number.isInteger(value) && value !== 0 ? new PythonFloat(value) : value;
@@ -46,6 +65,7 @@ export function formatPythonRepr(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? formatPythonInt(value) : formatPythonFloat(value);
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PythonFloat) return value.toString();
+  if (value instanceof PythonDictView) return `${value.kind}([${value.map(formatPythonRepr).join(', ')}])`;
   if (value instanceof PythonTuple) return value.length === 1 ? `(${formatPythonRepr(value[0])},)` : `(${value.map(formatPythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
   if (value instanceof Date) return isoTime(value);
@@ -106,11 +126,12 @@ function quotePythonString(text: string): string {
  * floats as repr, `NaN`/`Infinity` as Python writes them), then `<`, `>`, `&` and `'` escaped so the text is safe in
  * HTML and in single-quoted shell or HTML attributes.
  */
-export function formatPythonJson(value: unknown): string {
-  return dumpJson(value).replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function formatPythonJson(value: unknown, indent?: number): string {
+  return dumpJson(value, indent === undefined ? undefined : ' '.repeat(Math.max(0, indent)), '').replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function dumpJson(value: unknown): string {
+/** json.dumps: with an indent, each item on a line of its own and `,` without a space before the line break. */
+function dumpJson(value: unknown, indent: string | undefined, margin: string): string {
   if (value === null || value === undefined) return 'null';
   if (value === true) return 'true';
   if (value === false) return 'false';
@@ -118,10 +139,13 @@ function dumpJson(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PythonFloat) return formatJsonFloat(value.value);
   if (typeof value === 'number') return Number.isInteger(value) ? formatPythonInt(value) : formatJsonFloat(value);
-  if (Array.isArray(value)) return `[${value.map(dumpJson).join(', ')}]`;
+  const inner = indent === undefined ? margin : margin + indent;
+  const wrap = (open: string, parts: string[], close: string): string =>
+    parts.length === 0 ? open + close : indent === undefined ? `${open}${parts.join(', ')}${close}` : `${open}\n${inner}${parts.join(`,\n${inner}`)}\n${margin}${close}`;
+  if (Array.isArray(value)) return wrap('[', value.map((v) => dumpJson(v, indent, inner)), ']');
   if (typeof value === 'object') {
     const keys = Object.keys(value as Record<string, unknown>).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${keys.map((k) => `${quoteJsonAscii(k)}: ${dumpJson((value as Record<string, unknown>)[k])}`).join(', ')}}`;
+    return wrap('{', keys.map((k) => `${quoteJsonAscii(k)}: ${dumpJson((value as Record<string, unknown>)[k], indent, inner)}`), '}');
   }
   return quoteJsonAscii(String(value));
 }

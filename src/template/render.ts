@@ -4,6 +4,8 @@ import { UserError } from '../errors.js';
 import { maskError, type Masker } from '../secrets/mask.js';
 import {
   checkPercentFormat,
+  dictMember,
+  isMapping,
   isPythonStrMethod,
   parseFormatTemplate,
   percentFormat,
@@ -22,7 +24,30 @@ import {
   PythonTemplateError,
   strMember,
 } from './python-ops.js';
-import { formatPythonJson, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
+import {
+  attributeOf,
+  dictsortFilter,
+  firstFilter,
+  floatFilter,
+  intFilter,
+  itemsFilter,
+  iterate,
+  joinFilter,
+  lastFilter,
+  lengthFilter,
+  listFilter,
+  maxFilter,
+  minFilter,
+  roundFilter,
+  sortFilter,
+  strMethodFilter,
+  sumFilter,
+  tojsonFilter,
+  trimFilter,
+  truncateFilter,
+  uniqueFilter,
+} from './python-filters.js';
+import { formatPythonStr, PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -156,12 +181,30 @@ export function createRenderer(options: RendererOptions): Renderer {
       });
       environment.addFilter('shell_quote', quoteForShell);
       // Jinja2 turns values into text with Python's str(): `{{ [true, 1.0] | join(',') }}` is `True,1.0` there.
-      environment.addFilter('join', joinAsPython);
+      environment.addFilter('join', joinFilter);
       environment.addFilter('string', formatPythonStr);
-      environment.addFilter('tojson', formatPythonJson);
+      environment.addFilter('tojson', tojsonFilter);
       // Jinja2's `format`: the value %-formatted (Python's printf) with the arguments, or with the keyword arguments.
       environment.addFilter('format', formatFilter);
       environment.addFilter('map', mapFilter);
+      environment.addFilter('round', roundFilter);
+      environment.addFilter('truncate', truncateFilter);
+      environment.addFilter('max', maxFilter);
+      environment.addFilter('min', minFilter);
+      environment.addFilter('sum', sumFilter);
+      environment.addFilter('unique', uniqueFilter);
+      environment.addFilter('sort', sortFilter);
+      environment.addFilter('list', listFilter);
+      environment.addFilter('dictsort', dictsortFilter);
+      environment.addFilter('items', itemsFilter);
+      environment.addFilter('int', intFilter);
+      environment.addFilter('float', floatFilter);
+      environment.addFilter('length', lengthFilter);
+      environment.addFilter('count', lengthFilter);
+      environment.addFilter('first', firstFilter);
+      environment.addFilter('last', lastFilter);
+      environment.addFilter('trim', trimFilter);
+      for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
     }
     return environment;
   };
@@ -241,13 +284,6 @@ export function holdsTemplateSyntax(text: string): boolean {
   return TEMPLATE_START.test(text);
 }
 
-/** Jinja2's `join`: each item as Python's str() writes it, or an attribute of each item when one is named. */
-function joinAsPython(items: unknown, separator?: unknown, attribute?: unknown): string {
-  if (!Array.isArray(items)) return formatPythonStr(items);
-  const picked = typeof attribute === 'string' ? items.map((item) => (item as Record<string, unknown>)?.[attribute]) : items;
-  return picked.map(formatPythonStr).join(separator === undefined || separator === null ? '' : formatPythonStr(separator));
-}
-
 function splitKeywords(args: unknown[]): [unknown[], Record<string, unknown> | undefined] {
   const last = args[args.length - 1];
   if (last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords')) {
@@ -262,27 +298,6 @@ function formatFilter(value: unknown, ...rest: unknown[]): string {
   const [args, kwargs] = splitKeywords(rest);
   if (args.length > 0 && kwargs) throw new PythonTemplateError("FilterArgumentError: can't handle positional and keyword arguments at the same time");
   return percentFormat(formatPythonStr(value), kwargs ?? PythonTuple.from(args));
-}
-
-/** The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None. */
-function iterate(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'string') return Array.from(value);
-  if (value === undefined || value === null) return [];
-  if (typeof value === 'object') return Object.keys(value);
-  throw new PythonTemplateError(`TypeError: '${typeof value === 'number' ? 'int' : typeof value}' object is not iterable`);
-}
-
-/** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
-function attributeOf(item: unknown, path: string): unknown {
-  let value = item;
-  for (const part of path.split('.')) {
-    if (value === undefined || value === null) return undefined;
-    if (Array.isArray(value) && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
-    else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
-    else return undefined;
-  }
-  return value;
 }
 
 /**
@@ -492,12 +507,16 @@ function toRenderError(e: unknown, origin: string): UserError {
   if (e instanceof UserError) return e;
   const fields = e as TemplateErrorFields;
   const reason = stripNunjucksPrefix(String(fields.message ?? e));
-  const line = typeof fields.lineno === 'number' ? fields.lineno + 1 : undefined;
-  const col = typeof fields.colno === 'number' ? fields.colno + 1 : undefined;
-  const known = line !== undefined && col !== undefined && (line > 1 || col > 1);
+  // nunjucks wraps what a helper throws in its own error, keeping the thrown one as `cause`.
+  const cause = (e as { cause?: unknown }).cause;
+  const helper = e instanceof PythonTemplateError ? e : cause instanceof PythonTemplateError ? cause : undefined;
+  const fix = helper?.fix;
+  const line = helper?.at?.line ?? (typeof fields.lineno === 'number' ? fields.lineno + 1 : undefined);
+  const col = helper?.at?.col ?? (typeof fields.colno === 'number' ? fields.colno + 1 : undefined);
+  const known = line !== undefined && col !== undefined && (helper?.at !== undefined || line > 1 || col > 1);
   const at = known ? ` at line ${line}, column ${col}` : '';
   return new UserError(`template error in ${origin}${at}: ${reason}`, {
-    fix: 'correct the template; only values, filters and tests that exist can be used',
+    fix: fix ?? 'correct the template; only values, filters and tests that exist can be used',
     cause: e,
     diagnostics: [
       { severity: 'error', message: reason, path: origin, location: known ? { file: origin, line, col } : undefined },
@@ -547,6 +566,17 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
 }
 
+/** The template text of a lookup's target (`d`, `d.a`, `d['a-b']`, `lst[0]`) for messages; undefined for other expressions. */
+function describeLookupTarget(node: unknown): string | undefined {
+  const name = symbolName(node);
+  if (name !== undefined) return name;
+  if (!isAstNode(node) || node.typename !== 'LookupVal') return undefined;
+  const target = describeLookupTarget(node.target);
+  const key = isAstNode(node.val) && node.val.typename === 'Literal' ? node.val.value : undefined;
+  if (target === undefined || (typeof key !== 'string' && typeof key !== 'number')) return undefined;
+  return typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${target}.${key}` : `${target}[${JSON.stringify(key)}]`;
+}
+
 /**
  * Python's semantics where nunjucks has JavaScript's (installJinjaCompat covers lists and dicts, not these):
  * - strings: slices give strings (`s[:4]`), negative indexes count from the end, and members are Python's str methods
@@ -566,10 +596,27 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     const [target, key] = args;
     const index = typeof key === 'boolean' ? Number(key) : key;
     if (typeof target === 'string') return typeof index === 'number' && Number.isInteger(index) ? pythonIndex(target, index) : strMember(target, key);
+    // A dict view has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
+    if (target instanceof PythonDictView) return undefined;
     if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
+    if (isMapping(target)) {
+      const method = dictMember(target, key);
+      if (method !== undefined) return method;
+    }
     return compatLookup.apply(this, args);
   };
   Object.assign(runtime, {
+    // `a.b` and `a['b']` of an undefined `a` is Jinja2's UndefinedError; `a` alone still renders as empty.
+    handoffLookup(this: unknown, described: string, line: number, col: number, ...args: unknown[]) {
+      if (args[0] === undefined) {
+        throw new PythonTemplateError(
+          `UndefinedError: ${described ? `'${described}'` : 'the value'} is undefined, so it has no attribute or item`,
+          'define it, or test it first ({% if name is defined %}); Jinja2 refuses an attribute of an undefined value too',
+          { line: line + 1, col: col + 1 },
+        );
+      }
+      return runtime.memberLookup.apply(this, args);
+    },
     handoffAdd: pythonAdd,
     handoffSub: pythonSub,
     handoffMul: pythonMul,
@@ -596,6 +643,15 @@ function installPythonSemantics(internals: NunjucksInternals): void {
       this._emit(')');
     };
   for (const op of ['Add', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow']) compiler[`compile${op}`] = call(`handoff${op}`, 'left', 'right');
+  compiler.compileLookupVal = function compileLookupValAsPython(node, frame) {
+    const target = isAstNode(node.target) ? node.target : node;
+    this._emit(`runtime.handoffLookup(${JSON.stringify(describeLookupTarget(node.target) ?? '')}, ${target.lineno}, ${target.colno}, (`);
+    this.compile(node.target, frame);
+    this._emit('),');
+    // A slice compiles to three arguments (start, stop, step), which memberLookup takes as a slice.
+    this.compile(node.val, frame);
+    this._emit(')');
+  };
   compiler.compileNeg = call('handoffNeg', 'target');
   compiler.compilePos = call('handoffPos', 'target');
   compiler.compileNot = function compileNotAsPython(node, frame) {

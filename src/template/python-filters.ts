@@ -1,0 +1,325 @@
+// Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
+import { PythonTemplateError, isMapping, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonDictView, PythonFloat, PythonTuple, formatPythonJson, formatPythonStr } from './python-str.js';
+
+function fail(message: string): never {
+  throw new PythonTemplateError(message);
+}
+
+/**
+ * A filter's arguments by Jinja2's parameter names, positional or keyword (`round(2, 'floor')` and
+ * `round(method='floor', precision=2)` alike); a parameter not given keeps its default.
+ */
+function bindArguments(filter: string, rest: unknown[], params: Record<string, unknown>): Record<string, unknown> {
+  const [positional, keywords] = keywordsOf(rest);
+  const names = Object.keys(params);
+  if (positional.length > names.length) fail(`TypeError: ${filter}() takes at most ${names.length} arguments after the value (${positional.length} given)`);
+  const bound = { ...params };
+  positional.forEach((value, i) => {
+    bound[names[i]!] = value;
+  });
+  for (const [name, value] of Object.entries(keywords)) {
+    if (!names.includes(name)) fail(`TypeError: ${filter}() got an unexpected keyword argument '${name}'`);
+    bound[name] = value;
+  }
+  return bound;
+}
+
+function integerArgument(value: unknown): number {
+  const n = numberOf(value);
+  if (n === undefined || value instanceof PythonFloat || !Number.isInteger(n)) fail(`TypeError: '${pythonTypeName(value)}' object cannot be interpreted as an integer`);
+  return n;
+}
+
+/** The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None. */
+export function iterate(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') return Array.from(value);
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'object') return Object.keys(value);
+  return fail(`TypeError: '${pythonTypeName(value)}' object is not iterable`);
+}
+
+/** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
+export function attributeOf(item: unknown, path: string): unknown {
+  let value = item;
+  for (const part of path.split('.')) {
+    if (value === undefined || value === null) return undefined;
+    if ((Array.isArray(value) || typeof value === 'string') && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
+    else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
+    else return undefined;
+  }
+  return value;
+}
+
+/**
+ * Jinja2's `round(value, precision=0, method='common')`: 'common' is Python's round (half to even, `2.5` → `2.0`,
+ * an int stays an int); 'ceil' and 'floor' always give a float.
+ */
+export function roundFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { precision, method } = bindArguments('round', rest, { precision: 0, method: 'common' });
+  if (method !== 'common' && method !== 'ceil' && method !== 'floor') fail('FilterArgumentError: method must be common, ceil or floor');
+  const places = integerArgument(precision);
+  if (method === 'common') return pythonRound(value, places);
+  const n = numberOf(value);
+  if (n === undefined) fail(`TypeError: must be real number, not ${pythonTypeName(value)}`);
+  const scale = 10 ** places;
+  // math.ceil gives an int, which has no -0: `-0.4 | round(method='ceil')` is `0.0`.
+  const result = ((method === 'ceil' ? Math.ceil(n * scale) : Math.floor(n * scale)) + 0) / scale;
+  return Number.isInteger(result) ? new PythonFloat(result) : result;
+}
+
+/**
+ * Jinja2's `truncate(s, length=255, killwords=False, end='...', leeway=5)`: text up to `length + leeway` characters is
+ * kept whole; longer text is cut to `length` with `end` counted in, at the last space unless killwords.
+ */
+export function truncateFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { length, killwords, end, leeway } = bindArguments('truncate', rest, { length: 255, killwords: false, end: '...', leeway: 5 });
+  if (typeof end !== 'string') fail(`TypeError: truncate() end must be str, not ${pythonTypeName(end)}`);
+  const max = integerArgument(length);
+  const slack = integerArgument(leeway);
+  const endLength = Array.from(end).length;
+  if (max < endLength) fail(`AssertionError: expected length >= ${endLength}, got ${max}`);
+  if (slack < 0) fail(`AssertionError: expected leeway >= 0, got ${slack}`);
+  // Undefined has length 0 and is kept (empty); a list or dict is kept when short, as Jinja2's len() allows it.
+  if (value === undefined) return value;
+  if (typeof value !== 'string') {
+    if ((Array.isArray(value) || (value !== null && typeof value === 'object')) && lengthOf(value) <= max + slack) return value;
+    fail(`TypeError: truncate() needs a str, not ${pythonTypeName(value)}`);
+  }
+  const chars = Array.from(value);
+  if (chars.length <= max + slack) return value;
+  const cut = chars.slice(0, max - endLength).join('');
+  if (pythonTruthy(killwords)) return cut + end;
+  const space = cut.lastIndexOf(' ');
+  return (space < 0 ? cut : cut.slice(0, space)) + end;
+}
+
+/** Python's len() of a str (in code points), list or dict; other values have none. */
+function lengthOf(value: unknown): number {
+  if (typeof value === 'string') return Array.from(value).length;
+  if (Array.isArray(value)) return value.length;
+  if (value !== null && typeof value === 'object' && !(value instanceof PythonFloat)) return Object.keys(value).length;
+  return fail(`TypeError: object of type '${pythonTypeName(value)}' has no len()`);
+}
+
+/** The items of an iterable, as Python iterates them; None and numbers are not iterable (`iterate` forgives None). */
+function itemsOf(value: unknown): unknown[] {
+  if (value === null) fail("TypeError: 'NoneType' object is not iterable");
+  return iterate(value);
+}
+
+/** Jinja2's key for max, min, unique and sort: an attribute path of each item, strs lower-cased unless case_sensitive. */
+function keyFunction(attribute: unknown, caseSensitive: unknown): (item: unknown) => unknown {
+  const lower = (v: unknown): unknown => (typeof v === 'string' && !pythonTruthy(caseSensitive) ? v.toLowerCase() : v);
+  if (attribute === undefined || attribute === null) return lower;
+  const path = typeof attribute === 'number' ? String(attribute) : attribute;
+  if (typeof path !== 'string') fail(`TypeError: attribute must be a str, not ${pythonTypeName(attribute)}`);
+  return (item) => {
+    const picked = attributeOf(item, path);
+    if (picked === undefined) fail(`UndefinedError: an item has no attribute '${path}'`);
+    return lower(picked);
+  };
+}
+
+function extreme(filter: 'max' | 'min', value: unknown, rest: unknown[]): unknown {
+  const { case_sensitive: caseSensitive, attribute } = bindArguments(filter, rest, { case_sensitive: false, attribute: null });
+  const items = itemsOf(value);
+  // Jinja2: an empty sequence gives Undefined ("No aggregated item, sequence was empty."), which renders as empty.
+  if (items.length === 0) return undefined;
+  const key = keyFunction(attribute, caseSensitive);
+  const op = filter === 'max' ? '>' : '<';
+  let best = items[0];
+  let bestKey = key(best);
+  for (const item of items.slice(1)) {
+    const k = key(item);
+    // Python's max and min keep the first of equal items.
+    const c = pythonCompare(k, bestKey, op);
+    if (filter === 'max' ? c > 0 : c < 0) [best, bestKey] = [item, k];
+  }
+  return best;
+}
+
+/** Jinja2's `max(value, case_sensitive=False, attribute=None)`: the largest item (strs compared lower-cased). */
+export function maxFilter(value: unknown, ...rest: unknown[]): unknown {
+  return extreme('max', value, rest);
+}
+
+/** Jinja2's `min(value, case_sensitive=False, attribute=None)`. */
+export function minFilter(value: unknown, ...rest: unknown[]): unknown {
+  return extreme('min', value, rest);
+}
+
+/** Jinja2's `sum(iterable, attribute=None, start=0)`: Python's sum, so floats stay floats (`[1.5, 2.5]` → `4.0`). */
+export function sumFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { attribute, start } = bindArguments('sum', rest, { attribute: null, start: 0 });
+  const key = attribute === null || attribute === undefined ? (v: unknown): unknown => v : keyFunction(attribute, true);
+  return itemsOf(value).reduce((total, item) => pythonAdd(total, key(item)), start);
+}
+
+/** A value's identity in a Python set: `1`, `1.0` and `True` are one key; lists and dicts cannot be held. */
+function hashKey(value: unknown): string {
+  const n = numberOf(value);
+  if (n !== undefined) return `n${n}`;
+  if (typeof value === 'string') return `s${value}`;
+  if (value === null) return 'None';
+  if (value instanceof PythonTuple) return `t(${value.map(hashKey).join(',')})`;
+  return fail(`TypeError: unhashable type: '${pythonTypeName(value)}'`);
+}
+
+/** Jinja2's `unique(value, case_sensitive=False, attribute=None)`: the first item of each key, in order; a list. */
+export function uniqueFilter(value: unknown, ...rest: unknown[]): unknown[] {
+  const { case_sensitive: caseSensitive, attribute } = bindArguments('unique', rest, { case_sensitive: false, attribute: null });
+  const key = keyFunction(attribute, caseSensitive);
+  const seen = new Set<string>();
+  return itemsOf(value).filter((item) => {
+    const k = hashKey(key(item));
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Jinja2's `sort(value, reverse=False, case_sensitive=False, attribute=None)`: Python's stable sort with Python's
+ * ordering (mixed types are an error, not JavaScript's coercion); `attribute='a,b'` sorts by a, then b.
+ */
+export function sortFilter(value: unknown, ...rest: unknown[]): unknown[] {
+  const { reverse, case_sensitive: caseSensitive, attribute } = bindArguments('sort', rest, { reverse: false, case_sensitive: false, attribute: null });
+  const paths = typeof attribute === 'string' ? attribute.split(',') : [attribute];
+  const keys = paths.map((path) => keyFunction(path, caseSensitive));
+  const keyOf = (item: unknown): unknown => (keys.length === 1 ? keys[0]!(item) : PythonTuple.from(keys.map((k) => k(item))));
+  const keyed = itemsOf(value).map((item) => ({ item, key: keyOf(item) }));
+  const sign = pythonTruthy(reverse) ? -1 : 1;
+  return keyed.sort((a, b) => sign * pythonCompare(a.key, b.key)).map((k) => k.item);
+}
+
+/** Jinja2's `list`: Python's list() of the value, so a dict gives its keys and a str its characters (by code point). */
+export function listFilter(value: unknown): unknown[] {
+  return [...itemsOf(value)];
+}
+
+/** Jinja2's `items` (3.1): a dict's (key, value) pairs; Undefined gives none. A list here, a generator there. */
+export function itemsFilter(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  if (!isMapping(value)) fail('TypeError: Can only get item pairs from a mapping.');
+  return Object.entries(value).map((entry) => PythonTuple.from(entry));
+}
+
+/**
+ * Jinja2's `dictsort(value, case_sensitive=False, by='key', reverse=False)`: (key, value) tuples sorted by Python's
+ * ordering of the key or the value.
+ */
+export function dictsortFilter(value: unknown, ...rest: unknown[]): unknown[] {
+  const { case_sensitive: caseSensitive, by, reverse } = bindArguments('dictsort', rest, { case_sensitive: false, by: 'key', reverse: false });
+  if (by !== 'key' && by !== 'value') fail("FilterArgumentError: You can only sort by either 'key' or 'value'");
+  if (!isMapping(value)) fail(`AttributeError: '${pythonTypeName(value)}' object has no attribute 'items'`);
+  const pos = by === 'key' ? 0 : 1;
+  const key = keyFunction(null, caseSensitive);
+  const sign = pythonTruthy(reverse) ? -1 : 1;
+  return itemsFilter(value).sort((a, b) => sign * pythonCompare(key((a as unknown[])[pos]), key((b as unknown[])[pos])));
+}
+
+/** Python's str.strip() of text (Python's whitespace, not JavaScript's \s). */
+function pyStrip(text: string): string {
+  return (strMember(text, 'strip') as () => string)();
+}
+
+/** Digits of `text` in `base`, with Python's single underscores between them; undefined when not an int literal. */
+function parseIntText(text: string, base: number): number | undefined {
+  const m = /^([+-]?)(0[xXoObB])?(.*)$/s.exec(pyStrip(text))!;
+  let [, sign, prefix, digits] = m as unknown as [string, string, string | undefined, string];
+  let radix = base;
+  if (prefix !== undefined) {
+    const prefixRadix = { x: 16, o: 8, b: 2 }[prefix[1]!.toLowerCase() as 'x' | 'o' | 'b'];
+    if (base === 0 || base === prefixRadix) radix = prefixRadix;
+    else [prefix, digits] = [undefined, prefix + digits];
+  }
+  if (radix === 0) radix = 10;
+  const digit = radix <= 10 ? `[0-${radix - 1}]` : `[0-9a-${String.fromCharCode(86 + radix)}]`;
+  if (!new RegExp(`^${prefix !== undefined ? '_?' : ''}${digit}(?:_?${digit})*$`, 'i').test(digits)) return undefined;
+  const clean = digits.replace(/_/g, '');
+  // Base 0 refuses a decimal with leading zeros (`010`), as Python's int literals do.
+  if (base === 0 && prefix === undefined && /^0+[1-9]/.test(clean)) return undefined;
+  const n = parseInt(clean, radix);
+  return sign === '-' ? -n : n;
+}
+
+/** Python's float() of a str: decimal or exponent notation with single underscores between digits, inf and nan. */
+function parseFloatText(text: string): number | undefined {
+  const t = pyStrip(text);
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
+  if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+  const digits = '\\d(?:_?\\d)*';
+  if (!new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:[eE][+-]?${digits})?$`).test(t)) return undefined;
+  return Number(t.replace(/_/g, ''));
+}
+
+function notUndefined(value: unknown, filter: string): void {
+  // Jinja2's Undefined refuses int() and float(): the filter raises UndefinedError rather than giving its default.
+  if (value === undefined) throw new PythonTemplateError(`UndefinedError: ${filter} of an undefined value`, 'define the value, or give it a default first (| default(0))');
+}
+
+/**
+ * Jinja2's `int(value, default=0, base=10)`: int() of the value (a str in `base`, with Python's underscores and
+ * prefixes), else int(float(value)) (`'42.5'` → 42, `'1e3'` → 1000), else the default.
+ */
+export function intFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { default: otherwise, base } = bindArguments('int', rest, { default: 0, base: 10 });
+  notUndefined(value, 'int');
+  const radix = integerArgument(base);
+  if (radix !== 0 && (radix < 2 || radix > 36)) fail('ValueError: int() base must be >= 2 and <= 36, or 0');
+  const n = typeof value === 'string' ? (parseIntText(value, radix) ?? parseFloatText(value)) : numberOf(value);
+  return n === undefined || !Number.isFinite(n) ? otherwise : Math.trunc(n) + 0;
+}
+
+/** Jinja2's `float(value, default=0.0)`: float() of the value (`'1e3'` → 1000.0, `' 2.5 '` → 2.5), else the default. */
+export function floatFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { default: otherwise } = bindArguments('float', rest, { default: new PythonFloat(0) });
+  notUndefined(value, 'float');
+  const n = typeof value === 'string' ? parseFloatText(value) : numberOf(value);
+  if (n === undefined) return otherwise;
+  return Number.isInteger(n) ? new PythonFloat(n) : n;
+}
+
+/** Jinja2's `length` (and `count`): len() of a str in code points, a list, a dict; 0 for Undefined. */
+export function lengthFilter(value: unknown): number {
+  return value === undefined ? 0 : lengthOf(value);
+}
+
+/** Jinja2's `first`: the first item, key or character (code point); Undefined when there is none. */
+export function firstFilter(value: unknown): unknown {
+  return itemsOf(value)[0];
+}
+
+/** Jinja2's `last`. */
+export function lastFilter(value: unknown): unknown {
+  if (value === null) fail("TypeError: 'NoneType' object is not reversible");
+  return itemsOf(value).at(-1);
+}
+
+/** Jinja2's `trim(value, chars=None)`: str() of the value, then Python's strip (of `chars` when given). */
+export function trimFilter(value: unknown, ...rest: unknown[]): string {
+  const { chars } = bindArguments('trim', rest, { chars: null });
+  return (strMember(formatPythonStr(value), 'strip') as (chars: unknown) => string)(chars);
+}
+
+/** Jinja2's `upper`, `lower` and `capitalize`: the str method on str() of the value (`None | lower` is `none`). */
+export function strMethodFilter(method: 'upper' | 'lower' | 'capitalize'): (value: unknown) => string {
+  return (value) => (strMember(formatPythonStr(value), method) as () => string)();
+}
+
+/** Jinja2's `join(value, d='', attribute=None)`: str() of each item (a dict's keys, a str's characters) joined by d. */
+export function joinFilter(value: unknown, ...rest: unknown[]): string {
+  const { d, attribute } = bindArguments('join', rest, { d: '', attribute: null });
+  const items = itemsOf(value);
+  const picked = typeof attribute === 'string' || typeof attribute === 'number' ? items.map((item) => attributeOf(item, String(attribute))) : items;
+  return picked.map(formatPythonStr).join(formatPythonStr(d));
+}
+
+/** Jinja2's `tojson(value, indent=None)`: json.dumps with sorted keys, HTML-safe; Undefined and dict views cannot be. */
+export function tojsonFilter(value: unknown, ...rest: unknown[]): string {
+  const { indent } = bindArguments('tojson', rest, { indent: null });
+  if (value === undefined || value instanceof PythonDictView) fail(`TypeError: Object of type ${pythonTypeName(value)} is not JSON serializable`);
+  return formatPythonJson(value, indent === null || indent === undefined ? undefined : integerArgument(indent));
+}
