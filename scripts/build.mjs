@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,9 +24,29 @@ function hashBuildInputs() {
   return hash.digest('hex').slice(0, 16);
 }
 
-// Chunks are named by content hash: without this, every build would leave the previous build's chunks beside its own.
-rmSync('dist/chunks', { recursive: true, force: true });
-rmSync('dist/ui', { recursive: true, force: true });
+/**
+ * The build is written into a folder of its own and put in place of dist/ only once it is whole, so a build stopped
+ * half-way (Ctrl-C during `npm install`, a killed `npx`) leaves the previous CLI working, not a dist/handoff.js whose
+ * chunks are gone. It starts empty: chunks are named by content hash, and would otherwise pile up build after build.
+ * Folders left by builds that were stopped are removed (not those of a build still going on beside this one).
+ */
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+for (const name of readdirSync('.')) {
+  const stopped = /^dist\.(?:building|replaced)-(\d+)$/.exec(name);
+  if (stopped && Number(stopped[1]) !== process.pid && !isAlive(Number(stopped[1]))) rmSync(name, { recursive: true, force: true });
+}
+const outDir = `dist.building-${process.pid}`;
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir);
+// A build that fails leaves nothing behind (after the last step, the folder is dist/ and this finds nothing).
+process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
 
 /**
  * Node.js's built-in modules as plain values in the CommonJS build. Converted to CommonJS, `import fs from 'node:fs'`
@@ -113,7 +133,7 @@ try {
     build({
       entryPoints,
       outbase: esmDir,
-      outdir: 'dist',
+      outdir: outDir,
       bundle: false,
       platform: 'node',
       target: 'node20',
@@ -140,7 +160,7 @@ try {
   rmSync(esmDir, { recursive: true, force: true });
 }
 // The package is "type": "module" (src/ and the tests are ES modules); the built files are CommonJS.
-writeFileSync('dist/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
+writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 
 // `import { z } from 'zod'` anywhere makes esbuild keep zod's whole namespace, with its 40 locales, in the chunk every
 // project load compiles (+550 KB, about +20 ms at each start); `import * as z from 'zod'` lets it drop them.
@@ -153,7 +173,7 @@ if (zodLocales.length > 0) {
 // The web UI's page (`handoff ui`): plain TypeScript and CSS for the browser, served by the UI server from dist/ui/.
 await build({
   entryPoints: { app: 'src/ui/web/app.ts' },
-  outdir: 'dist/ui',
+  outdir: path.join(outDir, 'ui'),
   bundle: true,
   platform: 'browser',
   target: ['chrome110', 'firefox110', 'safari16'],
@@ -169,25 +189,29 @@ await build({
 // Without a C compiler the rest of handoff still builds and works, but running a task stops with a clear error naming
 // this step (see src/process/launcher-path.ts); CC chooses the compiler.
 const launcherSource = 'src/process/handoff-launch.c';
-const launcherOutput = 'dist/handoff-launch';
+const launcherOutput = path.join(outDir, 'handoff-launch');
 const cc = process.env.CC || 'cc';
 const flags = ['-Os', '-s', '-Wall', '-Wextra', '-Werror', '-o', launcherOutput, launcherSource];
-mkdirSync('dist', { recursive: true });
-rmSync(launcherOutput, { force: true });
 const compile = (extra) => spawnSync(cc, [...extra, ...flags], { encoding: 'utf8' });
 let compiled = compile(['-static']);
 if (compiled.status !== 0 && !compiled.error) {
   // No static C library (e.g. libc6-dev without libc.a): a dynamic binary runs wherever this machine's libc does.
   const dynamic = compile([]);
   if (dynamic.status === 0) {
-    console.warn(`build: ${launcherOutput} is linked dynamically (static linking failed: ${compiled.stderr.trim().split('\n').pop()}); a container image needs a C library compatible with this machine's`);
+    console.warn(`build: dist/handoff-launch is linked dynamically (static linking failed: ${compiled.stderr.trim().split('\n').pop()}); a container image needs a C library compatible with this machine's`);
   }
   compiled = dynamic;
 }
 if (compiled.error || compiled.status !== 0) {
   const why = compiled.error ? `${cc} was not found (${compiled.error.code})` : compiled.stderr.trim();
   console.warn(
-    `build: WARNING: could not compile ${launcherOutput}: ${why}\n` +
+    `build: WARNING: could not compile dist/handoff-launch: ${why}\n` +
       'build: handoff builds without it, but it cannot run tasks until it is built: install a C compiler (Debian: apt-get install gcc libc6-dev) and run `npm run build` again',
   );
 }
+
+// The whole build replaces dist/ in two renames: no moment shows a dist/ of two builds mixed.
+const replaced = `dist.replaced-${process.pid}`;
+if (existsSync('dist')) renameSync('dist', replaced);
+renameSync(outDir, 'dist');
+rmSync(replaced, { recursive: true, force: true });

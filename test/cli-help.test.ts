@@ -33,6 +33,10 @@ describe('help', () => {
         // `ui user …` manages accounts: the local UI's --port/--open are not its options; `ui serve` takes them.
         if (words[0] === 'ui' && words[1] === 'user') expect(globals, words.join(' ')).not.toContain('--port');
         if (words[0] === 'ui' && words[1] === 'serve') expect(globals).toContain('--port <n>');
+        // An example is taken for the command to type: a command's examples are of itself.
+        for (const [example] of r.stdout.matchAll(/^ {2}handoff .*$/gm)) {
+          expect(example, `${words.join(' ')} --help shows an example of another command`).toContain(`handoff ${words.join(' ')}`);
+        }
       }
       seen.push(words.join(' '));
       for (const sub of subcommandsOf(r.stdout)) await visit([...words, sub]);

@@ -1,6 +1,6 @@
 // handoff-launch, the process launcher every command runs under: what a build without a C compiler gives, and what the
 // launcher itself does when driven directly (its reports, the subreaper, its own exit status).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,14 +12,29 @@ describe('a build on a machine without a C compiler', () => {
   it('warns, builds the rest, and `run local` then refuses with exit 2 and the fix before anything runs', async () => {
     // A copy of what the build reads, so this repository's dist/ (used by every other test) is left alone.
     const copy = makeTempDir('handoff-nocc-');
-    for (const name of ['bin', 'scripts', 'src', 'package.json']) fs.cpSync(path.join(repoRoot, name), path.join(copy, name), { recursive: true });
+    for (const name of ['bin', 'scripts', 'src', 'package.json', 'dist']) fs.cpSync(path.join(repoRoot, name), path.join(copy, name), { recursive: true });
     fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'));
+
+    // A build stopped half-way (Ctrl-C in `npm install`, a killed `npx`) leaves the CLI it was replacing working.
+    const stopped = spawn(process.execPath, ['scripts/build.mjs'], { cwd: copy, env: { ...process.env, CC: 'handoff-no-such-compiler' }, stdio: 'ignore' });
+    const started = Date.now();
+    const building = (): boolean => fs.readdirSync(copy).some((n) => n.startsWith('dist.building-')) || !fs.existsSync(path.join(copy, 'dist', 'chunks'));
+    while (!building() && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stopped.kill('SIGKILL');
+    await new Promise((resolve) => stopped.once('exit', resolve));
+    const after = spawnSync(process.execPath, [path.join(copy, 'bin', 'handoff.js'), 'config', 'validate', 'local', '-p', makeProject('tasks:\n- name: t\n  commands:\n  - command: echo\n').projectDir], { encoding: 'utf8' });
+    expect(after.stderr).not.toContain('Cannot find module');
+    expect(after.status, after.stderr).toBe(0);
+
     const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: copy, env: { ...process.env, CC: 'handoff-no-such-compiler' }, encoding: 'utf8' });
     expect(build.status).toBe(0);
     expect(build.stderr).toContain('build: WARNING: could not compile dist/handoff-launch: handoff-no-such-compiler was not found (ENOENT)');
     expect(build.stderr).toContain('install a C compiler (Debian: apt-get install gcc libc6-dev)');
     expect(fs.existsSync(path.join(copy, 'dist', 'handoff.js'))).toBe(true);
     expect(fs.existsSync(path.join(copy, 'dist', 'handoff-launch'))).toBe(false);
+    // The stopped build's folder went with the next build; the replaced dist/ too.
+    expect(fs.readdirSync(copy).filter((n) => n.startsWith('dist'))).toEqual(['dist']);
 
     const p = makeProject('tasks:\n- name: t\n  commands:\n  - command: touch ran\n');
     const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'handoff.js'), 'run', 'local', '-p', p.projectDir, '-w', p.workspaceDir], { encoding: 'utf8' });
@@ -30,7 +45,7 @@ describe('a build on a machine without a C compiler', () => {
     // Commands that run nothing still work.
     const validate = await runCli(['config', 'validate', 'local', '-p', p.projectDir], { env: { HANDOFF_LAUNCHER: path.join(copy, 'dist', 'handoff-launch') } });
     expect(validate.code).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('handoff-launch on its own', () => {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPath, makeProject, newMarker, processesWithMarker, runCli, waitFor } from './helpers/cli.js';
+import { cliPath, makeProject, makeTempDir, newMarker, processesWithMarker, runCli, waitFor } from './helpers/cli.js';
 
 /** A fake Singer tap: SCHEMA, RECORDs, STATE messages on stdout and METRIC lines on stderr, shipped in files/. */
 const TAP = `#!/bin/sh
@@ -294,5 +294,16 @@ tasks:
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no run "nope"');
     expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('refuses a workspace that does not exist (a mistyped -w) instead of listing no runs, and makes no folder', async () => {
+    const missing = path.join(makeTempDir(), 'no-such-ws');
+    for (const args of [['runs', 'list'], ['runs', 'show', 'latest'], ['runs', 'logs', 'latest'], ['runs', 'state', 'latest'], ['runs', 'prune', '--keep', '1']]) {
+      const r = await runCli([...args, '-w', missing]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`the workspace ${missing} does not exist`);
+      expect(r.stdout).not.toContain('No runs recorded');
+    }
+    expect(fs.existsSync(missing)).toBe(false);
   });
 });

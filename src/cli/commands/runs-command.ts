@@ -13,8 +13,17 @@ import { graceFromEnv } from './run-in-terminal.js';
 import { createConsoleLog } from '../console-log.js';
 import { plural } from '../../plural.js';
 
+/** The workspace of -w. One that is not there is a mistyped -w, not a workspace without runs. */
+function existingWorkspace(options: GlobalOptions): ReturnType<typeof resolveWorkspacePaths> {
+  const workspaceDir = requireWorkspaceDir(options);
+  if (!fs.existsSync(workspaceDir)) {
+    throw new UserError(`the workspace ${workspaceDir} does not exist`, { fix: 'give -w the folder that `run local -w` ran in' });
+  }
+  return resolveWorkspacePaths(workspaceDir);
+}
+
 function runsDirOf(options: GlobalOptions): string {
-  return resolveWorkspacePaths(requireWorkspaceDir(options)).runsDir;
+  return existingWorkspace(options).runsDir;
 }
 
 export function formatDuration(ms: number | undefined): string {
@@ -135,7 +144,7 @@ export function runsShowCommand(options: GlobalOptions, id: string): number {
 }
 
 export async function runsLogsCommand(options: GlobalOptions, id: string, flags: { follow?: boolean }): Promise<number> {
-  const workspace = resolveWorkspacePaths(requireWorkspaceDir(options));
+  const workspace = existingWorkspace(options);
   markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
   const record = findRunRecord(workspace.runsDir, id);
   const file = path.join(workspace.dir, record.logs.console);
@@ -172,7 +181,7 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
 }
 
 export function runsStateCommand(options: GlobalOptions, id: string, flags: { restore?: boolean }): number {
-  const workspace = resolveWorkspacePaths(requireWorkspaceDir(options));
+  const workspace = existingWorkspace(options);
   if (flags.restore) {
     const record = restoreRunState(workspace.runsDir, workspace.stateFile, id);
     process.stderr.write(`Restored the state of run ${record.runId} to ${workspace.stateFile}\n`);

@@ -10,8 +10,16 @@ function listDeployments(): { name: string; deployment: DeploymentEntry }[] {
   return listProviderEntries().flatMap((e) => (e.deployment ? [{ name: e.name, deployment: e.deployment }] : []));
 }
 
-const KIND_EXAMPLES: Record<string, string> = {
-  task: '\nExample:\n  handoff cloud task create -p examples/exchange-rates -v version=0.3\n',
+/** Help of one kind's verb: its own example (a reader takes an example for the command to type), then the kind's notes. */
+const KIND_EXAMPLES: Record<string, Partial<Record<'create' | 'update' | 'delete' | 'status', string>>> = {
+  task: {
+    create: '\nExample:\n  handoff cloud task create -p examples/exchange-rates -v version=0.3\n',
+    update: '\nExample:\n  handoff cloud task update -p examples/exchange-rates -v version=0.4\n',
+    delete: '\nExample:\n  handoff cloud task delete -p examples/exchange-rates                      # keeps its logs\n  handoff cloud task delete -p examples/exchange-rates -v delete_logs=true\n',
+    status: '\nExample:\n  handoff cloud task status -p examples/exchange-rates\n',
+  },
+};
+const KIND_NOTES: Record<string, string> = {
   role: '\n-v grantee_account_id=<12 digits> (default: this account) and -v external_id=<text> (required of the assuming side).\n',
 };
 
@@ -23,26 +31,26 @@ export function registerCloudDeployCommands(cloud: Command): void {
     const holders = deployments.filter((d) => d.deployment.kinds[kind]);
     const what = holders.map((d) => (holders.length === 1 && deployments.length === 1 ? d.deployment.kinds[kind]!.holds : `${d.name}: ${d.deployment.kinds[kind]!.holds}`)).join('; ');
     const group = cloud.command(kind).description(what);
-    const kindHelp = `${KIND_EXAMPLES[kind] ?? ''}${help}`;
+    const kindHelp = (verb: 'create' | 'update' | 'delete' | 'status'): string => `${KIND_EXAMPLES[kind]?.[verb] ?? ''}${KIND_NOTES[kind] ?? ''}${help}`;
     group
       .command('create')
       .description(`create it, or bring it up to date when it exists`)
-      .addHelpText('after', kindHelp)
+      .addHelpText('after', kindHelp('create'))
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'create')));
     group
       .command('update')
       .description('update what exists (refuses what does not exist, so a typo never creates something new)')
-      .addHelpText('after', kindHelp)
+      .addHelpText('after', kindHelp('update'))
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'update')));
     group
       .command('delete')
       .description(kind === 'task' ? "delete the task's schedules, then the task" : 'delete it')
-      .addHelpText('after', kindHelp)
+      .addHelpText('after', kindHelp('delete'))
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'delete')));
     group
       .command('status')
       .description(kind === 'task' ? 'its status and what the cloud runs now (image, size)' : 'its status and outputs')
-      .addHelpText('after', kindHelp)
+      .addHelpText('after', kindHelp('status'))
       .action(defineAction(async (options) => (await load()).cloudStackCommand(options, kind, 'status')));
   }
   const formats = deployments.map((d) => `${d.deployment.exportFormats.join(' or ')} (${d.name})`).join('; ');
