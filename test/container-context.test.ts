@@ -1,0 +1,79 @@
+// `container build --dry-run` with the built CLI, for what the build context does before any container CLI runs: as a
+// user other than root, and with projects whose files/, links and secrets need care. No podman needed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/cli.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasRunuser = isRoot && spawnSync('runuser', ['--help']).status === 0;
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) {
+    execFileSync('chmod', ['-R', 'u+rwX', d]);
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+/** A folder every user may enter (the test run's TMPDIR is root's alone), with handoff's runnable package copied in. */
+function sharedRoot(): { root: string; handoff: string } {
+  const root = fs.mkdtempSync(path.join(isRoot ? '/tmp' : os.tmpdir(), 'handoff-ctx-cli-'));
+  made.push(root);
+  const handoff = path.join(root, 'handoff');
+  for (const name of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(repoRoot, name), path.join(handoff, name), { recursive: true, filter: (s) => !s.endsWith('.map') });
+  // Only node on PATH: no container CLI, so the dry run needs none.
+  fs.mkdirSync(path.join(root, 'bin'));
+  fs.symlinkSync(process.execPath, path.join(root, 'bin', 'node'));
+  fs.mkdirSync(path.join(root, 'tmp'), { mode: 0o777 });
+  fs.chmodSync(path.join(root, 'tmp'), 0o1777);
+  return { root, handoff };
+}
+
+/** `handoff container build --dry-run --json` as `nobody` when the tests run as root, else as this user. */
+function openToAll(root: string): void {
+  execFileSync('chmod', ['-R', 'a+rX', root]);
+}
+
+function dryRunBuild(root: string, handoff: string, projectDir: string): { code: number | null; stdout: string; stderr: string } {
+  const env = ['PATH=' + path.join(root, 'bin'), 'HOME=' + path.join(root, 'tmp'), 'TMPDIR=' + path.join(root, 'tmp'), 'HANDOFF_HOME=' + path.join(root, 'tmp', 'home')];
+  const command = ['env', '-i', ...env, 'node', path.join(handoff, 'bin', 'handoff.js'), 'container', 'build', '-p', projectDir, '--dry-run', '--json'];
+  const result = hasRunuser ? spawnSync('runuser', ['-u', 'nobody', '--', ...command], { encoding: 'utf8' }) : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.skipIf(isRoot && !hasRunuser)('container build --dry-run as a user other than root', () => {
+  it('copies a read-only folder of the project (chmod 555) and leaves no context behind', () => {
+    const { root, handoff } = sharedRoot();
+    const projectDir = path.join(root, 'project');
+    fs.mkdirSync(path.join(projectDir, 'files', 'ro'), { recursive: true });
+    fs.mkdirSync(path.join(projectDir, 'vendor', 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'tasks:\n  - name: t\n    commands:\n      - command: "true"\n');
+    fs.writeFileSync(path.join(projectDir, 'files', 'ro', 'data.txt'), 'x');
+    fs.writeFileSync(path.join(projectDir, 'vendor', 'lib', 'a.py'), 'y');
+    openToAll(root);
+    // Read-only for everyone, as vendored trees and reference data often are.
+    for (const d of ['files/ro', 'vendor/lib', 'vendor']) fs.chmodSync(path.join(projectDir, d), 0o555);
+    const result = dryRunBuild(root, handoff, projectDir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('This is a bug');
+    expect(fs.readdirSync(path.join(root, 'tmp')).filter((n) => n.startsWith('handoff-build-'))).toEqual([]);
+  });
+
+  it('names an unreadable file of the project in a UserError (exit 2), not a crash', () => {
+    const { root, handoff } = sharedRoot();
+    const projectDir = path.join(root, 'project');
+    fs.mkdirSync(path.join(projectDir, 'files'), { recursive: true });
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'tasks:\n  - name: t\n    commands:\n      - command: "true"\n');
+    const secretFile = path.join(projectDir, 'files', 'private.txt');
+    fs.writeFileSync(secretFile, 'x');
+    openToAll(root);
+    fs.chmodSync(secretFile, 0o000);
+    const result = dryRunBuild(root, handoff, projectDir);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`cannot copy ${secretFile} into the image's build context (EACCES)`);
+    expect(result.stderr).not.toContain('This is a bug');
+    expect(fs.readdirSync(path.join(root, 'tmp')).filter((n) => n.startsWith('handoff-build-'))).toEqual([]);
+  });
+});
