@@ -77,3 +77,26 @@ describe.skipIf(isRoot && !hasRunuser)('container build --dry-run as a user othe
     expect(fs.readdirSync(path.join(root, 'tmp')).filter((n) => n.startsWith('handoff-build-'))).toEqual([]);
   });
 });
+
+describe.skipIf(isRoot && !hasRunuser)('container build --dry-run and secrets', () => {
+  it('leaves a secret file: kept outside .secrets/ out of the image, and says so', () => {
+    const { root, handoff } = sharedRoot();
+    const projectDir = path.join(root, 'project');
+    fs.mkdirSync(path.join(projectDir, '.secrets'), { recursive: true });
+    fs.mkdirSync(path.join(projectDir, 'creds'));
+    fs.mkdirSync(path.join(projectDir, 'files'));
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'tasks:\n  - name: t\n    commands:\n      - command: "true"\n');
+    fs.writeFileSync(path.join(projectDir, 'creds', 'sa.json'), '{"private_key":"PRIVATE-KEY-SECRET-555"}');
+    fs.writeFileSync(path.join(projectDir, 'creds', 'readme.txt'), 'not a secret');
+    fs.symlinkSync('../creds/sa.json', path.join(projectDir, 'files', 'sa-link.json'));
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '- key: greeting\n  value: hello\n- key: sa\n  file: ../creds/sa.json\n');
+    openToAll(root);
+    const result = dryRunBuild(root, handoff, projectDir);
+    expect(result.code, result.stderr).toBe(0);
+    const excluded = (JSON.parse(result.stdout) as { excluded: { path: string; reason: string }[] }).excluded;
+    expect(excluded).toContainEqual({ path: 'creds/sa.json', reason: `a secret's file, named in ${path.join('.secrets', 'dev_secrets.yml')}` });
+    expect(excluded.find((e) => e.path === 'files/sa-link.json')?.reason).toMatch(/symbolic link into an excluded folder \(a secret's file/);
+    expect(excluded.map((e) => e.path)).not.toContain('creds/readme.txt');
+    expect(result.stderr).toContain(`Left out of the image: creds/sa.json (a secret's file, named in .secrets/dev_secrets.yml)`);
+  });
+});

@@ -15,6 +15,7 @@ import { createInstallProjects } from './create-install-projects.js';
 import { generateDockerfile } from './generate-dockerfile.js';
 import { resolveImageName } from './image-name.js';
 import { findNextVersion, IMAGE_TAG, isVersionTag } from './image-version.js';
+import { findSecretReferences } from './secret-references.js';
 
 export interface BuildImageOptions {
   projectDir: string;
@@ -75,6 +76,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     options.emit({ type: 'log', level: 'warning', message: `${name}:${options.version} exists already; the new image takes over the tag` });
   }
 
+  const secrets = findSecretReferences(project.dir, options.secretsDir);
   const custom = readCustomDockerfile(project);
   const dockerfile = custom ?? generateDockerfile(project, { baseImage: baseImage.image, imageName: name, imageVersion: version, handoffVersion: VERSION });
   const context = assembleBuildContext({
@@ -83,6 +85,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     dockerfile,
     installProjects: createInstallProjects(project),
     excludeDirs: [options.workspaceDir, options.secretsDir].filter((d): d is string => d !== undefined),
+    // SPEC §4: no secret value in an image. A secret's file may sit anywhere in the project, not only in .secrets/.
+    excludePaths: secrets.files.map((f) => ({ path: f.path, reason: `a secret's file, named in ${f.namedIn}` })),
   });
   const image = `${name}:${version}`;
   const result: BuildImageResult = {
