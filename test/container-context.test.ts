@@ -99,4 +99,36 @@ describe.skipIf(isRoot && !hasRunuser)('container build --dry-run and secrets', 
     expect(excluded.map((e) => e.path)).not.toContain('creds/readme.txt');
     expect(result.stderr).toContain(`Left out of the image: creds/sa.json (a secret's file, named in .secrets/dev_secrets.yml)`);
   });
+
+  it('warns about an install that uses a secret before building, and leaves it (with its venv) to the container start', () => {
+    const { root, handoff } = sharedRoot();
+    const projectDir = path.join(root, 'project');
+    fs.mkdirSync(path.join(projectDir, '.secrets'), { recursive: true });
+    fs.writeFileSync(
+      path.join(projectDir, 'project.yml'),
+      [
+        'envs:',
+        '  - key: TOKEN',
+        'installs:',
+        '  - venv: v1',
+        '    command: echo first',
+        '  - venv: v2',
+        '    command: echo "second TOKEN=[{{ TOKEN }}]"',
+        'tasks:',
+        '  - name: t',
+        '    commands:',
+        '      - command: "true"',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '- key: TOKEN\n  value: tok\n');
+    openToAll(root);
+    const result = dryRunBuild(root, handoff, projectDir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/WARNING - installs\[1\] \(venv v2\) uses the secret TOKEN, which an image build does not have: it is not installed in the image, and runs at every container start/);
+    const dockerfile = (JSON.parse(result.stdout) as { dockerfile: string }).dockerfile;
+    expect(dockerfile).toContain('# venv v1: echo first');
+    expect(dockerfile).not.toContain('second TOKEN');
+    expect(dockerfile).not.toContain('installs/2/project.yml');
+  });
 });

@@ -15,7 +15,7 @@ import { createInstallProjects } from './create-install-projects.js';
 import { generateDockerfile } from './generate-dockerfile.js';
 import { resolveImageName } from './image-name.js';
 import { findNextVersion, IMAGE_TAG, isVersionTag } from './image-version.js';
-import { findSecretReferences } from './secret-references.js';
+import { findSecretReferences, splitInstallsBySecrets } from './secret-references.js';
 
 export interface BuildImageOptions {
   projectDir: string;
@@ -77,13 +77,25 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   }
 
   const secrets = findSecretReferences(project.dir, options.secretsDir);
+  // An install whose command uses a secret would run in the build with an empty value (a `pip install` from a
+  // private index without its token), and again at every start: it is left to the start, which has the secrets.
+  const { kept, needSecrets } = splitInstallsBySecrets(project, secrets.keys);
+  for (const { index, install, names } of needSecrets) {
+    const uses = names.length > 0 ? `uses the secret ${names.join(', ')}` : `shares venv ${install.venv} with an install that uses a secret`;
+    options.emit({
+      type: 'log',
+      level: 'warning',
+      message: `installs[${index}]${install.venv ? ` (venv ${install.venv})` : ''} ${uses}, which an image build does not have: it is not installed in the image, and runs at every container start (handoff run installs it with the secrets)`,
+    });
+  }
+  const imageProject: Project = { ...project, installs: kept };
   const custom = readCustomDockerfile(project);
-  const dockerfile = custom ?? generateDockerfile(project, { baseImage: baseImage.image, imageName: name, imageVersion: version, handoffVersion: VERSION });
+  const dockerfile = custom ?? generateDockerfile(imageProject, { baseImage: baseImage.image, imageName: name, imageVersion: version, handoffVersion: VERSION });
   const context = assembleBuildContext({
     project,
     handoffRoot: options.handoffRoot ?? findHandoffRoot(),
     dockerfile,
-    installProjects: createInstallProjects(project),
+    installProjects: createInstallProjects(imageProject),
     excludeDirs: [options.workspaceDir, options.secretsDir].filter((d): d is string => d !== undefined),
     // SPEC §4: no secret value in an image. A secret's file may sit anywhere in the project, not only in .secrets/.
     excludePaths: secrets.files.map((f) => ({ path: f.path, reason: `a secret's file, named in ${f.namedIn}` })),
