@@ -1,6 +1,6 @@
 // `container build --dry-run` with the built CLI, for what the build context does before any container CLI runs: as a
 // user other than root, and with projects whose files/, links and secrets need care. No podman needed.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,4 +131,48 @@ describe.skipIf(isRoot && !hasRunuser)('container build --dry-run and secrets', 
     expect(dockerfile).not.toContain('second TOKEN');
     expect(dockerfile).not.toContain('installs/2/project.yml');
   });
+});
+
+describe('container build interrupted', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} stops the container CLI's build, removes the context and exits ${signal === 'SIGINT' ? 130 : 143}, leaving no process`, async () => {
+      const { root, handoff } = sharedRoot();
+      const projectDir = path.join(root, 'project');
+      fs.mkdirSync(path.join(projectDir, 'files'), { recursive: true });
+      fs.writeFileSync(path.join(projectDir, 'project.yml'), 'tasks:\n  - name: t\n    commands:\n      - command: "true"\n');
+      // A podman whose build takes long, in a child that would outlive it: the marker (this test's folder) finds it.
+      const marker = path.join(root, 'marker');
+      fs.writeFileSync(
+        path.join(root, 'bin', 'podman'),
+        `#!/bin/sh\ncase "$1" in\n  images) exit 0 ;;\n  image) exit 1 ;;\n  build) echo "STEP 1/2: FROM base"; node -e 'setTimeout(() => {}, 300000)' ${marker} & wait ;;\nesac\n`,
+        { mode: 0o755 },
+      );
+      const child = spawn(path.join(root, 'bin', 'node'), [path.join(handoff, 'bin', 'handoff.js'), '--container-provider', 'podman', 'container', 'build', '-p', projectDir], {
+        env: { PATH: path.join(root, 'bin'), HOME: path.join(root, 'tmp'), TMPDIR: path.join(root, 'tmp'), HANDOFF_GRACE_SECONDS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let sent = false;
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!sent && stderr.includes('Step 1/2')) {
+          sent = true;
+          child.kill(signal);
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(sent, stderr).toBe(true);
+      expect(code, stderr).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(stderr).toContain(`interrupted by ${signal}`);
+      expect(fs.readdirSync(path.join(root, 'tmp')).filter((n) => n.startsWith('handoff-build-'))).toEqual([]);
+      const left = fs.readdirSync('/proc').filter((pid) => {
+        try {
+          return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+        } catch {
+          return false;
+        }
+      });
+      expect(left).toEqual([]);
+    });
+  }
 });

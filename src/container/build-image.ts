@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { killProcessGroup } from '../process/kill-process-group.js';
+import type { RunningProgram } from '../process/run-program.js';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/types.js';
 import { VERSION } from '../version.js';
@@ -121,22 +123,83 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       message: `Building ${image} with ${cli.name} from ${custom !== undefined ? `container.docker_file ${project.container.docker_file}` : `${baseImage.image} (${baseImage.source})`}`,
     });
     const buildArgs = custom !== undefined ? ['--build-arg', `HANDOFF_BASE_IMAGE=${baseImage.image}`, '--build-arg', `HANDOFF_VERSION=${VERSION}`] : [];
-    await runCli(cli, {
-      args: ['build', '-t', image, '-f', path.join(context.dir, CONTEXT.dockerfile), ...buildArgs, context.dir],
-      env,
-      what: `build ${image}`,
-      fix: 'the build output above says which step failed; fix it (e.g. an install command in project.yml) and build again',
-      onLine: (line) => {
-        const step = parseBuildStep(line);
-        if (step) options.emit({ type: 'step', ...step });
-        else options.emit({ type: 'output', line });
-      },
-    });
+    const stop = stopOnSignals(options.emit, image);
+    try {
+      await runCli(cli, {
+        args: ['build', '-t', image, '-f', path.join(context.dir, CONTEXT.dockerfile), ...buildArgs, context.dir],
+        env,
+        what: `build ${image}`,
+        fix: 'the build output above says which step failed; fix it (e.g. an install command in project.yml) and build again',
+        onStart: stop.attach,
+        onLine: (line) => {
+          const step = parseBuildStep(line);
+          if (step) options.emit({ type: 'step', ...step });
+          else options.emit({ type: 'output', line });
+        },
+      });
+    } catch (error) {
+      stop.throwIfReceived();
+      throw error;
+    } finally {
+      stop.detach();
+    }
+    stop.throwIfReceived();
     result.built = true;
     return result;
   } finally {
     context.remove();
   }
+}
+
+/** How long the container CLI has to end its build after the signal, before its whole group is killed. */
+const BUILD_GRACE_MS = 10_000;
+
+/**
+ * Ctrl-C or SIGTERM during the build: the signal goes to the container CLI, which stops its build and removes the
+ * build's containers; once it has exited, the context is removed and handoff exits 130/143. Without this, Node died
+ * of the signal and the context (a copy of the project) stayed in the temporary folder. A CLI still running after
+ * the grace period (HANDOFF_GRACE_SECONDS), or a second signal, kills the CLI's whole process group.
+ */
+function stopOnSignals(emit: EmitContainerEvent, image: string): { attach(running: RunningProgram): void; detach(): void; throwIfReceived(): void } {
+  let running: RunningProgram | undefined;
+  let received: NodeJS.Signals | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const killGroup = (): void => {
+    if (running?.pid !== undefined) killProcessGroup(running.pid, 'SIGKILL');
+  };
+  const on = (signal: NodeJS.Signals): void => {
+    if (received) {
+      killGroup();
+      return;
+    }
+    received = signal;
+    emit({ type: 'log', level: 'warning', message: `Received ${signal}: stopping the build of ${image}` });
+    running?.signal(signal);
+    const raw = Number(process.env.HANDOFF_GRACE_SECONDS);
+    timer = setTimeout(killGroup, process.env.HANDOFF_GRACE_SECONDS && Number.isFinite(raw) && raw >= 0 ? raw * 1000 : BUILD_GRACE_MS);
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    attach(r) {
+      running = r;
+      if (received) r.signal(received);
+    },
+    detach() {
+      clearTimeout(timer);
+      // The CLI has exited: whatever of its group is left (a step's process it did not wait for) would be an orphan.
+      if (received) killGroup();
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+    throwIfReceived() {
+      if (!received) return;
+      throw new UserError(`the build of ${image} was interrupted by ${received}; no image was tagged`, {
+        exitCode: received === 'SIGINT' ? 130 : 143,
+        fix: 'build again: the install layers that were complete are cached',
+      });
+    },
+  };
 }
 
 /** `container.docker_file`'s text, or undefined to generate one. */
