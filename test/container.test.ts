@@ -174,7 +174,8 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     expectOk(await handoff(['cloud', 'bucket', 'create', '-p', ratesDir], env));
     expectOk(await handoff(['project', 'push', '-p', ratesDir, '-y'], env));
     // __VARS is evaluated inside the container at run time: `$(echo …)` runs there.
-    const run = await handoff(['container', 'run', '-p', ratesDir, '-l', 'debug', '-e', '__VARS=end_date=$(echo 2024-01-05)'], env);
+    // An -e pair reaches the container only: a CONTAINERS_CONF that does not exist would stop podman itself.
+    const run = await handoff(['container', 'run', '-p', ratesDir, '-l', 'debug', '-e', '__VARS=end_date=$(echo 2024-01-05)', '-e', 'CONTAINERS_CONF=/nonexistent/containers.conf'], env);
     expectOk(run);
     expect(run.stderr).toContain(`Running ${rates}:0.2 with podman (local store, stage dev)`);
     const taskDir = path.join(home, 'buckets', `handoff-dev-ct${suffix}`, 'exchange-rates');
@@ -188,6 +189,8 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     const command = run.stderr.split('\n').find((l) => l.includes('podman run --rm')) ?? '';
     expect(command).toContain(`-v ${home}:/handoff-home`);
     expect(command).not.toContain(ratesDir);
+    expect(command).toContain('--env-file');
+    expect(command).not.toContain('2024-01-05');
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 

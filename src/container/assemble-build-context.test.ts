@@ -55,6 +55,14 @@ function assemble(projectDir: string, yml: string, extra: { excludeDirs?: string
   return context;
 }
 
+/** The image's /project as the generated Dockerfile lays it out: project/, then project-files/ as files/. */
+function layOutImage(context: BuildContext): string {
+  const image = path.join(tempDir(), 'project');
+  fs.cpSync(path.join(context.dir, 'project'), image, { recursive: true, verbatimSymlinks: true });
+  fs.cpSync(path.join(context.dir, 'project-files'), path.join(image, 'files'), { recursive: true, verbatimSymlinks: true });
+  return image;
+}
+
 describe('assembleBuildContext', () => {
   it('copies the project without .secrets/, .git, node_modules, venvs or a workspace, and handoff without its sources or source maps', () => {
     const root = tempDir();
@@ -129,6 +137,68 @@ describe('assembleBuildContext', () => {
     expect(() => assemble(projectDir, 'container:\n  files_dir: .secrets\n')).toThrow(/is a secrets folder/);
     expect(() => assemble(projectDir, 'container:\n  files_dir: .secrets\n')).toThrow(UserError);
     expect(() => assemble(projectDir, 'container:\n  files_dir: missing\n')).toThrow(/is not a folder/);
+  });
+
+  it('takes files/ that is a link to a folder of the project as that folder, its links read from /project/files', () => {
+    const root = tempDir();
+    const projectDir = path.join(root, 'project');
+    write(projectDir, { 'project.yml': 'tasks: []\n', 'data/files/a.txt': 'A', 'data/files/sub/b.txt': 'B', 'data/other.txt': 'O' });
+    fs.symlinkSync('data/files', path.join(projectDir, 'files'));
+    fs.symlinkSync('a.txt', path.join(projectDir, 'data/files/alias.txt'));
+    fs.symlinkSync('../other.txt', path.join(projectDir, 'data/files/up.txt'));
+    const context = assemble(projectDir, 'tasks: []\n');
+    expect(listFiles(path.join(context.dir, 'project-files'))).toEqual(['a.txt', 'alias.txt', 'sub/b.txt', 'up.txt']);
+    const image = layOutImage(context);
+    expect(fs.readFileSync(path.join(image, 'files', 'sub', 'b.txt'), 'utf8')).toBe('B');
+    expect(fs.readFileSync(path.join(image, 'files', 'alias.txt'), 'utf8')).toBe('A');
+    expect(fs.readFileSync(path.join(image, 'files', 'up.txt'), 'utf8')).toBe('O');
+  });
+
+  it('refuses a files/ that is a plain file, a link out of the project or into .secrets/, as a UserError', () => {
+    const root = tempDir();
+    const plain = path.join(root, 'plain');
+    write(plain, { 'project.yml': '', files: 'not a folder' });
+    expect(() => assemble(plain, 'tasks: []\n')).toThrow(/files is not a folder/);
+    expect(() => assemble(plain, 'tasks: []\n')).toThrow(UserError);
+    const out = path.join(root, 'out');
+    write(out, { 'project.yml': '', '../elsewhere/a.txt': 'A' });
+    fs.symlinkSync(path.join(root, 'elsewhere'), path.join(out, 'files'));
+    expect(() => assemble(out, 'tasks: []\n')).toThrow(/outside the project/);
+    const secret = path.join(root, 'secret');
+    write(secret, { 'project.yml': '', '.secrets/x/a.txt': 'S' });
+    fs.symlinkSync('.secrets/x', path.join(secret, 'files'));
+    expect(() => assemble(secret, 'tasks: []\n')).toThrow(/left out of the image \(secrets are never put in an image\)/);
+  });
+
+  it('makes absolute links inside the project relative, so they lead to the same file in the image', () => {
+    const root = tempDir();
+    const projectDir = path.join(root, 'project');
+    write(projectDir, { 'conf/project.yml': 'tasks: []\n', 'files/real.txt': 'R', 'build/req.txt': 'Q' });
+    fs.symlinkSync(path.join(projectDir, 'conf', 'project.yml'), path.join(projectDir, 'project.yml'));
+    fs.symlinkSync(path.join(projectDir, 'files', 'real.txt'), path.join(projectDir, 'files', 'abs_link.txt'));
+    fs.symlinkSync(path.join(projectDir, 'files', 'real.txt'), path.join(projectDir, 'conf', 'deep.txt'));
+    fs.symlinkSync(path.join(projectDir, 'build', 'req.txt'), path.join(projectDir, 'build', 'abs.txt'));
+    const context = assemble(projectDir, 'tasks: []\ncontainer:\n  files_dir: build\n');
+    expect(fs.readlinkSync(path.join(context.dir, 'project', 'project.yml'))).toBe('conf/project.yml');
+    expect(fs.readlinkSync(path.join(context.dir, 'project-files', 'abs_link.txt'))).toBe('real.txt');
+    expect(fs.readlinkSync(path.join(context.dir, 'abs.txt'))).toBe('req.txt');
+    const image = layOutImage(context);
+    expect(fs.readFileSync(path.join(image, 'project.yml'), 'utf8')).toBe('tasks: []\n');
+    expect(fs.readFileSync(path.join(image, 'files', 'abs_link.txt'), 'utf8')).toBe('R');
+    expect(fs.readFileSync(path.join(image, 'conf', 'deep.txt'), 'utf8')).toBe('R');
+  });
+
+  it('copies a read-only folder with its mode, and removes the context with it', () => {
+    const root = tempDir();
+    const projectDir = path.join(root, 'project');
+    write(projectDir, { 'project.yml': '', 'files/ro/data.txt': 'x' });
+    fs.chmodSync(path.join(projectDir, 'files', 'ro'), 0o555);
+    const context = assemble(projectDir, 'tasks: []\n');
+    fs.chmodSync(path.join(projectDir, 'files', 'ro'), 0o755);
+    expect(fs.statSync(path.join(context.dir, 'project-files', 'ro')).mode & 0o777).toBe(0o555);
+    expect(fs.readFileSync(path.join(context.dir, 'project-files', 'ro', 'data.txt'), 'utf8')).toBe('x');
+    context.remove();
+    expect(fs.existsSync(context.dir)).toBe(false);
   });
 
   it('says to build handoff when its bundle is missing, and leaves no folder behind', () => {

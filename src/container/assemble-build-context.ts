@@ -16,6 +16,8 @@ export interface BuildContextInput {
   installProjects: string[];
   /** Folders never copied: the workspace (-w), a secrets folder given with -v secrets_dir, … (absolute or relative). */
   excludeDirs?: string[];
+  /** Files or folders never copied, each with why: a secret's `file:` that lies outside the secrets folder. */
+  excludePaths?: { path: string; reason: string }[];
   /** Where the context folder is made; the system's temporary folder by default. */
   parentDir?: string;
 }
@@ -36,10 +38,21 @@ const EXCLUDED_NAMES: ReadonlyMap<string, string> = new Map([
 
 export function assembleBuildContext(input: BuildContextInput): BuildContext {
   const projectDir = fs.realpathSync(input.project.dir);
-  const excludedDirs = new Set((input.excludeDirs ?? []).map(realOrResolved));
+  // Real path → why it is left out; real paths, so a link or another spelling of the path cannot get past it.
+  const excludedPaths = new Map<string, string>();
+  for (const d of input.excludeDirs ?? []) excludedPaths.set(realOrResolved(d), 'workspace or secrets folder named on the command line');
+  for (const e of input.excludePaths ?? []) excludedPaths.set(realOrResolved(e.path), e.reason);
   const dir = fs.mkdtempSync(path.join(input.parentDir ?? os.tmpdir(), 'handoff-build-'));
   const excluded: BuildContext['excluded'] = [];
-  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  let removed = false;
+  const remove = (): void => {
+    if (removed) return;
+    removed = true;
+    process.off('exit', remove);
+    removeTree(dir);
+  };
+  // A backstop: whatever way handoff ends (but SIGKILL), a copy of the project is not left in the temporary folder.
+  process.on('exit', remove);
   try {
     copyHandoff(input.handoffRoot, path.join(dir, CONTEXT.handoff));
     fs.writeFileSync(path.join(dir, CONTEXT.dockerfile), input.dockerfile);
@@ -49,32 +62,77 @@ export function assembleBuildContext(input: BuildContextInput): BuildContext {
       fs.writeFileSync(file, text);
     });
 
-    const filter: CopyFilter = { root: projectDir, excludedDirs, excluded };
-    fs.mkdirSync(path.join(dir, CONTEXT.project));
-    fs.mkdirSync(path.join(dir, CONTEXT.projectFiles));
+    const projectCopy = path.join(dir, CONTEXT.project);
+    const filesCopy = path.join(dir, CONTEXT.projectFiles);
+    fs.mkdirSync(projectCopy);
+    fs.mkdirSync(filesCopy);
+    // files/ may be a link to a folder of the project: its contents are what the image has at /project/files.
+    const filesReal = resolveProjectFiles(projectDir, excludedPaths);
+    const filter: CopyFilter = {
+      root: projectDir,
+      excludedPaths,
+      excluded,
+      // Where a copy and a real path of the project are in the image, relative to /project (see rewriteLink).
+      placeOfCopy: (target) => (isInside(target, filesCopy) ? path.join('files', path.relative(filesCopy, target)) : path.relative(projectCopy, target)),
+      placeOfReal: (real) => (filesReal !== undefined && isInside(real, filesReal) ? path.join('files', path.relative(filesReal, real)) : path.relative(projectDir, real)),
+    };
     for (const name of fs.readdirSync(projectDir).sort()) {
-      const target = name === 'files' ? path.join(dir, CONTEXT.projectFiles) : path.join(dir, CONTEXT.project, name);
-      if (name === 'files' && fs.lstatSync(path.join(projectDir, name)).isDirectory()) {
-        copyTree(path.join(projectDir, name), target, name, filter, true);
+      if (name === 'files') {
+        if (filesReal !== undefined) copyTree(filesReal, filesCopy, 'files', filter, true);
       } else {
-        copyTree(path.join(projectDir, name), target, name, filter, false);
+        copyTree(path.join(projectDir, name), path.join(projectCopy, name), name, filter, false);
       }
     }
 
     const filesDir = input.project.container.files_dir;
-    if (filesDir !== undefined) copyFilesDir(projectDir, filesDir, dir, excludedDirs, excluded);
+    if (filesDir !== undefined) copyFilesDir(projectDir, filesDir, dir, excludedPaths, excluded);
     return { dir, excluded, remove };
   } catch (error) {
     remove();
-    throw error;
+    throw explainCopyError(error);
   }
 }
 
 interface CopyFilter {
   /** Real path of the folder being copied from; symbolic links must stay inside it. */
   root: string;
-  excludedDirs: Set<string>;
+  /** Real paths left out, with why. */
+  excludedPaths: Map<string, string>;
   excluded: BuildContext['excluded'];
+  /** Where a path of the context will be, relative to the folder the copy lands in (/project for the project). */
+  placeOfCopy(target: string): string;
+  /** Where a real path inside the root will be, relative to the same folder. */
+  placeOfReal(real: string): string;
+}
+
+/**
+ * The real folder whose contents are the image's files/: files/ itself, or the folder of the project it links to;
+ * undefined when there is none. Anything else is refused as `run local` refuses it.
+ */
+function resolveProjectFiles(projectDir: string, excludedPaths: Map<string, string>): string | undefined {
+  const source = path.join(projectDir, 'files');
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(source);
+  } catch {
+    return undefined;
+  }
+  if (stat.isDirectory()) return source;
+  let real: string;
+  try {
+    real = fs.realpathSync(source);
+  } catch {
+    throw new UserError(`${source} is a symbolic link to ${fs.readlinkSync(source)}, which does not exist`, { fix: 'files/ must be a folder of files to render' });
+  }
+  if (!fs.statSync(real).isDirectory()) throw new UserError(`${source} is not a folder`, { fix: 'files/ must be a folder of files to render' });
+  if (!isInside(real, projectDir)) {
+    throw new UserError(`${source} is a symbolic link to ${real}, outside the project, so the image would not hold it`, {
+      fix: 'move that folder into the project (files/ or a folder that files links to), or copy it there',
+    });
+  }
+  const reason = findExcludedAncestor(real, projectDir, excludedPaths);
+  if (reason) throw new UserError(`${source} is a symbolic link into a folder left out of the image (${reason})`, { fix: 'files/ must not hold secrets; move them to .secrets/' });
+  return real;
 }
 
 /** Copies `source` to `target`; `targetExists` when `target` is a folder made already (the copy fills it). */
@@ -93,15 +151,18 @@ function copyTree(source: string, target: string, rel: string, filter: CopyFilte
       filter.excluded.push({ path: rel, reason: 'symbolic link to a place outside the folder' });
       return;
     }
-    const targetReason = findExcludedAncestor(resolved, filter);
+    const targetReason = findExcludedAncestor(resolved, filter.root, filter.excludedPaths);
     if (targetReason) {
       filter.excluded.push({ path: rel, reason: `symbolic link into an excluded folder (${targetReason})` });
       return;
     }
-    fs.symlinkSync(fs.readlinkSync(source), target);
+    fs.symlinkSync(rewriteLink(source, target, resolved, filter), target);
   } else if (stat.isDirectory()) {
-    if (!targetExists) fs.mkdirSync(target, { mode: stat.mode & 0o7777 });
+    // Writable while its children are copied in (a read-only folder would refuse them to a user other than root),
+    // then given its own mode.
+    if (!targetExists) fs.mkdirSync(target, { mode: (stat.mode & 0o7777) | 0o700 });
     for (const name of fs.readdirSync(source).sort()) copyTree(path.join(source, name), path.join(target, name), `${rel}/${name}`, filter, false);
+    if (!targetExists) fs.chmodSync(target, stat.mode & 0o7777);
   } else if (stat.isFile()) {
     fs.copyFileSync(source, target);
     fs.chmodSync(target, stat.mode & 0o7777);
@@ -110,11 +171,25 @@ function copyTree(source: string, target: string, rel: string, filter: CopyFilte
   }
 }
 
+/**
+ * A link's text in the image: from the place the link will have to the place its target will have. The host's
+ * absolute path would dangle there, and a relative link under a files/ that is itself a link would be read from
+ * /project/files, not from the folder it was written in. A link whose target does not exist is kept as written.
+ */
+function rewriteLink(source: string, target: string, resolved: string, filter: CopyFilter): string {
+  const written = fs.readlinkSync(source);
+  if (!fs.existsSync(source)) return written;
+  // Under a root of its own, so that '' (the root) is a place like any other.
+  const from = path.posix.join('/r', path.dirname(filter.placeOfCopy(target)));
+  return path.posix.relative(from, path.posix.join('/r', filter.placeOfReal(resolved))) || '.';
+}
+
 /** Why a path is left out, or undefined to copy it. */
 function findExclusion(source: string, name: string, stat: fs.Stats, filter: CopyFilter): string | undefined {
   if (stat.isSymbolicLink()) return undefined;
   const real = fs.realpathSync(source);
-  if (filter.excludedDirs.has(real)) return 'workspace or secrets folder named on the command line';
+  const named = filter.excludedPaths.get(real);
+  if (named) return named;
   if (!stat.isDirectory()) return undefined;
   const byName = EXCLUDED_NAMES.get(name);
   if (byName) return byName;
@@ -124,10 +199,11 @@ function findExclusion(source: string, name: string, stat: fs.Stats, filter: Cop
 }
 
 /** The reason an ancestor of `real` (inside the root) is excluded, so links cannot smuggle excluded files in. */
-function findExcludedAncestor(real: string, filter: CopyFilter): string | undefined {
+function findExcludedAncestor(real: string, root: string, excludedPaths: Map<string, string>): string | undefined {
   let current = real;
-  while (isInside(current, filter.root) && current !== filter.root) {
-    if (filter.excludedDirs.has(current)) return 'named on the command line';
+  while (isInside(current, root) && current !== root) {
+    const named = excludedPaths.get(current);
+    if (named) return named;
     const byName = EXCLUDED_NAMES.get(path.basename(current));
     if (byName) return byName;
     current = path.dirname(current);
@@ -136,7 +212,7 @@ function findExcludedAncestor(real: string, filter: CopyFilter): string | undefi
 }
 
 /** `container.files_dir`: extra build files, copied to the root of the context for a custom Dockerfile to use. */
-function copyFilesDir(projectDir: string, filesDir: string, contextDir: string, excludedDirs: Set<string>, excluded: BuildContext['excluded']): void {
+function copyFilesDir(projectDir: string, filesDir: string, contextDir: string, excludedPaths: Map<string, string>, excluded: BuildContext['excluded']): void {
   const source = path.resolve(projectDir, filesDir);
   if (!isDirectory(source)) {
     throw new UserError(`container.files_dir "${filesDir}" is not a folder (looked for ${source})`, {
@@ -149,7 +225,13 @@ function copyFilesDir(projectDir: string, filesDir: string, contextDir: string, 
       fix: 'use a folder without secrets for extra build files',
     });
   }
-  const filter: CopyFilter = { root: real, excludedDirs, excluded };
+  const filter: CopyFilter = {
+    root: real,
+    excludedPaths,
+    excluded,
+    placeOfCopy: (target) => path.relative(contextDir, target),
+    placeOfReal: (p) => path.relative(real, p),
+  };
   for (const name of fs.readdirSync(real).sort()) {
     if (RESERVED_CONTEXT_NAMES.has(name)) {
       throw new UserError(`container.files_dir holds "${name}", a name handoff uses in the build context`, {
@@ -173,6 +255,46 @@ function copyHandoff(root: string, target: string): void {
   // file, handoff's and its dependencies': they stay out of the image.
   const notSourceMap = (source: string): boolean => !source.endsWith('.map');
   for (const name of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(root, name), path.join(target, name), { recursive: true, filter: notSourceMap });
+}
+
+/**
+ * Removes the context even where a read-only folder (copied with its mode) would refuse its children's removal to
+ * a user other than root: the folders are made writable first.
+ */
+function removeTree(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  } catch {
+    // A read-only folder inside: made writable below.
+  }
+  const makeWritable = (d: string): void => {
+    try {
+      fs.chmodSync(d, 0o700);
+      for (const entry of fs.readdirSync(d, { withFileTypes: true })) if (entry.isDirectory()) makeWritable(path.join(d, entry.name));
+    } catch {
+      // Gone meanwhile, or not ours: rmSync below says what is left.
+    }
+  };
+  makeWritable(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A file system error of the copy, as a UserError that names the path (a raw one would read as a bug in handoff). */
+function explainCopyError(error: unknown): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof UserError || typeof e?.code !== 'string' || e.path === undefined) return error;
+  if (['ENOSPC', 'EDQUOT', 'EROFS'].includes(e.code)) {
+    return new UserError(`cannot write the image's build context (${e.code}, at ${(e as NodeJS.ErrnoException & { dest?: string }).dest ?? e.path})`, {
+      exitCode: 1,
+      cause: error,
+      fix: `free space in ${os.tmpdir()} (TMPDIR chooses the temporary folder) and build again`,
+    });
+  }
+  return new UserError(`cannot copy ${e.path} into the image's build context (${e.code})`, {
+    cause: error,
+    fix: e.code === 'EACCES' || e.code === 'EPERM' ? 'make it readable by this user (chmod -R u+rX on it), or move it out of the project' : 'check that path, or move it out of the project',
+  });
 }
 
 function isDirectory(p: string): boolean {

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { killProcessGroup } from '../process/kill-process-group.js';
+import type { RunningProgram } from '../process/run-program.js';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/types.js';
 import { VERSION } from '../version.js';
@@ -15,6 +17,7 @@ import { createInstallProjects } from './create-install-projects.js';
 import { generateDockerfile } from './generate-dockerfile.js';
 import { resolveImageName } from './image-name.js';
 import { findNextVersion, IMAGE_TAG, isVersionTag } from './image-version.js';
+import { findSecretReferences, splitInstallsBySecrets } from './secret-references.js';
 
 export interface BuildImageOptions {
   projectDir: string;
@@ -75,14 +78,29 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     options.emit({ type: 'log', level: 'warning', message: `${name}:${options.version} exists already; the new image takes over the tag` });
   }
 
+  const secrets = findSecretReferences(project.dir, options.secretsDir);
+  // An install whose command uses a secret would run in the build with an empty value (a `pip install` from a
+  // private index without its token), and again at every start: it is left to the start, which has the secrets.
+  const { kept, needSecrets } = splitInstallsBySecrets(project, secrets.keys);
+  for (const { index, install, names } of needSecrets) {
+    const uses = names.length > 0 ? `uses the secret ${names.join(', ')}` : `shares venv ${install.venv} with an install that uses a secret`;
+    options.emit({
+      type: 'log',
+      level: 'warning',
+      message: `installs[${index}]${install.venv ? ` (venv ${install.venv})` : ''} ${uses}, which an image build does not have: it is not installed in the image, and runs at every container start (handoff run installs it with the secrets)`,
+    });
+  }
+  const imageProject: Project = { ...project, installs: kept };
   const custom = readCustomDockerfile(project);
-  const dockerfile = custom ?? generateDockerfile(project, { baseImage: baseImage.image, imageName: name, imageVersion: version, handoffVersion: VERSION });
+  const dockerfile = custom ?? generateDockerfile(imageProject, { baseImage: baseImage.image, imageName: name, imageVersion: version, handoffVersion: VERSION });
   const context = assembleBuildContext({
     project,
     handoffRoot: options.handoffRoot ?? findHandoffRoot(),
     dockerfile,
-    installProjects: createInstallProjects(project),
+    installProjects: createInstallProjects(imageProject),
     excludeDirs: [options.workspaceDir, options.secretsDir].filter((d): d is string => d !== undefined),
+    // SPEC §4: no secret value in an image. A secret's file may sit anywhere in the project, not only in .secrets/.
+    excludePaths: secrets.files.map((f) => ({ path: f.path, reason: `a secret's file, named in ${f.namedIn}` })),
   });
   const image = `${name}:${version}`;
   const result: BuildImageResult = {
@@ -105,22 +123,83 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       message: `Building ${image} with ${cli.name} from ${custom !== undefined ? `container.docker_file ${project.container.docker_file}` : `${baseImage.image} (${baseImage.source})`}`,
     });
     const buildArgs = custom !== undefined ? ['--build-arg', `HANDOFF_BASE_IMAGE=${baseImage.image}`, '--build-arg', `HANDOFF_VERSION=${VERSION}`] : [];
-    await runCli(cli, {
-      args: ['build', '-t', image, '-f', path.join(context.dir, CONTEXT.dockerfile), ...buildArgs, context.dir],
-      env,
-      what: `build ${image}`,
-      fix: 'the build output above says which step failed; fix it (e.g. an install command in project.yml) and build again',
-      onLine: (line) => {
-        const step = parseBuildStep(line);
-        if (step) options.emit({ type: 'step', ...step });
-        else options.emit({ type: 'output', line });
-      },
-    });
+    const stop = stopOnSignals(options.emit, image);
+    try {
+      await runCli(cli, {
+        args: ['build', '-t', image, '-f', path.join(context.dir, CONTEXT.dockerfile), ...buildArgs, context.dir],
+        env,
+        what: `build ${image}`,
+        fix: 'the build output above says which step failed; fix it (e.g. an install command in project.yml) and build again',
+        onStart: stop.attach,
+        onLine: (line) => {
+          const step = parseBuildStep(line);
+          if (step) options.emit({ type: 'step', ...step });
+          else options.emit({ type: 'output', line });
+        },
+      });
+    } catch (error) {
+      stop.throwIfReceived();
+      throw error;
+    } finally {
+      stop.detach();
+    }
+    stop.throwIfReceived();
     result.built = true;
     return result;
   } finally {
     context.remove();
   }
+}
+
+/** How long the container CLI has to end its build after the signal, before its whole group is killed. */
+const BUILD_GRACE_MS = 10_000;
+
+/**
+ * Ctrl-C or SIGTERM during the build: the signal goes to the container CLI, which stops its build and removes the
+ * build's containers; once it has exited, the context is removed and handoff exits 130/143. Without this, Node died
+ * of the signal and the context (a copy of the project) stayed in the temporary folder. A CLI still running after
+ * the grace period (HANDOFF_GRACE_SECONDS), or a second signal, kills the CLI's whole process group.
+ */
+function stopOnSignals(emit: EmitContainerEvent, image: string): { attach(running: RunningProgram): void; detach(): void; throwIfReceived(): void } {
+  let running: RunningProgram | undefined;
+  let received: NodeJS.Signals | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const killGroup = (): void => {
+    if (running?.pid !== undefined) killProcessGroup(running.pid, 'SIGKILL');
+  };
+  const on = (signal: NodeJS.Signals): void => {
+    if (received) {
+      killGroup();
+      return;
+    }
+    received = signal;
+    emit({ type: 'log', level: 'warning', message: `Received ${signal}: stopping the build of ${image}` });
+    running?.signal(signal);
+    const raw = Number(process.env.HANDOFF_GRACE_SECONDS);
+    timer = setTimeout(killGroup, process.env.HANDOFF_GRACE_SECONDS && Number.isFinite(raw) && raw >= 0 ? raw * 1000 : BUILD_GRACE_MS);
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    attach(r) {
+      running = r;
+      if (received) r.signal(received);
+    },
+    detach() {
+      clearTimeout(timer);
+      // The CLI has exited: whatever of its group is left (a step's process it did not wait for) would be an orphan.
+      if (received) killGroup();
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+    throwIfReceived() {
+      if (!received) return;
+      throw new UserError(`the build of ${image} was interrupted by ${received}; no image was tagged`, {
+        exitCode: received === 'SIGINT' ? 130 : 143,
+        fix: 'build again: the install layers that were complete are cached',
+      });
+    },
+  };
 }
 
 /** `container.docker_file`'s text, or undefined to generate one. */

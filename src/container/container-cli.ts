@@ -70,6 +70,8 @@ export interface CliCall {
   captureStdout?: boolean;
   /** `inherit`: the CLI writes to this process's stdout/stderr itself (a container's own output). */
   output?: 'lines' | 'inherit';
+  /** Told the running CLI as soon as it starts (to relay a signal to it). */
+  onStart?: (running: RunningProgram) => void;
 }
 
 /** Runs the CLI once; every output line goes to `onLine` (stdout and stderr alike, as a terminal would show them). */
@@ -89,14 +91,16 @@ export function startCli(cli: ContainerCli, call: CliCall): RunningProgram {
 /** Runs the CLI and fails with a UserError quoting its last output lines when it does not exit 0. */
 export async function runCli(cli: ContainerCli, call: CliCall & { what: string; fix?: string }): Promise<ProgramExit> {
   const tail: string[] = [];
-  const exit = await startCli(cli, {
+  const running = startCli(cli, {
     ...call,
     onLine: (line) => {
       tail.push(line);
       if (tail.length > 20) tail.shift();
       call.onLine?.(line);
     },
-  }).exited;
+  });
+  call.onStart?.(running);
+  const exit = await running.exited;
   if (exit.startError) throw new UserError(`could not start ${cli.file} to ${call.what}: ${exit.startError.message}`, { fix: 'check the container CLI installation' });
   if (exit.exitCode !== 0) {
     const how = exit.signal ? `was ended by ${exit.signal}` : `exited with code ${exit.exitCode}`;

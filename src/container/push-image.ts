@@ -124,7 +124,9 @@ async function pushTagged(cli: ContainerCli, remote: string, registry: string, e
   return digest;
 }
 
+/** Whether a registry (`host[:port][/namespace…]`, as deploy.image_domain names it) is on this machine's loopback. */
 export function isLoopbackRegistry(registry: string): boolean {
-  const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  // The host is what comes before the first `/`: `localhost:5000/team` pushes to localhost too.
+  const host = registry.split('/')[0]!.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

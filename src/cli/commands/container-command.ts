@@ -70,15 +70,16 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
   log.log('debug', `${run.cli.name} ${run.args.join(' ')}`);
   // The last lines the container CLI printed: when the runtime itself fails, they say why.
   const tail: string[] = [];
-  const running = startImageRun(run, (line) => {
-    tail.push(line);
-    if (tail.length > 50) tail.shift();
-  });
   // The container CLI relays these to the container, where tini hands them to handoff, which stops its run cleanly.
-  const relay = (signal: NodeJS.Signals): void => running.signal(signal);
+  let running: ReturnType<typeof startImageRun> | undefined;
+  const relay = (signal: NodeJS.Signals): void => running?.signal(signal);
   process.on('SIGINT', relay);
   process.on('SIGTERM', relay);
   try {
+    running = startImageRun(run, (line) => {
+      tail.push(line);
+      if (tail.length > 50) tail.shift();
+    });
     const exit = await running.exited;
     if (exit.startError) throw exit.startError;
     const code = exit.exitCode ?? (exit.signal === 'SIGINT' ? 130 : 143);
@@ -89,6 +90,7 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
   } finally {
     process.off('SIGINT', relay);
     process.off('SIGTERM', relay);
+    run.dispose();
   }
 }
 

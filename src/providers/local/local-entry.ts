@@ -20,6 +20,12 @@ export const localProviderEntry: ProviderEntry = {
         fix: `push the project to it first: handoff project push -p ${project.dir} (HANDOFF_HOME chooses the folder)`,
       });
     }
+    // A `-v` spec is split at `:`, so such a folder would reach the CLI as an unknown option ("invalid option type").
+    if (home.dir.includes(':')) {
+      throw new UserError(`the local store ${home.dir} (HANDOFF_HOME) has a ":" in its path, which a container volume (-v) cannot mount`, {
+        fix: `give it a path without ":", e.g. a symbolic link to it: ln -s '${home.dir}' ~/handoff-home && export HANDOFF_HOME=~/handoff-home`,
+      });
+    }
     return { env: { HANDOFF_HOME: CONTAINER_HANDOFF_HOME }, mounts: [`${home.dir}:${CONTAINER_HANDOFF_HOME}`], hostNetwork: false, notices: [] };
   },
 };
