@@ -338,5 +338,6 @@ deploy:
     s3.destroy();
     const { found } = await inspectLayers(`${namespace}/token:0.1`, [TOKEN]);
     expect(found).toEqual([]);
-  });
+    // A build, a push and a container run in one test: 50 s alone here, over 60 s beside other podman jobs.
+  }, 150_000);
 });
