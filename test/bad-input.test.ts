@@ -228,6 +228,15 @@ tasks:
     expect(fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
+  it('an env with neither value nor secret is located at its line, by run local and --dry-run alike', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nenvs:\n- key: OTHER\n  value: x\n- key: API_TOKEN\n');
+    for (const extra of [[], ['--dry-run']]) {
+      const r = await run(projectDir, workspaceDir, extra);
+      expectRefused(r, workspaceDir, `${path.join(projectDir, 'project.yml')}:8:3: envs[1]: no value and no secret "API_TOKEN" for stage "dev"`);
+    }
+    expect(fs.existsSync(workspaceDir)).toBe(false);
+  });
+
   it('--dry-run refuses a template error in files/ as the run does, and writes nothing', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n', {
       'files/sub/bad.txt': 'line1\nline2 {{ x \n',

@@ -92,7 +92,8 @@ installs:
     const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('installs[1].python: interpreter "python3.99-not-here" of venv legacy was not found: looked for "python3.99-not-here" on PATH');
-    expect(r.stderr).toContain(path.join(projectDir, 'project.yml'));
+    // Located at its key's line and column, as every other problem of project.yml (SPEC §2).
+    expect(r.stderr).toContain(`${path.join(projectDir, 'project.yml')}:6:11: installs[1].python`);
     expect(fs.existsSync(path.join(workspaceDir, 'first'))).toBe(false);
     expect(fs.existsSync(path.join(workspaceDir, 'first-ran.txt'))).toBe(false);
 

@@ -49,8 +49,9 @@ function hasTemplateSyntax(text: string): boolean {
  * only here, on the error path; when it cannot be (it changed meanwhile and no longer loads), the error is kept.
  */
 export async function locateTemplateProblems(error: unknown, projectDir: string): Promise<unknown> {
-  const locatable = (path: string | undefined): boolean => path !== undefined && (/^tasks\[\d+\]/.test(path) || isFieldTemplatePath(path));
-  if (!(error instanceof UserError) || !error.diagnostics.some((d) => locatable(d.path))) return error;
+  const locatable = (d: Diagnostic): boolean =>
+    d.path !== undefined && (/^tasks\[\d+\]/.test(d.path) || isFieldTemplatePath(d.path) || isKeyOfFileWithoutLine(d));
+  if (!(error instanceof UserError) || !error.diagnostics.some(locatable)) return error;
   let located: LocatedProject;
   try {
     located = await loadLocatedProject(projectDir);
@@ -68,10 +69,21 @@ export async function locateTemplateProblems(error: unknown, projectDir: string)
       return locateFieldTemplateDiagnostic(d, located.locate);
     }
     const command = d.path === undefined ? undefined : commands.get(d.path);
-    if (!command) return d;
+    if (!command) {
+      if (!isKeyOfFileWithoutLine(d)) return d;
+      // A problem of the run's values (an env without value or secret, an install's interpreter not found): named by
+      // its key and file when found, which has no positions then; its line is that key's.
+      changed = true;
+      return { ...d, location: located.locate(parseKeyPath(d.path as string)) };
+    }
     changed = true;
     return locateTemplateDiagnostic(d, command, located.locate);
   });
   if (!changed) return error;
   return new UserError(error.message, { fix: error.fix, exitCode: error.exitCode, diagnostics, cause: error.cause });
+}
+
+/** A problem named by its key path in project.yml (`envs[0]`, `installs[1].python`) whose location has no line yet. */
+function isKeyOfFileWithoutLine(d: Diagnostic): boolean {
+  return d.path !== undefined && /^(envs|installs)\[\d+\]/.test(d.path) && d.location?.file !== undefined && d.location.file !== d.path && d.location.line === undefined;
 }
