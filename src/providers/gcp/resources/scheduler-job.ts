@@ -118,12 +118,3 @@ export function compareScheduleSpecs(declared: ScheduleSpec, deployed: ScheduleS
   if (declared.retryCount !== deployed.retryCount) differences.push('retries');
   return differences;
 }
-
-/** unix-cron back to the 6-field form `schedule list` shows for an orphan (days of the week renumbered 1-7). */
-export function toListedExpression(unixCron: string): string {
-  const parts = unixCron.trim().split(/\s+/);
-  if (parts.length !== 5) return unixCron;
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = parts as [string, string, string, string, string];
-  const weekdays = dayOfWeek === '*' ? '?' : dayOfWeek.replace(/\d+/g, (d) => String((Number(d) % 7) + 1));
-  return [minute, hour, dayOfWeek === '*' ? dayOfMonth : '?', month, weekdays, '*'].join(' ');
-}
