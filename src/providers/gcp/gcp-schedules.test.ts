@@ -1,5 +1,7 @@
-// Tests of the gcp schedules' listing: the next fires are those of the unix cron Cloud Scheduler really holds.
+// Tests of the gcp schedules: the listing's next fires are those of the unix cron Cloud Scheduler really holds; a
+// description Cloud Scheduler would refuse is refused before anything is written.
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../errors.js';
 import type { Deploy, Schedule } from '../../project/types.js';
 import { createGcpScheduleLifecycle } from './gcp-schedules.js';
 import { createGcpNames } from './names.js';
@@ -24,5 +26,21 @@ describe('gcp schedule list', () => {
     for (const next of listing[0]!.next) expect(next).toMatch(/T18:30:00\.000Z$/);
     for (const next of listing[1]!.next) expect(next).toMatch(/T([01][02468]|2[02]):30:00\.000Z$/);
     for (const next of listing[2]!.next) expect(next).toMatch(/T00:00:00\.000Z$/);
+  });
+});
+
+describe('gcp schedule description', () => {
+  it('is refused over 500 characters (Cloud Scheduler\'s limit), located at the key, and taken at 500', () => {
+    const long = schedule('1', '0 6 * * ? *', { description: 'é'.repeat(501), path: 'schedules[0]' });
+    let error: unknown;
+    try {
+      createScheduleSpec(names, deploy, long);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe("schedule 1's description is 501 characters; Cloud Scheduler takes at most 500");
+    expect((error as UserError).diagnostics[0]).toMatchObject({ path: 'schedules[0].description' });
+    expect(createScheduleSpec(names, deploy, { ...long, description: 'é'.repeat(500) }).description).toHaveLength(500);
   });
 });
