@@ -43,7 +43,8 @@ export async function updatePolicy(read: () => Promise<IamPolicy>, write: (polic
 
 export function createBucketStep(p: GcpProvider): ResourceStep<BucketDesired> {
   const { names } = p;
-  const desired: BucketDesired = { uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true, labels: names.labels };
+  // The bucket is the resource group's, shared by its tasks: labelled with the group only.
+  const desired: BucketDesired = { uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true, labels: names.resourceGroupLabels };
   const settings = { ...desired, location: names.region };
   return {
     kind: 'bucket',
@@ -54,13 +55,15 @@ export function createBucketStep(p: GcpProvider): ResourceStep<BucketDesired> {
       const found = await p.apis.storage.readBucket(names.bucket);
       if (!found) return undefined;
       // Labels others put on the bucket are theirs; only handoff's are compared.
-      const labels = Object.fromEntries(Object.entries(found.labels).filter(([k]) => k in names.labels));
+      const labels = Object.fromEntries(Object.entries(found.labels).filter(([k]) => k in names.resourceGroupLabels));
       return { uniformBucketLevelAccess: found.uniformBucketLevelAccess, publicAccessPrevention: found.publicAccessPrevention, versioning: found.versioning, labels };
     },
     create: () => p.apis.storage.createBucket(names.bucket, settings),
     async update() {
       const found = await p.apis.storage.readBucket(names.bucket);
-      await p.apis.storage.updateBucket(names.bucket, { ...settings, location: found?.location ?? names.region, labels: { ...(found?.labels ?? {}), ...names.labels } });
+      // A patch: others' labels stay; the task label earlier versions put on the shared bucket goes (it named one task of many).
+      const staleTask: Record<string, null> = found && 'handoff-task' in found.labels ? { 'handoff-task': null } : {};
+      await p.apis.storage.updateBucket(names.bucket, { ...settings, location: found?.location ?? names.region, labels: { ...names.resourceGroupLabels, ...staleTask } });
     },
   };
 }
@@ -276,7 +279,7 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
         // The grant is on the secret, so it must exist (empty until secrets are pushed) for a later push to be readable.
         before: async () => {
           const api = await p.apis.secretManager();
-          if (await api.ensureSecret(secretId, names.labels)) await api.writeVersion(secretId, '{}');
+          if (await api.ensureSecret(secretId, secretId === names.taskSecretId ? names.labels : names.resourceGroupLabels)) await api.writeVersion(secretId, '{}');
         },
       }),
     );
