@@ -294,7 +294,21 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
       return job ? readJobSpec(job, Object.keys(names.labels)) : undefined;
     },
     create: async () => (await p.apis.cloudRun()).createJob(names.location, names.jobId, toCloudRunJob(names, jobSpec)),
-    update: async () => (await p.apis.cloudRun()).updateJob(toCloudRunJob(names, jobSpec)),
+    // UpdateJob replaces the whole job: labels others put on it are sent back, and its etag makes a change made
+    // meanwhile fail the write (then it is read again) instead of being overwritten.
+    async update() {
+      const api = await p.apis.cloudRun();
+      for (let attempt = 1; ; attempt++) {
+        const found = await api.getJob(names.job);
+        const job = toCloudRunJob(names, jobSpec);
+        try {
+          await api.updateJob({ ...job, labels: { ...(found?.labels ?? {}), ...job.labels }, ...(found?.etag ? { etag: found.etag } : {}) });
+          return;
+        } catch (error) {
+          if (attempt >= 3 || classifyGcpError((error as { cause?: unknown }).cause ?? error) !== 'ABORTED') throw error;
+        }
+      }
+    },
   });
   steps.push(
     createGrantStep(p, {
