@@ -2,9 +2,10 @@
 import { UserError } from '../../../errors.js';
 import type { ResourceStep } from '../../deploy/resource-plan.js';
 import type { GcpProvider } from '../gcp-provider.js';
+import type { GcpNames } from '../names.js';
 import { createJobSpec, readJobSpec, toCloudRunJob, type JobSpec } from '../resources/cloud-run-job.js';
 import { createBucketGrants, createJobGrants, createSecretGrants, toServiceAccountMember } from '../resources/grants.js';
-import { listGrants, setGrants, type Grant, type IamPolicy } from '../resources/iam-policy.js';
+import { ALL_GRANTS, listGrants, scopeToGrants, setGrants, type Grant, type GrantScope, type IamPolicy } from '../resources/iam-policy.js';
 import { createAlertPolicySpec, createMetricSpecs, createNotificationChannelSpec, MONITORING_LABEL, type MetricSpec } from '../resources/monitoring.js';
 import type { AlertPolicy } from '../sdk/cloud-monitoring.js';
 import { classifyGcpError, describeGcpError, isNotFound } from '../sdk/gcp-errors.js';
@@ -26,11 +27,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Sets an IAM policy with read-modify-write: on a concurrent change (ABORTED: the etag moved on) it reads again, and
  * while a just-created service account is still unknown to IAM ("does not exist") it waits and tries again.
  */
-export async function updatePolicy(read: () => Promise<IamPolicy>, write: (policy: IamPolicy) => Promise<unknown>, member: string, grants: Grant[], pollMs: number): Promise<void> {
+export async function updatePolicy(read: () => Promise<IamPolicy>, write: (policy: IamPolicy) => Promise<unknown>, member: string, grants: Grant[], pollMs: number, scope: GrantScope = ALL_GRANTS): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
-      await write(setGrants(await read(), member, grants));
+      await write(setGrants(await read(), member, grants, scope));
       return;
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
@@ -102,14 +103,18 @@ export function createResourcesSteps(p: GcpProvider): ResourceStep[] {
   ];
 }
 
-/** An IAM step: the grants one member holds on one resource, set by read-modify-write (everyone else's kept). */
+/**
+ * An IAM step: the grants one member holds on one resource (within `scope`, when the member is not the task's own),
+ * set by read-modify-write (everyone else's kept).
+ */
 function createGrantStep(
   p: GcpProvider,
-  input: { what: string; name: string; member: string; grants: Grant[]; read: () => Promise<IamPolicy | undefined>; write: (policy: IamPolicy) => Promise<unknown>; before?: () => Promise<void> },
+  input: { what: string; name: string; member: string; grants: Grant[]; scope?: GrantScope; read: () => Promise<IamPolicy | undefined>; write: (policy: IamPolicy) => Promise<unknown>; before?: () => Promise<void> },
 ): ResourceStep<Grant[]> {
+  const scope = input.scope ?? ALL_GRANTS;
   const apply = async (): Promise<void> => {
     await input.before?.();
-    await updatePolicy(async () => (await input.read()) ?? { version: 3, bindings: [] }, input.write, input.member, input.grants, p.pollMs);
+    await updatePolicy(async () => (await input.read()) ?? { version: 3, bindings: [] }, input.write, input.member, input.grants, p.pollMs, scope);
   };
   return {
     kind: 'task',
@@ -119,7 +124,7 @@ function createGrantStep(
     async read() {
       const policy = await input.read();
       if (!policy) return undefined;
-      const grants = listGrants(policy, input.member);
+      const grants = listGrants(policy, input.member).filter(scope);
       return grants.length > 0 ? grants : undefined;
     },
     create: apply,
@@ -260,6 +265,7 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
       name: `gs://${names.bucket} → ${names.taskServiceAccount} (objects under ${names.s3.taskPrefix})`,
       member: taskMember,
       grants: createBucketGrants(names),
+      scope: scopeTaskGrants(names, createBucketGrants(names)),
       read: async () => ((await storage.readBucket(names.bucket)) ? storage.getIamPolicy(names.bucket) : undefined),
       write: (policy) => storage.setIamPolicy(names.bucket, policy),
     }),
@@ -271,6 +277,7 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
         name: `${secretId} → ${names.taskServiceAccount}`,
         member: taskMember,
         grants: createSecretGrants(),
+        scope: scopeTaskGrants(names, createSecretGrants()),
         read: async () => {
           const api = await p.apis.secretManager();
           return (await api.exists(secretId)) ? api.getIamPolicy(secretId) : undefined;
@@ -330,6 +337,15 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
   );
   steps.push(...createMonitoringSteps(p));
   return steps;
+}
+
+/**
+ * Which of the task identity's grants the task's steps manage: all of them when handoff made the identity for the task;
+ * for deploy.service_account, which other tasks of the group (sharing the bucket and the group's secret) and the user
+ * may use too, only this task's own, so a deploy adds its grants and takes away no one else's.
+ */
+export function scopeTaskGrants(names: GcpNames, grants: Grant[]): GrantScope {
+  return names.ownsTaskServiceAccount ? ALL_GRANTS : scopeToGrants(grants);
 }
 
 /** Refuses to deploy a job whose identity would not exist: deploy.service_account must name an existing account. */
