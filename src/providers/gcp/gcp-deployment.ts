@@ -6,6 +6,7 @@ import { applyResourceDeployment, describeResourceDeployment, describeStepResult
 import { planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js';
 import type { DeployEvent, DeployRequest, Deployment, ManageRequest } from '../deployment.js';
 import { checkServiceAccount, createBucketStep, createResourcesSteps, createTaskSteps, scopeTaskGrants, updatePolicy } from './deploy/gcp-steps.js';
+import { checkOwnership } from './deploy/check-ownership.js';
 import { resolveJobImage, type ResolvedImage } from './deploy/resolve-image.js';
 import type { GcpProvider } from './gcp-provider.js';
 import { createJobSpec, readJobSpec } from './resources/cloud-run-job.js';
@@ -56,6 +57,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
 
   async function deleteTask(p: GcpProvider, onEvent: (e: DeployEvent) => void): Promise<Record<string, unknown>> {
     const { names, apis } = p;
+    await checkOwnership(p);
     // Schedules first: they would otherwise keep calling a job that is gone.
     const schedules = await p.schedules.delete();
     const done: StepResult[] = [];
@@ -162,6 +164,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
     checkDeclared(p, project, request.imageVersion);
     const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
     await checkServiceAccount(p);
+    await checkOwnership(p);
     const results = await upsert(kind, await planResourceSteps(createTaskSteps(p, image.uri)), action, request.onEvent);
     const job = results.find((r) => r.what === 'Cloud Run job')!;
     return { job: p.names.jobId, action: job.action, image: image.uri, resources: toRows(results) };
@@ -176,6 +179,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       checkDeclared(p, project, request.imageVersion);
       const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
       await checkServiceAccount(p);
+      await checkOwnership(p);
       const steps = await planResourceSteps([createBucketStep(p), ...createResourcesSteps(p), ...createTaskSteps(p, image.uri)]);
       const bucketExists = steps[0]!.action !== 'create';
       const projectPlan: ProjectSyncPlan = await planProjectSync(p, {
