@@ -14,7 +14,8 @@ export type DeployEvent =
   | { type: 'step-done'; kind: string; what: string; name: string; action: DeployStepResult }
   | { type: 'notice'; level: 'info' | 'warning'; message: string };
 
-export type DeployStepResult = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent';
+/** `retained`: a delete left it in place because something else still needs it (another task sharing it). */
+export type DeployStepResult = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent' | 'retained';
 
 export type ManageAction = 'create' | 'update' | 'delete' | 'status';
 

@@ -132,3 +132,12 @@ export function toUtcUnixCron(schedule: Schedule, service: string, now = new Dat
   }
   return writeFields(moved);
 }
+
+/** A unix cron back in the 6-field form the shared parser reads (days of the week renumbered 1-7): what a cloud fires on. */
+export function fromUnixCron(unixCron: string): string {
+  const parts = unixCron.trim().split(/\s+/);
+  if (parts.length !== 5) return unixCron;
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = parts as [string, string, string, string, string];
+  const weekdays = dayOfWeek === '*' ? '?' : dayOfWeek.replace(/\d+/g, (d) => String((Number(d) % 7) + 1));
+  return [minute, hour, dayOfWeek === '*' ? dayOfMonth : '?', month, weekdays, '*'].join(' ');
+}

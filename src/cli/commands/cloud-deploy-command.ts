@@ -61,7 +61,7 @@ function withDeployment<T>(
 }
 
 const STEP_VERB = { create: 'Creating', update: 'Updating', delete: 'Deleting' } as const;
-const STEP_RESULT = { created: 'created', updated: 'updated', unchanged: 'unchanged (no changes)', deleted: 'deleted', absent: 'does not exist' } as const;
+const STEP_RESULT = { created: 'created', updated: 'updated', unchanged: 'unchanged (no changes)', deleted: 'deleted', absent: 'does not exist', retained: 'kept (still needed)' } as const;
 
 /** Progress on stderr while the cloud works: each step's start and end, and the cloud's own progress lines. */
 function createDeployRenderer(log: ConsoleLog): (event: DeployEvent) => void {

@@ -23,7 +23,10 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 // Artifact Registry repository ids: lowercase letters, digits and hyphens, starting with a letter, ending with a letter
 // or digit, at most 63 characters (Artifact Registry, "Create standard repositories").
 const REPOSITORY_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const SERVICE_ACCOUNT_EMAIL = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.-]+\.(iam\.)?gserviceaccount\.com$/;
+// deploy.service_account names an account that exists, so only its shape is checked here (checkServiceAccount asks
+// IAM): the rule for ids handoff creates would refuse Google's own accounts, such as Cloud Run's default identity
+// `<project number>-compute@developer.gserviceaccount.com` and `service-<n>@gcp-sa-*.iam.gserviceaccount.com`.
+const SERVICE_ACCOUNT_EMAIL = /^[a-z0-9][a-z0-9-]*@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$/;
 const NOTIFICATION_CHANNEL = /^projects\/[^/]+\/notificationChannels\/[^/]+$/;
 
 function readText(deploy: Record<string, unknown>, key: string): string | undefined {
@@ -69,7 +72,7 @@ export const gcpDeployRules: CloudDeployRules = {
     }
     const serviceAccount = readText(deploy, 'service_account');
     if (serviceAccount !== undefined && !SERVICE_ACCOUNT_EMAIL.test(serviceAccount)) {
-      error(['service_account'], `deploy.service_account "${serviceAccount}" is not a service account email`, 'write it as <name>@<project>.iam.gserviceaccount.com');
+      error(['service_account'], `deploy.service_account "${serviceAccount}" is not a service account email`, 'write the account\'s email, e.g. <name>@<project>.iam.gserviceaccount.com or <project number>-compute@developer.gserviceaccount.com');
     }
     const channels = deploy.notification_channels;
     if (Array.isArray(channels)) {

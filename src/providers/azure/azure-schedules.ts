@@ -11,6 +11,7 @@ import { planScheduleTrigger, type ScheduleTrigger } from './resources/schedule-
 import { createScheduleWorkflowBody, isSameWorkflow, WORKFLOW_TYPE } from './resources/schedule-workflow.js';
 import type { ArmResource } from './sdk/arm.js';
 import type { Job } from './sdk/container-apps.js';
+import { fromUnixCron } from '../../schedule/unix-cron.js';
 
 /**
  * Why a job per schedule: its runs are executions of a Container Apps job like `cloud run`'s, with the same logs,
@@ -21,6 +22,14 @@ import type { Job } from './sdk/container-apps.js';
  */
 
 /** A schedule's job: the task's job (image, size, identity, limits) with the schedule's trigger, envs and tags. */
+/**
+ * What a schedule's trigger fires on, for `schedule list`: a cron trigger is a unix cron in UTC (a rate becomes one, so
+ * rate(1 day) fires at midnight UTC, not at now + 1 day); a recurrence fires as declared, in the schedule's zone.
+ */
+export function describeFires(trigger: ScheduleTrigger): { expression: string; timezone: string } | undefined {
+  return trigger.kind === 'cron' ? { expression: fromUnixCron(trigger.cronExpression), timezone: 'UTC' } : undefined;
+}
+
 export function createScheduleJobFrom(names: AzureNames, taskJob: Job, schedule: Schedule, trigger: ScheduleTrigger): Job {
   const container = taskJob.template!.containers![0]!;
   const env = new Map<string, string>();
@@ -199,6 +208,7 @@ export function createAzureScheduleLifecycle(getProvider: () => AzureProvider): 
           }
           return differences;
         },
+        firesOn: (schedule) => describeFires(triggers.get(schedule.target_id) ?? planScheduleTrigger(schedule)),
         describe: (orphan) => (orphan === 'disabled' ? { expression: '', enabled: false } : { expression: orphan.tags?.['handoff-cron'] ?? '', ...(orphan.tags?.['handoff-timezone'] ? { timezone: orphan.tags['handoff-timezone'] } : {}), enabled: true }),
       });
     },

@@ -44,11 +44,26 @@ export function compareScheduleLists<D>(input: {
   differences(schedule: Schedule, deployed: D): string[];
   /** What a deployed schedule holds (for an orphan), and when a deployed rate counts from. */
   describe(deployed: D): DeployedScheduleFacts;
+  /**
+   * What a declared schedule really fires on once deployed, when the cloud takes another form of it (a rate deployed
+   * as a unix cron fires at whole hours or midnight, not at now + n intervals); absent means the declared expression.
+   */
+  firesOn?(schedule: Schedule): { expression: string; timezone?: string } | undefined;
   now?: Date;
 }): ScheduleListing[] {
   const now = input.now ?? new Date();
   const remaining = new Map(input.deployed);
   const out: ScheduleListing[] = [];
+  const listDeclaredFires = (schedule: Schedule, rateStart: string | undefined): string[] => {
+    let fires: { expression: string; timezone?: string } | undefined;
+    try {
+      fires = input.firesOn?.(schedule);
+    } catch {
+      // A schedule the cloud cannot take has no fires (a deploy refuses it with the reason).
+      return [];
+    }
+    return fires ? listNextFires(fires.expression, fires.timezone, schedule.enabled, now) : listNextFires(schedule.cron, schedule.timezone, schedule.enabled, now, rateStart);
+  };
   for (const schedule of input.declared) {
     const existing = remaining.get(schedule.target_id);
     remaining.delete(schedule.target_id);
@@ -63,7 +78,7 @@ export function compareScheduleLists<D>(input: {
     out.push({
       ...base,
       status: differences.length === 0 ? 'scheduled' : 'edited',
-      next: listNextFires(schedule.cron, schedule.timezone, schedule.enabled, now, rateStart),
+      next: listDeclaredFires(schedule, rateStart),
       ...(differences.length > 0 ? { differences } : {}),
     });
   }

@@ -5,11 +5,13 @@ import { applyResourceSteps, planResourceSteps, type StepResult } from '../deplo
 import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
 import { planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js';
 import type { DeployEvent, DeployRequest, Deployment, ManageRequest } from '../deployment.js';
-import { checkServiceAccount, createBucketStep, createResourcesSteps, createTaskSteps, updatePolicy } from './deploy/gcp-steps.js';
+import { checkServiceAccount, createBucketStep, createResourcesSteps, createTaskSteps, scopeTaskGrants, updatePolicy } from './deploy/gcp-steps.js';
+import { checkOwnership } from './deploy/check-ownership.js';
 import { resolveJobImage, type ResolvedImage } from './deploy/resolve-image.js';
 import type { GcpProvider } from './gcp-provider.js';
 import { createJobSpec, readJobSpec } from './resources/cloud-run-job.js';
-import { toServiceAccountMember } from './resources/grants.js';
+import { createBucketGrants, createSecretGrants, toServiceAccountMember } from './resources/grants.js';
+import { listGrants, type GrantScope, type IamPolicy } from './resources/iam-policy.js';
 import { MONITORING_LABEL } from './resources/monitoring.js';
 import { createScheduleSpec } from './resources/scheduler-job.js';
 import { describeExecution } from './describe-execution.js';
@@ -34,6 +36,15 @@ function toRows(results: StepResult[]): { resource: string; what: string; kind: 
   return results.map(describeStepResult);
 }
 
+/** The Cloud Run jobs of the task's resource group, other than its own, that run as the task's identity. */
+async function listTasksSharingAccount(p: GcpProvider): Promise<string[]> {
+  const { names } = p;
+  const jobs = await (await p.apis.cloudRun()).listJobs(names.location);
+  return jobs
+    .filter((job) => job.name !== names.job && job.labels?.['handoff-resource-group'] === names.labels['handoff-resource-group'] && job.template?.template?.serviceAccount === names.taskServiceAccount)
+    .map((job) => String(job.name).split('/').pop()!);
+}
+
 export function createGcpDeployment(getProvider: () => GcpProvider): Deployment {
   /** `update` refuses what does not exist, so a typo never creates something new; `create` also brings it up to date. */
   async function upsert(kind: string, steps: Awaited<ReturnType<typeof planResourceSteps>>, action: 'create' | 'update', onEvent: (e: DeployEvent) => void): Promise<StepResult[]> {
@@ -46,6 +57,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
 
   async function deleteTask(p: GcpProvider, onEvent: (e: DeployEvent) => void): Promise<Record<string, unknown>> {
     const { names, apis } = p;
+    await checkOwnership(p);
     // Schedules first: they would otherwise keep calling a job that is gone.
     const schedules = await p.schedules.delete();
     const done: StepResult[] = [];
@@ -61,21 +73,35 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
     const logging = await apis.logging();
     for (const metric of [names.failedMetric, names.timedOutMetric]) await remove('log-based metric', metric, () => logging.deleteMetric(metric));
     const run = await apis.cloudRun();
+    // Read before the job goes: whether another task of the group runs as the same deploy.service_account.
+    const sharedWith = names.ownsTaskServiceAccount ? [] : await listTasksSharingAccount(p);
     await remove('Cloud Run job', names.job, () => run.deleteJob(names.job));
-    // The task's grants go; its secrets stay (they are the user's, as SSM parameters stay on AWS).
+    // The task's grants go; its secrets stay (they are the user's, as SSM parameters stay on AWS). Only what the
+    // member holds is removed, so a second delete writes nothing and says `absent`.
     const member = toServiceAccountMember(names.taskServiceAccount);
     const secrets = await apis.secretManager();
+    const revoke = async (read: () => Promise<IamPolicy>, write: (policy: IamPolicy) => Promise<unknown>, scope: GrantScope): Promise<boolean> => {
+      if (listGrants(await read(), member).filter(scope).length === 0) return false;
+      await updatePolicy(read, write, member, [], p.pollMs, scope);
+      return true;
+    };
     for (const secretId of [names.taskSecretId, names.resourceGroupSecretId]) {
-      await remove('secret IAM binding', `${secretId} → ${names.taskServiceAccount}`, async () => {
+      const name = `${secretId} → ${names.taskServiceAccount}`;
+      if (secretId === names.resourceGroupSecretId && sharedWith.length > 0) {
+        // The other tasks of the group running as this account read the group's secret through the same binding.
+        onEvent({ type: 'notice', level: 'info', message: `${sharedWith.join(', ')} of the same resource group run${sharedWith.length === 1 ? 's' : ''} as ${names.taskServiceAccount} too: its access to ${secretId} stays` });
+        onEvent({ type: 'step-done', kind: 'task', what: 'secret IAM binding', name, action: 'retained' });
+        done.push({ kind: 'task', what: 'secret IAM binding', name, action: 'retained' });
+        continue;
+      }
+      await remove('secret IAM binding', name, async () => {
         if (!(await secrets.exists(secretId))) return false;
-        await updatePolicy(() => secrets.getIamPolicy(secretId), (policy) => secrets.setIamPolicy(secretId, policy), member, [], p.pollMs);
-        return true;
+        return revoke(() => secrets.getIamPolicy(secretId), (policy) => secrets.setIamPolicy(secretId, policy), scopeTaskGrants(names, createSecretGrants()));
       });
     }
     await remove('bucket IAM binding', `gs://${names.bucket} → ${names.taskServiceAccount}`, async () => {
       if (!(await apis.storage.readBucket(names.bucket))) return false;
-      await updatePolicy(() => apis.storage.getIamPolicy(names.bucket), (policy) => apis.storage.setIamPolicy(names.bucket, policy), member, [], p.pollMs);
-      return true;
+      return revoke(() => apis.storage.getIamPolicy(names.bucket), (policy) => apis.storage.setIamPolicy(names.bucket, policy), scopeTaskGrants(names, createBucketGrants(names)));
     });
     if (names.ownsTaskServiceAccount) {
       const accounts = await apis.serviceAccounts();
@@ -138,6 +164,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
     checkDeclared(p, project, request.imageVersion);
     const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
     await checkServiceAccount(p);
+    await checkOwnership(p);
     const results = await upsert(kind, await planResourceSteps(createTaskSteps(p, image.uri)), action, request.onEvent);
     const job = results.find((r) => r.what === 'Cloud Run job')!;
     return { job: p.names.jobId, action: job.action, image: image.uri, resources: toRows(results) };
@@ -152,6 +179,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       checkDeclared(p, project, request.imageVersion);
       const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
       await checkServiceAccount(p);
+      await checkOwnership(p);
       const steps = await planResourceSteps([createBucketStep(p), ...createResourcesSteps(p), ...createTaskSteps(p, image.uri)]);
       const bucketExists = steps[0]!.action !== 'create';
       const projectPlan: ProjectSyncPlan = await planProjectSync(p, {

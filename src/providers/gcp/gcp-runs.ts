@@ -11,8 +11,6 @@ import { isoTime } from '../../iso-time.js';
 
 /** Executions `cloud job status` lists; older runs are in the bucket's run records. */
 const MAX_JOBS = 20;
-/** Entries read per poll; a run that logs more per poll interval is read over several polls. */
-const LOG_PAGE = 5_000;
 
 export interface GcpRunLifecycleInput {
   names: GcpNames;
@@ -101,7 +99,9 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
           if (query.endTime !== undefined) clauses.push(`timestamp<="${isoTime(query.endTime)}"`);
           if (query.filterPattern) clauses.push(`textPayload:${quote(query.filterPattern)}`);
           const lines: LogLine[] = [];
-          for (const entry of await logging.listEntries(clauses.join(' AND '), LOG_PAGE)) {
+          // Every page: `cloud logs` reads once, and a cap there cut the output silently and, with no run named, kept
+          // the oldest lines of the job's history instead of the latest run's.
+          for (const entry of await logging.listEntries(clauses.join(' AND '))) {
             if (seen.has(entry.insertId)) continue;
             seen.add(entry.insertId);
             const execution = entry.labels['run.googleapis.com/execution_name'];

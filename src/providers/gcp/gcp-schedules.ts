@@ -4,8 +4,9 @@ import type { Deploy, Schedule } from '../../project/types.js';
 import { compareScheduleLists } from '../deploy/schedule-listing.js';
 import type { ScheduleChange, ScheduleLifecycle } from '../provider.js';
 import type { GcpNames } from './names.js';
-import { compareScheduleSpecs, createScheduleSpec, readScheduleSpec, toListedExpression, toSchedulerJob, type ScheduleSpec } from './resources/scheduler-job.js';
+import { compareScheduleSpecs, createScheduleSpec, readScheduleSpec, toSchedulerJob, type ScheduleSpec } from './resources/scheduler-job.js';
 import type { CloudRunApi } from './sdk/cloud-run.js';
+import { fromUnixCron, toUnixCron } from '../../schedule/unix-cron.js';
 import type { CloudSchedulerApi, SchedulerJob } from './sdk/cloud-scheduler.js';
 
 export function createGcpScheduleLifecycle(input: {
@@ -61,7 +62,9 @@ export function createGcpScheduleLifecycle(input: {
         declared,
         deployed,
         differences: (schedule, spec) => compareScheduleSpecs(createScheduleSpec(names, deploy, schedule), spec),
-        describe: (spec) => ({ expression: toListedExpression(spec.schedule), timezone: spec.timeZone, enabled: spec.enabled }),
+        describe: (spec) => ({ expression: fromUnixCron(spec.schedule), timezone: spec.timeZone, enabled: spec.enabled }),
+        // A rate is deployed as a unix cron in the schedule's zone (rate(1 day) fires at midnight), not as an interval.
+        firesOn: (schedule) => ({ expression: fromUnixCron(toUnixCron(schedule, 'Cloud Scheduler')), timezone: schedule.timezone }),
       });
     },
     async delete(targetId) {

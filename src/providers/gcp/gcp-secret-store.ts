@@ -18,7 +18,8 @@ export function createGcpSecretStore(input: { names: GcpNames; open: () => Promi
     read: async (secretId) => (await open()).readLatest(secretId),
     async write(secretId, text) {
       const client = await open();
-      await client.ensureSecret(secretId, names.labels);
+      // The group's secret is shared by its tasks: labelled with the group only.
+      await client.ensureSecret(secretId, secretId === names.taskSecretId ? names.labels : names.resourceGroupLabels);
       await client.writeVersion(secretId, text);
     },
     describe: (secretId, key) => `secretmanager:projects/${names.project}/secrets/${secretId} (key ${key})`,

@@ -69,8 +69,13 @@ export interface GcpNames extends StoreNames {
   timedOutMetric: string;
   alertPolicyDisplayName: string;
   notificationChannelDisplayName: string;
-  /** Labels on what handoff makes, to find and tell apart its resources (label values are lowercase). */
+  /** Labels on what handoff makes for the task, to find and tell apart its resources (label values are lowercase). */
   labels: Record<string, string>;
+  /**
+   * Labels on what the resource group's tasks share (the bucket, the group's secret): the group only, as a task's
+   * label there would flip to whichever task deployed last.
+   */
+  resourceGroupLabels: Record<string, string>;
   /** `<host>/<project>/<repository>/<image>:<version>`. */
   imageUri(version: string): string;
 }
@@ -226,6 +231,7 @@ export function createGcpNames(input: GcpNamesInput): GcpNames {
     alertPolicyDisplayName: `handoff ${rg}/${task}: failed or timed-out runs`,
     notificationChannelDisplayName: `handoff ${rg}/${task} alarms`,
     labels,
+    resourceGroupLabels: { 'handoff-resource-group': labels['handoff-resource-group'] },
     imageUri: (version) => {
       // Image tags: up to 128 characters of `[a-zA-Z0-9_][a-zA-Z0-9_.-]*` (Docker tag rules, which Artifact Registry keeps).
       if (!/^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$/.test(version)) {

@@ -139,6 +139,8 @@ export class EmulatorRun {
         this.iam.requireOwner(req.principal, 'update jobs');
         const before = this.job(name!);
         const body = readJson<Json>(req);
+        // UpdateJob replaces the job; an etag it names must be the current one (AIP-154: ABORTED when it moved on).
+        if (body.etag !== undefined && body.etag !== '' && body.etag !== before.etag) throw fail.aborted(`The etag "${String(body.etag)}" of job ${name} is stale; read the job again.`);
         this.validate(body, name!.slice(name!.lastIndexOf('/') + 1));
         const generation = String(Number(before.generation) + 1);
         const job: Json = {

@@ -36,6 +36,8 @@ export class EmulatorScheduler {
   /** Cloud Scheduler's checks: a unix-cron of 5 fields, a known time zone, an HTTP target whose token account exists. */
   private validate(job: Json): void {
     const schedule = String(job.schedule ?? '');
+    // Job.description: "must not contain more than 500 characters" (google/cloud/scheduler/v1/job.proto).
+    if (typeof job.description === 'string' && [...job.description].length > 500) throw fail.invalidArgument('Job description must not contain more than 500 characters.');
     if (schedule.trim().split(/\s+/).length !== 5) throw fail.invalidArgument(`Schedule or time zone is invalid: "${schedule}" is not a unix-cron expression.`);
     try {
       new Cron(schedule, { timezone: String(job.timeZone || 'UTC'), paused: true });

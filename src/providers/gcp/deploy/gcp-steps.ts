@@ -2,9 +2,10 @@
 import { UserError } from '../../../errors.js';
 import type { ResourceStep } from '../../deploy/resource-plan.js';
 import type { GcpProvider } from '../gcp-provider.js';
+import type { GcpNames } from '../names.js';
 import { createJobSpec, readJobSpec, toCloudRunJob, type JobSpec } from '../resources/cloud-run-job.js';
 import { createBucketGrants, createJobGrants, createSecretGrants, toServiceAccountMember } from '../resources/grants.js';
-import { listGrants, setGrants, type Grant, type IamPolicy } from '../resources/iam-policy.js';
+import { ALL_GRANTS, listGrants, scopeToGrants, setGrants, type Grant, type GrantScope, type IamPolicy } from '../resources/iam-policy.js';
 import { createAlertPolicySpec, createMetricSpecs, createNotificationChannelSpec, MONITORING_LABEL, type MetricSpec } from '../resources/monitoring.js';
 import type { AlertPolicy } from '../sdk/cloud-monitoring.js';
 import { classifyGcpError, describeGcpError, isNotFound } from '../sdk/gcp-errors.js';
@@ -26,11 +27,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Sets an IAM policy with read-modify-write: on a concurrent change (ABORTED: the etag moved on) it reads again, and
  * while a just-created service account is still unknown to IAM ("does not exist") it waits and tries again.
  */
-export async function updatePolicy(read: () => Promise<IamPolicy>, write: (policy: IamPolicy) => Promise<unknown>, member: string, grants: Grant[], pollMs: number): Promise<void> {
+export async function updatePolicy(read: () => Promise<IamPolicy>, write: (policy: IamPolicy) => Promise<unknown>, member: string, grants: Grant[], pollMs: number, scope: GrantScope = ALL_GRANTS): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
-      await write(setGrants(await read(), member, grants));
+      await write(setGrants(await read(), member, grants, scope));
       return;
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
@@ -43,7 +44,8 @@ export async function updatePolicy(read: () => Promise<IamPolicy>, write: (polic
 
 export function createBucketStep(p: GcpProvider): ResourceStep<BucketDesired> {
   const { names } = p;
-  const desired: BucketDesired = { uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true, labels: names.labels };
+  // The bucket is the resource group's, shared by its tasks: labelled with the group only.
+  const desired: BucketDesired = { uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true, labels: names.resourceGroupLabels };
   const settings = { ...desired, location: names.region };
   return {
     kind: 'bucket',
@@ -54,13 +56,15 @@ export function createBucketStep(p: GcpProvider): ResourceStep<BucketDesired> {
       const found = await p.apis.storage.readBucket(names.bucket);
       if (!found) return undefined;
       // Labels others put on the bucket are theirs; only handoff's are compared.
-      const labels = Object.fromEntries(Object.entries(found.labels).filter(([k]) => k in names.labels));
+      const labels = Object.fromEntries(Object.entries(found.labels).filter(([k]) => k in names.resourceGroupLabels));
       return { uniformBucketLevelAccess: found.uniformBucketLevelAccess, publicAccessPrevention: found.publicAccessPrevention, versioning: found.versioning, labels };
     },
     create: () => p.apis.storage.createBucket(names.bucket, settings),
     async update() {
       const found = await p.apis.storage.readBucket(names.bucket);
-      await p.apis.storage.updateBucket(names.bucket, { ...settings, location: found?.location ?? names.region, labels: { ...(found?.labels ?? {}), ...names.labels } });
+      // A patch: others' labels stay; the task label earlier versions put on the shared bucket goes (it named one task of many).
+      const staleTask: Record<string, null> = found && 'handoff-task' in found.labels ? { 'handoff-task': null } : {};
+      await p.apis.storage.updateBucket(names.bucket, { ...settings, location: found?.location ?? names.region, labels: { ...names.resourceGroupLabels, ...staleTask } });
     },
   };
 }
@@ -99,14 +103,18 @@ export function createResourcesSteps(p: GcpProvider): ResourceStep[] {
   ];
 }
 
-/** An IAM step: the grants one member holds on one resource, set by read-modify-write (everyone else's kept). */
+/**
+ * An IAM step: the grants one member holds on one resource (within `scope`, when the member is not the task's own),
+ * set by read-modify-write (everyone else's kept).
+ */
 function createGrantStep(
   p: GcpProvider,
-  input: { what: string; name: string; member: string; grants: Grant[]; read: () => Promise<IamPolicy | undefined>; write: (policy: IamPolicy) => Promise<unknown>; before?: () => Promise<void> },
+  input: { what: string; name: string; member: string; grants: Grant[]; scope?: GrantScope; read: () => Promise<IamPolicy | undefined>; write: (policy: IamPolicy) => Promise<unknown>; before?: () => Promise<void> },
 ): ResourceStep<Grant[]> {
+  const scope = input.scope ?? ALL_GRANTS;
   const apply = async (): Promise<void> => {
     await input.before?.();
-    await updatePolicy(async () => (await input.read()) ?? { version: 3, bindings: [] }, input.write, input.member, input.grants, p.pollMs);
+    await updatePolicy(async () => (await input.read()) ?? { version: 3, bindings: [] }, input.write, input.member, input.grants, p.pollMs, scope);
   };
   return {
     kind: 'task',
@@ -116,7 +124,7 @@ function createGrantStep(
     async read() {
       const policy = await input.read();
       if (!policy) return undefined;
-      const grants = listGrants(policy, input.member);
+      const grants = listGrants(policy, input.member).filter(scope);
       return grants.length > 0 ? grants : undefined;
     },
     create: apply,
@@ -257,6 +265,7 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
       name: `gs://${names.bucket} → ${names.taskServiceAccount} (objects under ${names.s3.taskPrefix})`,
       member: taskMember,
       grants: createBucketGrants(names),
+      scope: scopeTaskGrants(names, createBucketGrants(names)),
       read: async () => ((await storage.readBucket(names.bucket)) ? storage.getIamPolicy(names.bucket) : undefined),
       write: (policy) => storage.setIamPolicy(names.bucket, policy),
     }),
@@ -268,6 +277,7 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
         name: `${secretId} → ${names.taskServiceAccount}`,
         member: taskMember,
         grants: createSecretGrants(),
+        scope: scopeTaskGrants(names, createSecretGrants()),
         read: async () => {
           const api = await p.apis.secretManager();
           return (await api.exists(secretId)) ? api.getIamPolicy(secretId) : undefined;
@@ -276,7 +286,7 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
         // The grant is on the secret, so it must exist (empty until secrets are pushed) for a later push to be readable.
         before: async () => {
           const api = await p.apis.secretManager();
-          if (await api.ensureSecret(secretId, names.labels)) await api.writeVersion(secretId, '{}');
+          if (await api.ensureSecret(secretId, secretId === names.taskSecretId ? names.labels : names.resourceGroupLabels)) await api.writeVersion(secretId, '{}');
         },
       }),
     );
@@ -291,7 +301,21 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
       return job ? readJobSpec(job, Object.keys(names.labels)) : undefined;
     },
     create: async () => (await p.apis.cloudRun()).createJob(names.location, names.jobId, toCloudRunJob(names, jobSpec)),
-    update: async () => (await p.apis.cloudRun()).updateJob(toCloudRunJob(names, jobSpec)),
+    // UpdateJob replaces the whole job: labels others put on it are sent back, and its etag makes a change made
+    // meanwhile fail the write (then it is read again) instead of being overwritten.
+    async update() {
+      const api = await p.apis.cloudRun();
+      for (let attempt = 1; ; attempt++) {
+        const found = await api.getJob(names.job);
+        const job = toCloudRunJob(names, jobSpec);
+        try {
+          await api.updateJob({ ...job, labels: { ...(found?.labels ?? {}), ...job.labels }, ...(found?.etag ? { etag: found.etag } : {}) });
+          return;
+        } catch (error) {
+          if (attempt >= 3 || classifyGcpError((error as { cause?: unknown }).cause ?? error) !== 'ABORTED') throw error;
+        }
+      }
+    },
   });
   steps.push(
     createGrantStep(p, {
@@ -313,6 +337,15 @@ export function createTaskSteps(p: GcpProvider, image: string): ResourceStep[] {
   );
   steps.push(...createMonitoringSteps(p));
   return steps;
+}
+
+/**
+ * Which of the task identity's grants the task's steps manage: all of them when handoff made the identity for the task;
+ * for deploy.service_account, which other tasks of the group (sharing the bucket and the group's secret) and the user
+ * may use too, only this task's own, so a deploy adds its grants and takes away no one else's.
+ */
+export function scopeTaskGrants(names: GcpNames, grants: Grant[]): GrantScope {
+  return names.ownsTaskServiceAccount ? ALL_GRANTS : scopeToGrants(grants);
 }
 
 /** Refuses to deploy a job whose identity would not exist: deploy.service_account must name an existing account. */

@@ -38,7 +38,7 @@ export function createTerraformBlocks(names: GcpNames, project: Project, image: 
       location: names.region.toUpperCase(),
       uniform_bucket_level_access: true,
       public_access_prevention: 'enforced',
-      labels: names.labels,
+      labels: names.resourceGroupLabels,
       versioning: makeBlock('versioning', [], { enabled: true }),
       // Retained like the S3 bucket (DeletionPolicy Retain); remove the lifecycle block to let Terraform delete it.
       lifecycle: makeBlock('lifecycle', [], { prevent_destroy: true }),
@@ -80,7 +80,7 @@ export function createTerraformBlocks(names: GcpNames, project: Project, image: 
     ['resource_group', names.resourceGroupSecretId],
   ] as const) {
     blocks.push(
-      makeBlock('resource', ['google_secret_manager_secret', tfName], { secret_id: secretId, labels: names.labels, replication: makeBlock('replication', [], { auto: makeBlock('auto', [], {}) }) }),
+      makeBlock('resource', ['google_secret_manager_secret', tfName], { secret_id: secretId, labels: tfName === 'task' ? names.labels : names.resourceGroupLabels, replication: makeBlock('replication', [], { auto: makeBlock('auto', [], {}) }) }),
       makeBlock('resource', ['google_secret_manager_secret_iam_member', tfName], { secret_id: ref(`google_secret_manager_secret.${tfName}.id`), role: SECRET_ACCESSOR_ROLE, member: taskMember }),
     );
   }

@@ -39,16 +39,34 @@ export function listGrants(policy: IamPolicy, member: string): Grant[] {
 }
 
 /**
- * The policy with `member` holding exactly `grants`: removed from every other binding (bindings left empty go), added
- * to the binding of each grant (made when missing). Everyone else's bindings stay as they were; the etag is kept, so a
- * concurrent change makes the write fail instead of being overwritten.
+ * Which of a member's grants a step manages: all of them for an identity handoff made for the task; for one the user
+ * names (deploy.service_account), only the grants of this task, so those of other tasks sharing it and the user's own
+ * stay.
  */
-export function setGrants(policy: IamPolicy, member: string, grants: Grant[]): IamPolicy {
+export type GrantScope = (grant: Grant) => boolean;
+
+export const ALL_GRANTS: GrantScope = () => true;
+
+/** The grants that are one of `grants` by role and condition title (a task's conditions carry its name in the title). */
+export function scopeToGrants(grants: Grant[]): GrantScope {
+  const keys = new Set(grants.map((g) => `${g.role}\n${g.condition?.title ?? ''}`));
+  return (grant) => keys.has(`${grant.role}\n${grant.condition?.title ?? ''}`);
+}
+
+/**
+ * The policy with `member` holding exactly `grants` within `scope`: removed from every other binding in scope
+ * (bindings left empty go), added to the binding of each grant (made when missing). Its bindings out of scope and
+ * everyone else's stay as they were; the etag is kept, so a concurrent change makes the write fail instead of being
+ * overwritten.
+ */
+export function setGrants(policy: IamPolicy, member: string, grants: Grant[], scope: GrantScope = ALL_GRANTS): IamPolicy {
   const wanted = new Map(grants.map((g) => [grantKey(g), g]));
   const bindings: IamBinding[] = [];
   for (const binding of policy.bindings) {
     const key = grantKey(binding);
-    const others = binding.members.filter((m) => m !== member);
+    // A binding of the member out of scope is not this step's to take away.
+    const kept = !wanted.has(key) && !scope(binding);
+    const others = kept ? binding.members : binding.members.filter((m) => m !== member);
     const members = wanted.has(key) ? [...others, member] : others;
     wanted.delete(key);
     if (members.length > 0) bindings.push({ ...binding, members });

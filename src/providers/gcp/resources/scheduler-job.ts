@@ -27,6 +27,8 @@ const MIN_BACKOFF_SECONDS = 30;
 const MAX_BACKOFF_SECONDS = 600;
 const MAX_DOUBLINGS = 3;
 export const DEFAULT_SCHEDULER_RETRIES = 3;
+// Job.description "must not contain more than 500 characters" (Cloud Scheduler API v1, job.proto).
+const MAX_DESCRIPTION = 500;
 
 export function createScheduleSpec(names: GcpNames, deploy: Deploy, schedule: Schedule): ScheduleSpec {
   const env = [{ name: 'HO_STAGE', value: names.stage }];
@@ -42,9 +44,19 @@ export function createScheduleSpec(names: GcpNames, deploy: Deploy, schedule: Sc
     }
     env.push({ name: e.key, value: e.value });
   }
+  const description = schedule.description ?? schedule.name ?? `handoff ${names.resourceGroup}/${names.task} schedule ${schedule.target_id}`;
+  // Schedules are written last, so a text Cloud Scheduler refuses would fail the deploy half-way: checked here first.
+  if ([...description].length > MAX_DESCRIPTION) {
+    const key = schedule.description !== undefined ? 'description' : 'name';
+    const message = `schedule ${schedule.target_id}'s ${key} is ${[...description].length} characters; Cloud Scheduler takes at most ${MAX_DESCRIPTION}`;
+    throw new UserError(message, {
+      fix: `shorten schedules[].${key} to ${MAX_DESCRIPTION} characters`,
+      diagnostics: [{ severity: 'error', message, path: `${schedule.path}.${key}` }],
+    });
+  }
   return {
     name: names.scheduleJob(schedule.target_id),
-    description: schedule.description ?? schedule.name ?? `handoff ${names.resourceGroup}/${names.task} schedule ${schedule.target_id}`,
+    description,
     schedule: toUnixCron(schedule, 'Cloud Scheduler'),
     timeZone: schedule.timezone ?? 'UTC',
     enabled: schedule.enabled,
@@ -117,13 +129,4 @@ export function compareScheduleSpecs(declared: ScheduleSpec, deployed: ScheduleS
   if (JSON.stringify(declared.env) !== JSON.stringify(deployed.env)) differences.push('envs');
   if (declared.retryCount !== deployed.retryCount) differences.push('retries');
   return differences;
-}
-
-/** unix-cron back to the 6-field form `schedule list` shows for an orphan (days of the week renumbered 1-7). */
-export function toListedExpression(unixCron: string): string {
-  const parts = unixCron.trim().split(/\s+/);
-  if (parts.length !== 5) return unixCron;
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = parts as [string, string, string, string, string];
-  const weekdays = dayOfWeek === '*' ? '?' : dayOfWeek.replace(/\d+/g, (d) => String((Number(d) % 7) + 1));
-  return [minute, hour, dayOfWeek === '*' ? dayOfMonth : '?', month, weekdays, '*'].join(' ');
 }

@@ -14,14 +14,17 @@ export interface LogEntry {
 }
 
 export interface CloudLoggingApi {
-  /** Entries matching `filter` (Logging query language), oldest first, all pages up to `limit`. */
-  listEntries(filter: string, limit: number): Promise<LogEntry[]>;
+  /** Entries matching `filter` (Logging query language), oldest first, every page: a cut would hide the newest lines. */
+  listEntries(filter: string): Promise<LogEntry[]>;
   getMetric(name: string): Promise<LogMetric | undefined>;
   createMetric(metric: LogMetric): Promise<void>;
   updateMetric(metric: LogMetric): Promise<void>;
   deleteMetric(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
+
+// The most entries:list returns in one page (ListLogEntriesRequest.page_size).
+const LOG_PAGE_SIZE = 1000;
 
 function toMillis(timestamp: protos.google.protobuf.ITimestamp | null | undefined): number {
   if (!timestamp) return 0;
@@ -36,13 +39,13 @@ export function createCloudLoggingApi(config: GcpClientConfig): CloudLoggingApi 
   const metricName = (name: string): string => `${project}/metrics/${name}`;
 
   return {
-    listEntries: (filter, limit) =>
+    listEntries: (filter) =>
       callGcp('read the job\'s logs from Cloud Logging', async () => {
         const out: LogEntry[] = [];
         let pageToken: string | undefined;
         do {
           const [entries, , response] = await logging.listLogEntries(
-            { resourceNames: [project], filter, orderBy: 'timestamp asc', pageSize: Math.min(1000, limit - out.length), ...(pageToken ? { pageToken } : {}) },
+            { resourceNames: [project], filter, orderBy: 'timestamp asc', pageSize: LOG_PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
             { autoPaginate: false },
           );
           for (const e of entries) {
@@ -50,7 +53,7 @@ export function createCloudLoggingApi(config: GcpClientConfig): CloudLoggingApi 
             out.push({ insertId: e.insertId ?? '', time: toMillis(e.timestamp), labels: (e.labels ?? {}) as Record<string, string>, text });
           }
           pageToken = response?.nextPageToken || undefined;
-        } while (pageToken && out.length < limit);
+        } while (pageToken);
         return out;
       }),
     getMetric: (name) =>

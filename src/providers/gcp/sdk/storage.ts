@@ -23,7 +23,8 @@ export interface StorageApi {
   /** The managed settings of the bucket, or undefined when there is no such bucket. */
   readBucket(bucket: string): Promise<BucketSettings | undefined>;
   createBucket(bucket: string, settings: BucketSettings): Promise<void>;
-  updateBucket(bucket: string, settings: BucketSettings): Promise<void>;
+  /** Labels are patched: those named are set, a null one removed, the others left as they are. */
+  updateBucket(bucket: string, settings: Omit<BucketSettings, 'labels'> & { labels: Record<string, string | null> }): Promise<void>;
   /** Whether the bucket holds any object, including noncurrent versions (which keep it from being deleted). */
   holdsObjects(bucket: string): Promise<boolean>;
   deleteBucket(bucket: string): Promise<void>;

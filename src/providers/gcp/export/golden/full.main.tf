@@ -19,7 +19,6 @@ resource "google_storage_bucket" "store" {
   public_access_prevention    = "enforced"
   labels = {
     handoff-resource-group = "etl"
-    handoff-task           = "rates"
   }
   versioning {
     enabled = true
@@ -94,7 +93,6 @@ resource "google_secret_manager_secret" "resource_group" {
   secret_id = "handoff_etl"
   labels = {
     handoff-resource-group = "etl"
-    handoff-task           = "rates"
   }
   replication {
     auto {}
