@@ -2,8 +2,9 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -97,8 +98,11 @@ const lazyChildProcessForCommander = {
 // faster and in less memory: an ES module entry sets up Node's ES module loader (about 10 ms and 1.5–1.9 MB here,
 // for `--help` as for a run). First the split build as ES modules, into a folder of its own; then every file of it
 // converted to CommonJS in dist/ (each `import()` becomes a `require()` of its chunk, read only when reached).
-// Inside the build's own folder: a build that is killed leaves it where the next build removes it.
-const esmDir = path.join(outDir, '.esm');
+// In the OS temp folder, outside the package: inside it, package.json's "type": "module" would change how the second
+// step converts the chunks' imports of CommonJS modules (nunjucks' exports then came out undefined). The prefix is
+// not that of container build contexts (handoff-build-).
+const esmDir = mkdtempSync(path.join(tmpdir(), 'handoff-bundle-'));
+process.on('exit', () => rmSync(esmDir, { recursive: true, force: true }));
 let cli;
 try {
   cli = await build({
