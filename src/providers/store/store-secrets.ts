@@ -50,6 +50,14 @@ export function planSecretsPush(provider: Provider, secrets: Secret[], options: 
       fix: `rename the secret: the original handoff kept the whole project in the parameter ${provider.names.ssmTaskPath}/config, so that name is never used for a secret`,
     });
   }
+  // SSM refuses an empty value (at least 1 character), and finding out in the middle of the writes would leave the push
+  // half-done; every store refuses it, so a push that works locally also works on AWS.
+  const empty = secrets.find((s) => s.push && s.value === '');
+  if (empty) {
+    throw new UserError(`secret "${empty.key}" (${empty.source}) is empty; stored secrets need at least 1 character (SSM parameters refuse an empty value). Nothing was pushed`, {
+      fix: 'give it a value (for a file: secret, check that the file is not empty), or mark it push: false to use it in local runs only',
+    });
+  }
   return secrets.map((secret) => {
     const name = parameterName(provider.names, secret.key, secret.level);
     const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push };
