@@ -161,7 +161,9 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
         throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
       });
       const secrets = toRunSecrets(await readStoreSecrets(session.provider));
-      rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir);
+      rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir).catch((error: unknown) => {
+        throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
+      });
     } finally {
       lock.release();
     }
