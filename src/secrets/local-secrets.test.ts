@@ -68,7 +68,7 @@ describe('loadLocalSecrets', () => {
     const file = join(projectDir, '.secrets', 'dev_secrets.yml');
     expect(secrets).toEqual([
       { key: 'username', value: 'my_user', level: 'task', push: true, source: `${file}:1` },
-      { key: 'google', value: '{\n  "k": "v"\n}\n', level: 'resource group', push: true, source: join(projectDir, '.secrets', 'google.json') },
+      { key: 'google', value: '{\n  "k": "v"\n}\n', level: 'resource group', push: true, source: `${file}:3 (file: ${join(projectDir, '.secrets', 'google.json')})` },
       { key: 'local_only', value: SECRET, level: 'task', push: false, source: `${file}:6` },
       { key: 'pin', value: '0123', level: 'task', push: true, source: `${file}:9` },
       { key: 'shared', value: 'x y', level: 'resource group', push: true, source: `${file}:11` },

@@ -14,7 +14,7 @@ export interface Secret {
   level: 'task' | 'resource group';
   /** false: used locally, never pushed to the remote secret store. */
   push: boolean;
-  /** Where the value came from: `<secrets file>:<line>` for `value:`, the path of the file for `file:`. */
+  /** Where the value came from: `<secrets file>:<line>`, followed by ` (file: <path>)` for `file:`. */
   source: string;
 }
 
@@ -147,7 +147,8 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secre
           'the path is relative to the secrets folder; check that the file exists and is readable',
         );
       }
-      source = path;
+      // The secrets file's line too: an error about the value (an empty file) names the entry to fix.
+      source = `${file}:${line} (file: ${path})`;
     }
 
     secrets.push({ key, value, level, push, source });

@@ -79,6 +79,25 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     expect(JSON.parse(bed.emulator.secretValue(vault, task)!)).toEqual({ API_TOKEN: TOKEN, jinja_secret: 'left \\{\\{ braces \\}\\} right' });
   });
 
+  it('refuses an empty secret before writing, and a push removes the task\'s secret the secrets file dropped (the shared code of every store)', async () => {
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, `${original}- key: EMPTY_ONE\n  value: ""\n`);
+    const empty = await runWith(bed.env, ['secrets', 'push', '-p', projectDir, '-y']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('secret "EMPTY_ONE"');
+    expect(empty.stderr).toContain('is empty');
+    fs.writeFileSync(file, original.replace(/- key: jinja_secret\n  value: .*\n/, ''));
+    const pushed = await runWith(bed.env, ['project', 'push', '-p', projectDir, '-y']);
+    consoleText += pushed.stdout + pushed.stderr;
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toMatch(/- jinja_secret \(task level\) -> .* REMOVE from the store \(not in the secrets file\)/);
+    const vault = `kv-${bed.emulator.subscriptionId.slice(0, 8)}`;
+    const names = bed.emulator.requests.filter((r) => r.method === 'PUT' && r.path.startsWith(`/keyvault/${vault}/secrets/`)).map((r) => r.path.split('/').pop()!);
+    const task = names.find((n) => /^handoff-dev-store-test-pipeline-[0-9a-f]{8}$/.test(n))!;
+    expect(JSON.parse(bed.emulator.secretValue(vault, task)!)).toEqual({ API_TOKEN: TOKEN });
+  });
+
   it('a client secret Azure refuses is exit 2 with what Azure said, for store and deploy commands alike, and never printed', async () => {
     const refused = 'refused-client-secret-4e1d77';
     for (const args of [['config', 'push', '-p', projectDir], ['cloud', 'bucket', 'create', '-p', projectDir]]) {

@@ -86,7 +86,7 @@ describe('local provider: project push, then run from the store', () => {
     expect(fs.readdirSync(path.join(workspace, 'runs'))).toEqual([]);
   });
 
-  it('run --dry-run refuses a broken template in the stored files/ as the run would, located in the fetched copy', async () => {
+  it('run --dry-run refuses a broken template in the stored files/ as the run would, said to be the store\'s copy to fix and push again', async () => {
     const broken = path.join(taskDir, 'files', 'broken.txt');
     fs.writeFileSync(broken, 'line1\nline2 {{ x \n');
     try {
@@ -94,8 +94,17 @@ describe('local provider: project push, then run from the store', () => {
       const dry = await runWith(env, ['run', '--dry-run', '-w', workspace, ...target, '-v', 'start=s', 'label=l']);
       expect(dry.code, dry.stderr).toBe(2);
       expect(dry.stderr).toMatch(/files\/broken\.txt at line 3/);
+      // The file to fix is the project's, pushed again: the fetched copy is replaced at every run.
+      expect(dry.stderr).toContain('(the copy fetched from the store');
+      expect(dry.stderr).toContain('then push it again: handoff project push');
       expect(dry.stdout).not.toContain('Run plan');
       expect(fs.existsSync(path.join(workspace, 'files', 'broken.txt'))).toBe(false);
+      const run = await runWith(env, ['run', '-w', workspace, ...target, '-v', 'start=s', 'label=l']);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/files\/broken\.txt at line 3.*\(the copy fetched from the store/);
+      const got = await runWith(env, ['files', 'get', '-w', workspace, ...target]);
+      expect(got.code, got.stderr).toBe(2);
+      expect(got.stderr).toMatch(/files\/broken\.txt at line 3.*\(the copy fetched from the store/);
     } finally {
       fs.rmSync(broken);
     }

@@ -4,6 +4,7 @@ import { readVersionOption } from '../../container/image-version.js';
 import type { DeployEvent, Deployment, ManageAction } from '../../providers/deployment.js';
 import { findProviderEntry, listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
+import { describeSecretChanges, formatSecretPushLines } from './secrets-command.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -124,9 +125,10 @@ export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
     const { names } = session.provider;
     const plan = await deployment.plan(openDeployRequest(options, session));
     const secrets = plan.project.secrets;
-    if (secrets.length > 0) {
-      process.stderr.write(`Secrets to push:\n${secrets.map((s) => `  - ${s.key} (${s.level} level) -> ${s.location}`).join('\n')}\n`);
-      if (!(await confirm(options, `Deploy ${names.resourceGroup}/${names.task} and push ${plural(secrets.length, 'secret')}?`))) {
+    const stale = plan.project.staleSecrets;
+    if (secrets.length > 0 || stale.length > 0) {
+      process.stderr.write(`Secrets to push:\n${formatSecretPushLines(secrets, stale).join('\n')}\n`);
+      if (!(await confirm(options, `Deploy ${names.resourceGroup}/${names.task} and ${describeSecretChanges(secrets.length, stale.length)}?`))) {
         session.log.log('info', 'Nothing was deployed (answered no)');
         printResult(options, { status: 'aborted' });
         return 0;

@@ -1,11 +1,23 @@
 // `secrets push|print|delete`: the stage's secrets to and from the provider's secret store (SSM, or 0600 files locally).
 import { UserError } from '../../errors.js';
-import { deleteSecrets, describeSecretPlan, planSecretsPush, pushSecrets, readStoreSecrets } from '../../providers/store/store-secrets.js';
+import {
+  deleteSecrets,
+  describeKeptSharedSecrets,
+  describeSecretPlan,
+  findStaleSecrets,
+  planSecretsPush,
+  pushSecrets,
+  readStoreSecrets,
+  removeStaleSecrets,
+  type SecretPushEntry,
+  type StaleSecret,
+} from '../../providers/store/store-secrets.js';
 import { loadLocalSecrets, type Secret } from '../../secrets/local-secrets.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
+import { RESERVED_SECRET_KEYS } from '../../providers/store/secret-values.js';
 
 function loadStageSecrets(options: GlobalOptions, session: StoreSession): { secrets: Secret[]; vars: Record<string, unknown> } {
   const project = requireProject(session);
@@ -20,30 +32,56 @@ function loadStageSecrets(options: GlobalOptions, session: StoreSession): { secr
   return { secrets: loaded.secrets, vars };
 }
 
+/**
+ * The lines of a push plan: each secret of the file, then the stored task-level ones the push removes. A `push: false`
+ * secret still in the store says REMOVE rather than SKIP: SKIP would suggest the store holds nothing for it.
+ */
+export function formatSecretPushLines(plan: SecretPushEntry[], remove: StaleSecret[], keptShared: StaleSecret[] = []): string[] {
+  const removing = new Map(remove.map((r) => [r.name, r]));
+  const kept = new Set(keptShared.map((k) => k.name));
+  const lines = describeSecretPlan(plan).map((e, i) => {
+    const stale = removing.get(plan[i]!.name);
+    if (stale) removing.delete(stale.name);
+    const skip = kept.has(plan[i]!.name) ? ' SKIP (push: false), STAYS in the store (shared by the resource group)' : ' SKIP (push: false)';
+    const action = e.push ? (e.tier === 'Advanced' ? ' [Advanced tier]' : '') : stale ? ` REMOVE from the store (${stale.why})` : skip;
+    return `  - ${e.key} (${e.level} level) -> ${e.where}${action}`;
+  });
+  for (const r of removing.values()) lines.push(`  - ${r.key} (${r.level} level) -> ${r.location} REMOVE from the store (${r.why})`);
+  return lines;
+}
+
+/** The question before a push that writes and removes secrets. */
+export function describeSecretChanges(write: number, remove: number): string {
+  return [write > 0 ? `push ${plural(write, 'secret')}` : '', remove > 0 ? `remove ${plural(remove, 'stale secret')}` : ''].filter(Boolean).join(' and ');
+}
+
 export function secretsPushCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
     const { secrets, vars } = loadStageSecrets(options, session);
-    // Every check (reserved keys, key characters, sizes and tiers) runs here, before the prompt and any write.
+    // Every check (reserved keys, key characters, empty values, sizes and tiers) runs here, before the prompt and any write.
     const plan = planSecretsPush(session.provider, secrets, { allowAdvancedTier: vars.allow_advanced_tier === true });
+    const stale = await findStaleSecrets(session.provider, plan);
     const described = describeSecretPlan(plan);
-    process.stderr.write(
-      `Secrets to push to the ${session.provider.name} secret store:\n` +
-        described.map((e) => `  - ${e.key} (${e.level} level) -> ${e.where}${e.push ? (e.tier === 'Advanced' ? ' [Advanced tier]' : '') : ' SKIP (push: false)'}`).join('\n') +
-        '\n',
-    );
+    const removed = stale.remove.map((r) => ({ key: r.key, level: r.level, where: r.location, why: r.why }));
+    process.stderr.write(`Secrets to push to the ${session.provider.name} secret store:\n${formatSecretPushLines(plan, stale.remove, stale.keptShared).join('\n')}\n`);
+    const shared = describeKeptSharedSecrets(stale.keptShared);
+    if (shared) session.log.log('warning', shared);
     const count = plan.filter((e) => e.push).length;
-    if (count === 0) {
+    if (count === 0 && stale.remove.length === 0) {
       printResult(options, { status: 'nothing to push', secrets: described });
       return 0;
     }
-    if (!(await confirm(options, `Push ${plural(count, 'secret')}?`))) {
+    const changes = describeSecretChanges(count, stale.remove.length);
+    if (!(await confirm(options, `${changes[0]!.toUpperCase()}${changes.slice(1)}?`))) {
       session.log.log('info', 'Nothing was pushed (answered no)');
-      printResult(options, { status: 'aborted', secrets: described });
+      printResult(options, { status: 'aborted', secrets: described, ...(removed.length > 0 ? { removed } : {}) });
       return 0;
     }
+    // Writes first: a run that starts in between sees the new values beside the old ones, never a secret missing.
     const written = await pushSecrets(session.provider, plan);
-    session.log.log('info', `Pushed ${plural(written.length, 'secret')}`);
-    printResult(options, { status: 'pushed', secrets: described });
+    const deleted = await removeStaleSecrets(session.provider, stale.remove);
+    session.log.log('info', `Pushed ${plural(written.length, 'secret')}${deleted.length > 0 ? `; removed ${plural(deleted.length, 'stale secret')} (${stale.remove.map((r) => r.key).join(', ')})` : ''}`);
+    printResult(options, { status: 'pushed', secrets: described, ...(removed.length > 0 ? { removed } : {}) });
     return 0;
   });
 }
@@ -61,8 +99,32 @@ export function secretsPrintCommand(options: GlobalOptions, flags: { reveal?: bo
   });
 }
 
-/** `secrets delete`: removes the stage's secrets (as listed in the local secrets file) from the store. */
-export function secretsDeleteCommand(options: GlobalOptions): Promise<number> {
+/**
+ * `secrets delete --key K …`: removes the stored secrets of those keys, at whichever level the task's store holds them,
+ * whatever the secrets file says: the way to remove a resource-group secret the file marks `push: false` or dropped.
+ */
+function deleteStoredKeys(options: GlobalOptions, keys: string[]): Promise<number> {
+  return withStoreSession(options, { project: false }, async (session) => {
+    const { names, parameters } = session.provider;
+    const stored = [...(await parameters.listByPath(names.ssmTaskPath)), ...(await parameters.listByPath(names.ssmResourceGroupPath))];
+    const wanted = new Set(keys);
+    const targets = stored.filter((p) => wanted.has(p.name.slice(p.name.lastIndexOf('/') + 1)) && !RESERVED_SECRET_KEYS.has(p.name.slice(p.name.lastIndexOf('/') + 1)));
+    for (const key of keys.filter((k) => !targets.some((t) => t.name.endsWith(`/${k}`)))) session.log.log('warning', `no stored secret "${key}" for ${names.resourceGroup}/${names.task}`);
+    process.stderr.write(`Secrets to delete from the ${session.provider.name} secret store:\n${targets.map((t) => `  - ${t.name.slice(t.name.lastIndexOf('/') + 1)} -> ${parameters.describe(t.name)}`).join('\n')}\n`);
+    if (targets.length === 0 || !(await confirm(options, `Delete ${plural(targets.length, 'secret')}?`))) {
+      if (targets.length > 0) session.log.log('info', 'Nothing was deleted (answered no)');
+      printResult(options, { status: targets.length === 0 ? 'nothing to delete' : 'aborted' });
+      return 0;
+    }
+    const result = await parameters.delete(targets.map((t) => t.name));
+    printResult(options, { status: 'deleted', deleted: result.deleted, missing: result.missing });
+    return 0;
+  });
+}
+
+/** `secrets delete`: removes the stage's secrets (as listed in the local secrets file, or `--key`s) from the store. */
+export function secretsDeleteCommand(options: GlobalOptions, flags: { key?: string[] } = {}): Promise<number> {
+  if (flags.key && flags.key.length > 0) return deleteStoredKeys(options, flags.key);
   return withStoreSession(options, { project: true }, async (session) => {
     const { secrets } = loadStageSecrets(options, session);
     const targets = secrets.filter((s) => s.push);

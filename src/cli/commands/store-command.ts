@@ -19,7 +19,18 @@ import {
   pushFiles,
   type TransferResult,
 } from '../../providers/store/project-store.js';
-import { deleteSecrets, describeSecretPlan, planSecretsPush, pushSecrets, readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
+import {
+  deleteSecrets,
+  describeKeptSharedSecrets,
+  describeSecretPlan,
+  findStaleSecrets,
+  planSecretsPush,
+  pushSecrets,
+  readStoreSecrets,
+  removeStaleSecrets,
+  toRunSecrets,
+} from '../../providers/store/store-secrets.js';
+import { formatSecretPushLines } from './secrets-command.js';
 import { loadLocalSecrets, type Secret } from '../../secrets/local-secrets.js';
 import { createMasker } from '../../secrets/mask.js';
 import { createTemplateContext } from '../../template/context.js';
@@ -150,7 +161,9 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
         throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
       });
       const secrets = toRunSecrets(await readStoreSecrets(session.provider));
-      rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir);
+      rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir).catch((error: unknown) => {
+        throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
+      });
     } finally {
       lock.release();
     }
@@ -251,10 +264,14 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
     for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; pushing config and files only`);
     const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier: vars.allow_advanced_tier === true }) : [];
+    // Like files/, the task's secrets mirror the file: stored task-level ones it no longer pushes are removed.
+    const stale = await findStaleSecrets(session.provider, plan);
+    const shared = describeKeptSharedSecrets(stale.keptShared);
+    if (shared) session.log.log('warning', shared);
     const toWrite = plan.filter((e) => e.push).length;
-    if (toWrite > 0) {
-      process.stderr.write(`Secrets to push:\n${describeSecretPlan(plan).map((e) => `  - ${e.key} (${e.level} level) -> ${e.where}${e.push ? '' : ' SKIP (push: false)'}`).join('\n')}\n`);
-      if (!(await confirm(options, `Push project.yml, files/ and ${plural(toWrite, 'secret')} to the ${session.provider.name} store?`))) {
+    if (toWrite > 0 || stale.remove.length > 0) {
+      process.stderr.write(`Secrets to push:\n${formatSecretPushLines(plan, stale.remove, stale.keptShared).join('\n')}\n`);
+      if (!(await confirm(options, `Push project.yml, files/ and ${plural(toWrite, 'secret')} to the ${session.provider.name} store${stale.remove.length > 0 ? `, and remove ${plural(stale.remove.length, 'stale secret')} from it` : ''}?`))) {
         session.log.log('info', 'Nothing was pushed (answered no)');
         printResult(options, { status: 'aborted' });
         return 0;
@@ -262,18 +279,22 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     }
     // Files first: a name that cannot be stored is found before anything is written, and a run never sees a new
     // project.yml beside old files.
-    const { files, config, written } = await pushStoppable(session, `the project ${session.provider.names.task}`, async (stop) => {
+    const { files, config, written, deleted } = await pushStoppable(session, `the project ${session.provider.names.task}`, async (stop) => {
       const files = await pushFiles(session.provider, project.dir, storeLog(session), stop);
       stop.throwIfAborted();
       const config = await pushConfig(session.provider, project.file);
-      return { files, config, written: await pushSecrets(session.provider, plan) };
+      const written = await pushSecrets(session.provider, plan);
+      // After the writes: a run starting in between sees new values beside old ones, never a secret gone early.
+      return { files, config, written, deleted: await removeStaleSecrets(session.provider, stale.remove) };
     });
-    session.log.log('info', `Pushed project.yml, ${plural(files.keys.length, 'file')} and ${plural(written.length, 'secret')} of ${session.provider.names.task}`);
+    const removedNote = deleted.length > 0 ? `; removed ${plural(deleted.length, 'stale secret')} (${stale.remove.map((r) => r.key).join(', ')})` : '';
+    session.log.log('info', `Pushed project.yml, ${plural(files.keys.length, 'file')} and ${plural(written.length, 'secret')} of ${session.provider.names.task}${removedNote}`);
     printResult(options, {
       status: 'pushed',
       config: config.location,
       files: summarize(files),
       secrets: describeSecretPlan(plan),
+      ...(stale.remove.length > 0 ? { removed_secrets: stale.remove.map((r) => ({ key: r.key, level: r.level, where: r.location, why: r.why })) } : {}),
     });
     return 0;
   });

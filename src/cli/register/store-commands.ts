@@ -94,8 +94,16 @@ ${STORE_HELP}`,
   secretsGroup
     .command('delete')
     .description('delete the stage\'s secrets (the keys of .secrets/<stage>_secrets.yml) from the store; asks first unless -y')
-    .addHelpText('after', STORE_HELP)
-    .action(defineAction(async (options) => (await secrets()).secretsDeleteCommand(options)));
+    .option('--key <key...>', 'delete the stored secrets of these keys instead (task and resource group level), whatever the secrets file says')
+    .addHelpText(
+      'after',
+      `
+--key removes what the secrets file no longer pushes, e.g. a resource-group secret now marked push: false
+(\`project push\` and \`secrets push\` remove stale task-level secrets themselves; shared ones are left to you):
+  handoff secrets delete -p examples/secrets-stages --key OLD_TOKEN -y
+${STORE_HELP}`,
+    )
+    .action(defineAction(async (options, command) => (await secrets()).secretsDeleteCommand(options, command.opts())));
 
   const artifacts = findOrAddCommand(program, 'artifacts', 'the workspace\'s artifacts/ in the store');
   artifacts

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Secret } from '../../secrets/local-secrets.js';
 import type { Provider } from '../provider.js';
 import { listLocalFiles, type StoreLog } from '../store/project-store.js';
-import { planSecretsPush, writeParameters, type SecretPushEntry } from '../store/store-secrets.js';
+import { describeKeptSharedSecrets, planSecretsPush, planStaleSecrets, removeStaleSecrets, writeParameters, type SecretPushEntry, type StaleSecret } from '../store/store-secrets.js';
 
 interface FileWrite {
   key: string;
@@ -23,13 +23,15 @@ export interface ProjectSyncPlan {
   staleFiles: string[];
   secrets: SecretPushEntry[];
   unchangedSecrets: number;
+  /** Stored task-level secrets the secrets file no longer pushes (removed, after the writes). */
+  staleSecrets: StaleSecret[];
 }
 
 export interface ProjectSyncSummary {
   config: 'created' | 'updated' | 'unchanged';
   files: { written: string[]; deleted: string[]; unchanged: number };
   /** Keys only, never values. */
-  secrets: { written: string[]; unchanged: number };
+  secrets: { written: string[]; unchanged: number; deleted: string[] };
 }
 
 /**
@@ -65,8 +67,13 @@ export async function planProjectSync(
   }
 
   const current = new Map<string, string>();
-  for (const p of [...(await provider.parameters.listByPath(names.ssmResourceGroupPath)), ...(await provider.parameters.listByPath(names.ssmTaskPath))]) current.set(p.name, p.value);
+  const storedGroup = await provider.parameters.listByPath(names.ssmResourceGroupPath);
+  const storedTask = await provider.parameters.listByPath(names.ssmTaskPath);
+  for (const p of [...storedGroup, ...storedTask]) current.set(p.name, p.value);
   const secrets = secretPlan.filter((e) => e.push && e.stored !== undefined && current.get(e.name) !== e.stored);
+  const stale = planStaleSecrets(secretPlan, { task: storedTask, resourceGroup: storedGroup }, (name) => provider.parameters.describe(name));
+  const shared = describeKeptSharedSecrets(stale.keptShared);
+  if (shared) input.log?.('warning', shared);
   return {
     config,
     configBody,
@@ -75,32 +82,36 @@ export async function planProjectSync(
     staleFiles: [...stored].sort(),
     secrets,
     unchangedSecrets: secretPlan.filter((e) => e.push).length - secrets.length,
+    staleSecrets: stale.remove,
   };
 }
 
 export function isProjectSyncEmpty(plan: ProjectSyncPlan): boolean {
-  return plan.config === 'unchanged' && plan.files.length === 0 && plan.staleFiles.length === 0 && plan.secrets.length === 0;
+  return plan.config === 'unchanged' && plan.files.length === 0 && plan.staleFiles.length === 0 && plan.secrets.length === 0 && plan.staleSecrets.length === 0;
 }
 
 /** The plan without secret values: what `cloud plan` prints. */
-export function describeProjectSync(plan: ProjectSyncPlan): { config: string; files: { write: string[]; delete: string[]; unchanged: number }; secrets: { write: string[]; unchanged: number } } {
+export function describeProjectSync(plan: ProjectSyncPlan): { config: string; files: { write: string[]; delete: string[]; unchanged: number }; secrets: { write: string[]; delete: string[]; unchanged: number } } {
   return {
     config: plan.config,
     files: { write: plan.files.map((f) => `${f.key} (${f.action})`), delete: plan.staleFiles, unchanged: plan.unchangedFiles },
-    secrets: { write: plan.secrets.map((s) => `${s.key} (${s.level} level)`), unchanged: plan.unchangedSecrets },
+    secrets: { write: plan.secrets.map((s) => `${s.key} (${s.level} level)`), delete: plan.staleSecrets.map((s) => `${s.key} (${s.level} level, ${s.why})`), unchanged: plan.unchangedSecrets },
   };
 }
 
-/** Writes what the plan says: config, changed files, stale files removed, changed secrets. */
+/** Writes what the plan says: config, changed files, stale files removed, changed secrets, then stale secrets removed. */
 export async function applyProjectSync(provider: Provider, plan: ProjectSyncPlan): Promise<ProjectSyncSummary> {
   if (plan.config !== 'unchanged') await provider.objects.put(provider.names.s3.projectKey, plan.configBody);
   // Stale files go first: one may be a file where the project now has a folder of that name (or the reverse).
   if (plan.staleFiles.length > 0) await provider.objects.delete(plan.staleFiles);
   for (const file of plan.files) await provider.objects.put(file.key, file.body, { executable: file.executable });
   await writeParameters(provider, plan.secrets.map((s) => ({ name: s.name, value: s.stored!, tier: s.tier! })));
+  // After the writes: a run starting in between sees new values beside old ones, never a secret gone early.
+  const removed = new Set(await removeStaleSecrets(provider, plan.staleSecrets));
+  const deletedSecrets = plan.staleSecrets.filter((s) => removed.has(s.name)).map((s) => s.key);
   return {
     config: plan.config === 'create' ? 'created' : plan.config === 'update' ? 'updated' : 'unchanged',
     files: { written: plan.files.map((f) => f.key), deleted: plan.staleFiles, unchanged: plan.unchangedFiles },
-    secrets: { written: plan.secrets.map((s) => s.key), unchanged: plan.unchangedSecrets },
+    secrets: { written: plan.secrets.map((s) => s.key), unchanged: plan.unchangedSecrets, deleted: deletedSecrets },
   };
 }

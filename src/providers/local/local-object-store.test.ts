@@ -3,10 +3,23 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../errors.js';
 import { createLocalObjectStore } from './local-object-store.js';
 import { tempNameOf } from './write-file-atomic.js';
+
+// Records the folders the store reads, to show which ones a listing enters; reads still go to the real filesystem.
+const folderReads = vi.hoisted(() => [] as string[]);
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...real,
+    readdir: ((dir: string, ...rest: unknown[]) => {
+      folderReads.push(String(dir));
+      return (real.readdir as (...args: unknown[]) => unknown)(dir, ...rest);
+    }) as typeof real.readdir,
+  };
+});
 
 function makeBucket(): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-bucket-')), 'bucket');
@@ -26,6 +39,31 @@ describe('createLocalObjectStore', () => {
     expect((await store.get('t/files/a/x.txt'))?.body.toString()).toBe('x');
     expect(await store.get('t/files/missing')).toBeUndefined();
     expect(await store.list('nothing/')).toEqual([]);
+  });
+
+  it('lists a prefix without reading folders that cannot hold its keys (project.yml beside years of archives)', async () => {
+    const bucket = makeBucket();
+    const store = createLocalObjectStore(bucket);
+    for (const key of ['t/project.yml', 't/project.yml.bak/x', 't/projects.txt', 't/files/a.txt', 't/artifacts/archives/2026-01-01/a.txt', 't/artifacts/last/b.txt', 't/runs/r1.json', 'u/project.yml']) {
+      await store.put(key, Buffer.from(key));
+    }
+    folderReads.length = 0;
+    expect((await store.list('t/project.yml')).map((o) => o.key)).toEqual(['t/project.yml', 't/project.yml.bak/x']);
+    const read = folderReads.map((d) => path.relative(bucket, d).split(path.sep).join('/'));
+    expect(read).toEqual(['t', 't/project.yml.bak']);
+    // Listings that span folders find what they did before, in key order.
+    expect((await store.list('t/')).map((o) => o.key)).toEqual([
+      't/artifacts/archives/2026-01-01/a.txt',
+      't/artifacts/last/b.txt',
+      't/files/a.txt',
+      't/project.yml',
+      't/project.yml.bak/x',
+      't/projects.txt',
+      't/runs/r1.json',
+    ]);
+    expect((await store.list('t/art')).map((o) => o.key)).toEqual(['t/artifacts/archives/2026-01-01/a.txt', 't/artifacts/last/b.txt']);
+    expect((await store.list('t/artifacts/archives/2026')).map((o) => o.key)).toEqual(['t/artifacts/archives/2026-01-01/a.txt']);
+    expect((await store.list('')).map((o) => o.key)).toHaveLength(8);
   });
 
   it('keeps whether a file is executable', async () => {

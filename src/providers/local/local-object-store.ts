@@ -58,11 +58,12 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
     },
     async list(prefix) {
       await requireBucket(`list ${prefix}`);
-      // S3 prefixes are plain string prefixes: walk the deepest folder the prefix names, then filter.
+      // S3 prefixes are plain string prefixes: walk the deepest folder the prefix names, entering only the folders that
+      // can hold such keys (`t/project.yml` must not read all of `t/artifacts/archives/`), then filter.
       const folderKey = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
       const start = folderKey === '' ? bucketDir : path.join(bucketDir, ...folderKey.split('/'));
       const found: StoredObject[] = [];
-      await walk(start, folderKey, found);
+      await walk(start, folderKey, found, prefix);
       return found.filter((o) => o.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
     async delete(keys) {
@@ -117,7 +118,8 @@ async function copyFileAtomic(from: string, to: string, mode?: number): Promise<
   }
 }
 
-async function walk(dir: string, keyPrefix: string, found: StoredObject[]): Promise<void> {
+/** Collects the files under `dir`, entering a subfolder only when keys below it can start with `prefix`. */
+async function walk(dir: string, keyPrefix: string, found: StoredObject[], prefix: string): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -135,7 +137,11 @@ async function walk(dir: string, keyPrefix: string, found: StoredObject[]): Prom
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    if (stat?.isDirectory()) await walk(abs, key, found);
+    if (stat?.isDirectory()) {
+      // Keys below start with `key/`: they can start with the prefix when one of the two begins the other.
+      const below = `${key}/`;
+      if (below.startsWith(prefix) || prefix.startsWith(below)) await walk(abs, key, found, prefix);
+    }
     else if (stat?.isFile()) found.push({ key, size: stat.size, lastModified: stat.mtime });
   }
 }

@@ -1,5 +1,6 @@
 // Fetches a task's project (project.yml, files/) from the store into the workspace, where a run reads it like a project folder.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Provider } from '../provider.js';
@@ -41,7 +42,10 @@ export async function fetchProjectCopy(provider: Provider, workspaceDir: string)
 export function explainFetchedProjectError(error: unknown, fetchedDir: string, storeLocation: string): unknown {
   if (!(error instanceof UserError)) return error;
   const inCopy = (text: string | undefined): boolean => text !== undefined && text.includes(fetchedDir);
-  if (!inCopy(error.message) && !error.diagnostics.some((d) => inCopy(d.location?.file) || inCopy(d.message))) return error;
+  // Template problems in files/ name the file relative to the project (`files/bad.txt`): one the copy holds is its.
+  const relativeInCopy = (file: string | undefined): boolean =>
+    file !== undefined && !path.isAbsolute(file) && (file === 'project.yml' || file.startsWith('files/')) && existsSync(path.join(fetchedDir, file));
+  if (!inCopy(error.message) && !error.diagnostics.some((d) => inCopy(d.location?.file) || relativeInCopy(d.location?.file) || inCopy(d.message))) return error;
   return new UserError(`${error.message} (the copy fetched from the store ${storeLocation}, replaced at every run)`, {
     diagnostics: error.diagnostics,
     exitCode: error.exitCode,

@@ -1,7 +1,7 @@
 // Secrets in a provider's secret store: plan a push (every check before any write), push, read for a run, list, delete.
 import { UserError } from '../../errors.js';
 import type { Secret } from '../../secrets/local-secrets.js';
-import type { ParameterTier, Provider, StoreNames } from '../provider.js';
+import type { ParameterTier, Provider, StoredParameter, StoreNames } from '../provider.js';
 import { chooseParameterTier, escapeSecretValue, RESERVED_SECRET_KEYS, unescapeSecretValue } from './secret-values.js';
 
 export type SecretLevel = Secret['level'];
@@ -50,6 +50,14 @@ export function planSecretsPush(provider: Provider, secrets: Secret[], options: 
       fix: `rename the secret: the original handoff kept the whole project in the parameter ${provider.names.ssmTaskPath}/config, so that name is never used for a secret`,
     });
   }
+  // SSM refuses an empty value (at least 1 character), and finding out in the middle of the writes would leave the push
+  // half-done; every store refuses it, so a push that works locally also works on AWS.
+  const empty = secrets.find((s) => s.push && s.value === '');
+  if (empty) {
+    throw new UserError(`secret "${empty.key}" (${empty.source}) is empty; stored secrets need at least 1 character (SSM parameters refuse an empty value). Nothing was pushed`, {
+      fix: 'give it a value (for a file: secret, check that the file is not empty), or mark it push: false to use it in local runs only',
+    });
+  }
   return secrets.map((secret) => {
     const name = parameterName(provider.names, secret.key, secret.level);
     const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push };
@@ -58,6 +66,74 @@ export function planSecretsPush(provider: Provider, secrets: Secret[], options: 
     const { tier, bytes } = (provider.parameters.chooseTier ?? chooseParameterTier)(secret.key, stored, options.allowAdvancedTier);
     return { ...entry, tier, bytes, stored };
   });
+}
+
+/** A stored task-level secret that the push removes: the secrets file no longer pushes it at the task level. */
+export interface StaleSecret {
+  key: string;
+  level: SecretLevel;
+  name: string;
+  location: string;
+  why: 'push: false' | 'not in the secrets file' | 'now resource group level';
+}
+
+/**
+ * What the store holds that the secrets file no longer pushes. Task-level secrets are this task's own, so they are
+ * removed (`remove`); a stale one would keep reaching runs from the store (and, for a key moved to the resource group
+ * level, win over the new value, as `readStoreSecrets` lets the task level win). Resource-group secrets are shared by
+ * the group's other tasks, so they are only reported (`keptShared`), and only those the file marks `push: false`: a
+ * key the file does not name may be another task's. An empty plan (no secrets file, e.g. a CI checkout without
+ * `.secrets/`) removes nothing: the file is not there to say which secrets the task has.
+ */
+export function planStaleSecrets(
+  plan: SecretPushEntry[],
+  stored: { task: StoredParameter[]; resourceGroup: StoredParameter[] },
+  describe: (name: string) => string,
+): { remove: StaleSecret[]; keptShared: StaleSecret[] } {
+  if (plan.length === 0) return { remove: [], keptShared: [] };
+  const keyOf = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+  const local = new Map(plan.map((e) => [e.key, e]));
+  const remove: StaleSecret[] = [];
+  for (const p of stored.task) {
+    const key = keyOf(p.name);
+    if (RESERVED_SECRET_KEYS.has(key)) continue;
+    const entry = local.get(key);
+    if (entry && entry.level === 'task' && entry.push) continue;
+    const why = !entry ? 'not in the secrets file' : !entry.push ? 'push: false' : 'now resource group level';
+    remove.push({ key, level: 'task', name: p.name, location: describe(p.name), why });
+  }
+  const keptShared: StaleSecret[] = [];
+  for (const p of stored.resourceGroup) {
+    const key = keyOf(p.name);
+    const entry = local.get(key);
+    if (entry && entry.level === 'resource group' && !entry.push) keptShared.push({ key, level: 'resource group', name: p.name, location: describe(p.name), why: 'push: false' });
+  }
+  return { remove, keptShared };
+}
+
+/** Reads both levels of the store and plans the stale secrets (see `planStaleSecrets`). */
+export async function findStaleSecrets(provider: Provider, plan: SecretPushEntry[]): Promise<{ remove: StaleSecret[]; keptShared: StaleSecret[] }> {
+  if (plan.length === 0) return { remove: [], keptShared: [] };
+  const { names, parameters } = provider;
+  const [task, resourceGroup] = [await parameters.listByPath(names.ssmTaskPath), await parameters.listByPath(names.ssmResourceGroupPath)];
+  return planStaleSecrets(plan, { task, resourceGroup }, (name) => parameters.describe(name));
+}
+
+/** The warning for shared secrets a push leaves in the store, with the command that removes them. */
+export function describeKeptSharedSecrets(kept: StaleSecret[]): string | undefined {
+  if (kept.length === 0) return undefined;
+  const keys = kept.map((s) => s.key);
+  return (
+    `the resource group's ${keys.length === 1 ? 'secret' : 'secrets'} ${keys.join(', ')} (push: false here) ${keys.length === 1 ? 'stays' : 'stay'} in the store, ` +
+    `shared with the group's other tasks, and runs from the store still use the stored value; once no task needs it: ` +
+    `handoff secrets delete -p <project> ${keys.map((k) => `--key ${k}`).join(' ')}`
+  );
+}
+
+/** Deletes stale secrets after the writes. */
+export async function removeStaleSecrets(provider: Provider, stale: StaleSecret[]): Promise<string[]> {
+  if (stale.length === 0) return [];
+  return (await provider.parameters.delete(stale.map((s) => s.name))).deleted;
 }
 
 /** The plan without values, for printing. */
