@@ -163,4 +163,23 @@ schedules:
       'otto schedule_enable ok',
     ]);
   });
+
+  it('never repeats a job id or schedule target_id it was sent, so a guessed secret is not confirmed as ***; nor does its audit log', async () => {
+    const calls: Array<[TeamClient, string, RequestInit & { json?: unknown }]> = [
+      [vic, `/api/projects/orders/jobs/${SECRET}`, {}],
+      [vic, `/api/projects/orders/jobs/${SECRET}/log`, {}],
+      [otto, `/api/projects/orders/jobs/${SECRET}/stop`, { method: 'POST' }],
+      [otto, `/api/projects/orders/schedules/${SECRET}`, { method: 'POST', json: { enabled: false } }],
+    ];
+    for (const [client, pathname, init] of calls) {
+      const response = await client.call(pathname, init);
+      expect(response.status, pathname).toBe(404);
+      const text = await response.text();
+      expect(text, pathname).not.toContain(SECRET);
+      expect(text, pathname).not.toContain('***');
+    }
+    const raw = fs.readFileSync(auditLog, 'utf8');
+    expect(raw).not.toContain(SECRET);
+    expect(audit().filter((e) => e.action === 'job_stop' && e.outcome === 'failed').at(-1)).toMatchObject({ user: 'otto', target: '***', status: 404 });
+  });
 });

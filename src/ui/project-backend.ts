@@ -45,6 +45,9 @@ import { isoTime } from '../iso-time.js';
 
 /** What a request for a run that is not there gets (see runDetail). */
 const NO_SUCH_RUN = 'no run with that id in this workspace';
+/** The same for jobs and schedules: the provider's own message quotes the id (`no job "…" for …`). */
+const NO_SUCH_JOB = 'no job with that id for this project';
+const NO_SUCH_SCHEDULE = 'project.yml declares no schedule with that target_id';
 
 export interface ProjectBackendOptions extends ProjectSource {
   /** The team server's id of the project; '' for the local one-person UI. */
@@ -559,9 +562,10 @@ export class ProjectBackend {
     const side = await this.requireCloud();
     let job;
     try {
+      // Answers never repeat the id the caller sent (see NO_SUCH_RUN): the provider's message quotes it.
       job = await side.getJob(jobId);
     } catch (error) {
-      if (error instanceof UserError) throw new HttpError(404, error.message);
+      if (error instanceof UserError) throw noSuchJob(error);
       throw this.providerFailure(error);
     }
     const { entries } = await this.mergedEntries();
@@ -574,7 +578,7 @@ export class ProjectBackend {
     const side = await this.requireCloud();
     // The job must exist (a made-up id never starts a log reader).
     const job = await side.getJob(jobId).catch((error: unknown) => {
-      if (error instanceof UserError) throw new HttpError(404, error.message);
+      if (error instanceof UserError) throw noSuchJob(error);
       throw this.providerFailure(error);
     });
     return side.readJobLog(job.id, from);
@@ -587,7 +591,7 @@ export class ProjectBackend {
     try {
       job = await side.stopJob(jobId);
     } catch (error) {
-      if (error instanceof UserError) throw new HttpError(404, error.message);
+      if (error instanceof UserError) throw noSuchJob(error);
       throw this.providerFailure(error);
     }
     this.changed();
@@ -599,7 +603,7 @@ export class ProjectBackend {
     const side = await this.requireCloud();
     const { project } = await this.loadProject();
     const schedule = project.schedules.find((s) => s.target_id === targetId);
-    if (!schedule) throw new HttpError(404, `project.yml declares no schedule with target_id ${targetId}`);
+    if (!schedule) throw new HttpError(404, NO_SUCH_SCHEDULE);
     try {
       await side.setScheduleEnabled(schedule, enabled);
     } catch (error) {
@@ -608,6 +612,11 @@ export class ProjectBackend {
     }
     return { status: 200, body: { message: `schedule ${schedule.name ?? targetId} is ${enabled ? 'enabled' : 'disabled'} in ${side.target.provider}` }, target: targetId };
   }
+}
+
+/** A job id the provider did not find, as a 404 that does not quote the id (see NO_SUCH_JOB). */
+function noSuchJob(error: UserError): HttpError {
+  return new HttpError(404, / matches \d+ jobs /.test(error.message) ? 'more than one job starts so: give the whole job id' : NO_SUCH_JOB);
 }
 
 /** A cloud job without a record (yet) as a row of the runs table. */
