@@ -117,6 +117,8 @@ schedules:
     expect(detail.record.tasks.map((t) => t.name)).toEqual(['sync']);
     const jobDetail = await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`);
     expect(jobDetail.record?.runId).toBe(merged[0].runId);
+    // The run names its job (how `cloud job status` links them).
+    expect(jobDetail.record?.jobId).toBe(job.id);
     for (const raw of [events.raw(), JSON.stringify(await json(vic, '/api/projects/orders/runs')), JSON.stringify(jobDetail)]) expect(raw).not.toContain(SECRET);
     events.close();
     expect(audit().find((e) => e.action === 'cloud_run_start' && e.target === job.id)).toMatchObject({ user: 'otto', role: 'operator', outcome: 'ok', project: 'orders', status: 201 });
