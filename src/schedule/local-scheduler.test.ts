@@ -166,6 +166,41 @@ describe('LocalScheduler', () => {
     await h.done;
   });
 
+  it('drops the fire queued behind a run when its schedule is disabled: the run ends and nothing more starts', async () => {
+    const queued = schedule({ overlap: 'queue' });
+    const h = harness([queued]);
+    await h.clock.advance(2 * 60_000);
+    expect(h.fires.map((f) => f.outcome)).toEqual(['fired', 'queued']);
+    // Disabled as `cloud schedule create` (or the page) does it: the file changes, with a new deploy time.
+    h.setSchedules([{ ...queued, enabled: false, deployedAt: new Date(h.clock.now()).toISOString() }]);
+    await settle();
+    h.runs[0].finish();
+    await h.clock.advance(5 * 60_000);
+    expect(h.runs).toHaveLength(1);
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome, f.reason])).toEqual([
+      ['2026-01-05T10:01:00.000Z', 'fired', undefined],
+      ['2026-01-05T10:02:00.000Z', 'queued', 'the previous run still goes on; it runs when that one ends'],
+      ['2026-01-05T10:02:00.000Z', 'skipped', 'the schedule was disabled'],
+    ]);
+    expect(h.state().queued).toEqual({});
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('drops a queued fire when the overlap changes from queue, and starts nothing for it', async () => {
+    const queued = schedule({ overlap: 'queue' });
+    const h = harness([queued]);
+    await h.clock.advance(2 * 60_000);
+    h.setSchedules([{ ...queued, overlap: 'skip' }]);
+    await settle();
+    h.runs[0].finish();
+    await settle();
+    expect(h.runs).toHaveLength(1);
+    expect(h.fires.at(-1)).toMatchObject({ scheduledAt: '2026-01-05T10:02:00.000Z', outcome: 'skipped', reason: "the schedule's overlap is now skip" });
+    h.scheduler.stop();
+    await h.done;
+  });
+
   it('lets runs overlap with overlap: allow', async () => {
     const h = harness([schedule({ overlap: 'allow' })]);
     await h.clock.advance(2 * 60_000);

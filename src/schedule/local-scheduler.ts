@@ -185,6 +185,10 @@ export class LocalScheduler {
         existing.parsed = parsed;
         existing.cached = undefined;
         if (changed) existing.cursor = Math.max(existing.cursor, this.deps.clock.now());
+        // A fire queued behind a run does not outlive the switch-off (or a change of overlap): nothing more fires for
+        // a disabled schedule, as a restarted scheduler already decided (adoptRunsInFlight).
+        if (!schedule.enabled) this.dropQueued(existing, 'the schedule was disabled');
+        else if (schedule.overlap !== 'queue') this.dropQueued(existing, `the schedule's overlap is now ${schedule.overlap}`);
         continue;
       }
       const last = this.state.lastFire[schedule.id];
@@ -204,9 +208,19 @@ export class LocalScheduler {
     for (const id of [...this.entries.keys()]) {
       const entry = this.entries.get(id)!;
       if (seen.has(id)) continue;
+      this.dropQueued(entry, 'the schedule was deleted');
       if (entry.running.size === 0) this.entries.delete(id);
       else entry.removed = true;
     }
+  }
+
+  /** Forgets the fire queued behind a run, if any, and records it as skipped with the reason. */
+  private dropQueued(entry: Entry, reason: string): void {
+    if (entry.queuedSlot === undefined) return;
+    const slot = entry.queuedSlot;
+    entry.queuedSlot = undefined;
+    delete this.state.queued?.[entry.schedule.id];
+    this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(this.deps.clock.now()), outcome: 'skipped', reason });
   }
 
   /** Fires missed while no scheduler ran (between the last look and now) are recorded; those catch_up runs are returned. */
@@ -311,7 +325,7 @@ export class LocalScheduler {
 
   /** Starts the fire queued behind a run once no run of its schedule goes on (not while stopping). */
   private startQueued(entry: Entry, now: number): void {
-    if (entry.queuedSlot === undefined || entry.running.size > 0 || this.stopping || entry.removed) return;
+    if (entry.queuedSlot === undefined || entry.running.size > 0 || this.stopping || entry.removed || !entry.schedule.enabled) return;
     const slot = entry.queuedSlot;
     entry.queuedSlot = undefined;
     delete this.state.queued?.[entry.schedule.id];
