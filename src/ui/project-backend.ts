@@ -34,6 +34,7 @@ import { CloudSide, toJobView } from './cloud/cloud-side.js';
 import { mergeRunEntries, type RunEntry } from './cloud/merge-runs.js';
 import { describeProject, loadSecretsFor, type LoadedSecrets, type ProjectSource } from './describe-project.js';
 import { addLocalSchedulerState, describeSchedules } from './describe-schedules.js';
+import { formatFireTimes } from '../schedule/describe-schedule.js';
 import { createEventStream, type EventStream, type EventStreamLimits } from './event-stream.js';
 import { HttpError } from './http-basics.js';
 import { readLogChunk } from './read-log-chunk.js';
@@ -328,7 +329,7 @@ export class ProjectBackend {
       return { schedules: [], now: isoTime(now), error: error.message };
     }
     const { project } = loaded;
-    const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now)), now: isoTime(now) };
+    const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now), process.env, now), now: isoTime(now) };
     // A project without schedules has nothing deployed to compare (and its provider need not be reachable).
     if (project.schedules.length === 0) return response;
     const { side, overview } = await this.cloud();
@@ -343,6 +344,10 @@ export class ProjectBackend {
         const shown: DeployedScheduleView = now
           ? { status: state === 'scheduled' ? 'scheduled' : 'edited', enabled: now.enabled, expression: now.expression, timezone: now.timezone, next: now.next }
           : { status: 'draft', enabled: false, next: [] };
+        // A rate deployed as declared fires as the provider counts it (from its deploy), not from this request.
+        if (view.kind === 'rate' && view.enabled && shown.status === 'scheduled' && shown.next.length > 0 && !view.deployedLocally) {
+          return { ...view, deployed: shown, next: shown.next, nextText: formatFireTimes(shown.next.map((t) => new Date(t)), view.timezone) };
+        }
         return { ...view, deployed: shown };
       });
       response.deployment = { provider: overview.provider, canToggle: !this.options.readOnly };
@@ -424,7 +429,8 @@ export class ProjectBackend {
     try {
       const { project } = await this.loadProject();
       const now = new Date();
-      for (const view of describeSchedules(project, now, 1)) {
+      // A deployed rate's next fire counts from its deploy (the local scheduler's); one not deployed has none.
+      for (const view of addLocalSchedulerState(project, this.stage, describeSchedules(project, now, 1), process.env, now, 1).schedules) {
         const at = view.next[0];
         if (at && (!nextFire || at < nextFire.at)) nextFire = { at, schedule: view.name ?? `target ${view.targetId}` };
       }
