@@ -282,6 +282,32 @@ tasks:
     expect(follow.stdout).toContain('Job ended at');
   });
 
+  it('prints a console log of several MiB whole, in order, and says so when the log cannot be read (never a silent exit 0)', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: hello
+  commands:
+  - command: echo hello
+`);
+    expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const record = JSON.parse((await runCli(['runs', 'show', 'latest', '-w', workspaceDir, '--json'])).stdout) as { logs: { console: string } };
+    const consoleLog = path.join(workspaceDir, record.logs.console);
+    // Bigger than the 1 MiB chunk `runs logs` copies at a time, with a line that crosses each chunk's end.
+    const line = (i: number): string => `line ${String(i).padStart(7, '0')} of a chatty task's console log, 60 bytes\n`;
+    fs.appendFileSync(consoleLog, Array.from({ length: 60_000 }, (_, i) => line(i)).join(''));
+    const whole = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir]);
+    expect(whole.code).toBe(0);
+    expect(whole.stdout).toBe(fs.readFileSync(consoleLog, 'utf8'));
+    // A log that exists but cannot be read (here: a folder in its place) is an error with exit code 1.
+    fs.rmSync(consoleLog);
+    fs.mkdirSync(consoleLog);
+    const broken = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr).toContain('cannot read the console log of run');
+    expect(broken.stderr).toContain('EISDIR');
+  });
+
   it('gives a clear error for an unknown run id', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:

@@ -33,6 +33,20 @@ schedules:
     expect(text.stdout).toMatch(/America\/New_York\)/);
   });
 
+  it('previews a rate as the scheduler fires it: at once when deployed (the example starts now), then every interval', async () => {
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 1\n  cron: rate(1 day)\n');
+    const before = Date.now();
+    const r = await runCli(['schedule', 'list', '-p', projectDir, '--json']);
+    const after = Date.now();
+    const times = (JSON.parse(r.stdout) as Array<{ nextFireTimes: string[] }>)[0].nextFireTimes.map((t) => Date.parse(t));
+    // The first is the moment of the listing (a deploy now fires now), not a day later.
+    expect(times[0]).toBeGreaterThanOrEqual(before);
+    expect(times[0]).toBeLessThanOrEqual(after);
+    expect(times[1] - times[0]).toBe(86_400_000);
+    const text = await runCli(['schedule', 'list', '-p', projectDir]);
+    expect(text.stdout).toContain('every 1 day from when it is deployed (at once, then every interval); if deployed now:');
+  });
+
   it('rejects an invalid expression with the field at fault and its location, exit 2', async () => {
     const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 1\n  cron: "0 6 * *"\n');
     const r = await runCli(['schedule', 'list', '-p', projectDir]);

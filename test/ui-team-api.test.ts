@@ -561,6 +561,51 @@ describe('accounts changed with handoff ui user while the server runs', () => {
   });
 });
 
+describe('secrets that also occur as a number, a key or a literal of an answer', () => {
+  it('are masked in string values only: every answer and event stays valid JSON with its numbers and keys', async () => {
+    const setup = writeSetup();
+    await writeUsers(setup.usersFile, { vic: 'viewer', ada: 'admin' });
+    const first = await runCli(['run', 'local', '-p', path.join(setup.root, 'orders'), '-w', setup.ordersWs]);
+    expect(first.code, first.stderr).toBe(0);
+    const runId = await finishedRunId(setup.ordersWs);
+    const size = fs.statSync(path.join(setup.ordersWs, 'runs', runId, 'console.log')).size;
+    // A PIN that happens to be the log's byte size, and values equal to a key and a literal of the answers.
+    fs.writeFileSync(
+      path.join(setup.root, 'orders', '.secrets', 'dev_secrets.yml'),
+      `- key: API_TOKEN\n  value: ${SECRET}\n- key: PIN\n  value: "${size}"\n- key: WORD\n  value: "status"\n- key: LITERAL\n  value: "null"\n`,
+    );
+    const ui = await startTeamUi(['--config', path.join(setup.root, 'ui.yml')]);
+    const ada = await signIn(ui, 'ada', PASSWORDS.ada);
+    const events = openTeamEvents(ui, '/api/projects/orders/events', { cookie: ada.cookie });
+    const server = openTeamEvents(ui, '/api/events', { cookie: ada.cookie });
+    await events.status;
+    await server.status;
+    const parse = async (pathname: string): Promise<Record<string, unknown>> => {
+      const response = await ada.call(pathname);
+      const text = await response.text();
+      expect(response.status, `${pathname}: ${text}`).toBe(200);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+    const log = await parse(`/api/projects/orders/runs/${runId}/log`);
+    expect(log).toMatchObject({ size, end: size });
+    expect((await parse('/api/projects')).projects).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'orders' })]));
+    expect(await parse(`/api/projects/orders/runs/${runId}`)).toMatchObject({ record: { status: 'succeeded' } });
+    for (const pathname of ['/api/projects/orders/overview', '/api/projects/orders/runs', '/api/projects/orders/schedules']) await parse(pathname);
+    // Events too: a run's event keeps its "status" key, and the project list's card its numbers.
+    const started = await ada.call('/api/projects/orders/runs', { method: 'POST' });
+    expect(started.status).toBe(201);
+    const { runId: fresh } = (await started.json()) as { runId: string };
+    await waitFor(() => events.events.some((e) => e.type === 'run' && e.run.runId === fresh && e.run.status === 'succeeded'), 20_000);
+    await waitFor(() => server.events.some((e) => e.type === 'project'), 10_000);
+    for (const frame of [...events.raw().split('\n'), ...server.raw().split('\n')].filter((l) => l.startsWith('data: '))) {
+      expect(() => JSON.parse(frame.slice('data: '.length)), frame).not.toThrow();
+    }
+    expect(events.raw() + server.raw()).not.toContain(SECRET);
+    events.close();
+    server.close();
+  });
+});
+
 describe('sessions that end by themselves', () => {
   it('end after the idle time (an open event stream is no activity, and is closed): the API says expired', async () => {
     const setup = writeSetup('sessions: {idle_timeout: 2s, max_age: 1h}\n');

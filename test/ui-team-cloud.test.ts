@@ -117,6 +117,8 @@ schedules:
     expect(detail.record.tasks.map((t) => t.name)).toEqual(['sync']);
     const jobDetail = await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`);
     expect(jobDetail.record?.runId).toBe(merged[0].runId);
+    // The run names its job (how `cloud job status` links them).
+    expect(jobDetail.record?.jobId).toBe(job.id);
     for (const raw of [events.raw(), JSON.stringify(await json(vic, '/api/projects/orders/runs')), JSON.stringify(jobDetail)]) expect(raw).not.toContain(SECRET);
     events.close();
     expect(audit().find((e) => e.action === 'cloud_run_start' && e.target === job.id)).toMatchObject({ user: 'otto', role: 'operator', outcome: 'ok', project: 'orders', status: 201 });
@@ -162,5 +164,24 @@ schedules:
       'otto schedule_disable ok',
       'otto schedule_enable ok',
     ]);
+  });
+
+  it('never repeats a job id or schedule target_id it was sent, so a guessed secret is not confirmed as ***; nor does its audit log', async () => {
+    const calls: Array<[TeamClient, string, RequestInit & { json?: unknown }]> = [
+      [vic, `/api/projects/orders/jobs/${SECRET}`, {}],
+      [vic, `/api/projects/orders/jobs/${SECRET}/log`, {}],
+      [otto, `/api/projects/orders/jobs/${SECRET}/stop`, { method: 'POST' }],
+      [otto, `/api/projects/orders/schedules/${SECRET}`, { method: 'POST', json: { enabled: false } }],
+    ];
+    for (const [client, pathname, init] of calls) {
+      const response = await client.call(pathname, init);
+      expect(response.status, pathname).toBe(404);
+      const text = await response.text();
+      expect(text, pathname).not.toContain(SECRET);
+      expect(text, pathname).not.toContain('***');
+    }
+    const raw = fs.readFileSync(auditLog, 'utf8');
+    expect(raw).not.toContain(SECRET);
+    expect(audit().filter((e) => e.action === 'job_stop' && e.outcome === 'failed').at(-1)).toMatchObject({ user: 'otto', target: '***', status: 404 });
   });
 });

@@ -18,7 +18,7 @@ import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type Worksp
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
 import type { StderrLimits } from '../runs/stderr-limits.js';
-import { RunRecorder, triggerFromEnv, type RecordedOutcome } from '../runs/run-recorder.js';
+import { jobIdFromEnv, RunRecorder, triggerFromEnv, type RecordedOutcome } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { relativeTo } from './artifact-names.js';
 import { checkTemplateSyntax } from './find-template-syntax-problems.js';
@@ -242,6 +242,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       projectDir: run.project.dir,
       stage: options.stage,
       trigger: options.trigger ?? triggerFromEnv(),
+      jobId: jobIdFromEnv(),
       startedAt: run.startedAt,
       masker: run.masker,
       warn: (message) => options.emit({ type: 'log', level: 'warning', message }),

@@ -35,6 +35,8 @@ export interface RunRecord {
   project: { name: string; dir: string };
   stage: string;
   trigger: RunTrigger;
+  /** The local provider's job that started this run ($HANDOFF_JOB_ID): `cloud job status` finds the run by it. */
+  jobId?: string;
   handoffVersion: string;
   host: string;
   pid: number;

@@ -34,6 +34,8 @@ export interface RunRecorderOptions {
   projectDir: string;
   stage: string;
   trigger: RunTrigger;
+  /** The local provider's job this run is (recorded so that `cloud job status` links the two). */
+  jobId?: string;
   startedAt: Date;
   masker: Masker;
   /** Told (once per file) when a record or log cannot be written during the run, e.g. the disk is full. */
@@ -101,6 +103,7 @@ export class RunRecorder {
       project: { name: options.projectName, dir: options.projectDir },
       stage: options.stage,
       trigger: options.trigger,
+      ...(options.jobId ? { jobId: options.jobId } : {}),
       handoffVersion: VERSION,
       host: os.hostname(),
       pid: process.pid,
@@ -445,6 +448,12 @@ function describeReason(result: RunResult, tasks: TaskResult[]): string | undefi
       ? `failed (${failed.failure})`
       : `exit code ${failed.exitCode}`;
   return `task ${failed.name}: ${what}${failed.message ? ` — ${failed.message}` : ''}${result.message ? `; ${result.message}` : ''}`;
+}
+
+/** The local provider's job id a job's `handoff run` gets in its environment (see local-jobs.ts), if it is one. */
+export function jobIdFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env.HANDOFF_JOB_ID;
+  return value && /^[\w.-]+$/.test(value) ? value : undefined;
 }
 
 export function triggerFromEnv(env: NodeJS.ProcessEnv = process.env): RunTrigger {

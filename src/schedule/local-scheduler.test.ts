@@ -166,6 +166,41 @@ describe('LocalScheduler', () => {
     await h.done;
   });
 
+  it('drops the fire queued behind a run when its schedule is disabled: the run ends and nothing more starts', async () => {
+    const queued = schedule({ overlap: 'queue' });
+    const h = harness([queued]);
+    await h.clock.advance(2 * 60_000);
+    expect(h.fires.map((f) => f.outcome)).toEqual(['fired', 'queued']);
+    // Disabled as `cloud schedule create` (or the page) does it: the file changes, with a new deploy time.
+    h.setSchedules([{ ...queued, enabled: false, deployedAt: new Date(h.clock.now()).toISOString() }]);
+    await settle();
+    h.runs[0].finish();
+    await h.clock.advance(5 * 60_000);
+    expect(h.runs).toHaveLength(1);
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome, f.reason])).toEqual([
+      ['2026-01-05T10:01:00.000Z', 'fired', undefined],
+      ['2026-01-05T10:02:00.000Z', 'queued', 'the previous run still goes on; it runs when that one ends'],
+      ['2026-01-05T10:02:00.000Z', 'skipped', 'the schedule was disabled'],
+    ]);
+    expect(h.state().queued).toEqual({});
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('drops a queued fire when the overlap changes from queue, and starts nothing for it', async () => {
+    const queued = schedule({ overlap: 'queue' });
+    const h = harness([queued]);
+    await h.clock.advance(2 * 60_000);
+    h.setSchedules([{ ...queued, overlap: 'skip' }]);
+    await settle();
+    h.runs[0].finish();
+    await settle();
+    expect(h.runs).toHaveLength(1);
+    expect(h.fires.at(-1)).toMatchObject({ scheduledAt: '2026-01-05T10:02:00.000Z', outcome: 'skipped', reason: "the schedule's overlap is now skip" });
+    h.scheduler.stop();
+    await h.done;
+  });
+
   it('lets runs overlap with overlap: allow', async () => {
     const h = harness([schedule({ overlap: 'allow' })]);
     await h.clock.advance(2 * 60_000);
@@ -224,6 +259,45 @@ describe('LocalScheduler', () => {
     // The new schedule fires at its next hour as usual.
     await h.clock.advance(3600_000);
     expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([['2026-01-05T11:00:00.000Z', 'fired']]);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('for a rate that never fired, records the fires missed since its deploy (at most 20, for the scheduler was not running) and runs the latest', async () => {
+    // rate(1 minute) deployed 3 hours before the first scheduler start: 181 fire times are due, 10:00:30 the latest.
+    const deployedAt = new Date(T0 - 3 * 3600_000).toISOString();
+    for (const catchUp of [false, true]) {
+      const h = harness([schedule({ expression: 'rate(1 minute)', overlap: 'allow', catchUp, deployedAt })], { lastFire: {} });
+      await settle();
+      const missed = h.fires.filter((f) => f.outcome === 'missed');
+      expect(missed).toHaveLength(20);
+      expect(new Set(missed.map((f) => f.reason))).toEqual(new Set(['the scheduler was not running']));
+      expect(missed[0].scheduledAt).toBe('2026-01-05T09:40:30.000Z');
+      expect(missed.at(-1)!.scheduledAt).toBe('2026-01-05T09:59:30.000Z');
+      expect(h.fires.filter((f) => f.outcome !== 'missed').map((f) => [f.scheduledAt, f.outcome])).toEqual([['2026-01-05T10:00:30.000Z', 'fired']]);
+      expect(h.runs).toHaveLength(1);
+      expect(h.logs.filter((l) => l.startsWith('warning'))).toEqual(['warning: schedule dev-rg/task/1: 180 fires were missed while the scheduler was down (the last 20 are recorded)']);
+      // And then every minute from the deploy time, as before.
+      await h.clock.advance(60_000);
+      expect(h.fires.at(-1)).toMatchObject({ scheduledAt: '2026-01-05T10:01:30.000Z', outcome: 'fired' });
+      h.scheduler.stop();
+      await h.done;
+    }
+  });
+
+  it('records at most 20 fires missed while it was late (machine suspended), with a summary', async () => {
+    const h = harness([schedule({ overlap: 'allow' })]);
+    await h.clock.advance(60_000);
+    // Suspended for 3 hours: the clock jumps, the scheduler wakes once.
+    h.clock.t += 3 * 3600_000;
+    h.scheduler.reload();
+    await settle();
+    const late = h.fires.filter((f) => f.outcome === 'missed');
+    expect(late).toHaveLength(20);
+    expect(late[0].reason).toBe('the scheduler was late (machine suspended or overloaded)');
+    expect(late.at(-1)!.scheduledAt).toBe('2026-01-05T13:00:00.000Z');
+    expect(h.fires.at(-1)).toMatchObject({ scheduledAt: '2026-01-05T13:01:00.000Z', outcome: 'fired' });
+    expect(h.logs.some((l) => /^warning: .*179 fires were missed while the scheduler was late/.test(l))).toBe(true);
     h.scheduler.stop();
     await h.done;
   });

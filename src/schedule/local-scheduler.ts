@@ -185,6 +185,10 @@ export class LocalScheduler {
         existing.parsed = parsed;
         existing.cached = undefined;
         if (changed) existing.cursor = Math.max(existing.cursor, this.deps.clock.now());
+        // A fire queued behind a run does not outlive the switch-off (or a change of overlap): nothing more fires for
+        // a disabled schedule, as a restarted scheduler already decided (adoptRunsInFlight).
+        if (!schedule.enabled) this.dropQueued(existing, 'the schedule was disabled');
+        else if (schedule.overlap !== 'queue') this.dropQueued(existing, `the schedule's overlap is now ${schedule.overlap}`);
         continue;
       }
       const last = this.state.lastFire[schedule.id];
@@ -204,9 +208,19 @@ export class LocalScheduler {
     for (const id of [...this.entries.keys()]) {
       const entry = this.entries.get(id)!;
       if (seen.has(id)) continue;
+      this.dropQueued(entry, 'the schedule was deleted');
       if (entry.running.size === 0) this.entries.delete(id);
       else entry.removed = true;
     }
+  }
+
+  /** Forgets the fire queued behind a run, if any, and records it as skipped with the reason. */
+  private dropQueued(entry: Entry, reason: string): void {
+    if (entry.queuedSlot === undefined) return;
+    const slot = entry.queuedSlot;
+    entry.queuedSlot = undefined;
+    delete this.state.queued?.[entry.schedule.id];
+    this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(this.deps.clock.now()), outcome: 'skipped', reason });
   }
 
   /** Fires missed while no scheduler ran (between the last look and now) are recorded; those catch_up runs are returned. */
@@ -214,26 +228,38 @@ export class LocalScheduler {
     const catchUps: Array<[Entry, number]> = [];
     for (const entry of this.entries.values()) {
       if (!entry.schedule.enabled) continue;
-      // A rate that never fired is due at once (see sync); only later fires can have been missed.
-      if (entry.parsed.kind === 'rate' && this.state.lastFire[entry.schedule.id] === undefined) continue;
-      const missed: number[] = [];
-      let t = LocalScheduler.nextFire(entry.parsed, entry.schedule, entry.cursor);
-      while (t !== undefined && t < now && missed.length <= 10_000) {
-        missed.push(t);
-        t = LocalScheduler.nextFire(entry.parsed, entry.schedule, t);
+      let missed: number[] = [];
+      let total: number;
+      const neverFiredRate = entry.parsed.kind === 'rate' && this.state.lastFire[entry.schedule.id] === undefined;
+      if (neverFiredRate && entry.parsed.intervalMs) {
+        // A rate that never fired fires at once, for the latest of its fire times due by now (see sync): only those
+        // before it were missed. (Left to the loop, each was recorded as "the scheduler was late", without a bound.)
+        const interval = entry.parsed.intervalMs;
+        const anchor = Date.parse(entry.schedule.deployedAt);
+        total = now < anchor ? 0 : Math.floor((now - anchor) / interval);
+        const kept = Math.min(total, MAX_MISSED_RECORDS);
+        missed = Array.from({ length: kept }, (_, i) => anchor + (total - kept + i) * interval);
+      } else {
+        let t = LocalScheduler.nextFire(entry.parsed, entry.schedule, entry.cursor);
+        while (t !== undefined && t < now && missed.length <= 10_000) {
+          missed.push(t);
+          t = LocalScheduler.nextFire(entry.parsed, entry.schedule, t);
+        }
+        total = missed.length;
       }
       if (missed.length === 0) continue;
       const at = isoTime(now);
       for (const m of missed.slice(-MAX_MISSED_RECORDS)) {
         this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(m), at, outcome: 'missed', reason: 'the scheduler was not running' });
       }
-      if (missed.length > MAX_MISSED_RECORDS) {
-        this.deps.log('warning', `schedule ${entry.schedule.id}: ${plural(missed.length, 'fire was', 'fires were')} missed while the scheduler was down (the last ${MAX_MISSED_RECORDS} are recorded)`);
+      if (total > MAX_MISSED_RECORDS) {
+        this.deps.log('warning', `schedule ${entry.schedule.id}: ${plural(total, 'fire was', 'fires were')} missed while the scheduler was down (the last ${MAX_MISSED_RECORDS} are recorded)`);
       }
       const last = missed[missed.length - 1];
       entry.cursor = last;
       this.state.lastFire[entry.schedule.id] = isoTime(last);
-      if (entry.schedule.catchUp) catchUps.push([entry, last]);
+      // The never-fired rate's latest fire runs anyway (the loop starts it): catching up would run it twice.
+      if (entry.schedule.catchUp && !neverFiredRate) catchUps.push([entry, last]);
     }
     return catchUps;
   }
@@ -311,7 +337,7 @@ export class LocalScheduler {
 
   /** Starts the fire queued behind a run once no run of its schedule goes on (not while stopping). */
   private startQueued(entry: Entry, now: number): void {
-    if (entry.queuedSlot === undefined || entry.running.size > 0 || this.stopping || entry.removed) return;
+    if (entry.queuedSlot === undefined || entry.running.size > 0 || this.stopping || entry.removed || !entry.schedule.enabled) return;
     const slot = entry.queuedSlot;
     entry.queuedSlot = undefined;
     delete this.state.queued?.[entry.schedule.id];
@@ -374,12 +400,23 @@ export class LocalScheduler {
         let next = dueAfterCursor(entry);
         // Everything due by now fires once (the latest); older ones passed while the machine slept: missed.
         let latestDue: number | undefined;
+        const late: number[] = [];
+        let lateCount = 0;
         while (next !== undefined && next <= now) {
           if (latestDue !== undefined) {
-            this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(latestDue), at: isoTime(now), outcome: 'missed', reason: 'the scheduler was late (machine suspended or overloaded)' });
+            lateCount++;
+            late.push(latestDue);
+            // The last ones are kept to be recorded; a machine suspended for a week must not write 10 080 of them.
+            if (late.length > MAX_MISSED_RECORDS) late.shift();
           }
           latestDue = next;
           next = LocalScheduler.nextFire(entry.parsed, entry.schedule, next);
+        }
+        for (const slot of late) {
+          this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(now), outcome: 'missed', reason: 'the scheduler was late (machine suspended or overloaded)' });
+        }
+        if (lateCount > MAX_MISSED_RECORDS) {
+          this.deps.log('warning', `schedule ${entry.schedule.id}: ${plural(lateCount, 'fire was', 'fires were')} missed while the scheduler was late (machine suspended or overloaded; the last ${MAX_MISSED_RECORDS} are recorded)`);
         }
         if (latestDue !== undefined) {
           entry.cursor = latestDue;

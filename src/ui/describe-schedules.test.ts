@@ -73,3 +73,51 @@ describe('addLocalSchedulerState', () => {
     expect(addLocalSchedulerState(project, 'prod', views, { HANDOFF_HOME: home }).schedules[0].deployedLocally).toBeUndefined();
   });
 });
+
+describe('rate schedules on the Schedules page', () => {
+  const { project: hourly } = parseProject(
+    `tasks:
+- name: t
+  commands:
+  - command: "true"
+deploy:
+  cloud_provider: local
+  resource_group: shop
+  task: orders
+schedules:
+- target_id: 1
+  cron: rate(1 hour)
+`,
+    'project.yml',
+    '/tmp',
+  );
+
+  it('lists no made-up times for a rate not deployed, and the times the local scheduler fires for a deployed one', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-home-'));
+    const now = new Date('2026-12-06T03:22:50.955Z');
+    // Not deployed: it fires from when it is, so it has no fire times ("now + 1 h" moved with every look).
+    const [undeployed] = describeSchedules(hourly, now);
+    expect(undeployed).toMatchObject({ kind: 'rate', enabled: true, next: [], nextText: [] });
+    expect(addLocalSchedulerState(hourly, 'dev', [undeployed], { HANDOFF_HOME: home }, now).schedules[0].next).toEqual([]);
+    writeLocalSchedule(home, {
+      id: 'dev-shop/orders/1',
+      resourceGroup: 'dev-shop',
+      bareResourceGroup: 'shop',
+      task: 'orders',
+      stage: 'dev',
+      targetId: '1',
+      expression: 'rate(1 hour)',
+      enabled: true,
+      overlap: 'skip',
+      catchUp: false,
+      envs: [],
+      deployedAt: '2026-12-06T03:20:26.992Z',
+    });
+    // Deployed at 03:20:26.992: it fires then and every hour after, as `cloud schedule list` and `scheduler status` say.
+    const [deployed] = addLocalSchedulerState(hourly, 'dev', describeSchedules(hourly, now), { HANDOFF_HOME: home }, now, 3).schedules;
+    expect(deployed.next).toEqual(['2026-12-06T04:20:26.992Z', '2026-12-06T05:20:26.992Z', '2026-12-06T06:20:26.992Z']);
+    expect(deployed.nextText[0]).toBe('2026-12-06T04:20:26Z');
+    // A minute later, the same times.
+    expect(addLocalSchedulerState(hourly, 'dev', describeSchedules(hourly, new Date(now.getTime() + 60_000)), { HANDOFF_HOME: home }, new Date(now.getTime() + 60_000), 3).schedules[0].next).toEqual(deployed.next);
+  });
+});

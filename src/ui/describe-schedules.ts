@@ -6,6 +6,7 @@ import { listLocalSchedules } from '../schedule/schedule-registry.js';
 import { readFireRecords, readSchedulerHolder } from '../schedule/scheduler-service.js';
 import type { ScheduleView, SchedulesResponse } from './api-types.js';
 import { isoTime } from '../iso-time.js';
+import { listNextFires } from '../providers/deploy/schedule-listing.js';
 
 export function describeSchedules(project: Project, now: Date, count = 5): ScheduleView[] {
   return project.schedules.map((schedule) => {
@@ -22,7 +23,9 @@ export function describeSchedules(project: Project, now: Date, count = 5): Sched
     };
     try {
       const parsed = parseSchedule(schedule.cron, schedule.timezone);
-      const times = schedule.enabled ? parsed.nextFireTimes(now, count) : [];
+      // A rate fires at its deploy time and every interval after it: until it is deployed (see the callers), it has no
+      // fire times to show; "now + interval" was a time that moved with every look and never was when it fired.
+      const times = schedule.enabled && parsed.kind === 'cron' ? parsed.nextFireTimes(now, count) : [];
       return {
         ...base,
         timezone: parsed.timezone,
@@ -44,7 +47,7 @@ const RECENT_FIRES = 500;
  * For a project on the local provider: whether the scheduler of $HANDOFF_HOME runs, which of the project's schedules
  * (this stage) are deployed to it, and the last fire of each. Reads only; never starts or changes the scheduler.
  */
-export function addLocalSchedulerState(project: Project, stage: string, schedules: ScheduleView[], env: NodeJS.ProcessEnv = process.env): Pick<SchedulesResponse, 'scheduler' | 'schedules'> {
+export function addLocalSchedulerState(project: Project, stage: string, schedules: ScheduleView[], env: NodeJS.ProcessEnv = process.env, now = new Date(), count = 5): Pick<SchedulesResponse, 'scheduler' | 'schedules'> {
   if (project.deploy.cloud_provider !== 'local') return { schedules };
   const home = resolveHandoffHome(env).dir;
   const holder = readSchedulerHolder(home);
@@ -57,7 +60,12 @@ export function addLocalSchedulerState(project: Project, stage: string, schedule
       const entry = deployed.find((s) => s.targetId === view.targetId);
       if (!entry) return view;
       const last = [...fires].reverse().find((f) => f.scheduleId === entry.id);
-      return { ...view, deployedLocally: true, lastFire: last ? { scheduledAt: last.scheduledAt, at: last.at, outcome: last.outcome, reason: last.reason } : undefined };
+      const lastFire = last ? { scheduledAt: last.scheduledAt, at: last.at, outcome: last.outcome, reason: last.reason } : undefined;
+      // A deployed rate (as project.yml declares it) fires when the scheduler fires it: from its deploy time, as
+      // `cloud schedule list` and `scheduler status` count.
+      if (view.kind !== 'rate' || !view.enabled || entry.expression !== view.cron) return { ...view, deployedLocally: true, lastFire };
+      const next = listNextFires(entry.expression, entry.timezone, entry.enabled, now, entry.deployedAt, count);
+      return { ...view, deployedLocally: true, lastFire, next, nextText: formatFireTimes(next.map((t) => new Date(t)), view.timezone) };
     }),
   };
 }

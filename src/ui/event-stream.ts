@@ -2,6 +2,7 @@
 // a bounded amount for a client that reads slowly or not at all.
 import type { ServerResponse } from 'node:http';
 import type { UiEvent } from './api-types.js';
+import { maskedJson } from './http-basics.js';
 
 export interface EventStream {
   /**
@@ -100,7 +101,7 @@ export function createEventStream(maskText: (text: string) => string, limits: Ev
       // Nobody would get it (no client, or all behind): skip the masking and the copy of up to 256 KiB of text.
       if (![...clients].some((client) => !client.behind)) return;
       // JSON has no raw newlines, so one `data:` line carries the whole event.
-      const frame = `event: ${event.type}\ndata: ${maskText(JSON.stringify(event))}\n\n`;
+      const frame = `event: ${event.type}\ndata: ${maskedJson(event, maskText)}\n\n`;
       for (const client of clients) write(client, frame);
     },
     get clientCount() {

@@ -156,9 +156,18 @@ export function readIntParam(url: URL, name: string, fallback: number, max: numb
   return Math.min(value, max);
 }
 
-/** A JSON answer; `mask` replaces secret values in the text (every answer goes through it). */
+/**
+ * JSON text of a value with `mask` applied to each string in it (after toJSON, so a class instance's strings too), not
+ * to the text: masking the text turned a log size of 1573 into `***` for a secret "1573" (invalid JSON, a 500 for the
+ * whole team project list) and a secret equal to a key or literal (`status`, `true`) into a broken answer.
+ */
+export function maskedJson(value: unknown, mask: (text: string) => string): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? mask(item) : item));
+}
+
+/** A JSON answer; `mask` replaces secret values in its strings (every answer goes through it). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, mask: (text: string) => string = (t) => t): void {
-  const text = mask(JSON.stringify(body));
+  const text = maskedJson(body, mask);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(text);
 }

@@ -34,6 +34,7 @@ import { CloudSide, toJobView } from './cloud/cloud-side.js';
 import { mergeRunEntries, type RunEntry } from './cloud/merge-runs.js';
 import { describeProject, loadSecretsFor, type LoadedSecrets, type ProjectSource } from './describe-project.js';
 import { addLocalSchedulerState, describeSchedules } from './describe-schedules.js';
+import { formatFireTimes } from '../schedule/describe-schedule.js';
 import { createEventStream, type EventStream, type EventStreamLimits } from './event-stream.js';
 import { HttpError } from './http-basics.js';
 import { readLogChunk } from './read-log-chunk.js';
@@ -45,6 +46,9 @@ import { isoTime } from '../iso-time.js';
 
 /** What a request for a run that is not there gets (see runDetail). */
 const NO_SUCH_RUN = 'no run with that id in this workspace';
+/** The same for jobs and schedules: the provider's own message quotes the id (`no job "…" for …`). */
+const NO_SUCH_JOB = 'no job with that id for this project';
+const NO_SUCH_SCHEDULE = 'project.yml declares no schedule with that target_id';
 
 export interface ProjectBackendOptions extends ProjectSource {
   /** The team server's id of the project; '' for the local one-person UI. */
@@ -325,7 +329,7 @@ export class ProjectBackend {
       return { schedules: [], now: isoTime(now), error: error.message };
     }
     const { project } = loaded;
-    const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now)), now: isoTime(now) };
+    const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now), process.env, now), now: isoTime(now) };
     // A project without schedules has nothing deployed to compare (and its provider need not be reachable).
     if (project.schedules.length === 0) return response;
     const { side, overview } = await this.cloud();
@@ -340,6 +344,10 @@ export class ProjectBackend {
         const shown: DeployedScheduleView = now
           ? { status: state === 'scheduled' ? 'scheduled' : 'edited', enabled: now.enabled, expression: now.expression, timezone: now.timezone, next: now.next }
           : { status: 'draft', enabled: false, next: [] };
+        // A rate deployed as declared fires as the provider counts it (from its deploy), not from this request.
+        if (view.kind === 'rate' && view.enabled && shown.status === 'scheduled' && shown.next.length > 0 && !view.deployedLocally) {
+          return { ...view, deployed: shown, next: shown.next, nextText: formatFireTimes(shown.next.map((t) => new Date(t)), view.timezone) };
+        }
         return { ...view, deployed: shown };
       });
       response.deployment = { provider: overview.provider, canToggle: !this.options.readOnly };
@@ -421,7 +429,8 @@ export class ProjectBackend {
     try {
       const { project } = await this.loadProject();
       const now = new Date();
-      for (const view of describeSchedules(project, now, 1)) {
+      // A deployed rate's next fire counts from its deploy (the local scheduler's); one not deployed has none.
+      for (const view of addLocalSchedulerState(project, this.stage, describeSchedules(project, now, 1), process.env, now, 1).schedules) {
         const at = view.next[0];
         if (at && (!nextFire || at < nextFire.at)) nextFire = { at, schedule: view.name ?? `target ${view.targetId}` };
       }
@@ -559,9 +568,10 @@ export class ProjectBackend {
     const side = await this.requireCloud();
     let job;
     try {
+      // Answers never repeat the id the caller sent (see NO_SUCH_RUN): the provider's message quotes it.
       job = await side.getJob(jobId);
     } catch (error) {
-      if (error instanceof UserError) throw new HttpError(404, error.message);
+      if (error instanceof UserError) throw noSuchJob(error);
       throw this.providerFailure(error);
     }
     const { entries } = await this.mergedEntries();
@@ -574,7 +584,7 @@ export class ProjectBackend {
     const side = await this.requireCloud();
     // The job must exist (a made-up id never starts a log reader).
     const job = await side.getJob(jobId).catch((error: unknown) => {
-      if (error instanceof UserError) throw new HttpError(404, error.message);
+      if (error instanceof UserError) throw noSuchJob(error);
       throw this.providerFailure(error);
     });
     return side.readJobLog(job.id, from);
@@ -587,7 +597,7 @@ export class ProjectBackend {
     try {
       job = await side.stopJob(jobId);
     } catch (error) {
-      if (error instanceof UserError) throw new HttpError(404, error.message);
+      if (error instanceof UserError) throw noSuchJob(error);
       throw this.providerFailure(error);
     }
     this.changed();
@@ -599,7 +609,7 @@ export class ProjectBackend {
     const side = await this.requireCloud();
     const { project } = await this.loadProject();
     const schedule = project.schedules.find((s) => s.target_id === targetId);
-    if (!schedule) throw new HttpError(404, `project.yml declares no schedule with target_id ${targetId}`);
+    if (!schedule) throw new HttpError(404, NO_SUCH_SCHEDULE);
     try {
       await side.setScheduleEnabled(schedule, enabled);
     } catch (error) {
@@ -608,6 +618,11 @@ export class ProjectBackend {
     }
     return { status: 200, body: { message: `schedule ${schedule.name ?? targetId} is ${enabled ? 'enabled' : 'disabled'} in ${side.target.provider}` }, target: targetId };
   }
+}
+
+/** A job id the provider did not find, as a 404 that does not quote the id (see NO_SUCH_JOB). */
+function noSuchJob(error: UserError): HttpError {
+  return new HttpError(404, / matches \d+ jobs /.test(error.message) ? 'more than one job starts so: give the whole job id' : NO_SUCH_JOB);
 }
 
 /** A cloud job without a record (yet) as a row of the runs table. */

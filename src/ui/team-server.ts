@@ -16,7 +16,7 @@ import { isMutating, matchRoute, PROJECT_ROUTES, SERVER_ROUTES, type ApiRoute } 
 import type { AuditAction, AuditEntry, LoginOptionsResponse, ProjectCard, SessionResponse } from './api-types.js';
 import { AUDIT_ACTIONS, openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createEventStream } from './event-stream.js';
-import { decodePathSegments, HttpError, limitSlowClients, parseRequestTarget, readActionBodyLeniently, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
+import { decodePathSegments, HttpError, limitSlowClients, maskedJson, parseRequestTarget, readActionBodyLeniently, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
 import { ProjectBackend } from './project-backend.js';
 import { MAX_BODY_BYTES, serveProjectRoute } from './project-routes.js';
 import { LoginThrottle } from './team/login-throttle.js';
@@ -127,7 +127,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   const backends = new Map<string, ProjectBackend>();
   const cardTimers = new Map<string, NodeJS.Timeout>();
   /** A project's card, masked with that project's secrets (cards carry run reasons). */
-  const maskedCard = async (backend: ProjectBackend): Promise<ProjectCard> => JSON.parse(backend.mask(JSON.stringify(await backend.card()))) as ProjectCard;
+  const maskedCard = async (backend: ProjectBackend): Promise<ProjectCard> => JSON.parse(maskedJson(await backend.card(), (text) => backend.mask(text))) as ProjectCard;
   const announceCard = (id: string): void => {
     if (cardTimers.has(id) || serverEvents.clientCount === 0) return;
     // Coalesce a burst of changes (a run's start, its records, its end) into one update of the project list.
@@ -465,8 +465,11 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     const action: AuditAction | undefined = typeof route.audit === 'function' ? route.audit(body) : route.audit;
     const project = backend?.id;
     const target = match.params.runId ?? match.params.jobId ?? match.params.targetId ?? match.params.name ?? (typeof body.name === 'string' ? body.name.slice(0, 128) : undefined);
+    // A project's audit lines are masked with its secrets, as its answers are: the target is an id the caller sent
+    // (a guessed secret), the detail can quote it. The server's own lines (accounts, sign-in) hold no project secret.
+    const auditProject: typeof auditFor = (who, entry) => auditFor(who, backend ? (JSON.parse(maskedJson(entry, (text) => backend.mask(text))) as typeof entry) : entry);
     const refuse = (status: number, message: string, detail: string): never => {
-      if (action) auditFor(actor, { action, outcome: 'denied', project, target, detail, status });
+      if (action) auditProject(actor, { action, outcome: 'denied', project, target, detail, status });
       throw new HttpError(status, message);
     };
     if (crossSite) refuse(403, CROSS_SITE_MESSAGE, 'request from another site');
@@ -482,7 +485,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       refuse(403, `your role (${actor.role}) may not do this; it needs ${leastRoleFor(permission)}`, `needs ${leastRoleFor(permission)}`);
     }
     if (bodyError) {
-      if (action && action !== 'logout') auditFor(actor, { action, outcome: 'failed', project, target, detail: bodyError.message, status: bodyError.status });
+      if (action && action !== 'logout') auditProject(actor, { action, outcome: 'failed', project, target, detail: bodyError.message, status: bodyError.status });
       throw bodyError;
     }
     try {
@@ -500,7 +503,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
           params: match.params,
           body,
           beforeAnswer: (result) => {
-            if (action) auditFor(actor, { action, outcome: result.status < 400 ? 'ok' : 'failed', project, target: result.target ?? target, ...(result.detail ? { detail: result.detail } : {}), status: result.status });
+            if (action) auditProject(actor, { action, outcome: result.status < 400 ? 'ok' : 'failed', project, target: result.target ?? target, ...(result.detail ? { detail: result.detail } : {}), status: result.status });
           },
         });
         return;
@@ -514,7 +517,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     } catch (error) {
       if (action && action !== 'logout') {
         const status = error instanceof HttpError ? error.status : 500;
-        auditFor(actor, { action, outcome: 'failed', project, target, detail: (error as Error).message, status });
+        auditProject(actor, { action, outcome: 'failed', project, target, detail: (error as Error).message, status });
       }
       throw error;
     }

@@ -1,9 +1,9 @@
 // `handoff runs list|show|logs|state|prune`: the run history of a workspace, read from its run records.
-import fs from 'node:fs';
 import path from 'node:path';
 import { findRunRecord, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import { formatRecordCounts } from '../../runs/singer-metrics.js';
+import { copyLogBytes, streamWriter } from '../../runs/copy-log-bytes.js';
 import type { TaskResult } from '../../runner/events.js';
 import { resolveWorkspacePaths } from '../../workspace/workspace-paths.js';
 import { UserError } from '../../errors.js';
@@ -149,32 +149,27 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
   const record = findRunRecord(workspace.runsDir, id);
   const file = path.join(workspace.dir, record.logs.console);
   let offset = 0;
-  const printNew = (): void => {
-    let fd: number | undefined;
+  const write = streamWriter(process.stdout);
+  const printNew = async (): Promise<void> => {
     try {
-      fd = fs.openSync(file, 'r');
-      const size = fs.fstatSync(fd).size;
-      if (size > offset) {
-        const buffer = Buffer.alloc(size - offset);
-        fs.readSync(fd, buffer, 0, buffer.length, offset);
-        offset = size;
-        process.stdout.write(buffer);
-      }
-    } catch {
-      // not written yet
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
+      offset = await copyLogBytes(file, offset, write);
+    } catch (error) {
+      // Only a log not written yet is quiet (copyLogBytes); any other failure is said, never a silent success.
+      throw new UserError(`cannot read the console log of run ${record.runId} (${file}): ${(error as Error).message}`, {
+        exitCode: 1,
+        fix: 'check that the file is readable; `handoff runs show` gives the run without its log',
+      });
     }
   };
-  printNew();
+  await printNew();
   if (!flags.follow) return 0;
   // Follow until the run's record is no longer `running`, then print what was written last.
   for (;;) {
     await new Promise((r) => setTimeout(r, 250));
-    printNew();
+    await printNew();
     markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
     if (findRunRecord(workspace.runsDir, record.runId).status !== 'running') {
-      printNew();
+      await printNew();
       return 0;
     }
   }

@@ -12,7 +12,10 @@ export async function scheduleListCommand(options: GlobalOptions, flags: { count
   const now = new Date();
   const entries = project.schedules.map((s) => {
     const parsed = parseSchedule(s.cron, s.timezone);
-    const times = s.enabled ? parsed.nextFireTimes(now, count) : [];
+    // A rate fires when it is deployed and every interval after (EventBridge Scheduler without a StartDate, and the
+    // local scheduler): the example, if deployed now, starts now, not one interval later.
+    const from = parsed.kind === 'rate' && parsed.intervalMs ? new Date(now.getTime() - parsed.intervalMs) : now;
+    const times = s.enabled ? parsed.nextFireTimes(from, count) : [];
     return { schedule: s, parsed, times };
   });
   if (options.json) {
@@ -40,7 +43,7 @@ export async function scheduleListCommand(options: GlobalOptions, flags: { count
     lines.push(`${title} — ${parsed.awsExpression}, time zone ${parsed.timezone}${s.enabled ? '' : ', disabled'}`);
     if (!s.enabled) lines.push('  does not fire (enabled: false)');
     else if (times.length === 0) lines.push(`  never fires again (${describeNoFire(parsed)})`);
-    else if (parsed.kind === 'rate') lines.push(`  every ${parsed.expression.replace(/^rate\(|\)$/g, '')} from when it is deployed, e.g.:`);
+    else if (parsed.kind === 'rate') lines.push(`  every ${parsed.expression.replace(/^rate\(|\)$/g, '')} from when it is deployed (at once, then every interval); if deployed now:`);
     for (const line of formatFireTimes(times, parsed.timezone)) lines.push(`  ${line}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -15,19 +15,19 @@ export interface DeployedScheduleFacts {
 }
 
 /**
- * The next three fire times (ISO) of an enabled schedule; none for a disabled one or an expression that does not
- * parse. A rate with a known start fires at whole intervals from it (EventBridge and the local scheduler alike).
+ * The next three (or `count`) fire times (ISO) of an enabled schedule; none for a disabled one or an expression that
+ * does not parse. A rate with a known start fires at whole intervals from it (EventBridge and the local scheduler alike).
  */
-export function listNextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date, rateStart?: string): string[] {
+export function listNextFires(expression: string, timezone: string | undefined, enabled: boolean, now: Date, rateStart?: string, count = 3): string[] {
   if (!enabled) return [];
   try {
     const parsed = parseSchedule(expression, timezone);
     const start = rateStart === undefined ? Number.NaN : Date.parse(rateStart);
-    if (parsed.kind !== 'rate' || !parsed.intervalMs || Number.isNaN(start)) return parsed.nextFireTimes(now, 3).map((d) => isoTime(d));
+    if (parsed.kind !== 'rate' || !parsed.intervalMs || Number.isNaN(start)) return parsed.nextFireTimes(now, count).map((d) => isoTime(d));
     // nextFireTimes of a rate counts whole intervals from the time it is given: from the last fire at or before now,
     // or, for a start still ahead, from one interval before it (so the start itself is the first fire).
     const from = start <= now.getTime() ? start + Math.floor((now.getTime() - start) / parsed.intervalMs) * parsed.intervalMs : start - parsed.intervalMs;
-    return parsed.nextFireTimes(new Date(from), 3).map((d) => isoTime(d));
+    return parsed.nextFireTimes(new Date(from), count).map((d) => isoTime(d));
   } catch {
     return [];
   }

@@ -113,11 +113,14 @@ export function readLatestScheduledFires(home: string): Record<string, string> {
 export function describeLocalJob(job: LocalJob): LocalJobStatus {
   if (isLocalJobRunning(job)) return { ...job, status: 'running' };
   const runsDir = path.join(job.workspace, 'runs');
-  // Jobs of a task take turns in one workspace: its run is the first one that started after the job did.
-  const record: RunRecord | undefined = listRunIds(runsDir)
+  const records = listRunIds(runsDir)
     .reverse()
     .map((id) => readRunRecord(path.join(runsDir, `${id}.json`)))
-    .find((r) => r !== undefined && r.startedAt >= job.startedAt);
+    .filter((r): r is RunRecord => r !== undefined);
+  // Its run names it ($HANDOFF_JOB_ID). Jobs of a task take turns in one workspace, so "the first run that started
+  // after the job" gave a job that failed before its run the next job's run, and its success. Only a record of an
+  // older handoff, which names no job, is still matched that way.
+  const record = records.find((r) => r.jobId === job.id) ?? records.find((r) => r.jobId === undefined && r.startedAt >= job.startedAt);
   if (!record) {
     // It ended before its run began (the fetch from the store, its secrets, its installs): a failure, never a success,
     // and its log's error says why.
@@ -169,7 +172,7 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
   const file = path.join(jobsDir(input.home), `${id}.json`);
   const args = ['run', '-w', workspace, '-s', input.stage, '-a', '--cloud-provider', 'local', '-e', `resource_group=${input.bareResourceGroup}`, `task=${input.task}`];
   if (input.bucket) args.push(`bucket=${input.bucket}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, HANDOFF_HOME: input.home, HANDOFF_TRIGGER: input.trigger, HO_STAGE: input.stage, ...input.envs };
+  const env: NodeJS.ProcessEnv = { ...process.env, HANDOFF_HOME: input.home, HANDOFF_TRIGGER: input.trigger, HANDOFF_JOB_ID: id, HO_STAGE: input.stage, ...input.envs };
   let child: DetachedProcess;
   try {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });

@@ -108,7 +108,10 @@ function scheduleCard(schedule: ScheduleView, now: number, extra: HTMLElement | 
     schedule.error
       ? errorBox('This schedule cannot fire', schedule.error)
       : schedule.enabled
-        ? h('div', {}, h('h3', { class: 'subhead' }, schedule.kind === 'rate' ? 'Next fire times (counted from now)' : 'Next fire times'), fireTimes(schedule, now))
+        ? schedule.kind === 'rate' && schedule.next.length === 0
+          ? // A rate counts from its deploy: not deployed, it has no fire times yet (EventBridge fires it at once, then every interval).
+            emptyNote(`Fires ${schedule.cron.replace(/^rate\(\s*(.*?)\s*\)$/i, 'every $1')} from when it is deployed: at once, then every interval.`)
+          : h('div', {}, h('h3', { class: 'subhead' }, schedule.kind === 'rate' ? 'Next fire times (counted from its deploy)' : 'Next fire times'), fireTimes(schedule, now))
         : emptyNote('Disabled: it does not fire.'),
   );
 }
