@@ -184,6 +184,32 @@ tasks:
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readFileSync(path.join(workspaceDir, 'lines.txt'), 'utf8')).toBe('from-cli kept 1.0 1.0\n');
   });
+
+  it('an env overridden with -e has that one value in templates too (files/, vars, commands), below -v', async () => {
+    const { projectDir, workspaceDir } = makeProject(
+      `
+envs:
+- key: TITLE
+  value: from-project
+vars:
+- key: heading
+  value: "# {{ TITLE }}"
+tasks:
+- name: show
+  commands:
+  - command: echo "{{ TITLE }} $TITLE {{ heading }} {{ ONLY_CLI }}" > artifacts/out.txt
+`,
+      { 'files/conf.txt': 'title={{ TITLE }}\n' },
+    );
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-e', 'TITLE=from-cli', 'ONLY_CLI=yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'out.txt'), 'utf8')).toBe('from-cli from-cli # from-cli yes\n');
+    expect(fs.readFileSync(path.join(workspaceDir, 'files', 'conf.txt'), 'utf8')).toBe('title=from-cli\n');
+    // -v is for templates and wins there, as over any other value.
+    const v = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-e', 'TITLE=from-cli', '-v', 'TITLE=from-v']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'out.txt'), 'utf8')).toBe('from-v from-cli # from-v \n');
+  });
 });
 
 /** python3 with the original's libraries (Jinja2, PyYAML): the reference for how values render. */

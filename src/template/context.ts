@@ -23,6 +23,11 @@ export interface TemplateContextInput {
   now: Date;
   secrets: Secret[];
   cliVars: Record<string, unknown>;
+  /**
+   * `-e` values of `run local`: over the project's envs, in the commands' environment and in templates alike, so an
+   * env overridden on the command line has one value in a run (`$KEY` and `{{ KEY }}`).
+   */
+  cliEnvs?: Record<string, string>;
   runId?: string;
   task?: string;
   stateFile?: string;
@@ -31,7 +36,7 @@ export interface TemplateContextInput {
 }
 
 /**
- * Layers, later winning: reserved vars, `deploy` keys as `HO_<KEY>`, secrets, envs, vars, `-v`. A `vars` value may be
+ * Layers, later winning: reserved vars, `deploy` keys as `HO_<KEY>`, secrets, envs, `-e`, vars, `-v`. A `vars` value may be
  * a template over the layers before it; `-v` values are visible to it too, so `-v start=…` can feed a var such as
  * `out_{{ start }}.csv` (they would win over any earlier value of the same name anyway).
  */
@@ -79,6 +84,11 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
     values[entry.key] = value;
     env[entry.key] = stringifyEnvValue(value);
   });
+
+  for (const [key, value] of Object.entries(input.cliEnvs ?? {})) {
+    values[key] = value;
+    env[key] = value;
+  }
 
   const renderer = input.renderer ?? createRenderer({ strict: false, onWarning: () => {} });
   project.vars.forEach((entry, index) => {
