@@ -1,4 +1,5 @@
 // `handoff runs list|show|logs|state|prune`: the run history of a workspace, read from its run records.
+import fs from 'node:fs';
 import path from 'node:path';
 import { findRunRecord, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
