@@ -4,6 +4,7 @@ import { createAwsDeployment } from './aws-deployment.js';
 import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
 import { createBucketDesired } from './deploy/desired-stacks.js';
+import { assertOwner, createOwner } from './deploy/check-ownership.js';
 import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
@@ -76,6 +77,8 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       };
     },
     async delete(onProgress) {
+      const existing = await cloudFormation.describeStack(names.bucketStack);
+      if (existing) assertOwner(`the stack ${names.bucketStack}`, createOwner(names, 'resource-group'), existing.tags);
       const deleted = await cloudFormation.deleteStack(names.bucketStack, { onEvent: (e) => onProgress(describeEvent(e)), pollMs: readPollMs() });
       if (!deleted) {
         return { bucket: names.bucket, location: `s3://${names.bucket}`, action: 'absent', message: `there is no stack ${names.bucketStack}` };

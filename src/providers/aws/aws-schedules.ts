@@ -12,6 +12,7 @@ import { resolveCapacity } from './stacks/capacity.js';
 import { createScheduleRequest, type ScheduleEcsParameters, type ScheduleRequest, type ScheduleTarget } from './stacks/schedule-request.js';
 import { resolveRunnerSettings } from './stacks/state-machine.js';
 import { createTagMap, validateUserTags } from './stacks/tags.js';
+import { assertOwner, createOwner } from './deploy/check-ownership.js';
 import { usesStateMachine } from './stacks/task-stack.js';
 
 /**
@@ -97,6 +98,18 @@ export function createAwsScheduleLifecycle(input: {
     });
   }
 
+  /**
+   * Refuses when the task stack or the schedule group is another task's (their names meet, check-ownership.ts):
+   * schedules must touch exactly this task's, and start exactly this task.
+   */
+  async function assertOwned(scheduler: SchedulerApi): Promise<void> {
+    const owner = createOwner(names, 'task');
+    const task = await input.cloudFormation.describeStack(names.taskStack);
+    if (task && task.status !== 'DELETE_COMPLETE') assertOwner(`the stack ${names.taskStack}`, owner, task.tags);
+    const tags = await scheduler.readScheduleGroupTags(group);
+    if (tags) assertOwner(`the schedule group ${group}`, owner, tags);
+  }
+
   const createRequest = (schedule: Schedule, target: ScheduleTarget): ScheduleRequest =>
     createScheduleRequest(names, schedule, { ...target, expression: parseSchedule(schedule.cron, schedule.timezone).awsExpression });
 
@@ -122,11 +135,12 @@ export function createAwsScheduleLifecycle(input: {
 
   return {
     async create(schedules) {
-      const target = (await readTarget(true))!;
-      // Every request is built (and checked) before the first write.
-      const requests = schedules.map((s) => ({ schedule: s, request: createRequest(s, target) }));
       const scheduler = await input.openScheduler();
       try {
+        await assertOwned(scheduler);
+        const target = (await readTarget(true))!;
+        // Every request is built (and checked) before the first write.
+        const requests = schedules.map((s) => ({ schedule: s, request: createRequest(s, target) }));
         if (requests.length > 0) await scheduler.ensureScheduleGroup(group, createTagMap(names, validateUserTags(deploy.tags), 'task'));
         const changes: ScheduleChange[] = [];
         for (const { schedule, request } of requests) {
@@ -148,9 +162,10 @@ export function createAwsScheduleLifecycle(input: {
       }
     },
     async list(declared) {
-      const target = await readTarget(false);
       const scheduler = await input.openScheduler();
       try {
+        await assertOwned(scheduler);
+        const target = await readTarget(false);
         const deployed = new Map<string, DeployedSchedule>();
         for (const name of await scheduler.listScheduleNames(group)) {
           const s = await scheduler.getSchedule(group, name);
@@ -177,6 +192,7 @@ export function createAwsScheduleLifecycle(input: {
     async delete(targetId) {
       const scheduler = await input.openScheduler();
       try {
+        await assertOwned(scheduler);
         const all = await scheduler.listScheduleNames(group);
         // Chosen by the target id the listing shows, not by the name handoff would give it: `nightly-extra`, made by
         // hand, is not `target-nightly-extra`.

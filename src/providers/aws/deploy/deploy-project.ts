@@ -8,6 +8,7 @@ import type { Template } from '../stacks/template.js';
 import { applyStackStep, assertPlanApplicable, previewStackStep, readDeployedStacks, type ApplyOptions, type DeployEvent, type StackChange } from './apply-deploy.js';
 import { explainBucketCollision } from './bucket-collision.js';
 import { checkDeployValues } from './check-deploy-values.js';
+import { assertStacksOwned } from './check-ownership.js';
 import { checkResourceGroupAgreement } from './check-resource-group.js';
 import { createBucketDesired, createResourcesDesired } from './desired-stacks.js';
 import { locateDeployErrors } from './locate-deploy-error.js';
@@ -69,6 +70,7 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
     const boundary = await planBoundary(provider);
     const desired = [...(boundary ? [boundary] : []), bucket, resources, task.desired];
     const deployed = await readDeployedStacks(provider.cloudFormation, desired.map((d) => d.name));
+    assertStacksOwned(desired, deployed);
     await checkResourceGroupAgreement({ api: provider.cloudFormation, names, deployedTemplate: deployed.get(resources.name)?.templateBody, desired: resources.template });
     const stacks = planDeploy(desired, deployed);
     const bucketExists = deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists;
