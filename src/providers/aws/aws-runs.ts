@@ -124,10 +124,16 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       const seen = new Set<string>();
       let from = query.startTime;
       let logs: CloudWatchLogsApi | undefined;
+      let more = false;
       return {
+        get more() {
+          return more;
+        },
         async read() {
           logs ??= await input.openLogs();
-          const events = await logs.filterLogEvents({ logGroup: names.logGroup, streamPrefix, startTime: from, endTime: query.endTime, filterPattern: query.filterPattern });
+          const found = await logs.filterLogEvents({ logGroup: names.logGroup, streamPrefix, startTime: from, endTime: query.endTime, filterPattern: query.filterPattern });
+          const events = found.events;
+          more = found.more;
           const lines: LogLine[] = [];
           for (const e of events) {
             // Checked here as well as by the API, so a reader never mixes in another run's stream.
