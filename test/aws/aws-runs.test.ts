@@ -1,5 +1,6 @@
 // Runs and logs of one task against moto, without a deploy: a log longer than one read, and runs of other tasks on the shared cluster.
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateClusterCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
 import { startMotoServer, type MotoServer } from '../helpers/moto-server.js';
@@ -55,5 +56,40 @@ describe('cloud logs', () => {
     expect(lines[0]).toBe('line 0');
     expect(lines[11_999]).toBe('line 11999');
     expect(new Set(lines).size).toBe(12_000);
+  });
+});
+
+describe('cloud job status|stop -v id=<a whole task id>', () => {
+  const cluster = 'handoff-dev-rn';
+  let otherId = '';
+  let ownId = '';
+
+  beforeAll(async () => {
+    const ecs = new ECSClient(clientConfig());
+    await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+    const run = async (family: string): Promise<string> => {
+      await ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: [{ name: family === 'handoff-dev-rn-long' ? 'long' : 'other', image: 'busybox', memory: 512 }] }));
+      const out = await ecs.send(new RunTaskCommand({ cluster, taskDefinition: family, launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } } }));
+      return out.tasks![0]!.taskArn!.split('/').pop()!;
+    };
+    // Another task of the resource group (its family shares this one's prefix), on the same cluster.
+    otherId = await run('handoff-dev-rn-long2');
+    ownId = await run('handoff-dev-rn-long');
+  });
+
+  it('does not find or stop a run of another task of the cluster: "no run", exit 2, and it keeps running', async () => {
+    const status = await cli(['cloud', 'job', 'status', '-p', dir, '-v', `id=${otherId}`]);
+    expect(status.code, status.stderr).toBe(2);
+    expect(status.stderr).toContain(`no run "${otherId}" of dev-rn/long`);
+    const stop = await cli(['cloud', 'job', 'stop', '-p', dir, '-v', `id=${otherId}`]);
+    expect(stop.code, stop.stderr).toBe(2);
+    const tasks = await new ECSClient(clientConfig()).send(new DescribeTasksCommand({ cluster, tasks: [otherId] }));
+    expect(tasks.tasks?.[0]?.desiredStatus).toBe('RUNNING');
+  });
+
+  it('finds a run of its own by its whole id', async () => {
+    const status = await cli(['cloud', 'job', 'status', '-p', dir, '-v', `id=${ownId}`]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(ownId);
   });
 });
