@@ -206,6 +206,17 @@ describe('a project that brings its own cluster, network, roles and task definit
     const names = ((await west.send(new DescribeStacksCommand({}))).Stacks ?? []).map((s) => s.StackName);
     expect(names).not.toContain('handoff-dev-byo-other');
   });
+
+  it('cloud task update to a new image points the schedules at the new task definition revision (the old one is deregistered)', async () => {
+    const updated = await cli(['cloud', 'task', 'update', '-p', dir, '-v', 'version=0.4']);
+    expect(updated.code, updated.stderr).toBe(0);
+    const td = (await new ECSClient(clientConfig(WEST)).send(new DescribeTaskDefinitionCommand({ taskDefinition: 'handoff-dev-byo-ingest' }))).taskDefinition!;
+    // The latest ACTIVE revision: the update registered a new one (moto's CloudFormation leaves its containers bare).
+    expect(td.revision).toBeGreaterThan(1);
+    const schedule = await new SchedulerClient(clientConfig(WEST)).send(new GetScheduleCommand({ GroupName: 'handoff-dev-byo-ingest', Name: 'target-1' }));
+    expect((schedule.Target!.EcsParameters as { TaskDefinitionArn?: string }).TaskDefinitionArn).toBe(td.taskDefinitionArn);
+    expect(updated.stdout).toMatch(/schedules:[\s\S]*action: updated/);
+  });
 });
 
 describe('checks before any AWS call changes anything', () => {

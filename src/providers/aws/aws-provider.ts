@@ -119,6 +119,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       names,
       cloudFormation,
       openScheduler: async () => (await import('./sdk/scheduler.js')).createSchedulerApi(clientConfig),
+      openEcs: async () => track((await import('./sdk/ecs.js')).createEcsApi(clientConfig)),
       ...(deploy ? { deploy } : {}),
     }),
     runs: createAwsRunLifecycle({

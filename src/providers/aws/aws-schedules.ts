@@ -7,6 +7,7 @@ import type { ScheduleChange, ScheduleLifecycle } from '../provider.js';
 import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
 import type { DeployedSchedule, SchedulerApi } from './sdk/scheduler.js';
+import type { EcsApi } from './sdk/ecs.js';
 import { toCanonicalJson } from './deploy/plan-deploy.js';
 import { resolveCapacity } from './stacks/capacity.js';
 import { createScheduleRequest, type ScheduleEcsParameters, type ScheduleRequest, type ScheduleTarget } from './stacks/schedule-request.js';
@@ -59,6 +60,8 @@ export function createAwsScheduleLifecycle(input: {
   names: DeployNames;
   cloudFormation: CloudFormationApi;
   openScheduler: () => Promise<SchedulerApi>;
+  /** ECS, for the task definition's latest revision that schedules start with `state_machine: false`. */
+  openEcs?: () => Promise<Pick<EcsApi, 'describeTaskDefinition'>>;
   /** The project's `deploy`: state_machine, role_arn, capacity and platform version decide what schedules start. */
   deploy?: Partial<Deploy>;
 }): ScheduleLifecycle {
@@ -79,11 +82,14 @@ export function createAwsScheduleLifecycle(input: {
     const outputs = resources?.outputs ?? {};
     if (roleArn && !direct && task?.outputs.StateMachineArn) return { kind: 'state-machine', stateMachineArn: task.outputs.StateMachineArn, roleArn };
     if (roleArn && direct && task?.outputs.TaskDefinitionArn && outputs.ClusterArn && outputs.Subnets && outputs.SecurityGroups) {
+      // Schedules name a revision, and a task stack update deregisters the old one: they start the latest ACTIVE
+      // revision of the family, what the last `cloud task create|update` registered (as `cloud run` does).
+      const latest = input.openEcs ? await (await input.openEcs()).describeTaskDefinition(names.taskDefinitionFamily) : undefined;
       return {
         kind: 'ecs',
         roleArn,
         clusterArn: outputs.ClusterArn,
-        taskDefinitionArn: task.outputs.TaskDefinitionArn,
+        taskDefinitionArn: latest?.arn ?? task.outputs.TaskDefinitionArn,
         subnets: outputs.Subnets.split(',').filter(Boolean),
         securityGroups: outputs.SecurityGroups.split(',').filter(Boolean),
         assignPublicIp: outputs.AssignPublicIp === 'DISABLED' ? 'DISABLED' : 'ENABLED',

@@ -12,6 +12,8 @@ import { locateDeployErrors } from './locate-deploy-error.js';
 import type { StackKind } from './plan-deploy.js';
 import { planDeploy, type DesiredStack } from './plan-deploy.js';
 import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
+import type { ScheduleChange } from '../../provider.js';
+import { usesStateMachine } from '../stacks/task-stack.js';
 
 /**
  * `create` makes the stack or, when it exists, brings it up to date (so running it twice is harmless); `update`
@@ -56,12 +58,17 @@ export async function upsertTaskStack(
   project: Project,
   mode: 'create' | 'update',
   options: ApplyOptions & { imageVersion?: string; onWarning?: (message: string) => void } = {},
-): Promise<StackChange> {
+): Promise<StackChange & { schedules?: ScheduleChange[] }> {
   const task = await prepareTaskStack(provider, project, { imageVersion: options.imageVersion });
   task.warnings.forEach((w) => options.onWarning?.(w));
   const result = await upsertStack(provider, task.desired, mode, options);
   await applyKeptLogGroup(provider, task.desired.template, project.deploy);
-  return result;
+  if (usesStateMachine(project.deploy) || result.action === 'unchanged') return result;
+  // Without the runner, schedules start a task definition revision, and the update registered a new one and
+  // deregistered theirs: the deployed schedules are written again (as `cloud deploy` does), or none would start.
+  const deployed = new Set((await provider.schedules.list(project.schedules)).filter((s) => s.status !== 'draft' && s.status !== 'orphaned').map((s) => s.target_id));
+  const schedules = project.schedules.filter((s) => deployed.has(s.target_id));
+  return schedules.length > 0 ? { ...result, schedules: await provider.schedules.create(schedules) } : result;
 }
 
 /**
