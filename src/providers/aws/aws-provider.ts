@@ -5,6 +5,7 @@ import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
 import { createBucketDesired } from './deploy/desired-stacks.js';
 import { assertOwner, createOwner } from './deploy/check-ownership.js';
+import { isExistingNamedBucket } from './deploy/existing-bucket.js';
 import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
@@ -60,6 +61,9 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
 
   const bucket: BucketLifecycle = {
     async create(onProgress) {
+      if (await isExistingNamedBucket(provider)) {
+        return { bucket: names.bucket, location: `s3://${names.bucket}`, action: 'unchanged', message: `the bucket s3://${names.bucket} (deploy.bucket) exists already and is used as it is; handoff makes no stack for it` };
+      }
       // The same path as every stack: created directly, or updated through a change set that may change nothing.
       const result = await upsertStack(provider, createBucketDesired(names), 'create', {
         pollMs: readPollMs(),

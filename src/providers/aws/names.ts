@@ -56,6 +56,8 @@ export interface DeployNames {
   accountId: string;
   region: string;
   bucket: string;
+  /** True when `deploy.bucket` (or `-e bucket=`) names the bucket: one that exists already is used as it is. */
+  bucketNamed: boolean;
   bucketStack: string;
   resourcesStack: string;
   taskStack: string;
@@ -323,6 +325,7 @@ export function createDeployNames(input: DeployNamesInput, options: { accountKno
     accountId: input.accountId,
     region: input.region,
     bucket,
+    bucketNamed: input.bucket !== undefined,
     bucketStack: check(`${prefix}-bucket`, STACK_RULE, rgBlame),
     resourcesStack,
     taskStack: check(`${prefix}-${task}`, STACK_RULE, taskBlame),
