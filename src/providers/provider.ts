@@ -221,6 +221,11 @@ export interface LogLine {
 /** Reads a task's run logs in order; each `read` returns only what earlier reads did not. */
 export interface LogReader {
   read(): Promise<LogLine[]>;
+  /**
+   * True when the last read stopped at the provider's limit for one read (CloudWatch Logs: 10,000 events) with more
+   * lines already there: read again for them. Absent or false when a read returns all there is.
+   */
+  readonly more?: boolean;
 }
 
 /** Runs of the task in the provider (`cloud run`, `cloud job status|stop`, `cloud logs`). */

@@ -6,6 +6,7 @@ import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient } from '
 import { CreateRoleCommand, IAMClient, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { GetScheduleCommand, ListTagsForResourceCommand as ListScheduleTagsCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, ListTagsForResourceCommand as ListSfnTagsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTagsForResourceCommand as ListSsmTagsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
@@ -205,6 +206,44 @@ describe('a project that brings its own cluster, network, roles and task definit
     const west = new CloudFormationClient(clientConfig(WEST));
     const names = ((await west.send(new DescribeStacksCommand({}))).Stacks ?? []).map((s) => s.StackName);
     expect(names).not.toContain('handoff-dev-byo-other');
+  });
+
+  it('cloud task update to a new image points the schedules at the new task definition revision (the old one is deregistered)', async () => {
+    const updated = await cli(['cloud', 'task', 'update', '-p', dir, '-v', 'version=0.4']);
+    expect(updated.code, updated.stderr).toBe(0);
+    const td = (await new ECSClient(clientConfig(WEST)).send(new DescribeTaskDefinitionCommand({ taskDefinition: 'handoff-dev-byo-ingest' }))).taskDefinition!;
+    // The latest ACTIVE revision: the update registered a new one (moto's CloudFormation leaves its containers bare).
+    expect(td.revision).toBeGreaterThan(1);
+    const schedule = await new SchedulerClient(clientConfig(WEST)).send(new GetScheduleCommand({ GroupName: 'handoff-dev-byo-ingest', Name: 'target-1' }));
+    expect((schedule.Target!.EcsParameters as { TaskDefinitionArn?: string }).TaskDefinitionArn).toBe(td.taskDefinitionArn);
+    expect(updated.stdout).toMatch(/schedules:[\s\S]*action: updated/);
+  });
+});
+
+describe('deploy.bucket naming a bucket that exists (a team\'s data bucket)', () => {
+  const bucket = 'team-data-bucket-xyz';
+  let dir = '';
+  beforeAll(async () => {
+    await new S3Client({ ...clientConfig(), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
+    dir = makeProject(`tasks:\n  - name: load\n    commands:\n      - command: echo\ndeploy:\n  cloud_provider: aws\n  resource_group: team\n  task: load\n  image_version: "0.1"\n  bucket: ${bucket}\n`).projectDir;
+  });
+
+  it('is used as it is: plan, bucket create and deploy make no bucket stack, and the project lands in it', async () => {
+    const plan = await cli(['cloud', 'plan', '-p', dir]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain(`deploy.bucket ${bucket} exists already: used as it is (no bucket stack)`);
+    expect(plan.stdout).not.toContain('handoff-dev-team-bucket');
+    const created = await cli(['cloud', 'bucket', 'create', '-p', dir]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout + created.stderr).toContain('is used as it is');
+    const deployed = await cli(['cloud', 'deploy', '-p', dir, '-y']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stdout + deployed.stderr).not.toContain('rb s3://');
+    const stacks = ((await new CloudFormationClient(clientConfig()).send(new DescribeStacksCommand({}))).Stacks ?? []).map((s) => s.StackName);
+    expect(stacks).not.toContain('handoff-dev-team-bucket');
+    expect(stacks).toContain('handoff-dev-team-load');
+    const head = await new S3Client({ ...clientConfig(), forcePathStyle: true }).send(new HeadObjectCommand({ Bucket: bucket, Key: 'load/project.yml' }));
+    expect(head.ContentLength).toBeGreaterThan(0);
   });
 });
 

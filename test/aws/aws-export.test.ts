@@ -99,6 +99,29 @@ describe('cloud export --format cloudformation', () => {
     );
   });
 
+  it('quotes each tag of the README\'s commands, replaces its own files on a second export, and never a file it did not write', async () => {
+    const spaced = makeProject(PROJECT.replace('tags: {team: data}', "tags: {team: Data Team, cost-center: a b}"), { 'task-policy.json': TASK_POLICY }).projectDir;
+    const out = path.join(makeTempDir(), 'cfn');
+    const first = await cli(['cloud', 'export', '-p', spaced, '--format', 'cloudformation', '-o', out]);
+    expect(first.code, first.stderr).toBe(0);
+    const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+    expect(readme).toContain("--tags 'handoff:resource-group=dev-exp' 'handoff:task=tally' 'cost-center=a b' 'team=Data Team'");
+    // Its own files (listed in .handoff-export) are replaced.
+    const again = await cli(['cloud', 'export', '-p', spaced, '--format', 'cloudformation', '-o', out]);
+    expect(again.code, again.stderr).toBe(0);
+    // A folder with the user's own README.md and main.tf: refused, nothing written.
+    const mine = makeTempDir();
+    fs.writeFileSync(path.join(mine, 'README.md'), "# my team's infra notes\n");
+    fs.writeFileSync(path.join(mine, 'main.tf'), '# ours\n');
+    for (const format of ['cloudformation', 'terraform']) {
+      const refused = await cli(['cloud', 'export', '-p', projectDir, '--format', format, '-o', mine]);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(format === 'terraform' ? 'would overwrite main.tf, README.md' : 'would overwrite README.md');
+    }
+    expect(fs.readFileSync(path.join(mine, 'README.md'), 'utf8')).toBe("# my team's infra notes\n");
+    expect(fs.readdirSync(mine).sort()).toEqual(['README.md', 'main.tf']);
+  });
+
   it('refuses an unknown format and a missing folder before anything else', async () => {
     const bad = await cli(['cloud', 'export', '-p', projectDir, '--format', 'pulumi', '-o', makeTempDir()]);
     expect(bad.code).toBe(2);

@@ -207,6 +207,16 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
     const reader = runs.openLogs(query);
     const lines = await reader.read();
     print(lines);
+    // One read is bounded (10,000 events on AWS); the rest is read on, printed as it comes, until the range is exhausted.
+    while (reader.more === true) {
+      const next = await reader.read();
+      print(next);
+      if (next.length === 0) {
+        // Reads go on from the newest time seen: a read full of one millisecond's lines cannot move past it.
+        session.log.log('warning', 'more log lines share one millisecond than one read returns; some are not shown: narrow with -v start_time=, end_time=, filter_pattern= or id=');
+        break;
+      }
+    }
     // No lines for an id: a run not known either is a wrong id (a run too old for the job listing still has its logs).
     if (lines.length === 0 && query.jobId !== undefined && vars.follow !== true) await runs.get(query.jobId);
     if (vars.follow !== true) return 0;

@@ -83,7 +83,12 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
       const onWarning = (message: string): void => request.onEvent({ type: 'notice', level: 'warning', message });
       result = await stacks.upsertTaskStack(provider, requireProject(request), action, { ...apply, imageVersion: request.imageVersion, onWarning });
     } else result = await stacks.upsertRoleStack(provider, stacks.createRoleInput(provider, role), action, apply);
-    return { stack: result.name, action: result.action, ...(result.outputs ? { outputs: result.outputs } : {}) };
+    return {
+      stack: result.name,
+      action: result.action,
+      ...(result.outputs ? { outputs: result.outputs } : {}),
+      ...('schedules' in result && result.schedules ? { schedules: result.schedules } : {}),
+    };
   }
 
   return {

@@ -4,6 +4,8 @@ import { createAwsDeployment } from './aws-deployment.js';
 import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
 import { createBucketDesired } from './deploy/desired-stacks.js';
+import { assertOwner, createOwner } from './deploy/check-ownership.js';
+import { isExistingNamedBucket } from './deploy/existing-bucket.js';
 import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
@@ -59,6 +61,9 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
 
   const bucket: BucketLifecycle = {
     async create(onProgress) {
+      if (await isExistingNamedBucket(provider)) {
+        return { bucket: names.bucket, location: `s3://${names.bucket}`, action: 'unchanged', message: `the bucket s3://${names.bucket} (deploy.bucket) exists already and is used as it is; handoff makes no stack for it` };
+      }
       // The same path as every stack: created directly, or updated through a change set that may change nothing.
       const result = await upsertStack(provider, createBucketDesired(names), 'create', {
         pollMs: readPollMs(),
@@ -76,6 +81,8 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       };
     },
     async delete(onProgress) {
+      const existing = await cloudFormation.describeStack(names.bucketStack);
+      if (existing) assertOwner(`the stack ${names.bucketStack}`, createOwner(names, 'resource-group'), existing.tags);
       const deleted = await cloudFormation.deleteStack(names.bucketStack, { onEvent: (e) => onProgress(describeEvent(e)), pollMs: readPollMs() });
       if (!deleted) {
         return { bucket: names.bucket, location: `s3://${names.bucket}`, action: 'absent', message: `there is no stack ${names.bucketStack}` };
@@ -116,6 +123,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       names,
       cloudFormation,
       openScheduler: async () => (await import('./sdk/scheduler.js')).createSchedulerApi(clientConfig),
+      openEcs: async () => track((await import('./sdk/ecs.js')).createEcsApi(clientConfig)),
       ...(deploy ? { deploy } : {}),
     }),
     runs: createAwsRunLifecycle({

@@ -24,6 +24,12 @@ export interface AwsRunLifecycleInput {
   deploy?: Partial<Deploy>;
 }
 
+/** `arn:…:task-definition/<family>:<revision>` of exactly `family` (not `<family>2`). */
+export function isOfFamily(taskDefinitionArn: string, family: string): boolean {
+  const name = taskDefinitionArn.slice(taskDefinitionArn.lastIndexOf('/') + 1);
+  return name.slice(0, name.lastIndexOf(':')) === family;
+}
+
 export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle {
   const { names } = input;
   let ecs: EcsApi | undefined;
@@ -70,7 +76,8 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
     // A whole task id (or ARN) is looked up directly, so jobs older than the listing stay reachable while ECS keeps them.
     if (/^[0-9a-f-]{32,36}$/.test(id) || id.startsWith('arn:')) {
       const [task] = await api.describeTasks(names.cluster, [id]);
-      if (task) return describeFargateJob(task, names.containerName);
+      // The cluster is the resource group's (or deploy.cluster, perhaps shared): only a run of this task's family is its.
+      if (task && isOfFamily(task.taskDefinitionArn, names.taskDefinitionFamily)) return describeFargateJob(task, names.containerName);
     }
     const matches = (await listJobs()).filter((j) => j.id.startsWith(id));
     if (matches.length === 1) return matches[0]!;
@@ -124,10 +131,16 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       const seen = new Set<string>();
       let from = query.startTime;
       let logs: CloudWatchLogsApi | undefined;
+      let more = false;
       return {
+        get more() {
+          return more;
+        },
         async read() {
           logs ??= await input.openLogs();
-          const events = await logs.filterLogEvents({ logGroup: names.logGroup, streamPrefix, startTime: from, endTime: query.endTime, filterPattern: query.filterPattern });
+          const found = await logs.filterLogEvents({ logGroup: names.logGroup, streamPrefix, startTime: from, endTime: query.endTime, filterPattern: query.filterPattern });
+          const events = found.events;
+          more = found.more;
           const lines: LogLine[] = [];
           for (const e of events) {
             // Checked here as well as by the API, so a reader never mixes in another run's stream.

@@ -7,11 +7,13 @@ import type { ScheduleChange, ScheduleLifecycle } from '../provider.js';
 import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
 import type { DeployedSchedule, SchedulerApi } from './sdk/scheduler.js';
+import type { EcsApi } from './sdk/ecs.js';
 import { toCanonicalJson } from './deploy/plan-deploy.js';
 import { resolveCapacity } from './stacks/capacity.js';
 import { createScheduleRequest, type ScheduleEcsParameters, type ScheduleRequest, type ScheduleTarget } from './stacks/schedule-request.js';
 import { resolveRunnerSettings } from './stacks/state-machine.js';
 import { createTagMap, validateUserTags } from './stacks/tags.js';
+import { assertOwner, createOwner } from './deploy/check-ownership.js';
 import { usesStateMachine } from './stacks/task-stack.js';
 
 /**
@@ -58,6 +60,8 @@ export function createAwsScheduleLifecycle(input: {
   names: DeployNames;
   cloudFormation: CloudFormationApi;
   openScheduler: () => Promise<SchedulerApi>;
+  /** ECS, for the task definition's latest revision that schedules start with `state_machine: false`. */
+  openEcs?: () => Promise<Pick<EcsApi, 'describeTaskDefinition'>>;
   /** The project's `deploy`: state_machine, role_arn, capacity and platform version decide what schedules start. */
   deploy?: Partial<Deploy>;
 }): ScheduleLifecycle {
@@ -78,11 +82,14 @@ export function createAwsScheduleLifecycle(input: {
     const outputs = resources?.outputs ?? {};
     if (roleArn && !direct && task?.outputs.StateMachineArn) return { kind: 'state-machine', stateMachineArn: task.outputs.StateMachineArn, roleArn };
     if (roleArn && direct && task?.outputs.TaskDefinitionArn && outputs.ClusterArn && outputs.Subnets && outputs.SecurityGroups) {
+      // Schedules name a revision, and a task stack update deregisters the old one: they start the latest ACTIVE
+      // revision of the family, what the last `cloud task create|update` registered (as `cloud run` does).
+      const latest = input.openEcs ? await (await input.openEcs()).describeTaskDefinition(names.taskDefinitionFamily) : undefined;
       return {
         kind: 'ecs',
         roleArn,
         clusterArn: outputs.ClusterArn,
-        taskDefinitionArn: task.outputs.TaskDefinitionArn,
+        taskDefinitionArn: latest?.arn ?? task.outputs.TaskDefinitionArn,
         subnets: outputs.Subnets.split(',').filter(Boolean),
         securityGroups: outputs.SecurityGroups.split(',').filter(Boolean),
         assignPublicIp: outputs.AssignPublicIp === 'DISABLED' ? 'DISABLED' : 'ENABLED',
@@ -95,6 +102,18 @@ export function createAwsScheduleLifecycle(input: {
     throw new UserError(`schedules start the task${direct ? '' : "'s runner"}, but ${missing} is not deployed${task && !direct !== Boolean(task.outputs.StateMachineArn) ? ' as declared (platform_config.state_machine changed)' : ''}`, {
       fix: !resources ? 'run `handoff cloud resources create` and `handoff cloud task create` (or `handoff cloud deploy`) first' : 'run `handoff cloud task create` (or `handoff cloud deploy`) first',
     });
+  }
+
+  /**
+   * Refuses when the task stack or the schedule group is another task's (their names meet, check-ownership.ts):
+   * schedules must touch exactly this task's, and start exactly this task.
+   */
+  async function assertOwned(scheduler: SchedulerApi): Promise<void> {
+    const owner = createOwner(names, 'task');
+    const task = await input.cloudFormation.describeStack(names.taskStack);
+    if (task && task.status !== 'DELETE_COMPLETE') assertOwner(`the stack ${names.taskStack}`, owner, task.tags);
+    const tags = await scheduler.readScheduleGroupTags(group);
+    if (tags) assertOwner(`the schedule group ${group}`, owner, tags);
   }
 
   const createRequest = (schedule: Schedule, target: ScheduleTarget): ScheduleRequest =>
@@ -122,11 +141,12 @@ export function createAwsScheduleLifecycle(input: {
 
   return {
     async create(schedules) {
-      const target = (await readTarget(true))!;
-      // Every request is built (and checked) before the first write.
-      const requests = schedules.map((s) => ({ schedule: s, request: createRequest(s, target) }));
       const scheduler = await input.openScheduler();
       try {
+        await assertOwned(scheduler);
+        const target = (await readTarget(true))!;
+        // Every request is built (and checked) before the first write.
+        const requests = schedules.map((s) => ({ schedule: s, request: createRequest(s, target) }));
         if (requests.length > 0) await scheduler.ensureScheduleGroup(group, createTagMap(names, validateUserTags(deploy.tags), 'task'));
         const changes: ScheduleChange[] = [];
         for (const { schedule, request } of requests) {
@@ -148,9 +168,10 @@ export function createAwsScheduleLifecycle(input: {
       }
     },
     async list(declared) {
-      const target = await readTarget(false);
       const scheduler = await input.openScheduler();
       try {
+        await assertOwned(scheduler);
+        const target = await readTarget(false);
         const deployed = new Map<string, DeployedSchedule>();
         for (const name of await scheduler.listScheduleNames(group)) {
           const s = await scheduler.getSchedule(group, name);
@@ -177,6 +198,7 @@ export function createAwsScheduleLifecycle(input: {
     async delete(targetId) {
       const scheduler = await input.openScheduler();
       try {
+        await assertOwned(scheduler);
         const all = await scheduler.listScheduleNames(group);
         // Chosen by the target id the listing shows, not by the name handoff would give it: `nightly-extra`, made by
         // hand, is not `target-nightly-extra`.

@@ -133,6 +133,14 @@ describe('createDeployNames', () => {
     expect(createDeployNames({ ...base, resourceGroup: 'ETL', bucket: 'etl-data' }).cluster).toBe('handoff-dev-ETL');
   });
 
+  it('blames -s/--stage, not the lowercase resource group, when an uppercase stage breaks the default bucket name', () => {
+    const error = catchUserError(() => createDeployNames({ ...base, stage: 'QA' }));
+    expect(error.message).toMatch(/S3 bucket name "handoff-QA-etl-f0cc306f" is invalid/);
+    expect(error.fix).toBe('use a lowercase stage (-s qa): it is part of the default bucket name; or set deploy.bucket');
+    expect(error.diagnostics[0]!.path).toBe('-s/--stage');
+    expect(createDeployNames({ ...base, stage: 'QA', bucket: 'etl-data' }).taskStack).toBe('handoff-QA-etl-wordcount');
+  });
+
   it('puts a short region code in IAM role names, which are global, so one resource group fits in two regions', () => {
     expect(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'ap-south-1', 'us-gov-west-1', 'eu-central-2', 'ca-west-1'].map(createRegionCode)).toEqual([
       'use1',

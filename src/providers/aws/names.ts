@@ -56,6 +56,8 @@ export interface DeployNames {
   accountId: string;
   region: string;
   bucket: string;
+  /** True when `deploy.bucket` (or `-e bucket=`) names the bucket: one that exists already is used as it is. */
+  bucketNamed: boolean;
   bucketStack: string;
   resourcesStack: string;
   taskStack: string;
@@ -284,10 +286,14 @@ export function createDeployNames(input: DeployNamesInput, options: { accountKno
   const prefix = `handoff-${rg}`;
 
   const bucket = input.bucket ?? (accountKnown ? createDefaultBucketName(rg, input.accountId) : `handoff-${rg}-xxxxxxxx`);
+  // An uppercase stage (-s QA) is what breaks a lowercase resource group's default bucket name: blame the stage.
+  const stageUppercase = input.stage !== 'prod' && /[A-Z]/.test(input.stage) && !/[A-Z]/.test(input.resourceGroup);
   const bucketBlame: Blame =
-    input.bucket === undefined
-      ? { inputs: rgText, path: 'deploy.resource_group', fix: `use a shorter, lowercase deploy.resource_group, or set deploy.bucket` }
-      : { inputs: 'deploy.bucket', path: 'deploy.bucket' };
+    input.bucket !== undefined
+      ? { inputs: 'deploy.bucket', path: 'deploy.bucket' }
+      : stageUppercase
+        ? { inputs: '-s/--stage', path: '-s/--stage', fix: `use a lowercase stage (-s ${input.stage.toLowerCase()}): it is part of the default bucket name; or set deploy.bucket` }
+        : { inputs: rgText, path: 'deploy.resource_group', fix: `use a shorter, lowercase deploy.resource_group, or set deploy.bucket` };
   check(bucket, BUCKET_RULE, bucketBlame);
   const bucketProblem = findBucketProblem(bucket, bucketBlame);
   if (bucketProblem) problems.push(bucketProblem);
@@ -323,6 +329,7 @@ export function createDeployNames(input: DeployNamesInput, options: { accountKno
     accountId: input.accountId,
     region: input.region,
     bucket,
+    bucketNamed: input.bucket !== undefined,
     bucketStack: check(`${prefix}-bucket`, STACK_RULE, rgBlame),
     resourcesStack,
     taskStack: check(`${prefix}-${task}`, STACK_RULE, taskBlame),

@@ -2,6 +2,7 @@
 import { UserError } from '../../../errors.js';
 import type { CloudFormationApi, ResourceChange, StackProgressEvent, StackSummary } from '../sdk/cloudformation.js';
 import type { DeployedStack, DeployPlan, StackKind, StackStep } from './plan-deploy.js';
+import { assertOwner, type Owner } from './check-ownership.js';
 
 /** What the deploy reports while it works; the CLI renders them, tests read them. */
 export type DeployEvent =
@@ -112,13 +113,14 @@ export async function previewStackStep(api: CloudFormationApi, step: StackStep):
 }
 
 /** Deletes a stack and waits; `absent` when there was none. */
-export async function deleteStackStep(api: CloudFormationApi, kind: StackKind, name: string, options: ApplyOptions = {}): Promise<StackChange> {
+export async function deleteStackStep(api: CloudFormationApi, kind: StackKind, name: string, options: ApplyOptions & { owner?: Owner } = {}): Promise<StackChange> {
   const emit = options.onEvent ?? (() => undefined);
   const existing = await api.describeStack(name);
   if (!existing || existing.status === 'DELETE_COMPLETE') {
     emit({ type: 'stack-done', kind, name, action: 'absent' });
     return { kind, name, action: 'absent' };
   }
+  if (options.owner) assertOwner(`the stack ${name}`, options.owner, existing.tags);
   emit({ type: 'stack-start', kind, name, action: 'delete' });
   await api.deleteStack(name, { onEvent: (event) => emit({ type: 'stack-progress', name, event }), pollMs: options.pollMs });
   emit({ type: 'stack-done', kind, name, action: 'deleted' });

@@ -26,6 +26,13 @@ export async function explainBucketCollision(provider: AwsProvider, error: unkno
         cause: error,
       });
     }
+    if (found.owner === 'own' && names.bucketNamed) {
+      // A bucket named in project.yml may be a team's data: never advise deleting it.
+      return new UserError(`the bucket ${names.bucket} named by deploy.bucket already exists in this account${found.region ? ` in ${found.region}` : ''} outside the stack ${names.bucketStack}`, {
+        fix: `run the command again: handoff uses an existing deploy.bucket as it is (no stack); if the stack ${names.bucketStack} was left half-made, \`handoff cloud bucket delete\` removes the stack and keeps the bucket`,
+        cause: error,
+      });
+    }
     if (found.owner === 'own') {
       // The usual case: `cloud bucket delete` deleted the stack and kept the bucket with the artifacts and run records
       // in it (it is retained), and CloudFormation cannot take an existing bucket into a new stack.

@@ -8,8 +8,10 @@ import type { Template } from '../stacks/template.js';
 import { applyStackStep, assertPlanApplicable, previewStackStep, readDeployedStacks, type ApplyOptions, type DeployEvent, type StackChange } from './apply-deploy.js';
 import { explainBucketCollision } from './bucket-collision.js';
 import { checkDeployValues } from './check-deploy-values.js';
+import { assertStacksOwned } from './check-ownership.js';
 import { checkResourceGroupAgreement } from './check-resource-group.js';
 import { createBucketDesired, createResourcesDesired } from './desired-stacks.js';
+import { isExistingNamedBucket } from './existing-bucket.js';
 import { locateDeployErrors } from './locate-deploy-error.js';
 import { planDeploy, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
 import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
@@ -67,11 +69,14 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
     const task = await prepareTaskStack(provider, project, { imageVersion: request.imageVersion });
     task.warnings.forEach(notice);
     const boundary = await planBoundary(provider);
-    const desired = [...(boundary ? [boundary] : []), bucket, resources, task.desired];
+    const existingBucket = await isExistingNamedBucket(provider);
+    if (existingBucket) request.onEvent?.({ type: 'notice', level: 'info', message: `deploy.bucket ${names.bucket} exists already: used as it is (no bucket stack)` });
+    const desired = [...(boundary ? [boundary] : []), ...(existingBucket ? [] : [bucket]), resources, task.desired];
     const deployed = await readDeployedStacks(provider.cloudFormation, desired.map((d) => d.name));
+    assertStacksOwned(desired, deployed);
     await checkResourceGroupAgreement({ api: provider.cloudFormation, names, deployedTemplate: deployed.get(resources.name)?.templateBody, desired: resources.template });
     const stacks = planDeploy(desired, deployed);
-    const bucketExists = deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists;
+    const bucketExists = existingBucket || (deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists);
     const projectPlan = await planProjectSync(provider, {
       projectFile: project.file,
       projectDir: project.dir,
@@ -100,7 +105,9 @@ export async function applyProjectDeploy(request: DeployRequest, plan: ProjectDe
   const stacks: StackChange[] = [];
   const boundary = step('boundary');
   if (boundary) stacks.push(await applyStackStep(provider.cloudFormation, boundary, options));
-  stacks.push(await applyBucketStep(provider, step('bucket')!, options));
+  // No bucket step when deploy.bucket names a bucket that exists (isExistingNamedBucket).
+  const bucket = step('bucket');
+  if (bucket) stacks.push(await applyBucketStep(provider, bucket, options));
   stacks.push(await applyStackStep(provider.cloudFormation, step('resources')!, options));
   const pushed = await applyProjectSync(provider, plan.project);
   if (!isProjectSyncEmpty(plan.project)) {

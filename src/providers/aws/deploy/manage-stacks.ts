@@ -5,12 +5,15 @@ import type { AwsProvider } from '../aws-provider.js';
 import { applyStackStep, deleteStackStep, readDeployedStacks, type ApplyOptions, type StackChange } from './apply-deploy.js';
 import { explainBucketCollision } from './bucket-collision.js';
 import { checkResourceGroupAgreement, findImportingStacks } from './check-resource-group.js';
+import { assertOwner, assertStacksOwned, createOwner } from './check-ownership.js';
 import { STACK_REGION_TAG } from '../stacks/deploy-role.js';
 import { createResourcesDesired, createRoleDesired, type RoleInput } from './desired-stacks.js';
 import { locateDeployErrors } from './locate-deploy-error.js';
 import type { StackKind } from './plan-deploy.js';
 import { planDeploy, type DesiredStack } from './plan-deploy.js';
 import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
+import type { ScheduleChange } from '../../provider.js';
+import { usesStateMachine } from '../stacks/task-stack.js';
 
 /**
  * `create` makes the stack or, when it exists, brings it up to date (so running it twice is harmless); `update`
@@ -19,6 +22,7 @@ import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-sta
  */
 export async function upsertStack(provider: AwsProvider, desired: DesiredStack, mode: 'create' | 'update', options: ApplyOptions = {}): Promise<StackChange> {
   const deployed = await readDeployedStacks(provider.cloudFormation, [desired.name]);
+  assertStacksOwned([desired], deployed);
   if (desired.kind === 'resources') {
     await checkResourceGroupAgreement({ api: provider.cloudFormation, names: provider.names, deployedTemplate: deployed.get(desired.name)?.templateBody, desired: desired.template });
   }
@@ -54,12 +58,17 @@ export async function upsertTaskStack(
   project: Project,
   mode: 'create' | 'update',
   options: ApplyOptions & { imageVersion?: string; onWarning?: (message: string) => void } = {},
-): Promise<StackChange> {
+): Promise<StackChange & { schedules?: ScheduleChange[] }> {
   const task = await prepareTaskStack(provider, project, { imageVersion: options.imageVersion });
   task.warnings.forEach((w) => options.onWarning?.(w));
   const result = await upsertStack(provider, task.desired, mode, options);
   await applyKeptLogGroup(provider, task.desired.template, project.deploy);
-  return result;
+  if (usesStateMachine(project.deploy) || result.action === 'unchanged') return result;
+  // Without the runner, schedules start a task definition revision, and the update registered a new one and
+  // deregistered theirs: the deployed schedules are written again (as `cloud deploy` does), or none would start.
+  const deployed = new Set((await provider.schedules.list(project.schedules)).filter((s) => s.status !== 'draft' && s.status !== 'orphaned').map((s) => s.target_id));
+  const schedules = project.schedules.filter((s) => deployed.has(s.target_id));
+  return schedules.length > 0 ? { ...result, schedules: await provider.schedules.create(schedules) } : result;
 }
 
 /**
@@ -113,8 +122,9 @@ export interface TaskDeletion {
  * stays (DeletionPolicy Retain), so a deleted task's logs can still be read, unless `deleteLogs` asks for it to go.
  */
 export async function deleteTaskStack(provider: AwsProvider, options: ApplyOptions & { deleteLogs?: boolean } = {}): Promise<TaskDeletion> {
+  // The schedule lifecycle refuses a task stack or schedule group of another task before it deletes anything.
   const schedules = await provider.schedules.delete();
-  const stack = await deleteStackStep(provider.cloudFormation, 'task', provider.names.taskStack, options);
+  const stack = await deleteStackStep(provider.cloudFormation, 'task', provider.names.taskStack, { ...options, owner: createOwner(provider.names, 'task') });
   const { createCloudWatchLogsApi } = await import('../sdk/cloudwatch-logs.js');
   const logs = createCloudWatchLogsApi(provider.clientConfig);
   try {
@@ -131,13 +141,15 @@ export async function deleteTaskStack(provider: AwsProvider, options: ApplyOptio
  * your own), naming them. CloudFormation refuses too, but only after starting; moto does not refuse at all.
  */
 export async function deleteResourcesStack(provider: AwsProvider, options: ApplyOptions = {}): Promise<StackChange> {
+  const existing = await provider.cloudFormation.describeStack(provider.names.resourcesStack);
+  if (existing) assertOwner(`the stack ${existing.name}`, createOwner(provider.names, 'resource-group'), existing.tags);
   const importers = await findImportingStacks(provider.cloudFormation, provider.names);
   if (importers.length > 0) {
     throw new UserError(`the resources stack ${provider.names.resourcesStack} is still used by ${importers.join(', ')}; nothing was deleted`, {
       fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${provider.names.resourceGroup})`,
     });
   }
-  return deleteStackStep(provider.cloudFormation, 'resources', provider.names.resourcesStack, options);
+  return deleteStackStep(provider.cloudFormation, 'resources', provider.names.resourcesStack, { ...options, owner: createOwner(provider.names, 'resource-group') });
 }
 
 /** The task stack's status with the task definition ECS runs now (latest revision, image, size). */

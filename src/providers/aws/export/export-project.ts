@@ -12,6 +12,7 @@ import { prepareTaskStack, type PreparedTaskStack } from '../deploy/prepare-stac
 import { createDeployNames, type DeployNames } from '../names.js';
 import { createScheduleRequest, type ScheduleRequest } from '../stacks/schedule-request.js';
 import { importValue, ref, split, type Resource, type Template } from '../stacks/template.js';
+import { assertExportTargetsFree, EXPORT_MANIFEST, shellQuote } from './export-targets.js';
 import { BUCKET_PLACEHOLDER, createTerraformModule, IMAGE_PLACEHOLDER, type TerraformModuleInput } from './terraform-export.js';
 
 export type ExportFormat = 'cloudformation' | 'terraform';
@@ -86,8 +87,9 @@ export function addSchedulesToTaskTemplate(names: DeployNames, task: Template, s
 function describeCloudFormationDeploy(names: DeployNames, stacks: { file: string; stack: DesiredStack }[]): string {
   const lines = stacks.map(({ file, stack }) => {
     const caps = stack.capabilities.length ? ` --capabilities ${stack.capabilities.join(' ')}` : '';
+    // Tag values may hold spaces (AWS allows them): each Key=Value is one shell word.
     const tags = Object.entries(stack.tags)
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => shellQuote(`${k}=${v}`))
       .join(' ');
     return `aws cloudformation deploy --stack-name ${stack.name} --template-file ${file}${caps} --tags ${tags}`;
   });
@@ -194,12 +196,8 @@ export async function exportProject(request: ExportRequest): Promise<ExportResul
   const boundary = createBoundaryDesired();
 
   const dir = path.resolve(request.outDir);
-  await mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  const write = async (name: string, text: string): Promise<void> => {
-    await writeFile(path.join(dir, name), text);
-    written.push(name);
-  };
+  // Every file is made in memory first, so the folder is checked against the whole list before anything is written.
+  const out: [string, string][] = [];
   if (request.format === 'cloudformation') {
     const stacks = [
       { file: 'boundary.template.json', stack: boundary },
@@ -207,12 +205,20 @@ export async function exportProject(request: ExportRequest): Promise<ExportResul
       { file: 'resources.template.json', stack: resources },
       { file: 'task.template.json', stack: { ...task.desired, template: addSchedulesToTaskTemplate(names, task.desired.template, schedules, project.deploy) } },
     ];
-    for (const { file, stack } of stacks) await write(file, `${JSON.stringify(stack.template, null, 2)}\n`);
-    await write('README.md', describeCloudFormationDeploy(names, stacks));
+    for (const { file, stack } of stacks) out.push([file, `${JSON.stringify(stack.template, null, 2)}\n`]);
+    out.push(['README.md', describeCloudFormationDeploy(names, stacks)]);
   } else {
     const files = createTerraformModule(createModuleInput(names, project, { files: task.files, image: task.image.uri }));
-    for (const [file, text] of Object.entries(files)) await write(file, text);
-    await write('README.md', describeTerraformModule(names, project));
+    out.push(...Object.entries(files));
+    out.push(['README.md', describeTerraformModule(names, project)]);
   }
+  const written = out.map(([file]) => file);
+  assertExportTargetsFree(dir, written);
+  await mkdir(dir, { recursive: true });
+  for (const [file, text] of out) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  }
+  await writeFile(path.join(dir, EXPORT_MANIFEST), `${written.join('\n')}\n`);
   return { format: request.format, dir, files: written, image: image.uri };
 }

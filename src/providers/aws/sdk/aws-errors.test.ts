@@ -30,6 +30,15 @@ describe('toAwsError', () => {
     }
   });
 
+  it('maps a ValidationException of a request carrying user input (an SSM secret) to a UserError naming it, the value hidden', () => {
+    const error = sdkError('ValidationException', "1 validation error detected: Value 'hunter2-secret' at 'value' failed to satisfy constraint", 400);
+    const mapped = toAwsError(error, { action: 'write the SSM parameter /handoff/rg/t/B_EMPTY', hide: 'hunter2-secret', userInput: 'the secret B_EMPTY in the secrets file' });
+    expect(mapped).toBeInstanceOf(UserError);
+    expect((mapped as UserError).exitCode).toBe(2);
+    expect(mapped.message).toBe("AWS refused to write the SSM parameter /handoff/rg/t/B_EMPTY: 1 validation error detected: Value '***' at 'value' failed to satisfy constraint");
+    expect((mapped as UserError).fix).toContain('check the secret B_EMPTY in the secrets file');
+  });
+
   it('wraps anything else with what was being done, hiding a secret value', () => {
     const mapped = toAwsError(sdkError('ValidationException', 'value hunter2-secret is invalid'), { action: 'write the SSM parameter /handoff/rg/t/k', hide: 'hunter2-secret' });
     expect(mapped).not.toBeInstanceOf(UserError);

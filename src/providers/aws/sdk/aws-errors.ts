@@ -7,6 +7,11 @@ export interface AwsCallContext {
   bucket?: string;
   /** Text to hide from any message (a secret value being written). */
   hide?: string;
+  /**
+   * What the request carries from the user's files (a secret's key and value, for SSM): AWS's ValidationException
+   * then refuses that input, not a request handoff built wrong, and is a UserError naming it.
+   */
+  userInput?: string;
 }
 
 interface SdkErrorShape {
@@ -112,6 +117,12 @@ export function toAwsError(error: unknown, context: AwsCallContext): Error {
     return new UserError(`AWS failed to ${context.action}: ${code ? `${code}, ` : ''}HTTP ${status} (a server-side error, still there after several attempts)`, {
       fix: 'run the command again in a few minutes; https://health.aws.amazon.com shows outages',
       exitCode: 1,
+      cause: error,
+    });
+  }
+  if (code === 'ValidationException' && context.userInput) {
+    return new UserError(`AWS refused to ${context.action}: ${message}`, {
+      fix: `check ${context.userInput} (SSM takes values of 1 to 4 KiB, 8 KiB with -v allow_advanced_tier=true, and keys of letters, digits and _ . -)`,
       cause: error,
     });
   }

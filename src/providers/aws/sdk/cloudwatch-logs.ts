@@ -34,8 +34,11 @@ export interface FilterLogsInput {
 }
 
 export interface CloudWatchLogsApi {
-  /** Matching events of every stream in time order, across all pages (up to `limit`). */
-  filterLogEvents(input: FilterLogsInput): Promise<CloudLogEvent[]>;
+  /**
+   * Matching events of every stream in time order, across all pages up to `limit`; `more` when it stopped there with
+   * more events left (read them from the last event's timestamp on).
+   */
+  filterLogEvents(input: FilterLogsInput): Promise<{ events: CloudLogEvent[]; more: boolean }>;
   /** Every event of one stream from `startTime` on, oldest first, across all pages. */
   getLogEvents(input: { logGroup: string; stream: string; startTime?: number }): Promise<CloudLogEvent[]>;
   /** The group's retention and ARN, or undefined when there is no group of exactly that name. */
@@ -73,6 +76,7 @@ export function createCloudWatchLogsApi(config: AwsClientConfig): CloudWatchLogs
       const limit = input.limit ?? DEFAULT_LIMIT;
       const events: CloudLogEvent[] = [];
       let token: string | undefined;
+      let more = false;
       try {
         do {
           const out = await client.send(
@@ -94,14 +98,16 @@ export function createCloudWatchLogsApi(config: AwsClientConfig): CloudWatchLogs
             });
           }
           // A token that does not move on means the last page (some emulators repeat it).
-          token = out.nextToken && out.nextToken !== token && events.length < limit ? out.nextToken : undefined;
+          const next = out.nextToken && out.nextToken !== token ? out.nextToken : undefined;
+          if (next && events.length >= limit) more = true;
+          token = events.length < limit ? next : undefined;
         } while (token);
       } catch (error) {
         if (readAwsErrorCode(error) === 'ResourceNotFoundException') throw createMissingGroupError(input.logGroup, error);
         throw toAwsError(error, { action: `read the log group ${input.logGroup} (logs:FilterLogEvents)` });
       }
       // Pages are ordered per stream; one ordered list is what a reader expects.
-      return events.sort((a, b) => a.timestamp - b.timestamp).slice(0, limit);
+      return { events: events.sort((a, b) => a.timestamp - b.timestamp).slice(0, limit), more: more || events.length > limit };
     },
     async getLogEvents(input) {
       const events: CloudLogEvent[] = [];

@@ -6,6 +6,7 @@ import {
   DeleteScheduleGroupCommand,
   GetScheduleCommand,
   GetScheduleGroupCommand,
+  ListTagsForResourceCommand,
   SchedulerClient,
   UpdateScheduleCommand,
   paginateListSchedules,
@@ -35,6 +36,8 @@ export interface DeployedSchedule {
 export interface SchedulerApi {
   /** Creates the group; false when it already existed. */
   ensureScheduleGroup(name: string, tags?: Record<string, string>): Promise<boolean>;
+  /** The group's tags; undefined when there is no such group. */
+  readScheduleGroupTags(name: string): Promise<Record<string, string> | undefined>;
   /** Deletes the group and every schedule in it; false when there was none. */
   deleteScheduleGroup(name: string): Promise<boolean>;
   /** Names of the schedules in a group, across all pages; empty when the group does not exist. */
@@ -71,6 +74,18 @@ export function createSchedulerApi(config: AwsClientConfig): SchedulerApi {
         if (readAwsErrorCode(error) === 'ConflictException') return false;
         throw toAwsError(error, { action: `create the schedule group ${name} (scheduler:CreateScheduleGroup)` });
       }
+    },
+    async readScheduleGroupTags(name) {
+      let arn: string | undefined;
+      try {
+        arn = (await client.send(new GetScheduleGroupCommand({ Name: name }))).Arn;
+      } catch (error) {
+        if (readAwsErrorCode(error) === 'ResourceNotFoundException') return undefined;
+        throw toAwsError(error, { action: `look up the schedule group ${name} (scheduler:GetScheduleGroup)` });
+      }
+      if (arn === undefined) return {};
+      const out = await callAws({ action: `read the tags of the schedule group ${name} (scheduler:ListTagsForResource)` }, () => client.send(new ListTagsForResourceCommand({ ResourceArn: arn })));
+      return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
     },
     async deleteScheduleGroup(name) {
       try {

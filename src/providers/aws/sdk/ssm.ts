@@ -30,7 +30,7 @@ export function createSsmApi(config: AwsClientConfig): SsmApi {
   const client = new SSMClient(toClientInput(config));
   return {
     async putSecureString(name, value, tier, tags) {
-      await callAws({ action: `write the SSM parameter ${name}`, hide: value }, () =>
+      await callAws({ action: `write the SSM parameter ${name}`, hide: value, userInput: `the secret ${name.slice(name.lastIndexOf('/') + 1)} in the secrets file` }, () =>
         client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Tier: tier, Overwrite: true })),
       );
       // PutParameter takes tags only when it creates the parameter; AddTagsToResource sets them either way.
