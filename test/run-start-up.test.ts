@@ -80,8 +80,10 @@ describe('end of a run', () => {
 
   it('leaves other commands to end as Node.js does (a server or a stream may still be busy when their action returns)', async () => {
     const { workspaceDir } = makeProject('tasks: []\n');
+    // A workspace with no runs yet (one that does not exist at all is refused as a mistyped -w).
+    fs.mkdirSync(workspaceDir, { recursive: true });
     const listed = await runCli(['runs', 'list', '-w', workspaceDir], { nodeOptions: ['--trace-exit'] });
-    expect(listed.code).toBe(0);
+    expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stderr).not.toMatch(/Exited the environment/);
   });
 });
