@@ -1,6 +1,7 @@
 // Two tasks whose AWS names meet (resource group etl + task daily-sync, etl-daily + sync): the later one is refused, the other's stacks and schedules untouched.
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ECSClient, ListClustersCommand, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
 import { startMotoServer, type MotoServer } from '../helpers/moto-server.js';
@@ -67,6 +68,18 @@ beforeAll(async () => {
       Target: { Arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:handoff-dev-etl-daily-sync', RoleArn: 'arn:aws:iam::123456789012:role/x' },
     }),
   );
+  // Its task definition, tagged as deploy tags it.
+  await new ECSClient(clientConfig()).send(
+    new RegisterTaskDefinitionCommand({
+      family: SHARED,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'daily-sync', image: 'example/daily-sync:0.1', essential: true }],
+      tags: Object.entries(OTHER).map(([key, value]) => ({ key, value })),
+    }),
+  );
   // Resource group etl-daily's network/cluster/roles stack.
   await makeStack('handoff-dev-etl-daily-resources', { 'handoff:resource-group': 'dev-etl-daily' });
 });
@@ -105,6 +118,14 @@ describe('resource group etl-daily with task sync, where etl/daily-sync is deplo
     refusal(await cli(['cloud', 'task', 'delete', '-p', dir]), `the stack ${SHARED}`);
     expect(await stackExists(SHARED)).toBe(true);
     expect(await scheduleNames()).toEqual(['target-1']);
+  });
+
+  it('cloud run is refused: the task definition of that name is the other task\'s, and no task is started', async () => {
+    refusal(await cli(['cloud', 'run', '-p', dir]), `the task definition ${SHARED}`);
+    // No task was started on any cluster.
+    const ecs = new ECSClient(clientConfig());
+    const clusters = (await ecs.send(new ListClustersCommand({}))).clusterArns ?? [];
+    for (const cluster of clusters) expect((await ecs.send(new ListTasksCommand({ cluster }))).taskArns ?? []).toEqual([]);
   });
 
   it('cloud schedule create|list|delete are refused; the other task\'s schedule stays', async () => {

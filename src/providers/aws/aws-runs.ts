@@ -3,6 +3,7 @@ import { UserError } from '../../errors.js';
 import type { Deploy } from '../../project/types.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
+import { assertOwner, createOwner } from './deploy/check-ownership.js';
 import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
 import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
@@ -93,13 +94,15 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       const environment = createRunEnvironment(names.stage, request.envs);
       const deploy = request.deploy ?? input.deploy ?? {};
       const capacity = resolveCapacity(deploy);
-      const network = await resolveNetwork();
       const api = await openEcs();
       // The latest ACTIVE revision: what the last `cloud task create|update` registered.
       const definition = await api.describeTaskDefinition(names.taskDefinitionFamily);
       if (!definition) {
         throw new UserError(`there is no task definition ${names.taskDefinitionFamily}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
       }
+      // Names meet across resource group and task (etl + daily-sync, etl-daily + sync): never start another's task.
+      assertOwner(`the task definition ${names.taskDefinitionFamily}`, createOwner(names, 'task'), definition.tags);
+      const network = await resolveNetwork();
       const task = await api.runTask({
         cluster: names.cluster,
         taskDefinition: definition.arn,

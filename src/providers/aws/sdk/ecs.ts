@@ -49,6 +49,8 @@ export interface EcsTaskDefinitionInfo {
   memory?: string;
   status?: string;
   containers: { name: string; image?: string; memory?: number; environment: { name: string; value: string }[] }[];
+  /** Its tags (handoff's own `handoff:*` say whose it is). */
+  tags: Record<string, string>;
 }
 
 export interface RunFargateTaskInput {
@@ -167,7 +169,7 @@ export function createEcsApi(config: AwsClientConfig): EcsApi {
     },
     async describeTaskDefinition(familyOrArn) {
       try {
-        const out = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: familyOrArn }));
+        const out = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: familyOrArn, include: ['TAGS'] }));
         const td = out.taskDefinition;
         if (!td?.taskDefinitionArn) return undefined;
         return {
@@ -183,6 +185,7 @@ export function createEcsApi(config: AwsClientConfig): EcsApi {
             memory: c.memory,
             environment: (c.environment ?? []).map((e) => ({ name: e.name ?? '', value: e.value ?? '' })),
           })),
+          tags: Object.fromEntries((out.tags ?? []).flatMap((t) => (t.key !== undefined ? [[t.key, t.value ?? '']] : []))),
         };
       } catch (error) {
         // ECS answers ClientException "Unable to describe task definition" for an unknown family.
