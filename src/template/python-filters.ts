@@ -194,6 +194,51 @@ export function sortFilter(value: unknown, ...rest: unknown[]): unknown[] {
   return keyed.sort((a, b) => sign * pythonCompare(a.key, b.key)).map((k) => k.item);
 }
 
+/** One group of Jinja2's groupby: a `(grouper, list)` tuple whose parts are also `.grouper` and `.list`. */
+export class PythonGroup extends PythonTuple {
+  get grouper(): unknown {
+    return this[0];
+  }
+
+  get list(): unknown {
+    return this[1];
+  }
+}
+
+/**
+ * Jinja2's `groupby(value, attribute, default=None, case_sensitive=False)`: the items sorted by the attribute (an
+ * `a.b` path; strs compared lower-cased unless case_sensitive), then equal neighbours grouped, as itertools.groupby
+ * does; without case_sensitive a group's grouper is its first item's value as written.
+ */
+export function groupbyFilter(value: unknown, ...rest: unknown[]): PythonGroup[] {
+  const { attribute, default: fallback, case_sensitive: caseSensitive } = bindArguments('groupby', rest, { attribute: undefined, default: null, case_sensitive: false });
+  if (attribute === undefined) fail("TypeError: groupby() missing 1 required positional argument: 'attribute'");
+  const path = typeof attribute === 'number' ? String(attribute) : attribute;
+  if (typeof path !== 'string') fail(`TypeError: attribute must be a str, not ${pythonTypeName(attribute)}`);
+  const written = (item: unknown): unknown => {
+    const picked = attributeOf(item, path);
+    if (picked !== undefined) return picked;
+    // Jinja2 takes the default for a missing attribute only when one is given; else its UndefinedError.
+    if (fallback !== null && fallback !== undefined) return fallback;
+    return fail(`UndefinedError: an item has no attribute '${path}'`);
+  };
+  const key = (item: unknown): unknown => {
+    const v = written(item);
+    return typeof v === 'string' && !pythonTruthy(caseSensitive) ? v.toLowerCase() : v;
+  };
+  const keyed = itemsOf(value).map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => pythonCompare(a.key, b.key));
+  const groups: PythonGroup[] = [];
+  let lastKey: unknown;
+  for (const { item, key: k } of keyed) {
+    const current = groups[groups.length - 1];
+    if (current !== undefined && pythonCompare(lastKey, k) === 0) (current[1] as unknown[]).push(item);
+    else groups.push(PythonGroup.from([written(item), [item]]) as PythonGroup);
+    lastKey = k;
+  }
+  return groups;
+}
+
 /** Jinja2's `list`: Python's list() of the value, so a dict gives its keys and a str its characters (by code point). */
 export function listFilter(value: unknown): unknown[] {
   return [...itemsOf(value)];

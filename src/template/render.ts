@@ -29,6 +29,7 @@ import {
   dictsortFilter,
   firstFilter,
   floatFilter,
+  groupbyFilter,
   intFilter,
   itemsFilter,
   iterate,
@@ -194,6 +195,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('sum', sumFilter);
       environment.addFilter('unique', uniqueFilter);
       environment.addFilter('sort', sortFilter);
+      environment.addFilter('groupby', groupbyFilter);
       environment.addFilter('list', listFilter);
       environment.addFilter('dictsort', dictsortFilter);
       environment.addFilter('items', itemsFilter);
