@@ -1,5 +1,5 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, isMapping, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonTemplateError, isMapping, isPySpace, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
 import { PythonDictView, PythonFloat, PythonTuple, formatPythonJson, formatPythonStr } from './python-str.js';
 
 function fail(message: string): never {
@@ -352,6 +352,25 @@ export function trimFilter(value: unknown, ...rest: unknown[]): string {
 /** Jinja2's `upper`, `lower` and `capitalize`: the str method on str() of the value (`None | lower` is `none`). */
 export function strMethodFilter(method: 'upper' | 'lower' | 'capitalize'): (value: unknown) => string {
   return (value) => (strMember(formatPythonStr(value), method) as () => string)();
+}
+
+/**
+ * Jinja2's `title`: not str.title; a word starts only after whitespace or one of `-({[<`, and its other letters are
+ * lower-cased, so `it's 3rd x_y` is `It's 3rd X_y` (str.title gives `It'S 3Rd X_Y`).
+ */
+export function titleFilter(value: unknown): string {
+  let out = '';
+  let wordStart = true;
+  for (const ch of formatPythonStr(value)) {
+    if (isPySpace(ch) || '-({[<'.includes(ch)) {
+      out += ch;
+      wordStart = true;
+    } else {
+      out += wordStart ? ch.toUpperCase() : ch.toLowerCase();
+      wordStart = false;
+    }
+  }
+  return out;
 }
 
 /** Jinja2's `join(value, d='', attribute=None)`: str() of each item (a dict's keys, a str's characters) joined by d. */

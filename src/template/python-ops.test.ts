@@ -265,6 +265,12 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{% for g in rows|groupby('v') %}{{ g.grouper }}{{ g[0] }}{{ g.list == g[1] }} {% endfor %}", "11True 22True 33True "],
   ["{{ (rows|groupby('name'))[0].grouper }}", "A"],
   ["{{ [[1,'a'],[0,'b'],[1,'c']]|groupby(0) }}", "[(0, [[0, 'b']]), (1, [[1, 'a'], [1, 'c']])]"],
+  // title: Jinja2's own, words start after whitespace or -({[< only (not str.title: `It'S`, `3Rd`).
+  ["{{ \"it's 3rd foo-bar o'neil x_y\" | title }}", "It's 3rd Foo-Bar O'neil X_y"],
+  ["{{ \"hELLO   wORLD\\ttab\" | title }}", "Hello   World\tTab"],
+  ["{{ \"(abc) [def] {ghi} <jkl> m.n\" | title }}", "(Abc) [Def] {Ghi} <Jkl> M.n"],
+  ["{{ none_v | title }}", "None"],
+  ["{{ 7 | title }}", "7"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {

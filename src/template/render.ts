@@ -43,6 +43,7 @@ import {
   sortFilter,
   strMethodFilter,
   sumFilter,
+  titleFilter,
   tojsonFilter,
   trimFilter,
   truncateFilter,
@@ -206,6 +207,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('first', firstFilter);
       environment.addFilter('last', lastFilter);
       environment.addFilter('trim', trimFilter);
+      environment.addFilter('title', titleFilter);
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
     }
     return environment;
