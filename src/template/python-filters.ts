@@ -373,6 +373,17 @@ export function titleFilter(value: unknown): string {
   return out;
 }
 
+/**
+ * Jinja2's `safe`: Markup(value), which is str() of the value (`None`, `[1, 'a']`, `True`); only Undefined is empty.
+ * Templates render with autoescape off, so plain text is as safe as nunjucks' SafeString.
+ */
+export function safeFilter(value: unknown): string {
+  if (value === undefined) return '';
+  // An already safe value (nunjucks' SafeString, a String object) is its own text.
+  if (value instanceof String) return value.toString();
+  return formatPythonStr(value);
+}
+
 /** Jinja2's `join(value, d='', attribute=None)`: str() of each item (a dict's keys, a str's characters) joined by d. */
 export function joinFilter(value: unknown, ...rest: unknown[]): string {
   const { d, attribute } = bindArguments('join', rest, { d: '', attribute: null });

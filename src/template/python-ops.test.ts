@@ -271,6 +271,11 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ \"(abc) [def] {ghi} <jkl> m.n\" | title }}", "(Abc) [Def] {Ghi} <Jkl> M.n"],
   ["{{ none_v | title }}", "None"],
   ["{{ 7 | title }}", "7"],
+  // safe: Markup(value), str() of it (`None`); only Undefined is empty.
+  ["{{ none_v | safe }}", "None"],
+  ["{{ none_v | safe | length }}", "4"],
+  ["{{ flag | safe }}", "True"],
+  ["{{ lst | safe }}", "[3, 1, 2]"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {

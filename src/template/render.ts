@@ -40,6 +40,7 @@ import {
   maxFilter,
   minFilter,
   roundFilter,
+  safeFilter,
   sortFilter,
   strMethodFilter,
   sumFilter,
@@ -208,6 +209,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('last', lastFilter);
       environment.addFilter('trim', trimFilter);
       environment.addFilter('title', titleFilter);
+      environment.addFilter('safe', safeFilter);
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
     }
     return environment;
