@@ -1,5 +1,5 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, isMapping, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonTemplateError, isMapping, isPySpace, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
 import { PythonDictView, PythonFloat, PythonTuple, formatPythonJson, formatPythonStr } from './python-str.js';
 
 function fail(message: string): never {
@@ -194,6 +194,51 @@ export function sortFilter(value: unknown, ...rest: unknown[]): unknown[] {
   return keyed.sort((a, b) => sign * pythonCompare(a.key, b.key)).map((k) => k.item);
 }
 
+/** One group of Jinja2's groupby: a `(grouper, list)` tuple whose parts are also `.grouper` and `.list`. */
+export class PythonGroup extends PythonTuple {
+  get grouper(): unknown {
+    return this[0];
+  }
+
+  get list(): unknown {
+    return this[1];
+  }
+}
+
+/**
+ * Jinja2's `groupby(value, attribute, default=None, case_sensitive=False)`: the items sorted by the attribute (an
+ * `a.b` path; strs compared lower-cased unless case_sensitive), then equal neighbours grouped, as itertools.groupby
+ * does; without case_sensitive a group's grouper is its first item's value as written.
+ */
+export function groupbyFilter(value: unknown, ...rest: unknown[]): PythonGroup[] {
+  const { attribute, default: fallback, case_sensitive: caseSensitive } = bindArguments('groupby', rest, { attribute: undefined, default: null, case_sensitive: false });
+  if (attribute === undefined) fail("TypeError: groupby() missing 1 required positional argument: 'attribute'");
+  const path = typeof attribute === 'number' ? String(attribute) : attribute;
+  if (typeof path !== 'string') fail(`TypeError: attribute must be a str, not ${pythonTypeName(attribute)}`);
+  const written = (item: unknown): unknown => {
+    const picked = attributeOf(item, path);
+    if (picked !== undefined) return picked;
+    // Jinja2 takes the default for a missing attribute only when one is given; else its UndefinedError.
+    if (fallback !== null && fallback !== undefined) return fallback;
+    return fail(`UndefinedError: an item has no attribute '${path}'`);
+  };
+  const key = (item: unknown): unknown => {
+    const v = written(item);
+    return typeof v === 'string' && !pythonTruthy(caseSensitive) ? v.toLowerCase() : v;
+  };
+  const keyed = itemsOf(value).map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => pythonCompare(a.key, b.key));
+  const groups: PythonGroup[] = [];
+  let lastKey: unknown;
+  for (const { item, key: k } of keyed) {
+    const current = groups[groups.length - 1];
+    if (current !== undefined && pythonCompare(lastKey, k) === 0) (current[1] as unknown[]).push(item);
+    else groups.push(PythonGroup.from([written(item), [item]]) as PythonGroup);
+    lastKey = k;
+  }
+  return groups;
+}
+
 /** Jinja2's `list`: Python's list() of the value, so a dict gives its keys and a str its characters (by code point). */
 export function listFilter(value: unknown): unknown[] {
   return [...itemsOf(value)];
@@ -307,6 +352,36 @@ export function trimFilter(value: unknown, ...rest: unknown[]): string {
 /** Jinja2's `upper`, `lower` and `capitalize`: the str method on str() of the value (`None | lower` is `none`). */
 export function strMethodFilter(method: 'upper' | 'lower' | 'capitalize'): (value: unknown) => string {
   return (value) => (strMember(formatPythonStr(value), method) as () => string)();
+}
+
+/**
+ * Jinja2's `title`: not str.title; a word starts only after whitespace or one of `-({[<`, and its other letters are
+ * lower-cased, so `it's 3rd x_y` is `It's 3rd X_y` (str.title gives `It'S 3Rd X_Y`).
+ */
+export function titleFilter(value: unknown): string {
+  let out = '';
+  let wordStart = true;
+  for (const ch of formatPythonStr(value)) {
+    if (isPySpace(ch) || '-({[<'.includes(ch)) {
+      out += ch;
+      wordStart = true;
+    } else {
+      out += wordStart ? ch.toUpperCase() : ch.toLowerCase();
+      wordStart = false;
+    }
+  }
+  return out;
+}
+
+/**
+ * Jinja2's `safe`: Markup(value), which is str() of the value (`None`, `[1, 'a']`, `True`); only Undefined is empty.
+ * Templates render with autoescape off, so plain text is as safe as nunjucks' SafeString.
+ */
+export function safeFilter(value: unknown): string {
+  if (value === undefined) return '';
+  // An already safe value (nunjucks' SafeString, a String object) is its own text.
+  if (value instanceof String) return value.toString();
+  return formatPythonStr(value);
 }
 
 /** Jinja2's `join(value, d='', attribute=None)`: str() of each item (a dict's keys, a str's characters) joined by d. */

@@ -23,6 +23,12 @@ const VALUES: Record<string, unknown> = {
   emptyd: {},
   words: ['b', 'A', 'a', 'B'],
   rows: [{ name: 'b', v: 2 }, { name: 'A', v: 1 }, { name: 'a', v: 3 }],
+  people: [
+    { city: 'Paris', n: 'x', a: { b: 2 } },
+    { city: 'berlin', n: 'y', a: { b: 1 } },
+    { city: 'paris', n: 'z', a: { b: 2 } },
+    { n: 'w', a: { b: 1 } },
+  ],
   long: 'The quick brown fox jumps over the lazy dog and keeps running far away',
 };
 
@@ -249,7 +255,27 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   // join of a str's characters and a dict's keys; tojson with indent.
   ["{{ s | join('-') }}", "a-b-c-a-b-c"],
   ["{{ d | join(',') }}", "a,b"],
-  ["{{ d | tojson(indent=2) }}", "{\n  \"a\": 1,\n  \"b\": 2\n}"],
+  ["{{ d | tojson(indent=2) }}", "{\n  \"a\": 1,\n  \"b\": 2\n}"],  // groupby: (grouper, list) tuples sorted by the key, strs grouped lower-cased unless case_sensitive.
+  ["{% for g in rows|groupby('name') %}{{ g.grouper }}:{{ g.list|length }} {% endfor %}", "A:2 b:1 "],
+  ["{% for k, vs in rows|groupby('name') %}{{ k }}={{ vs|map(attribute='v')|join(',') }};{% endfor %}", "A=1,3;b=2;"],
+  ["{% for g in rows|groupby('name', case_sensitive=true) %}{{ g.grouper }}:{{ g.list|length }} {% endfor %}", "A:1 a:1 b:1 "],
+  ["{{ rows|groupby('name') }}", "[('A', [{'name': 'A', 'v': 1}, {'name': 'a', 'v': 3}]), ('b', [{'name': 'b', 'v': 2}])]"],
+  ["{% for g in people|groupby('city', default='none') %}{{ g.grouper }}:{{ g.list|map(attribute='n')|join }} {% endfor %}", "berlin:y none:w Paris:xz "],
+  ["{% for g in people|groupby('a.b') %}{{ g.grouper }}:{{ g.list|map(attribute='n')|join }} {% endfor %}", "1:yw 2:xz "],
+  ["{% for g in rows|groupby('v') %}{{ g.grouper }}{{ g[0] }}{{ g.list == g[1] }} {% endfor %}", "11True 22True 33True "],
+  ["{{ (rows|groupby('name'))[0].grouper }}", "A"],
+  ["{{ [[1,'a'],[0,'b'],[1,'c']]|groupby(0) }}", "[(0, [[0, 'b']]), (1, [[1, 'a'], [1, 'c']])]"],
+  // title: Jinja2's own, words start after whitespace or -({[< only (not str.title: `It'S`, `3Rd`).
+  ["{{ \"it's 3rd foo-bar o'neil x_y\" | title }}", "It's 3rd Foo-Bar O'neil X_y"],
+  ["{{ \"hELLO   wORLD\\ttab\" | title }}", "Hello   World\tTab"],
+  ["{{ \"(abc) [def] {ghi} <jkl> m.n\" | title }}", "(Abc) [Def] {Ghi} <Jkl> M.n"],
+  ["{{ none_v | title }}", "None"],
+  ["{{ 7 | title }}", "7"],
+  // safe: Markup(value), str() of it (`None`); only Undefined is empty.
+  ["{{ none_v | safe }}", "None"],
+  ["{{ none_v | safe | length }}", "4"],
+  ["{{ flag | safe }}", "True"],
+  ["{{ lst | safe }}", "[3, 1, 2]"],
 ];
 
 function render(template: string, values: Record<string, unknown> = VALUES, strict = false): string {
@@ -295,6 +321,8 @@ describe('what cannot be rendered as Python does is a located error, not other t
     ['{{ "a" + 1 }}', "unsupported operand type(s) for +: 'str' and 'int'"],
     // Python: ZeroDivisionError; JavaScript would give Infinity.
     ['{{ 1 / 0 }}', 'ZeroDivisionError'],
+    // Jinja2: UndefinedError for an item without the attribute (and no default); nunjucks grouped it under undefined.
+    ["{{ rows | groupby('nope') }}", "has no attribute 'nope'"],
     ['{{ "%d" % s }}', '%d format: a real number is required, not str'],
     ['{{ "%s %s %s" % (1, 2) }}', 'not enough arguments for format string'],
     ['{{ "%s" % (1, 2) }}', 'not all arguments converted during string formatting'],

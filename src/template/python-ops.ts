@@ -275,7 +275,7 @@ export function pythonIndex(value: string | unknown[], index: number): unknown {
 
 /** Python's str.isspace characters: strip() and split() with no argument use these (JavaScript's \s differs). */
 const PY_SPACE = '\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
-const isPySpace = (ch: string): boolean => PY_SPACE.includes(ch);
+export const isPySpace = (ch: string): boolean => PY_SPACE.includes(ch);
 const CASED = /[\p{Lu}\p{Ll}\p{Lt}]/u;
 
 function str(value: unknown, method: string, what = 'argument'): string {

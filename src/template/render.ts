@@ -29,6 +29,7 @@ import {
   dictsortFilter,
   firstFilter,
   floatFilter,
+  groupbyFilter,
   intFilter,
   itemsFilter,
   iterate,
@@ -39,9 +40,11 @@ import {
   maxFilter,
   minFilter,
   roundFilter,
+  safeFilter,
   sortFilter,
   strMethodFilter,
   sumFilter,
+  titleFilter,
   tojsonFilter,
   trimFilter,
   truncateFilter,
@@ -194,6 +197,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('sum', sumFilter);
       environment.addFilter('unique', uniqueFilter);
       environment.addFilter('sort', sortFilter);
+      environment.addFilter('groupby', groupbyFilter);
       environment.addFilter('list', listFilter);
       environment.addFilter('dictsort', dictsortFilter);
       environment.addFilter('items', itemsFilter);
@@ -204,6 +208,8 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('first', firstFilter);
       environment.addFilter('last', lastFilter);
       environment.addFilter('trim', trimFilter);
+      environment.addFilter('title', titleFilter);
+      environment.addFilter('safe', safeFilter);
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
     }
     return environment;
