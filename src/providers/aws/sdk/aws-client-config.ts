@@ -1,5 +1,8 @@
 // The one place AWS clients get their configuration: region, profile, credentials chain and emulator endpoint.
+import os from 'node:os';
+import path from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
+import { loadSharedConfigFiles } from '@smithy/core/config';
 import { UserError } from '../../../errors.js';
 
 export interface AwsClientOptions {
@@ -37,6 +40,7 @@ export async function resolveAwsClientConfig(options: AwsClientOptions = {}): Pr
   for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL']) {
     if (process.env[name] === '') delete process.env[name];
   }
+  await checkProfileExists(options.profile ?? process.env.AWS_PROFILE, options.profile ? '--cloud-profile' : 'AWS_PROFILE');
   let region = options.region?.trim() || undefined;
   if (region !== undefined && !/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region)) {
     const fix = 'set deploy.region to a region name such as eu-west-1';
@@ -62,4 +66,26 @@ export async function resolveAwsClientConfig(options: AwsClientOptions = {}): Pr
   }
   const customEndpoint = Object.keys(process.env).some((k) => (k === 'AWS_ENDPOINT_URL' || k.startsWith('AWS_ENDPOINT_URL_')) && Boolean(process.env[k]));
   return { region, profile: options.profile, customEndpoint, maxAttempts: 3 };
+}
+
+/**
+ * A named profile that is in neither shared file fails here, by name: the SDK's credential chain would only say
+ * "Could not load credentials from any providers" later, after skipping the environment's keys for the profile.
+ */
+async function checkProfileExists(profile: string | undefined, source: string): Promise<void> {
+  if (!profile) return;
+  // The SDK's own reader of ~/.aws/config and ~/.aws/credentials (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE).
+  const files = await loadSharedConfigFiles({ ignoreCache: true });
+  if (files.configFile[profile] || files.credentialsFile[profile]) return;
+  const home = os.homedir();
+  const shown = (file: string): string => (file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file);
+  const configPath = shown(process.env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config'));
+  const credentialsPath = shown(process.env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials'));
+  // Sections such as [sso-session x] come back as "sso-session.x"; only profiles are offered.
+  const known = [...new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)])].filter((name) => !name.includes('.')).sort();
+  throw new UserError(`the AWS profile "${profile}" (${source}) is not in ${configPath} or ${credentialsPath}`, {
+    fix: known.length > 0
+      ? `use one of the profiles there (${known.join(', ')}), or create it with: aws configure --profile ${profile}`
+      : `create it with: aws configure --profile ${profile} (or aws configure sso --profile ${profile})`,
+  });
 }
