@@ -51,6 +51,7 @@ import {
   uniqueFilter,
 } from './python-filters.js';
 import { formatPythonStr, PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
+import { JINJA2_TEST_FILTERS, JINJA2_TESTS } from './python-tests.js';
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -84,9 +85,26 @@ interface RenderContext {
   ctx: Record<string, unknown>;
 }
 type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
+interface ParserToken {
+  type: string;
+  value: string;
+  lineno: number;
+  colno: number;
+}
 interface ParserInternals {
   parsePrimary(noPostfix?: boolean): AstNode;
-  peekToken(): { type: string } | null;
+  parsePostfix(node: AstNode): AstNode;
+  parseCompare(): AstNode;
+  parseIs(): AstNode;
+  peekToken(): ParserToken | null;
+  nextToken(): ParserToken | null;
+  skipSymbol(name: string): boolean;
+}
+
+/** What Jinja2 takes as the start of a test's one argument without parentheses (not `and`, `or`, `else`, …). */
+function startsTestArgument(token: ParserToken): boolean {
+  if (token.type === 'symbol') return !['and', 'or', 'else', 'if', 'not', 'is', 'in'].includes(token.value);
+  return ['int', 'float', 'string', 'boolean', 'none', 'left-bracket', 'left-curly'].includes(token.type);
 }
 type NodeClass = (new (lineno: number, colno: number, ...fields: unknown[]) => AstNode) & {
   extend(name: string, props: Record<string, unknown>): NodeClass;
@@ -211,6 +229,10 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('title', titleFilter);
       environment.addFilter('safe', safeFilter);
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
+      for (const [name, filter] of Object.entries(JINJA2_TEST_FILTERS)) environment.addFilter(name, filter);
+      // nunjucks' type definitions leave out addTest, which its Environment has.
+      const withTests = environment as unknown as { addTest(name: string, test: (...args: never[]) => boolean): void };
+      for (const [name, test] of Object.entries(JINJA2_TESTS)) withTests.addTest(name, test);
     }
     return environment;
   };
@@ -712,6 +734,31 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   };
   // nunjucks reads `1.0` as the number 1; the token says it was written as a float.
   const parser = internals.parser.Parser.prototype;
+  // Jinja2's tests take one argument without parentheses (`x is divisibleby 3`, `x is in lst`, `x is sameas none`),
+  // and `none`, `true` and `false` are test names there; nunjucks parsed only `is name` and `is name(args)`.
+  const nodes = internals.nodes as unknown as Record<'Symbol' | 'FunCall' | 'NodeList' | 'Is' | 'Not', NodeClass>;
+  const parseCompare = parser.parseCompare;
+  parser.parseIs = function parseIsAsJinja2() {
+    let node = parseCompare.call(this);
+    if (!this.skipSymbol('is')) return node;
+    const not = this.skipSymbol('not');
+    const name = this.peekToken();
+    let test: AstNode;
+    if (name && (name.type === 'symbol' || name.type === 'boolean' || name.type === 'none')) {
+      this.nextToken();
+      test = new nodes.Symbol(name.lineno, name.colno, name.value);
+      const next = this.peekToken();
+      if (next?.type === 'left-paren') test = this.parsePostfix(test);
+      else if (next && startsTestArgument(next)) {
+        const argument = this.parsePrimary();
+        test = new nodes.FunCall(name.lineno, name.colno, test, new nodes.NodeList(argument.lineno, argument.colno, [argument]));
+      }
+    } else {
+      test = parseCompare.call(this);
+    }
+    node = new nodes.Is(node.lineno, node.colno, node, test);
+    return not ? new nodes.Not(node.lineno, node.colno, node) : node;
+  };
   const parsePrimary = parser.parsePrimary;
   parser.parsePrimary = function parsePrimaryAsPython(noPostfix) {
     const token = this.peekToken();
