@@ -197,7 +197,8 @@ describe('schedules', () => {
     const result = await cli(['cloud', 'deploy', '-p', dir, '-y']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("schedule 1's description is 501 characters; Cloud Scheduler takes at most 500");
-    expect(result.stderr).toContain('schedules[0].description');
+    // Located at its line of project.yml (before: the key alone).
+    expect(result.stderr).toMatch(/project\.yml:\d+:\d+: schedules\[0\]\.description/);
     expect(emulator.requests.slice(before)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 import { UserError } from '../../errors.js';
 import { readVersionOption } from '../../container/image-version.js';
 import type { DeployEvent, Deployment, ManageAction } from '../../providers/deployment.js';
+import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { findProviderEntry, listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { describeSecretChanges, formatSecretPushLines } from './secrets-command.js';
@@ -37,7 +38,9 @@ function withDeployment<T>(
     { project: command.kind === undefined },
     async (session) => {
       const entry = findProviderEntry(session.provider.name).deployment!;
-      return body(session, session.provider.deployment!, entry);
+      const run = (): Promise<T> => body(session, session.provider.deployment!, entry);
+      // Every provider's refusals name project.yml keys (`schedules[0].description`): said with their line here.
+      return session.project ? locateDeployErrors(session.project.file, run) : run();
     },
     async (target, project) => {
       const entry = findProviderEntry(target.provider).deployment;
@@ -55,7 +58,10 @@ function withDeployment<T>(
       command.check?.(entry, target.provider);
       // What deploys is checked before the first call to the cloud; deletes and status read nothing of the project.
       const deploys = command.kind === undefined || command.action === 'create' || command.action === 'update';
-      if (project && deploys && entry.checkProject) await entry.checkProject({ target, project, ...(command.kind !== undefined ? { kind: command.kind } : {}) });
+      if (project && deploys && entry.checkProject) {
+        const { checkProject } = entry;
+        await locateDeployErrors(project.file, () => checkProject({ target, project, ...(command.kind !== undefined ? { kind: command.kind } : {}) }));
+      }
       return { project: needsProject(entry) };
     },
   );

@@ -9,7 +9,7 @@ import { createScheduleRequest, type ScheduleTarget } from '../stacks/schedule-r
 import { resolveRunnerSettings } from '../stacks/state-machine.js';
 import { usesStateMachine } from '../stacks/task-stack.js';
 import { createResourcesDesired, createTaskDesired } from './desired-stacks.js';
-import { locateDeployErrors } from './locate-deploy-error.js';
+import { locateDeployErrors } from '../../deploy/locate-deploy-error.js';
 import { readTaskFiles } from './read-task-files.js';
 
 /** What a command deploys: everything (`cloud plan|deploy|export`), or one stack (`cloud resources|task create|update`). */

@@ -12,7 +12,7 @@ import { assertStacksOwned } from './check-ownership.js';
 import { checkResourceGroupAgreement } from './check-resource-group.js';
 import { createBucketDesired, createResourcesDesired } from './desired-stacks.js';
 import { isExistingNamedBucket } from './existing-bucket.js';
-import { locateDeployErrors } from './locate-deploy-error.js';
+import { locateDeployErrors } from '../../deploy/locate-deploy-error.js';
 import { planDeploy, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
 import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
 import type { ResolvedImage } from './resolve-image.js';

@@ -8,7 +8,7 @@ import { checkResourceGroupAgreement, findImportingStacks } from './check-resour
 import { assertOwner, assertStacksOwned, createOwner } from './check-ownership.js';
 import { STACK_REGION_TAG } from '../stacks/deploy-role.js';
 import { createResourcesDesired, createRoleDesired, type RoleInput } from './desired-stacks.js';
-import { locateDeployErrors } from './locate-deploy-error.js';
+import { locateDeployErrors } from '../../deploy/locate-deploy-error.js';
 import type { StackKind } from './plan-deploy.js';
 import { planDeploy, type DesiredStack } from './plan-deploy.js';
 import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';

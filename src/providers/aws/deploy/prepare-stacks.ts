@@ -8,7 +8,7 @@ import { PASSABLE_ROLE_TAG } from '../stacks/roles.js';
 import { createTagMap, validateUserTags } from '../stacks/tags.js';
 import type { Template } from '../stacks/template.js';
 import { createBoundaryDesired, createTaskDesired } from './desired-stacks.js';
-import { locateDeployErrors } from './locate-deploy-error.js';
+import { locateDeployErrors } from '../../deploy/locate-deploy-error.js';
 import type { DesiredStack } from './plan-deploy.js';
 import { readTaskFiles, type TaskFiles } from './read-task-files.js';
 import { resolveTaskImage, type ResolvedImage } from './resolve-image.js';

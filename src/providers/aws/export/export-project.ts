@@ -6,7 +6,7 @@ import { parseSchedule } from '../../../schedule/parse-schedule.js';
 import type { AwsProvider } from '../aws-provider.js';
 import { createPlaceholderScheduleTarget } from '../deploy/check-deploy-values.js';
 import { createBoundaryDesired, createBucketDesired, createResourcesDesired, createTaskDesired } from '../deploy/desired-stacks.js';
-import { locateDeployErrors } from '../deploy/locate-deploy-error.js';
+import { locateDeployErrors } from '../../deploy/locate-deploy-error.js';
 import type { DesiredStack } from '../deploy/plan-deploy.js';
 import { prepareTaskStack, type PreparedTaskStack } from '../deploy/prepare-stacks.js';
 import { createDeployNames, type DeployNames } from '../names.js';

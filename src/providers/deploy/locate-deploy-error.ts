@@ -1,8 +1,8 @@
 // Points a deploy error at its place in project.yml: diagnostics with a key path (`deploy.subnets[0]`) get file:line:col.
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../../../errors.js';
-import type { KeyPath } from '../../../project/format-key-path.js';
-import { loadPositionalReader, parseYamlSource } from '../../../project/parse-yaml-source.js';
+import { UserError } from '../../errors.js';
+import type { KeyPath } from '../../project/format-key-path.js';
+import { loadPositionalReader, parseYamlSource } from '../../project/parse-yaml-source.js';
 
 /** `deploy.subnets[0].x` → ['deploy', 'subnets', 0, 'x']; undefined for paths that are not project.yml keys. */
 export function parseKeyPath(path: string): KeyPath | undefined {
