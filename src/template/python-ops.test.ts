@@ -43,6 +43,12 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   ["{{ table.replace('-','_') }}", "my_table_name"],
   ["{{ \"%02d\" % 5 }}", "05"],
   ["{{ 4/2 }}", "2.0"],
+  // An index after a dot (nunjucks refused `lst.0`, and lexed `items.1.name` with the float `1.`).
+  ["{{ lst.0 }}", "3"],
+  ["{{ items.1.name }}", "b"],
+  ["{{ people.0.a.b }}", "2"],
+  ["{{ lst.0 + lst.1 }}", "4"],
+  ["{{ s.0 }}", "a"],
   ["{{ 7.0//2 }}", "3.0"],
   ["{{ -7 % 3 }}", "2"],
   ["{{ 1.5 * 2 }}", "3.0"],

@@ -97,7 +97,7 @@ interface ParserInternals {
   parseCompare(): AstNode;
   parseIs(): AstNode;
   peekToken(): ParserToken | null;
-  nextToken(): ParserToken | null;
+  nextToken(withWhitespace?: boolean): ParserToken | null;
   skipSymbol(name: string): boolean;
 }
 
@@ -758,6 +758,24 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     }
     node = new nodes.Is(node.lineno, node.colno, node, test);
     return not ? new nodes.Not(node.lineno, node.colno, node) : node;
+  };
+  // Jinja2 reads `rows.0.name` as rows[0].name. nunjucks' lexer gives `.` then the float `0.` (or the int `0`), and its
+  // parser wants a name after a dot: an index there becomes a name token whose value is the number (so the lookup is
+  // by index), and the rest of a float (`.name`, `.1`) is given back as the tokens it stands for.
+  const nextToken = parser.nextToken;
+  parser.nextToken = function nextTokenWithIndexes(withWhitespace) {
+    const state = this as ParserInternals & { peeked?: unknown; handoffQueue?: ParserToken[]; handoffAfterDot?: boolean };
+    let token = !state.peeked && state.handoffQueue?.length ? state.handoffQueue.shift()! : nextToken.call(this, withWhitespace);
+    if (token && state.handoffAfterDot && (token.type === 'int' || token.type === 'float') && /^\d+(\.\d*)?$/.test(token.value)) {
+      const [index, rest] = token.value.split('.') as [string, string | undefined];
+      if (rest !== undefined) {
+        const after = { ...token, colno: token.colno + index.length };
+        state.handoffQueue = [{ ...after, type: 'operator', value: '.' }, ...(rest ? [{ ...after, colno: after.colno + 1, type: 'symbol', value: Number(rest) as unknown as string }] : [])];
+      }
+      token = { ...token, type: 'symbol', value: Number(index) as unknown as string };
+    }
+    state.handoffAfterDot = token?.type === 'operator' && token.value === '.';
+    return token;
   };
   const parsePrimary = parser.parsePrimary;
   parser.parsePrimary = function parsePrimaryAsPython(noPostfix) {
