@@ -1,4 +1,4 @@
-// `handoff runs list|show|logs|state|prune`: the run history of a workspace, read from its run records.
+// `handoff runs list|show|logs|state|prune`: the run history of a workspace (-w), or the records its runs pushed to the store (-p).
 import fs from 'node:fs';
 import path from 'node:path';
 import { findRunRecord, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
@@ -13,6 +13,28 @@ import { describeFailure, describeStartError } from '../render-run-events.js';
 import { graceFromEnv } from './run-in-terminal.js';
 import { createConsoleLog } from '../console-log.js';
 import { plural } from '../../plural.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
+import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
+import { withStoreSession } from './store-session.js';
+
+/**
+ * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
+ * cloud's runs pushed there. -w wins when both are given (its history has the logs).
+ */
+function readsStore(options: GlobalOptions): boolean {
+  if (options.workspaceDir) return false;
+  if (options.projectDir) return true;
+  const envs = parseVarTokens(options.envs, '-e');
+  return envs.resource_group !== undefined && envs.task !== undefined;
+}
+
+function requireWorkspaceOrStore(options: GlobalOptions): void {
+  if (!options.workspaceDir && !readsStore(options)) {
+    throw new UserError('this command needs a workspace folder, or a project whose store to read', {
+      fix: 'add -w <workspace folder> (the runs of run local there), or -p <project> (the run records its runs pushed to the store)',
+    });
+  }
+}
 
 /** The workspace of -w. One that is not there is a mistyped -w, not a workspace without runs. */
 function existingWorkspace(options: GlobalOptions): ReturnType<typeof resolveWorkspacePaths> {
@@ -54,22 +76,35 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function runsListCommand(options: GlobalOptions, flags: { limit?: string }): number {
-  const runsDir = runsDirOf(options);
-  markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
+export async function runsListCommand(options: GlobalOptions, flags: { limit?: string }): Promise<number> {
+  requireWorkspaceOrStore(options);
   const limit = flags.limit ? Number(flags.limit) : undefined;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new UserError(`--limit ${flags.limit} is not a positive whole number`, { fix: 'e.g. --limit 20' });
   }
-  const records = listRunRecords(runsDir, limit, (runId, file) => {
-    createConsoleLog(options.logLevel).log('warning', `the record of run ${runId} cannot be read (${file}); it is left out`);
-  });
+  const unreadable = (runId: string, where: string): void => {
+    createConsoleLog(options.logLevel).log('warning', `the record of run ${runId} cannot be read (${where}); it is left out`);
+  };
+  if (readsStore(options)) {
+    return withStoreSession(options, { project: false }, async (session) => {
+      const where = session.provider.objects.describe(session.provider.names.s3.runsPrefix);
+      // Each stored record is one request: without --limit, the newest 20 (a cloud task's history grows every day).
+      const records = await listStoredRuns(session.provider, limit ?? 20, unreadable);
+      return printRunList(options, records, where);
+    });
+  }
+  const runsDir = runsDirOf(options);
+  markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
+  return printRunList(options, listRunRecords(runsDir, limit, unreadable), runsDir);
+}
+
+function printRunList(options: GlobalOptions, records: RunRecord[], where: string): number {
   if (options.json) {
     process.stdout.write(`${JSON.stringify(records.map(summarize), null, 2)}\n`);
     return 0;
   }
   if (records.length === 0) {
-    process.stdout.write(`No runs recorded in ${runsDir}\n`);
+    process.stdout.write(`No runs recorded in ${where}\n`);
     return 0;
   }
   const rows = records.map((r) => [
@@ -119,10 +154,22 @@ function describeTask(task: TaskResult, indent: string, lines: string[]): void {
   if (task.unlistedSubtasks) lines.push(`${indent}  … and ${task.unlistedSubtasks} more sub-tasks that succeeded (not listed in the record)`);
 }
 
-export function runsShowCommand(options: GlobalOptions, id: string): number {
+export async function runsShowCommand(options: GlobalOptions, id: string): Promise<number> {
+  requireWorkspaceOrStore(options);
+  if (readsStore(options)) {
+    return withStoreSession(options, { project: false }, async (session) => {
+      const record = await findStoredRun(session.provider, id);
+      // The store keeps the record; the run's console log stayed where it ran (a cloud run's is in the cloud's logs).
+      return printRun(options, record, 'logs: not in the store (a cloud run\'s output: handoff cloud logs -p P)');
+    });
+  }
   const runsDir = runsDirOf(options);
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   const r = findRunRecord(runsDir, id);
+  return printRun(options, r, `logs: ${r.logs.console}`);
+}
+
+function printRun(options: GlobalOptions, r: RunRecord, logsLine: string): number {
   if (options.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return 0;
@@ -139,12 +186,17 @@ export function runsShowCommand(options: GlobalOptions, id: string): number {
     if (r.state.value !== undefined) lines.push(`  ${JSON.stringify(r.state.value)}`);
   }
   for (const t of r.tasks) describeTask(t, '', lines);
-  lines.push(`logs: ${r.logs.console}`);
+  lines.push(logsLine);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
 
 export async function runsLogsCommand(options: GlobalOptions, id: string, flags: { follow?: boolean }): Promise<number> {
+  if (readsStore(options)) {
+    throw new UserError('the store keeps run records, not console logs: a run\'s log stays in the workspace it ran in', {
+      fix: 'give -w <workspace> for a local run\'s log; a cloud run\'s output is in the cloud\'s logs: handoff cloud logs -p P',
+    });
+  }
   const workspace = existingWorkspace(options);
   markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
   const record = findRunRecord(workspace.runsDir, id);
@@ -176,14 +228,23 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
   }
 }
 
-export function runsStateCommand(options: GlobalOptions, id: string, flags: { restore?: boolean }): number {
+export async function runsStateCommand(options: GlobalOptions, id: string, flags: { restore?: boolean }): Promise<number> {
+  if (readsStore(options)) {
+    if (flags.restore) {
+      throw new UserError('--restore writes artifacts/state.json of a workspace', { fix: 'give -w <workspace>; a cloud task reads its state from the store\'s artifacts (handoff artifacts push -w W puts one there)' });
+    }
+    return withStoreSession(options, { project: false }, async (session) => printState(await findStoredRun(session.provider, id)));
+  }
   const workspace = existingWorkspace(options);
   if (flags.restore) {
     const record = restoreRunState(workspace.runsDir, workspace.stateFile, id);
     process.stderr.write(`Restored the state of run ${record.runId} to ${workspace.stateFile}\n`);
     return 0;
   }
-  const record = findRunRecord(workspace.runsDir, id);
+  return printState(findRunRecord(workspace.runsDir, id));
+}
+
+function printState(record: RunRecord): number {
   if (!record.state || record.state.value === undefined) {
     throw new UserError(`run ${record.runId} recorded no Singer state`, { fix: 'pick a run whose `runs show` lists a state' });
   }

@@ -1,4 +1,4 @@
-// Defines `handoff runs …`: the run history of a workspace.
+// Defines `handoff runs …`: the run history of a workspace, or the run records in a project's store.
 import type { Command } from 'commander';
 import { defineAction } from './define-action.js';
 
@@ -7,11 +7,14 @@ const load = () => import('../commands/runs-command.js');
 export function registerRunsCommands(program: Command): void {
   const runs = program
     .command('runs')
-    .description('run history of a workspace: records, logs and Singer state of each run (-w W)')
-    .addHelpText('after', '\nA run id may be given whole, as a unique prefix, or as "latest".');
+    .description('run history of a workspace (-w W): records, logs and Singer state of each run; or the records runs pushed to the store (-p P)')
+    .addHelpText(
+      'after',
+      '\nA run id may be given whole, as a unique prefix, or as "latest".\n\nExamples:\n  handoff runs list -w ./workspace\n  handoff runs show latest -w ./workspace\n  handoff runs list -p ./project -s prod      (records of cloud runs and of run -a, in the store)\n  handoff runs show latest -p ./project -s prod',
+    );
   runs
     .command('list')
-    .description('list runs, newest first: id, status, trigger, start, duration, records, tasks')
+    .description('list runs, newest first: id, status, trigger, start, duration, records, tasks (from the store with -p: the newest 20 unless --limit)')
     .option('--limit <n>', 'show only the newest n runs')
     .action(defineAction(async (options, command) => (await load()).runsListCommand(options, command.opts())));
   runs
