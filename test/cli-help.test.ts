@@ -9,7 +9,10 @@ import { cliPath, makeProject, runCli } from './helpers/cli.js';
 function subcommandsOf(help: string): string[] {
   const section = help.split(/^Commands:$/m)[1];
   if (!section) return [];
+  // The section ends at its first blank line: what follows (examples) is not a command list.
   return section
+    .replace(/^\n/, '')
+    .split(/\n\s*\n/)[0]!
     .split('\n')
     .map((line) => /^ {2}([a-z][a-z_-]*)/.exec(line)?.[1])
     .filter((name): name is string => !!name && name !== 'help');
