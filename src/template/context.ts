@@ -6,6 +6,9 @@ import { formatPythonStr } from './python-str.js';
 import { varValuePath } from './field-templates.js';
 import { createRenderer, type Renderer } from './render.js';
 import { createReservedVars, secretsFileName } from './stage-vars.js';
+import { toLineSafe } from './text-forms.js';
+
+export { toLineSafe };
 
 export interface TemplateContext {
   /** Everything a template can name. */
@@ -106,10 +109,6 @@ export function withLine(ctx: TemplateContext, line: string): TemplateContext {
   return { values: { ...ctx.values, _line: line.trim(), _line_safe: toLineSafe(line) }, env: ctx.env };
 }
 
-/** Trims the line and replaces each run of characters outside `[a-zA-Z0-9-_.]` with one `_` (safe in file names). */
-export function toLineSafe(line: string): string {
-  return line.trim().replace(/[^a-zA-Z0-9\-_.]+/g, '_');
-}
 
 /**
  * The `deploy` variables the original also exported to the environment of every command (its whitelist of `HO_`
