@@ -7,6 +7,7 @@ import { UserError, type Diagnostic } from '../errors.js';
 import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
 import { suggestKey } from '../project/suggest-key.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from './find-local-secrets-file.js';
+import { recordSecretsOrigin } from './secrets-origin.js';
 
 export interface Secret {
   key: string;
@@ -57,7 +58,8 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
   }
   const warnings: Diagnostic[] = [];
   const unknownFields: UnknownSecretField[] = [];
-  return { secrets: parseSecrets(text, file, warnings, unknownFields), warnings, fileFound: true, unknownFields };
+  const secrets = recordSecretsOrigin(parseSecrets(text, file, warnings, unknownFields), { kind: 'file', file });
+  return { secrets, warnings, fileFound: true, unknownFields };
 }
 
 /**
