@@ -36,3 +36,29 @@ describe('command lines with Python string operations', () => {
     expect(result.stderr).toMatch(/project\.yml:12:\d+: tasks\[0\]\.commands\[0\]\.args: "%q": unsupported format character 'q'/);
   }, 60_000);
 });
+
+describe('_today, _yesterday and _tomorrow', () => {
+  /** The date in `timeZone` now, as `date +%F` prints it there. */
+  const dateIn = (timeZone: string): string =>
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+
+  it("are the local dates of handoff's time zone (TZ), as the original's datetime.date.today() and the shell's date", async () => {
+    const { projectDir } = makeProject('tasks:\n- name: t\n  commands:\n  - command: echo "{{ _yesterday }} {{ _today }} {{ _tomorrow }} $(date +%F)"\n');
+    const seen: Record<string, string[]> = {};
+    // 25 hours apart: their local dates always differ, and at least one of them differs from UTC's.
+    for (const timeZone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const workspaceDir = path.join(path.dirname(projectDir), `w-${timeZone.replace('/', '-')}`);
+      const before = dateIn(timeZone);
+      const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { TZ: timeZone } });
+      expect(result.code, result.stderr).toBe(0);
+      const [yesterday, today, tomorrow, shell] = fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8').trim().split(' ');
+      // The run may cross midnight there; either date is then right.
+      expect([before, dateIn(timeZone)]).toContain(today);
+      expect([today, tomorrow]).toContain(shell);
+      const noon = new Date(`${today}T12:00:00Z`).getTime();
+      expect([yesterday, tomorrow]).toEqual([new Date(noon - 86_400_000).toISOString().slice(0, 10), new Date(noon + 86_400_000).toISOString().slice(0, 10)]);
+      seen[timeZone] = [today!];
+    }
+    expect(seen['Pacific/Kiritimati']).not.toEqual(seen['Pacific/Pago_Pago']);
+  }, 60_000);
+});
