@@ -37,6 +37,18 @@ describe('command lines with Python string operations', () => {
   }, 60_000);
 });
 
+describe('a float in a text key (args:, command:, envs[].value)', () => {
+  it("is Python's str() of it, as the original's command line printed it: args: 1.0 runs echo 1.0", async () => {
+    const yml = 'envs:\n- key: R\n  value: 1.0\n- key: BIG\n  value: 1.0e+20\nvars:\n- key: vb\n  value: 1.0e+20\ntasks:\n- name: t\n  commands:\n  - command: echo\n    args: 1.0\n  - command: echo\n    args: 1.5e+3\n  - command: echo "R=$R BIG=$BIG tR={{ R }} tBIG={{ BIG }} vb={{ vb }}"\n';
+    const { projectDir, workspaceDir } = makeProject(yml);
+    const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(result.code, result.stderr).toBe(0);
+    // python3: yaml.safe_load, then '%s %s' % (command, args): echo 1.0, echo 1500.0; str(1.0e+20) is 1e+20.
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe('1.0\n1500.0\nR=1.0 BIG=1e+20 tR=1.0 tBIG=1e+20 vb=1e+20\n');
+    expect(result.stderr).toContain('args: found 1.5e+3, which YAML reads as a number; it is used as the text "1500.0"');
+  }, 60_000);
+});
+
 describe('_today, _yesterday and _tomorrow', () => {
   /** The date in `timeZone` now, as `date +%F` prints it there. */
   const dateIn = (timeZone: string): string =>
