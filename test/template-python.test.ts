@@ -36,3 +36,41 @@ describe('command lines with Python string operations', () => {
     expect(result.stderr).toMatch(/project\.yml:12:\d+: tasks\[0\]\.commands\[0\]\.args: "%q": unsupported format character 'q'/);
   }, 60_000);
 });
+
+describe('a float in a text key (args:, command:, envs[].value)', () => {
+  it("is Python's str() of it, as the original's command line printed it: args: 1.0 runs echo 1.0", async () => {
+    const yml = 'envs:\n- key: R\n  value: 1.0\n- key: BIG\n  value: 1.0e+20\nvars:\n- key: vb\n  value: 1.0e+20\ntasks:\n- name: t\n  commands:\n  - command: echo\n    args: 1.0\n  - command: echo\n    args: 1.5e+3\n  - command: echo "R=$R BIG=$BIG tR={{ R }} tBIG={{ BIG }} vb={{ vb }}"\n';
+    const { projectDir, workspaceDir } = makeProject(yml);
+    const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(result.code, result.stderr).toBe(0);
+    // python3: yaml.safe_load, then '%s %s' % (command, args): echo 1.0, echo 1500.0; str(1.0e+20) is 1e+20.
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe('1.0\n1500.0\nR=1.0 BIG=1e+20 tR=1.0 tBIG=1e+20 vb=1e+20\n');
+    expect(result.stderr).toContain('args: found 1.5e+3, which YAML reads as a number; it is used as the text "1500.0"');
+  }, 60_000);
+});
+
+describe('_today, _yesterday and _tomorrow', () => {
+  /** The date in `timeZone` now, as `date +%F` prints it there. */
+  const dateIn = (timeZone: string): string =>
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+
+  it("are the local dates of handoff's time zone (TZ), as the original's datetime.date.today() and the shell's date", async () => {
+    const { projectDir } = makeProject('tasks:\n- name: t\n  commands:\n  - command: echo "{{ _yesterday }} {{ _today }} {{ _tomorrow }} $(date +%F)"\n');
+    const seen: Record<string, string[]> = {};
+    // 25 hours apart: their local dates always differ, and at least one of them differs from UTC's.
+    for (const timeZone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const workspaceDir = path.join(path.dirname(projectDir), `w-${timeZone.replace('/', '-')}`);
+      const before = dateIn(timeZone);
+      const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { TZ: timeZone } });
+      expect(result.code, result.stderr).toBe(0);
+      const [yesterday, today, tomorrow, shell] = fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8').trim().split(' ');
+      // The run may cross midnight there; either date is then right.
+      expect([before, dateIn(timeZone)]).toContain(today);
+      expect([today, tomorrow]).toContain(shell);
+      const noon = new Date(`${today}T12:00:00Z`).getTime();
+      expect([yesterday, tomorrow]).toEqual([new Date(noon - 86_400_000).toISOString().slice(0, 10), new Date(noon + 86_400_000).toISOString().slice(0, 10)]);
+      seen[timeZone] = [today!];
+    }
+    expect(seen['Pacific/Kiritimati']).not.toEqual(seen['Pacific/Pago_Pago']);
+  }, 60_000);
+});

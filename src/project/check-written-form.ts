@@ -7,6 +7,8 @@ import type { KeyPath } from './format-key-path.js';
 import type { YamlSource } from './parse-yaml-source.js';
 import { IGNORED_KEY_NOTICE, isIgnoredKeySchema } from './schema.js';
 import { suggestKey } from './suggest-key.js';
+import { isYamlFloatText } from './pyyaml-scalars.js';
+import { formatNumberAsText } from '../template/python-str.js';
 
 export { measureEditDistance, suggestKey } from './suggest-key.js';
 
@@ -73,15 +75,18 @@ function isTextSchema(schema: z.ZodType): boolean {
 
 /**
  * Where text is expected, YAML may read what was written as a number and lose the written form (`0755` is octal
- * 493, `007` is 7, `10:30` is 630). The number's text is used, as the original did; the user is told to quote it.
+ * 493, `007` is 7, `10:30` is 630). Python's str() of the number is used, as the original printed it; the user is told to
+ * quote it.
  */
 function describeLostNumber(value: number, path: KeyPath, source: YamlSource): Diagnostic | undefined {
   const written = source.sourceText(path);
-  const asText = String(value);
-  if (written === undefined || written === asText) return undefined;
+  if (written === undefined) return undefined;
+  // The text normalize-project.ts makes of it: Python's str(), as the original printed it (`1.0` stays `1.0`).
+  const asText = formatNumberAsText(value, isYamlFloatText(written));
+  if (written === asText) return undefined;
   return {
     severity: 'warning',
-    message: `found ${written}, which YAML reads as the number ${asText}; it is used as the text "${asText}"`,
+    message: `found ${written}, which YAML reads as a number; it is used as the text "${asText}" (Python's str() of it, as the original printed it)`,
     path: formatKeyPath(path),
     location: source.locate(path),
     hint: `quote it to keep it as written: "${written}"`,

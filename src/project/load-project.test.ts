@@ -745,6 +745,20 @@ tasks:
     ]);
   });
 
+  it("turns a float in a text key into Python's str() of it, as the original's command line printed it, warning when that is not what was written", () => {
+    const text = 'envs:\n- key: R\n  value: 1.0\n- key: BIG\n  value: 1.0e+20\ntasks:\n- name: t\n  commands:\n  - command: echo\n    args: 1.0\n  - command: echo\n    args: 1.5e+3\n  - command: 2.50\n';
+    const { project, warnings } = parseProject(text, file, '/p');
+    expect(project.envs.map((e) => e.value)).toEqual(['1.0', '1e+20']);
+    const body = project.tasks[0]?.body;
+    // python3 -c "print('%s %s' % ('echo', 1.0))" and so on: `echo 1.0`, `echo 1500.0`, `2.5`.
+    expect(body?.kind === 'commands' && body.commands.map((c) => [c.command, c.args])).toEqual([['echo', '1.0'], ['echo', '1500.0'], ['2.5', undefined]]);
+    expect(warnings.map((w) => [w.path, w.message])).toEqual([
+      ['envs[1].value', 'found 1.0e+20, which YAML reads as a number; it is used as the text "1e+20" (Python\'s str() of it, as the original printed it)'],
+      ['tasks[0].commands[1].args', 'found 1.5e+3, which YAML reads as a number; it is used as the text "1500.0" (Python\'s str() of it, as the original printed it)'],
+      ['tasks[0].commands[2].command', 'found 2.50, which YAML reads as a number; it is used as the text "2.5" (Python\'s str() of it, as the original printed it)'],
+    ]);
+  });
+
   it('warns about a var defined twice', () => {
     const { warnings } = parseProject('vars:\n- key: a\n  value: 1\n- key: a\n  value: 2\n', file, '/p');
     expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', path: 'vars[1].key', message: expect.stringContaining('defined again') })]);

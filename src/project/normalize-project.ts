@@ -5,7 +5,7 @@ import type { Command, Deploy, Project, PipelineElement, Schedule, Task, TaskBod
 import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { RawCommand, RawPipelineElement, RawProject, RawTask } from './schema.js';
-import { toPythonFloat } from '../template/python-str.js';
+import { formatNumberAsText, toPythonFloat } from '../template/python-str.js';
 
 interface FailurePolicy {
   killDownstreamOnFail: boolean;
@@ -18,9 +18,11 @@ interface FailurePolicy {
  * which YAML readers in JavaScript cannot tell from `1`, so a var renders as the original printed it.
  */
 export function normalizeProject(raw: RawProject, file: string, projectDir: string, writtenAsFloat: (at: KeyPath) => boolean = () => false): Project {
-  // YAML reads `version: 0.3` or `target_id: 1` as numbers; where text is meant, the number's text is used (as the
-  // original did). Numbers whose text differs from what was written are warned about by check-written-form.ts.
-  const text = (value: string | number, _at: KeyPath): string => (typeof value === 'string' ? value : String(value));
+  // YAML reads `version: 0.3` or `args: 1.0` as numbers; where text is meant, the number becomes Python's str() of it,
+  // as the original's `"%s %s" % (command, args)` printed it: `1.0` stays `1.0` (a float written `1.0` is the number 1
+  // here, so it is told apart by how it was written), `1.5e+3` is `1500.0`. Numbers whose text differs from what was
+  // written are warned about by check-written-form.ts.
+  const text = (value: string | number, at: KeyPath): string => (typeof value === 'string' ? value : formatNumberAsText(value, writtenAsFloat(at)));
   const optionalText = (value: string | number | undefined, at: KeyPath): string | undefined =>
     value === undefined ? undefined : text(value, at);
 

@@ -1,6 +1,6 @@
 // Finds a stage's local secrets file, and what to warn when it is not there, without the YAML parser only a file needs.
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import { secretsFileName } from '../template/stage-vars.js';
 
@@ -17,8 +17,8 @@ export interface LocalSecretsInput {
 
 /** `<secretsDir or P/.secrets>/<secretsFileName(stage)>`, whether it is a file, and the warning its absence is worth. */
 export function findLocalSecretsFile(input: LocalSecretsInput): { file: string; exists: boolean; warnings: Diagnostic[] } {
-  const folder = input.secretsDir !== undefined ? resolve(input.secretsDir) : join(input.projectDir, '.secrets');
-  const file = join(folder, secretsFileName(input.stage));
+  const file = localSecretsFilePath(input);
+  const folder = dirname(file);
   if (isExistingFile(file)) return { file, exists: true, warnings: [] };
   const usesSecrets = !input.envs || input.secretsDir !== undefined || existsSync(folder) || input.envs.some((e) => e.value === undefined);
   if (!usesSecrets) return { file, exists: false, warnings: [] };
@@ -34,6 +34,12 @@ export function findLocalSecretsFile(input: LocalSecretsInput): { file: string; 
       },
     ],
   };
+}
+
+/** `<secretsDir or P/.secrets>/<secretsFileName(stage)>`: the file a local run reads its secrets from. */
+export function localSecretsFilePath(input: Pick<LocalSecretsInput, 'projectDir' | 'stage' | 'secretsDir'>): string {
+  const folder = input.secretsDir !== undefined ? resolve(input.secretsDir) : join(input.projectDir, '.secrets');
+  return join(folder, secretsFileName(input.stage));
 }
 
 function isExistingFile(path: string): boolean {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { loadLocalSecrets } from './local-secrets.js';
+import { loadLocalSecrets, refuseUnknownFieldsForPush } from './local-secrets.js';
 
 const SECRET = 'Sup3r-Secret-Value';
 
@@ -103,7 +103,7 @@ describe('loadLocalSecrets', () => {
 
   it('treats an empty file as no secrets', () => {
     const projectDir = makeProject({ 'dev_secrets.yml': '# nothing yet\n' });
-    expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [], fileFound: true });
+    expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [], fileFound: true, unknownFields: [] });
   });
 
   it('warns about an unknown field by name only', () => {
@@ -113,6 +113,44 @@ describe('loadLocalSecrets', () => {
     expect(warnings[0].message).toContain('"descriptoin"');
     expect(warnings[0].location).toMatchObject({ line: 3, col: 3 });
     expect(JSON.stringify(warnings)).not.toContain(SECRET);
+  });
+
+  it('says where an unknown field is, whose entry it is in and which known field it is likely a typo of', () => {
+    const projectDir = makeProject({ 'dev_secrets.yml': `- key: a\n  value: x\n- key: b\n  value: y\n  psh: false\n  zzz_other: 1\n` });
+    const file = join(projectDir, '.secrets', 'dev_secrets.yml');
+    const { secrets, warnings, unknownFields } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    expect(secrets.map((s) => [s.key, s.push])).toEqual([['a', true], ['b', true]]);
+    expect(warnings.map((w) => w.message)).toEqual([
+      `${file}:5:3: entry 2 (key "b"): unknown field "psh" is ignored (did you mean "push"?)`,
+      `${file}:6:3: entry 2 (key "b"): unknown field "zzz_other" is ignored (known fields are key, value, file, level, push and description)`,
+    ]);
+    expect(unknownFields.map((u) => [u.key, u.field, u.suggestion])).toEqual([['b', 'psh', 'push'], ['b', 'zzz_other', undefined]]);
+  });
+
+  it('refuses a push while the file has an unknown field, naming it and the likely field', () => {
+    const projectDir = makeProject({ 'dev_secrets.yml': `- key: b\n  value: ${SECRET}\n  levl: resource group\n` });
+    const file = join(projectDir, '.secrets', 'dev_secrets.yml');
+    const { unknownFields } = loadLocalSecrets({ projectDir, stage: 'dev' });
+    expect(() => refuseUnknownFieldsForPush([], 'secrets push')).not.toThrow();
+    let error: UserError | undefined;
+    try {
+      refuseUnknownFieldsForPush(unknownFields, 'secrets push');
+    } catch (e) {
+      error = e as UserError;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect(error!.exitCode).toBe(2);
+    expect(error!.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:3: secret "b" has an unknown field "levl" \\(did you mean "level"\\?\\); secrets push writes nothing`));
+    expect(error!.fix).toContain('"levl" → "level"');
+    expect(error!.diagnostics[0]).toMatchObject({ severity: 'error', location: { file, line: 3, col: 3 }, hint: 'did you mean "level"?' });
+    expect(JSON.stringify({ m: error!.message, f: error!.fix, d: error!.diagnostics })).not.toContain(SECRET);
+  });
+
+  it('names an unknown field beside the error it likely caused (valu: → neither value nor file, kye: → no key)', () => {
+    expect(loadError(`- key: PW\n  valu: ${SECRET}\n`).message).toMatch(
+      /dev_secrets\.yml:1:8: secret "PW" has neither value nor file \(beside it: unknown field "valu", did you mean "value"\?\)$/,
+    );
+    expect(loadError(`- kye: PW\n  value: ${SECRET}\n`).message).toMatch(/entry 1 has no key \(beside it: unknown field "kye", did you mean "key"\?\)$/);
   });
 
   it('rejects a file that is not a list', () => {

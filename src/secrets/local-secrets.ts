@@ -5,7 +5,9 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pai
 import { UserError, type Diagnostic } from '../errors.js';
 // The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
 import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
+import { suggestKey } from '../project/suggest-key.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from './find-local-secrets-file.js';
+import { recordSecretsOrigin } from './secrets-origin.js';
 
 export interface Secret {
   key: string;
@@ -18,7 +20,18 @@ export interface Secret {
   source: string;
 }
 
-const KNOWN_FIELDS = new Set(['key', 'value', 'file', 'level', 'push', 'description']);
+const KNOWN_FIELD_NAMES = ['key', 'value', 'file', 'level', 'push', 'description'];
+const KNOWN_FIELDS = new Set(KNOWN_FIELD_NAMES);
+
+/** A field of an entry that handoff does not know (a typo such as `psh: false`): ignored by runs, refused by pushes. */
+export interface UnknownSecretField {
+  /** The entry's key, or undefined for an entry without one (which is an error anyway). */
+  key: string | undefined;
+  field: string;
+  /** The known field it is probably a typo of. */
+  suggestion: string | undefined;
+  location: { file: string; line: number; col: number };
+}
 const FIX_FORMAT = 'each entry is "- key: NAME" with either "value: …" or "file: PATH", optional "level: task|resource group" and "push: true|false"';
 
 /**
@@ -30,9 +43,11 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
   warnings: Diagnostic[];
   /** false: the warnings are only that there is no file (callers say what they do without secrets). */
   fileFound: boolean;
+  /** Fields of entries handoff does not know (also among the warnings); a push refuses them (refuseUnknownFieldsForPush). */
+  unknownFields: UnknownSecretField[];
 } {
   const { file, exists, warnings: missing } = findLocalSecretsFile(input);
-  if (!exists) return { secrets: [], warnings: missing, fileFound: false };
+  if (!exists) return { secrets: [], warnings: missing, fileFound: false, unknownFields: [] };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -42,10 +57,43 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
     });
   }
   const warnings: Diagnostic[] = [];
-  return { secrets: parseSecrets(text, file, warnings), warnings, fileFound: true };
+  const unknownFields: UnknownSecretField[] = [];
+  const secrets = recordSecretsOrigin(parseSecrets(text, file, warnings, unknownFields), { kind: 'file', file });
+  return { secrets, warnings, fileFound: true, unknownFields };
 }
 
-function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secret[] {
+/**
+ * A push acts on what every field means: a misspelt `push: false` (`psh: false`) would store a secret meant to stay
+ * local, a misspelt `level` would store it at the wrong level. So a push writes nothing while the secrets file has a
+ * field handoff does not know; runs only warn, as the original ignored such fields.
+ */
+export function refuseUnknownFieldsForPush(unknownFields: readonly UnknownSecretField[], action: string): void {
+  if (unknownFields.length === 0) return;
+  const first = unknownFields[0]!;
+  const { file, line, col } = first.location;
+  const more = unknownFields.length > 1 ? ` (and ${unknownFields.length - 1} more)` : '';
+  const owner = first.key !== undefined ? `secret "${first.key}"` : 'an entry';
+  throw new UserError(
+    `${file}:${line}:${col}: ${owner} has an unknown field "${first.field}" (${hintFor(first)})${more}; ${action} writes nothing while the secrets file has a field handoff does not know: a misspelt "push: false" would push a secret meant to stay local`,
+    {
+      fix: `correct or remove ${unknownFields.length > 1 ? 'these fields' : 'the field'} (${unknownFields.map((u) => `"${u.field}"${u.suggestion ? ` → "${u.suggestion}"` : ''}`).join(', ')}); ${FIELDS_HINT}`,
+      diagnostics: unknownFields.map((u) => ({ severity: 'error' as const, message: `unknown field "${u.field}"${u.key !== undefined ? ` of secret "${u.key}"` : ''}`, location: u.location, hint: hintFor(u) })),
+    },
+  );
+}
+
+const FIELDS_HINT = `known fields are ${KNOWN_FIELD_NAMES.slice(0, -1).join(', ')} and ${KNOWN_FIELD_NAMES.at(-1)}`;
+
+/** `entry 2 (key "localonly"): unknown field "psh" is ignored`; only names are shown, never a value (it may be a secret under a misspelt "value"). */
+function describeUnknownField(u: UnknownSecretField, entry: number): string {
+  return `entry ${entry}${u.key !== undefined ? ` (key "${u.key}")` : ''}: unknown field "${u.field}" is ignored`;
+}
+
+function hintFor(u: UnknownSecretField): string {
+  return u.suggestion ? `did you mean "${u.suggestion}"?` : FIELDS_HINT;
+}
+
+function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknownFields: UnknownSecretField[]): Secret[] {
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line, which may hold a secret value. merge stays off as before:
   // entries are read field by field from the document, where a `<<` would be one more (unknown) field.
@@ -72,29 +120,35 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secre
     if (!isMap(item)) return fail(nodeStart(item as Node), `${at} is not a mapping`);
     const entry = item as YAMLMap<unknown, unknown>;
     const fields = new Map<string, Pair<unknown, unknown>>();
+    const unknownPairs: Array<Pair<unknown, unknown>> = [];
     for (const pair of entry.items) {
       const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (name !== undefined && KNOWN_FIELDS.has(name)) {
-        fields.set(name, pair);
-        continue;
-      }
-      // Only the field's name is shown, never its value, which may be the secret under a misspelt "value".
-      const pos = lineCounter.linePos(nodeStart(pair.key as Node) ?? 0);
-      warnings.push({
-        severity: 'warning',
-        message: `${at} has an unknown field${name !== undefined ? ` "${name}"` : ''}; it is ignored`,
-        location: { file, line: pos.line, col: pos.col },
-        hint: 'known fields are key, value, file, level, push and description',
-      });
+      if (name !== undefined && KNOWN_FIELDS.has(name)) fields.set(name, pair);
+      else unknownPairs.push(pair);
     }
     const entryStart = nodeStart(entry);
     const line = lineCounter.linePos(entryStart ?? 0).line;
 
     const keyNode = fields.get('key')?.value as Node | undefined;
-    if (!keyNode || !isScalar(keyNode) || keyNode.value === null || String(keyNode.value).trim() === '') {
-      return fail(nodeStart(keyNode) ?? entryStart, `${at} has no key`);
+    const keyText = keyNode && isScalar(keyNode) && keyNode.value !== null && String(keyNode.value).trim() !== '' ? String(keyNode.value) : undefined;
+    // Reported before any error of the entry, which may come from the typo (`valu:` → "neither value nor file").
+    const unknown = unknownPairs.map((pair): UnknownSecretField => {
+      const written = isScalar(pair.key) ? String(pair.key.value) : '?';
+      const name = written.length > 60 ? `${written.slice(0, 59)}…` : written;
+      const pos = lineCounter.linePos(nodeStart(pair.key as Node) ?? entryStart ?? 0);
+      return { key: keyText, field: name, suggestion: suggestKey(written, KNOWN_FIELD_NAMES), location: { file, line: pos.line, col: pos.col } };
+    });
+    for (const u of unknown) {
+      unknownFields.push(u);
+      const { line: l, col } = u.location;
+      warnings.push({
+        severity: 'warning',
+        message: `${file}:${l}:${col}: ${describeUnknownField(u, index + 1)} (${hintFor(u)})`,
+        location: u.location,
+      });
     }
-    const key = String(keyNode.value);
+    if (keyText === undefined) return fail(nodeStart(keyNode) ?? entryStart, `${at} has no key${besideUnknown(unknown)}`);
+    const key = keyText;
     const seen = firstLine.get(key);
     if (seen !== undefined) {
       return fail(nodeStart(keyNode), `duplicate secret key "${key}" (first defined on line ${seen})`, 'keep one entry per key');
@@ -107,7 +161,7 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secre
     const level = readLevel(fields.get('level'), key, fail);
     const push = readPush(fields.get('push'), key, fail);
     if (isUnset(valuePair) && isUnset(filePair)) {
-      if (level !== 'resource group') return fail(nodeStart(keyNode), `secret "${key}" has neither value nor file`);
+      if (level !== 'resource group') return fail(nodeStart(keyNode), `secret "${key}" has neither value nor file${besideUnknown(unknown)}`);
       // The original only warned ("Unregistered resource group level secret"): such an entry names a group secret
       // that another project of the resource group pushes. It is left out, not loaded as an empty value: a template
       // that uses it warns of an undefined variable, an env that takes it is an error, and `secrets push` does not
@@ -154,6 +208,12 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[]): Secre
     secrets.push({ key, value, level, push, source });
   });
   return secrets;
+}
+
+/** The entry's unknown fields, named beside an error they may cause (`valu: x` is why there is no value). */
+function besideUnknown(unknown: readonly UnknownSecretField[]): string {
+  if (unknown.length === 0) return '';
+  return ` (beside it: ${unknown.map((u) => `unknown field "${u.field}"${u.suggestion ? `, did you mean "${u.suggestion}"?` : ''}`).join('; ')})`;
 }
 
 /** `value:` or `file:` absent or written empty (`value:`, `value: ~`): to PyYAML, and so the original, both are None. */

@@ -37,6 +37,25 @@ describe('createMasker', () => {
     expect(JSON.parse(masker.mask(answer)).lines[0]).toBe('cat printed:   ***');
   });
 
+  it("masks the forms handoff's own templates print a secret in: _line_safe, | shell_quote, | tojson, | e, | urlencode", () => {
+    const m = createMasker(["it's Summer<2024>&!"]);
+    expect(m.mask("--output files/https_x_pw_it_s_Summer_2024_.json")).toBe('--output files/https_x_pw_***.json');
+    expect(m.mask(`admin:'it'"'"'s Summer<2024>&!'`)).toBe("admin:'***'");
+    expect(m.mask('{"pw": "it\\u0027s Summer\\u003c2024\\u003e\\u0026!"}')).toBe('{"pw": "***"}');
+    expect(m.mask('<b>it&#39;s Summer&lt;2024&gt;&amp;!</b>')).toBe('<b>***</b>');
+    expect(m.mask('?pw=it\'s%20Summer%3C2024%3E%26!&x=1')).toBe('?pw=***&x=1');
+    expect(m.mask(`curl 'u?pw=it'"'"'s%20Summer%3C2024%3E%26!'`)).toBe("curl 'u?pw=***'");
+    // A line of a multi-line value too: a key file's line read by foreach, its `+/=` turned into `_`.
+    expect(createMasker(['-----BEGIN-----\nc2Vj+cmV0/a2V5=\n-----END-----']).mask('get_c2Vj_cmV0_a2V5_')).toBe('get_***');
+  });
+
+  it('adds no form for a value of only file-name-safe characters, nor a _line_safe form that is mostly `_`', () => {
+    expect(createMasker(['plain-value_1.0']).values).toEqual(['plain-value_1.0']);
+    const symbols = createMasker(['!@#$%^']);
+    expect(symbols.values).not.toContain('_');
+    expect(symbols.mask('a_b_c')).toBe('a_b_c');
+  });
+
   it('does not mask values shorter than three characters', () => {
     const m = createMasker(['ab', '', 'abc']);
     expect(m.mask('ab abc')).toBe('ab ***');

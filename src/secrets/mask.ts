@@ -1,10 +1,11 @@
 // Replaces secret values with `***` in any text or JSON record that leaves handoff (console, logs, run records, UI).
 import { UserError } from '../errors.js';
+import { deriveTextForms } from '../template/text-forms.js';
 import type { Secret } from './local-secrets.js';
 
 export interface Masker {
   mask(text: string): string;
-  /** The strings that are replaced, longest first (whole values, their lines, their JSON-escaped forms). */
+  /** The strings that are replaced, longest first (whole values, their lines, their escaped and template-derived forms). */
   readonly values: readonly string[];
   /**
    * For a stream cut into pieces that are masked one by one (a stderr line too long to keep whole): how many
@@ -29,18 +30,11 @@ export function createMasker(secretValues: string[]): Masker {
   const patterns = new Set<string>();
   for (const value of secretValues) {
     if (value.length < MIN_VALUE_LENGTH) continue;
-    patterns.add(value);
-    // A value inside a JSON document (e.g. an error body printed by a tool) has its quotes and newlines escaped.
-    const escaped = JSON.stringify(value).slice(1, -1);
-    if (escaped !== value) patterns.add(escaped);
+    addForms(patterns, value);
     if (/[\r\n]/.test(value)) {
       for (const line of value.split(/\r?\n|\r/)) {
         const trimmed = line.trim();
-        if (trimmed.length < MIN_LINE_LENGTH) continue;
-        patterns.add(trimmed);
-        // A line quoted inside JSON (a log line in an API answer, a key file's `"private_key": "…"` line) too.
-        const escapedLine = JSON.stringify(trimmed).slice(1, -1);
-        if (escapedLine !== trimmed) patterns.add(escapedLine);
+        if (trimmed.length >= MIN_LINE_LENGTH) addForms(patterns, trimmed);
       }
     }
   }
@@ -66,6 +60,17 @@ export function createMasker(secretValues: string[]): Masker {
       return limit;
     },
   };
+}
+
+/**
+ * A value (or one line of a multi-line value) and the forms it is printed in by a tool or by handoff itself: inside
+ * a JSON document (an error body a tool prints, a key file's `"private_key": "…"` line), and through the templates'
+ * own transformations (`_line_safe` of a foreach line that holds it, `| shell_quote`, `| tojson`, `| e`,
+ * `| urlencode`). Computed once per secret, when the masker is made; a value with nothing to escape adds nothing.
+ */
+function addForms(patterns: Set<string>, text: string): void {
+  patterns.add(text);
+  for (const form of deriveTextForms(text, MIN_VALUE_LENGTH)) patterns.add(form);
 }
 
 /** Keys of secrets whose (non-empty) values are too short to be masked, so the caller can warn about them. */

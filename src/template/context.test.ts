@@ -3,6 +3,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { UserError } from '../errors.js';
 import type { Project } from '../project/types.js';
 import type { Secret } from '../secrets/local-secrets.js';
+import { recordSecretsOrigin } from '../secrets/secrets-origin.js';
 import { createTemplateContext, toLineSafe, withLine } from './context.js';
 import { createRenderer, loadTemplateEngine } from './render.js';
 
@@ -52,6 +53,41 @@ describe('createTemplateContext', () => {
     expect(secretOnly.values[key]).toBe('s');
     const deployOnly = createTemplateContext({ ...base, project: makeProject(), secrets: [], cliVars: {} });
     expect(deployOnly.values[key]).toBe('my-bucket');
+  });
+
+  describe('an env whose secret is missing names where the secrets were read', () => {
+    const project = makeProject({ envs: [{ key: 'OTHER', value: 'x' }, { key: 'localonly' }] });
+    const fail = (secrets: Secret[], cliVars: Record<string, unknown> = {}): UserError => {
+      try {
+        createTemplateContext({ project, stage: 'dev', now: NOW, secrets, cliVars });
+      } catch (e) {
+        expect(e).toBeInstanceOf(UserError);
+        return e as UserError;
+      }
+      throw new Error('expected an error');
+    };
+
+    it("the project's .secrets/ file when nothing says otherwise", () => {
+      const e = fail([]);
+      expect(e.message).toBe('envs[1] "localonly" has no value, and the secrets of stage "dev" have no key "localonly" (read from /p/.secrets/dev_secrets.yml)');
+      expect(e.fix).toBe('add "- key: localonly" with a value to /p/.secrets/dev_secrets.yml, or give the env a value in project.yml');
+      expect(e.diagnostics[0]).toMatchObject({ path: 'envs[1]', location: { file: '/p/project.yml' } });
+    });
+
+    it('the file of -v secrets_dir, or the file the secrets were read from', () => {
+      expect(fail([], { secrets_dir: '/elsewhere' }).message).toContain('(read from /elsewhere/dev_secrets.yml)');
+      const read = recordSecretsOrigin([makeSecret('PW', 'pa55word')], { kind: 'file', file: '/sd2/dev_secrets.yml' });
+      expect(fail(read).fix).toContain('to /sd2/dev_secrets.yml');
+    });
+
+    it('the store, with push: false as a likely cause, also when the store holds no secret at all', () => {
+      for (const stored of [[makeSecret('PW', 'pa55word')], []]) {
+        const e = fail(recordSecretsOrigin(stored, { kind: 'store', where: '/home/parameters/handoff/dev-rg/t' }));
+        expect(e.message).toBe('envs[1] "localonly" has no value, and the store holds no secret "localonly" for stage "dev" (read from /home/parameters/handoff/dev-rg/t)');
+        expect(e.fix).toContain('handoff secrets push -p <project> (a secret marked "push: false" in the secrets file is never pushed');
+        expect(e.message + e.fix).not.toContain('.secrets/');
+      }
+    });
   });
 
   it('lets a secret override a reserved variable', () => {

@@ -1,11 +1,16 @@
 // Builds the template variables and the exported environment of a run, in SPEC §4's order of precedence.
-import { UserError } from '../errors.js';
+import { UserError, type Diagnostic } from '../errors.js';
 import type { Project } from '../project/types.js';
+import { localSecretsFilePath } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
+import { findSecretsOrigin, type SecretsOrigin } from '../secrets/secrets-origin.js';
 import { formatPythonStr } from './python-str.js';
 import { varValuePath } from './field-templates.js';
 import { createRenderer, type Renderer } from './render.js';
-import { createReservedVars, secretsFileName } from './stage-vars.js';
+import { createReservedVars } from './stage-vars.js';
+import { toLineSafe } from './text-forms.js';
+
+export { toLineSafe };
 
 export interface TemplateContext {
   /** Everything a template can name. */
@@ -62,23 +67,7 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
   project.envs.forEach((entry, index) => {
     let value: unknown = entry.value;
     if (value === undefined) {
-      if (!secrets.has(entry.key)) {
-        const file = `.secrets/${secretsFileName(stage)}`;
-        throw new UserError(
-          `envs[${index}] "${entry.key}" has no value, and the secrets of stage "${stage}" have no key "${entry.key}" (looked in ${file} or -v secrets_dir)`,
-          {
-            fix: `add "- key: ${entry.key}" with a value to ${file}, or give the env a value in project.yml`,
-            diagnostics: [
-              {
-                severity: 'error',
-                message: `no value and no secret "${entry.key}" for stage "${stage}"`,
-                location: { file: project.file },
-                path: `envs[${index}]`,
-              },
-            ],
-          },
-        );
-      }
+      if (!secrets.has(entry.key)) throw describeMissingSecret(input, index, entry.key);
       value = secrets.get(entry.key);
     }
     values[entry.key] = value;
@@ -101,15 +90,37 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
   return { values, env };
 }
 
+/**
+ * An env without a value whose secret is missing, said of where the secrets were read: the secrets file (`.secrets/`
+ * or `-v secrets_dir`), or the store, where a secret the file marks `push: false` is never found.
+ */
+function describeMissingSecret(input: TemplateContextInput, index: number, key: string): UserError {
+  const { project, stage } = input;
+  const origin: SecretsOrigin = findSecretsOrigin(input.secrets) ?? {
+    kind: 'file',
+    file: localSecretsFilePath({ projectDir: project.dir, stage, secretsDir: typeof input.cliVars.secrets_dir === 'string' ? input.cliVars.secrets_dir : undefined }),
+  };
+  const diagnostics: Diagnostic[] = [
+    { severity: 'error', message: `no value and no secret "${key}" for stage "${stage}"`, location: { file: project.file }, path: `envs[${index}]` },
+  ];
+  const head = `envs[${index}] "${key}" has no value`;
+  if (origin.kind === 'store') {
+    return new UserError(`${head}, and the store holds no secret "${key}" for stage "${stage}" (read from ${origin.where})`, {
+      fix: `push it from the project folder: handoff secrets push -p <project> (a secret marked "push: false" in the secrets file is never pushed: drop that line to push it), or give the env a value in project.yml`,
+      diagnostics,
+    });
+  }
+  return new UserError(`${head}, and the secrets of stage "${stage}" have no key "${key}" (read from ${origin.file})`, {
+    fix: `add "- key: ${key}" with a value to ${origin.file}, or give the env a value in project.yml`,
+    diagnostics,
+  });
+}
+
 /** The context of one foreach line: `_line` (trimmed) and `_line_safe` win over everything else. */
 export function withLine(ctx: TemplateContext, line: string): TemplateContext {
   return { values: { ...ctx.values, _line: line.trim(), _line_safe: toLineSafe(line) }, env: ctx.env };
 }
 
-/** Trims the line and replaces each run of characters outside `[a-zA-Z0-9-_.]` with one `_` (safe in file names). */
-export function toLineSafe(line: string): string {
-  return line.trim().replace(/[^a-zA-Z0-9\-_.]+/g, '_');
-}
 
 /**
  * The `deploy` variables the original also exported to the environment of every command (its whitelist of `HO_`

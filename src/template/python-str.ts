@@ -49,6 +49,14 @@ export function toPythonFloat(value: number): number | PythonFloat {
   return Number.isInteger(value) && value !== 0 ? new PythonFloat(value) : value;
 }
 
+/**
+ * A number YAML read in a key meant as text (`args: 1.0`), as Python's str() printed it in the original: a float as
+ * Python writes floats (`1.0`, `1500.0`, `1e+20`), an integer as its digits.
+ */
+export function formatNumberAsText(value: number, writtenAsFloat: boolean): string {
+  return writtenAsFloat ? formatPythonFloat(value) : formatPythonStr(value);
+}
+
 /** Python's `str(value)`: what `{{ value }}` prints in Jinja2. `undefined` is Jinja's Undefined, which prints nothing. */
 export function formatPythonStr(value: unknown): string {
   if (typeof value === 'string') return value;

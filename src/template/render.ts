@@ -52,6 +52,9 @@ import {
 } from './python-filters.js';
 import { formatPythonStr, PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
 import { JINJA2_TEST_FILTERS, JINJA2_TESTS } from './python-tests.js';
+import { quoteForShell } from './text-forms.js';
+
+export { quoteForShell };
 
 export interface Renderer {
   /** `origin` names where the template came from in messages, e.g. `tasks[0].pipeline[1]` or `files/config.json`. */
@@ -347,12 +350,6 @@ function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ..
   const filter = (this.env as unknown as EnvironmentInternals).getFilter(name) as (...a: unknown[]) => unknown;
   const extra = kwargs ? [...filterArgs, { ...kwargs, __keywords: true }] : filterArgs;
   return items.map((item) => filter.call(this, item, ...extra));
-}
-
-/** POSIX single-quote quoting: the result is one shell word whatever the value holds (`a'b` → `'a'"'"'b'`). */
-export function quoteForShell(value: unknown): string {
-  const text = value === undefined ? '' : formatPythonStr(value);
-  return `'${text.replace(/'/g, `'"'"'`)}'`;
 }
 
 function reportMissing(missing: string[], origin: string, options: RendererOptions, reported: Set<string>): void {

@@ -15,11 +15,13 @@ describe('createReservedVars', () => {
     expect([v._stage, v._stage_, v['_stage-'], v.__stage, v.__stage_]).toEqual(['dev', 'dev_', 'dev-', '_dev', '_dev_']);
   });
 
-  it('gives today, yesterday and tomorrow as UTC dates across a month end in a leap year', () => {
-    const v = createReservedVars('dev', NOW, {});
+  it("gives today, yesterday and tomorrow as the process's local dates, across a month end in a leap year", () => {
+    // Local noon: the same date in every time zone the tests may run in.
+    const v = createReservedVars('dev', new Date(2024, 2, 1, 12), {});
     expect([v._yesterday, v._today, v._tomorrow]).toEqual(['2024-02-29', '2024-03-01', '2024-03-02']);
-    const y = createReservedVars('dev', new Date('2023-12-31T00:00:00Z'), {});
-    expect(y._tomorrow).toBe('2024-01-01');
+    expect(createReservedVars('dev', new Date(2023, 11, 31, 0, 0), {})._tomorrow).toBe('2024-01-01');
+    // Late in the local day: still that day, whatever the UTC date is by then.
+    expect(createReservedVars('dev', new Date(2024, 5, 30, 23, 59), {})._today).toBe('2024-06-30');
   });
 
   it('adds run id, task and state file only when given', () => {

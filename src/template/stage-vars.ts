@@ -1,6 +1,4 @@
 // Reserved template variables (stage affixes, dates, run facts) and the stage's secrets file name (SPEC §4).
-import { isoTime } from '../iso-time.js';
-
 const PROD = 'prod';
 
 /**
@@ -19,9 +17,9 @@ export function createReservedVars(
     '_stage-': isProd ? '' : `${stage}-`,
     __stage: isProd ? '' : `_${stage}`,
     __stage_: isProd ? '' : `_${stage}_`,
-    _today: formatUtcDate(now, 0),
-    _yesterday: formatUtcDate(now, -1),
-    _tomorrow: formatUtcDate(now, 1),
+    _today: formatLocalDate(now, 0),
+    _yesterday: formatLocalDate(now, -1),
+    _tomorrow: formatLocalDate(now, 1),
   };
   if (extra.runId !== undefined) vars._run_id = extra.runId;
   if (extra.task !== undefined) vars._task = extra.task;
@@ -34,8 +32,13 @@ export function secretsFileName(stage: string): string {
   return stage === PROD ? 'secrets.yml' : `${stage}_secrets.yml`;
 }
 
-function formatUtcDate(now: Date, dayOffset: number): string {
-  // Date.UTC arithmetic on whole days avoids local time zones and DST shifts.
-  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + dayOffset));
-  return isoTime(day).slice(0, 10);
+/**
+ * The date of the process's local time zone (TZ respected), as the original's `datetime.date.today()` and a command's
+ * `date -I` give it: a run at 20:00 in UTC-5 is still "today" there, not tomorrow's UTC date. The day is moved on the
+ * calendar at local noon, so a DST change (or a zone where midnight is skipped) cannot move it to another date.
+ */
+function formatLocalDate(now: Date, dayOffset: number): string {
+  const day = new Date(now.getFullYear(), now.getMonth(), now.getDate() + dayOffset, 12);
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  return `${pad(day.getFullYear(), 4)}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
 }

@@ -9,15 +9,25 @@ const TOKEN = 'sekret-value-4711';
 /** A file secret of several lines (a key): each line is masked on its own, since output comes line by line. */
 const KEY_LINES = ['c2VjcmV0LWtleS1saW5lLW9uZQ', 'c2VjcmV0LWtleS1saW5lLXR3bw'];
 const KEY_FILE = `-----BEGIN PRIVATE KEY-----\n${KEY_LINES.join('\n')}\n-----END PRIVATE KEY-----\n`;
-/** What must appear nowhere: the values, and the JSON-escaped form of the multi-line one. */
-const FORBIDDEN = [TOKEN, ...KEY_LINES, JSON.stringify(KEY_FILE).slice(1, -1)];
+/** A password with characters handoff's own templates change (`_line_safe`, `| shell_quote`, `| tojson`, `| e`, …). */
+const PASSWORD = "it's-Summer<2024>&!x";
+/** The forms the templates below print PASSWORD in: each must be masked like the value. */
+const PASSWORD_FORMS = [
+  `it'"'"'s-Summer<2024>&!x`, // | shell_quote
+  'it\\u0027s-Summer\\u003c2024\\u003e\\u0026!x', // | tojson
+  'it&#39;s-Summer&lt;2024&gt;&amp;!x', // | e
+  "it'\"'\"'s-Summer%3C2024%3E%26!x", // | urlencode | shell_quote
+  'it_s-Summer_2024_x', // _line_safe of a line that holds it
+];
+/** What must appear nowhere: the values, the JSON-escaped form of the multi-line one, the forms of the password. */
+const FORBIDDEN = [TOKEN, ...KEY_LINES, JSON.stringify(KEY_FILE).slice(1, -1), PASSWORD, ...PASSWORD_FORMS];
 
 function expectNoSecret(text: string, where: string): void {
   for (const value of FORBIDDEN) expect(text.includes(value), `${where} holds a secret value`).toBe(false);
 }
 
 const SECRETS = {
-  '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${TOKEN}\n- key: service_key\n  file: key.pem\n`,
+  '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: ${TOKEN}\n- key: service_key\n  file: key.pem\n- key: PW\n  value: "${PASSWORD}"\n`,
   '.secrets/key.pem': KEY_FILE,
   // One stderr line of 65531 bytes, the secret, then more: longer than the 64 KiB a line is cut at, with the secret
   // across the cut, in one write (handoff reads 64 KiB at a time).
@@ -58,6 +68,16 @@ tasks:
   kill_downstream_on_fail: false
   commands:
   - command: "pw-{{ API_TOKEN }}-not-a-command"
+- name: derived
+  kill_downstream_on_fail: false
+  pipeline:
+  - command: printf '%s\\n' "https://x.invalid/?pw="{{ PW | shell_quote }}
+  - foreach:
+    - name: get
+      commands:
+      - command: "true"
+        args: "--output files/{{ _line_safe }}.json {{ _line | shell_quote }} {{ {'pw': PW} | tojson | shell_quote }} {{ PW | e | shell_quote }} {{ PW | urlencode | shell_quote }}"
+      - command: echo "{{ _line_safe }}" >&2
 - name: failing
   commands:
   - command: sh -c 'echo "failing with $API_TOKEN" >&2; exit 3'
@@ -90,6 +110,9 @@ describe('a secret planted in every sink is never found', () => {
     expect(run.stderr).toMatch(/Process \d+ pw-\*\*\*-not-a-command exited with code 127/);
     expect(run.stderr).toMatch(/DEBUG - Process \d+ started: echo "template \*\*\* " >&2/);
     expect(run.stderr).toContain('Task each__ started');
+    // The forms handoff's templates make of a secret are masked as the secret is (the value did reach the command).
+    expect(run.stderr).toContain(`true --output files/https_x.invalid_pw_***.json 'https://x.invalid/?pw=***' '{"pw": "***"}' '***' '***' exited with code 0`);
+    expect(run.stderr).toContain('[get_https_x.invalid_pw_] echo: https_x.invalid_pw_***');
   });
 
   it('--json output of run local', () => {
@@ -117,7 +140,7 @@ describe('a secret planted in every sink is never found', () => {
     const stderrLogs = files.filter((f) => f.endsWith('_stderr.log'));
     expect(stderrLogs.map((f) => path.basename(f)).sort()).toEqual(
       // `commands:` tasks only: a pipeline's stderr is no artifact (SPEC §5).
-      ['console', 'each__', 'each_plain', 'failing', 'labelled'].map((n) => `${n}_stderr.log`),
+      ['console', 'each__', 'each_plain', 'failing', 'get_https_x.invalid_pw_', 'labelled'].map((n) => `${n}_stderr.log`),
     );
     for (const file of stderrLogs) expectNoSecret(fs.readFileSync(file, 'utf8'), file);
   });

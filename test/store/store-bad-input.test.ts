@@ -85,6 +85,48 @@ describe('store commands refuse bad input before writing anything', () => {
     expect(listTree(home)).toEqual([]);
   });
 
+  it('a misspelt field in the secrets file (psh: false): every push refuses it, at its line, before writing anything', async () => {
+    const { projectDir, workspaceDir } = makeStoreProject('- key: meant_local\n  value: meant-local-value-31\n  psh: false\n');
+    const home = await makeHome(projectDir);
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    for (const [args, action] of [[['secrets', 'push'], 'secrets push'], [['project', 'push'], 'project push']] as const) {
+      const result = await runWith({ HANDOFF_HOME: home }, [...args, '-p', projectDir, '-y']);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`error: ${file}:13:3: secret "meant_local" has an unknown field "psh" (did you mean "push"?); ${action} writes nothing`);
+      expect(result.stderr).toContain('a misspelt "push: false" would push a secret meant to stay local');
+      expect(result.stderr).toContain('fix: correct or remove the field ("psh" → "push")');
+      expect(result.stderr).not.toContain('meant-local-value-31');
+    }
+    expect(listTree(home)).toEqual([]);
+    // A run only warns, at the field's line, with the did-you-mean project.yml's unknown keys get.
+    const run = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`WARNING - ${file}:13:3: entry 5 (key "meant_local"): unknown field "psh" is ignored (did you mean "push"?)`);
+  });
+
+  it('an env whose secret is missing names where the secrets were read: the store (push: false), or -v secrets_dir', async () => {
+    const yml = 'deploy: {cloud_provider: local, resource_group: rg4, task: t4}\nenvs:\n- key: PW\n- key: localonly\ntasks:\n- name: main\n  commands:\n  - command: "true"\n';
+    const { projectDir, workspaceDir } = makeProject(yml, {
+      '.secrets/dev_secrets.yml': '- key: PW\n  value: pa55word-xyz\n- key: localonly\n  value: never-pushed-val\n  push: false\n',
+    });
+    const home = await makeHome(projectDir);
+    expect((await runWith({ HANDOFF_HOME: home }, ['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    const fromStore = await runWith({ HANDOFF_HOME: home }, ['run', '-p', projectDir, '-w', workspaceDir]);
+    expect(fromStore.code, fromStore.stderr).toBe(2);
+    const taskPath = path.join(home, 'parameters', 'handoff', 'dev-rg4', 't4');
+    expect(fromStore.stderr).toContain(`error: envs[1] "localonly" has no value, and the store holds no secret "localonly" for stage "dev" (read from ${taskPath} and`);
+    expect(fromStore.stderr).toContain('a secret marked "push: false" in the secrets file is never pushed');
+    expect(fromStore.stderr).not.toContain('.secrets/dev_secrets.yml');
+
+    const secretsDir = makeTempDir();
+    fs.writeFileSync(path.join(secretsDir, 'dev_secrets.yml'), '- key: OTHER\n  value: zzzzzz\n');
+    const local = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-v', `secrets_dir=${secretsDir}`]);
+    expect(local.code, local.stderr).toBe(2);
+    expect(local.stderr).toContain(`have no key "PW" (read from ${path.join(secretsDir, 'dev_secrets.yml')})`);
+    expect(local.stderr).toContain(`fix: add "- key: PW" with a value to ${path.join(secretsDir, 'dev_secrets.yml')}`);
+    expect(local.stderr).not.toContain('.secrets/dev_secrets.yml');
+  });
+
   it('{{ }} escaping counts toward the size: a value that fits only unescaped is refused', async () => {
     // 4094 bytes as written (fits Standard's 4096), 4098 once `{{` and `}}` are stored as `\{\{` and `\}\}`.
     const { projectDir } = makeStoreProject(`- key: templated\n  value: "{{ ${'z'.repeat(4088)} }}"\n`);

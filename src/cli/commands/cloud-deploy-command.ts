@@ -4,7 +4,7 @@ import { readVersionOption } from '../../container/image-version.js';
 import type { DeployEvent, Deployment, ManageAction } from '../../providers/deployment.js';
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { findProviderEntry, listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
-import { loadLocalSecrets } from '../../secrets/local-secrets.js';
+import { loadLocalSecrets, refuseUnknownFieldsForPush } from '../../secrets/local-secrets.js';
 import { describeSecretChanges, formatSecretPushLines } from './secrets-command.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import type { ConsoleLog } from '../console-log.js';
@@ -99,11 +99,13 @@ export function cloudStackCommand(options: GlobalOptions, kind: string, action: 
   });
 }
 
-function openDeployRequest(options: GlobalOptions, session: StoreSession) {
+/** `pushes`: the request is applied (cloud deploy), so a secrets file with an unknown field is refused, not warned of. */
+function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes = false) {
   const project = requireProject(session);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
+  if (pushes) refuseUnknownFieldsForPush(loaded.unknownFields, 'cloud deploy');
   for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; deploying without secrets`);
   return {
     project,
@@ -129,7 +131,7 @@ export function cloudPlanCommand(options: GlobalOptions): Promise<number> {
 export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
   return withDeployment(options, { what: 'cloud deploy' }, async (session, deployment) => {
     const { names } = session.provider;
-    const plan = await deployment.plan(openDeployRequest(options, session));
+    const plan = await deployment.plan(openDeployRequest(options, session, true));
     const secrets = plan.project.secrets;
     const stale = plan.project.staleSecrets;
     if (secrets.length > 0 || stale.length > 0) {

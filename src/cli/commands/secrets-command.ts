@@ -12,14 +12,15 @@ import {
   type SecretPushEntry,
   type StaleSecret,
 } from '../../providers/store/store-secrets.js';
-import { loadLocalSecrets, type Secret } from '../../secrets/local-secrets.js';
+import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { RESERVED_SECRET_KEYS } from '../../providers/store/secret-values.js';
 
-function loadStageSecrets(options: GlobalOptions, session: StoreSession): { secrets: Secret[]; vars: Record<string, unknown> } {
+/** `push`: an unknown field in the secrets file is refused (refuseUnknownFieldsForPush) rather than warned of. */
+function loadStageSecrets(options: GlobalOptions, session: StoreSession, push = false): { secrets: Secret[]; vars: Record<string, unknown> } {
   const project = requireProject(session);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
@@ -28,6 +29,7 @@ function loadStageSecrets(options: GlobalOptions, session: StoreSession): { secr
     const w = loaded.warnings[0];
     throw new UserError(w.message, { fix: w.hint ?? 'create the stage\'s secrets file' });
   }
+  if (push) refuseUnknownFieldsForPush(loaded.unknownFields, 'secrets push');
   for (const w of loaded.warnings) session.log.log('warning', w.message);
   return { secrets: loaded.secrets, vars };
 }
@@ -57,7 +59,7 @@ export function describeSecretChanges(write: number, remove: number): string {
 
 export function secretsPushCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
-    const { secrets, vars } = loadStageSecrets(options, session);
+    const { secrets, vars } = loadStageSecrets(options, session, true);
     // Every check (reserved keys, key characters, empty values, sizes and tiers) runs here, before the prompt and any write.
     const plan = planSecretsPush(session.provider, secrets, { allowAdvancedTier: vars.allow_advanced_tier === true });
     const stale = await findStaleSecrets(session.provider, plan);

@@ -31,7 +31,7 @@ import {
   toRunSecrets,
 } from '../../providers/store/store-secrets.js';
 import { formatSecretPushLines } from './secrets-command.js';
-import { loadLocalSecrets, type Secret } from '../../secrets/local-secrets.js';
+import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
 import { createMasker } from '../../secrets/mask.js';
 import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
@@ -262,6 +262,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const vars = parseVarTokens(options.vars, '-v');
     const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
     const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
+    refuseUnknownFieldsForPush(loaded.unknownFields, 'project push');
     for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; pushing config and files only`);
     const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier: vars.allow_advanced_tier === true }) : [];
     // Like files/, the task's secrets mirror the file: stored task-level ones it no longer pushes are removed.

@@ -1,6 +1,7 @@
 // Secrets in a provider's secret store: plan a push (every check before any write), push, read for a run, list, delete.
 import { UserError } from '../../errors.js';
 import type { Secret } from '../../secrets/local-secrets.js';
+import { findSecretsOrigin, recordSecretsOrigin } from '../../secrets/secrets-origin.js';
 import type { ParameterTier, Provider, StoredParameter, StoreNames } from '../provider.js';
 import { chooseParameterTier, escapeSecretValue, RESERVED_SECRET_KEYS, unescapeSecretValue } from './secret-values.js';
 
@@ -179,12 +180,15 @@ export async function readStoreSecrets(provider: Provider): Promise<StoredSecret
       byKey.set(key, { key, level, name: p.name, location: provider.parameters.describe(p.name), value: unescapeSecretValue(p.value) });
     }
   }
-  return [...byKey.values()];
+  const where = `${provider.parameters.describe(names.ssmTaskPath)} and the resource group's ${provider.parameters.describe(names.ssmResourceGroupPath)}`;
+  return recordSecretsOrigin([...byKey.values()], { kind: 'store', where });
 }
 
-/** Stored secrets in the shape the runner takes. */
+/** Stored secrets in the shape the runner takes; still known to come from the store (even none of them). */
 export function toRunSecrets(stored: StoredSecret[]): Secret[] {
-  return stored.map((s) => ({ key: s.key, value: s.value, level: s.level, push: true, source: s.location }));
+  const secrets = stored.map((s): Secret => ({ key: s.key, value: s.value, level: s.level, push: true, source: s.location }));
+  const origin = findSecretsOrigin(stored);
+  return origin ? recordSecretsOrigin(secrets, origin) : secrets;
 }
 
 /** Deletes the given secrets (`push: false` ones are left alone, they were never pushed). */
