@@ -56,6 +56,10 @@ export interface RunProjectInput {
   graceMs: number;
   /** Seconds for the whole run (`--timeout`). */
   timeoutSeconds?: number;
+  /** When the `--timeout` clock started (default: startedAt); a run from the store started it before its installs. */
+  timeoutFrom?: Date;
+  /** The time ran out before the tasks (while venvs were installed): nothing starts, and the run failed as timed out. */
+  timedOut?: boolean;
   interrupt: RunInterrupt;
   emit: (event: RunEvent) => void;
   withLine: TaskContext['withLine'];
@@ -94,14 +98,18 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
   input.emit({ type: 'log', level: 'info', message: `Job started at ${isoTime(startedAt)}` });
 
   let runTimedOut = false;
-  const timer =
-    input.timeoutSeconds !== undefined
-      ? setTimeout(() => {
-          runTimedOut = true;
-          input.emit({ type: 'log', level: 'error', message: `Run timed out after ${input.timeoutSeconds} s` });
-          scope.stop('timeout');
-        }, input.timeoutSeconds * 1000)
-      : undefined;
+  const timeOut = (): void => {
+    runTimedOut = true;
+    input.emit({ type: 'log', level: 'error', message: `Run timed out after ${input.timeoutSeconds} s` });
+    scope.stop('timeout');
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (input.timeoutSeconds !== undefined) {
+    const left = input.timeoutSeconds * 1000 - (Date.now() - (input.timeoutFrom ?? startedAt).getTime());
+    // Stopped before any task starts when the installs used up the time: every task is then recorded as not run.
+    if (input.timedOut || left <= 0) timeOut();
+    else timer = setTimeout(timeOut, left);
+  }
 
   // The commands of `commands:` tasks start through one long-lived launcher for the whole run, as a foreach line's do:
   // each then costs handoff no spawn of its own (a fork of this process: 5–10 ms of its main thread here, see
