@@ -38,7 +38,7 @@ export interface LocalRunOptions {
   beforeProjectCheck?: () => void;
   /** Parsed `-v` values; `secrets_dir` among them points at another secrets folder. */
   vars: Record<string, unknown>;
-  /** `-e` values: exported to every command over the project's envs, as the original's `run local` did. */
+  /** `-e` values: exported to every command over the project's envs, as the original's `run local` did, and template variables. */
   envs?: Record<string, string>;
   strict: boolean;
   /** Secrets fetched elsewhere (a remote store); when absent they are read from the project's .secrets/ folder. */

@@ -1,4 +1,4 @@
-// `handoff run` (the container's entry point) while it installs: SIGTERM and --timeout end the install.
+// `handoff run` (the container's entry point) while it installs: SIGTERM and --timeout end the install, and -e reaches templates.
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ tasks:
   - command: echo "tf={{ FOO }} env=$FOO"
 `;
 
-describe('handoff run: signals and --timeout reach the installs', () => {
+describe('handoff run: signals and --timeout reach the installs; -e reaches templates', () => {
   const home = makeTempDir('handoff-home-');
   const run = (args: string[], options: CliOptions = {}) =>
     runCli(['run', '-e', 'resource_group=stop-test', 'task=stopping', ...args], { timeoutMs: 90_000, ...options, env: { HANDOFF_HOME: home, __VARS: undefined, ...options.env } });
@@ -64,5 +64,13 @@ describe('handoff run: signals and --timeout reach the installs', () => {
     expect(record).toMatchObject({ status: 'failed', exitCode: 1, reason: 'the run timed out after 3 s' });
     expect((record?.tasks as Array<{ status: string }>).map((t) => t.status)).toEqual(['not_run']);
     expect(processesWithMarker(marker)).toEqual([]);
+  });
+
+  it('-e KEY=value is in templates as in run local: {{ FOO }} and $FOO agree', async () => {
+    const workspace = path.join(makeTempDir(), 'ws');
+    const r = await run(['-w', workspace, '-e', 'FOO=bar']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('undefined variable');
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 't_stdout.log'), 'utf8')).toBe('tf=bar env=bar\n');
   });
 });
