@@ -7,7 +7,7 @@ import { randomHex } from '../random-suffix.js';
 import type { Project } from '../project/types.js';
 import type { Masker } from '../secrets/mask.js';
 import type { Renderer } from '../template/render.js';
-import type { RunEvent, RunResult } from './events.js';
+import { INTERRUPT_EXIT_CODES, type InterruptSignal, type RunEvent, type RunResult } from './events.js';
 import { commandTemplateOf, planRun } from './plan-run.js';
 import { ProcessScope } from './process-scope.js';
 import { runNestedTasks } from './run-task.js';
@@ -31,13 +31,13 @@ export function createRunId(now: Date): string {
 
 /** Lets the caller (the CLI's signal handlers) interrupt a run in progress. */
 export class RunInterrupt {
-  signal?: 'SIGINT' | 'SIGTERM';
+  signal?: InterruptSignal;
   private scope?: ProcessScope;
   attach(scope: ProcessScope): void {
     this.scope = scope;
     if (this.signal) scope.stop('interrupted');
   }
-  interrupt(signal: 'SIGINT' | 'SIGTERM'): void {
+  interrupt(signal: InterruptSignal): void {
     this.signal ??= signal;
     this.scope?.stop('interrupted');
   }
@@ -143,7 +143,7 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
   const interruptSignal = input.interrupt.signal;
   // A run whose timeout left tasks unrun failed, though no task did (SPEC §5: a timeout counts as a failure).
   const status = interruptSignal ? 'interrupted' : outcome.failure !== undefined || outcome.subtasks.some((t) => t.status === 'failed') ? 'failed' : 'succeeded';
-  const exitCode = interruptSignal === 'SIGINT' ? 130 : interruptSignal === 'SIGTERM' ? 143 : status === 'failed' ? 1 : 0;
+  const exitCode = interruptSignal ? INTERRUPT_EXIT_CODES[interruptSignal] : status === 'failed' ? 1 : 0;
   input.emit({ type: 'log', level: 'info', message: `Job ended at ${isoTime(endedAt)}` });
   const result: RunResult = {
     runId: input.runId,
