@@ -589,6 +589,48 @@ tasks:
     expect(record.reason).toBe('task step_fail: if exited with code 3');
   });
 
+  it('gives a pipeline sub-task and a fork child that a failing sibling ended exit code 143 too, as a commands: sub-task', async () => {
+    const ended = { status: 'failed', exitCode: 143, message: 'ended because another part of the pipeline failed' };
+    const loop = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf 'fail\\nslow\\n'
+  - foreach:
+    - name: step
+      pipeline:
+      - command: sh -c 'if [ {{ _line }} = fail ]; then sleep 0.5; exit 3; fi; sleep 30'
+    parallel: 2
+`);
+    const r1 = await runLocal(loop.projectDir, loop.workspaceDir);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain('Task step_slow ended with exit code 143 — ended because another part of the pipeline failed');
+    const [loopTask] = readOnlyRecord(loop.workspaceDir).tasks;
+    expect(loopTask).toMatchObject({ exitCode: 3 });
+    expect(loopTask.subtasks[1]).toMatchObject({ name: 'step_slow', ...ended });
+
+    const split = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: echo hi
+  - fork:
+    - name: bad
+      pipeline:
+      - command: sh -c 'cat >/dev/null; sleep 0.5; exit 4'
+    - name: slow
+      pipeline:
+      - command: sh -c 'cat; sleep 30'
+`);
+    const r2 = await runLocal(split.projectDir, split.workspaceDir);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('Task slow ended with exit code 143 — ended because another part of the pipeline failed');
+    const [splitTask] = readOnlyRecord(split.workspaceDir).tasks;
+    expect(splitTask).toMatchObject({ exitCode: 4 });
+    expect(splitTask.subtasks.find((t: { name: string }) => t.name === 'slow')).toMatchObject(ended);
+  });
+
+
   it('names the upstream as the cause when it fails while a line runs, and the line it ended as failed', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
