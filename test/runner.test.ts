@@ -420,6 +420,24 @@ tasks:
     expect(readArtifact(workspaceDir, 'say_Paris_stdout.log')).toBe('hello Paris (Paris)\n');
   });
 
+  it('runs nothing for empty and blank lines, and says once how many it skipped', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf
+    args: "'a\\\\n\\\\n   \\\\nb\\\\n\\\\n'"
+  - foreach:
+    - name: s
+      commands:
+      - command: echo "[{{ _line }}]"
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).tasks[0].subtasks.map((t: { name: string }) => t.name)).toEqual(['s_a', 's_b']);
+    expect(r.stderr.match(/foreach skipped .*/g)).toEqual(['foreach skipped 3 empty or blank lines of its input (no sub-task runs for them)']);
+  });
+
   it('stops the loop after a failure when kill_loop_on_fail is true', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
