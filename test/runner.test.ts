@@ -1,9 +1,9 @@
 // Integration tests of `run local`: real processes joined by OS pipes, pipefail, signals, timeouts, foreach and fork.
-import { execSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliOptions, makeProject, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
+import { type CliOptions, cliPath, makeProject, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
 
 interface RecordedTask {
   name: string;
@@ -398,6 +398,36 @@ tasks:
     const [parent] = readOnlyRecord(workspaceDir).tasks;
     expect(parent).toMatchObject({ status: 'failed', failure: 'timeout' });
     expect(parent.subtasks.map((t) => t.status)).toEqual(['failed', 'not_run']);
+  });
+});
+
+describe('standard input', () => {
+  it('commands never read handoff\'s stdin; run local says so once when it is a pipe, and not when it is /dev/null', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: c1
+  commands:
+  - command: cat
+- name: p1
+  pipeline:
+  - command: cat
+  - command: wc -c
+`);
+    const args = [cliPath, 'run', 'local', '-p', projectDir, '-w', workspaceDir];
+    // A shell's pipe (a FIFO), as in `zcat dump.gz | handoff run local …`.
+    const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn('sh', ['-c', 'echo hello | "$0" "$@"', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr.match(/standard input is a pipe, but commands do not read it/g)).toHaveLength(1);
+    expect(readArtifact(workspaceDir, 'c1_stdout.log')).toBe('');
+    expect(readArtifact(workspaceDir, 'p1_stdout.log').trim()).toBe('0');
+    const quiet = await runCli(args.slice(1));
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain('standard input');
   });
 });
 
