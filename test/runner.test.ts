@@ -1,9 +1,9 @@
 // Integration tests of `run local`: real processes joined by OS pipes, pipefail, signals, timeouts, foreach and fork.
-import { execSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliOptions, makeProject, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
+import { type CliOptions, cliPath, makeProject, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
 
 interface RecordedTask {
   name: string;
@@ -401,6 +401,36 @@ tasks:
   });
 });
 
+describe('standard input', () => {
+  it('commands never read handoff\'s stdin; run local says so once when it is a pipe, and not when it is /dev/null', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: c1
+  commands:
+  - command: cat
+- name: p1
+  pipeline:
+  - command: cat
+  - command: wc -c
+`);
+    const args = [cliPath, 'run', 'local', '-p', projectDir, '-w', workspaceDir];
+    // A shell's pipe (a FIFO), as in `zcat dump.gz | handoff run local …`.
+    const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn('sh', ['-c', 'echo hello | "$0" "$@"', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr.match(/standard input is a pipe, but commands do not read it/g)).toHaveLength(1);
+    expect(readArtifact(workspaceDir, 'c1_stdout.log')).toBe('');
+    expect(readArtifact(workspaceDir, 'p1_stdout.log').trim()).toBe('0');
+    const quiet = await runCli(args.slice(1));
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain('standard input');
+  });
+});
+
 describe('foreach', () => {
   it('runs the sub-tasks once per line with _line and _line_safe', async () => {
     const { projectDir, workspaceDir } = makeProject(`
@@ -418,6 +448,24 @@ tasks:
     expect(r.code).toBe(0);
     expect(readArtifact(workspaceDir, 'say_New_York_stdout.log')).toBe('hello New York (New_York)\n');
     expect(readArtifact(workspaceDir, 'say_Paris_stdout.log')).toBe('hello Paris (Paris)\n');
+  });
+
+  it('runs nothing for empty and blank lines, and says once how many it skipped', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf
+    args: "'a\\\\n\\\\n   \\\\nb\\\\n\\\\n'"
+  - foreach:
+    - name: s
+      commands:
+      - command: echo "[{{ _line }}]"
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).tasks[0].subtasks.map((t: { name: string }) => t.name)).toEqual(['s_a', 's_b']);
+    expect(r.stderr.match(/foreach skipped .*/g)).toEqual(['foreach skipped 3 empty or blank lines of its input (no sub-task runs for them)']);
   });
 
   it('stops the loop after a failure when kill_loop_on_fail is true', async () => {
@@ -588,6 +636,48 @@ tasks:
     expect(slow.processes[0]).toMatchObject({ signal: 'SIGTERM', terminatedBy: 'pipeline_failed' });
     expect(record.reason).toBe('task step_fail: if exited with code 3');
   });
+
+  it('gives a pipeline sub-task and a fork child that a failing sibling ended exit code 143 too, as a commands: sub-task', async () => {
+    const ended = { status: 'failed', exitCode: 143, message: 'ended because another part of the pipeline failed' };
+    const loop = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf 'fail\\nslow\\n'
+  - foreach:
+    - name: step
+      pipeline:
+      - command: sh -c 'if [ {{ _line }} = fail ]; then sleep 0.5; exit 3; fi; sleep 30'
+    parallel: 2
+`);
+    const r1 = await runLocal(loop.projectDir, loop.workspaceDir);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain('Task step_slow ended with exit code 143 — ended because another part of the pipeline failed');
+    const [loopTask] = readOnlyRecord(loop.workspaceDir).tasks;
+    expect(loopTask).toMatchObject({ exitCode: 3 });
+    expect(loopTask.subtasks[1]).toMatchObject({ name: 'step_slow', ...ended });
+
+    const split = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: echo hi
+  - fork:
+    - name: bad
+      pipeline:
+      - command: sh -c 'cat >/dev/null; sleep 0.5; exit 4'
+    - name: slow
+      pipeline:
+      - command: sh -c 'cat; sleep 30'
+`);
+    const r2 = await runLocal(split.projectDir, split.workspaceDir);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('Task slow ended with exit code 143 — ended because another part of the pipeline failed');
+    const [splitTask] = readOnlyRecord(split.workspaceDir).tasks;
+    expect(splitTask).toMatchObject({ exitCode: 4 });
+    expect(splitTask.subtasks.find((t: { name: string }) => t.name === 'slow')).toMatchObject(ended);
+  });
+
 
   it('names the upstream as the cause when it fails while a line runs, and the line it ended as failed', async () => {
     const { projectDir, workspaceDir } = makeProject(`

@@ -14,6 +14,7 @@ import { registerLifecycleCommands } from './register/lifecycle-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
 import { optionsOutOfScope } from './register/parent-options.js';
 import { VERSION } from '../version.js';
+import { INTERRUPT_EXIT_CODES } from '../runner/events.js';
 
 function createProgram(): Command {
   // First: the deploy commands' words and help come from the providers' entries.
@@ -105,11 +106,12 @@ function printError(error: unknown, debug: boolean): number {
 
 /**
  * A reader that goes away (`handoff runs list | head -1`) is not handoff's failure: what it no longer reads is dropped,
- * as a shell tool stops writing, instead of an unhandled EPIPE with a stack trace. Other stream errors stay fatal.
+ * as a shell tool stops writing, instead of an unhandled EPIPE with a stack trace. So is a terminal that hung up (EIO,
+ * with the SIGHUP a run stops on: it still records the run). Other stream errors stay fatal.
  */
 function dropOutputWithoutReader(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
 }
 
@@ -128,6 +130,13 @@ export async function main(argv: string[]): Promise<number> {
 
 // No top-level await: the bundle is CommonJS (see scripts/build.mjs).
 void main(process.argv.slice(2)).then((code) => {
+  if (code === INTERRUPT_EXIT_CODES.SIGHUP) {
+    // A run stopped by SIGHUP (its terminal closed) ends by that signal, as a shell's jobs do: an ordinary exit would
+    // have Node.js restore the settings of a terminal that is gone, which Node.js 20 answers with an abort.
+    process.removeAllListeners('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+    return;
+  }
   process.exitCode = code;
   // A finished run exits as soon as nothing is left to do (every write made, a foreach's launchers gone) instead of
   // after Node.js frees its heap and modules one by one, which takes about 6 ms here and changes nothing on disk.

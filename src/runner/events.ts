@@ -60,6 +60,12 @@ export interface TaskResult {
   emittedState?: boolean;
 }
 
+/** The signals that stop a run and are recorded as its interruption. */
+export type InterruptSignal = 'SIGHUP' | 'SIGINT' | 'SIGTERM';
+
+/** The exit code of a run (or of handoff) that such a signal interrupted: 128 + the signal's number, as a shell reports it. */
+export const INTERRUPT_EXIT_CODES: Record<InterruptSignal, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
 export interface RunResult {
   runId: string;
   status: Exclude<RunStatus, 'running'>;
@@ -68,8 +74,8 @@ export interface RunResult {
   durationMs: number;
   tasks: TaskResult[];
   exitCode: number;
-  /** Set when SIGINT/SIGTERM ended the run. */
-  interruptSignal?: 'SIGINT' | 'SIGTERM';
+  /** Set when SIGINT/SIGTERM (or SIGHUP, the terminal going away) ended the run. */
+  interruptSignal?: InterruptSignal;
   message?: string;
 }
 

@@ -6,6 +6,7 @@ import type { FailureClass, TaskResult } from './events.js';
 import { ForeachLaunchers, lineContext, type LineContext } from './foreach-launchers.js';
 import { notRun, runTask, wasEndedByPipeline } from './run-task.js';
 import type { TaskContext } from './task-context.js';
+import { plural } from '../plural.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 
@@ -44,6 +45,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   let firstFailure: TaskResult | undefined;
   let message: string | undefined;
   let warnedNul = false;
+  let blankLines = 0;
   let lineError: { error: unknown } | undefined;
 
   // Each line's commands go through a long-lived launcher (no spawn of handoff's per line); see foreach-launchers.ts.
@@ -111,7 +113,11 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       }
     }
     const line = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (line.trim() === '') return true;
+    // Skipped on purpose (the original ran them with an empty _line): `rm -r out/{{ _line }}` must not get `out/`.
+    if (line.trim() === '') {
+      blankLines += 1;
+      return true;
+    }
     const context = lineContext(ctx, line);
     launchers.setWaiting({ index, context });
     while (inFlight.size >= element.parallel) await Promise.race(inFlight);
@@ -168,6 +174,9 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   }
   await Promise.all(inFlight);
   launchers.close();
+  if (blankLines > 0) {
+    ctx.emit({ type: 'log', level: 'info', message: `Task ${taskName}: foreach skipped ${plural(blankLines, 'empty or blank line')} of its input (no sub-task runs for them)` });
+  }
   if (lineError) throw lineError.error;
 
   const subtasks = results.flat();

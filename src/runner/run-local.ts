@@ -25,6 +25,7 @@ import { checkTemplateSyntax } from './find-template-syntax-problems.js';
 import { planRun, type RunPlan } from './plan-run.js';
 import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
 import { isoTime } from '../iso-time.js';
+import { ProcessScope } from './process-scope.js';
 
 export interface LocalRunOptions {
   projectDir: string;
@@ -37,7 +38,7 @@ export interface LocalRunOptions {
   beforeProjectCheck?: () => void;
   /** Parsed `-v` values; `secrets_dir` among them points at another secrets folder. */
   vars: Record<string, unknown>;
-  /** `-e` values: exported to every command over the project's envs, as the original's `run local` did. */
+  /** `-e` values: exported to every command over the project's envs, as the original's `run local` did, and template variables. */
   envs?: Record<string, string>;
   strict: boolean;
   /** Secrets fetched elsewhere (a remote store); when absent they are read from the project's .secrets/ folder. */
@@ -216,21 +217,46 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
     }
     // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
     await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer });
+    // --timeout is the whole run's time limit: its clock starts before the installs of a run from the store.
+    const timeoutFrom = new Date();
+    let timedOutInstalling = false;
     if (options.installVenvs && run.project.installs.length > 0) {
       // Loaded only here: runs from the store install venvs, `run local` never does (and needs none of its code).
-      const { installVenvs } = await import('../workspace/install-venvs.js');
-      await installVenvs({
-        installs: run.project.installs,
-        workspaceDir: run.paths.dir,
-        force: false,
-        renderCommand: (install, i) => run.renderer.render(install.command, run.values, installCommandPath(i)),
-        mask: (text) => run.masker.mask(text),
-        reporter: {
-          info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),
-          output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),
-        },
-      });
-      checkVenvsInstalled(run.project, run.paths.dir);
+      const { installVenvs, InstallStopped } = await import('../workspace/install-venvs.js');
+      // The run's SIGINT/SIGTERM and --timeout reach the install processes as they reach the tasks' (SIGTERM, or SIGINT
+      // for a timeout, then SIGKILL after the grace period): a container stopped while it installs stops now, and the
+      // run is recorded below as interrupted or timed out, with no task run.
+      const scope = new ProcessScope();
+      interrupt.attach(scope);
+      const timer =
+        options.timeoutSeconds !== undefined
+          ? setTimeout(() => {
+              timedOutInstalling = true;
+              options.emit({ type: 'log', level: 'warning', message: `The run's --timeout of ${options.timeoutSeconds} s ran out while venvs were installed: ending the install` });
+              scope.stop('timeout');
+            }, options.timeoutSeconds * 1000)
+          : undefined;
+      try {
+        await installVenvs({
+          installs: run.project.installs,
+          workspaceDir: run.paths.dir,
+          force: false,
+          renderCommand: (install, i) => run.renderer.render(install.command, run.values, installCommandPath(i)),
+          mask: (text) => run.masker.mask(text),
+          graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+          stop: scope,
+          reporter: {
+            info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),
+            output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),
+          },
+        });
+        checkVenvsInstalled(run.project, run.paths.dir);
+      } catch (error) {
+        if (!(error instanceof InstallStopped)) throw error;
+        options.emit({ type: 'log', level: 'warning', message: 'The venv installs were ended before they finished: no task runs (the venvs are installed again at the next run)' });
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
       // The run's clock starts now: its duration is the pipeline's, not the install's.
       run = { ...run, startedAt: new Date() };
     }
@@ -256,7 +282,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       options.emit(event);
     };
     try {
-      const result = await runRecorded(run, options, interrupt, emit);
+      const result = await runRecorded(run, options, interrupt, emit, { timeoutFrom, timedOut: timedOutInstalling });
       options.onRecorded?.(result, recorder.outcome());
       return result;
     } catch (error) {
@@ -276,7 +302,13 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
   }
 }
 
-function runRecorded(run: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt, emit: (event: RunEvent) => void): Promise<RunResult> {
+function runRecorded(
+  run: PreparedRun,
+  options: LocalRunOptions,
+  interrupt: RunInterrupt,
+  emit: (event: RunEvent) => void,
+  timeout: { timeoutFrom: Date; timedOut: boolean },
+): Promise<RunResult> {
   return runProject({
     project: run.project,
     workspaceDir: run.paths.dir,
@@ -290,6 +322,7 @@ function runRecorded(run: PreparedRun, options: LocalRunOptions, interrupt: RunI
     masker: run.masker,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     timeoutSeconds: options.timeoutSeconds,
+    ...timeout,
     interrupt,
     emit,
     withLine: (values, line) => withLine({ values, env: {} }, line).values,

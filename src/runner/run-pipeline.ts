@@ -276,6 +276,12 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   for (const result of processes) ctx.emit({ type: 'process_exited', task: p.taskName, process: result });
   if (processes.some((r) => r.failure === 'interrupted')) failure = 'interrupted';
   if (failure && exitCode === 0) exitCode = 1;
+  if (!failure && exitCode === 0) {
+    // Ended by handoff because another part of the enclosing pipeline failed (a fork sibling, another foreach line):
+    // the exit code is the one its process ended with (143 for SIGTERM), as for a `commands:` task ended so.
+    const ended = [...exits].reverse().find((exit) => exit.terminatedBy === 'pipeline_failed');
+    if (ended) exitCode = exitCodeOf(ended);
+  }
   return { processes, subtasks, failure, exitCode, message, unlistedSubtasks: foreachOutcome?.unlisted };
 }
 

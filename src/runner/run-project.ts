@@ -7,7 +7,7 @@ import { randomHex } from '../random-suffix.js';
 import type { Project } from '../project/types.js';
 import type { Masker } from '../secrets/mask.js';
 import type { Renderer } from '../template/render.js';
-import type { RunEvent, RunResult } from './events.js';
+import { INTERRUPT_EXIT_CODES, type InterruptSignal, type RunEvent, type RunResult } from './events.js';
 import { commandTemplateOf, planRun } from './plan-run.js';
 import { ProcessScope } from './process-scope.js';
 import { runNestedTasks } from './run-task.js';
@@ -31,13 +31,13 @@ export function createRunId(now: Date): string {
 
 /** Lets the caller (the CLI's signal handlers) interrupt a run in progress. */
 export class RunInterrupt {
-  signal?: 'SIGINT' | 'SIGTERM';
+  signal?: InterruptSignal;
   private scope?: ProcessScope;
   attach(scope: ProcessScope): void {
     this.scope = scope;
     if (this.signal) scope.stop('interrupted');
   }
-  interrupt(signal: 'SIGINT' | 'SIGTERM'): void {
+  interrupt(signal: InterruptSignal): void {
     this.signal ??= signal;
     this.scope?.stop('interrupted');
   }
@@ -56,6 +56,10 @@ export interface RunProjectInput {
   graceMs: number;
   /** Seconds for the whole run (`--timeout`). */
   timeoutSeconds?: number;
+  /** When the `--timeout` clock started (default: startedAt); a run from the store started it before its installs. */
+  timeoutFrom?: Date;
+  /** The time ran out before the tasks (while venvs were installed): nothing starts, and the run failed as timed out. */
+  timedOut?: boolean;
   interrupt: RunInterrupt;
   emit: (event: RunEvent) => void;
   withLine: TaskContext['withLine'];
@@ -94,14 +98,18 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
   input.emit({ type: 'log', level: 'info', message: `Job started at ${isoTime(startedAt)}` });
 
   let runTimedOut = false;
-  const timer =
-    input.timeoutSeconds !== undefined
-      ? setTimeout(() => {
-          runTimedOut = true;
-          input.emit({ type: 'log', level: 'error', message: `Run timed out after ${input.timeoutSeconds} s` });
-          scope.stop('timeout');
-        }, input.timeoutSeconds * 1000)
-      : undefined;
+  const timeOut = (): void => {
+    runTimedOut = true;
+    input.emit({ type: 'log', level: 'error', message: `Run timed out after ${input.timeoutSeconds} s` });
+    scope.stop('timeout');
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (input.timeoutSeconds !== undefined) {
+    const left = input.timeoutSeconds * 1000 - (Date.now() - (input.timeoutFrom ?? startedAt).getTime());
+    // Stopped before any task starts when the installs used up the time: every task is then recorded as not run.
+    if (input.timedOut || left <= 0) timeOut();
+    else timer = setTimeout(timeOut, left);
+  }
 
   // The commands of `commands:` tasks start through one long-lived launcher for the whole run, as a foreach line's do:
   // each then costs handoff no spawn of its own (a fork of this process: 5–10 ms of its main thread here, see
@@ -135,7 +143,7 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
   const interruptSignal = input.interrupt.signal;
   // A run whose timeout left tasks unrun failed, though no task did (SPEC §5: a timeout counts as a failure).
   const status = interruptSignal ? 'interrupted' : outcome.failure !== undefined || outcome.subtasks.some((t) => t.status === 'failed') ? 'failed' : 'succeeded';
-  const exitCode = interruptSignal === 'SIGINT' ? 130 : interruptSignal === 'SIGTERM' ? 143 : status === 'failed' ? 1 : 0;
+  const exitCode = interruptSignal ? INTERRUPT_EXIT_CODES[interruptSignal] : status === 'failed' ? 1 : 0;
   input.emit({ type: 'log', level: 'info', message: `Job ended at ${isoTime(endedAt)}` });
   const result: RunResult = {
     runId: input.runId,

@@ -29,7 +29,7 @@ export interface TemplateContextInput {
   secrets: Secret[];
   cliVars: Record<string, unknown>;
   /**
-   * `-e` values of `run local`: over the project's envs, in the commands' environment and in templates alike, so an
+   * `-e` values of `run local` and `run`: over the project's envs, in the commands' environment and in templates alike, so an
    * env overridden on the command line has one value in a run (`$KEY` and `{{ KEY }}`).
    */
   cliEnvs?: Record<string, string>;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Install } from '../project/types.js';
-import { spawnCommand } from '../process/spawn-command.js';
+import { spawnCommand, type RunningCommand, type TerminationReason } from '../process/spawn-command.js';
 
 export interface InstallReporter {
   info(message: string): void;
@@ -27,8 +27,34 @@ export interface InstallResult {
 
 const FINGERPRINT_FILE = '.handoff-install.json';
 
+/**
+ * What ends the installs of a run early (its SIGINT/SIGTERM or --timeout; a run's ProcessScope is one): each install
+ * process is tracked, so stopping ends it (SIGTERM, or SIGINT first for a timeout, then SIGKILL after the grace period),
+ * and once stopped nothing more starts.
+ */
+export interface InstallStop {
+  track(command: RunningCommand): void;
+  readonly stopReason?: TerminationReason;
+}
+
+/** Thrown by installVenvs when its `stop` was stopped: the installs were ended, not failed (the caller records why). */
+export class InstallStopped extends Error {
+  constructor(readonly reason: TerminationReason) {
+    super(`the installs were ended (${reason})`);
+  }
+}
+
+/** How install steps run: their grace period between signals, and what may stop them. */
+interface StepControl {
+  graceMs: number;
+  stop?: InstallStop;
+}
+
+const DEFAULT_INSTALL_GRACE_MS = 5000;
+
 /** Runs a command line to completion, reporting its output (stdout folded into stderr) line by line. */
-async function runInstallStep(commandLine: string, cwd: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<number> {
+async function runInstallStep(commandLine: string, cwd: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void, control: StepControl): Promise<number> {
+  if (control.stop?.stopReason) throw new InstallStopped(control.stop.stopReason);
   // stdout is folded into stderr so both reach the reporter, in order.
   const running = spawnCommand({
     name: 'install',
@@ -37,10 +63,13 @@ async function runInstallStep(commandLine: string, cwd: string, env: NodeJS.Proc
     env,
     stdin: 'ignore',
     stdout: 'ignore',
-    graceMs: 5000,
+    graceMs: control.graceMs,
     onStderrLine: onLine,
   });
+  control.stop?.track(running);
   const exit = await running.exited;
+  // Ended by the run's signal or timeout: whatever code it died with is not the install's failure.
+  if (control.stop?.stopReason) throw new InstallStopped(control.stop.stopReason);
   if (exit.startError) return 127;
   return exit.exitCode ?? 128;
 }
@@ -54,11 +83,10 @@ interface Interpreter {
 }
 
 /** Runs the interpreter once to learn its version and executable; undefined with its output when it cannot run. */
-async function probeInterpreter(spec: string, cwd: string): Promise<{ version: string; executable: string } | { failure: string[] }> {
+async function probeInterpreter(spec: string, cwd: string, control: StepControl): Promise<{ version: string; executable: string } | { failure: string[] }> {
   const lines: string[] = [];
-  const code = await runInstallStep(`${shellQuote(spec)} -c 'import sys; print(sys.version.split()[0]); print(sys.executable)'`, cwd, process.env, (line) => {
-    lines.push(line.trim());
-  });
+  const probe = `${shellQuote(spec)} -c 'import sys; print(sys.version.split()[0]); print(sys.executable)'`;
+  const code = await runInstallStep(probe, cwd, process.env, (line) => lines.push(line.trim()), control);
   const [version, executable] = lines.slice(-2);
   if (code !== 0 || !version || !executable || !/^\d+\.\d+/.test(version)) return { failure: lines };
   return { version, executable };
@@ -70,7 +98,7 @@ async function probeInterpreter(spec: string, cwd: string): Promise<{ version: s
  * them names (validation refuses two different ones), else `python3`. The default `python3` keeps its old
  * fingerprint text (`Python 3.11.7`), so venvs installed before `python:` existed are not rebuilt.
  */
-async function resolveInterpreters(installs: Install[], cwd: string, projectFile: string | undefined): Promise<Interpreter[]> {
+async function resolveInterpreters(installs: Install[], cwd: string, projectFile: string | undefined, control: StepControl): Promise<Interpreter[]> {
   const namedBy = new Map<string, { install: Install; index: number }>();
   for (const [index, install] of installs.entries()) {
     if (install.venv !== undefined && install.python !== undefined && !namedBy.has(install.venv)) namedBy.set(install.venv, { install, index });
@@ -83,7 +111,7 @@ async function resolveInterpreters(installs: Install[], cwd: string, projectFile
     const key = `${source.install.python === undefined ? 'default' : 'named'}\0${spec}`;
     let interpreter = known.get(key);
     if (!interpreter) {
-      const probe = await probeInterpreter(spec, cwd);
+      const probe = await probeInterpreter(spec, cwd, control);
       if ('failure' in probe) throw missingInterpreter(source.install, source.index, spec, probe.failure, projectFile);
       interpreter = { spec, identity: source.install.python === undefined ? `Python ${probe.version}` : `Python ${probe.version} (${probe.executable})` };
       known.set(key, interpreter);
@@ -206,12 +234,17 @@ export async function installVenvs(input: {
   env?: NodeJS.ProcessEnv;
   /** project.yml, named in the error for a missing interpreter. */
   projectFile?: string;
+  /** Pause between the signals that end an install process (default 5 s); a run passes its own grace period. */
+  graceMs?: number;
+  /** Ends the installs early (a run's interrupt or timeout): they then throw InstallStopped. */
+  stop?: InstallStop;
 }): Promise<InstallResult[]> {
   const results: InstallResult[] = [];
   if (input.installs.length === 0) return results;
   const mask = input.mask ?? ((text: string) => text);
   const baseEnv = input.env ?? process.env;
-  const interpreters = await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile);
+  const control: StepControl = { graceMs: input.graceMs ?? DEFAULT_INSTALL_GRACE_MS, stop: input.stop };
+  const interpreters = await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile, control);
   const commandLines = input.installs.map((install, index) => input.renderCommand(install, index));
   const plans = planVenvs(input, interpreters, commandLines, mask);
   const done = (result: InstallResult): void => {
@@ -244,7 +277,7 @@ export async function installVenvs(input: {
         fs.rmSync(path.join(plan.dir, FINGERPRINT_FILE), { force: true });
         if (!fs.existsSync(path.join(plan.dir, 'bin', 'python'))) {
           input.reporter.info(`Creating ${label} at ${plan.dir} with ${plan.interpreter.identity}`);
-          const code = await runInstallStep(`${shellQuote(plan.interpreter.spec)} -m venv ${shellQuote(plan.dir)}`, input.workspaceDir, process.env, (l) => input.reporter.output(plan.venv, l));
+          const code = await runInstallStep(`${shellQuote(plan.interpreter.spec)} -m venv ${shellQuote(plan.dir)}`, input.workspaceDir, process.env, (l) => input.reporter.output(plan.venv, l), control);
           if (code !== 0) {
             done({ index, venv, status: 'failed', exitCode: code });
             throw new UserError(`could not create ${label}: ${plan.interpreter.spec} -m venv exited with code ${code}`, {
@@ -259,7 +292,7 @@ export async function installVenvs(input: {
     }
     const shown = mask(commandLine);
     input.reporter.info(`Installing ${label}: ${shown}`);
-    const code = await runInstallStep(commandLine, input.workspaceDir, env, (l) => input.reporter.output(venv ?? 'install', l));
+    const code = await runInstallStep(commandLine, input.workspaceDir, env, (l) => input.reporter.output(venv ?? 'install', l), control);
     if (code !== 0) {
       done({ index, venv, status: 'failed', exitCode: code });
       throw new UserError(`install of ${label} failed: "${shown}" exited with code ${code} (installs[${index}])`, {

@@ -224,6 +224,24 @@ describe.concurrent('handoff itself is interrupted', () => {
     expectStateIntact(p.workspaceDir);
     await expectNoProcessesLeft(r.marker);
   });
+
+  // The terminal or ssh session going away: before, handoff died at once, its record left `running` and the lock held.
+  it('during pipeline, SIGHUP stops the run as SIGTERM does, records it interrupted, and handoff ends by SIGHUP (129)', async () => {
+    const p = faultProject(SHAPES.pipeline.yml);
+    const r = await runLocal(p, [], {
+      during: async (child, marker) => {
+        await waitFor(() => SHAPES.pipeline.ready(p.workspaceDir, marker));
+        child.kill('SIGHUP');
+      },
+    });
+    expect(r.signal).toBe('SIGHUP');
+    expect(r.stderr).toContain('Received SIGHUP');
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'interrupted', interruptSignal: 'SIGHUP', exitCode: 129 });
+    const record = expectFinalRecord(p.workspaceDir, 'interrupted');
+    expect(record).toMatchObject({ reason: 'interrupted by SIGHUP', exitCode: 129 });
+    expectStateIntact(p.workspaceDir);
+    await expectNoProcessesLeft(r.marker);
+  });
 });
 
 /** The first argument of each of the run's live processes, e.g. `/…/dist/handoff-launch` or `sh`. */

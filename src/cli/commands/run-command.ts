@@ -17,13 +17,15 @@ import { plural } from '../../plural.js';
 /**
  * What the container runs. The store is named by `-p`'s deploy keys or by `-e resource_group=… task=…`; keys use the
  * bare task and the stage-prefixed resource group, the same as every push (the original looked for `dev-<task>/…`
- * while pushing `<task>/…`). Other `-e` pairs become environment variables of the run, as a container's would.
+ * while pushing `<task>/…`). Other `-e` pairs become environment variables of the run, as a container's would, and
+ * template variables as in `run local` (over the project's envs, below vars and -v): `{{ KEY }}` and `$KEY` agree.
  */
 export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } = {}): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
   const { provider, log } = session;
-  for (const [key, value] of Object.entries(session.extraEnvs)) process.env[key] = String(value);
+  const envs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(session.extraEnvs)) envs[key] = process.env[key] = String(value);
 
   // Variables first: a bad __VARS or -v is bad input, found before anything is fetched or written.
   const scheduled = await evaluateVarsEnv(process.env.__VARS ?? '');
@@ -34,7 +36,7 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
   // Held from the fetch to the last push: nothing else may replace this workspace's artifacts meanwhile.
   const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log);
   try {
-    return await fetchRunAndPush(session, options, workspaceDir, vars, flags);
+    return await fetchRunAndPush(session, options, workspaceDir, vars, envs, flags);
   } finally {
     lock.release();
   }
@@ -46,6 +48,7 @@ async function fetchRunAndPush(
   options: GlobalOptions,
   workspaceDir: string,
   vars: Record<string, VarValue>,
+  envs: Record<string, string>,
   flags: { dryRun?: boolean },
 ): Promise<number> {
   const { provider, log } = session;
@@ -61,6 +64,7 @@ async function fetchRunAndPush(
     workspaceDir,
     stage: options.stage,
     vars,
+    envs,
     secrets,
     strict: options.strict,
     timeoutSeconds: options.timeout,

@@ -1,6 +1,6 @@
 // What `run local` and `run` share in a terminal: the dry-run plan, Ctrl-C/SIGTERM handling and the closing summary.
 import { killAllProcessGroups } from '../../process/process-registry.js';
-import type { RunResult } from '../../runner/events.js';
+import type { InterruptSignal, RunResult } from '../../runner/events.js';
 import { executeLocalRun, type LocalRunOptions, type PreparedRun } from '../../runner/run-local.js';
 import { RunInterrupt } from '../../runner/run-project.js';
 import { planRun } from '../../runner/plan-run.js';
@@ -45,11 +45,13 @@ export function printRunPlan(prepared: PreparedRun, options: GlobalOptions, sour
 
 /**
  * Runs with SIGINT/SIGTERM passed on to every process group (exit 130/143); a second signal kills at once instead of
- * waiting for the grace period. Ends with one summary line: status, duration, Singer records and state.
+ * waiting for the grace period. SIGHUP (the terminal or ssh session closed) stops the run as SIGTERM does (exit 129):
+ * without a handler it would end handoff at once, leaving the record `running` and the workspace locked. Ends with
+ * one summary line: status, duration, Singer records and state.
  */
 export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunOptions, options: GlobalOptions, log: ConsoleLog): Promise<RunResult> {
   const interrupt = new RunInterrupt();
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+  const onSignal = (signal: InterruptSignal): void => {
     if (interrupt.signal) {
       log.log('warning', `Received ${signal} again: killing every process now`);
       killAllProcessGroups('SIGKILL');
@@ -60,8 +62,10 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
   };
   const onInt = (): void => onSignal('SIGINT');
   const onTerm = (): void => onSignal('SIGTERM');
+  const onHup = (): void => onSignal('SIGHUP');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   try {
     // The summary is written while the run's console log still takes lines, so the log ends as the terminal does.
     const result = await executeLocalRun(prepared, { ...runOptions, onRecorded: (done, outcome) => reportRun(done, outcome, prepared, options, log) }, interrupt);
@@ -70,6 +74,7 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
   }
 }
 

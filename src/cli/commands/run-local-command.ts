@@ -1,8 +1,9 @@
 // `handoff run local`: run the project in a workspace with local config, files and secrets.
+import fs from 'node:fs';
 import { isUserError } from '../../errors.js';
 import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
-import { createBatchedStderr, createConsoleLog } from '../console-log.js';
+import { createBatchedStderr, createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
 import { printRefusal } from '../refusal-json.js';
@@ -65,6 +66,7 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
       printRunPlan(prepared, options, prepared.project.file);
       return 0;
     }
+    warnAboutUnreadStdin(log);
     if (!store) return (await runInTerminal(prepared, runOptions, options, log)).exitCode;
     // Held from before the run to after the last push, as `handoff run` does: nothing may replace the artifacts meanwhile.
     const { lockWorkspace } = await import('./store-session.js');
@@ -83,4 +85,27 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
   } finally {
     stderr.flush();
   }
+}
+
+/**
+ * Commands never read handoff's standard input: they get /dev/null, as in scheduled and container runs, which have
+ * none. The original's commands read it, so data piped or redirected into `run local` (`zcat dump.gz | handoff run
+ * local …`) would go unread without a word: say so once. A terminal or /dev/null holds nothing meant for the commands.
+ */
+function warnAboutUnreadStdin(log: ConsoleLog): void {
+  let stdin: fs.Stats;
+  try {
+    stdin = fs.fstatSync(0);
+  } catch {
+    return; // no standard input at all
+  }
+  // A socket is how a program (Node.js's `stdio: 'pipe'`) pipes data in; an empty file holds nothing to miss.
+  const kind = stdin.isFIFO() || stdin.isSocket() ? 'a pipe' : stdin.isFile() && stdin.size > 0 ? 'a file' : undefined;
+  if (!kind) return;
+  log.log(
+    'warning',
+    `handoff's standard input is ${kind}, but commands do not read it (they get /dev/null, as in scheduled and container runs): ` +
+      'to feed data to a pipeline, make its first command read it (e.g. `cat files/input.csv`, or `cat /path/to/FILE`); ' +
+      'run with `< /dev/null` to silence this',
+  );
 }

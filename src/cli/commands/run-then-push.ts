@@ -1,6 +1,7 @@
 // What `run` and `run local` share with -a: run in the terminal, then push the run record and the artifacts, archive them.
 import { archiveArtifacts, pushArtifacts, pushRunRecords } from '../../providers/store/project-store.js';
 import type { Provider } from '../../providers/provider.js';
+import { INTERRUPT_EXIT_CODES, type InterruptSignal } from '../../runner/events.js';
 import type { LocalRunOptions, PreparedRun } from '../../runner/run-local.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -74,25 +75,25 @@ async function pushAfterRun(
   } catch (error) {
     if (!stop.signal.aborted) throw error;
   }
-  return stop.received === 'SIGINT' ? 130 : stop.received === 'SIGTERM' ? 143 : exitCode;
+  return stop.received ? INTERRUPT_EXIT_CODES[stop.received] : exitCode;
 }
 
 interface SignalStop {
   signal: AbortSignal;
-  received?: 'SIGINT' | 'SIGTERM';
+  received?: InterruptSignal;
   /** From here on a signal stops the push (before, the run's own handlers deal with it); `pending`: one that came already does. */
   arm(pending: boolean): void;
   release(): void;
 }
 
 /**
- * While the store is written after the run: SIGINT or SIGTERM stops before the next upload (each object is written
+ * While the store is written after the run: SIGINT, SIGTERM or SIGHUP stops before the next upload (each object is written
  * whole or not at all) instead of killing handoff in the middle, and is logged; the run record is pushed by then.
  */
 function stopOnSignal(log: ConsoleLog): SignalStop {
   const controller = new AbortController();
   let armed = false;
-  let early: 'SIGINT' | 'SIGTERM' | undefined;
+  let early: InterruptSignal | undefined;
   const state: SignalStop = {
     signal: controller.signal,
     arm: (pending) => {
@@ -102,9 +103,10 @@ function stopOnSignal(log: ConsoleLog): SignalStop {
     release: () => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
     },
   };
-  const on = (name: 'SIGINT' | 'SIGTERM'): void => {
+  const on = (name: InterruptSignal): void => {
     if (!armed) {
       early ??= name;
       return;
@@ -116,7 +118,9 @@ function stopOnSignal(log: ConsoleLog): SignalStop {
   };
   const onInt = (): void => on('SIGINT');
   const onTerm = (): void => on('SIGTERM');
+  const onHup = (): void => on('SIGHUP');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   return state;
 }
