@@ -7,6 +7,7 @@ import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.j
 import { planProjectSync } from '../deploy/sync-project.js';
 import type { Provider } from '../provider.js';
 import type { AzureProvider } from './azure-provider.js';
+import { checkOwnership } from './deploy/check-ownership.js';
 import { planScheduleTrigger } from './resources/schedule-trigger.js';
 import { resolveJobResources } from './resources/task-job.js';
 import { plural } from '../../plural.js';
@@ -46,6 +47,9 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
     const { names } = provider;
     const steps = await import('./deploy/azure-steps.js');
     if (action === 'status') return kind === 'task' ? readTaskStatus(provider) : readResourcesStatus(provider);
+    // Before any write or delete: what this project would change must be its own (exact tags, and the job's stage).
+    if (action !== 'delete') checkDeployInput(provider, requireProject(request));
+    await checkOwnership(provider, kind === 'task' ? { task: true } : { resources: true });
     if (action === 'delete') {
       const deleted: { resource: string; what: string; kind: string; action: string }[] = [];
       const report = (what: string, name: string, done: boolean): void => {
@@ -70,7 +74,6 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       return { resources: deleted };
     }
     const project = requireProject(request);
-    checkDeployInput(provider, project);
     const planned =
       kind === 'task'
         ? await planResourceSteps((await planTaskSteps(provider, project, request.imageVersion, request.onEvent)).steps)
@@ -85,6 +88,7 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       const provider = getProvider();
       const { project } = request;
       checkDeployInput(provider, project);
+      await checkOwnership(provider, { resources: true, task: true });
       const steps = await import('./deploy/azure-steps.js');
       const bucket = await planResourceSteps(await steps.createBucketSteps(provider));
       const resources = await planResourceSteps(await steps.createResourcesSteps(provider, project.deploy));
