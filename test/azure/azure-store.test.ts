@@ -98,6 +98,35 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     expect(JSON.parse(bed.emulator.secretValue(vault, task)!)).toEqual({ API_TOKEN: TOKEN });
   });
 
+  it('refuses secrets that would not fit in one Key Vault secret (25 KB) before anything is written, at the secrets file line, in plan and push', async () => {
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    const original = fs.readFileSync(file, 'utf8');
+    const lines = original.split('\n').length;
+    fs.writeFileSync(file, `${original}- key: BIG1\n  value: ${'x'.repeat(15_000)}\n- key: BIG2\n  value: ${'y'.repeat(15_001)}\n`);
+    const newFile = path.join(projectDir, 'files', 'not-pushed.txt');
+    fs.writeFileSync(newFile, 'must not reach the store\n');
+    const writes = (): number => bed.emulator.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/oauth2/')).length;
+    const before = writes();
+    try {
+      for (const args of [['cloud', 'plan', '-p', projectDir, '-v', 'version=0.1'], ['project', 'push', '-p', projectDir, '-y'], ['secrets', 'push', '-p', projectDir, '-y'], ['cloud', 'deploy', '-p', projectDir, '-v', 'version=0.1', '-y']]) {
+        const result = await runWith(bed.env, args);
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr).toMatch(/are kept together in the Key Vault secret handoff-dev-store-test-pipeline-[0-9a-f]{8} and would take \d+ bytes; a Key Vault secret holds at most 25600/);
+        expect(result.stderr).toContain(`The largest pushed is BIG2 (${file}:${lines + 2}), 15001 bytes. Nothing was pushed`);
+        expect(result.stdout + result.stderr).not.toContain('yyyyyyyyyy');
+      }
+      expect(writes()).toBe(before);
+      const workspace = path.join(makeTempDir(), 'ws');
+      const got = await runWith(bed.env, ['files', 'get', '-p', projectDir, '-w', workspace]);
+      expect(got.code, got.stderr).toBe(0);
+      expect(fs.existsSync(path.join(workspace, 'files', 'work.sh'))).toBe(true);
+      expect(fs.existsSync(path.join(workspace, 'files', 'not-pushed.txt'))).toBe(false);
+    } finally {
+      fs.writeFileSync(file, original);
+      fs.rmSync(newFile);
+    }
+  });
+
   it('a client secret Azure refuses is exit 2 with what Azure said, for store and deploy commands alike, and never printed', async () => {
     const refused = 'refused-client-secret-4e1d77';
     for (const args of [['config', 'push', '-p', projectDir], ['cloud', 'bucket', 'create', '-p', projectDir]]) {
