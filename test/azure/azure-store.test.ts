@@ -1,5 +1,6 @@
 // The azure provider's store end to end: Blob container in Azurite, secrets in the emulated Key Vault, run from the store twice.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -124,6 +125,38 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     } finally {
       fs.writeFileSync(file, original);
       fs.rmSync(newFile);
+    }
+  });
+
+  it('an endpoint that does not answer and a registry name that does not resolve are exit 2 saying what could not be reached, not "a bug"', async () => {
+    // A port nothing listens on: taken, then let go.
+    const closed = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const down = `https://127.0.0.1:${closed}`;
+    const cases: [Record<string, string>, string[], RegExp][] = [
+      [{ HANDOFF_AZURE_ENDPOINT: down }, ['cloud', 'job', 'status', '-p', projectDir], new RegExp(`cannot reach Azure \\(ECONNREFUSED\\) while trying to list the Container Apps jobs of rg-handoff-test \\(HANDOFF_AZURE_ENDPOINT=${down}`)],
+      [{ HANDOFF_AZURE_BLOB_ENDPOINT: `${down}/{account}` }, ['config', 'push', '-p', projectDir], /cannot reach Azure \(ECONNREFUSED\) while trying to .*HANDOFF_AZURE_BLOB_ENDPOINT=/],
+    ];
+    for (const [extra, args, message] of cases) {
+      const result = await runWith({ ...bed.env, ...extra }, args);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('a bug in handoff');
+    }
+    const file = path.join(projectDir, 'project.yml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, original.replace(/ {2}registry: .*\n/, '  registry: acmedatatypo.invalid\n'));
+    try {
+      const plan = await runWith(bed.env, ['cloud', 'plan', '-p', projectDir, '-v', 'version=0.1']);
+      expect(plan.code, plan.stderr).toBe(2);
+      expect(plan.stderr).toMatch(/cannot reach the registry acmedatatypo\.invalid \((ENOTFOUND|EAI_AGAIN)\)/);
+      expect(plan.stderr).toContain('check deploy.registry');
+    } finally {
+      fs.writeFileSync(file, original);
     }
   });
 
