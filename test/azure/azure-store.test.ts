@@ -160,6 +160,24 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     }
   });
 
+  it('cloud task create before cloud bucket create or cloud resources create is refused before anything is created, naming the command to run first', async () => {
+    const writes = (): number => bed.emulator.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/oauth2/')).length;
+    const fresh = path.join(makeTempDir(), 'fresh');
+    fs.mkdirSync(fresh);
+    fs.writeFileSync(path.join(fresh, 'project.yml'), fs.readFileSync(path.join(projectDir, 'project.yml'), 'utf8').replace(/resource_group: .*/, 'resource_group: thirteen'));
+    const before = writes();
+    const noStore = await runWith(bed.env, ['cloud', 'task', 'create', '-p', fresh, '-v', 'version=0.1', '-y']);
+    expect(noStore.code, noStore.stderr).toBe(2);
+    expect(noStore.stderr).toMatch(/the store \(Blob container handoff-dev-thirteen-[0-9a-f]{8} in devstoreaccount1, Key Vault kv-[0-9a-f]{8}\) does not exist yet/);
+    expect(noStore.stderr).toContain('run `handoff cloud bucket create` and `handoff cloud resources create` first');
+    // This project has its store (cloud bucket create above) but no environment.
+    const noEnvironment = await runWith(bed.env, ['cloud', 'task', 'create', '-p', projectDir, '-v', 'version=0.1', '-y']);
+    expect(noEnvironment.code, noEnvironment.stderr).toBe(2);
+    expect(noEnvironment.stderr).toMatch(/the Container Apps environment handoff-dev-store-test does not exist yet, and the task's job runs in it; nothing was created/);
+    expect(noEnvironment.stderr).toContain('run `handoff cloud resources create` first');
+    expect(writes()).toBe(before);
+  });
+
   it('a client secret Azure refuses is exit 2 with what Azure said, for store and deploy commands alike, and never printed', async () => {
     const refused = 'refused-client-secret-4e1d77';
     for (const args of [['config', 'push', '-p', projectDir], ['cloud', 'bucket', 'create', '-p', projectDir]]) {

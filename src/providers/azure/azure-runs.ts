@@ -122,6 +122,12 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
     async start(request) {
       const { names } = getProvider();
       const environment = createRunEnvironment(names.stage, request.envs);
+      // The job's AZURE_CLIENT_ID picks the task's managed identity: replaced, the run could not read its store.
+      if ('AZURE_CLIENT_ID' in request.envs) {
+        throw new UserError("AZURE_CLIENT_ID names the task's own managed identity on Azure (handoff sets it), so a run may not change it", {
+          fix: "drop AZURE_CLIENT_ID from -e and from the schedule's envs; pass another identity's id under another name",
+        });
+      }
       const apps = await getProvider().apis.containerApps();
       const job = await apps.getJob(names.job);
       const container = job?.template?.containers?.[0];
