@@ -109,6 +109,11 @@ export interface ParameterStore {
   put(name: string, value: string, tier: ParameterTier): Promise<void>;
   /** Writes several at once; a store that keeps a path's secrets together writes each path once. Absent: `put` each. */
   putAll?(entries: { name: string; value: string; tier: ParameterTier }[]): Promise<void>;
+  /**
+   * Throws a UserError when putAll of these would not fit, reading what is stored unless `readStored` is false (before
+   * the store exists); writes nothing. Absent: every value fits on its own (chooseTier checked it).
+   */
+  checkPutAll?(entries: { name: string; value: string; source?: string }[], options?: { readStored?: boolean }): Promise<void>;
   /** The parameters directly under `path` (not below its children). */
   listByPath(path: string): Promise<StoredParameter[]>;
   delete(names: string[]): Promise<{ deleted: string[]; missing: string[] }>;

@@ -80,6 +80,36 @@ describe('azure: bad input is located, exits 2 and calls nothing', () => {
     expect(calls - before).toBe(0);
   });
 
+  it('a schedule target_id Azure cannot name, a schedule HO_STAGE of another stage or AZURE_CLIENT_ID, and an alarm_email that is no address: located, before any call', async () => {
+    const deploy = `  subscription_id: ${SUBSCRIPTION}\n  resource_group_name: rg\n  location: westeurope\n  registry: acme.azurecr.io\n`;
+    const schedule = (lines: string): string => `schedules:\n  - target_id: nightly\n    cron: 0 2 * * ? *\n${lines}`;
+    const cases: [string, string, RegExp][] = [
+      ['target_id', schedule('  - target_id: nightly.run\n    cron: 0 3 * * ? *\n'), /schedule target_id "nightly\.run" cannot name a Container Apps job[^]*project\.yml:16:16: schedules\[1\]\.target_id: not usable in an Azure name/],
+      ['HO_STAGE', schedule('    envs:\n      - key: HO_STAGE\n        value: prod\n'), /schedules\[0\]\.envs: schedule nightly sets HO_STAGE=prod, but the task is deployed for stage dev/],
+      ['AZURE_CLIENT_ID', schedule('    envs:\n      - key: AZURE_CLIENT_ID\n        value: 11111111-1111-1111-1111-111111111111\n'), /schedules\[0\]\.envs: schedule nightly sets AZURE_CLIENT_ID, which on Azure names the task's own managed identity/],
+      ['alarm_email list', '', /deploy\.alarm_email "a@example\.com, b@example\.com" is not an e-mail address[^]*project\.yml:13:16: deploy\.alarm_email: not an e-mail address/],
+    ];
+    for (const [what, extra, message] of cases) {
+      const projectDir = azureProject(what === 'alarm_email list' ? `${deploy}  alarm_email: "a@example.com, b@example.com"\n` : deploy, extra);
+      for (const args of [['cloud', 'plan', '-p', projectDir], ['cloud', 'deploy', '-p', projectDir, '-v', 'version=1', '-y'], ['cloud', 'task', 'create', '-p', projectDir, '-v', 'version=1', '-y']]) {
+        const before = calls;
+        const result = await runCli(args, { env });
+        expect(result.code, `${what} ${args.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr, what).toMatch(message);
+        expect(calls - before, what).toBe(0);
+      }
+    }
+  });
+
+  it('cloud run -e AZURE_CLIENT_ID=… is refused before any call: it would replace the identity the run reads its store with', async () => {
+    const projectDir = azureProject(`  subscription_id: ${SUBSCRIPTION}\n  resource_group_name: rg\n  location: westeurope\n  storage_account: acmedata\n`);
+    const before = calls;
+    const result = await runCli(['cloud', 'run', '-p', projectDir, '-e', 'AZURE_CLIENT_ID=11111111-1111-1111-1111-111111111111'], { env });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain("AZURE_CLIENT_ID names the task's own managed identity on Azure");
+    expect(calls - before).toBe(0);
+  });
+
   it('no credentials: a clear error naming the ways to give them, and no secret in it', async () => {
     const projectDir = azureProject(`  subscription_id: ${SUBSCRIPTION}\n  resource_group_name: rg\n  location: westeurope\n  storage_account: acmedata\n`);
     const empty = makeTempDir('handoff-no-azure-cli-');

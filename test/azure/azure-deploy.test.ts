@@ -130,6 +130,49 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([]);
   });
 
+  it('refuses another project whose Azure names are this one\'s (resource group Etl; stage prod + dev-etl) before any write, naming the owner', async () => {
+    // The same task and image, in a resource group that differs only in case, or whose stage prefix meets this one's.
+    const other = (resourceGroup: string, name: string): string => {
+      const dir = path.join(makeTempDir('handoff-azure-other-'), name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'project.yml'), projectYml(SCHEDULES).replace('echo "hello from azure', 'echo "I am the other project').replace('resource_group: etl', `resource_group: ${resourceGroup}`));
+      return dir;
+    };
+    const upper = other('Etl', 'upper');
+    const prod = other('dev-etl', 'prod');
+    const writes = (): string[] => bed.emulator.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/oauth2/')).map((r) => `${r.method} ${r.path}`);
+    const before = writes().length;
+    const refusals: [string[], RegExp][] = [
+      [['cloud', 'plan', '-p', upper, '-v', 'version=0.1'], /belongs to resource group dev-etl, not to this project's resource group dev-Etl/],
+      [['cloud', 'deploy', '-p', upper, '-v', 'version=0.1', '-y'], /belongs to resource group dev-etl, not to this project's resource group dev-Etl/],
+      [['cloud', 'task', 'delete', '-p', upper, '-y'], /managed identity handoff-dev-Etl_greet belongs to task greet of resource group dev-etl, not to this project's task greet of resource group dev-Etl \(stage dev\)/],
+      [['cloud', 'task', 'update', '-p', upper, '-v', 'version=0.1', '-y'], /belongs to task greet of resource group dev-etl/],
+      [['project', 'push', '-p', upper, '-y'], /the Blob container handoff-dev-etl-[0-9a-f]{8} holds the store of stage dev, resource group etl, not of this project's stage dev, resource group Etl/],
+      [['cloud', 'plan', '-s', 'prod', '-p', prod, '-v', 'version=0.1'], /Container Apps job ho-dev-etl-greet-[0-9a-f]{6} belongs to task greet of resource group dev-etl \(stage dev\), not to this project's task greet of resource group dev-etl \(stage prod\)/],
+      [['cloud', 'deploy', '-s', 'prod', '-p', prod, '-v', 'version=0.1', '-y'], /\(stage dev\), not to this project's task greet of resource group dev-etl \(stage prod\)/],
+      [['cloud', 'schedule', 'delete', '-s', 'prod', '-p', prod], /\(stage dev\), not to this project's/],
+      [['cloud', 'schedule', 'create', '-s', 'prod', '-p', prod], /\(stage dev\), not to this project's/],
+      [['cloud', 'task', 'delete', '-s', 'prod', '-p', prod, '-y'], /\(stage dev\), not to this project's/],
+      [['cloud', 'run', '-s', 'prod', '-p', prod], /\(stage dev\), not to this project's/],
+      [['project', 'push', '-s', 'prod', '-p', prod, '-y'], /holds the store of stage dev, resource group etl, not of this project's stage prod, resource group dev-etl/],
+    ];
+    for (const [args, message] of refusals) {
+      const result = await cli(args);
+      expect(result.code, `${args.join(' ')}\n${result.stderr}`).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr).toContain('nothing was');
+    }
+    expect(writes().slice(before)).toEqual([]);
+    // This project's task is whole, and its store holds its own project.yml.
+    const status = parse((await cli(['cloud', 'task', 'status', '-p', projectDir])).stdout) as { identity: { status: string }; alert_rule: { status: string } };
+    expect(status.identity.status).toBe('Succeeded');
+    expect(status.alert_rule.status).toBe('Succeeded');
+    const printed = await cli(['config', 'print', '-p', projectDir]);
+    expectOk(printed);
+    expect(printed.stdout).toContain('hello from azure');
+    expect(printed.stdout).not.toContain('I am the other project');
+  }, 120_000);
+
   it('gives the task\'s identity exactly its own blobs, its two secrets and the registry', () => {
     const identity = bed.emulator.resourcesOfType('Microsoft.ManagedIdentity/userAssignedIdentities')[0] as { properties: { principalId: string } };
     identityPrincipal = identity.properties.principalId;

@@ -204,19 +204,24 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
    * not trust the test CA (NODE_EXTRA_CA_CERTS is read at start), so the call goes out with the CA given to the request
    * and an account SAS made by the SDK offline, instead of through a Blob client.
    */
-  async function changeContainer(name: string, method: 'PUT' | 'DELETE'): Promise<void> {
+  async function changeContainer(name: string, method: 'PUT' | 'DELETE', metadata: Record<string, string> = {}): Promise<void> {
     const sas = generateAccountSASQueryParameters(
       { expiresOn: new Date(Date.now() + 3_600_000), permissions: AccountSASPermissions.parse('rwdlac'), resourceTypes: AccountSASResourceTypes.parse('sco').toString(), services: AccountSASServices.parse('b').toString() },
       new StorageSharedKeyCredential(options.blob.account, options.blob.key),
     ).toString();
-    const status = await new Promise<number>((resolve, reject) => {
-      const request = https.request(`${blobAccountUrl}/${name}?restype=container&${sas}`, { method, ca: fs.readFileSync(options.certificate.caFile), headers: { 'x-ms-version': '2021-12-02', 'content-length': 0 } }, (answer) => {
-        answer.resume();
-        answer.on('end', () => resolve(answer.statusCode ?? 0));
+    // Resource Manager's properties.metadata is the container's own metadata (x-ms-meta-*), set on every PUT.
+    const headers = { 'x-ms-version': '2021-12-02', 'content-length': 0, ...Object.fromEntries(Object.entries(metadata).map(([k, v]) => [`x-ms-meta-${k}`, v])) };
+    const send = (query: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = https.request(`${blobAccountUrl}/${name}?restype=container${query}&${sas}`, { method, ca: fs.readFileSync(options.certificate.caFile), headers }, (answer) => {
+          answer.resume();
+          answer.on('end', () => resolve(answer.statusCode ?? 0));
+        });
+        request.on('error', reject);
+        request.end();
       });
-      request.on('error', reject);
-      request.end();
-    });
+    let status = await send('');
+    if (method === 'PUT' && status === 409) status = (await send('&comp=metadata')) === 200 ? 409 : 500;
     // 201 created, 202 deleted; 409 (already there) and 404 (already gone) leave the container as wanted.
     if (![201, 202, 404, 409].includes(status)) throw new Error(`Azurite answered ${status} to ${method} container ${name}`);
   }
@@ -525,7 +530,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
         break;
       case 'microsoft.storage/storageaccounts/blobservices/containers':
         if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) throw new ArmError(400, 'ContainerOperationFailure', `The specified resource name contains invalid characters: ${name}`);
-        await changeContainer(name, 'PUT');
+        await changeContainer(name, 'PUT', (properties.metadata as Record<string, string> | undefined) ?? {});
         break;
       case 'microsoft.keyvault/vaults':
         if (!/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(name)) throw new ArmError(400, 'VaultNameNotValid', `The vault name '${name}' is invalid.`);

@@ -1,5 +1,6 @@
 // The azure provider's store end to end: Blob container in Azurite, secrets in the emulated Key Vault, run from the store twice.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -96,6 +97,85 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     const names = bed.emulator.requests.filter((r) => r.method === 'PUT' && r.path.startsWith(`/keyvault/${vault}/secrets/`)).map((r) => r.path.split('/').pop()!);
     const task = names.find((n) => /^handoff-dev-store-test-pipeline-[0-9a-f]{8}$/.test(n))!;
     expect(JSON.parse(bed.emulator.secretValue(vault, task)!)).toEqual({ API_TOKEN: TOKEN });
+  });
+
+  it('refuses secrets that would not fit in one Key Vault secret (25 KB) before anything is written, at the secrets file line, in plan and push', async () => {
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    const original = fs.readFileSync(file, 'utf8');
+    const lines = original.split('\n').length;
+    fs.writeFileSync(file, `${original}- key: BIG1\n  value: ${'x'.repeat(15_000)}\n- key: BIG2\n  value: ${'y'.repeat(15_001)}\n`);
+    const newFile = path.join(projectDir, 'files', 'not-pushed.txt');
+    fs.writeFileSync(newFile, 'must not reach the store\n');
+    const writes = (): number => bed.emulator.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/oauth2/')).length;
+    const before = writes();
+    try {
+      for (const args of [['cloud', 'plan', '-p', projectDir, '-v', 'version=0.1'], ['project', 'push', '-p', projectDir, '-y'], ['secrets', 'push', '-p', projectDir, '-y'], ['cloud', 'deploy', '-p', projectDir, '-v', 'version=0.1', '-y']]) {
+        const result = await runWith(bed.env, args);
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr).toMatch(/are kept together in the Key Vault secret handoff-dev-store-test-pipeline-[0-9a-f]{8} and would take \d+ bytes; a Key Vault secret holds at most 25600/);
+        expect(result.stderr).toContain(`The largest pushed is BIG2 (${file}:${lines + 2}), 15001 bytes. Nothing was pushed`);
+        expect(result.stdout + result.stderr).not.toContain('yyyyyyyyyy');
+      }
+      expect(writes()).toBe(before);
+      const workspace = path.join(makeTempDir(), 'ws');
+      const got = await runWith(bed.env, ['files', 'get', '-p', projectDir, '-w', workspace]);
+      expect(got.code, got.stderr).toBe(0);
+      expect(fs.existsSync(path.join(workspace, 'files', 'work.sh'))).toBe(true);
+      expect(fs.existsSync(path.join(workspace, 'files', 'not-pushed.txt'))).toBe(false);
+    } finally {
+      fs.writeFileSync(file, original);
+      fs.rmSync(newFile);
+    }
+  });
+
+  it('an endpoint that does not answer and a registry name that does not resolve are exit 2 saying what could not be reached, not "a bug"', async () => {
+    // A port nothing listens on: taken, then let go.
+    const closed = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const down = `https://127.0.0.1:${closed}`;
+    const cases: [Record<string, string>, string[], RegExp][] = [
+      [{ HANDOFF_AZURE_ENDPOINT: down }, ['cloud', 'job', 'status', '-p', projectDir], new RegExp(`cannot reach Azure \\(ECONNREFUSED\\) while trying to list the Container Apps jobs of rg-handoff-test \\(HANDOFF_AZURE_ENDPOINT=${down}`)],
+      [{ HANDOFF_AZURE_BLOB_ENDPOINT: `${down}/{account}` }, ['config', 'push', '-p', projectDir], /cannot reach Azure \(ECONNREFUSED\) while trying to .*HANDOFF_AZURE_BLOB_ENDPOINT=/],
+    ];
+    for (const [extra, args, message] of cases) {
+      const result = await runWith({ ...bed.env, ...extra }, args);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('a bug in handoff');
+    }
+    const file = path.join(projectDir, 'project.yml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, original.replace(/ {2}registry: .*\n/, '  registry: acmedatatypo.invalid\n'));
+    try {
+      const plan = await runWith(bed.env, ['cloud', 'plan', '-p', projectDir, '-v', 'version=0.1']);
+      expect(plan.code, plan.stderr).toBe(2);
+      expect(plan.stderr).toMatch(/cannot reach the registry acmedatatypo\.invalid \((ENOTFOUND|EAI_AGAIN)\)/);
+      expect(plan.stderr).toContain('check deploy.registry');
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  });
+
+  it('cloud task create before cloud bucket create or cloud resources create is refused before anything is created, naming the command to run first', async () => {
+    const writes = (): number => bed.emulator.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/oauth2/')).length;
+    const fresh = path.join(makeTempDir(), 'fresh');
+    fs.mkdirSync(fresh);
+    fs.writeFileSync(path.join(fresh, 'project.yml'), fs.readFileSync(path.join(projectDir, 'project.yml'), 'utf8').replace(/resource_group: .*/, 'resource_group: thirteen'));
+    const before = writes();
+    const noStore = await runWith(bed.env, ['cloud', 'task', 'create', '-p', fresh, '-v', 'version=0.1', '-y']);
+    expect(noStore.code, noStore.stderr).toBe(2);
+    expect(noStore.stderr).toMatch(/the store \(Blob container handoff-dev-thirteen-[0-9a-f]{8} in devstoreaccount1, Key Vault kv-[0-9a-f]{8}\) does not exist yet/);
+    expect(noStore.stderr).toContain('run `handoff cloud bucket create` and `handoff cloud resources create` first');
+    // This project has its store (cloud bucket create above) but no environment.
+    const noEnvironment = await runWith(bed.env, ['cloud', 'task', 'create', '-p', projectDir, '-v', 'version=0.1', '-y']);
+    expect(noEnvironment.code, noEnvironment.stderr).toBe(2);
+    expect(noEnvironment.stderr).toMatch(/the Container Apps environment handoff-dev-store-test does not exist yet, and the task's job runs in it; nothing was created/);
+    expect(noEnvironment.stderr).toContain('run `handoff cloud resources create` first');
+    expect(writes()).toBe(before);
   });
 
   it('a client secret Azure refuses is exit 2 with what Azure said, for store and deploy commands alike, and never printed', async () => {

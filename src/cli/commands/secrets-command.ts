@@ -5,6 +5,7 @@ import {
   describeKeptSharedSecrets,
   describeSecretPlan,
   findStaleSecrets,
+  checkSecretsFit,
   planSecretsPush,
   pushSecrets,
   readStoreSecrets,
@@ -62,6 +63,7 @@ export function secretsPushCommand(options: GlobalOptions): Promise<number> {
     const { secrets, vars } = loadStageSecrets(options, session, true);
     // Every check (reserved keys, key characters, empty values, sizes and tiers) runs here, before the prompt and any write.
     const plan = planSecretsPush(session.provider, secrets, { allowAdvancedTier: vars.allow_advanced_tier === true });
+    await checkSecretsFit(session.provider, plan);
     const stale = await findStaleSecrets(session.provider, plan);
     const described = describeSecretPlan(plan);
     const removed = stale.remove.map((r) => ({ key: r.key, level: r.level, where: r.location, why: r.why }));

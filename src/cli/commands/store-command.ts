@@ -24,6 +24,7 @@ import {
   describeKeptSharedSecrets,
   describeSecretPlan,
   findStaleSecrets,
+  checkSecretsFit,
   planSecretsPush,
   pushSecrets,
   readStoreSecrets,
@@ -265,6 +266,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     refuseUnknownFieldsForPush(loaded.unknownFields, 'project push');
     for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; pushing config and files only`);
     const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier: vars.allow_advanced_tier === true }) : [];
+    await checkSecretsFit(session.provider, plan);
     // Like files/, the task's secrets mirror the file: stored task-level ones it no longer pushes are removed.
     const stale = await findStaleSecrets(session.provider, plan);
     const shared = describeKeptSharedSecrets(stale.keptShared);

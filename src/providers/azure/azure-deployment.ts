@@ -1,5 +1,6 @@
 // The azure provider's Deployment: its resources behind the provider-neutral deploy commands (plan, deploy, export, cloud <kind>).
 import { UserError } from '../../errors.js';
+import { validateAlarmEmail } from '../deploy/alarm-email.js';
 import type { Project } from '../../project/types.js';
 import type { Deployment, ManageRequest } from '../deployment.js';
 import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
@@ -7,6 +8,7 @@ import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.j
 import { planProjectSync } from '../deploy/sync-project.js';
 import type { Provider } from '../provider.js';
 import type { AzureProvider } from './azure-provider.js';
+import { checkOwnership } from './deploy/check-ownership.js';
 import { planScheduleTrigger } from './resources/schedule-trigger.js';
 import { resolveJobResources } from './resources/task-job.js';
 import { plural } from '../../plural.js';
@@ -21,7 +23,29 @@ interface AzureDeploymentPlan extends ResourceDeploymentPlan {
  */
 export function checkDeployInput(provider: AzureProvider, project: Project): void {
   resolveJobResources(project.deploy);
-  for (const schedule of project.schedules) planScheduleTrigger(schedule);
+  if (project.deploy.alarm_email !== undefined) validateAlarmEmail(project.deploy.alarm_email);
+  const { stage } = provider.names;
+  for (const schedule of project.schedules) {
+    // The target id names the schedule's job and Logic App, so it is checked before the project is pushed.
+    if (!/^[A-Za-z0-9_-]+$/.test(schedule.target_id)) {
+      const fix = 'use a target_id of letters, digits, - and _, such as 1 or daily';
+      throw new UserError(`schedule target_id "${schedule.target_id}" cannot name a Container Apps job (letters, digits, - and _ only)`, {
+        fix,
+        diagnostics: [{ severity: 'error', message: 'not usable in an Azure name', path: `${schedule.path}.target_id`, hint: fix }],
+      });
+    }
+    // The job's env sets both: HO_STAGE is the deployed stage, AZURE_CLIENT_ID the task's own identity.
+    for (const env of schedule.envs) {
+      const reserved =
+        env.key === 'HO_STAGE' && env.value !== stage
+          ? { message: `schedule ${schedule.target_id} sets HO_STAGE=${env.value}, but the task is deployed for stage ${stage}`, fix: `remove HO_STAGE from the schedule's envs; deploy with -s ${env.value} instead` }
+          : env.key === 'AZURE_CLIENT_ID'
+            ? { message: `schedule ${schedule.target_id} sets AZURE_CLIENT_ID, which on Azure names the task's own managed identity (handoff sets it)`, fix: "remove AZURE_CLIENT_ID from the schedule's envs; pass another identity's id under another name" }
+            : undefined;
+      if (reserved) throw new UserError(reserved.message, { fix: reserved.fix, diagnostics: [{ severity: 'error', message: reserved.message, path: `${schedule.path}.envs`, hint: reserved.fix }] });
+    }
+    planScheduleTrigger(schedule);
+  }
   if (!provider.names.registry) {
     throw new UserError('deploy.registry is not set, so the Container Apps job has no image to run', {
       fix: 'add `registry: <name>.azurecr.io` under deploy: (the Azure Container Registry `handoff container push` pushes to)',
@@ -46,6 +70,10 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
     const { names } = provider;
     const steps = await import('./deploy/azure-steps.js');
     if (action === 'status') return kind === 'task' ? readTaskStatus(provider) : readResourcesStatus(provider);
+    // Before any write or delete: what this project would change must be its own (exact tags, and the job's stage).
+    if (action !== 'delete') checkDeployInput(provider, requireProject(request));
+    await checkOwnership(provider, kind === 'task' ? { task: true } : { resources: true });
+    if (kind === 'task' && action !== 'delete') await requireTaskPrerequisites(provider);
     if (action === 'delete') {
       const deleted: { resource: string; what: string; kind: string; action: string }[] = [];
       const report = (what: string, name: string, done: boolean): void => {
@@ -70,7 +98,6 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       return { resources: deleted };
     }
     const project = requireProject(request);
-    checkDeployInput(provider, project);
     const planned =
       kind === 'task'
         ? await planResourceSteps((await planTaskSteps(provider, project, request.imageVersion, request.onEvent)).steps)
@@ -85,6 +112,7 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       const provider = getProvider();
       const { project } = request;
       checkDeployInput(provider, project);
+      await checkOwnership(provider, { resources: true, task: true });
       const steps = await import('./deploy/azure-steps.js');
       const bucket = await planResourceSteps(await steps.createBucketSteps(provider));
       const resources = await planResourceSteps(await steps.createResourcesSteps(provider, project.deploy));
@@ -121,6 +149,29 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       return exportAzureProject({ provider: getProvider(), ...request });
     },
   };
+}
+
+/**
+ * `cloud task create|update` writes into what `cloud bucket create` and `cloud resources create` make: the identity is
+ * granted the Blob container and the job runs in the environment. Checked before the first write, with the command
+ * that makes the missing one.
+ */
+async function requireTaskPrerequisites(provider: AzureProvider): Promise<void> {
+  const { names } = provider;
+  const arm = await provider.apis.arm();
+  if (!(await arm.get(names.blobContainerId, 'Microsoft.Storage/storageAccounts/blobServices/containers')) || !(await arm.get(names.keyVaultId, 'Microsoft.KeyVault/vaults'))) {
+    throw new UserError(`the store (Blob container ${names.blobContainer} in ${names.storageAccount}, Key Vault ${names.keyVault}) does not exist yet, and the task's identity is granted access to it; nothing was created`, {
+      fix: 'run `handoff cloud bucket create` and `handoff cloud resources create` first (or `handoff cloud deploy`, which makes everything in order)',
+    });
+  }
+  if (!(await (await provider.apis.containerApps()).getEnvironment(names.environment))) {
+    throw new UserError(
+      names.ownsEnvironment
+        ? `the Container Apps environment ${names.environment} does not exist yet, and the task's job runs in it; nothing was created`
+        : `the Container Apps environment ${names.environment} (deploy.environment) does not exist in ${names.azureResourceGroup}; nothing was created`,
+      { fix: names.ownsEnvironment ? 'run `handoff cloud resources create` first (or `handoff cloud deploy`)' : 'create it (az containerapp env create), correct deploy.environment, or remove the key to let handoff make one' },
+    );
+  }
 }
 
 /** `cloud resources status`: the environment and workspace, as deployed. */

@@ -5,6 +5,7 @@ import type { DeployTarget, Provider, ProviderOptions } from '../provider.js';
 import { createBundledSecretStore } from '../store/bundled-secret-store.js';
 import { createAzureBucketLifecycle } from './azure-bucket.js';
 import { createAzureDeployment } from './azure-deployment.js';
+import { findContainerConflict } from './deploy/check-ownership.js';
 import { createAzureRunLifecycle } from './azure-runs.js';
 import { createAzureScheduleLifecycle } from './azure-schedules.js';
 import { createAzureNames, type AzureNames } from './names.js';
@@ -99,6 +100,15 @@ export async function createAzureProvider(target: DeployTarget, options: Provide
   const apis = openAzureApis(config, names);
   const pollMs = readPollMs();
   const { blob } = apis;
+  // Every write to the store (and its secrets) first makes sure the default container is this project's: its lowercase
+  // name is the same for `Etl` and `etl`, and for prod + `dev-etl` and dev + `etl`. Read once per process.
+  let ownerChecked: Promise<void> | undefined;
+  const checkStoreOwner = (): Promise<void> =>
+    (ownerChecked ??= (async () => {
+      if (names.containerOwner === undefined) return;
+      const conflict = findContainerConflict(names, await blob.readMetadata());
+      if (conflict) throw conflict;
+    })());
 
   const provider: AzureProvider = {
     name: 'azure',
@@ -109,26 +119,42 @@ export async function createAzureProvider(target: DeployTarget, options: Provide
     pollMs,
     objects: {
       // Blob metadata names must be C# identifiers, so the mode key has no hyphen; values as on S3 (`755`).
-      put: (key, body, opts) => blob.put(key, body, opts?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      put: async (key, body, opts) => {
+        await checkStoreOwner();
+        await blob.put(key, body, opts?.executable ? { [MODE_METADATA]: '755' } : undefined);
+      },
       get: async (key) => {
         const object = await blob.get(key);
         return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
       },
-      putFile: (key, file, opts) => blob.putFile(key, file, opts?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      putFile: async (key, file, opts) => {
+        await checkStoreOwner();
+        await blob.putFile(key, file, opts?.executable ? { [MODE_METADATA]: '755' } : undefined);
+      },
       getFile: async (key, file) => {
         const object = await blob.getFile(key, file);
         return object && { executable: object.metadata[MODE_METADATA] === '755' };
       },
       list: (prefix) => blob.list(prefix),
-      delete: (keys) => blob.delete(keys),
-      copy: (fromKey, toKey) => blob.copy(fromKey, toKey),
+      delete: async (keys) => {
+        await checkStoreOwner();
+        await blob.delete(keys);
+      },
+      copy: async (fromKey, toKey) => {
+        await checkStoreOwner();
+        await blob.copy(fromKey, toKey);
+      },
       describe: (key) => `${blob.url}/${key}`,
     },
     parameters: createBundledSecretStore({
       what: 'Key Vault',
       secretOf: (path) => names.secretName(path),
       read: async (secret) => (await apis.keyVault()).readLatest(secret),
-      write: async (secret, text) => (await apis.keyVault()).write(secret, text, names.tags),
+      write: async (secret, text) => {
+        // The task's secret path is `/handoff/<stage>-<RG>/<task>`, which prod + `dev-etl` shares with dev + `etl`.
+        await checkStoreOwner();
+        await (await apis.keyVault()).write(secret, text, names.tags);
+      },
       describe: (secret, key) => `keyvault:${names.keyVault}/secrets/${secret} (key ${key})`,
       maxBytes: KEY_VAULT_SECRET_MAX_BYTES,
       deleteHint: (secret) => `az keyvault secret delete --vault-name ${names.keyVault} --name ${secret}, then purge it`,

@@ -1,4 +1,5 @@
 // The azure provider's runs: executions of the task's Container Apps jobs, started with the run's envs, listed and stopped; logs from Log Analytics.
+import { findOwnershipConflict, readJobStage, readOwner } from './deploy/check-ownership.js';
 import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
@@ -121,12 +122,21 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
     async start(request) {
       const { names } = getProvider();
       const environment = createRunEnvironment(names.stage, request.envs);
+      // The job's AZURE_CLIENT_ID picks the task's managed identity: replaced, the run could not read its store.
+      if ('AZURE_CLIENT_ID' in request.envs) {
+        throw new UserError("AZURE_CLIENT_ID names the task's own managed identity on Azure (handoff sets it), so a run may not change it", {
+          fix: "drop AZURE_CLIENT_ID from -e and from the schedule's envs; pass another identity's id under another name",
+        });
+      }
       const apps = await getProvider().apis.containerApps();
       const job = await apps.getJob(names.job);
       const container = job?.template?.containers?.[0];
       if (!job || !container) {
         throw new UserError(`there is no Container Apps job ${names.job} in ${names.azureResourceGroup}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
       }
+      // Stage prod + resource group dev-etl names the job of stage dev + etl: it is not this project's to start.
+      const conflict = findOwnershipConflict(`Container Apps job ${names.job}`, { resourceGroup: names.resourceGroup, task: names.task, stage: names.stage }, readOwner(job.tags, readJobStage(job)));
+      if (conflict) throw conflict;
       // The start request's template replaces the job's for this execution: the same container with the run's envs added.
       const execution = await apps.start(names.job, { containers: [{ ...container, env: mergeRunEnv(container.env ?? [], environment) }] });
       return { id: execution, status: 'pending', trigger: 'cloud', details: { container_apps_job: names.job, azure_resource_group: names.azureResourceGroup } };

@@ -5,6 +5,7 @@ import { compareScheduleLists } from '../deploy/schedule-listing.js';
 import { toCanonicalJson } from '../deploy/canonical-json.js';
 import type { ScheduleChange, ScheduleLifecycle } from '../provider.js';
 import type { AzureProvider } from './azure-provider.js';
+import { checkOwnership } from './deploy/check-ownership.js';
 import type { AzureNames } from './names.js';
 import { createScheduleStarterGrant } from './resources/role-definitions.js';
 import { planScheduleTrigger, type ScheduleTrigger } from './resources/schedule-trigger.js';
@@ -152,6 +153,7 @@ export function createAzureScheduleLifecycle(getProvider: () => AzureProvider): 
       const { names } = getProvider();
       // Every schedule's trigger is planned (or refused) before the first write.
       const triggers = new Map(schedules.map((s) => [s.target_id, planScheduleTrigger(s)]));
+      await checkOwnership(getProvider(), { task: true });
       const taskJob = (await readTaskJob(true))!;
       const apps = await getProvider().apis.containerApps();
       const deployed = await readDeployed();
@@ -213,6 +215,7 @@ export function createAzureScheduleLifecycle(getProvider: () => AzureProvider): 
       });
     },
     async delete(targetId) {
+      await checkOwnership(getProvider(), { task: true });
       const changes: ScheduleChange[] = [];
       for (const [id, job] of await readDeployed()) {
         if (targetId !== undefined && id !== targetId) continue;

@@ -42,6 +42,12 @@ export interface AzureNames extends StoreNames {
   /** The Blob container of the resource group's store (= `bucket`). */
   blobContainer: string;
   blobContainerId: string;
+  /**
+   * The mark (`<stage>/<resource group>`, exact case) in the default container's metadata: its name is lowercase and
+   * joins stage and resource group with "-", so `Etl` meets `etl` and prod + `dev-etl` meets dev + `etl` in it.
+   * Undefined for a container named by deploy.bucket, which the user may share on purpose.
+   */
+  containerOwner?: string;
   keyVault: string;
   keyVaultId: string;
   /** Key Vault secrets holding the task's and the resource group's secrets (one per secret path). */
@@ -245,6 +251,7 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
     storageAccountId,
     blobContainer,
     blobContainerId: `${storageAccountId}/blobServices/default/containers/${blobContainer}`,
+    ...(input.bucket === undefined ? { containerOwner: `${input.stage}/${input.resourceGroup}` } : {}),
     keyVault,
     keyVaultId,
     taskSecretName,

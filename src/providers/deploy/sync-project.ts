@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Secret } from '../../secrets/local-secrets.js';
 import type { Provider } from '../provider.js';
 import { listLocalFiles, type StoreLog } from '../store/project-store.js';
-import { describeKeptSharedSecrets, planSecretsPush, planStaleSecrets, removeStaleSecrets, writeParameters, type SecretPushEntry, type StaleSecret } from '../store/store-secrets.js';
+import { checkSecretsFit, describeKeptSharedSecrets, planSecretsPush, planStaleSecrets, removeStaleSecrets, writeParameters, type SecretPushEntry, type StaleSecret } from '../store/store-secrets.js';
 
 interface FileWrite {
   key: string;
@@ -43,6 +43,7 @@ export async function planProjectSync(
   input: { projectFile: string; projectDir: string; secrets: Secret[]; allowAdvancedTier: boolean; log?: StoreLog; bucketExists: boolean },
 ): Promise<ProjectSyncPlan> {
   const secretPlan = input.secrets.length > 0 ? planSecretsPush(provider, input.secrets, { allowAdvancedTier: input.allowAdvancedTier }) : [];
+  await checkSecretsFit(provider, secretPlan, { storeExists: input.bucketExists });
   const { names } = provider;
   // Before the bucket exists (a first deploy) everything is new; reading it would fail with NoSuchBucket.
   const objects = input.bucketExists ? provider.objects : { get: async () => undefined, list: async () => [] };

@@ -49,31 +49,45 @@ export function createBundledSecretStore(service: SecretBundleService): Paramete
     });
   }
 
-  async function putAll(entries: { name: string; value: string }[]): Promise<void> {
-    const bySecret = new Map<string, { key: string; value: string }[]>();
+  /**
+   * Every bundle the entries make with what is stored (`readStored`; before the store exists there is nothing), sized
+   * before anything is written: one that cannot fit is refused at the secrets file's entry of its largest value.
+   */
+  async function buildBundles(entries: { name: string; value: string; source?: string }[], readStored = true): Promise<[string, Record<string, string>][]> {
+    const bySecret = new Map<string, { key: string; value: string; source?: string }[]>();
     for (const entry of entries) {
       const { secret, key } = split(entry.name);
-      bySecret.set(secret, [...(bySecret.get(secret) ?? []), { key, value: entry.value }]);
+      bySecret.set(secret, [...(bySecret.get(secret) ?? []), { key, value: entry.value, ...(entry.source ? { source: entry.source } : {}) }]);
     }
-    // Every bundle is built and sized before the first write, so a push that cannot fit writes nothing.
     const bundles: [string, Record<string, string>][] = [];
     for (const [secret, updates] of bySecret) {
-      const bundle = await readBundle(secret);
+      const bundle = readStored ? await readBundle(secret) : {};
       for (const u of updates) bundle[u.key] = u.value;
       const bytes = Buffer.byteLength(JSON.stringify(bundle), 'utf8');
       if (bytes > service.maxBytes) {
-        throw new UserError(`the secrets of ${secret} would take ${bytes} bytes together; a ${service.what} secret holds at most ${service.maxBytes}. Nothing was pushed`, {
+        const largest = [...updates].sort((a, b) => Buffer.byteLength(b.value) - Buffer.byteLength(a.value))[0]!;
+        const at = largest.source ? ` (${largest.source})` : '';
+        const message = `the secrets ${Object.keys(bundle).sort().join(', ')} are kept together in the ${service.what} secret ${secret} and would take ${bytes} bytes; a ${service.what} secret holds at most ${service.maxBytes}. The largest pushed is ${largest.key}${at}, ${Buffer.byteLength(largest.value)} bytes. Nothing was pushed`;
+        const where = /^(.*):(\d+)$/.exec(largest.source ?? '');
+        throw new UserError(message, {
           fix: 'keep large files in the bucket and only their passwords as secrets, or move some secrets to the other level (task or resource group)',
+          ...(where ? { diagnostics: [{ severity: 'error' as const, message: `secret "${largest.key}" does not fit in ${secret} beside the others (${bytes} of at most ${service.maxBytes} bytes)`, location: { file: where[1]!, line: Number(where[2]) } }] } : {}),
         });
       }
       bundles.push([secret, bundle]);
     }
-    for (const [secret, bundle] of bundles) await service.write(secret, JSON.stringify(bundle));
+    return bundles;
+  }
+
+  async function putAll(entries: { name: string; value: string }[]): Promise<void> {
+    // Every bundle is built and sized before the first write, so a push that cannot fit writes no secret.
+    for (const [secret, bundle] of await buildBundles(entries)) await service.write(secret, JSON.stringify(bundle));
   }
 
   return {
     put: (name, value) => putAll([{ name, value }]),
     putAll,
+    checkPutAll: async (entries, options) => void (await buildBundles(entries, options?.readStored ?? true)),
     async listByPath(path): Promise<StoredParameter[]> {
       const secret = service.secretOf(path);
       if (!secret) return [];

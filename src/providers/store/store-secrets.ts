@@ -19,6 +19,8 @@ export interface SecretPushEntry {
   tier?: ParameterTier;
   bytes?: number;
   stored?: string;
+  /** Where the secret is defined: `<secrets file>:<line>`. */
+  source?: string;
 }
 
 /** A secret as found in the store. */
@@ -32,6 +34,15 @@ export interface StoredSecret {
 
 function parameterName(names: StoreNames, key: string, level: SecretLevel): string {
   return level === 'resource group' ? names.resourceGroupParameter(key) : names.taskParameter(key);
+}
+
+/**
+ * Whether the secrets pushed fit beside what is stored, for stores that keep several in one cloud secret (Key Vault's
+ * 25 KB): checked before the first write of a push, so config and files are not written when the secrets cannot be.
+ */
+export async function checkSecretsFit(provider: Provider, plan: SecretPushEntry[], options: { storeExists?: boolean } = {}): Promise<void> {
+  const entries = plan.filter((e) => e.push && e.stored !== undefined).map((e) => ({ name: e.name, value: e.stored!, ...(e.source ? { source: e.source } : {}) }));
+  if (entries.length > 0) await provider.parameters.checkPutAll?.(entries, { readStored: options.storeExists ?? true });
 }
 
 /**
@@ -61,7 +72,7 @@ export function planSecretsPush(provider: Provider, secrets: Secret[], options: 
   }
   return secrets.map((secret) => {
     const name = parameterName(provider.names, secret.key, secret.level);
-    const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push };
+    const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push, source: secret.source };
     if (!secret.push) return entry;
     const stored = escapeSecretValue(secret.value);
     const { tier, bytes } = (provider.parameters.chooseTier ?? chooseParameterTier)(secret.key, stored, options.allowAdvancedTier);

@@ -1,6 +1,6 @@
 // The SNS topic for a task's alarms, its optional e-mail subscription, and alarms on failed or timed-out runs: from the
 // container's log and from ECS task stops (every run, however started), and from the Step Functions runner.
-import { UserError } from '../../../errors.js';
+import { validateAlarmEmail } from '../../deploy/alarm-email.js';
 import { createPolicyDocument, type PolicyDocument } from './policy-document.js';
 import { getAtt, ref, type Resource, type Tag, type Value } from './template.js';
 
@@ -40,16 +40,7 @@ export function createAlarmTopic(name: string, displayName: string, tags: Tag[])
   return { Type: 'AWS::SNS::Topic', Properties: { TopicName: name, DisplayName: displayName.slice(0, 100), Tags: tags } };
 }
 
-/** Checks `deploy.alarm_email`: one address, which SNS would otherwise refuse only when the stack is applied. */
-export function validateAlarmEmail(email: string): void {
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-    const fix = 'set deploy.alarm_email to one address such as data-team@example.com';
-    throw new UserError(`deploy.alarm_email "${email}" is not an e-mail address`, {
-      fix,
-      diagnostics: [{ severity: 'error', message: 'not an e-mail address', path: 'deploy.alarm_email', hint: fix }],
-    });
-  }
-}
+export { validateAlarmEmail };
 
 /** Subscribes `deploy.alarm_email`; AWS mails a confirmation link, and nothing is delivered until it is clicked. */
 export function createEmailSubscription(topicLogicalId: string, email: string): Resource<'AWS::SNS::Subscription', SubscriptionProps> {

@@ -3,6 +3,7 @@ import { UserError } from '../../../errors.js';
 import type { Deploy } from '../../../project/types.js';
 import type { ResourceStep } from '../../deploy/resource-plan.js';
 import type { AzureProvider } from '../azure-provider.js';
+import { CONTAINER_OWNER_METADATA, findContainerConflict } from './check-ownership.js';
 import { createEnvironmentBody, createWorkspaceBody } from '../resources/environment.js';
 import { createActionGroupBody, createAlertRuleBody } from '../resources/failure-alert.js';
 import { createDeployerGrants, createTaskGrants } from '../resources/role-definitions.js';
@@ -88,13 +89,19 @@ export async function createBucketSteps(provider: AzureProvider): Promise<Resour
       kind: 'bucket',
       what: 'Blob container',
       name: names.blobContainer,
-      desired: { publicAccess: 'None' },
+      desired: { publicAccess: 'None', ...(names.containerOwner ? { owner: names.containerOwner } : {}) },
       read: async () => {
         const found = await arm.get(names.blobContainerId, 'Microsoft.Storage/storageAccounts/blobServices/containers');
-        return found && { publicAccess: String(found.properties?.publicAccess ?? 'None') };
+        if (!found) return undefined;
+        const metadata = (found.properties?.metadata ?? {}) as Record<string, string>;
+        // Read while planning, so another project's store is refused before anything is written.
+        const conflict = findContainerConflict(names, metadata);
+        if (conflict) throw conflict;
+        const owner = metadata[CONTAINER_OWNER_METADATA];
+        return { publicAccess: String(found.properties?.publicAccess ?? 'None'), ...(names.containerOwner && owner ? { owner } : {}) };
       },
-      create: async () => void (await arm.put(names.blobContainerId, 'Microsoft.Storage/storageAccounts/blobServices/containers', createBlobContainerBody())),
-      update: async () => void (await arm.put(names.blobContainerId, 'Microsoft.Storage/storageAccounts/blobServices/containers', createBlobContainerBody())),
+      create: async () => void (await arm.put(names.blobContainerId, 'Microsoft.Storage/storageAccounts/blobServices/containers', createBlobContainerBody(names))),
+      update: async () => void (await arm.put(names.blobContainerId, 'Microsoft.Storage/storageAccounts/blobServices/containers', createBlobContainerBody(names))),
     },
     ensureStep('bucket', 'Key Vault', names.keyVault, () => arm.get(names.keyVaultId, 'Microsoft.KeyVault/vaults'), async () => {
       await arm.put(names.keyVaultId, 'Microsoft.KeyVault/vaults', createKeyVaultBody(names, caller.tenantId));

@@ -1,6 +1,7 @@
 // Pure builders of the store's Azure resources: the storage account, the Blob container and the Key Vault.
 import type { ArmResource } from '../sdk/arm.js';
 import type { AzureNames } from '../names.js';
+import { CONTAINER_OWNER_METADATA } from '../deploy/check-ownership.js';
 
 /**
  * A storage account for the store: general-purpose v2, locally redundant, HTTPS and TLS 1.2 only, no anonymous blob
@@ -16,9 +17,9 @@ export function createStorageAccountBody(names: AzureNames): ArmResource {
   };
 }
 
-/** The resource group's Blob container: private. */
-export function createBlobContainerBody(): ArmResource {
-  return { properties: { publicAccess: 'None' } };
+/** The resource group's Blob container: private, marked with its owner when handoff named it (AzureNames.containerOwner). */
+export function createBlobContainerBody(names: Pick<AzureNames, 'containerOwner'>): ArmResource {
+  return { properties: { publicAccess: 'None', ...(names.containerOwner ? { metadata: { [CONTAINER_OWNER_METADATA]: names.containerOwner } } : {}) } };
 }
 
 /**

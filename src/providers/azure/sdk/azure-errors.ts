@@ -1,5 +1,6 @@
 // Azure failures in handoff's words: missing credentials, missing permissions, throttling, and the rest with their context.
 import { UserError } from '../../../errors.js';
+import { findNetworkCode } from '../../network-error.js';
 
 /** What a failed Azure call carries (RestError of @azure/core-rest-pipeline, or an identity error), read by shape. */
 interface AzureFailure {
@@ -75,6 +76,15 @@ export function toAzureError(error: unknown, what: string): Error {
   }
   if (code === 'VaultNotFound' || (failure.name === 'RestError' && /ENOTFOUND|getaddrinfo/.test(message) && /vault\.azure\.net/.test(message))) {
     return new UserError(`the Key Vault does not exist (while trying to ${what})`, { fix: 'create it: handoff cloud bucket create -p <project> (or handoff cloud deploy), or correct deploy.key_vault', cause: error });
+  }
+  const network = findNetworkCode(error);
+  if (network) {
+    // Against an emulator or a proxy (HANDOFF_AZURE_*ENDPOINT), that is what did not answer; otherwise the network.
+    const endpoints = ['HANDOFF_AZURE_ENDPOINT', 'HANDOFF_AZURE_BLOB_ENDPOINT'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
+    return new UserError(`cannot reach Azure (${network}) while trying to ${what}${endpoints.length > 0 ? ` (${endpoints.join(', ')})` : ''}`, {
+      fix: endpoints.length > 0 ? `check that the endpoint in ${endpoints.map((e) => e.slice(0, e.indexOf('='))).join(' / ')} is running, or unset it to use Azure` : 'check the network connection and proxy settings, and the names in deploy: (storage_account, key_vault)',
+      cause: error,
+    });
   }
   if (code === 'MissingSubscriptionRegistration') {
     return new UserError(`${message} (while trying to ${what})`, { fix: 'register the resource provider once: az provider register --namespace <the namespace named above>', cause: error });

@@ -2,7 +2,7 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import type { StoredObject } from '../../provider.js';
 import type { AzureClientConfig } from './azure-client-config.js';
-import { callAzure, isNotFound, readErrorCode, toAzureError } from './azure-errors.js';
+import { callAzure, isNotFound, readErrorCode, readStatusCode, toAzureError } from './azure-errors.js';
 
 export interface BlobObject {
   body: Buffer;
@@ -13,6 +13,8 @@ export interface BlobApi {
   /** `https://<account>.blob.core.windows.net/<container>`, for messages. */
   readonly url: string;
   exists(): Promise<boolean>;
+  /** The container's own metadata; undefined when there is no container, or this caller may not read it. */
+  readMetadata(): Promise<Record<string, string> | undefined>;
   isEmpty(): Promise<boolean>;
   put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
   get(key: string): Promise<BlobObject | undefined>;
@@ -32,6 +34,15 @@ export function createBlobApi(config: AzureClientConfig, account: string, contai
   return {
     url: client.url,
     exists: () => callAzure(`read the Blob container ${where}`, () => client.exists()),
+    async readMetadata() {
+      try {
+        return (await client.getProperties()).metadata ?? {};
+      } catch (error) {
+        // A task's identity may hold data access to its blobs only: then the container's marks cannot be read.
+        if (isNotFound(error) || readStatusCode(error) === 403) return undefined;
+        throw toAzureError(error, `read the Blob container ${where}`);
+      }
+    },
     async isEmpty() {
       return callAzure(`list the Blob container ${where}`, async () => {
         for await (const _ of client.listBlobsFlat().byPage({ maxPageSize: 1 })) return _.segment.blobItems.length === 0;

@@ -1,5 +1,7 @@
 // Azure Container Registry's token service (the `az acr login --expose-token` flow) and its tag list, over HTTPS.
 import type { AzureClientConfig } from './azure-client-config.js';
+import { UserError } from '../../../errors.js';
+import { findNetworkCode } from '../../network-error.js';
 import { callAzure } from './azure-errors.js';
 
 /** The user name ACR expects with a refresh token as the password (`az acr login --expose-token` prints it). */
@@ -35,8 +37,21 @@ function readTenant(token: string): string | undefined {
  */
 export function createContainerRegistryApi(config: AzureClientConfig, loginServer: string): ContainerRegistryApi {
   const base = `https://${loginServer}`;
+  /** fetch, with a registry that does not answer (a typo in deploy.registry does not resolve) said as such. */
+  async function reach(url: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const network = findNetworkCode(error);
+      if (!network) throw error;
+      throw new UserError(`cannot reach the registry ${loginServer} (${network})`, {
+        fix: 'check deploy.registry (an Azure Container Registry\'s login server, <name>.azurecr.io), the network connection and proxy settings',
+        cause: error,
+      });
+    }
+  }
   async function post(path: string, form: Record<string, string>): Promise<Record<string, string>> {
-    const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+    const response = await reach(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
     const text = await response.text();
     if (!response.ok) throw Object.assign(new Error(`${loginServer}${path} answered HTTP ${response.status}: ${text.slice(0, 200)}`), { statusCode: response.status });
     return JSON.parse(text) as Record<string, string>;
@@ -57,7 +72,7 @@ export function createContainerRegistryApi(config: AzureClientConfig, loginServe
         const tags: string[] = [];
         let url: string | undefined = `${base}/v2/${repository}/tags/list?n=1000`;
         while (url) {
-          const response: Response = await fetch(url, { headers: { authorization: `Bearer ${access.access_token}` } });
+          const response: Response = await reach(url, { headers: { authorization: `Bearer ${access.access_token}` } });
           if (response.status === 404) return [];
           if (!response.ok) throw Object.assign(new Error(`${loginServer} answered HTTP ${response.status} to the tag list of ${repository}`), { statusCode: response.status });
           tags.push(...(((await response.json()) as { tags?: string[] | null }).tags ?? []));

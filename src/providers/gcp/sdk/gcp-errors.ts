@@ -1,4 +1,5 @@
 // Google Cloud errors in one shape, whichever library raised them: gax (gRPC codes), Cloud Storage and REST (HTTP statuses).
+import { findNetworkCode } from '../../network-error.js';
 import { UserError } from '../../../errors.js';
 
 /** The canonical codes handoff tells apart (google.rpc.Code names, which the REST error body carries as `status`). */
@@ -45,17 +46,6 @@ export function describeGcpError(error: unknown): string {
 /** Credentials that could not be found or read: the library's words, with how to set up ADC. */
 function isMissingCredentials(error: unknown): boolean {
   return /Could not load the default credentials|Unable to detect a Project Id|Could not refresh access token|invalid_grant|The file at .* does not exist|Unexpected token .* in JSON|is not valid JSON/i.test(describeGcpError(error));
-}
-
-const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH/;
-
-/** The system error code of a failed connection, wherever the library put it. */
-function findNetworkCode(error: unknown): string | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown; message?: string } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
-    const found = NETWORK.exec(`${typeof e.code === 'string' ? e.code : ''} ${e.message ?? ''}`)?.[0];
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /**
