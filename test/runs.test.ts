@@ -95,6 +95,40 @@ describe('run records', () => {
     expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).bookmarks.users.id).toBe(2);
   });
 
+  it('masks a secret in the recorded state, as a key too, and refuses to restore a state it masked', async () => {
+    const secret = 'strm-secret-77';
+    const { projectDir, workspaceDir } = makeProject(
+      `
+envs:
+- key: PW
+tasks:
+- name: t
+  pipeline:
+  - command: sh files/emit.sh
+  - command: cat
+`,
+      {
+        '.secrets/dev_secrets.yml': `- key: PW\n  value: ${secret}\n`,
+        'files/emit.sh': 'echo "{\\"type\\": \\"STATE\\", \\"value\\": {\\"bookmarks\\": {\\"$PW\\": 1}, \\"token\\": \\"$PW\\"}}"\n',
+      },
+    );
+    await runLocal(projectDir, workspaceDir);
+    const stateFile = path.join(workspaceDir, 'artifacts', 'state.json');
+    // The bookmark itself keeps the real values; the record (and what runs show/state print) never has them.
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8'))).toEqual({ bookmarks: { [secret]: 1 }, token: secret });
+    const record = onlyRecord(workspaceDir);
+    expect(record.state).toMatchObject({ saved: true, masked: true, value: { bookmarks: { '***': 1 }, token: '***' } });
+    for (const name of fs.readdirSync(path.join(workspaceDir, 'runs'))) {
+      if (name.endsWith('.json')) expect(fs.readFileSync(path.join(workspaceDir, 'runs', name), 'utf8')).not.toContain(secret);
+    }
+    const shown = await runCli(['runs', 'state', 'latest', '-w', workspaceDir]);
+    expect(shown.stdout).not.toContain(secret);
+    const restore = await runCli(['runs', 'state', 'latest', '--restore', '-w', workspaceDir]);
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toContain('holds secret values, which its record keeps masked');
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).token).toBe(secret);
+  });
+
   it('never writes a secret value into records, run logs or artifacts logs', async () => {
     const secret = 'sekret-value-4711';
     const { projectDir, workspaceDir } = makeProject(

@@ -138,6 +138,12 @@ export function restoreRunState(runsDir: string, stateFile: string, idOrPrefix: 
   if (!record.state || record.state.value === undefined) {
     throw new UserError(`run ${record.runId} recorded no Singer state`, { fix: 'pick a run whose `runs show` lists a state' });
   }
+  if (record.state.masked) {
+    // Its secrets are *** in the record: restoring it would write *** into the bookmark, silently.
+    throw new UserError(`the state run ${record.runId} recorded holds secret values, which its record keeps masked (***): it cannot be restored from the record`, {
+      fix: 'edit artifacts/state.json by hand; a run pushed with -a also left its state.json in the store, under <task>/artifacts/archives/<time of the push>/',
+    });
+  }
   saveStateAtomically(stateFile, record.state.value);
   return record;
 }

@@ -14,6 +14,8 @@ export interface SavedState {
   task?: string;
   /** The state value itself (kept so a bad bookmark can be rolled back with `runs state <id> --restore`). */
   value?: unknown;
+  /** True when `value` had secrets in it, masked here (keys too): it is not the state, so it cannot be restored. */
+  masked?: boolean;
   /** Why nothing was saved, or what was kept. */
   reason?: string;
 }

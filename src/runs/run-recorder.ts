@@ -331,11 +331,15 @@ export class RunRecorder {
       if (result.status === 'succeeded') return { saved: false, reason: NO_STATE_REASON };
       return fs.existsSync(this.options.stateFile) ? { saved: false, reason: kept } : undefined;
     }
+    // The record keeps the state masked, keys too (the record itself masks string values only); artifacts/state.json
+    // gets the real one.
+    const value = maskDeep(last.value, this.options.masker, { keys: true });
+    const masked = JSON.stringify(value) !== JSON.stringify(last.value) ? { masked: true } : {};
     if (result.status !== 'succeeded') {
-      return { saved: false, task: last.task, value: last.value, reason: kept };
+      return { saved: false, task: last.task, value, ...masked, reason: kept };
     }
     saveStateAtomically(this.options.stateFile, last.value);
-    return { saved: true, task: last.task, value: last.value };
+    return { saved: true, task: last.task, value, ...masked };
   }
 
   /** What the finished record says for the run's closing summary (masked), without reading the record back. */

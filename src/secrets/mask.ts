@@ -78,13 +78,17 @@ export function findUnmaskableSecrets(secrets: Secret[]): string[] {
   return secrets.filter((s) => s.value.length > 0 && s.value.length < MIN_VALUE_LENGTH).map((s) => s.key);
 }
 
-/** A copy of a JSON-like value with every string inside it masked; keys of objects are kept as they are. */
-export function maskDeep<T>(value: T, masker: Masker): T {
+/**
+ * A copy of a JSON-like value with every string inside it masked. Keys of objects are kept as they are (a record's
+ * keys are handoff's own names) unless `keys` is set: a Singer state's keys are the data's own (a bookmark per
+ * account), where a secret can be a key.
+ */
+export function maskDeep<T>(value: T, masker: Masker, options: { keys?: boolean } = {}): T {
   if (masker.values.length === 0) return value;
-  return maskValue(value, masker, new WeakMap()) as T;
+  return maskValue(value, masker, new WeakMap(), options.keys === true) as T;
 }
 
-function maskValue(value: unknown, masker: Masker, seen: WeakMap<object, unknown>): unknown {
+function maskValue(value: unknown, masker: Masker, seen: WeakMap<object, unknown>, keys: boolean): unknown {
   if (typeof value === 'string') return masker.mask(value);
   if (typeof value !== 'object' || value === null) return value;
   const done = seen.get(value);
@@ -92,7 +96,7 @@ function maskValue(value: unknown, masker: Masker, seen: WeakMap<object, unknown
   if (Array.isArray(value)) {
     const copy: unknown[] = [];
     seen.set(value, copy);
-    for (const item of value) copy.push(maskValue(item, masker, seen));
+    for (const item of value) copy.push(maskValue(item, masker, seen, keys));
     return copy;
   }
   const proto = Object.getPrototypeOf(value);
@@ -100,7 +104,7 @@ function maskValue(value: unknown, masker: Masker, seen: WeakMap<object, unknown
   if (proto !== Object.prototype && proto !== null) return value;
   const copy: Record<string, unknown> = {};
   seen.set(value, copy);
-  for (const [k, v] of Object.entries(value)) copy[k] = maskValue(v, masker, seen);
+  for (const [k, v] of Object.entries(value)) copy[keys ? masker.mask(k) : k] = maskValue(v, masker, seen, keys);
   return copy;
 }
 
