@@ -471,7 +471,12 @@ describe('teardown', () => {
     expect(emulator.storage.buckets.has(bucket)).toBe(true);
 
     const secrets = await cli(['secrets', 'delete', '-p', words, '-y']);
-    expect(parse(secrets.stdout)).toMatchObject({ status: 'deleted', deleted: ['/handoff/dev-it/words/API_TOKEN', '/handoff/dev-it/SHARED_TOKEN'], missing: [] });
+    // Named where Secret Manager has them (before: SSM paths, which Google Cloud has none of).
+    expect(parse(secrets.stdout)).toMatchObject({
+      status: 'deleted',
+      deleted: [`secretmanager:projects/${PROJECT}/secrets/handoff_dev-it_words (key API_TOKEN)`, expect.stringMatching(/^secretmanager:projects\/.*\(key SHARED_TOKEN\)$/)],
+      missing: [],
+    });
     expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it_words`)!)).toEqual({});
     const removed = await cli(['project', 'delete', '-p', words, '-y']);
     expect(removed.code, removed.stderr).toBe(0);

@@ -3,6 +3,7 @@ import { UserError } from '../../errors.js';
 import {
   deleteSecrets,
   describeKeptSharedSecrets,
+  describeSecretPath,
   describeSecretPlan,
   findStaleSecrets,
   checkSecretsFit,
@@ -42,12 +43,12 @@ function loadStageSecrets(options: GlobalOptions, session: StoreSession, push = 
 export function formatSecretPushLines(plan: SecretPushEntry[], remove: StaleSecret[], keptShared: StaleSecret[] = []): string[] {
   const removing = new Map(remove.map((r) => [r.name, r]));
   const kept = new Set(keptShared.map((k) => k.name));
-  const lines = describeSecretPlan(plan).map((e, i) => {
+  const lines = plan.map((e, i) => {
     const stale = removing.get(plan[i]!.name);
     if (stale) removing.delete(stale.name);
     const skip = kept.has(plan[i]!.name) ? ' SKIP (push: false), STAYS in the store (shared by the resource group)' : ' SKIP (push: false)';
     const action = e.push ? (e.tier === 'Advanced' ? ' [Advanced tier]' : '') : stale ? ` REMOVE from the store (${stale.why})` : skip;
-    return `  - ${e.key} (${e.level} level) -> ${e.where}${action}`;
+    return `  - ${e.key} (${e.level} level) -> ${e.location}${action}`;
   });
   for (const r of removing.values()) lines.push(`  - ${r.key} (${r.level} level) -> ${r.location} REMOVE from the store (${r.why})`);
   return lines;
@@ -65,7 +66,7 @@ export function secretsPushCommand(options: GlobalOptions): Promise<number> {
     const plan = planSecretsPush(session.provider, secrets, { allowAdvancedTier: vars.allow_advanced_tier === true });
     await checkSecretsFit(session.provider, plan);
     const stale = await findStaleSecrets(session.provider, plan);
-    const described = describeSecretPlan(plan);
+    const described = describeSecretPlan(session.provider, plan);
     const removed = stale.remove.map((r) => ({ key: r.key, level: r.level, where: r.location, why: r.why }));
     process.stderr.write(`Secrets to push to the ${session.provider.name} secret store:\n${formatSecretPushLines(plan, stale.remove, stale.keptShared).join('\n')}\n`);
     const shared = describeKeptSharedSecrets(stale.keptShared);
@@ -94,7 +95,7 @@ export function secretsPushCommand(options: GlobalOptions): Promise<number> {
 export function secretsPrintCommand(options: GlobalOptions, flags: { reveal?: boolean }): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const stored = await readStoreSecrets(session.provider);
-    if (stored.length === 0) session.log.log('warning', `no secrets stored under ${session.provider.parameters.describe(session.provider.names.ssmTaskPath)} or its resource group`);
+    if (stored.length === 0) session.log.log('warning', `no secrets stored under ${describeSecretPath(session.provider, session.provider.names.ssmTaskPath)} or its resource group`);
     printResult(
       options,
       stored.map((s) => ({ key: s.key, level: s.level, where: s.location, value: flags.reveal ? s.value : '***' })),
@@ -121,7 +122,8 @@ function deleteStoredKeys(options: GlobalOptions, keys: string[]): Promise<numbe
       return 0;
     }
     const result = await parameters.delete(targets.map((t) => t.name));
-    printResult(options, { status: 'deleted', deleted: result.deleted, missing: result.missing });
+    // Where each is in the provider's own terms (an SSM parameter, a Key Vault or Secret Manager secret's key).
+    printResult(options, { status: 'deleted', deleted: result.deleted.map((n) => parameters.describe(n)), missing: result.missing.map((n) => parameters.describe(n)) });
     return 0;
   });
 }
@@ -143,8 +145,9 @@ export function secretsDeleteCommand(options: GlobalOptions, flags: { key?: stri
       return 0;
     }
     const result = await deleteSecrets(session.provider, targets);
-    for (const name of result.missing) session.log.log('warning', `${name} was not in the store`);
-    printResult(options, { status: 'deleted', deleted: result.deleted, missing: result.missing });
+    const where = (name: string): string => session.provider.parameters.describe(name);
+    for (const name of result.missing) session.log.log('warning', `${where(name)} was not in the store`);
+    printResult(options, { status: 'deleted', deleted: result.deleted.map(where), missing: result.missing.map(where) });
     return 0;
   });
 }

@@ -296,7 +296,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
       status: 'pushed',
       config: config.location,
       files: summarize(files),
-      secrets: describeSecretPlan(plan),
+      secrets: describeSecretPlan(session.provider, plan),
       ...(stale.remove.length > 0 ? { removed_secrets: stale.remove.map((r) => ({ key: r.key, level: r.level, where: r.location, why: r.why })) } : {}),
     });
     return 0;
@@ -322,7 +322,7 @@ export function projectDeleteCommand(options: GlobalOptions): Promise<number> {
     const files = await deleteFiles(provider);
     const secrets = await deleteSecrets(provider, taskSecrets.map((s) => ({ key: s.key, level: s.level, push: true })));
     if (shared > 0) session.log.log('info', `Kept the resource group's ${plural(shared, 'secret')}: \`handoff secrets delete -p <project>\` removes them once no task of ${provider.names.resourceGroup} needs them`);
-    printResult(options, { status: 'deleted', config: config.keys.length > 0 ? config.location : null, files: summarize(files), secrets: secrets.deleted, ...(shared > 0 ? { resource_group_secrets_kept: shared } : {}) });
+    printResult(options, { status: 'deleted', config: config.keys.length > 0 ? config.location : null, files: summarize(files), secrets: secrets.deleted.map((n) => session.provider.parameters.describe(n)), ...(shared > 0 ? { resource_group_secrets_kept: shared } : {}) });
     return 0;
   });
 }

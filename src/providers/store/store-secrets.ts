@@ -148,14 +148,18 @@ export async function removeStaleSecrets(provider: Provider, stale: StaleSecret[
   return (await provider.parameters.delete(stale.map((s) => s.name))).deleted;
 }
 
-/** The plan without values, for printing. */
-export function describeSecretPlan(plan: SecretPushEntry[]): { key: string; level: SecretLevel; where: string; push: boolean; tier?: ParameterTier; bytes?: number }[] {
+/**
+ * The plan without values, for printing. A tier is SSM's (AWS, and the local store that keeps its limits): a store
+ * with its own size rule (Key Vault, Secret Manager) has none to show.
+ */
+export function describeSecretPlan(provider: Provider, plan: SecretPushEntry[]): { key: string; level: SecretLevel; where: string; push: boolean; tier?: ParameterTier; bytes?: number }[] {
+  const ssmTiers = provider.parameters.chooseTier === undefined;
   return plan.map((e) => ({
     key: e.key,
     level: e.level,
     where: e.location,
     push: e.push,
-    ...(e.tier ? { tier: e.tier, bytes: e.bytes } : {}),
+    ...(e.tier && ssmTiers ? { tier: e.tier, bytes: e.bytes } : {}),
   }));
 }
 
@@ -191,8 +195,16 @@ export async function readStoreSecrets(provider: Provider): Promise<StoredSecret
       byKey.set(key, { key, level, name: p.name, location: provider.parameters.describe(p.name), value: unescapeSecretValue(p.value) });
     }
   }
-  const where = `${provider.parameters.describe(names.ssmTaskPath)} and the resource group's ${provider.parameters.describe(names.ssmResourceGroupPath)}`;
+  const where = `${describeSecretPath(provider, names.ssmTaskPath)} and the resource group's ${describeSecretPath(provider, names.ssmResourceGroupPath)}`;
   return recordSecretsOrigin([...byKey.values()], { kind: 'store', where });
+}
+
+/**
+ * Where the secrets of a path are, in the provider's terms: describe() names one secret (`<path>/<key>`), and a store
+ * that keeps a path's keys together (Key Vault, Secret Manager) knows no name for the path alone.
+ */
+export function describeSecretPath(provider: Provider, path: string): string {
+  return provider.parameters.describe(`${path}/*`);
 }
 
 /** Stored secrets in the shape the runner takes; still known to come from the store (even none of them). */
