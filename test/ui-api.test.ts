@@ -264,6 +264,36 @@ describe('starting runs', () => {
     expect((await json(ui, '/api/runs')).total).toBe(0);
   });
 
+  it('passes --timeout, --strict and -e on to the runs it starts, the -e values never on a command line', async () => {
+    // {{ TOKEN_E }} is defined only by -e: with --strict, a run that did not get it would refuse to start.
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: show
+  commands:
+  - command: sh
+    args: "-c 'echo got={{ TOKEN_E }}; echo \\"env=$TOKEN_E\\"; sleep 30'"
+`);
+    const value = 'e-value with  two spaces';
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir, '--timeout', '2', '--strict', '-e', `TOKEN_E=${value}`, '--container-provider', 'docker']);
+    const started = await call(ui, '/api/runs', { method: 'POST' });
+    expect(started.status).toBe(201);
+    const { runId, pid } = (await started.json()) as { runId: string; pid: number };
+    const commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(commandLine).toEqual(expect.arrayContaining(['--timeout', '2', '--strict', '-e']));
+    expect(commandLine.join(' ')).not.toContain('e-value');
+    await waitFor(() => readRecord(workspaceDir, runId).status !== 'running');
+    expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'failed', reason: expect.stringContaining('timed out after 2 s') });
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'show_stdout.log'), 'utf8')).toContain(`got=e-value with two spaces\nenv=${value}\n`);
+    // What the runs get is said at start, -e by key only; an option no run takes is named in a warning.
+    expect(ui.stderr()).toContain('"Run now" starts `handoff run local` with --timeout 2 --strict -e (TOKEN_E)');
+    expect(ui.stderr()).toContain('--container-provider is not used by `handoff ui`');
+    expect(ui.stderr()).not.toContain('e-value');
+
+    const strict = await startUi(['-p', projectDir, '-w', makeTempDir(), '--strict']);
+    const refused = await call(strict, '/api/runs', { method: 'POST' });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { message: string }).message).toContain('TOKEN_E');
+  });
+
   it('is read-only for a project deployed to AWS unless --allow-runs', async () => {
     const { projectDir, workspaceDir } = gatedProject('deploy:\n  cloud_provider: aws\n  resource_group: shop\n  task: things\n');
     const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);

@@ -56,6 +56,9 @@ export interface ProjectBackendOptions extends ProjectSource {
   workspaceDir: string;
   /** `-v` tokens, passed on to the runs the page starts. */
   varTokens: string[];
+  /** More options for those runs (`--timeout`, `--strict`, `-l`, `-a` …) and their `-e` values (see UiRunLaunch). */
+  runFlags?: string[];
+  envs?: Record<string, string>;
   /** The handoff entry script that "Run now" starts again (bin/handoff.js); without it runs cannot be started. */
   handoffEntry?: string;
   /** Never start runs (`handoff ui --read-only`). */
@@ -124,6 +127,8 @@ export class ProjectBackend {
             runsDir: this.workspace.runsDir,
             stage: options.stage,
             varTokens: options.varTokens,
+            runFlags: options.runFlags,
+            envs: options.envs,
           },
           () => this.cache.running().map((run) => run.runId),
         )
