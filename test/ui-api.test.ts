@@ -363,6 +363,34 @@ describe('runs and logs', () => {
     process.stderr.write(`ui: first page of 1,000 runs in ${firstMs.toFixed(1)} ms, cached ${(performance.now() - again).toFixed(1)} ms\n`);
   });
 
+  it('streams a running process\'s stderr log as it is written, readable as soon as its first line is', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: first
+  commands:
+  - command: sh
+    args: "-c 'echo first-err >&2'"
+- name: talk
+  commands:
+  - command: sh
+    args: "-c 'echo err-1 >&2; while [ ! -f artifacts/go ]; do sleep 0.05; done; echo err-2 >&2'"
+`);
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const events = openEvents(ui);
+    await waitFor(() => events.raw().includes('retry:'));
+    const { runId } = (await (await call(ui, '/api/runs', { method: 'POST' })).json()) as { runId: string };
+    const talk = () => events.events.filter((e): e is Extract<UiEvent, { type: 'log' }> => e.type === 'log' && e.runId === runId && e.stream === 'talk/sh');
+    // Named by the record within a second of its first line (not at the next 10 s heartbeat), and followed from there.
+    await waitFor(() => talk().some((e) => e.text.includes('err-1')), 8000);
+    expect(readRecord(workspaceDir, runId).status).toBe('running');
+    const read = await json(ui, `/api/runs/${runId}/log?stream=talk%2Fsh`);
+    expect(read.text).toBe('err-1\n');
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    await waitFor(() => talk().some((e) => e.text.includes('err-2')));
+    expect(talk().map((e) => e.text).join('')).toBe('err-1\nerr-2\n');
+    expect(talk()[1]?.start ?? talk()[0].end).toBe(talk()[0].end);
+    events.close();
+  });
+
   it('reads logs by byte offset and tails them from a whole line', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n- name: talk\n  commands:\n  - command: sh\n    args: -c \'for i in 1 2 3 4 5 6 7 8 9; do echo "line number $i" >&2; done\'\n');
     const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);

@@ -88,6 +88,8 @@ export class RunRecorder {
   /** Commands running now (by task and pid), written into the record so a later handoff can end them if this one dies. */
   private readonly live = new Map<string, LiveProcess>();
   private liveWrittenAt = 0;
+  /** A write due within LIVE_WRITE_INTERVAL_MS (see writeSoon). */
+  private soonWrite?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
   /** The write of a top-level task's result, made at the end of the event loop turn it finished in. */
   private taskWrite?: NodeJS.Immediate;
@@ -229,8 +231,23 @@ export class RunRecorder {
       };
       this.stderrStreams.set(key, copy);
       this.record.logs.stderr[`${task}/${processName}`] = this.relative(file);
+      // Named in the record soon, not at the next heartbeat (10 s): the web UI follows the logs the record names.
+      this.writeSoon();
     }
     return copy;
+  }
+
+  /** Writes the running record within a second, at most once a second (shared with the writes of process starts). */
+  private writeSoon(): void {
+    if (this.finished || this.soonWrite) return;
+    const wait = Math.max(0, this.liveWrittenAt + LIVE_WRITE_INTERVAL_MS - Date.now());
+    this.soonWrite = setTimeout(() => {
+      this.soonWrite = undefined;
+      if (this.finished) return;
+      this.liveWrittenAt = Date.now();
+      this.writeDuringRun();
+    }, wait);
+    this.soonWrite.unref();
   }
 
   private collectTaskFacts(task: TaskResult): void {
@@ -300,6 +317,7 @@ export class RunRecorder {
     if (this.finished) return;
     this.finished = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.soonWrite) clearTimeout(this.soonWrite);
     if (this.taskWrite) clearImmediate(this.taskWrite);
     this.taskWrite = undefined;
     const tasks = result.tasks.map((t) => this.annotate(t));
@@ -401,6 +419,11 @@ export class RunRecorder {
   /** Flushes and closes the run's log files. */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.soonWrite) {
+      clearTimeout(this.soonWrite);
+      this.soonWrite = undefined;
+      if (!this.finished) this.writeDuringRun();
+    }
     // A run that broke down before it finished still gets its last task's result written.
     if (this.taskWrite) {
       clearImmediate(this.taskWrite);

@@ -12,6 +12,8 @@ interface CachedSummary {
   summary: RunSummary;
   /** Kept only while the record says running, to tell a live run from an abandoned one. */
   running?: RunRecord;
+  /** Where its logs are (the console's, and each process's stderr as the record names them so far). */
+  logs?: RunRecord['logs'];
 }
 
 export function summarizeRunRecord(record: RunRecord): RunSummary {
@@ -114,12 +116,17 @@ export class RunSummaryCache {
     if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
       const record = readRunRecord(file);
       if (!record) return undefined;
-      entry = { mtimeMs: stat.mtimeMs, size: stat.size, summary: summarizeRunRecord(record), running: record.status === 'running' ? record : undefined };
+      entry = { mtimeMs: stat.mtimeMs, size: stat.size, summary: summarizeRunRecord(record), running: record.status === 'running' ? record : undefined, logs: record.logs };
       this.entries.set(runId, entry);
     }
     entry.checkedWith = listing;
     if (entry.running && isAbandoned(entry.running)) return showAbandoned(entry.summary, entry.running);
     return entry.summary;
+  }
+
+  /** The logs a run's record names, as of its last read by `get` (the event stream follows them while it runs). */
+  logsOf(runId: string): RunRecord['logs'] | undefined {
+    return this.entries.get(runId)?.logs;
   }
 
   /** The listing just read, as the key of what may be trusted without a stat; undefined while it has not settled. */
