@@ -303,9 +303,20 @@ describe('starting runs', () => {
     const refused = await call(ui, '/api/runs', { method: 'POST' });
     expect(refused.status).toBe(403);
     expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+    // Read-only means no Stop either, for a run started in a terminal: the page and the API say the same.
+    expect(overview.canStopRuns).toBe(false);
+    const terminalRun = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    await waitFor(() => (fs.existsSync(path.join(workspaceDir, 'runs')) && fs.readdirSync(path.join(workspaceDir, 'runs')).some((f) => f.endsWith('.json'))));
+    const [{ runId }] = (await json(ui, '/api/runs')).runs;
+    const stop = await call(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
+    expect(stop.status).toBe(403);
+    expect(((await stop.json()) as { message: string }).message).toContain('read-only');
+    expect(readRecord(workspaceDir, runId).status).toBe('running');
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    expect((await terminalRun).code).toBe(0);
 
     const allowed = await startUi(['-p', projectDir, '-w', workspaceDir, '--allow-runs']);
-    expect((await json(allowed, '/api/overview')).canStartRuns).toBe(true);
+    expect(await json(allowed, '/api/overview')).toMatchObject({ canStartRuns: true, canStopRuns: true });
     const readOnly = await startUi(['-p', projectDir, '-w', workspaceDir, '--read-only']);
     expect((await json(readOnly, '/api/overview')).readOnlyReason).toContain('--read-only');
   });

@@ -225,12 +225,26 @@ export class ProjectBackend {
     }
   }
 
+  /** Why "Run now" is off, if it is. */
   private localRunsOff(cloudProvider: string | undefined): string | undefined {
-    if (this.options.readOnly) return '`handoff ui` was started with --read-only';
+    const off = this.workspaceRunsOff(cloudProvider);
+    if (off !== undefined) return off;
     if (!this.options.handoffEntry) return 'this server was started without a handoff command to run';
+    return undefined;
+  }
+
+  /**
+   * Why runs in the workspace are neither started nor stopped from this page, if they are not: a page that says it is
+   * read-only offers no Stop either (README: read-only unless --allow-runs). On the team server a cloud project's page
+   * still starts and stops cloud jobs, so it is not called read-only there.
+   */
+  private workspaceRunsOff(cloudProvider: string | undefined): string | undefined {
+    if (this.options.readOnly) return '`handoff ui` was started with --read-only';
     if (this.options.localRuns === false) return 'runs in the workspace are switched off for this project (local_runs: false)';
     if (this.options.localRuns === undefined && cloudProvider !== undefined && cloudProvider !== 'local') {
-      return `deploy.cloud_provider is ${cloudProvider}, so this page is read-only; ${this.options.allowRunsHint}`;
+      return this.options.cloud
+        ? `deploy.cloud_provider is ${cloudProvider}, so runs in the workspace are neither started nor stopped here (cloud runs are); ${this.options.allowRunsHint}`
+        : `deploy.cloud_provider is ${cloudProvider}, so this page is read-only; ${this.options.allowRunsHint}`;
     }
     return undefined;
   }
@@ -315,7 +329,7 @@ export class ProjectBackend {
       canStartRuns: reason === undefined,
       readOnlyReason: reason,
       ...(this.id ? { projectId: this.id } : {}),
-      canStopRuns: !this.options.readOnly,
+      canStopRuns: this.workspaceRunsOff(cloudProvider) === undefined,
       ...(cloud ? { cloud } : {}),
     };
   }
@@ -538,7 +552,8 @@ export class ProjectBackend {
 
   /** Stops a running run of the workspace as Ctrl-C would: SIGTERM to its handoff, which ends its commands and records why. */
   async stopRun(runId: string): Promise<ActionResult<{ message: string }>> {
-    if (this.options.readOnly) throw new HttpError(403, '`handoff ui` was started with --read-only');
+    const off = this.workspaceRunsOff((await this.projectName()).cloudProvider);
+    if (off !== undefined) throw new HttpError(403, off);
     const detail = await this.runDetail(runId);
     const record = detail.record;
     if (detail.where === 'cloud') throw new HttpError(409, `run ${runId} ran in the provider: stop its job instead`);
