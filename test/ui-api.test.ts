@@ -264,6 +264,18 @@ describe('starting runs', () => {
     expect((await json(ui, '/api/runs')).total).toBe(0);
   });
 
+  it('says what is wrong with a broken project.yml on the Schedules API as on the Project API: each problem located', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: a\n    commands:\n      - command: echo hi\nschedules:\n  - target_id: 3\n    name: off\n    cron: "0 12 ? * MON-FRI *"\n');
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const schedules = await json(ui, '/api/schedules');
+    expect(schedules.schedules).toEqual([]);
+    expect(schedules.error.message).toMatch(/project\.yml has 1 problem/);
+    expect(schedules.error.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', path: 'schedules[0].name', location: expect.objectContaining({ file: path.join(projectDir, 'project.yml'), line: 7, col: 11 }), message: expect.stringContaining('boolean false') }),
+    ]);
+    expect((await json(ui, '/api/project')).error.diagnostics).toEqual(schedules.error.diagnostics);
+  });
+
   it('passes --timeout, --strict and -e on to the runs it starts, the -e values never on a command line', async () => {
     // {{ TOKEN_E }} is defined only by -e: with --strict, a run that did not get it would refuse to start.
     const { projectDir, workspaceDir } = makeProject(`tasks:

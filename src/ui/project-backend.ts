@@ -345,7 +345,7 @@ export class ProjectBackend {
       loaded = await this.loadProject();
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      return { schedules: [], now: isoTime(now), error: error.message };
+      return { schedules: [], now: isoTime(now), error: { message: error.message, fix: error.fix, diagnostics: error.diagnostics } };
     }
     const { project } = loaded;
     const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now), process.env, now), now: isoTime(now) };
