@@ -231,6 +231,26 @@ describe('starting runs', () => {
     expect(record.records).toEqual({ things: 7 });
   });
 
+  it('shows a run whose handoff was killed (SIGKILL) as ended when it was last seen alive, as `runs list` then records it', async () => {
+    const { projectDir, workspaceDir } = gatedProject();
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const { runId, pid } = (await (await call(ui, '/api/runs', { method: 'POST' })).json()) as { runId: string; pid: number };
+    // A running handoff touches its console log every second: wait until that says more than its last heartbeat.
+    const consoleLog = path.join(workspaceDir, 'runs', runId, 'console.log');
+    await waitFor(() => fs.statSync(consoleLog).mtimeMs - Date.parse(readRecord(workspaceDir, runId).heartbeatAt) > 1500);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isAlive(pid));
+    const lastAlive = new Date(Math.floor(fs.statSync(consoleLog).mtimeMs)).toISOString();
+    const record = readRecord(workspaceDir, runId);
+    expect(lastAlive > record.heartbeatAt).toBe(true);
+    const [shown] = (await json(ui, '/api/runs?limit=1')).runs;
+    expect(shown).toMatchObject({ runId, status: 'interrupted', abandoned: true, endedAt: lastAlive, durationMs: Date.parse(lastAlive) - Date.parse(record.startedAt) });
+    expect((await json(ui, `/api/runs/${runId}`)).record).toMatchObject({ endedAt: lastAlive });
+    // `runs list` marks it (and ends the tap it left running) with the same end.
+    expect((await runCli(['runs', 'list', '-w', workspaceDir])).code).toBe(0);
+    expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'interrupted', endedAt: lastAlive });
+  });
+
   it('stays up when the run it started ends, and shows its result', async () => {
     const { projectDir, workspaceDir } = gatedProject();
     fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });

@@ -22,6 +22,9 @@ export const NO_STATE_REASON = "no task's last command emitted a Singer STATE (o
 /** A process start rewrites the running record (its `live` list) at most this often. */
 const LIVE_WRITE_INTERVAL_MS = 1000;
 
+/** How often a running handoff touches its console log, whose time then says when it was last alive (see lastSignOfLife). */
+const PULSE_MS = 1000;
+
 /** How often a running record is refreshed; a record older than a few of these, from another host, is abandoned. */
 export const HEARTBEAT_MS = 10_000;
 
@@ -91,6 +94,7 @@ export class RunRecorder {
   /** A write due within LIVE_WRITE_INTERVAL_MS (see writeSoon). */
   private soonWrite?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
+  private pulse?: NodeJS.Timeout;
   /** The write of a top-level task's result, made at the end of the event loop turn it finished in. */
   private taskWrite?: NodeJS.Immediate;
   private finished = false;
@@ -146,6 +150,17 @@ export class RunRecorder {
       this.writeDuringRun();
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
+    // A heartbeat rewrites the whole record, so it is rare; touching the log is one cheap call, every second.
+    this.pulse = setInterval(() => {
+      if (!this.console) return;
+      try {
+        const now = new Date();
+        fs.futimesSync(this.console.fd, now, now);
+      } catch {
+        // Only the estimate of a killed run's end gets coarser.
+      }
+    }, PULSE_MS);
+    this.pulse.unref();
   }
 
   /** A line exactly as the console showed it (already masked by the caller's renderer — masked again for safety). */
@@ -317,6 +332,7 @@ export class RunRecorder {
     if (this.finished) return;
     this.finished = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.pulse) clearInterval(this.pulse);
     if (this.soonWrite) clearTimeout(this.soonWrite);
     if (this.taskWrite) clearImmediate(this.taskWrite);
     this.taskWrite = undefined;
@@ -419,6 +435,7 @@ export class RunRecorder {
   /** Flushes and closes the run's log files. */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.pulse) clearInterval(this.pulse);
     if (this.soonWrite) {
       clearTimeout(this.soonWrite);
       this.soonWrite = undefined;

@@ -9,7 +9,7 @@ import type { CloudProviderName } from '../project/cloud-providers.js';
 import { isHandoffProcess } from '../process/process-alive.js';
 import { createProvider, type CloudJob, type DeployTarget } from '../providers/provider.js';
 import { resolveDeployTarget } from '../providers/store/deploy-target.js';
-import { findRunRecord, isAbandoned } from '../runs/run-history.js';
+import { findRunRecord, isAbandoned, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
@@ -504,7 +504,7 @@ export class ProjectBackend {
     }
     const abandoned = isAbandoned(record);
     if (abandoned) {
-      const shown = showAbandoned(summarizeRunRecord(record), record);
+      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record));
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
     return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}) };

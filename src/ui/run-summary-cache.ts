@@ -1,6 +1,6 @@
 // Short summaries of run records, cached by file mtime and size, so a page of 1,000 runs reads only what changed.
 import fs from 'node:fs';
-import { isAbandoned, listRunIds } from '../runs/run-history.js';
+import { isAbandoned, lastSignOfLife, listRunIds } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import type { RunPoint, RunSummary, RunsPage } from './api-types.js';
 
@@ -12,6 +12,8 @@ interface CachedSummary {
   summary: RunSummary;
   /** Kept only while the record says running, to tell a live run from an abandoned one. */
   running?: RunRecord;
+  /** For an abandoned run: when it was last seen alive (its logs no longer change). */
+  abandonedAt?: string;
   /** Where its logs are (the console's, and each process's stderr as the record names them so far). */
   logs?: RunRecord['logs'];
 }
@@ -37,14 +39,17 @@ export function summarizeRunRecord(record: RunRecord): RunSummary {
   };
 }
 
-/** A running record whose handoff is gone is shown as interrupted, as `runs list` would mark it (without writing). */
-export function showAbandoned(summary: RunSummary, record: RunRecord): RunSummary {
+/**
+ * A running record whose handoff is gone is shown as interrupted, as `runs list` would mark it (without writing): ended
+ * when it was last seen alive (`lastSignOfLife`, which `runs list` writes too).
+ */
+export function showAbandoned(summary: RunSummary, record: RunRecord, endedAt: string): RunSummary {
   return {
     ...summary,
     status: 'interrupted',
     abandoned: true,
-    endedAt: record.heartbeatAt,
-    durationMs: Date.parse(record.heartbeatAt) - Date.parse(record.startedAt),
+    endedAt,
+    durationMs: Date.parse(endedAt) - Date.parse(record.startedAt),
     reason: `handoff (pid ${record.pid} on ${record.host}) stopped without finishing this run`,
   };
 }
@@ -120,7 +125,10 @@ export class RunSummaryCache {
       this.entries.set(runId, entry);
     }
     entry.checkedWith = listing;
-    if (entry.running && isAbandoned(entry.running)) return showAbandoned(entry.summary, entry.running);
+    if (entry.running && isAbandoned(entry.running)) {
+      entry.abandonedAt ??= lastSignOfLife(this.runsDir, entry.running);
+      return showAbandoned(entry.summary, entry.running, entry.abandonedAt);
+    }
     return entry.summary;
   }
 
