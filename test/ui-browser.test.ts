@@ -403,6 +403,14 @@ describe('handoff ui in Chromium', () => {
     expect(await page.locator('.runs-chart g.chart-bar').count()).toBe(runCount);
     expect(await page.locator('.runs-table tbody tr').count()).toBe(runCount);
     await saveScreenshot(page, 'runs');
+    // The chart's bars are links a keyboard reaches and opens, named for screen readers.
+    const bar = page.locator(`.runs-chart g.chart-bar[data-run-id="${runId}"]`);
+    expect(await bar.getAttribute('tabindex')).toBe('0');
+    expect(await bar.getAttribute('role')).toBe('link');
+    expect(await bar.getAttribute('aria-label')).toMatch(new RegExp(`^Run ${runId}: succeeded, .*duration`));
+    await bar.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`#/runs/${encodeURIComponent(runId)}$`));
   });
 
   it('shows a failed run with its exit code, failure class and reason', async () => {

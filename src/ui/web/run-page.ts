@@ -141,9 +141,11 @@ export function recordsAndState(detail: Pick<RunDetail, 'record'>): HTMLElement 
 }
 
 /** "Stop" for a running run (operators): the server asks its handoff to end as Ctrl-C would. */
-export function stopButton(label: string, stop: () => Promise<{ status: number; body: { message: string } }>, notify: PageContext['notify']): HTMLButtonElement {
+export function stopButton(label: string, stop: () => Promise<{ status: number; body: { message: string } }>, notify: PageContext['notify'], question: string): HTMLButtonElement {
   const button = h('button', { class: 'button button-danger', 'data-action': 'stop' }, label);
   button.addEventListener('click', async () => {
+    // A stop cannot be taken back (the run is recorded interrupted): one slip of the mouse must not do it.
+    if (!window.confirm(question)) return;
     button.disabled = true;
     try {
       const { status, body } = await stop();
@@ -217,7 +219,7 @@ export const runPage: Page = (container, context, params) => {
     detail = next;
     const r = next.record;
     const canStop = r.status === 'running' && next.where !== 'cloud' && context.canOperate && context.overview.canStopRuns && !next.abandoned;
-    actions.replaceChildren(canStop ? stopButton('■ Stop', () => context.api.stopRun(r.runId), context.notify) : '');
+    actions.replaceChildren(canStop ? stopButton('■ Stop', () => context.api.stopRun(r.runId), context.notify, `Stop run ${r.runId}? Its commands are ended and the run is recorded as interrupted.`) : '');
     body.replaceChildren(
       summaryGrid(next),
       r.reason ? h('div', { class: `reason reason-${r.status}` }, r.reason) : '',
