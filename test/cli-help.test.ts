@@ -35,7 +35,14 @@ describe('help', () => {
         expect(globals).not.toContain('--version');
         // `ui user …` manages accounts: the local UI's --port/--open are not its options; `ui serve` takes them.
         if (words[0] === 'ui' && words[1] === 'user') expect(globals, words.join(' ')).not.toContain('--port');
-        if (words[0] === 'ui' && words[1] === 'serve') expect(globals).toContain('--port <n>');
+        // `ui serve` lists its --port with its own default (one default, not `ui`'s "a free one" too), and none of the
+        // run options it does not use.
+        if (words.join(' ') === 'ui serve') {
+          expect(r.stdout.split(/^Global Options:$/m)[0]).toMatch(/--port <n> +port to listen on \(default 8080/);
+          expect(r.stdout).not.toContain('(default: a free one)');
+          expect(r.stdout).not.toContain('default port 8080 here');
+          for (const flag of ['--port', '--timeout', '--strict', '--envs', '--push-artifacts', '--allow-runs']) expect(globals, flag).not.toContain(flag);
+        }
         // An example is taken for the command to type: a command's examples are of itself.
         for (const [example] of r.stdout.matchAll(/^ {2}handoff .*$/gm)) {
           expect(example, `${words.join(' ')} --help shows an example of another command`).toContain(`handoff ${words.join(' ')}`);

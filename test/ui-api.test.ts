@@ -231,6 +231,26 @@ describe('starting runs', () => {
     expect(record.records).toEqual({ things: 7 });
   });
 
+  it('shows a run whose handoff was killed (SIGKILL) as ended when it was last seen alive, as `runs list` then records it', async () => {
+    const { projectDir, workspaceDir } = gatedProject();
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const { runId, pid } = (await (await call(ui, '/api/runs', { method: 'POST' })).json()) as { runId: string; pid: number };
+    // A running handoff touches its console log every second: wait until that says more than its last heartbeat.
+    const consoleLog = path.join(workspaceDir, 'runs', runId, 'console.log');
+    await waitFor(() => fs.statSync(consoleLog).mtimeMs - Date.parse(readRecord(workspaceDir, runId).heartbeatAt) > 1500);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isAlive(pid));
+    const lastAlive = new Date(Math.floor(fs.statSync(consoleLog).mtimeMs)).toISOString();
+    const record = readRecord(workspaceDir, runId);
+    expect(lastAlive > record.heartbeatAt).toBe(true);
+    const [shown] = (await json(ui, '/api/runs?limit=1')).runs;
+    expect(shown).toMatchObject({ runId, status: 'interrupted', abandoned: true, endedAt: lastAlive, durationMs: Date.parse(lastAlive) - Date.parse(record.startedAt) });
+    expect((await json(ui, `/api/runs/${runId}`)).record).toMatchObject({ endedAt: lastAlive });
+    // `runs list` marks it (and ends the tap it left running) with the same end.
+    expect((await runCli(['runs', 'list', '-w', workspaceDir])).code).toBe(0);
+    expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'interrupted', endedAt: lastAlive });
+  });
+
   it('stays up when the run it started ends, and shows its result', async () => {
     const { projectDir, workspaceDir } = gatedProject();
     fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });
@@ -264,6 +284,48 @@ describe('starting runs', () => {
     expect((await json(ui, '/api/runs')).total).toBe(0);
   });
 
+  it('says what is wrong with a broken project.yml on the Schedules API as on the Project API: each problem located', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: a\n    commands:\n      - command: echo hi\nschedules:\n  - target_id: 3\n    name: off\n    cron: "0 12 ? * MON-FRI *"\n');
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const schedules = await json(ui, '/api/schedules');
+    expect(schedules.schedules).toEqual([]);
+    expect(schedules.error.message).toMatch(/project\.yml has 1 problem/);
+    expect(schedules.error.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', path: 'schedules[0].name', location: expect.objectContaining({ file: path.join(projectDir, 'project.yml'), line: 7, col: 11 }), message: expect.stringContaining('boolean false') }),
+    ]);
+    expect((await json(ui, '/api/project')).error.diagnostics).toEqual(schedules.error.diagnostics);
+  });
+
+  it('passes --timeout, --strict and -e on to the runs it starts, the -e values never on a command line', async () => {
+    // {{ TOKEN_E }} is defined only by -e: with --strict, a run that did not get it would refuse to start.
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: show
+  commands:
+  - command: sh
+    args: "-c 'echo got={{ TOKEN_E }}; echo \\"env=$TOKEN_E\\"; sleep 30'"
+`);
+    const value = 'e-value with  two spaces';
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir, '--timeout', '2', '--strict', '-e', `TOKEN_E=${value}`, '--container-provider', 'docker']);
+    const started = await call(ui, '/api/runs', { method: 'POST' });
+    expect(started.status).toBe(201);
+    const { runId, pid } = (await started.json()) as { runId: string; pid: number };
+    const commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(commandLine).toEqual(expect.arrayContaining(['--timeout', '2', '--strict', '-e']));
+    expect(commandLine.join(' ')).not.toContain('e-value');
+    await waitFor(() => readRecord(workspaceDir, runId).status !== 'running');
+    expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'failed', reason: expect.stringContaining('timed out after 2 s') });
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'show_stdout.log'), 'utf8')).toContain(`got=e-value with two spaces\nenv=${value}\n`);
+    // What the runs get is said at start, -e by key only; an option no run takes is named in a warning.
+    expect(ui.stderr()).toContain('"Run now" starts `handoff run local` with --timeout 2 --strict -e (TOKEN_E)');
+    expect(ui.stderr()).toContain('--container-provider is not used by `handoff ui`');
+    expect(ui.stderr()).not.toContain('e-value');
+
+    const strict = await startUi(['-p', projectDir, '-w', makeTempDir(), '--strict']);
+    const refused = await call(strict, '/api/runs', { method: 'POST' });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { message: string }).message).toContain('TOKEN_E');
+  });
+
   it('is read-only for a project deployed to AWS unless --allow-runs', async () => {
     const { projectDir, workspaceDir } = gatedProject('deploy:\n  cloud_provider: aws\n  resource_group: shop\n  task: things\n');
     const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
@@ -273,9 +335,20 @@ describe('starting runs', () => {
     const refused = await call(ui, '/api/runs', { method: 'POST' });
     expect(refused.status).toBe(403);
     expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+    // Read-only means no Stop either, for a run started in a terminal: the page and the API say the same.
+    expect(overview.canStopRuns).toBe(false);
+    const terminalRun = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    await waitFor(() => (fs.existsSync(path.join(workspaceDir, 'runs')) && fs.readdirSync(path.join(workspaceDir, 'runs')).some((f) => f.endsWith('.json'))));
+    const [{ runId }] = (await json(ui, '/api/runs')).runs;
+    const stop = await call(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
+    expect(stop.status).toBe(403);
+    expect(((await stop.json()) as { message: string }).message).toContain('read-only');
+    expect(readRecord(workspaceDir, runId).status).toBe('running');
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    expect((await terminalRun).code).toBe(0);
 
     const allowed = await startUi(['-p', projectDir, '-w', workspaceDir, '--allow-runs']);
-    expect((await json(allowed, '/api/overview')).canStartRuns).toBe(true);
+    expect(await json(allowed, '/api/overview')).toMatchObject({ canStartRuns: true, canStopRuns: true });
     const readOnly = await startUi(['-p', projectDir, '-w', workspaceDir, '--read-only']);
     expect((await json(readOnly, '/api/overview')).readOnlyReason).toContain('--read-only');
   });
@@ -331,6 +404,34 @@ describe('runs and logs', () => {
     await json(ui, '/api/runs?limit=50');
     // Reported for the record, not asserted: timings depend on the machine.
     process.stderr.write(`ui: first page of 1,000 runs in ${firstMs.toFixed(1)} ms, cached ${(performance.now() - again).toFixed(1)} ms\n`);
+  });
+
+  it('streams a running process\'s stderr log as it is written, readable as soon as its first line is', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: first
+  commands:
+  - command: sh
+    args: "-c 'echo first-err >&2'"
+- name: talk
+  commands:
+  - command: sh
+    args: "-c 'echo err-1 >&2; while [ ! -f artifacts/go ]; do sleep 0.05; done; echo err-2 >&2'"
+`);
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const events = openEvents(ui);
+    await waitFor(() => events.raw().includes('retry:'));
+    const { runId } = (await (await call(ui, '/api/runs', { method: 'POST' })).json()) as { runId: string };
+    const talk = () => events.events.filter((e): e is Extract<UiEvent, { type: 'log' }> => e.type === 'log' && e.runId === runId && e.stream === 'talk/sh');
+    // Named by the record within a second of its first line (not at the next 10 s heartbeat), and followed from there.
+    await waitFor(() => talk().some((e) => e.text.includes('err-1')), 8000);
+    expect(readRecord(workspaceDir, runId).status).toBe('running');
+    const read = await json(ui, `/api/runs/${runId}/log?stream=talk%2Fsh`);
+    expect(read.text).toBe('err-1\n');
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    await waitFor(() => talk().some((e) => e.text.includes('err-2')));
+    expect(talk().map((e) => e.text).join('')).toBe('err-1\nerr-2\n');
+    expect(talk()[1]?.start ?? talk()[0].end).toBe(talk()[0].end);
+    events.close();
   });
 
   it('reads logs by byte offset and tails them from a whole line', async () => {

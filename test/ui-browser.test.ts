@@ -363,10 +363,19 @@ describe('handoff ui in Chromium', () => {
     expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'running', trigger: 'ui' });
     expect(await page.locator('.facts .status-running').count()).toBe(1);
 
-    // The page is not reloaded: the next line can only reach it through the event stream while the run still waits.
+    // The processes' stderr log gets its tab while the run goes on, and is live too: the page is not reloaded, so the
+    // next line can only reach it through the event stream while the run still waits.
+    const stderrTab = page.locator('.tabs [role="tab"]', { hasText: 'sync_orders/sh (stderr)' });
+    await stderrTab.click();
+    expect(await stderrTab.getAttribute('aria-selected')).toBe('true');
+    expect(await page.locator('#log-panel[role="tabpanel"]').getAttribute('aria-labelledby')).toBe(await stderrTab.getAttribute('id'));
+    await page.locator('.log-panel pre.log[data-stream="sync_orders/sh"]').filter({ hasText: 'waiting for the upstream API' }).waitFor();
+    expect(await page.locator('.logs-card .live-pill').count()).toBe(1);
     fs.writeFileSync(gates()[0], '');
-    await log.filter({ hasText: 'upstream API confirmed the batch' }).waitFor();
+    await page.locator('.log-panel pre.log[data-stream="sync_orders/sh"]').filter({ hasText: 'upstream API confirmed the batch' }).waitFor();
     expect(readRecord(workspaceDir, runId).status).toBe('running');
+    await page.locator('.tabs [role="tab"]', { hasText: 'console' }).click();
+    await log.filter({ hasText: 'upstream API confirmed the batch' }).waitFor();
 
     fs.writeFileSync(gates()[1], '');
     await page.locator('.facts .status-succeeded').waitFor();
@@ -394,6 +403,14 @@ describe('handoff ui in Chromium', () => {
     expect(await page.locator('.runs-chart g.chart-bar').count()).toBe(runCount);
     expect(await page.locator('.runs-table tbody tr').count()).toBe(runCount);
     await saveScreenshot(page, 'runs');
+    // The chart's bars are links a keyboard reaches and opens, named for screen readers.
+    const bar = page.locator(`.runs-chart g.chart-bar[data-run-id="${runId}"]`);
+    expect(await bar.getAttribute('tabindex')).toBe('0');
+    expect(await bar.getAttribute('role')).toBe('link');
+    expect(await bar.getAttribute('aria-label')).toMatch(new RegExp(`^Run ${runId}: succeeded, .*duration`));
+    await bar.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`#/runs/${encodeURIComponent(runId)}$`));
   });
 
   it('shows a failed run with its exit code, failure class and reason', async () => {

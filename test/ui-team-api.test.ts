@@ -1,7 +1,7 @@
 // The team server (`handoff ui serve`) without a browser: every role against every endpoint, sign-in and its rate
 // limit, sessions (logout, expiry), CSRF, Host and Origin, secrets, traversal, oversized bodies, TLS, proxy sign-on,
 // token mode, the refusal to listen beyond loopback without accounts, and `handoff ui user`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/ui/accounts/roles.js';
 import { PROJECT_ROUTES, SERVER_ROUTES, type ApiRoute } from '../src/ui/api-routes.js';
 import type { AuditEntry } from '../src/ui/api-types.js';
-import { makeTempDir, runCli, waitFor } from './helpers/cli.js';
+import { cliPath, makeTempDir, runCli, waitFor } from './helpers/cli.js';
 import { callTeam, cookieOf, openTeamEvents, readAuditFile, runCliWithInput, sendRaw, signIn, startTeamUi, stopUis, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
 
 afterAll(stopUis);
@@ -701,6 +701,23 @@ describe('without accounts', () => {
     expect(stream.status).toBe(200);
     await stream.body?.cancel();
     expect((await callTeam(ui, `/api/projects?token=${ui.token}`)).status).toBe(401);
+  });
+
+  it('logs a valid URL for an IPv6 host, and warns about the run options it does not use', async () => {
+    const setup = writeSetup();
+    fs.writeFileSync(path.join(setup.root, 'ui.yml'), fs.readFileSync(path.join(setup.root, 'ui.yml'), 'utf8').replace('users: users.json\n', ''));
+    const result = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [cliPath, 'ui', 'serve', '--config', path.join(setup.root, 'ui.yml'), '--host', '::1', '--port', '0', '--timeout', '5', '-e', 'A=b'], { env: { ...process.env, HANDOFF_HOME: makeTempDir() } });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('not used by')) child.kill('SIGTERM');
+      });
+      child.on('exit', () => resolve(err));
+      child.on('error', reject);
+    });
+    expect(result).toMatch(/Serving \d+ projects? on http:\/\/\[::1\]:\d+, /);
+    expect(result).toContain('--timeout, -e are not used by `handoff ui serve`');
   });
 
   it('refuses to listen beyond loopback (exit 2, nothing listens)', async () => {

@@ -255,8 +255,17 @@ describe('handoff ui serve in Chromium', () => {
     await page.locator('pre.log[data-job]').filter({ hasText: 'job started, syncing events' }).waitFor({ timeout: 20_000 });
     expect(await page.locator('.facts[data-job-status="running"]').count()).toBe(1);
     await shot(page, 'team-job');
+    // Stop asks first: dismissed, nothing is stopped (the next answer is yes).
+    const questions: string[] = [];
+    page.once('dialog', (dialog) => void (questions.push(dialog.message()), dialog.dismiss()));
+    await page.locator('[data-action="stop"]').click();
+    expect(questions).toEqual([expect.stringContaining(`Stop job ${jobId}?`)]);
+    expect(await page.locator('.facts[data-job-status="running"]').count()).toBe(1);
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.locator('[data-action="stop"]').click();
     await page.locator('.facts[data-job-status="interrupted"]').waitFor({ timeout: 20_000 });
+    // A stopped job still has its duration (its run's end), not "–".
+    await page.locator('.fact', { hasText: 'duration' }).locator('.fact-value').filter({ hasText: /\d/ }).waitFor();
     fs.rmSync(jobGate, { force: true });
     // The runs table lists the job as a cloud run.
     await page.locator('.nav-link[data-nav="runs"]').click();

@@ -12,7 +12,7 @@ import { registerUiCommands } from './register/ui-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
 import { registerLifecycleCommands } from './register/lifecycle-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
-import { optionsOutOfScope } from './register/parent-options.js';
+import { isGlobalOptionHidden, optionsOutOfScope } from './register/parent-options.js';
 import { VERSION } from '../version.js';
 import { INTERRUPT_EXIT_CODES } from '../runner/events.js';
 
@@ -58,7 +58,7 @@ function createProgram(): Command {
       const outOfScope = new Set(optionsOutOfScope(cmd));
       return Help.prototype.visibleGlobalOptions
         .call(this, cmd)
-        .filter((option) => option.long !== '--version' && !outOfScope.has(option));
+        .filter((option) => option.long !== '--version' && !outOfScope.has(option) && !isGlobalOptionHidden(cmd, option));
     },
   });
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -9,6 +9,7 @@ import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord
 import { saveStateAtomically } from './singer-state.js';
 import { plural } from '../plural.js';
 import { removeFile } from '../remove-file.js';
+import { isoTime } from '../iso-time.js';
 
 /** Run ids in the runs folder, newest first (ids sort by start time). */
 export function listRunIds(runsDir: string): string[] {
@@ -71,6 +72,27 @@ export function isAbandoned(record: RunRecord, now = Date.now()): boolean {
   return now - Date.parse(record.heartbeatAt) > 3 * HEARTBEAT_MS;
 }
 
+/**
+ * When a run whose handoff is gone was last seen alive: its last heartbeat, or later the last write to its own logs in
+ * runs/<id>/ (the console log, which a running handoff touches every second, and its processes' stderr logs). Only
+ * handoff writes those, so none is later than its end; the record's heartbeat alone is up to 10 s old, and a run killed
+ * 3 s in was shown as lasting the 114 ms to its first record write.
+ */
+export function lastSignOfLife(runsDir: string, record: RunRecord): string {
+  let latest = Date.parse(record.heartbeatAt);
+  try {
+    const folder = runLogDir(runsDir, record.runId);
+    for (const name of fs.readdirSync(folder)) {
+      if (name !== 'console.log' && !name.endsWith('.stderr.log')) continue;
+      const mtime = fs.statSync(`${folder}/${name}`).mtimeMs;
+      if (mtime > latest) latest = mtime;
+    }
+  } catch {
+    // No log folder (a record copied without it): the heartbeat is all there is.
+  }
+  return Number.isFinite(latest) ? isoTime(Math.floor(latest)) : record.heartbeatAt;
+}
+
 /** The environment variable every command of a run carries (its run id), by which its processes are recognised. */
 export const RUN_ID_VARIABLE = 'HANDOFF_RUN_ID';
 
@@ -102,12 +124,13 @@ export function markAbandonedRuns(runsDir: string, options: { now?: number; grac
         )
       : [];
     const { live: _live, ...rest } = record;
+    const endedAt = lastSignOfLife(runsDir, record);
     const ended = endedPids.length > 0 ? `; handoff ended the ${plural(endedPids.length, 'process', 'processes')} it had left running` : '';
     writeRunRecord(runsDir, {
       ...rest,
       status: 'interrupted',
-      endedAt: record.heartbeatAt,
-      durationMs: Date.parse(record.heartbeatAt) - Date.parse(record.startedAt),
+      endedAt,
+      durationMs: Date.parse(endedAt) - Date.parse(record.startedAt),
       reason: sameHost
         ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped${ended}`
         : `no heartbeat from handoff on ${record.host} since ${record.heartbeatAt}: it was killed or lost`,

@@ -22,6 +22,9 @@ export const NO_STATE_REASON = "no task's last command emitted a Singer STATE (o
 /** A process start rewrites the running record (its `live` list) at most this often. */
 const LIVE_WRITE_INTERVAL_MS = 1000;
 
+/** How often a running handoff touches its console log, whose time then says when it was last alive (see lastSignOfLife). */
+const PULSE_MS = 1000;
+
 /** How often a running record is refreshed; a record older than a few of these, from another host, is abandoned. */
 export const HEARTBEAT_MS = 10_000;
 
@@ -88,7 +91,10 @@ export class RunRecorder {
   /** Commands running now (by task and pid), written into the record so a later handoff can end them if this one dies. */
   private readonly live = new Map<string, LiveProcess>();
   private liveWrittenAt = 0;
+  /** A write due within LIVE_WRITE_INTERVAL_MS (see writeSoon). */
+  private soonWrite?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
+  private pulse?: NodeJS.Timeout;
   /** The write of a top-level task's result, made at the end of the event loop turn it finished in. */
   private taskWrite?: NodeJS.Immediate;
   private finished = false;
@@ -144,6 +150,17 @@ export class RunRecorder {
       this.writeDuringRun();
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
+    // A heartbeat rewrites the whole record, so it is rare; touching the log is one cheap call, every second.
+    this.pulse = setInterval(() => {
+      if (!this.console) return;
+      try {
+        const now = new Date();
+        fs.futimesSync(this.console.fd, now, now);
+      } catch {
+        // Only the estimate of a killed run's end gets coarser.
+      }
+    }, PULSE_MS);
+    this.pulse.unref();
   }
 
   /** A line exactly as the console showed it (already masked by the caller's renderer — masked again for safety). */
@@ -229,8 +246,23 @@ export class RunRecorder {
       };
       this.stderrStreams.set(key, copy);
       this.record.logs.stderr[`${task}/${processName}`] = this.relative(file);
+      // Named in the record soon, not at the next heartbeat (10 s): the web UI follows the logs the record names.
+      this.writeSoon();
     }
     return copy;
+  }
+
+  /** Writes the running record within a second, at most once a second (shared with the writes of process starts). */
+  private writeSoon(): void {
+    if (this.finished || this.soonWrite) return;
+    const wait = Math.max(0, this.liveWrittenAt + LIVE_WRITE_INTERVAL_MS - Date.now());
+    this.soonWrite = setTimeout(() => {
+      this.soonWrite = undefined;
+      if (this.finished) return;
+      this.liveWrittenAt = Date.now();
+      this.writeDuringRun();
+    }, wait);
+    this.soonWrite.unref();
   }
 
   private collectTaskFacts(task: TaskResult): void {
@@ -300,6 +332,8 @@ export class RunRecorder {
     if (this.finished) return;
     this.finished = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.pulse) clearInterval(this.pulse);
+    if (this.soonWrite) clearTimeout(this.soonWrite);
     if (this.taskWrite) clearImmediate(this.taskWrite);
     this.taskWrite = undefined;
     const tasks = result.tasks.map((t) => this.annotate(t));
@@ -405,6 +439,12 @@ export class RunRecorder {
   /** Flushes and closes the run's log files. */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.pulse) clearInterval(this.pulse);
+    if (this.soonWrite) {
+      clearTimeout(this.soonWrite);
+      this.soonWrite = undefined;
+      if (!this.finished) this.writeDuringRun();
+    }
     // A run that broke down before it finished still gets its last task's result written.
     if (this.taskWrite) {
       clearImmediate(this.taskWrite);

@@ -45,11 +45,18 @@ export interface SecretName {
   usedByEnvs: boolean;
 }
 
+/** Why project.yml cannot be loaded: the CLI's message, fix and located problems (file:line:col, key path). */
+export interface ProjectLoadError {
+  message: string;
+  fix?: string;
+  diagnostics: Diagnostic[];
+}
+
 export interface ProjectResponse {
   /** Absent when project.yml cannot be loaded; `error` says why. */
   project?: Project;
   warnings: Diagnostic[];
-  error?: { message: string; fix?: string; diagnostics: Diagnostic[] };
+  error?: ProjectLoadError;
   /** Names and levels only: values never leave the server. */
   secrets: SecretName[];
   secretsFile: string;
@@ -171,7 +178,8 @@ export interface ScheduleView {
 
 export interface SchedulesResponse {
   schedules: ScheduleView[];
-  error?: string;
+  /** project.yml cannot be loaded: what is wrong, located, as on the Project page. */
+  error?: ProjectLoadError;
   /** Computed at this instant; rate() schedules count from here. */
   now: string;
   /** The local scheduler of $HANDOFF_HOME, for projects deployed with the local provider. */

@@ -9,7 +9,7 @@ import type { CloudProviderName } from '../project/cloud-providers.js';
 import { isHandoffProcess } from '../process/process-alive.js';
 import { createProvider, type CloudJob, type DeployTarget } from '../providers/provider.js';
 import { resolveDeployTarget } from '../providers/store/deploy-target.js';
-import { findRunRecord, isAbandoned } from '../runs/run-history.js';
+import { findRunRecord, isAbandoned, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
@@ -56,6 +56,9 @@ export interface ProjectBackendOptions extends ProjectSource {
   workspaceDir: string;
   /** `-v` tokens, passed on to the runs the page starts. */
   varTokens: string[];
+  /** More options for those runs (`--timeout`, `--strict`, `-l`, `-a` …) and their `-e` values (see UiRunLaunch). */
+  runFlags?: string[];
+  envs?: Record<string, string>;
   /** The handoff entry script that "Run now" starts again (bin/handoff.js); without it runs cannot be started. */
   handoffEntry?: string;
   /** Never start runs (`handoff ui --read-only`). */
@@ -124,6 +127,8 @@ export class ProjectBackend {
             runsDir: this.workspace.runsDir,
             stage: options.stage,
             varTokens: options.varTokens,
+            runFlags: options.runFlags,
+            envs: options.envs,
           },
           () => this.cache.running().map((run) => run.runId),
         )
@@ -220,12 +225,26 @@ export class ProjectBackend {
     }
   }
 
+  /** Why "Run now" is off, if it is. */
   private localRunsOff(cloudProvider: string | undefined): string | undefined {
-    if (this.options.readOnly) return '`handoff ui` was started with --read-only';
+    const off = this.workspaceRunsOff(cloudProvider);
+    if (off !== undefined) return off;
     if (!this.options.handoffEntry) return 'this server was started without a handoff command to run';
+    return undefined;
+  }
+
+  /**
+   * Why runs in the workspace are neither started nor stopped from this page, if they are not: a page that says it is
+   * read-only offers no Stop either (README: read-only unless --allow-runs). On the team server a cloud project's page
+   * still starts and stops cloud jobs, so it is not called read-only there.
+   */
+  private workspaceRunsOff(cloudProvider: string | undefined): string | undefined {
+    if (this.options.readOnly) return '`handoff ui` was started with --read-only';
     if (this.options.localRuns === false) return 'runs in the workspace are switched off for this project (local_runs: false)';
     if (this.options.localRuns === undefined && cloudProvider !== undefined && cloudProvider !== 'local') {
-      return `deploy.cloud_provider is ${cloudProvider}, so this page is read-only; ${this.options.allowRunsHint}`;
+      return this.options.cloud
+        ? `deploy.cloud_provider is ${cloudProvider}, so runs in the workspace are neither started nor stopped here (cloud runs are); ${this.options.allowRunsHint}`
+        : `deploy.cloud_provider is ${cloudProvider}, so this page is read-only; ${this.options.allowRunsHint}`;
     }
     return undefined;
   }
@@ -310,7 +329,7 @@ export class ProjectBackend {
       canStartRuns: reason === undefined,
       readOnlyReason: reason,
       ...(this.id ? { projectId: this.id } : {}),
-      canStopRuns: !this.options.readOnly,
+      canStopRuns: this.workspaceRunsOff(cloudProvider) === undefined,
       ...(cloud ? { cloud } : {}),
     };
   }
@@ -326,7 +345,7 @@ export class ProjectBackend {
       loaded = await this.loadProject();
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      return { schedules: [], now: isoTime(now), error: error.message };
+      return { schedules: [], now: isoTime(now), error: { message: error.message, fix: error.fix, diagnostics: error.diagnostics } };
     }
     const { project } = loaded;
     const response: SchedulesResponse = { ...addLocalSchedulerState(project, this.stage, describeSchedules(project, now), process.env, now), now: isoTime(now) };
@@ -485,7 +504,7 @@ export class ProjectBackend {
     }
     const abandoned = isAbandoned(record);
     if (abandoned) {
-      const shown = showAbandoned(summarizeRunRecord(record), record);
+      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record));
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
     return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}) };
@@ -533,7 +552,8 @@ export class ProjectBackend {
 
   /** Stops a running run of the workspace as Ctrl-C would: SIGTERM to its handoff, which ends its commands and records why. */
   async stopRun(runId: string): Promise<ActionResult<{ message: string }>> {
-    if (this.options.readOnly) throw new HttpError(403, '`handoff ui` was started with --read-only');
+    const off = this.workspaceRunsOff((await this.projectName()).cloudProvider);
+    if (off !== undefined) throw new HttpError(403, off);
     const detail = await this.runDetail(runId);
     const record = detail.record;
     if (detail.where === 'cloud') throw new HttpError(409, `run ${runId} ran in the provider: stop its job instead`);

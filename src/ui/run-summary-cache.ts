@@ -1,6 +1,6 @@
 // Short summaries of run records, cached by file mtime and size, so a page of 1,000 runs reads only what changed.
 import fs from 'node:fs';
-import { isAbandoned, listRunIds } from '../runs/run-history.js';
+import { isAbandoned, lastSignOfLife, listRunIds } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import type { RunPoint, RunSummary, RunsPage } from './api-types.js';
 
@@ -12,6 +12,10 @@ interface CachedSummary {
   summary: RunSummary;
   /** Kept only while the record says running, to tell a live run from an abandoned one. */
   running?: RunRecord;
+  /** For an abandoned run: when it was last seen alive (its logs no longer change). */
+  abandonedAt?: string;
+  /** Where its logs are (the console's, and each process's stderr as the record names them so far). */
+  logs?: RunRecord['logs'];
 }
 
 export function summarizeRunRecord(record: RunRecord): RunSummary {
@@ -35,14 +39,17 @@ export function summarizeRunRecord(record: RunRecord): RunSummary {
   };
 }
 
-/** A running record whose handoff is gone is shown as interrupted, as `runs list` would mark it (without writing). */
-export function showAbandoned(summary: RunSummary, record: RunRecord): RunSummary {
+/**
+ * A running record whose handoff is gone is shown as interrupted, as `runs list` would mark it (without writing): ended
+ * when it was last seen alive (`lastSignOfLife`, which `runs list` writes too).
+ */
+export function showAbandoned(summary: RunSummary, record: RunRecord, endedAt: string): RunSummary {
   return {
     ...summary,
     status: 'interrupted',
     abandoned: true,
-    endedAt: record.heartbeatAt,
-    durationMs: Date.parse(record.heartbeatAt) - Date.parse(record.startedAt),
+    endedAt,
+    durationMs: Date.parse(endedAt) - Date.parse(record.startedAt),
     reason: `handoff (pid ${record.pid} on ${record.host}) stopped without finishing this run`,
   };
 }
@@ -114,12 +121,20 @@ export class RunSummaryCache {
     if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
       const record = readRunRecord(file);
       if (!record) return undefined;
-      entry = { mtimeMs: stat.mtimeMs, size: stat.size, summary: summarizeRunRecord(record), running: record.status === 'running' ? record : undefined };
+      entry = { mtimeMs: stat.mtimeMs, size: stat.size, summary: summarizeRunRecord(record), running: record.status === 'running' ? record : undefined, logs: record.logs };
       this.entries.set(runId, entry);
     }
     entry.checkedWith = listing;
-    if (entry.running && isAbandoned(entry.running)) return showAbandoned(entry.summary, entry.running);
+    if (entry.running && isAbandoned(entry.running)) {
+      entry.abandonedAt ??= lastSignOfLife(this.runsDir, entry.running);
+      return showAbandoned(entry.summary, entry.running, entry.abandonedAt);
+    }
     return entry.summary;
+  }
+
+  /** The logs a run's record names, as of its last read by `get` (the event stream follows them while it runs). */
+  logsOf(runId: string): RunRecord['logs'] | undefined {
+    return this.entries.get(runId)?.logs;
   }
 
   /** The listing just read, as the key of what may be trusted without a stat; undefined while it has not settled. */

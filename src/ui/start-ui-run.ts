@@ -18,6 +18,10 @@ export interface UiRunLaunch {
   stage: string;
   /** The `-v` tokens `handoff ui` was given, passed on as they were written. */
   varTokens: string[];
+  /** The other options of `handoff ui` that a run takes (`--timeout 60`, `--strict`, `-l debug`, `-a` …), as arguments. */
+  runFlags?: string[];
+  /** `-e` values: handed over in a file only this user can read (see envFileArgs), never as arguments `ps` shows. */
+  envs?: Record<string, string>;
   /** How long to wait for the record before answering that the run is still starting. */
   waitMs?: number;
 }
@@ -41,6 +45,20 @@ function findRecordOf(runsDir: string, pid: number, before: Set<string>): string
 }
 
 /**
+ * `-e` values may be secrets, and a command line is visible to every user of the machine (`ps`), so they go to the run
+ * as `-e <file>` (one `key=value` a line, which `run local` reads as it reads any -e file) in the run's private
+ * temporary folder (0700), removed once the run has its record. Keys and values are quoted: the file reader strips
+ * one pair of outer quotes, so spaces, `#` and quotes inside come through as given (line breaks are refused by uiCommand).
+ */
+export function envFileArgs(folder: string, envs: Record<string, string>): string[] {
+  const entries = Object.entries(envs);
+  if (entries.length === 0) return [];
+  const file = path.join(folder, 'envs');
+  fs.writeFileSync(file, entries.map(([key, value]) => `"${key}"="${value}"\n`).join(''), { mode: 0o600 });
+  return ['-e', file];
+}
+
+/**
  * The run is its own process group, so it goes on when `handoff ui` stops and never gets the terminal's Ctrl-C.
  * Its stdout/stderr go to a temporary file that is read only when it ends before writing a record (bad project,
  * workspace busy); after that its console log under runs/ has everything.
@@ -49,8 +67,9 @@ export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
   const before = new Set(listRunIds(launch.runsDir));
   const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-ui-run-'));
   const outputFile = path.join(outputDir, 'output.log');
-  const args = ['run', 'local', '-p', launch.projectDir, '-w', launch.workspaceDir, '-s', launch.stage];
+  const args = ['run', 'local', '-p', launch.projectDir, '-w', launch.workspaceDir, '-s', launch.stage, ...(launch.runFlags ?? [])];
   if (launch.varTokens.length > 0) args.push('-v', ...launch.varTokens);
+  args.push(...envFileArgs(outputDir, launch.envs ?? {}));
   const child = spawnDetachedHandoff(launch.handoffEntry, args, {
     env: { ...process.env, HANDOFF_TRIGGER: 'ui' },
     cwd: process.cwd(),

@@ -81,7 +81,8 @@ function bearerToken(req: IncomingMessage): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 
-function formatHost(host: string, port: number): string {
+/** `host:port` as a URL writes it: an IPv6 address in brackets (`[::1]:8080`). */
+export function formatHost(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase();
 }
 

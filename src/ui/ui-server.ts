@@ -15,6 +15,9 @@ export interface UiServerOptions extends ProjectSource {
   workspaceDir: string;
   /** `-v` tokens as given; passed on to the runs the page starts. */
   varTokens: string[];
+  /** `run local` options and `-e` values for those runs (see UiRunLaunch). */
+  runFlags?: string[];
+  envs?: Record<string, string>;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** The handoff entry script that "Run now" starts again (bin/handoff.js); without it runs cannot be started. */
@@ -48,6 +51,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     stage: options.stage,
     secretsDir: options.secretsDir,
     varTokens: options.varTokens,
+    runFlags: options.runFlags,
+    envs: options.envs,
     handoffEntry: options.handoffEntry,
     readOnly: options.readOnly,
     localRuns: options.allowRuns ? true : undefined,

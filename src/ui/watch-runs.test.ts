@@ -72,6 +72,29 @@ describe('watchRuns', () => {
     expect(removed).toEqual([id]);
   });
 
+  it('follows each stderr log the running record names, from its start when it appears later', async () => {
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-ws-'));
+    const runsDir = path.join(workspace, 'runs');
+    const id = '20260101T000000Z-s';
+    fs.mkdirSync(path.join(runsDir, id), { recursive: true });
+    fs.writeFileSync(path.join(runsDir, id, 'first.sh.stderr.log'), 'before the server\n');
+    const running = { ...record(id, 'running'), logs: { console: `runs/${id}/console.log`, stderr: { 'first/sh': `runs/${id}/first.sh.stderr.log` } } };
+    writeRunRecord(runsDir, running);
+    const logs: LogChunk[] = [];
+    watch = watchRuns({ workspaceDir: workspace, cache: new RunSummaryCache(runsDir), onRun: () => undefined, onRemoved: () => undefined, onLog: (c) => logs.push(c), pollMs: 200, tailMs: 50 });
+    fs.appendFileSync(path.join(runsDir, id, 'first.sh.stderr.log'), 'err 1\n');
+    await until(() => logs.some((c) => c.stream === 'first/sh'));
+    expect(logs.find((c) => c.stream === 'first/sh')).toMatchObject({ runId: id, start: 'before the server\n'.length, text: 'err 1\n' });
+
+    // A task that starts later: its log is in the record's next write, with lines already in it.
+    fs.writeFileSync(path.join(runsDir, id, 'talk.sh.stderr.log'), 'err a\n');
+    writeRunRecord(runsDir, { ...running, heartbeatAt: new Date().toISOString(), logs: { ...running.logs, stderr: { ...running.logs.stderr, 'talk/sh': `runs/${id}/talk.sh.stderr.log` } } });
+    await until(() => logs.some((c) => c.stream === 'talk/sh'));
+    fs.appendFileSync(path.join(runsDir, id, 'talk.sh.stderr.log'), 'err b\n');
+    await until(() => logs.filter((c) => c.stream === 'talk/sh').map((c) => c.text).join('') === 'err a\nerr b\n');
+    expect(logs.find((c) => c.stream === 'talk/sh')).toMatchObject({ start: 0 });
+  });
+
   it('does not replay runs that were there before it started, but tails those still running from their end', async () => {
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-ws-'));
     const runsDir = path.join(workspace, 'runs');

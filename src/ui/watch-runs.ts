@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import type { LogChunk, RunSummary } from './api-types.js';
 import { readLogChunk } from './read-log-chunk.js';
 import type { RunSummaryCache } from './run-summary-cache.js';
-import { readRunRecord, runRecordPath } from '../runs/run-record.js';
 import { resolveWorkspaceFile } from './workspace-file.js';
 
 export interface RunWatchOptions {
@@ -34,7 +33,9 @@ interface Known {
 
 interface Tail {
   runId: string;
-  /** The console log as its record names it, resolved at every read (it must stay inside the workspace). */
+  /** `console`, or a process's stderr log by its key in the record (`<task>/<command>`). */
+  stream: string;
+  /** The log as its record names it, resolved at every read (it must stay inside the workspace). */
   relative: string;
   offset: number;
   /** Set when the run has ended: read on until then, because the log is flushed after the final record is written. */
@@ -46,6 +47,11 @@ const MAX_LOG_EVENT_BYTES = 256 * 1024;
 const MAX_LATE_LOG_BYTES = 1024 * 1024;
 /** How long a finished run's log is still read: its last lines reach the file just after the record says it ended. */
 const LINGER_MS = 3000;
+/**
+ * The stderr logs of one run followed at once: the newest ones (a foreach may open a log per line; a page that opens
+ * an older one reads it by offset). Each followed log costs a read every tailMs.
+ */
+const MAX_STDERR_TAILS = 32;
 
 function signatureOf(summary: RunSummary): string {
   return `${summary.status}|${summary.endedAt ?? ''}|${summary.records ?? ''}|${summary.tasks.length}|${summary.abandoned ?? ''}`;
@@ -54,12 +60,11 @@ function signatureOf(summary: RunSummary): string {
 export function watchRuns(options: RunWatchOptions): RunWatch {
   const { cache } = options;
   const known = new Map<string, Known>();
-  const tails = new Map<string, Tail>();
+  /** By run id, then stream. */
+  const tails = new Map<string, Map<string, Tail>>();
   let watcher: fs.FSWatcher | undefined;
   let scanTimer: NodeJS.Timeout | undefined;
   let closed = false;
-
-  const consoleLogOf = (runId: string): string | undefined => readRunRecord(runRecordPath(cache.runsDir, runId))?.logs?.console;
 
   const sizeOf = (file: string): number => {
     try {
@@ -67,15 +72,6 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
     } catch {
       return 0;
     }
-  };
-
-  const startTail = (runId: string, from: 'start' | 'end', ended: boolean): void => {
-    if (tails.has(runId)) return;
-    const relative = consoleLogOf(runId);
-    const file = resolveWorkspaceFile(options.workspaceDir, relative);
-    if (!relative || !file) return;
-    if (ended && sizeOf(file) > MAX_LATE_LOG_BYTES) return;
-    tails.set(runId, { runId, relative, offset: from === 'end' ? sizeOf(file) : 0, lingerUntil: ended ? Date.now() + LINGER_MS : undefined });
   };
 
   const readTail = (tail: Tail, final: boolean): void => {
@@ -86,8 +82,40 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
       const chunk = readLogChunk(file, { offset: tail.offset, maxBytes: MAX_LOG_EVENT_BYTES, wholeLinesOnly: !final, keepWhole: options.keepWhole?.() });
       if (chunk.end === chunk.start) return;
       tail.offset = chunk.end;
-      options.onLog({ runId: tail.runId, stream: 'console', ...chunk });
+      options.onLog({ runId: tail.runId, stream: tail.stream, ...chunk });
       if (chunk.end >= chunk.size) return;
+    }
+  };
+
+  /**
+   * Follows the logs the run's record names (as the cache last read it): the console, and each process's stderr log as
+   * it appears (the record names one within a second of its first line). `from` is where logs known at this first look
+   * are read from; one that appears later is new, and read from its start.
+   */
+  const followLogs = (runId: string, from: 'start' | 'end', ended: boolean): void => {
+    const logs = cache.logsOf(runId);
+    if (!logs?.console) return;
+    let runTails = tails.get(runId);
+    const first = !runTails;
+    if (!runTails) {
+      if (ended && sizeOf(resolveWorkspaceFile(options.workspaceDir, logs.console) ?? '') > MAX_LATE_LOG_BYTES) return;
+      runTails = new Map();
+      tails.set(runId, runTails);
+    }
+    const wanted: Array<[string, string]> = [['console', logs.console], ...Object.entries(logs.stderr ?? {}).slice(-MAX_STDERR_TAILS)];
+    const lingerUntil = ended ? Date.now() + LINGER_MS : undefined;
+    for (const [stream, relative] of wanted) {
+      if (runTails.has(stream)) continue;
+      const file = resolveWorkspaceFile(options.workspaceDir, relative);
+      if (!file) continue;
+      runTails.set(stream, { runId, stream, relative, offset: first && from === 'end' ? sizeOf(file) : 0, lingerUntil });
+    }
+    // Older stderr logs pushed out by newer ones get a last read and are then left to the page's reads by offset.
+    const kept = new Set(wanted.map(([stream]) => stream));
+    for (const [stream, tail] of runTails) {
+      if (kept.has(stream)) continue;
+      readTail(tail, false);
+      runTails.delete(stream);
     }
   };
 
@@ -112,29 +140,33 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
         known.set(id, { status: summary.status, signature });
         if (initial) {
           // Already there when the server started: only what running runs write from now on is news.
-          if (summary.status === 'running') startTail(id, 'end', false);
+          if (summary.status === 'running') followLogs(id, 'end', false);
           continue;
         }
         options.onRun('added', summary);
         // A quick run may have ended before we looked (no runs/ folder to watch yet, a slow poll): stream its log too.
-        startTail(id, 'start', summary.status !== 'running');
+        followLogs(id, 'start', summary.status !== 'running');
         continue;
       }
+      // A record rewritten during the run may name new stderr logs (the cache has just read it if it changed).
+      if (tails.has(id)) followLogs(id, 'start', summary.status !== 'running');
       if (before.signature === signature) continue;
       known.set(id, { status: summary.status, signature });
       options.onRun('updated', summary);
-      const tail = tails.get(id);
-      if (summary.status !== 'running' && tail) tail.lingerUntil = Date.now() + LINGER_MS;
+      if (summary.status !== 'running') for (const tail of tails.get(id)?.values() ?? []) tail.lingerUntil ??= Date.now() + LINGER_MS;
     }
   };
 
   const readTails = (): void => {
     if (closed) return;
     const now = Date.now();
-    for (const tail of tails.values()) {
-      const ending = tail.lingerUntil !== undefined;
-      readTail(tail, ending);
-      if (ending && now >= tail.lingerUntil!) tails.delete(tail.runId);
+    for (const [runId, runTails] of tails) {
+      for (const tail of runTails.values()) {
+        const ending = tail.lingerUntil !== undefined;
+        readTail(tail, ending);
+        if (ending && now >= tail.lingerUntil!) runTails.delete(tail.stream);
+      }
+      if (runTails.size === 0) tails.delete(runId);
     }
   };
 

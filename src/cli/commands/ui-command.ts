@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 import { spawnDetached } from '../../process/spawn-detached.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { startUiServer } from '../../ui/ui-server.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
@@ -30,6 +30,40 @@ export function openInBrowser(url: string, warn: (message: string) => void): voi
   });
 }
 
+/**
+ * The options of `handoff ui` that are a run's (`--timeout`, `--strict`, `-l`, `-a` with its store's `--cloud-provider`
+ * and `--cloud-profile`), as arguments of the `run local` that "Run now" starts; what no run takes is named in
+ * `unused`, for a warning: an option listed in the command's help must not be dropped without a word.
+ */
+export function runFlagsOf(options: GlobalOptions): { flags: string[]; unused: string[] } {
+  const flags: string[] = [];
+  const unused: string[] = [];
+  if (options.timeout !== undefined) flags.push('--timeout', String(options.timeout));
+  if (options.strict) flags.push('--strict');
+  if (options.logLevel !== 'info') flags.push('-l', options.logLevel);
+  if (options.pushArtifacts) {
+    flags.push('-a');
+    if (options.cloudProvider !== undefined) flags.push('--cloud-provider', options.cloudProvider);
+    if (options.cloudProfile !== undefined) flags.push('--cloud-profile', options.cloudProfile);
+  } else {
+    if (options.cloudProvider !== undefined) unused.push('--cloud-provider is not used by `handoff ui` without -a (it names the store -a pushes to)');
+    if (options.cloudProfile !== undefined) unused.push('--cloud-profile is not used by `handoff ui` without -a (it is for the store -a pushes to)');
+  }
+  if (options.containerProvider !== undefined) unused.push('--container-provider is not used by `handoff ui` ("Run now" starts `run local`, no container)');
+  return { flags, unused };
+}
+
+/** `-e` values for the runs: checked now (exit 2 before anything listens), and refused if a file of lines cannot carry them. */
+export function runEnvsOf(options: GlobalOptions): Record<string, string> {
+  const envs = parseEnvTokens(options.envs);
+  for (const [key, value] of Object.entries(envs)) {
+    if (/[\r\n]/.test(key) || /[\r\n]/.test(value)) {
+      throw new UserError(`-e ${key.split(/[\r\n]/)[0]}: a value with a line break cannot be passed on to the runs \`handoff ui\` starts`, { fix: 'give the value without line breaks, or put it in project.yml envs or the secrets file' });
+    }
+  }
+  return envs;
+}
+
 export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const projectDir = requireProjectDir(options);
@@ -38,6 +72,8 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   if (!fs.existsSync(projectDir)) throw new UserError(`the project folder ${projectDir} does not exist`, { fix: 'point -p at the folder that holds project.yml' });
   if (flags.readOnly && flags.allowRuns) throw new UserError('--read-only and --allow-runs were both given', { fix: 'choose one' });
   const vars = parseVarTokens(options.vars, '-v');
+  const runFlags = runFlagsOf(options);
+  const envs = runEnvsOf(options);
   // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -48,6 +84,8 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
     workspaceDir,
     stage: options.stage,
     varTokens: options.vars,
+    runFlags: runFlags.flags,
+    envs,
     secretsDir: typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined,
     port: parsePort(flags.port),
     handoffEntry: process.argv[1],
@@ -58,6 +96,9 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   if (options.json) process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
   else process.stdout.write(`handoff UI: ${server.url}\n`);
   log.log('info', `Serving the UI of ${projectDir} (workspace ${workspaceDir}, stage ${options.stage}) on 127.0.0.1:${server.port}; Ctrl-C stops it`);
+  for (const message of runFlags.unused) log.log('warning', message);
+  const given = [...runFlags.flags, ...(Object.keys(envs).length > 0 ? ['-e', `(${Object.keys(envs).join(', ')})`] : [])];
+  if (given.length > 0) log.log('info', `"Run now" starts \`handoff run local\` with ${given.join(' ')}`);
   if (flags.open) openInBrowser(server.url, (message) => log.log('warning', message));
 
   const signal = await stopped;

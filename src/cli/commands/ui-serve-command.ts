@@ -1,6 +1,6 @@
 // `handoff ui serve`: the web UI as a team server (ui.yml or -p/-w), until SIGINT/SIGTERM.
 import { formatDiagnostic } from '../../errors.js';
-import { startTeamServer } from '../../ui/team-server.js';
+import { formatHost, startTeamServer } from '../../ui/team-server.js';
 import { resolveTeamConfig, type TeamFlags } from '../../ui/team/team-config.js';
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -10,6 +10,20 @@ import { plural } from '../../plural.js';
 export interface UiServeFlags extends TeamFlags {
   open?: boolean;
   readOnly?: boolean;
+  allowRuns?: boolean;
+}
+
+/** The options `ui serve` accepts (they are the root's and `handoff ui`'s) but does not use, as written on the command line. */
+function unusedOptions(options: GlobalOptions, flags: UiServeFlags): string[] {
+  const given: Array<[boolean, string]> = [
+    [options.timeout !== undefined, '--timeout'],
+    [options.strict, '--strict'],
+    [options.envs.length > 0, '-e'],
+    [options.pushArtifacts, '-a'],
+    [Boolean(flags.allowRuns), '--allow-runs'],
+    [options.containerProvider !== undefined, '--container-provider'],
+  ];
+  return given.filter(([isGiven]) => isGiven).map(([, name]) => name);
 }
 
 export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags): Promise<number> {
@@ -35,7 +49,11 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
     server.auth === 'token'
       ? 'with the access token in the URL (no accounts: loopback only)'
       : [config.usersFile ? `accounts in ${config.usersFile}` : undefined, config.proxyAuth ? `sign-on through the proxy header ${config.proxyAuth.header}` : undefined].filter(Boolean).join(' and ');
-  log.log('info', `Serving ${plural(config.projects.length, 'project')} on ${config.tls ? 'https' : 'http'}://${config.host}:${server.port}, ${how}; audit log ${config.auditLog}; Ctrl-C stops it`);
+  log.log('info', `Serving ${plural(config.projects.length, 'project')} on ${config.tls ? 'https' : 'http'}://${formatHost(config.host, server.port)}, ${how}; audit log ${config.auditLog}; Ctrl-C stops it`);
+  const unused = unusedOptions(options, flags);
+  if (unused.length > 0) {
+    log.log('warning', `${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used by \`handoff ui serve\`: runs started from its pages take the vars: of ui.yml, and "Run now" in a cloud project's workspace needs local_runs: true there`);
+  }
   if (flags.open) openInBrowser(server.url, (message) => log.log('warning', message));
 
   const signal = await stopped;

@@ -19,3 +19,17 @@ export function optionsOutOfScope(command: Command): readonly Option[] {
   }
   return [];
 }
+
+const hiddenGlobals = new WeakMap<Command, ReadonlySet<string>>();
+
+/** `handoff ui serve` takes no run options (--timeout, -e …): its --help does not list them (it warns if given). */
+export function hideGlobalOptions(command: Command, longNames: string[]): Command {
+  hiddenGlobals.set(command, new Set(longNames));
+  return command;
+}
+
+/** Whether a command's --help leaves out an option of the root or a parent command: hidden, or its own of that name. */
+export function isGlobalOptionHidden(command: Command, option: Option): boolean {
+  if (option.long && hiddenGlobals.get(command)?.has(option.long)) return true;
+  return command.options.some((own) => own.long === option.long);
+}

@@ -1,7 +1,10 @@
 // Defines `handoff ui` (the local one-person web UI), `handoff ui serve` (the team server) and `handoff ui user …`.
 import { type Command, Option } from 'commander';
 import { defineAction } from './define-action.js';
-import { ignoreParentOptions } from './parent-options.js';
+import { hideGlobalOptions, ignoreParentOptions } from './parent-options.js';
+
+/** Options of the root and of `handoff ui` that `ui serve` does not use: left out of its help, and warned about if given. */
+export const SERVE_UNUSED_OPTIONS = ['--timeout', '--strict', '--envs', '--push-artifacts', '--allow-runs', '--container-provider'];
 
 export function registerUiCommands(program: Command): void {
   const ui = program
@@ -17,8 +20,10 @@ export function registerUiCommands(program: Command): void {
     )
     .action(defineAction(async (options, command) => (await import('../commands/ui-command.js')).uiCommand(options, command.opts())));
 
-  ui.command('serve')
+  hideGlobalOptions(ui.command('serve'), SERVE_UNUSED_OPTIONS)
     .description('serve the web UI for a team: many projects, accounts and roles, cloud runs, an audit log')
+    // Listed here for its own default; the value is parsed by `ui`'s --port of the same name (commander gives it there).
+    .addOption(new Option('--port <n>', 'port to listen on (default 8080, or listen: of ui.yml; 0: a free one)'))
     .option('--config <file>', 'ui.yml: projects, listen address, accounts, audit log, TLS, sessions, proxy sign-on')
     .option('--host <address>', 'address to listen on (default 127.0.0.1; another needs accounts or proxy sign-on)')
     .option('--users <file>', 'the accounts file (see `handoff ui user`)')
@@ -29,7 +34,7 @@ export function registerUiCommands(program: Command): void {
     .addHelpText(
       'after',
       `
---port and --open are those of \`handoff ui\` (default port 8080 here). Without --config, one project: -p, -w, -s.
+Without --config, one project: -p, -w, -s. Runs started from its pages take the vars: of ui.yml only.
 
 ui.yml:
   listen: 127.0.0.1:8080

@@ -38,6 +38,13 @@ describe('describeLocalJob', () => {
     expect(describeLocalJob(next)).toMatchObject({ status: 'succeeded', exitCode: 0, runId: '20261206T032333.111Z-abba' });
   });
 
+  it('says when a job ended: its run\'s end, so a stopped job has a duration', () => {
+    const s = setup();
+    const job = s.job('20261206T060434.086Z-cccc', '2026-12-06T06:04:34.086Z', '');
+    s.run('20261206T060434.500Z-dddd', '2026-12-06T06:04:34.500Z', { jobId: job.id, status: 'interrupted', exitCode: 143, endedAt: '2026-12-06T06:04:42.300Z', reason: 'interrupted by SIGTERM' });
+    expect(describeLocalJob(job)).toMatchObject({ status: 'interrupted', stoppedAt: '2026-12-06T06:04:42.300Z' });
+  });
+
   it('still finds the run of a record written by an older handoff (no job id) as the one that started after the job', () => {
     const s = setup();
     const job = s.job('20261206T010000.000Z-aaaa', '2026-12-06T01:00:00.000Z', '');

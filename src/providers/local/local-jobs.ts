@@ -39,6 +39,8 @@ export interface LocalJobStatus extends LocalJob {
   exitCode?: number;
   runId?: string;
   reason?: string;
+  /** When its run ended (a record its handoff never finished: its last heartbeat). */
+  stoppedAt?: string;
 }
 
 export interface StartLocalJobInput {
@@ -134,6 +136,8 @@ export function describeLocalJob(job: LocalJob): LocalJobStatus {
     exitCode: record.exitCode,
     runId: record.runId,
     ...(record.reason ? { reason: record.reason } : {}),
+    // Without it a job page has no duration for a job that ran (a stopped one showed "–").
+    ...(record.endedAt || record.heartbeatAt ? { stoppedAt: record.endedAt ?? record.heartbeatAt } : {}),
   };
 }
 
@@ -264,6 +268,7 @@ function toCloudJob(status: LocalJobStatus): CloudJob {
     status: status.status,
     trigger: status.trigger,
     startedAt: status.startedAt,
+    ...(status.stoppedAt ? { stoppedAt: status.stoppedAt } : {}),
     ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
     // Failed without a run of its own: it never got to start its tasks, as an ECS task that never started.
     ...(status.status === 'failed' ? { failure: status.runId === undefined ? ('start_failure' as const) : ('exit_code' as const) } : status.status === 'interrupted' ? { failure: 'stopped' as const } : {}),

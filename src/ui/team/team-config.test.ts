@@ -97,16 +97,20 @@ projects:
   - project: projects/orders
     workspace: projects/orders
     id: third
+  - project: projects/Shop Sales
+    workspace: ./ws/a
 proxy_auth:
   header: X-Forwarded-User
   trusted_proxies: [127.0.0.1, proxy.example.com]
 `);
-    expect(problems[0]).toContain('ui.yml is not valid (4 problems)');
+    expect(problems[0]).toContain('ui.yml is not valid (5 problems)');
     expect(problems.slice(1)).toEqual([
-      expect.stringMatching(/^13: proxy_auth\.trusted_proxies\.1: "proxy\.example\.com" is not an IP address/),
-      expect.stringMatching(/^5: projects\.1\.project: no project\.yml in .*nowhere/),
-      expect.stringMatching(/^7: projects\.1\.id: the id "orders" is used by projects\[0\] too/),
-      expect.stringMatching(/^9: projects\.2\.workspace: the workspace folder .* is the project folder/),
+      expect.stringMatching(/^15: proxy_auth\.trusted_proxies\[1\]: "proxy\.example\.com" is not an IP address/),
+      expect.stringMatching(/^5: projects\[1\]\.project: no project\.yml in .*nowhere/),
+      expect.stringMatching(/^7: projects\[1\]\.id: the id "orders" is used by projects\[0\] too/),
+      expect.stringMatching(/^9: projects\[2\]\.workspace: the workspace folder .* is the project folder/),
+      // The same folder written another way is still the same workspace.
+      expect.stringMatching(/^12: projects\[3\]\.workspace: \.\/ws\/a is also the workspace of projects\[0\]/),
     ]);
     expect(problemsOf('sessions: {idle_timeout: soon}\nprojects: []\n').join('\n')).toMatch(/1: sessions\.idle_timeout: .*duration[\s\S]*2: projects: .*at least 1/);
   });

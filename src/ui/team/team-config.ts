@@ -8,6 +8,7 @@ import { UserError, type Diagnostic } from '../../errors.js';
 import { CLOUD_PROVIDERS, type CloudProviderName } from '../../project/cloud-providers.js';
 import { checkSchemaWith } from '../../project/check-schema.js';
 import { checkWrittenForm } from '../../project/check-written-form.js';
+import { formatKeyPath } from '../../project/format-key-path.js';
 import { parseYamlSource, type YamlSource } from '../../project/parse-yaml-source.js';
 import { parseYamlWithPositions } from '../../project/read-positioned-yaml.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
@@ -164,7 +165,7 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
   const at = (key: (string | number)[]) => (source ? source.locate(key) : undefined);
   const problems: Diagnostic[] = [];
   const problem = (message: string, key: (string | number)[], hint?: string): void => {
-    problems.push({ severity: 'error', message, path: key.join('.'), ...(at(key) ? { location: at(key) } : {}), ...(hint ? { hint } : {}) });
+    problems.push({ severity: 'error', message, path: formatKeyPath(key), ...(at(key) ? { location: at(key) } : {}), ...(hint ? { hint } : {}) });
   };
   const resolvePath = (p: string): string => path.resolve(base, p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
 
@@ -214,6 +215,8 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
   const projects: TeamProjectEntry[] = [];
   if (raw) {
     const ids = new Map<string, number>();
+    // A workspace's runs are its project's: two projects in one would each show the other's runs, health and Stop.
+    const workspaces = new Map<string, number>();
     raw.projects.forEach((entry, i) => {
       const projectDir = resolvePath(entry.project);
       const workspaceDir = resolvePath(entry.workspace);
@@ -224,6 +227,9 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
       } catch (error) {
         problem((error as Error).message, ['projects', i, 'workspace']);
       }
+      const sameWorkspace = workspaces.get(workspaceDir);
+      if (sameWorkspace !== undefined) problem(`${entry.workspace} is also the workspace of projects[${sameWorkspace}]`, ['projects', i, 'workspace'], 'give each project its own workspace folder');
+      else workspaces.set(workspaceDir, i);
       if (ids.has(id)) problem(`the id "${id}" is used by projects[${ids.get(id)}] too`, ['projects', i, entry.id ? 'id' : 'project'], 'give each project its own id:');
       ids.set(id, i);
       const varTokens = entry.vars.map(String);

@@ -92,7 +92,7 @@ export const jobPage: Page = (container, context, params) => {
   const draw = (detail: JobDetail): void => {
     const { job } = detail;
     const running = job.status === 'running' || job.status === 'pending';
-    actions.replaceChildren(running && context.canOperate ? stopButton('■ Stop job', () => context.api.stopJob(job.id), context.notify) : '');
+    actions.replaceChildren(running && context.canOperate ? stopButton('■ Stop job', () => context.api.stopJob(job.id), context.notify, `Stop job ${job.id}? It is ended in the provider and cannot be resumed.`) : '');
     const item = (label: string, value: Node | string) => h('div', { class: 'fact' }, h('div', { class: 'fact-label' }, label), h('div', { class: 'fact-value' }, value));
     const duration = job.startedAt && job.stoppedAt ? formatDuration(Date.parse(job.stoppedAt) - Date.parse(job.startedAt)) : running ? 'running…' : '–';
     body.replaceChildren(

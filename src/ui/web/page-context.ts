@@ -1,5 +1,6 @@
 // What every page gets from the app shell: the overview, live events, navigation, notices and shared bits of markup.
-import type { OverviewResponse, Role } from '../api-types.js';
+import { formatDiagnostic } from '../../errors.js';
+import type { OverviewResponse, ProjectLoadError, Role } from '../api-types.js';
 import type { ProjectApi } from './api-client.js';
 import { h } from './create-element.js';
 import { formatWords } from './format-values.js';
@@ -40,6 +41,11 @@ export function emptyNote(text: string): HTMLElement {
 
 export function errorBox(title: string, message: string, fix?: string): HTMLElement {
   return h('div', { class: 'error-box', role: 'alert' }, h('strong', {}, title), h('pre', {}, message), fix ? h('p', {}, h('b', {}, 'Fix: '), fix) : null);
+}
+
+/** Why project.yml cannot be loaded, each problem located as the CLI writes it (`file:line:col: key.path: message`). */
+export function projectErrorBox(error: ProjectLoadError | undefined): HTMLElement {
+  return errorBox('project.yml cannot be loaded', [error?.message ?? 'unknown error', ...(error?.diagnostics ?? []).map(formatDiagnostic)].join('\n'), error?.fix);
 }
 
 /** Shows "Loading…" until the first answer arrives, and the error if it fails. */

@@ -3,7 +3,7 @@ import type { ProjectResponse } from '../api-types.js';
 import type { Project, Task } from '../../project/types.js';
 import { h, svg } from './create-element.js';
 import { drawPipelineGraph } from './pipeline-graph.js';
-import { emptyNote, errorBox, loadInto, sectionCard, type Page } from './page-context.js';
+import { emptyNote, loadInto, projectErrorBox, sectionCard, type Page } from './page-context.js';
 import { plural } from '../../plural.js';
 
 function describeBody(task: Task): string {
@@ -120,9 +120,7 @@ function sideSections(data: ProjectResponse, project: Project, href: (path: stri
 export const projectPage: Page = (container, context) => {
   void loadInto(container, context, context.api.project, (data) => {
     if (!data.project) {
-      container.append(
-        errorBox('project.yml cannot be loaded', [data.error?.message ?? 'unknown error', ...(data.error?.diagnostics ?? []).map((d) => `${d.location?.file ?? ''}${d.location?.line ? `:${d.location.line}` : ''}: ${d.message}`)].join('\n'), data.error?.fix),
-      );
+      container.append(projectErrorBox(data.error));
       return;
     }
     const project = data.project;

@@ -141,9 +141,11 @@ export function recordsAndState(detail: Pick<RunDetail, 'record'>): HTMLElement 
 }
 
 /** "Stop" for a running run (operators): the server asks its handoff to end as Ctrl-C would. */
-export function stopButton(label: string, stop: () => Promise<{ status: number; body: { message: string } }>, notify: PageContext['notify']): HTMLButtonElement {
+export function stopButton(label: string, stop: () => Promise<{ status: number; body: { message: string } }>, notify: PageContext['notify'], question: string): HTMLButtonElement {
   const button = h('button', { class: 'button button-danger', 'data-action': 'stop' }, label);
   button.addEventListener('click', async () => {
+    // A stop cannot be taken back (the run is recorded interrupted): one slip of the mouse must not do it.
+    if (!window.confirm(question)) return;
     button.disabled = true;
     try {
       const { status, body } = await stop();
@@ -169,16 +171,24 @@ export const runPage: Page = (container, context, params) => {
   let selectedStream = 'console';
   let disposed = false;
 
-  const drawLogs = (): void => {
-    if (!detail) return;
-    const streams = detail.streams;
-    const tabs = h(
+  /** The log tabs (a tablist whose panel is the log shown); a stream that appears while the run goes on gets its tab. */
+  const drawTabs = (): HTMLElement => {
+    const streams = detail?.streams ?? [];
+    return h(
       'div',
-      { class: 'tabs', role: 'tablist' },
+      { class: 'tabs', role: 'tablist', 'aria-label': 'Logs' },
       streams.map((s) =>
-        h('button', { class: `tab${s === selectedStream ? ' active' : ''}`, role: 'tab', 'aria-selected': s === selectedStream ? 'true' : 'false', onclick: () => selectStream(s) }, s === 'console' ? 'console' : `${s} (stderr)`),
+        h(
+          'button',
+          { class: `tab${s === selectedStream ? ' active' : ''}`, role: 'tab', id: `log-tab-${streams.indexOf(s)}`, 'aria-controls': 'log-panel', 'aria-selected': s === selectedStream ? 'true' : 'false', onclick: () => selectStream(s) },
+          s === 'console' ? 'console' : `${s} (stderr)`,
+        ),
       ),
     );
+  };
+
+  const drawLogs = (): void => {
+    if (!detail) return;
     logView?.dispose();
     if (detail.where === 'cloud') {
       logsCard.replaceChildren(
@@ -188,9 +198,13 @@ export const runPage: Page = (container, context, params) => {
       );
       return;
     }
-    logView = createLogView(context.api, detail.record.runId, selectedStream, selectedStream === 'console' ? context.live : undefined);
-    const liveNote = detail.record.status === 'running' && selectedStream === 'console' ? h('span', { class: 'live-pill' }, 'live') : null;
-    logsCard.replaceChildren(h('div', { class: 'logs-head' }, h('h2', { class: 'card-title' }, 'Logs'), liveNote, tabs), logView.element);
+    // Every stream is live while the run goes on: the server streams the console and each stderr log alike.
+    logView = createLogView(context.api, detail.record.runId, selectedStream, context.live);
+    logView.element.id = 'log-panel';
+    logView.element.setAttribute('role', 'tabpanel');
+    logView.element.setAttribute('aria-labelledby', `log-tab-${Math.max(0, detail.streams.indexOf(selectedStream))}`);
+    const liveNote = detail.record.status === 'running' ? h('span', { class: 'live-pill' }, 'live') : null;
+    logsCard.replaceChildren(h('div', { class: 'logs-head' }, h('h2', { class: 'card-title' }, 'Logs'), liveNote, drawTabs()), logView.element);
   };
 
   const selectStream = (stream: string): void => {
@@ -201,30 +215,30 @@ export const runPage: Page = (container, context, params) => {
   const drawDetail = (next: RunDetail): void => {
     const first = !detail;
     const wasRunning = detail?.record.status === 'running';
+    const streamsBefore = detail?.streams.join('\n');
     detail = next;
     const r = next.record;
     const canStop = r.status === 'running' && next.where !== 'cloud' && context.canOperate && context.overview.canStopRuns && !next.abandoned;
-    actions.replaceChildren(canStop ? stopButton('■ Stop', () => context.api.stopRun(r.runId), context.notify) : '');
+    actions.replaceChildren(canStop ? stopButton('■ Stop', () => context.api.stopRun(r.runId), context.notify, `Stop run ${r.runId}? Its commands are ended and the run is recorded as interrupted.`) : '');
     body.replaceChildren(
       summaryGrid(next),
       r.reason ? h('div', { class: `reason reason-${r.status}` }, r.reason) : '',
       h(
         'div',
         { class: 'run-columns' },
-        sectionCard('Tasks and processes', r.tasks.length ? tasksTable(r.tasks) : emptyNote(r.status === 'running' ? 'Tasks and processes are listed when the run ends; its log below is live.' : 'No tasks ran.')),
+        sectionCard('Tasks and processes', r.tasks.length ? tasksTable(r.tasks) : emptyNote(r.status === 'running' ? 'Tasks and processes are listed when the run ends; its logs below are live.' : 'No tasks ran.')),
         recordsAndState(next),
       ),
     );
-    if (first || (wasRunning && r.status !== 'running')) {
-      // The stream list is complete only at the end; keep the log already shown and read what is left.
-      if (first) drawLogs();
-      else {
-        const keep = logView;
-        void keep?.catchUp();
-        logsCard.querySelector('.live-pill')?.remove();
-        const tabs = logsCard.querySelector('.tabs');
-        if (tabs && next.streams.length !== tabs.children.length) drawLogs();
-      }
+    if (first) {
+      drawLogs();
+      return;
+    }
+    // Keep the log already shown (and where it is scrolled to): only the tabs change when a stream appears.
+    if (streamsBefore !== next.streams.join('\n')) logsCard.querySelector('.tabs')?.replaceWith(drawTabs());
+    if (wasRunning && r.status !== 'running') {
+      void logView?.catchUp();
+      logsCard.querySelector('.live-pill')?.remove();
     }
   };
 
@@ -239,8 +253,16 @@ export const runPage: Page = (container, context, params) => {
     }
   };
 
+  /** One read at a time for the new-stream case: a burst of its lines asks only once. */
+  let reloading: Promise<void> | undefined;
+  const reload = (): void => {
+    reloading ??= load().finally(() => (reloading = undefined));
+  };
+
   const unsubscribe = context.live.subscribe((event) => {
     if ((event.type === 'run' && event.run.runId === detail?.record.runId) || event.type === 'resync') void load();
+    // A process's stderr log the page has no tab for yet: the record names it now.
+    else if (event.type === 'log' && detail && event.runId === detail.record.runId && !detail.streams.includes(event.stream)) reload();
   });
 
   void load();

@@ -58,9 +58,23 @@ export function drawRunsChart(points: RunPoint[], onPick: (runId: string) => voi
     const ms = p.durationMs ?? 0;
     const y = yDuration(ms);
     const tip = `${p.runId}\n${p.status} · ${formatTime(p.startedAt)}\nduration ${formatDuration(p.durationMs)}${p.records !== null ? `\nrecords ${formatCount(p.records)}` : ''}`;
+    // Each bar is a link a keyboard reaches (Tab) and opens (Enter), named for screen readers as its tooltip reads.
     return svg(
       'g',
-      { class: 'chart-bar', 'data-run-id': p.runId, onclick: () => onPick(p.runId) },
+      {
+        class: 'chart-bar',
+        'data-run-id': p.runId,
+        role: 'link',
+        tabindex: 0,
+        'aria-label': `Run ${p.runId}: ${p.status}, ${formatTime(p.startedAt)}, duration ${formatDuration(p.durationMs)}${p.records !== null ? `, ${formatCount(p.records)} records` : ''}`,
+        onclick: () => onPick(p.runId),
+        onkeydown: (event: Event) => {
+          const key = (event as KeyboardEvent).key;
+          if (key !== 'Enter' && key !== ' ') return;
+          event.preventDefault();
+          onPick(p.runId);
+        },
+      },
       svg('title', {}, tip),
       // A full-height invisible target: short runs are still easy to point at.
       svg('rect', { x: xOf(i) - slot / 2, y: PAD.top, width: slot, height: plotH, class: 'chart-hit' }),
@@ -80,7 +94,8 @@ export function drawRunsChart(points: RunPoint[], onPick: (runId: string) => voi
 
   return svg(
     'svg',
-    { class: 'runs-chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'run durations and record counts over time' },
+    // A group, not an img: an img hides its bars (the links) from assistive technology.
+    { class: 'runs-chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'group', 'aria-label': 'run durations and record counts over time' },
     grid,
     svg('text', { x: 12, y: PAD.top + plotH / 2, class: 'chart-axis-title', transform: `rotate(-90 12 ${PAD.top + plotH / 2})`, 'text-anchor': 'middle' }, 'duration'),
     withRecords.length ? svg('text', { x: WIDTH - 10, y: PAD.top + plotH / 2, class: 'chart-axis-title', transform: `rotate(90 ${WIDTH - 10} ${PAD.top + plotH / 2})`, 'text-anchor': 'middle' }, 'records') : null,

@@ -2,7 +2,7 @@
 import type { ScheduleView, SchedulesResponse } from '../api-types.js';
 import { h } from './create-element.js';
 import { formatFromNow, formatTime, formatWords } from './format-values.js';
-import { emptyNote, errorBox, loadInto, type Page, type PageContext } from './page-context.js';
+import { emptyNote, errorBox, loadInto, projectErrorBox, type Page, type PageContext } from './page-context.js';
 
 /** `Tue 2026-11-24 02:30` on the wall clock of the schedule's own time zone. */
 function formatInZone(iso: string, timeZone: string): string {
@@ -145,7 +145,7 @@ export const schedulesPage: Page = (container, context) => {
       ),
     );
     if (data.error) {
-      container.append(errorBox('project.yml cannot be loaded', data.error));
+      container.append(projectErrorBox(data.error));
       return;
     }
     container.append(
