@@ -190,4 +190,42 @@ tasks:
     expect(plainRun.code, plainRun.stderr).toBe(0);
     expect(fs.readFileSync(path.join(plain.workspaceDir, 'artifacts', 'say_stdout.log'), 'utf8')).toBe('{ not a template } %}\n');
   });
+
+  it('refuses a venv that is the project folder (-p tap -w . with venv: tap) before anything is written, so --force cannot delete the project', async () => {
+    const { projectDir } = makeProject('installs:\n- venv: project\n  command: echo installing\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n    venv: project\n', {
+      'files/data.txt': 'important\n',
+      '.secrets/dev_secrets.yml': '- key: k\n  value: v\n',
+    });
+    const parent = path.dirname(projectDir);
+    const before = fs.readdirSync(projectDir).sort();
+    for (const args of [['workspace', 'install', '--force'], ['workspace', 'install'], ['run', 'local']]) {
+      const r = await runCli([...args, '-p', 'project', '-w', '.'], { cwd: parent, timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`venv project (installs[0].venv) is the workspace folder ${projectDir}, which is the project folder itself`);
+      expect(fs.readdirSync(projectDir).sort()).toEqual(before);
+      expect(fs.existsSync(path.join(parent, 'files'))).toBe(false);
+    }
+    // A venv folder that holds the project is refused the same way.
+    const nested = path.join(parent, 'outer', 'inner');
+    fs.mkdirSync(nested, { recursive: true });
+    fs.writeFileSync(path.join(nested, 'project.yml'), 'installs:\n- venv: outer\n  command: echo\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const holds = await runCli(['workspace', 'install', '-p', nested, '-w', parent]);
+    expect(holds.code).toBe(2);
+    expect(holds.stderr).toContain(`holds the project folder ${nested}`);
+    expect(fs.readdirSync(path.join(parent, 'outer'))).toEqual(['inner']);
+  }, 180_000);
+
+  it('refuses a project folder that is or lies inside the workspace\'s files/, artifacts/ or runs/ (a run would overwrite it)', async () => {
+    const { workspaceDir } = makeProject('tasks: []\n');
+    for (const [name, sub] of [['files', ''], ['artifacts', ''], ['runs', 'p']] as const) {
+      const projectDir = path.join(workspaceDir, name, sub);
+      fs.mkdirSync(path.join(projectDir, 'files'), { recursive: true });
+      fs.writeFileSync(path.join(projectDir, 'project.yml'), 'tasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+      fs.writeFileSync(path.join(projectDir, 'files', 'a.txt'), 'a\n');
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${sub ? 'lies inside' : 'is'} the workspace's ${name}/ folder`);
+      expect(fs.readdirSync(projectDir).sort()).toEqual(['files', 'project.yml']);
+    }
+  });
 });

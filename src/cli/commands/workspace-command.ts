@@ -10,7 +10,7 @@ import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { installVenvs, type InstallResult } from '../../workspace/install-venvs.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
-import { assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
+import { assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { locateTemplateProblems } from '../locate-template-problems.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -69,6 +69,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   const workspaceDir = requireWorkspaceDir(options);
   assertWorkspaceApart(projectDir, workspaceDir);
   const { project, warnings } = await loadProject(projectDir);
+  assertVenvsApart(project.dir, workspaceDir, project.installs);
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
