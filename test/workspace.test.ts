@@ -60,6 +60,30 @@ tasks:
     expect(fs.readFileSync(path.join(workspaceDir, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
   });
 
+  it('recreates a venv that is not where it was made (a moved or copied workspace), whose pip would be the global one or the old workspace\'s', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: command -v pip > pip-used.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const install = (ws: string) => runCli(['workspace', 'install', '-p', projectDir, '-w', ws], { timeoutMs: 120_000 });
+    expect((await install(workspaceDir)).code).toBe(0);
+    const copy = `${workspaceDir}-copy`;
+    fs.cpSync(workspaceDir, copy, { recursive: true, verbatimSymlinks: true });
+    const copied = await install(copy);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.stderr).toContain(`Recreating venv v: it was made at ${path.join(workspaceDir, 'v')} (the workspace was moved or copied)`);
+    expect(fs.readFileSync(path.join(copy, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(copy, 'v', 'bin', 'pip'));
+    expect((await install(copy)).stderr).toContain('Skipping venv v');
+
+    // A venv from before the fingerprint said where it was made, or whose install never completed: bin/activate says.
+    const old = `${workspaceDir}-old`;
+    const bin = path.join(old, 'v', 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).trim(), path.join(bin, 'python'));
+    fs.writeFileSync(path.join(bin, 'activate'), 'VIRTUAL_ENV="/nowhere/ws/v"\nexport VIRTUAL_ENV\n');
+    const moved = await install(old);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stderr).toContain('Recreating venv v: it was made at /nowhere/ws/v');
+    expect(fs.readFileSync(path.join(old, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
+  }, 240_000);
+
   it('a failing install command names the entry and exits 1', async () => {
     const { projectDir, workspaceDir } = makeProject('installs:\n- venv: broken\n  command: exit 7\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
     const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });

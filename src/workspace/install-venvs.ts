@@ -127,6 +127,8 @@ interface StoredFingerprint {
   commands?: string[];
   /** Written before 2026-12: the rendered command in clear text, secrets included; rewritten when next read. */
   command?: string;
+  /** Where the venv was made (resolved): a venv holds its path, so moved or copied elsewhere it is not usable. */
+  dir?: string;
 }
 
 function readFingerprint(venvDir: string): StoredFingerprint {
@@ -137,8 +139,35 @@ function readFingerprint(venvDir: string): StoredFingerprint {
   }
 }
 
-function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command'>>): void {
-  fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify(stored));
+function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command' | 'dir'>>): void {
+  fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify({ ...stored, dir: realOrResolved(venvDir) }));
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * Where a venv was made, when that is not where it is now (the workspace was moved, copied or renamed): its scripts'
+ * shebangs and bin/activate still name the old folder, so its pip and tools are missing (and the shell finds the
+ * global ones on PATH) or are the old workspace's. The fingerprint says where it was made; a venv made before that was
+ * recorded, or whose install never completed, is asked through bin/activate (`VIRTUAL_ENV="…"`, every Python 3).
+ */
+function venvMadeElsewhere(venvDir: string, stored: StoredFingerprint): string | undefined {
+  let madeAt = stored.dir;
+  if (madeAt === undefined) {
+    try {
+      madeAt = /^\s*(?:export\s+)?VIRTUAL_ENV="([^"\n]+)"\s*$/m.exec(fs.readFileSync(path.join(venvDir, 'bin', 'activate'), 'utf8'))?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+  if (madeAt === undefined || realOrResolved(madeAt) === realOrResolved(venvDir)) return undefined;
+  return madeAt;
 }
 
 /** One venv's entries and what to do with it, decided before anything runs. */
@@ -175,11 +204,13 @@ function planVenvs(input: { installs: Install[]; workspaceDir: string; force: bo
     // `python -m venv` writes the activate scripts last: a venv with its python but without them was interrupted
     // while pip was being put in, and used as it is, its pip would be the global one.
     const halfMade = exists && !fs.existsSync(path.join(dir, 'bin', 'activate'));
+    const madeAt = exists && !halfMade ? venvMadeElsewhere(dir, stored) : undefined;
     let recreate: string | undefined;
     if (halfMade) recreate = `its creation was interrupted (there is no ${path.join(venv, 'bin', 'activate')})`;
+    else if (madeAt !== undefined) recreate = `it was made at ${madeAt} (the workspace was moved or copied), and its scripts still point there`;
     else if (exists && stored.python !== undefined && stored.python !== interpreter.identity) recreate = `its interpreter changed from ${stored.python} to ${interpreter.identity}`;
     else if (input.force && fs.existsSync(dir)) recreate = '--force';
-    const unchanged = !input.force && exists && !halfMade && stored.fingerprint === fingerprint;
+    const unchanged = !input.force && exists && recreate === undefined && stored.fingerprint === fingerprint;
     plans.set(venv, { venv, dir, interpreter, entries, fingerprint, shownCommands: lines.map(mask), stored, unchanged, recreate });
   }
   return plans;
