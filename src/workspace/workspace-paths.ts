@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { makeFolders } from '../make-folders.js';
 
 export interface WorkspacePaths {
   dir: string;
@@ -97,8 +98,8 @@ export function createWorkspaceFolders(workspaceDir: string): { paths: Workspace
   const paths = resolveWorkspacePaths(workspaceDir);
   const created: string[] = [];
   try {
-    // mkdir -p answers the first folder it made, so undefined means the workspace was there.
-    if (fs.mkdirSync(paths.dir, { recursive: true }) !== undefined) created.push(paths.dir);
+    // Answers the first folder it made, so undefined means the workspace was there.
+    if (makeFolders(paths.dir) !== undefined) created.push(paths.dir);
     // One level at a time: on a read-only filesystem a recursive mkdir says ENOENT where this says EROFS.
     for (const dir of [paths.filesDir, paths.artifactsDir, paths.runsDir]) {
       try {

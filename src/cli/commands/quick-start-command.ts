@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.js';
+import { makeFolders } from '../../make-folders.js';
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 
@@ -27,9 +28,17 @@ export function quickStartMakeCommand(options: GlobalOptions): number {
   if (existing.length > 0) {
     throw new UserError(`${target} already has ${existing.map((n) => `${n}/`).join(', ')}`, { fix: 'choose another folder with -p DIR, or move those away first' });
   }
-  fs.mkdirSync(target, { recursive: true });
-  for (const name of names) fs.cpSync(path.join(source, name), path.join(target, name), { recursive: true, verbatimSymlinks: true });
-  fs.copyFileSync(path.join(source, 'README.md'), path.join(target, 'README.md'));
+  try {
+    makeFolders(target);
+    for (const name of names) fs.cpSync(path.join(source, name), path.join(target, name), { recursive: true, verbatimSymlinks: true });
+    fs.copyFileSync(path.join(source, 'README.md'), path.join(target, 'README.md'));
+  } catch (error) {
+    // The first command a newcomer runs, often from / or a read-only folder: a user's mistake, not a bug.
+    throw new UserError(`cannot write the example projects into ${target}: ${(error as Error).message}`, {
+      fix: 'choose a folder you can write to with -p DIR (e.g. -p ~/handoff-projects)',
+      cause: error,
+    });
+  }
   log.log('info', `Wrote ${names.length} example projects to ${target}: ${names.join(', ')}`);
   log.log('info', `Try: handoff run local -p ${path.join(target, 'word-count')} -w ${path.resolve('workspaces', 'word-count')}`);
   return 0;
