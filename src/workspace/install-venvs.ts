@@ -46,7 +46,7 @@ async function runInstallStep(commandLine: string, cwd: string, env: NodeJS.Proc
 }
 
 /** The interpreter that creates one venv: how it was asked for, and what it is. */
-interface Interpreter {
+export interface Interpreter {
   /** `python3` (the default), a command name such as `python3.9`, or an absolute path. */
   spec: string;
   /** Text recorded in the fingerprint: the version, and for an explicit interpreter its executable. */
@@ -70,7 +70,7 @@ async function probeInterpreter(spec: string, cwd: string): Promise<{ version: s
  * them names (validation refuses two different ones), else `python3`. The default `python3` keeps its old
  * fingerprint text (`Python 3.11.7`), so venvs installed before `python:` existed are not rebuilt.
  */
-async function resolveInterpreters(installs: Install[], cwd: string, projectFile: string | undefined): Promise<Interpreter[]> {
+export async function resolveInterpreters(installs: Install[], cwd: string, projectFile: string | undefined): Promise<Interpreter[]> {
   const namedBy = new Map<string, { install: Install; index: number }>();
   for (const [index, install] of installs.entries()) {
     if (install.venv !== undefined && install.python !== undefined && !namedBy.has(install.venv)) namedBy.set(install.venv, { install, index });
@@ -105,7 +105,7 @@ function missingInterpreter(install: Install, index: number, spec: string, outpu
   return new UserError(`installs[${index}].python: ${message}`, {
     fix: spec.startsWith('/')
       ? 'check the path (for a pyenv Python: `echo $(pyenv prefix 3.9.18)/bin/python3.9`)'
-      : `install that Python and put it on PATH, or give its absolute path (for a pyenv Python: $(pyenv prefix VERSION)/bin/${spec})`,
+      : `install that Python and put it on PATH, or give its absolute path (for a pyenv Python: $(pyenv prefix VERSION)/bin/${/^\d/.test(spec) ? `python${spec}` : spec})`,
     diagnostics: [{ severity: 'error', message, path: `installs[${index}].python`, location: projectFile ? { file: projectFile } : undefined }],
   });
 }
@@ -237,12 +237,14 @@ export async function installVenvs(input: {
   env?: NodeJS.ProcessEnv;
   /** project.yml, named in the error for a missing interpreter. */
   projectFile?: string;
+  /** resolveInterpreters' answer when the caller found them already (before it wrote anything); else found here. */
+  interpreters?: Interpreter[];
 }): Promise<InstallResult[]> {
   const results: InstallResult[] = [];
   if (input.installs.length === 0) return results;
   const mask = input.mask ?? ((text: string) => text);
   const baseEnv = input.env ?? process.env;
-  const interpreters = await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile);
+  const interpreters = input.interpreters ?? (await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile));
   const commandLines = input.installs.map((install, index) => input.renderCommand(install, index));
   const plans = planVenvs(input, interpreters, commandLines, mask);
   const done = (result: InstallResult): void => {
