@@ -84,6 +84,24 @@ tasks:
     expect(fs.readFileSync(path.join(old, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
   }, 240_000);
 
+  it('reinstalls a venv when the files/ its command names change (pip install ./files/my_tap), not for other files', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: cat ./files/my_tap/*.txt >> install-log.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n', {
+      'files/my_tap/version.txt': 'one\n',
+      'files/config.txt': '{{ _today }}\n',
+    });
+    const install = () => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });
+    const log = (): string => fs.readFileSync(path.join(workspaceDir, 'install-log.txt'), 'utf8');
+    expect((await install()).code).toBe(0);
+    expect((await install()).stderr).toContain('Skipping venv v: its install command, files/my_tap and Python');
+    fs.writeFileSync(path.join(projectDir, 'files', 'config.txt'), 'another config\n');
+    expect((await install()).stderr).toContain('Skipping venv v');
+    fs.writeFileSync(path.join(projectDir, 'files', 'my_tap', 'version.txt'), 'two\n');
+    const changed = await install();
+    expect(changed.stderr).toContain('Installing venv v');
+    expect(log()).toBe('one\ntwo\n');
+    expect((await install()).stderr).toContain('Skipping venv v');
+  }, 180_000);
+
   it('a failing install command names the entry and exits 1', async () => {
     const { projectDir, workspaceDir } = makeProject('installs:\n- venv: broken\n  command: exit 7\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
     const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });

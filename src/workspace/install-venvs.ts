@@ -115,9 +115,56 @@ function missingInterpreter(install: Install, index: number, spec: string, outpu
  * keeps the form of before venvs could be shared, so existing workspaces are not reinstalled. Only this hash is kept
  * of the rendered commands: they may hold secrets.
  */
-function fingerprintOf(venv: string, commandLines: string[], python: string): string {
+function fingerprintOf(venv: string, commandLines: string[], python: string, files: Record<string, string>): string {
   const spec = commandLines.length === 1 ? { venv, command: commandLines[0], python } : { venv, commands: commandLines, python };
-  return crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+  // Only venvs whose commands name files/ get the key, so the others keep their fingerprints.
+  const withFiles = Object.keys(files).length > 0 ? { ...spec, files } : spec;
+  return crypto.createHash('sha256').update(JSON.stringify(withFiles)).digest('hex');
+}
+
+/**
+ * The paths under files/ that install commands name (`pip install ./files/my_tap`, `pip install -r
+ * files/requirements.txt`, `-e files/pkg[dev]`), each with a hash of what W/files holds there, just rendered: a
+ * change to the tap's code or a requirement added reinstalls the venv, as the original (which ran every install
+ * every time) did. Only named paths count: other files (a config rendered with `{{ _today }}`) never do.
+ */
+function namedFilesOf(workspaceDir: string, commandLines: string[]): Record<string, string> {
+  const paths = new Set<string>();
+  for (const line of commandLines) {
+    for (const match of line.matchAll(/(?<![\w./-])(?:\.\/)?(files(?:\/[^\s'"`;|&<>()[\]]*)?)(?![\w-])/g)) {
+      // A glob (files/my_tap/*.whl) stands for its folder.
+      const named = match[1] as string;
+      const glob = named.search(/[*?]/);
+      paths.add((glob === -1 ? named : named.slice(0, named.lastIndexOf('/', glob))).replace(/\/+$/, '') || 'files');
+    }
+  }
+  const hashes: Record<string, string> = {};
+  for (const rel of [...paths].sort()) {
+    const hash = crypto.createHash('sha256');
+    hashTree(path.join(workspaceDir, rel), '', hash);
+    hashes[rel] = hash.digest('hex');
+  }
+  return hashes;
+}
+
+/** Feeds a file or folder (names, kinds, bytes; links as their text, never followed) into `hash`. */
+function hashTree(abs: string, rel: string, hash: crypto.Hash): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(abs);
+  } catch {
+    hash.update(`missing ${rel}\0`);
+    return;
+  }
+  if (stat.isSymbolicLink()) {
+    hash.update(`link ${rel}\0${fs.readlinkSync(abs)}\0`);
+  } else if (stat.isDirectory()) {
+    hash.update(`dir ${rel}\0`);
+    for (const name of fs.readdirSync(abs).sort()) hashTree(path.join(abs, name), `${rel}/${name}`, hash);
+  } else if (stat.isFile()) {
+    hash.update(`file ${rel} ${stat.size}\0`);
+    hash.update(fs.readFileSync(abs));
+  }
 }
 
 /** The venv's fingerprint file: the hash that decides "unchanged", and for people the commands with secrets masked. */
@@ -180,6 +227,8 @@ interface VenvPlan {
   fingerprint: string;
   /** Its commands as the fingerprint file shows them (secrets masked). */
   shownCommands: string[];
+  /** The paths under files/ its commands name, whose content is part of the fingerprint. */
+  namedFiles: string[];
   stored: StoredFingerprint;
   /** Nothing to run: the venv is whole and its fingerprint matches. */
   unchanged: boolean;
@@ -198,7 +247,8 @@ function planVenvs(input: { installs: Install[]; workspaceDir: string; force: bo
     const dir = path.join(input.workspaceDir, venv);
     const interpreter = interpreters[entries[0] as number] as Interpreter;
     const lines = entries.map((i) => commandLines[i] as string);
-    const fingerprint = fingerprintOf(venv, lines, interpreter.identity);
+    const namedFiles = namedFilesOf(input.workspaceDir, lines);
+    const fingerprint = fingerprintOf(venv, lines, interpreter.identity, namedFiles);
     const stored = readFingerprint(dir);
     const exists = fs.existsSync(path.join(dir, 'bin', 'python'));
     // `python -m venv` writes the activate scripts last: a venv with its python but without them was interrupted
@@ -211,7 +261,7 @@ function planVenvs(input: { installs: Install[]; workspaceDir: string; force: bo
     else if (exists && stored.python !== undefined && stored.python !== interpreter.identity) recreate = `its interpreter changed from ${stored.python} to ${interpreter.identity}`;
     else if (input.force && fs.existsSync(dir)) recreate = '--force';
     const unchanged = !input.force && exists && recreate === undefined && stored.fingerprint === fingerprint;
-    plans.set(venv, { venv, dir, interpreter, entries, fingerprint, shownCommands: lines.map(mask), stored, unchanged, recreate });
+    plans.set(venv, { venv, dir, interpreter, entries, fingerprint, namedFiles: Object.keys(namedFiles), shownCommands: lines.map(mask), stored, unchanged, recreate });
   }
   return plans;
 }
@@ -262,7 +312,8 @@ export async function installVenvs(input: {
       if (plan.unchanged) {
         if (first) {
           const what = plan.entries.length === 1 ? 'its install command' : `its ${plan.entries.length} install commands`;
-          input.reporter.info(`Skipping ${label}: ${what} and ${plan.interpreter.identity} are unchanged (use --force to reinstall)`);
+          const files = plan.namedFiles.length > 0 ? `, ${plan.namedFiles.join(', ')}` : '';
+          input.reporter.info(`Skipping ${label}: ${what}${files} and ${plan.interpreter.identity} are unchanged (use --force to reinstall)`);
           // A file written before fingerprints were kept as a hash holds the command in clear text: rewrite it.
           if (plan.stored.command !== undefined) writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands });
         }
