@@ -1,8 +1,9 @@
 // Runs every example project under examples/ through the real CLI and checks the artifacts each one promises.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, readArtifact, repoRoot, runCli } from './helpers/cli.js';
+import { cliPath, makeTempDir, readArtifact, repoRoot, runCli } from './helpers/cli.js';
 
 const example = (name: string): string => path.join(repoRoot, 'examples', name);
 
@@ -106,5 +107,27 @@ describe('quick_start make', () => {
     const run = await runCli(['run', 'local', '-p', path.join(cwd, 'projects', 'word-count'), '-w', path.join(cwd, 'ws')]);
     expect(run.code).toBe(0);
     expect(readArtifact(path.join(cwd, 'ws'), 'word_count_stdout.log').split('\n')[0].trim()).toBe('76 the');
+  });
+
+  it('its "Try:" line and the copied READMEs\' commands work as printed, from a folder with a space in its name', async () => {
+    const cwd = path.join(makeTempDir(), 'my dir');
+    fs.mkdirSync(cwd);
+    const r = await runCli(['quick_start', 'make'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    // As a user pastes it into a shell, `handoff` being this build.
+    const shell = (line: string) => execFileSync('sh', ['-c', line.replace(/^handoff /, `"${process.execPath}" "${cliPath}" `)], { cwd: makeTempDir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const tryLine = /Try: (handoff .*)$/m.exec(r.stderr)?.[1];
+    expect(tryLine).toContain("-p '");
+    shell(tryLine!);
+    expect(readArtifact(path.join(cwd, 'workspaces', 'word-count'), 'word_count_stdout.log').split('\n')[0].trim()).toBe('76 the');
+    const projects = path.join(cwd, 'projects');
+    const readmes = ['README.md', ...fs.readdirSync(projects).filter((n) => n !== 'README.md').map((n) => path.join(n, 'README.md'))];
+    for (const readme of readmes) expect(fs.readFileSync(path.join(projects, readme), 'utf8')).not.toMatch(/(^|[^\w./-])examples\//);
+    const ws = path.join(makeTempDir(), 'ws-foreach');
+    const commands = fs.readFileSync(path.join(projects, 'foreach', 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('handoff '));
+    expect(commands).toHaveLength(2);
+    // execFileSync throws when a command exits non-zero.
+    for (const command of commands) shell(command.replace('/tmp/ws-foreach', ws));
+    expect(fs.readdirSync(path.join(ws, 'artifacts')).length).toBeGreaterThan(0);
   });
 });

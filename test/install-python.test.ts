@@ -94,8 +94,8 @@ installs:
     expect(r.stderr).toContain('installs[1].python: interpreter "python3.99-not-here" of venv legacy was not found: looked for "python3.99-not-here" on PATH');
     // Located at its key's line and column, as every other problem of project.yml (SPEC §2).
     expect(r.stderr).toContain(`${path.join(projectDir, 'project.yml')}:6:11: installs[1].python`);
-    expect(fs.existsSync(path.join(workspaceDir, 'first'))).toBe(false);
-    expect(fs.existsSync(path.join(workspaceDir, 'first-ran.txt'))).toBe(false);
+    // Found before the workspace is made or files/ rendered into it.
+    expect(fs.existsSync(workspaceDir)).toBe(false);
 
     fs.writeFileSync(path.join(projectDir, 'project.yml'), 'installs:\n- venv: v\n  python: /no/such/python3\n  command: "true"\n');
     const abs = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
@@ -109,5 +109,17 @@ installs:
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/project\.yml:3:\d+.*install without a venv/);
     expect(r.stderr).toMatch(/project\.yml:6:\d+.*expected a command name \(python3\.9\) or an absolute path/);
+  });
+
+  it('refuses a bare version (python: 3.10, as CI configs write it) at its line, suggesting the command name', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  python: 3.10\n  command: "true"\n- venv: w\n  python: "3.9"\n  command: "true"\n', { 'files/a.txt': 'a' });
+    for (const args of [['config', 'validate', '-p', projectDir], ['workspace', 'install', '-p', projectDir, '-w', workspaceDir]]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/project\.yml:3:\d+: installs\[0\]\.python: found the Python version 3\.10; .*did you mean `python: python3\.10`\?/);
+      expect(r.stderr).toMatch(/project\.yml:6:\d+: installs\[1\]\.python: found the Python version 3\.9; .*did you mean `python: python3\.9`\?/);
+      expect(r.stderr).not.toContain('bin/3.1');
+    }
+    expect(fs.existsSync(workspaceDir)).toBe(false);
   });
 });

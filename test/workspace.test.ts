@@ -60,6 +60,48 @@ tasks:
     expect(fs.readFileSync(path.join(workspaceDir, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
   });
 
+  it('recreates a venv that is not where it was made (a moved or copied workspace), whose pip would be the global one or the old workspace\'s', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: command -v pip > pip-used.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const install = (ws: string) => runCli(['workspace', 'install', '-p', projectDir, '-w', ws], { timeoutMs: 120_000 });
+    expect((await install(workspaceDir)).code).toBe(0);
+    const copy = `${workspaceDir}-copy`;
+    fs.cpSync(workspaceDir, copy, { recursive: true, verbatimSymlinks: true });
+    const copied = await install(copy);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.stderr).toContain(`Recreating venv v: it was made at ${path.join(workspaceDir, 'v')} (the workspace was moved or copied)`);
+    expect(fs.readFileSync(path.join(copy, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(copy, 'v', 'bin', 'pip'));
+    expect((await install(copy)).stderr).toContain('Skipping venv v');
+
+    // A venv from before the fingerprint said where it was made, or whose install never completed: bin/activate says.
+    const old = `${workspaceDir}-old`;
+    const bin = path.join(old, 'v', 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).trim(), path.join(bin, 'python'));
+    fs.writeFileSync(path.join(bin, 'activate'), 'VIRTUAL_ENV="/nowhere/ws/v"\nexport VIRTUAL_ENV\n');
+    const moved = await install(old);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stderr).toContain('Recreating venv v: it was made at /nowhere/ws/v');
+    expect(fs.readFileSync(path.join(old, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
+  }, 240_000);
+
+  it('reinstalls a venv when the files/ its command names change (pip install ./files/my_tap), not for other files', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: cat ./files/my_tap/*.txt >> install-log.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n', {
+      'files/my_tap/version.txt': 'one\n',
+      'files/config.txt': '{{ _today }}\n',
+    });
+    const install = () => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });
+    const log = (): string => fs.readFileSync(path.join(workspaceDir, 'install-log.txt'), 'utf8');
+    expect((await install()).code).toBe(0);
+    expect((await install()).stderr).toContain('Skipping venv v: its install command, files/my_tap and Python');
+    fs.writeFileSync(path.join(projectDir, 'files', 'config.txt'), 'another config\n');
+    expect((await install()).stderr).toContain('Skipping venv v');
+    fs.writeFileSync(path.join(projectDir, 'files', 'my_tap', 'version.txt'), 'two\n');
+    const changed = await install();
+    expect(changed.stderr).toContain('Installing venv v');
+    expect(log()).toBe('one\ntwo\n');
+    expect((await install()).stderr).toContain('Skipping venv v');
+  }, 180_000);
+
   it('a failing install command names the entry and exits 1', async () => {
     const { projectDir, workspaceDir } = makeProject('installs:\n- venv: broken\n  command: exit 7\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
     const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });
@@ -189,5 +231,43 @@ tasks:
     const plainRun = await runCli(['run', 'local', '-p', plain.projectDir, '-w', plain.workspaceDir]);
     expect(plainRun.code, plainRun.stderr).toBe(0);
     expect(fs.readFileSync(path.join(plain.workspaceDir, 'artifacts', 'say_stdout.log'), 'utf8')).toBe('{ not a template } %}\n');
+  });
+
+  it('refuses a venv that is the project folder (-p tap -w . with venv: tap) before anything is written, so --force cannot delete the project', async () => {
+    const { projectDir } = makeProject('installs:\n- venv: project\n  command: echo installing\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n    venv: project\n', {
+      'files/data.txt': 'important\n',
+      '.secrets/dev_secrets.yml': '- key: k\n  value: v\n',
+    });
+    const parent = path.dirname(projectDir);
+    const before = fs.readdirSync(projectDir).sort();
+    for (const args of [['workspace', 'install', '--force'], ['workspace', 'install'], ['run', 'local']]) {
+      const r = await runCli([...args, '-p', 'project', '-w', '.'], { cwd: parent, timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`venv project (installs[0].venv) is the workspace folder ${projectDir}, which is the project folder itself`);
+      expect(fs.readdirSync(projectDir).sort()).toEqual(before);
+      expect(fs.existsSync(path.join(parent, 'files'))).toBe(false);
+    }
+    // A venv folder that holds the project is refused the same way.
+    const nested = path.join(parent, 'outer', 'inner');
+    fs.mkdirSync(nested, { recursive: true });
+    fs.writeFileSync(path.join(nested, 'project.yml'), 'installs:\n- venv: outer\n  command: echo\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const holds = await runCli(['workspace', 'install', '-p', nested, '-w', parent]);
+    expect(holds.code).toBe(2);
+    expect(holds.stderr).toContain(`holds the project folder ${nested}`);
+    expect(fs.readdirSync(path.join(parent, 'outer'))).toEqual(['inner']);
+  }, 180_000);
+
+  it('refuses a project folder that is or lies inside the workspace\'s files/, artifacts/ or runs/ (a run would overwrite it)', async () => {
+    const { workspaceDir } = makeProject('tasks: []\n');
+    for (const [name, sub] of [['files', ''], ['artifacts', ''], ['runs', 'p']] as const) {
+      const projectDir = path.join(workspaceDir, name, sub);
+      fs.mkdirSync(path.join(projectDir, 'files'), { recursive: true });
+      fs.writeFileSync(path.join(projectDir, 'project.yml'), 'tasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+      fs.writeFileSync(path.join(projectDir, 'files', 'a.txt'), 'a\n');
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${sub ? 'lies inside' : 'is'} the workspace's ${name}/ folder`);
+      expect(fs.readdirSync(projectDir).sort()).toEqual(['files', 'project.yml']);
+    }
   });
 });

@@ -194,7 +194,7 @@ const WORKSPACE_OWN_NAMES = new Map([
   ['.handoff.lock', 'run lock'],
 ]);
 
-function checkVenvNames({ data, report }: RuleContext): void {
+function checkVenvNames({ data, report, source }: RuleContext): void {
   for (const { item, path } of recordsUnder(data, 'installs', [])) {
     const venv = textOf(item.venv);
     const python = textOf(item.python);
@@ -203,6 +203,11 @@ function checkVenvNames({ data, report }: RuleContext): void {
     }
     if (python !== undefined && (python.trim() === '' || (python.includes('/') && !python.startsWith('/')))) {
       report('error', [...path, 'python'], `found the interpreter ${JSON.stringify(python)}; expected a command name (python3.9) or an absolute path`, 'e.g. `python: python3.9` or `python: /usr/bin/python3.9`');
+    } else if (python !== undefined && /^\d+(\.\d+)*$/.test(python.trim())) {
+      // A version, as CI configs write it (`python: 3.10`, which YAML even reads as 3.1): looked up on PATH, it is no
+      // interpreter at all. The version as written, not as read, goes into the suggestion.
+      const version = (source.sourceText([...path, 'python']) ?? python).replace(/^["']|["']$/g, '').trim();
+      report('error', [...path, 'python'], `found the Python version ${version}; expected the interpreter that creates the venv: a command name or an absolute path`, `did you mean \`python: python${version}\`?`);
     }
     if (venv === undefined) continue;
     if (venv.trim() === '' || /[/\\]/.test(venv) || venv === '.' || venv === '..') {

@@ -14,7 +14,7 @@ import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
 import { checkFiles, renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
-import { assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
+import { assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
 import type { StderrLimits } from '../runs/stderr-limits.js';
@@ -84,6 +84,7 @@ export interface PreparedRun {
 export async function prepareLocalRun(options: LocalRunOptions): Promise<PreparedRun> {
   assertWorkspaceApart(options.projectDir, options.workspaceDir);
   const { project, warnings } = await loadProjectWithCache(options.projectDir, options.workspaceDir, { beforeFullLoad: options.beforeProjectCheck });
+  assertVenvsApart(project.dir, options.workspaceDir, project.installs);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
 

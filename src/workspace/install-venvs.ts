@@ -75,7 +75,7 @@ async function runInstallStep(commandLine: string, cwd: string, env: NodeJS.Proc
 }
 
 /** The interpreter that creates one venv: how it was asked for, and what it is. */
-interface Interpreter {
+export interface Interpreter {
   /** `python3` (the default), a command name such as `python3.9`, or an absolute path. */
   spec: string;
   /** Text recorded in the fingerprint: the version, and for an explicit interpreter its executable. */
@@ -98,7 +98,12 @@ async function probeInterpreter(spec: string, cwd: string, control: StepControl)
  * them names (validation refuses two different ones), else `python3`. The default `python3` keeps its old
  * fingerprint text (`Python 3.11.7`), so venvs installed before `python:` existed are not rebuilt.
  */
-async function resolveInterpreters(installs: Install[], cwd: string, projectFile: string | undefined, control: StepControl): Promise<Interpreter[]> {
+export async function resolveInterpreters(
+  installs: Install[],
+  cwd: string,
+  projectFile: string | undefined,
+  control: StepControl = { graceMs: DEFAULT_INSTALL_GRACE_MS },
+): Promise<Interpreter[]> {
   const namedBy = new Map<string, { install: Install; index: number }>();
   for (const [index, install] of installs.entries()) {
     if (install.venv !== undefined && install.python !== undefined && !namedBy.has(install.venv)) namedBy.set(install.venv, { install, index });
@@ -133,7 +138,7 @@ function missingInterpreter(install: Install, index: number, spec: string, outpu
   return new UserError(`installs[${index}].python: ${message}`, {
     fix: spec.startsWith('/')
       ? 'check the path (for a pyenv Python: `echo $(pyenv prefix 3.9.18)/bin/python3.9`)'
-      : `install that Python and put it on PATH, or give its absolute path (for a pyenv Python: $(pyenv prefix VERSION)/bin/${spec})`,
+      : `install that Python and put it on PATH, or give its absolute path (for a pyenv Python: $(pyenv prefix VERSION)/bin/${/^\d/.test(spec) ? `python${spec}` : spec})`,
     diagnostics: [{ severity: 'error', message, path: `installs[${index}].python`, location: projectFile ? { file: projectFile } : undefined }],
   });
 }
@@ -143,9 +148,56 @@ function missingInterpreter(install: Install, index: number, spec: string, outpu
  * keeps the form of before venvs could be shared, so existing workspaces are not reinstalled. Only this hash is kept
  * of the rendered commands: they may hold secrets.
  */
-function fingerprintOf(venv: string, commandLines: string[], python: string): string {
+function fingerprintOf(venv: string, commandLines: string[], python: string, files: Record<string, string>): string {
   const spec = commandLines.length === 1 ? { venv, command: commandLines[0], python } : { venv, commands: commandLines, python };
-  return crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+  // Only venvs whose commands name files/ get the key, so the others keep their fingerprints.
+  const withFiles = Object.keys(files).length > 0 ? { ...spec, files } : spec;
+  return crypto.createHash('sha256').update(JSON.stringify(withFiles)).digest('hex');
+}
+
+/**
+ * The paths under files/ that install commands name (`pip install ./files/my_tap`, `pip install -r
+ * files/requirements.txt`, `-e files/pkg[dev]`), each with a hash of what W/files holds there, just rendered: a
+ * change to the tap's code or a requirement added reinstalls the venv, as the original (which ran every install
+ * every time) did. Only named paths count: other files (a config rendered with `{{ _today }}`) never do.
+ */
+function namedFilesOf(workspaceDir: string, commandLines: string[]): Record<string, string> {
+  const paths = new Set<string>();
+  for (const line of commandLines) {
+    for (const match of line.matchAll(/(?<![\w./-])(?:\.\/)?(files(?:\/[^\s'"`;|&<>()[\]]*)?)(?![\w-])/g)) {
+      // A glob (files/my_tap/*.whl) stands for its folder.
+      const named = match[1] as string;
+      const glob = named.search(/[*?]/);
+      paths.add((glob === -1 ? named : named.slice(0, named.lastIndexOf('/', glob))).replace(/\/+$/, '') || 'files');
+    }
+  }
+  const hashes: Record<string, string> = {};
+  for (const rel of [...paths].sort()) {
+    const hash = crypto.createHash('sha256');
+    hashTree(path.join(workspaceDir, rel), '', hash);
+    hashes[rel] = hash.digest('hex');
+  }
+  return hashes;
+}
+
+/** Feeds a file or folder (names, kinds, bytes; links as their text, never followed) into `hash`. */
+function hashTree(abs: string, rel: string, hash: crypto.Hash): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(abs);
+  } catch {
+    hash.update(`missing ${rel}\0`);
+    return;
+  }
+  if (stat.isSymbolicLink()) {
+    hash.update(`link ${rel}\0${fs.readlinkSync(abs)}\0`);
+  } else if (stat.isDirectory()) {
+    hash.update(`dir ${rel}\0`);
+    for (const name of fs.readdirSync(abs).sort()) hashTree(path.join(abs, name), `${rel}/${name}`, hash);
+  } else if (stat.isFile()) {
+    hash.update(`file ${rel} ${stat.size}\0`);
+    hash.update(fs.readFileSync(abs));
+  }
 }
 
 /** The venv's fingerprint file: the hash that decides "unchanged", and for people the commands with secrets masked. */
@@ -155,6 +207,8 @@ interface StoredFingerprint {
   commands?: string[];
   /** Written before 2026-12: the rendered command in clear text, secrets included; rewritten when next read. */
   command?: string;
+  /** Where the venv was made (resolved): a venv holds its path, so moved or copied elsewhere it is not usable. */
+  dir?: string;
 }
 
 function readFingerprint(venvDir: string): StoredFingerprint {
@@ -165,8 +219,35 @@ function readFingerprint(venvDir: string): StoredFingerprint {
   }
 }
 
-function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command'>>): void {
-  fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify(stored));
+function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command' | 'dir'>>): void {
+  fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify({ ...stored, dir: realOrResolved(venvDir) }));
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * Where a venv was made, when that is not where it is now (the workspace was moved, copied or renamed): its scripts'
+ * shebangs and bin/activate still name the old folder, so its pip and tools are missing (and the shell finds the
+ * global ones on PATH) or are the old workspace's. The fingerprint says where it was made; a venv made before that was
+ * recorded, or whose install never completed, is asked through bin/activate (`VIRTUAL_ENV="…"`, every Python 3).
+ */
+function venvMadeElsewhere(venvDir: string, stored: StoredFingerprint): string | undefined {
+  let madeAt = stored.dir;
+  if (madeAt === undefined) {
+    try {
+      madeAt = /^\s*(?:export\s+)?VIRTUAL_ENV="([^"\n]+)"\s*$/m.exec(fs.readFileSync(path.join(venvDir, 'bin', 'activate'), 'utf8'))?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+  if (madeAt === undefined || realOrResolved(madeAt) === realOrResolved(venvDir)) return undefined;
+  return madeAt;
 }
 
 /** One venv's entries and what to do with it, decided before anything runs. */
@@ -179,6 +260,8 @@ interface VenvPlan {
   fingerprint: string;
   /** Its commands as the fingerprint file shows them (secrets masked). */
   shownCommands: string[];
+  /** The paths under files/ its commands name, whose content is part of the fingerprint. */
+  namedFiles: string[];
   stored: StoredFingerprint;
   /** Nothing to run: the venv is whole and its fingerprint matches. */
   unchanged: boolean;
@@ -197,18 +280,21 @@ function planVenvs(input: { installs: Install[]; workspaceDir: string; force: bo
     const dir = path.join(input.workspaceDir, venv);
     const interpreter = interpreters[entries[0] as number] as Interpreter;
     const lines = entries.map((i) => commandLines[i] as string);
-    const fingerprint = fingerprintOf(venv, lines, interpreter.identity);
+    const namedFiles = namedFilesOf(input.workspaceDir, lines);
+    const fingerprint = fingerprintOf(venv, lines, interpreter.identity, namedFiles);
     const stored = readFingerprint(dir);
     const exists = fs.existsSync(path.join(dir, 'bin', 'python'));
     // `python -m venv` writes the activate scripts last: a venv with its python but without them was interrupted
     // while pip was being put in, and used as it is, its pip would be the global one.
     const halfMade = exists && !fs.existsSync(path.join(dir, 'bin', 'activate'));
+    const madeAt = exists && !halfMade ? venvMadeElsewhere(dir, stored) : undefined;
     let recreate: string | undefined;
     if (halfMade) recreate = `its creation was interrupted (there is no ${path.join(venv, 'bin', 'activate')})`;
+    else if (madeAt !== undefined) recreate = `it was made at ${madeAt} (the workspace was moved or copied), and its scripts still point there`;
     else if (exists && stored.python !== undefined && stored.python !== interpreter.identity) recreate = `its interpreter changed from ${stored.python} to ${interpreter.identity}`;
     else if (input.force && fs.existsSync(dir)) recreate = '--force';
-    const unchanged = !input.force && exists && !halfMade && stored.fingerprint === fingerprint;
-    plans.set(venv, { venv, dir, interpreter, entries, fingerprint, shownCommands: lines.map(mask), stored, unchanged, recreate });
+    const unchanged = !input.force && exists && recreate === undefined && stored.fingerprint === fingerprint;
+    plans.set(venv, { venv, dir, interpreter, entries, fingerprint, namedFiles: Object.keys(namedFiles), shownCommands: lines.map(mask), stored, unchanged, recreate });
   }
   return plans;
 }
@@ -238,13 +324,15 @@ export async function installVenvs(input: {
   graceMs?: number;
   /** Ends the installs early (a run's interrupt or timeout): they then throw InstallStopped. */
   stop?: InstallStop;
+  /** resolveInterpreters' answer when the caller found them already (before it wrote anything); else found here. */
+  interpreters?: Interpreter[];
 }): Promise<InstallResult[]> {
   const results: InstallResult[] = [];
   if (input.installs.length === 0) return results;
   const mask = input.mask ?? ((text: string) => text);
   const baseEnv = input.env ?? process.env;
   const control: StepControl = { graceMs: input.graceMs ?? DEFAULT_INSTALL_GRACE_MS, stop: input.stop };
-  const interpreters = await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile, control);
+  const interpreters = input.interpreters ?? (await resolveInterpreters(input.installs, input.workspaceDir, input.projectFile, control));
   const commandLines = input.installs.map((install, index) => input.renderCommand(install, index));
   const plans = planVenvs(input, interpreters, commandLines, mask);
   const done = (result: InstallResult): void => {
@@ -262,7 +350,8 @@ export async function installVenvs(input: {
       if (plan.unchanged) {
         if (first) {
           const what = plan.entries.length === 1 ? 'its install command' : `its ${plan.entries.length} install commands`;
-          input.reporter.info(`Skipping ${label}: ${what} and ${plan.interpreter.identity} are unchanged (use --force to reinstall)`);
+          const files = plan.namedFiles.length > 0 ? `, ${plan.namedFiles.join(', ')}` : '';
+          input.reporter.info(`Skipping ${label}: ${what}${files} and ${plan.interpreter.identity} are unchanged (use --force to reinstall)`);
           // A file written before fingerprints were kept as a hash holds the command in clear text: rewrite it.
           if (plan.stored.command !== undefined) writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands });
         }

@@ -136,6 +136,18 @@ describe('loadProjectWithCache', () => {
     expect(fs.readdirSync(path.dirname(projectCachePath(damaged.workspaceDir)))).toEqual(['validated-project.bin']);
   });
 
+  it('loads in full, writing nothing, when the workspace or its .handoff/ is a file (the run then says what is wrong)', async () => {
+    const { projectDir, workspaceDir } = makeFolders(valid, { workspace: false });
+    fs.writeFileSync(workspaceDir, 'a file');
+    expect(await loadProjectWithCache(projectDir, workspaceDir, { buildId: 'b' })).toEqual(await loadProject(projectDir));
+    expect(fs.readFileSync(workspaceDir, 'utf8')).toBe('a file');
+    expect(await loadProjectWithCache(projectDir, path.join(workspaceDir, 'ws'), { buildId: 'b' })).toEqual(await loadProject(projectDir));
+    const dotHandoff = makeFolders(valid);
+    fs.writeFileSync(path.join(dotHandoff.workspaceDir, '.handoff'), 'a file');
+    expect(await loadProjectWithCache(dotHandoff.projectDir, dotHandoff.workspaceDir, { buildId: 'b' })).toEqual(await loadProject(dotHandoff.projectDir));
+    expect(fs.readdirSync(dotHandoff.workspaceDir)).toEqual(['.handoff']);
+  });
+
   it('leaves files over the size limit to loadProject, whose limit it mirrors', () => {
     expect(LARGEST_PROJECT_FILE_BYTES).toBe(MAX_PROJECT_FILE_BYTES);
   });

@@ -98,13 +98,31 @@ function readEntry(file: string): CacheEntry | undefined {
  */
 function writeEntry(file: string, entry: CacheEntry): void {
   const dir = path.dirname(file);
-  if (!fs.existsSync(path.dirname(dir))) return;
+  // Not a folder (-w naming a file, or nothing there): the run's own check of the workspace says what is wrong.
+  if (!isFolder(path.dirname(dir))) return;
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomHex(12)}.tmp`);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    try {
+      fs.mkdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
     fs.writeFileSync(temp, v8.serialize(entry), { mode: 0o600 });
     fs.renameSync(temp, file);
   } catch {
-    removeFile(temp);
+    // The cache only saves time: whatever went wrong, the run goes on without it.
+    try {
+      removeFile(temp);
+    } catch {
+      // .handoff is not a folder (ENOTDIR) or cannot be read: there is no temporary file to remove.
+    }
+  }
+}
+
+function isFolder(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -8,6 +8,7 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -113,6 +114,33 @@ describe('renderFiles', () => {
     await renderFiles({ ...d, values: { x: 2 }, renderer });
     expect(readFileSync(join(d.out, 'a.txt'), 'utf8')).toBe('2');
     expect(readdirSync(d.out)).toEqual(['a.txt']);
+  });
+
+  it('removes from W/files what P/files no longer has (as the original did), but only once every template rendered', async () => {
+    const d = makeDirs();
+    mkdirSync(join(d.files, 'sql'));
+    writeFileSync(join(d.files, 'sql', '01_new.sql'), 'select {{ x }};');
+    writeFileSync(join(d.files, 'sql', '02_old.sql'), 'drop table important;');
+    mkdirSync(join(d.files, 'old-folder'));
+    writeFileSync(join(d.files, 'old-folder', 'secret.txt'), '{{ x }}');
+    const { renderer } = makeRenderer();
+    await renderFiles({ ...d, values: { x: 1 }, renderer });
+    writeFileSync(join(d.out, 'sql', 'written-by-a-run.txt'), 'out');
+    rmSync(join(d.files, 'sql', '02_old.sql'));
+    rmSync(join(d.files, 'old-folder'), { recursive: true });
+    // A template error first: nothing is removed either.
+    writeFileSync(join(d.files, 'broken.txt'), '{{ x }');
+    await renderError(renderFiles({ ...d, values: { x: 2 }, renderer }));
+    expect(readdirSync(join(d.out, 'sql')).sort()).toEqual(['01_new.sql', '02_old.sql', 'written-by-a-run.txt']);
+    rmSync(join(d.files, 'broken.txt'));
+    await renderFiles({ ...d, values: { x: 2 }, renderer });
+    expect(readdirSync(d.out)).toEqual(['sql']);
+    expect(readdirSync(join(d.out, 'sql'))).toEqual(['01_new.sql']);
+    expect(readFileSync(join(d.out, 'sql', '01_new.sql'), 'utf8')).toBe('select 2;');
+    // The whole files/ folder gone: W/files is emptied, not removed.
+    rmSync(d.files, { recursive: true });
+    expect(await renderFiles({ ...d, values: {}, renderer })).toEqual({ files: 0 });
+    expect(readdirSync(d.out)).toEqual([]);
   });
 
   it('names every file with a template error at once, and writes none of them', async () => {

@@ -38,7 +38,9 @@ type PlannedEntry =
  *
  * Symbolic links: a link whose target resolves inside `P/files` is recreated as a relative link to the same place
  * inside `W/files` (so it points at the rendered file); a link that resolves anywhere else is refused, never followed.
- * Files in `W/files` that are no longer in `P/files` are left alone.
+ * `W/files` then mirrors `P/files`: what is no longer there (a retired query, a template with rendered secrets) is
+ * removed, also what a run wrote into `W/files` itself, as the original (which deleted `W/files` before copying) did.
+ * Removed only after every entry was rendered and written, so a template error leaves `W/files` as it was.
  */
 export async function renderFiles(input: {
   projectDir: string;
@@ -47,9 +49,14 @@ export async function renderFiles(input: {
   renderer: Renderer;
 }): Promise<{ files: number }> {
   const entries = await planFiles(input);
-  // No files/ folder: nothing to render, and W/files is not created.
-  if (entries === undefined) return { files: 0 };
-  await writeEntries(join(input.workspaceDir, 'files'), entries);
+  const targetRoot = join(input.workspaceDir, 'files');
+  if (entries === undefined) {
+    // No files/ folder: nothing to render, and W/files is not created; one left from earlier runs is emptied.
+    if ((await lstat(targetRoot).catch(() => undefined))?.isDirectory()) await removeUnplanned(targetRoot, '', new Map());
+    return { files: 0 };
+  }
+  await writeEntries(targetRoot, entries);
+  await removeUnplanned(targetRoot, '', new Map(entries.map((e) => [e.path, e.kind])));
   return { files: entries.filter((e) => e.kind !== 'dir').length };
 }
 
@@ -171,6 +178,16 @@ async function writeEntries(targetRoot: string, entries: PlannedEntry[]): Promis
       await rm(temp, { force: true });
       throw new Error(`write files/${entry.path} into the workspace`, { cause: e });
     }
+  }
+}
+
+/** Removes every entry under `folder` (relative path `rel` in W/files) that the plan does not have; links are not followed. */
+async function removeUnplanned(folder: string, rel: string, planned: Map<string, PlannedEntry['kind']>): Promise<void> {
+  for (const name of await readdir(folder)) {
+    const entryRel = rel === '' ? name : `${rel}/${name}`;
+    const kind = planned.get(entryRel);
+    if (kind === undefined) await rm(join(folder, name), { recursive: true, force: true });
+    else if (kind === 'dir') await removeUnplanned(join(folder, name), entryRel, planned);
   }
 }
 

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { makeFolders } from '../make-folders.js';
 
 export interface WorkspacePaths {
   dir: string;
@@ -34,7 +35,8 @@ function realOrResolved(p: string): string {
 /**
  * The workspace must not be the project folder (a run rewrites files/ and artifacts/ there), nor inside the project's
  * files/, which each run renders into the workspace: the workspace would copy itself into itself, run after run, and
- * its records, logs and rendered secrets would land in the project.
+ * its records, logs and rendered secrets would land in the project. Nor may the project be (or lie inside) one of the
+ * workspace's own folders. A workspace inside the project folder elsewhere (-p . -w ./workspace) is fine.
  */
 export function assertWorkspaceApart(projectDir: string, workspaceDir: string): void {
   const project = realOrResolved(projectDir);
@@ -44,12 +46,46 @@ export function assertWorkspaceApart(projectDir: string, workspaceDir: string): 
       fix: 'use a separate folder for the workspace, e.g. -w ./workspace (it holds venvs, rendered files and artifacts)',
     });
   }
-  const files = path.join(project, 'files');
-  if (workspace === files || workspace.startsWith(`${files}${path.sep}`)) {
+  if (isSameOrInside(workspace, path.join(project, 'files'))) {
     throw new UserError(`the workspace folder (-w ${workspaceDir}) is inside the project's files/ folder, which every run copies into the workspace`, {
       fix: 'use a folder outside files/ for the workspace, e.g. -w ./workspace',
     });
   }
+  // Each run re-renders W/files (removing what P/files no longer has) and writes artifacts/ and runs/: with the
+  // project in one of them (-p ws/files -w ws), a run would overwrite or delete project.yml.
+  for (const name of ['files', 'artifacts', 'runs']) {
+    const folder = realOrResolved(path.join(workspace, name));
+    if (isSameOrInside(project, folder)) {
+      throw new UserError(`the project folder (-p ${projectDir}) ${project === folder ? 'is' : 'lies inside'} the workspace's ${name}/ folder ${folder}, which handoff rewrites`, {
+        fix: 'keep the project apart from the workspace: e.g. -p ./my-project -w ./workspace',
+      });
+    }
+  }
+}
+
+/**
+ * A venv's folder must neither be the project folder nor hold it: `workspace install --force`, a changed interpreter
+ * or a half-made venv remove the venv's folder and make it anew, which would delete project.yml, files/ and .secrets/.
+ * That happens with the workspace as the project's parent and a venv named after the project (-p tap -w . with
+ * `venv: tap`); validation cannot see it, since it knows neither folder. Checked before anything is written.
+ */
+export function assertVenvsApart(projectDir: string, workspaceDir: string, installs: readonly { venv?: string }[]): void {
+  const project = realOrResolved(projectDir);
+  const workspace = realOrResolved(workspaceDir);
+  for (const [index, install] of installs.entries()) {
+    if (install.venv === undefined || install.venv === '') continue;
+    const folder = realOrResolved(path.join(workspace, install.venv));
+    if (!isSameOrInside(project, folder)) continue;
+    throw new UserError(
+      `venv ${install.venv} (installs[${index}].venv) is the workspace folder ${folder}, which ${project === folder ? 'is the project folder itself' : `holds the project folder ${project}`}: recreating the venv (--force, a changed python) would delete the project`,
+      { fix: `rename the venv in project.yml (e.g. ${install.venv}_venv), or use a workspace folder that is not the project's parent (e.g. -w ./workspace)` },
+    );
+  }
+}
+
+/** Whether `inner` is `outer` or lies inside it (both absolute and resolved). */
+function isSameOrInside(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
 }
 
 /** Creates the workspace folders (idempotent). Fails clearly when the location cannot be written. */
@@ -62,8 +98,8 @@ export function createWorkspaceFolders(workspaceDir: string): { paths: Workspace
   const paths = resolveWorkspacePaths(workspaceDir);
   const created: string[] = [];
   try {
-    // mkdir -p answers the first folder it made, so undefined means the workspace was there.
-    if (fs.mkdirSync(paths.dir, { recursive: true }) !== undefined) created.push(paths.dir);
+    // Answers the first folder it made, so undefined means the workspace was there.
+    if (makeFolders(paths.dir) !== undefined) created.push(paths.dir);
     // One level at a time: on a read-only filesystem a recursive mkdir says ENOENT where this says EROFS.
     for (const dir of [paths.filesDir, paths.artifactsDir, paths.runsDir]) {
       try {

@@ -7,10 +7,10 @@ import { createTemplateContext } from '../../template/context.js';
 import { installCommandPath } from '../../template/field-templates.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
-import { installVenvs, type InstallResult } from '../../workspace/install-venvs.js';
+import { installVenvs, resolveInterpreters, type InstallResult } from '../../workspace/install-venvs.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
-import { assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
+import { assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { locateTemplateProblems } from '../locate-template-problems.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -69,6 +69,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   const workspaceDir = requireWorkspaceDir(options);
   assertWorkspaceApart(projectDir, workspaceDir);
   const { project, warnings } = await loadProject(projectDir);
+  assertVenvsApart(project.dir, workspaceDir, project.installs);
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
@@ -82,6 +83,8 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets: secrets.secrets, cliVars: vars, renderer });
   // Render every install command first: a template error installs nothing.
   const commands = project.installs.map((install, i) => renderer.render(install.command, context.values, installCommandPath(i)));
+  // A missing interpreter is bad input too: found before the workspace is made or its files rendered.
+  const interpreters = await resolveInterpreters(project.installs, project.dir, project.file);
 
   const paths = initWorkspace(workspaceDir);
   const lock = acquireWorkspaceLock(paths.dir, `workspace install -p ${project.dir}`);
@@ -98,6 +101,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
         mask: (text) => masker.mask(text),
         env: { ...process.env, ...context.env },
         projectFile: project.file,
+        interpreters,
         reporter: {
           info: (m) => log.log('info', masker.mask(m)),
           output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
