@@ -1,9 +1,9 @@
 // workspace init/install through the CLI: venvs created once, skipped while unchanged, redone on change or --force.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli } from './helpers/cli.js';
+import { cliPath, makeProject, newMarker, processesWithMarker, runCli, waitFor } from './helpers/cli.js';
 
 describe('workspace', () => {
   it('init creates the folders; install fingerprints each venv and honours --force', async () => {
@@ -270,4 +270,25 @@ tasks:
       expect(fs.readdirSync(projectDir).sort()).toEqual(['files', 'project.yml']);
     }
   });
+});
+
+describe('workspace install interrupted', () => {
+  it('SIGINT ends the install command, releases the workspace lock and exits 130, leaving no process', async () => {
+    const { projectDir, workspaceDir } = makeProject('installs:\n  - venv: v\n    command: echo start; sleep 30; echo done\ntasks:\n  - name: t\n    commands:\n      - command: echo hi\n');
+    const marker = newMarker();
+    const child = spawn(process.execPath, [cliPath, 'workspace', 'install', '-p', projectDir, '-w', workspaceDir], {
+      env: { ...process.env, HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor(() => stderr.includes('[v] start'), 60_000);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    // Before: node died of the signal with no word, and W/.handoff.lock stayed behind.
+    expect(code).toBe(130);
+    expect(stderr).toContain('The install was interrupted by SIGINT');
+    expect(fs.existsSync(path.join(workspaceDir, '.handoff.lock'))).toBe(false);
+    expect(processesWithMarker(marker)).toEqual([]);
+  }, 120_000);
 });

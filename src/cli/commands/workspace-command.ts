@@ -1,4 +1,5 @@
 // `handoff workspace init|install`: create the workspace folders; create venvs and run install commands.
+import os from 'node:os';
 import { loadProject } from '../../project/load-project.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { createMasker, maskError } from '../../secrets/mask.js';
@@ -7,7 +8,9 @@ import { createTemplateContext } from '../../template/context.js';
 import { installCommandPath } from '../../template/field-templates.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
-import { installVenvs, resolveInterpreters, type InstallResult } from '../../workspace/install-venvs.js';
+import { InstallStopped, installVenvs, resolveInterpreters, type InstallResult } from '../../workspace/install-venvs.js';
+import { ProcessScope } from '../../runner/process-scope.js';
+import { graceFromEnv } from './run-in-terminal.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
@@ -88,6 +91,18 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
 
   const paths = initWorkspace(workspaceDir);
   const lock = acquireWorkspaceLock(paths.dir, `workspace install -p ${project.dir}`);
+  // Ctrl-C, SIGTERM or a closed terminal end the install processes (SIGTERM, then SIGKILL after the grace period) and
+  // the command exits 128 + the signal's number, releasing the workspace lock (the default action would leave it).
+  const scope = new ProcessScope();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received) return;
+    received = signal;
+    log.log('warning', `Received ${signal}: stopping the install (its processes get SIGTERM, then SIGKILL after the grace period)`);
+    scope.stop('interrupted');
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, onSignal);
   try {
     // Install commands may refer to the project's files (e.g. pip install ./files/my_tap), so render them first.
     await renderFiles({ projectDir: project.dir, workspaceDir: paths.dir, values: context.values, renderer });
@@ -102,6 +117,8 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
         env: { ...process.env, ...context.env },
         projectFile: project.file,
         interpreters,
+        graceMs: graceFromEnv(),
+        stop: scope,
         reporter: {
           info: (m) => log.log('info', masker.mask(m)),
           output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
@@ -109,6 +126,12 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
         },
       });
     } catch (error) {
+      if (error instanceof InstallStopped && received) {
+        const code = 128 + (os.constants.signals[received] ?? 15);
+        log.log('warning', `The install was interrupted by ${received}: the venv it was making is made again by the next install`);
+        if (options.json) process.stdout.write(`${JSON.stringify({ ...installJson(paths.dir, results, `interrupted by ${received}`), interrupted: received }, null, 2)}\n`);
+        return code;
+      }
       // Whatever an install error quotes (a rendered command, a tool's words) may hold a secret.
       const masked = maskError(error, masker);
       if (options.json && results.length > 0) {
@@ -121,6 +144,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
     if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return 0;
   } finally {
+    for (const signal of signals) process.off(signal, onSignal);
     lock.release();
   }
 }
