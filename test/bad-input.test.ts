@@ -243,6 +243,10 @@ tasks:
     });
     const dry = await run(projectDir, workspaceDir, ['--dry-run']);
     expectRefused(dry, workspaceDir, /files\/sub\/bad\.txt at line 3/);
+    // config validate checks files/' template syntax too (before: "is valid", then the run refused it).
+    const validated = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validated.code).toBe(2);
+    expect(validated.stderr).toMatch(/files\/sub\/bad\.txt at line 3/);
     expect(dry.stdout).not.toContain('Run plan');
     expect(fs.existsSync(workspaceDir)).toBe(false);
     const real = await run(projectDir, workspaceDir);

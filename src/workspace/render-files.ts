@@ -69,8 +69,17 @@ export async function checkFiles(input: { projectDir: string; values: Record<str
   return { files: entries.filter((e) => e.kind !== 'dir').length };
 }
 
+/**
+ * The template syntax of every file under `P/files`, without values (`config validate`): every problem at once, as a
+ * run would refuse them. Nothing is rendered or written; a file without template syntax is not compiled.
+ */
+export async function checkFileTemplateSyntax(input: { projectDir: string; renderer: Renderer }): Promise<{ files: number }> {
+  const entries = (await planFiles({ ...input, values: {}, syntaxOnly: true })) ?? [];
+  return { files: entries.filter((e) => e.kind !== 'dir').length };
+}
+
 /** Every entry of files/ rendered in memory, or undefined when the project has no files/ folder. */
-async function planFiles(input: { projectDir: string; values: Record<string, unknown>; renderer: Renderer }): Promise<PlannedEntry[] | undefined> {
+async function planFiles(input: { projectDir: string; values: Record<string, unknown>; renderer: Renderer; syntaxOnly?: boolean }): Promise<PlannedEntry[] | undefined> {
   const sourceRoot = join(input.projectDir, 'files');
   const realRoot = await realpath(sourceRoot).catch(() => undefined);
   if (realRoot === undefined) return undefined;
@@ -96,7 +105,7 @@ async function planFolder(
   realRoot: string,
   folder: string,
   relFolder: string,
-  input: { values: Record<string, unknown>; renderer: Renderer; problems: UserError[] },
+  input: { values: Record<string, unknown>; renderer: Renderer; problems: UserError[]; syntaxOnly?: boolean },
   entries: PlannedEntry[],
 ): Promise<void> {
   const names = (await readdir(folder)).sort();
@@ -116,6 +125,11 @@ async function planFolder(
         entries.push({ kind: 'binary', path: rel, mode, source: abs });
       } else {
         try {
+          if (input.syntaxOnly) {
+            input.renderer.check(bytes.toString('utf8'), `files/${rel}`);
+            entries.push({ kind: 'text', path: rel, mode, content: Buffer.alloc(0) });
+            continue;
+          }
           const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
           entries.push({ kind: 'text', path: rel, mode, content: Buffer.from(rendered, 'utf8') });
         } catch (error) {

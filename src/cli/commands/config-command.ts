@@ -1,4 +1,6 @@
 // `handoff config validate [local]` and `handoff schema`: check project.yml and give editors its JSON Schema.
+import fs from 'node:fs';
+import path from 'node:path';
 import { createProjectJsonSchema } from '../../project/json-schema.js';
 import { loadLocatedProject, type LocatedProject } from '../../project/load-project.js';
 import { loadPositionalReader } from '../../project/parse-yaml-source.js';
@@ -11,6 +13,7 @@ import { listFieldTemplates } from '../../template/field-templates.js';
 import { locateFieldTemplateDiagnostic, locateTemplateDiagnostic } from '../locate-template-problems.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { printRefusal } from '../refusal-json.js';
+import { checkFileTemplateSyntax } from '../../workspace/render-files.js';
 import { plural } from '../../plural.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
@@ -27,6 +30,11 @@ async function validateProject(options: GlobalOptions): Promise<number> {
   const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options));
   const plan = planRun(project);
   await checkTemplateSyntax(project, plan, locate);
+  // files/ is rendered at every run: its templates' syntax is the project's too (values are the run's, not checked).
+  if (fs.existsSync(path.join(project.dir, 'files'))) {
+    await loadTemplateEngine();
+    await checkFileTemplateSyntax({ projectDir: project.dir, renderer: createRenderer({ strict: false, onWarning: () => undefined }) });
+  }
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: true, file: project.file, tasks: plan.tasks.length, warnings }, null, 2)}\n`);
     return 0;
