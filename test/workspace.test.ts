@@ -292,3 +292,26 @@ describe('workspace install interrupted', () => {
     expect(processesWithMarker(marker)).toEqual([]);
   }, 120_000);
 });
+
+describe('run local with a venv that is there but not usable as it is', () => {
+  it('warns when the venv\'s last install failed, and when the workspace was moved since it was made', async () => {
+    const yml = (cmd: string) => `installs:\n  - venv: v\n    command: ${cmd}\ntasks:\n  - name: t\n    commands:\n      - command: echo ran\n        venv: v\n`;
+    const { projectDir, workspaceDir } = makeProject(yml('exit 3'));
+    const failed = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 });
+    expect(failed.code).toBe(1);
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    // Before: no word, and the run used what the failed install left.
+    expect(run.stderr).toContain('venv v: its install did not complete (the last workspace install failed or was interrupted)');
+
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), yml('echo ok'));
+    expect((await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 120_000 })).code).toBe(0);
+    const clean = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(clean.stderr).not.toContain('venv v:');
+    const moved = `${workspaceDir}-moved`;
+    fs.renameSync(workspaceDir, moved);
+    const after = await runCli(['run', 'local', '-p', projectDir, '-w', moved]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toContain(`venv v: it was made at ${fs.realpathSync(path.dirname(moved))}/${path.basename(workspaceDir)}/v (the workspace was moved or copied)`);
+  }, 240_000);
+});

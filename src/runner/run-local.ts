@@ -198,7 +198,9 @@ export async function executeLocalRun(run: PreparedRun, options: LocalRunOptions
 async function executePreparedRun(prepared: PreparedRun, options: LocalRunOptions, interrupt: RunInterrupt): Promise<RunResult> {
   let run = prepared;
   checkCommandTemplates({ project: run.project, renderer: run.renderer, values: run.values });
-  if (!options.installVenvs) checkVenvsInstalled(run.project, run.paths.dir);
+  if (!options.installVenvs) {
+    for (const message of checkVenvsInstalled(run.project, run.paths.dir)) options.emit({ type: 'log', level: 'warning', message });
+  }
   // Every command runs under the launcher: without it (built on a machine without a C compiler) nothing may start.
   findLauncher();
   // The first pipes of a pipeline are made while the workspace is locked and the run recorded (`mkfifo`, a spawn).
@@ -251,7 +253,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
             output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),
           },
         });
-        checkVenvsInstalled(run.project, run.paths.dir);
+        for (const message of checkVenvsInstalled(run.project, run.paths.dir)) options.emit({ type: 'log', level: 'warning', message });
       } catch (error) {
         if (!(error instanceof InstallStopped)) throw error;
         options.emit({ type: 'log', level: 'warning', message: 'The venv installs were ended before they finished: no task runs (the venvs are installed again at the next run)' });

@@ -13,6 +13,7 @@ import { ProcessScope } from './process-scope.js';
 import { runNestedTasks } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 import { isoTime } from '../iso-time.js';
+import { describeUnusableVenv } from '../workspace/venv-state.js';
 
 /** Default pause between SIGINT/SIGTERM and the next, harder signal when handoff ends a process. */
 export const DEFAULT_GRACE_MS = 5000;
@@ -68,13 +69,20 @@ export interface RunProjectInput {
 }
 
 /** Every venv the run's active commands use must exist in the workspace (`workspace install` makes them). */
-export function checkVenvsInstalled(project: Project, workspaceDir: string): void {
-  const missing = planRun(project).venvs.filter((venv) => !fs.existsSync(path.join(workspaceDir, venv, 'bin')));
+export function checkVenvsInstalled(project: Project, workspaceDir: string): string[] {
+  const venvs = planRun(project).venvs;
+  const missing = venvs.filter((venv) => !fs.existsSync(path.join(workspaceDir, venv, 'bin')));
   if (missing.length > 0) {
     throw new UserError(`venv ${missing.map((v) => `"${v}"`).join(', ')} not found in the workspace ${workspaceDir}`, {
       fix: `run \`handoff workspace install -p ${project.dir} -w ${workspaceDir}\` first`,
     });
   }
+  // A venv that is there but not usable as it is runs anyway (its commands may not need what is missing), with a
+  // warning: its programs may be missing (a failed install) or the global ones (a moved workspace).
+  return venvs.flatMap((venv) => {
+    const why = describeUnusableVenv(path.join(workspaceDir, venv));
+    return why ? [`venv ${venv}: ${why}; run \`handoff workspace install -p ${project.dir} -w ${workspaceDir}\``] : [];
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Install } from '../project/types.js';
 import { spawnCommand, type RunningCommand, type TerminationReason } from '../process/spawn-command.js';
+import { FINGERPRINT_FILE, readFingerprint, realOrResolved, venvMadeElsewhere, type StoredFingerprint } from './venv-state.js';
 
 export interface InstallReporter {
   info(message: string): void;
@@ -24,8 +25,6 @@ export interface InstallResult {
   /** For `failed`: the exit code of its command, or of `python -m venv` when the venv could not be made. */
   exitCode?: number;
 }
-
-const FINGERPRINT_FILE = '.handoff-install.json';
 
 /**
  * What ends the installs of a run early (its SIGINT/SIGTERM or --timeout; a run's ProcessScope is one): each install
@@ -201,53 +200,8 @@ function hashTree(abs: string, rel: string, hash: crypto.Hash): void {
 }
 
 /** The venv's fingerprint file: the hash that decides "unchanged", and for people the commands with secrets masked. */
-interface StoredFingerprint {
-  fingerprint?: string;
-  python?: string;
-  commands?: string[];
-  /** Written before 2026-12: the rendered command in clear text, secrets included; rewritten when next read. */
-  command?: string;
-  /** Where the venv was made (resolved): a venv holds its path, so moved or copied elsewhere it is not usable. */
-  dir?: string;
-}
-
-function readFingerprint(venvDir: string): StoredFingerprint {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(venvDir, FINGERPRINT_FILE), 'utf8')) as StoredFingerprint;
-  } catch {
-    return {};
-  }
-}
-
 function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command' | 'dir'>>): void {
   fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify({ ...stored, dir: realOrResolved(venvDir) }));
-}
-
-function realOrResolved(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
-/**
- * Where a venv was made, when that is not where it is now (the workspace was moved, copied or renamed): its scripts'
- * shebangs and bin/activate still name the old folder, so its pip and tools are missing (and the shell finds the
- * global ones on PATH) or are the old workspace's. The fingerprint says where it was made; a venv made before that was
- * recorded, or whose install never completed, is asked through bin/activate (`VIRTUAL_ENV="…"`, every Python 3).
- */
-function venvMadeElsewhere(venvDir: string, stored: StoredFingerprint): string | undefined {
-  let madeAt = stored.dir;
-  if (madeAt === undefined) {
-    try {
-      madeAt = /^\s*(?:export\s+)?VIRTUAL_ENV="([^"\n]+)"\s*$/m.exec(fs.readFileSync(path.join(venvDir, 'bin', 'activate'), 'utf8'))?.[1];
-    } catch {
-      return undefined;
-    }
-  }
-  if (madeAt === undefined || realOrResolved(madeAt) === realOrResolved(venvDir)) return undefined;
-  return madeAt;
 }
 
 /** One venv's entries and what to do with it, decided before anything runs. */
