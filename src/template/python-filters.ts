@@ -1,6 +1,6 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
 import { PythonTemplateError, isMapping, isPySpace, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
-import { PythonDictView, PythonFloat, PythonTuple, formatPythonJson, formatPythonStr } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, formatPythonJson, formatPythonStr } from './python-str.js';
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -98,6 +98,7 @@ export function truncateFilter(value: unknown, ...rest: unknown[]): unknown {
 /** Python's len() of a str (in code points), list or dict; other values have none. */
 function lengthOf(value: unknown): number {
   if (typeof value === 'string') return Array.from(value).length;
+  if (value instanceof PythonIterator) fail(`TypeError: object of type '${pythonTypeName(value)}' has no len()`);
   if (Array.isArray(value)) return value.length;
   if (value !== null && typeof value === 'object' && !(value instanceof PythonFloat)) return Object.keys(value).length;
   return fail(`TypeError: object of type '${pythonTypeName(value)}' has no len()`);
@@ -168,16 +169,17 @@ function hashKey(value: unknown): string {
 }
 
 /** Jinja2's `unique(value, case_sensitive=False, attribute=None)`: the first item of each key, in order; a list. */
-export function uniqueFilter(value: unknown, ...rest: unknown[]): unknown[] {
+export function uniqueFilter(value: unknown, ...rest: unknown[]): PythonIterator {
   const { case_sensitive: caseSensitive, attribute } = bindArguments('unique', rest, { case_sensitive: false, attribute: null });
   const key = keyFunction(attribute, caseSensitive);
   const seen = new Set<string>();
-  return itemsOf(value).filter((item) => {
+  const kept = itemsOf(value).filter((item) => {
     const k = hashKey(key(item));
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
+  return PythonIterator.make('generator', kept, 'sync_do_unique');
 }
 
 /**
@@ -244,11 +246,15 @@ export function listFilter(value: unknown): unknown[] {
   return [...itemsOf(value)];
 }
 
-/** Jinja2's `items` (3.1): a dict's (key, value) pairs; Undefined gives none. A list here, a generator there. */
-export function itemsFilter(value: unknown): unknown[] {
-  if (value === undefined) return [];
+/** Jinja2's `items` (3.1): a generator of a dict's (key, value) pairs; Undefined gives none. */
+export function itemsFilter(value: unknown): PythonIterator {
+  if (value === undefined) return PythonIterator.make('generator', [], 'do_items');
   if (!isMapping(value)) fail('TypeError: Can only get item pairs from a mapping.');
-  return Object.entries(value).map((entry) => PythonTuple.from(entry));
+  return PythonIterator.make('generator', pairsOf(value), 'do_items');
+}
+
+function pairsOf(dict: Record<string, unknown>): PythonTuple[] {
+  return Object.entries(dict).map((entry) => PythonTuple.from(entry));
 }
 
 /**
@@ -262,7 +268,7 @@ export function dictsortFilter(value: unknown, ...rest: unknown[]): unknown[] {
   const pos = by === 'key' ? 0 : 1;
   const key = keyFunction(null, caseSensitive);
   const sign = pythonTruthy(reverse) ? -1 : 1;
-  return itemsFilter(value).sort((a, b) => sign * pythonCompare(key((a as unknown[])[pos]), key((b as unknown[])[pos])));
+  return pairsOf(value).sort((a, b) => sign * pythonCompare(key((a as unknown[])[pos]), key((b as unknown[])[pos])));
 }
 
 /** Python's str.strip() of text (Python's whitespace, not JavaScript's \s). */
@@ -339,7 +345,7 @@ export function firstFilter(value: unknown): unknown {
 
 /** Jinja2's `last`. */
 export function lastFilter(value: unknown): unknown {
-  if (value === null) fail("TypeError: 'NoneType' object is not reversible");
+  if (value === null || value instanceof PythonIterator) fail(`TypeError: '${pythonTypeName(value)}' object is not reversible`);
   return itemsOf(value).at(-1);
 }
 
@@ -395,6 +401,116 @@ export function joinFilter(value: unknown, ...rest: unknown[]): string {
 /** Jinja2's `tojson(value, indent=None)`: json.dumps with sorted keys, HTML-safe; Undefined and dict views cannot be. */
 export function tojsonFilter(value: unknown, ...rest: unknown[]): string {
   const { indent } = bindArguments('tojson', rest, { indent: null });
-  if (value === undefined || value instanceof PythonDictView) fail(`TypeError: Object of type ${pythonTypeName(value)} is not JSON serializable`);
+  if (value === undefined || value instanceof PythonDictView || value instanceof PythonIterator || value instanceof PythonRange) {
+    fail(`TypeError: Object of type ${pythonTypeName(value)} is not JSON serializable`);
+  }
   return formatPythonJson(value, indent === null || indent === undefined ? undefined : integerArgument(indent));
+}
+
+/** The reversed iterator Python's reversed() gives of each dict view. */
+const REVERSED_VIEW: Record<PythonDictView['kind'], string> = {
+  dict_keys: 'dict_reversekeyiterator',
+  dict_values: 'dict_reversevalueiterator',
+  dict_items: 'dict_reverseitemiterator',
+};
+
+/**
+ * Jinja2's `reverse`: a str reversed; else Python's reversed() of the value, an iterator that prints as one
+ * (`<list_reverseiterator object at 0x…>`); what reversed() refuses (a generator) becomes a reversed list.
+ */
+export function reverseFilter(value: unknown): unknown {
+  if (typeof value === 'string') return Array.from(value).reverse().join('');
+  if (value === undefined) return PythonIterator.make('reversed', []);
+  if (value instanceof PythonIterator) return [...value].reverse();
+  if (value instanceof PythonRange) return PythonIterator.make('range_iterator', [...value].reverse());
+  if (value instanceof PythonDictView) return PythonIterator.make(REVERSED_VIEW[value.kind], [...value].reverse());
+  if (value instanceof PythonTuple) return PythonIterator.make('reversed', [...value].reverse());
+  if (Array.isArray(value)) return PythonIterator.make('list_reverseiterator', [...value].reverse());
+  if (isMapping(value)) return PythonIterator.make('dict_reversekeyiterator', Object.keys(value).reverse());
+  return fail('FilterArgumentError: argument must be iterable');
+}
+
+/** The whitespace textwrap knows (its `_whitespace`): not Unicode's, so a no-break space stays inside a word. */
+const WRAP_SPACE = '[\\t\\n\\x0b\\x0c\\r ]';
+/** Python's `\w` (letters, digits, `_`) and `[^\d\W]` (a letter: `\w` but no decimal digit), in Unicode. */
+const WORD_CHAR = '[\\p{L}\\p{N}_]';
+const LETTER = '[\\p{L}\\p{Nl}\\p{No}_]';
+const WORD_PUNCT = `(?:${WORD_CHAR}|[!"'&.,?])`;
+/**
+ * textwrap's `wordsep_re`: runs of whitespace; an em-dash (`--`) between words; a word, ending at whitespace, at the
+ * end, before an em-dash, or after a hyphen between letters (`goof-ball` is `goof-`, `ball`).
+ */
+const WORD_SEPARATORS = new RegExp(
+  `(${WRAP_SPACE}+` +
+    `|(?<=${WORD_PUNCT})-{2,}(?=${WORD_CHAR})` +
+    `|[^\\t\\n\\x0b\\x0c\\r ]+?(?:-(?:(?<=${LETTER}{2}-)|(?<=${LETTER}-${LETTER}-))(?=${LETTER}-?${LETTER})|(?=${WRAP_SPACE}|$)|(?<=${WORD_PUNCT})(?=-{2,}${WORD_CHAR})))`,
+  'u',
+);
+const SPACE_SEPARATORS = new RegExp(`(${WRAP_SPACE}+)`, 'u');
+
+/** Python's len() of text: code points. */
+const length = (text: string): number => Array.from(text).length;
+
+/**
+ * Python's `textwrap.wrap(line, width, expand_tabs=False, replace_whitespace=False, break_long_words, break_on_hyphens)`:
+ * chunks (words and the whitespace between them) filled into lines of at most `width` code points, whitespace dropped
+ * at the start and end of each line, a word longer than a line broken (after its last fitting hyphen when allowed).
+ */
+function wrapLine(line: string, width: number, breakLongWords: boolean, breakOnHyphens: unknown): string[] {
+  if (width <= 0) fail(`ValueError: invalid width ${width} (must be > 0)`);
+  // textwrap tests `break_on_hyphens is True` here, and its truth below.
+  const chunks = line.split(breakOnHyphens === true ? WORD_SEPARATORS : SPACE_SEPARATORS).filter((c) => c);
+  chunks.reverse();
+  const isBlank = (chunk: string): boolean => (strMember(chunk, 'strip') as () => string)() === '';
+  const lines: string[] = [];
+  while (chunks.length > 0) {
+    const current: string[] = [];
+    let used = 0;
+    if (lines.length > 0 && isBlank(chunks.at(-1)!)) chunks.pop();
+    while (chunks.length > 0 && used + length(chunks.at(-1)!) <= width) {
+      const chunk = chunks.pop()!;
+      current.push(chunk);
+      used += length(chunk);
+    }
+    if (chunks.length > 0 && length(chunks.at(-1)!) > width) {
+      const spaceLeft = width < 1 ? 1 : width - used;
+      if (breakLongWords) {
+        if (!Number.isInteger(spaceLeft)) fail('TypeError: slice indices must be integers or None or have an __index__ method');
+        const chars = Array.from(chunks.at(-1)!);
+        let end = spaceLeft;
+        if (pythonTruthy(breakOnHyphens) && chars.length > spaceLeft) {
+          const hyphen = chars.slice(0, spaceLeft).lastIndexOf('-');
+          if (hyphen > 0 && chars.slice(0, hyphen).some((c) => c !== '-')) end = hyphen + 1;
+        }
+        current.push(chars.slice(0, end).join(''));
+        chunks[chunks.length - 1] = chars.slice(end).join('');
+      } else if (current.length === 0) {
+        current.push(chunks.pop()!);
+      }
+    }
+    if (current.length > 0 && isBlank(current.at(-1)!)) current.pop();
+    if (current.length > 0) lines.push(current.join(''));
+  }
+  return lines;
+}
+
+/**
+ * Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None, break_on_hyphens=True)`: each line of the
+ * text (Python's splitlines) wrapped on its own by textwrap, all joined by wrapstring (a newline when None).
+ */
+export function wordwrapFilter(value: unknown, ...rest: unknown[]): string {
+  const { width, break_long_words: breakLongWords, wrapstring, break_on_hyphens: breakOnHyphens } = bindArguments('wordwrap', rest, {
+    width: 79,
+    break_long_words: true,
+    wrapstring: null,
+    break_on_hyphens: true,
+  });
+  if (value === undefined) fail('UndefinedError: wordwrap of an undefined value');
+  if (typeof value !== 'string') fail(`AttributeError: '${pythonTypeName(value)}' object has no attribute 'splitlines'`);
+  const columns = numberOf(width);
+  if (columns === undefined) fail(`TypeError: wordwrap() width must be a number, not ${pythonTypeName(width)}`);
+  const joiner = wrapstring === null || wrapstring === undefined ? '\n' : wrapstring;
+  if (typeof joiner !== 'string') fail(`TypeError: wordwrap() wrapstring must be str, not ${pythonTypeName(joiner)}`);
+  const lines = (strMember(value, 'splitlines') as () => string[])();
+  return lines.map((line) => wrapLine(line, columns, pythonTruthy(breakLongWords), breakOnHyphens).join(joiner)).join(joiner);
 }

@@ -1,5 +1,5 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonDictView, PythonFloat, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
@@ -29,6 +29,8 @@ export function pythonTypeName(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
   if (value instanceof PythonTuple) return 'tuple';
   if (value instanceof PythonDictView) return value.kind;
+  if (value instanceof PythonIterator) return value.type;
+  if (value instanceof PythonRange) return 'range';
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'function') return 'function';
   if (typeof value === 'object') return 'dict';
@@ -62,6 +64,8 @@ function floatResult(value: number): number | PythonFloat {
 /** Python's truth: empty lists, dicts and strings and zero floats are false, which JavaScript's truth disagrees on. */
 export function pythonTruthy(value: unknown): boolean {
   if (value instanceof PythonFloat) return value.value !== 0;
+  // A generator has no len(): it is true even when it would give nothing (`{% if lst | select('odd') %}`).
+  if (value instanceof PythonIterator) return true;
   if (Array.isArray(value)) return value.length > 0;
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.keys(value).length > 0;
@@ -243,6 +247,12 @@ function slicePositions(length: number, start: unknown, stop: unknown, step: unk
   return out;
 }
 
+/** Python's slice of a range: the range of the same items, bounds computed as Python computes them. */
+function sliceRange(range: PythonRange, start: unknown, stop: unknown, step: unknown): PythonRange {
+  const [from, to, s] = sliceBounds(range.length, start, stop, step);
+  return PythonRange.make(range.start + from * range.step, range.start + to * range.step, range.step * s);
+}
+
 /**
  * `value[start:stop:step]`. Strings give strings and lists give lists; what Python cannot slice is Jinja2's
  * Undefined (Jinja2 turns the TypeError of `None[:2]` into Undefined), which renders as empty.
@@ -256,6 +266,10 @@ export function pythonSlice(value: unknown, start: unknown, stop: unknown, step:
     }
     return slicePositions(chars.length, start, stop, step).map((i) => chars[i]).join('');
   }
+  // A generator cannot be sliced (Jinja2 slices without its getitem, so the TypeError stays one); a range's slice is a
+  // range (`range(3)[1:]` is `range(1, 3)`).
+  if (value instanceof PythonIterator) fail(`TypeError: '${value.type}' object is not subscriptable`);
+  if (value instanceof PythonRange) return sliceRange(value, start, stop, step);
   if (Array.isArray(value)) {
     const out = slicePositions(value.length, start, stop, step).map((i) => value[i] as unknown);
     return value instanceof PythonTuple ? PythonTuple.from(out) : out;

@@ -44,6 +44,55 @@ export class PythonDictView<T = unknown> extends Array<T> {
   }
 }
 
+/** Python prints an object's address in its repr; iterators get made-up ones of the same form (no template can rely on one). */
+let nextAddress = 0x7f3a5c000000;
+
+/**
+ * What Jinja2's select, reject, selectattr, rejectattr, map, unique and items give (a generator), and what reversed()
+ * gives (`<list_reverseiterator object at 0x…>`): Python prints it as the object it is, not as its items, and it has
+ * no len(), index or slice, and is always true. Filters and loops take it as the list of its items. Unlike Python's,
+ * it is not used up by a first pass.
+ */
+export class PythonIterator<T = unknown> extends Array<T> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  /** Python's type name: `generator`, `list_reverseiterator`, `range_iterator`, … */
+  type = 'generator';
+  /** What Python's repr names after the type, e.g. a generator's function (`generator object select_or_reject`). */
+  label = '';
+  address = '';
+
+  static make<T>(type: string, items: Iterable<T>, label = ''): PythonIterator<T> {
+    const iterator = new PythonIterator<T>();
+    iterator.push(...items);
+    iterator.type = type;
+    iterator.label = label;
+    iterator.address = (nextAddress += 0x70).toString(16);
+    return iterator;
+  }
+}
+
+/**
+ * Python's `range(start, stop, step)`, as Jinja2's `range()` gives it: its items, which loops and filters take, and its
+ * repr, `range(0, 3)`, which is what `{{ range(3) }}` prints.
+ */
+export class PythonRange extends Array<number> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  start = 0;
+  stop = 0;
+  step = 1;
+
+  static make(start: number, stop: number, step: number): PythonRange {
+    const range = new PythonRange();
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) range.push(i);
+    Object.assign(range, { start, stop, step });
+    return range;
+  }
+}
+
 /** A number read from text that Python would hold as a float (`1.0`, `2.50`), marked when its value is whole. */
 export function toPythonFloat(value: number): number | PythonFloat {
   return Number.isInteger(value) && value !== 0 ? new PythonFloat(value) : value;
@@ -74,6 +123,8 @@ export function formatPythonRepr(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PythonFloat) return value.toString();
   if (value instanceof PythonDictView) return `${value.kind}([${value.map(formatPythonRepr).join(', ')}])`;
+  if (value instanceof PythonIterator) return `<${value.type} object${value.label ? ` ${value.label}` : ''} at 0x${value.address}>`;
+  if (value instanceof PythonRange) return value.step === 1 ? `range(${value.start}, ${value.stop})` : `range(${value.start}, ${value.stop}, ${value.step})`;
   if (value instanceof PythonTuple) return value.length === 1 ? `(${formatPythonRepr(value[0])},)` : `(${value.map(formatPythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
   if (value instanceof Date) return isoTime(value);

@@ -1,7 +1,7 @@
 // Jinja2 3.1's tests (`x is integer`, `x is sequence`, …) and the filters that take a test (select, selectattr, …), with Python's types.
 import { PythonTemplateError, isMapping, numberOf, pythonCompare, pythonTruthy } from './python-ops.js';
 import { attributeOf, iterate } from './python-filters.js';
-import { PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
 
 /** What a test or a filter is called with as `this` (nunjucks' context): the environment, to find tests and filters by name. */
 interface TestContext {
@@ -22,8 +22,10 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   const x = numberOf(a);
   const y = numberOf(b);
   if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && x === y;
+  // A generator equals only itself; a range equals a range of the same items, never a list.
+  if (a instanceof PythonIterator || b instanceof PythonIterator) return a === b;
   if (Array.isArray(a) && Array.isArray(b)) {
-    if (a instanceof PythonTuple !== b instanceof PythonTuple || a.length !== b.length) return false;
+    if (a instanceof PythonTuple !== b instanceof PythonTuple || a instanceof PythonRange !== b instanceof PythonRange || a.length !== b.length) return false;
     return a.every((item, i) => pythonEquals(item, b[i]));
   }
   if (isMapping(a) && isMapping(b)) {
@@ -87,8 +89,9 @@ export const JINJA2_TESTS: Record<string, Test> = {
   number: (v) => numberOf(v) !== undefined,
   string: (v) => typeof v === 'string',
   mapping: (v) => isMapping(v),
-  // Python's check: len() and [] work, so str, list, tuple and dict are sequences, and a dict's views are not.
-  sequence: (v) => v === undefined || typeof v === 'string' || isMapping(v) || (Array.isArray(v) && !(v instanceof PythonDictView)),
+  // Python's check: len() and [] work, so str, list, tuple, range and dict are sequences; a dict's views and a
+  // generator are not.
+  sequence: (v) => v === undefined || typeof v === 'string' || isMapping(v) || (Array.isArray(v) && !(v instanceof PythonDictView) && !(v instanceof PythonIterator)),
   iterable: (v) => v === undefined || typeof v === 'string' || isMapping(v) || Array.isArray(v),
   callable: (v) => typeof v === 'function',
   in: (v, container) => pythonContains(container, v),
@@ -120,7 +123,7 @@ const ALIASES: Record<string, string> = { '==': 'eq', equalto: 'eq', '!=': 'ne',
 for (const [alias, name] of Object.entries(ALIASES)) JINJA2_TESTS[alias] = JINJA2_TESTS[name]!;
 
 /** `select('odd')`, `selectattr('a.b', 'eq', 1)`: keeps (or, rejecting, drops) the items the test holds for; no test is Python's truth. */
-function selectItems(context: TestContext, value: unknown, pick: (item: unknown) => unknown, testArgs: unknown[], keep: boolean): unknown[] {
+function selectItems(context: TestContext, value: unknown, pick: (item: unknown) => unknown, testArgs: unknown[], keep: boolean): PythonIterator {
   const [name, ...args] = testArgs;
   let holds: (item: unknown) => boolean = pythonTruthy;
   if (name !== undefined) {
@@ -133,7 +136,8 @@ function selectItems(context: TestContext, value: unknown, pick: (item: unknown)
     }
     holds = (item) => test.call(context, item, ...args) === true;
   }
-  return iterate(value).filter((item) => holds(pick(item)) === keep);
+  // Jinja2's generator, which prints as `<generator object select_or_reject at 0x…>`.
+  return PythonIterator.make('generator', iterate(value).filter((item) => holds(pick(item)) === keep), 'select_or_reject');
 }
 
 function attributeName(filter: string, attribute: unknown): string {

@@ -7,6 +7,7 @@ import {
   dictMember,
   isMapping,
   isPythonStrMethod,
+  numberOf,
   parseFormatTemplate,
   percentFormat,
   pythonAdd,
@@ -22,6 +23,7 @@ import {
   pythonSub,
   pythonTruthy,
   PythonTemplateError,
+  pythonTypeName,
   strMember,
 } from './python-ops.js';
 import {
@@ -39,6 +41,8 @@ import {
   listFilter,
   maxFilter,
   minFilter,
+  PythonGroup,
+  reverseFilter,
   roundFilter,
   safeFilter,
   sortFilter,
@@ -49,8 +53,9 @@ import {
   trimFilter,
   truncateFilter,
   uniqueFilter,
+  wordwrapFilter,
 } from './python-filters.js';
-import { formatPythonStr, PythonDictView, PythonFloat, PythonTuple } from './python-str.js';
+import { formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
 import { JINJA2_TEST_FILTERS, JINJA2_TESTS } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
 
@@ -231,6 +236,11 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('trim', trimFilter);
       environment.addFilter('title', titleFilter);
       environment.addFilter('safe', safeFilter);
+      environment.addFilter('reverse', reverseFilter);
+      environment.addFilter('wordwrap', wordwrapFilter);
+      environment.addFilter('attr', attrFilter);
+      // Python's range, which prints as `range(0, 3)` (nunjucks' gave a list).
+      environment.addGlobal('range', pythonRange);
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
       for (const [name, filter] of Object.entries(JINJA2_TEST_FILTERS)) environment.addFilter(name, filter);
       // nunjucks' type definitions leave out addTest, which its Environment has.
@@ -333,23 +343,76 @@ function formatFilter(value: unknown, ...rest: unknown[]): string {
 
 /**
  * Jinja2's `map`: `map(attribute='name', default=…)` picks an attribute of each item; `map('filter', args…)` applies
- * a filter to each. A list (Jinja2 gives a generator, which templates turn into text with join or list).
+ * a filter to each. A generator, as in Jinja2 (templates turn it into text with join or list).
  */
-function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ...rest: unknown[]): unknown[] {
+function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ...rest: unknown[]): PythonIterator {
   const [args, kwargs] = splitKeywords(rest);
   const items = iterate(value);
   if (args.length === 0 && kwargs && typeof kwargs.attribute === 'string') {
     const attribute = kwargs.attribute;
-    return items.map((item) => {
-      const picked = attributeOf(item, attribute);
-      return picked === undefined ? kwargs.default : picked;
-    });
+    return mapped(
+      items.map((item) => {
+        const picked = attributeOf(item, attribute);
+        return picked === undefined ? kwargs.default : picked;
+      }),
+    );
   }
   const [name, ...filterArgs] = args;
   if (typeof name !== 'string') throw new PythonTemplateError('map: expected a filter name or attribute=');
   const filter = (this.env as unknown as EnvironmentInternals).getFilter(name) as (...a: unknown[]) => unknown;
   const extra = kwargs ? [...filterArgs, { ...kwargs, __keywords: true }] : filterArgs;
-  return items.map((item) => filter.call(this, item, ...extra));
+  return mapped(items.map((item) => filter.call(this, item, ...extra)));
+}
+
+/** map's result as Jinja2 gives it: a generator, which prints as `<generator object sync_do_map at 0x…>`. */
+function mapped(items: unknown[]): PythonIterator {
+  return PythonIterator.make('generator', items, 'sync_do_map');
+}
+
+/** Python's range() refuses floats (`range(2.0)`); bools are ints there. */
+function rangeBound(value: unknown): number {
+  const n = numberOf(value);
+  if (n === undefined || !Number.isInteger(n) || value instanceof PythonFloat) {
+    throw new PythonTemplateError(`TypeError: '${pythonTypeName(value)}' object cannot be interpreted as an integer`);
+  }
+  return n;
+}
+
+/** Items a range may hold here: its items are made at once (Python makes them as a loop asks). */
+const RANGE_LIMIT = 1_000_000;
+
+/** Jinja2's `range(stop)` / `range(start, stop[, step])`: Python's range, printed as Python prints it. */
+function pythonRange(...rest: unknown[]): PythonRange {
+  const [args, kwargs] = splitKeywords(rest);
+  if (kwargs) throw new PythonTemplateError('TypeError: range() takes no keyword arguments');
+  if (args.length < 1 || args.length > 3) {
+    throw new PythonTemplateError(`TypeError: range expected ${args.length < 1 ? 'at least 1 argument' : 'at most 3 arguments'}, got ${args.length}`);
+  }
+  const bounds = args.map(rangeBound);
+  const [start, stop, step] = bounds.length === 1 ? [0, bounds[0]!, 1] : [bounds[0]!, bounds[1]!, bounds[2] ?? 1];
+  if (step === 0) throw new PythonTemplateError('ValueError: range() arg 3 must not be zero');
+  if (Math.ceil((stop - start) / step) > RANGE_LIMIT) {
+    throw new PythonTemplateError(`range() of more than ${RANGE_LIMIT} items is not supported in handoff's templates`);
+  }
+  return PythonRange.make(start, stop, step);
+}
+
+/** The Python list methods nunjucks' compatibility layer gives lists (`lst.append(x)`), which `attr` can name. */
+const LIST_METHODS = new Set(['append', 'count', 'index', 'insert', 'pop', 'remove']);
+
+/**
+ * Jinja2's `attr(obj, name)`: Python's getattr, never an item (`d | attr('a')` is undefined even when `d['a']` is
+ * there): a str's, dict's or list's methods, a groupby group's `grouper` and `list`; anything else is undefined.
+ */
+function attrFilter(value: unknown, name: unknown): unknown {
+  if (typeof name !== 'string') throw new PythonTemplateError(`TypeError: attribute name must be string, not '${pythonTypeName(name)}'`);
+  if (value === undefined) throw new PythonTemplateError('UndefinedError: attr() of an undefined value', 'define the value, or test it first ({% if name is defined %})');
+  if (typeof value === 'string') return strMember(value, name);
+  if (value instanceof PythonGroup) return name === 'grouper' ? value.grouper : name === 'list' ? value.list : undefined;
+  if (isMapping(value)) return dictMember(value, name);
+  const plainList = Array.isArray(value) && [PythonTuple, PythonDictView, PythonIterator, PythonRange].every((kind) => !(value instanceof kind));
+  if (plainList && LIST_METHODS.has(name)) return (loadEngine() as unknown as NunjucksInternals).runtime.memberLookup(value, name);
+  return undefined;
 }
 
 function reportMissing(missing: string[], origin: string, options: RendererOptions, reported: Set<string>): void {
@@ -621,8 +684,8 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     const [target, key] = args;
     const index = typeof key === 'boolean' ? Number(key) : key;
     if (typeof target === 'string') return typeof index === 'number' && Number.isInteger(index) ? pythonIndex(target, index) : strMember(target, key);
-    // A dict view has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
-    if (target instanceof PythonDictView) return undefined;
+    // A dict view or a generator has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
+    if (target instanceof PythonDictView || target instanceof PythonIterator) return undefined;
     if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
     if (isMapping(target)) {
       const method = dictMember(target, key);
