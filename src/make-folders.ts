@@ -7,9 +7,10 @@ import path from 'node:path';
  * was there), as `fs.mkdirSync(dir, { recursive: true })` does. Not that: on Node.js 20 it loops forever when mkdir
  * answers ENOENT under an existing parent (`/proc/x`), and it reports a read-only filesystem as ENOENT. Here each
  * level is made on its own, so the error is the one mkdir gave for that level (EACCES, EROFS, ENOENT, EEXIST for a
- * file or a dangling link in the way) and names it; a file where a folder is wanted is ENOTDIR.
+ * file or a dangling link in the way) and names it; a file where a folder is wanted is ENOTDIR. `mode` is that of each
+ * folder it makes (less the umask), as mkdir's.
  */
-export function makeFolders(dir: string): string | undefined {
+export function makeFolders(dir: string, mode?: number): string | undefined {
   const missing: string[] = [];
   let current = path.resolve(dir);
   for (;;) {
@@ -32,7 +33,7 @@ export function makeFolders(dir: string): string | undefined {
   }
   for (const folder of missing) {
     try {
-      fs.mkdirSync(folder);
+      fs.mkdirSync(folder, mode);
     } catch (error) {
       // Made meanwhile by someone else: fine, as with mkdir -p.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isFolder(folder)) throw error;

@@ -15,6 +15,7 @@ import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './std
 import { openLineLog, type LineLog } from '../line-log.js';
 import { readProcessStartTicks } from '../process/process-identity.js';
 import { isoTime } from '../iso-time.js';
+import { makeFolders } from '../make-folders.js';
 
 /** Why a run that succeeded saved no state. */
 export const NO_STATE_REASON = "no task's last command emitted a Singer STATE (or a state line at the end of its stdout): artifacts/state.json was left as it was";
@@ -129,7 +130,7 @@ export class RunRecorder {
   /** Creates the record and the run's log folder; from here on the run is visible to `runs list`. */
   start(): void {
     try {
-      fs.mkdirSync(this.logDir, { recursive: true });
+      makeFolders(this.logDir);
       this.write();
     } catch (error) {
       // Nothing has run yet: refuse rather than run without a record.

@@ -15,6 +15,7 @@ import { listLocalSchedules, schedulesDir, type LocalScheduleEntry } from './sch
 import { plural } from '../plural.js';
 import { removeFile } from '../remove-file.js';
 import { isoTime } from '../iso-time.js';
+import { makeFolders } from '../make-folders.js';
 
 export interface SchedulerPaths {
   dir: string;
@@ -144,8 +145,8 @@ function watchJob(job: LocalJob): LaunchedRun {
 /** Takes the scheduler's lock; a failure to write it (a full disk) is said as such, not as a bug. */
 function lockScheduler(home: string, paths: SchedulerPaths): { release(): void } {
   try {
-    fs.mkdirSync(paths.dir, { recursive: true });
-    fs.mkdirSync(schedulesDir(home), { recursive: true });
+    makeFolders(paths.dir);
+    makeFolders(schedulesDir(home));
     return acquireLockFile(paths.lock, 'scheduler start', {
       name: `the scheduler of ${home}`,
       fix: 'only one scheduler runs per HANDOFF_HOME: see `handoff scheduler status`, or stop it with `handoff scheduler stop`',

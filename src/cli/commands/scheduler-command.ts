@@ -15,6 +15,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { printResult, requireProject, withStoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { isoTime } from '../../iso-time.js';
+import { makeFolders } from '../../make-folders.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +79,7 @@ export async function schedulerStartCommand(options: GlobalOptions, flags: { for
   const logOffset = sizeOf(paths.log);
   let child: ReturnType<typeof spawnDetachedHandoff>;
   try {
-    fs.mkdirSync(paths.dir, { recursive: true });
+    makeFolders(paths.dir);
     const args = ['scheduler', 'start', '--foreground', ...(flags.stopRuns ? ['--stop-runs'] : [])];
     child = spawnDetachedHandoff(entryScript, args, { env: { ...process.env, HANDOFF_HOME: home }, cwd: home, outputFile: paths.log });
   } catch (error) {

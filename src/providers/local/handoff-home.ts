@@ -20,11 +20,21 @@ export function resolveHandoffHome(env: NodeJS.ProcessEnv = process.env): Handof
   return { dir, bucketsDir: path.join(dir, 'buckets'), parametersDir: path.join(dir, 'parameters') };
 }
 
+/** mkdir's answers when a path cannot be a folder at all: a file in the way, or a parent that takes no folders (/proc). */
+const NOT_A_FOLDER_PATH = new Set(['ENOENT', 'ENOTDIR', 'EEXIST']);
+
 /**
  * A write under HANDOFF_HOME failed (a full disk, a read-only or foreign folder): the environment is at fault, not
- * handoff, so it is a UserError (exit 1) that says what could not be written and how to fix it.
+ * handoff, so it is a UserError (exit 1) that says what could not be written and how to fix it. When HANDOFF_HOME
+ * names a path where no folder can be (a file, a path under /proc), the setting itself is wrong: exit 2.
  */
 export function homeWriteError(what: string, home: string, error: unknown): UserError {
+  if (NOT_A_FOLDER_PATH.has((error as NodeJS.ErrnoException).code ?? '')) {
+    return new UserError(`${what}: ${(error as Error).message}`, {
+      cause: error,
+      fix: `HANDOFF_HOME (${home}) must be a folder, or a path where one can be made: set it to such a folder`,
+    });
+  }
   return new UserError(`${what}: ${(error as Error).message}`, {
     exitCode: 1,
     cause: error,

@@ -1,15 +1,16 @@
 // The local provider: the store and secrets of a project in folders under HANDOFF_HOME, in the layout of S3 and SSM.
-import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createDeployNames, createStagedResourceGroup } from '../aws/names.js';
 import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions, StoreNames } from '../provider.js';
 import { UserError } from '../../errors.js';
 import { createS3Layout } from '../store/store-layout.js';
-import { resolveHandoffHome } from './handoff-home.js';
+import { homeWriteError, resolveHandoffHome } from './handoff-home.js';
 import { createLocalObjectStore } from './local-object-store.js';
 import { createLocalParameterStore } from './local-parameter-store.js';
 import { createLocalRunLifecycle } from './local-jobs.js';
 import { createLocalScheduleLifecycle } from './local-schedules.js';
+import { makeFolders } from '../../make-folders.js';
 
 /**
  * Names are built and checked by the same code as AWS's (so a project that works locally also deploys), with a fixed
@@ -38,7 +39,12 @@ export function createLocalProvider(target: DeployTarget, options: ProviderOptio
   const bucket: BucketLifecycle = {
     async create() {
       const existed = await isFolder(bucketDir);
-      await mkdir(bucketDir, { recursive: true });
+      try {
+        // Not mkdir's recursive mode, which loops forever under /proc (a HANDOFF_HOME there): see makeFolders.
+        makeFolders(bucketDir);
+      } catch (error) {
+        throw homeWriteError(`cannot create the local bucket ${bucketDir}`, home.dir, error);
+      }
       return {
         bucket: names.bucket,
         location: bucketDir,

@@ -1,7 +1,8 @@
 // Writes a file so readers see the old or the new content, never half: a temporary file beside it, then rename.
 import fs from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolders } from '../../make-folders.js';
 import { isProcessAlive } from '../../process/process-alive.js';
 import { randomHex } from '../../random-suffix.js';
 import { removeFile } from '../../remove-file.js';
@@ -48,7 +49,8 @@ export function removeAbandonedTempFiles(dir: string, now = Date.now()): void {
 
 export async function writeFileAtomic(file: string, data: Uint8Array | string, options: { mode?: number; dirMode?: number } = {}): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true, ...(options.dirMode !== undefined ? { mode: options.dirMode } : {}) });
+  // Not mkdir's recursive mode, which loops forever under /proc (a HANDOFF_HOME there): see makeFolders.
+  makeFolders(dir, options.dirMode);
   removeAbandonedTempFiles(dir);
   const temp = tempNameOf(file);
   try {
@@ -65,7 +67,7 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string, o
 /** The same for code that must not yield (the scheduler's state between two decisions, a job file right after its spawn). */
 export function writeFileAtomicSync(file: string, data: Uint8Array | string, options: { mode?: number; dirMode?: number } = {}): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, ...(options.dirMode !== undefined ? { mode: options.dirMode } : {}) });
+  makeFolders(dir, options.dirMode);
   removeAbandonedTempFiles(dir);
   const temp = tempNameOf(file);
   try {
