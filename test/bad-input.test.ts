@@ -355,3 +355,35 @@ describe('config validate and schema', () => {
     expect(JSON.stringify(schema)).toContain('kill_downstream_on_fail');
   });
 });
+
+describe('a workspace or HANDOFF_HOME where no folder can be', () => {
+  it('runs list, show, logs, state and prune refuse a -w that is a file (list said "No runs recorded", prune removed none)', async () => {
+    const file = path.join(makeTempDir(), 'not-a-workspace');
+    fs.writeFileSync(file, 'x');
+    for (const sub of [['list'], ['show', 'r1'], ['logs', 'r1'], ['state', 'r1'], ['prune', '--keep', '1']]) {
+      const r = await runCli(['runs', ...sub, '-w', file]);
+      expect(r.code, `runs ${sub[0]}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`the workspace ${file} is a file, not a folder`);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('scheduler start and cloud bucket create refuse at once a HANDOFF_HOME under /proc or inside a file (start looped forever)', async () => {
+    const { projectDir } = makeProject('deploy:\n  cloud_provider: local\n  resource_group: rg\n  task: t1\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const file = path.join(makeTempDir(), 'afile');
+    fs.writeFileSync(file, 'x');
+    const homes = [path.join(file, 'home'), ...(fs.existsSync('/proc/self') ? ['/proc/handoff-no-such/home'] : [])];
+    for (const home of homes) {
+      for (const args of [['scheduler', 'start'], ['cloud', 'bucket', 'create', '-p', projectDir]]) {
+        const started = Date.now();
+        const r = await runCli(args, { env: { HANDOFF_HOME: home }, timeoutMs: 20_000 });
+        expect(r.code, `${args.join(' ')} with HANDOFF_HOME=${home}: ${r.signal ?? ''} ${r.stderr}`).toBe(2);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(r.stderr).toContain(`HANDOFF_HOME (${home}) must be a folder`);
+        expect(r.stderr).not.toMatch(/^\s+at |a bug in handoff/m);
+      }
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  }, 90_000);
+});

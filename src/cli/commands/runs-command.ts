@@ -42,6 +42,10 @@ function existingWorkspace(options: GlobalOptions): ReturnType<typeof resolveWor
   if (!fs.existsSync(workspaceDir)) {
     throw new UserError(`the workspace ${workspaceDir} does not exist`, { fix: 'give -w the folder that `run local -w` ran in' });
   }
+  // A file is no workspace either: not one without runs (`runs list` said "No runs recorded", `prune` removed none).
+  if (!fs.statSync(workspaceDir).isDirectory()) {
+    throw new UserError(`the workspace ${workspaceDir} is a file, not a folder`, { fix: 'give -w the folder that `run local -w` ran in' });
+  }
   return resolveWorkspacePaths(workspaceDir);
 }
 
