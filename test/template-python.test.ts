@@ -74,3 +74,17 @@ describe('_today, _yesterday and _tomorrow', () => {
     expect(seen['Pacific/Kiritimati']).not.toEqual(seen['Pacific/Pago_Pago']);
   }, 60_000);
 });
+
+describe('wordwrap, attr, range and generators (Jinja2 3.1 filters nunjucks refused or printed otherwise)', () => {
+  it('render in files/ as python3 Jinja2 3.1.6 renders them', async () => {
+    const yml = 'vars:\n- key: table\n  value: my-table-name\n- key: text\n  value: The quick brown fox jumps over-the-lazy dog\ntasks:\n- name: t\n  commands:\n  - command: cat files/out.txt\n';
+    const template = "{{ range(3) }} {{ range(3)|list }} {{ [1, 2, 3]|select('odd') is sequence }} {{ [1, 2, 3]|select('odd')|join(',') }} {{ (table|attr('upper'))() }} [{{ table|attr('nope') }}]\n{{ text|wordwrap(12) }}\n";
+    const { projectDir, workspaceDir } = makeProject(yml, { 'files/out.txt': template });
+    const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(result.code, result.stderr).toBe(0);
+    // Before: wordwrap and attr were unknown filters (exit 2); without them the line was "[0, 1, 2] [0, 1, 2] True 1,3".
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe(
+      'range(0, 3) [0, 1, 2] False 1,3 MY-TABLE-NAME []\nThe quick\nbrown fox\njumps over-\nthe-lazy dog\n',
+    );
+  }, 60_000);
+});
