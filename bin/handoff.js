@@ -4,18 +4,34 @@
 const { existsSync } = require('node:fs');
 const path = require('node:path');
 
-const bundle = path.join(__dirname, '..', 'dist', 'handoff.js');
-const optimizingCompiler = path.join(__dirname, '..', 'dist', 'optimizing-compiler.js');
-if (!existsSync(bundle) || !existsSync(optimizingCompiler)) {
+const dist = path.join(__dirname, '..', 'dist');
+const bundle = path.join(dist, 'handoff.js');
+const optimizingCompiler = path.join(dist, 'optimizing-compiler.js');
+const codeCache = path.join(dist, 'code-cache.js');
+if (!existsSync(bundle) || !existsSync(optimizingCompiler) || !existsSync(codeCache)) {
   process.stderr.write('handoff: the CLI bundle is missing (dist/handoff.js). Run `npm run build` in the handoff folder.\n');
   process.exit(2);
 }
-// From Node.js 22.1 on, V8's compiled code of the bundle is kept between runs (in the OS temp folder), which saves
-// most of the bundle's compile time at start-up. Node.js 20 has no such cache, and the call is absent.
-require('node:module').enableCompileCache?.();
+// From Node.js 22.1 on, V8's compiled code of the bundle is kept between runs by Node.js itself (in the OS temp
+// folder). Node.js 20 has no such cache: the bundle's files are compiled with the code cache the build made in
+// dist/code-cache (src/cli/code-cache.ts; HANDOFF_CODE_CACHE=off compiles as usual, for benchmarks).
+const nodeModule = require('node:module');
+if (nodeModule.enableCompileCache) nodeModule.enableCompileCache();
+let compiler;
+if (!nodeModule.enableCompileCache) {
+  require(codeCache).useCodeCache({
+    bundleDir: dist,
+    cacheDir: path.join(dist, 'code-cache'),
+    tier: () => (compiler?.optimizingCompilerHeld() ? 'turbofan-held' : 'default'),
+    mode: require(codeCache).codeCacheMode(process.env.HANDOFF_CODE_CACHE),
+  });
+}
 // For a run, V8's optimizing compiler stays off while the CLI's code loads: resolving its files alone would page it
 // in (about 4 MB, for the whole run); the run turns it on once it is busy. Other commands start sooner with it (on a
 // second core it optimizes start-up's hot path functions); one that merely has an argument named "run" turns it on as
 // it starts.
-if (process.argv.slice(2).includes('run')) require(optimizingCompiler).holdOptimizingCompiler();
+if (process.argv.slice(2).includes('run')) {
+  compiler = require(optimizingCompiler);
+  compiler.holdOptimizingCompiler();
+}
 require(bundle);

@@ -28,6 +28,11 @@ export function holdOptimizingCompiler(): void {
   held = true;
 }
 
+/** Whether TurboFan is held off now (the code cache keeps what is compiled meanwhile apart: src/cli/code-cache.ts). */
+export function optimizingCompilerHeld(): boolean {
+  return held;
+}
+
 /**
  * Turns TurboFan on again (V8's default) if it was held off: every command but a run does so as it starts, and a run
  * before it checks a new or changed project.yml (the parser and the schema run hot on a large one).

@@ -45,6 +45,10 @@ tasks:
           fs.rmSync(cacheFile, { force: true });
           return runLocal();
         },
+        // The same two without V8's code cache of the bundle (Node.js 20: src/cli/code-cache.ts), for what it saves.
+        helpNoCodeCache: () => wall(ctx.handoff.run(['--help'], { cpu: true, env: { HANDOFF_CODE_CACHE: 'off' } })),
+        runLocalNoCodeCache: () =>
+          wall(ctx.handoff.run(['run', 'local', '-p', one.projectDir, '-w', one.workspaceDir], { cpu: true, env: { HANDOFF_CODE_CACHE: 'off' } })),
         dryRun: () => wall(ctx.handoff.run(['run', 'local', '--dry-run', '-p', one.projectDir, '-w', one.workspaceDir], { cpu: true })),
         alone: () => wall(runProcessOk(COMMAND, '/bin/sh', ['-c', COMMAND])),
         // What this machine's NODE_EXTRA_CA_CERTS, which the measured processes run without, costs each node start.
@@ -95,6 +99,9 @@ tasks:
         cpuOverNode('CPU time: `handoff --help` (reference)', 'help'),
         cpuOverNode('CPU time: `run local`, one-command project (reference)', 'runLocal'),
         cpuOverNode('CPU time: same, first run after an edit (reference)', 'firstRun'),
+        overNode('`handoff --help` without the code cache of the bundle (reference, HANDOFF_CODE_CACHE=off)', summarizeSamples(samples.helpNoCodeCache.wallMs)),
+        overNode('`run local` without the code cache of the bundle (reference)', summarizeSamples(samples.runLocalNoCodeCache.wallMs)),
+        cpuOverNode('CPU time: `run local` without the code cache (reference)', 'runLocalNoCodeCache'),
         ...(samples.nodeWithCaCerts
           ? [overNode(`\`node -e 0\` with this machine's NODE_EXTRA_CA_CERTS (reference; every other process runs without it)`, summarizeSamples(samples.nodeWithCaCerts.wallMs))]
           : []),
