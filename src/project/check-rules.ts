@@ -42,7 +42,8 @@ interface ProjectRule {
 
 const bodyKeys = ['commands', 'pipeline', 'tasks'] as const;
 const elementKeys = ['command', 'foreach', 'fork'] as const;
-const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An environment variable name (env-keys); the editor JSON Schema uses the same pattern. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Every rule, in the order its problems are found; each adds its own diagnostics. */
 export const projectRules: readonly ProjectRule[] = [
@@ -186,7 +187,7 @@ function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
 }
 
 /** The workspace's own entries (workspace-paths.ts, the run lock and the validated-project cache), and what each holds. */
-const WORKSPACE_OWN_NAMES = new Map([
+export const WORKSPACE_OWN_NAMES = new Map([
   ['files', 'rendered files'],
   ['artifacts', 'artifacts and Singer state'],
   ['runs', 'run records and logs'],
@@ -250,7 +251,7 @@ function checkEnvKeys({ data, report }: RuleContext): void {
   for (const { list, path } of lists) {
     for (const { item, path: envPath } of listOfRecords(list, path)) {
       const key = textOf(item.key);
-      if (key === undefined || envNamePattern.test(key)) continue;
+      if (key === undefined || ENV_NAME_PATTERN.test(key)) continue;
       report('error', [...envPath, 'key'], `found ${describeValue(item.key)}; expected an environment variable name (letters, digits and _, not starting with a digit)`, 'rename it, e.g. `MY_VAR`');
     }
   }
