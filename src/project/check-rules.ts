@@ -16,6 +16,8 @@ type Severity = Diagnostic['severity'];
 
 interface RuleContext {
   data: Record<string, unknown>;
+  /** `--cloud-provider` of the command, which `deploy` is checked for instead of its own cloud_provider. */
+  cloudProvider?: string;
   source: YamlSource;
   tasks: TaskEntry[];
   report(severity: Severity, path: KeyPath, message: string, hint?: string, at?: 'key' | 'value'): void;
@@ -59,15 +61,16 @@ export const projectRules: readonly ProjectRule[] = [
   { name: 'unique-var-and-env-keys', check: checkUniqueVarAndEnvKeys },
   { name: 'unique-schedule-targets', check: checkUniqueScheduleTargets },
   { name: 'schedule-expressions', check: checkScheduleExpressions },
-  { name: 'deploy-keys-of-provider', check: ({ data, report }) => checkDeployKeys(data, report) },
+  { name: 'deploy-keys-of-provider', check: ({ data, report, cloudProvider }) => checkDeployKeys(data, report, cloudProvider) },
 ];
 
 /** Runs every rule over the document (a mapping) and returns what they found. */
-export function checkRules(source: YamlSource): Diagnostic[] {
+export function checkRules(source: YamlSource, options: { cloudProvider?: string } = {}): Diagnostic[] {
   if (!isRecord(source.data)) return [];
   const diagnostics: Diagnostic[] = [];
   const ctx: RuleContext = {
     data: source.data,
+    ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
     source,
     tasks: collectTasks(source.data),
     report(severity, path, message, hint, at = 'value') {
