@@ -44,7 +44,7 @@ export interface PushImageResult {
  */
 export async function pushImage(options: PushImageOptions): Promise<PushImageResult> {
   const env = options.env ?? process.env;
-  const { project } = await loadProject(options.projectDir);
+  const { project } = await loadProject(options.projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
   const name = resolveImageName(project);
   const cli = await resolveContainerCli(options.containerProvider, env);
   const version = options.version ?? project.deploy.image_version ?? findHighestVersion(await listLocalTags(cli, name));

@@ -53,7 +53,7 @@ export interface ImageRun {
  */
 export async function prepareImageRun(options: RunImageOptions): Promise<ImageRun> {
   const env = options.env ?? process.env;
-  const { project } = await loadProject(options.projectDir);
+  const { project } = await loadProject(options.projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
   const name = resolveImageName(project);
   const cli = await resolveContainerCli(options.containerProvider, env);
   const version = options.version ?? project.deploy.image_version ?? findHighestVersion(await listLocalTags(cli, name));

@@ -16,6 +16,8 @@ type Severity = Diagnostic['severity'];
 
 interface RuleContext {
   data: Record<string, unknown>;
+  /** `--cloud-provider` of the command, which `deploy` is checked for instead of its own cloud_provider. */
+  cloudProvider?: string;
   source: YamlSource;
   tasks: TaskEntry[];
   report(severity: Severity, path: KeyPath, message: string, hint?: string, at?: 'key' | 'value'): void;
@@ -42,7 +44,8 @@ interface ProjectRule {
 
 const bodyKeys = ['commands', 'pipeline', 'tasks'] as const;
 const elementKeys = ['command', 'foreach', 'fork'] as const;
-const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An environment variable name (env-keys); the editor JSON Schema uses the same pattern. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Every rule, in the order its problems are found; each adds its own diagnostics. */
 export const projectRules: readonly ProjectRule[] = [
@@ -58,15 +61,16 @@ export const projectRules: readonly ProjectRule[] = [
   { name: 'unique-var-and-env-keys', check: checkUniqueVarAndEnvKeys },
   { name: 'unique-schedule-targets', check: checkUniqueScheduleTargets },
   { name: 'schedule-expressions', check: checkScheduleExpressions },
-  { name: 'deploy-keys-of-provider', check: ({ data, report }) => checkDeployKeys(data, report) },
+  { name: 'deploy-keys-of-provider', check: ({ data, report, cloudProvider }) => checkDeployKeys(data, report, cloudProvider) },
 ];
 
 /** Runs every rule over the document (a mapping) and returns what they found. */
-export function checkRules(source: YamlSource): Diagnostic[] {
+export function checkRules(source: YamlSource, options: { cloudProvider?: string } = {}): Diagnostic[] {
   if (!isRecord(source.data)) return [];
   const diagnostics: Diagnostic[] = [];
   const ctx: RuleContext = {
     data: source.data,
+    ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
     source,
     tasks: collectTasks(source.data),
     report(severity, path, message, hint, at = 'value') {
@@ -186,7 +190,7 @@ function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
 }
 
 /** The workspace's own entries (workspace-paths.ts, the run lock and the validated-project cache), and what each holds. */
-const WORKSPACE_OWN_NAMES = new Map([
+export const WORKSPACE_OWN_NAMES = new Map([
   ['files', 'rendered files'],
   ['artifacts', 'artifacts and Singer state'],
   ['runs', 'run records and logs'],
@@ -250,7 +254,7 @@ function checkEnvKeys({ data, report }: RuleContext): void {
   for (const { list, path } of lists) {
     for (const { item, path: envPath } of listOfRecords(list, path)) {
       const key = textOf(item.key);
-      if (key === undefined || envNamePattern.test(key)) continue;
+      if (key === undefined || ENV_NAME_PATTERN.test(key)) continue;
       report('error', [...envPath, 'key'], `found ${describeValue(item.key)}; expected an environment variable name (letters, digits and _, not starting with a digit)`, 'rename it, e.g. `MY_VAR`');
     }
   }

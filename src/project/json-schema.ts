@@ -1,7 +1,6 @@
 // JSON Schema of project.yml for editors (yaml-language-server), generated from the same zod schema the loader uses.
 import * as z from 'zod';
-import { CLOUD_DEPLOY_RULES } from './check-deploy-keys.js';
-import { CLOUD_PROVIDERS } from './cloud-providers.js';
+import { addRuleConstraints } from './json-schema-rules.js';
 import { projectSchema } from './schema.js';
 
 /** Identifies the schema; a URN because the schema ships inside handoff (`handoff schema`), not at a web address. */
@@ -10,7 +9,8 @@ export const PROJECT_JSON_SCHEMA_ID = 'urn:handoff:schema:project.yml';
 /**
  * Returns the JSON Schema (draft 2020-12) of project.yml. Keys the loader would warn about are not allowed
  * (`additionalProperties: false`) so editors flag typos as they are typed; keys kept for compatibility are
- * allowed and marked `deprecated`.
+ * allowed and marked `deprecated`. Otherwise it refuses what `config validate` refuses, as far as JSON Schema can say it
+ * (json-schema-rules.ts), and nothing the loader accepts.
  */
 export function createProjectJsonSchema(): object {
   const generated = z.toJSONSchema(projectSchema, {
@@ -23,7 +23,8 @@ export function createProjectJsonSchema(): object {
       }
     },
   });
-  requireCloudKeys(generated);
+  // The loader's named rules that JSON Schema can say (empty lists, name patterns, one body per task, each cloud's keys).
+  addRuleConstraints(generated);
   const { $schema, ...rest } = generated;
   return {
     $schema,
@@ -31,20 +32,4 @@ export function createProjectJsonSchema(): object {
     title: 'handoff project.yml',
     ...rest,
   };
-}
-
-/**
- * With `cloud_provider: gcp` (say), the keys that cloud cannot do without are required, so editors flag them missing.
- * Written as "another provider, or these keys" (anyOf) rather than if/then, which some validators do not read.
- */
-function requireCloudKeys(schema: Record<string, unknown>): void {
-  const deploy = (schema.properties as Record<string, Record<string, unknown>> | undefined)?.deploy;
-  if (!deploy) return;
-  const conditions = CLOUD_DEPLOY_RULES.filter((r) => r.required && r.required.length > 0).map((r) => ({
-    anyOf: [
-      { type: 'object', properties: { cloud_provider: { enum: CLOUD_PROVIDERS.filter((p) => p !== r.provider) } } },
-      { type: 'object', required: [...r.required!] },
-    ],
-  }));
-  if (conditions.length > 0) deploy.allOf = conditions;
 }

@@ -35,17 +35,23 @@ export interface LocatedProject extends LoadedProject {
   locate(path: KeyPath): SourceLocation;
 }
 
+/** How a command checks project.yml beyond the file itself. */
+export interface LoadProjectOptions {
+  /** `--cloud-provider`: `deploy` is checked for the cloud the command uses, not the one project.yml names. */
+  cloudProvider?: string;
+}
+
 const projectFileName = 'project.yml';
 const projectDirFix = 'point -p/--project-dir at the folder that holds project.yml';
 
 /** Reads `<projectDir>/project.yml`. Throws a UserError (exit code 2) listing every problem when it is not valid. */
-export async function loadProject(projectDir: string): Promise<LoadedProject> {
-  const { project, warnings } = await loadLocatedProject(projectDir);
+export async function loadProject(projectDir: string, options: LoadProjectOptions = {}): Promise<LoadedProject> {
+  const { project, warnings } = await loadLocatedProject(projectDir, options);
   return { project, warnings };
 }
 
 /** loadProject, keeping the positions of project.yml for checks made after loading (`config validate`'s templates). */
-export async function loadLocatedProject(projectDir: string): Promise<LocatedProject> {
+export async function loadLocatedProject(projectDir: string, options: LoadProjectOptions = {}): Promise<LocatedProject> {
   const file = path.join(projectDir, projectFileName);
   await checkProjectDir(projectDir, file);
 
@@ -69,10 +75,10 @@ export async function loadLocatedProject(projectDir: string): Promise<LocatedPro
   // A plain project.yml with nothing to locate is read without the positional reader; one that needs it (a document
   // the fast reader does not take, a problem to locate) is read again once the reader is loaded. The checks are pure.
   try {
-    return parseLocatedProject(text, file, projectDir);
+    return parseLocatedProject(text, file, projectDir, undefined, options);
   } catch (error) {
     if (!(error instanceof PositionalReaderNeeded)) throw error;
-    return parseLocatedProject(text, file, projectDir, await loadPositionalReader());
+    return parseLocatedProject(text, file, projectDir, await loadPositionalReader(), options);
   }
 }
 
@@ -81,7 +87,7 @@ export async function loadLocatedProject(projectDir: string): Promise<LocatedPro
  * Throws a UserError whose diagnostics hold every error and warning found, each with file:line:col. Without `reader`
  * (the positional reader), PositionalReaderNeeded when the text needs it and loadPositionalReader has not loaded it.
  */
-export function parseLocatedProject(text: string, file: string, projectDir: string, reader?: PositionalReader): LocatedProject {
+export function parseLocatedProject(text: string, file: string, projectDir: string, reader?: PositionalReader, options: LoadProjectOptions = {}): LocatedProject {
   const source = parseYamlSource(text, file, reader);
   if (!isRecord(source.data)) {
     const found = source.data === null ? 'an empty document' : describeValue(source.data);
@@ -99,7 +105,7 @@ export function parseLocatedProject(text: string, file: string, projectDir: stri
   // error: the error says what to do with the element.
   const refused = schema.diagnostics.filter((d) => d.severity === 'error' && d.path).map((d) => `${d.path}.`);
   const written = checkWrittenForm(projectSchema, source).filter((d) => !isIgnoredKeyNotice(d) || !refused.some((p) => d.path?.startsWith(p)));
-  const diagnostics = sortByLocation([...source.warnings, ...schema.diagnostics, ...written, ...checkRules(source)]);
+  const diagnostics = sortByLocation([...source.warnings, ...schema.diagnostics, ...written, ...checkRules(source, options)]);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !schema.value) {
     const warningCount = diagnostics.length - errors.length;

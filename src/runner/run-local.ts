@@ -38,6 +38,8 @@ export interface LocalRunOptions {
   beforeProjectCheck?: () => void;
   /** Parsed `-v` values; `secrets_dir` among them points at another secrets folder. */
   vars: Record<string, unknown>;
+  /** `--cloud-provider` of a run that uses a store (`run`, `run local -a`): `deploy` is checked for that cloud. */
+  cloudProvider?: string;
   /** `-e` values: exported to every command over the project's envs, as the original's `run local` did, and template variables. */
   envs?: Record<string, string>;
   strict: boolean;
@@ -83,7 +85,10 @@ export interface PreparedRun {
 /** Reads and checks the project, secrets and variables; writes nothing but the validated-project cache of an existing workspace. */
 export async function prepareLocalRun(options: LocalRunOptions): Promise<PreparedRun> {
   assertWorkspaceApart(options.projectDir, options.workspaceDir);
-  const { project, warnings } = await loadProjectWithCache(options.projectDir, options.workspaceDir, { beforeFullLoad: options.beforeProjectCheck });
+  const { project, warnings } = await loadProjectWithCache(options.projectDir, options.workspaceDir, {
+    beforeFullLoad: options.beforeProjectCheck,
+    ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
+  });
   assertVenvsApart(project.dir, options.workspaceDir, project.installs);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));

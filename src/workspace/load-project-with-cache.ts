@@ -31,6 +31,8 @@ export interface ProjectCacheOptions {
   buildId?: string;
   /** Called before project.yml is parsed and checked in full (it is new or changed): the slow path, for a caller to prepare for. */
   beforeFullLoad?: () => void;
+  /** `--cloud-provider`: `deploy` is checked for that cloud (part of the cache key: another cloud checks other keys). */
+  cloudProvider?: string;
 }
 
 /**
@@ -44,14 +46,14 @@ export async function loadProjectWithCache(projectDir: string, workspaceDir: str
   const buildId = options.buildId ?? BUILD_ID;
   const fullLoad = async (): Promise<LoadedProject> => {
     options.beforeFullLoad?.();
-    return (await import('../project/load-project.js')).loadProject(projectDir);
+    return (await import('../project/load-project.js')).loadProject(projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
   };
   if (buildId === undefined) return fullLoad();
 
   const bytes = readSmallFile(path.join(projectDir, 'project.yml'));
   // Missing, a folder, unreadable, too large: the full load says which, as it always does.
   if (!bytes) return fullLoad();
-  const key = cacheKey(buildId, projectDir);
+  const key = cacheKey(buildId, projectDir, options.cloudProvider);
   const file = projectCachePath(workspaceDir);
   const cached = readEntry(file);
   if (cached?.key === key && bytes.equals(cached.projectBytes)) return cached.loaded;
@@ -76,10 +78,10 @@ function readSmallFile(file: string): Buffer | undefined {
   }
 }
 
-function cacheKey(buildId: string, projectDir: string): string {
+function cacheKey(buildId: string, projectDir: string, cloudProvider: string | undefined): string {
   // The project holds its folder as resolved and its warnings name the file as given: both belong to the key. The V8
   // version is there because the entry is in V8's serialization format.
-  return JSON.stringify([buildId, process.versions.v8, projectDir, path.resolve(projectDir)]);
+  return JSON.stringify([buildId, process.versions.v8, projectDir, path.resolve(projectDir), cloudProvider ?? null]);
 }
 
 function readEntry(file: string): CacheEntry | undefined {

@@ -27,7 +27,8 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
 }
 
 async function validateProject(options: GlobalOptions): Promise<number> {
-  const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options));
+  // With --cloud-provider, `deploy` is checked for that cloud, as the commands given it would check it.
+  const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options), options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
   const plan = planRun(project);
   await checkTemplateSyntax(project, plan, locate);
   // files/ is rendered at every run: its templates' syntax is the project's too (values are the run's, not checked).

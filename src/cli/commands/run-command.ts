@@ -66,6 +66,8 @@ async function fetchRunAndPush(
     vars,
     envs,
     secrets,
+    // The run's deploy keys are checked for the provider it was fetched from, as the store session's were.
+    ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
     strict: options.strict,
     timeoutSeconds: options.timeout,
     graceMs: graceFromEnv(),

@@ -47,6 +47,8 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
     stage: options.stage,
     vars,
     envs: parseEnvTokens(options.envs),
+    // With -a the store of --cloud-provider is used: the deploy keys are checked for it, as the store session's were.
+    ...(store && options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
     strict: options.strict,
     timeoutSeconds: options.timeout,
     graceMs: graceFromEnv(),

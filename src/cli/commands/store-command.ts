@@ -158,7 +158,7 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
     try {
       fetched = await fetchProjectCopy(session.provider, workspaceDir);
       const fetchedDir = fetched.projectDir;
-      const { project } = await loadProject(fetchedDir).catch((error: unknown) => {
+      const { project } = await loadProject(fetchedDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}).catch((error: unknown) => {
         throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
       });
       const secrets = toRunSecrets(await readStoreSecrets(session.provider));

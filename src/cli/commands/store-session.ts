@@ -38,7 +38,8 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
   }
   let project: Project | undefined;
   if (options.projectDir) {
-    const loaded = await loadProject(options.projectDir);
+    // `deploy` is checked for the provider this command opens: --cloud-provider wins over project.yml's.
+    const loaded = await loadProject(options.projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
     project = loaded.project;
     for (const w of loaded.warnings) log.log('warning', formatDiagnostic(w).replace(/^warning: /, ''));
   }

@@ -18,23 +18,23 @@ export const azureDeployKeys = {
 };
 
 // Subscription ids are GUIDs (Azure Resource Manager, "Subscriptions - Get").
-const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Resource group names: 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period
 // (Azure naming rules, Microsoft.Resources/resourcegroups).
 const RESOURCE_GROUP_NAME = /^[\p{L}\p{N}_.()-]{1,90}$/u;
 // Storage account names: 3-24 lowercase letters and digits (Microsoft.Storage/storageAccounts).
-const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
+export const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 // Key Vault names: 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, no two
 // hyphens in a row (Microsoft.KeyVault/vaults).
-const KEY_VAULT = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
+export const KEY_VAULT = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
 // Container Apps environment names: lowercase letters, digits and hyphens, starting with a letter, ending with a letter
 // or digit, no "--", under 60 characters (`az containerapp env create --name`).
-const ENVIRONMENT = /^[a-z](?!.*--)[a-z0-9-]{0,57}[a-z0-9]$/;
+export const ENVIRONMENT = /^[a-z](?!.*--)[a-z0-9-]{0,57}[a-z0-9]$/;
 // A registry login server: a host name, optionally with a port (`myregistry.azurecr.io`, `127.0.0.1:5000`).
-const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
+export const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
 // Log Analytics workspaces keep data 30 to 730 days (Log Analytics, "Data retention").
-const MIN_RETENTION = 30;
-const MAX_RETENTION = 730;
+export const MIN_RETENTION = 30;
+export const MAX_RETENTION = 730;
 
 function readText(deploy: Record<string, unknown>, key: string): string | undefined {
   const value = deploy[key];

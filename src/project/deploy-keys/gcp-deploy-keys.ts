@@ -19,15 +19,18 @@ export const gcpDeployKeys = {
 
 // Project ids: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter and not ending with a
 // hyphen (Resource Manager, "Creating and managing projects").
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+export const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 // Artifact Registry repository ids: lowercase letters, digits and hyphens, starting with a letter, ending with a letter
 // or digit, at most 63 characters (Artifact Registry, "Create standard repositories").
-const REPOSITORY_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const REPOSITORY_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // deploy.service_account names an account that exists, so only its shape is checked here (checkServiceAccount asks
 // IAM): the rule for ids handoff creates would refuse Google's own accounts, such as Cloud Run's default identity
 // `<project number>-compute@developer.gserviceaccount.com` and `service-<n>@gcp-sa-*.iam.gserviceaccount.com`.
-const SERVICE_ACCOUNT_EMAIL = /^[a-z0-9][a-z0-9-]*@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$/;
-const NOTIFICATION_CHANNEL = /^projects\/[^/]+\/notificationChannels\/[^/]+$/;
+export const SERVICE_ACCOUNT_EMAIL = /^[a-z0-9][a-z0-9-]*@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$/;
+export const NOTIFICATION_CHANNEL = /^projects\/[^/]+\/notificationChannels\/[^/]+$/;
+// Cloud Run jobs: a task timeout of up to 7 days, 0-10 retries.
+export const CLOUD_RUN_MAX_TASK_TIMEOUT = 604_800;
+export const CLOUD_RUN_MAX_RETRIES = 10;
 
 function readText(deploy: Record<string, unknown>, key: string): string | undefined {
   const value = deploy[key];
@@ -84,9 +87,9 @@ export const gcpDeployRules: CloudDeployRules = {
     }
     // Cloud Run's limits of the common task_timeout and max_retries (Cloud Run jobs: task timeout up to 7 days, 0-10 retries).
     const timeout = readNumber(deploy, 'task_timeout');
-    if (timeout !== undefined && timeout > 604_800) error(['task_timeout'], `deploy.task_timeout ${timeout} is more than Cloud Run allows`, 'use at most 604800 seconds (7 days); the default is 43200');
+    if (timeout !== undefined && timeout > CLOUD_RUN_MAX_TASK_TIMEOUT) error(['task_timeout'], `deploy.task_timeout ${timeout} is more than Cloud Run allows`, 'use at most 604800 seconds (7 days); the default is 43200');
     const retries = readNumber(deploy, 'max_retries');
-    if (retries !== undefined && retries > 10) error(['max_retries'], `deploy.max_retries ${retries} is more than Cloud Run allows`, 'use 0 to 10 (the default 0: a pipeline is not re-run behind your back)');
+    if (retries !== undefined && retries > CLOUD_RUN_MAX_RETRIES) error(['max_retries'], `deploy.max_retries ${retries} is more than Cloud Run allows`, 'use 0 to 10 (the default 0: a pipeline is not re-run behind your back)');
     // Common keys Cloud Run has no use for: said once, so nobody expects them to do something.
     if (deploy.storage !== undefined) {
       warn(['storage'], 'deploy.storage is not used on Cloud Run: a job\'s disk is in memory', 'remove it; raise deploy.memory for more disk');
