@@ -108,8 +108,7 @@ try {
   cli = await build({
     // optimizing-compiler: what bin/handoff.js calls before the CLI loads (it holds V8's TurboFan off during start-up);
     // as a second entry point it shares one module with the CLI, which turns TurboFan on again.
-    // code-cache: what bin/handoff.js loads first, so the bundle's files are compiled with V8's code cache.
-    entryPoints: { handoff: 'src/cli/main.ts', 'optimizing-compiler': 'src/cli/optimizing-compiler.ts', 'code-cache': 'src/cli/code-cache.ts' },
+    entryPoints: { handoff: 'src/cli/main.ts', 'optimizing-compiler': 'src/cli/optimizing-compiler.ts' },
     outdir: esmDir,
     // Code behind a dynamic import() (each command's body, nunjucks, the AWS SDK) goes into chunks of its own that are
     // read only when that command runs, so `handoff --help` parses a small entry file.
@@ -174,6 +173,20 @@ const zodLocales = bundledInputs.filter((input) => /zod\/v4\/locales\/(?!en\.|in
 if (zodLocales.length > 0) {
   throw new Error(`the CLI bundle holds ${zodLocales.length} zod locales (e.g. ${zodLocales[0]}): import zod as \`import * as z from 'zod'\`, never \`import { z }\``);
 }
+
+// What bin/handoff.js loads first, so the bundle's files are compiled with V8's code cache (src/cli/code-cache.ts): one
+// file of its own, not split with the CLI, so the commands that gain nothing from the cache (`--help`) pay only for it.
+await build({
+  entryPoints: { 'code-cache': 'src/cli/code-cache.ts' },
+  outdir: outDir,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 
 // The web UI's page (`handoff ui`): plain TypeScript and CSS for the browser, served by the UI server from dist/ui/.
 await build({
