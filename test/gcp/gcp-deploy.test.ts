@@ -121,8 +121,8 @@ describe('the store: bucket, project, secrets', () => {
     expect(bucket).toBe(`handoff-dev-it-${crypto.createHash('md5').update(PROJECT).digest('hex').slice(-8)}`);
     const stored = emulator.storage.buckets.get(bucket)!;
     expect(stored).toMatchObject({ location: 'EUROPE-WEST1', uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true });
-    // The bucket is the resource group's, shared by its tasks: labelled with the group alone.
-    expect(stored.labels).toEqual({ 'handoff-resource-group': 'dev-it' });
+    // The bucket is the resource group's, shared by its tasks: labelled with the group alone (and its stage and owner mark).
+    expect(stored.labels).toEqual({ 'handoff-resource-group': 'dev-it', 'handoff-stage': 'dev', 'handoff-owner': expect.stringMatching(/^[0-9a-f]{12}$/) });
     const again = await cli(['cloud', 'bucket', 'create', '-p', words]);
     expect(parse(again.stdout)).toMatchObject({ action: 'unchanged' });
   });
