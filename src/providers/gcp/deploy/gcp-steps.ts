@@ -245,6 +245,23 @@ function createMonitoringSteps(p: GcpProvider): ResourceStep[] {
     },
   };
   steps.push(alertStep);
+  if (!channelSpec) {
+    // deploy.alarm_email was removed: the channel handoff made for it goes, after the policy above stops naming it.
+    // The shared plan has no delete action, so this step declares "no channel" and its update deletes what is there.
+    const find = async () => (await p.apis.monitoring()).findNotificationChannels(MONITORING_LABEL, names.jobId);
+    steps.push({
+      kind: 'task',
+      what: 'notification channel',
+      name: `${names.notificationChannelDisplayName} (none: deploy.alarm_email is not set)`,
+      desired: { emails: [] },
+      read: async () => ({ emails: (await find()).map((c) => c.labels?.email_address ?? '') }),
+      create: async () => undefined,
+      async update() {
+        const api = await p.apis.monitoring();
+        for (const channel of await find()) await api.deleteNotificationChannel(channel.name!);
+      },
+    });
+  }
   return steps;
 }
 
