@@ -190,6 +190,13 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
       names,
       open: apis.secretManager,
       beforeWrite: checkStoreOwner,
+      async inUse(secretId) {
+        const run = await apis.cloudRun();
+        if (secretId === names.taskSecretId) return (await run.getJob(names.job)) !== undefined;
+        if (secretId !== names.resourceGroupSecretId) return true;
+        const group = names.labels['handoff-resource-group'];
+        return (await run.listJobs(names.location)).some((job) => job.labels?.['handoff-resource-group'] === group);
+      },
     }),
     bucket,
     schedules: createGcpScheduleLifecycle({ names, deploy, openScheduler: apis.scheduler, openRun: apis.cloudRun, checkOwner: () => checkOwnership(provider) }),
