@@ -1,6 +1,7 @@
 // Google Cloud against the loopback emulator, where another project's names meet this one's: prod + `dev-etl` is dev +
-// `etl`, `Runs` is `runs` in lowercase names; and commands run out of order (task before bucket or resources, the store
-// without a bucket). Each is refused with exit 2 before any write (review of 2026-12-06, findings 1-6).
+// `etl`, `Runs` is `runs` in lowercase names; commands run out of order (task before bucket or resources, the store
+// without a bucket); names Google would refuse. Each is refused with exit 2 before any write (review of 2026-12-06,
+// findings 1-6 and 9).
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli, type CliResult } from '../helpers/cli.js';
@@ -209,6 +210,26 @@ describe('deploy.alarm_email', () => {
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toMatch(/deploy\.alarm_email "notanemail, b@x" is not an e-mail address[^]*project\.yml:12:\d+: deploy\.alarm_email/);
       expect(emulator.requests.slice(before)).toEqual([]);
+    }
+  });
+});
+
+describe('names Google Cloud would refuse', () => {
+  it('a resource group too long for the bucket and job names, and a target_id no scheduler job can have, are located at their line', async () => {
+    const long = makeTeam('a'.repeat(50), 'dev', 'x');
+    const badTarget = makeProject(`${projectYml('tgt')}  - target_id: nightly.run\n    cron: "0 7 * * ? *"\n`).projectDir;
+    const cases: [string, RegExp][] = [
+      [long, /project\.yml:9:\d+: deploy\.resource_group: Cloud Storage bucket name "handoff-dev-a+-[0-9a-f]{8}" is 71 characters/],
+      [badTarget, /project\.yml:16:\d+: schedules\[1\]\.target_id: schedule target_id "nightly\.run" cannot name a Cloud Scheduler job/],
+    ];
+    for (const [dir, message] of cases) {
+      for (const args of [['cloud', 'plan', '-p', dir], ['cloud', 'task', 'create', '-p', dir]]) {
+        const before = emulator.requests.length;
+        const result = await cli(args);
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stderr).toMatch(message);
+        expect(emulator.requests.slice(before)).toEqual([]);
+      }
     }
   });
 });

@@ -85,8 +85,8 @@ export function openGcpApis(config: GcpClientConfig): { apis: GcpApis; close(): 
   };
 }
 
-/** Builds every name first (bad names fail before any call), then the clients. */
-export async function createGcpProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<GcpProvider> {
+/** The client settings and every name of one task, checked against Google's rules (no call). */
+export function resolveGcpTarget(target: DeployTarget): { deploy: Deploy; config: GcpClientConfig; names: GcpNames } {
   const deploy = (target.deploy ?? {}) as Deploy;
   const config = resolveGcpClientConfig({ deploy, profile: target.profile });
   const names = createGcpNames({
@@ -101,6 +101,12 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
     ...(deploy.service_account ? { serviceAccount: deploy.service_account } : {}),
     registryHost: resolveRegistryHost(config),
   });
+  return { deploy, config, names };
+}
+
+/** Builds every name first (bad names fail before any call), then the clients. */
+export async function createGcpProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<GcpProvider> {
+  const { deploy, config, names } = resolveGcpTarget(target);
   options.log?.('debug', `Google Cloud project ${config.project}, region ${config.region}${config.endpoint ? `, endpoint ${config.endpoint.url}` : ''}`);
   const { apis, close } = openGcpApis(config);
   const pollMs = readPollMs();

@@ -61,9 +61,10 @@ export interface GcpNames extends StoreNames {
   resourceGroupSecretId: string;
   /** Cloud Scheduler job ids of this task start with this (RG and task hold no `_`, so no other task shares it). */
   scheduleJobPrefix: string;
-  scheduleJobId(targetId: string): string;
+  /** `path`: the schedule's key path (`schedules[0]`), to locate a refusal at its line. */
+  scheduleJobId(targetId: string, path?: string): string;
   /** `projects/<project>/locations/<region>/jobs/<schedule job id>`. */
-  scheduleJob(targetId: string): string;
+  scheduleJob(targetId: string, path?: string): string;
   /** Log-based metrics of failed and timed-out tasks. */
   failedMetric: string;
   timedOutMetric: string;
@@ -242,15 +243,15 @@ export function createGcpNames(input: GcpNamesInput): GcpNames {
     taskSecretId,
     resourceGroupSecretId,
     scheduleJobPrefix,
-    scheduleJobId: (targetId) => {
+    scheduleJobId: (targetId, path = 'schedules[]') => {
       if (!TARGET_ID.test(targetId)) {
-        throwIfProblem({ message: `schedule target_id "${targetId}" cannot name a Cloud Scheduler job (letters, digits, - and _ only)`, path: 'schedules[].target_id', fix: 'use a target_id such as 1 or daily', over: 0 });
+        throwIfProblem({ message: `schedule target_id "${targetId}" cannot name a Cloud Scheduler job (letters, digits, - and _ only)`, path: `${path}.target_id`, fix: 'use a target_id such as 1 or daily', over: 0 });
       }
       const id = `${scheduleJobPrefix}${targetId}`;
-      throwIfProblem(findNameProblem(id, SCHEDULE_RULE, { inputs: `schedules target_id "${targetId}"`, path: 'schedules[].target_id' }));
+      throwIfProblem(findNameProblem(id, SCHEDULE_RULE, { inputs: `schedules target_id "${targetId}"`, path: `${path}.target_id` }));
       return id;
     },
-    scheduleJob: (targetId) => `${location}/jobs/${names.scheduleJobId(targetId)}`,
+    scheduleJob: (targetId, path) => `${location}/jobs/${names.scheduleJobId(targetId, path)}`,
     failedMetric: check(`${metricBase}_failed_tasks`, METRIC_RULE, taskBlame),
     timedOutMetric: check(`${metricBase}_timed_out`, METRIC_RULE, taskBlame),
     alertPolicyDisplayName: `handoff ${rg}/${task}: failed or timed-out runs`,
