@@ -121,8 +121,8 @@ describe('the store: bucket, project, secrets', () => {
     expect(bucket).toBe(`handoff-dev-it-${crypto.createHash('md5').update(PROJECT).digest('hex').slice(-8)}`);
     const stored = emulator.storage.buckets.get(bucket)!;
     expect(stored).toMatchObject({ location: 'EUROPE-WEST1', uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true });
-    // The bucket is the resource group's, shared by its tasks: labelled with the group alone.
-    expect(stored.labels).toEqual({ 'handoff-resource-group': 'dev-it' });
+    // The bucket is the resource group's, shared by its tasks: labelled with the group alone (and its stage and owner mark).
+    expect(stored.labels).toEqual({ 'handoff-resource-group': 'dev-it', 'handoff-stage': 'dev', 'handoff-owner': expect.stringMatching(/^[0-9a-f]{12}$/) });
     const again = await cli(['cloud', 'bucket', 'create', '-p', words]);
     expect(parse(again.stdout)).toMatchObject({ action: 'unchanged' });
   });
@@ -477,7 +477,9 @@ describe('teardown', () => {
       deleted: [`secretmanager:projects/${PROJECT}/secrets/handoff_dev-it_words (key API_TOKEN)`, expect.stringMatching(/^secretmanager:projects\/.*\(key SHARED_TOKEN\)$/)],
       missing: [],
     });
-    expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it_words`)!)).toEqual({});
+    // No job reads them any more (task delete ran): the emptied secrets go, rather than keep billed versions of {}.
+    expect(emulator.secrets.secrets.has(`projects/${PROJECT}/secrets/handoff_dev-it_words`)).toBe(false);
+    expect(emulator.secrets.secrets.has(`projects/${PROJECT}/secrets/handoff_dev-it`)).toBe(false);
     const removed = await cli(['project', 'delete', '-p', words, '-y']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(objects('words/project.yml').concat(objects('words/files/'))).toEqual([]);

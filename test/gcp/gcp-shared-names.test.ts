@@ -81,8 +81,9 @@ describe('tasks of one resource group sharing deploy.service_account', () => {
       { role: 'roles/storage.objectUser', title: 'handoff beta objects' },
       { role: 'roles/storage.objectViewer', title: 'handoff beta listing' },
     ]);
-    expect(emulator.storage.buckets.get(BUCKET)!.labels).toEqual({ 'handoff-resource-group': 'dev-it' });
-    expect(emulator.secrets.secrets.get(`projects/${PROJECT}/secrets/handoff_dev-it`)?.labels).toEqual({ 'handoff-resource-group': 'dev-it' });
+    const group = { 'handoff-resource-group': 'dev-it', 'handoff-stage': 'dev', 'handoff-owner': expect.stringMatching(/^[0-9a-f]{12}$/) };
+    expect(emulator.storage.buckets.get(BUCKET)!.labels).toEqual(group);
+    expect(emulator.secrets.secrets.get(`projects/${PROJECT}/secrets/handoff_dev-it`)?.labels).toEqual(group);
   });
 
   it('a second deploy of either task changes nothing and says so', async () => {
@@ -171,7 +172,7 @@ describe('names that collide across resource group and task (it-x + words, it + 
     const updated = await cli(['cloud', 'deploy', '-p', cx, '-v', 'version=0.4', '-y']);
     expect(updated.code, updated.stderr).toBe(0);
     expect(updated.stderr).toContain(`Updating Cloud Run job ${JOB}`);
-    expect(emulator.run.jobs.get(JOB)!.labels).toEqual({ 'handoff-resource-group': 'dev-it-x', 'handoff-task': 'words', 'cost-center': 'data-42' });
+    expect(emulator.run.jobs.get(JOB)!.labels).toMatchObject({ 'handoff-resource-group': 'dev-it-x', 'handoff-task': 'words', 'handoff-stage': 'dev', 'cost-center': 'data-42' });
   });
 
   it('cloud logs prints every line of a long log, the newest last', async () => {

@@ -1,6 +1,7 @@
 // The gcp provider's Deployment: bucket, the group's scheduler identity, the task's identity, grants, job and monitoring, step by step.
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
+import { validateAlarmEmail } from '../deploy/alarm-email.js';
 import { applyResourceSteps, planResourceSteps, type StepResult } from '../deploy/resource-plan.js';
 import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
 import { planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js';
@@ -20,8 +21,10 @@ interface GcpDeploymentPlan extends ResourceDeploymentPlan {
   readonly request: DeployRequest;
 }
 
-/** Checks every value that Google would refuse or that cannot work, without any call: sizes, schedules, the image tag. */
+/** Checks every value that Google would refuse or that cannot work, without any call: sizes, schedules, the image tag, the alarm address. */
 function checkDeclared(p: GcpProvider, project: Project, version?: string): void {
+  // Cloud Monitoring takes any text as an email channel's address: alerts would go nowhere, silently.
+  if (project.deploy.alarm_email !== undefined) validateAlarmEmail(project.deploy.alarm_email);
   createJobSpec(p.names, project.deploy, p.names.imageUri(version ?? project.deploy.image_version ?? '0'));
   for (const schedule of project.schedules) createScheduleSpec(p.names, project.deploy, schedule);
 }
@@ -43,6 +46,25 @@ async function listTasksSharingAccount(p: GcpProvider): Promise<string[]> {
   return jobs
     .filter((job) => job.name !== names.job && job.labels?.['handoff-resource-group'] === names.labels['handoff-resource-group'] && job.template?.template?.serviceAccount === names.taskServiceAccount)
     .map((job) => String(job.name).split('/').pop()!);
+}
+
+/**
+ * `cloud task create|update` writes into what `cloud bucket create` and `cloud resources create` make: the task's
+ * identity is granted the bucket, and the group's scheduler identity may start the job. Checked before the first write,
+ * with the command that makes the missing one (`cloud deploy` makes them in order).
+ */
+async function requireTaskPrerequisites(p: GcpProvider): Promise<void> {
+  const { names } = p;
+  if (!(await p.apis.storage.readBucket(names.bucket))) {
+    throw new UserError(`the bucket gs://${names.bucket} does not exist yet, and the task's identity is granted access to it; nothing was created`, {
+      fix: names.ownsBucket ? 'run `handoff cloud bucket create` first (or `handoff cloud deploy`, which makes everything in order)' : 'create the bucket named by deploy.bucket, or correct deploy.bucket',
+    });
+  }
+  if (!(await (await p.apis.serviceAccounts()).get(names.schedulerServiceAccount))) {
+    throw new UserError(`the resource group's scheduler identity ${names.schedulerServiceAccount} does not exist yet, and it is granted to start the task's job; nothing was created`, {
+      fix: 'run `handoff cloud resources create` first (or `handoff cloud deploy`, which makes everything in order)',
+    });
+  }
 }
 
 export function createGcpDeployment(getProvider: () => GcpProvider): Deployment {
@@ -140,6 +162,9 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
         const planned = await planResourceSteps(createResourcesSteps(p));
         return { resources: planned.map((s) => ({ resource: s.step.name, what: s.step.what, status: s.action === 'create' ? 'NOT_CREATED' : 'ACTIVE' })) };
       }
+      // The scheduler identity is named by the staged resource group alone: prod + dev-etl and dev + etl, or Etl and
+      // etl, would share (and delete) one.
+      await checkOwnership(p, { group: true });
       if (action === 'delete') {
         // Every task of the resource group (in this region) is started by its scheduler identity: none may be left.
         const group = p.names.labels['handoff-resource-group'];
@@ -164,7 +189,8 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
     checkDeclared(p, project, request.imageVersion);
     const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
     await checkServiceAccount(p);
-    await checkOwnership(p);
+    await checkOwnership(p, { task: true, group: true });
+    await requireTaskPrerequisites(p);
     const results = await upsert(kind, await planResourceSteps(createTaskSteps(p, image.uri)), action, request.onEvent);
     const job = results.find((r) => r.what === 'Cloud Run job')!;
     return { job: p.names.jobId, action: job.action, image: image.uri, resources: toRows(results) };
@@ -179,7 +205,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       checkDeclared(p, project, request.imageVersion);
       const image = await resolveImage(p, project, request.imageVersion, request.onEvent);
       await checkServiceAccount(p);
-      await checkOwnership(p);
+      await checkOwnership(p, { task: true, group: true });
       const steps = await planResourceSteps([createBucketStep(p), ...createResourcesSteps(p), ...createTaskSteps(p, image.uri)]);
       const bucketExists = steps[0]!.action !== 'create';
       const projectPlan: ProjectSyncPlan = await planProjectSync(p, {

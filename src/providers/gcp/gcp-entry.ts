@@ -78,5 +78,11 @@ export const gcpProviderEntry: ProviderEntry = {
     },
     exportFormats: ['terraform'],
     help: DEPLOY_HELP,
+    // Names (and schedule target ids) Google would refuse, checked where the refusal is located at its project.yml line.
+    async checkProject({ target, project }) {
+      const { resolveGcpTarget } = await import('./gcp-provider.js');
+      const { names } = resolveGcpTarget({ ...target, deploy: project.deploy });
+      for (const schedule of project.schedules) names.scheduleJobId(schedule.target_id, schedule.path);
+    },
   },
 };

@@ -3,6 +3,7 @@ import type { Deploy } from '../../project/types.js';
 import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions } from '../provider.js';
 import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
 import { createBucketStep } from './deploy/gcp-steps.js';
+import { checkOwnership, findBucketConflict } from './deploy/check-ownership.js';
 import { createGcpDeployment } from './gcp-deployment.js';
 import { createGcpRunLifecycle } from './gcp-runs.js';
 import { createGcpScheduleLifecycle } from './gcp-schedules.js';
@@ -84,8 +85,8 @@ export function openGcpApis(config: GcpClientConfig): { apis: GcpApis; close(): 
   };
 }
 
-/** Builds every name first (bad names fail before any call), then the clients. */
-export async function createGcpProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<GcpProvider> {
+/** The client settings and every name of one task, checked against Google's rules (no call). */
+export function resolveGcpTarget(target: DeployTarget): { deploy: Deploy; config: GcpClientConfig; names: GcpNames } {
   const deploy = (target.deploy ?? {}) as Deploy;
   const config = resolveGcpClientConfig({ deploy, profile: target.profile });
   const names = createGcpNames({
@@ -100,14 +101,33 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
     ...(deploy.service_account ? { serviceAccount: deploy.service_account } : {}),
     registryHost: resolveRegistryHost(config),
   });
+  return { deploy, config, names };
+}
+
+/** Builds every name first (bad names fail before any call), then the clients. */
+export async function createGcpProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<GcpProvider> {
+  const { deploy, config, names } = resolveGcpTarget(target);
   options.log?.('debug', `Google Cloud project ${config.project}, region ${config.region}${config.endpoint ? `, endpoint ${config.endpoint.url}` : ''}`);
   const { apis, close } = openGcpApis(config);
   const pollMs = readPollMs();
   const bucketName = names.bucket;
   const location = `gs://${bucketName}`;
 
+  // Every write to the store (objects and secrets) first makes sure the bucket handoff named is this project's: its
+  // lowercase name is the same for `Etl` and `etl`, and for prod + `dev-etl` and dev + `etl`. Read once per process.
+  let storeChecked: Promise<void> | undefined;
+  const checkStoreOwner = (): Promise<void> =>
+    (storeChecked ??= (async () => {
+      // A run inside Cloud Run (which sets CLOUD_RUN_JOB) writes where its deploy, which passed this check, put it; its
+      // identity holds access to its objects only and would be refused the bucket's labels.
+      if (process.env.CLOUD_RUN_JOB) return;
+      const conflict = await findBucketConflict(provider);
+      if (conflict) throw conflict;
+    })());
+
   const bucket: BucketLifecycle = {
     async create(onProgress) {
+      await checkStoreOwner();
       const planned = await planResourceSteps([createBucketStep(provider)]);
       const [result] = await applyResourceSteps(planned, (e) => {
         if (e.type === 'step-start') onProgress(`${e.action === 'create' ? 'Creating' : 'Updating'} the bucket ${location}`);
@@ -117,6 +137,7 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
       return { bucket: bucketName, location, action, message: `${said} bucket ${location} (uniform access, public access prevented, versioned)` };
     },
     async delete() {
+      await checkStoreOwner();
       if (!(await apis.storage.readBucket(bucketName))) return { bucket: bucketName, location, action: 'absent', message: `there is no bucket ${location}` };
       // As on AWS (DeletionPolicy Retain) and locally, deleting never destroys stored projects, artifacts or state.
       if (await apis.storage.holdsObjects(bucketName)) {
@@ -144,24 +165,47 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
     pollMs,
     objects: {
       // Cloud Storage keeps no file modes: an executable file carries the custom metadata `handoff-mode: 755`, kept by copies.
-      put: (key, body, put) => apis.storage.putObject(bucketName, key, body, put?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      put: async (key, body, put) => {
+        await checkStoreOwner();
+        await apis.storage.putObject(bucketName, key, body, put?.executable ? { [MODE_METADATA]: '755' } : undefined);
+      },
       get: async (key) => {
         const object = await apis.storage.getObject(bucketName, key);
         return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
       },
-      putFile: (key, file, put) => apis.storage.putFile(bucketName, key, file, put?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      putFile: async (key, file, put) => {
+        await checkStoreOwner();
+        await apis.storage.putFile(bucketName, key, file, put?.executable ? { [MODE_METADATA]: '755' } : undefined);
+      },
       getFile: async (key, file) => {
         const object = await apis.storage.getFile(bucketName, key, file);
         return object && { executable: object.metadata[MODE_METADATA] === '755' };
       },
       list: (prefix) => apis.storage.listObjects(bucketName, prefix),
-      delete: (keys) => apis.storage.deleteObjects(bucketName, keys),
-      copy: (fromKey, toKey) => apis.storage.copyObject(bucketName, fromKey, toKey),
+      delete: async (keys) => {
+        await checkStoreOwner();
+        await apis.storage.deleteObjects(bucketName, keys);
+      },
+      copy: async (fromKey, toKey) => {
+        await checkStoreOwner();
+        await apis.storage.copyObject(bucketName, fromKey, toKey);
+      },
       describe: (key) => `gs://${bucketName}/${key}`,
     },
-    parameters: createGcpSecretStore({ names, open: apis.secretManager }),
+    parameters: createGcpSecretStore({
+      names,
+      open: apis.secretManager,
+      beforeWrite: checkStoreOwner,
+      async inUse(secretId) {
+        const run = await apis.cloudRun();
+        if (secretId === names.taskSecretId) return (await run.getJob(names.job)) !== undefined;
+        if (secretId !== names.resourceGroupSecretId) return true;
+        const group = names.labels['handoff-resource-group'];
+        return (await run.listJobs(names.location)).some((job) => job.labels?.['handoff-resource-group'] === group);
+      },
+    }),
     bucket,
-    schedules: createGcpScheduleLifecycle({ names, deploy, openScheduler: apis.scheduler, openRun: apis.cloudRun }),
+    schedules: createGcpScheduleLifecycle({ names, deploy, openScheduler: apis.scheduler, openRun: apis.cloudRun, checkOwner: () => checkOwnership(provider) }),
     runs: createGcpRunLifecycle({ names, openRun: apis.cloudRun, openLogging: apis.logging, pollMs }),
     deployment: createGcpDeployment(() => provider),
     close,

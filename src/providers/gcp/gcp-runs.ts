@@ -2,6 +2,7 @@
 import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
+import { findJobConflict } from './deploy/check-ownership.js';
 import { describeExecution, toExecutionId } from './describe-execution.js';
 import type { GcpNames } from './names.js';
 import type { CloudLoggingApi } from './sdk/cloud-logging.js';
@@ -67,13 +68,17 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
     async start(request) {
       const environment = createRunEnvironment(names.stage, request.envs);
       const api = await openRun();
-      if (!(await api.getJob(names.job))) {
+      const job = await api.getJob(names.job);
+      if (!job) {
         throw new UserError(`there is no Cloud Run job ${names.jobId} in ${names.region}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
       }
+      // Stage prod + resource group dev-etl (or `Etl` for `etl`) names another project's job: not this project's to start.
+      const conflict = findJobConflict(names, job);
+      if (conflict) throw conflict;
       const execution = await api.runJob(names.job, names.containerName, environment);
-      const job = describeExecution(execution, [], names.schedulerServiceAccount);
-      job.details = { cloud_run_job: names.jobId, region: names.region };
-      return job;
+      const started = describeExecution(execution, [], names.schedulerServiceAccount);
+      started.details = { cloud_run_job: names.jobId, region: names.region };
+      return started;
     },
     list: listJobs,
     get: getJob,

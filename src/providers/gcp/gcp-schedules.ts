@@ -14,6 +14,8 @@ export function createGcpScheduleLifecycle(input: {
   deploy: Deploy;
   openScheduler: () => Promise<CloudSchedulerApi>;
   openRun: () => Promise<CloudRunApi>;
+  /** Refuses (exit 2) when the task's job or resources are another project's (see deploy/check-ownership.ts). */
+  checkOwner?: () => Promise<void>;
 }): ScheduleLifecycle {
   const { names, deploy } = input;
   let scheduler: CloudSchedulerApi | undefined;
@@ -30,6 +32,7 @@ export function createGcpScheduleLifecycle(input: {
     async create(schedules: Schedule[]) {
       // Every job is built (and its cron converted) before the first write.
       const specs = schedules.map((s) => ({ schedule: s, spec: createScheduleSpec(names, deploy, s) }));
+      await input.checkOwner?.();
       if (!(await (await input.openRun()).getJob(names.job))) {
         throw new UserError(`schedules start the task's Cloud Run job ${names.jobId}, which is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
       }
@@ -68,6 +71,7 @@ export function createGcpScheduleLifecycle(input: {
       });
     },
     async delete(targetId) {
+      await input.checkOwner?.();
       const api = await open();
       const jobs = (await api.listJobs(names.location, names.scheduleJobPrefix)).filter((j) => targetId === undefined || targetOf(j) === targetId);
       const changes: ScheduleChange[] = [];

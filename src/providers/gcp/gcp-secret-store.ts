@@ -8,7 +8,13 @@ import type { SecretManagerApi } from './sdk/secret-manager.js';
 export const SECRET_PAYLOAD_MAX_BYTES = 65_536;
 
 /** The shared one-secret-per-path store (why: see bundled-secret-store.ts) on Secret Manager's secrets and versions. */
-export function createGcpSecretStore(input: { names: GcpNames; open: () => Promise<SecretManagerApi> }): ParameterStore {
+export function createGcpSecretStore(input: {
+  names: GcpNames;
+  open: () => Promise<SecretManagerApi>;
+  beforeWrite?: () => Promise<void>;
+  /** Whether a deployed job still reads the secret (its grant is on the secret, so an emptied one it reads stays). */
+  inUse?: (secretId: string) => Promise<boolean>;
+}): ParameterStore {
   const { names } = input;
   let api: SecretManagerApi | undefined;
   const open = async (): Promise<SecretManagerApi> => (api ??= await input.open());
@@ -17,7 +23,14 @@ export function createGcpSecretStore(input: { names: GcpNames; open: () => Promi
     secretOf: toSecretId,
     read: async (secretId) => (await open()).readLatest(secretId),
     async write(secretId, text) {
+      // prod + `dev-etl` names dev + `etl`'s secrets: the store's owner is checked first (see gcp-provider.ts).
+      await input.beforeWrite?.();
       const client = await open();
+      // `secrets delete` took its last key: a secret no job reads goes, instead of a billed version holding `{}`.
+      if (text === '{}' && input.inUse && !(await input.inUse(secretId))) {
+        await client.deleteSecret(secretId);
+        return;
+      }
       // The group's secret is shared by its tasks: labelled with the group only.
       await client.ensureSecret(secretId, secretId === names.taskSecretId ? names.labels : names.resourceGroupLabels);
       await client.writeVersion(secretId, text);

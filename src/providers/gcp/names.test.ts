@@ -1,7 +1,7 @@
 // Tests of the Google Cloud names: the layout shared with S3, and each name within Google's limits.
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.js';
-import { createGcpNames, createServiceAccountId, toSecretId } from './names.js';
+import { createGcpNames, createOwnerMark, createServiceAccountId, toSecretId } from './names.js';
 
 const base = { resourceGroup: 'etl', task: 'rates', stage: 'dev', project: 'acme-data', region: 'europe-west1' };
 
@@ -30,8 +30,13 @@ describe('createGcpNames', () => {
       scheduleJobPrefix: 'handoff_dev-etl_rates_',
       failedMetric: 'handoff_dev-etl_rates_failed_tasks',
       imageRepositoryPath: 'europe-west1-docker.pkg.dev/acme-data/handoff/rates',
-      labels: { 'handoff-resource-group': 'dev-etl', 'handoff-task': 'rates' },
+      labels: { 'handoff-resource-group': 'dev-etl', 'handoff-task': 'rates', 'handoff-stage': 'dev', 'handoff-owner': createOwnerMark('dev', 'etl', 'rates') },
+      resourceGroupLabels: { 'handoff-resource-group': 'dev-etl', 'handoff-stage': 'dev', 'handoff-owner': createOwnerMark('dev', 'etl') },
     });
+    // Names that Google Cloud lowercases alike carry different owner marks: the stage, the spelling, the split.
+    const marks = [['dev', 'etl'], ['prod', 'dev-etl'], ['dev', 'Etl'], ['Dev', 'etl']].map(([stage, rg]) => createGcpNames({ ...base, stage: stage!, resourceGroup: rg! }).labels['handoff-owner']);
+    expect(new Set(marks).size).toBe(4);
+    expect(createGcpNames({ ...base, bucket: 'shared-bucket' }).bucketLabels).toEqual({ 'handoff-resource-group': 'dev-etl' });
     expect(names.s3.fileKey('a/b.sql')).toBe('rates/files/a/b.sql');
     expect(names.taskParameter('API_TOKEN')).toBe('/handoff/dev-etl/rates/API_TOKEN');
     expect(names.scheduleJob('1')).toBe('projects/acme-data/locations/europe-west1/jobs/handoff_dev-etl_rates_1');

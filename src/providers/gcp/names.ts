@@ -61,21 +61,31 @@ export interface GcpNames extends StoreNames {
   resourceGroupSecretId: string;
   /** Cloud Scheduler job ids of this task start with this (RG and task hold no `_`, so no other task shares it). */
   scheduleJobPrefix: string;
-  scheduleJobId(targetId: string): string;
+  /** `path`: the schedule's key path (`schedules[0]`), to locate a refusal at its line. */
+  scheduleJobId(targetId: string, path?: string): string;
   /** `projects/<project>/locations/<region>/jobs/<schedule job id>`. */
-  scheduleJob(targetId: string): string;
+  scheduleJob(targetId: string, path?: string): string;
   /** Log-based metrics of failed and timed-out tasks. */
   failedMetric: string;
   timedOutMetric: string;
   alertPolicyDisplayName: string;
   notificationChannelDisplayName: string;
-  /** Labels on what handoff makes for the task, to find and tell apart its resources (label values are lowercase). */
+  /**
+   * Labels on what handoff makes for the task, to find and tell apart its resources (label values are lowercase): the
+   * resource group, task and stage, and `handoff-owner`, a digest of the exact `<stage>/<resource group>/<task>`. Job,
+   * identity and bucket names are lowercase and join stage and resource group with "-", so `Runs` meets `runs` and prod
+   * + `dev-etl` meets dev + `etl` in them; the stage and the digest tell those apart (see check-ownership.ts).
+   */
   labels: Record<string, string>;
   /**
    * Labels on what the resource group's tasks share (the bucket, the group's secret): the group only, as a task's
-   * label there would flip to whichever task deployed last.
+   * label there would flip to whichever task deployed last. Its `handoff-owner` digests `<stage>/<resource group>`.
    */
   resourceGroupLabels: Record<string, string>;
+  /** Whether handoff named the bucket (deploy.bucket unset): then it is this staged resource group's alone, and judged. */
+  ownsBucket: boolean;
+  /** The bucket's labels: resourceGroupLabels on the bucket handoff names; the group alone on deploy.bucket's (shareable). */
+  bucketLabels: Record<string, string>;
   /** `<host>/<project>/<repository>/<image>:<version>`. */
   imageUri(version: string): string;
 }
@@ -115,6 +125,14 @@ export function createServiceAccountId(readable: string): string {
   if (id.length <= SERVICE_ACCOUNT_MAX) return id;
   const digest = createHash('sha256').update(id).digest('hex').slice(0, 6);
   return `${id.slice(0, SERVICE_ACCOUNT_MAX - 7).replace(/-+$/, '')}-${digest}`;
+}
+
+/**
+ * The `handoff-owner` label: 12 hex digits of sha256 of the exact `<stage>/<resource group>[/<task>]`. Label values are
+ * lowercase, so the spelling itself cannot be a label; its digest tells `Runs` from `runs` all the same.
+ */
+export function createOwnerMark(stage: string, resourceGroup: string, task?: string): string {
+  return createHash('sha256').update([stage, resourceGroup, ...(task !== undefined ? [task] : [])].join('/')).digest('hex').slice(0, 12);
 }
 
 /** `handoff-<RG>-<last 8 hex of md5(project id)>`, the default bucket (SPEC §6 with the project id for the account). */
@@ -181,9 +199,17 @@ export function createGcpNames(input: GcpNamesInput): GcpNames {
   const scheduleJobPrefix = check(`handoff_${rg}_${task}_`, SCHEDULE_RULE, taskBlame);
   // `_` parts the name exactly, as resource groups and tasks hold none.
   const metricBase = `handoff_${rg}_${task}`;
-  const labels = {
+  const stageLabel = check(input.stage.toLowerCase(), LABEL_RULE, { inputs: '-s/--stage', path: '-s/--stage' });
+  const groupLabels = {
     'handoff-resource-group': check(rg.toLowerCase(), LABEL_RULE, { inputs: rgText, path: 'deploy.resource_group' }),
+    'handoff-stage': stageLabel,
+    'handoff-owner': createOwnerMark(input.stage, input.resourceGroup),
+  };
+  const labels = {
+    'handoff-resource-group': groupLabels['handoff-resource-group'],
     'handoff-task': check(task.toLowerCase(), LABEL_RULE, { inputs: 'deploy.task', path: 'deploy.task' }),
+    'handoff-stage': stageLabel,
+    'handoff-owner': createOwnerMark(input.stage, input.resourceGroup, task),
   };
   const paths = { taskPath: `/handoff/${rg}/${task}`, resourceGroupPath: `/handoff/${rg}` };
 
@@ -217,21 +243,23 @@ export function createGcpNames(input: GcpNamesInput): GcpNames {
     taskSecretId,
     resourceGroupSecretId,
     scheduleJobPrefix,
-    scheduleJobId: (targetId) => {
+    scheduleJobId: (targetId, path = 'schedules[]') => {
       if (!TARGET_ID.test(targetId)) {
-        throwIfProblem({ message: `schedule target_id "${targetId}" cannot name a Cloud Scheduler job (letters, digits, - and _ only)`, path: 'schedules[].target_id', fix: 'use a target_id such as 1 or daily', over: 0 });
+        throwIfProblem({ message: `schedule target_id "${targetId}" cannot name a Cloud Scheduler job (letters, digits, - and _ only)`, path: `${path}.target_id`, fix: 'use a target_id such as 1 or daily', over: 0 });
       }
       const id = `${scheduleJobPrefix}${targetId}`;
-      throwIfProblem(findNameProblem(id, SCHEDULE_RULE, { inputs: `schedules target_id "${targetId}"`, path: 'schedules[].target_id' }));
+      throwIfProblem(findNameProblem(id, SCHEDULE_RULE, { inputs: `schedules target_id "${targetId}"`, path: `${path}.target_id` }));
       return id;
     },
-    scheduleJob: (targetId) => `${location}/jobs/${names.scheduleJobId(targetId)}`,
+    scheduleJob: (targetId, path) => `${location}/jobs/${names.scheduleJobId(targetId, path)}`,
     failedMetric: check(`${metricBase}_failed_tasks`, METRIC_RULE, taskBlame),
     timedOutMetric: check(`${metricBase}_timed_out`, METRIC_RULE, taskBlame),
     alertPolicyDisplayName: `handoff ${rg}/${task}: failed or timed-out runs`,
     notificationChannelDisplayName: `handoff ${rg}/${task} alarms`,
     labels,
-    resourceGroupLabels: { 'handoff-resource-group': labels['handoff-resource-group'] },
+    resourceGroupLabels: groupLabels,
+    ownsBucket: input.bucket === undefined,
+    bucketLabels: input.bucket === undefined ? groupLabels : { 'handoff-resource-group': groupLabels['handoff-resource-group'] },
     imageUri: (version) => {
       // Image tags: up to 128 characters of `[a-zA-Z0-9_][a-zA-Z0-9_.-]*` (Docker tag rules, which Artifact Registry keeps).
       if (!/^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$/.test(version)) {

@@ -35,7 +35,11 @@ export async function updatePolicy(read: () => Promise<IamPolicy>, write: (polic
       return;
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
-      const retry = classifyGcpError(cause) === 'ABORTED' || (/does not exist/i.test(describeGcpError(cause)) && Date.now() - started < NEW_ACCOUNT_WAIT_MS);
+      // Only the member's own account may be waited for: "The specified bucket does not exist." or another account's
+      // absence will not change by waiting.
+      const account = member.startsWith('serviceAccount:') ? member.slice('serviceAccount:'.length) : undefined;
+      const unknownAccount = account !== undefined && describeGcpError(cause).includes(`Service account ${account} does not exist`);
+      const retry = classifyGcpError(cause) === 'ABORTED' || (unknownAccount && Date.now() - started < NEW_ACCOUNT_WAIT_MS);
       if (!retry) throw error;
       await sleep(Math.min(pollMs, 5_000));
     }
@@ -45,7 +49,8 @@ export async function updatePolicy(read: () => Promise<IamPolicy>, write: (polic
 export function createBucketStep(p: GcpProvider): ResourceStep<BucketDesired> {
   const { names } = p;
   // The bucket is the resource group's, shared by its tasks: labelled with the group only.
-  const desired: BucketDesired = { uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true, labels: names.resourceGroupLabels };
+  const labels = names.bucketLabels;
+  const desired: BucketDesired = { uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', versioning: true, labels };
   const settings = { ...desired, location: names.region };
   return {
     kind: 'bucket',
@@ -56,7 +61,7 @@ export function createBucketStep(p: GcpProvider): ResourceStep<BucketDesired> {
       const found = await p.apis.storage.readBucket(names.bucket);
       if (!found) return undefined;
       // Labels others put on the bucket are theirs; only handoff's are compared.
-      const labels = Object.fromEntries(Object.entries(found.labels).filter(([k]) => k in names.resourceGroupLabels));
+      const labels = Object.fromEntries(Object.entries(found.labels).filter(([k]) => k in desired.labels));
       return { uniformBucketLevelAccess: found.uniformBucketLevelAccess, publicAccessPrevention: found.publicAccessPrevention, versioning: found.versioning, labels };
     },
     create: () => p.apis.storage.createBucket(names.bucket, settings),
@@ -64,7 +69,7 @@ export function createBucketStep(p: GcpProvider): ResourceStep<BucketDesired> {
       const found = await p.apis.storage.readBucket(names.bucket);
       // A patch: others' labels stay; the task label earlier versions put on the shared bucket goes (it named one task of many).
       const staleTask: Record<string, null> = found && 'handoff-task' in found.labels ? { 'handoff-task': null } : {};
-      await p.apis.storage.updateBucket(names.bucket, { ...settings, location: found?.location ?? names.region, labels: { ...names.resourceGroupLabels, ...staleTask } });
+      await p.apis.storage.updateBucket(names.bucket, { ...settings, location: found?.location ?? names.region, labels: { ...labels, ...staleTask } });
     },
   };
 }
@@ -240,6 +245,23 @@ function createMonitoringSteps(p: GcpProvider): ResourceStep[] {
     },
   };
   steps.push(alertStep);
+  if (!channelSpec) {
+    // deploy.alarm_email was removed: the channel handoff made for it goes, after the policy above stops naming it.
+    // The shared plan has no delete action, so this step declares "no channel" and its update deletes what is there.
+    const find = async () => (await p.apis.monitoring()).findNotificationChannels(MONITORING_LABEL, names.jobId);
+    steps.push({
+      kind: 'task',
+      what: 'notification channel',
+      name: `${names.notificationChannelDisplayName} (none: deploy.alarm_email is not set)`,
+      desired: { emails: [] },
+      read: async () => ({ emails: (await find()).map((c) => c.labels?.email_address ?? '') }),
+      create: async () => undefined,
+      async update() {
+        const api = await p.apis.monitoring();
+        for (const channel of await find()) await api.deleteNotificationChannel(channel.name!);
+      },
+    });
+  }
   return steps;
 }
 

@@ -38,7 +38,7 @@ export function createTerraformBlocks(names: GcpNames, project: Project, image: 
       location: names.region.toUpperCase(),
       uniform_bucket_level_access: true,
       public_access_prevention: 'enforced',
-      labels: names.resourceGroupLabels,
+      labels: names.bucketLabels,
       versioning: makeBlock('versioning', [], { enabled: true }),
       // Retained like the S3 bucket (DeletionPolicy Retain); remove the lifecycle block to let Terraform delete it.
       lifecycle: makeBlock('lifecycle', [], { prevent_destroy: true }),

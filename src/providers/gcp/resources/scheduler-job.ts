@@ -55,7 +55,7 @@ export function createScheduleSpec(names: GcpNames, deploy: Deploy, schedule: Sc
     });
   }
   return {
-    name: names.scheduleJob(schedule.target_id),
+    name: names.scheduleJob(schedule.target_id, schedule.path),
     description,
     schedule: toUnixCron(schedule, 'Cloud Scheduler'),
     timeZone: schedule.timezone ?? 'UTC',

@@ -2,7 +2,8 @@
 import { Storage } from '@google-cloud/storage';
 import type { StoredObject } from '../../provider.js';
 import type { GcpClientConfig } from './gcp-client-config.js';
-import { callGcp, isNotFound } from './gcp-errors.js';
+import { UserError } from '../../../errors.js';
+import { describeGcpError, isNotFound, wrapGcpError } from './gcp-errors.js';
 import type { IamPolicy } from '../resources/iam-policy.js';
 
 /** The bucket settings handoff manages (the rest of the bucket is left as it is). */
@@ -39,6 +40,25 @@ export interface StorageApi {
   listObjects(bucket: string, prefix: string): Promise<StoredObject[]>;
   deleteObjects(bucket: string, keys: string[]): Promise<void>;
   copyObject(bucket: string, fromKey: string, toKey: string): Promise<void>;
+}
+
+/**
+ * Runs a call and wraps its failure with the action (which names `gs://<bucket>`); a bucket that does not exist (Cloud
+ * Storage's 404 "The specified bucket does not exist.", unlike an object's "No such object") is the user's to make: exit 2.
+ */
+async function callGcp<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const bucket = /gs:\/\/([^/\s]+)/.exec(action)?.[1];
+    if (bucket !== undefined && isNotFound(error) && /bucket does not exist/i.test(describeGcpError(error))) {
+      throw new UserError(`the bucket gs://${bucket} does not exist (while trying to ${action})`, {
+        fix: 'create it with `handoff cloud bucket create` (or `handoff cloud deploy`); with deploy.bucket set, check the name',
+        cause: error,
+      });
+    }
+    throw wrapGcpError(error, action);
+  }
 }
 
 /**

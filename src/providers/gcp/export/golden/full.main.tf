@@ -19,6 +19,8 @@ resource "google_storage_bucket" "store" {
   public_access_prevention    = "enforced"
   labels = {
     handoff-resource-group = "etl"
+    handoff-stage          = "prod"
+    handoff-owner          = "b9a7b66d75de"
   }
   versioning {
     enabled = true
@@ -77,6 +79,8 @@ resource "google_secret_manager_secret" "task" {
   labels = {
     handoff-resource-group = "etl"
     handoff-task           = "rates"
+    handoff-stage          = "prod"
+    handoff-owner          = "d5cbd986e0bb"
   }
   replication {
     auto {}
@@ -93,6 +97,8 @@ resource "google_secret_manager_secret" "resource_group" {
   secret_id = "handoff_etl"
   labels = {
     handoff-resource-group = "etl"
+    handoff-stage          = "prod"
+    handoff-owner          = "b9a7b66d75de"
   }
   replication {
     auto {}
@@ -111,6 +117,8 @@ resource "google_cloud_run_v2_job" "task" {
   labels = {
     handoff-resource-group = "etl"
     handoff-task           = "rates"
+    handoff-stage          = "prod"
+    handoff-owner          = "d5cbd986e0bb"
   }
   template {
     task_count = 1
