@@ -387,3 +387,15 @@ describe('a workspace or HANDOFF_HOME where no folder can be', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('x');
   }, 90_000);
 });
+
+describe('cloud run --timeout', () => {
+  it('is refused without --wait, before the store is touched (nothing would keep the limit: the job ran past it unsaid)', async () => {
+    const { projectDir } = makeProject('deploy:\n  cloud_provider: local\n  resource_group: rg\n  task: t1\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const home = path.join(makeTempDir(), 'home');
+    const r = await runCli(['cloud', 'run', '-p', projectDir, '--timeout', '5'], { env: { HANDOFF_HOME: home } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--timeout 5 needs --wait with `cloud run`');
+    expect(r.stderr).toContain('add --wait to follow the job and stop it after that long');
+    expect(fs.existsSync(home)).toBe(false);
+  });
+});

@@ -105,6 +105,15 @@ function describeOutcome(job: CloudJob, timedOut: boolean, timeout?: number): st
 }
 
 export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean }): Promise<number> {
+  // `--timeout` is kept by following the job (the job runs in the provider, which has no time limit per start on every
+  // cloud): without --wait nothing would keep it, and the job would run past it unsaid.
+  if (options.timeout !== undefined && !flags.wait) {
+    return Promise.reject(
+      new UserError(`--timeout ${options.timeout} needs --wait with \`cloud run\`: handoff stops a job that runs too long while it follows it, and without --wait it does not follow it`, {
+        fix: 'add --wait to follow the job and stop it after that long, or leave --timeout out (the job then has its deployed time limit: deploy.task_timeout on Google Cloud and Azure, platform_config.state_machine_timeout on AWS)',
+      }),
+    );
+  }
   return withStoreSession(options, { project: false }, async (session) => {
     const { runs, names } = session.provider;
     const texts = parseVarTexts(options.vars, '-v');
