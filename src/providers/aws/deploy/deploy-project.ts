@@ -77,6 +77,8 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
     await checkResourceGroupAgreement({ api: provider.cloudFormation, names, deployedTemplate: deployed.get(resources.name)?.templateBody, desired: resources.template });
     const stacks = planDeploy(desired, deployed);
     const bucketExists = existingBucket || (deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists);
+    // The task's prefix in the bucket may be another project's (a shared deploy.bucket): refused before any write.
+    if (bucketExists) await provider.checkStoreOwner();
     const projectPlan = await planProjectSync(provider, {
       projectFile: project.file,
       projectDir: project.dir,
