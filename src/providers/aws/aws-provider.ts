@@ -13,7 +13,7 @@ import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-c
 import { createCloudFormationApi, type CloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
 import { createTagMap, validateUserTags } from './stacks/tags.js';
 import { createS3Api } from './sdk/s3.js';
-import { createSsmApi } from './sdk/ssm.js';
+import { createSsmApi, type ParameterTier } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
 
 /** User metadata that marks an executable file. */
@@ -146,6 +146,20 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     opened.push(api);
     return api;
   };
+  // SSM moves a Standard parameter up to Advanced, never back down ("you can't revert an advanced parameter to a
+  // standard parameter", Systems Manager User Guide, "Managing parameter tiers"): a value that shrank below 4 KiB is
+  // written Advanced again, or AWS would refuse the write in the middle of a push. Read once per path.
+  const advancedByPath = new Map<string, Promise<Set<string>>>();
+  const keepAdvancedTier = async (name: string, tier: ParameterTier): Promise<ParameterTier> => {
+    if (tier === 'Advanced') return tier;
+    const path = name.slice(0, name.lastIndexOf('/'));
+    let advanced = advancedByPath.get(path);
+    if (advanced === undefined) advancedByPath.set(path, (advanced = ssm.listAdvancedNames(path)));
+    if (!(await advanced).has(name)) return tier;
+    options.log?.('info', `the SSM parameter ${name} stays in the Advanced tier: SSM does not move a parameter back to Standard (delete the secret and push it again for Standard)`);
+    return 'Advanced';
+  };
+
   const provider: AwsProvider = {
     name: 'aws',
     names,
@@ -207,7 +221,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
         await ssm.putSecureString(
           name,
           value,
-          tier,
+          await keepAdvancedTier(name, tier),
           name.startsWith(`${names.ssmTaskPath}/`) ? createTagMap(names, validateUserTags(deploy?.tags), 'task') : createTagMap(names, {}, 'resource-group'),
         );
       },
