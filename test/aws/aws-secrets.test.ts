@@ -1,4 +1,4 @@
-// Secrets pushed to SSM through the CLI: a parameter stays Advanced once it is (SSM never moves one back to Standard).
+// Secrets pushed to SSM through the CLI: keys SSM refuses are located in the secrets file, all at once; a parameter stays Advanced once it is.
 import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,5 +49,21 @@ describe('a secret that shrinks below 4 KiB after it was pushed Advanced', () =>
     const described = await ssm().send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [name] }] }));
     expect(described.Parameters?.[0]?.Tier).toBe('Advanced');
     expect((await ssm().send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value).toBe('small-now');
+  });
+});
+
+describe('secret keys SSM refuses', () => {
+  it('are refused together, each at its line of the secrets file, before anything is pushed', async () => {
+    const secrets = ['- key: API_TOKEN', '  value: tok-secret-abc123xyz', '- key: "my key"', '  value: v1', '- key: a/b', '  value: v2', `- key: ${'k'.repeat(1000)}`, '  value: v3', ''].join('\n');
+    const { projectDir } = makeProject(PROJECT, { '.secrets/dev_secrets.yml': secrets });
+    const result = await cli(['secrets', 'push', '-p', projectDir, '-y']);
+    expect(result.code, result.stderr).toBe(2);
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    expect(result.stderr).toContain(`${file}:3: secret "my key": SSM parameter key "my key" is invalid`);
+    expect(result.stderr).toContain(`${file}:5: secret "a/b": SSM parameter key "a/b" is invalid`);
+    expect(result.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7: secret "k+": SSM parameter /handoff/dev-etl/words/k+ is too long`));
+    expect(result.stderr).not.toContain('tok-secret-abc123xyz');
+    const stored = await ssm().send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: ['/handoff/dev-etl/words/API_TOKEN'] }] }));
+    expect(stored.Parameters ?? []).toEqual([]);
   });
 });
