@@ -124,6 +124,17 @@ describe('stage prod + resource group dev-etl, where stage dev + resource group 
     expect(again.code, again.stderr).toBe(0);
   });
 
+  it('a renamed deploy.task: cloud plan (which deploy runs first) says the old task is still deployed, with its enabled schedules', async () => {
+    const renamed = project({ resourceGroup: 'etl', task: 'lines', description: 'project A', file: 'q.sql', token: 'tok-secret-abc123xyz' });
+    const plan = await cli(['cloud', 'plan', '-p', renamed]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('also deployed in resource group dev-etl: task words (stack handoff-dev-etl-words, 1 enabled schedule)');
+    expect(plan.stderr).toContain('handoff cloud task delete -p <project> -e task=<former task>');
+    // The stage prod + dev-etl project is refused before this, and stage dev's own task is not listed as another.
+    const own = await cli(['cloud', 'plan', '-p', mine]);
+    expect(own.stderr).not.toContain('also deployed');
+  }, 120_000);
+
   it('a deployment of an earlier version (no handoff:stage tag, no owner mark) is judged by its HO_STAGE and project.yml', async () => {
     // Task `legacy` of dev + etl as an earlier handoff left it: tags without the stage, a template whose task
     // definition runs with HO_STAGE=dev, and the store's project.yml without a mark.
