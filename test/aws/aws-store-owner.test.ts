@@ -135,6 +135,13 @@ describe('stage prod + resource group dev-etl, where stage dev + resource group 
     expect(own.stderr).not.toContain('also deployed');
   }, 120_000);
 
+  it('cloud bucket delete is refused while the group\'s tasks use the bucket', async () => {
+    const refused = await cli(['cloud', 'bucket', 'delete', '-p', mine, '-y']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`the bucket s3://${DEFAULT_BUCKET} is the store of task words (stack handoff-dev-etl-words); nothing was deleted`);
+    expect(await stackTags('handoff-dev-etl-bucket')).toMatchObject({ 'handoff:stage': 'dev' });
+  });
+
   it('a deployment of an earlier version (no handoff:stage tag, no owner mark) is judged by its HO_STAGE and project.yml', async () => {
     // Task `legacy` of dev + etl as an earlier handoff left it: tags without the stage, a template whose task
     // definition runs with HO_STAGE=dev, and the store's project.yml without a mark.

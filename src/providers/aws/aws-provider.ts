@@ -7,6 +7,8 @@ import { createBucketDesired } from './deploy/desired-stacks.js';
 import { assertStackOwned, createOwner } from './deploy/check-ownership.js';
 import { createStoreOwnerMark, findStoreConflict, storeOwnerKey } from './deploy/store-owner.js';
 import { isExistingNamedBucket } from './deploy/existing-bucket.js';
+import { findGroupTasks } from './deploy/other-tasks.js';
+import { UserError } from '../../errors.js';
 import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
@@ -86,6 +88,16 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     async delete(onProgress) {
       const existing = await cloudFormation.describeStack(names.bucketStack);
       if (existing) await assertStackOwned(cloudFormation, `the stack ${names.bucketStack}`, createOwner(names, 'resource-group'), existing);
+      // The group's tasks run from the bucket (their roles name it): deleting its stack under them leaves a bucket that
+      // the next deploy cannot take back into a stack. As `cloud resources delete`, refuse while tasks are deployed.
+      if (existing && existing.status !== 'DELETE_COMPLETE') {
+        const tasks = await findGroupTasks(provider);
+        if (tasks.length > 0) {
+          throw new UserError(`the bucket s3://${names.bucket} is the store of ${tasks.map((t) => `task ${t.task} (stack ${t.stack})`).join(', ')}; nothing was deleted`, {
+            fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${names.resourceGroup}), then the bucket stack`,
+          });
+        }
+      }
       const deleted = await cloudFormation.deleteStack(names.bucketStack, { onEvent: (e) => onProgress(describeEvent(e)), pollMs: readPollMs() });
       if (!deleted) {
         return { bucket: names.bucket, location: `s3://${names.bucket}`, action: 'absent', message: `there is no stack ${names.bucketStack}` };

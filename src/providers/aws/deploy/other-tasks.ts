@@ -1,4 +1,4 @@
-// The resource group's other deployed tasks, for plan and deploy to name: a renamed deploy.task leaves the old task (and its schedules) running, and handoff cannot tell a rename from a second task.
+// The resource group's deployed tasks: for plan and deploy to name the others, for `cloud bucket delete` to refuse while they use the bucket; a renamed deploy.task leaves the old task (and its schedules) running, and handoff cannot tell a rename from a second task.
 import { plural } from '../../../plural.js';
 import type { AwsProvider } from '../aws-provider.js';
 import { readOwner } from './check-ownership.js';
@@ -9,22 +9,28 @@ export interface OtherTask {
   enabledSchedules: number;
 }
 
-/**
- * The task stacks of this resource group and stage other than this task's (by their handoff tags), each with how many
- * of its schedules are enabled. Only read: nothing is changed.
- */
-export async function findOtherTasks(provider: AwsProvider): Promise<OtherTask[]> {
+/** The deployed task stacks of this resource group and stage (by their handoff tags), this task's too unless `others`. */
+export async function findGroupTasks(provider: AwsProvider, options: { others?: boolean } = {}): Promise<{ task: string; stack: string }[]> {
   const { names, cloudFormation } = provider;
-  const mine = new Set([names.bucketStack, names.resourcesStack, names.taskStack]);
-  const candidates = (await cloudFormation.listStacks()).filter((s) => s.name.startsWith(`${names.prefix}-`) && !mine.has(s.name) && s.status !== 'DELETE_COMPLETE');
-  const found: OtherTask[] = [];
+  const shared = new Set([names.bucketStack, names.resourcesStack]);
+  const candidates = (await cloudFormation.listStacks()).filter((s) => s.name.startsWith(`${names.prefix}-`) && !shared.has(s.name) && s.status !== 'DELETE_COMPLETE');
+  const found: { task: string; stack: string }[] = [];
   for (const candidate of candidates) {
     const stack = await cloudFormation.describeStack(candidate.name);
     const owner = stack && readOwner(stack.tags);
-    if (!owner || owner.resourceGroup !== names.resourceGroup || owner.task === undefined || owner.task === names.task) continue;
+    if (!owner || owner.resourceGroup !== names.resourceGroup || owner.task === undefined || (options.others && owner.task === names.task)) continue;
     if (owner.stage !== undefined && owner.stage !== names.stage) continue;
-    found.push({ task: owner.task, stack: candidate.name, enabledSchedules: 0 });
+    found.push({ task: owner.task, stack: candidate.name });
   }
+  return found.sort((a, b) => a.task.localeCompare(b.task));
+}
+
+/**
+ * The task stacks of this resource group and stage other than this task's, each with how many of its schedules are
+ * enabled. Only read: nothing is changed.
+ */
+export async function findOtherTasks(provider: AwsProvider): Promise<OtherTask[]> {
+  const found: OtherTask[] = (await findGroupTasks(provider, { others: true })).map((t) => ({ ...t, enabledSchedules: 0 }));
   if (found.length === 0) return found;
   const scheduler = (await import('../sdk/scheduler.js')).createSchedulerApi(provider.clientConfig);
   try {
@@ -37,7 +43,7 @@ export async function findOtherTasks(provider: AwsProvider): Promise<OtherTask[]
   } finally {
     scheduler.destroy();
   }
-  return found.sort((a, b) => a.task.localeCompare(b.task));
+  return found;
 }
 
 /** The info line plan and deploy print: what else runs in the group, and how to remove it if it was renamed. */
