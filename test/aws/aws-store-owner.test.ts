@@ -1,7 +1,11 @@
 // Projects whose AWS names or store prefix meet across stages and resource groups (prod + dev-etl is dev + etl; a shared deploy.bucket): the later one is refused before any write.
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListScheduleGroupsCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
 import { startMotoServer, type MotoServer } from '../helpers/moto-server.js';
@@ -67,6 +71,10 @@ async function readParameter(name: string): Promise<string | undefined> {
 async function stackTags(name: string): Promise<Record<string, string>> {
   const out = await new CloudFormationClient(clientConfig()).send(new DescribeStacksCommand({ StackName: name }));
   return Object.fromEntries((out.Stacks?.[0]?.Tags ?? []).map((t) => [t.Key, t.Value]));
+}
+
+async function scheduleGroups(): Promise<string[]> {
+  return ((await new SchedulerClient(clientConfig()).send(new ListScheduleGroupsCommand({}))).ScheduleGroups ?? []).map((g) => g.Name ?? '');
 }
 
 // The default bucket of staged resource group dev-etl in moto's account (md5 of 123456789012, last 8 hex digits).
@@ -167,6 +175,21 @@ describe('stage prod + resource group dev-etl, where stage dev + resource group 
     expect(push.code, push.stderr).toBe(2);
     expect(push.stderr).toContain(`s3://${DEFAULT_BUCKET}/legacy/ holds the store of resource group etl (its project.yml), not of this project's stage prod, resource group dev-etl`);
     expect(await readObject(DEFAULT_BUCKET, 'legacy/project.yml')).toContain('resource_group: etl');
+  }, 300_000);
+});
+
+describe('a deploy that drops every schedule', () => {
+  it('deletes them and their now empty schedule group', async () => {
+    const dir = project({ resourceGroup: 'etl', task: 'nosched', description: 'schedules dropped later', file: 'q.sql', token: 'tok-secret-abc123xyz' });
+    const first = await cli(['cloud', 'deploy', '-p', dir, '-y']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await scheduleGroups()).toContain('handoff-dev-etl-nosched');
+    const file = path.join(dir, 'project.yml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/schedules:[\s\S]*$/, ''));
+    const second = await cli(['cloud', 'deploy', '-p', dir, '-y']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(parse(second.stdout).schedules).toEqual([{ target_id: '1', id: 'handoff-dev-etl-nosched/target-1', action: 'deleted' }]);
+    expect(await scheduleGroups()).not.toContain('handoff-dev-etl-nosched');
   }, 300_000);
 });
 

@@ -207,8 +207,9 @@ export function createAwsScheduleLifecycle(input: {
         for (const name of chosen) {
           if (await scheduler.deleteSchedule(group, name)) changes.push({ target_id: readTargetId(name), id: `${group}/${name}`, action: 'deleted' });
         }
-        // The group is the task's own: with all of its schedules gone it goes too, so teardown leaves nothing behind.
-        if (targetId === undefined) await scheduler.deleteScheduleGroup(group);
+        // The group is the task's own: with all of its schedules gone it goes too, so teardown leaves nothing behind (and
+        // a deploy that drops the last schedule, one target id at a time, leaves no empty group).
+        if (targetId === undefined || changes.length === all.length) await scheduler.deleteScheduleGroup(group);
         return changes;
       } finally {
         scheduler.destroy();
