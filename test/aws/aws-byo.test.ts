@@ -148,6 +148,7 @@ describe('a project that brings its own cluster, network, roles and task definit
     expect(task.Resources.PassTaskRolePolicy.Properties).toMatchObject({ Roles: ['handoff-dev-byo-euw1-runner', 'handoff-dev-byo-euw1-sched'] });
     expect(task.Resources.TaskDefinition.Properties.Tags).toEqual([
       { Key: 'handoff:resource-group', Value: 'dev-byo' },
+      { Key: 'handoff:stage', Value: 'dev' },
       { Key: 'handoff:task', Value: 'ingest' },
       { Key: 'cost-center', Value: 'data' },
       { Key: 'owner', Value: 'analytics' },
@@ -178,7 +179,7 @@ describe('a project that brings its own cluster, network, roles and task definit
     });
     const group = `arn:aws:scheduler:${WEST}:${ACCOUNT}:schedule-group/handoff-dev-byo-ingest`;
     const tags = (await scheduler.send(new ListScheduleTagsCommand({ ResourceArn: group }))).Tags ?? [];
-    expect(Object.fromEntries(tags.map((t) => [t.Key, t.Value]))).toEqual({ 'handoff:resource-group': 'dev-byo', 'handoff:task': 'ingest', 'cost-center': 'data', owner: 'analytics' });
+    expect(Object.fromEntries(tags.map((t) => [t.Key, t.Value]))).toEqual({ 'handoff:resource-group': 'dev-byo', 'handoff:stage': 'dev', 'handoff:task': 'ingest', 'cost-center': 'data', owner: 'analytics' });
   });
 
   it('a second deploy changes nothing', async () => {
@@ -356,12 +357,12 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything of th
   });
 
   it('puts handoff\'s tags and deploy.tags on the task\'s stack, roles, log group and runner; the group\'s stacks get handoff\'s own', async () => {
-    const want = { 'handoff:resource-group': 'dev-nat', team: 'data' };
+    const want = { 'handoff:resource-group': 'dev-nat', 'handoff:stage': 'dev', team: 'data' };
     const cf = new CloudFormationClient(clientConfig());
     const stackTags = async (stack: string): Promise<Record<string, string | undefined>> =>
       Object.fromEntries(((await cf.send(new DescribeStacksCommand({ StackName: stack }))).Stacks![0]!.Tags ?? []).map((t) => [t.Key, t.Value]));
     expect(await stackTags('handoff-dev-nat-fetch')).toEqual({ ...want, 'handoff:task': 'fetch' });
-    for (const stack of ['handoff-dev-nat-bucket', 'handoff-dev-nat-resources']) expect(await stackTags(stack), stack).toEqual({ 'handoff:resource-group': 'dev-nat' });
+    for (const stack of ['handoff-dev-nat-bucket', 'handoff-dev-nat-resources']) expect(await stackTags(stack), stack).toEqual({ 'handoff:resource-group': 'dev-nat', 'handoff:stage': 'dev' });
     const roleTags = (await new IAMClient(clientConfig()).send(new ListRoleTagsCommand({ RoleName: 'handoff-dev-nat-use1-fetch-task' }))).Tags ?? [];
     expect(Object.fromEntries(roleTags.map((t) => [t.Key, t.Value]))).toEqual({ ...want, 'handoff:task': 'fetch' });
     const logs = new CloudWatchLogsClient(clientConfig());
@@ -396,7 +397,7 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything of th
       ['task', 'unchanged'],
     ]);
     const task = await new CloudFormationClient(clientConfig()).send(new DescribeStacksCommand({ StackName: 'handoff-dev-nat-push' }));
-    expect(Object.fromEntries((task.Stacks![0]!.Tags ?? []).map((t) => [t.Key, t.Value]))).toEqual({ 'handoff:resource-group': 'dev-nat', 'handoff:task': 'push', owner: 'platform', team: 'ops' });
+    expect(Object.fromEntries((task.Stacks![0]!.Tags ?? []).map((t) => [t.Key, t.Value]))).toEqual({ 'handoff:resource-group': 'dev-nat', 'handoff:stage': 'dev', 'handoff:task': 'push', owner: 'platform', team: 'ops' });
   });
 
   it('publishes every failed run\'s task stop (cloud run included) to the alarm topic', async () => {

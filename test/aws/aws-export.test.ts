@@ -105,7 +105,7 @@ describe('cloud export --format cloudformation', () => {
     const first = await cli(['cloud', 'export', '-p', spaced, '--format', 'cloudformation', '-o', out]);
     expect(first.code, first.stderr).toBe(0);
     const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
-    expect(readme).toContain("--tags 'handoff:resource-group=dev-exp' 'handoff:task=tally' 'cost-center=a b' 'team=Data Team'");
+    expect(readme).toContain("--tags 'handoff:resource-group=dev-exp' 'handoff:stage=dev' 'handoff:task=tally' 'cost-center=a b' 'team=Data Team'");
     // Its own files (listed in .handoff-export) are replaced.
     const again = await cli(['cloud', 'export', '-p', spaced, '--format', 'cloudformation', '-o', out]);
     expect(again.code, again.stderr).toBe(0);

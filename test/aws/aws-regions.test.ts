@@ -122,7 +122,7 @@ describe('a deleted task\'s log group', () => {
     const logs = new CloudWatchLogsClient(clientConfig('us-east-1'));
     const group = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/handoff/dev-two/sync' }))).logGroups![0]!;
     expect(group.retentionInDays).toBe(14);
-    expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: group.arn!.replace(/:\*$/, '') }))).tags).toEqual({ 'handoff:resource-group': 'dev-two', 'handoff:task': 'sync' });
+    expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: group.arn!.replace(/:\*$/, '') }))).tags).toEqual({ 'handoff:resource-group': 'dev-two', 'handoff:stage': 'dev', 'handoff:task': 'sync' });
 
     // A deploy after that keeps using it: no stack changes; only the schedule `task delete` removed comes back.
     const again = await cli(['cloud', 'deploy', '-p', dir, '--json'], 'us-east-1');

@@ -4,15 +4,18 @@ import { createAwsDeployment } from './aws-deployment.js';
 import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
 import { createBucketDesired } from './deploy/desired-stacks.js';
-import { assertOwner, createOwner } from './deploy/check-ownership.js';
+import { assertStackOwned, createOwner } from './deploy/check-ownership.js';
+import { createStoreOwnerMark, findStoreConflict, storeOwnerKey } from './deploy/store-owner.js';
 import { isExistingNamedBucket } from './deploy/existing-bucket.js';
+import { findGroupTasks } from './deploy/other-tasks.js';
+import { UserError } from '../../errors.js';
 import { upsertStack } from './deploy/manage-stacks.js';
 import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
 import { createCloudFormationApi, type CloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
 import { createTagMap, validateUserTags } from './stacks/tags.js';
 import { createS3Api } from './sdk/s3.js';
-import { createSsmApi } from './sdk/ssm.js';
+import { createSsmApi, type ParameterTier } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
 
 /** User metadata that marks an executable file. */
@@ -32,6 +35,8 @@ export interface AwsProvider extends Provider {
   readonly cloudFormation: CloudFormationApi;
   /** Polling interval while waiting on CloudFormation (HANDOFF_AWS_POLL_MS), undefined for the default. */
   readonly pollMs?: number;
+  /** Refuses (exit 2) when the task's prefix in the bucket is another project's (store-owner.ts); read once per process. */
+  checkStoreOwner(): Promise<void>;
 }
 
 /**
@@ -82,7 +87,17 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     },
     async delete(onProgress) {
       const existing = await cloudFormation.describeStack(names.bucketStack);
-      if (existing) assertOwner(`the stack ${names.bucketStack}`, createOwner(names, 'resource-group'), existing.tags);
+      if (existing) await assertStackOwned(cloudFormation, `the stack ${names.bucketStack}`, createOwner(names, 'resource-group'), existing);
+      // The group's tasks run from the bucket (their roles name it): deleting its stack under them leaves a bucket that
+      // the next deploy cannot take back into a stack. As `cloud resources delete`, refuse while tasks are deployed.
+      if (existing && existing.status !== 'DELETE_COMPLETE') {
+        const tasks = await findGroupTasks(provider);
+        if (tasks.length > 0) {
+          throw new UserError(`the bucket s3://${names.bucket} is the store of ${tasks.map((t) => `task ${t.task} (stack ${t.stack})`).join(', ')}; nothing was deleted`, {
+            fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${names.resourceGroup}), then the bucket stack`,
+          });
+        }
+      }
       const deleted = await cloudFormation.deleteStack(names.bucketStack, { onEvent: (e) => onProgress(describeEvent(e)), pollMs: readPollMs() });
       if (!deleted) {
         return { bucket: names.bucket, location: `s3://${names.bucket}`, action: 'absent', message: `there is no stack ${names.bucketStack}` };
@@ -106,6 +121,36 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
   };
 
   const bucketName = names.bucket;
+  // Every write to the store first makes sure `<task>/` is this project's: a shared deploy.bucket holds every task of
+  // that name, and the default bucket of prod + `dev-etl` is dev + `etl`'s. Read once per process; a prefix without
+  // the mark gets it with the project's next project.yml write (the task role in a run never writes it).
+  const ownerKey = storeOwnerKey(names);
+  let markMissing = false;
+  let storeOwnerChecked: Promise<void> | undefined;
+  const checkStoreOwner = (): Promise<void> =>
+    (storeOwnerChecked ??= (async () => {
+      const mark = await s3.getObject(bucketName, ownerKey);
+      markMissing = mark === undefined;
+      const projectYml = mark === undefined ? await s3.getObject(bucketName, names.s3.projectKey) : undefined;
+      const conflict = findStoreConflict(names, { ...(mark ? { mark: mark.body } : {}), ...(projectYml ? { projectYml: projectYml.body } : {}) });
+      if (conflict) throw conflict;
+    })());
+  const markStore = async (key: string): Promise<void> => {
+    if (key !== names.s3.projectKey || !markMissing) return;
+    await s3.putObject(bucketName, ownerKey, Buffer.from(`${createStoreOwnerMark(names)}\n`));
+    markMissing = false;
+  };
+  // Secrets are written before a first deploy's bucket exists (secrets push): then only the stacks can say whose the
+  // paths are. `/handoff/<RG>/<task>` and `/handoff/<RG>` are shared by prod + `dev-etl` and dev + `etl`.
+  let secretsOwnerChecked: Promise<void> | undefined;
+  const checkSecretsOwner = (): Promise<void> =>
+    (secretsOwnerChecked ??= (async () => {
+      const task = await cloudFormation.describeStack(names.taskStack);
+      if (task && task.status !== 'DELETE_COMPLETE') await assertStackOwned(cloudFormation, `the stack ${names.taskStack}`, createOwner(names, 'task'), task);
+      const resources = await cloudFormation.describeStack(names.resourcesStack);
+      if (resources && resources.status !== 'DELETE_COMPLETE') await assertStackOwned(cloudFormation, `the stack ${names.resourcesStack}`, createOwner(names, 'resource-group'), resources);
+      if (await s3.bucketExists(bucketName)) await checkStoreOwner();
+    })());
   const pollMs = readPollMs();
   const opened: { destroy(): void }[] = [];
   // The ECS, Logs and Scheduler SDK modules load only when a command uses them, so store commands stay quick.
@@ -113,12 +158,27 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     opened.push(api);
     return api;
   };
+  // SSM moves a Standard parameter up to Advanced, never back down ("you can't revert an advanced parameter to a
+  // standard parameter", Systems Manager User Guide, "Managing parameter tiers"): a value that shrank below 4 KiB is
+  // written Advanced again, or AWS would refuse the write in the middle of a push. Read once per path.
+  const advancedByPath = new Map<string, Promise<Set<string>>>();
+  const keepAdvancedTier = async (name: string, tier: ParameterTier): Promise<ParameterTier> => {
+    if (tier === 'Advanced') return tier;
+    const path = name.slice(0, name.lastIndexOf('/'));
+    let advanced = advancedByPath.get(path);
+    if (advanced === undefined) advancedByPath.set(path, (advanced = ssm.listAdvancedNames(path)));
+    if (!(await advanced).has(name)) return tier;
+    options.log?.('info', `the SSM parameter ${name} stays in the Advanced tier: SSM does not move a parameter back to Standard (delete the secret and push it again for Standard)`);
+    return 'Advanced';
+  };
+
   const provider: AwsProvider = {
     name: 'aws',
     names,
     clientConfig,
     cloudFormation,
     pollMs,
+    checkStoreOwner,
     schedules: createAwsScheduleLifecycle({
       names,
       cloudFormation,
@@ -136,33 +196,52 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     }),
     objects: {
       // S3 keeps no file modes: an executable file carries `x-amz-meta-handoff-mode: 755` (CopyObject keeps it).
-      put: (key, body, options) => s3.putObject(bucketName, key, body, options?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      put: async (key, body, options) => {
+        await checkStoreOwner();
+        await s3.putObject(bucketName, key, body, options?.executable ? { [MODE_METADATA]: '755' } : undefined);
+        await markStore(key);
+      },
       get: async (key) => {
         const object = await s3.getObject(bucketName, key);
         return object && { body: object.body, executable: object.metadata[MODE_METADATA] === '755' };
       },
-      putFile: (key, file, options) => s3.putFile(bucketName, key, file, options?.executable ? { [MODE_METADATA]: '755' } : undefined),
+      putFile: async (key, file, options) => {
+        await checkStoreOwner();
+        await s3.putFile(bucketName, key, file, options?.executable ? { [MODE_METADATA]: '755' } : undefined);
+        await markStore(key);
+      },
       getFile: async (key, file) => {
         const object = await s3.getFile(bucketName, key, file);
         return object && { executable: object.metadata[MODE_METADATA] === '755' };
       },
       list: (prefix) => s3.listObjects(bucketName, prefix),
-      delete: (keys) => s3.deleteObjects(bucketName, keys),
-      copy: (fromKey, toKey) => s3.copyObject(bucketName, fromKey, toKey),
+      delete: async (keys) => {
+        await checkStoreOwner();
+        await s3.deleteObjects(bucketName, keys);
+      },
+      copy: async (fromKey, toKey) => {
+        await checkStoreOwner();
+        await s3.copyObject(bucketName, fromKey, toKey);
+      },
       describe: (key) => `s3://${bucketName}/${key}`,
     },
     parameters: {
       // A task's secret carries handoff's tags and deploy.tags, like the task's resources; a resource group's secret is
       // shared by its tasks, so it carries handoff's own tags only (as the group's stacks do).
-      put: (name, value, tier) =>
-        ssm.putSecureString(
+      put: async (name, value, tier) => {
+        await checkSecretsOwner();
+        await ssm.putSecureString(
           name,
           value,
-          tier,
+          await keepAdvancedTier(name, tier),
           name.startsWith(`${names.ssmTaskPath}/`) ? createTagMap(names, validateUserTags(deploy?.tags), 'task') : createTagMap(names, {}, 'resource-group'),
-        ),
+        );
+      },
       listByPath: (path) => ssm.getParametersByPath(path),
-      delete: (parameterNames) => ssm.deleteParameters(parameterNames),
+      delete: async (parameterNames) => {
+        await checkSecretsOwner();
+        return ssm.deleteParameters(parameterNames);
+      },
       describe: (name) => `ssm:${name} (${clientConfig.region})`,
     },
     bucket,

@@ -3,7 +3,7 @@ import { UserError } from '../../errors.js';
 import type { Deploy } from '../../project/types.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
-import { assertOwner, createOwner } from './deploy/check-ownership.js';
+import { assertOwner, createOwner, readContainersStage, readOwner } from './deploy/check-ownership.js';
 import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
 import type { DeployNames } from './names.js';
 import type { CloudFormationApi } from './sdk/cloudformation.js';
@@ -101,7 +101,11 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
         throw new UserError(`there is no task definition ${names.taskDefinitionFamily}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
       }
       // Names meet across resource group and task (etl + daily-sync, etl-daily + sync): never start another's task.
-      assertOwner(`the task definition ${names.taskDefinitionFamily}`, createOwner(names, 'task'), definition.tags);
+      // The stage is compared by HO_STAGE, which every task definition handoff registers carries, even without tags
+      // (stage prod + `dev-etl` has the family of stage dev + `etl`).
+      const stage = readContainersStage(definition.containers);
+      const owner = readOwner(definition.tags, stage) ?? (stage !== undefined ? { resourceGroup: names.resourceGroup, task: names.task, stage } : undefined);
+      assertOwner(`the task definition ${names.taskDefinitionFamily}`, createOwner(names, 'task'), owner);
       const network = await resolveNetwork();
       const task = await api.runTask({
         cluster: names.cluster,

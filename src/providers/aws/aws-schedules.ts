@@ -13,7 +13,7 @@ import { resolveCapacity } from './stacks/capacity.js';
 import { createScheduleRequest, type ScheduleEcsParameters, type ScheduleRequest, type ScheduleTarget } from './stacks/schedule-request.js';
 import { resolveRunnerSettings } from './stacks/state-machine.js';
 import { createTagMap, validateUserTags } from './stacks/tags.js';
-import { assertOwner, createOwner } from './deploy/check-ownership.js';
+import { assertOwner, assertStackOwned, createOwner, readOwner } from './deploy/check-ownership.js';
 import { usesStateMachine } from './stacks/task-stack.js';
 
 /**
@@ -111,9 +111,9 @@ export function createAwsScheduleLifecycle(input: {
   async function assertOwned(scheduler: SchedulerApi): Promise<void> {
     const owner = createOwner(names, 'task');
     const task = await input.cloudFormation.describeStack(names.taskStack);
-    if (task && task.status !== 'DELETE_COMPLETE') assertOwner(`the stack ${names.taskStack}`, owner, task.tags);
+    if (task && task.status !== 'DELETE_COMPLETE') await assertStackOwned(input.cloudFormation, `the stack ${names.taskStack}`, owner, task);
     const tags = await scheduler.readScheduleGroupTags(group);
-    if (tags) assertOwner(`the schedule group ${group}`, owner, tags);
+    if (tags) assertOwner(`the schedule group ${group}`, owner, readOwner(tags));
   }
 
   const createRequest = (schedule: Schedule, target: ScheduleTarget): ScheduleRequest =>
@@ -207,8 +207,9 @@ export function createAwsScheduleLifecycle(input: {
         for (const name of chosen) {
           if (await scheduler.deleteSchedule(group, name)) changes.push({ target_id: readTargetId(name), id: `${group}/${name}`, action: 'deleted' });
         }
-        // The group is the task's own: with all of its schedules gone it goes too, so teardown leaves nothing behind.
-        if (targetId === undefined) await scheduler.deleteScheduleGroup(group);
+        // The group is the task's own: with all of its schedules gone it goes too, so teardown leaves nothing behind (and
+        // a deploy that drops the last schedule, one target id at a time, leaves no empty group).
+        if (targetId === undefined || changes.length === all.length) await scheduler.deleteScheduleGroup(group);
         return changes;
       } finally {
         scheduler.destroy();

@@ -168,6 +168,8 @@ export const PERMISSIONS_BOUNDARY_PATH = '/handoff/';
 /** Tag keys handoff puts on everything it makes; the deploy role's conditions rely on them. */
 export const TAG_RESOURCE_GROUP = 'handoff:resource-group';
 export const TAG_TASK = 'handoff:task';
+/** The stage, apart from the resource group: `<stage>-<RG>` of stage dev + `etl` is prod's + `dev-etl` (check-ownership.ts). */
+export const TAG_STAGE = 'handoff:stage';
 
 /** The partition of a region: China and GovCloud regions have their own ARNs. */
 export function findPartition(region: string): string {

@@ -1,5 +1,6 @@
 // Secrets in a provider's secret store: plan a push (every check before any write), push, read for a run, list, delete.
-import { UserError } from '../../errors.js';
+import { UserError, type Diagnostic } from '../../errors.js';
+import { plural } from '../../plural.js';
 import type { Secret } from '../../secrets/local-secrets.js';
 import { findSecretsOrigin, recordSecretsOrigin } from '../../secrets/secrets-origin.js';
 import type { ParameterTier, Provider, StoredParameter, StoreNames } from '../provider.js';
@@ -70,14 +71,35 @@ export function planSecretsPush(provider: Provider, secrets: Secret[], options: 
       fix: 'give it a value (for a file: secret, check that the file is not empty), or mark it push: false to use it in local runs only',
     });
   }
-  return secrets.map((secret) => {
-    const name = parameterName(provider.names, secret.key, secret.level);
-    const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push, source: secret.source };
-    if (!secret.push) return entry;
-    const stored = escapeSecretValue(secret.value);
-    const { tier, bytes } = (provider.parameters.chooseTier ?? chooseParameterTier)(secret.key, stored, options.allowAdvancedTier);
-    return { ...entry, tier, bytes, stored };
+  // The store's own rules on names and sizes (SSM's key characters and ARN length, tiers) are found for every secret
+  // at once, each at its line of the secrets file, rather than the first one alone with no line.
+  const problems: Diagnostic[] = [];
+  const plan = secrets.map((secret): SecretPushEntry | undefined => {
+    try {
+      const name = parameterName(provider.names, secret.key, secret.level);
+      const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push, source: secret.source };
+      if (!secret.push) return entry;
+      const stored = escapeSecretValue(secret.value);
+      const { tier, bytes } = (provider.parameters.chooseTier ?? chooseParameterTier)(secret.key, stored, options.allowAdvancedTier);
+      return { ...entry, tier, bytes, stored };
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      const at = /^(.*):(\d+)$/.exec(secret.source);
+      problems.push({
+        severity: 'error',
+        message: (error.message.startsWith(`secret "${secret.key}"`) ? '' : `secret "${secret.key}": `) + error.message.replace(/\. Nothing was pushed$/, ''),
+        ...(at ? { location: { file: at[1]!, line: Number(at[2]) } } : {}),
+        ...(error.fix ? { hint: error.fix } : {}),
+      });
+      return undefined;
+    }
   });
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    const where = first.location ? `${first.location.file}:${first.location.line}: ` : '';
+    throw new UserError(`${where}${first.message}${problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more secret')})` : ''}. Nothing was pushed`, { fix: first.hint, diagnostics: problems });
+  }
+  return plan as SecretPushEntry[];
 }
 
 /** A stored task-level secret that the push removes: the secrets file no longer pushes it at the task level. */

@@ -2,7 +2,7 @@
 import { UserError } from '../../../errors.js';
 import type { CloudFormationApi, ResourceChange, StackProgressEvent, StackSummary } from '../sdk/cloudformation.js';
 import type { DeployedStack, DeployPlan, StackKind, StackStep } from './plan-deploy.js';
-import { assertOwner, type Owner } from './check-ownership.js';
+import { assertStackOwned, type Owner } from './check-ownership.js';
 
 /** What the deploy reports while it works; the CLI renders them, tests read them. */
 export type DeployEvent =
@@ -120,7 +120,7 @@ export async function deleteStackStep(api: CloudFormationApi, kind: StackKind, n
     emit({ type: 'stack-done', kind, name, action: 'absent' });
     return { kind, name, action: 'absent' };
   }
-  if (options.owner) assertOwner(`the stack ${name}`, options.owner, existing.tags);
+  if (options.owner) await assertStackOwned(api, `the stack ${name}`, options.owner, existing);
   emit({ type: 'stack-start', kind, name, action: 'delete' });
   await api.deleteStack(name, { onEvent: (event) => emit({ type: 'stack-progress', name, event }), pollMs: options.pollMs });
   emit({ type: 'stack-done', kind, name, action: 'deleted' });

@@ -37,7 +37,7 @@ export async function explainBucketCollision(provider: AwsProvider, error: unkno
       // The usual case: `cloud bucket delete` deleted the stack and kept the bucket with the artifacts and run records
       // in it (it is retained), and CloudFormation cannot take an existing bucket into a new stack.
       return new UserError(`the bucket ${names.bucket} already exists in this account${found.region ? ` in ${found.region}` : ''} outside the stack ${names.bucketStack}: most likely the one \`cloud bucket delete\` kept, with this resource group's artifacts and run records`, {
-        fix: `to start afresh, save what you need from it and delete it (aws s3 rb s3://${names.bucket} --force), then create again; or set deploy.bucket to a new name and keep it as it is`,
+        fix: `to keep using it with everything in it, set deploy.bucket: ${names.bucket} (an existing deploy.bucket is used as it is, without a stack); to start afresh, save what you need and delete it (aws s3 rb s3://${names.bucket} --force), then create again; or set deploy.bucket to a new name`,
         cause: error,
       });
     }

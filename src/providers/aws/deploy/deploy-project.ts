@@ -12,6 +12,7 @@ import { assertStacksOwned } from './check-ownership.js';
 import { checkResourceGroupAgreement } from './check-resource-group.js';
 import { createBucketDesired, createResourcesDesired } from './desired-stacks.js';
 import { isExistingNamedBucket } from './existing-bucket.js';
+import { describeOtherTasks, findOtherTasks } from './other-tasks.js';
 import { locateDeployErrors } from '../../deploy/locate-deploy-error.js';
 import { planDeploy, type DeployPlan, type ResourceDiff, type StackStep } from './plan-deploy.js';
 import { applyKeptLogGroup, planBoundary, prepareTaskStack } from './prepare-stacks.js';
@@ -77,6 +78,8 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
     await checkResourceGroupAgreement({ api: provider.cloudFormation, names, deployedTemplate: deployed.get(resources.name)?.templateBody, desired: resources.template });
     const stacks = planDeploy(desired, deployed);
     const bucketExists = existingBucket || (deployed.get(bucket.name) !== undefined && (await provider.bucket.status()).exists);
+    // The task's prefix in the bucket may be another project's (a shared deploy.bucket): refused before any write.
+    if (bucketExists) await provider.checkStoreOwner();
     const projectPlan = await planProjectSync(provider, {
       projectFile: project.file,
       projectDir: project.dir,
@@ -86,6 +89,9 @@ export async function planProjectDeploy(request: DeployRequest): Promise<Project
       log: (level, message) => request.onEvent?.({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
     });
     const schedules = await provider.schedules.list(project.schedules);
+    // A renamed deploy.task deploys a new task beside the old one, whose schedules go on firing: say what else runs.
+    const others = describeOtherTasks(names.resourceGroup, await findOtherTasks(provider));
+    if (others) request.onEvent?.({ type: 'notice', level: 'info', message: others });
     return { image: task.image, stacks, project: projectPlan, schedules };
   });
 }

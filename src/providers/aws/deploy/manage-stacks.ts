@@ -5,7 +5,7 @@ import type { AwsProvider } from '../aws-provider.js';
 import { applyStackStep, deleteStackStep, readDeployedStacks, type ApplyOptions, type StackChange } from './apply-deploy.js';
 import { explainBucketCollision } from './bucket-collision.js';
 import { checkResourceGroupAgreement, findImportingStacks } from './check-resource-group.js';
-import { assertOwner, assertStacksOwned, createOwner } from './check-ownership.js';
+import { assertStackOwned, assertStacksOwned, createOwner } from './check-ownership.js';
 import { STACK_REGION_TAG } from '../stacks/deploy-role.js';
 import { createResourcesDesired, createRoleDesired, type RoleInput } from './desired-stacks.js';
 import { locateDeployErrors } from '../../deploy/locate-deploy-error.js';
@@ -142,7 +142,7 @@ export async function deleteTaskStack(provider: AwsProvider, options: ApplyOptio
  */
 export async function deleteResourcesStack(provider: AwsProvider, options: ApplyOptions = {}): Promise<StackChange> {
   const existing = await provider.cloudFormation.describeStack(provider.names.resourcesStack);
-  if (existing) assertOwner(`the stack ${existing.name}`, createOwner(provider.names, 'resource-group'), existing.tags);
+  if (existing) await assertStackOwned(provider.cloudFormation, `the stack ${existing.name}`, createOwner(provider.names, 'resource-group'), existing);
   const importers = await findImportingStacks(provider.cloudFormation, provider.names);
   if (importers.length > 0) {
     throw new UserError(`the resources stack ${provider.names.resourcesStack} is still used by ${importers.join(', ')}; nothing was deleted`, {

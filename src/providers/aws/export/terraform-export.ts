@@ -1,6 +1,7 @@
 // `cloud export --format terraform`: the stacks as a reusable Terraform module (variables, locals, resources, outputs).
 import type { Deploy, Schedule } from '../../../project/types.js';
 import { parseSchedule } from '../../../schedule/parse-schedule.js';
+import { checkTimeZone } from '../../../schedule/local-time.js';
 import { HclExpr, HclTemplate, makeBlock, makeExpr, renderFile, type HclBlock, type HclValue } from '../../deploy/hcl.js';
 import type { DeployNames } from '../names.js';
 import { resolveCapacity } from '../stacks/capacity.js';
@@ -195,7 +196,7 @@ function createVariables(input: TerraformModuleInput): HclBlock[] {
 
 function createScheduleDefault(s: Schedule): Record<string, HclValue> {
   const out: Record<string, HclValue> = { expression: parseSchedule(s.cron, s.timezone).awsExpression };
-  if (s.timezone) out.timezone = s.timezone;
+  if (s.timezone) out.timezone = checkTimeZone(s.timezone);
   if (!s.enabled) out.enabled = false;
   const description = s.description ?? s.name;
   if (description) out.description = description;

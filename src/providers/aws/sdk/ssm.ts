@@ -1,5 +1,5 @@
 // Thin SSM Parameter Store wrappers: SecureString put, get by path (every page), delete (in batches), with typed errors.
-import { AddTagsToResourceCommand, DeleteParametersCommand, PutParameterCommand, SSMClient, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
+import { AddTagsToResourceCommand, DeleteParametersCommand, PutParameterCommand, SSMClient, paginateDescribeParameters, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { toClientInput, type AwsClientConfig } from './aws-client-config.js';
 import { callAws } from './aws-errors.js';
 
@@ -18,6 +18,8 @@ export interface SsmApi {
    * read `/handoff/<RG>` and `/handoff/<RG>/<task>` one level at a time, never the other tasks' secrets below them.
    */
   getParametersByPath(path: string): Promise<SsmParameter[]>;
+  /** The names of the Advanced-tier parameters directly under `path` (DescribeParameters; values are not read). */
+  listAdvancedNames(path: string): Promise<Set<string>>;
   /** Deletes the names; returns the ones that did not exist. */
   deleteParameters(names: string[]): Promise<{ deleted: string[]; missing: string[] }>;
   destroy(): void;
@@ -50,6 +52,17 @@ export function createSsmApi(config: AwsClientConfig): SsmApi {
           }
         }
         return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      });
+    },
+    async listAdvancedNames(path) {
+      return callAws({ action: `describe the SSM parameters under ${path}` }, async () => {
+        const found = new Set<string>();
+        // Filtered here rather than with a Tier filter: the Path filter alone is what every SSM (and moto) answers alike.
+        const pages = paginateDescribeParameters({ client }, { ParameterFilters: [{ Key: 'Path', Option: 'OneLevel', Values: [path] }], MaxResults: 50 });
+        for await (const page of pages) {
+          for (const p of page.Parameters ?? []) if (p.Name !== undefined && p.Tier === 'Advanced') found.add(p.Name);
+        }
+        return found;
       });
     },
     async deleteParameters(names) {

@@ -17,6 +17,19 @@ function schedule(overrides: Partial<Schedule> = {}): Schedule {
 }
 
 describe('createScheduleRequest', () => {
+  it('sends the zone\'s canonical name, as validate and schedule list read it (europe/paris is Europe/Paris)', () => {
+    expect(createScheduleRequest(names, schedule({ timezone: 'europe/paris' }), target).ScheduleExpressionTimezone).toBe('Europe/Paris');
+  });
+
+  it('refuses a description over 512 characters at its key instead of cutting it', () => {
+    expect(() => createScheduleRequest(names, schedule({ description: 'd'.repeat(513) }), target)).toThrow(/has 513 characters; EventBridge Scheduler allows 512/);
+    try {
+      createScheduleRequest(names, schedule({ description: 'd'.repeat(513) }), target);
+    } catch (error) {
+      expect((error as { diagnostics: { path: string }[] }).diagnostics[0]!.path).toBe('schedules[0].description');
+    }
+  });
+
   it('targets the runner in the task schedule group with HO_STAGE, __VARS and the schedule envs', () => {
     const request = createScheduleRequest(
       names,

@@ -1,6 +1,7 @@
 // The EventBridge Scheduler CreateSchedule/UpdateSchedule input for one `schedules:` entry (SPEC §8); schedules live outside the stacks.
 import { UserError } from '../../../errors.js';
 import type { Schedule } from '../../../project/types.js';
+import { checkTimeZone } from '../../../schedule/local-time.js';
 import type { DeployNames } from '../names.js';
 import type { Capacity } from './capacity.js';
 import { createExecutionInput } from './state-machine.js';
@@ -108,7 +109,15 @@ export function createScheduleRequest(names: DeployNames, schedule: Schedule, ta
         ? { Arn: target.stateMachineArn, RoleArn: target.roleArn, Input: input }
         : { Arn: target.clusterArn, RoleArn: target.roleArn, Input: input, EcsParameters: createEcsParameters(target) },
   };
-  if (schedule.timezone) request.ScheduleExpressionTimezone = schedule.timezone;
+  // The zone's canonical IANA name (`europe/paris` is Europe/Paris): what validate and `schedule list` computed with.
+  if (schedule.timezone) request.ScheduleExpressionTimezone = checkTimeZone(schedule.timezone);
+  if (schedule.description !== undefined && schedule.description.length > MAX_DESCRIPTION) {
+    const fix = `shorten the description to ${MAX_DESCRIPTION} characters`;
+    throw new UserError(`the description of schedule target_id ${schedule.target_id} has ${schedule.description.length} characters; EventBridge Scheduler allows ${MAX_DESCRIPTION}`, {
+      fix,
+      diagnostics: [{ severity: 'error', message: 'schedule description too long', path: `${schedule.path}.description`, hint: fix }],
+    });
+  }
   const description = schedule.description ?? schedule.name;
   if (description) request.Description = description.slice(0, MAX_DESCRIPTION);
   return request;

@@ -10,6 +10,7 @@ describe('deploy.tags', () => {
   it('go beside handoff\'s own, sorted, with Name first where EC2 shows it', () => {
     expect(createTagMap(names, validateUserTags({ team: 'data', 'cost-center': '42' }), 'task')).toEqual({
       'handoff:resource-group': 'dev-etl',
+      'handoff:stage': 'dev',
       'handoff:task': 'words',
       'cost-center': '42',
       team: 'data',
@@ -17,6 +18,7 @@ describe('deploy.tags', () => {
     expect(toTagList(createTagMap(names, {}, 'resource-group'), 'vpc-name')).toEqual([
       { Key: 'Name', Value: 'vpc-name' },
       { Key: 'handoff:resource-group', Value: 'dev-etl' },
+      { Key: 'handoff:stage', Value: 'dev' },
     ]);
   });
 
@@ -30,7 +32,7 @@ describe('deploy.tags', () => {
     expect(error).toBeInstanceOf(UserError);
     expect(error!.diagnostics.map((d) => d.path)).toEqual(['deploy.tags.aws:owner', 'deploy.tags.handoff:task', 'deploy.tags.Name', 'deploy.tags.bad#key', 'deploy.tags.ok', `deploy.tags.${'k'.repeat(129)}`]);
     const many = Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`k${i}`, 'v']));
-    expect(() => validateUserTags(many)).toThrow(/AWS allows 47/);
+    expect(() => validateUserTags(many)).toThrow(/AWS allows 46/);
     expect(validateUserTags({ 'a b:c/d=e+f-g@h_i.j': 'Ünïcode ok' })).toEqual({ 'a b:c/d=e+f-g@h_i.j': 'Ünïcode ok' });
   });
 });

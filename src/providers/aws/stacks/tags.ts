@@ -1,6 +1,6 @@
 // The tags on every stack and taggable resource: handoff's own (which the deploy role's conditions rely on) and, on a task's, `deploy.tags`.
 import { UserError, type Diagnostic } from '../../../errors.js';
-import { TAG_RESOURCE_GROUP, TAG_TASK, type DeployNames } from '../names.js';
+import { TAG_RESOURCE_GROUP, TAG_STAGE, TAG_TASK, type DeployNames } from '../names.js';
 import type { Tag } from './template.js';
 
 // AWS tag rules (Tagging AWS resources, "Tag naming limits and requirements"): keys 1-128 and values 0-256 Unicode
@@ -10,7 +10,7 @@ const MAX_VALUE = 256;
 const MAX_TAGS = 50;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 // handoff's own tags, plus `Name` that EC2 resources get: what `deploy.tags` may not use.
-const RESERVED_TAGS = 2 + 1;
+const RESERVED_TAGS = 3 + 1;
 
 /** Checks `deploy.tags` against AWS's rules and handoff's reserved keys; every problem at once. */
 export function validateUserTags(tags: Record<string, string> | undefined): Record<string, string> {
@@ -36,9 +36,13 @@ export function validateUserTags(tags: Record<string, string> | undefined): Reco
   return tags;
 }
 
-/** The tags as a map: `handoff:resource-group`, `handoff:task` for a task's resources, then `deploy.tags`. */
+/**
+ * The tags as a map: `handoff:resource-group` (the staged name), `handoff:stage`, `handoff:task` for a task's
+ * resources, then `deploy.tags`. The stage is its own tag because the staged name alone does not say whose a resource
+ * is: stage prod + `dev-etl` and stage dev + `etl` are both `dev-etl`.
+ */
 export function createTagMap(names: DeployNames, userTags: Record<string, string>, scope: 'resource-group' | 'task'): Record<string, string> {
-  const own: Record<string, string> = { [TAG_RESOURCE_GROUP]: names.resourceGroup };
+  const own: Record<string, string> = { [TAG_RESOURCE_GROUP]: names.resourceGroup, [TAG_STAGE]: names.stage };
   if (scope === 'task') own[TAG_TASK] = names.task;
   return { ...own, ...Object.fromEntries(Object.entries(userTags).sort(([a], [b]) => a.localeCompare(b))) };
 }

@@ -143,6 +143,7 @@ resource "aws_s3_bucket" "bucket" {
   bucket = var.bucket
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
   lifecycle {
     prevent_destroy = true
@@ -218,6 +219,7 @@ resource "aws_vpc" "vpc" {
   tags = {
     Name                     = "handoff-dev-etl"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -226,6 +228,7 @@ resource "aws_internet_gateway" "internet_gateway" {
   tags = {
     Name                     = "handoff-dev-etl"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -241,6 +244,7 @@ resource "aws_route_table" "public_route_table" {
   tags = {
     Name                     = "handoff-dev-etl-public"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -261,6 +265,7 @@ resource "aws_subnet" "public_subnet_a" {
   tags = {
     Name                     = "handoff-dev-etl-public-a"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -279,6 +284,7 @@ resource "aws_subnet" "public_subnet_b" {
   tags = {
     Name                     = "handoff-dev-etl-public-b"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -302,6 +308,7 @@ resource "aws_security_group" "security_group" {
   tags = {
     Name                     = "handoff-dev-etl"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -310,6 +317,7 @@ resource "aws_ecs_cluster" "cluster" {
   name  = "handoff-dev-etl"
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -344,6 +352,7 @@ resource "aws_iam_role" "execution_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -377,6 +386,7 @@ resource "aws_iam_role" "runner_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -459,6 +469,7 @@ resource "aws_iam_role" "scheduler_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -518,6 +529,7 @@ resource "aws_cloudwatch_log_group" "log_group" {
   skip_destroy      = true
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -594,6 +606,7 @@ resource "aws_iam_role" "task_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -687,6 +700,7 @@ resource "aws_ecs_task_definition" "task_definition" {
   ])
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
   lifecycle {
@@ -786,6 +800,7 @@ resource "aws_sfn_state_machine" "state_machine" {
   })
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -795,6 +810,7 @@ resource "aws_sns_topic" "alarm_topic" {
   display_name = "handoff dev-etl/wordcount"
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -813,6 +829,7 @@ resource "aws_cloudwatch_metric_alarm" "task_failed_alarm" {
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -831,6 +848,7 @@ resource "aws_cloudwatch_metric_alarm" "task_timed_out_alarm" {
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -917,6 +935,7 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed_alarm" {
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -938,6 +957,7 @@ resource "aws_cloudwatch_metric_alarm" "executions_timed_out_alarm" {
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }

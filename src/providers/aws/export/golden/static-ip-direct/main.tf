@@ -143,6 +143,7 @@ resource "aws_s3_bucket" "bucket" {
   bucket = var.bucket
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
   lifecycle {
     prevent_destroy = true
@@ -218,6 +219,7 @@ resource "aws_vpc" "vpc" {
   tags = {
     Name                     = "handoff-dev-etl"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -226,6 +228,7 @@ resource "aws_internet_gateway" "internet_gateway" {
   tags = {
     Name                     = "handoff-dev-etl"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -241,6 +244,7 @@ resource "aws_route_table" "public_route_table" {
   tags = {
     Name                     = "handoff-dev-etl-public"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -261,6 +265,7 @@ resource "aws_subnet" "public_subnet_a" {
   tags = {
     Name                     = "handoff-dev-etl-public-a"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -279,6 +284,7 @@ resource "aws_subnet" "public_subnet_b" {
   tags = {
     Name                     = "handoff-dev-etl-public-b"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -294,6 +300,7 @@ resource "aws_eip" "static_ip" {
   tags = {
     Name                     = "handoff-dev-etl-static-ip"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
   depends_on = [aws_internet_gateway_attachment.internet_gateway_attachment]
 }
@@ -306,6 +313,7 @@ resource "aws_nat_gateway" "nat_gateway" {
   tags = {
     Name                     = "handoff-dev-etl-nat"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -315,6 +323,7 @@ resource "aws_route_table" "private_route_table" {
   tags = {
     Name                     = "handoff-dev-etl-private"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -334,6 +343,7 @@ resource "aws_subnet" "private_subnet_a" {
   tags = {
     Name                     = "handoff-dev-etl-private-a"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -352,6 +362,7 @@ resource "aws_subnet" "private_subnet_b" {
   tags = {
     Name                     = "handoff-dev-etl-private-b"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -375,6 +386,7 @@ resource "aws_security_group" "security_group" {
   tags = {
     Name                     = "handoff-dev-etl"
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -383,6 +395,7 @@ resource "aws_ecs_cluster" "cluster" {
   name  = "handoff-dev-etl"
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -417,6 +430,7 @@ resource "aws_iam_role" "execution_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -450,6 +464,7 @@ resource "aws_iam_role" "runner_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -532,6 +547,7 @@ resource "aws_iam_role" "scheduler_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
   }
 }
 
@@ -591,6 +607,7 @@ resource "aws_cloudwatch_log_group" "log_group" {
   skip_destroy      = true
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -667,6 +684,7 @@ resource "aws_iam_role" "task_role" {
   permissions_boundary = local.permissions_boundary_arn
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -790,6 +808,7 @@ resource "aws_ecs_task_definition" "task_definition" {
   ])
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
   lifecycle {
@@ -805,6 +824,7 @@ resource "aws_sns_topic" "alarm_topic" {
   display_name = "handoff dev-etl/wordcount"
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -823,6 +843,7 @@ resource "aws_cloudwatch_metric_alarm" "task_failed_alarm" {
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
@@ -841,6 +862,7 @@ resource "aws_cloudwatch_metric_alarm" "task_timed_out_alarm" {
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   tags = {
     "handoff:resource-group" = "dev-etl"
+    "handoff:stage"          = "dev"
     "handoff:task"           = "wordcount"
   }
 }
