@@ -66,7 +66,8 @@ export function useCodeCache({ bundleDir, cacheDir, tier, mode }: CodeCacheOptio
     }
     // The same wrapper Node.js puts around a CommonJS file, so the file sees the same five names.
     const script = new vm.Script(moduleClass.wrap(content), { filename, cachedData });
-    compiled.push({ script, cacheFile, tier: fileTier, fromCache: cachedData !== undefined && !script.cachedDataRejected });
+    // Kept only where the exit needs them (a script kept alive holds its compiled code's source besides the module).
+    if (mode !== 'read') compiled.push({ script, cacheFile, tier: fileTier, fromCache: cachedData !== undefined && !script.cachedDataRejected });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, path.dirname(filename));
   };
