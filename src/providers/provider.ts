@@ -242,6 +242,12 @@ export interface RunLifecycle {
   get(id: string): Promise<CloudJob>;
   /** Stops a run (its handoff ends its commands and pushes artifacts first); `timeout` marks why, for the job's failure. */
   stop(id: string, why?: 'user' | 'timeout'): Promise<CloudJob>;
+  /**
+   * Inside a cloud run that received SIGTERM: the line to log when `cloud job stop` recorded that a user stopped this
+   * run (so the cloud's failed-runs alert can leave it out, as a timeout's SIGTERM is not); undefined otherwise. Absent:
+   * the provider's alert tells a stop apart by itself.
+   */
+  readStopRequest?(): Promise<string | undefined>;
   openLogs(query: LogQuery): LogReader;
   /**
    * How long to keep reading after a run ended before the log is complete: CloudWatch Logs shows lines a few seconds

@@ -228,13 +228,19 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     const started = await cli(['cloud', 'run', '-p', projectDir, '-e', 'SLEEP=60', '--json']);
     expectOk(started);
     const id = (JSON.parse(started.stdout) as { job: string }).job;
+    // Stopped once its handoff is under way (a stop before that is a container Azure ends on its own).
+    for (let i = 0; i < 100 && !bed.emulator.tables.ContainerAppConsoleLogs_CL!.some((r) => String(r.ContainerGroupName_s).startsWith(`${id}-`) && /Task greet started/.test(String(r.Log_s))); i++) await new Promise((r) => setTimeout(r, 100));
     const stopped = await cli(['cloud', 'job', 'stop', '-p', projectDir, '-v', `id=${id}`, '--json']);
     expectOk(stopped);
+    // The stop is recorded in the store first, for the run's handoff to tell the failed-runs alert.
+    expect(JSON.stringify(JSON.parse(stopped.stdout))).toContain(`greet/stops/${id}.json`);
     for (let i = 0; i < 50; i++) {
       const status = await cli(['cloud', 'job', 'status', '-p', projectDir, '-v', `id=${id}`, '--json']);
       const job = JSON.parse(status.stdout).job as { status: string; failure?: string };
       if (job.status !== 'running' && job.status !== 'pending') {
         expect(job).toMatchObject({ status: 'interrupted', failure: 'stopped' });
+        const lines = bed.emulator.tables.ContainerAppConsoleLogs_CL!.filter((r) => String(r.ContainerGroupName_s).startsWith(`${id}-`)).map((r) => String(r.Log_s));
+        expect(lines.filter((l) => l.includes('was stopped by `handoff cloud job stop`') && l.includes('[handoff: stopped by a user]'))).toHaveLength(2);
         return;
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -276,7 +282,7 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     expect(filtered.stdout.trim().split('\n').every((l) => l.includes('shared='))).toBe(true);
   });
 
-  it('the failed-runs alert rule finds every run that failed, timed out or never started, and none that succeeded', async () => {
+  it('the failed-runs alert rule finds every run that failed, timed out or never started, and none that succeeded or a user stopped', async () => {
     const status = await cli(['cloud', 'job', 'status', '-p', projectDir, '--json']);
     const jobs = (JSON.parse(status.stdout) as { jobs: { id: string; status: string; failure?: string }[] }).jobs;
     const [rule] = bed.emulator.resourcesOfType('Microsoft.Insights/scheduledQueryRules') as { properties: { enabled: boolean; scopes: string[]; criteria: { allOf: { query: string; operator: string; threshold: number }[] }; actions: { actionGroups: string[] } } }[];
@@ -293,6 +299,10 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     expect(failed.map((j) => j.failure).sort()).toEqual(['exit_code', 'start_failure', 'timeout']);
     for (const job of failed) expect(alerted, `${job.id} (${job.failure})`).toContain(job.id);
     for (const job of jobs.filter((j) => j.status === 'succeeded')) expect(alerted).not.toContain(job.id);
+    // Stopped by `cloud job stop`: SIGTERM and exit code 143 as the timed-out run, but not a failure.
+    const stopped = jobs.filter((j) => j.status === 'interrupted');
+    expect(stopped).toHaveLength(1);
+    expect(alerted).not.toContain(stopped[0]!.id);
   });
 
   it('deployed one schedule job per enabled schedule, its cron in UTC, and lists them with the shared statuses', async () => {

@@ -85,3 +85,64 @@ describe('secrets delete', () => {
     expect(emulator.secrets.secrets.has(group)).toBe(false);
   });
 });
+
+describe('a resource group with tasks in two regions', () => {
+  it('cloud resources delete keeps the scheduler identity while a task of the group is deployed in another region, naming it', async () => {
+    const secrets = { '.secrets/dev_secrets.yml': '- key: SHARED\n  value: shared-value\n  level: resource group\n' };
+    const west1 = makeProject(projectYml('spread'), secrets).projectDir;
+    const west4 = makeProject(projectYml('spread').replace('region: europe-west1', 'region: europe-west4').replace('task: words', 'task: other'), secrets).projectDir;
+    for (const dir of [west1, west4]) {
+      const deployed = await cli(['cloud', 'deploy', '-p', dir, '-y']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+    }
+    const account = `ho-dev-spread--sched@${PROJECT}.iam.gserviceaccount.com`;
+    const group = `projects/${PROJECT}/secrets/handoff_dev-spread`;
+    const removed = await cli(['cloud', 'task', 'delete', '-p', west1]);
+    expect(removed.code, removed.stderr).toBe(0);
+
+    const refused = await cli(['cloud', 'resources', 'delete', '-p', west1]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('handoff-dev-spread-other (europe-west4)');
+    expect(refused.stderr).toContain('deploy.region: europe-west4');
+    expect(emulator.iam.serviceAccounts.has(account)).toBe(true);
+    // The group's secret is read by the task in europe-west4 too: emptied, not deleted.
+    const emptied = await cli(['secrets', 'delete', '-p', west1, '-y']);
+    expect(emptied.code, emptied.stderr).toBe(0);
+    expect(emulator.secrets.secrets.has(group)).toBe(true);
+
+    const last = await cli(['cloud', 'task', 'delete', '-p', west4]);
+    expect(last.code, last.stderr).toBe(0);
+    const done = await cli(['cloud', 'resources', 'delete', '-p', west1]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(emulator.iam.serviceAccounts.has(account)).toBe(false);
+  });
+});
+
+describe('a split deployment of an earlier version (resource group Split and split: two scheduler jobs, one Cloud Run job)', () => {
+  it('cloud plan names the stray scheduler job with the command that deletes it; cloud task delete removes it with the task', async () => {
+    const schedule = 'schedules:\n  - target_id: 1\n    cron: "0 6 * * ? *"\n';
+    const dir = makeProject(projectYml('split') + schedule).projectDir;
+    const deployed = await cli(['cloud', 'deploy', '-p', dir, '-y']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const location = `projects/${PROJECT}/locations/europe-west1`;
+    const own = `${location}/jobs/handoff_dev-split_words_1`;
+    const stray = `${location}/jobs/handoff_dev-Split_words_1`;
+    // What `cloud deploy` of resource group Split made before the case check: the same job under its own scheduler id.
+    emulator.scheduler.jobs.set(stray, { ...emulator.scheduler.jobs.get(own)!, name: stray });
+    // A job of another task that merely shares the start of the name stays.
+    const other = `${location}/jobs/handoff_dev-Split_wordsmith_1`;
+    emulator.scheduler.jobs.set(other, { ...emulator.scheduler.jobs.get(own)!, name: other, httpTarget: { ...(emulator.scheduler.jobs.get(own)!.httpTarget as object), uri: `https://run.googleapis.com/v2/${location}/jobs/handoff-dev-split-wordsmith:run` } });
+
+    const plan = await cli(['cloud', 'plan', '-p', dir]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr + plan.stdout).toContain(`gcloud scheduler jobs delete handoff_dev-Split_words_1 --location=europe-west1 --project=${PROJECT}`);
+    expect(plan.stderr + plan.stdout).not.toContain('wordsmith');
+
+    const removed = await cli(['cloud', 'task', 'delete', '-p', dir, '--json']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse(removed.stdout).schedules_deleted).toEqual(['handoff_dev-split_words_1', 'handoff_dev-Split_words_1']);
+    expect(emulator.scheduler.jobs.has(stray)).toBe(false);
+    expect(emulator.scheduler.jobs.has(other)).toBe(true);
+    emulator.scheduler.jobs.delete(other);
+  });
+});

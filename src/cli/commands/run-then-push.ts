@@ -7,6 +7,7 @@ import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
 import { runInTerminal } from './run-in-terminal.js';
+import { watchStopRequest } from './stop-request.js';
 
 /** The store the run's results go to, and the log its pushes are told in. */
 export interface PushStore {
@@ -29,20 +30,25 @@ export async function runThenPush(
   // Installed before the run's own handlers go, so a signal between the run and the push is never missed (a signal
   // with no listener left would end handoff at once, or be dropped while the last one is removed).
   const stop = stopOnSignal(store.log);
+  const stopRequest = watchStopRequest(store.provider, store.log);
   let result: Awaited<ReturnType<typeof runInTerminal>>;
   try {
     result = await runInTerminal(prepared, runOptions, options, store.log);
   } catch (error) {
     stop.release();
+    stopRequest.release();
     throw await explainRunError(error);
   }
   // A signal that came after the run had ended (while its summary was printed) stops the push; one that interrupted
   // the run did its work there.
   stop.arm(result.status !== 'interrupted');
   try {
-    return await pushAfterRun(store, options, runOptions.workspaceDir, prepared.project.deploy.push_artifacts_on_fail !== false, result, stop);
+    const code = await pushAfterRun(store, options, runOptions.workspaceDir, prepared.project.deploy.push_artifacts_on_fail !== false, result, stop);
+    await stopRequest.finish();
+    return code;
   } finally {
     stop.release();
+    stopRequest.release();
   }
 }
 

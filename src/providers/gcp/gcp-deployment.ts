@@ -8,6 +8,7 @@ import { planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js
 import type { DeployEvent, DeployRequest, Deployment, ManageRequest } from '../deployment.js';
 import { checkServiceAccount, createBucketStep, createResourcesSteps, createTaskSteps, scopeTaskGrants, updatePolicy } from './deploy/gcp-steps.js';
 import { checkOwnership } from './deploy/check-ownership.js';
+import { describeGroupJobs, listGroupJobs } from './deploy/group-jobs.js';
 import { resolveJobImage, type ResolvedImage } from './deploy/resolve-image.js';
 import type { GcpProvider } from './gcp-provider.js';
 import { createJobSpec, readJobSpec } from './resources/cloud-run-job.js';
@@ -15,6 +16,7 @@ import { createBucketGrants, createSecretGrants, toServiceAccountMember } from '
 import { listGrants, type GrantScope, type IamPolicy } from './resources/iam-policy.js';
 import { MONITORING_LABEL } from './resources/monitoring.js';
 import { createScheduleSpec } from './resources/scheduler-job.js';
+import { describeScheduleDeletion, findStraySchedules } from './gcp-schedules.js';
 import { describeExecution } from './describe-execution.js';
 
 interface GcpDeploymentPlan extends ResourceDeploymentPlan {
@@ -166,13 +168,11 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       // etl, would share (and delete) one.
       await checkOwnership(p, { group: true });
       if (action === 'delete') {
-        // Every task of the resource group (in this region) is started by its scheduler identity: none may be left.
-        const group = p.names.labels['handoff-resource-group'];
-        const jobs = await (await p.apis.cloudRun()).listJobs(p.names.job.slice(0, p.names.job.lastIndexOf('/jobs/')));
-        const left = jobs.filter((job) => job.labels?.['handoff-resource-group'] === group).map((job) => String(job.name).split('/').pop());
+        // Every task of the resource group, in any region, is started by its scheduler identity: none may be left.
+        const left = await listGroupJobs(await p.apis.cloudRun(), p.names);
         if (left.length > 0) {
-          throw new UserError(`the resource group ${p.names.resourceGroup} still has Cloud Run jobs that its scheduler identity starts: ${left.join(', ')}`, {
-            fix: 'delete those tasks first: handoff cloud task delete -p <each task\'s project>',
+          throw new UserError(`the resource group ${p.names.resourceGroup} still has Cloud Run jobs that its scheduler identity starts: ${describeGroupJobs(left)}; nothing was deleted`, {
+            fix: `delete those tasks first: handoff cloud task delete -p <each task's project> (its deploy.region: ${[...new Set(left.map((j) => j.region))].join(', ')})`,
           });
         }
         const name = p.names.schedulerServiceAccount;
@@ -217,6 +217,15 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
         log: (level, message) => request.onEvent({ type: 'notice', level: level === 'warning' ? 'warning' : 'info', message }),
       });
       const schedules = await p.schedules.list(project.schedules);
+      const strays = await findStraySchedules(await p.apis.scheduler(), p.names);
+      if (strays.length > 0) {
+        const ids = strays.map((j) => (j.name ?? '').slice((j.name ?? '').lastIndexOf('/') + 1)).join(', ');
+        request.onEvent({
+          type: 'notice',
+          level: 'warning',
+          message: `the Cloud Scheduler job${strays.length === 1 ? "" : "s"} ${ids} of an earlier deploy (whose resource group or stage differed only in case) also start${strays.length === 1 ? "s" : ""} ${p.names.jobId}, so those schedules fire twice; the deploy does not touch them. Delete them with: ${strays.map((j) => describeScheduleDeletion(j, p.names)).join('; ')} (\`handoff cloud task delete\` removes them with the task)`,
+        });
+      }
       const plan: GcpDeploymentPlan = { project: projectPlan, image: image.uri, steps, schedules, request };
       return plan;
     },

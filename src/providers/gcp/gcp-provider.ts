@@ -4,6 +4,7 @@ import type { BucketLifecycle, DeployTarget, Provider, ProviderOptions } from '.
 import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
 import { createBucketStep } from './deploy/gcp-steps.js';
 import { checkOwnership, findBucketConflict } from './deploy/check-ownership.js';
+import { listGroupJobs } from './deploy/group-jobs.js';
 import { createGcpDeployment } from './gcp-deployment.js';
 import { createGcpRunLifecycle } from './gcp-runs.js';
 import { createGcpScheduleLifecycle } from './gcp-schedules.js';
@@ -200,8 +201,8 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
         const run = await apis.cloudRun();
         if (secretId === names.taskSecretId) return (await run.getJob(names.job)) !== undefined;
         if (secretId !== names.resourceGroupSecretId) return true;
-        const group = names.labels['handoff-resource-group'];
-        return (await run.listJobs(names.location)).some((job) => job.labels?.['handoff-resource-group'] === group);
+        // The group's secret is read by its tasks in every region (Secret Manager is global).
+        return (await listGroupJobs(run, names)).length > 0;
       },
     }),
     bucket,

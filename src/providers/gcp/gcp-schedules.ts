@@ -9,6 +9,26 @@ import type { CloudRunApi } from './sdk/cloud-run.js';
 import { fromUnixCron, toUnixCron } from '../../schedule/unix-cron.js';
 import type { CloudSchedulerApi, SchedulerJob } from './sdk/cloud-scheduler.js';
 
+/**
+ * Scheduler jobs of an earlier version that start this task's Cloud Run job under another spelling: before resource
+ * groups and stages that differ only in case were refused, `Runs` and `runs` (or `-s Dev` and `-s dev`) deployed one
+ * lowercase Cloud Run job but two scheduler jobs (their ids keep the case), so every schedule fired twice. They are
+ * handoff's ids for this task in another case and call exactly this task's job.
+ */
+export async function findStraySchedules(api: CloudSchedulerApi, names: GcpNames): Promise<SchedulerJob[]> {
+  const prefix = names.scheduleJobPrefix.toLowerCase();
+  const uri = `https://run.googleapis.com/v2/${names.job}:run`;
+  return (await api.listJobs(names.location, '')).filter((job) => {
+    const id = (job.name ?? '').slice((job.name ?? '').lastIndexOf('/') + 1);
+    return !id.startsWith(names.scheduleJobPrefix) && id.toLowerCase().startsWith(prefix) && job.httpTarget?.uri === uri;
+  });
+}
+
+/** The command that deletes one scheduler job. */
+export function describeScheduleDeletion(job: SchedulerJob, names: GcpNames): string {
+  return `gcloud scheduler jobs delete ${(job.name ?? '').slice((job.name ?? '').lastIndexOf('/') + 1)} --location=${names.region} --project=${names.project}`;
+}
+
 export function createGcpScheduleLifecycle(input: {
   names: GcpNames;
   deploy: Deploy;
@@ -73,7 +93,9 @@ export function createGcpScheduleLifecycle(input: {
     async delete(targetId) {
       await input.checkOwner?.();
       const api = await open();
-      const jobs = (await api.listJobs(names.location, names.scheduleJobPrefix)).filter((j) => targetId === undefined || targetOf(j) === targetId);
+      // The strays of a split deployment go too: they start the same job, so each schedule fired twice.
+      const found = [...(await api.listJobs(names.location, names.scheduleJobPrefix)), ...(await findStraySchedules(api, names))];
+      const jobs = found.filter((j) => targetId === undefined || targetOf(j) === targetId);
       const changes: ScheduleChange[] = [];
       for (const job of jobs) {
         if (await api.deleteJob(job.name!)) changes.push({ target_id: targetOf(job), id: job.name!.slice(job.name!.lastIndexOf('/') + 1), action: 'deleted' });

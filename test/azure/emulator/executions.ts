@@ -73,6 +73,8 @@ export function createExecutionRunner(host: ExecutionHost) {
     }
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-azure-replica-'));
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workspace, LANG: 'C.UTF-8', HANDOFF_GRACE_SECONDS: '1', ...host.platformEnv() };
+    // What Container Apps sets in a job's replica: the job, the execution and the replica's names.
+    Object.assign(env, { CONTAINER_APP_JOB_NAME: execution.job, CONTAINER_APP_JOB_EXECUTION_NAME: execution.name, CONTAINER_APP_REPLICA_NAME: replica });
     for (const e of container.env ?? []) env[e.name] = e.value ?? '';
     system('ContainerStarted', `Started container '${container.name}'`);
     // The values go in podman's own environment and to the container by name (-e NAME), never on its command line.

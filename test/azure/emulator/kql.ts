@@ -1,4 +1,4 @@
-// Test helper: the part of Kusto (KQL) the emulator's Log Analytics answers — tables or a union, where, project, order by, take.
+// Test helper: the part of Kusto (KQL) the emulator's Log Analytics answers — let, tables or a union, where, project, order by, take.
 export type Row = Record<string, string | number | null>;
 
 type Token = { kind: 'string' | 'word' | 'symbol'; text: string };
@@ -44,7 +44,10 @@ function tokenize(query: string): Token[] {
       } else if (c === '!' && /^!has\b/.test(query.slice(i))) {
         tokens.push({ kind: 'word', text: '!has' });
         i += 4;
-      } else if ('|(),'.includes(c)) {
+      } else if (c === '!' && /^!in\b/.test(query.slice(i))) {
+        tokens.push({ kind: 'word', text: '!in' });
+        i += 3;
+      } else if ('|(),;='.includes(c)) {
         tokens.push({ kind: 'symbol', text: c });
         i++;
       } else {
@@ -59,6 +62,8 @@ type Predicate = (row: Row) => boolean;
 
 class Parser {
   private at = 0;
+  /** Tabular `let` names: a column's value `in (name)` is one of the first column's values of that result. */
+  readonly lets = new Map<string, Row[]>();
   constructor(private readonly tokens: Token[]) {}
 
   peek(): Token | undefined {
@@ -153,12 +158,21 @@ class Parser {
         const v = this.string().toLowerCase();
         return (row) => !text(row).toLowerCase().includes(v);
       }
-      case 'in': {
+      case 'in':
+      case '!in': {
         this.expect('(');
-        const values: string[] = [this.string()];
-        while (this.accept(',')) values.push(this.string());
+        let values: string[];
+        const first = this.peek();
+        if (first?.kind === 'word' && this.lets.has(first.text)) {
+          this.next();
+          // A tabular expression: its first column's values.
+          values = this.lets.get(first.text)!.map((r) => String(Object.values(r)[0] ?? ''));
+        } else {
+          values = [this.string()];
+          while (this.accept(',')) values.push(this.string());
+        }
         this.expect(')');
-        return (row) => values.includes(text(row));
+        return op === 'in' ? (row) => values.includes(text(row)) : (row) => !values.includes(text(row));
       }
       case 'matches': {
         this.expect('regex');
@@ -174,6 +188,20 @@ class Parser {
 /** Runs a query over the tables; throws (a Log Analytics BadArgumentError) for anything outside the subset. */
 export function runKql(query: string, tables: Record<string, Row[]>, range?: { start: number; end: number }): { columns: string[]; rows: Row[] } {
   const parser = new Parser(tokenize(query));
+  // `let name = <tabular expression>;` statements first, each over the same tables and time range.
+  while (parser.accept('let')) {
+    const name = parser.word();
+    parser.expect('=');
+    parser.lets.set(name, runTabular(parser, tables, range).rows);
+    parser.expect(';');
+  }
+  const result = runTabular(parser, tables, range);
+  if (!parser.done()) throw new Error(`unexpected "${parser.next().text}" after the query`);
+  return result;
+}
+
+/** One tabular expression: a table or a union, then `|` operators, up to a `;` or the end. */
+function runTabular(parser: Parser, tables: Record<string, Row[]>, range?: { start: number; end: number }): { columns: string[]; rows: Row[] } {
   const names: string[] = [];
   if (parser.accept('union')) {
     names.push(parser.word());
@@ -184,7 +212,7 @@ export function runKql(query: string, tables: Record<string, Row[]>, range?: { s
   let rows: Row[] = names.flatMap((n) => tables[n] ?? []);
   if (range) rows = rows.filter((r) => Date.parse(String(r.TimeGenerated)) >= range.start && Date.parse(String(r.TimeGenerated)) <= range.end);
   let columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  while (!parser.done()) {
+  while (!parser.done() && parser.peek()?.text !== ';') {
     parser.expect('|');
     const op = parser.word();
     if (op === 'where') {

@@ -30,6 +30,8 @@ interface Execution {
 
 /** Cloud Run's allowed vCPU counts and memory ranges for jobs (MiB), as it validates a job's limits. */
 const SIZES: Record<string, [number, number]> = { '1': [512, 4096], '2': [512, 8192], '4': [2048, 16384], '6': [4096, 24576], '8': [4096, 32768] };
+// Some of the regions Cloud Run lists (a page of 4 at a time, so a client must follow nextPageToken).
+const CLOUD_RUN_REGIONS = ['asia-northeast1', 'europe-west1', 'europe-west4', 'us-central1', 'us-east1', 'southamerica-east1'];
 // Cloud Run gives a stopped container this long between SIGTERM and SIGKILL.
 const STOP_GRACE_MS = 10_000;
 
@@ -124,6 +126,16 @@ export class EmulatorRun {
         };
         this.jobs.set(name, job);
         sendJson(res, 200, this.operation(location!, 'Job', job, true));
+      }),
+      // google.cloud.location.Locations.ListLocations as Cloud Run serves it (Admin API v1, projects.locations.list):
+      // the regions the project sees, with any region a test deployed to.
+      route('GET', /^\/v1\/projects\/([^/]+)\/locations$/, (req, res, [project]) => {
+        this.iam.requireOwner(req.principal, 'list locations');
+        const used = [...this.jobs.keys()].filter((name) => name.startsWith(`projects/${project}/locations/`)).map((name) => name.split('/')[3]!);
+        const regions = [...new Set([...CLOUD_RUN_REGIONS, ...used])].sort();
+        const all = regions.map((region) => ({ name: `projects/${project}/locations/${region}`, locationId: region, displayName: region, labels: { 'cloud.googleapis.com/region': region } }));
+        const { page, nextPageToken } = paginate(all, req.query.get('pageSize'), req.query.get('pageToken'), 4);
+        sendJson(res, 200, { locations: page, ...(nextPageToken ? { nextPageToken } : {}) });
       }),
       route('GET', /^\/v2\/(projects\/[^/]+\/locations\/[^/]+)\/jobs$/, (req, res, [location]) => {
         this.iam.requireOwner(req.principal, 'list jobs');

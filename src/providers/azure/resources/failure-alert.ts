@@ -3,15 +3,29 @@ import type { AzureNames } from '../names.js';
 import type { ArmResource } from '../sdk/arm.js';
 
 /**
+ * What the run's own handoff logs when `cloud job stop` recorded that a user stopped it (see azure-runs.ts): Azure ends
+ * a stopped replica and one past its timeout alike (SIGTERM, exit code 143), and the alert can read only the logs.
+ */
+export const USER_STOP_MARK = '[handoff: stopped by a user]';
+
+/**
  * The runs of the task's jobs (its own and its schedules', named `<job>` and `<job>-<hash>`) that failed: handoff's own
  * line for a task that ended with a non-zero code, a container Azure saw end with a non-zero code, a replica past its
- * timeout, and a container that could not start (image pull, back-off) — a run that never started is a failure too.
+ * timeout, and a container that could not start (image pull, back-off) — a run that never started is a failure too;
+ * not a run a user stopped with `cloud job stop`.
  */
 export function createFailureQuery(names: AzureNames): string {
   const job = names.job;
+  const ofTask = `| where ContainerJobName_s == '${job}' or ContainerJobName_s startswith '${job}-'`;
   return [
+    // The replicas a user stopped with `cloud job stop` (their handoff logged the mark) are left out, every row of them.
+    'let stopped = ContainerAppConsoleLogs_CL',
+    ofTask,
+    `| where Log_s contains_cs '${USER_STOP_MARK}'`,
+    '| project ContainerGroupName_s;',
     'union ContainerAppConsoleLogs_CL, ContainerAppSystemLogs_CL',
-    `| where ContainerJobName_s == '${job}' or ContainerJobName_s startswith '${job}-'`,
+    ofTask,
+    '| where ContainerGroupName_s !in (stopped) and ReplicaName_s !in (stopped)',
     "| where Log_s matches regex @'Task \\S+ ended with exit code [1-9]'",
     "    or (Reason_s == 'ContainerTerminated' and Log_s !has \"exit code '0'\")",
     "    or Reason_s in ('DeadlineExceeded', 'BackOff', 'ContainerBackOff', 'ImagePullBackOff', 'ErrImagePull', 'ImagePullFailure')",

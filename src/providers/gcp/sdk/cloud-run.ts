@@ -12,6 +12,11 @@ export interface CloudRunApi {
   getJob(name: string): Promise<CloudRunJob | undefined>;
   /** Every job in a location (`projects/P/locations/L`), all pages. */
   listJobs(location: string): Promise<CloudRunJob[]>;
+  /**
+   * The Cloud Run locations the project sees (`projects/P/locations/L`), all pages: Cloud Run lists jobs one location at
+   * a time (v2 takes no `-` wildcard), so finding a project's jobs everywhere means asking each of these.
+   */
+  listLocations(project: string): Promise<string[]>;
   /** Creates the job and waits for the operation. */
   createJob(location: string, jobId: string, job: CloudRunJob): Promise<void>;
   /** Replaces the job's spec (template, labels) and waits for the operation. */
@@ -85,6 +90,13 @@ export function createCloudRunApi(config: GcpClientConfig): CloudRunApi {
         }
       }),
     listJobs: (location) => callGcp(`list the Cloud Run jobs of ${location}`, async () => (await jobs.listJobs({ parent: location }))[0]),
+    listLocations: (project) =>
+      callGcp(`list the Cloud Run locations of project ${project}`, async () => {
+        // google.cloud.location.Locations, which Cloud Run serves as GET /v1/projects/<project>/locations.
+        const found: string[] = [];
+        for await (const location of jobs.listLocationsAsync({ name: `projects/${project}` })) if (location.name) found.push(location.name);
+        return found;
+      }),
     listExecutions: (job, limit) =>
       callGcp(`list the executions of ${job}`, async () => {
         // The API lists newest first; one page of `limit` is what `cloud job status` shows.
