@@ -212,6 +212,50 @@ export function pythonCompare(a: unknown, b: unknown, op = '<'): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// String literals
+
+const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
+
+/**
+ * The text of a string literal as Jinja2 reads it (its lexer decodes the literal with Python's `unicode-escape`):
+ * `\n`, `\t`, `\'`, `\xhh`, `\uXXXX`, `\UXXXXXXXX`, octal `\101`, a backslash before a line break joins the lines,
+ * and any other backslash stays as written (`\q` is `\q`). Throws the reason Python gives for a bad escape.
+ */
+export function unescapePythonString(written: string): string {
+  // Jinja2 reads the line breaks of a literal as `\n`, whatever the template's were.
+  const raw = written.replace(/\r\n?/g, '\n');
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (ch !== '\\' || i + 1 >= raw.length) {
+      out += ch;
+      continue;
+    }
+    const next = raw[++i]!;
+    if (Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, next)) out += SIMPLE_ESCAPES[next];
+    else if (next === '\n') continue;
+    else if (/[0-7]/.test(next)) {
+      const digits = /^[0-7]{1,3}/.exec(raw.slice(i))![0];
+      out += String.fromCodePoint(parseInt(digits, 8));
+      i += digits.length - 1;
+    } else if (Object.prototype.hasOwnProperty.call(HEX_ESCAPES, next)) {
+      const size = HEX_ESCAPES[next]!;
+      const digits = raw.slice(i + 1, i + 1 + size);
+      const name = next === 'x' ? 'xXX' : next === 'u' ? 'uXXXX' : 'UXXXXXXXX';
+      if (!new RegExp(`^[0-9a-fA-F]{${size}}$`).test(digits)) throw new PythonTemplateError(`truncated \\${name} escape`);
+      const code = parseInt(digits, 16);
+      if (code > 0x10ffff) throw new PythonTemplateError('illegal Unicode character');
+      out += String.fromCodePoint(code);
+      i += size;
+    } else if (next === 'N') {
+      throw new PythonTemplateError("a \\N{name} escape is not supported in handoff's templates; write the character, or \\u and its code");
+    } else out += `\\${next}`;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Indexing and slicing
 
 const SURROGATE = /[\uD800-\uDFFF]/;
@@ -487,7 +531,7 @@ const STR_METHODS: Record<string, StrMethod> = {
     return sub === '' ? Array.from(part).length + 1 : part.split(sub).length - 1;
   },
   join: (t, [items]) => {
-    const list = typeof items === 'string' ? Array.from(items) : Array.isArray(items) ? items : fail(`TypeError: can only join an iterable, not ${pythonTypeName(items)}`);
+    const list = typeof items === 'string' ? Array.from(items) : items instanceof PythonIterator ? Array.from(items) : Array.isArray(items) ? items : fail(`TypeError: can only join an iterable, not ${pythonTypeName(items)}`);
     return list
       .map((item, i) => (typeof item === 'string' ? item : fail(`TypeError: sequence item ${i}: expected str instance, ${pythonTypeName(item)} found`)))
       .join(t);

@@ -48,28 +48,64 @@ export class PythonDictView<T = unknown> extends Array<T> {
 let nextAddress = 0x7f3a5c000000;
 
 /**
- * What Jinja2's select, reject, selectattr, rejectattr, map, unique and items give (a generator), and what reversed()
- * gives (`<list_reverseiterator object at 0x…>`): Python prints it as the object it is, not as its items, and it has
- * no len(), index or slice, and is always true. Filters and loops take it as the list of its items. Unlike Python's,
- * it is not used up by a first pass.
+ * What Jinja2's select, reject, selectattr, rejectattr, map, unique, items, batch and slice give (a generator), and
+ * what reversed() gives (`<list_reverseiterator object at 0x…>`): Python prints it as the object it is, not as its
+ * items, and it has no len(), index or slice, and is always true. As in Python it is lazy (its items are made as they
+ * are asked for) and used up by a pass: `{% set g = x | select %}{{ g | list }}{{ g | list }}` prints the items, then
+ * `[]`. Iterating it (a loop, `list`, `join`, `in`) takes its items; `first` takes one.
  */
-export class PythonIterator<T = unknown> extends Array<T> {
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
-  /** Python's type name: `generator`, `list_reverseiterator`, `range_iterator`, … */
-  type = 'generator';
-  /** What Python's repr names after the type, e.g. a generator's function (`generator object select_or_reject`). */
-  label = '';
-  address = '';
+export class PythonIterator<T = unknown> implements IterableIterator<T> {
+  // Private, so that no attribute lookup (`map(attribute='type')`) finds them as a dict's keys.
+  readonly #type: string;
+  readonly #label: string;
+  readonly #address: string;
+  #items: Iterable<T> | undefined;
+  #iterator: Iterator<T> | undefined;
 
+  private constructor(type: string, items: Iterable<T>, label: string) {
+    this.#type = type;
+    this.#items = items;
+    this.#label = label;
+    this.#address = (nextAddress += 0x70).toString(16);
+  }
+
+  /** `items` is iterated only as the iterator is: pass a generator (`function* () {…}()`) to make items lazily. */
   static make<T>(type: string, items: Iterable<T>, label = ''): PythonIterator<T> {
-    const iterator = new PythonIterator<T>();
-    iterator.push(...items);
-    iterator.type = type;
-    iterator.label = label;
-    iterator.address = (nextAddress += 0x70).toString(16);
-    return iterator;
+    return new PythonIterator(type, items, label);
+  }
+
+  /** Python's type name: `generator`, `list_reverseiterator`, `range_iterator`, … */
+  get type(): string {
+    return this.#type;
+  }
+  /** What Python's repr names after the type, e.g. a generator's function (`generator object select_or_reject`). */
+  get label(): string {
+    return this.#label;
+  }
+  get address(): string {
+    return this.#address;
+  }
+
+  next(): IteratorResult<T> {
+    if (this.#items) {
+      this.#iterator = this.#items[Symbol.iterator]();
+      this.#items = undefined;
+    }
+    if (!this.#iterator) return { done: true, value: undefined };
+    let result: IteratorResult<T>;
+    try {
+      result = this.#iterator.next();
+    } catch (e) {
+      // A generator that raised is finished, in Python as in JavaScript.
+      this.#iterator = undefined;
+      throw e;
+    }
+    if (result.done) this.#iterator = undefined;
+    return result;
+  }
+
+  [Symbol.iterator](): PythonIterator<T> {
+    return this;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   parseFormatTemplate,
   percentFormat,
   pythonAdd,
+  pythonCompare,
   pythonDiv,
   pythonFloorDiv,
   pythonIndex,
@@ -25,6 +26,7 @@ import {
   PythonTemplateError,
   pythonTypeName,
   strMember,
+  unescapePythonString,
 } from './python-ops.js';
 import {
   attributeOf,
@@ -34,7 +36,7 @@ import {
   groupbyFilter,
   intFilter,
   itemsFilter,
-  iterate,
+  iterateLazily,
   joinFilter,
   lastFilter,
   lengthFilter,
@@ -56,7 +58,7 @@ import {
   wordwrapFilter,
 } from './python-filters.js';
 import { formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
-import { JINJA2_TEST_FILTERS, JINJA2_TESTS } from './python-tests.js';
+import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
 
 export { quoteForShell };
@@ -117,7 +119,16 @@ function startsTestArgument(token: ParserToken): boolean {
 type NodeClass = (new (lineno: number, colno: number, ...fields: unknown[]) => AstNode) & {
   extend(name: string, props: Record<string, unknown>): NodeClass;
 };
+interface TokenizerInternals {
+  lineno: number;
+  colno: number;
+  current(): string;
+  forward(): void;
+  isFinished(): boolean;
+  _parseString(delimiter: string): string;
+}
 interface NunjucksInternals {
+  lexer: { lex(src: string, opts: unknown): TokenizerInternals };
   parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode; Parser: { prototype: ParserInternals } };
   nodes: { Node: NodeClass };
   runtime: {
@@ -347,26 +358,30 @@ function formatFilter(value: unknown, ...rest: unknown[]): string {
  */
 function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ...rest: unknown[]): PythonIterator {
   const [args, kwargs] = splitKeywords(rest);
-  const items = iterate(value);
   if (args.length === 0 && kwargs && typeof kwargs.attribute === 'string') {
     const attribute = kwargs.attribute;
-    return mapped(
-      items.map((item) => {
-        const picked = attributeOf(item, attribute);
-        return picked === undefined ? kwargs.default : picked;
-      }),
-    );
+    return mapped(value, (item) => {
+      const picked = attributeOf(item, attribute);
+      return picked === undefined ? kwargs.default : picked;
+    });
   }
   const [name, ...filterArgs] = args;
   if (typeof name !== 'string') throw new PythonTemplateError('map: expected a filter name or attribute=');
   const filter = (this.env as unknown as EnvironmentInternals).getFilter(name) as (...a: unknown[]) => unknown;
   const extra = kwargs ? [...filterArgs, { ...kwargs, __keywords: true }] : filterArgs;
-  return mapped(items.map((item) => filter.call(this, item, ...extra)));
+  return mapped(value, (item) => filter.call(this, item, ...extra));
 }
 
-/** map's result as Jinja2 gives it: a generator, which prints as `<generator object sync_do_map at 0x…>`. */
-function mapped(items: unknown[]): PythonIterator {
-  return PythonIterator.make('generator', items, 'sync_do_map');
+/**
+ * map's result as Jinja2 gives it: a generator, which prints as `<generator object sync_do_map at 0x…>`, maps items
+ * as they are asked for, and gives none of a false value (`if value:` there).
+ */
+function mapped(value: unknown, map: (item: unknown) => unknown): PythonIterator {
+  const items = function* () {
+    if (!pythonTruthy(value)) return;
+    for (const item of iterateLazily(value)) yield map(item);
+  };
+  return PythonIterator.make('generator', items(), 'sync_do_map');
 }
 
 /** Python's range() refuses floats (`range(2.0)`); bools are ints there. */
@@ -654,6 +669,28 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
 }
 
+/** One comparison of Python's: `==` and `!=` by value, the others by Python's ordering (mixed types are a TypeError). */
+function pythonComparison(left: unknown, op: string, right: unknown): boolean {
+  if (op === '==' || op === '===') return pythonEquals(left, right);
+  if (op === '!=' || op === '!==') return !pythonEquals(left, right);
+  if (left === undefined || right === undefined) {
+    throw new PythonTemplateError(`UndefinedError: an undefined value cannot be compared with ${op}`, 'define the value, or test it first ({% if name is defined %})');
+  }
+  const order = pythonCompare(left, right, op);
+  return op === '<' ? order < 0 : op === '<=' ? order <= 0 : op === '>' ? order > 0 : order >= 0;
+}
+
+/** `first op1 second op2 third …`: each operand after the first is a function, called only while the chain holds. */
+function pythonCompareChain(first: unknown, rest: unknown[]): boolean {
+  let left = first;
+  for (let i = 0; i < rest.length; i += 2) {
+    const right = (rest[i + 1] as () => unknown)();
+    if (!pythonComparison(left, rest[i] as string, right)) return false;
+    left = right;
+  }
+  return true;
+}
+
 /** The template text of a lookup's target (`d`, `d.a`, `d['a-b']`, `lst[0]`) for messages; undefined for other expressions. */
 function describeLookupTarget(node: unknown): string | undefined {
   const name = symbolName(node);
@@ -718,6 +755,9 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     handoffFloat: (value: number) => new PythonFloat(value),
     handoffTuple: (items: unknown[]) => PythonTuple.from(items),
     handoffOr: (left: unknown, right: () => unknown) => (pythonTruthy(left) ? left : right()),
+    handoffCompare: pythonCompareChain,
+    // `x in y` (and `not in`): Python's, so `[1] in [[1]]` is true and a generator is iterated up to the item.
+    inOperator: (item: unknown, container: unknown) => pythonContains(container, item),
     handoffAnd: (left: unknown, right: () => unknown) => (pythonTruthy(left) ? right() : left),
   });
   const compiler = internals.compiler.Compiler.prototype;
@@ -731,6 +771,19 @@ function installPythonSemantics(internals: NunjucksInternals): void {
       this._emit(')');
     };
   for (const op of ['Add', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow']) compiler[`compile${op}`] = call(`handoff${op}`, 'left', 'right');
+  // `a == b < c` is Python's chain (`a == b and b < c`, each side evaluated once, the rest only while true), with
+  // Python's `==` (lists and dicts by their items) and ordering; nunjucks emitted JavaScript's `a == b < c`.
+  compiler.compileCompare = function compileCompareAsPython(node, frame) {
+    this._emit('runtime.handoffCompare(');
+    this.compile(node.expr, frame);
+    this._emit(', [');
+    (node.ops as AstNode[]).forEach((op, i) => {
+      this._emit(`${i > 0 ? ', ' : ''}${JSON.stringify(op.type)}, function() { return `);
+      this.compile(op.expr, frame);
+      this._emit('; }');
+    });
+    this._emit('])');
+  };
   compiler.compileLookupVal = function compileLookupValAsPython(node, frame) {
     const target = isAstNode(node.target) ? node.target : node;
     this._emit(`runtime.handoffLookup(${JSON.stringify(describeLookupTarget(node.target) ?? '')}, ${target.lineno}, ${target.colno}, (`);
@@ -791,6 +844,30 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   compiler.compileLiteral = function compileLiteralAsPython(node, frame) {
     if (node.value instanceof PythonFloat) this._emit(`runtime.handoffFloat(${node.value.value})`);
     else compileLiteral.call(this, node, frame);
+  };
+  // String literals are decoded as Jinja2's lexer decodes them (Python's escapes: `"\\u00e9"` is `é`); nunjucks knew
+  // only `\\n`, `\\t` and `\\r`, and dropped the backslash of any other escape.
+  const tokenizer = Object.getPrototypeOf(internals.lexer.lex('', {})) as TokenizerInternals;
+  tokenizer._parseString = function parseStringAsPython(delimiter) {
+    const [lineno, colno] = [this.lineno, this.colno];
+    this.forward();
+    let raw = '';
+    while (!this.isFinished() && this.current() !== delimiter) {
+      const ch = this.current();
+      raw += ch;
+      this.forward();
+      // An escaped quote does not end the literal.
+      if (ch === '\\' && !this.isFinished()) {
+        raw += this.current();
+        this.forward();
+      }
+    }
+    this.forward();
+    try {
+      return unescapePythonString(raw);
+    } catch (e) {
+      throw Object.assign(new Error(`in a string literal: ${(e as Error).message}`), { lineno: lineno + 1, colno: colno + 1 });
+    }
   };
   // nunjucks reads `1.0` as the number 1; the token says it was written as a float.
   const parser = internals.parser.Parser.prototype;
