@@ -1,5 +1,5 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, describeAs, formatPythonFloat, formatPythonRepr, formatPythonStr, madeUpAddress } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
@@ -253,6 +253,29 @@ export function unescapePythonString(written: string): string {
     } else out += `\\${next}`;
   }
   return out;
+}
+
+/** Python's `==`: numbers (bools among them) by value, lists and tuples (never each other) item by item, dicts by items. */
+export function pythonEquals(a: unknown, b: unknown): boolean {
+  const x = numberOf(a);
+  const y = numberOf(b);
+  if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && x === y;
+  // A generator equals only itself; a range equals a range of the same items, never a list.
+  if (a instanceof PythonIterator || b instanceof PythonIterator) return a === b;
+  // A dict's keys and items views compare as sets, with each other only; its values view equals only itself.
+  if (a instanceof PythonDictView || b instanceof PythonDictView) {
+    if (!(a instanceof PythonDictView && b instanceof PythonDictView) || a.kind === 'dict_values' || b.kind === 'dict_values') return a === b;
+    return a.length === b.length && a.every((item) => b.some((other) => pythonEquals(item, other)));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a instanceof PythonTuple !== b instanceof PythonTuple || a instanceof PythonRange !== b instanceof PythonRange || a.length !== b.length) return false;
+    return a.every((item, i) => pythonEquals(item, b[i]));
+  }
+  if (isMapping(a) && isMapping(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && pythonEquals(a[k], b[k]));
+  }
+  return a === b;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -582,12 +605,17 @@ export function strMember(text: string, name: unknown): unknown {
   if (typeof name !== 'string') return undefined;
   if (Object.prototype.hasOwnProperty.call(STR_METHODS, name)) {
     const method = STR_METHODS[name]!;
-    return (...args: unknown[]) => method(text, args);
+    return boundMethod(name, 'str', (...args: unknown[]) => method(text, args));
   }
   if (UNSUPPORTED_STR_METHODS.has(name)) {
-    return () => fail(`str.${name}() is not supported in handoff's templates`);
+    return boundMethod(name, 'str', () => fail(`str.${name}() is not supported in handoff's templates`));
   }
   return undefined;
+}
+
+/** A method bound to its object, which prints as Python prints one (`<built-in method upper of str object at 0x…>`). */
+export function boundMethod<T extends object>(name: string, type: string, method: T): T {
+  return describeAs(method, `<built-in method ${name} of ${type} object at ${madeUpAddress()}>`);
 }
 
 /** The dict methods templates call, with Python's results: views that print as Python's, `get` giving None. */
@@ -596,13 +624,85 @@ const DICT_METHODS: Record<string, (dict: Record<string, unknown>, args: unknown
   keys: (d) => PythonDictView.make('dict_keys', Object.keys(d)),
   values: (d) => PythonDictView.make('dict_values', Object.values(d)),
   get: (d, [key, otherwise = null]) => (typeof key === 'string' && Object.prototype.hasOwnProperty.call(d, key) ? d[key] : otherwise),
+  copy: (d) => ({ ...d }),
 };
 
 /** `dict.name` for the dict methods above, bound to the dict; undefined for any other name (nunjucks decides). */
 export function dictMember(dict: Record<string, unknown>, name: unknown): unknown {
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(DICT_METHODS, name)) return undefined;
   const method = DICT_METHODS[name]!;
-  return (...args: unknown[]) => method(dict, args);
+  return boundMethod(name, 'dict', (...args: unknown[]) => method(dict, args));
+}
+
+/** The position of the first item equal (Python's ==) to `item`, or -1. */
+function indexOf(list: unknown[], item: unknown): number {
+  return list.findIndex((i) => pythonEquals(i, item));
+}
+
+/** A list index as Python's list.insert and list.pop read it (negative from the end). */
+function listPosition(list: unknown[], at: unknown, method: string): number {
+  if (!isInt(at)) fail(`TypeError: '${pythonTypeName(at)}' object cannot be interpreted as an integer (list.${method})`);
+  const n = numberOf(at)!;
+  return n < 0 ? n + list.length : n;
+}
+
+/** The items Python's list.extend takes from a value: a list's, a str's characters, a dict's keys, a generator's. */
+function extendItems(value: unknown): unknown[] {
+  if (value instanceof PythonIterator || Array.isArray(value)) return Array.from(value as Iterable<unknown>);
+  if (typeof value === 'string') return Array.from(value);
+  if (isMapping(value)) return Object.keys(value);
+  return fail(`TypeError: '${pythonTypeName(value)}' object is not iterable`);
+}
+
+/**
+ * Python's list methods, with Python's results: those that change the list give None (nunjucks' append gave the new
+ * length, its pop(i) a list, its count and index compared by identity).
+ */
+const LIST_METHODS: Record<string, (list: unknown[], args: unknown[]) => unknown> = {
+  append: (l, [item]) => (l.push(item), null),
+  clear: (l) => ((l.length = 0), null),
+  copy: (l) => [...l],
+  count: (l, [item]) => l.filter((i) => pythonEquals(i, item)).length,
+  extend: (l, [items]) => (l.push(...extendItems(items)), null),
+  index: (l, [item]) => {
+    const at = indexOf(l, item);
+    return at < 0 ? fail('ValueError: the value is not in the list') : at;
+  },
+  insert: (l, [at, item]) => (l.splice(Math.min(Math.max(listPosition(l, at, 'insert'), 0), l.length), 0, item), null),
+  pop: (l, [at = -1]) => {
+    if (l.length === 0) fail('IndexError: pop from empty list');
+    const i = listPosition(l, at, 'pop');
+    if (i < 0 || i >= l.length) fail('IndexError: pop index out of range');
+    return l.splice(i, 1)[0];
+  },
+  remove: (l, [item]) => {
+    const at = indexOf(l, item);
+    if (at < 0) fail('ValueError: list.remove(x): x not in list');
+    l.splice(at, 1);
+    return null;
+  },
+  reverse: (l) => (l.reverse(), null),
+  sort: (l, args) => {
+    const [positional, kwargs] = keywordsOf(args);
+    if (positional.length > 0) fail('TypeError: sort() takes no positional arguments');
+    if (kwargs.key !== undefined && kwargs.key !== null) fail("list.sort(key=…) is not supported in handoff's templates; use the sort filter (| sort(attribute='…'))");
+    const sign = pythonTruthy(kwargs.reverse) ? -1 : 1;
+    l.sort((a, b) => sign * pythonCompare(a, b));
+    return null;
+  },
+};
+const TUPLE_METHODS = new Set(['count', 'index']);
+
+/**
+ * `list.name` for Python's list methods (a tuple's or range's count and index), bound to the list; undefined for any
+ * other name, so JavaScript's own members (`length`, `map`) are not reachable from a template, as in Jinja2.
+ */
+export function listMember(list: unknown[], name: unknown): unknown {
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(LIST_METHODS, name)) return undefined;
+  const plain = !(list instanceof PythonTuple || list instanceof PythonRange || list instanceof PythonDictView);
+  if (!plain && !TUPLE_METHODS.has(name)) return undefined;
+  const method = LIST_METHODS[name]!;
+  return boundMethod(name, pythonTypeName(list), (...args: unknown[]) => method(list, args));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

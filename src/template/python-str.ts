@@ -47,6 +47,20 @@ export class PythonDictView<T = unknown> extends Array<T> {
 /** Python prints an object's address in its repr; iterators get made-up ones of the same form (no template can rely on one). */
 let nextAddress = 0x7f3a5c000000;
 
+/** A made-up object address, as Python's repr shows one (`0x7f3a5c000070`). */
+export function madeUpAddress(): string {
+  return `0x${(nextAddress += 0x70).toString(16)}`;
+}
+
+/** What Python's repr gives for a callable of a template's (a bound method, `range`), set where it is made. */
+const CALLABLE_REPRS = new WeakMap<object, string>();
+
+/** Marks `callable` to print as `repr` (`<built-in method upper of str object at 0x…>`) rather than as JavaScript. */
+export function describeAs<T extends object>(callable: T, repr: string): T {
+  CALLABLE_REPRS.set(callable, repr);
+  return callable;
+}
+
 /**
  * What Jinja2's select, reject, selectattr, rejectattr, map, unique, items, batch and slice give (a generator), and
  * what reversed() gives (`<list_reverseiterator object at 0x…>`): Python prints it as the object it is, not as its
@@ -66,7 +80,7 @@ export class PythonIterator<T = unknown> implements IterableIterator<T> {
     this.#type = type;
     this.#items = items;
     this.#label = label;
-    this.#address = (nextAddress += 0x70).toString(16);
+    this.#address = madeUpAddress().slice(2);
   }
 
   /** `items` is iterated only as the iterator is: pass a generator (`function* () {…}()`) to make items lazily. */
@@ -164,6 +178,8 @@ export function formatPythonRepr(value: unknown): string {
   if (value instanceof PythonTuple) return value.length === 1 ? `(${formatPythonRepr(value[0])},)` : `(${value.map(formatPythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
   if (value instanceof Date) return isoTime(value);
+  // A function never prints its JavaScript source: a method as Python's repr of it, anything else as a function.
+  if (typeof value === 'function') return CALLABLE_REPRS.get(value) ?? `<function ${value.name || 'object'} at ${madeUpAddress()}>`;
   if (typeof value === 'object') {
     // Objects with their own text (a nunjucks SafeString, a Date-like value) keep it.
     if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return String(value);

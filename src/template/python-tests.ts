@@ -1,7 +1,9 @@
 // Jinja2 3.1's tests (`x is integer`, `x is sequence`, …) and the filters that take a test (select, selectattr, …), with Python's types.
-import { PythonTemplateError, isMapping, numberOf, pythonCompare, pythonTruthy } from './python-ops.js';
+import { PythonTemplateError, isMapping, numberOf, pythonCompare, pythonEquals, pythonTruthy } from './python-ops.js';
+
+export { pythonEquals };
 import { attributeOf, iterateLazily } from './python-filters.js';
-import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator } from './python-str.js';
 
 /** What a test or a filter is called with as `this` (nunjucks' context): the environment, to find tests and filters by name. */
 interface TestContext {
@@ -15,29 +17,6 @@ function isInteger(value: unknown): boolean {
 
 function isFloat(value: unknown): boolean {
   return value instanceof PythonFloat || (typeof value === 'number' && !Number.isInteger(value));
-}
-
-/** Python's `==`: numbers (bools among them) by value, lists and tuples (never each other) item by item, dicts by items. */
-export function pythonEquals(a: unknown, b: unknown): boolean {
-  const x = numberOf(a);
-  const y = numberOf(b);
-  if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && x === y;
-  // A generator equals only itself; a range equals a range of the same items, never a list.
-  if (a instanceof PythonIterator || b instanceof PythonIterator) return a === b;
-  // A dict's keys and items views compare as sets, with each other only; its values view equals only itself.
-  if (a instanceof PythonDictView || b instanceof PythonDictView) {
-    if (!(a instanceof PythonDictView && b instanceof PythonDictView) || a.kind === 'dict_values' || b.kind === 'dict_values') return a === b;
-    return a.length === b.length && a.every((item) => b.some((other) => pythonEquals(item, other)));
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a instanceof PythonTuple !== b instanceof PythonTuple || a instanceof PythonRange !== b instanceof PythonRange || a.length !== b.length) return false;
-    return a.every((item, i) => pythonEquals(item, b[i]));
-  }
-  if (isMapping(a) && isMapping(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && pythonEquals(a[k], b[k]));
-  }
-  return a === b;
 }
 
 /**

@@ -7,6 +7,8 @@ import {
   dictMember,
   isMapping,
   isPythonStrMethod,
+  boundMethod,
+  listMember,
   numberOf,
   parseFormatTemplate,
   percentFormat,
@@ -57,7 +59,7 @@ import {
   uniqueFilter,
   wordwrapFilter,
 } from './python-filters.js';
-import { formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
+import { describeAs, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
 import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
 
@@ -251,7 +253,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('wordwrap', wordwrapFilter);
       environment.addFilter('attr', attrFilter);
       // Python's range, which prints as `range(0, 3)` (nunjucks' gave a list).
-      environment.addGlobal('range', pythonRange);
+      environment.addGlobal('range', describeAs(pythonRange, "<class 'range'>"));
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
       for (const [name, filter] of Object.entries(JINJA2_TEST_FILTERS)) environment.addFilter(name, filter);
       // nunjucks' type definitions leave out addTest, which its Environment has.
@@ -412,9 +414,6 @@ function pythonRange(...rest: unknown[]): PythonRange {
   return PythonRange.make(start, stop, step);
 }
 
-/** The Python list methods nunjucks' compatibility layer gives lists (`lst.append(x)`), which `attr` can name. */
-const LIST_METHODS = new Set(['append', 'count', 'index', 'insert', 'pop', 'remove']);
-
 /**
  * Jinja2's `attr(obj, name)`: Python's getattr, never an item (`d | attr('a')` is undefined even when `d['a']` is
  * there): a str's, dict's or list's methods, a groupby group's `grouper` and `list`; anything else is undefined.
@@ -425,8 +424,8 @@ function attrFilter(value: unknown, name: unknown): unknown {
   if (typeof value === 'string') return strMember(value, name);
   if (value instanceof PythonGroup) return name === 'grouper' ? value.grouper : name === 'list' ? value.list : undefined;
   if (isMapping(value)) return dictMember(value, name);
-  const plainList = Array.isArray(value) && [PythonTuple, PythonDictView, PythonIterator, PythonRange].every((kind) => !(value instanceof kind));
-  if (plainList && LIST_METHODS.has(name)) return (loadEngine() as unknown as NunjucksInternals).runtime.memberLookup(value, name);
+  if (value instanceof PythonRange && (name === 'start' || name === 'stop' || name === 'step')) return value[name];
+  if (Array.isArray(value)) return listMember(value, name);
   return undefined;
 }
 
@@ -669,6 +668,9 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
 }
 
+/** The dict methods of nunjucks' compatibility layer that are Python's too (its has_key and iteritems are Python 2's). */
+const DICT_COMPAT_METHODS = new Set(['pop', 'popitem', 'setdefault', 'update']);
+
 /** One comparison of Python's: `==` and `!=` by value, the others by Python's ordering (mixed types are a TypeError). */
 function pythonComparison(left: unknown, op: string, right: unknown): boolean {
   if (op === '==' || op === '===') return pythonEquals(left, right);
@@ -724,9 +726,21 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     // A dict view or a generator has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
     if (target instanceof PythonDictView || target instanceof PythonIterator) return undefined;
     if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
+    // A list has Python's list methods, a range its bounds, a group its grouper and list; JavaScript's own members
+    // (`length`, `map`) are not there in Python, so they are Undefined.
+    if (Array.isArray(target)) {
+      const method = listMember(target, key);
+      if (method !== undefined) return method;
+      if (target instanceof PythonRange && (key === 'start' || key === 'stop' || key === 'step')) return target[key];
+      if (target instanceof PythonGroup && (key === 'grouper' || key === 'list')) return target[key];
+      return undefined;
+    }
     if (isMapping(target)) {
       const method = dictMember(target, key);
       if (method !== undefined) return method;
+      if (typeof key === 'string' && DICT_COMPAT_METHODS.has(key)) return boundMethod(key, 'dict', compatLookup.apply(this, args) as object);
+      // Only the dict's own keys: not what every JavaScript object inherits (`constructor`, `toString`).
+      return (typeof key === 'string' || typeof key === 'number') && Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
     }
     return compatLookup.apply(this, args);
   };
