@@ -252,6 +252,58 @@ export function groupbyFilter(value: unknown, ...rest: unknown[]): PythonGroup[]
   return groups;
 }
 
+/**
+ * Jinja2's `batch(value, linecount, fill_with=None)`: a generator of lists of `linecount` items, the last filled up
+ * with fill_with when given (nunjucks' gave a list of lists, printed as one).
+ */
+export function batchFilter(value: unknown, ...rest: unknown[]): PythonIterator {
+  const { linecount, fill_with: fill } = bindArguments('batch', rest, { linecount: undefined, fill_with: null });
+  if (linecount === undefined) fail("TypeError: do_batch() missing 1 required positional argument: 'linecount'");
+  const batches = function* () {
+    const size = numberOf(linecount);
+    let batch: unknown[] = [];
+    for (const item of iterateLazily(value === null ? itemsOf(value) : value)) {
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+      batch.push(item);
+    }
+    if (batch.length > 0) {
+      if (fill !== null && fill !== undefined && size !== undefined && batch.length < size) {
+        batch.push(...Array.from({ length: integerArgument(linecount) - batch.length }, () => fill));
+      }
+      yield batch;
+    }
+  };
+  return PythonIterator.make('generator', batches(), 'do_batch');
+}
+
+/**
+ * Jinja2's `slice(value, slices, fill_with=None)`: a generator of `slices` lists (columns), the first ones one item
+ * longer when the items do not divide evenly, the others then filled with fill_with when given.
+ */
+export function sliceFilter(value: unknown, ...rest: unknown[]): PythonIterator {
+  const { slices, fill_with: fill } = bindArguments('slice', rest, { slices: undefined, fill_with: null });
+  if (slices === undefined) fail("TypeError: sync_do_slice() missing 1 required positional argument: 'slices'");
+  const columns = function* () {
+    const seq = itemsOf(value);
+    const count = integerArgument(slices);
+    if (count === 0) fail('ZeroDivisionError: integer division or modulo by zero');
+    const perSlice = Math.floor(seq.length / count);
+    const withExtra = seq.length - perSlice * count;
+    let offset = 0;
+    for (let n = 0; n < count; n++) {
+      const start = offset + n * perSlice;
+      if (n < withExtra) offset += 1;
+      const column = seq.slice(start, Math.max(start, offset + (n + 1) * perSlice));
+      if (fill !== null && fill !== undefined && n >= withExtra) column.push(fill);
+      yield column;
+    }
+  };
+  return PythonIterator.make('generator', columns(), 'sync_do_slice');
+}
+
 /** Jinja2's `list`: Python's list() of the value, so a dict gives its keys and a str its characters (by code point). */
 export function listFilter(value: unknown): unknown[] {
   return [...itemsOf(value)];

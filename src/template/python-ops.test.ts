@@ -514,6 +514,29 @@ const JINJA2_31_RENDERS: Array<[string, string]> = [
   ["{% set l = [[1], [2]] %}{{ l.count([1]) }}{{ l.index([2]) }}", "11"],
   ["{% set l = [3, 1, 2] %}{{ l.sort() }}{{ l }}{{ l.sort(reverse=true) }}{{ l }}{{ l.reverse() }}{{ l }}", "None[1, 2, 3]None[3, 2, 1]None[1, 2, 3]"],
   ["{% set l = [1] %}{{ l.extend('ab') }}{{ l.insert(-1, 0) }}{{ l }}{{ l.remove('a') }}{{ l.copy() }}{{ l.clear() }}{{ l }}", "NoneNone[1, 'a', 0, 'b']None[1, 0, 'b']None[]"],
+  // batch and slice give generators (before: lists, printed as lists, with a length).
+  ["{{ lst|batch(2) }}", "<generator object do_batch at 0x…>"],
+  ["{{ lst|batch(2)|list }}", "[[3, 1], [2]]"],
+  ["{{ lst|batch(2, 'x')|list }}", "[[3, 1], [2, 'x']]"],
+  ["{{ lst|batch(5)|list }}", "[[3, 1, 2]]"],
+  ["{{ lst|batch(1)|list }}", "[[3], [1], [2]]"],
+  ["{{ lst|batch(2) is sequence }}", "False"],
+  ["{% for row in lst|batch(2) %}{{ row|join(',') }};{% endfor %}", "3,1;2;"],
+  ["{% set b = lst|batch(2) %}{{ b|first }}{{ b|list }}", "[3, 1][[2]]"],
+  ["{{ lst|select|batch(2)|list }}", "[[3, 1], [2]]"],
+  ["{{ s|batch(4)|list }}", "[['a', 'b', 'c', 'a'], ['b', 'c']]"],
+  ["{{ d|batch(1)|list }}", "[['a'], ['b']]"],
+  ["{{ []|batch(2)|list }}", "[]"],
+  ["{{ lst|slice(2) }}", "<generator object sync_do_slice at 0x…>"],
+  ["{{ lst|slice(2)|list }}", "[[3, 1], [2]]"],
+  ["{{ lst|slice(2, 'x')|list }}", "[[3, 1], [2, 'x']]"],
+  ["{{ range(10)|slice(3)|list }}", "[[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]"],
+  ["{{ range(10)|slice(3, 0)|list }}", "[[0, 1, 2, 3], [4, 5, 6, 0], [7, 8, 9, 0]]"],
+  ["{{ lst|slice(5)|list }}", "[[3], [1], [2], [], []]"],
+  ["{{ lst|slice(5, 0)|list }}", "[[3], [1], [2], [0], [0]]"],
+  ["{% for col in items|slice(2) %}[{% for i in col %}{{ i.name }}{% endfor %}]{% endfor %}", "[a][b]"],
+  ["{{ lst|slice(2) is sequence }}", "False"],
+  ["{% set c = lst|slice(2) %}{{ c|list }}{{ c|list }}", "[[3, 1], [2]][]"],
 ];
 
 /** What Jinja2 refuses among the same: the Python error each gives. */
@@ -547,6 +570,11 @@ const JINJA2_31_ERRORS: Array<[string, string]> = [
   ["{{ [1].remove(2) }}", "ValueError"],
   ["{{ [1].index(2) }}", "ValueError"],
   ["{{ [1, 'a'].sort() }}", "TypeError"],
+  ["{{ lst|batch(2)|length }}", "TypeError"],
+  ["{{ lst|slice(0)|list }}", "ZeroDivisionError"],
+  ["{{ lst|slice(2)|length }}", "TypeError"],
+  ["{{ lst|slice(2.0)|list }}", "TypeError"],
+  ["{{ none_v|batch(2)|list }}", "TypeError"],
 ];
 
 /** Object addresses differ run by run, in Python as here. */

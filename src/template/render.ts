@@ -32,6 +32,7 @@ import {
 } from './python-ops.js';
 import {
   attributeOf,
+  batchFilter,
   dictsortFilter,
   firstFilter,
   floatFilter,
@@ -49,6 +50,7 @@ import {
   reverseFilter,
   roundFilter,
   safeFilter,
+  sliceFilter,
   sortFilter,
   strMethodFilter,
   sumFilter,
@@ -251,6 +253,8 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('safe', safeFilter);
       environment.addFilter('reverse', reverseFilter);
       environment.addFilter('wordwrap', wordwrapFilter);
+      environment.addFilter('batch', batchFilter);
+      environment.addFilter('slice', sliceFilter);
       environment.addFilter('attr', attrFilter);
       // Python's range, which prints as `range(0, 3)` (nunjucks' gave a list).
       environment.addGlobal('range', describeAs(pythonRange, "<class 'range'>"));
