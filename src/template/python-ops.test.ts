@@ -537,6 +537,26 @@ const JINJA2_31_RENDERS: Array<[string, string]> = [
   ["{% for col in items|slice(2) %}[{% for i in col %}{{ i.name }}{% endfor %}]{% endfor %}", "[a][b]"],
   ["{{ lst|slice(2) is sequence }}", "False"],
   ["{% set c = lst|slice(2) %}{{ c|list }}{{ c|list }}", "[[3, 1], [2]][]"],
+  // Operator precedence as Jinja2's: * / // % one level left to right, then ~, then + - (before: `5 * 3 // 2` was 5).
+  ["{{ 5 * 3 // 2 }}", "7"],
+  ["{{ 2 * 7 % 4 }}", "2"],
+  ["{{ 7 // 2 * 2 }}", "6"],
+  ["{{ 7 % 4 * 2 }}", "6"],
+  ["{{ 9 / 3 / 3 }}", "1.0"],
+  ["{{ 100 // 7 % 3 }}", "2"],
+  ["{{ 10 - 2 - 3 }}", "5"],
+  ["{{ 10 - 2 + 3 }}", "11"],
+  ["{{ 0.1 + 0.2 - 0.3 }}", "5.551115123125783e-17"],
+  ["{{ 2 * 3 + 4 * 5 }}", "26"],
+  ["{{ 'x' ~ 2 * 3 }}", "x6"],
+  ["{{ 'a' ~ 'b' + 'c' }}", "abc"],
+  ["{{ n * 2 ~ '!' }}", "14!"],
+  ["{{ 1 + 2 == 3 }}", "True"],
+  ["{{ 'ab' ~ 'c' == 'abc' }}", "True"],
+  ["{{ lst|length * 2 // 4 }}", "1"],
+  ["{{ -n // 2 * 3 }}", "-12"],
+  ["{{ 2 ** 3 ** 2 }}", "64"],
+  ["{{ 2 * 3 ** 2 }}", "18"],
 ];
 
 /** What Jinja2 refuses among the same: the Python error each gives. */
@@ -575,6 +595,8 @@ const JINJA2_31_ERRORS: Array<[string, string]> = [
   ["{{ lst|slice(2)|length }}", "TypeError"],
   ["{{ lst|slice(2.0)|list }}", "TypeError"],
   ["{{ none_v|batch(2)|list }}", "TypeError"],
+  ["{{ 'a' ~ 1 + 2 }}", "TypeError"],
+  ["{{ 1 + 2 ~ 3 }}", "TypeError"],
 ];
 
 /** Object addresses differ run by run, in Python as here. */

@@ -77,7 +77,7 @@ function operands(op: string, left: unknown, right: unknown): [number, number] {
   const a = numberOf(left);
   const b = numberOf(right);
   if (a === undefined || b === undefined) {
-    fail(`unsupported operand type(s) for ${op}: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
+    fail(`TypeError: unsupported operand type(s) for ${op}: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
   }
   return [a, b];
 }
@@ -145,13 +145,13 @@ export function pythonPow(left: unknown, right: unknown): unknown {
 
 export function pythonNeg(value: unknown): unknown {
   const a = numberOf(value);
-  if (a === undefined) fail(`bad operand type for unary -: '${pythonTypeName(value)}'`);
+  if (a === undefined) fail(`TypeError: bad operand type for unary -: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(-a) : -a;
 }
 
 export function pythonPos(value: unknown): unknown {
   const a = numberOf(value);
-  if (a === undefined) fail(`bad operand type for unary +: '${pythonTypeName(value)}'`);
+  if (a === undefined) fail(`TypeError: bad operand type for unary +: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(a) : a;
 }
 

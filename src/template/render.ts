@@ -110,6 +110,10 @@ interface ParserInternals {
   parsePostfix(node: AstNode): AstNode;
   parseCompare(): AstNode;
   parseIs(): AstNode;
+  parseConcat(): AstNode;
+  parseAdd(): AstNode;
+  parseMul(): AstNode;
+  parsePow(): AstNode;
   peekToken(): ParserToken | null;
   nextToken(withWhitespace?: boolean): ParserToken | null;
   skipSymbol(name: string): boolean;
@@ -891,7 +895,34 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   const parser = internals.parser.Parser.prototype;
   // Jinja2's tests take one argument without parentheses (`x is divisibleby 3`, `x is in lst`, `x is sameas none`),
   // and `none`, `true` and `false` are test names there; nunjucks parsed only `is name` and `is name(args)`.
-  const nodes = internals.nodes as unknown as Record<'Symbol' | 'FunCall' | 'NodeList' | 'Is' | 'Not', NodeClass>;
+  const nodes = internals.nodes as unknown as Record<'Symbol' | 'FunCall' | 'NodeList' | 'Is' | 'Not' | 'Concat' | 'Add' | 'Sub' | 'Mul' | 'Div' | 'FloorDiv' | 'Mod', NodeClass>;
+  // Jinja2's precedence: `*`, `/`, `//` and `%` are one level, left to right, above `~`, which is above `+` and `-`
+  // (one level too). nunjucks gave each operator a level of its own (`5 * 3 // 2` was 5 * (3 // 2) = 5, where
+  // Jinja2 gives 7) and put `~` below `+` (`'a' ~ 1 + 2` was `a3`; Jinja2 refuses `'a1' + 2`).
+  const leftToRight = (operators: Record<string, NodeClass>, operand: (parser: ParserInternals) => AstNode) =>
+    function parseLevel(this: ParserInternals): AstNode {
+      let node = operand(this);
+      for (let token = this.peekToken(); token?.type === 'operator' && Object.prototype.hasOwnProperty.call(operators, token.value); token = this.peekToken()) {
+        this.nextToken();
+        node = new operators[token.value]!(node.lineno, node.colno, node, operand(this));
+      }
+      return node;
+    };
+  const parsePow = parser.parsePow;
+  parser.parseMul = leftToRight({ '*': nodes.Mul, '/': nodes.Div, '//': nodes.FloorDiv, '%': nodes.Mod }, (p) => parsePow.call(p));
+  const parseTilde = (p: ParserInternals): AstNode => {
+    let node = p.parseMul();
+    for (let token = p.peekToken(); token?.type === 'tilde'; token = p.peekToken()) {
+      p.nextToken();
+      node = new nodes.Concat(node.lineno, node.colno, node, p.parseMul());
+    }
+    return node;
+  };
+  parser.parseAdd = leftToRight({ '+': nodes.Add, '-': nodes.Sub }, parseTilde);
+  // What a comparison's operands are parsed with (nunjucks' `~` level): now the `+` level.
+  parser.parseConcat = function parseSum() {
+    return this.parseAdd();
+  };
   const parseCompare = parser.parseCompare;
   parser.parseIs = function parseIsAsJinja2() {
     let node = parseCompare.call(this);
