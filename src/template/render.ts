@@ -515,6 +515,10 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
       if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
     } else if (node.typename === 'FunCall') {
       checkLiteralStrCall(node, origin);
+    } else if (node.typename === 'For' && isAstNode(node.arr) && node.arr.typename === 'InlineIf' && !node.arr.else_) {
+      // Jinja2's loop filter (`for x in y if x > 1`): nunjucks reads `y if x > 1` as one value, of the loop variable
+      // before the loop (undefined), and so looped over nothing.
+      throw syntaxError('a loop filter (`for x in items if condition`) is not supported in handoff\'s templates; filter first (`for x in items | select(…)` or `| selectattr(…)`) or put an {% if %} inside the loop', origin, node.arr.lineno + 1, node.arr.colno + 1);
     } else if (node.typename === 'Symbol' && typeof node.value === 'string' && /^[0-9]/.test(node.value)) {
       // nunjucks' lexer reads `1e3` as a name (undefined, so empty); Jinja2 reads the float 1000.0.
       throw syntaxError(`the number "${node.value}" in exponent notation is not supported; write it out (1e3 as 1000.0)`, origin, node.lineno + 1, node.colno + 1);
