@@ -31,13 +31,22 @@ function integerArgument(value: unknown): number {
   return n;
 }
 
-/** The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None. */
+/**
+ * The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None;
+ * what is left of a generator (which is then used up).
+ */
 export function iterate(value: unknown): unknown[] {
+  if (value instanceof PythonIterator) return Array.from(value);
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') return Array.from(value);
   if (value === undefined || value === null) return [];
   if (typeof value === 'object') return Object.keys(value);
   return fail(`TypeError: '${pythonTypeName(value)}' object is not iterable`);
+}
+
+/** The items of a value as `iterate` gives them, but a generator's only as they are asked for (a filter's generator over it). */
+export function iterateLazily(value: unknown): Iterable<unknown> {
+  return value instanceof PythonIterator ? value : iterate(value);
 }
 
 /** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
@@ -172,14 +181,16 @@ function hashKey(value: unknown): string {
 export function uniqueFilter(value: unknown, ...rest: unknown[]): PythonIterator {
   const { case_sensitive: caseSensitive, attribute } = bindArguments('unique', rest, { case_sensitive: false, attribute: null });
   const key = keyFunction(attribute, caseSensitive);
-  const seen = new Set<string>();
-  const kept = itemsOf(value).filter((item) => {
-    const k = hashKey(key(item));
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-  return PythonIterator.make('generator', kept, 'sync_do_unique');
+  const kept = function* () {
+    const seen = new Set<string>();
+    for (const item of value === null ? itemsOf(value) : iterateLazily(value)) {
+      const k = hashKey(key(item));
+      if (seen.has(k)) continue;
+      seen.add(k);
+      yield item;
+    }
+  };
+  return PythonIterator.make('generator', kept(), 'sync_do_unique');
 }
 
 /**
@@ -241,6 +252,58 @@ export function groupbyFilter(value: unknown, ...rest: unknown[]): PythonGroup[]
   return groups;
 }
 
+/**
+ * Jinja2's `batch(value, linecount, fill_with=None)`: a generator of lists of `linecount` items, the last filled up
+ * with fill_with when given (nunjucks' gave a list of lists, printed as one).
+ */
+export function batchFilter(value: unknown, ...rest: unknown[]): PythonIterator {
+  const { linecount, fill_with: fill } = bindArguments('batch', rest, { linecount: undefined, fill_with: null });
+  if (linecount === undefined) fail("TypeError: do_batch() missing 1 required positional argument: 'linecount'");
+  const batches = function* () {
+    const size = numberOf(linecount);
+    let batch: unknown[] = [];
+    for (const item of iterateLazily(value === null ? itemsOf(value) : value)) {
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+      batch.push(item);
+    }
+    if (batch.length > 0) {
+      if (fill !== null && fill !== undefined && size !== undefined && batch.length < size) {
+        batch.push(...Array.from({ length: integerArgument(linecount) - batch.length }, () => fill));
+      }
+      yield batch;
+    }
+  };
+  return PythonIterator.make('generator', batches(), 'do_batch');
+}
+
+/**
+ * Jinja2's `slice(value, slices, fill_with=None)`: a generator of `slices` lists (columns), the first ones one item
+ * longer when the items do not divide evenly, the others then filled with fill_with when given.
+ */
+export function sliceFilter(value: unknown, ...rest: unknown[]): PythonIterator {
+  const { slices, fill_with: fill } = bindArguments('slice', rest, { slices: undefined, fill_with: null });
+  if (slices === undefined) fail("TypeError: sync_do_slice() missing 1 required positional argument: 'slices'");
+  const columns = function* () {
+    const seq = itemsOf(value);
+    const count = integerArgument(slices);
+    if (count === 0) fail('ZeroDivisionError: integer division or modulo by zero');
+    const perSlice = Math.floor(seq.length / count);
+    const withExtra = seq.length - perSlice * count;
+    let offset = 0;
+    for (let n = 0; n < count; n++) {
+      const start = offset + n * perSlice;
+      if (n < withExtra) offset += 1;
+      const column = seq.slice(start, Math.max(start, offset + (n + 1) * perSlice));
+      if (fill !== null && fill !== undefined && n >= withExtra) column.push(fill);
+      yield column;
+    }
+  };
+  return PythonIterator.make('generator', columns(), 'sync_do_slice');
+}
+
 /** Jinja2's `list`: Python's list() of the value, so a dict gives its keys and a str its characters (by code point). */
 export function listFilter(value: unknown): unknown[] {
   return [...itemsOf(value)];
@@ -248,9 +311,13 @@ export function listFilter(value: unknown): unknown[] {
 
 /** Jinja2's `items` (3.1): a generator of a dict's (key, value) pairs; Undefined gives none. */
 export function itemsFilter(value: unknown): PythonIterator {
-  if (value === undefined) return PythonIterator.make('generator', [], 'do_items');
-  if (!isMapping(value)) fail('TypeError: Can only get item pairs from a mapping.');
-  return PythonIterator.make('generator', pairsOf(value), 'do_items');
+  // Its checks are part of the generator, as in Jinja2: `5 | items` is a generator that fails when iterated.
+  const pairs = function* () {
+    if (value === undefined) return;
+    if (!isMapping(value)) fail('TypeError: Can only get item pairs from a mapping.');
+    yield* pairsOf(value);
+  };
+  return PythonIterator.make('generator', pairs(), 'do_items');
 }
 
 function pairsOf(dict: Record<string, unknown>): PythonTuple[] {
@@ -340,6 +407,8 @@ export function lengthFilter(value: unknown): number {
 
 /** Jinja2's `first`: the first item, key or character (code point); Undefined when there is none. */
 export function firstFilter(value: unknown): unknown {
+  // Of a generator, only its next item is taken (Python's next(iter(value))).
+  if (value instanceof PythonIterator) return value.next().value;
   return itemsOf(value)[0];
 }
 
@@ -421,7 +490,7 @@ const REVERSED_VIEW: Record<PythonDictView['kind'], string> = {
 export function reverseFilter(value: unknown): unknown {
   if (typeof value === 'string') return Array.from(value).reverse().join('');
   if (value === undefined) return PythonIterator.make('reversed', []);
-  if (value instanceof PythonIterator) return [...value].reverse();
+  if (value instanceof PythonIterator) return Array.from(value).reverse();
   if (value instanceof PythonRange) return PythonIterator.make('range_iterator', [...value].reverse());
   if (value instanceof PythonDictView) return PythonIterator.make(REVERSED_VIEW[value.kind], [...value].reverse());
   if (value instanceof PythonTuple) return PythonIterator.make('reversed', [...value].reverse());

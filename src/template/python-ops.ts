@@ -1,5 +1,5 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, formatPythonFloat, formatPythonRepr, formatPythonStr } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, describeAs, formatPythonFloat, formatPythonRepr, formatPythonStr, madeUpAddress } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
@@ -77,7 +77,7 @@ function operands(op: string, left: unknown, right: unknown): [number, number] {
   const a = numberOf(left);
   const b = numberOf(right);
   if (a === undefined || b === undefined) {
-    fail(`unsupported operand type(s) for ${op}: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
+    fail(`TypeError: unsupported operand type(s) for ${op}: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
   }
   return [a, b];
 }
@@ -145,13 +145,13 @@ export function pythonPow(left: unknown, right: unknown): unknown {
 
 export function pythonNeg(value: unknown): unknown {
   const a = numberOf(value);
-  if (a === undefined) fail(`bad operand type for unary -: '${pythonTypeName(value)}'`);
+  if (a === undefined) fail(`TypeError: bad operand type for unary -: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(-a) : -a;
 }
 
 export function pythonPos(value: unknown): unknown {
   const a = numberOf(value);
-  if (a === undefined) fail(`bad operand type for unary +: '${pythonTypeName(value)}'`);
+  if (a === undefined) fail(`TypeError: bad operand type for unary +: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(a) : a;
 }
 
@@ -209,6 +209,73 @@ export function pythonCompare(a: unknown, b: unknown, op = '<'): number {
     return Math.sign(a.length - b.length);
   }
   return fail(`TypeError: '${op}' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// String literals
+
+const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
+
+/**
+ * The text of a string literal as Jinja2 reads it (its lexer decodes the literal with Python's `unicode-escape`):
+ * `\n`, `\t`, `\'`, `\xhh`, `\uXXXX`, `\UXXXXXXXX`, octal `\101`, a backslash before a line break joins the lines,
+ * and any other backslash stays as written (`\q` is `\q`). Throws the reason Python gives for a bad escape.
+ */
+export function unescapePythonString(written: string): string {
+  // Jinja2 reads the line breaks of a literal as `\n`, whatever the template's were.
+  const raw = written.replace(/\r\n?/g, '\n');
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (ch !== '\\' || i + 1 >= raw.length) {
+      out += ch;
+      continue;
+    }
+    const next = raw[++i]!;
+    if (Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, next)) out += SIMPLE_ESCAPES[next];
+    else if (next === '\n') continue;
+    else if (/[0-7]/.test(next)) {
+      const digits = /^[0-7]{1,3}/.exec(raw.slice(i))![0];
+      out += String.fromCodePoint(parseInt(digits, 8));
+      i += digits.length - 1;
+    } else if (Object.prototype.hasOwnProperty.call(HEX_ESCAPES, next)) {
+      const size = HEX_ESCAPES[next]!;
+      const digits = raw.slice(i + 1, i + 1 + size);
+      const name = next === 'x' ? 'xXX' : next === 'u' ? 'uXXXX' : 'UXXXXXXXX';
+      if (!new RegExp(`^[0-9a-fA-F]{${size}}$`).test(digits)) throw new PythonTemplateError(`truncated \\${name} escape`);
+      const code = parseInt(digits, 16);
+      if (code > 0x10ffff) throw new PythonTemplateError('illegal Unicode character');
+      out += String.fromCodePoint(code);
+      i += size;
+    } else if (next === 'N') {
+      throw new PythonTemplateError("a \\N{name} escape is not supported in handoff's templates; write the character, or \\u and its code");
+    } else out += `\\${next}`;
+  }
+  return out;
+}
+
+/** Python's `==`: numbers (bools among them) by value, lists and tuples (never each other) item by item, dicts by items. */
+export function pythonEquals(a: unknown, b: unknown): boolean {
+  const x = numberOf(a);
+  const y = numberOf(b);
+  if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && x === y;
+  // A generator equals only itself; a range equals a range of the same items, never a list.
+  if (a instanceof PythonIterator || b instanceof PythonIterator) return a === b;
+  // A dict's keys and items views compare as sets, with each other only; its values view equals only itself.
+  if (a instanceof PythonDictView || b instanceof PythonDictView) {
+    if (!(a instanceof PythonDictView && b instanceof PythonDictView) || a.kind === 'dict_values' || b.kind === 'dict_values') return a === b;
+    return a.length === b.length && a.every((item) => b.some((other) => pythonEquals(item, other)));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a instanceof PythonTuple !== b instanceof PythonTuple || a instanceof PythonRange !== b instanceof PythonRange || a.length !== b.length) return false;
+    return a.every((item, i) => pythonEquals(item, b[i]));
+  }
+  if (isMapping(a) && isMapping(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && pythonEquals(a[k], b[k]));
+  }
+  return a === b;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -487,7 +554,7 @@ const STR_METHODS: Record<string, StrMethod> = {
     return sub === '' ? Array.from(part).length + 1 : part.split(sub).length - 1;
   },
   join: (t, [items]) => {
-    const list = typeof items === 'string' ? Array.from(items) : Array.isArray(items) ? items : fail(`TypeError: can only join an iterable, not ${pythonTypeName(items)}`);
+    const list = typeof items === 'string' ? Array.from(items) : items instanceof PythonIterator ? Array.from(items) : Array.isArray(items) ? items : fail(`TypeError: can only join an iterable, not ${pythonTypeName(items)}`);
     return list
       .map((item, i) => (typeof item === 'string' ? item : fail(`TypeError: sequence item ${i}: expected str instance, ${pythonTypeName(item)} found`)))
       .join(t);
@@ -538,12 +605,17 @@ export function strMember(text: string, name: unknown): unknown {
   if (typeof name !== 'string') return undefined;
   if (Object.prototype.hasOwnProperty.call(STR_METHODS, name)) {
     const method = STR_METHODS[name]!;
-    return (...args: unknown[]) => method(text, args);
+    return boundMethod(name, 'str', (...args: unknown[]) => method(text, args));
   }
   if (UNSUPPORTED_STR_METHODS.has(name)) {
-    return () => fail(`str.${name}() is not supported in handoff's templates`);
+    return boundMethod(name, 'str', () => fail(`str.${name}() is not supported in handoff's templates`));
   }
   return undefined;
+}
+
+/** A method bound to its object, which prints as Python prints one (`<built-in method upper of str object at 0x…>`). */
+export function boundMethod<T extends object>(name: string, type: string, method: T): T {
+  return describeAs(method, `<built-in method ${name} of ${type} object at ${madeUpAddress()}>`);
 }
 
 /** The dict methods templates call, with Python's results: views that print as Python's, `get` giving None. */
@@ -552,13 +624,85 @@ const DICT_METHODS: Record<string, (dict: Record<string, unknown>, args: unknown
   keys: (d) => PythonDictView.make('dict_keys', Object.keys(d)),
   values: (d) => PythonDictView.make('dict_values', Object.values(d)),
   get: (d, [key, otherwise = null]) => (typeof key === 'string' && Object.prototype.hasOwnProperty.call(d, key) ? d[key] : otherwise),
+  copy: (d) => ({ ...d }),
 };
 
 /** `dict.name` for the dict methods above, bound to the dict; undefined for any other name (nunjucks decides). */
 export function dictMember(dict: Record<string, unknown>, name: unknown): unknown {
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(DICT_METHODS, name)) return undefined;
   const method = DICT_METHODS[name]!;
-  return (...args: unknown[]) => method(dict, args);
+  return boundMethod(name, 'dict', (...args: unknown[]) => method(dict, args));
+}
+
+/** The position of the first item equal (Python's ==) to `item`, or -1. */
+function indexOf(list: unknown[], item: unknown): number {
+  return list.findIndex((i) => pythonEquals(i, item));
+}
+
+/** A list index as Python's list.insert and list.pop read it (negative from the end). */
+function listPosition(list: unknown[], at: unknown, method: string): number {
+  if (!isInt(at)) fail(`TypeError: '${pythonTypeName(at)}' object cannot be interpreted as an integer (list.${method})`);
+  const n = numberOf(at)!;
+  return n < 0 ? n + list.length : n;
+}
+
+/** The items Python's list.extend takes from a value: a list's, a str's characters, a dict's keys, a generator's. */
+function extendItems(value: unknown): unknown[] {
+  if (value instanceof PythonIterator || Array.isArray(value)) return Array.from(value as Iterable<unknown>);
+  if (typeof value === 'string') return Array.from(value);
+  if (isMapping(value)) return Object.keys(value);
+  return fail(`TypeError: '${pythonTypeName(value)}' object is not iterable`);
+}
+
+/**
+ * Python's list methods, with Python's results: those that change the list give None (nunjucks' append gave the new
+ * length, its pop(i) a list, its count and index compared by identity).
+ */
+const LIST_METHODS: Record<string, (list: unknown[], args: unknown[]) => unknown> = {
+  append: (l, [item]) => (l.push(item), null),
+  clear: (l) => ((l.length = 0), null),
+  copy: (l) => [...l],
+  count: (l, [item]) => l.filter((i) => pythonEquals(i, item)).length,
+  extend: (l, [items]) => (l.push(...extendItems(items)), null),
+  index: (l, [item]) => {
+    const at = indexOf(l, item);
+    return at < 0 ? fail('ValueError: the value is not in the list') : at;
+  },
+  insert: (l, [at, item]) => (l.splice(Math.min(Math.max(listPosition(l, at, 'insert'), 0), l.length), 0, item), null),
+  pop: (l, [at = -1]) => {
+    if (l.length === 0) fail('IndexError: pop from empty list');
+    const i = listPosition(l, at, 'pop');
+    if (i < 0 || i >= l.length) fail('IndexError: pop index out of range');
+    return l.splice(i, 1)[0];
+  },
+  remove: (l, [item]) => {
+    const at = indexOf(l, item);
+    if (at < 0) fail('ValueError: list.remove(x): x not in list');
+    l.splice(at, 1);
+    return null;
+  },
+  reverse: (l) => (l.reverse(), null),
+  sort: (l, args) => {
+    const [positional, kwargs] = keywordsOf(args);
+    if (positional.length > 0) fail('TypeError: sort() takes no positional arguments');
+    if (kwargs.key !== undefined && kwargs.key !== null) fail("list.sort(key=…) is not supported in handoff's templates; use the sort filter (| sort(attribute='…'))");
+    const sign = pythonTruthy(kwargs.reverse) ? -1 : 1;
+    l.sort((a, b) => sign * pythonCompare(a, b));
+    return null;
+  },
+};
+const TUPLE_METHODS = new Set(['count', 'index']);
+
+/**
+ * `list.name` for Python's list methods (a tuple's or range's count and index), bound to the list; undefined for any
+ * other name, so JavaScript's own members (`length`, `map`) are not reachable from a template, as in Jinja2.
+ */
+export function listMember(list: unknown[], name: unknown): unknown {
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(LIST_METHODS, name)) return undefined;
+  const plain = !(list instanceof PythonTuple || list instanceof PythonRange || list instanceof PythonDictView);
+  if (!plain && !TUPLE_METHODS.has(name)) return undefined;
+  const method = LIST_METHODS[name]!;
+  return boundMethod(name, pythonTypeName(list), (...args: unknown[]) => method(list, args));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -47,29 +47,79 @@ export class PythonDictView<T = unknown> extends Array<T> {
 /** Python prints an object's address in its repr; iterators get made-up ones of the same form (no template can rely on one). */
 let nextAddress = 0x7f3a5c000000;
 
-/**
- * What Jinja2's select, reject, selectattr, rejectattr, map, unique and items give (a generator), and what reversed()
- * gives (`<list_reverseiterator object at 0x…>`): Python prints it as the object it is, not as its items, and it has
- * no len(), index or slice, and is always true. Filters and loops take it as the list of its items. Unlike Python's,
- * it is not used up by a first pass.
- */
-export class PythonIterator<T = unknown> extends Array<T> {
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
-  /** Python's type name: `generator`, `list_reverseiterator`, `range_iterator`, … */
-  type = 'generator';
-  /** What Python's repr names after the type, e.g. a generator's function (`generator object select_or_reject`). */
-  label = '';
-  address = '';
+/** A made-up object address, as Python's repr shows one (`0x7f3a5c000070`). */
+export function madeUpAddress(): string {
+  return `0x${(nextAddress += 0x70).toString(16)}`;
+}
 
+/** What Python's repr gives for a callable of a template's (a bound method, `range`), set where it is made. */
+const CALLABLE_REPRS = new WeakMap<object, string>();
+
+/** Marks `callable` to print as `repr` (`<built-in method upper of str object at 0x…>`) rather than as JavaScript. */
+export function describeAs<T extends object>(callable: T, repr: string): T {
+  CALLABLE_REPRS.set(callable, repr);
+  return callable;
+}
+
+/**
+ * What Jinja2's select, reject, selectattr, rejectattr, map, unique, items, batch and slice give (a generator), and
+ * what reversed() gives (`<list_reverseiterator object at 0x…>`): Python prints it as the object it is, not as its
+ * items, and it has no len(), index or slice, and is always true. As in Python it is lazy (its items are made as they
+ * are asked for) and used up by a pass: `{% set g = x | select %}{{ g | list }}{{ g | list }}` prints the items, then
+ * `[]`. Iterating it (a loop, `list`, `join`, `in`) takes its items; `first` takes one.
+ */
+export class PythonIterator<T = unknown> implements IterableIterator<T> {
+  // Private, so that no attribute lookup (`map(attribute='type')`) finds them as a dict's keys.
+  readonly #type: string;
+  readonly #label: string;
+  readonly #address: string;
+  #items: Iterable<T> | undefined;
+  #iterator: Iterator<T> | undefined;
+
+  private constructor(type: string, items: Iterable<T>, label: string) {
+    this.#type = type;
+    this.#items = items;
+    this.#label = label;
+    this.#address = madeUpAddress().slice(2);
+  }
+
+  /** `items` is iterated only as the iterator is: pass a generator (`function* () {…}()`) to make items lazily. */
   static make<T>(type: string, items: Iterable<T>, label = ''): PythonIterator<T> {
-    const iterator = new PythonIterator<T>();
-    iterator.push(...items);
-    iterator.type = type;
-    iterator.label = label;
-    iterator.address = (nextAddress += 0x70).toString(16);
-    return iterator;
+    return new PythonIterator(type, items, label);
+  }
+
+  /** Python's type name: `generator`, `list_reverseiterator`, `range_iterator`, … */
+  get type(): string {
+    return this.#type;
+  }
+  /** What Python's repr names after the type, e.g. a generator's function (`generator object select_or_reject`). */
+  get label(): string {
+    return this.#label;
+  }
+  get address(): string {
+    return this.#address;
+  }
+
+  next(): IteratorResult<T> {
+    if (this.#items) {
+      this.#iterator = this.#items[Symbol.iterator]();
+      this.#items = undefined;
+    }
+    if (!this.#iterator) return { done: true, value: undefined };
+    let result: IteratorResult<T>;
+    try {
+      result = this.#iterator.next();
+    } catch (e) {
+      // A generator that raised is finished, in Python as in JavaScript.
+      this.#iterator = undefined;
+      throw e;
+    }
+    if (result.done) this.#iterator = undefined;
+    return result;
+  }
+
+  [Symbol.iterator](): PythonIterator<T> {
+    return this;
   }
 }
 
@@ -128,6 +178,8 @@ export function formatPythonRepr(value: unknown): string {
   if (value instanceof PythonTuple) return value.length === 1 ? `(${formatPythonRepr(value[0])},)` : `(${value.map(formatPythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(formatPythonRepr).join(', ')}]`;
   if (value instanceof Date) return isoTime(value);
+  // A function never prints its JavaScript source: a method as Python's repr of it, anything else as a function.
+  if (typeof value === 'function') return CALLABLE_REPRS.get(value) ?? `<function ${value.name || 'object'} at ${madeUpAddress()}>`;
   if (typeof value === 'object') {
     // Objects with their own text (a nunjucks SafeString, a Date-like value) keep it.
     if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return String(value);

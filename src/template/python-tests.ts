@@ -1,7 +1,9 @@
 // Jinja2 3.1's tests (`x is integer`, `x is sequence`, …) and the filters that take a test (select, selectattr, …), with Python's types.
-import { PythonTemplateError, isMapping, numberOf, pythonCompare, pythonTruthy } from './python-ops.js';
-import { attributeOf, iterate } from './python-filters.js';
-import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
+import { PythonTemplateError, isMapping, numberOf, pythonCompare, pythonEquals, pythonTruthy } from './python-ops.js';
+
+export { pythonEquals };
+import { attributeOf, iterateLazily } from './python-filters.js';
+import { PythonDictView, PythonFloat, PythonIterator } from './python-str.js';
 
 /** What a test or a filter is called with as `this` (nunjucks' context): the environment, to find tests and filters by name. */
 interface TestContext {
@@ -17,26 +19,16 @@ function isFloat(value: unknown): boolean {
   return value instanceof PythonFloat || (typeof value === 'number' && !Number.isInteger(value));
 }
 
-/** Python's `==`: numbers (bools among them) by value, lists and tuples (never each other) item by item, dicts by items. */
-export function pythonEquals(a: unknown, b: unknown): boolean {
-  const x = numberOf(a);
-  const y = numberOf(b);
-  if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && x === y;
-  // A generator equals only itself; a range equals a range of the same items, never a list.
-  if (a instanceof PythonIterator || b instanceof PythonIterator) return a === b;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a instanceof PythonTuple !== b instanceof PythonTuple || a instanceof PythonRange !== b instanceof PythonRange || a.length !== b.length) return false;
-    return a.every((item, i) => pythonEquals(item, b[i]));
+/**
+ * Python's `in`: a substring of a str, an item of a list or tuple, a key of a dict; a generator is iterated up to the
+ * item (what it gave is used up); Undefined holds nothing.
+ */
+export function pythonContains(container: unknown, item: unknown): boolean {
+  if (container === undefined) return false;
+  if (container instanceof PythonIterator) {
+    for (const c of container) if (pythonEquals(c, item)) return true;
+    return false;
   }
-  if (isMapping(a) && isMapping(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && pythonEquals(a[k], b[k]));
-  }
-  return a === b;
-}
-
-/** Python's `in`: a substring of a str, an item of a list or tuple, a key of a dict. */
-function pythonContains(container: unknown, item: unknown): boolean {
   if (typeof container === 'string') {
     if (typeof item !== 'string') throw new PythonTemplateError(`TypeError: 'in <string>' requires string as left operand`);
     return container.includes(item);
@@ -92,7 +84,7 @@ export const JINJA2_TESTS: Record<string, Test> = {
   // Python's check: len() and [] work, so str, list, tuple, range and dict are sequences; a dict's views and a
   // generator are not.
   sequence: (v) => v === undefined || typeof v === 'string' || isMapping(v) || (Array.isArray(v) && !(v instanceof PythonDictView) && !(v instanceof PythonIterator)),
-  iterable: (v) => v === undefined || typeof v === 'string' || isMapping(v) || Array.isArray(v),
+  iterable: (v) => v === undefined || typeof v === 'string' || isMapping(v) || Array.isArray(v) || v instanceof PythonIterator,
   callable: (v) => typeof v === 'function',
   in: (v, container) => pythonContains(container, v),
   eq: (v, other) => pythonEquals(v, other),
@@ -136,8 +128,14 @@ function selectItems(context: TestContext, value: unknown, pick: (item: unknown)
     }
     holds = (item) => test.call(context, item, ...args) === true;
   }
-  // Jinja2's generator, which prints as `<generator object select_or_reject at 0x…>`.
-  return PythonIterator.make('generator', iterate(value).filter((item) => holds(pick(item)) === keep), 'select_or_reject');
+  // Jinja2's generator, which prints as `<generator object select_or_reject at 0x…>`; it tests items as they are
+  // asked for, and gives none of a false value (`if value:` there), so `0 | select` is empty and `5 | select` fails
+  // only when iterated.
+  const kept = function* () {
+    if (!pythonTruthy(value)) return;
+    for (const item of iterateLazily(value)) if (holds(pick(item)) === keep) yield item;
+  };
+  return PythonIterator.make('generator', kept(), 'select_or_reject');
 }
 
 function attributeName(filter: string, attribute: unknown): string {
@@ -146,7 +144,7 @@ function attributeName(filter: string, attribute: unknown): string {
 }
 
 /** Jinja2's select, reject, selectattr and rejectattr (nunjucks' selectattr took no test, and kept every truthy item). */
-export const JINJA2_TEST_FILTERS: Record<string, (this: TestContext, value: unknown, ...args: unknown[]) => unknown[]> = {
+export const JINJA2_TEST_FILTERS: Record<string, (this: TestContext, value: unknown, ...args: unknown[]) => PythonIterator> = {
   select(value, ...args) {
     return selectItems(this, value, (item) => item, args, true);
   },

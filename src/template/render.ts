@@ -7,10 +7,13 @@ import {
   dictMember,
   isMapping,
   isPythonStrMethod,
+  boundMethod,
+  listMember,
   numberOf,
   parseFormatTemplate,
   percentFormat,
   pythonAdd,
+  pythonCompare,
   pythonDiv,
   pythonFloorDiv,
   pythonIndex,
@@ -25,16 +28,18 @@ import {
   PythonTemplateError,
   pythonTypeName,
   strMember,
+  unescapePythonString,
 } from './python-ops.js';
 import {
   attributeOf,
+  batchFilter,
   dictsortFilter,
   firstFilter,
   floatFilter,
   groupbyFilter,
   intFilter,
   itemsFilter,
-  iterate,
+  iterateLazily,
   joinFilter,
   lastFilter,
   lengthFilter,
@@ -45,6 +50,7 @@ import {
   reverseFilter,
   roundFilter,
   safeFilter,
+  sliceFilter,
   sortFilter,
   strMethodFilter,
   sumFilter,
@@ -55,8 +61,8 @@ import {
   uniqueFilter,
   wordwrapFilter,
 } from './python-filters.js';
-import { formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
-import { JINJA2_TEST_FILTERS, JINJA2_TESTS } from './python-tests.js';
+import { describeAs, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
+import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
 
 export { quoteForShell };
@@ -104,6 +110,10 @@ interface ParserInternals {
   parsePostfix(node: AstNode): AstNode;
   parseCompare(): AstNode;
   parseIs(): AstNode;
+  parseConcat(): AstNode;
+  parseAdd(): AstNode;
+  parseMul(): AstNode;
+  parsePow(): AstNode;
   peekToken(): ParserToken | null;
   nextToken(withWhitespace?: boolean): ParserToken | null;
   skipSymbol(name: string): boolean;
@@ -117,7 +127,16 @@ function startsTestArgument(token: ParserToken): boolean {
 type NodeClass = (new (lineno: number, colno: number, ...fields: unknown[]) => AstNode) & {
   extend(name: string, props: Record<string, unknown>): NodeClass;
 };
+interface TokenizerInternals {
+  lineno: number;
+  colno: number;
+  current(): string;
+  forward(): void;
+  isFinished(): boolean;
+  _parseString(delimiter: string): string;
+}
 interface NunjucksInternals {
+  lexer: { lex(src: string, opts: unknown): TokenizerInternals };
   parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode; Parser: { prototype: ParserInternals } };
   nodes: { Node: NodeClass };
   runtime: {
@@ -238,9 +257,11 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('safe', safeFilter);
       environment.addFilter('reverse', reverseFilter);
       environment.addFilter('wordwrap', wordwrapFilter);
+      environment.addFilter('batch', batchFilter);
+      environment.addFilter('slice', sliceFilter);
       environment.addFilter('attr', attrFilter);
       // Python's range, which prints as `range(0, 3)` (nunjucks' gave a list).
-      environment.addGlobal('range', pythonRange);
+      environment.addGlobal('range', describeAs(pythonRange, "<class 'range'>"));
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
       for (const [name, filter] of Object.entries(JINJA2_TEST_FILTERS)) environment.addFilter(name, filter);
       // nunjucks' type definitions leave out addTest, which its Environment has.
@@ -347,26 +368,30 @@ function formatFilter(value: unknown, ...rest: unknown[]): string {
  */
 function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ...rest: unknown[]): PythonIterator {
   const [args, kwargs] = splitKeywords(rest);
-  const items = iterate(value);
   if (args.length === 0 && kwargs && typeof kwargs.attribute === 'string') {
     const attribute = kwargs.attribute;
-    return mapped(
-      items.map((item) => {
-        const picked = attributeOf(item, attribute);
-        return picked === undefined ? kwargs.default : picked;
-      }),
-    );
+    return mapped(value, (item) => {
+      const picked = attributeOf(item, attribute);
+      return picked === undefined ? kwargs.default : picked;
+    });
   }
   const [name, ...filterArgs] = args;
   if (typeof name !== 'string') throw new PythonTemplateError('map: expected a filter name or attribute=');
   const filter = (this.env as unknown as EnvironmentInternals).getFilter(name) as (...a: unknown[]) => unknown;
   const extra = kwargs ? [...filterArgs, { ...kwargs, __keywords: true }] : filterArgs;
-  return mapped(items.map((item) => filter.call(this, item, ...extra)));
+  return mapped(value, (item) => filter.call(this, item, ...extra));
 }
 
-/** map's result as Jinja2 gives it: a generator, which prints as `<generator object sync_do_map at 0x…>`. */
-function mapped(items: unknown[]): PythonIterator {
-  return PythonIterator.make('generator', items, 'sync_do_map');
+/**
+ * map's result as Jinja2 gives it: a generator, which prints as `<generator object sync_do_map at 0x…>`, maps items
+ * as they are asked for, and gives none of a false value (`if value:` there).
+ */
+function mapped(value: unknown, map: (item: unknown) => unknown): PythonIterator {
+  const items = function* () {
+    if (!pythonTruthy(value)) return;
+    for (const item of iterateLazily(value)) yield map(item);
+  };
+  return PythonIterator.make('generator', items(), 'sync_do_map');
 }
 
 /** Python's range() refuses floats (`range(2.0)`); bools are ints there. */
@@ -397,9 +422,6 @@ function pythonRange(...rest: unknown[]): PythonRange {
   return PythonRange.make(start, stop, step);
 }
 
-/** The Python list methods nunjucks' compatibility layer gives lists (`lst.append(x)`), which `attr` can name. */
-const LIST_METHODS = new Set(['append', 'count', 'index', 'insert', 'pop', 'remove']);
-
 /**
  * Jinja2's `attr(obj, name)`: Python's getattr, never an item (`d | attr('a')` is undefined even when `d['a']` is
  * there): a str's, dict's or list's methods, a groupby group's `grouper` and `list`; anything else is undefined.
@@ -410,8 +432,8 @@ function attrFilter(value: unknown, name: unknown): unknown {
   if (typeof value === 'string') return strMember(value, name);
   if (value instanceof PythonGroup) return name === 'grouper' ? value.grouper : name === 'list' ? value.list : undefined;
   if (isMapping(value)) return dictMember(value, name);
-  const plainList = Array.isArray(value) && [PythonTuple, PythonDictView, PythonIterator, PythonRange].every((kind) => !(value instanceof kind));
-  if (plainList && LIST_METHODS.has(name)) return (loadEngine() as unknown as NunjucksInternals).runtime.memberLookup(value, name);
+  if (value instanceof PythonRange && (name === 'start' || name === 'stop' || name === 'step')) return value[name];
+  if (Array.isArray(value)) return listMember(value, name);
   return undefined;
 }
 
@@ -493,6 +515,10 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
       if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
     } else if (node.typename === 'FunCall') {
       checkLiteralStrCall(node, origin);
+    } else if (node.typename === 'For' && isAstNode(node.arr) && node.arr.typename === 'InlineIf' && !node.arr.else_) {
+      // Jinja2's loop filter (`for x in y if x > 1`): nunjucks reads `y if x > 1` as one value, of the loop variable
+      // before the loop (undefined), and so looped over nothing.
+      throw syntaxError('a loop filter (`for x in items if condition`) is not supported in handoff\'s templates; filter first (`for x in items | select(…)` or `| selectattr(…)`) or put an {% if %} inside the loop', origin, node.arr.lineno + 1, node.arr.colno + 1);
     } else if (node.typename === 'Symbol' && typeof node.value === 'string' && /^[0-9]/.test(node.value)) {
       // nunjucks' lexer reads `1e3` as a name (undefined, so empty); Jinja2 reads the float 1000.0.
       throw syntaxError(`the number "${node.value}" in exponent notation is not supported; write it out (1e3 as 1000.0)`, origin, node.lineno + 1, node.colno + 1);
@@ -654,6 +680,31 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
 }
 
+/** The dict methods of nunjucks' compatibility layer that are Python's too (its has_key and iteritems are Python 2's). */
+const DICT_COMPAT_METHODS = new Set(['pop', 'popitem', 'setdefault', 'update']);
+
+/** One comparison of Python's: `==` and `!=` by value, the others by Python's ordering (mixed types are a TypeError). */
+function pythonComparison(left: unknown, op: string, right: unknown): boolean {
+  if (op === '==' || op === '===') return pythonEquals(left, right);
+  if (op === '!=' || op === '!==') return !pythonEquals(left, right);
+  if (left === undefined || right === undefined) {
+    throw new PythonTemplateError(`UndefinedError: an undefined value cannot be compared with ${op}`, 'define the value, or test it first ({% if name is defined %})');
+  }
+  const order = pythonCompare(left, right, op);
+  return op === '<' ? order < 0 : op === '<=' ? order <= 0 : op === '>' ? order > 0 : order >= 0;
+}
+
+/** `first op1 second op2 third …`: each operand after the first is a function, called only while the chain holds. */
+function pythonCompareChain(first: unknown, rest: unknown[]): boolean {
+  let left = first;
+  for (let i = 0; i < rest.length; i += 2) {
+    const right = (rest[i + 1] as () => unknown)();
+    if (!pythonComparison(left, rest[i] as string, right)) return false;
+    left = right;
+  }
+  return true;
+}
+
 /** The template text of a lookup's target (`d`, `d.a`, `d['a-b']`, `lst[0]`) for messages; undefined for other expressions. */
 function describeLookupTarget(node: unknown): string | undefined {
   const name = symbolName(node);
@@ -687,9 +738,21 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     // A dict view or a generator has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
     if (target instanceof PythonDictView || target instanceof PythonIterator) return undefined;
     if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
+    // A list has Python's list methods, a range its bounds, a group its grouper and list; JavaScript's own members
+    // (`length`, `map`) are not there in Python, so they are Undefined.
+    if (Array.isArray(target)) {
+      const method = listMember(target, key);
+      if (method !== undefined) return method;
+      if (target instanceof PythonRange && (key === 'start' || key === 'stop' || key === 'step')) return target[key];
+      if (target instanceof PythonGroup && (key === 'grouper' || key === 'list')) return target[key];
+      return undefined;
+    }
     if (isMapping(target)) {
       const method = dictMember(target, key);
       if (method !== undefined) return method;
+      if (typeof key === 'string' && DICT_COMPAT_METHODS.has(key)) return boundMethod(key, 'dict', compatLookup.apply(this, args) as object);
+      // Only the dict's own keys: not what every JavaScript object inherits (`constructor`, `toString`).
+      return (typeof key === 'string' || typeof key === 'number') && Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
     }
     return compatLookup.apply(this, args);
   };
@@ -718,6 +781,9 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     handoffFloat: (value: number) => new PythonFloat(value),
     handoffTuple: (items: unknown[]) => PythonTuple.from(items),
     handoffOr: (left: unknown, right: () => unknown) => (pythonTruthy(left) ? left : right()),
+    handoffCompare: pythonCompareChain,
+    // `x in y` (and `not in`): Python's, so `[1] in [[1]]` is true and a generator is iterated up to the item.
+    inOperator: (item: unknown, container: unknown) => pythonContains(container, item),
     handoffAnd: (left: unknown, right: () => unknown) => (pythonTruthy(left) ? right() : left),
   });
   const compiler = internals.compiler.Compiler.prototype;
@@ -731,6 +797,19 @@ function installPythonSemantics(internals: NunjucksInternals): void {
       this._emit(')');
     };
   for (const op of ['Add', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow']) compiler[`compile${op}`] = call(`handoff${op}`, 'left', 'right');
+  // `a == b < c` is Python's chain (`a == b and b < c`, each side evaluated once, the rest only while true), with
+  // Python's `==` (lists and dicts by their items) and ordering; nunjucks emitted JavaScript's `a == b < c`.
+  compiler.compileCompare = function compileCompareAsPython(node, frame) {
+    this._emit('runtime.handoffCompare(');
+    this.compile(node.expr, frame);
+    this._emit(', [');
+    (node.ops as AstNode[]).forEach((op, i) => {
+      this._emit(`${i > 0 ? ', ' : ''}${JSON.stringify(op.type)}, function() { return `);
+      this.compile(op.expr, frame);
+      this._emit('; }');
+    });
+    this._emit('])');
+  };
   compiler.compileLookupVal = function compileLookupValAsPython(node, frame) {
     const target = isAstNode(node.target) ? node.target : node;
     this._emit(`runtime.handoffLookup(${JSON.stringify(describeLookupTarget(node.target) ?? '')}, ${target.lineno}, ${target.colno}, (`);
@@ -792,11 +871,62 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     if (node.value instanceof PythonFloat) this._emit(`runtime.handoffFloat(${node.value.value})`);
     else compileLiteral.call(this, node, frame);
   };
+  // String literals are decoded as Jinja2's lexer decodes them (Python's escapes: `"\\u00e9"` is `é`); nunjucks knew
+  // only `\\n`, `\\t` and `\\r`, and dropped the backslash of any other escape.
+  const tokenizer = Object.getPrototypeOf(internals.lexer.lex('', {})) as TokenizerInternals;
+  tokenizer._parseString = function parseStringAsPython(delimiter) {
+    const [lineno, colno] = [this.lineno, this.colno];
+    this.forward();
+    let raw = '';
+    while (!this.isFinished() && this.current() !== delimiter) {
+      const ch = this.current();
+      raw += ch;
+      this.forward();
+      // An escaped quote does not end the literal.
+      if (ch === '\\' && !this.isFinished()) {
+        raw += this.current();
+        this.forward();
+      }
+    }
+    this.forward();
+    try {
+      return unescapePythonString(raw);
+    } catch (e) {
+      throw Object.assign(new Error(`in a string literal: ${(e as Error).message}`), { lineno: lineno + 1, colno: colno + 1 });
+    }
+  };
   // nunjucks reads `1.0` as the number 1; the token says it was written as a float.
   const parser = internals.parser.Parser.prototype;
   // Jinja2's tests take one argument without parentheses (`x is divisibleby 3`, `x is in lst`, `x is sameas none`),
   // and `none`, `true` and `false` are test names there; nunjucks parsed only `is name` and `is name(args)`.
-  const nodes = internals.nodes as unknown as Record<'Symbol' | 'FunCall' | 'NodeList' | 'Is' | 'Not', NodeClass>;
+  const nodes = internals.nodes as unknown as Record<'Symbol' | 'FunCall' | 'NodeList' | 'Is' | 'Not' | 'Concat' | 'Add' | 'Sub' | 'Mul' | 'Div' | 'FloorDiv' | 'Mod', NodeClass>;
+  // Jinja2's precedence: `*`, `/`, `//` and `%` are one level, left to right, above `~`, which is above `+` and `-`
+  // (one level too). nunjucks gave each operator a level of its own (`5 * 3 // 2` was 5 * (3 // 2) = 5, where
+  // Jinja2 gives 7) and put `~` below `+` (`'a' ~ 1 + 2` was `a3`; Jinja2 refuses `'a1' + 2`).
+  const leftToRight = (operators: Record<string, NodeClass>, operand: (parser: ParserInternals) => AstNode) =>
+    function parseLevel(this: ParserInternals): AstNode {
+      let node = operand(this);
+      for (let token = this.peekToken(); token?.type === 'operator' && Object.prototype.hasOwnProperty.call(operators, token.value); token = this.peekToken()) {
+        this.nextToken();
+        node = new operators[token.value]!(node.lineno, node.colno, node, operand(this));
+      }
+      return node;
+    };
+  const parsePow = parser.parsePow;
+  parser.parseMul = leftToRight({ '*': nodes.Mul, '/': nodes.Div, '//': nodes.FloorDiv, '%': nodes.Mod }, (p) => parsePow.call(p));
+  const parseTilde = (p: ParserInternals): AstNode => {
+    let node = p.parseMul();
+    for (let token = p.peekToken(); token?.type === 'tilde'; token = p.peekToken()) {
+      p.nextToken();
+      node = new nodes.Concat(node.lineno, node.colno, node, p.parseMul());
+    }
+    return node;
+  };
+  parser.parseAdd = leftToRight({ '+': nodes.Add, '-': nodes.Sub }, parseTilde);
+  // What a comparison's operands are parsed with (nunjucks' `~` level): now the `+` level.
+  parser.parseConcat = function parseSum() {
+    return this.parseAdd();
+  };
   const parseCompare = parser.parseCompare;
   parser.parseIs = function parseIsAsJinja2() {
     let node = parseCompare.call(this);
