@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { CLOUD_PROVIDERS, type CloudProviderName } from '../project/cloud-providers.js';
 import type { Project } from '../project/types.js';
 import type { ManageAction } from './deployment.js';
-import type { DeployTarget, Provider, ProviderOptions } from './provider.js';
+import type { DeployTarget, Provider, ProviderOptions, SecretStoreRules } from './provider.js';
 
 /** Where `container push` puts an image in the provider's registry, and how the container CLI logs in there. */
 export interface PreparedRepository {
@@ -63,6 +63,12 @@ export interface ProviderEntry {
   /** For `container run`; may throw a UserError when the container could not reach the store. */
   containerAccess?(input: { env: NodeJS.ProcessEnv; profile?: string; project: Project }): ContainerAccess;
   deployment?: DeploymentEntry;
+  /**
+   * The secret store's rules on keys and sizes, without credentials or any call: `config validate` and `run local`
+   * check the secrets file with them, as a push does with the opened provider's. Absent: nothing to check before a push
+   * (the local store keeps SSM's rules, but a local project's secrets may be meant for local runs only).
+   */
+  secretRules?(target: DeployTarget): Promise<SecretStoreRules>;
 }
 
 const entries = new Map<CloudProviderName, ProviderEntry>();

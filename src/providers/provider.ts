@@ -125,6 +125,19 @@ export interface ParameterStore {
   chooseTier?(key: string, stored: string, allowAdvanced: boolean): { tier: ParameterTier; bytes: number };
 }
 
+/**
+ * A secret store's rules on keys and sizes, which need no call to the cloud: a push checks the secrets file with the
+ * opened provider's, `config validate` with its provider entry's `secretRules` (before any credentials), the same way.
+ */
+export interface SecretStoreRules {
+  /** A secret's name at each level; a UserError for a key the store cannot name. `ssmTaskPath` is named in messages. */
+  names: Pick<StoreNames, 'ssmTaskPath' | 'taskParameter' | 'resourceGroupParameter'>;
+  /** Where a secret is, for the push plan; absent: its name. */
+  describe?(name: string): string;
+  /** As ParameterStore.chooseTier; absent: SSM's tiers. */
+  chooseTier?(key: string, stored: string, allowAdvanced: boolean): { tier: ParameterTier; bytes: number };
+}
+
 export interface BucketStatus {
   bucket: string;
   exists: boolean;

@@ -314,17 +314,18 @@ describe('cloud run, job status|stop and logs', () => {
 
     const all = await cli(['cloud', 'logs', '-p', words]);
     expect(all.code, all.stderr).toBe(0);
+    // Lines of several runs each say their run; one run's (-v id=) need not.
     expect(all.stdout.trim().split('\n')).toEqual([
-      'Job started at 2026-01-01T00:00:00Z',
-      'Task count ended with exit code 0',
-      'Job ended at 2026-01-01T00:00:02Z',
-      'Job started at 2026-01-01T00:01:00Z',
-      'Task count ended with exit code 3',
+      '[aaaa] Job started at 2026-01-01T00:00:00Z',
+      '[aaaa] Task count ended with exit code 0',
+      '[aaaa] Job ended at 2026-01-01T00:00:02Z',
+      '[bbbb] Job started at 2026-01-01T00:01:00Z',
+      '[bbbb] Task count ended with exit code 3',
     ]);
     const one = await cli(['cloud', 'logs', '-p', words, '-v', 'id=bbbb']);
     expect(one.stdout.trim().split('\n')).toEqual(['Job started at 2026-01-01T00:01:00Z', 'Task count ended with exit code 3']);
     const filtered = await cli(['cloud', 'logs', '-p', words, '-v', 'filter_pattern="Job started at"']);
-    expect(filtered.stdout.trim().split('\n')).toEqual(['Job started at 2026-01-01T00:00:00Z', 'Job started at 2026-01-01T00:01:00Z']);
+    expect(filtered.stdout.trim().split('\n')).toEqual(['[aaaa] Job started at 2026-01-01T00:00:00Z', '[bbbb] Job started at 2026-01-01T00:01:00Z']);
     const recent = await cli(['cloud', 'logs', '-p', words, '-v', `start_time=${new Date(now - 30_000).toISOString()}`, '--json']);
     const events = recent.stdout.trim().split('\n').map((l) => JSON.parse(l) as { job: string; message: string; time: string });
     expect(events.map((e) => [e.job, e.message])).toEqual([

@@ -53,9 +53,47 @@ describe('cloud logs', () => {
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(12_000);
-    expect(lines[0]).toBe('line 0');
-    expect(lines[11_999]).toBe('line 11999');
+    // No -v id=: each line says its run (the stream's ECS task id).
+    expect(lines[0]).toBe('[aaaa1111bbbb2222cccc3333dddd4444] line 0');
+    expect(lines[11_999]).toBe('[aaaa1111bbbb2222cccc3333dddd4444] line 11999');
     expect(new Set(lines).size).toBe(12_000);
+  });
+
+  it('gives each line its run id when it reads several runs, and none when it reads one (-v id=)', async () => {
+    const two = makeProject(`tasks:
+  - name: load
+    commands:
+      - command: echo
+        args: loading
+deploy:
+  cloud_provider: aws
+  resource_group: rn
+  task: two
+`).projectDir;
+    const logs = new CloudWatchLogsClient(clientConfig());
+    const group = '/handoff/dev-rn/two';
+    const first = '11111111aaaa2222bbbb3333cccc4444';
+    const second = '55555555dddd6666eeee7777ffff8888';
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    const start = Date.now() - 60_000;
+    // Two runs at once (a schedule's and a `cloud run`), writing the same lines: only the id tells them apart.
+    for (const [id, offset] of [[first, 0], [second, 1]] as const) {
+      const stream = `handoff/two/${id}`;
+      await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+      const logEvents = ['Task load started', 'Task load ended with exit code 0'].map((message, i) => ({ timestamp: start + i * 10 + offset, message }));
+      await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents }));
+    }
+    const all = await cli(['cloud', 'logs', '-p', two]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout.trim().split('\n')).toEqual([
+      `[${first}] Task load started`,
+      `[${second}] Task load started`,
+      `[${first}] Task load ended with exit code 0`,
+      `[${second}] Task load ended with exit code 0`,
+    ]);
+    const one = await cli(['cloud', 'logs', '-p', two, '-v', `id=${second.slice(0, 8)}`]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.trim().split('\n')).toEqual(['Task load started', 'Task load ended with exit code 0']);
   });
 });
 

@@ -180,13 +180,14 @@ describe('names that collide across resource group and task (it-x + words, it + 
     const labels = { 'run.googleapis.com/execution_name': 'handoff-dev-it-x-words-6239d' };
     for (let i = 0; i < 6000; i++) emulator.logging.write(PROJECT, 'stderr', resource, labels, `noise line ${i}`);
     emulator.logging.write(PROJECT, 'stderr', resource, labels, 'LAST LINE of run');
-    for (const args of [[], ['-v', 'id=handoff-dev-it-x-words-6239d']]) {
+    // Without -v id= each line says its run (the execution), as on AWS and Azure; with it, none needs to.
+    for (const [args, label] of [[[], '[handoff-dev-it-x-words-6239d] '], [['-v', 'id=handoff-dev-it-x-words-6239d'], '']] as const) {
       const logs = await cli(['cloud', 'logs', '-p', cx, ...args]);
       expect(logs.code, logs.stderr).toBe(0);
       const lines = logs.stdout.trimEnd().split('\n');
       expect(lines).toHaveLength(6001);
-      expect(lines[0]).toBe('noise line 0');
-      expect(lines.at(-1)).toBe('LAST LINE of run');
+      expect(lines[0]).toBe(`${label}noise line 0`);
+      expect(lines.at(-1)).toBe(`${label}LAST LINE of run`);
     }
   });
 });

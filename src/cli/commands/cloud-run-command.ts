@@ -51,12 +51,16 @@ function toRow(job: CloudJob): Record<string, unknown> {
   return row;
 }
 
-function createLinePrinter(json: boolean): (lines: LogLine[]) => void {
+/**
+ * Prints log lines: JSON objects with their run, or the text. `eachRun`: the lines may be of several runs (no `-v id=`),
+ * whose lines interleave and are often the same text, so each says its run, as `cloud job status` names it.
+ */
+function createLinePrinter(json: boolean, eachRun = false): (lines: LogLine[]) => void {
   return (lines) => {
     if (lines.length === 0) return;
     const text = json
       ? lines.map((l) => JSON.stringify({ time: l.time === undefined ? null : isoTime(l.time), job: l.jobId ?? null, message: l.message })).join('\n')
-      : lines.map((l) => l.message).join('\n');
+      : lines.map((l) => (eachRun && l.jobId !== undefined ? `[${l.jobId}] ${l.message}` : l.message)).join('\n');
     process.stdout.write(`${text}\n`);
   };
 }
@@ -212,7 +216,7 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
       endTime: parseTime(vars, 'end_time'),
       ...(texts.filter_pattern !== undefined ? { filterPattern: texts.filter_pattern } : {}),
     };
-    const print = createLinePrinter(options.json);
+    const print = createLinePrinter(options.json, query.jobId === undefined);
     const reader = runs.openLogs(query);
     const lines = await reader.read();
     print(lines);

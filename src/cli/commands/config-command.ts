@@ -7,7 +7,9 @@ import { loadPositionalReader } from '../../project/parse-yaml-source.js';
 import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
-import { formatDiagnostic, isUserError, UserError } from '../../errors.js';
+import { formatDiagnostic, isUserError, UserError, type Diagnostic } from '../../errors.js';
+import { findLocalSecretsFile } from '../../secrets/find-local-secrets-file.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
 import { findTemplateSyntaxProblems } from '../../runner/find-template-syntax-problems.js';
 import { listFieldTemplates } from '../../template/field-templates.js';
 import { locateFieldTemplateDiagnostic, locateTemplateDiagnostic } from '../locate-template-problems.js';
@@ -36,6 +38,7 @@ async function validateProject(options: GlobalOptions): Promise<number> {
     await loadTemplateEngine();
     await checkFileTemplateSyntax({ projectDir: project.dir, renderer: createRenderer({ strict: false, onWarning: () => undefined }) });
   }
+  warnings.push(...(await checkSecretsFile(project, options)));
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: true, file: project.file, tasks: plan.tasks.length, warnings }, null, 2)}\n`);
     return 0;
@@ -69,6 +72,31 @@ async function checkTemplateSyntax(project: Project, plan: ReturnType<typeof pla
       diagnostics: problems,
     });
   }
+}
+
+/**
+ * The stage's secrets file (`-s`, `-v secrets_dir=`) against the secret store of the cloud the project deploys to:
+ * what `secrets push` and `cloud deploy` would refuse (a key the store cannot name, a value too large) is an error here,
+ * found without credentials. A local project's secrets may be meant for local runs only: not checked.
+ */
+async function checkSecretsFile(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
+  const provider = (options.cloudProvider ?? project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
+  if (provider === 'local') return [];
+  const vars = parseVarTokens(options.vars, '-v');
+  const input = { projectDir: project.dir, stage: options.stage, ...(typeof vars.secrets_dir === 'string' ? { secretsDir: vars.secrets_dir } : {}) };
+  if (!findLocalSecretsFile(input).exists) return [];
+  const { loadLocalSecrets } = await import('../../secrets/local-secrets.js');
+  const { checkSecretsForCloud } = await import('../../providers/store/cloud-secret-rules.js');
+  const { locateSecretProblem } = await import('../../providers/store/store-secrets.js');
+  const check = await checkSecretsForCloud({ project, stage: options.stage, cloudProvider: options.cloudProvider, secrets: loadLocalSecrets(input).secrets });
+  if (check?.refusal) throw check.refusal;
+  if (!check || vars.allow_advanced_tier === true) return [];
+  return check.advanced.map((e) =>
+    locateSecretProblem(e, {
+      severity: 'warning',
+      message: `secret "${e.key}" is ${e.bytes} bytes as stored: SSM keeps it in the Advanced tier (charged per parameter and month), which secrets push and cloud deploy use only with -v allow_advanced_tier=true`,
+    }),
+  );
 }
 
 export function schemaCommand(): number {

@@ -1,7 +1,7 @@
 // `handoff run local`: run the project in a workspace with local config, files and secrets.
 import fs from 'node:fs';
 import { isUserError } from '../../errors.js';
-import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
+import { checkLocalRunFiles, prepareLocalRun, type PreparedRun } from '../../runner/run-local.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createBatchedStderr, createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -60,6 +60,7 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
   };
   try {
     const prepared = await prepareLocalRun(runOptions);
+    await warnAboutCloudSecrets(prepared, options, log);
     // The store must be there before the run, not found missing after it: a run of an hour whose results cannot be
     // pushed is an hour lost. Listing the one key of project.yml is one cheap call that fails as a push would.
     if (store) await store.provider.objects.list(store.provider.names.s3.projectKey);
@@ -86,6 +87,22 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
     throw await locateTemplateProblems(error, runOptions.projectDir);
   } finally {
     stderr.flush();
+  }
+}
+
+/**
+ * A local run does not use the cloud's secret store, so what a push there would refuse (a key SSM cannot name, a value
+ * too large) does not stop it: it is said before the run, rather than first at deploy. `config validate` refuses it. A
+ * local project's secrets are not checked: they may be meant for local runs only.
+ */
+async function warnAboutCloudSecrets(prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog): Promise<void> {
+  const provider = (options.cloudProvider ?? prepared.project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
+  if (provider === 'local' || prepared.secrets.length === 0) return;
+  const { checkSecretsForCloud } = await import('../../providers/store/cloud-secret-rules.js');
+  const check = await checkSecretsForCloud({ project: prepared.project, stage: options.stage, cloudProvider: options.cloudProvider, secrets: prepared.secrets });
+  for (const d of check?.refusal?.diagnostics ?? []) {
+    const where = d.location?.line !== undefined ? `${d.location.file}:${d.location.line}: ` : '';
+    log.log('warning', `${where}${d.message}; secrets push and cloud deploy to ${check!.provider} would refuse it${d.hint ? ` (${d.hint})` : ''}`);
   }
 }
 

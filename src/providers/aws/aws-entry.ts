@@ -26,6 +26,9 @@ before anything is sent to AWS, in deploy.region when set.`;
 
 export const awsProviderEntry: ProviderEntry = {
   name: 'aws',
+  async secretRules(target) {
+    return (await import('./aws-secret-rules.js')).createAwsSecretRules(target);
+  },
   async open(target, options) {
     const { createAwsProvider } = await import('./aws-provider.js');
     return createAwsProvider(target, options);

@@ -85,6 +85,13 @@ describe('createDeployNames', () => {
     expect(() => n.taskParameter('k'.repeat(1000))).toThrow(/1011/);
   });
 
+  it('counts the ARN of a China or GovCloud region with its own partition, which is longer', () => {
+    // `arn:aws-cn:ssm:cn-north-1:<12>:parameter/handoff/dev-etl/wordcount/` is 75 characters: 936 more make 1011 (1008 with the `aws` partition).
+    const china = createDeployNames({ ...base, region: 'cn-north-1' });
+    expect(china.taskParameter('k'.repeat(936))).toBe(`/handoff/dev-etl/wordcount/${'k'.repeat(936)}`);
+    expect(() => china.taskParameter('k'.repeat(937))).toThrow('its ARN has 1012 characters; SSM allows 1011');
+  });
+
   it('names schedules by target id inside the task group, checking Scheduler characters', () => {
     const n = createDeployNames(base);
     expect(n.scheduleName('1')).toBe('target-1');

@@ -300,8 +300,7 @@ export function createDeployNames(input: DeployNamesInput, options: { accountKno
   const bucketProblem = findBucketProblem(bucket, bucketBlame);
   if (bucketProblem) problems.push(bucketProblem);
 
-  const ssmResourceGroupPath = `/handoff/${rg}`;
-  const ssmTaskPath = `${ssmResourceGroupPath}/${task}`;
+  const { ssmResourceGroupPath, ssmTaskPath, taskParameter, resourceGroupParameter } = createSsmParameterNames(input);
   const resourcesStack = check(`${prefix}-resources`, STACK_RULE, rgBlame);
   // ECR repositories are lowercase only: a defaulted name is lowercased, an explicit one must already be valid.
   const ecrRepository = check(
@@ -373,8 +372,8 @@ export function createDeployNames(input: DeployNamesInput, options: { accountKno
       assignPublicIp: `${resourcesStack}-AssignPublicIp`,
     },
     s3: createS3Layout(task),
-    taskParameter: (key) => createParameterName(`${ssmTaskPath}/`, key, input),
-    resourceGroupParameter: (key) => createParameterName(`${ssmResourceGroupPath}/`, key, input),
+    taskParameter,
+    resourceGroupParameter,
     scheduleName: (targetId) => {
       const name = `target-${targetId}`;
       throwIfProblem(findNameProblem(name, SCHEDULE_RULE, { inputs: `schedules target_id "${targetId}"`, path: 'schedules[].target_id' }));
@@ -402,10 +401,29 @@ export function createDeployNames(input: DeployNamesInput, options: { accountKno
   return names;
 }
 
-function createParameterName(path: string, key: string, input: DeployNamesInput): string {
+/**
+ * The SSM names of a task's secrets, each key checked against SSM's rules (characters, the ARN's length, levels). Needs
+ * no AWS call: the account only adds its 12 digits to the ARN, so `config validate` checks keys with a stand-in one.
+ */
+export function createSsmParameterNames(input: Pick<DeployNamesInput, 'resourceGroup' | 'task' | 'stage' | 'region' | 'accountId'>): Pick<
+  DeployNames,
+  'ssmTaskPath' | 'ssmResourceGroupPath' | 'taskParameter' | 'resourceGroupParameter'
+> {
+  const ssmResourceGroupPath = `/handoff/${createStagedResourceGroup(input.resourceGroup, input.stage)}`;
+  const ssmTaskPath = `${ssmResourceGroupPath}/${input.task}`;
+  return {
+    ssmTaskPath,
+    ssmResourceGroupPath,
+    taskParameter: (key) => createParameterName(`${ssmTaskPath}/`, key, input),
+    resourceGroupParameter: (key) => createParameterName(`${ssmResourceGroupPath}/`, key, input),
+  };
+}
+
+function createParameterName(path: string, key: string, input: Pick<DeployNamesInput, 'region' | 'accountId'>): string {
   throwIfProblem(findNameProblem(key, SSM_KEY_RULE, { inputs: `secret key "${key}"`, path: 'key' }));
   const name = path + key;
-  const arn = `arn:aws:ssm:${input.region}:${input.accountId}:parameter${name}`;
+  // China and GovCloud regions have ARNs of their own partition (`aws-cn`, `aws-us-gov`), longer by its name.
+  const arn = `arn:${findPartition(input.region)}:ssm:${input.region}:${input.accountId}:parameter${name}`;
   if (arn.length > SSM_MAX_ARN) {
     const over = arn.length - SSM_MAX_ARN;
     throwIfProblem({ message: `SSM parameter ${name} is too long: its ARN has ${arn.length} characters; SSM allows ${SSM_MAX_ARN}`, path: 'key', fix: `shorten the secret key by ${over} characters`, over });

@@ -28,6 +28,9 @@ before anything is sent to Azure. Credentials: DefaultAzureCredential (environme
 
 export const azureProviderEntry: ProviderEntry = {
   name: 'azure',
+  async secretRules(target) {
+    return (await import('./azure-secret-rules.js')).createAzureSecretRules(target);
+  },
   async open(target, options) {
     const { createAzureProvider } = await import('./azure-provider.js');
     return createAzureProvider(target, options);

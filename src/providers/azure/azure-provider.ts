@@ -7,6 +7,7 @@ import { createAzureBucketLifecycle } from './azure-bucket.js';
 import { createAzureDeployment } from './azure-deployment.js';
 import { findContainerConflict } from './deploy/check-ownership.js';
 import { createAzureRunLifecycle } from './azure-runs.js';
+import { KEY_VAULT_SECRET_MAX_BYTES } from './azure-secret-rules.js';
 import { createAzureScheduleLifecycle } from './azure-schedules.js';
 import { createAzureNames, type AzureNames } from './names.js';
 import type { ArmApi } from './sdk/arm.js';
@@ -20,9 +21,6 @@ import type { RoleAssignmentsApi } from './sdk/role-assignments.js';
 
 /** User metadata that marks an executable file (the same key as on S3 and Cloud Storage). */
 const MODE_METADATA = 'handoffmode';
-
-// A Key Vault secret holds at most 25 KB (Key Vault service limits, "Secret value size").
-export const KEY_VAULT_SECRET_MAX_BYTES = 25 * 1024;
 
 /** How often Container Apps and Log Analytics are polled while waiting; HANDOFF_AZURE_POLL_MS shortens it against an emulator. */
 export function readPollMs(): number | undefined {

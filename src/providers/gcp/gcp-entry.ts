@@ -46,6 +46,9 @@ function describeContainerAccess(env: NodeJS.ProcessEnv, profile: string | undef
 
 export const gcpProviderEntry: ProviderEntry = {
   name: 'gcp',
+  async secretRules(target) {
+    return (await import('./gcp-secret-rules.js')).createGcpSecretRules(target);
+  },
   async open(target, options) {
     const { createGcpProvider } = await import('./gcp-provider.js');
     return createGcpProvider(target, options);

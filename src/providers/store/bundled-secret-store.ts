@@ -1,6 +1,8 @@
 // A secret store that keeps each secret path (`/handoff/<RG>[/<task>]`) in one cloud secret, its keys as a JSON object.
 import { UserError } from '../../errors.js';
-import type { ParameterStore, StoredParameter } from '../provider.js';
+import { checkBundledSecretKey } from '../deploy/name-rules.js';
+import type { DeployTarget, ParameterStore, SecretStoreRules, StoredParameter } from '../provider.js';
+import { createStagedResourceGroup } from './store-layout.js';
 
 /** The cloud's secret service, seen as named texts. */
 export interface SecretBundleService {
@@ -125,15 +127,36 @@ export function createBundledSecretStore(service: SecretBundleService): Paramete
       const { secret, key } = split(name);
       return service.describe(secret, key);
     },
-    chooseTier(key, stored) {
-      const bytes = Buffer.byteLength(stored, 'utf8');
-      if (bytes > service.maxBytes) {
-        throw new UserError(`secret "${key}" is ${bytes} bytes as stored; a ${service.what} secret holds at most ${service.maxBytes} bytes. Nothing was pushed`, {
-          fix: 'make the value smaller (e.g. keep a large file in the bucket and only its key or password as a secret)',
-        });
-      }
-      // These stores have no tiers; "Standard" is what the shared push plan records.
-      return { tier: 'Standard', bytes };
+    chooseTier: createBundledTierRule(service.what, service.maxBytes),
+  };
+}
+
+/** A value's size against one cloud secret's limit; these stores have no tiers ("Standard" is what a push plan records). */
+function createBundledTierRule(what: string, maxBytes: number): NonNullable<ParameterStore['chooseTier']> {
+  return (key, stored) => {
+    const bytes = Buffer.byteLength(stored, 'utf8');
+    if (bytes > maxBytes) {
+      throw new UserError(`secret "${key}" is ${bytes} bytes as stored; a ${what} secret holds at most ${maxBytes} bytes. Nothing was pushed`, {
+        fix: 'make the value smaller (e.g. keep a large file in the bucket and only its key or password as a secret)',
+      });
+    }
+    return { tier: 'Standard', bytes };
+  };
+}
+
+/**
+ * The rules such a store sets before any call (`config validate`): keys SSM also accepts, each value within one
+ * secret. Whether the values kept together fit is known only with what is stored, at push.
+ */
+export function createBundledSecretRules(target: Pick<DeployTarget, 'resourceGroup' | 'task' | 'stage'>, what: string, maxBytes: number): SecretStoreRules {
+  const ssmResourceGroupPath = `/handoff/${createStagedResourceGroup(target.resourceGroup, target.stage)}`;
+  const ssmTaskPath = `${ssmResourceGroupPath}/${target.task}`;
+  return {
+    names: {
+      ssmTaskPath,
+      taskParameter: (key) => `${ssmTaskPath}/${checkBundledSecretKey(key)}`,
+      resourceGroupParameter: (key) => `${ssmResourceGroupPath}/${checkBundledSecretKey(key)}`,
     },
+    chooseTier: createBundledTierRule(what, maxBytes),
   };
 }

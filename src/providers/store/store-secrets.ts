@@ -3,7 +3,7 @@ import { UserError, type Diagnostic } from '../../errors.js';
 import { plural } from '../../plural.js';
 import type { Secret } from '../../secrets/local-secrets.js';
 import { findSecretsOrigin, recordSecretsOrigin } from '../../secrets/secrets-origin.js';
-import type { ParameterTier, Provider, StoredParameter, StoreNames } from '../provider.js';
+import type { ParameterTier, Provider, SecretStoreRules, StoredParameter, StoreNames } from '../provider.js';
 import { chooseParameterTier, escapeSecretValue, RESERVED_SECRET_KEYS, unescapeSecretValue } from './secret-values.js';
 
 export type SecretLevel = Secret['level'];
@@ -33,7 +33,7 @@ export interface StoredSecret {
   value: string;
 }
 
-function parameterName(names: StoreNames, key: string, level: SecretLevel): string {
+function parameterName(names: Pick<StoreNames, 'taskParameter' | 'resourceGroupParameter'>, key: string, level: SecretLevel): string {
   return level === 'resource group' ? names.resourceGroupParameter(key) : names.taskParameter(key);
 }
 
@@ -57,49 +57,71 @@ export function planSecretsPush(provider: Provider, secrets: Secret[], options: 
       fix: 'add them to the stage\'s secrets file (.secrets/<stage>_secrets.yml, secrets.yml for prod) or point -v secrets_dir= at another folder',
     });
   }
+  const rules: SecretStoreRules = { names: provider.names, describe: (name) => provider.parameters.describe(name), ...(provider.parameters.chooseTier ? { chooseTier: provider.parameters.chooseTier } : {}) };
+  const { plan, refusal } = checkSecretsForStore(rules, secrets, options);
+  if (refusal) throw new UserError(`${refusal.message}. Nothing was pushed`, { fix: refusal.fix, diagnostics: refusal.diagnostics });
+  return plan;
+}
+
+/**
+ * The push plan of `secrets` and, when the store cannot take them all, why (a UserError to throw, not thrown): the one
+ * check of a push, and of `config validate` before any credentials (with a provider entry's `secretRules`).
+ */
+export function checkSecretsForStore(rules: SecretStoreRules, secrets: Secret[], options: { allowAdvancedTier: boolean }): { plan: SecretPushEntry[]; refusal?: UserError } {
   const reserved = secrets.filter((s) => RESERVED_SECRET_KEYS.has(s.key));
   if (reserved.length > 0) {
-    throw new UserError(`a secret is named "${reserved[0].key}" (${reserved[0].source}), a name reserved by handoff. Nothing was pushed`, {
-      fix: `rename the secret: the original handoff kept the whole project in the parameter ${provider.names.ssmTaskPath}/config, so that name is never used for a secret`,
+    const refusal = new UserError(`a secret is named "${reserved[0].key}" (${reserved[0].source}), a name reserved by handoff`, {
+      fix: `rename the secret: the original handoff kept the whole project in the parameter ${rules.names.ssmTaskPath}/config, so that name is never used for a secret`,
+      diagnostics: [locateSecretProblem(reserved[0], { severity: 'error', message: `secret "${reserved[0].key}": a name reserved by handoff` })],
     });
+    return { plan: [], refusal };
   }
   // SSM refuses an empty value (at least 1 character), and finding out in the middle of the writes would leave the push
   // half-done; every store refuses it, so a push that works locally also works on AWS.
   const empty = secrets.find((s) => s.push && s.value === '');
   if (empty) {
-    throw new UserError(`secret "${empty.key}" (${empty.source}) is empty; stored secrets need at least 1 character (SSM parameters refuse an empty value). Nothing was pushed`, {
+    const refusal = new UserError(`secret "${empty.key}" (${empty.source}) is empty; stored secrets need at least 1 character (SSM parameters refuse an empty value)`, {
       fix: 'give it a value (for a file: secret, check that the file is not empty), or mark it push: false to use it in local runs only',
+      diagnostics: [locateSecretProblem(empty, { severity: 'error', message: `secret "${empty.key}" is empty` })],
     });
+    return { plan: [], refusal };
   }
   // The store's own rules on names and sizes (SSM's key characters and ARN length, tiers) are found for every secret
   // at once, each at its line of the secrets file, rather than the first one alone with no line.
   const problems: Diagnostic[] = [];
   const plan = secrets.map((secret): SecretPushEntry | undefined => {
     try {
-      const name = parameterName(provider.names, secret.key, secret.level);
-      const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: provider.parameters.describe(name), push: secret.push, source: secret.source };
+      const name = parameterName(rules.names, secret.key, secret.level);
+      const entry: SecretPushEntry = { key: secret.key, level: secret.level, name, location: rules.describe?.(name) ?? name, push: secret.push, source: secret.source };
       if (!secret.push) return entry;
       const stored = escapeSecretValue(secret.value);
-      const { tier, bytes } = (provider.parameters.chooseTier ?? chooseParameterTier)(secret.key, stored, options.allowAdvancedTier);
+      const { tier, bytes } = (rules.chooseTier ?? chooseParameterTier)(secret.key, stored, options.allowAdvancedTier);
       return { ...entry, tier, bytes, stored };
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      const at = /^(.*):(\d+)$/.exec(secret.source);
-      problems.push({
-        severity: 'error',
-        message: (error.message.startsWith(`secret "${secret.key}"`) ? '' : `secret "${secret.key}": `) + error.message.replace(/\. Nothing was pushed$/, ''),
-        ...(at ? { location: { file: at[1]!, line: Number(at[2]) } } : {}),
-        ...(error.fix ? { hint: error.fix } : {}),
-      });
+      problems.push(
+        locateSecretProblem(secret, {
+          severity: 'error',
+          // A message that names the secret already (`secret "k" is …`, `secret key "k" is …`) needs no prefix.
+          message: ([`secret "${secret.key}"`, `secret key "${secret.key}"`].some((p) => error.message.startsWith(p)) ? '' : `secret "${secret.key}": `) + error.message.replace(/\. Nothing was pushed$/, ''),
+          ...(error.fix ? { hint: error.fix } : {}),
+        }),
+      );
       return undefined;
     }
   });
   if (problems.length > 0) {
     const first = problems[0]!;
     const where = first.location ? `${first.location.file}:${first.location.line}: ` : '';
-    throw new UserError(`${where}${first.message}${problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more secret')})` : ''}. Nothing was pushed`, { fix: first.hint, diagnostics: problems });
+    return { plan: [], refusal: new UserError(`${where}${first.message}${problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more secret')})` : ''}`, { fix: first.hint, diagnostics: problems }) };
   }
-  return plan as SecretPushEntry[];
+  return { plan: plan as SecretPushEntry[] };
+}
+
+/** A problem of a secret, at its line of the secrets file (`<file>:<line>`, or `<file>:<line> (file: <path>)` for `file:`). */
+export function locateSecretProblem(secret: { source?: string }, problem: Diagnostic): Diagnostic {
+  const at = /^(.*):(\d+)(?: \(file: .*\))?$/.exec(secret.source ?? '');
+  return at ? { ...problem, location: { file: at[1]!, line: Number(at[2]) } } : problem;
 }
 
 /** A stored task-level secret that the push removes: the secrets file no longer pushes it at the task level. */
