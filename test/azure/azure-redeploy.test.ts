@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { makeProject, makeTempDir, type CliResult } from '../helpers/cli.js';
+import { makeTempDir, type CliResult } from '../helpers/cli.js';
 import { runWith } from '../store/store-scenario.js';
 import { startAzureTestbed, type AzureTestbed } from './azure-testbed.js';
 
