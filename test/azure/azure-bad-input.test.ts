@@ -101,6 +101,41 @@ describe('azure: bad input is located, exits 2 and calls nothing', () => {
     }
   });
 
+  it('names Azure would refuse (a container or identity name too long, a bad deploy.bucket) are located at their project.yml line, before any call', async () => {
+    const deploy = (resourceGroup: string, task: string, extra = ''): string =>
+      `${TASKS}deploy:\n  cloud_provider: azure\n  resource_group: ${resourceGroup}\n  task: ${task}\n  subscription_id: ${SUBSCRIPTION}\n  resource_group_name: rg\n  location: westeurope\n  registry: acme.azurecr.io\n${extra}`;
+    const cases: [string, string, RegExp][] = [
+      ['a long resource group', deploy('r'.repeat(50), 't'), /project\.yml:7:19: deploy\.resource_group: Blob container name "handoff-dev-r+-[0-9a-f]{8}" is 71 characters; Azure allows at most 63/],
+      ['a long task', deploy('etl', 't'.repeat(120)), /project\.yml:8:9: deploy\.task: managed identity name "handoff-dev-etl_t+" is 136 characters; Azure allows at most 128/],
+      ['a bucket Blob storage cannot name', deploy('etl', 't', '  bucket: My_Bucket\n'), /project\.yml:13:11: deploy\.bucket: Blob container name "My_Bucket"/],
+    ];
+    for (const [what, yml, message] of cases) {
+      const projectDir = makeProject(yml).projectDir;
+      for (const args of [['cloud', 'plan', '-p', projectDir], ['cloud', 'deploy', '-p', projectDir, '-v', 'version=1', '-y'], ['cloud', 'task', 'create', '-p', projectDir, '-v', 'version=1', '-y']]) {
+        const before = calls;
+        const result = await runCli(args, { env });
+        expect(result.code, `${what} ${args.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr, `${what} ${args.join(' ')}`).toMatch(message);
+        expect(calls - before, what).toBe(0);
+      }
+    }
+  });
+
+  it('Microsoft Entra ID out of reach is said as such (naming AZURE_AUTHORITY_HOST), not as refused credentials', async () => {
+    const projectDir = azureProject(`  subscription_id: ${SUBSCRIPTION}\n  resource_group_name: rg\n  location: westeurope\n  storage_account: acmedata\n`);
+    // A loopback port nothing listens on: the token request is refused by the network, not by Entra ID.
+    const closed = https.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const authority = `https://127.0.0.1:${(closed.address() as { port: number }).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const result = await runCli(['cloud', 'job', 'status', '-p', projectDir], { env: { ...env, AZURE_AUTHORITY_HOST: authority }, timeoutMs: 90_000 });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('cannot reach Microsoft Entra ID');
+    expect(result.stderr).toContain(`AZURE_AUTHORITY_HOST=${authority}`);
+    expect(result.stderr).not.toContain('refused the credentials');
+    expect(result.stderr).not.toContain(env.AZURE_CLIENT_SECRET!);
+  }, 120_000);
+
   it('cloud run -e AZURE_CLIENT_ID=… is refused before any call: it would replace the identity the run reads its store with', async () => {
     const projectDir = azureProject(`  subscription_id: ${SUBSCRIPTION}\n  resource_group_name: rg\n  location: westeurope\n  storage_account: acmedata\n`);
     const before = calls;

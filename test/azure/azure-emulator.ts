@@ -811,6 +811,11 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     if (req.method !== 'PUT') throw new ArmError(405, 'MethodNotAllowed', `${req.method} is not supported on ${type}`);
     if (!resources.has(groupId)) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resource[1]}' could not be found.`);
     const input = (body ?? {}) as Record<string, unknown>;
+    // Resource Manager never moves a resource by a PUT in another region: it refuses, naming both.
+    const region = (location: unknown): string => String(location).toLowerCase().replace(/\s+/g, '');
+    if (existing?.body.location !== undefined && input.location !== undefined && region(existing.body.location) !== region(input.location)) {
+      throw new ArmError(409, 'InvalidResourceLocation', `The resource '${path.split('/').pop()}' already exists in location '${String(existing.body.location)}' in resource group '${resource[1]}'. A resource with the same name cannot be created in location '${String(input.location)}'. Please select a new resource name.`);
+    }
     const stored: Stored = { id: existing?.id ?? path, type, body: await validate(existing?.id ?? path, type, input) };
     const lowerType = type.toLowerCase();
     if (ASYNC_TYPES.has(lowerType)) {

@@ -198,6 +198,10 @@ export function cloudScheduleCreateCommand(options: GlobalOptions): Promise<numb
       throw new UserError(`no schedule with target_id ${targetId} in ${project.file}`, { fix: `use one of: ${project.schedules.map((s) => s.target_id).join(', ') || '(none)'}` });
     }
     const changes = await session.provider.schedules.create(chosen);
+    // A cloud that deploys a disabled schedule as nothing at all (Azure) changes nothing for it: "schedules: []" alone
+    // would read as if the command had been ignored.
+    const disabled = chosen.filter((s) => !s.enabled && !changes.some((c) => c.target_id === s.target_id)).map((s) => s.target_id);
+    if (disabled.length > 0) session.log.log('info', `${plural(disabled.length, 'schedule')} ${disabled.join(', ')} ${disabled.length === 1 ? 'is' : 'are'} disabled (enabled: false in ${project.file}): nothing of ${disabled.length === 1 ? 'it' : 'them'} is deployed on ${session.provider.name}, so there was nothing to create`);
     printResult(options, { schedules: changes });
     const notice = await session.provider.schedules.checkFiring();
     if (notice) session.log.log('warning', notice);
@@ -220,8 +224,16 @@ export function cloudScheduleDeleteCommand(options: GlobalOptions): Promise<numb
     // A target id that matched nothing is a typo or an id of another task: "schedules: []" with exit 0 would read as
     // done. The listing says what is deployed, the same way for every provider.
     if (targetId !== undefined && deleted.length === 0) {
+      // A declared schedule that is disabled may be deployed as nothing (Azure): then there was nothing to delete.
+      const declared = session.project?.schedules.find((s) => s.target_id === targetId);
+      if (declared && !declared.enabled) {
+        session.log.log('info', `schedule ${targetId} is disabled (enabled: false in ${session.project!.file}): nothing of it is deployed on ${session.provider.name}, so there was nothing to delete`);
+        printResult(options, { schedules: deleted });
+        return 0;
+      }
       const listed = await session.provider.schedules.list(session.project?.schedules ?? []);
-      const deployed = listed.filter((s) => s.status !== 'draft').map((s) => s.target_id);
+      // The id asked for matched nothing, whatever a listing says of it (a disabled schedule is "deployed" as no job).
+      const deployed = listed.filter((s) => s.status !== 'draft' && s.target_id !== targetId).map((s) => s.target_id);
       const { resourceGroup, task, stage } = session.target;
       throw new UserError(`no schedule with target_id ${targetId} is deployed for task ${task} (resource group ${resourceGroup}, stage ${stage}); nothing was deleted`, {
         fix: deployed.length > 0 ? `use one of the deployed target ids: ${deployed.join(', ')}` : 'this task has no schedules deployed (handoff cloud schedule list)',

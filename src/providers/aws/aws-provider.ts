@@ -5,7 +5,7 @@ import { createAwsRunLifecycle } from './aws-runs.js';
 import { createAwsScheduleLifecycle } from './aws-schedules.js';
 import { createBucketDesired } from './deploy/desired-stacks.js';
 import { assertStackOwned, createOwner } from './deploy/check-ownership.js';
-import { createStoreOwnerMark, findStoreConflict, storeOwnerKey } from './deploy/store-owner.js';
+import { createStoreOwnerGuard } from '../store/store-owner.js';
 import { isExistingNamedBucket } from './deploy/existing-bucket.js';
 import { findGroupTasks } from './deploy/other-tasks.js';
 import { UserError } from '../../errors.js';
@@ -124,22 +124,14 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
   // Every write to the store first makes sure `<task>/` is this project's: a shared deploy.bucket holds every task of
   // that name, and the default bucket of prod + `dev-etl` is dev + `etl`'s. Read once per process; a prefix without
   // the mark gets it with the project's next project.yml write (the task role in a run never writes it).
-  const ownerKey = storeOwnerKey(names);
-  let markMissing = false;
-  let storeOwnerChecked: Promise<void> | undefined;
-  const checkStoreOwner = (): Promise<void> =>
-    (storeOwnerChecked ??= (async () => {
-      const mark = await s3.getObject(bucketName, ownerKey);
-      markMissing = mark === undefined;
-      const projectYml = mark === undefined ? await s3.getObject(bucketName, names.s3.projectKey) : undefined;
-      const conflict = findStoreConflict(names, { ...(mark ? { mark: mark.body } : {}), ...(projectYml ? { projectYml: projectYml.body } : {}) });
-      if (conflict) throw conflict;
-    })());
-  const markStore = async (key: string): Promise<void> => {
-    if (key !== names.s3.projectKey || !markMissing) return;
-    await s3.putObject(bucketName, ownerKey, Buffer.from(`${createStoreOwnerMark(names)}\n`));
-    markMissing = false;
-  };
+  const owner = createStoreOwnerGuard({
+    names,
+    store: { prefix: `s3://${bucketName}/${names.s3.taskPrefix}`, what: 'bucket', named: names.bucketNamed },
+    read: async (key) => (await s3.getObject(bucketName, key))?.body,
+    write: (key, body) => s3.putObject(bucketName, key, body),
+  });
+  const checkStoreOwner = owner.check;
+  const markStore = owner.markAfterWrite;
   // Secrets are written before a first deploy's bucket exists (secrets push): then only the stacks can say whose the
   // paths are. `/handoff/<RG>/<task>` and `/handoff/<RG>` are shared by prod + `dev-etl` and dev + `etl`.
   let secretsOwnerChecked: Promise<void> | undefined;

@@ -2,6 +2,8 @@
 import type { BucketLifecycle } from '../provider.js';
 import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
 import type { AzureProvider } from './azure-provider.js';
+import { UserError } from '../../errors.js';
+import { STORE_OWNER_FILE } from '../store/store-owner.js';
 
 export function createAzureBucketLifecycle(getProvider: () => AzureProvider): BucketLifecycle {
   return {
@@ -34,8 +36,18 @@ export function createAzureBucketLifecycle(getProvider: () => AzureProvider): Bu
       if (!(await arm.get(names.blobContainerId, type))) {
         return { bucket: names.blobContainer, location, action: 'absent', message: `there is no Blob container ${names.blobContainer} in ${names.storageAccount}` };
       }
+      // The group's tasks run from the container (their identities are granted on it): deleting it under them fails
+      // every run and loses the owner marks. As `cloud resources delete`, refuse while tasks are deployed.
+      const { findGroupTasks } = await import('./deploy/group-tasks.js');
+      const tasks = await findGroupTasks(provider);
+      if (tasks.length > 0) {
+        throw new UserError(`the Blob container ${names.blobContainer} is the store of ${tasks.map((t) => `task ${t.task} (Container Apps job ${t.job})`).join(', ')}; nothing was deleted`, {
+          fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${names.resourceGroup}), then the Blob container`,
+        });
+      }
       // Stored data is never deleted behind the user's back, as the AWS bucket is retained: an emptied container goes.
-      if (!(await apis.blob.isEmpty())) {
+      // Owner marks are not data: `project delete` leaves them, and they go with the container.
+      if (!(await apis.blob.isEmpty((key) => key.endsWith(`/${STORE_OWNER_FILE}`)))) {
         return {
           bucket: names.blobContainer,
           location,

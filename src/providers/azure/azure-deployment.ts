@@ -5,9 +5,12 @@ import type { Project } from '../../project/types.js';
 import type { Deployment, ManageRequest } from '../deployment.js';
 import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
 import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
+import { describeOtherTasks } from '../deploy/other-tasks.js';
 import { planProjectSync } from '../deploy/sync-project.js';
 import type { Provider } from '../provider.js';
 import type { AzureProvider } from './azure-provider.js';
+import type { AzureNames } from './names.js';
+import { checkLocation } from './deploy/check-location.js';
 import { checkOwnership } from './deploy/check-ownership.js';
 import { planScheduleTrigger } from './resources/schedule-trigger.js';
 import { resolveJobResources } from './resources/task-job.js';
@@ -21,10 +24,10 @@ interface AzureDeploymentPlan extends ResourceDeploymentPlan {
  * Everything Azure would accept but cannot work, checked before the first call: the Container Apps size, how each
  * schedule fires (its UTC cron, or a recurrence in its zone), and the registry the job pulls from.
  */
-export function checkDeployInput(provider: AzureProvider, project: Project): void {
+export function checkDeployInput(names: Pick<AzureNames, 'stage' | 'registry'>, project: Project): void {
   resolveJobResources(project.deploy);
   if (project.deploy.alarm_email !== undefined) validateAlarmEmail(project.deploy.alarm_email);
-  const { stage } = provider.names;
+  const { stage } = names;
   for (const schedule of project.schedules) {
     // The target id names the schedule's job and Logic App, so it is checked before the project is pushed.
     if (!/^[A-Za-z0-9_-]+$/.test(schedule.target_id)) {
@@ -46,7 +49,7 @@ export function checkDeployInput(provider: AzureProvider, project: Project): voi
     }
     planScheduleTrigger(schedule);
   }
-  if (!provider.names.registry) {
+  if (!names.registry) {
     throw new UserError('deploy.registry is not set, so the Container Apps job has no image to run', {
       fix: 'add `registry: <name>.azurecr.io` under deploy: (the Azure Container Registry `handoff container push` pushes to)',
     });
@@ -71,8 +74,9 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
     const steps = await import('./deploy/azure-steps.js');
     if (action === 'status') return kind === 'task' ? readTaskStatus(provider) : readResourcesStatus(provider);
     // Before any write or delete: what this project would change must be its own (exact tags, and the job's stage).
-    if (action !== 'delete') checkDeployInput(provider, requireProject(request));
+    if (action !== 'delete') checkDeployInput(provider.names, requireProject(request));
     await checkOwnership(provider, kind === 'task' ? { task: true } : { resources: true });
+    if (action !== 'delete') await checkLocation(provider, kind === 'task' ? { task: true } : { resources: true });
     if (kind === 'task' && action !== 'delete') await requireTaskPrerequisites(provider);
     if (action === 'delete') {
       const deleted: { resource: string; what: string; kind: string; action: string }[] = [];
@@ -103,7 +107,17 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
         ? await planResourceSteps((await planTaskSteps(provider, project, request.imageVersion, request.onEvent)).steps)
         : await planResourceSteps(await steps.createResourcesSteps(provider, project.deploy));
     const results = await applyResourceSteps(planned, request.onEvent);
-    return { resources: results.map(describeStepResult) };
+    const report = { resources: results.map(describeStepResult) };
+    if (kind !== 'task' || !results.some((r) => r.what === 'Container Apps job' && r.action === 'updated')) return report;
+    // Each schedule's job is a copy of the task's job (image, size, limits, env): rewritten with it, as a deploy does,
+    // or scheduled runs would keep the old image until the next deploy.
+    const deployed = new Set((await provider.schedules.list(project.schedules)).filter((s) => s.status === 'scheduled' || s.status === 'edited').map((s) => s.target_id));
+    const chosen = project.schedules.filter((s) => s.enabled && deployed.has(s.target_id));
+    if (chosen.length === 0) return report;
+    const schedules = await provider.schedules.create(chosen);
+    const rewritten = schedules.filter((s) => s.action !== 'unchanged').map((s) => s.target_id);
+    if (rewritten.length > 0) request.onEvent({ type: 'notice', level: 'info', message: `The job of ${plural(rewritten.length, 'schedule')} (${rewritten.join(', ')}) now runs as the task's job does` });
+    return { ...report, schedules };
   }
 
   return {
@@ -111,14 +125,18 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
     async plan(request) {
       const provider = getProvider();
       const { project } = request;
-      checkDeployInput(provider, project);
+      checkDeployInput(provider.names, project);
       await checkOwnership(provider, { resources: true, task: true });
+      // Before anything is pushed: a deploy that changes region would stop at the first resource Azure cannot move.
+      await checkLocation(provider, { resources: true, task: true });
       const steps = await import('./deploy/azure-steps.js');
       const bucket = await planResourceSteps(await steps.createBucketSteps(provider));
       const resources = await planResourceSteps(await steps.createResourcesSteps(provider, project.deploy));
       const task = await planTaskSteps(provider, project, request.imageVersion, request.onEvent);
       const taskSteps = await planResourceSteps(task.steps);
       const storeMissing = bucket.some((s) => s.action === 'create' && (s.step.what === 'Blob container' || s.step.what === 'Key Vault'));
+      // The task's prefix in the container may be another project's (a shared deploy.bucket): refused before any write.
+      if (!storeMissing) await provider.checkStoreOwner();
       // Before the store exists (a first deploy) everything in it is new: reading it would fail.
       const reader: Provider = storeMissing ? { ...provider, parameters: { ...provider.parameters, listByPath: async () => [] } } : provider;
       const projectPlan = await planProjectSync(reader, {
@@ -134,6 +152,10 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       const schedules = (await provider.schedules.list(project.schedules)).map((s) =>
         jobChanges && s.status === 'scheduled' && s.enabled ? { ...s, status: 'edited' as const, differences: ['target'] } : s,
       );
+      // A renamed deploy.task deploys a new task beside the old one, whose schedules go on firing: say what else runs.
+      const { findOtherTasks } = await import('./deploy/group-tasks.js');
+      const others = describeOtherTasks(provider.names.resourceGroup, await findOtherTasks(provider));
+      if (others) request.onEvent({ type: 'notice', level: 'info', message: others });
       const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...taskSteps], schedules, request: { project, onEvent: request.onEvent } };
       return plan;
     },

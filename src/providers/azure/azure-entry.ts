@@ -82,5 +82,12 @@ export const azureProviderEntry: ProviderEntry = {
     },
     exportFormats: ['terraform'],
     help: DEPLOY_HELP,
+    // Names Azure would refuse (lengths, characters) and what it would accept but cannot work (sizes, schedules), checked
+    // before the first call, where the refusal is located at its project.yml line.
+    async checkProject({ target, project }) {
+      const { resolveAzureNames } = await import('./names.js');
+      const { checkDeployInput } = await import('./azure-deployment.js');
+      checkDeployInput(resolveAzureNames({ ...target, deploy: project.deploy }), project);
+    },
   },
 };

@@ -1,15 +1,15 @@
 // The azure provider: the store in a Blob container, secrets in Key Vault, runs as Container Apps job executions, schedules as schedule-trigger jobs.
-import { UserError } from '../../errors.js';
 import type { Deploy } from '../../project/types.js';
 import type { DeployTarget, Provider, ProviderOptions } from '../provider.js';
 import { createBundledSecretStore } from '../store/bundled-secret-store.js';
+import { createStoreOwnerGuard } from '../store/store-owner.js';
 import { createAzureBucketLifecycle } from './azure-bucket.js';
 import { createAzureDeployment } from './azure-deployment.js';
 import { findContainerConflict } from './deploy/check-ownership.js';
 import { createAzureRunLifecycle } from './azure-runs.js';
 import { KEY_VAULT_SECRET_MAX_BYTES } from './azure-secret-rules.js';
 import { createAzureScheduleLifecycle } from './azure-schedules.js';
-import { createAzureNames, type AzureNames } from './names.js';
+import { resolveAzureNames, type AzureNames } from './names.js';
 import type { ArmApi } from './sdk/arm.js';
 import { resolveAzureClientConfig, type AzureClientConfig } from './sdk/azure-client-config.js';
 import { createBlobApi, type BlobApi } from './sdk/blob.js';
@@ -47,17 +47,8 @@ export interface AzureProvider extends Provider {
   readonly deploy: Partial<Deploy>;
   readonly apis: AzureApis;
   readonly pollMs?: number;
-}
-
-/** The azure keys a provider cannot open without; the loader reports them at their line, this is for `--cloud-provider azure`. */
-function requireAzureKeys(deploy: Partial<Deploy>): { subscriptionId: string; azureResourceGroup: string; location: string } {
-  const missing = (['subscription_id', 'resource_group_name', 'location'] as const).filter((k) => !deploy[k]);
-  if (missing.length > 0) {
-    throw new UserError(`the azure provider needs ${missing.map((k) => `deploy.${k}`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not set`, {
-      fix: 'add them under deploy: in project.yml (subscription_id: <subscription GUID>, resource_group_name: <Azure resource group>, location: <region>) and pass -p <project>',
-    });
-  }
-  return { subscriptionId: deploy.subscription_id!, azureResourceGroup: deploy.resource_group_name!, location: deploy.location! };
+  /** Refuses (exit 2) when the Blob container or the task's prefix in it is another project's; read once per process. */
+  checkStoreOwner(): Promise<void>;
 }
 
 export function openAzureApis(config: AzureClientConfig, names: AzureNames): AzureApis {
@@ -79,33 +70,39 @@ export function openAzureApis(config: AzureClientConfig, names: AzureNames): Azu
 /** Builds every name first (Azure's rules are checked before any call), then opens the clients lazily. */
 export async function createAzureProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<AzureProvider> {
   const deploy = target.deploy ?? {};
-  const keys = requireAzureKeys(deploy);
+  const names = resolveAzureNames(target);
   if (target.profile) options.log?.('warning', '--cloud-profile is not used by the azure provider: credentials come from DefaultAzureCredential (environment, managed identity, Azure CLI)');
-  const names = createAzureNames({
-    resourceGroup: target.resourceGroup,
-    task: target.task,
-    stage: target.stage,
-    ...keys,
-    ...(target.bucket ? { bucket: target.bucket } : {}),
-    ...(deploy.storage_account ? { storageAccount: deploy.storage_account } : {}),
-    ...(deploy.key_vault ? { keyVault: deploy.key_vault } : {}),
-    ...(deploy.environment ? { environment: deploy.environment } : {}),
-    ...(deploy.registry ? { registry: deploy.registry } : {}),
-    ...(target.containerImage ? { containerImage: target.containerImage } : {}),
-  });
-  const config = resolveAzureClientConfig({ subscriptionId: keys.subscriptionId });
+  const config = resolveAzureClientConfig({ subscriptionId: names.subscriptionId });
   options.log?.('debug', `Azure subscription ${names.subscriptionId}, resource group ${names.azureResourceGroup}, store ${names.storageAccount}/${names.blobContainer}, Key Vault ${names.keyVault}`);
   const apis = openAzureApis(config, names);
   const pollMs = readPollMs();
   const { blob } = apis;
-  // Every write to the store (and its secrets) first makes sure the default container is this project's: its lowercase
-  // name is the same for `Etl` and `etl`, and for prod + `dev-etl` and dev + `etl`. Read once per process.
+  // Every write to the store (and its secrets) first makes sure the store is this project's: the default container's
+  // lowercase name is the same for `Etl` and `etl`, and for prod + `dev-etl` and dev + `etl` (its metadata says whose it
+  // is); inside any container, `<task>/` is shared by every project of that deploy.task that names the container in
+  // deploy.bucket (the owner mark `<task>/.handoff-owner` says whose it is, as on AWS). Read once per process.
+  const prefixOwner = createStoreOwnerGuard({
+    names,
+    store: { prefix: `${blob.url}/${names.s3.taskPrefix}`, what: 'Blob container', named: names.containerOwner === undefined },
+    read: async (key) => {
+      try {
+        return (await blob.get(key))?.body;
+      } catch (error) {
+        // Secrets may be pushed before the container exists (secrets push first): then there is no prefix to own.
+        if (!(await blob.exists())) return undefined;
+        throw error;
+      }
+    },
+    write: (key, body) => blob.put(key, body),
+  });
   let ownerChecked: Promise<void> | undefined;
   const checkStoreOwner = (): Promise<void> =>
     (ownerChecked ??= (async () => {
-      if (names.containerOwner === undefined) return;
-      const conflict = findContainerConflict(names, await blob.readMetadata());
-      if (conflict) throw conflict;
+      if (names.containerOwner !== undefined) {
+        const conflict = findContainerConflict(names, await blob.readMetadata());
+        if (conflict) throw conflict;
+      }
+      await prefixOwner.check();
     })());
 
   const provider: AzureProvider = {
@@ -115,11 +112,13 @@ export async function createAzureProvider(target: DeployTarget, options: Provide
     deploy,
     apis,
     pollMs,
+    checkStoreOwner,
     objects: {
       // Blob metadata names must be C# identifiers, so the mode key has no hyphen; values as on S3 (`755`).
       put: async (key, body, opts) => {
         await checkStoreOwner();
         await blob.put(key, body, opts?.executable ? { [MODE_METADATA]: '755' } : undefined);
+        await prefixOwner.markAfterWrite(key);
       },
       get: async (key) => {
         const object = await blob.get(key);
@@ -128,6 +127,7 @@ export async function createAzureProvider(target: DeployTarget, options: Provide
       putFile: async (key, file, opts) => {
         await checkStoreOwner();
         await blob.putFile(key, file, opts?.executable ? { [MODE_METADATA]: '755' } : undefined);
+        await prefixOwner.markAfterWrite(key);
       },
       getFile: async (key, file) => {
         const object = await blob.getFile(key, file);

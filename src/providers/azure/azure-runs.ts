@@ -116,9 +116,10 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
     }
     const matches = (await listJobs()).filter((j) => j.id.startsWith(id));
     if (matches.length === 1) return matches[0]!;
-    throw new UserError(matches.length === 0 ? `no run "${id}" of ${names.resourceGroup}/${names.task} (Container Apps job ${names.job})` : `"${id}" matches ${matches.length} runs`, {
-      fix: 'see the ids with `handoff cloud job status`',
-    });
+    if (matches.length === 0) throw new UserError(`no run "${id}" of ${names.resourceGroup}/${names.task} (Container Apps job ${names.job})`, { fix: 'see the ids with `handoff cloud job status`' });
+    // Named as the local provider names them, so the user can pick one without another command.
+    const shown = matches.slice(0, 5).map((j) => j.id).join(', ');
+    throw new UserError(`"${id}" matches ${matches.length} runs of ${names.resourceGroup}/${names.task} (${shown}${matches.length > 5 ? ', …' : ''})`, { fix: 'give more of the id, enough to name one run' });
   }
 
   return {

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import { isValidRepositoryName, toRepositoryName } from '../../container/image-name.js';
 import { checkBundledSecretKey, createNameError, findNameProblem as findProblem, throwIfNameProblem as throwIfProblem, type Blame, type NameProblem, type NameRule } from '../deploy/name-rules.js';
-import type { StoreNames } from '../provider.js';
+import { UserError } from '../../errors.js';
+import type { Deploy } from '../../project/types.js';
+import type { DeployTarget, StoreNames } from '../provider.js';
 import { createS3Layout, createStagedResourceGroup } from '../store/store-layout.js';
 
 /** Where names come from: the `deploy` keys, the stage, and the subscription and Azure resource group deployed to. */
@@ -296,6 +298,37 @@ export function createAzureNames(input: AzureNamesInput): AzureNames {
   if (location === '') throwIfProblem({ message: 'deploy.location is empty', path: 'deploy.location', fix: 'set deploy.location, e.g. westeurope', over: 0 });
   if (problems.length > 0) throw createNameError(problems);
   return names;
+}
+
+/** The azure keys names cannot be made without; the loader reports them at their line, this is for `--cloud-provider azure`. */
+function requireAzureKeys(deploy: Partial<Deploy>): { subscriptionId: string; azureResourceGroup: string; location: string } {
+  const missing = (['subscription_id', 'resource_group_name', 'location'] as const).filter((k) => !deploy[k]);
+  if (missing.length > 0) {
+    throw new UserError(`the azure provider needs ${missing.map((k) => `deploy.${k}`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not set`, {
+      fix: 'add them under deploy: in project.yml (subscription_id: <subscription GUID>, resource_group_name: <Azure resource group>, location: <region>) and pass -p <project>',
+    });
+  }
+  return { subscriptionId: deploy.subscription_id!, azureResourceGroup: deploy.resource_group_name!, location: deploy.location! };
+}
+
+/**
+ * Every name of a deploy target from its `deploy` keys, without a call: the provider opens with them, and the deploy
+ * commands build them first, where a refusal is located at its project.yml line.
+ */
+export function resolveAzureNames(target: DeployTarget): AzureNames {
+  const deploy = target.deploy ?? {};
+  return createAzureNames({
+    resourceGroup: target.resourceGroup,
+    task: target.task,
+    stage: target.stage,
+    ...requireAzureKeys(deploy),
+    ...(target.bucket ? { bucket: target.bucket } : {}),
+    ...(deploy.storage_account ? { storageAccount: deploy.storage_account } : {}),
+    ...(deploy.key_vault ? { keyVault: deploy.key_vault } : {}),
+    ...(deploy.environment ? { environment: deploy.environment } : {}),
+    ...(deploy.registry ? { registry: deploy.registry } : {}),
+    ...(target.containerImage ? { containerImage: target.containerImage } : {}),
+  });
 }
 
 function checkPart(value: string, what: string, path: string): void {

@@ -1,13 +1,7 @@
-// The resource group's deployed tasks: for plan and deploy to name the others, for `cloud bucket delete` to refuse while they use the bucket; a renamed deploy.task leaves the old task (and its schedules) running, and handoff cannot tell a rename from a second task.
-import { plural } from '../../../plural.js';
+// The resource group's deployed task stacks: for plan and deploy to name the others (deploy/other-tasks.ts words it), for `cloud bucket delete` to refuse while they use the bucket.
+import type { OtherTask } from '../../deploy/other-tasks.js';
 import type { AwsProvider } from '../aws-provider.js';
 import { readOwner } from './check-ownership.js';
-
-export interface OtherTask {
-  task: string;
-  stack: string;
-  enabledSchedules: number;
-}
 
 /** The deployed task stacks of this resource group and stage (by their handoff tags), this task's too unless `others`. */
 export async function findGroupTasks(provider: AwsProvider, options: { others?: boolean } = {}): Promise<{ task: string; stack: string }[]> {
@@ -30,25 +24,21 @@ export async function findGroupTasks(provider: AwsProvider, options: { others?: 
  * enabled. Only read: nothing is changed.
  */
 export async function findOtherTasks(provider: AwsProvider): Promise<OtherTask[]> {
-  const found: OtherTask[] = (await findGroupTasks(provider, { others: true })).map((t) => ({ ...t, enabledSchedules: 0 }));
-  if (found.length === 0) return found;
+  const stacks = await findGroupTasks(provider, { others: true });
+  if (stacks.length === 0) return [];
+  const found: OtherTask[] = [];
   const scheduler = (await import('../sdk/scheduler.js')).createSchedulerApi(provider.clientConfig);
   try {
-    for (const other of found) {
+    for (const { task, stack } of stacks) {
+      let enabledSchedules = 0;
       // The schedule group has the task stack's name (handoff-<RG>-<task>).
-      for (const name of await scheduler.listScheduleNames(other.stack)) {
-        if ((await scheduler.getSchedule(other.stack, name))?.State === 'ENABLED') other.enabledSchedules++;
+      for (const name of await scheduler.listScheduleNames(stack)) {
+        if ((await scheduler.getSchedule(stack, name))?.State === 'ENABLED') enabledSchedules++;
       }
+      found.push({ task, where: `stack ${stack}`, enabledSchedules });
     }
   } finally {
     scheduler.destroy();
   }
   return found;
-}
-
-/** The info line plan and deploy print: what else runs in the group, and how to remove it if it was renamed. */
-export function describeOtherTasks(resourceGroup: string, others: readonly OtherTask[]): string | undefined {
-  if (others.length === 0) return undefined;
-  const list = others.map((o) => `task ${o.task} (stack ${o.stack}, ${plural(o.enabledSchedules, 'enabled schedule')})`).join(', ');
-  return `also deployed in resource group ${resourceGroup}: ${list}; if one is this task under its former deploy.task, \`handoff cloud task delete -p <project> -e task=<former task>\` removes it and its schedules`;
 }

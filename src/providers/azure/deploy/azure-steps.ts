@@ -371,6 +371,21 @@ export async function createTaskSteps(provider: AzureProvider, input: TaskStepsI
     create: putAlert,
     update: putAlert,
   });
+  if (!deploy.alarm_email) {
+    // deploy.alarm_email was removed: the action group handoff made for it (holding the address) goes, after the alert
+    // rule above stops naming it. The shared plan has no delete action (as on Google Cloud for the notification
+    // channel), so this step declares "no action group" and its update deletes the one there is.
+    const group = 'Microsoft.Insights/actionGroups';
+    steps.push({
+      kind: 'task',
+      what: 'action group',
+      name: `${names.actionGroup} (none: deploy.alarm_email is not set)`,
+      desired: { exists: false },
+      read: async () => ({ exists: (await arm.get(names.actionGroupId, group)) !== undefined }),
+      create: async () => undefined,
+      update: async () => void (await arm.delete(names.actionGroupId, group)),
+    });
+  }
   return steps;
 }
 

@@ -33,7 +33,7 @@ export async function exportAzureProject(request: ExportRequest & { provider: Az
   const { provider, project } = request;
   const { names } = provider;
   // Every value is checked before anything is read or written, as for a deploy.
-  checkDeployInput(provider, project);
+  checkDeployInput(provider.names, project);
   const image = await resolveTaskImage(provider, project, request.imageVersion);
   if (!image.inRegistry) request.onNotice(`the image ${image.uri} is not in ${names.registry} yet: push it (handoff container push) before the task runs`);
   const registryId = await findRegistryId(provider);

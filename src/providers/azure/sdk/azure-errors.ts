@@ -30,6 +30,9 @@ export function readErrorCode(error: unknown): string | undefined {
   return failure.code ?? failure.details?.error?.code;
 }
 
+/** MSAL's codes for a sign-in endpoint that did not answer (msal-common ClientAuthErrorCodes). */
+const MSAL_NETWORK = /\b(endpoints_resolution_error|network_error|no_network_connectivity)\b/;
+
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
 
 /**
@@ -41,6 +44,17 @@ export function toAzureError(error: unknown, what: string): Error {
   if (error instanceof UserError) return error;
   const failure = asFailure(error);
   const message = (failure.details?.error?.message ?? failure.message ?? String(error)).split('\n')[0]!.trim();
+  // A configured credential whose sign-in endpoint did not answer: MSAL says so with an error code (the status 400 is
+  // its own, not Entra ID's). Nothing refused the credentials, and telling users to rotate a working secret would
+  // send them the wrong way.
+  if (failure.name === 'AuthenticationError' && (MSAL_NETWORK.test(failure.message ?? '') || findNetworkCode(error))) {
+    const authority = process.env.AZURE_AUTHORITY_HOST;
+    const host = authority || 'https://login.microsoftonline.com';
+    return new UserError(`cannot reach Microsoft Entra ID (${host}) while trying to ${what}: its sign-in endpoints did not answer, so the credentials were never checked`, {
+      fix: `check the network connection and proxy settings${authority ? `, and AZURE_AUTHORITY_HOST=${authority} (running, and the right address?)` : ''}; an AZURE_TENANT_ID that is no tenant has no sign-in endpoints either`,
+      cause: error,
+    });
+  }
   if (failure.name === 'AuthenticationError') {
     // Microsoft Entra ID's own reason (`AADSTS7000215: Invalid client secret provided.`) names no secret.
     const reason = /AADSTS\d+: [^.\n]*\./.exec(failure.message ?? '')?.[0];

@@ -15,7 +15,8 @@ export interface BlobApi {
   exists(): Promise<boolean>;
   /** The container's own metadata; undefined when there is no container, or this caller may not read it. */
   readMetadata(): Promise<Record<string, string> | undefined>;
-  isEmpty(): Promise<boolean>;
+  /** No blob but those `ignore` accepts (read until the first other one). */
+  isEmpty(ignore?: (key: string) => boolean): Promise<boolean>;
   put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
   get(key: string): Promise<BlobObject | undefined>;
   /** Uploads a file as it is read (in blocks beyond 256 MB), memory flat. */
@@ -43,9 +44,9 @@ export function createBlobApi(config: AzureClientConfig, account: string, contai
         throw toAzureError(error, `read the Blob container ${where}`);
       }
     },
-    async isEmpty() {
+    async isEmpty(ignore = () => false) {
       return callAzure(`list the Blob container ${where}`, async () => {
-        for await (const _ of client.listBlobsFlat().byPage({ maxPageSize: 1 })) return _.segment.blobItems.length === 0;
+        for await (const page of client.listBlobsFlat().byPage({ maxPageSize: 100 })) if (page.segment.blobItems.some((b) => !ignore(b.name))) return false;
         return true;
       });
     },
