@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use (.ci/apt-packages: Chromium for the UI tests, Podman and friends for the
-# container tests) when any is missing, and Python's jsonschema (the editor JSON Schema's test), then sets Podman up.
+# container tests) when any is missing, and the Python modules they use (moto for the AWS tests, jsonschema, Jinja2,
+# PyYAML), then sets Podman up.
 # Part of the README's test command; needs root for apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +18,28 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   apt-get install -y -qq $missing >/dev/null
 fi
-# src/project/json-schema-rules.test.ts judges `handoff schema` with Python's jsonschema (moto's extras usually bring it
-# along); pip into the python3 the tests run, else Debian's package when that python3 is the system's own (PEP 668).
-if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
-  echo "== installing Python's jsonschema"
-  python3 -m pip install --quiet 'jsonschema>=4' || {
+# The Python modules the tests import, into the python3 on PATH that they run:
+# - moto: test/helpers/moto-server.ts starts `python3 -m moto.server` for every AWS test (its [server] extra brings
+#   boto3, which the helper's callBoto3 uses, and cfn-lint, which the template tests run when it is on PATH);
+# - jsonschema: src/project/json-schema-rules.test.ts judges `handoff schema` with it;
+# - Jinja2 and PyYAML: test/compat.test.ts renders with them as the original did (its oracle).
+# Debian's own python3 refuses pip (PEP 668, "externally managed"): there the modules go in with
+# --break-system-packages, which for root means /usr/local, beside Debian's packages and not over them.
+python_modules='import moto, boto3, jsonschema, jinja2, yaml'
+python_requirements=('moto[server]>=5,<6' 'jsonschema>=4' 'Jinja2>=3.1,<3.2' 'PyYAML>=6')
+if ! python3 -c "$python_modules" >/dev/null 2>&1; then
+  python=$(python3 -c 'import sys; print(sys.executable)')
+  echo "== installing Python modules for the tests into $python: ${python_requirements[*]}"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null
-  }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+  fi
+  python3 -m pip install --quiet "${python_requirements[@]}" ||
+    python3 -m pip install --quiet --break-system-packages "${python_requirements[@]}" || true
+  if ! python3 -c "$python_modules" >/dev/null 2>&1; then
+    echo "error: $python still cannot import moto, boto3, jsonschema, Jinja2 or PyYAML, which the tests need" >&2
+    echo "fix: install them into it (python3 -m pip install ${python_requirements[*]}, from a package index this machine reaches), or put a python3 that has them first on PATH" >&2
+    exit 1
+  fi
 fi
 bash .ci/setup-containers.sh # Podman settings for the container tests (runc, cgroupfs)

@@ -399,3 +399,17 @@ describe('cloud run --timeout', () => {
     expect(fs.existsSync(home)).toBe(false);
   });
 });
+
+describe('the deploy commands with the local provider', () => {
+  it('say that each needs a cloud provider, in words that fit the command (not "cloud plan deploys to a cloud")', async () => {
+    const { projectDir } = makeProject('deploy:\n  cloud_provider: local\n  resource_group: rg\n  task: t1\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const home = path.join(makeTempDir(), 'home');
+    for (const words of [['cloud', 'plan'], ['cloud', 'export'], ['cloud', 'task', 'status'], ['cloud', 'deploy']]) {
+      const r = await runCli([...words, '-p', projectDir], { env: { HANDOFF_HOME: home } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`error: handoff ${words.join(' ')} needs a cloud provider (aws, gcp or azure), and this project uses the local provider:`);
+      expect(r.stderr).not.toContain('deploys to a cloud');
+    }
+    expect(fs.existsSync(home)).toBe(false);
+  });
+});

@@ -43,6 +43,21 @@ describe('help', () => {
           expect(r.stdout).not.toContain('default port 8080 here');
           for (const flag of ['--port', '--timeout', '--strict', '--envs', '--push-artifacts', '--allow-runs']) expect(globals, flag).not.toContain(flag);
         }
+        // The run options are listed only by the commands that read them (before: by every command, which ignored them).
+        const runOptions: Record<string, string[]> = {
+          '--timeout <seconds>': ['run', 'cloud', 'cloud run', 'ui'],
+          '-a, --push-artifacts': ['run', 'ui'],
+          '--strict': ['run', 'workspace', 'workspace install', 'files', 'files get', 'ui'],
+          '--container-provider <name>': ['container', 'container build', 'container run', 'container push'],
+        };
+        for (const [flag, readers] of Object.entries(runOptions)) {
+          if (readers.includes(words.join(' '))) expect(globals, `${words.join(' ')} --help lists ${flag}`).toContain(flag);
+          else expect(globals, `${words.join(' ')} --help leaves out ${flag}`).not.toContain(flag);
+        }
+        const envReaders = ['run', 'cloud run', 'container run', 'project push', 'runs list', 'config print'];
+        const envIgnorers = ['workspace install', 'config validate', 'runs prune', 'scheduler start', 'container build', 'ui user add', 'schema'];
+        if (envReaders.includes(words.join(' '))) expect(globals, words.join(' ')).toContain('-e, --envs');
+        if (envIgnorers.includes(words.join(' '))) expect(globals, words.join(' ')).not.toContain('-e, --envs');
         // An example is taken for the command to type: a command's examples are of itself.
         for (const [example] of r.stdout.matchAll(/^ {2}handoff .*$/gm)) {
           expect(example, `${words.join(' ')} --help shows an example of another command`).toContain(`handoff ${words.join(' ')}`);
@@ -78,6 +93,25 @@ describe('help', () => {
     expect(unknown.stderr).toContain("unknown command 'workspace bogus'");
     expect(fs.existsSync(workspaceDir)).toBe(false);
     expect(fs.existsSync(path.join(projectDir, 'ran.txt'))).toBe(false);
+  });
+
+  it('warns about a run option given to a command that does not use it, and runs the command; a command that uses it is quiet', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo hi\n');
+    const install = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir, '--timeout', '1', '-a', '--strict']);
+    expect(install.code, install.stderr).toBe(0);
+    // Before: exit 0 and not a word, the install without any time limit.
+    expect(install.stderr).toContain('WARNING - --timeout, -a are not used by `handoff workspace install`, which ignored them');
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--timeout', '60', '--strict', '-e', 'X=1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('not used by');
+    const prune = await runCli(['runs', 'prune', '--keep', '5', '-w', workspaceDir, '--container-provider', 'foo', '-e', 'A=b']);
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(prune.stderr).toContain('WARNING - -e, --container-provider are not used by `handoff runs prune`, which ignored them');
+    const logs = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '--strict', '-l', 'warning']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stderr).toContain('--strict is not used by `handoff runs logs`, which ignored it');
+    // A warning as any other: -l error leaves it out.
+    expect((await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '--timeout', '5', '-l', 'error'])).stderr).toBe('');
   });
 
   it('stops writing quietly when its reader is gone (| head, | true), without a stack trace', () => {

@@ -8,12 +8,15 @@ import { cliPath, makeTempDir, repoRoot } from './helpers/cli.js';
 
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 
-/** The first fenced block of `fence` (```sh, ```text) after the heading `heading`. */
-function blockAfter(heading: string, fence: string): string[] {
-  const from = readme.indexOf(`\n${heading}\n`);
-  expect(from, `README.md has no heading "${heading}"`).toBeGreaterThan(-1);
-  const start = readme.indexOf(`\n${fence}\n`, from);
-  const end = readme.indexOf('\n```\n', start + 1);
+/** The first fenced block of `fence` (```sh, ```text) after the heading `heading`; `nth` 1 for the second, … */
+function blockAfter(heading: string, fence: string, nth = 0): string[] {
+  let start = readme.indexOf(`\n${heading}\n`);
+  expect(start, `README.md has no heading "${heading}"`).toBeGreaterThan(-1);
+  let end = start;
+  for (let i = 0; i <= nth; i++) {
+    start = readme.indexOf(`\n${fence}\n`, end);
+    end = readme.indexOf('\n```\n', start + 1);
+  }
   return readme.slice(start + fence.length + 2, end).split('\n');
 }
 
@@ -33,6 +36,23 @@ afterAll(() => {
 });
 
 describe('the README tour, as typed', () => {
+  it('"project.yml": the tour\'s project runs with the secrets file shown beside it (the files of examples/exchange-rates)', () => {
+    const projectDir = makeTempDir('handoff-tour-project-');
+    fs.cpSync(path.join(repoRoot, 'examples', 'exchange-rates', 'files'), path.join(projectDir, 'files'), { recursive: true });
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), `${blockAfter('### project.yml', '```yaml').join('\n')}\n`);
+    // Before: no secrets file was shown, and the run stopped at exit 2 on API_TOKEN.
+    const secrets = blockAfter('### project.yml', '```yaml', 1).join('\n');
+    expect(secrets).toContain('- key: API_TOKEN');
+    fs.mkdirSync(path.join(projectDir, '.secrets'));
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), `${secrets}\n`);
+    const workspace = makeTempDir('handoff-tour-ws-');
+    for (const line of [`handoff workspace install -p ${projectDir} -w ${workspace}`, `handoff run local -p ${projectDir} -w ${workspace}`]) {
+      const result = run(line);
+      expect(result.code, `${line}\n${result.out}`).toBe(0);
+    }
+    expect(fs.readFileSync(path.join(workspace, 'artifacts', 'exchange_rate.csv'), 'utf8').trim().split('\n')).toHaveLength(61);
+  }, 300_000);
+
   it('"Store and cloud runs": bucket, project push, secrets print and a run from the store that pushes its artifacts', () => {
     const workspace = makeTempDir('handoff-tour-ws-');
     const lines = blockAfter('### Store and cloud runs', '```sh').filter((l) => l.startsWith('handoff '));

@@ -93,6 +93,11 @@ describe('run records', () => {
     const r = await runCli(['runs', 'state', first, '--restore', '-w', workspaceDir]);
     expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).bookmarks.users.id).toBe(2);
+    // --json: what was restored, from which run, into which file (before: nothing on stdout, a sentence on stderr).
+    const json = await runCli(['runs', 'state', 'latest', '--restore', '-w', workspaceDir, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ restored: onlyRecord(workspaceDir).runId, file: path.resolve(stateFile), state: { bookmarks: { users: { id: 7 } } } });
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).bookmarks.users.id).toBe(7);
   });
 
   it('masks a secret in the recorded state, as a key too, and refuses to restore a state it masked', async () => {
@@ -265,7 +270,10 @@ tasks:
     expect(logs.stdout).toContain('Job started at');
     expect(logs.stdout).toContain('[hello] echo: note');
 
-    expect((await runCli(['runs', 'prune', '--keep', '1', '-w', workspaceDir])).code).toBe(0);
+    const pruned = await runCli(['runs', 'prune', '--keep', '1', '-w', workspaceDir, '--json']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    // --json: the runs removed, newest first, and how many are left (before: nothing on stdout).
+    expect(JSON.parse(pruned.stdout)).toEqual({ removed: [json[1].runId, json[2].runId], kept: 1 });
     expect(JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout).map((r: any) => r.runId)).toEqual([json[0].runId]);
     expect(fs.existsSync(path.join(workspaceDir, 'runs', json[2].runId))).toBe(false);
   });
@@ -316,6 +324,49 @@ tasks:
     expect(follow.stdout).toContain('Job ended at');
   });
 
+  it('prints the console log at the level of -l, as the console showed it, keeping every level in the file; --json gives one object per line', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: hello
+  commands:
+  - command: echo note >&2; echo hello
+`);
+    expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const record = onlyRecord(workspaceDir);
+    const consoleLog = path.join(workspaceDir, record.logs.console);
+    // A message of two lines (its second line has no header) and a warning, as a run may log them.
+    fs.appendFileSync(consoleLog, '[2026-11-23 02:39:45]    DEBUG - first line of a debug message\nits second line\n[2026-11-23 02:39:46]  WARNING - careful\n');
+    const file = fs.readFileSync(consoleLog, 'utf8');
+    expect(file).toMatch(/DEBUG - Process \d+ started: echo note/);
+
+    // The default, -l info: what the console showed (before: every DEBUG line of the file).
+    const info = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir]);
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toContain('INFO - Job started at');
+    expect(info.stdout).toContain('[hello] echo: note');
+    expect(info.stdout).not.toContain('DEBUG');
+    expect(info.stdout).not.toContain('its second line');
+    expect(info.stdout).toMatch(/WARNING - careful\n$/);
+    // -l debug: the file as it is; -l warning: the warning only.
+    expect((await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '-l', 'DEBUG'])).stdout).toBe(file);
+    expect((await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '-l', 'warning'])).stdout).toBe('[2026-11-23 02:39:46]  WARNING - careful\n');
+
+    // --json: one object per line, as `cloud logs --json`; a line without a header keeps the time and level of its own.
+    const json = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '--json', '-l', 'debug']);
+    expect(json.code, json.stderr).toBe(0);
+    const lines = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { time: string; run: string; level: string; message: string });
+    expect(lines).toHaveLength(file.trimEnd().split('\n').length);
+    expect(lines[0]).toMatchObject({ run: record.runId, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/) });
+    expect(lines.slice(-3)).toEqual([
+      { time: '2026-11-23T02:39:45.000Z', run: record.runId, level: 'debug', message: 'first line of a debug message' },
+      { time: '2026-11-23T02:39:45.000Z', run: record.runId, level: 'debug', message: 'its second line' },
+      { time: '2026-11-23T02:39:46.000Z', run: record.runId, level: 'warning', message: 'careful' },
+    ]);
+    expect(lines.some((l) => l.level === 'info' && l.message.startsWith('Job started at'))).toBe(true);
+    const infoJson = (await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '--json'])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string });
+    expect(new Set(infoJson.map((l) => l.level))).toEqual(new Set(['info', 'warning']));
+  });
+
   it('prints a console log of several MiB whole, in order, and says so when the log cannot be read (never a silent exit 0)', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
@@ -329,9 +380,14 @@ tasks:
     // Bigger than the 1 MiB chunk `runs logs` copies at a time, with a line that crosses each chunk's end.
     const line = (i: number): string => `line ${String(i).padStart(7, '0')} of a chatty task's console log, 60 bytes\n`;
     fs.appendFileSync(consoleLog, Array.from({ length: 60_000 }, (_, i) => line(i)).join(''));
-    const whole = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir]);
+    const whole = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '-l', 'debug']);
     expect(whole.code).toBe(0);
     expect(whole.stdout).toBe(fs.readFileSync(consoleLog, 'utf8'));
+    // At the default -l info, the same without the DEBUG lines: the appended lines continue the INFO line before them.
+    const info = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toBe(fs.readFileSync(consoleLog, 'utf8').replace(/^\[[^\]]*\] +DEBUG - .*\n/gm, ''));
+    expect(info.stdout.length).toBeGreaterThan(3 * 1024 * 1024);
     // A log that exists but cannot be read (here: a folder in its place) is an error with exit code 1.
     fs.rmSync(consoleLog);
     fs.mkdirSync(consoleLog);

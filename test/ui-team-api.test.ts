@@ -711,7 +711,8 @@ describe('without accounts', () => {
       let err = '';
       child.stderr.on('data', (d: Buffer) => {
         err += d.toString();
-        if (err.includes('not used by')) child.kill('SIGTERM');
+        // The warning comes as the command starts (as every command's does), the address once it listens.
+        if (err.includes('not used by') && /Serving \d+ projects? on/.test(err)) child.kill('SIGTERM');
       });
       child.on('exit', () => resolve(err));
       child.on('error', reject);

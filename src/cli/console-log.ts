@@ -18,6 +18,11 @@ export function readLogLevel(value: string): LogLevel | undefined {
   return v in ORDER ? (v as LogLevel) : undefined;
 }
 
+/** Whether a line of `level` shows at the `threshold` of -l. */
+export function isAtLeast(level: LogLevel, threshold: LogLevel): boolean {
+  return ORDER[level] >= ORDER[threshold];
+}
+
 export function parseLogLevel(value: string | undefined): LogLevel {
   return readLogLevel(value ?? 'info') ?? 'info';
 }

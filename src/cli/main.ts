@@ -13,6 +13,7 @@ import { registerScheduleCommands } from './register/schedule-commands.js';
 import { registerLifecycleCommands } from './register/lifecycle-commands.js';
 import { registerStoreCommands } from './register/store-commands.js';
 import { isGlobalOptionHidden, optionsOutOfScope } from './register/parent-options.js';
+import { hideUnreadRunOptions } from './register/run-options.js';
 import { VERSION } from '../version.js';
 import { INTERRUPT_EXIT_CODES } from '../runner/events.js';
 
@@ -81,6 +82,8 @@ function createProgram(): Command {
   registerStoreCommands(program);
   // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
   registerLifecycleCommands(program);
+  // Once every command exists: each hides (and warns about) the run options it does not read.
+  hideUnreadRunOptions(program);
   // Last, so it is listed last as commander's own was; it takes every word (`help workspace install`).
   addHelpCommand(program);
 

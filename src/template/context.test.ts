@@ -1,4 +1,7 @@
 // Tests for the template context: precedence of the layers, deploy names, envs from secrets, foreach lines.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { UserError } from '../errors.js';
 import type { Project } from '../project/types.js';
@@ -67,17 +70,26 @@ describe('createTemplateContext', () => {
       throw new Error('expected an error');
     };
 
-    it("the project's .secrets/ file when nothing says otherwise", () => {
+    it("the project's .secrets/ file when nothing says otherwise: one that does not exist is said to be missing", () => {
+      // Before: "(read from /p/.secrets/dev_secrets.yml)", of a file that was never there.
       const e = fail([]);
-      expect(e.message).toBe('envs[1] "localonly" has no value, and the secrets of stage "dev" have no key "localonly" (read from /p/.secrets/dev_secrets.yml)');
-      expect(e.fix).toBe('add "- key: localonly" with a value to /p/.secrets/dev_secrets.yml, or give the env a value in project.yml');
+      expect(e.message).toBe('envs[1] "localonly" has no value, and there is no secrets file for stage "dev" (looked for /p/.secrets/dev_secrets.yml)');
+      expect(e.fix).toBe('create /p/.secrets/dev_secrets.yml with an entry "- key: localonly" and its "value:" (the project\'s secrets for stage "dev"), or give the env a value in project.yml');
       expect(e.diagnostics[0]).toMatchObject({ path: 'envs[1]', location: { file: '/p/project.yml' } });
     });
 
     it('the file of -v secrets_dir, or the file the secrets were read from', () => {
-      expect(fail([], { secrets_dir: '/elsewhere' }).message).toContain('(read from /elsewhere/dev_secrets.yml)');
-      const read = recordSecretsOrigin([makeSecret('PW', 'pa55word')], { kind: 'file', file: '/sd2/dev_secrets.yml' });
-      expect(fail(read).fix).toContain('to /sd2/dev_secrets.yml');
+      expect(fail([], { secrets_dir: '/elsewhere' }).message).toContain('(looked for /elsewhere/dev_secrets.yml)');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-context-'));
+      try {
+        const file = path.join(dir, 'dev_secrets.yml');
+        fs.writeFileSync(file, '- key: PW\n  value: pa55word\n');
+        const read = recordSecretsOrigin([makeSecret('PW', 'pa55word')], { kind: 'file', file });
+        expect(fail(read).message).toBe(`envs[1] "localonly" has no value, and the secrets of stage "dev" have no key "localonly" (read from ${file})`);
+        expect(fail(read).fix).toBe(`add "- key: localonly" with a value to ${file}, or give the env a value in project.yml`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('the store, with push: false as a likely cause, also when the store holds no secret at all', () => {

@@ -1,4 +1,5 @@
 // Builds the template variables and the exported environment of a run, in SPEC §4's order of precedence.
+import fs from 'node:fs';
 import { UserError, type Diagnostic } from '../errors.js';
 import type { Project } from '../project/types.js';
 import { localSecretsFilePath } from '../secrets/find-local-secrets-file.js';
@@ -107,6 +108,13 @@ function describeMissingSecret(input: TemplateContextInput, index: number, key: 
   if (origin.kind === 'store') {
     return new UserError(`${head}, and the store holds no secret "${key}" for stage "${stage}" (read from ${origin.where})`, {
       fix: `push it from the project folder: handoff secrets push -p <project> (a secret marked "push: false" in the secrets file is never pushed: drop that line to push it), or give the env a value in project.yml`,
+      diagnostics,
+    });
+  }
+  // No file at all (the usual first run of a project whose envs name secrets): "read from" would name a file never read.
+  if (!fs.existsSync(origin.file)) {
+    return new UserError(`${head}, and there is no secrets file for stage "${stage}" (looked for ${origin.file})`, {
+      fix: `create ${origin.file} with an entry "- key: ${key}" and its "value:" (the project's secrets for stage "${stage}"), or give the env a value in project.yml`,
       diagnostics,
     });
   }

@@ -203,6 +203,8 @@ describe('a project that brings its own cluster, network, roles and task definit
       // Not written in this project.yml: the located line is its `deploy:`.
       expect(refused.stderr).toMatch(/project\.yml:6:3: deploy\.subnets: the resource group dev-byo has subnets \["subnet-/);
       expect(refused.stderr).toContain(`(set deploy.subnets to ["${byo.subnets[0]}","${byo.subnets[1]}"], like the other tasks of the group)`);
+      // The fix points at the values, which are said before it (before: "(below)").
+      expect(refused.stderr.indexOf('deploy.subnets: the resource group dev-byo has')).toBeLessThan(refused.stderr.indexOf("fix: give this project the group's values (above"));
     }
     const west = new CloudFormationClient(clientConfig(WEST));
     const names = ((await west.send(new DescribeStacksCommand({}))).Stacks ?? []).map((s) => s.StackName);

@@ -3,8 +3,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { findFreePort } from './free-port.js';
 
-/** The real interpreter, not a pyenv shim, so the pid we stop is the server's own. */
-const PYTHON_CANDIDATES = ['/root/.pyenv/versions/3.11.7/bin/python3', 'python3'];
+/**
+ * Where moto may be: the python3 on PATH (what .ci/install-test-deps.sh installs it into), then this machine's pinned
+ * pyenv install, which has it even when PATH's python3 is Debian's own.
+ */
+const PYTHON_CANDIDATES = ['python3', '/root/.pyenv/versions/3.11.7/bin/python3'];
+
+let pickedPython: string | undefined;
 
 export interface MotoServer {
   url: string;
@@ -16,8 +21,21 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The first candidate that imports moto, as its real interpreter (sys.executable), not a pyenv shim: the pid we stop is
+ * then the server's own. None is a clear error, not "moto exited with 1" from every AWS test.
+ */
 function pickPython(): string {
-  return PYTHON_CANDIDATES.find((p) => p === 'python3' || fs.existsSync(p)) ?? 'python3';
+  if (pickedPython) return pickedPython;
+  for (const candidate of PYTHON_CANDIDATES) {
+    if (candidate.startsWith('/') && !fs.existsSync(candidate)) continue;
+    const probe = spawnSync(candidate, ['-c', 'import moto, boto3, sys; print(sys.executable)'], { encoding: 'utf8' });
+    if (probe.status === 0 && probe.stdout.trim()) return (pickedPython = probe.stdout.trim());
+  }
+  throw new Error(
+    `no python3 here can import moto and boto3 (tried ${PYTHON_CANDIDATES.join(', ')}): the AWS tests run moto_server. ` +
+      "Run `bash .ci/install-test-deps.sh` (it installs 'moto[server]>=5,<6' into the python3 on PATH), or put a python3 that has moto first on PATH.",
+  );
 }
 
 async function waitUntilUp(url: string, child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {

@@ -45,7 +45,9 @@ function withDeployment<T>(
     async (target, project) => {
       const entry = findProviderEntry(target.provider).deployment;
       if (!entry) {
-        throw new UserError(`${command.what} deploys to a cloud, and this project uses the ${target.provider} provider: ${describeDeployingProviders()}`, {
+        const clouds = listProviderEntries().flatMap((e) => (e.deployment ? [e.name] : []));
+        const named = clouds.length > 1 ? `${clouds.slice(0, -1).join(', ')} or ${clouds[clouds.length - 1]}` : clouds.join('');
+        throw new UserError(`handoff ${command.what} needs a cloud provider (${named}), and this project uses the ${target.provider} provider: ${describeDeployingProviders()}`, {
           fix: 'set deploy.cloud_provider (or --cloud-provider) to a cloud; on this machine use `cloud bucket create`, `project push` and `cloud schedule create`',
         });
       }

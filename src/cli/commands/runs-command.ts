@@ -1,7 +1,7 @@
 // `handoff runs list|show|logs|state|prune`: the run history of a workspace (-w), or the records its runs pushed to the store (-p).
 import fs from 'node:fs';
 import path from 'node:path';
-import { findRunRecord, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
+import { findRunRecord, listRunIds, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import { formatRecordCounts } from '../../runs/singer-metrics.js';
 import { copyLogBytes, streamWriter } from '../../runs/copy-log-bytes.js';
@@ -12,6 +12,7 @@ import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { describeFailure, describeStartError } from '../render-run-events.js';
 import { graceFromEnv } from './run-in-terminal.js';
 import { createConsoleLog } from '../console-log.js';
+import { createConsoleLogPrinter } from '../console-log-lines.js';
 import { plural } from '../../plural.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
@@ -206,7 +207,11 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
   const record = findRunRecord(workspace.runsDir, id);
   const file = path.join(workspace.dir, record.logs.console);
   let offset = 0;
-  const write = streamWriter(process.stdout);
+  const toStdout = streamWriter(process.stdout);
+  // The file keeps every level; -l picks what is printed, as it picks what the console shows. At -l debug the text
+  // is the file's bytes, copied as they are.
+  const printer = options.json || options.logLevel !== 'debug' ? createConsoleLogPrinter({ threshold: options.logLevel, json: options.json, runId: record.runId, write: toStdout }) : undefined;
+  const write = printer ? (chunk: Buffer) => printer.write(chunk) : toStdout;
   const printNew = async (): Promise<void> => {
     try {
       offset = await copyLogBytes(file, offset, write);
@@ -219,17 +224,18 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
     }
   };
   await printNew();
-  if (!flags.follow) return 0;
-  // Follow until the run's record is no longer `running`, then print what was written last.
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 250));
-    await printNew();
-    markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
-    if (findRunRecord(workspace.runsDir, record.runId).status !== 'running') {
+  if (flags.follow) {
+    // Follow until the run's record is no longer `running`, then print what was written last.
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
       await printNew();
-      return 0;
+      markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
+      if (findRunRecord(workspace.runsDir, record.runId).status !== 'running') break;
     }
+    await printNew();
   }
+  await printer?.end();
+  return 0;
 }
 
 export async function runsStateCommand(options: GlobalOptions, id: string, flags: { restore?: boolean }): Promise<number> {
@@ -242,7 +248,8 @@ export async function runsStateCommand(options: GlobalOptions, id: string, flags
   const workspace = existingWorkspace(options);
   if (flags.restore) {
     const record = restoreRunState(workspace.runsDir, workspace.stateFile, id);
-    process.stderr.write(`Restored the state of run ${record.runId} to ${workspace.stateFile}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify({ restored: record.runId, file: path.resolve(workspace.stateFile), state: record.state?.value }, null, 2)}\n`);
+    else process.stderr.write(`Restored the state of run ${record.runId} to ${workspace.stateFile}\n`);
     return 0;
   }
   return printState(findRunRecord(workspace.runsDir, id));
@@ -259,7 +266,10 @@ function printState(record: RunRecord): number {
 export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }): number {
   const keep = Number(flags.keep);
   if (!Number.isInteger(keep) || keep < 0) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
-  const removed = pruneRuns(runsDirOf(options), keep);
-  process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}\n`);
+  const runsDir = runsDirOf(options);
+  const removed = pruneRuns(runsDir, keep);
+  // `kept` counts what is left: a run still going on is never removed, so it may be more than --keep.
+  if (options.json) process.stdout.write(`${JSON.stringify({ removed, kept: listRunIds(runsDir).length }, null, 2)}\n`);
+  else process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}\n`);
   return 0;
 }

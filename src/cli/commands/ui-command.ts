@@ -33,7 +33,8 @@ export function openInBrowser(url: string, warn: (message: string) => void): voi
 /**
  * The options of `handoff ui` that are a run's (`--timeout`, `--strict`, `-l`, `-a` with its store's `--cloud-provider`
  * and `--cloud-profile`), as arguments of the `run local` that "Run now" starts; what no run takes is named in
- * `unused`, for a warning: an option listed in the command's help must not be dropped without a word.
+ * `unused`, for a warning: an option listed in the command's help must not be dropped without a word (one the
+ * command never uses, --container-provider, is hidden from its help and warned about where every command does so).
  */
 export function runFlagsOf(options: GlobalOptions): { flags: string[]; unused: string[] } {
   const flags: string[] = [];
@@ -49,7 +50,6 @@ export function runFlagsOf(options: GlobalOptions): { flags: string[]; unused: s
     if (options.cloudProvider !== undefined) unused.push('--cloud-provider is not used by `handoff ui` without -a (it names the store -a pushes to)');
     if (options.cloudProfile !== undefined) unused.push('--cloud-profile is not used by `handoff ui` without -a (it is for the store -a pushes to)');
   }
-  if (options.containerProvider !== undefined) unused.push('--container-provider is not used by `handoff ui` ("Run now" starts `run local`, no container)');
   return { flags, unused };
 }
 

@@ -13,19 +13,6 @@ export interface UiServeFlags extends TeamFlags {
   allowRuns?: boolean;
 }
 
-/** The options `ui serve` accepts (they are the root's and `handoff ui`'s) but does not use, as written on the command line. */
-function unusedOptions(options: GlobalOptions, flags: UiServeFlags): string[] {
-  const given: Array<[boolean, string]> = [
-    [options.timeout !== undefined, '--timeout'],
-    [options.strict, '--strict'],
-    [options.envs.length > 0, '-e'],
-    [options.pushArtifacts, '-a'],
-    [Boolean(flags.allowRuns), '--allow-runs'],
-    [options.containerProvider !== undefined, '--container-provider'],
-  ];
-  return given.filter(([isGiven]) => isGiven).map(([, name]) => name);
-}
-
 export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const config = resolveTeamConfig(flags, { projectDir: options.projectDir, workspaceDir: options.workspaceDir, stage: options.stage, varTokens: options.vars }, (d) =>
@@ -50,10 +37,6 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
       ? 'with the access token in the URL (no accounts: loopback only)'
       : [config.usersFile ? `accounts in ${config.usersFile}` : undefined, config.proxyAuth ? `sign-on through the proxy header ${config.proxyAuth.header}` : undefined].filter(Boolean).join(' and ');
   log.log('info', `Serving ${plural(config.projects.length, 'project')} on ${config.tls ? 'https' : 'http'}://${formatHost(config.host, server.port)}, ${how}; audit log ${config.auditLog}; Ctrl-C stops it`);
-  const unused = unusedOptions(options, flags);
-  if (unused.length > 0) {
-    log.log('warning', `${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used by \`handoff ui serve\`: runs started from its pages take the vars: of ui.yml, and "Run now" in a cloud project's workspace needs local_runs: true there`);
-  }
   if (flags.open) openInBrowser(server.url, (message) => log.log('warning', message));
 
   const signal = await stopped;

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { toGlobalOptions, type GlobalOptions } from '../global-options.js';
 import { releaseOptimizingCompiler } from '../optimizing-compiler.js';
+import { createConsoleLog } from '../console-log.js';
+import { ignoredOptionsWarning } from './parent-options.js';
 
 export type Action = (options: GlobalOptions, command: Command) => Promise<number> | number;
 
@@ -33,6 +35,9 @@ export function defineAction(run: Action, actionOptions: ActionOptions = {}) {
     exitWhenDone = actionOptions.exitWhenDone === true;
     const command = args[args.length - 1] as Command;
     const options = toGlobalOptions(command.optsWithGlobals());
+    // An option this command does not use (hidden from its --help) is said, not silently dropped.
+    const ignored = ignoredOptionsWarning(command);
+    if (ignored) createConsoleLog(options.logLevel).log('warning', ignored);
     process.exitCode = await run(options, command);
   };
 }

@@ -5,10 +5,10 @@ import { hideGlobalOptions, ignoreParentOptions } from './parent-options.js';
 
 /** Options of the root and of `handoff ui` that `ui serve` does not use: left out of its help, and warned about if given. */
 export const SERVE_UNUSED_OPTIONS = ['--timeout', '--strict', '--envs', '--push-artifacts', '--allow-runs', '--container-provider'];
+const SERVE_UNUSED_WHY = 'runs started from its pages take the vars: of ui.yml, and "Run now" in a cloud project\'s workspace needs local_runs: true there';
 
 export function registerUiCommands(program: Command): void {
-  const ui = program
-    .command('ui')
+  const ui = hideGlobalOptions(program.command('ui'), ['--container-provider'], '"Run now" starts `handoff run local`, no container')
     .description('serve the local web UI: pipelines, runs, live logs, schedules (127.0.0.1, with an access token)')
     .addOption(new Option('--port <n>', 'port on 127.0.0.1 (default: a free one)'))
     .option('--open', 'open the page in the default browser')
@@ -20,7 +20,7 @@ export function registerUiCommands(program: Command): void {
     )
     .action(defineAction(async (options, command) => (await import('../commands/ui-command.js')).uiCommand(options, command.opts())));
 
-  hideGlobalOptions(ui.command('serve'), SERVE_UNUSED_OPTIONS)
+  hideGlobalOptions(ui.command('serve'), SERVE_UNUSED_OPTIONS, SERVE_UNUSED_WHY)
     .description('serve the web UI for a team: many projects, accounts and roles, cloud runs, an audit log')
     // Listed here for its own default; the value is parsed by `ui`'s --port of the same name (commander gives it there).
     .addOption(new Option('--port <n>', 'port to listen on (default 8080, or listen: of ui.yml; 0: a free one)'))

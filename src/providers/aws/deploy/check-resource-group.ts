@@ -73,7 +73,7 @@ export async function checkResourceGroupAgreement(input: {
   throw new UserError(
     `deploy.${differing.join(', deploy.')} of this project disagree${differing.length === 1 ? 's' : ''} with resource group ${resourceGroup}, whose network, cluster and execution role ${importers.join(', ')} use${importers.length === 1 ? 's' : ''}; nothing was changed`,
     {
-      fix: `give this project the group's values (below), or to change the group: delete the tasks that use it (handoff cloud task delete for ${importers.join(', ')}), then deploy`,
+      fix: `give this project the group's values (above, at their lines of project.yml), or to change the group: delete the tasks that use it (handoff cloud task delete for ${importers.join(', ')}), then deploy`,
       diagnostics,
     },
   );
