@@ -25,21 +25,34 @@ fi
 # - Jinja2 and PyYAML: test/compat.test.ts renders with them as the original did (its oracle).
 # Debian's own python3 refuses pip (PEP 668, "externally managed"): there the modules go in with
 # --break-system-packages, which for root means /usr/local, beside Debian's packages and not over them.
-python_modules='import moto, boto3, jsonschema, jinja2, yaml'
-python_requirements=('moto[server]>=5,<6' 'jsonschema>=4' 'Jinja2>=3.1,<3.2' 'PyYAML>=6')
-if ! python3 -c "$python_modules" >/dev/null 2>&1; then
-  python=$(python3 -c 'import sys; print(sys.executable)')
-  echo "== installing Python modules for the tests into $python: ${python_requirements[*]}"
+# Each missing module is installed on its own, so one that no reachable index holds does not keep the others out.
+declare -A python_requirements=(
+  [moto]='moto[server]>=5,<6'
+  [boto3]='boto3'
+  [jsonschema]='jsonschema>=4'
+  [jinja2]='Jinja2>=3.1,<3.2'
+  [yaml]='PyYAML>=6'
+)
+python=$(python3 -c 'import sys; print(sys.executable)')
+missing_python=()
+for module in moto boto3 jsonschema jinja2 yaml; do
+  python3 -c "import $module" >/dev/null 2>&1 || missing_python+=("$module")
+done
+if [ ${#missing_python[@]} -gt 0 ]; then
   if ! python3 -m pip --version >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
   fi
-  python3 -m pip install --quiet "${python_requirements[@]}" ||
-    python3 -m pip install --quiet --break-system-packages "${python_requirements[@]}" || true
-  if ! python3 -c "$python_modules" >/dev/null 2>&1; then
-    echo "error: $python still cannot import moto, boto3, jsonschema, Jinja2 or PyYAML, which the tests need" >&2
-    echo "fix: install them into it (python3 -m pip install ${python_requirements[*]}, from a package index this machine reaches), or put a python3 that has them first on PATH" >&2
-    exit 1
-  fi
+  for module in "${missing_python[@]}"; do
+    requirement=${python_requirements[$module]}
+    echo "== installing Python's $requirement into $python"
+    python3 -m pip install --quiet "$requirement" ||
+      python3 -m pip install --quiet --break-system-packages "$requirement" || true
+    if ! python3 -c "import $module" >/dev/null 2>&1; then
+      echo "error: $python still cannot import $module, which the tests need" >&2
+      echo "fix: install it into that python3 (python3 -m pip install '$requirement', from a package index this machine reaches), or put a python3 that has it first on PATH" >&2
+      exit 1
+    fi
+  done
 fi
 bash .ci/setup-containers.sh # Podman settings for the container tests (runc, cgroupfs)
