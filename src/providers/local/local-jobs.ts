@@ -308,6 +308,10 @@ export function createLocalRunLifecycle(input: {
       });
       return toCloudJob({ ...job, status: 'running' });
     },
+    async checkDeployed() {
+      // Locally a task is there to run once its project is in the store (or it has run before).
+      if (listLocalJobs(home, taskKey).length === 0) await input.checkStore?.();
+    },
     async list() {
       return listLocalJobs(home, taskKey).slice(0, 20).map(describeLocalJob).map(toCloudJob);
     },
