@@ -263,6 +263,11 @@ export interface RunLifecycle {
   readStopRequest?(): Promise<string | undefined>;
   openLogs(query: LogQuery): LogReader;
   /**
+   * A UserError (exit 2, the same as `start`'s) when the task is not deployed, so no run of it can have logs: `cloud
+   * logs` asks when it found none, so a misspelt task or region is not taken for a job that wrote nothing.
+   */
+  checkDeployed(): Promise<void>;
+  /**
    * How long to keep reading after a run ended before the log is complete: CloudWatch Logs shows lines a few seconds
    * after the container wrote them; a local log file is complete at once.
    */

@@ -216,6 +216,10 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
       endTime: parseTime(vars, 'end_time'),
       ...(texts.filter_pattern !== undefined ? { filterPattern: texts.filter_pattern } : {}),
     };
+    // An inverted range finds nothing on every provider: a mistake to say, not an empty answer.
+    if (query.startTime !== undefined && query.endTime !== undefined && query.endTime < query.startTime) {
+      throw new UserError(`end_time=${texts.end_time} is before start_time=${texts.start_time}`, { fix: 'swap them, or drop end_time to read up to now' });
+    }
     const print = createLinePrinter(options.json, query.jobId === undefined);
     const reader = runs.openLogs(query);
     const lines = await reader.read();
@@ -232,6 +236,8 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
     }
     // No lines for an id: a run not known either is a wrong id (a run too old for the job listing still has its logs).
     if (lines.length === 0 && query.jobId !== undefined && vars.follow !== true) await runs.get(query.jobId);
+    // No lines at all: a task that is not deployed (a misspelt task, another region) is said so, as `cloud run` does.
+    if (lines.length === 0 && query.jobId === undefined) await runs.checkDeployed();
     if (vars.follow !== true) return 0;
     const target = query.jobId !== undefined ? await runs.get(query.jobId) : (await runs.list()).find((j) => !isFinished(j));
     if (!target || isFinished(target)) {

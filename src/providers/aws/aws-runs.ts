@@ -35,6 +35,8 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
   const { names } = input;
   let ecs: EcsApi | undefined;
   const openEcs = async (): Promise<EcsApi> => (ecs ??= await input.openEcs());
+  const notDeployed = (): UserError =>
+    new UserError(`there is no task definition ${names.taskDefinitionFamily}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
 
   /**
    * Subnets, security groups and public IP from the resources stack's outputs: the network belongs to the resource
@@ -90,6 +92,9 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
   return {
     logSettleMs: Math.max(input.pollMs, 1000),
     pollMs: input.pollMs,
+    async checkDeployed() {
+      if (!(await (await openEcs()).describeTaskDefinition(names.taskDefinitionFamily))) throw notDeployed();
+    },
     async start(request) {
       const environment = createRunEnvironment(names.stage, request.envs);
       const deploy = request.deploy ?? input.deploy ?? {};
@@ -97,9 +102,7 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       const api = await openEcs();
       // The latest ACTIVE revision: what the last `cloud task create|update` registered.
       const definition = await api.describeTaskDefinition(names.taskDefinitionFamily);
-      if (!definition) {
-        throw new UserError(`there is no task definition ${names.taskDefinitionFamily}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
-      }
+      if (!definition) throw notDeployed();
       // Names meet across resource group and task (etl + daily-sync, etl-daily + sync): never start another's task.
       // The stage is compared by HO_STAGE, which every task definition handoff registers carries, even without tags
       // (stage prod + `dev-etl` has the family of stage dev + `etl`).

@@ -57,6 +57,10 @@ function toMs(value: unknown): number | undefined {
 
 export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLifecycle {
   const poll = (): number => getProvider().pollMs ?? 5000;
+  const notDeployed = (): UserError => {
+    const { names } = getProvider();
+    return new UserError(`there is no Container Apps job ${names.job} in ${names.azureResourceGroup}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
+  };
 
   /** The task's jobs: its own, then its schedules' (found by their tags, so no other task's job is ever taken). */
   async function listSources(): Promise<{ sources: ExecutionSource[]; jobs: Map<string, Job> }> {
@@ -130,6 +134,9 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
     get pollMs() {
       return poll();
     },
+    async checkDeployed() {
+      if (!(await (await getProvider().apis.containerApps()).getJob(getProvider().names.job))) throw notDeployed();
+    },
     async start(request) {
       const { names } = getProvider();
       const environment = createRunEnvironment(names.stage, request.envs);
@@ -142,9 +149,7 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       const apps = await getProvider().apis.containerApps();
       const job = await apps.getJob(names.job);
       const container = job?.template?.containers?.[0];
-      if (!job || !container) {
-        throw new UserError(`there is no Container Apps job ${names.job} in ${names.azureResourceGroup}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
-      }
+      if (!job || !container) throw notDeployed();
       // Stage prod + resource group dev-etl names the job of stage dev + etl: it is not this project's to start.
       const conflict = findOwnershipConflict(`Container Apps job ${names.job}`, { resourceGroup: names.resourceGroup, task: names.task, stage: names.stage }, readOwner(job.tags, readJobStage(job)));
       if (conflict) throw conflict;

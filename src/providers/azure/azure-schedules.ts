@@ -13,6 +13,7 @@ import { createScheduleWorkflowBody, isSameWorkflow, WORKFLOW_TYPE } from './res
 import type { ArmResource } from './sdk/arm.js';
 import type { Job } from './sdk/container-apps.js';
 import { fromUnixCron } from '../../schedule/unix-cron.js';
+import { TRIGGER_ENV } from '../deploy/run-environment.js';
 
 /**
  * Why a job per schedule: its runs are executions of a Container Apps job like `cloud run`'s, with the same logs,
@@ -36,6 +37,8 @@ export function createScheduleJobFrom(names: AzureNames, taskJob: Job, schedule:
   const env = new Map<string, string>();
   for (const e of container.env ?? []) if (e.name) env.set(e.name, e.value ?? '');
   for (const e of schedule.envs) if (e.key !== 'HO_STAGE' && e.key !== 'AZURE_CLIENT_ID') env.set(e.key, e.value);
+  env.delete(TRIGGER_ENV);
+  env.set(TRIGGER_ENV, 'schedule');
   const once = { parallelism: 1, replicaCompletionCount: 1 };
   return {
     location: taskJob.location,

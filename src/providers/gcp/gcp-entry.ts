@@ -56,17 +56,18 @@ export const gcpProviderEntry: ProviderEntry = {
   images: {
     owns: (domain) => /(^|\.)[a-z0-9-]+-docker\.pkg\.dev$/.test(domain),
     async prepare({ project, image, profile, log }) {
-      const { resolveGcpClientConfig } = await import('./sdk/gcp-client-config.js');
+      const { openGcpAuth, resolveGcpClientConfig } = await import('./sdk/gcp-client-config.js');
       const { createArtifactRegistryApi, getRegistryLogin } = await import('./sdk/artifact-registry.js');
       const { resolveRegistryHost } = await import('./gcp-provider.js');
       const config = resolveGcpClientConfig({ deploy: project.deploy, profile });
       const repositoryId = project.deploy.artifact_registry ?? 'handoff';
       const repository = `projects/${config.project}/locations/${config.region}/repositories/${repositoryId}`;
-      const registry = createArtifactRegistryApi(config);
+      const auth = await openGcpAuth(config).checked();
+      const registry = createArtifactRegistryApi(config, auth);
       try {
         const created = await registry.ensureRepository(repository, { 'managed-by': 'handoff' });
         log(created ? `Created the Artifact Registry repository ${repository} (Docker, immutable tags)` : `Artifact Registry repository ${repository} exists`);
-        return { registry: resolveRegistryHost(config), repository: `${config.project}/${repositoryId}/${image}`, created, login: await getRegistryLogin(config) };
+        return { registry: resolveRegistryHost(config), repository: `${config.project}/${repositoryId}/${image}`, created, login: await getRegistryLogin(auth) };
       } finally {
         await registry.close();
       }

@@ -15,7 +15,7 @@ import type { CloudLoggingApi } from './sdk/cloud-logging.js';
 import type { CloudMonitoringApi } from './sdk/cloud-monitoring.js';
 import type { CloudRunApi } from './sdk/cloud-run.js';
 import type { CloudSchedulerApi } from './sdk/cloud-scheduler.js';
-import { resolveGcpClientConfig, type GcpClientConfig } from './sdk/gcp-client-config.js';
+import { openGcpAuth, resolveGcpClientConfig, type GcpClientConfig } from './sdk/gcp-client-config.js';
 import type { ServiceAccountsApi } from './sdk/iam-service-accounts.js';
 import type { SecretManagerApi } from './sdk/secret-manager.js';
 import { createStorageApi, type StorageApi } from './sdk/storage.js';
@@ -67,15 +67,18 @@ export function openGcpApis(config: GcpClientConfig): { apis: GcpApis; close(): 
         return api;
       }));
   };
+  // The credentials are loaded and checked once, before the first client that needs them (see openGcpAuth).
+  const gcpAuth = openGcpAuth(config);
+  const auth = gcpAuth.checked;
   const apis: GcpApis = {
-    storage: createStorageApi(config),
-    secretManager: memo(async () => (await import('./sdk/secret-manager.js')).createSecretManagerApi(config)),
-    cloudRun: memo(async () => (await import('./sdk/cloud-run.js')).createCloudRunApi(config)),
-    scheduler: memo(async () => (await import('./sdk/cloud-scheduler.js')).createCloudSchedulerApi(config)),
-    logging: memo(async () => (await import('./sdk/cloud-logging.js')).createCloudLoggingApi(config)),
-    monitoring: memo(async () => (await import('./sdk/cloud-monitoring.js')).createCloudMonitoringApi(config)),
-    artifactRegistry: memo(async () => (await import('./sdk/artifact-registry.js')).createArtifactRegistryApi(config)),
-    serviceAccounts: memo(async () => (await import('./sdk/iam-service-accounts.js')).createServiceAccountsApi(config)),
+    storage: createStorageApi(config, gcpAuth),
+    secretManager: memo(async () => (await import('./sdk/secret-manager.js')).createSecretManagerApi(config, await auth())),
+    cloudRun: memo(async () => (await import('./sdk/cloud-run.js')).createCloudRunApi(config, await auth())),
+    scheduler: memo(async () => (await import('./sdk/cloud-scheduler.js')).createCloudSchedulerApi(config, await auth())),
+    logging: memo(async () => (await import('./sdk/cloud-logging.js')).createCloudLoggingApi(config, await auth())),
+    monitoring: memo(async () => (await import('./sdk/cloud-monitoring.js')).createCloudMonitoringApi(config, await auth())),
+    artifactRegistry: memo(async () => (await import('./sdk/artifact-registry.js')).createArtifactRegistryApi(config, await auth())),
+    serviceAccounts: memo(async () => (await import('./sdk/iam-service-accounts.js')).createServiceAccountsApi(config, await auth())),
   };
   return {
     apis,

@@ -62,16 +62,20 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
     });
   }
 
+  const notDeployed = (): UserError =>
+    new UserError(`there is no Cloud Run job ${names.jobId} in ${names.region}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
+
   return {
+    async checkDeployed() {
+      if (!(await (await openRun()).getJob(names.job))) throw notDeployed();
+    },
     logSettleMs: Math.max(input.pollMs, 1000),
     pollMs: input.pollMs,
     async start(request) {
       const environment = createRunEnvironment(names.stage, request.envs);
       const api = await openRun();
       const job = await api.getJob(names.job);
-      if (!job) {
-        throw new UserError(`there is no Cloud Run job ${names.jobId} in ${names.region}: the task is not deployed`, { fix: 'run `handoff cloud task create` (or `handoff cloud deploy`) first' });
-      }
+      if (!job) throw notDeployed();
       // Stage prod + resource group dev-etl (or `Etl` for `etl`) names another project's job: not this project's to start.
       const conflict = findJobConflict(names, job);
       if (conflict) throw conflict;

@@ -11,6 +11,7 @@ import { createTimeSortableId } from '../../runner/run-project.js';
 import { listRunIds } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { CloudJob, DeployTarget, LogLine, RunLifecycle, StoreNames } from '../provider.js';
+import { createRunEnvironment } from '../deploy/run-environment.js';
 import { homeWriteError } from './handoff-home.js';
 import { writeFileAtomicSync } from './write-file-atomic.js';
 import { removeFile } from '../../remove-file.js';
@@ -294,6 +295,8 @@ export function createLocalRunLifecycle(input: {
     pollMs: 200,
     async start(request) {
       if (!input.entryScript) throw new Error('the local provider needs the handoff entry script to start background runs');
+      // The clouds' checks (an HO_STAGE of another stage is refused), so a project behaves the same on every provider.
+      const envs = Object.fromEntries(createRunEnvironment(target.stage, request.envs).map((e) => [e.name, e.value]));
       await input.checkStore?.();
       const { job } = startLocalJob({
         home,
@@ -304,9 +307,13 @@ export function createLocalRunLifecycle(input: {
         stage: target.stage,
         bucket: target.bucket,
         trigger: 'cloud',
-        envs: request.envs,
+        envs,
       });
       return toCloudJob({ ...job, status: 'running' });
+    },
+    async checkDeployed() {
+      // Locally a task is there to run once its project is in the store (or it has run before).
+      if (listLocalJobs(home, taskKey).length === 0) await input.checkStore?.();
     },
     async list() {
       return listLocalJobs(home, taskKey).slice(0, 20).map(describeLocalJob).map(toCloudJob);

@@ -3,6 +3,7 @@ import type { Deploy, Schedule } from '../../../project/types.js';
 import { parseSchedule } from '../../../schedule/parse-schedule.js';
 import { checkTimeZone } from '../../../schedule/local-time.js';
 import { HclExpr, HclTemplate, makeBlock, makeExpr, renderFile, type HclBlock, type HclValue } from '../../deploy/hcl.js';
+import { TRIGGER_ENV } from '../../deploy/run-environment.js';
 import type { DeployNames } from '../names.js';
 import { resolveCapacity } from '../stacks/capacity.js';
 import { resolveRunnerSettings } from '../stacks/state-machine.js';
@@ -208,7 +209,8 @@ function createScheduleDefault(s: Schedule): Record<string, HclValue> {
 function createSchedules(t: Translator, input: TerraformModuleInput): (HclBlock | { comment: string })[] {
   const { moduleNames: m, deploy, templates } = input;
   const roleArn = deploy.platform_config?.role_arn ?? expr('aws_iam_role.scheduler_role.arn');
-  const environment = `merge({ HO_STAGE = ${JSON.stringify(m.stage)}, __VARS = "" }, each.value.envs)`;
+  // HANDOFF_TRIGGER last, as `cloud schedule create` sends it: the run's record says a schedule started it.
+  const environment = `merge({ HO_STAGE = ${JSON.stringify(m.stage)}, __VARS = "" }, each.value.envs, { ${TRIGGER_ENV} = "schedule" })`;
   const viaRunner = templates.task.Resources.StateMachine !== undefined;
   const capacity = resolveCapacity(deploy);
   const target = viaRunner

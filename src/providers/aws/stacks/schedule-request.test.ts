@@ -30,7 +30,7 @@ describe('createScheduleRequest', () => {
     }
   });
 
-  it('targets the runner in the task schedule group with HO_STAGE, __VARS and the schedule envs', () => {
+  it('targets the runner in the task schedule group with HO_STAGE, __VARS, the schedule envs and HANDOFF_TRIGGER=schedule (which an env cannot change)', () => {
     const request = createScheduleRequest(
       names,
       schedule({
@@ -39,6 +39,7 @@ describe('createScheduleRequest', () => {
         envs: [
           { key: '__VARS', value: 'start=$(date -I -d yesterday)' },
           { key: 'TARGET', value: 'warehouse' },
+          { key: 'HANDOFF_TRIGGER', value: 'manual' },
         ],
       }),
       target,
@@ -58,6 +59,7 @@ describe('createScheduleRequest', () => {
         { Name: 'HO_STAGE', Value: 'dev' },
         { Name: '__VARS', Value: 'start=$(date -I -d yesterday)' },
         { Name: 'TARGET', Value: 'warehouse' },
+        { Name: 'HANDOFF_TRIGGER', Value: 'schedule' },
       ],
     });
   });
@@ -69,7 +71,7 @@ describe('createScheduleRequest', () => {
     expect(request.ScheduleExpression).toBe('rate(7 days)');
     expect(request.ScheduleExpressionTimezone).toBeUndefined();
     expect(request.Description).toBe('weekly');
-    expect(JSON.parse(request.Target.Input)).toEqual({ Environment: [{ Name: 'HO_STAGE', Value: 'dev' }, { Name: '__VARS', Value: '' }] });
+    expect(JSON.parse(request.Target.Input)).toEqual({ Environment: [{ Name: 'HO_STAGE', Value: 'dev' }, { Name: '__VARS', Value: '' }, { Name: 'HANDOFF_TRIGGER', Value: 'schedule' }] });
   });
 
   it('rejects expressions that are not AWS schedule expressions and a contradicting HO_STAGE', () => {

@@ -5,6 +5,7 @@ import { checkTimeZone } from '../../../schedule/local-time.js';
 import type { DeployNames } from '../names.js';
 import type { Capacity } from './capacity.js';
 import { createExecutionInput } from './state-machine.js';
+import { TRIGGER_ENV } from '../../deploy/run-environment.js';
 
 /** Scheduler's ECS RunTask parameters (its own field spellings: `awsvpcConfiguration`, `capacityProvider`). */
 export interface ScheduleEcsParameters {
@@ -63,7 +64,7 @@ const MAX_INPUT = 8192;
 /**
  * Builds the request for `schedule`. `expression` is the AWS form (`cron(0 0 * * ? *)`, `rate(1 hour)`, `at(…)`),
  * produced by src/schedule from `schedule.cron`. The run gets HO_STAGE, `__VARS` (empty unless the schedule sets
- * it) and the schedule's envs as container environment; Scheduler fires exactly on time (flexible window off).
+ * it), the schedule's envs and HANDOFF_TRIGGER=schedule as container environment; Scheduler fires exactly on time (flexible window off).
  */
 export function createScheduleRequest(names: DeployNames, schedule: Schedule, target: ScheduleTarget & { expression: string }): ScheduleRequest {
   if (!/^(cron|rate|at)\(.+\)$/.test(target.expression)) {
@@ -86,6 +87,8 @@ export function createScheduleRequest(names: DeployNames, schedule: Schedule, ta
     }
     env.set(e.key, e.value);
   }
+  env.delete(TRIGGER_ENV);
+  env.set(TRIGGER_ENV, 'schedule');
   const pairs = [...env].map(([key, value]) => ({ key, value }));
   const input = JSON.stringify(
     target.kind === 'state-machine'

@@ -1,6 +1,7 @@
 // Artifact Registry through @google-cloud/artifact-registry: the Docker repository of the images, their tags, and a registry login.
+import type { GoogleAuth } from 'google-auth-library';
 import { ArtifactRegistryClient } from '@google-cloud/artifact-registry';
-import { createGoogleAuth, toGaxOptions, type GcpClientConfig } from './gcp-client-config.js';
+import { toGaxOptions, type GcpClientConfig } from './gcp-client-config.js';
 import { callGcp, isAlreadyExists, isNotFound } from './gcp-errors.js';
 
 export interface ArtifactRegistryApi {
@@ -11,8 +12,8 @@ export interface ArtifactRegistryApi {
   close(): Promise<void>;
 }
 
-export function createArtifactRegistryApi(config: GcpClientConfig): ArtifactRegistryApi {
-  const client = new ArtifactRegistryClient(toGaxOptions(config));
+export function createArtifactRegistryApi(config: GcpClientConfig, auth: GoogleAuth): ArtifactRegistryApi {
+  const client = new ArtifactRegistryClient(toGaxOptions(config, auth));
   return {
     ensureRepository: (name, labels) =>
       callGcp(`create the Artifact Registry repository ${name}`, async () => {
@@ -58,9 +59,9 @@ export function createArtifactRegistryApi(config: GcpClientConfig): ArtifactRegi
 }
 
 /** A login for `docker|podman login -u oauth2accesstoken --password-stdin` (Artifact Registry, "Access token"). */
-export async function getRegistryLogin(config: GcpClientConfig): Promise<{ username: string; password: string }> {
+export async function getRegistryLogin(auth: GoogleAuth): Promise<{ username: string; password: string }> {
   return callGcp('get an access token for Artifact Registry', async () => {
-    const token = await createGoogleAuth(config).getAccessToken();
+    const token = await auth.getAccessToken();
     if (!token) throw new Error('the credentials gave no access token');
     return { username: 'oauth2accesstoken', password: token };
   });

@@ -1,4 +1,5 @@
 // Cloud Logging through @google-cloud/logging-api: the job's log entries (cloud logs) and its log-based metrics.
+import type { GoogleAuth } from 'google-auth-library';
 import { LoggingServiceV2Client, MetricsServiceV2Client, type protos } from '@google-cloud/logging-api';
 import { toGaxOptions, type GcpClientConfig } from './gcp-client-config.js';
 import { callGcp, isNotFound } from './gcp-errors.js';
@@ -31,8 +32,8 @@ function toMillis(timestamp: protos.google.protobuf.ITimestamp | null | undefine
   return Number(timestamp.seconds ?? 0) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6);
 }
 
-export function createCloudLoggingApi(config: GcpClientConfig): CloudLoggingApi {
-  const options = toGaxOptions(config);
+export function createCloudLoggingApi(config: GcpClientConfig, auth: GoogleAuth): CloudLoggingApi {
+  const options = toGaxOptions(config, auth);
   const logging = new LoggingServiceV2Client(options);
   const metrics = new MetricsServiceV2Client(options);
   const project = `projects/${config.project}`;

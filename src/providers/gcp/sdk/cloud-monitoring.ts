@@ -1,4 +1,5 @@
 // Cloud Monitoring through @google-cloud/monitoring: the task's alert policy and its email notification channel.
+import type { GoogleAuth } from 'google-auth-library';
 import { AlertPolicyServiceClient, NotificationChannelServiceClient, type protos } from '@google-cloud/monitoring';
 import { toGaxOptions, type GcpClientConfig } from './gcp-client-config.js';
 import { callGcp, isNotFound } from './gcp-errors.js';
@@ -19,8 +20,8 @@ export interface CloudMonitoringApi {
   close(): Promise<void>;
 }
 
-export function createCloudMonitoringApi(config: GcpClientConfig): CloudMonitoringApi {
-  const options = toGaxOptions(config);
+export function createCloudMonitoringApi(config: GcpClientConfig, auth: GoogleAuth): CloudMonitoringApi {
+  const options = toGaxOptions(config, auth);
   const alerts = new AlertPolicyServiceClient(options);
   const channels = new NotificationChannelServiceClient(options);
   const project = `projects/${config.project}`;

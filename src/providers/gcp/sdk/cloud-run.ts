@@ -1,4 +1,5 @@
 // Cloud Run (Admin API v2) through @google-cloud/run: the task's job, its executions (runs) and their tasks, and the job's IAM policy.
+import type { GoogleAuth } from 'google-auth-library';
 import { ExecutionsClient, JobsClient, TasksClient, type protos } from '@google-cloud/run';
 import type { IamPolicy } from '../resources/iam-policy.js';
 import { toGaxOptions, type GcpClientConfig } from './gcp-client-config.js';
@@ -35,8 +36,8 @@ export interface CloudRunApi {
   close(): Promise<void>;
 }
 
-export function createCloudRunApi(config: GcpClientConfig): CloudRunApi {
-  const options = toGaxOptions(config);
+export function createCloudRunApi(config: GcpClientConfig, auth: GoogleAuth): CloudRunApi {
+  const options = toGaxOptions(config, auth);
   const jobs = new JobsClient(options);
   const executions = new ExecutionsClient(options);
   const tasks = new TasksClient(options);

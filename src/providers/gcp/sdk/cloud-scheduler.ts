@@ -1,4 +1,5 @@
 // Cloud Scheduler through @google-cloud/scheduler: the task's scheduler jobs, which start its Cloud Run job.
+import type { GoogleAuth } from 'google-auth-library';
 import { CloudSchedulerClient, type protos } from '@google-cloud/scheduler';
 import { toGaxOptions, type GcpClientConfig } from './gcp-client-config.js';
 import { callGcp, isNotFound } from './gcp-errors.js';
@@ -19,8 +20,8 @@ export interface CloudSchedulerApi {
   close(): Promise<void>;
 }
 
-export function createCloudSchedulerApi(config: GcpClientConfig): CloudSchedulerApi {
-  const client = new CloudSchedulerClient(toGaxOptions(config));
+export function createCloudSchedulerApi(config: GcpClientConfig, auth: GoogleAuth): CloudSchedulerApi {
+  const client = new CloudSchedulerClient(toGaxOptions(config, auth));
   return {
     listJobs: (location, prefix) =>
       callGcp(`list the Cloud Scheduler jobs of ${location}`, async () => {

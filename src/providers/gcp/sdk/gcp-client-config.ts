@@ -1,6 +1,7 @@
 // The one place Google Cloud clients get their configuration: project, region, credentials (ADC) and an emulator endpoint.
 import { GoogleAuth } from 'google-auth-library';
 import { UserError } from '../../../errors.js';
+import { wrapCredentialsError } from './gcp-errors.js';
 import type { Deploy } from '../../../project/types.js';
 import { readEndpoint, resolveProfile, type GcpEndpoint } from '../gcp-settings.js';
 
@@ -45,11 +46,11 @@ export function resolveGcpClientConfig(input: { deploy?: Partial<Deploy>; profil
  * Options of every gax client (Cloud Run, Scheduler, Secret Manager, Logging, Monitoring, Artifact Registry). They all
  * use the HTTP/JSON transport (`fallback`), the REST mapping each API documents, which is what an emulator serves.
  */
-export function toGaxOptions(config: GcpClientConfig): Record<string, string | number | boolean> {
+export function toGaxOptions(config: GcpClientConfig, auth: GoogleAuth): Record<string, string | number | boolean | GoogleAuth> {
   return {
     fallback: true,
     projectId: config.project,
-    ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
+    auth,
     ...(config.endpoint ? { apiEndpoint: config.endpoint.host, port: config.endpoint.port, protocol: config.endpoint.protocol } : {}),
   };
 }
@@ -62,4 +63,35 @@ export function resolveApiBase(config: GcpClientConfig, googleHost: string): str
 /** Application Default Credentials (or the profile's file), for REST calls and for access tokens (registry login). */
 export function createGoogleAuth(config: GcpClientConfig): GoogleAuth {
   return new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], projectId: config.project, ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}) });
+}
+
+/** The credentials of one provider: one GoogleAuth every gax client shares (its token cached), checked once before the first call. */
+export interface GcpAuth {
+  google: GoogleAuth;
+  /** Resolves when the credentials loaded and gave a token; rejects with a UserError (exit 2) otherwise. */
+  checked(): Promise<GoogleAuth>;
+}
+
+/**
+ * Credentials are loaded and a first token got before any gax client is built and before any Cloud Storage call. A gax
+ * client that resolves credentials itself rethrows their failure from a promise nobody holds
+ * (googleapis/google-cloud-node#9085): Node.js crashed after handoff printed the error. Cloud Storage sends the request
+ * without credentials instead, so the answer (a 401, or an emulator's 404) hid the cause.
+ */
+export function openGcpAuth(config: GcpClientConfig): GcpAuth {
+  const google = createGoogleAuth(config);
+  let checking: Promise<GoogleAuth> | undefined;
+  return {
+    google,
+    checked: () =>
+      (checking ??= (async () => {
+        try {
+          await google.getClient();
+          await google.getAccessToken();
+        } catch (error) {
+          throw wrapCredentialsError(error, `authenticate to Google Cloud project ${config.project}`);
+        }
+        return google;
+      })()),
+  };
 }

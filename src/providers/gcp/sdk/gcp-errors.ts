@@ -48,6 +48,24 @@ function isMissingCredentials(error: unknown): boolean {
   return /Could not load the default credentials|Unable to detect a Project Id|Could not refresh access token|invalid_grant|The file at .* does not exist|Unexpected token .* in JSON|is not valid JSON/i.test(describeGcpError(error));
 }
 
+function credentialsError(error: unknown, action: string): UserError {
+  return new UserError(`no usable Google Cloud credentials while trying to ${action}: ${describeGcpError(error)}`, {
+    fix: 'log in with `gcloud auth application-default login`, or point GOOGLE_APPLICATION_CREDENTIALS (or --cloud-profile) at a credentials file',
+    cause: error,
+  });
+}
+
+/**
+ * A failure while loading the credentials and getting a first token: whatever the library says (no ADC, a file that is
+ * missing, not JSON, lacks a field, holds a key that is not PEM, a refused token), the credentials are the user's to
+ * fix; only an unreachable token endpoint is the network's.
+ */
+export function wrapCredentialsError(error: unknown, action: string): Error {
+  if (error instanceof UserError) return error;
+  if (findNetworkCode(error)) return wrapGcpError(error, action);
+  return credentialsError(error, action);
+}
+
 /**
  * Turns a failed call into what the user can act on: missing or refused credentials and permissions become UserErrors
  * naming what was being done; anything else keeps its cause, wrapped with the action.
@@ -56,12 +74,7 @@ export function wrapGcpError(error: unknown, action: string): Error {
   if (error instanceof UserError) return error;
   const kind = classifyGcpError(error);
   const said = describeGcpError(error);
-  if (isMissingCredentials(error) || kind === 'UNAUTHENTICATED') {
-    return new UserError(`no usable Google Cloud credentials while trying to ${action}: ${said}`, {
-      fix: 'log in with `gcloud auth application-default login`, or point GOOGLE_APPLICATION_CREDENTIALS (or --cloud-profile) at a credentials file',
-      cause: error,
-    });
-  }
+  if (isMissingCredentials(error) || kind === 'UNAUTHENTICATED') return credentialsError(error, action);
   const network = findNetworkCode(error);
   if (network) {
     const endpoint = process.env.HANDOFF_GCP_ENDPOINT;

@@ -1,5 +1,6 @@
 // IAM service accounts (iam.googleapis.com v1 REST, which no @google-cloud client covers), called with google-auth-library.
-import { createGoogleAuth, resolveApiBase, type GcpClientConfig } from './gcp-client-config.js';
+import type { GoogleAuth } from 'google-auth-library';
+import { resolveApiBase, type GcpClientConfig } from './gcp-client-config.js';
 import { callGcp, isAlreadyExists, isNotFound } from './gcp-errors.js';
 
 export interface ServiceAccount {
@@ -17,8 +18,7 @@ export interface ServiceAccountsApi {
   delete(email: string): Promise<boolean>;
 }
 
-export function createServiceAccountsApi(config: GcpClientConfig): ServiceAccountsApi {
-  const auth = createGoogleAuth(config);
+export function createServiceAccountsApi(config: GcpClientConfig, auth: GoogleAuth): ServiceAccountsApi {
   const base = `${resolveApiBase(config, 'iam.googleapis.com')}/v1/projects/${config.project}/serviceAccounts`;
   return {
     get: (email) =>

@@ -1,4 +1,5 @@
 // Secret Manager through @google-cloud/secret-manager: one secret per secret path, its latest version, and its IAM policy.
+import type { GoogleAuth } from 'google-auth-library';
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import type { IamPolicy } from '../resources/iam-policy.js';
 import { toGaxOptions, type GcpClientConfig } from './gcp-client-config.js';
@@ -19,8 +20,8 @@ export interface SecretManagerApi {
   close(): Promise<void>;
 }
 
-export function createSecretManagerApi(config: GcpClientConfig): SecretManagerApi {
-  const client = new SecretManagerServiceClient(toGaxOptions(config));
+export function createSecretManagerApi(config: GcpClientConfig, auth: GoogleAuth): SecretManagerApi {
+  const client = new SecretManagerServiceClient(toGaxOptions(config, auth));
   const parent = `projects/${config.project}`;
   const nameOf = (secretId: string): string => `${parent}/secrets/${secretId}`;
 

@@ -1,7 +1,7 @@
 // Cloud Storage through @google-cloud/storage: the bucket (settings, IAM policy) and the objects of the store.
 import { Storage } from '@google-cloud/storage';
 import type { StoredObject } from '../../provider.js';
-import type { GcpClientConfig } from './gcp-client-config.js';
+import type { GcpAuth, GcpClientConfig } from './gcp-client-config.js';
 import { UserError } from '../../../errors.js';
 import { describeGcpError, isNotFound, wrapGcpError } from './gcp-errors.js';
 import type { IamPolicy } from '../resources/iam-policy.js';
@@ -46,7 +46,7 @@ export interface StorageApi {
  * Runs a call and wraps its failure with the action (which names `gs://<bucket>`); a bucket that does not exist (Cloud
  * Storage's 404 "The specified bucket does not exist.", unlike an object's "No such object") is the user's to make: exit 2.
  */
-async function callGcp<T>(action: string, call: () => Promise<T>): Promise<T> {
+async function callStorage<T>(action: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -65,12 +65,18 @@ async function callGcp<T>(action: string, call: () => Promise<T>): Promise<T> {
  * The client: ADC (or the profile's file) for credentials; with HANDOFF_GCP_ENDPOINT the JSON API at that URL, still
  * authenticated (the library skips credentials for custom endpoints unless told otherwise).
  */
-export function createStorageApi(config: GcpClientConfig): StorageApi {
+export function createStorageApi(config: GcpClientConfig, auth: GcpAuth): StorageApi {
   const storage = new Storage({
     projectId: config.project,
     ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
     ...(config.endpoint ? { apiEndpoint: config.endpoint.url, useAuthWithCustomEndpoint: true } : {}),
   });
+  // Without usable credentials the library sends the request anonymously and reports the answer, so they are checked
+  // first. The check's GoogleAuth cannot be handed over: this library bundles an older google-auth-library (9, not 10).
+  const callGcp = async <T,>(action: string, call: () => Promise<T>): Promise<T> => {
+    await auth.checked();
+    return callStorage(action, call);
+  };
   const file = (bucket: string, key: string) => storage.bucket(bucket).file(key);
 
   return {

@@ -287,6 +287,10 @@ resource "google_cloud_scheduler_job" "target_1" {
                 name  = "__VARS"
                 value = "start=$(date -I) x=$${HOME}"
               },
+              {
+                name  = "HANDOFF_TRIGGER"
+                value = "schedule"
+              },
             ]
           },
         ]
@@ -328,6 +332,10 @@ resource "google_cloud_scheduler_job" "target_nightly" {
               {
                 name  = "HO_STAGE"
                 value = "prod"
+              },
+              {
+                name  = "HANDOFF_TRIGGER"
+                value = "schedule"
               },
             ]
           },

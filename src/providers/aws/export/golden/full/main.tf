@@ -1005,6 +1005,6 @@ resource "aws_scheduler_schedule" "schedule" {
   target {
     arn      = aws_sfn_state_machine.state_machine.arn
     role_arn = aws_iam_role.scheduler_role.arn
-    input    = jsonencode({ Environment = [for k, v in merge({ HO_STAGE = "dev", __VARS = "" }, each.value.envs) : { Name = k, Value = v }] })
+    input    = jsonencode({ Environment = [for k, v in merge({ HO_STAGE = "dev", __VARS = "" }, each.value.envs, { HANDOFF_TRIGGER = "schedule" }) : { Name = k, Value = v }] })
   }
 }
