@@ -175,6 +175,8 @@ describe('cloud deploy into moto', () => {
       Environment: [
         { Name: 'HO_STAGE', Value: 'dev' },
         { Name: '__VARS', Value: 'start=$(date -I -d yesterday)' },
+        // How the run was started, for its run record (`runs list` tells scheduled runs from manual ones).
+        { Name: 'HANDOFF_TRIGGER', Value: 'schedule' },
       ],
     });
     const two = await scheduler.send(new GetScheduleCommand({ GroupName: group, Name: 'target-2' }));
@@ -260,6 +262,7 @@ describe('cloud run, job status|stop and logs', () => {
           { name: 'HO_STAGE', value: 'dev' },
           { name: '__VARS', value: 'start=$(date -I -d yesterday)' },
           { name: 'EXTRA', value: 'yes' },
+          { name: 'HANDOFF_TRIGGER', value: 'cloud' },
         ],
       },
     ]);
