@@ -12,6 +12,7 @@ import { resolveDeployTarget } from '../providers/store/deploy-target.js';
 import { findRunRecord, isAbandoned, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
+import { scanSecretValues } from '../secrets/scan-secret-values.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
 import type {
@@ -78,6 +79,13 @@ export interface ProjectBackendOptions extends ProjectSource {
   onChange?: () => void;
 }
 
+/**
+ * Run ids and times handoff writes (`20261206T113014.202Z-3b42`, `2026-12-06T11:30:14.202Z`, a console line's
+ * `2026-12-06 11:30:14`): a secret that occurs inside one by chance (a PIN `1206`) is not masked there, in answers,
+ * events or logs alike, so no `2026***` shows it beside the same time unmasked elsewhere.
+ */
+const HANDOFF_TOKENS = /\d{8}T\d{6}(?:\.\d{3})?Z(?:-[0-9a-f]{4})?|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
+
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
 const CARD_TTL_MS = 10_000;
@@ -107,6 +115,8 @@ export class ProjectBackend {
   private cardCache: { at: number; card: Promise<ProjectCard> } | undefined;
   private cloudSide: { key: string; side: CloudSide } | { key: string; error: string } | undefined;
   private storeSecrets: string[] = [];
+  /** The secret values of the last read of the secrets file that loaded. */
+  private lastGoodSecretValues: string[] = [];
   /** Summaries of store records, by run id (they do not change once pushed). */
   private readonly storeSummaries = new Map<string, RunSummary>();
 
@@ -192,7 +202,16 @@ export class ProjectBackend {
     signature += `|${this.storeSecrets.length}`;
     if (!this.secretsCache || this.secretsCache.signature !== signature) {
       const loaded = loadSecretsFor(this.source);
-      this.secretsCache = { ...loaded, masker: createMasker([...loaded.secrets.map((s) => s.value), ...this.storeSecrets]), signature, storeCount: this.storeSecrets.length };
+      let values = loaded.secrets.map((s) => s.value);
+      if (loaded.broken) {
+        // A file that does not load (a YAML mistake, an edit in progress) must not switch masking off: the values of
+        // its last good read are masked still, with every value that can be found in it as it is now.
+        values = [...this.lastGoodSecretValues, ...scanSecretValues(loaded.file)];
+        loaded.problem = `${loaded.problem}; meanwhile the UI masks the values of its last good read and any it can find in it`;
+      } else {
+        this.lastGoodSecretValues = values;
+      }
+      this.secretsCache = { ...loaded, masker: createMasker([...values, ...this.storeSecrets], { spare: HANDOFF_TOKENS }), signature, storeCount: this.storeSecrets.length };
     }
     return this.secretsCache;
   }
