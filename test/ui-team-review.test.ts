@@ -46,6 +46,12 @@ describe('the team server after the review of 2026-12-06', () => {
     fs.writeFileSync(path.join(project('pins'), '.secrets', 'dev_secrets.yml'), `- key: PIN\n  value: "${pin}"\n`);
     for (const name of ['beta', 'gamma', 'pins']) fs.appendFileSync(consoleLog(name), `a value that became a secret later: ${name === 'beta' ? KEPT : name === 'gamma' ? FIRST_BROKEN : pin}\n`);
 
+    // Its secrets in a folder named relative to ui.yml (the server runs from another working folder).
+    fs.mkdirSync(path.join(project('delta')), { recursive: true });
+    fs.writeFileSync(path.join(project('delta'), 'project.yml'), `envs:\n  - key: DB_PASSWORD\n${PROJECT_YML}`);
+    fs.mkdirSync(path.join(root, 'secrets', 'delta'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'secrets', 'delta', 'dev_secrets.yml'), '- key: DB_PASSWORD\n  value: delta-password-4471\n');
+
     await writeTestAccounts(path.join(root, 'users.json'), [
       { name: 'vic', role: 'viewer', password: 'vic viewer passphrase' },
       { name: 'otto', role: 'operator', password: 'otto operator passphrase' },
@@ -59,6 +65,7 @@ audit_log: audit.jsonl
 proxy_auth: {header: X-Forwarded-User, trusted_proxies: [127.0.0.1]}
 projects:
 ${['beta', 'gamma', 'pins'].map((name) => `  - {project: ${name}, workspace: ws/${name}, provider: none}`).join('\n')}
+  - {project: delta, workspace: ws/delta, provider: none, vars: [secrets_dir=secrets/delta]}
 `,
     );
     ui = await startTeamUi(['--config', path.join(root, 'ui.yml')]);
@@ -131,6 +138,14 @@ ${['beta', 'gamma', 'pins'].map((name) => `  - {project: ${name}, workspace: ws/
     const session = await callTeam(ui, '/api/session', { headers: { 'x-forwarded-user': 'ada' } });
     expect(cookieOf(session)).toMatch(/^handoff_session=/);
     expect(audit()).toBe(logins + 1);
+  });
+
+  it('starts the runs of a project whose ui.yml vars name secrets_dir relative to ui.yml with that folder\'s secrets', async () => {
+    expect(process.cwd()).not.toBe(root);
+    const started = await otto.call('/api/projects/delta/runs', { method: 'POST' });
+    const body = (await started.json()) as { runId?: string; message: string };
+    expect(started.status, body.message).toBe(201);
+    await waitForAnswer(async () => (await readJsonAs<RunDetail>(vic, `/api/projects/delta/runs/${body.runId}`)).record.status === 'succeeded', 20_000);
   });
 
   it('refuses audit filters it cannot use, and takes a date alone as its whole day', async () => {
