@@ -166,6 +166,38 @@ schedules:
     ]);
   });
 
+  it('keeps a running job listed, viewable and stoppable while project.yml does not load, and says why a new one cannot start', async () => {
+    fs.writeFileSync(gate, '');
+    const projectYml = path.join(root, 'orders', 'project.yml');
+    const good = fs.readFileSync(projectYml, 'utf8');
+    const started = await otto.call('/api/projects/orders/cloud-runs', { method: 'POST' });
+    expect(started.status).toBe(201);
+    const { job } = (await started.json()) as { job: JobDetail['job'] };
+    try {
+      fs.writeFileSync(projectYml, good.replace('commands:', 'commandz:'));
+      const page = await json<RunsPage>(vic, '/api/projects/orders/runs');
+      expect(page.runs.some((r) => r.jobId === job.id)).toBe(true);
+      expect(page.cloudError).toMatch(/^project\.yml cannot be loaded/);
+      expect((await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.id).toBe(job.id);
+      const overview = await json<{ canStartRuns: boolean; readOnlyReason?: string; cloud?: { canStartRuns: boolean; problem?: string } }>(vic, '/api/projects/orders/overview');
+      expect(overview).toMatchObject({ canStartRuns: false, cloud: { canStartRuns: false } });
+      expect(overview.cloud?.problem).toMatch(/^project\.yml cannot be loaded/);
+      for (const [pathname, init] of [
+        ['/api/projects/orders/cloud-runs', { method: 'POST' }],
+        ['/api/projects/orders/schedules/1', { method: 'POST', json: { enabled: false } }],
+      ] as const) {
+        const refused = await otto.call(pathname, init);
+        expect(refused.status, pathname).toBe(409);
+        expect(((await refused.json()) as { message: string }).message, pathname).toMatch(/^project\.yml cannot be loaded/);
+      }
+      expect((await otto.call(`/api/projects/orders/jobs/${job.id}/stop`, { method: 'POST' })).status).toBe(202);
+      await waitForAnswer(async () => !['running', 'pending'].includes((await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.status), 20_000);
+    } finally {
+      fs.writeFileSync(projectYml, good);
+      fs.rmSync(gate, { force: true });
+    }
+  });
+
   it('serves a job log of 100,000 lines in bounded steps, answering other requests meanwhile, and keeps its last lines', async () => {
     fs.rmSync(gate, { force: true });
     const started = await otto.call('/api/projects/orders/cloud-runs', { method: 'POST' });
