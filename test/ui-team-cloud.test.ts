@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLocalSchedules } from '../src/schedule/schedule-registry.js';
 import type { AuditEntry, JobDetail, JobLogChunk, RunDetail, RunsPage, SchedulesResponse, UiEvent } from '../src/ui/api-types.js';
 import { makeTempDir, runCli, waitFor } from './helpers/cli.js';
-import { openTeamEvents, readAuditFile, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
+import { callTeam, openTeamEvents, readAuditFile, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
 
 afterAll(stopUis);
 
@@ -164,6 +164,73 @@ schedules:
       'otto schedule_disable ok',
       'otto schedule_enable ok',
     ]);
+  });
+
+  it('keeps a running job listed, viewable and stoppable while project.yml does not load, and says why a new one cannot start', async () => {
+    fs.writeFileSync(gate, '');
+    const projectYml = path.join(root, 'orders', 'project.yml');
+    const good = fs.readFileSync(projectYml, 'utf8');
+    const started = await otto.call('/api/projects/orders/cloud-runs', { method: 'POST' });
+    expect(started.status).toBe(201);
+    const { job } = (await started.json()) as { job: JobDetail['job'] };
+    try {
+      fs.writeFileSync(projectYml, good.replace('commands:', 'commandz:'));
+      const page = await json<RunsPage>(vic, '/api/projects/orders/runs');
+      expect(page.runs.some((r) => r.jobId === job.id)).toBe(true);
+      expect(page.cloudError).toMatch(/^project\.yml cannot be loaded/);
+      expect((await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.id).toBe(job.id);
+      const overview = await json<{ canStartRuns: boolean; readOnlyReason?: string; cloud?: { canStartRuns: boolean; problem?: string } }>(vic, '/api/projects/orders/overview');
+      expect(overview).toMatchObject({ canStartRuns: false, cloud: { canStartRuns: false } });
+      expect(overview.cloud?.problem).toMatch(/^project\.yml cannot be loaded/);
+      for (const [pathname, init] of [
+        ['/api/projects/orders/cloud-runs', { method: 'POST' }],
+        ['/api/projects/orders/schedules/1', { method: 'POST', json: { enabled: false } }],
+      ] as const) {
+        const refused = await otto.call(pathname, init);
+        expect(refused.status, pathname).toBe(409);
+        expect(((await refused.json()) as { message: string }).message, pathname).toMatch(/^project\.yml cannot be loaded/);
+      }
+      expect((await otto.call(`/api/projects/orders/jobs/${job.id}/stop`, { method: 'POST' })).status).toBe(202);
+      await waitForAnswer(async () => !['running', 'pending'].includes((await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.status), 20_000);
+    } finally {
+      fs.writeFileSync(projectYml, good);
+      fs.rmSync(gate, { force: true });
+    }
+  });
+
+  it('serves a job log of 100,000 lines in bounded steps, answering other requests meanwhile, and keeps its last lines', async () => {
+    fs.rmSync(gate, { force: true });
+    const started = await otto.call('/api/projects/orders/cloud-runs', { method: 'POST' });
+    expect(started.status).toBe(201);
+    const { job } = (await started.json()) as { job: JobDetail['job'] };
+    // Waited for through the job (not its log, which would be read to its end and followed no more).
+    await waitForAnswer(async () => (await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.status === 'succeeded', 30_000);
+    // A chatty task's console, as its handoff would have written it (15 MB; the server's buffer keeps 20,000 lines).
+    const total = 100_000;
+    const before = fs.readFileSync(String(job.details.log), 'utf8').split('\n').length - 1;
+    const filler = 'x'.repeat(120);
+    fs.appendFileSync(String(job.details.log), Array.from({ length: total }, (_, i) => `[2026-12-06 11:30:14]     INFO - line ${i} ${filler}\n`).join(''));
+    const all = before + total;
+
+    // The first answer holds one bounded read, not the whole log (300,000 lines took the server 30 s, blocking everyone).
+    const first = await json<JobLogChunk>(vic, `/api/projects/orders/jobs/${job.id}/log`);
+    expect(first.end).toBeLessThan(20_000);
+    expect(first.done).toBe(false);
+    // The server reads on by itself (in steps, other requests answered between them) until it has the log's end.
+    let last = first;
+    let answeredMeanwhile = 0;
+    while (!last.done) {
+      expect((await callTeam(ui, '/api/login')).status).toBe(200);
+      answeredMeanwhile += 1;
+      last = await json<JobLogChunk>(vic, `/api/projects/orders/jobs/${job.id}/log?from=${all - 3}`);
+      expect(last.lines.length).toBeLessThanOrEqual(5_000);
+      if (!last.done) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(answeredMeanwhile).toBeGreaterThan(1);
+    // The buffer keeps the last 20,000 lines, numbered from the log's first.
+    const tail = last;
+    expect(tail).toMatchObject({ firstKept: all - 20_000, start: all - 3, end: all, done: true });
+    expect(tail.lines.at(-1)).toBe(`[2026-12-06 11:30:14]     INFO - line ${total - 1} ${filler}`);
   });
 
   it('never repeats a job id or schedule target_id it was sent, so a guessed secret is not confirmed as ***; nor does its audit log', async () => {

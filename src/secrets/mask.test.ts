@@ -13,6 +13,12 @@ describe('createMasker', () => {
     expect(m.mask('pw=hunter2 again hunter2, token tok.en* not tokXen*')).toBe('pw=*** again ***, token *** not tokXen*');
   });
 
+  it('leaves an occurrence wholly inside a spared token (a run id), and masks one that only overlaps it', () => {
+    const m = createMasker(['1206', '3b42-tail'], { spare: /\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}/g });
+    expect(m.mask('run 20261206T113014.202Z-3b42 pin 1206')).toBe('run 20261206T113014.202Z-3b42 pin ***');
+    expect(m.mask('20261206T113014.202Z-3b42-tail')).toBe('20261206T113014.202Z-***');
+  });
+
   it('masks the longest value first so a longer secret leaves no suffix', () => {
     const m = createMasker(['abc', 'abcdef']);
     expect(m.mask('x abcdef y abc')).toBe('x *** y ***');

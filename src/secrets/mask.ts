@@ -22,11 +22,20 @@ const MIN_VALUE_LENGTH = 3;
 /** A line of a multi-line value is masked on its own (output is often line by line) when it is at least this long. */
 const MIN_LINE_LENGTH = 4;
 
+export interface MaskerOptions {
+  /**
+   * Text the caller makes itself (the UI: handoff's run ids and times) in which an occurrence of a secret is left as
+   * it is, when it lies wholly inside one match of this pattern: `2026***T113014` beside the run's start time would
+   * show the secret (a short number) by context, and would break the link to the run. Needs the `g` flag.
+   */
+  spare?: RegExp;
+}
+
 /**
  * Builds one RegExp of all the alternatives, longest first: a regex alternation takes the first alternative that
  * matches at a position, so a longer secret that starts with a shorter one is masked whole, leaving no suffix.
  */
-export function createMasker(secretValues: string[]): Masker {
+export function createMasker(secretValues: string[], options: MaskerOptions = {}): Masker {
   const patterns = new Set<string>();
   for (const value of secretValues) {
     if (value.length < MIN_VALUE_LENGTH) continue;
@@ -44,7 +53,9 @@ export function createMasker(secretValues: string[]): Masker {
   return {
     values,
     mask(text) {
-      return text.replace(pattern, MASK);
+      const spared = options.spare ? [...text.matchAll(options.spare)].map((m) => [m.index, m.index + m[0].length] as const) : [];
+      if (spared.length === 0) return text.replace(pattern, MASK);
+      return text.replace(pattern, (match: string, offset: number) => (spared.some(([start, end]) => offset >= start && offset + match.length <= end) ? match : MASK));
     },
     keep: values[0].length - 1,
     cut(text, limit) {

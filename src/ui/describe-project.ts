@@ -19,6 +19,8 @@ export interface LoadedSecrets {
   secrets: Secret[];
   file: string;
   problem?: string;
+  /** The file is there but does not load (its secrets are unknown, not absent). */
+  broken?: boolean;
 }
 
 /** The stage's secrets; a broken secrets file is reported as a problem (its messages never quote a value). */
@@ -30,7 +32,7 @@ export function loadSecretsFor(source: ProjectSource): LoadedSecrets {
     const problem = fs.existsSync(file) ? undefined : `no secrets file for stage "${source.stage}" (${file})`;
     return { secrets: loaded.secrets, file, problem };
   } catch (error) {
-    return { secrets: [], file, problem: (error as Error).message };
+    return { secrets: [], file, problem: (error as Error).message, broken: true };
   }
 }
 

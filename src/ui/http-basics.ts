@@ -162,8 +162,15 @@ export function readIntParam(url: URL, name: string, fallback: number, max: numb
  * whole team project list) and a secret equal to a key or literal (`status`, `true`) into a broken answer.
  */
 export function maskedJson(value: unknown, mask: (text: string) => string): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? mask(item) : item));
+  return JSON.stringify(value, (key, item: unknown) => (typeof item === 'string' && !IDENTIFIER_KEYS.has(key) ? mask(item) : item));
 }
+
+/**
+ * Fields that hold ids handoff or the provider made (run ids, job ids), never text from a run: masked, a short
+ * secret inside one broke the link to the run and showed the secret beside the unmasked start time. (Ids a caller
+ * sends are never repeated in answers: see NO_SUCH_RUN.)
+ */
+const IDENTIFIER_KEYS = new Set(['runId', 'jobId', 'id', 'run_id']);
 
 /** A JSON answer; `mask` replaces secret values in its strings (every answer goes through it). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, mask: (text: string) => string = (t) => t): void {

@@ -12,6 +12,7 @@ import { resolveDeployTarget } from '../providers/store/deploy-target.js';
 import { findRunRecord, isAbandoned, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
+import { scanSecretValues } from '../secrets/scan-secret-values.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
 import type {
@@ -78,6 +79,13 @@ export interface ProjectBackendOptions extends ProjectSource {
   onChange?: () => void;
 }
 
+/**
+ * Run ids and times handoff writes (`20261206T113014.202Z-3b42`, `2026-12-06T11:30:14.202Z`, a console line's
+ * `2026-12-06 11:30:14`): a secret that occurs inside one by chance (a PIN `1206`) is not masked there, in answers,
+ * events or logs alike, so no `2026***` shows it beside the same time unmasked elsewhere.
+ */
+const HANDOFF_TOKENS = /\d{8}T\d{6}(?:\.\d{3})?Z(?:-[0-9a-f]{4})?|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
+
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
 const CARD_TTL_MS = 10_000;
@@ -107,6 +115,8 @@ export class ProjectBackend {
   private cardCache: { at: number; card: Promise<ProjectCard> } | undefined;
   private cloudSide: { key: string; side: CloudSide } | { key: string; error: string } | undefined;
   private storeSecrets: string[] = [];
+  /** The secret values of the last read of the secrets file that loaded. */
+  private lastGoodSecretValues: string[] = [];
   /** Summaries of store records, by run id (they do not change once pushed). */
   private readonly storeSummaries = new Map<string, RunSummary>();
 
@@ -192,7 +202,16 @@ export class ProjectBackend {
     signature += `|${this.storeSecrets.length}`;
     if (!this.secretsCache || this.secretsCache.signature !== signature) {
       const loaded = loadSecretsFor(this.source);
-      this.secretsCache = { ...loaded, masker: createMasker([...loaded.secrets.map((s) => s.value), ...this.storeSecrets]), signature, storeCount: this.storeSecrets.length };
+      let values = loaded.secrets.map((s) => s.value);
+      if (loaded.broken) {
+        // A file that does not load (a YAML mistake, an edit in progress) must not switch masking off: the values of
+        // its last good read are masked still, with every value that can be found in it as it is now.
+        values = [...this.lastGoodSecretValues, ...scanSecretValues(loaded.file)];
+        loaded.problem = `${loaded.problem}; meanwhile the UI masks the values of its last good read and any it can find in it`;
+      } else {
+        this.lastGoodSecretValues = values;
+      }
+      this.secretsCache = { ...loaded, masker: createMasker([...values, ...this.storeSecrets], { spare: HANDOFF_TOKENS }), signature, storeCount: this.storeSecrets.length };
     }
     return this.secretsCache;
   }
@@ -252,14 +271,22 @@ export class ProjectBackend {
   // --- the provider ------------------------------------------------------------------------------------------------
 
   /** The provider of cloud runs, opened for the project's deploy target (again when project.yml changes it). */
-  private async cloud(): Promise<{ side?: CloudSide; overview?: CloudOverview }> {
+  private async cloud(): Promise<{ side?: CloudSide; overview?: CloudOverview; loadError?: string }> {
     if (!this.options.cloud || this.options.provider === 'none') return {};
     let target: DeployTarget;
     let project;
     try {
       project = (await this.loadProject()).project;
-    } catch {
-      return {};
+    } catch (error) {
+      // A broken project.yml (an edit, a bad pull) leaves the provider it was deployed to as it was: its jobs stay
+      // listed, viewable and stoppable; only what needs project.yml (a new job, a schedule's switch) waits for it.
+      const loadError = `project.yml cannot be loaded: ${(error as Error).message}`;
+      const current = this.cloudSide;
+      if (current && 'side' in current) {
+        const { target: last } = current.side;
+        return { side: current.side, overview: { provider: last.provider, resourceGroup: last.resourceGroup, task: last.task, canStartRuns: false, problem: loadError }, loadError };
+      }
+      return { loadError };
     }
     const providerName = this.options.provider ?? project.deploy.cloud_provider;
     if (!providerName) return {};
@@ -308,16 +335,37 @@ export class ProjectBackend {
   }
 
   private async requireCloud(): Promise<CloudSide> {
-    const { side, overview } = await this.cloud();
-    if (!side) throw new HttpError(409, overview?.problem ?? 'this project runs in no provider (no deploy.cloud_provider, or provider: none in ui.yml)');
+    const { side, overview, loadError } = await this.cloud();
+    if (!side) throw new HttpError(409, overview?.problem ?? loadError ?? 'this project runs in no provider (no deploy.cloud_provider, or provider: none in ui.yml)');
     return side;
+  }
+
+  /** project.yml for an action that needs it: a 409 that says why when it does not load. */
+  private async requireProject(): Promise<LoadedProject> {
+    try {
+      return await this.loadProject();
+    } catch (error) {
+      if (error instanceof UserError) throw new HttpError(409, `project.yml cannot be loaded: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** Why project.yml does not load now, if it does not. */
+  private async projectLoadError(): Promise<string | undefined> {
+    try {
+      await this.loadProject();
+      return undefined;
+    } catch (error) {
+      return `project.yml cannot be loaded: ${(error as Error).message}`;
+    }
   }
 
   // --- pages -----------------------------------------------------------------------------------------------------
 
   async overview(): Promise<OverviewResponse> {
     const { name, cloudProvider } = await this.projectName();
-    const reason = this.localRunsOff(cloudProvider);
+    // A run of a project.yml that does not load would only fail: "Run now" is off, and says why.
+    const reason = this.localRunsOff(cloudProvider) ?? (await this.projectLoadError());
     const { overview: cloud } = await this.cloud();
     return {
       projectName: name,
@@ -406,12 +454,12 @@ export class ProjectBackend {
 
   private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string }> {
     const workspaceIds = this.cache.listIds();
-    const { side, overview } = await this.cloud();
+    const { side, overview, loadError } = await this.cloud();
     if (!side) {
-      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem };
+      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError };
     }
     const [jobs, storeIds] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
-    return { entries: mergeRunEntries({ workspaceIds, storeIds, jobs }), side, cloudError: side.problem };
+    return { entries: mergeRunEntries({ workspaceIds, storeIds, jobs }), side, cloudError: side.problem ?? loadError };
   }
 
   async runsPage(offset: number, limit: number): Promise<RunsPage> {
@@ -572,7 +620,7 @@ export class ProjectBackend {
   async startCloudRun(): Promise<ActionResult<{ job: JobDetail['job']; message: string }>> {
     const { side, overview } = await this.cloud();
     if (!side || !overview?.canStartRuns) throw new HttpError(409, overview?.problem ?? 'cloud runs are not available for this project');
-    const { project } = await this.loadProject();
+    const { project } = await this.requireProject();
     let job;
     try {
       job = await side.startJob(project);
@@ -627,7 +675,7 @@ export class ProjectBackend {
   async setScheduleEnabled(targetId: string, enabled: boolean): Promise<ActionResult<{ message: string }>> {
     if (this.options.readOnly) throw new HttpError(403, 'this server is read-only');
     const side = await this.requireCloud();
-    const { project } = await this.loadProject();
+    const { project } = await this.requireProject();
     const schedule = project.schedules.find((s) => s.target_id === targetId);
     if (!schedule) throw new HttpError(404, NO_SUCH_SCHEDULE);
     try {

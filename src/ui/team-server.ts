@@ -14,7 +14,7 @@ import { checkNewPassword, decoyHash, hashPassword, MAX_PASSWORD_LENGTH, verifyP
 import { isRole, leastRoleFor, roleAllows, type Role } from './accounts/roles.js';
 import { isMutating, matchRoute, PROJECT_ROUTES, SERVER_ROUTES, type ApiRoute } from './api-routes.js';
 import type { AuditAction, AuditEntry, LoginOptionsResponse, ProjectCard, SessionResponse } from './api-types.js';
-import { AUDIT_ACTIONS, openAuditLog, type AuditLog } from './audit/audit-log.js';
+import { AUDIT_ACTIONS, AuditLogUnwritable, openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createEventStream } from './event-stream.js';
 import { decodePathSegments, HttpError, limitSlowClients, maskedJson, parseRequestTarget, readActionBodyLeniently, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
 import { ProjectBackend } from './project-backend.js';
@@ -171,6 +171,17 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   const sessionCookie = (value: string, maxAgeSeconds: number): string =>
     `${cookieName}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secureCookies ? '; Secure' : ''}`;
 
+  /** 503 when the audit log cannot be written now; the server's log gets the cause. */
+  const checkAudit = (): void => {
+    try {
+      audit.check();
+    } catch (error) {
+      if (!(error instanceof AuditLogUnwritable)) throw error;
+      options.onError?.(error);
+      throw new HttpError(503, `${error.message}; ask the server's operator to fix it`);
+    }
+  };
+
   const auditFor = (actor: Actor | undefined, entry: Omit<AuditEntry, 'time' | 'user' | 'from' | 'role'> & { user?: string | null; from?: string }): void => {
     audit.append({ user: entry.user !== undefined ? entry.user : (actor?.user ?? null), ...(actor ? { role: actor.role } : {}), from: entry.from ?? actor?.from ?? 'unknown', ...entry });
   };
@@ -211,7 +222,10 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       if (!role) throw new HttpError(403, `the single sign-on user "${proxyUser}" has no account here; ask an admin to add one`, { reason: 'no-account' });
       const found = sessions.find(cookieValue(req, cookieName), Date.now(), res !== undefined);
       if (found.session && found.session.via === 'proxy' && found.session.user === proxyUser) return { user: proxyUser, role, via: 'proxy', session: found.session, from };
-      if (!res) return { user: proxyUser, role, via: 'proxy', from };
+      // Without its cookie a request is answered as the proxy's user, statelessly: a script reading the API through the
+      // proxy made a session (and a login line) per request, and 50 of them ended the user's other sessions. A
+      // session is made where the page needs its CSRF token, GET /api/session; an action without one is refused.
+      if (!res || req.method !== 'GET' || url.pathname !== '/api/session') return { user: proxyUser, role, via: 'proxy', from };
       const session = sessions.create(proxyUser, 'proxy', from);
       res.setHeader('Set-Cookie', sessionCookie(session.id, Math.floor(config.sessions.absoluteMs / 1000)));
       audit.append({ user: proxyUser, role, action: 'login', outcome: 'ok', from, detail: 'single sign-on through the proxy' });
@@ -260,6 +274,8 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     if (!name || !password) throw new HttpError(400, 'give a user name and a password');
     // The try is counted now, before the password check (which takes a while): tries sent in parallel each see the
     // ones before them, so a burst cannot pass the check all at once before the first failure is counted.
+    // A sign-in is audited like any action: none without its line.
+    checkAudit();
     const allowed = throttle.begin(from, name);
     if (!allowed.allowed) {
       if (allowed.firstRefusal) audit.append({ user: name, action: 'login_failed', outcome: 'denied', from, detail: 'too many failed logins: waiting', status: 429 });
@@ -358,14 +374,16 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         const action = url.searchParams.get('action') ?? undefined;
         if (action && !(AUDIT_ACTIONS as readonly string[]).includes(action)) throw new HttpError(400, `unknown action "${action}"`);
         const text = (name: string): string | undefined => url.searchParams.get(name)?.trim() || undefined;
+        const outcome = text('outcome');
+        if (outcome && !AUDIT_OUTCOMES.includes(outcome)) throw new HttpError(400, `outcome must be ${AUDIT_OUTCOMES.join(', ')}`);
         const page = audit.read({
           user: text('user'),
           action,
           project: text('project'),
-          outcome: text('outcome'),
+          outcome,
           text: text('q'),
-          since: text('since'),
-          until: text('until'),
+          since: readAuditTime(text('since'), 'since'),
+          until: readAuditTime(text('until'), 'until'),
           limit: readIntParam(url, 'limit', 100, MAX_AUDIT_PAGE) || 100,
           before: url.searchParams.has('before') ? readIntParam(url, 'before', 0, Number.MAX_SAFE_INTEGER) : undefined,
         });
@@ -410,7 +428,8 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
    */
   const streamValidity = (actor: Actor): (() => boolean) | undefined => {
     const session = actor.session;
-    if (!session) return undefined;
+    // A proxy's user without a session: the stream lives while the account (or the default role) does.
+    if (!session) return actor.via === 'proxy' ? () => accounts?.find(actor.user) !== undefined || Boolean(config.proxyAuth?.defaultRole) : undefined;
     return () => {
       if (!sessions.isLive(session.id)) return false;
       if (session.via === 'proxy') return accounts?.find(session.user) !== undefined || Boolean(config.proxyAuth?.defaultRole);
@@ -477,7 +496,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     if (inProject && !backend) throw new HttpError(404, `no project "${segments[1]}" on this server`);
     // 4. A cookie is sent by the browser with any request to this host: a state-changing one must also echo the
     // session's CSRF token, which only this server's own page can read.
-    if (mutating && actor.session && !sameToken(String(req.headers[CSRF_HEADER] ?? ''), actor.session.csrfToken)) {
+    if (mutating && ((actor.via === 'proxy' && !actor.session) || (actor.session && !sameToken(String(req.headers[CSRF_HEADER] ?? ''), actor.session.csrfToken)))) {
       refuse(403, 'this request lacks the CSRF token of your session (X-CSRF-Token); reload the page', 'no valid CSRF token');
     }
     // 5. The role.
@@ -489,6 +508,8 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       if (action && action !== 'logout') auditProject(actor, { action, outcome: 'failed', project, target, detail: bodyError.message, status: bodyError.status });
       throw bodyError;
     }
+    // An action whose line cannot be written is not done (README: the line is written before the answer).
+    if (action && action !== 'logout') checkAudit();
     try {
       if (backend) {
         if (route.id === 'events') {
@@ -582,6 +603,20 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       });
     },
   };
+}
+
+const AUDIT_OUTCOMES: readonly string[] = ['ok', 'denied', 'failed'];
+
+/**
+ * A `since`/`until` of the audit API as the ISO time the entries are compared with (a 400 for what is not a time, which
+ * matched nothing before); a date alone means its whole day: `until=2026-12-06` takes in that day's entries.
+ */
+function readAuditTime(value: string | undefined, name: 'since' | 'until'): string | undefined {
+  if (value === undefined) return undefined;
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const time = Date.parse(dateOnly ? `${value}T00:00:00.000Z` : value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || !Number.isFinite(time)) throw new HttpError(400, `${name} must be an ISO time such as 2026-12-06T08:00:00Z, or a date`);
+  return isoTime(dateOnly && name === 'until' ? time + 86_400_000 - 1 : time);
 }
 
 function readPem(file: string, what: string): Buffer {

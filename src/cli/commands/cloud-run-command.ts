@@ -1,7 +1,7 @@
 // `handoff cloud run|job status|job stop|logs`: the task's runs in the provider (local background runs or Fargate tasks).
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
-import type { CloudJob, LogLine, LogQuery, RunLifecycle } from '../../providers/provider.js';
+import type { CloudJob, LogLine, LogQuery, LogReader, RunLifecycle } from '../../providers/provider.js';
 import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, withStoreSession } from './store-session.js';
@@ -66,16 +66,28 @@ function createLinePrinter(json: boolean, eachRun = false): (lines: LogLine[]) =
 }
 
 /**
+ * Reads and prints what the provider has now: a read is bounded (CloudWatch: 10,000 events; a local log: 256 KiB), so
+ * it reads on while the reader says more is there (and a read brings something: one that does not cannot move on).
+ */
+async function readAvailable(reader: LogReader, print: (lines: LogLine[]) => void): Promise<void> {
+  for (;;) {
+    const lines = await reader.read();
+    print(lines);
+    if (reader.more !== true || lines.length === 0) return;
+  }
+}
+
+/**
  * Prints a job's log while it runs and returns its final state. After the job ends the log is read until it has been
  * quiet for the provider's settle time (CloudWatch shows lines a few seconds late), so its last lines are not lost.
  * With `timeoutSeconds`, a job still running after that long is stopped and reported as timed out.
  */
-async function followJob(runs: RunLifecycle, jobId: string, reader: { read(): Promise<LogLine[]> }, print: (lines: LogLine[]) => void, timeoutSeconds?: number): Promise<{ job: CloudJob; timedOut: boolean }> {
+async function followJob(runs: RunLifecycle, jobId: string, reader: LogReader, print: (lines: LogLine[]) => void, timeoutSeconds?: number): Promise<{ job: CloudJob; timedOut: boolean }> {
   const started = Date.now();
   let timedOut = false;
   let job = await runs.get(jobId);
   while (!isFinished(job)) {
-    print(await reader.read());
+    await readAvailable(reader, print);
     if (timeoutSeconds !== undefined && !timedOut && Date.now() - started > timeoutSeconds * 1000) {
       timedOut = true;
       job = await runs.stop(jobId, 'timeout');
@@ -89,6 +101,8 @@ async function followJob(runs: RunLifecycle, jobId: string, reader: { read(): Pr
     const lines = await reader.read();
     print(lines);
     if (lines.length > 0) quietSince = Date.now();
+    // A read is bounded (CloudWatch: 10,000 events; a local log: 256 KiB): what is there already is read on at once.
+    if (reader.more === true && lines.length > 0) continue;
     if (Date.now() - quietSince >= runs.logSettleMs) break;
     await sleep(Math.min(runs.pollMs, runs.logSettleMs));
   }
@@ -229,8 +243,9 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
       const next = await reader.read();
       print(next);
       if (next.length === 0) {
-        // Reads go on from the newest time seen: a read full of one millisecond's lines cannot move past it.
-        session.log.log('warning', 'more log lines share one millisecond than one read returns; some are not shown: narrow with -v start_time=, end_time=, filter_pattern= or id=');
+        // Reads go on from the newest time seen: a read full of one millisecond's lines cannot move past it. (A read
+        // that found only a line still being written says no more.)
+        if (reader.more === true) session.log.log('warning', 'more log lines share one millisecond than one read returns; some are not shown: narrow with -v start_time=, end_time=, filter_pattern= or id=');
         break;
       }
     }

@@ -1,9 +1,11 @@
-// How a local job finds its run record: by the job id the run records, not by "the next run in its workspace".
+// How a local job finds its run record (by the job id the run records, not by "the next run in its workspace"), and
+// how its log is read (in bounded steps).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeLocalJob, type LocalJob } from './local-jobs.js';
+import type { DeployTarget, StoreNames } from '../provider.js';
+import { createLocalRunLifecycle, describeLocalJob, type LocalJob } from './local-jobs.js';
 
 /** A pid no process has (above the kernel's pid_max). */
 const DEAD_PID = 2 ** 22 + 1;
@@ -50,5 +52,39 @@ describe('describeLocalJob', () => {
     const job = s.job('20261206T010000.000Z-aaaa', '2026-12-06T01:00:00.000Z', '');
     s.run('20261206T010001.000Z-bbbb', '2026-12-06T01:00:01.000Z');
     expect(describeLocalJob(job)).toMatchObject({ status: 'succeeded', runId: '20261206T010001.000Z-bbbb' });
+  });
+});
+
+describe('local job logs', () => {
+  it('are read in bounded steps (`more` until the end), every line once and whole, a line longer than a read in pieces', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-joblogs-'));
+    fs.mkdirSync(path.join(root, 'jobs', 'logs'), { recursive: true });
+    const id = '20260105T090000.000Z-0001';
+    const logFile = path.join(root, 'jobs', 'logs', `${id}.log`);
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'é'.repeat(20)}`);
+    const long = 'ü'.repeat(200_000); // 400,000 bytes: more than one read
+    fs.writeFileSync(logFile, `${lines.join('\n')}\n${long}\nlast\npartial`);
+    const job: LocalJob = { id, taskKey: 'dev-rg/task', pid: DEAD_PID, trigger: 'cloud', startedAt: '2026-01-05T09:00:00.000Z', workspace: path.join(root, 'ws'), logFile };
+    fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    const runs = createLocalRunLifecycle({ home: root, target: { provider: 'local', resourceGroup: 'rg', task: 'task', stage: 'dev' } as DeployTarget, names: { resourceGroup: 'dev-rg', task: 'task' } as StoreNames });
+    const reader = runs.openLogs({ jobId: id });
+    const seen: string[] = [];
+    let reads = 0;
+    do {
+      const read = await reader.read();
+      expect(read.reduce((n, l) => n + Buffer.byteLength(l.message) + 1, 0)).toBeLessThanOrEqual(256 * 1024 + 1);
+      seen.push(...read.map((l) => l.message));
+      reads += 1;
+    } while (reader.more);
+    expect(reads).toBeGreaterThan(3);
+    expect(seen.slice(0, 20_000)).toEqual(lines);
+    // The long line in pieces, no character split; the partial last line waits for its newline.
+    expect(seen.slice(20_000, -1).join('')).toBe(long);
+    expect(seen.at(-1)).toBe('last');
+    expect(await reader.read()).toEqual([]);
+    // A filter that drops a whole read's lines reads on, so an empty read never comes with `more`.
+    const filtered = runs.openLogs({ jobId: id, filterPattern: 'last' });
+    expect((await filtered.read()).map((l) => l.message)).toEqual(['last']);
+    expect(filtered.more).toBe(false);
   });
 });

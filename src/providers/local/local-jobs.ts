@@ -237,21 +237,39 @@ export function stopLocalJob(home: string, taskKey: string, id: string): LocalJo
   return describeLocalJob(job);
 }
 
-/** Whole lines of a log file from `offset` on (a partial last line waits for its newline), and the offset after them. */
-function readNewLines(file: string, offset: number): { lines: string[]; offset: number } {
+/**
+ * One read takes at most this much of a log: a log of millions of lines is read in steps (the reader says `more`), so
+ * no read holds the whole file in memory or keeps the process busy for long (the team server reads logs while it
+ * answers everyone else). The UI's event stream sends one read's lines as one event, which this keeps small too.
+ */
+const MAX_READ_BYTES = 256 * 1024;
+
+/**
+ * Whole lines of a log file from `offset` on (a partial last line waits for its newline), at most MAX_READ_BYTES of
+ * them, the offset after them, and whether more is there already. A line longer than one read is cut into pieces.
+ */
+function readNewLines(file: string, offset: number): { lines: string[]; offset: number; more: boolean } {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
     const size = fs.fstatSync(fd).size;
-    if (size <= offset) return { lines: [], offset };
-    const buffer = Buffer.alloc(size - offset);
-    fs.readSync(fd, buffer, 0, buffer.length, offset);
-    const end = buffer.lastIndexOf(0x0a);
-    if (end === -1) return { lines: [], offset };
-    const text = buffer.subarray(0, end + 1).toString('utf8');
-    return { lines: text.split('\n').slice(0, -1), offset: offset + end + 1 };
+    if (size <= offset) return { lines: [], offset, more: false };
+    const buffer = Buffer.alloc(Math.min(size - offset, MAX_READ_BYTES));
+    const length = fs.readSync(fd, buffer, 0, buffer.length, offset);
+    let end = buffer.subarray(0, length).lastIndexOf(0x0a) + 1;
+    if (end === 0) {
+      // No newline yet: a line still being written waits, unless it is longer than a read (then its first piece goes,
+      // cut before a UTF-8 continuation byte so no character is split).
+      if (length < MAX_READ_BYTES) return { lines: [], offset, more: false };
+      end = length;
+      while (end > 1 && (buffer[end] & 0xc0) === 0x80) end -= 1;
+      return { lines: [buffer.subarray(0, end).toString('utf8')], offset: offset + end, more: offset + end < size };
+    }
+    const text = buffer.subarray(0, end).toString('utf8');
+    // A read that reached the file's end leaves at most a partial line: nothing more to read yet.
+    return { lines: text.split('\n').slice(0, -1), offset: offset + end, more: length === MAX_READ_BYTES && offset + end < size };
   } catch {
-    return { lines: [], offset };
+    return { lines: [], offset, more: false };
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -332,15 +350,29 @@ export function createLocalRunLifecycle(input: {
         if (t === undefined) return true;
         return (query.startTime === undefined || t >= query.startTime) && (query.endTime === undefined || t <= query.endTime);
       };
+      let more = false;
       return {
+        get more() {
+          return more;
+        },
         async read() {
-          // Oldest job first, so lines come out in the order the runs happened.
+          // Oldest job first, so lines come out in the order the runs happened; a job whose log is not read to its end
+          // yet ends this read, so a later job's lines never come before an earlier one's.
           const jobs = (query.jobId !== undefined ? [find(query.jobId)] : listLocalJobs(home, taskKey)).slice().reverse();
           const out: LogLine[] = [];
+          more = false;
           for (const job of jobs) {
-            const next = readNewLines(job.logFile, offsets.get(job.id) ?? 0);
-            offsets.set(job.id, next.offset);
-            for (const line of next.lines) if (keep(line)) out.push({ time: readLineTime(line), jobId: job.id, message: line });
+            let next: ReturnType<typeof readNewLines>;
+            // A read whose lines the filter all drops reads on: an empty read with `more` would look stuck.
+            do {
+              next = readNewLines(job.logFile, offsets.get(job.id) ?? 0);
+              offsets.set(job.id, next.offset);
+              for (const line of next.lines) if (keep(line)) out.push({ time: readLineTime(line), jobId: job.id, message: line });
+            } while (next.more && out.length === 0);
+            if (next.more) {
+              more = true;
+              break;
+            }
           }
           return out;
         },

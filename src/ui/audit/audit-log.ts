@@ -35,6 +35,11 @@ function clip(text: string | undefined): string | undefined {
 export interface AuditLog {
   readonly file: string;
   append(entry: Omit<AuditEntry, 'time'> & { time?: string }): void;
+  /**
+   * Throws an AuditLogUnwritable when the log cannot be appended to now (replaced by a folder, its permissions or its
+   * mount gone): an audited action asks first, and is refused rather than done without its line.
+   */
+  check(): void;
   read(filter: AuditFilter): AuditPage;
 }
 
@@ -53,7 +58,13 @@ export interface AuditFilter {
   before?: number;
 }
 
-/** Checks at start that the log can be written, so no audited action can happen without its line. */
+/** The audit log cannot be written: the action that asked is not done. */
+export class AuditLogUnwritable extends Error {}
+
+/**
+ * Checks at start that the log can be written, and again before each audited action (`check`), so no audited action
+ * happens without its line.
+ */
 export function openAuditLog(file: string, onError: (error: unknown) => void = () => undefined): AuditLog {
   const resolved = path.resolve(file);
   try {
@@ -82,6 +93,14 @@ export function openAuditLog(file: string, onError: (error: unknown) => void = (
         fs.appendFileSync(resolved, `${JSON.stringify(line)}\n`, { mode: 0o600 });
       } catch (error) {
         onError(error);
+      }
+    },
+    check() {
+      try {
+        // An append of nothing opens the file as an append does (a folder, a lost permission or mount fail here).
+        fs.appendFileSync(resolved, '', { mode: 0o600 });
+      } catch (error) {
+        throw new AuditLogUnwritable(`the audit log ${resolved} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), so nothing that it records is done now`, { cause: error });
       }
     },
     read: (filter) => readAuditLog(resolved, filter),

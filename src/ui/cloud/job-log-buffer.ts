@@ -46,7 +46,10 @@ export class JobLogBuffer {
     this.reader = options.runs.openLogs({ jobId: options.jobId });
   }
 
-  /** Reads what is new (one read at a time; a caller during a read waits for it). */
+  /**
+   * Reads what is new (one read at a time; a caller during a read waits for it). A read is bounded by the provider
+   * (`more` says there is more already), so a huge log is taken in steps, other requests answered in between.
+   */
   private readNew(): Promise<void> {
     this.reading ??= (async () => {
       try {
@@ -64,18 +67,25 @@ export class JobLogBuffer {
     return this.reading;
   }
 
+  /**
+   * Keeps the last lines within the bounds, in time linear in what is kept and added: only the tail of `fresh` that
+   * can stay is stored, and the oldest lines go in one splice (a shift per line moved the whole array each time).
+   */
   private push(fresh: string[]): void {
     const maxLines = this.options.maxLines ?? MAX_LINES;
     const maxBytes = this.options.maxBytes ?? MAX_BYTES;
-    for (const line of fresh) {
-      this.lines.push(line);
-      this.bytes += line.length + 1;
-      this.end += 1;
+    this.end += fresh.length;
+    for (let i = Math.max(0, fresh.length - maxLines); i < fresh.length; i++) {
+      this.lines.push(fresh[i]);
+      this.bytes += fresh[i].length + 1;
     }
-    while (this.lines.length > 0 && (this.lines.length > maxLines || this.bytes > maxBytes)) {
-      this.bytes -= this.lines.shift()!.length + 1;
-      this.firstKept += 1;
+    let drop = 0;
+    while (drop < this.lines.length && (this.lines.length - drop > maxLines || this.bytes > maxBytes)) {
+      this.bytes -= this.lines[drop].length + 1;
+      drop += 1;
     }
+    if (drop > 0) this.lines.splice(0, drop);
+    this.firstKept = this.end - this.lines.length;
   }
 
   /** Lines from number `from` on; the first request also starts following the job. */
@@ -90,22 +100,32 @@ export class JobLogBuffer {
     return { jobId: this.options.jobId, start, end: start + slice.length, lines: slice, firstKept: this.firstKept, done: this.done && start + slice.length >= this.end };
   }
 
-  /** Polls at the provider's pace while the job runs and someone looks; after it ends, until its log is quiet. */
+  /**
+   * Polls at the provider's pace while the job runs and someone looks; after it ends, until its log is quiet. While
+   * the provider has more lines already (a long log being caught up), reads on at once without asking for the job.
+   */
   private follow(): void {
     if (this.timer || this.done || this.closed) return;
+    let job: CloudJob | undefined;
     const tick = async (): Promise<void> => {
       this.timer = undefined;
       if (this.closed) return;
       const watched = this.options.isWatched() || Date.now() - this.lastAsked < UNASKED_MS;
       if (!watched) return;
+      let catchingUp = false;
       try {
-        const job = await this.options.runs.get(this.options.jobId);
-        if (job.status !== this.lastStatus) {
-          if (this.lastStatus !== undefined) this.options.onJob(job);
-          this.lastStatus = job.status;
+        if (!job || !isFinished(job)) {
+          job = await this.options.runs.get(this.options.jobId);
+          if (job.status !== this.lastStatus) {
+            if (this.lastStatus !== undefined) this.options.onJob(job);
+            this.lastStatus = job.status;
+          }
         }
+        const before = this.end;
         await this.readNew();
-        if (isFinished(job)) {
+        // (A read that brought nothing cannot move on: it waits for the next poll.)
+        catchingUp = this.reader.more === true && this.end > before;
+        if (!catchingUp && isFinished(job)) {
           this.quietSince ??= Date.now();
           if (Date.now() - this.quietSince >= this.options.runs.logSettleMs) {
             this.done = true;
@@ -116,7 +136,7 @@ export class JobLogBuffer {
       } catch (error) {
         this.options.onError?.(error);
       }
-      if (!this.closed) this.timer = setTimeout(() => void tick(), Math.max(this.options.runs.pollMs, 250));
+      if (!this.closed) this.timer = setTimeout(() => void tick(), catchingUp ? 0 : Math.max(this.options.runs.pollMs, 250));
     };
     this.timer = setTimeout(() => void tick(), 0);
   }

@@ -61,6 +61,14 @@ describe('sessions', () => {
     expect(revocationOf(proxied, undefined)).toBeUndefined();
   });
 
+  it('bounds an account\'s sessions per kind: sessions through the proxy never end its password session', () => {
+    const store = new SessionStore({ idleMs: 60_000, absoluteMs: 60_000, maxPerUser: 3 });
+    const password = store.create('ada', 'password', 'x', 0);
+    const proxied = Array.from({ length: 5 }, (_, i) => store.create('ada', 'proxy', 'x', i + 1));
+    expect(store.find(password.id, 10).session?.user).toBe('ada');
+    expect(proxied.filter((p) => store.find(p.id, 10).session).length).toBe(3);
+  });
+
   it('finds a session without touching it when asked (a refused request is no activity)', () => {
     const store = new SessionStore({ idleMs: 1000, absoluteMs: 60_000 });
     const a = store.create('alice', 'password', 'x', 0);

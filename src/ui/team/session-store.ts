@@ -58,7 +58,8 @@ export class SessionStore {
   create(user: string, via: Session['via'], from: string, now = Date.now(), credential?: string): Session {
     this.sweep(now);
     const session: Session = { id: createSecret(), user, via, csrfToken: createSecret(), createdAt: now, lastSeenAt: now, expiresAt: now + this.limits.absoluteMs, from, ...(credential !== undefined ? { credential } : {}) };
-    const own = [...this.sessions.values()].filter((s) => s.user === user).sort((a, b) => a.createdAt - b.createdAt);
+    // Bounded per account and per kind: sessions made through the proxy never end the account's password sessions.
+    const own = [...this.sessions.values()].filter((s) => s.user === user && s.via === via).sort((a, b) => a.createdAt - b.createdAt);
     for (const old of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) this.sessions.delete(old.id);
     while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
     this.sessions.set(session.id, session);

@@ -232,11 +232,16 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
       else workspaces.set(workspaceDir, i);
       if (ids.has(id)) problem(`the id "${id}" is used by projects[${ids.get(id)}] too`, ['projects', i, entry.id ? 'id' : 'project'], 'give each project its own id:');
       ids.set(id, i);
-      const varTokens = entry.vars.map(String);
+      let varTokens = entry.vars.map(String);
       let secretsDir: string | undefined;
       try {
         const vars = parseVarTokens(varTokens, `projects[${i}].vars`);
-        if (typeof vars.secrets_dir === 'string') secretsDir = resolvePath(vars.secrets_dir);
+        if (typeof vars.secrets_dir === 'string') {
+          secretsDir = resolvePath(vars.secrets_dir);
+          // The runs the page starts get the folder the page reads, not one relative to the server's working folder.
+          const resolved = secretsDir;
+          varTokens = varTokens.map((token) => (/^\s*secrets_dir\s*=/.test(token) ? `secrets_dir=${resolved}` : token));
+        }
       } catch (error) {
         problem((error as Error).message, ['projects', i, 'vars']);
       }
