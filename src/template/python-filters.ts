@@ -10,7 +10,7 @@ function fail(message: string): never {
  * A filter's arguments by Jinja2's parameter names, positional or keyword (`round(2, 'floor')` and
  * `round(method='floor', precision=2)` alike); a parameter not given keeps its default.
  */
-function bindArguments(filter: string, rest: unknown[], params: Record<string, unknown>): Record<string, unknown> {
+export function bindArguments(filter: string, rest: unknown[], params: Record<string, unknown>): Record<string, unknown> {
   const [positional, keywords] = keywordsOf(rest);
   const names = Object.keys(params);
   if (positional.length > names.length) fail(`TypeError: ${filter}() takes at most ${names.length} arguments after the value (${positional.length} given)`);
@@ -364,7 +364,7 @@ function parseIntText(text: string, base: number): number | undefined {
 }
 
 /** Python's float() of a str: decimal or exponent notation with single underscores between digits, inf and nan. */
-function parseFloatText(text: string): number | undefined {
+export function parseFloatText(text: string): number | undefined {
   const t = pyStrip(text);
   const special = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
   if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;

@@ -1,5 +1,5 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, describeAs, formatPythonFloat, formatPythonRepr, formatPythonStr, madeUpAddress } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple, describeAs, formatPythonFloat, formatPythonRepr, formatPythonStr, madeUpAddress } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
@@ -31,6 +31,7 @@ export function pythonTypeName(value: unknown): string {
   if (value instanceof PythonDictView) return value.kind;
   if (value instanceof PythonIterator) return value.type;
   if (value instanceof PythonRange) return 'range';
+  if (value instanceof PythonObject) return value.typeName;
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'function') return 'function';
   if (typeof value === 'object') return 'dict';

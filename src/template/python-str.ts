@@ -124,6 +124,21 @@ export class PythonIterator<T = unknown> implements IterableIterator<T> {
 }
 
 /**
+ * An object of Jinja2's own (a loop's `loop`, a `namespace()`, a `cycler()`): it has the attributes `member` gives and
+ * no others (not JavaScript's), and prints as Python's repr of it.
+ */
+export abstract class PythonObject {
+  /** Python's type name, for messages. */
+  abstract readonly typeName: string;
+  /** The attribute `name`, or undefined (Jinja2's Undefined) when the object has none of that name. */
+  abstract member(name: string): unknown;
+  abstract repr(): string;
+  toString(): string {
+    return this.repr();
+  }
+}
+
+/**
  * Python's `range(start, stop, step)`, as Jinja2's `range()` gives it: its items, which loops and filters take, and its
  * repr, `range(0, 3)`, which is what `{{ range(3) }}` prints.
  */
@@ -163,9 +178,11 @@ export function formatPythonStr(value: unknown): string {
   return formatPythonRepr(value);
 }
 
-/** Python's `repr(value)`: how values print inside a list or dict. */
+/** Python's `repr(value)`: how values print inside a list or dict (Jinja2's Undefined as `Undefined`: `[nothing]`). */
 export function formatPythonRepr(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
+  if (value === null) return 'None';
+  if (value === undefined) return 'Undefined';
+  if (value instanceof PythonObject) return value.repr();
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'string') return quotePythonString(value);

@@ -61,9 +61,12 @@ import {
   uniqueFilter,
   wordwrapFilter,
 } from './python-filters.js';
-import { describeAs, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple } from './python-str.js';
+import { describeAs, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple } from './python-str.js';
 import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
+import { JINJA2_GLOBALS } from './jinja2-objects.js';
+import { escapeFilter, filesizeformatFilter, indentFilter, pprintFilter, xmlattrFilter } from './text-filters.js';
+import { installJinja2Syntax } from './jinja2-syntax.js';
 
 export { quoteForShell };
 
@@ -86,7 +89,7 @@ export interface RendererOptions {
 }
 
 /** The parts of nunjucks we use that its type definitions leave out (parser, AST nodes, runtime). */
-interface AstNode {
+export interface AstNode {
   typename: string;
   fields: string[];
   lineno: number;
@@ -99,13 +102,13 @@ interface RenderContext {
   ctx: Record<string, unknown>;
 }
 type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
-interface ParserToken {
+export interface ParserToken {
   type: string;
   value: string;
   lineno: number;
   colno: number;
 }
-interface ParserInternals {
+export interface ParserInternals {
   parsePrimary(noPostfix?: boolean): AstNode;
   parsePostfix(node: AstNode): AstNode;
   parseCompare(): AstNode;
@@ -124,10 +127,10 @@ function startsTestArgument(token: ParserToken): boolean {
   if (token.type === 'symbol') return !['and', 'or', 'else', 'if', 'not', 'is', 'in'].includes(token.value);
   return ['int', 'float', 'string', 'boolean', 'none', 'left-bracket', 'left-curly'].includes(token.type);
 }
-type NodeClass = (new (lineno: number, colno: number, ...fields: unknown[]) => AstNode) & {
+export type NodeClass = (new (lineno: number, colno: number, ...fields: unknown[]) => AstNode) & {
   extend(name: string, props: Record<string, unknown>): NodeClass;
 };
-interface TokenizerInternals {
+export interface TokenizerInternals {
   lineno: number;
   colno: number;
   current(): string;
@@ -135,7 +138,7 @@ interface TokenizerInternals {
   isFinished(): boolean;
   _parseString(delimiter: string): string;
 }
-interface NunjucksInternals {
+export interface NunjucksInternals {
   lexer: { lex(src: string, opts: unknown): TokenizerInternals };
   parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode; Parser: { prototype: ParserInternals } };
   nodes: { Node: NodeClass };
@@ -148,8 +151,8 @@ interface NunjucksInternals {
   compiler: { Compiler: { prototype: CompilerInternals } };
   installJinjaCompat(): void;
 }
-type CompileMethod = (this: CompilerInternals, node: AstNode, frame: unknown, ...rest: unknown[]) => void;
-interface CompilerInternals {
+export type CompileMethod = (this: CompilerInternals, node: AstNode, frame: unknown, ...rest: unknown[]) => void;
+export interface CompilerInternals {
   compile(node: unknown, frame: unknown): void;
   assertType(node: unknown, ...types: unknown[]): void;
   _emit(code: string): void;
@@ -260,8 +263,14 @@ export function createRenderer(options: RendererOptions): Renderer {
       environment.addFilter('batch', batchFilter);
       environment.addFilter('slice', sliceFilter);
       environment.addFilter('attr', attrFilter);
+      for (const name of ['escape', 'e', 'forceescape']) environment.addFilter(name, escapeFilter);
+      environment.addFilter('indent', indentFilter);
+      environment.addFilter('filesizeformat', filesizeformatFilter);
+      environment.addFilter('pprint', pprintFilter);
+      environment.addFilter('xmlattr', xmlattrFilter);
       // Python's range, which prints as `range(0, 3)` (nunjucks' gave a list).
       environment.addGlobal('range', describeAs(pythonRange, "<class 'range'>"));
+      for (const [name, value] of Object.entries(JINJA2_GLOBALS)) environment.addGlobal(name, value);
       for (const method of ['upper', 'lower', 'capitalize'] as const) environment.addFilter(method, strMethodFilter(method));
       for (const [name, filter] of Object.entries(JINJA2_TEST_FILTERS)) environment.addFilter(name, filter);
       // nunjucks' type definitions leave out addTest, which its Environment has.
@@ -430,6 +439,7 @@ function attrFilter(value: unknown, name: unknown): unknown {
   if (typeof name !== 'string') throw new PythonTemplateError(`TypeError: attribute name must be string, not '${pythonTypeName(name)}'`);
   if (value === undefined) throw new PythonTemplateError('UndefinedError: attr() of an undefined value', 'define the value, or test it first ({% if name is defined %})');
   if (typeof value === 'string') return strMember(value, name);
+  if (value instanceof PythonObject) return value.member(name);
   if (value instanceof PythonGroup) return name === 'grouper' ? value.grouper : name === 'list' ? value.list : undefined;
   if (isMapping(value)) return dictMember(value, name);
   if (value instanceof PythonRange && (name === 'start' || name === 'stop' || name === 'step')) return value[name];
@@ -515,13 +525,10 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
       if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
     } else if (node.typename === 'FunCall') {
       checkLiteralStrCall(node, origin);
-    } else if (node.typename === 'For' && isAstNode(node.arr) && node.arr.typename === 'InlineIf' && !node.arr.else_) {
-      // Jinja2's loop filter (`for x in y if x > 1`): nunjucks reads `y if x > 1` as one value, of the loop variable
-      // before the loop (undefined), and so looped over nothing.
-      throw syntaxError('a loop filter (`for x in items if condition`) is not supported in handoff\'s templates; filter first (`for x in items | select(…)` or `| selectattr(…)`) or put an {% if %} inside the loop', origin, node.arr.lineno + 1, node.arr.colno + 1);
-    } else if (node.typename === 'Symbol' && typeof node.value === 'string' && /^[0-9]/.test(node.value)) {
-      // nunjucks' lexer reads `1e3` as a name (undefined, so empty); Jinja2 reads the float 1000.0.
-      throw syntaxError(`the number "${node.value}" in exponent notation is not supported; write it out (1e3 as 1000.0)`, origin, node.lineno + 1, node.colno + 1);
+    } else if (node.typename === 'Compare') {
+      // nunjucks takes JavaScript's `===` and `!==`; Jinja2 (and Python) have no such operators.
+      const strict = (node.ops as AstNode[]).find((op) => op.type === '===' || op.type === '!==');
+      if (strict) throw syntaxError(`\`${String(strict.type)}\` is not an operator in Jinja2: use \`${String(strict.type).slice(0, 2)}\``, origin, strict.lineno + 1, strict.colno + 1);
     }
   });
   try {
@@ -655,6 +662,7 @@ function stripNunjucksPrefix(message: string): string {
 function installRuntimeHooks(internals: NunjucksInternals): void {
   internals.installJinjaCompat();
   installPythonSemantics(internals);
+  installJinja2Syntax(internals);
   const suppress = internals.runtime.suppressValue;
   internals.runtime.suppressValue = function writePythonStr(value, autoescape) {
     // Only our renders (autoescape off) are changed; a SafeString or other object with its own text keeps it.
@@ -685,8 +693,8 @@ const DICT_COMPAT_METHODS = new Set(['pop', 'popitem', 'setdefault', 'update']);
 
 /** One comparison of Python's: `==` and `!=` by value, the others by Python's ordering (mixed types are a TypeError). */
 function pythonComparison(left: unknown, op: string, right: unknown): boolean {
-  if (op === '==' || op === '===') return pythonEquals(left, right);
-  if (op === '!=' || op === '!==') return !pythonEquals(left, right);
+  if (op === '==') return pythonEquals(left, right);
+  if (op === '!=') return !pythonEquals(left, right);
   if (left === undefined || right === undefined) {
     throw new PythonTemplateError(`UndefinedError: an undefined value cannot be compared with ${op}`, 'define the value, or test it first ({% if name is defined %})');
   }
@@ -737,6 +745,7 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     if (typeof target === 'string') return typeof index === 'number' && Number.isInteger(index) ? pythonIndex(target, index) : strMember(target, key);
     // A dict view or a generator has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
     if (target instanceof PythonDictView || target instanceof PythonIterator) return undefined;
+    if (target instanceof PythonObject) return typeof key === 'string' ? target.member(key) : undefined;
     if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
     // A list has Python's list methods, a range its bounds, a group its grouper and list; JavaScript's own members
     // (`length`, `map`) are not there in Python, so they are Undefined.

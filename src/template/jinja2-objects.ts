@@ -1,0 +1,205 @@
+// Jinja2's own objects and globals that nunjucks lacks or has otherwise: `loop`, namespace(), dict(), cycler(), joiner().
+import { PythonTemplateError, isMapping, keywordsOf, pythonTypeName } from './python-ops.js';
+import { iterate } from './python-filters.js';
+import { describeAs, formatPythonRepr, madeUpAddress, PythonIterator, PythonObject, PythonTuple } from './python-str.js';
+import { pythonEquals } from './python-tests.js';
+
+function fail(message: string): never {
+  throw new PythonTemplateError(message);
+}
+
+/** What a loop's `changed()` has not been given yet (Jinja2's `missing`). */
+const NOT_YET = Symbol('not yet');
+
+/** What the iterations of one loop share: the value `loop.changed()` saw last. */
+interface LoopState {
+  lastChanged: unknown;
+}
+
+/**
+ * Jinja2's `loop` in a for loop: index, index0, revindex, revindex0, first, last, length, previtem and nextitem
+ * (undefined at the ends), depth and depth0 (1 and 0: a loop that is not `recursive`, which handoff has not),
+ * cycle(…) and changed(…); it prints as `<LoopContext 1/3>`.
+ */
+export class LoopContext extends PythonObject {
+  readonly typeName = 'LoopContext';
+  readonly #items: unknown[];
+  readonly #index0: number;
+  readonly #state: LoopState;
+
+  constructor(items: unknown[], index0: number, state: LoopState) {
+    super();
+    this.#items = items;
+    this.#index0 = index0;
+    this.#state = state;
+  }
+
+  /** The loop of item `index0` of `items`; `previous` is the same loop's context at the iteration before (if any). */
+  static at(items: unknown, index0: number, previous: unknown): LoopContext {
+    const list = Array.isArray(items) ? items : typeof items === 'object' && items !== null ? Object.keys(items) : [];
+    const state = previous instanceof LoopContext ? previous.#state : { lastChanged: NOT_YET };
+    return new LoopContext(list, index0, state);
+  }
+
+  member(name: string): unknown {
+    const [i, n] = [this.#index0, this.#items.length];
+    switch (name) {
+      case 'index':
+        return i + 1;
+      case 'index0':
+        return i;
+      case 'revindex':
+        return n - i;
+      case 'revindex0':
+        return n - i - 1;
+      case 'first':
+        return i === 0;
+      case 'last':
+        return i === n - 1;
+      case 'length':
+        return n;
+      case 'depth':
+        return 1;
+      case 'depth0':
+        return 0;
+      case 'previtem':
+        return i > 0 ? this.#items[i - 1] : undefined;
+      case 'nextitem':
+        return i < n - 1 ? this.#items[i + 1] : undefined;
+      case 'cycle':
+        return describeAs((...args: unknown[]) => {
+          if (args.length === 0) fail('TypeError: no items for cycling given');
+          return args[i % args.length];
+        }, `<bound method LoopContext.cycle of ${this.repr()}>`);
+      case 'changed':
+        return describeAs((...args: unknown[]) => {
+          const value = PythonTuple.from(args);
+          if (this.#state.lastChanged !== NOT_YET && pythonEquals(this.#state.lastChanged, value)) return false;
+          this.#state.lastChanged = value;
+          return true;
+        }, `<bound method LoopContext.changed of ${this.repr()}>`);
+      default:
+        return undefined;
+    }
+  }
+
+  repr(): string {
+    return `<LoopContext ${this.#index0 + 1}/${this.#items.length}>`;
+  }
+}
+
+/** Jinja2's `namespace(…)`: attributes a `{% set ns.name = … %}` can change from inside a loop or block. */
+export class Namespace extends PythonObject {
+  readonly typeName = 'Namespace';
+  readonly #attributes: Record<string, unknown>;
+
+  constructor(attributes: Record<string, unknown>) {
+    super();
+    this.#attributes = attributes;
+  }
+
+  member(name: string): unknown {
+    return Object.prototype.hasOwnProperty.call(this.#attributes, name) ? this.#attributes[name] : undefined;
+  }
+
+  set(name: string, value: unknown): void {
+    this.#attributes[name] = value;
+  }
+
+  repr(): string {
+    return `<Namespace ${formatPythonRepr(this.#attributes)}>`;
+  }
+}
+
+/** Jinja2's `cycler(…)`: next() gives its items in turn, `current` the one next() gives next, reset() starts again. */
+export class Cycler extends PythonObject {
+  readonly typeName = 'Cycler';
+  readonly #items: PythonTuple;
+  readonly #address = madeUpAddress();
+  #position = 0;
+
+  constructor(items: unknown[]) {
+    super();
+    if (items.length === 0) fail('RuntimeError: at least one item has to be provided');
+    this.#items = PythonTuple.from(items);
+  }
+
+  member(name: string): unknown {
+    switch (name) {
+      case 'current':
+        return this.#items[this.#position];
+      case 'items':
+        return this.#items;
+      case 'next':
+        return describeAs(() => {
+          const item = this.#items[this.#position];
+          this.#position = (this.#position + 1) % this.#items.length;
+          return item;
+        }, `<bound method Cycler.next of ${this.repr()}>`);
+      case 'reset':
+        return describeAs(() => {
+          this.#position = 0;
+          return null;
+        }, `<bound method Cycler.reset of ${this.repr()}>`);
+      default:
+        return undefined;
+    }
+  }
+
+  repr(): string {
+    return `<jinja2.utils.Cycler object at ${this.#address}>`;
+  }
+}
+
+/** Python's `dict(mapping_or_pairs, **kwargs)`, which namespace() takes too. */
+function pythonDict(name: string, rest: unknown[]): Record<string, unknown> {
+  const [args, kwargs] = keywordsOf(rest);
+  if (args.length > 1) fail(`TypeError: ${name} expected at most 1 argument, got ${args.length}`);
+  const out: Record<string, unknown> = {};
+  const [source] = args;
+  if (isMapping(source)) Object.assign(out, source);
+  else if (args.length === 1) {
+    if (source === undefined || source === null || typeof source !== 'object' && typeof source !== 'string') {
+      fail(`TypeError: '${pythonTypeName(source)}' object is not iterable`);
+    }
+    iterate(source).forEach((pair, i) => {
+      const items = typeof pair === 'string' || Array.isArray(pair) || pair instanceof PythonIterator ? iterate(pair) : undefined;
+      if (items === undefined) fail(`TypeError: cannot convert dictionary update sequence element #${i} to a sequence`);
+      if (items.length !== 2) fail(`ValueError: dictionary update sequence element #${i} has length ${items.length}; 2 is required`);
+      out[String(items[0])] = items[1];
+    });
+  }
+  return Object.assign(out, kwargs);
+}
+
+/** Python's unpacking of `value` into `count` names (`{% set a, b = … %}`), with Python's errors. */
+export function unpack(value: unknown, count: number): unknown[] {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'string' && value !== undefined)) {
+    fail(`TypeError: cannot unpack non-iterable ${pythonTypeName(value)} object`);
+  }
+  const items = iterate(value);
+  if (items.length > count) fail(`ValueError: too many values to unpack (expected ${count})`);
+  if (items.length < count) fail(`ValueError: not enough values to unpack (expected ${count}, got ${items.length})`);
+  return items;
+}
+
+/** Jinja2's globals that nunjucks has not, or has otherwise (its cycler's `current` and joiner's `,`). */
+export const JINJA2_GLOBALS: Record<string, unknown> = {
+  dict: describeAs((...rest: unknown[]) => pythonDict('dict', rest), "<class 'dict'>"),
+  namespace: describeAs((...rest: unknown[]) => new Namespace(pythonDict('namespace', rest)), "<class 'jinja2.utils.Namespace'>"),
+  cycler: describeAs((...items: unknown[]) => new Cycler(keywordsOf(items)[0]), "<class 'jinja2.utils.Cycler'>"),
+  joiner: describeAs((...rest: unknown[]) => {
+    const [args, kwargs] = keywordsOf(rest);
+    // Its separator is `', '` when not given (nunjucks' was `,`).
+    const sep = 'sep' in kwargs ? kwargs.sep : args.length > 0 ? args[0] : ', ';
+    let first = true;
+    return describeAs(() => {
+      if (first) {
+        first = false;
+        return '';
+      }
+      return sep;
+    }, `<jinja2.utils.Joiner object at ${madeUpAddress()}>`);
+  }, "<class 'jinja2.utils.Joiner'>"),
+};
+
