@@ -412,4 +412,31 @@ describe('the deploy commands with the local provider', () => {
     }
     expect(fs.existsSync(home)).toBe(false);
   });
+
+  it('cloud task status|delete point at what shows or removes a task on this machine, not at how to deploy one', async () => {
+    const { projectDir } = makeProject('deploy:\n  cloud_provider: local\n  resource_group: rg\n  task: t1\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const home = path.join(makeTempDir(), 'home');
+    const status = await runCli(['cloud', 'task', 'status', '-p', projectDir], { env: { HANDOFF_HOME: home } });
+    expect(status.code, status.stderr).toBe(2);
+    expect(status.stderr).toContain('fix: set deploy.cloud_provider (or --cloud-provider) to a cloud; with the local provider a task is its project in the local store: `cloud bucket status`, `cloud schedule list` and `cloud job status` show it');
+    const removed = await runCli(['cloud', 'task', 'delete', '-p', projectDir, '-y'], { env: { HANDOFF_HOME: home } });
+    expect(removed.code, removed.stderr).toBe(2);
+    expect(removed.stderr).toContain('`cloud schedule delete` and `project delete` remove it');
+    for (const r of [status, removed]) expect(r.stderr).not.toContain('cloud schedule create');
+  });
+});
+
+describe('--cloud-profile with the local provider', () => {
+  it('is said to be of no use to it (a warning, once), not dropped without a word', async () => {
+    const { projectDir } = makeProject('deploy:\n  cloud_provider: local\n  resource_group: rg\n  task: t1\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n');
+    const home = path.join(makeTempDir(), 'home');
+    const r = await runCli(['cloud', 'bucket', 'status', '-p', projectDir, '--cloud-profile', 'prod-account'], { env: { HANDOFF_HOME: home } });
+    expect(r.code, r.stderr).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('--cloud-profile'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`WARNING - --cloud-profile is not used by the local provider, which ignored it: its store is folders under ${home} (HANDOFF_HOME), which need no credentials`);
+    // Without the option, nothing is said.
+    const plain = await runCli(['cloud', 'bucket', 'status', '-p', projectDir], { env: { HANDOFF_HOME: home } });
+    expect(plain.stderr).not.toContain('--cloud-profile');
+  });
 });

@@ -1,5 +1,6 @@
-// `cloud logs` of a task that is not deployed, and of an inverted time range, is a mistake to say (exit 2) on every
-// provider, not an empty answer (review "the same commands across providers", 2026-12-06, findings 3 and 8).
+// `cloud logs` and `cloud job status|stop` of a task that is not deployed, and `cloud logs` of an inverted time range, are
+// mistakes to say (exit 2) on every provider, not an empty answer (review "the same commands across providers",
+// 2026-12-06, findings 3 and 8; fourth review's leftovers).
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,27 @@ describe('cloud logs', () => {
       const logs = await p.cli(['cloud', 'logs', '-p', p.dir, '-v', 'start_time=2026-12-06T11:33:00Z', 'end_time=2026-12-06T11:30:00Z']);
       expect(logs.code, `${name}: ${logs.stderr}`).toBe(2);
       expect(logs.stderr, name).toContain('error: end_time=2026-12-06T11:30:00Z is before start_time=2026-12-06T11:33:00Z');
+    }
+  }, 180_000);
+});
+
+describe('cloud job status|stop', () => {
+  it('of a task that is not deployed say so with the words of cloud logs (exit 2), not an empty list or "no run"', async () => {
+    for (const [name, p] of Object.entries(providers('nevertask'))) {
+      // The resource group deployed, the task not: Azure says so rather than that it has no log workspace.
+      if (name === 'azure') {
+        for (const what of ['bucket', 'resources']) expect((await p.cli(['cloud', what, 'create', '-p', p.dir, '-y'])).code).toBe(0);
+      }
+      const logs = await p.cli(['cloud', 'logs', '-p', p.dir]);
+      const notDeployed = logs.stderr.split('\n').filter((l) => l.startsWith('error: ') || l.startsWith('fix: '));
+      expect(notDeployed, `${name}: ${logs.stderr}`).toHaveLength(2);
+      for (const args of [['cloud', 'job', 'status'], ['cloud', 'job', 'status', '-v', 'id=1234'], ['cloud', 'job', 'stop', '-v', 'id=1234'], ['cloud', 'logs', '-v', 'id=1234']]) {
+        const result = await p.cli([...args, '-p', p.dir]);
+        const what = `${name} ${args.join(' ')}`;
+        expect(result.code, `${what}: ${result.stdout}${result.stderr}`).toBe(2);
+        expect(result.stdout, what).toBe('');
+        for (const line of notDeployed) expect(result.stderr, what).toContain(line);
+      }
     }
   }, 180_000);
 });

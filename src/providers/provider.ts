@@ -192,6 +192,11 @@ export interface ScheduleLifecycle {
   delete(targetId?: string): Promise<ScheduleChange[]>;
   /** Something to tell the user after `create`, e.g. that the local scheduler is not running. */
   checkFiring(): Promise<string | undefined>;
+  /**
+   * True when a disabled schedule is deployed as nothing at all (Azure: a schedule trigger cannot be paused), so
+   * `create` has nothing of it to make; absent: it is deployed, disabled.
+   */
+  readonly disabledIsAbsent?: boolean;
 }
 
 /** Why a finished cloud run failed, in the run record's words (SPEC §5). */

@@ -8,6 +8,7 @@ import { loadProject, type LoadedProject } from '../project/load-project.js';
 import type { CloudProviderName } from '../project/cloud-providers.js';
 import { isHandoffProcess } from '../process/process-alive.js';
 import { createProvider, type CloudJob, type DeployTarget } from '../providers/provider.js';
+import { AmbiguousJobError } from '../providers/pick-job.js';
 import { resolveDeployTarget } from '../providers/store/deploy-target.js';
 import { findRunRecord, isAbandoned, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
@@ -690,7 +691,7 @@ export class ProjectBackend {
 
 /** A job id the provider did not find, as a 404 that does not quote the id (see NO_SUCH_JOB). */
 function noSuchJob(error: UserError): HttpError {
-  return new HttpError(404, / matches \d+ jobs /.test(error.message) ? 'more than one job starts so: give the whole job id' : NO_SUCH_JOB);
+  return new HttpError(404, error instanceof AmbiguousJobError ? 'more than one job starts so: give the whole job id' : NO_SUCH_JOB);
 }
 
 /** A cloud job without a record (yet) as a row of the runs table. */

@@ -131,3 +131,64 @@ describe('cloud job status|stop -v id=<a whole task id>', () => {
     expect(status.stdout).toContain(ownId);
   });
 });
+
+describe('cloud job status|stop of a task that is not deployed', () => {
+  it('say that the task is not deployed, as cloud run does (exit 2), not an empty list or "no run"', async () => {
+    const never = makeProject(`tasks:
+  - name: load
+    commands:
+      - command: "true"
+deploy:
+  cloud_provider: aws
+  resource_group: rn
+  task: nevertask
+`).projectDir;
+    const run = await cli(['cloud', 'run', '-p', never]);
+    expect(run.code, run.stderr).toBe(2);
+    const notDeployed = run.stderr.split('\n').filter((l) => l.startsWith('error: ') || l.startsWith('fix: '));
+    expect(notDeployed[0]).toBe('error: there is no task definition handoff-dev-rn-nevertask: the task is not deployed');
+    for (const args of [['cloud', 'job', 'status'], ['cloud', 'job', 'status', '-v', 'id=1234'], ['cloud', 'job', 'stop', '-v', 'id=1234']]) {
+      const result = await cli([...args, '-p', never]);
+      const what = args.join(' ');
+      expect(result.code, `${what}: ${result.stdout}${result.stderr}`).toBe(2);
+      expect(result.stdout, what).toBe('');
+      for (const line of notDeployed) expect(result.stderr, what).toContain(line);
+    }
+  });
+});
+
+describe('cloud job status|stop -v id=<a start that several runs share>', () => {
+  it('names the runs it matches and how to pick one (exit 2)', async () => {
+    const cluster = 'handoff-dev-rn';
+    const ecs = new ECSClient(clientConfig());
+    await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: 'handoff-dev-rn-amb', containerDefinitions: [{ name: 'amb', image: 'busybox', memory: 512 }] }));
+    const amb = makeProject(`tasks:
+  - name: load
+    commands:
+      - command: "true"
+deploy:
+  cloud_provider: aws
+  resource_group: rn
+  task: amb
+`).projectDir;
+    // Task ids are random: runs are started until two share their first character (at most 17 runs).
+    const byStart = new Map<string, string[]>();
+    let shared: string[] | undefined;
+    while (!shared) {
+      const out = await ecs.send(new RunTaskCommand({ cluster, taskDefinition: 'handoff-dev-rn-amb', launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } } }));
+      const id = out.tasks![0]!.taskArn!.split('/').pop()!;
+      const same = [...(byStart.get(id[0]!) ?? []), id];
+      byStart.set(id[0]!, same);
+      if (same.length === 2) shared = same;
+    }
+    const prefix = shared[0]![0]!;
+    for (const verb of ['status', 'stop']) {
+      const result = await cli(['cloud', 'job', verb, '-p', amb, '-v', `id=${prefix}`]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`error: "${prefix}" matches 2 runs of dev-rn/amb (`);
+      for (const id of shared) expect(result.stderr).toContain(id);
+      expect(result.stderr).toMatch(/fix: give more of the id, enough to name one run: e\.g\. -v id=[0-9a-f-]{32,36}/);
+    }
+  });
+});

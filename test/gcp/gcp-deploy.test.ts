@@ -434,7 +434,7 @@ describe('teardown', () => {
     expect(emulator.iam.policy(`projects/${PROJECT}/secrets/handoff_dev-it`).bindings).toEqual([]);
     // The secrets themselves are the user's and stay, as SSM parameters do on AWS.
     expect(emulator.secrets.secrets.has(`projects/${PROJECT}/secrets/handoff_dev-it_words`)).toBe(true);
-    expect(parse((await cli(['cloud', 'task', 'status', '-p', words])).stdout)).toEqual({ job: 'handoff-dev-it-words', status: 'NOT_CREATED' });
+    expect(parse((await cli(['cloud', 'task', 'status', '-p', words])).stdout)).toEqual({ task: 'dev-it/words', status: 'NOT_CREATED', deployed: false, image: null, job: 'handoff-dev-it-words' });
 
     // Another task of the same resource group (deployed from its own project) still holds the identity; one of
     // another group does not.

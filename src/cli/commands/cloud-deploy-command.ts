@@ -19,6 +19,13 @@ function describeDeployingProviders(): string {
     .join(', ');
 }
 
+/** What does on this machine what a deploy command does on a cloud: a status is read, a delete removes, the rest deploy. */
+function describeLocalCounterpart(action: ManageAction | undefined): string {
+  if (action === 'status') return 'with the local provider a task is its project in the local store: `cloud bucket status`, `cloud schedule list` and `cloud job status` show it';
+  if (action === 'delete') return 'with the local provider a task is its project in the local store: `cloud schedule delete` and `project delete` remove it';
+  return 'on this machine use `cloud bucket create`, `project push` and `cloud schedule create`';
+}
+
 /**
  * Runs `body` with the provider's deployment. The local provider has none, and a cloud may lack a kind (`cloud role`
  * is AWS's): both are refused before anything is called, saying what to use instead.
@@ -48,7 +55,7 @@ function withDeployment<T>(
         const clouds = listProviderEntries().flatMap((e) => (e.deployment ? [e.name] : []));
         const named = clouds.length > 1 ? `${clouds.slice(0, -1).join(', ')} or ${clouds[clouds.length - 1]}` : clouds.join('');
         throw new UserError(`handoff ${command.what} needs a cloud provider (${named}), and this project uses the ${target.provider} provider: ${describeDeployingProviders()}`, {
-          fix: 'set deploy.cloud_provider (or --cloud-provider) to a cloud; on this machine use `cloud bucket create`, `project push` and `cloud schedule create`',
+          fix: `set deploy.cloud_provider (or --cloud-provider) to a cloud; ${describeLocalCounterpart(command.action)}`,
         });
       }
       if (command.kind !== undefined && !entry.kinds[command.kind]) {

@@ -2,6 +2,7 @@
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
 import type { CloudJob, LogLine, LogQuery, LogReader, RunLifecycle } from '../../providers/provider.js';
+import { UnknownJobError } from '../../providers/pick-job.js';
 import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, withStoreSession } from './store-session.js';
@@ -32,6 +33,24 @@ function runEnvs(project: Project | undefined, texts: Record<string, string>, ex
   }
   for (const [k, v] of Object.entries(extra)) envs[k] = String(v);
   return envs;
+}
+
+/**
+ * A run by id. An id no run has, of a task that is not deployed (a misspelt task or region), is said to be of a task
+ * that is not deployed, as `cloud run` and `cloud logs` say it, not taken for a wrong id.
+ */
+async function findJob(runs: RunLifecycle, id: string): Promise<CloudJob> {
+  return explainUnknownJob(runs, () => runs.get(id));
+}
+
+/** Runs `body`; when it finds no run of the id it was given, the task's not being deployed is the error said instead. */
+async function explainUnknownJob<T>(runs: RunLifecycle, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof UnknownJobError) await runs.checkDeployed();
+    throw error;
+  }
 }
 
 function isFinished(job: CloudJob): boolean {
@@ -177,11 +196,15 @@ export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
     const texts = parseVarTexts(options.vars, '-v');
     warnUnreadVars(session.log, texts, 'cloud job status', ['id']);
     const { id } = texts;
+    const { runs } = session.provider;
     if (id !== undefined) {
-      printResult(options, { job: toRow(await session.provider.runs.get(id)) });
+      printResult(options, { job: toRow(await findJob(runs, id)) });
       return 0;
     }
-    printResult(options, { jobs: (await session.provider.runs.list()).map(toRow) });
+    const jobs = await runs.list();
+    // No runs at all: a task that is not deployed (a misspelt task, another region) is said so, as `cloud logs` does.
+    if (jobs.length === 0) await runs.checkDeployed();
+    printResult(options, { jobs: jobs.map(toRow) });
     return 0;
   });
 }
@@ -192,7 +215,7 @@ export function cloudJobStopCommand(options: GlobalOptions): Promise<number> {
     warnUnreadVars(session.log, texts, 'cloud job stop', ['id']);
     const { id } = texts;
     if (id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
-    const current = await session.provider.runs.get(id);
+    const current = await findJob(session.provider.runs, id);
     if (isFinished(current)) {
       session.log.log('info', `Job ${current.id} had already ended (${current.status}); there is nothing to stop`);
       printResult(options, { job: toRow(current) });
@@ -236,7 +259,8 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
     }
     const print = createLinePrinter(options.json, query.jobId === undefined);
     const reader = runs.openLogs(query);
-    const lines = await reader.read();
+    // A reader that looks the id up (Google Cloud, Azure) finds no run of a task that is not deployed: said as such.
+    const lines = await explainUnknownJob(runs, () => reader.read());
     print(lines);
     // One read is bounded (10,000 events on AWS); the rest is read on, printed as it comes, until the range is exhausted.
     while (reader.more === true) {
@@ -250,11 +274,11 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
       }
     }
     // No lines for an id: a run not known either is a wrong id (a run too old for the job listing still has its logs).
-    if (lines.length === 0 && query.jobId !== undefined && vars.follow !== true) await runs.get(query.jobId);
+    if (lines.length === 0 && query.jobId !== undefined && vars.follow !== true) await findJob(runs, query.jobId);
     // No lines at all: a task that is not deployed (a misspelt task, another region) is said so, as `cloud run` does.
     if (lines.length === 0 && query.jobId === undefined) await runs.checkDeployed();
     if (vars.follow !== true) return 0;
-    const target = query.jobId !== undefined ? await runs.get(query.jobId) : (await runs.list()).find((j) => !isFinished(j));
+    const target = query.jobId !== undefined ? await findJob(runs, query.jobId) : (await runs.list()).find((j) => !isFinished(j));
     if (!target || isFinished(target)) {
       session.log.log('info', `No run of ${session.provider.names.resourceGroup}/${session.provider.names.task} is going on; nothing to follow`);
       return 0;

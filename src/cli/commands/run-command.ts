@@ -99,5 +99,5 @@ async function fetchRunAndPush(
     printRunPlan(prepared, options, provider.objects.describe(provider.names.s3.projectKey));
     return 0;
   }
-  return runThenPush(session, prepared, runOptions, options, explain);
+  return runThenPush({ ...session, fromStore: true }, prepared, runOptions, options, explain);
 }

@@ -49,7 +49,7 @@ export function printRunPlan(prepared: PreparedRun, options: GlobalOptions, sour
  * without a handler it would end handoff at once, leaving the record `running` and the workspace locked. Ends with
  * one summary line: status, duration, Singer records and state.
  */
-export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunOptions, options: GlobalOptions, log: ConsoleLog): Promise<RunResult> {
+export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunOptions, options: GlobalOptions, log: ConsoleLog, recordIn: RecordPlace = 'workspace'): Promise<RunResult> {
   const interrupt = new RunInterrupt();
   const onSignal = (signal: InterruptSignal): void => {
     if (interrupt.signal) {
@@ -68,7 +68,7 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
   process.on('SIGHUP', onHup);
   try {
     // The summary is written while the run's console log still takes lines, so the log ends as the terminal does.
-    const result = await executeLocalRun(prepared, { ...runOptions, onRecorded: (done, outcome) => reportRun(done, outcome, prepared, options, log) }, interrupt);
+    const result = await executeLocalRun(prepared, { ...runOptions, onRecorded: (done, outcome) => reportRun(done, outcome, prepared, options, log, recordIn) }, interrupt);
     if (options.json) process.stdout.write(`${JSON.stringify(maskDeep(result, prepared.masker), null, 2)}\n`);
     return result;
   } finally {
@@ -78,7 +78,21 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
   }
 }
 
-function reportRun(result: RunResult, record: RecordedOutcome, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog): void {
+/**
+ * Where the user reads a failed run's record: the workspace (`runs show -w`), or the store the run pushes it to, for a
+ * `handoff run -a` from the store, which is what a cloud run is: its workspace is a folder of the container, gone
+ * with it, and the user's machine reads the record with the project's deploy keys (`runs show -p`).
+ */
+export type RecordPlace = 'workspace' | 'store';
+
+/** The command that shows a run's record from where the user is. */
+function describeDetailsCommand(runId: string, options: GlobalOptions, recordIn: RecordPlace): string {
+  if (recordIn === 'workspace') return `handoff runs show ${runId} -w ${options.workspaceDir}`;
+  // The stage picks the store's resource group: named unless it is the default one.
+  return `handoff runs show ${runId} -p <project>${options.stage === 'dev' ? '' : ` -s ${options.stage}`}`;
+}
+
+function reportRun(result: RunResult, record: RecordedOutcome, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog, recordIn: RecordPlace): void {
   const records = formatRecordCounts(record.records, record.untaggedRecords);
   const counted = records ? `; records: ${records}` : '';
   if (record.state) {
@@ -93,6 +107,6 @@ function reportRun(result: RunResult, record: RecordedOutcome, prepared: Prepare
   else if (result.status === 'interrupted') log.log('warning', `Run ${result.runId} was interrupted by ${result.interruptSignal}`);
   else {
     const why = prepared.masker.mask(record.reason ?? result.message ?? 'a task failed');
-    log.log('error', `Run ${result.runId} failed: ${why} (details: handoff runs show ${result.runId} -w ${options.workspaceDir})`);
+    log.log('error', `Run ${result.runId} failed: ${why} (details: ${describeDetailsCommand(result.runId, options, recordIn)})`);
   }
 }

@@ -13,6 +13,8 @@ import { watchStopRequest } from './stop-request.js';
 export interface PushStore {
   provider: Provider;
   log: ConsoleLog;
+  /** `handoff run`, whose project came from the store: a failed run's record is named there (see RecordPlace). */
+  fromStore?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function runThenPush(
   const stopRequest = watchStopRequest(store.provider, store.log);
   let result: Awaited<ReturnType<typeof runInTerminal>>;
   try {
-    result = await runInTerminal(prepared, runOptions, options, store.log);
+    result = await runInTerminal(prepared, runOptions, options, store.log, store.fromStore && options.pushArtifacts ? 'store' : 'workspace');
   } catch (error) {
     stop.release();
     stopRequest.release();

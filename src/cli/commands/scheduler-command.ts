@@ -198,9 +198,10 @@ export function cloudScheduleCreateCommand(options: GlobalOptions): Promise<numb
       throw new UserError(`no schedule with target_id ${targetId} in ${project.file}`, { fix: `use one of: ${project.schedules.map((s) => s.target_id).join(', ') || '(none)'}` });
     }
     const changes = await session.provider.schedules.create(chosen);
-    // A cloud that deploys a disabled schedule as nothing at all (Azure) changes nothing for it: "schedules: []" alone
-    // would read as if the command had been ignored.
-    const disabled = chosen.filter((s) => !s.enabled && !changes.some((c) => c.target_id === s.target_id)).map((s) => s.target_id);
+    // A cloud that deploys a disabled schedule as nothing at all (Azure) changes nothing for it: "unchanged" alone would
+    // read as if it were deployed.
+    const absent = session.provider.schedules.disabledIsAbsent === true;
+    const disabled = chosen.filter((s) => absent && !s.enabled && changes.some((c) => c.target_id === s.target_id && c.action === 'unchanged')).map((s) => s.target_id);
     if (disabled.length > 0) session.log.log('info', `${plural(disabled.length, 'schedule')} ${disabled.join(', ')} ${disabled.length === 1 ? 'is' : 'are'} disabled (enabled: false in ${project.file}): nothing of ${disabled.length === 1 ? 'it' : 'them'} is deployed on ${session.provider.name}, so there was nothing to create`);
     printResult(options, { schedules: changes });
     const notice = await session.provider.schedules.checkFiring();

@@ -6,6 +6,7 @@ import type { DeployEvent, DeploymentPlan, Deployment, ManageRequest } from '../
 import type { AwsProvider } from './aws-provider.js';
 import type { DeployEvent as StackDeployEvent } from './deploy/apply-deploy.js';
 import type { DeployRequest as StackDeployRequest, ProjectDeployPlan } from './deploy/deploy-project.js';
+import { createTaskDeletionReport, createTaskStatusReport } from '../deploy/task-report.js';
 
 /** The shared plan, holding the stacks' own plan and the request it was made for (apply needs both). */
 interface AwsDeploymentPlan extends DeploymentPlan {
@@ -62,7 +63,10 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
     }
 
     if (action === 'status') {
-      if (kind === 'task') return { ...(await stacks.readTaskStatus(provider)) };
+      if (kind === 'task') {
+        const { status, ...own } = await stacks.readTaskStatus(provider);
+        return createTaskStatusReport({ task: `${names.resourceGroup}/${names.task}`, status, ...(own.task_definition?.image ? { image: String(own.task_definition.image) } : {}) }, own);
+      }
       if (kind === 'resources') return { ...(await stacks.readStackStatus(provider, 'resources', names.resourcesStack)) };
       return { ...(await stacks.readStackStatus(provider, 'role', stacks.findRoleStackName(provider, role))) };
     }
@@ -72,7 +76,16 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
         if (result.logs.action === 'kept') {
           request.onEvent({ type: 'notice', level: 'info', message: `Kept the log group ${result.logs.group}: \`handoff cloud logs\` still reads it; -v delete_logs=true deletes it` });
         }
-        return { stack: result.stack.name, action: result.stack.action, schedules_deleted: result.schedules, log_group: result.logs };
+        const stackAction = result.stack.action === 'absent' ? 'absent' : 'deleted';
+        const resources = [
+          { resource: result.stack.name, what: 'stack', kind: 'task', action: stackAction },
+          // The log group is retained by the stack (DeletionPolicy Retain): kept, unless -v delete_logs=true.
+          { resource: result.logs.group, what: 'log group', kind: 'task', action: result.logs.action === 'kept' ? 'retained' : result.logs.action },
+        ];
+        return createTaskDeletionReport(
+          { task: `${names.resourceGroup}/${names.task}`, action: stackAction, schedules: result.schedules, resources },
+          { stack: result.stack.name, log_group: result.logs },
+        );
       }
       const result = kind === 'resources' ? await stacks.deleteResourcesStack(provider, apply) : await deleteStackStep(provider.cloudFormation, 'role', stacks.findRoleStackName(provider, role), apply);
       return { stack: result.name, action: result.action };

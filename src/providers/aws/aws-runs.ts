@@ -3,6 +3,7 @@ import { UserError } from '../../errors.js';
 import type { Deploy } from '../../project/types.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
+import { pickJob } from '../pick-job.js';
 import { assertOwner, createOwner, readContainersStage, readOwner } from './deploy/check-ownership.js';
 import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
 import type { DeployNames } from './names.js';
@@ -82,10 +83,10 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       // The cluster is the resource group's (or deploy.cluster, perhaps shared): only a run of this task's family is its.
       if (task && isOfFamily(task.taskDefinitionArn, names.taskDefinitionFamily)) return describeFargateJob(task, names.containerName);
     }
-    const matches = (await listJobs()).filter((j) => j.id.startsWith(id));
-    if (matches.length === 1) return matches[0]!;
-    throw new UserError(matches.length === 0 ? `no run "${id}" of ${names.resourceGroup}/${names.task} on cluster ${names.cluster}` : `"${id}" matches ${matches.length} runs`, {
-      fix: 'see the ids with `handoff cloud job status` (ECS keeps stopped tasks for about an hour)',
+    return pickJob(await listJobs(), id, {
+      task: `${names.resourceGroup}/${names.task}`,
+      where: `on cluster ${names.cluster}`,
+      unknownFix: 'see the ids with `handoff cloud job status` (ECS keeps stopped tasks for about an hour)',
     });
   }
 

@@ -5,6 +5,7 @@ import type { Project } from '../../project/types.js';
 import type { Deployment, ManageRequest } from '../deployment.js';
 import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
 import { applyResourceSteps, planResourceSteps } from '../deploy/resource-plan.js';
+import { createTaskDeletionReport, createTaskStatusReport, NOT_CREATED } from '../deploy/task-report.js';
 import { describeOtherTasks } from '../deploy/other-tasks.js';
 import { planProjectSync } from '../deploy/sync-project.js';
 import type { Provider } from '../provider.js';
@@ -87,7 +88,8 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       if (kind === 'task') {
         const schedules = await provider.schedules.delete();
         await steps.deleteTaskResources(provider, report);
-        return { task: `${names.resourceGroup}/${names.task}`, resources: deleted, schedules_deleted: schedules.map((s) => s.target_id) };
+        const job = deleted.find((d) => d.what === 'Container Apps job');
+        return createTaskDeletionReport({ task: `${names.resourceGroup}/${names.task}`, action: job?.action === 'deleted' ? 'deleted' : 'absent', schedules, resources: deleted }, {});
       }
       if (!names.ownsEnvironment) return { environment: names.environment, action: 'kept', message: 'deploy.environment names an environment handoff did not make, so it is never deleted' };
       const apps = await provider.apis.containerApps();
@@ -228,7 +230,8 @@ async function readTaskStatus(provider: AzureProvider): Promise<Record<string, u
     }
   }
   const container = job?.template?.containers?.[0];
-  return {
+  const status = job ? (job.provisioningState ?? 'Succeeded') : NOT_CREATED;
+  return createTaskStatusReport({ task: `${names.resourceGroup}/${names.task}`, status, ...(container?.image ? { image: container.image } : {}) }, {
     job: job
       ? {
           name: names.job,
@@ -242,5 +245,5 @@ async function readTaskStatus(provider: AzureProvider): Promise<Record<string, u
       : { name: names.job, status: 'NOT_CREATED' },
     identity: { name: names.identity, status: identity ? 'Succeeded' : 'NOT_CREATED', ...(identity ? { client_id: identity.properties?.clientId, role_assignments: grants } : {}) },
     alert_rule: { name: names.alertRule, status: alert ? 'Succeeded' : 'NOT_CREATED' },
-  };
+  });
 }

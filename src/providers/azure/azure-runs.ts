@@ -3,6 +3,7 @@ import { findOwnershipConflict, readJobStage, readOwner } from './deploy/check-o
 import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
+import { pickJob } from '../pick-job.js';
 import type { AzureProvider } from './azure-provider.js';
 import { describeExecution, type ExecutionSource, type SystemLogEvent } from './describe-execution.js';
 import { USER_STOP_MARK } from './resources/failure-alert.js';
@@ -118,12 +119,7 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       const execution = await apps.getExecution(source.job, id);
       if (execution) return (await describeAll([{ execution, source }]))[0]!;
     }
-    const matches = (await listJobs()).filter((j) => j.id.startsWith(id));
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length === 0) throw new UserError(`no run "${id}" of ${names.resourceGroup}/${names.task} (Container Apps job ${names.job})`, { fix: 'see the ids with `handoff cloud job status`' });
-    // Named as the local provider names them, so the user can pick one without another command.
-    const shown = matches.slice(0, 5).map((j) => j.id).join(', ');
-    throw new UserError(`"${id}" matches ${matches.length} runs of ${names.resourceGroup}/${names.task} (${shown}${matches.length > 5 ? ', …' : ''})`, { fix: 'give more of the id, enough to name one run' });
+    return pickJob(await listJobs(), id, { task: `${names.resourceGroup}/${names.task}`, where: `(Container Apps job ${names.job})` });
   }
 
   return {

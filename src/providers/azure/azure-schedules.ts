@@ -152,6 +152,7 @@ export function createAzureScheduleLifecycle(getProvider: () => AzureProvider): 
   }
 
   return {
+    disabledIsAbsent: true,
     async create(schedules) {
       const { names } = getProvider();
       // Every schedule's trigger is planned (or refused) before the first write.
@@ -167,10 +168,9 @@ export function createAzureScheduleLifecycle(getProvider: () => AzureProvider): 
         // A disabled schedule has no job: Container Apps cannot pause a schedule trigger, and a job that is not there
         // cannot fire.
         if (!schedule.enabled) {
-          if (existing) {
-            await removeSchedule(schedule.target_id, existing);
-            changes.push({ target_id: schedule.target_id, id: existing.name ?? name, action: 'deleted' });
-          }
+          if (existing) await removeSchedule(schedule.target_id, existing);
+          // Listed either way, as every provider lists each schedule it was given (`unchanged`: it was not there).
+          changes.push({ target_id: schedule.target_id, id: existing?.name ?? name, action: existing ? 'deleted' : 'unchanged' });
           continue;
         }
         const trigger = triggers.get(schedule.target_id)!;

@@ -6,6 +6,7 @@ import { applyResourceSteps, planResourceSteps, type StepResult } from '../deplo
 import { applyResourceDeployment, describeResourceDeployment, describeStepResult, requireProject, type ResourceDeploymentPlan } from '../deploy/resource-deployment.js';
 import { planProjectSync, type ProjectSyncPlan } from '../deploy/sync-project.js';
 import type { DeployEvent, DeployRequest, Deployment, ManageRequest } from '../deployment.js';
+import { createTaskDeletionReport, createTaskStatusReport, NOT_CREATED } from '../deploy/task-report.js';
 import { checkServiceAccount, createBucketStep, createResourcesSteps, createTaskSteps, scopeTaskGrants, updatePolicy } from './deploy/gcp-steps.js';
 import { checkOwnership } from './deploy/check-ownership.js';
 import { describeGroupJobs, listGroupJobs } from './deploy/group-jobs.js';
@@ -132,21 +133,24 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       await remove('service account', names.taskServiceAccount, () => accounts.delete(names.taskServiceAccount));
     }
     const job = done.find((d) => d.what === 'Cloud Run job')!;
-    return { job: names.jobId, action: job.action, schedules_deleted: schedules.map((s) => s.id), resources: toRows(done) };
+    return createTaskDeletionReport(
+      { task: `${names.resourceGroup}/${names.task}`, action: job.action === 'deleted' ? 'deleted' : 'absent', schedules, resources: toRows(done) },
+      { job: names.jobId },
+    );
   }
 
   async function readTaskStatus(p: GcpProvider): Promise<Record<string, unknown>> {
     const { names } = p;
     const run = await p.apis.cloudRun();
     const job = await run.getJob(names.job);
-    if (!job) return { job: names.jobId, status: 'NOT_CREATED' };
+    const task = `${names.resourceGroup}/${names.task}`;
+    if (!job) return createTaskStatusReport({ task, status: NOT_CREATED }, { job: names.jobId });
     const spec = readJobSpec(job, Object.keys(names.labels));
     const [execution] = await run.listExecutions(names.job, 1);
     const latest = execution ? describeExecution(execution, [], names.schedulerServiceAccount) : undefined;
-    return {
+    const status = job.terminalCondition?.state === 'CONDITION_SUCCEEDED' ? 'READY' : String(job.terminalCondition?.state ?? 'UNKNOWN');
+    return createTaskStatusReport({ task, status, ...(spec.image ? { image: spec.image } : {}) }, {
       job: names.jobId,
-      status: job.terminalCondition?.state === 'CONDITION_SUCCEEDED' ? 'READY' : (job.terminalCondition?.state ?? 'UNKNOWN'),
-      image: spec.image,
       cpu: spec.cpu,
       memory: spec.memory,
       timeout_seconds: spec.timeoutSeconds,
@@ -154,7 +158,7 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       service_account: spec.serviceAccount,
       executions: Number(job.executionCount ?? 0),
       ...(latest ? { latest_execution: { id: latest.id, status: latest.status } } : {}),
-    };
+    });
   }
 
   async function manage(kind: string, action: 'create' | 'update' | 'delete' | 'status', request: ManageRequest): Promise<Record<string, unknown>> {

@@ -2,6 +2,7 @@
 import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
+import { pickJob } from '../pick-job.js';
 import { findJobConflict } from './deploy/check-ownership.js';
 import { describeExecution, toExecutionId } from './describe-execution.js';
 import type { GcpNames } from './names.js';
@@ -55,11 +56,7 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
       if (execution) return describe(execution);
     }
     // A unique start of the id, or its random end (`71262` of `handoff-dev-etl-rates-71262`), is enough.
-    const matches = (await listJobs()).filter((j) => j.id.startsWith(id) || j.id.endsWith(`-${id}`));
-    if (matches.length === 1) return matches[0]!;
-    throw new UserError(matches.length === 0 ? `no run "${id}" of ${names.resourceGroup}/${names.task} (Cloud Run job ${names.jobId})` : `"${id}" matches ${matches.length} runs`, {
-      fix: 'see the ids with `handoff cloud job status`',
-    });
+    return pickJob(await listJobs(), id, { task: `${names.resourceGroup}/${names.task}`, where: `(Cloud Run job ${names.jobId})` }, (j) => j.id.startsWith(id) || j.id.endsWith(`-${id}`));
   }
 
   const notDeployed = (): UserError =>

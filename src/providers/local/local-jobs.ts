@@ -11,6 +11,7 @@ import { createTimeSortableId } from '../../runner/run-project.js';
 import { listRunIds } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { CloudJob, DeployTarget, LogLine, RunLifecycle, StoreNames } from '../provider.js';
+import { pickJob } from '../pick-job.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import { homeWriteError } from './handoff-home.js';
 import { writeFileAtomicSync } from './write-file-atomic.js';
@@ -220,14 +221,7 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
  * the newest would stop (or show) a run that was not meant.
  */
 function findLocalJob(home: string, taskKey: string, id: string): LocalJob {
-  const jobs = listLocalJobs(home, taskKey);
-  const exact = jobs.find((j) => j.id === id);
-  if (exact) return exact;
-  const matches = jobs.filter((j) => j.id.startsWith(id));
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new UserError(`no job "${id}" for ${taskKey}`, { fix: 'see the ids with `handoff cloud job status`' });
-  const shown = matches.slice(0, 5).map((j) => j.id).join(', ');
-  throw new UserError(`"${id}" matches ${matches.length} jobs of ${taskKey} (${shown}${matches.length > 5 ? ', …' : ''})`, { fix: 'give more of the id, enough to name one job' });
+  return pickJob(listLocalJobs(home, taskKey), id, { task: taskKey, noun: 'job' });
 }
 
 /** Ends a running job's whole process group (handoff passes SIGTERM on to its commands). */

@@ -35,6 +35,9 @@ export function createLocalStoreNames(target: DeployTarget): StoreNames {
 export function createLocalProvider(target: DeployTarget, options: ProviderOptions = {}): Provider {
   const home = resolveHandoffHome();
   const names = createLocalStoreNames(target);
+  // Said as an option a command does not use is said (cli/register/run-options.ts), not dropped without a word: the
+  // user may think a cloud account was chosen.
+  if (target.profile) options.log?.('warning', `--cloud-profile is not used by the local provider, which ignored it: its store is folders under ${home.dir} (HANDOFF_HOME), which need no credentials`);
   const bucketDir = path.join(home.bucketsDir, names.bucket);
   const bucket: BucketLifecycle = {
     async create() {

@@ -112,7 +112,7 @@ export async function readStackStatus(provider: AwsProvider, kind: StackKind, na
 
 export interface TaskDeletion {
   stack: StackChange;
-  schedules: string[];
+  schedules: ScheduleChange[];
   /** The log group: `kept` (read it with `cloud logs`), `deleted` (-v delete_logs=true) or `absent`. */
   logs: { group: string; action: 'kept' | 'deleted' | 'absent' };
 }
@@ -129,8 +129,8 @@ export async function deleteTaskStack(provider: AwsProvider, options: ApplyOptio
   const logs = createCloudWatchLogsApi(provider.clientConfig);
   try {
     const group = provider.names.logGroup;
-    if (options.deleteLogs) return { stack, schedules: schedules.map((s) => s.id), logs: { group, action: (await logs.deleteLogGroup(group)) ? 'deleted' : 'absent' } };
-    return { stack, schedules: schedules.map((s) => s.id), logs: { group, action: (await logs.describeLogGroup(group)) ? 'kept' : 'absent' } };
+    if (options.deleteLogs) return { stack, schedules, logs: { group, action: (await logs.deleteLogGroup(group)) ? 'deleted' : 'absent' } };
+    return { stack, schedules, logs: { group, action: (await logs.describeLogGroup(group)) ? 'kept' : 'absent' } };
   } finally {
     logs.destroy();
   }
