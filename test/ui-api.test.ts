@@ -1,5 +1,7 @@
 // The web UI server without a browser: the access token, the JSON API, SSE events, starting runs, no secrets.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalSecrets } from '../src/secrets/local-secrets.js';
@@ -351,6 +353,33 @@ describe('starting runs', () => {
     expect(await json(allowed, '/api/overview')).toMatchObject({ canStartRuns: true, canStopRuns: true });
     const readOnly = await startUi(['-p', projectDir, '-w', workspaceDir, '--read-only']);
     expect((await json(readOnly, '/api/overview')).readOnlyReason).toContain('--read-only');
+  });
+});
+
+describe('stopping a run whose handoff is gone', () => {
+  it('does not signal another process that now has the abandoned run\'s pid, even a handoff one', async () => {
+    // An unrelated process (its command line names handoff, as another handoff's would) started after the run did.
+    const impostor = spawn('sh', ['-c', 'sleep 60', 'handoff-impostor'], { stdio: 'ignore', detached: true });
+    try {
+      const workspaceDir = makeTempDir();
+      fs.mkdirSync(path.join(workspaceDir, 'runs'), { recursive: true });
+      // The record of a run whose handoff was killed an hour ago (SIGKILL: still `running`), its pid since given away.
+      const startedAt = new Date(Date.now() - 3_600_000).toISOString();
+      const runId = `${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-dead`;
+      const record = { schema: 1, runId, project: { name: 'gone', dir: '/nowhere' }, stage: 'dev', trigger: 'manual', handoffVersion: '0.5.0', host: os.hostname(), pid: impostor.pid, status: 'running', startedAt, heartbeatAt: startedAt, tasks: [], records: {}, logs: { console: `runs/${runId}/console.log`, stderr: {} } };
+      fs.writeFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), JSON.stringify(record, null, 2));
+      const { projectDir } = makeProject('tasks:\n- name: sync\n  commands:\n  - command: "true"\n');
+      const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+      const stop = await call(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
+      expect(stop.status).toBe(409);
+      // Found abandoned (its handoff is gone): shown interrupted, and nothing is signalled.
+      expect(((await stop.json()) as { message: string }).message).toBe(`run ${runId} is not running (it interrupted)`);
+      expect((await json(ui, `/api/runs/${runId}`)).record).toMatchObject({ status: 'interrupted' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(isAlive(impostor.pid!)).toBe(true);
+    } finally {
+      process.kill(-impostor.pid!, 'SIGKILL');
+    }
   });
 });
 

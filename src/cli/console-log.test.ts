@@ -67,6 +67,30 @@ describe('createBatchedStderr', () => {
   });
 });
 
+describe('createConsoleLog hold', () => {
+  it('holds lines (stderr and tee) until released, writes them through the rewrite in order, and a detach waits for them', async () => {
+    const written: string[] = [];
+    const log = createConsoleLog('info', (t) => written.push(t));
+    const teed: string[] = [];
+    log.tee((line) => teed.push(line));
+    log.log('info', 'Task a started');
+    const release = log.hold();
+    log.log('warning', 'Received SIGTERM: stopping the run');
+    log.log('error', 'Task a ended with exit code 143');
+    // The run ends and detaches its console log while the lines are held: they still reach it once released.
+    const detached = log.tee(undefined);
+    expect(written).toHaveLength(1);
+    expect(teed).toHaveLength(1);
+    release((level, message) => (level === 'error' ? `${message} [mark]` : message));
+    release();
+    await detached;
+    log.log('error', 'later');
+    const strip = (l: string): string => l.replace(/^\[[^\]]+\]\s+/, '').trim();
+    expect(written.map(strip)).toEqual(['INFO - Task a started', 'WARNING - Received SIGTERM: stopping the run', 'ERROR - Task a ended with exit code 143 [mark]', 'ERROR - later [mark]']);
+    expect(teed.map(strip)).toEqual(['INFO - Task a started', 'WARNING - Received SIGTERM: stopping the run', 'ERROR - Task a ended with exit code 143 [mark]']);
+  });
+});
+
 describe('readLogLevel', () => {
   it('reads a level in any case (the original upper-cased -l and listed DEBUG, INFO, WARNING…), WARN too, and nothing else', () => {
     expect(['DEBUG', 'Info', 'WARNING', 'warn', 'ERROR', 'critical'].map(readLogLevel)).toEqual(['debug', 'info', 'warning', 'warning', 'error', 'critical']);

@@ -27,10 +27,21 @@ export function parseLogLevel(value: string | undefined): LogLevel {
   return readLogLevel(value ?? 'info') ?? 'info';
 }
 
+/** Rewrites a held line as it is written (see ConsoleLog.hold). */
+export type LineRewrite = (level: LogLevel, message: string) => string;
+
 export interface ConsoleLog {
   log(level: LogLevel, message: string): void;
-  /** Also copy every line to this sink (the run's console log file). */
-  tee(sink: ((line: string) => void) | undefined): void;
+  /**
+   * Also copy every line to this sink (the run's console log file). Detaching (undefined) while lines are held waits
+   * for their release, so they reach the sink they were logged under: the promise resolves once they did.
+   */
+  tee(sink: ((line: string) => void) | undefined): void | Promise<void>;
+  /**
+   * Holds the lines logged from now on (to stderr and the sink alike) until the returned release is called, which
+   * writes them in order, each through `rewrite`, as it writes every later line; only the first release counts.
+   */
+  hold(): (rewrite?: LineRewrite) => void;
 }
 
 let stampSecond = -1;
@@ -91,19 +102,42 @@ export function createBatchedStderr(): BatchedStderr {
 export function createConsoleLog(threshold: LogLevel, write: (text: string) => void = (t) => process.stderr.write(t)): ConsoleLog {
   let sink: ((line: string) => void) | undefined;
   let early: string[] | undefined = [];
+  let rewrite: LineRewrite | undefined;
+  // While held: the lines as they were logged (level, text with its time, the sink of that moment).
+  let held: { level: LogLevel; stamp: string; message: string; sink: typeof sink }[] | undefined;
+  let onRelease: (() => void)[] = [];
+  const emit = (level: LogLevel, stamp: string, message: string, to: typeof sink): void => {
+    const line = `[${stamp}] ${level.toUpperCase().padStart(8)} - ${rewrite ? rewrite(level, message) : message}`;
+    if (to) to(line);
+    else if (early && early.length < EARLY_LINES) early.push(line);
+    if (ORDER[level] >= ORDER[threshold]) write(`${line}\n`);
+  };
   return {
     log(level, message) {
-      const line = `[${timestamp()}] ${level.toUpperCase().padStart(8)} - ${message}`;
-      if (sink) sink(line);
-      else if (early && early.length < EARLY_LINES) early.push(line);
-      if (ORDER[level] >= ORDER[threshold]) write(`${line}\n`);
+      if (held) held.push({ level, stamp: timestamp(), message, sink });
+      else emit(level, timestamp(), message, sink);
     },
     tee(next) {
+      if (held && next === undefined) return new Promise<void>((resolve) => onRelease.push(resolve)).then(() => void (sink = undefined));
       sink = next;
       if (next && early) {
         for (const line of early) next(line);
         early = undefined;
       }
+    },
+    hold() {
+      if (held) return () => undefined;
+      held = [];
+      return (next) => {
+        if (!held) return;
+        rewrite = next;
+        const lines = held;
+        held = undefined;
+        for (const l of lines) emit(l.level, l.stamp, l.message, l.sink);
+        const waiting = onRelease;
+        onRelease = [];
+        for (const resolve of waiting) resolve();
+      };
     },
   };
 }

@@ -58,7 +58,7 @@ export interface LocalRunOptions {
   /** How much of a process's stderr the run's copies show when the whole is kept elsewhere (default: 1 MiB and 256 KiB). */
   stderrLimits?: StderrLimits;
   /** Receives the writer of the run's console log (W/runs/<id>/console.log) while the run goes on, then undefined. */
-  attachConsoleLog?: (write: ((line: string) => void) | undefined) => void;
+  attachConsoleLog?: (write: ((line: string) => void) | undefined) => void | Promise<void>;
   /**
    * Called once the run's record is complete, while its console log still takes lines: the caller's summary (state,
    * outcome) then ends the log as it ends the terminal. `outcome` is what the finished record says (masked).
@@ -302,7 +302,8 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       });
       throw error;
     } finally {
-      options.attachConsoleLog?.(undefined);
+      // Lines held after a SIGTERM (src/cli/commands/stop-request.ts) still reach the console log before it closes.
+      await options.attachConsoleLog?.(undefined);
       await recorder.close();
     }
   } finally {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { UserError } from '../errors.js';
 import { endAbandonedProcesses } from '../process/end-abandoned-processes.js';
 import { isHandoffProcess } from '../process/process-alive.js';
+import { readProcessStartTime } from '../process/process-identity.js';
 import { HEARTBEAT_MS } from './run-recorder.js';
 import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord } from './run-record.js';
 import { saveStateAtomically } from './singer-state.js';
@@ -65,10 +66,27 @@ export function findRunRecord(runsDir: string, idOrPrefix: string): RunRecord {
   return record;
 }
 
+/**
+ * /proc gives a process's start to a clock tick after the boot time, which it gives to the second: a run's handoff
+ * started at most this long after the run's recorded start, as read back.
+ */
+const PROCESS_START_SLACK_MS = 2_000;
+
+/**
+ * Whether the record's pid (on this host) is still the run's own handoff. Once that handoff is gone (killed, the machine
+ * restarted), its pid goes to any later process, another handoff too: one that started after the run did is not it.
+ * Without /proc, a live handoff command line is all there is to go by.
+ */
+export function isRunHandoff(record: RunRecord): boolean {
+  if (!isHandoffProcess(record.pid)) return false;
+  const started = readProcessStartTime(record.pid);
+  return started === undefined || started <= Date.parse(record.startedAt) + PROCESS_START_SLACK_MS;
+}
+
 /** Whether a record that says `running` belongs to a handoff that is gone (killed with SIGKILL, machine stopped). */
 export function isAbandoned(record: RunRecord, now = Date.now()): boolean {
   if (record.status !== 'running') return false;
-  if (record.host === os.hostname()) return !isHandoffProcess(record.pid);
+  if (record.host === os.hostname()) return !isRunHandoff(record);
   return now - Date.parse(record.heartbeatAt) > 3 * HEARTBEAT_MS;
 }
 

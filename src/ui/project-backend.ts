@@ -6,11 +6,10 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { loadProject, type LoadedProject } from '../project/load-project.js';
 import type { CloudProviderName } from '../project/cloud-providers.js';
-import { isHandoffProcess } from '../process/process-alive.js';
 import { createProvider, type CloudJob, type DeployTarget } from '../providers/provider.js';
 import { AmbiguousJobError } from '../providers/pick-job.js';
 import { resolveDeployTarget } from '../providers/store/deploy-target.js';
-import { findRunRecord, isAbandoned, lastSignOfLife } from '../runs/run-history.js';
+import { findRunRecord, isAbandoned, isRunHandoff, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import { createMasker, type Masker } from '../secrets/mask.js';
 import { scanSecretValues } from '../secrets/scan-secret-values.js';
@@ -608,7 +607,8 @@ export class ProjectBackend {
     if (detail.where === 'cloud') throw new HttpError(409, `run ${runId} ran in the provider: stop its job instead`);
     if (record.status !== 'running') return { status: 409, body: { message: `run ${record.runId} is not running (it ${record.status})` }, target: record.runId };
     if (record.host !== os.hostname()) throw new HttpError(409, `run ${record.runId} runs on ${record.host}, not on this machine`);
-    if (!isHandoffProcess(record.pid)) return { status: 409, body: { message: `the handoff of run ${record.runId} (pid ${record.pid}) is gone already` }, target: record.runId };
+    // The pid of a handoff that is gone may be another process's now (another handoff's too): never signalled.
+    if (!isRunHandoff(record)) return { status: 409, body: { message: `the handoff of run ${record.runId} (pid ${record.pid}) is gone already` }, target: record.runId };
     try {
       process.kill(record.pid, 'SIGTERM');
     } catch (error) {

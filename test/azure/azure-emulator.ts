@@ -54,6 +54,9 @@ interface SecretVersion {
   tags: Record<string, string>;
   contentType?: string;
   created: number;
+  updated: number;
+  /** attributes.enabled: a disabled version keeps its value, but Key Vault answers 403 (SecretDisabled) to reading it. */
+  enabled: boolean;
 }
 
 interface Operation {
@@ -68,6 +71,8 @@ class ArmError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Key Vault's `innererror` (e.g. SecretDisabled). */
+    readonly innererror?: { code: string },
   ) {
     super(message);
   }
@@ -286,7 +291,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
   }
 
   function sendError(res: http.ServerResponse, error: ArmError, headers: Record<string, string> = {}): void {
-    send(res, error.status, { error: { code: error.code, message: error.message } }, headers);
+    send(res, error.status, { error: { code: error.code, message: error.message, ...(error.innererror ? { innererror: error.innererror } : {}) } }, headers);
   }
 
   function authenticate(req: http.IncomingMessage, audience: string): TokenClaims | undefined {
@@ -371,7 +376,8 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     const vault = [...resources.values()].find((r) => r.type.toLowerCase() === 'microsoft.keyvault/vaults' && r.id.split('/').pop()!.toLowerCase() === vaultName.toLowerCase());
     if (!vault) throw new ArmError(404, 'VaultNotFound', `The vault ${vaultName} does not exist.`);
     const scope = `${vault.id}/secrets/${secretName}`;
-    const writing = req.method === 'PUT';
+    // Set Secret (PUT) and Update Secret (PATCH of a version's attributes, tags, content type) change it.
+    const writing = req.method === 'PUT' || req.method === 'PATCH';
     const allowed = writing ? [ROLE.keyVaultSecretsOfficer, ROLE.keyVaultAdministrator] : [ROLE.keyVaultSecretsUser, ROLE.keyVaultSecretsOfficer, ROLE.keyVaultAdministrator];
     if (!holds(caller.oid, scope, allowed)) {
       const action = writing ? 'Microsoft.KeyVault/vaults/secrets/setSecret/action' : 'Microsoft.KeyVault/vaults/secrets/getSecret/action';
@@ -387,15 +393,45 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
       id: `${base}/secrets/${name}/${v.version}`,
       ...(v.contentType ? { contentType: v.contentType } : {}),
       tags: v.tags,
-      attributes: { enabled: true, created: Math.floor(v.created / 1000), updated: Math.floor(v.created / 1000), recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
+      attributes: { enabled: v.enabled, created: Math.floor(v.created / 1000), updated: Math.floor(v.updated / 1000), recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
     });
+    const notFound = (): ArmError => new ArmError(404, 'SecretNotFound', `A secret with (name/id) ${secretName} was not found in this key vault.`);
+    if (req.method === 'GET' && match[3] === 'versions') {
+      // Get Secret Versions: SecretItems (no value), oldest first here, `maxresults` (at most 25) a page, `nextLink` to the next.
+      const entry = secrets.get(secretName.toLowerCase());
+      if (!entry) throw notFound();
+      const size = Math.min(Number(url.searchParams.get('maxresults') ?? 25) || 25, 25);
+      const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+      const items = entry.versions.slice(skip, skip + size).map((v) => {
+        const { value: _value, ...item } = render(entry.name, v);
+        return item;
+      });
+      const next = skip + size < entry.versions.length ? `${base}/keyvault/${vaultName}/secrets/${entry.name}/versions?api-version=2025-07-01&maxresults=${size}&$skiptoken=${skip + size}` : null;
+      send(res, 200, { value: items, nextLink: next });
+      return;
+    }
+    if (req.method === 'PATCH') {
+      // Update Secret: a version's attributes (enabled), tags and content type; the answer is the bundle without its value.
+      const entry = secrets.get(secretName.toLowerCase());
+      const version = entry?.versions.find((v) => v.version === match[3]);
+      if (!entry || !version) throw notFound();
+      const input = body as { attributes?: { enabled?: boolean }; tags?: Record<string, string>; contentType?: string };
+      if (typeof input?.attributes?.enabled === 'boolean') version.enabled = input.attributes.enabled;
+      if (input?.tags) version.tags = input.tags;
+      if (input?.contentType !== undefined) version.contentType = input.contentType;
+      version.updated = Date.now();
+      const { value: _value, ...bundle } = render(entry.name, version);
+      send(res, 200, bundle);
+      return;
+    }
     if (writing) {
       if (!/^[0-9a-zA-Z-]{1,127}$/.test(secretName)) throw new ArmError(400, 'BadParameter', `The request URI contains an invalid name: ${secretName}`);
       const input = body as { value?: string; tags?: Record<string, string>; contentType?: string };
       if (typeof input?.value !== 'string') throw new ArmError(400, 'BadParameter', 'Property value is required.');
       if (input.value.length > 25_600) throw new ArmError(400, 'BadParameter', 'Secret value is too large: at most 25 KB.');
       const entry = secrets.get(secretName.toLowerCase()) ?? { name: secretName, versions: [] };
-      const version: SecretVersion = { version: crypto.randomBytes(16).toString('hex'), value: input.value, tags: input.tags ?? {}, ...(input.contentType ? { contentType: input.contentType } : {}), created: Date.now() };
+      const now = Date.now();
+      const version: SecretVersion = { version: crypto.randomBytes(16).toString('hex'), value: input.value, tags: input.tags ?? {}, ...(input.contentType ? { contentType: input.contentType } : {}), created: now, updated: now, enabled: true };
       entry.versions.push(version);
       secrets.set(secretName.toLowerCase(), entry);
       send(res, 200, render(entry.name, version));
@@ -404,7 +440,8 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     const entry = secrets.get(secretName.toLowerCase());
     const wanted = match[3];
     const version = entry && (wanted ? entry.versions.find((v) => v.version === wanted) : entry.versions[entry.versions.length - 1]);
-    if (!entry || !version) throw new ArmError(404, 'SecretNotFound', `A secret with (name/id) ${secretName} was not found in this key vault.`);
+    if (!entry || !version) throw notFound();
+    if (!version.enabled) throw new ArmError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', { code: 'SecretDisabled' });
     send(res, 200, render(entry.name, version));
   }
 
@@ -924,6 +961,14 @@ export async function startAzureEmulator(options: AzureEmulatorOptions) {
     secretValue(vault: string, name: string): string | undefined {
       const versions = vaults.get(vault.toLowerCase())?.get(name.toLowerCase())?.versions;
       return versions?.[versions.length - 1]?.value;
+    },
+    /** A token of the service principal (the deployer) for `resource` (`https://vault.azure.net`), for a test's own requests. */
+    deployerToken(resource: string): string {
+      return signer.issue({ resource, objectId: servicePrincipal.objectId, tenantId, appId: servicePrincipal.clientId }).token;
+    },
+    /** Every version of a secret, oldest first: its value and whether it is enabled (readable). */
+    secretVersions(vault: string, name: string): { version: string; value: string; enabled: boolean }[] {
+      return (vaults.get(vault.toLowerCase())?.get(name.toLowerCase())?.versions ?? []).map((v) => ({ version: v.version, value: v.value, enabled: v.enabled }));
     },
     /** `<registry>/<repository>:<tag>` of every manifest pushed through the registry front. */
     pushedImages,

@@ -1,5 +1,6 @@
 // The azure provider's store end to end: Blob container in Azurite, secrets in the emulated Key Vault, run from the store twice.
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,24 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     const names = bed.emulator.requests.filter((r) => r.method === 'PUT' && r.path.startsWith(`/keyvault/${vault}/secrets/`)).map((r) => r.path.split('/').pop()!);
     const task = names.find((n) => /^handoff-dev-store-test-pipeline-[0-9a-f]{8}$/.test(n))!;
     expect(JSON.parse(bed.emulator.secretValue(vault, task)!)).toEqual({ API_TOKEN: TOKEN });
+    // Key Vault keeps every version: the older ones, which still hold the removed key's value, are disabled (Update
+    // Secret, attributes.enabled = false), so only the version just written can be read.
+    const versions = bed.emulator.secretVersions(vault, task);
+    expect(versions.length).toBeGreaterThan(1);
+    expect(versions.map((v) => v.enabled)).toEqual([...versions.slice(1).map(() => false), true]);
+    expect(versions.filter((v) => v.enabled && v.value.includes('braces'))).toEqual([]);
+    const disabled = bed.emulator.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith(`/keyvault/${vault}/secrets/${task}/`));
+    expect(disabled.map((r) => [r.path.split('/').pop(), r.body])).toEqual(versions.slice(0, -1).map((v) => [v.version, { attributes: { enabled: false } }]));
+    // Read as a run reads (the latest) it is the new value; an older version by its id is refused (SecretDisabled).
+    const older = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const request = https.get(`${bed.emulator.url}/keyvault/${vault}/secrets/${task}/${versions[0]!.version}?api-version=2025-07-01`, { ca: fs.readFileSync(bed.env.NODE_EXTRA_CA_CERTS!), headers: { authorization: `Bearer ${bed.emulator.deployerToken('https://vault.azure.net')}` } }, (response) => {
+        let text = '';
+        response.on('data', (d: Buffer) => (text += d.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      });
+      request.on('error', reject);
+    });
+    expect(older).toMatchObject({ status: 403, body: { error: { code: 'Forbidden', innererror: { code: 'SecretDisabled' } } } });
   });
 
   it('refuses secrets that would not fit in one Key Vault secret (25 KB) before anything is written, at the secrets file line, in plan and push', async () => {

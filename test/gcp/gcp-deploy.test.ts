@@ -309,28 +309,48 @@ describe('runs: cloud run, job status|stop, logs', () => {
     expect(failed.stdout).toContain('Task count ended with exit code 3');
     expect(failed.stderr).toMatch(/Job \S+ failed with exit code 1: .*Container called exit\(1\)/);
     expect(emulator.logging.countMetric('handoff_dev-it_words_failed_tasks')).toBeGreaterThan(0);
-    const slow = await cli(['cloud', 'run', '-p', words, '--wait', '--timeout', '1', '-e', 'SLEEP=30']);
+    // A timeout's stop ends the container as a user's does (SIGTERM), but is recorded nowhere: still a failed task.
+    const failedTasks = emulator.logging.countMetric('handoff_dev-it_words_failed_tasks');
+    const slow = await cli(['cloud', 'run', '-p', words, '--wait', '--timeout', '6', '-e', 'SLEEP=30']);
     expect(slow.code, slow.stderr).toBe(1);
-    expect(slow.stderr).toMatch(/Job \S+ timed out after 1 s and was stopped/);
+    expect(slow.stderr).toMatch(/Job \S+ timed out after 6 s and was stopped/);
+    expect(slow.stdout + slow.stderr).not.toContain('[handoff: stopped by a user]');
+    expect(emulator.logging.countMetric('handoff_dev-it_words_failed_tasks')).toBe(failedTasks + 1);
   });
 
-  it('job stop cancels a running execution; status shows it interrupted', async () => {
+  it('job stop cancels a running execution; status shows it interrupted, and the alert policy counts nothing of it', async () => {
     const json = async <T>(args: string[]): Promise<T> => {
       const result = await cli([...args, '--json']);
       expect(result.code, result.stderr).toBe(0);
       return JSON.parse(result.stdout) as T;
     };
+    const policy = [...emulator.monitoring.alertPolicies.values()].find((p) => (p.userLabels as Record<string, string> | undefined)?.handoff_job === 'handoff-dev-it-words')!;
+    const conditionFilters = (policy.conditions as { conditionThreshold: { filter: string } }[]).map((c) => c.conditionThreshold.filter);
+    const counts = (): number[] => conditionFilters.map((f) => emulator.monitoring.countCondition(f));
     const started = await json<{ job: string }>(['cloud', 'run', '-p', words, '-e', 'SLEEP=30']);
+    const linesOf = (): string[] => emulator.logging.entries.filter((e) => e.labels['run.googleapis.com/execution_name'] === started.job).map((e) => e.textPayload);
     const statusOf = async (): Promise<{ status: string; failure?: string }> => (await json<{ job: { status: string; failure?: string } }>(['cloud', 'job', 'status', '-p', words, '-v', `id=${started.job}`])).job;
-    for (let i = 0; i < 100 && (await statusOf()).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
-    const stop = await cli(['cloud', 'job', 'stop', '-p', words, '-v', `id=${started.job}`]);
-    expect(stop.code, stop.stderr).toBe(0);
+    // Stopped once its handoff is under way: its task runs (a stop before that ends a container that logged nothing).
+    for (let i = 0; i < 200 && !linesOf().some((l) => l.includes('Task count started')); i++) await new Promise((r) => setTimeout(r, 100));
+    const before = counts();
+    const stop = await json<unknown>(['cloud', 'job', 'stop', '-p', words, '-v', `id=${started.job}`]);
+    // Recorded in the store before the cancel, for the run's handoff to read on its SIGTERM.
+    expect(JSON.stringify(stop)).toContain(`words/stops/${started.job}.json`);
     let job = await statusOf();
     for (let i = 0; i < 200 && job.status !== 'interrupted'; i++) {
       await new Promise((r) => setTimeout(r, 100));
       job = await statusOf();
     }
     expect(job).toMatchObject({ status: 'interrupted', failure: 'stopped' });
+    const lines = linesOf();
+    // The run logged its task's end (exit code 143, as a timeout's), marked as a user's stop, and said why.
+    expect(lines.filter((l) => /Task count ended with exit code 143/.test(l))).toEqual([expect.stringContaining('[handoff: stopped by a user]')]);
+    expect(lines.some((l) => l.includes(`Execution ${started.job} was stopped by \`handoff cloud job stop\``))).toBe(true);
+    // Neither log-based metric nor Cloud Run's count of failed executions (a cancel is "cancelled") counts it.
+    expect(counts()).toEqual(before);
+    // Read once: the record is gone.
+    const bucket = [...emulator.storage.buckets.values()][0]!;
+    expect((bucket.objects.get(`words/stops/${started.job}.json`) ?? []).some((v) => v.live)).toBe(false);
   });
 
   it('cloud logs follow=true prints a running execution\'s lines until it ends; --cloud-profile takes a credentials file', async () => {

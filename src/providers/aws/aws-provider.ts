@@ -185,6 +185,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       openLogs: async () => track((await import('./sdk/cloudwatch-logs.js')).createCloudWatchLogsApi(clientConfig)),
       pollMs: pollMs ?? 2000,
       ...(deploy ? { deploy } : {}),
+      store: () => provider,
     }),
     objects: {
       // S3 keeps no file modes: an executable file carries `x-amz-meta-handoff-mode: 755` (CopyObject keeps it).

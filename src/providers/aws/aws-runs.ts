@@ -4,6 +4,7 @@ import type { Deploy } from '../../project/types.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { pickJob } from '../pick-job.js';
+import { readUserStop, recordUserStop, type StopRecordStore } from '../store/user-stops.js';
 import { assertOwner, createOwner, readContainersStage, readOwner } from './deploy/check-ownership.js';
 import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
 import type { DeployNames } from './names.js';
@@ -24,6 +25,25 @@ export interface AwsRunLifecycleInput {
   pollMs: number;
   /** The project's `deploy` the provider was opened with (capacity provider, platform version). */
   deploy?: Partial<Deploy>;
+  /** The store a user's stop is recorded in (the provider's objects). */
+  store: () => StopRecordStore;
+}
+
+/** How long the run waits for its own task's id from the ECS task metadata endpoint. */
+const METADATA_TIMEOUT_MS = 2000;
+
+/**
+ * Inside a Fargate task: the task's id, from the task metadata endpoint v4 that ECS names in the container's
+ * ECS_CONTAINER_METADATA_URI_V4 (`GET ${uri}/task` answers `TaskARN`, `arn:…:task/<cluster>/<id>`); undefined outside ECS.
+ */
+export async function readOwnTaskId(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const uri = env.ECS_CONTAINER_METADATA_URI_V4;
+  if (!uri) return undefined;
+  const response = await fetch(`${uri}/task`, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`the task metadata endpoint answered ${response.status}`);
+  const arn = ((await response.json()) as { TaskARN?: unknown }).TaskARN;
+  if (typeof arn !== 'string' || !arn.includes('/')) throw new Error('the task metadata endpoint named no TaskARN');
+  return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
 /** `arn:…:task-definition/<family>:<revision>` of exactly `family` (not `<family>2`). */
@@ -131,10 +151,18 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
     get: getJob,
     async stop(id, why = 'user') {
       const job = await getJob(id);
-      if (job.status === 'running' || job.status === 'pending') {
-        await (await openEcs()).stopTask(names.cluster, String(job.details.task_arn), why === 'timeout' ? TIMEOUT_STOP_REASON : USER_STOP_REASON);
-      }
-      return getJob(job.id);
+      if (job.status !== 'running' && job.status !== 'pending') return job;
+      // ECS ends a stopped task as `cloud run --timeout` ends one (SIGTERM, exit code 143): the record, written before the
+      // stop, is how the run's handoff marks its lines for the failed-runs alarm; the stop's reason is what the task-stop
+      // rule tells a user's stop by. A timeout's stop is recorded nowhere, so it is still counted.
+      const recorded = why === 'user' ? await recordUserStop(input.store(), job.id) : undefined;
+      await (await openEcs()).stopTask(names.cluster, String(job.details.task_arn), why === 'timeout' ? TIMEOUT_STOP_REASON : USER_STOP_REASON);
+      const stopped = await getJob(job.id);
+      return recorded !== undefined ? { ...stopped, details: { ...stopped.details, stop_request: recorded } } : stopped;
+    },
+    async readStopRequest() {
+      const task = await readOwnTaskId();
+      return task ? readUserStop(input.store(), task, `ECS task ${task}`) : undefined;
     },
     openLogs(query) {
       // awslogs names each run's stream `<prefix>/<container>/<ECS task id>`.

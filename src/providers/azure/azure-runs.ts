@@ -2,11 +2,11 @@
 import { findOwnershipConflict, readJobStage, readOwner } from './deploy/check-ownership.js';
 import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
+import { readUserStop, recordUserStop } from '../store/user-stops.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { pickJob } from '../pick-job.js';
 import type { AzureProvider } from './azure-provider.js';
 import { describeExecution, type ExecutionSource, type SystemLogEvent } from './describe-execution.js';
-import { USER_STOP_MARK } from './resources/failure-alert.js';
 import { mergeRunEnv } from './resources/task-job.js';
 import type { ContainerAppsExecution, Job } from './sdk/container-apps.js';
 
@@ -14,15 +14,6 @@ import type { ContainerAppsExecution, Job } from './sdk/container-apps.js';
 const MAX_JOBS = 20;
 /** How far back logs are read when no start time is given. */
 const DEFAULT_LOG_DAYS = 7;
-
-/**
- * Where `cloud job stop` records that a user stopped an execution, for the execution's own handoff to read when its
- * SIGTERM comes (Container Apps names the execution in CONTAINER_APP_JOB_EXECUTION_NAME): under the task's prefix, which
- * the task's identity may read and delete.
- */
-export function createStopRequestKey(taskPrefix: string, execution: string): string {
-  return `${taskPrefix}stops/${execution}.json`;
-}
 
 /** A KQL string literal. */
 export function quoteKql(text: string): string {
@@ -162,29 +153,15 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       // Azure ends a stopped replica as it ends one past its timeout (SIGTERM): the record, written before the stop, is
       // how the run's handoff tells the failed-runs alert that a user stopped it. `cloud run --timeout` stops are
       // timeouts, recorded nowhere, so they are still counted; so is a stop whose record could not be written.
-      let recorded: string | undefined;
-      if (why === 'user') {
-        const key = createStopRequestKey(provider.names.s3.taskPrefix, job.id);
-        try {
-          await provider.objects.put(key, Buffer.from(`${JSON.stringify({ stopped_by: 'handoff cloud job stop', at: new Date().toISOString() })}\n`));
-          recorded = provider.objects.describe(key);
-        } catch (error) {
-          recorded = `not recorded (${error instanceof Error ? error.message : String(error)}): the failed-runs alert counts this run`;
-        }
-      }
+      const recorded = why === 'user' ? await recordUserStop(provider, job.id) : undefined;
       await (await provider.apis.containerApps()).stop(String(job.details.container_apps_job), job.id);
       const stopped = await getJob(job.id);
       return recorded !== undefined ? { ...stopped, details: { ...stopped.details, stop_request: recorded } } : stopped;
     },
     async readStopRequest() {
+      // Container Apps names the execution in its replicas' environment.
       const execution = process.env.CONTAINER_APP_JOB_EXECUTION_NAME;
-      if (!execution) return undefined;
-      const { objects, names } = getProvider();
-      const key = createStopRequestKey(names.s3.taskPrefix, execution);
-      if (!(await objects.get(key))) return undefined;
-      // Read once: the record has done its work when the mark is in the log.
-      await objects.delete([key]).catch(() => undefined);
-      return `Execution ${execution} was stopped by \`handoff cloud job stop\` (${objects.describe(key)}), not by a timeout: the failed-runs alert leaves it out ${USER_STOP_MARK}`;
+      return execution ? readUserStop(getProvider(), execution, `Execution ${execution}`) : undefined;
     },
     openLogs(query) {
       const seen = new Map<string, number>();

@@ -210,7 +210,7 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
     }),
     bucket,
     schedules: createGcpScheduleLifecycle({ names, deploy, openScheduler: apis.scheduler, openRun: apis.cloudRun, checkOwner: () => checkOwnership(provider) }),
-    runs: createGcpRunLifecycle({ names, openRun: apis.cloudRun, openLogging: apis.logging, pollMs }),
+    runs: createGcpRunLifecycle({ names, openRun: apis.cloudRun, openLogging: apis.logging, pollMs, store: () => provider }),
     deployment: createGcpDeployment(() => provider),
     close,
   };

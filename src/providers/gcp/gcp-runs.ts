@@ -3,6 +3,7 @@ import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { pickJob } from '../pick-job.js';
+import { readUserStop, recordUserStop, type StopRecordStore } from '../store/user-stops.js';
 import { findJobConflict } from './deploy/check-ownership.js';
 import { describeExecution, toExecutionId } from './describe-execution.js';
 import type { GcpNames } from './names.js';
@@ -19,6 +20,8 @@ export interface GcpRunLifecycleInput {
   openRun: () => Promise<CloudRunApi>;
   openLogging: () => Promise<CloudLoggingApi>;
   pollMs: number;
+  /** The store a user's stop is recorded in (the provider's objects). */
+  store: () => StopRecordStore;
 }
 
 /** A text a line must contain, as a Logging query string (quotes and backslashes escaped). */
@@ -83,11 +86,21 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
     },
     list: listJobs,
     get: getJob,
-    async stop(id) {
+    async stop(id, why = 'user') {
       // Cloud Run has no reason to record with a cancel; `cloud run --wait --timeout` says itself that it timed out.
       const job = await getJob(id);
-      if (job.status === 'running' || job.status === 'pending') await (await openRun()).cancelExecution(`${names.job}/executions/${job.id}`);
-      return getJob(job.id);
+      if (job.status !== 'running' && job.status !== 'pending') return job;
+      // A cancelled execution's container gets SIGTERM as one `cloud run --timeout` stops does: the record, written before
+      // the cancel, is how the run's handoff marks its lines for the failed-tasks metric. A timeout's is recorded nowhere.
+      const recorded = why === 'user' ? await recordUserStop(input.store(), job.id) : undefined;
+      await (await openRun()).cancelExecution(`${names.job}/executions/${job.id}`);
+      const stopped = await getJob(job.id);
+      return recorded !== undefined ? { ...stopped, details: { ...stopped.details, stop_request: recorded } } : stopped;
+    },
+    async readStopRequest() {
+      // Cloud Run names the execution in its tasks' environment.
+      const execution = process.env.CLOUD_RUN_EXECUTION;
+      return execution ? readUserStop(input.store(), execution, `Execution ${execution}`) : undefined;
     },
     openLogs(query) {
       const seen = new Set<string>();

@@ -1,6 +1,7 @@
 // The SNS topic for a task's alarms, its optional e-mail subscription, and alarms on failed or timed-out runs: from the
 // container's log and from ECS task stops (every run, however started), and from the Step Functions runner.
 import { validateAlarmEmail } from '../../deploy/alarm-email.js';
+import { USER_STOP_REASON } from '../describe-fargate-job.js';
 import { createPolicyDocument, type PolicyDocument } from './policy-document.js';
 import { getAtt, ref, type Resource, type Tag, type Value } from './template.js';
 
@@ -117,7 +118,8 @@ export interface TopicPolicyProps {
 /**
  * Watches ECS task stops of the task's family, whoever started the run (a schedule, the runner, `cloud run`): a run
  * whose container exited non-zero, or that never started (no image, no capacity), is published to the alarm topic
- * with ECS's reason. This also covers runs that died before they could log a line (the log metrics' blind spot).
+ * with ECS's reason. This also covers runs that died before they could log a line (the log metrics' blind spot). A run
+ * stopped by `cloud job stop` is left out (by the reason it stops tasks with), even one stopped before its handoff began.
  */
 export function createTaskStoppedRule(input: { name: string; family: string; description: string; topicLogicalId: string }): Resource<'AWS::Events::Rule', EventRuleProps> {
   return {
@@ -132,7 +134,13 @@ export function createTaskStoppedRule(input: { name: string; family: string; des
         detail: {
           lastStatus: ['STOPPED'],
           group: [`family:${input.family}`],
-          $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }],
+          // A non-zero exit, unless `cloud job stop` stopped the task (its reason): ECS gives a user's stop and a
+          // timeout's the same stop code and exit code (143), and only the reason tells them apart.
+          $or: [
+            { stopCode: ['TaskFailedToStart'] },
+            { containers: { exitCode: [{ 'anything-but': 0 }] }, stoppedReason: [{ 'anything-but': USER_STOP_REASON }] },
+            { containers: { exitCode: [{ 'anything-but': 0 }] }, stoppedReason: [{ exists: false }] },
+          ],
         },
       },
       Targets: [

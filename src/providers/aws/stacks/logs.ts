@@ -1,5 +1,6 @@
 // The task's CloudWatch log group (kept when the task is deleted) and the metric filters that count handoff's own log phrases.
 import { UserError } from '../../../errors.js';
+import { USER_STOP_MARK } from '../../store/user-stops.js';
 import type { Resource, Tag, Value } from './template.js';
 
 export interface LogGroupProps {
@@ -30,7 +31,8 @@ export const HANDOFF_LOG_METRICS: readonly LogMetric[] = [
   { logicalId: 'JobEndedMetricFilter', metricName: 'JobEnded', pattern: '"Job ended at"' },
   // `Task <name> ended with exit code N`: counted only when N is not 0. A non-zero code never starts with 0, so
   // excluding the phrase followed by "0" excludes exactly the successes (codes 1-255 and negative signal codes stay).
-  { logicalId: 'TaskFailedMetricFilter', metricName: 'TaskFailed', pattern: '"ended with exit code" -"ended with exit code 0"', alarm: 'failed' },
+  // A run a user stopped with `cloud job stop` marks its lines (src/providers/store/user-stops.ts): not counted.
+  { logicalId: 'TaskFailedMetricFilter', metricName: 'TaskFailed', pattern: `"ended with exit code" -"ended with exit code 0" -"${USER_STOP_MARK}"`, alarm: 'failed' },
   // Timeouts (per command, per task or per run) are logged with the words "timed out" (SPEC §5, timeouts).
   { logicalId: 'TaskTimedOutMetricFilter', metricName: 'TaskTimedOut', pattern: '"timed out"', alarm: 'timed-out' },
 ];

@@ -179,6 +179,13 @@ export function createTaskAccessStatements(names: DeployNames): PolicyStatement[
       Resource: [objects(artifactsPrefix), objects(names.s3.runsPrefix)],
     },
     {
+      // The record of a user's `cloud job stop`, read once by the stopped run (src/providers/store/user-stops.ts).
+      Sid: 'DeleteOwnStopRecords',
+      Effect: 'Allow',
+      Action: 's3:DeleteObject',
+      Resource: objects(`${names.s3.taskPrefix}stops/`),
+    },
+    {
       Sid: 'ReadOwnSecrets',
       Effect: 'Allow',
       Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],

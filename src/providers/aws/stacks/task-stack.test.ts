@@ -32,7 +32,7 @@ describe('createTaskStack', () => {
     expect(role.Policies).toHaveLength(1);
     const statements = (role.Policies![0]!.PolicyDocument as PolicyDocument).Statement;
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid)).toEqual(['ListOwnPrefix', 'ReadOwnPrefix', 'WriteOwnArtifactsAndRuns', 'ReadOwnSecrets', 'ReadResourceGroupSecrets']);
+    expect(Object.keys(bySid)).toEqual(['ListOwnPrefix', 'ReadOwnPrefix', 'WriteOwnArtifactsAndRuns', 'DeleteOwnStopRecords', 'ReadOwnSecrets', 'ReadResourceGroupSecrets']);
 
     expect(bySid.ListOwnPrefix!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f' });
     expect(bySid.ListOwnPrefix!.Condition).toEqual({ StringLike: { 's3:prefix': ['wordcount/*'] } });
@@ -43,7 +43,9 @@ describe('createTaskStack', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f/wordcount/runs/*' },
     ]);
     const writes = statements.filter((s) => JSON.stringify(s.Action).match(/s3:(Put|Delete)/));
-    expect(writes.map((s) => s.Sid)).toEqual(['WriteOwnArtifactsAndRuns']);
+    expect(writes.map((s) => s.Sid)).toEqual(['WriteOwnArtifactsAndRuns', 'DeleteOwnStopRecords']);
+    // The record of a user's stop is only deleted (read once by the stopped run), never written, by the run.
+    expect(bySid.DeleteOwnStopRecords!).toMatchObject({ Action: 's3:DeleteObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::handoff-dev-etl-f0cc306f/wordcount/stops/*' } });
     expect(bySid.ReadOwnSecrets!.Resource).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/handoff/dev-etl/wordcount' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/handoff/dev-etl/wordcount/*' },
@@ -192,7 +194,7 @@ describe('createTaskStack', () => {
     expect(Object.fromEntries(patterns)).toEqual({
       JobStarted: '"Job started at"',
       JobEnded: '"Job ended at"',
-      TaskFailed: '"ended with exit code" -"ended with exit code 0"',
+      TaskFailed: '"ended with exit code" -"ended with exit code 0" -"[handoff: stopped by a user]"',
       TaskTimedOut: '"timed out"',
     });
   });

@@ -1,12 +1,7 @@
 // Pure builders of the task's monitoring: a log alert on failed runs, and the action group that mails deploy.alarm_email.
 import type { AzureNames } from '../names.js';
 import type { ArmResource } from '../sdk/arm.js';
-
-/**
- * What the run's own handoff logs when `cloud job stop` recorded that a user stopped it (see azure-runs.ts): Azure ends
- * a stopped replica and one past its timeout alike (SIGTERM, exit code 143), and the alert can read only the logs.
- */
-export const USER_STOP_MARK = '[handoff: stopped by a user]';
+import { USER_STOP_MARK } from '../../store/user-stops.js';
 
 /**
  * The runs of the task's jobs (its own and its schedules', named `<job>` and `<job>-<hash>`) that failed: handoff's own

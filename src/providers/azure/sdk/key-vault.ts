@@ -1,4 +1,4 @@
-// Key Vault secrets through @azure/keyvault-secrets: read the current version, write a new one; typed errors.
+// Key Vault secrets through @azure/keyvault-secrets: read the current version, write a new one (older ones disabled); typed errors.
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureClientConfig } from './azure-client-config.js';
 import { callAzure, isNotFound, readErrorCode, toAzureError } from './azure-errors.js';
@@ -7,7 +7,7 @@ export interface KeyVaultApi {
   readonly vaultUrl: string;
   /** The current value, or undefined when there is no such secret. */
   readLatest(name: string): Promise<string | undefined>;
-  /** Writes a new version (creating the secret when missing). */
+  /** Writes a new version (creating the secret when missing) and disables every older one. */
   write(name: string, value: string, tags: Record<string, string>): Promise<void>;
 }
 
@@ -32,7 +32,13 @@ export function createKeyVaultApi(config: AzureClientConfig, vault: string): Key
     },
     write: (name, value, tags) =>
       callAzure(`write the secret ${name} in Key Vault ${vault}`, async () => {
-        await client.setSecret(name, value, { tags, contentType: 'application/json' });
+        const written = await client.setSecret(name, value, { tags, contentType: 'application/json' });
+        // One Key Vault secret holds a path's whole bundle, and Key Vault keeps every version: an older one still holds
+        // a key the bundle dropped and a value replaced since. Versions cannot be deleted one by one; disabled (Update
+        // Secret, attributes.enabled = false), they can no longer be read (403 SecretDisabled).
+        for await (const version of client.listPropertiesOfSecretVersions(name)) {
+          if (version.version && version.version !== written.properties.version && version.enabled !== false) await client.updateSecretProperties(name, version.version, { enabled: false });
+        }
       }),
   };
 }

@@ -2,6 +2,7 @@
 // Cloud Run's own count of failed executions, its email channel.
 import type { Deploy } from '../../../project/types.js';
 import type { GcpNames } from '../names.js';
+import { USER_STOP_MARK } from '../../store/user-stops.js';
 
 export interface MetricSpec {
   /** Which count it is: `failed_tasks` or `timed_out`. */
@@ -32,12 +33,13 @@ export interface NotificationChannelSpec {
 /**
  * Counters of handoff's own log phrases (SPEC §5) in the job's logs, as on AWS: a task that ended with a non-zero exit
  * code, and anything that timed out. `:` is the Logging query language's "contains"; a code never starts with 0
- * unless it is 0, so excluding "exit code 0" excludes exactly the successes.
+ * unless it is 0, so excluding "exit code 0" excludes exactly the successes. A run a user stopped with `cloud job
+ * stop` marks its lines (src/providers/store/user-stops.ts): they are not counted; Cloud Run counts it as cancelled.
  */
 export function createMetricSpecs(names: GcpNames): MetricSpec[] {
   const job = `resource.type="cloud_run_job" AND resource.labels.job_name="${names.jobId}" AND resource.labels.location="${names.region}"`;
   return [
-    { key: 'failed_tasks', name: names.failedMetric, description: `Tasks of handoff ${names.resourceGroup}/${names.task} that ended with a non-zero exit code`, filter: `${job} AND textPayload:"ended with exit code" AND NOT textPayload:"ended with exit code 0"` },
+    { key: 'failed_tasks', name: names.failedMetric, description: `Tasks of handoff ${names.resourceGroup}/${names.task} that ended with a non-zero exit code`, filter: `${job} AND textPayload:"ended with exit code" AND NOT textPayload:"ended with exit code 0" AND NOT textPayload:"${USER_STOP_MARK}"` },
     { key: 'timed_out', name: names.timedOutMetric, description: `Timeouts in runs of handoff ${names.resourceGroup}/${names.task}`, filter: `${job} AND textPayload:"timed out"` },
   ];
 }

@@ -162,7 +162,7 @@ resource "google_cloud_run_v2_job_iam_member" "scheduler" {
 resource "google_logging_metric" "failed_tasks" {
   name        = "handoff_etl_rates_failed_tasks"
   description = "Tasks of handoff etl/rates that ended with a non-zero exit code"
-  filter      = "resource.type=\"cloud_run_job\" AND resource.labels.job_name=\"handoff-etl-rates\" AND resource.labels.location=\"europe-west1\" AND textPayload:\"ended with exit code\" AND NOT textPayload:\"ended with exit code 0\""
+  filter      = "resource.type=\"cloud_run_job\" AND resource.labels.job_name=\"handoff-etl-rates\" AND resource.labels.location=\"europe-west1\" AND textPayload:\"ended with exit code\" AND NOT textPayload:\"ended with exit code 0\" AND NOT textPayload:\"[handoff: stopped by a user]\""
   metric_descriptor {
     metric_kind = "DELTA"
     value_type  = "INT64"

@@ -561,7 +561,7 @@ resource "aws_cloudwatch_log_metric_filter" "job_ended_metric_filter" {
 resource "aws_cloudwatch_log_metric_filter" "task_failed_metric_filter" {
   name           = "/handoff/dev-etl/wordcount/TaskFailed"
   log_group_name = aws_cloudwatch_log_group.log_group.name
-  pattern        = "\"ended with exit code\" -\"ended with exit code 0\""
+  pattern        = "\"ended with exit code\" -\"ended with exit code 0\" -\"[handoff: stopped by a user]\""
   metric_transformation {
     name      = "TaskFailed"
     namespace = "handoff/dev-etl/wordcount"
@@ -642,6 +642,12 @@ resource "aws_iam_role_policy" "task_role_handoff_task_access" {
           "arn:${data.aws_partition.current.partition}:s3:::${var.bucket}/wordcount/artifacts/*",
           "arn:${data.aws_partition.current.partition}:s3:::${var.bucket}/wordcount/runs/*",
         ]
+      },
+      {
+        Sid      = "DeleteOwnStopRecords"
+        Effect   = "Allow"
+        Action   = "s3:DeleteObject"
+        Resource = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket}/wordcount/stops/*"
       },
       {
         Sid    = "ReadOwnSecrets"
@@ -875,6 +881,25 @@ resource "aws_cloudwatch_event_rule" "task_stopped_rule" {
               },
             ]
           }
+          stoppedReason = [
+            {
+              anything-but = "stopped by handoff cloud job stop"
+            },
+          ]
+        },
+        {
+          containers = {
+            exitCode = [
+              {
+                anything-but = 0
+              },
+            ]
+          }
+          stoppedReason = [
+            {
+              exists = false
+            },
+          ]
         },
       ]
     }

@@ -1,0 +1,45 @@
+// A user's `cloud job stop`, recorded in the store before the stop, for the stopped run's handoff to tell the cloud's failed-runs alarm.
+import type { ObjectStore, StoreNames } from '../provider.js';
+
+/**
+ * What the run's own handoff puts on its lines when `cloud job stop` recorded that a user stopped it: every cloud ends
+ * a stopped container and one past its timeout alike (SIGTERM, exit code 143), and the alarms read only the logs. The
+ * failed-runs alarms of every cloud leave out the lines (Azure: the runs) that carry it.
+ */
+export const USER_STOP_MARK = '[handoff: stopped by a user]';
+
+/** The store a stop record is written to and read from: the provider's objects, under the task's prefix. */
+export interface StopRecordStore {
+  objects: ObjectStore;
+  names: Pick<StoreNames, 's3'>;
+}
+
+/** Where `cloud job stop` records that a user stopped a run: under the task's prefix, which the task's identity may read and delete. */
+export function createStopRequestKey(taskPrefix: string, runId: string): string {
+  return `${taskPrefix}stops/${runId}.json`;
+}
+
+/**
+ * Writes the record before the stop is asked for, so it is there when the run's SIGTERM comes; the record's address,
+ * or why there is none (a stop whose record could not be written is counted by the alarm, as a timeout is).
+ */
+export async function recordUserStop(store: StopRecordStore, runId: string): Promise<string> {
+  const key = createStopRequestKey(store.names.s3.taskPrefix, runId);
+  try {
+    await store.objects.put(key, Buffer.from(`${JSON.stringify({ stopped_by: 'handoff cloud job stop', at: new Date().toISOString() })}\n`));
+    return store.objects.describe(key);
+  } catch (error) {
+    return `not recorded (${error instanceof Error ? error.message : String(error)}): the failed-runs alarm counts this run`;
+  }
+}
+
+/**
+ * Inside the stopped run: the line to log when a user's stop of `runId` (`what`: "Execution x", "Task y") was recorded,
+ * or undefined. The record is read once: it has done its work when the mark is in the log.
+ */
+export async function readUserStop(store: StopRecordStore, runId: string, what: string): Promise<string | undefined> {
+  const key = createStopRequestKey(store.names.s3.taskPrefix, runId);
+  if (!(await store.objects.get(key))) return undefined;
+  await store.objects.delete([key]).catch(() => undefined);
+  return `${what} was stopped by \`handoff cloud job stop\` (${store.objects.describe(key)}), not by a timeout: the failed-runs alarm leaves it out ${USER_STOP_MARK}`;
+}
