@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
 import { parseCloudProvider } from '../providers/provider.js';
 import { findProviderEntry } from '../providers/provider-registry.js';
+import { locateDeployErrors } from '../providers/deploy/locate-deploy-error.js';
 import { imageExists, listLocalTags, resolveContainerCli, runCli, type ContainerCli } from './container-cli.js';
 import type { EmitContainerEvent } from './container-events.js';
 import { resolveImageName } from './image-name.js';
@@ -46,6 +47,16 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
   const env = options.env ?? process.env;
   const { project } = await loadProject(options.projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
   const name = resolveImageName(project);
+  const domain = project.deploy.image_domain?.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const providerName = options.cloudProvider
+    ? parseCloudProvider(options.cloudProvider, '--cloud-provider')
+    : parseCloudProvider(project.deploy.cloud_provider ?? 'local', 'deploy.cloud_provider');
+  const images = findProviderEntry(providerName).images;
+  // Before anything starts: an image_domain the provider's deploy would not run the image from is refused at its line.
+  if (images?.checkDomain) {
+    const { checkDomain } = images;
+    await locateDeployErrors(project.file, async () => checkDomain(project));
+  }
   const cli = await resolveContainerCli(options.containerProvider, env);
   const version = options.version ?? project.deploy.image_version ?? findHighestVersion(await listLocalTags(cli, name));
   if (version === undefined) {
@@ -56,11 +67,6 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
     throw new UserError(`the image ${image} is not on this machine`, { fix: `build it (handoff container build -p ${options.projectDir}) or push a version that exists (-v version=…)` });
   }
 
-  const domain = project.deploy.image_domain?.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
-  const providerName = options.cloudProvider
-    ? parseCloudProvider(options.cloudProvider, '--cloud-provider')
-    : parseCloudProvider(project.deploy.cloud_provider ?? 'local', 'deploy.cloud_provider');
-  const images = findProviderEntry(providerName).images;
   let registry: string;
   let repository = name;
   let repositoryCreated: boolean | undefined;

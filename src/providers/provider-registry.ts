@@ -21,6 +21,11 @@ export interface PreparedRepository {
 export interface ImageRegistryEntry {
   /** Whether `deploy.image_domain` names this provider's registry (then it is used with its repository and login). */
   owns(domain: string): boolean;
+  /**
+   * Refuses (a UserError located at deploy.image_domain) a domain that the provider's deploy would not run the image
+   * from, before anything is pushed: `container push` and `cloud deploy` must agree on where the image lives.
+   */
+  checkDomain?(project: Project): void;
   /** Creates the repository of `image` when missing and returns where to push and how to log in. */
   prepare(input: { project: Project; image: string; profile?: string; log(message: string): void }): Promise<PreparedRepository>;
 }

@@ -132,7 +132,7 @@ describe('the store: bucket, project, secrets', () => {
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout + pushed.stderr).not.toContain(SECRET);
     const bucket = [...emulator.storage.buckets.values()][0]!;
-    expect([...bucket.objects.keys()].sort()).toEqual(['words/files/query.sql', 'words/project.yml']);
+    expect([...bucket.objects.keys()].sort()).toEqual(['words/.handoff-owner', 'words/files/query.sql', 'words/project.yml']);
     // One secret per level, holding its keys; names within Secret Manager's rules.
     expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it_words`)!)).toEqual({ API_TOKEN: SECRET });
     expect(JSON.parse(emulator.secrets.read(`projects/${PROJECT}/secrets/handoff_dev-it`)!)).toEqual({ SHARED_TOKEN: SHARED });

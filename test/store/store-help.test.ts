@@ -17,6 +17,8 @@ const COMMANDS: [string[], string][] = [
   [['secrets', 'delete'], 'delete the stage\'s secrets'],
   [['artifacts', 'get'], 'artifacts/last/** into <workspace>/artifacts'],
   [['artifacts', 'push'], 'upload <workspace>/artifacts/**'],
+  // Unlike files push, nothing stored is removed (as in the original handoff): the help says so, and how to clear last/.
+  [['artifacts', 'push'], 'stored files the workspace no longer has stay in last/ (and in the next archive): `handoff artifacts delete` clears last/ first'],
   [['artifacts', 'archive'], 'artifacts/archives/<UTC ISO time>/'],
   [['artifacts', 'delete'], 'delete artifacts/last/'],
   [['project', 'push'], 'push project.yml, files/ and the stage\'s secrets'],

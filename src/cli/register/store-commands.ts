@@ -114,7 +114,15 @@ ${STORE_HELP}`,
   artifacts
     .command('push')
     .description('upload <workspace>/artifacts/** to <bucket>/<task>/artifacts/last/')
-    .addHelpText('after', STORE_HELP)
+    // The original handoff's push only uploads, and a workspace may hold some artifacts only (a run fetches last/ first,
+    // a hand-made one need not): removing what it lacks could drop a task's state.json. So it adds, and says so.
+    .addHelpText(
+      'after',
+      `
+Files are added or overwritten, never removed (unlike files push, which mirrors files/): stored files the workspace
+no longer has stay in last/ (and in the next archive): \`handoff artifacts delete\` clears last/ first.
+${STORE_HELP}`,
+    )
     .action(defineAction(async (options) => (await commands()).artifactsPushCommand(options)));
   artifacts
     .command('archive')

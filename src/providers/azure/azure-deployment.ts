@@ -16,6 +16,7 @@ import { checkOwnership } from './deploy/check-ownership.js';
 import { planScheduleTrigger } from './resources/schedule-trigger.js';
 import { resolveJobResources } from './resources/task-job.js';
 import { plural } from '../../plural.js';
+import { resolveAzureRegistry } from './deploy/image-registry.js';
 
 interface AzureDeploymentPlan extends ResourceDeploymentPlan {
   readonly request: { project: Project; onEvent: ManageRequest['onEvent'] };
@@ -27,6 +28,8 @@ interface AzureDeploymentPlan extends ResourceDeploymentPlan {
  */
 export function checkDeployInput(names: Pick<AzureNames, 'stage' | 'registry'>, project: Project): void {
   resolveJobResources(project.deploy);
+  // container push and the deploy use one registry, deploy.registry: an image_domain elsewhere is refused here.
+  resolveAzureRegistry(project.deploy);
   if (project.deploy.alarm_email !== undefined) validateAlarmEmail(project.deploy.alarm_email);
   const { stage } = names;
   for (const schedule of project.schedules) {

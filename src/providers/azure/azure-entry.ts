@@ -4,6 +4,7 @@ import { UserError } from '../../errors.js';
 import { isLoopbackUrl } from '../is-loopback-url.js';
 import type { ProviderEntry } from '../provider-registry.js';
 import { plural } from '../../plural.js';
+import { resolveAzureRegistry } from './deploy/image-registry.js';
 
 /** `<name>.azurecr.io` (and the sovereign clouds' registry domains). */
 const ACR_LOGIN_SERVER = /^[a-z0-9]{5,50}\.azurecr\.(io|cn|us)$/;
@@ -37,8 +38,10 @@ export const azureProviderEntry: ProviderEntry = {
   },
   images: {
     owns: (domain) => ACR_LOGIN_SERVER.test(domain),
+    checkDomain: (project) => void resolveAzureRegistry(project.deploy),
     async prepare({ project, image, log }) {
-      const server = (project.deploy.image_domain ?? project.deploy.registry)?.trim();
+      // deploy.registry, where the job runs its image from (an image_domain may only repeat it).
+      const server = resolveAzureRegistry(project.deploy);
       if (!server) {
         throw new UserError('deploy.registry is not set, so there is no Azure Container Registry to push to', {
           fix: 'add `registry: <name>.azurecr.io` under deploy: (handoff creates nothing outside the registry you name: the repository appears with the first push)',

@@ -212,6 +212,8 @@ export function createGcpDeployment(getProvider: () => GcpProvider): Deployment 
       await checkOwnership(p, { task: true, group: true });
       const steps = await planResourceSteps([createBucketStep(p), ...createResourcesSteps(p), ...createTaskSteps(p, image.uri)]);
       const bucketExists = steps[0]!.action !== 'create';
+      // The task's prefix in the bucket may be another project's (a shared deploy.bucket): refused before any write.
+      if (bucketExists) await p.checkStoreOwner();
       const projectPlan: ProjectSyncPlan = await planProjectSync(p, {
         projectFile: project.file,
         projectDir: project.dir,

@@ -4,6 +4,7 @@ import { UserError } from '../../errors.js';
 import { isLoopbackUrl } from '../is-loopback-url.js';
 import type { ContainerAccess, ProviderEntry } from '../provider-registry.js';
 import { findAdcFile, readEndpoint, resolveProfile } from './gcp-settings.js';
+import { checkImageDomainLocation, isArtifactRegistryHost } from './deploy/image-domain.js';
 
 /** Where `container run` mounts the credentials file inside the container. */
 const CONTAINER_CREDENTIALS = '/var/run/handoff/gcp-credentials.json';
@@ -54,7 +55,8 @@ export const gcpProviderEntry: ProviderEntry = {
     return createGcpProvider(target, options);
   },
   images: {
-    owns: (domain) => /(^|\.)[a-z0-9-]+-docker\.pkg\.dev$/.test(domain),
+    owns: isArtifactRegistryHost,
+    checkDomain: (project) => checkImageDomainLocation(project.deploy, project.deploy.region ?? process.env.CLOUDSDK_RUN_REGION),
     async prepare({ project, image, profile, log }) {
       const { openGcpAuth, resolveGcpClientConfig } = await import('./sdk/gcp-client-config.js');
       const { createArtifactRegistryApi, getRegistryLogin } = await import('./sdk/artifact-registry.js');
@@ -85,7 +87,9 @@ export const gcpProviderEntry: ProviderEntry = {
     // Names (and schedule target ids) Google would refuse, checked where the refusal is located at its project.yml line.
     async checkProject({ target, project }) {
       const { resolveGcpTarget } = await import('./gcp-provider.js');
-      const { names } = resolveGcpTarget({ ...target, deploy: project.deploy });
+      const { names, config } = resolveGcpTarget({ ...target, deploy: project.deploy });
+      // An Artifact Registry image_domain of another location would be pushed to but never run: refused at its line.
+      checkImageDomainLocation(project.deploy, config.region);
       for (const schedule of project.schedules) names.scheduleJobId(schedule.target_id, schedule.path);
     },
   },

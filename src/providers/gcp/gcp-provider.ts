@@ -9,6 +9,7 @@ import { createGcpDeployment } from './gcp-deployment.js';
 import { createGcpRunLifecycle } from './gcp-runs.js';
 import { createGcpScheduleLifecycle } from './gcp-schedules.js';
 import { createGcpSecretStore } from './gcp-secret-store.js';
+import { createStoreOwnerGuard } from '../store/store-owner.js';
 import { createGcpNames, type GcpNames } from './names.js';
 import type { ArtifactRegistryApi } from './sdk/artifact-registry.js';
 import type { CloudLoggingApi } from './sdk/cloud-logging.js';
@@ -49,6 +50,8 @@ export interface GcpProvider extends Provider {
   readonly deploy: Deploy;
   readonly apis: GcpApis;
   readonly pollMs: number;
+  /** Refuses (exit 2) when the bucket handoff named, or the task's prefix in it, is another project's; read once per process. */
+  checkStoreOwner(): Promise<void>;
 }
 
 /** The registry host images go to: Artifact Registry's, or the emulator's (it serves the registry API too). */
@@ -119,19 +122,37 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
 
   // Every write to the store (objects and secrets) first makes sure the bucket handoff named is this project's: its
   // lowercase name is the same for `Etl` and `etl`, and for prod + `dev-etl` and dev + `etl`. Read once per process.
-  let storeChecked: Promise<void> | undefined;
-  const checkStoreOwner = (): Promise<void> =>
-    (storeChecked ??= (async () => {
+  let bucketChecked: Promise<void> | undefined;
+  const checkBucketOwner = (): Promise<void> =>
+    (bucketChecked ??= (async () => {
       // A run inside Cloud Run (which sets CLOUD_RUN_JOB) writes where its deploy, which passed this check, put it; its
       // identity holds access to its objects only and would be refused the bucket's labels.
       if (process.env.CLOUD_RUN_JOB) return;
       const conflict = await findBucketConflict(provider);
       if (conflict) throw conflict;
     })());
+  // Inside any bucket, `<task>/` is shared by every project of that deploy.task that names the bucket in deploy.bucket
+  // (and by any stage of one): the owner mark `<task>/.handoff-owner` says whose it is, as on AWS and Azure. A prefix
+  // without the mark gets it with the project's next project.yml write (a run never writes it).
+  const prefixOwner = createStoreOwnerGuard({
+    names,
+    store: { prefix: `${location}/${names.s3.taskPrefix}`, what: 'bucket', named: !names.ownsBucket },
+    read: async (key) => (await apis.storage.getObject(bucketName, key))?.body,
+    write: (key, body) => apis.storage.putObject(bucketName, key, body),
+  });
+  let storeChecked: Promise<void> | undefined;
+  const checkStoreOwner = (): Promise<void> =>
+    (storeChecked ??= (async () => {
+      await checkBucketOwner();
+      if (!process.env.CLOUD_RUN_JOB) await prefixOwner.check();
+    })());
+  const markStore = async (key: string): Promise<void> => {
+    if (!process.env.CLOUD_RUN_JOB) await prefixOwner.markAfterWrite(key);
+  };
 
   const bucket: BucketLifecycle = {
     async create(onProgress) {
-      await checkStoreOwner();
+      await checkBucketOwner();
       const planned = await planResourceSteps([createBucketStep(provider)]);
       const [result] = await applyResourceSteps(planned, (e) => {
         if (e.type === 'step-start') onProgress(`${e.action === 'create' ? 'Creating' : 'Updating'} the bucket ${location}`);
@@ -141,7 +162,7 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
       return { bucket: bucketName, location, action, message: `${said} bucket ${location} (uniform access, public access prevented, versioned)` };
     },
     async delete() {
-      await checkStoreOwner();
+      await checkBucketOwner();
       if (!(await apis.storage.readBucket(bucketName))) return { bucket: bucketName, location, action: 'absent', message: `there is no bucket ${location}` };
       // As on AWS (DeletionPolicy Retain) and locally, deleting never destroys stored projects, artifacts or state.
       if (await apis.storage.holdsObjects(bucketName)) {
@@ -167,11 +188,13 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
     deploy,
     apis,
     pollMs,
+    checkStoreOwner,
     objects: {
       // Cloud Storage keeps no file modes: an executable file carries the custom metadata `handoff-mode: 755`, kept by copies.
       put: async (key, body, put) => {
         await checkStoreOwner();
         await apis.storage.putObject(bucketName, key, body, put?.executable ? { [MODE_METADATA]: '755' } : undefined);
+        await markStore(key);
       },
       get: async (key) => {
         const object = await apis.storage.getObject(bucketName, key);
@@ -180,6 +203,7 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
       putFile: async (key, file, put) => {
         await checkStoreOwner();
         await apis.storage.putFile(bucketName, key, file, put?.executable ? { [MODE_METADATA]: '755' } : undefined);
+        await markStore(key);
       },
       getFile: async (key, file) => {
         const object = await apis.storage.getFile(bucketName, key, file);

@@ -150,7 +150,11 @@ export function deleteFiles(provider: Provider): Promise<TransferResult> {
   return deletePrefix(provider, provider.names.s3.filesPrefix);
 }
 
-/** `artifacts push`: W/artifacts/** to `<task>/artifacts/last/`. */
+/**
+ * `artifacts push`: W/artifacts/** to `<task>/artifacts/last/`. Unlike files push it does not mirror: as the original
+ * handoff's, it adds and overwrites only, since a workspace may hold some artifacts only (one that never fetched last/)
+ * and removing the rest could drop a task's state.json. README and `artifacts push --help` say so.
+ */
 export function pushArtifacts(provider: Provider, workspaceDir: string, log?: StoreLog, stop?: AbortSignal): Promise<TransferResult> {
   return pushFolder(provider, path.join(workspaceDir, 'artifacts'), provider.names.s3.lastArtifactsPrefix, { log, stop, badNames: 'skip' });
 }

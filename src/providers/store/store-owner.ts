@@ -1,4 +1,4 @@
-// Whose is a task's prefix in a store: an owner mark `<task>/.handoff-owner` (stage/resource group), so a shared bucket or a colliding stage never takes over another project's store (AWS and Azure).
+// Whose is a task's prefix in a store: an owner mark `<task>/.handoff-owner` (stage/resource group), so a shared bucket or a colliding stage never takes over another project's store (every provider).
 import { parse } from 'yaml';
 import { UserError } from '../../errors.js';
 import type { StoreNames } from '../provider.js';

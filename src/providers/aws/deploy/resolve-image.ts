@@ -26,6 +26,12 @@ export async function resolveTaskImage(input: { project: Project; names: DeployN
   const domain = project.deploy.image_domain?.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const foreign = domain !== undefined && domain !== '' && !ECR_REGISTRY.test(domain);
   const wanted = input.version ?? project.deploy.image_version;
+  if (foreign && wanted === undefined) {
+    // Tags are listed in ECR only: which version is in the registry the project names cannot be told.
+    throw new UserError(`deploy.image_domain ${domain} is a registry handoff does not list, so the version of ${repository} to deploy cannot be chosen there`, {
+      fix: `set deploy.image_version, or pass -v version=<tag> (the tag pushed to ${domain})`,
+    });
+  }
   const tags = foreign ? undefined : await listEcrImageTags(input.config, repository);
   const version = wanted ?? findHighestVersion(tags ?? []);
   if (version === undefined) {

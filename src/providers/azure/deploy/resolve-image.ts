@@ -3,6 +3,7 @@ import { findHighestVersion } from '../../../container/image-version.js';
 import { UserError } from '../../../errors.js';
 import type { Project } from '../../../project/types.js';
 import type { AzureProvider } from '../azure-provider.js';
+import { resolveAzureRegistry } from './image-registry.js';
 
 export interface ResolvedImage {
   uri: string;
@@ -17,6 +18,7 @@ export interface ResolvedImage {
  */
 export async function resolveTaskImage(provider: AzureProvider, project: Project, version?: string): Promise<ResolvedImage> {
   const { names } = provider;
+  resolveAzureRegistry(project.deploy);
   if (!names.registry) {
     throw new UserError('deploy.registry is not set, so there is no registry to run the image from', {
       fix: 'add `registry: <name>.azurecr.io` under deploy: (the Azure Container Registry `handoff container push` pushes to)',

@@ -3,6 +3,7 @@ import { findHighestVersion } from '../../../container/image-version.js';
 import { UserError } from '../../../errors.js';
 import type { Project } from '../../../project/types.js';
 import type { GcpProvider } from '../gcp-provider.js';
+import { checkImageDomainLocation, isArtifactRegistryHost, readImageDomain } from './image-domain.js';
 
 export interface ResolvedImage {
   uri: string;
@@ -17,9 +18,16 @@ export interface ResolvedImage {
  */
 export async function resolveJobImage(p: GcpProvider, project: Project, version?: string): Promise<ResolvedImage> {
   const { names } = p;
-  const domain = project.deploy.image_domain?.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
-  const foreign = domain !== undefined && domain !== '' && !/(^|\.)[a-z0-9-]+-docker\.pkg\.dev$/.test(domain) && domain !== names.registryHost;
+  checkImageDomainLocation(project.deploy, p.config.region);
+  const domain = readImageDomain(project.deploy);
+  const foreign = domain !== undefined && !isArtifactRegistryHost(domain) && domain !== names.registryHost;
   const wanted = version ?? project.deploy.image_version;
+  if (foreign && wanted === undefined) {
+    // Tags are listed in Artifact Registry only: which version is in the registry the project names cannot be told.
+    throw new UserError(`deploy.image_domain ${domain} is a registry handoff does not list, so the version of ${names.imageName} to deploy cannot be chosen there`, {
+      fix: `set deploy.image_version, or pass -v version=<tag> (the tag pushed to ${domain})`,
+    });
+  }
   const tags = foreign ? undefined : await (await p.apis.artifactRegistry()).listTags(names.artifactRepositoryName, names.imageName);
   const chosen = wanted ?? findHighestVersion(tags ?? []);
   if (chosen === undefined) {
