@@ -408,7 +408,12 @@ describe('static_ip: a NAT gateway with one Elastic IP, tags on everything of th
     expect(JSON.parse(rule.EventPattern)).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Task State Change'],
-      detail: { lastStatus: ['STOPPED'], group: ['family:handoff-dev-nat-fetch'], $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }] },
+      detail: { lastStatus: ['STOPPED'], group: ['family:handoff-dev-nat-fetch'], $or: [
+        { stopCode: ['TaskFailedToStart'] },
+        // a user's `cloud job stop` is no failure: its reason leaves it out (a timeout's stop has another reason)
+        { containers: { exitCode: [{ 'anything-but': 0 }] }, stoppedReason: [{ 'anything-but': 'stopped by handoff cloud job stop' }] },
+        { containers: { exitCode: [{ 'anything-but': 0 }] }, stoppedReason: [{ exists: false }] },
+      ] },
     });
     const { Targets: [target] } = callBoto3(moto, { service: 'events', operation: 'list_targets_by_rule', params: { Rule: 'handoff-dev-nat-fetch-stopped' } }) as { Targets: { Arn: string; InputTransformer?: { InputTemplate: string } }[] };
     expect(target!.Arn).toBe(`arn:aws:sns:us-east-1:${ACCOUNT}:handoff-dev-nat-fetch-alarms`);

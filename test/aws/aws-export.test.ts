@@ -207,7 +207,7 @@ describe('cloud export --format terraform', () => {
       const logs = new CloudWatchLogsClient(clientConfig());
       expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/handoff/' }))).logGroups?.map((g) => [g.logGroupName, g.retentionInDays])).toEqual([['/handoff/dev-exp/tally', 14]]);
       const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: '/handoff/dev-exp/tally' }))).metricFilters ?? [];
-      expect(filters.map((f) => f.filterPattern).sort()).toEqual(['"Job ended at"', '"Job started at"', '"ended with exit code" -"ended with exit code 0"', '"timed out"']);
+      expect(filters.map((f) => f.filterPattern).sort()).toEqual(['"Job ended at"', '"Job started at"', '"ended with exit code" -"ended with exit code 0" -"[handoff: stopped by a user]"', '"timed out"']);
       const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
       const bucket = `handoff-dev-exp-${(await import('node:crypto')).createHash('md5').update(ACCOUNT).digest('hex').slice(-8)}`;
       expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
