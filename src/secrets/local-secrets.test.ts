@@ -106,6 +106,18 @@ describe('loadLocalSecrets', () => {
     expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [], fileFound: true, unknownFields: [] });
   });
 
+  it('reads a file saved with a UTF-8 BOM as PyYAML does, as the same file without it', () => {
+    const text = `- key: API_TOKEN\n  value: ${SECRET}\n- key: b\n  value: "2"\n`;
+    const plain = loadLocalSecrets({ projectDir: makeProject({ 'dev_secrets.yml': text }), stage: 'dev' });
+    const withBom = loadLocalSecrets({ projectDir: makeProject({ 'dev_secrets.yml': `\ufeff${text}` }), stage: 'dev' });
+    expect(withBom.secrets.map(({ key, value }) => ({ key, value }))).toEqual([
+      { key: 'API_TOKEN', value: SECRET },
+      { key: 'b', value: '2' },
+    ]);
+    expect(withBom.secrets.map(({ key, value }) => ({ key, value }))).toEqual(plain.secrets.map(({ key, value }) => ({ key, value })));
+    expect(withBom.warnings).toEqual([]);
+  });
+
   it('warns about an unknown field by name only', () => {
     const projectDir = makeProject({ 'dev_secrets.yml': `- key: a\n  value: x\n  descriptoin: ${SECRET}\n` });
     const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });

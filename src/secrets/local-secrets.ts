@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { decodeUtf8Text } from '../decode-utf8-text.js';
 import { UserError, type Diagnostic } from '../errors.js';
 // The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
 import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
@@ -50,7 +51,8 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
   if (!exists) return { secrets: [], warnings: missing, fileFound: false, unknownFields: [] };
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // As project.yml: a BOM ("UTF-8 with BOM") is dropped, as PyYAML dropped it.
+    text = decodeUtf8Text(readFileSync(file));
   } catch (e) {
     throw new UserError(`cannot read the secrets file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
       fix: 'check the file permissions',
