@@ -253,6 +253,11 @@ function checkEnvKeys({ data, report }: RuleContext): void {
   for (const { item, path } of recordsUnder(data, 'schedules', [])) lists.push({ list: item.envs, path: [...path, 'envs'] });
   for (const { list, path } of lists) {
     for (const { item, path: envPath } of listOfRecords(list, path)) {
+      // No environment variable can hold a NUL byte (a "\0" escape in a quoted string): every command would fail to
+      // start. Said without the value, which may be meant as secret.
+      if (typeof item.value === 'string' && item.value.includes('\0')) {
+        report('error', [...envPath, 'value'], 'found a NUL byte in the value; no environment variable can hold one', 'remove the "\\0" (or "\\x00", "\\u0000") escape from the value');
+      }
       const key = textOf(item.key);
       if (key === undefined || ENV_NAME_PATTERN.test(key)) continue;
       report('error', [...envPath, 'key'], `found ${describeValue(item.key)}; expected an environment variable name (letters, digits and _, not starting with a digit)`, 'rename it, e.g. `MY_VAR`');

@@ -574,6 +574,15 @@ tasks:
     expect(errorsOf(e)[0]).toMatchObject({ path: 'envs[0].value', hint: 'quote it to keep it as text: "on"', location: { line: 3, col: 10 } });
   });
 
+  it('refuses a NUL byte in an env value (of envs and of a schedule) at its line, without quoting the value', () => {
+    const e = parseFailure('envs:\n- key: ML\n  value: "Secr3t\\0x"\nschedules:\n- target_id: a\n  cron: "0 0 * * ? *"\n  envs:\n  - key: B\n    value: "\\x00"\n');
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({ path: 'envs[0].value', message: 'found a NUL byte in the value; no environment variable can hold one', location: expect.objectContaining({ line: 3, col: 10 }) }),
+      expect.objectContaining({ path: 'schedules[0].envs[0].value', location: expect.objectContaining({ line: 9 }) }),
+    ]);
+    expect(JSON.stringify(e.diagnostics)).not.toContain('Secr3t');
+  });
+
   it('refuses duplicate task names at the same level only', () => {
     const text = 'tasks:\n- name: a\n  tasks:\n  - name: a\n    commands: [{command: x}]\n- name: a\n  commands: [{command: y}]\n';
     const e = parseFailure(text);

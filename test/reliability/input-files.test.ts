@@ -36,3 +36,36 @@ describe('local provider names', () => {
     expect(fs.existsSync(path.join(home, 'buckets', `handoff-dev-${long}`, long, 'project.yml'))).toBe(true);
   });
 });
+
+describe('environment values no process can be started with', () => {
+  const SECRET = 'Sup3rSecretValue9876';
+
+  it('a NUL byte in an env value is refused by config validate at its line, and by run local before anything is run or recorded', async () => {
+    const { projectDir, workspaceDir } = makeProject(`${TASKS}envs:\n- key: ML\n  value: "${SECRET}\\nb\\0c"\n`);
+    const validate = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validate.code, validate.stderr).toBe(2);
+    expect(validate.stderr).toContain('project.yml:7:10: envs[0].value: found a NUL byte in the value; no environment variable can hold one');
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(`${validate.stderr}${run.stderr}`).not.toContain(SECRET);
+    expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+  });
+
+  it('a secret taken by an env with a NUL byte, or too large for the environment, is refused before the run starts, naming the key and its size, never the value', async () => {
+    const nul = makeProject(`${TASKS}envs:\n- key: API_TOKEN\n`, { '.secrets/dev_secrets.yml': `- key: API_TOKEN\n  value: "${SECRET}\\0"\n` });
+    const r1 = await runCli(['run', 'local', '-p', nul.projectDir, '-w', nul.workspaceDir]);
+    expect(r1.code, r1.stderr).toBe(2);
+    expect(r1.stderr).toMatch(/environment variable "API_TOKEN" \(secret "API_TOKEN" of .*dev_secrets\.yml:1, taken by envs\[0\]\) holds a NUL byte/);
+    expect(r1.stderr).not.toContain(SECRET);
+    expect(fs.existsSync(path.join(nul.workspaceDir, 'runs'))).toBe(false);
+
+    const big = makeProject(`${TASKS}envs:\n- key: BIG\n`, { '.secrets/dev_secrets.yml': `- key: BIG\n  value: ${SECRET}${'x'.repeat(1_200_000)}\n` });
+    const r2 = await runCli(['run', 'local', '-p', big.projectDir, '-w', big.workspaceDir]);
+    expect(r2.code, r2.stderr).toBe(2);
+    expect(r2.stderr).toContain('environment variable "BIG" (secret "BIG" of');
+    expect(r2.stderr).toContain('is 1200025 bytes; Linux starts no process with an environment entry over 131072 bytes (E2BIG)');
+    expect(r2.stderr).not.toContain(SECRET);
+    expect(r2.stderr.length).toBeLessThan(5000);
+    expect(fs.existsSync(path.join(big.workspaceDir, 'runs'))).toBe(false);
+  });
+});
