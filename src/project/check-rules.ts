@@ -288,7 +288,13 @@ function checkScheduleExpressions({ data, report }: RuleContext): void {
     if (cron === undefined) continue;
     const timezone = textOf(item.timezone);
     try {
-      parseSchedule(cron, timezone);
+      const parsed = parseSchedule(cron, timezone);
+      // From now, not only from 1970 as parseSchedule checks: a cron whose years are over never fires again, the same
+      // mistake as 31 February, refused the same way (the one rule of the loader that depends on the date). One whose
+      // only times fall in an hour a DST change skips never fired at all: `schedule list` explains that case.
+      if (parsed.kind === 'cron' && parsed.nextFireTimes(new Date(), 1).length === 0 && parsed.nextFireTimes(new Date(0), 1).length > 0) {
+        report('error', [...path, 'cron'], `cron "${cron.trim()}": never fires again: every time it matches is in the past`, 'check the year field (the sixth): use * or include this year or a later one', 'value');
+      }
     } catch (error) {
       if (!(error instanceof ScheduleSyntaxError)) throw error;
       report('error', [...path, error.field === 'timezone' && timezone !== undefined ? 'timezone' : 'cron'], error.message, error.fix, 'value');

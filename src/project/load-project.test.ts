@@ -583,6 +583,11 @@ tasks:
     expect(JSON.stringify(e.diagnostics)).not.toContain('Secr3t');
   });
 
+  it('refuses a cron whose years are over as it refuses 31 February; one whose only time a DST change skips is left to schedule list', () => {
+    const e = parseFailure('tasks: [{name: a, commands: [{command: x}]}]\nschedules:\n- target_id: a\n  cron: "0 0 1 1 ? 1999"\n- target_id: b\n  cron: "30 2 29 3 ? 2099"\n  timezone: Europe/Berlin\n');
+    expect(errorsOf(e)).toEqual([expect.objectContaining({ path: 'schedules[0].cron', message: 'cron "0 0 1 1 ? 1999": never fires again: every time it matches is in the past', location: expect.objectContaining({ line: 4 }) })]);
+  });
+
   it('refuses duplicate task names at the same level only', () => {
     const text = 'tasks:\n- name: a\n  tasks:\n  - name: a\n    commands: [{command: x}]\n- name: a\n  commands: [{command: y}]\n';
     const e = parseFailure(text);
