@@ -413,6 +413,29 @@ schedules:
   });
 });
 
+describe('parseProject: vars PyYAML read as datetimes or bytes', () => {
+  it('hold the text Python printed for them (python3: yaml.safe_load, then jinja2 {{ value }}); dates and quoted text stay as written', () => {
+    const text = [
+      'vars:',
+      '- {key: a, value: 2024-01-01T10:00:00Z}',
+      '- {key: b, value: 2024-01-01 10:00:00.5}',
+      '- {key: c, value: 2024-01-01}',
+      '- {key: d, value: "2024-01-01T10:00:00Z"}',
+      '- {key: e, value: !!binary aGVsbG8=}',
+      '- {key: f, value: [2024-01-01t10:00:00+05:30]}',
+    ].join('\n');
+    const values = Object.fromEntries(parseProject(text, file, '/p').project.vars.map((v) => [v.key, v.value]));
+    expect(values).toEqual({
+      a: '2024-01-01 10:00:00+00:00',
+      b: '2024-01-01 10:00:00.500000',
+      c: '2024-01-01',
+      d: '2024-01-01T10:00:00Z',
+      e: "b'hello'",
+      f: ['2024-01-01 10:00:00+05:30'],
+    });
+  });
+});
+
 describe('parseProject: problems', () => {
   it('reports a YAML syntax error with its line and column', () => {
     const e = parseFailure('tasks:\n- name: a\n  commands: [x, y\nversion: 1\n');

@@ -115,7 +115,7 @@ export function parseLocatedProject(text: string, file: string, projectDir: stri
   }
 
   const writtenAsFloat = (at: Parameters<typeof source.sourceText>[0]): boolean => isYamlFloatText(source.sourceText(at));
-  return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat), warnings: diagnostics, locate: (at) => source.locate(at) };
+  return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat, (at) => source.sourceText(at)), warnings: diagnostics, locate: (at) => source.locate(at) };
 }
 
 async function checkProjectDir(projectDir: string, file: string): Promise<void> {

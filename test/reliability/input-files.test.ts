@@ -69,3 +69,14 @@ describe('environment values no process can be started with', () => {
     expect(fs.existsSync(path.join(big.workspaceDir, 'runs'))).toBe(false);
   });
 });
+
+describe('vars PyYAML read as datetimes or bytes', () => {
+  it('render as PyYAML + Jinja2 rendered them (the expected line is what python3 printed for this project.yml)', async () => {
+    const { projectDir, workspaceDir } = makeProject(
+      'vars:\n- {key: a, value: 2024-01-01T10:00:00Z}\n- {key: b, value: 2024-01-01 10:00:00.5}\n- {key: c, value: 2024-01-01}\n- {key: e, value: !!binary aGVsbG8=}\ntasks:\n- name: t\n  commands:\n  - command: echo a={{ a }} b={{ b }} c={{ c }} e={{ e }}\n',
+    );
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("echo a=2024-01-01 10:00:00+00:00 b=2024-01-01 10:00:00.500000 c=2024-01-01 e=b'hello'");
+  });
+});
