@@ -9,6 +9,19 @@ function read(value: string): unknown {
 }
 
 describe('parseYamlSource', () => {
+  it('reads CR-only line ends as PyYAML does: values, block scalars, and lines counted right', () => {
+    const text = 'tasks:\r- name: a\r  commands:\r  - command: |\r      echo one\r      echo two\r    args: "x\r      y"\r';
+    expect(parseYamlSource(text, 'f.yml', parseYamlWithPositions).data).toEqual({ tasks: [{ name: 'a', commands: [{ command: 'echo one\necho two\n', args: 'x y' }] }] });
+    // PyYAML: "while parsing a flow node ... line 4, column 1"
+    let error: unknown;
+    try {
+      parseYamlSource('a: 1\r\rb: [\r', 'f.yml', parseYamlWithPositions);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as UserError).diagnostics.map((d) => d.location?.line)).toEqual([4]);
+  });
+
   it('reads scalars as PyYAML does (YAML 1.1)', () => {
     const cases: Array<[string, unknown]> = [
       ['yes', true],
