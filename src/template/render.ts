@@ -519,6 +519,11 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
       // Jinja2's loop filter (`for x in y if x > 1`): nunjucks reads `y if x > 1` as one value, of the loop variable
       // before the loop (undefined), and so looped over nothing.
       throw syntaxError('a loop filter (`for x in items if condition`) is not supported in handoff\'s templates; filter first (`for x in items | select(…)` or `| selectattr(…)`) or put an {% if %} inside the loop', origin, node.arr.lineno + 1, node.arr.colno + 1);
+    } else if (['Include', 'Import', 'FromImport', 'Extends'].includes(node.typename)) {
+      // Each template is rendered alone (files/ one file at a time, commands one by one): there is no loader to find
+      // another template by name, and one reaching outside the project must not be possible.
+      const tag = { Include: 'include', Import: 'import', FromImport: 'from … import', Extends: 'extends' }[node.typename];
+      throw syntaxError(`{% ${tag} %} is not supported: handoff renders each template on its own, without loading other templates`, origin, node.lineno + 1, node.colno + 1);
     } else if (node.typename === 'Symbol' && typeof node.value === 'string' && /^[0-9]/.test(node.value)) {
       // nunjucks' lexer reads `1e3` as a name (undefined, so empty); Jinja2 reads the float 1000.0.
       throw syntaxError(`the number "${node.value}" in exponent notation is not supported; write it out (1e3 as 1000.0)`, origin, node.lineno + 1, node.colno + 1);
@@ -789,12 +794,13 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   const compiler = internals.compiler.Compiler.prototype;
   const call = (helper: string, ...fields: string[]): CompileMethod =>
     function compileAsPython(node, frame) {
-      this._emit(`runtime.${helper}(`);
+      // The helper's position first, as nunjucks does for a call, so an error it throws (`"%d" % text`) has a line.
+      this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.${helper}(`);
       fields.forEach((field, i) => {
         if (i > 0) this._emit(', ');
         this.compile(node[field], frame);
       });
-      this._emit(')');
+      this._emit('))');
     };
   for (const op of ['Add', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow']) compiler[`compile${op}`] = call(`handoff${op}`, 'left', 'right');
   // `a == b < c` is Python's chain (`a == b and b < c`, each side evaluated once, the rest only while true), with
