@@ -80,3 +80,20 @@ describe('vars PyYAML read as datetimes or bytes', () => {
     expect(r.stdout).toContain("echo a=2024-01-01 10:00:00+00:00 b=2024-01-01 10:00:00.500000 c=2024-01-01 e=b'hello'");
   });
 });
+
+describe('what PyYAML refused in project.yml', () => {
+  it('a tab after a colon and an unknown !tag are refused at their line by config validate and run local, nothing run', async () => {
+    for (const [yml, where, what] of [
+      ['tasks:\n- name:\tt1\n  commands:\n  - command: echo hi\n', 'project.yml:2:8', 'found a tab outside quotes'],
+      ['tasks:\n- name: t1\n  commands:\n  - command: !foo echo hi\n', 'project.yml:4:14', 'Unresolved tag: !foo'],
+    ] as const) {
+      const { projectDir, workspaceDir } = makeProject(yml);
+      for (const args of [['config', 'validate', '-p', projectDir], ['run', 'local', '-p', projectDir, '-w', workspaceDir]]) {
+        const r = await runCli(args);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(`${where}: ${what}`);
+      }
+      expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+    }
+  });
+});
