@@ -253,6 +253,11 @@ function checkEnvKeys({ data, report }: RuleContext): void {
   for (const { item, path } of recordsUnder(data, 'schedules', [])) lists.push({ list: item.envs, path: [...path, 'envs'] });
   for (const { list, path } of lists) {
     for (const { item, path: envPath } of listOfRecords(list, path)) {
+      // No environment variable can hold a NUL byte (a "\0" escape in a quoted string): every command would fail to
+      // start. Said without the value, which may be meant as secret.
+      if (typeof item.value === 'string' && item.value.includes('\0')) {
+        report('error', [...envPath, 'value'], 'found a NUL byte in the value; no environment variable can hold one', 'remove the "\\0" (or "\\x00", "\\u0000") escape from the value');
+      }
       const key = textOf(item.key);
       if (key === undefined || ENV_NAME_PATTERN.test(key)) continue;
       report('error', [...envPath, 'key'], `found ${describeValue(item.key)}; expected an environment variable name (letters, digits and _, not starting with a digit)`, 'rename it, e.g. `MY_VAR`');
@@ -283,7 +288,13 @@ function checkScheduleExpressions({ data, report }: RuleContext): void {
     if (cron === undefined) continue;
     const timezone = textOf(item.timezone);
     try {
-      parseSchedule(cron, timezone);
+      const parsed = parseSchedule(cron, timezone);
+      // From now, not only from 1970 as parseSchedule checks: a cron whose years are over never fires again, the same
+      // mistake as 31 February, refused the same way (the one rule of the loader that depends on the date). One whose
+      // only times fall in an hour a DST change skips never fired at all: `schedule list` explains that case.
+      if (parsed.kind === 'cron' && parsed.nextFireTimes(new Date(), 1).length === 0 && parsed.nextFireTimes(new Date(0), 1).length > 0) {
+        report('error', [...path, 'cron'], `cron "${cron.trim()}": never fires again: every time it matches is in the past`, 'check the year field (the sixth): use * or include this year or a later one', 'value');
+      }
     } catch (error) {
       if (!(error instanceof ScheduleSyntaxError)) throw error;
       report('error', [...path, error.field === 'timezone' && timezone !== undefined ? 'timezone' : 'cron'], error.message, error.fix, 'value');

@@ -21,6 +21,7 @@ import type { StderrLimits } from '../runs/stderr-limits.js';
 import { jobIdFromEnv, RunRecorder, triggerFromEnv, type RecordedOutcome } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { relativeTo } from './artifact-names.js';
+import { checkRunEnvironment, type EnvOrigin } from './check-run-environment.js';
 import { checkTemplateSyntax } from './find-template-syntax-problems.js';
 import { planRun, type RunPlan } from './plan-run.js';
 import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
@@ -126,6 +127,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     stateFile,
     renderer,
   }));
+  checkRunEnvironment(context.env, (key) => describeEnvOrigin(key, project, loaded.secrets, options.envs));
   return {
     project,
     paths,
@@ -138,6 +140,16 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     startedAt,
     plan,
   };
+}
+
+/** Where the run's value of an environment variable comes from (the layers of createTemplateContext, last winning). */
+function describeEnvOrigin(key: string, project: Project, secrets: readonly Secret[], cliEnvs: Record<string, string> | undefined): EnvOrigin {
+  if (cliEnvs && Object.hasOwn(cliEnvs, key)) return { describe: `-e ${key}` };
+  const index = project.envs.map((e) => e.key).lastIndexOf(key);
+  if (index === -1) return { describe: 'a deploy key of project.yml' };
+  if (project.envs[index]!.value !== undefined) return { describe: `envs[${index}] of project.yml`, path: `envs[${index}].value`, location: { file: project.file } };
+  const secret = secrets.find((s) => s.key === key);
+  return { describe: `secret "${key}"${secret ? ` of ${secret.source}` : ''}, taken by envs[${index}]`, path: `envs[${index}]`, location: { file: project.file } };
 }
 
 /** The stage's local secrets; the secrets reader (and its YAML parser) is loaded only when there is a file to read. */
