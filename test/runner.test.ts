@@ -350,6 +350,58 @@ tasks:
   });
 });
 
+describe('the render of files/ is part of the run', () => {
+  // Eight templates that take a moment each to render: the whole render takes seconds.
+  const slowFiles = Object.fromEntries(
+    Array.from({ length: 8 }, (_, i) => [`files/slow${i}.txt`, '{% for i in range(400000) %}{{ i }},{% endfor %}\n']),
+  );
+  const project = `
+tasks:
+- name: t
+  commands:
+  - command: touch artifacts/ran
+`;
+
+  it('--timeout ends the render between files: the run fails as timed out, no task runs, W/files keeps no half', async () => {
+    const { projectDir, workspaceDir } = makeProject(project, slowFiles);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--timeout', '1']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("The run's --timeout of 1 s ran out while files/ was rendered");
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'ran'))).toBe(false);
+    const record = readOnlyRecord(workspaceDir) as ReturnType<typeof readOnlyRecord> & { status: string };
+    expect(record.status).toBe('failed');
+    expect(record.reason).toBe('the run timed out after 1 s');
+    expect(record.tasks.map((t) => [t.name, t.status])).toEqual([['t', 'not_run']]);
+    // Stopped while the templates rendered: nothing was moved into W/files, and nothing staged is left.
+    expect(fs.readdirSync(path.join(workspaceDir, 'files'))).toEqual([]);
+    expect(fs.readdirSync(workspaceDir).sort()).toEqual(['artifacts', 'files', 'runs']);
+  });
+
+  it('SIGTERM during the render stops it at once: the run is interrupted (143) and recorded so', async () => {
+    const { projectDir, workspaceDir } = makeProject(project, slowFiles);
+    const started = Date.now();
+    let signalledAt = 0;
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      onSpawn: (child) => {
+        // The first rendered template is staged: the render is under way.
+        void waitFor(() => fs.existsSync(path.join(workspaceDir, '.files-render.handoff-tmp')), 20_000, 10).then(() => {
+          signalledAt = Date.now();
+          child.kill('SIGTERM');
+        });
+      },
+    });
+    expect(signalledAt).toBeGreaterThan(started);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('The render of files/ was ended before it finished: no task runs');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'ran'))).toBe(false);
+    const record = readOnlyRecord(workspaceDir) as ReturnType<typeof readOnlyRecord> & { status: string };
+    expect(record.status).toBe('interrupted');
+    expect(record.reason).toBe('interrupted by SIGTERM');
+    expect(fs.readdirSync(path.join(workspaceDir, 'files'))).toEqual([]);
+    expect(fs.existsSync(path.join(workspaceDir, '.files-render.handoff-tmp'))).toBe(false);
+  });
+});
+
 describe('timeouts that fire while no process can be signalled', () => {
   // The command exits at once, leaving a job deaf to SIGTERM that its launcher takes the grace period to end: the
   // timeout fires meanwhile, with no command to mark, and the tasks after it are never started.
