@@ -239,6 +239,33 @@ tasks:
     expect(peakKb).toBeGreaterThan(0);
     expect(peakKb).toBeLessThan(200 * 1024);
   });
+
+  it('keeps stderr byte for byte where it is kept whole: CR, invalid UTF-8, a 200 KB line, no newline at the end', async () => {
+    // Written by a script in files/ (rendered into W/files, where commands run), once per task.
+    const script = `printf 'a\\r\\nprogress 10%%\\rprogress 20%%\\r\\n\\377\\376A\\n'; head -c 200000 /dev/zero | tr '\\0' x; printf '\\nno-newline-at-end'`;
+    const { projectDir, workspaceDir } = makeProject(
+      `
+tasks:
+- name: chatty
+  commands:
+  - command: sh files/err.sh >&2
+- name: piped
+  pipeline:
+  - command: sh files/err.sh >&2
+  - command: cat
+`,
+      { 'files/err.sh': `${script}\n` },
+    );
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    const expected = execSync(script, { shell: '/bin/sh' });
+    expect(expected.length).toBe(200_052);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'chatty_stderr.log')).equals(expected)).toBe(true);
+    const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!), 'utf8'));
+    expect(fs.readFileSync(path.join(workspaceDir, record.logs.stderr['piped/sh'])).equals(expected)).toBe(true);
+    // The console shows it as text, as before: the line that ended with CR LF without its CR.
+    expect(r.stderr).toContain('[chatty] sh: a\n');
+  });
 });
 
 describe('commands', () => {

@@ -8,7 +8,7 @@ import { killProcessGroup } from './kill-process-group.js';
 import { findLauncher } from './launcher-path.js';
 import { readProcessStartTicks } from './process-identity.js';
 import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
-import { createLineSplitter, type LongLineCutter } from './line-splitter.js';
+import { createLineSplitter, type LineHandler, type LongLineCutter } from './line-splitter.js';
 import { closeFds, createOsPipe } from './os-pipe.js';
 import { splitPlainCommand } from './split-plain-command.js';
 import { removeFile } from '../remove-file.js';
@@ -43,8 +43,9 @@ export interface CommandSpec {
   timeoutMs?: number;
   /** How long to wait after each polite signal before the next, harder one. */
   graceMs: number;
-  onStderrLine: (line: string) => void;
-  /** Where a stderr line too long to keep whole may be cut (the masker's choice, so no secret is ever split). */
+  /** Each stderr line to show, and its bytes exactly as the command wrote them (see LineHandler). */
+  onStderrLine: LineHandler;
+  /** Where a stderr line too long to keep whole may be cut, in bytes (the byte masker's choice: no secret is ever split). */
   longLineCutter?: LongLineCutter;
   /** Called once the command runs, before any of its stderr lines is reported. */
   onStarted?: (started: StartedCommand) => void;
@@ -202,16 +203,16 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
   }
 
   // Stderr lines that arrive before the launcher has said the command runs wait, so `onStarted` always comes first.
-  let pendingLines: string[] | undefined = [];
-  const onStderrLine = (line: string): void => {
-    if (pendingLines) pendingLines.push(line);
-    else spec.onStderrLine(line);
+  let pendingLines: Array<[string, string]> | undefined = [];
+  const onStderrLine = (line: string, raw: string): void => {
+    if (pendingLines) pendingLines.push([line, raw]);
+    else spec.onStderrLine(line, raw);
   };
   const markStarted = (): void => {
     if (!pendingLines) return;
     const lines = pendingLines;
     pendingLines = undefined;
-    for (const line of lines) spec.onStderrLine(line);
+    for (const [line, raw] of lines) spec.onStderrLine(line, raw);
   };
 
   const onReport = (line: string): void => {
@@ -320,7 +321,7 @@ function readReports(control: net.Socket, onReport: (line: string) => void): Pro
   });
 }
 
-function readStderrLines(stream: Readable, onLine: (line: string) => void, cutter?: LongLineCutter): Promise<void> {
+function readStderrLines(stream: Readable, onLine: LineHandler, cutter?: LongLineCutter): Promise<void> {
   const splitter = createLineSplitter(onLine, { cutter });
   stream.on('data', (chunk: Buffer) => splitter.push(chunk));
   return new Promise((resolve) => {

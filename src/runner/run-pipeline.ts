@@ -12,6 +12,7 @@ import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runForeach } from './run-foreach.js';
 import { ENDED_BY_PIPELINE, toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
 import type { TaskContext } from './task-context.js';
+import { byteMaskerOf } from '../secrets/mask.js';
 import { isoTime } from '../iso-time.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
@@ -176,7 +177,7 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
       stdout: outputs[0] ?? 'ignore',
       extraFds: extra,
       graceMs: ctx.graceMs,
-      longLineCutter: ctx.masker,
+      longLineCutter: byteMaskerOf(ctx.masker),
       onStarted: (s) =>
         ctx.emit({
           type: 'process_started',
@@ -187,10 +188,10 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
           launcher: { pid: s.launcherPid, startTicks: s.launcherStartTicks },
           stderrLog: ctx.stderrLogOf(taskName, 'fork'),
         }),
-      onStderrLine: (line) => {
+      onStderrLine: (line, bytes) => {
         const masked = ctx.masker.mask(line);
         tail.push(masked);
-        ctx.emit({ type: 'stderr_line', task: taskName, process: 'fork', line: masked });
+        ctx.emit({ type: 'stderr_line', task: taskName, process: 'fork', line: masked, raw: byteMaskerOf(ctx.masker).mask(bytes) });
       },
     },
   };
