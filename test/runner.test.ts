@@ -884,6 +884,42 @@ tasks:
     expect(children.find((c) => c.name === 'quick')).toMatchObject({ status: 'succeeded' });
   });
 
+  it('records a child that read all its input and exited 0 as succeeded when a sibling fails, never with a made-up exit 1', async () => {
+    // The failing sibling's stop often reaches wc's launcher just as wc ends of itself: that end is still wc's own.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: seq 1 100000
+  - fork:
+    - name: c1
+      pipeline:
+      - command: wc -l
+    - name: c2
+      pipeline:
+      - command: sh -c 'head -n 5 >/dev/null; exit 7'
+    - name: c3
+      pipeline:
+      - command: sh -c 'cat >/dev/null; sleep 30'
+`);
+    for (let i = 0; i < 5; i++) {
+      fs.rmSync(path.join(workspaceDir, 'runs'), { recursive: true, force: true });
+      const r = await runLocal(projectDir, workspaceDir);
+      expect(r.code).toBe(1);
+      const children = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+      const c1 = children.find((c) => c.name === 'c1')!;
+      if (readArtifact(workspaceDir, 'c1_stdout.log').trim() === '100000') {
+        // wc wrote its whole result: it finished.
+        expect(c1, r.stderr).toMatchObject({ status: 'succeeded', exitCode: 0 });
+        expect(c1.processes[0]!.terminatedBy).toBeUndefined();
+      } else {
+        // Really ended by handoff: the exit code is the one its process had (143 for SIGTERM), not a made-up 1.
+        expect(c1, r.stderr).toMatchObject({ status: 'failed', exitCode: 143 });
+      }
+      expect(children.find((c) => c.name === 'c2')).toMatchObject({ status: 'failed', exitCode: 7 });
+    }
+  });
+
   it('copies the stream to every child; a child that exits early does not fail the others', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:

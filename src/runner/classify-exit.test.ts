@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcessExit } from '../process/spawn-command.js';
-import { classifyExit, exitCodeOf, signalOf } from './classify-exit.js';
+import { classifyExit, endedByPipelineStop, exitCodeOf, signalOf } from './classify-exit.js';
 
 const at = new Date(0);
 const exit = (over: Partial<ProcessExit>): ProcessExit => ({ name: 'x', exitCode: 0, signal: null, startedAt: at, endedAt: at, ...over });
@@ -38,5 +38,14 @@ describe('classifyExit', () => {
     expect(exitCodeOf(exit({ exitCode: null, signal: 'SIGKILL' }))).toBe(137);
     expect(exitCodeOf(exit({ exitCode: 5 }))).toBe(5);
     expect(signalOf(exit({ exitCode: 130 }))).toBe('SIGINT');
+  });
+});
+
+describe('endedByPipelineStop', () => {
+  it('counts a clean exit as the command\'s own end, even when a pipeline stop reached its launcher', () => {
+    expect(endedByPipelineStop(exit({ terminatedBy: 'pipeline_failed' }))).toBe(false);
+    expect(endedByPipelineStop(exit({ terminatedBy: 'pipeline_failed', exitCode: 143 }))).toBe(true);
+    expect(endedByPipelineStop(exit({ terminatedBy: 'pipeline_failed', exitCode: null, signal: 'SIGTERM' }))).toBe(true);
+    expect(endedByPipelineStop(exit({ exitCode: 143 }))).toBe(false);
   });
 });

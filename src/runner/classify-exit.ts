@@ -44,6 +44,15 @@ export function classifyExit(exit: ProcessExit, downstreamSucceeded: boolean): F
   return 'exit_code';
 }
 
+/**
+ * Whether handoff ended the process because another part of its pipeline failed. A clean end (exit 0, no signal) is
+ * the command's own, even when the stop reached its launcher as it ended (a fork child that had read all its input
+ * and written its result): it finished, and counts as succeeded.
+ */
+export function endedByPipelineStop(exit: ProcessExit): boolean {
+  return exit.terminatedBy === 'pipeline_failed' && !(exit.exitCode === 0 && !exit.signal);
+}
+
 /** The exit code a task reports: the process's own, or 128 + signal number like a shell. */
 export function exitCodeOf(exit: ProcessExit): number {
   if (exit.exitCode !== null) return exit.exitCode;

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { Command, PipelineElement, Task } from '../project/types.js';
 import { closeFds, createOsPipe } from '../process/os-pipe.js';
 import { openFreshFile, spawnCommand, type ProcessExit, type RunningCommand, type StdioEnd } from '../process/spawn-command.js';
-import { classifyExit, exitCodeOf } from './classify-exit.js';
+import { classifyExit, endedByPipelineStop, exitCodeOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand, StderrTail } from './command-process.js';
 import { stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
@@ -280,7 +280,7 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   if (!failure && exitCode === 0) {
     // Ended by handoff because another part of the enclosing pipeline failed (a fork sibling, another foreach line):
     // the exit code is the one its process ended with (143 for SIGTERM), as for a `commands:` task ended so.
-    const ended = [...exits].reverse().find((exit) => exit.terminatedBy === 'pipeline_failed');
+    const ended = [...exits].reverse().find(endedByPipelineStop);
     if (ended) exitCode = exitCodeOf(ended);
   }
   return { processes, subtasks, failure, exitCode, message, unlistedSubtasks: foreachOutcome?.unlisted };

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { Command, Task } from '../project/types.js';
 import { openFreshFile, spawnCommand, type CommandSpec, type ProcessExit, type TerminationReason } from '../process/spawn-command.js';
-import { classifyExit, exitCodeOf } from './classify-exit.js';
+import { classifyExit, endedByPipelineStop, exitCodeOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand } from './command-process.js';
 import { relativeTo, stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
@@ -164,7 +164,8 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
     endedAt: isoTime(exit.endedAt),
     durationMs: exit.endedAt.getTime() - exit.startedAt.getTime(),
     failure,
-    terminatedBy: exit.terminatedBy,
+    // A clean end that a pipeline's stop reached too late was the command's own (see endedByPipelineStop).
+    terminatedBy: exit.terminatedBy === 'pipeline_failed' && !endedByPipelineStop(exit) ? undefined : exit.terminatedBy,
     stderrTail: failure ? prepared.tail.get() : undefined,
     ...(exit.leftBehind ? { leftBehind: exit.leftBehind.map(mask) } : {}),
     ...(exit.startError ? { startError: mask(exit.startError) } : {}),
@@ -291,7 +292,7 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
         exitCode = exitCodeOf(exit);
         break;
       }
-      if (exit.terminatedBy === 'pipeline_failed') {
+      if (endedByPipelineStop(exit)) {
         // Ended because another part of the pipeline failed: the task stops here, without being the cause.
         exitCode = exitCodeOf(exit);
         break;
