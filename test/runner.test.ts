@@ -1028,6 +1028,25 @@ tasks:
     expect(shown.stdout).toContain('not started: ');
     expect(shown.stdout).toContain('Argument list too long');
   });
+
+  it("says the same of a pipeline's command (its line is an argument of the launcher), not that the launcher is broken", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+vars:
+- key: big
+  value: ${'a'.repeat(200_000)}
+tasks:
+- name: p
+  pipeline:
+  - command: echo {{ big }}
+  - command: wc -c
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/could not start: \/bin\/sh: Argument list too long \(the kernel limits each argument of a command line to 128 KiB: pass large data through stdin or a file instead\)/);
+    expect(r.stderr).not.toContain("cannot start handoff's process launcher");
+    const shown = await runCli(['runs', 'show', 'latest', '-w', workspaceDir]);
+    expect(shown.stdout).toContain('not started: /bin/sh: Argument list too long');
+  });
 });
 
 describe('the reason of a failed run', () => {

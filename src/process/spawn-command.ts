@@ -164,7 +164,7 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
     // terminal's Ctrl-C, which handoff relays); a session of its own would cost a pipeline's throughput (handoff-launch.c).
     child = spawn(launcher, args, { cwd: spec.cwd, env: spec.env, stdio });
   } catch (error) {
-    startError = `cannot start handoff's process launcher ${launcher}: ${(error as Error).message}`;
+    startError = launcherStartError(launcher, error as NodeJS.ErrnoException);
   }
   closeFds([stderrPipe.writeFd, ...(typeof spec.stdout === 'object' ? [stdoutFd as number] : [])]);
   const stderrStream = new net.Socket({ fd: stderrPipe.readFd, readable: true, writable: false });
@@ -277,7 +277,7 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
       if (finished) return;
       finished = true;
       if (timeoutTimer) clearTimeout(timeoutTimer);
-      if (error) startError ??= `cannot start handoff's process launcher ${launcher}: ${error.message}`;
+      if (error) startError ??= launcherStartError(launcher, error as NodeJS.ErrnoException);
       void reportsDone.then(() => {
         if (launcherPid !== undefined) unregisterProcessGroup(launcherPid);
         if (!shellEnded && !startError) {
@@ -305,6 +305,16 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
     exited,
     terminate,
   };
+}
+
+/**
+ * Why the launcher of a command could not start. The command line is one of its arguments: one over the kernel's limit
+ * (E2BIG) is the command's fault, not the launcher's, and is reported as a `commands:` task's shell reports it, so the
+ * same hint follows (describeStartError).
+ */
+function launcherStartError(launcher: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'E2BIG') return '/bin/sh: Argument list too long';
+  return `cannot start handoff's process launcher ${launcher}: ${error.message}`;
 }
 
 /** Reads the launcher's report lines until its end of the control socket closes. */
