@@ -831,6 +831,26 @@ tasks:
     expect(events.slice(0, 4)).toEqual(['start', 'start', 'start', 'start']);
   });
 
+  it('runs no process the user never wrote when every command before a foreach is inactive, and warns where', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf 'x\\n'
+    active: false
+  - foreach:
+    - name: e
+      commands:
+      - command: echo line {{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/project\.yml:7: tasks\[0\]\.pipeline\[1\]: the foreach of task "loop" follows only commands with active: false/);
+    expect(r.stderr).not.toMatch(/Process \d+ cat/);
+    const task = JSON.parse(r.stdout).tasks[0];
+    expect(task).toMatchObject({ status: 'succeeded', processes: [], subtasks: [] });
+  });
+
   it('lists the first 1,000 sub-tasks of a long foreach in the record and counts the rest', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:

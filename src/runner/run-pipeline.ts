@@ -84,7 +84,10 @@ function startPipeline(
     .filter((e): e is Extract<PipelineElement, { kind: 'command' }> => e.kind === 'command')
     .map((e) => e.command)
     .filter((c) => c.active);
-  if (commands.length === 0 && (stdin !== 'ignore' || tail)) commands = [passThroughCommand(tail?.path ?? taskName)];
+  // A fork child without an active command passes its input on. A pipeline of the project whose commands are all
+  // inactive has no input to pass: its foreach or fork reads an empty stream (the write end is closed below), and no
+  // process the user never wrote is started (the loader warns about it).
+  if (commands.length === 0 && stdin !== 'ignore') commands = [passThroughCommand(tail?.path ?? taskName)];
 
   // Render every command line before anything starts, so a template error starts nothing of this pipeline.
   const prepared = commands.map((c) => prepareCommand(c, ctx, { taskName, stdin: 'ignore', stdout: 'ignore' }));
