@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { Command, PipelineElement, Task } from '../project/types.js';
 import { closeFds, createOsPipe } from '../process/os-pipe.js';
 import { openFreshFile, spawnCommand, type ProcessExit, type RunningCommand, type StdioEnd } from '../process/spawn-command.js';
-import { classifyExit, endedByPipelineStop, exitCodeOf } from './classify-exit.js';
+import { classifyExit, endedCleanly, exitCodeOf, ownEndOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand, StderrTail } from './command-process.js';
 import { stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
@@ -42,6 +42,11 @@ interface StartedPipeline {
   /** Fork children with `active: false`: never started, the copy goes to the others. */
   skippedForkChildren: TaskResult[];
   foreach?: { element: ForeachElement; upstream: Readable };
+  /**
+   * Whether the pipeline's input was whole: every process upstream of it (a fork's copy and the commands before it)
+   * ended cleanly. Absent for a pipeline that reads no input.
+   */
+  inputComplete?: Promise<boolean>;
 }
 
 /** A command that passes its input through, used when a fork child has no active command of its own. */
@@ -214,6 +219,12 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   };
   const chainExits = p.chain.map((c) => c.running.exited.then(stopOnFailure));
   const teeExit = p.tee?.running.exited.then(stopOnFailure);
+  // A fork child's input is whole when this pipeline's was and everything before the children ended cleanly.
+  if (p.forkChildren.length > 0) {
+    const ownInput = p.inputComplete ?? Promise.resolve(true);
+    const upstreamClean = Promise.all([ownInput, ...chainExits, teeExit]).then(([whole, ...ends]) => whole === true && ends.every((e) => !e || endedCleanly(e as ProcessExit)));
+    for (const child of p.forkChildren) child.pipeline.inputComplete = upstreamClean;
+  }
   const children = p.forkChildren.map((child) =>
     waitForkChild(child).then((result) => {
       if (result.status === 'failed') ctx.scope.stop('pipeline_failed');
@@ -230,10 +241,28 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   // rethrown where it is awaited below, and must not count as unhandled (a crash) while the commands are awaited first.
   for (const pending of [foreach, ...children]) pending?.catch(() => ctx.scope.stop('pipeline_failed'));
 
-  const exits = await Promise.all(chainExits);
-  const teeResult = teeExit ? await teeExit : undefined;
+  const rawExits = await Promise.all(chainExits);
+  const rawTee = teeExit ? await teeExit : undefined;
   const childResults = await Promise.all(children);
   const foreachOutcome = foreach ? await foreach : undefined;
+
+  // In a pipeline stopped because another part failed, a clean end is the process's own only when everything upstream
+  // of it ended cleanly (see ownEndOf). The input is waited for only then, and only when nothing of this pipeline
+  // failed by itself: the stop came from outside, which ends the upstream too (waiting otherwise could wait for an
+  // upstream that only this pipeline's failure, once reported, stops).
+  const raw = rawTee ? [...rawExits, rawTee] : rawExits;
+  const failedItself =
+    raw.some((exit) => exit.terminatedBy !== 'pipeline_failed' && classifyExit(exit, true) !== undefined) ||
+    childResults.some((r) => r.failure !== undefined) ||
+    foreachOutcome?.failure !== undefined;
+  const stoppedFromOutside = ctx.scope.stopReason === 'pipeline_failed' && !failedItself;
+  let inputWhole = !p.inputComplete || (stoppedFromOutside && raw.some(endedCleanly) && (await p.inputComplete));
+  const exits = rawExits.map((exit) => {
+    const own = ownEndOf(exit, inputWhole, stoppedFromOutside);
+    inputWhole &&= endedCleanly(exit);
+    return own;
+  });
+  const teeResult = rawTee ? ownEndOf(rawTee, inputWhole, stoppedFromOutside) : undefined;
 
   const processes: ProcessResult[] = [];
   const subtasks: TaskResult[] = [...childResults, ...p.skippedForkChildren, ...(foreachOutcome?.subtasks ?? [])];
@@ -283,7 +312,7 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   if (!failure && exitCode === 0) {
     // Ended by handoff because another part of the enclosing pipeline failed (a fork sibling, another foreach line):
     // the exit code is the one its process ended with (143 for SIGTERM), as for a `commands:` task ended so.
-    const ended = [...exits].reverse().find(endedByPipelineStop);
+    const ended = [...exits].reverse().find((exit) => exit.terminatedBy === 'pipeline_failed');
     if (ended) exitCode = exitCodeOf(ended);
   }
   return { processes, subtasks, failure, exitCode, message, unlistedSubtasks: foreachOutcome?.unlisted };

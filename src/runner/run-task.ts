@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { Command, Task } from '../project/types.js';
 import { openFreshFile, spawnCommand, type CommandSpec, type ProcessExit, type TerminationReason } from '../process/spawn-command.js';
-import { classifyExit, endedByPipelineStop, exitCodeOf } from './classify-exit.js';
+import { classifyExit, exitCodeOf, ownEndOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand } from './command-process.js';
 import { relativeTo, stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
@@ -164,8 +164,7 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
     endedAt: isoTime(exit.endedAt),
     durationMs: exit.endedAt.getTime() - exit.startedAt.getTime(),
     failure,
-    // A clean end that a pipeline's stop reached too late was the command's own (see endedByPipelineStop).
-    terminatedBy: exit.terminatedBy === 'pipeline_failed' && !endedByPipelineStop(exit) ? undefined : exit.terminatedBy,
+    terminatedBy: exit.terminatedBy,
     stderrTail: failure ? prepared.tail.get() : undefined,
     ...(exit.leftBehind ? { leftBehind: exit.leftBehind.map(mask) } : {}),
     ...(exit.startError ? { startError: mask(exit.startError) } : {}),
@@ -280,7 +279,8 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
       const running = launcher.start(prepared.spec);
       ctx.scope.track(running);
       if (ctx.scope.stopReason) running.terminate(ctx.scope.stopReason);
-      const exit = await running.exited;
+      // Its input is no pipe (stdin is /dev/null): a clean end is its own even when a stop crossed it (see ownEndOf).
+      const exit = ownEndOf(await running.exited, true);
       stdoutBytes = exit.stdoutBytes;
       warnLeftBehind(ctx, taskName, exit);
       const processFailure = classifyExit(exit, false);
@@ -292,7 +292,7 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
         exitCode = exitCodeOf(exit);
         break;
       }
-      if (endedByPipelineStop(exit)) {
+      if (exit.terminatedBy === 'pipeline_failed') {
         // Ended because another part of the pipeline failed: the task stops here, without being the cause.
         exitCode = exitCodeOf(exit);
         break;
