@@ -1072,6 +1072,33 @@ tasks:
 });
 
 describe('the reason of a failed run', () => {
+  it("names the same failure as the task's exit code in a parallel foreach: the first failed line in line order", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: seq 1 6
+  - foreach:
+    - name: a
+      timeout: 1
+      kill_loop_on_fail: false
+      commands:
+      - command: sh -c 'case {{ _line }} in 2) sleep 30;; 4) exit 3;; *) sleep 0.2;; esac'
+    parallel: 3
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    const record = readOnlyRecord(workspaceDir);
+    const t = record.tasks[0]!;
+    const a2 = t.subtasks.find((s) => s.name === 'a_2')!;
+    const a4 = t.subtasks.find((s) => s.name === 'a_4')!;
+    // Line 4 fails first (exit 3), line 2 a moment later (its timeout): the foreach reports line 2, as the reason does.
+    expect(a4).toMatchObject({ status: 'failed', exitCode: 3 });
+    expect(a2).toMatchObject({ status: 'failed', failure: 'timeout' });
+    expect(t).toMatchObject({ failure: 'timeout', exitCode: a2.exitCode });
+    expect(record.reason).toMatch(/^task a_2: /);
+  });
+
   it('names the fork child that failed, not a sibling handoff ended because of it', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:

@@ -42,7 +42,9 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   let anyFailed = false;
   let stopLoop = false;
   let failAtOnce = false;
-  let firstFailure: TaskResult | undefined;
+  // The failure the foreach reports: the first in line order (with `parallel`, not the first to end), which is the one
+  // the run's reason names too (run-recorder.ts: the first failed sub-task in the record's order).
+  let firstFailure: { index: number; result: TaskResult } | undefined;
   let message: string | undefined;
   let warnedNul = false;
   let blankLines = 0;
@@ -80,7 +82,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
         skipRest = true;
       } else if (result.status === 'failed' || result.status === 'interrupted') {
         anyFailed = true;
-        firstFailure ??= result;
+        if (!firstFailure || index < firstFailure.index) firstFailure = { index, result };
         if (sub.killLoopOnFail) stopLoop = true;
         if (sub.killLoopOnFail && sub.killDownstreamOnFail) {
           failAtOnce = true;
@@ -182,8 +184,9 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   const subtasks = results.flat();
   if (message) return { subtasks, unlisted, failure: 'exit_code', exitCode: 1, message };
   if (anyFailed) {
-    const failure = firstFailure?.status === 'interrupted' ? 'interrupted' : firstFailure?.failure ?? 'exit_code';
-    return { subtasks, unlisted, failure, exitCode: firstFailure?.exitCode || 1 };
+    const first = firstFailure?.result;
+    const failure = first?.status === 'interrupted' ? 'interrupted' : first?.failure ?? 'exit_code';
+    return { subtasks, unlisted, failure, exitCode: first?.exitCode || 1 };
   }
   return { subtasks, unlisted, exitCode: 0 };
 }
