@@ -117,6 +117,9 @@ function checkPipelineElements({ tasks, report }: RuleContext): void {
   for (const { task, elements } of tasks) {
     let last: { kind: 'foreach' | 'fork'; followerReported: boolean } | undefined;
     let activeBefore = 0;
+    // Commands before it that run: an inactive command is skipped (SPEC §7), so a foreach or fork after only inactive
+    // ones reads no input at all (a task switched off as a whole runs nothing, and is not warned about).
+    let activeCommands = 0;
     for (const { element, path: elementPath } of elements) {
       // An element other than a command switched off is left out of the pipeline: it neither follows nor feeds anything.
       if (element.active === false && !has(element, 'command')) continue;
@@ -133,9 +136,20 @@ function checkPipelineElements({ tasks, report }: RuleContext): void {
       }
       const kind = kinds.find((k): k is 'foreach' | 'fork' => k === 'foreach' || k === 'fork');
       activeBefore += 1;
-      if (!kind) continue;
+      if (!kind) {
+        if (element.active !== false) activeCommands += 1;
+        continue;
+      }
       if (activeBefore === 1) {
         report('error', elementPath, `found a ${kind} as the first element of the pipeline of task ${taskLabel(task)}; a ${kind} reads the output of the command before it`, `put the command whose output the ${kind} reads before it`);
+      } else if (activeCommands === 0 && task.active !== false) {
+        // A warning, not an error: `active: false` is a switch users flip for a run, and the result is well defined.
+        report(
+          'warning',
+          elementPath,
+          `the ${kind} of task ${taskLabel(task)} follows only commands with active: false; they are skipped, so the ${kind} reads an empty input${kind === 'foreach' ? ' and runs no sub-task' : ''}`,
+          `switch a command before the ${kind} back on, or switch the whole task off with active: false`,
+        );
       }
       last = { kind, followerReported: false };
     }

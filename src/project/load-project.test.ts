@@ -132,7 +132,8 @@ container:
 describe('parseProject: a valid project', () => {
   it('reads every key into the normalized model', () => {
     const { project, warnings } = parseProject(fullProject, file, '/p');
-    expect(warnings).toEqual([]);
+    // Its only command before the foreach is switched off (to read `active`): the foreach then reads an empty input.
+    expect(warnings.map((w) => [w.path, w.message])).toEqual([['tasks[0].pipeline[1]', expect.stringContaining('follows only commands with active: false')]]);
     const expected: Project = {
       file,
       dir: '/p',
@@ -516,6 +517,54 @@ describe('parseProject: problems', () => {
   it('refuses a foreach or fork with no upstream command', () => {
     const e = parseFailure('tasks:\n- name: a\n  pipeline:\n  - foreach:\n    - name: e\n      pipeline:\n      - command: echo\n');
     expect(errorsOf(e)).toEqual([expect.objectContaining({ path: 'tasks[0].pipeline[0]', message: expect.stringContaining('first element') })]);
+  });
+
+  it('warns about a foreach or fork whose upstream commands are all inactive (it reads an empty input), unless the task is off', () => {
+    const text = `tasks:
+- name: a
+  pipeline:
+  - command: printf 'x\\n'
+    active: false
+  - foreach:
+    - name: e
+      commands:
+      - command: echo line {{ _line }}
+- name: b
+  pipeline:
+  - command: cat
+    active: false
+  - command: seq 3
+    active: false
+  - fork:
+    - name: f
+      pipeline:
+      - command: wc
+- name: disabled
+  active: false
+  pipeline:
+  - command: cat
+    active: false
+  - foreach:
+    - name: e
+      commands:
+      - command: echo
+- name: fine
+  pipeline:
+  - command: cat
+    active: false
+  - command: seq 3
+  - foreach:
+    - name: e
+      commands:
+      - command: echo
+`;
+    const { warnings } = parseProject(text, file, '/p');
+    expect(warnings.map((d) => [d.path, d.location?.line])).toEqual([
+      ['tasks[0].pipeline[1]', 6],
+      ['tasks[1].pipeline[2]', 16],
+    ]);
+    expect(warnings[0]?.message).toBe('the foreach of task "a" follows only commands with active: false; they are skipped, so the foreach reads an empty input and runs no sub-task');
+    expect(warnings[1]?.message).toContain('the fork of task "b" follows only commands with active: false');
   });
 
   it('refuses a fork child that is not a pipeline', () => {

@@ -43,7 +43,9 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   let anyFailed = false;
   let stopLoop = false;
   let failAtOnce = false;
-  let firstFailure: TaskResult | undefined;
+  // The failure the foreach reports: the first in line order (with `parallel`, not the first to end), which is the one
+  // the run's reason names too (run-recorder.ts: the first failed sub-task in the record's order).
+  let firstFailure: { index: number; result: TaskResult } | undefined;
   let message: string | undefined;
   let warnedNul = false;
   let blankLines = 0;
@@ -63,14 +65,14 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     }
   };
   /** Applies the kill rules to a sub-task's result; true when the line's later sub-tasks are skipped. */
-  const applyRules = (sub: Task, result: TaskResult): boolean => {
+  const applyRules = (sub: Task, result: TaskResult, index: number): boolean => {
     if (wasEndedByPipeline(result)) {
       // Ended by handoff because another line or the upstream failed: not a failure of this loop's own.
       return true;
     }
     if (result.status === 'failed' || result.status === 'interrupted') {
       anyFailed = true;
-      firstFailure ??= result;
+      if (!firstFailure || index < firstFailure.index) firstFailure = { index, result };
       if (sub.killLoopOnFail) stopLoop = true;
       if (sub.killLoopOnFail && sub.killDownstreamOnFail) {
         failAtOnce = true;
@@ -104,7 +106,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       }
       const result = await runTask(sub, { ...ctx, values, launcher }, name);
       lineResults.push(result);
-      if (applyRules(sub, result)) skipRest = true;
+      if (applyRules(sub, result, index)) skipRest = true;
     }
     keepLine(index, lineResults);
   };
@@ -120,7 +122,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
         ctx,
         {
           recordLine: (index, result) => {
-            applyRules(batchTask, result);
+            applyRules(batchTask, result, index);
             keepLine(index, [result]);
           },
           runLine: (index, context) => runLineCatching(index, context),
@@ -235,8 +237,9 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   const subtasks = results.flat();
   if (message) return { subtasks, unlisted, failure: 'exit_code', exitCode: 1, message };
   if (anyFailed) {
-    const failure = firstFailure?.status === 'interrupted' ? 'interrupted' : firstFailure?.failure ?? 'exit_code';
-    return { subtasks, unlisted, failure, exitCode: firstFailure?.exitCode || 1 };
+    const first = firstFailure?.result;
+    const failure = first?.status === 'interrupted' ? 'interrupted' : first?.failure ?? 'exit_code';
+    return { subtasks, unlisted, failure, exitCode: first?.exitCode || 1 };
   }
   return { subtasks, unlisted, exitCode: 0 };
 }

@@ -2,14 +2,14 @@
 import fs from 'node:fs';
 import type { Command, Task } from '../project/types.js';
 import { openFreshFile, spawnCommand, type CommandSpec, type ProcessExit, type TerminationReason } from '../process/spawn-command.js';
-import { classifyExit, exitCodeOf } from './classify-exit.js';
+import { classifyExit, exitCodeOf, ownEndOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand } from './command-process.js';
 import { relativeTo, stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runPipeline } from './run-pipeline.js';
 import type { TaskContext } from './task-context.js';
 import { plural } from '../plural.js';
-import { openLineLog } from '../line-log.js';
+import { openByteLog } from '../line-log.js';
 import { isoTime } from '../iso-time.js';
 
 /** The outcome of a task body before timing and naming are added. */
@@ -187,24 +187,24 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
 }
 
 /**
- * The task's stderr log, appended to as lines arrive (its first command's launcher creates it empty) and closed with
+ * The task's stderr log, byte for byte as its commands wrote it (masked), appended to as pieces arrive (its first command's launcher creates it empty) and closed with
  * the task. A log that cannot be written (disk full) is reported once through `warn` and dropped: the lines still
  * reach the console and the run's own log, and a full disk must not crash the run.
  */
 function openStderrLog(
   file: string,
   warn?: (message: string) => void,
-): { write: (line: string) => void; fail: (code: string) => void; close: () => Promise<void> } {
+): { write: (bytes: string) => void; fail: (code: string) => void; close: () => Promise<void> } {
   let failed = false;
   const fail = (code: string): void => {
     if (failed) return;
     failed = true;
     warn?.(`cannot write ${file} (${code}); its lines are still in the console and the run's log`);
   };
-  const log = openLineLog(file, (error) => fail(error.code ?? error.message));
+  const log = openByteLog(file, (error) => fail(error.code ?? error.message));
   return {
-    write: (line) => {
-      if (!failed) log.write(line);
+    write: (bytes) => {
+      if (!failed) log.write(bytes);
     },
     fail,
     close: () => log.close(),
@@ -235,7 +235,7 @@ function prepareTaskCommand(
     rendered,
     stdin: 'ignore',
     stdout: { file: logs.stdoutLog, fresh: first },
-    stderrArtifact: { path: relativeTo(ctx.workspaceDir, stderrFile), write: (line) => stderrLog?.write(line) },
+    stderrArtifact: { path: relativeTo(ctx.workspaceDir, stderrFile), write: (bytes) => stderrLog?.write(bytes) },
   });
   if (first) {
     prepared.spec.createEmptyFile = stderrFile;
@@ -294,7 +294,8 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
       const running = launcher.start(prepared.spec);
       ctx.scope.track(running);
       if (ctx.scope.stopReason) running.terminate(ctx.scope.stopReason);
-      const exit = await running.exited;
+      // Its input is no pipe (stdin is /dev/null): a clean end is its own even when a stop crossed it (see ownEndOf).
+      const exit = ownEndOf(await running.exited, true);
       stdoutBytes = exit.stdoutBytes;
       const ended = commandEnded(ctx, taskName, prepared, exit);
       processes.push(ended.result);
