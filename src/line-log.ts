@@ -23,6 +23,24 @@ export interface LineLog {
  * readline and the fs watchers with it, 0.5 MB of the peak memory of every run whose commands write any stderr.
  */
 export function openLineLog(file: string, onError: (error: NodeJS.ErrnoException) => void): LineLog {
+  const log = openBatchedLog(file, onError, 'utf8');
+  return { write: (line) => log.write(`${line}\n`), close: () => log.close() };
+}
+
+/** A log of bytes as they came (a process's stderr, kept byte for byte): no newline is added. */
+export interface ByteLog {
+  /** Appends bytes held as latin1 text (one character per byte). Dropped after the file failed. */
+  write(bytes: string): void;
+  close(): Promise<void>;
+}
+
+/** openLineLog's batched appends, for bytes held as latin1 text (see ByteLog). */
+export function openByteLog(file: string, onError: (error: NodeJS.ErrnoException) => void): ByteLog {
+  return openBatchedLog(file, onError, 'latin1');
+}
+
+/** Appends text to `file` in batches (see openLineLog), encoded as `encoding` when written. */
+function openBatchedLog(file: string, onError: (error: NodeJS.ErrnoException) => void, encoding: 'utf8' | 'latin1'): { write(text: string): void; close(): Promise<void> } {
   let fd: number | undefined;
   let batch = '';
   let flushing: NodeJS.Immediate | undefined;
@@ -76,7 +94,7 @@ export function openLineLog(file: string, onError: (error: NodeJS.ErrnoException
       });
       return;
     }
-    const data = Buffer.from(batch, 'utf8');
+    const data = Buffer.from(batch, encoding);
     batch = '';
     writeAll(data, 0);
   };
@@ -87,9 +105,9 @@ export function openLineLog(file: string, onError: (error: NodeJS.ErrnoException
   };
 
   return {
-    write(line) {
+    write(text) {
       if (failed || closing) return;
-      batch += `${line}\n`;
+      batch += text;
       if (batch.length >= BATCH_CHARS) flush();
       else flushing ??= setImmediate(flush);
     },

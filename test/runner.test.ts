@@ -239,6 +239,33 @@ tasks:
     expect(peakKb).toBeGreaterThan(0);
     expect(peakKb).toBeLessThan(200 * 1024);
   });
+
+  it('keeps stderr byte for byte where it is kept whole: CR, invalid UTF-8, a 200 KB line, no newline at the end', async () => {
+    // Written by a script in files/ (rendered into W/files, where commands run), once per task.
+    const script = `printf 'a\\r\\nprogress 10%%\\rprogress 20%%\\r\\n\\377\\376A\\n'; head -c 200000 /dev/zero | tr '\\0' x; printf '\\nno-newline-at-end'`;
+    const { projectDir, workspaceDir } = makeProject(
+      `
+tasks:
+- name: chatty
+  commands:
+  - command: sh files/err.sh >&2
+- name: piped
+  pipeline:
+  - command: sh files/err.sh >&2
+  - command: cat
+`,
+      { 'files/err.sh': `${script}\n` },
+    );
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    const expected = execSync(script, { shell: '/bin/sh' });
+    expect(expected.length).toBe(200_052);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'chatty_stderr.log')).equals(expected)).toBe(true);
+    const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!), 'utf8'));
+    expect(fs.readFileSync(path.join(workspaceDir, record.logs.stderr['piped/sh'])).equals(expected)).toBe(true);
+    // The console shows it as text, as before: the line that ended with CR LF without its CR.
+    expect(r.stderr).toContain('[chatty] sh: a\n');
+  });
 });
 
 describe('commands', () => {
@@ -347,6 +374,58 @@ tasks:
     const r = await runLocal(projectDir, workspaceDir);
     expect(r.code).toBe(0);
     expect(readArtifact(workspaceDir, 'tries.txt')).toBe('try\ntry\ntry\n');
+  });
+});
+
+describe('the render of files/ is part of the run', () => {
+  // Eight templates that take a moment each to render: the whole render takes seconds.
+  const slowFiles = Object.fromEntries(
+    Array.from({ length: 8 }, (_, i) => [`files/slow${i}.txt`, '{% for i in range(400000) %}{{ i }},{% endfor %}\n']),
+  );
+  const project = `
+tasks:
+- name: t
+  commands:
+  - command: touch artifacts/ran
+`;
+
+  it('--timeout ends the render between files: the run fails as timed out, no task runs, W/files keeps no half', async () => {
+    const { projectDir, workspaceDir } = makeProject(project, slowFiles);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--timeout', '1']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("The run's --timeout of 1 s ran out while files/ was rendered");
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'ran'))).toBe(false);
+    const record = readOnlyRecord(workspaceDir) as ReturnType<typeof readOnlyRecord> & { status: string };
+    expect(record.status).toBe('failed');
+    expect(record.reason).toBe('the run timed out after 1 s');
+    expect(record.tasks.map((t) => [t.name, t.status])).toEqual([['t', 'not_run']]);
+    // Stopped while the templates rendered: nothing was moved into W/files, and nothing staged is left.
+    expect(fs.readdirSync(path.join(workspaceDir, 'files'))).toEqual([]);
+    expect(fs.readdirSync(workspaceDir).sort()).toEqual(['artifacts', 'files', 'runs']);
+  });
+
+  it('SIGTERM during the render stops it at once: the run is interrupted (143) and recorded so', async () => {
+    const { projectDir, workspaceDir } = makeProject(project, slowFiles);
+    const started = Date.now();
+    let signalledAt = 0;
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      onSpawn: (child) => {
+        // The first rendered template is staged: the render is under way.
+        void waitFor(() => fs.existsSync(path.join(workspaceDir, '.files-render.handoff-tmp')), 20_000, 10).then(() => {
+          signalledAt = Date.now();
+          child.kill('SIGTERM');
+        });
+      },
+    });
+    expect(signalledAt).toBeGreaterThan(started);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('The render of files/ was ended before it finished: no task runs');
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'ran'))).toBe(false);
+    const record = readOnlyRecord(workspaceDir) as ReturnType<typeof readOnlyRecord> & { status: string };
+    expect(record.status).toBe('interrupted');
+    expect(record.reason).toBe('interrupted by SIGTERM');
+    expect(fs.readdirSync(path.join(workspaceDir, 'files'))).toEqual([]);
+    expect(fs.existsSync(path.join(workspaceDir, '.files-render.handoff-tmp'))).toBe(false);
   });
 });
 
@@ -752,6 +831,26 @@ tasks:
     expect(events.slice(0, 4)).toEqual(['start', 'start', 'start', 'start']);
   });
 
+  it('runs no process the user never wrote when every command before a foreach is inactive, and warns where', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: printf 'x\\n'
+    active: false
+  - foreach:
+    - name: e
+      commands:
+      - command: echo line {{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/project\.yml:7: tasks\[0\]\.pipeline\[1\]: the foreach of task "loop" follows only commands with active: false/);
+    expect(r.stderr).not.toMatch(/Process \d+ cat/);
+    const task = JSON.parse(r.stdout).tasks[0];
+    expect(task).toMatchObject({ status: 'succeeded', processes: [], subtasks: [] });
+  });
+
   it('lists the first 1,000 sub-tasks of a long foreach in the record and counts the rest', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
@@ -770,6 +869,33 @@ tasks:
     expect(task.subtasks).toHaveLength(1000);
     expect(task.unlistedSubtasks).toBe(200);
     expect(task.subtasks[999].name).toBe('item_1000');
+  });
+
+  // One-command lines run as a batch through one worker's queue (foreach-batch.ts): the lines queued behind one whose
+  // worker dies were never run by it, and must still run, once each and in order, when the loop goes on.
+  it('runs every line once and in order, with its own logs and record, when the worker running its lines is killed', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+kill_loop_on_fail: false
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 40
+  - foreach:
+    - name: step
+      commands:
+      - command: 'echo {{ _line }} >> artifacts/order.txt; echo "note {{ _line }}" >&2; if [ {{ _line }} = 5 ]; then kill -9 $PPID; sleep 30; fi'
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code).toBe(1);
+    const lines = Array.from({ length: 40 }, (_, i) => String(i + 1));
+    expect(readArtifact(workspaceDir, 'order.txt')).toBe(lines.map((l) => `${l}\n`).join(''));
+    const subtasks = JSON.parse(r.stdout).tasks[0].subtasks as RecordedTask[];
+    expect(subtasks.map((t) => t.name)).toEqual(lines.map((l) => `step_${l}`));
+    expect(subtasks[4]).toMatchObject({ status: 'failed', failure: 'out_of_memory' });
+    expect(subtasks[4].processes[0].signal).toBe('SIGKILL');
+    for (const t of [...subtasks.slice(0, 4), ...subtasks.slice(5)]) expect(t).toMatchObject({ status: 'succeeded', exitCode: 0 });
+    for (const l of lines) expect(readArtifact(workspaceDir, `step_${l}_stderr.log`)).toBe(`note ${l}\n`);
+    expect(r.stderr).toContain('Task step_40 ended with exit code 0');
   });
 });
 
@@ -803,6 +929,44 @@ tasks:
     expect(children.find((c) => c.name === 'disabled')).toMatchObject({ status: 'skipped' });
     expect(children.find((c) => c.name === 'slow')).toMatchObject({ status: 'failed', failure: 'timeout' });
     expect(children.find((c) => c.name === 'quick')).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('records a child that read all its input and exited 0 as succeeded when a sibling fails, never with a made-up exit 1', async () => {
+    // The failing sibling's stop often reaches wc's launcher just as wc ends of itself: that end is still wc's own.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: seq 1 100000
+  - fork:
+    - name: c1
+      pipeline:
+      - command: wc -l
+    - name: c2
+      pipeline:
+      - command: sh -c 'head -n 5 >/dev/null; exit 7'
+    - name: c3
+      pipeline:
+      - command: sh -c 'cat >/dev/null; sleep 30'
+`);
+    for (let i = 0; i < 5; i++) {
+      fs.rmSync(path.join(workspaceDir, 'runs'), { recursive: true, force: true });
+      const r = await runLocal(projectDir, workspaceDir);
+      expect(r.code).toBe(1);
+      const children = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+      const c1 = children.find((c) => c.name === 'c1')!;
+      const wc = c1.processes[0] as RecordedTask['processes'][number] & { exitCode: number | null };
+      if (readArtifact(workspaceDir, 'c1_stdout.log').trim() === '100000' && wc.exitCode === 0 && wc.signal === null) {
+        // wc read its whole input and ended by itself: it finished, whatever stop reached its launcher as it ended.
+        expect(c1, r.stderr).toMatchObject({ status: 'succeeded', exitCode: 0 });
+        expect(wc.terminatedBy).toBeUndefined();
+      } else {
+        // Its input was cut short (the copy ended by handoff), or handoff ended it: not a success.
+        expect(c1, r.stderr).toMatchObject({ status: 'failed', message: 'ended because another part of the pipeline failed' });
+        if (wc.exitCode !== 0) expect(c1.exitCode).toBe(wc.exitCode ?? 143);
+      }
+      expect(children.find((c) => c.name === 'c2')).toMatchObject({ status: 'failed', exitCode: 7 });
+    }
   });
 
   it('copies the stream to every child; a child that exits early does not fail the others', async () => {
@@ -913,9 +1077,55 @@ tasks:
     expect(shown.stdout).toContain('not started: ');
     expect(shown.stdout).toContain('Argument list too long');
   });
+
+  it("says the same of a pipeline's command (its line is an argument of the launcher), not that the launcher is broken", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+vars:
+- key: big
+  value: ${'a'.repeat(200_000)}
+tasks:
+- name: p
+  pipeline:
+  - command: echo {{ big }}
+  - command: wc -c
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/could not start: \/bin\/sh: Argument list too long \(the kernel limits each argument of a command line to 128 KiB: pass large data through stdin or a file instead\)/);
+    expect(r.stderr).not.toContain("cannot start handoff's process launcher");
+    const shown = await runCli(['runs', 'show', 'latest', '-w', workspaceDir]);
+    expect(shown.stdout).toContain('not started: /bin/sh: Argument list too long');
+  });
 });
 
 describe('the reason of a failed run', () => {
+  it("names the same failure as the task's exit code in a parallel foreach: the first failed line in line order", async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: seq 1 6
+  - foreach:
+    - name: a
+      timeout: 1
+      kill_loop_on_fail: false
+      commands:
+      - command: sh -c 'case {{ _line }} in 2) sleep 30;; 4) exit 3;; *) sleep 0.2;; esac'
+    parallel: 3
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    const record = readOnlyRecord(workspaceDir);
+    const t = record.tasks[0]!;
+    const a2 = t.subtasks.find((s) => s.name === 'a_2')!;
+    const a4 = t.subtasks.find((s) => s.name === 'a_4')!;
+    // Line 4 fails first (exit 3), line 2 a moment later (its timeout): the foreach reports line 2, as the reason does.
+    expect(a4).toMatchObject({ status: 'failed', exitCode: 3 });
+    expect(a2).toMatchObject({ status: 'failed', failure: 'timeout' });
+    expect(t).toMatchObject({ failure: 'timeout', exitCode: a2.exitCode });
+    expect(record.reason).toMatch(/^task a_2: /);
+  });
+
   it('names the fork child that failed, not a sibling handoff ended because of it', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:

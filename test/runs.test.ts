@@ -166,6 +166,31 @@ tasks:
     expect(JSON.stringify(onlyRecord(workspaceDir))).toContain('***');
   });
 
+  it('prune --keep 0 during a run says that it kept the running run', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: long
+  commands:
+  - command: sleep 300
+`);
+    const child = spawn(process.execPath, [cliPath, 'run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      env: { ...process.env, HANDOFF_TEST_MARKER: marker },
+      stdio: 'ignore',
+    });
+    try {
+      await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs')) && processesWithMarker(marker).length >= 3);
+      const runId = onlyRecord(workspaceDir).runId;
+      const r = await runCli(['runs', 'prune', '--keep', '0', '-w', workspaceDir]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`Removed 0 runs, kept the newest 0 and 1 running run (${runId}), which is never removed while it runs\n`);
+      expect(onlyRecord(workspaceDir).status).toBe('running');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
   it('marks a run whose handoff was SIGKILLed as interrupted on the next command', async () => {
     const marker = newMarker();
     const { projectDir, workspaceDir } = makeProject(`

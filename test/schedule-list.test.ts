@@ -1,6 +1,6 @@
 // `handoff schedule list` through the CLI: fire times from the one schedule parser, and precise errors.
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli } from './helpers/cli.js';
+import { makeProject, makeTempDir, runCli } from './helpers/cli.js';
 
 describe('schedule list', () => {
   it('prints each schedule with its next fire times, in UTC and local time', async () => {
@@ -55,11 +55,20 @@ schedules:
     expect(r.stderr).toContain('6 fields');
   });
 
-  it('says why a schedule never fires again: its years are over, or its only time falls in the hour a zone skips', async () => {
-    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 1\n  cron: "30 2 29 3 ? 2099"\n  timezone: Europe/Berlin\n- target_id: 2\n  cron: "0 6 1 1 ? 2020"\n');
+  it('says why a schedule never fires again: its only time falls in the hour a zone skips', async () => {
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 1\n  cron: "30 2 29 3 ? 2099"\n  timezone: Europe/Berlin\n');
     const r = await runCli(['schedule', 'list', '-p', projectDir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('never fires again (its remaining times fall in the hour Europe/Berlin skips when its clocks go forward)');
-    expect(r.stdout).toContain('never fires again (its years are over)');
+  });
+
+  it('refuses a cron whose years are over at its line, as it refuses 31 February (both never fire)', async () => {
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nschedules:\n- target_id: 2\n  cron: "0 6 1 1 ? 2020"\n- target_id: 3\n  cron: "0 0 1 1 ? 1999-2021"\n');
+    for (const args of [['config', 'validate'], ['schedule', 'list'], ['cloud', 'schedule', 'create']]) {
+      const r = await runCli([...args, '-p', projectDir], { env: { HANDOFF_HOME: makeTempDir() } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('project.yml:7:9: schedules[0].cron: cron "0 6 1 1 ? 2020": never fires again: every time it matches is in the past');
+      expect(r.stderr).toContain('project.yml:9:9: schedules[1].cron: cron "0 0 1 1 ? 1999-2021": never fires again');
+    }
   });
 });

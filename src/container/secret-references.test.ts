@@ -35,6 +35,13 @@ describe('findSecretReferences', () => {
       { path: path.join(other, 'ci.json'), namedIn: path.join('ci-secrets', 'ci_secrets.yml') },
     ]);
   });
+
+  it('reads a secrets file saved with a UTF-8 BOM', () => {
+    const projectDir = tempDir();
+    fs.mkdirSync(path.join(projectDir, '.secrets'));
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '\ufeff- key: greeting\n  value: hello\n');
+    expect([...findSecretReferences(projectDir).keys]).toEqual(['greeting']);
+  });
 });
 
 describe('splitInstallsBySecrets', () => {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { decodeUtf8Text } from '../decode-utf8-text.js';
 import type { Install, Project } from '../project/types.js';
 
 export interface SecretReferences {
@@ -31,7 +32,7 @@ export function findSecretReferences(projectDir: string, secretsDir?: string): S
       const file = path.join(folder, name);
       let entries: unknown;
       try {
-        entries = parse(fs.readFileSync(file, 'utf8'));
+        entries = parse(decodeUtf8Text(fs.readFileSync(file)));
       } catch {
         continue;
       }

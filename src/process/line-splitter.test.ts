@@ -1,8 +1,21 @@
 // The line splitter: lines from any chunking, long lines cut without ever splitting a secret (property-tested).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMasker } from '../secrets/mask.js';
+import { byteMaskerOf, createMasker } from '../secrets/mask.js';
 import { createLineSplitter, type LineSplitterOptions } from './line-splitter.js';
+
+/** Feeds `input` to a splitter in the given chunk sizes (cycled) and returns each piece's text and raw bytes. */
+function splitRaw(input: Buffer, chunkSizes: number[], options: LineSplitterOptions = {}): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = [];
+  const splitter = createLineSplitter((line, raw) => out.push([line, Buffer.from(raw, 'latin1')]), options);
+  for (let at = 0, i = 0; at < input.length; i++) {
+    const size = chunkSizes[i % chunkSizes.length];
+    splitter.push(input.subarray(at, at + size));
+    at += size;
+  }
+  splitter.end();
+  return out;
+}
 
 /** Feeds `input` to a splitter in the given chunk sizes (cycled) and returns every line or piece it emitted. */
 function split(input: Buffer, chunkSizes: number[], options: LineSplitterOptions = {}): string[] {
@@ -56,6 +69,44 @@ describe('createLineSplitter', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it("gives each piece's bytes exactly as they came: CR, invalid UTF-8, a cut long line, no newline at the end", () => {
+    const input = Buffer.concat([
+      Buffer.from('a\r\nprogress 10%\rprogress 20%\r\n'),
+      Buffer.from([0xff, 0xfe, 0x41, 0x0a]),
+      Buffer.from(`${'é'.repeat(15)}\n`),
+      Buffer.from('no-newline-at-end'),
+    ]);
+    for (const sizes of [[1], [3, 5], [1000]]) {
+      const pieces = splitRaw(input, sizes, { maxLineLength: 10 });
+      expect(Buffer.concat(pieces.map(([, raw]) => raw)).equals(input)).toBe(true);
+      // The text shown is as before: no CR before a newline, a replacement for each invalid byte, none for a
+      // character the cut split.
+      expect(pieces.map(([line]) => line).join('')).toBe(`aprogress 10%\rprogress 20%\uFFFD\uFFFDA${'é'.repeat(15)}no-newline-at-end`);
+    }
+  });
+
+  it('property: the raw pieces are the stream byte for byte; masked as bytes one by one, they are the stream masked whole', () => {
+    const secretChars = fc.constantFrom(...'abcxyz0123456789-é€');
+    const secrets = fc.array(fc.string({ unit: secretChars, minLength: 3, maxLength: 20 }), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(
+        secrets,
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 30 }), fc.nat(3)), { maxLength: 40 }),
+        fc.integer({ min: 8, max: 64 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 5 }),
+        (values, parts, maxLineLength, chunkSizes) => {
+          const bytes = byteMaskerOf(createMasker(values));
+          const input = Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.from(values[p % values.length]!) : Buffer.from(p))));
+          const pieces = splitRaw(input, chunkSizes, { maxLineLength, cutter: bytes });
+          expect(Buffer.concat(pieces.map(([, raw]) => raw)).equals(input)).toBe(true);
+          const masked = pieces.map(([, raw]) => bytes.mask(raw.toString('latin1'))).join('');
+          expect(masked).toBe(bytes.mask(input.toString('latin1')));
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

@@ -8,7 +8,7 @@ import { killProcessGroup } from './kill-process-group.js';
 import { findLauncher } from './launcher-path.js';
 import { readProcessStartTicks } from './process-identity.js';
 import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
-import { createLineSplitter, type LongLineCutter } from './line-splitter.js';
+import { createLineSplitter, type LineHandler, type LongLineCutter } from './line-splitter.js';
 import { closeFds, createOsPipe } from './os-pipe.js';
 import { splitPlainCommand } from './split-plain-command.js';
 import { removeFile } from '../remove-file.js';
@@ -43,8 +43,9 @@ export interface CommandSpec {
   timeoutMs?: number;
   /** How long to wait after each polite signal before the next, harder one. */
   graceMs: number;
-  onStderrLine: (line: string) => void;
-  /** Where a stderr line too long to keep whole may be cut (the masker's choice, so no secret is ever split). */
+  /** Each stderr line to show, and its bytes exactly as the command wrote them (see LineHandler). */
+  onStderrLine: LineHandler;
+  /** Where a stderr line too long to keep whole may be cut, in bytes (the byte masker's choice: no secret is ever split). */
   longLineCutter?: LongLineCutter;
   /** Called once the command runs, before any of its stderr lines is reported. */
   onStarted?: (started: StartedCommand) => void;
@@ -76,6 +77,8 @@ export interface ProcessExit {
   leftBehind?: string[];
   /** The size of its stdout file when it ended, when the launcher that opened the file says (a foreach worker). */
   stdoutBytes?: number;
+  /** A command queued in a batch (LauncherWorker.queue) that never ran: skipped after the one before it failed, or its worker went away first. */
+  skipped?: boolean;
   startedAt: Date;
   endedAt: Date;
 }
@@ -163,7 +166,7 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
     // terminal's Ctrl-C, which handoff relays); a session of its own would cost a pipeline's throughput (handoff-launch.c).
     child = spawn(launcher, args, { cwd: spec.cwd, env: spec.env, stdio });
   } catch (error) {
-    startError = `cannot start handoff's process launcher ${launcher}: ${(error as Error).message}`;
+    startError = launcherStartError(launcher, error as NodeJS.ErrnoException);
   }
   closeFds([stderrPipe.writeFd, ...(typeof spec.stdout === 'object' ? [stdoutFd as number] : [])]);
   const stderrStream = new net.Socket({ fd: stderrPipe.readFd, readable: true, writable: false });
@@ -202,16 +205,16 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
   }
 
   // Stderr lines that arrive before the launcher has said the command runs wait, so `onStarted` always comes first.
-  let pendingLines: string[] | undefined = [];
-  const onStderrLine = (line: string): void => {
-    if (pendingLines) pendingLines.push(line);
-    else spec.onStderrLine(line);
+  let pendingLines: Array<[string, string]> | undefined = [];
+  const onStderrLine = (line: string, raw: string): void => {
+    if (pendingLines) pendingLines.push([line, raw]);
+    else spec.onStderrLine(line, raw);
   };
   const markStarted = (): void => {
     if (!pendingLines) return;
     const lines = pendingLines;
     pendingLines = undefined;
-    for (const line of lines) spec.onStderrLine(line);
+    for (const [line, raw] of lines) spec.onStderrLine(line, raw);
   };
 
   const onReport = (line: string): void => {
@@ -276,7 +279,7 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
       if (finished) return;
       finished = true;
       if (timeoutTimer) clearTimeout(timeoutTimer);
-      if (error) startError ??= `cannot start handoff's process launcher ${launcher}: ${error.message}`;
+      if (error) startError ??= launcherStartError(launcher, error as NodeJS.ErrnoException);
       void reportsDone.then(() => {
         if (launcherPid !== undefined) unregisterProcessGroup(launcherPid);
         if (!shellEnded && !startError) {
@@ -306,6 +309,16 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
   };
 }
 
+/**
+ * Why the launcher of a command could not start. The command line is one of its arguments: one over the kernel's limit
+ * (E2BIG) is the command's fault, not the launcher's, and is reported as a `commands:` task's shell reports it, so the
+ * same hint follows (describeStartError).
+ */
+function launcherStartError(launcher: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'E2BIG') return '/bin/sh: Argument list too long';
+  return `cannot start handoff's process launcher ${launcher}: ${error.message}`;
+}
+
 /** Reads the launcher's report lines until its end of the control socket closes. */
 function readReports(control: net.Socket, onReport: (line: string) => void): Promise<void> {
   const splitter = createLineSplitter(onReport);
@@ -320,7 +333,7 @@ function readReports(control: net.Socket, onReport: (line: string) => void): Pro
   });
 }
 
-function readStderrLines(stream: Readable, onLine: (line: string) => void, cutter?: LongLineCutter): Promise<void> {
+function readStderrLines(stream: Readable, onLine: LineHandler, cutter?: LongLineCutter): Promise<void> {
   const splitter = createLineSplitter(onLine, { cutter });
   stream.on('data', (chunk: Buffer) => splitter.push(chunk));
   return new Promise((resolve) => {

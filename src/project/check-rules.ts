@@ -117,6 +117,9 @@ function checkPipelineElements({ tasks, report }: RuleContext): void {
   for (const { task, elements } of tasks) {
     let last: { kind: 'foreach' | 'fork'; followerReported: boolean } | undefined;
     let activeBefore = 0;
+    // Commands before it that run: an inactive command is skipped (SPEC §7), so a foreach or fork after only inactive
+    // ones reads no input at all (a task switched off as a whole runs nothing, and is not warned about).
+    let activeCommands = 0;
     for (const { element, path: elementPath } of elements) {
       // An element other than a command switched off is left out of the pipeline: it neither follows nor feeds anything.
       if (element.active === false && !has(element, 'command')) continue;
@@ -133,9 +136,20 @@ function checkPipelineElements({ tasks, report }: RuleContext): void {
       }
       const kind = kinds.find((k): k is 'foreach' | 'fork' => k === 'foreach' || k === 'fork');
       activeBefore += 1;
-      if (!kind) continue;
+      if (!kind) {
+        if (element.active !== false) activeCommands += 1;
+        continue;
+      }
       if (activeBefore === 1) {
         report('error', elementPath, `found a ${kind} as the first element of the pipeline of task ${taskLabel(task)}; a ${kind} reads the output of the command before it`, `put the command whose output the ${kind} reads before it`);
+      } else if (activeCommands === 0 && task.active !== false) {
+        // A warning, not an error: `active: false` is a switch users flip for a run, and the result is well defined.
+        report(
+          'warning',
+          elementPath,
+          `the ${kind} of task ${taskLabel(task)} follows only commands with active: false; they are skipped, so the ${kind} reads an empty input${kind === 'foreach' ? ' and runs no sub-task' : ''}`,
+          `switch a command before the ${kind} back on, or switch the whole task off with active: false`,
+        );
       }
       last = { kind, followerReported: false };
     }
@@ -253,6 +267,11 @@ function checkEnvKeys({ data, report }: RuleContext): void {
   for (const { item, path } of recordsUnder(data, 'schedules', [])) lists.push({ list: item.envs, path: [...path, 'envs'] });
   for (const { list, path } of lists) {
     for (const { item, path: envPath } of listOfRecords(list, path)) {
+      // No environment variable can hold a NUL byte (a "\0" escape in a quoted string): every command would fail to
+      // start. Said without the value, which may be meant as secret.
+      if (typeof item.value === 'string' && item.value.includes('\0')) {
+        report('error', [...envPath, 'value'], 'found a NUL byte in the value; no environment variable can hold one', 'remove the "\\0" (or "\\x00", "\\u0000") escape from the value');
+      }
       const key = textOf(item.key);
       if (key === undefined || ENV_NAME_PATTERN.test(key)) continue;
       report('error', [...envPath, 'key'], `found ${describeValue(item.key)}; expected an environment variable name (letters, digits and _, not starting with a digit)`, 'rename it, e.g. `MY_VAR`');
@@ -283,7 +302,13 @@ function checkScheduleExpressions({ data, report }: RuleContext): void {
     if (cron === undefined) continue;
     const timezone = textOf(item.timezone);
     try {
-      parseSchedule(cron, timezone);
+      const parsed = parseSchedule(cron, timezone);
+      // From now, not only from 1970 as parseSchedule checks: a cron whose years are over never fires again, the same
+      // mistake as 31 February, refused the same way (the one rule of the loader that depends on the date). One whose
+      // only times fall in an hour a DST change skips never fired at all: `schedule list` explains that case.
+      if (parsed.kind === 'cron' && parsed.nextFireTimes(new Date(), 1).length === 0 && parsed.nextFireTimes(new Date(0), 1).length > 0) {
+        report('error', [...path, 'cron'], `cron "${cron.trim()}": never fires again: every time it matches is in the past`, 'check the year field (the sixth): use * or include this year or a later one', 'value');
+      }
     } catch (error) {
       if (!(error instanceof ScheduleSyntaxError)) throw error;
       report('error', [...path, error.field === 'timezone' && timezone !== undefined ? 'timezone' : 'cron'], error.message, error.fix, 'value');

@@ -132,7 +132,8 @@ container:
 describe('parseProject: a valid project', () => {
   it('reads every key into the normalized model', () => {
     const { project, warnings } = parseProject(fullProject, file, '/p');
-    expect(warnings).toEqual([]);
+    // Its only command before the foreach is switched off (to read `active`): the foreach then reads an empty input.
+    expect(warnings.map((w) => [w.path, w.message])).toEqual([['tasks[0].pipeline[1]', expect.stringContaining('follows only commands with active: false')]]);
     const expected: Project = {
       file,
       dir: '/p',
@@ -413,6 +414,29 @@ schedules:
   });
 });
 
+describe('parseProject: vars PyYAML read as datetimes or bytes', () => {
+  it('hold the text Python printed for them (python3: yaml.safe_load, then jinja2 {{ value }}); dates and quoted text stay as written', () => {
+    const text = [
+      'vars:',
+      '- {key: a, value: 2024-01-01T10:00:00Z}',
+      '- {key: b, value: 2024-01-01 10:00:00.5}',
+      '- {key: c, value: 2024-01-01}',
+      '- {key: d, value: "2024-01-01T10:00:00Z"}',
+      '- {key: e, value: !!binary aGVsbG8=}',
+      '- {key: f, value: [2024-01-01t10:00:00+05:30]}',
+    ].join('\n');
+    const values = Object.fromEntries(parseProject(text, file, '/p').project.vars.map((v) => [v.key, v.value]));
+    expect(values).toEqual({
+      a: '2024-01-01 10:00:00+00:00',
+      b: '2024-01-01 10:00:00.500000',
+      c: '2024-01-01',
+      d: '2024-01-01T10:00:00Z',
+      e: "b'hello'",
+      f: ['2024-01-01 10:00:00+05:30'],
+    });
+  });
+});
+
 describe('parseProject: problems', () => {
   it('reports a YAML syntax error with its line and column', () => {
     const e = parseFailure('tasks:\n- name: a\n  commands: [x, y\nversion: 1\n');
@@ -495,6 +519,54 @@ describe('parseProject: problems', () => {
     expect(errorsOf(e)).toEqual([expect.objectContaining({ path: 'tasks[0].pipeline[0]', message: expect.stringContaining('first element') })]);
   });
 
+  it('warns about a foreach or fork whose upstream commands are all inactive (it reads an empty input), unless the task is off', () => {
+    const text = `tasks:
+- name: a
+  pipeline:
+  - command: printf 'x\\n'
+    active: false
+  - foreach:
+    - name: e
+      commands:
+      - command: echo line {{ _line }}
+- name: b
+  pipeline:
+  - command: cat
+    active: false
+  - command: seq 3
+    active: false
+  - fork:
+    - name: f
+      pipeline:
+      - command: wc
+- name: disabled
+  active: false
+  pipeline:
+  - command: cat
+    active: false
+  - foreach:
+    - name: e
+      commands:
+      - command: echo
+- name: fine
+  pipeline:
+  - command: cat
+    active: false
+  - command: seq 3
+  - foreach:
+    - name: e
+      commands:
+      - command: echo
+`;
+    const { warnings } = parseProject(text, file, '/p');
+    expect(warnings.map((d) => [d.path, d.location?.line])).toEqual([
+      ['tasks[0].pipeline[1]', 6],
+      ['tasks[1].pipeline[2]', 16],
+    ]);
+    expect(warnings[0]?.message).toBe('the foreach of task "a" follows only commands with active: false; they are skipped, so the foreach reads an empty input and runs no sub-task');
+    expect(warnings[1]?.message).toContain('the fork of task "b" follows only commands with active: false');
+  });
+
   it('refuses a fork child that is not a pipeline', () => {
     const text = 'tasks:\n- name: a\n  pipeline:\n  - command: cat\n  - fork:\n    - name: ok\n      pipeline:\n      - command: wc\n    - name: bad\n      commands:\n      - command: wc\n';
     const e = parseFailure(text);
@@ -572,6 +644,20 @@ tasks:
   it('explains `value: on` in envs the same way', () => {
     const e = parseFailure('envs:\n- key: FLAG\n  value: on\n');
     expect(errorsOf(e)[0]).toMatchObject({ path: 'envs[0].value', hint: 'quote it to keep it as text: "on"', location: { line: 3, col: 10 } });
+  });
+
+  it('refuses a NUL byte in an env value (of envs and of a schedule) at its line, without quoting the value', () => {
+    const e = parseFailure('envs:\n- key: ML\n  value: "Secr3t\\0x"\nschedules:\n- target_id: a\n  cron: "0 0 * * ? *"\n  envs:\n  - key: B\n    value: "\\x00"\n');
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({ path: 'envs[0].value', message: 'found a NUL byte in the value; no environment variable can hold one', location: expect.objectContaining({ line: 3, col: 10 }) }),
+      expect.objectContaining({ path: 'schedules[0].envs[0].value', location: expect.objectContaining({ line: 9 }) }),
+    ]);
+    expect(JSON.stringify(e.diagnostics)).not.toContain('Secr3t');
+  });
+
+  it('refuses a cron whose years are over as it refuses 31 February; one whose only time a DST change skips is left to schedule list', () => {
+    const e = parseFailure('tasks: [{name: a, commands: [{command: x}]}]\nschedules:\n- target_id: a\n  cron: "0 0 1 1 ? 1999"\n- target_id: b\n  cron: "30 2 29 3 ? 2099"\n  timezone: Europe/Berlin\n');
+    expect(errorsOf(e)).toEqual([expect.objectContaining({ path: 'schedules[0].cron', message: 'cron "0 0 1 1 ? 1999": never fires again: every time it matches is in the past', location: expect.objectContaining({ line: 4 }) })]);
   });
 
   it('refuses duplicate task names at the same level only', () => {

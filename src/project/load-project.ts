@@ -20,6 +20,7 @@ import { MAX_PROJECT_FILE_BYTES, PositionalReaderNeeded, fileTooLarge, loadPosit
 import { isYamlFloatText } from './pyyaml-scalars.js';
 import { projectSchema } from './schema.js';
 import { plural } from '../plural.js';
+import { decodeUtf8Text } from '../decode-utf8-text.js';
 
 export interface LoadedProject {
   project: Project;
@@ -114,7 +115,7 @@ export function parseLocatedProject(text: string, file: string, projectDir: stri
   }
 
   const writtenAsFloat = (at: Parameters<typeof source.sourceText>[0]): boolean => isYamlFloatText(source.sourceText(at));
-  return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat), warnings: diagnostics, locate: (at) => source.locate(at) };
+  return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat, (at) => source.sourceText(at)), warnings: diagnostics, locate: (at) => source.locate(at) };
 }
 
 async function checkProjectDir(projectDir: string, file: string): Promise<void> {
@@ -146,7 +147,7 @@ function decodeUtf8(bytes: Buffer, file: string): string {
     throw notText(file, 'is UTF-16 text', { file, line: 1, col: 1 }, 'save project.yml as UTF-8');
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return decodeUtf8Text(bytes, { fatal: true });
   } catch {
     // Find the first byte that is not UTF-8 to point at it: decode leniently and look for the replacement mark.
     const lenient = bytes.toString('utf8');

@@ -6,6 +6,7 @@ import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { RawCommand, RawPipelineElement, RawProject, RawTask } from './schema.js';
 import { formatNumberAsText, toPythonFloat } from '../template/python-str.js';
+import { formatPythonBytes, formatPythonDatetime } from './python-yaml-values.js';
 
 interface FailurePolicy {
   killDownstreamOnFail: boolean;
@@ -17,7 +18,13 @@ interface FailurePolicy {
  * `file` and `projectDir` are made absolute. `writtenAsFloat` tells whether a number was written as a float (`1.0`),
  * which YAML readers in JavaScript cannot tell from `1`, so a var renders as the original printed it.
  */
-export function normalizeProject(raw: RawProject, file: string, projectDir: string, writtenAsFloat: (at: KeyPath) => boolean = () => false): Project {
+export function normalizeProject(
+  raw: RawProject,
+  file: string,
+  projectDir: string,
+  writtenAsFloat: (at: KeyPath) => boolean = () => false,
+  writtenAs: (at: KeyPath) => string | undefined = () => undefined,
+): Project {
   // YAML reads `version: 0.3` or `args: 1.0` as numbers; where text is meant, the number becomes Python's str() of it,
   // as the original's `"%s %s" % (command, args)` printed it: `1.0` stays `1.0` (a float written `1.0` is the number 1
   // here, so it is told apart by how it was written), `1.5e+3` is `1500.0`. Numbers whose text differs from what was
@@ -150,7 +157,7 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
     vars: (raw.vars ?? []).map((v, i) =>
       withoutUndefined({
         key: text(v.key, ['vars', i, 'key']),
-        value: markFloats(v.value, ['vars', i, 'value'], writtenAsFloat),
+        value: markPythonValues(v.value, ['vars', i, 'value'], writtenAsFloat, writtenAs),
         description: optionalText(v.description, ['vars', i, 'description']),
       }),
     ),
@@ -174,12 +181,22 @@ export function normalizeProject(raw: RawProject, file: string, projectDir: stri
   return project;
 }
 
-/** Marks the numbers of a value (nested lists and mappings too) that were written as floats, so `1.0` prints `1.0`. */
-function markFloats(value: unknown, at: KeyPath, writtenAsFloat: (at: KeyPath) => boolean): unknown {
+/**
+ * A var's value (nested lists and mappings too) as the original printed it: numbers written as floats are marked, so
+ * `1.0` prints `1.0`; what PyYAML made a datetime (a plain `2024-01-01T10:00:00Z`, not a quoted one) or bytes
+ * (`!!binary`) becomes the text Python's str() gave (`2024-01-01 10:00:00+00:00`, `b'hello'`).
+ */
+function markPythonValues(value: unknown, at: KeyPath, writtenAsFloat: (at: KeyPath) => boolean, writtenAs: (at: KeyPath) => string | undefined): unknown {
   if (typeof value === 'number') return writtenAsFloat(at) ? toPythonFloat(value) : value;
-  if (Array.isArray(value)) return value.map((item, i) => markFloats(item, [...at, i], writtenAsFloat));
+  if (typeof value === 'string') {
+    // How it was written is asked only of text that looks like a timestamp: it may need the positional reader.
+    const printed = formatPythonDatetime(value);
+    return printed !== undefined && writtenAs(at) === value ? printed : value;
+  }
+  if (value instanceof Uint8Array) return formatPythonBytes(value);
+  if (Array.isArray(value)) return value.map((item, i) => markPythonValues(item, [...at, i], writtenAsFloat, writtenAs));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markFloats(v, [...at, k], writtenAsFloat)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markPythonValues(v, [...at, k], writtenAsFloat, writtenAs)]));
   }
   return value;
 }

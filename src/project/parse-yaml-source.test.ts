@@ -9,6 +9,19 @@ function read(value: string): unknown {
 }
 
 describe('parseYamlSource', () => {
+  it('reads CR-only line ends as PyYAML does: values, block scalars, and lines counted right', () => {
+    const text = 'tasks:\r- name: a\r  commands:\r  - command: |\r      echo one\r      echo two\r    args: "x\r      y"\r';
+    expect(parseYamlSource(text, 'f.yml', parseYamlWithPositions).data).toEqual({ tasks: [{ name: 'a', commands: [{ command: 'echo one\necho two\n', args: 'x y' }] }] });
+    // PyYAML: "while parsing a flow node ... line 4, column 1"
+    let error: unknown;
+    try {
+      parseYamlSource('a: 1\r\rb: [\r', 'f.yml', parseYamlWithPositions);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as UserError).diagnostics.map((d) => d.location?.line)).toEqual([4]);
+  });
+
   it('reads scalars as PyYAML does (YAML 1.1)', () => {
     const cases: Array<[string, unknown]> = [
       ['yes', true],
@@ -90,9 +103,37 @@ describe('parseYamlSource', () => {
     expect(() => parseYamlSource(`v: ${nested(MAX_NESTING_DEPTH + 1)}\n`, 'f.yml', parseYamlWithPositions)).toThrow(/nesting deeper than 200/);
   });
 
-  it('keeps an unknown tag as a warning with its position', () => {
-    const source = parseYamlSource('a: !custom x\n', 'f.yml', parseYamlWithPositions);
-    expect(source.data).toEqual({ a: 'x' });
+  it('refuses an unknown tag at its position, as every PyYAML loader did; keeps a !!python/ tag (the original\'s FullLoader read several) as a warning', () => {
+    const refusal = (text: string) => {
+      try {
+        parseYamlSource(text, 'f.yml', parseYamlWithPositions);
+      } catch (e) {
+        return e as UserError;
+      }
+      throw new Error('expected a refusal');
+    };
+    for (const text of ['a: !custom x\n', 'a: !<tag:x.com,2000:a> b\n']) {
+      expect(refusal(text).diagnostics[0]).toMatchObject({ severity: 'error', location: { line: 1, col: 4 }, hint: 'remove the `!tag`; project.yml holds plain values only' });
+    }
+    const source = parseYamlSource('a: !!python/tuple [1]\n', 'f.yml', parseYamlWithPositions);
     expect(source.warnings[0]).toMatchObject({ severity: 'warning', location: { line: 1, col: 4 } });
+  });
+
+  it('refuses a tab outside quotes, block scalars and comments, where PyYAML found "character \'\\t\' that cannot start any token"', () => {
+    const where = (text: string): unknown => {
+      try {
+        parseYamlSource(text, 'f.yml', parseYamlWithPositions);
+        return 'read';
+      } catch (e) {
+        return (e as UserError).diagnostics[0]?.location;
+      }
+    };
+    // Each refused by python3 -c "import yaml; yaml.safe_load(...)" (and FullLoader).
+    expect(where('name:\tt1\n')).toEqual({ file: 'f.yml', line: 1, col: 6 });
+    expect(where('a: 1\t# c\n')).toEqual({ file: 'f.yml', line: 1, col: 5 });
+    expect(where('a: [1,\t2]\n')).toEqual({ file: 'f.yml', line: 1, col: 7 });
+    expect(where('a: 1\nb: x\ty\n')).toEqual({ file: 'f.yml', line: 2, col: 5 });
+    // Each read by PyYAML too.
+    for (const text of ['a: "x\ty"\n', "a: 'x\ty'\n", 'a: |\n  x\ty\nb: 1\n', 'a: >-\n  x\ty\n', 'a: 1 # c\td\n']) expect(where(text)).toBe('read');
   });
 });

@@ -69,7 +69,10 @@ function positionalReader(given: PositionalReader | undefined): PositionalReader
  * `reader` is the positional reader; without it, the one loadPositionalReader loaded, or PositionalReaderNeeded is
  * thrown where it is needed (here, or later by locate and sourceText).
  */
-export function parseYamlSource(text: string, file: string, reader?: PositionalReader): YamlSource {
+export function parseYamlSource(written: string, file: string, reader?: PositionalReader): YamlSource {
+  // A lone CR (classic Mac line ends, some exporters) is a line break to PyYAML, and to neither reader here: read as
+  // LF, one for one, so lines are counted as PyYAML counts them. (A CR LF pair is left alone: both readers take it.)
+  const text = written.includes('\r') ? written.replace(/\r(?!\n)/g, '\n') : written;
   checkSize(text, file);
   checkNulBytes(text, file);
   const plain = readPlainYaml(text);

@@ -1,6 +1,6 @@
 // The positional reader of YAML (the yaml package's document model): every node's position, for messages that say
 // where; loaded only when a document or a message needs it (see loadPositionalReader in parse-yaml-source.ts).
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, YAMLError } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
@@ -34,11 +34,15 @@ export function parseYamlWithPositions(text: string, file: string): YamlSource {
   });
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
 
-  const warnings = doc.warnings.map((w) => describeYamlError(w, 'warning', at, file));
-  if (doc.errors.length > 0) {
-    const diagnostics = [...doc.errors.map((e) => describeYamlError(e, 'error', at, file)), ...warnings];
-    const count = doc.errors.length;
-    if (count === 1 && doc.errors[0]!.code === 'MULTIPLE_DOCS') {
+  // An unknown tag was refused by every PyYAML loader ("could not determine a constructor"), but for the `!!python/…`
+  // tags, several of which the original's FullLoader read: those stay warnings, so no project it read is refused.
+  const refusedTags = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED' && !/^Unresolved tag: tag:yaml\.org,2002:python\//.test(w.message));
+  const errors = [...doc.errors, ...refusedTags];
+  const warnings = doc.warnings.filter((w) => !refusedTags.includes(w)).map((w) => describeYamlError(w, 'warning', at, file));
+  if (errors.length > 0) {
+    const diagnostics = [...errors.map((e) => describeYamlError(e, 'error', at, file)), ...warnings];
+    const count = errors.length;
+    if (count === 1 && errors[0]!.code === 'MULTIPLE_DOCS') {
       throw new UserError(`${file} holds more than one YAML document`, { fix: yamlErrorHints.MULTIPLE_DOCS, diagnostics });
     }
     throw new UserError(`${file} is not valid YAML (${count} ${count === 1 ? 'problem' : 'problems'})`, {
@@ -47,6 +51,7 @@ export function parseYamlWithPositions(text: string, file: string): YamlSource {
     });
   }
 
+  checkTabs(text, file);
   const index = indexNodes(doc, file, at);
   const data = convertToJs(doc, file, index.firstAlias ? at(index.firstAlias.range?.[0] ?? 0) : { file, line: 1, col: 1 });
 
@@ -75,6 +80,43 @@ export function parseYamlWithPositions(text: string, file: string): YamlSource {
       return text.slice(node.range[0], node.range[1]);
     },
   };
+}
+
+/**
+ * PyYAML (every loader, so the original) took a tab only inside a quoted scalar, a block scalar's lines or a comment:
+ * `name:\tt1`, `a: 1\t# c` or `[1,\t2]` were "found character '\\t' that cannot start any token". The yaml package
+ * reads them, so a project written for handoff would not run on the original: refused here, at the tab. Checked after
+ * a successful read, so the reader's own errors (a tab used as indentation) come first. The fast reader passes every
+ * text with a tab to this one.
+ */
+function checkTabs(text: string, file: string): void {
+  if (!text.includes('\t')) return;
+  let offset = 0;
+  let blockScalar: 'header' | 'body' | undefined;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's markers of a document, a scalar and a flow's end are not in the text.
+    if (token === '\u0002' || token === '\u001f' || token === '\u0018') continue;
+    const start = offset;
+    offset += token.length;
+    // Lexer tokens: control characters mark document and scalar starts; `|`/`>` headers precede a block scalar's body.
+    if (/^[|>]/.test(token)) blockScalar = 'header';
+    else if (blockScalar === 'header' && token !== '\n' && !/^[ \t]*(#.*)?$/.test(token)) blockScalar = 'body';
+    if (blockScalar === 'body') {
+      blockScalar = undefined;
+      continue;
+    }
+    if (token.startsWith('"') || token.startsWith("'") || token.startsWith('#')) continue;
+    const tab = token.indexOf('\t');
+    if (tab === -1) continue;
+    const before = text.slice(0, start + tab);
+    const line = before.split('\n').length;
+    const col = start + tab - before.lastIndexOf('\n');
+    const message = 'found a tab outside quotes; PyYAML (and so the original handoff) refused it: "found character \'\\t\' that cannot start any token"';
+    throw new UserError(`${file} has a tab outside quotes, which PyYAML refused`, {
+      fix: 'use spaces instead of the tab (or quote the value if the tab belongs to it)',
+      diagnostics: [{ severity: 'error', message, location: { file, line, col }, hint: 'use spaces instead of the tab' }],
+    });
+  }
 }
 
 const yamlErrorHints: Record<string, string> = {

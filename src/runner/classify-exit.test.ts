@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcessExit } from '../process/spawn-command.js';
-import { classifyExit, exitCodeOf, signalOf } from './classify-exit.js';
+import { classifyExit, exitCodeOf, ownEndOf, signalOf } from './classify-exit.js';
 
 const at = new Date(0);
 const exit = (over: Partial<ProcessExit>): ProcessExit => ({ name: 'x', exitCode: 0, signal: null, startedAt: at, endedAt: at, ...over });
@@ -38,5 +38,20 @@ describe('classifyExit', () => {
     expect(exitCodeOf(exit({ exitCode: null, signal: 'SIGKILL' }))).toBe(137);
     expect(exitCodeOf(exit({ exitCode: 5 }))).toBe(5);
     expect(signalOf(exit({ exitCode: 130 }))).toBe('SIGINT');
+  });
+});
+
+describe('ownEndOf', () => {
+  it("counts a clean exit on a whole input as the command's own end, even when a pipeline stop reached its launcher", () => {
+    expect(ownEndOf(exit({ terminatedBy: 'pipeline_failed' }), true).terminatedBy).toBeUndefined();
+    // Its input was cut short (an upstream handoff ended): its clean exit says nothing of a whole result.
+    expect(ownEndOf(exit({ terminatedBy: 'pipeline_failed' }), false).terminatedBy).toBe('pipeline_failed');
+    expect(ownEndOf(exit({ terminatedBy: 'pipeline_failed', exitCode: 143 }), true).terminatedBy).toBe('pipeline_failed');
+    expect(ownEndOf(exit({ terminatedBy: 'pipeline_failed', exitCode: null, signal: 'SIGTERM' }), true).terminatedBy).toBe('pipeline_failed');
+    expect(ownEndOf(exit({ terminatedBy: 'timeout' }), true).terminatedBy).toBe('timeout');
+    // A clean end on an input handoff cut short, in a pipeline stopped because another part failed, is handoff's doing.
+    expect(ownEndOf(exit({}), false, true).terminatedBy).toBe('pipeline_failed');
+    expect(ownEndOf(exit({}), false, false).terminatedBy).toBeUndefined();
+    expect(ownEndOf(exit({}), true, true).terminatedBy).toBeUndefined();
   });
 });

@@ -44,6 +44,25 @@ export function classifyExit(exit: ProcessExit, downstreamSucceeded: boolean): F
   return 'exit_code';
 }
 
+/** Whether a process ended by itself with exit 0 and no signal. */
+export function endedCleanly(exit: ProcessExit): boolean {
+  return exit.exitCode === 0 && !exit.signal;
+}
+
+/**
+ * How a clean end (exit 0, no signal) counts in a pipeline that another part's failure stopped. A stop can reach the
+ * launcher just as its command ends of itself (a fork child that had read all its input and written its result): that
+ * end is the command's own when its input was whole, i.e. everything upstream of it ended cleanly. A command whose
+ * input handoff cut short (it killed the upstream) also exits 0, with a result of part of the data (`wc -l`): that end
+ * is handoff's doing, even when no stop reached the command itself.
+ */
+export function ownEndOf(exit: ProcessExit, inputComplete: boolean, stoppedByPipeline = false): ProcessExit {
+  if (!endedCleanly(exit)) return exit;
+  if (exit.terminatedBy === 'pipeline_failed' && inputComplete) return { ...exit, terminatedBy: undefined };
+  if (exit.terminatedBy === undefined && !inputComplete && stoppedByPipeline) return { ...exit, terminatedBy: 'pipeline_failed' };
+  return exit;
+}
+
 /** The exit code a task reports: the process's own, or 128 + signal number like a shell. */
 export function exitCodeOf(exit: ProcessExit): number {
   if (exit.exitCode !== null) return exit.exitCode;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from '../project/types.js';
 import type { CommandSpec, OutputFile, StdioEnd } from '../process/spawn-command.js';
 import { tidyCommandLine } from '../template/tidy-command-line.js';
+import { byteMaskerOf } from '../secrets/mask.js';
 import type { TaskContext } from './task-context.js';
 
 /** Keeps the last lines of a process's stderr so a failure can show them. */
@@ -53,12 +54,13 @@ export interface PreparedCommand {
 export interface StderrArtifact {
   /** Relative to the workspace. */
   path: string;
-  write: (line: string) => void;
+  /** Appends the masked bytes of a piece of stderr, exactly as written (latin1 text: one character per byte). */
+  write: (bytes: string) => void;
 }
 
 /**
  * Prepares the spawn of one command. Stderr lines are masked, reported as events, kept as a tail and, for a
- * `commands:` task, written to the task's stderr artifact. A pipeline's stderr is no artifact (SPEC §5): the run keeps
+ * `commands:` task, written to the task's stderr artifact byte for byte. A pipeline's stderr is no artifact (SPEC §5): the run keeps
  * each process's whole stderr under runs/<run_id>/.
  */
 export function prepareCommand(
@@ -80,6 +82,7 @@ export function prepareCommand(
   // from the masked line (`pw-{{ DB_PASSWORD }}-tool` is named `pw-***-tool`).
   const name = displayNameOf(maskedCommandLine);
   const tail = new StderrTail();
+  const byteMasker = byteMaskerOf(ctx.masker);
   let pid: number | undefined;
   const spec: CommandSpec = {
     name,
@@ -90,7 +93,7 @@ export function prepareCommand(
     stdout: io.stdout,
     timeoutMs: command.timeout !== undefined ? command.timeout * 1000 : undefined,
     graceMs: ctx.graceMs,
-    longLineCutter: ctx.masker,
+    longLineCutter: byteMasker,
     onStarted: (started) => {
       pid = started.pid;
       ctx.emit({
@@ -103,11 +106,13 @@ export function prepareCommand(
         stderrLog: io.stderrArtifact?.path ?? ctx.stderrLogOf(io.taskName, name),
       });
     },
-    onStderrLine: (raw) => {
-      const line = ctx.masker.mask(raw);
+    onStderrLine: (text, bytes) => {
+      const line = ctx.masker.mask(text);
+      // The logs that keep stderr whole get its bytes (invalid UTF-8, `\r`, no newline at the end), masked as bytes.
+      const raw = byteMasker.mask(bytes);
       tail.push(line);
-      io.stderrArtifact?.write(line);
-      ctx.emit({ type: 'stderr_line', task: io.taskName, process: name, pid, line });
+      io.stderrArtifact?.write(raw);
+      ctx.emit({ type: 'stderr_line', task: io.taskName, process: name, pid, line, raw });
     },
   };
   return { spec, commandLine, maskedCommandLine, tail };

@@ -95,7 +95,11 @@ export type RunEvent =
       stderrLog?: string;
     }
   | { type: 'process_exited'; task: string; process: ProcessResult }
-  | { type: 'stderr_line'; task: string; process: string; pid?: number; line: string }
+  /**
+   * A line of a process's stderr, masked: `line` to show; `raw` its bytes exactly as written (line ending included; held
+   * as latin1 text, one character per byte), for the logs that keep stderr whole. Lines handoff makes have no `raw`.
+   */
+  | { type: 'stderr_line'; task: string; process: string; pid?: number; line: string; raw?: string }
   | { type: 'task_finished'; task: TaskResult }
   | { type: 'log'; level: 'debug' | 'info' | 'warning' | 'error'; message: string }
   | { type: 'run_finished'; result: RunResult };

@@ -12,7 +12,7 @@ import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
-import { checkFiles, renderFiles } from '../workspace/render-files.js';
+import { checkFiles, FilesRenderStopped, renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
 import { assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
@@ -21,6 +21,7 @@ import type { StderrLimits } from '../runs/stderr-limits.js';
 import { jobIdFromEnv, RunRecorder, triggerFromEnv, type RecordedOutcome } from '../runs/run-recorder.js';
 import type { RunEvent, RunResult } from './events.js';
 import { relativeTo } from './artifact-names.js';
+import { checkRunEnvironment, type EnvOrigin } from './check-run-environment.js';
 import { checkTemplateSyntax } from './find-template-syntax-problems.js';
 import { planRun, type RunPlan } from './plan-run.js';
 import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
@@ -126,6 +127,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     stateFile,
     renderer,
   }));
+  checkRunEnvironment(context.env, (key) => describeEnvOrigin(key, project, loaded.secrets, options.envs));
   return {
     project,
     paths,
@@ -138,6 +140,16 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     startedAt,
     plan,
   };
+}
+
+/** Where the run's value of an environment variable comes from (the layers of createTemplateContext, last winning). */
+function describeEnvOrigin(key: string, project: Project, secrets: readonly Secret[], cliEnvs: Record<string, string> | undefined): EnvOrigin {
+  if (cliEnvs && Object.hasOwn(cliEnvs, key)) return { describe: `-e ${key}` };
+  const index = project.envs.map((e) => e.key).lastIndexOf(key);
+  if (index === -1) return { describe: 'a deploy key of project.yml' };
+  if (project.envs[index]!.value !== undefined) return { describe: `envs[${index}] of project.yml`, path: `envs[${index}].value`, location: { file: project.file } };
+  const secret = secrets.find((s) => s.key === key);
+  return { describe: `secret "${key}"${secret ? ` of ${secret.source}` : ''}, taken by envs[${index}]`, path: `envs[${index}]`, location: { file: project.file } };
 }
 
 /** The stage's local secrets; the secrets reader (and its YAML parser) is loaded only when there is a file to read. */
@@ -223,50 +235,59 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
         options.emit({ type: 'log', level: 'warning', message: `run ${abandoned.runId} was left running by a handoff that is gone${ended}; marked interrupted` });
       }
     }
-    // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
-    await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer });
-    // --timeout is the whole run's time limit: its clock starts before the installs of a run from the store.
+    // --timeout is the whole run's time limit, and SIGINT/SIGTERM stop the whole run: both cover the render of files/
+    // (a large files/ can take a while) and the installs of a run from the store. Either one ends what is under way
+    // (the render between files or chunks; the install processes: SIGTERM, or SIGINT for a timeout, then SIGKILL after
+    // the grace period), and the run is recorded below as interrupted or timed out, with no task run.
     const timeoutFrom = new Date();
-    let timedOutInstalling = false;
-    if (options.installVenvs && run.project.installs.length > 0) {
-      // Loaded only here: runs from the store install venvs, `run local` never does (and needs none of its code).
-      const { installVenvs, InstallStopped } = await import('../workspace/install-venvs.js');
-      // The run's SIGINT/SIGTERM and --timeout reach the install processes as they reach the tasks' (SIGTERM, or SIGINT
-      // for a timeout, then SIGKILL after the grace period): a container stopped while it installs stops now, and the
-      // run is recorded below as interrupted or timed out, with no task run.
-      const scope = new ProcessScope();
-      interrupt.attach(scope);
-      const timer =
-        options.timeoutSeconds !== undefined
-          ? setTimeout(() => {
-              timedOutInstalling = true;
-              options.emit({ type: 'log', level: 'warning', message: `The run's --timeout of ${options.timeoutSeconds} s ran out while venvs were installed: ending the install` });
-              scope.stop('timeout');
-            }, options.timeoutSeconds * 1000)
-          : undefined;
+    const scope = new ProcessScope();
+    interrupt.attach(scope);
+    let timedOutBeforeTasks = false;
+    let phase = 'files/ was rendered';
+    const timer =
+      options.timeoutSeconds !== undefined
+        ? setTimeout(() => {
+            timedOutBeforeTasks = true;
+            options.emit({ type: 'log', level: 'warning', message: `The run's --timeout of ${options.timeoutSeconds} s ran out while ${phase}: ending it` });
+            scope.stop('timeout');
+          }, options.timeoutSeconds * 1000)
+        : undefined;
+    try {
+      // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
       try {
-        await installVenvs({
-          installs: run.project.installs,
-          workspaceDir: run.paths.dir,
-          force: false,
-          renderCommand: (install, i) => run.renderer.render(install.command, run.values, installCommandPath(i)),
-          mask: (text) => run.masker.mask(text),
-          graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
-          stop: scope,
-          reporter: {
-            info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),
-            output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),
-          },
-        });
-        for (const message of checkVenvsInstalled(run.project, run.paths.dir)) options.emit({ type: 'log', level: 'warning', message });
+        await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer, stop: scope });
       } catch (error) {
-        if (!(error instanceof InstallStopped)) throw error;
-        options.emit({ type: 'log', level: 'warning', message: 'The venv installs were ended before they finished: no task runs (the venvs are installed again at the next run)' });
-      } finally {
-        if (timer) clearTimeout(timer);
+        if (!(error instanceof FilesRenderStopped)) throw error;
+        options.emit({ type: 'log', level: 'warning', message: 'The render of files/ was ended before it finished: no task runs (each file in the workspace\'s files/ is whole, the old one or the new one; the next run renders them again)' });
       }
-      // The run's clock starts now: its duration is the pipeline's, not the install's.
-      run = { ...run, startedAt: new Date() };
+      if (!scope.stopped && options.installVenvs && run.project.installs.length > 0) {
+        phase = 'venvs were installed';
+        // Loaded only here: runs from the store install venvs, `run local` never does (and needs none of its code).
+        const { installVenvs, InstallStopped } = await import('../workspace/install-venvs.js');
+        try {
+          await installVenvs({
+            installs: run.project.installs,
+            workspaceDir: run.paths.dir,
+            force: false,
+            renderCommand: (install, i) => run.renderer.render(install.command, run.values, installCommandPath(i)),
+            mask: (text) => run.masker.mask(text),
+            graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+            stop: scope,
+            reporter: {
+              info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),
+              output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),
+            },
+          });
+          for (const message of checkVenvsInstalled(run.project, run.paths.dir)) options.emit({ type: 'log', level: 'warning', message });
+        } catch (error) {
+          if (!(error instanceof InstallStopped)) throw error;
+          options.emit({ type: 'log', level: 'warning', message: 'The venv installs were ended before they finished: no task runs (the venvs are installed again at the next run)' });
+        }
+        // The run's clock starts now: its duration is the pipeline's, not the install's.
+        run = { ...run, startedAt: new Date() };
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
     }
     const recorder = new RunRecorder({
       workspaceDir: run.paths.dir,
@@ -290,7 +311,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       options.emit(event);
     };
     try {
-      const result = await runRecorded(run, options, interrupt, emit, { timeoutFrom, timedOut: timedOutInstalling });
+      const result = await runRecorded(run, options, interrupt, emit, { timeoutFrom, timedOut: timedOutBeforeTasks });
       options.onRecorded?.(result, recorder.outcome());
       return result;
     } catch (error) {

@@ -5,13 +5,14 @@ import type { Readable } from 'node:stream';
 import type { Command, PipelineElement, Task } from '../project/types.js';
 import { closeFds, createOsPipe } from '../process/os-pipe.js';
 import { openFreshFile, spawnCommand, type ProcessExit, type RunningCommand, type StdioEnd } from '../process/spawn-command.js';
-import { classifyExit, exitCodeOf } from './classify-exit.js';
+import { classifyExit, endedCleanly, exitCodeOf, ownEndOf } from './classify-exit.js';
 import { prepareCommand, type PreparedCommand, StderrTail } from './command-process.js';
 import { stdoutLogPath } from './artifact-names.js';
 import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runForeach } from './run-foreach.js';
 import { ENDED_BY_PIPELINE, toProcessResult, warnLeftBehind, type BodyOutcome } from './run-task.js';
 import type { TaskContext } from './task-context.js';
+import { byteMaskerOf } from '../secrets/mask.js';
 import { isoTime } from '../iso-time.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
@@ -41,6 +42,11 @@ interface StartedPipeline {
   /** Fork children with `active: false`: never started, the copy goes to the others. */
   skippedForkChildren: TaskResult[];
   foreach?: { element: ForeachElement; upstream: Readable };
+  /**
+   * Whether the pipeline's input was whole: every process upstream of it (a fork's copy and the commands before it)
+   * ended cleanly. Absent for a pipeline that reads no input.
+   */
+  inputComplete?: Promise<boolean>;
 }
 
 /** A command that passes its input through, used when a fork child has no active command of its own. */
@@ -83,7 +89,10 @@ function startPipeline(
     .filter((e): e is Extract<PipelineElement, { kind: 'command' }> => e.kind === 'command')
     .map((e) => e.command)
     .filter((c) => c.active);
-  if (commands.length === 0 && (stdin !== 'ignore' || tail)) commands = [passThroughCommand(tail?.path ?? taskName)];
+  // A fork child without an active command passes its input on. A pipeline of the project whose commands are all
+  // inactive has no input to pass: its foreach or fork reads an empty stream (the write end is closed below), and no
+  // process the user never wrote is started (the loader warns about it).
+  if (commands.length === 0 && stdin !== 'ignore') commands = [passThroughCommand(tail?.path ?? taskName)];
 
   // Render every command line before anything starts, so a template error starts nothing of this pipeline.
   const prepared = commands.map((c) => prepareCommand(c, ctx, { taskName, stdin: 'ignore', stdout: 'ignore' }));
@@ -176,7 +185,7 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
       stdout: outputs[0] ?? 'ignore',
       extraFds: extra,
       graceMs: ctx.graceMs,
-      longLineCutter: ctx.masker,
+      longLineCutter: byteMaskerOf(ctx.masker),
       onStarted: (s) =>
         ctx.emit({
           type: 'process_started',
@@ -187,10 +196,10 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
           launcher: { pid: s.launcherPid, startTicks: s.launcherStartTicks },
           stderrLog: ctx.stderrLogOf(taskName, 'fork'),
         }),
-      onStderrLine: (line) => {
+      onStderrLine: (line, bytes) => {
         const masked = ctx.masker.mask(line);
         tail.push(masked);
-        ctx.emit({ type: 'stderr_line', task: taskName, process: 'fork', line: masked });
+        ctx.emit({ type: 'stderr_line', task: taskName, process: 'fork', line: masked, raw: byteMaskerOf(ctx.masker).mask(bytes) });
       },
     },
   };
@@ -210,6 +219,12 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   };
   const chainExits = p.chain.map((c) => c.running.exited.then(stopOnFailure));
   const teeExit = p.tee?.running.exited.then(stopOnFailure);
+  // A fork child's input is whole when this pipeline's was and everything before the children ended cleanly.
+  if (p.forkChildren.length > 0) {
+    const ownInput = p.inputComplete ?? Promise.resolve(true);
+    const upstreamClean = Promise.all([ownInput, ...chainExits, teeExit]).then(([whole, ...ends]) => whole === true && ends.every((e) => !e || endedCleanly(e as ProcessExit)));
+    for (const child of p.forkChildren) child.pipeline.inputComplete = upstreamClean;
+  }
   const children = p.forkChildren.map((child) =>
     waitForkChild(child).then((result) => {
       if (result.status === 'failed') ctx.scope.stop('pipeline_failed');
@@ -226,10 +241,28 @@ async function waitPipeline(p: StartedPipeline): Promise<BodyOutcome> {
   // rethrown where it is awaited below, and must not count as unhandled (a crash) while the commands are awaited first.
   for (const pending of [foreach, ...children]) pending?.catch(() => ctx.scope.stop('pipeline_failed'));
 
-  const exits = await Promise.all(chainExits);
-  const teeResult = teeExit ? await teeExit : undefined;
+  const rawExits = await Promise.all(chainExits);
+  const rawTee = teeExit ? await teeExit : undefined;
   const childResults = await Promise.all(children);
   const foreachOutcome = foreach ? await foreach : undefined;
+
+  // In a pipeline stopped because another part failed, a clean end is the process's own only when everything upstream
+  // of it ended cleanly (see ownEndOf). The input is waited for only then, and only when nothing of this pipeline
+  // failed by itself: the stop came from outside, which ends the upstream too (waiting otherwise could wait for an
+  // upstream that only this pipeline's failure, once reported, stops).
+  const raw = rawTee ? [...rawExits, rawTee] : rawExits;
+  const failedItself =
+    raw.some((exit) => exit.terminatedBy !== 'pipeline_failed' && classifyExit(exit, true) !== undefined) ||
+    childResults.some((r) => r.failure !== undefined) ||
+    foreachOutcome?.failure !== undefined;
+  const stoppedFromOutside = ctx.scope.stopReason === 'pipeline_failed' && !failedItself;
+  let inputWhole = !p.inputComplete || (stoppedFromOutside && raw.some(endedCleanly) && (await p.inputComplete));
+  const exits = rawExits.map((exit) => {
+    const own = ownEndOf(exit, inputWhole, stoppedFromOutside);
+    inputWhole &&= endedCleanly(exit);
+    return own;
+  });
+  const teeResult = rawTee ? ownEndOf(rawTee, inputWhole, stoppedFromOutside) : undefined;
 
   const processes: ProcessResult[] = [];
   const subtasks: TaskResult[] = [...childResults, ...p.skippedForkChildren, ...(foreachOutcome?.subtasks ?? [])];

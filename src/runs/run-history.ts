@@ -163,14 +163,17 @@ export function markAbandonedRuns(runsDir: string, options: { now?: number; grac
 const DEFAULT_ABANDONED_GRACE_MS = 5000;
 
 /** Deletes all but the newest `keep` runs (records and their log folders); returns the deleted ids. */
-export function pruneRuns(runsDir: string, keep: number): string[] {
+export function pruneRuns(runsDir: string, keep: number): { removed: string[]; keptRunning: string[] } {
   const ids = listRunIds(runsDir);
-  const doomed = ids.slice(keep).filter((id) => readRunRecord(runRecordPath(runsDir, id))?.status !== 'running');
-  for (const id of doomed) {
+  const removed: string[] = [];
+  // A run still going on is never removed, whatever --keep says: its handoff writes into its folder.
+  const keptRunning: string[] = [];
+  for (const id of ids.slice(keep)) (readRunRecord(runRecordPath(runsDir, id))?.status === 'running' ? keptRunning : removed).push(id);
+  for (const id of removed) {
     removeFile(runRecordPath(runsDir, id));
     fs.rmSync(runLogDir(runsDir, id), { recursive: true, force: true });
   }
-  return doomed;
+  return { removed, keptRunning };
 }
 
 /** Puts a recorded run's Singer state back into artifacts/state.json (to roll back a bad bookmark). */

@@ -12,7 +12,7 @@ import { addSingerMetricLine, combineRecordCounts, combineUntaggedRecords, creat
 import { findLastSingerState, saveStateAtomically } from './singer-state.js';
 import { processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type LiveProcess, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
 import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
-import { openLineLog, type LineLog } from '../line-log.js';
+import { openByteLog, openLineLog, type ByteLog, type LineLog } from '../line-log.js';
 import { readProcessStartTicks } from '../process/process-identity.js';
 import { isoTime } from '../iso-time.js';
 import { makeFolders } from '../make-folders.js';
@@ -48,11 +48,11 @@ export interface RunRecorderOptions {
   stderrLimits?: StderrLimits;
 }
 
-/** One process's stderr log in the run's folder; a limiter when the whole is kept elsewhere (artifacts/). */
-interface StderrCopy {
-  log: LineLog;
-  limiter?: HeadTailLimiter;
-}
+/**
+ * One process's stderr log in the run's folder: its bytes as written when it is the whole (`bytes`), or lines through a
+ * limiter when the whole is kept elsewhere (artifacts/).
+ */
+type StderrCopy = { bytes: ByteLog; log?: undefined; limiter?: undefined } | { log: LineLog; limiter: HeadTailLimiter; bytes?: undefined };
 
 /** What the closing summary of a run says, from its finished record (masked). */
 export type RecordedOutcome = Pick<RunRecord, 'records' | 'untaggedRecords' | 'state' | 'reason'>;
@@ -183,7 +183,9 @@ export class RunRecorder {
         }
         addSingerMetricLine(metrics, event.line);
         const copy = this.stderrCopy(event.task, event.process);
-        for (const line of copy.limiter ? copy.limiter.push(event.line) : [event.line]) copy.log.write(line);
+        if (copy.limiter) for (const line of copy.limiter.push(event.line)) copy.log.write(line);
+        // A line handoff made itself (no bytes of a process) is written as UTF-8 text with its newline.
+        else copy.bytes.write(event.raw ?? Buffer.from(`${event.line}\n`, 'utf8').toString('latin1'));
         break;
       }
       case 'process_started':
@@ -241,10 +243,10 @@ export class RunRecorder {
     if (!copy) {
       const file = processStderrLogPath(this.options.runsDir, this.options.runId, task, processName);
       const fullLog = this.fullStderrLogs.get(key);
-      copy = {
-        log: openLineLog(file, (error) => this.reportUnwritable(file, error)),
-        limiter: fullLog ? new HeadTailLimiter(this.options.stderrLimits ?? DEFAULT_STDERR_LIMITS, fullLog) : undefined,
-      };
+      const onError = (error: NodeJS.ErrnoException): void => this.reportUnwritable(file, error);
+      copy = fullLog
+        ? { log: openLineLog(file, onError), limiter: new HeadTailLimiter(this.options.stderrLimits ?? DEFAULT_STDERR_LIMITS, fullLog) }
+        : { bytes: openByteLog(file, onError) };
       this.stderrStreams.set(key, copy);
       this.record.logs.stderr[`${task}/${processName}`] = this.relative(file);
       // Named in the record soon, not at the next heartbeat (10 s): the web UI follows the logs the record names.
@@ -461,7 +463,8 @@ export class RunRecorder {
 
 /** Writes what a capped copy held back (its tail), then closes it. */
 function endCopy(copy: StderrCopy): Promise<void> {
-  for (const line of copy.limiter?.end() ?? []) copy.log.write(line);
+  if (copy.bytes) return copy.bytes.close();
+  for (const line of copy.limiter.end()) copy.log.write(line);
   return copy.log.close();
 }
 

@@ -106,6 +106,44 @@ describe('loadLocalSecrets', () => {
     expect(loadLocalSecrets({ projectDir, stage: 'dev' })).toEqual({ secrets: [], warnings: [], fileFound: true, unknownFields: [] });
   });
 
+  it('reads a file saved with a UTF-8 BOM as PyYAML does, as the same file without it', () => {
+    const text = `- key: API_TOKEN\n  value: ${SECRET}\n- key: b\n  value: "2"\n`;
+    const plain = loadLocalSecrets({ projectDir: makeProject({ 'dev_secrets.yml': text }), stage: 'dev' });
+    const withBom = loadLocalSecrets({ projectDir: makeProject({ 'dev_secrets.yml': `\ufeff${text}` }), stage: 'dev' });
+    expect(withBom.secrets.map(({ key, value }) => ({ key, value }))).toEqual([
+      { key: 'API_TOKEN', value: SECRET },
+      { key: 'b', value: '2' },
+    ]);
+    expect(withBom.secrets.map(({ key, value }) => ({ key, value }))).toEqual(plain.secrets.map(({ key, value }) => ({ key, value })));
+    expect(withBom.warnings).toEqual([]);
+  });
+
+  it('reads aliases and "<<" merge keys as PyYAML does (python3 -c "import yaml; yaml.safe_load(...)")', () => {
+    const read = (yml: string) => loadLocalSecrets({ projectDir: makeProject({ 'dev_secrets.yml': yml }), stage: 'dev' });
+    const pairs = (yml: string) => read(yml).secrets.map(({ key, value, level, push }) => ({ key, value, level, push }));
+    expect(pairs(`- key: API_TOKEN\n  value: &v ${SECRET}\n- key: OTHER\n  value: *v\n`)).toEqual([
+      { key: 'API_TOKEN', value: SECRET, level: 'task', push: true },
+      { key: 'OTHER', value: SECRET, level: 'task', push: true },
+    ]);
+    const merged = read(`- &b {key: API_TOKEN, value: ${SECRET}}\n- <<: *b\n  key: OTHER\n`);
+    expect(merged.secrets.map((x) => [x.key, x.value])).toEqual([['API_TOKEN', SECRET], ['OTHER', SECRET]]);
+    expect(merged.warnings).toEqual([]);
+    // The entry's own fields win; of a list of merged mappings, the earlier wins.
+    expect(pairs('- &a {key: A, value: x, level: task}\n- &b {key: B, value: y, push: false, level: resource group}\n- <<: [*a, *b]\n  key: C\n')).toEqual([
+      { key: 'A', value: 'x', level: 'task', push: true },
+      { key: 'B', value: 'y', level: 'resource group', push: false },
+      { key: 'C', value: 'x', level: 'task', push: false },
+    ]);
+  });
+
+  it('refuses an alias to no anchor at its line, as PyYAML did, and never names a JavaScript symbol', () => {
+    const e = loadError(`- key: A\n  value: ${SECRET}\n  other: *nope\n`);
+    expect(e.message).toMatch(/dev_secrets\.yml:3:10: alias \*nope refers to no anchor &nope defined before it$/);
+    const merge = loadError('- key: A\n  <<: [1]\n');
+    expect(merge.message).toContain('a "<<" merge key must name a mapping');
+    expect(JSON.stringify([e, merge].map((x) => [x.message, x.fix, x.diagnostics]))).not.toContain('Symbol(');
+  });
+
   it('warns about an unknown field by name only', () => {
     const projectDir = makeProject({ 'dev_secrets.yml': `- key: a\n  value: x\n  descriptoin: ${SECRET}\n` });
     const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });

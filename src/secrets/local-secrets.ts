@@ -1,7 +1,8 @@
 // Reads a stage's secrets from the project's `.secrets/` folder (or `-v secrets_dir=D`), with precise errors (SPEC §4).
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type YAMLMap } from 'yaml';
+import { decodeUtf8Text } from '../decode-utf8-text.js';
 import { UserError, type Diagnostic } from '../errors.js';
 // The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
 import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
@@ -50,7 +51,8 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
   if (!exists) return { secrets: [], warnings: missing, fileFound: false, unknownFields: [] };
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // As project.yml: a BOM ("UTF-8 with BOM") is dropped, as PyYAML dropped it.
+    text = decodeUtf8Text(readFileSync(file));
   } catch (e) {
     throw new UserError(`cannot read the secrets file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
       fix: 'check the file permissions',
@@ -95,9 +97,9 @@ function hintFor(u: UnknownSecretField): string {
 
 function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknownFields: UnknownSecretField[]): Secret[] {
   const lineCounter = new LineCounter();
-  // prettyErrors would quote the offending source line, which may hold a secret value. merge stays off as before:
-  // entries are read field by field from the document, where a `<<` would be one more (unknown) field.
-  const doc = parseDocument(text, { version: '1.1', customTags: usePyYamlScalars, merge: false, prettyErrors: false, lineCounter });
+  // prettyErrors would quote the offending source line, which may hold a secret value. Entries are read field by field
+  // from the document, so aliases and `<<` merge keys are resolved here as PyYAML resolved them (entryPairs, deref).
+  const doc = parseDocument(text, { version: '1.1', customTags: usePyYamlScalars, merge: true, prettyErrors: false, lineCounter });
   const fail = (offset: number | undefined, message: string, fix = FIX_FORMAT): never => {
     const pos = offset !== undefined ? lineCounter.linePos(offset) : undefined;
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
@@ -108,6 +110,13 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
   };
   const yamlError = doc.errors[0];
   if (yamlError) fail(yamlError.pos[0], `not valid YAML (${yamlError.code})`, 'correct the YAML syntax at that place');
+  // PyYAML refused an alias to no anchor ("found undefined alias"); named by the alias only, never by a value.
+  visit(doc, {
+    Alias(_, alias) {
+      if (!alias.resolve(doc)) fail(nodeStart(alias), `alias *${alias.source} refers to no anchor &${alias.source} defined before it`, `define &${alias.source} before using *${alias.source}`);
+    },
+  });
+  const deref = (node: unknown): Node | null => ((isAlias(node) ? node.resolve(doc) : node) ?? null) as Node | null;
 
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return [];
@@ -117,12 +126,15 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
   const firstLine = new Map<string, number>();
   root.items.forEach((item, index) => {
     const at = `entry ${index + 1}`;
-    if (!isMap(item)) return fail(nodeStart(item as Node), `${at} is not a mapping`);
-    const entry = item as YAMLMap<unknown, unknown>;
+    const resolved = deref(item);
+    if (!isMap(resolved)) return fail(nodeStart(item as Node), `${at} is not a mapping`);
+    const entry = resolved as YAMLMap<unknown, unknown>;
     const fields = new Map<string, Pair<unknown, unknown>>();
     const unknownPairs: Array<Pair<unknown, unknown>> = [];
-    for (const pair of entry.items) {
-      const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    for (const written of entryPairs(entry, deref, fail)) {
+      // An alias (`value: *v`) is read as the node it names, as PyYAML read it.
+      const pair = { key: deref(written.key) ?? written.key, value: deref(written.value) } as Pair<unknown, unknown>;
+      const name = keyName(pair);
       if (name !== undefined && KNOWN_FIELDS.has(name)) fields.set(name, pair);
       else unknownPairs.push(pair);
     }
@@ -133,7 +145,7 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
     const keyText = keyNode && isScalar(keyNode) && keyNode.value !== null && String(keyNode.value).trim() !== '' ? String(keyNode.value) : undefined;
     // Reported before any error of the entry, which may come from the typo (`valu:` → "neither value nor file").
     const unknown = unknownPairs.map((pair): UnknownSecretField => {
-      const written = isScalar(pair.key) ? String(pair.key.value) : '?';
+      const written = keyName(pair) ?? '?';
       const name = written.length > 60 ? `${written.slice(0, 59)}…` : written;
       const pos = lineCounter.linePos(nodeStart(pair.key as Node) ?? entryStart ?? 0);
       return { key: keyText, field: name, suggestion: suggestKey(written, KNOWN_FIELD_NAMES), location: { file, line: pos.line, col: pos.col } };
@@ -242,6 +254,43 @@ function readPush(pair: Pair<unknown, unknown> | undefined, key: string, fail: F
   const node = pair.value as Node | null;
   if (node && isScalar(node) && typeof node.value === 'boolean') return node.value;
   return fail(nodeStart(node) ?? nodeStart(pair.key as Node), `push of secret "${key}" must be true or false`);
+}
+
+/** A field's name; `<<` is a merge key, which entryPairs has already resolved (yaml reads it as a Symbol). */
+function keyName(pair: Pair<unknown, unknown>): string | undefined {
+  if (!isScalar(pair.key)) return undefined;
+  const value = pair.key.value;
+  return typeof value === 'symbol' ? (value.description ?? '<<') : String(value);
+}
+
+function isMergeKey(pair: Pair<unknown, unknown>): boolean {
+  return isScalar(pair.key) && typeof pair.key.value === 'symbol';
+}
+
+/**
+ * The fields of an entry with its `<<` merge keys resolved as PyYAML resolved them: the entry's own fields win over
+ * merged ones, and of a list of merged mappings (`<<: [*a, *b]`) the earlier wins. Alias values are left to deref.
+ */
+function entryPairs(entry: YAMLMap<unknown, unknown>, deref: (node: unknown) => Node | null, fail: Fail, seen = new Set<Node>()): Array<Pair<unknown, unknown>> {
+  if (seen.has(entry)) return fail(nodeStart(entry), 'a "<<" merge key refers to a mapping that contains it', 'point the merge key at a mapping outside of itself');
+  seen.add(entry);
+  const own = entry.items.filter((pair) => !isMergeKey(pair));
+  const pairs = [...own];
+  const names = new Set(own.map(keyName));
+  for (const merge of entry.items.filter(isMergeKey)) {
+    const value = deref(merge.value);
+    const sources = isSeq(value) ? value.items.map(deref) : [value];
+    for (const source of sources) {
+      if (!isMap(source)) return fail(nodeStart(merge.key as Node), 'a "<<" merge key must name a mapping (&anchor) or a list of them', FIX_FORMAT);
+      for (const pair of entryPairs(source as YAMLMap<unknown, unknown>, deref, fail, new Set(seen))) {
+        const name = keyName(pair);
+        if (names.has(name)) continue;
+        names.add(name);
+        pairs.push(pair);
+      }
+    }
+  }
+  return pairs;
 }
 
 function nodeStart(node: Node | null | undefined): number | undefined {

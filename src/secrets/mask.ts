@@ -47,6 +47,11 @@ export function createMasker(secretValues: string[], options: MaskerOptions = {}
       }
     }
   }
+  return maskerOf([...patterns], options);
+}
+
+/** The masker that replaces exactly `patterns` (longest first). */
+function maskerOf(patterns: string[], options: MaskerOptions = {}): Masker {
   const values = [...patterns].sort((a, b) => b.length - a.length);
   if (values.length === 0) return { mask: (text) => text, values, keep: 0, cut: (_text, limit) => limit };
   const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
@@ -71,6 +76,22 @@ export function createMasker(secretValues: string[], options: MaskerOptions = {}
       return limit;
     },
   };
+}
+
+const byteMaskers = new WeakMap<Masker, Masker>();
+
+/**
+ * The same masker for bytes held as latin1 text (one character per byte): it replaces the UTF-8 bytes of each of
+ * `masker`'s values with `***`. A log kept byte for byte (a process's stderr, which may hold invalid UTF-8, `\r` and
+ * long lines) is masked through it, so its other bytes pass through unchanged; `keep` and `cut` count bytes.
+ */
+export function byteMaskerOf(masker: Masker): Masker {
+  let bytes = byteMaskers.get(masker);
+  if (!bytes) {
+    bytes = maskerOf(masker.values.map((value) => Buffer.from(value, 'utf8').toString('latin1')));
+    byteMaskers.set(masker, bytes);
+  }
+  return bytes;
 }
 
 /**

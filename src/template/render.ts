@@ -529,6 +529,11 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
       // nunjucks takes JavaScript's `===` and `!==`; Jinja2 (and Python) have no such operators.
       const strict = (node.ops as AstNode[]).find((op) => op.type === '===' || op.type === '!==');
       if (strict) throw syntaxError(`\`${String(strict.type)}\` is not an operator in Jinja2: use \`${String(strict.type).slice(0, 2)}\``, origin, strict.lineno + 1, strict.colno + 1);
+    } else if (['Include', 'Import', 'FromImport', 'Extends'].includes(node.typename)) {
+      // Each template is rendered alone (files/ one file at a time, commands one by one): there is no loader to find
+      // another template by name, and one reaching outside the project must not be possible.
+      const tag = { Include: 'include', Import: 'import', FromImport: 'from … import', Extends: 'extends' }[node.typename];
+      throw syntaxError(`{% ${tag} %} is not supported: handoff renders each template on its own, without loading other templates`, origin, node.lineno + 1, node.colno + 1);
     }
   });
   try {
@@ -798,12 +803,13 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   const compiler = internals.compiler.Compiler.prototype;
   const call = (helper: string, ...fields: string[]): CompileMethod =>
     function compileAsPython(node, frame) {
-      this._emit(`runtime.${helper}(`);
+      // The helper's position first, as nunjucks does for a call, so an error it throws (`"%d" % text`) has a line.
+      this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.${helper}(`);
       fields.forEach((field, i) => {
         if (i > 0) this._emit(', ');
         this.compile(node[field], frame);
       });
-      this._emit(')');
+      this._emit('))');
     };
   for (const op of ['Add', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow']) compiler[`compile${op}`] = call(`handoff${op}`, 'left', 'right');
   // `a == b < c` is Python's chain (`a == b and b < c`, each side evaluated once, the rest only while true), with

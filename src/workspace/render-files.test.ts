@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { createRenderer, loadTemplateEngine } from '../template/render.js';
-import { checkFiles, renderFiles } from './render-files.js';
+import { checkFiles, FilesRenderStopped, renderFiles, STAGING_FOLDER } from './render-files.js';
 
 // Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
 beforeAll(loadTemplateEngine);
@@ -213,5 +213,83 @@ describe('renderFiles', () => {
     const { renderer } = makeRenderer();
     const e = await renderError(renderFiles({ ...d, values: {}, renderer }));
     expect(e.message).toContain('files/creds.yml');
+  });
+
+  it('copies a large file without template syntax byte for byte, without holding it in memory', async () => {
+    const d = makeDirs();
+    // 48 MiB of CSV with a `{` and a multi-byte character on every chunk boundary, and one template beside it.
+    const row = Buffer.from('1,name_é,{x},2024-01-01\n', 'utf8');
+    const big = Buffer.alloc(48 * 1024 * 1024);
+    for (let at = 0; at < big.length; at += row.length) row.copy(big, at);
+    writeFileSync(join(d.files, 'seed.csv'), big);
+    writeFileSync(join(d.files, 'conf.yml'), 'x: {{ x }}\n');
+    const { renderer } = makeRenderer();
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 1);
+    const before = process.memoryUsage().arrayBuffers;
+    try {
+      await renderFiles({ ...d, values: { x: 1 }, renderer });
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(readFileSync(join(d.out, 'seed.csv')).equals(big)).toBe(true);
+    expect(readFileSync(join(d.out, 'conf.yml'), 'utf8')).toBe('x: 1\n');
+    // Held whole, the file alone would be 48 MiB (and once more as its rendered copy).
+    expect(peak - before).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('finds template syntax split between two chunks of 1 MiB', async () => {
+    const d = makeDirs();
+    const text = `${'a'.repeat(1024 * 1024 - 1)}{{ x }}\n`;
+    writeFileSync(join(d.files, 'split.txt'), text);
+    const { renderer } = makeRenderer();
+    await renderFiles({ ...d, values: { x: 'R' }, renderer });
+    expect(readFileSync(join(d.out, 'split.txt'), 'utf8')).toBe(`${'a'.repeat(1024 * 1024 - 1)}R\n`);
+  });
+
+  it('stops between files when asked (a signal, a timeout): W/files is left as it was, nothing staged is left', async () => {
+    const d = makeDirs();
+    for (let i = 0; i < 20; i++) writeFileSync(join(d.files, `f${String(i).padStart(2, '0')}.txt`), `new {{ x }} ${i}`);
+    mkdirSync(d.out);
+    writeFileSync(join(d.out, 'f00.txt'), 'old');
+    const { renderer } = makeRenderer();
+    let asked = 0;
+    // Stopped on the fifth question: while templates render, before anything is moved into W/files.
+    const stop = {
+      get stopped() {
+        asked += 1;
+        return asked > 4;
+      },
+    };
+    await expect(renderFiles({ ...d, values: { x: 1 }, renderer, stop })).rejects.toBeInstanceOf(FilesRenderStopped);
+    expect(readdirSync(d.out)).toEqual(['f00.txt']);
+    expect(readFileSync(join(d.out, 'f00.txt'), 'utf8')).toBe('old');
+    expect(existsSync(join(d.workspaceDir, STAGING_FOLDER))).toBe(false);
+  });
+
+  it('stops between the chunks of a large file, leaving no part of it in W/files', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'big.csv'), Buffer.alloc(8 * 1024 * 1024, 'a'));
+    const { renderer } = makeRenderer();
+    let asked = 0;
+    const stop = {
+      get stopped() {
+        asked += 1;
+        return asked > 12;
+      },
+    };
+    await expect(renderFiles({ ...d, values: {}, renderer, stop })).rejects.toBeInstanceOf(FilesRenderStopped);
+    // Scanned in 8 chunks, then stopped in the middle of its copy: the temporary file is gone.
+    expect(readdirSync(d.out)).toEqual([]);
+  });
+
+  it('removes a staging folder a killed render left behind', async () => {
+    const d = makeDirs();
+    mkdirSync(join(d.workspaceDir, STAGING_FOLDER));
+    writeFileSync(join(d.workspaceDir, STAGING_FOLDER, '0'), 'left over');
+    writeFileSync(join(d.files, 'a.txt'), '{{ x }}');
+    const { renderer } = makeRenderer();
+    await renderFiles({ ...d, values: { x: 1 }, renderer });
+    expect(readdirSync(d.workspaceDir)).toEqual(['files']);
   });
 });

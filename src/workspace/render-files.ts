@@ -1,40 +1,79 @@
-// Renders the project's files/** into the workspace's files/** (SPEC §3): all in memory first, then written atomically.
+// Renders the project's files/** into the workspace's files/** (SPEC §3): file by file, staged, then moved into place.
 import { isUtf8 } from 'node:buffer';
 import fs, { type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
 import { randomHex } from '../random-suffix.js';
-import type { Renderer } from '../template/render.js';
+import { holdsTemplateSyntax, type Renderer } from '../template/render.js';
 
 // node:fs's callbacks, not node:fs/promises: every run renders files/, and loading fs/promises (with readline, streams
 // and the fs watchers it requires) adds 0.5 MB to a run's peak memory.
 const chmod = promisify(fs.chmod);
-const copyFile = promisify(fs.copyFile);
+const close = promisify(fs.close);
 const lstat = promisify(fs.lstat);
 const mkdir = promisify(fs.mkdir);
+const open = promisify(fs.open);
+const read = promisify(fs.read);
 const readFile = promisify(fs.readFile);
 const readdir = promisify(fs.readdir);
 const readlink = promisify(fs.readlink);
+const rmdir = promisify(fs.rmdir);
 const realpath = promisify(fs.realpath);
 const rename = promisify(fs.rename);
 const rm = promisify(fs.rm);
 const symlink = promisify(fs.symlink);
+const write = promisify(fs.write);
 const writeFile = promisify(fs.writeFile);
+
+/** Files are read, scanned and copied in pieces of this size, so a large seed CSV is never held whole in memory. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Where rendered templates wait (in the workspace, beside files/, so a rename moves them into place) until every
+ * template has rendered. One at a time per workspace (the caller holds its lock); one left by a killed handoff is
+ * removed by the next render.
+ */
+export const STAGING_FOLDER = '.files-render.handoff-tmp';
+
+/** Asked between files and between chunks: once `stopped` (the run's SIGINT/SIGTERM or --timeout), the render ends. */
+export interface RenderStop {
+  readonly stopped: boolean;
+}
+
+/** The render of files/ was ended by `stop` before it finished (see renderFiles for what is left where). */
+export class FilesRenderStopped extends Error {
+  constructor() {
+    super('the render of files/ was stopped before it finished');
+    this.name = 'FilesRenderStopped';
+  }
+}
 
 /** One entry of the rendered tree, ready to write. Paths are relative to files/, with `/` separators. */
 type PlannedEntry =
   | { kind: 'dir'; path: string }
-  | { kind: 'text'; path: string; mode: number; content: Buffer }
-  | { kind: 'binary'; path: string; mode: number; source: string }
+  /** A rendered template, written to `staged` (in the staging folder; absent when nothing is written). */
+  | { kind: 'text'; path: string; mode: number; staged?: string }
+  /** A file copied byte for byte: binary (a NUL byte, or not valid UTF-8), or text without template syntax. */
+  | { kind: 'copy'; path: string; mode: number; source: string }
   | { kind: 'link'; path: string; target: string };
+
+/** What planFiles does with each template: render it and write it to the staging folder, render it only, or check its syntax. */
+type PlanMode = { kind: 'write'; stagingDir: string } | { kind: 'render' } | { kind: 'syntax' };
 
 /**
  * Renders every file under `P/files` into `W/files`. Text files go through the renderer (origin `files/<path>`);
- * binary files (a NUL byte, or not valid UTF-8) are copied byte for byte; file modes are kept.
+ * binary files (a NUL byte, or not valid UTF-8) and text files without template syntax (`{{`, `{%`, `{#`), which
+ * render as themselves, are copied byte for byte; file modes are kept.
  *
- * Nothing is half-written: every template is rendered before anything is written, so a template error leaves
- * `W/files` as it was. Binary files are not held in memory; they are copied in the write phase.
+ * Memory holds one file at a time at most: each template is rendered and written to a staging folder at once, and
+ * every other file is scanned and copied in chunks of 1 MiB. Nothing is half-written: every template is rendered
+ * before anything under `W/files` changes, so a template error leaves `W/files` as it was; then each file is written
+ * to a temporary name beside it and renamed into place, so no reader sees half a file.
+ *
+ * `stop` is asked between files and between chunks; once it is set, FilesRenderStopped is thrown and the staging
+ * folder removed. Stopped while templates render, `W/files` is as it was; stopped while files are moved into place,
+ * each file is the old one or the new one, whole, and the run that asked is recorded as interrupted or timed out.
  *
  * Symbolic links: a link whose target resolves inside `P/files` is recreated as a relative link to the same place
  * inside `W/files` (so it points at the rendered file); a link that resolves anywhere else is refused, never followed.
@@ -47,25 +86,47 @@ export async function renderFiles(input: {
   workspaceDir: string;
   values: Record<string, unknown>;
   renderer: Renderer;
+  stop?: RenderStop;
 }): Promise<{ files: number }> {
-  const entries = await planFiles(input);
-  const targetRoot = join(input.workspaceDir, 'files');
-  if (entries === undefined) {
-    // No files/ folder: nothing to render, and W/files is not created; one left from earlier runs is emptied.
-    if ((await lstat(targetRoot).catch(() => undefined))?.isDirectory()) await removeUnplanned(targetRoot, '', new Map());
-    return { files: 0 };
+  const stagingDir = join(input.workspaceDir, STAGING_FOLDER);
+  await removeStaging(stagingDir);
+  try {
+    const entries = await planFiles({ ...input, mode: { kind: 'write', stagingDir } });
+    const targetRoot = join(input.workspaceDir, 'files');
+    if (entries === undefined) {
+      // No files/ folder: nothing to render, and W/files is not created; one left from earlier runs is emptied.
+      if ((await lstat(targetRoot).catch(() => undefined))?.isDirectory()) await removeUnplanned(targetRoot, '', new Map());
+      return { files: 0 };
+    }
+    await writeEntries(targetRoot, entries, input.stop);
+    await removeUnplanned(targetRoot, '', new Map(entries.map((e) => [e.path, e.kind])));
+    return { files: entries.filter((e) => e.kind !== 'dir').length };
+  } finally {
+    await removeStaging(stagingDir);
   }
-  await writeEntries(targetRoot, entries);
-  await removeUnplanned(targetRoot, '', new Map(entries.map((e) => [e.path, e.kind])));
-  return { files: entries.filter((e) => e.kind !== 'dir').length };
 }
 
 /**
- * Renders every file under `P/files` in memory, as renderFiles does, and writes nothing: the same errors for
- * `--dry-run`, which must refuse what the run would refuse.
+ * Removes the staging folder (one a killed handoff left, or this run's). After a run that went well its files were all
+ * moved into place, so an rmdir does; a recursive rm only when something is left in it (an error, a killed handoff):
+ * it loads Node's recursive remover, 0.4 MB of a run's peak memory, even for a folder that does not exist.
+ */
+async function removeStaging(stagingDir: string): Promise<void> {
+  try {
+    await rmdir(stagingDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    await rm(stagingDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Renders every file under `P/files` in memory, one at a time, as renderFiles does, and writes nothing: the same
+ * errors for `--dry-run`, which must refuse what the run would refuse.
  */
 export async function checkFiles(input: { projectDir: string; values: Record<string, unknown>; renderer: Renderer }): Promise<{ files: number }> {
-  const entries = (await planFiles(input)) ?? [];
+  const entries = (await planFiles({ ...input, mode: { kind: 'render' } })) ?? [];
   return { files: entries.filter((e) => e.kind !== 'dir').length };
 }
 
@@ -74,12 +135,20 @@ export async function checkFiles(input: { projectDir: string; values: Record<str
  * run would refuse them. Nothing is rendered or written; a file without template syntax is not compiled.
  */
 export async function checkFileTemplateSyntax(input: { projectDir: string; renderer: Renderer }): Promise<{ files: number }> {
-  const entries = (await planFiles({ ...input, values: {}, syntaxOnly: true })) ?? [];
+  const entries = (await planFiles({ ...input, values: {}, mode: { kind: 'syntax' } })) ?? [];
   return { files: entries.filter((e) => e.kind !== 'dir').length };
 }
 
-/** Every entry of files/ rendered in memory, or undefined when the project has no files/ folder. */
-async function planFiles(input: { projectDir: string; values: Record<string, unknown>; renderer: Renderer; syntaxOnly?: boolean }): Promise<PlannedEntry[] | undefined> {
+interface PlanInput {
+  projectDir: string;
+  values: Record<string, unknown>;
+  renderer: Renderer;
+  mode: PlanMode;
+  stop?: RenderStop;
+}
+
+/** Every entry of files/, its templates rendered (see PlanMode), or undefined when the project has no files/ folder. */
+async function planFiles(input: PlanInput): Promise<PlannedEntry[] | undefined> {
   const sourceRoot = join(input.projectDir, 'files');
   const realRoot = await realpath(sourceRoot).catch(() => undefined);
   if (realRoot === undefined) return undefined;
@@ -101,15 +170,14 @@ async function planFiles(input: { projectDir: string; values: Record<string, unk
   return entries;
 }
 
-async function planFolder(
-  realRoot: string,
-  folder: string,
-  relFolder: string,
-  input: { values: Record<string, unknown>; renderer: Renderer; problems: UserError[]; syntaxOnly?: boolean },
-  entries: PlannedEntry[],
-): Promise<void> {
+function checkStop(stop: RenderStop | undefined): void {
+  if (stop?.stopped) throw new FilesRenderStopped();
+}
+
+async function planFolder(realRoot: string, folder: string, relFolder: string, input: PlanInput & { problems: UserError[] }, entries: PlannedEntry[]): Promise<void> {
   const names = (await readdir(folder)).sort();
   for (const name of names) {
+    checkStop(input.stop);
     const abs = join(folder, name);
     const rel = relFolder === '' ? name : `${relFolder}/${name}`;
     const stat = await lstat(abs);
@@ -120,22 +188,32 @@ async function planFolder(
       await planFolder(realRoot, abs, rel, input, entries);
     } else if (stat.isFile()) {
       const mode = stat.mode & 0o7777;
+      // Only a file that may be a template is read whole: most of a large files/ is data (seed CSVs, lookups).
+      if (!(await mayBeTemplate(abs, input.stop))) {
+        entries.push({ kind: 'copy', path: rel, mode, source: abs });
+        continue;
+      }
       const bytes = await readFile(abs);
       if (isBinary(bytes)) {
-        entries.push({ kind: 'binary', path: rel, mode, source: abs });
-      } else {
-        try {
-          if (input.syntaxOnly) {
-            input.renderer.check(bytes.toString('utf8'), `files/${rel}`);
-            entries.push({ kind: 'text', path: rel, mode, content: Buffer.alloc(0) });
-            continue;
-          }
-          const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
-          entries.push({ kind: 'text', path: rel, mode, content: Buffer.from(rendered, 'utf8') });
-        } catch (error) {
-          if (!(error instanceof UserError)) throw error;
-          input.problems.push(error);
+        entries.push({ kind: 'copy', path: rel, mode, source: abs });
+        continue;
+      }
+      try {
+        if (input.mode.kind === 'syntax') {
+          input.renderer.check(bytes.toString('utf8'), `files/${rel}`);
+          entries.push({ kind: 'text', path: rel, mode });
+          continue;
         }
+        const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
+        // A file with errors elsewhere is written by no one: staging stops at the first problem.
+        if (input.mode.kind === 'write' && input.problems.length === 0) {
+          entries.push({ kind: 'text', path: rel, mode, staged: await stage(input.mode.stagingDir, entries.length, rendered, mode) });
+        } else {
+          entries.push({ kind: 'text', path: rel, mode });
+        }
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        input.problems.push(error);
       }
     } else {
       throw new UserError(`files/${rel} is not a regular file, folder or symbolic link`, {
@@ -143,6 +221,62 @@ async function planFolder(
       });
     }
   }
+}
+
+/** Writes a rendered template into the staging folder, with the source's mode; returns where. */
+async function stage(stagingDir: string, index: number, rendered: string, mode: number): Promise<string> {
+  await mkdir(stagingDir, { recursive: true });
+  const file = join(stagingDir, String(index));
+  await writeFile(file, rendered, { encoding: 'utf8', mode });
+  // The mode given to writeFile is reduced by the umask; the source's mode is what we keep.
+  await chmod(file, mode);
+  return file;
+}
+
+/**
+ * Whether the file is valid UTF-8 without a NUL byte that holds template syntax, read in chunks: anything else renders
+ * as itself (text without syntax) or is copied (binary), byte for byte either way. Reading stops at the first syntax.
+ */
+async function mayBeTemplate(file: string, stop: RenderStop | undefined): Promise<boolean> {
+  const fd = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    // The bytes of a character split between two chunks, checked with the next one.
+    let carry = Buffer.alloc(0);
+    // The last byte of the chunk before: `{` there and `{` at the start of this chunk is syntax too.
+    let before = '';
+    for (;;) {
+      checkStop(stop);
+      const { bytesRead } = await read(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return false;
+      const chunk = buffer.subarray(0, bytesRead);
+      if (chunk.includes(0)) return false;
+      const text = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      const whole = completeCharacters(text);
+      if (!isUtf8(text.subarray(0, whole))) return false;
+      carry = Buffer.from(text.subarray(whole));
+      // The syntax is ASCII: latin1 finds it where UTF-8 would, without decoding.
+      const latin1 = chunk.toString('latin1');
+      if (holdsTemplateSyntax(before + latin1)) return true;
+      before = latin1.slice(-1);
+    }
+  } finally {
+    await close(fd);
+  }
+}
+
+/** How many bytes of `bytes` end on a character boundary: a UTF-8 sequence cut at the end is left for the next chunk. */
+function completeCharacters(bytes: Buffer): number {
+  let i = bytes.length - 1;
+  let continuation = 0;
+  while (i >= 0 && continuation < 3 && (bytes[i]! & 0xc0) === 0x80) {
+    i -= 1;
+    continuation += 1;
+  }
+  if (i < 0) return bytes.length;
+  const lead = bytes[i]!;
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return bytes.length - i < length ? i : bytes.length;
 }
 
 /** Returns the link's new target, relative to the link's folder; refuses a link that leaves files/. */
@@ -165,33 +299,66 @@ function isBinary(bytes: Buffer): boolean {
   return bytes.includes(0) || !isUtf8(bytes);
 }
 
-/** Writes each file to a temporary name beside it and renames it into place, so no reader sees half a file. */
-async function writeEntries(targetRoot: string, entries: PlannedEntry[]): Promise<void> {
+/**
+ * Writes each file to a temporary name beside it and renames it into place, so no reader sees half a file: a staged
+ * template is renamed, a copied file is copied in chunks. `stop` is asked between files and chunks.
+ */
+async function writeEntries(targetRoot: string, entries: PlannedEntry[], stop: RenderStop | undefined): Promise<void> {
   await prepareFolder(targetRoot);
   for (const entry of entries) {
+    checkStop(stop);
     const target = join(targetRoot, ...entry.path.split('/'));
     if (entry.kind === 'dir') {
       await prepareFolder(target);
       continue;
     }
     await removeIfFolder(target);
+    if (entry.kind === 'text' && entry.staged !== undefined) {
+      try {
+        await rename(entry.staged, target);
+        continue;
+      } catch (e) {
+        // Another filesystem (W/files mounted apart): copied below like any other file.
+        if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw new Error(`write files/${entry.path} into the workspace`, { cause: e });
+      }
+    }
     const temp = join(dirname(target), `.${randomHex(12)}.handoff-tmp`);
     try {
       if (entry.kind === 'text') {
-        await writeFile(temp, entry.content, { mode: entry.mode });
-        // The mode given to writeFile is reduced by the umask; the source's mode is what we keep.
-        await chmod(temp, entry.mode);
-      } else if (entry.kind === 'binary') {
-        await copyFile(entry.source, temp);
-        await chmod(temp, entry.mode);
+        await copyInChunks(entry.staged!, temp, entry.mode, stop);
+      } else if (entry.kind === 'copy') {
+        await copyInChunks(entry.source, temp, entry.mode, stop);
       } else {
         await symlink(entry.target, temp);
       }
       await rename(temp, target);
     } catch (e) {
       await rm(temp, { force: true });
+      if (e instanceof FilesRenderStopped) throw e;
       throw new Error(`write files/${entry.path} into the workspace`, { cause: e });
     }
+  }
+}
+
+/** Copies `source` to the new file `target` (with `mode`, the umask aside) a chunk at a time, asking `stop` between chunks. */
+async function copyInChunks(source: string, target: string, mode: number, stop: RenderStop | undefined): Promise<void> {
+  const from = await open(source, 'r');
+  try {
+    const to = await open(target, 'wx', mode);
+    try {
+      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+      for (;;) {
+        checkStop(stop);
+        const { bytesRead } = await read(from, buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        for (let at = 0; at < bytesRead; ) at += (await write(to, buffer, at, bytesRead - at)).bytesWritten;
+      }
+    } finally {
+      await close(to);
+    }
+    await chmod(target, mode);
+  } finally {
+    await close(from);
   }
 }
 

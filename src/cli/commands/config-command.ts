@@ -32,6 +32,7 @@ async function validateProject(options: GlobalOptions): Promise<number> {
   // With --cloud-provider, `deploy` is checked for that cloud, as the commands given it would check it.
   const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options), options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
   const plan = planRun(project);
+  await checkLocalStoreNames(project, options, locate);
   await checkTemplateSyntax(project, plan, locate);
   // files/ is rendered at every run: its templates' syntax is the project's too (values are the run's, not checked).
   if (fs.existsSync(path.join(project.dir, 'files'))) {
@@ -49,6 +50,30 @@ async function validateProject(options: GlobalOptions): Promise<number> {
       `${plural(project.schedules.length, 'schedule')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
   );
   return 0;
+}
+
+/**
+ * With the local provider, `deploy.resource_group`, `deploy.task` and `deploy.bucket` name folders of the local store:
+ * what its commands (`secrets push`, `cloud schedule create`, …) would refuse is an error here, at its line. A run
+ * (`run local`) uses no store and is not refused by them.
+ */
+async function checkLocalStoreNames(project: Project, options: GlobalOptions, locate: LocatedProject['locate']): Promise<void> {
+  const provider = (options.cloudProvider ?? project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
+  if (provider !== 'local') return;
+  const written = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
+  const { findLocalNameProblems } = await import('../../providers/local/local-names.js');
+  const problems = findLocalNameProblems({
+    stage: options.stage,
+    resourceGroup: written(project.deploy.resource_group),
+    task: written(project.deploy.task),
+    bucket: written(project.deploy.bucket),
+  }).filter((p) => p.path !== '-s/--stage');
+  if (problems.length === 0) return;
+  await loadPositionalReader();
+  throw new UserError(`${project.file} has ${plural(problems.length, 'problem')}`, {
+    fix: 'fix each problem listed, then run again',
+    diagnostics: problems.map((p) => ({ severity: 'error' as const, message: p.message, path: p.path, location: locate(p.path.split('.')), hint: p.fix })),
+  });
 }
 
 /**

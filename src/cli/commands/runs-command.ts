@@ -267,9 +267,12 @@ export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }
   const keep = Number(flags.keep);
   if (!Number.isInteger(keep) || keep < 0) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
   const runsDir = runsDirOf(options);
-  const removed = pruneRuns(runsDir, keep);
+  const { removed, keptRunning } = pruneRuns(runsDir, keep);
   // `kept` counts what is left: a run still going on is never removed, so it may be more than --keep.
   if (options.json) process.stdout.write(`${JSON.stringify({ removed, kept: listRunIds(runsDir).length }, null, 2)}\n`);
-  else process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}\n`);
+  else {
+    const running = keptRunning.length > 0 ? ` and ${plural(keptRunning.length, 'running run')} (${keptRunning.join(', ')}), which is never removed while it runs` : '';
+    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}${running}\n`);
+  }
   return 0;
 }

@@ -5,6 +5,7 @@ import { formatDiagnostic, UserError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
 import type { Project } from '../../project/types.js';
 import { createProvider, type DeployTarget, type Provider } from '../../providers/provider.js';
+import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/deploy-target.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
@@ -54,7 +55,10 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
   });
   const needed = await check?.(target, project);
   if (needed?.project && !project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
-  const provider = await createProvider(target, { log: (level, message) => log.log(level, message), entryScript: process.argv[1] });
+  const open = () => createProvider(target, { log: (level, message) => log.log(level, message), entryScript: process.argv[1] });
+  // A name of project.yml the provider refuses (deploy.task) is shown at its line; one given with -e is not in the file.
+  const namedInFile = project !== undefined && !TARGET_ENV_KEYS.some((k) => envs[k] !== undefined);
+  const provider = namedInFile ? await locateDeployErrors(project!.file, open) : await open();
   const extraEnvs: Record<string, VarValue> = {};
   for (const [k, v] of Object.entries(envs)) if (!(TARGET_ENV_KEYS as readonly string[]).includes(k)) extraEnvs[k] = v;
   return { provider, target, project, extraEnvs, log };

@@ -1,8 +1,7 @@
 // The local provider: the store and secrets of a project in folders under HANDOFF_HOME, in the layout of S3 and SSM.
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createDeployNames, createStagedResourceGroup } from '../aws/names.js';
-import type { BucketLifecycle, DeployTarget, ObjectStore, ParameterStore, Provider, ProviderOptions, StoreNames } from '../provider.js';
+import type { BucketLifecycle, DeployTarget, ObjectStore, ParameterStore, Provider, ProviderOptions } from '../provider.js';
 import { UserError } from '../../errors.js';
 import { createS3Layout } from '../store/store-layout.js';
 import { createStoreOwnerGuard, STORE_OWNER_FILE } from '../store/store-owner.js';
@@ -10,28 +9,9 @@ import { homeWriteError, resolveHandoffHome } from './handoff-home.js';
 import { createLocalObjectStore } from './local-object-store.js';
 import { createLocalParameterStore } from './local-parameter-store.js';
 import { createLocalRunLifecycle } from './local-jobs.js';
+import { createLocalStoreNames } from './local-names.js';
 import { createLocalScheduleLifecycle } from './local-schedules.js';
 import { makeFolders } from '../../make-folders.js';
-
-/**
- * Names are built and checked by the same code as AWS's (so a project that works locally also deploys), with a fixed
- * placeholder account: the local store has no account, and its default bucket name `handoff-<RG>` does not need one.
- */
-const PLACEHOLDER_ACCOUNT = '000000000000';
-const PLACEHOLDER_REGION = 'us-east-1';
-
-export function createLocalStoreNames(target: DeployTarget): StoreNames {
-  const stagedGroup = createStagedResourceGroup(target.resourceGroup, target.stage);
-  return createDeployNames({
-    resourceGroup: target.resourceGroup,
-    task: target.task,
-    stage: target.stage,
-    accountId: PLACEHOLDER_ACCOUNT,
-    region: PLACEHOLDER_REGION,
-    bucket: target.bucket ?? `handoff-${stagedGroup}`.toLowerCase(),
-    containerImage: target.containerImage,
-  });
-}
 
 export function createLocalProvider(target: DeployTarget, options: ProviderOptions = {}): Provider {
   const home = resolveHandoffHome();

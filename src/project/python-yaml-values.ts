@@ -1,0 +1,47 @@
+// Values PyYAML made Python objects of (datetimes, bytes), as the original printed them: Python's str() of each.
+
+/**
+ * PyYAML's implicit timestamp with a time (its resolver's second form): `2024-01-01T10:00:00Z`, `2024-1-1 1:00:00.5`,
+ * `2024-01-01 10:00:00 +05:30`. A date alone (`2024-01-01`) is left out: Python prints a date as it is written.
+ */
+const PYYAML_DATETIME =
+  /^(\d{4})-(\d\d?)-(\d\d?)(?:[Tt]|[ \t]+)(\d\d?):(\d\d):(\d\d)(?:\.(\d*))?(?:[ \t]*(Z|([-+])(\d\d?)(?::(\d\d))?))?$/;
+
+const pad = (n: number | string, width = 2): string => String(n).padStart(width, '0');
+
+/**
+ * Python's str() of the datetime PyYAML read from `text` (`2024-01-01 10:00:00+00:00`, `2024-01-01 10:00:00.500000`),
+ * or undefined when `text` is not such a timestamp or names no real time (PyYAML refused those).
+ */
+export function formatPythonDatetime(text: string): string | undefined {
+  const m = PYYAML_DATETIME.exec(text);
+  if (!m) return undefined;
+  const [, year, month, day, hour, minute, second, fraction, tz, sign, tzHour, tzMinute] = m;
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) {
+    return undefined;
+  }
+  // PyYAML keeps six digits of the fraction (padded with zeros); Python prints microseconds only when there are any.
+  const micros = (fraction ?? '').slice(0, 6).padEnd(6, '0');
+  let out = `${year}-${pad(month!)}-${pad(day!)} ${pad(hour!)}:${minute}:${second}${Number(micros) > 0 ? `.${micros}` : ''}`;
+  if (tz === 'Z') out += '+00:00';
+  else if (tz !== undefined) out += `${sign}${pad(tzHour!)}:${tzMinute ?? '00'}`;
+  return out;
+}
+
+/** Python's repr() of bytes, which str() of bytes is: `b'hello'`, `b"it's"`, `b'\x00\xff'`. */
+export function formatPythonBytes(bytes: Uint8Array): string {
+  const hasSingle = bytes.includes(0x27);
+  const quote = hasSingle && !bytes.includes(0x22) ? '"' : "'";
+  let body = '';
+  for (const b of bytes) {
+    if (b === 0x5c) body += '\\\\';
+    else if (b === quote.charCodeAt(0)) body += `\\${quote}`;
+    else if (b === 0x09) body += '\\t';
+    else if (b === 0x0a) body += '\\n';
+    else if (b === 0x0d) body += '\\r';
+    else if (b < 0x20 || b >= 0x7f) body += `\\x${b.toString(16).padStart(2, '0')}`;
+    else body += String.fromCharCode(b);
+  }
+  return `b${quote}${body}${quote}`;
+}
