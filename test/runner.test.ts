@@ -870,33 +870,6 @@ tasks:
     expect(task.unlistedSubtasks).toBe(200);
     expect(task.subtasks[999].name).toBe('item_1000');
   });
-
-  // One-command lines run as a batch through one worker's queue (foreach-batch.ts): the lines queued behind one whose
-  // worker dies were never run by it, and must still run, once each and in order, when the loop goes on.
-  it('runs every line once and in order, with its own logs and record, when the worker running its lines is killed', async () => {
-    const { projectDir, workspaceDir } = makeProject(`
-kill_loop_on_fail: false
-tasks:
-- name: loop
-  pipeline:
-  - command: seq 1 40
-  - foreach:
-    - name: step
-      commands:
-      - command: 'echo {{ _line }} >> artifacts/order.txt; echo "note {{ _line }}" >&2; if [ {{ _line }} = 5 ]; then kill -9 $PPID; sleep 30; fi'
-`);
-    const r = await runLocal(projectDir, workspaceDir, ['--json']);
-    expect(r.code).toBe(1);
-    const lines = Array.from({ length: 40 }, (_, i) => String(i + 1));
-    expect(readArtifact(workspaceDir, 'order.txt')).toBe(lines.map((l) => `${l}\n`).join(''));
-    const subtasks = JSON.parse(r.stdout).tasks[0].subtasks as RecordedTask[];
-    expect(subtasks.map((t) => t.name)).toEqual(lines.map((l) => `step_${l}`));
-    expect(subtasks[4]).toMatchObject({ status: 'failed', failure: 'out_of_memory' });
-    expect(subtasks[4].processes[0].signal).toBe('SIGKILL');
-    for (const t of [...subtasks.slice(0, 4), ...subtasks.slice(5)]) expect(t).toMatchObject({ status: 'succeeded', exitCode: 0 });
-    for (const l of lines) expect(readArtifact(workspaceDir, `step_${l}_stderr.log`)).toBe(`note ${l}\n`);
-    expect(r.stderr).toContain('Task step_40 ended with exit code 0');
-  });
 });
 
 describe('fork', () => {

@@ -1,4 +1,4 @@
-// LauncherWorker driven against the real handoff-launch --worker: how a stop that comes too late is judged, and a batch.
+// LauncherWorker driven against the real handoff-launch --worker: how a stop that comes too late is judged.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,52 +60,6 @@ describe('LauncherWorker', () => {
       expect(await worker.settleEarly()).toBe(false);
       expect(fs.existsSync(path.join(dir, 'next-started'))).toBe(false);
     } finally {
-      worker.close();
-    }
-  });
-
-  it('runs a batch in turn, each command leading its own group, skips a conditional one after a failure, and reports lines together', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-worker-'));
-    const worker = new LauncherWorker({ cwd: dir, env: process.env, graceMs: 1000 });
-    // Counts event loop turns: lines whose starts are heard of in the same turn came in one batch of reports.
-    let turn = 0;
-    let spinner: NodeJS.Immediate | undefined;
-    const spin = (): void => {
-      turn += 1;
-      spinner = setImmediate(spin);
-    };
-    spin();
-    try {
-      const turns: number[] = [];
-      const lines = 20;
-      const running = Array.from({ length: lines }, (_, k) => {
-        // A few lines write the shell's pid and its process group (field 5 of /proc/PID/stat): each leads its own.
-        const spec = specIn(dir, k % 8 === 3 ? `echo $$ $(cut -d' ' -f5 /proc/$$/stat) > line-${k}` : 'true');
-        spec.onStarted = () => {
-          turns[k] = turn;
-        };
-        return worker.queue(spec, true);
-      });
-      const failing = worker.queue(specIn(dir, 'exit 3'), true);
-      const after = worker.queue(specIn(dir, 'touch never'), true);
-      const exits = await Promise.all(running.map((r) => r?.exited));
-      for (let k = 0; k < lines; k++) {
-        expect(exits[k]).toMatchObject({ exitCode: 0, signal: null });
-        if (k % 8 === 3) {
-          const [pid, group] = fs.readFileSync(path.join(dir, `line-${k}`), 'utf8').trim().split(' ');
-          expect(group).toBe(pid);
-        }
-        // Times are the worker's own (its reports may be held back): each line starts after the one before it ended.
-        expect(exits[k]!.startedAt.getTime()).toBeLessThanOrEqual(exits[k]!.endedAt.getTime());
-        if (k > 0) expect(exits[k]!.startedAt.getTime()).toBeGreaterThanOrEqual(exits[k - 1]!.endedAt.getTime());
-      }
-      // Read a batch at a time (every 100 ms), not one line per turn as the worker reports each.
-      expect(new Set(turns).size).toBeLessThanOrEqual(lines / 2);
-      expect(await failing?.exited).toMatchObject({ exitCode: 3 });
-      expect(await after?.exited).toMatchObject({ skipped: true, pid: undefined });
-      expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
-    } finally {
-      if (spinner) clearImmediate(spinner);
       worker.close();
     }
   });

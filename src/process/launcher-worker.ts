@@ -32,11 +32,7 @@ interface Job {
   spec: CommandSpec;
   /** The spec is the one a task started it with (a command sent early has a predicted one until a task takes it over). */
   adopted: boolean;
-  /** Queued behind others as one of a batch (see queue): its times are the worker's, as its reports may be held back. */
-  batched: boolean;
   startedAt: Date;
-  /** When the worker saw it end (a batched job's `done` says). */
-  endedAt?: Date;
   pid?: number;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -75,26 +71,10 @@ function environmentAdditions(base: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): 
   return added;
 }
 
-/** A `run` request's content: its flags (with `c` added when it runs only after one that ended well) and NUL-terminated fields. */
+/** A `run` request's content: its flags (with `c` added when sent early) and NUL-terminated fields. */
 interface Request {
   key: string;
-  bytes: (id: number, conditional: boolean) => Buffer;
-}
-
-/** How often a batch's reports are read (see readLazily): the most a foreach's events may lag behind its lines. */
-export const BATCH_READ_INTERVAL_MS = 100;
-/** A read this large says more is coming (a command's stderr in full flow): the worker is then read at once. */
-const LARGE_READ_BYTES = 16 * 1024;
-
-/** The parts of a socket's libuv handle that stop and start reading (Node.js's own net.Socket#pause uses them). */
-interface ReadingHandle {
-  reading?: boolean;
-  readStop?: () => number;
-  readStart?: () => number;
-}
-
-function readingHandleOf(control: net.Socket): ReadingHandle | undefined {
-  return (control as unknown as { _handle?: ReadingHandle })._handle;
+  bytes: (id: number, early: boolean) => Buffer;
 }
 
 /**
@@ -120,12 +100,6 @@ export class LauncherWorker implements CommandLauncher {
   private early?: Job;
   private nextId = 1;
   private buffered?: Buffer;
-  /** Writes to the worker are held until the end of this event loop turn (see corkForTurn). */
-  private corked = false;
-  /** Reads a batch's reports every BATCH_READ_INTERVAL_MS (see readLazily). */
-  private lazyReads?: NodeJS.Timeout;
-  private readingOnce = false;
-  private prompt = false;
 
   constructor(private readonly options: LauncherWorkerOptions) {}
 
@@ -180,76 +154,6 @@ export class LauncherWorker implements CommandLauncher {
     });
   }
 
-  /**
-   * Queues `spec` behind every command sent before it: a foreach's lines sent as a batch (see foreach-batch.ts). The
-   * worker runs them in turn; with `conditional`, one runs only if the command before it ended well (`c`). While a
-   * batch is queued its reports are read every BATCH_READ_INTERVAL_MS, a batch of lines at a time (readLazily).
-   * Undefined when the worker cannot run it (see requestFor) or cannot be started; a command that never ran (skipped,
-   * or the worker went away first) ends with `skipped` set.
-   */
-  queue(spec: CommandSpec, conditional: boolean): RunningCommand | undefined {
-    if (this.early) return undefined;
-    const request = this.requestFor(spec);
-    const job = request ? this.send(request, spec, conditional, true) : undefined;
-    if (!job) return undefined;
-    job.batched = true;
-    this.readLazily();
-    return this.adopt(job, spec);
-  }
-
-  /**
-   * Reads the worker's reports as they come (true: handoff waits for a batch's last lines), or, while a batch is
-   * queued, every BATCH_READ_INTERVAL_MS (false, the default).
-   */
-  readPromptly(promptly: boolean): void {
-    this.prompt = promptly;
-    if (promptly && this.control) this.releaseReads(this.control);
-  }
-
-  /**
-   * While a batch is queued, the worker's reports (written as each line starts and ends, so none is lost if the worker
-   * dies) wait in the socket and are read every BATCH_READ_INTERVAL_MS: handoff wakes once per batch of lines instead
-   * of once per line. Reading stops at the handle (as Node.js's own net.Socket#pause does once its buffer is full),
-   * so the kernel keeps the reports without waking handoff; a large read (a stderr in full flow) keeps reading at once.
-   */
-  private readLazily(): void {
-    if (this.lazyReads || !this.control) return;
-    const control = this.control;
-    this.lazyReads = setInterval(() => {
-      this.readingOnce = true;
-      this.releaseReads(control);
-    }, BATCH_READ_INTERVAL_MS);
-    if (!this.prompt) this.holdReads(control);
-  }
-
-  private holdReads(control: net.Socket): void {
-    const handle = readingHandleOf(control);
-    if (!handle || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function') return;
-    control.pause();
-    if (handle.reading) {
-      handle.reading = false;
-      handle.readStop();
-    }
-  }
-
-  /** Reads again: the handle first (the stream still counts a read as pending, and would not ask for another). */
-  private releaseReads(control: net.Socket): void {
-    const handle = readingHandleOf(control);
-    if (!control.destroyed && handle && handle.reading === false && typeof handle.readStart === 'function') {
-      handle.reading = true;
-      handle.readStart();
-    }
-    control.resume();
-  }
-
-  /** Back to reading reports as they come (no batch queued). */
-  private stopLazyReads(): void {
-    if (!this.lazyReads) return;
-    clearInterval(this.lazyReads);
-    this.lazyReads = undefined;
-    if (this.control) this.releaseReads(this.control);
-  }
-
   /** Lets the worker exit once its commands are over; a later start starts a new one. */
   close(): void {
     this.control?.end();
@@ -274,14 +178,14 @@ export class LauncherWorker implements CommandLauncher {
     const header = ` ${argv.length} ${env.length} ${Buffer.byteLength(payload)}\n`;
     return {
       key: `${flags}${header}${payload}`,
-      bytes: (id, conditional) => Buffer.from(`run ${id} ${flags}${conditional ? 'c' : ''}${header}${payload}`),
+      bytes: (id, early) => Buffer.from(`run ${id} ${flags}${early ? 'c' : ''}${header}${payload}`),
     };
   }
 
   /** Sends a request as a new job (starting the worker if need be); undefined when the worker cannot be started. */
-  private send(request: Request, spec: CommandSpec, conditional: boolean, batched?: boolean): Job | undefined;
+  private send(request: Request, spec: CommandSpec, early: boolean): Job | undefined;
   private send(text: string): void;
-  private send(request: Request | string, spec?: CommandSpec, conditional = false, batched = false): Job | undefined {
+  private send(request: Request | string, spec?: CommandSpec, early = false): Job | undefined {
     if (typeof request === 'string') {
       const control = this.control;
       if (control && !control.destroyed && control.writable) control.write(request);
@@ -296,7 +200,6 @@ export class LauncherWorker implements CommandLauncher {
       request,
       spec: spec as CommandSpec,
       adopted: false,
-      batched: false,
       startedAt: new Date(),
       exitCode: null,
       signal: null,
@@ -316,20 +219,8 @@ export class LauncherWorker implements CommandLauncher {
       }),
     };
     this.jobs.set(job.id, job);
-    if (batched) this.corkForTurn(control);
-    control.write(request.bytes(job.id, conditional));
+    control.write(request.bytes(job.id, early));
     return job;
-  }
-
-  /** Batched requests sent in one event loop turn go to the worker in one write (one wake-up of it, not one per line). */
-  private corkForTurn(control: net.Socket): void {
-    if (this.corked) return;
-    this.corked = true;
-    control.cork();
-    setImmediate(() => {
-      this.corked = false;
-      control.uncork();
-    });
   }
 
   /** Makes `spec` the job's: its callbacks get what was held back, and its end is reported once it is over. */
@@ -391,8 +282,6 @@ export class LauncherWorker implements CommandLauncher {
     // A write after the worker is gone must not crash handoff with EPIPE.
     control.on('error', () => undefined);
     control.once('close', () => {
-      if (this.lazyReads) clearInterval(this.lazyReads);
-      this.lazyReads = undefined;
       if (child.pid !== undefined) unregisterProcessGroup(child.pid);
       if (this.control === control) this.control = undefined;
       for (const job of [...this.jobs.values()]) {
@@ -457,10 +346,6 @@ export class LauncherWorker implements CommandLauncher {
     }
     // Kept as a copy: a slice would hold on to the whole chunk.
     this.buffered = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
-    if (this.lazyReads && this.readingOnce && !this.prompt && chunk.length < LARGE_READ_BYTES && this.control) {
-      this.readingOnce = false;
-      this.holdReads(this.control);
-    }
   }
 
   private onReport(line: string): void {
@@ -470,7 +355,7 @@ export class LauncherWorker implements CommandLauncher {
     switch (word) {
       case 'pid':
         job.pid = Number(a);
-        job.startedAt = job.batched && rest[0] ? new Date(Number(rest[0])) : new Date();
+        job.startedAt = new Date();
         if (job.adopted) this.announce(job);
         job.onSettled?.(true);
         break;
@@ -496,7 +381,6 @@ export class LauncherWorker implements CommandLauncher {
         break;
       case 'done':
         if (Number(a) >= 0) job.stdoutBytes = Number(a);
-        if (job.batched && rest[1]) job.endedAt = new Date(Number(rest[1]));
         // A timeout (or a stop) that fired as the command was ending of itself reached the worker too late: the command
         // ended as it would have, and the worker judged it so (a foreach's next line sent ahead may already run). Its
         // end must be judged the same way here.
@@ -522,7 +406,7 @@ export class LauncherWorker implements CommandLauncher {
   private over(job: Job): void {
     if (job.over) return;
     this.jobs.delete(job.id);
-    if (job.adopted && job.skipped && !job.batched && !job.terminatedBy && this.control) {
+    if (job.adopted && job.skipped && !job.terminatedBy && this.control) {
       // A command sent early, taken over before the worker skipped it (the command before it failed, and the loop
       // goes on all the same): send it again, to run now.
       job.skipped = false;
@@ -532,7 +416,6 @@ export class LauncherWorker implements CommandLauncher {
       return;
     }
     job.over = true;
-    if (this.jobs.size === 0) this.stopLazyReads();
     if (this.early === job && job.skipped) this.early = undefined;
     job.onSettled?.(job.pid !== undefined || (job.startError !== undefined && !job.skipped));
     job.onSettled = undefined;
@@ -544,7 +427,6 @@ export class LauncherWorker implements CommandLauncher {
     // A command ended before it started (a scope that stopped) simply never ran; any other that did not start failed to.
     const neverRan = job.pid === undefined && job.startError === undefined;
     const startError = neverRan && !job.terminatedBy ? this.spawnError ?? "handoff's process launcher could not start the command" : job.startError;
-    const endedAt = job.endedAt ?? new Date();
     return {
       name: job.spec.name,
       pid: job.pid,
@@ -555,10 +437,8 @@ export class LauncherWorker implements CommandLauncher {
       ...(job.stdoutReaderGone ? { stdoutReaderGone: true } : {}),
       ...(job.leftBehind.length > 0 ? { leftBehind: job.leftBehind } : {}),
       ...(job.stdoutBytes !== undefined ? { stdoutBytes: job.stdoutBytes } : {}),
-      ...(job.batched && job.skipped ? { skipped: true } : {}),
-      // A batched command queued long before it could start: one that never started has no time of its own but its end.
-      startedAt: job.batched && job.pid === undefined ? endedAt : job.startedAt,
-      endedAt,
+      startedAt: job.startedAt,
+      endedAt: new Date(),
     };
   }
 
