@@ -933,7 +933,7 @@ tasks:
       // Everything upstream of the children (seq and the copy) ended by itself with exit 0: only then can handoff know
       // wc's input was whole. The stop can also reach the copy after its last write but before it exits (CI saw it):
       // wc then counts every line, yet the copy was ended by handoff, and the child counts as ended by the stop.
-      const upstreamClean = split.processes.every((p) => (p as { exitCode: number | null }).exitCode === 0 && p.signal === null && p.terminatedBy === undefined);
+      const upstreamClean = split.processes.every((p) => (p as RecordedTask['processes'][number] & { exitCode: number | null }).exitCode === 0 && p.signal === null && p.terminatedBy === undefined);
       if (upstreamClean && readArtifact(workspaceDir, 'c1_stdout.log').trim() === '100000' && wc.exitCode === 0 && wc.signal === null) {
         // wc read its whole input and ended by itself: it finished, whatever stop reached its launcher as it ended.
         expect(c1, r.stderr).toMatchObject({ status: 'succeeded', exitCode: 0 });
