@@ -118,6 +118,29 @@ describe('what a run keeps in memory (peak RSS is a target of issue #14)', () =>
   });
 });
 
+describe('what a run of a project without templates loads', () => {
+  it('leaves the template engine (nunjucks and Python semantics, most of the run path) unloaded until a template needs it', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    // The bundle's files that hold the engine's code (Python's semantics for nunjucks; nunjucks' own compiler).
+    const engineFiles = (): string[] =>
+      (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { bundleFiles: string[] }).bundleFiles.filter((file) =>
+        /function installPythonSemantics\(|Compiler = Obj\.extend|var Compiler = /.test(fs.readFileSync(file, 'utf8')),
+      );
+    const plain = makeProject('tasks:\n  - name: one\n    pipeline:\n      - command: echo\n        args: hi\n      - command: cat\n');
+    const run = await runCli(['run', 'local', '-p', plain.projectDir, '-w', plain.workspaceDir], withFootprint);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(plain.workspaceDir, 'artifacts', 'one_stdout.log'), 'utf8')).toBe('hi\n');
+    expect(engineFiles()).toEqual([]);
+    // The same probe sees the engine where a template needs it.
+    const templated = makeProject('tasks:\n  - name: one\n    pipeline:\n      - command: echo\n        args: "{{ 2 * 21 }}"\n');
+    const rendered = await runCli(['run', 'local', '-p', templated.projectDir, '-w', templated.workspaceDir], withFootprint);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(templated.workspaceDir, 'artifacts', 'one_stdout.log'), 'utf8')).toBe('42\n');
+    expect(engineFiles().length).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('what a command that starts no process loads', () => {
   it('does not load child_process (commander requires it for executable subcommands, which handoff has none of)', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: one\n    commands:\n      - command: echo hi\n');

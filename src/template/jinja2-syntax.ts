@@ -1,5 +1,5 @@
 // Jinja2 statements and literals nunjucks lacks or reads otherwise: `loop`, loop filters, with, set unpacking and ns.attr, numbers.
-import type { AstNode, CompileMethod, CompilerInternals, NodeClass, NunjucksInternals, ParserInternals, ParserToken, TokenizerInternals } from './render.js';
+import type { AstNode, CompileMethod, CompilerInternals, NodeClass, NunjucksInternals, ParserInternals, ParserToken, TokenizerInternals } from './template-engine.js';
 import { PythonTemplateError, isMapping } from './python-ops.js';
 import { iterate } from './python-filters.js';
 import { describeAs } from './python-str.js';
