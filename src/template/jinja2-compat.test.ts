@@ -1,5 +1,6 @@
-// Jinja2's loop variables, loop filters, namespace(), dict(), with, set unpacking, escape, indent, filesizeformat,
-// pprint, xmlattr, Undefined/macro/joiner/cycler printing and number literals, against what Jinja2 3.1.6 renders.
+// Jinja2's loop variables, loop filters and unpacking, namespace(), dict(), with, set unpacking, escape, indent,
+// filesizeformat, pprint, xmlattr, Undefined/macro/joiner/cycler printing, number and tuple literals, against what
+// Jinja2 3.1.6 renders.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
@@ -8,7 +9,7 @@ import { createRenderer, loadTemplateEngine } from './render.js';
 beforeAll(loadTemplateEngine);
 
 /** The values each template sees (the same dict was given to Jinja2). */
-const VALUES: Record<string, unknown> = {"lst": [3, 1, 2], "d": {"a": 1, "b": 2}, "s": "abc", "n": 7, "none_v": null, "items": [{"name": "a", "v": 1}, {"name": "b", "v": 2}], "long": "a long string value that goes on and on and on beyond the width of eighty"};
+const VALUES: Record<string, unknown> = {"lst": [3, 1, 2], "d": {"a": 1, "b": 2}, "s": "abc", "n": 7, "none_v": null, "items": [{"name": "a", "v": 1}, {"name": "b", "v": 2}], "long": "a long string value that goes on and on and on beyond the width of eighty", "pairs": {"ab": 1, "cd": 2}};
 
 /**
  * Each template and what Jinja2 3.1.6 renders for it with VALUES (python3: jinja2.Environment().from_string(template)
@@ -33,6 +34,16 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% for k in d %}{{ k }}={{ d[k] }} {% endfor %}", "a=1 b=2 "],
     ["{% for c in s %}{{ c }}{{ loop.length }}{% endfor %}", "a3b3c3"],
     ["{% for k, v in d.items() %}{{ k }}{{ v }}{{ loop.nextitem }} {% endfor %}", "a1('b', 2) b2 "],
+  ],
+  // nunjucks gave `k, v in d` a dict's keys and values, and did not unpack a list's items (`[3]` gave 3 and nothing).
+  "loop unpacking": [
+    ["{% for k, v in pairs %}{{ k }}{{ v }}|{% endfor %}", "ab|cd|"],
+    ["{% for k, v in pairs %}{{ loop.previtem }}{{ loop.nextitem }}|{% endfor %}", "cd|ab|"],
+    ["{% for k, v in pairs.items() %}{{ k }}{{ v }}{{ loop.nextitem }}|{% endfor %}", "ab1('cd', 2)|cd2|"],
+    ["{% for a, b in [[1, 2], 'xy'] %}{{ a }}{{ b }}{{ loop.previtem }}{% endfor %}", "12xy[1, 2]"],
+    ["{% for a, b in [{'x': 1, 'y': 2}] %}{{ a }}{{ b }}{% endfor %}", "xy"],
+    ["{% for a, b in pairs | dictsort %}{{ a }}{{ b }}{% endfor %}{% for a, b in pairs.items() | map('list') %}{{ a }}{% endfor %}", "ab1cd2abcd"],
+    ["{% for a, b in [] %}{{ a }}{% else %}E{% endfor %}{% for a, b in nothing %}{{ a }}{% else %}U{% endfor %}{% for x in nothing %}{% else %}V{% endfor %}", "EUV"],
   ],
   "loop filter": [
     ["{% for x in lst if x > 1 %}{{ x }}{% endfor %}", "32"],
@@ -118,6 +129,13 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% set j = joiner() %}{% for x in lst %}{{ j() }}{{ x }}{% endfor %}|{% set j = joiner(' + ') %}{% for x in lst %}{{ j() }}{{ x }}{% endfor %}", "3, 1, 2|3 + 1 + 2"],
     ["{% set c = cycler('a', 'b') %}{% for x in lst %}{{ c.next() }}{% endfor %}{{ c.current }}{{ c.reset() }}{{ c.current }}{{ c.items }}", "ababNonea('a', 'b')"],
   ],
+  // nunjucks refused `(1,)` and a trailing comma, read `()` as JavaScript, and ended a tag at the `}}` of nested dicts.
+  "tuples and brackets": [
+    ["{{ (1,) }}|{{ (1,) | length }}|{{ ((1,),) }}|{{ ( 1 , ) }}|{{ () }}|{% set t = (1,) %}{{ t }}", "(1,)|1|((1,),)|(1,)|()|(1,)"],
+    ["{{ [1, 2,] }}{{ {'a': 1,} }}{{ (1, 2,) }}|{{ [lst[1:],] }}|{{ [(1,), [2,],] }}", "[1, 2]{'a': 1}(1, 2)|[[1, 2]]|[(1,), [2]]"],
+    ["{{ {'a': {'b': 1}} }}|{{ {'a': {'b': 1}}}}|{{ {'a': 1}-}} |{% if {'a': {'b': 1}} %}y{% endif %}", "{'a': {'b': 1}}|{'a': {'b': 1}}|{'a': 1}|y"],
+    ["{{ '}}' ~ 'a' }}|{{ \"{{\" }}|{% if s != '%}' %}y{% endif %}|{{ 'a' }}}", "}}a|{{|y|a}"],
+  ],
   "literals": [
     ["{{ 0x10 }} {{ 0o17 }} {{ 0b101 }} {{ 0X1f }} {{ 1_000 }} {{ 1_000.5 }} {{ 1_0.0_1 }}", "16 15 5 31 1000 1000.5 10.01"],
     ["{{ 1e3 }} {{ 1.5e3 }} {{ 1e-3 }} {{ 1E3 }} {{ 2.5E-3 }} {{ 1e3 + 1 }}", "1000.0 1500.0 0.001 1000.0 0.0025 1001.0"],
@@ -146,6 +164,13 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{{ {'a b': 1} | xmlattr }}", "ValueError"],
   ["{{ lst | xmlattr }}", "AttributeError"],
   ["{{ 0x }}", "TemplateSyntaxError"],
+  ["{% for k, v in d %}{% endfor %}", "ValueError"],
+  ["{% for a, b, c in pairs %}{% endfor %}", "ValueError"],
+  ["{% for x in none_v %}{% endfor %}", "TypeError"],
+  ["{% for x in none_v if x %}{% endfor %}", "TypeError"],
+  ["{% for x in n %}{% endfor %}", "TypeError"],
+  ["{{ (1 }}", "TemplateSyntaxError"],
+  ["{{ (,) }}", "TemplateSyntaxError"],
   ["{{ 01 }}", "TemplateSyntaxError"],
 ];
 
@@ -176,6 +201,13 @@ describe('what Jinja2 refuses is an error here too', () => {
   it.each(JINJA2_ERRORS)('%s (%s)', (template, error) => {
     const message = renderError(template).message;
     expect(message).toContain(error === 'TemplateSyntaxError' ? 'template syntax error' : error);
+  });
+
+  it('refuses a loop over None, or a dict\'s keys that do not unpack, at the loop\'s line', () => {
+    const none = renderError('text\n{% for x in none_v %}{{ x }}{% endfor %}');
+    expect(none.message).toBe("template error in files/e.txt at line 2, column 13: TypeError: 'NoneType' object is not iterable");
+    expect(none.fix).toContain('items or []');
+    expect(renderError('{% for k, v in d %}{% endfor %}').message).toBe('template error in files/e.txt at line 1, column 16: ValueError: not enough values to unpack (expected 2, got 1)');
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

@@ -36,7 +36,8 @@ export class LoopContext extends PythonObject {
 
   /** The loop of item `index0` of `items`; `previous` is the same loop's context at the iteration before (if any). */
   static at(items: unknown, index0: number, previous: unknown): LoopContext {
-    const list = Array.isArray(items) ? items : typeof items === 'object' && items !== null ? Object.keys(items) : [];
+    const originals = typeof items === 'object' && items !== null ? LOOP_ORIGINALS.get(items) : undefined;
+    const list = originals ?? (Array.isArray(items) ? items : typeof items === 'object' && items !== null ? Object.keys(items) : []);
     const state = previous instanceof LoopContext ? previous.#state : { lastChanged: NOT_YET };
     return new LoopContext(list, index0, state);
   }
@@ -181,6 +182,19 @@ export function unpack(value: unknown, count: number): unknown[] {
   if (items.length > count) fail(`ValueError: too many values to unpack (expected ${count})`);
   if (items.length < count) fail(`ValueError: not enough values to unpack (expected ${count}, got ${items.length})`);
   return items;
+}
+
+/** The items of a loop of several names as the loop was given them, for its `loop.previtem` and `nextitem`. */
+const LOOP_ORIGINALS = new WeakMap<object, unknown[]>();
+
+/**
+ * Each item of a loop of `names` names (`for k, v in …`) unpacked as Python unpacks it, in the list of lists nunjucks
+ * binds the names from; its `loop` still sees the items as they were (`loop.previtem` is `('a', 1)`, not a list).
+ */
+export function unpackedLoopItems(items: unknown[], names: number): unknown[][] {
+  const unpacked = items.map((item) => unpack(item, names));
+  LOOP_ORIGINALS.set(unpacked, items);
+  return unpacked;
 }
 
 /** Jinja2's globals that nunjucks has not, or has otherwise (its cycler's `current` and joiner's `,`). */
