@@ -45,6 +45,15 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% for a, b in pairs | dictsort %}{{ a }}{{ b }}{% endfor %}{% for a, b in pairs.items() | map('list') %}{{ a }}{% endfor %}", "ab1cd2abcd"],
     ["{% for a, b in [] %}{{ a }}{% else %}E{% endfor %}{% for a, b in nothing %}{{ a }}{% else %}U{% endfor %}{% for x in nothing %}{% else %}V{% endfor %}", "EUV"],
   ],
+  // nunjucks refused `recursive` ("expected block end"), and `loop.depth` was always 1.
+  "recursive loop": [
+    ["{% for x in [1, [2, [3]], 4] recursive %}{% if x is iterable %}[{{ loop(x) }}]{% else %}{{ x }}@{{ loop.depth }}{{ loop.depth0 }}/{{ loop.index }}{% endif %}{% endfor %}", "1@10/1[2@21/1[3@32/1]]4@10/3"],
+    ["{% for k, v in {'a': {'b': {}}}.items() recursive %}{{ k }}{{ loop.depth }}({{ loop(v.items()) }}){% endfor %}", "a1(b2())"],
+    ["{% for x in [[1, 2], [3]] if x recursive %}{{ x is iterable and loop(x) or x }}{{ loop.length }},{% endfor %}", "12,22,2,31,2,"],
+    ["{% for x in [[]] recursive %}{{ loop(x) }}{% else %}E{% endfor %}|{% set s %}{% for x in [[1]] recursive %}<{{ x is iterable and loop(x) or x }}>{% endfor %}{% endset %}{{ s }}", "E|<<1>>"],
+    ["{% set t = 'v' %}{% for x in [[1]] recursive %}{% for y in [0] %}{{ loop.depth }}{% endfor %}{{ t }}{% if x is iterable %}{{ loop(x) }}{% endif %}{% endfor %}", "1v1v"],
+    ["{% macro m(tree) %}{% for x in tree recursive %}{{ x.name }}{% if x.kids %}({{ loop(x.kids) }}){% endif %}{% endfor %}{% endmacro %}{{ m([{'name': 'a', 'kids': [{'name': 'b'}]}, {'name': 'c'}]) }}", "a(b)c"],
+  ],
   "loop filter": [
     ["{% for x in lst if x > 1 %}{{ x }}{% endfor %}", "32"],
     ["{% for x in lst if x > 1 %}{{ loop.index }}/{{ loop.length }}{{ loop.previtem }} {% endfor %}", "1/2 2/23 "],
@@ -124,6 +133,7 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{{ [nothing] }}|{{ [nothing, none] }}|{{ {'a': nothing} }}|{{ '%r' % nothing }}", "[Undefined]|[Undefined, None]|{'a': Undefined}|Undefined"],
     ["{% macro m(a) %}{% endmacro %}{{ m }}|{{ [m] }}", "<Macro 'm'>|[<Macro 'm'>]"],
     ["{% macro m() %}{{ caller }}{% endmacro %}{% call m() %}x{% endcall %}", "<Macro anonymous>"],
+    ["{{ lipsum }}|{% macro lipsum() %}mine{% endmacro %}{{ lipsum() }}", "<function generate_lorem_ipsum at 0x…>|mine"],
     ["{% set j = joiner() %}{{ j }}|{{ joiner }}", "<jinja2.utils.Joiner object at 0x…>|<class 'jinja2.utils.Joiner'>"],
     ["{% set c = cycler(1, 2) %}{{ c }}|{{ cycler }}", "<jinja2.utils.Cycler object at 0x…>|<class 'jinja2.utils.Cycler'>"],
     ["{% set j = joiner() %}{% for x in lst %}{{ j() }}{{ x }}{% endfor %}|{% set j = joiner(' + ') %}{% for x in lst %}{{ j() }}{{ x }}{% endfor %}", "3, 1, 2|3 + 1 + 2"],
@@ -171,6 +181,10 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{% for x in n %}{% endfor %}", "TypeError"],
   ["{{ (1 }}", "TemplateSyntaxError"],
   ["{{ (,) }}", "TemplateSyntaxError"],
+  ["{% for x in lst %}{{ loop(x) }}{% endfor %}", "TypeError"],
+  ["{% for x in [1] recursive %}{{ loop(none_v) }}{% endfor %}", "TypeError"],
+  ["{% for x in [1] recursive %}{{ loop() }}{% endfor %}", "TypeError"],
+  ["{% for x in [1] recursive %}{{ loop(1, 2) }}{% endfor %}", "TypeError"],
   ["{{ 01 }}", "TemplateSyntaxError"],
 ];
 
@@ -208,6 +222,12 @@ describe('what Jinja2 refuses is an error here too', () => {
     expect(none.message).toBe("template error in files/e.txt at line 2, column 13: TypeError: 'NoneType' object is not iterable");
     expect(none.fix).toContain('items or []');
     expect(renderError('{% for k, v in d %}{% endfor %}').message).toBe('template error in files/e.txt at line 1, column 16: ValueError: not enough values to unpack (expected 2, got 1)');
+  });
+
+  it('refuses lipsum(), whose text is random in Jinja2, at its line', () => {
+    const error = renderError('text\n{{ lipsum(2) }}');
+    expect(error.message).toBe("template error in files/e.txt at line 2, column 10: lipsum() is not supported in handoff's templates: Jinja2's lorem ipsum is random text");
+    expect(error.fix).toContain('placeholder text');
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

@@ -10,7 +10,14 @@ interface CompileFrame {
   push(isolateWrites?: boolean): CompileFrame;
   set(name: string, id: string): void;
 }
+/** The JavaScript names of a recursive loop's compiled body function and of its depth and frame arguments. */
+interface Recursion {
+  body: string;
+  depth: string;
+  frame: string;
+}
 interface Compiler extends CompilerInternals {
+  buffer: string;
   _compileExpression(node: unknown, frame: CompileFrame): void;
   _emitLine(code: string): void;
   _tmpid(): string;
@@ -118,21 +125,51 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
 
   // `loop` is one object per iteration, made from the loop's items (previtem, nextitem) and its previous iteration's
   // `loop` (what changed() saw); nunjucks set only index…length, as `loop.index` names of the frame.
-  compiler._emitLoopBindings = function emitJinja2Loop(this: Compiler, _node: unknown, arr: string, i: string) {
-    this._emitLine(`frame.set("loop", runtime.handoffLoop(${arr}, ${i}, frame.variables.loop));`);
+  // A recursive loop's also has its depth and the function that renders its body again (see compileFor below).
+  compiler._emitLoopBindings = function emitJinja2Loop(this: Compiler, node: unknown, arr: string, i: string) {
+    const recursion = (node as { handoffRecursion?: Recursion }).handoffRecursion;
+    const deeper = recursion ? `, ${recursion.depth}, function(items) { return ${recursion.body}(items, ${recursion.depth} + 1, ${recursion.frame}); }` : '';
+    this._emitLine(`frame.set("loop", runtime.handoffLoop(${arr}, ${i}, frame.variables.loop${deeper}));`);
+  };
+  // `loop(items)` calls the loop's context, which is not a function to nunjucks.
+  const callWrap = internals.runtime.callWrap as (this: unknown, ...args: unknown[]) => unknown;
+  internals.runtime.callWrap = function callWrapWithLoop(this: unknown, ...args: unknown[]) {
+    return args[0] instanceof LoopContext ? args[0].call(args[3] as unknown[]) : callWrap.apply(this, args);
   };
 
   // `for x in items if cond`: the items are filtered first, so `loop` and `else` see only those kept, as in Jinja2.
   // Every loop's items go through loopItems (a dict's keys, unpacking, None refused at the loop's line).
+  // A `recursive` loop is a function of its items, depth and enclosing frame, returning its output: called once here
+  // with the loop's items, and again by `loop(items)` in its body.
   const compileFor = compiler.compileFor!;
   compiler.compileFor = method(function compileForAsJinja2(node, frame, ...rest) {
     const arr = node.arr as AstNode;
     const filtered = arr.typename === 'InlineIf' && !arr.else_;
-    node.arr = filtered ? new LoopFilterNode(arr.lineno, arr.colno, arr.body, arr.cond, node.name) : new LoopFilterNode(arr.lineno, arr.colno, arr, null, node.name);
+    const iterable = filtered ? (arr.body as AstNode) : arr;
+    const recursion: Recursion | undefined = node.handoffRecursive ? { body: this._tmpid(), depth: this._tmpid(), frame: this._tmpid() } : undefined;
+    const items = recursion ? new CodeNode(arr.lineno, arr.colno, this._tmpid()) : iterable;
+    node.arr = new LoopFilterNode(arr.lineno, arr.colno, items, filtered ? arr.cond : null, node.name);
+    const buffer = this.buffer;
     try {
+      if (recursion) {
+        node.handoffRecursion = recursion;
+        this._emitLine(`var ${recursion.body} = function(${String(items.code)}, ${recursion.depth}, ${recursion.frame}) {`);
+        this._emitLine(`var frame = ${recursion.frame}, output = "";`);
+        this.buffer = 'output';
+      }
       compileFor.call(this, node, frame, ...rest);
+      if (recursion) {
+        this._emitLine('return output;');
+        this._emitLine('};');
+        this.buffer = buffer;
+        this._emit(`${buffer} += ${recursion.body}(`);
+        this._compileExpression(iterable, frame);
+        this._emitLine(', 1, frame);');
+      }
     } finally {
       node.arr = arr;
+      this.buffer = buffer;
+      delete node.handoffRecursion;
     }
   });
   compiler.compileHandoffLoopFilter = method(function compileLoopFilter(node, frame) {
@@ -237,7 +274,26 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
 
   const parser = internals.parser.Parser.prototype as Parser;
   const parseStatement = (parser as unknown as { parseStatement(this: Parser): AstNode | null }).parseStatement;
+  // `{% for x in items recursive %}` (and `… if cond recursive`): the marker after the items, as in Jinja2.
+  const parseFor = (parser as unknown as { parseFor(this: Parser): AstNode }).parseFor;
   Object.assign(parser, {
+    parseFor(this: Parser): AstNode {
+      let recursive = false;
+      const advance = this.advanceAfterBlockEnd;
+      this.advanceAfterBlockEnd = function afterRecursive(this: Parser, name?: string) {
+        // Only the first end of block, the for tag's own.
+        delete (this as Partial<Parser>).advanceAfterBlockEnd;
+        if (name === 'for') recursive = this.skipSymbol('recursive');
+        return advance.call(this, name);
+      };
+      try {
+        const node = parseFor.call(this);
+        node.handoffRecursive = recursive;
+        return node;
+      } finally {
+        delete (this as Partial<Parser>).advanceAfterBlockEnd;
+      }
+    },
     parseStatement(this: Parser): AstNode | null {
       const token = this.peekToken();
       if (token?.type === 'symbol' && token.value === 'with' && !this.breakOnBlocks?.includes('with')) return parseWith(this, token);
