@@ -129,6 +129,27 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["<ul{{ {'class': 'my list', 'missing': none, 'id': 'x-%d' | format(n)} | xmlattr }}>", "<ul class=\"my list\" id=\"x-7\">"],
     ["{{ {'a': '<&>\"', 'n': nothing, 't': true} | xmlattr }}|{{ {'a': 1} | xmlattr(false) }}|{{ {} | xmlattr }}|", " a=\"&lt;&amp;&gt;&#34;\" t=\"True\"|a=\"1\"||"],
   ],
+  // nunjucks' urlize wrote no rel="noopener", `http://` for www., linked `x.com`, took brackets and `.` into the link,
+  // did not escape, and ignored nofollow=/target=/rel=/extra_schemes= (an empty link text).
+  "urlize": [
+    ["{{ 'see http://x.com/a?b=1 now, www.x.com or mail a@b.com' | urlize }}", "see <a href=\"http://x.com/a?b=1\" rel=\"noopener\">http://x.com/a?b=1</a> now, <a href=\"https://www.x.com\" rel=\"noopener\">www.x.com</a> or mail <a href=\"mailto:a@b.com\">a@b.com</a>"],
+    ["{{ 'x.com foo.org (http://x.com). <http://x.com> https://x.org, mailto:a@b.com' | urlize }}", "x.com <a href=\"https://foo.org\" rel=\"noopener\">foo.org</a> (<a href=\"http://x.com\" rel=\"noopener\">http://x.com</a>). &lt;<a href=\"http://x.com\" rel=\"noopener\">http://x.com</a>&gt; <a href=\"https://x.org\" rel=\"noopener\">https://x.org</a>, <a href=\"mailto:a@b.com\">a@b.com</a>"],
+    ["{{ 'http://averyveryverylongdomain.com/path' | urlize(10) }}|{{ 'http://x.com' | urlize(nofollow=true, target='_blank') }}", "<a href=\"http://averyveryverylongdomain.com/path\" rel=\"noopener\">http://ave...</a>|<a href=\"http://x.com\" rel=\"nofollow noopener\" target=\"_blank\">http://x.com</a>"],
+    ["{{ 'a & b http://x.com/?a=1&b=2 http://x.com\"' | urlize }}|{{ '(see http://x.org/a_(b))' | urlize(rel='me', nofollow=true) }}", "a &amp; b <a href=\"http://x.com/?a=1&amp;b=2\" rel=\"noopener\">http://x.com/?a=1&amp;b=2</a> http://x.com&#34;|(see <a href=\"http://x.org/a_(b)\" rel=\"me nofollow noopener\">http://x.org/a_(b)</a>)"],
+    ["{{ 'ftp://h/x tel:1 ftp://' | urlize(extra_schemes=['ftp://', 'tel:']) }}|{{ 'http://1.2.3.4:80/x www.é.com xn--bcher-kva.example' | urlize }}", "<a href=\"ftp://h/x\" rel=\"noopener\">ftp://h/x</a> <a href=\"tel:1\" rel=\"noopener\">tel:1</a> ftp://|<a href=\"http://1.2.3.4:80/x\" rel=\"noopener\">http://1.2.3.4:80/x</a> <a href=\"https://www.é.com\" rel=\"noopener\">www.é.com</a> xn--bcher-kva.example"],
+  ],
+  // nunjucks' own replace, center, striptags, wordcount and urlencode took only a str: a list came back unchanged or
+  // failed in JavaScript, `1.0` was `1`, and urlencode quoted `/` and not `!*()`, and wrote a space in a query as %20.
+  "string filters": [
+    ["{{ ['a', 'b'] | replace('a', 'x') }}|{{ none_v | replace('N', 'x') }}|{{ 5 | replace(5, 'x') }}|{{ (1, 2) | replace(',', ';') }}|{{ 'aXbX' | replace('X', 'y', 1) }}", "['x', 'b']|xone|x|(1; 2)|aybX"],
+    ["{{ 'ab' | replace('', '-') }}|{{ 'abc'.replace('', '-', 2) }}|{{ 'ab'.replace('', '-', 5) }}|{{ ''.replace('', '-') }}|{{ 'é😀'.replace('', '.') }}", "-a-b-|-a-bc|-a-b-|-|.é.😀."],
+    ["{{ ['a', 'b'] | center(14) }}|{{ 1.0 | center(5) }}|{{ 'a' | center(4) }}|{{ 'ab' | center(5) }}|", "  ['a', 'b']  | 1.0 | a  |  ab |"],
+    ["{{ ['<a>b'] | striptags }}|{{ d | striptags }}|{{ 'a  <b>x</b>\\n c' | striptags }}|{{ 'a<b' | striptags }}", "['b']|{'a': 1, 'b': 2}|a x c|a<b"],
+    ["{{ '&amp;&lt;x&gt; &#39; &#x41; &amp <!-- <a> --> b &nbsp;' | striptags }}", "&<x> ' A & b \u00a0"],
+    ["{{ ['a b', 'c'] | wordcount }}|{{ true | wordcount }}|{{ lst | select('odd') | wordcount }}|{{ 'x-y z_w 1.5' | wordcount }}", "3|1|5|5"],
+    ["{{ {'a': 1, 'b': 'x y'} | urlencode }}|{{ [('a', 1), ('b', '&')] | urlencode }}|{{ 'a b&c/d' | urlencode }}|{{ 'é x!*()' | urlencode }}|{{ 5 | urlencode }}{{ none_v | urlencode }}", "a=1&b=x+y|a=1&b=%26|a%20b%26c/d|%C3%A9%20x%21%2A%28%29|5None"],
+    ["{{ nothing | replace('a', 'b') }}|{{ nothing | center(3) }}|{{ nothing | striptags }}|{{ nothing | wordcount }}|{{ nothing | urlencode }}", "|   ||0|"],
+  ],
   "printing": [
     ["{{ [nothing] }}|{{ [nothing, none] }}|{{ {'a': nothing} }}|{{ '%r' % nothing }}", "[Undefined]|[Undefined, None]|{'a': Undefined}|Undefined"],
     ["{% macro m(a) %}{% endmacro %}{{ m }}|{{ [m] }}", "<Macro 'm'>|[<Macro 'm'>]"],
@@ -182,6 +203,8 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{{ (1 }}", "TemplateSyntaxError"],
   ["{{ (,) }}", "TemplateSyntaxError"],
   ["{% for x in lst %}{{ loop(x) }}{% endfor %}", "TypeError"],
+  ["{{ ['a b'] | urlencode }}", "ValueError"],
+  ["{{ 'x' | urlize(extra_schemes=['f']) }}", "FilterArgumentError"],
   ["{% for x in [1] recursive %}{{ loop(none_v) }}{% endfor %}", "TypeError"],
   ["{% for x in [1] recursive %}{{ loop() }}{% endfor %}", "TypeError"],
   ["{% for x in [1] recursive %}{{ loop(1, 2) }}{% endfor %}", "TypeError"],
@@ -222,6 +245,10 @@ describe('what Jinja2 refuses is an error here too', () => {
     expect(none.message).toBe("template error in files/e.txt at line 2, column 13: TypeError: 'NoneType' object is not iterable");
     expect(none.fix).toContain('items or []');
     expect(renderError('{% for k, v in d %}{% endfor %}').message).toBe('template error in files/e.txt at line 1, column 16: ValueError: not enough values to unpack (expected 2, got 1)');
+  });
+
+  it('refuses an HTML entity striptags does not know (Python knows all of HTML5\'s), rather than leave it', () => {
+    expect(renderError("{{ 'a &copy; b' | striptags }}").message).toContain('striptags: the character reference &copy; is not supported');
   });
 
   it('refuses lipsum(), whose text is random in Jinja2, at its line', () => {
