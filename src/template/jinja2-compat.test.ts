@@ -1,5 +1,6 @@
-// Jinja2's loop variables, loop filters, namespace(), dict(), with, set unpacking, escape, indent, filesizeformat,
-// pprint, xmlattr, Undefined/macro/joiner/cycler printing and number literals, against what Jinja2 3.1.6 renders.
+// Jinja2's loop variables, loop filters and unpacking, namespace(), dict(), with, set unpacking, escape, indent,
+// filesizeformat, pprint, xmlattr, Undefined/macro/joiner/cycler printing, number and tuple literals, against what
+// Jinja2 3.1.6 renders.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
@@ -8,7 +9,7 @@ import { createRenderer, loadTemplateEngine } from './render.js';
 beforeAll(loadTemplateEngine);
 
 /** The values each template sees (the same dict was given to Jinja2). */
-const VALUES: Record<string, unknown> = {"lst": [3, 1, 2], "d": {"a": 1, "b": 2}, "s": "abc", "n": 7, "none_v": null, "items": [{"name": "a", "v": 1}, {"name": "b", "v": 2}], "long": "a long string value that goes on and on and on beyond the width of eighty"};
+const VALUES: Record<string, unknown> = {"lst": [3, 1, 2], "d": {"a": 1, "b": 2}, "s": "abc", "n": 7, "none_v": null, "items": [{"name": "a", "v": 1}, {"name": "b", "v": 2}], "long": "a long string value that goes on and on and on beyond the width of eighty", "pairs": {"ab": 1, "cd": 2}};
 
 /**
  * Each template and what Jinja2 3.1.6 renders for it with VALUES (python3: jinja2.Environment().from_string(template)
@@ -33,6 +34,25 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% for k in d %}{{ k }}={{ d[k] }} {% endfor %}", "a=1 b=2 "],
     ["{% for c in s %}{{ c }}{{ loop.length }}{% endfor %}", "a3b3c3"],
     ["{% for k, v in d.items() %}{{ k }}{{ v }}{{ loop.nextitem }} {% endfor %}", "a1('b', 2) b2 "],
+  ],
+  // nunjucks gave `k, v in d` a dict's keys and values, and did not unpack a list's items (`[3]` gave 3 and nothing).
+  "loop unpacking": [
+    ["{% for k, v in pairs %}{{ k }}{{ v }}|{% endfor %}", "ab|cd|"],
+    ["{% for k, v in pairs %}{{ loop.previtem }}{{ loop.nextitem }}|{% endfor %}", "cd|ab|"],
+    ["{% for k, v in pairs.items() %}{{ k }}{{ v }}{{ loop.nextitem }}|{% endfor %}", "ab1('cd', 2)|cd2|"],
+    ["{% for a, b in [[1, 2], 'xy'] %}{{ a }}{{ b }}{{ loop.previtem }}{% endfor %}", "12xy[1, 2]"],
+    ["{% for a, b in [{'x': 1, 'y': 2}] %}{{ a }}{{ b }}{% endfor %}", "xy"],
+    ["{% for a, b in pairs | dictsort %}{{ a }}{{ b }}{% endfor %}{% for a, b in pairs.items() | map('list') %}{{ a }}{% endfor %}", "ab1cd2abcd"],
+    ["{% for a, b in [] %}{{ a }}{% else %}E{% endfor %}{% for a, b in nothing %}{{ a }}{% else %}U{% endfor %}{% for x in nothing %}{% else %}V{% endfor %}", "EUV"],
+  ],
+  // nunjucks refused `recursive` ("expected block end"), and `loop.depth` was always 1.
+  "recursive loop": [
+    ["{% for x in [1, [2, [3]], 4] recursive %}{% if x is iterable %}[{{ loop(x) }}]{% else %}{{ x }}@{{ loop.depth }}{{ loop.depth0 }}/{{ loop.index }}{% endif %}{% endfor %}", "1@10/1[2@21/1[3@32/1]]4@10/3"],
+    ["{% for k, v in {'a': {'b': {}}}.items() recursive %}{{ k }}{{ loop.depth }}({{ loop(v.items()) }}){% endfor %}", "a1(b2())"],
+    ["{% for x in [[1, 2], [3]] if x recursive %}{{ x is iterable and loop(x) or x }}{{ loop.length }},{% endfor %}", "12,22,2,31,2,"],
+    ["{% for x in [[]] recursive %}{{ loop(x) }}{% else %}E{% endfor %}|{% set s %}{% for x in [[1]] recursive %}<{{ x is iterable and loop(x) or x }}>{% endfor %}{% endset %}{{ s }}", "E|<<1>>"],
+    ["{% set t = 'v' %}{% for x in [[1]] recursive %}{% for y in [0] %}{{ loop.depth }}{% endfor %}{{ t }}{% if x is iterable %}{{ loop(x) }}{% endif %}{% endfor %}", "1v1v"],
+    ["{% macro m(tree) %}{% for x in tree recursive %}{{ x.name }}{% if x.kids %}({{ loop(x.kids) }}){% endif %}{% endfor %}{% endmacro %}{{ m([{'name': 'a', 'kids': [{'name': 'b'}]}, {'name': 'c'}]) }}", "a(b)c"],
   ],
   "loop filter": [
     ["{% for x in lst if x > 1 %}{{ x }}{% endfor %}", "32"],
@@ -109,14 +129,43 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["<ul{{ {'class': 'my list', 'missing': none, 'id': 'x-%d' | format(n)} | xmlattr }}>", "<ul class=\"my list\" id=\"x-7\">"],
     ["{{ {'a': '<&>\"', 'n': nothing, 't': true} | xmlattr }}|{{ {'a': 1} | xmlattr(false) }}|{{ {} | xmlattr }}|", " a=\"&lt;&amp;&gt;&#34;\" t=\"True\"|a=\"1\"||"],
   ],
+  // nunjucks' urlize wrote no rel="noopener", `http://` for www., linked `x.com`, took brackets and `.` into the link,
+  // did not escape, and ignored nofollow=/target=/rel=/extra_schemes= (an empty link text).
+  "urlize": [
+    ["{{ 'see http://x.com/a?b=1 now, www.x.com or mail a@b.com' | urlize }}", "see <a href=\"http://x.com/a?b=1\" rel=\"noopener\">http://x.com/a?b=1</a> now, <a href=\"https://www.x.com\" rel=\"noopener\">www.x.com</a> or mail <a href=\"mailto:a@b.com\">a@b.com</a>"],
+    ["{{ 'x.com foo.org (http://x.com). <http://x.com> https://x.org, mailto:a@b.com' | urlize }}", "x.com <a href=\"https://foo.org\" rel=\"noopener\">foo.org</a> (<a href=\"http://x.com\" rel=\"noopener\">http://x.com</a>). &lt;<a href=\"http://x.com\" rel=\"noopener\">http://x.com</a>&gt; <a href=\"https://x.org\" rel=\"noopener\">https://x.org</a>, <a href=\"mailto:a@b.com\">a@b.com</a>"],
+    ["{{ 'http://averyveryverylongdomain.com/path' | urlize(10) }}|{{ 'http://x.com' | urlize(nofollow=true, target='_blank') }}", "<a href=\"http://averyveryverylongdomain.com/path\" rel=\"noopener\">http://ave...</a>|<a href=\"http://x.com\" rel=\"nofollow noopener\" target=\"_blank\">http://x.com</a>"],
+    ["{{ 'a & b http://x.com/?a=1&b=2 http://x.com\"' | urlize }}|{{ '(see http://x.org/a_(b))' | urlize(rel='me', nofollow=true) }}", "a &amp; b <a href=\"http://x.com/?a=1&amp;b=2\" rel=\"noopener\">http://x.com/?a=1&amp;b=2</a> http://x.com&#34;|(see <a href=\"http://x.org/a_(b)\" rel=\"me nofollow noopener\">http://x.org/a_(b)</a>)"],
+    ["{{ 'ftp://h/x tel:1 ftp://' | urlize(extra_schemes=['ftp://', 'tel:']) }}|{{ 'http://1.2.3.4:80/x www.é.com xn--bcher-kva.example' | urlize }}", "<a href=\"ftp://h/x\" rel=\"noopener\">ftp://h/x</a> <a href=\"tel:1\" rel=\"noopener\">tel:1</a> ftp://|<a href=\"http://1.2.3.4:80/x\" rel=\"noopener\">http://1.2.3.4:80/x</a> <a href=\"https://www.é.com\" rel=\"noopener\">www.é.com</a> xn--bcher-kva.example"],
+  ],
+  // nunjucks' own replace, center, striptags, wordcount and urlencode took only a str: a list came back unchanged or
+  // failed in JavaScript, `1.0` was `1`, and urlencode quoted `/` and not `!*()`, and wrote a space in a query as %20.
+  "string filters": [
+    ["{{ ['a', 'b'] | replace('a', 'x') }}|{{ none_v | replace('N', 'x') }}|{{ 5 | replace(5, 'x') }}|{{ (1, 2) | replace(',', ';') }}|{{ 'aXbX' | replace('X', 'y', 1) }}", "['x', 'b']|xone|x|(1; 2)|aybX"],
+    ["{{ 'ab' | replace('', '-') }}|{{ 'abc'.replace('', '-', 2) }}|{{ 'ab'.replace('', '-', 5) }}|{{ ''.replace('', '-') }}|{{ 'é😀'.replace('', '.') }}", "-a-b-|-a-bc|-a-b-|-|.é.😀."],
+    ["{{ ['a', 'b'] | center(14) }}|{{ 1.0 | center(5) }}|{{ 'a' | center(4) }}|{{ 'ab' | center(5) }}|", "  ['a', 'b']  | 1.0 | a  |  ab |"],
+    ["{{ ['<a>b'] | striptags }}|{{ d | striptags }}|{{ 'a  <b>x</b>\\n c' | striptags }}|{{ 'a<b' | striptags }}", "['b']|{'a': 1, 'b': 2}|a x c|a<b"],
+    ["{{ '&amp;&lt;x&gt; &#39; &#x41; &amp <!-- <a> --> b &nbsp;' | striptags }}", "&<x> ' A & b \u00a0"],
+    ["{{ ['a b', 'c'] | wordcount }}|{{ true | wordcount }}|{{ lst | select('odd') | wordcount }}|{{ 'x-y z_w 1.5' | wordcount }}", "3|1|5|5"],
+    ["{{ {'a': 1, 'b': 'x y'} | urlencode }}|{{ [('a', 1), ('b', '&')] | urlencode }}|{{ 'a b&c/d' | urlencode }}|{{ 'é x!*()' | urlencode }}|{{ 5 | urlencode }}{{ none_v | urlencode }}", "a=1&b=x+y|a=1&b=%26|a%20b%26c/d|%C3%A9%20x%21%2A%28%29|5None"],
+    ["{{ nothing | replace('a', 'b') }}|{{ nothing | center(3) }}|{{ nothing | striptags }}|{{ nothing | wordcount }}|{{ nothing | urlencode }}", "|   ||0|"],
+  ],
   "printing": [
     ["{{ [nothing] }}|{{ [nothing, none] }}|{{ {'a': nothing} }}|{{ '%r' % nothing }}", "[Undefined]|[Undefined, None]|{'a': Undefined}|Undefined"],
     ["{% macro m(a) %}{% endmacro %}{{ m }}|{{ [m] }}", "<Macro 'm'>|[<Macro 'm'>]"],
     ["{% macro m() %}{{ caller }}{% endmacro %}{% call m() %}x{% endcall %}", "<Macro anonymous>"],
+    ["{{ lipsum }}|{% macro lipsum() %}mine{% endmacro %}{{ lipsum() }}", "<function generate_lorem_ipsum at 0x…>|mine"],
     ["{% set j = joiner() %}{{ j }}|{{ joiner }}", "<jinja2.utils.Joiner object at 0x…>|<class 'jinja2.utils.Joiner'>"],
     ["{% set c = cycler(1, 2) %}{{ c }}|{{ cycler }}", "<jinja2.utils.Cycler object at 0x…>|<class 'jinja2.utils.Cycler'>"],
     ["{% set j = joiner() %}{% for x in lst %}{{ j() }}{{ x }}{% endfor %}|{% set j = joiner(' + ') %}{% for x in lst %}{{ j() }}{{ x }}{% endfor %}", "3, 1, 2|3 + 1 + 2"],
     ["{% set c = cycler('a', 'b') %}{% for x in lst %}{{ c.next() }}{% endfor %}{{ c.current }}{{ c.reset() }}{{ c.current }}{{ c.items }}", "ababNonea('a', 'b')"],
+  ],
+  // nunjucks refused `(1,)` and a trailing comma, read `()` as JavaScript, and ended a tag at the `}}` of nested dicts.
+  "tuples and brackets": [
+    ["{{ (1,) }}|{{ (1,) | length }}|{{ ((1,),) }}|{{ ( 1 , ) }}|{{ () }}|{% set t = (1,) %}{{ t }}", "(1,)|1|((1,),)|(1,)|()|(1,)"],
+    ["{{ [1, 2,] }}{{ {'a': 1,} }}{{ (1, 2,) }}|{{ [lst[1:],] }}|{{ [(1,), [2,],] }}", "[1, 2]{'a': 1}(1, 2)|[[1, 2]]|[(1,), [2]]"],
+    ["{{ {'a': {'b': 1}} }}|{{ {'a': {'b': 1}}}}|{{ {'a': 1}-}} |{% if {'a': {'b': 1}} %}y{% endif %}", "{'a': {'b': 1}}|{'a': {'b': 1}}|{'a': 1}|y"],
+    ["{{ '}}' ~ 'a' }}|{{ \"{{\" }}|{% if s != '%}' %}y{% endif %}|{{ 'a' }}}", "}}a|{{|y|a}"],
   ],
   "literals": [
     ["{{ 0x10 }} {{ 0o17 }} {{ 0b101 }} {{ 0X1f }} {{ 1_000 }} {{ 1_000.5 }} {{ 1_0.0_1 }}", "16 15 5 31 1000 1000.5 10.01"],
@@ -146,6 +195,19 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{{ {'a b': 1} | xmlattr }}", "ValueError"],
   ["{{ lst | xmlattr }}", "AttributeError"],
   ["{{ 0x }}", "TemplateSyntaxError"],
+  ["{% for k, v in d %}{% endfor %}", "ValueError"],
+  ["{% for a, b, c in pairs %}{% endfor %}", "ValueError"],
+  ["{% for x in none_v %}{% endfor %}", "TypeError"],
+  ["{% for x in none_v if x %}{% endfor %}", "TypeError"],
+  ["{% for x in n %}{% endfor %}", "TypeError"],
+  ["{{ (1 }}", "TemplateSyntaxError"],
+  ["{{ (,) }}", "TemplateSyntaxError"],
+  ["{% for x in lst %}{{ loop(x) }}{% endfor %}", "TypeError"],
+  ["{{ ['a b'] | urlencode }}", "ValueError"],
+  ["{{ 'x' | urlize(extra_schemes=['f']) }}", "FilterArgumentError"],
+  ["{% for x in [1] recursive %}{{ loop(none_v) }}{% endfor %}", "TypeError"],
+  ["{% for x in [1] recursive %}{{ loop() }}{% endfor %}", "TypeError"],
+  ["{% for x in [1] recursive %}{{ loop(1, 2) }}{% endfor %}", "TypeError"],
   ["{{ 01 }}", "TemplateSyntaxError"],
 ];
 
@@ -176,6 +238,23 @@ describe('what Jinja2 refuses is an error here too', () => {
   it.each(JINJA2_ERRORS)('%s (%s)', (template, error) => {
     const message = renderError(template).message;
     expect(message).toContain(error === 'TemplateSyntaxError' ? 'template syntax error' : error);
+  });
+
+  it('refuses a loop over None, or a dict\'s keys that do not unpack, at the loop\'s line', () => {
+    const none = renderError('text\n{% for x in none_v %}{{ x }}{% endfor %}');
+    expect(none.message).toBe("template error in files/e.txt at line 2, column 13: TypeError: 'NoneType' object is not iterable");
+    expect(none.fix).toContain('items or []');
+    expect(renderError('{% for k, v in d %}{% endfor %}').message).toBe('template error in files/e.txt at line 1, column 16: ValueError: not enough values to unpack (expected 2, got 1)');
+  });
+
+  it('refuses an HTML entity striptags does not know (Python knows all of HTML5\'s), rather than leave it', () => {
+    expect(renderError("{{ 'a &copy; b' | striptags }}").message).toContain('striptags: the character reference &copy; is not supported');
+  });
+
+  it('refuses lipsum(), whose text is random in Jinja2, at its line', () => {
+    const error = renderError('text\n{{ lipsum(2) }}');
+    expect(error.message).toBe("template error in files/e.txt at line 2, column 10: lipsum() is not supported in handoff's templates: Jinja2's lorem ipsum is random text");
+    expect(error.fix).toContain('placeholder text');
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

@@ -18,27 +18,46 @@ interface LoopState {
 
 /**
  * Jinja2's `loop` in a for loop: index, index0, revindex, revindex0, first, last, length, previtem and nextitem
- * (undefined at the ends), depth and depth0 (1 and 0: a loop that is not `recursive`, which handoff has not),
- * cycle(…) and changed(…); it prints as `<LoopContext 1/3>`.
+ * (undefined at the ends), depth and depth0 (how deep a `recursive` loop's `loop(items)` calls are: 1 and 0 at the
+ * top), cycle(…) and changed(…); it prints as `<LoopContext 1/3>`, and in a recursive loop `loop(items)` renders the
+ * loop's body over `items`, one level deeper.
  */
 export class LoopContext extends PythonObject {
   readonly typeName = 'LoopContext';
   readonly #items: unknown[];
   readonly #index0: number;
   readonly #state: LoopState;
+  readonly #depth: number;
+  readonly #recurse: ((items: unknown) => unknown) | undefined;
 
-  constructor(items: unknown[], index0: number, state: LoopState) {
+  constructor(items: unknown[], index0: number, state: LoopState, depth = 1, recurse?: (items: unknown) => unknown) {
     super();
     this.#items = items;
     this.#index0 = index0;
     this.#state = state;
+    this.#depth = depth;
+    this.#recurse = recurse;
   }
 
-  /** The loop of item `index0` of `items`; `previous` is the same loop's context at the iteration before (if any). */
-  static at(items: unknown, index0: number, previous: unknown): LoopContext {
-    const list = Array.isArray(items) ? items : typeof items === 'object' && items !== null ? Object.keys(items) : [];
+  /**
+   * The loop of item `index0` of `items`; `previous` is the same loop's context at the iteration before (if any). A
+   * recursive loop gives its depth and the function that renders its body over other items one level deeper.
+   */
+  static at(items: unknown, index0: number, previous: unknown, depth?: number, recurse?: (items: unknown) => unknown): LoopContext {
+    const originals = typeof items === 'object' && items !== null ? LOOP_ORIGINALS.get(items) : undefined;
+    const list = originals ?? (Array.isArray(items) ? items : typeof items === 'object' && items !== null ? Object.keys(items) : []);
     const state = previous instanceof LoopContext ? previous.#state : { lastChanged: NOT_YET };
-    return new LoopContext(list, index0, state);
+    return new LoopContext(list, index0, state, depth, recurse);
+  }
+
+  /** `loop(items)`: the loop's body rendered over `items`, in a loop marked `recursive` only (as in Jinja2). */
+  call(args: unknown[]): unknown {
+    if (!this.#recurse) fail("TypeError: The loop must have the 'recursive' marker to be called recursively.");
+    const [positional, keywords] = keywordsOf(args);
+    if (Object.keys(keywords).length > 0) fail(`TypeError: LoopContext.__call__() got an unexpected keyword argument '${Object.keys(keywords)[0]}'`);
+    if (positional.length === 0) fail("TypeError: LoopContext.__call__() missing 1 required positional argument: 'iterable'");
+    if (positional.length > 1) fail(`TypeError: LoopContext.__call__() takes 2 positional arguments but ${positional.length + 1} were given`);
+    return this.#recurse(positional[0]);
   }
 
   member(name: string): unknown {
@@ -59,9 +78,9 @@ export class LoopContext extends PythonObject {
       case 'length':
         return n;
       case 'depth':
-        return 1;
+        return this.#depth;
       case 'depth0':
-        return 0;
+        return this.#depth - 1;
       case 'previtem':
         return i > 0 ? this.#items[i - 1] : undefined;
       case 'nextitem':
@@ -183,8 +202,25 @@ export function unpack(value: unknown, count: number): unknown[] {
   return items;
 }
 
+/** The items of a loop of several names as the loop was given them, for its `loop.previtem` and `nextitem`. */
+const LOOP_ORIGINALS = new WeakMap<object, unknown[]>();
+
+/**
+ * Each item of a loop of `names` names (`for k, v in …`) unpacked as Python unpacks it, in the list of lists nunjucks
+ * binds the names from; its `loop` still sees the items as they were (`loop.previtem` is `('a', 1)`, not a list).
+ */
+export function unpackedLoopItems(items: unknown[], names: number): unknown[][] {
+  const unpacked = items.map((item) => unpack(item, names));
+  LOOP_ORIGINALS.set(unpacked, items);
+  return unpacked;
+}
+
 /** Jinja2's globals that nunjucks has not, or has otherwise (its cycler's `current` and joiner's `,`). */
 export const JINJA2_GLOBALS: Record<string, unknown> = {
+  // Jinja2's lorem ipsum is random text, which nothing can rely on: refused where it is called, with what to write.
+  lipsum: describeAs(() => {
+    throw new PythonTemplateError("lipsum() is not supported in handoff's templates: Jinja2's lorem ipsum is random text", 'write the placeholder text into the template itself');
+  }, `<function generate_lorem_ipsum at ${madeUpAddress()}>`),
   dict: describeAs((...rest: unknown[]) => pythonDict('dict', rest), "<class 'dict'>"),
   namespace: describeAs((...rest: unknown[]) => new Namespace(pythonDict('namespace', rest)), "<class 'jinja2.utils.Namespace'>"),
   cycler: describeAs((...items: unknown[]) => new Cycler(keywordsOf(items)[0]), "<class 'jinja2.utils.Cycler'>"),

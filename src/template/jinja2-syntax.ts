@@ -1,16 +1,23 @@
-// Jinja2 statements and literals nunjucks lacks or reads otherwise: `loop`, loop filters, with, set unpacking and ns.attr, numbers.
+// Jinja2 statements and literals nunjucks lacks or reads otherwise: `loop`, for and set unpacking, with, ns.attr, numbers, tuples.
 import type { AstNode, CompileMethod, CompilerInternals, NodeClass, NunjucksInternals, ParserInternals, ParserToken, TokenizerInternals } from './template-engine.js';
-import { PythonTemplateError, isMapping } from './python-ops.js';
+import { PythonTemplateError, isMapping, pythonTypeName } from './python-ops.js';
 import { iterate } from './python-filters.js';
-import { describeAs } from './python-str.js';
-import { LoopContext, Namespace, unpack } from './jinja2-objects.js';
+import { describeAs, PythonFloat, PythonIterator } from './python-str.js';
+import { LoopContext, Namespace, unpack, unpackedLoopItems } from './jinja2-objects.js';
 
 /** A compile-time frame of nunjucks: which template names are which JavaScript variables. */
 interface CompileFrame {
   push(isolateWrites?: boolean): CompileFrame;
   set(name: string, id: string): void;
 }
+/** The JavaScript names of a recursive loop's compiled body function and of its depth and frame arguments. */
+interface Recursion {
+  body: string;
+  depth: string;
+  frame: string;
+}
 interface Compiler extends CompilerInternals {
+  buffer: string;
   _compileExpression(node: unknown, frame: CompileFrame): void;
   _emitLine(code: string): void;
   _tmpid(): string;
@@ -67,15 +74,23 @@ function numberToken(tokenizer: Tokenizer): ParserToken | undefined {
 }
 
 /**
- * Items a loop filter (`for x in items if cond`) keeps, as Jinja2 filters them before the loop (and its `loop`); without
- * a filter, a dict's keys (for a loop of one name), a str's characters and any other value as it is.
+ * The items a `for` loop runs over, as Jinja2 takes them: a loop filter's (`for x in items if cond`) kept before the loop
+ * (and its `loop`), a dict's keys, a str's characters. With several names (`for k, v in …`) each item is unpacked as
+ * Python unpacks it (a dict's keys are items too: `for k, v in d` unpacks each key, where nunjucks gave keys and
+ * values). None or a number is Python's TypeError (nunjucks ran no iteration); undefined runs none, as in Jinja2.
  */
-function loopFilter(items: unknown, keep?: (item: unknown) => boolean): unknown {
-  if (!keep) return isMapping(items) ? Object.keys(items) : typeof items === 'string' ? Array.from(items) : items;
-  // None is left to the loop, which skips it as it always has.
-  return items === null ? items : iterate(items).filter(keep);
+function loopItems(items: unknown, keep: ((item: unknown) => boolean) | null, names: number): unknown {
+  if (items === null || typeof items === 'number' || typeof items === 'boolean' || items instanceof PythonFloat) {
+    throw new PythonTemplateError(
+      `TypeError: '${pythonTypeName(items)}' object is not iterable`,
+      'loop over a list, dict or str; for a value that may be none, write {% for x in items or [] %}',
+    );
+  }
+  let list = keep ? iterate(items).filter(keep) : isMapping(items) ? Object.keys(items) : typeof items === 'string' ? Array.from(items) : items;
+  if (names < 2) return list;
+  if (list instanceof PythonIterator) list = Array.from(list);
+  return Array.isArray(list) ? unpackedLoopItems(list, names) : list;
 }
-
 function setAttribute(target: unknown, name: unknown, value: unknown): void {
   if (!(target instanceof Namespace)) {
     throw new PythonTemplateError('TemplateRuntimeError: cannot assign attribute on non-namespace object', 'make it a namespace first: {% set ns = namespace(name=…) %}, then {% set ns.name = … %}');
@@ -84,8 +99,9 @@ function setAttribute(target: unknown, name: unknown, value: unknown): void {
 }
 
 /**
- * Installs Jinja2's `loop` (previtem, nextitem, depth, cycle, changed), loop filters, `{% with %}`, `{% set a, b = … %}`,
- * `{% set ns.attr = … %}`, its number literals and macros that print as `<Macro 'name'>`.
+ * Installs Jinja2's `loop` (previtem, nextitem, depth, cycle, changed), loop filters and unpacking, `{% with %}`,
+ * `{% set a, b = … %}`, `{% set ns.attr = … %}`, its number literals, `(1,)` and trailing commas, `}}` inside brackets
+ * and macros that print as `<Macro 'name'>`.
  */
 export function installJinja2Syntax(internals: NunjucksInternals): void {
   const nodes = internals.nodes as unknown as Nodes;
@@ -96,7 +112,7 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
   const TupleNode = nodes.NodeList.extend('HandoffTuple', {});
   Object.assign(internals.runtime, {
     handoffLoop: LoopContext.at,
-    handoffLoopFilter: loopFilter,
+    handoffLoopItems: loopItems,
     handoffUnpack: unpack,
     handoffSetAttribute: setAttribute,
     handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
@@ -109,46 +125,77 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
 
   // `loop` is one object per iteration, made from the loop's items (previtem, nextitem) and its previous iteration's
   // `loop` (what changed() saw); nunjucks set only index…length, as `loop.index` names of the frame.
-  compiler._emitLoopBindings = function emitJinja2Loop(this: Compiler, _node: unknown, arr: string, i: string) {
-    this._emitLine(`frame.set("loop", runtime.handoffLoop(${arr}, ${i}, frame.variables.loop));`);
+  // A recursive loop's also has its depth and the function that renders its body again (see compileFor below).
+  compiler._emitLoopBindings = function emitJinja2Loop(this: Compiler, node: unknown, arr: string, i: string) {
+    const recursion = (node as { handoffRecursion?: Recursion }).handoffRecursion;
+    const deeper = recursion ? `, ${recursion.depth}, function(items) { return ${recursion.body}(items, ${recursion.depth} + 1, ${recursion.frame}); }` : '';
+    this._emitLine(`frame.set("loop", runtime.handoffLoop(${arr}, ${i}, frame.variables.loop${deeper}));`);
+  };
+  // `loop(items)` calls the loop's context, which is not a function to nunjucks.
+  const callWrap = internals.runtime.callWrap as (this: unknown, ...args: unknown[]) => unknown;
+  internals.runtime.callWrap = function callWrapWithLoop(this: unknown, ...args: unknown[]) {
+    return args[0] instanceof LoopContext ? args[0].call(args[3] as unknown[]) : callWrap.apply(this, args);
   };
 
-  // `for x in items if cond`: the items are filtered first, so `loop` and `else` see only those kept, as in Jinja2. A
-  // loop of one name over a dict takes its keys, as in Python (nunjucks looped over nothing).
+  // `for x in items if cond`: the items are filtered first, so `loop` and `else` see only those kept, as in Jinja2.
+  // Every loop's items go through loopItems (a dict's keys, unpacking, None refused at the loop's line).
+  // A `recursive` loop is a function of its items, depth and enclosing frame, returning its output: called once here
+  // with the loop's items, and again by `loop(items)` in its body.
   const compileFor = compiler.compileFor!;
-  compiler.compileFor = method(function compileForWithFilter(node, frame, ...rest) {
+  compiler.compileFor = method(function compileForAsJinja2(node, frame, ...rest) {
     const arr = node.arr as AstNode;
     const filtered = arr.typename === 'InlineIf' && !arr.else_;
-    if (!filtered && (node.name as AstNode).typename !== 'Symbol') return compileFor.call(this, node, frame, ...rest);
-    node.arr = filtered ? new LoopFilterNode(arr.lineno, arr.colno, arr.body, arr.cond, node.name) : new LoopFilterNode(arr.lineno, arr.colno, arr, null, node.name);
+    const iterable = filtered ? (arr.body as AstNode) : arr;
+    const recursion: Recursion | undefined = node.handoffRecursive ? { body: this._tmpid(), depth: this._tmpid(), frame: this._tmpid() } : undefined;
+    const items = recursion ? new CodeNode(arr.lineno, arr.colno, this._tmpid()) : iterable;
+    node.arr = new LoopFilterNode(arr.lineno, arr.colno, items, filtered ? arr.cond : null, node.name);
+    const buffer = this.buffer;
     try {
+      if (recursion) {
+        node.handoffRecursion = recursion;
+        this._emitLine(`var ${recursion.body} = function(${String(items.code)}, ${recursion.depth}, ${recursion.frame}) {`);
+        this._emitLine(`var frame = ${recursion.frame}, output = "";`);
+        this.buffer = 'output';
+      }
       compileFor.call(this, node, frame, ...rest);
+      if (recursion) {
+        this._emitLine('return output;');
+        this._emitLine('};');
+        this.buffer = buffer;
+        this._emit(`${buffer} += ${recursion.body}(`);
+        this._compileExpression(iterable, frame);
+        this._emitLine(', 1, frame);');
+      }
     } finally {
       node.arr = arr;
+      this.buffer = buffer;
+      delete node.handoffRecursion;
     }
   });
   compiler.compileHandoffLoopFilter = method(function compileLoopFilter(node, frame) {
-    this._emit('runtime.handoffLoopFilter(');
+    const name = node.name as AstNode;
+    const names = name.typename === 'Array' ? (name.children as AstNode[]).length : 1;
+    // The loop's position first, so that an error of its items (None, unpacking) is reported at its line.
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.handoffLoopItems(`);
     this._compileExpression(node.iterable, frame);
     if (!node.cond) {
-      this._emit(')');
+      this._emit(`, null, ${names}))`);
       return;
     }
     const item = this._tmpid();
     const inner = frame.push();
     this._emit(`, function(${item}) { `);
-    const name = node.name as AstNode;
     if (name.typename === 'Array') {
-      const names = name.children as AstNode[];
+      const children = name.children as AstNode[];
       const parts = this._tmpid();
-      this._emit(`var ${parts} = runtime.handoffUnpack(${item}, ${names.length}); `);
-      names.forEach((child, u) => inner.set(String(child.value), `${parts}[${u}]`));
+      this._emit(`var ${parts} = runtime.handoffUnpack(${item}, ${children.length}); `);
+      children.forEach((child, u) => inner.set(String(child.value), `${parts}[${u}]`));
     } else {
       inner.set(String(name.value), item);
     }
     this._emit('return runtime.handoffTruthy(');
     this._compileExpression(node.cond, inner);
-    this._emit('); })');
+    this._emit(`); }, ${names}))`);
   });
   compiler.compileHandoffCode = method(function compileCode(node) {
     this._emit(String(node.code));
@@ -227,7 +274,26 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
 
   const parser = internals.parser.Parser.prototype as Parser;
   const parseStatement = (parser as unknown as { parseStatement(this: Parser): AstNode | null }).parseStatement;
+  // `{% for x in items recursive %}` (and `… if cond recursive`): the marker after the items, as in Jinja2.
+  const parseFor = (parser as unknown as { parseFor(this: Parser): AstNode }).parseFor;
   Object.assign(parser, {
+    parseFor(this: Parser): AstNode {
+      let recursive = false;
+      const advance = this.advanceAfterBlockEnd;
+      this.advanceAfterBlockEnd = function afterRecursive(this: Parser, name?: string) {
+        // Only the first end of block, the for tag's own.
+        delete (this as Partial<Parser>).advanceAfterBlockEnd;
+        if (name === 'for') recursive = this.skipSymbol('recursive');
+        return advance.call(this, name);
+      };
+      try {
+        const node = parseFor.call(this);
+        node.handoffRecursive = recursive;
+        return node;
+      } finally {
+        delete (this as Partial<Parser>).advanceAfterBlockEnd;
+      }
+    },
     parseStatement(this: Parser): AstNode | null {
       const token = this.peekToken();
       if (token?.type === 'symbol' && token.value === 'with' && !this.breakOnBlocks?.includes('with')) return parseWith(this, token);
@@ -277,13 +343,95 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     return new WithNode(tag.lineno, tag.colno, targets, values, body);
   };
 
+  // `(1,)` and `()` are tuples, and a trailing comma is allowed in a list, dict or tuple (`[1, 2,]`), as in Jinja2;
+  // nunjucks refused the comma and read `()` as an empty JavaScript group. A bracket must close with its own kind.
+  const Group = (internals.nodes as unknown as Record<'Group' | 'Array' | 'Dict' | 'Pair', NodeClass>);
+  const closers: Record<string, string> = { 'left-paren': 'right-paren', 'left-bracket': 'right-bracket', 'left-curly': 'right-curly' };
+  const closerText: Record<string, string> = { 'right-paren': ')', 'right-bracket': ']', 'right-curly': '}' };
+  // nunjucks' Jinja2 compatibility parses a slice (`s[1:]`) when its list parse fails: a bracket is tried there first,
+  // and parsed here (for a trailing comma) when that fails too, from the same place.
+  const compatAggregate = (parser as unknown as { parseAggregate(this: Parser): AstNode | null }).parseAggregate;
+  Object.assign(parser, {
+    parseAggregate(this: Parser): AstNode | null {
+      if (this.peekToken()?.type === 'left-bracket') {
+        const tokens = (this as unknown as { tokens: Tokenizer }).tokens;
+        // The bracket was read already (peeked): the state to parse it again from is one character back.
+        const [index, lineno, colno] = [tokens.index - 1, tokens.lineno, tokens.colno - 1];
+        try {
+          return compatAggregate.call(this);
+        } catch {
+          // Its parse may have read past the end of the tag: the bracket is inside one.
+          Object.assign(tokens, { index, lineno, colno, in_code: true });
+          (this as unknown as { peeked: unknown }).peeked = null;
+        }
+      }
+      return parseAggregate.call(this);
+    },
+  });
+  function parseAggregate(this: Parser): AstNode | null {
+    {
+      const open = this.nextToken();
+      const close = open ? closers[open.type] : undefined;
+      if (!open || !close) return null;
+      const kind = open.type === 'left-paren' ? Group.Group : open.type === 'left-bracket' ? Group.Array : Group.Dict;
+      const node = new kind(open.lineno, open.colno);
+      const children = node.children as AstNode[];
+      const closes = (): boolean => {
+        const next = this.peekToken();
+        if (!next) this.fail(`unexpected end of template, expected '${closerText[close]}'`, open.lineno, open.colno);
+        if (!(next.type in closerText)) return false;
+        if (next.type !== close) this.fail(`unexpected '${closerText[next.type]}', expected '${closerText[close]}'`, next.lineno, next.colno);
+        this.nextToken();
+        return true;
+      };
+      let trailingComma = false;
+      while (!closes()) {
+        if (children.length > 0) {
+          if (!this.skip('comma')) this.fail('parseAggregate: expected comma after expression', open.lineno, open.colno);
+          trailingComma = true;
+          if (closes()) break;
+          trailingComma = false;
+        }
+        if (kind === Group.Dict) {
+          const key = this.parsePrimary();
+          if (!this.skip('colon')) this.fail('parseAggregate: expected colon after dict key', open.lineno, open.colno);
+          const value = this.parseExpression();
+          children.push(new Group.Pair(key.lineno, key.colno, key, value));
+        } else {
+          children.push(this.parseExpression());
+        }
+      }
+      if (kind === Group.Group && (children.length === 0 || (children.length === 1 && trailingComma))) return new TupleNode(open.lineno, open.colno, children);
+      return node;
+    }
+  }
+
   const tokenizer = Object.getPrototypeOf(internals.lexer.lex('', {})) as Tokenizer;
   const nextToken = tokenizer.nextToken;
-  tokenizer.nextToken = function nextTokenWithNumbers(this: Tokenizer) {
-    if (this.in_code && !this.isFinished() && /[0-9]/.test(this.current())) {
-      const token = numberToken(this);
-      if (token) return token;
+  tokenizer.nextToken = function nextTokenAsJinja2(this: Tokenizer) {
+    // The positions of the brackets open before this token: nunjucks' slice parse goes back and reads some again.
+    const state = this as Tokenizer & { handoffOpen?: number[] };
+    const open = (state.handoffOpen ??= []);
+    while (open.length > 0 && open[open.length - 1]! >= this.index) open.pop();
+    if (this.in_code && !this.isFinished()) {
+      if (/[0-9]/.test(this.current())) {
+        const token = numberToken(this);
+        if (token) return token;
+      }
+      // Inside brackets `}}` and `%}` do not end the tag, as in Jinja2's lexer: `{{ {'a': {'b': 1}} }}` is a dict.
+      if (open.length > 0 && /^-?[}%]\}/.test(this.str.slice(this.index, this.index + 3))) {
+        const [lineno, colno] = [this.lineno, this.colno];
+        const ch = this.current();
+        this.forward();
+        if (ch === '}') open.pop();
+        return { type: ch === '}' ? 'right-curly' : 'operator', value: ch, lineno, colno };
+      }
     }
-    return nextToken.call(this);
+    const at = this.index;
+    const token = nextToken.call(this);
+    if (token?.type === 'left-paren' || token?.type === 'left-bracket' || token?.type === 'left-curly') open.push(at);
+    else if (token?.type === 'right-paren' || token?.type === 'right-bracket' || token?.type === 'right-curly') open.pop();
+    else if (!this.in_code) open.length = 0;
+    return token;
   };
 }

@@ -511,9 +511,14 @@ const STR_METHODS: Record<string, StrMethod> = {
     const from = str(old, 'replace');
     const to = str(replacement, 'replace');
     const n = count === undefined ? -1 : int(count, 'replace');
+    if (from === '') {
+      // Python inserts before each character and at the end (`'ab'.replace('', '-')` is `-a-b-`), the first n of them.
+      const chars = Array.from(t);
+      const k = n < 0 ? chars.length + 1 : Math.min(n, chars.length + 1);
+      return chars.map((ch, i) => (i < k ? to : '') + ch).join('') + (k > chars.length ? to : '');
+    }
     if (n < 0) return t.split(from).join(to);
     const parts = t.split(from);
-    // Python's ''.replace('', 'x') inserts between characters too; split('') agrees for a count within the length.
     return parts.slice(0, n + 1).join(to) + (parts.length > n + 1 ? from + parts.slice(n + 1).join(from) : '');
   },
   split: (t, [sep, maxsplit]) => splitText(t, sep, maxsplit, 'split', false),

@@ -66,7 +66,7 @@ import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from 
 import { quoteForShell } from './text-forms.js';
 import type { Renderer, RendererOptions } from './render.js';
 import { JINJA2_GLOBALS } from './jinja2-objects.js';
-import { escapeFilter, filesizeformatFilter, indentFilter, pprintFilter, xmlattrFilter } from './text-filters.js';
+import { escapeFilter, filesizeformatFilter, indentFilter, pprintFilter, TEXT_FILTERS, xmlattrFilter } from './text-filters.js';
 import { installJinja2Syntax } from './jinja2-syntax.js';
 
 /** The parts of nunjucks we use that its type definitions leave out (parser, AST nodes, runtime). */
@@ -243,6 +243,7 @@ export function createEngineRenderer(options: RendererOptions): Renderer {
       environment.addFilter('filesizeformat', filesizeformatFilter);
       environment.addFilter('pprint', pprintFilter);
       environment.addFilter('xmlattr', xmlattrFilter);
+      for (const [name, filter] of Object.entries(TEXT_FILTERS)) environment.addFilter(name, filter);
       // Python's range, which prints as `range(0, 3)` (nunjucks' gave a list).
       environment.addGlobal('range', describeAs(pythonRange, "<class 'range'>"));
       for (const [name, value] of Object.entries(JINJA2_GLOBALS)) environment.addGlobal(name, value);

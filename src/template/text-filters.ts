@@ -1,7 +1,8 @@
-// Jinja2's escape, forceescape, indent, filesizeformat, pprint and xmlattr filters, with Jinja2's (and Python's) output.
-import { PythonTemplateError, isMapping, numberOf, percentFormat, pythonTruthy, pythonTypeName } from './python-ops.js';
-import { bindArguments, parseFloatText } from './python-filters.js';
+// Jinja2's escape, indent, filesizeformat, pprint, xmlattr, urlize, urlencode, replace, center, striptags and wordcount filters, with Jinja2's (and Python's) output.
+import { PythonTemplateError, isMapping, numberOf, percentFormat, pythonTruthy, pythonTypeName, strMember } from './python-ops.js';
+import { bindArguments, iterate, parseFloatText } from './python-filters.js';
 import { formatPythonRepr, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
+import { unpack } from './jinja2-objects.js';
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -194,3 +195,179 @@ function formatString(text: string, out: string[], indent: number, allowance: nu
   }
   out.push(level === 1 ? '(' : '', chunks.join(`\n${' '.repeat(ind)}`), level === 1 ? ')' : '');
 }
+
+/** Python's str() of a filter's value, as Jinja2's string filters take it (an undefined value is ''). */
+const textOf = (value: unknown): string => (value === undefined ? '' : value instanceof String ? value.toString() : formatPythonStr(value));
+
+/** Python's whitespace (str.split() and `\s`), which JavaScript's `\s` differs from (\x1c-\x1f, \x85, not \ufeff). */
+const PY_SPACE = '\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+/** Python's `\w` on a str. */
+const PY_WORD = '\\p{L}\\p{N}_';
+
+/** Jinja2's `replace(s, old, new, count=None)`: Python's str.replace on str(s), str(old) and str(new). */
+function replaceFilter(value: unknown, ...rest: unknown[]): string {
+  const { old, new: replacement, count } = bindArguments('replace', rest, { old: undefined, new: undefined, count: null });
+  if (old === undefined && replacement === undefined) fail("TypeError: do_replace() missing 2 required positional arguments: 'old' and 'new'");
+  const method = strMember(textOf(value), 'replace') as (...args: unknown[]) => string;
+  return method(textOf(old), textOf(replacement), count === null ? -1 : count);
+}
+
+/** Jinja2's `center(value, width=80)`: Python's str.center on str(value). */
+function centerFilter(value: unknown, ...rest: unknown[]): string {
+  const { width } = bindArguments('center', rest, { width: 80 });
+  return (strMember(textOf(value), 'center') as (...args: unknown[]) => string)(width);
+}
+
+/** Jinja2's `wordcount(s)`: how many runs of word characters (Python's `\w+`) str(s) holds. */
+function wordcountFilter(value: unknown): number {
+  return textOf(value).match(new RegExp(`[${PY_WORD}]+`, 'gu'))?.length ?? 0;
+}
+
+/** The HTML entities striptags turns back into text here: those markupsafe's own escaping writes, and nbsp. */
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/**
+ * Python's html.unescape for what handoff can do exactly: numeric references of printable characters and the entities
+ * above. Any other named entity (Python knows all of HTML5's) is refused rather than left different.
+ */
+function unescapeHtml(text: string): string {
+  return text.replace(/&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g, (whole, ref: string) => {
+    if (ref.startsWith('#')) {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      // html.unescape maps or drops control characters, surrogates and non-characters: not done here.
+      if (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code <= 0x9f) && !(code >= 0xd800 && code <= 0xdfff) && code <= 0x10ffff && (code & 0xfffe) !== 0xfffe && !(code >= 0xfdd0 && code <= 0xfdef)) {
+        return String.fromCodePoint(code);
+      }
+    } else {
+      const name = ref.endsWith(';') ? ref.slice(0, -1) : ref;
+      if (Object.prototype.hasOwnProperty.call(ENTITIES, name) && (ref.endsWith(';') || name !== 'apos')) return ENTITIES[name]!;
+      // A name that is not an entity at all is left as it is by Python too, but which are is HTML5's long list.
+    }
+    return fail(`striptags: the character reference ${whole.length > 12 ? `${whole.slice(0, 12)}…` : whole} is not supported in handoff's templates (only &amp; &lt; &gt; &quot; &apos; &nbsp; and printable &#…;)`);
+  });
+}
+
+/** Jinja2's `striptags(value)`: markupsafe's: comments, then tags removed, whitespace collapsed, entities unescaped. */
+function striptagsFilter(value: unknown): string {
+  let text = textOf(value);
+  for (let start = text.indexOf('<!--'); start !== -1; start = text.indexOf('<!--')) {
+    const end = text.indexOf('-->', start);
+    if (end === -1) break;
+    text = text.slice(0, start) + text.slice(end + 3);
+  }
+  for (let start = text.indexOf('<'); start !== -1; start = text.indexOf('<')) {
+    const end = text.indexOf('>', start);
+    if (end === -1) break;
+    text = text.slice(0, start) + text.slice(end + 1);
+  }
+  const words = text.split(new RegExp(`[${PY_SPACE}]+`, 'u')).filter((word) => word !== '');
+  return unescapeHtml(words.join(' '));
+}
+
+/** Python's urllib quote of str(value) as UTF-8: only letters, digits, `_.-~` (and `/` outside a query) kept. */
+function urlQuote(value: unknown, forQuery: boolean): string {
+  const text = value instanceof String ? value.toString() : formatPythonStr(value);
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_.\-~]/.test(ch) || (!forQuery && ch === '/') ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return forQuery ? out.replace(/%20/g, '+') : out;
+}
+
+/**
+ * Jinja2's `urlencode(value)`: a str (or a value that is not iterable) quoted for a URL path (`/` kept, a space
+ * `%20`); a dict's items or an iterable's pairs as a query string (`a=1&b=x+y`).
+ */
+function urlencodeFilter(value: unknown): string {
+  if (typeof value === 'string' || value instanceof String || value === null || typeof value !== 'object') {
+    return value === undefined ? '' : urlQuote(value, false);
+  }
+  if (value instanceof PythonFloat) return urlQuote(value, false);
+  const pairs = isMapping(value) ? Object.entries(value) : iterate(value).map((item) => unpack(item, 2));
+  return pairs.map(([k, v]) => `${urlQuote(k, true)}=${urlQuote(v, true)}`).join('&');
+}
+
+/** Jinja2's `urlize`'s test of a word for a link: a scheme or www., a domain and a port, path, query or fragment. */
+const HTTP_LINK = new RegExp(
+  '^(?:(?:https?://|www\\.)(?:[\\p{L}\\p{N}_%-]+\\.)*(?:[a-z]{2,63}|xn--[\\p{L}\\p{N}_%]{2,59})' +
+    '|(?:[\\p{L}\\p{N}_%-]{2,63}\\.)+(?:com|net|int|edu|gov|org|info|mil)' +
+    '|https?://(?:\\d{1,3}(?:\\.\\d{1,3}){3}|\\[(?:[\\da-f]{0,4}:){2}(?:[\\da-f]{0,4}:?){1,6}\\]))' +
+    `(?::\\d{1,5})?(?:[/?#][^${PY_SPACE}]*)?$`,
+  'iu',
+);
+const EMAIL = new RegExp(`^[^${PY_SPACE}]+@[${PY_WORD}][${PY_WORD}.-]*\\.[${PY_WORD}]+$`, 'u');
+/** What Jinja2 takes as a URI scheme prefix for extra_schemes (`ftp://`, `mailto:`). */
+const URI_SCHEME = /^[\p{L}\p{N}_.+-]{2,}:\/{0,2}$/u;
+
+/**
+ * Jinja2's `urlize(value, trim_url_limit=None, nofollow=False, target=None, rel=None, extra_schemes=None)`: the text
+ * escaped, and each word that is a URL (or an email address) made a link with `rel="noopener"` (Jinja2's default
+ * policy), `https://` put before a bare `www.` or domain, brackets and end punctuation kept outside the link.
+ */
+function urlizeFilter(value: unknown, ...rest: unknown[]): string {
+  const args = bindArguments('urlize', rest, { trim_url_limit: null, nofollow: false, target: null, rel: null, extra_schemes: null });
+  const limit = args.trim_url_limit === null || args.trim_url_limit === undefined ? undefined : numberOf(args.trim_url_limit);
+  const relParts = new Set(textOf(args.rel ?? '').split(new RegExp(`[${PY_SPACE}]+`, 'u')).filter(Boolean));
+  if (pythonTruthy(args.nofollow)) relParts.add('nofollow');
+  relParts.add('noopener');
+  const rel = ` rel="${escapeFilter([...relParts].sort().join(' '))}"`;
+  const target = pythonTruthy(args.target) ? ` target="${escapeFilter(args.target)}"` : '';
+  const schemes = args.extra_schemes === null || args.extra_schemes === undefined ? [] : iterate(args.extra_schemes).map(textOf);
+  for (const scheme of schemes) if (!URI_SCHEME.test(scheme)) fail(`FilterArgumentError: ${formatPythonRepr(scheme)} is not a valid URI scheme prefix.`);
+  const trim = (url: string): string => {
+    const chars = Array.from(url);
+    return limit !== undefined && chars.length > limit ? `${chars.slice(0, Math.max(0, limit)).join('')}...` : url;
+  };
+  const words = escapeFilter(value).split(new RegExp(`([${PY_SPACE}]+)`, 'u'));
+  return words
+    .map((word) => {
+      let [head, middle, tail] = ['', word, ''];
+      const lead = /^(?:[(<]|&lt;)+/.exec(middle);
+      if (lead) {
+        head = lead[0];
+        middle = middle.slice(head.length);
+      }
+      const trail = /(?:[)>.,\n]|&gt;)+$/.exec(middle);
+      if (trail) {
+        tail = trail[0];
+        middle = middle.slice(0, trail.index);
+      }
+      // A closing bracket that balances one in the URL belongs to it (`(see http://x.org/a_(b))`).
+      for (const [open, close] of [['(', ')'], ['<', '>'], ['&lt;', '&gt;']] as const) {
+        const opened = middle.split(open).length - 1;
+        if (opened <= middle.split(close).length - 1) continue;
+        for (let n = Math.min(opened, tail.split(close).length - 1); n > 0; n--) {
+          const end = tail.indexOf(close) + close.length;
+          middle += tail.slice(0, end);
+          tail = tail.slice(end);
+        }
+      }
+      if (HTTP_LINK.test(middle)) {
+        const href = middle.startsWith('https://') || middle.startsWith('http://') ? middle : `https://${middle}`;
+        middle = `<a href="${href}"${rel}${target}>${trim(middle)}</a>`;
+      } else if (middle.startsWith('mailto:') && EMAIL.test(middle.slice(7))) {
+        middle = `<a href="${middle}">${middle.slice(7)}</a>`;
+      } else if (middle.includes('@') && !middle.startsWith('www.') && !middle.includes(':') && EMAIL.test(middle)) {
+        middle = `<a href="mailto:${middle}">${middle}</a>`;
+      } else {
+        for (const scheme of schemes) if (middle !== scheme && middle.startsWith(scheme)) middle = `<a href="${middle}"${rel}${target}>${middle}</a>`;
+      }
+      return head + middle + tail;
+    })
+    .join('');
+}
+
+/**
+ * The filters of this module that replace nunjucks' own of the same name, which took only a str (`['a'] | replace`
+ * gave the list back, `striptags` of a list failed in JavaScript) and wrote otherwise (urlize had no `rel="noopener"`
+ * and wrote `http://`, urlencode escaped `/` and not `!'()*`, center of `1.0` was `1`).
+ */
+export const TEXT_FILTERS: Record<string, (value: unknown, ...rest: unknown[]) => unknown> = {
+  replace: replaceFilter,
+  center: centerFilter,
+  wordcount: wordcountFilter,
+  striptags: striptagsFilter,
+  urlencode: urlencodeFilter,
+  urlize: urlizeFilter,
+};
