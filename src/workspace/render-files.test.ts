@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { createRenderer, loadTemplateEngine } from '../template/render.js';
-import { checkFiles, FilesRenderStopped, renderFiles, STAGING_FOLDER } from './render-files.js';
+import { checkFiles, checkFileTemplateSyntax, FilesRenderStopped, renderFiles, STAGING_FOLDER } from './render-files.js';
 
 // Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
 beforeAll(loadTemplateEngine);
@@ -104,6 +104,23 @@ describe('renderFiles', () => {
     expect(e.message).toMatch(/line \d/);
     expect(readFileSync(join(d.out, 'a.txt'), 'utf8')).toBe('old');
     expect(readdirSync(d.out)).toEqual(['a.txt']);
+  });
+
+  it('counts lines of a template with CR-only line ends as Jinja2 does: errors at their real line, output with LF', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'syntax.txt'), 'line 1\rline 2\r{{ x }\rline 4\r');
+    writeFileSync(join(d.files, 'runtime.txt'), 'line 1\r\rx is {{ 1 / 0 }}\r');
+    const { renderer } = makeRenderer();
+    const lines = (e: UserError) => e.diagnostics.map((x) => [x.location?.file, x.location?.line]);
+    const expected = [['files/runtime.txt', 3], ['files/syntax.txt', 3]];
+    expect(lines(await renderError(renderFiles({ ...d, values: { x: 1 }, renderer })))).toEqual(expected);
+    expect(lines(await renderError(checkFiles({ projectDir: d.projectDir, values: { x: 1 }, renderer })))).toEqual(expected);
+    expect(lines(await renderError(checkFileTemplateSyntax({ projectDir: d.projectDir, renderer })))).toEqual([['files/syntax.txt', 3]]);
+    // Jinja2 writes each lone CR of a template as LF (its newline_sequence); CR LF stays, as the test above has it.
+    rmSync(join(d.files, 'syntax.txt'));
+    writeFileSync(join(d.files, 'runtime.txt'), 'a\r{{ x }}\rb\r');
+    await renderFiles({ ...d, values: { x: 1 }, renderer });
+    expect(readFileSync(join(d.out, 'runtime.txt'), 'utf8')).toBe('a\n1\nb\n');
   });
 
   it('replaces previous outputs and leaves no temporary files behind', async () => {

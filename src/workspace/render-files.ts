@@ -4,6 +4,7 @@ import fs, { type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
+import { readLoneCrAsLf } from '../line-breaks.js';
 import { randomHex } from '../random-suffix.js';
 import { holdsTemplateSyntax, type Renderer } from '../template/render.js';
 
@@ -198,13 +199,15 @@ async function planFolder(realRoot: string, folder: string, relFolder: string, i
         entries.push({ kind: 'copy', path: rel, mode, source: abs });
         continue;
       }
+      // Lone CRs as LF, as Jinja2 read (and wrote) them: an error's line is the line an editor shows.
+      const text = readLoneCrAsLf(bytes.toString('utf8'));
       try {
         if (input.mode.kind === 'syntax') {
-          input.renderer.check(bytes.toString('utf8'), `files/${rel}`);
+          input.renderer.check(text, `files/${rel}`);
           entries.push({ kind: 'text', path: rel, mode });
           continue;
         }
-        const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
+        const rendered = input.renderer.render(text, input.values, `files/${rel}`);
         // A file with errors elsewhere is written by no one: staging stops at the first problem.
         if (input.mode.kind === 'write' && input.problems.length === 0) {
           entries.push({ kind: 'text', path: rel, mode, staged: await stage(input.mode.stagingDir, entries.length, rendered, mode) });
