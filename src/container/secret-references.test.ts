@@ -42,6 +42,13 @@ describe('findSecretReferences', () => {
     fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '\ufeff- key: greeting\n  value: hello\n');
     expect([...findSecretReferences(projectDir).keys]).toEqual(['greeting']);
   });
+
+  it('reads a secrets file with CR-only line ends, as the secrets reader does', () => {
+    const projectDir = tempDir();
+    fs.mkdirSync(path.join(projectDir, '.secrets'));
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '- key: greeting\r  value: hello\r- key: other\r  value: x\r');
+    expect([...findSecretReferences(projectDir).keys]).toEqual(['greeting', 'other']);
+  });
 });
 
 describe('splitInstallsBySecrets', () => {

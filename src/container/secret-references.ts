@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { decodeUtf8Text } from '../decode-utf8-text.js';
+import { readLoneCrAsLf } from '../line-breaks.js';
 import type { Install, Project } from '../project/types.js';
 
 export interface SecretReferences {
@@ -32,7 +33,7 @@ export function findSecretReferences(projectDir: string, secretsDir?: string): S
       const file = path.join(folder, name);
       let entries: unknown;
       try {
-        entries = parse(decodeUtf8Text(fs.readFileSync(file)));
+        entries = parse(readLoneCrAsLf(decodeUtf8Text(fs.readFileSync(file))));
       } catch {
         continue;
       }

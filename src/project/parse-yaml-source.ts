@@ -1,5 +1,6 @@
 // Reads YAML text as the original handoff did (PyYAML, YAML 1.1), with bounds: a fast reader, positions on demand.
 import { UserError } from '../errors.js';
+import { readLoneCrAsLf } from '../line-breaks.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
 import { readPlainYaml } from './read-plain-yaml.js';
 import type { KeyPath } from './format-key-path.js';
@@ -70,9 +71,7 @@ function positionalReader(given: PositionalReader | undefined): PositionalReader
  * thrown where it is needed (here, or later by locate and sourceText).
  */
 export function parseYamlSource(written: string, file: string, reader?: PositionalReader): YamlSource {
-  // A lone CR (classic Mac line ends, some exporters) is a line break to PyYAML, and to neither reader here: read as
-  // LF, one for one, so lines are counted as PyYAML counts them. (A CR LF pair is left alone: both readers take it.)
-  const text = written.includes('\r') ? written.replace(/\r(?!\n)/g, '\n') : written;
+  const text = readLoneCrAsLf(written);
   checkSize(text, file);
   checkNulBytes(text, file);
   const plain = readPlainYaml(text);

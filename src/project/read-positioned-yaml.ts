@@ -1,6 +1,6 @@
 // The positional reader of YAML (the yaml package's document model): every node's position, for messages that say
 // where; loaded only when a document or a message needs it (see loadPositionalReader in parse-yaml-source.ts).
-import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, YAMLError } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
@@ -8,6 +8,7 @@ import { appendKeyPath, formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import { MAX_ALIAS_COUNT, MAX_NESTING_DEPTH, checkNulBytes, checkSize, type YamlSource } from './parse-yaml-source.js';
 import { usePyYamlScalars } from './pyyaml-scalars.js';
+import { findTabOutsideQuotes, TAB_FIX, TAB_REFUSED } from './yaml-tabs.js';
 
 interface IndexedNode {
   key?: Node;
@@ -83,40 +84,20 @@ export function parseYamlWithPositions(text: string, file: string): YamlSource {
 }
 
 /**
- * PyYAML (every loader, so the original) took a tab only inside a quoted scalar, a block scalar's lines or a comment:
- * `name:\tt1`, `a: 1\t# c` or `[1,\t2]` were "found character '\\t' that cannot start any token". The yaml package
- * reads them, so a project written for handoff would not run on the original: refused here, at the tab. Checked after
- * a successful read, so the reader's own errors (a tab used as indentation) come first. The fast reader passes every
- * text with a tab to this one.
+ * PyYAML refused a tab outside quotes (findTabOutsideQuotes); the yaml package reads it, so a project written for
+ * handoff would not run on the original: refused here, at the tab. Checked after a successful read, so the reader's
+ * own errors (a tab used as indentation) come first. The fast reader passes every text with a tab to this one.
  */
 function checkTabs(text: string, file: string): void {
-  if (!text.includes('\t')) return;
-  let offset = 0;
-  let blockScalar: 'header' | 'body' | undefined;
-  for (const token of new Lexer().lex(text)) {
-    // The lexer's markers of a document, a scalar and a flow's end are not in the text.
-    if (token === '\u0002' || token === '\u001f' || token === '\u0018') continue;
-    const start = offset;
-    offset += token.length;
-    // Lexer tokens: control characters mark document and scalar starts; `|`/`>` headers precede a block scalar's body.
-    if (/^[|>]/.test(token)) blockScalar = 'header';
-    else if (blockScalar === 'header' && token !== '\n' && !/^[ \t]*(#.*)?$/.test(token)) blockScalar = 'body';
-    if (blockScalar === 'body') {
-      blockScalar = undefined;
-      continue;
-    }
-    if (token.startsWith('"') || token.startsWith("'") || token.startsWith('#')) continue;
-    const tab = token.indexOf('\t');
-    if (tab === -1) continue;
-    const before = text.slice(0, start + tab);
-    const line = before.split('\n').length;
-    const col = start + tab - before.lastIndexOf('\n');
-    const message = 'found a tab outside quotes; PyYAML (and so the original handoff) refused it: "found character \'\\t\' that cannot start any token"';
-    throw new UserError(`${file} has a tab outside quotes, which PyYAML refused`, {
-      fix: 'use spaces instead of the tab (or quote the value if the tab belongs to it)',
-      diagnostics: [{ severity: 'error', message, location: { file, line, col }, hint: 'use spaces instead of the tab' }],
-    });
-  }
+  const tab = findTabOutsideQuotes(text);
+  if (tab === undefined) return;
+  const before = text.slice(0, tab);
+  const line = before.split('\n').length;
+  const col = tab - before.lastIndexOf('\n');
+  throw new UserError(`${file} has a tab outside quotes, which PyYAML refused`, {
+    fix: TAB_FIX,
+    diagnostics: [{ severity: 'error', message: TAB_REFUSED, location: { file, line, col }, hint: 'use spaces instead of the tab' }],
+  });
 }
 
 const yamlErrorHints: Record<string, string> = {

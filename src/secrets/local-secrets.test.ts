@@ -196,6 +196,30 @@ describe('loadLocalSecrets', () => {
     expect(e.message).toMatch(/dev_secrets\.yml:1:1: .*list/);
   });
 
+  it('reads CR-only line ends as PyYAML does: values read, an error at its real line', () => {
+    const text = `- key: a\r  value: ${SECRET}\r- key: b\r  value: |\r    one\r    two\r`;
+    const read = loadLocalSecrets({ projectDir: makeProject({ 'dev_secrets.yml': text }), stage: 'dev' });
+    // python3 -c "import yaml; print(yaml.safe_load(text))": the same values.
+    expect(read.secrets.map(({ key, value, source }) => ({ key, value, line: source.split(':').pop() }))).toEqual([
+      { key: 'a', value: SECRET, line: '1' },
+      { key: 'b', value: 'one\ntwo\n', line: '3' },
+    ]);
+    const e = loadError(`- key: a\r  value: ${SECRET}\r- key: b\r  push: maybe\r  value: x\r`);
+    expect(e.message).toMatch(/dev_secrets\.yml:4:\d+: push of secret "b" must be true or false/);
+  });
+
+  it('refuses a tab outside quotes at the tab, naming the entry, as PyYAML did (a tab in quotes or a block scalar is text)', () => {
+    // PyYAML: "found character '\t' that cannot start any token", line 4, column 8 (and line 2, column 12).
+    const e = loadError(`- key: a\n  value: ${SECRET}\n- key: b\n  push:\tno\n  value: ${SECRET}\n`);
+    expect(e.message).toMatch(/dev_secrets\.yml:4:8: found a tab outside quotes; PyYAML .* refused it.*\(in the entry of secret "b"\)$/);
+    expect(e.diagnostics[0]?.location).toMatchObject({ line: 4, col: 8 });
+    expect(loadError(`- key: a\n  value: ${SECRET}\t# old\n`).message).toMatch(/:2:\d+: found a tab outside quotes.*secret "a"/);
+    // A tab as indentation the yaml package refuses itself, also at its line.
+    expect(loadError(`- key: a\n\tvalue: ${SECRET}\n`).message).toMatch(/:2:\d+: not valid YAML/);
+    const ok = `- key: a\n  value: "x\ty"\n- key: b\n  value: |\n    one\ttwo\n`;
+    expect(loadLocalSecrets({ projectDir: makeProject({ 'dev_secrets.yml': ok }), stage: 'dev' }).secrets.map((x) => x.value)).toEqual(['x\ty', 'one\ttwo\n']);
+  });
+
   it('rejects invalid YAML without quoting the line', () => {
     const e = loadError(`- key: a\n  value: "${SECRET}\n`);
     expect(e.message).toMatch(/dev_secrets\.yml:\d+:\d+: not valid YAML/);

@@ -7,6 +7,8 @@ import { UserError, type Diagnostic } from '../errors.js';
 // The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
 import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
 import { suggestKey } from '../project/suggest-key.js';
+import { findTabOutsideQuotes, TAB_FIX, TAB_REFUSED } from '../project/yaml-tabs.js';
+import { readLoneCrAsLf } from '../line-breaks.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from './find-local-secrets-file.js';
 import { recordSecretsOrigin } from './secrets-origin.js';
 
@@ -99,7 +101,9 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line, which may hold a secret value. Entries are read field by field
   // from the document, so aliases and `<<` merge keys are resolved here as PyYAML resolved them (entryPairs, deref).
-  const doc = parseDocument(text, { version: '1.1', customTags: usePyYamlScalars, merge: true, prettyErrors: false, lineCounter });
+  // A lone CR is a line break, as PyYAML read it (project.yml's reader does the same), so lines are counted right.
+  const read = readLoneCrAsLf(text);
+  const doc = parseDocument(read, { version: '1.1', customTags: usePyYamlScalars, merge: true, prettyErrors: false, lineCounter });
   const fail = (offset: number | undefined, message: string, fix = FIX_FORMAT): never => {
     const pos = offset !== undefined ? lineCounter.linePos(offset) : undefined;
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
@@ -116,6 +120,10 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
       if (!alias.resolve(doc)) fail(nodeStart(alias), `alias *${alias.source} refers to no anchor &${alias.source} defined before it`, `define &${alias.source} before using *${alias.source}`);
     },
   });
+  // PyYAML refused a tab outside quotes (`push:\tno`) that the yaml package reads: refused at the tab, naming the
+  // entry's key, never quoting the line (it may hold a value).
+  const tab = findTabOutsideQuotes(read);
+  if (tab !== undefined) fail(tab, `${TAB_REFUSED}${inEntry(doc.contents, tab)}`, TAB_FIX);
   const deref = (node: unknown): Node | null => ((isAlias(node) ? node.resolve(doc) : node) ?? null) as Node | null;
 
   const root = doc.contents;
@@ -291,6 +299,18 @@ function entryPairs(entry: YAMLMap<unknown, unknown>, deref: (node: unknown) => 
     }
   }
   return pairs;
+}
+
+/** ` (in the entry of secret "k")`: the entry of a list whose text holds `offset`, by its key when it has one. */
+function inEntry(root: unknown, offset: number): string {
+  if (!isSeq(root)) return '';
+  const entry = root.items.find((item) => {
+    const range = (item as Node | null)?.range;
+    return range !== undefined && range !== null && range[0] <= offset && offset < range[2];
+  });
+  if (!isMap(entry)) return '';
+  const keyNode = entry.get('key', true);
+  return isScalar(keyNode) && keyNode.value !== null ? ` (in the entry of secret "${String(keyNode.value)}")` : '';
 }
 
 function nodeStart(node: Node | null | undefined): number | undefined {

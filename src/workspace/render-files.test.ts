@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { createRenderer, loadTemplateEngine } from '../template/render.js';
-import { checkFiles, FilesRenderStopped, renderFiles, STAGING_FOLDER } from './render-files.js';
+import { checkFiles, checkFileTemplateSyntax, FilesRenderStopped, PREVIOUS_FOLDER, renderFiles, STAGING_FOLDER } from './render-files.js';
 
 // Templates need the engine, which the CLI loads before rendering (see loadTemplateEngine).
 beforeAll(loadTemplateEngine);
@@ -104,6 +104,23 @@ describe('renderFiles', () => {
     expect(e.message).toMatch(/line \d/);
     expect(readFileSync(join(d.out, 'a.txt'), 'utf8')).toBe('old');
     expect(readdirSync(d.out)).toEqual(['a.txt']);
+  });
+
+  it('counts lines of a template with CR-only line ends as Jinja2 does: errors at their real line, output with LF', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'syntax.txt'), 'line 1\rline 2\r{{ x }\rline 4\r');
+    writeFileSync(join(d.files, 'runtime.txt'), 'line 1\r\rx is {{ 1 / 0 }}\r');
+    const { renderer } = makeRenderer();
+    const lines = (e: UserError) => e.diagnostics.map((x) => [x.location?.file, x.location?.line]);
+    const expected = [['files/runtime.txt', 3], ['files/syntax.txt', 3]];
+    expect(lines(await renderError(renderFiles({ ...d, values: { x: 1 }, renderer })))).toEqual(expected);
+    expect(lines(await renderError(checkFiles({ projectDir: d.projectDir, values: { x: 1 }, renderer })))).toEqual(expected);
+    expect(lines(await renderError(checkFileTemplateSyntax({ projectDir: d.projectDir, renderer })))).toEqual([['files/syntax.txt', 3]]);
+    // Jinja2 writes each lone CR of a template as LF (its newline_sequence); CR LF stays, as the test above has it.
+    rmSync(join(d.files, 'syntax.txt'));
+    writeFileSync(join(d.files, 'runtime.txt'), 'a\r{{ x }}\rb\r');
+    await renderFiles({ ...d, values: { x: 1 }, renderer });
+    expect(readFileSync(join(d.out, 'runtime.txt'), 'utf8')).toBe('a\n1\nb\n');
   });
 
   it('replaces previous outputs and leaves no temporary files behind', async () => {
@@ -279,8 +296,73 @@ describe('renderFiles', () => {
       },
     };
     await expect(renderFiles({ ...d, values: {}, renderer, stop })).rejects.toBeInstanceOf(FilesRenderStopped);
-    // Scanned in 8 chunks, then stopped in the middle of its copy: the temporary file is gone.
-    expect(readdirSync(d.out)).toEqual([]);
+    // Scanned in 8 chunks, then stopped in the middle of its copy: W/files was never made, nothing staged is left.
+    expect(existsSync(d.out)).toBe(false);
+    expect(readdirSync(d.workspaceDir)).toEqual([]);
+  });
+
+  it('switches W/files all at once: stopped at any moment, it is the whole previous tree or the whole new one', async () => {
+    const d = makeDirs();
+    const { renderer } = makeRenderer();
+    const write = (version: string) => {
+      rmSync(d.files, { recursive: true });
+      mkdirSync(join(d.files, 'sub'), { recursive: true });
+      for (let i = 0; i < 5; i++) writeFileSync(join(d.files, `t${String(i).padStart(2, '0')}.txt`), `{{ x }} ${i}`);
+      for (let i = 0; i < 3; i++) writeFileSync(join(d.files, 'sub', `plain${i}.csv`), `${version},${i}`);
+      writeFileSync(join(d.files, `only-${version}.txt`), version);
+      symlinkSync('t00.txt', join(d.files, 'link.txt'));
+    };
+    // W/files as a map of path → content (a link → its target), the way a task would read it.
+    const snapshot = (folder = d.out, rel = ''): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const name of readdirSync(folder).sort()) {
+        const path = join(folder, name);
+        const key = rel === '' ? name : `${rel}/${name}`;
+        const stat = lstatSync(path);
+        if (stat.isSymbolicLink()) out[key] = `-> ${readlinkSync(path)}`;
+        else if (stat.isDirectory()) Object.assign(out, snapshot(path, key));
+        else out[key] = readFileSync(path, 'utf8');
+      }
+      return out;
+    };
+    write('old');
+    await renderFiles({ ...d, values: { x: 'old' }, renderer });
+    const before = snapshot();
+    write('new');
+    let questions = 0;
+    await renderFiles({ ...d, values: { x: 'new' }, renderer, stop: { get stopped() { questions += 1; return false; } } });
+    const after = snapshot();
+    expect(Object.keys(after)).toContain('only-new.txt');
+    // Stopped at each question the render asks in turn, from the first file to the last move.
+    for (let at = 1; at <= questions; at++) {
+      rmSync(d.out, { recursive: true });
+      write('old');
+      await renderFiles({ ...d, values: { x: 'old' }, renderer });
+      write('new');
+      let asked = 0;
+      const stop = { get stopped() { asked += 1; return asked >= at; } };
+      await expect(renderFiles({ ...d, values: { x: 'new' }, renderer, stop })).rejects.toBeInstanceOf(FilesRenderStopped);
+      expect(snapshot(), `stopped at question ${at} of ${questions}`).toEqual(before);
+      expect(readdirSync(d.workspaceDir)).toEqual(['files']);
+    }
+  });
+
+  it('puts the previous tree back when a killed handoff left W/files moved aside, and removes one left after the switch', async () => {
+    const d = makeDirs();
+    writeFileSync(join(d.files, 'a.txt'), 'new {{ x }}');
+    mkdirSync(join(d.workspaceDir, PREVIOUS_FOLDER));
+    writeFileSync(join(d.workspaceDir, PREVIOUS_FOLDER, 'a.txt'), 'old');
+    const { renderer } = makeRenderer();
+    // Stopped at once: the previous tree is what W/files is.
+    const stop = { stopped: true };
+    await expect(renderFiles({ ...d, values: { x: 1 }, renderer, stop })).rejects.toBeInstanceOf(FilesRenderStopped);
+    expect(readdirSync(d.workspaceDir)).toEqual(['files']);
+    expect(readFileSync(join(d.out, 'a.txt'), 'utf8')).toBe('old');
+    mkdirSync(join(d.workspaceDir, PREVIOUS_FOLDER, 'deep'), { recursive: true });
+    writeFileSync(join(d.workspaceDir, PREVIOUS_FOLDER, 'deep', 'b.txt'), 'older');
+    await renderFiles({ ...d, values: { x: 1 }, renderer });
+    expect(readdirSync(d.workspaceDir)).toEqual(['files']);
+    expect(readFileSync(join(d.out, 'a.txt'), 'utf8')).toBe('new 1');
   });
 
   it('removes a staging folder a killed render left behind', async () => {

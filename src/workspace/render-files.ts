@@ -1,9 +1,10 @@
-// Renders the project's files/** into the workspace's files/** (SPEC §3): file by file, staged, then moved into place.
+// Renders the project's files/** into the workspace's files/** (SPEC §3): file by file into a staging tree, switched in at once.
 import { isUtf8 } from 'node:buffer';
 import fs, { type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
+import { readLoneCrAsLf } from '../line-breaks.js';
 import { randomHex } from '../random-suffix.js';
 import { holdsTemplateSyntax, type Renderer } from '../template/render.js';
 
@@ -23,6 +24,7 @@ const realpath = promisify(fs.realpath);
 const rename = promisify(fs.rename);
 const rm = promisify(fs.rm);
 const symlink = promisify(fs.symlink);
+const unlink = promisify(fs.unlink);
 const write = promisify(fs.write);
 const writeFile = promisify(fs.writeFile);
 
@@ -35,6 +37,12 @@ const CHUNK_BYTES = 1024 * 1024;
  * removed by the next render.
  */
 export const STAGING_FOLDER = '.files-render.handoff-tmp';
+
+/**
+ * Where the previous W/files waits while the new tree takes its place (two renames, see swapFolders); removed after.
+ * Found at the next render without W/files, handoff was killed between the renames: it is put back, whole.
+ */
+export const PREVIOUS_FOLDER = '.files-previous.handoff-tmp';
 
 /** Asked between files and between chunks: once `stopped` (the run's SIGINT/SIGTERM or --timeout), the render ends. */
 export interface RenderStop {
@@ -67,13 +75,12 @@ type PlanMode = { kind: 'write'; stagingDir: string } | { kind: 'render' } | { k
  * render as themselves, are copied byte for byte; file modes are kept.
  *
  * Memory holds one file at a time at most: each template is rendered and written to a staging folder at once, and
- * every other file is scanned and copied in chunks of 1 MiB. Nothing is half-written: every template is rendered
- * before anything under `W/files` changes, so a template error leaves `W/files` as it was; then each file is written
- * to a temporary name beside it and renamed into place, so no reader sees half a file.
+ * every other file is scanned and copied in chunks of 1 MiB. Nothing is half-written: the whole new tree is built in
+ * the staging folder, then takes W/files' place at once (swapFolders), so a template error or a stop leaves `W/files`
+ * as it was, and a switch is never half done (a W/files mounted apart, which cannot be renamed, gets each file whole).
  *
  * `stop` is asked between files and between chunks; once it is set, FilesRenderStopped is thrown and the staging
- * folder removed. Stopped while templates render, `W/files` is as it was; stopped while files are moved into place,
- * each file is the old one or the new one, whole, and the run that asked is recorded as interrupted or timed out.
+ * folder removed, `W/files` as it was, and the run that asked is recorded as interrupted or timed out.
  *
  * Symbolic links: a link whose target resolves inside `P/files` is recreated as a relative link to the same place
  * inside `W/files` (so it points at the rendered file); a link that resolves anywhere else is refused, never followed.
@@ -89,18 +96,29 @@ export async function renderFiles(input: {
   stop?: RenderStop;
 }): Promise<{ files: number }> {
   const stagingDir = join(input.workspaceDir, STAGING_FOLDER);
+  const targetRoot = join(input.workspaceDir, 'files');
+  const previous = join(input.workspaceDir, PREVIOUS_FOLDER);
+  await recoverSwap(targetRoot, previous);
   await removeStaging(stagingDir);
   try {
     const entries = await planFiles({ ...input, mode: { kind: 'write', stagingDir } });
-    const targetRoot = join(input.workspaceDir, 'files');
     if (entries === undefined) {
       // No files/ folder: nothing to render, and W/files is not created; one left from earlier runs is emptied.
       if ((await lstat(targetRoot).catch(() => undefined))?.isDirectory()) await removeUnplanned(targetRoot, '', new Map());
       return { files: 0 };
     }
-    await writeEntries(targetRoot, entries, input.stop);
-    await removeUnplanned(targetRoot, '', new Map(entries.map((e) => [e.path, e.kind])));
-    return { files: entries.filter((e) => e.kind !== 'dir').length };
+    const files = entries.filter((e) => e.kind !== 'dir').length;
+    if (await isMountPoint(targetRoot, input.workspaceDir)) {
+      // A W/files mounted apart cannot be renamed: each file is moved into place whole, the folder is not switched at once.
+      await writeEntries(targetRoot, entries, input.stop);
+      await removeUnplanned(targetRoot, '', new Map(entries.map((e) => [e.path, e.kind])));
+      return { files };
+    }
+    // The new tree is built whole beside W/files, then takes its place: a stop leaves W/files all old or all new.
+    const tree = join(stagingDir, 'files');
+    await writeEntries(tree, entries, input.stop);
+    await swapFolders(tree, targetRoot, previous);
+    return { files };
   } finally {
     await removeStaging(stagingDir);
   }
@@ -119,6 +137,51 @@ async function removeStaging(stagingDir: string): Promise<void> {
     if (code === 'ENOENT') return;
     await rm(stagingDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Puts the new tree in W/files' place with two renames (Linux's atomic exchange is not in Node.js), and asks no stop
+ * between them: a signal or a timeout is acted on only between files, so the switch is whole. Only a SIGKILL between
+ * the renames leaves W/files missing, the previous tree whole beside it: recoverSwap puts it back at the next render.
+ */
+async function swapFolders(tree: string, targetRoot: string, previous: string): Promise<void> {
+  let moved = true;
+  try {
+    await rename(targetRoot, previous);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error('move the previous files/ of the workspace aside', { cause: error });
+    moved = false;
+  }
+  await rename(tree, targetRoot);
+  if (moved) await removeTree(previous);
+}
+
+/** Finishes a switch a killed handoff left half done (see swapFolders): W/files is then the whole previous tree. */
+async function recoverSwap(targetRoot: string, previous: string): Promise<void> {
+  if (!(await lstat(previous).catch(() => undefined))) return;
+  if (!(await lstat(targetRoot).catch(() => undefined))) await rename(previous, targetRoot);
+  else await removeTree(previous);
+}
+
+/** Whether W/files is on another filesystem than W (a volume mounted there), where no rename can move it. */
+async function isMountPoint(targetRoot: string, workspaceDir: string): Promise<boolean> {
+  const target = await lstat(targetRoot).catch(() => undefined);
+  return target !== undefined && target.isDirectory() && target.dev !== (await lstat(workspaceDir)).dev;
+}
+
+/**
+ * Removes a folder and everything in it, links not followed. Not fs.rm's recursive remover, which adds 0.4 MB to a
+ * run's peak memory, and every render with a files/ folder now removes the previous tree.
+ */
+async function removeTree(path: string): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (!stat) return;
+  if (!stat.isDirectory()) {
+    await unlink(path);
+    return;
+  }
+  for (const name of await readdir(path)) await removeTree(join(path, name));
+  await rmdir(path);
 }
 
 /**
@@ -198,13 +261,15 @@ async function planFolder(realRoot: string, folder: string, relFolder: string, i
         entries.push({ kind: 'copy', path: rel, mode, source: abs });
         continue;
       }
+      // Lone CRs as LF, as Jinja2 read (and wrote) them: an error's line is the line an editor shows.
+      const text = readLoneCrAsLf(bytes.toString('utf8'));
       try {
         if (input.mode.kind === 'syntax') {
-          input.renderer.check(bytes.toString('utf8'), `files/${rel}`);
+          input.renderer.check(text, `files/${rel}`);
           entries.push({ kind: 'text', path: rel, mode });
           continue;
         }
-        const rendered = input.renderer.render(bytes.toString('utf8'), input.values, `files/${rel}`);
+        const rendered = input.renderer.render(text, input.values, `files/${rel}`);
         // A file with errors elsewhere is written by no one: staging stops at the first problem.
         if (input.mode.kind === 'write' && input.problems.length === 0) {
           entries.push({ kind: 'text', path: rel, mode, staged: await stage(input.mode.stagingDir, entries.length, rendered, mode) });

@@ -68,6 +68,21 @@ describe('environment values no process can be started with', () => {
     expect(r2.stderr.length).toBeLessThan(5000);
     expect(fs.existsSync(path.join(big.workspaceDir, 'runs'))).toBe(false);
   });
+
+  it('secrets each under 128 KiB whose sum is over ARG_MAX are refused before the run starts, naming the largest, never a value', async () => {
+    // 24 × 100 KB: every entry fits, the whole (2.4 MB) is over the default 2 MiB (an 8 MiB stack limit / 4).
+    const keys = Array.from({ length: 24 }, (_, i) => `PART_${i}`);
+    const secrets = keys.map((k, i) => `- key: ${k}\n  value: ${SECRET}${'x'.repeat(100_000 + i)}\n`).join('');
+    const envs = keys.map((k) => `- key: ${k}\n`).join('');
+    const { projectDir, workspaceDir } = makeProject(`${TASKS}envs:\n${envs}`, { '.secrets/dev_secrets.yml': secrets });
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_HOME: makeTempDir() } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/the run's environment is \d+ bytes in \d+ entries; with 16384 bytes for a command's arguments that is over the \d+ bytes Linux gives a new process's environment and arguments together \(ARG_MAX/);
+    expect(r.stderr).toMatch(/the largest: "PART_23" \(secret "PART_23" of .*dev_secrets\.yml:47, taken by envs\[23\]\) 100052 bytes/);
+    expect(r.stderr).not.toContain(SECRET);
+    expect(r.stderr.length).toBeLessThan(5000);
+    expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+  });
 });
 
 describe('vars PyYAML read as datetimes or bytes', () => {
