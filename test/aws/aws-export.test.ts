@@ -122,6 +122,23 @@ describe('cloud export --format cloudformation', () => {
     expect(fs.readdirSync(mine).sort()).toEqual(['README.md', 'main.tf']);
   });
 
+  it('exporting the other format into the same folder replaces the earlier export, and back again', async () => {
+    const out = path.join(makeTempDir(), 'mix');
+    const templates = ['boundary.template.json', 'bucket.template.json', 'resources.template.json', 'task.template.json'];
+    expect((await cli(['cloud', 'export', '-p', projectDir, '--format', 'cloudformation', '-o', out])).code).toBe(0);
+    const terraform = await cli(['cloud', 'export', '-p', projectDir, '--format', 'terraform', '-o', out]);
+    expect(terraform.code, terraform.stderr).toBe(0);
+    // The templates were handoff's (listed in the manifest): they go, the folder holds the Terraform module only.
+    expect(fs.readdirSync(out).sort()).toEqual(['.handoff-export', 'README.md', 'main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
+    const back = await cli(['cloud', 'export', '-p', projectDir, '--format', 'cloudformation', '-o', out]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['.handoff-export', 'README.md', ...templates]);
+    // A file of the user's beside the export stays whatever is exported.
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'mine\n');
+    expect((await cli(['cloud', 'export', '-p', projectDir, '--format', 'terraform', '-o', out])).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine\n');
+  });
+
   it('refuses an unknown format and a missing folder before anything else', async () => {
     const bad = await cli(['cloud', 'export', '-p', projectDir, '--format', 'pulumi', '-o', makeTempDir()]);
     expect(bad.code).toBe(2);

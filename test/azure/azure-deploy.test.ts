@@ -412,6 +412,16 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
     expect(main).toContain('prevent_destroy = true');
     // Only the AWS provider plugin is available offline, so `terraform validate` cannot run for azurerm; fmt needs no plugin.
     execFileSync('terraform', ['fmt', '-check', '-diff', out], { stdio: 'pipe' });
+    // Its own files are replaced; a folder with the user's main.tf and README.md is refused, nothing written.
+    expectOk(await cli(['cloud', 'export', '-p', projectDir, '--format', 'terraform', '-o', out, '-v', 'version=0.1']));
+    const mine = makeTempDir('handoff-azure-mine-');
+    fs.writeFileSync(path.join(mine, 'README.md'), '# my own notes\n');
+    fs.writeFileSync(path.join(mine, 'main.tf'), 'resource "x" "y" {}\n');
+    const refused = await cli(['cloud', 'export', '-p', projectDir, '--format', 'terraform', '-o', mine, '-v', 'version=0.1']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('would overwrite main.tf, README.md');
+    expect(fs.readFileSync(path.join(mine, 'main.tf'), 'utf8')).toBe('resource "x" "y" {}\n');
+    expect(fs.readdirSync(mine).sort()).toEqual(['README.md', 'main.tf']);
   });
 
   it('deletes the task (job, schedules, alert, identity and its grants), then the resources', async () => {

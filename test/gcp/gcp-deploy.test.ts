@@ -432,6 +432,23 @@ describe('cloud export --format terraform', () => {
     expect(cloudformation.code).toBe(2);
     expect(cloudformation.stderr).toContain('unknown export format "cloudformation" for the gcp provider');
   });
+
+  it('replaces its own export, and never the main.tf and README.md of the user\'s folder', async () => {
+    const out = makeTempDir('handoff-gcp-export-');
+    expect((await cli(['cloud', 'export', '-p', words, '-o', out])).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, '.handoff-export'), 'utf8')).toBe('main.tf\nREADME.md\n');
+    const again = await cli(['cloud', 'export', '-p', words, '-o', out]);
+    expect(again.code, again.stderr).toBe(0);
+    const mine = makeTempDir('handoff-gcp-mine-');
+    fs.writeFileSync(path.join(mine, 'README.md'), '# my own notes\n');
+    fs.writeFileSync(path.join(mine, 'main.tf'), 'resource "x" "y" {}\n');
+    const refused = await cli(['cloud', 'export', '-p', words, '-o', mine]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('would overwrite main.tf, README.md');
+    expect(fs.readFileSync(path.join(mine, 'README.md'), 'utf8')).toBe('# my own notes\n');
+    expect(fs.readFileSync(path.join(mine, 'main.tf'), 'utf8')).toBe('resource "x" "y" {}\n');
+    expect(fs.readdirSync(mine).sort()).toEqual(['README.md', 'main.tf']);
+  });
 });
 
 describe('teardown', () => {

@@ -1,6 +1,7 @@
 // `cloud export --format cloudformation|terraform -o DIR`: the infrastructure of `cloud deploy` as files a team can own.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { UserError } from '../../../errors.js';
 import type { Deploy, Project } from '../../../project/types.js';
 import { parseSchedule } from '../../../schedule/parse-schedule.js';
 import type { AwsProvider } from '../aws-provider.js';
@@ -12,7 +13,7 @@ import { prepareTaskStack, type PreparedTaskStack } from '../deploy/prepare-stac
 import { createDeployNames, type DeployNames } from '../names.js';
 import { createScheduleRequest, type ScheduleRequest } from '../stacks/schedule-request.js';
 import { importValue, ref, split, type Resource, type Template } from '../stacks/template.js';
-import { assertExportTargetsFree, EXPORT_MANIFEST, shellQuote } from './export-targets.js';
+import { writeExportFiles } from '../../deploy/export-files.js';
 import { BUCKET_PLACEHOLDER, createTerraformModule, IMAGE_PLACEHOLDER, type TerraformModuleInput } from './terraform-export.js';
 
 export type ExportFormat = 'cloudformation' | 'terraform';
@@ -34,6 +35,19 @@ export interface ExportResult {
 }
 
 /**
+ * A schedule's logical id (letters and digits only, like every logical id): `target-1` → ScheduleTarget1,
+ * `target-daily-run` → ScheduleTargetDailyRun. Names of digits, or of lowercase words joined by single hyphens, read
+ * back from that form without doubt; any other (`nightly_load`, `Daily`, `a.b`, `1-2`) would meet another name in it
+ * (`nightly-load`, `daily`, `a-b`, `12`), so it also gets 8 hex digits of its exact name: two schedules that deploy
+ * makes stay two resources, and an id depends on its own name only, never on the other schedules of the project.
+ */
+export function toScheduleLogicalId(name: string): string {
+  const words = name.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const plain = /^target-([0-9]+|[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*)$/.test(name);
+  return plain ? `Schedule${words}` : `Schedule${words}${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+/**
  * The task stack with the schedules in it, for teams that deploy with CloudFormation themselves (handoff keeps
  * schedules out of its stacks so `cloud schedule` can change them without a stack update).
  */
@@ -42,6 +56,7 @@ export function addSchedulesToTaskTemplate(names: DeployNames, task: Template, s
   const resources: Record<string, Resource> = { ...task.Resources };
   resources.ScheduleGroup = { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: names.scheduleGroup } };
   const roleArn = deploy.platform_config?.role_arn ?? importValue(names.exports.schedulerRoleArn);
+  const scheduleIds = new Map<string, string>();
   schedules.forEach((s) => {
     const ecs = s.Target.EcsParameters;
     const target: Record<string, unknown> = ecs
@@ -77,11 +92,21 @@ export function addSchedulesToTaskTemplate(names: DeployNames, task: Template, s
     };
     if (s.ScheduleExpressionTimezone) properties.ScheduleExpressionTimezone = s.ScheduleExpressionTimezone;
     if (s.Description) properties.Description = s.Description;
-    // `target-1` → ScheduleTarget1 (logical ids are alphanumeric).
-    const id = s.Name.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-    resources[`Schedule${id}`] = { Type: 'AWS::Scheduler::Schedule', Properties: properties };
+    const id = toScheduleLogicalId(s.Name);
+    const other = scheduleIds.get(id);
+    if (other !== undefined) {
+      // Only when 8 hex digits of two different names agree (see toScheduleLogicalId).
+      throw new UserError(`schedules ${other} and ${s.Name} would get the same CloudFormation logical id ${id}`, { fix: 'rename the target_id of one of them' });
+    }
+    scheduleIds.set(id, s.Name);
+    resources[id] = { Type: 'AWS::Scheduler::Schedule', Properties: properties };
   });
   return { ...task, Description: `${task.Description}, schedules`, Resources: resources };
+}
+
+/** One shell word: `'…'`, with each `'` written as `'"'"'`. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
 function describeCloudFormationDeploy(names: DeployNames, stacks: { file: string; stack: DesiredStack }[]): string {
@@ -212,13 +237,6 @@ export async function exportProject(request: ExportRequest): Promise<ExportResul
     out.push(...Object.entries(files));
     out.push(['README.md', describeTerraformModule(names, project)]);
   }
-  const written = out.map(([file]) => file);
-  assertExportTargetsFree(dir, written);
-  await mkdir(dir, { recursive: true });
-  for (const [file, text] of out) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-  await writeFile(path.join(dir, EXPORT_MANIFEST), `${written.join('\n')}\n`);
+  const written = await writeExportFiles(dir, out);
   return { format: request.format, dir, files: written, image: image.uri };
 }

@@ -13,7 +13,7 @@ import { readTaskFiles } from '../deploy/read-task-files.js';
 import { createDeployNames } from '../names.js';
 import { createScheduleRequest } from '../stacks/schedule-request.js';
 import { createTaskStack } from '../stacks/task-stack.js';
-import { addSchedulesToTaskTemplate, createModuleInput } from './export-project.js';
+import { addSchedulesToTaskTemplate, createModuleInput, toScheduleLogicalId } from './export-project.js';
 import { createTerraformModule } from './terraform-export.js';
 
 const names = createDeployNames({ resourceGroup: 'etl', task: 'wordcount', stage: 'dev', accountId: '123456789012', region: 'us-east-1' });
@@ -139,6 +139,16 @@ describe('terraform export: a reusable module', () => {
     expect(existing['variables.tf']).toContain('default     = "arn:aws:iam::123456789012:role/ecs-execution"');
   });
 
+  it('leaves HO_STAGE (the deployed stage, which the module sets) out of the schedules\' default envs, as var.schedules\' validation requires', async () => {
+    const project = loadFixture('');
+    project.schedules[0]!.envs.push({ key: 'HO_STAGE', value: 'dev' });
+    const files = await buildModule(project);
+    const defaults = files['variables.tf']!.slice(files['variables.tf']!.indexOf('variable "schedules"'));
+    expect(defaults).toContain('!contains(keys(s.envs), "HO_STAGE")');
+    expect(defaults.slice(defaults.indexOf('default'), defaults.indexOf('validation'))).not.toContain('HO_STAGE');
+    expect(defaults).toContain('__VARS = "start=$(date -I) x=$${HOME}"');
+  });
+
   it('makes the network, cluster, execution role and boundary only when their variable is null, and leaves no CloudFormation behind', async () => {
     const { 'main.tf': main, 'outputs.tf': outputs } = await modules.full!();
     expect(main).not.toMatch(/Fn::|"Ref"|\$\{AWS::|handoff-module-/);
@@ -191,6 +201,19 @@ describe('cloudformation export', () => {
     expect(withSchedules.Resources.ScheduleTarget2?.Properties).toMatchObject({ State: 'DISABLED', ScheduleExpression: 'rate(1 hour)' });
     // The stack's own resources are untouched.
     expect(Object.keys(withSchedules.Resources).filter((k) => !k.startsWith('Schedule'))).toEqual(Object.keys(fullTask.Resources));
+  });
+
+  it('gives each schedule its own logical id: target_ids that differ only in case or punctuation stay two schedules, as deploy makes them', () => {
+    const ids = ['nightly-load', 'nightly_load', 'daily', 'Daily', 'a.b', 'a-b', '1-2', '12'];
+    const many = ids.map((id, i) => createScheduleRequest(names, { ...schedules[1]!, target_id: id, path: `schedules[${i}]` }, { ...target, expression: 'rate(1 hour)' }));
+    const template = addSchedulesToTaskTemplate(names, fullTask, many);
+    const scheduled = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Scheduler::Schedule');
+    expect(scheduled.map(([, r]) => (r.Properties as { Name: string }).Name)).toEqual(ids.map((id) => `target-${id}`));
+    // Plain ids keep their readable logical id; the others add 8 hex digits of their exact name, whatever else is declared.
+    expect(scheduled.map(([id]) => id)).toEqual(expect.arrayContaining(['ScheduleTargetNightlyLoad', 'ScheduleTargetDaily', 'ScheduleTargetAB', 'ScheduleTarget12']));
+    expect(scheduled.map(([id]) => id).filter((id) => /^ScheduleTarget(NightlyLoad|Daily|AB|12)[0-9a-f]{8}$/.test(id))).toHaveLength(4);
+    expect(toScheduleLogicalId('target-nightly_load')).toBe(scheduled[1]![0]);
+    expect(toScheduleLogicalId('target-1')).toBe('ScheduleTarget1');
   });
 
   it.skipIf(spawnSync('cfn-lint', ['--version']).status !== 0)('passes cfn-lint, informational checks included', () => {

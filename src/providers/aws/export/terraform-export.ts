@@ -201,7 +201,10 @@ function createScheduleDefault(s: Schedule): Record<string, HclValue> {
   if (!s.enabled) out.enabled = false;
   const description = s.description ?? s.name;
   if (description) out.description = description;
-  if (s.envs.length > 0) out.envs = Object.fromEntries(s.envs.map((env) => [env.key, env.value]));
+  // HO_STAGE is left out: createScheduleRequest accepted it only as the deployed stage, which the module sets itself,
+  // and var.schedules' validation refuses the key (a default that failed it would stop every `terraform plan`).
+  const envs = s.envs.filter((env) => env.key !== 'HO_STAGE');
+  if (envs.length > 0) out.envs = Object.fromEntries(envs.map((env) => [env.key, env.value]));
   return out;
 }
 

@@ -7,7 +7,7 @@ import { CONTAINER_OWNER_METADATA, findContainerConflict } from './check-ownersh
 import { createEnvironmentBody, createWorkspaceBody } from '../resources/environment.js';
 import { createActionGroupBody, createAlertRuleBody } from '../resources/failure-alert.js';
 import { createDeployerGrants, createTaskGrants } from '../resources/role-definitions.js';
-import { createBlobContainerBody, createKeyVaultBody, createStorageAccountBody } from '../resources/store-resources.js';
+import { createBlobContainerBody, createKeyVaultBody, createStorageAccountBody, MANAGED_TAGS } from '../resources/store-resources.js';
 import { createTaskJob, type JobInput } from '../resources/task-job.js';
 import type { ArmResource } from '../sdk/arm.js';
 import { readCallerIdentity, type CallerIdentity } from '../sdk/azure-client-config.js';
@@ -80,7 +80,7 @@ export async function createBucketSteps(provider: AzureProvider): Promise<Resour
   const deployerGrants = createDeployerGrants(names, caller.objectId, caller.principalType);
   return [
     ensureStep('bucket', 'Azure resource group', names.azureResourceGroup, () => arm.getResourceGroup(names.azureResourceGroup), async () => {
-      await arm.ensureResourceGroup(names.azureResourceGroup, names.location, { 'handoff-managed': 'true' });
+      await arm.ensureResourceGroup(names.azureResourceGroup, names.location, { ...MANAGED_TAGS });
     }),
     ensureStep('bucket', 'storage account', names.storageAccount, () => arm.get(names.storageAccountId, 'Microsoft.Storage/storageAccounts'), async () => {
       await arm.put(names.storageAccountId, 'Microsoft.Storage/storageAccounts', createStorageAccountBody(names));

@@ -1,6 +1,6 @@
 // `cloud export --format terraform -o DIR` for azure: the infrastructure of `cloud deploy` as files a team can own.
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeExportFiles } from '../../deploy/export-files.js';
 import type { ExportOutcome, ExportRequest } from '../../deployment.js';
 import type { AzureProvider } from '../azure-provider.js';
 import { checkDeployInput } from '../azure-deployment.js';
@@ -48,8 +48,9 @@ export async function exportAzureProject(request: ExportRequest & { provider: Az
     ...(workspace?.id ? { existingWorkspaceId: workspace.id } : {}),
   });
   const dir = path.resolve(request.outDir);
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'main.tf'), text);
-  await writeFile(path.join(dir, 'README.md'), describeTerraformDeploy(names));
-  return { format: request.format, dir, files: ['main.tf', 'README.md'], image: image.uri };
+  const files = await writeExportFiles(dir, [
+    ['main.tf', text],
+    ['README.md', describeTerraformDeploy(names)],
+  ]);
+  return { format: request.format, dir, files, image: image.uri };
 }

@@ -5,6 +5,7 @@ import { TRIGGER_ENV } from '../../deploy/run-environment.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../resources/environment.js';
 import { createFailureQuery } from '../resources/failure-alert.js';
 import { createPrefixCondition } from '../resources/role-definitions.js';
+import { createContainerMetadata, MANAGED_TAGS } from '../resources/store-resources.js';
 import { planScheduleTrigger } from '../resources/schedule-trigger.js';
 import { createRecurrenceTrigger, createStartJobAction, RECURRENCE_TRIGGER, START_ACTION } from '../resources/schedule-workflow.js';
 import { DEFAULT_REPLICA_TIMEOUT, resolveJobResources } from '../resources/task-job.js';
@@ -25,9 +26,12 @@ const ref = makeExpr;
 const RG = ref('azurerm_resource_group.main.name');
 const LOCATION = ref('azurerm_resource_group.main.location');
 
-/** `1` → `schedule_1`, `daily-run` → `schedule_daily_run`: Terraform names are identifiers. */
+/**
+ * `1` → `schedule_1`, `daily-run` → `schedule_daily-run`: the target_id as it is (letters, digits, - and _, which
+ * names.scheduleJob enforces and Terraform names allow), so two target_ids never share one resource name.
+ */
 function toResourceName(targetId: string): string {
-  return `schedule_${targetId.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  return `schedule_${targetId}`;
 }
 
 function roleAssignment(name: string, body: Record<string, HclValue>): HclBlock {
@@ -74,7 +78,8 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
   blocks.push(makeBlock('terraform', [], { required_providers: makeBlock('required_providers', [], { azurerm: { source: 'hashicorp/azurerm', version: '~> 4.0' } }) }));
   blocks.push(makeBlock('provider', ['azurerm'], { subscription_id: names.subscriptionId, storage_use_azuread: true, features: makeBlock('features', [], {}) }));
   blocks.push(makeBlock('data', ['azurerm_client_config', 'current'], {}));
-  blocks.push(makeBlock('resource', ['azurerm_resource_group', 'main'], { name: names.azureResourceGroup, location: names.location }));
+  // The same marks as `cloud deploy` puts on what it makes (handoff-managed, the owner tags, the container's owner).
+  blocks.push(makeBlock('resource', ['azurerm_resource_group', 'main'], { name: names.azureResourceGroup, location: names.location, tags: { ...MANAGED_TAGS } }));
 
   blocks.push({ comment: 'The store: project.yml, files/, artifacts/ and runs/ of each task under <task>/ in the Blob container.' });
   blocks.push(
@@ -88,10 +93,19 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
       https_traffic_only_enabled: true,
       allow_nested_items_to_be_public: false,
       shared_access_key_enabled: false,
+      tags: { ...MANAGED_TAGS },
       lifecycle: makeBlock('lifecycle', [], { prevent_destroy: true }),
     }),
   );
-  blocks.push(makeBlock('resource', ['azurerm_storage_container', 'store'], { name: names.blobContainer, storage_account_id: ref('azurerm_storage_account.store.id'), container_access_type: 'private' }));
+  blocks.push(
+    makeBlock('resource', ['azurerm_storage_container', 'store'], {
+      name: names.blobContainer,
+      storage_account_id: ref('azurerm_storage_account.store.id'),
+      container_access_type: 'private',
+      // The owner mark that lets a later deploy tell this store from another project's (check-ownership.ts).
+      metadata: createContainerMetadata(names),
+    }),
+  );
   blocks.push(
     makeBlock('resource', ['azurerm_key_vault', 'secrets'], {
       name: names.keyVault,
@@ -101,6 +115,7 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
       sku_name: 'standard',
       enable_rbac_authorization: true,
       soft_delete_retention_days: 90,
+      tags: { ...MANAGED_TAGS },
     }),
   );
   for (const [name, role, scope] of [
@@ -129,9 +144,16 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
   let workspaceId: HclValue;
   if (names.ownsEnvironment) {
     blocks.push(
-      makeBlock('resource', ['azurerm_log_analytics_workspace', 'logs'], { name: names.logWorkspace, resource_group_name: RG, location: LOCATION, sku: 'PerGB2018', retention_in_days: deploy.log_retention_days ?? DEFAULT_LOG_RETENTION_DAYS }),
+      makeBlock('resource', ['azurerm_log_analytics_workspace', 'logs'], {
+        name: names.logWorkspace,
+        resource_group_name: RG,
+        location: LOCATION,
+        sku: 'PerGB2018',
+        retention_in_days: deploy.log_retention_days ?? DEFAULT_LOG_RETENTION_DAYS,
+        tags: { ...names.tags },
+      }),
     );
-    blocks.push(makeBlock('resource', ['azurerm_container_app_environment', 'env'], { name: names.environment, resource_group_name: RG, location: LOCATION, log_analytics_workspace_id: ref('azurerm_log_analytics_workspace.logs.id') }));
+    blocks.push(makeBlock('resource', ['azurerm_container_app_environment', 'env'], { name: names.environment, resource_group_name: RG, location: LOCATION, log_analytics_workspace_id: ref('azurerm_log_analytics_workspace.logs.id'), tags: { ...names.tags } }));
     workspaceId = ref('azurerm_log_analytics_workspace.logs.id');
   } else {
     blocks.push(makeBlock('data', ['azurerm_container_app_environment', 'env'], { name: names.environment, resource_group_name: RG }));
@@ -220,6 +242,7 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
         resource_group_name: RG,
         short_name: names.actionGroupShortName,
         email_receiver: makeBlock('email_receiver', [], { name: 'alarm_email', email_address: deploy.alarm_email, use_common_alert_schema: true }),
+        tags: { ...names.tags },
       }),
     );
   }
@@ -242,6 +265,7 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
         failing_periods: makeBlock('failing_periods', [], { minimum_failing_periods_to_trigger_alert: 1, number_of_evaluation_periods: 1 }),
       }),
       action: deploy.alarm_email ? makeBlock('action', [], { action_groups: [ref('azurerm_monitor_action_group.alarm.id')] }) : undefined,
+      tags: { ...names.tags },
       depends_on: [ref('azurerm_container_app_job.task')],
     }),
   );

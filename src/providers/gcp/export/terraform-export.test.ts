@@ -65,6 +65,22 @@ describe('terraform export (google provider)', () => {
     expect(text).toContain('notification_channels = ["projects/acme-data/notificationChannels/42", google_monitoring_notification_channel.email.name]');
   });
 
+  it('names each schedule after its exact target_id, so nightly-load and nightly_load are two resources, as deploy makes them', () => {
+    const pair = yml.replace('  - target_id: nightly\n', '  - target_id: nightly-load\n    cron: "0 1 * * ? *"\n  - target_id: nightly_load\n');
+    const { project } = parseProject(pair, '/p/project.yml', '/p');
+    const names = createGcpNames({ resourceGroup: 'etl', task: 'rates', stage: 'prod', project: 'acme-data', region: 'europe-west1' });
+    const text = renderFile(createTerraformBlocks(names, project, names.imageUri('0.3')));
+    const resources = [...text.matchAll(/^resource "([^"]+)" "([^"]+)"/gm)].map(([, type, name]) => `${type}.${name}`);
+    expect(resources.length).toBe(new Set(resources).size);
+    expect(resources.filter((r) => r.startsWith('google_cloud_scheduler_job.'))).toEqual([
+      'google_cloud_scheduler_job.target_1',
+      'google_cloud_scheduler_job.target_nightly-load',
+      'google_cloud_scheduler_job.target_nightly_load',
+    ]);
+    expect(text).toContain('name        = "handoff_etl_rates_nightly-load"');
+    expect(text).toContain('name        = "handoff_etl_rates_nightly_load"');
+  });
+
   it.skipIf(!hasTerraform())('is left unchanged by terraform fmt', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-gcp-tf-'));
     try {

@@ -1,7 +1,7 @@
 // `cloud export --format terraform` on gcp: the resources of `cloud deploy` as one configuration of the hashicorp/google provider.
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Project } from '../../../project/types.js';
+import { writeExportFiles } from '../../deploy/export-files.js';
 import { HclBlock, makeBlock, makeCall, makeExpr, renderFile, type HclValue } from '../../deploy/hcl.js';
 import type { ExportOutcome } from '../../deployment.js';
 import type { GcpProvider } from '../gcp-provider.js';
@@ -13,10 +13,12 @@ import { createScheduleSpec } from '../resources/scheduler-job.js';
 
 const ref = makeExpr;
 
-/** `target-1` → `target_1`: a Terraform resource name. */
-function toTerraformName(text: string): string {
-  const name = text.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
-  return /^[A-Za-z_]/.test(name) ? name : `_${name}`;
+/**
+ * `1` → `target_1`, `nightly-load` → `target_nightly-load`: the target_id as it is (letters, digits, - and _, which
+ * names.scheduleJobId enforces and Terraform names allow), so two target_ids never share one resource name.
+ */
+function toTerraformName(targetId: string): string {
+  return `target_${targetId}`;
 }
 
 function seconds(n: number): string {
@@ -164,7 +166,7 @@ export function createTerraformBlocks(names: GcpNames, project: Project, image: 
   for (const schedule of project.schedules) {
     const spec = createScheduleSpec(names, deploy, schedule);
     blocks.push(
-      makeBlock('resource', ['google_cloud_scheduler_job', toTerraformName(`target-${schedule.target_id}`)], {
+      makeBlock('resource', ['google_cloud_scheduler_job', toTerraformName(schedule.target_id)], {
         name: spec.name.slice(spec.name.lastIndexOf('/') + 1),
         region: names.region,
         description: spec.description,
@@ -209,8 +211,9 @@ export async function exportTerraform(input: { provider: GcpProvider; project: P
   // Built before anything is written: a value that cannot work fails with the folder untouched.
   const main = renderFile(createTerraformBlocks(input.provider.names, input.project, input.image));
   const dir = path.resolve(input.outDir);
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'main.tf'), main);
-  await writeFile(path.join(dir, 'README.md'), describeTerraformDeploy(input.provider.names));
-  return { format: 'terraform', dir, files: ['main.tf', 'README.md'], image: input.image };
+  const files = await writeExportFiles(dir, [
+    ['main.tf', main],
+    ['README.md', describeTerraformDeploy(input.provider.names)],
+  ]);
+  return { format: 'terraform', dir, files, image: input.image };
 }
