@@ -45,7 +45,7 @@ tasks:
     const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
     expect(run.code).toBe(0);
     expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'use_stdout.log'), 'utf8').trim()).toBe(venv);
-  });
+  }, 180_000);
 
   it('recreates a venv whose creation was interrupted, instead of installing into the global Python through it', async () => {
     const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v1\n  command: command -v pip > pip-used.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
@@ -58,7 +58,7 @@ tasks:
     expect(r.stderr).toContain('Recreating venv v1: its creation was interrupted');
     expect(fs.existsSync(path.join(bin, 'activate'))).toBe(true);
     expect(fs.readFileSync(path.join(workspaceDir, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
-  });
+  }, 180_000);
 
   it('recreates a venv that is not where it was made (a moved or copied workspace), whose pip would be the global one or the old workspace\'s', async () => {
     const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: command -v pip > pip-used.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
