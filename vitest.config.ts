@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/global-temp-dir.ts'],
+    // Every venv handoff makes gets `pip install wheel`; where pip's default index is unreachable (this machine and CI
+    // reach only a local mirror), pip's five retries of it cost some 16 s per venv. One try is enough for tests.
+    env: { PIP_RETRIES: process.env.PIP_RETRIES ?? '0' },
   },
 });

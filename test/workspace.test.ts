@@ -45,7 +45,7 @@ tasks:
     const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
     expect(run.code).toBe(0);
     expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'use_stdout.log'), 'utf8').trim()).toBe(venv);
-  });
+  }, 180_000);
 
   it('recreates a venv whose creation was interrupted, instead of installing into the global Python through it', async () => {
     const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v1\n  command: command -v pip > pip-used.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
@@ -58,7 +58,7 @@ tasks:
     expect(r.stderr).toContain('Recreating venv v1: its creation was interrupted');
     expect(fs.existsSync(path.join(bin, 'activate'))).toBe(true);
     expect(fs.readFileSync(path.join(workspaceDir, 'pip-used.txt'), 'utf8').trim()).toBe(path.join(bin, 'pip'));
-  });
+  }, 180_000);
 
   it('recreates a venv that is not where it was made (a moved or copied workspace), whose pip would be the global one or the old workspace\'s', async () => {
     const { projectDir, workspaceDir } = makeProject('installs:\n- venv: v\n  command: command -v pip > pip-used.txt\ntasks:\n- name: a\n  commands:\n  - command: echo a\n');
@@ -108,6 +108,36 @@ tasks:
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/install of venv broken failed: "exit 7" exited with code 7 \(installs\[0\]\)/);
   });
+
+  // A plain setup.py package, as Singer taps were written: pip builds it with bdist_wheel, which needs the wheel package.
+  const setupPyTap = {
+    'files/tap_pkg/setup.py': "from setuptools import setup\nsetup(name='tap-demo', version='0.1', py_modules=['tap_demo'], entry_points={'console_scripts': ['tap-demo=tap_demo:main']})\n",
+    'files/tap_pkg/tap_demo.py': "def main():\n    print('demo')\n",
+  };
+  const setupPyProject = 'installs:\n- venv: tap\n  command: pip install --no-index --no-build-isolation ./files/tap_pkg\ntasks:\n- name: a\n  commands:\n  - command: tap-demo\n    venv: tap\n';
+
+  it('puts wheel into each venv it makes, as the original did, so a setup.py package installs without build isolation', async () => {
+    const { projectDir, workspaceDir } = makeProject(setupPyProject, setupPyTap);
+    const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Installing wheel into venv tap');
+    expect(r.stderr).toContain('Successfully installed tap-demo-0.1');
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'a_stdout.log'), 'utf8')).toBe('demo\n');
+  }, 240_000);
+
+  it('warns when pip cannot get wheel, goes on, and an install that then needs it says how to fix it', async () => {
+    const { projectDir, workspaceDir } = makeProject(setupPyProject, setupPyTap);
+    // No index and an empty find-links folder: pip can get nothing, as on a machine with no index reachable.
+    const nothing = path.join(path.dirname(projectDir), 'no-wheels');
+    fs.mkdirSync(nothing);
+    const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 180_000, env: { PIP_NO_INDEX: '1', PIP_FIND_LINKS: nothing } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/WARNING - could not install wheel into venv tap \(pip install wheel exited with code 1: ERROR: [^)]*wheel[^)]*\): an install that needs it/);
+    expect(r.stderr).toContain("invalid command 'bdist_wheel'");
+    expect(r.stderr).toMatch(/fix: its output says it needs the wheel package, which this venv lacks .* put `pip install wheel && ` before the command/);
+  }, 240_000);
 
   it('installs every entry of a venv that several entries share: made once, unchanged when none changed, --force redoes all', async () => {
     const yml = (second: string) => `

@@ -276,6 +276,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
             reporter: {
               info: (message) => options.emit({ type: 'log', level: 'info', message: run.masker.mask(message) }),
               output: (venv, line) => options.emit({ type: 'log', level: 'debug', message: `[${venv}] ${run.masker.mask(line)}` }),
+              warn: (message) => options.emit({ type: 'log', level: 'warning', message: run.masker.mask(message) }),
             },
           });
           for (const message of checkVenvsInstalled(run.project, run.paths.dir)) options.emit({ type: 'log', level: 'warning', message });

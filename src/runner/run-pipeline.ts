@@ -171,10 +171,12 @@ function startForkChildren(tail: ForkElement, ctx: TaskContext, parent: StartedP
 function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: string): StartedCommand {
   const extra = outputs.slice(1);
   const commandLine = ['tee', '-p', ...extra.map((_, i) => `/dev/fd/${i + 3}`)].join(' ');
+  // Shown in logs, records and the UI as handoff's own, so nobody takes it for one of the project's commands.
+  const shown = `handoff's fork copy (${commandLine})`;
   const tail = new StderrTail();
   const prepared: PreparedCommand = {
     commandLine,
-    maskedCommandLine: commandLine,
+    maskedCommandLine: shown,
     tail,
     spec: {
       name: 'fork',
@@ -192,7 +194,7 @@ function startTee(input: number, outputs: number[], ctx: TaskContext, taskName: 
           task: taskName,
           name: 'fork',
           pid: s.pid,
-          commandLine,
+          commandLine: shown,
           launcher: { pid: s.launcherPid, startTicks: s.launcherStartTicks },
           stderrLog: ctx.stderrLogOf(taskName, 'fork'),
         }),

@@ -10,6 +10,8 @@ import { FINGERPRINT_FILE, readFingerprint, realOrResolved, venvMadeElsewhere, t
 export interface InstallReporter {
   info(message: string): void;
   output(venv: string, line: string): void;
+  /** Something the user should act on that does not stop the install (default: reported through info). */
+  warn?(message: string): void;
   /** Each entry's outcome as it is known, the failed one included (it is also thrown), for a caller's --json result. */
   result?(result: InstallResult): void;
 }
@@ -328,19 +330,25 @@ export async function installVenvs(input: {
               fix: 'install the venv module for that Python (Debian: apt-get install python3-venv)',
             });
           }
+          await installWheel(plan, label, input.workspaceDir, venvEnv(baseEnv, plan.dir), input.reporter, control);
         }
       }
-      env = { ...baseEnv, VIRTUAL_ENV: plan.dir, PATH: `${path.join(plan.dir, 'bin')}${path.delimiter}${baseEnv.PATH ?? ''}` };
-      delete env.PYTHONHOME;
+      env = venvEnv(baseEnv, plan.dir);
     }
     const shown = mask(commandLine);
     input.reporter.info(`Installing ${label}: ${shown}`);
-    const code = await runInstallStep(commandLine, input.workspaceDir, env, (l) => input.reporter.output(venv ?? 'install', l), control);
+    let wantedWheel = false;
+    const code = await runInstallStep(commandLine, input.workspaceDir, env, (l) => {
+      if (NEEDS_WHEEL.test(l)) wantedWheel = true;
+      input.reporter.output(venv ?? 'install', l);
+    }, control);
     if (code !== 0) {
       done({ index, venv, status: 'failed', exitCode: code });
       throw new UserError(`install of ${label} failed: "${shown}" exited with code ${code} (installs[${index}])`, {
         exitCode: 1,
-        fix: 'fix the install command in project.yml (its output is above) and run workspace install again',
+        fix: wantedWheel
+          ? 'its output says it needs the wheel package, which this venv lacks (handoff installs wheel into each venv it makes, as the original did; see the warning from when this one was made): put `pip install wheel && ` before the command, or make wheel reachable to pip and run workspace install --force'
+          : 'fix the install command in project.yml (its output is above) and run workspace install again',
       });
     }
     if (plan && plan.entries[plan.entries.length - 1] === index) {
@@ -349,6 +357,40 @@ export async function installVenvs(input: {
     done({ index, venv, status: 'installed' });
   }
   return results;
+}
+
+/** What setuptools and Python print when a build needs the wheel package and it is missing. */
+const NEEDS_WHEEL = /invalid command 'bdist_wheel'|No module named '?wheel'?(?![\w.])/;
+
+/** The environment of commands run inside a venv: its bin/ first on PATH and VIRTUAL_ENV set, as `activate` does. */
+function venvEnv(baseEnv: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...baseEnv, VIRTUAL_ENV: dir, PATH: `${path.join(dir, 'bin')}${path.delimiter}${baseEnv.PATH ?? ''}` };
+  delete env.PYTHONHOME;
+  return env;
+}
+
+/**
+ * Puts the wheel package into a venv just made, as the original handoff did for every venv (`pip install wheel`):
+ * `python setup.py bdist_wheel`, `pip install --no-build-isolation` of a setup.py package and code importing wheel
+ * need it, and `python -m venv` does not install it. It uses pip's own settings (index, mirror, find-links). When pip
+ * cannot get it (no index reachable), the install goes on without it, with a warning that says what may fail.
+ */
+async function installWheel(plan: VenvPlan, label: string, workspaceDir: string, env: NodeJS.ProcessEnv, reporter: InstallReporter, control: StepControl): Promise<void> {
+  reporter.info(`Installing wheel into ${label} (as the original handoff did into every venv it made)`);
+  const python = path.join(plan.dir, 'bin', 'python');
+  const lines: string[] = [];
+  const code = await runInstallStep(`${shellQuote(python)} -m pip install wheel`, workspaceDir, env, (line) => {
+    lines.push(line);
+    reporter.output(plan.venv, line);
+  }, control);
+  if (code === 0) return;
+  const said = lines.map((line) => line.trim()).filter((line) => /^ERROR:/.test(line)).pop();
+  (reporter.warn ?? reporter.info).call(
+    reporter,
+    `could not install wheel into ${label} (pip install wheel exited with code ${code}${said ? `: ${said}` : ''}): an install that needs it ` +
+      `(python setup.py bdist_wheel, pip install --no-build-isolation of a setup.py package) fails with "invalid command 'bdist_wheel'"; ` +
+      'make wheel reachable to pip and run workspace install --force, or start the install command with `pip install wheel && `',
+  );
 }
 
 function shellQuote(value: string): string {

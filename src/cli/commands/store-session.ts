@@ -52,6 +52,7 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     cloudProvider: options.cloudProvider,
     profile: options.cloudProfile,
     stage: options.stage,
+    hostEnv: process.env,
   });
   const needed = await check?.(target, project);
   if (needed?.project && !project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });

@@ -122,6 +122,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
         reporter: {
           info: (m) => log.log('info', masker.mask(m)),
           output: (venv, line) => log.log('info', `[${venv}] ${masker.mask(line)}`),
+          warn: (m) => log.log('warning', masker.mask(m)),
           result: (r) => results.push(r),
         },
       });

@@ -1,5 +1,6 @@
 // Which store a command uses: deploy keys, -e overrides, --cloud-provider, and the errors when names are missing.
 import { describe, expect, it } from 'vitest';
+import type { UserError } from '../../errors.js';
 import { resolveDeployTarget } from './deploy-target.js';
 
 describe('resolveDeployTarget', () => {
@@ -27,5 +28,36 @@ describe('resolveDeployTarget', () => {
     );
     expect(() => resolveDeployTarget({ envs: { resource_group: 'rg' }, stage: 'dev' })).toThrow('no task: deploy.task is not set');
     expect(() => resolveDeployTarget({ envs: { resource_group: 'rg', task: 't' }, cloudProvider: 'oracle', stage: 'dev' })).toThrow('unknown cloud provider "oracle"');
+  });
+
+  it('says the original handoff\'s container variables are not read, and gives the -e that does the same', () => {
+    const hostEnv = { HO_RESOURCE_GROUP: 'dev-etl', HO_TASK: 'exchange-rates', HO_BUCKET: 'acme-dev-etl' };
+    const error = (() => {
+      try {
+        resolveDeployTarget({ stage: 'dev', hostEnv });
+      } catch (e) {
+        return e as UserError;
+      }
+      throw new Error('no error');
+    })();
+    expect(error.message).toBe(
+      "no resource group: deploy.resource_group is not set (HO_RESOURCE_GROUP=dev-etl, HO_TASK=exchange-rates, HO_BUCKET=acme-dev-etl are set: the original handoff's container variables, which handoff does not read)",
+    );
+    // The stage prefix is the original's: the bare name is what -e takes (never read silently: it would become dev-dev-etl).
+    expect(error.fix).toBe(
+      "pass -e resource_group=etl task=exchange-rates bucket=acme-dev-etl (handoff adds the stage prefix itself: the original's HO_RESOURCE_GROUP=dev-etl carries it), or -p <project> whose project.yml has deploy.resource_group and deploy.task",
+    );
+    // A value without this stage's prefix is not guessed at; a name given with -e is kept.
+    expect(() => resolveDeployTarget({ stage: 'prod', envs: { task: 't' }, hostEnv: { HO_RESOURCE_GROUP: 'dev-etl' } })).toThrow(
+      expect.objectContaining({ fix: expect.stringMatching(/^pass -e resource_group=<name without the stage prefix> task=t \(/) }),
+    );
+    expect(() => resolveDeployTarget({ stage: 'dev', envs: { resource_group: 'etl' }, hostEnv: { HO_TASK: 'rates' } })).toThrow(
+      "no task: deploy.task is not set (HO_TASK=rates is set: the original handoff's container variables, which handoff does not read)",
+    );
+    // They are never taken as the store's names, and change nothing when the names are given.
+    expect(resolveDeployTarget({ stage: 'dev', envs: { resource_group: 'etl', task: 't' }, hostEnv }).resourceGroup).toBe('etl');
+    expect(() => resolveDeployTarget({ stage: 'dev', hostEnv: { HO_BUCKET: 'b' } })).toThrow(
+      expect.objectContaining({ fix: 'pass -p <project> whose project.yml has deploy.resource_group, or -e resource_group=<name> task=<name>' }),
+    );
   });
 });
