@@ -117,7 +117,13 @@ export async function renderFiles(input: {
     // The new tree is built whole beside W/files, then takes its place: a stop leaves W/files all old or all new.
     const tree = join(stagingDir, 'files');
     await writeEntries(tree, entries, input.stop);
-    await swapFolders(tree, targetRoot, previous);
+    if (!(await swapFolders(tree, targetRoot, previous))) {
+      // W/files could not be moved (EXDEV: a folder of a container image's lower layer, on overlayfs without
+      // redirect_dir, as in every image handoff builds): the rendered files are moved in one by one, each whole.
+      const fromTree = entries.map((e) => (e.kind === 'text' ? { ...e, staged: join(tree, ...e.path.split('/')) } : e));
+      await writeEntries(targetRoot, fromTree, input.stop);
+      await removeUnplanned(targetRoot, '', new Map(entries.map((e) => [e.path, e.kind])));
+    }
     return { files };
   } finally {
     await removeStaging(stagingDir);
@@ -143,17 +149,21 @@ async function removeStaging(stagingDir: string): Promise<void> {
  * Puts the new tree in W/files' place with two renames (Linux's atomic exchange is not in Node.js), and asks no stop
  * between them: a signal or a timeout is acted on only between files, so the switch is whole. Only a SIGKILL between
  * the renames leaves W/files missing, the previous tree whole beside it: recoverSwap puts it back at the next render.
+ * False, with nothing moved, when W/files cannot be renamed (EXDEV).
  */
-async function swapFolders(tree: string, targetRoot: string, previous: string): Promise<void> {
+async function swapFolders(tree: string, targetRoot: string, previous: string): Promise<boolean> {
   let moved = true;
   try {
     await rename(targetRoot, previous);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error('move the previous files/ of the workspace aside', { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV') return false;
+    if (code !== 'ENOENT') throw new Error('move the previous files/ of the workspace aside', { cause: error });
     moved = false;
   }
   await rename(tree, targetRoot);
   if (moved) await removeTree(previous);
+  return true;
 }
 
 /** Finishes a switch a killed handoff left half done (see swapFolders): W/files is then the whole previous tree. */
