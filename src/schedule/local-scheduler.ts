@@ -222,7 +222,8 @@ export class LocalScheduler {
       const cursor = last ? Math.max(Date.parse(last), fromDeploy) : fromDeploy;
       const entry: Entry = { schedule, parsed, cursor, running: new Set(), removed: false };
       this.entries.set(schedule.id, entry);
-      this.carryOnIfClockWentBack(entry, this.deps.clock.now());
+      // (A disabled one is looked at again, by the loop, once it is enabled.)
+      if (schedule.enabled) this.carryOnIfClockWentBack(entry, this.deps.clock.now());
     }
     for (const id of [...this.entries.keys()]) {
       const entry = this.entries.get(id)!;
