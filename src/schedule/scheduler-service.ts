@@ -219,9 +219,13 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
       }
       // A fire whose run started but whose state was never saved (a full disk, a kill right after the fire) is known
       // from its job file: it is not fired again.
+      // Only jobs started after the state's last save can be missing from it (fire times are saved before their runs
+      // start): the files of older ones, maybe tens of thousands, are not read. An hour's margin for a clock that moved.
+      const checked = state.checkedAt ? Date.parse(state.checkedAt) : Number.NaN;
+      const since = Number.isFinite(checked) ? Math.min(checked, Date.now()) - 3600_000 : undefined;
       // One in the future was started under a clock that was fast: taken, it would keep its schedule silent until then.
       const now = Date.now();
-      for (const [id, at] of Object.entries(readLatestScheduledFires(options.home))) {
+      for (const [id, at] of Object.entries(readLatestScheduledFires(options.home, since))) {
         if (Date.parse(at) > now) continue;
         if (state.lastFire[id] === undefined || Date.parse(at) > Date.parse(state.lastFire[id])) state.lastFire[id] = at;
       }

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { killProcessGroup } from '../../process/kill-process-group.js';
 import { readProcessStartTicks } from '../../process/process-identity.js';
 import type { DeployTarget, StoreNames } from '../provider.js';
-import { createLocalRunLifecycle, describeLocalJob, startLocalJob, type LocalJob } from './local-jobs.js';
+import { createLocalRunLifecycle, describeLocalJob, readLatestScheduledFires, startLocalJob, type LocalJob } from './local-jobs.js';
 
 /** A pid no process has (above the kernel's pid_max). */
 const DEAD_PID = 2 ** 22 + 1;
@@ -92,7 +92,7 @@ describe('local job logs', () => {
   });
 });
 
-describe('startLocalJob', () => {
+describe('the jobs a scheduler reads (startLocalJob, readLatestScheduledFires)', () => {
   const groups: number[] = [];
   afterEach(() => {
     vi.restoreAllMocks();
@@ -134,6 +134,20 @@ describe('startLocalJob', () => {
     groups.push(third.job.pid);
     expect(third.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task'));
     expect(fs.readdirSync(path.join(root, 'jobs', 'running')).sort()).toEqual([`${second.job.id}.json`, `${third.job.id}.json`].sort());
+  });
+
+  it('reads back the last fires of schedules from the jobs started since a time only, leaving older job files unread', () => {
+    const { root } = home(300);
+    const id = '20260301T120000.000Z-beef';
+    const job: LocalJob = { id, taskKey: 'dev-rg/task', pid: DEAD_PID, trigger: 'schedule', startedAt: '2026-03-01T12:00:00.000Z', workspace: root, logFile: path.join(root, `${id}.log`), scheduleId: 'dev-rg/task/1', scheduledAt: '2026-03-01T12:00:00.000Z' };
+    fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    const read = vi.spyOn(fs, 'readFileSync');
+    expect(readLatestScheduledFires(root, Date.parse('2026-03-01T11:00:00.000Z'))).toEqual({ 'dev-rg/task/1': '2026-03-01T12:00:00.000Z' });
+    expect(read.mock.calls.map(([file]) => path.basename(String(file)))).toEqual([`${id}.json`]);
+    read.mockClear();
+    // Without a time, every job file says what it fired for.
+    expect(readLatestScheduledFires(root)).toEqual({ 'dev-rg/task/1': '2026-03-01T12:00:00.000Z', 'dev-rg/other/1': '2025-01-01T00:00:00.000Z' });
+    expect(read.mock.calls).toHaveLength(301);
   });
 
   it('sees a job still running that a handoff without the index of running jobs started', async () => {

@@ -74,12 +74,20 @@ function runningDir(home: string): string {
   return path.join(jobsDir(home), 'running');
 }
 
-export function listLocalJobs(home: string, taskKey?: string): LocalJob[] {
+/**
+ * The jobs (of one task, or all), newest first. With `startedSince`, only the files of jobs started since then are read:
+ * their names begin with their start time, so older ones are passed over unread.
+ */
+export function listLocalJobs(home: string, taskKey?: string, startedSince?: number): LocalJob[] {
   let names: string[];
   try {
     names = fs.readdirSync(jobsDir(home)).filter((n) => n.endsWith('.json'));
   } catch {
     return [];
+  }
+  if (startedSince !== undefined) {
+    const first = createTimeSortableId(new Date(startedSince)).slice(0, -5);
+    names = names.filter((n) => n >= first);
   }
   return names
     .sort()
@@ -164,10 +172,13 @@ export function listRunningScheduledJobs(home: string): LocalJob[] {
   return listRunningLocalJobs(home).filter((j) => j.scheduleId !== undefined);
 }
 
-/** The latest fire time each schedule started a job for (from the job files, which outlive a scheduler's state). */
-export function readLatestScheduledFires(home: string): Record<string, string> {
+/**
+ * The latest fire time each schedule started a job for (from the job files, which outlive a scheduler's state), of the
+ * jobs started since `startedSince` if given (a scheduler's state already knows the fires of older ones).
+ */
+export function readLatestScheduledFires(home: string, startedSince?: number): Record<string, string> {
   const latest: Record<string, string> = {};
-  for (const job of listLocalJobs(home)) {
+  for (const job of listLocalJobs(home, undefined, startedSince)) {
     // A job file edited or broken by hand must not derail its schedule.
     if (typeof job.scheduleId !== 'string' || typeof job.scheduledAt !== 'string' || !Number.isFinite(Date.parse(job.scheduledAt))) continue;
     if (latest[job.scheduleId] === undefined || Date.parse(job.scheduledAt) > Date.parse(latest[job.scheduleId])) latest[job.scheduleId] = job.scheduledAt;
