@@ -72,7 +72,7 @@ interface HarnessOptions {
 function harness(schedules: DeployedSchedule[], state: SchedulerState = { lastFire: {} }, clock = new FakeClock(T0), options: HarnessOptions = {}) {
   const fires: FireRecord[] = [];
   const logs: string[] = [];
-  const runs: Array<{ schedule: DeployedSchedule; scheduledAt: Date; finish: () => void; stopped: boolean; savedBefore: SchedulerState }> = [];
+  const runs: Array<{ schedule: DeployedSchedule; scheduledAt: Date; outcome: string; finish: () => void; stopped: boolean; savedBefore: SchedulerState }> = [];
   let current = schedules;
   let saved = state;
   /** While set, writes fail with this error (a full disk). */
@@ -81,10 +81,10 @@ function harness(schedules: DeployedSchedule[], state: SchedulerState = { lastFi
   const scheduler = new LocalScheduler({
     clock,
     loadSchedules: () => current,
-    launch(s, scheduledAt): LaunchedRun {
+    launch(s, scheduledAt, outcome): LaunchedRun {
       let finish!: () => void;
       const finished = new Promise<void>((r) => (finish = r));
-      const entry = { schedule: s, scheduledAt, finish, stopped: false, savedBefore: JSON.parse(JSON.stringify(saved)) };
+      const entry = { schedule: s, scheduledAt, outcome, finish, stopped: false, savedBefore: JSON.parse(JSON.stringify(saved)) };
       runs.push(entry);
       return { pid: 1000 + runs.length, finished, stop: () => (entry.stopped = true) };
     },
@@ -443,5 +443,124 @@ describe('LocalScheduler', () => {
     expect(h.saveAttempts).toHaveLength(saves);
     expect(h.logs).toContain('error: another scheduler (pid 9) holds the lock: this scheduler stops, so that each schedule fires once (its runs in flight go on)');
     expect(h.runs[0].stopped).toBe(false);
+  });
+
+  it('after the clock went back while it runs, says so and fires from now on instead of keeping silent until the old time', async () => {
+    // The clock was a day fast when the scheduler started; NTP then sets it right.
+    const DAY = 86_400_000;
+    const h = harness([schedule({ overlap: 'allow', deployedAt: new Date(T0 + DAY).toISOString() })], { lastFire: {} }, new FakeClock(T0 + DAY));
+    await h.clock.advance(60_000);
+    expect(h.fires.map((f) => f.scheduledAt)).toEqual(['2026-01-06T10:01:00.000Z']);
+    h.clock.t -= DAY;
+    h.scheduler.reload();
+    await h.clock.advance(2 * 60_000);
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-06T10:01:00.000Z', 'fired'],
+      ['2026-01-05T10:02:00.000Z', 'fired'],
+      ['2026-01-05T10:03:00.000Z', 'fired'],
+    ]);
+    expect(h.logs.filter((l) => l.startsWith('warning'))).toEqual(['warning: the clock went back: schedule dev-rg/task/1 was last acted on for 2026-01-06T10:01:00.000Z, in the future; it fires from now (2026-01-05T10:01:30.000Z) on']);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('started with a last fire (and last look) in the future, fires from now on and counts nothing as missed; a rate deployed in the future keeps its step', async () => {
+    const future = '2027-01-05T10:00:40.000Z';
+    const state = { lastFire: { 'dev-rg/task/1': future, 'dev-rg/task/2': future }, checkedAt: future };
+    const h = harness(
+      [schedule({ overlap: 'allow', catchUp: true }), schedule({ id: 'dev-rg/task/2', targetId: '2', expression: 'rate(5 minutes)', overlap: 'allow', deployedAt: future })],
+      state,
+    );
+    await h.clock.advance(6 * 60_000);
+    expect(h.fires.filter((f) => f.scheduleId === 'dev-rg/task/1').map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T10:01:00.000Z', 'fired'],
+      ['2026-01-05T10:02:00.000Z', 'fired'],
+      ['2026-01-05T10:03:00.000Z', 'fired'],
+      ['2026-01-05T10:04:00.000Z', 'fired'],
+      ['2026-01-05T10:05:00.000Z', 'fired'],
+      ['2026-01-05T10:06:00.000Z', 'fired'],
+    ]);
+    // Every 5 minutes at :x0:40 and :x5:40, as from its (future) deploy time.
+    expect(h.fires.filter((f) => f.scheduleId === 'dev-rg/task/2').map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T10:00:40.000Z', 'fired'],
+      ['2026-01-05T10:05:40.000Z', 'fired'],
+    ]);
+    expect(h.logs.filter((l) => l.includes('the clock went back'))).toHaveLength(2);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('fires a rate changed while it runs at its new deploy time, and a restart then finds nothing missed or to catch up', async () => {
+    const first = schedule({ expression: 'rate(10 minutes)', catchUp: true, overlap: 'allow' });
+    const h = harness([first]);
+    await settle();
+    expect(h.fires.map((f) => f.scheduledAt)).toEqual(['2026-01-05T10:00:30.000Z']);
+    await h.clock.advance(4_000);
+    const changedAt = new Date(h.clock.now()).toISOString();
+    h.setSchedules([{ ...first, expression: 'rate(15 minutes)', deployedAt: changedAt }]);
+    await h.clock.advance(1_000);
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T10:00:30.000Z', 'fired'],
+      [changedAt, 'fired'],
+    ]);
+    h.scheduler.stop();
+    await h.done;
+
+    // A plain stop and start a few seconds later.
+    const again = harness([{ ...first, expression: 'rate(15 minutes)', deployedAt: changedAt }], h.state(), new FakeClock(h.clock.now() + 5_000));
+    await again.clock.advance(60_000);
+    expect(again.fires).toEqual([]);
+    expect(again.runs).toHaveLength(0);
+    again.scheduler.stop();
+    await again.done;
+  });
+
+  it('drops a queued fire kept by a previous scheduler once a later fire time passed while it was down: one catch-up run, recorded as such', async () => {
+    // Fired 10:01 and queued it behind a run; stopped at 10:01:10; started again at 10:03:30.
+    const state = { lastFire: { 'dev-rg/task/1': '2026-01-05T10:01:00.000Z' }, checkedAt: '2026-01-05T10:01:10.000Z', queued: { 'dev-rg/task/1': '2026-01-05T10:01:00.000Z' } };
+    const h = harness([schedule({ overlap: 'queue', catchUp: true })], state, new FakeClock(T0 + 3 * 60_000));
+    await settle();
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome, f.reason])).toEqual([
+      ['2026-01-05T10:02:00.000Z', 'missed', 'the scheduler was not running'],
+      ['2026-01-05T10:03:00.000Z', 'missed', 'the scheduler was not running'],
+      ['2026-01-05T10:01:00.000Z', 'skipped', 'the scheduler was down past its next fire time (2026-01-05T10:02:00.000Z)'],
+      ['2026-01-05T10:03:00.000Z', 'caught_up', undefined],
+    ]);
+    expect(h.runs.map((r) => [r.scheduledAt.toISOString(), r.outcome])).toEqual([['2026-01-05T10:03:00.000Z', 'caught_up']]);
+    expect(h.state().queued).toEqual({});
+    h.scheduler.stop();
+    await h.done;
+
+    // Without catch_up, nothing runs at start.
+    const plain = harness([schedule({ overlap: 'queue' })], structuredClone(state), new FakeClock(T0 + 3 * 60_000));
+    await settle();
+    expect(plain.runs).toHaveLength(0);
+    expect(plain.fires.map((f) => f.outcome)).toEqual(['missed', 'missed', 'skipped']);
+    plain.scheduler.stop();
+    await plain.done;
+  });
+
+  it('drops the fires queued behind runs when stopped with its runs (--stop-runs), so the next start does not run them', async () => {
+    const h = harness([schedule({ overlap: 'queue' })]);
+    await h.clock.advance(2 * 60_000);
+    expect(h.state().queued).toEqual({ 'dev-rg/task/1': '2026-01-05T10:02:00.000Z' });
+    h.scheduler.stop({ dropQueued: true });
+    await h.done;
+    expect(h.fires.at(-1)).toMatchObject({ scheduledAt: '2026-01-05T10:02:00.000Z', outcome: 'skipped', reason: 'the scheduler was stopped with its runs (--stop-runs)' });
+    expect(h.state().queued).toEqual({});
+  });
+
+  it('records a catch-up queued behind a run as caught_up when it starts, and tells launch it is one', async () => {
+    const previous = previousRun('dev-rg/task/1', 701);
+    const deployedAt = new Date(T0 - 5 * 3600_000).toISOString();
+    const h = harness([schedule({ expression: '0 * * * ? *', overlap: 'queue', catchUp: true, deployedAt })], { lastFire: {}, checkedAt: new Date(T0 - 1800_000).toISOString() }, new FakeClock(T0), { inFlight: [previous] });
+    await settle();
+    expect(h.fires.map((f) => f.outcome)).toEqual(['missed', 'queued']);
+    previous.finish();
+    await settle();
+    expect(h.fires.at(-1)).toMatchObject({ scheduledAt: '2026-01-05T10:00:00.000Z', outcome: 'caught_up' });
+    expect(h.runs.map((r) => r.outcome)).toEqual(['caught_up']);
+    h.scheduler.stop();
+    await h.done;
   });
 });

@@ -68,7 +68,8 @@ export interface SchedulerState {
 export interface SchedulerDeps {
   clock: SchedulerClock;
   loadSchedules(): DeployedSchedule[];
-  launch(schedule: DeployedSchedule, scheduledAt: Date): LaunchedRun;
+  /** Starts a run; `outcome` says why (a plain fire or a catch-up), so the log names it once, as the record does. */
+  launch(schedule: DeployedSchedule, scheduledAt: Date, outcome: 'fired' | 'caught_up'): LaunchedRun;
   record(fire: FireRecord): void;
   readState(): SchedulerState;
   writeState(state: SchedulerState): void;
@@ -91,6 +92,11 @@ const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 60_000;
 /** Fire records that cannot be written are kept in memory until they can, the newest this many. */
 const MAX_PENDING_RECORDS = 1000;
+/**
+ * A fire time acted on later than now by more than this can only come from a clock that went back (NTP, a restored VM,
+ * a bad RTC): the schedule then carries on from now, as cron does, instead of keeping silent until that time comes.
+ */
+const CLOCK_BACK_SLACK_MS = 60_000;
 
 interface Entry {
   schedule: DeployedSchedule;
@@ -98,8 +104,9 @@ interface Entry {
   /** Fire times up to and including this one were acted on. */
   cursor: number;
   running: Set<LaunchedRun>;
-  /** The fire time waiting for the running run to end (overlap: queue). */
+  /** The fire time waiting for the running run to end (overlap: queue), and what it is (a catch-up is recorded as such). */
   queuedSlot?: number;
+  queuedOutcome?: 'fired' | 'caught_up';
   /** Undeployed while a run of it went on: kept only to track that run, never fired. */
   removed: boolean;
   /** The next fire after `cursor`, kept until the cursor moves: the loop looks at every schedule on every wake. */
@@ -118,6 +125,7 @@ export class LocalScheduler {
   private state: SchedulerState;
   private wake = new AbortController();
   private stopping = false;
+  private dropQueuedAtStop = false;
   /** Set by reload(); other wake-ups (a run ended, a queued run may start) do not re-read the schedules. */
   private reloadRequested = false;
   /** Fire records not written yet (their file could not be written): written, oldest first, as soon as it can be. */
@@ -138,8 +146,13 @@ export class LocalScheduler {
     this.wake.abort();
   }
 
-  stop(): void {
+  /**
+   * Stops the loop. With `dropQueued` (`scheduler stop --stop-runs`), fires queued behind runs are dropped and recorded
+   * as skipped: the runs they waited for were ended on purpose, so nothing of them starts at the next start.
+   */
+  stop(options: { dropQueued?: boolean } = {}): void {
     this.stopping = true;
+    if (options.dropQueued) this.dropQueuedAtStop = true;
     this.wake.abort();
   }
 
@@ -151,8 +164,10 @@ export class LocalScheduler {
   /** The next fire time of a schedule strictly after `after` (rate schedules count from their deploy time). */
   static nextFire(parsed: ParsedSchedule, schedule: DeployedSchedule, after: number): number | undefined {
     if (parsed.kind === 'rate' && parsed.intervalMs) {
+      // Just before the anchor (deployed - 1) this is the anchor itself. Further before it only when the clock went
+      // back past a deploy made under a clock that was fast: the rate then keeps its step from times before its anchor
+      // rather than waiting for a deploy time that is still to come.
       const anchor = Date.parse(schedule.deployedAt);
-      if (after < anchor) return anchor;
       return anchor + (Math.floor((after - anchor) / parsed.intervalMs) + 1) * parsed.intervalMs;
     }
     return parsed.nextFireTimes(new Date(after), 1)[0]?.getTime();
@@ -184,7 +199,9 @@ export class LocalScheduler {
         existing.schedule = schedule;
         existing.parsed = parsed;
         existing.cached = undefined;
-        if (changed) existing.cursor = Math.max(existing.cursor, this.deps.clock.now());
+        // A changed rate fires at its new deploy time, as it does when changed while no scheduler runs (see below): a
+        // restart must not find that fire unacted on and call it missed. A changed cron fires from now on.
+        if (changed) existing.cursor = parsed.kind === 'rate' ? Math.max(existing.cursor, Date.parse(schedule.deployedAt) - 1) : Math.max(existing.cursor, this.deps.clock.now());
         // A fire queued behind a run does not outlive the switch-off (or a change of overlap): nothing more fires for
         // a disabled schedule, as a restarted scheduler already decided (adoptRunsInFlight).
         if (!schedule.enabled) this.dropQueued(existing, 'the schedule was disabled');
@@ -203,7 +220,10 @@ export class LocalScheduler {
       const seenFrom = firstLoad ? (checked ?? Number.NEGATIVE_INFINITY) : startedAt;
       const fromDeploy = parsed.kind === 'rate' ? deployed - 1 : Math.max(seenFrom, deployed);
       const cursor = last ? Math.max(Date.parse(last), fromDeploy) : fromDeploy;
-      this.entries.set(schedule.id, { schedule, parsed, cursor, running: new Set(), removed: false });
+      const entry: Entry = { schedule, parsed, cursor, running: new Set(), removed: false };
+      this.entries.set(schedule.id, entry);
+      // (A disabled one is looked at again, by the loop, once it is enabled.)
+      if (schedule.enabled) this.carryOnIfClockWentBack(entry, this.deps.clock.now());
     }
     for (const id of [...this.entries.keys()]) {
       const entry = this.entries.get(id)!;
@@ -214,11 +234,25 @@ export class LocalScheduler {
     }
   }
 
+  /**
+   * A cursor later than now (a last fire time, a last look, a deploy time in the future) can only come from a clock that
+   * went back. Left alone, the schedule keeps silent until that time comes round (a day, a year); instead it says so
+   * and carries on from now: the fire times in between are not fired again.
+   */
+  private carryOnIfClockWentBack(entry: Entry, now: number): void {
+    if (entry.cursor <= now + CLOCK_BACK_SLACK_MS) return;
+    this.deps.log('warning', `the clock went back: schedule ${entry.schedule.id} was last acted on for ${isoTime(entry.cursor)}, in the future; it fires from now (${isoTime(now)}) on`);
+    entry.cursor = now;
+    entry.cached = undefined;
+    this.state.lastFire[entry.schedule.id] = isoTime(now);
+  }
+
   /** Forgets the fire queued behind a run, if any, and records it as skipped with the reason. */
   private dropQueued(entry: Entry, reason: string): void {
     if (entry.queuedSlot === undefined) return;
     const slot = entry.queuedSlot;
     entry.queuedSlot = undefined;
+    entry.queuedOutcome = undefined;
     delete this.state.queued?.[entry.schedule.id];
     this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(this.deps.clock.now()), outcome: 'skipped', reason });
   }
@@ -289,6 +323,13 @@ export class LocalScheduler {
         continue;
       }
       entry.queuedSlot = Date.parse(slot);
+      // A later fire time passed while no scheduler ran: the queued fire is stale (a run from yesterday must not start
+      // this morning, nor two back to back); what was missed is recorded, and catch_up runs once for it.
+      const later = LocalScheduler.nextFire(entry.parsed, entry.schedule, entry.queuedSlot);
+      if (later !== undefined && later <= now) {
+        this.dropQueued(entry, `the scheduler was down past its next fire time (${isoTime(later)})`);
+        continue;
+      }
       // Its previous run ended while no scheduler ran: the queued fire starts now.
       this.startQueued(entry, now);
     }
@@ -300,6 +341,7 @@ export class LocalScheduler {
     if (entry.running.size > 0 && entry.schedule.overlap !== 'allow') {
       if (entry.schedule.overlap === 'queue' && entry.queuedSlot === undefined) {
         entry.queuedSlot = scheduledAt;
+        entry.queuedOutcome = outcome;
         (this.state.queued ??= {})[entry.schedule.id] = base.scheduledAt;
         this.record({ ...base, outcome: 'queued', reason: 'the previous run still goes on; it runs when that one ends' });
       } else {
@@ -315,7 +357,7 @@ export class LocalScheduler {
   private start(entry: Entry, scheduledAt: number, base: Omit<FireRecord, 'outcome'>, outcome: 'fired' | 'caught_up'): void {
     let run: LaunchedRun;
     try {
-      run = this.deps.launch(entry.schedule, new Date(scheduledAt));
+      run = this.deps.launch(entry.schedule, new Date(scheduledAt), outcome);
     } catch (error) {
       this.record({ ...base, outcome: 'start_failed', reason: (error as Error).message });
       return;
@@ -339,11 +381,13 @@ export class LocalScheduler {
   private startQueued(entry: Entry, now: number): void {
     if (entry.queuedSlot === undefined || entry.running.size > 0 || this.stopping || entry.removed || !entry.schedule.enabled) return;
     const slot = entry.queuedSlot;
+    const outcome = entry.queuedOutcome ?? 'fired';
     entry.queuedSlot = undefined;
+    entry.queuedOutcome = undefined;
     delete this.state.queued?.[entry.schedule.id];
     // Saved before the run starts, like every fire: a scheduler killed in between does not start it twice.
     this.persist(now);
-    this.start(entry, slot, { scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(now) }, 'fired');
+    this.start(entry, slot, { scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(now) }, outcome);
   }
 
   /** Writes a fire record, or keeps it until it can be written (see persist). */
@@ -397,6 +441,7 @@ export class LocalScheduler {
       const due: Array<[Entry, number]> = [];
       for (const entry of this.entries.values()) {
         if (!entry.schedule.enabled || entry.removed) continue;
+        this.carryOnIfClockWentBack(entry, now);
         let next = dueAfterCursor(entry);
         // Everything due by now fires once (the latest); older ones passed while the machine slept: missed.
         let latestDue: number | undefined;
@@ -433,6 +478,9 @@ export class LocalScheduler {
       if (this.stopping) break;
       if (this.retryAt !== undefined) earliest = Math.min(earliest, this.retryAt);
       await this.deps.clock.sleep(Math.max(0, earliest - this.deps.clock.now()), this.wake.signal);
+    }
+    if (this.dropQueuedAtStop) {
+      for (const entry of this.entries.values()) this.dropQueued(entry, 'the scheduler was stopped with its runs (--stop-runs)');
     }
     this.persist(this.deps.clock.now());
     if (this.pendingRecords.length > 0) {

@@ -181,7 +181,7 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
   const scheduler = new LocalScheduler({
     clock: realClock,
     loadSchedules: () => listLocalSchedules(options.home),
-    launch(schedule, scheduledAt): LaunchedRun {
+    launch(schedule, scheduledAt, outcome): LaunchedRun {
       const entry = schedule as LocalScheduleEntry;
       const envs: Record<string, string> = {};
       for (const e of entry.envs) envs[e.key] = e.value;
@@ -198,7 +198,8 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
         scheduleId: entry.id,
         scheduledAt: isoTime(scheduledAt),
       });
-      options.log('info', `schedule ${entry.id} fired (for ${isoTime(scheduledAt)}): job ${job.id}, pid ${job.pid}, log ${job.logFile}`);
+      // The one line of this fire (record() does not log runs started): a catch-up is named as one.
+      options.log('info', `schedule ${entry.id} ${outcome === 'caught_up' ? 'caught up' : 'fired'} (for ${isoTime(scheduledAt)}): job ${job.id}, pid ${job.pid}, log ${job.logFile}`);
       const finished = child.exited.then((exit) => {
         options.log(exit.exitCode === 0 ? 'info' : 'warning', `job ${job.id} of ${entry.id} (pid ${job.pid}) ended with ${exit.exitCode ?? exit.signal}`);
       });
@@ -206,7 +207,7 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
     },
     record(fire) {
       appendLine(paths.fires, JSON.stringify(fire));
-      if (fire.outcome !== 'fired') options.log(fire.outcome === 'start_failed' ? 'error' : fire.outcome === 'missed' ? 'warning' : 'info', `schedule ${fire.scheduleId}: ${fire.outcome} (${fire.scheduledAt})${fire.reason ? ` — ${fire.reason}` : ''}`);
+      if (fire.outcome !== 'fired' && fire.outcome !== 'caught_up') options.log(fire.outcome === 'start_failed' ? 'error' : fire.outcome === 'missed' ? 'warning' : 'info', `schedule ${fire.scheduleId}: ${fire.outcome} (${fire.scheduledAt})${fire.reason ? ` — ${fire.reason}` : ''}`);
     },
     readState(): SchedulerState {
       let state: SchedulerState = { lastFire: {} };
@@ -218,7 +219,14 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
       }
       // A fire whose run started but whose state was never saved (a full disk, a kill right after the fire) is known
       // from its job file: it is not fired again.
-      for (const [id, at] of Object.entries(readLatestScheduledFires(options.home))) {
+      // Only jobs started after the state's last save can be missing from it (fire times are saved before their runs
+      // start): the files of older ones, maybe tens of thousands, are not read. An hour's margin for a clock that moved.
+      const checked = state.checkedAt ? Date.parse(state.checkedAt) : Number.NaN;
+      const since = Number.isFinite(checked) ? Math.min(checked, Date.now()) - 3600_000 : undefined;
+      // One in the future was started under a clock that was fast: taken, it would keep its schedule silent until then.
+      const now = Date.now();
+      for (const [id, at] of Object.entries(readLatestScheduledFires(options.home, since))) {
+        if (Date.parse(at) > now) continue;
         if (state.lastFire[id] === undefined || Date.parse(at) > Date.parse(state.lastFire[id])) state.lastFire[id] = at;
       }
       return state;
@@ -263,7 +271,7 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
     stopRuns ||= withRuns;
     stoppedBy ??= signal;
     options.log('info', `received ${signal}: stopping the scheduler${stopRuns ? ' and its runs in flight' : '; runs in flight go on'}`);
-    scheduler.stop();
+    scheduler.stop({ dropQueued: stopRuns });
   };
   const onTerm = (): void => stop('SIGTERM', false);
   const onInt = (): void => stop('SIGINT', false);

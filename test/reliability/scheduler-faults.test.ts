@@ -486,3 +486,32 @@ describe('concurrent schedulers on one HANDOFF_HOME', () => {
     expect(readJobs(home)).toHaveLength(1);
   });
 });
+
+describe('what a restarted scheduler takes from the files it finds', () => {
+  it('logs a catch-up run once, as a catch-up; a job file whose fire time is in the future (a clock that was fast) does not hold its schedule back', async () => {
+    const home = newHome();
+    await deploy(home, 'echo tick', '- target_id: 1\n  cron: "0 * * * ? *"\n  catch_up: true\n- target_id: 2\n  cron: rate(1 minute)');
+    // Schedule 1, hourly, deployed 3 hours ago and never looked at: its fires since then were missed, catch_up runs once.
+    placeSchedule(home, '1', Date.now() - 3 * 3600_000, { catchUp: true });
+    // Schedule 2, a rate deployed 30 s ago that never fired, but a job file says it fired for a time a day ahead.
+    const anchor = Date.now() - 30_000;
+    placeSchedule(home, '2', anchor, { expression: 'rate(1 minute)' });
+    fs.mkdirSync(path.join(home.dir, 'jobs', 'logs'), { recursive: true });
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const id = '20991231T000000.000Z-fast';
+    const job = { id, taskKey: 'dev-faults/job', pid: 2 ** 22 + 1, trigger: 'schedule', startedAt: future, workspace: path.join(home.dir, 'workspaces', 'dev-faults', 'job'), logFile: path.join(home.dir, 'jobs', 'logs', `${id}.log`), scheduleId: 'dev-faults/job/2', scheduledAt: future };
+    fs.writeFileSync(path.join(home.dir, 'jobs', `${id}.json`), JSON.stringify(job));
+
+    await startScheduler(home);
+    await waitFor(() => readFires(home).some((f) => f.outcome === 'caught_up') && readFires(home).some((f) => f.scheduleId === 'dev-faults/job/2' && f.outcome === 'fired'), 90_000);
+    const caughtUp = readFires(home).find((f) => f.outcome === 'caught_up')!;
+    expect(caughtUp.scheduleId).toBe('dev-faults/job/1');
+    // One line for the catch-up run, naming it as one; none saying it fired.
+    await waitFor(() => readSchedulerLog(home).includes(`schedule dev-faults/job/1 caught up (for ${caughtUp.scheduledAt}): job `));
+    const log = readSchedulerLog(home);
+    expect(log.split('\n').filter((line) => line.includes(caughtUp.scheduledAt) && !line.includes(': missed ('))).toHaveLength(1);
+    // The rate fired for its deploy time at once, as a rate that never fired does, without a word about the clock.
+    expect(readFires(home).find((f) => f.scheduleId === 'dev-faults/job/2' && f.outcome === 'fired')).toMatchObject({ scheduledAt: new Date(anchor).toISOString() });
+    expect(log).not.toContain('the clock went back');
+  });
+});

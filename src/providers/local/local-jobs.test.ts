@@ -3,9 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { killProcessGroup } from '../../process/kill-process-group.js';
+import { readProcessStartTicks } from '../../process/process-identity.js';
 import type { DeployTarget, StoreNames } from '../provider.js';
-import { createLocalRunLifecycle, describeLocalJob, type LocalJob } from './local-jobs.js';
+import { createLocalRunLifecycle, describeLocalJob, readLatestScheduledFires, startLocalJob, type LocalJob } from './local-jobs.js';
 
 /** A pid no process has (above the kernel's pid_max). */
 const DEAD_PID = 2 ** 22 + 1;
@@ -86,5 +89,76 @@ describe('local job logs', () => {
     const filtered = runs.openLogs({ jobId: id, filterPattern: 'last' });
     expect((await filtered.read()).map((l) => l.message)).toEqual(['last']);
     expect(filtered.more).toBe(false);
+  });
+});
+
+describe('the jobs a scheduler reads (startLocalJob, readLatestScheduledFires)', () => {
+  const groups: number[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const pid of groups.splice(0)) killProcessGroup(pid, 'SIGKILL');
+  });
+
+  /** A home with `old` job files of another task that ended long ago, and a stand-in for handoff that waits. */
+  function home(old: number): { root: string; entryScript: string } {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-startjob-'));
+    fs.mkdirSync(path.join(root, 'jobs'), { recursive: true });
+    for (let i = 0; i < old; i++) {
+      const id = `20250101T${String(Math.floor(i / 60) % 24).padStart(2, '0')}${String(i % 60).padStart(2, '0')}00.000Z-${String(i).padStart(4, '0')}`;
+      const job: LocalJob = { id, taskKey: 'dev-rg/other', pid: DEAD_PID, trigger: 'schedule', startedAt: '2025-01-01T00:00:00.000Z', workspace: path.join(root, 'workspaces', 'dev-rg', 'other'), logFile: path.join(root, 'jobs', 'logs', `${id}.log`), scheduleId: 'dev-rg/other/1', scheduledAt: '2025-01-01T00:00:00.000Z' };
+      fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    }
+    const entryScript = path.join(root, 'wait.mjs');
+    fs.writeFileSync(entryScript, 'setTimeout(() => {}, 60_000);\n');
+    return { root, entryScript };
+  }
+
+  const input = (root: string, entryScript: string) => ({ home: root, entryScript, resourceGroup: 'dev-rg', bareResourceGroup: 'rg', task: 'task', stage: 'dev', trigger: 'schedule' as const, envs: {} });
+
+  it('picks a free workspace from the jobs that run, without reading every job file ever written', async () => {
+    const { root, entryScript } = home(300);
+    const first = startLocalJob(input(root, entryScript));
+    groups.push(first.job.pid);
+    const read = vi.spyOn(fs, 'readFileSync');
+    const second = startLocalJob(input(root, entryScript));
+    groups.push(second.job.pid);
+    const jobFilesRead = read.mock.calls.map(([file]) => String(file)).filter((file) => path.dirname(file) === path.join(root, 'jobs'));
+    expect(jobFilesRead).toEqual([]);
+    // The running one is still seen: the second job goes to a workspace of its own.
+    expect(first.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task'));
+    expect(second.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task-2'));
+    // Once the first has ended, its entry goes and its workspace is free again.
+    killProcessGroup(first.job.pid, 'SIGKILL');
+    await first.process.exited;
+    const third = startLocalJob(input(root, entryScript));
+    groups.push(third.job.pid);
+    expect(third.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task'));
+    expect(fs.readdirSync(path.join(root, 'jobs', 'running')).sort()).toEqual([`${second.job.id}.json`, `${third.job.id}.json`].sort());
+  });
+
+  it('reads back the last fires of schedules from the jobs started since a time only, leaving older job files unread', () => {
+    const { root } = home(300);
+    const id = '20260301T120000.000Z-beef';
+    const job: LocalJob = { id, taskKey: 'dev-rg/task', pid: DEAD_PID, trigger: 'schedule', startedAt: '2026-03-01T12:00:00.000Z', workspace: root, logFile: path.join(root, `${id}.log`), scheduleId: 'dev-rg/task/1', scheduledAt: '2026-03-01T12:00:00.000Z' };
+    fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    const read = vi.spyOn(fs, 'readFileSync');
+    expect(readLatestScheduledFires(root, Date.parse('2026-03-01T11:00:00.000Z'))).toEqual({ 'dev-rg/task/1': '2026-03-01T12:00:00.000Z' });
+    expect(read.mock.calls.map(([file]) => path.basename(String(file)))).toEqual([`${id}.json`]);
+    read.mockClear();
+    // Without a time, every job file says what it fired for.
+    expect(readLatestScheduledFires(root)).toEqual({ 'dev-rg/task/1': '2026-03-01T12:00:00.000Z', 'dev-rg/other/1': '2025-01-01T00:00:00.000Z' });
+    expect(read.mock.calls).toHaveLength(301);
+  });
+
+  it('sees a job still running that a handoff without the index of running jobs started', async () => {
+    const { root, entryScript } = home(3);
+    const older = spawn(process.execPath, [entryScript], { detached: true, stdio: 'ignore' });
+    groups.push(older.pid!);
+    const id = '20260101T000000.000Z-olde';
+    const job: LocalJob = { id, taskKey: 'dev-rg/task', pid: older.pid!, processStart: readProcessStartTicks(older.pid!), trigger: 'cloud', startedAt: '2026-01-01T00:00:00.000Z', workspace: path.join(root, 'workspaces', 'dev-rg', 'task'), logFile: path.join(root, 'jobs', 'logs', `${id}.log`) };
+    fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    const started = startLocalJob(input(root, entryScript));
+    groups.push(started.job.pid);
+    expect(started.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task-2'));
   });
 });
