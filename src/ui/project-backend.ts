@@ -139,6 +139,11 @@ export class ProjectBackend {
             varTokens: options.varTokens,
             runFlags: options.runFlags,
             envs: options.envs,
+            onUnfinished: (runId, lastLines) => {
+              this.cache.setLastWords(runId, this.mask(lastLines));
+              const run = this.cache.get(runId);
+              if (run) this.events.send({ type: 'run', change: 'updated', run: this.id ? { ...run, where: 'workspace' } : run });
+            },
           },
           () => this.cache.running().map((run) => run.runId),
         )
@@ -553,7 +558,7 @@ export class ProjectBackend {
     }
     const abandoned = isAbandoned(record);
     if (abandoned) {
-      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record));
+      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record), this.cache.lastWordsOf(record.runId));
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
     return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}) };

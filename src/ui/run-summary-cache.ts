@@ -43,14 +43,14 @@ export function summarizeRunRecord(record: RunRecord): RunSummary {
  * A running record whose handoff is gone is shown as interrupted, as `runs list` would mark it (without writing): ended
  * when it was last seen alive (`lastSignOfLife`, which `runs list` writes too).
  */
-export function showAbandoned(summary: RunSummary, record: RunRecord, endedAt: string): RunSummary {
+export function showAbandoned(summary: RunSummary, record: RunRecord, endedAt: string, lastLines?: string): RunSummary {
   return {
     ...summary,
     status: 'interrupted',
     abandoned: true,
     endedAt,
     durationMs: Date.parse(endedAt) - Date.parse(record.startedAt),
-    reason: `handoff (pid ${record.pid} on ${record.host}) stopped without finishing this run`,
+    reason: `handoff (pid ${record.pid} on ${record.host}) stopped without finishing this run${lastLines ? `; its last output:\n${lastLines}` : ''}`,
   };
 }
 
@@ -77,6 +77,8 @@ export class RunSummaryCache {
   private readonly memo = new Map<string, RunsPage | RunPoint[]>();
   /** Records that could not be read, by run id, until their file changes: not read again on every page. */
   private readonly unreadable = new Map<string, { mtimeMs: number; size: number; checkedWith?: string }>();
+  /** What handoff printed last, for runs started from this UI that it left unfinished (see UiRunLaunch.onUnfinished). */
+  private readonly lastWords = new Map<string, string>();
   /** `shownRuns` of the last settled listing. */
   private shown: { key: string; value: ShownRuns } | undefined;
 
@@ -158,7 +160,7 @@ export class RunSummaryCache {
     entry.checkedWith = listing;
     if (entry.running && isAbandoned(entry.running)) {
       entry.abandonedAt ??= lastSignOfLife(this.runsDir, entry.running);
-      return showAbandoned(entry.summary, entry.running, entry.abandonedAt);
+      return showAbandoned(entry.summary, entry.running, entry.abandonedAt, this.lastWords.get(runId));
     }
     return entry.summary;
   }
@@ -179,6 +181,17 @@ export class RunSummaryCache {
     }
     if (key !== undefined) this.shown = { key, value };
     return value;
+  }
+
+  /** Keeps the last lines of a run's handoff that ended leaving its record unfinished; they go into its reason. */
+  setLastWords(runId: string, lastLines: string): void {
+    if (!lastLines) return;
+    this.lastWords.set(runId, lastLines);
+    this.memo.clear();
+  }
+
+  lastWordsOf(runId: string): string | undefined {
+    return this.lastWords.get(runId);
   }
 
   /** The logs a run's record names, as of its last read by `get` (the event stream follows them while it runs). */
