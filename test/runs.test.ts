@@ -298,7 +298,7 @@ tasks:
     const pruned = await runCli(['runs', 'prune', '--keep', '1', '-w', workspaceDir, '--json']);
     expect(pruned.code, pruned.stderr).toBe(0);
     // --json: the runs removed, newest first, and how many are left (before: nothing on stdout).
-    expect(JSON.parse(pruned.stdout)).toEqual({ removed: [json[1].runId, json[2].runId], kept: 1 });
+    expect(JSON.parse(pruned.stdout)).toEqual({ removed: [json[1].runId, json[2].runId], kept: 1, unreadable: [] });
     expect(JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout).map((r: any) => r.runId)).toEqual([json[0].runId]);
     expect(fs.existsSync(path.join(workspaceDir, 'runs', json[2].runId))).toBe(false);
   });
@@ -330,6 +330,34 @@ tasks:
     const bad = await runCli(['runs', 'show', '29991231T000000', '-w', workspaceDir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('the record of run 29991231T000000.000Z-aaaa cannot be read');
+  });
+
+  it('prune --keep N keeps the newest N records that can be read, leaves unreadable ones and names them', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: hello
+  commands:
+  - command: echo hello
+`);
+    for (let i = 0; i < 3; i++) expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const good = JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout).map((r: { runId: string }) => r.runId);
+    const runsDir = path.join(workspaceDir, 'runs');
+    // Newer than every good run: a record cut short (a crash, a copy cut short), and an empty one.
+    const cut = path.join(runsDir, '29991231T000001.000Z-bbbb.json');
+    fs.writeFileSync(cut, fs.readFileSync(path.join(runsDir, `${good[0]}.json`)).subarray(0, 200));
+    const empty = path.join(runsDir, '29991231T000000.000Z-aaaa.json');
+    fs.writeFileSync(empty, '');
+
+    const pruned = await runCli(['runs', 'prune', '--keep', '1', '-w', workspaceDir]);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stderr).toContain(`the record of run 29991231T000001.000Z-bbbb cannot be read (${cut}); prune left it as it is`);
+    expect(pruned.stderr).toContain(`the record of run 29991231T000000.000Z-aaaa cannot be read (${empty}); prune left it as it is`);
+    expect(pruned.stderr).toContain('Removed 2 runs, kept the newest 1 and left 2 records that cannot be read\n');
+    expect(JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout).map((r: { runId: string }) => r.runId)).toEqual([good[0]]);
+    expect(fs.existsSync(cut) && fs.existsSync(empty)).toBe(true);
+
+    const again = await runCli(['runs', 'prune', '--keep', '1', '-w', workspaceDir, '--json']);
+    expect(JSON.parse(again.stdout)).toEqual({ removed: [], kept: 1, unreadable: [cut, empty] });
   });
 
   it('follows the log of a running run until it ends', async () => {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
-import { authHeader, callUi, CHROMIUM, CHROMIUM_ARGS, startUi, type UiProcess } from './helpers/ui-process.js';
+import type { RunPoint, RunsPage } from '../src/ui/api-types.js';
+import { authHeader, callUi, CHROMIUM, CHROMIUM_ARGS, startUi, writeRunCopies, type UiProcess } from './helpers/ui-process.js';
 const SCREENSHOTS = process.env.HANDOFF_SCREENSHOTS_DIR;
 
 const API_TOKEN = 'tok-ui-test-5f2c9a7e';
@@ -456,5 +457,57 @@ describe('handoff ui in Chromium', () => {
       for (const secret of SECRET_VALUES) expect(html, route).not.toContain(secret);
     }
     expect(await page.content()).toContain('***');
+  });
+});
+
+describe('the Runs page with run records that cannot be read', () => {
+  it('counts and pages only the runs it can show, and names the records that cannot be read', async () => {
+    const workspaceDir = makeTempDir();
+    const runsDir = path.join(workspaceDir, 'runs');
+    const template = {
+      schema: 1,
+      project: { name: 'broken', dir: '/nowhere' },
+      stage: 'dev',
+      trigger: 'manual',
+      handoffVersion: '0.5.0',
+      host: 'elsewhere',
+      pid: 1,
+      tasks: [{ name: 'sync', path: 'tasks[0]', status: 'succeeded', exitCode: 0, processes: [], subtasks: [] }],
+      records: {},
+      logs: { console: 'runs/x/console.log', stderr: {} },
+    };
+    const good = writeRunCopies(runsDir, template, 3).reverse();
+    // Newer than every good run: a record cut short, an empty file, JSON that is no record.
+    const broken = ['29991231T000002.000Z-cccc', '29991231T000001.000Z-bbbb', '29991231T000000.000Z-aaaa'];
+    fs.writeFileSync(path.join(runsDir, `${broken[0]}.json`), fs.readFileSync(path.join(runsDir, `${good[0]}.json`)).subarray(0, 200));
+    fs.writeFileSync(path.join(runsDir, `${broken[1]}.json`), '');
+    fs.writeFileSync(path.join(runsDir, `${broken[2]}.json`), '[1,2]');
+    const files = broken.map((id) => path.join(runsDir, `${id}.json`));
+    const { projectDir } = makeProject('tasks:\n- name: sync\n  commands:\n  - command: "true"\n');
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+
+    const first = (await (await callUi(ui, '/api/runs?limit=2')).json()) as RunsPage;
+    expect(first).toMatchObject({ total: 3, offset: 0, unreadable: { count: 3, files } });
+    expect(first.runs.map((r) => r.runId)).toEqual(good.slice(0, 2));
+    const second = (await (await callUi(ui, '/api/runs?offset=2&limit=2')).json()) as RunsPage;
+    expect(second.runs.map((r) => r.runId)).toEqual(good.slice(2));
+    expect(((await (await callUi(ui, '/api/run-points?limit=2')).json()) as { points: RunPoint[] }).points.map((p) => p.runId)).toEqual(good.slice(0, 2).reverse());
+
+    const browser = await chromium.launchPersistentContext(makeTempDir('handoff-chromium-'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(ui.url);
+      await page.goto(`${ui.base}/#/runs`);
+      const note = page.locator('.error-box', { hasText: '3 run records cannot be read' });
+      await note.waitFor();
+      for (const file of files) expect(await note.textContent()).toContain(file);
+      expect(await page.locator('.runs-table tbody tr').count()).toBe(3);
+      expect(await page.locator('.pager').textContent()).toContain('1–3 of 3');
+      expect(await page.locator('.pager button', { hasText: 'Older' }).isDisabled()).toBe(true);
+    } finally {
+      await browser.close();
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
   });
 });

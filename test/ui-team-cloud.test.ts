@@ -251,4 +251,25 @@ schedules:
     expect(raw).not.toContain(SECRET);
     expect(audit().filter((e) => e.action === 'job_stop' && e.outcome === 'failed').at(-1)).toMatchObject({ user: 'otto', target: '***', status: 404 });
   });
+
+  it('leaves the workspace records that cannot be read out of the merged history and its total, and names them', async () => {
+    const runsDir = path.join(root, 'ws', 'runs');
+    fs.mkdirSync(runsDir, { recursive: true });
+    const before = await json<RunsPage>(vic, '/api/projects/orders/runs?limit=200');
+    expect(before.unreadable).toBeUndefined();
+    // Newer than every run: a record cut short and an empty one.
+    const files = [path.join(runsDir, '29991231T000001.000Z-bbbb.json'), path.join(runsDir, '29991231T000000.000Z-aaaa.json')];
+    fs.writeFileSync(files[0], '{"schema": 1, "runId": "29991231T0000');
+    fs.writeFileSync(files[1], '');
+    try {
+      const after = await json<RunsPage>(vic, '/api/projects/orders/runs?limit=200');
+      expect(after.total).toBe(before.total);
+      expect(after.runs.map((r) => r.runId)).toEqual(before.runs.map((r) => r.runId));
+      expect(after.unreadable).toEqual({ count: 2, files });
+      // A page of one is a whole page, not one short by the broken records.
+      expect((await json<RunsPage>(vic, '/api/projects/orders/runs?limit=1')).runs).toHaveLength(1);
+    } finally {
+      for (const file of files) fs.rmSync(file);
+    }
+  });
 });

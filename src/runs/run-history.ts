@@ -162,18 +162,30 @@ export function markAbandonedRuns(runsDir: string, options: { now?: number; grac
 /** Grace period for an abandoned run's processes when the caller has none of its own (the run's default). */
 const DEFAULT_ABANDONED_GRACE_MS = 5000;
 
-/** Deletes all but the newest `keep` runs (records and their log folders); returns the deleted ids. */
-export function pruneRuns(runsDir: string, keep: number): { removed: string[]; keptRunning: string[] } {
-  const ids = listRunIds(runsDir);
+/**
+ * Deletes all but the newest `keep` runs that can be read (records and their log folders); returns the deleted ids.
+ * A record that cannot be read (cut short, not a record) neither counts toward `keep` nor is deleted: counted, broken
+ * records newer than the good ones took every place, and a good history was deleted for them. They are returned to
+ * be named, as `runs list` names them.
+ */
+export function pruneRuns(runsDir: string, keep: number): { removed: string[]; keptRunning: string[]; unreadable: { runId: string; file: string }[] } {
   const removed: string[] = [];
   // A run still going on is never removed, whatever --keep says: its handoff writes into its folder.
   const keptRunning: string[] = [];
-  for (const id of ids.slice(keep)) (readRunRecord(runRecordPath(runsDir, id))?.status === 'running' ? keptRunning : removed).push(id);
+  const unreadable: { runId: string; file: string }[] = [];
+  let kept = 0;
+  for (const id of listRunIds(runsDir)) {
+    const file = runRecordPath(runsDir, id);
+    const record = readRunRecord(file);
+    if (!record) unreadable.push({ runId: id, file });
+    else if (kept < keep) kept++;
+    else (record.status === 'running' ? keptRunning : removed).push(id);
+  }
   for (const id of removed) {
     removeFile(runRecordPath(runsDir, id));
     fs.rmSync(runLogDir(runsDir, id), { recursive: true, force: true });
   }
-  return { removed, keptRunning };
+  return { removed, keptRunning, unreadable };
 }
 
 /** Puts a recorded run's Singer state back into artifacts/state.json (to roll back a bad bookmark). */

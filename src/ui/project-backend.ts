@@ -39,7 +39,7 @@ import { formatFireTimes } from '../schedule/describe-schedule.js';
 import { createEventStream, type EventStream, type EventStreamLimits } from './event-stream.js';
 import { HttpError } from './http-basics.js';
 import { readLogChunk } from './read-log-chunk.js';
-import { RunSummaryCache, showAbandoned, summarizeRunRecord } from './run-summary-cache.js';
+import { RunSummaryCache, showAbandoned, summarizeRunRecord, unreadableNote, type ShownRuns } from './run-summary-cache.js';
 import { createRunStarter, type RunStarter } from './start-ui-run.js';
 import { watchRuns, type RunWatch } from './watch-runs.js';
 import { resolveWorkspaceFile } from './workspace-file.js';
@@ -139,6 +139,11 @@ export class ProjectBackend {
             varTokens: options.varTokens,
             runFlags: options.runFlags,
             envs: options.envs,
+            onUnfinished: (runId, lastLines) => {
+              this.cache.setLastWords(runId, this.mask(lastLines));
+              const run = this.cache.get(runId);
+              if (run) this.events.send({ type: 'run', change: 'updated', run: this.id ? { ...run, where: 'workspace' } : run });
+            },
           },
           () => this.cache.running().map((run) => run.runId),
         )
@@ -452,14 +457,15 @@ export class ProjectBackend {
     return out.filter((s): s is RunSummary => s !== undefined);
   }
 
-  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string }> {
-    const workspaceIds = this.cache.listIds();
+  /** The merged history; the workspace's records that cannot be read are left out of it (and named in `unreadable`). */
+  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string; unreadable: ShownRuns['unreadable'] }> {
+    const { ids: workspaceIds, unreadable } = this.cache.shownRuns();
     const { side, overview, loadError } = await this.cloud();
     if (!side) {
-      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError };
+      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError, unreadable };
     }
     const [jobs, storeIds] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
-    return { entries: mergeRunEntries({ workspaceIds, storeIds, jobs }), side, cloudError: side.problem ?? loadError };
+    return { entries: mergeRunEntries({ workspaceIds, storeIds, jobs }), side, cloudError: side.problem ?? loadError, unreadable };
   }
 
   async runsPage(offset: number, limit: number): Promise<RunsPage> {
@@ -467,9 +473,9 @@ export class ProjectBackend {
       const page = this.cache.page(offset, limit);
       return this.options.id ? { ...page, runs: page.runs.map((r) => ({ ...r, where: 'workspace' as const })) } : page;
     }
-    const { entries, side, cloudError } = await this.mergedEntries();
+    const { entries, side, cloudError, unreadable } = await this.mergedEntries();
     const runs = await this.summarize(entries.slice(offset, offset + limit), side);
-    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}) };
+    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}), ...unreadableNote(unreadable) };
   }
 
   async runPoints(limit: number): Promise<RunPoint[]> {
@@ -552,7 +558,7 @@ export class ProjectBackend {
     }
     const abandoned = isAbandoned(record);
     if (abandoned) {
-      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record));
+      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record), this.cache.lastWordsOf(record.runId));
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
     return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}) };

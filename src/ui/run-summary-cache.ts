@@ -43,14 +43,14 @@ export function summarizeRunRecord(record: RunRecord): RunSummary {
  * A running record whose handoff is gone is shown as interrupted, as `runs list` would mark it (without writing): ended
  * when it was last seen alive (`lastSignOfLife`, which `runs list` writes too).
  */
-export function showAbandoned(summary: RunSummary, record: RunRecord, endedAt: string): RunSummary {
+export function showAbandoned(summary: RunSummary, record: RunRecord, endedAt: string, lastLines?: string): RunSummary {
   return {
     ...summary,
     status: 'interrupted',
     abandoned: true,
     endedAt,
     durationMs: Date.parse(endedAt) - Date.parse(record.startedAt),
-    reason: `handoff (pid ${record.pid} on ${record.host}) stopped without finishing this run`,
+    reason: `handoff (pid ${record.pid} on ${record.host}) stopped without finishing this run${lastLines ? `; its last output:\n${lastLines}` : ''}`,
   };
 }
 
@@ -61,12 +61,26 @@ export function showAbandoned(summary: RunSummary, record: RunRecord, endedAt: s
 const SETTLE_MS = 50;
 /** Answers of `page` and `points` kept for an unchanged folder (the first page, the chart: what every viewer asks for). */
 const MAX_MEMO = 16;
+/** Files of unreadable records named in a page's note (the count says how many there are in all). */
+const MAX_UNREADABLE_FILES = 20;
+
+/** The runs that can be shown, newest first, and the records that cannot be read (cut short, not a record). */
+export interface ShownRuns {
+  ids: string[];
+  unreadable: { runId: string; file: string }[];
+}
 
 export class RunSummaryCache {
   private readonly entries = new Map<string, CachedSummary>();
   /** The last listing of the folder, kept while the folder's modification time stays the same and had settled. */
   private listing: { signature: string; ids: string[]; settled: boolean } | undefined;
   private readonly memo = new Map<string, RunsPage | RunPoint[]>();
+  /** Records that could not be read, by run id, until their file changes: not read again on every page. */
+  private readonly unreadable = new Map<string, { mtimeMs: number; size: number; checkedWith?: string }>();
+  /** What handoff printed last, for runs started from this UI that it left unfinished (see UiRunLaunch.onUnfinished). */
+  private readonly lastWords = new Map<string, string>();
+  /** `shownRuns` of the last settled listing. */
+  private shown: { key: string; value: ShownRuns } | undefined;
 
   constructor(readonly runsDir: string) {}
 
@@ -94,6 +108,7 @@ export class RunSummaryCache {
       const present = new Set(ids);
       for (const id of this.entries.keys()) if (!present.has(id)) this.entries.delete(id);
     }
+    for (const id of this.unreadable.keys()) if (!ids.includes(id)) this.unreadable.delete(id);
     return ids;
   }
 
@@ -107,29 +122,76 @@ export class RunSummaryCache {
    * not looked at again (records are written by rename, which changes the folder's time).
    */
   private read(runId: string, listing: string | undefined): RunSummary | undefined {
+    const result = this.lookup(runId, listing);
+    return result === 'unreadable' ? undefined : result;
+  }
+
+  /** `read`, telling a record that cannot be read ('unreadable') from one that is gone (undefined). */
+  private lookup(runId: string, listing: string | undefined): RunSummary | 'unreadable' | undefined {
     const known = this.entries.get(runId);
     if (listing !== undefined && known && !known.running && known.checkedWith === listing) return known.summary;
+    const broken = this.unreadable.get(runId);
+    if (listing !== undefined && broken?.checkedWith === listing) return 'unreadable';
     const file = runRecordPath(this.runsDir, runId);
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
     } catch {
       this.entries.delete(runId);
+      this.unreadable.delete(runId);
       return undefined;
+    }
+    if (broken && broken.mtimeMs === stat.mtimeMs && broken.size === stat.size) {
+      broken.checkedWith = listing;
+      return 'unreadable';
     }
     let entry = this.entries.get(runId);
     if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
       const record = readRunRecord(file);
-      if (!record) return undefined;
+      if (!record) {
+        this.entries.delete(runId);
+        this.unreadable.set(runId, { mtimeMs: stat.mtimeMs, size: stat.size, checkedWith: listing });
+        return 'unreadable';
+      }
+      this.unreadable.delete(runId);
       entry = { mtimeMs: stat.mtimeMs, size: stat.size, summary: summarizeRunRecord(record), running: record.status === 'running' ? record : undefined, logs: record.logs };
       this.entries.set(runId, entry);
     }
     entry.checkedWith = listing;
     if (entry.running && isAbandoned(entry.running)) {
       entry.abandonedAt ??= lastSignOfLife(this.runsDir, entry.running);
-      return showAbandoned(entry.summary, entry.running, entry.abandonedAt);
+      return showAbandoned(entry.summary, entry.running, entry.abandonedAt, this.lastWords.get(runId));
     }
     return entry.summary;
+  }
+
+  /**
+   * The runs whose records can be read, newest first, and those that cannot: pages and their total count only the
+   * first (counted, unreadable records made pages come up short or empty, with nothing said). Every record is read
+   * once; after that only a changed file is read again.
+   */
+  shownRuns(): ShownRuns {
+    const { ids, key } = this.settledListing();
+    if (key !== undefined && this.shown?.key === key) return this.shown.value;
+    const value: ShownRuns = { ids: [], unreadable: [] };
+    for (const id of ids) {
+      const result = this.lookup(id, key);
+      if (result === 'unreadable') value.unreadable.push({ runId: id, file: runRecordPath(this.runsDir, id) });
+      else if (result) value.ids.push(id);
+    }
+    if (key !== undefined) this.shown = { key, value };
+    return value;
+  }
+
+  /** Keeps the last lines of a run's handoff that ended leaving its record unfinished; they go into its reason. */
+  setLastWords(runId: string, lastLines: string): void {
+    if (!lastLines) return;
+    this.lastWords.set(runId, lastLines);
+    this.memo.clear();
+  }
+
+  lastWordsOf(runId: string): string | undefined {
+    return this.lastWords.get(runId);
   }
 
   /** The logs a run's record names, as of its last read by `get` (the event stream follows them while it runs). */
@@ -152,26 +214,28 @@ export class RunSummaryCache {
   }
 
   page(offset: number, limit: number): RunsPage {
-    const { ids, key } = this.settledListing();
+    const { key } = this.settledListing();
     const name = `page:${offset}:${limit}`;
     const known = key !== undefined ? this.memo.get(`${key}|${name}`) : undefined;
     if (known) return known as RunsPage;
+    const { ids, unreadable } = this.shownRuns();
     const runs: RunSummary[] = [];
     for (const id of ids.slice(offset, offset + limit)) {
       const summary = this.read(id, key);
       if (summary) runs.push(summary);
     }
-    return this.remember(key, name, { total: ids.length, offset, limit, runs }, runs.some((r) => r.status === 'running'));
+    const page: RunsPage = { total: ids.length, offset, limit, runs, ...unreadableNote(unreadable) };
+    return this.remember(key, name, page, runs.some((r) => r.status === 'running'));
   }
 
   /** The newest `limit` runs as chart points, oldest first. */
   points(limit: number): RunPoint[] {
-    const { ids, key } = this.settledListing();
+    const { key } = this.settledListing();
     const name = `points:${limit}`;
     const known = key !== undefined ? this.memo.get(`${key}|${name}`) : undefined;
     if (known) return known as RunPoint[];
     const points: RunPoint[] = [];
-    for (const id of ids.slice(0, limit)) {
+    for (const id of this.shownRuns().ids.slice(0, limit)) {
       const s = this.read(id, key);
       if (s) points.push({ runId: s.runId, status: s.status, startedAt: s.startedAt, durationMs: s.durationMs ?? null, records: s.records });
     }
@@ -187,4 +251,9 @@ export class RunSummaryCache {
     }
     return live;
   }
+}
+
+/** A page's note on the records that cannot be read: how many, and the files of the first ones. */
+export function unreadableNote(unreadable: ShownRuns['unreadable']): Pick<RunsPage, 'unreadable'> {
+  return unreadable.length === 0 ? {} : { unreadable: { count: unreadable.length, files: unreadable.slice(0, MAX_UNREADABLE_FILES).map((u) => u.file) } };
 }

@@ -24,6 +24,11 @@ export interface UiRunLaunch {
   envs?: Record<string, string>;
   /** How long to wait for the record before answering that the run is still starting. */
   waitMs?: number;
+  /**
+   * Told the last lines handoff printed when it ended without finishing its run's record (a full disk, a crash): the
+   * page has no console, and without them it could only say that handoff stopped.
+   */
+  onUnfinished?: (runId: string, lastLines: string) => void;
 }
 
 export type UiRunStart =
@@ -58,10 +63,51 @@ export function envFileArgs(folder: string, envs: Record<string, string>): strin
   return ['-e', file];
 }
 
+/** Lines of a detached run's output kept as its last words, and the size of the chunks it is read in. */
+const LAST_LINES = 6;
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The last `LAST_LINES` warnings and errors of a run's output, else its last lines. The whole file is read, in chunks:
+ * handoff warns once about a file it cannot write (a full disk), and a noisy run's later lines bury that far back.
+ */
+function readLastWords(file: string): string {
+  const problems: string[] = [];
+  const last: string[] = [];
+  const keep = (into: string[], line: string): void => {
+    into.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (into.length > LAST_LINES) into.shift();
+  };
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    let rest = '';
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
+      const lines = (rest + chunk.toString('utf8', 0, n)).split('\n');
+      rest = n === 0 ? '' : lines.pop()!;
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        keep(last, line);
+        // Its warnings and errors say why (a file it could not write: ENOSPC); INFO lines only that it went on.
+        if (/ (WARNING|ERROR|CRITICAL) - |^error: /.test(line)) keep(problems, line);
+      }
+      if (n === 0) break;
+    }
+  } catch {
+    // No output to read: the reason says only that handoff stopped.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  return (problems.length > 0 ? problems : last).join('\n');
+}
+
 /**
  * The run is its own process group, so it goes on when `handoff ui` stops and never gets the terminal's Ctrl-C.
- * Its stdout/stderr go to a temporary file that is read only when it ends before writing a record (bad project,
- * workspace busy); after that its console log under runs/ has everything.
+ * Its stdout/stderr go to a temporary file (in the system's temporary folder, not on the workspace's disk), read when
+ * it ends before writing a record (bad project, workspace busy), or when it ends leaving its record unfinished (a
+ * full workspace disk: its console log under runs/ may then hold nothing of why); else its console log has everything.
  */
 export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
   const before = new Set(listRunIds(launch.runsDir));
@@ -84,20 +130,23 @@ export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
   const pid = child.pid;
   let exited = false;
   void child.exited.then(() => (exited = true));
+  // Once the run has its record: the -e file goes at once (it may hold secrets), the output when handoff has ended.
+  const started = (runId: string): UiRunStart => {
+    fs.rmSync(path.join(outputDir, 'envs'), { force: true });
+    void child.exited.then(() => {
+      if (readRunRecord(runRecordPath(launch.runsDir, runId))?.status === 'running') launch.onUnfinished?.(runId, readLastWords(outputFile));
+      cleanUp();
+    });
+    return { kind: 'started', runId, pid };
+  };
   const deadline = Date.now() + (launch.waitMs ?? 15_000);
   for (;;) {
     const runId = findRecordOf(launch.runsDir, pid, before);
-    if (runId) {
-      cleanUp();
-      return { kind: 'started', runId, pid };
-    }
+    if (runId) return started(runId);
     if (exited) {
       // It may have written its record and ended between the look above and now (a quick run).
       const lateRunId = findRecordOf(launch.runsDir, pid, before);
-      if (lateRunId) {
-        cleanUp();
-        return { kind: 'started', runId: lateRunId, pid };
-      }
+      if (lateRunId) return started(lateRunId);
       const output = fs.readFileSync(outputFile, 'utf8').trim();
       cleanUp();
       const lastLines = output.split('\n').slice(-12).join('\n');
@@ -105,7 +154,11 @@ export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
     }
     if (Date.now() > deadline) {
       // Still preparing (a slow disk, a big files/ folder); the event stream will show the run when it appears.
-      void child.exited.then(cleanUp);
+      void child.exited.then(() => {
+        const late = findRecordOf(launch.runsDir, pid, before);
+        if (late && readRunRecord(runRecordPath(launch.runsDir, late))?.status === 'running') launch.onUnfinished?.(late, readLastWords(outputFile));
+        cleanUp();
+      });
       return { kind: 'starting', pid };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli } from '../helpers/cli.js';
+import { callUi, startUi, waitForAnswer } from '../helpers/ui-process.js';
+import type { RunDetail, RunsPage } from '../../src/ui/api-types.js';
 import {
   expectFinalRecord,
   expectNoProcessesLeft,
@@ -34,6 +36,34 @@ tasks:
 `;
 
 describe('a full disk', () => {
+  it('a run started from the UI on a full workspace disk: the page shows why handoff stopped (ENOSPC), not only that it did', async (ctx) => {
+    // 2 MB of stderr: more than the workspace's filesystem holds.
+    const p = makeProject('tasks:\n- name: noisy\n  commands:\n  - command: sh\n    args: -c "yes a-line-of-stderr-output | head -c 2000000 >&2"\n');
+    const unmount = mountTmpfs(p.workspaceDir, '400k');
+    if (!unmount) return ctx.skip(); // needs root with CAP_SYS_ADMIN to mount a tmpfs
+    try {
+      const ui = await startUi(['-p', p.projectDir, '-w', p.workspaceDir]);
+      const started = await callUi(ui, '/api/runs', { method: 'POST' });
+      expect(started.status).toBe(201);
+      const { runId } = (await started.json()) as { runId: string };
+      let page: RunsPage | undefined;
+      await waitForAnswer(async () => {
+        page = (await (await callUi(ui, '/api/runs')).json()) as RunsPage;
+        return page.runs[0]?.runId === runId && page.runs[0].status !== 'running' && /ENOSPC|no space left/i.test(page.runs[0].reason ?? '');
+      }, 30_000).catch((error) => {
+        process.stderr.write(`the last page seen: ${JSON.stringify(page)}\n`);
+        throw error;
+      });
+      expect(page!.runs[0]).toMatchObject({ status: 'interrupted', abandoned: true });
+      const detail = (await (await callUi(ui, `/api/runs/${runId}`)).json()) as RunDetail;
+      expect(detail.record.reason).toMatch(/stopped without finishing this run; its last output:\n[^]*(ENOSPC|no space left)/i);
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    } finally {
+      unmount();
+    }
+  });
+
   it('artifacts/ on a full filesystem: the writing command fails, handoff reports it, keeps the record final and state.json', async () => {
     const p = makeProject(FILLING_PIPELINE, SINGER_FILES);
     const artifacts = path.join(p.workspaceDir, 'artifacts');

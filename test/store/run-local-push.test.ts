@@ -77,6 +77,28 @@ describe('run local -a (local store under HANDOFF_HOME)', () => {
     expect(records).toEqual(recordsOf(path.join(workspaceDir, 'runs')));
   });
 
+  it("pushes only this project's and this stage's records: not a prod run's, not another project's in the same workspace", async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir, workspaceDir } = pushProject();
+    const taskDir = await createBucket(home, projectDir);
+    const other = makeProject('tasks:\n  - name: other\n    commands:\n      - command: echo other\n');
+    // Same workspace, none pushed: a dev run of this project, a prod run of it, and a run of another project.
+    const runLocal = (dir: string, env: Record<string, string> = {}) => runWith({ HANDOFF_HOME: home, ...env }, ['run', 'local', '-p', dir, '-w', workspaceDir]);
+    expect((await runLocal(projectDir)).code).toBe(0);
+    expect((await runLocal(projectDir, { HO_STAGE: 'prod' })).code).toBe(0);
+    expect((await runLocal(other.projectDir)).code).toBe(0);
+    const [devRun, prodRun, otherRun] = recordsOf(path.join(workspaceDir, 'runs'));
+    // A record that cannot be read says neither whose nor which stage: it is not pushed either.
+    fs.writeFileSync(path.join(workspaceDir, 'runs', '29991231T000000.000Z-aaaa.json'), '{"schema": 1, "runId": "2999');
+
+    const run = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a']);
+    expect(run.code, run.stderr).toBe(0);
+    const current = recordsOf(path.join(workspaceDir, 'runs')).filter((n) => ![devRun, prodRun, otherRun].includes(n) && !n.startsWith('2999'));
+    expect(recordsOf(path.join(taskDir, 'runs'))).toEqual([devRun, ...current]);
+    expect(run.stderr).toMatch(/Pushed 2 run records and \d+ artifacts/);
+    expect(run.stderr).toContain(`3 run records in ${path.join(workspaceDir, 'runs')} were not pushed: they are other stages' or projects' runs, or cannot be read`);
+  });
+
   it('without -a nothing is pushed', async () => {
     const home = makeTempDir('handoff-home-');
     const { projectDir, workspaceDir } = pushProject();

@@ -1,4 +1,5 @@
 // What `run` and `run local` share with -a: run in the terminal, then push the run record and the artifacts, archive them.
+import path from 'node:path';
 import { archiveArtifacts, pushArtifacts, pushRunRecords } from '../../providers/store/project-store.js';
 import type { Provider } from '../../providers/provider.js';
 import { INTERRUPT_EXIT_CODES, type InterruptSignal } from '../../runner/events.js';
@@ -73,6 +74,9 @@ async function pushAfterRun(
     // The run record first: it is small and says what happened, and a container being stopped (SIGTERM, then SIGKILL
     // 30 s later on Fargate) may not live to push large artifacts.
     const records = await pushRunRecords(provider, workspaceDir, runId);
+    if (records.notPushed > 0) {
+      log.log('info', `${plural(records.notPushed, 'run record')} in ${path.join(workspaceDir, 'runs')} ${records.notPushed === 1 ? 'was' : 'were'} not pushed: they are other stages' or projects' runs, or cannot be read`);
+    }
     if (!succeeded && !pushOnFail) {
       log.log('warning', `The run failed and deploy.push_artifacts_on_fail is false: artifacts were not pushed; pushed ${records.keys.length} run records`);
     } else {

@@ -267,12 +267,16 @@ export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }
   const keep = Number(flags.keep);
   if (!Number.isInteger(keep) || keep < 0) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
   const runsDir = runsDirOf(options);
-  const { removed, keptRunning } = pruneRuns(runsDir, keep);
-  // `kept` counts what is left: a run still going on is never removed, so it may be more than --keep.
-  if (options.json) process.stdout.write(`${JSON.stringify({ removed, kept: listRunIds(runsDir).length }, null, 2)}\n`);
+  const { removed, keptRunning, unreadable } = pruneRuns(runsDir, keep);
+  const log = createConsoleLog(options.logLevel);
+  for (const { runId, file } of unreadable) log.log('warning', `the record of run ${runId} cannot be read (${file}); prune left it as it is`);
+  // `kept` counts the readable runs left: a run still going on is never removed, so it may be more than --keep.
+  const kept = listRunIds(runsDir).length - unreadable.length;
+  if (options.json) process.stdout.write(`${JSON.stringify({ removed, kept, unreadable: unreadable.map((u) => u.file) }, null, 2)}\n`);
   else {
     const running = keptRunning.length > 0 ? ` and ${plural(keptRunning.length, 'running run')} (${keptRunning.join(', ')}), which is never removed while it runs` : '';
-    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}${running}\n`);
+    const broken = unreadable.length > 0 ? ` and left ${plural(unreadable.length, 'record')} that cannot be read` : '';
+    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}${running}${broken}\n`);
   }
   return 0;
 }

@@ -6,6 +6,7 @@ import { isProcessAlive } from '../../process/process-alive.js';
 import { removeAbandonedTempFiles, tempNameOf } from '../local/write-file-atomic.js';
 import type { Provider } from '../provider.js';
 import { isoTime } from '../../iso-time.js';
+import { readRunRecord } from '../../runs/run-record.js';
 
 export type StoreLog = (level: 'debug' | 'info' | 'warning', message: string) => void;
 
@@ -184,21 +185,36 @@ export function deleteArtifacts(provider: Provider): Promise<TransferResult> {
   return deletePrefix(provider, provider.names.s3.lastArtifactsPrefix);
 }
 
-/** Pushes the run records in W/runs/*.json that the store does not have yet, and always `alwaysRunId`'s. */
-export async function pushRunRecords(provider: Provider, workspaceDir: string, alwaysRunId?: string): Promise<TransferResult> {
+/**
+ * Pushes the run records in W/runs/*.json that the store does not have yet, and always `alwaysRunId`'s: only those of
+ * the same stage and project (name and folder) as `alwaysRunId`'s, since one workspace may hold runs of other stages
+ * and projects, whose records do not belong in this task's history. `notPushed` counts those left out (and records that
+ * cannot be read, which say neither).
+ */
+export async function pushRunRecords(provider: Provider, workspaceDir: string, alwaysRunId: string): Promise<TransferResult & { notPushed: number }> {
   const runsDir = path.join(workspaceDir, 'runs');
   const names = (await readdir(runsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !TEMP_FILE.test(n)).sort();
   const stored = new Set((await provider.objects.list(provider.names.s3.runsPrefix)).map((o) => o.key));
+  const own = readRunRecord(path.join(runsDir, `${alwaysRunId}.json`));
   const keys: string[] = [];
+  let notPushed = 0;
   for (const name of names) {
     const key = provider.names.s3.runRecordKey(name.slice(0, -'.json'.length));
-    if (stored.has(key) && name !== `${alwaysRunId}.json`) continue;
+    const always = name === `${alwaysRunId}.json`;
+    if (stored.has(key) && !always) continue;
     const file = path.join(runsDir, name);
     if (!(await lstat(file)).isFile()) continue;
+    if (!always) {
+      const record = readRunRecord(file);
+      if (!own || !record || record.stage !== own.stage || record.project.name !== own.project.name || record.project.dir !== own.project.dir) {
+        notPushed++;
+        continue;
+      }
+    }
     await provider.objects.put(key, await readFile(file));
     keys.push(key);
   }
-  return { location: provider.objects.describe(provider.names.s3.runsPrefix), keys };
+  return { location: provider.objects.describe(provider.names.s3.runsPrefix), keys, notPushed };
 }
 
 /**

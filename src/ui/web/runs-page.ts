@@ -42,6 +42,7 @@ export const runsPage: Page = (container, context) => {
   const tableBody = h('div', { class: 'table-body' }, h('p', { class: 'loading' }, 'Loading…'));
   const pager = h('div', { class: 'pager' });
   const cloudNote = h('div', {});
+  const unreadableNote = h('div', {});
   const chartLegend = h(
     'div',
     { class: 'legend' },
@@ -51,7 +52,7 @@ export const runsPage: Page = (container, context) => {
   container.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Runs'), h('p', { class: 'muted small path' }, context.overview.workspaceDir)),
     sectionCard(h('span', {}, `Last runs over time`), chartLegend, chartBody),
-    sectionCard('History', cloudNote, tableBody, pager),
+    sectionCard('History', cloudNote, unreadableNote, tableBody, pager),
   );
 
   const drawChart = async (): Promise<void> => {
@@ -75,6 +76,17 @@ export const runsPage: Page = (container, context) => {
 
   const drawTable = (page: RunsPage): void => {
     cloudNote.replaceChildren(page.cloudError ? errorBox('Cloud runs could not all be read', page.cloudError, 'the workspace\'s runs and what was read before are listed') : '');
+    // As `runs list` warns: the records are left out of the list and its count, and named so they can be looked at.
+    const broken = page.unreadable;
+    unreadableNote.replaceChildren(
+      broken
+        ? errorBox(
+            `${formatCount(broken.count)} run record${broken.count === 1 ? '' : 's'} cannot be read`,
+            [...broken.files, ...(broken.count > broken.files.length ? [`… and ${formatCount(broken.count - broken.files.length)} more`] : [])].join('\n'),
+            'they are left out of this list, as `handoff runs list` leaves them out: look at these files (cut short, or not a run record) and remove them',
+          )
+        : '',
+    );
     if (page.total === 0) {
       tableBody.replaceChildren(emptyNote('No runs recorded yet. Start one with “Run now”, or `handoff run local`.'));
       pager.replaceChildren();
