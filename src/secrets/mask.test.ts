@@ -82,6 +82,14 @@ describe('createMasker', () => {
   });
 });
 
+describe("createMasker and Jinja2's urlencode", () => {
+  it("masks a value as `| urlencode` prints it, with `'` and `!` escaped (Jinja2's quote), in a path and in a query", () => {
+    const m = createMasker(["it's-Summer<2024>&!x/y z"]);
+    expect(m.mask("a 'it%27s-Summer%3C2024%3E%26%21x/y%20z' b")).toBe("a '***' b");
+    expect(m.mask('pw=it%27s-Summer%3C2024%3E%26%21x%2Fy+z&u=1')).toBe('pw=***&u=1');
+  });
+});
+
 describe('createMasker with many or large secrets', () => {
   // Random printable values: a JSON-escaped or quoted form of each is added too, as for any real secret.
   const randomValue = (length: number): string => randomBytes(length).toString('base64').slice(0, length);
