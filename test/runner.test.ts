@@ -941,10 +941,42 @@ tasks:
       } else {
         // Its input was cut short (the copy ended by handoff), or handoff ended it: not a success.
         expect(c1, r.stderr).toMatchObject({ status: 'failed', message: 'ended because another part of the pipeline failed' });
-        if (wc.exitCode !== 0) expect(c1.exitCode).toBe(wc.exitCode ?? 143);
+        expect(c1.exitCode).toBe(wc.exitCode ?? 143);
       }
       expect(children.find((c) => c.name === 'c2')).toMatchObject({ status: 'failed', exitCode: 7 });
     }
+  });
+
+  it('records a child that exited 0 after handoff cut its input short as failed with its real exit code 0, never a made-up 1', async () => {
+    // c1's shell ignores SIGTERM (and so does its cat): it exits 0 of itself once the stop ends the copy and its input
+    // closes, whichever of them the stop reaches first.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: split
+  pipeline:
+  - command: sh -c 'echo a; sleep 30'
+  - fork:
+    - name: c1
+      pipeline:
+      - command: trap '' TERM; cat >/dev/null; exit 0
+    - name: c2
+      pipeline:
+      - command: sh -c 'sleep 0.5; exit 7'
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    const children = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+    const c1 = children.find((c) => c.name === 'c1')!;
+    expect(c1, r.stderr).toMatchObject({ status: 'failed', exitCode: 0, message: 'ended because another part of the pipeline failed' });
+    expect(c1.failure).toBeUndefined();
+    expect(c1.processes[0]).toMatchObject({ exitCode: 0, signal: null, terminatedBy: 'pipeline_failed' });
+    expect(children.find((c) => c.name === 'c2')).toMatchObject({ status: 'failed', exitCode: 7 });
+    // The console says why it failed, and no exit code that reads as a success.
+    expect(r.stderr).toContain('Task c1 ended because another part of the pipeline failed');
+    expect(r.stderr).not.toMatch(/Task c1 ended with exit code/);
+    const shown = await runCli(['runs', 'show', 'latest', '-w', workspaceDir]);
+    expect(shown.stdout).toContain('task c1: failed (ended because another part of the pipeline failed; its command exited 0)');
+    expect(shown.stdout).not.toContain('(exit code 0)');
   });
 
   it('copies the stream to every child; a child that exits early does not fail the others', async () => {

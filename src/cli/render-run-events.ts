@@ -87,7 +87,10 @@ function renderRunEvent(event: RunEvent, log: ConsoleLog): void {
       const t = event.task;
       if (t.status === 'not_run' || t.status === 'skipped') break;
       const extra = t.message ? ` — ${t.message}` : '';
-      log.log(t.exitCode === 0 ? 'info' : 'error', `Task ${t.name} ended with exit code ${t.exitCode}${extra}`);
+      // A task ended by the stop whose command still exited 0 (its input cut short): "exit code 0" would read as a
+      // success, and the cloud alarms count only "ended with exit code N" lines, where the sibling that failed is.
+      if (t.status === 'failed' && t.exitCode === 0) log.log('error', `Task ${t.name} ${t.message ?? 'failed'} (its command exited 0, but its input or work was cut short)`);
+      else log.log(t.exitCode === 0 ? 'info' : 'error', `Task ${t.name} ended with exit code ${t.exitCode}${extra}`);
       break;
     }
     case 'run_started':

@@ -331,7 +331,8 @@ async function waitForkChild(child: StartedForkChild): Promise<TaskResult> {
     name: child.name,
     path: child.task.path,
     status: outcome.failure === 'interrupted' ? 'interrupted' : failed ? 'failed' : 'succeeded',
-    exitCode: failed ? outcome.exitCode || 1 : 0,
+    // Ended by the stop, its exit code is its process's own, even 0 (it exited of itself once its input was cut short).
+    exitCode: endedByPipeline ? outcome.exitCode : failed ? outcome.exitCode || 1 : 0,
     failure: outcome.failure,
     startedAt: isoTime(child.startedAt),
     endedAt: isoTime(endedAt),

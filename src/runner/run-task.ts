@@ -111,7 +111,8 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
     name: displayName,
     path: task.path,
     status: interrupted ? 'interrupted' : failed ? 'failed' : 'succeeded',
-    exitCode: failed || interrupted ? outcome.exitCode || 1 : 0,
+    // Ended by the stop, its exit code is its process's own, even 0 (it exited of itself once its input was cut short).
+    exitCode: endedByPipeline && !interrupted ? outcome.exitCode : failed || interrupted ? outcome.exitCode || 1 : 0,
     failure: timedOut && (failed || interrupted) ? 'timeout' : outcome.failure,
     startedAt: isoTime(startedAt),
     endedAt: isoTime(endedAt),

@@ -1,7 +1,8 @@
 // Tests for masking secret values in text and JSON records.
 import { describe, it, expect } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import type { Secret } from './local-secrets.js';
-import { createMasker, findUnmaskableSecrets, maskDeep } from './mask.js';
+import { byteMaskerOf, createMasker, findUnmaskableSecrets, maskDeep } from './mask.js';
 
 function makeSecret(key: string, value: string): Secret {
   return { key, value, level: 'task', push: true, source: 'test' };
@@ -78,6 +79,44 @@ describe('createMasker', () => {
     const out = m.mask(text);
     expect(out.length).toBe(text.length - 'secret-42-value'.length + 3);
     expect(out).not.toContain('secret-42-value');
+  });
+});
+
+describe("createMasker and Jinja2's urlencode", () => {
+  it("masks a value as `| urlencode` prints it, with `'` and `!` escaped (Jinja2's quote), in a path and in a query", () => {
+    const m = createMasker(["it's-Summer<2024>&!x/y z"]);
+    expect(m.mask("a 'it%27s-Summer%3C2024%3E%26%21x/y%20z' b")).toBe("a '***' b");
+    expect(m.mask('pw=it%27s-Summer%3C2024%3E%26%21x%2Fy+z&u=1')).toBe('pw=***&u=1');
+  });
+});
+
+describe('createMasker with many or large secrets', () => {
+  // Random printable values: a JSON-escaped or quoted form of each is added too, as for any real secret.
+  const randomValue = (length: number): string => randomBytes(length).toString('base64').slice(0, length);
+
+  it('masks 24 secrets of 100 KB each (one regex of them all was "too large" for V8), in text, bytes and pieces', () => {
+    const values = Array.from({ length: 24 }, () => randomValue(100_000));
+    const m = createMasker(values);
+    const text = `a ${values[3]} b ${values[23]}${values[0]} c`;
+    expect(m.mask(text)).toBe('a *** b ****** c');
+    expect(byteMaskerOf(m).mask(`x${values[7]}y`)).toBe('x***y');
+    // A stream cut into pieces never cuts inside a secret.
+    const cut = m.cut(text, 50_000);
+    expect(cut).toBe(2);
+    expect(m.cut(text.slice(2), 50_000)).toBe(100_000);
+  });
+
+  it('masks thousands of short secrets (split into several regexes) with the longest value at a position winning', () => {
+    const values = Array.from({ length: 5000 }, () => randomValue(40));
+    const long = `${values[10]}${randomValue(2000)}`;
+    const m = createMasker([...values, long, 'abc', 'abcdef']);
+    expect(m.mask(`[${values[0]}] [${values[4999]}] [${long}] [${values[10]}] x abcdef y abc`)).toBe('[***] [***] [***] [***] x *** y ***');
+  });
+
+  it('spares a value inside a spared token when some values are long', () => {
+    const long = randomValue(5000);
+    const m = createMasker(['1206', long], { spare: /\d{8}T\d{6}/g });
+    expect(m.mask(`20261206T113014 ${long} 1206`)).toBe('20261206T113014 *** ***');
   });
 });
 

@@ -32,8 +32,8 @@ export interface MaskerOptions {
 }
 
 /**
- * Builds one RegExp of all the alternatives, longest first: a regex alternation takes the first alternative that
- * matches at a position, so a longer secret that starts with a shorter one is masked whole, leaving no suffix.
+ * Masks every value, its lines and their printed forms; at a position where several match, the longest is masked,
+ * so a longer secret that starts with a shorter one is masked whole, leaving no suffix.
  */
 export function createMasker(secretValues: string[], options: MaskerOptions = {}): Masker {
   const patterns = new Set<string>();
@@ -50,28 +50,101 @@ export function createMasker(secretValues: string[], options: MaskerOptions = {}
   return maskerOf([...patterns], options);
 }
 
+/**
+ * V8 refuses a regex alternative longer than about 32 K characters ("Regular expression too large"), and compiling an
+ * alternation takes time that grows faster than its size (a second for 1 MB). Values longer than this are found with
+ * indexOf, and the others are split into regexes of at most REGEX_BUDGET characters, so any number and size of secrets
+ * can be masked; a few short secrets still make one regex, masked in one `replace` as before.
+ */
+const LONG_VALUE = 1024;
+const REGEX_BUDGET = 64 * 1024;
+
+/** Where the next occurrence of one group of values starts at or after `from`, and how long it is. */
+type Finder = (text: string, from: number) => { index: number; length: number } | null;
+
 /** The masker that replaces exactly `patterns` (longest first). */
 function maskerOf(patterns: string[], options: MaskerOptions = {}): Masker {
   const values = [...patterns].sort((a, b) => b.length - a.length);
   if (values.length === 0) return { mask: (text) => text, values, keep: 0, cut: (_text, limit) => limit };
-  const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
+  const finders: Finder[] = [];
+  const regexes: RegExp[] = [];
+  let group: string[] = [];
+  let size = 0;
+  const closeGroup = (): void => {
+    if (group.length > 0) regexes.push(new RegExp(group.map(escapeRegExp).join('|'), 'g'));
+    group = [];
+    size = 0;
+  };
+  for (const value of values) {
+    if (value.length > LONG_VALUE) {
+      finders.push((text, from) => {
+        const index = text.indexOf(value, from);
+        return index < 0 ? null : { index, length: value.length };
+      });
+      continue;
+    }
+    if (size + value.length > REGEX_BUDGET) closeGroup();
+    group.push(value);
+    size += value.length;
+  }
+  closeGroup();
+  for (const regex of regexes) {
+    finders.push((text, from) => {
+      regex.lastIndex = from;
+      const m = regex.exec(text);
+      return m === null ? null : { index: m.index, length: m[0].length };
+    });
+  }
+  // One regex (the common case): String.replace finds its matches itself, fastest.
+  const single = finders.length === 1 && regexes.length === 1 ? regexes[0] : undefined;
+
+  /**
+   * The matches masking finds, left to right, as one alternation of all values longest first would find them: the
+   * leftmost start, and there the longest value, so a longer secret that starts with a shorter one is masked whole.
+   * Each finder's next match is kept until the scan passes its start (it stays the leftmost of that finder).
+   */
+  function* matches(text: string): Generator<{ index: number; length: number }> {
+    const next = finders.map((find) => find(text, 0));
+    for (let at = 0; ; ) {
+      let best: { index: number; length: number } | null = null;
+      for (let i = 0; i < finders.length; i++) {
+        let m = next[i];
+        if (m !== null && m.index < at) m = next[i] = finders[i](text, at);
+        if (m !== null && (best === null || m.index < best.index || (m.index === best.index && m.length > best.length))) best = m;
+      }
+      if (best === null) return;
+      yield best;
+      at = best.index + best.length;
+    }
+  }
+
   return {
     values,
     mask(text) {
       const spared = options.spare ? [...text.matchAll(options.spare)].map((m) => [m.index, m.index + m[0].length] as const) : [];
-      if (spared.length === 0) return text.replace(pattern, MASK);
-      return text.replace(pattern, (match: string, offset: number) => (spared.some(([start, end]) => offset >= start && offset + match.length <= end) ? match : MASK));
+      const keepsMatch = (offset: number, length: number): boolean => spared.some(([start, end]) => offset >= start && offset + length <= end);
+      if (single) {
+        if (spared.length === 0) return text.replace(single, MASK);
+        return text.replace(single, (match: string, offset: number) => (keepsMatch(offset, match.length) ? match : MASK));
+      }
+      let out = '';
+      let last = 0;
+      for (const { index, length } of matches(text)) {
+        if (keepsMatch(index, length)) continue;
+        out += text.slice(last, index) + MASK;
+        last = index + length;
+      }
+      return last === 0 ? text : out + text.slice(last);
     },
     keep: values[0].length - 1,
     cut(text, limit) {
       // Matches are found as masking the whole text would find them; the first one that spans the limit moves the
       // cut to its start (every match before it ends at or before that start). Masking the pieces one by one then
       // gives exactly what masking the whole would: every secret is seen whole.
-      const finder = new RegExp(pattern.source, 'g');
-      for (let m = finder.exec(text); m !== null; m = finder.exec(text)) {
-        if (m.index >= limit) break;
-        const end = m.index + m[0].length;
-        if (end > limit) return m.index > 0 ? m.index : end;
+      for (const { index, length } of matches(text)) {
+        if (index >= limit) break;
+        const end = index + length;
+        if (end > limit) return index > 0 ? index : end;
       }
       return limit;
     },

@@ -265,7 +265,7 @@ function striptagsFilter(value: unknown): string {
 }
 
 /** Python's urllib quote of str(value) as UTF-8: only letters, digits, `_.-~` (and `/` outside a query) kept. */
-function urlQuote(value: unknown, forQuery: boolean): string {
+export function urlQuote(value: unknown, forQuery: boolean): string {
   const text = value instanceof String ? value.toString() : formatPythonStr(value);
   let out = '';
   for (const byte of Buffer.from(text, 'utf8')) {

@@ -1,5 +1,6 @@
 // The texts handoff's templates derive from a string (`_line_safe`, `| shell_quote`, `| tojson`, `| e`, `| urlencode`), kept in one place so the masker hides a secret in each form a template can print it in.
 import { formatPythonJson, formatPythonStr } from './python-str.js';
+import { urlQuote } from './text-filters.js';
 
 /** Trims the line and replaces each run of characters outside `[a-zA-Z0-9-_.]` with one `_` (safe in file names). */
 export function toLineSafe(line: string): string {
@@ -33,6 +34,10 @@ export function deriveTextForms(text: string, minKept: number): string[] {
     quoteForShell(text).slice(1, -1),
     text.replace(/[&"'<>]/g, (c) => HTML_ENTITIES[c]),
   ]);
+  // `| urlencode` as Jinja2 prints it (`'`, `!`, `(`, `)`, `*` escaped, `/` kept; a dict's value as a query), and
+  // JavaScript's encodeURIComponent, as handoff's own URLs hold a value.
+  forms.add(urlQuote(text, false));
+  forms.add(urlQuote(text, true));
   try {
     forms.add(encodeURIComponent(text));
   } catch {

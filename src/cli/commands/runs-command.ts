@@ -145,8 +145,11 @@ function describeTask(task: TaskResult, indent: string, lines: string[]): void {
   const counted = formatRecordCounts(task.records, task.untaggedRecords);
   const records = counted ? `, records: ${counted}` : '';
   const bytes = task.stdoutBytes !== undefined ? `, stdout ${task.stdoutBytes} bytes` : '';
-  lines.push(`${indent}task ${task.name}: ${task.status}${task.status === 'failed' ? ` (exit code ${task.exitCode})` : ''}, ${formatDuration(task.durationMs)}${bytes}${records}`);
-  if (task.message) lines.push(`${indent}  ${task.message}`);
+  // Failed with exit code 0: ended by the stop while its command exited 0 of itself; the reason goes with the code.
+  const endedWith0 = task.status === 'failed' && task.exitCode === 0 && task.message !== undefined;
+  const code = endedWith0 ? ` (${task.message}; its command exited 0)` : task.status === 'failed' ? ` (exit code ${task.exitCode})` : '';
+  lines.push(`${indent}task ${task.name}: ${task.status}${code}, ${formatDuration(task.durationMs)}${bytes}${records}`);
+  if (task.message && !endedWith0) lines.push(`${indent}  ${task.message}`);
   for (const p of task.processes) {
     const end = p.exitCode !== null ? `exit ${p.exitCode}` : p.signal ? `signal ${p.signal}` : p.startError ? `not started: ${describeStartError(p.startError)}` : 'not started';
     const why = p.failure && !(p.failure === 'start_failure' && p.startError) ? ` — ${describeFailure(p.failure)}` : p.terminatedBy ? ` — ended by handoff (${p.terminatedBy.replace('_', ' ')})` : '';

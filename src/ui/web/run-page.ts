@@ -62,7 +62,12 @@ function taskRows(task: TaskResult, depth: number): HTMLElement[] {
       { class: 'task-row', 'data-task': task.name },
       h('td', indent(depth), statusIcon(task.status), h('span', { class: 'mono strong' }, task.name), notes.length ? h('span', { class: 'muted small task-notes' }, notes.join(' · ')) : null),
       h('td', {}),
-      h('td', { class: `mono exit ${task.status === 'failed' ? 'exit-bad' : ''}` }, task.status === 'failed' ? `exit ${task.exitCode}` : ''),
+      // Failed with exit 0: ended by the stop while its command exited 0 of itself (the message row below says why).
+      h(
+        'td',
+        { class: `mono exit ${task.status === 'failed' ? 'exit-bad' : ''}`, title: task.status === 'failed' && task.exitCode === 0 ? task.message ?? '' : '' },
+        task.status === 'failed' ? (task.exitCode === 0 ? 'exit 0, ended' : `exit ${task.exitCode}`) : '',
+      ),
       h('td', { class: 'num' }, formatDuration(task.durationMs)),
       h('td', {}, task.failure ? h('span', { class: 'tag tag-failed' }, formatWords(task.failure)) : ''),
       h('td', { class: 'num', title: describeRecords(task.records, task.untaggedRecords) }, records !== null ? formatCount(records) : ''),
