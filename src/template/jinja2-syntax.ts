@@ -110,6 +110,7 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
   const WithNode = Node.extend('HandoffWith', { fields: ['targets', 'values', 'body'] });
   const CodeNode = Node.extend('HandoffCode', { fields: ['code'] });
   const TupleNode = nodes.NodeList.extend('HandoffTuple', {});
+  const ScopeNode = Node.extend('HandoffScope', { fields: ['body'] });
   Object.assign(internals.runtime, {
     handoffLoop: LoopContext.at,
     handoffLoopItems: loopItems,
@@ -123,10 +124,49 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     if (!(node instanceof LoopFilterNode || node instanceof CodeNode || node instanceof TupleNode)) assertType.call(this, node, ...types);
   };
 
+  // Jinja2's scopes: each pass of a loop's body, a loop's else, a set block's and a filter block's body are scopes of
+  // their own, so a `set` inside one (also inside an `if` there) is gone after it, and the next pass starts from the
+  // enclosing values again; a `set` inside an `if` outside them does reach the rest of the template. nunjucks set
+  // the name wherever it was first defined (`{% set y = 5 %}{% for … %}{% set y = 7 %}{% endfor %}{{ y }}` gave 7).
+  // Names are looked up in these runtime frames only (compileSymbol below): nunjucks' compile-time shortcut, the
+  // JavaScript variable of a loop variable or macro argument, missed a `set` of that name in an `if` or inner loop.
+  compiler.compileHandoffScope = method(function compileScope(node, frame) {
+    this._emitLine('frame = frame.push(true);');
+    this.compile(node.body, frame.push(true));
+    this._emitLine('frame = frame.pop();');
+  });
+  const inScope = (node: AstNode, field: string): void => {
+    const body = node[field] as AstNode | null | undefined;
+    if (body) node[field] = new ScopeNode(body.lineno, body.colno, body);
+  };
+  const outOfScope = (node: AstNode, field: string): void => {
+    const body = node[field];
+    if (body instanceof ScopeNode) node[field] = body.body;
+  };
+  compiler.compileSymbol = method(function compileSymbolAtRuntime(node) {
+    this._emit(`runtime.contextOrFrameLookup(context, frame, ${JSON.stringify(node.value)})`);
+  });
+  const compileCapture = compiler.compileCapture!;
+  compiler.compileCapture = method(function compileCaptureAsScope(node, frame, ...rest) {
+    inScope(node, 'body');
+    try {
+      compileCapture.call(this, node, frame, ...rest);
+    } finally {
+      outOfScope(node, 'body');
+    }
+  });
+
   // `loop` is one object per iteration, made from the loop's items (previtem, nextitem) and its previous iteration's
   // `loop` (what changed() saw); nunjucks set only index…length, as `loop.index` names of the frame.
   // A recursive loop's also has its depth and the function that renders its body again (see compileFor below).
   compiler._emitLoopBindings = function emitJinja2Loop(this: Compiler, node: unknown, arr: string, i: string) {
+    // nunjucks set an unpacked loop's names (`for a, b in …`) in the runtime frame under a wrong name, and read them
+    // from JavaScript variables, which names are no longer read from (compileSymbol).
+    const name = (node as { name: AstNode }).name;
+    if (name.typename === 'Array') {
+      const set = (name.children as AstNode[]).map((child, u) => `frame.set(${JSON.stringify(child.value)}, ${arr}[${i}][${u}]);`);
+      this._emitLine(`if (runtime.isArray(${arr})) { ${set.join(' ')} }`);
+    }
     const recursion = (node as { handoffRecursion?: Recursion }).handoffRecursion;
     const deeper = recursion ? `, ${recursion.depth}, function(items) { return ${recursion.body}(items, ${recursion.depth} + 1, ${recursion.frame}); }` : '';
     this._emitLine(`frame.set("loop", runtime.handoffLoop(${arr}, ${i}, frame.variables.loop${deeper}));`);
@@ -149,6 +189,8 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     const recursion: Recursion | undefined = node.handoffRecursive ? { body: this._tmpid(), depth: this._tmpid(), frame: this._tmpid() } : undefined;
     const items = recursion ? new CodeNode(arr.lineno, arr.colno, this._tmpid()) : iterable;
     node.arr = new LoopFilterNode(arr.lineno, arr.colno, items, filtered ? arr.cond : null, node.name);
+    inScope(node, 'body');
+    inScope(node, 'else_');
     const buffer = this.buffer;
     try {
       if (recursion) {
@@ -168,6 +210,8 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       }
     } finally {
       node.arr = arr;
+      outOfScope(node, 'body');
+      outOfScope(node, 'else_');
       this.buffer = buffer;
       delete node.handoffRecursion;
     }
@@ -182,20 +226,21 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       this._emit(`, null, ${names}))`);
       return;
     }
+    // The item's names are set in a frame of their own for the condition, as the loop's body will have them.
     const item = this._tmpid();
     const inner = frame.push();
-    this._emit(`, function(${item}) { `);
+    this._emit(`, function(${item}) { return (function(frame) { `);
     if (name.typename === 'Array') {
       const children = name.children as AstNode[];
       const parts = this._tmpid();
       this._emit(`var ${parts} = runtime.handoffUnpack(${item}, ${children.length}); `);
-      children.forEach((child, u) => inner.set(String(child.value), `${parts}[${u}]`));
+      children.forEach((child, u) => this._emit(`frame.set(${JSON.stringify(child.value)}, ${parts}[${u}]); `));
     } else {
-      inner.set(String(name.value), item);
+      this._emit(`frame.set(${JSON.stringify(name.value)}, ${item}); `);
     }
     this._emit('return runtime.handoffTruthy(');
     this._compileExpression(node.cond, inner);
-    this._emit(`); }, ${names}))`);
+    this._emit(`); })(frame.push()); }, ${names}))`);
   });
   compiler.compileHandoffCode = method(function compileCode(node) {
     this._emit(String(node.code));

@@ -83,6 +83,11 @@ interface RenderContext {
   ctx: Record<string, unknown>;
 }
 type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
+/** nunjucks' runtime frame: the names set in one scope (variables has no prototype), and the enclosing scope. */
+interface RuntimeFrame {
+  variables: Record<string, unknown>;
+  parent?: RuntimeFrame;
+}
 export interface ParserToken {
   type: string;
   value: string;
@@ -621,6 +626,11 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
   const original = internals.runtime.contextOrFrameLookup;
   internals.runtime.contextOrFrameLookup = function lookupAndRecord(context, frame, name) {
+    // A name of a frame is found even when its value is undefined (a macro's argument not given is undefined there, as
+    // in Jinja2, not the template's value of that name): nunjucks' lookup went on past it.
+    for (let scope = frame as RuntimeFrame | undefined; scope; scope = scope.parent) {
+      if (name in scope.variables) return scope.variables[name];
+    }
     const value = original.call(this, context, frame, name);
     const active = activeRender;
     if (value === undefined && active && context.env === active.env && !(name in context.ctx)) {
