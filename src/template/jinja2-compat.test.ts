@@ -103,6 +103,15 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% set y = 5 %}{% macro m(y) %}[{{ y }}]{% endmacro %}{{ m() }}", "[]"],
     ["{% set ns = namespace(v=1) %}{% for x in [1, 2] %}{% set ns.v = ns.v + x %}{% endfor %}{{ ns.v }}", "4"],
   ],
+  // nunjucks gave a macro's output as a SafeString object, which `+`, `==` and str methods took for a dict; Jinja2
+  // (without autoescape) gives a str.
+  "macro output": [
+    ["{% macro m() %}ab{% endmacro %}{{ m() + 'c' }}|{{ 'c' + m() }}|{{ m() | upper }}|{{ m() ~ 'x' }}|{{ m() == 'ab' }}|{{ m() | length }}", "abc|cab|AB|abx|True|2"],
+    ["{% macro m() %}ab{% endmacro %}{{ m() * 2 }}|{{ m()[0] }}|{{ m()[1:] }}|{{ m().upper() }}|{{ [m()] }}|{{ m() is string }}|{{ 'a' in m() }}|{{ m() < 'b' }}|{{ m() | pprint }}", "abab|a|b|AB|['ab']|True|True|True|'ab'"],
+    ["{% macro m() %}<b>{% endmacro %}{{ m() + '<' }}|{{ m() | replace('b', 'i') }}|{{ m() | list }}|{{ m() | tojson }}", "<b><|<i>|['<', 'b', '>']|\"\\u003cb\\u003e\""],
+    ["{% macro m() %} 3 {% endmacro %}{{ m() | trim | int + 1 }}|{{ m() | float }}|{% set x = m() %}{{ x ~ 1 }}|{{ '%s!' % x }}|{{ m().startswith(' ') }}", "4|3.0| 3 1| 3 !|True"],
+    ["{% macro m() %}{{ caller() + '!' }}{% endmacro %}{% call m() %}hi{% endcall %}", "hi!"],
+  ],
   "with": [
     ["{% with a = 1, b = 2 %}{{ a }}{{ b }}{% endwith %}[{{ a }}]", "12[]"],
     ["{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}", "155"],

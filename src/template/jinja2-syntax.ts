@@ -118,6 +118,15 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     handoffSetAttribute: setAttribute,
     handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
   });
+  // A macro's (and a call block's caller's) output is a str, as Jinja2's is without autoescape: `m() + 'c'`,
+  // `m() == 'ab'`, `m().upper()` work as on any str. nunjucks gave a SafeString object, which Python's operators here
+  // took for a dict.
+  const makeMacro = internals.runtime.makeMacro as (args: string[], kwargs: string[], body: (...a: unknown[]) => unknown) => unknown;
+  internals.runtime.makeMacro = (args: string[], kwargs: string[], body: (...a: unknown[]) => unknown) =>
+    makeMacro(args, kwargs, function macroAsStr(this: unknown, ...values: unknown[]) {
+      const output = body.apply(this, values);
+      return output instanceof (internals.runtime.SafeString as new () => object) ? String(output) : output;
+    });
   const compiler = internals.compiler.Compiler.prototype as Compiler;
   const assertType = compiler.assertType;
   compiler.assertType = function assertTypeWithOurs(this: CompilerInternals, node: unknown, ...types: unknown[]) {
