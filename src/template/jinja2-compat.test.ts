@@ -242,6 +242,12 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{% for x in [1] recursive %}{{ loop() }}{% endfor %}", "TypeError"],
   ["{% for x in [1] recursive %}{{ loop(1, 2) }}{% endfor %}", "TypeError"],
   ["{{ 01 }}", "TemplateSyntaxError"],
+  // nunjucks' list parse ended at any closing bracket: `[1, 2)` was the list [1, 2], `lst[1)` its item.
+  ["{{ [1, 2) }}", "TemplateSyntaxError"],
+  ["{{ [) }}{{ [1, [2)] }}", "TemplateSyntaxError"],
+  ["{{ lst[1) }}", "TemplateSyntaxError"],
+  ["{{ d['a'} }}", "TemplateSyntaxError"],
+  ["{% for x in [1, 2) %}{% endfor %}", "TemplateSyntaxError"],
 ];
 
 function render(template: string): string {
@@ -288,6 +294,11 @@ describe('what Jinja2 refuses is an error here too', () => {
     const error = renderError('text\n{{ lipsum(2) }}');
     expect(error.message).toBe("template error in files/e.txt at line 2, column 10: lipsum() is not supported in handoff's templates: Jinja2's lorem ipsum is random text");
     expect(error.fix).toContain('placeholder text');
+  });
+
+  it('refuses a list closed by another bracket at the bracket', () => {
+    expect(renderError('text\n{{ [1, 2) }}').message).toBe("template syntax error in files/e.txt at line 2, column 9: unexpected ')', expected ']'");
+    expect(renderError("{{ d['a'} }}").message).toBe("template syntax error in files/e.txt at line 1, column 9: unexpected '}', expected ']'");
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

@@ -411,17 +411,32 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
         const tokens = (this as unknown as { tokens: Tokenizer }).tokens;
         // The bracket was read already (peeked): the state to parse it again from is one character back.
         const [index, lineno, colno] = [tokens.index - 1, tokens.lineno, tokens.colno - 1];
+        let node: AstNode | null;
         try {
-          return compatAggregate.call(this);
+          node = compatAggregate.call(this);
         } catch {
           // Its parse may have read past the end of the tag: the bracket is inside one.
           Object.assign(tokens, { index, lineno, colno, in_code: true });
           (this as unknown as { peeked: unknown }).peeked = null;
+          return parseAggregate.call(this);
         }
+        // nunjucks' list parse ends at any closing bracket (`[1, 2)` was a list); Jinja2 wants `]`.
+        const last = (this as Parser & { handoffLastToken?: ParserToken | null }).handoffLastToken;
+        if (last && last.type !== 'right-bracket' && last.type in closerText) {
+          this.fail(`unexpected '${closerText[last.type]}', expected ']'`, last.lineno, last.colno);
+        }
+        return node;
       }
       return parseAggregate.call(this);
     },
   });
+  // The token the parser took last: after nunjucks' list parse, the bracket that closed the list.
+  const parserNextToken = parser.nextToken;
+  parser.nextToken = function nextTokenRemembered(this: Parser & { handoffLastToken?: ParserToken | null }, withWhitespace?: boolean) {
+    const token = parserNextToken.call(this, withWhitespace);
+    this.handoffLastToken = token;
+    return token;
+  };
   function parseAggregate(this: Parser): AstNode | null {
     {
       const open = this.nextToken();
