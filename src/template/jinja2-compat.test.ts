@@ -248,6 +248,11 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{{ lst[1) }}", "TemplateSyntaxError"],
   ["{{ d['a'} }}", "TemplateSyntaxError"],
   ["{% for x in [1, 2) %}{% endfor %}", "TemplateSyntaxError"],
+  // nunjucks let a set of `loop` in a loop hide the loop's `loop`.
+  ["{% for x in lst %}{% if x %}{% set loop = 1 %}{% endif %}{% endfor %}", "TemplateAssertionError"],
+  ["{% for x in lst %}{% with %}{% set loop = 1 %}{% endwith %}{% endfor %}", "TemplateAssertionError"],
+  ["{% for x in lst %}{% else %}{% set a, loop = 1, 2 %}{% endfor %}", "TemplateAssertionError"],
+  ["{% for loop in lst %}{% endfor %}", "TemplateAssertionError"],
 ];
 
 function render(template: string): string {
@@ -276,7 +281,7 @@ describe.each(Object.entries(JINJA2_RENDERS))('%s renders as in Jinja2', (_area,
 describe('what Jinja2 refuses is an error here too', () => {
   it.each(JINJA2_ERRORS)('%s (%s)', (template, error) => {
     const message = renderError(template).message;
-    expect(message).toContain(error === 'TemplateSyntaxError' ? 'template syntax error' : error);
+    expect(message).toContain(error === 'TemplateSyntaxError' || error === 'TemplateAssertionError' ? 'template syntax error' : error);
   });
 
   it('refuses a loop over None, or a dict\'s keys that do not unpack, at the loop\'s line', () => {
@@ -299,6 +304,13 @@ describe('what Jinja2 refuses is an error here too', () => {
   it('refuses a list closed by another bracket at the bracket', () => {
     expect(renderError('text\n{{ [1, 2) }}').message).toBe("template syntax error in files/e.txt at line 2, column 9: unexpected ')', expected ']'");
     expect(renderError("{{ d['a'} }}").message).toBe("template syntax error in files/e.txt at line 1, column 9: unexpected '}', expected ']'");
+  });
+
+  it('refuses a set of `loop` anywhere in a for loop at the set, and allows it outside loops', () => {
+    expect(renderError('{% for x in lst %}\n  {% set loop = x %}{% endfor %}').message).toBe(
+      "template syntax error in files/e.txt at line 2, column 10: can't assign to the special loop variable `loop` in a for loop (Jinja2 refuses it): use another name",
+    );
+    expect(render('{% set loop = 3 %}{{ loop }}{% macro m() %}{% set loop = 1 %}{{ loop }}{% endmacro %}{{ m() }}')).toBe('31');
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {
