@@ -102,6 +102,11 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% macro m() %}{% set y = 5 %}{% for x in [1] %}{% set y = 7 %}{% endfor %}{{ y }}{% endmacro %}{% set y = 1 %}{{ m() }}{{ y }}", "51"],
     ["{% set y = 5 %}{% macro m(y) %}[{{ y }}]{% endmacro %}{{ m() }}", "[]"],
     ["{% set ns = namespace(v=1) %}{% for x in [1, 2] %}{% set ns.v = ns.v + x %}{% endfor %}{{ ns.v }}", "4"],
+    ["{% set y = 5 %}{% for x in [1, 2] %}{% set y = x * 3 %}{% macro m() %}{{ x }}{{ y }}{% endmacro %}{{ m() }}{% endfor %}", "1326"],
+    ["{% macro m() %}[{{ x }}]{% endmacro %}{% for x in [1] %}{{ m() }}{% endfor %}{% with a = 1 %}{% macro w() %}{{ a }}{% endmacro %}{{ w() }}{% endwith %}", "[]1"],
+    ["{% macro m() %}{{ caller() }}{{ caller() }}{% endmacro %}{% for x in [1, 2] %}{% set y = x * 10 %}{% call m() %}{{ x }}{{ y }}{% endcall %}{% endfor %}", "110110220220"],
+    ["{% macro m() %}{% set z = 1 %}{{ caller() }}{{ z }}{% endmacro %}{% set z = 9 %}{% call m() %}[{{ z }}]{% set z = 3 %}{% endcall %}{{ z }}", "[9]19"],
+    ["{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% macro outer(items) %}{% for i in items %}{% call wrap() %}{{ i }}{{ loop.index }}{% endcall %}{% endfor %}{% endmacro %}{{ outer([1, 2]) }}", "<11><22>"],
   ],
   // nunjucks gave a macro's output as a SafeString object, which `+`, `==` and str methods took for a dict; Jinja2
   // (without autoescape) gives a str.

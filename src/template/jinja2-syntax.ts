@@ -317,9 +317,27 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
   });
 
   // Macros (and a call block's `caller`) print as Jinja2's do.
+  // A macro (and a call block's caller) sees the names of the scope it is defined in, as Jinja2's does (a macro
+  // defined in a loop's body sees what was set there, a caller the loop's variable); nunjucks gave a `{% macro %}`
+  // a frame without any enclosing scope, and a caller one inside the macro calling it. The lines of the compiled code
+  // that make the macro's frame and give back the caller's frame are changed here to do that.
   const compileMacro = compiler._compileMacro;
-  compiler._compileMacro = function compileNamedMacro(this: Compiler, node: AstNode, frame?: unknown) {
+  compiler._compileMacro = function compileNamedMacro(this: Compiler & { codebuf: string[] }, node: AstNode, frame?: unknown) {
+    const defining = this._tmpid();
+    this._emitLine(`var ${defining} = frame;`);
+    const start = this.codebuf.length;
     const id = compileMacro.call(this, node, frame);
+    const replace = (line: string, by: string, from: number): number => {
+      const at = this.codebuf.indexOf(`${line}\n`, from);
+      if (at < 0) throw new Error(`internal error: the compiled macro has no line "${line}"`);
+      this.codebuf[at] = `${by}\n`;
+      return at;
+    };
+    const own = replace(frame === undefined ? 'frame = new runtime.Frame();' : 'frame = frame.push(true);', `frame = ${defining}.push(true);`, start);
+    if (frame !== undefined) {
+      const end = this.codebuf.findIndex((code, i) => i > own && code.startsWith('return new runtime.SafeString('));
+      replace('frame = frame.pop();', 'frame = callerFrame;', end - 1);
+    }
     // A call block's `caller` has no name there: `<Macro anonymous>`.
     const name = node.typename === 'Caller' ? 'anonymous' : `'${String((node.name as AstNode).value)}'`;
     this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(name)});`);
