@@ -117,6 +117,10 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% macro m() %} 3 {% endmacro %}{{ m() | trim | int + 1 }}|{{ m() | float }}|{% set x = m() %}{{ x ~ 1 }}|{{ '%s!' % x }}|{{ m().startswith(' ') }}", "4|3.0| 3 1| 3 !|True"],
     ["{% macro m() %}{{ caller() + '!' }}{% endmacro %}{% call m() %}hi{% endcall %}", "hi!"],
   ],
+  // nunjucks took a name as a dict key for its text (`{k: 1}` was `{'k': 1}`) and refused any other expression.
+  "dict keys": [
+    ["{% set k = 'a' %}{{ {k: 1} }}|{{ {k: 1, 'b': k, (k ~ 'c'): 3}.ac }}|{% for x in ['p', 'q'] %}{{ {x: loop.index} }}{% endfor %}", "{'a': 1}|3|{'p': 1}{'q': 2}"],
+  ],
   "with": [
     ["{% with a = 1, b = 2 %}{{ a }}{{ b }}{% endwith %}[{{ a }}]", "12[]"],
     ["{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}", "155"],
@@ -316,6 +320,12 @@ describe('what Jinja2 refuses is an error here too', () => {
       "template syntax error in files/e.txt at line 2, column 10: can't assign to the special loop variable `loop` in a for loop (Jinja2 refuses it): use another name",
     );
     expect(render('{% set loop = 3 %}{{ loop }}{% macro m() %}{% set loop = 1 %}{{ loop }}{% endmacro %}{{ m() }}')).toBe('31');
+  });
+
+  it('refuses a dict key that is not a str (dicts here have str keys), at the key', () => {
+    const error = renderError('{{ {n: 1} }}');
+    expect(error.message).toBe("template error in files/e.txt at line 1, column 5: a dict key of type 'int' is not supported in handoff's templates (only str keys)");
+    expect(error.fix).toContain("{'1': …}");
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

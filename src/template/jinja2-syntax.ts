@@ -91,6 +91,13 @@ function loopItems(items: unknown, keep: ((item: unknown) => boolean) | null, na
   if (list instanceof PythonIterator) list = Array.from(list);
   return Array.isArray(list) ? unpackedLoopItems(list, names) : list;
 }
+function dictKey(key: unknown): string {
+  if (typeof key === 'string') return key;
+  throw new PythonTemplateError(
+    `a dict key of type '${pythonTypeName(key)}' is not supported in handoff's templates (only str keys)`,
+    "use a str key ({'1': …} or {k | string: …}), or set the mapping in vars",
+  );
+}
 function setAttribute(target: unknown, name: unknown, value: unknown): void {
   if (!(target instanceof Namespace)) {
     throw new PythonTemplateError('TemplateRuntimeError: cannot assign attribute on non-namespace object', 'make it a namespace first: {% set ns = namespace(name=…) %}, then {% set ns.name = … %}');
@@ -116,6 +123,7 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     handoffLoopItems: loopItems,
     handoffUnpack: unpack,
     handoffSetAttribute: setAttribute,
+    handoffDictKey: dictKey,
     handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
   });
   // A macro's (and a call block's caller's) output is a str, as Jinja2's is without autoescape: `m() + 'c'`,
@@ -250,6 +258,23 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     this._emit('return runtime.handoffTruthy(');
     this._compileExpression(node.cond, inner);
     this._emit(`); })(frame.push()); }, ${names}))`);
+  });
+  // A dict's key is an expression, as in Jinja2: `{k: 1}` is keyed by k's value (nunjucks took a name for its text,
+  // `{'k': 1}`, and refused any other key). Dicts here are keyed by str, so a key of another type is refused.
+  const compilePair = compiler.compilePair!;
+  compiler.compilePair = method(function compilePairAsJinja2(node, frame, ...rest) {
+    const key = node.key as AstNode;
+    if (node.handoffKeyword || (key.typename === 'Literal' && typeof key.value === 'string')) return compilePair.call(this, node, frame, ...rest);
+    this._emit(`[(lineno = ${key.lineno}, colno = ${key.colno}, runtime.handoffDictKey(`);
+    this._compileExpression(key, frame);
+    this._emit('))]: ');
+    this._compileExpression(node.value, frame);
+  });
+  // A call's keyword arguments (`f(a=1)`, a call block's caller) are pairs too, whose names stay names.
+  const compileKeywordArgs = compiler.compileKeywordArgs!;
+  compiler.compileKeywordArgs = method(function compileKeywordArgsAsNames(node, frame, ...rest) {
+    for (const pair of node.children as AstNode[]) pair.handoffKeyword = true;
+    compileKeywordArgs.call(this, node, frame, ...rest);
   });
   compiler.compileHandoffCode = method(function compileCode(node) {
     this._emit(String(node.code));
