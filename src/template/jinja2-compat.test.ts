@@ -79,6 +79,48 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{{ dict(a=1)['a'] }}{{ dict(a=1).a }}", "11"],
     ["{{ dict }}", "<class 'dict'>"],
   ],
+  // nunjucks set a name wherever it was defined first: a set inside a loop (or an if in it) changed the name after the
+  // loop, and the next pass saw the value of the last; a set of a loop variable or macro argument in an inner loop too.
+  "scoping": [
+    ["{% set y = 5 %}{% for x in [1] %}{% set y = 7 %}{% endfor %}{{ y }}", "5"],
+    ["{% set y = 5 %}{% for x in [1] %}{% if true %}{% set y = 7 %}{% endif %}{% endfor %}{{ y }}", "5"],
+    ["{% set y = 5 %}{% if true %}{% set y = 7 %}{% endif %}{{ y }}|{% if true %}{% set z = 1 %}{% endif %}{{ z }}", "7|1"],
+    ["{% set y = 5 %}{% for x in [1, 2] %}{{ y }}{% set y = x %}{{ y }}{% endfor %}{{ y }}", "51525"],
+    ["{% set y = 1 %}{% for x in [1, 2] %}{% set y = y + 1 %}{{ y }}{% endfor %}{{ y }}", "221"],
+    ["{% for x in [1, 2] %}{% if x == 1 %}{% set z = 9 %}{% endif %}[{{ z }}]{% endfor %}[{{ z }}]", "[9][][]"],
+    ["{% set y = 5 %}{% for x in [1] %}{% for z in [2] %}{% set y = 9 %}{{ y }}{% endfor %}{{ y }}{% endfor %}{{ y }}", "955"],
+    ["{% for x in [1, 2] %}{% for y in [1] %}{% set x = 9 %}{% endfor %}{{ x }}{% endfor %}", "12"],
+    ["{% for x in [1, 2] %}{% if x == 1 %}{% set x = 9 %}{% endif %}{{ x }}{% endfor %}", "92"],
+    ["{% set x = 5 %}{% for x in [1] %}{% set x = x + 1 %}{{ x }}{% endfor %}{{ x }}|{% for x in [1, 2] if x > 1 %}{{ x }}{% endfor %}{{ x }}", "25|25"],
+    ["{% for a, b in [[1, 2]] %}{% set a = 9 %}{{ a }}{{ b }}{% endfor %}[{{ a }}]", "92[]"],
+    ["{% set y = 5 %}{% for x in [1] %}{% set a, y = 1, 2 %}{% set c %}{{ y }}{% endset %}{{ c }}{% endfor %}{{ y }}{{ c }}", "25"],
+    ["{% set y = 5 %}{% for x in [1] %}{% set y = 7 %}{% else %}{% endfor %}{% for x in [] %}{% else %}{% set y = 8 %}{% endfor %}{{ y }}", "5"],
+    ["{% set y = 5 %}{% for x in [1] recursive %}{% set y = 7 %}{% endfor %}{% for x in [1] if true %}{% set y = 8 %}{% endfor %}{{ y }}", "5"],
+    ["{% set y = 5 %}{% set z %}{% set y = 7 %}{{ y }}{% endset %}{% filter upper %}{% set y = 8 %}{% endfilter %}{{ y }}{{ z }}", "57"],
+    ["{% set y = 5 %}{% with y = 1 %}{% for x in [1] %}{% set y = 3 %}{% endfor %}{{ y }}{% endwith %}{% with %}{% set y = 2 %}{% endwith %}{{ y }}", "15"],
+    ["{% macro m(y) %}{% for x in [1] %}{% set y = 7 %}{% endfor %}{{ y }}{% if true %}{% set y = 8 %}{% endif %}{{ y }}{% endmacro %}{{ m(5) }}", "58"],
+    ["{% macro m() %}{% set y = 5 %}{% for x in [1] %}{% set y = 7 %}{% endfor %}{{ y }}{% endmacro %}{% set y = 1 %}{{ m() }}{{ y }}", "51"],
+    ["{% set y = 5 %}{% macro m(y) %}[{{ y }}]{% endmacro %}{{ m() }}", "[]"],
+    ["{% set ns = namespace(v=1) %}{% for x in [1, 2] %}{% set ns.v = ns.v + x %}{% endfor %}{{ ns.v }}", "4"],
+    ["{% set y = 5 %}{% for x in [1, 2] %}{% set y = x * 3 %}{% macro m() %}{{ x }}{{ y }}{% endmacro %}{{ m() }}{% endfor %}", "1326"],
+    ["{% macro m() %}[{{ x }}]{% endmacro %}{% for x in [1] %}{{ m() }}{% endfor %}{% with a = 1 %}{% macro w() %}{{ a }}{% endmacro %}{{ w() }}{% endwith %}", "[]1"],
+    ["{% macro m() %}{{ caller() }}{{ caller() }}{% endmacro %}{% for x in [1, 2] %}{% set y = x * 10 %}{% call m() %}{{ x }}{{ y }}{% endcall %}{% endfor %}", "110110220220"],
+    ["{% macro m() %}{% set z = 1 %}{{ caller() }}{{ z }}{% endmacro %}{% set z = 9 %}{% call m() %}[{{ z }}]{% set z = 3 %}{% endcall %}{{ z }}", "[9]19"],
+    ["{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% macro outer(items) %}{% for i in items %}{% call wrap() %}{{ i }}{{ loop.index }}{% endcall %}{% endfor %}{% endmacro %}{{ outer([1, 2]) }}", "<11><22>"],
+  ],
+  // nunjucks gave a macro's output as a SafeString object, which `+`, `==` and str methods took for a dict; Jinja2
+  // (without autoescape) gives a str.
+  "macro output": [
+    ["{% macro m() %}ab{% endmacro %}{{ m() + 'c' }}|{{ 'c' + m() }}|{{ m() | upper }}|{{ m() ~ 'x' }}|{{ m() == 'ab' }}|{{ m() | length }}", "abc|cab|AB|abx|True|2"],
+    ["{% macro m() %}ab{% endmacro %}{{ m() * 2 }}|{{ m()[0] }}|{{ m()[1:] }}|{{ m().upper() }}|{{ [m()] }}|{{ m() is string }}|{{ 'a' in m() }}|{{ m() < 'b' }}|{{ m() | pprint }}", "abab|a|b|AB|['ab']|True|True|True|'ab'"],
+    ["{% macro m() %}<b>{% endmacro %}{{ m() + '<' }}|{{ m() | replace('b', 'i') }}|{{ m() | list }}|{{ m() | tojson }}", "<b><|<i>|['<', 'b', '>']|\"\\u003cb\\u003e\""],
+    ["{% macro m() %} 3 {% endmacro %}{{ m() | trim | int + 1 }}|{{ m() | float }}|{% set x = m() %}{{ x ~ 1 }}|{{ '%s!' % x }}|{{ m().startswith(' ') }}", "4|3.0| 3 1| 3 !|True"],
+    ["{% macro m() %}{{ caller() + '!' }}{% endmacro %}{% call m() %}hi{% endcall %}", "hi!"],
+  ],
+  // nunjucks took a name as a dict key for its text (`{k: 1}` was `{'k': 1}`) and refused any other expression.
+  "dict keys": [
+    ["{% set k = 'a' %}{{ {k: 1} }}|{{ {k: 1, 'b': k, (k ~ 'c'): 3}.ac }}|{% for x in ['p', 'q'] %}{{ {x: loop.index} }}{% endfor %}", "{'a': 1}|3|{'p': 1}{'q': 2}"],
+  ],
   "with": [
     ["{% with a = 1, b = 2 %}{{ a }}{{ b }}{% endwith %}[{{ a }}]", "12[]"],
     ["{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}", "155"],
@@ -209,6 +251,17 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{% for x in [1] recursive %}{{ loop() }}{% endfor %}", "TypeError"],
   ["{% for x in [1] recursive %}{{ loop(1, 2) }}{% endfor %}", "TypeError"],
   ["{{ 01 }}", "TemplateSyntaxError"],
+  // nunjucks' list parse ended at any closing bracket: `[1, 2)` was the list [1, 2], `lst[1)` its item.
+  ["{{ [1, 2) }}", "TemplateSyntaxError"],
+  ["{{ [) }}{{ [1, [2)] }}", "TemplateSyntaxError"],
+  ["{{ lst[1) }}", "TemplateSyntaxError"],
+  ["{{ d['a'} }}", "TemplateSyntaxError"],
+  ["{% for x in [1, 2) %}{% endfor %}", "TemplateSyntaxError"],
+  // nunjucks let a set of `loop` in a loop hide the loop's `loop`.
+  ["{% for x in lst %}{% if x %}{% set loop = 1 %}{% endif %}{% endfor %}", "TemplateAssertionError"],
+  ["{% for x in lst %}{% with %}{% set loop = 1 %}{% endwith %}{% endfor %}", "TemplateAssertionError"],
+  ["{% for x in lst %}{% else %}{% set a, loop = 1, 2 %}{% endfor %}", "TemplateAssertionError"],
+  ["{% for loop in lst %}{% endfor %}", "TemplateAssertionError"],
 ];
 
 function render(template: string): string {
@@ -237,7 +290,7 @@ describe.each(Object.entries(JINJA2_RENDERS))('%s renders as in Jinja2', (_area,
 describe('what Jinja2 refuses is an error here too', () => {
   it.each(JINJA2_ERRORS)('%s (%s)', (template, error) => {
     const message = renderError(template).message;
-    expect(message).toContain(error === 'TemplateSyntaxError' ? 'template syntax error' : error);
+    expect(message).toContain(error === 'TemplateSyntaxError' || error === 'TemplateAssertionError' ? 'template syntax error' : error);
   });
 
   it('refuses a loop over None, or a dict\'s keys that do not unpack, at the loop\'s line', () => {
@@ -255,6 +308,24 @@ describe('what Jinja2 refuses is an error here too', () => {
     const error = renderError('text\n{{ lipsum(2) }}');
     expect(error.message).toBe("template error in files/e.txt at line 2, column 10: lipsum() is not supported in handoff's templates: Jinja2's lorem ipsum is random text");
     expect(error.fix).toContain('placeholder text');
+  });
+
+  it('refuses a list closed by another bracket at the bracket', () => {
+    expect(renderError('text\n{{ [1, 2) }}').message).toBe("template syntax error in files/e.txt at line 2, column 9: unexpected ')', expected ']'");
+    expect(renderError("{{ d['a'} }}").message).toBe("template syntax error in files/e.txt at line 1, column 9: unexpected '}', expected ']'");
+  });
+
+  it('refuses a set of `loop` anywhere in a for loop at the set, and allows it outside loops', () => {
+    expect(renderError('{% for x in lst %}\n  {% set loop = x %}{% endfor %}').message).toBe(
+      "template syntax error in files/e.txt at line 2, column 10: can't assign to the special loop variable `loop` in a for loop (Jinja2 refuses it): use another name",
+    );
+    expect(render('{% set loop = 3 %}{{ loop }}{% macro m() %}{% set loop = 1 %}{{ loop }}{% endmacro %}{{ m() }}')).toBe('31');
+  });
+
+  it('refuses a dict key that is not a str (dicts here have str keys), at the key', () => {
+    const error = renderError('{{ {n: 1} }}');
+    expect(error.message).toBe("template error in files/e.txt at line 1, column 5: a dict key of type 'int' is not supported in handoff's templates (only str keys)");
+    expect(error.fix).toContain("{'1': …}");
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

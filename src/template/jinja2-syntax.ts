@@ -91,6 +91,13 @@ function loopItems(items: unknown, keep: ((item: unknown) => boolean) | null, na
   if (list instanceof PythonIterator) list = Array.from(list);
   return Array.isArray(list) ? unpackedLoopItems(list, names) : list;
 }
+function dictKey(key: unknown): string {
+  if (typeof key === 'string') return key;
+  throw new PythonTemplateError(
+    `a dict key of type '${pythonTypeName(key)}' is not supported in handoff's templates (only str keys)`,
+    "use a str key ({'1': …} or {k | string: …}), or set the mapping in vars",
+  );
+}
 function setAttribute(target: unknown, name: unknown, value: unknown): void {
   if (!(target instanceof Namespace)) {
     throw new PythonTemplateError('TemplateRuntimeError: cannot assign attribute on non-namespace object', 'make it a namespace first: {% set ns = namespace(name=…) %}, then {% set ns.name = … %}');
@@ -110,23 +117,73 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
   const WithNode = Node.extend('HandoffWith', { fields: ['targets', 'values', 'body'] });
   const CodeNode = Node.extend('HandoffCode', { fields: ['code'] });
   const TupleNode = nodes.NodeList.extend('HandoffTuple', {});
+  const ScopeNode = Node.extend('HandoffScope', { fields: ['body'] });
   Object.assign(internals.runtime, {
     handoffLoop: LoopContext.at,
     handoffLoopItems: loopItems,
     handoffUnpack: unpack,
     handoffSetAttribute: setAttribute,
+    handoffDictKey: dictKey,
     handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
   });
+  // A macro's (and a call block's caller's) output is a str, as Jinja2's is without autoescape: `m() + 'c'`,
+  // `m() == 'ab'`, `m().upper()` work as on any str. nunjucks gave a SafeString object, which Python's operators here
+  // took for a dict.
+  const makeMacro = internals.runtime.makeMacro as (args: string[], kwargs: string[], body: (...a: unknown[]) => unknown) => unknown;
+  internals.runtime.makeMacro = (args: string[], kwargs: string[], body: (...a: unknown[]) => unknown) =>
+    makeMacro(args, kwargs, function macroAsStr(this: unknown, ...values: unknown[]) {
+      const output = body.apply(this, values);
+      return output instanceof (internals.runtime.SafeString as new () => object) ? String(output) : output;
+    });
   const compiler = internals.compiler.Compiler.prototype as Compiler;
   const assertType = compiler.assertType;
   compiler.assertType = function assertTypeWithOurs(this: CompilerInternals, node: unknown, ...types: unknown[]) {
     if (!(node instanceof LoopFilterNode || node instanceof CodeNode || node instanceof TupleNode)) assertType.call(this, node, ...types);
   };
 
+  // Jinja2's scopes: each pass of a loop's body, a loop's else, a set block's and a filter block's body are scopes of
+  // their own, so a `set` inside one (also inside an `if` there) is gone after it, and the next pass starts from the
+  // enclosing values again; a `set` inside an `if` outside them does reach the rest of the template. nunjucks set
+  // the name wherever it was first defined (`{% set y = 5 %}{% for … %}{% set y = 7 %}{% endfor %}{{ y }}` gave 7).
+  // Names are looked up in these runtime frames only (compileSymbol below): nunjucks' compile-time shortcut, the
+  // JavaScript variable of a loop variable or macro argument, missed a `set` of that name in an `if` or inner loop.
+  compiler.compileHandoffScope = method(function compileScope(node, frame) {
+    this._emitLine('frame = frame.push(true);');
+    this.compile(node.body, frame.push(true));
+    this._emitLine('frame = frame.pop();');
+  });
+  const inScope = (node: AstNode, field: string): void => {
+    const body = node[field] as AstNode | null | undefined;
+    if (body) node[field] = new ScopeNode(body.lineno, body.colno, body);
+  };
+  const outOfScope = (node: AstNode, field: string): void => {
+    const body = node[field];
+    if (body instanceof ScopeNode) node[field] = body.body;
+  };
+  compiler.compileSymbol = method(function compileSymbolAtRuntime(node) {
+    this._emit(`runtime.contextOrFrameLookup(context, frame, ${JSON.stringify(node.value)})`);
+  });
+  const compileCapture = compiler.compileCapture!;
+  compiler.compileCapture = method(function compileCaptureAsScope(node, frame, ...rest) {
+    inScope(node, 'body');
+    try {
+      compileCapture.call(this, node, frame, ...rest);
+    } finally {
+      outOfScope(node, 'body');
+    }
+  });
+
   // `loop` is one object per iteration, made from the loop's items (previtem, nextitem) and its previous iteration's
   // `loop` (what changed() saw); nunjucks set only index…length, as `loop.index` names of the frame.
   // A recursive loop's also has its depth and the function that renders its body again (see compileFor below).
   compiler._emitLoopBindings = function emitJinja2Loop(this: Compiler, node: unknown, arr: string, i: string) {
+    // nunjucks set an unpacked loop's names (`for a, b in …`) in the runtime frame under a wrong name, and read them
+    // from JavaScript variables, which names are no longer read from (compileSymbol).
+    const name = (node as { name: AstNode }).name;
+    if (name.typename === 'Array') {
+      const set = (name.children as AstNode[]).map((child, u) => `frame.set(${JSON.stringify(child.value)}, ${arr}[${i}][${u}]);`);
+      this._emitLine(`if (runtime.isArray(${arr})) { ${set.join(' ')} }`);
+    }
     const recursion = (node as { handoffRecursion?: Recursion }).handoffRecursion;
     const deeper = recursion ? `, ${recursion.depth}, function(items) { return ${recursion.body}(items, ${recursion.depth} + 1, ${recursion.frame}); }` : '';
     this._emitLine(`frame.set("loop", runtime.handoffLoop(${arr}, ${i}, frame.variables.loop${deeper}));`);
@@ -149,6 +206,8 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     const recursion: Recursion | undefined = node.handoffRecursive ? { body: this._tmpid(), depth: this._tmpid(), frame: this._tmpid() } : undefined;
     const items = recursion ? new CodeNode(arr.lineno, arr.colno, this._tmpid()) : iterable;
     node.arr = new LoopFilterNode(arr.lineno, arr.colno, items, filtered ? arr.cond : null, node.name);
+    inScope(node, 'body');
+    inScope(node, 'else_');
     const buffer = this.buffer;
     try {
       if (recursion) {
@@ -168,6 +227,8 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       }
     } finally {
       node.arr = arr;
+      outOfScope(node, 'body');
+      outOfScope(node, 'else_');
       this.buffer = buffer;
       delete node.handoffRecursion;
     }
@@ -182,20 +243,38 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       this._emit(`, null, ${names}))`);
       return;
     }
+    // The item's names are set in a frame of their own for the condition, as the loop's body will have them.
     const item = this._tmpid();
     const inner = frame.push();
-    this._emit(`, function(${item}) { `);
+    this._emit(`, function(${item}) { return (function(frame) { `);
     if (name.typename === 'Array') {
       const children = name.children as AstNode[];
       const parts = this._tmpid();
       this._emit(`var ${parts} = runtime.handoffUnpack(${item}, ${children.length}); `);
-      children.forEach((child, u) => inner.set(String(child.value), `${parts}[${u}]`));
+      children.forEach((child, u) => this._emit(`frame.set(${JSON.stringify(child.value)}, ${parts}[${u}]); `));
     } else {
-      inner.set(String(name.value), item);
+      this._emit(`frame.set(${JSON.stringify(name.value)}, ${item}); `);
     }
     this._emit('return runtime.handoffTruthy(');
     this._compileExpression(node.cond, inner);
-    this._emit(`); }, ${names}))`);
+    this._emit(`); })(frame.push()); }, ${names}))`);
+  });
+  // A dict's key is an expression, as in Jinja2: `{k: 1}` is keyed by k's value (nunjucks took a name for its text,
+  // `{'k': 1}`, and refused any other key). Dicts here are keyed by str, so a key of another type is refused.
+  const compilePair = compiler.compilePair!;
+  compiler.compilePair = method(function compilePairAsJinja2(node, frame, ...rest) {
+    const key = node.key as AstNode;
+    if (node.handoffKeyword || (key.typename === 'Literal' && typeof key.value === 'string')) return compilePair.call(this, node, frame, ...rest);
+    this._emit(`[(lineno = ${key.lineno}, colno = ${key.colno}, runtime.handoffDictKey(`);
+    this._compileExpression(key, frame);
+    this._emit('))]: ');
+    this._compileExpression(node.value, frame);
+  });
+  // A call's keyword arguments (`f(a=1)`, a call block's caller) are pairs too, whose names stay names.
+  const compileKeywordArgs = compiler.compileKeywordArgs!;
+  compiler.compileKeywordArgs = method(function compileKeywordArgsAsNames(node, frame, ...rest) {
+    for (const pair of node.children as AstNode[]) pair.handoffKeyword = true;
+    compileKeywordArgs.call(this, node, frame, ...rest);
   });
   compiler.compileHandoffCode = method(function compileCode(node) {
     this._emit(String(node.code));
@@ -263,9 +342,27 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
   });
 
   // Macros (and a call block's `caller`) print as Jinja2's do.
+  // A macro (and a call block's caller) sees the names of the scope it is defined in, as Jinja2's does (a macro
+  // defined in a loop's body sees what was set there, a caller the loop's variable); nunjucks gave a `{% macro %}`
+  // a frame without any enclosing scope, and a caller one inside the macro calling it. The lines of the compiled code
+  // that make the macro's frame and give back the caller's frame are changed here to do that.
   const compileMacro = compiler._compileMacro;
-  compiler._compileMacro = function compileNamedMacro(this: Compiler, node: AstNode, frame?: unknown) {
+  compiler._compileMacro = function compileNamedMacro(this: Compiler & { codebuf: string[] }, node: AstNode, frame?: unknown) {
+    const defining = this._tmpid();
+    this._emitLine(`var ${defining} = frame;`);
+    const start = this.codebuf.length;
     const id = compileMacro.call(this, node, frame);
+    const replace = (line: string, by: string, from: number): number => {
+      const at = this.codebuf.indexOf(`${line}\n`, from);
+      if (at < 0) throw new Error(`internal error: the compiled macro has no line "${line}"`);
+      this.codebuf[at] = `${by}\n`;
+      return at;
+    };
+    const own = replace(frame === undefined ? 'frame = new runtime.Frame();' : 'frame = frame.push(true);', `frame = ${defining}.push(true);`, start);
+    if (frame !== undefined) {
+      const end = this.codebuf.findIndex((code, i) => i > own && code.startsWith('return new runtime.SafeString('));
+      replace('frame = frame.pop();', 'frame = callerFrame;', end - 1);
+    }
     // A call block's `caller` has no name there: `<Macro anonymous>`.
     const name = node.typename === 'Caller' ? 'anonymous' : `'${String((node.name as AstNode).value)}'`;
     this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(name)});`);
@@ -357,17 +454,32 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
         const tokens = (this as unknown as { tokens: Tokenizer }).tokens;
         // The bracket was read already (peeked): the state to parse it again from is one character back.
         const [index, lineno, colno] = [tokens.index - 1, tokens.lineno, tokens.colno - 1];
+        let node: AstNode | null;
         try {
-          return compatAggregate.call(this);
+          node = compatAggregate.call(this);
         } catch {
           // Its parse may have read past the end of the tag: the bracket is inside one.
           Object.assign(tokens, { index, lineno, colno, in_code: true });
           (this as unknown as { peeked: unknown }).peeked = null;
+          return parseAggregate.call(this);
         }
+        // nunjucks' list parse ends at any closing bracket (`[1, 2)` was a list); Jinja2 wants `]`.
+        const last = (this as Parser & { handoffLastToken?: ParserToken | null }).handoffLastToken;
+        if (last && last.type !== 'right-bracket' && last.type in closerText) {
+          this.fail(`unexpected '${closerText[last.type]}', expected ']'`, last.lineno, last.colno);
+        }
+        return node;
       }
       return parseAggregate.call(this);
     },
   });
+  // The token the parser took last: after nunjucks' list parse, the bracket that closed the list.
+  const parserNextToken = parser.nextToken;
+  parser.nextToken = function nextTokenRemembered(this: Parser & { handoffLastToken?: ParserToken | null }, withWhitespace?: boolean) {
+    const token = parserNextToken.call(this, withWhitespace);
+    this.handoffLastToken = token;
+    return token;
+  };
   function parseAggregate(this: Parser): AstNode | null {
     {
       const open = this.nextToken();

@@ -83,6 +83,11 @@ interface RenderContext {
   ctx: Record<string, unknown>;
 }
 type Lookup = (context: RenderContext, frame: unknown, name: string) => unknown;
+/** nunjucks' runtime frame: the names set in one scope (variables has no prototype), and the enclosing scope. */
+interface RuntimeFrame {
+  variables: Record<string, unknown>;
+  parent?: RuntimeFrame;
+}
 export interface ParserToken {
   type: string;
   value: string;
@@ -460,6 +465,8 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
       const format = stringLiteral(node.left);
       const problem = format === undefined ? undefined : checkPercentFormat(format);
       if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
+    } else if (node.typename === 'For') {
+      checkNoLoopAssignment(node, origin);
     } else if (node.typename === 'FunCall') {
       checkLiteralStrCall(node, origin);
     } else if (node.typename === 'Compare') {
@@ -478,6 +485,21 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
   } catch (e) {
     throw toSyntaxError(e, source, origin);
   }
+}
+
+/**
+ * Jinja2 refuses a for loop in which (anywhere: its names, body, else, a with block or macro inside) `loop` is set,
+ * where nunjucks let the set hide the loop's `loop`. `{% with loop = … %}` is allowed there.
+ */
+function checkNoLoopAssignment(forNode: AstNode, origin: string): void {
+  const targets = (node: AstNode): unknown[] =>
+    node.typename === 'Set' ? (node.targets as unknown[])
+      : node.typename === 'For' ? (isAstNode(node.name) && node.name.typename === 'Array' ? (node.name.children as unknown[]) : [node.name])
+        : [];
+  visitNodes(forNode, (node) => {
+    const loop = targets(node).find((target) => symbolName(target) === 'loop') as AstNode | undefined;
+    if (loop) throw syntaxError("can't assign to the special loop variable `loop` in a for loop (Jinja2 refuses it): use another name", origin, loop.lineno + 1, loop.colno + 1);
+  });
 }
 
 function stringLiteral(node: unknown): string | undefined {
@@ -621,6 +643,11 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
   const original = internals.runtime.contextOrFrameLookup;
   internals.runtime.contextOrFrameLookup = function lookupAndRecord(context, frame, name) {
+    // A name of a frame is found even when its value is undefined (a macro's argument not given is undefined there, as
+    // in Jinja2, not the template's value of that name): nunjucks' lookup went on past it.
+    for (let scope = frame as RuntimeFrame | undefined; scope; scope = scope.parent) {
+      if (name in scope.variables) return scope.variables[name];
+    }
     const value = original.call(this, context, frame, name);
     const active = activeRender;
     if (value === undefined && active && context.env === active.env && !(name in context.ctx)) {

@@ -16,7 +16,7 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
  * filter and operator as Jinja2's Markup does, where a JavaScript String object would not.
  */
 export function escapeFilter(value: unknown): string {
-  // A macro's output (nunjucks' SafeString) is text to escape: Jinja2's macros give a str without autoescape.
+  // A String object (nunjucks' SafeString) is text to escape too.
   const text = value instanceof String ? value.toString() : formatPythonStr(value);
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
