@@ -3,6 +3,7 @@ import { PythonTemplateError, isMapping, numberOf, percentFormat, pythonTruthy, 
 import { bindArguments, iterate, parseFloatText } from './python-filters.js';
 import { formatPythonRepr, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
 import { unpack } from './jinja2-objects.js';
+import { urlQuote } from './text-forms.js';
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -264,16 +265,6 @@ function striptagsFilter(value: unknown): string {
   return unescapeHtml(words.join(' '));
 }
 
-/** Python's urllib quote of str(value) as UTF-8: only letters, digits, `_.-~` (and `/` outside a query) kept. */
-export function urlQuote(value: unknown, forQuery: boolean): string {
-  const text = value instanceof String ? value.toString() : formatPythonStr(value);
-  let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    out += /[A-Za-z0-9_.\-~]/.test(ch) || (!forQuery && ch === '/') ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return forQuery ? out.replace(/%20/g, '+') : out;
-}
 
 /**
  * Jinja2's `urlencode(value)`: a str (or a value that is not iterable) quoted for a URL path (`/` kept, a space

@@ -1,6 +1,5 @@
 // The texts handoff's templates derive from a string (`_line_safe`, `| shell_quote`, `| tojson`, `| e`, `| urlencode`), kept in one place so the masker hides a secret in each form a template can print it in.
 import { formatPythonJson, formatPythonStr } from './python-str.js';
-import { urlQuote } from './text-filters.js';
 
 /** Trims the line and replaces each run of characters outside `[a-zA-Z0-9-_.]` with one `_` (safe in file names). */
 export function toLineSafe(line: string): string {
@@ -54,4 +53,19 @@ export function deriveTextForms(text: string, minKept: number): string[] {
   forms.delete(text);
   forms.delete('');
   return [...forms];
+}
+
+/**
+ * Python's urllib quote of str(value) as UTF-8: only letters, digits, `_.-~` (and `/` outside a query) kept.
+ * Here, not with the filters, because the masker hides a secret in this form on every run's path, where the template
+ * engine is not loaded.
+ */
+export function urlQuote(value: unknown, forQuery: boolean): string {
+  const text = value instanceof String ? value.toString() : formatPythonStr(value);
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_.\-~]/.test(ch) || (!forQuery && ch === '/') ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return forQuery ? out.replace(/%20/g, '+') : out;
 }
