@@ -122,10 +122,10 @@ describe('what a run of a project without templates loads', () => {
   it('leaves the template engine (nunjucks and Python semantics, most of the run path) unloaded until a template needs it', async () => {
     const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
     const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
-    // The bundle's files that hold the engine's code (Python's semantics for nunjucks; nunjucks' own compiler).
+    // The bundle's files that hold the engine's code (Python's semantics and operators; nunjucks' own compiler).
     const engineFiles = (): string[] =>
       (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { bundleFiles: string[] }).bundleFiles.filter((file) =>
-        /function installPythonSemantics\(|Compiler = Obj\.extend|var Compiler = /.test(fs.readFileSync(file, 'utf8')),
+        /function installPythonSemantics\(|function pythonAdd\(|Compiler = Obj\.extend|var Compiler = /.test(fs.readFileSync(file, 'utf8')),
       );
     const plain = makeProject('tasks:\n  - name: one\n    pipeline:\n      - command: echo\n        args: hi\n      - command: cat\n');
     const run = await runCli(['run', 'local', '-p', plain.projectDir, '-w', plain.workspaceDir], withFootprint);
