@@ -17,7 +17,7 @@ import { hideUnreadRunOptions } from './register/run-options.js';
 import { VERSION } from '../version.js';
 import { INTERRUPT_EXIT_CODES } from '../runner/events.js';
 
-function createProgram(): Command {
+function createProgram(argv: string[]): Command {
   // First: the deploy commands' words and help come from the providers' entries.
   registerProviders();
   const program = new Command('handoff')
@@ -75,13 +75,18 @@ function createProgram(): Command {
     );
 
   registerLocalCommands(program);
-  registerContainerCommands(program);
-  registerRunsCommands(program);
-  registerUiCommands(program);
-  registerScheduleCommands(program);
-  registerStoreCommands(program);
-  // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
-  registerLifecycleCommands(program);
+  // `handoff run …` (a run, scheduled or not) makes only the commands it can be: building every other command's
+  // options and help is about 0.7 MB of a run's peak memory, a measured target (issue #14). Only when `run` is the
+  // first word, as commander then reads no other command; `-p P run local` and the like make them all.
+  if (argv[0] !== 'run') {
+    registerContainerCommands(program);
+    registerRunsCommands(program);
+    registerUiCommands(program);
+    registerScheduleCommands(program);
+    registerStoreCommands(program);
+    // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
+    registerLifecycleCommands(program);
+  }
   // Once every command exists: each hides (and warns about) the run options it does not read.
   hideUnreadRunOptions(program);
   // Last, so it is listed last as commander's own was; it takes every word (`help workspace install`).
@@ -121,7 +126,7 @@ function dropOutputWithoutReader(stream: NodeJS.WriteStream): void {
 export async function main(argv: string[]): Promise<number> {
   dropOutputWithoutReader(process.stdout);
   dropOutputWithoutReader(process.stderr);
-  const program = createProgram();
+  const program = createProgram(argv);
   const debug = argv.some((arg) => readLogLevel(arg) === 'debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
     await program.parseAsync(moveHelpFlagsLast(argv), { from: 'user' });
