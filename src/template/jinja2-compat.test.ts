@@ -209,6 +209,23 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{{ {'a': {'b': 1}} }}|{{ {'a': {'b': 1}}}}|{{ {'a': 1}-}} |{% if {'a': {'b': 1}} %}y{% endif %}", "{'a': {'b': 1}}|{'a': {'b': 1}}|{'a': 1}|y"],
     ["{{ '}}' ~ 'a' }}|{{ \"{{\" }}|{% if s != '%}' %}y{% endif %}|{{ 'a' }}}", "}}a|{{|y|a}"],
   ],
+  // Before, a dict key that was not a str was refused ("only str keys").
+  "dict keys that are not strs": [
+    ["{{ {1: 2}[1] }}|{{ {1: 2} }}|{{ {1: 'a', True: 'b'} }}|{{ {1.0: 'a', 1: 'b'} }}|{{ {1: 2}['1'] }}|{{ {1: 2}[1.0] }}", "2|{1: 2}|{1: 'b'}|{1.0: 'b'}||2"],
+    ["{{ {2: 'x', 1: 'y', 'a': 0} }}|{{ {None: 1, (1, 'a'): 2, 1.5: 3, -4: 5} }}|{{ {1: 2, '1': 3}[1] }}{{ {1: 2, '1': 3}['1'] }}{{ {1: 2, '1': 3} | length }}", "{2: 'x', 1: 'y', 'a': 0}|{None: 1, (1, 'a'): 2, 1.5: 3, -4: 5}|232"],
+    ["{% set m = {1: 'Jan', 2: 'Feb'} %}{{ m[n - 5] }}{{ {n: 'x'}[7] }}{{ {(1, 2): 't'}[(1, 2)] }}{{ {None: 'n'}[none] }}", "Febxtn"],
+    ["{% for k, v in {1: 'a', 2: 'b'}.items() %}{{ k + 1 }}{{ v }}{% endfor %}|{% for k in {3: 'a', 1: 'b'} %}{{ k * 2 }}{% endfor %}|{{ {3: 'a', 1: 'b'}.keys() }}", "2a3b|62|dict_keys([3, 1])"],
+    ["{{ {1: 'a'}.get(1) }}{{ {1: 'a'}.get('1') }}{{ 1 in {1: 'a'} }}{{ True in {1: 'a'} }}{{ '1' in {1: 'a'} }}{{ {1: 'a'} == {1.0: 'a'} }}{{ {1: 'a'} == {'1': 'a'} }}", "aNoneTrueTrueFalseTrueFalse"],
+    ["{{ {2: 'a', 1: 'b'} | dictsort }}|{{ {2: 'a', 1: 'b'} | tojson }}|{{ {2: 'a', 1: 'b'} | pprint }}|{{ {1: 'a'} | list }}{{ {1: 'a'} | length }}|{{ {1: 'a'} | items | list }}|{{ {1: 'a'} | urlencode }}", "[(1, 'b'), (2, 'a')]|{\"1\": \"b\", \"2\": \"a\"}|{1: 'b', 2: 'a'}|[1]1|[(1, 'a')]|1=a"],
+    ["{{ dict([(1, 'a'), (True, 'b')]) }}|{{ {1: 'a'} | reverse | list }}|{{ [{1: 'a'}] | map(attribute='1') | list }}", "{1: 'b'}|[1]|['a']"],
+  ],
+  // A call closed by another bracket was refused in nunjucks' words; a call block's body took the caller of the
+  // macro it is in; `escape` and `safe` gave a str, which a second escape escaped again.
+  "calls and markup": [
+    ["{% macro inner() %}[{{ caller() }}]{% endmacro %}{% macro outer() %}{% set c = caller %}{% call inner() %}{{ c() }}{% endcall %}{% endmacro %}{% call outer() %}y{% endcall %}", "[y]"],
+    ["{% macro inner() %}[{{ caller() }}]{% endmacro %}{% macro outer() %}{% call inner() %}{{ caller is defined }}{% endcall %}{{ caller() }}{% endmacro %}{% call outer() %}y{% endcall %}", "[False]y"],
+    ["{{ '<a&b>' | e | e }}|{{ '<a>' | safe | e }}|{{ '<a>' | e | safe | e }}|{{ '<a>' | e | forceescape }}|{{ '<a>' | forceescape | escape }}|{{ {'a': '<'} | tojson | e }}", "&lt;a&amp;b&gt;|<a>|&lt;a&gt;|&amp;lt;a&amp;gt;|&lt;a&gt;|{\"a\": \"\\u003c\"}"],
+  ],
   "literals": [
     ["{{ 0x10 }} {{ 0o17 }} {{ 0b101 }} {{ 0X1f }} {{ 1_000 }} {{ 1_000.5 }} {{ 1_0.0_1 }}", "16 15 5 31 1000 1000.5 10.01"],
     ["{{ 1e3 }} {{ 1.5e3 }} {{ 1e-3 }} {{ 1E3 }} {{ 2.5E-3 }} {{ 1e3 + 1 }}", "1000.0 1500.0 0.001 1000.0 0.0025 1001.0"],
@@ -257,6 +274,12 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{{ lst[1) }}", "TemplateSyntaxError"],
   ["{{ d['a'} }}", "TemplateSyntaxError"],
   ["{% for x in [1, 2) %}{% endfor %}", "TemplateSyntaxError"],
+  ["{{ {[1]: 2} }}", "TypeError"],
+  ["{{ {1: 'a', 'b': 2} | tojson }}", "TypeError"],
+  ["{{ range(1] }}", "TemplateSyntaxError"],
+  ["{{ range(1, ] }}{{ range(] }}", "TemplateSyntaxError"],
+  ["{% macro inner() %}[{{ caller() }}]{% endmacro %}{% macro outer() %}{% call inner() %}{{ caller() }}{% endcall %}{% endmacro %}{% call outer() %}y{% endcall %}", "UndefinedError"],
+  ["{% macro m() %}{{ caller() }}{% endmacro %}{{ m() }}", "UndefinedError"],
   // nunjucks let a set of `loop` in a loop hide the loop's `loop`.
   ["{% for x in lst %}{% if x %}{% set loop = 1 %}{% endif %}{% endfor %}", "TemplateAssertionError"],
   ["{% for x in lst %}{% with %}{% set loop = 1 %}{% endwith %}{% endfor %}", "TemplateAssertionError"],
@@ -322,10 +345,24 @@ describe('what Jinja2 refuses is an error here too', () => {
     expect(render('{% set loop = 3 %}{{ loop }}{% macro m() %}{% set loop = 1 %}{{ loop }}{% endmacro %}{{ m() }}')).toBe('31');
   });
 
-  it('refuses a dict key that is not a str (dicts here have str keys), at the key', () => {
-    const error = renderError('{{ {n: 1} }}');
-    expect(error.message).toBe("template error in files/e.txt at line 1, column 5: a dict key of type 'int' is not supported in handoff's templates (only str keys)");
-    expect(error.fix).toContain("{'1': …}");
+  it('refuses a dict key that cannot be one (a list), at the key', () => {
+    const error = renderError("{{ {'a': 1,\n  lst: 1} }}");
+    expect(error.message).toBe("template error in files/e.txt at line 2, column 3: TypeError: unhashable type: 'list'");
+    expect(error.fix).toContain('a tuple of those');
+  });
+
+  it('refuses a call closed by another bracket at the bracket, as Jinja2 does', () => {
+    expect(renderError('text\n{{ range(1] }}').message).toBe("template syntax error in files/e.txt at line 2, column 11: unexpected ']', expected ')'");
+    expect(renderError("{{ d.get('a', 1} }}").message).toBe("template syntax error in files/e.txt at line 1, column 16: unexpected '}', expected ')'");
+    expect(renderError('{{ range(1, ] }}{{ range(] }}').message).toBe("template syntax error in files/e.txt at line 1, column 13: unexpected ']', expected ')'");
+    expect(renderError('{{ range(1 2) }}').message).toBe("template syntax error in files/e.txt at line 1, column 12: expected ',' or ')' after an argument");
+  });
+
+  it('says "No caller defined" at its line for caller() in a call block inside a macro called by a call block', () => {
+    const template = '{% macro inner() %}[{{ caller() }}]{% endmacro %}\n{% macro outer() %}{% call inner() %}{{ caller() }}{% endcall %}{% endmacro %}\n{% call outer() %}y{% endcall %}';
+    const error = renderError(template);
+    expect(error.message).toMatch(/^template error in files\/e.txt at line 2, column \d+: UndefinedError: No caller defined$/);
+    expect(error.fix).toContain('{% set outer = caller %}');
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

@@ -1,7 +1,7 @@
 // Jinja2's own objects and globals that nunjucks lacks or has otherwise: `loop`, namespace(), dict(), cycler(), joiner().
-import { PythonTemplateError, isMapping, keywordsOf, pythonTypeName } from './python-ops.js';
+import { PythonTemplateError, isMapping, keywordsOf, pythonTypeName, setDictItem } from './python-ops.js';
 import { iterate } from './python-filters.js';
-import { describeAs, formatPythonRepr, madeUpAddress, PythonIterator, PythonObject, PythonTuple } from './python-str.js';
+import { describeAs, dictKeys, formatPythonRepr, madeUpAddress, PythonIterator, PythonObject, PythonTuple } from './python-str.js';
 import { pythonEquals } from './python-tests.js';
 
 function fail(message: string): never {
@@ -45,7 +45,7 @@ export class LoopContext extends PythonObject {
    */
   static at(items: unknown, index0: number, previous: unknown, depth?: number, recurse?: (items: unknown) => unknown): LoopContext {
     const originals = typeof items === 'object' && items !== null ? LOOP_ORIGINALS.get(items) : undefined;
-    const list = originals ?? (Array.isArray(items) ? items : typeof items === 'object' && items !== null ? Object.keys(items) : []);
+    const list = originals ?? (Array.isArray(items) ? items : typeof items === 'object' && items !== null ? dictKeys(items) : []);
     const state = previous instanceof LoopContext ? previous.#state : { lastChanged: NOT_YET };
     return new LoopContext(list, index0, state, depth, recurse);
   }
@@ -185,7 +185,7 @@ function pythonDict(name: string, rest: unknown[]): Record<string, unknown> {
       const items = typeof pair === 'string' || Array.isArray(pair) || pair instanceof PythonIterator ? iterate(pair) : undefined;
       if (items === undefined) fail(`TypeError: cannot convert dictionary update sequence element #${i} to a sequence`);
       if (items.length !== 2) fail(`ValueError: dictionary update sequence element #${i} has length ${items.length}; 2 is required`);
-      out[String(items[0])] = items[1];
+      setDictItem(out, items[0], items[1]);
     });
   }
   return Object.assign(out, kwargs);

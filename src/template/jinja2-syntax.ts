@@ -1,8 +1,8 @@
 // Jinja2 statements and literals nunjucks lacks or reads otherwise: `loop`, for and set unpacking, with, ns.attr, numbers, tuples.
 import type { AstNode, CompileMethod, CompilerInternals, NodeClass, NunjucksInternals, ParserInternals, ParserToken, TokenizerInternals } from './template-engine.js';
-import { PythonTemplateError, isMapping, pythonTypeName } from './python-ops.js';
+import { PythonTemplateError, dictLiteral, isMapping, pythonTypeName } from './python-ops.js';
 import { iterate } from './python-filters.js';
-import { describeAs, PythonFloat, PythonIterator } from './python-str.js';
+import { describeAs, dictKeys, PythonFloat, PythonIterator } from './python-str.js';
 import { LoopContext, Namespace, unpack, unpackedLoopItems } from './jinja2-objects.js';
 
 /** A compile-time frame of nunjucks: which template names are which JavaScript variables. */
@@ -86,17 +86,10 @@ function loopItems(items: unknown, keep: ((item: unknown) => boolean) | null, na
       'loop over a list, dict or str; for a value that may be none, write {% for x in items or [] %}',
     );
   }
-  let list = keep ? iterate(items).filter(keep) : isMapping(items) ? Object.keys(items) : typeof items === 'string' ? Array.from(items) : items;
+  let list = keep ? iterate(items).filter(keep) : isMapping(items) ? dictKeys(items) : typeof items === 'string' ? Array.from(items) : items;
   if (names < 2) return list;
   if (list instanceof PythonIterator) list = Array.from(list);
   return Array.isArray(list) ? unpackedLoopItems(list, names) : list;
-}
-function dictKey(key: unknown): string {
-  if (typeof key === 'string') return key;
-  throw new PythonTemplateError(
-    `a dict key of type '${pythonTypeName(key)}' is not supported in handoff's templates (only str keys)`,
-    "use a str key ({'1': …} or {k | string: …}), or set the mapping in vars",
-  );
 }
 function setAttribute(target: unknown, name: unknown, value: unknown): void {
   if (!(target instanceof Namespace)) {
@@ -104,6 +97,11 @@ function setAttribute(target: unknown, name: unknown, value: unknown): void {
   }
   target.set(String(name), value);
 }
+
+/** The filters that give Markup in Jinja2 3.1 without autoescape (their result is never escaped again by escape). */
+const MARKUP_FILTERS = new Set(['escape', 'e', 'forceescape', 'safe', 'tojson']);
+/** The filters that leave Markup alone (forceescape escapes it again). */
+const ESCAPES_OF_STR = new Set(['escape', 'e']);
 
 /**
  * Installs Jinja2's `loop` (previtem, nextitem, depth, cycle, changed), loop filters and unpacking, `{% with %}`,
@@ -123,7 +121,7 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     handoffLoopItems: loopItems,
     handoffUnpack: unpack,
     handoffSetAttribute: setAttribute,
-    handoffDictKey: dictKey,
+    handoffDict: dictLiteral,
     handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
   });
   // A macro's (and a call block's caller's) output is a str, as Jinja2's is without autoescape: `m() + 'c'`,
@@ -188,9 +186,16 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     const deeper = recursion ? `, ${recursion.depth}, function(items) { return ${recursion.body}(items, ${recursion.depth} + 1, ${recursion.frame}); }` : '';
     this._emitLine(`frame.set("loop", runtime.handoffLoop(${arr}, ${i}, frame.variables.loop${deeper}));`);
   };
-  // `loop(items)` calls the loop's context, which is not a function to nunjucks.
+  // `loop(items)` calls the loop's context, which is not a function to nunjucks. `caller()` where there is none (a
+  // macro not called by a call block, or a call block's body, see _compileMacro below) is Jinja2's error.
   const callWrap = internals.runtime.callWrap as (this: unknown, ...args: unknown[]) => unknown;
   internals.runtime.callWrap = function callWrapWithLoop(this: unknown, ...args: unknown[]) {
+    if (args[0] === undefined && args[1] === 'caller') {
+      throw new PythonTemplateError(
+        'UndefinedError: No caller defined',
+        "call the macro with {% call m() %}…{% endcall %}; inside a call block, caller is the block's own: to call the macro's caller there, name it first ({% set outer = caller %})",
+      );
+    }
     return args[0] instanceof LoopContext ? args[0].call(args[3] as unknown[]) : callWrap.apply(this, args);
   };
 
@@ -259,22 +264,47 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     this._compileExpression(node.cond, inner);
     this._emit(`); })(frame.push()); }, ${names}))`);
   });
-  // A dict's key is an expression, as in Jinja2: `{k: 1}` is keyed by k's value (nunjucks took a name for its text,
-  // `{'k': 1}`, and refused any other key). Dicts here are keyed by str, so a key of another type is refused.
-  const compilePair = compiler.compilePair!;
-  compiler.compilePair = method(function compilePairAsJinja2(node, frame, ...rest) {
-    const key = node.key as AstNode;
-    if (node.handoffKeyword || (key.typename === 'Literal' && typeof key.value === 'string')) return compilePair.call(this, node, frame, ...rest);
-    this._emit(`[(lineno = ${key.lineno}, colno = ${key.colno}, runtime.handoffDictKey(`);
-    this._compileExpression(key, frame);
-    this._emit('))]: ');
-    this._compileExpression(node.value, frame);
+  // A dict's key is an expression, as in Jinja2: `{k: 1}` is keyed by k's value, `{1: 2}` by the int (nunjucks took
+  // a name for its text, `{'k': 1}`, and refused any other key). A dict of str literal keys is a JavaScript object
+  // literal, as nunjucks compiles it; any other is made by dictLiteral, which holds keys that are not strs as
+  // python-str's nonStrKeyName says and merges keys Python takes as one (`1` and `True`).
+  const compileDict = compiler.compileDict!;
+  compiler.compileDict = method(function compileDictAsJinja2(node, frame, ...rest) {
+    const pairs = node.children as AstNode[];
+    const literalKeys = pairs.every((pair) => {
+      const key = pair.key as AstNode;
+      return pair.handoffKeyword || (key.typename === 'Literal' && typeof key.value === 'string' && !key.value.startsWith('\u0000'));
+    });
+    if (literalKeys) return compileDict.call(this, node, frame, ...rest);
+    this._emit('runtime.handoffDict([');
+    pairs.forEach((pair, i) => {
+      const key = pair.key as AstNode;
+      this._emit(i > 0 ? ', [' : '[');
+      this._compileExpression(key, frame);
+      this._emit(', ');
+      this._compileExpression(pair.value as AstNode, frame);
+      this._emit(`, ${key.lineno}, ${key.colno}]`);
+    });
+    this._emit('])');
   });
   // A call's keyword arguments (`f(a=1)`, a call block's caller) are pairs too, whose names stay names.
   const compileKeywordArgs = compiler.compileKeywordArgs!;
   compiler.compileKeywordArgs = method(function compileKeywordArgsAsNames(node, frame, ...rest) {
     for (const pair of node.children as AstNode[]) pair.handoffKeyword = true;
     compileKeywordArgs.call(this, node, frame, ...rest);
+  });
+  // Jinja2's escape and safe give Markup, a str that escape leaves alone: `x | e | e` is `x | e`, `x | safe | e` is x.
+  // Here they give a str, so the escape of a Markup is left out where it is seen when compiling: an `escape`/`e`
+  // applied right after a filter whose result is Markup. A Markup kept in a name (`{% set y = x | e %}{{ y | e }}`) or
+  // joined with a str by `+` is a str here, escaped again (README says so).
+  const compileFilter = compiler.compileFilter!;
+  compiler.compileFilter = method(function compileFilterOfMarkup(node, frame, ...rest) {
+    const subject = ((node.args as AstNode).children as AstNode[])[0];
+    const filterName = (filter: AstNode | undefined): unknown => (filter?.typename === 'Filter' ? (filter.name as AstNode).value : undefined);
+    if (ESCAPES_OF_STR.has(filterName(node) as string) && ((node.args as AstNode).children as AstNode[]).length === 1 && MARKUP_FILTERS.has(filterName(subject) as string)) {
+      return this.compile(subject, frame);
+    }
+    return compileFilter.call(this, node, frame, ...rest);
   });
   compiler.compileHandoffCode = method(function compileCode(node) {
     this._emit(String(node.code));
@@ -358,7 +388,11 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       this.codebuf[at] = `${by}\n`;
       return at;
     };
-    const own = replace(frame === undefined ? 'frame = new runtime.Frame();' : 'frame = frame.push(true);', `frame = ${defining}.push(true);`, start);
+    // A call block's body has a `caller` of its own, as in Jinja2: the one its macro passes it (`caller(caller=…)`), else
+    // undefined ("No caller defined" when called). nunjucks' frame gave it the enclosing macro's caller, so a call
+    // block inside a macro called as a call block rendered that macro's caller where Jinja2 raises.
+    const ownCaller = node.typename === 'Caller' ? ' frame.set("caller", undefined);' : '';
+    const own = replace(frame === undefined ? 'frame = new runtime.Frame();' : 'frame = frame.push(true);', `frame = ${defining}.push(true);${ownCaller}`, start);
     if (frame !== undefined) {
       const end = this.codebuf.findIndex((code, i) => i > own && code.startsWith('return new runtime.SafeString('));
       replace('frame = frame.pop();', 'frame = callerFrame;', end - 1);
@@ -473,6 +507,44 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       return parseAggregate.call(this);
     },
   });
+  // A call's arguments end at `)`: another closing bracket (`f(1]`, `f(1, ]`, `f(}`) is Jinja2's "unexpected ']',
+  // expected ')'", where nunjucks said "parseSignature: expected comma after expression" or "unexpected token: ]".
+  // Each argument's start is checked (not what is inside it: `f(a[])` has its own error), and a missing comma named.
+  const parseSignature = (parser as unknown as { parseSignature(this: Parser, tolerant?: boolean, noParens?: boolean): AstNode | null }).parseSignature;
+  const wrongCloser = (p: Parser): void => {
+    const next = p.peekToken();
+    if (next && next.type !== 'right-paren' && next.type in closerText) p.fail(`unexpected '${closerText[next.type]}', expected ')'`, next.lineno, next.colno);
+  };
+  Object.assign(parser, {
+    parseSignature(this: Parser, tolerant?: boolean, noParens?: boolean): AstNode | null {
+      if (noParens) return parseSignature.call(this, tolerant, noParens);
+      const own = Object.getOwnPropertyDescriptor(this, 'parseExpression');
+      const checked = function parseArgument(this: Parser): AstNode {
+        wrongCloser(this);
+        // The argument itself is parsed as any expression, its own calls checked by their own parseSignature.
+        delete (this as Partial<Parser>).parseExpression;
+        try {
+          return this.parseExpression();
+        } finally {
+          this.parseExpression = checked;
+        }
+      };
+      this.parseExpression = checked;
+      try {
+        return parseSignature.call(this, tolerant, noParens);
+      } catch (e) {
+        if (/expected comma after expression/.test(String((e as Error).message))) {
+          wrongCloser(this);
+          const next = this.peekToken();
+          if (next) this.fail("expected ',' or ')' after an argument", next.lineno, next.colno);
+        }
+        throw e;
+      } finally {
+        if (own) Object.defineProperty(this, 'parseExpression', own);
+        else delete (this as Partial<Parser>).parseExpression;
+      }
+    },
+  });
   // The token the parser took last: after nunjucks' list parse, the bracket that closed the list.
   const parserNextToken = parser.nextToken;
   parser.nextToken = function nextTokenRemembered(this: Parser & { handoffLastToken?: ParserToken | null }, withWhitespace?: boolean) {
@@ -505,7 +577,8 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
           trailingComma = false;
         }
         if (kind === Group.Dict) {
-          const key = this.parsePrimary();
+          // A key is any expression, as in Jinja2 (`{-1: 'a'}`, `{n + 1: 'b'}`).
+          const key = this.parseExpression();
           if (!this.skip('colon')) this.fail('parseAggregate: expected colon after dict key', open.lineno, open.colno);
           const value = this.parseExpression();
           children.push(new Group.Pair(key.lineno, key.colno, key, value));

@@ -1,6 +1,6 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, isMapping, isPySpace, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
-import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, formatPythonJson, formatPythonStr } from './python-str.js';
+import { PythonTemplateError, dictKeyName, isMapping, isPySpace, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, dictKeyOf, dictKeys, formatPythonJson, formatPythonStr } from './python-str.js';
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -40,7 +40,7 @@ export function iterate(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') return Array.from(value);
   if (value === undefined || value === null) return [];
-  if (typeof value === 'object') return Object.keys(value);
+  if (typeof value === 'object') return dictKeys(value);
   return fail(`TypeError: '${pythonTypeName(value)}' object is not iterable`);
 }
 
@@ -55,6 +55,8 @@ export function attributeOf(item: unknown, path: string): unknown {
   for (const part of path.split('.')) {
     if (value === undefined || value === null) return undefined;
     if ((Array.isArray(value) || typeof value === 'string') && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
+    // Jinja2 takes a part of digits as an int: a dict's int key (`{1: 'a'}`), else (as before) a str key of those digits.
+    else if (isMapping(value) && /^\d+$/.test(part) && dictKeyName(value, Number(part)) !== undefined) value = value[dictKeyName(value, Number(part))!];
     else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
     else return undefined;
   }
@@ -321,7 +323,7 @@ export function itemsFilter(value: unknown): PythonIterator {
 }
 
 function pairsOf(dict: Record<string, unknown>): PythonTuple[] {
-  return Object.entries(dict).map((entry) => PythonTuple.from(entry));
+  return Object.entries(dict).map(([name, value]) => PythonTuple.from([dictKeyOf(name), value]));
 }
 
 /**
@@ -495,7 +497,7 @@ export function reverseFilter(value: unknown): unknown {
   if (value instanceof PythonDictView) return PythonIterator.make(REVERSED_VIEW[value.kind], [...value].reverse());
   if (value instanceof PythonTuple) return PythonIterator.make('reversed', [...value].reverse());
   if (Array.isArray(value)) return PythonIterator.make('list_reverseiterator', [...value].reverse());
-  if (isMapping(value)) return PythonIterator.make('dict_reversekeyiterator', Object.keys(value).reverse());
+  if (isMapping(value)) return PythonIterator.make('dict_reversekeyiterator', dictKeys(value).reverse());
   return fail('FilterArgumentError: argument must be iterable');
 }
 

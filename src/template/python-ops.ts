@@ -1,5 +1,5 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple, describeAs, formatPythonFloat, formatPythonRepr, formatPythonStr, madeUpAddress } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple, describeAs, dictKeyOf, dictKeys, formatPythonFloat, formatPythonRepr, formatPythonStr, isStrKeyName, madeUpAddress, nonStrKeyName } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
@@ -274,7 +274,10 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   }
   if (isMapping(a) && isMapping(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && pythonEquals(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => {
+      const other = isStrKeyName(k) ? (Object.prototype.hasOwnProperty.call(b, k) ? k : undefined) : dictKeyName(b, dictKeyOf(k));
+      return other !== undefined && pythonEquals(a[k], b[other]);
+    });
   }
   return a === b;
 }
@@ -624,12 +627,52 @@ export function boundMethod<T extends object>(name: string, type: string, method
   return describeAs(method, `<built-in method ${name} of ${type} object at ${madeUpAddress()}>`);
 }
 
+/** Whether `key` can be a dict's key, as Python's hash() takes it: a str, number, bool, None, or a tuple of those. */
+export function isHashable(key: unknown): boolean {
+  if (key === null || typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean' || key instanceof PythonFloat) return true;
+  return key instanceof PythonTuple && key.every(isHashable);
+}
+
+/**
+ * The name under which `dict` holds `key` (python-str's nonStrKeyName for a key that is not a str), found as Python
+ * finds a key: by ==, so `1`, `1.0` and `True` are one key. Undefined when the dict has no such key or `key` cannot be one.
+ */
+export function dictKeyName(dict: object, key: unknown): string | undefined {
+  const has = (name: string): boolean => Object.prototype.hasOwnProperty.call(dict, name);
+  if (typeof key === 'string') return isStrKeyName(key) && has(key) ? key : undefined;
+  if (!isHashable(key)) return undefined;
+  const name = nonStrKeyName(key);
+  if (has(name)) return name;
+  return Object.keys(dict).find((other) => !isStrKeyName(other) && pythonEquals(dictKeyOf(other), key));
+}
+
+/**
+ * Python's `dict[key] = value`: a key equal to one the dict has keeps that key and takes the value (`{1: 'a', True:
+ * 'b'}` is `{1: 'b'}`); an unhashable key is Python's TypeError (at `at`, when given).
+ */
+export function setDictItem(dict: Record<string, unknown>, key: unknown, value: unknown, at?: { line: number; col: number }): void {
+  if (key === undefined) throw new PythonTemplateError('UndefinedError: a dict key is undefined', 'define the value used as the key, or test it first ({% if name is defined %})', at);
+  if (!isHashable(key)) throw new PythonTemplateError(`TypeError: unhashable type: '${pythonTypeName(key)}'`, 'a dict key must be a str, number, bool, None or a tuple of those', at);
+  if (typeof key === 'string' && !isStrKeyName(key)) throw new PythonTemplateError("a dict key that starts with the character NUL is not supported in handoff's templates", undefined, at);
+  dict[dictKeyName(dict, key) ?? (typeof key === 'string' ? key : nonStrKeyName(key))] = value;
+}
+
+/** Python's `{k1: v1, k2: v2, …}` of the (key, value, 0-based line, column) entries of a dict literal. */
+export function dictLiteral(entries: Array<[unknown, unknown, number, number]>): Record<string, unknown> {
+  const dict: Record<string, unknown> = {};
+  for (const [key, value, line, col] of entries) setDictItem(dict, key, value, { line: line + 1, col: col + 1 });
+  return dict;
+}
+
 /** The dict methods templates call, with Python's results: views that print as Python's, `get` giving None. */
 const DICT_METHODS: Record<string, (dict: Record<string, unknown>, args: unknown[]) => unknown> = {
-  items: (d) => PythonDictView.make('dict_items', Object.entries(d).map((entry) => PythonTuple.from(entry))),
-  keys: (d) => PythonDictView.make('dict_keys', Object.keys(d)),
+  items: (d) => PythonDictView.make('dict_items', Object.entries(d).map(([name, value]) => PythonTuple.from([dictKeyOf(name), value]))),
+  keys: (d) => PythonDictView.make('dict_keys', dictKeys(d)),
   values: (d) => PythonDictView.make('dict_values', Object.values(d)),
-  get: (d, [key, otherwise = null]) => (typeof key === 'string' && Object.prototype.hasOwnProperty.call(d, key) ? d[key] : otherwise),
+  get: (d, [key, otherwise = null]) => {
+    const name = dictKeyName(d, key);
+    return name === undefined ? otherwise : d[name];
+  },
   copy: (d) => ({ ...d }),
 };
 
@@ -656,7 +699,7 @@ function listPosition(list: unknown[], at: unknown, method: string): number {
 function extendItems(value: unknown): unknown[] {
   if (value instanceof PythonIterator || Array.isArray(value)) return Array.from(value as Iterable<unknown>);
   if (typeof value === 'string') return Array.from(value);
-  if (isMapping(value)) return Object.keys(value);
+  if (isMapping(value)) return dictKeys(value);
   return fail(`TypeError: '${pythonTypeName(value)}' object is not iterable`);
 }
 

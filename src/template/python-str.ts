@@ -178,6 +178,42 @@ export function formatPythonStr(value: unknown): string {
   return formatPythonRepr(value);
 }
 
+/**
+ * A dict key that is not a str (`{1: 'a'}`, `{None: 0}`, `{(1, 2): 3}`): dicts here are JavaScript objects, whose keys
+ * are strs, so such a key is held under a name no key of a template's str starts with (NUL, then the key's repr,
+ * which keeps int-like names out of JavaScript's numeric ordering), and read back from it wherever keys are given out.
+ */
+const NON_STR_KEY = '\u0000';
+/** The reprs of keys read back from the repr alone: ints (within a double's exact range), True, False, None. */
+const SIMPLE_KEY_REPR = /^(?:-?\d{1,15}|True|False|None)$/;
+/** The other keys (floats, tuples, large ints), by the name they are held under. */
+const NON_STR_KEYS = new Map<string, unknown>();
+
+/** The name a dict holds the non-str `key` under (a hashable key: see python-ops' dictKeyName). */
+export function nonStrKeyName(key: unknown): string {
+  const name = NON_STR_KEY + formatPythonRepr(key);
+  if (!SIMPLE_KEY_REPR.test(name.slice(1)) && !NON_STR_KEYS.has(name)) NON_STR_KEYS.set(name, key);
+  return name;
+}
+
+/** Whether a dict's key `name` is a str key of a template's (rather than the name of a non-str key). */
+export function isStrKeyName(name: string): boolean {
+  return !name.startsWith(NON_STR_KEY);
+}
+
+/** The key a dict's `name` stands for: the str itself, or the int, float, bool, None or tuple held under it. */
+export function dictKeyOf(name: string): unknown {
+  if (isStrKeyName(name)) return name;
+  const repr = name.slice(1);
+  if (!SIMPLE_KEY_REPR.test(repr)) return NON_STR_KEYS.has(name) ? NON_STR_KEYS.get(name) : name;
+  return repr === 'None' ? null : repr === 'True' ? true : repr === 'False' ? false : Number(repr);
+}
+
+/** A dict's keys, as Python gives them (`{1: 'a'}` has the int key 1). */
+export function dictKeys(dict: object): unknown[] {
+  return Object.keys(dict).map(dictKeyOf);
+}
+
 /** Python's `repr(value)`: how values print inside a list or dict (Jinja2's Undefined as `Undefined`: `[nothing]`). */
 export function formatPythonRepr(value: unknown): string {
   if (value === null) return 'None';
@@ -200,7 +236,7 @@ export function formatPythonRepr(value: unknown): string {
   if (typeof value === 'object') {
     // Objects with their own text (a nunjucks SafeString, a Date-like value) keep it.
     if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return String(value);
-    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${quotePythonString(k)}: ${formatPythonRepr(v)}`);
+    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${formatPythonRepr(dictKeyOf(k))}: ${formatPythonRepr(v)}`);
     return `{${entries.join(', ')}}`;
   }
   return String(value);
@@ -272,10 +308,29 @@ function dumpJson(value: unknown, indent: string | undefined, margin: string): s
     parts.length === 0 ? open + close : indent === undefined ? `${open}${parts.join(', ')}${close}` : `${open}\n${inner}${parts.join(`,\n${inner}`)}\n${margin}${close}`;
   if (Array.isArray(value)) return wrap('[', value.map((v) => dumpJson(v, indent, inner)), ']');
   if (typeof value === 'object') {
-    const keys = Object.keys(value as Record<string, unknown>).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return wrap('{', keys.map((k) => `${quoteJsonAscii(k)}: ${dumpJson((value as Record<string, unknown>)[k], indent, inner)}`), '}');
+    const keys = jsonKeys(value);
+    return wrap('{', keys.map(([k, text]) => `${quoteJsonAscii(text)}: ${dumpJson((value as Record<string, unknown>)[k], indent, inner)}`), '}');
   }
   return quoteJsonAscii(String(value));
+}
+
+/**
+ * A dict's names with the text json.dumps writes for their keys, in sort_keys' order: a str as itself, an int or
+ * float as its repr, True, False and None as `true`, `false`, `null`. Keys that Python cannot sort together (a str
+ * and an int) or that JSON has no text for (a tuple) are Python's TypeError.
+ */
+function jsonKeys(dict: object): Array<[string, string]> {
+  const names = Object.keys(dict);
+  if (names.every(isStrKeyName)) return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => [name, name]);
+  const keys = names.map((name) => [name, dictKeyOf(name)] as const);
+  const number = (key: unknown): number | undefined => (typeof key === 'number' ? key : typeof key === 'boolean' ? Number(key) : key instanceof PythonFloat ? key.value : undefined);
+  for (const [, key] of keys) {
+    if (key !== null && typeof key !== 'string' && number(key) === undefined) throw new Error('TypeError: keys must be str, int, float, bool or None, not tuple');
+  }
+  const kinds = new Set(keys.map(([, key]) => (key === null ? 'NoneType' : typeof key === 'string' ? 'str' : 'number')));
+  if (kinds.size > 1 || (kinds.has('NoneType') && keys.length > 1)) throw new Error("TypeError: '<' not supported between the types of this dict's keys (tojson sorts them)");
+  const text = (key: unknown): string => (key === null ? 'null' : typeof key === 'boolean' ? String(key) : typeof key === 'string' ? key : typeof key === 'number' && Number.isInteger(key) ? formatPythonInt(key) : formatJsonFloat(number(key)!));
+  return keys.sort(([, a], [, b]) => (typeof a === 'string' ? (a < (b as string) ? -1 : a > (b as string) ? 1 : 0) : number(a)! - number(b)!)).map(([name, key]) => [name, text(key)]);
 }
 
 function formatJsonFloat(value: number): string {

@@ -1,5 +1,5 @@
 // Jinja2 3.1's tests (`x is integer`, `x is sequence`, …) and the filters that take a test (select, selectattr, …), with Python's types.
-import { PythonTemplateError, isMapping, numberOf, pythonCompare, pythonEquals, pythonTruthy } from './python-ops.js';
+import { PythonTemplateError, dictKeyName, isMapping, numberOf, pythonCompare, pythonEquals, pythonTruthy } from './python-ops.js';
 
 export { pythonEquals };
 import { attributeOf, iterateLazily } from './python-filters.js';
@@ -34,7 +34,7 @@ export function pythonContains(container: unknown, item: unknown): boolean {
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((c) => pythonEquals(c, item));
-  if (isMapping(container)) return typeof item === 'string' && Object.prototype.hasOwnProperty.call(container, item);
+  if (isMapping(container)) return dictKeyName(container, item) !== undefined;
   throw new PythonTemplateError(`TypeError: argument of this type is not iterable`);
 }
 

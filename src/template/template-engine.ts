@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { maskError } from '../secrets/mask.js';
 import {
   checkPercentFormat,
+  dictKeyName,
   dictMember,
   isMapping,
   isPythonStrMethod,
@@ -729,8 +730,12 @@ function installPythonSemantics(internals: NunjucksInternals): void {
       const method = dictMember(target, key);
       if (method !== undefined) return method;
       if (typeof key === 'string' && DICT_COMPAT_METHODS.has(key)) return boundMethod(key, 'dict', compatLookup.apply(this, args) as object);
-      // Only the dict's own keys: not what every JavaScript object inherits (`constructor`, `toString`).
-      return (typeof key === 'string' || typeof key === 'number') && Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+      // Only the dict's own keys: not what every JavaScript object inherits (`constructor`, `toString`). A key of
+      // another type than str is found as Python finds it (`{1: 'a'}[True]`); a number also finds a str key of its
+      // digits, as before (a mapping from YAML has str keys where PyYAML gave the original ints).
+      const name = dictKeyName(target, key);
+      if (name !== undefined) return target[name];
+      return typeof key === 'number' && Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
     }
     return compatLookup.apply(this, args);
   };

@@ -1,7 +1,7 @@
 // Jinja2's escape, indent, filesizeformat, pprint, xmlattr, urlize, urlencode, replace, center, striptags and wordcount filters, with Jinja2's (and Python's) output.
 import { PythonTemplateError, isMapping, numberOf, percentFormat, pythonTruthy, pythonTypeName, strMember } from './python-ops.js';
 import { bindArguments, iterate, parseFloatText } from './python-filters.js';
-import { formatPythonRepr, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
+import { dictKeyOf, formatPythonRepr, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
 import { unpack } from './jinja2-objects.js';
 import { urlQuote } from './text-forms.js';
 
@@ -83,8 +83,9 @@ export function xmlattrFilter(value: unknown, ...rest: unknown[]): string {
   const { autospace } = bindArguments('xmlattr', rest, { autospace: true });
   if (!isMapping(value)) fail(`AttributeError: '${pythonTypeName(value)}' object has no attribute 'items'`);
   const items: string[] = [];
-  for (const [key, item] of Object.entries(value)) {
+  for (const [name, item] of Object.entries(value)) {
     if (item === null || item === undefined) continue;
+    const key = formatPythonStr(dictKeyOf(name));
     // Keys are not quoted in the message: they may come from values.
     if (/[\t\n\v\f\r\x1c-\x1f />=]/.test(key)) fail('ValueError: Invalid character in attribute name (a space, /, > or =)');
     items.push(`${escapeFilter(key)}="${escapeFilter(item)}"`);
@@ -109,9 +110,22 @@ const byCodePoint = (a: string, b: string): number => {
   return ca.length - cb.length;
 };
 
+/**
+ * A dict's names in the order pprint sorts its keys: strs by code point; keys that are all numbers (ints, floats,
+ * bools) by value; other mixes (which Python sorts by type name, then value) by type name, then repr.
+ */
+function sortedNames(dict: Record<string, unknown>): string[] {
+  const keyed = Object.keys(dict).map((name) => ({ name, key: dictKeyOf(name) }));
+  const numeric = (key: unknown): number | undefined => numberOf(key);
+  if (keyed.every(({ key }) => typeof key === 'string')) return keyed.map(({ name }) => name).sort(byCodePoint);
+  if (keyed.every(({ key }) => numeric(key) !== undefined)) return keyed.sort((a, b) => numeric(a.key)! - numeric(b.key)!).map(({ name }) => name);
+  const typeName = (key: unknown): string => (typeof key === 'string' ? 'str' : key === null ? 'NoneType' : typeof key === 'boolean' ? 'bool' : key instanceof PythonTuple ? 'tuple' : key instanceof PythonFloat || !Number.isInteger(key) ? 'float' : 'int');
+  return keyed.sort((a, b) => byCodePoint(typeName(a.key), typeName(b.key)) || byCodePoint(formatPythonRepr(a.key), formatPythonRepr(b.key))).map(({ name }) => name);
+}
+
 /** pprint's repr: a dict's keys sorted (at every depth), the rest as repr(). */
 function sortedRepr(value: unknown): string {
-  if (isMapping(value)) return `{${Object.keys(value).sort(byCodePoint).map((k) => `${formatPythonRepr(k)}: ${sortedRepr(value[k])}`).join(', ')}}`;
+  if (isMapping(value)) return `{${sortedNames(value).map((k) => `${formatPythonRepr(dictKeyOf(k))}: ${sortedRepr(value[k])}`).join(', ')}}`;
   if (value instanceof PythonTuple) return value.length === 1 ? `(${sortedRepr(value[0])},)` : `(${value.map(sortedRepr).join(', ')})`;
   if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) return `[${value.map(sortedRepr).join(', ')}]`;
   return formatPythonRepr(value);
@@ -135,10 +149,10 @@ function format(value: unknown, out: string[], indent: number, allowance: number
   }
   if (isMapping(value)) {
     out.push('{');
-    const keys = Object.keys(value).sort(byCodePoint);
+    const keys = sortedNames(value);
     keys.forEach((key, i) => {
       const last = i === keys.length - 1;
-      const keyRep = formatPythonRepr(key);
+      const keyRep = formatPythonRepr(dictKeyOf(key));
       out.push(keyRep, ': ');
       format(value[key], out, indent + 1 + textLength(keyRep) + 2, last ? allowance + 1 : 1, level + 1);
       if (!last) out.push(`,\n${' '.repeat(indent + 1)}`);
@@ -275,7 +289,7 @@ function urlencodeFilter(value: unknown): string {
     return value === undefined ? '' : urlQuote(value, false);
   }
   if (value instanceof PythonFloat) return urlQuote(value, false);
-  const pairs = isMapping(value) ? Object.entries(value) : iterate(value).map((item) => unpack(item, 2));
+  const pairs = isMapping(value) ? Object.entries(value).map(([name, item]) => [dictKeyOf(name), item]) : iterate(value).map((item) => unpack(item, 2));
   return pairs.map(([k, v]) => `${urlQuote(k, true)}=${urlQuote(v, true)}`).join('&');
 }
 
