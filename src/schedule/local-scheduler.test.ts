@@ -4,9 +4,18 @@ import { LocalScheduler, type DeployedSchedule, type FireRecord, type LaunchedRu
 
 class FakeClock implements SchedulerClock {
   private sleepers: Array<{ at: number; resolve: () => void }> = [];
+  /** The monotonic clock: moved by advance() only, so setting `t` by hand is a step of the wall clock. */
+  private mono = 0;
   constructor(public t: number) {}
   now(): number {
     return this.t;
+  }
+  monotonic(): number {
+    return this.mono;
+  }
+  private moveTo(t: number): void {
+    this.mono += t - this.t;
+    this.t = t;
   }
   sleep(ms: number, wake: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
@@ -30,11 +39,11 @@ class FakeClock implements SchedulerClock {
       await settle();
       const next = this.sleepers.filter((s) => s.at <= end).sort((a, b) => a.at - b.at)[0];
       if (!next) break;
-      this.t = Math.max(this.t, next.at);
+      this.moveTo(Math.max(this.t, next.at));
       this.sleepers = this.sleepers.filter((s) => s !== next);
       next.resolve();
     }
-    this.t = end;
+    this.moveTo(end);
     await settle();
   }
 }
@@ -459,7 +468,10 @@ describe('LocalScheduler', () => {
       ['2026-01-05T10:02:00.000Z', 'fired'],
       ['2026-01-05T10:03:00.000Z', 'fired'],
     ]);
-    expect(h.logs.filter((l) => l.startsWith('warning'))).toEqual(['warning: the clock went back: schedule dev-rg/task/1 was last acted on for 2026-01-06T10:01:00.000Z, in the future; it fires from now (2026-01-05T10:01:30.000Z) on']);
+    expect(h.logs.filter((l) => l.startsWith('warning'))).toEqual([
+      'warning: the clock went back by 86400.0 s (from 2026-01-06T10:01:30.000Z to 2026-01-05T10:01:30.000Z)',
+      'warning: the clock went back: schedule dev-rg/task/1 was last acted on for 2026-01-06T10:01:00.000Z, in the future; it fires from now (2026-01-05T10:01:30.000Z) on',
+    ]);
     h.scheduler.stop();
     await h.done;
   });
@@ -560,6 +572,50 @@ describe('LocalScheduler', () => {
     await settle();
     expect(h.fires.at(-1)).toMatchObject({ scheduledAt: '2026-01-05T10:00:00.000Z', outcome: 'caught_up' });
     expect(h.runs.map((r) => r.outcome)).toEqual(['caught_up']);
+    h.scheduler.stop();
+    await h.done;
+  });
+
+  it('records a catch-up that stayed queued across a restart as caught_up when the next scheduler starts it', async () => {
+    const previous = previousRun('dev-rg/task/1', 801);
+    const hourly = schedule({ expression: '0 * * * ? *', overlap: 'queue', catchUp: true, deployedAt: new Date(T0 - 5 * 3600_000).toISOString() });
+    const first = harness([hourly], { lastFire: {}, checkedAt: new Date(T0 - 1800_000).toISOString() }, new FakeClock(T0), { inFlight: [previous] });
+    await settle();
+    expect(first.fires.map((f) => f.outcome)).toEqual(['missed', 'queued']);
+    // Stopped (without --stop-runs) while the catch-up waits; its run ends while no scheduler runs.
+    first.scheduler.stop();
+    await first.done;
+    previous.finish();
+    const again = harness([hourly], first.state(), new FakeClock(T0 + 60_000));
+    await settle();
+    expect(again.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([['2026-01-05T10:00:00.000Z', 'caught_up']]);
+    expect(again.runs.map((r) => [r.scheduledAt.toISOString(), r.outcome])).toEqual([['2026-01-05T10:00:00.000Z', 'caught_up']]);
+    expect(again.state().queued).toEqual({});
+    expect(again.state().queuedCatchUp).toEqual({});
+    again.scheduler.stop();
+    await again.done;
+  });
+
+  it('says when the clock went back by less than a minute, and fires the next fire time once, on time by the new clock', async () => {
+    const h = harness([schedule({ overlap: 'allow' })]);
+    await h.clock.advance(45_000);
+    expect(h.fires.map((f) => f.scheduledAt)).toEqual(['2026-01-05T10:01:00.000Z']);
+    // At 10:01:15 the clock is set back 30 s, to 10:00:45: 10:01:00 comes round again, and is not fired twice.
+    h.clock.t -= 30_000;
+    h.scheduler.reload();
+    await h.clock.advance(80_000);
+    expect(h.fires.map((f) => [f.scheduledAt, f.outcome])).toEqual([
+      ['2026-01-05T10:01:00.000Z', 'fired'],
+      ['2026-01-05T10:02:00.000Z', 'fired'],
+    ]);
+    expect(h.logs.filter((l) => l.startsWith('warning'))).toEqual([
+      'warning: the clock went back by 30.0 s (from 2026-01-05T10:01:15.000Z to 2026-01-05T10:00:45.000Z): a fire time already acted on is not fired again, so a schedule that fired for a time still to come waits for its next one',
+    ]);
+    // A step forward (a machine suspended) is no step back.
+    h.clock.t += 3600_000;
+    h.scheduler.reload();
+    await h.clock.advance(1_000);
+    expect(h.logs.filter((l) => l.includes('went back'))).toHaveLength(1);
     h.scheduler.stop();
     await h.done;
   });

@@ -52,6 +52,11 @@ export interface RunInFlight {
 
 export interface SchedulerClock {
   now(): number;
+  /**
+   * A clock that only goes forward (ms, any origin; the system's monotonic clock): the wall clock stepping back between
+   * two looks shows against it, however small the step.
+   */
+  monotonic?(): number;
   /** Resolves after `ms`, or earlier when `wake` fires (schedules changed, stop requested). */
   sleep(ms: number, wake: AbortSignal): Promise<void>;
 }
@@ -63,6 +68,8 @@ export interface SchedulerState {
   checkedAt?: string;
   /** Fires waiting for their schedule's previous run to end (overlap: queue), so a restart keeps them waiting. */
   queued?: Record<string, string>;
+  /** Which of the queued fires are catch-ups: a restarted scheduler that starts one records it as `caught_up`. */
+  queuedCatchUp?: Record<string, boolean>;
 }
 
 export interface SchedulerDeps {
@@ -97,6 +104,11 @@ const MAX_PENDING_RECORDS = 1000;
  * a bad RTC): the schedule then carries on from now, as cron does, instead of keeping silent until that time comes.
  */
 const CLOCK_BACK_SLACK_MS = 60_000;
+/**
+ * The wall clock losing this much against the monotonic clock between two looks is a step back (NTP slewing, at most
+ * 0.5 ms a second, stays far below it over the longest sleep).
+ */
+const CLOCK_STEP_SEEN_MS = 1000;
 
 interface Entry {
   schedule: DeployedSchedule;
@@ -135,6 +147,8 @@ export class LocalScheduler {
   private failedSaves = 0;
   private lastSaveError = '';
   private retryAt: number | undefined;
+  /** The wall clock and the monotonic clock at the last look: a step of the wall clock back shows between them. */
+  private lastLook: { wall: number; mono: number } | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.state = structuredClone(deps.readState());
@@ -247,14 +261,38 @@ export class LocalScheduler {
     this.state.lastFire[entry.schedule.id] = isoTime(now);
   }
 
+  /**
+   * Says when the wall clock went back since the last look, by any step of a second or more (a step of more than a
+   * minute also shows in the cursors: carryOnIfClockWentBack). Fire times go by the wall clock, as cron's do: a fire
+   * time already acted on is not fired again, so after a small step a schedule waits for its next one; said, not silent.
+   */
+  private noticeClockStep(now: number): void {
+    const mono = this.deps.clock.monotonic?.();
+    if (mono === undefined) return;
+    const last = this.lastLook;
+    this.lastLook = { wall: now, mono };
+    if (!last) return;
+    const expected = last.wall + (mono - last.mono);
+    const back = expected - now;
+    if (back < CLOCK_STEP_SEEN_MS) return;
+    const effect = back <= CLOCK_BACK_SLACK_MS ? ': a fire time already acted on is not fired again, so a schedule that fired for a time still to come waits for its next one' : '';
+    this.deps.log('warning', `the clock went back by ${(back / 1000).toFixed(1)} s (from ${isoTime(expected)} to ${isoTime(now)})${effect}`);
+  }
+
   /** Forgets the fire queued behind a run, if any, and records it as skipped with the reason. */
   private dropQueued(entry: Entry, reason: string): void {
     if (entry.queuedSlot === undefined) return;
     const slot = entry.queuedSlot;
     entry.queuedSlot = undefined;
     entry.queuedOutcome = undefined;
-    delete this.state.queued?.[entry.schedule.id];
+    this.forgetQueued(entry.schedule.id);
     this.record({ scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(this.deps.clock.now()), outcome: 'skipped', reason });
+  }
+
+  /** Removes a schedule's queued fire from the saved state. */
+  private forgetQueued(id: string): void {
+    delete this.state.queued?.[id];
+    delete this.state.queuedCatchUp?.[id];
   }
 
   /** Fires missed while no scheduler ran (between the last look and now) are recorded; those catch_up runs are returned. */
@@ -316,13 +354,15 @@ export class LocalScheduler {
       this.deps.log('info', `schedule ${scheduleId}: ${run.label ?? `pid ${run.pid}`}, started before this scheduler, still runs`);
       this.track(entry, run);
     }
+    for (const id of Object.keys(this.state.queuedCatchUp ?? {})) if (this.state.queued?.[id] === undefined) delete this.state.queuedCatchUp![id];
     for (const [id, slot] of Object.entries(this.state.queued ?? {})) {
       const entry = this.entries.get(id);
       if (!entry || entry.schedule.overlap !== 'queue' || !entry.schedule.enabled) {
-        delete this.state.queued![id];
+        this.forgetQueued(id);
         continue;
       }
       entry.queuedSlot = Date.parse(slot);
+      entry.queuedOutcome = this.state.queuedCatchUp?.[id] ? 'caught_up' : 'fired';
       // A later fire time passed while no scheduler ran: the queued fire is stale (a run from yesterday must not start
       // this morning, nor two back to back); what was missed is recorded, and catch_up runs once for it.
       const later = LocalScheduler.nextFire(entry.parsed, entry.schedule, entry.queuedSlot);
@@ -343,6 +383,7 @@ export class LocalScheduler {
         entry.queuedSlot = scheduledAt;
         entry.queuedOutcome = outcome;
         (this.state.queued ??= {})[entry.schedule.id] = base.scheduledAt;
+        if (outcome === 'caught_up') (this.state.queuedCatchUp ??= {})[entry.schedule.id] = true;
         this.record({ ...base, outcome: 'queued', reason: 'the previous run still goes on; it runs when that one ends' });
       } else {
         const previous = [...entry.running][0];
@@ -384,7 +425,7 @@ export class LocalScheduler {
     const outcome = entry.queuedOutcome ?? 'fired';
     entry.queuedSlot = undefined;
     entry.queuedOutcome = undefined;
-    delete this.state.queued?.[entry.schedule.id];
+    this.forgetQueued(entry.schedule.id);
     // Saved before the run starts, like every fire: a scheduler killed in between does not start it twice.
     this.persist(now);
     this.start(entry, slot, { scheduleId: entry.schedule.id, scheduledAt: isoTime(slot), at: isoTime(now) }, outcome);
@@ -418,6 +459,7 @@ export class LocalScheduler {
   /** The loop: sleep until the earliest due fire, act on what is due, persist, repeat until stopped. */
   async run(): Promise<void> {
     const startedAt = this.deps.clock.now();
+    this.noticeClockStep(startedAt);
     this.sync(startedAt, true);
     // Missed fires first: a save (as when a queued fire starts) moves checkedAt, after which they would not be seen.
     const catchUps = this.recordMissed(startedAt);
@@ -437,6 +479,7 @@ export class LocalScheduler {
         this.sync(startedAt, false);
       }
       const now = this.deps.clock.now();
+      this.noticeClockStep(now);
       let earliest = now + MAX_SLEEP_MS;
       const due: Array<[Entry, number]> = [];
       for (const entry of this.entries.values()) {

@@ -7,7 +7,7 @@ import { killProcessGroup } from '../process/kill-process-group.js';
 import { isProcessAlive } from '../process/process-alive.js';
 import { readProcessArgs, readProcessStartTime } from '../process/process-identity.js';
 import { homeWriteError } from '../providers/local/handoff-home.js';
-import { isLocalJobRunning, listRunningScheduledJobs, readLatestScheduledFires, startLocalJob, type LocalJob } from '../providers/local/local-jobs.js';
+import { DEFAULT_JOB_RETENTION, isLocalJobRunning, listRunningScheduledJobs, pruneLocalJobs, readLatestScheduledFires, startLocalJob, type LocalJob } from '../providers/local/local-jobs.js';
 import { writeFileAtomicSync } from '../providers/local/write-file-atomic.js';
 import { acquireLockFile, readLockHolder, type LockHolder } from '../workspace/workspace-lock.js';
 import { LocalScheduler, type FireRecord, type LaunchedRun, type RunInFlight, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
@@ -16,6 +16,10 @@ import { plural } from '../plural.js';
 import { removeFile } from '../remove-file.js';
 import { isoTime } from '../iso-time.js';
 import { makeFolders } from '../make-folders.js';
+import { FIRES_MAX_BYTES, readLastLines, rotateFileIfFull } from './scheduler-files.js';
+
+/** How often the scheduler removes the files of old jobs (and once at its start). */
+const PRUNE_EVERY_MS = 3600_000;
 
 export interface SchedulerPaths {
   dir: string;
@@ -56,30 +60,20 @@ export function readSchedulerHolder(home: string): LockHolder | undefined {
   return readLockHolder(schedulerPaths(home).lock, isSchedulerProcess);
 }
 
-/** The last `limit` fire records, newest last. */
+/** The last `limit` fire records, newest last (from fires.jsonl and, just after it was rotated, the previous one). */
 export function readFireRecords(home: string, limit = 50): FireRecord[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(schedulerPaths(home).fires, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .trim()
-    .split('\n')
-    .slice(-limit)
-    .filter(Boolean)
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as FireRecord];
-      } catch {
-        return [];
-      }
-    });
+  return readLastLines(schedulerPaths(home).fires, limit).flatMap((line) => {
+    try {
+      return [JSON.parse(line) as FireRecord];
+    } catch {
+      return [];
+    }
+  });
 }
 
 export const realClock: SchedulerClock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, wake) =>
     new Promise((resolve) => {
       if (wake.aborted) return resolve();
@@ -206,6 +200,11 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
       return { pid: job.pid, label: `job ${job.id}, pid ${job.pid}`, finished, stop: () => void killProcessGroup(job.pid, 'SIGTERM') };
     },
     record(fire) {
+      try {
+        rotateFileIfFull(paths.fires, FIRES_MAX_BYTES);
+      } catch {
+        // The record is written to the file as it is; the next one tries again.
+      }
       appendLine(paths.fires, JSON.stringify(fire));
       if (fire.outcome !== 'fired' && fire.outcome !== 'caught_up') options.log(fire.outcome === 'start_failed' ? 'error' : fire.outcome === 'missed' ? 'warning' : 'info', `schedule ${fire.scheduleId}: ${fire.outcome} (${fire.scheduledAt})${fire.reason ? ` — ${fire.reason}` : ''}`);
     },
@@ -287,9 +286,22 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
     options.log('warning', 'cannot watch the schedules folder; changes are picked up within 30 s');
   }
   options.log('info', `scheduler started (pid ${process.pid}) for ${options.home}: ${plural(listLocalSchedules(options.home).length, 'schedule')}`);
+  const prune = (): void => {
+    try {
+      const removed = pruneLocalJobs(options.home);
+      const { days, newest, perTask } = DEFAULT_JOB_RETENTION;
+      if (removed > 0) options.log('info', `removed the files and logs of ${plural(removed, 'ended job')} started more than ${days} days ago or beyond the newest ${newest.toLocaleString('en-US')} (the newest ${perTask} of each task stay)`);
+    } catch (error) {
+      options.log('warning', `could not remove the files of old jobs: ${(error as Error).message}`);
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+  pruneTimer.unref();
   try {
     await scheduler.run();
   } finally {
+    clearInterval(pruneTimer);
     watcher?.close();
     if (stopRuns && !superseded) for (const run of scheduler.inFlight()) run.stop();
     process.off('SIGTERM', onTerm);

@@ -515,3 +515,31 @@ describe('what a restarted scheduler takes from the files it finds', () => {
     expect(log).not.toContain('the clock went back');
   });
 });
+
+describe('what the scheduler keeps of its files', () => {
+  it('at start, removes the files and logs of old ended jobs (the newest 20 of a task stay) and moves a large scheduler.log aside', async () => {
+    const home = newHome();
+    const jobs = path.join(home.dir, 'jobs');
+    fs.mkdirSync(path.join(jobs, 'logs'), { recursive: true });
+    const old = Array.from({ length: 25 }, (_, i) => {
+      const startedAt = new Date(Date.now() - 40 * 86_400_000 + i * 1000);
+      const id = `${startedAt.toISOString().replace(/[-:]/g, '')}-${String(i).padStart(4, '0')}`;
+      const job = { id, taskKey: 'dev-faults/job', pid: 2 ** 22 + 1, trigger: 'schedule', startedAt: startedAt.toISOString(), workspace: path.join(home.dir, 'workspaces', 'dev-faults', 'job'), logFile: path.join(jobs, 'logs', `${id}.log`) };
+      fs.writeFileSync(path.join(jobs, `${id}.json`), JSON.stringify(job));
+      fs.writeFileSync(job.logFile, 'done\n');
+      return id;
+    });
+    fs.mkdirSync(path.join(home.dir, 'scheduler'), { recursive: true });
+    const bigLog = path.join(home.dir, 'scheduler', 'scheduler.log');
+    fs.writeFileSync(bigLog, 'an old line\n'.repeat(900_000)); // 10.8 MB
+
+    await startScheduler(home);
+    await waitFor(() => readSchedulerLog(home).includes('removed the files and logs of 5 ended jobs'));
+    expect(fs.readdirSync(jobs).filter((n) => n.endsWith('.json')).sort()).toEqual(old.slice(5).map((id) => `${id}.json`));
+    expect(fs.readdirSync(path.join(jobs, 'logs')).sort()).toEqual(old.slice(5).map((id) => `${id}.log`));
+    expect(fs.statSync(`${bigLog}.1`).size).toBe(10_800_000);
+    expect(readSchedulerLog(home)).not.toContain('an old line');
+    const status = await home.cli(['scheduler', 'status']);
+    expect(status.code, status.stderr).toBe(0);
+  });
+});

@@ -8,6 +8,7 @@ import { LocalScheduler } from '../../schedule/local-scheduler.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { listLocalSchedules } from '../../schedule/schedule-registry.js';
 import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerPaths } from '../../schedule/scheduler-service.js';
+import { LOG_MAX_BYTES, rotateFileIfFull, rotateOpenLogIfFull } from '../../schedule/scheduler-files.js';
 import { parseVarTexts } from '../../template/parse-vars.js';
 import type { LockHolder } from '../../workspace/workspace-lock.js';
 import { createConsoleLog } from '../console-log.js';
@@ -27,9 +28,9 @@ function writeAllSync(fd: number, text: string): void {
 /**
  * Where the scheduler's log lines go (stderr: its log file when started in the background). A line that cannot be
  * written (a full disk under the log file) must not end the scheduler: it is counted, and the count is logged as soon
- * as writing works again.
+ * as writing works again. The log file (`logFile`, when stderr is that file) is rotated at LOG_MAX_BYTES.
  */
-function createSchedulerLogWriter(): (text: string) => void {
+function createSchedulerLogWriter(logFile: string): (text: string) => void {
   let toFile = false;
   try {
     toFile = fs.fstatSync(2).isFile();
@@ -42,7 +43,16 @@ function createSchedulerLogWriter(): (text: string) => void {
   const write = toFile ? (text: string) => writeAllSync(2, text) : (text: string) => void process.stderr.write(text);
   let lost = 0;
   let lastError = '';
+  /** A rotation that failed (a full disk) is tried again a minute later, not at every line. */
+  let rotateAgainAt = 0;
   return (text) => {
+    if (toFile && Date.now() >= rotateAgainAt) {
+      try {
+        rotateOpenLogIfFull(2, logFile, LOG_MAX_BYTES);
+      } catch {
+        rotateAgainAt = Date.now() + 60_000;
+      }
+    }
     try {
       if (lost > 0) {
         const stamp = isoTime().replace('T', ' ').replace(/\.\d+Z$/, '');
@@ -69,13 +79,19 @@ export async function schedulerStartCommand(options: GlobalOptions, flags: { for
   if (holder) throw alreadyRunning(home, holder);
   const entryScript = process.argv[1];
   if (flags.foreground) {
-    const log = createConsoleLog(options.logLevel, createSchedulerLogWriter());
+    const log = createConsoleLog(options.logLevel, createSchedulerLogWriter(schedulerPaths(home).log));
     const signal = await runSchedulerService({ home, entryScript, stopRuns: Boolean(flags.stopRuns), log: (level, message) => log.log(level, message) });
     // Stopped by a signal is an interruption (SPEC: 130 for SIGINT, 143 for SIGTERM, as `scheduler stop` sends).
     return signal === 'SIGINT' ? 130 : signal ? 143 : 0;
   }
   const log = createConsoleLog(options.logLevel);
   const paths = schedulerPaths(home);
+  try {
+    // A log grown large is moved aside before the scheduler writes to it (while it runs, it rotates its log itself).
+    rotateFileIfFull(paths.log, LOG_MAX_BYTES);
+  } catch {
+    // kept as it is: the scheduler's own rotation tries again
+  }
   const logOffset = sizeOf(paths.log);
   let child: ReturnType<typeof spawnDetachedHandoff>;
   try {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { killProcessGroup } from '../../process/kill-process-group.js';
 import { readProcessStartTicks } from '../../process/process-identity.js';
 import type { DeployTarget, StoreNames } from '../provider.js';
-import { createLocalRunLifecycle, describeLocalJob, readLatestScheduledFires, startLocalJob, type LocalJob } from './local-jobs.js';
+import { createLocalRunLifecycle, describeLocalJob, pruneLocalJobs, readLatestScheduledFires, startLocalJob, type LocalJob } from './local-jobs.js';
 
 /** A pid no process has (above the kernel's pid_max). */
 const DEAD_PID = 2 ** 22 + 1;
@@ -160,5 +160,76 @@ describe('the jobs a scheduler reads (startLocalJob, readLatestScheduledFires)',
     const started = startLocalJob(input(root, entryScript));
     groups.push(started.job.pid);
     expect(started.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task-2'));
+  });
+});
+
+describe('pruneLocalJobs (what the scheduler keeps of jobs/)', () => {
+  const groups: number[] = [];
+  afterEach(() => {
+    for (const pid of groups.splice(0)) killProcessGroup(pid, 'SIGKILL');
+  });
+
+  const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+  const DAY = 86_400_000;
+
+  /** Writes the job file (and log) of a job of `task` that started `daysAgo` days before NOW, at second `n`. */
+  function writeJob(root: string, task: string, daysAgo: number, n: number, over: Partial<LocalJob> = {}): string {
+    const startedAt = new Date(NOW - daysAgo * DAY + n * 1000);
+    const id = `${startedAt.toISOString().replace(/[-:]/g, '')}-${String(n).padStart(4, '0')}`;
+    const logFile = path.join(root, 'jobs', 'logs', `${id}.log`);
+    fs.writeFileSync(logFile, `log of ${id}\n`);
+    const job: LocalJob = { id, taskKey: `dev-rg/${task}`, pid: DEAD_PID, trigger: 'schedule', startedAt: startedAt.toISOString(), workspace: root, logFile, ...over };
+    fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    return id;
+  }
+
+  function jobIds(root: string): string[] {
+    return fs.readdirSync(path.join(root, 'jobs')).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+  }
+
+  it('removes ended jobs older than the retention or beyond the newest, with their logs; keeps the newest of each task and running jobs', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-prune-'));
+    fs.mkdirSync(path.join(root, 'jobs', 'logs'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'jobs', 'running'), { recursive: true });
+    // busy: 30 jobs 40 days ago and 10 recent ones; daily: 5 jobs 60 days ago.
+    for (let i = 0; i < 30; i++) writeJob(root, 'busy', 40, i);
+    const recentBusy = Array.from({ length: 10 }, (_, i) => writeJob(root, 'busy', 1, i));
+    const oldDaily = Array.from({ length: 5 }, (_, i) => writeJob(root, 'daily', 60, i));
+    // An old job that still runs (a real process, with its start time), also in the index of running jobs.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { detached: true, stdio: 'ignore' });
+    groups.push(child.pid!);
+    const running = writeJob(root, 'busy', 50, 0, { pid: child.pid!, processStart: readProcessStartTicks(child.pid!) });
+    fs.copyFileSync(path.join(root, 'jobs', `${running}.json`), path.join(root, 'jobs', 'running', `${running}.json`));
+    // A log whose job file was never written, old and recent.
+    fs.writeFileSync(path.join(root, 'jobs', 'logs', '20260101T000000.000Z-dead.log'), 'orphan');
+    fs.writeFileSync(path.join(root, 'jobs', 'logs', '20260301T115959.000Z-new0.log'), 'being started');
+    // A broken job file: nothing says it ended.
+    fs.writeFileSync(path.join(root, 'jobs', '20250101T000000.000Z-bad0.json'), '{');
+
+    const keep = { days: 30, newest: 8, perTask: 1 };
+    const removed = pruneLocalJobs(root, NOW, keep);
+    // To go: what is older than 30 days, and the 2 oldest recent busy jobs (beyond the newest 8). Of those, each task's
+    // newest stays (so busy keeps its newest 9 and daily its newest), the running job stays, and so does the broken file.
+    const kept = new Set([...recentBusy.slice(1), oldDaily[4], running, '20250101T000000.000Z-bad0']);
+    expect(jobIds(root)).toEqual([...kept].sort());
+    expect(removed).toBe(1 + 30 + 4);
+    // Logs go with their jobs; the old orphan goes, the recent one (a job being started) stays.
+    const logs = fs.readdirSync(path.join(root, 'jobs', 'logs')).sort();
+    expect(logs).toEqual([...[...kept].filter((id) => !id.endsWith('bad0')).map((id) => `${id}.log`), '20260301T115959.000Z-new0.log'].sort());
+    expect(fs.readdirSync(path.join(root, 'jobs', 'running'))).toEqual([`${running}.json`]);
+    // Again: nothing more to remove.
+    expect(pruneLocalJobs(root, NOW, keep)).toBe(0);
+  });
+
+  it('keeps 30 days, the newest 10,000 and 20 of each task by default, reading only the files it may remove', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-prune-'));
+    fs.mkdirSync(path.join(root, 'jobs', 'logs'), { recursive: true });
+    const recent = Array.from({ length: 25 }, (_, i) => writeJob(root, 'busy', 29, i));
+    const old = Array.from({ length: 25 }, (_, i) => writeJob(root, 'busy', 31, i));
+    const read = vi.spyOn(fs, 'readFileSync');
+    expect(pruneLocalJobs(root, NOW)).toBe(5);
+    expect(read.mock.calls.map(([file]) => path.basename(String(file))).sort()).toEqual(old.map((id) => `${id}.json`).sort());
+    vi.restoreAllMocks();
+    expect(jobIds(root)).toEqual([...recent, ...old.slice(5)].sort());
   });
 });

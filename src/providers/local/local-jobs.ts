@@ -186,6 +186,73 @@ export function readLatestScheduledFires(home: string, startedSince?: number): R
   return latest;
 }
 
+/**
+ * How much of jobs/ the scheduler keeps: the files of ended jobs that started more than `days` ago, or that are not among
+ * the newest `newest` jobs, are removed with their logs; of those, the newest `perTask` of each task stay (what
+ * `cloud job status` lists), and a job that still runs always stays.
+ */
+export interface JobRetention {
+  days: number;
+  newest: number;
+  perTask: number;
+}
+
+export const DEFAULT_JOB_RETENTION: JobRetention = { days: 30, newest: 10_000, perTask: 20 };
+
+/**
+ * Removes the job files (and logs) that the retention lets go; returns how many jobs went. Only the names of the newer
+ * jobs are read (they begin with their start time), so the cost follows what is removed, not the history. A job file
+ * that cannot be read is left alone: nothing says it ended.
+ */
+export function pruneLocalJobs(home: string, now = Date.now(), keep: JobRetention = DEFAULT_JOB_RETENTION): number {
+  const dir = jobsDir(home);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return 0;
+  }
+  const cutoff = createTimeSortableId(new Date(now - keep.days * 86_400_000)).slice(0, -5);
+  const candidates = names
+    .sort()
+    .reverse()
+    .filter((name, i) => i >= keep.newest || name < cutoff);
+  const keptOfTask = new Map<string, number>();
+  let removed = 0;
+  for (const name of candidates) {
+    let job: LocalJob;
+    try {
+      job = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as LocalJob;
+    } catch {
+      continue;
+    }
+    const kept = keptOfTask.get(job.taskKey) ?? 0;
+    if (kept < keep.perTask) {
+      keptOfTask.set(job.taskKey, kept + 1);
+      continue;
+    }
+    if (isLocalJobRunning(job)) continue;
+    const id = name.slice(0, -'.json'.length);
+    // The job file first: a log without its job file is an orphan the next pass removes, never a job without its log.
+    removeFile(path.join(dir, name));
+    removeFile(path.join(runningDir(home), name));
+    removeFile(path.join(dir, 'logs', `${id}.log`));
+    removed++;
+  }
+  // Logs of jobs whose file was never written (a start that failed) or is gone, once they are past the cutoff.
+  let logs: string[] = [];
+  try {
+    logs = fs.readdirSync(path.join(dir, 'logs'));
+  } catch {
+    // no logs yet
+  }
+  const jobFiles = new Set(names);
+  for (const log of logs) {
+    if (log.endsWith('.log') && log < cutoff && !jobFiles.has(`${log.slice(0, -'.log'.length)}.json`)) removeFile(path.join(dir, 'logs', log));
+  }
+  return removed;
+}
+
 /** A job's state: running while its handoff lives, else what the run record in its workspace says. */
 export function describeLocalJob(job: LocalJob): LocalJobStatus {
   if (isLocalJobRunning(job)) return { ...job, status: 'running' };
