@@ -34,7 +34,12 @@ export interface RunRecord {
   /** Format version of this file. */
   schema: 1;
   runId: string;
-  project: { name: string; dir: string };
+  /**
+   * `name`: deploy.task, else the folder's name. `resourceGroup`: deploy.resource_group as written, when set (records
+   * of handoff 0.5 on). The two and the stage name the store a push puts the record in, wherever the project was run
+   * from (its folder, or the copy `handoff run` fetched).
+   */
+  project: { name: string; dir: string; resourceGroup?: string };
   stage: string;
   trigger: RunTrigger;
   /** The local provider's job that started this run ($HANDOFF_JOB_ID): `cloud job status` finds the run by it. */
