@@ -103,8 +103,19 @@ export function writeRunRecord(runsDir: string, record: RunRecord): void {
  * something else): what every reader relies on is checked here, so no listing crashes on one bad file.
  */
 export function readRunRecord(file: string): RunRecord | undefined {
+  let text: string;
   try {
-    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RunRecord> | null;
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseRunRecord(text);
+}
+
+/** A record's text as a record, or undefined when it is not a whole one: the same check for a file and a store object. */
+export function parseRunRecord(text: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(text) as Partial<RunRecord> | null;
     return isWholeRecord(record) ? record : undefined;
   } catch {
     return undefined;
