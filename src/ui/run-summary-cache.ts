@@ -1,6 +1,6 @@
 // Short summaries of run records, cached by file mtime and size, so a page of 1,000 runs reads only what changed.
 import fs from 'node:fs';
-import { isAbandoned, lastSignOfLife, listRunIds } from '../runs/run-history.js';
+import { isAbandoned, lastSignOfLife, listRunIds, markAbandonedRun } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import type { RunPoint, RunSummary, RunsPage } from './api-types.js';
 
@@ -63,6 +63,8 @@ const SETTLE_MS = 50;
 const MAX_MEMO = 16;
 /** Files of unreadable records named in a page's note (the count says how many there are in all). */
 const MAX_UNREADABLE_FILES = 20;
+/** How often a run's last words are tried again when its record could not take them (the disk still full). */
+const LAST_WORDS_RETRY_MS = 5_000;
 
 /** The runs that can be shown, newest first, and the records that cannot be read (cut short, not a record). */
 export interface ShownRuns {
@@ -183,11 +185,35 @@ export class RunSummaryCache {
     return value;
   }
 
-  /** Keeps the last lines of a run's handoff that ended leaving its record unfinished; they go into its reason. */
+  /**
+   * Keeps the last lines of a run's handoff that ended leaving its record unfinished, and writes them into the record as
+   * its reason when it marks the run interrupted: kept only here, they were lost to `runs show`, a restarted UI and the
+   * team server. The disk that stopped the run may still be full: the write is tried again until it fits (or another
+   * handoff marked the run first), and meanwhile the lines are shown from here.
+   */
   setLastWords(runId: string, lastLines: string): void {
     if (!lastLines) return;
     this.lastWords.set(runId, lastLines);
     this.memo.clear();
+    this.writeLastWords(runId);
+  }
+
+  private writeLastWords(runId: string): void {
+    const lastLines = this.lastWords.get(runId);
+    if (lastLines === undefined) return;
+    const record = readRunRecord(runRecordPath(this.runsDir, runId));
+    if (!record || record.status !== 'running') return;
+    if (isAbandoned(record)) {
+      try {
+        markAbandonedRun(this.runsDir, record, { lastLines });
+        this.lastWords.delete(runId);
+        this.memo.clear();
+        return;
+      } catch {
+        // Most likely the full disk that stopped the run: tried again below.
+      }
+    }
+    setTimeout(() => this.writeLastWords(runId), LAST_WORDS_RETRY_MS).unref();
   }
 
   lastWordsOf(runId: string): string | undefined {
