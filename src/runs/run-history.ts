@@ -136,12 +136,11 @@ export function markAbandonedRuns(runsDir: string, options: { now?: number; grac
 }
 
 /**
- * Marks one abandoned run `interrupted` (see markAbandonedRuns). `lastLines`: what its handoff printed last, known to
- * whoever started it (the UI, which keeps a detached run's output): the run ended on its own without finishing its
- * record (a full disk), so the reason gives those lines, and every later reader (`runs show`, another UI, the team
- * server) sees them, not a guess that it was killed. Throws when the record cannot be written (the disk is still full).
+ * Marks one abandoned run `interrupted` (see markAbandonedRuns). A record with `lastOutput` (what its handoff printed
+ * last, added by the UI that started it) ended on its own without finishing its record (a full disk): the reason gives
+ * those lines, not a guess that it was killed.
  */
-export function markAbandonedRun(runsDir: string, record: RunRecord, options: { graceMs?: number; lastLines?: string } = {}): AbandonedRunEnded {
+function markAbandonedRun(runsDir: string, record: RunRecord, options: { graceMs?: number }): AbandonedRunEnded {
   const sameHost = record.host === os.hostname();
   const endedPids = sameHost
     ? endAbandonedProcesses(
@@ -153,11 +152,11 @@ export function markAbandonedRun(runsDir: string, record: RunRecord, options: { 
         options.graceMs ?? DEFAULT_ABANDONED_GRACE_MS,
       )
     : [];
-  const { live: _live, ...rest } = record;
+  const { live: _live, lastOutput, ...rest } = record;
   const endedAt = lastSignOfLife(runsDir, record);
   const ended = endedPids.length > 0 ? `; handoff ended the ${plural(endedPids.length, 'process', 'processes')} it had left running` : '';
-  const reason = options.lastLines
-    ? `handoff (pid ${record.pid}) stopped without finishing this run${ended}; its last output:\n${options.lastLines}`
+  const reason = lastOutput
+    ? `handoff (pid ${record.pid}) stopped without finishing this run${ended}; its last output:\n${lastOutput}`
     : sameHost
       ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped${ended}`
       : `no heartbeat from handoff on ${record.host} since ${record.heartbeatAt}: it was killed or lost`;

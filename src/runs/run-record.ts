@@ -63,6 +63,11 @@ export interface RunRecord {
   /** One sentence on why the run failed or was interrupted. */
   reason?: string;
   /**
+   * What its handoff printed last (its warnings and errors), written by the UI that started the run when that handoff
+   * ended without finishing the record (a full disk): the reason given once the run is marked interrupted.
+   */
+  lastOutput?: string;
+  /**
    * While the run goes on: the commands running at the last write. A handoff that finds the run abandoned (its handoff
    * killed) ends what is left of them before it runs anything (see run-history.ts). Gone once the run ends.
    */

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { markAbandonedRuns } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, writeRunRecord, type RunRecord } from '../runs/run-record.js';
 import { RunSummaryCache } from './run-summary-cache.js';
 
@@ -57,16 +58,21 @@ describe('RunSummaryCache', () => {
       const cache = new RunSummaryCache(dir);
       cache.setLastWords(runId, 'WARNING - cannot write runs/x.json: ENOSPC: no space left on device');
       // No room for the record: shown from memory meanwhile.
-      expect(readRunRecord(runRecordPath(dir, runId))?.status).toBe('running');
+      expect(readRunRecord(runRecordPath(dir, runId))).toMatchObject({ status: 'running' });
+      expect(readRunRecord(runRecordPath(dir, runId))?.lastOutput).toBeUndefined();
       expect(cache.get(runId)).toMatchObject({ status: 'interrupted', abandoned: true, reason: expect.stringContaining('ENOSPC') });
       fs.rmSync(filler);
       vi.advanceTimersByTime(5_000);
-      expect(readRunRecord(runRecordPath(dir, runId))).toMatchObject({
+      // In the record: a UI started later shows them too, and the next command marking the run gives them as its reason.
+      expect(readRunRecord(runRecordPath(dir, runId))).toMatchObject({ status: 'running', lastOutput: 'WARNING - cannot write runs/x.json: ENOSPC: no space left on device' });
+      expect(new RunSummaryCache(dir).get(runId)).toMatchObject({ status: 'interrupted', abandoned: true, reason: expect.stringContaining('its last output:\nWARNING - cannot write runs/x.json: ENOSPC') });
+      markAbandonedRuns(dir);
+      const marked = readRunRecord(runRecordPath(dir, runId));
+      expect(marked).toMatchObject({
         status: 'interrupted',
         reason: `handoff (pid ${gone}) stopped without finishing this run; its last output:\nWARNING - cannot write runs/x.json: ENOSPC: no space left on device`,
       });
-      expect(cache.get(runId)).toMatchObject({ status: 'interrupted', reason: expect.stringContaining('ENOSPC') });
-      expect(cache.get(runId)?.abandoned).toBeUndefined();
+      expect(marked?.lastOutput).toBeUndefined();
     } finally {
       vi.useRealTimers();
       execFileSync('umount', ['-l', dir], { stdio: 'ignore' });

@@ -1,7 +1,7 @@
 // Short summaries of run records, cached by file mtime and size, so a page of 1,000 runs reads only what changed.
 import fs from 'node:fs';
-import { isAbandoned, lastSignOfLife, listRunIds, markAbandonedRun } from '../runs/run-history.js';
-import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
+import { isAbandoned, lastSignOfLife, listRunIds } from '../runs/run-history.js';
+import { readRunRecord, runRecordPath, writeRunRecord, type RunRecord } from '../runs/run-record.js';
 import type { RunPoint, RunSummary, RunsPage } from './api-types.js';
 
 interface CachedSummary {
@@ -162,7 +162,7 @@ export class RunSummaryCache {
     entry.checkedWith = listing;
     if (entry.running && isAbandoned(entry.running)) {
       entry.abandonedAt ??= lastSignOfLife(this.runsDir, entry.running);
-      return showAbandoned(entry.summary, entry.running, entry.abandonedAt, this.lastWords.get(runId));
+      return showAbandoned(entry.summary, entry.running, entry.abandonedAt, this.lastWords.get(runId) ?? entry.running.lastOutput);
     }
     return entry.summary;
   }
@@ -186,10 +186,11 @@ export class RunSummaryCache {
   }
 
   /**
-   * Keeps the last lines of a run's handoff that ended leaving its record unfinished, and writes them into the record as
-   * its reason when it marks the run interrupted: kept only here, they were lost to `runs show`, a restarted UI and the
-   * team server. The disk that stopped the run may still be full: the write is tried again until it fits (or another
-   * handoff marked the run first), and meanwhile the lines are shown from here.
+   * Keeps the last lines of a run's handoff that ended leaving its record unfinished, and writes them into the record
+   * (`lastOutput`, the reason once the run is marked interrupted): kept only here, they were lost to `runs show`, a
+   * restarted UI and the team server. The disk that stopped the run may still be full: the write is tried again until it
+   * fits (or another handoff marked the run first), and meanwhile the lines are shown from here. The run is not marked
+   * here: that ends what it left running, which may take a grace period, and is the next command's to do.
    */
   setLastWords(runId: string, lastLines: string): void {
     if (!lastLines) return;
@@ -202,12 +203,10 @@ export class RunSummaryCache {
     const lastLines = this.lastWords.get(runId);
     if (lastLines === undefined) return;
     const record = readRunRecord(runRecordPath(this.runsDir, runId));
-    if (!record || record.status !== 'running') return;
+    if (!record || record.status !== 'running' || record.lastOutput === lastLines) return;
     if (isAbandoned(record)) {
       try {
-        markAbandonedRun(this.runsDir, record, { lastLines });
-        this.lastWords.delete(runId);
-        this.memo.clear();
+        writeRunRecord(this.runsDir, { ...record, lastOutput: lastLines });
         return;
       } catch {
         // Most likely the full disk that stopped the run: tried again below.
