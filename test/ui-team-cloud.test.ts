@@ -272,4 +272,29 @@ schedules:
       for (const file of files) fs.rmSync(file);
     }
   });
+
+  it('leaves the store records that cannot be read out of the merged history and its total, and names them', async () => {
+    const storeRuns = path.join(home, 'buckets', 'handoff-dev-shop', 'orders', 'runs');
+    fs.mkdirSync(storeRuns, { recursive: true });
+    const before = await json<RunsPage>(vic, '/api/projects/orders/runs?limit=200');
+    expect(before.unreadable).toBeUndefined();
+    // Pushed records that are not whole: cut short, and not a run record at all.
+    const files = [path.join(storeRuns, '29991231T000003.000Z-dddd.json'), path.join(storeRuns, '29991231T000002.000Z-cccc.json')];
+    fs.writeFileSync(files[0], '{"schema": 1, "runId": "29991231T0000');
+    fs.writeFileSync(files[1], '{"runId": "29991231T000002.000Z-cccc"}');
+    try {
+      // The store is listed again every few seconds.
+      let after: RunsPage | undefined;
+      await waitForAnswer(async () => (after = await json<RunsPage>(vic, '/api/projects/orders/runs?limit=200')).unreadable !== undefined, 20_000).catch((error) => {
+        process.stderr.write(`the last page: total ${after?.total}, ${after?.runs.length} rows\n`);
+        throw error;
+      });
+      expect(after!.total).toBe(before.total);
+      expect(after!.runs.map((r) => r.runId)).toEqual(before.runs.map((r) => r.runId));
+      expect(after!.unreadable).toEqual({ count: 2, files });
+      expect((await json<RunsPage>(vic, '/api/projects/orders/runs?limit=1')).runs).toHaveLength(1);
+    } finally {
+      for (const file of files) fs.rmSync(file);
+    }
+  });
 });

@@ -297,6 +297,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       runId: run.runId,
       projectName: run.project.deploy.task ?? path.basename(run.project.dir),
       projectDir: run.project.dir,
+      ...(run.project.deploy.resource_group !== undefined ? { resourceGroup: run.project.deploy.resource_group } : {}),
       stage: options.stage,
       trigger: options.trigger ?? triggerFromEnv(),
       jobId: jobIdFromEnv(),

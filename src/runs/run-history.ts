@@ -130,33 +130,45 @@ export function markAbandonedRuns(runsDir: string, options: { now?: number; grac
   for (const id of listRunIds(runsDir)) {
     const record = readRunRecord(runRecordPath(runsDir, id));
     if (!record || !isAbandoned(record, options.now)) continue;
-    const sameHost = record.host === os.hostname();
-    const endedPids = sameHost
-      ? endAbandonedProcesses(
-          {
-            launchers: (record.live ?? []).map((p) => p.launcher),
-            commands: (record.live ?? []).flatMap((p) => (p.pid !== undefined ? [{ pid: p.pid, startTicks: p.startTicks }] : [])),
-            environmentMarker: `${RUN_ID_VARIABLE}=${record.runId}`,
-          },
-          options.graceMs ?? DEFAULT_ABANDONED_GRACE_MS,
-        )
-      : [];
-    const { live: _live, ...rest } = record;
-    const endedAt = lastSignOfLife(runsDir, record);
-    const ended = endedPids.length > 0 ? `; handoff ended the ${plural(endedPids.length, 'process', 'processes')} it had left running` : '';
-    writeRunRecord(runsDir, {
-      ...rest,
-      status: 'interrupted',
-      endedAt,
-      durationMs: Date.parse(endedAt) - Date.parse(record.startedAt),
-      reason: sameHost
-        ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped${ended}`
-        : `no heartbeat from handoff on ${record.host} since ${record.heartbeatAt}: it was killed or lost`,
-      state: record.state ?? { saved: false, reason: 'the run did not finish: artifacts/state.json was left as it was' },
-    });
-    marked.push({ runId: id, endedPids });
+    marked.push(markAbandonedRun(runsDir, record, options));
   }
   return marked;
+}
+
+/**
+ * Marks one abandoned run `interrupted` (see markAbandonedRuns). A record with `lastOutput` (what its handoff printed
+ * last, added by the UI that started it) ended on its own without finishing its record (a full disk): the reason gives
+ * those lines, not a guess that it was killed.
+ */
+function markAbandonedRun(runsDir: string, record: RunRecord, options: { graceMs?: number }): AbandonedRunEnded {
+  const sameHost = record.host === os.hostname();
+  const endedPids = sameHost
+    ? endAbandonedProcesses(
+        {
+          launchers: (record.live ?? []).map((p) => p.launcher),
+          commands: (record.live ?? []).flatMap((p) => (p.pid !== undefined ? [{ pid: p.pid, startTicks: p.startTicks }] : [])),
+          environmentMarker: `${RUN_ID_VARIABLE}=${record.runId}`,
+        },
+        options.graceMs ?? DEFAULT_ABANDONED_GRACE_MS,
+      )
+    : [];
+  const { live: _live, lastOutput, ...rest } = record;
+  const endedAt = lastSignOfLife(runsDir, record);
+  const ended = endedPids.length > 0 ? `; handoff ended the ${plural(endedPids.length, 'process', 'processes')} it had left running` : '';
+  const reason = lastOutput
+    ? `handoff (pid ${record.pid}) stopped without finishing this run${ended}; its last output:\n${lastOutput}`
+    : sameHost
+      ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped${ended}`
+      : `no heartbeat from handoff on ${record.host} since ${record.heartbeatAt}: it was killed or lost`;
+  writeRunRecord(runsDir, {
+    ...rest,
+    status: 'interrupted',
+    endedAt,
+    durationMs: Date.parse(endedAt) - Date.parse(record.startedAt),
+    reason,
+    state: record.state ?? { saved: false, reason: 'the run did not finish: artifacts/state.json was left as it was' },
+  });
+  return { runId: record.runId, endedPids };
 }
 
 /** Grace period for an abandoned run's processes when the caller has none of its own (the run's default). */

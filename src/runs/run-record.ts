@@ -34,7 +34,12 @@ export interface RunRecord {
   /** Format version of this file. */
   schema: 1;
   runId: string;
-  project: { name: string; dir: string };
+  /**
+   * `name`: deploy.task, else the folder's name. `resourceGroup`: deploy.resource_group as written, when set (records
+   * of handoff 0.5 on). The two and the stage name the store a push puts the record in, wherever the project was run
+   * from (its folder, or the copy `handoff run` fetched).
+   */
+  project: { name: string; dir: string; resourceGroup?: string };
   stage: string;
   trigger: RunTrigger;
   /** The local provider's job that started this run ($HANDOFF_JOB_ID): `cloud job status` finds the run by it. */
@@ -57,6 +62,11 @@ export interface RunRecord {
   state?: SavedState;
   /** One sentence on why the run failed or was interrupted. */
   reason?: string;
+  /**
+   * What its handoff printed last (its warnings and errors), written by the UI that started the run when that handoff
+   * ended without finishing the record (a full disk): the reason given once the run is marked interrupted.
+   */
+  lastOutput?: string;
   /**
    * While the run goes on: the commands running at the last write. A handoff that finds the run abandoned (its handoff
    * killed) ends what is left of them before it runs anything (see run-history.ts). Gone once the run ends.
@@ -98,8 +108,19 @@ export function writeRunRecord(runsDir: string, record: RunRecord): void {
  * something else): what every reader relies on is checked here, so no listing crashes on one bad file.
  */
 export function readRunRecord(file: string): RunRecord | undefined {
+  let text: string;
   try {
-    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RunRecord> | null;
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseRunRecord(text);
+}
+
+/** A record's text as a record, or undefined when it is not a whole one: the same check for a file and a store object. */
+export function parseRunRecord(text: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(text) as Partial<RunRecord> | null;
     return isWholeRecord(record) ? record : undefined;
   } catch {
     return undefined;

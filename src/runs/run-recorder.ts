@@ -36,6 +36,8 @@ export interface RunRecorderOptions {
   runId: string;
   projectName: string;
   projectDir: string;
+  /** deploy.resource_group, when project.yml sets it: with the name (deploy.task) and the stage it names the store. */
+  resourceGroup?: string;
   stage: string;
   trigger: RunTrigger;
   /** The local provider's job this run is (recorded so that `cloud job status` links the two). */
@@ -107,7 +109,7 @@ export class RunRecorder {
     this.record = {
       schema: 1,
       runId: options.runId,
-      project: { name: options.projectName, dir: options.projectDir },
+      project: { name: options.projectName, dir: options.projectDir, ...(options.resourceGroup !== undefined ? { resourceGroup: options.resourceGroup } : {}) },
       stage: options.stage,
       trigger: options.trigger,
       ...(options.jobId ? { jobId: options.jobId } : {}),

@@ -89,6 +89,8 @@ const HANDOFF_TOKENS = /\d{8}T\d{6}(?:\.\d{3})?Z(?:-[0-9a-f]{4})?|\d{4}-\d{2}-\d
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
 const CARD_TTL_MS = 10_000;
+/** Store records read at once when the merged history first meets them (each is read once). */
+const STORE_READS_AT_ONCE = 8;
 
 export interface ActionResult<T> {
   status: number;
@@ -119,6 +121,8 @@ export class ProjectBackend {
   private lastGoodSecretValues: string[] = [];
   /** Summaries of store records, by run id (they do not change once pushed). */
   private readonly storeSummaries = new Map<string, RunSummary>();
+  /** Store objects under runs/ that are not whole run records (cut short, not JSON), by run id. */
+  private readonly storeUnreadable = new Set<string>();
 
   constructor(private readonly options: ProjectBackendOptions) {
     this.id = options.id;
@@ -464,8 +468,36 @@ export class ProjectBackend {
     if (!side) {
       return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError, unreadable };
     }
-    const [jobs, storeIds] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
-    return { entries: mergeRunEntries({ workspaceIds, storeIds, jobs }), side, cloudError: side.problem ?? loadError, unreadable };
+    const [jobs, listed] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
+    // A run of this workspace that pushed its record is shown from the workspace: its store copy is not read.
+    const inWorkspace = new Set([...workspaceIds, ...unreadable.map((u) => u.runId)]);
+    const store = await this.sortStoreRecords(side, listed.filter((id) => !inWorkspace.has(id)));
+    return { entries: mergeRunEntries({ workspaceIds, storeIds: store.ids, jobs }), side, cloudError: side.problem ?? loadError, unreadable: [...unreadable, ...store.unreadable] };
+  }
+
+  /**
+   * The store's records that can be shown, and those that cannot (named as the workspace's are): a record counted but
+   * not shown made the total larger than the rows, with nothing said. Each record not seen before is read once (a few
+   * at a time); one whose read fails (the provider not reachable now) is counted and read again next time.
+   */
+  private async sortStoreRecords(side: CloudSide, storeIds: string[]): Promise<ShownRuns> {
+    const unknown = storeIds.filter((id) => !this.storeSummaries.has(id) && !this.storeUnreadable.has(id));
+    let next = 0;
+    const readNext = async (): Promise<void> => {
+      while (next < unknown.length) {
+        const runId = unknown[next++];
+        const record = await side.readStoredRecord(runId).catch(() => undefined);
+        if (record === 'unreadable') this.storeUnreadable.add(runId);
+        else if (record) this.storeSummaries.set(runId, summarizeRunRecord(record));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STORE_READS_AT_ONCE, unknown.length) }, readNext));
+    const shown: ShownRuns = { ids: [], unreadable: [] };
+    for (const runId of storeIds) {
+      if (this.storeUnreadable.has(runId)) shown.unreadable.push({ runId, file: side.describeRecord(runId) });
+      else shown.ids.push(runId);
+    }
+    return shown;
   }
 
   async runsPage(offset: number, limit: number): Promise<RunsPage> {
@@ -558,7 +590,7 @@ export class ProjectBackend {
     }
     const abandoned = isAbandoned(record);
     if (abandoned) {
-      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record), this.cache.lastWordsOf(record.runId));
+      const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record), this.cache.lastWordsOf(record.runId) ?? record.lastOutput);
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
     return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}) };

@@ -1,9 +1,11 @@
 // Unit tests of the run summary cache: reads a record again only when it changed; shows abandoned runs as interrupted.
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { writeRunRecord, type RunRecord } from '../runs/run-record.js';
+import { describe, expect, it, vi } from 'vitest';
+import { markAbandonedRuns } from '../runs/run-history.js';
+import { readRunRecord, runRecordPath, writeRunRecord, type RunRecord } from '../runs/run-record.js';
 import { RunSummaryCache } from './run-summary-cache.js';
 
 function makeRecord(runId: string, patch: Partial<RunRecord> = {}): RunRecord {
@@ -33,6 +35,50 @@ function runsDir(): string {
 }
 
 describe('RunSummaryCache', () => {
+  it("writes the last words of a run its handoff left unfinished into the record once the full disk has room", (ctx) => {
+    const dir = runsDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    } catch {
+      return ctx.skip(); // needs root with CAP_SYS_ADMIN to mount a tmpfs
+    }
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const runId = '20260101T000000Z-a';
+      const now = new Date().toISOString();
+      // Its handoff has ended (a pid that is gone) leaving the record running, as on a full disk.
+      const gone = spawnSync('true').pid!;
+      writeRunRecord(dir, makeRecord(runId, { status: 'running', pid: gone, startedAt: now, heartbeatAt: now, endedAt: undefined, durationMs: undefined }));
+      const filler = path.join(dir, 'filler');
+      try {
+        fs.writeFileSync(filler, Buffer.alloc(256 * 1024));
+      } catch {
+        // Filled up to the last byte.
+      }
+      const cache = new RunSummaryCache(dir);
+      cache.setLastWords(runId, 'WARNING - cannot write runs/x.json: ENOSPC: no space left on device');
+      // No room for the record: shown from memory meanwhile.
+      expect(readRunRecord(runRecordPath(dir, runId))).toMatchObject({ status: 'running' });
+      expect(readRunRecord(runRecordPath(dir, runId))?.lastOutput).toBeUndefined();
+      expect(cache.get(runId)).toMatchObject({ status: 'interrupted', abandoned: true, reason: expect.stringContaining('ENOSPC') });
+      fs.rmSync(filler);
+      vi.advanceTimersByTime(5_000);
+      // In the record: a UI started later shows them too, and the next command marking the run gives them as its reason.
+      expect(readRunRecord(runRecordPath(dir, runId))).toMatchObject({ status: 'running', lastOutput: 'WARNING - cannot write runs/x.json: ENOSPC: no space left on device' });
+      expect(new RunSummaryCache(dir).get(runId)).toMatchObject({ status: 'interrupted', abandoned: true, reason: expect.stringContaining('its last output:\nWARNING - cannot write runs/x.json: ENOSPC') });
+      markAbandonedRuns(dir);
+      const marked = readRunRecord(runRecordPath(dir, runId));
+      expect(marked).toMatchObject({
+        status: 'interrupted',
+        reason: `handoff (pid ${gone}) stopped without finishing this run; its last output:\nWARNING - cannot write runs/x.json: ENOSPC: no space left on device`,
+      });
+      expect(marked?.lastOutput).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+      execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+    }
+  });
+
   it('counts records whose METRIC lines named no stream in the total, as runs list does', () => {
     const dir = runsDir();
     writeRunRecord(dir, makeRecord('20260101T000000Z-a', { records: { users: 10 }, untaggedRecords: 500 }));

@@ -1,7 +1,7 @@
 // Short summaries of run records, cached by file mtime and size, so a page of 1,000 runs reads only what changed.
 import fs from 'node:fs';
 import { isAbandoned, lastSignOfLife, listRunIds } from '../runs/run-history.js';
-import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
+import { readRunRecord, runRecordPath, writeRunRecord, type RunRecord } from '../runs/run-record.js';
 import type { RunPoint, RunSummary, RunsPage } from './api-types.js';
 
 interface CachedSummary {
@@ -63,6 +63,8 @@ const SETTLE_MS = 50;
 const MAX_MEMO = 16;
 /** Files of unreadable records named in a page's note (the count says how many there are in all). */
 const MAX_UNREADABLE_FILES = 20;
+/** How often a run's last words are tried again when its record could not take them (the disk still full). */
+const LAST_WORDS_RETRY_MS = 5_000;
 
 /** The runs that can be shown, newest first, and the records that cannot be read (cut short, not a record). */
 export interface ShownRuns {
@@ -160,7 +162,7 @@ export class RunSummaryCache {
     entry.checkedWith = listing;
     if (entry.running && isAbandoned(entry.running)) {
       entry.abandonedAt ??= lastSignOfLife(this.runsDir, entry.running);
-      return showAbandoned(entry.summary, entry.running, entry.abandonedAt, this.lastWords.get(runId));
+      return showAbandoned(entry.summary, entry.running, entry.abandonedAt, this.lastWords.get(runId) ?? entry.running.lastOutput);
     }
     return entry.summary;
   }
@@ -183,11 +185,34 @@ export class RunSummaryCache {
     return value;
   }
 
-  /** Keeps the last lines of a run's handoff that ended leaving its record unfinished; they go into its reason. */
+  /**
+   * Keeps the last lines of a run's handoff that ended leaving its record unfinished, and writes them into the record
+   * (`lastOutput`, the reason once the run is marked interrupted): kept only here, they were lost to `runs show`, a
+   * restarted UI and the team server. The disk that stopped the run may still be full: the write is tried again until it
+   * fits (or another handoff marked the run first), and meanwhile the lines are shown from here. The run is not marked
+   * here: that ends what it left running, which may take a grace period, and is the next command's to do.
+   */
   setLastWords(runId: string, lastLines: string): void {
     if (!lastLines) return;
     this.lastWords.set(runId, lastLines);
     this.memo.clear();
+    this.writeLastWords(runId);
+  }
+
+  private writeLastWords(runId: string): void {
+    const lastLines = this.lastWords.get(runId);
+    if (lastLines === undefined) return;
+    const record = readRunRecord(runRecordPath(this.runsDir, runId));
+    if (!record || record.status !== 'running' || record.lastOutput === lastLines) return;
+    if (isAbandoned(record)) {
+      try {
+        writeRunRecord(this.runsDir, { ...record, lastOutput: lastLines });
+        return;
+      } catch {
+        // Most likely the full disk that stopped the run: tried again below.
+      }
+    }
+    setTimeout(() => this.writeLastWords(runId), LAST_WORDS_RETRY_MS).unref();
   }
 
   lastWordsOf(runId: string): string | undefined {

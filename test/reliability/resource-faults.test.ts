@@ -57,8 +57,23 @@ describe('a full disk', () => {
       expect(page!.runs[0]).toMatchObject({ status: 'interrupted', abandoned: true });
       const detail = (await (await callUi(ui, `/api/runs/${runId}`)).json()) as RunDetail;
       expect(detail.record.reason).toMatch(/stopped without finishing this run; its last output:\n[^]*(ENOSPC|no space left)/i);
+      // The UI writes those lines into the record (once the disk has room: the stderr logs removed): a restarted UI, the
+      // team server and `runs show` see them too, not a guess that handoff was killed.
+      for (const file of [path.join(p.workspaceDir, 'artifacts', 'noisy_stderr.log'), ...fs.readdirSync(path.join(p.workspaceDir, 'runs', runId)).filter((n) => n.endsWith('.stderr.log')).map((n) => path.join(p.workspaceDir, 'runs', runId, n))]) {
+        fs.rmSync(file, { force: true });
+      }
+      const recordFile = path.join(p.workspaceDir, 'runs', `${runId}.json`);
+      await waitForAnswer(async () => /ENOSPC|no space left/i.test(JSON.parse(fs.readFileSync(recordFile, 'utf8')).lastOutput ?? ''), 20_000);
       ui.child.kill('SIGTERM');
       await ui.exited;
+      const restarted = await startUi(['-p', p.projectDir, '-w', p.workspaceDir]);
+      const again = (await (await callUi(restarted, `/api/runs/${runId}`)).json()) as RunDetail;
+      expect(again.record.reason).toMatch(/its last output:\n[^]*(ENOSPC|no space left)/i);
+      restarted.child.kill('SIGTERM');
+      await restarted.exited;
+      const shown = await runCli(['runs', 'show', runId, '-w', p.workspaceDir, '--json']);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(/stopped without finishing this run; its last output:\n[^]*(ENOSPC|no space left)/i) });
     } finally {
       unmount();
     }

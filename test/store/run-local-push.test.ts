@@ -99,6 +99,29 @@ describe('run local -a (local store under HANDOFF_HOME)', () => {
     expect(run.stderr).toContain(`3 run records in ${path.join(workspaceDir, 'runs')} were not pushed: they are other stages' or projects' runs, or cannot be read`);
   });
 
+  it('handoff run -a pushes the records of run local -p of the same project in its workspace, and run local -a those of handoff run', async () => {
+    const home = makeTempDir('handoff-home-');
+    const { projectDir, workspaceDir } = pushProject();
+    const taskDir = await createBucket(home, projectDir);
+    expect((await runWith({ HANDOFF_HOME: home }, ['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    const runsDir = path.join(workspaceDir, 'runs');
+    const fromStore = ['run', '-e', `resource_group=${RG}`, `task=${TASK}`, '-w', workspaceDir];
+    // Run from the project's folder, not pushed; then from the store (its copy in W/.handoff/project) with -a.
+    expect((await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir])).code).toBe(0);
+    const stored = await runWith({ HANDOFF_HOME: home }, [...fromStore, '-a']);
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(recordsOf(runsDir)).toHaveLength(2);
+    expect(recordsOf(path.join(taskDir, 'runs'))).toEqual(recordsOf(runsDir));
+    expect(stored.stderr).toMatch(/Pushed 2 run records and \d+ artifacts/);
+    // The other way round: a run from the store not pushed, then run local -p … -a.
+    expect((await runWith({ HANDOFF_HOME: home }, fromStore)).code).toBe(0);
+    const local = await runWith({ HANDOFF_HOME: home }, ['run', 'local', '-p', projectDir, '-w', workspaceDir, '-a']);
+    expect(local.code, local.stderr).toBe(0);
+    expect(recordsOf(runsDir)).toHaveLength(4);
+    expect(recordsOf(path.join(taskDir, 'runs'))).toEqual(recordsOf(runsDir));
+    expect(local.stderr).not.toMatch(/not pushed/);
+  });
+
   it('without -a nothing is pushed', async () => {
     const home = makeTempDir('handoff-home-');
     const { projectDir, workspaceDir } = pushProject();

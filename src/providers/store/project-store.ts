@@ -6,7 +6,7 @@ import { isProcessAlive } from '../../process/process-alive.js';
 import { removeAbandonedTempFiles, tempNameOf } from '../local/write-file-atomic.js';
 import type { Provider } from '../provider.js';
 import { isoTime } from '../../iso-time.js';
-import { readRunRecord } from '../../runs/run-record.js';
+import { readRunRecord, type RunRecord } from '../../runs/run-record.js';
 
 export type StoreLog = (level: 'debug' | 'info' | 'warning', message: string) => void;
 
@@ -186,8 +186,21 @@ export function deleteArtifacts(provider: Provider): Promise<TransferResult> {
 }
 
 /**
+ * Whether `record` is a run of the same project and stage as `own`: the same stage and name (deploy.task), and the same
+ * deploy.resource_group when both records give it. Not the folder: `handoff run` runs the copy it fetched into
+ * W/.handoff/project, `run local -p` the project's own folder, and both are runs of the task whose store this is. A
+ * record that does not give its resource group (an older handoff's, or a project without deploy keys) needs the same
+ * folder too.
+ */
+function isSameProjectRun(record: RunRecord, own: RunRecord): boolean {
+  if (record.stage !== own.stage || record.project.name !== own.project.name) return false;
+  const [mine, theirs] = [own.project.resourceGroup, record.project.resourceGroup];
+  return mine !== undefined && theirs !== undefined ? mine === theirs : record.project.dir === own.project.dir;
+}
+
+/**
  * Pushes the run records in W/runs/*.json that the store does not have yet, and always `alwaysRunId`'s: only those of
- * the same stage and project (name and folder) as `alwaysRunId`'s, since one workspace may hold runs of other stages
+ * the same stage and project as `alwaysRunId`'s (isSameProjectRun), since one workspace may hold runs of other stages
  * and projects, whose records do not belong in this task's history. `notPushed` counts those left out (and records that
  * cannot be read, which say neither).
  */
@@ -206,7 +219,7 @@ export async function pushRunRecords(provider: Provider, workspaceDir: string, a
     if (!(await lstat(file)).isFile()) continue;
     if (!always) {
       const record = readRunRecord(file);
-      if (!own || !record || record.stage !== own.stage || record.project.name !== own.project.name || record.project.dir !== own.project.dir) {
+      if (!own || !record || !isSameProjectRun(record, own)) {
         notPushed++;
         continue;
       }

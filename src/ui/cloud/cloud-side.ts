@@ -4,7 +4,7 @@
 import type { Project, Schedule } from '../../project/types.js';
 import type { CloudJob, DeployTarget, Provider, ScheduleListing } from '../../providers/provider.js';
 import { readStoreSecrets } from '../../providers/store/store-secrets.js';
-import type { RunRecord } from '../../runs/run-record.js';
+import { parseRunRecord, type RunRecord } from '../../runs/run-record.js';
 import type { CloudJobView, JobLogChunk } from '../api-types.js';
 import { JobLogBuffer } from './job-log-buffer.js';
 
@@ -125,22 +125,31 @@ export class CloudSide {
     }
   }
 
-  /** A run record from the store (cached: a finished run's record does not change). */
+  /** A run record from the store (cached: a finished run's record does not change); undefined when it cannot be read. */
   async readRecord(runId: string): Promise<RunRecord | undefined> {
+    const record = await this.readStoredRecord(runId);
+    return record === 'unreadable' ? undefined : record;
+  }
+
+  /**
+   * `readRecord`, telling an object that is not a whole run record ('unreadable': cut short, not JSON, checked as a
+   * workspace's records are) from one that is not there (undefined). A request that fails throws.
+   */
+  async readStoredRecord(runId: string): Promise<RunRecord | 'unreadable' | undefined> {
     const cached = this.records.get(runId);
     if (cached) return cached;
     const stored = await this.provider.objects.get(this.provider.names.s3.runRecordKey(runId));
     if (!stored) return undefined;
-    let record: RunRecord;
-    try {
-      record = JSON.parse(stored.body.toString('utf8')) as RunRecord;
-    } catch {
-      return undefined;
-    }
-    if (typeof record?.runId !== 'string') return undefined;
+    const record = parseRunRecord(stored.body.toString('utf8'));
+    if (!record) return 'unreadable';
     if (this.records.size >= MAX_RECORDS) this.records.delete(this.records.keys().next().value!);
     this.records.set(runId, record);
     return record;
+  }
+
+  /** Where a run's record is in the store, for messages (`s3://bucket/…/runs/<id>.json`, a path). */
+  describeRecord(runId: string): string {
+    return this.provider.objects.describe(this.provider.names.s3.runRecordKey(runId));
   }
 
   async getJob(jobId: string): Promise<CloudJob> {
