@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalSecrets } from '../src/secrets/local-secrets.js';
 import type { UiEvent } from '../src/ui/api-types.js';
 import { makeProject, makeTempDir, repoRoot, runCli, waitFor } from './helpers/cli.js';
-import { authHeader, callUi as call, isAlive, openEvents, sendRaw, startUi, stopUis, type UiProcess } from './helpers/ui-process.js';
+import { authHeader, callUi as call, isAlive, openEvents, sendRaw, startUi, stopUis, waitForAnswer, type UiProcess } from './helpers/ui-process.js';
 
 afterAll(stopUis);
 
@@ -248,6 +248,9 @@ describe('starting runs', () => {
     const [shown] = (await json(ui, '/api/runs?limit=1')).runs;
     expect(shown).toMatchObject({ runId, status: 'interrupted', abandoned: true, endedAt: lastAlive, durationMs: Date.parse(lastAlive) - Date.parse(record.startedAt) });
     expect((await json(ui, `/api/runs/${runId}`)).record).toMatchObject({ endedAt: lastAlive });
+    // The UI keeps the last lines of a handoff it started: the reason says first how handoff ended, or those lines
+    // (its INFO lines here) would read as the cause.
+    await waitForAnswer(async () => /stopped without finishing this run; its last output:\nhandoff was killed by SIGKILL\n/.test((await json(ui, `/api/runs/${runId}`)).record.reason ?? ''));
     // `runs list` marks it (and ends the tap it left running) with the same end.
     expect((await runCli(['runs', 'list', '-w', workspaceDir])).code).toBe(0);
     expect(readRecord(workspaceDir, runId)).toMatchObject({ status: 'interrupted', endedAt: lastAlive });

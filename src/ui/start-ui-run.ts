@@ -71,6 +71,15 @@ const CHUNK_BYTES = 64 * 1024;
  * The last `LAST_LINES` warnings and errors of a run's output, else its last lines. The whole file is read, in chunks:
  * handoff warns once about a file it cannot write (a full disk), and a noisy run's later lines bury that far back.
  */
+/**
+ * How handoff ended, then its last lines: a handoff killed by a signal (SIGKILL, the OOM killer) printed nothing about
+ * it, and its last lines alone would read as if they were the reason.
+ */
+function describeEnd(exit: { exitCode: number | null; signal: NodeJS.Signals | null }, lastLines: string): string {
+  const how = exit.signal ? `handoff was killed by ${exit.signal}` : exit.exitCode !== null ? `handoff exited with code ${exit.exitCode}` : '';
+  return [how, lastLines].filter(Boolean).join('\n');
+}
+
 function readLastWords(file: string): string {
   const problems: string[] = [];
   const last: string[] = [];
@@ -133,8 +142,8 @@ export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
   // Once the run has its record: the -e file goes at once (it may hold secrets), the output when handoff has ended.
   const started = (runId: string): UiRunStart => {
     fs.rmSync(path.join(outputDir, 'envs'), { force: true });
-    void child.exited.then(() => {
-      if (readRunRecord(runRecordPath(launch.runsDir, runId))?.status === 'running') launch.onUnfinished?.(runId, readLastWords(outputFile));
+    void child.exited.then((exit) => {
+      if (readRunRecord(runRecordPath(launch.runsDir, runId))?.status === 'running') launch.onUnfinished?.(runId, describeEnd(exit, readLastWords(outputFile)));
       cleanUp();
     });
     return { kind: 'started', runId, pid };
@@ -154,9 +163,9 @@ export async function startUiRun(launch: UiRunLaunch): Promise<UiRunStart> {
     }
     if (Date.now() > deadline) {
       // Still preparing (a slow disk, a big files/ folder); the event stream will show the run when it appears.
-      void child.exited.then(() => {
+      void child.exited.then((exit) => {
         const late = findRecordOf(launch.runsDir, pid, before);
-        if (late && readRunRecord(runRecordPath(launch.runsDir, late))?.status === 'running') launch.onUnfinished?.(late, readLastWords(outputFile));
+        if (late && readRunRecord(runRecordPath(launch.runsDir, late))?.status === 'running') launch.onUnfinished?.(late, describeEnd(exit, readLastWords(outputFile)));
         cleanUp();
       });
       return { kind: 'starting', pid };
