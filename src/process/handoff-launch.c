@@ -34,7 +34,8 @@
 // not be created), `done ID BYTES REQUESTED` (the stdout file's size; REQUESTED is 1 when an `int`, `term` or `kill`
 // reached the command while it was current, 0 when any came too late: the worker judged it by its own end, as a `c`
 // request after it was) and `skipped ID`. `pid` and `done` end with the time (ms since the epoch) they happened: a
-// foreach's batch reads reports some time after they are made (launcher-worker.ts). It ends when handoff closes the socket.
+// foreach's batch takes a queued line over some time after its reports are read (launcher-worker.ts). It ends when
+// handoff closes the socket.
 //
 // A command run without a shell is reported as `/bin/sh -c` would have reported it: killed by a signal N that the
 // launcher did not send, it exits 128+N after the shell's message (`Killed`, `Segmentation fault (core dumped)`); once
