@@ -870,6 +870,98 @@ tasks:
     expect(task.unlistedSubtasks).toBe(200);
     expect(task.subtasks[999].name).toBe('item_1000');
   });
+
+  // One-command lines run as a batch through one worker's queue (foreach-batch.ts): the lines queued behind one whose
+  // worker dies were never run by it, and must still run, once each and in order, when the loop goes on.
+  it('runs every line once and in order, with its own logs and record, when the worker running its lines is killed', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+kill_loop_on_fail: false
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 40
+  - foreach:
+    - name: step
+      commands:
+      - command: 'echo {{ _line }} >> artifacts/order.txt; echo "note {{ _line }}" >&2; if [ {{ _line }} = 5 ]; then kill -9 $PPID; sleep 30; fi'
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code).toBe(1);
+    const lines = Array.from({ length: 40 }, (_, i) => String(i + 1));
+    expect(readArtifact(workspaceDir, 'order.txt')).toBe(lines.map((l) => `${l}\n`).join(''));
+    const subtasks = JSON.parse(r.stdout).tasks[0].subtasks as RecordedTask[];
+    expect(subtasks.map((t) => t.name)).toEqual(lines.map((l) => `step_${l}`));
+    expect(subtasks[4]).toMatchObject({ status: 'failed', failure: 'out_of_memory' });
+    expect(subtasks[4].processes[0].signal).toBe('SIGKILL');
+    for (const t of [...subtasks.slice(0, 4), ...subtasks.slice(5)]) expect(t).toMatchObject({ status: 'succeeded', exitCode: 0 });
+    for (const l of lines) expect(readArtifact(workspaceDir, `step_${l}_stderr.log`)).toBe(`note ${l}\n`);
+    expect(r.stderr).toContain('Task step_40 ended with exit code 0');
+  });
+
+  // The worker holds up to 128 lines queued and is topped up as it runs low (foreach-batch.ts): a line failing deep in
+  // the queue, past the first top-up, must stop the loop there as it always did: no line after it starts or is recorded.
+  it.each([
+    ['true', 'ends the loop at once'],
+    ['false', 'stops the loop before the next line'],
+  ])('starts no queued line after a failed one when kill_loop_on_fail is true (kill_downstream_on_fail: %s %s)', async (downstream) => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 400
+  - foreach:
+    - name: step
+      kill_downstream_on_fail: ${downstream}
+      commands:
+      - command: echo {{ _line }} >> artifacts/order.txt; echo "note {{ _line }}" >&2; test {{ _line }} != 150
+`);
+    const r = await runLocal(projectDir, workspaceDir, ['--json']);
+    expect(r.code).toBe(1);
+    const lines = Array.from({ length: 150 }, (_, i) => String(i + 1));
+    expect(readArtifact(workspaceDir, 'order.txt')).toBe(lines.map((l) => `${l}\n`).join(''));
+    const subtasks = JSON.parse(r.stdout).tasks[0].subtasks as RecordedTask[];
+    expect(subtasks.map((t) => t.name)).toEqual(lines.map((l) => `step_${l}`));
+    expect(subtasks[149]).toMatchObject({ status: 'failed', failure: 'exit_code', exitCode: 1 });
+    for (const t of subtasks.slice(0, 149)) expect(t).toMatchObject({ status: 'succeeded', exitCode: 0 });
+    for (const l of ['1', '150']) expect(readArtifact(workspaceDir, `step_${l}_stderr.log`)).toBe(`note ${l}\n`);
+    // Lines queued behind the failed one left no logs (the worker makes them only as a line starts) and no console line.
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'step_151_stdout.log'))).toBe(false);
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 'step_151_stderr.log'))).toBe(false);
+    expect(r.stderr).not.toContain('step_151');
+    // Each line is told in turn: the next line's start comes after the line before it ended.
+    const told = r.stderr.split('\n').filter((l) => /Task step_(\d+) (started|ended)/.test(l)).map((l) => /Task (step_\d+ \w+)/.exec(l)![1]);
+    expect(told.slice(0, 6)).toEqual(['step_1 started', 'step_1 ended', 'step_2 started', 'step_2 ended', 'step_3 started', 'step_3 ended']);
+  });
+
+  // SIGTERM while the worker holds a queue of lines: the line running ends, no queued line starts, nothing is left.
+  it('ends the running line on SIGTERM, starts none of the lines queued behind it, and leaves no process behind', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: seq 1 1000
+  - foreach:
+    - name: step
+      commands:
+      - command: touch artifacts/started_{{ _line }}; sleep 0.02; if [ {{ _line }} = 40 ]; then sleep 300; fi
+`);
+    const started = (): number => fs.readdirSync(path.join(workspaceDir, 'artifacts')).filter((f) => f.startsWith('started_')).length;
+    const r = await runLocal(projectDir, workspaceDir, ['--json'], marker, (child) => {
+      void waitFor(() => fs.existsSync(path.join(workspaceDir, 'artifacts', 'started_40'))).then(() => child.kill('SIGTERM'));
+    });
+    expect(r.code).toBe(143);
+    expect(processesWithMarker(marker)).toEqual([]);
+    expect(started()).toBe(40);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started()).toBe(40);
+    const record = readOnlyRecord(workspaceDir);
+    expect(record.reason).toBe('interrupted by SIGTERM');
+    const subtasks = record.tasks[0].subtasks;
+    expect(subtasks).toHaveLength(40);
+    expect(subtasks[39]).toMatchObject({ name: 'step_40', status: 'interrupted' });
+    expect(subtasks[39].processes[0].signal).toBe('SIGTERM');
+  });
 });
 
 describe('fork', () => {

@@ -33,7 +33,9 @@
 // the command's stderr (relayed, so that all of it arrives before `done`), `log-error ID ERRNO` (the stderr log could
 // not be created), `done ID BYTES REQUESTED` (the stdout file's size; REQUESTED is 1 when an `int`, `term` or `kill`
 // reached the command while it was current, 0 when any came too late: the worker judged it by its own end, as a `c`
-// request after it was) and `skipped ID`. It ends when handoff closes the socket.
+// request after it was) and `skipped ID`. `pid` and `done` end with the time (ms since the epoch) they happened: a
+// foreach's batch takes a queued line over some time after its reports are read (launcher-worker.ts). It ends when
+// handoff closes the socket.
 //
 // A command run without a shell is reported as `/bin/sh -c` would have reported it: killed by a signal N that the
 // launcher did not send, it exits 128+N after the shell's message (`Killed`, `Segmentation fault (core dumped)`); once
@@ -117,6 +119,13 @@ static int stopping = 0;
 static long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/** The wall clock in ms since the epoch: the time a worker's `pid` and `done` reports carry. */
+static long long epoch_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -788,7 +797,7 @@ static void start_job(struct pending *r) {
         // Kept only to write the shell's message after the command's death; otherwise the pipe ends with its last writer.
         if (job.direct) job.err_keep = pipe_fds[1];
         else close(pipe_fds[1]);
-        report("pid", "%d", job.pid);
+        report("pid", "%d %lld", job.pid, epoch_ms());
       }
     }
   }
@@ -815,7 +824,7 @@ static void finish_job_if_over(void) {
   last_ok = !job.gave_up && !job.requested && WIFEXITED(job.status) && WEXITSTATUS(job.status) == 0;
   struct stat st;
   long long bytes = task_out_fd >= 0 && fstat(task_out_fd, &st) == 0 ? (long long)st.st_size : -1;
-  report("done", "%lld %d", bytes, job.requested);
+  report("done", "%lld %d %lld", bytes, job.requested, epoch_ms());
   job.active = 0;
 }
 

@@ -1,4 +1,4 @@
-// LauncherWorker driven against the real handoff-launch --worker: how a stop that comes too late is judged.
+// LauncherWorker driven against the real handoff-launch --worker: how a stop that comes too late is judged, and a batch.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +59,64 @@ describe('LauncherWorker', () => {
       expect(exit.signal).toBe('SIGINT');
       expect(await worker.settleEarly()).toBe(false);
       expect(fs.existsSync(path.join(dir, 'next-started'))).toBe(false);
+    } finally {
+      worker.close();
+    }
+  });
+
+  it('runs a queue without waiting for handoff, each command leading its own group, and tells each one in turn once taken', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-worker-'));
+    const worker = new LauncherWorker({ cwd: dir, env: process.env, graceMs: 1000 });
+    try {
+      const lines = 20;
+      const told: string[] = [];
+      const queued = Array.from({ length: lines }, (_, k) => {
+        // Each line writes the shell's pid and its process group (field 5 of /proc/PID/stat) and a line of stderr.
+        const spec = specIn(dir, `echo $$ $(cut -d' ' -f5 /proc/$$/stat) > line-${k}; echo err-${k} >&2`);
+        spec.onStarted = () => told.push(`start-${k}`);
+        spec.onStderrLine = (text) => told.push(text);
+        return worker.queue(spec, true);
+      });
+      const failing = worker.queue(specIn(dir, 'exit 3'), true);
+      const after = worker.queue(specIn(dir, 'touch never'), true);
+      // Queued requests go out in one write at the end of the turn (setImmediate); from then on no event loop turn (so
+      // no report read, no answer from handoff) until the last line has run.
+      await new Promise((resolve) => setImmediate(resolve));
+      holdUntilExists(path.join(dir, `line-${lines - 1}`));
+      // Nothing is told of a line before it is taken.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(told).toEqual([]);
+      for (let k = 0; k < lines; k++) {
+        const exit = await queued[k]!.take().exited;
+        expect(exit).toMatchObject({ exitCode: 0, signal: null });
+        expect(exit.skipped).toBeUndefined();
+        const [pid, group] = fs.readFileSync(path.join(dir, `line-${k}`), 'utf8').trim().split(' ');
+        expect(group).toBe(pid);
+        expect(exit.pid).toBe(Number(pid));
+        // The worker's own times: each line started after the one before it ended.
+        expect(exit.startedAt.getTime()).toBeLessThanOrEqual(exit.endedAt.getTime());
+        expect(told.slice(-2)).toEqual([`start-${k}`, `err-${k}`]);
+      }
+      expect(await failing!.take().exited).toMatchObject({ exitCode: 3 });
+      expect(await after!.take().exited).toMatchObject({ skipped: true, pid: undefined });
+      expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
+    } finally {
+      worker.close();
+    }
+  });
+
+  it('ends the running command of a queue on a stop, and skips the ones waiting behind it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-worker-'));
+    const worker = new LauncherWorker({ cwd: dir, env: process.env, graceMs: 1000 });
+    try {
+      const first = worker.queue(specIn(dir, 'touch first-started; exec sleep 30'), false);
+      const rest = Array.from({ length: 5 }, (_, k) => worker.queue(specIn(dir, `touch rest-${k}`), false));
+      await new Promise((resolve) => setImmediate(resolve));
+      holdUntilExists(path.join(dir, 'first-started'));
+      for (const q of [first, ...rest]) q!.terminate('interrupted');
+      expect(await first!.take().exited).toMatchObject({ terminatedBy: 'interrupted', signal: 'SIGTERM' });
+      for (const q of rest) expect(await q!.take().exited).toMatchObject({ skipped: true, pid: undefined });
+      for (let k = 0; k < 5; k++) expect(fs.existsSync(path.join(dir, `rest-${k}`))).toBe(false);
     } finally {
       worker.close();
     }

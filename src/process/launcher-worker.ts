@@ -32,7 +32,11 @@ interface Job {
   spec: CommandSpec;
   /** The spec is the one a task started it with (a command sent early has a predicted one until a task takes it over). */
   adopted: boolean;
+  /** Queued behind others as one of a batch (see queue): its times are the worker's, as it is taken over some time after its reports are read. */
+  batched: boolean;
   startedAt: Date;
+  /** When the worker saw it end (a batched job's `done` says). */
+  endedAt?: Date;
   pid?: number;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -71,10 +75,17 @@ function environmentAdditions(base: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): 
   return added;
 }
 
-/** A `run` request's content: its flags (with `c` added when sent early) and NUL-terminated fields. */
+/** A command queued in a batch (LauncherWorker.queue): ended on a stop, taken over by its line when its turn comes. */
+export interface QueuedCommand {
+  terminate(reason: TerminationReason): void;
+  /** Makes it the caller's: what it reported so far is told now (its start, its stderr), the rest as it comes. */
+  take(): RunningCommand;
+}
+
+/** A `run` request's content: its flags (with `c` added when it runs only after one that ended well) and NUL-terminated fields. */
 interface Request {
   key: string;
-  bytes: (id: number, early: boolean) => Buffer;
+  bytes: (id: number, conditional: boolean) => Buffer;
 }
 
 /**
@@ -100,6 +111,8 @@ export class LauncherWorker implements CommandLauncher {
   private early?: Job;
   private nextId = 1;
   private buffered?: Buffer;
+  /** Writes to the worker are held until the end of this event loop turn (see corkForTurn). */
+  private corked = false;
 
   constructor(private readonly options: LauncherWorkerOptions) {}
 
@@ -154,6 +167,25 @@ export class LauncherWorker implements CommandLauncher {
     });
   }
 
+  /**
+   * Queues `spec` behind every command sent before it: a foreach's lines sent as a batch (see foreach-batch.ts). The
+   * worker runs them in turn without waiting for handoff; with `conditional`, one runs only if the command before it
+   * ended well (`c`). Its reports are read as they come, all of a read at once, and held until `take` makes the
+   * command the caller's (its start, stderr and end are then told in order, one line after the other). Undefined when
+   * the worker cannot run it (see requestFor) or cannot be started; a command that never ran (skipped, or the worker
+   * went away first) ends with `skipped` set.
+   */
+  queue(spec: CommandSpec, conditional: boolean): QueuedCommand | undefined {
+    if (this.early) return undefined;
+    const request = this.requestFor(spec);
+    const job = request ? this.send(request, spec, conditional, true) : undefined;
+    if (!job) return undefined;
+    return {
+      terminate: (reason) => this.terminate(job, reason),
+      take: () => this.adopt(job, spec),
+    };
+  }
+
   /** Lets the worker exit once its commands are over; a later start starts a new one. */
   close(): void {
     this.control?.end();
@@ -178,14 +210,14 @@ export class LauncherWorker implements CommandLauncher {
     const header = ` ${argv.length} ${env.length} ${Buffer.byteLength(payload)}\n`;
     return {
       key: `${flags}${header}${payload}`,
-      bytes: (id, early) => Buffer.from(`run ${id} ${flags}${early ? 'c' : ''}${header}${payload}`),
+      bytes: (id, conditional) => Buffer.from(`run ${id} ${flags}${conditional ? 'c' : ''}${header}${payload}`),
     };
   }
 
   /** Sends a request as a new job (starting the worker if need be); undefined when the worker cannot be started. */
-  private send(request: Request, spec: CommandSpec, early: boolean): Job | undefined;
+  private send(request: Request, spec: CommandSpec, conditional: boolean, batched?: boolean): Job | undefined;
   private send(text: string): void;
-  private send(request: Request | string, spec?: CommandSpec, early = false): Job | undefined {
+  private send(request: Request | string, spec?: CommandSpec, conditional = false, batched = false): Job | undefined {
     if (typeof request === 'string') {
       const control = this.control;
       if (control && !control.destroyed && control.writable) control.write(request);
@@ -200,6 +232,7 @@ export class LauncherWorker implements CommandLauncher {
       request,
       spec: spec as CommandSpec,
       adopted: false,
+      batched,
       startedAt: new Date(),
       exitCode: null,
       signal: null,
@@ -219,8 +252,20 @@ export class LauncherWorker implements CommandLauncher {
       }),
     };
     this.jobs.set(job.id, job);
-    control.write(request.bytes(job.id, early));
+    if (batched) this.corkForTurn(control);
+    control.write(request.bytes(job.id, conditional));
     return job;
+  }
+
+  /** Batched requests sent in one event loop turn go to the worker in one write (one wake-up of it, not one per line). */
+  private corkForTurn(control: net.Socket): void {
+    if (this.corked) return;
+    this.corked = true;
+    control.cork();
+    setImmediate(() => {
+      this.corked = false;
+      control.uncork();
+    });
   }
 
   /** Makes `spec` the job's: its callbacks get what was held back, and its end is reported once it is over. */
@@ -355,7 +400,7 @@ export class LauncherWorker implements CommandLauncher {
     switch (word) {
       case 'pid':
         job.pid = Number(a);
-        job.startedAt = new Date();
+        job.startedAt = job.batched && rest[0] ? new Date(Number(rest[0])) : new Date();
         if (job.adopted) this.announce(job);
         job.onSettled?.(true);
         break;
@@ -381,6 +426,7 @@ export class LauncherWorker implements CommandLauncher {
         break;
       case 'done':
         if (Number(a) >= 0) job.stdoutBytes = Number(a);
+        if (job.batched && rest[1]) job.endedAt = new Date(Number(rest[1]));
         // A timeout (or a stop) that fired as the command was ending of itself reached the worker too late: the command
         // ended as it would have, and the worker judged it so (a foreach's next line sent ahead may already run). Its
         // end must be judged the same way here.
@@ -406,7 +452,7 @@ export class LauncherWorker implements CommandLauncher {
   private over(job: Job): void {
     if (job.over) return;
     this.jobs.delete(job.id);
-    if (job.adopted && job.skipped && !job.terminatedBy && this.control) {
+    if (job.adopted && job.skipped && !job.batched && !job.terminatedBy && this.control) {
       // A command sent early, taken over before the worker skipped it (the command before it failed, and the loop
       // goes on all the same): send it again, to run now.
       job.skipped = false;
@@ -427,6 +473,7 @@ export class LauncherWorker implements CommandLauncher {
     // A command ended before it started (a scope that stopped) simply never ran; any other that did not start failed to.
     const neverRan = job.pid === undefined && job.startError === undefined;
     const startError = neverRan && !job.terminatedBy ? this.spawnError ?? "handoff's process launcher could not start the command" : job.startError;
+    const endedAt = job.endedAt ?? new Date();
     return {
       name: job.spec.name,
       pid: job.pid,
@@ -437,8 +484,10 @@ export class LauncherWorker implements CommandLauncher {
       ...(job.stdoutReaderGone ? { stdoutReaderGone: true } : {}),
       ...(job.leftBehind.length > 0 ? { leftBehind: job.leftBehind } : {}),
       ...(job.stdoutBytes !== undefined ? { stdoutBytes: job.stdoutBytes } : {}),
-      startedAt: job.startedAt,
-      endedAt: new Date(),
+      ...(job.batched && job.skipped ? { skipped: true } : {}),
+      // A batched command queued long before it could start: one that never started has no time of its own but its end.
+      startedAt: job.batched && job.pid === undefined ? endedAt : job.startedAt,
+      endedAt,
     };
   }
 

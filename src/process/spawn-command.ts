@@ -77,6 +77,8 @@ export interface ProcessExit {
   leftBehind?: string[];
   /** The size of its stdout file when it ended, when the launcher that opened the file says (a foreach worker). */
   stdoutBytes?: number;
+  /** A command queued in a batch (LauncherWorker.queue) that never ran: skipped after the one before it failed, or its worker went away first. */
+  skipped?: boolean;
   startedAt: Date;
   endedAt: Date;
 }

@@ -1,10 +1,11 @@
 // Runs a foreach: reads the upstream output line by line and runs the sub-tasks per line, with the original's kill rules.
 import type { Readable } from 'node:stream';
 import type { CommandLauncher } from '../process/spawn-command.js';
-import type { PipelineElement } from '../project/types.js';
+import type { PipelineElement, Task } from '../project/types.js';
 import type { FailureClass, TaskResult } from './events.js';
 import { ForeachLaunchers, lineContext, type LineContext } from './foreach-launchers.js';
 import { notRun, runTask, wasEndedByPipeline } from './run-task.js';
+import { batchableTask, ForeachBatch } from './foreach-batch.js';
 import type { TaskContext } from './task-context.js';
 import { plural } from '../plural.js';
 
@@ -63,6 +64,34 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       release();
     }
   };
+  /** Applies the kill rules to a sub-task's result; true when the line's later sub-tasks are skipped. */
+  const applyRules = (index: number, sub: Task, result: TaskResult): boolean => {
+    if (wasEndedByPipeline(result)) {
+      // Ended by handoff because another line or the upstream failed: not a failure of this loop's own.
+      return true;
+    }
+    if (result.status === 'failed' || result.status === 'interrupted') {
+      anyFailed = true;
+      if (!firstFailure || index < firstFailure.index) firstFailure = { index, result };
+      if (sub.killLoopOnFail) stopLoop = true;
+      if (sub.killLoopOnFail && sub.killDownstreamOnFail) {
+        failAtOnce = true;
+        ctx.scope.stop('pipeline_failed');
+      }
+      return sub.killDownstreamOnFail;
+    }
+    return false;
+  };
+  /** Keeps a line's results for the record (past MAX_LISTED_SUBTASKS, a line that went well is only counted). */
+  const keepLine = (index: number, lineResults: TaskResult[]): void => {
+    if (listed >= MAX_LISTED_SUBTASKS && lineResults.every((r) => r.status === 'succeeded' || r.status === 'skipped')) {
+      unlisted += lineResults.length;
+      results[index] = [];
+    } else {
+      results[index] = lineResults;
+      listed += lineResults.length;
+    }
+  };
   const runLineWith = async (index: number, { values, suffix }: LineContext, launcher: CommandLauncher): Promise<void> => {
     const lineResults: TaskResult[] = [];
     results[index] = lineResults;
@@ -77,29 +106,42 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       }
       const result = await runTask(sub, { ...ctx, values, launcher }, name);
       lineResults.push(result);
-      if (wasEndedByPipeline(result)) {
-        // Ended by handoff because another line or the upstream failed: not a failure of this loop's own.
-        skipRest = true;
-      } else if (result.status === 'failed' || result.status === 'interrupted') {
-        anyFailed = true;
-        if (!firstFailure || index < firstFailure.index) firstFailure = { index, result };
-        if (sub.killLoopOnFail) stopLoop = true;
-        if (sub.killLoopOnFail && sub.killDownstreamOnFail) {
-          failAtOnce = true;
-          ctx.scope.stop('pipeline_failed');
-        }
-        if (sub.killDownstreamOnFail) skipRest = true;
-      }
+      if (applyRules(index, sub, result)) skipRest = true;
     }
-    if (listed >= MAX_LISTED_SUBTASKS && lineResults.every((r) => r.status === 'succeeded' || r.status === 'skipped')) {
-      unlisted += lineResults.length;
-      results[index] = [];
-    } else {
-      listed += lineResults.length;
-    }
+    keepLine(index, lineResults);
   };
 
   const shouldStop = (): boolean => failAtOnce || stopLoop || ctx.scope.stopped;
+
+  // A foreach of one command per line runs its lines as a batch (foreach-batch.ts): one worker's queue, topped up as
+  // it runs low, its reports read as they come. Any line that cannot (see ForeachBatch.add) runs the usual way.
+  const batchTask = batchableTask(element);
+  const batch = batchTask
+    ? new ForeachBatch(
+        batchTask,
+        ctx,
+        {
+          recordLine: (index, result) => {
+            applyRules(index, batchTask, result);
+            keepLine(index, [result]);
+          },
+          runLine: (index, context) => runLineCatching(index, context),
+          shouldStop,
+        },
+        // With kill_loop_on_fail the line after a failed one must not start: the worker runs each only if the one
+        // before it ended well, and skips every later one. Without it the loop goes on after a failure: each runs.
+        batchTask.killLoopOnFail,
+      )
+    : undefined;
+
+  // A line that throws (a template error under --strict) stops the loop; its error is handled here at once, so it
+  // is never an unhandled rejection while the loop still waits for input, and rethrown once the loop is done.
+  const runLineCatching = (index: number, context: LineContext): Promise<void> =>
+    runLine(index, context).catch((error: unknown) => {
+      lineError ??= { error };
+      failAtOnce = true;
+      ctx.scope.stop('pipeline_failed');
+    });
 
   let index = 0;
   let pending: Buffer[] = [];
@@ -121,19 +163,28 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       return true;
     }
     const context = lineContext(ctx, line);
+    if (batch) {
+      while (inFlight.size > 0) await Promise.race(inFlight);
+      await batch.room();
+      if (shouldStop()) return false;
+      let added = batch.add(index, context);
+      if (added === 'busy') {
+        await batch.drain();
+        if (shouldStop()) return false;
+        added = batch.add(index, context);
+      }
+      if (added === 'queued') {
+        index += 1;
+        return true;
+      }
+      // Run the usual way, once the lines before it are over.
+      await batch.drain();
+    }
     launchers.setWaiting({ index, context });
     while (inFlight.size >= element.parallel) await Promise.race(inFlight);
     launchers.setWaiting(undefined);
     if (shouldStop() && !(await launchers.settleWaiting(index))) return false;
-    // A line that throws (a template error under --strict) stops the loop; its error is handled here at once, so it
-    // is never an unhandled rejection while the loop still waits for input, and rethrown once the loop is done.
-    const job = runLine(index++, context)
-      .catch((error: unknown) => {
-        lineError ??= { error };
-        failAtOnce = true;
-        ctx.scope.stop('pipeline_failed');
-      })
-      .finally(() => inFlight.delete(job));
+    const job = runLineCatching(index++, context).finally(() => inFlight.delete(job));
     inFlight.add(job);
     return true;
   };
@@ -174,7 +225,9 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     // Stop reading: an upstream still writing gets SIGPIPE, as it would in a shell.
     upstream.destroy();
   }
+  await batch?.drain();
   await Promise.all(inFlight);
+  batch?.close();
   launchers.close();
   if (blankLines > 0) {
     ctx.emit({ type: 'log', level: 'info', message: `Task ${taskName}: foreach skipped ${plural(blankLines, 'empty or blank line')} of its input (no sub-task runs for them)` });

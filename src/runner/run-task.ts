@@ -96,17 +96,32 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
   if (timer) clearTimeout(timer);
   scope.dispose();
 
-  const endedAt = new Date();
-  const interrupted = parentCtx.scope.stopReason === 'interrupted' || outcome.failure === 'interrupted';
-  // Ended by handoff because another part of the enclosing pipeline failed (another foreach line, the upstream): the
-  // task did not finish, so it failed, but with no failure class of its own, as it is not the cause (like a fork child).
-  const endedByPipeline = outcome.failure === undefined && (outcome.endedByPipeline === true || outcome.processes.some((p) => p.terminatedBy === 'pipeline_failed'));
-  const failed = outcome.failure !== undefined || outcome.exitCode !== 0 || endedByPipeline;
-  if (timedOut && !failed && !interrupted) {
+  const result = taskResultOf(task, displayName, outcome, { startedAt, endedAt: new Date(), attempt, timedOut, interruptedRun: parentCtx.scope.stopReason === 'interrupted' }, stdoutLog);
+  if (timedOut && result.status === 'succeeded') {
     // The timer fired as the last command was ending of itself: the launcher had seen it end well before the request
     // reached it (and may have started a foreach's next line already), so the task counts as it ended.
     ctx.emit({ type: 'log', level: 'warning', message: `Task ${displayName}: its commands had ended well before the timeout took effect; it counts as succeeded` });
   }
+  return result;
+}
+
+/**
+ * A task's result from its body's outcome: runTaskOnce's, and a foreach line run in a batch (foreach-batch.ts), so the
+ * two record a line alike. `interruptedRun`: the scope around the task was stopped by SIGINT/SIGTERM.
+ */
+export function taskResultOf(
+  task: Task,
+  displayName: string,
+  outcome: BodyOutcome,
+  run: { startedAt: Date; endedAt: Date; attempt: number; timedOut: boolean; interruptedRun: boolean },
+  stdoutLog: string | undefined,
+): TaskResult {
+  const { startedAt, endedAt, timedOut } = run;
+  const interrupted = run.interruptedRun || outcome.failure === 'interrupted';
+  // Ended by handoff because another part of the enclosing pipeline failed (another foreach line, the upstream): the
+  // task did not finish, so it failed, but with no failure class of its own, as it is not the cause (like a fork child).
+  const endedByPipeline = outcome.failure === undefined && (outcome.endedByPipeline === true || outcome.processes.some((p) => p.terminatedBy === 'pipeline_failed'));
+  const failed = outcome.failure !== undefined || outcome.exitCode !== 0 || endedByPipeline;
   const result: TaskResult = {
     name: displayName,
     path: task.path,
@@ -119,7 +134,7 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
     durationMs: endedAt.getTime() - startedAt.getTime(),
     processes: outcome.processes,
     subtasks: outcome.subtasks,
-    attempts: attempt,
+    attempts: run.attempt,
     message: endedByPipeline ? ENDED_BY_PIPELINE : outcome.message,
     ...(outcome.unlistedSubtasks ? { unlistedSubtasks: outcome.unlistedSubtasks } : {}),
   };
@@ -283,19 +298,11 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
       // Its input is no pipe (stdin is /dev/null): a clean end is its own even when a stop crossed it (see ownEndOf).
       const exit = ownEndOf(await running.exited, true);
       stdoutBytes = exit.stdoutBytes;
-      warnLeftBehind(ctx, taskName, exit);
-      const processFailure = classifyExit(exit, false);
-      const result = toProcessResult(prepared, exit, processFailure, ctx.masker.mask);
-      processes.push(result);
-      ctx.emit({ type: 'process_exited', task: taskName, process: result });
-      if (processFailure) {
-        failure = processFailure;
-        exitCode = exitCodeOf(exit);
-        break;
-      }
-      if (exit.terminatedBy === 'pipeline_failed') {
-        // Ended because another part of the pipeline failed: the task stops here, without being the cause.
-        exitCode = exitCodeOf(exit);
+      const ended = commandEnded(ctx, taskName, prepared, exit);
+      processes.push(ended.result);
+      if (ended.last) {
+        failure = ended.failure;
+        exitCode = ended.exitCode;
         break;
       }
     }
@@ -313,6 +320,71 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
     await stderrLog.close();
   }
   return { processes, subtasks: [], failure, exitCode, stdoutBytes, endedByPipeline };
+}
+
+/**
+ * Records the end of a `commands:` task's command (a warning for what it left behind, its `process_exited`) and says
+ * whether the task stops there: when it failed, or was ended because another part of the pipeline failed (then
+ * without being the cause: no failure class).
+ */
+function commandEnded(
+  ctx: TaskContext,
+  taskName: string,
+  prepared: PreparedCommand,
+  exit: ProcessExit,
+): { result: ProcessResult; last: boolean; failure?: FailureClass; exitCode: number } {
+  warnLeftBehind(ctx, taskName, exit);
+  const failure = classifyExit(exit, false);
+  const result = toProcessResult(prepared, exit, failure, ctx.masker.mask);
+  ctx.emit({ type: 'process_exited', task: taskName, process: result });
+  const last = failure !== undefined || exit.terminatedBy === 'pipeline_failed';
+  return { result, last, failure, exitCode: last ? exitCodeOf(exit) : 0 };
+}
+
+/**
+ * A foreach line run in a batch (foreach-batch.ts): a `commands:` task of one command, prepared as runTask would
+ * prepare it under `displayName` (undefined when its command cannot be rendered: runTask then reports why), and how
+ * to record its end as runTask would. Only for a task with no timeout, no retries and one active command.
+ */
+export interface BatchedLine {
+  spec: CommandSpec;
+  /** The log files its command writes to: another line with the same names must wait for this one to be recorded. */
+  logFiles: string[];
+  /** Records its end (`process_exited`; `task_finished` is the caller's) and gives its result. */
+  finish(exit: ProcessExit): Promise<TaskResult>;
+  /** Lets it go unrun (it was never sent, or the worker skipped it). */
+  discard(): Promise<void>;
+}
+
+export function prepareBatchedLine(task: Task, ctx: TaskContext, displayName: string): BatchedLine | undefined {
+  if (task.body.kind !== 'commands') return undefined;
+  const command = task.body.commands.find((c) => c.active);
+  if (!command) return undefined;
+  const taskCtx: TaskContext = { ...ctx, values: valuesOfTask(ctx, displayName) };
+  const stdoutLog = stdoutLogPath(ctx.artifactsDir, displayName);
+  const stderrFile = stderrLogPath(ctx.artifactsDir, displayName);
+  const stderrLog = openStderrLog(stderrFile, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
+  let prepared: PreparedCommand;
+  try {
+    prepared = prepareTaskCommand(command, taskCtx, { taskName: displayName, stdoutLog, stderrFile, stderrLog }, true);
+  } catch {
+    void stderrLog.close();
+    return undefined;
+  }
+  return {
+    spec: prepared.spec,
+    logFiles: [stdoutLog, stderrFile],
+    discard: () => stderrLog.close(),
+    finish: async (reported) => {
+      // Its input is /dev/null, as in runCommands: a clean end is its own even when a stop crossed it.
+      const exit = ownEndOf(reported, true);
+      const ended = commandEnded(taskCtx, displayName, prepared, exit);
+      await stderrLog.close();
+      const outcome: BodyOutcome = { processes: [ended.result], subtasks: [], failure: ended.failure, exitCode: ended.exitCode, stdoutBytes: exit.stdoutBytes };
+      const timing = { startedAt: exit.startedAt, endedAt: exit.endedAt, attempt: 1, timedOut: false, interruptedRun: ctx.scope.stopReason === 'interrupted' };
+      return taskResultOf(task, displayName, outcome, timing, stdoutLog);
+    },
+  };
 }
 
 /** `tasks:` nested tasks run in order; a failed one stops the rest when its kill_downstream_on_fail is true. */
