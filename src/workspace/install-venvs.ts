@@ -387,8 +387,8 @@ function venvEnv(baseEnv: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
 
 /**
  * Puts the wheel package into a venv (just made, or kept without the mark of it), as the original handoff did for every
- * venv (`pip install wheel`): `python setup.py bdist_wheel`, `pip install --no-build-isolation` of a setup.py package and code importing wheel
- * need it, and `python -m venv` does not install it. It uses pip's own settings (index, mirror, find-links). When pip
+ * venv (`pip install wheel`): `python setup.py bdist_wheel`, `pip install --no-build-isolation` of a setup.py package
+ * and code importing wheel need it, and `python -m venv` does not install it. It uses pip's own settings (index, mirror, find-links). When pip
  * cannot get it (no index reachable), the install goes on without it, with a warning that says what may fail.
  */
 async function installWheel(plan: VenvPlan, label: string, workspaceDir: string, env: NodeJS.ProcessEnv, reporter: InstallReporter, control: StepControl, why: string): Promise<void> {
