@@ -65,6 +65,18 @@ describe('local lifecycle', () => {
     expect(status.scheduler.running).toBe(true);
     expect(status.recent_fires[0]).toMatchObject({ scheduleId: 'dev-demo/ticker/1', outcome: 'fired' });
     expect(status.schedules.map((s: any) => s.id).sort()).toEqual(['dev-demo/ticker/1', 'dev-demo/ticker/2', 'dev-demo/ticker2/1']);
+    // The scheduler records its build; `scheduler status` warns when it is not this CLI's (one left running across an
+    // upgrade, whose lock an older handoff wrote without a build).
+    expect(status.scheduler.build).toMatch(/^\S+$/);
+    expect((await cli(['scheduler', 'status'])).stderr).not.toContain('than this CLI');
+    const lockFile = path.join(home, 'scheduler', 'scheduler.lock');
+    const lock = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
+    fs.writeFileSync(lockFile, JSON.stringify({ ...lock, command: 'scheduler start' }));
+    const older = await cli(['scheduler', 'status', '--json']);
+    expect(JSON.parse(older.stdout).scheduler).toMatchObject({ running: true, build: null });
+    expect(older.stderr).toContain('runs an older handoff than this CLI');
+    expect(older.stderr).toContain('handoff scheduler stop && handoff scheduler start');
+    fs.writeFileSync(lockFile, JSON.stringify(lock));
 
     // Declared against deployed: edit one, drop one from project.yml.
     fs.writeFileSync(path.join(projectDir, 'project.yml'), fs.readFileSync(path.join(projectDir, 'project.yml'), 'utf8').replace('0 3 * * ? *', '0 5 * * ? *').replace('- target_id: 1\n  cron: rate(1 minute)\n  envs:\n  - key: __VARS\n    value: who=scheduler\n', '- target_id: 3\n  cron: "@daily"\n'));

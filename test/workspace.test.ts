@@ -136,8 +136,50 @@ tasks:
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/WARNING - could not install wheel into venv tap \(pip install wheel exited with code 1: ERROR: [^)]*wheel[^)]*\): an install that needs it/);
     expect(r.stderr).toContain("invalid command 'bdist_wheel'");
-    expect(r.stderr).toMatch(/fix: its output says it needs the wheel package, which this venv lacks .* put `pip install wheel && ` before the command/);
+    expect(r.stderr).toMatch(/fix: its output says it needs the wheel package, which handoff could not install into this venv \(see the warning above\).* put `pip install wheel && ` before the command/);
   }, 240_000);
+
+  it('puts wheel into a venv an older handoff made (no mark of it) before its changed commands run, without making it anew', async () => {
+    // As an older handoff left it: a venv without wheel, whose fingerprint has no mark of it.
+    const { projectDir, workspaceDir } = makeProject('installs:\n- venv: tap\n  command: python -c "print(1)"\ntasks:\n- name: a\n  commands:\n  - command: echo a\n', setupPyTap);
+    const install = (env: Record<string, string> = {}) => runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir], { timeoutMs: 180_000, env });
+    expect((await install()).code).toBe(0);
+    const venv = path.join(workspaceDir, 'tap');
+    const fingerprintFile = path.join(venv, '.handoff-install.json');
+    expect(JSON.parse(fs.readFileSync(fingerprintFile, 'utf8')).wheel).toBe(true);
+    execFileSync(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'uninstall', '-y', '-q', 'wheel']);
+    const { wheel: _mark, ...unmarked } = JSON.parse(fs.readFileSync(fingerprintFile, 'utf8'));
+    fs.writeFileSync(fingerprintFile, JSON.stringify(unmarked));
+    fs.writeFileSync(path.join(venv, 'kept.txt'), 'the same venv\n');
+    // Unchanged, it is left alone: nothing runs in it.
+    const same = await install();
+    expect(same.stderr).toContain('Skipping venv tap');
+    expect(same.stderr).not.toContain('Installing wheel');
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), setupPyProject);
+
+    // No index reachable: the same warning as for a new venv, and the fix names it, not one from when the venv was made.
+    const nothing = path.join(path.dirname(projectDir), 'no-wheels');
+    fs.mkdirSync(nothing);
+    const offline = await install({ PIP_NO_INDEX: '1', PIP_FIND_LINKS: nothing });
+    expect(offline.code).toBe(1);
+    expect(offline.stderr).toContain('Installing wheel into venv tap (its fingerprint has no mark of it');
+    expect(offline.stderr).toMatch(/WARNING - could not install wheel into venv tap/);
+    expect(offline.stderr).toContain('see the warning above');
+    expect(offline.stderr).not.toContain('from when this one was made');
+
+    const r = await install();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Installing wheel into venv tap (its fingerprint has no mark of it');
+    expect(r.stderr).not.toContain('Creating venv tap');
+    expect(r.stderr).toContain('Successfully installed tap-demo-0.1');
+    expect(fs.readFileSync(path.join(venv, 'kept.txt'), 'utf8')).toBe('the same venv\n');
+    expect(JSON.parse(fs.readFileSync(fingerprintFile, 'utf8')).wheel).toBe(true);
+    fs.writeFileSync(path.join(projectDir, 'files', 'tap_pkg', 'tap_demo.py'), "def main():\n    print('demo 2')\n");
+    // Marked now: a later change installs no wheel again.
+    const later = await install();
+    expect(later.code, later.stderr).toBe(0);
+    expect(later.stderr).not.toContain('Installing wheel');
+  }, 420_000);
 
   it('installs every entry of a venv that several entries share: made once, unchanged when none changed, --force redoes all', async () => {
     const yml = (second: string) => `

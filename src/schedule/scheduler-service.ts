@@ -13,6 +13,7 @@ import { acquireLockFile, readLockHolder, type LockHolder } from '../workspace/w
 import { LocalScheduler, type FireRecord, type LaunchedRun, type RunInFlight, type SchedulerClock, type SchedulerState } from './local-scheduler.js';
 import { listLocalSchedules, schedulesDir, type LocalScheduleEntry } from './schedule-registry.js';
 import { plural } from '../plural.js';
+import { BUILD_ID, VERSION } from '../version.js';
 import { removeFile } from '../remove-file.js';
 import { isoTime } from '../iso-time.js';
 import { makeFolders } from '../make-folders.js';
@@ -54,6 +55,14 @@ export function isSchedulerProcess(holder: LockHolder): boolean {
   if (started === undefined) return true;
   const args = readProcessArgs(holder.pid) ?? [];
   return started <= Date.parse(holder.startedAt) + LOCK_CLOCK_SLACK_MS && args.includes('scheduler');
+}
+
+/**
+ * The handoff build a running scheduler was started from (its lock says), or undefined for one of a handoff older than
+ * that record: a scheduler keeps its code until restarted, so after an upgrade it may run another build than the CLI.
+ */
+export function schedulerBuildOf(holder: LockHolder): string | undefined {
+  return /\(handoff [^,]+, build ([^)\s]+)\)$/.exec(holder.command)?.[1];
 }
 
 export function readSchedulerHolder(home: string): LockHolder | undefined {
@@ -141,7 +150,7 @@ function lockScheduler(home: string, paths: SchedulerPaths): { release(): void }
   try {
     makeFolders(paths.dir);
     makeFolders(schedulesDir(home));
-    return acquireLockFile(paths.lock, 'scheduler start', {
+    return acquireLockFile(paths.lock, BUILD_ID === undefined ? 'scheduler start' : `scheduler start (handoff ${VERSION}, build ${BUILD_ID})`, {
       name: `the scheduler of ${home}`,
       fix: 'only one scheduler runs per HANDOFF_HOME: see `handoff scheduler status`, or stop it with `handoff scheduler stop`',
       isHolderAlive: isSchedulerProcess,

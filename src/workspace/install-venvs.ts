@@ -202,8 +202,8 @@ function hashTree(abs: string, rel: string, hash: crypto.Hash): void {
 }
 
 /** The venv's fingerprint file: the hash that decides "unchanged", and for people the commands with secrets masked. */
-function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command' | 'dir'>>): void {
-  fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify({ ...stored, dir: realOrResolved(venvDir) }));
+function writeFingerprint(venvDir: string, stored: Required<Omit<StoredFingerprint, 'command' | 'dir' | 'wheel'>>, wheel: boolean): void {
+  fs.writeFileSync(path.join(venvDir, FINGERPRINT_FILE), JSON.stringify({ ...stored, dir: realOrResolved(venvDir), ...(wheel ? { wheel: true } : {}) }));
 }
 
 /** One venv's entries and what to do with it, decided before anything runs. */
@@ -223,6 +223,10 @@ interface VenvPlan {
   unchanged: boolean;
   /** Why the venv folder is removed before it is made again, if it is. */
   recreate?: string;
+  /** Wheel is in the venv (its fingerprint's mark, then what this install did); recorded in its new fingerprint. */
+  wheel: boolean;
+  /** This install tried to put wheel in and could not (its warning was shown). */
+  wheelFailed?: boolean;
 }
 
 function planVenvs(input: { installs: Install[]; workspaceDir: string; force: boolean }, interpreters: Interpreter[], commandLines: string[], mask: (text: string) => string): Map<string, VenvPlan> {
@@ -250,7 +254,7 @@ function planVenvs(input: { installs: Install[]; workspaceDir: string; force: bo
     else if (exists && stored.python !== undefined && stored.python !== interpreter.identity) recreate = `its interpreter changed from ${stored.python} to ${interpreter.identity}`;
     else if (input.force && fs.existsSync(dir)) recreate = '--force';
     const unchanged = !input.force && exists && recreate === undefined && stored.fingerprint === fingerprint;
-    plans.set(venv, { venv, dir, interpreter, entries, fingerprint, namedFiles: Object.keys(namedFiles), shownCommands: lines.map(mask), stored, unchanged, recreate });
+    plans.set(venv, { venv, dir, interpreter, entries, fingerprint, namedFiles: Object.keys(namedFiles), shownCommands: lines.map(mask), stored, unchanged, recreate, wheel: stored.wheel === true });
   }
   return plans;
 }
@@ -309,7 +313,7 @@ export async function installVenvs(input: {
           const files = plan.namedFiles.length > 0 ? `, ${plan.namedFiles.join(', ')}` : '';
           input.reporter.info(`Skipping ${label}: ${what}${files} and ${plan.interpreter.identity} are unchanged (use --force to reinstall)`);
           // A file written before fingerprints were kept as a hash holds the command in clear text: rewrite it.
-          if (plan.stored.command !== undefined) writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands });
+          if (plan.stored.command !== undefined) writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands }, plan.wheel);
         }
         done({ index, venv, status: 'unchanged' });
         continue;
@@ -330,7 +334,11 @@ export async function installVenvs(input: {
               fix: 'install the venv module for that Python (Debian: apt-get install python3-venv)',
             });
           }
-          await installWheel(plan, label, input.workspaceDir, venvEnv(baseEnv, plan.dir), input.reporter, control);
+          await installWheel(plan, label, input.workspaceDir, venvEnv(baseEnv, plan.dir), input.reporter, control, 'as the original handoff did into every venv it made');
+        } else if (!plan.wheel) {
+          // Kept as it is, not made anew: a venv of a handoff older than wheel in venvs (or whose last install did not
+          // complete) gets it before its changed commands run, as a new venv would have it.
+          await installWheel(plan, label, input.workspaceDir, venvEnv(baseEnv, plan.dir), input.reporter, control, 'its fingerprint has no mark of it: the venv was made by an older handoff, or its last install did not complete');
         }
       }
       env = venvEnv(baseEnv, plan.dir);
@@ -346,13 +354,11 @@ export async function installVenvs(input: {
       done({ index, venv, status: 'failed', exitCode: code });
       throw new UserError(`install of ${label} failed: "${shown}" exited with code ${code} (installs[${index}])`, {
         exitCode: 1,
-        fix: wantedWheel
-          ? 'its output says it needs the wheel package, which this venv lacks (handoff installs wheel into each venv it makes, as the original did; see the warning from when this one was made): put `pip install wheel && ` before the command, or make wheel reachable to pip and run workspace install --force'
-          : 'fix the install command in project.yml (its output is above) and run workspace install again',
+        fix: wantedWheel ? wheelFix(plan) : 'fix the install command in project.yml (its output is above) and run workspace install again',
       });
     }
     if (plan && plan.entries[plan.entries.length - 1] === index) {
-      writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands });
+      writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands }, plan.wheel);
     }
     done({ index, venv, status: 'installed' });
   }
@@ -362,6 +368,16 @@ export async function installVenvs(input: {
 /** What setuptools and Python print when a build needs the wheel package and it is missing. */
 const NEEDS_WHEEL = /invalid command 'bdist_wheel'|No module named '?wheel'?(?![\w.])/;
 
+/** The fix of an install whose output says it needs wheel: it names the warning about wheel only when one was shown. */
+function wheelFix(plan: VenvPlan | undefined): string {
+  const prefix = '`pip install wheel && `';
+  if (plan === undefined) return `its output says it needs the wheel package, which the Python it ran with lacks: put ${prefix} before the command`;
+  if (plan.wheelFailed) {
+    return `its output says it needs the wheel package, which handoff could not install into this venv (see the warning above): make wheel reachable to pip and run workspace install again, or put ${prefix} before the command`;
+  }
+  return `its output says it needs the wheel package, which this venv has no longer (handoff put it in; did a command remove it?): put ${prefix} before the command, or run workspace install --force to make the venv anew with wheel`;
+}
+
 /** The environment of commands run inside a venv: its bin/ first on PATH and VIRTUAL_ENV set, as `activate` does. */
 function venvEnv(baseEnv: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...baseEnv, VIRTUAL_ENV: dir, PATH: `${path.join(dir, 'bin')}${path.delimiter}${baseEnv.PATH ?? ''}` };
@@ -370,19 +386,21 @@ function venvEnv(baseEnv: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
 }
 
 /**
- * Puts the wheel package into a venv just made, as the original handoff did for every venv (`pip install wheel`):
- * `python setup.py bdist_wheel`, `pip install --no-build-isolation` of a setup.py package and code importing wheel
- * need it, and `python -m venv` does not install it. It uses pip's own settings (index, mirror, find-links). When pip
+ * Puts the wheel package into a venv (just made, or kept without the mark of it), as the original handoff did for every
+ * venv (`pip install wheel`): `python setup.py bdist_wheel`, `pip install --no-build-isolation` of a setup.py package
+ * and code importing wheel need it, and `python -m venv` does not install it. It uses pip's own settings (index, mirror, find-links). When pip
  * cannot get it (no index reachable), the install goes on without it, with a warning that says what may fail.
  */
-async function installWheel(plan: VenvPlan, label: string, workspaceDir: string, env: NodeJS.ProcessEnv, reporter: InstallReporter, control: StepControl): Promise<void> {
-  reporter.info(`Installing wheel into ${label} (as the original handoff did into every venv it made)`);
+async function installWheel(plan: VenvPlan, label: string, workspaceDir: string, env: NodeJS.ProcessEnv, reporter: InstallReporter, control: StepControl, why: string): Promise<void> {
+  reporter.info(`Installing wheel into ${label} (${why})`);
   const python = path.join(plan.dir, 'bin', 'python');
   const lines: string[] = [];
   const code = await runInstallStep(`${shellQuote(python)} -m pip install wheel`, workspaceDir, env, (line) => {
     lines.push(line);
     reporter.output(plan.venv, line);
   }, control);
+  plan.wheel = code === 0;
+  plan.wheelFailed = code !== 0;
   if (code === 0) return;
   const said = lines.map((line) => line.trim()).filter((line) => /^ERROR:/.test(line)).pop();
   (reporter.warn ?? reporter.info).call(

@@ -13,6 +13,11 @@ export interface StoredFingerprint {
   command?: string;
   /** Where the venv was made (resolved): a venv holds its path, so moved or copied elsewhere it is not usable. */
   dir?: string;
+  /**
+   * The wheel package was put into the venv (as the original did into every venv). Venvs of a handoff older than that
+   * lack the mark, and get wheel before their commands next run.
+   */
+  wheel?: boolean;
 }
 
 /** The fingerprint of the venv's last completed install, or `{}` when there is none (never completed, or unreadable). */

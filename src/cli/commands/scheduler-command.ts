@@ -7,8 +7,9 @@ import { spawnDetachedHandoff } from '../../process/spawn-detached.js';
 import { LocalScheduler } from '../../schedule/local-scheduler.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { listLocalSchedules } from '../../schedule/schedule-registry.js';
-import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerPaths } from '../../schedule/scheduler-service.js';
+import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerBuildOf, schedulerPaths } from '../../schedule/scheduler-service.js';
 import { LOG_MAX_BYTES, rotateFileIfFull, rotateOpenLogIfFull } from '../../schedule/scheduler-files.js';
+import { BUILD_ID } from '../../version.js';
 import { parseVarTexts } from '../../template/parse-vars.js';
 import type { LockHolder } from '../../workspace/workspace-lock.js';
 import { createConsoleLog } from '../console-log.js';
@@ -191,9 +192,17 @@ export function schedulerStatusCommand(options: GlobalOptions): number {
     }
     return { id: s.id, expression: s.expression, timezone: s.timezone ?? 'UTC', enabled: s.enabled, overlap: s.overlap, next_fire: next ? isoTime(next) : null };
   });
+  const build = holder ? schedulerBuildOf(holder) : undefined;
+  if (holder && BUILD_ID !== undefined && build !== BUILD_ID) {
+    createConsoleLog(options.logLevel).log(
+      'warning',
+      `the scheduler (pid ${holder.pid}) runs ${build === undefined ? 'an older handoff' : `another handoff build (${build})`} than this CLI (build ${BUILD_ID}): ` +
+        'it keeps its code until restarted; restart it with `handoff scheduler stop && handoff scheduler start` (schedules, their state and running jobs are kept)',
+    );
+  }
   printResult(options, {
     home,
-    scheduler: holder ? { running: true, pid: holder.pid, host: holder.host, since: holder.startedAt } : { running: false },
+    scheduler: holder ? { running: true, pid: holder.pid, host: holder.host, since: holder.startedAt, build: build ?? null } : { running: false },
     schedules,
     recent_fires: readFireRecords(home, 10),
   });

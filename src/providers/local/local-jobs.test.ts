@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { killProcessGroup } from '../../process/kill-process-group.js';
 import { readProcessStartTicks } from '../../process/process-identity.js';
 import type { DeployTarget, StoreNames } from '../provider.js';
-import { createLocalRunLifecycle, describeLocalJob, pruneLocalJobs, readLatestScheduledFires, startLocalJob, type LocalJob } from './local-jobs.js';
+import { createLocalRunLifecycle, describeLocalJob, listRunningScheduledJobs, pruneLocalJobs, readLatestScheduledFires, startLocalJob, type LocalJob } from './local-jobs.js';
 
 /** A pid no process has (above the kernel's pid_max). */
 const DEAD_PID = 2 ** 22 + 1;
@@ -133,7 +133,7 @@ describe('the jobs a scheduler reads (startLocalJob, readLatestScheduledFires)',
     const third = startLocalJob(input(root, entryScript));
     groups.push(third.job.pid);
     expect(third.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task'));
-    expect(fs.readdirSync(path.join(root, 'jobs', 'running')).sort()).toEqual([`${second.job.id}.json`, `${third.job.id}.json`].sort());
+    expect(fs.readdirSync(path.join(root, 'jobs', 'running')).filter((n) => n.endsWith('.json')).sort()).toEqual([`${second.job.id}.json`, `${third.job.id}.json`].sort());
   });
 
   it('reads back the last fires of schedules from the jobs started since a time only, leaving older job files unread', () => {
@@ -157,6 +157,38 @@ describe('the jobs a scheduler reads (startLocalJob, readLatestScheduledFires)',
     const id = '20260101T000000.000Z-olde';
     const job: LocalJob = { id, taskKey: 'dev-rg/task', pid: older.pid!, processStart: readProcessStartTicks(older.pid!), trigger: 'cloud', startedAt: '2026-01-01T00:00:00.000Z', workspace: path.join(root, 'workspaces', 'dev-rg', 'task'), logFile: path.join(root, 'jobs', 'logs', `${id}.log`) };
     fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    const started = startLocalJob(input(root, entryScript));
+    groups.push(started.job.pid);
+    expect(started.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task-2'));
+  });
+
+  it('sees a job an older handoff started after the index was made (it writes only its job file), reading its file once', async () => {
+    const { root, entryScript } = home(3);
+    const first = startLocalJob(input(root, entryScript));
+    groups.push(first.job.pid);
+    // An older scheduler, still running across the upgrade, starts a job in the next workspace: no entry in the index.
+    const older = spawn(process.execPath, [entryScript], { detached: true, stdio: 'ignore' });
+    groups.push(older.pid!);
+    const id = `${new Date().toISOString().replace(/[-:]/g, '')}-olde`;
+    const job: LocalJob = { id, taskKey: 'dev-rg/task', pid: older.pid!, processStart: readProcessStartTicks(older.pid!), trigger: 'schedule', startedAt: new Date().toISOString(), workspace: path.join(root, 'workspaces', 'dev-rg', 'task-2'), logFile: path.join(root, 'jobs', 'logs', `${id}.log`), scheduleId: 'dev-rg/task/1' };
+    fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+    const second = startLocalJob(input(root, entryScript));
+    groups.push(second.job.pid);
+    expect(second.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task-3'));
+    expect(listRunningScheduledJobs(root).map((j) => j.id)).toEqual([id]);
+    // Taken into the index: later looks read no job file again.
+    const read = vi.spyOn(fs, 'readFileSync');
+    const third = startLocalJob(input(root, entryScript));
+    groups.push(third.job.pid);
+    expect(third.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task-4'));
+    expect(read.mock.calls.map(([file]) => String(file)).filter((file) => path.dirname(file) === path.join(root, 'jobs'))).toEqual([]);
+  });
+
+  it('passes over a workspace whose lock a live handoff holds, though no job file names it', () => {
+    const { root, entryScript } = home(0);
+    const busy = path.join(root, 'workspaces', 'dev-rg', 'task');
+    fs.mkdirSync(busy, { recursive: true });
+    fs.writeFileSync(path.join(busy, '.handoff.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'run' }));
     const started = startLocalJob(input(root, entryScript));
     groups.push(started.job.pid);
     expect(started.job.workspace).toBe(path.join(root, 'workspaces', 'dev-rg', 'task-2'));

@@ -18,6 +18,7 @@ import { writeFileAtomicSync } from './write-file-atomic.js';
 import { removeFile } from '../../remove-file.js';
 import { isoTime } from '../../iso-time.js';
 import { makeFolders } from '../../make-folders.js';
+import { readLockHolder, workspaceLockFile } from '../../workspace/workspace-lock.js';
 
 /** A run started in the background against the local store, like an ECS task started by RunTask. */
 export interface LocalJob {
@@ -115,7 +116,10 @@ export function isLocalJobRunning(job: LocalJob): boolean {
   return stat.state !== 'Z' && stat.startTicks === job.processStart;
 }
 
-/** Jobs that still run (of one task, or all), from the index of running jobs; entries of ended jobs are removed. */
+/**
+ * Jobs that still run (of one task, or all), from the index of running jobs and the job files it does not hold yet;
+ * entries of ended jobs are removed.
+ */
 export function listRunningLocalJobs(home: string, taskKey?: string): LocalJob[] {
   const dir = runningDir(home);
   let names: string[];
@@ -124,6 +128,7 @@ export function listRunningLocalJobs(home: string, taskKey?: string): LocalJob[]
   } catch {
     names = buildRunningIndex(home);
   }
+  if (fs.existsSync(dir)) names = [...names, ...indexUnindexedJobs(home, names)];
   const running: LocalJob[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     let job: LocalJob;
@@ -152,6 +157,7 @@ export function listRunningLocalJobs(home: string, taskKey?: string): LocalJob[]
  * file, in a folder of its own renamed into place, so no reader ever sees half of it. Returns the names it holds.
  */
 function buildRunningIndex(home: string): string[] {
+  const now = Date.now();
   const running = listLocalJobs(home).filter(isLocalJobRunning);
   const dir = runningDir(home);
   const temp = `${dir}.${process.pid}.tmp`;
@@ -159,12 +165,68 @@ function buildRunningIndex(home: string): string[] {
     fs.rmSync(temp, { recursive: true, force: true });
     makeFolders(temp);
     for (const job of running) fs.writeFileSync(path.join(temp, `${job.id}.json`), JSON.stringify(job, null, 2));
+    // Every job file was just read: the next look for jobs the index misses starts from here.
+    fs.writeFileSync(path.join(temp, SCANNED_FILE), isoTime(now));
     fs.renameSync(temp, dir);
   } catch {
     // Another process made it first (or the home is read-only): this time, the full read is the answer.
     fs.rmSync(temp, { recursive: true, force: true });
   }
   return running.map((job) => `${job.id}.json`);
+}
+
+/** In jobs/running/: the time job files were last looked through for jobs the index misses. */
+const SCANNED_FILE = '.scanned';
+
+/** Job files are looked through from a minute before the last look: a job's id is its start, its file comes just after. */
+const SCAN_OVERLAP_MS = 60_000;
+
+/**
+ * A handoff older than the index (a scheduler still running across an upgrade) writes only jobs/<id>.json: the job
+ * files started since the last look (all of them the first time) that are not in the index are read, and those still
+ * running are added to it. Returns the names added.
+ */
+function indexUnindexedJobs(home: string, indexed: string[]): string[] {
+  const dir = runningDir(home);
+  const scannedFile = path.join(dir, SCANNED_FILE);
+  const now = Date.now();
+  let names: string[];
+  try {
+    names = fs.readdirSync(jobsDir(home)).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  let since = '';
+  try {
+    // Job file names begin with their start time (see listLocalJobs).
+    since = createTimeSortableId(new Date(Date.parse(fs.readFileSync(scannedFile, 'utf8').trim()) - SCAN_OVERLAP_MS)).slice(0, -5);
+  } catch {
+    // never looked (an index made before the look existed), or unreadable: every job file, once
+  }
+  const known = new Set(indexed);
+  const added: string[] = [];
+  for (const name of names.filter((n) => n >= since && !known.has(n))) {
+    let job: LocalJob;
+    try {
+      job = JSON.parse(fs.readFileSync(path.join(jobsDir(home), name), 'utf8')) as LocalJob;
+    } catch {
+      continue;
+    }
+    if (!isLocalJobRunning(job)) continue;
+    try {
+      writeFileAtomicSync(path.join(dir, `${job.id}.json`), JSON.stringify(job, null, 2));
+      added.push(`${job.id}.json`);
+    } catch {
+      // read-only home: it is found again next time (the last look is not moved on either)
+      return added;
+    }
+  }
+  try {
+    writeFileAtomicSync(scannedFile, isoTime(now));
+  } catch {
+    // read-only home, or the index was never made: looked through again next time
+  }
+  return added;
 }
 
 /** Jobs started by schedules that still run, e.g. for a scheduler restarted while they go on. */
@@ -310,8 +372,10 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
   const taskKey = `${input.resourceGroup}/${input.task}`;
   const busy = new Set(listRunningLocalJobs(input.home, taskKey).map((j) => j.workspace));
   const base = path.join(input.home, 'workspaces', input.resourceGroup, input.task);
+  // A workspace whose lock a live handoff holds is in use too (its run would refuse to start there), whoever started it.
+  const inUse = (workspace: string): boolean => busy.has(workspace) || readLockHolder(workspaceLockFile(workspace)) !== undefined;
   let workspace = base;
-  for (let i = 2; busy.has(workspace); i++) workspace = `${base}-${i}`;
+  for (let i = 2; inUse(workspace); i++) workspace = `${base}-${i}`;
   const startedAt = new Date();
   const id = createTimeSortableId(startedAt);
   const logFile = path.join(jobsDir(input.home), 'logs', `${id}.log`);
