@@ -100,6 +100,24 @@ async function inspectLayers(image: string, needles: string[]): Promise<{ paths:
   }
 }
 
+/** A docker-registry on loopback (plain HTTP), answering once this resolves. */
+async function startRegistry(): Promise<{ registry: ChildProcess; port: number }> {
+  const port = await findFreePort();
+  const dir = makeTempDir('handoff-registry-');
+  fs.writeFileSync(
+    path.join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
+  const registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok).catch(() => false);
+    if (up) return { registry, port };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  registry.kill('SIGTERM');
+  throw new Error('docker-registry did not start');
+}
+
 afterAll(async () => {
   if (!hasPodman) return;
   // By id: an image pulled by digest has no tag to name it by.
@@ -228,19 +246,7 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     let port = 0;
 
     beforeAll(async () => {
-      port = await findFreePort();
-      const dir = makeTempDir('handoff-registry-');
-      fs.writeFileSync(
-        path.join(dir, 'config.yml'),
-        `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`,
-      );
-      registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-      for (let i = 0; i < 100; i++) {
-        const up = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok).catch(() => false);
-        if (up) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('docker-registry did not start');
+      ({ registry, port } = await startRegistry());
     });
 
     afterAll(() => {
@@ -264,6 +270,57 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
       const builtId = (await podman(['image', 'inspect', '--format', '{{.Id}}', `${rates}:0.2`])).trim();
       expect(pulledId).toBe(builtId);
     });
+  });
+});
+
+describe.skipIf(!hasPodman)('container push and run use only images built from this project', () => {
+  // Two clients' projects, same image name (the task's): beta builds after acme, so beta's image is the highest tag.
+  const image = `${namespace}/sync`;
+  let registry: ChildProcess | undefined;
+  let port = 0;
+  const dirs: Record<string, string> = {};
+
+  function makeClientProject(client: string): string {
+    const dir = path.join(makeTempDir(`handoff-${client}-`), client);
+    fs.mkdirSync(path.join(dir, 'files'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'files', 'client.txt'), `this is ${client}'s code\n`);
+    fs.writeFileSync(
+      path.join(dir, 'project.yml'),
+      `tasks:\n  - name: show\n    commands:\n      - command: cat files/client.txt\ndeploy:\n  resource_group: ${client}\n  task: sync\n  container_image: ${image}\n  image_domain: 127.0.0.1:${port}\n`,
+    );
+    return dir;
+  }
+
+  beforeAll(async () => {
+    await execFileAsync('bash', [path.join(repoRoot, 'scripts', 'container-base.sh')], { timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+    ({ registry, port } = await startRegistry());
+    for (const client of ['acme', 'beta', 'gamma']) dirs[client] = makeClientProject(client);
+    expectOk(await handoff(['container', 'build', '-p', dirs.acme!]));
+    expectOk(await handoff(['container', 'build', '-p', dirs.beta!]));
+  }, 900_000);
+
+  afterAll(() => {
+    registry?.kill('SIGTERM');
+  });
+
+  it("pushes acme's own highest version, passing over beta's higher one with a warning", async () => {
+    const pushed = await handoff(['container', 'push', '-p', dirs.acme!, '--json']);
+    expectOk(pushed);
+    expect((JSON.parse(pushed.stdout) as { pushed: string }).pushed).toBe(`127.0.0.1:${port}/${image}:0.1`);
+    expect(pushed.stderr).toMatch(new RegExp(`passed over: ${image}:0\\.2 \\(project beta/sync`));
+    const label = (await podman(['image', 'inspect', '--format', '{{index .Config.Labels "io.handoff.project"}}', `${image}:0.1`])).trim();
+    expect(label).toMatch(/^acme\/sync@[0-9a-f]{12}$/);
+  });
+
+  it('refuses push and run (exit 2, nothing pushed or started) for a project none of whose images is here', async () => {
+    for (const command of ['push', 'run']) {
+      const result = await handoff(['container', command, '-p', dirs.gamma!]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`no local image of ${image} was built from this project (gamma/sync`);
+      expect(result.stderr).toContain(`handoff container build -p ${dirs.gamma}`);
+    }
+    const tags = (await (await fetch(`http://127.0.0.1:${port}/v2/${image}/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags).toEqual(['0.1']);
   });
 });
 

@@ -16,6 +16,7 @@ import { parseBuildStep, type EmitContainerEvent } from './container-events.js';
 import { createInstallProjects } from './create-install-projects.js';
 import { generateDockerfile } from './generate-dockerfile.js';
 import { resolveImageName } from './image-name.js';
+import { PROJECT_LABEL, projectLabel } from './image-project.js';
 import { findNextVersion, IMAGE_TAG, isVersionTag } from './image-version.js';
 import { findSecretReferences, splitInstallsBySecrets } from './secret-references.js';
 
@@ -126,7 +127,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const stop = stopOnSignals(options.emit, image);
     try {
       await runCli(cli, {
-        args: ['build', '-t', image, '-f', path.join(context.dir, CONTEXT.dockerfile), ...buildArgs, context.dir],
+        // The project label goes on the command line so that a container.docker_file's image carries it too.
+        args: ['build', '-t', image, '--label', `${PROJECT_LABEL}=${projectLabel(project)}`, '-f', path.join(context.dir, CONTEXT.dockerfile), ...buildArgs, context.dir],
         env,
         what: `build ${image}`,
         fix: 'the build output above says which step failed; fix it (e.g. an install command in project.yml) and build again',

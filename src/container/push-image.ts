@@ -7,14 +7,14 @@ import { loadProject } from '../project/load-project.js';
 import { parseCloudProvider } from '../providers/provider.js';
 import { findProviderEntry } from '../providers/provider-registry.js';
 import { locateDeployErrors } from '../providers/deploy/locate-deploy-error.js';
-import { imageExists, listLocalTags, resolveContainerCli, runCli, type ContainerCli } from './container-cli.js';
+import { imageExists, resolveContainerCli, runCli, type ContainerCli } from './container-cli.js';
 import type { EmitContainerEvent } from './container-events.js';
 import { resolveImageName } from './image-name.js';
-import { findHighestVersion } from './image-version.js';
+import { findProjectVersion } from './image-project.js';
 
 export interface PushImageOptions {
   projectDir: string;
-  /** `-v version=`; else deploy.image_version; else the highest local version. */
+  /** `-v version=`; else deploy.image_version; else the highest local version built from this project. */
   version?: string;
   containerProvider?: string;
   /** `--cloud-provider`, over deploy.cloud_provider: whose registry. */
@@ -58,10 +58,8 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
     await locateDeployErrors(project.file, async () => checkDomain(project));
   }
   const cli = await resolveContainerCli(options.containerProvider, env);
-  const version = options.version ?? project.deploy.image_version ?? findHighestVersion(await listLocalTags(cli, name));
-  if (version === undefined) {
-    throw new UserError(`there is no local image of ${name} to push`, { fix: `build it first: handoff container build -p ${options.projectDir}` });
-  }
+  const version =
+    options.version ?? project.deploy.image_version ?? (await findProjectVersion(cli, name, project, { what: 'push', projectDir: options.projectDir, emit: options.emit }));
   const image = `${name}:${version}`;
   if (!(await imageExists(cli, image))) {
     throw new UserError(`the image ${image} is not on this machine`, { fix: `build it (handoff container build -p ${options.projectDir}) or push a version that exists (-v version=…)` });

@@ -9,17 +9,17 @@ import { parseCloudProvider, type CloudProviderName } from '../providers/provide
 import { findProviderEntry } from '../providers/provider-registry.js';
 import { runProgram, type RunningProgram } from '../process/run-program.js';
 import { DEFAULT_COMMAND } from './context-layout.js';
-import { listLocalTags, resolveContainerCli, type ContainerCli } from './container-cli.js';
+import { resolveContainerCli, type ContainerCli } from './container-cli.js';
 import type { EmitContainerEvent } from './container-events.js';
 import { resolveImageName } from './image-name.js';
-import { findHighestVersion } from './image-version.js';
+import { findProjectVersion } from './image-project.js';
 
 export interface RunImageOptions {
   projectDir: string;
   stage: string;
   /** `-e` pairs: environment variables of the container, as a cloud run's envs. */
   envs: Record<string, string>;
-  /** `-v version=`; else deploy.image_version; else the highest local version. */
+  /** `-v version=`; else deploy.image_version; else the highest local version built from this project. */
   version?: string;
   containerProvider?: string;
   /** `--cloud-provider`, over deploy.cloud_provider. */
@@ -56,10 +56,8 @@ export async function prepareImageRun(options: RunImageOptions): Promise<ImageRu
   const { project } = await loadProject(options.projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
   const name = resolveImageName(project);
   const cli = await resolveContainerCli(options.containerProvider, env);
-  const version = options.version ?? project.deploy.image_version ?? findHighestVersion(await listLocalTags(cli, name));
-  if (version === undefined) {
-    throw new UserError(`there is no local image of ${name} to run`, { fix: `build it first: handoff container build -p ${options.projectDir}` });
-  }
+  const version =
+    options.version ?? project.deploy.image_version ?? (await findProjectVersion(cli, name, project, { what: 'run', projectDir: options.projectDir, emit: options.emit }));
   const image = `${name}:${version}`;
   const provider = options.cloudProvider
     ? parseCloudProvider(options.cloudProvider, '--cloud-provider')

@@ -7,6 +7,7 @@ import type { AwsProvider } from './aws-provider.js';
 import type { DeployEvent as StackDeployEvent } from './deploy/apply-deploy.js';
 import type { DeployRequest as StackDeployRequest, ProjectDeployPlan } from './deploy/deploy-project.js';
 import { createTaskDeletionReport, createTaskStatusReport } from '../deploy/task-report.js';
+import { requireStore } from '../store/require-store.js';
 
 /** The shared plan, holding the stacks' own plan and the request it was made for (apply needs both). */
 interface AwsDeploymentPlan extends DeploymentPlan {
@@ -94,6 +95,8 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
     if (kind === 'resources') result = await stacks.upsertResourcesStack(provider, requireProject(request), action, apply);
     else if (kind === 'task') {
       const onWarning = (message: string): void => request.onEvent({ type: 'notice', level: 'warning', message });
+      // As on Google Cloud and Azure: a task without its bucket could only fail (and its schedules keep firing into it).
+      await requireStore(provider, { before: 'task', ownsBucket: requireProject(request).deploy.bucket === undefined });
       result = await stacks.upsertTaskStack(provider, requireProject(request), action, { ...apply, imageVersion: request.imageVersion, onWarning });
     } else result = await stacks.upsertRoleStack(provider, stacks.createRoleInput(provider, role), action, apply);
     return {

@@ -17,6 +17,7 @@ import { createTagMap, validateUserTags } from './stacks/tags.js';
 import { createS3Api } from './sdk/s3.js';
 import { createSsmApi, type ParameterTier } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
+import { requireStore } from '../store/require-store.js';
 
 /** User metadata that marks an executable file. */
 const MODE_METADATA = 'handoff-mode';
@@ -186,6 +187,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
       pollMs: pollMs ?? 2000,
       ...(deploy ? { deploy } : {}),
       store: () => provider,
+      checkStore: () => requireStore(provider, { before: 'run', ...(deploy ? { ownsBucket: deploy.bucket === undefined } : {}) }),
     }),
     objects: {
       // S3 keeps no file modes: an executable file carries `x-amz-meta-handoff-mode: 755` (CopyObject keeps it).

@@ -27,6 +27,8 @@ export interface AwsRunLifecycleInput {
   deploy?: Partial<Deploy>;
   /** The store a user's stop is recorded in (the provider's objects). */
   store: () => StopRecordStore;
+  /** Refuses a run the store cannot feed (no bucket, no project.yml): require-store.ts. */
+  checkStore: () => Promise<void>;
 }
 
 /** How long the run waits for its own task's id from the ECS task metadata endpoint. */
@@ -130,6 +132,8 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       const stage = readContainersStage(definition.containers);
       const owner = readOwner(definition.tags, stage) ?? (stage !== undefined ? { resourceGroup: names.resourceGroup, task: names.task, stage } : undefined);
       assertOwner(`the task definition ${names.taskDefinitionFamily}`, createOwner(names, 'task'), owner);
+      // The container fetches the project from the store first: without it, the job could only fail in Fargate.
+      await input.checkStore();
       const network = await resolveNetwork();
       const task = await api.runTask({
         cluster: names.cluster,

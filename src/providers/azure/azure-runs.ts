@@ -9,6 +9,7 @@ import type { AzureProvider } from './azure-provider.js';
 import { describeExecution, type ExecutionSource, type SystemLogEvent } from './describe-execution.js';
 import { mergeRunEnv } from './resources/task-job.js';
 import type { ContainerAppsExecution, Job } from './sdk/container-apps.js';
+import { requireStore } from '../store/require-store.js';
 
 /** Executions `cloud job status` lists; Azure keeps each job's last 100, older runs are in the store's run records. */
 const MAX_JOBS = 20;
@@ -140,6 +141,8 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       // Stage prod + resource group dev-etl names the job of stage dev + etl: it is not this project's to start.
       const conflict = findOwnershipConflict(`Container Apps job ${names.job}`, { resourceGroup: names.resourceGroup, task: names.task, stage: names.stage }, readOwner(job.tags, readJobStage(job)));
       if (conflict) throw conflict;
+      // The container fetches the project from the store first: without it, the job could only fail.
+      await requireStore(getProvider(), { before: 'run' });
       // The start request's template replaces the job's for this execution: the same container with the run's envs added.
       const execution = await apps.start(names.job, { containers: [{ ...container, env: mergeRunEnv(container.env ?? [], environment) }] });
       return { id: execution, status: 'pending', trigger: 'cloud', details: { container_apps_job: names.job, azure_resource_group: names.azureResourceGroup } };

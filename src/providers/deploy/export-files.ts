@@ -1,5 +1,5 @@
 // Writes a `cloud export` into its folder, for every cloud: only over files handoff wrote there itself, never a file of the user's (README.md, main.tf …).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
@@ -27,6 +27,10 @@ function isInside(dir: string, file: string): boolean {
 
 /** Refuses (exit 2, before anything is written) when any of `files` exists in `dir` and handoff did not write it. */
 export function assertExportTargetsFree(dir: string, files: readonly string[]): void {
+  // The folder is made with mkdir, which fails with a bare EEXIST on a file: said as the bad -o it is.
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new UserError(`-o ${dir} is a file, not a folder; nothing was written`, { fix: 'give -o a folder (made when missing), e.g. -o infra/handoff' });
+  }
   const ours = readExportedFiles(dir, files);
   const theirs = files.filter((f) => !ours.has(f) && existsSync(path.join(dir, f)));
   if (theirs.length === 0) return;
@@ -44,7 +48,13 @@ export async function writeExportFiles(dir: string, files: readonly (readonly [s
   const written = files.map(([file]) => file);
   assertExportTargetsFree(dir, written);
   const previous = readExportedFiles(dir, written);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    // A file on the way (ENOTDIR), or a place this user may not write: bad input, not a bug.
+    if (!['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '')) throw error;
+    throw new UserError(`cannot make the folder ${dir} for -o (${error.code}: ${error.code === 'ENOTDIR' ? 'a part of the path is a file' : 'not allowed here'}); nothing was written`, {
+      fix: 'give -o a folder under no file, in a place you may write (e.g. -o infra/handoff)',
+    });
+  });
   for (const [file, text] of files) {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), text);

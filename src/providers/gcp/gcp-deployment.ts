@@ -19,6 +19,7 @@ import { MONITORING_LABEL } from './resources/monitoring.js';
 import { createScheduleSpec } from './resources/scheduler-job.js';
 import { describeScheduleDeletion, findStraySchedules } from './gcp-schedules.js';
 import { describeExecution } from './describe-execution.js';
+import { requireStore } from '../store/require-store.js';
 
 interface GcpDeploymentPlan extends ResourceDeploymentPlan {
   readonly request: DeployRequest;
@@ -58,11 +59,7 @@ async function listTasksSharingAccount(p: GcpProvider): Promise<string[]> {
  */
 async function requireTaskPrerequisites(p: GcpProvider): Promise<void> {
   const { names } = p;
-  if (!(await p.apis.storage.readBucket(names.bucket))) {
-    throw new UserError(`the bucket gs://${names.bucket} does not exist yet, and the task's identity is granted access to it; nothing was created`, {
-      fix: names.ownsBucket ? 'run `handoff cloud bucket create` first (or `handoff cloud deploy`, which makes everything in order)' : 'create the bucket named by deploy.bucket, or correct deploy.bucket',
-    });
-  }
+  await requireStore(p, { before: 'task', ownsBucket: names.ownsBucket });
   if (!(await (await p.apis.serviceAccounts()).get(names.schedulerServiceAccount))) {
     throw new UserError(`the resource group's scheduler identity ${names.schedulerServiceAccount} does not exist yet, and it is granted to start the task's job; nothing was created`, {
       fix: 'run `handoff cloud resources create` first (or `handoff cloud deploy`, which makes everything in order)',

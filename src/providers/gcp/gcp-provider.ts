@@ -20,6 +20,7 @@ import { openGcpAuth, resolveGcpClientConfig, type GcpClientConfig } from './sdk
 import type { ServiceAccountsApi } from './sdk/iam-service-accounts.js';
 import type { SecretManagerApi } from './sdk/secret-manager.js';
 import { createStorageApi, type StorageApi } from './sdk/storage.js';
+import { requireStore } from '../store/require-store.js';
 
 /** User metadata that marks an executable file (the same key as on S3). */
 const MODE_METADATA = 'handoff-mode';
@@ -234,7 +235,14 @@ export async function createGcpProvider(target: DeployTarget, options: ProviderO
     }),
     bucket,
     schedules: createGcpScheduleLifecycle({ names, deploy, openScheduler: apis.scheduler, openRun: apis.cloudRun, checkOwner: () => checkOwnership(provider) }),
-    runs: createGcpRunLifecycle({ names, openRun: apis.cloudRun, openLogging: apis.logging, pollMs, store: () => provider }),
+    runs: createGcpRunLifecycle({
+      names,
+      openRun: apis.cloudRun,
+      openLogging: apis.logging,
+      pollMs,
+      store: () => provider,
+      checkStore: () => requireStore(provider, { before: 'run', ownsBucket: names.ownsBucket }),
+    }),
     deployment: createGcpDeployment(() => provider),
     close,
   };

@@ -22,6 +22,8 @@ export interface GcpRunLifecycleInput {
   pollMs: number;
   /** The store a user's stop is recorded in (the provider's objects). */
   store: () => StopRecordStore;
+  /** Refuses a run the store cannot feed (no bucket, no project.yml): require-store.ts. */
+  checkStore: () => Promise<void>;
 }
 
 /** A text a line must contain, as a Logging query string (quotes and backslashes escaped). */
@@ -79,6 +81,8 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
       // Stage prod + resource group dev-etl (or `Etl` for `etl`) names another project's job: not this project's to start.
       const conflict = findJobConflict(names, job);
       if (conflict) throw conflict;
+      // The container fetches the project from the store first: without it, the job could only fail.
+      await input.checkStore();
       const execution = await api.runJob(names.job, names.containerName, environment);
       const started = describeExecution(execution, [], names.schedulerServiceAccount);
       started.details = { cloud_run_job: names.jobId, region: names.region };

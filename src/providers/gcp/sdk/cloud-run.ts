@@ -95,7 +95,8 @@ export function createCloudRunApi(config: GcpClientConfig, auth: GoogleAuth): Cl
       callGcp(`list the Cloud Run locations of project ${project}`, async () => {
         // google.cloud.location.Locations, which Cloud Run serves as GET /v1/projects/<project>/locations.
         const found: string[] = [];
-        for await (const location of jobs.listLocationsAsync({ name: `projects/${project}` })) if (location.name) found.push(location.name);
+        // The iterator fetches page after page itself; without autoPaginate: false, gax warns on stderr that it ignores it.
+        for await (const location of jobs.listLocationsAsync({ name: `projects/${project}` }, { autoPaginate: false })) if (location.name) found.push(location.name);
         return found;
       }),
     listExecutions: (job, limit) =>
