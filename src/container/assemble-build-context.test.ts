@@ -211,4 +211,41 @@ describe('assembleBuildContext', () => {
     expect(() => attempt()).toThrow(expect.objectContaining({ fix: 'run `npm run build` in the handoff folder first' }));
     expect(fs.readdirSync(parentDir)).toEqual([]);
   });
+  it('refuses a secrets file of a folder the build was not told about, wherever it is, and copies it when that folder is given', () => {
+    const projectDir = tempDir();
+    write(projectDir, {
+      'project.yml': '',
+      'secrets/dev_secrets.yml': '- key: DB_PASSWORD\n  value: SDIR-SECRET-77aa\n',
+      'files/conf/prod-secrets.yaml': '- key: A\n  file: a.json\n',
+      'files/not-secret/k8s-secrets.yml': 'kind: Secret\nmetadata: {name: x}\n',
+      'files/template_secrets.yml': '- key: {{ broken\n',
+    });
+    const parentDir = tempDir();
+    const attempt = (excludeDirs: string[] = []): BuildContext => {
+      const { project } = parseProject('tasks: []\n', path.join(projectDir, 'project.yml'), projectDir);
+      const context = assembleBuildContext({ project, handoffRoot: fakeHandoff(), dockerfile: '', installProjects: [], excludeDirs, parentDir });
+      contexts.push(context);
+      return context;
+    };
+    let error: UserError | undefined;
+    try {
+      attempt();
+    } catch (e) {
+      error = e as UserError;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect(error!.exitCode).toBe(2);
+    // Each file named like a secrets file holding key: entries, or that YAML cannot read; a manifest is no secrets list.
+    expect(error!.message).toBe('files/conf/prod-secrets.yaml, files/template_secrets.yml, secrets/dev_secrets.yml look like a handoff secrets file (a list of key: entries), which would be copied into the image');
+    expect(error!.fix).toContain(`-v secrets_dir=${path.relative(process.cwd(), path.join(projectDir, 'secrets'))}`);
+    expect(error!.message + error!.fix).not.toContain('SDIR-SECRET');
+    // Nothing of the project is left behind in the temporary folder.
+    expect(fs.readdirSync(parentDir)).toEqual([]);
+
+    fs.rmSync(path.join(projectDir, 'files', 'conf'), { recursive: true });
+    fs.rmSync(path.join(projectDir, 'files', 'template_secrets.yml'));
+    const context = attempt([path.join(projectDir, 'secrets')]);
+    expect(listFiles(context.dir).filter((f) => f.includes('secrets'))).toEqual(['project-files/not-secret/k8s-secrets.yml']);
+    expect(context.excluded).toContainEqual({ path: 'secrets', reason: 'workspace or secrets folder named on the command line' });
+  });
 });
