@@ -154,9 +154,11 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     expect(config.Cmd).toEqual(['run', '-p', '/project', '-w', '/workspace', '-a']);
   });
 
-  it('tags the next version on a rebuild, reusing every install layer when only a task changed', async () => {
+  it('tags the next version on a rebuild, reusing every install layer when only a task or a file no install names changed', async () => {
     const file = path.join(ratesDir, 'project.yml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('description: rates to artifacts', 'description: exchange rates to artifacts'));
+    // The installs name files/tap_rates and files/target_csv only: the rest of files/ comes after their layers.
+    fs.writeFileSync(path.join(ratesDir, 'files', 'query.sql'), 'select 2 -- v2\n');
     const again = await handoff(['container', 'build', '-p', ratesDir]);
     expectOk(again);
     expect(parse(again.stdout)).toMatchObject({ image: `${rates}:0.2` });

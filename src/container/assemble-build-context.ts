@@ -19,6 +19,11 @@ export interface BuildContextInput {
   excludeDirs?: string[];
   /** Files or folders never copied, each with why: a secret's `file:` that lies outside the secrets folder. */
   excludePaths?: { path: string; reason: string }[];
+  /**
+   * Paths under files/ (relative to it, '' for all) moved from project-files/ to install-files/, for the generated
+   * Dockerfile to copy before the installs; undefined keeps all of files/ in project-files/ (a custom Dockerfile).
+   */
+  installFiles?: string[];
   /** Where the context folder is made; the system's temporary folder by default. */
   parentDir?: string;
 }
@@ -85,6 +90,8 @@ export function assembleBuildContext(input: BuildContextInput): BuildContext {
         copyTree(path.join(projectDir, name), path.join(projectCopy, name), name, filter, false);
       }
     }
+
+    if (input.installFiles !== undefined) moveInstallFiles(filesCopy, path.join(dir, CONTEXT.installFiles), input.installFiles);
 
     const filesDir = input.project.container.files_dir;
     if (filesDir !== undefined) copyFilesDir(projectDir, filesDir, dir, excludedPaths, excluded, filter.secretsFiles);
@@ -215,6 +222,56 @@ function findExcludedAncestor(real: string, root: string, excludedPaths: Map<str
     current = path.dirname(current);
   }
   return undefined;
+}
+
+/**
+ * Moves what the installs read out of the copy of files/ into its own folder. A named file brings its folder along
+ * (a script or requirements file usually reads its neighbours); a named path that does not exist moves nothing.
+ */
+function moveInstallFiles(filesCopy: string, installCopy: string, named: string[]): void {
+  fs.mkdirSync(installCopy);
+  const rels = new Set<string>();
+  for (const rel of named) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(path.join(filesCopy, rel));
+    } catch {
+      continue;
+    }
+    const folder = stat.isDirectory() ? rel : path.dirname(rel);
+    rels.add(folder === '.' ? '' : folder);
+  }
+  // A path inside another one moves with it.
+  const sorted = [...rels].sort();
+  const tops = sorted.filter((rel) => !sorted.some((other) => other !== rel && (other === '' || rel.startsWith(`${other}/`))));
+  // Folders are read-only here when they are in the project (copied with their modes): writable while moving.
+  const move = (from: string, to: string): void => withWritable([path.dirname(from), path.dirname(to)], () => fs.renameSync(from, to));
+  for (const rel of tops) {
+    if (rel === '') {
+      for (const name of fs.readdirSync(filesCopy)) move(path.join(filesCopy, name), path.join(installCopy, name));
+      continue;
+    }
+    // Its parent folders, with the modes they have in files/.
+    const parts = rel.split('/');
+    for (let n = 1; n < parts.length; n++) {
+      const parent = parts.slice(0, n).join('/');
+      if (fs.existsSync(path.join(installCopy, parent))) continue;
+      withWritable([path.dirname(path.join(installCopy, parent))], () => fs.mkdirSync(path.join(installCopy, parent)));
+      fs.chmodSync(path.join(installCopy, parent), fs.statSync(path.join(filesCopy, parent)).mode & 0o7777);
+    }
+    move(path.join(filesCopy, rel), path.join(installCopy, rel));
+  }
+}
+
+/** Runs `fn` with the folders writable by their owner, then gives them back their modes. */
+function withWritable(dirs: string[], fn: () => void): void {
+  const modes = dirs.map((d) => fs.statSync(d).mode & 0o7777);
+  dirs.forEach((d, n) => fs.chmodSync(d, modes[n]! | 0o700));
+  try {
+    fn();
+  } finally {
+    dirs.forEach((d, n) => fs.chmodSync(d, modes[n]!));
+  }
 }
 
 /** Names a handoff secrets file may have, wherever `-v secrets_dir` points: `dev_secrets.yml`, `secrets.yml`, … */

@@ -13,8 +13,8 @@ export interface DockerfileOptions {
 const INSTALL_RUN = `handoff workspace install -p ${IMAGE.projectDir} -w ${IMAGE.workspaceDir}`;
 
 /**
- * Layers, cheapest to change last: the runtime check, handoff, the project's files/, one layer per install (each keyed
- * by the installs up to it), then the rest of the project. No secret is ever an input: the build context has no
+ * Layers, cheapest to change last: the runtime check, handoff, the parts of files/ the installs name, one layer per
+ * install (each keyed by the installs up to it), then the rest of files/ and of the project. No secret is ever an input: the build context has no
  * .secrets/, and install commands are rendered inside the build, where no secret exists.
  */
 export function generateDockerfile(project: Project, options: DockerfileOptions): string {
@@ -40,8 +40,9 @@ export function generateDockerfile(project: Project, options: DockerfileOptions)
 
   if (project.installs.length > 0) {
     lines.push(
-      '# The project\'s files/, which install commands may use (e.g. pip install ./files/my_tap).',
-      `COPY ${CONTEXT.projectFiles}/ ${IMAGE.projectDir}/files/`,
+      '# What install commands (and the vars and envs they get) name under files/, e.g. pip install ./files/my_tap; the',
+      '# rest of files/ comes after the installs, so editing it reinstalls nothing.',
+      `COPY ${CONTEXT.installFiles}/ ${IMAGE.projectDir}/files/`,
       '# One layer per installs[] entry: its project.yml holds the installs up to it, so a changed entry rebuilds only',
       '# itself and the ones after it, and a changed task rebuilds none.',
     );
@@ -53,10 +54,11 @@ export function generateDockerfile(project: Project, options: DockerfileOptions)
         `RUN ${install.python ? `${checkInterpreter(install.python, index)} && ` : ''}${INSTALL_RUN}`,
       );
     });
-    lines.push('');
+    lines.push('', '# The rest of the project\'s files/.');
   } else {
-    lines.push('# The project\'s files/.', `COPY ${CONTEXT.projectFiles}/ ${IMAGE.projectDir}/files/`);
+    lines.push('# The project\'s files/.');
   }
+  lines.push(`COPY ${CONTEXT.projectFiles}/ ${IMAGE.projectDir}/files/`);
 
   lines.push(
     '# The project itself; its .secrets/ is never in the build context.',

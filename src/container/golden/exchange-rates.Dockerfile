@@ -15,8 +15,9 @@ RUN if ! command -v tini >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/de
 COPY handoff/ /opt/handoff/
 RUN ln -sf /opt/handoff/bin/handoff.js /usr/local/bin/handoff && handoff --version
 
-# The project's files/, which install commands may use (e.g. pip install ./files/my_tap).
-COPY project-files/ /project/files/
+# What install commands (and the vars and envs they get) name under files/, e.g. pip install ./files/my_tap; the
+# rest of files/ comes after the installs, so editing it reinstalls nothing.
+COPY install-files/ /project/files/
 # One layer per installs[] entry: its project.yml holds the installs up to it, so a changed entry rebuilds only
 # itself and the ones after it, and a changed task rebuilds none.
 # venv tap: pip install --no-index --no-build-isolation ./files/tap_rates
@@ -26,6 +27,8 @@ RUN handoff workspace install -p /project -w /workspace
 COPY installs/2/project.yml /project/project.yml
 RUN handoff workspace install -p /project -w /workspace
 
+# The rest of the project's files/.
+COPY project-files/ /project/files/
 # The project itself; its .secrets/ is never in the build context.
 COPY project/ /project/
 WORKDIR /workspace
