@@ -146,6 +146,10 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     const rows = out.trim().split(/\r?\n/);
     expect(rows[0]).toBe('date,base,USD,EUR,GBP,JPY');
     expect(rows.length).toBeGreaterThan(10);
+    // As a cloud may run it, as a user other than root: the workspace is writable and the image's venvs are used.
+    const asUser = await podman(['run', '--rm', '--user', '1000:1000', '--entrypoint', 'sh', `${rates}:0.1`, '-c', 'handoff run local -p /project -w /workspace 2>&1 && head -1 /workspace/artifacts/exchange_rate.csv']);
+    expect(asUser).toContain('date,base,USD,EUR,GBP,JPY');
+    expect(asUser).not.toMatch(/Creating venv|Successfully installed/);
     // tini is PID 1 (signals reach handoff, orphans are reaped), handoff the default command.
     const pid1 = await podman(['run', '--rm', `${rates}:0.1`, '--version']);
     expect(pid1.trim()).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version);

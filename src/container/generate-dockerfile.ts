@@ -9,6 +9,9 @@ export interface DockerfileOptions {
   handoffVersion: string;
 }
 
+/** What `workspace install` leaves in the workspace besides the venvs; root's, so a run as another user could not write them. */
+const WORKSPACE_LEFTOVERS = ['files', 'artifacts', 'runs', '.handoff.lock'];
+
 /** `workspace install` as each install layer runs it; the same text in every step so only the step's project.yml varies. */
 const INSTALL_RUN = `handoff workspace install -p ${IMAGE.projectDir} -w ${IMAGE.workspaceDir}`;
 
@@ -64,6 +67,10 @@ export function generateDockerfile(project: Project, options: DockerfileOptions)
     '# The project itself; its .secrets/ is never in the build context.',
     `COPY ${CONTEXT.project}/ ${IMAGE.projectDir}/`,
     `WORKDIR ${IMAGE.workspaceDir}`,
+    '# Clouds may run the image as a user other than root (ECS user, runAsNonRoot, OpenShift\'s random UIDs): the',
+    '# workspace folder is writable by any user, without the folders the installs left (a run makes its own), and the',
+    '# venvs stay root\'s, read and used as they are. Only the folder itself changes, so no layer is copied again.',
+    `RUN chmod 0777 ${IMAGE.workspaceDir} && rm -rf ${WORKSPACE_LEFTOVERS.map((n) => `${IMAGE.workspaceDir}/${n}`).join(' ')}`,
     `LABEL org.opencontainers.image.title=${JSON.stringify(options.imageName)} org.opencontainers.image.version=${JSON.stringify(options.imageVersion)} io.handoff.version=${JSON.stringify(options.handoffVersion)}`,
     '# tini is PID 1: it passes signals on to handoff and reaps orphaned processes. The default command runs the',
     '# project from its store as the cloud does: the stage from $HO_STAGE, variables from $__VARS (evaluated at run',
