@@ -36,9 +36,9 @@ function openToAll(root: string): void {
   execFileSync('chmod', ['-R', 'a+rX', root]);
 }
 
-function dryRunBuild(root: string, handoff: string, projectDir: string): { code: number | null; stdout: string; stderr: string } {
+function dryRunBuild(root: string, handoff: string, projectDir: string, extra: string[] = []): { code: number | null; stdout: string; stderr: string } {
   const env = ['PATH=' + path.join(root, 'bin'), 'HOME=' + path.join(root, 'tmp'), 'TMPDIR=' + path.join(root, 'tmp'), 'HANDOFF_HOME=' + path.join(root, 'tmp', 'home')];
-  const command = ['env', '-i', ...env, 'node', path.join(handoff, 'bin', 'handoff.js'), 'container', 'build', '-p', projectDir, '--dry-run', '--json'];
+  const command = ['env', '-i', ...env, 'node', path.join(handoff, 'bin', 'handoff.js'), 'container', 'build', '-p', projectDir, '--dry-run', '--json', ...extra];
   const result = hasRunuser ? spawnSync('runuser', ['-u', 'nobody', '--', ...command], { encoding: 'utf8' }) : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -98,6 +98,24 @@ describe.skipIf(isRoot && !hasRunuser)('container build --dry-run and secrets', 
     expect(excluded.find((e) => e.path === 'files/sa-link.json')?.reason).toMatch(/symbolic link into an excluded folder \(a secret's file/);
     expect(excluded.map((e) => e.path)).not.toContain('creds/readme.txt');
     expect(result.stderr).toContain(`Left out of the image: creds/sa.json (a secret's file, named in .secrets/dev_secrets.yml)`);
+  });
+
+  it('refuses a secrets folder given to runs only (-v secrets_dir), naming the file and the option, and leaves it out with it', () => {
+    const { root, handoff } = sharedRoot();
+    const projectDir = path.join(root, 'project');
+    fs.mkdirSync(path.join(projectDir, 'secrets'), { recursive: true });
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), 'envs:\n  - key: DB_PASSWORD\ntasks:\n  - name: t\n    commands:\n      - command: "true"\n');
+    fs.writeFileSync(path.join(projectDir, 'secrets', 'dev_secrets.yml'), '- key: DB_PASSWORD\n  value: SDIR-SECRET-77aa\n');
+    openToAll(root);
+    const refused = dryRunBuild(root, handoff, projectDir);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('secrets/dev_secrets.yml looks like a handoff secrets file (a list of key: entries), which would be copied into the image');
+    expect(refused.stderr).toContain('-v secrets_dir=');
+    expect(refused.stdout + refused.stderr).not.toContain('SDIR-SECRET-77aa');
+    expect(fs.readdirSync(path.join(root, 'tmp')).filter((n) => n.startsWith('handoff-build-'))).toEqual([]);
+    const built = dryRunBuild(root, handoff, projectDir, ['-v', `secrets_dir=${path.join(projectDir, 'secrets')}`]);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toContain('Left out of the image: secrets (workspace or secrets folder named on the command line)');
   });
 
   it('warns about an install that uses a secret before building, and leaves it (with its venv) to the container start', () => {

@@ -164,6 +164,10 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     const rows = out.trim().split(/\r?\n/);
     expect(rows[0]).toBe('date,base,USD,EUR,GBP,JPY');
     expect(rows.length).toBeGreaterThan(10);
+    // As a cloud may run it, as a user other than root: the workspace is writable and the image's venvs are used.
+    const asUser = await podman(['run', '--rm', '--user', '1000:1000', '--entrypoint', 'sh', `${rates}:0.1`, '-c', 'handoff run local -p /project -w /workspace 2>&1 && head -1 /workspace/artifacts/exchange_rate.csv']);
+    expect(asUser).toContain('date,base,USD,EUR,GBP,JPY');
+    expect(asUser).not.toMatch(/Creating venv|Successfully installed/);
     // tini is PID 1 (signals reach handoff, orphans are reaped), handoff the default command.
     const pid1 = await podman(['run', '--rm', `${rates}:0.1`, '--version']);
     expect(pid1.trim()).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version);
@@ -172,9 +176,11 @@ describe.skipIf(!hasPodman)('container build, run and push with podman', () => {
     expect(config.Cmd).toEqual(['run', '-p', '/project', '-w', '/workspace', '-a']);
   });
 
-  it('tags the next version on a rebuild, reusing every install layer when only a task changed', async () => {
+  it('tags the next version on a rebuild, reusing every install layer when only a task or a file no install names changed', async () => {
     const file = path.join(ratesDir, 'project.yml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('description: rates to artifacts', 'description: exchange rates to artifacts'));
+    // The installs name files/tap_rates and files/target_csv only: the rest of files/ comes after their layers.
+    fs.writeFileSync(path.join(ratesDir, 'files', 'query.sql'), 'select 2 -- v2\n');
     const again = await handoff(['container', 'build', '-p', ratesDir]);
     expectOk(again);
     expect(parse(again.stdout)).toMatchObject({ image: `${rates}:0.2` });

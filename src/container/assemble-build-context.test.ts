@@ -55,10 +55,11 @@ function assemble(projectDir: string, yml: string, extra: { excludeDirs?: string
   return context;
 }
 
-/** The image's /project as the generated Dockerfile lays it out: project/, then project-files/ as files/. */
+/** The image's /project as the generated Dockerfile lays it out: install-files/ and project-files/ as files/, then project/. */
 function layOutImage(context: BuildContext): string {
   const image = path.join(tempDir(), 'project');
   fs.cpSync(path.join(context.dir, 'project'), image, { recursive: true, verbatimSymlinks: true });
+  if (fs.existsSync(path.join(context.dir, 'install-files'))) fs.cpSync(path.join(context.dir, 'install-files'), path.join(image, 'files'), { recursive: true, verbatimSymlinks: true });
   fs.cpSync(path.join(context.dir, 'project-files'), path.join(image, 'files'), { recursive: true, verbatimSymlinks: true });
   return image;
 }
@@ -210,5 +211,79 @@ describe('assembleBuildContext', () => {
     expect(attempt).toThrow(/bundle is missing/);
     expect(() => attempt()).toThrow(expect.objectContaining({ fix: 'run `npm run build` in the handoff folder first' }));
     expect(fs.readdirSync(parentDir)).toEqual([]);
+  });
+  it('refuses a secrets file of a folder the build was not told about, wherever it is, and copies it when that folder is given', () => {
+    const projectDir = tempDir();
+    write(projectDir, {
+      'project.yml': '',
+      'secrets/dev_secrets.yml': '- key: DB_PASSWORD\n  value: SDIR-SECRET-77aa\n',
+      'files/conf/prod-secrets.yaml': '- key: A\n  file: a.json\n',
+      'files/not-secret/k8s-secrets.yml': 'kind: Secret\nmetadata: {name: x}\n',
+      'files/template_secrets.yml': '- key: {{ broken\n',
+    });
+    const parentDir = tempDir();
+    const attempt = (excludeDirs: string[] = []): BuildContext => {
+      const { project } = parseProject('tasks: []\n', path.join(projectDir, 'project.yml'), projectDir);
+      const context = assembleBuildContext({ project, handoffRoot: fakeHandoff(), dockerfile: '', installProjects: [], excludeDirs, parentDir });
+      contexts.push(context);
+      return context;
+    };
+    let error: UserError | undefined;
+    try {
+      attempt();
+    } catch (e) {
+      error = e as UserError;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect(error!.exitCode).toBe(2);
+    // Each file named like a secrets file holding key: entries, or that YAML cannot read; a manifest is no secrets list.
+    expect(error!.message).toBe('files/conf/prod-secrets.yaml, files/template_secrets.yml, secrets/dev_secrets.yml look like a handoff secrets file (a list of key: entries), which would be copied into the image');
+    expect(error!.fix).toContain(`-v secrets_dir=${path.relative(process.cwd(), path.join(projectDir, 'secrets'))}`);
+    expect(error!.message + error!.fix).not.toContain('SDIR-SECRET');
+    // Nothing of the project is left behind in the temporary folder.
+    expect(fs.readdirSync(parentDir)).toEqual([]);
+
+    fs.rmSync(path.join(projectDir, 'files', 'conf'), { recursive: true });
+    fs.rmSync(path.join(projectDir, 'files', 'template_secrets.yml'));
+    const context = attempt([path.join(projectDir, 'secrets')]);
+    expect(listFiles(context.dir).filter((f) => f.includes('secrets'))).toEqual(['project-files/not-secret/k8s-secrets.yml']);
+    expect(context.excluded).toContainEqual({ path: 'secrets', reason: 'workspace or secrets folder named on the command line' });
+  });
+  it('puts what the installs name under files/ in install-files/ (a named file with its folder), the rest in project-files/', () => {
+    const projectDir = tempDir();
+    const files = {
+      'files/wheels/a.whl': 'A',
+      'files/pkgs/mytarget/setup.py': 'S',
+      'files/pkgs/mytarget/m.py': 'M',
+      'files/pkgs/other/x.py': 'X',
+      'files/tools/install.sh': 'I',
+      'files/tools/requirements.txt': 'R',
+      'files/query.sql': 'select 1',
+    };
+    write(projectDir, { 'project.yml': '', ...files });
+    fs.chmodSync(path.join(projectDir, 'files', 'pkgs'), 0o750);
+    const { project } = parseProject('tasks: []\n', path.join(projectDir, 'project.yml'), projectDir);
+    const context = assembleBuildContext({
+      project,
+      handoffRoot: fakeHandoff(),
+      dockerfile: '',
+      installProjects: [],
+      installFiles: ['wheels', 'pkgs/mytarget', 'pkgs/mytarget/setup.py', 'tools/install.sh', 'missing'],
+    });
+    contexts.push(context);
+    expect(listFiles(path.join(context.dir, 'install-files'))).toEqual(['pkgs/mytarget/m.py', 'pkgs/mytarget/setup.py', 'tools/install.sh', 'tools/requirements.txt', 'wheels/a.whl']);
+    expect(listFiles(path.join(context.dir, 'project-files'))).toEqual(['pkgs/other/x.py', 'query.sql']);
+    expect(fs.statSync(path.join(context.dir, 'install-files', 'pkgs')).mode & 0o777).toBe(0o750);
+    // Both copied to /project/files make files/ whole again.
+    const image = layOutImage(context);
+    expect(listFiles(path.join(image, 'files'))).toEqual(Object.keys(files).map((f) => f.slice('files/'.length)).sort());
+    // '' is all of files/; without installFiles (a custom Dockerfile) files/ stays whole in project-files/.
+    const all = assembleBuildContext({ project, handoffRoot: fakeHandoff(), dockerfile: '', installProjects: [], installFiles: [''] });
+    contexts.push(all);
+    expect(listFiles(path.join(all.dir, 'project-files'))).toEqual([]);
+    expect(listFiles(path.join(all.dir, 'install-files'))).toHaveLength(7);
+    const custom = assemble(projectDir, 'tasks: []\n');
+    expect(fs.existsSync(path.join(custom.dir, 'install-files'))).toBe(false);
+    expect(listFiles(path.join(custom.dir, 'project-files'))).toHaveLength(7);
   });
 });

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Project } from '../project/types.js';
 import { CONTEXT, RESERVED_CONTEXT_NAMES, installProjectPath } from './context-layout.js';
@@ -18,6 +19,11 @@ export interface BuildContextInput {
   excludeDirs?: string[];
   /** Files or folders never copied, each with why: a secret's `file:` that lies outside the secrets folder. */
   excludePaths?: { path: string; reason: string }[];
+  /**
+   * Paths under files/ (relative to it, '' for all) moved from project-files/ to install-files/, for the generated
+   * Dockerfile to copy before the installs; undefined keeps all of files/ in project-files/ (a custom Dockerfile).
+   */
+  installFiles?: string[];
   /** Where the context folder is made; the system's temporary folder by default. */
   parentDir?: string;
 }
@@ -72,6 +78,7 @@ export function assembleBuildContext(input: BuildContextInput): BuildContext {
       root: projectDir,
       excludedPaths,
       excluded,
+      secretsFiles: [],
       // Where a copy and a real path of the project are in the image, relative to /project (see rewriteLink).
       placeOfCopy: (target) => (isInside(target, filesCopy) ? path.join('files', path.relative(filesCopy, target)) : path.relative(projectCopy, target)),
       placeOfReal: (real) => (filesReal !== undefined && isInside(real, filesReal) ? path.join('files', path.relative(filesReal, real)) : path.relative(projectDir, real)),
@@ -84,8 +91,11 @@ export function assembleBuildContext(input: BuildContextInput): BuildContext {
       }
     }
 
+    if (input.installFiles !== undefined) moveInstallFiles(filesCopy, path.join(dir, CONTEXT.installFiles), input.installFiles);
+
     const filesDir = input.project.container.files_dir;
-    if (filesDir !== undefined) copyFilesDir(projectDir, filesDir, dir, excludedPaths, excluded);
+    if (filesDir !== undefined) copyFilesDir(projectDir, filesDir, dir, excludedPaths, excluded, filter.secretsFiles);
+    refuseSecretsFiles(filter.secretsFiles);
     return { dir, excluded, remove };
   } catch (error) {
     remove();
@@ -99,6 +109,8 @@ interface CopyFilter {
   /** Real paths left out, with why. */
   excludedPaths: Map<string, string>;
   excluded: BuildContext['excluded'];
+  /** Files met in the copy that look like handoff secrets files: the build is refused. */
+  secretsFiles: SecretsFileFound[];
   /** Where a path of the context will be, relative to the folder the copy lands in (/project for the project). */
   placeOfCopy(target: string): string;
   /** Where a real path inside the root will be, relative to the same folder. */
@@ -164,6 +176,7 @@ function copyTree(source: string, target: string, rel: string, filter: CopyFilte
     for (const name of fs.readdirSync(source).sort()) copyTree(path.join(source, name), path.join(target, name), `${rel}/${name}`, filter, false);
     if (!targetExists) fs.chmodSync(target, stat.mode & 0o7777);
   } else if (stat.isFile()) {
+    if (looksLikeSecretsFile(source)) filter.secretsFiles.push({ rel, source });
     fs.copyFileSync(source, target);
     fs.chmodSync(target, stat.mode & 0o7777);
   } else {
@@ -211,8 +224,106 @@ function findExcludedAncestor(real: string, root: string, excludedPaths: Map<str
   return undefined;
 }
 
+/**
+ * Moves what the installs read out of the copy of files/ into its own folder. A named file brings its folder along
+ * (a script or requirements file usually reads its neighbours); a named path that does not exist moves nothing.
+ */
+function moveInstallFiles(filesCopy: string, installCopy: string, named: string[]): void {
+  fs.mkdirSync(installCopy);
+  const rels = new Set<string>();
+  for (const rel of named) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(path.join(filesCopy, rel));
+    } catch {
+      continue;
+    }
+    const folder = stat.isDirectory() ? rel : path.dirname(rel);
+    rels.add(folder === '.' ? '' : folder);
+  }
+  // A path inside another one moves with it.
+  const sorted = [...rels].sort();
+  const tops = sorted.filter((rel) => !sorted.some((other) => other !== rel && (other === '' || rel.startsWith(`${other}/`))));
+  // Folders are read-only here when they are in the project (copied with their modes): writable while moving.
+  const move = (from: string, to: string): void => withWritable([path.dirname(from), path.dirname(to)], () => fs.renameSync(from, to));
+  for (const rel of tops) {
+    if (rel === '') {
+      for (const name of fs.readdirSync(filesCopy)) move(path.join(filesCopy, name), path.join(installCopy, name));
+      continue;
+    }
+    // Its parent folders, with the modes they have in files/.
+    const parts = rel.split('/');
+    for (let n = 1; n < parts.length; n++) {
+      const parent = parts.slice(0, n).join('/');
+      if (fs.existsSync(path.join(installCopy, parent))) continue;
+      withWritable([path.dirname(path.join(installCopy, parent))], () => fs.mkdirSync(path.join(installCopy, parent)));
+      fs.chmodSync(path.join(installCopy, parent), fs.statSync(path.join(filesCopy, parent)).mode & 0o7777);
+    }
+    move(path.join(filesCopy, rel), path.join(installCopy, rel));
+  }
+}
+
+/** Runs `fn` with the folders writable by their owner, then gives them back their modes. */
+function withWritable(dirs: string[], fn: () => void): void {
+  const modes = dirs.map((d) => fs.statSync(d).mode & 0o7777);
+  dirs.forEach((d, n) => fs.chmodSync(d, modes[n]! | 0o700));
+  try {
+    fn();
+  } finally {
+    dirs.forEach((d, n) => fs.chmodSync(d, modes[n]!));
+  }
+}
+
+/** Names a handoff secrets file may have, wherever `-v secrets_dir` points: `dev_secrets.yml`, `secrets.yml`, … */
+const SECRETS_FILE_NAME = /secrets[^/]*\.ya?ml$/i;
+
+/**
+ * A file named like a secrets file whose text is a list of `key:` entries (or cannot be read as YAML, so it cannot be
+ * told apart): a secrets folder that was not named to the build (`-v secrets_dir` given to `run` only). Other files
+ * with such a name (a manifest, an empty file) are copied.
+ */
+function looksLikeSecretsFile(file: string): boolean {
+  if (!SECRETS_FILE_NAME.test(path.basename(file))) return false;
+  // An unreadable file is the copy's error (explainCopyError names it).
+  const text = fs.readFileSync(file, 'utf8');
+  let entries: unknown;
+  try {
+    entries = parse(text);
+  } catch {
+    return true;
+  }
+  return Array.isArray(entries) && entries.some((e) => e !== null && typeof e === 'object' && 'key' in e);
+}
+
+/**
+ * SPEC §4: no secret value in an image. Leaving such a file out silently would hide that the project keeps secrets
+ * in a folder the build was not told about (whose `file:` entries would be copied too), so the build stops instead.
+ */
+function refuseSecretsFiles(files: SecretsFileFound[]): void {
+  if (files.length === 0) return;
+  const names = files.map((f) => f.rel);
+  // As -v takes it: relative to the current folder.
+  const folders = [...new Set(files.map((f) => path.relative(process.cwd(), path.dirname(f.source)) || '.'))];
+  throw new UserError(`${names.length === 1 ? `${names[0]} looks` : `${names.join(', ')} look`} like a handoff secrets file (a list of key: entries), which would be copied into the image`, {
+    fix: `secrets never go into an image: give the build the folder it is in, as the run gets it (${folders.map((f) => `-v secrets_dir=${f}`).join(' or ')}), move it into .secrets/ or out of the project, or rename it if it holds no secret`,
+  });
+}
+
+interface SecretsFileFound {
+  /** Relative to the project (or files_dir), for the message. */
+  rel: string;
+  source: string;
+}
+
 /** `container.files_dir`: extra build files, copied to the root of the context for a custom Dockerfile to use. */
-function copyFilesDir(projectDir: string, filesDir: string, contextDir: string, excludedPaths: Map<string, string>, excluded: BuildContext['excluded']): void {
+function copyFilesDir(
+  projectDir: string,
+  filesDir: string,
+  contextDir: string,
+  excludedPaths: Map<string, string>,
+  excluded: BuildContext['excluded'],
+  secretsFiles: SecretsFileFound[],
+): void {
   const source = path.resolve(projectDir, filesDir);
   if (!isDirectory(source)) {
     throw new UserError(`container.files_dir "${filesDir}" is not a folder (looked for ${source})`, {
@@ -229,6 +340,7 @@ function copyFilesDir(projectDir: string, filesDir: string, contextDir: string, 
     root: real,
     excludedPaths,
     excluded,
+    secretsFiles,
     placeOfCopy: (target) => path.relative(contextDir, target),
     placeOfReal: (p) => path.relative(real, p),
   };

@@ -14,6 +14,7 @@ import { CONTEXT } from './context-layout.js';
 import { imageExists, listLocalTags, resolveContainerCli, runCli, type ContainerCli } from './container-cli.js';
 import { parseBuildStep, type EmitContainerEvent } from './container-events.js';
 import { createInstallProjects } from './create-install-projects.js';
+import { findFilesInstallsUse } from './files-installs-use.js';
 import { generateDockerfile } from './generate-dockerfile.js';
 import { resolveImageName } from './image-name.js';
 import { PROJECT_LABEL, projectLabel } from './image-project.js';
@@ -99,6 +100,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     handoffRoot: options.handoffRoot ?? findHandoffRoot(),
     dockerfile,
     installProjects: createInstallProjects(imageProject),
+    // The generated Dockerfile copies these before the installs; a custom one gets files/ whole, as before.
+    installFiles: custom === undefined ? findFilesInstallsUse(imageProject, imageProject.installs) : undefined,
     excludeDirs: [options.workspaceDir, options.secretsDir].filter((d): d is string => d !== undefined),
     // SPEC §4: no secret value in an image. A secret's file may sit anywhere in the project, not only in .secrets/.
     excludePaths: secrets.files.map((f) => ({ path: f.path, reason: `a secret's file, named in ${f.namedIn}` })),

@@ -19,3 +19,15 @@ export function parseBuildStep(line: string): { step: number; total: number; ins
   if (!match) return undefined;
   return { step: Number(match[1]), total: Number(match[2]), instruction: match[3]!.trim() };
 }
+
+/**
+ * A line that the handoff inside a build step logged (`[2024-01-01 00:00:00]  WARNING - text`, raw from podman and
+ * Docker's legacy builder, after `#7 0.532 ` from BuildKit): its level and text, so a warning of `workspace install`
+ * stays a warning outside (shown at -l warning, found by a grep for WARNING). Undefined for any other line.
+ */
+export function parseInnerLogLine(line: string): { level: 'debug' | 'info' | 'warning' | 'error'; text: string } | undefined {
+  const match = /^(?:#\d+ \d+(?:\.\d+)? )?\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s+([A-Z]+) - (.*)$/.exec(line);
+  if (!match) return undefined;
+  const levels: Record<string, 'debug' | 'info' | 'warning' | 'error'> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warning', ERROR: 'error', CRITICAL: 'error' };
+  return { level: levels[match[1]!] ?? 'info', text: match[2]! };
+}

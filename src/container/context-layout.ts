@@ -5,7 +5,9 @@ export const CONTEXT = {
   dockerfile: 'Dockerfile',
   /** handoff itself: this package's bin/, dist/ and package.json. */
   handoff: 'handoff',
-  /** The project's files/ (copied before the installs, which may use them). */
+  /** The parts of files/ that install commands name (copied before the installs; with the generated Dockerfile only). */
+  installFiles: 'install-files',
+  /** The project's files/ (with the generated Dockerfile: the rest of it, copied after the installs). */
   projectFiles: 'project-files',
   /** The rest of the project, without files/ and never .secrets/. */
   project: 'project',

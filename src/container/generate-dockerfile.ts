@@ -9,12 +9,15 @@ export interface DockerfileOptions {
   handoffVersion: string;
 }
 
+/** What `workspace install` leaves in the workspace besides the venvs; root's, so a run as another user could not write them. */
+const WORKSPACE_LEFTOVERS = ['files', 'artifacts', 'runs', '.handoff.lock'];
+
 /** `workspace install` as each install layer runs it; the same text in every step so only the step's project.yml varies. */
 const INSTALL_RUN = `handoff workspace install -p ${IMAGE.projectDir} -w ${IMAGE.workspaceDir}`;
 
 /**
- * Layers, cheapest to change last: the runtime check, handoff, the project's files/, one layer per install (each keyed
- * by the installs up to it), then the rest of the project. No secret is ever an input: the build context has no
+ * Layers, cheapest to change last: the runtime check, handoff, the parts of files/ the installs name, one layer per
+ * install (each keyed by the installs up to it), then the rest of files/ and of the project. No secret is ever an input: the build context has no
  * .secrets/, and install commands are rendered inside the build, where no secret exists.
  */
 export function generateDockerfile(project: Project, options: DockerfileOptions): string {
@@ -40,8 +43,9 @@ export function generateDockerfile(project: Project, options: DockerfileOptions)
 
   if (project.installs.length > 0) {
     lines.push(
-      '# The project\'s files/, which install commands may use (e.g. pip install ./files/my_tap).',
-      `COPY ${CONTEXT.projectFiles}/ ${IMAGE.projectDir}/files/`,
+      '# What install commands (and the vars and envs they get) name under files/, e.g. pip install ./files/my_tap; the',
+      '# rest of files/ comes after the installs, so editing it reinstalls nothing.',
+      `COPY ${CONTEXT.installFiles}/ ${IMAGE.projectDir}/files/`,
       '# One layer per installs[] entry: its project.yml holds the installs up to it, so a changed entry rebuilds only',
       '# itself and the ones after it, and a changed task rebuilds none.',
     );
@@ -53,15 +57,20 @@ export function generateDockerfile(project: Project, options: DockerfileOptions)
         `RUN ${install.python ? `${checkInterpreter(install.python, index)} && ` : ''}${INSTALL_RUN}`,
       );
     });
-    lines.push('');
+    lines.push('', '# The rest of the project\'s files/.');
   } else {
-    lines.push('# The project\'s files/.', `COPY ${CONTEXT.projectFiles}/ ${IMAGE.projectDir}/files/`);
+    lines.push('# The project\'s files/.');
   }
+  lines.push(`COPY ${CONTEXT.projectFiles}/ ${IMAGE.projectDir}/files/`);
 
   lines.push(
     '# The project itself; its .secrets/ is never in the build context.',
     `COPY ${CONTEXT.project}/ ${IMAGE.projectDir}/`,
     `WORKDIR ${IMAGE.workspaceDir}`,
+    '# Clouds may run the image as a user other than root (ECS user, runAsNonRoot, OpenShift\'s random UIDs): the',
+    '# workspace folder is writable by any user, without the folders the installs left (a run makes its own), and the',
+    '# venvs stay root\'s, read and used as they are. Only the folder itself changes, so no layer is copied again.',
+    `RUN chmod 0777 ${IMAGE.workspaceDir} && rm -rf ${WORKSPACE_LEFTOVERS.map((n) => `${IMAGE.workspaceDir}/${n}`).join(' ')}`,
     `LABEL org.opencontainers.image.title=${JSON.stringify(options.imageName)} org.opencontainers.image.version=${JSON.stringify(options.imageVersion)} io.handoff.version=${JSON.stringify(options.handoffVersion)}`,
     '# tini is PID 1: it passes signals on to handoff and reaps orphaned processes. The default command runs the',
     '# project from its store as the cloud does: the stage from $HO_STAGE, variables from $__VARS (evaluated at run',

@@ -163,22 +163,34 @@ function fingerprintOf(venv: string, commandLines: string[], python: string, fil
  * every time) did. Only named paths count: other files (a config rendered with `{{ _today }}`) never do.
  */
 function namedFilesOf(workspaceDir: string, commandLines: string[]): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const rel of findNamedFilePaths(commandLines)) {
+    const hash = crypto.createHash('sha256');
+    hashTree(path.join(workspaceDir, rel), '', hash);
+    hashes[rel] = hash.digest('hex');
+  }
+  return hashes;
+}
+
+/** A path under files/ as a command names it, relative to the workspace: `files`, `./files/x`, `files/x/*.whl`. */
+export const NAMED_FILES = /(?<![\w./-])(?:\.\/)?(files(?:\/[^\s'"`;|&<>()[\]]*)?)(?![\w-])/g;
+
+/**
+ * The paths under files/ that command lines name (`./files/my_tap`, `files/wheels/*.whl` as its folder, `files` alone
+ * for all of it), relative to the workspace and sorted: what an install reads of files/. The container build uses
+ * it too, to copy only these before the install layers.
+ */
+export function findNamedFilePaths(commandLines: string[]): string[] {
   const paths = new Set<string>();
   for (const line of commandLines) {
-    for (const match of line.matchAll(/(?<![\w./-])(?:\.\/)?(files(?:\/[^\s'"`;|&<>()[\]]*)?)(?![\w-])/g)) {
+    for (const match of line.matchAll(NAMED_FILES)) {
       // A glob (files/my_tap/*.whl) stands for its folder.
       const named = match[1] as string;
       const glob = named.search(/[*?]/);
       paths.add((glob === -1 ? named : named.slice(0, named.lastIndexOf('/', glob))).replace(/\/+$/, '') || 'files');
     }
   }
-  const hashes: Record<string, string> = {};
-  for (const rel of [...paths].sort()) {
-    const hash = crypto.createHash('sha256');
-    hashTree(path.join(workspaceDir, rel), '', hash);
-    hashes[rel] = hash.digest('hex');
-  }
-  return hashes;
+  return [...paths].sort();
 }
 
 /** Feeds a file or folder (names, kinds, bytes; links as their text, never followed) into `hash`. */

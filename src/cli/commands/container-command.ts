@@ -1,13 +1,11 @@
 // `handoff container build|run|push`: thin bodies over src/container, rendering its events and results.
 import { stringify } from 'yaml';
-import type { ContainerEvent } from '../../container/container-events.js';
+import { parseInnerLogLine, type ContainerEvent } from '../../container/container-events.js';
 import { readVersionOption } from '../../container/image-version.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 
-/** handoff's own log prefix on lines from a handoff inside the build (`[2024-01-01 00:00:00]     INFO - `). */
-const INNER_LOG_PREFIX = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s+[A-Z]+ - /;
 const MAX_STEP_TEXT = 160;
 
 function renderContainerEvent(event: ContainerEvent, log: ConsoleLog): void {
@@ -17,7 +15,9 @@ function renderContainerEvent(event: ContainerEvent, log: ConsoleLog): void {
     const text = event.instruction.replace(/\s+/g, ' ');
     log.log('info', `Step ${event.step}/${event.total}: ${text.length > MAX_STEP_TEXT ? `${text.slice(0, MAX_STEP_TEXT)}…` : text}`);
   } else {
-    log.log('info', `  | ${event.line.replace(INNER_LOG_PREFIX, '')}`);
+    // A line the handoff inside the build logged keeps its level (a warning stays a warning); the rest is info.
+    const inner = parseInnerLogLine(event.line);
+    log.log(inner?.level ?? 'info', `  | ${inner?.text ?? event.line}`);
   }
 }
 

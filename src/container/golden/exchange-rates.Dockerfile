@@ -15,8 +15,9 @@ RUN if ! command -v tini >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/de
 COPY handoff/ /opt/handoff/
 RUN ln -sf /opt/handoff/bin/handoff.js /usr/local/bin/handoff && handoff --version
 
-# The project's files/, which install commands may use (e.g. pip install ./files/my_tap).
-COPY project-files/ /project/files/
+# What install commands (and the vars and envs they get) name under files/, e.g. pip install ./files/my_tap; the
+# rest of files/ comes after the installs, so editing it reinstalls nothing.
+COPY install-files/ /project/files/
 # One layer per installs[] entry: its project.yml holds the installs up to it, so a changed entry rebuilds only
 # itself and the ones after it, and a changed task rebuilds none.
 # venv tap: pip install --no-index --no-build-isolation ./files/tap_rates
@@ -26,9 +27,15 @@ RUN handoff workspace install -p /project -w /workspace
 COPY installs/2/project.yml /project/project.yml
 RUN handoff workspace install -p /project -w /workspace
 
+# The rest of the project's files/.
+COPY project-files/ /project/files/
 # The project itself; its .secrets/ is never in the build context.
 COPY project/ /project/
 WORKDIR /workspace
+# Clouds may run the image as a user other than root (ECS user, runAsNonRoot, OpenShift's random UIDs): the
+# workspace folder is writable by any user, without the folders the installs left (a run makes its own), and the
+# venvs stay root's, read and used as they are. Only the folder itself changes, so no layer is copied again.
+RUN chmod 0777 /workspace && rm -rf /workspace/files /workspace/artifacts /workspace/runs /workspace/.handoff.lock
 LABEL org.opencontainers.image.title="exchange-rates" org.opencontainers.image.version="0.3" io.handoff.version="1.2.3"
 # tini is PID 1: it passes signals on to handoff and reaps orphaned processes. The default command runs the
 # project from its store as the cloud does: the stage from $HO_STAGE, variables from $__VARS (evaluated at run
