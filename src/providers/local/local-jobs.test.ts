@@ -93,7 +93,7 @@ describe('cloud job status of a long history (the local provider\'s runs.list an
     const files = read.mock.calls.map(([file]) => String(file));
     expect(jobs.map((j) => j.id)).toEqual(ids.slice(-20).reverse());
     expect(jobs.map((j) => j.status)).toEqual(ids.slice(-20).reverse().map((_, i) => ((119 - i) % 2 === 0 ? 'succeeded' : 'failed')));
-    expect(jobs.every((j) => j.details?.run_id?.endsWith(j.id.slice(-4)))).toBe(true);
+    expect(jobs.every((j) => String(j.details?.run_id).endsWith(j.id.slice(-4)))).toBe(true);
     // The 20 of the task and the other task's files between them; one run record per job.
     expect(files.filter((f) => path.dirname(f) === path.join(root, 'jobs')).length).toBeLessThanOrEqual(41);
     expect(files.filter((f) => f.includes(`${path.sep}runs${path.sep}`))).toHaveLength(20);
