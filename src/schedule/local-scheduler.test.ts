@@ -152,6 +152,22 @@ describe('LocalScheduler', () => {
     await h.done;
   });
 
+  it('keeps the last fire record of each schedule in its state, for a schedule whose fires are rare among busy ones', async () => {
+    const hourly = schedule({ id: 'dev-rg/task/2', targetId: '2', expression: '0 * * * ? *', overlap: 'allow' });
+    const h = harness([schedule({ overlap: 'allow' }), hourly], { lastFire: {}, lastRecord: { 'dev-rg/other/1': { scheduleId: 'dev-rg/other/1', scheduledAt: '2026-01-04T02:00:00.000Z', at: '2026-01-04T02:00:00.100Z', outcome: 'fired' } } });
+    await h.clock.advance(70 * 60_000);
+    const lastOf = (id: string): FireRecord | undefined => h.fires.filter((f) => f.scheduleId === id).at(-1);
+    expect(lastOf('dev-rg/task/2')).toMatchObject({ scheduledAt: '2026-01-05T11:00:00.000Z', outcome: 'fired' });
+    expect(h.state().lastRecord).toEqual({
+      'dev-rg/task/1': lastOf('dev-rg/task/1'),
+      'dev-rg/task/2': lastOf('dev-rg/task/2'),
+      // A schedule that did not fire since keeps the one it had.
+      'dev-rg/other/1': { scheduleId: 'dev-rg/other/1', scheduledAt: '2026-01-04T02:00:00.000Z', at: '2026-01-04T02:00:00.100Z', outcome: 'fired' },
+    });
+    h.scheduler.stop();
+    await h.done;
+  });
+
   it('fires a rate schedule at once when deployed, then every interval', async () => {
     const h = harness([schedule({ expression: 'rate(5 minutes)', overlap: 'allow' })]);
     await h.clock.advance(11 * 60_000);

@@ -70,6 +70,11 @@ export interface SchedulerState {
   queued?: Record<string, string>;
   /** Which of the queued fires are catch-ups: a restarted scheduler that starts one records it as `caught_up`. */
   queuedCatchUp?: Record<string, boolean>;
+  /**
+   * The last fire record of each schedule: the UI shows a schedule's last fire from here, as fires.jsonl's last lines
+   * hold only the busiest schedules' (a daily schedule among 200 hourly ones is out of its last 500 within 2.5 hours).
+   */
+  lastRecord?: Record<string, FireRecord>;
 }
 
 export interface SchedulerDeps {
@@ -433,6 +438,8 @@ export class LocalScheduler {
 
   /** Writes a fire record, or keeps it until it can be written (see persist). */
   private record(fire: FireRecord): void {
+    // Saved with the state at the next persist, which every pass of the loop ends with.
+    (this.state.lastRecord ??= {})[fire.scheduleId] = fire;
     this.pendingRecords.push(fire);
     if (this.pendingRecords.length > MAX_PENDING_RECORDS) {
       this.pendingRecords.shift();

@@ -80,6 +80,27 @@ export function readFireRecords(home: string, limit = 50): FireRecord[] {
   });
 }
 
+/**
+ * The last fire record of each schedule: the scheduler's state keeps each one's (a scheduler of an older handoff does
+ * not), and the last `recent` records of fires.jsonl may hold a newer one (the state is saved just after them).
+ */
+export function readLastFireOfEachSchedule(home: string, recent = 500): Map<string, FireRecord> {
+  const last = new Map<string, FireRecord>();
+  const keep = (fire: FireRecord): void => {
+    if (typeof fire?.scheduleId !== 'string' || typeof fire.at !== 'string') return;
+    const seen = last.get(fire.scheduleId);
+    if (!seen || fire.at >= seen.at) last.set(fire.scheduleId, fire);
+  };
+  try {
+    const state = JSON.parse(fs.readFileSync(schedulerPaths(home).state, 'utf8')) as Partial<SchedulerState> | null;
+    for (const fire of Object.values(state?.lastRecord ?? {})) keep(fire);
+  } catch {
+    // no state yet, or one being replaced: the fire records are the answer
+  }
+  for (const fire of readFireRecords(home, recent)) keep(fire);
+  return last;
+}
+
 export const realClock: SchedulerClock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),

@@ -74,6 +74,25 @@ describe('addLocalSchedulerState', () => {
   });
 });
 
+describe('the last fire of a schedule among busy ones', () => {
+  it('is shown from the scheduler\'s state though fires.jsonl\'s last 500 records are all of other schedules; a newer record there wins', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-home-'));
+    writeLocalSchedule(home, { id: 'dev-shop/orders/1', resourceGroup: 'dev-shop', bareResourceGroup: 'shop', task: 'orders', stage: 'dev', targetId: '1', expression: '30 2 * * ? *', timezone: 'Europe/Berlin', enabled: true, overlap: 'skip', catchUp: false, envs: [], deployedAt: '2026-03-01T00:00:00.000Z' });
+    const { fires, state } = schedulerPaths(home);
+    fs.mkdirSync(path.dirname(fires), { recursive: true });
+    const daily = { scheduleId: 'dev-shop/orders/1', scheduledAt: '2026-03-27T01:30:00.000Z', at: '2026-03-27T01:30:00.100Z', outcome: 'skipped', reason: 'the previous run still goes on' };
+    // Its fire, then 200 hourly schedules for three hours: 600 records after it.
+    const busy = Array.from({ length: 600 }, (_, i) => JSON.stringify({ scheduleId: `dev-shop/other${i % 200}/1`, scheduledAt: '2026-03-27T02:00:00.000Z', at: `2026-03-27T0${2 + Math.floor(i / 200)}:00:00.100Z`, outcome: 'fired' }));
+    fs.writeFileSync(fires, `${[JSON.stringify(daily), ...busy].join('\n')}\n`);
+    fs.writeFileSync(state, JSON.stringify({ lastFire: { 'dev-shop/orders/1': daily.scheduledAt }, checkedAt: '2026-03-27T04:00:00.000Z', lastRecord: { 'dev-shop/orders/1': daily } }));
+    const views = describeSchedules(project, new Date('2026-03-28T12:00:00Z'));
+    expect(addLocalSchedulerState(project, 'dev', views, { HANDOFF_HOME: home }).schedules[0].lastFire).toEqual({ scheduledAt: daily.scheduledAt, at: daily.at, outcome: 'skipped', reason: daily.reason });
+    // A record written after the state was saved (the scheduler saves it just after) is the newer one.
+    fs.appendFileSync(fires, `${JSON.stringify({ scheduleId: 'dev-shop/orders/1', scheduledAt: '2026-03-28T01:30:00.000Z', at: '2026-03-28T01:30:00.100Z', outcome: 'fired', pid: 7 })}\n`);
+    expect(addLocalSchedulerState(project, 'dev', views, { HANDOFF_HOME: home }).schedules[0].lastFire).toMatchObject({ scheduledAt: '2026-03-28T01:30:00.000Z', outcome: 'fired' });
+  });
+});
+
 describe('rate schedules on the Schedules page', () => {
   const { project: hourly } = parseProject(
     `tasks:

@@ -3,7 +3,7 @@ import type { Project } from '../project/types.js';
 import { resolveHandoffHome } from '../providers/local/handoff-home.js';
 import { formatFireTimes, parseSchedule } from '../schedule/index.js';
 import { listLocalSchedules } from '../schedule/schedule-registry.js';
-import { readFireRecords, readSchedulerHolder } from '../schedule/scheduler-service.js';
+import { readLastFireOfEachSchedule, readSchedulerHolder } from '../schedule/scheduler-service.js';
 import type { ScheduleView, SchedulesResponse } from './api-types.js';
 import { isoTime } from '../iso-time.js';
 import { listNextFires } from '../providers/deploy/schedule-listing.js';
@@ -40,7 +40,7 @@ export function describeSchedules(project: Project, now: Date, count = 5): Sched
   });
 }
 
-/** How many recent fire records are searched for each schedule's last one. */
+/** How many recent fire records are searched for each schedule's last one (besides the scheduler's state). */
 const RECENT_FIRES = 500;
 
 /**
@@ -53,13 +53,13 @@ export function addLocalSchedulerState(project: Project, stage: string, schedule
   const holder = readSchedulerHolder(home);
   const task = project.deploy.task;
   const deployed = listLocalSchedules(home).filter((s) => s.task === task && s.bareResourceGroup === project.deploy.resource_group && s.stage === stage);
-  const fires = readFireRecords(home, RECENT_FIRES);
+  const lastFires = readLastFireOfEachSchedule(home, RECENT_FIRES);
   return {
     scheduler: holder ? { running: true, pid: holder.pid, since: holder.startedAt, home } : { running: false, home },
     schedules: schedules.map((view) => {
       const entry = deployed.find((s) => s.targetId === view.targetId);
       if (!entry) return view;
-      const last = [...fires].reverse().find((f) => f.scheduleId === entry.id);
+      const last = lastFires.get(entry.id);
       const lastFire = last ? { scheduledAt: last.scheduledAt, at: last.at, outcome: last.outcome, reason: last.reason } : undefined;
       // A deployed rate (as project.yml declares it) fires when the scheduler fires it: from its deploy time, as
       // `cloud schedule list` and `scheduler status` count.

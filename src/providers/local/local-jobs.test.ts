@@ -58,6 +58,59 @@ describe('describeLocalJob', () => {
   });
 });
 
+describe('cloud job status of a long history (the local provider\'s runs.list and get)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** A home with `hours` hourly jobs of dev-rg/task (each with its run record) and, between them, jobs of another task. */
+  function history(hours: number): { root: string; ids: string[]; runs: ReturnType<typeof createLocalRunLifecycle> } {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-jobhistory-'));
+    const workspace = path.join(root, 'workspaces', 'dev-rg', 'task');
+    fs.mkdirSync(path.join(workspace, 'runs'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'jobs', 'logs'), { recursive: true });
+    const ids: string[] = [];
+    const stamp = (t: number): string => new Date(t).toISOString().replace(/[-:]/g, '');
+    for (let i = 0; i < hours; i++) {
+      const t = Date.parse('2026-01-01T00:00:00.000Z') + i * 3600_000;
+      const id = `${stamp(t)}-${String(i).padStart(4, '0')}`;
+      const job: LocalJob = { id, taskKey: 'dev-rg/task', pid: DEAD_PID, trigger: 'schedule', startedAt: new Date(t).toISOString(), workspace, logFile: path.join(root, 'jobs', 'logs', `${id}.log`) };
+      fs.writeFileSync(path.join(root, 'jobs', `${id}.json`), JSON.stringify(job));
+      const runId = `${stamp(t + 2000)}-${String(i).padStart(4, '0')}`;
+      const status = i % 2 === 0 ? 'succeeded' : 'failed';
+      fs.writeFileSync(path.join(workspace, 'runs', `${runId}.json`), JSON.stringify({ schema: 1, runId, jobId: id, project: { name: 'task', dir: '/p' }, stage: 'dev', trigger: 'schedule', status, exitCode: i % 2, startedAt: new Date(t + 2000).toISOString(), tasks: [], records: {}, logs: { console: `runs/${runId}/console.log`, stderr: {} } }));
+      const otherId = `${stamp(t + 60_000)}-${String(i).padStart(4, '0')}`;
+      const other: LocalJob = { ...job, id: otherId, taskKey: 'dev-rg/other', startedAt: new Date(t + 60_000).toISOString(), workspace: path.join(root, 'workspaces', 'dev-rg', 'other') };
+      fs.writeFileSync(path.join(root, 'jobs', `${otherId}.json`), JSON.stringify(other));
+      ids.push(id);
+    }
+    const runs = createLocalRunLifecycle({ home: root, target: { provider: 'local', resourceGroup: 'rg', task: 'task', stage: 'dev' } as DeployTarget, names: { resourceGroup: 'dev-rg', task: 'task' } as StoreNames });
+    return { root, ids, runs };
+  }
+
+  it('lists the newest 20 jobs with their runs, reading only their job files and each one\'s own run record', async () => {
+    const { root, ids, runs } = history(120);
+    const read = vi.spyOn(fs, 'readFileSync');
+    const jobs = await runs.list();
+    const files = read.mock.calls.map(([file]) => String(file));
+    expect(jobs.map((j) => j.id)).toEqual(ids.slice(-20).reverse());
+    expect(jobs.map((j) => j.status)).toEqual(ids.slice(-20).reverse().map((_, i) => ((119 - i) % 2 === 0 ? 'succeeded' : 'failed')));
+    expect(jobs.every((j) => String(j.details?.run_id).endsWith(j.id.slice(-4)))).toBe(true);
+    // The 20 of the task and the other task's files between them; one run record per job.
+    expect(files.filter((f) => path.dirname(f) === path.join(root, 'jobs')).length).toBeLessThanOrEqual(41);
+    expect(files.filter((f) => f.includes(`${path.sep}runs${path.sep}`))).toHaveLength(20);
+  });
+
+  it('finds a job by its id or a start of it, reading only the job files named so', async () => {
+    const { root, ids, runs } = history(50);
+    const read = vi.spyOn(fs, 'readFileSync');
+    expect(await runs.get(ids[7])).toMatchObject({ id: ids[7], status: 'failed', exitCode: 1 });
+    const jobFiles = read.mock.calls.map(([file]) => String(file)).filter((f) => path.dirname(f) === path.join(root, 'jobs'));
+    expect(jobFiles.map((f) => path.basename(f))).toEqual([`${ids[7]}.json`]);
+    // A start several jobs share is still refused with their ids; one of another task is not this task's.
+    await expect(runs.get(ids[7].slice(0, 9))).rejects.toThrow(/matches 24 jobs of dev-rg\/task/);
+    await expect(runs.get(ids[7].replace('T0700', 'T0701'))).rejects.toThrow(/no job "20260101T070100.000Z-0007" of dev-rg\/task/);
+  });
+});
+
 describe('local job logs', () => {
   it('are read in bounded steps (`more` until the end), every line once and whole, a line longer than a read in pieces', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-joblogs-'));
