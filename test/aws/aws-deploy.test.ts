@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DetachRolePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
-import { HeadBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, HeadBucketCommand, GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, GetScheduleCommand, ListScheduleGroupsCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -517,6 +517,8 @@ describe('validation before any AWS call', () => {
 
   it('shows CloudFormation\'s reason when it refuses a stack: a task stack before its resource group\'s stack', async () => {
     const dir = makeProject(projectYml('lonely').replace(`resource_group: ${RG}`, 'resource_group: alone')).projectDir;
+    // The bucket first: without it the task is refused before CloudFormation is asked (test/aws/aws-prerequisites.test.ts).
+    expect((await cli(['cloud', 'bucket', 'create', '-p', dir])).code).toBe(0);
     const result = await cli(['cloud', 'task', 'create', '-p', dir]);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('error: CloudFormation refused the stack handoff-dev-alone-lonely: No export named handoff-dev-alone-resources-');
@@ -527,6 +529,11 @@ describe('validation before any AWS call', () => {
     const update = await cli(['cloud', 'resources', 'update', '-p', dir]);
     expect(update.code).toBe(2);
     expect(update.stderr).toContain('there is no stack handoff-dev-alone-resources to update');
+    // The teardown below counts what is left in the account: this group's bucket goes with its test.
+    const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
+    const bucket = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!).find((name) => name.startsWith('handoff-dev-alone-'));
+    expect(bucket).toBeDefined();
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket! }));
   });
 
   it('refuses the AWS-only commands for the local provider', async () => {
