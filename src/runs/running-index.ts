@@ -10,7 +10,7 @@ import { isoTime } from '../iso-time.js';
  */
 const INDEX_DIR = '.running';
 /**
- * When the history was last looked through for records that say `running` without a marker (written by a handoff
+ * When the history was last looked through (this empty file's modification time) for records that say `running` without a marker (written by a handoff
  * older than the index, or killed between writing its record and its marker): a later look starts from there.
  */
 const SCANNED_FILE = '.scanned';
@@ -71,7 +71,7 @@ export function runIdsThatMayBeRunning(runsDir: string, readRecord: (runId: stri
   const markers = new Set(readNames(indexDir(runsDir)).filter((n) => !n.startsWith('.')));
   let scannedAt = Number.NaN;
   try {
-    scannedAt = Date.parse(fs.readFileSync(path.join(indexDir(runsDir), SCANNED_FILE), 'utf8').trim());
+    scannedAt = fs.statSync(path.join(indexDir(runsDir), SCANNED_FILE)).mtimeMs;
   } catch {
     // Never looked through (or by a handoff older than the index): the whole history, once.
   }
@@ -113,19 +113,17 @@ function markerAge(runsDir: string, runId: string, now: number): number {
   }
 }
 
-/** Records when this look began; a workspace that cannot be written is looked through whole the next time too. */
+/**
+ * Records when this look began, as the time of an empty file: no byte of data, which on a full disk is what the
+ * record of an abandoned run needs next. A workspace that cannot be written is looked through whole next time too.
+ */
 function noteScan(runsDir: string, startedAt: number): void {
   const file = path.join(indexDir(runsDir), SCANNED_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(indexDir(runsDir), { recursive: true });
-    fs.writeFileSync(temp, `${isoTime(startedAt)}\n`);
-    fs.renameSync(temp, file);
+    fs.closeSync(fs.openSync(file, 'a'));
+    fs.utimesSync(file, startedAt / 1000, startedAt / 1000);
   } catch {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // Never written.
-    }
+    // Not written: the last look stays the one recorded (or none).
   }
 }
