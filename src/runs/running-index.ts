@@ -34,8 +34,17 @@ function markerPath(runsDir: string, runId: string): string {
 export function markRunning(runsDir: string, runId: string): void {
   const marker = markerPath(runsDir, runId);
   if (fs.existsSync(marker)) return;
-  fs.mkdirSync(indexDir(runsDir), { recursive: true });
+  makeIndexDir(runsDir);
   fs.writeFileSync(marker, '');
+}
+
+/** The index's folder, inside runs/ only: a look at a workspace without runs makes no runs/ folder. */
+function makeIndexDir(runsDir: string): void {
+  try {
+    fs.mkdirSync(indexDir(runsDir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** Takes the run out of the index, after its record says it ended. One left behind is dropped by the next look. */
@@ -120,7 +129,7 @@ function markerAge(runsDir: string, runId: string, now: number): number {
 function noteScan(runsDir: string, startedAt: number): void {
   const file = path.join(indexDir(runsDir), SCANNED_FILE);
   try {
-    fs.mkdirSync(indexDir(runsDir), { recursive: true });
+    makeIndexDir(runsDir);
     fs.closeSync(fs.openSync(file, 'a'));
     fs.utimesSync(file, startedAt / 1000, startedAt / 1000);
   } catch {
