@@ -1,5 +1,5 @@
 // Integration tests of run records, per-run logs, Singer state capture and the `runs` commands.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -358,6 +358,45 @@ tasks:
 
     const again = await runCli(['runs', 'prune', '--keep', '1', '-w', workspaceDir, '--json']);
     expect(JSON.parse(again.stdout)).toEqual({ removed: [], kept: 1, unreadable: [cut, empty] });
+  });
+
+  it('reads only the records it prints: a record far back in history that cannot be opened does not hold up list, show or logs; list gives the newest 20 unless --limit', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: hello
+  commands:
+  - command: echo hello
+`);
+    for (let i = 0; i < 2; i++) expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    // The first look at a workspace reads its whole history, once (records written before the index of running runs).
+    const good = JSON.parse((await runCli(['runs', 'list', '-w', workspaceDir, '--json'])).stdout).map((r: { runId: string }) => r.runId);
+    const runsDir = path.join(workspaceDir, 'runs');
+    const template = JSON.parse(fs.readFileSync(path.join(runsDir, `${good[0]}.json`), 'utf8'));
+    // A year-old history of 25 runs, and older still a record that blocks whoever opens it (a FIFO: reading it waits
+    // for a writer forever), as a record on a stalled network disk would.
+    for (let i = 0; i < 25; i++) {
+      const runId = `2021${String(Math.floor(i / 28) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}T000000.000Z-${String(i).padStart(4, '0')}`;
+      fs.writeFileSync(path.join(runsDir, `${runId}.json`), JSON.stringify({ ...template, runId }));
+    }
+    execFileSync('mkfifo', [path.join(runsDir, '20200101T000000.000Z-fifo.json')]);
+
+    const show = await runCli(['runs', 'show', 'latest', '-w', workspaceDir], { timeoutMs: 20_000 });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(`run ${good[0]}: succeeded`);
+    const logs = await runCli(['runs', 'logs', 'latest', '-w', workspaceDir], { timeoutMs: 20_000 });
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('Job ended at');
+    const limited = await runCli(['runs', 'list', '-w', workspaceDir, '--limit', '3', '--json'], { timeoutMs: 20_000 });
+    expect(limited.code, limited.stderr).toBe(0);
+    expect(JSON.parse(limited.stdout)).toHaveLength(3);
+    // Without --limit: the newest 20, as from the store, and how many older records there are (FIFO included).
+    const list = await runCli(['runs', 'list', '-w', workspaceDir], { timeoutMs: 20_000 });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.trim().split('\n')).toHaveLength(21);
+    expect(list.stderr).toContain('listed the newest 20 runs; 8 older records not listed (--limit 28 lists them all)');
+    const more = await runCli(['runs', 'list', '-w', workspaceDir, '--limit', '27', '--json'], { timeoutMs: 20_000 });
+    expect(JSON.parse(more.stdout)).toHaveLength(27);
+    expect(more.stderr).not.toContain('not listed');
   });
 
   it('follows the log of a running run until it ends', async () => {

@@ -8,6 +8,7 @@ import { readProcessStartTime } from '../process/process-identity.js';
 import { HEARTBEAT_MS } from './run-recorder.js';
 import { readRunRecord, runLogDir, runRecordPath, writeRunRecord, type RunRecord } from './run-record.js';
 import { saveStateAtomically } from './singer-state.js';
+import { runIdsThatMayBeRunning } from './running-index.js';
 import { plural } from '../plural.js';
 import { removeFile } from '../remove-file.js';
 import { isoTime } from '../iso-time.js';
@@ -127,7 +128,7 @@ export interface AbandonedRunEnded {
  */
 export function markAbandonedRuns(runsDir: string, options: { now?: number; graceMs?: number } = {}): AbandonedRunEnded[] {
   const marked: AbandonedRunEnded[] = [];
-  for (const id of listRunIds(runsDir)) {
+  for (const id of runIdsThatMayBeRunning(runsDir, (runId) => readRunRecord(runRecordPath(runsDir, runId)))) {
     const record = readRunRecord(runRecordPath(runsDir, id));
     if (!record || !isAbandoned(record, options.now)) continue;
     marked.push(markAbandonedRun(runsDir, record, options));

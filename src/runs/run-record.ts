@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileIn, toSafeFileName } from '../runner/artifact-names.js';
 import type { RunStatus, TaskResult } from '../runner/events.js';
 import { removeFile } from '../remove-file.js';
+import { markRunning, unmarkRunning } from './running-index.js';
 
 export type RunTrigger = 'manual' | 'schedule' | 'ui' | 'cloud';
 
@@ -89,11 +90,15 @@ export function processStderrLogPath(runsDir: string, runId: string, task: strin
   return fileIn(runLogDir(runsDir, runId), `${toSafeFileName(task)}.${toSafeFileName(processName)}.stderr.log`);
 }
 
-/** Writes the record atomically: readers (runs list, the UI) never see half a file. */
+/**
+ * Writes the record atomically: readers (runs list, the UI) never see half a file. A record that says `running` is in
+ * the index of runs in progress first (see running-index.ts), and leaves it once it says anything else.
+ */
 export function writeRunRecord(runsDir: string, record: RunRecord): void {
   const file = runRecordPath(runsDir, record.runId);
   const temp = `${file}.${process.pid}.tmp`;
   try {
+    if (record.status === 'running') markRunning(runsDir, record.runId);
     fs.writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
     fs.renameSync(temp, file);
   } catch (error) {
@@ -101,6 +106,7 @@ export function writeRunRecord(runsDir: string, record: RunRecord): void {
     removeFile(temp);
     throw error;
   }
+  if (record.status !== 'running') unmarkRunning(runsDir, record.runId);
 }
 
 /**

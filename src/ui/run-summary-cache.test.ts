@@ -133,4 +133,40 @@ describe('RunSummaryCache', () => {
     expect(summary.reason).toContain('stopped without finishing');
     expect(fs.readFileSync(path.join(dir, `${id}.json`), 'utf8')).toBe(before);
   });
+
+  it('after a rewrite of the running record, looks only at that record and the unreadable ones; totals stay right', async () => {
+    const dir = runsDir();
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      ids.push(`2025${String(Math.floor(i / 28) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}T000000Z-${i}`);
+      writeRunRecord(dir, makeRecord(ids[i]!));
+    }
+    // Records cut short, far back in history.
+    const broken = ids.slice(10, 15);
+    for (const id of broken) fs.writeFileSync(path.join(dir, `${id}.json`), '{"schema": 1, "ru');
+    // A run going on (another host, a fresh heartbeat: alive), rewritten as it goes.
+    const live = '20260101T000000Z-live';
+    const alive = () => makeRecord(live, { status: 'running', host: 'another-host', heartbeatAt: new Date().toISOString(), endedAt: undefined, durationMs: undefined, records: {} });
+    writeRunRecord(dir, alive());
+    const cache = new RunSummaryCache(dir);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(cache.page(0, 50)).toMatchObject({ total: 296, unreadable: { count: 5 } });
+
+    writeRunRecord(dir, { ...alive(), records: { a: 7 } });
+    await new Promise((r) => setTimeout(r, 60));
+    const stat = vi.spyOn(fs, 'statSync');
+    const read = vi.spyOn(fs, 'readFileSync');
+    try {
+      const page = cache.page(0, 50);
+      expect(page).toMatchObject({ total: 296, unreadable: { count: 5 } });
+      expect(page.runs[0]).toMatchObject({ runId: live, status: 'running', records: 7 });
+      expect(cache.running().map((r) => r.runId)).toEqual([live]);
+      const records = (spy: typeof stat | typeof read) => [...new Set(spy.mock.calls.map(([f]) => String(f)).filter((f) => f.endsWith('.json')).map((f) => path.basename(f, '.json')))].sort();
+      expect(records(stat)).toEqual([...broken, live].sort());
+      expect(records(read)).toEqual([live]);
+    } finally {
+      stat.mockRestore();
+      read.mockRestore();
+    }
+  });
 });

@@ -1,14 +1,12 @@
 // Short summaries of run records, cached by file mtime and size, so a page of 1,000 runs reads only what changed.
 import fs from 'node:fs';
-import { isAbandoned, lastSignOfLife, listRunIds } from '../runs/run-history.js';
+import { isAbandoned, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, writeRunRecord, type RunRecord } from '../runs/run-record.js';
 import type { RunPoint, RunSummary, RunsPage } from './api-types.js';
 
 interface CachedSummary {
   mtimeMs: number;
   size: number;
-  /** The folder listing this entry was last checked against (see `listIds`): while it holds, no stat is needed. */
-  checkedWith?: string;
   summary: RunSummary;
   /** Kept only while the record says running, to tell a live run from an abandoned one. */
   running?: RunRecord;
@@ -83,6 +81,10 @@ export class RunSummaryCache {
   private readonly lastWords = new Map<string, string>();
   /** `shownRuns` of the last settled listing. */
   private shown: { key: string; value: ShownRuns } | undefined;
+  /** Looks at listings that had not settled, each its own key (see `shownIn`). */
+  private unsettledLooks = 0;
+  /** The last listing's run ids (newest first) and the same as a set. */
+  private present: { ids: string[]; set: Set<string> } = { ids: [], set: new Set() };
 
   constructor(readonly runsDir: string) {}
 
@@ -103,15 +105,34 @@ export class RunSummaryCache {
       settled = false;
     }
     if (this.listing?.signature === signature && this.listing.settled) return this.listing.ids;
-    const ids = listRunIds(this.runsDir);
+    const ids = this.readIds();
     if (this.listing?.signature !== signature) this.memo.clear();
     this.listing = { signature, ids, settled };
-    if (this.entries.size > ids.length) {
+    if (ids !== this.present.ids) {
+      // Names came or went (a run started, a prune): forget what is gone. A rewrite of a record (the running one, every
+      // few seconds) keeps the same names, and the same array: sorting 30,000 names and matching each unreadable record
+      // against all of them blocked the server for seconds per rewrite.
       const present = new Set(ids);
       for (const id of this.entries.keys()) if (!present.has(id)) this.entries.delete(id);
+      for (const id of this.unreadable.keys()) if (!present.has(id)) this.unreadable.delete(id);
+      this.present = { ids, set: present };
     }
-    for (const id of this.unreadable.keys()) if (!ids.includes(id)) this.unreadable.delete(id);
     return ids;
+  }
+
+  /** The names in the folder, newest first: the previous array itself when the same names are there. */
+  private readIds(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.runsDir);
+    } catch {
+      names = [];
+    }
+    const found: string[] = [];
+    for (const name of names) if (name.endsWith('.json')) found.push(name.slice(0, -'.json'.length));
+    const { ids, set } = this.present;
+    if (found.length === ids.length && found.every((id) => set.has(id))) return ids;
+    return found.sort().reverse();
   }
 
   /** The summary of one run, read again only when its record file changed; undefined when it cannot be read. */
@@ -131,7 +152,8 @@ export class RunSummaryCache {
   /** `read`, telling a record that cannot be read ('unreadable') from one that is gone (undefined). */
   private lookup(runId: string, listing: string | undefined): RunSummary | 'unreadable' | undefined {
     const known = this.entries.get(runId);
-    if (listing !== undefined && known && !known.running && known.checkedWith === listing) return known.summary;
+    // A finished record is written once and only ever removed (prune): while the folder lists it, it is what was read.
+    if (listing !== undefined && known && !known.running) return known.summary;
     const broken = this.unreadable.get(runId);
     if (listing !== undefined && broken?.checkedWith === listing) return 'unreadable';
     const file = runRecordPath(this.runsDir, runId);
@@ -159,7 +181,6 @@ export class RunSummaryCache {
       entry = { mtimeMs: stat.mtimeMs, size: stat.size, summary: summarizeRunRecord(record), running: record.status === 'running' ? record : undefined, logs: record.logs };
       this.entries.set(runId, entry);
     }
-    entry.checkedWith = listing;
     if (entry.running && isAbandoned(entry.running)) {
       entry.abandonedAt ??= lastSignOfLife(this.runsDir, entry.running);
       return showAbandoned(entry.summary, entry.running, entry.abandonedAt, this.lastWords.get(runId) ?? entry.running.lastOutput);
@@ -173,11 +194,19 @@ export class RunSummaryCache {
    * once; after that only a changed file is read again.
    */
   shownRuns(): ShownRuns {
-    const { ids, key } = this.settledListing();
+    return this.shownIn(this.settledListing());
+  }
+
+  /**
+   * `shownRuns` of a listing just read. Finished records are trusted while listed, settled or not; a listing that has
+   * not settled gets a key of its own, so the unreadable ones are looked at again (each one a stat).
+   */
+  private shownIn({ ids, key }: { ids: string[]; key: string | undefined }): ShownRuns {
     if (key !== undefined && this.shown?.key === key) return this.shown.value;
+    const listing = key ?? `unsettled:${++this.unsettledLooks}`;
     const value: ShownRuns = { ids: [], unreadable: [] };
     for (const id of ids) {
-      const result = this.lookup(id, key);
+      const result = this.lookup(id, listing);
       if (result === 'unreadable') value.unreadable.push({ runId: id, file: runRecordPath(this.runsDir, id) });
       else if (result) value.ids.push(id);
     }
@@ -239,11 +268,12 @@ export class RunSummaryCache {
   }
 
   page(offset: number, limit: number): RunsPage {
-    const { key } = this.settledListing();
+    const listing = this.settledListing();
+    const { key } = listing;
     const name = `page:${offset}:${limit}`;
     const known = key !== undefined ? this.memo.get(`${key}|${name}`) : undefined;
     if (known) return known as RunsPage;
-    const { ids, unreadable } = this.shownRuns();
+    const { ids, unreadable } = this.shownIn(listing);
     const runs: RunSummary[] = [];
     for (const id of ids.slice(offset, offset + limit)) {
       const summary = this.read(id, key);
@@ -255,22 +285,24 @@ export class RunSummaryCache {
 
   /** The newest `limit` runs as chart points, oldest first. */
   points(limit: number): RunPoint[] {
-    const { key } = this.settledListing();
+    const listing = this.settledListing();
+    const { key } = listing;
     const name = `points:${limit}`;
     const known = key !== undefined ? this.memo.get(`${key}|${name}`) : undefined;
     if (known) return known as RunPoint[];
     const points: RunPoint[] = [];
-    for (const id of this.shownRuns().ids.slice(0, limit)) {
+    for (const id of this.shownIn(listing).ids.slice(0, limit)) {
       const s = this.read(id, key);
       if (s) points.push({ runId: s.runId, status: s.status, startedAt: s.startedAt, durationMs: s.durationMs ?? null, records: s.records });
     }
     return this.remember(key, name, points.reverse(), points.some((p) => p.status === 'running'));
   }
 
-  /** Runs that are going on now (their handoff is alive). */
+  /** Runs that are going on now (their handoff is alive): of the records read, those that said `running`, read again. */
   running(): RunSummary[] {
     const live: RunSummary[] = [];
-    for (const id of this.listIds()) {
+    for (const id of this.shownRuns().ids) {
+      if (!this.entries.get(id)?.running) continue;
       const s = this.get(id);
       if (s?.status === 'running') live.push(s);
     }

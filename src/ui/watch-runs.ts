@@ -119,17 +119,25 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
     }
   };
 
+  /** The listing of the last scan: the cache gives the same array while the same records are there. */
+  let scanned: string[] | undefined;
   const scan = (initial: boolean): void => {
     if (closed) return;
     const ids = cache.listIds();
-    const present = new Set(ids);
-    for (const id of known.keys()) {
-      if (present.has(id)) continue;
-      known.delete(id);
-      tails.delete(id);
-      options.onRemoved(id);
+    // A rewrite of a running record (every few seconds) adds and removes nothing: only running runs need a look, not
+    // 30,000 names at each event and each poll.
+    const sameNames = ids === scanned;
+    scanned = ids;
+    if (!sameNames) {
+      const present = new Set(ids);
+      for (const id of known.keys()) {
+        if (present.has(id)) continue;
+        known.delete(id);
+        tails.delete(id);
+        options.onRemoved(id);
+      }
     }
-    for (const id of ids) {
+    for (const id of sameNames ? [...known].filter(([, k]) => k.status === 'running').map(([id]) => id) : ids) {
       const before = known.get(id);
       // Finished records do not change (pruning removes them), so only new and running ones are looked at.
       if (before && before.status !== 'running') continue;

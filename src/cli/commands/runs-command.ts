@@ -1,8 +1,8 @@
 // `handoff runs list|show|logs|state|prune`: the run history of a workspace (-w), or the records its runs pushed to the store (-p).
 import fs from 'node:fs';
 import path from 'node:path';
-import { findRunRecord, listRunIds, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
-import type { RunRecord } from '../../runs/run-record.js';
+import { findRunRecord, isAbandoned, listRunIds, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
+import { readRunRecord, runRecordPath, type RunRecord } from '../../runs/run-record.js';
 import { formatRecordCounts } from '../../runs/singer-metrics.js';
 import { copyLogBytes, streamWriter } from '../../runs/copy-log-bytes.js';
 import type { TaskResult } from '../../runner/events.js';
@@ -100,8 +100,25 @@ export async function runsListCommand(options: GlobalOptions, flags: { limit?: s
   }
   const runsDir = runsDirOf(options);
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
-  return printRunList(options, listRunRecords(runsDir, limit, unreadable), runsDir);
+  // As from the store: a year of history is 30,000 records, each one read to be listed.
+  let unreadableSeen = 0;
+  const records = listRunRecords(runsDir, limit ?? DEFAULT_LIST_LIMIT, (runId, file) => {
+    unreadableSeen++;
+    unreadable(runId, file);
+  });
+  const code = printRunList(options, records, runsDir);
+  if (limit === undefined && records.length === DEFAULT_LIST_LIMIT) {
+    const all = listRunIds(runsDir).length;
+    const older = all - records.length - unreadableSeen;
+    if (older > 0) {
+      createConsoleLog(options.logLevel).log('info', `listed the newest ${DEFAULT_LIST_LIMIT} runs; ${plural(older, 'older record')} not listed (--limit ${all} lists them all)`);
+    }
+  }
+  return code;
 }
+
+/** How many runs `runs list -w` lists without --limit: as many as from the store. */
+const DEFAULT_LIST_LIMIT = 20;
 
 function printRunList(options: GlobalOptions, records: RunRecord[], where: string): number {
   if (options.json) {
@@ -228,12 +245,16 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
   };
   await printNew();
   if (flags.follow) {
-    // Follow until the run's record is no longer `running`, then print what was written last.
+    // Follow until the run's record is no longer `running`, then print what was written last. Only its own record is
+    // read each time (the whole history was, every 250 ms); once its handoff is gone, it is marked as any command would.
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
       await printNew();
-      markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
-      if (findRunRecord(workspace.runsDir, record.runId).status !== 'running') break;
+      const now = readRunRecord(runRecordPath(workspace.runsDir, record.runId));
+      if (now?.status === 'running' && isAbandoned(now)) markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
+      else if (now?.status === 'running') continue;
+      // Ended, marked, or gone (pruned, or a record that can no longer be read): the log is whole.
+      break;
     }
     await printNew();
   }

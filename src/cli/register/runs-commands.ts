@@ -14,8 +14,8 @@ export function registerRunsCommands(program: Command): void {
     );
   runs
     .command('list')
-    .description('list runs, newest first: id, status, trigger, start, duration, records, tasks (from the store with -p: the newest 20 unless --limit)')
-    .option('--limit <n>', 'show only the newest n runs')
+    .description('list runs, newest first: id, status, trigger, start, duration, records, tasks (the newest 20 unless --limit, of the workspace or from the store with -p)')
+    .option('--limit <n>', 'show the newest n runs (default 20)')
     .action(defineAction(async (options, command) => (await load()).runsListCommand(options, command.opts())));
   runs
     .command('show')
