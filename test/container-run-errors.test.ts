@@ -27,7 +27,8 @@ async function containerRun(bin: string) {
   const { projectDir } = makeProject('deploy:\n  container_image: rates\ntasks:\n- name: a\n  commands:\n  - command: "true"\n');
   const home = makeTempDir('handoff-home-');
   const env = { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, HANDOFF_HOME: home };
-  return runCli(['container', 'run', '-p', projectDir, '--container-provider', 'podman'], { env });
+  // The version named: without it, run picks this project's own build by its label (test/container.test.ts).
+  return runCli(['container', 'run', '-p', projectDir, '-v', 'version=0.1', '--container-provider', 'podman'], { env });
 }
 
 describe('container run, when the runtime fails', () => {

@@ -48,6 +48,8 @@ describe('cloud runs on the team server (AWS, against moto)', () => {
     );
     await new CloudWatchLogsClient(sdk()).send(new CreateLogGroupCommand({ logGroupName: names.logGroup }));
     await new S3Client({ ...sdk(), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // The project the task's container fetches first, as `handoff project push` leaves it: a run without it is refused.
+    await new S3Client({ ...sdk(), forcePathStyle: true }).send(new PutObjectCommand({ Bucket: BUCKET, Key: names.s3.projectKey, Body: 'tasks: []\n' }));
     // The network a task runs in.
     const ec2 = new EC2Client(sdk());
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;

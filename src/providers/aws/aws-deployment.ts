@@ -96,8 +96,8 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
     else if (kind === 'task') {
       const onWarning = (message: string): void => request.onEvent({ type: 'notice', level: 'warning', message });
       // As on Google Cloud and Azure: a task without its bucket could only fail (and its schedules keep firing into it).
-      await requireStore(provider, { before: 'task', ownsBucket: requireProject(request).deploy.bucket === undefined });
-      result = await stacks.upsertTaskStack(provider, requireProject(request), action, { ...apply, imageVersion: request.imageVersion, onWarning });
+      const beforeApply = () => requireStore(provider, { before: 'task', ownsBucket: requireProject(request).deploy.bucket === undefined });
+      result = await stacks.upsertTaskStack(provider, requireProject(request), action, { ...apply, imageVersion: request.imageVersion, onWarning, beforeApply });
     } else result = await stacks.upsertRoleStack(provider, stacks.createRoleInput(provider, role), action, apply);
     return {
       stack: result.name,

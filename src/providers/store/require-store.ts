@@ -32,8 +32,8 @@ export async function requireStore(provider: Pick<Provider, 'names' | 'bucket' |
   }
   if (options.before === 'run') {
     const key = names.s3.projectKey;
-    const found = (await provider.objects.list(key)).some((object) => object.key === key);
-    if (!found) {
+    // Read, not listed: the key is known, project.yml is small, and a role that may read its objects need not list them.
+    if ((await provider.objects.get(key)) === undefined) {
       throw new UserError(`no project.yml of ${names.resourceGroup}/${names.task} in the store (${provider.objects.describe(key)}), so a run would find no project; nothing was started`, {
         fix: 'push it first: handoff project push -p <project> (or handoff cloud deploy)',
       });

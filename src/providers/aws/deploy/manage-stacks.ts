@@ -20,7 +20,16 @@ import { usesStateMachine } from '../stacks/task-stack.js';
  * refuses a stack that does not exist, so a typo in a resource group never creates a new one by accident. A resources
  * stack is checked against the tasks that use it first (checkResourceGroupAgreement).
  */
-export async function upsertStack(provider: AwsProvider, desired: DesiredStack, mode: 'create' | 'update', options: ApplyOptions = {}): Promise<StackChange> {
+/**
+ * `beforeApply` runs once the stack is known to be this project's to change and nothing has changed yet: a refusal
+ * there (a task's missing bucket) comes after the more telling one that the stack is another's.
+ */
+export async function upsertStack(
+  provider: AwsProvider,
+  desired: DesiredStack,
+  mode: 'create' | 'update',
+  options: ApplyOptions & { beforeApply?: () => Promise<void> } = {},
+): Promise<StackChange> {
   const deployed = await readDeployedStacks(provider.cloudFormation, [desired.name]);
   assertStacksOwned([desired], deployed);
   if (desired.kind === 'resources') {
@@ -30,6 +39,7 @@ export async function upsertStack(provider: AwsProvider, desired: DesiredStack, 
   if (mode === 'update' && step.action === 'create') {
     throw new UserError(`there is no stack ${desired.name} to update`, { fix: `create it first: handoff cloud ${desired.kind} create` });
   }
+  await options.beforeApply?.();
   try {
     return await applyStackStep(provider.cloudFormation, step, options);
   } catch (error) {
@@ -57,7 +67,7 @@ export async function upsertTaskStack(
   provider: AwsProvider,
   project: Project,
   mode: 'create' | 'update',
-  options: ApplyOptions & { imageVersion?: string; onWarning?: (message: string) => void } = {},
+  options: ApplyOptions & { imageVersion?: string; onWarning?: (message: string) => void; beforeApply?: () => Promise<void> } = {},
 ): Promise<StackChange & { schedules?: ScheduleChange[] }> {
   const task = await prepareTaskStack(provider, project, { imageVersion: options.imageVersion });
   task.warnings.forEach((w) => options.onWarning?.(w));
