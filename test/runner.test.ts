@@ -234,7 +234,7 @@ tasks:
     // The commands task's stderr artifact, and the run's whole copy of the pipeline process's stderr.
     expect(readArtifact(workspaceDir, 'chatty_stderr.log')).toBe(expected);
     const runsDir = path.join(workspaceDir, 'runs');
-    const runDir = fs.readdirSync(runsDir).find((entry) => fs.statSync(path.join(runsDir, entry)).isDirectory());
+    const runDir = fs.readdirSync(runsDir).find((entry) => !entry.startsWith('.') && fs.statSync(path.join(runsDir, entry)).isDirectory());
     expect(fs.readFileSync(path.join(runsDir, runDir ?? '', 'piped.seq.stderr.log'), 'utf8')).toBe(expected);
     expect(peakKb).toBeGreaterThan(0);
     expect(peakKb).toBeLessThan(200 * 1024);

@@ -52,7 +52,7 @@ describe('event stream backpressure', () => {
     const sampler = setInterval(() => (peak = Math.max(peak, memoryOf(ui.child.pid!).rssKb)), 50);
     expect(await ran).toBe(0);
     // The server reads a finished run's log a little longer (its last lines land after the record says it ended).
-    const consoleLog = fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => !f.endsWith('.json'))!;
+    const consoleLog = fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => !f.endsWith('.json') && !f.startsWith('.'))!;
     const size = fs.statSync(path.join(workspaceDir, 'runs', consoleLog, 'console.log')).size;
     expect(size).toBeGreaterThan(bytes);
     await sleep(4000);
