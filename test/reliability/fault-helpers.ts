@@ -115,10 +115,23 @@ function argvOf(pid: number): string[] {
 
 /** Pids of the run's processes whose arguments are exactly `argv` (e.g. `sh files/tap.sh 3000 0.05`). */
 export function pidsRunning(marker: string, argv: string[]): number[] {
-  return processesWithMarker(marker).filter((pid) => {
+  const matching = processesWithMarker(marker).filter((pid) => {
     const args = argvOf(pid);
     return args.length >= argv.length && argv.every((a, i) => args[i] === a);
   });
+  // A shell script's subshell (a `$(…)`, a pipe) has its parent's command line for a moment: the command is the one
+  // whose parent is not also a match (failed in CI: two pids for one `sh files/target.sh`).
+  return matching.filter((pid) => !matching.includes(parentOf(pid)));
+}
+
+function parentOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields are counted after its last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return -1;
+  }
 }
 
 /** Whether the run has a live process whose command line contains `text`. */
