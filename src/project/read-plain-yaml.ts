@@ -9,8 +9,11 @@ export interface PlainYaml {
   writtenAs(value: number): string | undefined;
 }
 
-/** The first characters a plain scalar that is not text can start with (or it is empty: null). */
-const typedScalarStart = /^[-+.~0-9nNyYtTfFoO]/;
+/**
+ * Whether any of PLAIN_SCALAR_TYPES takes the text: one test instead of one per type for each plain scalar, keys
+ * included (`name`, `tasks`, `true`), most of which are text. The types are then tried in order only for a match.
+ */
+const anyTypedScalar = new RegExp(PLAIN_SCALAR_TYPES.map((type) => `(?:${type.test.source})`).join('|'));
 
 /**
  * js-yaml knows one type, under a tag of its own, which resolves plain scalars by PLAIN_SCALAR_TYPES: an explicit tag
@@ -25,7 +28,7 @@ function buildSchema(texts: Map<number, Set<string>>): Schema {
     kind: 'scalar',
     resolve: (text: unknown) => {
       matched = undefined;
-      if (typeof text !== 'string' || (text !== '' && !typedScalarStart.test(text))) return false;
+      if (typeof text !== 'string' || !anyTypedScalar.test(text)) return false;
       matched = PLAIN_SCALAR_TYPES.find((type) => type.test.test(text));
       return matched !== undefined;
     },
