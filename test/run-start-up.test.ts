@@ -156,3 +156,26 @@ describe('what a command that starts no process loads', () => {
     expect(loaded()).not.toContain('NativeModule child_process');
   });
 });
+
+describe('what config validate loads for files/', () => {
+  it('loads the template engine only for a file of files/ whose syntax needs it, and still reports its errors', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const engineFiles = (): string[] =>
+      (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { bundleFiles: string[] }).bundleFiles.filter((file) =>
+        /function installPythonSemantics\(|function pythonAdd\(|Compiler = Obj\.extend|var Compiler = /.test(fs.readFileSync(file, 'utf8')),
+      );
+    const yml = 'tasks:\n  - name: one\n    commands:\n      - command: cat files/data.csv\n';
+    // Data, and a file whose only syntax is `{{ name }}` (no syntax error is possible in it): no engine.
+    const data = makeProject(yml, { 'files/data.csv': 'a,b\n1,2\n', 'files/greeting.txt': 'hello {{ who }}\n' });
+    const plain = await runCli(['config', 'validate', '-p', data.projectDir], withFootprint);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(engineFiles()).toEqual([]);
+    // A file with more syntax is checked by the engine, which is loaded for it; its error is reported at its line.
+    const broken = makeProject(yml, { 'files/data.csv': 'a,b\n', 'files/broken.txt': 'one\n{% if x %}never closed\n' });
+    const refused = await runCli(['config', 'validate', '-p', broken.projectDir], withFootprint);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('files/broken.txt');
+    expect(engineFiles().length).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -9,8 +9,11 @@ export interface PlainYaml {
   writtenAs(value: number): string | undefined;
 }
 
-/** The first characters a plain scalar that is not text can start with (or it is empty: null). */
-const typedScalarStart = /^[-+.~0-9nNyYtTfFoO]/;
+/**
+ * Whether any of PLAIN_SCALAR_TYPES takes the text: one test instead of one per type for each plain scalar, keys
+ * included (`name`, `tasks`, `true`), most of which are text. The types are then tried in order only for a match.
+ */
+const anyTypedScalar = new RegExp(PLAIN_SCALAR_TYPES.map((type) => `(?:${type.test.source})`).join('|'));
 
 /**
  * js-yaml knows one type, under a tag of its own, which resolves plain scalars by PLAIN_SCALAR_TYPES: an explicit tag
@@ -25,7 +28,7 @@ function buildSchema(texts: Map<number, Set<string>>): Schema {
     kind: 'scalar',
     resolve: (text: unknown) => {
       matched = undefined;
-      if (typeof text !== 'string' || (text !== '' && !typedScalarStart.test(text))) return false;
+      if (typeof text !== 'string' || !anyTypedScalar.test(text)) return false;
       matched = PLAIN_SCALAR_TYPES.find((type) => type.test.test(text));
       return matched !== undefined;
     },
@@ -85,7 +88,8 @@ const keysForThePositionalReader = new Set(['null', '<<', '__proto__']);
 export function readPlainYaml(text: string): PlainYaml | undefined {
   if (edgesOfTheSyntax.some((edge) => edge.test(text))) return undefined;
   const texts = new Map<number, Set<string>>();
-  const collections = new Set<object>();
+  // The lists and mappings js-yaml read, in the order it completed them (a collection's items before itself).
+  const collections: object[] = [];
   let needsPositions = false;
   const starts: number[] = [];
   let data: unknown;
@@ -103,14 +107,14 @@ export function readPlainYaml(text: string): PlainYaml | undefined {
         if ((node.anchor ?? null) !== null || node.tag === '!') needsPositions = true;
         const start = starts.pop() ?? 0;
         if (isNodeAtTheEdges(text, node.kind, start, node.position)) needsPositions = true;
-        if ((node.kind === 'mapping' || node.kind === 'sequence') && node.result !== null) collections.add(node.result as object);
+        if ((node.kind === 'mapping' || node.kind === 'sequence') && node.result !== null) collections.push(node.result as object);
       },
     });
   } catch {
     return undefined;
   }
   if (needsPositions || data === undefined || data === null || typeof data !== 'object') return undefined;
-  if (countCollections(data, collections) !== collections.size) return undefined;
+  if (!isEachCollectionANode(data, collections)) return undefined;
   return {
     data,
     writtenAs(value) {
@@ -145,27 +149,26 @@ function isNodeAtTheEdges(text: string, kind: string, start: number, end: number
 }
 
 /**
- * Counts the lists and mappings in the data, or returns -1 when one of them was not read as a node of its own (a
- * pair in a flow list) or a key needs the positional reader. A count below the nodes read means one was a key.
+ * Whether the lists and mappings of the data are the nodes js-yaml read, each at its place in the order it completed
+ * them (walked the same way: items, then the collection). Not so when a collection was a key (read, but not in the
+ * data), when one was not read as a node of its own (a pair in a flow list), or when a mapping lists its keys in
+ * another order than written (integer-like keys, which JavaScript lists first: rare, and the positional reader then
+ * decides). False as well for a key that needs the positional reader. No set of the nodes is needed to compare them:
+ * a project has thousands.
  */
-function countCollections(value: unknown, nodes: ReadonlySet<object>): number {
-  if (value === null || typeof value !== 'object') return 0;
-  if (!nodes.has(value)) return -1;
-  let count = 1;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const inner = countCollections(value[i], nodes);
-      if (inner < 0) return -1;
-      count += inner;
+function isEachCollectionANode(data: unknown, nodes: readonly object[]): boolean {
+  let next = 0;
+  const visit = (value: unknown): boolean => {
+    if (value === null || typeof value !== 'object') return true;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) if (!visit(value[i])) return false;
+    } else {
+      // for…in, not Object.keys: js-yaml's mappings are plain objects, and a project has thousands of them.
+      for (const key in value) {
+        if (keysForThePositionalReader.has(key) || !visit((value as Record<string, unknown>)[key])) return false;
+      }
     }
-    return count;
-  }
-  // for…in, not Object.keys: js-yaml's mappings are plain objects, and a project has thousands of them.
-  for (const key in value) {
-    if (keysForThePositionalReader.has(key)) return -1;
-    const inner = countCollections((value as Record<string, unknown>)[key], nodes);
-    if (inner < 0) return -1;
-    count += inner;
-  }
-  return count;
+    return nodes[next++] === value;
+  };
+  return visit(data) && next === nodes.length;
 }

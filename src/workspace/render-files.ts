@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
 import { readLoneCrAsLf } from '../line-breaks.js';
 import { randomHex } from '../random-suffix.js';
-import { holdsTemplateSyntax, type Renderer } from '../template/render.js';
+import { holdsTemplateSyntax, loadTemplateEngine, needsTemplateEngine, type Renderer } from '../template/render.js';
 
 // node:fs's callbacks, not node:fs/promises: every run renders files/, and loading fs/promises (with readline, streams
 // and the fs watchers it requires) adds 0.5 MB to a run's peak memory.
@@ -273,6 +273,9 @@ async function planFolder(realRoot: string, folder: string, relFolder: string, i
       }
       // Lone CRs as LF, as Jinja2 read (and wrote) them: an error's line is the line an editor shows.
       const text = readLoneCrAsLf(bytes.toString('utf8'));
+      // The engine is loaded by the first file that needs it: checking text whose only syntax is `{{ name }}` needs
+      // none, and rendering needs it only where names may be missing (the renderer decides; the engine must be there).
+      if (input.mode.kind === 'syntax' ? needsTemplateEngine(text) : holdsTemplateSyntax(text)) await loadTemplateEngine();
       try {
         if (input.mode.kind === 'syntax') {
           input.renderer.check(text, `files/${rel}`);

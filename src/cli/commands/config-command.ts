@@ -35,8 +35,8 @@ async function validateProject(options: GlobalOptions): Promise<number> {
   await checkLocalStoreNames(project, options, locate);
   await checkTemplateSyntax(project, plan, locate);
   // files/ is rendered at every run: its templates' syntax is the project's too (values are the run's, not checked).
+  // The template engine is loaded there only by a file that needs it (most of a files/ folder is data).
   if (fs.existsSync(path.join(project.dir, 'files'))) {
-    await loadTemplateEngine();
     await checkFileTemplateSyntax({ projectDir: project.dir, renderer: createRenderer({ strict: false, onWarning: () => undefined }) });
   }
   warnings.push(...(await checkSecretsFile(project, options)));
