@@ -799,8 +799,10 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     this._emit(`runtime.handoffLookup(${JSON.stringify(describeLookupTarget(node.target) ?? '')}, ${target.lineno}, ${target.colno}, (`);
     this.compile(node.target, frame);
     this._emit('),');
-    // A slice compiles to three arguments (start, stop, step), which memberLookup takes as a slice.
-    this.compile(node.val, frame);
+    // A slice compiles to three arguments (start, stop, step), which memberLookup takes as a slice. Empty brackets
+    // (`lst[]`) are Jinja2's empty tuple, `lst[()]`: no item of a list or str, Undefined there too; nunjucks left no node.
+    if (node.val == null) this._emit('runtime.handoffTuple([])');
+    else this.compile(node.val, frame);
     this._emit(')');
   };
   compiler.compileNeg = call('handoffNeg', 'target');
