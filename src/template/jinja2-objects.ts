@@ -1,7 +1,7 @@
 // Jinja2's own objects and globals that nunjucks lacks or has otherwise: `loop`, namespace(), dict(), cycler(), joiner().
-import { PythonTemplateError, isMapping, keywordsOf, pythonTypeName, setDictItem } from './python-ops.js';
+import { PythonTemplateError, dictKeyName, isMapping, keywordsOf, pythonTypeName, setDictItem } from './python-ops.js';
 import { iterate } from './python-filters.js';
-import { describeAs, dictKeys, formatPythonRepr, madeUpAddress, PythonIterator, PythonObject, PythonTuple } from './python-str.js';
+import { describeAs, dictKeyOf, dictKeys, formatPythonRepr, madeUpAddress, PythonIterator, PythonObject, PythonTuple } from './python-str.js';
 import { pythonEquals } from './python-tests.js';
 
 function fail(message: string): never {
@@ -172,11 +172,15 @@ export class Cycler extends PythonObject {
 
 /** Python's `dict(mapping_or_pairs, **kwargs)`, which namespace() takes too. */
 function pythonDict(name: string, rest: unknown[]): Record<string, unknown> {
+  return updateDict({}, name, rest);
+}
+
+/** Python's `dict.update(mapping_or_pairs, **kwargs)` of `out` (which `dict(…)` starts empty). */
+function updateDict(out: Record<string, unknown>, name: string, rest: unknown[]): Record<string, unknown> {
   const [args, kwargs] = keywordsOf(rest);
   if (args.length > 1) fail(`TypeError: ${name} expected at most 1 argument, got ${args.length}`);
-  const out: Record<string, unknown> = {};
   const [source] = args;
-  if (isMapping(source)) Object.assign(out, source);
+  if (isMapping(source)) for (const key of Object.keys(source)) setDictItem(out, dictKeyOf(key), source[key]);
   else if (args.length === 1) {
     if (source === undefined || source === null || typeof source !== 'object' && typeof source !== 'string') {
       fail(`TypeError: '${pythonTypeName(source)}' object is not iterable`);
@@ -188,8 +192,47 @@ function pythonDict(name: string, rest: unknown[]): Record<string, unknown> {
       setDictItem(out, items[0], items[1]);
     });
   }
-  return Object.assign(out, kwargs);
+  for (const [key, value] of Object.entries(kwargs)) setDictItem(out, key, value);
+  return out;
 }
+
+/**
+ * Python's dict methods that change the dict, in place of nunjucks' (which took a key that is not a str as its
+ * digits, `d.pop(1)` finding `'1'`, and popitem the first key where Python takes the last).
+ */
+export const DICT_MUTATORS: Record<string, (dict: Record<string, unknown>, args: unknown[]) => unknown> = {
+  pop(dict, args) {
+    if (args.length < 1 || args.length > 2) fail(`TypeError: pop expected ${args.length < 1 ? 'at least 1 argument' : 'at most 2 arguments'}, got ${args.length}`);
+    const name = dictKeyName(dict, args[0]);
+    if (name === undefined) {
+      if (args.length === 2) return args[1];
+      fail(`KeyError: ${formatPythonRepr(args[0])}`);
+    }
+    const value = dict[name];
+    delete dict[name];
+    return value;
+  },
+  popitem(dict, args) {
+    if (args.length > 0) fail(`TypeError: dict.popitem() takes no arguments (${args.length} given)`);
+    const name = Object.keys(dict).at(-1);
+    if (name === undefined) fail("KeyError: 'popitem(): dictionary is empty'");
+    const value = dict[name];
+    delete dict[name];
+    return PythonTuple.from([dictKeyOf(name), value]);
+  },
+  setdefault(dict, args) {
+    if (args.length < 1 || args.length > 2) fail(`TypeError: setdefault expected ${args.length < 1 ? 'at least 1 argument' : 'at most 2 arguments'}, got ${args.length}`);
+    const name = dictKeyName(dict, args[0]);
+    if (name !== undefined) return dict[name];
+    const value = args.length === 2 ? args[1] : null;
+    setDictItem(dict, args[0], value);
+    return value;
+  },
+  update(dict, args) {
+    updateDict(dict, 'update', args);
+    return null;
+  },
+};
 
 /** Python's unpacking of `value` into `count` names (`{% set a, b = … %}`), with Python's errors. */
 export function unpack(value: unknown, count: number): unknown[] {

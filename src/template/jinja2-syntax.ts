@@ -2,7 +2,7 @@
 import type { AstNode, CompileMethod, CompilerInternals, NodeClass, NunjucksInternals, ParserInternals, ParserToken, TokenizerInternals } from './template-engine.js';
 import { PythonTemplateError, dictLiteral, isMapping, pythonTypeName } from './python-ops.js';
 import { iterate } from './python-filters.js';
-import { describeAs, dictKeys, PythonFloat, PythonIterator } from './python-str.js';
+import { describeAs, dictKeys, isHoldableStrKey, PythonFloat, PythonIterator, strKeyName } from './python-str.js';
 import { LoopContext, Namespace, unpack, unpackedLoopItems } from './jinja2-objects.js';
 
 /** A compile-time frame of nunjucks: which template names are which JavaScript variables. */
@@ -267,13 +267,14 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
   // A dict's key is an expression, as in Jinja2: `{k: 1}` is keyed by k's value, `{1: 2}` by the int (nunjucks took
   // a name for its text, `{'k': 1}`, and refused any other key). A dict of str literal keys is a JavaScript object
   // literal, as nunjucks compiles it; any other is made by dictLiteral, which holds keys that are not strs as
-  // python-str's nonStrKeyName says and merges keys Python takes as one (`1` and `True`).
+  // python-str's nonStrKeyName and strKeyName say and merges keys Python takes as one (`1` and `True`).
   const compileDict = compiler.compileDict!;
   compiler.compileDict = method(function compileDictAsJinja2(node, frame, ...rest) {
     const pairs = node.children as AstNode[];
     const literalKeys = pairs.every((pair) => {
       const key = pair.key as AstNode;
-      return pair.handoffKeyword || (key.typename === 'Literal' && typeof key.value === 'string' && !key.value.startsWith('\u0000'));
+      // A str that looks like an int (`'2'`) is held under another name too, for Python's order of keys.
+      return pair.handoffKeyword || (key.typename === 'Literal' && typeof key.value === 'string' && isHoldableStrKey(key.value) && strKeyName(key.value) === key.value);
     });
     if (literalKeys) return compileDict.call(this, node, frame, ...rest);
     this._emit('runtime.handoffDict([');

@@ -57,6 +57,7 @@ export function attributeOf(item: unknown, path: string): unknown {
     if ((Array.isArray(value) || typeof value === 'string') && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
     // Jinja2 takes a part of digits as an int: a dict's int key (`{1: 'a'}`), else (as before) a str key of those digits.
     else if (isMapping(value) && /^\d+$/.test(part) && dictKeyName(value, Number(part)) !== undefined) value = value[dictKeyName(value, Number(part))!];
+    else if (isMapping(value) && dictKeyName(value, part) !== undefined) value = value[dictKeyName(value, part)!];
     else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
     else return undefined;
   }

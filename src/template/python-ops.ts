@@ -1,5 +1,5 @@
 // Python's semantics for what templates do with values (str methods, slices, `%`, str.format, arithmetic), as Jinja2 has them.
-import { PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple, describeAs, dictKeyOf, dictKeys, formatPythonFloat, formatPythonRepr, formatPythonStr, isStrKeyName, madeUpAddress, nonStrKeyName } from './python-str.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple, describeAs, dictKeyOf, dictKeys, formatPythonFloat, formatPythonRepr, formatPythonStr, isHoldableStrKey, isStrKeyName, madeUpAddress, nonStrKeyName, strKeyName } from './python-str.js';
 
 /**
  * Errors raised here are shown to the user with the template's origin and position (render.ts). Their messages name
@@ -275,7 +275,7 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   if (isMapping(a) && isMapping(b)) {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => {
-      const other = isStrKeyName(k) ? (Object.prototype.hasOwnProperty.call(b, k) ? k : undefined) : dictKeyName(b, dictKeyOf(k));
+      const other = dictKeyName(b, dictKeyOf(k));
       return other !== undefined && pythonEquals(a[k], b[other]);
     });
   }
@@ -639,7 +639,11 @@ export function isHashable(key: unknown): boolean {
  */
 export function dictKeyName(dict: object, key: unknown): string | undefined {
   const has = (name: string): boolean => Object.prototype.hasOwnProperty.call(dict, name);
-  if (typeof key === 'string') return isStrKeyName(key) && has(key) ? key : undefined;
+  if (typeof key === 'string') {
+    if (!isHoldableStrKey(key)) return undefined;
+    const name = strKeyName(key);
+    return has(name) ? name : has(key) ? key : undefined;
+  }
   if (!isHashable(key)) return undefined;
   const name = nonStrKeyName(key);
   if (has(name)) return name;
@@ -653,8 +657,8 @@ export function dictKeyName(dict: object, key: unknown): string | undefined {
 export function setDictItem(dict: Record<string, unknown>, key: unknown, value: unknown, at?: { line: number; col: number }): void {
   if (key === undefined) throw new PythonTemplateError('UndefinedError: a dict key is undefined', 'define the value used as the key, or test it first ({% if name is defined %})', at);
   if (!isHashable(key)) throw new PythonTemplateError(`TypeError: unhashable type: '${pythonTypeName(key)}'`, 'a dict key must be a str, number, bool, None or a tuple of those', at);
-  if (typeof key === 'string' && !isStrKeyName(key)) throw new PythonTemplateError("a dict key that starts with the character NUL is not supported in handoff's templates", undefined, at);
-  dict[dictKeyName(dict, key) ?? (typeof key === 'string' ? key : nonStrKeyName(key))] = value;
+  if (typeof key === 'string' && !isHoldableStrKey(key)) throw new PythonTemplateError("a dict key that starts with the character NUL or SOH is not supported in handoff's templates", undefined, at);
+  dict[dictKeyName(dict, key) ?? (typeof key === 'string' ? strKeyName(key) : nonStrKeyName(key))] = value;
 }
 
 /** Python's `{k1: v1, k2: v2, …}` of the (key, value, 0-based line, column) entries of a dict literal. */
@@ -1173,7 +1177,7 @@ function lookupField(name: string, positional: unknown[], kwargs: Record<string,
     const key = r[1] ?? r[2]!;
     const index = r[2] !== undefined && /^\d+$/.test(key) ? Number(key) : key;
     if (Array.isArray(value) && typeof index === 'number') value = value[index];
-    else if (isMapping(value) && Object.prototype.hasOwnProperty.call(value, key)) value = value[key];
+    else if (isMapping(value) && dictKeyName(value, key) !== undefined) value = value[dictKeyName(value, key)!];
     else fail(r[1] !== undefined ? `AttributeError: '${pythonTypeName(value)}' object has no attribute '${key}'` : `KeyError or IndexError in a format field`);
   }
   if (consumed !== m[2]!.length) fail('ValueError: Only \'.\' or \'[\' may follow \']\' in format field specifier');

@@ -196,6 +196,27 @@ export function nonStrKeyName(key: unknown): string {
   return name;
 }
 
+/**
+ * A str key that looks like an int of JavaScript's array indexes (`'2'`) is held under this character then the key:
+ * JavaScript gives such names first, in ascending order, where Python keeps a dict's insertion order.
+ */
+const DIGITS_KEY = '\u0001';
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+function isArrayIndex(key: string): boolean {
+  return ARRAY_INDEX.test(key) && Number(key) < 4294967295;
+}
+
+/** The name a dict made in a template holds the str `key` under (a dict from YAML or JSON may hold it as itself). */
+export function strKeyName(key: string): string {
+  return isArrayIndex(key) ? DIGITS_KEY + key : key;
+}
+
+/** Whether a str key may be held in a dict: not one that starts like the names of other keys (NUL, or SOH). */
+export function isHoldableStrKey(key: string): boolean {
+  return !key.startsWith(NON_STR_KEY) && !key.startsWith(DIGITS_KEY);
+}
+
 /** Whether a dict's key `name` is a str key of a template's (rather than the name of a non-str key). */
 export function isStrKeyName(name: string): boolean {
   return !name.startsWith(NON_STR_KEY);
@@ -203,6 +224,7 @@ export function isStrKeyName(name: string): boolean {
 
 /** The key a dict's `name` stands for: the str itself, or the int, float, bool, None or tuple held under it. */
 export function dictKeyOf(name: string): unknown {
+  if (name.startsWith(DIGITS_KEY) && isArrayIndex(name.slice(1))) return name.slice(1);
   if (isStrKeyName(name)) return name;
   const repr = name.slice(1);
   if (!SIMPLE_KEY_REPR.test(repr)) return NON_STR_KEYS.has(name) ? NON_STR_KEYS.get(name) : name;
@@ -321,7 +343,10 @@ function dumpJson(value: unknown, indent: string | undefined, margin: string): s
  */
 function jsonKeys(dict: object): Array<[string, string]> {
   const names = Object.keys(dict);
-  if (names.every(isStrKeyName)) return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => [name, name]);
+  if (names.every(isStrKeyName)) {
+    const keyed = names.map((name) => [name, dictKeyOf(name) as string] as [string, string]);
+    return keyed.sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
   const keys = names.map((name) => [name, dictKeyOf(name)] as const);
   const number = (key: unknown): number | undefined => (typeof key === 'number' ? key : typeof key === 'boolean' ? Number(key) : key instanceof PythonFloat ? key.value : undefined);
   for (const [, key] of keys) {

@@ -66,7 +66,7 @@ import { describeAs, formatPythonStr, PythonDictView, PythonFloat, PythonIterato
 import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
 import type { Renderer, RendererOptions } from './render.js';
-import { JINJA2_GLOBALS } from './jinja2-objects.js';
+import { DICT_MUTATORS, JINJA2_GLOBALS } from './jinja2-objects.js';
 import { escapeFilter, filesizeformatFilter, indentFilter, pprintFilter, TEXT_FILTERS, xmlattrFilter } from './text-filters.js';
 import { installJinja2Syntax } from './jinja2-syntax.js';
 
@@ -658,9 +658,6 @@ function installRuntimeHooks(internals: NunjucksInternals): void {
   };
 }
 
-/** The dict methods of nunjucks' compatibility layer that are Python's too (its has_key and iteritems are Python 2's). */
-const DICT_COMPAT_METHODS = new Set(['pop', 'popitem', 'setdefault', 'update']);
-
 /** One comparison of Python's: `==` and `!=` by value, the others by Python's ordering (mixed types are a TypeError). */
 function pythonComparison(left: unknown, op: string, right: unknown): boolean {
   if (op === '==') return pythonEquals(left, right);
@@ -729,7 +726,10 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     if (isMapping(target)) {
       const method = dictMember(target, key);
       if (method !== undefined) return method;
-      if (typeof key === 'string' && DICT_COMPAT_METHODS.has(key)) return boundMethod(key, 'dict', compatLookup.apply(this, args) as object);
+      if (typeof key === 'string' && Object.prototype.hasOwnProperty.call(DICT_MUTATORS, key)) {
+        const mutator = DICT_MUTATORS[key]!;
+        return boundMethod(key, 'dict', (...rest: unknown[]) => mutator(target, rest));
+      }
       // Only the dict's own keys: not what every JavaScript object inherits (`constructor`, `toString`). A key of
       // another type than str is found as Python finds it (`{1: 'a'}[True]`); a number also finds a str key of its
       // digits, as before (a mapping from YAML has str keys where PyYAML gave the original ints).
@@ -799,8 +799,10 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     this._emit(`runtime.handoffLookup(${JSON.stringify(describeLookupTarget(node.target) ?? '')}, ${target.lineno}, ${target.colno}, (`);
     this.compile(node.target, frame);
     this._emit('),');
-    // A slice compiles to three arguments (start, stop, step), which memberLookup takes as a slice.
-    this.compile(node.val, frame);
+    // A slice compiles to three arguments (start, stop, step), which memberLookup takes as a slice. Empty brackets
+    // (`lst[]`) are Jinja2's empty tuple, `lst[()]`: no item of a list or str, Undefined there too; nunjucks left no node.
+    if (node.val == null) this._emit('runtime.handoffTuple([])');
+    else this.compile(node.val, frame);
     this._emit(')');
   };
   compiler.compileNeg = call('handoffNeg', 'target');
