@@ -831,6 +831,38 @@ tasks:
     expect(events.slice(0, 4)).toEqual(['start', 'start', 'start', 'start']);
   });
 
+  it('lets lines whose logs have the same names take turns with parallel: N, as with parallel: 1, and runs the others at once', async () => {
+    // `a/b` and `a:b` are both `each_a_b`; `x` twice is the same name. Run at once, one line's stdout log was lost and
+    // both lines' stderr mixed in one file.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: printf 'a/b\\na:b\\nx\\nx\\ny\\n'
+  - foreach:
+    - name: each
+      commands:
+      - command: for i in 1 2 3; do echo "out {{ _line }} $i"; echo "err {{ _line }} $i" >&2; sleep 0.2; done
+    parallel: 3
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    // The last line's logs alone, each whole.
+    expect(readArtifact(workspaceDir, 'each_a_b_stdout.log')).toBe('out a:b 1\nout a:b 2\nout a:b 3\n');
+    expect(readArtifact(workspaceDir, 'each_a_b_stderr.log')).toBe('err a:b 1\nerr a:b 2\nerr a:b 3\n');
+    expect(readArtifact(workspaceDir, 'each_x_stdout.log')).toBe('out x 1\nout x 2\nout x 3\n');
+    expect(readArtifact(workspaceDir, 'each_x_stderr.log')).toBe('err x 1\nerr x 2\nerr x 3\n');
+    expect(readArtifact(workspaceDir, 'each_y_stdout.log')).toBe('out y 1\nout y 2\nout y 3\n');
+    const subtasks = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+    expect(subtasks.map((s) => [s.name, s.status])).toEqual([
+      ['each_a_b', 'succeeded'],
+      ['each_a_b', 'succeeded'],
+      ['each_x', 'succeeded'],
+      ['each_x', 'succeeded'],
+      ['each_y', 'succeeded'],
+    ]);
+  });
+
   it('runs no process the user never wrote when every command before a foreach is inactive, and warns where', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
