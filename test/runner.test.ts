@@ -863,6 +863,32 @@ tasks:
     ]);
   });
 
+  it('cuts a long line\'s sub-task name to 200 characters and a short hash in the console and the record, its log names as before', async () => {
+    // Two 5,000-character lines that differ only at their end: names stay distinct, and no 5 KB name is printed.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: for end in A B; do printf '%05000d%s\\n' 0 $end; done
+  - foreach:
+    - name: each
+      commands:
+      - command: printf '{{ _line }}' | wc -c
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    const subtasks = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+    expect(subtasks).toHaveLength(2);
+    const head = `each_${'0'.repeat(195)}`;
+    for (const sub of subtasks) expect(sub.name).toMatch(new RegExp(`^${head}…[0-9a-f]{8}$`));
+    expect(subtasks[0].name).not.toBe(subtasks[1].name);
+    expect(r.stderr).toContain(`Task ${subtasks[1].name} ended with exit code 0`);
+    // Its command line is printed whole (that is what ran); the lines naming the sub-task are short.
+    for (const line of r.stderr.split('\n').filter((l) => l.includes('Task each_'))) expect(line.length).toBeLessThan(400);
+    // The command still got the whole line; the log is named by the first 200 characters, as before.
+    expect(readArtifact(workspaceDir, `${head}_stdout.log`).trim()).toBe('5001');
+  });
+
   it('runs no process the user never wrote when every command before a foreach is inactive, and warns where', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
