@@ -1020,6 +1020,36 @@ tasks:
     expect(subtasks[39]).toMatchObject({ name: 'step_40', status: 'interrupted' });
     expect(subtasks[39].processes[0].signal).toBe('SIGTERM');
   });
+
+  it('gives a line cut short by SIGTERM the run\'s 143 in the console and the record, not 1, when it has no code of its own', async () => {
+    // The first command ignores TERM and exits 0 of itself within the grace period: the line's second command is then
+    // skipped by the stop (one project), or the line's only command has exited 0 as the run stops (the other).
+    const firstCommand = `trap '' TERM; touch artifacts/ready_{{ _line }}; sleep 1`;
+    for (const rest of ['\n      - command: echo never', '']) {
+      const marker = newMarker();
+      const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: echo 1
+  - foreach:
+    - name: step
+      commands:
+      - command: ${firstCommand}${rest}
+`);
+      const r = await runLocal(projectDir, workspaceDir, [], marker, (child) => {
+        void waitFor(() => fs.existsSync(path.join(workspaceDir, 'artifacts', 'ready_1'))).then(() => child.kill('SIGTERM'));
+      });
+      expect(r.code).toBe(143);
+      expect(r.stderr).toContain('Task step_1 ended with exit code 143');
+      expect(r.stderr).toContain('Task loop ended with exit code 143');
+      expect(r.stderr).not.toMatch(/ended with exit code 1\b/);
+      const [loop] = readOnlyRecord(workspaceDir).tasks;
+      expect(loop).toMatchObject({ status: 'interrupted', exitCode: 143 });
+      expect(loop.subtasks[0]).toMatchObject({ name: 'step_1', status: 'interrupted', exitCode: 143 });
+      expect(processesWithMarker(marker)).toEqual([]);
+    }
+  });
 });
 
 describe('fork', () => {
