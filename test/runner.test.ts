@@ -831,6 +831,64 @@ tasks:
     expect(events.slice(0, 4)).toEqual(['start', 'start', 'start', 'start']);
   });
 
+  it('lets lines whose logs have the same names take turns with parallel: N, as with parallel: 1, and runs the others at once', async () => {
+    // `a/b` and `a:b` are both `each_a_b`; `x` twice is the same name. Run at once, one line's stdout log was lost and
+    // both lines' stderr mixed in one file.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: printf 'a/b\\na:b\\nx\\nx\\ny\\n'
+  - foreach:
+    - name: each
+      commands:
+      - command: for i in 1 2 3; do echo "out {{ _line }} $i"; echo "err {{ _line }} $i" >&2; sleep 0.2; done
+    parallel: 3
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    // The last line's logs alone, each whole.
+    expect(readArtifact(workspaceDir, 'each_a_b_stdout.log')).toBe('out a:b 1\nout a:b 2\nout a:b 3\n');
+    expect(readArtifact(workspaceDir, 'each_a_b_stderr.log')).toBe('err a:b 1\nerr a:b 2\nerr a:b 3\n');
+    expect(readArtifact(workspaceDir, 'each_x_stdout.log')).toBe('out x 1\nout x 2\nout x 3\n');
+    expect(readArtifact(workspaceDir, 'each_x_stderr.log')).toBe('err x 1\nerr x 2\nerr x 3\n');
+    expect(readArtifact(workspaceDir, 'each_y_stdout.log')).toBe('out y 1\nout y 2\nout y 3\n');
+    const subtasks = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+    expect(subtasks.map((s) => [s.name, s.status])).toEqual([
+      ['each_a_b', 'succeeded'],
+      ['each_a_b', 'succeeded'],
+      ['each_x', 'succeeded'],
+      ['each_x', 'succeeded'],
+      ['each_y', 'succeeded'],
+    ]);
+  });
+
+  it('cuts a long line\'s sub-task name to 200 characters and a short hash in the console and the record, its log names as before', async () => {
+    // Two 5,000-character lines that differ only at their end: names stay distinct, and no 5 KB name is printed.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: t
+  pipeline:
+  - command: for end in A B; do printf '%05000d%s\\n' 0 $end; done
+  - foreach:
+    - name: each
+      commands:
+      - command: printf '{{ _line }}' | wc -c
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    const subtasks = readOnlyRecord(workspaceDir).tasks[0].subtasks;
+    expect(subtasks).toHaveLength(2);
+    const head = `each_${'0'.repeat(195)}`;
+    for (const sub of subtasks) expect(sub.name).toMatch(new RegExp(`^${head}…[0-9a-f]{8}$`));
+    expect(subtasks[0].name).not.toBe(subtasks[1].name);
+    expect(r.stderr).toContain(`Task ${subtasks[1].name} ended with exit code 0`);
+    // Its command line is printed whole (that is what ran); the lines naming the sub-task are short.
+    for (const line of r.stderr.split('\n').filter((l) => l.includes('Task each_'))) expect(line.length).toBeLessThan(400);
+    // The command still got the whole line; the log is named by the first 200 characters, as before.
+    expect(readArtifact(workspaceDir, `${head}_stdout.log`).trim()).toBe('5001');
+  });
+
   it('runs no process the user never wrote when every command before a foreach is inactive, and warns where', async () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
@@ -961,6 +1019,36 @@ tasks:
     expect(subtasks).toHaveLength(40);
     expect(subtasks[39]).toMatchObject({ name: 'step_40', status: 'interrupted' });
     expect(subtasks[39].processes[0].signal).toBe('SIGTERM');
+  });
+
+  it('gives a line cut short by SIGTERM the run\'s 143 in the console and the record, not 1, when it has no code of its own', async () => {
+    // The first command ignores TERM and exits 0 of itself within the grace period: the line's second command is then
+    // skipped by the stop (one project), or the line's only command has exited 0 as the run stops (the other).
+    const firstCommand = `trap '' TERM; touch artifacts/ready_{{ _line }}; sleep 1`;
+    for (const rest of ['\n      - command: echo never', '']) {
+      const marker = newMarker();
+      const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: loop
+  pipeline:
+  - command: echo 1
+  - foreach:
+    - name: step
+      commands:
+      - command: ${firstCommand}${rest}
+`);
+      const r = await runLocal(projectDir, workspaceDir, [], marker, (child) => {
+        void waitFor(() => fs.existsSync(path.join(workspaceDir, 'artifacts', 'ready_1'))).then(() => child.kill('SIGTERM'));
+      });
+      expect(r.code).toBe(143);
+      expect(r.stderr).toContain('Task step_1 ended with exit code 143');
+      expect(r.stderr).toContain('Task loop ended with exit code 143');
+      expect(r.stderr).not.toMatch(/ended with exit code 1\b/);
+      const [loop] = readOnlyRecord(workspaceDir).tasks;
+      expect(loop).toMatchObject({ status: 'interrupted', exitCode: 143 });
+      expect(loop.subtasks[0]).toMatchObject({ name: 'step_1', status: 'interrupted', exitCode: 143 });
+      expect(processesWithMarker(marker)).toEqual([]);
+    }
   });
 });
 

@@ -287,7 +287,10 @@ static int signal_descendants(int sig) {
   return live;
 }
 
-/** Reports each live descendant as `left PID COMMAND` (its command line, NULs as spaces, cut at 200 bytes). */
+/**
+ * Reports each live descendant as `left PID COMMAND` (its command line, NULs as spaces, cut at 200 bytes; its name from
+ * /proc/PID/comm when the command line is empty).
+ */
 static void report_left_behind(void) {
   struct proc_entry *list = NULL;
   int count = scan_processes(&list);
@@ -306,6 +309,16 @@ static void report_left_behind(void) {
       for (ssize_t k = 0; k < n; k++)
         if (cmd[k] == 0 || cmd[k] == '\n') cmd[k] = ' ';
       while (n > 0 && cmd[n - 1] == ' ') cmd[--n] = 0;
+      if (n == 0) {
+        // No command line (one exiting, or one that blanked its argv): its name (comm) still says what it is.
+        snprintf(path, sizeof path, "/proc/%d/comm", list[i].pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        n = fd >= 0 ? read(fd, cmd, sizeof cmd - 1) : 0;
+        if (fd >= 0) close(fd);
+        if (n < 0) n = 0;
+        cmd[n] = 0;
+        while (n > 0 && (cmd[n - 1] == '\n' || cmd[n - 1] == ' ')) cmd[--n] = 0;
+      }
       report("left", "%d %s", list[i].pid, cmd);
     }
   }

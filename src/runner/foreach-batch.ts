@@ -3,7 +3,7 @@ import { LauncherWorker, type QueuedCommand } from '../process/launcher-worker.j
 import type { ProcessExit, TerminationReason } from '../process/spawn-command.js';
 import type { PipelineElement, Task } from '../project/types.js';
 import type { TaskResult } from './events.js';
-import type { LineContext } from './foreach-launchers.js';
+import { lineTaskName, type LineContext } from './foreach-launchers.js';
 import { prepareBatchedLine, type BatchedLine } from './run-task.js';
 import { stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { TaskContext } from './task-context.js';
@@ -102,7 +102,7 @@ export class ForeachBatch {
    * the usual way after drain).
    */
   add(index: number, context: LineContext): 'queued' | 'busy' | 'unfit' {
-    const taskName = `${this.task.name}_${context.suffix}`;
+    const taskName = lineTaskName(this.task.name, context.suffix);
     // Two lines whose logs have the same names (`a/b` and `a:b` are both `a_b`, or the same line twice) take turns: the
     // worker would give the later one its new logs while the earlier one's last stderr lines may still be on their way.
     const { artifactsDir } = this.ctx;

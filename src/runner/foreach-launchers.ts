@@ -1,4 +1,5 @@
 // The long-lived launchers of a foreach: one per line in flight, and the next line's first command sent ahead.
+import { createHash } from 'node:crypto';
 import { LauncherWorker } from '../process/launcher-worker.js';
 import type { CommandLauncher, CommandSpec, ProcessExit } from '../process/spawn-command.js';
 import type { PipelineElement, Task } from '../project/types.js';
@@ -7,7 +8,7 @@ import type { TaskContext } from './task-context.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 
-/** A line's template values and the suffix of its sub-tasks' names (`<name>_<_line_safe>`). */
+/** A line's template values and the suffix of its sub-tasks' names (`<name>_<_line_safe>`, see lineTaskName). */
 export interface LineContext {
   values: Record<string, unknown>;
   suffix: string;
@@ -16,6 +17,20 @@ export interface LineContext {
 export function lineContext(ctx: TaskContext, line: string): LineContext {
   // The name shows in the console and names log files, which are not masked as text: a secret in the line stays out.
   return { values: ctx.withLine(ctx.values, line), suffix: ctx.toLineSafe(ctx.masker.mask(line)) };
+}
+
+/** Past this many characters a sub-task's name is cut, as its log names are (artifact-names.ts). */
+const MAX_SUBTASK_NAME = 200;
+
+/**
+ * A line's sub-task name, `<name>_<_line_safe>`: cut to its first 200 characters plus a short hash of the whole when
+ * longer, so a line of 20 KB does not put 20 KB names in every console line and record entry, and lines that differ
+ * only past the cut still have names of their own. The log names (its first 200 safe characters) stay as they were.
+ */
+export function lineTaskName(name: string, suffix: string): string {
+  const full = `${name}_${suffix}`;
+  if (full.length <= MAX_SUBTASK_NAME) return full;
+  return `${full.slice(0, MAX_SUBTASK_NAME)}…${createHash('sha256').update(full).digest('hex').slice(0, 8)}`;
 }
 
 /**
@@ -164,7 +179,7 @@ export class ForeachLaunchers {
     const first = this.element.tasks.find((t) => t.active);
     if (!first) return;
     const { values, suffix } = waiting.context;
-    const taskName = `${first.name}_${suffix}`;
+    const taskName = lineTaskName(first.name, suffix);
     const spec = predictFirstCommand(first, { ...this.ctx, values }, taskName);
     // Two lines whose logs have the same name (`a/b` and `a:b` are both `a_b`) take turns: the worker would give the
     // next line its new logs while this line's last stderr lines may still be on their way to the same path.

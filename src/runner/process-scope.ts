@@ -6,6 +6,11 @@ export class ProcessScope {
   private readonly children = new Set<ProcessScope>();
   /** Why this scope was stopped; once set, no new process may start in it. */
   stopReason?: TerminationReason;
+  /**
+   * With an interrupt, the run's exit code for it (130 for SIGINT, 143 for SIGTERM): what a task left unfinished by it
+   * reports when it has no code of its own (a command skipped, or one that exited 0 as its leftovers were ended).
+   */
+  interruptExitCode?: number;
 
   constructor(private readonly parent?: ProcessScope) {
     parent?.children.add(this);
@@ -14,6 +19,7 @@ export class ProcessScope {
   createChild(): ProcessScope {
     const child = new ProcessScope(this);
     if (this.stopReason) child.stopReason = this.stopReason;
+    child.interruptExitCode = this.interruptExitCode;
     return child;
   }
 
@@ -32,9 +38,10 @@ export class ProcessScope {
   }
 
   /** Ends every process in this scope and its child scopes, and stops new ones from starting. */
-  stop(reason: TerminationReason): void {
+  stop(reason: TerminationReason, interruptExitCode?: number): void {
     if (!this.stopReason) this.stopReason = reason;
+    this.interruptExitCode ??= interruptExitCode;
     for (const command of this.live) command.terminate(reason);
-    for (const child of this.children) child.stop(reason);
+    for (const child of this.children) child.stop(reason, interruptExitCode);
   }
 }

@@ -3,11 +3,12 @@ import type { Readable } from 'node:stream';
 import type { CommandLauncher } from '../process/spawn-command.js';
 import type { PipelineElement, Task } from '../project/types.js';
 import type { FailureClass, TaskResult } from './events.js';
-import { ForeachLaunchers, lineContext, type LineContext } from './foreach-launchers.js';
+import { ForeachLaunchers, lineContext, lineTaskName, type LineContext } from './foreach-launchers.js';
 import { notRun, runTask, wasEndedByPipeline } from './run-task.js';
 import { batchableTask, ForeachBatch } from './foreach-batch.js';
 import type { TaskContext } from './task-context.js';
 import { plural } from '../plural.js';
+import { toSafeFileName } from './artifact-names.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 
@@ -97,7 +98,7 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     results[index] = lineResults;
     let skipRest = false;
     for (const sub of element.tasks) {
-      const name = `${sub.name}_${suffix}`;
+      const name = lineTaskName(sub.name, suffix);
       // A line whose first command already started (sent ahead) runs it whatever happened meanwhile: it is taken over,
       // ended if the loop is stopping, and recorded.
       if ((skipRest || failAtOnce || ctx.scope.stopped) && !launcher.hasStartedEarly?.()) {
@@ -144,6 +145,8 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     });
 
   let index = 0;
+  /** The log names (artifact-names.ts) of the lines in flight, each with how many lines use it. */
+  const logNamesInFlight = new Map<string, number>();
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const dispatch = async (raw: Buffer): Promise<boolean> => {
@@ -181,10 +184,21 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       await batch.drain();
     }
     launchers.setWaiting({ index, context });
-    while (inFlight.size >= element.parallel) await Promise.race(inFlight);
+    // Two lines whose logs have the same names (the same value twice, or `a/b` and `a:b`) take turns, as with
+    // `parallel: 1`: run at once, the later one's new stdout log replaces the earlier's and their stderr lines mix.
+    const logNames = element.tasks.map((sub) => toSafeFileName(lineTaskName(sub.name, context.suffix)));
+    while (inFlight.size >= element.parallel || logNames.some((name) => logNamesInFlight.has(name))) await Promise.race(inFlight);
     launchers.setWaiting(undefined);
     if (shouldStop() && !(await launchers.settleWaiting(index))) return false;
-    const job = runLineCatching(index++, context).finally(() => inFlight.delete(job));
+    for (const name of logNames) logNamesInFlight.set(name, (logNamesInFlight.get(name) ?? 0) + 1);
+    const job = runLineCatching(index++, context).finally(() => {
+      inFlight.delete(job);
+      for (const name of logNames) {
+        const left = (logNamesInFlight.get(name) ?? 1) - 1;
+        if (left > 0) logNamesInFlight.set(name, left);
+        else logNamesInFlight.delete(name);
+      }
+    });
     inFlight.add(job);
     return true;
   };

@@ -36,11 +36,11 @@ export class RunInterrupt {
   private scope?: ProcessScope;
   attach(scope: ProcessScope): void {
     this.scope = scope;
-    if (this.signal) scope.stop('interrupted');
+    if (this.signal) scope.stop('interrupted', INTERRUPT_EXIT_CODES[this.signal]);
   }
   interrupt(signal: InterruptSignal): void {
     this.signal ??= signal;
-    this.scope?.stop('interrupted');
+    this.scope?.stop('interrupted', INTERRUPT_EXIT_CODES[this.signal]);
   }
 }
 

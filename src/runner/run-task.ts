@@ -96,7 +96,7 @@ async function runTaskOnce(task: Task, parentCtx: TaskContext, displayName: stri
   if (timer) clearTimeout(timer);
   scope.dispose();
 
-  const result = taskResultOf(task, displayName, outcome, { startedAt, endedAt: new Date(), attempt, timedOut, interruptedRun: parentCtx.scope.stopReason === 'interrupted' }, stdoutLog);
+  const result = taskResultOf(task, displayName, outcome, { startedAt, endedAt: new Date(), attempt, timedOut, interruptedRun: parentCtx.scope.stopReason === 'interrupted', interruptExitCode: parentCtx.scope.interruptExitCode }, stdoutLog);
   if (timedOut && result.status === 'succeeded') {
     // The timer fired as the last command was ending of itself: the launcher had seen it end well before the request
     // reached it (and may have started a foreach's next line already), so the task counts as it ended.
@@ -113,7 +113,7 @@ export function taskResultOf(
   task: Task,
   displayName: string,
   outcome: BodyOutcome,
-  run: { startedAt: Date; endedAt: Date; attempt: number; timedOut: boolean; interruptedRun: boolean },
+  run: { startedAt: Date; endedAt: Date; attempt: number; timedOut: boolean; interruptedRun: boolean; interruptExitCode?: number },
   stdoutLog: string | undefined,
 ): TaskResult {
   const { startedAt, endedAt, timedOut } = run;
@@ -127,7 +127,9 @@ export function taskResultOf(
     path: task.path,
     status: interrupted ? 'interrupted' : failed ? 'failed' : 'succeeded',
     // Ended by the stop, its exit code is its process's own, even 0 (it exited of itself once its input was cut short).
-    exitCode: endedByPipeline && !interrupted ? outcome.exitCode : failed || interrupted ? outcome.exitCode || 1 : 0,
+    // Cut short by Ctrl-C/SIGTERM with no code of its own (a command skipped, or one that exited 0 as its leftovers were
+    // ended): the run's 130/143, as the console and the record then agree with the run, not 1.
+    exitCode: endedByPipeline && !interrupted ? outcome.exitCode : failed || interrupted ? outcome.exitCode || (interrupted ? run.interruptExitCode : undefined) || 1 : 0,
     failure: timedOut && (failed || interrupted) ? 'timeout' : outcome.failure,
     startedAt: isoTime(startedAt),
     endedAt: isoTime(endedAt),
@@ -284,7 +286,8 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
         const reason = ctx.scope.stopReason;
         if (reason === 'pipeline_failed') endedByPipeline = true;
         else failure = reason === 'interrupted' ? 'interrupted' : 'timeout';
-        exitCode = 1;
+        // Skipped by Ctrl-C/SIGTERM: the run's 130/143, as a command cut by it reports, not a failure's 1.
+        exitCode = (reason === 'interrupted' ? ctx.scope.interruptExitCode : undefined) ?? 1;
         break;
       }
       // A foreach line's first command was rendered once already, when it was sent ahead: it runs as rendered then (a
@@ -381,7 +384,7 @@ export function prepareBatchedLine(task: Task, ctx: TaskContext, displayName: st
       const ended = commandEnded(taskCtx, displayName, prepared, exit);
       await stderrLog.close();
       const outcome: BodyOutcome = { processes: [ended.result], subtasks: [], failure: ended.failure, exitCode: ended.exitCode, stdoutBytes: exit.stdoutBytes };
-      const timing = { startedAt: exit.startedAt, endedAt: exit.endedAt, attempt: 1, timedOut: false, interruptedRun: ctx.scope.stopReason === 'interrupted' };
+      const timing = { startedAt: exit.startedAt, endedAt: exit.endedAt, attempt: 1, timedOut: false, interruptedRun: ctx.scope.stopReason === 'interrupted', interruptExitCode: ctx.scope.interruptExitCode };
       return taskResultOf(task, displayName, outcome, timing, stdoutLog);
     },
   };
@@ -419,7 +422,8 @@ export async function runNestedTasks(tasks: Task[], ctx: TaskContext): Promise<B
     // Tasks that never ran: the body did not finish, which is a timeout's or an interrupt's failure (SPEC §5), or an
     // end because another part of the pipeline failed.
     const failure = stoppedBy === 'pipeline_failed' ? undefined : stoppedBy;
-    return { processes: [], subtasks, failure, exitCode: 1, endedByPipeline: stoppedBy === 'pipeline_failed' };
+    const exitCode = (stoppedBy === 'interrupted' ? ctx.scope.interruptExitCode : undefined) ?? 1;
+    return { processes: [], subtasks, failure, exitCode, endedByPipeline: stoppedBy === 'pipeline_failed' };
   }
   return { processes: [], subtasks, exitCode: 0 };
 }

@@ -417,6 +417,35 @@ tasks:
     expect(fs.readFileSync(path.join(p.workspaceDir, 'artifacts', 'bg_stdout.log'), 'utf8')).toBe('main done\n');
     await expectNoProcessesLeft(r.marker);
   });
+
+  it('names a process left behind with an empty command line by its name (/proc/PID/comm), not by nothing', async () => {
+    const p = faultProject(`
+tasks:
+- name: bg
+  commands:
+  - command: python3 blank_argv.py & while [ ! -e blanked ]; do sleep 0.05; done; echo main done
+`);
+    // Blanks its own command line (as a process does between exiting and becoming a zombie, when it reads empty), then
+    // waits to be ended.
+    fs.writeFileSync(
+      path.join(p.workspaceDir, 'blank_argv.py'),
+      [
+        'import os, time',
+        "fields = open('/proc/self/stat').read().rsplit(')', 1)[1].split()",
+        'start, end = int(fields[45]), int(fields[46])',
+        "fd = os.open('/proc/self/mem', os.O_RDWR)",
+        "os.pwrite(fd, b'\\0' * (end - start), start)",
+        "open('blanked', 'w').close()",
+        'time.sleep(300)',
+        '',
+      ].join('\n'),
+    );
+    const r = await runLocal(p, []);
+    expect(r.code, r.stderr).toBe(0);
+    const task = JSON.parse(r.stdout).tasks[0];
+    expect(task.processes[0].leftBehind).toEqual([expect.stringMatching(/^\d+ python3$/)]);
+    await expectNoProcessesLeft(r.marker);
+  });
 });
 
 describe('SIGPIPE is forgiven only when the downstream stopped reading and succeeded (SPEC §5)', () => {
