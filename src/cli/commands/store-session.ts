@@ -7,6 +7,7 @@ import type { Project } from '../../project/types.js';
 import { createProvider, type DeployTarget, type Provider } from '../../providers/provider.js';
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/deploy-target.js';
+import { sayStoreMissing, StoreMissingError } from '../../providers/store/store-missing.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
@@ -124,6 +125,13 @@ export async function withStoreSession<T>(options: GlobalOptions, need: { projec
   const session = await openStoreSession(options, need, check);
   try {
     return await body(session);
+  } catch (error) {
+    // The provider does not know the project folder: the fix of a missing store is made here, for this -p and -s.
+    if (error instanceof StoreMissingError) {
+      const { names } = session.provider;
+      throw sayStoreMissing(error, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), stage: options.stage, resourceGroup: names.resourceGroup, task: names.task });
+    }
+    throw error;
   } finally {
     session.provider.close();
   }
