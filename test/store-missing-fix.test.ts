@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli } from './helpers/cli.js';
 
 describe('a missing store on the local provider', () => {
-  it('a read of a stage never deployed says so, with -p and -s; a push names that stage too', async () => {
+  it('a read of a stage never deployed says so, with -p and -s; a push names the bucket to create for that stage', async () => {
     const home = makeTempDir();
     const dir = makeProject('tasks:\n  - name: count\n    commands:\n      - command: "true"\ndeploy:\n  cloud_provider: local\n  resource_group: sm\n  task: count\n').projectDir;
     const env = { HANDOFF_HOME: home, __VARS: undefined } as NodeJS.ProcessEnv;
@@ -16,8 +16,7 @@ describe('a missing store on the local provider', () => {
     expect(read.stderr).not.toContain('bucket create');
     const write = await runCli(['project', 'push', '-p', dir, '-s', 'prod', '-y'], { env });
     expect(write.code, write.stderr).toBe(2);
-    // A push lists what is stored first: its fix is the deploy of that stage, which makes the bucket.
-    expect(write.stderr).toContain(`-p ${dir} -s prod`);
+    expect(write.stderr).toContain(`handoff cloud bucket create -p ${dir} -s prod`);
     expect(write.stderr).not.toContain('<project>');
   }, 120_000);
 });

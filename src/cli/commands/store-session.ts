@@ -121,7 +121,7 @@ export function requireProject(session: StoreSession): Project {
 }
 
 /** Opens a session, runs `body`, and always releases the provider's clients so handoff exits promptly. */
-export async function withStoreSession<T>(options: GlobalOptions, need: { project: boolean }, body: (session: StoreSession) => Promise<T>, check?: TargetCheck): Promise<T> {
+export async function withStoreSession<T>(options: GlobalOptions, need: { project: boolean; reads?: boolean }, body: (session: StoreSession) => Promise<T>, check?: TargetCheck): Promise<T> {
   const session = await openStoreSession(options, need, check);
   try {
     return await body(session);
@@ -129,7 +129,7 @@ export async function withStoreSession<T>(options: GlobalOptions, need: { projec
     // The provider does not know the project folder: the fix of a missing store is made here, for this -p and -s.
     if (error instanceof StoreMissingError) {
       const { names } = session.provider;
-      throw sayStoreMissing(error, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), stage: options.stage, resourceGroup: names.resourceGroup, task: names.task });
+      throw sayStoreMissing(error, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), stage: options.stage, resourceGroup: names.resourceGroup, task: names.task }, need.reads === true);
     }
     throw error;
   } finally {

@@ -22,10 +22,13 @@ export function isReading(action: string): boolean {
   return /^(read|list|get|fetch)\b/i.test(action);
 }
 
-/** The same error, its fix for this command's project and stage: `-p <folder>` and `-s <stage>` unless dev. */
-export function sayStoreMissing(error: StoreMissingError, where: { projectDir?: string; stage: string; resourceGroup: string; task: string }): UserError {
+/**
+ * The same error, its fix for this command's project and stage: `-p <folder>` and `-s <stage>` unless dev.
+ * `commandReads`: the command only reads (runs list/show); a push or `run local -a` that lists first still creates.
+ */
+export function sayStoreMissing(error: StoreMissingError, where: { projectDir?: string; stage: string; resourceGroup: string; task: string }, commandReads: boolean): UserError {
   const args = `-p ${where.projectDir ?? '<project>'}${where.stage === 'dev' ? '' : ` -s ${where.stage}`}`;
-  const fix = error.reading
+  const fix = commandReads && error.reading
     ? `nothing is deployed for stage ${where.stage} of ${where.resourceGroup}/${where.task} yet: deploy it with \`handoff cloud deploy ${args}\`, or check -s/-p if it is deployed elsewhere`
     : error.fixFor(args);
   return new UserError(error.message, { fix, cause: error });

@@ -10,9 +10,9 @@ describe('toAzureError of ContainerNotFound', () => {
     const where = { projectDir: 'proj', stage: 'prod', resourceGroup: 'beta', task: 'ingest' };
     const read = toAzureError(containerNotFound, 'list ingest/runs/ in devstoreaccount1/handoff-beta');
     expect(read).toBeInstanceOf(StoreMissingError);
-    expect(sayStoreMissing(read as StoreMissingError, where).fix).toBe('nothing is deployed for stage prod of beta/ingest yet: deploy it with `handoff cloud deploy -p proj -s prod`, or check -s/-p if it is deployed elsewhere');
+    expect(sayStoreMissing(read as StoreMissingError, where, true).fix).toBe('nothing is deployed for stage prod of beta/ingest yet: deploy it with `handoff cloud deploy -p proj -s prod`, or check -s/-p if it is deployed elsewhere');
     const write = toAzureError(containerNotFound, 'write ingest/project.yml to devstoreaccount1/handoff-beta') as StoreMissingError;
-    expect(sayStoreMissing(write, where).fix).toBe('create it: handoff cloud bucket create -p proj -s prod (or handoff cloud deploy -p proj -s prod)');
-    expect(sayStoreMissing(write, { ...where, stage: 'dev' }).exitCode).toBe(2);
+    expect(sayStoreMissing(write, where, true).fix).toBe('create it: handoff cloud bucket create -p proj -s prod (or handoff cloud deploy -p proj -s prod)');
+    expect(sayStoreMissing(write, { ...where, stage: 'dev' }, true).exitCode).toBe(2);
   });
 });
