@@ -36,4 +36,9 @@ describe('pickJob', () => {
     const executions = [{ id: 'handoff-dev-rg-t-x1y2z' }, { id: 'handoff-dev-rg-t-a1b2c' }];
     expect(pickJob(executions, 'a1b2c', words, (j) => j.id.endsWith('-a1b2c')).id).toBe('handoff-dev-rg-t-a1b2c');
   });
+
+  it('refuses an empty id, which every id starts with, instead of taking the only run', () => {
+    expect(() => pickJob([{ id: 'only-run' }], '', words)).toThrow('the job id is empty');
+    expect(() => pickJob([{ id: 'only-run' }], ' ', words, () => true)).toThrow('the job id is empty');
+  });
 });

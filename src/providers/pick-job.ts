@@ -27,6 +27,8 @@ export interface JobIdWords {
  * taking the newest would show or stop a run that was not meant.
  */
 export function pickJob<T extends { id: string }>(jobs: readonly T[], id: string, words: JobIdWords, matches: (job: T) => boolean = (job) => job.id.startsWith(id)): T {
+  // Every id starts with the empty text: `-v id=$JOB` with $JOB unset would name a task's only run, and stop it.
+  if (id.trim() === '') throw new UserError('the job id is empty', { fix: 'give a run id: see the ids with `handoff cloud job status`' });
   const exact = jobs.find((j) => j.id === id);
   if (exact) return exact;
   const found = jobs.filter(matches);

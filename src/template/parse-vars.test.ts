@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { parseVarTexts, parseVarTokens } from './parse-vars.js';
+import { parseVarTexts, parseVarTokens, readVarBoolean } from './parse-vars.js';
 import { formatPythonStr, PythonFloat } from './python-str.js';
 
 function catchError(fn: () => unknown): UserError {
@@ -134,5 +134,24 @@ describe('parseVarTexts', () => {
     const file = join(dir, 'vars.txt');
     writeFileSync(file, 'grantee_account_id=012345678901\nexternal_id = "0042"\n');
     expect(parseVarTexts([file], '-v')).toEqual({ grantee_account_id: '012345678901', external_id: '0042' });
+  });
+});
+
+describe('readVarBoolean', () => {
+  it('takes the words a -v variable converts to a boolean, and refuses any other value with exit 2', () => {
+    const vars = parseVarTokens(['a=true', 'b=F', 'c=t', 'd=yes', 'e=1'], '-v');
+    expect([readVarBoolean(vars, 'a', '-v'), readVarBoolean(vars, 'b', '-v'), readVarBoolean(vars, 'c', '-v'), readVarBoolean(vars, 'none', '-v')]).toEqual([true, false, true, undefined]);
+    for (const key of ['d', 'e']) {
+      const error = (() => {
+        try {
+          readVarBoolean(vars, key, '-v');
+        } catch (e) {
+          return e;
+        }
+      })() as UserError;
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toBe(`-v ${key}=${vars[key]} is not true or false`);
+    }
   });
 });

@@ -101,6 +101,16 @@ function stripQuotes(s: string): string {
   return s;
 }
 
+/**
+ * A `-v` switch (`follow`, `allow_advanced_tier`): the words a variable converts to a boolean (true/t, false/f, any
+ * case), undefined when not given. Any other value is refused: `follow=yes` must not quietly mean false.
+ */
+export function readVarBoolean(vars: Record<string, VarValue>, key: string, flag: string): boolean | undefined {
+  const value = vars[key];
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new UserError(`${flag} ${key}=${String(value)} is not true or false`, { fix: `write ${flag} ${key}=true or ${flag} ${key}=false (t and f too), or leave it out` });
+}
+
 const TRUE_WORDS = /^(true|t)$/i;
 const FALSE_WORDS = /^(false|f)$/i;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

@@ -69,7 +69,7 @@ describe('store commands refuse bad input before writing anything', () => {
     const result = await runWith({ HANDOFF_HOME: home }, ['config', 'push', '-p', projectDir]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`error: the local bucket ${path.join(home, 'buckets', `handoff-dev-${RESOURCE_GROUP}`)} does not exist`);
-    expect(result.stderr).toContain('fix: create it with `handoff cloud bucket create -p <project>`');
+    expect(result.stderr).toContain(`fix: create it with \`handoff cloud bucket create -p ${projectDir}\``);
     expect(listTree(home)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
 import type { CloudJob, LogLine, LogQuery, LogReader, RunLifecycle } from '../../providers/provider.js';
 import { UnknownJobError } from '../../providers/pick-job.js';
-import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { parseVarTexts, parseVarTokens, readVarBoolean, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, withStoreSession } from './store-session.js';
 import { isoTime } from '../../iso-time.js';
@@ -16,6 +16,16 @@ function warnUnreadVars(log: { log(level: 'warning', message: string): void }, t
     if (reads.includes(key)) continue;
     log.log('warning', `-v ${key} is not read by ${command}, which takes ${reads.map((k) => `-v ${k}=`).join(', ')}; it was ignored${hint ? ` (${hint})` : ''}`);
   }
+}
+
+/**
+ * `-v id=`, refused when empty before anything is read: `-v id=$JOB` with $JOB unset would otherwise name every run, so
+ * a task's only run would be shown, or stopped, without being named.
+ */
+function readJobId(texts: Record<string, string>, command: string): string | undefined {
+  const { id } = texts;
+  if (id === undefined || id.trim() !== '') return id;
+  throw new UserError(`-v id= is empty: ${command} needs the id of a run (is the variable that held it unset?)`, { fix: 'give a run id, e.g. -v id=<job id>: see the ids with `handoff cloud job status`' });
 }
 
 /** The envs of a cloud run: a schedule's (`-v target_id=N`, read as text), then `-e` values. */
@@ -195,7 +205,7 @@ export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
     // Ids are text: `-v id=07515` names the run ending in 07515, not the number 7515.
     const texts = parseVarTexts(options.vars, '-v');
     warnUnreadVars(session.log, texts, 'cloud job status', ['id']);
-    const { id } = texts;
+    const id = readJobId(texts, 'cloud job status');
     const { runs } = session.provider;
     if (id !== undefined) {
       printResult(options, { job: toRow(await findJob(runs, id)) });
@@ -213,7 +223,7 @@ export function cloudJobStopCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const texts = parseVarTexts(options.vars, '-v');
     warnUnreadVars(session.log, texts, 'cloud job stop', ['id']);
-    const { id } = texts;
+    const id = readJobId(texts, 'cloud job stop');
     if (id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
     const current = await findJob(session.provider.runs, id);
     if (isFinished(current)) {
@@ -247,8 +257,10 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
     const texts = parseVarTexts(options.vars, '-v');
     warnUnreadVars(session.log, texts, 'cloud logs', ['id', 'start_time', 'end_time', 'filter_pattern', 'follow']);
     const { runs } = session.provider;
+    const jobId = readJobId(texts, 'cloud logs');
+    const follow = readVarBoolean(vars, 'follow', '-v') === true;
     const query: LogQuery = {
-      ...(texts.id !== undefined ? { jobId: texts.id } : {}),
+      ...(jobId !== undefined ? { jobId } : {}),
       startTime: parseTime(vars, 'start_time'),
       endTime: parseTime(vars, 'end_time'),
       ...(texts.filter_pattern !== undefined ? { filterPattern: texts.filter_pattern } : {}),
@@ -274,10 +286,10 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
       }
     }
     // No lines for an id: a run not known either is a wrong id (a run too old for the job listing still has its logs).
-    if (lines.length === 0 && query.jobId !== undefined && vars.follow !== true) await findJob(runs, query.jobId);
+    if (lines.length === 0 && query.jobId !== undefined && !follow) await findJob(runs, query.jobId);
     // No lines at all: a task that is not deployed (a misspelt task, another region) is said so, as `cloud run` does.
     if (lines.length === 0 && query.jobId === undefined) await runs.checkDeployed();
-    if (vars.follow !== true) return 0;
+    if (!follow) return 0;
     const target = query.jobId !== undefined ? await findJob(runs, query.jobId) : (await runs.list()).find((j) => !isFinished(j));
     if (!target || isFinished(target)) {
       session.log.log('info', `No run of ${session.provider.names.resourceGroup}/${session.provider.names.task} is going on; nothing to follow`);

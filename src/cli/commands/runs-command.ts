@@ -91,7 +91,7 @@ export async function runsListCommand(options: GlobalOptions, flags: { limit?: s
     createConsoleLog(options.logLevel).log('warning', `the record of run ${runId} cannot be read (${where}); it is left out`);
   };
   if (readsStore(options)) {
-    return withStoreSession(options, { project: false }, async (session) => {
+    return withStoreSession(options, { project: false, reads: true }, async (session) => {
       const where = session.provider.objects.describe(session.provider.names.s3.runsPrefix);
       // Each stored record is one request: without --limit, the newest 20 (a cloud task's history grows every day).
       const records = await listStoredRuns(session.provider, limit ?? 20, unreadable);
@@ -182,7 +182,7 @@ function describeTask(task: TaskResult, indent: string, lines: string[]): void {
 export async function runsShowCommand(options: GlobalOptions, id: string): Promise<number> {
   requireWorkspaceOrStore(options);
   if (readsStore(options)) {
-    return withStoreSession(options, { project: false }, async (session) => {
+    return withStoreSession(options, { project: false, reads: true }, async (session) => {
       const record = await findStoredRun(session.provider, id);
       // The store keeps the record; the run's console log stayed where it ran (a cloud run's is in the cloud's logs).
       return printRun(options, record, 'logs: not in the store (a cloud run\'s output: handoff cloud logs -p P)');
@@ -267,7 +267,7 @@ export async function runsStateCommand(options: GlobalOptions, id: string, flags
     if (flags.restore) {
       throw new UserError('--restore writes artifacts/state.json of a workspace', { fix: 'give -w <workspace>; a cloud task reads its state from the store\'s artifacts (handoff artifacts push -w W puts one there)' });
     }
-    return withStoreSession(options, { project: false }, async (session) => printState(await findStoredRun(session.provider, id)));
+    return withStoreSession(options, { project: false, reads: true }, async (session) => printState(await findStoredRun(session.provider, id)));
   }
   const workspace = existingWorkspace(options);
   if (flags.restore) {

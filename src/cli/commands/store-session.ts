@@ -7,6 +7,7 @@ import type { Project } from '../../project/types.js';
 import { createProvider, type DeployTarget, type Provider } from '../../providers/provider.js';
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/deploy-target.js';
+import { sayStoreMissing, StoreMissingError } from '../../providers/store/store-missing.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
@@ -120,10 +121,17 @@ export function requireProject(session: StoreSession): Project {
 }
 
 /** Opens a session, runs `body`, and always releases the provider's clients so handoff exits promptly. */
-export async function withStoreSession<T>(options: GlobalOptions, need: { project: boolean }, body: (session: StoreSession) => Promise<T>, check?: TargetCheck): Promise<T> {
+export async function withStoreSession<T>(options: GlobalOptions, need: { project: boolean; reads?: boolean }, body: (session: StoreSession) => Promise<T>, check?: TargetCheck): Promise<T> {
   const session = await openStoreSession(options, need, check);
   try {
     return await body(session);
+  } catch (error) {
+    // The provider does not know the project folder: the fix of a missing store is made here, for this -p and -s.
+    if (error instanceof StoreMissingError) {
+      const { names } = session.provider;
+      throw sayStoreMissing(error, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), stage: options.stage, resourceGroup: names.resourceGroup, task: names.task }, need.reads === true);
+    }
+    throw error;
   } finally {
     session.provider.close();
   }

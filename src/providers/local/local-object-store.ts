@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ObjectStore, StoredObject } from '../provider.js';
 import { removeAbandonedTempFiles, TEMP_SUFFIX, tempNameOf, writeFileAtomic } from './write-file-atomic.js';
+import { isReading, StoreMissingError } from '../store/store-missing.js';
 
 export function createLocalObjectStore(bucketDir: string): ObjectStore {
   const toPath = (key: string): string => {
@@ -16,9 +17,7 @@ export function createLocalObjectStore(bucketDir: string): ObjectStore {
   const requireBucket = async (action: string): Promise<void> => {
     const stat = await lstat(bucketDir).catch(() => undefined);
     if (!stat?.isDirectory()) {
-      throw new UserError(`the local bucket ${bucketDir} does not exist (needed to ${action})`, {
-        fix: 'create it with `handoff cloud bucket create -p <project>` (HANDOFF_HOME chooses where local buckets live)',
-      });
+      throw new StoreMissingError(`the local bucket ${bucketDir} does not exist (needed to ${action})`, isReading(action), (args) => `create it with \`handoff cloud bucket create ${args}\` (HANDOFF_HOME chooses where local buckets live)`);
     }
   };
 

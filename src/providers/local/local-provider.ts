@@ -12,6 +12,7 @@ import { createLocalRunLifecycle } from './local-jobs.js';
 import { createLocalStoreNames } from './local-names.js';
 import { createLocalScheduleLifecycle } from './local-schedules.js';
 import { makeFolders } from '../../make-folders.js';
+import { StoreMissingError } from '../store/store-missing.js';
 
 export function createLocalProvider(target: DeployTarget, options: ProviderOptions = {}): Provider {
   const home = resolveHandoffHome();
@@ -117,9 +118,7 @@ export function createLocalProvider(target: DeployTarget, options: ProviderOptio
       // A job fetches the project from the store: without it, it could only fail in the background, out of sight.
       async checkStore() {
         if (!(await isFolder(bucketDir))) {
-          throw new UserError(`the local bucket ${bucketDir} does not exist, so a run of ${names.task} would find no project`, {
-            fix: 'create it and push the project: handoff cloud bucket create -p <project>, then handoff project push -p <project>',
-          });
+          throw new StoreMissingError(`the local bucket ${bucketDir} does not exist, so a run of ${names.task} would find no project`, false, (args) => `create it and push the project: handoff cloud bucket create ${args}, then handoff project push ${args}`);
         }
         const stored = path.join(bucketDir, createS3Layout(names.task).projectKey);
         if (!(await lstat(stored).catch(() => undefined))?.isFile()) {

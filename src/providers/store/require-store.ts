@@ -1,6 +1,7 @@
 // Before a cloud task is created or started: the store it reads from must exist, else its job could only fail, out of sight.
 import { UserError } from '../../errors.js';
 import type { Provider } from '../provider.js';
+import { StoreMissingError } from './store-missing.js';
 
 export interface RequireStoreOptions {
   /** `task`: the task is about to be created (its identity is granted the bucket); `run`: a job is about to start. */
@@ -17,17 +18,18 @@ export async function requireStore(provider: Pick<Provider, 'names' | 'bucket' |
   const { names } = provider;
   const status = await provider.bucket.status();
   if (!status.exists) {
-    const bucketFix =
+    const bucketFix = (args: string): string =>
       options.ownsBucket === false
         ? 'create the bucket named by deploy.bucket, or correct deploy.bucket'
         : options.ownsBucket === true
           ? 'run `handoff cloud bucket create` first (or `handoff cloud deploy`, which makes everything in order)'
-          : 'run `handoff cloud bucket create -p <project>` first (with deploy.bucket set: create that bucket, or correct the key)';
-    throw new UserError(
+          : `run \`handoff cloud bucket create ${args}\` first (with deploy.bucket set: create that bucket, or correct the key)`;
+    throw new StoreMissingError(
       options.before === 'task'
         ? `the bucket ${status.location} does not exist yet, and the task's identity is granted access to it; nothing was created`
         : `the bucket ${status.location} does not exist, so a run of ${names.resourceGroup}/${names.task} would find no project; nothing was started`,
-      { fix: options.before === 'task' ? bucketFix : `${bucketFix}, then push the project: handoff project push -p <project>` },
+      false,
+      (args) => (options.before === 'task' ? bucketFix(args) : `${bucketFix(args)}, then push the project: handoff project push ${args}`),
     );
   }
   if (options.before === 'run') {

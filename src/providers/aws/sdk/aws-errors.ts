@@ -1,5 +1,6 @@
 // Turns AWS SDK errors into typed UserErrors with a fix (missing credentials, missing bucket, access denied, …).
 import { UserError } from '../../../errors.js';
+import { isReading, StoreMissingError } from '../../store/store-missing.js';
 
 /** What the failed call was doing, e.g. `read s3://bucket/task/project.yml`, and what it touched. */
 export interface AwsCallContext {
@@ -86,10 +87,12 @@ export function toAwsError(error: unknown, context: AwsCallContext): Error {
     });
   }
   if (code === 'NoSuchBucket' || (status === 404 && context.bucket && code === 'NotFound')) {
-    return new UserError(`the bucket ${context.bucket ?? ''} does not exist (needed to ${context.action})`.replace('  ', ' '), {
-      fix: 'create it with `handoff cloud bucket create -p <project>`, or set deploy.bucket to an existing bucket',
-      cause: error,
-    });
+    return new StoreMissingError(
+      `the bucket ${context.bucket ?? ''} does not exist (needed to ${context.action})`.replace('  ', ' '),
+      isReading(context.action),
+      (args) => `create it with \`handoff cloud bucket create ${args}\`, or set deploy.bucket to an existing bucket`,
+      error,
+    );
   }
   if (code === 'BucketAlreadyExists' || code === 'BucketAlreadyOwnedByYou') {
     // Bucket names are global: the owner may be this account (another region) or another account; the deploy's

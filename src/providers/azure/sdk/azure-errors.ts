@@ -1,6 +1,7 @@
 // Azure failures in handoff's words: missing credentials, missing permissions, throttling, and the rest with their context.
 import { UserError } from '../../../errors.js';
 import { findNetworkCode } from '../../network-error.js';
+import { isReading, StoreMissingError } from '../../store/store-missing.js';
 
 /** What a failed Azure call carries (RestError of @azure/core-rest-pipeline, or an identity error), read by shape. */
 interface AzureFailure {
@@ -86,10 +87,10 @@ export function toAzureError(error: unknown, what: string): Error {
     return new UserError(`Azure does not know the subscription while trying to ${what}: ${message}`, { fix: 'check deploy.subscription_id against `az account list --query "[].id"`', cause: error });
   }
   if (code === 'ContainerNotFound') {
-    return new UserError(`the store's Blob container does not exist (while trying to ${what})`, { fix: 'create it: handoff cloud bucket create -p <project> (or handoff cloud deploy)', cause: error });
+    return new StoreMissingError(`the store's Blob container does not exist (while trying to ${what})`, isReading(what), (args) => `create it: handoff cloud bucket create ${args} (or handoff cloud deploy ${args})`, error);
   }
   if (code === 'VaultNotFound' || (failure.name === 'RestError' && /ENOTFOUND|getaddrinfo/.test(message) && /vault\.azure\.net/.test(message))) {
-    return new UserError(`the Key Vault does not exist (while trying to ${what})`, { fix: 'create it: handoff cloud bucket create -p <project> (or handoff cloud deploy), or correct deploy.key_vault', cause: error });
+    return new StoreMissingError(`the Key Vault does not exist (while trying to ${what})`, isReading(what), (args) => `create it: handoff cloud bucket create ${args} (or handoff cloud deploy ${args}), or correct deploy.key_vault`, error);
   }
   const network = findNetworkCode(error);
   if (network) {
