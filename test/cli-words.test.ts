@@ -98,3 +98,11 @@ describe('a project with no tasks', () => {
     expect(r.stderr).toContain('has no tasks: nothing to run');
   });
 });
+
+describe('version --json', () => {
+  it('prints {"version": …} (it printed the plain version)', async () => {
+    const r = await runCli(['version', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+  });
+});

@@ -69,8 +69,8 @@ function createProgram(argv: string[]): Command {
     .command('version')
     .description('print the version')
     .action(
-      defineAction(() => {
-        process.stdout.write(`${VERSION}\n`);
+      defineAction((options) => {
+        process.stdout.write(options.json ? `${JSON.stringify({ version: VERSION })}\n` : `${VERSION}\n`);
         return 0;
       }),
     );
