@@ -29,7 +29,7 @@ describe('help', () => {
       if (words.length > 0) {
         // Each command's help lists the global options it takes, not just its own flags.
         const globals = r.stdout.split(/^Global Options:$/m)[1] ?? '';
-        for (const flag of ['-p, --project-dir <dir>', '-w, --workspace-dir <dir>', '-s, --stage <name>', '-v, --vars <key=value...>', '--json']) {
+        for (const flag of ['-p, --project-dir <dir>', '-w, --workspace-dir <dir>', '-s, --stage <name>', '-v, --vars [key=value...]', '--json']) {
           expect(globals, `${words.join(' ')} --help lists ${flag}`).toContain(flag);
         }
         expect(globals).not.toContain('--version');

@@ -25,8 +25,9 @@ interface RawOptions {
   projectDir?: string;
   workspaceDir?: string;
   stage?: string;
-  vars?: string[];
-  envs?: string[];
+  /** `true` for a bare -v/-e (commander's optional variadic): no values, as argparse's nargs="*". */
+  vars?: string[] | true;
+  envs?: string[] | true;
   yes?: boolean;
   answerNo?: boolean;
   logLevel?: string;
@@ -49,12 +50,17 @@ export function toGlobalOptions(raw: RawOptions): GlobalOptions {
     }
     if (timeout > MAX_TIMEOUT_SECONDS) throw new UserError(`--timeout ${raw.timeout} is longer than ${MAX_TIMEOUT_TEXT}, the longest timer handoff can keep`, { fix: 'give a shorter time limit, or none' });
   }
+  let stage: string | undefined;
   return {
     projectDir: raw.projectDir,
     workspaceDir: raw.workspaceDir,
-    stage: readStage(raw.stage),
-    vars: raw.vars ?? [],
-    envs: raw.envs ?? [],
+    // Read when a command uses it: a bad HO_STAGE in the environment does not break `version`, `schema`, `runs list`.
+    get stage(): string {
+      stage ??= readStage(raw.stage);
+      return stage;
+    },
+    vars: Array.isArray(raw.vars) ? raw.vars : [],
+    envs: Array.isArray(raw.envs) ? raw.envs : [],
     yes: Boolean(raw.yes),
     no: Boolean(raw.answerNo),
     logLevel: parseLogLevel(raw.logLevel),
@@ -83,8 +89,10 @@ export function requireWorkspaceDir(options: GlobalOptions): string {
  * is a plain name: an empty one made `-etl`, and `../x` a path out of .secrets/.
  */
 function readStage(given: string | undefined): string {
-  const fromEnv = given === undefined && process.env.HO_STAGE !== undefined;
-  const stage = given ?? process.env.HO_STAGE ?? 'dev';
+  // An empty HO_STAGE is unset (`docker run -e HO_STAGE=`, a CI variable that is not defined), as the default says.
+  const env = process.env.HO_STAGE || undefined;
+  const fromEnv = given === undefined && env !== undefined;
+  const stage = given ?? env ?? 'dev';
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(stage)) {
     throw new UserError(`${fromEnv ? 'HO_STAGE' : '-s'} ${JSON.stringify(stage)} is not a stage name: expected letters, digits, - and _, starting with a letter or digit`, {
       fix: `give a stage such as dev or prod${fromEnv ? ' in HO_STAGE, or -s' : ''}`,

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, readLogLevel } from './console-log.js';
 import { addHelpCommand, moveHelpFlagsLast } from './help-request.js';
+import { readCommandWords } from './command-words.js';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { registerProviders } from './provider-entries.js';
 import { commandExitsWhenDone, defineAction } from './register/define-action.js';
@@ -28,8 +29,8 @@ function createProgram(argv: string[]): Command {
     .option('-p, --project-dir <dir>', 'project folder (holds project.yml)')
     .option('-w, --workspace-dir <dir>', 'workspace folder (venvs, rendered files, artifacts); not the project folder')
     .option('-s, --stage <name>', 'stage, e.g. dev or prod (default: $HO_STAGE or dev)')
-    .option('-v, --vars <key=value...>', 'run-time variables, or one file with a key=value per line')
-    .option('-e, --envs <key=value...>', 'environment variables for the commands of a run (local, container or cloud)')
+    .option('-v, --vars [key=value...]', 'run-time variables, or one file with a key=value per line')
+    .option('-e, --envs [key=value...]', 'environment variables for the commands of a run (local, container or cloud)')
     .option('-y, --yes', 'answer yes to every prompt')
     .option('-n, --answer-no', 'answer no to every prompt')
     .addOption(
@@ -68,8 +69,8 @@ function createProgram(argv: string[]): Command {
     .command('version')
     .description('print the version')
     .action(
-      defineAction(() => {
-        process.stdout.write(`${VERSION}\n`);
+      defineAction((options) => {
+        process.stdout.write(options.json ? `${JSON.stringify({ version: VERSION })}\n` : `${VERSION}\n`);
         return 0;
       }),
     );
@@ -112,15 +113,32 @@ function printError(error: unknown, debug: boolean): number {
   return 1;
 }
 
+/** The first error writing stdout or stderr other than a reader that went away (e.g. ENOSPC on `> /dev/full`). */
+let outputError: NodeJS.ErrnoException | undefined;
+
 /**
  * A reader that goes away (`handoff runs list | head -1`) is not handoff's failure: what it no longer reads is dropped,
  * as a shell tool stops writing, instead of an unhandled EPIPE with a stack trace. So is a terminal that hung up (EIO,
- * with the SIGHUP a run stops on: it still records the run). Other stream errors stay fatal.
+ * with the SIGHUP a run stops on: it still records the run). Other stream errors (a full disk) still fail the command
+ * (exit 1), with one error line once it is over instead of an uncaught exception's stack (see outputFailure).
  */
 function dropOutputWithoutReader(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') outputError ??= Object.assign(error, { stream });
   });
+}
+
+/** Says a failed write (stderr may still work when stdout is full) and gives exit 1 unless the command failed itself. */
+function outputFailure(code: number): number {
+  if (!outputError) return code;
+  const error = outputError;
+  outputError = undefined;
+  const which = (error as { stream?: unknown }).stream === process.stderr ? 'standard error' : 'standard output';
+  const reason = error.code === 'ENOSPC' ? 'no space left on device' : error.message;
+  // The command's own result is said too: a run that succeeded is not a failed task.
+  const result = code === 0 ? 'the command itself succeeded' : `the command itself ended with exit code ${code}`;
+  process.stderr.write(`error: cannot write ${which}: ${error.code ?? 'error'} (${reason}); ${result}\n`);
+  return code === 0 ? 1 : code;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -129,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = createProgram(argv);
   const debug = argv.some((arg) => readLogLevel(arg) === 'debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
-    await program.parseAsync(moveHelpFlagsLast(argv), { from: 'user' });
+    await program.parseAsync(moveHelpFlagsLast(readCommandWords(program, argv)), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return printError(error, debug);
@@ -137,6 +155,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // No top-level await: the bundle is CommonJS (see scripts/build.mjs).
+// Last: a failed write may be reported after the command returned (a large write to a full disk fails later).
+process.on('exit', (code) => {
+  if (code !== INTERRUPT_EXIT_CODES.SIGHUP) process.exitCode = outputFailure(code);
+});
+
 void main(process.argv.slice(2)).then((code) => {
   if (code === INTERRUPT_EXIT_CODES.SIGHUP) {
     // A run stopped by SIGHUP (its terminal closed) ends by that signal, as a shell's jobs do: an ordinary exit would

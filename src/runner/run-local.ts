@@ -41,6 +41,8 @@ export interface LocalRunOptions {
   vars: Record<string, unknown>;
   /** `--cloud-provider` of a run that uses a store (`run`, `run local -a`): `deploy` is checked for that cloud. */
   cloudProvider?: string;
+  /** `--cloud-provider` of a run without a store, checked: it overrides `deploy.cloud_provider` (HO_CLOUD_PROVIDER), per SPEC §1. */
+  cloudProviderOverride?: Project["deploy"]["cloud_provider"];
   /** `-e` values: exported to every command over the project's envs, as the original's `run local` did, and template variables. */
   envs?: Record<string, string>;
   strict: boolean;
@@ -93,6 +95,8 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   assertVenvsApart(project.dir, options.workspaceDir, project.installs);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
+  // SPEC §2 does not require tasks, but a run of none (a misspelt `tasks:` key, warned above) is not silently a success.
+  if (project.tasks.length === 0) warn(`${project.file} has no tasks: nothing to run`);
 
   const secretsDir = typeof options.vars.secrets_dir === 'string' ? options.vars.secrets_dir : undefined;
   const loaded = options.secrets ? { secrets: options.secrets, warnings: [] } : await readLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
@@ -117,7 +121,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   // Always defined (empty without saved state) so `{% if _state_file %}--state {{ _state_file }}{% endif %}` works under --strict.
   const stateFile = fs.existsSync(paths.stateFile) ? 'artifacts/state.json' : '';
   const context = maskingErrors(masker, () => createTemplateContext({
-    project,
+    project: options.cloudProviderOverride === undefined ? project : { ...project, deploy: { ...project.deploy, cloud_provider: options.cloudProviderOverride } },
     stage: options.stage,
     now: startedAt,
     secrets: loaded.secrets,

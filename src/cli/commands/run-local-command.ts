@@ -49,6 +49,10 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
     envs: parseEnvTokens(options.envs),
     // With -a the store of --cloud-provider is used: the deploy keys are checked for it, as the store session's were.
     ...(store && options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
+    // Without -a it is checked as the store commands check it, and is the run's HO_CLOUD_PROVIDER (SPEC §1: overrides deploy).
+    ...(!store && options.cloudProvider !== undefined
+      ? { cloudProviderOverride: (await import('../../providers/provider.js')).parseCloudProvider(options.cloudProvider, '--cloud-provider') }
+      : {}),
     strict: options.strict,
     timeoutSeconds: options.timeout,
     graceMs: graceFromEnv(),
