@@ -323,3 +323,31 @@ describe('a secret given with -v or -e in place of the file\'s value', () => {
     }
   });
 });
+
+describe('runs show and runs logs mask with the project\'s current secrets, as the UI does', () => {
+  it('a value printed in clear before it was made a secret', async () => {
+    const { projectDir, workspaceDir } = makeProject("tasks:\n- name: t\n  commands:\n  - command: echo 'pre-late-value-5555-post'\n  - command: sh -c 'echo late-value-5555 >&2'\n");
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-l', 'debug', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('late-value-5555');
+    const runId = JSON.parse(run.stdout).runId as string;
+    fs.mkdirSync(path.join(projectDir, '.secrets'));
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '- key: LATE\n  value: late-value-5555\n');
+    // -p, or the folder the record says the run was started from.
+    for (const where of [['-p', projectDir], []]) {
+      const outputs = await Promise.all([
+        runCli(['runs', 'show', runId, '-w', workspaceDir, ...where]),
+        runCli(['runs', 'show', runId, '-w', workspaceDir, '--json', ...where]),
+        runCli(['runs', 'logs', runId, '-w', workspaceDir, ...where]),
+        runCli(['runs', 'logs', runId, '-w', workspaceDir, '-l', 'debug', ...where]),
+      ]);
+      for (const r of outputs) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).not.toContain('late-value-5555');
+      }
+      expect(outputs[0].stdout).toContain(`run ${runId}: succeeded`);
+      expect(outputs[0].stdout).toContain("echo 'pre-***-post'");
+      expect(outputs[3].stdout).toContain('pre-***-post');
+    }
+  });
+});
