@@ -351,3 +351,15 @@ describe('runs show and runs logs mask with the project\'s current secrets, as t
     }
   });
 });
+
+describe('a secret too short to be masked', () => {
+  it('config validate warns about it as run local does, in the singular for one key', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: t\n  commands:\n  - command: "true"\n', { '.secrets/dev_secrets.yml': '- key: S1\n  value: "a"\n' });
+    const validate = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(validate.stderr).toContain('secret S1 is too short to be masked in output');
+    expect(validate.stdout).toContain('1 warning');
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.stderr).toContain('secret S1 is too short to be masked in output');
+  });
+});
