@@ -55,8 +55,13 @@ export function createMasker(secretValues: string[], options: MaskerOptions = {}
       }
     }
   }
-  return maskerOf([...patterns], options);
+  const masker = maskerOf([...patterns], options);
+  maskerOptions.set(masker, options);
+  return masker;
 }
+
+/** The options each masker was made with: its byte masker spares the same (ASCII) tokens. */
+const maskerOptions = new WeakMap<Masker, MaskerOptions>();
 
 /**
  * V8 refuses a regex alternative longer than about 32 K characters ("Regular expression too large"), and compiling an
@@ -169,7 +174,7 @@ const byteMaskers = new WeakMap<Masker, Masker>();
 export function byteMaskerOf(masker: Masker): Masker {
   let bytes = byteMaskers.get(masker);
   if (!bytes) {
-    bytes = maskerOf(masker.values.map((value) => Buffer.from(value, 'utf8').toString('latin1')));
+    bytes = maskerOf(masker.values.map((value) => Buffer.from(value, 'utf8').toString('latin1')), maskerOptions.get(masker));
     byteMaskers.set(masker, bytes);
   }
   return bytes;
