@@ -8,7 +8,8 @@ import type { Project, Task } from '../project/types.js';
 import type { Diagnostic } from '../errors.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
-import { createMasker, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
+import { describeUnmaskableSecrets, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
+import { createRunMasker, runSecretValues } from '../secrets/run-masker.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
@@ -103,9 +104,10 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   // A project without any .secrets/ folder simply has no secrets: say so quietly; a folder without this stage's file is worth a warning.
   const hasSecretsFolder = secretsDir !== undefined || fs.existsSync(path.join(project.dir, '.secrets'));
   for (const w of loaded.warnings) options.emit({ type: 'log', level: hasSecretsFolder ? 'warning' : 'debug', message: w.message });
-  const masker = createMasker(loaded.secrets.map((s) => s.value));
+  // A -v/-e value given for a secret's key is the secret this run uses: masked as the file's value would be.
+  const masker = createRunMasker(runSecretValues({ secrets: loaded.secrets, envs: project.envs, cliVars: options.vars, cliEnvs: options.envs }));
   const short = findUnmaskableSecrets(loaded.secrets);
-  if (short.length > 0) warn(`secrets ${short.join(', ')} are too short to be masked in output; use longer values`);
+  if (short.length > 0) warn(describeUnmaskableSecrets(short));
 
   if (mayHoldTemplates(project)) await loadTemplateEngine();
 

@@ -389,9 +389,15 @@ export class RunRecorder {
     return maskDeep(summary, this.options.masker);
   }
 
-  /** The record as it is now (masked). */
+  /**
+   * The record as it is now (masked). What handoff makes itself is kept as it is: the run id names the record's file
+   * and logs, the log paths name files that exist, the times and job id are handoff's; a short secret that occurs in
+   * one by chance (a PIN `1206` in a run of 6 December) must not rename or break them. Text that can hold a command's
+   * output or a user's value (tasks, reasons, state, project) is masked.
+   */
   current(): RunRecord {
-    return maskDeep(this.record, this.options.masker);
+    const { runId, jobId, startedAt, heartbeatAt, endedAt, logs } = this.record;
+    return { ...maskDeep(this.record, this.options.masker), runId, ...(jobId !== undefined ? { jobId } : {}), startedAt, heartbeatAt, ...(endedAt !== undefined ? { endedAt } : {}), logs };
   }
 
   private write(): void {

@@ -17,6 +17,14 @@ export interface Masker {
 }
 
 const MASK = '***';
+
+/**
+ * Run ids and times handoff writes itself (`20261206T113014.202Z-3b42`, `2026-12-06T11:30:14.202Z`, a console line's
+ * `2026-12-06 11:30:14`): a secret that occurs inside one by chance (a PIN `1206`) is not masked there, so a run's id
+ * stays the name of its record and logs, and no `2026***` shows the secret beside the same time unmasked elsewhere.
+ * Every masker of a run (console, record, logs, the UI, `runs show`) spares them: one rule for all.
+ */
+export const HANDOFF_TOKENS = /\d{8}T\d{6}(?:\.\d{3})?Z(?:-[0-9a-f]{4})?|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
 /** Shorter values would turn every `a` or `42` in the output into `***`; the caller warns about them instead. */
 const MIN_VALUE_LENGTH = 3;
 /** A line of a multi-line value is masked on its own (output is often line by line) when it is at least this long. */
@@ -47,8 +55,13 @@ export function createMasker(secretValues: string[], options: MaskerOptions = {}
       }
     }
   }
-  return maskerOf([...patterns], options);
+  const masker = maskerOf([...patterns], options);
+  maskerOptions.set(masker, options);
+  return masker;
 }
+
+/** The options each masker was made with: its byte masker spares the same (ASCII) tokens. */
+const maskerOptions = new WeakMap<Masker, MaskerOptions>();
 
 /**
  * V8 refuses a regex alternative longer than about 32 K characters ("Regular expression too large"), and compiling an
@@ -161,7 +174,7 @@ const byteMaskers = new WeakMap<Masker, Masker>();
 export function byteMaskerOf(masker: Masker): Masker {
   let bytes = byteMaskers.get(masker);
   if (!bytes) {
-    bytes = maskerOf(masker.values.map((value) => Buffer.from(value, 'utf8').toString('latin1')));
+    bytes = maskerOf(masker.values.map((value) => Buffer.from(value, 'utf8').toString('latin1')), maskerOptions.get(masker));
     byteMaskers.set(masker, bytes);
   }
   return bytes;
@@ -176,6 +189,13 @@ export function byteMaskerOf(masker: Masker): Masker {
 function addForms(patterns: Set<string>, text: string): void {
   patterns.add(text);
   for (const form of deriveTextForms(text, MIN_VALUE_LENGTH)) patterns.add(form);
+}
+
+/** The warning about `keys` (from findUnmaskableSecrets), for one key or several. */
+export function describeUnmaskableSecrets(keys: readonly string[]): string {
+  return keys.length === 1
+    ? `secret ${keys[0]} is too short to be masked in output (under ${MIN_VALUE_LENGTH} characters); use a longer value`
+    : `secrets ${keys.join(', ')} are too short to be masked in output (under ${MIN_VALUE_LENGTH} characters); use longer values`;
 }
 
 /** Keys of secrets whose (non-empty) values are too short to be masked, so the caller can warn about them. */

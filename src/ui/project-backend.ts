@@ -11,7 +11,7 @@ import { AmbiguousJobError } from '../providers/pick-job.js';
 import { resolveDeployTarget } from '../providers/store/deploy-target.js';
 import { findRunRecord, isAbandoned, isRunHandoff, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
-import { createMasker, type Masker } from '../secrets/mask.js';
+import { createMasker, HANDOFF_TOKENS, type Masker } from '../secrets/mask.js';
 import { scanSecretValues } from '../secrets/scan-secret-values.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
@@ -78,13 +78,6 @@ export interface ProjectBackendOptions extends ProjectSource {
   /** A run of the project started, changed or ended (the team server's project list follows it). */
   onChange?: () => void;
 }
-
-/**
- * Run ids and times handoff writes (`20261206T113014.202Z-3b42`, `2026-12-06T11:30:14.202Z`, a console line's
- * `2026-12-06 11:30:14`): a secret that occurs inside one by chance (a PIN `1206`) is not masked there, in answers,
- * events or logs alike, so no `2026***` shows it beside the same time unmasked elsewhere.
- */
-const HANDOFF_TOKENS = /\d{8}T\d{6}(?:\.\d{3})?Z(?:-[0-9a-f]{4})?|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
 
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;

@@ -275,3 +275,91 @@ describe('the local store: push, run from the store, print', () => {
     expect(revealed.stdout).toContain(TOKEN);
   });
 });
+
+describe('a short secret that occurs in the run id (a PIN 1206 in a run of 6 December)', () => {
+  // The run id starts with the year it is made in (a test run across New Year's midnight aside).
+  const PIN = String(new Date().getUTCFullYear());
+  const yml = `envs:\n- key: PIN\ntasks:\n- name: t\n  commands:\n  - command: sh -c 'echo "pin=$PIN" >&2; exit 1'\n`;
+
+  it('is masked in what the command prints, never in the run id, the record file name or its log paths', async () => {
+    const { projectDir, workspaceDir } = makeProject(yml, { '.secrets/dev_secrets.yml': `- key: PIN\n  value: "${PIN}"\n` });
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--json']);
+    expect(run.code).toBe(1);
+    const runId = JSON.parse(run.stdout).runId as string;
+    expect(runId.startsWith(PIN)).toBe(true);
+    expect(run.stderr).toContain('pin=***');
+    expect(run.stderr).toContain(`handoff runs show ${runId}`);
+    expect(fs.readdirSync(path.join(workspaceDir, 'runs')).filter((n) => !n.startsWith('.')).sort()).toEqual([runId, `${runId}.json`]);
+    const record = JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8'));
+    expect(record.runId).toBe(runId);
+    expect(record.logs.console).toBe(`runs/${runId}/console.log`);
+    expect(JSON.stringify(record)).not.toContain('pin=2');
+    const [show, logs] = await Promise.all([runCli(['runs', 'show', runId, '-w', workspaceDir]), runCli(['runs', 'logs', runId, '-w', workspaceDir])]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('pin=***');
+    expect(logs.stdout).toContain('pin=***');
+    expect(logs.stdout).toContain(runId);
+  });
+});
+
+describe('a secret given with -v or -e in place of the file\'s value', () => {
+  const yml = `envs:\n- key: TOK\ntasks:\n- name: t\n  commands:\n  - command: echo 'pre-{{ TOK }}-post'\n  - command: sh -c 'echo "tok=$TOK" >&2'\n`;
+
+  it.each([
+    ['-v', 'override-value-777'],
+    ['-e', 'envsecret-1234'],
+  ])('%s TOK=…: masked in the console, the record, the logs and runs show', async (flag, value) => {
+    const { projectDir, workspaceDir } = makeProject(yml, { '.secrets/dev_secrets.yml': '- key: TOK\n  value: file-value-123\n' });
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-l', 'debug', '--json', flag, `TOK=${value}`]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('tok=***');
+    expect(run.stderr).toContain("echo 'pre-***-post'");
+    const runId = JSON.parse(run.stdout).runId as string;
+    const show = await runCli(['runs', 'show', runId, '-w', workspaceDir]);
+    const logs = await runCli(['runs', 'logs', runId, '-w', workspaceDir]);
+    expect(logs.stdout).toContain('tok=***');
+    for (const text of [run.stdout + run.stderr, show.stdout, logs.stdout, ...listFiles(path.join(workspaceDir, 'runs')).map((f) => fs.readFileSync(f, 'utf8'))]) {
+      expect(text).not.toContain(value);
+    }
+  });
+});
+
+describe('runs show and runs logs mask with the project\'s current secrets, as the UI does', () => {
+  it('a value printed in clear before it was made a secret', async () => {
+    const { projectDir, workspaceDir } = makeProject("tasks:\n- name: t\n  commands:\n  - command: echo 'pre-late-value-5555-post'\n  - command: sh -c 'echo late-value-5555 >&2'\n");
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-l', 'debug', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('late-value-5555');
+    const runId = JSON.parse(run.stdout).runId as string;
+    fs.mkdirSync(path.join(projectDir, '.secrets'));
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '- key: LATE\n  value: late-value-5555\n');
+    // -p, or the folder the record says the run was started from.
+    for (const where of [['-p', projectDir], []]) {
+      const outputs = await Promise.all([
+        runCli(['runs', 'show', runId, '-w', workspaceDir, ...where]),
+        runCli(['runs', 'show', runId, '-w', workspaceDir, '--json', ...where]),
+        runCli(['runs', 'logs', runId, '-w', workspaceDir, ...where]),
+        runCli(['runs', 'logs', runId, '-w', workspaceDir, '-l', 'debug', ...where]),
+      ]);
+      for (const r of outputs) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).not.toContain('late-value-5555');
+      }
+      expect(outputs[0].stdout).toContain(`run ${runId}: succeeded`);
+      expect(outputs[0].stdout).toContain("echo 'pre-***-post'");
+      expect(outputs[3].stdout).toContain('pre-***-post');
+    }
+  });
+});
+
+describe('a secret too short to be masked', () => {
+  it('config validate warns about it as run local does, in the singular for one key', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: t\n  commands:\n  - command: "true"\n', { '.secrets/dev_secrets.yml': '- key: S1\n  value: "a"\n' });
+    const validate = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(validate.stderr).toContain('secret S1 is too short to be masked in output');
+    expect(validate.stdout).toContain('1 warning');
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.stderr).toContain('secret S1 is too short to be masked in output');
+  });
+});

@@ -8,7 +8,7 @@ import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
 import { formatDiagnostic, isUserError, UserError, type Diagnostic } from '../../errors.js';
-import { findLocalSecretsFile } from '../../secrets/find-local-secrets-file.js';
+import { findLocalSecretsFile, localSecretsFilePath } from '../../secrets/find-local-secrets-file.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { findTemplateSyntaxProblems } from '../../runner/find-template-syntax-problems.js';
 import { listFieldTemplates } from '../../template/field-templates.js';
@@ -39,7 +39,7 @@ async function validateProject(options: GlobalOptions): Promise<number> {
   if (fs.existsSync(path.join(project.dir, 'files'))) {
     await checkFileTemplateSyntax({ projectDir: project.dir, renderer: createRenderer({ strict: false, onWarning: () => undefined }) });
   }
-  warnings.push(...(await checkSecretsFile(project, options)));
+  warnings.push(...(await checkSecretsFile(project, options)), ...(await checkShortSecrets(project, options)));
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: true, file: project.file, tasks: plan.tasks.length, warnings }, null, 2)}\n`);
     return 0;
@@ -122,6 +122,26 @@ async function checkSecretsFile(project: Project, options: GlobalOptions): Promi
       message: `secret "${e.key}" is ${e.bytes} bytes as stored: SSM keeps it in the Advanced tier (charged per parameter and month), which secrets push and cloud deploy use only with -v allow_advanced_tier=true`,
     }),
   );
+}
+
+/**
+ * A secret too short to be masked (under 3 characters) is printed as it is by every run: said here too, as `run local`
+ * says it, whatever the cloud. A secrets file that does not load is left to the commands that read it.
+ */
+async function checkShortSecrets(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
+  const vars = parseVarTokens(options.vars, '-v');
+  const input = { projectDir: project.dir, stage: options.stage, ...(typeof vars.secrets_dir === 'string' ? { secretsDir: vars.secrets_dir } : {}) };
+  const found = findLocalSecretsFile(input);
+  if (!found.exists) return [];
+  const { loadLocalSecrets } = await import('../../secrets/local-secrets.js');
+  const { describeUnmaskableSecrets, findUnmaskableSecrets } = await import('../../secrets/mask.js');
+  let short: string[];
+  try {
+    short = findUnmaskableSecrets(loadLocalSecrets(input).secrets);
+  } catch {
+    return [];
+  }
+  return short.length === 0 ? [] : [{ severity: 'warning', message: describeUnmaskableSecrets(short), location: { file: localSecretsFilePath(input) } }];
 }
 
 export function schemaCommand(): number {

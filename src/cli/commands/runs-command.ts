@@ -15,6 +15,8 @@ import { createConsoleLog } from '../console-log.js';
 import { createConsoleLogPrinter } from '../console-log-lines.js';
 import { plural } from '../../plural.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
+import { byteMaskerOf, maskDeep, type Masker } from '../../secrets/mask.js';
+import { createRunMasker, currentSecretsMasker } from '../../secrets/run-masker.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
 import { withStoreSession } from './store-session.js';
 
@@ -191,7 +193,43 @@ export async function runsShowCommand(options: GlobalOptions, id: string): Promi
   const runsDir = runsDirOf(options);
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   const r = findRunRecord(runsDir, id);
-  return printRun(options, r, `logs: ${r.logs.console}`);
+  const masker = projectMasker(options, r);
+  return printRun(options, maskDeep(r, masker), `logs: ${r.logs.console}`);
+}
+
+/**
+ * The project's secrets as they are now, for a run read back (-p, else the folder the run was started from, when it
+ * is still there): a value printed in clear before it was made a secret is masked, as the UI masks it. Run ids and
+ * times are spared (createRunMasker), so the record's own id and log paths stay as they are.
+ */
+function projectMasker(options: GlobalOptions, record: RunRecord): Masker {
+  const projectDir = options.projectDir ?? record.project.dir;
+  if (!fs.existsSync(path.join(projectDir, 'project.yml'))) return createRunMasker([]);
+  const vars = parseVarTokens(options.vars, '-v');
+  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  return currentSecretsMasker({ projectDir, stage: record.stage, ...(secretsDir !== undefined ? { secretsDir } : {}) });
+}
+
+/**
+ * Masks a byte stream line by line (a secret never spans a line of the console log): whole lines are masked as they
+ * come, a last partial line once the rest of it comes, or at the end.
+ */
+function maskingLines(masker: Masker, write: (chunk: Buffer) => Promise<boolean> | boolean): { write: (chunk: Buffer) => Promise<boolean>; end: () => Promise<void> } {
+  if (masker.values.length === 0) return { write: async (chunk) => write(chunk), end: async () => {} };
+  const bytes = byteMaskerOf(masker);
+  let pending = '';
+  return {
+    async write(chunk) {
+      const text = pending + chunk.toString('latin1');
+      const cut = text.lastIndexOf('\n') + 1;
+      pending = text.slice(cut);
+      return cut === 0 ? true : write(Buffer.from(bytes.mask(text.slice(0, cut)), 'latin1'));
+    },
+    async end() {
+      if (pending) await write(Buffer.from(bytes.mask(pending), 'latin1'));
+      pending = '';
+    },
+  };
 }
 
 function printRun(options: GlobalOptions, r: RunRecord, logsLine: string): number {
@@ -227,7 +265,8 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
   const record = findRunRecord(workspace.runsDir, id);
   const file = path.join(workspace.dir, record.logs.console);
   let offset = 0;
-  const toStdout = streamWriter(process.stdout);
+  const masking = maskingLines(projectMasker(options, record), streamWriter(process.stdout));
+  const toStdout = masking.write;
   // The file keeps every level; -l picks what is printed, as it picks what the console shows. At -l debug the text
   // is the file's bytes, copied as they are.
   const printer = options.json || options.logLevel !== 'debug' ? createConsoleLogPrinter({ threshold: options.logLevel, json: options.json, runId: record.runId, write: toStdout }) : undefined;
@@ -259,6 +298,7 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
     await printNew();
   }
   await printer?.end();
+  await masking.end();
   return 0;
 }
 

@@ -33,7 +33,7 @@ import {
 } from '../../providers/store/store-secrets.js';
 import { formatSecretPushLines } from './secrets-command.js';
 import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
-import { createMasker } from '../../secrets/mask.js';
+import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
 import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
@@ -198,7 +198,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
 
 async function renderProjectFiles(options: GlobalOptions, log: ConsoleLog, project: Project, secrets: Secret[], workspaceDir: string): Promise<number> {
   const vars = parseVarTokens(options.vars, '-v');
-  const masker = createMasker(secrets.map((s) => s.value));
+  const masker = createRunMasker(runSecretValues({ secrets, envs: project.envs, cliVars: vars }));
   await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)) });
   const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets, cliVars: vars, renderer });

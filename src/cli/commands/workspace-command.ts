@@ -2,7 +2,8 @@
 import os from 'node:os';
 import { loadProject } from '../../project/load-project.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
-import { createMasker, maskError } from '../../secrets/mask.js';
+import { maskError } from '../../secrets/mask.js';
+import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
 import { checkTemplateSyntax } from '../../runner/find-template-syntax-problems.js';
 import { createTemplateContext } from '../../template/context.js';
 import { installCommandPath } from '../../template/field-templates.js';
@@ -78,7 +79,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
   const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   for (const w of secrets.warnings) log.log('warning', w.message);
-  const masker = createMasker(secrets.secrets.map((s) => s.value));
+  const masker = createRunMasker(runSecretValues({ secrets: secrets.secrets, envs: project.envs, cliVars: vars }));
   await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)), masker });
   // Every vars value's and install command's syntax first, so all their problems are listed at once.

@@ -1,0 +1,54 @@
+// The masker of a run: every secret value it uses, whether read from the secrets or given with -v/-e in place of one.
+import type { Env } from '../project/types.js';
+import { localSecretsFilePath } from './find-local-secrets-file.js';
+import { loadLocalSecrets, type Secret } from './local-secrets.js';
+import { scanSecretValues } from './scan-secret-values.js';
+import { createMasker, HANDOFF_TOKENS, type Masker } from './mask.js';
+
+export interface RunSecretsInput {
+  /** The stage's secrets as read (the secrets file, or the store). */
+  secrets: readonly Secret[];
+  /** project.yml's envs: one without a value takes a secret, so a value given for its key is that secret. */
+  envs: readonly Pick<Env, 'key' | 'value'>[];
+  /** `-v key=value` */
+  cliVars?: Record<string, unknown>;
+  /** `-e key=value` of a run (the env of its commands) */
+  cliEnvs?: Record<string, string>;
+}
+
+/**
+ * The values to mask in a run: the secrets, and each `-v`/`-e` value whose key is a secret's key or an env without a
+ * value (the key of a secret, read from the store by a deployed run). A value given on the command line replaces the
+ * secret in the templates and the environment (src/template/context.ts), so it is the secret this run uses: README's
+ * `-v notify_url=…` for a local-only secret must print as `***`, as the file's value would.
+ */
+export function runSecretValues(input: RunSecretsInput): string[] {
+  const secretKeys = new Set<string>([...input.secrets.map((s) => s.key), ...input.envs.filter((e) => e.value === undefined).map((e) => e.key)]);
+  const values = input.secrets.map((s) => s.value);
+  for (const given of [input.cliVars ?? {}, input.cliEnvs ?? {}]) {
+    for (const [key, value] of Object.entries(given)) {
+      if (secretKeys.has(key) && typeof value === 'string') values.push(value);
+    }
+  }
+  return values;
+}
+
+/** The masker every part of a run uses (console, record, logs; `runs show`; the UI): run ids and times are spared. */
+export function createRunMasker(values: readonly string[]): Masker {
+  return createMasker([...values], { spare: HANDOFF_TOKENS });
+}
+
+/**
+ * The masker of a project's secrets as they are now, for text of a past run (`runs show`, `runs logs`): a value made a
+ * secret after the run printed it is masked, as the UI masks it. A secrets file that does not load (an edit in
+ * progress) still masks every value that can be found in it; no file, no project: nothing to mask.
+ */
+export function currentSecretsMasker(input: { projectDir: string; stage: string; secretsDir?: string }): Masker {
+  let values: string[];
+  try {
+    values = loadLocalSecrets(input).secrets.map((s) => s.value);
+  } catch {
+    values = scanSecretValues(localSecretsFilePath(input));
+  }
+  return createRunMasker(values);
+}
