@@ -94,8 +94,15 @@ export async function runsListCommand(options: GlobalOptions, flags: { limit?: s
     return withStoreSession(options, { project: false }, async (session) => {
       const where = session.provider.objects.describe(session.provider.names.s3.runsPrefix);
       // Each stored record is one request: without --limit, the newest 20 (a cloud task's history grows every day).
-      const records = await listStoredRuns(session.provider, limit ?? 20, unreadable);
-      return printRunList(options, records, where);
+      let all = 0;
+      const records = await listStoredRuns(session.provider, limit ?? DEFAULT_LIST_LIMIT, unreadable, (count) => (all = count));
+      const code = printRunList(options, records, where);
+      // As -w says it: the records past the newest 20 were left out, not missing.
+      const older = all - Math.min(all, limit ?? DEFAULT_LIST_LIMIT);
+      if (limit === undefined && older > 0) {
+        createConsoleLog(options.logLevel).log('info', `listed the newest ${plural(records.length, 'run')}; ${plural(older, 'older record')} not listed (--limit ${all} lists them all)`);
+      }
+      return code;
     });
   }
   const runsDir = runsDirOf(options);
