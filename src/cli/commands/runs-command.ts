@@ -17,6 +17,7 @@ import { plural } from '../../plural.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
 import { withStoreSession } from './store-session.js';
+import { parseDuration } from '../../ui/team/team-config.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
@@ -294,11 +295,18 @@ function printState(record: RunRecord): number {
   return 0;
 }
 
-export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }): number {
-  const keep = Number(flags.keep);
+export function runsPruneCommand(options: GlobalOptions, flags: { keep?: string; olderThan?: string }): number {
+  if (flags.keep === undefined && flags.olderThan === undefined) {
+    throw new UserError('runs prune needs --keep N, --older-than AGE, or both', { fix: 'e.g. --keep 100, or --older-than 90d (runs started more than 90 days ago)' });
+  }
+  const keep = Number(flags.keep ?? 0);
   if (!Number.isInteger(keep) || keep < 0) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
+  const age = flags.olderThan === undefined ? undefined : parseDuration(flags.olderThan);
+  if (age === 0 || (flags.olderThan !== undefined && age === undefined)) {
+    throw new UserError(`--older-than ${flags.olderThan} is not an age`, { fix: 'e.g. --older-than 90d (also h, m, s)' });
+  }
   const runsDir = runsDirOf(options);
-  const { removed, keptRunning, unreadable } = pruneRuns(runsDir, keep);
+  const { removed, keptRunning, unreadable, notRead } = pruneRuns(runsDir, keep, age === undefined ? undefined : Date.now() - age);
   const log = createConsoleLog(options.logLevel);
   for (const { runId, file } of unreadable) log.log('warning', `the record of run ${runId} cannot be read (${file}); prune left it as it is`);
   // `kept` counts the readable runs left: a run still going on is never removed, so it may be more than --keep.
@@ -307,7 +315,9 @@ export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }
   else {
     const running = keptRunning.length > 0 ? ` and ${plural(keptRunning.length, 'running run')} (${keptRunning.join(', ')}), which is never removed while it runs` : '';
     const broken = unreadable.length > 0 ? ` and left ${plural(unreadable.length, 'record')} that cannot be read` : '';
-    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}${running}${broken}\n`);
+    const newer = notRead > 0 ? `the ${plural(notRead, 'run')} started in the last ${flags.olderThan} (not read)` : '';
+    const newest = flags.keep !== undefined ? `the newest ${keep}` : '';
+    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept ${[newest, newer].filter(Boolean).join(', ') || 'none'}${running}${broken}\n`);
   }
   return 0;
 }
