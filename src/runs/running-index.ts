@@ -69,6 +69,29 @@ function readNames(dir: string): string[] {
   }
 }
 
+/** When the history was last looked through (the time of `.scanned`), or NaN: never, or by a handoff older than the index. */
+function lastScan(runsDir: string): number {
+  try {
+    return fs.statSync(path.join(indexDir(runsDir), SCANNED_FILE)).mtimeMs;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Of `ids` (a listing of runs/), those whose records may say `running` by the index: its entries and the ids newer than
+ * an hour before the last look, as `runIdsThatMayBeRunning` reads them, but without writing. Undefined while the
+ * history was never looked through (any record may say `running`). For readers that must not write (the web UI).
+ */
+export function runIdsTheIndexMayCallRunning(runsDir: string, ids: string[]): Set<string> | undefined {
+  const scannedAt = lastScan(runsDir);
+  if (!Number.isFinite(scannedAt)) return undefined;
+  const from = sortableTime(scannedAt - SCAN_OVERLAP_MS);
+  const candidates = new Set(readNames(indexDir(runsDir)).filter((n) => !n.startsWith('.')));
+  for (const id of ids) if (id >= from) candidates.add(id);
+  return candidates;
+}
+
 /**
  * The ids of the records that say `running`, newest first, reading only the indexed runs and the records whose ids
  * are newer than an hour before the last look. The first look in a workspace (none recorded, or the index was
@@ -78,12 +101,8 @@ function readNames(dir: string): string[] {
 export function runIdsThatMayBeRunning(runsDir: string, readRecord: (runId: string) => { status: string } | undefined): string[] {
   const now = Date.now();
   const markers = new Set(readNames(indexDir(runsDir)).filter((n) => !n.startsWith('.')));
-  let scannedAt = Number.NaN;
-  try {
-    scannedAt = fs.statSync(path.join(indexDir(runsDir), SCANNED_FILE)).mtimeMs;
-  } catch {
-    // Never looked through (or by a handoff older than the index): the whole history, once.
-  }
+  // Never looked through (or by a handoff older than the index): the whole history, once.
+  const scannedAt = lastScan(runsDir);
   const from = Number.isFinite(scannedAt) ? sortableTime(scannedAt - SCAN_OVERLAP_MS) : '';
   /** Whether every record found `running` is in the index now, so the next look may start from this one. */
   let indexed = true;

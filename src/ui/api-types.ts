@@ -99,6 +99,11 @@ export interface RunsPage {
   cloudError?: string;
   /** Run records in the workspace that cannot be read (cut short, not a record): left out of `total` and the pages. */
   unreadable?: { count: number; files: string[] };
+  /**
+   * The UI is still reading the workspace's records after its start (a long history): `total` and `unreadable` count
+   * the records not read yet as readable, so the total may still fall. The rows are right.
+   */
+  counting?: true;
 }
 
 /** One point of the runs chart, oldest first. */

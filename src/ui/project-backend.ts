@@ -149,6 +149,8 @@ export class ProjectBackend {
 
   /** Starts watching the workspace's runs (events) and warms the first page's summaries. */
   start(): void {
+    // A long history is read in the background: the first page is the newest records, its total completed later.
+    this.cache.countInBackground(() => this.changed());
     this.watch = watchRuns({
       workspaceDir: this.workspace.dir,
       cache: this.cache,
@@ -172,6 +174,7 @@ export class ProjectBackend {
 
   async close(): Promise<void> {
     this.watch?.close();
+    this.cache.stopCounting();
     this.events.close();
     if (this.cloudSide && 'side' in this.cloudSide) this.cloudSide.side.close();
   }
@@ -455,17 +458,17 @@ export class ProjectBackend {
   }
 
   /** The merged history; the workspace's records that cannot be read are left out of it (and named in `unreadable`). */
-  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string; unreadable: ShownRuns['unreadable'] }> {
-    const { ids: workspaceIds, unreadable } = this.cache.shownRuns();
+  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string; unreadable: ShownRuns['unreadable']; counting?: true }> {
+    const { ids: workspaceIds, unreadable, counting } = this.cache.shownRuns();
     const { side, overview, loadError } = await this.cloud();
     if (!side) {
-      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError, unreadable };
+      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError, unreadable, counting };
     }
     const [jobs, listed] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
     // A run of this workspace that pushed its record is shown from the workspace: its store copy is not read.
     const inWorkspace = new Set([...workspaceIds, ...unreadable.map((u) => u.runId)]);
     const store = await this.sortStoreRecords(side, listed.filter((id) => !inWorkspace.has(id)));
-    return { entries: mergeRunEntries({ workspaceIds, storeIds: store.ids, jobs }), side, cloudError: side.problem ?? loadError, unreadable: [...unreadable, ...store.unreadable] };
+    return { entries: mergeRunEntries({ workspaceIds, storeIds: store.ids, jobs }), side, cloudError: side.problem ?? loadError, unreadable: [...unreadable, ...store.unreadable], counting };
   }
 
   /**
@@ -498,9 +501,9 @@ export class ProjectBackend {
       const page = this.cache.page(offset, limit);
       return this.options.id ? { ...page, runs: page.runs.map((r) => ({ ...r, where: 'workspace' as const })) } : page;
     }
-    const { entries, side, cloudError, unreadable } = await this.mergedEntries();
+    const { entries, side, cloudError, unreadable, counting } = await this.mergedEntries();
     const runs = await this.summarize(entries.slice(offset, offset + limit), side);
-    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}), ...unreadableNote(unreadable) };
+    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}), ...unreadableNote(unreadable), ...(counting ? { counting } : {}) };
   }
 
   async runPoints(limit: number): Promise<RunPoint[]> {

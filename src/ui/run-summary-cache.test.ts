@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { markAbandonedRuns } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, writeRunRecord, type RunRecord } from '../runs/run-record.js';
 import { RunSummaryCache } from './run-summary-cache.js';
+import { watchRuns } from './watch-runs.js';
 
 function makeRecord(runId: string, patch: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -167,6 +168,52 @@ describe('RunSummaryCache', () => {
     } finally {
       stat.mockRestore();
       read.mockRestore();
+    }
+  });
+
+  it('at start reads the runs in progress and the newest page, counting the rest in the background; totals right once counted', async () => {
+    const dir = runsDir();
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      ids.push(`2025${String(Math.floor(i / 28) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}T000000Z-${i}`);
+      writeRunRecord(dir, makeRecord(ids[i]!));
+    }
+    // Records cut short, far back in history and among the newest.
+    const broken = [...ids.slice(10, 15), ids[295]!];
+    for (const id of broken) fs.writeFileSync(path.join(dir, `${id}.json`), '{"schema": 1, "ru');
+    // A run going on, started long ago (another host, a fresh heartbeat: alive); the index names it.
+    const live = '20250101T120000Z-live';
+    writeRunRecord(dir, makeRecord(live, { status: 'running', host: 'another-host', heartbeatAt: new Date().toISOString(), endedAt: undefined, durationMs: undefined }));
+    // The history was looked through once (by `runs list`): the index of runs in progress may be trusted.
+    markAbandonedRuns(dir, { graceMs: 100 });
+    await new Promise((r) => setTimeout(r, 60));
+
+    const read = vi.spyOn(fs, 'readFileSync');
+    const records = () => [...new Set(read.mock.calls.map(([f]) => String(f)).filter((f) => f.endsWith('.json')).map((f) => path.basename(f, '.json')))];
+    const cache = new RunSummaryCache(dir);
+    let counted = false;
+    let watch: ReturnType<typeof watchRuns> | undefined;
+    try {
+      cache.countInBackground(() => (counted = true));
+      watch = watchRuns({ workspaceDir: path.dirname(dir), cache, onRun: () => undefined, onRemoved: () => undefined, onLog: () => undefined, pollMs: 60_000 });
+      const page = cache.page(0, 50);
+      // Before any count: the live run, the 50 newest readable records and the one cut short among them.
+      expect(records().sort()).toEqual([live, ...ids.slice(249)].sort());
+      expect(page.runs.map((r) => r.runId)).toEqual(ids.slice(249).reverse().filter((id) => id !== ids[295]));
+      expect(page).toMatchObject({ counting: true, total: 300, unreadable: { count: 1 } });
+      expect(cache.running().map((r) => r.runId)).toEqual([live]);
+      await vi.waitFor(() => expect(counted).toBe(true));
+      expect(records()).toHaveLength(301);
+      const whole = cache.page(0, 50);
+      expect(whole).toMatchObject({ total: 295, unreadable: { count: 6 } });
+      expect(whole.counting).toBeUndefined();
+      const shown = [...ids.filter((id) => !broken.includes(id)), live].sort().reverse();
+      expect(cache.page(250, 50).runs.map((r) => r.runId)).toEqual(shown.slice(250));
+      expect(cache.running().map((r) => r.runId)).toEqual([live]);
+    } finally {
+      read.mockRestore();
+      watch?.close();
+      cache.stopCounting();
     }
   });
 });

@@ -24,6 +24,13 @@ deploy:
   task: job
 `;
 
+/** The one file named `name` under `dir` (the local store keeps objects as files). */
+function findFile(dir: string, name: string): string {
+  const found = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === name);
+  expect(found).toHaveLength(1);
+  return path.join(dir, found[0]!);
+}
+
 describe('runs from the store (-p without -w)', () => {
   it('lists, shows and prints the state of pushed records, newest first; logs and --restore say where to look', async () => {
     const home = makeTempDir('handoff-home-');
@@ -46,6 +53,19 @@ describe('runs from the store (-p without -w)', () => {
     expect(rows[0]).toMatch(/^RUN ID\s+STATUS/);
     expect(rows[1]).toMatch(new RegExp(`^${ids[1]}\\s+failed`));
     expect(rows[2]).toMatch(new RegExp(`^${ids[0]}\\s+succeeded`));
+    // Without --limit the newest 20 are listed, and said so as -w says it (the count comes with the store's listing).
+    expect(list.stderr).not.toContain('not listed');
+    const stored = findFile(home, `${ids[0]}.json`);
+    const text = fs.readFileSync(stored, 'utf8');
+    for (let i = 0; i < 21; i++) {
+      const id = `29990101T0000${String(i).padStart(2, '0')}.000Z-aaaa`;
+      fs.writeFileSync(path.join(path.dirname(stored), `${id}.json`), text.replaceAll(ids[0]!, id));
+    }
+    const many = await runWith(env, ['runs', 'list', '-p', projectDir]);
+    expect(many.code, many.stderr).toBe(0);
+    expect(many.stdout.trim().split('\n')).toHaveLength(21);
+    expect(many.stderr).toContain('listed the newest 20 runs; 3 older records not listed (--limit 23 lists them all)');
+    for (const name of fs.readdirSync(path.dirname(stored))) if (name.startsWith('2999')) fs.rmSync(path.join(path.dirname(stored), name));
     const limited = await runWith(env, ['runs', 'list', '-p', projectDir, '--limit', '1', '--json']);
     expect((JSON.parse(limited.stdout) as Array<{ runId: string }>).map((r) => r.runId)).toEqual([ids[1]]);
 

@@ -19,6 +19,7 @@ import { byteMaskerOf, maskDeep, type Masker } from '../../secrets/mask.js';
 import { createRunMasker, currentSecretsMasker } from '../../secrets/run-masker.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
 import { withStoreSession } from './store-session.js';
+import { parseDuration } from '../../ui/team/team-config.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
@@ -96,8 +97,15 @@ export async function runsListCommand(options: GlobalOptions, flags: { limit?: s
     return withStoreSession(options, { project: false, reads: true }, async (session) => {
       const where = session.provider.objects.describe(session.provider.names.s3.runsPrefix);
       // Each stored record is one request: without --limit, the newest 20 (a cloud task's history grows every day).
-      const records = await listStoredRuns(session.provider, limit ?? 20, unreadable);
-      return printRunList(options, records, where);
+      let all = 0;
+      const records = await listStoredRuns(session.provider, limit ?? DEFAULT_LIST_LIMIT, unreadable, (count) => (all = count));
+      const code = printRunList(options, records, where);
+      // As -w says it: the records past the newest 20 were left out, not missing.
+      const older = all - Math.min(all, limit ?? DEFAULT_LIST_LIMIT);
+      if (limit === undefined && older > 0) {
+        createConsoleLog(options.logLevel).log('info', `listed the newest ${plural(records.length, 'run')}; ${plural(older, 'older record')} not listed (--limit ${all} lists them all)`);
+      }
+      return code;
     });
   }
   const runsDir = runsDirOf(options);
@@ -327,11 +335,18 @@ function printState(record: RunRecord): number {
   return 0;
 }
 
-export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }): number {
-  const keep = Number(flags.keep);
+export function runsPruneCommand(options: GlobalOptions, flags: { keep?: string; olderThan?: string }): number {
+  if (flags.keep === undefined && flags.olderThan === undefined) {
+    throw new UserError('runs prune needs --keep N, --older-than AGE, or both', { fix: 'e.g. --keep 100, or --older-than 90d (runs started more than 90 days ago)' });
+  }
+  const keep = Number(flags.keep ?? 0);
   if (!Number.isInteger(keep) || keep < 0) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
+  const age = flags.olderThan === undefined ? undefined : parseDuration(flags.olderThan);
+  if (age === 0 || (flags.olderThan !== undefined && age === undefined)) {
+    throw new UserError(`--older-than ${flags.olderThan} is not an age`, { fix: 'e.g. --older-than 90d (also h, m, s)' });
+  }
   const runsDir = runsDirOf(options);
-  const { removed, keptRunning, unreadable } = pruneRuns(runsDir, keep);
+  const { removed, keptRunning, unreadable, notRead } = pruneRuns(runsDir, keep, age === undefined ? undefined : Date.now() - age);
   const log = createConsoleLog(options.logLevel);
   for (const { runId, file } of unreadable) log.log('warning', `the record of run ${runId} cannot be read (${file}); prune left it as it is`);
   // `kept` counts the readable runs left: a run still going on is never removed, so it may be more than --keep.
@@ -340,7 +355,9 @@ export function runsPruneCommand(options: GlobalOptions, flags: { keep: string }
   else {
     const running = keptRunning.length > 0 ? ` and ${plural(keptRunning.length, 'running run')} (${keptRunning.join(', ')}), which is never removed while it runs` : '';
     const broken = unreadable.length > 0 ? ` and left ${plural(unreadable.length, 'record')} that cannot be read` : '';
-    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept the newest ${keep}${running}${broken}\n`);
+    const newer = notRead > 0 ? `the ${plural(notRead, 'run')} started in the last ${flags.olderThan} (not read)` : '';
+    const newest = flags.keep !== undefined ? `the newest ${keep}` : '';
+    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept ${[newest, newer].filter(Boolean).join(', ') || 'none'}${running}${broken}\n`);
   }
   return 0;
 }

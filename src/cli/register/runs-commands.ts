@@ -37,6 +37,7 @@ export function registerRunsCommands(program: Command): void {
   runs
     .command('prune')
     .description('delete old runs (records and logs), keeping the newest')
-    .requiredOption('--keep <n>', 'how many runs to keep')
+    .option('--keep <n>', 'how many runs to keep (the newest that can be read)')
+    .option('--older-than <age>', 'remove only runs started longer ago than this (e.g. 90d, 12h); newer records are not read')
     .action(defineAction(async (options, command) => (await load()).runsPruneCommand(options, command.opts())));
 }

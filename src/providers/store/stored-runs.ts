@@ -30,8 +30,15 @@ export async function readStoredRun(provider: Provider, runId: string): Promise<
 }
 
 /** The newest `limit` records (all without one); a record that cannot be read is reported and left out. */
-export async function listStoredRuns(provider: Provider, limit: number | undefined, onUnreadable: (runId: string, where: string) => void): Promise<RunRecord[]> {
+export async function listStoredRuns(
+  provider: Provider,
+  limit: number | undefined,
+  onUnreadable: (runId: string, where: string) => void,
+  onListed?: (count: number) => void,
+): Promise<RunRecord[]> {
   const ids = await listStoredRunIds(provider);
+  // The listing names every record: how many a limit leaves out costs nothing to tell.
+  onListed?.(ids.length);
   const wanted = limit === undefined ? ids : ids.slice(0, limit);
   const records: (RunRecord | undefined)[] = new Array(wanted.length);
   let next = 0;

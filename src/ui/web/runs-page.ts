@@ -68,7 +68,7 @@ export const runsPage: Page = (container, context) => {
   const drawPager = (page: RunsPage): void => {
     const last = Math.min(page.offset + page.runs.length, page.total);
     pager.replaceChildren(
-      h('span', { class: 'muted small' }, page.total ? `${page.offset + 1}–${last} of ${formatCount(page.total)}` : ''),
+      h('span', { class: 'muted small' }, page.total ? `${page.offset + 1}–${last} of ${page.counting ? 'about ' : ''}${formatCount(page.total)}${page.counting ? ' (still counting)' : ''}` : ''),
       h('button', { class: 'button button-quiet', disabled: page.offset === 0, onclick: () => void loadPage(Math.max(0, page.offset - PAGE_SIZE)) }, '← Newer'),
       h('button', { class: 'button button-quiet', disabled: last >= page.total, onclick: () => void loadPage(page.offset + PAGE_SIZE) }, 'Older →'),
     );
@@ -110,6 +110,8 @@ export const runsPage: Page = (container, context) => {
       offset = from;
       current = page;
       drawTable(page);
+      // The UI has just started on a long history: the total is made whole in a few seconds.
+      if (page.counting) reloadSoon(2_000);
     } catch (error) {
       tableBody.replaceChildren(errorBox('Could not load the runs', (error as Error).message));
     }
@@ -125,12 +127,12 @@ export const runsPage: Page = (container, context) => {
   };
 
   let reloadTimer: number | undefined;
-  const reloadSoon = (): void => {
+  const reloadSoon = (delayMs = 300): void => {
     if (reloadTimer !== undefined) return;
     reloadTimer = window.setTimeout(() => {
       reloadTimer = undefined;
       void loadPage(offset);
-    }, 300);
+    }, delayMs);
   };
 
   const unsubscribe = context.live.subscribe((event) => {
