@@ -1,5 +1,6 @@
 // Ends the processes an abandoned run left behind (its handoff and launchers killed), recognised beyond pid reuse.
 import fs from 'node:fs';
+import { killProcessGroup } from './kill-process-group.js';
 import { listProcessStats, readProcessStat, type ProcessStat } from './process-identity.js';
 
 /** A command's launcher (or a command) as a run record keeps it: its pid and its start time in clock ticks since boot. */
@@ -130,4 +131,28 @@ export function endAbandonedProcesses(run: AbandonedRun, graceMs: number): numbe
   for (const p of signalSame(stubborn, 'SIGKILL')) ended.add(p.pid);
   waitGone(stubborn, 1000);
   return [...ended];
+}
+
+/**
+ * Ends the commands a dead launcher (a worker killed with `kill -9`) may have left running that handoff never heard of
+ * (it died before its `pid` report was out): a process of the run (its environment marker) that leads a process group
+ * of its own and whose parent is neither handoff nor a process of the run (a launcher, a command) was started by a
+ * launcher that is gone; `deadLauncher` counts as gone even while the kernel has not yet handed its children on. Each
+ * such group gets SIGKILL, as the launcher's own death gave its command no chance to end well. Returns the groups.
+ */
+export function endOrphanedCommandGroups(environmentMarker: string, deadLauncher: number): number[] {
+  const mine = selfAndAncestors();
+  const ofRun = new Set(
+    listProcesses()
+      .filter((p) => !mine.has(p.pid) && hasEnvironmentMarker(p.pid, environmentMarker))
+      .map((p) => p.pid),
+  );
+  const ended: number[] = [];
+  for (const pid of ofRun) {
+    const p = readProcessStat(pid);
+    if (!p || p.pgrp !== pid || p.ppid === process.pid) continue;
+    if (p.ppid !== deadLauncher && ofRun.has(p.ppid)) continue;
+    if (killProcessGroup(pid, 'SIGKILL')) ended.push(pid);
+  }
+  return ended;
 }

@@ -141,8 +141,8 @@ static int write_all(int fd, const char *data, size_t len) {
 }
 
 /**
- * Worker: reports wait here until the worker is about to sleep (or they pile up), then go in one write: a line's
- * `exit`, `done` and the next command's `pid` wake handoff once, not three times.
+ * Worker: reports wait here until the worker is about to sleep or start a command (or they pile up), then go in one
+ * write: a line's `exit` and `done` wake handoff once, not twice.
  */
 static char *out_buf;
 static size_t out_len, out_cap;
@@ -796,6 +796,10 @@ static void start_job(struct pending *r) {
         if (fd < 0) report("log-error", "%s", strerrorname_np(errno) ? strerrorname_np(errno) : "EIO");
         else close(fd);
       }
+      // What is held goes out before the command starts (one write: the last command's `exit` and `done`): the command
+      // may kill this worker (kill -9 $PPID) before its next wait, and handoff must then know that every command before
+      // this one is over, so that the first one it has no `done` of is this one, which may have run and must not run again.
+      flush_reports();
       job.active = 1;
       job.out_fd = task_out_fd >= 0 ? task_out_fd : devnull;
       int error = spawn_command(words, r->nargs, strchr(r->flags, 'd') != NULL, fields + has_out + has_err + r->nargs, r->nenv,

@@ -1,6 +1,7 @@
 // A long-lived handoff-launch (--worker) that starts a run's or a foreach line's commands: no spawn of handoff's each.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
+import { endOrphanedCommandGroups } from './end-abandoned-processes.js';
 import { killProcessGroup } from './kill-process-group.js';
 import { findLauncher } from './launcher-path.js';
 import { createLineSplitter, type LineSplitter } from './line-splitter.js';
@@ -22,6 +23,11 @@ export interface LauncherWorkerOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   graceMs: number;
+  /**
+   * `NAME=value` in the environment of every process of the run (HANDOFF_RUN_ID): finds a command the worker started
+   * but died before telling of (see the control socket's close). Without it such a command is not looked for.
+   */
+  environmentMarker?: string;
 }
 
 /** One command sent to the worker: what is known of it so far. */
@@ -329,10 +335,22 @@ export class LauncherWorker implements CommandLauncher {
     control.once('close', () => {
       if (child.pid !== undefined) unregisterProcessGroup(child.pid);
       if (this.control === control) this.control = undefined;
+      // The worker runs its jobs strictly in order and sends what it holds before it starts one (handoff-launch.c), so
+      // the first job without its `done` is the one it may have been running when it died, even with no `pid` report:
+      // that one waits for the worker's next wait, and a command can kill it first (kill -9 $PPID). It ran, or may have:
+      // it must not run again (at most once), so it fails as the worker's death. Only the jobs after it never started.
+      let running = child.pid !== undefined;
       for (const job of [...this.jobs.values()]) {
+        const mayRun = running;
+        running = false;
         // The worker was killed (kill -9) in the middle of a command: end the command's group here, as it no longer can.
         if (job.pid !== undefined && !job.ended) {
           killProcessGroup(job.pid, 'SIGKILL');
+          job.ended = true;
+          job.signal = 'SIGKILL';
+        } else if (mayRun && job.pid === undefined && job.startError === undefined) {
+          // Its pid never came: its group, if it lives, is found by the run's marker (a group leader whose launcher is gone).
+          if (this.options.environmentMarker) endOrphanedCommandGroups(this.options.environmentMarker, child.pid as number);
           job.ended = true;
           job.signal = 'SIGKILL';
         } else if (job.pid === undefined && job.startError === undefined) {
@@ -471,7 +489,7 @@ export class LauncherWorker implements CommandLauncher {
 
   private exitOf(job: Job): ProcessExit {
     // A command ended before it started (a scope that stopped) simply never ran; any other that did not start failed to.
-    const neverRan = job.pid === undefined && job.startError === undefined;
+    const neverRan = job.pid === undefined && job.startError === undefined && !job.ended;
     const startError = neverRan && !job.terminatedBy ? this.spawnError ?? "handoff's process launcher could not start the command" : job.startError;
     const endedAt = job.endedAt ?? new Date();
     return {

@@ -7,6 +7,7 @@ import { lineTaskName, type LineContext } from './foreach-launchers.js';
 import { prepareBatchedLine, type BatchedLine } from './run-task.js';
 import { stderrLogPath, stdoutLogPath } from './artifact-names.js';
 import type { TaskContext } from './task-context.js';
+import { runEnvironmentMarker } from '../runs/run-history.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 
@@ -80,7 +81,7 @@ export class ForeachBatch {
     private readonly hooks: BatchHooks,
     private readonly conditional: boolean,
   ) {
-    this.worker = new LauncherWorker({ cwd: ctx.workspaceDir, env: ctx.env, graceMs: ctx.graceMs });
+    this.worker = new LauncherWorker({ cwd: ctx.workspaceDir, env: ctx.env, graceMs: ctx.graceMs, environmentMarker: runEnvironmentMarker(ctx.env) });
   }
 
   /**

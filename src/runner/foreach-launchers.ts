@@ -5,6 +5,7 @@ import type { CommandLauncher, CommandSpec, ProcessExit } from '../process/spawn
 import type { PipelineElement, Task } from '../project/types.js';
 import { predictFirstCommand } from './run-task.js';
 import type { TaskContext } from './task-context.js';
+import { runEnvironmentMarker } from '../runs/run-history.js';
 
 type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 
@@ -168,7 +169,12 @@ export class ForeachLaunchers {
     }
     const idle = this.idle.pop();
     if (idle) return { worker: idle };
-    const worker = new LauncherWorker({ cwd: this.ctx.workspaceDir, env: this.ctx.env, graceMs: this.ctx.graceMs });
+    const worker = new LauncherWorker({
+      cwd: this.ctx.workspaceDir,
+      env: this.ctx.env,
+      graceMs: this.ctx.graceMs,
+      environmentMarker: runEnvironmentMarker(this.ctx.env),
+    });
     this.all.push(worker);
     return { worker };
   }

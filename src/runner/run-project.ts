@@ -14,6 +14,7 @@ import { runNestedTasks } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 import { isoTime } from '../iso-time.js';
 import { describeUnusableVenv } from '../workspace/venv-state.js';
+import { runEnvironmentMarker } from '../runs/run-history.js';
 
 /** Default pause between SIGINT/SIGTERM and the next, harder signal when handoff ends a process. */
 export const DEFAULT_GRACE_MS = 5000;
@@ -122,7 +123,12 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
   // The commands of `commands:` tasks start through one long-lived launcher for the whole run, as a foreach line's do:
   // each then costs handoff no spawn of its own (a fork of this process: 5–10 ms of its main thread here, see
   // docs/benchmarks.md) and no FIFO, so a project without pipelines runs with a single fork of handoff's.
-  const launcher = new LauncherWorker({ cwd: input.workspaceDir, env: input.env, graceMs: input.graceMs });
+  const launcher = new LauncherWorker({
+    cwd: input.workspaceDir,
+    env: input.env,
+    graceMs: input.graceMs,
+    environmentMarker: runEnvironmentMarker(input.env),
+  });
   const ctx: TaskContext = {
     workspaceDir: input.workspaceDir,
     artifactsDir: input.artifactsDir,

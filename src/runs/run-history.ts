@@ -115,6 +115,12 @@ export function lastSignOfLife(runsDir: string, record: RunRecord): string {
 /** The environment variable every command of a run carries (its run id), by which its processes are recognised. */
 export const RUN_ID_VARIABLE = 'HANDOFF_RUN_ID';
 
+/** `HANDOFF_RUN_ID=<run>` as every process of the run has it in its environment; undefined outside a run. */
+export function runEnvironmentMarker(env: NodeJS.ProcessEnv): string | undefined {
+  const runId = env[RUN_ID_VARIABLE];
+  return runId ? `${RUN_ID_VARIABLE}=${runId}` : undefined;
+}
+
 export interface AbandonedRunEnded {
   runId: string;
   /** Processes the run had left running, ended before it was marked (SIGTERM, grace period, SIGKILL). */
