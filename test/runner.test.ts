@@ -1047,8 +1047,12 @@ tasks:
       commands:
       - command: ${firstCommand}${rest}
 `);
-      const r = await runLocal(projectDir, workspaceDir, [], marker, (child) => {
-        void waitFor(() => fs.existsSync(path.join(workspaceDir, 'artifacts', 'ready_1'))).then(() => child.kill('SIGTERM'));
+      // A grace period well past the command's own 1 s, so a loaded machine cannot turn its exit 0 into a SIGKILL (137).
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+        env: { HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '10' },
+        onSpawn: (child) => {
+          void waitFor(() => fs.existsSync(path.join(workspaceDir, 'artifacts', 'ready_1'))).then(() => child.kill('SIGTERM'));
+        },
       });
       expect(r.code).toBe(143);
       expect(r.stderr).toContain('Task step_1 ended with exit code 143');
