@@ -1,8 +1,6 @@
 // The masker of a run: every secret value it uses, whether read from the secrets or given with -v/-e in place of one.
 import type { Env } from '../project/types.js';
-import { localSecretsFilePath } from './find-local-secrets-file.js';
-import { loadLocalSecrets, type Secret } from './local-secrets.js';
-import { scanSecretValues } from './scan-secret-values.js';
+import type { Secret } from './local-secrets.js';
 import { createMasker, HANDOFF_TOKENS, type Masker } from './mask.js';
 
 export interface RunSecretsInput {
@@ -36,19 +34,4 @@ export function runSecretValues(input: RunSecretsInput): string[] {
 /** The masker every part of a run uses (console, record, logs; `runs show`; the UI): run ids and times are spared. */
 export function createRunMasker(values: readonly string[]): Masker {
   return createMasker([...values], { spare: HANDOFF_TOKENS });
-}
-
-/**
- * The masker of a project's secrets as they are now, for text of a past run (`runs show`, `runs logs`): a value made a
- * secret after the run printed it is masked, as the UI masks it. A secrets file that does not load (an edit in
- * progress) still masks every value that can be found in it; no file, no project: nothing to mask.
- */
-export function currentSecretsMasker(input: { projectDir: string; stage: string; secretsDir?: string }): Masker {
-  let values: string[];
-  try {
-    values = loadLocalSecrets(input).secrets.map((s) => s.value);
-  } catch {
-    values = scanSecretValues(localSecretsFilePath(input));
-  }
-  return createRunMasker(values);
 }
