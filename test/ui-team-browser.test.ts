@@ -175,7 +175,10 @@ describe('handoff ui serve in Chromium', () => {
     expect(await page.locator('.project-card').count()).toBe(SCREENSHOTS ? 6 : 4);
     expect(await page.locator('.project-card[data-project="invoices"] .health').getAttribute('data-health')).toBe('failing');
     expect(await page.locator('.project-card[data-project="orders"] .health').getAttribute('data-health')).toBe('ok');
-    expect(await page.locator('.project-card[data-project="orders"]').textContent()).toMatch(/next ?hourly: /);
+    // The card names the schedule that fires first: nightly (02:30 in Berlin) from 02:00 to 02:30 there, else hourly.
+    const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+    const firstToFire = berlin >= '02:00' && berlin < '02:30' ? 'nightly' : 'hourly';
+    expect(await page.locator('.project-card[data-project="orders"]').textContent()).toMatch(new RegExp(`next ?${firstToFire}: `));
     const cookies = await context.cookies();
     expect(cookies).toHaveLength(1);
     expect(cookies[0]).toMatchObject({ name: 'handoff_session', httpOnly: true, sameSite: 'Strict' });
