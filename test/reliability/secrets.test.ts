@@ -362,4 +362,20 @@ describe('a secret too short to be masked', () => {
     const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
     expect(run.stderr).toContain('secret S1 is too short to be masked in output');
   });
+
+  it('secrets push warns about it on stderr, without its value, and still pushes it', async () => {
+    const env = { HANDOFF_HOME: makeTempDir('handoff-home-') };
+    const { projectDir } = makeProject('deploy:\n  resource_group: rg\n  task: short\ntasks:\n- name: t\n  commands:\n  - command: "true"\n', {
+      '.secrets/dev_secrets.yml': '- key: S1\n  value: "Q7"\n- key: S2\n  value: "long-enough"\n',
+    });
+    const push = await runCli(['secrets', 'push', '-p', projectDir, '-y'], { env });
+    expect(push.code, push.stderr).toBe(0);
+    const warning = push.stderr.split('\n').find((line) => line.includes('too short to be masked'));
+    expect(warning ?? '', push.stderr).toContain('secret S1 is too short to be masked in output');
+    expect(warning).not.toContain('Q7');
+    expect(push.stdout).not.toContain('too short');
+    const printed = await runCli(['secrets', 'print', '-e', 'resource_group=rg', 'task=short', '--reveal', '--json'], { env });
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(JSON.parse(printed.stdout)).toContainEqual(expect.objectContaining({ key: 'S1', value: 'Q7' }));
+  });
 });

@@ -15,6 +15,7 @@ import {
   type StaleSecret,
 } from '../../providers/store/store-secrets.js';
 import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
+import { describeUnmaskableSecrets, findUnmaskableSecrets } from '../../secrets/mask.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
@@ -33,6 +34,9 @@ function loadStageSecrets(options: GlobalOptions, session: StoreSession, push = 
   }
   if (push) refuseUnknownFieldsForPush(loaded.unknownFields, 'secrets push');
   for (const w of loaded.warnings) session.log.log('warning', w.message);
+  // Pushed as it is, but every run that uses it prints it in clear: said here as `config validate` and `run local` say it.
+  const short = push ? findUnmaskableSecrets(loaded.secrets) : [];
+  if (short.length > 0) session.log.log('warning', describeUnmaskableSecrets(short));
   return { secrets: loaded.secrets, vars };
 }
 
