@@ -49,6 +49,8 @@ export interface LocalRunOptions {
   strict: boolean;
   /** Secrets fetched elsewhere (a remote store); when absent they are read from the project's .secrets/ folder. */
   secrets?: Secret[];
+  /** Keys of other secrets, whose values the run does not hold (`push: false` ones of a store run's `-p`): a `-v`/`-e` value given for one is masked. */
+  secretKeys?: readonly string[];
   timeoutSeconds?: number;
   graceMs?: number;
   /** What started the run, for its record (default: $HANDOFF_TRIGGER, else manual). */
@@ -105,7 +107,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   const hasSecretsFolder = secretsDir !== undefined || fs.existsSync(path.join(project.dir, '.secrets'));
   for (const w of loaded.warnings) options.emit({ type: 'log', level: hasSecretsFolder ? 'warning' : 'debug', message: w.message });
   // A -v/-e value given for a secret's key is the secret this run uses: masked as the file's value would be.
-  const masker = createRunMasker(runSecretValues({ secrets: loaded.secrets, envs: project.envs, cliVars: options.vars, cliEnvs: options.envs }));
+  const masker = createRunMasker(runSecretValues({ secrets: loaded.secrets, envs: project.envs, keys: options.secretKeys, cliVars: options.vars, cliEnvs: options.envs }));
   const short = findUnmaskableSecrets(loaded.secrets);
   if (short.length > 0) warn(describeUnmaskableSecrets(short));
 

@@ -67,6 +67,24 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
 }
 
 /**
+ * The keys of the stage's secrets file, its values and `file:` entries unread: a run from the store holds only the
+ * pushed values, and needs the keys of the local-only (`push: false`) ones to mask a `-v`/`-e` value given for one.
+ * A missing or broken file gives what can be read of it (the run itself does not depend on this file).
+ */
+export function readLocalSecretKeys(input: LocalSecretsInput): string[] {
+  const { file, exists } = findLocalSecretsFile(input);
+  if (!exists) return [];
+  try {
+    const doc = parseDocument(readLoneCrAsLf(decodeUtf8Text(readFileSync(file))), { version: '1.1', customTags: usePyYamlScalars, merge: true, prettyErrors: false });
+    const entries: unknown = doc.toJS();
+    if (!Array.isArray(entries)) return [];
+    return entries.flatMap((e: unknown) => (e !== null && typeof e === 'object' && 'key' in e && (e.key ?? '') !== '' ? [String(e.key)] : []));
+  } catch {
+    return [];
+  }
+}
+
+/**
  * A push acts on what every field means: a misspelt `push: false` (`psh: false`) would store a secret meant to stay
  * local, a misspelt `level` would store it at the wrong level. So a push writes nothing while the secrets file has a
  * field handoff does not know; runs only warn, as the original ignored such fields.

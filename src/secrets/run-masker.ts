@@ -8,6 +8,8 @@ export interface RunSecretsInput {
   secrets: readonly Secret[];
   /** project.yml's envs: one without a value takes a secret, so a value given for its key is that secret. */
   envs: readonly Pick<Env, 'key' | 'value'>[];
+  /** Keys of secrets whose values this run does not hold: a store run's local-only (`push: false`) ones, from `-p`. */
+  keys?: readonly string[];
   /** `-v key=value` */
   cliVars?: Record<string, unknown>;
   /** `-e key=value` of a run (the env of its commands) */
@@ -21,7 +23,7 @@ export interface RunSecretsInput {
  * `-v notify_url=…` for a local-only secret must print as `***`, as the file's value would.
  */
 export function runSecretValues(input: RunSecretsInput): string[] {
-  const secretKeys = new Set<string>([...input.secrets.map((s) => s.key), ...input.envs.filter((e) => e.value === undefined).map((e) => e.key)]);
+  const secretKeys = new Set<string>([...input.secrets.map((s) => s.key), ...input.envs.filter((e) => e.value === undefined).map((e) => e.key), ...(input.keys ?? [])]);
   const values = input.secrets.map((s) => s.value);
   for (const given of [input.cliVars ?? {}, input.cliEnvs ?? {}]) {
     for (const [key, value] of Object.entries(given)) {

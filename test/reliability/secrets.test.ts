@@ -324,6 +324,32 @@ describe('a secret given with -v or -e in place of the file\'s value', () => {
   });
 });
 
+describe('a local-only secret (push: false) given with -v or -e to a run from the store', () => {
+  it('is masked when -p names the project, whose secrets file says the key is a secret', async () => {
+    const env = { HANDOFF_HOME: makeTempDir('handoff-home-') };
+    const yml = `deploy:\n  resource_group: rg\n  task: localonly\ntasks:\n- name: t\n  commands:\n  - command: echo 'pre-{{ notify_url }}-post'\n  - command: sh -c 'echo "hook=$hook_token" >&2'\n`;
+    const { projectDir } = makeProject(yml, {
+      '.secrets/dev_secrets.yml': '- key: API_TOKEN\n  value: pushed-token-123\n- key: notify_url\n  value: file-url-123\n  push: false\n- key: hook_token\n  value: file-hook-123\n  push: false\n',
+    });
+    const workspaceDir = path.join(makeTempDir(), 'ws');
+    for (const args of [['cloud', 'bucket', 'create', '-p', projectDir], ['project', 'push', '-p', projectDir, '-y']]) {
+      const r = await runCli(args, { env });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const given = ['https://hooks.example.invalid/given-777', 'given-hook-4242'];
+    const run = await runCli(['run', '-p', projectDir, '-w', workspaceDir, '-l', 'debug', '--json', '-v', `notify_url=${given[0]}`, '-e', `hook_token=${given[1]}`], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("echo 'pre-***-post'");
+    expect(run.stderr).toContain('hook=***');
+    const runId = JSON.parse(run.stdout).runId as string;
+    const show = await runCli(['runs', 'show', runId, '-w', workspaceDir], { env });
+    const logs = await runCli(['runs', 'logs', runId, '-w', workspaceDir], { env });
+    for (const text of [run.stdout + run.stderr, show.stdout, logs.stdout, ...listFiles(path.join(workspaceDir, 'runs')).map((f) => fs.readFileSync(f, 'utf8'))]) {
+      for (const value of given) expect(text).not.toContain(value);
+    }
+  });
+});
+
 describe('runs show and runs logs mask with the project\'s current secrets, as the UI does', () => {
   it('a value printed in clear before it was made a secret', async () => {
     const { projectDir, workspaceDir } = makeProject("tasks:\n- name: t\n  commands:\n  - command: echo 'pre-late-value-5555-post'\n  - command: sh -c 'echo late-value-5555 >&2'\n");

@@ -54,6 +54,13 @@ async function fetchRunAndPush(
   const { provider, log } = session;
   const fetched = await fetchProjectCopy(provider, workspaceDir);
   const secrets = toRunSecrets(await readStoreSecrets(provider));
+  // The store holds no trace of a local-only (`push: false`) secret; -p's secrets file names it, so a value given for
+  // it with -v/-e is masked. Without -p (a container) its key is unknowable: README says so. (Loaded with -p only: the
+  // secrets file's reader is heavy.)
+  const secretsDir = typeof vars.secrets_dir === 'string' ? { secretsDir: vars.secrets_dir } : {};
+  const secretKeys = session.project
+    ? (await import('../../secrets/local-secrets.js')).readLocalSecretKeys({ projectDir: session.project.dir, stage: options.stage, ...secretsDir })
+    : [];
   const artifacts = await getArtifacts(provider, workspaceDir, (level, m) => log.log(level, m));
   log.log('info', `Fetched project.yml, ${plural(fetched.files.keys.length, 'file')}, ${plural(secrets.length, 'secret')} and ${plural(artifacts.keys.length, 'artifact')}`);
 
@@ -66,6 +73,7 @@ async function fetchRunAndPush(
     vars,
     envs,
     secrets,
+    secretKeys,
     // The run's deploy keys are checked for the provider it was fetched from, as the store session's were.
     ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
     strict: options.strict,
