@@ -438,7 +438,7 @@ describe('timeouts that fire while no process can be signalled', () => {
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
 - name: tap
-  commands:
+  pipeline:
   - command: ${leavesAJob}
 - name: load
   commands:

@@ -515,3 +515,125 @@ tasks:
     expect(fs.existsSync(missing)).toBe(false);
   });
 });
+
+/** A pipeline task running files/<name>.sh into `cat`. */
+const emitState = (name: string): string => `- name: ${name}\n  pipeline:\n  - command: sh files/${name}.sh\n  - command: cat\n`;
+/** A script printing one Singer STATE message with the given value (JSON text). */
+const stateScript = (value: string): string => `printf '%s\\n' '{"type": "STATE", "value": ${value}}'\n`;
+
+describe("Singer state: only the last command of a pipeline counts (SPEC §5)", () => {
+  it('a commands: task or a foreach line that prints a JSON object never replaces the bookmark', async () => {
+    const { projectDir, workspaceDir } = makeProject(
+      `
+tasks:
+- name: sync
+  pipeline:
+  - command: sh files/tap.sh 3
+  - command: sh files/target.sh
+- name: loop
+  pipeline:
+  - command: printf 'a\\nb\\n'
+  - foreach:
+    - name: load
+      pipeline:
+      - command: sh files/load.sh {{ _line }}
+- name: report
+  commands:
+  - command: sh files/report.sh
+`,
+      {
+        'files/tap.sh': TAP,
+        'files/target.sh': TARGET,
+        'files/load.sh': `printf '{"table": "%s", "loaded": true}\\n' "$1"\n`,
+        'files/report.sh': `echo '{"rows_loaded": 5, "status": "ok"}'\n`,
+      },
+    );
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), 'utf8'))).toEqual({ bookmarks: { users: { id: 3 } } });
+    expect(r.stderr).toContain('Singer state of task sync saved to artifacts/state.json');
+    expect(r.stderr).not.toContain('WARNING');
+    const record = onlyRecord(workspaceDir);
+    expect(record.state).toEqual({ saved: true, task: 'sync', value: { bookmarks: { users: { id: 3 } } } });
+    expect(record.tasks.find((t: any) => t.name === 'report').emittedState).toBeUndefined();
+  });
+
+  it('two pipelines that emit states: the one that finished last is saved, and a warning names the one dropped', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:\n${emitState('users')}${emitState('orders')}`, {
+      'files/users.sh': stateScript('{"bookmarks": {"users": 5}}'),
+      'files/orders.sh': stateScript('{"bookmarks": {"orders": 9}}'),
+    });
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'state.json'), 'utf8'))).toEqual({ bookmarks: { orders: 9 } });
+    const warning = r.stderr.split('\n').find((l) => l.includes('WARNING') && l.includes('Singer state'));
+    expect(warning).toContain('tasks orders and users emitted a Singer state');
+    expect(warning).toContain('task orders (which finished last) was saved');
+    expect(warning).toContain('dropped: users');
+    // Never the states themselves (they can hold secrets the masker does not know).
+    expect(warning).not.toContain('{');
+    const record = onlyRecord(workspaceDir);
+    expect(record.state).toMatchObject({ saved: true, task: 'orders', dropped: ['users'] });
+    expect(warning?.endsWith(`WARNING - ${record.state.warning}`)).toBe(true);
+    const consoleLog = fs.readFileSync(path.join(workspaceDir, 'runs', record.runId, 'console.log'), 'utf8');
+    expect(consoleLog).toContain('dropped: users');
+  });
+
+  it('fork children that both emit a state: the child that finished last is saved, with a warning naming the other', async () => {
+    const { projectDir, workspaceDir } = makeProject(
+      `
+tasks:
+- name: sync
+  pipeline:
+  - command: sh files/tap.sh 4
+  - fork:
+    - name: tgt_a
+      pipeline:
+      - command: sh files/target.sh
+    - name: tgt_b
+      pipeline:
+      - command: sh files/summary.sh
+`,
+      { 'files/tap.sh': TAP, 'files/target.sh': TARGET, 'files/summary.sh': `cat >/dev/null\nsleep 0.5\necho '{"other": 1}'\n` },
+    );
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(onlyRecord(workspaceDir).state).toMatchObject({ saved: true, task: 'tgt_b', dropped: ['tgt_a'] });
+    expect(r.stderr).toMatch(/WARNING - .*task tgt_b \(which finished last\) was saved.*dropped: tgt_a/);
+  });
+
+  it('a state line larger than handoff reads is refused with a warning, and the old state.json is kept', async () => {
+    const { projectDir, workspaceDir } = makeProject(SCRIPTS_PIPELINE, {
+      'files/tap.sh': `echo '{"type": "RECORD", "stream": "s", "record": {}}'\n`,
+      'files/target.sh': `cat >/dev/null\necho '{"bookmarks": {"a": 1}}'\n`,
+    });
+    expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const stateFile = path.join(workspaceDir, 'artifacts', 'state.json');
+    const before = fs.readFileSync(stateFile);
+    fs.writeFileSync(path.join(projectDir, 'files', 'target.sh'), `cat >/dev/null\nprintf '{"bookmarks": {"a": "'\nhead -c 5000000 /dev/zero | tr '\\\\0' x\nprintf '"}}\\n'\n`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.statSync(path.join(workspaceDir, 'artifacts', 'sync_stdout.log')).size).toBeGreaterThan(5_000_000);
+    expect(r.stderr).toMatch(/WARNING - Singer state not saved: the last line of task sync's stdout is over 4 MiB/);
+    expect(r.stderr).not.toContain('no task\'s last command emitted');
+    expect(fs.readFileSync(stateFile)).toEqual(before);
+    expect(onlyRecord(workspaceDir).state).toMatchObject({ saved: false, task: 'sync', reason: expect.stringContaining('artifacts/state.json was left as it was') });
+  });
+
+  it('a state that is not UTF-8 is refused with a warning, and the old state.json is kept', async () => {
+    const { projectDir, workspaceDir } = makeProject(SCRIPTS_PIPELINE, {
+      'files/tap.sh': `echo '{"type": "RECORD", "stream": "s", "record": {}}'\n`,
+      'files/target.sh': `cat >/dev/null\necho '{"bookmarks": {"a": 1}}'\n`,
+    });
+    expect((await runLocal(projectDir, workspaceDir)).code).toBe(0);
+    const stateFile = path.join(workspaceDir, 'artifacts', 'state.json');
+    const before = fs.readFileSync(stateFile);
+    // "café" in Latin-1: the byte 0xE9 alone is no UTF-8.
+    fs.writeFileSync(path.join(projectDir, 'files', 'target.sh'), `cat >/dev/null\nprintf '{"bookmarks": {"a": "caf\\351"}}\\n'\n`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/WARNING - Singer state not saved: the state task sync emitted is not UTF-8/);
+    expect(fs.readFileSync(stateFile)).toEqual(before);
+    expect(onlyRecord(workspaceDir).state).toMatchObject({ saved: false, task: 'sync', reason: expect.stringContaining('not UTF-8') });
+  });
+});

@@ -20,6 +20,7 @@ import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
 import type { StderrLimits } from '../runs/stderr-limits.js';
 import { jobIdFromEnv, RunRecorder, triggerFromEnv, type RecordedOutcome } from '../runs/run-recorder.js';
+import { singerStateSources } from '../runs/singer-state.js';
 import type { RunEvent, RunResult } from './events.js';
 import { relativeTo } from './artifact-names.js';
 import { checkRunEnvironment, type EnvOrigin } from './check-run-environment.js';
@@ -313,6 +314,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       masker: run.masker,
       warn: (message) => options.emit({ type: 'log', level: 'warning', message }),
       stderrLimits: options.stderrLimits,
+      stateSources: singerStateSources(run.project.tasks),
     });
     recorder.start();
     options.attachConsoleLog?.((line) => recorder.writeConsoleLine(line));

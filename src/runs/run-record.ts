@@ -19,6 +19,9 @@ export interface SavedState {
   masked?: boolean;
   /** Why nothing was saved, or what was kept. */
   reason?: string;
+  /** Other tasks whose state this run dropped (one state.json holds one state), with the warning that said so. */
+  dropped?: string[];
+  warning?: string;
 }
 
 /** A command running when the record was written: its pid and the launcher it runs under (see handoff-launch.c). */

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { relativeTo } from '../runner/artifact-names.js';
 import { addSingerMetricLine, combineRecordCounts, combineUntaggedRecords, createSingerMetrics, type SingerMetrics } from './singer-metrics.js';
-import { findLastSingerState, saveStateAtomically } from './singer-state.js';
+import { findLastSingerState, saveStateAtomically, STATE_TAIL_BYTES, type FoundState } from './singer-state.js';
 import { processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type LiveProcess, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
 import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
 import { openByteLog, openLineLog, type ByteLog, type LineLog } from '../line-log.js';
@@ -48,6 +48,8 @@ export interface RunRecorderOptions {
   warn?: (message: string) => void;
   /** How much of a process's stderr its log here keeps when the whole is kept elsewhere (a `commands:` artifact). */
   stderrLimits?: StderrLimits;
+  /** Paths of the tasks whose stdout can hold the run's Singer state (singerStateSources: pipelines' last commands). */
+  stateSources: ReadonlySet<string>;
 }
 
 /**
@@ -64,7 +66,7 @@ interface TaskFacts {
   untaggedRecords: number;
   /** Per process name: what it counted itself. */
   perProcess: Map<string, SingerMetrics>;
-  state?: unknown;
+  emittedState?: boolean;
 }
 
 export class RunRecorder {
@@ -89,8 +91,11 @@ export class RunRecorder {
   private readonly totalRecords: Record<string, number> = {};
   /** Records no stream was named for, over every task that finished (a total of their own, never a stream). */
   private totalUntagged = 0;
-  /** States in the order their tasks finished; the last one is what the next run resumes from. */
-  private readonly states: Array<{ task: string; value: unknown }> = [];
+  /**
+   * States in the order their tasks finished (by task path and name; a fork child of a retried task finishes once per
+   * attempt, and its last attempt's state replaces the earlier one); the last is what the next run resumes from.
+   */
+  private readonly states = new Map<string, { task: string; found: Exclude<FoundState, { kind: 'none' }> }>();
   /** Commands running now (by task and pid), written into the record so a later handoff can end them if this one dies. */
   private readonly live = new Map<string, LiveProcess>();
   private liveWrittenAt = 0;
@@ -281,16 +286,19 @@ export class RunRecorder {
     const facts: TaskFacts = { records: combineRecordCounts(processMetrics), untaggedRecords: combineUntaggedRecords(processMetrics), perProcess };
     for (const [stream, n] of Object.entries(facts.records)) this.totalRecords[stream] = (this.totalRecords[stream] ?? 0) + n;
     this.totalUntagged += facts.untaggedRecords;
-    // An empty log holds no state: not opening it spares a long foreach a file read per line.
-    if (task.stdoutLog && task.stdoutBytes !== 0 && (task.status === 'succeeded' || task.status === 'failed')) {
-      const state = findLastSingerState(task.stdoutLog);
-      if (state !== undefined) {
-        facts.state = state;
-        this.states.push({ task: task.name, value: state });
+    // Only a pipeline's last command leaves a state (SPEC §5): a `commands:` task or a foreach line printing a JSON object
+    // (a report, a webhook's answer) must not replace the bookmark. An empty log holds no state.
+    if (this.options.stateSources.has(task.path) && task.stdoutLog && task.stdoutBytes !== 0 && (task.status === 'succeeded' || task.status === 'failed')) {
+      const found = findLastSingerState(task.stdoutLog);
+      const key = `${task.path}\u0000${task.name}`;
+      this.states.delete(key);
+      if (found.kind !== 'none') {
+        facts.emittedState = true;
+        this.states.set(key, { task: task.name, found });
       }
     }
     // Kept for the record's annotations only when there is something to add (a long foreach mostly has nothing).
-    if (facts.state !== undefined || facts.untaggedRecords > 0 || Object.keys(facts.records).length > 0 || perProcess.size > 0) {
+    if (facts.emittedState || facts.untaggedRecords > 0 || Object.keys(facts.records).length > 0 || perProcess.size > 0) {
       this.facts.set(`${task.path}\u0000${task.name}`, facts);
     }
     // A finished task writes no more stderr: close its logs now, so a foreach of 10,000 lines never holds 10,000
@@ -329,7 +337,7 @@ export class RunRecorder {
       subtasks,
       ...(Object.keys(records).length > 0 ? { records } : {}),
       ...(untagged > 0 ? { untaggedRecords: untagged } : {}),
-      ...(facts?.state !== undefined ? { emittedState: true } : {}),
+      ...(facts?.emittedState ? { emittedState: true } : {}),
     };
   }
 
@@ -362,7 +370,8 @@ export class RunRecorder {
 
   /** The state is saved only when the whole run succeeded; otherwise the previous bookmark stays as it was. */
   private decideState(result: RunResult): SavedState | undefined {
-    const last = this.states[this.states.length - 1];
+    const all = [...this.states.values()];
+    const last = all[all.length - 1];
     const kept = `the run ${result.status}: artifacts/state.json was left as it was`;
     if (!last) {
       // A succeeded run says it had no state to save (a tap that emitted none would otherwise go unnoticed); a failed
@@ -370,15 +379,38 @@ export class RunRecorder {
       if (result.status === 'succeeded') return { saved: false, reason: NO_STATE_REASON };
       return fs.existsSync(this.options.stateFile) ? { saved: false, reason: kept } : undefined;
     }
+    if (last.found.kind !== 'state') {
+      const why =
+        last.found.kind === 'too_large'
+          ? `the last line of task ${last.task}'s stdout is over ${STATE_TAIL_BYTES / 1024 / 1024} MiB, more than handoff reads for a state`
+          : `the state task ${last.task} emitted is not UTF-8 (saved as JSON its bytes would change, and the next run would resume from a bookmark no one wrote)`;
+      return { saved: false, task: last.task, reason: `${why}: artifacts/state.json was left as it was` };
+    }
     // The record keeps the state masked, keys too (the record itself masks string values only); artifacts/state.json
     // gets the real one.
-    const value = maskDeep(last.value, this.options.masker, { keys: true });
-    const masked = JSON.stringify(value) !== JSON.stringify(last.value) ? { masked: true } : {};
+    const state = last.found.value;
+    const value = maskDeep(state, this.options.masker, { keys: true });
+    const masked = JSON.stringify(value) !== JSON.stringify(state) ? { masked: true } : {};
     if (result.status !== 'succeeded') {
       return { saved: false, task: last.task, value, ...masked, reason: kept };
     }
-    saveStateAtomically(this.options.stateFile, last.value);
-    return { saved: true, task: last.task, value, ...masked };
+    saveStateAtomically(this.options.stateFile, state);
+    return { saved: true, task: last.task, value, ...masked, ...this.droppedStates(last.task, all.slice(0, -1).map((s) => s.task)) };
+  }
+
+  /**
+   * One state.json holds one state: when several pipelines (or fork children) emitted one, the one saved is named with
+   * those dropped, on the console and in the record (names only: a state can hold values the masker does not know).
+   */
+  private droppedStates(saved: string, dropped: string[]): Pick<SavedState, 'dropped' | 'warning'> {
+    if (dropped.length === 0) return {};
+    const names = [saved, ...dropped];
+    const warning =
+      `tasks ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} emitted a Singer state, and artifacts/state.json holds one: ` +
+      `the state of task ${saved} (which finished last) was saved, dropped: ${dropped.join(', ')} ` +
+      `(their bookmarks do not advance; give each Singer pipeline a project, or a workspace, of its own)`;
+    this.options.warn?.(warning);
+    return { dropped, warning };
   }
 
   /** What the finished record says for the run's closing summary (masked), without reading the record back. */

@@ -8,7 +8,7 @@ import { runWith } from './store-scenario.js';
 const PROJECT = `version: 0.3
 tasks:
   - name: work
-    commands:
+    pipeline:
       - command: echo
         args: '''{"type": "STATE", "value": {"bookmark": 7}}'''
   - name: second

@@ -98,8 +98,9 @@ function reportRun(result: RunResult, record: RecordedOutcome, prepared: Prepare
   if (record.state) {
     const state = record.state;
     if (state.saved) log.log('info', `Singer state of task ${state.task} saved to artifacts/state.json`);
-    // A run that succeeded without any state says so plainly; a failed one warns that it kept the previous state.
-    else if (result.status === 'succeeded') log.log('info', `No Singer state saved: ${state.reason}`);
+    // A run that succeeded without any state says so plainly; a failed one, or a state refused (too large, not UTF-8:
+    // it names its task), warns that the previous state was kept.
+    else if (result.status === 'succeeded' && state.task === undefined) log.log('info', `No Singer state saved: ${state.reason}`);
     else log.log('warning', `Singer state not saved: ${state.reason}`);
   }
   const duration = `${(result.durationMs / 1000).toFixed(1)} s`;

@@ -256,6 +256,7 @@ function printRun(options: GlobalOptions, r: RunRecord, logsLine: string): numbe
   if (r.state) {
     lines.push(r.state.saved ? `state: saved to artifacts/state.json from task ${r.state.task}` : `state: not saved (${r.state.reason ?? 'no state'})`);
     if (r.state.value !== undefined) lines.push(`  ${JSON.stringify(r.state.value)}`);
+    if (r.state.warning) lines.push(`  warning: ${r.state.warning}`);
   }
   for (const t of r.tasks) describeTask(t, '', lines);
   lines.push(logsLine);
