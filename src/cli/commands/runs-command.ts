@@ -20,7 +20,7 @@ import { createRunMasker } from '../../secrets/run-masker.js';
 import { currentSecretsMasker } from '../../secrets/current-secrets-masker.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
 import { withStoreSession } from './store-session.js';
-import { parseDuration } from '../../ui/team/team-config.js';
+import { parseDuration } from '../../duration.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
