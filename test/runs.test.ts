@@ -181,7 +181,7 @@ tasks:
     try {
       await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs')) && processesWithMarker(marker).length >= 3);
       const runId = onlyRecord(workspaceDir).runId;
-      const r = await runCli(['runs', 'prune', '--keep', '0', '-w', workspaceDir]);
+      const r = await runCli(['runs', 'prune', '--keep', '0', '-w', workspaceDir, '-y']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toBe(`Removed 0 runs, kept the newest 0 and 1 running run (${runId}), which is never removed while it runs\n`);
       expect(onlyRecord(workspaceDir).status).toBe('running');

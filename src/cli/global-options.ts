@@ -40,12 +40,18 @@ interface RawOptions {
   timeout?: string;
 }
 
+const DECIMAL_SECONDS = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/;
+
 export function toGlobalOptions(raw: RawOptions): GlobalOptions {
   if (raw.yes && raw.answerNo) throw new UserError('-y and -n were both given', { fix: 'answer prompts with either -y (yes) or -n (no), not both' });
   let timeout: number | undefined;
   if (raw.timeout !== undefined) {
+    // Decimal digits only: Number() would also read 0x10 as 16 and 1e3 as 1000, which nobody means as seconds.
+    if (!DECIMAL_SECONDS.test(raw.timeout)) {
+      throw new UserError(`--timeout ${raw.timeout} is not a number of seconds in decimal digits`, { fix: 'e.g. --timeout 3600 (or 90.5)' });
+    }
     timeout = Number(raw.timeout);
-    if (!Number.isFinite(timeout) || timeout <= 0) {
+    if (timeout <= 0) {
       throw new UserError(`--timeout ${raw.timeout} is not a positive number of seconds`, { fix: 'e.g. --timeout 3600' });
     }
     if (timeout > MAX_TIMEOUT_SECONDS) throw new UserError(`--timeout ${raw.timeout} is longer than ${MAX_TIMEOUT_TEXT}, the longest timer handoff can keep`, { fix: 'give a shorter time limit, or none' });

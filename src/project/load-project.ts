@@ -91,7 +91,7 @@ export async function loadLocatedProject(projectDir: string, options: LoadProjec
 export function parseLocatedProject(text: string, file: string, projectDir: string, reader?: PositionalReader, options: LoadProjectOptions = {}): LocatedProject {
   const source = parseYamlSource(text, file, reader);
   if (!isRecord(source.data)) {
-    const found = source.data === null ? 'an empty document' : describeValue(source.data);
+    const found = source.data === null ? describeNullDocument(text) : describeValue(source.data);
     throw new UserError(`${file} must be a mapping of keys such as tasks:, found ${found}`, {
       fix: 'start project.yml with top-level keys, e.g. `tasks:`',
       diagnostics: [
@@ -154,8 +154,20 @@ function decodeUtf8(bytes: Buffer, file: string): string {
     const bad = Math.max(0, lenient.indexOf('\uFFFD'));
     const before = lenient.slice(0, bad);
     const location = { file, line: before.split('\n').length, col: bad - before.lastIndexOf('\n') };
+    // Text saved in a one-byte encoding (é as 0xE9) has no NUL and no control bytes besides tabs and line breaks.
+    if (!bytes.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
+      const byte = bytes[Buffer.byteLength(before, 'utf8')]!;
+      const hex = `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+      throw notText(file, `is not UTF-8 text: byte ${hex} at line ${location.line}, column ${location.col} is not UTF-8 (the file looks saved as Latin-1 or Windows-1252)`, location, 'save project.yml as UTF-8 (your editor\'s encoding setting, or iconv -f latin1 -t utf-8)');
+    }
     throw notText(file, 'is not UTF-8 text (it looks like binary data)', location, 'point -p at the folder holding the real project.yml, or save it as UTF-8');
   }
+}
+
+/** A document of only comments is empty; `~` or `null` is written null, and said so with what was written. */
+function describeNullDocument(text: string): string {
+  const written = text.replace(/^\uFEFF/, '').replace(/#.*$/gm, '').replace(/^(---|\.\.\.)\s*$/gm, '').trim();
+  return written === '' ? 'an empty document' : `null (\`${written.length > 20 ? `${written.slice(0, 20)}…` : written}\`)`;
 }
 
 function notText(file: string, what: string, location: { file: string; line: number; col: number }, fix: string): UserError {

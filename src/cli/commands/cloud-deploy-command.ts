@@ -6,7 +6,7 @@ import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.j
 import { findProviderEntry, listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
 import { loadLocalSecrets, refuseUnknownFieldsForPush } from '../../secrets/local-secrets.js';
 import { describeSecretChanges, formatSecretPushLines } from './secrets-command.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
@@ -35,8 +35,11 @@ function withDeployment<T>(
   command: { what: string; kind?: string; action?: ManageAction; check?: (entry: DeploymentEntry, provider: string) => void },
   body: (session: StoreSession, deployment: Deployment, entry: DeploymentEntry) => Promise<T>,
 ): Promise<T> {
-  // A -v version= that is no image tag is refused before the session opens (which calls the cloud).
+  // A -v version= that is no image tag, or a -v switch that is not true or false, is refused before the session opens
+  // (which calls the cloud).
   readVersionOption(options.vars);
+  const vars = parseVarTokens(options.vars, '-v');
+  for (const key of ['allow_advanced_tier', 'delete_logs']) readVarBoolean(vars, key, '-v');
   // plan, deploy and export always need the project; a `cloud <kind> <action>` when its provider says so.
   const needsProject = (entry: DeploymentEntry): boolean =>
     command.kind === undefined || Boolean(command.action && entry.kinds[command.kind]?.projectFor.includes(command.action));
@@ -119,7 +122,7 @@ function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes
   return {
     project,
     secrets: loaded.secrets,
-    allowAdvancedTier: vars.allow_advanced_tier === true,
+    allowAdvancedTier: readVarBoolean(vars, 'allow_advanced_tier', '-v') === true,
     imageVersion: readVersionOption(options.vars),
     onEvent: createDeployRenderer(session.log),
   };

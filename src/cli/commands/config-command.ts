@@ -9,7 +9,7 @@ import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
 import { formatDiagnostic, isUserError, UserError, type Diagnostic } from '../../errors.js';
 import { findLocalSecretsFile, localSecretsFilePath } from '../../secrets/find-local-secrets-file.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import { findTemplateSyntaxProblems } from '../../runner/find-template-syntax-problems.js';
 import { listFieldTemplates } from '../../template/field-templates.js';
 import { locateFieldTemplateDiagnostic, locateTemplateDiagnostic } from '../locate-template-problems.js';
@@ -105,9 +105,11 @@ async function checkTemplateSyntax(project: Project, plan: ReturnType<typeof pla
  * found without credentials. A local project's secrets may be meant for local runs only: not checked.
  */
 async function checkSecretsFile(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
+  const vars = parseVarTokens(options.vars, '-v');
+  // Checked for every provider: `allow_advanced_tier=yes` is a mistake wherever it is given.
+  const allowAdvancedTier = readVarBoolean(vars, 'allow_advanced_tier', '-v') === true;
   const provider = (options.cloudProvider ?? project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
   if (provider === 'local') return [];
-  const vars = parseVarTokens(options.vars, '-v');
   const input = { projectDir: project.dir, stage: options.stage, ...(typeof vars.secrets_dir === 'string' ? { secretsDir: vars.secrets_dir } : {}) };
   if (!findLocalSecretsFile(input).exists) return [];
   const { loadLocalSecrets } = await import('../../secrets/local-secrets.js');
@@ -115,7 +117,7 @@ async function checkSecretsFile(project: Project, options: GlobalOptions): Promi
   const { locateSecretProblem } = await import('../../providers/store/store-secrets.js');
   const check = await checkSecretsForCloud({ project, stage: options.stage, cloudProvider: options.cloudProvider, secrets: loadLocalSecrets(input).secrets });
   if (check?.refusal) throw check.refusal;
-  if (!check || vars.allow_advanced_tier === true) return [];
+  if (!check || allowAdvancedTier) return [];
   return check.advanced.map((e) =>
     locateSecretProblem(e, {
       severity: 'warning',

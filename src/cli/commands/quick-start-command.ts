@@ -42,6 +42,8 @@ export function quickStartMakeCommand(options: GlobalOptions): number {
       cause: error,
     });
   }
+  // A script that sets up a project reads where the copies went.
+  if (options.json) process.stdout.write(`${JSON.stringify({ folder: target, projects: names }, null, 2)}\n`);
   log.log('info', `Wrote ${names.length} example projects to ${target}: ${names.join(', ')}`);
   log.log('info', `Try: handoff run local -p ${shellWord(path.join(target, 'word-count'))} -w ${shellWord(path.resolve('workspaces', 'word-count'))}`);
   return 0;

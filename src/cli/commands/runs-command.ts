@@ -19,8 +19,8 @@ import { byteMaskerOf, maskDeep, type Masker } from '../../secrets/mask.js';
 import { createRunMasker } from '../../secrets/run-masker.js';
 import { currentSecretsMasker } from '../../secrets/current-secrets-masker.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
-import { withStoreSession } from './store-session.js';
-import { parseDuration } from '../../ui/team/team-config.js';
+import { confirm, withStoreSession } from './store-session.js';
+import { parseDuration } from '../../duration.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
@@ -337,17 +337,25 @@ function printState(record: RunRecord): number {
   return 0;
 }
 
-export function runsPruneCommand(options: GlobalOptions, flags: { keep?: string; olderThan?: string }): number {
+export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: string; olderThan?: string }): Promise<number> {
   if (flags.keep === undefined && flags.olderThan === undefined) {
     throw new UserError('runs prune needs --keep N, --older-than AGE, or both', { fix: 'e.g. --keep 100, or --older-than 90d (runs started more than 90 days ago)' });
   }
+  // Digits only: Number() would also read 0x10 as 16 and 1e3 as 1000.
+  if (flags.keep !== undefined && !/^\s*\d+\s*$/.test(flags.keep)) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
   const keep = Number(flags.keep ?? 0);
-  if (!Number.isInteger(keep) || keep < 0) throw new UserError(`--keep ${flags.keep} is not a whole number`, { fix: 'e.g. --keep 100' });
   const age = flags.olderThan === undefined ? undefined : parseDuration(flags.olderThan);
   if (age === 0 || (flags.olderThan !== undefined && age === undefined)) {
     throw new UserError(`--older-than ${flags.olderThan} is not an age`, { fix: 'e.g. --older-than 90d (also h, m, s)' });
   }
   const runsDir = runsDirOf(options);
+  // --keep 0 alone removes every finished run: asked first, as the delete commands ask (-y in CI, where none can answer).
+  const recorded = keep === 0 && age === undefined ? listRunIds(runsDir).length : 0;
+  if (recorded > 0 && !(await confirm(options, `Remove every finished run (${plural(recorded, 'run')} recorded) in ${runsDir}, records and logs?`))) {
+    process.stderr.write('Nothing was removed (answered no)\n');
+    if (options.json) process.stdout.write(`${JSON.stringify({ status: 'aborted' }, null, 2)}\n`);
+    return 0;
+  }
   const { removed, keptRunning, unreadable, notRead } = pruneRuns(runsDir, keep, age === undefined ? undefined : Date.now() - age);
   const log = createConsoleLog(options.logLevel);
   for (const { runId, file } of unreadable) log.log('warning', `the record of run ${runId} cannot be read (${file}); prune left it as it is`);

@@ -16,7 +16,7 @@ import {
 } from '../../providers/store/store-secrets.js';
 import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
 import { describeUnmaskableSecrets, findUnmaskableSecrets } from '../../secrets/mask.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
@@ -64,10 +64,12 @@ export function describeSecretChanges(write: number, remove: number): string {
 }
 
 export function secretsPushCommand(options: GlobalOptions): Promise<number> {
+  // Read before the session opens: `allow_advanced_tier=yes` is refused, not taken as false.
+  const allowAdvancedTier = readVarBoolean(parseVarTokens(options.vars, '-v'), 'allow_advanced_tier', '-v') === true;
   return withStoreSession(options, { project: true }, async (session) => {
-    const { secrets, vars } = loadStageSecrets(options, session, true);
+    const { secrets } = loadStageSecrets(options, session, true);
     // Every check (reserved keys, key characters, empty values, sizes and tiers) runs here, before the prompt and any write.
-    const plan = planSecretsPush(session.provider, secrets, { allowAdvancedTier: vars.allow_advanced_tier === true });
+    const plan = planSecretsPush(session.provider, secrets, { allowAdvancedTier });
     await checkSecretsFit(session.provider, plan);
     const stale = await findStaleSecrets(session.provider, plan);
     const described = describeSecretPlan(session.provider, plan);

@@ -35,7 +35,7 @@ import { formatSecretPushLines } from './secrets-command.js';
 import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
 import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
 import { createTemplateContext } from '../../template/context.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
@@ -258,6 +258,8 @@ export function artifactsDeleteCommand(options: GlobalOptions): Promise<number> 
 
 /** `project push`: config, files and secrets; every check (project, secrets, sizes) passes before anything is written. */
 export function projectPushCommand(options: GlobalOptions): Promise<number> {
+  // Read before the session opens: `allow_advanced_tier=yes` is refused, not taken as false.
+  const allowAdvancedTier = readVarBoolean(parseVarTokens(options.vars, '-v'), 'allow_advanced_tier', '-v') === true;
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
     const vars = parseVarTokens(options.vars, '-v');
@@ -265,7 +267,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
     refuseUnknownFieldsForPush(loaded.unknownFields, 'project push');
     for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; pushing config and files only`);
-    const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier: vars.allow_advanced_tier === true }) : [];
+    const plan = loaded.secrets.length > 0 ? planSecretsPush(session.provider, loaded.secrets, { allowAdvancedTier }) : [];
     await checkSecretsFit(session.provider, plan);
     // Like files/, the task's secrets mirror the file: stored task-level ones it no longer pushes are removed.
     const stale = await findStaleSecrets(session.provider, plan);

@@ -1,6 +1,5 @@
 // Defines the commands that work on this machine only: run local, workspace, config validate, schema, quick_start.
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
 import { defineAction } from './define-action.js';
 
 export function registerLocalCommands(program: Command): void {
@@ -23,7 +22,9 @@ export function registerLocalCommands(program: Command): void {
           const where = command.args[0];
           if (where === undefined) return (await import('../commands/run-command.js')).runCommand(options, command.opts());
           if (where !== 'local') {
-            throw new UserError(`unknown run target "${where}"`, { fix: 'use `handoff run local -p <project> -w <workspace>`' });
+            // Loaded on this error path only: a run does not load the did-you-mean.
+            const { unknownOperand } = await import('../unknown-operand.js');
+            throw unknownOperand('run target', where, ['local'], 'use `handoff run local -p <project> -w <workspace>`');
           }
           const { runLocalCommand } = await import('../commands/run-local-command.js');
           return runLocalCommand(options, command.opts());
@@ -62,7 +63,7 @@ export function registerLocalCommands(program: Command): void {
       defineAction(async (options, command) => {
         const where = command.args[0];
         if (where !== undefined && where !== 'local') {
-          throw new UserError(`unknown config source "${where}"`, { fix: 'use `handoff config validate local -p <project>`' });
+          throw (await import('../unknown-operand.js')).unknownOperand('config source', where, ['local'], 'use `handoff config validate local -p <project>`');
         }
         return (await import('../commands/config-command.js')).configValidateCommand(options);
       }),
@@ -73,5 +74,6 @@ export function registerLocalCommands(program: Command): void {
     .description('start a new project from the examples')
     .command('make')
     .description('copy the example projects (word count, vars and envs, secrets, foreach, fork, a Singer pipeline) into ./projects, or -p DIR')
+    .addHelpText('after', '\n--json prints {"folder": the absolute folder, "projects": [the names of the projects written]}.')
     .action(defineAction(async (options) => (await import('../commands/quick-start-command.js')).quickStartMakeCommand(options)));
 }

@@ -37,7 +37,7 @@ export function registerRunsCommands(program: Command): void {
   runs
     .command('prune')
     .description('delete old runs (records and logs), keeping the newest')
-    .option('--keep <n>', 'how many runs to keep (the newest that can be read)')
+    .option('--keep <n>', 'how many runs to keep (the newest that can be read); --keep 0 alone asks first (-y answers, e.g. in CI)')
     .option('--older-than <age>', 'remove only runs started longer ago than this (e.g. 90d, 12h); newer records are not read')
     .action(defineAction(async (options, command) => (await load()).runsPruneCommand(options, command.opts())));
 }

@@ -1,6 +1,5 @@
 // Defines the store commands: config, files, secrets, artifacts, project and cloud bucket (local or AWS provider).
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
 import { defineAction } from './define-action.js';
 
 /** Command groups are shared between modules (`config validate` is local, `config push` a store command). */
@@ -59,7 +58,7 @@ export function registerStoreCommands(program: Command): void {
       defineAction(async (options, command) => {
         const where = command.args[0];
         if (where === undefined) return (await commands()).filesGetCommand(options);
-        if (where !== 'local') throw new UserError(`unknown files source "${where}"`, { fix: 'use `handoff files get` (the store) or `handoff files get local`' });
+        if (where !== 'local') throw (await import('../unknown-operand.js')).unknownOperand('files source', where, ['local'], 'use `handoff files get` (the store) or `handoff files get local`');
         return (await commands()).filesGetLocalCommand(options);
       }),
     );

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../errors.js';
 import { UserError } from '../../errors.js';
-import { parseDuration, resolveTeamConfig } from './team-config.js';
+import { resolveTeamConfig } from './team-config.js';
 
 function folder(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-uiyml-'));
@@ -121,9 +121,5 @@ proxy_auth:
     expect(load('listen: 0.0.0.0:8080\nusers: u.json\nprojects:\n  - {project: projects/orders, workspace: ws}\n').config.host).toBe('0.0.0.0');
     expect(load('listen: 0.0.0.0:8080\nproxy_auth: {header: X-User, trusted_proxies: [10.0.0.1]}\nprojects:\n  - {project: projects/orders, workspace: ws}\n').config.proxyAuth?.header).toBe('X-User');
     expect(() => load('projects:\n  - {project: projects/orders, workspace: ws}\n', { tlsCert: '/tmp/cert.pem' })).toThrow(/both a certificate and its key/);
-  });
-
-  it('reads durations', () => {
-    expect([parseDuration('90s'), parseDuration('30m'), parseDuration('12h'), parseDuration('7d'), parseDuration('5 minutes')]).toEqual([90_000, 1_800_000, 43_200_000, 604_800_000, undefined]);
   });
 });

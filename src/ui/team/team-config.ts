@@ -12,6 +12,7 @@ import { formatKeyPath } from '../../project/format-key-path.js';
 import { parseYamlSource, type YamlSource } from '../../project/parse-yaml-source.js';
 import { parseYamlWithPositions } from '../../project/read-positioned-yaml.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
+import { parseDuration } from '../../duration.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import type { Role } from '../api-types.js';
 import { ROLES } from '../accounts/roles.js';
@@ -61,15 +62,6 @@ export interface TeamFlags {
   tlsCert?: string;
   tlsKey?: string;
   publicUrl?: string;
-}
-
-const DURATION = /^(\d+)\s*(s|m|h|d)$/;
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** `90s`, `30m`, `12h`, `7d` → milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
 }
 
 const duration = (description: string) =>

@@ -1,0 +1,115 @@
+// CLI polish left by the eighth review: did-you-mean for a run target, decimal-only --timeout, a confirmation before
+// `runs prune --keep 0` removes every run, `quick_start make --json`, and the errors for a Latin-1 or null project.yml.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, makeTempDir, runCli } from './helpers/cli.js';
+
+const TRUE_PROJECT = 'tasks:\n  - name: t\n    commands:\n      - command: "true"\n';
+
+describe('a mistyped operand', () => {
+  it('run locl and config validate locl say did you mean "local", exit 2', async () => {
+    const { projectDir } = makeProject(TRUE_PROJECT);
+    const run = await runCli(['run', 'locl', '-p', projectDir, '-w', makeTempDir()]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('error: unknown run target "locl" (did you mean "local"?)');
+    const validate = await runCli(['config', 'validate', 'loacl', '-p', projectDir]);
+    expect(validate.code, validate.stderr).toBe(2);
+    expect(validate.stderr).toContain('error: unknown config source "loacl" (did you mean "local"?)');
+    // A word far from "local" gets no guess.
+    const far = await runCli(['run', 'cloud', '-p', projectDir, '-w', makeTempDir()]);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('error: unknown run target "cloud"\n');
+  });
+});
+
+describe('--timeout', () => {
+  it('refuses hex, binary and exponent numbers (Number() read 0x10 as 16 and 1e3 as 1000), and takes decimals', async () => {
+    const { projectDir, workspaceDir } = makeProject(TRUE_PROJECT);
+    for (const value of ['0x10', '1e3', '0b1', '0o7', 'Infinity']) {
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--timeout', value]);
+      expect(r.code, `${value}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`error: --timeout ${value} is not a number of seconds in decimal digits`);
+      expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+    }
+    for (const value of ['30', '90.5']) {
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--timeout', value]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  });
+});
+
+describe('runs prune --keep 0', () => {
+  async function twoRuns(): Promise<string> {
+    const { projectDir, workspaceDir } = makeProject(TRUE_PROJECT);
+    for (let i = 0; i < 2; i++) expect((await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir])).code).toBe(0);
+    return workspaceDir;
+  }
+  const records = (ws: string): string[] => fs.readdirSync(path.join(ws, 'runs')).filter((n) => n.endsWith('.json'));
+
+  it('asks before removing every run: without an answer (CI) it refuses with the fix, -n removes nothing, -y removes them', async () => {
+    const ws = await twoRuns();
+    const refused = await runCli(['runs', 'prune', '--keep', '0', '-w', ws]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('Remove every finished run (2 runs recorded) in');
+    expect(refused.stderr).toContain('error: this command asks for confirmation, but there is no answer on standard input (no terminal)');
+    expect(refused.stderr).toContain('fix: add -y to proceed without asking');
+    expect(records(ws)).toHaveLength(2);
+    const no = await runCli(['runs', 'prune', '--keep', '0', '-w', ws, '-n']);
+    expect(no.code, no.stderr).toBe(0);
+    expect(no.stderr).toContain('Nothing was removed (answered no)');
+    expect(records(ws)).toHaveLength(2);
+    const yes = await runCli(['runs', 'prune', '--keep', '0', '-w', ws, '-y']);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(records(ws)).toHaveLength(0);
+  });
+
+  it('does not ask when something is kept (--keep 1, or --older-than)', async () => {
+    const ws = await twoRuns();
+    const r = await runCli(['runs', 'prune', '--keep', '1', '-w', ws]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(records(ws)).toHaveLength(1);
+    const older = await runCli(['runs', 'prune', '--keep', '0', '--older-than', '30d', '-w', ws]);
+    expect(older.code, older.stderr).toBe(0);
+    expect(records(ws)).toHaveLength(1);
+  });
+});
+
+describe('quick_start make --json', () => {
+  it('prints the folder and the projects it wrote', async () => {
+    const target = path.join(makeTempDir(), 'projects');
+    const r = await runCli(['quick_start', 'make', '-p', target, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout) as { folder: string; projects: string[] };
+    expect(printed.folder).toBe(target);
+    expect(printed.projects).toContain('word-count');
+    expect(printed.projects.every((name) => fs.existsSync(path.join(target, name, 'project.yml')))).toBe(true);
+  });
+});
+
+describe('a project.yml that cannot be a project', () => {
+  it('in Latin-1: says it is not UTF-8 and which byte, not that it looks like binary data', async () => {
+    const { projectDir } = makeProject(TRUE_PROJECT);
+    fs.writeFileSync(path.join(projectDir, 'project.yml'), Buffer.from('tasks:\n  - name: caf\xe9\n    commands:\n      - command: "true"\n', 'latin1'));
+    const file = path.join(projectDir, 'project.yml');
+    for (const args of [['config', 'validate'], ['run', 'local', '-w', makeTempDir()]]) {
+      const r = await runCli([...args, '-p', projectDir]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`error: ${file} is not UTF-8 text: byte 0xE9 at line 2, column 14 is not UTF-8 (the file looks saved as Latin-1 or Windows-1252)`);
+      expect(r.stderr).toContain('fix: save project.yml as UTF-8');
+      expect(r.stderr).not.toContain('binary');
+    }
+  });
+
+  it('with only ~ (null): says null, not an empty document', async () => {
+    const { projectDir } = makeProject('~\n');
+    const file = path.join(projectDir, 'project.yml');
+    const r = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`error: ${file} must be a mapping of keys such as tasks:, found null (\`~\`)`);
+    fs.writeFileSync(file, '# nothing yet\n');
+    const empty = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('found an empty document');
+  });
+});
