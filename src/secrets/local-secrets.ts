@@ -66,6 +66,11 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
   return { secrets, warnings, fileFound: true, unknownFields };
 }
 
+/** The path a `file:` secret was read from (its `source` says it, as parseSecrets writes it); undefined for `value:`. */
+export function secretFilePath(secret: Pick<Secret, 'source'>): string | undefined {
+  return /^.*?:\d+ \(file: (.*)\)$/s.exec(secret.source)?.[1];
+}
+
 /**
  * A push acts on what every field means: a misspelt `push: false` (`psh: false`) would store a secret meant to stay
  * local, a misspelt `level` would store it at the wrong level. So a push writes nothing while the secrets file has a
