@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPath, makeProject, makeTempDir, newMarker, processesWithMarker, runCli, waitFor } from './helpers/cli.js';
+import { cliPath, makeProject, makeTempDir, newMarker, processesWithMarker, runCli, sleep, waitFor } from './helpers/cli.js';
 
 /** A fake Singer tap: SCHEMA, RECORDs, STATE messages on stdout and METRIC lines on stderr, shipped in files/. */
 const TAP = `#!/bin/sh
@@ -414,6 +414,33 @@ tasks:
     expect(follow.stdout).toContain('first');
     expect(follow.stdout).toContain('second');
     expect(follow.stdout).toContain('Job ended at');
+  });
+
+  it('masks a followed log with a key rotated while it is followed (a file: in a subfolder of .secrets/, rewritten in place)', async () => {
+    const [oldKey, newKey] = ['old-rotated-key-5512', 'new-rotated-key-8830'];
+    const { projectDir, workspaceDir } = makeProject(
+      `
+tasks:
+- name: slow
+  commands:
+  - command: echo first >&2; while [ ! -f artifacts/go ]; do sleep 0.05; done; echo printed ${newKey} >&2
+`,
+      { '.secrets/keys/sa.txt': oldKey, '.secrets/dev_secrets.yml': '- key: sa\n  file: keys/sa.txt\n' },
+    );
+    const run = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs')) && fs.readdirSync(path.join(workspaceDir, 'runs')).some((f) => f.endsWith('.json')));
+    let seen = '';
+    const follow = runCli(['runs', 'logs', 'latest', '--follow', '-p', projectDir, '-w', workspaceDir], { onSpawn: (child) => child.stdout?.on('data', (d: Buffer) => (seen += d.toString())) });
+    // The follow has read the secrets (and printed the first line) before the key is rotated.
+    await waitFor(() => seen.includes('first'));
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'keys', 'sa.txt'), newKey);
+    await sleep(600);
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+    const [ran, followed] = await Promise.all([run, follow]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toContain('printed ***');
+    expect(followed.stdout).not.toContain(newKey);
   });
 
   it('prints the console log at the level of -l, as the console showed it, keeping every level in the file; --json gives one object per line', async () => {

@@ -491,3 +491,27 @@ describe('runs and logs', () => {
     expect((await call(ui, '/api/runs/no-such-run')).status).toBe(404);
   });
 });
+
+describe('secrets read through file: (ui9 finding)', () => {
+  it('masks a rotated value once its file changes in place, in a subfolder of .secrets/ or at an absolute path', async () => {
+    // Old and new values of the same length: only the files' times tell the change.
+    const [oldSub, newSub, oldAbs, newAbs] = ['old-sub-key-41872', 'new-sub-key-90315', 'old-abs-key-22761', 'new-abs-key-66509'];
+    const absFile = path.join(makeTempDir('handoff-abs-secret-'), 'sa.json');
+    fs.writeFileSync(absFile, oldAbs);
+    const { projectDir, workspaceDir } = makeProject(`tasks:\n- name: t\n  commands:\n  - command: sh\n    args: "-c 'echo printed ${newSub} and ${newAbs} >&2'"\n`, {
+      '.secrets/keys/sa.txt': oldSub,
+      '.secrets/dev_secrets.yml': `- key: sub\n  file: keys/sa.txt\n- key: abs\n  file: ${absFile}\n`,
+    });
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    const runId = fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!.slice(0, -'.json'.length);
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const log = async (): Promise<string> => (await json(ui, `/api/runs/${runId}/log?stream=t%2Fsh`)).text;
+    // Not secrets when the run printed them, nor yet.
+    expect(await log()).toBe(`printed ${newSub} and ${newAbs}\n`);
+    // A key rotated in place: the secrets file itself is not touched.
+    fs.writeFileSync(path.join(projectDir, '.secrets', 'keys', 'sa.txt'), newSub);
+    fs.writeFileSync(absFile, newAbs);
+    await waitForAnswer(async () => (await log()) === 'printed *** and ***\n', 5000);
+  });
+});

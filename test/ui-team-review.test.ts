@@ -148,6 +148,19 @@ ${['beta', 'gamma', 'pins'].map((name) => `  - {project: ${name}, workspace: ws/
     await waitForAnswer(async () => (await readJsonAs<RunDetail>(vic, `/api/projects/delta/runs/${body.runId}`)).record.status === 'succeeded', 20_000);
   });
 
+  it('masks a key rotated in place in a subfolder of a project\'s .secrets/ (ui9 finding)', async () => {
+    const [oldKey, newKey] = ['pins-old-rot-41127', 'pins-new-rot-90254'];
+    fs.mkdirSync(path.join(project('pins'), '.secrets', 'keys'), { recursive: true });
+    fs.writeFileSync(path.join(project('pins'), '.secrets', 'keys', 'rot.txt'), oldKey);
+    fs.writeFileSync(path.join(project('pins'), '.secrets', 'dev_secrets.yml'), `- key: PIN\n  value: "${pin}"\n- key: ROT\n  file: keys/rot.txt\n`);
+    fs.appendFileSync(consoleLog('pins'), `rotated later: ${newKey}\n`);
+    await waitForAnswer(async () => (await readJsonAs<ProjectResponse>(vic, '/api/projects/pins/project')).secrets.some((s) => s.key === 'ROT'), 10_000);
+    expect(await readLog('pins')).toContain(`rotated later: ${newKey}`);
+    fs.writeFileSync(path.join(project('pins'), '.secrets', 'keys', 'rot.txt'), newKey);
+    await waitForAnswer(async () => (await readLog('pins')).includes('rotated later: ***'), 5000);
+    expect(await readLog('pins')).not.toContain(newKey);
+  });
+
   it('refuses audit filters it cannot use, and takes a date alone as its whole day', async () => {
     for (const query of ['since=garbage', 'until=2020-13-45', 'outcome=bogus', 'since=1']) {
       const response = await ada.call(`/api/admin/audit?${query}`);

@@ -66,6 +66,11 @@ export function loadLocalSecrets(input: LocalSecretsInput): {
   return { secrets, warnings, fileFound: true, unknownFields };
 }
 
+/** The path a `file:` secret was read from (its `source` says it, as parseSecrets writes it); undefined for `value:`. */
+export function secretFilePath(secret: Pick<Secret, 'source'>): string | undefined {
+  return /^.*?:\d+ \(file: (.*)\)$/s.exec(secret.source)?.[1];
+}
+
 /**
  * The keys of the stage's secrets file, its values and `file:` entries unread: a run from the store holds only the
  * pushed values, and needs the keys of the local-only (`push: false`) ones to mask a `-v`/`-e` value given for one.

@@ -34,7 +34,6 @@ export function scanSecretValues(file: string): string[] {
     const match = FIELD_LINE.exec(line);
     if (!match) return;
     const [, before, field, rest] = match;
-    const written = rest.trim();
     const withoutComment = rest.replace(/\s#.*$/, '').trim();
     if (field === 'value' && BLOCK_SCALAR.test(withoutComment)) {
       const body: string[] = [];
@@ -42,13 +41,11 @@ export function scanSecretValues(file: string): string[] {
       values.add(body.join('\n').trim());
       return;
     }
-    // A quoted value ends at its closing quote (a `#` inside it is no comment); a plain one may have a comment after it.
-    const quoted = /^\s*(["'])(.*?)\1/.exec(rest);
-    for (const candidate of new Set(quoted ? [quoted[2], unquote(written)] : [written, withoutComment].map(unquote))) {
+    for (const candidate of candidatesOf(rest)) {
       if (field === 'value') values.add(candidate);
       else if (candidate) {
         try {
-          const content = readFileSync(isAbsolute(candidate) ? candidate : join(dirname(file), candidate), 'utf8');
+          const content = readFileSync(targetPath(file, candidate), 'utf8');
           values.add(content);
           values.add(content.trim());
         } catch {
@@ -58,4 +55,32 @@ export function scanSecretValues(file: string): string[] {
     }
   });
   return [...values].filter((value) => value.length > 0);
+}
+
+/**
+ * The paths the file's `file:` lines seem to name (resolved as a run resolves them), read as scanSecretValues reads
+ * them: also while the file does not load, so a reader can watch them then too. Too many is harmless.
+ */
+export function scanSecretFileTargets(file: string, text: string): string[] {
+  const targets = new Set<string>();
+  for (const line of text.split(/\r?\n|\r/)) {
+    const match = FIELD_LINE.exec(line);
+    if (match?.[2] !== 'file') continue;
+    for (const candidate of candidatesOf(match[3])) if (candidate) targets.add(targetPath(file, candidate));
+  }
+  return [...targets];
+}
+
+/** What a field's text may mean: a quoted value ends at its closing quote (a `#` inside it is no comment); a plain
+ * one may have a comment after it. */
+function candidatesOf(rest: string): Set<string> {
+  const written = rest.trim();
+  const withoutComment = rest.replace(/\s#.*$/, '').trim();
+  const quoted = /^\s*(["'])(.*?)\1/.exec(rest);
+  return new Set(quoted ? [quoted[2], unquote(written)] : [written, withoutComment].map(unquote));
+}
+
+/** A `file:` path: relative to the secrets file's folder, or absolute (as local-secrets.ts reads it). */
+function targetPath(secretsFile: string, candidate: string): string {
+  return isAbsolute(candidate) ? candidate : join(dirname(secretsFile), candidate);
 }

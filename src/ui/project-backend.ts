@@ -12,7 +12,10 @@ import { resolveDeployTarget } from '../providers/store/deploy-target.js';
 import { findRunRecord, isAbandoned, isRunHandoff, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
 import { createMasker, HANDOFF_TOKENS, type Masker } from '../secrets/mask.js';
+import { localSecretsFilePath } from '../secrets/find-local-secrets-file.js';
+import type { Secret } from '../secrets/local-secrets.js';
 import { scanSecretValues } from '../secrets/scan-secret-values.js';
+import { secretsSignature } from '../secrets/secrets-signature.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
 import type {
@@ -110,8 +113,8 @@ export class ProjectBackend {
   private cardCache: { at: number; card: Promise<ProjectCard> } | undefined;
   private cloudSide: { key: string; side: CloudSide } | { key: string; error: string } | undefined;
   private storeSecrets: string[] = [];
-  /** The secret values of the last read of the secrets file that loaded. */
-  private lastGoodSecretValues: string[] = [];
+  /** The secrets of the last read of the secrets file that loaded (their values stay masked while it does not). */
+  private lastGoodSecrets: Secret[] = [];
   /** Summaries of store records, by run id (they do not change once pushed). */
   private readonly storeSummaries = new Map<string, RunSummary>();
   /** Store objects under runs/ that are not whole run records (cut short, not JSON), by run id. */
@@ -188,34 +191,27 @@ export class ProjectBackend {
   // --- secrets and masking ---------------------------------------------------------------------------------------
 
   /**
-   * Secrets are read again when their files change, so a value added while the UI is open is masked too. The folder
-   * is looked at once a second at most: every answer and event is masked, and many viewers make many of them.
+   * Secrets are read again when any file they are read from changes (the secrets file, or a `file:` it names, in a
+   * subfolder or anywhere: a key rotated in place), so a value added while the UI is open is masked too. The files are
+   * looked at once a second at most: every answer and event is masked, and many viewers make many of them.
    */
   secrets(): LoadedSecrets & { masker: Masker } {
     if (this.secretsCache && Date.now() - this.secretsCheckedAt < SECRETS_CHECK_MS && this.secretsCache.storeCount === this.storeSecrets.length) return this.secretsCache;
     this.secretsCheckedAt = Date.now();
-    const folder = this.source.secretsDir !== undefined ? path.resolve(this.source.secretsDir) : path.join(this.projectDir, '.secrets');
-    let signature: string;
-    try {
-      signature = fs
-        .readdirSync(folder)
-        .map((name) => `${name}:${fs.statSync(path.join(folder, name)).mtimeMs}`)
-        .join(',');
-    } catch {
-      signature = 'no folder';
-    }
-    signature += `|${this.storeSecrets.length}`;
+    const signature = `${secretsSignature(localSecretsFilePath(this.source), this.lastGoodSecrets)}|${this.storeSecrets.length}`;
     if (!this.secretsCache || this.secretsCache.signature !== signature) {
       const loaded = loadSecretsFor(this.source);
-      let values = loaded.secrets.map((s) => s.value);
+      let values: string[];
       if (loaded.broken) {
         // A file that does not load (a YAML mistake, an edit in progress) must not switch masking off: the values of
         // its last good read are masked still, with every value that can be found in it as it is now.
-        values = [...this.lastGoodSecretValues, ...scanSecretValues(loaded.file)];
+        values = [...this.lastGoodSecrets.map((s) => s.value), ...scanSecretValues(loaded.file)];
         loaded.problem = `${loaded.problem}; meanwhile the UI masks the values of its last good read and any it can find in it`;
       } else {
-        this.lastGoodSecretValues = values;
+        this.lastGoodSecrets = loaded.secrets;
+        values = loaded.secrets.map((s) => s.value);
       }
+      // Signed before the read: a file written during it changes the next signature, so it is read again, not missed.
       this.secretsCache = { ...loaded, masker: createMasker([...values, ...this.storeSecrets], { spare: HANDOFF_TOKENS }), signature, storeCount: this.storeSecrets.length };
     }
     return this.secretsCache;

@@ -17,7 +17,7 @@ import { plural } from '../../plural.js';
 import { parseVarTokens } from '../../template/parse-vars.js';
 import { byteMaskerOf, maskDeep, type Masker } from '../../secrets/mask.js';
 import { createRunMasker } from '../../secrets/run-masker.js';
-import { currentSecretsMasker } from '../../secrets/current-secrets-masker.js';
+import { liveSecretsMasker } from '../../secrets/current-secrets-masker.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
 import { confirm, withStoreSession } from './store-session.js';
 import { parseDuration } from '../../duration.js';
@@ -202,40 +202,50 @@ export async function runsShowCommand(options: GlobalOptions, id: string): Promi
   const runsDir = runsDirOf(options);
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   const r = findRunRecord(runsDir, id);
-  const masker = projectMasker(options, r);
+  const masker = projectMasker(options, r)();
   return printRun(options, maskDeep(r, masker), `logs: ${r.logs.console}`);
 }
 
 /**
  * The project's secrets as they are now, for a run read back (-p, else the folder the run was started from, when it
  * is still there): a value printed in clear before it was made a secret is masked, as the UI masks it. Run ids and
- * times are spared (createRunMasker), so the record's own id and log paths stay as they are.
+ * times are spared (createRunMasker), so the record's own id and log paths stay as they are. The masker is asked for
+ * each piece of text: a followed log is masked with the secrets as they are when it is printed (a key rotated meanwhile).
  */
-function projectMasker(options: GlobalOptions, record: RunRecord): Masker {
+function projectMasker(options: GlobalOptions, record: RunRecord): () => Masker {
   const projectDir = options.projectDir ?? record.project.dir;
-  if (!fs.existsSync(path.join(projectDir, 'project.yml'))) return createRunMasker([]);
+  if (!fs.existsSync(path.join(projectDir, 'project.yml'))) {
+    const none = createRunMasker([]);
+    return () => none;
+  }
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
-  return currentSecretsMasker({ projectDir, stage: record.stage, ...(secretsDir !== undefined ? { secretsDir } : {}) });
+  return liveSecretsMasker({ projectDir, stage: record.stage, ...(secretsDir !== undefined ? { secretsDir } : {}) });
 }
 
 /**
  * Masks a byte stream line by line (a secret never spans a line of the console log): whole lines are masked as they
- * come, a last partial line once the rest of it comes, or at the end.
+ * come, a last partial line once the rest of it comes, or at the end. While there is nothing to mask, bytes pass as
+ * they come.
  */
-function maskingLines(masker: Masker, write: (chunk: Buffer) => Promise<boolean> | boolean): { write: (chunk: Buffer) => Promise<boolean>; end: () => Promise<void> } {
-  if (masker.values.length === 0) return { write: async (chunk) => write(chunk), end: async () => {} };
-  const bytes = byteMaskerOf(masker);
+function maskingLines(currentMasker: () => Masker, write: (chunk: Buffer) => Promise<boolean> | boolean): { write: (chunk: Buffer) => Promise<boolean>; end: () => Promise<void> } {
+  let bytes: { of: Masker; masker: Masker } | undefined;
+  const byteMasker = (): Masker => {
+    const masker = currentMasker();
+    if (bytes?.of !== masker) bytes = { of: masker, masker: byteMaskerOf(masker) };
+    return bytes.masker;
+  };
   let pending = '';
   return {
     async write(chunk) {
+      if (pending === '' && currentMasker().values.length === 0) return write(chunk);
       const text = pending + chunk.toString('latin1');
       const cut = text.lastIndexOf('\n') + 1;
       pending = text.slice(cut);
-      return cut === 0 ? true : write(Buffer.from(bytes.mask(text.slice(0, cut)), 'latin1'));
+      return cut === 0 ? true : write(Buffer.from(byteMasker().mask(text.slice(0, cut)), 'latin1'));
     },
     async end() {
-      if (pending) await write(Buffer.from(bytes.mask(pending), 'latin1'));
+      if (pending) await write(Buffer.from(byteMasker().mask(pending), 'latin1'));
       pending = '';
     },
   };
