@@ -160,6 +160,64 @@ tasks:
     expect(processesWithMarker(marker)).toEqual([]);
   });
 
+  // Ctrl-C passes SIGINT on, as the terminal gave it to the commands of the original handoff (Python's
+  // KeyboardInterrupt, a `finally:` runs), and SIGTERM passes SIGTERM: in a pipeline (a launcher per command) and in
+  // foreach lines run by launcher workers alike. The tasks then say the run's own code, not 143 next to a run's 130.
+  it.each([
+    ['SIGINT', 'INT', 130],
+    ['SIGTERM', 'TERM', 143],
+  ] as const)('passes %s on to every process group of the run, and the tasks say the run\'s exit code', async (signal, got, exitCode) => {
+    const trapScript = [
+      `trap 'echo INT >> artifacts/got_$1; exit 0' INT`,
+      `trap 'echo TERM >> artifacts/got_$1; exit 0' TERM`,
+      'touch artifacts/ready_$1',
+      'while :; do sleep 0.1; done',
+    ].join('\n');
+    const projects = [
+      {
+        yml: `
+tasks:
+- name: sync
+  pipeline:
+  - command: sh files/trap.sh sync
+  - command: sleep 300
+`,
+        names: ['sync'],
+      },
+      {
+        yml: `
+tasks:
+- name: loop
+  pipeline:
+  - command: printf '1\\n2\\n'
+  - foreach:
+    - name: step
+      commands:
+      - command: sh files/trap.sh step_{{ _line }}
+    parallel: 2
+`,
+        names: ['step_1', 'step_2'],
+      },
+    ];
+    for (const { yml, names } of projects) {
+      const marker = newMarker();
+      const { projectDir, workspaceDir } = makeProject(yml, { 'files/trap.sh': trapScript });
+      const artifact = (name: string): string => path.join(workspaceDir, 'artifacts', name);
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+        env: { HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '10' },
+        onSpawn: (child) => {
+          void waitFor(() => names.every((n) => fs.existsSync(artifact(`ready_${n}`)))).then(() => child.kill(signal));
+        },
+      });
+      expect(r.code).toBe(exitCode);
+      for (const name of names) expect(fs.readFileSync(artifact(`got_${name}`), 'utf8')).toBe(`${got}\n`);
+      expect(r.stderr).toContain(`Received ${signal}: stopping the run (processes get ${signal}`);
+      expect(r.stderr).toMatch(new RegExp(`Task (sync|loop) ended with exit code ${exitCode}\\b`));
+      expect(r.stderr).not.toMatch(new RegExp(`ended with exit code (?!${exitCode}\\b)\\d+`));
+      expect(processesWithMarker(marker)).toEqual([]);
+    }
+  });
+
   it('exits 143 on SIGTERM and leaves no process behind', async () => {
     const marker = newMarker();
     const { projectDir, workspaceDir } = makeProject(`
