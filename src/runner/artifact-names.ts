@@ -1,11 +1,9 @@
 // Names of the log files a task writes under artifacts/ (the original's names, made safe for any task name).
 import path from 'node:path';
+import { toSafeFileName } from '../project/log-file-name.js';
 
-/** Keeps names as the original wrote them (`fetch_rates`), but a name can never climb out of artifacts/ or hide. */
-export function toSafeFileName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
-  return safe.length > 0 ? safe.slice(0, 200) : '_';
-}
+// Where it is made: project.yml's rules check that no two tasks' log names collide (check-rules.ts).
+export { toSafeFileName };
 
 /**
  * `dir/name` for a name made by toSafeFileName (no separator, no leading dot): path.join would only normalize `dir`
