@@ -1059,6 +1059,31 @@ tasks:
     expect(told.slice(0, 6)).toEqual(['step_1 started', 'step_1 ended', 'step_2 started', 'step_2 ended', 'step_3 started', 'step_3 ended']);
   });
 
+  // artifacts/ is one folder for every level: line 1 of foreach sub-task `load` is `load_1`, as a task elsewhere is.
+  it('refuses a line whose sub-task would be named like another task, before it starts, and leaves that task\'s log alone', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: nightly
+  tasks:
+  - name: load_1
+    commands:
+    - command: echo nested task output
+- name: loop
+  pipeline:
+  - command: seq 1 2
+  - foreach:
+    - name: load
+      commands:
+      - command: echo loaded line {{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Task loop: foreach line "1" would name sub-task "load" load_1, as task "load_1" (tasks[0].tasks[0]) is named');
+    expect(readArtifact(workspaceDir, 'load_1_stdout.log')).toBe('nested task output\n');
+    expect(r.stderr).not.toContain('loaded line');
+    expect(readOnlyRecord(workspaceDir).tasks[1]).toMatchObject({ name: 'loop', status: 'failed' });
+  });
+
   // SIGTERM while the worker holds a queue of lines: the line running ends, no queued line starts, nothing is left.
   it('ends the running line on SIGTERM, starts none of the lines queued behind it, and leaves no process behind', async () => {
     const marker = newMarker();

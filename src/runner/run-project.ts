@@ -10,6 +10,7 @@ import type { Renderer } from '../template/render.js';
 import { INTERRUPT_EXIT_CODES, type InterruptSignal, type RunEvent, type RunResult } from './events.js';
 import { commandTemplateOf, planRun } from './plan-run.js';
 import { ProcessScope, type ScopeInterrupt } from './process-scope.js';
+import { taskLogNames } from './artifact-names.js';
 import { runNestedTasks } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 import { isoTime } from '../iso-time.js';
@@ -151,6 +152,7 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
     withLine: input.withLine,
     toLineSafe: input.toLineSafe,
     stderrLogOf: input.stderrLogOf,
+    taskLogNames: taskLogNames(input.project.tasks),
     launcher,
   };
   let outcome: Awaited<ReturnType<typeof runNestedTasks>>;
