@@ -160,6 +160,64 @@ tasks:
     expect(processesWithMarker(marker)).toEqual([]);
   });
 
+  // Ctrl-C passes SIGINT on, as the terminal gave it to the commands of the original handoff (Python's
+  // KeyboardInterrupt, a `finally:` runs), and SIGTERM passes SIGTERM: in a pipeline (a launcher per command) and in
+  // foreach lines run by launcher workers alike. The tasks then say the run's own code, not 143 next to a run's 130.
+  it.each([
+    ['SIGINT', 'INT', 130],
+    ['SIGTERM', 'TERM', 143],
+  ] as const)('passes %s on to every process group of the run, and the tasks say the run\'s exit code', async (signal, got, exitCode) => {
+    const trapScript = [
+      `trap 'echo INT >> artifacts/got_$1; exit 0' INT`,
+      `trap 'echo TERM >> artifacts/got_$1; exit 0' TERM`,
+      'touch artifacts/ready_$1',
+      'while :; do sleep 0.1; done',
+    ].join('\n');
+    const projects = [
+      {
+        yml: `
+tasks:
+- name: sync
+  pipeline:
+  - command: sh files/trap.sh sync
+  - command: sleep 300
+`,
+        names: ['sync'],
+      },
+      {
+        yml: `
+tasks:
+- name: loop
+  pipeline:
+  - command: printf '1\\n2\\n'
+  - foreach:
+    - name: step
+      commands:
+      - command: sh files/trap.sh step_{{ _line }}
+    parallel: 2
+`,
+        names: ['step_1', 'step_2'],
+      },
+    ];
+    for (const { yml, names } of projects) {
+      const marker = newMarker();
+      const { projectDir, workspaceDir } = makeProject(yml, { 'files/trap.sh': trapScript });
+      const artifact = (name: string): string => path.join(workspaceDir, 'artifacts', name);
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+        env: { HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '10' },
+        onSpawn: (child) => {
+          void waitFor(() => names.every((n) => fs.existsSync(artifact(`ready_${n}`)))).then(() => child.kill(signal));
+        },
+      });
+      expect(r.code).toBe(exitCode);
+      for (const name of names) expect(fs.readFileSync(artifact(`got_${name}`), 'utf8')).toBe(`${got}\n`);
+      expect(r.stderr).toContain(`Received ${signal}: stopping the run (processes get ${signal}`);
+      expect(r.stderr).toMatch(new RegExp(`Task (sync|loop) ended with exit code ${exitCode}\\b`));
+      expect(r.stderr).not.toMatch(new RegExp(`ended with exit code (?!${exitCode}\\b)\\d+`));
+      expect(processesWithMarker(marker)).toEqual([]);
+    }
+  });
+
   it('exits 143 on SIGTERM and leaves no process behind', async () => {
     const marker = newMarker();
     const { projectDir, workspaceDir } = makeProject(`
@@ -999,6 +1057,31 @@ tasks:
     // Each line is told in turn: the next line's start comes after the line before it ended.
     const told = r.stderr.split('\n').filter((l) => /Task step_(\d+) (started|ended)/.test(l)).map((l) => /Task (step_\d+ \w+)/.exec(l)![1]);
     expect(told.slice(0, 6)).toEqual(['step_1 started', 'step_1 ended', 'step_2 started', 'step_2 ended', 'step_3 started', 'step_3 ended']);
+  });
+
+  // artifacts/ is one folder for every level: line 1 of foreach sub-task `load` is `load_1`, as a task elsewhere is.
+  it('refuses a line whose sub-task would be named like another task, before it starts, and leaves that task\'s log alone', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: nightly
+  tasks:
+  - name: load_1
+    commands:
+    - command: echo nested task output
+- name: loop
+  pipeline:
+  - command: seq 1 2
+  - foreach:
+    - name: load
+      commands:
+      - command: echo loaded line {{ _line }}
+`);
+    const r = await runLocal(projectDir, workspaceDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Task loop: foreach line "1" would name sub-task "load" load_1, as task "load_1" (tasks[0].tasks[0]) is named');
+    expect(readArtifact(workspaceDir, 'load_1_stdout.log')).toBe('nested task output\n');
+    expect(r.stderr).not.toContain('loaded line');
+    expect(readOnlyRecord(workspaceDir).tasks[1]).toMatchObject({ name: 'loop', status: 'failed' });
   });
 
   // SIGTERM while the worker holds a queue of lines: the line running ends, no queued line starts, nothing is left.

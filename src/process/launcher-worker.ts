@@ -8,9 +8,11 @@ import { createLineSplitter, type LineSplitter } from './line-splitter.js';
 import { readProcessStartTicks } from './process-identity.js';
 import { registerProcessGroup, unregisterProcessGroup } from './process-registry.js';
 import {
+  ladderRequest,
   signalName,
   spawnCommand,
   type CommandLauncher,
+  type FirstSignal,
   type CommandSpec,
   type ProcessExit,
   type RunningCommand,
@@ -83,7 +85,7 @@ function environmentAdditions(base: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): 
 
 /** A command queued in a batch (LauncherWorker.queue): ended on a stop, taken over by its line when its turn comes. */
 export interface QueuedCommand {
-  terminate(reason: TerminationReason): void;
+  terminate(reason: TerminationReason, first?: FirstSignal): void;
   /** Makes it the caller's: what it reported so far is told now (its start, its stderr), the rest as it comes. */
   take(): RunningCommand;
 }
@@ -187,7 +189,7 @@ export class LauncherWorker implements CommandLauncher {
     const job = request ? this.send(request, spec, conditional, true) : undefined;
     if (!job) return undefined;
     return {
-      terminate: (reason) => this.terminate(job, reason),
+      terminate: (reason, first) => this.terminate(job, reason, first),
       take: () => this.adopt(job, spec),
     };
   }
@@ -298,7 +300,7 @@ export class LauncherWorker implements CommandLauncher {
         return job.pid;
       },
       exited,
-      terminate: (reason) => this.terminate(job, reason),
+      terminate: (reason, first) => this.terminate(job, reason, first),
     };
   }
 
@@ -376,14 +378,13 @@ export class LauncherWorker implements CommandLauncher {
     }
   }
 
-  private terminate(job: Job, reason: TerminationReason): void {
+  private terminate(job: Job, reason: TerminationReason, first?: FirstSignal): void {
     // Asked even once the command itself has ended: what it left behind may still be ending (the worker then counts
     // the request), and a request that comes after everything ended is judged by the worker's `done`.
     if (job.terminatedBy || job.over) return;
     job.terminatedBy = reason;
-    // A timeout asks politely first (SIGINT, like Ctrl-C), then SIGTERM, then SIGKILL; other reasons start at SIGTERM.
-    // A command sent early that has not started yet never will.
-    this.send(`${reason === 'timeout' ? 'int' : 'term'} ${job.id}\n`);
+    // The ladder starts as ladderRequest says. A command sent early that has not started yet never will.
+    this.send(`${ladderRequest(reason, first)} ${job.id}\n`);
   }
 
   /** Reads report lines, and the stderr bytes an `err ID LENGTH` report is followed by. */

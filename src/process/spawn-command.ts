@@ -25,6 +25,18 @@ export interface OutputFile {
 /** Why handoff ended a process; decides the signal sequence and how the exit is classified. */
 export type TerminationReason = 'timeout' | 'pipeline_failed' | 'interrupted';
 
+/** The signal a stop starts its ladder with (then SIGTERM if it was SIGINT, then SIGKILL, a grace period apart). */
+export type FirstSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * The launcher's request that starts the ladder: a timeout asks politely first (SIGINT, like Ctrl-C); an interrupt
+ * passes on the signal handoff received (`first`: Ctrl-C's SIGINT, as the terminal gave it to the commands of the
+ * original handoff); a failed pipeline's other commands get SIGTERM.
+ */
+export function ladderRequest(reason: TerminationReason, first?: FirstSignal): 'int' | 'term' {
+  return (first ?? (reason === 'timeout' ? 'SIGINT' : 'SIGTERM')) === 'SIGINT' ? 'int' : 'term';
+}
+
 export interface CommandSpec {
   /** Short name for logs, e.g. `tap-rates`. */
   name: string;
@@ -104,7 +116,8 @@ export interface RunningCommand {
   /** The shell's pid (its process group), once the launcher has reported it. */
   readonly pid?: number;
   readonly exited: Promise<ProcessExit>;
-  terminate(reason: TerminationReason): void;
+  /** Ends it and what it started; `first` is the signal an interrupt passes on (see ladderRequest). */
+  terminate(reason: TerminationReason, first?: FirstSignal): void;
 }
 
 /** After the launcher is gone, wait this long at most for the rest of the stderr (a process may have escaped it). */
@@ -186,11 +199,10 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
   };
   // Asked even once the command's shell has ended: what it left behind may still be ending, and a request that comes
   // after everything ended is judged by the launcher's `done` (below).
-  const terminate = (reason: TerminationReason): void => {
+  const terminate = (reason: TerminationReason, first?: FirstSignal): void => {
     if (terminatedBy || launcherPid === undefined) return;
     terminatedBy = reason;
-    // A timeout asks politely first (SIGINT, like Ctrl-C), then SIGTERM, then SIGKILL; other reasons start at SIGTERM.
-    send(reason === 'timeout' ? 'int' : 'term');
+    send(ladderRequest(reason, first));
   };
   if (launcherPid !== undefined) {
     registerProcessGroup(launcherPid, (sig) => {

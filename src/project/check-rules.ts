@@ -5,6 +5,7 @@ import { parseSchedule } from '../schedule/parse-schedule.js';
 import { ScheduleSyntaxError } from '../schedule/schedule-syntax-error.js';
 import { describeValue, isRecord } from './describe-value.js';
 import { formatKeyPath } from './format-key-path.js';
+import { toSafeFileName } from './log-file-name.js';
 import type { KeyPath } from './format-key-path.js';
 import type { YamlSource } from './parse-yaml-source.js';
 
@@ -54,6 +55,7 @@ export const projectRules: readonly ProjectRule[] = [
   { name: 'pipeline-element-shape', check: checkPipelineElements },
   { name: 'fork-children-are-pipelines', check: checkForkChildren },
   { name: 'task-names', check: checkTaskNames },
+  { name: 'task-log-names', check: checkTaskLogNames },
   { name: 'venvs-declared', check: checkVenvsDeclared },
   { name: 'venv-names', check: checkVenvNames },
   { name: 'venv-one-interpreter', check: checkVenvOneInterpreter },
@@ -183,6 +185,62 @@ function checkTaskNames({ tasks, report, source }: RuleContext): void {
     } else {
       names.set(name, path);
     }
+  }
+}
+
+/**
+ * Every task writes its logs to the one artifacts/ folder, at any depth: `<name>_stdout.log` for a `commands:` or
+ * `pipeline:` task (a fork child too), `<name>_<line_safe>_…` for each line of a foreach sub-task. Two that would
+ * write the same file would silently overwrite each other's log (and Singer state, and what `-a` pushes), so each
+ * such pair is an error at the later one, naming the earlier: two such tasks, or two foreach sub-tasks of one name. A
+ * group (`tasks:`) writes no log of its own, and a foreach sub-task's own name none either: they may share a name
+ * with a task elsewhere.
+ */
+function checkTaskLogNames({ tasks, report, source }: RuleContext): void {
+  interface Named {
+    name: string;
+    key: string;
+    path: KeyPath;
+    level: string;
+    perLine: boolean;
+  }
+  const seen: Named[] = [];
+  // A name used before at the same level has its error from the task-names rule already: one error per name is enough.
+  const namesAtLevel = new Set<string>();
+  for (const { task, path, holder } of tasks) {
+    const name = textOf(task.name);
+    if (name === undefined || name.trim() === '' || name.includes('/') || name === '.' || name === '..') continue;
+    const nameAtLevel = `${formatKeyPath(path.slice(0, -1))}\0${name}`;
+    if (namesAtLevel.has(nameAtLevel)) continue;
+    namesAtLevel.add(nameAtLevel);
+    const perLine = holder === 'foreach';
+    if (!perLine && !has(task, 'commands') && !has(task, 'pipeline')) continue;
+    const me: Named = { name, key: toSafeFileName(name), path, level: formatKeyPath(path.slice(0, -1)), perLine };
+    const problem = seen.map((other) => logNameClash(me, other)).find((m) => m !== undefined);
+    if (problem) report('error', [...path, 'name'], problem.message, problem.hint);
+    seen.push(me);
+  }
+
+  function logNameClash(me: Named, other: Named): { message: string; hint: string } | undefined {
+    const where = `at ${describePlace(source, other.path)}`;
+    const why = 'every task writes its logs to the one artifacts/ folder, whatever its level';
+    if (!me.perLine && !other.perLine) {
+      if (me.key !== other.key) return undefined;
+      return {
+        message: `task name ${JSON.stringify(me.name)} names the same log files (artifacts/${me.key}_stdout.log) as task ${JSON.stringify(other.name)} ${where}; ${why}, so expected names unique across the whole project`,
+        hint: 'rename one of the tasks',
+      };
+    }
+    if (me.perLine && other.perLine && me.key === other.key) {
+      return {
+        message: `foreach sub-task ${JSON.stringify(me.name)} has the name of foreach sub-task ${JSON.stringify(other.name)} ${where}: the lines of both are named ${me.key}_<line> and would write the same log files; ${why}`,
+        hint: 'rename one of the foreach sub-tasks',
+      };
+    }
+    // A task named like a line of a foreach sub-task elsewhere (`load_1` and `load`) depends on the lines, known only as
+    // the run reads them: the run refuses such a line before it starts (run-foreach.ts). Refused here it would refuse the
+    // original handoff's own sample (task `triple_numbers` with a foreach sub-task `triple` over numbers).
+    return undefined;
   }
 }
 

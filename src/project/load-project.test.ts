@@ -545,7 +545,7 @@ describe('parseProject: problems', () => {
   - command: cat
     active: false
   - foreach:
-    - name: e
+    - name: d
       commands:
       - command: echo
 - name: fine
@@ -554,7 +554,7 @@ describe('parseProject: problems', () => {
     active: false
   - command: seq 3
   - foreach:
-    - name: e
+    - name: g
       commands:
       - command: echo
 `;
@@ -664,6 +664,42 @@ tasks:
     const text = 'tasks:\n- name: a\n  tasks:\n  - name: a\n    commands: [{command: x}]\n- name: a\n  commands: [{command: y}]\n';
     const e = parseFailure(text);
     expect(errorsOf(e)).toEqual([expect.objectContaining({ path: 'tasks[1].name', message: expect.stringContaining('already used by tasks[0] (line 2)') })]);
+  });
+
+  // Every task writes its logs to the one artifacts/ folder: names must not collide there, whatever their level.
+  it('refuses a fork child named like a task elsewhere, naming both places: they would write the same artifacts/<name>_stdout.log', () => {
+    const text = 'tasks:\n- name: extract\n  pipeline:\n  - command: seq 1 5\n  - fork:\n    - name: report\n      pipeline: [{command: wc -l}]\n    - name: copy\n      pipeline: [{command: cat}]\n- name: report\n  commands: [{command: date}]\n';
+    const e = parseFailure(text);
+    expect(errorsOf(e)).toEqual([
+      expect.objectContaining({
+        path: 'tasks[1].name',
+        location: expect.objectContaining({ line: 10 }),
+        message: expect.stringMatching(/task name "report" names the same log files \(artifacts\/report_stdout\.log\) as task "report" at tasks\[0\]\.pipeline\[1\]\.fork\[0\] \(line 6\)/),
+        hint: expect.stringContaining('rename one of the tasks'),
+      }),
+    ]);
+  });
+
+  it('refuses names that differ but make the same log file name, across levels', () => {
+    const text = 'tasks:\n- name: group\n  tasks:\n  - name: "a b"\n    commands: [{command: x}]\n- name: a_b\n  commands: [{command: y}]\n';
+    expect(errorsOf(parseFailure(text))).toEqual([expect.objectContaining({ path: 'tasks[1].name', message: expect.stringContaining('as task "a b" at tasks[0].tasks[0] (line 4)') })]);
+  });
+
+  it('refuses two foreach sub-tasks of one name in different foreach loops: their lines would write the same logs', () => {
+    const text = 'tasks:\n- name: loop\n  pipeline:\n  - command: seq 1 2\n  - foreach:\n    - name: load\n      commands: [{command: echo}]\n- name: again\n  pipeline:\n  - command: seq 1 2\n  - foreach:\n    - name: load\n      commands: [{command: echo}]\n';
+    expect(errorsOf(parseFailure(text))).toEqual([
+      expect.objectContaining({ path: 'tasks[1].pipeline[1].foreach[0].name', location: expect.objectContaining({ line: 12 }), message: expect.stringContaining('has the name of foreach sub-task "load" at tasks[0].pipeline[1].foreach[0] (line 6)') }),
+    ]);
+  });
+
+  it('leaves a task named like a foreach line (load_1 next to foreach sub-task load) to the run, which knows the lines', () => {
+    const text = 'tasks:\n- name: triple_numbers\n  pipeline:\n  - command: seq 1 2\n  - foreach:\n    - name: triple\n      commands: [{command: echo}]\n';
+    expect(() => parseProject(text, file, '/p')).not.toThrow();
+  });
+
+  it('lets a task share its name with a foreach sub-task or a group of tasks, whose names name no log file', () => {
+    const text = 'tasks:\n- name: loop\n  pipeline:\n  - command: seq 1 2\n  - foreach:\n    - name: load\n      commands: [{command: echo}]\n- name: load\n  tasks:\n  - name: loop\n    tasks:\n    - name: other\n      commands: [{command: x}]\n';
+    expect(() => parseProject(text, file, '/p')).not.toThrow();
   });
 
   it('refuses a zero parallel, a bad env name and an install without command', () => {

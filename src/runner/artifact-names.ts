@@ -1,11 +1,10 @@
 // Names of the log files a task writes under artifacts/ (the original's names, made safe for any task name).
 import path from 'node:path';
+import { toSafeFileName } from '../project/log-file-name.js';
+import type { Task } from '../project/types.js';
 
-/** Keeps names as the original wrote them (`fetch_rates`), but a name can never climb out of artifacts/ or hide. */
-export function toSafeFileName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
-  return safe.length > 0 ? safe.slice(0, 200) : '_';
-}
+// Where it is made: project.yml's rules check that no two tasks' log names collide (check-rules.ts).
+export { toSafeFileName };
 
 /**
  * `dir/name` for a name made by toSafeFileName (no separator, no leading dot): path.join would only normalize `dir`
@@ -27,4 +26,22 @@ export function stdoutLogPath(artifactsDir: string, taskName: string): string {
 
 export function stderrLogPath(artifactsDir: string, taskName: string): string {
   return fileIn(artifactsDir, `${toSafeFileName(taskName)}_stderr.log`);
+}
+
+/**
+ * The log names (toSafeFileName) of the project's `commands:` and `pipeline:` tasks, in groups and fork children
+ * included, each with its task: what a foreach line must not be named like, or its logs would replace that task's.
+ * A foreach sub-task's lines are named only as the run reads them, so they are not here.
+ */
+export function taskLogNames(tasks: Task[], into = new Map<string, Task>()): Map<string, Task> {
+  for (const task of tasks) {
+    if (task.body.kind === 'tasks') {
+      taskLogNames(task.body.tasks, into);
+      continue;
+    }
+    const name = toSafeFileName(task.name);
+    if (!into.has(name)) into.set(name, task);
+    if (task.body.kind === 'pipeline') for (const element of task.body.elements) if (element.kind === 'fork') taskLogNames(element.tasks, into);
+  }
+  return into;
 }

@@ -1,6 +1,6 @@
 // A foreach's lines run as a batch: one worker runs a queue of lines, topped up as it runs low, read as it reports.
 import { LauncherWorker, type QueuedCommand } from '../process/launcher-worker.js';
-import type { ProcessExit, TerminationReason } from '../process/spawn-command.js';
+import type { FirstSignal, ProcessExit, TerminationReason } from '../process/spawn-command.js';
 import type { PipelineElement, Task } from '../project/types.js';
 import type { TaskResult } from './events.js';
 import { lineTaskName, type LineContext } from './foreach-launchers.js';
@@ -149,11 +149,11 @@ export class ForeachBatch {
       resolve = () => r({ name: this.task.name, exitCode: 0, signal: null, startedAt: new Date(), endedAt: new Date() });
     });
     this.tracked = { resolve };
-    this.ctx.scope.track({ name: this.task.name, exited, terminate: (reason) => this.terminateAll(reason) });
+    this.ctx.scope.track({ name: this.task.name, exited, terminate: (reason, first) => this.terminateAll(reason, first) });
   }
 
-  private terminateAll(reason: TerminationReason): void {
-    for (const entry of this.queued) entry.queued.terminate(reason);
+  private terminateAll(reason: TerminationReason, first?: FirstSignal): void {
+    for (const entry of this.queued) entry.queued.terminate(reason, first);
   }
 
   /** Records the lines in order as each is over, until none is queued. */

@@ -1,5 +1,11 @@
 // Groups the processes of a run or a task so a timeout or an interrupt can end exactly those, and nothing new starts after.
-import type { RunningCommand, TerminationReason } from '../process/spawn-command.js';
+import type { FirstSignal, RunningCommand, TerminationReason } from '../process/spawn-command.js';
+
+/** An interrupt of the run: its exit code (130 for SIGINT, 143 for SIGTERM) and the signal its processes get first. */
+export interface ScopeInterrupt {
+  exitCode: number;
+  firstSignal: FirstSignal;
+}
 
 export class ProcessScope {
   private readonly live = new Set<RunningCommand>();
@@ -11,6 +17,8 @@ export class ProcessScope {
    * reports when it has no code of its own (a command skipped, or one that exited 0 as its leftovers were ended).
    */
   interruptExitCode?: number;
+  /** With an interrupt, the signal passed on to the processes (Ctrl-C's SIGINT), that a process started later gets too. */
+  firstSignal?: FirstSignal;
 
   constructor(private readonly parent?: ProcessScope) {
     parent?.children.add(this);
@@ -20,6 +28,7 @@ export class ProcessScope {
     const child = new ProcessScope(this);
     if (this.stopReason) child.stopReason = this.stopReason;
     child.interruptExitCode = this.interruptExitCode;
+    child.firstSignal = this.firstSignal;
     return child;
   }
 
@@ -38,10 +47,11 @@ export class ProcessScope {
   }
 
   /** Ends every process in this scope and its child scopes, and stops new ones from starting. */
-  stop(reason: TerminationReason, interruptExitCode?: number): void {
+  stop(reason: TerminationReason, interrupt?: ScopeInterrupt): void {
     if (!this.stopReason) this.stopReason = reason;
-    this.interruptExitCode ??= interruptExitCode;
-    for (const command of this.live) command.terminate(reason);
-    for (const child of this.children) child.stop(reason, interruptExitCode);
+    this.interruptExitCode ??= interrupt?.exitCode;
+    this.firstSignal ??= interrupt?.firstSignal;
+    for (const command of this.live) command.terminate(reason, this.firstSignal);
+    for (const child of this.children) child.stop(reason, interrupt);
   }
 }

@@ -54,6 +54,8 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
 
   // Each line's commands go through a long-lived launcher (no spawn of handoff's per line); see foreach-launchers.ts.
   const launchers = new ForeachLaunchers(element, ctx);
+  // The sub-tasks whose lines could be named like a task of the project (`load` next to a task `load_1`): most have none.
+  const watched = element.tasks.filter((sub) => [...(ctx.taskLogNames?.keys() ?? [])].some((key) => key.startsWith(`${toSafeFileName(sub.name)}_`)));
 
   let listed = 0;
   let unlisted = 0;
@@ -166,6 +168,13 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       return true;
     }
     const context = lineContext(ctx, line);
+    const clash = watched.length > 0 ? logNameClash(watched, context.suffix, ctx) : undefined;
+    if (clash) {
+      // Refused before it starts: its logs would silently replace another task's (artifacts/ is one folder).
+      message = clash;
+      ctx.emit({ type: 'log', level: 'error', message: `Task ${taskName}: ${message}` });
+      return false;
+    }
     if (batch) {
       while (inFlight.size > 0) await Promise.race(inFlight);
       await batch.room();
@@ -256,4 +265,15 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
     return { subtasks, unlisted, failure, exitCode: first?.exitCode || 1 };
   }
   return { subtasks, unlisted, exitCode: 0 };
+}
+
+/** What is wrong with a line whose sub-task would be named like another task of the project (`load_1`), if it is. */
+function logNameClash(subs: Task[], suffix: string, ctx: TaskContext): string | undefined {
+  for (const sub of subs) {
+    const name = lineTaskName(sub.name, suffix);
+    const other = ctx.taskLogNames?.get(toSafeFileName(name));
+    if (!other) continue;
+    return `foreach line "${suffix}" would name sub-task ${JSON.stringify(sub.name)} ${name}, as task ${JSON.stringify(other.name)} (${other.path}) is named: its logs would replace that task's artifacts/${toSafeFileName(name)}_stdout.log; nothing of the line was run. Rename the task or the foreach sub-task, so that no task name starts with "${toSafeFileName(sub.name)}_"`;
+  }
+  return undefined;
 }

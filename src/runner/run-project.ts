@@ -9,7 +9,8 @@ import type { Masker } from '../secrets/mask.js';
 import type { Renderer } from '../template/render.js';
 import { INTERRUPT_EXIT_CODES, type InterruptSignal, type RunEvent, type RunResult } from './events.js';
 import { commandTemplateOf, planRun } from './plan-run.js';
-import { ProcessScope } from './process-scope.js';
+import { ProcessScope, type ScopeInterrupt } from './process-scope.js';
+import { taskLogNames } from './artifact-names.js';
 import { runNestedTasks } from './run-task.js';
 import type { TaskContext } from './task-context.js';
 import { isoTime } from '../iso-time.js';
@@ -37,12 +38,21 @@ export class RunInterrupt {
   private scope?: ProcessScope;
   attach(scope: ProcessScope): void {
     this.scope = scope;
-    if (this.signal) scope.stop('interrupted', INTERRUPT_EXIT_CODES[this.signal]);
+    if (this.signal) scope.stop('interrupted', scopeInterruptOf(this.signal));
   }
   interrupt(signal: InterruptSignal): void {
     this.signal ??= signal;
-    this.scope?.stop('interrupted', INTERRUPT_EXIT_CODES[this.signal]);
+    this.scope?.stop('interrupted', scopeInterruptOf(this.signal));
   }
+}
+
+/**
+ * The run's exit code for a signal and the one its processes get first: the signal itself (Ctrl-C's SIGINT reaches
+ * the commands as the terminal gave it to them in the original handoff). SIGHUP (the terminal closed) stops the run as
+ * SIGTERM does: SIGTERM, then SIGKILL.
+ */
+export function scopeInterruptOf(signal: InterruptSignal): ScopeInterrupt {
+  return { exitCode: INTERRUPT_EXIT_CODES[signal], firstSignal: signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM' };
 }
 
 export interface RunProjectInput {
@@ -142,6 +152,7 @@ export async function runProject(input: RunProjectInput): Promise<RunResult> {
     withLine: input.withLine,
     toLineSafe: input.toLineSafe,
     stderrLogOf: input.stderrLogOf,
+    taskLogNames: taskLogNames(input.project.tasks),
     launcher,
   };
   let outcome: Awaited<ReturnType<typeof runNestedTasks>>;

@@ -297,7 +297,7 @@ async function runCommands(task: Task, ctx: TaskContext, taskName: string, stdou
       logsMade = true;
       const running = launcher.start(prepared.spec);
       ctx.scope.track(running);
-      if (ctx.scope.stopReason) running.terminate(ctx.scope.stopReason);
+      if (ctx.scope.stopReason) running.terminate(ctx.scope.stopReason, ctx.scope.firstSignal);
       // Its input is no pipe (stdin is /dev/null): a clean end is its own even when a stop crossed it (see ownEndOf).
       const exit = ownEndOf(await running.exited, true);
       stdoutBytes = exit.stdoutBytes;

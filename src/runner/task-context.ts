@@ -24,6 +24,8 @@ export interface TaskContext {
   toLineSafe: (line: string) => string;
   /** The run's own log of a process's whole stderr (under runs/<run_id>/), relative to the workspace. */
   stderrLogOf: (task: string, processName: string) => string;
+  /** The log names of the project's tasks (taskLogNames): a foreach line named like one is refused before it starts. */
+  taskLogNames?: ReadonlyMap<string, { name: string; path: string }>;
   /** How `commands:` tasks start their commands: the run's long-lived launcher, or a foreach line's (else one launcher each). */
   launcher?: CommandLauncher;
 }

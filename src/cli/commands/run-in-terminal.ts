@@ -57,7 +57,8 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
       killAllProcessGroups('SIGKILL');
       return;
     }
-    log.log('warning', `Received ${signal}: stopping the run (processes get SIGTERM, then SIGKILL after the grace period)`);
+    const ladder = signal === 'SIGINT' ? 'SIGINT, then SIGTERM and SIGKILL a grace period apart' : 'SIGTERM, then SIGKILL after the grace period';
+    log.log('warning', `Received ${signal}: stopping the run (processes get ${ladder})`);
     interrupt.interrupt(signal);
   };
   const onInt = (): void => onSignal('SIGINT');
