@@ -23,11 +23,11 @@ export function nameOverrides(keys: Iterable<string>): string | undefined {
   return named.length > 0 ? named.join(',') : undefined;
 }
 
-/** The values of the keys OVERRIDES_ENV names in `env` (a key it names that `env` lacks is left out). */
+/** The values of the keys OVERRIDES_ENV names in `env` (one handoff sets itself, or that `env` lacks, is left out). */
 export function readOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
   const overrides: Record<string, string> = {};
   for (const key of (env[OVERRIDES_ENV] ?? '').split(',')) {
-    const value = key === '' ? undefined : env[key];
+    const value = key === '' || NOT_OVERRIDES.has(key) ? undefined : env[key];
     if (value !== undefined) overrides[key] = value;
   }
   return overrides;
