@@ -175,7 +175,7 @@ describe('a project that brings its own cluster, network, roles and task definit
     });
     expect(schedule.Target!.EcsParameters!.LaunchType).toBeUndefined();
     expect(JSON.parse(schedule.Target!.Input!)).toEqual({
-      containerOverrides: [{ name: 'ingest', environment: [{ name: 'HO_STAGE', value: 'dev' }, { name: '__VARS', value: '' }, { name: 'SOURCE', value: 'crm' }, { name: 'HANDOFF_TRIGGER', value: 'schedule' }] }],
+      containerOverrides: [{ name: 'ingest', environment: [{ name: 'HO_STAGE', value: 'dev' }, { name: '__VARS', value: '' }, { name: 'SOURCE', value: 'crm' }, { name: 'HANDOFF_ENV_OVERRIDES', value: 'SOURCE' }, { name: 'HANDOFF_TRIGGER', value: 'schedule' }] }],
     });
     const group = `arn:aws:scheduler:${WEST}:${ACCOUNT}:schedule-group/handoff-dev-byo-ingest`;
     const tags = (await scheduler.send(new ListScheduleTagsCommand({ ResourceArn: group }))).Tags ?? [];

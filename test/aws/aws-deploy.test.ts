@@ -262,6 +262,8 @@ describe('cloud run, job status|stop and logs', () => {
           { name: 'HO_STAGE', value: 'dev' },
           { name: '__VARS', value: 'start=$(date -I -d yesterday)' },
           { name: 'EXTRA', value: 'yes' },
+          // The run takes EXTRA over a project.yml env of that key (src/providers/deploy/run-environment.ts).
+          { name: 'HANDOFF_ENV_OVERRIDES', value: 'EXTRA' },
           { name: 'HANDOFF_TRIGGER', value: 'cloud' },
         ],
       },

@@ -1,4 +1,5 @@
 // `handoff run` (no `local`): fetch config, files, secrets and last artifacts from the store, run, push artifacts and records.
+import { readOverrides } from '../../providers/deploy/run-environment.js';
 import { evaluateVarsEnv } from '../../providers/store/evaluate-vars-env.js';
 import { explainFetchedProjectError, fetchProjectCopy } from '../../providers/store/fetch-project.js';
 import { getArtifacts } from '../../providers/store/project-store.js';
@@ -24,7 +25,11 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
   const { provider, log } = session;
-  const envs: Record<string, string> = {};
+  // What the provider started the run with on purpose (a schedule's envs, `cloud run -e`) counts as -e, below this
+  // command's own -e: it wins over project.yml's envs and secrets, and is masked when it replaces a secret.
+  const envs: Record<string, string> = readOverrides(process.env);
+  const overridden = Object.keys(envs);
+  if (overridden.length > 0) log.log('info', `Environment given by the run's starter, over project.yml's envs and secrets: ${overridden.join(', ')}`);
   for (const [key, value] of Object.entries(session.extraEnvs)) envs[key] = process.env[key] = String(value);
 
   // Variables first: a bad __VARS or -v is bad input, found before anything is fetched or written.

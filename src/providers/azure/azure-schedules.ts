@@ -13,7 +13,7 @@ import { createScheduleWorkflowBody, isSameWorkflow, WORKFLOW_TYPE } from './res
 import type { ArmResource } from './sdk/arm.js';
 import type { Job } from './sdk/container-apps.js';
 import { fromUnixCron } from '../../schedule/unix-cron.js';
-import { TRIGGER_ENV } from '../deploy/run-environment.js';
+import { nameOverrides, OVERRIDES_ENV, TRIGGER_ENV } from '../deploy/run-environment.js';
 
 /**
  * Why a job per schedule: its runs are executions of a Container Apps job like `cloud run`'s, with the same logs,
@@ -36,8 +36,13 @@ export function createScheduleJobFrom(names: AzureNames, taskJob: Job, schedule:
   const container = taskJob.template!.containers![0]!;
   const env = new Map<string, string>();
   for (const e of container.env ?? []) if (e.name) env.set(e.name, e.value ?? '');
-  for (const e of schedule.envs) if (e.key !== 'HO_STAGE' && e.key !== 'AZURE_CLIENT_ID') env.set(e.key, e.value);
+  const scheduleEnvs = schedule.envs.filter((e) => e.key !== 'HO_STAGE' && e.key !== 'AZURE_CLIENT_ID');
+  for (const e of scheduleEnvs) env.set(e.key, e.value);
   env.delete(TRIGGER_ENV);
+  // Only the schedule's envs are named as overrides: the task job's own environment is not the schedule's choice.
+  env.delete(OVERRIDES_ENV);
+  const overrides = nameOverrides(scheduleEnvs.map((e) => e.key));
+  if (overrides !== undefined) env.set(OVERRIDES_ENV, overrides);
   env.set(TRIGGER_ENV, 'schedule');
   const once = { parallelism: 1, replicaCompletionCount: 1 };
   return {

@@ -12,7 +12,7 @@ import { listRunIds } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { CloudJob, DeployTarget, LogLine, RunLifecycle, StoreNames } from '../provider.js';
 import { pickJob } from '../pick-job.js';
-import { createRunEnvironment } from '../deploy/run-environment.js';
+import { createRunEnvironment, nameOverrides, OVERRIDES_ENV } from '../deploy/run-environment.js';
 import { homeWriteError } from './handoff-home.js';
 import { writeFileAtomicSync } from './write-file-atomic.js';
 import { removeFile } from '../../remove-file.js';
@@ -409,7 +409,9 @@ export function startLocalJob(input: StartLocalJobInput): { job: LocalJob; proce
   const file = path.join(jobsDir(input.home), `${id}.json`);
   const args = ['run', '-w', workspace, '-s', input.stage, '-a', '--cloud-provider', 'local', '-e', `resource_group=${input.bareResourceGroup}`, `task=${input.task}`];
   if (input.bucket) args.push(`bucket=${input.bucket}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, HANDOFF_HOME: input.home, HANDOFF_TRIGGER: input.trigger, HANDOFF_JOB_ID: id, HO_STAGE: input.stage, ...input.envs };
+  // The run's envs are named as overrides (a shell's variables handoff passes on are not), as the clouds name them.
+  const overrides = nameOverrides(Object.keys(input.envs));
+  const env: NodeJS.ProcessEnv = { ...process.env, HANDOFF_HOME: input.home, HANDOFF_TRIGGER: input.trigger, HANDOFF_JOB_ID: id, HO_STAGE: input.stage, ...input.envs, [OVERRIDES_ENV]: overrides };
   let child: DetachedProcess;
   try {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });

@@ -3,7 +3,7 @@ import type { Deploy, Schedule } from '../../../project/types.js';
 import { parseSchedule } from '../../../schedule/parse-schedule.js';
 import { checkTimeZone } from '../../../schedule/local-time.js';
 import { HclExpr, HclTemplate, makeBlock, makeExpr, renderFile, type HclBlock, type HclValue } from '../../deploy/hcl.js';
-import { TRIGGER_ENV } from '../../deploy/run-environment.js';
+import { OVERRIDES_ENV, TRIGGER_ENV } from '../../deploy/run-environment.js';
 import type { DeployNames } from '../names.js';
 import { resolveCapacity } from '../stacks/capacity.js';
 import { resolveRunnerSettings } from '../stacks/state-machine.js';
@@ -212,8 +212,10 @@ function createScheduleDefault(s: Schedule): Record<string, HclValue> {
 function createSchedules(t: Translator, input: TerraformModuleInput): (HclBlock | { comment: string })[] {
   const { moduleNames: m, deploy, templates } = input;
   const roleArn = deploy.platform_config?.role_arn ?? expr('aws_iam_role.scheduler_role.arn');
-  // HANDOFF_TRIGGER last, as `cloud schedule create` sends it: the run's record says a schedule started it.
-  const environment = `merge({ HO_STAGE = ${JSON.stringify(m.stage)}, __VARS = "" }, each.value.envs, { ${TRIGGER_ENV} = "schedule" })`;
+  // HANDOFF_TRIGGER last, as `cloud schedule create` sends it: the run's record says a schedule started it. The
+  // schedule's envs are named in HANDOFF_ENV_OVERRIDES, as createScheduleRequest names them, so they win over project.yml's.
+  const named = `join(",", [for k in keys(each.value.envs) : k if !contains(["__VARS", "${TRIGGER_ENV}", "${OVERRIDES_ENV}"], k)])`;
+  const environment = `merge({ HO_STAGE = ${JSON.stringify(m.stage)}, __VARS = "" }, each.value.envs, { ${OVERRIDES_ENV} = ${named}, ${TRIGGER_ENV} = "schedule" })`;
   const viaRunner = templates.task.Resources.StateMachine !== undefined;
   const capacity = resolveCapacity(deploy);
   const target = viaRunner

@@ -30,7 +30,7 @@ describe('createScheduleRequest', () => {
     }
   });
 
-  it('targets the runner in the task schedule group with HO_STAGE, __VARS, the schedule envs and HANDOFF_TRIGGER=schedule (which an env cannot change)', () => {
+  it('targets the runner in the task schedule group with HO_STAGE, __VARS, the schedule envs, their names and HANDOFF_TRIGGER=schedule (which an env cannot change)', () => {
     const request = createScheduleRequest(
       names,
       schedule({
@@ -59,6 +59,8 @@ describe('createScheduleRequest', () => {
         { Name: 'HO_STAGE', Value: 'dev' },
         { Name: '__VARS', Value: 'start=$(date -I -d yesterday)' },
         { Name: 'TARGET', Value: 'warehouse' },
+        // The run takes TARGET over a project.yml env of that key (src/providers/deploy/run-environment.ts).
+        { Name: 'HANDOFF_ENV_OVERRIDES', Value: 'TARGET' },
         { Name: 'HANDOFF_TRIGGER', Value: 'schedule' },
       ],
     });

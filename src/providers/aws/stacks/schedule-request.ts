@@ -5,7 +5,7 @@ import { checkTimeZone } from '../../../schedule/local-time.js';
 import type { DeployNames } from '../names.js';
 import type { Capacity } from './capacity.js';
 import { createExecutionInput } from './state-machine.js';
-import { TRIGGER_ENV } from '../../deploy/run-environment.js';
+import { nameOverrides, OVERRIDES_ENV, TRIGGER_ENV } from '../../deploy/run-environment.js';
 
 /** Scheduler's ECS RunTask parameters (its own field spellings: `awsvpcConfiguration`, `capacityProvider`). */
 export interface ScheduleEcsParameters {
@@ -88,6 +88,9 @@ export function createScheduleRequest(names: DeployNames, schedule: Schedule, ta
     env.set(e.key, e.value);
   }
   env.delete(TRIGGER_ENV);
+  env.delete(OVERRIDES_ENV);
+  const overrides = nameOverrides(env.keys());
+  if (overrides !== undefined) env.set(OVERRIDES_ENV, overrides);
   env.set(TRIGGER_ENV, 'schedule');
   const pairs = [...env].map(([key, value]) => ({ key, value }));
   const input = JSON.stringify(

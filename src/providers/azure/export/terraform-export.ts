@@ -1,7 +1,7 @@
 // `cloud export --format terraform` for azure: the resources of `cloud deploy` as one azurerm configuration.
 import type { Deploy, Schedule } from '../../../project/types.js';
 import { HclBlock, HclTemplate, makeBlock, makeCall, makeExpr, renderFile, type HclValue } from '../../deploy/hcl.js';
-import { TRIGGER_ENV } from '../../deploy/run-environment.js';
+import { nameOverrides, OVERRIDES_ENV, TRIGGER_ENV } from '../../deploy/run-environment.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../resources/environment.js';
 import { createFailureQuery } from '../resources/failure-alert.js';
 import { createPrefixCondition } from '../resources/role-definitions.js';
@@ -192,8 +192,11 @@ export function createAzureTerraformConfig(input: AzureTerraformInput): string {
   blocks.push(createJobBlock(input, 'task', names.job, makeBlock('manual_trigger_config', [], { parallelism: 1, replica_completion_count: 1 }), baseEnv, { ...names.tags }));
   for (const schedule of input.schedules.filter((s) => s.enabled)) {
     // HANDOFF_TRIGGER last, as `cloud schedule create` sets it: the run's record says a schedule started it.
-    const reserved = new Set(['HO_STAGE', 'AZURE_CLIENT_ID', TRIGGER_ENV]);
-    const env = [...baseEnv, ...schedule.envs.filter((e) => !reserved.has(e.key)).map((e): [string, HclValue] => [e.key, e.value]), [TRIGGER_ENV, 'schedule'] as [string, HclValue]];
+    // The schedule's envs are named in HANDOFF_ENV_OVERRIDES, as createScheduleJobFrom names them, so they win over project.yml's.
+    const reserved = new Set(['HO_STAGE', 'AZURE_CLIENT_ID', TRIGGER_ENV, OVERRIDES_ENV]);
+    const scheduleEnv = schedule.envs.filter((e) => !reserved.has(e.key)).map((e): [string, HclValue] => [e.key, e.value]);
+    const overrides = nameOverrides(scheduleEnv.map(([key]) => key));
+    const env = [...baseEnv, ...scheduleEnv, ...(overrides !== undefined ? [[OVERRIDES_ENV, overrides] as [string, HclValue]] : []), [TRIGGER_ENV, 'schedule'] as [string, HclValue]];
     const trigger = planScheduleTrigger(schedule);
     const name = toResourceName(schedule.target_id);
     // The same tags as `cloud schedule create` writes, so handoff recognises these jobs as the schedules they are.

@@ -4,7 +4,7 @@ import type { Deploy, Schedule } from '../../../project/types.js';
 import type { GcpNames } from '../names.js';
 import type { SchedulerJob } from '../sdk/cloud-scheduler.js';
 import { toUnixCron } from '../../../schedule/unix-cron.js';
-import { TRIGGER_ENV } from '../../deploy/run-environment.js';
+import { nameOverrides, OVERRIDES_ENV, TRIGGER_ENV } from '../../deploy/run-environment.js';
 
 /** What handoff manages on a scheduler job; a deployed one is read back into this shape. */
 export interface ScheduleSpec {
@@ -16,7 +16,7 @@ export interface ScheduleSpec {
   enabled: boolean;
   /** `https://run.googleapis.com/v2/<job>:run` */
   uri: string;
-  /** The run's env overrides: HO_STAGE first, then the schedule's envs (`__VARS` is evaluated in the container), then HANDOFF_TRIGGER=schedule. */
+  /** The run's env overrides: HO_STAGE first, then the schedule's envs (`__VARS` is evaluated in the container), their names (HANDOFF_ENV_OVERRIDES), then HANDOFF_TRIGGER=schedule. */
   env: { name: string; value: string }[];
   /** The identity the call is made as (its token is Cloud Run's authorization). */
   serviceAccount: string;
@@ -43,9 +43,11 @@ export function createScheduleSpec(names: GcpNames, deploy: Deploy, schedule: Sc
       }
       continue;
     }
-    if (e.key === TRIGGER_ENV) continue;
+    if (e.key === TRIGGER_ENV || e.key === OVERRIDES_ENV) continue;
     env.push({ name: e.key, value: e.value });
   }
+  const overrides = nameOverrides(env.map((e) => e.name));
+  if (overrides !== undefined) env.push({ name: OVERRIDES_ENV, value: overrides });
   env.push({ name: TRIGGER_ENV, value: 'schedule' });
   const description = schedule.description ?? schedule.name ?? `handoff ${names.resourceGroup}/${names.task} schedule ${schedule.target_id}`;
   // Schedules are written last, so a text Cloud Scheduler refuses would fail the deploy half-way: checked here first.

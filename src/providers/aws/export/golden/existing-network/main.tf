@@ -1006,6 +1006,6 @@ resource "aws_scheduler_schedule" "schedule" {
   target {
     arn      = aws_sfn_state_machine.state_machine.arn
     role_arn = aws_iam_role.scheduler_role.arn
-    input    = jsonencode({ Environment = [for k, v in merge({ HO_STAGE = "dev", __VARS = "" }, each.value.envs, { HANDOFF_TRIGGER = "schedule" }) : { Name = k, Value = v }] })
+    input    = jsonencode({ Environment = [for k, v in merge({ HO_STAGE = "dev", __VARS = "" }, each.value.envs, { HANDOFF_ENV_OVERRIDES = join(",", [for k in keys(each.value.envs) : k if !contains(["__VARS", "HANDOFF_TRIGGER", "HANDOFF_ENV_OVERRIDES"], k)]), HANDOFF_TRIGGER = "schedule" }) : { Name = k, Value = v }] })
   }
 }

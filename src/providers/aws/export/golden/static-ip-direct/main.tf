@@ -976,7 +976,7 @@ resource "aws_scheduler_schedule" "schedule" {
   target {
     arn      = local.cluster_arn
     role_arn = aws_iam_role.scheduler_role.arn
-    input    = jsonencode({ containerOverrides = [{ name = "wordcount", environment = [for k, v in merge({ HO_STAGE = "dev", __VARS = "" }, each.value.envs, { HANDOFF_TRIGGER = "schedule" }) : { name = k, value = v }] }] })
+    input    = jsonencode({ containerOverrides = [{ name = "wordcount", environment = [for k, v in merge({ HO_STAGE = "dev", __VARS = "" }, each.value.envs, { HANDOFF_ENV_OVERRIDES = join(",", [for k in keys(each.value.envs) : k if !contains(["__VARS", "HANDOFF_TRIGGER", "HANDOFF_ENV_OVERRIDES"], k)]), HANDOFF_TRIGGER = "schedule" }) : { name = k, value = v }] }] })
     ecs_parameters {
       task_definition_arn     = aws_ecs_task_definition.task_definition.arn
       task_count              = 1
