@@ -1,46 +1,9 @@
 // installs[].python through the CLI: a venv made by another interpreter, its fingerprint, and a missing interpreter.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, runCli } from './helpers/cli.js';
-
-/** `major.minor.micro` of an interpreter, or undefined when it does not run. */
-function versionOf(python: string): string | undefined {
-  try {
-    return execFileSync(python, ['-c', 'import sys; print(sys.version.split()[0])'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * An interpreter other than the default `python3`, with its venv module: pyenv's Pythons (this machine and CI have
- * 3.6–3.13), else a Debian python3.X. Undefined when the machine has only one Python.
- */
-function findOtherPython(): { file: string; version: string } | undefined {
-  const defaultVersion = versionOf('python3');
-  const candidates: string[] = [];
-  try {
-    const versions = execFileSync('pyenv', ['versions', '--bare'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
-    for (const v of versions.map((x) => x.trim()).filter((x) => /^3\.\d+\.\d+$/.test(x))) {
-      const prefix = execFileSync('pyenv', ['prefix', v], { encoding: 'utf8' }).trim();
-      candidates.push(path.join(prefix, 'bin', `python${v.split('.').slice(0, 2).join('.')}`));
-    }
-  } catch {
-    // No pyenv here.
-  }
-  for (let minor = 13; minor >= 6; minor--) candidates.push(`/usr/bin/python3.${minor}`);
-  // Prefer a Python from 3.8 on (the older ones' venv module is slow to bootstrap pip).
-  const isOld = (file: string): number => Number(Number(/3\.(\d+)$/.exec(file)?.[1] ?? 0) < 8);
-  candidates.sort((a, b) => isOld(a) - isOld(b));
-  for (const file of candidates) {
-    if (!fs.existsSync(file)) continue;
-    const version = versionOf(file);
-    if (version && version !== defaultVersion) return { file, version };
-  }
-  return undefined;
-}
+import { findOtherPython, versionOf } from './helpers/pythons.js';
 
 const other = findOtherPython();
 

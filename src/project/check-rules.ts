@@ -59,6 +59,7 @@ export const projectRules: readonly ProjectRule[] = [
   { name: 'venvs-declared', check: checkVenvsDeclared },
   { name: 'venv-names', check: checkVenvNames },
   { name: 'venv-one-interpreter', check: checkVenvOneInterpreter },
+  { name: 'editable-from-files', check: checkEditableFromFiles },
   { name: 'env-keys', check: checkEnvKeys },
   { name: 'unique-var-and-env-keys', check: checkUniqueVarAndEnvKeys },
   { name: 'unique-schedule-targets', check: checkUniqueScheduleTargets },
@@ -288,10 +289,37 @@ function checkVenvNames({ data, report, source }: RuleContext): void {
     if (venv === undefined) continue;
     if (venv.trim() === '' || /[/\\]/.test(venv) || venv === '.' || venv === '..') {
       report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}; a venv is a folder of the workspace, so its name must be non-empty and contain no "/"`, 'use a plain name such as `proc_01`');
+    } else if (venv.includes(':')) {
+      // W/<venv>/bin goes first on PATH, whose entries ":" separates: the venv's pip and python would not be found,
+      // and the global ones would install and run instead.
+      report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}; its bin/ goes on PATH, where ":" separates entries, so the name must contain no ":"`, `use a name without ":", such as \`${venv.replaceAll(':', '_')}\``);
     } else if (WORKSPACE_OWN_NAMES.has(venv)) {
       // `workspace install --force` recreates a venv's folder: named after one of the workspace's own, it would
       // delete the Singer state (artifacts/), the run history (runs/) or the rendered files.
       report('error', [...path, 'venv'], `found the venv name ${JSON.stringify(venv)}, which the workspace uses for its own ${WORKSPACE_OWN_NAMES.get(venv)}`, 'use another name, such as `proc_01`');
+    }
+  }
+}
+
+/** `-e ./files/pkg`, `--editable=files/pkg`, quoted or not: the path under files/ an editable pip install names. */
+const EDITABLE_FROM_FILES = /(?:^|\s)(?:-e|--editable)(?:\s+|=)["']?(?:\.\/)?(files(?:\/[^\s'"`;|&<>()]*)?)/g;
+
+/**
+ * An editable install keeps the package's metadata (its egg-info) next to its code in W/files, which every run
+ * renders anew from P/files, removing what P/files does not hold: the package is gone from the venv at the next run.
+ */
+function checkEditableFromFiles({ data, report }: RuleContext): void {
+  for (const { item, path } of recordsUnder(data, 'installs', [])) {
+    const command = textOf(item.command);
+    if (command === undefined) continue;
+    for (const match of command.matchAll(EDITABLE_FROM_FILES)) {
+      const named = (match[1] as string).replace(/\/+$/, '');
+      report(
+        'warning',
+        [...path, 'command'],
+        `found an editable install of ${named}: its metadata is kept in the workspace's ${named}, which every run renders anew from the project's files/, so the package is gone from the venv at the next run`,
+        `install it without -e (\`pip install ./${named}\`; a change to it reinstalls the venv), or install it editable from outside files/`,
+      );
     }
   }
 }

@@ -28,8 +28,8 @@ type JsonSchema = Record<string, unknown>;
 /** A task name names log files: not blank, no "/", not "." or "..". */
 export const TASK_NAME_SCHEMA_PATTERN = '^(?!\\.{1,2}$)[^/]*[^\\s/][^/]*$';
 
-/** A venv is a folder of the workspace: not blank, no "/" or "\", not "." or "..", not one of the workspace's own. */
-export const VENV_NAME_SCHEMA_PATTERN = `^(?!(?:\\.|\\.\\.|${[...WORKSPACE_OWN_NAMES.keys()].map(escapeRegex).join('|')})$)[^/\\\\]*[^\\s/\\\\][^/\\\\]*$`;
+/** A venv is a folder of the workspace: not blank, no "/" or "\" (nor ":", PATH's separator), not "." or "..", not one of the workspace's own. */
+export const VENV_NAME_SCHEMA_PATTERN = `^(?!(?:\\.|\\.\\.|${[...WORKSPACE_OWN_NAMES.keys()].map(escapeRegex).join('|')})$)[^/\\\\:]*[^\\s/\\\\:][^/\\\\:]*$`;
 
 /** An interpreter: not blank, a command name or an absolute path, not a version such as `3.10`. */
 export const PYTHON_SCHEMA_PATTERN = '^(?=[\\s\\S]*\\S)(?!\\s*[0-9]+(?:\\.[0-9]+)*\\s*$)(?:/[\\s\\S]*|[^/]*)$';

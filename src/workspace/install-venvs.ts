@@ -5,7 +5,16 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Install } from '../project/types.js';
 import { spawnCommand, type RunningCommand, type TerminationReason } from '../process/spawn-command.js';
-import { FINGERPRINT_FILE, readFingerprint, realOrResolved, venvMadeElsewhere, type StoredFingerprint } from './venv-state.js';
+import {
+  FINGERPRINT_FILE,
+  pyvenvVersion,
+  readFingerprint,
+  readVenvInterpreter,
+  realOrResolved,
+  venvMadeElsewhere,
+  writeVenvInterpreter,
+  type StoredFingerprint,
+} from './venv-state.js';
 
 export interface InstallReporter {
   info(message: string): void;
@@ -81,7 +90,12 @@ export interface Interpreter {
   spec: string;
   /** Text recorded in the fingerprint: the version, and for an explicit interpreter its executable. */
   identity: string;
+  /** `major.minor.micro`, as `sys.version` begins. */
+  version: string;
 }
+
+/** The oldest Python whose venv module makes a venv with pip (ensurepip came with 3.4). */
+const OLDEST_VENV_PYTHON = [3, 4];
 
 /** Runs the interpreter once to learn its version and executable; undefined with its output when it cannot run. */
 async function probeInterpreter(spec: string, cwd: string, control: StepControl): Promise<{ version: string; executable: string } | { failure: string[] }> {
@@ -119,7 +133,11 @@ export async function resolveInterpreters(
     if (!interpreter) {
       const probe = await probeInterpreter(spec, cwd, control);
       if ('failure' in probe) throw missingInterpreter(source.install, source.index, spec, probe.failure, projectFile);
-      interpreter = { spec, identity: source.install.python === undefined ? `Python ${probe.version}` : `Python ${probe.version} (${probe.executable})` };
+      const [major = 0, minor = 0] = probe.version.split('.').map(Number);
+      if (major < (OLDEST_VENV_PYTHON[0] as number) || (major === OLDEST_VENV_PYTHON[0] && minor < (OLDEST_VENV_PYTHON[1] as number))) {
+        throw tooOldInterpreter(source.install, source.index, spec, probe.version, projectFile);
+      }
+      interpreter = { spec, version: probe.version, identity: source.install.python === undefined ? `Python ${probe.version}` : `Python ${probe.version} (${probe.executable})` };
       known.set(key, interpreter);
     }
     result.push(interpreter);
@@ -140,6 +158,19 @@ function missingInterpreter(install: Install, index: number, spec: string, outpu
     fix: spec.startsWith('/')
       ? 'check the path (for a pyenv Python: `echo $(pyenv prefix 3.9.18)/bin/python3.9`)'
       : `install that Python and put it on PATH, or give its absolute path (for a pyenv Python: $(pyenv prefix VERSION)/bin/${/^\d/.test(spec) ? `python${spec}` : spec})`,
+    diagnostics: [{ severity: 'error', message, path: `installs[${index}].python`, location: projectFile ? { file: projectFile } : undefined }],
+  });
+}
+
+/** An interpreter that runs but has no usable venv module (Python 2 has none; 3.3's makes venvs without pip). */
+function tooOldInterpreter(install: Install, index: number, spec: string, version: string, projectFile: string | undefined): UserError {
+  const needs = `workspace install needs Python ${OLDEST_VENV_PYTHON.join('.')} or later (its venv module, with pip)`;
+  if (install.python === undefined) {
+    return new UserError(`python3 is Python ${version}; ${needs}`, { fix: 'put a Python 3 first on PATH as python3, or name one with installs[].python' });
+  }
+  const message = `interpreter ${JSON.stringify(spec)} of venv ${install.venv ?? ''} is Python ${version}; ${needs}`;
+  return new UserError(`installs[${index}].python: ${message}`, {
+    fix: 'name a Python 3 interpreter (for a pyenv Python: $(pyenv prefix 3.9.18)/bin/python3.9)',
     diagnostics: [{ severity: 'error', message, path: `installs[${index}].python`, location: projectFile ? { file: projectFile } : undefined }],
   });
 }
@@ -263,8 +294,16 @@ function planVenvs(input: { installs: Install[]; workspaceDir: string; force: bo
     let recreate: string | undefined;
     if (halfMade) recreate = `its creation was interrupted (there is no ${path.join(venv, 'bin', 'activate')})`;
     else if (madeAt !== undefined) recreate = `it was made at ${madeAt} (the workspace was moved or copied), and its scripts still point there`;
-    else if (exists && stored.python !== undefined && stored.python !== interpreter.identity) recreate = `its interpreter changed from ${stored.python} to ${interpreter.identity}`;
-    else if (input.force && fs.existsSync(dir)) recreate = '--force';
+    else if (exists) {
+      // What made the venv, as the venv tells it: handoff's record written when it was made (kept when an install
+      // fails, unlike the fingerprint), else the last fingerprint, else pyvenv.cfg's version (a venv of an older handoff
+      // whose last install failed). Whether or not the last install completed, a venv of another Python is made anew.
+      const madeBy = readVenvInterpreter(dir) ?? stored.python;
+      const cfgVersion = madeBy === undefined ? pyvenvVersion(dir) : undefined;
+      if (madeBy !== undefined && madeBy !== interpreter.identity) recreate = `its interpreter changed from ${madeBy} to ${interpreter.identity}`;
+      else if (cfgVersion !== undefined && cfgVersion !== interpreter.version) recreate = `its interpreter changed from Python ${cfgVersion} to ${interpreter.identity}`;
+    }
+    if (recreate === undefined && input.force && fs.existsSync(dir)) recreate = '--force';
     const unchanged = !input.force && exists && recreate === undefined && stored.fingerprint === fingerprint;
     plans.set(venv, { venv, dir, interpreter, entries, fingerprint, namedFiles: Object.keys(namedFiles), shownCommands: lines.map(mask), stored, unchanged, recreate, wheel: stored.wheel === true });
   }
@@ -338,14 +377,16 @@ export async function installVenvs(input: {
         fs.rmSync(path.join(plan.dir, FINGERPRINT_FILE), { force: true });
         if (!fs.existsSync(path.join(plan.dir, 'bin', 'python'))) {
           input.reporter.info(`Creating ${label} at ${plan.dir} with ${plan.interpreter.identity}`);
-          const code = await runInstallStep(`${shellQuote(plan.interpreter.spec)} -m venv ${shellQuote(plan.dir)}`, input.workspaceDir, process.env, (l) => input.reporter.output(plan.venv, l), control);
+          const said: string[] = [];
+          const code = await runInstallStep(`${shellQuote(plan.interpreter.spec)} -m venv ${shellQuote(plan.dir)}`, input.workspaceDir, process.env, (l) => {
+            said.push(l);
+            input.reporter.output(plan.venv, l);
+          }, control);
           if (code !== 0) {
             done({ index, venv, status: 'failed', exitCode: code });
-            throw new UserError(`could not create ${label}: ${plan.interpreter.spec} -m venv exited with code ${code}`, {
-              exitCode: 1,
-              fix: 'install the venv module for that Python (Debian: apt-get install python3-venv)',
-            });
+            throw venvNotMade(label, plan, code, said);
           }
+          writeVenvInterpreter(plan.dir, plan.interpreter.identity);
           await installWheel(plan, label, input.workspaceDir, venvEnv(baseEnv, plan.dir), input.reporter, control, 'as the original handoff did into every venv it made');
         } else if (!plan.wheel) {
           // Kept as it is, not made anew: a venv of a handoff older than wheel in venvs (or whose last install did not
@@ -370,11 +411,34 @@ export async function installVenvs(input: {
       });
     }
     if (plan && plan.entries[plan.entries.length - 1] === index) {
+      // A venv made before handoff recorded its interpreter gets the record: it was checked against the wanted one above.
+      if (readVenvInterpreter(plan.dir) === undefined) writeVenvInterpreter(plan.dir, plan.interpreter.identity);
       writeFingerprint(plan.dir, { fingerprint: plan.fingerprint, python: plan.interpreter.identity, commands: plan.shownCommands }, plan.wheel);
     }
     done({ index, venv, status: 'installed' });
   }
   return results;
+}
+
+/**
+ * `python -m venv` failed: without the venv module or ensurepip (Debian's python3 without python3-venv) the fix is
+ * that package; anything else (a folder it cannot make, a path it refuses) is quoted as Python said it.
+ */
+function venvNotMade(label: string, plan: VenvPlan, code: number, said: string[]): UserError {
+  const noModule = said.some((line) => /No module named '?(venv|ensurepip)'?|ensurepip is not available/.test(line));
+  const reason = noModule ? undefined : quotedReason(said);
+  return new UserError(`could not create ${label}: ${plan.interpreter.spec} -m venv exited with code ${code}${reason ? `: ${reason}` : ''}`, {
+    exitCode: 1,
+    fix: noModule || reason === undefined
+      ? 'install the venv module for that Python (Debian: apt-get install python3-venv)'
+      : `fix what Python says (the venv is made at ${plan.dir}) and run workspace install again`,
+  });
+}
+
+/** The line of a failed tool's output that says why: its last `ERROR:`/`Error:` line, else its last line (pip 18 prefixes none). */
+export function quotedReason(lines: string[]): string | undefined {
+  const said = lines.map((line) => line.trim()).filter((line) => line !== '');
+  return said.filter((line) => /^error:/i.test(line)).pop() ?? said.pop();
 }
 
 /** What setuptools and Python print when a build needs the wheel package and it is missing. */
@@ -414,12 +478,16 @@ async function installWheel(plan: VenvPlan, label: string, workspaceDir: string,
   plan.wheel = code === 0;
   plan.wheelFailed = code !== 0;
   if (code === 0) return;
-  const said = lines.map((line) => line.trim()).filter((line) => /^ERROR:/.test(line)).pop();
+  const said = quotedReason(lines);
+  // pip found wheel, but no release of it for this Python: making it reachable is not the fix, an older release is.
+  const tooNew = said !== undefined && /requires Python|Requires-Python/.test(said);
   (reporter.warn ?? reporter.info).call(
     reporter,
     `could not install wheel into ${label} (pip install wheel exited with code ${code}${said ? `: ${said}` : ''}): an install that needs it ` +
       `(python setup.py bdist_wheel, pip install --no-build-isolation of a setup.py package) fails with "invalid command 'bdist_wheel'"; ` +
-      'make wheel reachable to pip and run workspace install --force, or start the install command with `pip install wheel && `',
+      (tooNew
+        ? 'no release of wheel that pip finds supports this Python: make an older release reachable to pip and run workspace install --force, or start the install command with `pip install "wheel<VERSION" && ` naming a release that supports it'
+        : 'make wheel reachable to pip and run workspace install --force, or start the install command with `pip install wheel && `'),
   );
 }
 

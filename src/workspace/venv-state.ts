@@ -20,6 +20,41 @@ export interface StoredFingerprint {
   wheel?: boolean;
 }
 
+/**
+ * Written into W/<venv> right after `python -m venv` made it: the interpreter that made it (its fingerprint text). Unlike
+ * the fingerprint it is never removed by an install that starts or fails, so a changed `python:` is seen even then.
+ */
+export const INTERPRETER_FILE = '.handoff-interpreter.json';
+
+/** The interpreter that made the venv as handoff recorded it, or undefined (made by an older handoff, or unreadable). */
+export function readVenvInterpreter(venvDir: string): string | undefined {
+  try {
+    const python = (JSON.parse(fs.readFileSync(path.join(venvDir, INTERPRETER_FILE), 'utf8')) as { python?: unknown }).python;
+    return typeof python === 'string' ? python : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeVenvInterpreter(venvDir: string, identity: string): void {
+  fs.writeFileSync(path.join(venvDir, INTERPRETER_FILE), JSON.stringify({ python: identity }));
+}
+
+/**
+ * The Python version the venv's pyvenv.cfg names (`version = 3.9.18`; virtualenv writes `version_info = 3.9.18.final.0`):
+ * what the venv itself says it runs, for a venv without handoff's record of its interpreter.
+ */
+export function pyvenvVersion(venvDir: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(venvDir, 'pyvenv.cfg'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const value = (key: string): string | undefined => new RegExp(`^\\s*${key}\\s*=\\s*(\\S+)\\s*$`, 'm').exec(text)?.[1];
+  return (value('version') ?? value('version_info'))?.match(/^\d+\.\d+\.\d+/)?.[0];
+}
+
 /** The fingerprint of the venv's last completed install, or `{}` when there is none (never completed, or unreadable). */
 export function readFingerprint(venvDir: string): StoredFingerprint {
   try {

@@ -67,9 +67,18 @@ export function assertWorkspaceApart(projectDir: string, workspaceDir: string): 
  * A venv's folder must neither be the project folder nor hold it: `workspace install --force`, a changed interpreter
  * or a half-made venv remove the venv's folder and make it anew, which would delete project.yml, files/ and .secrets/.
  * That happens with the workspace as the project's parent and a venv named after the project (-p tap -w . with
- * `venv: tap`); validation cannot see it, since it knows neither folder. Checked before anything is written.
+ * `venv: tap`); validation cannot see it, since it knows neither folder. Nor may the workspace path hold ":" (PATH's
+ * separator) when there are venvs. Checked before anything is written.
  */
 export function assertVenvsApart(projectDir: string, workspaceDir: string, installs: readonly { venv?: string }[]): void {
+  const withVenv = installs.findIndex((install) => install.venv !== undefined && install.venv !== '');
+  // Commands run with W/<venv>/bin first on PATH, whose entries ":" separates: a ":" in that folder's path would split
+  // it, and the global pip and python would install and run instead, saying nothing.
+  if (withVenv !== -1 && path.resolve(workspaceDir).includes(':')) {
+    throw new UserError(`the workspace ${path.resolve(workspaceDir)} contains ":", and the project has venvs (installs[${withVenv}].venv): their bin/ folders go on PATH, where ":" separates entries`, {
+      fix: 'use a workspace folder whose path has no ":" (e.g. -w ./workspace)',
+    });
+  }
   const project = realOrResolved(projectDir);
   const workspace = realOrResolved(workspaceDir);
   for (const [index, install] of installs.entries()) {
