@@ -1,7 +1,7 @@
 // The AWS provider's Deployment: its stacks behind the provider-neutral deploy commands (plan, deploy, export, cloud <kind>).
 import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
-import { parseVarTexts, parseVarTokens } from '../../template/parse-vars.js';
+import { parseVarTexts, parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import type { DeployEvent, DeploymentPlan, Deployment, ManageRequest } from '../deployment.js';
 import type { AwsProvider } from './aws-provider.js';
 import type { DeployEvent as StackDeployEvent } from './deploy/apply-deploy.js';
@@ -73,7 +73,7 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
     }
     if (action === 'delete') {
       if (kind === 'task') {
-        const result = await stacks.deleteTaskStack(provider, { ...apply, deleteLogs: parseVarTokens([...request.rawVars], '-v').delete_logs === true });
+        const result = await stacks.deleteTaskStack(provider, { ...apply, deleteLogs: readVarBoolean(parseVarTokens([...request.rawVars], '-v'), 'delete_logs', '-v') === true });
         if (result.logs.action === 'kept') {
           request.onEvent({ type: 'notice', level: 'info', message: `Kept the log group ${result.logs.group}: \`handoff cloud logs\` still reads it; -v delete_logs=true deletes it` });
         }
