@@ -132,7 +132,7 @@ async function refuseDeployWithoutEnvSecrets(session: StoreSession, input: { sec
 const DEPLOY_VARS = ['version', 'secrets_dir', 'allow_advanced_tier'];
 
 /** `pushes`: the request is applied (cloud deploy), so a secrets file with an unknown field is refused, not warned of. */
-async function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes = false) {
+function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes = false) {
   const project = requireProject(session);
   warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), pushes ? 'cloud deploy' : 'cloud plan', DEPLOY_VARS, { project });
   const vars = parseVarTokens(options.vars, '-v');
@@ -140,8 +140,10 @@ async function openDeployRequest(options: GlobalOptions, session: StoreSession, 
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   if (pushes) refuseUnknownFieldsForPush(loaded.unknownFields, 'cloud deploy');
   for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; deploying without secrets`);
-  await refuseDeployWithoutEnvSecrets(session, { secretsDir, command: pushes ? 'cloud deploy' : 'cloud plan', fileFound: loaded.fileFound, secrets: loaded.secrets });
+  // Checked once the provider's plan has made its own checks (a task of another project's names is said first).
+  const checkEnvSecrets = (): Promise<void> => refuseDeployWithoutEnvSecrets(session, { secretsDir, command: pushes ? 'cloud deploy' : 'cloud plan', fileFound: loaded.fileFound, secrets: loaded.secrets });
   return {
+    checkEnvSecrets,
     project,
     secrets: loaded.secrets,
     allowAdvancedTier: vars.allow_advanced_tier === true,
@@ -153,7 +155,9 @@ async function openDeployRequest(options: GlobalOptions, session: StoreSession, 
 /** `cloud plan`: what `cloud deploy` would change; nothing is applied. */
 export function cloudPlanCommand(options: GlobalOptions): Promise<number> {
   return withDeployment(options, { what: 'cloud plan' }, async (session, deployment) => {
-    const plan = await deployment.plan(await openDeployRequest(options, session));
+    const request = openDeployRequest(options, session);
+    const plan = await deployment.plan(request);
+    await request.checkEnvSecrets();
     const described = await deployment.describePlan(plan);
     session.log.log('info', described.changes === 0 ? 'No changes: the deployed task matches the project' : `${plural(described.changes, 'change')} would be made by \`handoff cloud deploy\``);
     printResult(options, described);
@@ -165,7 +169,9 @@ export function cloudPlanCommand(options: GlobalOptions): Promise<number> {
 export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
   return withDeployment(options, { what: 'cloud deploy' }, async (session, deployment) => {
     const { names } = session.provider;
-    const plan = await deployment.plan(await openDeployRequest(options, session, true));
+    const request = openDeployRequest(options, session, true);
+    const plan = await deployment.plan(request);
+    await request.checkEnvSecrets();
     const secrets = plan.project.secrets;
     const stale = plan.project.staleSecrets;
     if (secrets.length > 0 || stale.length > 0) {

@@ -48,6 +48,9 @@ function runEnvs(project: Project | undefined, texts: Record<string, string>, ex
 async function refuseRunWithoutEnvSecrets(session: StoreSession, project: Project): Promise<void> {
   if (envsNeedingSecrets(project.envs).length === 0) return;
   const stored = new Set((await readStoredKeys(session)).map((s) => s.key));
+  if (envsNeedingSecrets(project.envs).every((e) => stored.has(e.key))) return;
+  // A task that is not deployed, or is another project's, is said first: that is what to fix.
+  await session.provider.runs.checkDeployed();
   const found = findLocalSecretsFile({ projectDir: project.dir, stage: session.target.stage });
   await locateDeployErrors(project.file, async () =>
     refuseEnvsWithoutSecret({ envs: project.envs, stage: session.target.stage, secretsFile: found.file, fileFound: found.exists, pushed: [], stored, command: 'cloud run' }),
