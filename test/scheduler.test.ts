@@ -84,7 +84,7 @@ describe('local lifecycle', () => {
     expect(Object.fromEntries(listed.map((s: any) => [s.target_id, s.status]))).toEqual({ '1': 'orphaned', '2': 'edited', '3': 'draft' });
 
     // Delete touches exactly this task's schedules, not ticker2's whose name shares the prefix.
-    const deleted = JSON.parse((await cli(['cloud', 'schedule', 'delete', '-p', projectDir, '--json'])).stdout).schedules;
+    const deleted = JSON.parse((await cli(['cloud', 'schedule', 'delete', '-p', projectDir, '--json', '-y'])).stdout).schedules;
     expect(deleted.map((s: any) => s.id).sort()).toEqual(['dev-demo/ticker/1', 'dev-demo/ticker/2']);
     expect(fs.readdirSync(path.join(home, 'schedules'))).toEqual(['dev-demo__ticker2__1.json']);
 

@@ -46,8 +46,11 @@ export interface ContainerAccess {
 export interface DeploymentEntry {
   /** What its deploy makes, for messages: "CloudFormation stacks". */
   what: string;
-  /** The `cloud <kind>` words it has, with what each holds and which actions need the project (`-p`). */
-  kinds: Readonly<Record<string, { holds: string; projectFor: readonly ManageAction[] }>>;
+  /**
+   * The `cloud <kind>` words it has, with what each holds, which actions need the project (`-p`) and which `-v` keys
+   * each action reads besides `version` (create and update): any other key is warned about.
+   */
+  kinds: Readonly<Record<string, { holds: string; projectFor: readonly ManageAction[]; vars?: Partial<Record<ManageAction, readonly string[]>> }>>;
   /** `cloud export --format` values; the first is the default. */
   exportFormats: readonly string[];
   /** Lines for the deploy commands' help: names, order, where the image comes from. */

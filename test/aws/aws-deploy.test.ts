@@ -367,7 +367,7 @@ describe('cloud schedule list|delete', () => {
     ]);
     expect(listed.schedules[0]!.next).toHaveLength(3);
 
-    const all = await cli(['cloud', 'schedule', 'delete', '-p', words]);
+    const all = await cli(['cloud', 'schedule', 'delete', '-p', words, '-y']);
     expect(all.code, all.stderr).toBe(0);
     expect(await list(`handoff-dev-${RG}-words2`)).toEqual(['target-1', 'target-2']);
     const groups = ((await scheduler.send(new ListScheduleGroupsCommand({}))).ScheduleGroups ?? []).map((g) => g.Name);

@@ -130,7 +130,7 @@ describe('resource group etl-daily with task sync, where etl/daily-sync is deplo
 
   it('cloud schedule create|list|delete are refused; the other task\'s schedule stays', async () => {
     refusal(await cli(['cloud', 'schedule', 'list', '-p', dir]), `the stack ${SHARED}`);
-    refusal(await cli(['cloud', 'schedule', 'delete', '-p', dir]), `the stack ${SHARED}`);
+    refusal(await cli(['cloud', 'schedule', 'delete', '-p', dir, '-y']), `the stack ${SHARED}`);
     refusal(await cli(['cloud', 'schedule', 'create', '-p', dir]), `the stack ${SHARED}`);
     expect(await scheduleNames()).toEqual(['target-1']);
   });

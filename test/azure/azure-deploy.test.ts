@@ -150,7 +150,7 @@ describe('azure: deploy, run, schedules and teardown on Container Apps jobs', ()
       [['project', 'push', '-p', upper, '-y'], /the Blob container handoff-dev-etl-[0-9a-f]{8} holds the store of stage dev, resource group etl, not of this project's stage dev, resource group Etl/],
       [['cloud', 'plan', '-s', 'prod', '-p', prod, '-v', 'version=0.1'], /Container Apps job ho-dev-etl-greet-[0-9a-f]{6} belongs to task greet of resource group dev-etl \(stage dev\), not to this project's task greet of resource group dev-etl \(stage prod\)/],
       [['cloud', 'deploy', '-s', 'prod', '-p', prod, '-v', 'version=0.1', '-y'], /\(stage dev\), not to this project's task greet of resource group dev-etl \(stage prod\)/],
-      [['cloud', 'schedule', 'delete', '-s', 'prod', '-p', prod], /\(stage dev\), not to this project's/],
+      [['cloud', 'schedule', 'delete', '-s', 'prod', '-p', prod, '-y'], /\(stage dev\), not to this project's/],
       [['cloud', 'schedule', 'create', '-s', 'prod', '-p', prod], /\(stage dev\), not to this project's/],
       [['cloud', 'task', 'delete', '-s', 'prod', '-p', prod, '-y'], /\(stage dev\), not to this project's/],
       [['cloud', 'run', '-s', 'prod', '-p', prod], /\(stage dev\), not to this project's/],

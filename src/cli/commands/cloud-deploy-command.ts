@@ -4,12 +4,15 @@ import { readVersionOption } from '../../container/image-version.js';
 import type { DeployEvent, Deployment, ManageAction } from '../../providers/deployment.js';
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { findProviderEntry, listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
-import { loadLocalSecrets, refuseUnknownFieldsForPush } from '../../secrets/local-secrets.js';
+import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
+import { findLocalSecretsFile } from '../../secrets/find-local-secrets-file.js';
+import { envsNeedingSecrets, refuseEnvsWithoutSecret } from '../../secrets/env-secrets-check.js';
 import { describeSecretChanges, formatSecretPushLines } from './secrets-command.js';
-import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
+import { parseVarTexts, parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
+import { warnUnreadVars } from './unread-vars.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
-import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+import { confirm, printResult, readStoredKeys, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 
 /** "only the aws provider has CloudFormation stacks, only the gcp provider has …": what the local provider lacks. */
@@ -99,7 +102,9 @@ function createDeployRenderer(log: ConsoleLog): (event: DeployEvent) => void {
 
 
 export function cloudStackCommand(options: GlobalOptions, kind: string, action: ManageAction): Promise<number> {
-  return withDeployment(options, { what: `cloud ${kind} ${action}`, kind, action }, async (session, deployment) => {
+  return withDeployment(options, { what: `cloud ${kind} ${action}`, kind, action }, async (session, deployment, entry) => {
+    const reads = [...(action === 'create' || action === 'update' ? ['version'] : []), ...(entry.kinds[kind]?.vars?.[action] ?? [])];
+    warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), `cloud ${kind} ${action}`, reads, { project: session.project });
     const result = await deployment.manage(kind, action, {
       ...(session.project ? { project: session.project } : {}),
       rawVars: options.vars,
@@ -111,15 +116,37 @@ export function cloudStackCommand(options: GlobalOptions, kind: string, action: 
   });
 }
 
+/**
+ * An env without a value takes the secret of its key in the cloud run: one neither pushed by this deploy nor kept in
+ * the store would stop every run, so the deploy is refused first. A deploy with a secrets file removes the task's
+ * stored secrets the file lacks, so only the resource group's are kept then; without one it removes nothing.
+ */
+async function refuseDeployWithoutEnvSecrets(session: StoreSession, input: { secretsDir: string | undefined; command: string; fileFound: boolean; secrets: Secret[] }): Promise<void> {
+  const project = requireProject(session);
+  const pushed = new Set(input.secrets.filter((s) => s.push).map((s) => s.key));
+  if (envsNeedingSecrets(project.envs).every((e) => pushed.has(e.key))) return;
+  const removesTaskSecrets = input.secrets.length > 0;
+  const stored = new Set((await readStoredKeys(session)).filter((s) => !removesTaskSecrets || s.level === 'resource group').map((s) => s.key));
+  const { file } = findLocalSecretsFile({ projectDir: project.dir, stage: session.target.stage, ...(input.secretsDir !== undefined ? { secretsDir: input.secretsDir } : {}) });
+  refuseEnvsWithoutSecret({ envs: project.envs, stage: session.target.stage, secretsFile: file, fileFound: input.fileFound, pushed: input.secrets, stored, command: input.command });
+}
+
+/** The `-v` keys `cloud plan` and `cloud deploy` read. */
+const DEPLOY_VARS = ['version', 'secrets_dir', 'allow_advanced_tier'];
+
 /** `pushes`: the request is applied (cloud deploy), so a secrets file with an unknown field is refused, not warned of. */
 function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes = false) {
   const project = requireProject(session);
+  warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), pushes ? 'cloud deploy' : 'cloud plan', DEPLOY_VARS, { project });
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   if (pushes) refuseUnknownFieldsForPush(loaded.unknownFields, 'cloud deploy');
   for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; deploying without secrets`);
+  // Checked once the provider's plan has made its own checks (a task of another project's names is said first).
+  const checkEnvSecrets = (): Promise<void> => refuseDeployWithoutEnvSecrets(session, { secretsDir, command: pushes ? 'cloud deploy' : 'cloud plan', fileFound: loaded.fileFound, secrets: loaded.secrets });
   return {
+    checkEnvSecrets,
     project,
     secrets: loaded.secrets,
     allowAdvancedTier: readVarBoolean(vars, 'allow_advanced_tier', '-v') === true,
@@ -131,7 +158,9 @@ function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes
 /** `cloud plan`: what `cloud deploy` would change; nothing is applied. */
 export function cloudPlanCommand(options: GlobalOptions): Promise<number> {
   return withDeployment(options, { what: 'cloud plan' }, async (session, deployment) => {
-    const plan = await deployment.plan(openDeployRequest(options, session));
+    const request = openDeployRequest(options, session);
+    const plan = await deployment.plan(request);
+    await request.checkEnvSecrets();
     const described = await deployment.describePlan(plan);
     session.log.log('info', described.changes === 0 ? 'No changes: the deployed task matches the project' : `${plural(described.changes, 'change')} would be made by \`handoff cloud deploy\``);
     printResult(options, described);
@@ -143,7 +172,9 @@ export function cloudPlanCommand(options: GlobalOptions): Promise<number> {
 export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
   return withDeployment(options, { what: 'cloud deploy' }, async (session, deployment) => {
     const { names } = session.provider;
-    const plan = await deployment.plan(openDeployRequest(options, session, true));
+    const request = openDeployRequest(options, session, true);
+    const plan = await deployment.plan(request);
+    await request.checkEnvSecrets();
     const secrets = plan.project.secrets;
     const stale = plan.project.staleSecrets;
     if (secrets.length > 0 || stale.length > 0) {
@@ -174,6 +205,7 @@ export function cloudExportCommand(options: GlobalOptions, flags: { format?: str
     output = flags.output;
   };
   return withDeployment(options, { what: 'cloud export', check }, async (session, deployment) => {
+    warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), 'cloud export', ['version'], { project: session.project });
     const result = await deployment.export({
       project: requireProject(session),
       format,

@@ -5,18 +5,14 @@ import type { CloudJob, LogLine, LogQuery, LogReader, RunLifecycle } from '../..
 import { UnknownJobError } from '../../providers/pick-job.js';
 import { parseVarTexts, parseVarTokens, readVarBoolean, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
-import { printResult, withStoreSession } from './store-session.js';
+import { printResult, readStoredKeys, withStoreSession, type StoreSession } from './store-session.js';
+import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
+import { findLocalSecretsFile } from '../../secrets/find-local-secrets-file.js';
+import { envsNeedingSecrets, refuseEnvsWithoutSecret } from '../../secrets/env-secrets-check.js';
+import { warnUnreadVars } from './unread-vars.js';
 import { isoTime } from '../../iso-time.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A `-v` key the command does not read is a mistake (a typo, or a run variable given the wrong way): said, not dropped silently. */
-function warnUnreadVars(log: { log(level: 'warning', message: string): void }, texts: Record<string, string>, command: string, reads: readonly string[], hint?: string): void {
-  for (const key of Object.keys(texts)) {
-    if (reads.includes(key)) continue;
-    log.log('warning', `-v ${key} is not read by ${command}, which takes ${reads.map((k) => `-v ${k}=`).join(', ')}; it was ignored${hint ? ` (${hint})` : ''}`);
-  }
-}
 
 /**
  * `-v id=`, refused when empty before anything is read: `-v id=$JOB` with $JOB unset would otherwise name every run, so
@@ -43,6 +39,22 @@ function runEnvs(project: Project | undefined, texts: Record<string, string>, ex
   }
   for (const [k, v] of Object.entries(extra)) envs[k] = String(v);
   return envs;
+}
+
+/**
+ * An env of project.yml without a value takes the stored secret of its key: with none stored, the run could only
+ * stop at it (exit 2 in the container), so it is refused before anything starts, as a missing bucket is.
+ */
+async function refuseRunWithoutEnvSecrets(session: StoreSession, project: Project): Promise<void> {
+  if (envsNeedingSecrets(project.envs).length === 0) return;
+  const stored = new Set((await readStoredKeys(session)).map((s) => s.key));
+  if (envsNeedingSecrets(project.envs).every((e) => stored.has(e.key))) return;
+  // A task that is not deployed, or is another project's, is said first: that is what to fix.
+  await session.provider.runs.checkDeployed();
+  const found = findLocalSecretsFile({ projectDir: project.dir, stage: session.target.stage });
+  await locateDeployErrors(project.file, async () =>
+    refuseEnvsWithoutSecret({ envs: project.envs, stage: session.target.stage, secretsFile: found.file, fileFound: found.exists, pushed: [], stored, command: 'cloud run' }),
+  );
 }
 
 /**
@@ -164,8 +176,11 @@ export function cloudRunCommand(options: GlobalOptions, flags: { wait?: boolean 
   return withStoreSession(options, { project: false }, async (session) => {
     const { runs, names } = session.provider;
     const texts = parseVarTexts(options.vars, '-v');
-    warnUnreadVars(session.log, texts, 'cloud run', ['target_id'], "a run's variables go in with -e __VARS='start_date=2024-01-01 full=true'");
-    const job = await runs.start({ envs: runEnvs(session.project, texts, session.extraEnvs), ...(session.project ? { deploy: session.project.deploy } : {}) });
+    // A project var given with -v is warned of here (not skipped as elsewhere): a cloud run takes its variables in __VARS.
+    warnUnreadVars(session.log, texts, 'cloud run', ['target_id'], { hint: "a run's variables go in with -e __VARS='start_date=2024-01-01 full=true'" });
+    const envs = runEnvs(session.project, texts, session.extraEnvs);
+    if (session.project) await refuseRunWithoutEnvSecrets(session, session.project);
+    const job = await runs.start({ envs, ...(session.project ? { deploy: session.project.deploy } : {}) });
     // The ARN and ECS status are in `cloud job status`; the log line names what to look at next.
     const where = Object.entries(job.details)
       .filter(([k, v]) => v !== undefined && k !== 'task_arn' && k !== 'last_status')
@@ -204,7 +219,7 @@ export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     // Ids are text: `-v id=07515` names the run ending in 07515, not the number 7515.
     const texts = parseVarTexts(options.vars, '-v');
-    warnUnreadVars(session.log, texts, 'cloud job status', ['id']);
+    warnUnreadVars(session.log, texts, 'cloud job status', ['id'], { project: session.project });
     const id = readJobId(texts, 'cloud job status');
     const { runs } = session.provider;
     if (id !== undefined) {
@@ -222,7 +237,7 @@ export function cloudJobStatusCommand(options: GlobalOptions): Promise<number> {
 export function cloudJobStopCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const texts = parseVarTexts(options.vars, '-v');
-    warnUnreadVars(session.log, texts, 'cloud job stop', ['id']);
+    warnUnreadVars(session.log, texts, 'cloud job stop', ['id'], { project: session.project });
     const id = readJobId(texts, 'cloud job stop');
     if (id === undefined) throw new UserError('which job? cloud job stop needs -v id=<job id>', { fix: 'see the ids with `handoff cloud job status`' });
     const current = await findJob(session.provider.runs, id);
@@ -255,7 +270,7 @@ export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const vars = parseVarTokens(options.vars, '-v');
     const texts = parseVarTexts(options.vars, '-v');
-    warnUnreadVars(session.log, texts, 'cloud logs', ['id', 'start_time', 'end_time', 'filter_pattern', 'follow']);
+    warnUnreadVars(session.log, texts, 'cloud logs', ['id', 'start_time', 'end_time', 'filter_pattern', 'follow'], { project: session.project });
     const { runs } = session.provider;
     const jobId = readJobId(texts, 'cloud logs');
     const follow = readVarBoolean(vars, 'follow', '-v') === true;

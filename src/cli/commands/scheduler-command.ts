@@ -14,7 +14,8 @@ import { parseVarTexts } from '../../template/parse-vars.js';
 import type { LockHolder } from '../../workspace/workspace-lock.js';
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
-import { printResult, requireProject, withStoreSession } from './store-session.js';
+import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+import { refuseUnreadVars, warnUnreadVars } from './unread-vars.js';
 import { plural } from '../../plural.js';
 import { isoTime } from '../../iso-time.js';
 import { makeFolders } from '../../make-folders.js';
@@ -209,15 +210,18 @@ export function schedulerStatusCommand(options: GlobalOptions): number {
   return 0;
 }
 
-/** `-v target_id=N` picks one schedule. */
-function targetIdOf(options: GlobalOptions): string | undefined {
-  return parseVarTexts(options.vars, '-v').target_id;
+/** `-v target_id=N` picks one schedule; any other `-v` key is warned about (create) or refused (delete: none = all). */
+function targetIdOf(options: GlobalOptions, session: StoreSession, command: 'create' | 'delete'): string | undefined {
+  const texts = parseVarTexts(options.vars, '-v');
+  if (command === 'delete') refuseUnreadVars(texts, 'cloud schedule delete', ['target_id'], 'deletes every schedule of the task', session.project);
+  else warnUnreadVars(session.log, texts, 'cloud schedule create', ['target_id'], { project: session.project });
+  return texts.target_id;
 }
 
 export function cloudScheduleCreateCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
-    const targetId = targetIdOf(options);
+    const targetId = targetIdOf(options, session, 'create');
     const chosen = project.schedules.filter((s) => targetId === undefined || s.target_id === targetId);
     if (targetId !== undefined && chosen.length === 0) {
       throw new UserError(`no schedule with target_id ${targetId} in ${project.file}`, { fix: `use one of: ${project.schedules.map((s) => s.target_id).join(', ') || '(none)'}` });
@@ -245,7 +249,16 @@ export function cloudScheduleListCommand(options: GlobalOptions): Promise<number
 
 export function cloudScheduleDeleteCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    const targetId = targetIdOf(options);
+    const targetId = targetIdOf(options, session, 'delete');
+    // Every schedule of the task goes: asked first, as `secrets delete` and `project delete` ask (-y in scripts).
+    if (targetId === undefined) {
+      const { resourceGroup, task, stage } = session.target;
+      if (!(await confirm(options, `Delete every schedule of task ${task} (resource group ${resourceGroup}, stage ${stage}) from ${session.provider.name}? (-v target_id=<id> deletes one)`))) {
+        session.log.log('info', 'Nothing was deleted (answered no)');
+        printResult(options, { status: 'aborted', schedules: [] });
+        return 0;
+      }
+    }
     const deleted = await session.provider.schedules.delete(targetId);
     // A target id that matched nothing is a typo or an id of another task: "schedules: []" with exit 0 would read as
     // done. The listing says what is deployed, the same way for every provider.

@@ -8,6 +8,7 @@ import { createProvider, type DeployTarget, type Provider } from '../../provider
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/deploy-target.js';
 import { sayStoreMissing, StoreMissingError } from '../../providers/store/store-missing.js';
+import { readStoreSecrets } from '../../providers/store/store-secrets.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
@@ -153,4 +154,14 @@ export function lockWorkspace(workspaceDir: string, command: string, log: Consol
     }
   }
   return lock;
+}
+
+/** The store's secret keys; a store not made yet (a first deploy) holds none. */
+export async function readStoredKeys(session: StoreSession): Promise<{ key: string; level: string }[]> {
+  try {
+    return (await readStoreSecrets(session.provider)).map((s) => ({ key: s.key, level: s.level }));
+  } catch (error) {
+    if (error instanceof UserError || error instanceof StoreMissingError) return [];
+    throw error;
+  }
 }

@@ -7,6 +7,9 @@ import type { ProviderEntry } from '../provider-registry.js';
 import { isLoopbackUrl } from '../is-loopback-url.js';
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]`: a registry that needs ECR's repository and login. */
+/** The role's stack is named by its grantee, so every `cloud role` action reads it. */
+const ROLE_VARS = ['grantee_account_id', 'external_id'];
+
 const ECR_REGISTRY = /^\d{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
 
 /** AWS settings a container needs to reach the same account and endpoint as this shell. */
@@ -75,8 +78,8 @@ export const awsProviderEntry: ProviderEntry = {
     what: 'CloudFormation stacks',
     kinds: {
       resources: { holds: 'the shared network, ECS cluster and roles of the resource group (handoff-<RG>-resources)', projectFor: ['create', 'update'] },
-      task: { holds: "the task's log group, metric filters, Fargate task definition, task role, Step Functions runner and alarms (handoff-<RG>-<task>)", projectFor: ['create', 'update'] },
-      role: { holds: 'the deploy role that an account may assume to run handoff (handoff-role-<account>)', projectFor: [] },
+      task: { holds: "the task's log group, metric filters, Fargate task definition, task role, Step Functions runner and alarms (handoff-<RG>-<task>)", projectFor: ['create', 'update'], vars: { delete: ['delete_logs'] } },
+      role: { holds: 'the deploy role that an account may assume to run handoff (handoff-role-<account>)', projectFor: [], vars: { create: ROLE_VARS, update: ROLE_VARS, delete: ROLE_VARS, status: ROLE_VARS } },
     },
     exportFormats: ['cloudformation', 'terraform'],
     help: DEPLOY_HELP,

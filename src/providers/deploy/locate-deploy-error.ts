@@ -1,4 +1,4 @@
-// Points a deploy error at its place in project.yml: diagnostics with a key path (`deploy.subnets[0]`) get file:line:col.
+// Points a deploy error at its place in project.yml: diagnostics with a key path (`deploy.subnets[0]`, `envs[1].key`) get file:line:col.
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../errors.js';
 import type { KeyPath } from '../../project/format-key-path.js';
@@ -6,7 +6,7 @@ import { loadPositionalReader, parseYamlSource } from '../../project/parse-yaml-
 
 /** `deploy.subnets[0].x` → ['deploy', 'subnets', 0, 'x']; undefined for paths that are not project.yml keys. */
 export function parseKeyPath(path: string): KeyPath | undefined {
-  if (!/^(deploy|schedules)\b/.test(path)) return undefined;
+  if (!/^(deploy|schedules|envs)\b/.test(path)) return undefined;
   const out: (string | number)[] = [];
   for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) out.push(/^\[\d+\]$/.test(part) ? Number(part.slice(1, -1)) : part);
   return out;

@@ -76,8 +76,16 @@ export async function upsertTaskStack(
   if (usesStateMachine(project.deploy) || result.action === 'unchanged') return result;
   // Without the runner, schedules start a task definition revision, and the update registered a new one and
   // deregistered theirs: the deployed schedules are written again (as `cloud deploy` does), or none would start.
-  const deployed = new Set((await provider.schedules.list(project.schedules)).filter((s) => s.status !== 'draft' && s.status !== 'orphaned').map((s) => s.target_id));
+  const listed = await provider.schedules.list(project.schedules);
+  const deployed = new Set(listed.filter((s) => s.status !== 'draft' && s.status !== 'orphaned').map((s) => s.target_id));
   const schedules = project.schedules.filter((s) => deployed.has(s.target_id));
+  // A schedule no longer in project.yml is not rewritten (its declaration is gone; removing schedules is `cloud deploy`'s
+  // and `cloud schedule delete`'s), so it still starts the revision just deregistered, or the runner just removed: said.
+  for (const orphan of listed.filter((s) => s.status === 'orphaned')) {
+    options.onWarning?.(
+      `schedule ${orphan.target_id} is deployed but not in ${project.file}: it still starts the task definition revision (or state machine) this update replaced, so each of its fires fails; \`handoff cloud schedule delete -p ${project.dir} -v target_id=${orphan.target_id}\` removes it (\`handoff cloud deploy\` removes every schedule no longer declared)`,
+    );
+  }
   return schedules.length > 0 ? { ...result, schedules: await provider.schedules.create(schedules) } : result;
 }
 
