@@ -366,6 +366,14 @@ describe('cloud schedule list|delete', () => {
       ['2', 'draft'],
     ]);
     expect(listed.schedules[0]!.next).toHaveLength(3);
+    // -v target_id=N lists that one (SPEC: "-v target_id=N for one"); an id nobody declared or deployed is refused.
+    const justOne = parse((await cli(['cloud', 'schedule', 'list', '-p', words, '-v', 'target_id=1'])).stdout) as { schedules: { target_id: string }[] };
+    expect(justOne.schedules.map((s) => s.target_id)).toEqual(['1']);
+    const unknown = await cli(['cloud', 'schedule', 'list', '-p', words, '-v', 'target_id=99']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('error: no schedule with target_id 99');
+    expect(unknown.stderr).toContain('fix: use one of: 1, 2');
 
     const all = await cli(['cloud', 'schedule', 'delete', '-p', words, '-y']);
     expect(all.code, all.stderr).toBe(0);

@@ -242,7 +242,18 @@ export function cloudScheduleCreateCommand(options: GlobalOptions): Promise<numb
 export function cloudScheduleListCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
-    printResult(options, { schedules: await session.provider.schedules.list(project.schedules) });
+    const texts = parseVarTexts(options.vars, '-v');
+    warnUnreadVars(session.log, texts, 'cloud schedule list', ['target_id'], { project: session.project });
+    const targetId = texts.target_id;
+    const listed = await session.provider.schedules.list(project.schedules);
+    const chosen = listed.filter((s) => targetId === undefined || s.target_id === targetId);
+    // An id that matches nothing, declared or deployed, is a typo: an empty or full listing with exit 0 would hide it.
+    if (targetId !== undefined && chosen.length === 0) {
+      throw new UserError(`no schedule with target_id ${targetId} in ${project.file} or deployed for task ${session.target.task}`, {
+        fix: `use one of: ${listed.map((s) => s.target_id).join(', ') || '(none)'}`,
+      });
+    }
+    printResult(options, { schedules: chosen });
     return 0;
   });
 }
