@@ -18,6 +18,32 @@ describe('folders that cannot be created', () => {
     expect(fs.readFileSync(afile, 'utf8')).toBe('mine');
   });
 
+  it('a regular file where a venv or a workspace folder must be: exit 2 naming it and what to do, nothing changed (a venv crashed with ENOTDIR)', async () => {
+    const { projectDir } = makeProject('installs:\n- venv: tap\n  command: echo installed\ntasks:\n- name: t\n  commands:\n  - command: echo hi\n    venv: tap\n');
+    const workspace = makeTempDir();
+    fs.writeFileSync(path.join(workspace, 'tap'), 'mine');
+    const install = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspace]);
+    expect(install.code, install.stderr).toBe(2);
+    expect(install.stderr).toContain(`error: ${path.join(workspace, 'tap')} is a file, not a folder: handoff keeps venv tap (installs[0].venv) there; nothing was changed`);
+    expect(install.stderr).toContain('fix: move or remove that file');
+    expect(install.stderr).not.toContain('This is a bug');
+    expect(fs.readdirSync(workspace)).toEqual(['tap']);
+    expect(fs.readFileSync(path.join(workspace, 'tap'), 'utf8')).toBe('mine');
+    for (const name of ['files', 'artifacts', 'runs', '.handoff']) {
+      const ws = makeTempDir();
+      fs.writeFileSync(path.join(ws, name), 'mine');
+      for (const args of [['workspace', 'init', '-w', ws], ['workspace', 'install', '-p', projectDir, '-w', ws], ['run', 'local', '-p', projectDir, '-w', ws]]) {
+        const r = await runCli(args);
+        expect(r.code, `${name} ${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(`error: ${path.join(ws, name)} is a file, not a folder: handoff keeps `);
+        expect(r.stderr).not.toContain('This is a bug');
+        expect(fs.readFileSync(path.join(ws, name), 'utf8')).toBe('mine');
+        // run local may leave its validated-project cache in .handoff; nothing else is made.
+        expect(fs.readdirSync(ws).filter((n) => n !== '.handoff' || name === '.handoff')).toEqual([name]);
+      }
+    }
+  });
+
   it('quick_start make into a folder it cannot create: exit 2 naming it, with a fix', async () => {
     const root = makeTempDir();
     fs.writeFileSync(path.join(root, 'afile'), '');

@@ -15,7 +15,7 @@ import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
 import { checkFiles, FilesRenderStopped, renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
-import { assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
+import { assertNoFileForFolder, assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
 import type { StderrLimits } from '../runs/stderr-limits.js';
@@ -97,6 +97,8 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
   });
   assertVenvsApart(project.dir, options.workspaceDir, project.installs);
+  // Before anything is written; venvs only matter to a run that installs them.
+  assertNoFileForFolder(options.workspaceDir, options.installVenvs ? project.installs : []);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
   // SPEC §2 does not require tasks, but a run of none (a misspelt `tasks:` key, warned above) is not silently a success.

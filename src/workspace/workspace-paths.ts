@@ -92,6 +92,47 @@ export function assertVenvsApart(projectDir: string, workspaceDir: string, insta
   }
 }
 
+/** The folders handoff makes in every workspace, each with what it keeps there (named when a file stands in its place). */
+const WORKSPACE_FOLDERS: readonly (readonly [string, string])[] = [
+  ['files', 'the rendered files/ of the project'],
+  ['artifacts', 'the Singer state and the task logs'],
+  ['runs', 'the run records'],
+  ['.handoff', 'its cache and the project fetched from a store'],
+];
+
+/**
+ * A file (or a link to one) where handoff needs a folder is refused before anything is written, naming the path and
+ * what handoff keeps there: left alone, mkdir passes over it (EEXIST) and the first write under it fails with ENOTDIR,
+ * half-way through an install or a run. Venv folders are checked too, for the commands that install them. A workspace
+ * that is itself a file is left to createWorkspaceFolders, which says so.
+ */
+export function assertNoFileForFolder(workspaceDir: string, installs: readonly { venv?: string }[] = []): void {
+  const dir = path.resolve(workspaceDir);
+  const refuse = (folder: string, what: string, fix: string): never => {
+    throw new UserError(`${folder} is a file, not a folder: handoff keeps ${what} there; nothing was changed`, { fix });
+  };
+  for (const [name, what] of WORKSPACE_FOLDERS) {
+    const folder = path.join(dir, name);
+    if (isFile(folder)) refuse(folder, what, `move or remove that file (handoff makes the folder), or use another workspace with -w`);
+  }
+  for (const [index, install] of installs.entries()) {
+    if (install.venv === undefined || install.venv === '') continue;
+    const folder = path.join(dir, install.venv);
+    if (isFile(folder)) {
+      refuse(folder, `venv ${install.venv} (installs[${index}].venv)`, `move or remove that file (workspace install makes the venv there), or rename the venv in project.yml`);
+    }
+  }
+}
+
+/** Whether something other than a folder is at `p` (links followed; a dangling link or nothing there is not). */
+function isFile(p: string): boolean {
+  try {
+    return !fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `inner` is `outer` or lies inside it (both absolute and resolved). */
 function isSameOrInside(inner: string, outer: string): boolean {
   return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
@@ -105,6 +146,7 @@ export function initWorkspace(workspaceDir: string): WorkspacePaths {
 /** initWorkspace, also saying which folders it made (absolute paths; none when all were there), for `workspace init --json`. */
 export function createWorkspaceFolders(workspaceDir: string): { paths: WorkspacePaths; created: string[] } {
   const paths = resolveWorkspacePaths(workspaceDir);
+  assertNoFileForFolder(paths.dir);
   const created: string[] = [];
   try {
     // Answers the first folder it made, so undefined means the workspace was there.

@@ -67,3 +67,33 @@ describe('secret keys SSM refuses', () => {
     expect(stored.Parameters ?? []).toEqual([]);
   });
 });
+
+describe('secrets push of values the store already holds', () => {
+  it('writes no new SSM parameter version for an unchanged secret and reports it unchanged, without its value', async () => {
+    const project = PROJECT.replace('task: words', 'task: same');
+    const { projectDir } = makeProject(project, { '.secrets/dev_secrets.yml': '- key: KEEP\n  value: keep-secret-1234\n- key: CHANGE\n  value: change-secret-1\n' });
+    const first = await cli(['secrets', 'push', '-p', projectDir, '-y']);
+    expect(first.code, first.stderr).toBe(0);
+    const version = async (key: string): Promise<number | undefined> =>
+      (await ssm().send(new GetParameterCommand({ Name: `/handoff/dev-etl/same/${key}`, WithDecryption: true }))).Parameter?.Version;
+    expect(await version('KEEP')).toBe(1);
+
+    const again = await cli(['secrets', 'push', '-p', projectDir, '-y', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await version('KEEP')).toBe(1);
+    expect(await version('CHANGE')).toBe(1);
+    expect(again.stderr).toMatch(/- KEEP \(task level\) -> .* UNCHANGED/);
+    expect(again.stderr).toContain('2 secrets unchanged: nothing was written');
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'unchanged', secrets: [{ key: 'KEEP', unchanged: true }, { key: 'CHANGE', unchanged: true }] });
+
+    writeFileSync(path.join(projectDir, '.secrets', 'dev_secrets.yml'), '- key: KEEP\n  value: keep-secret-1234\n- key: CHANGE\n  value: change-secret-2\n');
+    const changed = await cli(['secrets', 'push', '-p', projectDir, '-y']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(await version('KEEP')).toBe(1);
+    expect(await version('CHANGE')).toBe(2);
+    expect(changed.stderr).toContain('Pushed 1 secret (1 unchanged)');
+    for (const r of [first, again, changed]) {
+      for (const value of ['keep-secret-1234', 'change-secret-1', 'change-secret-2']) expect(r.stdout + r.stderr).not.toContain(value);
+    }
+  }, 120_000);
+});

@@ -118,6 +118,19 @@ describe('azure provider against Azurite and the emulator: project push, then ru
     expect(older).toMatchObject({ status: 403, body: { error: { code: 'Forbidden', innererror: { code: 'SecretDisabled' } } } });
   });
 
+  it('a secrets push of values Key Vault already holds writes no new version, and says they are unchanged', async () => {
+    const vault = `kv-${bed.emulator.subscriptionId.slice(0, 8)}`;
+    const names = bed.emulator.requests.filter((r) => r.method === 'PUT' && r.path.startsWith(`/keyvault/${vault}/secrets/`)).map((r) => r.path.split('/').pop()!);
+    const task = names.find((n) => /^handoff-dev-store-test-pipeline-[0-9a-f]{8}$/.test(n))!;
+    const before = bed.emulator.secretVersions(vault, task).length;
+    const again = await runWith(bed.env, ['secrets', 'push', '-p', projectDir, '-y']);
+    consoleText += again.stdout + again.stderr;
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/- API_TOKEN \(task level\) -> .* UNCHANGED/);
+    expect(again.stderr).toContain('unchanged: nothing was written');
+    expect(bed.emulator.secretVersions(vault, task).length).toBe(before);
+  });
+
   it('refuses secrets that would not fit in one Key Vault secret (25 KB) before anything is written, at the secrets file line, in plan and push', async () => {
     const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
     const original = fs.readFileSync(file, 'utf8');

@@ -44,14 +44,14 @@ function loadStageSecrets(options: GlobalOptions, session: StoreSession, push = 
  * The lines of a push plan: each secret of the file, then the stored task-level ones the push removes. A `push: false`
  * secret still in the store says REMOVE rather than SKIP: SKIP would suggest the store holds nothing for it.
  */
-export function formatSecretPushLines(plan: SecretPushEntry[], remove: StaleSecret[], keptShared: StaleSecret[] = []): string[] {
+export function formatSecretPushLines(plan: SecretPushEntry[], remove: StaleSecret[], keptShared: StaleSecret[] = [], unchanged: ReadonlySet<string> = new Set()): string[] {
   const removing = new Map(remove.map((r) => [r.name, r]));
   const kept = new Set(keptShared.map((k) => k.name));
   const lines = plan.map((e, i) => {
     const stale = removing.get(plan[i]!.name);
     if (stale) removing.delete(stale.name);
     const skip = kept.has(plan[i]!.name) ? ' SKIP (push: false), STAYS in the store (shared by the resource group)' : ' SKIP (push: false)';
-    const action = e.push ? (e.tier === 'Advanced' ? ' [Advanced tier]' : '') : stale ? ` REMOVE from the store (${stale.why})` : skip;
+    const action = e.push ? (unchanged.has(e.name) ? ' UNCHANGED (the store holds this value; not written)' : e.tier === 'Advanced' ? ' [Advanced tier]' : '') : stale ? ` REMOVE from the store (${stale.why})` : skip;
     return `  - ${e.key} (${e.level} level) -> ${e.location}${action}`;
   });
   for (const r of removing.values()) lines.push(`  - ${r.key} (${r.level} level) -> ${r.location} REMOVE from the store (${r.why})`);
@@ -72,14 +72,16 @@ export function secretsPushCommand(options: GlobalOptions): Promise<number> {
     const plan = planSecretsPush(session.provider, secrets, { allowAdvancedTier });
     await checkSecretsFit(session.provider, plan);
     const stale = await findStaleSecrets(session.provider, plan);
-    const described = describeSecretPlan(session.provider, plan);
+    const described = describeSecretPlan(session.provider, plan, stale.unchanged);
     const removed = stale.remove.map((r) => ({ key: r.key, level: r.level, where: r.location, why: r.why }));
-    process.stderr.write(`Secrets to push to the ${session.provider.name} secret store:\n${formatSecretPushLines(plan, stale.remove, stale.keptShared).join('\n')}\n`);
+    process.stderr.write(`Secrets to push to the ${session.provider.name} secret store:\n${formatSecretPushLines(plan, stale.remove, stale.keptShared, stale.unchanged).join('\n')}\n`);
     const shared = describeKeptSharedSecrets(stale.keptShared);
     if (shared) session.log.log('warning', shared);
-    const count = plan.filter((e) => e.push).length;
+    const count = plan.filter((e) => e.push && !stale.unchanged.has(e.name)).length;
+    const sameNote = stale.unchanged.size > 0 ? ` (${stale.unchanged.size} unchanged)` : '';
     if (count === 0 && stale.remove.length === 0) {
-      printResult(options, { status: 'nothing to push', secrets: described });
+      if (stale.unchanged.size > 0) session.log.log('info', `${plural(stale.unchanged.size, 'secret')} unchanged: nothing was written`);
+      printResult(options, { status: stale.unchanged.size > 0 ? 'unchanged' : 'nothing to push', secrets: described });
       return 0;
     }
     const changes = describeSecretChanges(count, stale.remove.length);
@@ -89,9 +91,9 @@ export function secretsPushCommand(options: GlobalOptions): Promise<number> {
       return 0;
     }
     // Writes first: a run that starts in between sees the new values beside the old ones, never a secret missing.
-    const written = await pushSecrets(session.provider, plan);
+    const written = await pushSecrets(session.provider, plan, stale.unchanged);
     const deleted = await removeStaleSecrets(session.provider, stale.remove);
-    session.log.log('info', `Pushed ${plural(written.length, 'secret')}${deleted.length > 0 ? `; removed ${plural(deleted.length, 'stale secret')} (${stale.remove.map((r) => r.key).join(', ')})` : ''}`);
+    session.log.log('info', `Pushed ${plural(written.length, 'secret')}${sameNote}${deleted.length > 0 ? `; removed ${plural(deleted.length, 'stale secret')} (${stale.remove.map((r) => r.key).join(', ')})` : ''}`);
     printResult(options, { status: 'pushed', secrets: described, ...(removed.length > 0 ? { removed } : {}) });
     return 0;
   });

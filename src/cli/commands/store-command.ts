@@ -273,9 +273,10 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
     const stale = await findStaleSecrets(session.provider, plan);
     const shared = describeKeptSharedSecrets(stale.keptShared);
     if (shared) session.log.log('warning', shared);
-    const toWrite = plan.filter((e) => e.push).length;
+    // Secrets the store holds with these values are not written again (no new version), as in `secrets push`.
+    const toWrite = plan.filter((e) => e.push && !stale.unchanged.has(e.name)).length;
     if (toWrite > 0 || stale.remove.length > 0) {
-      process.stderr.write(`Secrets to push:\n${formatSecretPushLines(plan, stale.remove, stale.keptShared).join('\n')}\n`);
+      process.stderr.write(`Secrets to push:\n${formatSecretPushLines(plan, stale.remove, stale.keptShared, stale.unchanged).join('\n')}\n`);
       if (!(await confirm(options, `Push project.yml, files/ and ${plural(toWrite, 'secret')} to the ${session.provider.name} store${stale.remove.length > 0 ? `, and remove ${plural(stale.remove.length, 'stale secret')} from it` : ''}?`))) {
         session.log.log('info', 'Nothing was pushed (answered no)');
         printResult(options, { status: 'aborted' });
@@ -288,17 +289,17 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
       const files = await pushFiles(session.provider, project.dir, storeLog(session), stop);
       stop.throwIfAborted();
       const config = await pushConfig(session.provider, project.file);
-      const written = await pushSecrets(session.provider, plan);
+      const written = await pushSecrets(session.provider, plan, stale.unchanged);
       // After the writes: a run starting in between sees new values beside old ones, never a secret gone early.
       return { files, config, written, deleted: await removeStaleSecrets(session.provider, stale.remove) };
     });
     const removedNote = deleted.length > 0 ? `; removed ${plural(deleted.length, 'stale secret')} (${stale.remove.map((r) => r.key).join(', ')})` : '';
-    session.log.log('info', `Pushed project.yml, ${plural(files.keys.length, 'file')} and ${plural(written.length, 'secret')} of ${session.provider.names.task}${removedNote}`);
+    session.log.log('info', `Pushed project.yml, ${plural(files.keys.length, 'file')} and ${plural(written.length, 'secret')}${stale.unchanged.size > 0 ? ` (${stale.unchanged.size} unchanged)` : ''} of ${session.provider.names.task}${removedNote}`);
     printResult(options, {
       status: 'pushed',
       config: config.location,
       files: summarize(files),
-      secrets: describeSecretPlan(session.provider, plan),
+      secrets: describeSecretPlan(session.provider, plan, stale.unchanged),
       ...(stale.remove.length > 0 ? { removed_secrets: stale.remove.map((r) => ({ key: r.key, level: r.level, where: r.location, why: r.why })) } : {}),
     });
     return 0;

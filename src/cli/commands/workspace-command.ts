@@ -14,7 +14,7 @@ import { ProcessScope } from '../../runner/process-scope.js';
 import { graceFromEnv } from './run-in-terminal.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
-import { assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
+import { assertNoFileForFolder, assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { locateTemplateProblems } from '../locate-template-problems.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -74,6 +74,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   assertWorkspaceApart(projectDir, workspaceDir);
   const { project, warnings } = await loadProject(projectDir);
   assertVenvsApart(project.dir, workspaceDir, project.installs);
+  assertNoFileForFolder(workspaceDir, project.installs);
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;

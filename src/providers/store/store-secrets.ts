@@ -167,12 +167,18 @@ export function planStaleSecrets(
   return { remove, keptShared };
 }
 
-/** Reads both levels of the store and plans the stale secrets (see `planStaleSecrets`). */
-export async function findStaleSecrets(provider: Provider, plan: SecretPushEntry[]): Promise<{ remove: StaleSecret[]; keptShared: StaleSecret[] }> {
-  if (plan.length === 0) return { remove: [], keptShared: [] };
+/**
+ * Reads both levels of the store and plans the stale secrets (see `planStaleSecrets`), and which secrets the store
+ * already holds with the value to push (`unchanged`, their names): a push leaves those alone, so SSM, Key Vault and
+ * Secret Manager get no new version of a value that did not change (as `cloud deploy` does). Values are only compared.
+ */
+export async function findStaleSecrets(provider: Provider, plan: SecretPushEntry[]): Promise<{ remove: StaleSecret[]; keptShared: StaleSecret[]; unchanged: Set<string> }> {
+  if (plan.length === 0) return { remove: [], keptShared: [], unchanged: new Set() };
   const { names, parameters } = provider;
   const [task, resourceGroup] = [await parameters.listByPath(names.ssmTaskPath), await parameters.listByPath(names.ssmResourceGroupPath)];
-  return planStaleSecrets(plan, { task, resourceGroup }, (name) => parameters.describe(name));
+  const current = new Map([...resourceGroup, ...task].map((p) => [p.name, p.value]));
+  const unchanged = new Set(plan.filter((e) => e.push && e.stored !== undefined && current.get(e.name) === e.stored).map((e) => e.name));
+  return { ...planStaleSecrets(plan, { task, resourceGroup }, (name) => parameters.describe(name)), unchanged };
 }
 
 /** The warning for shared secrets a push leaves in the store, with the command that removes them. */
@@ -196,20 +202,25 @@ export async function removeStaleSecrets(provider: Provider, stale: StaleSecret[
  * The plan without values, for printing. A tier is SSM's (AWS, and the local store that keeps its limits): a store
  * with its own size rule (Key Vault, Secret Manager) has none to show.
  */
-export function describeSecretPlan(provider: Provider, plan: SecretPushEntry[]): { key: string; level: SecretLevel; where: string; push: boolean; tier?: ParameterTier; bytes?: number }[] {
+export function describeSecretPlan(
+  provider: Provider,
+  plan: SecretPushEntry[],
+  unchanged: ReadonlySet<string> = new Set(),
+): { key: string; level: SecretLevel; where: string; push: boolean; unchanged?: true; tier?: ParameterTier; bytes?: number }[] {
   const ssmTiers = provider.parameters.chooseTier === undefined;
   return plan.map((e) => ({
     key: e.key,
     level: e.level,
     where: e.location,
     push: e.push,
+    ...(unchanged.has(e.name) ? { unchanged: true as const } : {}),
     ...(e.tier && ssmTiers ? { tier: e.tier, bytes: e.bytes } : {}),
   }));
 }
 
-/** Writes the planned secrets; `push: false` ones are skipped. Returns the names written. */
-export async function pushSecrets(provider: Provider, plan: SecretPushEntry[]): Promise<string[]> {
-  const entries = plan.flatMap((e) => (e.push && e.stored !== undefined && e.tier ? [{ name: e.name, value: e.stored, tier: e.tier }] : []));
+/** Writes the planned secrets; `push: false` ones and the `unchanged` names (see findStaleSecrets) are skipped. Returns the names written. */
+export async function pushSecrets(provider: Provider, plan: SecretPushEntry[], unchanged: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const entries = plan.flatMap((e) => (e.push && e.stored !== undefined && e.tier && !unchanged.has(e.name) ? [{ name: e.name, value: e.stored, tier: e.tier }] : []));
   await writeParameters(provider, entries);
   return entries.map((e) => e.name);
 }
