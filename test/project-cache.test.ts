@@ -78,6 +78,15 @@ tasks:
     const plain = await loadsYaml('tasks:\n  - name: a\n    commands:\n      - command: echo hi\n');
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.loaded).toBe(false);
+    // Several tasks at several levels, every name distinct: checking their log names locates nothing (each check used
+    // to locate every earlier task, which loaded the positional reader and made a 5,000-task validate take a minute).
+    const many = await loadsYaml(
+      'tasks:\n' +
+        ['a', 'b', 'c'].map((n) => `  - name: ${n}\n    commands:\n      - command: echo ${n}\n`).join('') +
+        '  - name: group\n    tasks:\n      - name: d\n        pipeline:\n          - command: echo d\n          - fork:\n              - name: e\n                pipeline:\n                  - command: cat\n',
+    );
+    expect(many.code, many.stderr).toBe(0);
+    expect(many.loaded).toBe(false);
     // Anchors are read by the positional reader only.
     const anchored = await loadsYaml('x: &cmd echo hi\ntasks:\n  - name: a\n    commands:\n      - command: *cmd\n');
     expect(anchored.code, anchored.stderr).toBe(0);

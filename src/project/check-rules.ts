@@ -205,7 +205,10 @@ function checkTaskLogNames({ tasks, report, source }: RuleContext): void {
     level: string;
     perLine: boolean;
   }
-  const seen: Named[] = [];
+  // The first task of each log key, per kind: a clash is always with the first (indexed, not a scan of every earlier
+  // task, and located only when there is a clash: locating loads the positional reader).
+  const firstOfKey = new Map<string, Named>();
+  const firstPerLineOfKey = new Map<string, Named>();
   // A name used before at the same level has its error from the task-names rule already: one error per name is enough.
   const namesAtLevel = new Set<string>();
   for (const { task, path, holder } of tasks) {
@@ -217,9 +220,11 @@ function checkTaskLogNames({ tasks, report, source }: RuleContext): void {
     const perLine = holder === 'foreach';
     if (!perLine && !has(task, 'commands') && !has(task, 'pipeline')) continue;
     const me: Named = { name, key: toSafeFileName(name), path, level: formatKeyPath(path.slice(0, -1)), perLine };
-    const problem = seen.map((other) => logNameClash(me, other)).find((m) => m !== undefined);
+    const earlier = perLine ? firstPerLineOfKey : firstOfKey;
+    const other = earlier.get(me.key);
+    const problem = other && logNameClash(me, other);
     if (problem) report('error', [...path, 'name'], problem.message, problem.hint);
-    seen.push(me);
+    if (!other) earlier.set(me.key, me);
   }
 
   function logNameClash(me: Named, other: Named): { message: string; hint: string } | undefined {
