@@ -113,3 +113,35 @@ describe('a project.yml that cannot be a project', () => {
     expect(empty.stderr).toContain('found an empty document');
   });
 });
+
+describe('container build when docker is installed but its engine is not running', () => {
+  /** PATH with only node and a `docker` that answers as a client without an engine does (no podman). */
+  function engineDownPath(): string {
+    const bin = makeTempDir('handoff-docker-down-');
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    fs.writeFileSync(
+      path.join(bin, 'docker'),
+      '#!/bin/sh\necho "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    return bin;
+  }
+  const yml = 'tasks:\n  - name: a\n    commands:\n      - command: echo hi\n';
+
+  it('a dry run prints the Dockerfile all the same, with a warning that local images could not be listed', async () => {
+    const { projectDir } = makeProject(yml);
+    const result = await runCli(['container', 'build', '-p', projectDir, '--dry-run'], { env: { PATH: engineDownPath() } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('FROM ');
+    expect(result.stderr).toMatch(/WARNING.*could not list local images.*Cannot connect to the Docker daemon/);
+  });
+
+  it('a build names the ways out: start the engine, or podman (exit 2, nothing built)', async () => {
+    const { projectDir } = makeProject(yml);
+    const result = await runCli(['container', 'build', '-p', projectDir], { env: { PATH: engineDownPath() } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Cannot connect to the Docker daemon');
+    expect(result.stderr).toMatch(/fix: .*start the Docker engine.*--container-provider podman/);
+    expect(result.stderr).not.toContain('says why');
+  });
+});

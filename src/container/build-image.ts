@@ -74,7 +74,15 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     env,
     offlineBaseExists: cli !== undefined && needsOfflineBaseCheck(project, env) ? await imageExists(cli, DEFAULT_BASE_IMAGE) : false,
   });
-  const existing = cli ? await listLocalTags(cli, name) : [];
+  let existing: string[] = [];
+  try {
+    if (cli) existing = await listLocalTags(cli, name);
+  } catch (error) {
+    // A dry run builds nothing: a client whose engine is down still lets it show the Dockerfile and the context.
+    if (!options.dryRun || !(error instanceof UserError)) throw error;
+    const why = error.message.split('\n').filter((line) => line.trim() !== '').slice(1).pop() ?? error.message;
+    options.emit({ type: 'log', level: 'warning', message: `${cli!.name} could not list local images (${why.trim()}): the version shown assumes there are none` });
+  }
   const version = options.version ?? findNextVersion(existing);
   if (options.version !== undefined && existing.includes(options.version) && isVersionTag(options.version)) {
     options.emit({ type: 'log', level: 'warning', message: `${name}:${options.version} exists already; the new image takes over the tag` });

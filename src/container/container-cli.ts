@@ -88,6 +88,11 @@ export function startCli(cli: ContainerCli, call: CliCall): RunningProgram {
   });
 }
 
+/** What docker and podman clients print when their engine (daemon, socket, machine) does not answer. */
+const ENGINE_DOWN = /Cannot connect to the Docker daemon|Is the docker daemon running|Cannot connect to Podman|unable to connect to Podman/i;
+const ENGINE_DOWN_FIX =
+  'start the Docker engine (e.g. `systemctl start docker`), or use Podman: install it (Debian: apt-get install podman buildah) and pass --container-provider podman';
+
 /** Runs the CLI and fails with a UserError quoting its last output lines when it does not exit 0. */
 export async function runCli(cli: ContainerCli, call: CliCall & { what: string; fix?: string }): Promise<ProgramExit> {
   const tail: string[] = [];
@@ -105,9 +110,11 @@ export async function runCli(cli: ContainerCli, call: CliCall & { what: string; 
   if (exit.exitCode !== 0) {
     const how = exit.signal ? `was ended by ${exit.signal}` : `exited with code ${exit.exitCode}`;
     const output = call.onLine || tail.length === 0 ? '' : `:\n${tail.join('\n')}`;
+    // A client whose engine is not running: nothing was done, and the way out is the machine's, not the output's.
+    const engineDown = tail.some((line) => ENGINE_DOWN.test(line));
     throw new UserError(`${cli.name} ${call.args[0]} ${how} (trying to ${call.what})${output}`, {
-      exitCode: 1,
-      fix: call.fix ?? `the output of ${cli.name} above says why`,
+      exitCode: engineDown ? 2 : 1,
+      fix: engineDown ? ENGINE_DOWN_FIX : (call.fix ?? `the output of ${cli.name} above says why`),
     });
   }
   return exit;
