@@ -145,3 +145,14 @@ describe('container build when docker is installed but its engine is not running
     expect(result.stderr).not.toContain('says why');
   });
 });
+
+describe('handoff run -p on a project with no store', () => {
+  it('names `run local` first (the command meant), then the store keys', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: a\n    commands:\n      - command: echo hi\n');
+    const result = await runCli(['run', '-p', projectDir, '-w', workspaceDir]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no resource group: deploy.resource_group is not set');
+    expect(result.stderr).toContain(`fix: to run this folder as it is, use \`handoff run local -p ${projectDir} -w ${workspaceDir}\``);
+    expect(fs.existsSync(workspaceDir)).toBe(false);
+  });
+});

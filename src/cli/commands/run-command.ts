@@ -14,6 +14,7 @@ import { graceFromEnv, printRunPlan } from './run-in-terminal.js';
 import { runThenPush } from './run-then-push.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
+import { UserError } from '../../errors.js';
 
 /**
  * What the container runs. The store is named by `-p`'s deploy keys or by `-e resource_group=… task=…`; keys use the
@@ -45,6 +46,20 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
   } finally {
     lock.release();
   }
+  }).catch((error: unknown) => {
+    throw suggestRunLocal(error, options, workspaceDir);
+  });
+}
+
+/**
+ * `handoff run -p X` on a project with no store names is most often `run local` without its `local`: the fix of a
+ * missing deploy key (which would make a local project a store project) comes second to the command meant.
+ */
+function suggestRunLocal(error: unknown, options: GlobalOptions, workspaceDir: string): unknown {
+  if (!(error instanceof UserError) || !options.projectDir || !/^no (resource group|task): deploy\.\w+ is not set in /.test(error.message)) return error;
+  return new UserError(`${error.message}; \`handoff run\` runs the copy of the project pushed to a store`, {
+    fix: `to run this folder as it is, use \`handoff run local -p ${options.projectDir} -w ${workspaceDir}\`; to run it from a store, ${error.fix ?? 'name the store in deploy:'}`,
+    exitCode: error.exitCode,
   });
 }
 
