@@ -395,9 +395,10 @@ describe('stopping a run twice (ui10 finding 2)', () => {
   commands:
   - command: sh files/cleanup.sh
 `,
-      { 'files/cleanup.sh': "trap 'sleep 1.5; echo done > artifacts/cleaned; exit 143' TERM\nmkdir -p artifacts\necho started\nwhile :; do sleep 0.1; done\n" },
+      // Its cleanup waits for the test's word (a long grace period): the second Stop surely comes while it runs.
+      { 'files/cleanup.sh': "trap 'while [ ! -f artifacts/release ]; do sleep 0.1; done; echo done > artifacts/cleaned; exit 143' TERM\nmkdir -p artifacts\necho started\nwhile :; do sleep 0.1; done\n" },
     );
-    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir], { HANDOFF_GRACE_SECONDS: '120' });
     const { runId } = (await (await call(ui, '/api/runs', { method: 'POST' })).json()) as { runId: string };
     await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs', runId, 'console.log')) && fs.readFileSync(path.join(workspaceDir, 'runs', runId, 'console.log'), 'utf8').includes('Task slow_cleanup started'));
     const first = await call(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
@@ -406,6 +407,7 @@ describe('stopping a run twice (ui10 finding 2)', () => {
     const second = await call(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
     expect(second.status).toBe(409);
     expect(((await second.json()) as { message: string }).message).toMatch(new RegExp(`^run ${runId} is stopping already`));
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'release'), '');
     await waitFor(() => readRecord(workspaceDir, runId).status !== 'running', 30_000);
     expect(readRecord(workspaceDir, runId).status).toBe('interrupted');
     // The handler ran to its end: no second signal killed it.
