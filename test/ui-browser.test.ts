@@ -647,6 +647,39 @@ envs:
     }
   });
 
+  it('adds the logs of a foreach that goes on to the chooser in place, so a list the user has open is not rebuilt under them (finding 8)', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: many
+  pipeline:
+  - command: seq
+    args: 1 40
+  - foreach:
+    - name: line
+      commands:
+      - command: sh
+        args: -c 'echo "note for {{ _line }}" >&2; [ {{ _line }} -lt 12 ] || while [ ! -f artifacts/go ]; do sleep 0.05; done'
+    parallel: 1
+`);
+    fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    try {
+      await page.goto(ui.url);
+      await page.locator('[data-action="run-now"]').click();
+      await page.waitForURL(/#\/runs\/.+/);
+      const chooser = page.locator('.logs-card select.stream-chooser');
+      await page.locator('.logs-card select.stream-chooser option[value="line_12/sh"]').waitFor({ state: 'attached' });
+      await chooser.evaluate((element) => element.setAttribute('data-first', 'yes'));
+      fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+      await page.locator('.facts .status-succeeded').waitFor({ timeout: 60_000 });
+      await page.locator('.logs-card select.stream-chooser option[value="line_40/sh"]').waitFor({ state: 'attached' });
+      expect(await page.locator('.logs-card select.stream-chooser[data-first="yes"]').count()).toBe(1);
+      expect(await chooser.locator('option[value]:not([value=""])').count()).toBe(40);
+    } finally {
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+
   it('says the UI was restarted, and what to do, when its new token refuses the open page, not "reconnecting" for ever (finding 1)', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n- name: ticker\n  commands:\n  - command: sh\n    args: -c \'i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done\'\n');
     let ui = await startUi(['-p', projectDir, '-w', workspaceDir]);

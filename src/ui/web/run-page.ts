@@ -275,6 +275,25 @@ export const runPage: Page = (container, context, params) => {
     return h('div', { class: 'log-streams' }, h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Logs' }, shown.map((s) => tab(s, streams.indexOf(s)))), filterInput, chooser);
   };
 
+  /**
+   * While a foreach goes on its logs come one by one: they join the chooser in place, so a list the user has open (or
+   * the filter being typed in) is not rebuilt under them. False when the chooser must be drawn anew.
+   */
+  const addToChooser = (next: RunDetail): boolean => {
+    const chooser = logsCard.querySelector<HTMLSelectElement>('select.stream-chooser');
+    const groups = chooser?.querySelectorAll('optgroup');
+    // Failed processes are known once the run's tasks are recorded: then the groups change, and it is drawn anew.
+    if (!chooser || groups?.length !== 1 || failedStreams(next.record.tasks).size > 0) return false;
+    const group = groups[0];
+    const known = new Set([...chooser.querySelectorAll('option')].map((o) => o.value));
+    const stderr = next.streams.filter((s) => s !== 'console');
+    for (const s of stderr) if (!known.has(s)) group.append(h('option', { value: s }, s));
+    group.label = `all (${stderr.length})`;
+    chooser.options[0].textContent = `stderr of ${stderr.length} processes…`;
+    applyFilter(chooser);
+    return true;
+  };
+
   const drawLogs = (): void => {
     if (!detail) return;
     logView?.dispose();
@@ -332,7 +351,11 @@ export const runPage: Page = (container, context, params) => {
       return;
     }
     // Keep the log already shown (and where it is scrolled to): only the tabs change when a stream appears.
-    if (streamsBefore !== next.streams.join('\n')) logsCard.querySelector('.log-streams')?.replaceWith(drawTabs());
+    if (streamsBefore !== next.streams.join('\n') && !addToChooser(next)) {
+      const typing = document.activeElement === filterInput;
+      logsCard.querySelector('.log-streams')?.replaceWith(drawTabs());
+      if (typing) filterInput.focus();
+    }
     if (wasRunning && r.status !== 'running') {
       void logView?.catchUp();
       logsCard.querySelector('.live-pill')?.remove();
