@@ -386,6 +386,38 @@ describe('stopping a run whose handoff is gone', () => {
   });
 });
 
+describe('stopping a run twice (ui10 finding 2)', () => {
+  it('sends one SIGTERM only: a second Stop while the run ends its commands says so and does not cut their cleanup short', async () => {
+    // A command whose SIGTERM handler takes a moment to clean up (a target flushing its last batch, say).
+    const { projectDir, workspaceDir } = makeProject(
+      `tasks:
+- name: slow_cleanup
+  commands:
+  - command: sh files/cleanup.sh
+`,
+      // Its cleanup waits for the test's word (a long grace period): the second Stop surely comes while it runs.
+      { 'files/cleanup.sh': "trap 'while [ ! -f artifacts/release ]; do sleep 0.1; done; echo done > artifacts/cleaned; exit 143' TERM\nmkdir -p artifacts\necho started\nwhile :; do sleep 0.1; done\n" },
+    );
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir], { HANDOFF_GRACE_SECONDS: '120' });
+    const { runId } = (await (await call(ui, '/api/runs', { method: 'POST' })).json()) as { runId: string };
+    await waitFor(() => fs.existsSync(path.join(workspaceDir, 'runs', runId, 'console.log')) && fs.readFileSync(path.join(workspaceDir, 'runs', runId, 'console.log'), 'utf8').includes('Task slow_cleanup started'));
+    const first = await call(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
+    expect(first.status).toBe(202);
+    expect((await json(ui, `/api/runs/${runId}`)).stopping).toMatchObject({ since: expect.any(String) });
+    const second = await call(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { message: string }).message).toMatch(new RegExp(`^run ${runId} is stopping already`));
+    fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'release'), '');
+    await waitFor(() => readRecord(workspaceDir, runId).status !== 'running', 30_000);
+    expect(readRecord(workspaceDir, runId).status).toBe('interrupted');
+    // The handler ran to its end: no second signal killed it.
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'cleaned'), 'utf8')).toBe('done\n');
+    expect(fs.readFileSync(path.join(workspaceDir, 'runs', runId, 'console.log'), 'utf8')).not.toContain('again: killing every process now');
+    ui.child.kill('SIGTERM');
+    await ui.exited;
+  });
+});
+
 describe('runs and logs', () => {
   it('pages through 1,000 runs newest first and draws the chart from short summaries', async () => {
     const workspaceDir = makeTempDir();

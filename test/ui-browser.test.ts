@@ -511,3 +511,207 @@ describe('the Runs page with run records that cannot be read', () => {
     }
   });
 });
+
+describe('the Run page of ui10: Stop, the state warning, many stderr logs, a restarted UI', () => {
+  let browser: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await chromium.launchPersistentContext(makeTempDir('handoff-chromium-'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 860 } });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('dialog', (dialog) => void dialog.accept());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('says a stop is under way and offers no second Stop, which would kill the commands in their cleanup (finding 2)', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: slow_cleanup\n  commands:\n  - command: sh files/cleanup.sh\n', {
+      // Its cleanup waits for the test's word (a long grace period): the page is checked while the run is surely stopping.
+      'files/cleanup.sh': "trap 'while [ ! -f artifacts/release ]; do sleep 0.1; done; echo done > artifacts/cleaned; exit 143' TERM\nmkdir -p artifacts\necho started >&2\nwhile :; do sleep 0.1; done\n",
+    });
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir], { HANDOFF_GRACE_SECONDS: '120' });
+    try {
+      await page.goto(ui.url);
+      await page.locator('[data-action="run-now"]').click();
+      await page.waitForURL(/#\/runs\/.+/);
+      const runId = decodeURIComponent(page.url().split('#/runs/')[1]);
+      await page.locator('.log-panel pre.log').filter({ hasText: 'Task slow_cleanup started' }).waitFor();
+      await page.locator('[data-action="stop"]').click();
+      const stopping = page.locator('[data-action="stop"]', { hasText: 'Stopping' });
+      await stopping.waitFor();
+      expect(await stopping.isDisabled()).toBe(true);
+      // A reload (or another tab) learns it from the server, not from this page's memory.
+      await page.reload();
+      await page.locator('.facts .status-running').waitFor();
+      await stopping.waitFor();
+      expect(await stopping.isDisabled()).toBe(true);
+      fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'release'), '');
+      await page.locator('.facts .status-interrupted').waitFor({ timeout: 30_000 });
+      expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 'cleaned'), 'utf8')).toBe('done\n');
+      expect(readRecord(workspaceDir, runId).status).toBe('interrupted');
+    } finally {
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+
+  it('shows the Singer state warning as `runs show` does, and marks a masked state value, with no state value in the warning (finding 7)', async () => {
+    const secret = 'sv-ui10-7c1e4b';
+    const { projectDir, workspaceDir } = makeProject(
+      `tasks:
+- name: s1
+  pipeline:
+  - command: printf
+    args: "'{\\"type\\": \\"STATE\\", \\"value\\": {\\"bookmark\\": \\"b-one\\"}}\\\\n'"
+  - command: cat
+- name: s2
+  pipeline:
+  - command: sh
+    args: files/state.sh
+  - command: cat
+envs:
+- key: API_KEY
+`,
+      { 'files/state.sh': 'printf \'{"type": "STATE", "value": {"bookmark": "b-two", "key": "%s"}}\\n\' "$API_KEY"\n', '.secrets/dev_secrets.yml': `- key: API_KEY\n  value: ${secret}\n` },
+    );
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(0);
+    const runId = fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!.slice(0, -5);
+    const state = readRecord(workspaceDir, runId).state;
+    expect(state).toMatchObject({ saved: true, task: 's2', dropped: ['s1'], masked: true });
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    try {
+      await page.goto(ui.url);
+      await page.goto(`${ui.base}/#/runs/${encodeURIComponent(runId)}`);
+      const warning = page.locator('.state-warning');
+      await warning.waitFor();
+      expect(await warning.textContent()).toContain(state.warning);
+      expect(await warning.textContent()).toContain('dropped: s1');
+      expect(await warning.textContent()).not.toContain('b-one');
+      expect(await warning.textContent()).not.toContain('b-two');
+      expect(await page.locator('.state-line').getAttribute('class')).toContain('state-dropped');
+      expect(await page.locator('.state-masked').textContent()).toContain('masked');
+      expect(await page.content()).not.toContain(secret);
+    } finally {
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+
+  it('keeps the log in view for a foreach of 120 lines: a chooser of stderr logs, with a filter, not a tab each (finding 8)', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: many
+  pipeline:
+  - command: seq
+    args: 1 120
+  - foreach:
+    - name: line
+      commands:
+      - command: sh
+        args: -c 'echo "note for {{ _line }}" >&2; [ {{ _line }} != 77 ]'
+    parallel: 8
+`);
+    const run = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(run.code, run.stderr).toBe(1);
+    const runId = fs.readdirSync(path.join(workspaceDir, 'runs')).find((f) => f.endsWith('.json'))!.slice(0, -5);
+    const streams = Object.keys(readRecord(workspaceDir, runId).logs.stderr);
+    expect(streams.length).toBeGreaterThan(60);
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    try {
+      await page.goto(ui.url);
+      await page.goto(`${ui.base}/#/runs/${encodeURIComponent(runId)}`);
+      await page.locator('.log-panel pre.log').waitFor();
+      expect(await page.locator('.logs-card .tabs [role="tab"]').count()).toBeLessThanOrEqual(3);
+      const chooser = page.locator('.logs-card select.stream-chooser');
+      expect(await chooser.locator('option[value]:not([value=""])').count()).toBe(streams.length);
+      // The failed line's log is offered first.
+      const failed = 'line_77/sh';
+      expect(streams).toContain(failed);
+      expect(await chooser.locator('optgroup[label^="failed"] option').first().getAttribute('value')).toBe(failed);
+      const cardTop = (await page.locator('.logs-card').boundingBox())!.y;
+      const panelTop = (await page.locator('#log-panel').boundingBox())!.y;
+      expect(panelTop - cardTop).toBeLessThan(200);
+      // The filter narrows the list; choosing one opens its log.
+      await page.locator('.logs-card input.stream-filter').fill('line_42/');
+      const shown = await chooser.locator('option[value]:not([value=""])').evaluateAll((options) => options.filter((o) => !(o as HTMLOptionElement).hidden).map((o) => (o as HTMLOptionElement).value));
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown).toEqual(['line_42/sh']);
+      await chooser.selectOption(shown[0]);
+      await page.locator(`.log-panel pre.log[data-stream="${shown[0]}"]`).filter({ hasText: 'note for 42' }).waitFor();
+      expect(await page.locator('.logs-card .tabs [role="tab"][aria-selected="true"]').textContent()).toContain(shown[0]);
+    } finally {
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+
+  it('adds the logs of a foreach that goes on to the chooser in place, so a list the user has open is not rebuilt under them (finding 8)', async () => {
+    const { projectDir, workspaceDir } = makeProject(`tasks:
+- name: many
+  pipeline:
+  - command: seq
+    args: 1 40
+  - foreach:
+    - name: line
+      commands:
+      - command: sh
+        args: -c 'echo "note for {{ _line }}" >&2; [ {{ _line }} -lt 12 ] || while [ ! -f artifacts/go ]; do sleep 0.05; done'
+    parallel: 1
+`);
+    fs.mkdirSync(path.join(workspaceDir, 'artifacts'), { recursive: true });
+    const ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    try {
+      await page.goto(ui.url);
+      await page.locator('[data-action="run-now"]').click();
+      await page.waitForURL(/#\/runs\/.+/);
+      const chooser = page.locator('.logs-card select.stream-chooser');
+      await page.locator('.logs-card select.stream-chooser option[value="line_12/sh"]').waitFor({ state: 'attached' });
+      await chooser.evaluate((element) => element.setAttribute('data-first', 'yes'));
+      fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'go'), '');
+      await page.locator('.facts .status-succeeded').waitFor({ timeout: 60_000 });
+      await page.locator('.logs-card select.stream-chooser option[value="line_40/sh"]').waitFor({ state: 'attached' });
+      expect(await page.locator('.logs-card select.stream-chooser[data-first="yes"]').count()).toBe(1);
+      expect(await chooser.locator('option[value]:not([value=""])').count()).toBe(40);
+    } finally {
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+
+  it('says the UI was restarted, and what to do, when its new token refuses the open page, not "reconnecting" for ever (finding 1)', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: ticker\n  commands:\n  - command: sh\n    args: -c \'i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done\'\n');
+    let ui = await startUi(['-p', projectDir, '-w', workspaceDir]);
+    try {
+      await page.goto(ui.url);
+      await page.locator('[data-action="run-now"]').click();
+      await page.waitForURL(/#\/runs\/.+/);
+      const runId = decodeURIComponent(page.url().split('#/runs/')[1]);
+      await page.locator('.logs-card .live-pill').waitFor();
+      await page.locator('.connection.connected').waitFor();
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+      ui = await startUi(['-p', projectDir, '-w', workspaceDir, '--port', String(ui.port)]);
+      const notice = page.locator('.error-box', { hasText: 'restarted' });
+      await notice.waitFor({ timeout: 30_000 });
+      expect(await notice.textContent()).toContain('#token=');
+      // No stale picture of a live run stays behind it.
+      expect(await page.locator('.logs-card .live-pill').count()).toBe(0);
+      expect(await page.locator('[data-action="stop"]').count()).toBe(0);
+      // The URL printed this time lets the same tab back in, on the run it showed.
+      await page.goto(ui.url);
+      // Pasted into the same tab, the new URL reloads the page with its token.
+      await page.locator('.connection.connected').waitFor();
+      await page.goto(`${ui.base}/#/runs/${encodeURIComponent(runId)}`);
+      await page.locator('.facts').waitFor();
+      await page.locator('.connection.connected').waitFor();
+      const stop = await callUi(ui, `/api/runs/${runId}/stop`, { method: 'POST' });
+      expect(stop.status).toBe(202);
+      await waitFor(() => readRecord(workspaceDir, runId).status !== 'running', 30_000);
+    } finally {
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+});

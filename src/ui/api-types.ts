@@ -124,6 +124,8 @@ export interface RunDetail {
   where?: 'workspace' | 'cloud';
   /** The cloud job that ran it, when known. */
   jobId?: string;
+  /** A Stop was sent to this running run (by this server): its commands are ending; no second signal is sent. */
+  stopping?: { since: string };
 }
 
 /** A cloud job as the page shows it (CloudJob of the provider, details without undefined values). */

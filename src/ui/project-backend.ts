@@ -119,6 +119,11 @@ export class ProjectBackend {
   private readonly storeSummaries = new Map<string, RunSummary>();
   /** Store objects under runs/ that are not whole run records (cut short, not JSON), by run id. */
   private readonly storeUnreadable = new Set<string>();
+  /**
+   * The Stops sent, by run id (with the pid signalled): handoff takes a second SIGTERM as "kill every process now",
+   * which would cut the commands' cleanup short, so one Stop is sent per run.
+   */
+  private readonly stopsSent = new Map<string, { pid: number; since: string }>();
 
   constructor(private readonly options: ProjectBackendOptions) {
     this.id = options.id;
@@ -585,7 +590,10 @@ export class ProjectBackend {
       const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record), this.cache.lastWordsOf(record.runId) ?? record.lastOutput);
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
-    return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}) };
+    const stop = this.stopsSent.get(record.runId);
+    if (stop && (record.status !== 'running' || stop.pid !== record.pid)) this.stopsSent.delete(record.runId);
+    const stopping = stop && this.stopsSent.has(record.runId) ? { stopping: { since: stop.since } } : {};
+    return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}), ...stopping };
   }
 
   /** The file of one of a run's logs: `console`, or a key of its stderr logs (own keys only: no `__proto__`). */
@@ -639,11 +647,16 @@ export class ProjectBackend {
     if (record.host !== os.hostname()) throw new HttpError(409, `run ${record.runId} runs on ${record.host}, not on this machine`);
     // The pid of a handoff that is gone may be another process's now (another handoff's too): never signalled.
     if (!isRunHandoff(record)) return { status: 409, body: { message: `the handoff of run ${record.runId} (pid ${record.pid}) is gone already` }, target: record.runId };
+    if (detail.stopping) {
+      const message = `run ${record.runId} is stopping already (asked at ${detail.stopping.since}): its commands get the grace period to end and clean up; no second signal is sent, as handoff would take it to kill them at once`;
+      return { status: 409, body: { message }, target: record.runId };
+    }
     try {
       process.kill(record.pid, 'SIGTERM');
     } catch (error) {
       throw new HttpError(409, `cannot stop pid ${record.pid}: ${(error as Error).message}`);
     }
+    this.stopsSent.set(record.runId, { pid: record.pid, since: new Date().toISOString() });
     this.watch?.poke();
     return { status: 202, body: { message: `asked run ${record.runId} to stop (pid ${record.pid}); it ends its commands and records the run as interrupted` }, target: record.runId };
   }

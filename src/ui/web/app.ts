@@ -163,8 +163,30 @@ async function bootLocal(root: HTMLElement): Promise<void> {
     return;
   }
   document.title = `${overview.projectName} · handoff`;
-  const live = connectLiveEvents(api.eventsUrl());
   const { element: notices, notify } = createNotices();
+  let lost = false;
+  /**
+   * The event stream was refused, so the browser stops reconnecting. After a restart of `handoff ui` (a new token each
+   * start) nothing this page shows is kept live any more: it gives way to what to do rather than a frozen picture.
+   */
+  const gaveUp = (): void => {
+    void api.overview().then(
+      () => notify('Live updates stopped: the server refused the event stream. Reload the page to get them back.', 'error'),
+      (error: unknown) => {
+        if (lost) return;
+        lost = true;
+        dispose?.();
+        window.removeEventListener('hashchange', show);
+        live.close();
+        if (isAccessRefused(error)) {
+          root.replaceChildren(errorBox('This `handoff ui` was restarted', 'The server no longer takes this page\'s access token: `handoff ui` was restarted (each start makes a new token), so this page cannot show live runs any more. Runs it started go on.', OPEN_PRINTED_URL));
+        } else {
+          root.replaceChildren(errorBox('The handoff UI server cannot be reached', (error as Error).message, 'restart `handoff ui` and open the URL it prints'));
+        }
+      },
+    );
+  };
+  const live = connectLiveEvents(api.eventsUrl(), gaveUp);
   const href = (path: string): string => `#/${path}`;
   const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
   const header = h(
@@ -185,7 +207,8 @@ async function bootLocal(root: HTMLElement): Promise<void> {
 
   let dispose: (() => void) | void;
   let generation = 0;
-  const show = (): void => {
+  function show(): void {
+    if (lost) return;
     dispose?.();
     const route = matchProjectRoute(location.hash.replace(/^#\/?/, ''));
     const mine = ++generation;
@@ -194,7 +217,7 @@ async function bootLocal(root: HTMLElement): Promise<void> {
     window.scrollTo(0, 0);
     const context: PageContext = { overview, live, api, href, canOperate: true, notify, isCurrent: () => mine === generation };
     dispose = route.page(main, context, route.params);
-  };
+  }
   window.addEventListener('hashchange', show);
   show();
 }

@@ -18,7 +18,8 @@ const EVENT_TYPES = ['run', 'removed', 'log', 'resync', 'job', 'job-log', 'proje
 export function connectLiveEvents(url: string, onGiveUp?: () => void): LiveEvents {
   const listeners = new Set<Listener>();
   const connectionListeners: Array<(connected: boolean) => void> = [];
-  // EventSource reconnects by itself (the server sends `retry:`), e.g. after `handoff ui` is restarted on the same port.
+  // EventSource reconnects by itself (the server sends `retry:`) after a break, e.g. while `handoff ui` is down; a
+  // restarted one refuses the old token (each start makes a new one), and that refusal ends in `onGiveUp`.
   const source = new EventSource(url);
   const deliver = (event: UiEvent): void => {
     for (const listener of [...listeners]) listener(event);

@@ -13,6 +13,18 @@ function describeExit(p: ProcessResult): string {
   return 'not started';
 }
 
+/** Up to this many logs (the console and stderr logs) each get a tab; more (a foreach) get a chooser with a filter. */
+const TABS_UP_TO = 8;
+
+/** The stderr logs (`task/process`, as the record names them) of processes that failed, to offer them first. */
+function failedStreams(tasks: TaskResult[], into = new Set<string>()): Set<string> {
+  for (const task of tasks) {
+    for (const p of task.processes) if (p.failure || (p.exitCode !== null && p.exitCode !== 0)) into.add(`${task.name}/${p.name}`);
+    failedStreams(task.subtasks, into);
+  }
+  return into;
+}
+
 /** Sub-tasks of a foreach can be many; when all went well they are folded behind one row. */
 const FOLD_SUBTASKS_OVER = 6;
 
@@ -140,25 +152,60 @@ export function recordsAndState(detail: Pick<RunDetail, 'record'>): HTMLElement 
           h('tbody', {}, streams.map(([s, n]) => h('tr', {}, h('td', { class: 'mono' }, s), h('td', { class: 'num' }, formatCount(n)))), untagged),
         )
       : emptyNote(r.status === 'running' ? 'Record counts appear when the run ends.' : 'No Singer record counts in this run.'),
-    h('p', { class: `state-line ${state?.saved ? 'state-saved' : 'state-not-saved'}` }, h('b', {}, 'State: '), stateText),
-    state?.value !== undefined ? h('details', {}, h('summary', {}, 'state value'), h('pre', { class: 'json' }, JSON.stringify(state.value, null, 2))) : null,
+    // Saved but with others dropped is not all well: those tasks' bookmarks do not advance (as `runs show` warns).
+    h('p', { class: `state-line ${state?.saved ? (state.dropped?.length ? 'state-dropped' : 'state-saved') : 'state-not-saved'}` }, h('b', {}, 'State: '), stateText),
+    // The warning names tasks only (the recorder writes no state value into it).
+    state?.warning ? h('p', { class: 'state-warning', role: 'note' }, h('b', {}, 'Warning: '), state.warning) : null,
+    state?.value !== undefined
+      ? h(
+          'details',
+          {},
+          h('summary', {}, 'state value'),
+          state.masked ? h('p', { class: 'state-masked muted small' }, 'Secret values in it are masked (***): this is not the state as saved, so it cannot be restored from this record.') : null,
+          h('pre', { class: 'json' }, JSON.stringify(state.value, null, 2)),
+        )
+      : null,
   );
 }
 
+/**
+ * How a Stop that is under way shows: handoff takes a second signal as "kill every process now", which would cut the
+ * commands' cleanup short, so the page offers no second Stop (and the server sends none).
+ */
+export interface StopState {
+  /** When the Stop was sent (ISO): the button says "Stopping…" and stays disabled. */
+  stoppingSince?: string;
+  /** Called when the server took the Stop (202), and after any other answer (so the page reads the run again). */
+  onAnswered?: (accepted: boolean) => void;
+}
+
 /** "Stop" for a running run (operators): the server asks its handoff to end as Ctrl-C would. */
-export function stopButton(label: string, stop: () => Promise<{ status: number; body: { message: string } }>, notify: PageContext['notify'], question: string): HTMLButtonElement {
+export function stopButton(label: string, stop: () => Promise<{ status: number; body: { message: string } }>, notify: PageContext['notify'], question: string, state: StopState = {}): HTMLButtonElement {
   const button = h('button', { class: 'button button-danger', 'data-action': 'stop' }, label);
+  const showStopping = (since: string): void => {
+    button.disabled = true;
+    button.textContent = '■ Stopping…';
+    button.title = `Stop sent at ${formatTime(since)}: its commands are ending, with the grace period to clean up; no second signal is sent`;
+  };
+  if (state.stoppingSince) {
+    showStopping(state.stoppingSince);
+    return button;
+  }
   button.addEventListener('click', async () => {
     // A stop cannot be taken back (the run is recorded interrupted): one slip of the mouse must not do it.
     if (!window.confirm(question)) return;
     button.disabled = true;
+    let accepted = false;
     try {
       const { status, body } = await stop();
+      accepted = status < 300;
       notify(body.message, status < 400 ? 'info' : 'error');
     } catch (error) {
       notify(`Could not stop it: ${(error as Error).message}`, 'error');
     } finally {
-      button.disabled = false;
+      if (accepted && state.onAnswered) showStopping(new Date().toISOString());
+      else button.disabled = false;
+      state.onAnswered?.(accepted);
     }
   });
   return button;
@@ -175,21 +222,76 @@ export const runPage: Page = (container, context, params) => {
   let logView: LogView | undefined;
   let selectedStream = 'console';
   let disposed = false;
+  /** When this page's Stop was taken (until the next read of the run says so itself). */
+  let stopSentAt: string | undefined;
 
-  /** The log tabs (a tablist whose panel is the log shown); a stream that appears while the run goes on gets its tab. */
+  /** Narrows the chooser of stderr logs; one element for the page, so what is typed survives a redraw. */
+  const filterInput = h('input', { class: 'stream-filter', type: 'search', placeholder: 'filter logs', 'aria-label': 'filter the stderr logs' });
+  filterInput.addEventListener('input', () => applyFilter(logsCard.querySelector('select.stream-chooser')));
+  const applyFilter = (chooser: HTMLSelectElement | null): void => {
+    const text = filterInput.value.trim().toLowerCase();
+    if (!chooser) return;
+    for (const group of chooser.querySelectorAll('optgroup')) {
+      let any = false;
+      for (const option of group.querySelectorAll('option')) {
+        option.hidden = text !== '' && !option.value.toLowerCase().includes(text);
+        any ||= !option.hidden;
+      }
+      group.hidden = !any;
+    }
+  };
+
+  const tab = (s: string, index: number): HTMLElement =>
+    h(
+      'button',
+      { class: `tab${s === selectedStream ? ' active' : ''}`, role: 'tab', id: `log-tab-${index}`, 'aria-controls': 'log-panel', 'aria-selected': s === selectedStream ? 'true' : 'false', onclick: () => selectStream(s) },
+      s === 'console' ? 'console' : `${s} (stderr)`,
+    );
+
+  /**
+   * The log tabs (a tablist whose panel is the log shown); a stream that appears while the run goes on gets its tab.
+   * Past a few (a foreach makes a stderr log per line) they are a chooser, failed processes first, so the log stays in view.
+   */
   const drawTabs = (): HTMLElement => {
     const streams = detail?.streams ?? [];
-    return h(
-      'div',
-      { class: 'tabs', role: 'tablist', 'aria-label': 'Logs' },
-      streams.map((s) =>
-        h(
-          'button',
-          { class: `tab${s === selectedStream ? ' active' : ''}`, role: 'tab', id: `log-tab-${streams.indexOf(s)}`, 'aria-controls': 'log-panel', 'aria-selected': s === selectedStream ? 'true' : 'false', onclick: () => selectStream(s) },
-          s === 'console' ? 'console' : `${s} (stderr)`,
-        ),
-      ),
+    if (streams.length <= TABS_UP_TO) return h('div', { class: 'log-streams' }, h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Logs' }, streams.map((s, i) => tab(s, i))));
+    const stderr = streams.filter((s) => s !== 'console');
+    const failed = failedStreams(detail?.record.tasks ?? []);
+    const failedOnes = stderr.filter((s) => failed.has(s));
+    const others = stderr.filter((s) => !failed.has(s));
+    const option = (s: string): HTMLElement => h('option', { value: s, selected: s === selectedStream }, s);
+    const chooser = h(
+      'select',
+      { class: 'stream-chooser', 'aria-label': 'stderr logs' },
+      h('option', { value: '', selected: selectedStream === 'console' }, `stderr of ${stderr.length} processes…`),
+      failedOnes.length ? h('optgroup', { label: `failed (${failedOnes.length})` }, failedOnes.map(option)) : null,
+      h('optgroup', { label: failedOnes.length ? `the others (${others.length})` : `all (${others.length})` }, others.map(option)),
     );
+    chooser.addEventListener('change', () => {
+      if (chooser.value) selectStream(chooser.value);
+    });
+    applyFilter(chooser);
+    const shown = selectedStream === 'console' ? ['console'] : ['console', selectedStream];
+    return h('div', { class: 'log-streams' }, h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Logs' }, shown.map((s) => tab(s, streams.indexOf(s)))), filterInput, chooser);
+  };
+
+  /**
+   * While a foreach goes on its logs come one by one: they join the chooser in place, so a list the user has open (or
+   * the filter being typed in) is not rebuilt under them. False when the chooser must be drawn anew.
+   */
+  const addToChooser = (next: RunDetail): boolean => {
+    const chooser = logsCard.querySelector<HTMLSelectElement>('select.stream-chooser');
+    const groups = chooser?.querySelectorAll('optgroup');
+    // Failed processes are known once the run's tasks are recorded: then the groups change, and it is drawn anew.
+    if (!chooser || groups?.length !== 1 || failedStreams(next.record.tasks).size > 0) return false;
+    const group = groups[0];
+    const known = new Set([...chooser.querySelectorAll('option')].map((o) => o.value));
+    const stderr = next.streams.filter((s) => s !== 'console');
+    for (const s of stderr) if (!known.has(s)) group.append(h('option', { value: s }, s));
+    group.label = `all (${stderr.length})`;
+    chooser.options[0].textContent = `stderr of ${stderr.length} processes…`;
+    applyFilter(chooser);
+    return true;
   };
 
   const drawLogs = (): void => {
@@ -224,7 +326,16 @@ export const runPage: Page = (container, context, params) => {
     detail = next;
     const r = next.record;
     const canStop = r.status === 'running' && next.where !== 'cloud' && context.canOperate && context.overview.canStopRuns && !next.abandoned;
-    actions.replaceChildren(canStop ? stopButton('■ Stop', () => context.api.stopRun(r.runId), context.notify, `Stop run ${r.runId}? Its commands are ended and the run is recorded as interrupted.`) : '');
+    if (r.status !== 'running') stopSentAt = undefined;
+    const stopState: StopState = {
+      // The server's word (another tab's Stop, a reload) or this page's own Stop, whichever is known.
+      stoppingSince: next.stopping?.since ?? stopSentAt,
+      onAnswered: (accepted) => {
+        if (accepted) stopSentAt = new Date().toISOString();
+        void load();
+      },
+    };
+    actions.replaceChildren(canStop ? stopButton('■ Stop', () => context.api.stopRun(r.runId), context.notify, `Stop run ${r.runId}? Its commands are ended and the run is recorded as interrupted.`, stopState) : '');
     body.replaceChildren(
       summaryGrid(next),
       r.reason ? h('div', { class: `reason reason-${r.status}` }, r.reason) : '',
@@ -240,7 +351,11 @@ export const runPage: Page = (container, context, params) => {
       return;
     }
     // Keep the log already shown (and where it is scrolled to): only the tabs change when a stream appears.
-    if (streamsBefore !== next.streams.join('\n')) logsCard.querySelector('.tabs')?.replaceWith(drawTabs());
+    if (streamsBefore !== next.streams.join('\n') && !addToChooser(next)) {
+      const typing = document.activeElement === filterInput;
+      logsCard.querySelector('.log-streams')?.replaceWith(drawTabs());
+      if (typing) filterInput.focus();
+    }
     if (wasRunning && r.status !== 'running') {
       void logView?.catchUp();
       logsCard.querySelector('.live-pill')?.remove();
