@@ -102,4 +102,33 @@ tasks:
     expect(template.loaded).toBe(true);
     expect(template.stderr).toMatch(/project\.yml:4:\d+: tasks\[0\]\.commands\[0\]\.command/);
   });
+
+  it('checks the log names of many valid tasks without locating any of them; a clash is still located', async () => {
+    // Tasks at every level that writes logs (a task, fork children, foreach sub-tasks): a valid project has nothing to
+    // locate, so the positional reader stays unloaded however many tasks there are.
+    const tasks = Array.from({ length: 3 }, (_, i) => `  - name: t${i}
+    pipeline:
+      - command: seq 1 2
+      - fork:
+          - name: t${i}_a
+            pipeline:
+              - command: wc -l
+  - name: u${i}
+    pipeline:
+      - command: seq 1 2
+      - foreach:
+          - name: u${i}_each
+            commands:
+              - command: "true"
+`).join('');
+    const { projectDir } = makeProject(`tasks:\n${tasks}`);
+    const valid = await runRecorded(['config', 'validate', '-p', projectDir]);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(findFilesWithPackage(valid.loaded, 'yaml/')).toEqual([]);
+    // A fork child named like an earlier task: the error names the earlier one and its line, as before.
+    const clash = makeProject(`tasks:\n${tasks}  - name: late\n    pipeline:\n      - command: seq 1 2\n      - fork:\n          - name: late_a\n            pipeline:\n              - command: wc -l\n          - name: t1_a\n            pipeline:\n              - command: wc -l\n`);
+    const refused = await runRecorded(['config', 'validate', '-p', clash.projectDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('tasks[6].pipeline[1].fork[1].name: task name "t1_a" names the same log files (artifacts/t1_a_stdout.log) as task "t1_a" at tasks[2].pipeline[1].fork[0] (line 20)');
+  });
 });

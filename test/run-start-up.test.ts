@@ -65,6 +65,23 @@ describe('start-up of a run', () => {
   });
 });
 
+describe('start-up of config validate', () => {
+  it('checks a project of 400 tasks without TurboFan (compiling its hot functions costs more CPU than they save)', async () => {
+    const tasks = Array.from({ length: 400 }, (_, i) => `  - name: task_${i}
+    pipeline:
+      - command: cat
+        args: files/input_${i}.csv
+      - command: grep
+        args: -v "{{ var_${i % 20} }}"
+`).join('');
+    const { projectDir } = makeProject(`version: 0.3\ntasks:\n${tasks}`);
+    const validated = await runCli(['config', 'validate', '-p', projectDir], { nodeOptions: ['--trace-opt'] });
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.stdout).toContain('is valid: 400 tasks');
+    expect(optimizedByTurbofan(validated.stdout)).toEqual([]);
+  });
+});
+
 describe('end of a run', () => {
   it('exits as soon as the run is over, without Node.js tearing its heap down, with its exit code and every line written', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: bad\n    commands:\n      - command: echo out; echo err >&2; exit 3\n');

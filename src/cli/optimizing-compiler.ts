@@ -34,8 +34,8 @@ export function optimizingCompilerHeld(): boolean {
 }
 
 /**
- * Turns TurboFan on again (V8's default) if it was held off: every command but a run does so as it starts, and a run
- * before it checks a new or changed project.yml (the parser and the schema run hot on a large one).
+ * Turns TurboFan on again (V8's default) if it was held off: every command but a run and `config validate` does so as
+ * it starts, and a run before it checks a new or changed project.yml (the parser and the schema run hot on a large one).
  */
 export function releaseOptimizingCompiler(): void {
   if (!held) return;

@@ -202,13 +202,12 @@ function checkTaskLogNames({ tasks, report, source }: RuleContext): void {
     name: string;
     key: string;
     path: KeyPath;
-    level: string;
     perLine: boolean;
   }
-  // The first task of each log key, per kind: a clash is always with the first (indexed, not a scan of every earlier
-  // task, and located only when there is a clash: locating loads the positional reader).
+  // The first task of each log name, per kind (a task's own logs, a foreach sub-task's lines): a later one of the same
+  // kind and name clashes with it. A map, not a scan of every earlier task: a project of thousands of tasks is checked
+  // in one pass, and nothing is located unless there is a clash to report.
   const firstOfKey = new Map<string, Named>();
-  const firstPerLineOfKey = new Map<string, Named>();
   // A name used before at the same level has its error from the task-names rule already: one error per name is enough.
   const namesAtLevel = new Set<string>();
   for (const { task, path, holder } of tasks) {
@@ -219,34 +218,35 @@ function checkTaskLogNames({ tasks, report, source }: RuleContext): void {
     namesAtLevel.add(nameAtLevel);
     const perLine = holder === 'foreach';
     if (!perLine && !has(task, 'commands') && !has(task, 'pipeline')) continue;
-    const me: Named = { name, key: toSafeFileName(name), path, level: formatKeyPath(path.slice(0, -1)), perLine };
-    const earlier = perLine ? firstPerLineOfKey : firstOfKey;
-    const other = earlier.get(me.key);
-    const problem = other && logNameClash(me, other);
-    if (problem) report('error', [...path, 'name'], problem.message, problem.hint);
-    if (!other) earlier.set(me.key, me);
+    const me: Named = { name, key: toSafeFileName(name), path, perLine };
+    // A task named like a line of a foreach sub-task elsewhere (`load_1` and `load`) depends on the lines, known only as
+    // the run reads them: the run refuses such a line before it starts (run-foreach.ts). Refused here it would refuse the
+    // original handoff's own sample (task `triple_numbers` with a foreach sub-task `triple` over numbers). So the two
+    // kinds are never compared.
+    const kindKey = `${perLine ? 'line' : 'task'}\0${me.key}`;
+    const other = firstOfKey.get(kindKey);
+    if (other === undefined) {
+      firstOfKey.set(kindKey, me);
+      continue;
+    }
+    const problem = logNameClash(me, other);
+    report('error', [...path, 'name'], problem.message, problem.hint);
   }
 
-  function logNameClash(me: Named, other: Named): { message: string; hint: string } | undefined {
+  /** The error for two tasks of one kind whose names give the same log files; `other` is the earlier one. */
+  function logNameClash(me: Named, other: Named): { message: string; hint: string } {
     const where = `at ${describePlace(source, other.path)}`;
     const why = 'every task writes its logs to the one artifacts/ folder, whatever its level';
-    if (!me.perLine && !other.perLine) {
-      if (me.key !== other.key) return undefined;
+    if (!me.perLine) {
       return {
         message: `task name ${JSON.stringify(me.name)} names the same log files (artifacts/${me.key}_stdout.log) as task ${JSON.stringify(other.name)} ${where}; ${why}, so expected names unique across the whole project`,
         hint: 'rename one of the tasks',
       };
     }
-    if (me.perLine && other.perLine && me.key === other.key) {
-      return {
-        message: `foreach sub-task ${JSON.stringify(me.name)} has the name of foreach sub-task ${JSON.stringify(other.name)} ${where}: the lines of both are named ${me.key}_<line> and would write the same log files; ${why}`,
-        hint: 'rename one of the foreach sub-tasks',
-      };
-    }
-    // A task named like a line of a foreach sub-task elsewhere (`load_1` and `load`) depends on the lines, known only as
-    // the run reads them: the run refuses such a line before it starts (run-foreach.ts). Refused here it would refuse the
-    // original handoff's own sample (task `triple_numbers` with a foreach sub-task `triple` over numbers).
-    return undefined;
+    return {
+      message: `foreach sub-task ${JSON.stringify(me.name)} has the name of foreach sub-task ${JSON.stringify(other.name)} ${where}: the lines of both are named ${me.key}_<line> and would write the same log files; ${why}`,
+      hint: 'rename one of the foreach sub-tasks',
+    };
   }
 }
 

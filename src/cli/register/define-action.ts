@@ -11,6 +11,7 @@ export interface ActionOptions {
   /**
    * Turn V8's optimizing compiler on as the command starts (the default). A run leaves it off until it is busy
    * (releaseOptimizingWhenBusy): its peak RSS is a target, and loading its code alone would page the compiler in.
+   * `config validate` leaves it off throughout: a check runs each function too few times to repay its compilation.
    */
   optimizeFromStart?: boolean;
   /**

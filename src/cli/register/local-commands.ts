@@ -66,7 +66,7 @@ export function registerLocalCommands(program: Command): void {
           throw (await import('../unknown-operand.js')).unknownOperand('config source', where, ['local'], 'use `handoff config validate local -p <project>`');
         }
         return (await import('../commands/config-command.js')).configValidateCommand(options);
-      }),
+      }, { optimizeFromStart: false }),
     );
 
   program
