@@ -37,14 +37,6 @@
 // foreach's batch takes a queued line over some time after its reports are read (launcher-worker.ts). It ends when
 // handoff closes the socket.
 //
-// With `--state=FD` (a file handoff made for this worker) the worker maps the file (MAP_SHARED) and keeps in it, with
-// plain stores, the id of the command it last began to start (written before the fork) and the id and end of the last
-// command it finished (see struct worker_state). handoff reads it only when the worker dies in the middle of its queue
-// (a command's `kill -9 $PPID`): it then knows which command may have run (never to run again) and how the one before
-// it ended, whose reports the worker may still have held. So the worker need not send what it holds before each start
-// (one more write and one more wake-up of handoff per command); it still does when it holds anything but the last
-// command's `exit` and `done` (stderr, a `pid`, a `skipped`), which the file does not carry.
-//
 // A command run without a shell is reported as `/bin/sh -c` would have reported it: killed by a signal N that the
 // launcher did not send, it exits 128+N after the shell's message (`Killed`, `Segmentation fault (core dumped)`); once
 // the launcher has signalled its group, it counts as killed by that first signal (the shell would have been); when it
@@ -60,7 +52,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -117,8 +108,6 @@ static struct {
   int gave_up;
   /** handoff asked to end it (a timeout, an interrupt), whenever that came. */
   int requested;
-  /** How it ended, as its `exit` or `signal` report said (kept for the state file). */
-  int end_code, end_signal, end_closed;
 } job;
 
 /** Worker: the stdout file of the current task (its commands append to it in turn), -1 without one, and its path. */
@@ -158,39 +147,19 @@ static int write_all(int fd, const char *data, size_t len) {
 static char *out_buf;
 static size_t out_len, out_cap;
 #define OUT_FLUSH_AT 65536
-/** Worker: the command whose `exit`/`signal` and `done` are held (-1: none); at most one command's end is ever held. */
-static long held_end_of = -1;
-/** Worker: something else is held (stderr, `pid`, `left`, `skipped`, `start-error`...), which the state file does not carry. */
-static int held_other = 0;
-
-/**
- * Worker (--state): the file handoff reads when the worker dies (launcher-worker.ts reads it at these offsets, as
- * little-endian 64-bit integers). `finished` is -1 while its fields are being written, so a worker killed in between
- * leaves no end that is half another command's.
- */
-struct worker_state {
-  long long version; /* 1 */
-  long long started; /* the id of the last command whose start began (before its fork), 0: none */
-  long long finished; /* the id of the last command whose `done` was reported, 0: none, -1: being written */
-  long long pid;
-  long long exit_code; /* -1 when it ended by a signal */
-  long long signal;    /* 0 when it exited */
-  long long closed;    /* its stdout was a pipe with no reader left */
-  long long requested; /* as in `done` */
-  long long bytes;     /* as in `done` */
-  long long ended_at;  /* as in `done`: ms since the epoch */
-};
-static volatile struct worker_state *state;
 
 static void flush_reports(void) {
   if (out_len > 0 && control_fd >= 0) write_all(control_fd, out_buf, out_len);
   out_len = 0;
-  held_end_of = -1;
-  held_other = 0;
 }
 
-/** Worker: appends bytes to what is held (flushed when the worker sleeps, or when they pile up). */
-static void hold_bytes(const char *data, size_t len) {
+/** Sends bytes to handoff: at once with one command, held for the next flush in worker mode. */
+static void send_bytes(const char *data, size_t len) {
+  if (control_fd < 0) return;
+  if (!worker_mode) {
+    write_all(control_fd, data, len);
+    return;
+  }
   if (out_len + len > out_cap) {
     size_t cap = out_cap ? out_cap : 4096;
     while (cap < out_len + len) cap *= 2;
@@ -206,17 +175,6 @@ static void hold_bytes(const char *data, size_t len) {
   memcpy(out_buf + out_len, data, len);
   out_len += len;
   if (out_len >= OUT_FLUSH_AT) flush_reports();
-}
-
-/** Sends bytes to handoff: at once with one command, held for the next flush in worker mode. */
-static void send_bytes(const char *data, size_t len) {
-  if (control_fd < 0) return;
-  if (!worker_mode) {
-    write_all(control_fd, data, len);
-    return;
-  }
-  held_other = 1;
-  hold_bytes(data, len);
 }
 
 /** Writes one report line to handoff: `WORD ID REST` in worker mode, `WORD REST` otherwise. */
@@ -235,13 +193,6 @@ static void report(const char *word, const char *format, ...) {
   }
   if (n > (int)sizeof line - 2) n = sizeof line - 2;
   line[n++] = '\n';
-  if (worker_mode && control_fd >= 0 && (strcmp(word, "exit") == 0 || strcmp(word, "signal") == 0 || strcmp(word, "done") == 0)) {
-    // The state file names one finished command: another's end still held goes out first.
-    if (held_end_of >= 0 && held_end_of != job.id) flush_reports();
-    hold_bytes(line, n);
-    held_end_of = job.id;
-    return;
-  }
   send_bytes(line, n);
 }
 
@@ -445,21 +396,16 @@ static void on_command_ended(void) {
     dup2(devnull, 1);
   }
   int status = job.status;
-  job.end_closed = closed;
-  job.end_code = -1;
-  job.end_signal = 0;
   if (job.direct && job.first_signal) {
-    job.end_signal = job.first_signal;
+    report("signal", "%d %d", job.first_signal, closed);
   } else if (job.direct && WIFSIGNALED(status)) {
     write_shell_message(WTERMSIG(status), WCOREDUMP(status));
-    job.end_code = 128 + WTERMSIG(status);
+    report("exit", "%d %d", 128 + WTERMSIG(status), closed);
   } else if (WIFSIGNALED(status)) {
-    job.end_signal = WTERMSIG(status);
+    report("signal", "%d %d", WTERMSIG(status), closed);
   } else {
-    job.end_code = WEXITSTATUS(status);
+    report("exit", "%d %d", WEXITSTATUS(status), closed);
   }
-  if (job.end_signal) report("signal", "%d %d", job.end_signal, closed);
-  else report("exit", "%d %d", job.end_code, closed);
   if (job.err_keep >= 0) {
     close(job.err_keep);
     job.err_keep = -1;
@@ -850,13 +796,13 @@ static void start_job(struct pending *r) {
         if (fd < 0) report("log-error", "%s", strerrorname_np(errno) ? strerrorname_np(errno) : "EIO");
         else close(fd);
       }
-      // The command may kill this worker (kill -9 $PPID) before its next wait, and handoff must then know that every
-      // command before this one is over and this one may have run (at most once: it must not run again). The state file
-      // says so: this command's id is stored before its fork, and the last finished command's end with its `done`
-      // (the one command whose end may be held, see report). Whatever else is held goes out now, before the start; so
-      // does everything without a state file (one more write per command: docs/benchmarks.md, "Twentieth round").
-      if (!state || held_other) flush_reports();
-      if (state) state->started = r->id;
+      // What is held goes out before the command starts (one write: the last command's `exit` and `done`): the command
+      // may kill this worker (kill -9 $PPID) before its next wait, and handoff must then know that every command before
+      // this one is over, so that the first one it has no `done` of is this one, which may have run and must not run again.
+      // Before the start, not with the `pid` after it: a command can kill the worker before that write too, and then
+      // handoff could not tell the command before (over, its `done` lost) from this one. The price is a second write per
+      // command (its `pid` still goes at the next wait), a few µs here; not measured.
+      flush_reports();
       job.active = 1;
       job.out_fd = task_out_fd >= 0 ? task_out_fd : devnull;
       int error = spawn_command(words, r->nargs, strchr(r->flags, 'd') != NULL, fields + has_out + has_err + r->nargs, r->nenv,
@@ -885,9 +831,6 @@ static void finish_job_if_over(void) {
   if (job.gave_up) {
     if (!job.reaped) {
       job.reaped = 1;
-      job.end_code = -1;
-      job.end_signal = SIGKILL;
-      job.end_closed = 0;
       report("signal", "%d 0", SIGKILL);
     }
     if (job.err_read >= 0) relay_stderr();
@@ -901,19 +844,7 @@ static void finish_job_if_over(void) {
   last_ok = !job.gave_up && !job.requested && WIFEXITED(job.status) && WEXITSTATUS(job.status) == 0;
   struct stat st;
   long long bytes = task_out_fd >= 0 && fstat(task_out_fd, &st) == 0 ? (long long)st.st_size : -1;
-  long long ended_at = epoch_ms();
-  report("done", "%lld %d %lld", bytes, job.requested, ended_at);
-  if (state) {
-    state->finished = -1;
-    state->pid = job.pid;
-    state->exit_code = job.end_code;
-    state->signal = job.end_signal;
-    state->closed = job.end_closed;
-    state->requested = job.requested;
-    state->bytes = bytes;
-    state->ended_at = ended_at;
-    state->finished = job.id;
-  }
+  report("done", "%lld %d %lld", bytes, job.requested, epoch_ms());
   job.active = 0;
 }
 
@@ -1190,17 +1121,6 @@ static int run_worker(int sfd) {
   return 0;
 }
 
-/** Worker: maps the state file handoff made (see struct worker_state); without it, reports go out before each start. */
-static void map_state(int fd) {
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
-  if (st.st_size < (off_t)sizeof(struct worker_state) && ftruncate(fd, sizeof(struct worker_state)) != 0) return;
-  void *p = mmap(NULL, sizeof(struct worker_state), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) return;
-  state = p;
-  state->version = 1;
-}
-
 /**
  * Leads a process group of its own in handoff's session, out of reach of the terminal's Ctrl-C (handoff relays it), and
  * gives up the terminal, so a command that opens /dev/tty fails at once (ENXIO) instead of being stopped for reading
@@ -1220,7 +1140,7 @@ static void leave_terminal_group(void) {
 }
 
 int main(int argc, char **argv) {
-  int first = -1, direct = 0, state_fd = -1;
+  int first = -1, direct = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
       first = i + 1;
@@ -1230,7 +1150,6 @@ int main(int argc, char **argv) {
     else if (strncmp(argv[i], "--grace-ms=", 11) == 0) grace_ms = atol(argv[i] + 11);
     else if (strcmp(argv[i], "--direct") == 0) direct = 1;
     else if (strcmp(argv[i], "--worker") == 0) worker_mode = 1;
-    else if (strncmp(argv[i], "--state=", 8) == 0) state_fd = atoi(argv[i] + 8);
     else if (strcmp(argv[i], "--version") == 0) {
       printf("handoff-launch %s\n", VERSION);
       return 0;
@@ -1245,10 +1164,6 @@ int main(int argc, char **argv) {
   devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) report("start-error", "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
   if (direct || worker_mode) compute_pwd();
-  if (state_fd >= 0) {
-    if (worker_mode) map_state(state_fd);
-    close(state_fd);
-  }
 
   // Signals arrive through a signalfd, read in the loop; commands get default dispositions and no mask.
   sigset_t handled;

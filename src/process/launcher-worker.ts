@@ -1,10 +1,6 @@
 // A long-lived handoff-launch (--worker) that starts a run's or a foreach line's commands: no spawn of handoff's each.
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import type net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { randomHex } from '../random-suffix.js';
 import { endOrphanedCommandGroups } from './end-abandoned-processes.js';
 import { killProcessGroup } from './kill-process-group.js';
 import { findLauncher } from './launcher-path.js';
@@ -85,53 +81,6 @@ function environmentAdditions(base: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): 
   for (const [name, value] of Object.entries(env)) if (value !== undefined && base[name] !== value) added.push(`${name}=${value}`);
   for (const name of Object.keys(base)) if (base[name] !== undefined && env[name] === undefined) return undefined;
   return added;
-}
-
-/** What a worker's state file says (see struct worker_state in handoff-launch.c), read only once the worker is gone. */
-interface WorkerState {
-  /** The id of the last command whose start began: it, and every one before it, may have run. */
-  started: number;
-  /** The last command whose `done` the worker reported (its reports may have been held and lost with it). */
-  finished?: { id: number; pid: number; exitCode: number; signal: number; closed: boolean; requested: boolean; bytes: number; endedAt: number };
-}
-
-/**
- * A new, unnamed file for a worker's state (removed at once, so nothing is left behind however handoff ends; the worker
- * maps it through the descriptor it inherits). Undefined when none can be made: the worker then sends what it holds
- * before each command, as the state file lets it skip.
- */
-function openStateFile(): number | undefined {
-  const file = path.join(os.tmpdir(), `handoff-worker-${process.pid}-${randomHex(8)}`);
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'wx+', 0o600);
-    fs.unlinkSync(file);
-    return fd;
-  } catch {
-    if (fd !== undefined) fs.closeSync(fd);
-    return undefined;
-  }
-}
-
-const STATE_BYTES = 80;
-
-function readWorkerState(fd: number): WorkerState | undefined {
-  const buf = Buffer.alloc(STATE_BYTES);
-  try {
-    if (fs.readSync(fd, buf, 0, STATE_BYTES, 0) < STATE_BYTES) return undefined;
-  } catch {
-    return undefined;
-  }
-  const at = (k: number): number => Number(buf.readBigInt64LE(k * 8));
-  if (at(0) !== 1) return undefined;
-  const finished = at(2);
-  return {
-    started: at(1),
-    finished:
-      finished > 0
-        ? { id: finished, pid: at(3), exitCode: at(4), signal: at(5), closed: at(6) === 1, requested: at(7) === 1, bytes: at(8), endedAt: at(9) }
-        : undefined,
-  };
 }
 
 /** A command queued in a batch (LauncherWorker.queue): ended on a stop, taken over by its line when its turn comes. */
@@ -359,19 +308,15 @@ export class LauncherWorker implements CommandLauncher {
   private ensureStarted(): net.Socket | undefined {
     if (this.control && !this.control.destroyed) return this.control;
     let launcher: string;
-    let stateFd: number | undefined;
     try {
       launcher = findLauncher();
-      stateFd = openStateFile();
-      const state = stateFd === undefined ? [] : ['--state=4'];
       // Not detached: the worker makes a process group of its own in handoff's session as it starts (see spawnCommand).
-      this.child = spawn(launcher, ['--worker', '--control=3', ...state, `--grace-ms=${Math.round(this.options.graceMs)}`], {
+      this.child = spawn(launcher, ['--worker', '--control=3', `--grace-ms=${Math.round(this.options.graceMs)}`], {
         cwd: this.options.cwd,
         env: this.options.env,
-        stdio: ['ignore', 'ignore', 'ignore', 'pipe', ...(stateFd === undefined ? [] : [stateFd])],
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
       });
     } catch (error) {
-      if (stateFd !== undefined) fs.closeSync(stateFd);
       this.spawnError = `cannot start handoff's process launcher: ${(error as Error).message}`;
       return undefined;
     }
@@ -392,21 +337,13 @@ export class LauncherWorker implements CommandLauncher {
     control.once('close', () => {
       if (child.pid !== undefined) unregisterProcessGroup(child.pid);
       if (this.control === control) this.control = undefined;
-      // A job without its `done` when the worker is gone: the worker died in the middle of its queue (a command's
-      // kill -9 $PPID). Jobs run strictly in order, and the worker's state file (handoff-launch.c) says which one it
-      // last began to start, even with no `pid` report (a command can kill the worker before that goes out): it ran,
-      // or may have, and must not run again (at most once), so it fails as the worker's death; and how the one before
-      // it ended, whose `exit` and `done` the worker may still have held. Only the jobs after it never started. Without
-      // a state file the worker sends what it holds before each start, so the first job without `done` is that one.
-      const state = stateFd !== undefined && this.jobs.size > 0 ? readWorkerState(stateFd) : undefined;
-      if (stateFd !== undefined) fs.closeSync(stateFd);
+      // The worker runs its jobs strictly in order and sends what it holds before it starts one (handoff-launch.c), so
+      // the first job without its `done` is the one it may have been running when it died, even with no `pid` report:
+      // that one waits for the worker's next wait, and a command can kill it first (kill -9 $PPID). It ran, or may have:
+      // it must not run again (at most once), so it fails as the worker's death. Only the jobs after it never started.
       let running = child.pid !== undefined;
-      for (const job of [...this.jobs.values()].sort((a, b) => a.id - b.id)) {
-        if (state?.finished?.id === job.id) {
-          this.endAsRecorded(job, state.finished);
-          continue;
-        }
-        const mayRun = state ? job.id <= state.started : running;
+      for (const job of [...this.jobs.values()]) {
+        const mayRun = running;
         running = false;
         // The worker was killed (kill -9) in the middle of a command: end the command's group here, as it no longer can.
         if (job.pid !== undefined && !job.ended) {
@@ -426,23 +363,6 @@ export class LauncherWorker implements CommandLauncher {
       }
     });
     return control;
-  }
-
-  /** A job the worker finished before it died, whose reports were lost with it: ended as its state file says. */
-  private endAsRecorded(job: Job, end: NonNullable<WorkerState['finished']>): void {
-    if (job.pid === undefined && end.pid > 0) {
-      job.pid = end.pid;
-      if (job.adopted) this.announce(job);
-    }
-    job.ended = true;
-    if (end.signal > 0) job.signal = signalName(end.signal);
-    else job.exitCode = end.exitCode;
-    job.stdoutReaderGone = end.closed;
-    if (end.bytes >= 0) job.stdoutBytes = end.bytes;
-    if (job.batched) job.endedAt = new Date(end.endedAt);
-    // As a `done` judges it (see onReport).
-    if (job.terminatedBy && !end.requested) job.terminatedBy = undefined;
-    this.over(job);
   }
 
   /** What the process registry asks of every process group on Ctrl-C, SIGTERM or handoff's exit. */

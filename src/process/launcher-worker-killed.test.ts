@@ -1,4 +1,4 @@
-// A foreach worker killed by its own command while it still held the reports of the command before: its state file says how that one ended.
+// A foreach worker killed by its own command while the end of the command before may still be on its way: how that one ended is known.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,10 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LauncherWorker } from './launcher-worker.js';
 import type { CommandSpec } from './spawn-command.js';
 
-// The worker runs under strace, which holds each of its poll calls for 100 ms before it runs: its reports go out only
-// when it next waits (a poll), so a command that kills it at once (kill -9 $PPID) does so before the reports of the
-// command before it are out, every time (without the delay, in a few µs' window). strace only slows the real worker
-// down; nothing of handoff's is replaced. Set before the first command: the launcher's path is found once per process.
+// The worker runs under strace, which holds each of its poll calls for 100 ms before it runs. A worker that sent its
+// reports only when it next waits (a poll) would be killed by a command that kills it at once (kill -9 $PPID) before
+// the reports of the command before it are out, every time (without the delay, in a window of a few µs); the worker
+// sends them before it starts a command (or a state file must say how that one ended: docs/benchmarks.md). strace only
+// slows the real worker down; nothing of handoff's is replaced. Set before the first command: the launcher's path is
+// found once per process.
 const built = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'handoff-launch');
 const wrapperDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-slow-launcher-'));
 const wrapper = path.join(wrapperDir, 'handoff-launch');
@@ -29,7 +31,7 @@ describe('LauncherWorker, a worker killed by its command', () => {
     const worker = new LauncherWorker({ cwd: dir, env: process.env, graceMs: 1000 });
     try {
       // Still running when the worker first waits after starting it (its `pid` goes out then); it ends while the worker
-      // sleeps, and the worker starts the next command at once, holding this one's `exit` and `done`.
+      // sleeps, and the worker starts the next command at once.
       const failed = worker.queue(specIn(dir, 'sleep 0.5; exit 3'), false);
       const killer = worker.queue(specIn(dir, 'echo ran >> killer-ran; kill -9 $PPID'), false);
       const after = worker.queue(specIn(dir, 'touch never'), false);
