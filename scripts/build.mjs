@@ -56,6 +56,19 @@ process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
  * what require() returns, and each of its data properties (as the building Node.js has them) is a named export, read
  * once; accessors, such as fs.promises, are left to the default export, as reading one loads a module.
  */
+/**
+ * The data properties of a built-in module as a fresh Node.js has them, asked of a node of its own: Node.js makes some
+ * properties lazy accessors that turn into data properties once read (fs.Dir, fs.opendir, fs.opendirSync load
+ * internal/fs/dir), and this build's own work reads some of them, which made every start read them too.
+ */
+function dataPropertiesOfBuiltin(name) {
+  const script = `const d = Object.getOwnPropertyDescriptors(require(${JSON.stringify(name)}));
+    process.stdout.write(JSON.stringify(Object.keys(d).filter((k) => 'value' in d[k] && /^[A-Za-z_$][\\w$]*$/.test(k) && k !== 'default')));`;
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`cannot list the properties of ${name}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
 const builtinsAsValues = {
   name: 'builtins-as-values',
   setup(pluginBuild) {
@@ -66,9 +79,7 @@ const builtinsAsValues = {
       args.kind === 'import-statement' && args.importer.startsWith(ownSources) ? { path: args.path, namespace: 'builtin' } : undefined,
     );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
-      const exports = Object.entries(Object.getOwnPropertyDescriptors(require(args.path)))
-        .filter(([name, descriptor]) => 'value' in descriptor && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
-        .map(([name]) => `export const ${name} = builtin.${name};`);
+      const exports = dataPropertiesOfBuiltin(args.path).map((name) => `export const ${name} = builtin.${name};`);
       return { contents: [`const builtin = require(${JSON.stringify(args.path)});`, 'export default builtin;', ...exports].join('\n'), loader: 'js' };
     });
   },
@@ -178,6 +189,8 @@ if (zodLocales.length > 0) {
 // file of its own, not split with the CLI, so the commands that gain nothing from the cache (`--help`) pay only for it.
 await build({
   entryPoints: { 'code-cache': 'src/cli/code-cache.ts' },
+  // Its fs, path, vm and module as plain values too: converted, each was a copy of every property (fs has 100).
+  plugins: [builtinsAsValues],
   outdir: outDir,
   bundle: true,
   platform: 'node',
