@@ -1,11 +1,12 @@
 // Bundles the CLI into dist/handoff.js plus lazily loaded chunks, so `handoff` starts without resolving hundreds of modules.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -56,6 +57,31 @@ process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
  * what require() returns, and each of its data properties (as the building Node.js has them) is a named export, read
  * once; accessors, such as fs.promises, are left to the default export, as reading one loads a module.
  */
+/**
+ * The data properties of a built-in module as a fresh Node.js has them, asked of a node of its own: Node.js makes some
+ * properties lazy accessors that turn into data properties once read (fs.Dir, fs.opendir, fs.opendirSync load
+ * internal/fs/dir), and this build's own work reads some of them, which made every start read them too.
+ */
+let builtinProperties;
+async function dataPropertiesOfBuiltin(name) {
+  // One node for every built-in (a node per built-in made a build on a loaded machine tens of seconds slower).
+  builtinProperties ??= (async () => {
+    const script = `const all = {};
+      for (const id of require('node:module').builtinModules) {
+        try {
+          const d = Object.getOwnPropertyDescriptors(require(id));
+          all[id] = Object.keys(d).filter((k) => 'value' in d[k] && /^[A-Za-z_$][\\w$]*$/.test(k) && k !== 'default');
+        } catch {}
+      }
+      process.stdout.write(JSON.stringify(all));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--no-warnings', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout);
+  })();
+  const properties = (await builtinProperties)[name.replace(/^node:/, '')];
+  if (!properties) throw new Error(`build: no property list for the built-in ${name}`);
+  return properties;
+}
+
 const builtinsAsValues = {
   name: 'builtins-as-values',
   setup(pluginBuild) {
@@ -65,10 +91,8 @@ const builtinsAsValues = {
     pluginBuild.onResolve({ filter: /^node:/ }, (args) =>
       args.kind === 'import-statement' && args.importer.startsWith(ownSources) ? { path: args.path, namespace: 'builtin' } : undefined,
     );
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
-      const exports = Object.entries(Object.getOwnPropertyDescriptors(require(args.path)))
-        .filter(([name, descriptor]) => 'value' in descriptor && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
-        .map(([name]) => `export const ${name} = builtin.${name};`);
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin' }, async (args) => {
+      const exports = (await dataPropertiesOfBuiltin(args.path)).map((name) => `export const ${name} = builtin.${name};`);
       return { contents: [`const builtin = require(${JSON.stringify(args.path)});`, 'export default builtin;', ...exports].join('\n'), loader: 'js' };
     });
   },
@@ -178,6 +202,8 @@ if (zodLocales.length > 0) {
 // file of its own, not split with the CLI, so the commands that gain nothing from the cache (`--help`) pay only for it.
 await build({
   entryPoints: { 'code-cache': 'src/cli/code-cache.ts' },
+  // Its fs, path, vm and module as plain values too: converted, each was a copy of every property (fs has 100).
+  plugins: [builtinsAsValues],
   outdir: outDir,
   bundle: true,
   platform: 'node',

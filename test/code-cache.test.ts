@@ -35,6 +35,31 @@ describe.skipIf(nodeCachesItself)('the code cache of the bundle (Node.js 20)', (
     }
   });
 
+  it("loads the bundle's files by relative path as Node.js's require does: cycles, a file that threw, resolve, cache", () => {
+    const bundleDir = path.join(makeTempDir(), 'bundle');
+    fs.mkdirSync(path.join(bundleDir, 'sub'), { recursive: true });
+    // a.js and b.js require each other: each sees the other's exports as they are at that moment.
+    fs.writeFileSync(path.join(bundleDir, 'sub', 'a.js'), "exports.early = 'a';\nconst b = require('../b.js');\nexports.sawB = b.name;\n");
+    fs.writeFileSync(path.join(bundleDir, 'b.js'), "const a = require('./sub/a.js');\nexports.sawA = a.early;\nexports.name = 'b';\n");
+    // bad.js throws the first time it runs: it is not kept, and a second require runs it again.
+    fs.writeFileSync(path.join(bundleDir, 'bad.js'), "globalThis.badRuns = (globalThis.badRuns ?? 0) + 1;\nif (globalThis.badRuns === 1) throw new Error('first');\nexports.runs = globalThis.badRuns;\n");
+    fs.writeFileSync(
+      path.join(bundleDir, 'main.js'),
+      [
+        "const a = require('./sub/a.js');",
+        "const b = require('./b.js');",
+        "let first; try { require('./bad.js'); } catch (error) { first = error.message; }",
+        "const bad = require('./bad.js');",
+        "const same = require('./sub/a.js') === a && require.cache[require.resolve('./sub/a.js')].exports === a;",
+        "const os = require('node:os') === require('os');",
+        'exports.answer = () => [a.sawB, b.sawA, first, bad.runs, same, os, require.resolve(\'./b.js\') === __dirname + \'/b.js\'].join(\' \');',
+      ].join('\n'),
+    );
+    for (const mode of ['stats', 'write', 'stats', 'off']) {
+      expect(loadThroughCache(bundleDir, path.join(bundleDir, 'code-cache'), mode), mode).toMatchObject({ stdout: 'b a first 2 true true true\n', status: 0 });
+    }
+  });
+
   it('saves what ran, reads it back, and compiles as usual when the cache is missing, refused or unreadable', () => {
     const dir = makeTempDir();
     const bundleDir = path.join(dir, 'bundle');

@@ -172,6 +172,19 @@ describe('what a command that starts no process loads', () => {
     expect(validate.code, validate.stderr).toBe(0);
     expect(loaded()).not.toContain('NativeModule child_process');
   });
+
+  it('--help loads neither node:v8 (TurboFan is not held) nor fs.Dir\'s module, which the build itself had read', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const help = await runCli(['--help'], withFootprint);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: handoff/);
+    const { modules, bundleFiles } = JSON.parse(fs.readFileSync(footprint, 'utf8')) as { modules: string[]; bundleFiles: string[] };
+    expect(modules).not.toContain('NativeModule v8');
+    expect(modules).not.toContain('NativeModule internal/fs/dir');
+    // The bundle's chunks, loaded by the code cache's own require, are in require.cache as Node.js's would be.
+    expect(bundleFiles.filter((file) => file.includes(`${path.sep}dist${path.sep}chunks${path.sep}`)).length).toBeGreaterThan(5);
+  });
 });
 
 describe('what config validate loads for files/', () => {

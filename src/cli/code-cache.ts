@@ -52,7 +52,12 @@ export function useCodeCache({ bundleDir, cacheDir, tier, mode }: CodeCacheOptio
   if (mode === 'off') return;
   const bundlePrefix = `${bundleDir}${path.sep}`;
   const compiled: Compiled[] = [];
-  const moduleClass = Module as unknown as { prototype: { _compile: CompileFunction }; wrap: (source: string) => string };
+  const moduleClass = Module as unknown as {
+    prototype: { _compile: CompileFunction };
+    wrap: (source: string) => string;
+    _cache: Record<string, Module | undefined>;
+    _nodeModulePaths: (dir: string) => string[];
+  };
   const nodeCompile = moduleClass.prototype._compile;
   moduleClass.prototype._compile = function compileWithCodeCache(this: Module, content: string, filename: string) {
     if (!filename.startsWith(bundlePrefix)) return nodeCompile.call(this, content, filename);
@@ -69,8 +74,59 @@ export function useCodeCache({ bundleDir, cacheDir, tier, mode }: CodeCacheOptio
     // Kept only where the exit needs them (a script kept alive holds its compiled code's source besides the module).
     if (mode !== 'read') compiled.push({ script, cacheFile, tier: fileTier, fromCache: cachedData !== undefined && !script.cachedDataRejected });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, path.dirname(filename));
+    return wrapper.call(this.exports, this.exports, requireFromBundle(this, filename), this, filename, path.dirname(filename));
   };
+
+  /**
+   * A bundle file's `require`. The bundle's files require each other by relative path (`./chunk-X.js`, as the build
+   * wrote them), and each is loaded here directly: Node.js's own resolution of each file (stat, realpath, the package
+   * scopes above it, a new `require` per file) was about a fifth of what loading the bundle costs, for files whose
+   * place and module type the build fixes (dist/package.json says CommonJS). Anything else (`node:fs`, a package) is
+   * Node.js's require, as before; the module is in `require.cache` under its path either way.
+   */
+  function requireFromBundle(module: Module, filename: string): NodeJS.Require {
+    const dir = path.dirname(filename);
+    let nodeRequire: NodeJS.Require | undefined;
+    const bundleRequire = ((id: string) => {
+      if (id.startsWith('./') || id.startsWith('../')) {
+        const file = path.join(dir, id);
+        if (file.startsWith(bundlePrefix) && file.endsWith('.js')) return loadBundleFile(file, module);
+      }
+      return module.require(id);
+    }) as NodeJS.Require;
+    bundleRequire.resolve = ((request: string, options?: { paths?: string[] }) =>
+      (nodeRequire ??= Module.createRequire(filename)).resolve(request, options)) as NodeJS.RequireResolve;
+    bundleRequire.cache = moduleClass._cache;
+    bundleRequire.main = require.main;
+    return bundleRequire;
+  }
+
+  function loadBundleFile(filename: string, parent: Module): unknown {
+    const cached = moduleClass._cache[filename];
+    // A module still loading (a require cycle) gives its exports so far, as Node.js's require does.
+    if (cached) return cached.exports;
+    const module = new Module(filename, parent);
+    module.filename = filename;
+    module.paths = nodeModulePaths(path.dirname(filename));
+    moduleClass._cache[filename] = module;
+    let loaded = false;
+    try {
+      moduleClass.prototype._compile.call(module, fs.readFileSync(filename, 'utf8'), filename);
+      loaded = true;
+    } finally {
+      // A file that threw is not kept, so a later require runs it again (Node.js's rule).
+      if (!loaded) delete moduleClass._cache[filename];
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+
+  const pathsByDir = new Map<string, string[]>();
+  function nodeModulePaths(dir: string): string[] {
+    let paths = pathsByDir.get(dir);
+    if (!paths) pathsByDir.set(dir, (paths = moduleClass._nodeModulePaths(dir)));
+    return paths;
+  }
   if (mode === 'write') process.on('exit', () => writeCodeCache(compiled, tier()));
   if (mode === 'stats') {
     process.on('exit', () => {

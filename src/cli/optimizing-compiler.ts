@@ -1,6 +1,14 @@
 // Holds V8's optimizing compiler (TurboFan) off while handoff starts, so start-up alone never pages it into memory.
 import type { EventLoopUtilization, Performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
+
+/**
+ * node:v8 is read only when TurboFan is held or released: loading it loads Node.js's heap utilities and promise hooks
+ * (and the streams, if nothing did yet), which a command that never holds TurboFan (`--help`) does not need, while
+ * every command's start imports this module to release it.
+ */
+function setV8Flags(flags: string): void {
+  process.getBuiltinModule('node:v8').setFlagsFromString(flags);
+}
 
 /** Node.js started with its own choice of tiers (e.g. `node --jitless`, `--no-turbofan`, `--max-opt`): left alone. */
 const TIERS_CHOSEN_BY_USER = /--(?:no[-_])?(?:turbofan|opt|jitless|max[-_]opt)\b/;
@@ -24,7 +32,7 @@ let held = false;
 export function holdOptimizingCompiler(): void {
   if (held || TIERS_CHOSEN_BY_USER.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)) return;
   // Not --max-opt: lowering it turns TurboFan off for good (V8 implies --no-turbofan from it).
-  v8.setFlagsFromString('--no-turbofan');
+  setV8Flags('--no-turbofan');
   held = true;
 }
 
@@ -40,7 +48,7 @@ export function optimizingCompilerHeld(): boolean {
 export function releaseOptimizingCompiler(): void {
   if (!held) return;
   held = false;
-  v8.setFlagsFromString('--turbofan');
+  setV8Flags('--turbofan');
 }
 
 /**

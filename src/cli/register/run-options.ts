@@ -1,6 +1,6 @@
 // Which commands read the run options (--timeout, -a, --strict, -e, --container-provider); the others hide them.
 import type { Command } from 'commander';
-import { commandPath, hideGlobalOptions, isIndependentOfParent } from './parent-options.js';
+import { hideGlobalOptions, isIndependentOfParent } from './parent-options.js';
 
 /**
  * The commands that read each option, a group standing for every command under it. Every other command leaves the
@@ -16,26 +16,31 @@ const READERS: Record<string, readonly string[]> = {
   '--container-provider': ['container'],
 };
 
-/** Whether `command` reads an option its readers list: itself or a group above it is listed, or a command under it is. */
-function reads(command: Command, readers: readonly string[]): boolean {
-  for (let c: Command | null = command; c?.parent; c = c.parent) {
-    if (readers.includes(commandPath(c))) return true;
-    // `ui user …` takes none of `ui`'s options: what `ui` reads says nothing about it.
-    if (isIndependentOfParent(c)) break;
-  }
-  const path = commandPath(command);
-  return readers.some((reader) => reader.startsWith(`${path} `));
+/**
+ * Whether a command reads an option its readers list: itself or a group above it is listed (`chain`: its own path and
+ * those of the groups above it, up to one that takes none of its parent's options), or a command under it is.
+ */
+function reads(path: string, chain: readonly string[], readers: readonly string[]): boolean {
+  return chain.some((above) => readers.includes(above)) || readers.some((reader) => reader.startsWith(`${path} `));
 }
 
-/** Hides, on every command below the root, the run options it does not read (after all commands are defined). */
+/**
+ * Hides, on every command below the root, the run options it does not read (after all commands are defined). Each
+ * command's path is made once on the way down: every start makes every command (about a hundred), and making each
+ * path again for each option and each group above it was a few per cent of `handoff --help`.
+ */
 export function hideUnreadRunOptions(program: Command): void {
-  const visit = (command: Command): void => {
+  const options = Object.keys(READERS);
+  const visit = (command: Command, path: string, chain: readonly string[]): void => {
     for (const sub of command.commands) {
       if (sub.name() === 'help') continue;
-      const unread = Object.keys(READERS).filter((name) => !reads(sub, READERS[name]!));
+      const subPath = path === '' ? sub.name() : `${path} ${sub.name()}`;
+      // `ui user …` takes none of `ui`'s options: what `ui` reads says nothing about it.
+      const subChain = isIndependentOfParent(sub) ? [subPath] : [subPath, ...chain];
+      const unread = options.filter((name) => !reads(subPath, subChain, READERS[name]!));
       if (unread.length > 0) hideGlobalOptions(sub, unread);
-      visit(sub);
+      visit(sub, subPath, subChain);
     }
   };
-  visit(program);
+  visit(program, '', []);
 }
