@@ -143,11 +143,38 @@ function isWholeRecord(record: Partial<RunRecord> | null): record is RunRecord {
     typeof record.runId === 'string' &&
     typeof record.status === 'string' &&
     typeof record.startedAt === 'string' &&
-    typeof record.project === 'object' &&
-    record.project !== null &&
+    typeof record.trigger === 'string' &&
+    isObject(record.project) &&
     typeof record.project.name === 'string' &&
+    typeof record.project.dir === 'string' &&
     Array.isArray(record.tasks) &&
-    typeof record.logs === 'object' &&
-    record.logs !== null
+    record.tasks.every(isWholeTask) &&
+    (record.records === undefined || isCounts(record.records)) &&
+    isObject(record.logs) &&
+    typeof record.logs.console === 'string'
   );
+}
+
+/** Every field `runs list|show|logs` and the UI read without a check of their own, down through sub-tasks. */
+function isWholeTask(task: unknown): boolean {
+  if (!isObject(task)) return false;
+  const t = task as Partial<TaskResult>;
+  return (
+    typeof t.name === 'string' &&
+    typeof t.status === 'string' &&
+    Array.isArray(t.processes) &&
+    t.processes.every((p) => isObject(p) && typeof p.commandLine === 'string') &&
+    Array.isArray(t.subtasks) &&
+    t.subtasks.every(isWholeTask) &&
+    (t.records === undefined || isCounts(t.records))
+  );
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Records per stream: numbers by name (an array would be summed as if its items were streams). */
+function isCounts(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every((n) => typeof n === 'number');
 }
