@@ -31,8 +31,9 @@ async function startLongRun(projectDir: string, workspaceDir: string, marker: st
 /** SIGKILLs a run's handoff and its launcher together: its command is left running, with nobody to end it. */
 async function killHandoffAndLauncher(child: ReturnType<typeof spawn>, workspaceDir: string): Promise<void> {
   const running = records(workspaceDir).find((r) => r.status === 'running')!;
-  process.kill(running.live[0].launcher.pid, 'SIGKILL');
-  child.kill('SIGKILL');
+  // Stopped first, so neither sees the other die and ends the command (as a launcher does when handoff alone dies).
+  for (const pid of [child.pid!, running.live[0].launcher.pid]) process.kill(pid, 'SIGSTOP');
+  for (const pid of [child.pid!, running.live[0].launcher.pid]) process.kill(pid, 'SIGKILL');
   await new Promise((r) => child.once('exit', r));
 }
 
