@@ -113,6 +113,43 @@ export function writeRunRecord(runsDir: string, record: RunRecord): void {
 }
 
 /**
+ * The last resort when the final record cannot be written (a full disk: writeRunRecord needs new blocks for its temp
+ * file): the end is written over the record file in place, within the blocks it already has, so the run is not later
+ * taken for one whose handoff was killed. Compact JSON first; if even that is longer than the file, the tasks keep
+ * their names, status and exit codes only. Not atomic: a reader at that instant may see it cut short and skip it once.
+ * False when nothing fits (the record then says `running`, and is marked interrupted later).
+ */
+export function overwriteRunRecordInPlace(runsDir: string, record: RunRecord): boolean {
+  const file = runRecordPath(runsDir, record.runId);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r+');
+  } catch {
+    return false;
+  }
+  try {
+    // The file's last block is allocated whole (4 KiB on ext4 and tmpfs): writing up to its end takes no new space.
+    const stat = fs.fstatSync(fd);
+    const room = Math.max(stat.size, stat.blocks * 512);
+    const slim = (t: TaskResult): TaskResult => ({ ...t, processes: [], subtasks: t.subtasks.map(slim), stdoutLog: undefined });
+    const candidates = [record, { ...record, tasks: record.tasks.map(slim), reason: `${record.reason ?? ''} (its processes are not in the record: the disk was full)`.trim() }];
+    for (const candidate of candidates) {
+      const bytes = Buffer.from(`${JSON.stringify(candidate)}\n`);
+      if (bytes.length > room) continue;
+      for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at, at);
+      fs.ftruncateSync(fd, bytes.length);
+      if (record.status !== 'running') unmarkRunning(runsDir, record.runId);
+      return true;
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * The record in `file`, or undefined when it cannot be read or is not a whole record (cut short, emptied, written by
  * something else): what every reader relies on is checked here, so no listing crashes on one bad file.
  */
