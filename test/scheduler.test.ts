@@ -93,6 +93,40 @@ describe('local lifecycle', () => {
     expect(JSON.parse((await cli(['scheduler', 'status', '--json'])).stdout).scheduler.running).toBe(false);
   });
 
+  it('fires a schedule file without envs (an older build or a hand edit), and logs once why a broken schedule file does not fire', async () => {
+    const home = makeTempDir('handoff-home-');
+    homes.push(home);
+    const cli = (args: string[]) => runCli(args, { env: { HANDOFF_HOME: home } });
+    const { projectDir } = lifecycleProject('noenvs', '- target_id: 1\n  cron: rate(1 minute)');
+    expect((await cli(['cloud', 'bucket', 'create', '-p', projectDir])).code).toBe(0);
+    expect((await cli(['project', 'push', '-p', projectDir, '-y'])).code).toBe(0);
+    expect((await cli(['cloud', 'schedule', 'create', '-p', projectDir])).code).toBe(0);
+    const schedules = path.join(home, 'schedules');
+    const file = path.join(schedules, 'dev-demo__noenvs__1.json');
+    const { envs: _envs, ...withoutEnvs } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify(withoutEnvs));
+    const broken = path.join(schedules, 'dev-demo__broken__1.json');
+    fs.writeFileSync(broken, '{"id": "dev-demo/broken/1", "broken');
+    const noTask = path.join(schedules, 'dev-demo__notask__1.json');
+    fs.writeFileSync(noTask, JSON.stringify({ ...withoutEnvs, id: 'dev-demo/notask/1', task: 5 }));
+
+    expect((await cli(['scheduler', 'start'])).code).toBe(0);
+    const runsDir = path.join(home, 'buckets', 'handoff-dev-demo', 'noenvs', 'runs');
+    await waitFor(() => fs.existsSync(runsDir) && fs.readdirSync(runsDir).some((f) => f.endsWith('.json')), 30_000);
+    // Reloads (a change in the folder) do not repeat what was said about a file that did not change.
+    fs.writeFileSync(path.join(schedules, 'unrelated.txt'), 'x');
+    const log = path.join(home, 'scheduler', 'scheduler.log');
+    await waitFor(() => fs.readFileSync(log, 'utf8').includes('noenvs/1 fired'));
+    const text = fs.readFileSync(log, 'utf8');
+    expect(text).not.toContain('not iterable');
+    expect(text.split(`cannot read the schedule file ${broken}`)).toHaveLength(2);
+    expect(text).toContain('it does not fire until it is fixed (run `handoff cloud schedule create -p <project>` again)');
+    expect(text).toMatch(new RegExp(`cannot read the schedule file ${noTask.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: task is not a string`));
+    // scheduler status names them too, so a schedule that went silent is not simply missing from the list.
+    const status = await cli(['scheduler', 'status']);
+    expect(status.stderr).toContain(`cannot read the schedule file ${broken}`);
+  });
+
   it('rejects an invalid schedule before deploying anything', async () => {
     const home = makeTempDir('handoff-home-');
     const { projectDir } = lifecycleProject('bad', '- target_id: 1\n  cron: "0 6 * * MON *"');

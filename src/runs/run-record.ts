@@ -113,6 +113,43 @@ export function writeRunRecord(runsDir: string, record: RunRecord): void {
 }
 
 /**
+ * The last resort when the final record cannot be written (a full disk: writeRunRecord needs new blocks for its temp
+ * file): the end is written over the record file in place, within the blocks it already has, so the run is not later
+ * taken for one whose handoff was killed. Compact JSON first; if even that is longer than the file, the tasks keep
+ * their names, status and exit codes only. Not atomic: a reader at that instant may see it cut short and skip it once.
+ * False when nothing fits (the record then says `running`, and is marked interrupted later).
+ */
+export function overwriteRunRecordInPlace(runsDir: string, record: RunRecord): boolean {
+  const file = runRecordPath(runsDir, record.runId);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r+');
+  } catch {
+    return false;
+  }
+  try {
+    // The file's last block is allocated whole (4 KiB on ext4 and tmpfs): writing up to its end takes no new space.
+    const stat = fs.fstatSync(fd);
+    const room = Math.max(stat.size, stat.blocks * 512);
+    const slim = (t: TaskResult): TaskResult => ({ ...t, processes: [], subtasks: t.subtasks.map(slim), stdoutLog: undefined });
+    const candidates = [record, { ...record, tasks: record.tasks.map(slim), reason: `${record.reason ?? ''} (its processes are not in the record: the disk was full)`.trim() }];
+    for (const candidate of candidates) {
+      const bytes = Buffer.from(`${JSON.stringify(candidate)}\n`);
+      if (bytes.length > room) continue;
+      for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at, at);
+      fs.ftruncateSync(fd, bytes.length);
+      if (record.status !== 'running') unmarkRunning(runsDir, record.runId);
+      return true;
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * The record in `file`, or undefined when it cannot be read or is not a whole record (cut short, emptied, written by
  * something else): what every reader relies on is checked here, so no listing crashes on one bad file.
  */
@@ -143,11 +180,38 @@ function isWholeRecord(record: Partial<RunRecord> | null): record is RunRecord {
     typeof record.runId === 'string' &&
     typeof record.status === 'string' &&
     typeof record.startedAt === 'string' &&
-    typeof record.project === 'object' &&
-    record.project !== null &&
+    typeof record.trigger === 'string' &&
+    isObject(record.project) &&
     typeof record.project.name === 'string' &&
+    typeof record.project.dir === 'string' &&
     Array.isArray(record.tasks) &&
-    typeof record.logs === 'object' &&
-    record.logs !== null
+    record.tasks.every(isWholeTask) &&
+    (record.records === undefined || isCounts(record.records)) &&
+    isObject(record.logs) &&
+    typeof record.logs.console === 'string'
   );
+}
+
+/** Every field `runs list|show|logs` and the UI read without a check of their own, down through sub-tasks. */
+function isWholeTask(task: unknown): boolean {
+  if (!isObject(task)) return false;
+  const t = task as Partial<TaskResult>;
+  return (
+    typeof t.name === 'string' &&
+    typeof t.status === 'string' &&
+    Array.isArray(t.processes) &&
+    t.processes.every((p) => isObject(p) && typeof p.commandLine === 'string') &&
+    Array.isArray(t.subtasks) &&
+    t.subtasks.every(isWholeTask) &&
+    (t.records === undefined || isCounts(t.records))
+  );
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Records per stream: numbers by name (an array would be summed as if its items were streams). */
+function isCounts(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every((n) => typeof n === 'number');
 }

@@ -10,7 +10,7 @@ import { VERSION } from '../version.js';
 import { relativeTo } from '../runner/artifact-names.js';
 import { addSingerMetricLine, combineRecordCounts, combineUntaggedRecords, createSingerMetrics, type SingerMetrics } from './singer-metrics.js';
 import { findLastSingerState, saveStateAtomically, STATE_TAIL_BYTES, type FoundState } from './singer-state.js';
-import { processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type LiveProcess, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
+import { overwriteRunRecordInPlace, processStderrLogPath, runLogDir, runRecordPath, writeRunRecord, type LiveProcess, type RunRecord, type RunTrigger, type SavedState } from './run-record.js';
 import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
 import { openByteLog, openLineLog, type ByteLog, type LineLog } from '../line-log.js';
 import { readProcessStartTicks } from '../process/process-identity.js';
@@ -107,6 +107,8 @@ export class RunRecorder {
   private taskWrite?: NodeJS.Immediate;
   private finished = false;
   private readonly unwritable = new Set<string>();
+  /** What reportUnwritable said, for the record's reason when its final write fails too. */
+  private readonly unwritableSaid: string[] = [];
 
   constructor(private readonly options: RunRecorderOptions) {
     this.logDir = runLogDir(options.runsDir, options.runId);
@@ -365,7 +367,16 @@ export class RunRecorder {
       state: this.decideState(result),
       reason: describeReason(result, tasks),
     };
-    this.writeDuringRun();
+    try {
+      this.write();
+    } catch (error) {
+      this.reportUnwritable(runRecordPath(this.options.runsDir, this.options.runId), error);
+      // A full disk: the end written over the running record, or the run would later read as killed; the reason
+      // says what could not be written (a run that succeeded has lost part of its logs).
+      const record = this.current();
+      const lost = `handoff could not write all of this run's files: ${this.unwritableSaid.slice(0, 3).join('; ')}`;
+      overwriteRunRecordInPlace(this.options.runsDir, { ...record, reason: record.reason ? `${record.reason}; ${lost}` : lost });
+    }
   }
 
   /** The state is saved only when the whole run succeeded; otherwise the previous bookmark stays as it was. */
@@ -454,6 +465,7 @@ export class RunRecorder {
     if (this.unwritable.has(file)) return;
     this.unwritable.add(file);
     const e = error as NodeJS.ErrnoException;
+    this.unwritableSaid.push(`cannot write ${file} (${e.code ?? e.message})`);
     this.options.warn?.(`cannot write ${file} (${e.code ?? e.message})`);
   }
 

@@ -20,7 +20,17 @@ function fileOf(home: string, id: string): string {
   return path.join(schedulesDir(home), `${id.replaceAll('/', '__')}.json`);
 }
 
-export function listLocalSchedules(home: string): LocalScheduleEntry[] {
+/** A schedule file that is not a schedule handoff can fire: its path and why. */
+export interface UnreadableSchedule {
+  file: string;
+  reason: string;
+}
+
+/**
+ * The deployed schedules. A file that cannot be read or lacks a field the scheduler needs is told to `onUnreadable`
+ * and left out (it does not fire): the scheduler logs it, `scheduler status` names it, where it was dropped silently.
+ */
+export function listLocalSchedules(home: string, onUnreadable?: (bad: UnreadableSchedule) => void): LocalScheduleEntry[] {
   let names: string[];
   try {
     names = fs.readdirSync(schedulesDir(home));
@@ -29,13 +39,40 @@ export function listLocalSchedules(home: string): LocalScheduleEntry[] {
   }
   const out: LocalScheduleEntry[] = [];
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const file = path.join(schedulesDir(home), name);
+    let entry: unknown;
     try {
-      out.push(JSON.parse(fs.readFileSync(path.join(schedulesDir(home), name), 'utf8')) as LocalScheduleEntry);
-    } catch {
-      // A file being replaced right now, or broken by hand: the next reload reads it again.
+      entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      // A file being replaced right now is never seen half-written (atomic rename); a missing one was just deleted.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') onUnreadable?.({ file, reason: (error as Error).message });
+      continue;
     }
+    const problem = scheduleEntryProblem(entry);
+    if (problem) onUnreadable?.({ file, reason: problem });
+    // Envs were left out by hand or by an older build: none, rather than a TypeError at every fire.
+    else out.push({ ...(entry as LocalScheduleEntry), envs: (entry as Partial<LocalScheduleEntry>).envs ?? [] });
   }
   return out;
+}
+
+const REQUIRED_TEXT = ['id', 'resourceGroup', 'bareResourceGroup', 'task', 'stage', 'targetId', 'expression', 'deployedAt'] as const;
+
+/** What is wrong with a parsed schedule file for the scheduler, or undefined when it can fire. */
+function scheduleEntryProblem(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'it is not a JSON object';
+  const e = entry as Record<string, unknown>;
+  for (const key of REQUIRED_TEXT) if (typeof e[key] !== 'string') return `${key} is not a string`;
+  if (e.timezone !== undefined && typeof e.timezone !== 'string') return 'timezone is not a string';
+  if (typeof e.enabled !== 'boolean') return 'enabled is not true or false';
+  if (typeof e.catchUp !== 'boolean') return 'catchUp is not true or false';
+  if (e.overlap !== 'skip' && e.overlap !== 'queue' && e.overlap !== 'allow') return 'overlap is not skip, queue or allow';
+  if (e.bucket !== undefined && typeof e.bucket !== 'string') return 'bucket is not a string';
+  if (e.envs !== undefined) {
+    const ok = Array.isArray(e.envs) && e.envs.every((v) => typeof v === 'object' && v !== null && typeof v.key === 'string' && typeof v.value === 'string');
+    if (!ok) return 'envs is not a list of {key, value} texts';
+  }
+  return undefined;
 }
 
 /** Writes (creates or replaces) a schedule atomically, so the scheduler never reads half a file. */

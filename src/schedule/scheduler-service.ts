@@ -192,6 +192,11 @@ function removeLeftoverStateFiles(paths: SchedulerPaths): void {
 
 /** Runs the scheduler until SIGTERM/SIGINT (or SIGUSR2, which also ends in-flight runs). */
 /** Runs until stopped; returns the signal that stopped it (none when it stopped for another reason). */
+/** Why a schedule file does not fire, and what to do (the scheduler's log and `scheduler status` say the same). */
+export function unreadableScheduleMessage(file: string, reason: string): string {
+  return `cannot read the schedule file ${file}: ${reason}; it does not fire until it is fixed (run \`handoff cloud schedule create -p <project>\` again)`;
+}
+
 export async function runSchedulerService(options: SchedulerServiceOptions): Promise<NodeJS.Signals | undefined> {
   const paths = schedulerPaths(options.home);
   let lock = lockScheduler(options.home, paths);
@@ -202,9 +207,19 @@ export async function runSchedulerService(options: SchedulerServiceOptions): Pro
   } catch (error) {
     options.log('warning', `could not remove leftover temporary files in ${paths.dir}: ${(error as Error).message}`);
   }
+  let unreadableSaid = new Map<string, string>();
   const scheduler = new LocalScheduler({
     clock: realClock,
-    loadSchedules: () => listLocalSchedules(options.home),
+    loadSchedules: () => {
+      // Said once per file and reason (the folder is re-read at every change and every 30 s), again once it changes.
+      const seen = new Map<string, string>();
+      const schedules = listLocalSchedules(options.home, ({ file, reason }) => {
+        seen.set(file, reason);
+        if (unreadableSaid.get(file) !== reason) options.log('error', unreadableScheduleMessage(file, reason));
+      });
+      unreadableSaid = seen;
+      return schedules;
+    },
     launch(schedule, scheduledAt, outcome): LaunchedRun {
       const entry = schedule as LocalScheduleEntry;
       const envs: Record<string, string> = {};

@@ -20,6 +20,7 @@ import { createRunMasker } from '../../secrets/run-masker.js';
 import { liveSecretsMasker } from '../../secrets/current-secrets-masker.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
 import { confirm, withStoreSession } from './store-session.js';
+import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { parseDuration } from '../../duration.js';
 
 /**
@@ -87,7 +88,8 @@ export function formatTable(header: string[], rows: string[][]): string {
 
 export async function runsListCommand(options: GlobalOptions, flags: { limit?: string }): Promise<number> {
   requireWorkspaceOrStore(options);
-  const limit = flags.limit ? Number(flags.limit) : undefined;
+  // Digits only, as prune's --keep: Number() would also read 1e1 as 10 and 0x10 as 16.
+  const limit = flags.limit !== undefined ? (/^\s*\d+\s*$/.test(flags.limit) ? Number(flags.limit) : NaN) : undefined;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new UserError(`--limit ${flags.limit} is not a positive whole number`, { fix: 'e.g. --limit 20' });
   }
@@ -303,6 +305,7 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
     }
   };
   await printNew();
+  let code = 0;
   if (flags.follow) {
     // Follow until the run's record is no longer `running`, then print what was written last. Only its own record is
     // read each time (the whole history was, every 250 ms); once its handoff is gone, it is marked as any command would.
@@ -316,10 +319,28 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
       break;
     }
     await printNew();
+    code = followedRunEnd(record.runId, readRunRecord(runRecordPath(workspace.runsDir, record.runId)), projectMasker(options, record)());
   }
   await printer?.end();
   await masking.end();
-  return 0;
+  return code;
+}
+
+/**
+ * What `runs logs --follow` exits with: the run's own result (as `cloud run --wait` exits with the task's). A run that
+ * ended without its own last lines (its handoff killed, its record gone) is said on stderr: the log just stops, as
+ * after a success, and a watcher could not tell them apart.
+ */
+function followedRunEnd(runId: string, record: RunRecord | undefined, masker: Masker): number {
+  if (!record) {
+    process.stderr.write(`run ${runId}: its record is gone or can no longer be read, so how it ended is not known\n`);
+    return 1;
+  }
+  if (record.status === 'interrupted' && record.exitCode === undefined) {
+    process.stderr.write(`run ${runId} was interrupted: ${masker.mask(record.reason ?? 'its handoff stopped without finishing it')}\n`);
+    return 1;
+  }
+  return record.exitCode ?? (record.status === 'succeeded' ? 0 : 1);
 }
 
 export async function runsStateCommand(options: GlobalOptions, id: string, flags: { restore?: boolean }): Promise<number> {
@@ -330,8 +351,16 @@ export async function runsStateCommand(options: GlobalOptions, id: string, flags
     return withStoreSession(options, { project: false, reads: true }, async (session) => printState(await findStoredRun(session.provider, id)));
   }
   const workspace = existingWorkspace(options);
+  markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
   if (flags.restore) {
-    const record = restoreRunState(workspace.runsDir, workspace.stateFile, id);
+    // It writes artifacts/state.json as a run does: a run going on would overwrite the restored state when it ends.
+    const lock = acquireWorkspaceLock(workspace.dir, `runs state ${id} --restore`);
+    let record: RunRecord;
+    try {
+      record = restoreRunState(workspace.runsDir, workspace.stateFile, id);
+    } finally {
+      lock.release();
+    }
     if (options.json) process.stdout.write(`${JSON.stringify({ restored: record.runId, file: path.resolve(workspace.stateFile), state: record.state?.value }, null, 2)}\n`);
     else process.stderr.write(`Restored the state of run ${record.runId} to ${workspace.stateFile}\n`);
     return 0;
@@ -359,6 +388,8 @@ export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: s
     throw new UserError(`--older-than ${flags.olderThan} is not an age`, { fix: 'e.g. --older-than 90d (also h, m, s)' });
   }
   const runsDir = runsDirOf(options);
+  // A run whose handoff was killed is no longer running: marked (its leftover processes ended) before it is judged.
+  markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   // --keep 0 alone removes every finished run: asked first, as the delete commands ask (-y in CI, where none can answer).
   const recorded = keep === 0 && age === undefined ? listRunIds(runsDir).length : 0;
   if (recorded > 0 && !(await confirm(options, `Remove every finished run (${plural(recorded, 'run')} recorded) in ${runsDir}, records and logs?`))) {

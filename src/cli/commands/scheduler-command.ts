@@ -7,7 +7,7 @@ import { spawnDetachedHandoff } from '../../process/spawn-detached.js';
 import { LocalScheduler } from '../../schedule/local-scheduler.js';
 import { parseSchedule } from '../../schedule/parse-schedule.js';
 import { listLocalSchedules } from '../../schedule/schedule-registry.js';
-import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerBuildOf, schedulerPaths } from '../../schedule/scheduler-service.js';
+import { readFireRecords, readSchedulerHolder, runSchedulerService, schedulerBuildOf, schedulerPaths, unreadableScheduleMessage } from '../../schedule/scheduler-service.js';
 import { LOG_MAX_BYTES, rotateFileIfFull, rotateOpenLogIfFull } from '../../schedule/scheduler-files.js';
 import { BUILD_ID } from '../../version.js';
 import { parseVarTexts } from '../../template/parse-vars.js';
@@ -184,7 +184,8 @@ export function schedulerStatusCommand(options: GlobalOptions): number {
   const home = resolveHandoffHome().dir;
   const holder = readSchedulerHolder(home);
   const now = new Date();
-  const schedules = listLocalSchedules(home).map((s) => {
+  const log = createConsoleLog(options.logLevel);
+  const schedules = listLocalSchedules(home, ({ file, reason }) => log.log('warning', unreadableScheduleMessage(file, reason))).map((s) => {
     let next: number | undefined;
     try {
       next = s.enabled ? LocalScheduler.nextFire(parseSchedule(s.expression, s.timezone), s, now.getTime()) : undefined;
