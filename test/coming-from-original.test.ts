@@ -102,3 +102,70 @@ tasks:
     expect(run.stderr).toContain('there is no secrets file for stage "dev"');
   });
 });
+
+describe("-d key=value, the original 0.3 docs' vars option", () => {
+  it('is refused on every command that takes -v, with the fix naming -v and the values given (exit 2)', async () => {
+    const { projectDir, workspaceDir } = makeProject(catProject('files/a.txt'), { 'files/a.txt': 'a\n' });
+    const cases: Array<[string[], string]> = [
+      [['run', 'local', '-p', projectDir, '-w', workspaceDir, '-d', 'start=2025-01-01', 'password=secret pwd'], `-v start=2025-01-01 'password=secret pwd'`],
+      [['secrets', 'push', '-p', projectDir, '-d', 'secrets_dir=/tmp/s'], '-v secrets_dir=/tmp/s'],
+      [['config', 'validate', '-p', projectDir, '--data', 'x=1'], '-v x=1'],
+      [['workspace', 'install', '-p', projectDir, '-w', workspaceDir, '-dx=1'], '-v x=1'],
+    ];
+    for (const [args, fix] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain("the original handoff's option for variables");
+      expect(r.stderr).toContain(fix);
+    }
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts'))).toBe(false);
+  });
+});
+
+describe('smaller differences from the original', () => {
+  it('{{ _stage- }} is refused with the fix for this known name, and the fix renders', async () => {
+    const { projectDir, workspaceDir } = makeProject(catProject('files/a.txt'), { 'files/a.txt': 'prefix={{ _stage- }}x\n' });
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('files/a.txt');
+    expect(r.stderr).toContain('{% if _stage %}{{ _stage }}-{% endif %}');
+    fs.writeFileSync(path.join(projectDir, 'files', 'a.txt'), 'prefix={% if _stage %}{{ _stage }}-{% endif %}x\n');
+    for (const [stage, out] of [['dev', 'prefix=dev-x\n'], ['prod', 'prefix=x\n']]) {
+      const ok = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', stage!]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe(out);
+    }
+  });
+
+  it('a folded `args: >` command line loses its final newline, as Jinja2 dropped it: one log line, record and plan', async () => {
+    const yml = 'version: 0.3\ntasks:\n- name: t\n  commands:\n  - command: cat\n    args: >\n      files/a.txt\n  - command: echo\n    args: ok\n';
+    const { projectDir, workspaceDir } = makeProject(yml, { 'files/a.txt': 'hi\n' });
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/INFO - Process \d+ cat files\/a.txt exited with code 0\n/);
+    const runs = path.join(workspaceDir, 'runs');
+    const record = fs.readFileSync(path.join(runs, fs.readdirSync(runs).find((n) => n.endsWith('.json'))!), 'utf8');
+    expect(record).toMatch(/"commandLine": ?"cat files\/a.txt"/);
+    const dry = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '--dry-run']);
+    expect(dry.stdout).toContain('  cat files/a.txt\n  echo ok\n');
+  });
+
+  it('an envs value holding {{ … }} is warned of at its line by config validate and run', async () => {
+    const yml = 'version: 0.3\nvars:\n- key: base\n  value: data\nenvs:\n- key: OUT\n  value: "{{ base }}/x"\ntasks:\n- name: t\n  commands:\n  - command: echo\n    args: hi\n';
+    const { projectDir, workspaceDir } = makeProject(yml);
+    for (const args of [['config', 'validate', '-p', projectDir], ['run', 'local', '-p', projectDir, '-w', workspaceDir]]) {
+      const r = await runCli(args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/project\.yml:7(:\d+)?: envs\[0\]\.value: envs values are not templates/);
+    }
+  });
+
+  it('{{ _task }} and {{ _line }} in a vars value: the warning says they are empty in vars', async () => {
+    const yml = 'version: 0.3\nvars:\n- key: logname\n  value: "{{ _task }}.log"\n- key: l\n  value: "{{ _line }}"\ntasks:\n- name: a\n  commands:\n  - command: echo\n    args: "[{{ logname }}] [{{ _task }}]"\n';
+    const { projectDir, workspaceDir } = makeProject(yml);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/"_task" is empty in vars\[0\]\.value: vars are rendered once per run/);
+    expect(r.stderr).toMatch(/"_line" is empty in vars\[1\]\.value: vars are rendered once per run/);
+  });
+});
