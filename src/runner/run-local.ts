@@ -143,7 +143,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     stateFile,
     renderer,
     ...(options.dryRun
-      ? { onMissingSecret: (problem: UserError) => warn(masker.mask(`${problem.message}: the plan is shown without it, and a run refuses to start without it (${problem.fix})`)) }
+      ? { onMissingSecret: (problem: UserError) => warn(masker.mask(`${project.file}: ${problem.message}: the plan is shown without it, and a run refuses to start without it (${problem.fix})`)) }
       : {}),
   }));
   checkRunEnvironment(context.env, (key) => describeEnvOrigin(key, project, loaded.secrets, options.envs));

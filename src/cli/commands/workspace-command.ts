@@ -95,7 +95,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
     // The original's install read no secrets: a fresh clone (no .secrets/) installs, unless an install names the env.
     onMissingSecret: (problem, key) => {
       if (installsName(project, key)) throw problem;
-      log.log('warning', `${problem.message}: install commands run without ${key} in their environment (they get the project's envs; none names ${key}), and a run refuses to start without it (${problem.fix})`);
+      log.log('warning', `${project.file}: ${problem.message}: install commands run without ${key} in their environment (they get the project's envs; none names ${key}), and a run refuses to start without it (${problem.fix})`);
     },
   });
   // Render every install command first: a template error installs nothing.
