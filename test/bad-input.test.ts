@@ -228,12 +228,13 @@ tasks:
     expect(fs.readdirSync(path.join(workspaceDir, 'runs')).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
-  it('an env with neither value nor secret is located at its line, by run local and --dry-run alike', async () => {
+  it('an env with neither value nor secret is located at its line by run local; --dry-run warns of it (SPEC §4) and writes nothing', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\nenvs:\n- key: OTHER\n  value: x\n- key: API_TOKEN\n');
-    for (const extra of [[], ['--dry-run']]) {
-      const r = await run(projectDir, workspaceDir, extra);
-      expectRefused(r, workspaceDir, `${path.join(projectDir, 'project.yml')}:8:3: envs[1]: no value and no secret "API_TOKEN" for stage "dev"`);
-    }
+    const r = await run(projectDir, workspaceDir);
+    expectRefused(r, workspaceDir, `${path.join(projectDir, 'project.yml')}:8:3: envs[1]: no value and no secret "API_TOKEN" for stage "dev"`);
+    const dry = await run(projectDir, workspaceDir, ['--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(`WARNING - ${path.join(projectDir, 'project.yml')}: envs[1] "API_TOKEN" has no value`);
     expect(fs.existsSync(workspaceDir)).toBe(false);
   });
 

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, readLogLevel } from './console-log.js';
 import { addHelpCommand, moveHelpFlagsLast } from './help-request.js';
+import { HandoffCommand } from './handoff-command.js';
 import { readCommandWords } from './command-words.js';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { registerProviders } from './provider-entries.js';
@@ -21,7 +22,7 @@ import { INTERRUPT_EXIT_CODES } from '../runner/events.js';
 function createProgram(argv: string[]): Command {
   // First: the deploy commands' words and help come from the providers' entries.
   registerProviders();
-  const program = new Command('handoff')
+  const program = new HandoffCommand('handoff', argv)
     .description('Run data pipelines described in project.yml locally, and deploy them to serverless containers.')
     .version(VERSION, '--version', 'print the version')
     .showHelpAfterError('(add --help for usage)')

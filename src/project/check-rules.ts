@@ -363,6 +363,10 @@ function checkEnvKeys({ data, report }: RuleContext): void {
       if (typeof item.value === 'string' && item.value.includes('\0')) {
         report('error', [...envPath, 'value'], 'found a NUL byte in the value; no environment variable can hold one', 'remove the "\\0" (or "\\x00", "\\u0000") escape from the value');
       }
+      // vars values are templates, envs values are not: a `{{ … }}` here reaches the environment as written.
+      if (typeof item.value === 'string' && /\{\{|\{%|\{#/.test(item.value)) {
+        report('warning', [...envPath, 'value'], 'envs values are not templates: this one reaches the commands\' environment with its {{ … }} as written', 'move the template to a vars entry and use {{ that_var }} in the command (or set the variable there: OUT={{ that_var }} my-command)');
+      }
       const key = textOf(item.key);
       if (key === undefined || ENV_NAME_PATTERN.test(key)) continue;
       report('error', [...envPath, 'key'], `found ${describeValue(item.key)}; expected an environment variable name (letters, digits and _, not starting with a digit)`, 'rename it, e.g. `MY_VAR`');

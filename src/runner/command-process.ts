@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from '../project/types.js';
 import type { CommandSpec, OutputFile, StdioEnd } from '../process/spawn-command.js';
-import { tidyCommandLine } from '../template/tidy-command-line.js';
+import { dropFinalNewline, tidyCommandLine } from '../template/tidy-command-line.js';
 import { byteMaskerOf } from '../secrets/mask.js';
 import type { TaskContext } from './task-context.js';
 
@@ -22,7 +22,7 @@ export class StderrTail {
 /** The text of a command as written: `command` and `args` form one shell line. */
 export function renderCommandLine(command: Command, ctx: TaskContext): string {
   const template = command.args !== undefined && command.args !== '' ? `${command.command} ${command.args}` : command.command;
-  return ctx.renderer.render(template, ctx.values, command.path);
+  return dropFinalNewline(ctx.renderer.render(template, ctx.values, command.path));
 }
 
 /** A readable name for logs: the program's base name (`tap-rates`), not the whole line. */

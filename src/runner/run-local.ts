@@ -5,7 +5,7 @@ import { findLauncher } from '../process/launcher-path.js';
 import { prefetchOsPipes } from '../process/os-pipe.js';
 import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
 import type { Project, Task } from '../project/types.js';
-import type { Diagnostic } from '../errors.js';
+import type { Diagnostic, UserError } from '../errors.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import { describeUnmaskableSecrets, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
@@ -71,6 +71,11 @@ export interface LocalRunOptions {
    * outcome) then ends the log as it ends the terminal. `outcome` is what the finished record says (masked).
    */
   onRecorded?: (result: RunResult, outcome: RecordedOutcome) => void;
+  /**
+   * A `--dry-run`, which runs nothing: an env whose secret is missing is a warning (the plan is shown without it, as
+   * SPEC §4 makes a missing secrets file a warning) instead of a refusal; a run refuses it.
+   */
+  dryRun?: boolean;
   /** The workspace lock when the caller already holds it (`handoff run` takes it before it fetches into the workspace). */
   workspaceLock?: WorkspaceLock;
 }
@@ -137,6 +142,9 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     runId,
     stateFile,
     renderer,
+    ...(options.dryRun
+      ? { onMissingSecret: (problem: UserError) => warn(masker.mask(`${project.file}: ${problem.message}: the plan is shown without it, and a run refuses to start without it (${problem.fix})`)) }
+      : {}),
   }));
   checkRunEnvironment(context.env, (key) => describeEnvOrigin(key, project, loaded.secrets, options.envs));
   return {

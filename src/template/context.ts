@@ -39,6 +39,12 @@ export interface TemplateContextInput {
   stateFile?: string;
   /** Renders `vars` values that are templates; pass the run's renderer so `--strict` and warnings apply to them. */
   renderer?: Renderer;
+  /**
+   * Given, an env without a value whose secret is missing is left unset (out of the environment and the template
+   * variables) and handed here, which may throw `problem` or warn of it: for what runs nothing that needs the secret
+   * (`workspace install`, `--dry-run`; SPEC §4: a missing secrets file is a warning). Absent, `problem` is thrown.
+   */
+  onMissingSecret?: (problem: UserError, key: string, index: number) => void;
 }
 
 /**
@@ -68,7 +74,12 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
   project.envs.forEach((entry, index) => {
     let value: unknown = entry.value;
     if (value === undefined) {
-      if (!secrets.has(entry.key)) throw describeMissingSecret(input, index, entry.key);
+      if (!secrets.has(entry.key)) {
+        const problem = describeMissingSecret(input, index, entry.key);
+        if (!input.onMissingSecret) throw problem;
+        input.onMissingSecret(problem, entry.key, index);
+        return;
+      }
       value = secrets.get(entry.key);
     }
     values[entry.key] = value;

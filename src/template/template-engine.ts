@@ -390,7 +390,18 @@ function attrFilter(value: unknown, name: unknown): unknown {
   return undefined;
 }
 
+/** Names a vars value cannot see: vars are rendered once per run, before any task or foreach line (SPEC §4's `_task`, `_line`). */
+const PER_TASK_NAMES = new Set(['_task', '_line', '_line_safe']);
+
+/** How an undefined variable is described: a per-task name in a vars value says why it is empty there. */
+function describeMissing(name: string, origin: string): string | undefined {
+  if (!PER_TASK_NAMES.has(name) || !/^vars\[\d+\]\.value$/.test(origin)) return undefined;
+  return `"${name}" is empty in ${origin}: vars are rendered once per run, before any task or foreach line, so _task, _line and _line_safe have no value there (use {{ ${name} }} in the command's args instead)`;
+}
+
 function reportMissing(missing: string[], origin: string, options: RendererOptions, reported: Set<string>): void {
+  const perTask = missing.map((name) => describeMissing(name, origin)).find((d) => d !== undefined);
+  if (options.strict && perTask) throw new UserError(perTask, { fix: `use {{ ${missing[0]} }} in the command's args, not in a vars value`, diagnostics: [{ severity: 'error', message: perTask, path: origin }] });
   if (options.strict) {
     const names = missing.map((n) => `"${n}"`).join(', ');
     const what = `undefined variable${missing.length > 1 ? 's' : ''} ${names}`;
@@ -402,7 +413,7 @@ function reportMissing(missing: string[], origin: string, options: RendererOptio
   for (const name of missing) {
     if (reported.has(name)) continue;
     reported.add(name);
-    options.onWarning(`undefined variable "${name}" in ${origin} (renders as empty)`);
+    options.onWarning(describeMissing(name, origin) ?? `undefined variable "${name}" in ${origin} (renders as empty)`);
   }
 }
 
@@ -573,17 +584,25 @@ function hasNamed(get: () => unknown): boolean {
 function toSyntaxError(e: unknown, source: string, origin: string): UserError {
   const fields = e as TemplateErrorFields;
   const reason = stripNunjucksPrefix(String(fields.message ?? e));
+  const fix = STAGE_DASH.test(source) ? STAGE_DASH_FIX : undefined;
   if (typeof fields.lineno === 'number' && fields.lineno > 0) {
-    return syntaxError(reason, origin, fields.lineno, typeof fields.colno === 'number' ? fields.colno : undefined);
+    return syntaxError(reason, origin, fields.lineno, typeof fields.colno === 'number' ? fields.colno : undefined, fix);
   }
   const lastLine = source.split('\n').length;
-  return syntaxError(`${reason} (at the end of the template)`, origin, lastLine, undefined);
+  return syntaxError(`${reason} (at the end of the template)`, origin, lastLine, undefined, fix);
 }
 
-function syntaxError(reason: string, origin: string, line: number, col: number | undefined): UserError {
+/**
+ * `{{ _stage- }}`: SPEC §4 and the original's docs list `_stage-`, but no Jinja2 template can name it (it reads
+ * `_stage - }}`, a subtraction without its right side), in the original as here; `{{ _stage-}}` is `_stage` with `-}}`.
+ */
+const STAGE_DASH = /\b_stage-\s+-?\}\}/;
+const STAGE_DASH_FIX = '`_stage-` cannot be written as {{ _stage- }} (Jinja2 reads a subtraction); write {% if _stage %}{{ _stage }}-{% endif %} (empty for prod, as _stage- is)';
+
+function syntaxError(reason: string, origin: string, line: number, col: number | undefined, fix?: string): UserError {
   const at = col !== undefined ? `line ${line}, column ${col}` : `line ${line}`;
   return new UserError(`template syntax error in ${origin} at ${at}: ${reason}`, {
-    fix: 'correct the template (Jinja2 syntax: {{ name }}, {% if … %}…{% endif %}, {{ name | filter }})',
+    fix: fix ?? 'correct the template (Jinja2 syntax: {{ name }}, {% if … %}…{% endif %}, {{ name | filter }})',
     diagnostics: [{ severity: 'error', message: reason, path: origin, location: { file: origin, line, col } }],
   });
 }

@@ -72,13 +72,41 @@ describe('renderFiles', () => {
   it('copies binary files byte for byte, even when they contain template-like text', async () => {
     const d = makeDirs();
     const withNul = Buffer.from([0x7b, 0x7b, 0x20, 0x78, 0x20, 0x7d, 0x7d, 0x00, 0xff, 0x01]);
-    const notUtf8 = Buffer.concat([Buffer.from('{{ x }} '), Buffer.from([0xc3, 0x28, 0xfe])]);
+    // Not UTF-8 and no template syntax: copied as it is, as binary files are.
+    const notUtf8 = Buffer.concat([Buffer.from('{ x } '), Buffer.from([0xc3, 0x28, 0xfe])]);
     writeFileSync(join(d.files, 'image.bin'), withNul);
     writeFileSync(join(d.files, 'latin1.txt'), notUtf8);
     const { renderer } = makeRenderer();
     await renderFiles({ ...d, values: { x: 'RENDERED' }, renderer });
     expect(readFileSync(join(d.out, 'image.bin')).equals(withNul)).toBe(true);
     expect(readFileSync(join(d.out, 'latin1.txt')).equals(notUtf8)).toBe(true);
+  });
+
+  it('refuses a file with template syntax that is not UTF-8, at the first byte Python could not decode, in every mode', async () => {
+    const cases: Array<[string, Buffer, number, number]> = [
+      // [name, bytes, line, byte offset]
+      ['invalid-continuation.txt', Buffer.concat([Buffer.from('{{ x }} é '), Buffer.from([0xc3, 0x28])]), 1, 11],
+      ['overlong.txt', Buffer.concat([Buffer.from('a\r\nb\rc\n{% if 1 %}{% endif %}'), Buffer.from([0xc0, 0xaf])]), 4, 28],
+      ['surrogate.txt', Buffer.concat([Buffer.from('{# c #}'), Buffer.from([0xed, 0xa0, 0x80])]), 1, 7],
+      // The bad byte in the second chunk of 1 MiB, the syntax in the first.
+      ['late.txt', Buffer.concat([Buffer.from('{{ x }}'), Buffer.alloc(1024 * 1024, 0x61), Buffer.from([0xe9])]), 1, 1024 * 1024 + 7],
+    ];
+    for (const [name, bytes, line, offset] of cases) {
+      const d = makeDirs();
+      writeFileSync(join(d.files, name), bytes);
+      const { renderer } = makeRenderer();
+      for (const attempt of [
+        () => renderFiles({ ...d, values: { x: 1 }, renderer }),
+        () => checkFiles({ ...d, values: { x: 1 }, renderer }),
+        () => checkFileTemplateSyntax({ ...d, renderer }),
+      ]) {
+        const e = await renderError(attempt());
+        expect(e.message, name).toContain(`files/${name} is not UTF-8: byte 0x${bytes[offset]!.toString(16)} at line ${line} (byte offset ${offset})`);
+        expect(e.fix).toContain('save it as UTF-8');
+        expect(e.diagnostics[0]?.location).toEqual({ file: `files/${name}`, line });
+      }
+      expect(existsSync(d.out)).toBe(false);
+    }
   });
 
   it('keeps file modes: an executable script stays executable', async () => {

@@ -62,7 +62,7 @@ type PlannedEntry =
   | { kind: 'dir'; path: string }
   /** A rendered template, written to `staged` (in the staging folder; absent when nothing is written). */
   | { kind: 'text'; path: string; mode: number; staged?: string }
-  /** A file copied byte for byte: binary (a NUL byte, or not valid UTF-8), or text without template syntax. */
+  /** A file copied byte for byte: binary (a NUL byte), or a file without template syntax (UTF-8 or not). */
   | { kind: 'copy'; path: string; mode: number; source: string }
   | { kind: 'link'; path: string; target: string };
 
@@ -71,8 +71,8 @@ type PlanMode = { kind: 'write'; stagingDir: string } | { kind: 'render' } | { k
 
 /**
  * Renders every file under `P/files` into `W/files`. Text files go through the renderer (origin `files/<path>`);
- * binary files (a NUL byte, or not valid UTF-8) and text files without template syntax (`{{`, `{%`, `{#`), which
- * render as themselves, are copied byte for byte; file modes are kept.
+ * binary files (a NUL byte) and files without template syntax (`{{`, `{%`, `{#`), which render as themselves, are
+ * copied byte for byte; file modes are kept. A file with template syntax that is not valid UTF-8 is refused.
  *
  * Memory holds one file at a time at most: each template is rendered and written to a staging folder at once, and
  * every other file is scanned and copied in chunks of 1 MiB. Nothing is half-written: the whole new tree is built in
@@ -267,7 +267,12 @@ async function planFolder(realRoot: string, folder: string, relFolder: string, i
         continue;
       }
       const bytes = await readFile(abs);
-      if (isBinary(bytes)) {
+      if (bytes.includes(0)) {
+        entries.push({ kind: 'copy', path: rel, mode, source: abs });
+        continue;
+      }
+      if (!isUtf8(bytes)) {
+        input.problems.push(notUtf8Error(bytes, rel));
         entries.push({ kind: 'copy', path: rel, mode, source: abs });
         continue;
       }
@@ -312,15 +317,15 @@ async function stage(stagingDir: string, index: number, rendered: string, mode: 
 }
 
 /**
- * Whether the file is valid UTF-8 without a NUL byte that holds template syntax, read in chunks: anything else renders
- * as itself (text without syntax) or is copied (binary), byte for byte either way. Reading stops at the first syntax.
+ * Whether the file holds template syntax before any NUL byte, read in chunks: anything else renders as itself (text
+ * without syntax) or is copied (binary), byte for byte either way. Reading stops at the first syntax or NUL. Not valid
+ * UTF-8 does not stop it: such a file with syntax is refused by planFolder (Jinja2 failed on it; copying it would
+ * hand a command its `{{ … }}` unrendered, silently), without syntax it is copied.
  */
 async function mayBeTemplate(file: string, stop: RenderStop | undefined): Promise<boolean> {
   const fd = await open(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    // The bytes of a character split between two chunks, checked with the next one.
-    let carry = Buffer.alloc(0);
     // The last byte of the chunk before: `{` there and `{` at the start of this chunk is syntax too.
     let before = '';
     for (;;) {
@@ -329,10 +334,6 @@ async function mayBeTemplate(file: string, stop: RenderStop | undefined): Promis
       if (bytesRead === 0) return false;
       const chunk = buffer.subarray(0, bytesRead);
       if (chunk.includes(0)) return false;
-      const text = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      const whole = completeCharacters(text);
-      if (!isUtf8(text.subarray(0, whole))) return false;
-      carry = Buffer.from(text.subarray(whole));
       // The syntax is ASCII: latin1 finds it where UTF-8 would, without decoding.
       const latin1 = chunk.toString('latin1');
       if (holdsTemplateSyntax(before + latin1)) return true;
@@ -341,20 +342,6 @@ async function mayBeTemplate(file: string, stop: RenderStop | undefined): Promis
   } finally {
     await close(fd);
   }
-}
-
-/** How many bytes of `bytes` end on a character boundary: a UTF-8 sequence cut at the end is left for the next chunk. */
-function completeCharacters(bytes: Buffer): number {
-  let i = bytes.length - 1;
-  let continuation = 0;
-  while (i >= 0 && continuation < 3 && (bytes[i]! & 0xc0) === 0x80) {
-    i -= 1;
-    continuation += 1;
-  }
-  if (i < 0) return bytes.length;
-  const lead = bytes[i]!;
-  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return bytes.length - i < length ? i : bytes.length;
 }
 
 /** Returns the link's new target, relative to the link's folder; refuses a link that leaves files/. */
@@ -373,8 +360,60 @@ async function planLink(realRoot: string, linkPath: string, rel: string): Promis
   return relative(linkFolder === '.' ? '' : linkFolder, targetRel) || '.';
 }
 
-function isBinary(bytes: Buffer): boolean {
-  return bytes.includes(0) || !isUtf8(bytes);
+/**
+ * The refusal of a file that holds template syntax but is not valid UTF-8 (saved as Latin-1 or cp1252): where its first
+ * invalid byte is, as a line (what an editor shows) and a byte offset from 0 (what `od`/`xxd` show).
+ */
+function notUtf8Error(bytes: Buffer, rel: string): UserError {
+  const offset = firstInvalidUtf8Byte(bytes);
+  const line = lineAt(bytes, offset);
+  const file = `files/${rel}`;
+  const hex = `0x${bytes[offset]!.toString(16).padStart(2, '0')}`;
+  const message = `is not UTF-8: byte ${hex} at line ${line} (byte offset ${offset}) is not part of a UTF-8 character, and the file holds template syntax ({{, {% or {#), so it cannot be rendered`;
+  return new UserError(`${file} ${message}`, {
+    fix: `save it as UTF-8 (an editor's "save with encoding"; or iconv -f cp1252 -t utf-8), or, if it is data to copy as it is, remove its {{, {% and {#`,
+    diagnostics: [{ severity: 'error', message, location: { file, line } }],
+  });
+}
+
+/**
+ * The offset of the first byte that does not start or continue a valid UTF-8 character, by RFC 3629's table (no
+ * overlong forms, no surrogates, nothing above U+10FFFF), as Python's decoder reports it: the sequence's first byte.
+ */
+function firstInvalidUtf8Byte(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    // The length of the sequence and the range its second byte must be in.
+    const [length, low, high] =
+      lead >= 0xc2 && lead <= 0xdf ? [2, 0x80, 0xbf]
+      : lead === 0xe0 ? [3, 0xa0, 0xbf]
+      : lead === 0xed ? [3, 0x80, 0x9f]
+      : lead >= 0xe1 && lead <= 0xef ? [3, 0x80, 0xbf]
+      : lead === 0xf0 ? [4, 0x90, 0xbf]
+      : lead >= 0xf1 && lead <= 0xf3 ? [4, 0x80, 0xbf]
+      : lead === 0xf4 ? [4, 0x80, 0x8f]
+      : [0, 0, 0];
+    if (length === 0 || i + length > bytes.length) return i;
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return i;
+}
+
+/** How many lines `bytes` has up to `offset`, counting from 1: LF, CRLF and a lone CR each end one, as readLoneCrAsLf reads them. */
+function lineAt(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) line += 1;
+  }
+  return line;
 }
 
 /**

@@ -5,7 +5,7 @@ import { executeLocalRun, type LocalRunOptions, type PreparedRun } from '../../r
 import { RunInterrupt } from '../../runner/run-project.js';
 import { planRun } from '../../runner/plan-run.js';
 import { maskDeep } from '../../secrets/mask.js';
-import { tidyCommandLine } from '../../template/tidy-command-line.js';
+import { dropFinalNewline, tidyCommandLine } from '../../template/tidy-command-line.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { formatRecordCounts } from '../../runs/singer-metrics.js';
@@ -30,7 +30,7 @@ export function printRunPlan(prepared: PreparedRun, options: GlobalOptions, sour
   const lineValues = { ...prepared.values, ...LINE_STAND_IN };
   const plan = planRun(prepared.project, {
     showCommand: (command, template, insideForeach) =>
-      tidyCommandLine(prepared.masker.mask(prepared.renderer.render(template, insideForeach ? lineValues : prepared.values, command.path))),
+      tidyCommandLine(prepared.masker.mask(dropFinalNewline(prepared.renderer.render(template, insideForeach ? lineValues : prepared.values, command.path)))),
   });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(maskDeep(plan, prepared.masker), null, 2)}\n`);

@@ -54,6 +54,7 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
       ? { cloudProviderOverride: (await import('../../providers/provider.js')).parseCloudProvider(options.cloudProvider, '--cloud-provider') }
       : {}),
     strict: options.strict,
+    dryRun: flags.dryRun,
     timeoutSeconds: options.timeout,
     graceMs: graceFromEnv(),
     stderrLimits,

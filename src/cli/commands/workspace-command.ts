@@ -85,7 +85,19 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)), masker });
   // Every vars value's and install command's syntax first, so all their problems are listed at once.
   checkTemplateSyntax(project, { staticCommands: [], foreachCommands: [] }, renderer);
-  const context = createTemplateContext({ project, stage: options.stage, now: new Date(), secrets: secrets.secrets, cliVars: vars, renderer });
+  const context = createTemplateContext({
+    project,
+    stage: options.stage,
+    now: new Date(),
+    secrets: secrets.secrets,
+    cliVars: vars,
+    renderer,
+    // The original's install read no secrets: a fresh clone (no .secrets/) installs, unless an install names the env.
+    onMissingSecret: (problem, key) => {
+      if (installsName(project, key)) throw problem;
+      log.log('warning', `${project.file}: ${problem.message}: install commands run without ${key} in their environment (they get the project's envs; none names ${key}), and a run refuses to start without it (${problem.fix})`);
+    },
+  });
   // Render every install command first: a template error installs nothing.
   const commands = project.installs.map((install, i) => renderer.render(install.command, context.values, installCommandPath(i)));
   // A missing interpreter is bad input too: found before the workspace is made or its files rendered.
@@ -150,4 +162,18 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
     for (const signal of signals) process.off(signal, onSignal);
     lock.release();
   }
+}
+
+/**
+ * Whether an install command names `key` as a word (`$KEY`, `${KEY}`, `{{ KEY }}`), or names a var whose value does
+ * (vars build on earlier vars, so a var naming such a var counts too): such an install needs the env's secret. A script
+ * an install starts that reads the environment is not seen; the warning of a missing secret says so.
+ */
+function installsName(project: { installs: Array<{ command: string }>; vars: Array<{ key: string; value?: unknown }> }, key: string): boolean {
+  const names = (text: string, name: string): boolean => new RegExp(`(?<![A-Za-z0-9_])${name.replace(/[^A-Za-z0-9_]/g, '\\$&')}(?![A-Za-z0-9_])`).test(text);
+  const needing = [key];
+  for (const v of project.vars) {
+    if (typeof v.value === 'string' && needing.some((n) => names(v.value as string, n))) needing.push(v.key);
+  }
+  return project.installs.some((i) => needing.some((n) => names(i.command, n)));
 }
