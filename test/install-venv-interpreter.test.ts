@@ -67,8 +67,10 @@ describe('workspace install: ":" cannot be on PATH', () => {
 
   it('quotes Python\'s own words when python -m venv fails for another reason than a missing venv module', async () => {
     const { projectDir, workspaceDir } = makeProject(tapProject(undefined, 'echo ok'));
-    // A file where the venv's bin/ goes: python -m venv cannot make it.
+    // A file where the venv's bin/ goes: python -m venv cannot make it. (Its pyvenv.cfg makes the folder a venv's, so
+    // handoff tries: a folder of the user's that is no venv is refused before python runs.)
     fs.mkdirSync(path.join(workspaceDir, 'tap'), { recursive: true });
+    fs.writeFileSync(path.join(workspaceDir, 'tap', 'pyvenv.cfg'), 'home = /usr/bin\n');
     fs.writeFileSync(path.join(workspaceDir, 'tap', 'bin'), 'a file\n');
     const r = await runCli(['workspace', 'install', '-p', projectDir, '-w', workspaceDir]);
     expect(r.code, r.stderr).toBe(1);

@@ -15,7 +15,8 @@ import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
 import { checkFiles, FilesRenderStopped, renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
-import { assertNoFileForFolder, assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
+import { checkWorkspaceOwner, recordWorkspaceOwner, type WorkspaceOwner } from '../workspace/workspace-owner.js';
+import { assertHandoffWorkspace, assertNoFileForFolder, assertVenvFoldersAreVenvs, assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
 import type { StderrLimits } from '../runs/stderr-limits.js';
@@ -92,11 +93,15 @@ export interface PreparedRun {
   runId: string;
   startedAt: Date;
   plan: RunPlan;
+  /** The workspace's owner to record when the run is recorded (checkWorkspaceOwner); undefined: unchanged or not kept. */
+  workspaceOwner?: WorkspaceOwner;
 }
 
 /** Reads and checks the project, secrets and variables; writes nothing but the validated-project cache of an existing workspace. */
 export async function prepareLocalRun(options: LocalRunOptions): Promise<PreparedRun> {
   assertWorkspaceApart(options.projectDir, options.workspaceDir);
+  // Before the project cache is written into W/.handoff: a folder that is not handoff's is left as it was.
+  assertHandoffWorkspace(options.workspaceDir, options.projectDir);
   const { project, warnings } = await loadProjectWithCache(options.projectDir, options.workspaceDir, {
     beforeFullLoad: options.beforeProjectCheck,
     ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
@@ -104,8 +109,15 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   assertVenvsApart(project.dir, options.workspaceDir, project.installs);
   // Before anything is written; venvs only matter to a run that installs them.
   assertNoFileForFolder(options.workspaceDir, options.installVenvs ? project.installs : []);
+  if (options.installVenvs) assertVenvFoldersAreVenvs(options.workspaceDir, project.installs);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
+  // A project fetched from a store into the workspace (`handoff run`) is the store's: the workspace is made for it.
+  const fetched = realOrResolved(project.dir).startsWith(`${realOrResolved(options.workspaceDir)}${path.sep}`);
+  const owner = fetched
+    ? undefined
+    : checkWorkspaceOwner({ workspaceDir: options.workspaceDir, projectDir: project.dir, projectName: project.deploy.task ?? path.basename(project.dir), stage: options.stage });
+  for (const w of owner?.warnings ?? []) warn(w);
   // SPEC §2 does not require tasks, but a run of none (a misspelt `tasks:` key, warned above) is not silently a success.
   if (project.tasks.length === 0) warn(`${project.file} has no tasks: nothing to run`);
 
@@ -158,6 +170,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     runId,
     startedAt,
     plan,
+    ...(owner?.record ? { workspaceOwner: owner.record } : {}),
   };
 }
 
@@ -241,7 +254,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
   findLauncher();
   // The first pipes of a pipeline are made while the workspace is locked and the run recorded (`mkfifo`, a spawn).
   if (hasActivePipeline(run.project.tasks)) prefetchOsPipes();
-  initWorkspace(run.paths.dir);
+  initWorkspace(run.paths.dir, run.project.dir);
   const lock = options.workspaceLock ?? acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
   try {
     if (lock.recoveredFrom) {
@@ -309,6 +322,8 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
     } finally {
       if (timer) clearTimeout(timer);
     }
+    // Recorded with the run: a run refused as bad input (a template error above) leaves no trace.
+    if (run.workspaceOwner) recordWorkspaceOwner(run.paths.dir, run.workspaceOwner);
     const recorder = new RunRecorder({
       workspaceDir: run.paths.dir,
       runsDir: run.paths.runsDir,
@@ -381,4 +396,12 @@ function runRecorded(
     toLineSafe,
     stderrLogOf: (task, processName) => relativeTo(run.paths.dir, processStderrLogPath(run.paths.runsDir, run.runId, task, processName)),
   });
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Install } from '../project/types.js';
+import { assertVenvFoldersAreVenvs } from './workspace-paths.js';
 import { spawnCommand, type RunningCommand, type TerminationReason } from '../process/spawn-command.js';
 import {
   FINGERPRINT_FILE,
@@ -278,6 +279,8 @@ function planVenvs(input: { installs: Install[]; workspaceDir: string; force: bo
     if (install.venv === undefined || install.venv === '') continue;
     byVenv.set(install.venv, [...(byVenv.get(install.venv) ?? []), index]);
   }
+  // Checked by the commands before they write anything; again here, where a venv's folder is made or removed.
+  assertVenvFoldersAreVenvs(input.workspaceDir, input.installs);
   const plans = new Map<string, VenvPlan>();
   for (const [venv, entries] of byVenv) {
     const dir = path.join(input.workspaceDir, venv);

@@ -124,6 +124,37 @@ export function assertNoFileForFolder(workspaceDir: string, installs: readonly {
   }
 }
 
+/**
+ * A venv's folder that is there already must be a venv (its pyvenv.cfg, or bin/python of one whose creation was cut
+ * short) or empty: `python -m venv` would make the venv inside a folder of the user's named like it, and `--force` or
+ * a changed interpreter remove the venv's folder with all it holds. Refused before anything is written.
+ */
+export function assertVenvFoldersAreVenvs(workspaceDir: string, installs: readonly { venv?: string }[]): void {
+  const dir = path.resolve(workspaceDir);
+  for (const [index, install] of installs.entries()) {
+    if (install.venv === undefined || install.venv === '') continue;
+    const folder = path.join(dir, install.venv);
+    if (!isForeignVenvFolder(folder)) continue;
+    throw new UserError(
+      `${folder} (venv ${install.venv}, installs[${index}].venv) is a folder that is not a venv (no pyvenv.cfg) and is not empty: workspace install would make the venv inside it, and --force would delete it with what it holds; nothing was changed`,
+      { fix: `move that folder away (or empty it) if the venv may go there, rename the venv in project.yml, or use an empty or new workspace folder with -w` },
+    );
+  }
+}
+
+/** Whether `folder` is a non-empty folder that is no venv (see assertVenvFoldersAreVenvs). */
+export function isForeignVenvFolder(folder: string): boolean {
+  let names: string[];
+  try {
+    if (!fs.lstatSync(folder).isDirectory()) return false;
+    names = fs.readdirSync(folder);
+  } catch {
+    return false;
+  }
+  if (names.length === 0) return false;
+  return !fs.existsSync(path.join(folder, 'pyvenv.cfg')) && !fs.existsSync(path.join(folder, 'bin', 'python'));
+}
+
 /** Whether something other than a folder is at `p` (links followed; a dangling link or nothing there is not). */
 function isFile(p: string): boolean {
   try {
@@ -138,15 +169,76 @@ function isSameOrInside(inner: string, outer: string): boolean {
   return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
 }
 
-/** Creates the workspace folders (idempotent). Fails clearly when the location cannot be written. */
-export function initWorkspace(workspaceDir: string): WorkspacePaths {
-  return createWorkspaceFolders(workspaceDir).paths;
+/**
+ * Written by the first handoff command that makes (or adopts) a workspace: from then on its files/ is handoff's render,
+ * which each run replaces. Not W/.handoff itself, which is also handoff's home (~/.handoff) in a `-w ~`.
+ */
+export const WORKSPACE_MARK = path.join('.handoff', 'workspace.json');
+
+/**
+ * A run replaces W/files with the project's render, removing what P/files does not have: in a folder handoff never
+ * made a workspace (`-w ~`, `-w ..`), that would delete the user's own files/. Such a folder is refused, nothing
+ * written, when its files/ holds a file the project's files/ does not (any file at all without a project). A workspace
+ * of an earlier handoff is adopted: one with runs/ (every handoff since runs were recorded made it), or one of the
+ * original handoff, whose files/ holds only its render of this project (the same paths). Called before anything is
+ * written into the folder, and again by createWorkspaceFolders, which marks it.
+ */
+export function assertHandoffWorkspace(workspaceDir: string, projectDir?: string): void {
+  const dir = path.resolve(workspaceDir);
+  if (isHandoffWorkspace(dir)) return;
+  const filesDir = path.join(dir, 'files');
+  const foreign = firstFileNotIn(filesDir, '', projectDir === undefined ? undefined : path.join(path.resolve(projectDir), 'files'));
+  if (foreign === undefined) return;
+  throw new UserError(
+    `${filesDir} holds files handoff did not write (files/${foreign}), and ${dir} is not a handoff workspace (no ${WORKSPACE_MARK}, no runs/): a run would replace that files/ with the project's rendered files/; nothing was changed`,
+    { fix: `use an empty or new folder for the workspace (e.g. -w ${path.join(dir, 'handoff-workspace')}), or move ${filesDir} away first if this folder is meant to be the workspace` },
+  );
+}
+
+/** Whether handoff made or adopted the workspace: its mark, or runs/ (made with every workspace of an earlier handoff). */
+function isHandoffWorkspace(dir: string): boolean {
+  if (fs.existsSync(path.join(dir, WORKSPACE_MARK))) return true;
+  try {
+    return fs.lstatSync(path.join(dir, 'runs')).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first file (or link) under `folder` whose path is not under `sourceRoot` too (every file without one), relative
+ * with `/`, or undefined. Folders alone hold nothing to lose. Links are not followed; stops at the first such file.
+ */
+function firstFileNotIn(folder: string, rel: string, sourceRoot: string | undefined): string | undefined {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder).sort();
+  } catch {
+    return undefined; // no files/ (or not a folder: assertNoFileForFolder says so)
+  }
+  for (const name of names) {
+    const entryRel = rel === '' ? name : `${rel}/${name}`;
+    const stat = fs.lstatSync(path.join(folder, name));
+    if (stat.isDirectory()) {
+      const found = firstFileNotIn(path.join(folder, name), entryRel, sourceRoot);
+      if (found !== undefined) return found;
+    } else if (sourceRoot === undefined || !fs.existsSync(path.join(sourceRoot, ...entryRel.split('/')))) {
+      return entryRel;
+    }
+  }
+  return undefined;
+}
+
+/** Creates the workspace folders (idempotent). Fails clearly when the location cannot be written or is not handoff's. */
+export function initWorkspace(workspaceDir: string, projectDir?: string): WorkspacePaths {
+  return createWorkspaceFolders(workspaceDir, projectDir).paths;
 }
 
 /** initWorkspace, also saying which folders it made (absolute paths; none when all were there), for `workspace init --json`. */
-export function createWorkspaceFolders(workspaceDir: string): { paths: WorkspacePaths; created: string[] } {
+export function createWorkspaceFolders(workspaceDir: string, projectDir?: string): { paths: WorkspacePaths; created: string[] } {
   const paths = resolveWorkspacePaths(workspaceDir);
   assertNoFileForFolder(paths.dir);
+  assertHandoffWorkspace(paths.dir, projectDir);
   const created: string[] = [];
   try {
     // Answers the first folder it made, so undefined means the workspace was there.
@@ -161,6 +253,7 @@ export function createWorkspaceFolders(workspaceDir: string): { paths: Workspace
       }
     }
     fs.accessSync(paths.dir, fs.constants.W_OK);
+    markWorkspace(paths.dir);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     throw new UserError(`cannot create or write the workspace ${paths.dir}: ${e.message}`, {
@@ -169,4 +262,12 @@ export function createWorkspaceFolders(workspaceDir: string): { paths: Workspace
     });
   }
   return { paths, created };
+}
+
+/** Writes the workspace's mark (see WORKSPACE_MARK) once. */
+function markWorkspace(dir: string): void {
+  const mark = path.join(dir, WORKSPACE_MARK);
+  if (fs.existsSync(mark)) return;
+  makeFolders(path.dirname(mark));
+  fs.writeFileSync(mark, `${JSON.stringify({ workspace: 'handoff', markedAt: new Date().toISOString() })}\n`);
 }

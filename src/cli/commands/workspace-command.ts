@@ -14,7 +14,7 @@ import { ProcessScope } from '../../runner/process-scope.js';
 import { graceFromEnv } from './run-in-terminal.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
-import { assertNoFileForFolder, assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
+import { assertHandoffWorkspace, assertNoFileForFolder, assertVenvFoldersAreVenvs, assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { locateTemplateProblems } from '../locate-template-problems.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -23,7 +23,7 @@ export async function workspaceInitCommand(options: GlobalOptions): Promise<numb
   const log = createConsoleLog(options.logLevel);
   const workspaceDir = requireWorkspaceDir(options);
   if (options.projectDir) assertWorkspaceApart(options.projectDir, workspaceDir);
-  const { paths, created } = createWorkspaceFolders(workspaceDir);
+  const { paths, created } = createWorkspaceFolders(workspaceDir, options.projectDir);
   log.log('info', `Workspace ready at ${paths.dir} (files/, artifacts/, runs/)`);
   // --json: `{ workspace, created }`, the folders this call made (absolute paths; [] when all were there).
   if (options.json) process.stdout.write(`${JSON.stringify({ workspace: paths.dir, created }, null, 2)}\n`);
@@ -75,6 +75,8 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   const { project, warnings } = await loadProject(projectDir);
   assertVenvsApart(project.dir, workspaceDir, project.installs);
   assertNoFileForFolder(workspaceDir, project.installs);
+  assertVenvFoldersAreVenvs(workspaceDir, project.installs);
+  assertHandoffWorkspace(workspaceDir, project.dir);
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
@@ -103,7 +105,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   // A missing interpreter is bad input too: found before the workspace is made or its files rendered.
   const interpreters = await resolveInterpreters(project.installs, project.dir, project.file);
 
-  const paths = initWorkspace(workspaceDir);
+  const paths = initWorkspace(workspaceDir, project.dir);
   const lock = acquireWorkspaceLock(paths.dir, `workspace install -p ${project.dir}`);
   // Ctrl-C, SIGTERM or a closed terminal end the install processes (SIGTERM, then SIGKILL after the grace period) and
   // the command exits 128 + the signal's number, releasing the workspace lock (the default action would leave it).
