@@ -96,11 +96,21 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       }
       if (!names.ownsEnvironment) return { environment: names.environment, action: 'kept', message: 'deploy.environment names an environment handoff did not make, so it is never deleted' };
       const apps = await provider.apis.containerApps();
-      const remaining = await apps.listJobs({ 'handoff-resource-group': names.resourceGroup });
+      // Every job in the environment, not only this group's: another project may run in it through deploy.environment,
+      // and deleting it (and its workspace, which that project's logs and alert rule read) would strand its job.
+      const remaining = await apps.listEnvironmentJobs(names.environmentId);
       if (remaining.length > 0) {
-        throw new UserError(`the environment ${names.environment} still runs ${plural(remaining.length, 'job')} of ${names.resourceGroup} (${remaining.map((j) => j.name).join(', ')})`, {
-          fix: 'delete those tasks first (handoff cloud task delete -p <each project>)',
-        });
+        const owners = [...new Set(remaining.map((j) => j.tags?.['handoff-resource-group'] ?? 'not made by handoff'))];
+        const others = owners.filter((o) => o !== names.resourceGroup);
+        throw new UserError(
+          `the environment ${names.environment} still runs ${plural(remaining.length, 'job')} (${remaining.map((j) => `${j.name} of ${j.tags?.['handoff-resource-group'] ? `${j.tags['handoff-resource-group']}/${j.tags['handoff-task'] ?? '?'}` : 'no handoff task'}`).join(', ')}): nothing was deleted`,
+          {
+            fix:
+              others.length > 0
+                ? `delete those tasks first (handoff cloud task delete -p <each project>), or keep these resources: ${others.join(', ')} use${others.length === 1 ? 's' : ''} the environment through deploy.environment`
+                : 'delete those tasks first (handoff cloud task delete -p <each project>)',
+          },
+        );
       }
       report('Container Apps environment', names.environment, await apps.deleteEnvironment(names.environment));
       report('Log Analytics workspace', names.logWorkspace, await (await provider.apis.arm()).delete(names.logWorkspaceId, 'Microsoft.OperationalInsights/workspaces'));

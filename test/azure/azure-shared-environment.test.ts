@@ -1,0 +1,112 @@
+// Two projects whose jobs share one Container Apps environment (deploy.environment), and a Ctrl-C during cloud deploy:
+// the environment is never deleted from under another project's job, and an interrupted deploy says what it did.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
+import { runWith } from '../store/store-scenario.js';
+import { startAzureTestbed, type AzureTestbed } from './azure-testbed.js';
+
+let bed: AzureTestbed;
+let root = '';
+
+function writeProject(name: string, resourceGroup: string, task: string, extra: Record<string, string> = {}): string {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'project.yml'),
+    `tasks:
+  - name: ${task}
+    commands:
+      - command: echo
+        args: hello
+deploy:
+  resource_group: ${resourceGroup}
+  task: ${task}
+  container_image: ${name}
+${bed.deployKeys(extra)}
+`,
+  );
+  return dir;
+}
+
+function cli(args: string[]): Promise<CliResult> {
+  return runWith(bed.env, args);
+}
+
+function expectCode(result: CliResult, code: number): void {
+  expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(code);
+}
+
+beforeAll(async () => {
+  bed = await startAzureTestbed();
+  root = makeTempDir('handoff-azure-shared-env-');
+}, 60_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+describe('azure: an environment another project uses through deploy.environment', () => {
+  it('is not deleted (nor its workspace) while that project has a job in it; deleted once it has none', async () => {
+    const sales = writeProject('sales', 'sales', 'loader');
+    const first = await cli(['cloud', 'deploy', '-p', sales, '-v', 'version=0.1', '-y']);
+    expectCode(first, 0);
+    const environment = (parse(first.stdout) as { resources: { resource: string; what: string }[] }).resources.find((r) => r.what === 'Container Apps environment')!.resource;
+    const mkt = writeProject('mkt', 'mkt', 'mktload', { environment });
+    const second = await cli(['cloud', 'deploy', '-p', mkt, '-v', 'version=0.1', '-y']);
+    expectCode(second, 0);
+    const mktJob = (parse(second.stdout) as { resources: { resource: string; what: string }[] }).resources.find((r) => r.what === 'Container Apps job')!.resource;
+
+    expectCode(await cli(['cloud', 'task', 'delete', '-p', sales, '-y']), 0);
+    const refused = await cli(['cloud', 'resources', 'delete', '-p', sales, '-y']);
+    expectCode(refused, 2);
+    expect(refused.stderr).toContain(`the environment ${environment} still runs 1 job`);
+    expect(refused.stderr).toContain(mktJob);
+    expect(refused.stderr).toContain('mkt');
+    expect(refused.stderr).not.toContain('    at ');
+    // Nothing was deleted: the other project's task is still deployed and its environment and workspace are there.
+    const status = await cli(['cloud', 'resources', 'status', '-p', sales]);
+    expectCode(status, 0);
+    expect(status.stdout).not.toMatch(/NOT_CREATED|absent/);
+    const mktStatus = await cli(['cloud', 'task', 'status', '-p', mkt]);
+    expectCode(mktStatus, 0);
+    expect(mktStatus.stdout).toContain('deployed: true');
+    expectCode(await cli(['cloud', 'deploy', '-p', mkt, '-v', 'version=0.1', '-y']), 0);
+
+    expectCode(await cli(['cloud', 'task', 'delete', '-p', mkt, '-y']), 0);
+    const deleted = await cli(['cloud', 'resources', 'delete', '-p', sales, '-y']);
+    expectCode(deleted, 0);
+    expect(deleted.stderr).toContain(`Container Apps environment ${environment} deleted`);
+  }, 300_000);
+});
+
+describe('azure: a signal during cloud deploy', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s: says what was done, what may be half-done, and to deploy again; deploying again completes it', async (signal) => {
+    const dir = writeProject(`stopped${signal.toLowerCase()}`, `stopped${signal.toLowerCase()}`, 'loader');
+    let seen = '';
+    const stopped = await runCli(['cloud', 'deploy', '-p', dir, '-v', 'version=0.1', '-y'], {
+      env: bed.env as NodeJS.ProcessEnv,
+      timeoutMs: 240_000,
+      onSpawn: (child) =>
+        child.stderr?.on('data', (d: Buffer) => {
+          const before = seen;
+          seen += d.toString();
+          // Once a step has finished and the next one started: the deploy is part-way.
+          if (!/ created\n[\s\S]*Creating /.test(before) && / created\n[\s\S]*Creating /.test(seen)) child.kill(signal);
+        }),
+    });
+    expect(stopped.signal, stopped.stderr).toBeNull();
+    expect(stopped.code, stopped.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(stopped.stderr).toContain(`cloud deploy was interrupted by ${signal}`);
+    expect(stopped.stderr).toMatch(/done so far: .* created/);
+    expect(stopped.stderr).toMatch(/it was creating .* \(the cloud may finish that step or not\)/);
+    expect(stopped.stderr).toContain('run `handoff cloud deploy` again');
+    expect(stopped.stderr).not.toContain('    at ');
+    const again = await cli(['cloud', 'deploy', '-p', dir, '-v', 'version=0.1', '-y']);
+    expectCode(again, 0);
+    const status = await cli(['cloud', 'task', 'status', '-p', dir]);
+    expect(status.stdout).toContain('deployed: true');
+  }, 300_000);
+});
