@@ -110,3 +110,45 @@ describe('azure: a signal during cloud deploy', () => {
     expect(status.stdout).toContain('deployed: true');
   }, 300_000);
 });
+
+describe('azure: a run stopped by cloud run --wait --timeout', () => {
+  it('is listed as timed out, not as stopped by a user', async () => {
+    const dir = path.join(root, 'sleeper');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'project.yml'),
+      `tasks:
+  - name: nap
+    commands:
+      - command: sh
+        args: -c 'sleep "$SLEEP"'
+deploy:
+  resource_group: naps
+  task: nap
+  container_image: sleeper
+${bed.deployKeys()}
+`,
+    );
+    bed.emulator.registerImage(`${bed.emulator.registryServer}/sleeper:0.1`, dir);
+    expectCode(await cli(['cloud', 'deploy', '-p', dir, '-v', 'version=0.1', '-y']), 0);
+    const run = await cli(['cloud', 'run', '-p', dir, '--wait', '--timeout', '3', '-e', 'SLEEP=60']);
+    expectCode(run, 1);
+    const id = /Job (\S+) timed out after 3 s and was stopped/.exec(run.stderr)?.[1];
+    expect(id, run.stderr).toBeDefined();
+    for (let i = 0; i < 100; i++) {
+      const status = await cli(['cloud', 'job', 'status', '-p', dir, '-v', `id=${id}`, '--json']);
+      expectCode(status, 0);
+      const job = JSON.parse(status.stdout).job as { status: string; failure?: string; reason?: string };
+      if (job.status !== 'running' && job.status !== 'pending') {
+        expect(job).toMatchObject({ status: 'failed', failure: 'timeout' });
+        expect(job.reason).toContain('--timeout');
+        const listed = await cli(['cloud', 'job', 'status', '-p', dir]);
+        expect(listed.stdout).toContain('failure: timeout');
+        expect(listed.stdout).not.toContain('failure: stopped');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('the stopped run never ended');
+  }, 300_000);
+});
