@@ -152,3 +152,36 @@ ${bed.deployKeys()}
     throw new Error('the stopped run never ended');
   }, 300_000);
 });
+
+describe('azure: a resource-group secret deleted from the store while a task needs it', () => {
+  it('cloud run says the key is in the secrets file but not in the store: push it', async () => {
+    const dir = path.join(root, 'payer');
+    fs.mkdirSync(path.join(dir, '.secrets'), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'project.yml'),
+      `tasks:
+  - name: pay
+    commands:
+      - command: echo
+        args: paid
+envs:
+  - key: RGKEY
+deploy:
+  resource_group: hr2
+  task: pay
+  container_image: payer
+${bed.deployKeys()}
+`,
+    );
+    fs.writeFileSync(path.join(dir, '.secrets', 'dev_secrets.yml'), '- key: RGKEY\n  value: rg-key-value-5d1e\n  level: resource group\n');
+    expectCode(await cli(['cloud', 'deploy', '-p', dir, '-v', 'version=0.1', '-y']), 0);
+    expectCode(await cli(['secrets', 'delete', '-p', dir, '--key', 'RGKEY', '-y']), 0);
+    const run = await cli(['cloud', 'run', '-p', dir, '--wait']);
+    expectCode(run, 2);
+    expect(run.stderr).toContain('RGKEY');
+    expect(run.stderr).toContain(`${path.join(dir, '.secrets', 'dev_secrets.yml')} has it, the store does not`);
+    expect(run.stderr).toContain('handoff secrets push');
+    expect(run.stderr).not.toContain('add it to');
+    expect(run.stderr + run.stdout).not.toContain('rg-key-value-5d1e');
+  }, 300_000);
+});
