@@ -175,7 +175,15 @@ ${bed.deployKeys()}
     );
     fs.writeFileSync(path.join(dir, '.secrets', 'dev_secrets.yml'), '- key: RGKEY\n  value: rg-key-value-5d1e\n  level: resource group\n');
     expectCode(await cli(['cloud', 'deploy', '-p', dir, '-v', 'version=0.1', '-y']), 0);
-    expectCode(await cli(['secrets', 'delete', '-p', dir, '--key', 'RGKEY', '-y']), 0);
+    // A second task of the group reads the same resource-group secret; deleting it from that project names task pay.
+    const other = path.join(root, 'payer2');
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, 'project.yml'), fs.readFileSync(path.join(dir, 'project.yml'), 'utf8').replace(/pay\b/g, 'pay2').replace('container_image: payer', 'container_image: payer2'));
+    expectCode(await cli(['cloud', 'deploy', '-p', other, '-v', 'version=0.1', '-y']), 0);
+    const deleted = await cli(['secrets', 'delete', '-p', other, '--key', 'RGKEY', '-y']);
+    expectCode(deleted, 0);
+    expect(deleted.stderr).toMatch(/WARNING - RGKEY is a secret of resource group \S*hr2, and other deployed tasks of it read it: task pay \(/);
+    expect(deleted.stderr + deleted.stdout).not.toContain('rg-key-value-5d1e');
     const run = await cli(['cloud', 'run', '-p', dir, '--wait']);
     expectCode(run, 2);
     expect(run.stderr).toContain('RGKEY');

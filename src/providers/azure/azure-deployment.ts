@@ -137,6 +137,10 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
 
   return {
     manage,
+    async findOtherTasks() {
+      const { findOtherTasks } = await import('./deploy/group-tasks.js');
+      return findOtherTasks(getProvider());
+    },
     async plan(request) {
       const provider = getProvider();
       const { project } = request;
