@@ -191,5 +191,13 @@ ${bed.deployKeys()}
     expect(run.stderr).toContain('handoff secrets push');
     expect(run.stderr).not.toContain('add it to');
     expect(run.stderr + run.stdout).not.toContain('rg-key-value-5d1e');
+    // pay2 pushes its own value of the shared key: the bundle is rewritten, said so, and task pay named.
+    fs.mkdirSync(path.join(other, '.secrets'), { recursive: true });
+    fs.writeFileSync(path.join(other, '.secrets', 'dev_secrets.yml'), '- key: RGKEY\n  value: other-value-9c3b\n  level: resource group\n');
+    const rewritten = await cli(['cloud', 'deploy', '-p', other, '-v', 'version=0.1', '-y']);
+    expectCode(rewritten, 0);
+    expect(rewritten.stderr).toMatch(/Key Vault secret \S+ updated/);
+    expect(rewritten.stderr).toMatch(/WARNING - RGKEY of resource group \S*hr2 is rewritten: the other deployed tasks of the group that read it get the new value at their next run: task pay /);
+    expect(rewritten.stderr + rewritten.stdout).not.toContain('other-value-9c3b');
   }, 300_000);
 });

@@ -173,9 +173,20 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       );
       // A renamed deploy.task deploys a new task beside the old one, whose schedules go on firing: say what else runs.
       const { findOtherTasks } = await import('./deploy/group-tasks.js');
-      const others = describeOtherTasks(provider.names.resourceGroup, await findOtherTasks(provider));
+      const otherTasks = await findOtherTasks(provider);
+      const others = describeOtherTasks(provider.names.resourceGroup, otherTasks);
       if (others) request.onEvent({ type: 'notice', level: 'info', message: others });
-      const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...taskSteps], schedules, request: { project, onEvent: request.onEvent } };
+      // The Key Vault secret steps are about each bundle's existence: one the project push rewrites is an update, not
+      // "unchanged"; a shared (resource group) one changes what the group's other tasks read, so they are named.
+      const written = (level: string): string[] => projectPlan.secrets.filter((s) => s.push && s.level === level).map((s) => s.key);
+      const rewrites = new Map([[provider.names.resourceGroupSecretName, written('resource group')], [provider.names.taskSecretName, written('task')]]);
+      const secretSteps = taskSteps.map((s) => (s.step.what === 'Key Vault secret' && s.action === 'unchanged' && (rewrites.get(s.step.name)?.length ?? 0) > 0 ? { ...s, action: 'update' as const, changes: ['value'] } : s));
+      const shared = written('resource group');
+      if (shared.length > 0 && otherTasks.length > 0) {
+        const list = otherTasks.map((o) => `task ${o.task} (${o.where})`).join(', ');
+        request.onEvent({ type: 'notice', level: 'warning', message: `${shared.join(', ')} of resource group ${provider.names.resourceGroup} ${shared.length === 1 ? 'is' : 'are'} rewritten: the other deployed tasks of the group that read ${shared.length === 1 ? 'it' : 'them'} get the new value at their next run: ${list}` });
+      }
+      const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...secretSteps], schedules, request: { project, onEvent: request.onEvent } };
       return plan;
     },
     async describePlan(plan) {
