@@ -1,4 +1,5 @@
 // What a cloud provider's deployment does for `cloud <kind> create|update|delete|status`, `cloud plan|deploy|export`.
+import type { OtherTask } from './deploy/other-tasks.js';
 import type { Project } from '../project/types.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import type { ProjectSyncPlan } from './deploy/sync-project.js';
@@ -85,4 +86,6 @@ export interface Deployment {
   apply(plan: DeploymentPlan): Promise<DeployOutcome>;
   /** Writes the infrastructure as files in one of the entry's export formats; changes nothing in the cloud. */
   export(request: ExportRequest): Promise<ExportOutcome>;
+  /** The resource group's other deployed tasks (of this stage): who else reads its resource-group secrets. Only reads. */
+  findOtherTasks?(): Promise<OtherTask[]>;
 }

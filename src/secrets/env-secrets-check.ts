@@ -15,6 +15,8 @@ export interface EnvSecretsInput {
   stored: ReadonlySet<string>;
   /** `cloud deploy`, `cloud plan`, `cloud run`. */
   command: string;
+  /** For `cloud run`: the keys the secrets file has (never their values), to say "push it" rather than "add it". */
+  inFile?: ReadonlySet<string>;
 }
 
 /** The keys of `envs` that take a secret (no `value:`), with their index for the error's line. */
@@ -39,7 +41,15 @@ export function refuseEnvsWithoutSecret(input: EnvSecretsInput): void {
     message: `"${m.key}" has no value and no secret for stage "${input.stage}"`,
     path: `envs[${m.index}].key`,
   }));
-  const lines = keys.map((k) => `"- key: ${k}" with its "value:"`).join(', ');
+  // The file has them and the store does not (deleted with `secrets delete --key`, or never pushed): pushing is the fix.
+  const filed = input.command === 'cloud run' ? keys.filter((k) => input.inFile?.has(k)) : [];
+  if (filed.length === keys.length) {
+    throw new UserError(
+      `${keys.length === 1 ? 'the env' : 'the envs'} ${keys.join(', ')} of project.yml ${keys.length === 1 ? 'has' : 'have'} no value, and the store holds no secret of ${keys.length === 1 ? 'that key' : 'those keys'} for stage "${input.stage}" (${input.secretsFile} has ${keys.length === 1 ? 'it' : 'them'}, the store does not): every cloud run would stop at ${keys.length === 1 ? 'it' : 'them'}, so ${input.command} did nothing`,
+      { fix: 'push the secrets file with `handoff secrets push` (or `handoff cloud deploy`), then run again', diagnostics },
+    );
+  }
+  const lines = keys.filter((k) => !filed.includes(k)).map((k) => `"- key: ${k}" with its "value:"`).join(', ');
   throw new UserError(
     `${keys.length === 1 ? 'the env' : 'the envs'} ${keys.join(', ')} of project.yml ${keys.length === 1 ? 'has' : 'have'} no value and no secret for stage "${input.stage}" (${where}): every cloud run would stop at ${keys.length === 1 ? 'it' : 'them'}, so ${input.command} did nothing`,
     {

@@ -10,7 +10,7 @@ import { envsNeedingSecrets, refuseEnvsWithoutSecret } from '../../secrets/env-s
 import { describeSecretChanges, formatSecretPushLines } from './secrets-command.js';
 import { parseVarTexts, parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import { warnUnreadVars } from './unread-vars.js';
-import type { ConsoleLog } from '../console-log.js';
+import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, readStoredKeys, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
@@ -85,9 +85,22 @@ function withDeployment<T>(
 const STEP_VERB = { create: 'Creating', update: 'Updating', delete: 'Deleting' } as const;
 const STEP_RESULT = { created: 'created', updated: 'updated', unchanged: 'unchanged (no changes)', deleted: 'deleted', absent: 'does not exist', retained: 'kept (still needed)' } as const;
 
+/** What a deploy has done so far, from its events: what a signal that stops it must say. */
+interface DeployProgress {
+  done: string[];
+  unchanged: number;
+  current?: string;
+}
+
 /** Progress on stderr while the cloud works: each step's start and end, and the cloud's own progress lines. */
-function createDeployRenderer(log: ConsoleLog): (event: DeployEvent) => void {
+function createDeployRenderer(log: ConsoleLog, progress?: DeployProgress): (event: DeployEvent) => void {
   return (event) => {
+    if (progress && event.type === 'step-start') progress.current = `${STEP_VERB[event.action].toLowerCase()} ${event.what} ${event.name}`;
+    if (progress && event.type === 'step-done') {
+      delete progress.current;
+      if (event.action === 'unchanged') progress.unchanged += 1;
+      else progress.done.push(`${event.what} ${event.name} ${STEP_RESULT[event.action]}`);
+    }
     if (event.type === 'step-start') {
       log.log('info', `${STEP_VERB[event.action]}${event.how ? ` (${event.how})` : ''} ${event.what} ${event.name}`);
     } else if (event.type === 'step-progress') {
@@ -101,7 +114,39 @@ function createDeployRenderer(log: ConsoleLog): (event: DeployEvent) => void {
 }
 
 
+/**
+ * Runs a deploy command that SIGINT/SIGTERM end with a word instead of silence (exit 130/143): the steps done so far,
+ * the one in progress (the cloud goes on with a call already sent, so it may finish or not), and that the same command
+ * completes it (every step is idempotent). Ends at once, as `cloud run --wait` does: waiting for the cloud's current
+ * step could take minutes, and a second Ctrl-C would then kill it with nothing said.
+ */
+async function whileDeployInterruptible<T>(options: GlobalOptions, command: string, body: (progress: DeployProgress) => Promise<T>): Promise<T> {
+  const progress: DeployProgress = { done: [], unchanged: 0 };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const log = createConsoleLog(options.logLevel);
+    const done = progress.done.length > 0 ? `done so far: ${progress.done.join(', ')}` : 'no step had changed anything yet';
+    const unchanged = progress.unchanged > 0 ? ` (${plural(progress.unchanged, 'step')} found unchanged)` : '';
+    const current = progress.current ? `; it was ${progress.current} (the cloud may finish that step or not), and nothing after it was started` : '';
+    log.log('error', `${command} was interrupted by ${signal}: ${done}${unchanged}${current}`);
+    log.log('info', `fix: run \`handoff ${command}\` again: it completes the deployment and leaves what is done as it is`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await body(progress);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 export function cloudStackCommand(options: GlobalOptions, kind: string, action: ManageAction): Promise<number> {
+  if (action === 'status') return cloudStackCommandWith(options, kind, action);
+  return whileDeployInterruptible(options, `cloud ${kind} ${action}`, (progress) => cloudStackCommandWith(options, kind, action, progress));
+}
+
+function cloudStackCommandWith(options: GlobalOptions, kind: string, action: ManageAction, progress?: DeployProgress): Promise<number> {
   return withDeployment(options, { what: `cloud ${kind} ${action}`, kind, action }, async (session, deployment, entry) => {
     const reads = [...(action === 'create' || action === 'update' ? ['version'] : []), ...(entry.kinds[kind]?.vars?.[action] ?? [])];
     warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), `cloud ${kind} ${action}`, reads, { project: session.project });
@@ -109,7 +154,7 @@ export function cloudStackCommand(options: GlobalOptions, kind: string, action: 
       ...(session.project ? { project: session.project } : {}),
       rawVars: options.vars,
       imageVersion: readVersionOption(options.vars),
-      onEvent: createDeployRenderer(session.log),
+      onEvent: createDeployRenderer(session.log, progress),
     });
     printResult(options, result);
     return 0;
@@ -135,7 +180,7 @@ async function refuseDeployWithoutEnvSecrets(session: StoreSession, input: { sec
 const DEPLOY_VARS = ['version', 'secrets_dir', 'allow_advanced_tier'];
 
 /** `pushes`: the request is applied (cloud deploy), so a secrets file with an unknown field is refused, not warned of. */
-function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes = false) {
+function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes = false, progress?: DeployProgress) {
   const project = requireProject(session);
   warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), pushes ? 'cloud deploy' : 'cloud plan', DEPLOY_VARS, { project });
   const vars = parseVarTokens(options.vars, '-v');
@@ -151,7 +196,7 @@ function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes
     secrets: loaded.secrets,
     allowAdvancedTier: readVarBoolean(vars, 'allow_advanced_tier', '-v') === true,
     imageVersion: readVersionOption(options.vars),
-    onEvent: createDeployRenderer(session.log),
+    onEvent: createDeployRenderer(session.log, progress),
   };
 }
 
@@ -170,9 +215,9 @@ export function cloudPlanCommand(options: GlobalOptions): Promise<number> {
 
 /** `cloud deploy`: bucket, resources, project push, task and schedules, idempotently; asks before writing changed secrets. */
 export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
-  return withDeployment(options, { what: 'cloud deploy' }, async (session, deployment) => {
+  return whileDeployInterruptible(options, 'cloud deploy', (progress) => withDeployment(options, { what: 'cloud deploy' }, async (session, deployment) => {
     const { names } = session.provider;
-    const request = openDeployRequest(options, session, true);
+    const request = openDeployRequest(options, session, true, progress);
     const plan = await deployment.plan(request);
     await request.checkEnvSecrets();
     const secrets = plan.project.secrets;
@@ -189,7 +234,7 @@ export function cloudDeployCommand(options: GlobalOptions): Promise<number> {
     session.log.log('info', result.changed ? `Deployed ${names.resourceGroup}/${names.task} (${result.image})` : `No changes: ${names.resourceGroup}/${names.task} is already deployed as declared`);
     printResult(options, result.report);
     return 0;
-  });
+  }));
 }
 
 /** `cloud export --format <format> -o DIR`: the deploy's infrastructure as files; changes nothing in the cloud. */

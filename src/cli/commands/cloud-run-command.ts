@@ -8,6 +8,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { printResult, readStoredKeys, withStoreSession, type StoreSession } from './store-session.js';
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
 import { findLocalSecretsFile } from '../../secrets/find-local-secrets-file.js';
+import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { envsNeedingSecrets, refuseEnvsWithoutSecret } from '../../secrets/env-secrets-check.js';
 import { warnUnreadVars } from './unread-vars.js';
 import { isoTime } from '../../iso-time.js';
@@ -45,6 +46,15 @@ function runEnvs(project: Project | undefined, texts: Record<string, string>, ex
  * An env of project.yml without a value takes the stored secret of its key: with none stored, the run could only
  * stop at it (exit 2 in the container), so it is refused before anything starts, as a missing bucket is.
  */
+/** The keys of the stage's secrets file (push: true ones), or none when it cannot be read: only to word the refusal. */
+function readLocalSecretKeys(project: Project, stage: string): Set<string> {
+  try {
+    return new Set(loadLocalSecrets({ projectDir: project.dir, stage, envs: project.envs }).secrets.filter((s) => s.push).map((s) => s.key));
+  } catch {
+    return new Set();
+  }
+}
+
 async function refuseRunWithoutEnvSecrets(session: StoreSession, project: Project): Promise<void> {
   if (envsNeedingSecrets(project.envs).length === 0) return;
   const stored = new Set((await readStoredKeys(session)).map((s) => s.key));
@@ -53,7 +63,7 @@ async function refuseRunWithoutEnvSecrets(session: StoreSession, project: Projec
   await session.provider.runs.checkDeployed();
   const found = findLocalSecretsFile({ projectDir: project.dir, stage: session.target.stage });
   await locateDeployErrors(project.file, async () =>
-    refuseEnvsWithoutSecret({ envs: project.envs, stage: session.target.stage, secretsFile: found.file, fileFound: found.exists, pushed: [], stored, command: 'cloud run' }),
+    refuseEnvsWithoutSecret({ envs: project.envs, stage: session.target.stage, secretsFile: found.file, fileFound: found.exists, pushed: [], stored, command: 'cloud run', inFile: readLocalSecretKeys(project, session.target.stage) }),
   );
 }
 

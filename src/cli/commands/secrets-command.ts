@@ -113,6 +113,21 @@ export function secretsPrintCommand(options: GlobalOptions, flags: { reveal?: bo
 }
 
 /**
+ * Before resource-group secrets are deleted: the group's other deployed tasks read them too, and their runs (scheduled
+ * ones included) stop at a missing secret, so they are named. A cloud that cannot list them, or a failed read, says nothing.
+ */
+async function warnOfSharedSecrets(session: StoreSession, keys: string[]): Promise<void> {
+  if (keys.length === 0 || !session.provider.deployment?.findOtherTasks) return;
+  const others = await session.provider.deployment.findOtherTasks().catch(() => []);
+  if (others.length === 0) return;
+  const list = others.map((o) => `task ${o.task} (${o.where}, ${plural(o.enabledSchedules, 'enabled schedule')})`).join(', ');
+  session.log.log(
+    'warning',
+    `${keys.join(', ')} ${keys.length === 1 ? 'is a secret' : 'are secrets'} of resource group ${session.provider.names.resourceGroup}, and other deployed tasks of it read ${keys.length === 1 ? 'it' : 'them'}: ${list}; an env of theirs that takes ${keys.length === 1 ? 'it' : 'them'} stops their runs until ${keys.length === 1 ? 'it is' : 'they are'} pushed again (\`handoff secrets push\` of a project whose secrets file has ${keys.length === 1 ? 'it' : 'them'})`,
+  );
+}
+
+/**
  * `secrets delete --key K …`: removes the stored secrets of those keys, at whichever level the task's store holds them,
  * whatever the secrets file says: the way to remove a resource-group secret the file marks `push: false` or dropped.
  */
@@ -123,6 +138,7 @@ function deleteStoredKeys(options: GlobalOptions, keys: string[]): Promise<numbe
     const wanted = new Set(keys);
     const targets = stored.filter((p) => wanted.has(p.name.slice(p.name.lastIndexOf('/') + 1)) && !RESERVED_SECRET_KEYS.has(p.name.slice(p.name.lastIndexOf('/') + 1)));
     for (const key of keys.filter((k) => !targets.some((t) => t.name.endsWith(`/${k}`)))) session.log.log('warning', `no stored secret "${key}" for ${names.resourceGroup}/${names.task}`);
+    await warnOfSharedSecrets(session, targets.filter((t) => t.name.startsWith(names.ssmResourceGroupPath)).map((t) => t.name.slice(t.name.lastIndexOf('/') + 1)));
     process.stderr.write(`Secrets to delete from the ${session.provider.name} secret store:\n${targets.map((t) => `  - ${t.name.slice(t.name.lastIndexOf('/') + 1)} -> ${parameters.describe(t.name)}`).join('\n')}\n`);
     if (targets.length === 0 || !(await confirm(options, `Delete ${plural(targets.length, 'secret')}?`))) {
       if (targets.length > 0) session.log.log('info', 'Nothing was deleted (answered no)');

@@ -109,6 +109,10 @@ export function createAwsDeployment(getProvider: () => AwsProvider): Deployment 
 
   return {
     manage,
+    async findOtherTasks() {
+      const { findOtherTasks } = await import('./deploy/other-tasks.js');
+      return findOtherTasks(getProvider());
+    },
     async plan(request) {
       const provider = getProvider();
       const { planProjectDeploy } = await import('./deploy/deploy-project.js');

@@ -96,11 +96,21 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       }
       if (!names.ownsEnvironment) return { environment: names.environment, action: 'kept', message: 'deploy.environment names an environment handoff did not make, so it is never deleted' };
       const apps = await provider.apis.containerApps();
-      const remaining = await apps.listJobs({ 'handoff-resource-group': names.resourceGroup });
+      // Every job in the environment, not only this group's: another project may run in it through deploy.environment,
+      // and deleting it (and its workspace, which that project's logs and alert rule read) would strand its job.
+      const remaining = await apps.listEnvironmentJobs(names.environmentId);
       if (remaining.length > 0) {
-        throw new UserError(`the environment ${names.environment} still runs ${plural(remaining.length, 'job')} of ${names.resourceGroup} (${remaining.map((j) => j.name).join(', ')})`, {
-          fix: 'delete those tasks first (handoff cloud task delete -p <each project>)',
-        });
+        const owners = [...new Set(remaining.map((j) => j.tags?.['handoff-resource-group'] ?? 'not made by handoff'))];
+        const others = owners.filter((o) => o !== names.resourceGroup);
+        throw new UserError(
+          `the environment ${names.environment} still runs ${plural(remaining.length, 'job')} (${remaining.map((j) => `${j.name} of ${j.tags?.['handoff-resource-group'] ? `${j.tags['handoff-resource-group']}/${j.tags['handoff-task'] ?? '?'}` : 'no handoff task'}`).join(', ')}): nothing was deleted`,
+          {
+            fix:
+              others.length > 0
+                ? `delete those tasks first (handoff cloud task delete -p <each project>), or keep these resources: ${others.join(', ')} use${others.length === 1 ? 's' : ''} the environment through deploy.environment`
+                : 'delete those tasks first (handoff cloud task delete -p <each project>)',
+          },
+        );
       }
       report('Container Apps environment', names.environment, await apps.deleteEnvironment(names.environment));
       report('Log Analytics workspace', names.logWorkspace, await (await provider.apis.arm()).delete(names.logWorkspaceId, 'Microsoft.OperationalInsights/workspaces'));
@@ -127,6 +137,10 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
 
   return {
     manage,
+    async findOtherTasks() {
+      const { findOtherTasks } = await import('./deploy/group-tasks.js');
+      return findOtherTasks(getProvider());
+    },
     async plan(request) {
       const provider = getProvider();
       const { project } = request;
@@ -159,9 +173,20 @@ export function createAzureDeployment(getProvider: () => AzureProvider): Deploym
       );
       // A renamed deploy.task deploys a new task beside the old one, whose schedules go on firing: say what else runs.
       const { findOtherTasks } = await import('./deploy/group-tasks.js');
-      const others = describeOtherTasks(provider.names.resourceGroup, await findOtherTasks(provider));
+      const otherTasks = await findOtherTasks(provider);
+      const others = describeOtherTasks(provider.names.resourceGroup, otherTasks);
       if (others) request.onEvent({ type: 'notice', level: 'info', message: others });
-      const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...taskSteps], schedules, request: { project, onEvent: request.onEvent } };
+      // The Key Vault secret steps are about each bundle's existence: one the project push rewrites is an update, not
+      // "unchanged"; a shared (resource group) one changes what the group's other tasks read, so they are named.
+      const written = (level: string): string[] => projectPlan.secrets.filter((s) => s.push && s.level === level).map((s) => s.key);
+      const rewrites = new Map([[provider.names.resourceGroupSecretName, written('resource group')], [provider.names.taskSecretName, written('task')]]);
+      const secretSteps = taskSteps.map((s) => (s.step.what === 'Key Vault secret' && s.action === 'unchanged' && (rewrites.get(s.step.name)?.length ?? 0) > 0 ? { ...s, action: 'update' as const, changes: ['value'] } : s));
+      const shared = written('resource group');
+      if (shared.length > 0 && otherTasks.length > 0) {
+        const list = otherTasks.map((o) => `task ${o.task} (${o.where})`).join(', ');
+        request.onEvent({ type: 'notice', level: 'warning', message: `${shared.join(', ')} of resource group ${provider.names.resourceGroup} ${shared.length === 1 ? 'is' : 'are'} rewritten: the other deployed tasks of the group that read ${shared.length === 1 ? 'it' : 'them'} get the new value at their next run: ${list}` });
+      }
+      const plan: AzureDeploymentPlan = { project: projectPlan, image: task.image, steps: [...bucket, ...resources, ...secretSteps], schedules, request: { project, onEvent: request.onEvent } };
       return plan;
     },
     async describePlan(plan) {

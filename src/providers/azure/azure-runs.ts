@@ -2,7 +2,7 @@
 import { findOwnershipConflict, readJobStage, readOwner } from './deploy/check-ownership.js';
 import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
-import { readUserStop, recordUserStop } from '../store/user-stops.js';
+import { readTimeoutStop, readUserStop, recordTimeoutStop, recordUserStop } from '../store/user-stops.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { pickJob } from '../pick-job.js';
 import type { AzureProvider } from './azure-provider.js';
@@ -84,7 +84,10 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
     const failed = found.filter((f) => f.execution.status === 'Failed' || f.execution.status === 'Degraded');
     const since = Math.min(...failed.map((f) => f.execution.startTime?.getTime() ?? Date.now() - 86_400_000));
     const events = failed.length > 0 ? await readSystemEvents(since) : [];
-    return found.map((f) => describeExecution(f.execution, f.source, events));
+    // Azure shows a stop for `cloud run --timeout` as it shows a user's: the store's record tells them apart.
+    const stopped = found.filter((f) => f.execution.status === 'Stopped');
+    const timedOut = new Set((await Promise.all(stopped.map(async (f) => ((await readTimeoutStop(getProvider(), f.execution.name)) ? [f.execution.name] : [])))).flat());
+    return found.map((f) => describeExecution(f.execution, f.source, events, timedOut));
   }
 
   async function listJobs(): Promise<CloudJob[]> {
@@ -157,6 +160,7 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       // how the run's handoff tells the failed-runs alert that a user stopped it. `cloud run --timeout` stops are
       // timeouts, recorded nowhere, so they are still counted; so is a stop whose record could not be written.
       const recorded = why === 'user' ? await recordUserStop(provider, job.id) : undefined;
+      if (why === 'timeout') await recordTimeoutStop(provider, job.id);
       await (await provider.apis.containerApps()).stop(String(job.details.container_apps_job), job.id);
       const stopped = await getJob(job.id);
       return recorded !== undefined ? { ...stopped, details: { ...stopped.details, stop_request: recorded } } : stopped;

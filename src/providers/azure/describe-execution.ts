@@ -30,9 +30,10 @@ export interface ExecutionSource {
  * Unknown). Container Apps reports no exit code on the execution, so a failed one is read from its system events:
  * a replica past its timeout timed out; a container the kernel killed for memory ran out of memory; one that ended
  * with a code failed with it; one that never started (image pull, back-off, or no container event at all) failed to
- * start, which is never a success. A stopped execution was interrupted.
+ * start, which is never a success. A stopped execution was interrupted, unless handoff stopped it for
+ * `cloud run --timeout` (`timeoutStops`, from the store's records): then it timed out.
  */
-export function describeExecution(execution: ContainerAppsExecution, source: ExecutionSource, events: readonly SystemLogEvent[]): CloudJob {
+export function describeExecution(execution: ContainerAppsExecution, source: ExecutionSource, events: readonly SystemLogEvent[], timeoutStops: ReadonlySet<string> = new Set()): CloudJob {
   const job: CloudJob = {
     id: execution.name,
     status: 'unknown',
@@ -45,6 +46,7 @@ export function describeExecution(execution: ContainerAppsExecution, source: Exe
   if (status === 'Processing') return { ...job, status: 'pending' };
   if (status === 'Running') return { ...job, status: 'running' };
   if (status === 'Succeeded') return { ...job, status: 'succeeded', exitCode: 0 };
+  if (status === 'Stopped' && timeoutStops.has(execution.name)) return { ...job, status: 'failed', failure: 'timeout', reason: 'stopped by `handoff cloud run --wait --timeout` for running past its timeout' };
   if (status === 'Stopped') return { ...job, status: 'interrupted', failure: 'stopped' };
   if (status !== 'Failed' && status !== 'Degraded') return job;
 

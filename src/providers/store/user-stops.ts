@@ -43,3 +43,25 @@ export async function readUserStop(store: StopRecordStore, runId: string, what: 
   await store.objects.delete([key]).catch(() => undefined);
   return `${what} was stopped by \`handoff cloud job stop\` (${store.objects.describe(key)}), not by a timeout: the failed-runs alarm leaves it out ${USER_STOP_MARK}`;
 }
+
+/**
+ * Where `cloud run --wait --timeout` records that it stopped a run for its timeout: every cloud shows that stop as a
+ * user's, and `cloud job status` reads this to say timed out. Not the user-stop key, so the failed-runs alarm (which
+ * counts timeouts) and the run's handoff never see it.
+ */
+export function createTimeoutStopKey(taskPrefix: string, runId: string): string {
+  return `${taskPrefix}stops/${runId}.timeout.json`;
+}
+
+/** Writes the timeout record before the stop; one that could not be written leaves the run shown as stopped. */
+export async function recordTimeoutStop(store: StopRecordStore, runId: string, timeoutSeconds?: number): Promise<void> {
+  const key = createTimeoutStopKey(store.names.s3.taskPrefix, runId);
+  const body = { stopped_by: 'handoff cloud run --timeout', ...(timeoutSeconds !== undefined ? { timeout_seconds: timeoutSeconds } : {}), at: new Date().toISOString() };
+  await store.objects.put(key, Buffer.from(`${JSON.stringify(body)}\n`)).catch(() => undefined);
+}
+
+/** Whether handoff stopped `runId` for a `cloud run --timeout` (a store that cannot be read says no). */
+export async function readTimeoutStop(store: StopRecordStore, runId: string): Promise<boolean> {
+  const key = createTimeoutStopKey(store.names.s3.taskPrefix, runId);
+  return Boolean(await store.objects.get(key).catch(() => undefined));
+}

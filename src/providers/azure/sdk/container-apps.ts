@@ -25,6 +25,11 @@ export interface ContainerAppsApi {
   deleteJob(name: string): Promise<boolean>;
   /** Jobs of the Azure resource group whose tags hold every one of `tags`. */
   listJobs(tags: Record<string, string>): Promise<Job[]>;
+  /**
+   * Jobs of the Azure resource group that run in the environment `environmentId`, whatever their tags: another
+   * project's job names it through deploy.environment (a name in this Azure resource group, so its jobs are here).
+   */
+  listEnvironmentJobs(environmentId: string): Promise<Job[]>;
   /** Starts an execution with the job's template changed as given (env of the one container) and returns its name. */
   start(job: string, template: JobExecutionTemplate): Promise<string>;
   /** The job's executions, newest first (Azure keeps the last 100). */
@@ -78,6 +83,13 @@ export function createContainerAppsApi(config: AzureClientConfig, azureResourceG
         for await (const job of client.jobs.listByResourceGroup(rg)) {
           if (Object.entries(tags).every(([k, v]) => job.tags?.[k] === v)) jobs.push(job);
         }
+        return jobs;
+      }),
+    listEnvironmentJobs: (environmentId) =>
+      callAzure(`list the Container Apps jobs of ${rg}`, async () => {
+        const jobs: Job[] = [];
+        // Resource ids are case-insensitive: Azure may return the environment's id in another case than handoff wrote.
+        for await (const job of client.jobs.listByResourceGroup(rg)) if (job.environmentId?.toLowerCase() === environmentId.toLowerCase()) jobs.push(job);
         return jobs;
       }),
     start: (job, template) =>
