@@ -1,5 +1,6 @@
 // The options every command accepts (SPEC §1), parsed once into a typed object.
 import { UserError } from '../errors.js';
+import { expandHome } from '../home-path.js';
 import { MAX_TIMEOUT_SECONDS, MAX_TIMEOUT_TEXT } from '../project/timeout-limit.js';
 import { parseLogLevel, type LogLevel } from './console-log.js';
 
@@ -58,8 +59,9 @@ export function toGlobalOptions(raw: RawOptions): GlobalOptions {
   }
   let stage: string | undefined;
   return {
-    projectDir: raw.projectDir,
-    workspaceDir: raw.workspaceDir,
+    // Not shell-expanded after `=` (--workspace-dir=~/ws) nor in a quoted value: `~` is the home folder, never ./~.
+    projectDir: expandHome(raw.projectDir),
+    workspaceDir: expandHome(raw.workspaceDir),
     // Read when a command uses it: a bad HO_STAGE in the environment does not break `version`, `schema`, `runs list`.
     get stage(): string {
       stage ??= readStage(raw.stage);
