@@ -14,7 +14,7 @@ import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/par
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
 import { initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
-import type { GlobalOptions } from '../global-options.js';
+import { projectDirNeeded, type GlobalOptions } from '../global-options.js';
 import { graceFromEnv } from './run-in-terminal.js';
 
 export interface StoreSession {
@@ -37,7 +37,7 @@ export type TargetCheck = (target: DeployTarget, project: Project | undefined) =
 export async function openStoreSession(options: GlobalOptions, need: { project: boolean }, check?: TargetCheck): Promise<StoreSession> {
   const log = createConsoleLog(options.logLevel);
   if (need.project && !options.projectDir) {
-    throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+    throw projectDirNeeded();
   }
   let project: Project | undefined;
   if (options.projectDir) {
@@ -61,7 +61,7 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     hostEnv: process.env,
   });
   const needed = await check?.(target, project);
-  if (needed?.project && !project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  if (needed?.project && !project) throw projectDirNeeded();
   const open = () => createProvider(target, { log: (level, message) => log.log(level, message), entryScript: process.argv[1] });
   // A name of project.yml the provider refuses (deploy.task) is shown at its line; one given with -e is not in the file.
   const namedInFile = project !== undefined && !TARGET_ENV_KEYS.some((k) => envs[k] !== undefined);
@@ -121,7 +121,7 @@ function readOneLine(): Promise<string | undefined> {
 
 /** `-p` is required, with the same message everywhere. */
 export function requireProject(session: StoreSession): Project {
-  if (!session.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  if (!session.project) throw projectDirNeeded();
   return session.project;
 }
 
