@@ -156,3 +156,20 @@ describe('handoff run -p on a project with no store', () => {
     expect(fs.existsSync(workspaceDir)).toBe(false);
   });
 });
+
+describe('help and -v polish (docs10 review, finding 10)', () => {
+  it('schedule list --help shows the --count default as a number, not a quoted string', async () => {
+    const r = await runCli(['schedule', 'list', '--help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/--count <n>\s+how many fire times to show \(default: 5\)/);
+    expect(r.stdout).not.toContain('"5"');
+  });
+
+  it('-v naming a file that does not exist says no such file, exit 2', async () => {
+    const { projectDir, workspaceDir } = makeProject(TRUE_PROJECT);
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-v', '../nonexistent.txt']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('-v "../nonexistent.txt" is not a key=value pair, nor a vars file (no such file)');
+    expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+  });
+});

@@ -19,4 +19,19 @@ describe('a missing store on the local provider', () => {
     expect(write.stderr).toContain(`handoff cloud bucket create -p ${dir} -s prod`);
     expect(write.stderr).not.toContain('<project>');
   }, 120_000);
+
+  it('-e resource_group=f task=007 names the store as given (not "false"/"7"), and the fix repeats that -e (review docs10, finding 5)', async () => {
+    const home = makeTempDir();
+    const dir = makeProject('tasks:\n  - name: count\n    commands:\n      - command: "true"\ndeploy:\n  cloud_provider: local\n  resource_group: sm\n  task: count\n').projectDir;
+    const env = { HANDOFF_HOME: home, __VARS: undefined } as NodeJS.ProcessEnv;
+    const push = await runCli(['project', 'push', '-p', dir, '-e', 'resource_group=f', 'task=007', '-y'], { env });
+    expect(push.code, push.stderr).toBe(2);
+    expect(push.stderr).toContain('handoff-dev-f ');
+    expect(push.stderr).toMatch(/needed to [a-z]+ 007\//);
+    expect(push.stderr).toContain(`handoff cloud bucket create -p ${dir} -e resource_group=f task=007`);
+    const made = await runCli(['cloud', 'bucket', 'create', '-p', dir, '-e', 'resource_group=f', 'task=007'], { env });
+    expect(made.code, made.stderr).toBe(0);
+    const pushed = await runCli(['project', 'push', '-p', dir, '-e', 'resource_group=f', 'task=007', '-y'], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+  }, 120_000);
 });

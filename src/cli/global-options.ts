@@ -1,5 +1,8 @@
 // The options every command accepts (SPEC §1), parsed once into a typed object.
+import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors.js';
+import { expandHome } from '../home-path.js';
 import { MAX_TIMEOUT_SECONDS, MAX_TIMEOUT_TEXT } from '../project/timeout-limit.js';
 import { parseLogLevel, type LogLevel } from './console-log.js';
 
@@ -58,8 +61,9 @@ export function toGlobalOptions(raw: RawOptions): GlobalOptions {
   }
   let stage: string | undefined;
   return {
-    projectDir: raw.projectDir,
-    workspaceDir: raw.workspaceDir,
+    // Not shell-expanded after `=` (--workspace-dir=~/ws) nor in a quoted value: `~` is the home folder, never ./~.
+    projectDir: expandHome(raw.projectDir),
+    workspaceDir: expandHome(raw.workspaceDir),
     // Read when a command uses it: a bad HO_STAGE in the environment does not break `version`, `schema`, `runs list`.
     get stage(): string {
       stage ??= readStage(raw.stage);
@@ -81,8 +85,14 @@ export function toGlobalOptions(raw: RawOptions): GlobalOptions {
 }
 
 export function requireProjectDir(options: GlobalOptions): string {
-  if (!options.projectDir) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  if (!options.projectDir) throw projectDirNeeded();
   return options.projectDir;
+}
+
+/** No -p where a command needs one: run inside a project folder, the fix is `-p .` (no default, as the original). */
+export function projectDirNeeded(): UserError {
+  const here = fs.existsSync(path.join(process.cwd(), 'project.yml'));
+  return new UserError('this command needs the project folder', { fix: here ? 'add -p . (this folder holds project.yml)' : 'add -p <folder holding project.yml>' });
 }
 
 export function requireWorkspaceDir(options: GlobalOptions): string {

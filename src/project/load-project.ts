@@ -10,6 +10,7 @@ import { checkRules } from './check-rules.js';
 import { checkSchema } from './check-schema.js';
 import { checkWrittenForm, isIgnoredKeyNotice } from './check-written-form.js';
 import { describeValue, isRecord } from './describe-value.js';
+import { missingProjectFileFix } from './missing-project-file.js';
 import { normalizeProject } from './normalize-project.js';
 
 // node:fs's callbacks, not node:fs/promises, which loads readline, streams and the fs watchers with it (0.5 MB of the
@@ -65,7 +66,7 @@ export async function loadLocatedProject(projectDir: string, options: LoadProjec
   } catch (error) {
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw missingFile(file, `no project.yml in ${projectDir} (looked for ${path.resolve(file)})`);
+    if (code === 'ENOENT') throw missingFile(file, `no project.yml in ${projectDir} (looked for ${path.resolve(file)})`, missingProjectFileFix(projectDir, projectDirFix));
     throw new UserError(`cannot read ${file}: ${(error as Error).message}`, {
       fix: code === 'EACCES' ? 'give your user read permission on project.yml' : projectDirFix,
       diagnostics: [{ severity: 'error', message: `cannot read the file (${code ?? 'error'})`, location: { file } }],
@@ -134,9 +135,9 @@ async function checkProjectDir(projectDir: string, file: string): Promise<void> 
   }
 }
 
-function missingFile(file: string, reason: string): UserError {
+function missingFile(file: string, reason: string, fix = projectDirFix): UserError {
   return new UserError(reason, {
-    fix: projectDirFix,
+    fix,
     diagnostics: [{ severity: 'error', message: 'project.yml not found', location: { file } }],
   });
 }

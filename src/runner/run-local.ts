@@ -30,6 +30,7 @@ import { planRun, type RunPlan } from './plan-run.js';
 import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_MS, runProject, type RunInterrupt } from './run-project.js';
 import { isoTime } from '../iso-time.js';
 import { ProcessScope } from './process-scope.js';
+import { secretsDirVar } from '../secrets/secrets-dir-var.js';
 
 export interface LocalRunOptions {
   projectDir: string;
@@ -121,7 +122,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   // SPEC §2 does not require tasks, but a run of none (a misspelt `tasks:` key, warned above) is not silently a success.
   if (project.tasks.length === 0) warn(`${project.file} has no tasks: nothing to run`);
 
-  const secretsDir = typeof options.vars.secrets_dir === 'string' ? options.vars.secrets_dir : undefined;
+  const secretsDir = secretsDirVar(options.vars);
   const loaded = options.secrets ? { secrets: options.secrets, warnings: [] } : await readLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   // A project without any .secrets/ folder simply has no secrets: say so quietly; a folder without this stage's file is worth a warning.
   const hasSecretsFolder = secretsDir !== undefined || fs.existsSync(path.join(project.dir, '.secrets'));

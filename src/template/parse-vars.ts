@@ -1,5 +1,5 @@
 // Parses `-v`/`-e` command-line tokens (or a file of `k=v` lines) into typed variables (SPEC §1).
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { toPythonFloat, type PythonFloat } from './python-str.js';
 
@@ -37,8 +37,10 @@ export function parseVarTexts(tokens: string[], flag: string): Record<string, st
     if (eq < 0) {
       const last = pairs[pairs.length - 1];
       if (!last) {
-        throw new UserError(`${flag} "${token}" is not a key=value pair`, {
-          fix: `write it as ${flag} key=value (for example ${flag} start_date=2020-01-01)`,
+        // A lone word may have been meant as a vars file (SPEC §1): say why it was not read as one.
+        const notFile = tokens.length === 1 ? `, nor a vars file (${existsSync(token) ? 'not a regular file' : 'no such file'})` : '';
+        throw new UserError(`${flag} "${token}" is not a key=value pair${notFile}`, {
+          fix: `write it as ${flag} key=value (for example ${flag} start_date=2020-01-01)${notFile ? ', or give the path of a file of key=value lines' : ''}`,
         });
       }
       last.raw = `${last.raw} ${token}`;

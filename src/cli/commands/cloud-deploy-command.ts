@@ -14,6 +14,7 @@ import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, readStoredKeys, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 /** "only the aws provider has CloudFormation stacks, only the gcp provider has …": what the local provider lacks. */
 function describeDeployingProviders(): string {
@@ -184,7 +185,7 @@ function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes
   const project = requireProject(session);
   warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), pushes ? 'cloud deploy' : 'cloud plan', DEPLOY_VARS, { project });
   const vars = parseVarTokens(options.vars, '-v');
-  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  const secretsDir = secretsDirVar(vars);
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   if (pushes) refuseUnknownFieldsForPush(loaded.unknownFields, 'cloud deploy');
   for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; deploying without secrets`);

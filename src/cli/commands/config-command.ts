@@ -17,6 +17,7 @@ import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { printRefusal } from '../refusal-json.js';
 import { checkFileTemplateSyntax } from '../../workspace/render-files.js';
 import { plural } from '../../plural.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
   try {
@@ -110,7 +111,7 @@ async function checkSecretsFile(project: Project, options: GlobalOptions): Promi
   const allowAdvancedTier = readVarBoolean(vars, 'allow_advanced_tier', '-v') === true;
   const provider = (options.cloudProvider ?? project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
   if (provider === 'local') return [];
-  const input = { projectDir: project.dir, stage: options.stage, ...(typeof vars.secrets_dir === 'string' ? { secretsDir: vars.secrets_dir } : {}) };
+  const input = { projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(vars) };
   if (!findLocalSecretsFile(input).exists) return [];
   const { loadLocalSecrets } = await import('../../secrets/local-secrets.js');
   const { checkSecretsForCloud } = await import('../../providers/store/cloud-secret-rules.js');
@@ -132,7 +133,7 @@ async function checkSecretsFile(project: Project, options: GlobalOptions): Promi
  */
 async function checkShortSecrets(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
   const vars = parseVarTokens(options.vars, '-v');
-  const input = { projectDir: project.dir, stage: options.stage, ...(typeof vars.secrets_dir === 'string' ? { secretsDir: vars.secrets_dir } : {}) };
+  const input = { projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(vars) };
   const found = findLocalSecretsFile(input);
   if (!found.exists) return [];
   const { loadLocalSecrets } = await import('../../secrets/local-secrets.js');

@@ -5,6 +5,7 @@ import { readVersionOption } from '../../container/image-version.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 const MAX_STEP_TEXT = 160;
 
@@ -28,7 +29,7 @@ function printResult(options: GlobalOptions, value: unknown): void {
 /** `-v secrets_dir=D`: a secrets folder that must stay out of the image too. */
 function readSecretsDir(options: GlobalOptions): string | undefined {
   const vars = parseVarTokens(options.vars, '-v');
-  return typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  return secretsDirVar(vars);
 }
 
 export async function containerBuildCommand(options: GlobalOptions, flags: { dryRun?: boolean }): Promise<number> {

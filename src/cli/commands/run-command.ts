@@ -15,6 +15,7 @@ import { runThenPush } from './run-then-push.js';
 import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { UserError } from '../../errors.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 /**
  * What the container runs. The store is named by `-p`'s deploy keys or by `-e resource_group=… task=…`; keys use the
@@ -77,7 +78,8 @@ async function fetchRunAndPush(
   // The store holds no trace of a local-only (`push: false`) secret; -p's secrets file names it, so a value given for
   // it with -v/-e is masked. Without -p (a container) its key is unknowable: README says so. (Loaded with -p only: the
   // secrets file's reader is heavy.)
-  const secretsDir = typeof vars.secrets_dir === 'string' ? { secretsDir: vars.secrets_dir } : {};
+  const givenSecretsDir = secretsDirVar(vars);
+  const secretsDir = givenSecretsDir !== undefined ? { secretsDir: givenSecretsDir } : {};
   const secretKeys = session.project
     ? (await import('../../secrets/local-secrets.js')).readLocalSecretKeys({ projectDir: session.project.dir, stage: options.stage, ...secretsDir })
     : [];

@@ -22,6 +22,7 @@ import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs
 import { confirm, withStoreSession } from './store-session.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { parseDuration } from '../../duration.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
@@ -221,7 +222,7 @@ function projectMasker(options: GlobalOptions, record: RunRecord): () => Masker 
     return () => none;
   }
   const vars = parseVarTokens(options.vars, '-v');
-  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  const secretsDir = secretsDirVar(vars);
   return liveSecretsMasker({ projectDir, stage: record.stage, ...(secretsDir !== undefined ? { secretsDir } : {}) });
 }
 

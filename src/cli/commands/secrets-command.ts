@@ -21,12 +21,13 @@ import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { RESERVED_SECRET_KEYS } from '../../providers/store/secret-values.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 /** `push`: an unknown field in the secrets file is refused (refuseUnknownFieldsForPush) rather than warned of. */
 function loadStageSecrets(options: GlobalOptions, session: StoreSession, push = false): { secrets: Secret[]; vars: Record<string, unknown> } {
   const project = requireProject(session);
   const vars = parseVarTokens(options.vars, '-v');
-  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  const secretsDir = secretsDirVar(vars);
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   if (!loaded.fileFound) {
     const w = loaded.warnings[0];

@@ -43,6 +43,7 @@ import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { confirm, lockWorkspace, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 function summarize(result: TransferResult): { where: string; count: number; removed?: number } {
   return { where: result.location, count: result.keys.length, ...(result.removed?.length ? { removed: result.removed.length } : {}) };
@@ -180,7 +181,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
   assertWorkspaceApart(options.projectDir, workspaceDir);
   const { project } = await loadProject(options.projectDir);
   const vars = parseVarTokens(options.vars, '-v');
-  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  const secretsDir = secretsDirVar(vars);
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   const log = createConsoleLog(options.logLevel);
   // No file is only worth a debug line here (rendering needs no secrets); a problem inside the file is a warning.
@@ -263,7 +264,7 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
     const vars = parseVarTokens(options.vars, '-v');
-    const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+    const secretsDir = secretsDirVar(vars);
     const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
     refuseUnknownFieldsForPush(loaded.unknownFields, 'project push');
     for (const w of loaded.warnings) session.log.log(loaded.fileFound ? 'warning' : 'info', loaded.fileFound ? w.message : `${w.message}; pushing config and files only`);

@@ -10,11 +10,11 @@ import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/depl
 import { sayStoreMissing, StoreMissingError } from '../../providers/store/store-missing.js';
 import { readStoreSecrets } from '../../providers/store/store-secrets.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
-import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
 import { initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
-import type { GlobalOptions } from '../global-options.js';
+import { projectDirNeeded, type GlobalOptions } from '../global-options.js';
 import { graceFromEnv } from './run-in-terminal.js';
 
 export interface StoreSession {
@@ -37,7 +37,7 @@ export type TargetCheck = (target: DeployTarget, project: Project | undefined) =
 export async function openStoreSession(options: GlobalOptions, need: { project: boolean }, check?: TargetCheck): Promise<StoreSession> {
   const log = createConsoleLog(options.logLevel);
   if (need.project && !options.projectDir) {
-    throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+    throw projectDirNeeded();
   }
   let project: Project | undefined;
   if (options.projectDir) {
@@ -46,7 +46,11 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     project = loaded.project;
     for (const w of loaded.warnings) log.log('warning', formatDiagnostic(w).replace(/^warning: /, ''));
   }
-  const envs = parseVarTokens(options.envs, '-e');
+  // The store's names (resource_group, task, bucket) are the text given: `f` and `007` are not the false and 7 that
+  // template values convert to, which named another store (handoff-dev-false, task 7).
+  const envTexts = parseVarTexts(options.envs, '-e');
+  const envs: Record<string, VarValue> = { ...parseVarTokens(options.envs, '-e') };
+  for (const k of TARGET_ENV_KEYS) if (envTexts[k] !== undefined) envs[k] = envTexts[k];
   const target = resolveDeployTarget({
     deploy: project?.deploy,
     projectFile: project?.file,
@@ -57,7 +61,7 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     hostEnv: process.env,
   });
   const needed = await check?.(target, project);
-  if (needed?.project && !project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  if (needed?.project && !project) throw projectDirNeeded();
   const open = () => createProvider(target, { log: (level, message) => log.log(level, message), entryScript: process.argv[1] });
   // A name of project.yml the provider refuses (deploy.task) is shown at its line; one given with -e is not in the file.
   const namedInFile = project !== undefined && !TARGET_ENV_KEYS.some((k) => envs[k] !== undefined);
@@ -117,7 +121,7 @@ function readOneLine(): Promise<string | undefined> {
 
 /** `-p` is required, with the same message everywhere. */
 export function requireProject(session: StoreSession): Project {
-  if (!session.project) throw new UserError('this command needs the project folder', { fix: 'add -p <folder holding project.yml>' });
+  if (!session.project) throw projectDirNeeded();
   return session.project;
 }
 
@@ -130,7 +134,10 @@ export async function withStoreSession<T>(options: GlobalOptions, need: { projec
     // The provider does not know the project folder: the fix of a missing store is made here, for this -p and -s.
     if (error instanceof StoreMissingError) {
       const { names } = session.provider;
-      throw sayStoreMissing(error, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), stage: options.stage, resourceGroup: names.resourceGroup, task: names.task }, need.reads === true);
+      // The -e that named the store is repeated: without it the fix would create the project.yml's store instead.
+      const texts = parseVarTexts(options.envs, '-e');
+      const named = TARGET_ENV_KEYS.filter((k) => texts[k] !== undefined).map((k) => shellWord(`${k}=${texts[k]}`));
+      throw sayStoreMissing(error, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), stage: options.stage, resourceGroup: names.resourceGroup, task: names.task, ...(named.length > 0 ? { envArgs: `-e ${named.join(' ')}` } : {}) }, need.reads === true);
     }
     throw error;
   } finally {
@@ -164,4 +171,9 @@ export async function readStoredKeys(session: StoreSession): Promise<{ key: stri
     if (error instanceof UserError || error instanceof StoreMissingError) return [];
     throw error;
   }
+}
+
+/** A word as a shell reads it back: quoted only when it holds anything beyond letters, digits and `=_./:@-`. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9=_./:@-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }

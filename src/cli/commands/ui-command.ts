@@ -7,6 +7,7 @@ import { startUiServer } from '../../ui/ui-server.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 export interface UiFlags {
   port?: string;
@@ -86,7 +87,7 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
     varTokens: options.vars,
     runFlags: runFlags.flags,
     envs,
-    secretsDir: typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined,
+    secretsDir: secretsDirVar(vars),
     port: parsePort(flags.port),
     handoffEntry: process.argv[1],
     readOnly: flags.readOnly,

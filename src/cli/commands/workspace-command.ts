@@ -18,6 +18,7 @@ import { assertHandoffWorkspace, assertNoFileForFolder, assertVenvFoldersAreVenv
 import { createConsoleLog } from '../console-log.js';
 import { locateTemplateProblems } from '../locate-template-problems.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 export async function workspaceInitCommand(options: GlobalOptions): Promise<number> {
   const log = createConsoleLog(options.logLevel);
@@ -79,7 +80,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   assertHandoffWorkspace(workspaceDir, project.dir);
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
-  const secretsDir = typeof vars.secrets_dir === 'string' ? vars.secrets_dir : undefined;
+  const secretsDir = secretsDirVar(vars);
   const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   for (const w of secrets.warnings) log.log('warning', w.message);
   const masker = createRunMasker(runSecretValues({ secrets: secrets.secrets, envs: project.envs, cliVars: vars }));

@@ -7,6 +7,7 @@ export function registerScheduleCommands(program: Command): void {
   schedule
     .command('list')
     .description('list the schedules of project.yml with their next five fire times in UTC (and local time)')
-    .option('--count <n>', 'how many fire times to show', '5')
+    // The default is said in the text: commander shows a string default quoted ("5"); the command reads none as 5.
+    .option('--count <n>', 'how many fire times to show (default: 5)')
     .action(defineAction(async (options, command) => (await import('../commands/schedule-command.js')).scheduleListCommand(options, command.opts())));
 }

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { expandHome } from '../../home-path.js';
 
 /**
  * Layout under HANDOFF_HOME, mirroring S3 and SSM so a store can move between providers unchanged:
@@ -16,7 +17,8 @@ export interface HandoffHome {
 }
 
 export function resolveHandoffHome(env: NodeJS.ProcessEnv = process.env): HandoffHome {
-  const dir = path.resolve(env.HANDOFF_HOME && env.HANDOFF_HOME.trim() !== '' ? env.HANDOFF_HOME : path.join(os.homedir(), '.handoff'));
+  // A `~` in HANDOFF_HOME (a quoted export, an env file, a systemd unit) is the home folder: the store must not depend on the cwd.
+  const dir = path.resolve(env.HANDOFF_HOME && env.HANDOFF_HOME.trim() !== '' ? expandHome(env.HANDOFF_HOME) : path.join(os.homedir(), '.handoff'));
   return { dir, bucketsDir: path.join(dir, 'buckets'), parametersDir: path.join(dir, 'parameters') };
 }
 

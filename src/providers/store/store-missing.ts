@@ -23,11 +23,12 @@ export function isReading(action: string): boolean {
 }
 
 /**
- * The same error, its fix for this command's project and stage: `-p <folder>` and `-s <stage>` unless dev.
+ * The same error, its fix for this command's project and stage: `-p <folder>`, `-s <stage>` unless dev, and the
+ * `-e resource_group=… task=…` that named the store (`envArgs`).
  * `commandReads`: the command only reads (runs list/show); a push or `run local -a` that lists first still creates.
  */
-export function sayStoreMissing(error: StoreMissingError, where: { projectDir?: string; stage: string; resourceGroup: string; task: string }, commandReads: boolean): UserError {
-  const args = `-p ${where.projectDir ?? '<project>'}${where.stage === 'dev' ? '' : ` -s ${where.stage}`}`;
+export function sayStoreMissing(error: StoreMissingError, where: { projectDir?: string; stage: string; resourceGroup: string; task: string; envArgs?: string }, commandReads: boolean): UserError {
+  const args = `-p ${where.projectDir ?? '<project>'}${where.stage === 'dev' ? '' : ` -s ${where.stage}`}${where.envArgs ? ` ${where.envArgs}` : ''}`;
   const fix = commandReads && error.reading
     ? `nothing is deployed for stage ${where.stage} of ${where.resourceGroup}/${where.task} yet: deploy it with \`handoff cloud deploy ${args}\`, or check -s/-p if it is deployed elsewhere`
     : error.fixFor(args);

@@ -18,6 +18,7 @@ import type { Role } from '../api-types.js';
 import { ROLES } from '../accounts/roles.js';
 import { isAddressOrRange, type ProxyAuthConfig } from './proxy-auth.js';
 import { isLoopbackHost } from '../../providers/is-loopback-url.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
 export interface TeamProjectEntry {
   /** In URLs: `#/p/<id>/runs`. */
@@ -228,8 +229,9 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
       let secretsDir: string | undefined;
       try {
         const vars = parseVarTokens(varTokens, `projects[${i}].vars`);
-        if (typeof vars.secrets_dir === 'string') {
-          secretsDir = resolvePath(vars.secrets_dir);
+        const given = secretsDirVar(vars);
+        if (given !== undefined) {
+          secretsDir = resolvePath(given);
           // The runs the page starts get the folder the page reads, not one relative to the server's working folder.
           const resolved = secretsDir;
           varTokens = varTokens.map((token) => (/^\s*secrets_dir\s*=/.test(token) ? `secrets_dir=${resolved}` : token));
@@ -253,7 +255,7 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
       workspaceDir: path.resolve(single.workspaceDir),
       stage: single.stage,
       varTokens: single.varTokens,
-      secretsDir: typeof vars.secrets_dir === 'string' ? path.resolve(vars.secrets_dir) : undefined,
+      secretsDir: ((dir) => (dir === undefined ? undefined : path.resolve(dir)))(secretsDirVar(vars)),
     });
   }
   if (problems.length > 0) throw configError(file ?? 'the command line', problems);
