@@ -97,6 +97,8 @@ export interface RunsPage {
   runs: RunSummary[];
   /** Cloud jobs or stored records could not be read (credentials, network): the workspace's runs are still listed. */
   cloudError?: string;
+  /** project.yml cannot be loaded (broken, or the project folder is gone): the workspace's runs are still listed. */
+  projectError?: string;
   /** Run records in the workspace that cannot be read (cut short, not a record): left out of `total` and the pages. */
   unreadable?: { count: number; files: string[] };
   /**

@@ -296,6 +296,9 @@ export class ProjectBackend {
     }
     const providerName = this.options.provider ?? project.deploy.cloud_provider;
     if (!providerName) return {};
+    // A project that declares no deployment (local by default, no deploy.resource_group, no provider in ui.yml) was
+    // never deployed: it has no cloud side, and nothing is wrong with it.
+    if (this.options.provider === undefined && providerName === 'local' && !project.deploy.resource_group) return {};
     try {
       target = resolveDeployTarget({ deploy: project.deploy, projectFile: project.file, cloudProvider: providerName, stage: this.stage });
     } catch (error) {
@@ -459,17 +462,18 @@ export class ProjectBackend {
   }
 
   /** The merged history; the workspace's records that cannot be read are left out of it (and named in `unreadable`). */
-  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string; unreadable: ShownRuns['unreadable']; counting?: true }> {
+  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string; projectError?: string; unreadable: ShownRuns['unreadable']; counting?: true }> {
     const { ids: workspaceIds, unreadable, counting } = this.cache.shownRuns();
-    const { side, overview, loadError } = await this.cloud();
+    // A project.yml that cannot be loaded is the project's own error, not the cloud's (its overview repeats it).
+    const { side, overview, loadError: projectError } = await this.cloud();
     if (!side) {
-      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError, unreadable, counting };
+      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: projectError ? undefined : overview?.problem, projectError, unreadable, counting };
     }
     const [jobs, listed] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
     // A run of this workspace that pushed its record is shown from the workspace: its store copy is not read.
     const inWorkspace = new Set([...workspaceIds, ...unreadable.map((u) => u.runId)]);
     const store = await this.sortStoreRecords(side, listed.filter((id) => !inWorkspace.has(id)));
-    return { entries: mergeRunEntries({ workspaceIds, storeIds: store.ids, jobs }), side, cloudError: side.problem ?? loadError, unreadable: [...unreadable, ...store.unreadable], counting };
+    return { entries: mergeRunEntries({ workspaceIds, storeIds: store.ids, jobs }), side, cloudError: side.problem, projectError, unreadable: [...unreadable, ...store.unreadable], counting };
   }
 
   /**
@@ -502,9 +506,9 @@ export class ProjectBackend {
       const page = this.cache.page(offset, limit);
       return this.options.id ? { ...page, runs: page.runs.map((r) => ({ ...r, where: 'workspace' as const })) } : page;
     }
-    const { entries, side, cloudError, unreadable, counting } = await this.mergedEntries();
+    const { entries, side, cloudError, projectError, unreadable, counting } = await this.mergedEntries();
     const runs = await this.summarize(entries.slice(offset, offset + limit), side);
-    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}), ...unreadableNote(unreadable), ...(counting ? { counting } : {}) };
+    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}), ...(projectError ? { projectError } : {}), ...unreadableNote(unreadable), ...(counting ? { counting } : {}) };
   }
 
   async runPoints(limit: number): Promise<RunPoint[]> {
