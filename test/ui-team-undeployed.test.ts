@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectResponse, RunsPage, SchedulesResponse } from '../src/ui/api-types.js';
+import type { ProjectCard, ProjectResponse, RunsPage, SchedulesResponse, UiEvent } from '../src/ui/api-types.js';
 import { makeTempDir } from './helpers/cli.js';
-import { callTeam, startTeamUi, stopUis, type TeamUiProcess } from './helpers/ui-process.js';
+import { callTeam, openTeamEvents, startTeamUi, stopUis, waitForAnswer, type TeamUiProcess } from './helpers/ui-process.js';
 
 afterAll(stopUis);
 
@@ -31,13 +31,14 @@ describe('the team server with projects that are not deployed', () => {
       ['secret', WITH_SECRET],
       ['gone', PLAIN],
       ['broken', 'tasks:\n  - name: [\n'],
+      ['live', 'tasks:\n  - name: [\n'],
     ]) {
       fs.mkdirSync(path.join(root, name), { recursive: true });
       fs.writeFileSync(path.join(root, name, 'project.yml'), yml);
     }
     fs.writeFileSync(
       path.join(root, 'ui.yml'),
-      `listen: 127.0.0.1:0\nprojects:\n${['plain', 'scheduled', 'secret', 'gone', 'broken'].map((n) => `  - {project: ${n}, workspace: ws/${n}}`).join('\n')}\n`,
+      `listen: 127.0.0.1:0\nprojects:\n${['plain', 'scheduled', 'secret', 'gone', 'broken', 'live'].map((n) => `  - {project: ${n}, workspace: ws/${n}}`).join('\n')}\n`,
     );
     ui = await startTeamUi(['--config', path.join(root, 'ui.yml')]);
   });
@@ -69,5 +70,26 @@ describe('the team server with projects that are not deployed', () => {
   it('warns about a missing secrets file only for a project that needs secrets (as the CLI does)', async () => {
     expect((await get<ProjectResponse>('/api/projects/plain/project')).secretsProblem).toBeUndefined();
     expect((await get<ProjectResponse>('/api/projects/secret/project')).secretsProblem).toContain('no secrets file for stage "dev"');
+  });
+
+  it('tells the project list and the project\'s pages when project.yml is fixed, broken or its folder moved away', async () => {
+    const auth = { authorization: `Bearer ${ui.token}` };
+    const server = openTeamEvents(ui, '/api/events', auth);
+    const project = openTeamEvents(ui, '/api/projects/live/events', auth);
+    expect(await server.status).toBe(200);
+    expect(await project.status).toBe(200);
+    const cards = (): ProjectCard[] => server.events.filter((e): e is Extract<UiEvent, { type: 'project' }> => e.type === 'project' && e.card.id === 'live').map((e) => e.card);
+    const changes = (): number => project.events.filter((e) => e.type === 'project-changed').length;
+    try {
+      expect((await get<{ projects: ProjectCard[] }>('/api/projects')).projects.find((c) => c.id === 'live')?.health).toBe('error');
+      fs.writeFileSync(path.join(root, 'live', 'project.yml'), PLAIN);
+      await waitForAnswer(async () => cards().at(-1)?.health === 'idle' && changes() === 1, 20_000);
+      fs.renameSync(path.join(root, 'live'), path.join(root, 'live-moved'));
+      await waitForAnswer(async () => cards().at(-1)?.health === 'error' && changes() === 2, 20_000);
+      expect(cards().at(-1)?.healthText).toContain(path.join(root, 'live'));
+    } finally {
+      server.close();
+      project.close();
+    }
   });
 });

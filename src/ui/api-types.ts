@@ -315,6 +315,8 @@ export type UiEvent =
   | { type: 'job'; job: CloudJobView }
   /** New lines of a cloud job's log that someone is reading; `start` numbers the first. */
   | { type: 'job-log'; jobId: string; start: number; lines: string[]; done: boolean }
+  /** project.yml changed (fixed, broken, moved away): the overview and the Project page are read again. */
+  | { type: 'project-changed' }
   /** A project's card on the project list changed (the team server's `/api/events`). */
   | { type: 'project'; card: ProjectCard }
   /** Events were dropped (this client read too slowly): re-read what is shown, logs from the offset reached. */

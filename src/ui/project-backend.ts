@@ -85,6 +85,8 @@ export interface ProjectBackendOptions extends ProjectSource {
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
 const CARD_TTL_MS = 10_000;
+/** How often project.yml is looked at for a change (a fix, a break, a moved folder) that the open pages must show. */
+const PROJECT_CHECK_MS = 2000;
 /** Store records read at once when the merged history first meets them (each is read once). */
 const STORE_READS_AT_ONCE = 8;
 
@@ -107,6 +109,7 @@ export class ProjectBackend {
   private readonly starter: RunStarter | undefined;
   private watch: RunWatch | undefined;
   private loaded: { signature: string; result: Promise<LoadedProject> } | undefined;
+  private projectCheck: NodeJS.Timeout | undefined;
   private secretsCache: (LoadedSecrets & { masker: Masker; signature: string; storeCount: number }) | undefined;
   private secretsCheckedAt = 0;
   /** The last card of the project list, until a run changes or it is a little old (next fire times move on). */
@@ -173,6 +176,17 @@ export class ProjectBackend {
       onLog: (chunk) => this.events.send({ type: 'log', ...chunk }),
       keepWhole: () => this.secrets().masker.values,
     });
+    // project.yml changes are no run's: the project list's card and the pages that show the overview (Run now, the
+    // Project page) are told, so a fixed project does not stay "broken" until a reload (nor a moved one "healthy").
+    let seen = this.projectSignature();
+    this.projectCheck = setInterval(() => {
+      const now = this.projectSignature();
+      if (now === seen) return;
+      seen = now;
+      this.events.send({ type: 'project-changed' });
+      this.changed();
+    }, PROJECT_CHECK_MS);
+    this.projectCheck.unref();
     // Read the newest summaries now, so the first Runs page does not wait for a cold disk.
     setImmediate(() => {
       this.cache.page(0, 50);
@@ -182,6 +196,7 @@ export class ProjectBackend {
 
   async close(): Promise<void> {
     this.watch?.close();
+    clearInterval(this.projectCheck);
     this.cache.stopCounting();
     this.events.close();
     if (this.cloudSide && 'side' in this.cloudSide) this.cloudSide.side.close();
@@ -230,15 +245,19 @@ export class ProjectBackend {
 
   /** project.yml, parsed again only when the file changed (the project list asks for every project often). */
   loadProject(): Promise<LoadedProject> {
-    let signature: string;
-    try {
-      const stat = fs.statSync(path.join(this.projectDir, 'project.yml'));
-      signature = `${stat.mtimeMs}:${stat.size}`;
-    } catch {
-      signature = 'missing';
-    }
+    const signature = this.projectSignature();
     if (this.loaded?.signature !== signature) this.loaded = { signature, result: loadProject(this.projectDir) };
     return this.loaded.result;
+  }
+
+  /** project.yml's time and size ('missing' when it, or the project folder, is not there). */
+  private projectSignature(): string {
+    try {
+      const stat = fs.statSync(path.join(this.projectDir, 'project.yml'));
+      return `${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      return 'missing';
+    }
   }
 
   private async projectName(): Promise<{ name: string; cloudProvider?: string; description?: string }> {
