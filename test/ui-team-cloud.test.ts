@@ -177,7 +177,9 @@ schedules:
       fs.writeFileSync(projectYml, good.replace('commands:', 'commandz:'));
       const page = await json<RunsPage>(vic, '/api/projects/orders/runs');
       expect(page.runs.some((r) => r.jobId === job.id)).toBe(true);
-      expect(page.cloudError).toMatch(/^project\.yml cannot be loaded/);
+      // The project's own error, not the cloud's: the jobs were read.
+      expect(page.projectError).toMatch(/^project\.yml cannot be loaded/);
+      expect(page.cloudError).toBeUndefined();
       expect((await json<JobDetail>(vic, `/api/projects/orders/jobs/${job.id}`)).job.id).toBe(job.id);
       const overview = await json<{ canStartRuns: boolean; readOnlyReason?: string; cloud?: { canStartRuns: boolean; problem?: string } }>(vic, '/api/projects/orders/overview');
       expect(overview).toMatchObject({ canStartRuns: false, cloud: { canStartRuns: false } });

@@ -97,6 +97,8 @@ export interface RunsPage {
   runs: RunSummary[];
   /** Cloud jobs or stored records could not be read (credentials, network): the workspace's runs are still listed. */
   cloudError?: string;
+  /** project.yml cannot be loaded (broken, or the project folder is gone): the workspace's runs are still listed. */
+  projectError?: string;
   /** Run records in the workspace that cannot be read (cut short, not a record): left out of `total` and the pages. */
   unreadable?: { count: number; files: string[] };
   /**
@@ -313,6 +315,8 @@ export type UiEvent =
   | { type: 'job'; job: CloudJobView }
   /** New lines of a cloud job's log that someone is reading; `start` numbers the first. */
   | { type: 'job-log'; jobId: string; start: number; lines: string[]; done: boolean }
+  /** project.yml changed (fixed, broken, moved away): the overview and the Project page are read again. */
+  | { type: 'project-changed' }
   /** A project's card on the project list changed (the team server's `/api/events`). */
   | { type: 'project'; card: ProjectCard }
   /** Events were dropped (this client read too slowly): re-read what is shown, logs from the offset reached. */

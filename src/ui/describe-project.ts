@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isUserError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/types.js';
+import { findLocalSecretsFile } from '../secrets/find-local-secrets-file.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
 import { secretsFileName } from '../template/stage-vars.js';
 import type { ProjectResponse, SecretName } from './api-types.js';
@@ -45,7 +46,9 @@ export async function describeProject(source: ProjectSource, secrets: LoadedSecr
   const base = { secretsFile: secrets.file, secretsProblem: secrets.problem };
   try {
     const { project, warnings } = await loadProject(source.projectDir);
-    return { ...base, project, warnings, secrets: toSecretNames(secrets.secrets, project) };
+    // A missing file is a problem only for a project that uses secrets: the CLI's own rule (findLocalSecretsFile).
+    const missingMatters = secrets.broken || findLocalSecretsFile({ ...source, envs: project.envs }).warnings.length > 0;
+    return { ...base, ...(missingMatters ? {} : { secretsProblem: undefined }), project, warnings, secrets: toSecretNames(secrets.secrets, project) };
   } catch (error) {
     if (!isUserError(error)) throw error;
     return {

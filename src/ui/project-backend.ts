@@ -85,6 +85,8 @@ export interface ProjectBackendOptions extends ProjectSource {
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
 const CARD_TTL_MS = 10_000;
+/** How often project.yml is looked at for a change (a fix, a break, a moved folder) that the open pages must show. */
+const PROJECT_CHECK_MS = 2000;
 /** Store records read at once when the merged history first meets them (each is read once). */
 const STORE_READS_AT_ONCE = 8;
 
@@ -107,6 +109,7 @@ export class ProjectBackend {
   private readonly starter: RunStarter | undefined;
   private watch: RunWatch | undefined;
   private loaded: { signature: string; result: Promise<LoadedProject> } | undefined;
+  private projectCheck: NodeJS.Timeout | undefined;
   private secretsCache: (LoadedSecrets & { masker: Masker; signature: string; storeCount: number }) | undefined;
   private secretsCheckedAt = 0;
   /** The last card of the project list, until a run changes or it is a little old (next fire times move on). */
@@ -173,6 +176,17 @@ export class ProjectBackend {
       onLog: (chunk) => this.events.send({ type: 'log', ...chunk }),
       keepWhole: () => this.secrets().masker.values,
     });
+    // project.yml changes are no run's: the project list's card and the pages that show the overview (Run now, the
+    // Project page) are told, so a fixed project does not stay "broken" until a reload (nor a moved one "healthy").
+    let seen = this.projectSignature();
+    this.projectCheck = setInterval(() => {
+      const now = this.projectSignature();
+      if (now === seen) return;
+      seen = now;
+      this.events.send({ type: 'project-changed' });
+      this.changed();
+    }, PROJECT_CHECK_MS);
+    this.projectCheck.unref();
     // Read the newest summaries now, so the first Runs page does not wait for a cold disk.
     setImmediate(() => {
       this.cache.page(0, 50);
@@ -182,6 +196,7 @@ export class ProjectBackend {
 
   async close(): Promise<void> {
     this.watch?.close();
+    clearInterval(this.projectCheck);
     this.cache.stopCounting();
     this.events.close();
     if (this.cloudSide && 'side' in this.cloudSide) this.cloudSide.side.close();
@@ -230,15 +245,19 @@ export class ProjectBackend {
 
   /** project.yml, parsed again only when the file changed (the project list asks for every project often). */
   loadProject(): Promise<LoadedProject> {
-    let signature: string;
-    try {
-      const stat = fs.statSync(path.join(this.projectDir, 'project.yml'));
-      signature = `${stat.mtimeMs}:${stat.size}`;
-    } catch {
-      signature = 'missing';
-    }
+    const signature = this.projectSignature();
     if (this.loaded?.signature !== signature) this.loaded = { signature, result: loadProject(this.projectDir) };
     return this.loaded.result;
+  }
+
+  /** project.yml's time and size ('missing' when it, or the project folder, is not there). */
+  private projectSignature(): string {
+    try {
+      const stat = fs.statSync(path.join(this.projectDir, 'project.yml'));
+      return `${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      return 'missing';
+    }
   }
 
   private async projectName(): Promise<{ name: string; cloudProvider?: string; description?: string }> {
@@ -296,6 +315,9 @@ export class ProjectBackend {
     }
     const providerName = this.options.provider ?? project.deploy.cloud_provider;
     if (!providerName) return {};
+    // A project that declares no deployment (local by default, no deploy.resource_group, no provider in ui.yml) was
+    // never deployed: it has no cloud side, and nothing is wrong with it.
+    if (this.options.provider === undefined && providerName === 'local' && !project.deploy.resource_group) return {};
     try {
       target = resolveDeployTarget({ deploy: project.deploy, projectFile: project.file, cloudProvider: providerName, stage: this.stage });
     } catch (error) {
@@ -459,17 +481,18 @@ export class ProjectBackend {
   }
 
   /** The merged history; the workspace's records that cannot be read are left out of it (and named in `unreadable`). */
-  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string; unreadable: ShownRuns['unreadable']; counting?: true }> {
+  private async mergedEntries(): Promise<{ entries: RunEntry[]; side?: CloudSide; cloudError?: string; projectError?: string; unreadable: ShownRuns['unreadable']; counting?: true }> {
     const { ids: workspaceIds, unreadable, counting } = this.cache.shownRuns();
-    const { side, overview, loadError } = await this.cloud();
+    // A project.yml that cannot be loaded is the project's own error, not the cloud's (its overview repeats it).
+    const { side, overview, loadError: projectError } = await this.cloud();
     if (!side) {
-      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: overview?.problem ?? loadError, unreadable, counting };
+      return { entries: workspaceIds.map((runId) => ({ kind: 'workspace', key: runId, runId })), cloudError: projectError ? undefined : overview?.problem, projectError, unreadable, counting };
     }
     const [jobs, listed] = await Promise.all([side.listJobs().catch(() => []), side.listStoreIds().catch(() => [])]);
     // A run of this workspace that pushed its record is shown from the workspace: its store copy is not read.
     const inWorkspace = new Set([...workspaceIds, ...unreadable.map((u) => u.runId)]);
     const store = await this.sortStoreRecords(side, listed.filter((id) => !inWorkspace.has(id)));
-    return { entries: mergeRunEntries({ workspaceIds, storeIds: store.ids, jobs }), side, cloudError: side.problem ?? loadError, unreadable: [...unreadable, ...store.unreadable], counting };
+    return { entries: mergeRunEntries({ workspaceIds, storeIds: store.ids, jobs }), side, cloudError: side.problem, projectError, unreadable: [...unreadable, ...store.unreadable], counting };
   }
 
   /**
@@ -502,9 +525,9 @@ export class ProjectBackend {
       const page = this.cache.page(offset, limit);
       return this.options.id ? { ...page, runs: page.runs.map((r) => ({ ...r, where: 'workspace' as const })) } : page;
     }
-    const { entries, side, cloudError, unreadable, counting } = await this.mergedEntries();
+    const { entries, side, cloudError, projectError, unreadable, counting } = await this.mergedEntries();
     const runs = await this.summarize(entries.slice(offset, offset + limit), side);
-    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}), ...unreadableNote(unreadable), ...(counting ? { counting } : {}) };
+    return { total: entries.length, offset, limit, runs, ...(cloudError ? { cloudError } : {}), ...(projectError ? { projectError } : {}), ...unreadableNote(unreadable), ...(counting ? { counting } : {}) };
   }
 
   async runPoints(limit: number): Promise<RunPoint[]> {

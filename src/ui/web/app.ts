@@ -99,6 +99,32 @@ function createCloudRunButton(overview: OverviewResponse, api: ProjectApi, href:
   return button;
 }
 
+/**
+ * The header's run buttons, drawn again from a fresh overview when project.yml changes (or the stream reconnects): a
+ * project fixed while the page is open can run again, and one broken meanwhile says why it cannot.
+ */
+function createRunButtons(first: OverviewResponse, api: ProjectApi, href: (path: string) => string, notify: PageContext['notify'], live: LiveEvents, options: { cloud: boolean; onOverview: (overview: OverviewResponse) => void }): HTMLElement {
+  const slot = h('span', { class: 'run-buttons' });
+  const draw = (overview: OverviewResponse): void => {
+    slot.replaceChildren(...(options.cloud ? [createCloudRunButton(overview, api, href, notify) ?? ''] : []), createRunButton(overview, api, href, notify));
+  };
+  draw(first);
+  let asked = 0;
+  live.subscribe((event) => {
+    if (event.type !== 'project-changed' && event.type !== 'resync') return;
+    const mine = ++asked;
+    void api.overview().then(
+      (overview) => {
+        if (mine !== asked) return;
+        options.onOverview(overview);
+        draw(overview);
+      },
+      () => undefined,
+    );
+  });
+  return slot;
+}
+
 /** "● 1 running" in the header, kept from the event stream. */
 function createRunningIndicator(live: LiveEvents, api: ProjectApi, href: (path: string) => string): HTMLElement {
   const element = h('a', { class: 'running-indicator', hidden: true });
@@ -199,7 +225,7 @@ async function bootLocal(root: HTMLElement): Promise<void> {
       h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName),
       h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
       h('nav', { class: 'nav' }, links),
-      h('div', { class: 'topbar-right' }, createRunningIndicator(live, api, href), connectionDot(live, 'handoff ui'), createRunButton(overview, api, href, notify)),
+      h('div', { class: 'topbar-right' }, createRunningIndicator(live, api, href), connectionDot(live, 'handoff ui'), createRunButtons(overview, api, href, notify, live, { cloud: false, onOverview: (fresh) => (overview = fresh) })),
     ),
   );
   const main = h('main', { class: 'main' });
@@ -329,8 +355,7 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
       createRunningIndicator(live, api, href),
       connectionDot(live, 'the server'),
       // Viewers get no buttons they could not use (the server refuses them in any case).
-      (canOperate ? createCloudRunButton(overview, api, href, notify) : null) ?? '',
-      canOperate ? createRunButton(overview, api, href, notify) : '',
+      canOperate ? createRunButtons(overview, api, href, notify, live, { cloud: true, onOverview: (fresh) => current?.id === id && (current.overview = fresh) }) : '',
     );
     serverDot.hidden = true;
     current = { id, api, overview, live, links };

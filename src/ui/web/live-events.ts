@@ -9,7 +9,7 @@ export interface LiveEvents {
   close(): void;
 }
 
-const EVENT_TYPES = ['run', 'removed', 'log', 'resync', 'job', 'job-log', 'project'];
+const EVENT_TYPES = ['run', 'removed', 'log', 'resync', 'job', 'job-log', 'project', 'project-changed'];
 
 /**
  * `onGiveUp` is called when the browser stops reconnecting: the server refused the stream (401 after a session ended,

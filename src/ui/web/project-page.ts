@@ -3,7 +3,7 @@ import type { ProjectResponse } from '../api-types.js';
 import type { Project, Task } from '../../project/types.js';
 import { h, svg } from './create-element.js';
 import { drawPipelineGraph } from './pipeline-graph.js';
-import { emptyNote, loadInto, projectErrorBox, sectionCard, type Page } from './page-context.js';
+import { emptyNote, loadInto, projectErrorBox, sectionCard, type Page, type PageContext } from './page-context.js';
 import { plural } from '../../plural.js';
 
 function describeBody(task: Task): string {
@@ -118,23 +118,32 @@ function sideSections(data: ProjectResponse, project: Project, href: (path: stri
 }
 
 export const projectPage: Page = (container, context) => {
-  void loadInto(container, context, context.api.project, (data) => {
-    if (!data.project) {
-      container.append(projectErrorBox(data.error));
-      return;
-    }
-    const project = data.project;
-    const head = h(
-      'div',
-      { class: 'page-head' },
-      h('h1', {}, context.overview.projectName),
-      project.description ? h('p', { class: 'lead' }, project.description) : null,
-      h('p', { class: 'muted small path' }, project.file),
-    );
-    const warnings = data.warnings.length
-      ? h('details', { class: 'warnings' }, h('summary', {}, `${plural(data.warnings.length, 'warning')} in project.yml`), h('ul', {}, data.warnings.map((w) => h('li', {}, `${w.location?.line ? `line ${w.location.line}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`))))
-      : null;
-    const tasks = h('section', { class: 'tasks' }, h('div', { class: 'tasks-head' }, h('h2', { class: 'card-title' }, `Tasks (${project.tasks.length})`), legend()), project.tasks.map(taskCard));
-    container.append(head, warnings ?? '', h('div', { class: 'project-layout' }, tasks, h('aside', { class: 'side' }, sideSections(data, project, context.href))));
+  const load = (): void => void loadInto(container, context, context.api.project, (data) => draw(container, context, data));
+  // project.yml fixed or broken while the page is open: it is read again (as the header's Run now is).
+  const unsubscribe = context.live.subscribe((event) => {
+    if (event.type === 'project-changed' || event.type === 'resync') load();
   });
+  load();
+  return unsubscribe;
 };
+
+/** The page from one answer of /api/project: the tasks, or why project.yml cannot be loaded. */
+function draw(container: HTMLElement, context: PageContext, data: ProjectResponse): void {
+  if (!data.project) {
+    container.append(projectErrorBox(data.error));
+    return;
+  }
+  const project = data.project;
+  const head = h(
+    'div',
+    { class: 'page-head' },
+    h('h1', {}, context.overview.projectName),
+    project.description ? h('p', { class: 'lead' }, project.description) : null,
+    h('p', { class: 'muted small path' }, project.file),
+  );
+  const warnings = data.warnings.length
+    ? h('details', { class: 'warnings' }, h('summary', {}, `${plural(data.warnings.length, 'warning')} in project.yml`), h('ul', {}, data.warnings.map((w) => h('li', {}, `${w.location?.line ? `line ${w.location.line}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`))))
+    : null;
+  const tasks = h('section', { class: 'tasks' }, h('div', { class: 'tasks-head' }, h('h2', { class: 'card-title' }, `Tasks (${project.tasks.length})`), legend()), project.tasks.map(taskCard));
+  container.append(head, warnings ?? '', h('div', { class: 'project-layout' }, tasks, h('aside', { class: 'side' }, sideSections(data, project, context.href))));
+}

@@ -75,7 +75,11 @@ export const runsPage: Page = (container, context) => {
   };
 
   const drawTable = (page: RunsPage): void => {
-    cloudNote.replaceChildren(page.cloudError ? errorBox('Cloud runs could not all be read', page.cloudError, 'the workspace\'s runs and what was read before are listed') : '');
+    // The project's own error is named as such (the Project page shows it too); a cloud error only when the cloud failed.
+    cloudNote.replaceChildren(
+      ...(page.projectError ? [errorBox('project.yml cannot be loaded', page.projectError, 'fix project.yml (see the Project page); the workspace\'s runs are listed')] : []),
+      ...(page.cloudError ? [errorBox('Cloud runs could not all be read', page.cloudError, 'the workspace\'s runs and what was read before are listed')] : []),
+    );
     // As `runs list` warns: the records are left out of the list and its count, and named so they can be looked at.
     const broken = page.unreadable;
     unreadableNote.replaceChildren(
