@@ -10,7 +10,8 @@ export interface DockerfileOptions {
 }
 
 /** What `workspace install` leaves in the workspace besides the venvs; root's, so a run as another user could not write them. */
-const WORKSPACE_LEFTOVERS = ['files', 'artifacts', 'runs', '.handoff.lock'];
+// `.handoff` holds the workspace's mark and owner, made by root's installs: a run as another user writes its own.
+const WORKSPACE_LEFTOVERS = ['files', 'artifacts', 'runs', '.handoff', '.handoff.lock'];
 
 /** `workspace install` as each install layer runs it; the same text in every step so only the step's project.yml varies. */
 const INSTALL_RUN = `handoff workspace install -p ${IMAGE.projectDir} -w ${IMAGE.workspaceDir}`;

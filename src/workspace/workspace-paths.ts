@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { isoTime } from '../iso-time.js';
 import { makeFolders } from '../make-folders.js';
 
 export interface WorkspacePaths {
@@ -269,5 +270,5 @@ function markWorkspace(dir: string): void {
   const mark = path.join(dir, WORKSPACE_MARK);
   if (fs.existsSync(mark)) return;
   makeFolders(path.dirname(mark));
-  fs.writeFileSync(mark, `${JSON.stringify({ workspace: 'handoff', markedAt: new Date().toISOString() })}\n`);
+  fs.writeFileSync(mark, `${JSON.stringify({ workspace: 'handoff', markedAt: isoTime() })}\n`);
 }

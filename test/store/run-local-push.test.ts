@@ -86,7 +86,13 @@ describe('run local -a (local store under HANDOFF_HOME)', () => {
     const runLocal = (dir: string, env: Record<string, string> = {}) => runWith({ HANDOFF_HOME: home, ...env }, ['run', 'local', '-p', dir, '-w', workspaceDir]);
     expect((await runLocal(projectDir)).code).toBe(0);
     expect((await runLocal(projectDir, { HO_STAGE: 'prod' })).code).toBe(0);
+    // A workspace belongs to one project (W/.handoff/owner.json): another project's run is refused unless the
+    // workspace is handed over, as README says; it is handed over and back, as one shared before that rule would be.
+    const owner = path.join(workspaceDir, '.handoff', 'owner.json');
+    expect((await runLocal(other.projectDir)).code).toBe(2);
+    fs.rmSync(owner);
     expect((await runLocal(other.projectDir)).code).toBe(0);
+    fs.rmSync(owner);
     const [devRun, prodRun, otherRun] = recordsOf(path.join(workspaceDir, 'runs'));
     // A record that cannot be read says neither whose nor which stage: it is not pushed either.
     fs.writeFileSync(path.join(workspaceDir, 'runs', '29991231T000000.000Z-aaaa.json'), '{"schema": 1, "runId": "2999');

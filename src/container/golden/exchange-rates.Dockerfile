@@ -35,7 +35,7 @@ WORKDIR /workspace
 # Clouds may run the image as a user other than root (ECS user, runAsNonRoot, OpenShift's random UIDs): the
 # workspace folder is writable by any user, without the folders the installs left (a run makes its own), and the
 # venvs stay root's, read and used as they are. Only the folder itself changes, so no layer is copied again.
-RUN chmod 0777 /workspace && rm -rf /workspace/files /workspace/artifacts /workspace/runs /workspace/.handoff.lock
+RUN chmod 0777 /workspace && rm -rf /workspace/files /workspace/artifacts /workspace/runs /workspace/.handoff /workspace/.handoff.lock
 LABEL org.opencontainers.image.title="exchange-rates" org.opencontainers.image.version="0.3" io.handoff.version="1.2.3"
 # tini is PID 1: it passes signals on to handoff and reaps orphaned processes. The default command runs the
 # project from its store as the cloud does: the stage from $HO_STAGE, variables from $__VARS (evaluated at run
