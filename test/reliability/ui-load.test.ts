@@ -161,6 +161,8 @@ describe('Run now under a burst', () => {
     // Once the run ends, the next "Run now" starts one again.
     fs.writeFileSync(gate, '');
     await waitFor(() => JSON.parse(fs.readFileSync(path.join(workspaceDir, 'runs', `${runId}.json`), 'utf8')).status === 'succeeded');
+    // The record says succeeded a moment before its handoff exits (and lets the workspace go): until then a run is on.
+    await waitFor(() => processesWithMarker(marker).filter((pid) => pid !== ui.child.pid).length === 0);
     const again = await callUi(ui, '/api/runs', { method: 'POST' });
     expect(again.status).toBe(201);
     await waitFor(() => processesWithMarker(marker).filter((pid) => pid !== ui.child.pid).length === 0);
