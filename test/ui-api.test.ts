@@ -107,8 +107,51 @@ describe('access', () => {
     }
   });
 
+  it('keeps its token across restarts in a file only its user can read under HANDOFF_HOME, and makes a new one on --new-token', async () => {
+    const home = makeTempDir('handoff-home-');
+    const args = ['-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir()];
+    const start = async (extra: string[] = []): Promise<UiProcess> => startUi([...args, ...extra], { HANDOFF_HOME: home });
+    const stop = async (one: UiProcess): Promise<void> => {
+      one.child.kill('SIGTERM');
+      await one.exited;
+    };
+    const first = await start();
+    await stop(first);
+    const file = path.join(home, 'ui-token');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(first.token);
+    const again = await start();
+    expect(again.token).toBe(first.token);
+    expect((await call(again, '/api/overview')).status).toBe(200);
+    // The token is printed in the URL only: no log line carries it.
+    expect(again.stderr()).not.toContain(first.token);
+    await stop(again);
+
+    const rotated = await start(['--new-token']);
+    expect(rotated.token).not.toBe(first.token);
+    expect(rotated.token).toMatch(/^[\w-]{32}$/);
+    expect((await call(rotated, '/api/overview', { noToken: true, headers: authHeader(first.token) })).status).toBe(403);
+    await waitFor(() => rotated.stderr().includes('new access token'));
+    await stop(rotated);
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(rotated.token);
+
+    // A token file others could read is no secret any more: it is replaced, with a word why.
+    fs.chmodSync(file, 0o644);
+    const widened = await start();
+    expect(widened.token).not.toBe(rotated.token);
+    await waitFor(() => widened.stderr().includes('could be read by other users'));
+    await stop(widened);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+
+    // A file that holds no token (cut short, edited) is replaced too.
+    fs.writeFileSync(file, 'short\n', { mode: 0o600 });
+    const replaced = await start();
+    expect(replaced.token).toMatch(/^[\w-]{32}$/);
+    await stop(replaced);
+  });
+
   it('says which port is taken', async () => {
-    const r = await runCli(['ui', '-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir(), '--port', String(ui.port)]);
+    const r = await runCli(['ui', '-p', path.join(repoRoot, 'examples', 'word-count'), '-w', makeTempDir(), '--port', String(ui.port)], { env: { HANDOFF_HOME: makeTempDir('handoff-home-') } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`port ${ui.port} on 127.0.0.1 is in use`);
   });

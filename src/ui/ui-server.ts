@@ -26,7 +26,7 @@ export interface UiServerOptions extends ProjectSource {
   allowRuns?: boolean;
   /** Never start runs. */
   readOnly?: boolean;
-  /** Fixed token (tests); a random one otherwise. */
+  /** The access token (`handoff ui` keeps one under HANDOFF_HOME: see local-token.ts); a random one otherwise. */
   token?: string;
   /** Where the built page lives (default: found beside the bundle). */
   assetsDir?: string;

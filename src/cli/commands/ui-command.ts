@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 import { spawnDetached } from '../../process/spawn-detached.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
+import { loadLocalToken } from '../../ui/local-token.js';
 import { startUiServer } from '../../ui/ui-server.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
@@ -14,6 +15,7 @@ export interface UiFlags {
   open?: boolean;
   readOnly?: boolean;
   allowRuns?: boolean;
+  newToken?: boolean;
 }
 
 function parsePort(raw: string | undefined): number {
@@ -75,12 +77,17 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   const vars = parseVarTokens(options.vars, '-v');
   const runFlags = runFlagsOf(options);
   const envs = runEnvsOf(options);
+  const port = parsePort(flags.port);
   // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  // The same token at every start (kept under HANDOFF_HOME): a tab left open, or a bookmark, works after a restart.
+  const access = loadLocalToken({ rotate: flags.newToken });
+  if (access.notice) log.log('warning', access.notice);
   const server = await startUiServer({
+    token: access.token,
     projectDir,
     workspaceDir,
     stage: options.stage,
@@ -88,7 +95,7 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
     runFlags: runFlags.flags,
     envs,
     secretsDir: secretsDirVar(vars),
-    port: parsePort(flags.port),
+    port,
     handoffEntry: process.argv[1],
     readOnly: flags.readOnly,
     allowRuns: flags.allowRuns,

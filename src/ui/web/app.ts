@@ -192,8 +192,9 @@ async function bootLocal(root: HTMLElement): Promise<void> {
   const { element: notices, notify } = createNotices();
   let lost = false;
   /**
-   * The event stream was refused, so the browser stops reconnecting. After a restart of `handoff ui` (a new token each
-   * start) nothing this page shows is kept live any more: it gives way to what to do rather than a frozen picture.
+   * The event stream was refused, so the browser stops reconnecting. After a restart of `handoff ui` with another
+   * token (--new-token, another HANDOFF_HOME) nothing this page shows is kept live any more: it gives way to what to do
+   * rather than a frozen picture. (A plain restart keeps the token: the stream reconnects by itself.)
    */
   const gaveUp = (): void => {
     void api.overview().then(
@@ -205,7 +206,7 @@ async function bootLocal(root: HTMLElement): Promise<void> {
         window.removeEventListener('hashchange', show);
         live.close();
         if (isAccessRefused(error)) {
-          root.replaceChildren(errorBox('This `handoff ui` was restarted', 'The server no longer takes this page\'s access token: `handoff ui` was restarted (each start makes a new token), so this page cannot show live runs any more. Runs it started go on.', OPEN_PRINTED_URL));
+          root.replaceChildren(errorBox('This `handoff ui` was restarted', 'The server no longer takes this page\'s access token: `handoff ui` was restarted with another token (--new-token, or another HANDOFF_HOME), so this page cannot show live runs any more. Runs it started go on.', OPEN_PRINTED_URL));
         } else {
           root.replaceChildren(errorBox('The handoff UI server cannot be reached', (error as Error).message, 'restart `handoff ui` and open the URL it prints'));
         }

@@ -19,7 +19,8 @@ export function connectLiveEvents(url: string, onGiveUp?: () => void): LiveEvent
   const listeners = new Set<Listener>();
   const connectionListeners: Array<(connected: boolean) => void> = [];
   // EventSource reconnects by itself (the server sends `retry:`) after a break, e.g. while `handoff ui` is down; a
-  // restarted one refuses the old token (each start makes a new one), and that refusal ends in `onGiveUp`.
+  // restarted one takes the same token (kept under HANDOFF_HOME) unless it was made anew (--new-token): that refusal
+  // ends in `onGiveUp`.
   const source = new EventSource(url);
   const deliver = (event: UiEvent): void => {
     for (const listener of [...listeners]) listener(event);
