@@ -88,6 +88,8 @@ export interface RunSummary {
   jobId?: string;
   /** The job's own status when it says more than the run's (`pending`, `unknown`). */
   jobStatus?: CloudJob['status'];
+  /** A Stop was sent to this running run (by any UI of the workspace): in events, so open pages stop offering one. */
+  stopping?: { since: string };
 }
 
 export interface RunsPage {
@@ -126,7 +128,7 @@ export interface RunDetail {
   where?: 'workspace' | 'cloud';
   /** The cloud job that ran it, when known. */
   jobId?: string;
-  /** A Stop was sent to this running run (by this server): its commands are ending; no second signal is sent. */
+  /** A Stop was sent to this running run (by any UI of the workspace): its commands are ending; no second signal is sent. */
   stopping?: { since: string };
 }
 

@@ -11,6 +11,7 @@ import { AmbiguousJobError } from '../providers/pick-job.js';
 import { resolveDeployTarget } from '../providers/store/deploy-target.js';
 import { findRunRecord, isAbandoned, isRunHandoff, lastSignOfLife } from '../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../runs/run-record.js';
+import { claimStopMark, dropStopMark, readStopMark } from '../runs/stop-mark.js';
 import { createMasker, HANDOFF_TOKENS, type Masker } from '../secrets/mask.js';
 import { localSecretsFilePath } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
@@ -123,8 +124,9 @@ export class ProjectBackend {
   /** Store objects under runs/ that are not whole run records (cut short, not JSON), by run id. */
   private readonly storeUnreadable = new Set<string>();
   /**
-   * The Stops sent, by run id (with the pid signalled): handoff takes a second SIGTERM as "kill every process now",
-   * which would cut the commands' cleanup short, so one Stop is sent per run.
+   * The Stops this server sent that no mark beside the run's logs records (its folder could not be written), by run id
+   * with the pid signalled. The mark (runs/stop-mark.ts) is what every UI reads, this one after a restart too: handoff
+   * takes a second SIGTERM as "kill every process now", which would cut the commands' cleanup short.
    */
   private readonly stopsSent = new Map<string, { pid: number; since: string }>();
 
@@ -175,6 +177,10 @@ export class ProjectBackend {
       },
       onLog: (chunk) => this.events.send({ type: 'log', ...chunk }),
       keepWhole: () => this.secrets().masker.values,
+      stoppingOf: (runId) => {
+        const pid = this.cache.pidOf(runId);
+        return pid === undefined ? undefined : this.stopOf(runId, pid);
+      },
     });
     // project.yml changes are no run's: the project list's card and the pages that show the overview (Run now, the
     // Project page) are told, so a fixed project does not stay "broken" until a reload (nor a moved one "healthy").
@@ -613,10 +619,19 @@ export class ProjectBackend {
       const shown = showAbandoned(summarizeRunRecord(record), record, lastSignOfLife(this.workspace.runsDir, record), this.cache.lastWordsOf(record.runId) ?? record.lastOutput);
       record = { ...record, status: shown.status, endedAt: shown.endedAt, durationMs: shown.durationMs, reason: shown.reason };
     }
-    const stop = this.stopsSent.get(record.runId);
-    if (stop && (record.status !== 'running' || stop.pid !== record.pid)) this.stopsSent.delete(record.runId);
-    const stopping = stop && this.stopsSent.has(record.runId) ? { stopping: { since: stop.since } } : {};
+    const remembered = this.stopsSent.get(record.runId);
+    if (remembered && (record.status !== 'running' || remembered.pid !== record.pid)) this.stopsSent.delete(record.runId);
+    const stop = record.status === 'running' ? this.stopOf(record.runId, record.pid) : undefined;
+    const stopping = stop ? { stopping: stop } : {};
     return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}), ...stopping };
+  }
+
+  /** The Stop sent to the run's handoff (pid) by any UI of the workspace (its mark), or by this one (remembered). */
+  private stopOf(runId: string, pid: number): { since: string } | undefined {
+    const mark = readStopMark(this.workspace.runsDir, runId, pid);
+    if (mark) return { since: mark.since };
+    const remembered = this.stopsSent.get(runId);
+    return remembered?.pid === pid ? { since: remembered.since } : undefined;
   }
 
   /** The file of one of a run's logs: `console`, or a key of its stderr logs (own keys only: no `__proto__`). */
@@ -670,16 +685,30 @@ export class ProjectBackend {
     if (record.host !== os.hostname()) throw new HttpError(409, `run ${record.runId} runs on ${record.host}, not on this machine`);
     // The pid of a handoff that is gone may be another process's now (another handoff's too): never signalled.
     if (!isRunHandoff(record)) return { status: 409, body: { message: `the handoff of run ${record.runId} (pid ${record.pid}) is gone already` }, target: record.runId };
-    if (detail.stopping) {
-      const message = `run ${record.runId} is stopping already (asked at ${detail.stopping.since}): its commands get the grace period to end and clean up; no second signal is sent, as handoff would take it to kill them at once`;
-      return { status: 409, body: { message }, target: record.runId };
+    const stoppingAlready = (since: string): ActionResult<{ message: string }> => ({
+      status: 409,
+      body: { message: `run ${record.runId} is stopping already (asked at ${since}): its commands get the grace period to end and clean up; no second signal is sent, as handoff would take it to kill them at once` },
+      target: record.runId,
+    });
+    if (detail.stopping) return stoppingAlready(detail.stopping.since);
+    const since = new Date().toISOString();
+    // The mark first, claimed only if no other UI's is there: of two Stops at once, only one signals.
+    let claim = claimStopMark(this.workspace.runsDir, record.runId, { pid: record.pid, since });
+    if (claim === 'taken') {
+      const other = this.stopOf(record.runId, record.pid);
+      if (other) return stoppingAlready(other.since);
+      // A file there that is no mark of this run's handoff (not written by handoff): it announces no stop.
+      dropStopMark(this.workspace.runsDir, record.runId);
+      claim = claimStopMark(this.workspace.runsDir, record.runId, { pid: record.pid, since });
+      if (claim === 'taken') return stoppingAlready(this.stopOf(record.runId, record.pid)?.since ?? since);
     }
     try {
       process.kill(record.pid, 'SIGTERM');
     } catch (error) {
+      if (claim === 'claimed') dropStopMark(this.workspace.runsDir, record.runId);
       throw new HttpError(409, `cannot stop pid ${record.pid}: ${(error as Error).message}`);
     }
-    this.stopsSent.set(record.runId, { pid: record.pid, since: new Date().toISOString() });
+    if (claim === 'unwritable') this.stopsSent.set(record.runId, { pid: record.pid, since });
     this.watch?.poke();
     return { status: 202, body: { message: `asked run ${record.runId} to stop (pid ${record.pid}); it ends its commands and records the run as interrupted` }, target: record.runId };
   }

@@ -317,6 +317,11 @@ export class RunSummaryCache {
     return this.lastWords.get(runId);
   }
 
+  /** The pid of a running run's handoff, as of its record's last read by `get`. */
+  pidOf(runId: string): number | undefined {
+    return this.entries.get(runId)?.running?.pid;
+  }
+
   /** The logs a run's record names, as of its last read by `get` (the event stream follows them while it runs). */
   logsOf(runId: string): RunRecord['logs'] | undefined {
     return this.entries.get(runId)?.logs;

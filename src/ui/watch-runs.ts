@@ -14,6 +14,8 @@ export interface RunWatchOptions {
   onLog(chunk: LogChunk): void;
   /** The masker's values: a piece of a long line never ends inside one, so masking the piece masks it. */
   keepWhole?: () => readonly string[];
+  /** Whether a Stop was sent to a running run (by any UI): a mark beside its logs, which no fs event of runs/ tells. */
+  stoppingOf?: (runId: string) => { since: string } | undefined;
   /** Full rescan of the folder, in case fs.watch misses an event (network filesystems, some containers). */
   pollMs?: number;
   /** How often the logs of running runs are read. */
@@ -55,7 +57,7 @@ const LINGER_MS = 3000;
 const MAX_STDERR_TAILS = 32;
 
 function signatureOf(summary: RunSummary): string {
-  return `${summary.status}|${summary.endedAt ?? ''}|${summary.records ?? ''}|${summary.tasks.length}|${summary.abandoned ?? ''}`;
+  return `${summary.status}|${summary.endedAt ?? ''}|${summary.records ?? ''}|${summary.tasks.length}|${summary.abandoned ?? ''}|${summary.stopping?.since ?? ''}`;
 }
 
 export function watchRuns(options: RunWatchOptions): RunWatch {
@@ -147,8 +149,11 @@ export function watchRuns(options: RunWatchOptions): RunWatch {
         known.set(id, { status: 'ended', signature: '' });
         continue;
       }
-      const summary = cache.get(id);
-      if (!summary) continue;
+      const read = cache.get(id);
+      if (!read) continue;
+      // Looked at on every scan of a running run (each poll): another UI's Stop changes no record.
+      const stopping = read.status === 'running' ? options.stoppingOf?.(id) : undefined;
+      const summary = stopping ? { ...read, stopping } : read;
       const signature = signatureOf(summary);
       if (!before) {
         known.set(id, { status: summary.status, signature });
