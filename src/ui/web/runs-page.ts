@@ -147,6 +147,10 @@ export const runsPage: Page = (container, context) => {
       else if (event.change === 'added' && offset === 0) {
         current = { ...current, total: current.total + 1, runs: [event.run, ...current.runs].slice(0, PAGE_SIZE) };
         drawTable(current);
+      } else if (event.change === 'added') {
+        // An older page: a newer run pushes every row down one, so the page is read again (its total, its pager, and
+        // the row that came over from the page before; else that row would show on two pages).
+        reloadSoon();
       }
       redrawChartSoon();
     } else if (event.type === 'removed' || event.type === 'resync') {
