@@ -156,6 +156,13 @@ function createRunningIndicator(live: LiveEvents, api: ProjectApi, href: (path: 
   return element;
 }
 
+/** The header's project name and the tab's title, from an overview read again (project.yml renamed the project). */
+function showProjectName(element: HTMLElement, overview: OverviewResponse): void {
+  element.textContent = overview.projectName;
+  element.title = overview.projectDir;
+  document.title = `${overview.projectName} · handoff`;
+}
+
 function connectionDot(live: LiveEvents, what: string): HTMLElement {
   const connection = h('span', { class: 'connection', title: 'live updates' });
   live.onConnection((connected) => {
@@ -215,6 +222,7 @@ async function bootLocal(root: HTMLElement): Promise<void> {
   };
   const live = connectLiveEvents(api.eventsUrl(), gaveUp);
   const href = (path: string): string => `#/${path}`;
+  const projectName = h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName);
   const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
   const header = h(
     'header',
@@ -223,10 +231,22 @@ async function bootLocal(root: HTMLElement): Promise<void> {
       'div',
       { class: 'topbar-inner' },
       h('a', { class: 'brand', href: '#/project' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'handoff'),
-      h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName),
+      projectName,
       h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
       h('nav', { class: 'nav' }, links),
-      h('div', { class: 'topbar-right' }, createRunningIndicator(live, api, href), connectionDot(live, 'handoff ui'), createRunButtons(overview, api, href, notify, live, { cloud: false, onOverview: (fresh) => (overview = fresh) })),
+      h(
+        'div',
+        { class: 'topbar-right' },
+        createRunningIndicator(live, api, href),
+        connectionDot(live, 'handoff ui'),
+        createRunButtons(overview, api, href, notify, live, {
+          cloud: false,
+          onOverview: (fresh) => {
+            overview = fresh;
+            showProjectName(projectName, fresh);
+          },
+        }),
+      ),
     ),
   );
   const main = h('main', { class: 'main' });
@@ -242,7 +262,18 @@ async function bootLocal(root: HTMLElement): Promise<void> {
     for (const link of links) link.classList.toggle('active', link.dataset.nav === route.nav);
     main.replaceChildren();
     window.scrollTo(0, 0);
-    const context: PageContext = { overview, live, api, href, canOperate: true, notify, isCurrent: () => mine === generation };
+    const context: PageContext = {
+      // The overview as last read (project.yml changes it: the name, Run now), not as it was when the page opened.
+      get overview() {
+        return overview;
+      },
+      live,
+      api,
+      href,
+      canOperate: true,
+      notify,
+      isCurrent: () => mine === generation,
+    };
     dispose = route.page(main, context, route.params);
   }
   window.addEventListener('hashchange', show);
@@ -347,8 +378,9 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
     const live = connectLiveEvents(api.eventsUrl(), checkSession);
     const href = (path: string): string => `#/p/${encodeURIComponent(id)}/${path}`;
     const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
+    const projectName = h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName);
     projectSlot.replaceChildren(
-      h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName),
+      projectName,
       h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
       h('nav', { class: 'nav' }, links),
     );
@@ -356,7 +388,16 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
       createRunningIndicator(live, api, href),
       connectionDot(live, 'the server'),
       // Viewers get no buttons they could not use (the server refuses them in any case).
-      canOperate ? createRunButtons(overview, api, href, notify, live, { cloud: true, onOverview: (fresh) => current?.id === id && (current.overview = fresh) }) : '',
+      canOperate
+        ? createRunButtons(overview, api, href, notify, live, {
+            cloud: true,
+            onOverview: (fresh) => {
+              if (current?.id !== id) return;
+              current.overview = fresh;
+              showProjectName(projectName, fresh);
+            },
+          })
+        : '',
     );
     serverDot.hidden = true;
     current = { id, api, overview, live, links };

@@ -1,5 +1,5 @@
 // The Project page: each task drawn as its pipeline, with the venvs, variables, envs, secret names and schedules.
-import type { ProjectResponse } from '../api-types.js';
+import type { OverviewResponse, ProjectResponse } from '../api-types.js';
 import type { Project, Task } from '../../project/types.js';
 import { h, svg } from './create-element.js';
 import { drawPipelineGraph } from './pipeline-graph.js';
@@ -118,7 +118,9 @@ function sideSections(data: ProjectResponse, project: Project, href: (path: stri
 }
 
 export const projectPage: Page = (container, context) => {
-  const load = (): void => void loadInto(container, context, context.api.project, (data) => draw(container, context, data));
+  // The overview is read with the project: the heading is the project's name now, not the one when the app loaded.
+  const read = async (): Promise<[ProjectResponse, OverviewResponse]> => Promise.all([context.api.project(), context.api.overview()]);
+  const load = (): void => void loadInto(container, context, read, ([data, overview]) => draw(container, context, data, overview));
   // project.yml fixed or broken while the page is open: it is read again (as the header's Run now is).
   const unsubscribe = context.live.subscribe((event) => {
     if (event.type === 'project-changed' || event.type === 'resync') load();
@@ -128,7 +130,7 @@ export const projectPage: Page = (container, context) => {
 };
 
 /** The page from one answer of /api/project: the tasks, or why project.yml cannot be loaded. */
-function draw(container: HTMLElement, context: PageContext, data: ProjectResponse): void {
+function draw(container: HTMLElement, context: PageContext, data: ProjectResponse, overview: OverviewResponse): void {
   if (!data.project) {
     container.append(projectErrorBox(data.error));
     return;
@@ -137,7 +139,7 @@ function draw(container: HTMLElement, context: PageContext, data: ProjectRespons
   const head = h(
     'div',
     { class: 'page-head' },
-    h('h1', {}, context.overview.projectName),
+    h('h1', {}, overview.projectName),
     project.description ? h('p', { class: 'lead' }, project.description) : null,
     h('p', { class: 'muted small path' }, project.file),
   );
