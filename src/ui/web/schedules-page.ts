@@ -126,15 +126,24 @@ function schedulerLine(scheduler: NonNullable<SchedulesResponse['scheduler']>): 
   );
 }
 
+/** The page is read again at least this often: "in N min" counts down, and the local scheduler's last fire changes. */
+const REFRESH_MS = 60_000;
+/** A fire time is looked at again this long after it passed (the scheduler has fired it by then, and it is past). */
+const AFTER_FIRE_MS = 1_000;
+
+/** When to read the page again: a minute from now, or just after the first of its next fire times, if sooner. */
+function refreshDelay(data: SchedulesResponse): number {
+  const now = Date.parse(data.now);
+  const fires = data.schedules.flatMap((s) => [s.next[0], s.deployed?.next[0]]).filter((iso): iso is string => iso !== undefined).map((iso) => Date.parse(iso) - now);
+  return Math.max(AFTER_FIRE_MS, Math.min(REFRESH_MS, ...fires.map((ms) => ms + AFTER_FIRE_MS)));
+}
+
 export const schedulesPage: Page = (container, context) => {
-  const reload = (): void => {
-    if (!context.isCurrent()) return;
-    container.replaceChildren();
-    draw();
-  };
-  const draw = (): void => void loadInto(container, context, context.api.schedules, (data) => {
+  let timer: number | undefined;
+  let disposed = false;
+  const render = (data: SchedulesResponse): void => {
     const now = Date.parse(data.now);
-    container.append(
+    container.replaceChildren(
       h(
         'div',
         { class: 'page-head' },
@@ -144,6 +153,8 @@ export const schedulesPage: Page = (container, context) => {
         data.deployment?.error ? errorBox(`The schedules deployed to ${data.deployment.provider} could not be read`, data.deployment.error) : null,
       ),
     );
+    if (timer !== undefined) clearTimeout(timer);
+    timer = window.setTimeout(() => void refresh(), refreshDelay(data));
     if (data.error) {
       container.append(projectErrorBox(data.error));
       return;
@@ -153,6 +164,35 @@ export const schedulesPage: Page = (container, context) => {
         ? h('div', { class: 'schedule-grid' }, data.schedules.map((s) => scheduleCard(s, now, deployedLine(s, data, context, reload))))
         : emptyNote('This project has no schedules: add `schedules:` to project.yml.'),
     );
+  };
+  /**
+   * Read again in the background (a timer, project.yml changed, a scheduled run): the page stays as it is until the
+   * answer comes, and one that fails leaves it so (the next timer tries again).
+   */
+  let reading: Promise<void> | undefined;
+  const refresh = (): Promise<void> =>
+    (reading ??= context.api
+      .schedules()
+      .then(
+        (data) => {
+          if (!disposed && context.isCurrent()) render(data);
+        },
+        () => {
+          if (!disposed) timer = window.setTimeout(() => void refresh(), REFRESH_MS);
+        },
+      )
+      .finally(() => (reading = undefined)));
+  const reload = (): void => {
+    if (!context.isCurrent()) return;
+    void loadInto(container, context, context.api.schedules, render);
+  };
+  const unsubscribe = context.live.subscribe((event) => {
+    if (event.type === 'project-changed' || event.type === 'resync' || (event.type === 'run' && event.run.trigger === 'schedule')) void refresh();
   });
-  draw();
+  reload();
+  return () => {
+    disposed = true;
+    unsubscribe();
+    if (timer !== undefined) clearTimeout(timer);
+  };
 };
