@@ -26,8 +26,7 @@
 //     the stderr log to create empty (`e`), the NARGS words of the command (`d`: a plain command's words, run without
 //     a shell; otherwise PROGRAM ARG... such as /bin/sh -c LINE) and NENV `NAME=VALUE` entries added to its
 //     environment. With `c` it runs only if the command before it ended well (exit 0, never signalled), so handoff can
-//     send a foreach's next line before it has seen this one end; otherwise it is skipped. With `h` (a foreach's
-//     batch) its `pid` report may wait up to HOLD_PID_MS for its end, to go out with it;
+//     send a foreach's next line before it has seen this one end; otherwise it is skipped;
 //   `int ID`, `term ID`, `kill ID` as above for the command ID if it runs; one still waiting is skipped instead, as it
 //     is on `drop ID` (which leaves a running command alone).
 // Its reports are those above with the command's ID after the first word, plus `err ID LENGTH\n` and LENGTH bytes of
@@ -149,20 +148,9 @@ static char *out_buf;
 static size_t out_len, out_cap;
 #define OUT_FLUSH_AT 65536
 
-/**
- * Worker: a batched command's `pid` (request flag `h`) waits for its `exit` and `done`, up to HOLD_PID_MS while it runs,
- * so that a short foreach line's reports reach handoff in one write (one wake-up of handoff per line, not two). Held
- * only while it is all that is held: stderr, or anything else reported after it, goes out when the worker sleeps.
- */
-#define HOLD_PID_MS 10
-/** Worker: out_len just after the held `pid` report, and until when it may wait (-1: nothing held back). */
-static size_t hold_len;
-static long long hold_until = -1;
-
 static void flush_reports(void) {
   if (out_len > 0 && control_fd >= 0) write_all(control_fd, out_buf, out_len);
   out_len = 0;
-  hold_until = -1;
 }
 
 /** Sends bytes to handoff: at once with one command, held for the next flush in worker mode. */
@@ -830,10 +818,6 @@ static void start_job(struct pending *r) {
         if (job.direct) job.err_keep = pipe_fds[1];
         else close(pipe_fds[1]);
         report("pid", "%d %lld", job.pid, epoch_ms());
-        if (strchr(r->flags, 'h')) {
-          hold_len = out_len;
-          hold_until = now_ms() + HOLD_PID_MS;
-        }
       }
     }
   }
@@ -1120,15 +1104,12 @@ static int run_worker(int sfd) {
         {.fd = control_fd, .events = POLLIN},
         {.fd = job.active ? job.err_read : -1, .events = POLLIN},
     };
-    // Reports go out when there is nothing left to do but wait (a batched command's lone `pid` a little later).
+    // Reports go out when there is nothing left to do but wait.
     int ready = poll(fds, 3, 0);
     if (ready == 0) {
-      long long now = hold_until >= 0 ? now_ms() : 0;
-      int hold = hold_until > now && job.active && out_len == hold_len ? (int)(hold_until - now) : -1;
-      if (hold < 0) flush_reports();
+      flush_reports();
       prepare_next();
-      int timeout = ladder_timeout();
-      ready = poll(fds, 3, hold >= 0 && (timeout < 0 || timeout > hold) ? hold : timeout);
+      ready = poll(fds, 3, ladder_timeout());
     }
     if (ready < 0 && errno != EINTR) break;
     if (ready > 0 && (fds[0].revents & POLLIN)) read_signals(sfd);

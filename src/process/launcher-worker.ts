@@ -90,13 +90,10 @@ export interface QueuedCommand {
   take(): RunningCommand;
 }
 
-/**
- * A `run` request's content: its flags (with `c` added when it runs only after one that ended well, `h` when it is one
- * of a batch, whose `pid` report may wait for its end: see handoff-launch.c) and NUL-terminated fields.
- */
+/** A `run` request's content: its flags (with `c` added when it runs only after one that ended well) and NUL-terminated fields. */
 interface Request {
   key: string;
-  bytes: (id: number, conditional: boolean, batched?: boolean) => Buffer;
+  bytes: (id: number, conditional: boolean) => Buffer;
 }
 
 /**
@@ -221,7 +218,7 @@ export class LauncherWorker implements CommandLauncher {
     const header = ` ${argv.length} ${env.length} ${Buffer.byteLength(payload)}\n`;
     return {
       key: `${flags}${header}${payload}`,
-      bytes: (id, conditional, batched) => Buffer.from(`run ${id} ${flags}${conditional ? 'c' : ''}${batched ? 'h' : ''}${header}${payload}`),
+      bytes: (id, conditional) => Buffer.from(`run ${id} ${flags}${conditional ? 'c' : ''}${header}${payload}`),
     };
   }
 
@@ -264,8 +261,7 @@ export class LauncherWorker implements CommandLauncher {
     };
     this.jobs.set(job.id, job);
     if (batched) this.corkForTurn(control);
-    // A batched line's `pid` may come with its end (one read of the reports a line): it is taken over only in its turn.
-    control.write(request.bytes(job.id, conditional, batched));
+    control.write(request.bytes(job.id, conditional));
     return job;
   }
 
