@@ -105,6 +105,32 @@ describe('LauncherWorker', () => {
     }
   });
 
+  it("tells a queued command's start while it runs, not only with its end", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-worker-'));
+    const worker = new LauncherWorker({ cwd: dir, env: process.env, graceMs: 1000 });
+    try {
+      const spec = specIn(dir, 'echo $$ > started; exec sleep 30');
+      const started = new Promise<number>((resolve) => {
+        spec.onStarted = (s) => resolve(s.pid);
+      });
+      const queued = worker.queue(spec, false);
+      // One waiting behind it, as in a foreach's batch.
+      const behind = worker.queue(specIn(dir, 'touch behind'), false);
+      const running = queued!.take();
+      // Told while it still runs (it would run 30 s): a worker that held a queued command's pid for its end (to save handoff
+      // a wake-up per line, measured and not kept: docs/benchmarks.md) must still send it while the command runs.
+      const pid = await started;
+      expect(pid).toBe(Number(fs.readFileSync(path.join(dir, 'started'), 'utf8').trim()));
+      expect(running.pid).toBe(pid);
+      running.terminate('interrupted');
+      behind!.terminate('interrupted');
+      expect(await running.exited).toMatchObject({ terminatedBy: 'interrupted', signal: 'SIGTERM', pid });
+      expect(await behind!.take().exited).toMatchObject({ skipped: true });
+    } finally {
+      worker.close();
+    }
+  });
+
   it('ends the running command of a queue on a stop, and skips the ones waiting behind it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-worker-'));
     const worker = new LauncherWorker({ cwd: dir, env: process.env, graceMs: 1000 });
