@@ -105,6 +105,16 @@ describe('readPlainYaml', () => {
     for (const text of found) expectSameReading(text);
   });
 
+  it('hands over a document with a line over 1,024 characters, wherever the line is, and reads one of 1,024', () => {
+    const line = (n: number) => `k: ${'v'.repeat(n - 3)}`;
+    for (const text of [`${line(1025)}\n`, line(1025), `a: 1\n${line(1025)}\nb: 2\n`, `a: 1\r\n${line(1024)}\r\n`, `a: 1\n${line(2000)}`]) {
+      expect(readPlainYaml(text)).toBeUndefined();
+    }
+    for (const text of [`${line(1024)}\n`, line(1024), `a: 1\n${line(1024)}\nb: 2\n`, `a: 1\r\n${line(1023)}\r\n`]) {
+      expect(readPlainYaml(text)?.data).toBeDefined();
+    }
+  });
+
   it('gives parseYamlSource the same data, positions and texts as the positional reader', () => {
     const text = 'tasks:\n- name: a\n  timeout: 0.50\n  pipeline:\n  - command: cat\n';
     const fast = parseYamlSource(text, 'f.yml', parseYamlWithPositions);
