@@ -69,7 +69,8 @@ function numberToken(tokenizer: Tokenizer): ParserToken | undefined {
   tokenizer.forwardN(int[0].length);
   const digits = int[0].replace(/_/g, '').toLowerCase();
   const base = digits.startsWith('0b') ? 2 : digits.startsWith('0o') ? 8 : digits.startsWith('0x') ? 16 : 10;
-  const value = base === 10 ? digits : String(parseInt(digits.slice(2), base));
+  // Through BigInt: parseInt rounds an int literal beyond 2**53 (`0x1ffffffffffffffff`), and Python's is exact.
+  const value = base === 10 ? digits : BigInt(digits).toString();
   return { type: 'int', value, lineno, colno };
 }
 

@@ -21,6 +21,7 @@ import {
   pythonMod,
   pythonMul,
   pythonNeg,
+  intResult,
   pythonPos,
   pythonPow,
   pythonSlice,
@@ -874,6 +875,7 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   const compileLiteral = compiler.compileLiteral!;
   compiler.compileLiteral = function compileLiteralAsPython(node, frame) {
     if (node.value instanceof PythonFloat) this._emit(`runtime.handoffFloat(${node.value.value})`);
+    else if (typeof node.value === 'bigint') this._emit(`${node.value}n`);
     else compileLiteral.call(this, node, frame);
   };
   // String literals are decoded as Jinja2's lexer decodes them (Python's escapes: `"\\u00e9"` is `é`); nunjucks knew
@@ -978,6 +980,10 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     const node = parsePrimary.call(this, noPostfix);
     if (token?.type === 'float' && node.typename === 'Literal' && typeof node.value === 'number' && Number.isInteger(node.value)) {
       node.value = new PythonFloat(node.value);
+    }
+    // nunjucks reads an int literal with parseInt, which rounds one beyond 2**53: Python's int literal is exact.
+    if (token?.type === 'int' && node.typename === 'Literal' && typeof node.value === 'number' && !Number.isSafeInteger(node.value)) {
+      node.value = intResult(BigInt(token.value));
     }
     return node;
   };
