@@ -77,6 +77,9 @@ describe('integers beyond 2**53 are exact in templates, as Python ints are', () 
     }
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(/^template error in files\/f\.txt at line 2, column \d+: .*beyond 2\*\*53/);
+    // The way out it names works: a float, rounded as Python rounds it.
+    expect((error as UserError).fix).toContain('x * 1.0');
+    expect(render("{{ '{:,}'.format(2 ** 64 * 1.0) }}")).toBe('1.8446744073709552e+19');
   });
 
   const jinja2Here = spawnSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' }).status === 0;

@@ -58,7 +58,7 @@ export function numberOf(value: unknown): number | undefined {
 function refuseBigInt(): never {
   throw new PythonTemplateError(
     'an int beyond 2**53 (9007199254740992) is exact in handoff\'s templates only in + - * / // % **, comparisons, str() and %d/%i/%s: this use of it would round it',
-    'compute with it in those operators and print it, or make it a float first (| float) if a rounded value is what you want',
+    'compute with it in those operators and print it, or make it a float first (x * 1.0) if a rounded value is what you want',
   );
 }
 
