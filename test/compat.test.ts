@@ -295,6 +295,37 @@ describe('secrets files written for the original (read with PyYAML)', () => {
   });
 });
 
+describe('secret values are typed as PyYAML typed them, as vars are (README: the secrets file is read with PyYAML\'s rules)', () => {
+  it.skipIf(!oracleReady)(
+    `yes renders True, 1.50 renders 1.5, 98765 is an int; the environment keeps the written text, and the printed forms are masked${oracleReady ? '' : ' (skipped: python3 has no jinja2/PyYAML)'}`,
+    async () => {
+      const secretsYml = "- key: FLAGS\n  value: yes\n- key: FLT\n  value: 1.50\n- key: PIN\n  value: 98765\n- key: RATE\n  value: 1.0e+3\n- key: CODE\n  value: '0123'\n";
+      const args = 'flags={{ FLAGS }} flt={{ FLT }} pin1={{ PIN + 1 }} rate={{ RATE }} code={{ CODE }} env={{ PIN is number }}';
+      const { projectDir, workspaceDir } = makeProject(
+        `envs:\n- key: PIN\ntasks:\n- name: t\n  commands:\n  - command: echo\n    args: "${args}"\n  - command: sh\n    args: -c 'echo "PIN=$PIN"'\n`,
+        { '.secrets/dev_secrets.yml': secretsYml },
+      );
+      // The original: PyYAML reads the secrets file, Jinja2 renders with its values.
+      const program = 'import jinja2, yaml, sys\nvalues = {e["key"]: e["value"] for e in yaml.safe_load(open(sys.argv[1]))}\nprint(jinja2.Template(sys.argv[2]).render(**values))';
+      const expected = execFileSync('python3', ['-c', program, path.join(projectDir, '.secrets', 'dev_secrets.yml'), args], { encoding: 'utf8' });
+      expect(expected).toBe('flags=True flt=1.5 pin1=98766 rate=1000.0 code=0123 env=True\n');
+
+      const r = await run(projectDir, workspaceDir);
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe(`${expected}PIN=98765\n`);
+      // The secrets' printed forms are secrets too: the logged command line masks them, as it masks the written ones.
+      expect(r.stderr).toContain('flags=*** flt=***');
+      expect(r.stderr).toContain('rate=***');
+      expect(r.stderr).not.toMatch(/True|1\.5\b|1000\.0|98765/);
+      const records = fs.readdirSync(workspaceDir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && !path.relative(workspaceDir, e.parentPath).startsWith('artifacts'))
+        .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'));
+      expect(records.join('\n')).not.toMatch(/flags=True|flt=1\.5|rate=1000\.0/);
+    },
+    60_000,
+  );
+});
+
 describe('a resource group secret listed without a value (the original warned "Unregistered resource group level secret")', () => {
   const deploy = 'deploy:\n  cloud_provider: local\n  resource_group: rg\n';
   const tasks = 'tasks:\n- name: t\n  commands:\n  - command: echo "[{{ shared_pw }}]"\n';

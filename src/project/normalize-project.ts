@@ -5,8 +5,8 @@ import type { Command, Deploy, Project, PipelineElement, Schedule, Task, TaskBod
 import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { RawCommand, RawPipelineElement, RawProject, RawTask } from './schema.js';
-import { formatNumberAsText, toPythonFloat } from '../template/python-str.js';
-import { formatPythonBytes, formatPythonDatetime } from './python-yaml-values.js';
+import { formatNumberAsText } from '../template/python-str.js';
+import { toPythonYamlValue } from './python-yaml-values.js';
 
 interface FailurePolicy {
   killDownstreamOnFail: boolean;
@@ -157,7 +157,7 @@ export function normalizeProject(
     vars: (raw.vars ?? []).map((v, i) =>
       withoutUndefined({
         key: text(v.key, ['vars', i, 'key']),
-        value: markPythonValues(v.value, ['vars', i, 'value'], writtenAsFloat, writtenAs),
+        value: toPythonYamlValue(v.value, ['vars', i, 'value'], writtenAsFloat, writtenAs),
         description: optionalText(v.description, ['vars', i, 'description']),
       }),
     ),
@@ -179,26 +179,6 @@ export function normalizeProject(
     }),
   });
   return project;
-}
-
-/**
- * A var's value (nested lists and mappings too) as the original printed it: numbers written as floats are marked, so
- * `1.0` prints `1.0`; what PyYAML made a datetime (a plain `2024-01-01T10:00:00Z`, not a quoted one) or bytes
- * (`!!binary`) becomes the text Python's str() gave (`2024-01-01 10:00:00+00:00`, `b'hello'`).
- */
-function markPythonValues(value: unknown, at: KeyPath, writtenAsFloat: (at: KeyPath) => boolean, writtenAs: (at: KeyPath) => string | undefined): unknown {
-  if (typeof value === 'number') return writtenAsFloat(at) ? toPythonFloat(value) : value;
-  if (typeof value === 'string') {
-    // How it was written is asked only of text that looks like a timestamp: it may need the positional reader.
-    const printed = formatPythonDatetime(value);
-    return printed !== undefined && writtenAs(at) === value ? printed : value;
-  }
-  if (value instanceof Uint8Array) return formatPythonBytes(value);
-  if (Array.isArray(value)) return value.map((item, i) => markPythonValues(item, [...at, i], writtenAsFloat, writtenAs));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markPythonValues(v, [...at, k], writtenAsFloat, writtenAs)]));
-  }
-  return value;
 }
 
 /**

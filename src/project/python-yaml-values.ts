@@ -1,4 +1,6 @@
-// Values PyYAML made Python objects of (datetimes, bytes), as the original printed them: Python's str() of each.
+// Values PyYAML made Python objects of (floats, datetimes, bytes), as the original printed them: Python's str() of each.
+import type { KeyPath } from './format-key-path.js';
+import { toPythonFloat } from '../template/python-str.js';
 
 /**
  * PyYAML's implicit timestamp with a time (its resolver's second form): `2024-01-01T10:00:00Z`, `2024-1-1 1:00:00.5`,
@@ -44,4 +46,25 @@ export function formatPythonBytes(bytes: Uint8Array): string {
     else body += String.fromCharCode(b);
   }
   return `b${quote}${body}${quote}`;
+}
+
+/**
+ * A value PyYAML read (a var's, nested lists and mappings too; a secret's) as the original printed it: numbers written as floats are marked, so
+ * `1.0` prints `1.0`; what PyYAML made a datetime (a plain `2024-01-01T10:00:00Z`, not a quoted one) or bytes
+ * (`!!binary`) becomes the text Python's str() gave (`2024-01-01 10:00:00+00:00`, `b'hello'`). The one typing of
+ * vars and secrets: `writtenAsFloat`/`writtenAs` tell how the value at `at` was written.
+ */
+export function toPythonYamlValue(value: unknown, at: KeyPath, writtenAsFloat: (at: KeyPath) => boolean, writtenAs: (at: KeyPath) => string | undefined): unknown {
+  if (typeof value === 'number') return writtenAsFloat(at) ? toPythonFloat(value) : value;
+  if (typeof value === 'string') {
+    // How it was written is asked only of text that looks like a timestamp: it may need the positional reader.
+    const printed = formatPythonDatetime(value);
+    return printed !== undefined && writtenAs(at) === value ? printed : value;
+  }
+  if (value instanceof Uint8Array) return formatPythonBytes(value);
+  if (Array.isArray(value)) return value.map((item, i) => toPythonYamlValue(item, [...at, i], writtenAsFloat, writtenAs));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPythonYamlValue(v, [...at, k], writtenAsFloat, writtenAs)]));
+  }
+  return value;
 }

@@ -3,7 +3,7 @@
 import { localSecretsFilePath } from './find-local-secrets-file.js';
 import { loadLocalSecrets, type Secret } from './local-secrets.js';
 import { scanSecretValues } from './scan-secret-values.js';
-import { createRunMasker } from './run-masker.js';
+import { createRunMasker, secretTexts } from './run-masker.js';
 import { secretsSignature } from './secrets-signature.js';
 import type { Masker } from './mask.js';
 
@@ -45,7 +45,7 @@ export function liveSecretsMasker(input: SecretsInput): () => Masker {
 function readValues(input: SecretsInput): { values: string[]; secrets?: Secret[] } {
   try {
     const { secrets } = loadLocalSecrets(input);
-    return { values: secrets.map((s) => s.value), secrets };
+    return { values: secrets.flatMap(secretTexts), secrets };
   } catch {
     return { values: scanSecretValues(localSecretsFilePath(input)) };
   }

@@ -70,7 +70,8 @@ describe('loadLocalSecrets', () => {
       { key: 'username', value: 'my_user', level: 'task', push: true, source: `${file}:1` },
       { key: 'google', value: '{\n  "k": "v"\n}\n', level: 'resource group', push: true, source: `${file}:3 (file: ${join(projectDir, '.secrets', 'google.json')})` },
       { key: 'local_only', value: SECRET, level: 'task', push: false, source: `${file}:6` },
-      { key: 'pin', value: '0123', level: 'task', push: true, source: `${file}:9` },
+      // The written text for the environment and the store; in templates, the octal int PyYAML read (as for vars).
+      { key: 'pin', value: '0123', level: 'task', push: true, source: `${file}:9`, typed: 83 },
       { key: 'shared', value: 'x y', level: 'resource group', push: true, source: `${file}:11` },
     ]);
     const prod = loadLocalSecrets({ projectDir, stage: 'prod' });

@@ -5,7 +5,8 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, typ
 import { decodeUtf8Text } from '../decode-utf8-text.js';
 import { UserError, type Diagnostic } from '../errors.js';
 // The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
-import { usePyYamlScalars } from '../project/pyyaml-scalars.js';
+import { isYamlFloatText, usePyYamlScalars } from '../project/pyyaml-scalars.js';
+import { toPythonYamlValue } from '../project/python-yaml-values.js';
 import { suggestKey } from '../project/suggest-key.js';
 import { findTabOutsideQuotes, TAB_FIX, TAB_REFUSED } from '../project/yaml-tabs.js';
 import { readLoneCrAsLf } from '../line-breaks.js';
@@ -21,6 +22,11 @@ export interface Secret {
   push: boolean;
   /** Where the value came from: `<secrets file>:<line>`, followed by ` (file: <path>)` for `file:`. */
   source: string;
+  /**
+   * The value as templates see it, when PyYAML typed it otherwise than as the text `value` (`yes` is True, `1.50` is
+   * 1.5, `98765` an int), typed as vars are; `value` stays the written text, for the environment and the store.
+   */
+  typed?: unknown;
 }
 
 const KNOWN_FIELD_NAMES = ['key', 'value', 'file', 'level', 'push', 'description'];
@@ -221,6 +227,7 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
 
     let value: string;
     let source: string;
+    let typed: unknown;
     if (valuePair) {
       const node = valuePair.value as Node | null;
       if (!node || !isScalar(node) || node.value === null) {
@@ -229,6 +236,10 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
       // A plain scalar keeps its written form: `0123` or `1e3` are not meant as numbers in a password.
       value = typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
       source = `${file}:${line}`;
+      // In templates, the value PyYAML made of it, typed by the vars' rules (one typing for both).
+      const plain = node.type === 'PLAIN' ? node.source : undefined;
+      const typedValue = toPythonYamlValue(node.value, [], () => isYamlFloatText(plain), () => plain);
+      if (typedValue !== value) typed = typedValue;
     } else {
       const node = filePair!.value as Node | null;
       if (!node || !isScalar(node) || typeof node.value !== 'string' || node.value === '') {
@@ -248,7 +259,7 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
       source = `${file}:${line} (file: ${path})`;
     }
 
-    secrets.push({ key, value, level, push, source });
+    secrets.push(typed === undefined ? { key, value, level, push, source } : { key, value, level, push, source, typed });
   });
   return secrets;
 }

@@ -1,6 +1,7 @@
 // The masker of a run: every secret value it uses, whether read from the secrets or given with -v/-e in place of one.
 import type { Env } from '../project/types.js';
 import type { Secret } from './local-secrets.js';
+import { formatPythonStr } from '../template/python-str.js';
 import { createMasker, HANDOFF_TOKENS, type Masker } from './mask.js';
 
 export interface RunSecretsInput {
@@ -24,13 +25,21 @@ export interface RunSecretsInput {
  */
 export function runSecretValues(input: RunSecretsInput): string[] {
   const secretKeys = new Set<string>([...input.secrets.map((s) => s.key), ...input.envs.filter((e) => e.value === undefined).map((e) => e.key), ...(input.keys ?? [])]);
-  const values = input.secrets.map((s) => s.value);
+  const values = input.secrets.flatMap(secretTexts);
   for (const given of [input.cliVars ?? {}, input.cliEnvs ?? {}]) {
     for (const [key, value] of Object.entries(given)) {
       if (secretKeys.has(key) && typeof value === 'string') values.push(value);
     }
   }
   return values;
+}
+
+/**
+ * The texts of a secret to mask: its written value, and, when templates see it typed (`yes` as True, `1.50` as 1.5),
+ * the text a template prints of it, which is the secret too.
+ */
+export function secretTexts(secret: Pick<Secret, 'value' | 'typed'>): string[] {
+  return 'typed' in secret ? [secret.value, formatPythonStr(secret.typed)] : [secret.value];
 }
 
 /** The masker every part of a run uses (console, record, logs; `runs show`; the UI): run ids and times are spared. */

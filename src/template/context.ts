@@ -65,25 +65,28 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
     if (deployVars[key] !== undefined) env[key] = formatPythonStr(deployVars[key]);
   }
 
-  const secrets = new Map<string, string>();
+  // A secret as templates see it is typed as PyYAML typed it (`yes` is True); the environment gets its written text.
+  const secrets = new Map<string, Secret>();
   for (const secret of input.secrets) {
-    secrets.set(secret.key, secret.value);
-    values[secret.key] = secret.value;
+    secrets.set(secret.key, secret);
+    values[secret.key] = templateValueOf(secret);
   }
 
   project.envs.forEach((entry, index) => {
-    let value: unknown = entry.value;
-    if (value === undefined) {
-      if (!secrets.has(entry.key)) {
+    if (entry.value === undefined) {
+      const secret = secrets.get(entry.key);
+      if (!secret) {
         const problem = describeMissingSecret(input, index, entry.key);
         if (!input.onMissingSecret) throw problem;
         input.onMissingSecret(problem, entry.key, index);
         return;
       }
-      value = secrets.get(entry.key);
+      values[entry.key] = templateValueOf(secret);
+      env[entry.key] = secret.value;
+      return;
     }
-    values[entry.key] = value;
-    env[entry.key] = stringifyEnvValue(value);
+    values[entry.key] = entry.value;
+    env[entry.key] = stringifyEnvValue(entry.value);
   });
 
   for (const [key, value] of Object.entries(input.cliEnvs ?? {})) {
@@ -133,6 +136,10 @@ function describeMissingSecret(input: TemplateContextInput, index: number, key: 
     fix: `add "- key: ${key}" with a value to ${origin.file}, or give the env a value in project.yml`,
     diagnostics,
   });
+}
+
+function templateValueOf(secret: Secret): unknown {
+  return 'typed' in secret ? secret.typed : secret.value;
 }
 
 /** The context of one foreach line: `_line` (trimmed) and `_line_safe` win over everything else. */

@@ -69,7 +69,8 @@ function numberToken(tokenizer: Tokenizer): ParserToken | undefined {
   tokenizer.forwardN(int[0].length);
   const digits = int[0].replace(/_/g, '').toLowerCase();
   const base = digits.startsWith('0b') ? 2 : digits.startsWith('0o') ? 8 : digits.startsWith('0x') ? 16 : 10;
-  const value = base === 10 ? digits : String(parseInt(digits.slice(2), base));
+  // Through BigInt: parseInt rounds an int literal beyond 2**53 (`0x1ffffffffffffffff`), and Python's is exact.
+  const value = base === 10 ? digits : BigInt(digits).toString();
   return { type: 'int', value, lineno, colno };
 }
 
@@ -613,8 +614,12 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
         return { type: ch === '}' ? 'right-curly' : 'operator', value: ch, lineno, colno };
       }
     }
+    // Jinja2's `{%+` and `+%}` turn lstrip_blocks and trim_blocks off for one tag; both are off in handoff (as in the
+    // original's Jinja2 environment), so the `+` changes nothing and is dropped, where nunjucks refused it.
+    if (this.in_code && this.str.startsWith('+%}', this.index)) this.forward();
     const at = this.index;
     const token = nextToken.call(this);
+    if (token?.type === 'block-start' && token.value === '{%' && this.current() === '+') this.forward();
     if (token?.type === 'left-paren' || token?.type === 'left-bracket' || token?.type === 'left-curly') open.push(at);
     else if (token?.type === 'right-paren' || token?.type === 'right-bracket' || token?.type === 'right-curly') open.pop();
     else if (!this.in_code) open.length = 0;

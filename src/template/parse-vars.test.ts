@@ -67,7 +67,8 @@ describe('parseVarTokens', () => {
   it('keeps a whole float a float (1.0 renders 1.0) and a small exponent a float, not the int 0', () => {
     const vars = parseVarTokens(['a=1.0', 'b=2.50', 'c=1e-05', 'd=0.0'], '-v');
     expect(vars.a).toBeInstanceOf(PythonFloat);
-    expect([vars.a, vars.b, vars.c, vars.d].map(formatPythonStr)).toEqual(['1.0', '2.5', '1e-05', '0']);
+    // `0.0` too: the original's CLI made it the float 0.0, which Jinja2 printed `0.0`.
+    expect([vars.a, vars.b, vars.c, vars.d].map(formatPythonStr)).toEqual(['1.0', '2.5', '1e-05', '0.0']);
     expect(Number(vars.a) + 1).toBe(2);
   });
 

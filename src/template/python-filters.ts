@@ -382,6 +382,15 @@ function notUndefined(value: unknown, filter: string): void {
 }
 
 /**
+ * Jinja2's `default(value, default_value='', boolean=False)`: the default for an undefined value, and with `boolean`
+ * for any false one by Python's truth (`0.0`, `[]`, `{}` are false; nunjucks took JavaScript's, where `[]` is true).
+ */
+export function defaultFilter(value: unknown, ...rest: unknown[]): unknown {
+  const { default_value: otherwise, boolean } = bindArguments('default', rest, { default_value: '', boolean: false });
+  return value === undefined || (pythonTruthy(boolean) && !pythonTruthy(value)) ? otherwise : value;
+}
+
+/**
  * Jinja2's `int(value, default=0, base=10)`: int() of the value (a str in `base`, with Python's underscores and
  * prefixes), else int(float(value)) (`'42.5'` → 42, `'1e3'` → 1000), else the default.
  */

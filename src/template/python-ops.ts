@@ -24,6 +24,7 @@ export function pythonTypeName(value: unknown): string {
   if (value === undefined) return 'Undefined';
   if (value === null) return 'NoneType';
   if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'bigint') return 'int';
   if (typeof value === 'string') return 'str';
   if (value instanceof PythonFloat) return 'float';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
@@ -41,12 +42,24 @@ export function pythonTypeName(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Numbers and truth
 
-/** The number of an int, float or bool (Python's bool is an int), else undefined. */
+/**
+ * The number of an int, float or bool (Python's bool is an int), else undefined. An int beyond 2**53 (a bigint, see
+ * intResult) has no exact number: asking for one is a loud error, never a rounded value, so a filter or method that
+ * computes with numbers refuses it rather than print a different number.
+ */
 export function numberOf(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (value instanceof PythonFloat) return value.value;
   if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'bigint') return refuseBigInt();
   return undefined;
+}
+
+function refuseBigInt(): never {
+  throw new PythonTemplateError(
+    'an int beyond 2**53 (9007199254740992) is exact in handoff\'s templates only in + - * / // % **, comparisons, str() and %d/%i/%s: this use of it would round it',
+    'compute with it in those operators and print it, or make it a float first (x * 1.0) if a rounded value is what you want',
+  );
 }
 
 function isFloat(value: unknown): boolean {
@@ -54,7 +67,38 @@ function isFloat(value: unknown): boolean {
 }
 
 function isInt(value: unknown): boolean {
-  return typeof value === 'boolean' || (typeof value === 'number' && Number.isInteger(value));
+  return typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value));
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Python's ints have no size limit. A template's int is a JavaScript number while it is a safe integer, and a bigint
+ * beyond (so the common case stays as fast as it was, and a value back in range is an ordinary number again).
+ */
+export function intResult(value: bigint): number | bigint {
+  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
+}
+
+/** An int (bool, whole unmarked number, bigint) as a bigint, else undefined. */
+function bigIntOf(value: unknown): bigint | undefined {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'boolean') return value ? 1n : 0n;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  return undefined;
+}
+
+/** float(int) as Python converts it: the nearest double, or OverflowError beyond the largest. */
+function floatOfInt(value: bigint): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) fail('OverflowError: int too large to convert to float');
+  return n;
+}
+
+/** The number of an operand, a bigint converted as Python converts an int mixed with a float. */
+function numberOfOperand(value: unknown): number | undefined {
+  return typeof value === 'bigint' ? floatOfInt(value) : numberOf(value);
 }
 
 /** A float result keeps its float-ness when whole (`2.0`); zero too, since truth is judged by pythonTruthy. */
@@ -75,8 +119,8 @@ export function pythonTruthy(value: unknown): boolean {
 }
 
 function operands(op: string, left: unknown, right: unknown): [number, number] {
-  const a = numberOf(left);
-  const b = numberOf(right);
+  const a = numberOfOperand(left);
+  const b = numberOfOperand(right);
   if (a === undefined || b === undefined) {
     fail(`TypeError: unsupported operand type(s) for ${op}: '${pythonTypeName(left)}' and '${pythonTypeName(right)}'`);
   }
@@ -87,16 +131,56 @@ function arithmetic(left: unknown, right: unknown, value: number): number | Pyth
   return isFloat(left) || isFloat(right) ? floatResult(value) : value;
 }
 
+/**
+ * `op` on two ints, exact: with numbers while the result is a safe integer (the usual case), else with bigints.
+ * Undefined when either side is not an int (the float rules apply).
+ */
+function intArithmetic(left: unknown, right: unknown, quick: (a: number, b: number) => number, exact: (a: bigint, b: bigint) => bigint): number | bigint | undefined {
+  if (!isInt(left) || !isInt(right)) return undefined;
+  if (typeof left !== 'bigint' && typeof right !== 'bigint') {
+    const value = quick(Number(left), Number(right));
+    if (Number.isSafeInteger(value)) return value;
+  }
+  return intResult(exact(bigIntOf(left)!, bigIntOf(right)!));
+}
+
+/** Python's floor division of ints (bigint division truncates toward zero). */
+function floorDivide(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/** Python's modulo of ints: the sign of the divisor. */
+function floorModulo(a: bigint, b: bigint): bigint {
+  const r = a % b;
+  return r !== 0n && r < 0n !== b < 0n ? r + b : r;
+}
+
+/** The most bits an int power may have: Python computes any, but a template that asks for more is a mistake. */
+const MAX_POWER_BITS = 1_000_000;
+
+function intPower(a: bigint, b: bigint): bigint {
+  const bits = BigInt((a < 0n ? -a : a).toString(2).length);
+  if (a !== 0n && a !== 1n && a !== -1n && bits * b > BigInt(MAX_POWER_BITS)) {
+    fail(`OverflowError: the result of ** would have more than ${MAX_POWER_BITS} bits`);
+  }
+  return a ** b;
+}
+
 export function pythonAdd(left: unknown, right: unknown): unknown {
   if (typeof left === 'string' && typeof right === 'string') return left + right;
   if (Array.isArray(left) && Array.isArray(right) && left instanceof PythonTuple === right instanceof PythonTuple) {
     return left instanceof PythonTuple ? PythonTuple.from([...left, ...right]) : [...left, ...right];
   }
+  const exact = intArithmetic(left, right, (a, b) => a + b, (a, b) => a + b);
+  if (exact !== undefined) return exact;
   const [a, b] = operands('+', left, right);
   return arithmetic(left, right, a + b);
 }
 
 export function pythonSub(left: unknown, right: unknown): unknown {
+  const exact = intArithmetic(left, right, (a, b) => a - b, (a, b) => a - b);
+  if (exact !== undefined) return exact;
   const [a, b] = operands('-', left, right);
   return arithmetic(left, right, a - b);
 }
@@ -111,6 +195,8 @@ export function pythonMul(left: unknown, right: unknown): unknown {
   };
   if ((typeof left === 'string' || Array.isArray(left)) && isInt(right)) return repeat(left, right);
   if ((typeof right === 'string' || Array.isArray(right)) && isInt(left)) return repeat(right, left);
+  const exact = intArithmetic(left, right, (a, b) => a * b, (a, b) => a * b);
+  if (exact !== undefined) return exact;
   const [a, b] = operands('*', left, right);
   return arithmetic(left, right, a * b);
 }
@@ -119,10 +205,20 @@ export function pythonMul(left: unknown, right: unknown): unknown {
 export function pythonDiv(left: unknown, right: unknown): unknown {
   const [a, b] = operands('/', left, right);
   if (b === 0) fail('ZeroDivisionError: division by zero');
+  // Python divides two ints exactly and then rounds once; a bigint's nearest double first could round twice.
+  if (typeof left === 'bigint' || typeof right === 'bigint') {
+    const x = bigIntOf(left);
+    const y = bigIntOf(right);
+    if (x !== undefined && y !== undefined && x % y === 0n) return floatResult(floatOfInt(x / y));
+  }
   return floatResult(a / b);
 }
 
 export function pythonFloorDiv(left: unknown, right: unknown): unknown {
+  if (isInt(right) && bigIntOf(right) === 0n) fail('ZeroDivisionError: integer division or modulo by zero');
+  // A quotient of numbers is rounded before the floor: exact only while both sides are small.
+  const exact = intArithmetic(left, right, (a, b) => (Math.abs(a) < 2 ** 31 && Math.abs(b) < 2 ** 31 ? Math.floor(a / b) : Number.NaN), floorDivide);
+  if (exact !== undefined) return exact;
   const [a, b] = operands('//', left, right);
   if (b === 0) fail('ZeroDivisionError: integer division or modulo by zero');
   return arithmetic(left, right, Math.floor(a / b));
@@ -131,6 +227,9 @@ export function pythonFloorDiv(left: unknown, right: unknown): unknown {
 /** `%`: printf-style formatting when the left side is a str, else Python's modulo (the sign of the divisor). */
 export function pythonMod(left: unknown, right: unknown): unknown {
   if (typeof left === 'string') return percentFormat(left, right);
+  if (isInt(right) && bigIntOf(right) === 0n) fail('ZeroDivisionError: integer division or modulo by zero');
+  const exact = intArithmetic(left, right, (a, b) => { const r = a % b; return r !== 0 && r < 0 !== b < 0 ? r + b : r; }, floorModulo);
+  if (exact !== undefined) return exact;
   const [a, b] = operands('%', left, right);
   if (b === 0) fail('ZeroDivisionError: integer division or modulo by zero');
   const r = a % b;
@@ -138,19 +237,25 @@ export function pythonMod(left: unknown, right: unknown): unknown {
 }
 
 export function pythonPow(left: unknown, right: unknown): unknown {
+  // An int to a non-negative int power is an exact int; to a negative one, a float (`2 ** -1` is `0.5`).
+  if (isInt(left) && isInt(right) && bigIntOf(right)! >= 0n) {
+    // Always with bigints: Math.pow is not promised exact even where the result is a safe integer.
+    return intArithmetic(left, right, () => Number.NaN, intPower);
+  }
   const [a, b] = operands('**', left, right);
   if (a === 0 && b < 0) fail('ZeroDivisionError: 0.0 cannot be raised to a negative power');
-  // An int to a negative int power is a float in Python (`2 ** -1` is `0.5`).
-  return isFloat(left) || isFloat(right) || b < 0 ? floatResult(a ** b) : a ** b;
+  return floatResult(a ** b);
 }
 
 export function pythonNeg(value: unknown): unknown {
+  if (typeof value === 'bigint') return intResult(-value);
   const a = numberOf(value);
   if (a === undefined) fail(`TypeError: bad operand type for unary -: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(-a) : -a;
 }
 
 export function pythonPos(value: unknown): unknown {
+  if (typeof value === 'bigint') return value;
   const a = numberOf(value);
   if (a === undefined) fail(`TypeError: bad operand type for unary +: '${pythonTypeName(value)}'`);
   return isFloat(value) ? floatResult(a) : a;
@@ -184,10 +289,37 @@ export function pythonRound(value: unknown, ndigits: number): unknown {
 }
 
 /**
+ * The exact order of two numbers one of which is a bigint (an int beyond 2**53), as Python compares an int with an int
+ * or a float: never through a rounded double. Undefined when the other side is not a number.
+ */
+function compareWithBigInt(a: unknown, b: unknown): number | undefined {
+  const exact = (value: unknown): bigint | number | undefined => bigIntOf(value) ?? (value instanceof PythonFloat ? value.value : typeof value === 'number' ? value : undefined);
+  const x = exact(a);
+  const y = exact(b);
+  if (x === undefined || y === undefined) return undefined;
+  if (typeof x === 'number' && Number.isNaN(x)) return Number.NaN;
+  if (typeof y === 'number' && Number.isNaN(y)) return Number.NaN;
+  // A float is compared by its exact value: its whole part as a bigint, then its fraction.
+  const order = (i: bigint, f: number): number => {
+    if (!Number.isFinite(f)) return f > 0 ? -1 : 1;
+    const whole = BigInt(Math.floor(f));
+    return i < whole ? -1 : i > whole ? 1 : f > Math.floor(f) ? -1 : 0;
+  };
+  if (typeof x === 'bigint' && typeof y === 'bigint') return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof x === 'bigint') return order(x, y as number);
+  return -order(y as bigint, x);
+}
+
+/**
  * Python's ordering of two values (`a < b`): numbers (bools among them) by value, strs by code point, lists and
  * tuples item by item; anything else (None, dicts, a str against an int) is Python's TypeError naming `op`.
  */
 export function pythonCompare(a: unknown, b: unknown, op = '<'): number {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const order = compareWithBigInt(a, b);
+    if (order !== undefined) return order;
+    if (!Array.isArray(a) || !Array.isArray(b)) fail(`TypeError: '${op}' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
+  }
   const x = numberOf(a);
   const y = numberOf(b);
   if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
@@ -258,6 +390,7 @@ export function unescapePythonString(written: string): string {
 
 /** Python's `==`: numbers (bools among them) by value, lists and tuples (never each other) item by item, dicts by items. */
 export function pythonEquals(a: unknown, b: unknown): boolean {
+  if (typeof a === 'bigint' || typeof b === 'bigint') return compareWithBigInt(a, b) === 0;
   const x = numberOf(a);
   const y = numberOf(b);
   if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && x === y;
@@ -890,7 +1023,8 @@ export function checkPercentFormat(format: string): string | undefined {
   return undefined;
 }
 
-function percentInteger(value: unknown, type: string): number {
+function percentInteger(value: unknown, type: string): number | bigint {
+  if (typeof value === 'bigint') return value;
   if (type === 'x' || type === 'X' || type === 'o') {
     if (!isInt(value)) fail(`TypeError: %${type} format: an integer is required, not ${pythonTypeName(value)}`);
     return numberOf(value)!;
@@ -933,7 +1067,7 @@ function percentOne(value: unknown, flags: string, width: number, precision: num
       const n = percentInteger(value, type);
       negative = n < 0;
       const radix = type === 'd' || type === 'i' || type === 'u' ? 10 : type === 'o' ? 8 : 16;
-      body = (Math.abs(n) < 1e21 ? Math.abs(n).toString(radix) : BigInt(Math.abs(n)).toString(radix));
+      body = typeof n === 'bigint' ? (negative ? -n : n).toString(radix) : Math.abs(n) < 1e21 ? Math.abs(n).toString(radix) : BigInt(Math.abs(n)).toString(radix);
       if (type === 'X') body = body.toUpperCase();
       if (precision !== undefined) body = body.padStart(precision, '0');
       if (alternate && radix !== 10) body = (type === 'o' ? '0o' : type === 'x' ? '0x' : '0X') + body;

@@ -53,7 +53,9 @@ describe('formatPythonStr', () => {
     const f = new PythonFloat(2);
     expect(Number(f) * 2).toBe(4);
     expect(JSON.stringify({ f })).toBe('{"f":2}');
-    expect(toPythonFloat(0)).toBe(0);
+    // Zero is marked too (`0.0` prints `0.0`, `-0.0` keeps its sign); its truth is Python's (pythonTruthy).
+    expect(formatPythonStr(toPythonFloat(0))).toBe('0.0');
+    expect(formatPythonStr(toPythonFloat(-0))).toBe('-0.0');
   });
 });
 

@@ -158,9 +158,12 @@ export class PythonRange extends Array<number> {
   }
 }
 
-/** A number read from text that Python would hold as a float (`1.0`, `2.50`), marked when its value is whole. */
+/**
+ * A number read from text that Python would hold as a float (`1.0`, `2.50`), marked when its value is whole; zero too
+ * (`0.0` prints `0.0`, `-0.0` keeps its sign), since truth is judged by pythonTruthy, which takes a marked zero as false.
+ */
 export function toPythonFloat(value: number): number | PythonFloat {
-  return Number.isInteger(value) && value !== 0 ? new PythonFloat(value) : value;
+  return Number.isInteger(value) || value === 0 ? new PythonFloat(value) : value;
 }
 
 /**

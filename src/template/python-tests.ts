@@ -12,7 +12,8 @@ interface TestContext {
 type Test = (this: TestContext, value: unknown, ...args: unknown[]) => boolean;
 
 function isInteger(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value);
+  // A bigint is an int beyond 2**53 (python-ops' intResult).
+  return typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value));
 }
 
 function isFloat(value: unknown): boolean {
@@ -78,7 +79,7 @@ export const JINJA2_TESTS: Record<string, Test> = {
   none: (v) => v === null,
   integer: (v) => isInteger(v),
   float: (v) => isFloat(v),
-  number: (v) => numberOf(v) !== undefined,
+  number: (v) => typeof v === 'bigint' || numberOf(v) !== undefined,
   string: (v) => typeof v === 'string',
   mapping: (v) => isMapping(v),
   // Python's check: len() and [] work, so str, list, tuple, range and dict are sequences; a dict's views and a

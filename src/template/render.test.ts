@@ -154,11 +154,14 @@ describe('createRenderer', () => {
     expect(e.message).toMatch(/endif/);
   });
 
-  it('reports an unknown filter with its position even when its branch is not reached', () => {
+  it('reports an unknown filter with its position; inside an if, as Jinja2 3 does, only when its branch is reached', () => {
     const { renderer } = makeRenderer();
-    const e = catchError(() => renderer.render('a\n{% if false %}{{ x | nosuchfilter }}{% endif %}', { x: 1 }, 'files/a.txt'));
+    const e = catchError(() => renderer.render('a\n{{ x | nosuchfilter }}', { x: 1 }, 'files/a.txt'));
     expect(e.message).toContain('unknown filter "nosuchfilter"');
     expect(e.message).toContain('line 2');
+    expect(renderer.render('a\n{% if false %}{{ x | nosuchfilter }}{% endif %}', { x: 1 }, 'files/a.txt')).toBe('a\n');
+    const reached = catchError(() => renderer.render('a\n{% if true %}{{ x | nosuchfilter }}{% endif %}', { x: 1 }, 'files/a.txt'));
+    expect(reached.message).toMatch(/files\/a\.txt at line 2.*nosuchfilter/);
   });
 
   it('turns a runtime failure into a UserError naming the origin', () => {

@@ -21,6 +21,7 @@ import {
   pythonMod,
   pythonMul,
   pythonNeg,
+  intResult,
   pythonPos,
   pythonPow,
   pythonSlice,
@@ -38,6 +39,7 @@ import {
   firstFilter,
   floatFilter,
   groupbyFilter,
+  defaultFilter,
   intFilter,
   itemsFilter,
   iterateLazily,
@@ -230,6 +232,7 @@ export function createEngineRenderer(options: RendererOptions): Renderer {
       environment.addFilter('list', listFilter);
       environment.addFilter('dictsort', dictsortFilter);
       environment.addFilter('items', itemsFilter);
+      for (const name of DEFAULTING_FILTERS) environment.addFilter(name, defaultFilter);
       environment.addFilter('int', intFilter);
       environment.addFilter('float', floatFilter);
       environment.addFilter('length', lengthFilter);
@@ -451,22 +454,26 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
     throw toSyntaxError(e, source, origin);
   }
   const guarded = new Set<string>();
-  visitNodes(root, (node) => {
+  visitNodes(root, (node, conditional) => {
     if (node.typename === 'Filter' || node.typename === 'FilterAsync') {
       const name = symbolName(node.name);
       if (name !== undefined) {
+        // Jinja2 3 defers an unknown filter or test inside an if or an inline if to the time it is reached: a branch
+        // never taken may name one (a template shared with an environment that has it).
+        if (conditional && !hasNamed(() => envInternals.getFilter(name))) return;
         if (!hasNamed(() => envInternals.getFilter(name))) {
           throw syntaxError(`unknown filter "${name}"`, origin, node.lineno + 1, node.colno + 1);
         }
         const args = node.args as AstNode | undefined;
         const subject = symbolName((args?.children as AstNode[] | undefined)?.[0]);
         if (DEFAULTING_FILTERS.has(name) && subject !== undefined) guarded.add(subject);
-        checkFilterArguments(envInternals, name, (args?.children as AstNode[] | undefined) ?? [], origin);
+        checkFilterArguments(envInternals, name, (args?.children as AstNode[] | undefined) ?? [], origin, conditional);
       }
     } else if (node.typename === 'Is') {
       const right = node.right as AstNode | undefined;
       const test = symbolName(right) ?? (right?.typename === 'FunCall' ? symbolName(right.name) : undefined);
       if (test !== undefined) {
+        if (conditional && !hasNamed(() => envInternals.getTest(test))) return;
         if (!hasNamed(() => envInternals.getTest(test))) {
           throw syntaxError(`unknown test "${test}"`, origin, node.lineno + 1, node.colno + 1);
         }
@@ -539,7 +546,7 @@ function checkLiteralStrCall(node: AstNode, origin: string): void {
 }
 
 /** Arguments of `format` and `map` that are literals: a bad %-format or an unknown filter name fails validation. */
-function checkFilterArguments(env: EnvironmentInternals, name: string, args: AstNode[], origin: string): void {
+function checkFilterArguments(env: EnvironmentInternals, name: string, args: AstNode[], origin: string, conditional: boolean): void {
   const [subject, first] = args;
   if (name === 'format') {
     const format = stringLiteral(subject);
@@ -547,19 +554,26 @@ function checkFilterArguments(env: EnvironmentInternals, name: string, args: Ast
     if (problem !== undefined) throw syntaxError(problem, origin, subject!.lineno + 1, subject!.colno + 1);
   } else if (name === 'map') {
     const filter = stringLiteral(first);
-    if (filter !== undefined && !hasNamed(() => env.getFilter(filter))) {
+    if (filter !== undefined && !conditional && !hasNamed(() => env.getFilter(filter))) {
       throw syntaxError(`unknown filter "${filter}" in map()`, origin, first!.lineno + 1, first!.colno + 1);
     }
   }
 }
 
-function visitNodes(node: AstNode, visit: (node: AstNode) => void): void {
-  visit(node);
+/** The nodes whose parts Jinja2 compiles in a "soft" frame (unknown filters and tests are runtime errors there). */
+const CONDITIONAL_NODES = new Set(['If', 'IfAsync', 'InlineIf']);
+/** The nodes whose bodies Jinja2 compiles in a frame of their own, soft or not where they stand: loops, macros, blocks. */
+const OWN_FRAME_NODES = new Set(['For', 'AsyncEach', 'AsyncAll', 'Macro', 'Caller', 'Capture', 'HandoffWith', 'HandoffScope', 'FilterBlock']);
+
+/** Visits every node; `conditional` says whether Jinja2 would compile it inside an if or inline if (a soft frame). */
+function visitNodes(node: AstNode, visit: (node: AstNode, conditional: boolean) => void, conditional = false): void {
+  visit(node, conditional);
+  const inner = CONDITIONAL_NODES.has(node.typename) ? true : OWN_FRAME_NODES.has(node.typename) ? false : conditional;
   for (const field of node.fields) {
     const child = node[field];
     const children = Array.isArray(child) ? child : [child];
     for (const c of children) {
-      if (isAstNode(c)) visitNodes(c, visit);
+      if (isAstNode(c)) visitNodes(c, visit, inner);
     }
   }
 }
@@ -874,6 +888,7 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   const compileLiteral = compiler.compileLiteral!;
   compiler.compileLiteral = function compileLiteralAsPython(node, frame) {
     if (node.value instanceof PythonFloat) this._emit(`runtime.handoffFloat(${node.value.value})`);
+    else if (typeof node.value === 'bigint') this._emit(`${node.value}n`);
     else compileLiteral.call(this, node, frame);
   };
   // String literals are decoded as Jinja2's lexer decodes them (Python's escapes: `"\\u00e9"` is `é`); nunjucks knew
@@ -978,6 +993,10 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     const node = parsePrimary.call(this, noPostfix);
     if (token?.type === 'float' && node.typename === 'Literal' && typeof node.value === 'number' && Number.isInteger(node.value)) {
       node.value = new PythonFloat(node.value);
+    }
+    // nunjucks reads an int literal with parseInt, which rounds one beyond 2**53: Python's int literal is exact.
+    if (token?.type === 'int' && node.typename === 'Literal' && typeof node.value === 'number' && !Number.isSafeInteger(node.value)) {
+      node.value = intResult(BigInt(token.value));
     }
     return node;
   };

@@ -16,6 +16,7 @@ import { createMasker, HANDOFF_TOKENS, type Masker } from '../secrets/mask.js';
 import { localSecretsFilePath } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import { scanSecretValues } from '../secrets/scan-secret-values.js';
+import { secretTexts } from '../secrets/run-masker.js';
 import { secretsSignature } from '../secrets/secrets-signature.js';
 import { resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { VERSION } from '../version.js';
@@ -231,11 +232,11 @@ export class ProjectBackend {
       if (loaded.broken) {
         // A file that does not load (a YAML mistake, an edit in progress) must not switch masking off: the values of
         // its last good read are masked still, with every value that can be found in it as it is now.
-        values = [...this.lastGoodSecrets.map((s) => s.value), ...scanSecretValues(loaded.file)];
+        values = [...this.lastGoodSecrets.flatMap(secretTexts), ...scanSecretValues(loaded.file)];
         loaded.problem = `${loaded.problem}; meanwhile the UI masks the values of its last good read and any it can find in it`;
       } else {
         this.lastGoodSecrets = loaded.secrets;
-        values = loaded.secrets.map((s) => s.value);
+        values = loaded.secrets.flatMap(secretTexts);
       }
       // Signed before the read: a file written during it changes the next signature, so it is read again, not missed.
       this.secretsCache = { ...loaded, masker: createMasker([...values, ...this.storeSecrets], { spare: HANDOFF_TOKENS }), signature, storeCount: this.storeSecrets.length };

@@ -1,0 +1,97 @@
+// Integers beyond 2**53 in templates (literals and + - * // % ** on ints) are exact, as Python's ints are in Jinja2.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { createRenderer, loadTemplateEngine } from './render.js';
+
+beforeAll(loadTemplateEngine);
+
+/** The values each template sees (the same dict was given to Jinja2): a millisecond timestamp, as in the finding. */
+const VALUES: Record<string, unknown> = { epoch_ms: 1733550000123 };
+
+/**
+ * Each template and what Jinja2 3.1.6 renders for it with VALUES. Before, each int was a JavaScript double: a result
+ * or literal beyond 2**53 was silently rounded (`{{ 2 ** 64 }}` gave `18446744073709552000`).
+ */
+const JINJA2_RENDERS: Array<[string, string]> = [
+  ['{{ epoch_ms * 1000000 }}', '1733550000123000000'],
+  ['{{ 1733550000123000001 }}', '1733550000123000001'],
+  ["{{ '%d' % (epoch_ms * 1000000 + 7) }}", '1733550000123000007'],
+  ['{{ 2 ** 64 }}', '18446744073709551616'],
+  ['{{ 9007199254740993 }}', '9007199254740993'],
+  ['{{ -9007199254740993 }}', '-9007199254740993'],
+  ['{{ 2 ** 64 - 1 }}', '18446744073709551615'],
+  ['{{ -(2 ** 63) }}', '-9223372036854775808'],
+  ['{{ 2 ** 53 + 1 }}', '9007199254740993'],
+  ['{{ 4611686018427387904 * 4 }}', '18446744073709551616'],
+  ['{{ 2 ** 64 // 3 }}', '6148914691236517205'],
+  ['{{ -(2 ** 64) // 3 }}', '-6148914691236517206'],
+  ['{{ 2 ** 64 % 7 }}', '2'],
+  ['{{ -(2 ** 64) % 7 }}', '5'],
+  ['{{ 2 ** 64 % -7 }}', '-5'],
+  ['{{ (2 ** 64) // (2 ** 62) }}', '4'],
+  ['{{ 2 ** 64 - 2 ** 64 }}', '0'],
+  ['{% if 2 ** 64 - 2 ** 64 %}t{% else %}f{% endif %}', 'f'],
+  ['{{ 10 ** 20 }}', '100000000000000000000'],
+  ['{{ 3 ** 40 }}', '12157665459056928801'],
+  ['{{ 2 ** -1 }}', '0.5'],
+  ['{{ True + 2 ** 64 }}', '18446744073709551617'],
+  // Mixed with a float, the int becomes a float, as in Python.
+  ['{{ 2 ** 64 / 2 }}', '9.223372036854776e+18'],
+  ['{{ 2 ** 64 * 1.5 }}', '2.7670116110564327e+19'],
+  ['{{ 2 ** 64 + 0.5 }}', '1.8446744073709552e+19'],
+  // Compared exactly.
+  ['{{ 2 ** 64 > 2 ** 64 - 1 }}', 'True'],
+  ['{{ 2 ** 53 + 1 == 2 ** 53 }}', 'False'],
+  ['{{ 2 ** 53 + 1 > 2 ** 53 }}', 'True'],
+  ['{{ 2 ** 64 == 2.0 ** 64 }}', 'True'],
+  ['{{ 9007199254740993 in [9007199254740992] }}', 'False'],
+  ['{{ [1, 2 ** 64, 3] | max }}', '18446744073709551616'],
+  // Printed as Python prints them.
+  ['{{ [2 ** 64, 1] }}', '[18446744073709551616, 1]'],
+  ['{{ (2 ** 64) | string }}', '18446744073709551616'],
+  ["{{ (2 ** 64) ~ '!' }}", '18446744073709551616!'],
+  ["{{ {'a': 2 ** 64} | tojson }}", '{"a": 18446744073709551616}'],
+  ["{{ '%s|%i|%d' % (2 ** 64, 2 ** 64 + 1, -(2 ** 64)) }}", '18446744073709551616|18446744073709551617|-18446744073709551616'],
+  ['{{ (2 ** 64) is number }}{{ (2 ** 64) is integer }}', 'TrueTrue'],
+  // Jinja2's int literals in other bases and with underscores.
+  ['{{ 0x1ffffffffffffffff }}', '36893488147419103231'],
+  ['{{ 1_000_000_000_000_000_001 }}', '1000000000000000001'],
+];
+
+function render(template: string): string {
+  return createRenderer({ strict: false, onWarning: () => undefined }).render(template, VALUES, 'files/f.txt');
+}
+
+describe('integers beyond 2**53 are exact in templates, as Python ints are', () => {
+  it.each(JINJA2_RENDERS)('%s', (template, expected) => {
+    expect(render(template)).toBe(expected);
+  });
+
+  it('what handoff cannot compute exactly with such an int is a located error, never a rounded number', () => {
+    let error: unknown;
+    try {
+      render("x\n{{ '{:,}'.format(2 ** 64) }}");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(/^template error in files\/f\.txt at line 2, column \d+: .*beyond 2\*\*53/);
+    // The way out it names works: a float, rounded as Python rounds it.
+    expect((error as UserError).fix).toContain('x * 1.0');
+    expect(render("{{ '{:,}'.format(2 ** 64 * 1.0) }}")).toBe('1.8446744073709552e+19');
+  });
+
+  const jinja2Here = spawnSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!jinja2Here)(`and these expectations are what the installed Jinja2 renders${jinja2Here ? '' : ' (skipped: python3 has no jinja2)'}`, () => {
+    const program = [
+      'import jinja2, json, sys',
+      'job = json.load(sys.stdin)',
+      'env = jinja2.Environment()',
+      "print(json.dumps([env.from_string(t).render(**job['values']) for t in job['templates']]))",
+    ].join('\n');
+    const input = JSON.stringify({ values: VALUES, templates: JINJA2_RENDERS.map(([t]) => t) });
+    const rendered = JSON.parse(execFileSync('python3', ['-c', program], { input, encoding: 'utf8' })) as string[];
+    expect(rendered).toEqual(JINJA2_RENDERS.map(([, text]) => text));
+  });
+});
