@@ -30,9 +30,10 @@ if (!nodeModule.enableCompileCache) {
 // in (about 4 MB, for the whole run); the run turns it on once it is busy. `config validate` keeps it off throughout:
 // compiling the YAML reader's and the schema's hot functions costs more CPU than they then save, even for 5,000 tasks.
 // Other commands start sooner with it (on a second core it optimizes start-up's hot path functions); one that merely
-// has an argument named "run" or "validate" turns it on as it starts.
+// has an argument named "run" or "validate" turns it on as it starts. A command's help runs nothing: holding TurboFan
+// would only load node:v8, which brings Node.js's streams (help is written without them, src/cli/standard-output.ts).
 const args = process.argv.slice(2);
-if (args.includes('run') || args.includes('validate')) {
+if ((args.includes('run') || args.includes('validate')) && !args.includes('--help') && !args.includes('-h')) {
   compiler = require(optimizingCompiler);
   compiler.holdOptimizingCompiler();
 }

@@ -70,12 +70,26 @@ describe('HO_STAGE', () => {
 });
 
 describe('a full standard output', () => {
-  it.each([[['version']], [['schema']]])('%j: one error line, exit 1, no stack trace', (args) => {
+  it.each([[['version']], [['schema']], [['--help']], [['--version']], [['config', 'validate', '--help']]])('%j: one error line, exit 1, no stack trace', (args) => {
     const full = fs.openSync('/dev/full', 'w');
     const r = spawnSync(process.execPath, [cliPath, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
     fs.closeSync(full);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('error: cannot write standard output: ENOSPC (no space left on device); the command itself succeeded\n');
+  });
+});
+
+describe('a standard output whose reader went away', () => {
+  // The pipe's reading end is closed before handoff starts, so its first write fails with EPIPE every time.
+  const CLOSED_PIPE = `import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+sys.stdout.write(f"{p.returncode} {p.stderr.decode()!r}")`;
+  it.each([[['--help']], [['version']], [['config', 'validate', '--help']], [['nosuch']]])('%j: dropped as a shell tool stops writing, nothing on stderr but the command\'s own', (args) => {
+    const r = spawnSync('python3', ['-c', CLOSED_PIPE, process.execPath, cliPath, ...args], { encoding: 'utf8' });
+    if (args[0] === 'nosuch') expect(r.stdout).toMatch(/^2 "error: unknown command 'nosuch'\\n\(add --help for usage\)\\n"$/);
+    else expect(r.stdout).toBe("0 ''");
   });
 });
 

@@ -185,6 +185,19 @@ describe('what a command that starts no process loads', () => {
     // The bundle's chunks, loaded by the code cache's own require, are in require.cache as Node.js's would be.
     expect(bundleFiles.filter((file) => file.includes(`${path.sep}dist${path.sep}chunks${path.sep}`)).length).toBeGreaterThan(5);
   });
+  it('--help and a usage error write to stdout and stderr without loading Node.js\'s streams (no command streams there)', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const modules = (): string[] => (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { modules: string[] }).modules;
+    const help = await runCli(['run', 'local', '--help'], withFootprint);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: handoff run \[options\] \[where\]/);
+    expect(modules()).not.toContain('NativeModule stream');
+    const typo = await runCli(['confg', 'show'], withFootprint);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: unknown command 'confg'/);
+    expect(modules()).not.toContain('NativeModule stream');
+  });
 });
 
 describe('what config validate loads for files/', () => {

@@ -18,6 +18,7 @@ import { isGlobalOptionHidden, optionsOutOfScope } from './register/parent-optio
 import { hideUnreadRunOptions } from './register/run-options.js';
 import { VERSION } from '../version.js';
 import { INTERRUPT_EXIT_CODES } from '../runner/events.js';
+import { hasColors, isTerminal, watchStandardOutput, writeOutput, type OutputFailure } from './standard-output.js';
 
 function createProgram(argv: string[]): Command {
   // First: the deploy commands' words and help come from the providers' entries.
@@ -64,14 +65,24 @@ function createProgram(argv: string[]): Command {
         .filter((option) => option.long !== '--version' && !outOfScope.has(option) && !isGlobalOptionHidden(cmd, option));
     },
   });
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Help and usage errors go out without Node.js's streams (src/cli/standard-output.ts); the text is commander's.
+  const commanderOutput = program.configureOutput();
+  program.configureOutput({
+    writeOut: (s) => writeOutput(1, s),
+    writeErr: (s) => writeOutput(2, s),
+    // undefined (not a terminal) is commander's own answer then, which its typings do not admit.
+    getOutHelpWidth: () => (isTerminal(1) ? commanderOutput.getOutHelpWidth?.() : undefined) as number,
+    getErrHelpWidth: () => (isTerminal(2) ? commanderOutput.getErrHelpWidth?.() : undefined) as number,
+    getOutHasColors: () => hasColors(1),
+    getErrHasColors: () => hasColors(2),
+  });
 
   program
     .command('version')
     .description('print the version')
     .action(
       defineAction((options) => {
-        process.stdout.write(options.json ? `${JSON.stringify({ version: VERSION })}\n` : `${VERSION}\n`);
+        writeOutput(1, options.json ? `${JSON.stringify({ version: VERSION })}\n` : `${VERSION}\n`);
         return 0;
       }),
     );
@@ -104,47 +115,41 @@ function printError(error: unknown, debug: boolean): number {
     for (const d of error.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
     if (error.fix) lines.push(`fix: ${error.fix}`);
     if (debug && error.stack) lines.push(error.stack);
-    process.stderr.write(`${lines.join('\n')}\n`);
+    writeOutput(2, `${lines.join('\n')}\n`);
     return error.exitCode;
   }
   const err = error as Error;
-  process.stderr.write(`error: ${err?.message ?? String(error)}\n`);
-  if (debug) process.stderr.write(`${err?.stack ?? ''}\n`);
-  else process.stderr.write('This is a bug in handoff; run again with -l debug for details and report it.\n');
+  writeOutput(2, `error: ${err?.message ?? String(error)}\n`);
+  if (debug) writeOutput(2, `${err?.stack ?? ''}\n`);
+  else writeOutput(2, 'This is a bug in handoff; run again with -l debug for details and report it.\n');
   return 1;
 }
 
-/** The first error writing stdout or stderr other than a reader that went away (e.g. ENOSPC on `> /dev/full`). */
-let outputError: NodeJS.ErrnoException | undefined;
-
 /**
- * A reader that goes away (`handoff runs list | head -1`) is not handoff's failure: what it no longer reads is dropped,
- * as a shell tool stops writing, instead of an unhandled EPIPE with a stack trace. So is a terminal that hung up (EIO,
- * with the SIGHUP a run stops on: it still records the run). Other stream errors (a full disk) still fail the command
- * (exit 1), with one error line once it is over instead of an uncaught exception's stack (see outputFailure).
+ * The first error writing stdout or stderr other than a reader that went away (e.g. ENOSPC on `> /dev/full`). A reader
+ * that goes away (`handoff runs list | head -1`) or a terminal that hung up is not handoff's failure (see
+ * src/cli/standard-output.ts); other failures (a full disk) still fail the command (exit 1), with one error line once
+ * it is over instead of an uncaught exception's stack (see outputFailure).
  */
-function dropOutputWithoutReader(stream: NodeJS.WriteStream): void {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') outputError ??= Object.assign(error, { stream });
-  });
-}
+let outputError: OutputFailure | undefined;
 
 /** Says a failed write (stderr may still work when stdout is full) and gives exit 1 unless the command failed itself. */
 function outputFailure(code: number): number {
   if (!outputError) return code;
-  const error = outputError;
+  const { error, fd } = outputError;
   outputError = undefined;
-  const which = (error as { stream?: unknown }).stream === process.stderr ? 'standard error' : 'standard output';
+  const which = fd === 2 ? 'standard error' : 'standard output';
   const reason = error.code === 'ENOSPC' ? 'no space left on device' : error.message;
   // The command's own result is said too: a run that succeeded is not a failed task.
   const result = code === 0 ? 'the command itself succeeded' : `the command itself ended with exit code ${code}`;
-  process.stderr.write(`error: cannot write ${which}: ${error.code ?? 'error'} (${reason}); ${result}\n`);
+  writeOutput(2, `error: cannot write ${which}: ${error.code ?? 'error'} (${reason}); ${result}\n`);
   return code === 0 ? 1 : code;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  dropOutputWithoutReader(process.stdout);
-  dropOutputWithoutReader(process.stderr);
+  watchStandardOutput((failure) => {
+    outputError ??= failure;
+  });
   const program = createProgram(argv);
   const debug = argv.some((arg) => readLogLevel(arg) === 'debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
