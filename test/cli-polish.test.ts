@@ -173,3 +173,21 @@ describe('help and -v polish (docs10 review, finding 10)', () => {
     expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
   });
 });
+
+describe('-s with a stage that has no secrets file (tenth review: -s Prod)', () => {
+  const SECRET_PROJECT = 'envs:\n  - key: TOKEN\ntasks:\n  - name: t\n    commands:\n      - command: "true"\n';
+  it('-s Prod says did you mean -s prod, in the error and the warning; a far name gets no guess', async () => {
+    const { projectDir, workspaceDir } = makeProject(SECRET_PROJECT, { '.secrets/secrets.yml': '- key: TOKEN\n  value: p\n', '.secrets/staging_secrets.yml': '- key: TOKEN\n  value: s\n' });
+    const prod = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'Prod']);
+    expect(prod.code, prod.stderr).toBe(2);
+    expect(prod.stderr).toMatch(/WARNING - no secrets file for stage "Prod".*\(did you mean -s prod\? stage names are case-sensitive; or create /);
+    expect(prod.stderr).toMatch(/fix: did you mean -s prod\? stage names are case-sensitive; or create /);
+    // A stage named by a secrets file of the project is a known one too.
+    const staging = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'stagin']);
+    expect(staging.stderr).toContain('did you mean -s staging?');
+    const far = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'qa']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).not.toContain('did you mean');
+    expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+  });
+});
