@@ -191,3 +191,23 @@ describe('-s with a stage that has no secrets file (tenth review: -s Prod)', () 
     expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
   });
 });
+
+describe('fixes that name a command to run', () => {
+  it("name the user's own -w and -p (quoted for the shell), not -w W / -p P", async () => {
+    const { projectDir } = makeProject(TRUE_PROJECT);
+    const workspaceDir = path.join(makeTempDir(), "my runs");
+    expect((await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir])).code).toBe(0);
+    const show = await runCli(['runs', 'show', 'nope', '-w', workspaceDir]);
+    expect(show.code, show.stderr).toBe(2);
+    expect(show.stderr).toContain(`fix: see the ids with \`handoff runs list -w '${workspaceDir}'\``);
+    const logs = await runCli(['runs', 'logs', 'latest', '-p', projectDir]);
+    expect(logs.code, logs.stderr).toBe(2);
+    expect(logs.stderr).toContain(`handoff cloud logs -p ${projectDir}`);
+    expect(logs.stderr).not.toMatch(/-p P\b|-w W\b/);
+    // A failed run's "details:" command is one the shell reads as written.
+    const failing = makeProject('tasks:\n  - name: t\n    commands:\n      - command: "false"\n');
+    const failed = await runCli(['run', 'local', '-p', failing.projectDir, '-w', workspaceDir + '-2']);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toMatch(new RegExp(`details: handoff runs show \\S+ -w '${workspaceDir}-2'\\)`));
+  });
+});
