@@ -90,8 +90,9 @@ export type RecordPlace = 'workspace' | 'store';
 /** The command that shows a run's record from where the user is. */
 function describeDetailsCommand(runId: string, options: GlobalOptions, recordIn: RecordPlace): string {
   if (recordIn === 'workspace') return fillFixArgs(`handoff runs show ${runId} -w W`, { workspaceDir: options.workspaceDir });
-  // The stage picks the store's resource group: named unless it is the default one.
-  return fillFixArgs(`handoff runs show ${runId} -p <project>${options.stage === 'dev' ? '' : ` -s ${options.stage}`}`, { projectDir: options.projectDir });
+  // The stage picks the store's resource group: named unless it is the default one. Not this -p: in a cloud run it is
+  // the container's copy of the project, which the user's machine does not have.
+  return `handoff runs show ${runId} -p <project>${options.stage === 'dev' ? '' : ` -s ${options.stage}`}`;
 }
 
 function reportRun(result: RunResult, record: RecordedOutcome, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog, recordIn: RecordPlace): void {
