@@ -211,3 +211,11 @@ describe('fixes that name a command to run', () => {
     expect(failed.stderr).toMatch(new RegExp(`details: handoff runs show \\S+ -w '${workspaceDir}-2'\\)`));
   });
 });
+
+describe('quick_start make --help', () => {
+  it('says what -p means for it: the folder the examples are copied into, not a project folder', async () => {
+    const help = await runCli(['quick_start', 'make', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/-p DIR \(here\): the folder to copy the examples into/);
+  });
+});
