@@ -20,7 +20,8 @@ export interface Diagnostic {
 
 /** An expected failure caused by input, configuration or environment; the CLI prints it without a stack trace. */
 export class UserError extends Error {
-  readonly fix?: string;
+  /** Not readonly: the CLI puts the command's own -p/-w into it (cli/fix-args.ts). */
+  fix?: string;
   readonly exitCode: number;
   readonly diagnostics: Diagnostic[];
 

@@ -173,3 +173,49 @@ describe('help and -v polish (docs10 review, finding 10)', () => {
     expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
   });
 });
+
+describe('-s with a stage that has no secrets file (tenth review: -s Prod)', () => {
+  const SECRET_PROJECT = 'envs:\n  - key: TOKEN\ntasks:\n  - name: t\n    commands:\n      - command: "true"\n';
+  it('-s Prod says did you mean -s prod, in the error and the warning; a far name gets no guess', async () => {
+    const { projectDir, workspaceDir } = makeProject(SECRET_PROJECT, { '.secrets/secrets.yml': '- key: TOKEN\n  value: p\n', '.secrets/staging_secrets.yml': '- key: TOKEN\n  value: s\n' });
+    const prod = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'Prod']);
+    expect(prod.code, prod.stderr).toBe(2);
+    expect(prod.stderr).toMatch(/WARNING - no secrets file for stage "Prod".*\(did you mean -s prod\? stage names are case-sensitive; or create /);
+    expect(prod.stderr).toMatch(/fix: did you mean -s prod\? stage names are case-sensitive; or create /);
+    // A stage named by a secrets file of the project is a known one too.
+    const staging = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'stagin']);
+    expect(staging.stderr).toContain('did you mean -s staging?');
+    const far = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'qa']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).not.toContain('did you mean');
+    expect(fs.existsSync(path.join(workspaceDir, 'runs'))).toBe(false);
+  });
+});
+
+describe('fixes that name a command to run', () => {
+  it("name the user's own -w and -p (quoted for the shell), not -w W / -p P", async () => {
+    const { projectDir } = makeProject(TRUE_PROJECT);
+    const workspaceDir = path.join(makeTempDir(), "my runs");
+    expect((await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir])).code).toBe(0);
+    const show = await runCli(['runs', 'show', 'nope', '-w', workspaceDir]);
+    expect(show.code, show.stderr).toBe(2);
+    expect(show.stderr).toContain(`fix: see the ids with \`handoff runs list -w '${workspaceDir}'\``);
+    const logs = await runCli(['runs', 'logs', 'latest', '-p', projectDir]);
+    expect(logs.code, logs.stderr).toBe(2);
+    expect(logs.stderr).toContain(`handoff cloud logs -p ${projectDir}`);
+    expect(logs.stderr).not.toMatch(/-p P\b|-w W\b/);
+    // A failed run's "details:" command is one the shell reads as written.
+    const failing = makeProject('tasks:\n  - name: t\n    commands:\n      - command: "false"\n');
+    const failed = await runCli(['run', 'local', '-p', failing.projectDir, '-w', workspaceDir + '-2']);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toMatch(new RegExp(`details: handoff runs show \\S+ -w '${workspaceDir}-2'\\)`));
+  });
+});
+
+describe('quick_start make --help', () => {
+  it('says what -p means for it: the folder the examples are copied into, not a project folder', async () => {
+    const help = await runCli(['quick_start', 'make', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/-p DIR \(here\): the folder to copy the examples into/);
+  });
+});

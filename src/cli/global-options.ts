@@ -62,8 +62,8 @@ export function toGlobalOptions(raw: RawOptions): GlobalOptions {
   let stage: string | undefined;
   return {
     // Not shell-expanded after `=` (--workspace-dir=~/ws) nor in a quoted value: `~` is the home folder, never ./~.
-    projectDir: expandHome(raw.projectDir),
-    workspaceDir: expandHome(raw.workspaceDir),
+    projectDir: expandHome(raw.projectDir, '-p'),
+    workspaceDir: expandHome(raw.workspaceDir, '-w'),
     // Read when a command uses it: a bad HO_STAGE in the environment does not break `version`, `schema`, `runs list`.
     get stage(): string {
       stage ??= readStage(raw.stage);

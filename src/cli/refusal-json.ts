@@ -33,6 +33,8 @@ export function describeRefusal(error: UserError, projectDir: string | undefined
 }
 
 /** Writes the refusal as the command's JSON result on stdout; the caller rethrows, so stderr gets the text as ever. */
-export function printRefusal(error: UserError, projectDir: string | undefined): void {
-  process.stdout.write(`${JSON.stringify(describeRefusal(error, projectDir), null, 2)}\n`);
+/** The fix names the command's own -p/-w (cli/fix-args.ts), loaded only for a refusal. */
+export async function printRefusal(error: UserError, given: { projectDir?: string; workspaceDir?: string }): Promise<void> {
+  (await import('./fix-args.js')).fillErrorFixArgs(error, given);
+  process.stdout.write(`${JSON.stringify(describeRefusal(error, given.projectDir), null, 2)}\n`);
 }

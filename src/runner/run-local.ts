@@ -126,7 +126,7 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   const loaded = options.secrets ? { secrets: options.secrets, warnings: [] } : await readLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   // A project without any .secrets/ folder simply has no secrets: say so quietly; a folder without this stage's file is worth a warning.
   const hasSecretsFolder = secretsDir !== undefined || fs.existsSync(path.join(project.dir, '.secrets'));
-  for (const w of loaded.warnings) options.emit({ type: 'log', level: hasSecretsFolder ? 'warning' : 'debug', message: w.message });
+  for (const w of loaded.warnings) options.emit({ type: 'log', level: hasSecretsFolder ? 'warning' : 'debug', message: w.hint ? `${w.message} (${w.hint})` : w.message });
   // A -v/-e value given for a secret's key is the secret this run uses: masked as the file's value would be.
   const masker = createRunMasker(runSecretValues({ secrets: loaded.secrets, envs: project.envs, keys: options.secretKeys, cliVars: options.vars, cliEnvs: options.envs }));
   const short = findUnmaskableSecrets(loaded.secrets);

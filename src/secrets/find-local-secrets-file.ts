@@ -1,7 +1,8 @@
 // Finds a stage's local secrets file, and what to warn when it is not there, without the YAML parser only a file needs.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
+import { suggestKey } from '../project/suggest-key.js';
 import { secretsFileName } from '../template/stage-vars.js';
 
 export interface LocalSecretsInput {
@@ -30,7 +31,7 @@ export function findLocalSecretsFile(input: LocalSecretsInput): { file: string; 
         severity: 'warning',
         message: `no secrets file for stage "${input.stage}": looked for ${file}`,
         location: { file },
-        hint: `create ${file} if the project needs secrets for stage "${input.stage}"`,
+        hint: ((near) => (near ? `${near}; or create ${file}` : `create ${file} if the project needs secrets for stage "${input.stage}"`))(suggestStage(input.stage, folder)),
       },
     ],
   };
@@ -48,4 +49,27 @@ function isExistingFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `did you mean -s prod? …` for a stage that names no secrets file when a known one is close: dev, prod (the one stage
+ * with a meaning: no name prefixes) and the stages of the secrets files beside it. Stages are case-sensitive names of
+ * files and clouds, so `-s Prod` is another stage, not prod.
+ */
+export function suggestStage(stage: string, secretsFolder: string): string | undefined {
+  const known = new Set(['dev', 'prod']);
+  try {
+    for (const name of readdirSync(secretsFolder)) {
+      if (name === secretsFileName('prod')) known.add('prod');
+      const m = /^(.+)_secrets\.yml$/.exec(name);
+      if (m) known.add(m[1]!);
+    }
+  } catch {
+    // No secrets folder: dev and prod are the stages known.
+  }
+  if (known.has(stage)) return undefined;
+  const sameLetters = [...known].find((k) => k.toLowerCase() === stage.toLowerCase());
+  if (sameLetters) return `did you mean -s ${sameLetters}? stage names are case-sensitive`;
+  const near = suggestKey(stage, [...known]);
+  return near ? `did you mean -s ${near}?` : undefined;
 }

@@ -3,5 +3,5 @@ import { expandHome } from '../home-path.js';
 
 /** The folder `-v secrets_dir=` names, with a leading `~` expanded (a vars file or a quoted value is not shell-expanded). */
 export function secretsDirVar(vars: Record<string, unknown>): string | undefined {
-  return typeof vars.secrets_dir === 'string' ? expandHome(vars.secrets_dir) : undefined;
+  return typeof vars.secrets_dir === 'string' ? expandHome(vars.secrets_dir, '-v secrets_dir') : undefined;
 }

@@ -1,8 +1,9 @@
 // Builds the template variables and the exported environment of a run, in SPEC §4's order of precedence.
 import fs from 'node:fs';
+import path from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
 import type { Project } from '../project/types.js';
-import { localSecretsFilePath } from '../secrets/find-local-secrets-file.js';
+import { localSecretsFilePath, suggestStage } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import { findSecretsOrigin, type SecretsOrigin } from '../secrets/secrets-origin.js';
 import { formatPythonStr } from './python-str.js';
@@ -127,8 +128,9 @@ function describeMissingSecret(input: TemplateContextInput, index: number, key: 
   }
   // No file at all (the usual first run of a project whose envs name secrets): "read from" would name a file never read.
   if (!fs.existsSync(origin.file)) {
+    const near = suggestStage(stage, path.dirname(origin.file));
     return new UserError(`${head}, and there is no secrets file for stage "${stage}" (looked for ${origin.file})`, {
-      fix: `create ${origin.file} with an entry "- key: ${key}" and its "value:" (the project's secrets for stage "${stage}"), or give the env a value in project.yml`,
+      fix: `${near ? `${near}; or ` : ''}create ${origin.file} with an entry "- key: ${key}" and its "value:" (the project's secrets for stage "${stage}"), or give the env a value in project.yml`,
       diagnostics,
     });
   }

@@ -1,5 +1,6 @@
 // `handoff cloud <kind> create|update|delete|status`, `cloud plan`, `cloud deploy` and `cloud export`, for any provider with a deployment.
 import { UserError } from '../../errors.js';
+import { expandHome } from '../../home-path.js';
 import { readVersionOption } from '../../container/image-version.js';
 import type { DeployEvent, Deployment, ManageAction } from '../../providers/deployment.js';
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
@@ -248,7 +249,7 @@ export function cloudExportCommand(options: GlobalOptions, flags: { format?: str
       throw new UserError(`unknown export format "${flags.format}" for the ${provider} provider`, { fix: `use ${entry.exportFormats.map((f) => `--format ${f}`).join(' or ')}` });
     }
     if (!flags.output) throw new UserError('cloud export needs a folder to write to', { fix: 'add -o <folder>, e.g. -o infra/' });
-    output = flags.output;
+    output = expandHome(flags.output, '-o');
   };
   return withDeployment(options, { what: 'cloud export', check }, async (session, deployment) => {
     warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), 'cloud export', ['version'], { project: session.project });

@@ -24,7 +24,7 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
     return await validateProject(options);
   } catch (error) {
     // --json: the problems as a result on stdout too, in the valid result's shape (SPEC §1); main prints the text.
-    if (options.json && isUserError(error)) printRefusal(error, options.projectDir);
+    if (options.json && isUserError(error)) await printRefusal(error, options);
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 // What `run local` and `run` share in a terminal: the dry-run plan, Ctrl-C/SIGTERM handling and the closing summary.
+import { fillFixArgs } from '../fix-args.js';
 import { killAllProcessGroups } from '../../process/process-registry.js';
 import type { InterruptSignal, RunResult } from '../../runner/events.js';
 import { executeLocalRun, type LocalRunOptions, type PreparedRun } from '../../runner/run-local.js';
@@ -88,8 +89,9 @@ export type RecordPlace = 'workspace' | 'store';
 
 /** The command that shows a run's record from where the user is. */
 function describeDetailsCommand(runId: string, options: GlobalOptions, recordIn: RecordPlace): string {
-  if (recordIn === 'workspace') return `handoff runs show ${runId} -w ${options.workspaceDir}`;
-  // The stage picks the store's resource group: named unless it is the default one.
+  if (recordIn === 'workspace') return fillFixArgs(`handoff runs show ${runId} -w W`, { workspaceDir: options.workspaceDir });
+  // The stage picks the store's resource group: named unless it is the default one. Not this -p: in a cloud run it is
+  // the container's copy of the project, which the user's machine does not have.
   return `handoff runs show ${runId} -p <project>${options.stage === 'dev' ? '' : ` -s ${options.stage}`}`;
 }
 

@@ -29,7 +29,7 @@ export async function runLocalCommand(options: GlobalOptions, flags: RunLocalFla
     return await withStoreSession(options, { project: true }, (session) => runLocal(options, flags, session));
   } catch (error) {
     // --json: a refused run's problems as its result on stdout too (SPEC §1); main prints them as text on stderr.
-    if (options.json && isUserError(error)) printRefusal(error, options.projectDir);
+    if (options.json && isUserError(error)) await printRefusal(error, options);
     throw error;
   }
 }

@@ -39,6 +39,12 @@ export function defineAction(run: Action, actionOptions: ActionOptions = {}) {
     // An option this command does not use (hidden from its --help) is said, not silently dropped.
     const ignored = ignoredOptionsWarning(command);
     if (ignored) createConsoleLog(options.logLevel).log('warning', ignored);
-    process.exitCode = await run(options, command);
+    try {
+      process.exitCode = await run(options, command);
+    } catch (error) {
+      // A fix that names a command to run names this command's own folders, not `-p P` / `-w W` (loaded on an error only).
+      (await import('../fix-args.js')).fillErrorFixArgs(error, options);
+      throw error;
+    }
   };
 }

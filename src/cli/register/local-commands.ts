@@ -74,6 +74,7 @@ export function registerLocalCommands(program: Command): void {
     .description('start a new project from the examples')
     .command('make')
     .description('copy the example projects (word count, vars and envs, secrets, foreach, fork, a Singer pipeline) into ./projects, or -p DIR')
-    .addHelpText('after', '\n--json prints {"folder": the absolute folder, "projects": [the names of the projects written]}.')
+    // The global -p line reads "project folder (holds project.yml)"; for this command it is where the copies go.
+    .addHelpText('after', '\n-p DIR (here): the folder to copy the examples into (made when missing; default ./projects), not a project folder.\n--json prints {"folder": the absolute folder, "projects": [the names of the projects written]}.')
     .action(defineAction(async (options) => (await import('../commands/quick-start-command.js')).quickStartMakeCommand(options)));
 }

@@ -95,7 +95,7 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
         const tasks = await findGroupTasks(provider);
         if (tasks.length > 0) {
           throw new UserError(`the bucket s3://${names.bucket} is the store of ${tasks.map((t) => `task ${t.task} (stack ${t.stack})`).join(', ')}; nothing was deleted`, {
-            fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${names.resourceGroup}), then the bucket stack`,
+            fix: `delete those first (handoff cloud task delete -p <each task's project> for each task of resource group ${names.resourceGroup}), then the bucket stack`,
           });
         }
       }

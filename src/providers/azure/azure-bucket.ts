@@ -42,7 +42,7 @@ export function createAzureBucketLifecycle(getProvider: () => AzureProvider): Bu
       const tasks = await findGroupTasks(provider);
       if (tasks.length > 0) {
         throw new UserError(`the Blob container ${names.blobContainer} is the store of ${tasks.map((t) => `task ${t.task} (Container Apps job ${t.job})`).join(', ')}; nothing was deleted`, {
-          fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${names.resourceGroup}), then the Blob container`,
+          fix: `delete those first (handoff cloud task delete -p <each task's project> for each task of resource group ${names.resourceGroup}), then the Blob container`,
         });
       }
       // Stored data is never deleted behind the user's back, as the AWS bucket is retained: an emptied container goes.

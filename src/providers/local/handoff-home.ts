@@ -18,7 +18,7 @@ export interface HandoffHome {
 
 export function resolveHandoffHome(env: NodeJS.ProcessEnv = process.env): HandoffHome {
   // A `~` in HANDOFF_HOME (a quoted export, an env file, a systemd unit) is the home folder: the store must not depend on the cwd.
-  const dir = path.resolve(env.HANDOFF_HOME && env.HANDOFF_HOME.trim() !== '' ? expandHome(env.HANDOFF_HOME) : path.join(os.homedir(), '.handoff'));
+  const dir = path.resolve(env.HANDOFF_HOME && env.HANDOFF_HOME.trim() !== '' ? expandHome(env.HANDOFF_HOME, 'HANDOFF_HOME') : path.join(os.homedir(), '.handoff'));
   return { dir, bucketsDir: path.join(dir, 'buckets'), parametersDir: path.join(dir, 'parameters') };
 }
 

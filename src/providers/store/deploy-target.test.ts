@@ -45,7 +45,7 @@ describe('resolveDeployTarget', () => {
     );
     // The stage prefix is the original's: the bare name is what -e takes (never read silently: it would become dev-dev-etl).
     expect(error.fix).toBe(
-      "pass -e resource_group=etl task=exchange-rates bucket=acme-dev-etl (handoff adds the stage prefix itself: the original's HO_RESOURCE_GROUP=dev-etl carries it), or -p <project> whose project.yml has deploy.resource_group and deploy.task",
+      "pass -e resource_group=etl task=exchange-rates bucket=acme-dev-etl (handoff adds the stage prefix itself: the original's HO_RESOURCE_GROUP=dev-etl carries it), or -p <a project folder> whose project.yml has deploy.resource_group and deploy.task",
     );
     // A value without this stage's prefix is not guessed at; a name given with -e is kept.
     expect(() => resolveDeployTarget({ stage: 'prod', envs: { task: 't' }, hostEnv: { HO_RESOURCE_GROUP: 'dev-etl' } })).toThrow(
@@ -57,7 +57,7 @@ describe('resolveDeployTarget', () => {
     // They are never taken as the store's names, and change nothing when the names are given.
     expect(resolveDeployTarget({ stage: 'dev', envs: { resource_group: 'etl', task: 't' }, hostEnv }).resourceGroup).toBe('etl');
     expect(() => resolveDeployTarget({ stage: 'dev', hostEnv: { HO_BUCKET: 'b' } })).toThrow(
-      expect.objectContaining({ fix: 'pass -p <project> whose project.yml has deploy.resource_group, or -e resource_group=<name> task=<name>' }),
+      expect.objectContaining({ fix: 'pass -p <a project folder> whose project.yml has deploy.resource_group, or -e resource_group=<name> task=<name>' }),
     );
   });
 });

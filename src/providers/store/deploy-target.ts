@@ -43,7 +43,7 @@ export function resolveDeployTarget(input: DeployTargetInput): DeployTarget {
         original?.fix ??
         (input.projectFile
           ? 'add "resource_group: <name>" under deploy: in project.yml (or pass -e resource_group=<name>)'
-          : 'pass -p <project> whose project.yml has deploy.resource_group, or -e resource_group=<name> task=<name>'),
+          : 'pass -p <a project folder> whose project.yml has deploy.resource_group, or -e resource_group=<name> task=<name>'),
     });
   }
   if (!task) {
@@ -52,7 +52,7 @@ export function resolveDeployTarget(input: DeployTargetInput): DeployTarget {
         original?.fix ??
         (input.projectFile
           ? 'add "task: <name>" under deploy: in project.yml (or pass -e task=<name>)'
-          : 'pass -p <project> whose project.yml has deploy.task, or -e resource_group=<name> task=<name>'),
+          : 'pass -p <a project folder> whose project.yml has deploy.task, or -e resource_group=<name> task=<name>'),
     });
   }
   return {
@@ -95,6 +95,6 @@ function originalVariablesHint(
     fix:
       `pass -e ${names.join(' ')}` +
       (prefixed !== undefined ? ` (handoff adds the stage prefix itself: the original's HO_RESOURCE_GROUP=${prefixed} carries it)` : '') +
-      ', or -p <project> whose project.yml has deploy.resource_group and deploy.task',
+      ', or -p <a project folder> whose project.yml has deploy.resource_group and deploy.task',
   };
 }

@@ -1,10 +1,10 @@
 // `handoff ui serve`'s settings: ui.yml (projects, listen address, accounts, audit log, TLS, sessions, proxy sign-on)
 // with command-line flags on top, checked as a whole before anything listens; every problem names its line in ui.yml.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
-import { UserError, type Diagnostic } from '../../errors.js';
+import { isUserError, UserError, type Diagnostic } from '../../errors.js';
+import { expandHome } from '../../home-path.js';
 import { CLOUD_PROVIDERS, type CloudProviderName } from '../../project/cloud-providers.js';
 import { checkSchemaWith } from '../../project/check-schema.js';
 import { checkWrittenForm } from '../../project/check-written-form.js';
@@ -152,7 +152,7 @@ function slugOf(dir: string): string {
 export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: string; workspaceDir?: string; stage: string; varTokens: string[] } | undefined, warn: (d: Diagnostic) => void): TeamConfig {
   let raw: RawTeamConfig | undefined;
   let source: YamlSource | undefined;
-  const file = flags.config ? path.resolve(flags.config) : undefined;
+  const file = flags.config ? path.resolve(expandHome(flags.config, '--config')) : undefined;
   if (file) ({ raw, source } = readTeamConfigFile(file, warn));
   const base = file ? path.dirname(file) : process.cwd();
   const at = (key: (string | number)[]) => (source ? source.locate(key) : undefined);
@@ -160,7 +160,16 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
   const problem = (message: string, key: (string | number)[], hint?: string): void => {
     problems.push({ severity: 'error', message, path: formatKeyPath(key), ...(at(key) ? { location: at(key) } : {}), ...(hint ? { hint } : {}) });
   };
-  const resolvePath = (p: string): string => path.resolve(base, p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
+  // `~/x` in ui.yml is the home folder, as in a -p or -w the shell left alone; a problem with one is said at its key.
+  const resolvePath = (p: string, key: (string | number)[]): string => {
+    try {
+      return path.resolve(base, expandHome(p, formatKeyPath(key)));
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      problem(error.message, key, error.fix);
+      return path.resolve(base, p);
+    }
+  };
 
   let host = '127.0.0.1';
   let port = 8080;
@@ -188,8 +197,8 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
   }
 
   const { usersFile, auditLog } = resolveAccountPaths(flags, raw, base);
-  const certFile = flags.tlsCert ? path.resolve(flags.tlsCert) : raw?.tls ? resolvePath(raw.tls.cert) : undefined;
-  const keyFile = flags.tlsKey ? path.resolve(flags.tlsKey) : raw?.tls ? resolvePath(raw.tls.key) : undefined;
+  const certFile = flags.tlsCert ? path.resolve(expandHome(flags.tlsCert, '--tls-cert')) : raw?.tls ? resolvePath(raw.tls.cert, ['tls', 'cert']) : undefined;
+  const keyFile = flags.tlsKey ? path.resolve(expandHome(flags.tlsKey, '--tls-key')) : raw?.tls ? resolvePath(raw.tls.key, ['tls', 'key']) : undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new UserError('TLS needs both a certificate and its key', { fix: 'give both --tls-cert and --tls-key (or tls: {cert, key} in ui.yml)' });
   }
@@ -211,8 +220,8 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
     // A workspace's runs are its project's: two projects in one would each show the other's runs, health and Stop.
     const workspaces = new Map<string, number>();
     raw.projects.forEach((entry, i) => {
-      const projectDir = resolvePath(entry.project);
-      const workspaceDir = resolvePath(entry.workspace);
+      const projectDir = resolvePath(entry.project, ['projects', i, 'project']);
+      const workspaceDir = resolvePath(entry.workspace, ['projects', i, 'workspace']);
       const id = entry.id ?? (slugOf(projectDir) || `project-${i + 1}`);
       if (!fs.existsSync(path.join(projectDir, 'project.yml'))) problem(`no project.yml in ${projectDir}`, ['projects', i, 'project'], 'point project: at the folder that holds project.yml');
       try {
@@ -231,7 +240,7 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
         const vars = parseVarTokens(varTokens, `projects[${i}].vars`);
         const given = secretsDirVar(vars);
         if (given !== undefined) {
-          secretsDir = resolvePath(given);
+          secretsDir = path.resolve(base, given);
           // The runs the page starts get the folder the page reads, not one relative to the server's working folder.
           const resolved = secretsDir;
           varTokens = varTokens.map((token) => (/^\s*secrets_dir\s*=/.test(token) ? `secrets_dir=${resolved}` : token));
@@ -282,15 +291,15 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
  * audit log sits beside the accounts file. `handoff ui serve` and `handoff ui user` resolve them the same way.
  */
 function resolveAccountPaths(flags: TeamFlags, raw: RawTeamConfig | undefined, base: string): { usersFile?: string; auditLog: string } {
-  const usersFile = flags.users ? path.resolve(flags.users) : raw?.users ? path.resolve(base, raw.users) : undefined;
+  const usersFile = flags.users ? path.resolve(expandHome(flags.users, '--users')) : raw?.users ? path.resolve(base, expandHome(raw.users, 'ui.yml users:')) : undefined;
   const auditBase = raw ? base : usersFile ? path.dirname(usersFile) : process.cwd();
-  const auditLog = flags.auditLog ? path.resolve(flags.auditLog) : path.resolve(auditBase, raw?.audit_log ?? 'ui-audit.jsonl');
+  const auditLog = flags.auditLog ? path.resolve(expandHome(flags.auditLog, '--audit-log')) : path.resolve(auditBase, expandHome(raw?.audit_log ?? 'ui-audit.jsonl', 'ui.yml audit_log:'));
   return { usersFile, auditLog };
 }
 
 /** The accounts file and audit log for `handoff ui user …`: --users/--audit-log, or those of --config's ui.yml. */
 export function resolveAccountFiles(flags: Pick<TeamFlags, 'config' | 'users' | 'auditLog'>, warn: (d: Diagnostic) => void): { usersFile: string; auditLog: string } {
-  const file = flags.config ? path.resolve(flags.config) : undefined;
+  const file = flags.config ? path.resolve(expandHome(flags.config, '--config')) : undefined;
   const raw = file ? readTeamConfigFile(file, warn).raw : undefined;
   const { usersFile, auditLog } = resolveAccountPaths(flags, raw, file ? path.dirname(file) : process.cwd());
   if (!usersFile) {

@@ -164,7 +164,7 @@ export async function deleteResourcesStack(provider: AwsProvider, options: Apply
   const importers = await findImportingStacks(provider.cloudFormation, provider.names);
   if (importers.length > 0) {
     throw new UserError(`the resources stack ${provider.names.resourcesStack} is still used by ${importers.join(', ')}; nothing was deleted`, {
-      fix: `delete those first (handoff cloud task delete -p <project> for each task of resource group ${provider.names.resourceGroup})`,
+      fix: `delete those first (handoff cloud task delete -p <each task's project> for each task of resource group ${provider.names.resourceGroup})`,
     });
   }
   return deleteStackStep(provider.cloudFormation, 'resources', provider.names.resourcesStack, { ...options, owner: createOwner(provider.names, 'resource-group') });

@@ -31,6 +31,6 @@ export async function checkLocation(provider: AzureProvider, scope: { resources?
   if (moved.length === 0) return;
   const where = toRegion(moved[0]![1]);
   const message = `deploy.location is ${names.location}, but ${moved.map(([what, location]) => `${what} is in ${toRegion(location)}`).join(', ')}: Azure does not move a resource to another region (Resource Manager refuses to update it there), so this deploy would fail half-way; nothing was changed`;
-  const fix = `keep deploy.location: ${where}; to move, delete what is deployed first (handoff cloud task delete -p <project> for each task of resource group ${names.resourceGroup}, then handoff cloud resources delete) and deploy again`;
+  const fix = `keep deploy.location: ${where}; to move, delete what is deployed first (handoff cloud task delete -p <each task's project> for each task of resource group ${names.resourceGroup}, then handoff cloud resources delete) and deploy again`;
   throw new UserError(message, { fix, diagnostics: [{ severity: 'error', message: `the deployed resources are in ${where}`, path: 'deploy.location', hint: fix }] });
 }
