@@ -7,6 +7,7 @@ import type { LocalRunOptions, PreparedRun } from '../../runner/run-local.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
+import { readRunRecord, runRecordPath, writeRunRecord } from '../../runs/run-record.js';
 import { runInTerminal } from './run-in-terminal.js';
 import { watchStopRequest } from './stop-request.js';
 
@@ -45,6 +46,12 @@ export async function runThenPush(
   // A signal that came after the run had ended (while its summary was printed) stops the push; one that interrupted
   // the run did its work there.
   stop.arm(result.status !== 'interrupted');
+  // A cloud stops a run for `cloud run --wait --timeout` with the same SIGTERM as a user's stop: recorded as timed
+  // out (failed), as `cloud job status` shows it, so `runs list|show` and the UI's runs of the store say so too.
+  if (result.status === 'interrupted' && result.interruptSignal === 'SIGTERM') {
+    const reason = await stopRequest.timeoutStop();
+    if (reason) recordTimeoutStop(runOptions.workspaceDir, result.runId, reason);
+  }
   try {
     const code = await pushAfterRun(store, options, runOptions.workspaceDir, prepared.project.deploy.push_artifacts_on_fail !== false, result, stop);
     await stopRequest.finish();
@@ -53,6 +60,13 @@ export async function runThenPush(
     stop.release();
     stopRequest.release();
   }
+}
+
+/** Rewrites the run's record as a failed, timed-out run (its tasks, exit code and log as they were). */
+function recordTimeoutStop(workspaceDir: string, runId: string, reason: string): void {
+  const runsDir = path.join(workspaceDir, 'runs');
+  const record = readRunRecord(runRecordPath(runsDir, runId));
+  if (record?.status === 'interrupted') writeRunRecord(runsDir, { ...record, status: 'failed', reason: `${reason}; ${record.reason ?? 'interrupted by SIGTERM'}` });
 }
 
 async function pushAfterRun(
