@@ -114,7 +114,7 @@ async function pushAfterRun(
       const delay = PUSH_RETRY_DELAYS_MS[attempt - 1];
       if (delay === undefined) {
         const message = error instanceof Error ? error.message : String(error);
-        log.log('error', `Could not push the run's results to the store ${where} (${attempt} attempts over ${Math.round((Date.now() - first) / 1000)} s): ${message}; the run ${runId} ${result.status}, and its record and artifacts stay in the workspace ${workspaceDir} (push them with handoff artifacts push once the store can be reached)`);
+        log.log('error', `Could not push the run's results to the store ${where} (${attempt} attempts over ${Math.round((Date.now() - first) / 1000)} s): ${message}; the run ${runId} ${result.status}, and its record and artifacts stay in the workspace ${workspaceDir} (once the store can be reached, handoff artifacts push pushes the artifacts, and the next run with -a there its record)`);
         break;
       }
       log.log('warning', `Could not reach the store ${where} (${network}): trying the push again in ${delay / 1000} s`);
