@@ -266,6 +266,12 @@ export interface RunLifecycle {
    * the provider's alert tells a stop apart by itself.
    */
   readStopRequest?(): Promise<string | undefined>;
+  /**
+   * Inside a cloud run that received SIGTERM: the reason to record when `cloud run --wait --timeout` stopped this run
+   * (recorded in the store before its stop, src/providers/store/user-stops.ts), so its run record says timed out, as
+   * `cloud job status` does; undefined otherwise.
+   */
+  readTimeoutStop?(): Promise<string | undefined>;
   openLogs(query: LogQuery): LogReader;
   /**
    * A UserError (exit 2, the same as `start`'s) when the task is not deployed, so no run of it can have logs: `cloud

@@ -316,6 +316,28 @@ describe('runs: cloud run, job status|stop, logs', () => {
     expect(slow.stderr).toMatch(/Job \S+ timed out after 6 s and was stopped/);
     expect(slow.stdout + slow.stderr).not.toContain('[handoff: stopped by a user]');
     expect(emulator.logging.countMetric('handoff_dev-it_words_failed_tasks')).toBe(failedTasks + 1);
+    // Listed as timed out, not as a user's stop (Cloud Run shows both as a cancel), as Azure's and AWS's are.
+    const id = /Job (\S+) timed out after 6 s/.exec(slow.stderr)![1]!;
+    const status = await cli(['cloud', 'job', 'status', '-p', words, '-v', `id=${id}`, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const job = JSON.parse(status.stdout).job as { status: string; failure?: string; reason?: string };
+    expect(job).toMatchObject({ status: 'failed', failure: 'timeout' });
+    expect(job.reason).toContain('--timeout');
+    const listed = await cli(['cloud', 'job', 'status', '-p', words]);
+    expect(listed.stdout).toMatch(new RegExp(`id: ${id}\\n(.*\\n)*?\\s+failure: timeout`));
+    // Its run record (runs list/show of the store, and the UI's runs) says the same: failed, timed out, not interrupted.
+    // (The stopped container pushes it after its SIGTERM: read until the newest record is this run's, FAIL=3's before.)
+    let record: { status: string; reason?: string; exitCode?: number } = { status: 'none' };
+    for (let i = 0; i < 100; i++) {
+      const shown = await cli(['runs', 'show', 'latest', '-p', words, '--json']);
+      expect(shown.code, shown.stderr).toBe(0);
+      record = JSON.parse(shown.stdout) as typeof record;
+      if (record.exitCode === 143) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(record).toMatchObject({ status: 'failed', exitCode: 143 });
+    expect(record.reason).toContain('timed out');
+    expect(record.reason).toContain('--timeout');
   });
 
   it('job stop cancels a running execution; status shows it interrupted, and the alert policy counts nothing of it', async () => {

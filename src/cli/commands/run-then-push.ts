@@ -7,6 +7,8 @@ import type { LocalRunOptions, PreparedRun } from '../../runner/run-local.js';
 import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
+import { findNetworkCode } from '../../providers/network-error.js';
+import { readRunRecord, runRecordPath, writeRunRecord } from '../../runs/run-record.js';
 import { runInTerminal } from './run-in-terminal.js';
 import { watchStopRequest } from './stop-request.js';
 
@@ -45,6 +47,12 @@ export async function runThenPush(
   // A signal that came after the run had ended (while its summary was printed) stops the push; one that interrupted
   // the run did its work there.
   stop.arm(result.status !== 'interrupted');
+  // A cloud stops a run for `cloud run --wait --timeout` with the same SIGTERM as a user's stop: recorded as timed
+  // out (failed), as `cloud job status` shows it, so `runs list|show` and the UI's runs of the store say so too.
+  if (result.status === 'interrupted' && result.interruptSignal === 'SIGTERM') {
+    const reason = await stopRequest.timeoutStop();
+    if (reason) recordTimeoutStop(runOptions.workspaceDir, result.runId, reason);
+  }
   try {
     const code = await pushAfterRun(store, options, runOptions.workspaceDir, prepared.project.deploy.push_artifacts_on_fail !== false, result, stop);
     await stopRequest.finish();
@@ -53,6 +61,13 @@ export async function runThenPush(
     stop.release();
     stopRequest.release();
   }
+}
+
+/** Rewrites the run's record as a failed, timed-out run (its tasks, exit code and log as they were). */
+function recordTimeoutStop(workspaceDir: string, runId: string, reason: string): void {
+  const runsDir = path.join(workspaceDir, 'runs');
+  const record = readRunRecord(runRecordPath(runsDir, runId));
+  if (record?.status === 'interrupted') writeRunRecord(runsDir, { ...record, status: 'failed', reason: `${reason}; ${record.reason ?? 'interrupted by SIGTERM'}` });
 }
 
 async function pushAfterRun(
@@ -70,7 +85,7 @@ async function pushAfterRun(
   // As in the original, deploy.push_artifacts_on_fail defaults to true: a failed run's logs are what one needs to see.
   // Singer state is safe either way: a failed run never rewrites artifacts/state.json.
   if (!options.pushArtifacts) return exitCode;
-  try {
+  const push = async (): Promise<void> => {
     // The run record first: it is small and says what happened, and a container being stopped (SIGTERM, then SIGKILL
     // 30 s later on Fargate) may not live to push large artifacts.
     const records = await pushRunRecords(provider, workspaceDir, runId);
@@ -84,10 +99,48 @@ async function pushAfterRun(
       const archived = await archiveArtifacts(provider, new Date(), stop.signal);
       log.log('info', `Pushed ${plural(records.keys.length, 'run record')} and ${plural(pushed.keys.length, 'artifact')} to ${pushed.location}, archived them to ${archived.location}`);
     }
-  } catch (error) {
-    if (!stop.signal.aborted) throw error;
+  };
+  const first = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await push();
+      break;
+    } catch (error) {
+      if (stop.signal.aborted) break;
+      // Only a store that cannot be reached is tried again: any other answer would be the same the next time.
+      const network = findNetworkCode(error);
+      if (!network) throw error;
+      const where = provider.objects.describe(provider.names.s3.taskPrefix);
+      const delay = PUSH_RETRY_DELAYS_MS[attempt - 1];
+      if (delay === undefined) {
+        const message = error instanceof Error ? error.message : String(error);
+        log.log('error', `Could not push the run's results to the store ${where} (${attempt} attempts over ${Math.round((Date.now() - first) / 1000)} s): ${message}; the run ${runId} ${result.status}, and its record and artifacts stay in the workspace ${workspaceDir} (once the store can be reached, handoff artifacts push pushes the artifacts, and the next run with -a there its record)`);
+        break;
+      }
+      log.log('warning', `Could not reach the store ${where} (${network}): trying the push again in ${delay / 1000} s`);
+      await sleepUnlessStopped(delay, stop.signal);
+    }
   }
+  // The run's own outcome, whatever became of the push (a stop during it gives its signal's code).
   return stop.received ? INTERRUPT_EXIT_CODES[stop.received] : exitCode;
+}
+
+/**
+ * The waits between attempts at a push that cannot reach the store: a few attempts over tens of seconds, so the run
+ * ends, saying why, well before a cloud's deadline for its container (the SDKs' own retries are short: see sdk/).
+ */
+const PUSH_RETRY_DELAYS_MS = [2_000, 5_000, 10_000];
+
+function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 interface SignalStop {

@@ -9,6 +9,11 @@ const ANSWER_WAIT_MS = 5_000;
 export interface StopRequestWatch {
   /** Logs the line once more, as the run's last, next to the container's end; waits a few seconds for the answer at most. */
   finish(): Promise<void>;
+  /**
+   * After a SIGTERM: the reason to record when `cloud run --wait --timeout` stopped the run (a few seconds' wait at
+   * most); undefined when no SIGTERM came, or it was another stop.
+   */
+  timeoutStop(): Promise<string | undefined>;
   release(): void;
 }
 
@@ -25,12 +30,16 @@ const markUserStop: LineRewrite = (level, message) => ((level === 'error' || lev
  */
 export function watchStopRequest(provider: Provider, log: ConsoleLog): StopRequestWatch {
   const read = provider.runs.readStopRequest?.bind(provider.runs);
+  const readTimeout = provider.runs.readTimeoutStop?.bind(provider.runs);
   let answer: Promise<string | undefined> | undefined;
+  let timeoutAnswer: Promise<string | undefined> | undefined;
   let release: ReturnType<ConsoleLog['hold']> = () => undefined;
   const onTerm = (): void => {
+    // Unreadable: the run stays recorded as interrupted, as it was before handoff told timeouts apart.
+    timeoutAnswer ??= readTimeout ? readTimeout().catch(() => undefined) : undefined;
     if (!read || answer) return;
     release = log.hold();
-    // Unanswered in time: the lines go out as they are, and the alarm counts the run (a timeout's stop is recorded nowhere).
+    // Unanswered in time: the lines go out as they are, and the alarm counts the run (a timeout's stop is not a user's).
     const late = setTimeout(() => release(), ANSWER_WAIT_MS);
     answer = read().catch((error: unknown) => {
       log.log('warning', `could not read whether a user stopped this run (${error instanceof Error ? error.message : String(error)}): the failed-runs alarm counts it`);
@@ -53,6 +62,16 @@ export function watchStopRequest(provider: Provider, log: ConsoleLog): StopReque
       const line = await Promise.race([answer, late]);
       clearTimeout(timer);
       if (line) log.log('warning', line);
+    },
+    async timeoutStop() {
+      if (!timeoutAnswer) return undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ANSWER_WAIT_MS);
+      });
+      const reason = await Promise.race([timeoutAnswer, late]);
+      clearTimeout(timer);
+      return reason;
     },
     release() {
       process.off('SIGTERM', onTerm);

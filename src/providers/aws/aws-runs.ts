@@ -4,7 +4,7 @@ import type { Deploy } from '../../project/types.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { pickJob } from '../pick-job.js';
-import { readUserStop, recordUserStop, type StopRecordStore } from '../store/user-stops.js';
+import { readTimeoutStop, readUserStop, recordTimeoutStop, recordUserStop, type StopRecordStore } from '../store/user-stops.js';
 import { assertOwner, createOwner, readContainersStage, readOwner } from './deploy/check-ownership.js';
 import { describeFargateJob, TIMEOUT_STOP_REASON, USER_STOP_REASON } from './describe-fargate-job.js';
 import type { DeployNames } from './names.js';
@@ -158,8 +158,10 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
       if (job.status !== 'running' && job.status !== 'pending') return job;
       // ECS ends a stopped task as `cloud run --timeout` ends one (SIGTERM, exit code 143): the record, written before the
       // stop, is how the run's handoff marks its lines for the failed-runs alarm; the stop's reason is what the task-stop
-      // rule tells a user's stop by. A timeout's stop is recorded nowhere, so it is still counted.
+      // rule tells a user's stop by. A timeout's stop is recorded apart (no alarm reads it), so it is still counted.
       const recorded = why === 'user' ? await recordUserStop(input.store(), job.id) : undefined;
+      // ECS keeps the stop's reason for `cloud job status`; the record is for the run's own record (runs list|show).
+      if (why === 'timeout') await recordTimeoutStop(input.store(), job.id);
       await (await openEcs()).stopTask(names.cluster, String(job.details.task_arn), why === 'timeout' ? TIMEOUT_STOP_REASON : USER_STOP_REASON);
       const stopped = await getJob(job.id);
       return recorded !== undefined ? { ...stopped, details: { ...stopped.details, stop_request: recorded } } : stopped;
@@ -167,6 +169,10 @@ export function createAwsRunLifecycle(input: AwsRunLifecycleInput): RunLifecycle
     async readStopRequest() {
       const task = await readOwnTaskId();
       return task ? readUserStop(input.store(), task, `ECS task ${task}`) : undefined;
+    },
+    async readTimeoutStop() {
+      const task = await readOwnTaskId();
+      return task ? readTimeoutStop(input.store(), task) : undefined;
     },
     openLogs(query) {
       // awslogs names each run's stream `<prefix>/<container>/<ECS task id>`.

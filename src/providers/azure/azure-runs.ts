@@ -86,7 +86,7 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
     const events = failed.length > 0 ? await readSystemEvents(since) : [];
     // Azure shows a stop for `cloud run --timeout` as it shows a user's: the store's record tells them apart.
     const stopped = found.filter((f) => f.execution.status === 'Stopped');
-    const timedOut = new Set((await Promise.all(stopped.map(async (f) => ((await readTimeoutStop(getProvider(), f.execution.name)) ? [f.execution.name] : [])))).flat());
+    const timedOut = new Map((await Promise.all(stopped.map(async (f) => [f.execution.name, await readTimeoutStop(getProvider(), f.execution.name)] as const))).filter((e): e is readonly [string, string] => e[1] !== undefined));
     return found.map((f) => describeExecution(f.execution, f.source, events, timedOut));
   }
 
@@ -158,7 +158,7 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       const provider = getProvider();
       // Azure ends a stopped replica as it ends one past its timeout (SIGTERM): the record, written before the stop, is
       // how the run's handoff tells the failed-runs alert that a user stopped it. `cloud run --timeout` stops are
-      // timeouts, recorded nowhere, so they are still counted; so is a stop whose record could not be written.
+      // timeouts, recorded apart (no alert reads it), so they are still counted; so is a stop whose record could not be written.
       const recorded = why === 'user' ? await recordUserStop(provider, job.id) : undefined;
       if (why === 'timeout') await recordTimeoutStop(provider, job.id);
       await (await provider.apis.containerApps()).stop(String(job.details.container_apps_job), job.id);
@@ -169,6 +169,10 @@ export function createAzureRunLifecycle(getProvider: () => AzureProvider): RunLi
       // Container Apps names the execution in its replicas' environment.
       const execution = process.env.CONTAINER_APP_JOB_EXECUTION_NAME;
       return execution ? readUserStop(getProvider(), execution, `Execution ${execution}`) : undefined;
+    },
+    async readTimeoutStop() {
+      const execution = process.env.CONTAINER_APP_JOB_EXECUTION_NAME;
+      return execution ? readTimeoutStop(getProvider(), execution) : undefined;
     },
     openLogs(query) {
       const seen = new Map<string, number>();

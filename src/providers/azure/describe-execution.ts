@@ -33,7 +33,7 @@ export interface ExecutionSource {
  * start, which is never a success. A stopped execution was interrupted, unless handoff stopped it for
  * `cloud run --timeout` (`timeoutStops`, from the store's records): then it timed out.
  */
-export function describeExecution(execution: ContainerAppsExecution, source: ExecutionSource, events: readonly SystemLogEvent[], timeoutStops: ReadonlySet<string> = new Set()): CloudJob {
+export function describeExecution(execution: ContainerAppsExecution, source: ExecutionSource, events: readonly SystemLogEvent[], timeoutStops: ReadonlyMap<string, string> = new Map()): CloudJob {
   const job: CloudJob = {
     id: execution.name,
     status: 'unknown',
@@ -46,7 +46,8 @@ export function describeExecution(execution: ContainerAppsExecution, source: Exe
   if (status === 'Processing') return { ...job, status: 'pending' };
   if (status === 'Running') return { ...job, status: 'running' };
   if (status === 'Succeeded') return { ...job, status: 'succeeded', exitCode: 0 };
-  if (status === 'Stopped' && timeoutStops.has(execution.name)) return { ...job, status: 'failed', failure: 'timeout', reason: 'stopped by `handoff cloud run --wait --timeout` for running past its timeout' };
+  const timeoutStop = status === 'Stopped' ? timeoutStops.get(execution.name) : undefined;
+  if (timeoutStop) return { ...job, status: 'failed', failure: 'timeout', reason: timeoutStop };
   if (status === 'Stopped') return { ...job, status: 'interrupted', failure: 'stopped' };
   if (status !== 'Failed' && status !== 'Degraded') return job;
 

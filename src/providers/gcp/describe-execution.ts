@@ -21,9 +21,10 @@ export function toExecutionId(name: string): string {
  * Classifies an execution (Cloud Run Admin API v2: an execution ends when its completion time is set; its "Completed"
  * condition and counts say how). A run the user stopped is interrupted; one whose task never started (no attempt
  * result) failed to start, which is never a success; a task past its timeout ends with DEADLINE_EXCEEDED; one the
- * kernel killed for memory exits with 137 and says so; otherwise the task's exit code decides.
+ * kernel killed for memory exits with 137 and says so; otherwise the task's exit code decides. A cancel that
+ * `cloud run --wait --timeout` made (`timeoutStop`: the reason its record in the store gives) timed out.
  */
-export function describeExecution(execution: CloudRunExecution, tasks: CloudRunTask[], schedulerAccount: string): CloudJob {
+export function describeExecution(execution: CloudRunExecution, tasks: CloudRunTask[], schedulerAccount: string, timeoutStop?: string): CloudJob {
   const id = toExecutionId(execution.name ?? '');
   const completed = execution.conditions?.find((c) => c.type === 'Completed');
   const startedAt = toIso(execution.startTime) ?? toIso(execution.createTime);
@@ -44,7 +45,9 @@ export function describeExecution(execution: CloudRunExecution, tasks: CloudRunT
   if (completed?.state === 'CONDITION_SUCCEEDED' && (execution.failedCount ?? 0) === 0 && (execution.cancelledCount ?? 0) === 0) {
     return { ...job, status: 'succeeded', exitCode: 0 };
   }
-  if ((execution.cancelledCount ?? 0) > 0 || completed?.executionReason === 'CANCELLED') return { ...job, status: 'interrupted', failure: 'stopped' };
+  const cancelled = (execution.cancelledCount ?? 0) > 0 || completed?.executionReason === 'CANCELLED';
+  if (cancelled && timeoutStop) return { ...job, status: 'failed', failure: 'timeout', reason: timeoutStop };
+  if (cancelled) return { ...job, status: 'interrupted', failure: 'stopped' };
   const task = tasks.find((t) => t.lastAttemptResult && ((t.lastAttemptResult.exitCode ?? 0) !== 0 || t.lastAttemptResult.status?.code)) ?? tasks[0];
   const attempt = task?.lastAttemptResult;
   const message = attempt?.status?.message ?? '';

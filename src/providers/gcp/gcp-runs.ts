@@ -3,7 +3,7 @@ import { UserError } from '../../errors.js';
 import { createRunEnvironment } from '../deploy/run-environment.js';
 import type { CloudJob, LogLine, RunLifecycle } from '../provider.js';
 import { pickJob } from '../pick-job.js';
-import { readUserStop, recordUserStop, type StopRecordStore } from '../store/user-stops.js';
+import { readTimeoutStop, readUserStop, recordTimeoutStop, recordUserStop, type StopRecordStore } from '../store/user-stops.js';
 import { findJobConflict } from './deploy/check-ownership.js';
 import { describeExecution, toExecutionId } from './describe-execution.js';
 import type { GcpNames } from './names.js';
@@ -40,7 +40,10 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
     // Tasks say how a finished run ended (exit code, timeout, start failure); a running or succeeded one needs no look.
     const needsTasks = Boolean(execution.completionTime) && (execution.succeededCount ?? 0) < (execution.taskCount ?? 1);
     const tasks = needsTasks ? await (await openRun()).listTasks(execution.name!) : [];
-    return describeExecution(execution, tasks, names.schedulerServiceAccount);
+    // Cloud Run shows a cancel for `cloud run --timeout` as it shows a user's: the store's record tells them apart.
+    const cancelled = Boolean(execution.completionTime) && (execution.cancelledCount ?? 0) > 0;
+    const timeoutStop = cancelled ? await readTimeoutStop(input.store(), toExecutionId(execution.name ?? '')) : undefined;
+    return describeExecution(execution, tasks, names.schedulerServiceAccount, timeoutStop);
   }
 
   async function listJobs(): Promise<CloudJob[]> {
@@ -95,8 +98,10 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
       const job = await getJob(id);
       if (job.status !== 'running' && job.status !== 'pending') return job;
       // A cancelled execution's container gets SIGTERM as one `cloud run --timeout` stops does: the record, written before
-      // the cancel, is how the run's handoff marks its lines for the failed-tasks metric. A timeout's is recorded nowhere.
+      // the cancel, is how the run's handoff marks its lines for the failed-tasks metric. A timeout's own record (another
+      // key, which no alarm reads) is how `cloud job status` and the run's record tell it from a user's.
       const recorded = why === 'user' ? await recordUserStop(input.store(), job.id) : undefined;
+      if (why === 'timeout') await recordTimeoutStop(input.store(), job.id);
       await (await openRun()).cancelExecution(`${names.job}/executions/${job.id}`);
       const stopped = await getJob(job.id);
       return recorded !== undefined ? { ...stopped, details: { ...stopped.details, stop_request: recorded } } : stopped;
@@ -105,6 +110,10 @@ export function createGcpRunLifecycle(input: GcpRunLifecycleInput): RunLifecycle
       // Cloud Run names the execution in its tasks' environment.
       const execution = process.env.CLOUD_RUN_EXECUTION;
       return execution ? readUserStop(input.store(), execution, `Execution ${execution}`) : undefined;
+    },
+    async readTimeoutStop() {
+      const execution = process.env.CLOUD_RUN_EXECUTION;
+      return execution ? readTimeoutStop(input.store(), execution) : undefined;
     },
     openLogs(query) {
       const seen = new Set<string>();

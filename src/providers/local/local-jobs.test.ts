@@ -50,6 +50,27 @@ describe('describeLocalJob', () => {
     expect(describeLocalJob(job)).toMatchObject({ status: 'interrupted', stoppedAt: '2026-12-06T06:04:42.300Z' });
   });
 
+  it('says when a killed job ended (its logs\' last write, not its first heartbeat) and not that a user stopped it', async () => {
+    const s = setup();
+    const job = s.job('20261207T061516.000Z-eeee', '2026-12-07T06:15:16.000Z', '');
+    const runId = '20261207T061516.269Z-8e8f';
+    // Its handoff was killed with SIGKILL 6 s in: the record still says running, with the heartbeat of its start.
+    s.run(runId, '2026-12-07T06:15:16.269Z', { jobId: job.id, status: 'running', exitCode: undefined, host: os.hostname(), pid: DEAD_PID, heartbeatAt: '2026-12-07T06:15:18.018Z' });
+    const consoleLog = path.join(s.workspace, 'runs', runId, 'console.log');
+    fs.mkdirSync(path.dirname(consoleLog), { recursive: true });
+    fs.writeFileSync(consoleLog, 'Job started\n');
+    fs.utimesSync(consoleLog, new Date('2026-12-07T06:15:22.500Z'), new Date('2026-12-07T06:15:22.500Z'));
+    const status = describeLocalJob(job);
+    expect(status).toMatchObject({ status: 'interrupted', stoppedAt: '2026-12-07T06:15:22.500Z' });
+    expect(status.reason).toContain('killed');
+    // `cloud job status` (the lifecycle's get): no `failure: stopped`, which is what `cloud job stop` gives.
+    const root = path.resolve(s.workspace, '..', '..', '..');
+    fs.writeFileSync(path.join(root, 'jobs', `${job.id}.json`), JSON.stringify(job));
+    const runs = createLocalRunLifecycle({ home: root, target: { provider: 'local', resourceGroup: 'rg', task: 'task', stage: 'dev' } as DeployTarget, names: { resourceGroup: 'dev-rg', task: 'task' } as StoreNames });
+    const shown = await runs.get(job.id);
+    expect(shown).toMatchObject({ status: 'interrupted', stoppedAt: '2026-12-07T06:15:22.500Z', failure: 'unknown' });
+  });
+
   it('still finds the run of a record written by an older handoff (no job id) as the one that started after the job', () => {
     const s = setup();
     const job = s.job('20261206T010000.000Z-aaaa', '2026-12-06T01:00:00.000Z', '');

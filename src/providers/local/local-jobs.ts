@@ -8,7 +8,7 @@ import { readProcessStartTicks, readProcessStat } from '../../process/process-id
 import { spawnDetachedHandoff, type DetachedProcess } from '../../process/spawn-detached.js';
 import { readRunRecord } from '../../runs/run-record.js';
 import { createTimeSortableId } from '../../runner/run-project.js';
-import { listRunIds } from '../../runs/run-history.js';
+import { lastSignOfLife, listRunIds } from '../../runs/run-history.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { CloudJob, DeployTarget, LogLine, RunLifecycle, StoreNames } from '../provider.js';
 import { pickJob } from '../pick-job.js';
@@ -336,14 +336,20 @@ export function describeLocalJob(job: LocalJob, runIds?: string[]): LocalJobStat
     if (error) return { ...job, status: 'failed', reason: `${error} (before its run started; see ${job.logFile})` };
     return { ...job, status: 'unknown', reason: `no run record; see ${job.logFile}` };
   }
+  // A record still `running` whose job's handoff is gone was killed (SIGKILL, the machine stopped) before it could end
+  // it: it ended when its logs were last written (as `runs list` marks it later), not at its last heartbeat, which is
+  // up to 10 s older and, a few seconds into a run, its start.
+  const killed = record.status === 'running';
+  const endedAt = record.endedAt ?? (killed ? lastSignOfLife(path.join(job.workspace, 'runs'), record) : record.heartbeatAt);
+  const reason = killed ? `handoff (pid ${record.pid}) stopped without finishing this run: it was killed (e.g. SIGKILL) or the machine stopped` : record.reason;
   return {
     ...job,
-    status: record.status === 'running' ? 'interrupted' : record.status,
+    status: killed ? 'interrupted' : record.status,
     exitCode: record.exitCode,
     runId: record.runId,
-    ...(record.reason ? { reason: record.reason } : {}),
+    ...(reason ? { reason } : {}),
     // Without it a job page has no duration for a job that ran (a stopped one showed "–").
-    ...(record.endedAt || record.heartbeatAt ? { stoppedAt: record.endedAt ?? record.heartbeatAt } : {}),
+    ...(endedAt ? { stoppedAt: endedAt } : {}),
   };
 }
 
@@ -530,7 +536,12 @@ function toCloudJob(status: LocalJobStatus): CloudJob {
     ...(status.stoppedAt ? { stoppedAt: status.stoppedAt } : {}),
     ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
     // Failed without a run of its own: it never got to start its tasks, as an ECS task that never started.
-    ...(status.status === 'failed' ? { failure: status.runId === undefined ? ('start_failure' as const) : ('exit_code' as const) } : status.status === 'interrupted' ? { failure: 'stopped' as const } : {}),
+    // An interrupted run with no exit code never ended on its own signal handling (its handoff was killed): not a stop.
+    ...(status.status === 'failed'
+      ? { failure: status.runId === undefined ? ('start_failure' as const) : ('exit_code' as const) }
+      : status.status === 'interrupted'
+        ? { failure: status.exitCode === undefined ? ('unknown' as const) : ('stopped' as const) }
+        : {}),
     ...(status.reason ? { reason: status.reason } : {}),
     details: { pid: status.pid, workspace: status.workspace, log: status.logFile, run_id: status.runId, schedule: status.scheduleId },
   };

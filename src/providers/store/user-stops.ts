@@ -60,8 +60,22 @@ export async function recordTimeoutStop(store: StopRecordStore, runId: string, t
   await store.objects.put(key, Buffer.from(`${JSON.stringify(body)}\n`)).catch(() => undefined);
 }
 
-/** Whether handoff stopped `runId` for a `cloud run --timeout` (a store that cannot be read says no). */
-export async function readTimeoutStop(store: StopRecordStore, runId: string): Promise<boolean> {
+/** Why a run `cloud run --wait --timeout` stopped is shown as timed out: in `cloud job status` and its run record. */
+export const TIMEOUT_STOP_REASON = 'timed out: stopped by `handoff cloud run --wait --timeout` for running past its timeout';
+
+/**
+ * The reason to show when handoff stopped `runId` for a `cloud run --timeout`, or undefined (a store that cannot be
+ * read says no). The record is kept: `cloud job status` reads it for as long as the cloud lists the run.
+ */
+export async function readTimeoutStop(store: StopRecordStore, runId: string): Promise<string | undefined> {
   const key = createTimeoutStopKey(store.names.s3.taskPrefix, runId);
-  return Boolean(await store.objects.get(key).catch(() => undefined));
+  const found = await store.objects.get(key).catch(() => undefined);
+  if (!found) return undefined;
+  let seconds: unknown;
+  try {
+    seconds = (JSON.parse(found.body.toString('utf8')) as { timeout_seconds?: unknown }).timeout_seconds;
+  } catch {
+    seconds = undefined;
+  }
+  return typeof seconds === 'number' ? `${TIMEOUT_STOP_REASON} (${seconds} s)` : TIMEOUT_STOP_REASON;
 }

@@ -28,8 +28,15 @@ export interface BlobApi {
   copy(fromKey: string, toKey: string): Promise<void>;
 }
 
+/**
+ * Retries of each Blob call: the SDK's default (4 tries, 4 s doubling) spent about half a minute on every object of a
+ * store that refuses connections, so a run's push outlived its container's deadline without a word. A few short tries
+ * here; the run's push tries again as a whole, a few times over tens of seconds (src/cli/commands/run-then-push.ts).
+ */
+const BLOB_RETRY_OPTIONS = { maxTries: 3, retryDelayInMs: 1_000, maxRetryDelayInMs: 4_000 };
+
 export function createBlobApi(config: AzureClientConfig, account: string, container: string): BlobApi {
-  const service = new BlobServiceClient(config.blobUrl(account), config.credential);
+  const service = new BlobServiceClient(config.blobUrl(account), config.credential, { retryOptions: BLOB_RETRY_OPTIONS });
   const client: ContainerClient = service.getContainerClient(container);
   const where = `${account}/${container}`;
   return {

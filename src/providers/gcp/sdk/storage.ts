@@ -68,6 +68,9 @@ async function callStorage<T>(action: string, call: () => Promise<T>): Promise<T
 export function createStorageApi(config: GcpClientConfig, auth: GcpAuth): StorageApi {
   const storage = new Storage({
     projectId: config.project,
+    // The library's default waits grow to 64 s within 600 s for a dropped connection (a refused one is not retried):
+    // short waits here; the run's push tries again as a whole, a few times over tens of seconds (run-then-push.ts).
+    retryOptions: { maxRetryDelay: 4, totalTimeout: 60 },
     ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
     ...(config.endpoint ? { apiEndpoint: config.endpoint.url, useAuthWithCustomEndpoint: true } : {}),
   });
