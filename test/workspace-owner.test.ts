@@ -216,8 +216,7 @@ describe('every command that writes into a workspace', () => {
     const ws = a.workspaceDir;
     expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
     // As an earlier handoff left it: runs/ with A's records, no mark, no owner record.
-    fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
-    fs.rmSync(path.join(ws, '.handoff', 'workspace.json'));
+    fs.rmSync(path.join(ws, '.handoff'), { recursive: true });
     for (const args of [['run', 'local', '-p', b.projectDir, '-w', ws], ['workspace', 'install', '-p', b.projectDir, '-w', ws]]) {
       const r = await runCli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
