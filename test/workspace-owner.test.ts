@@ -165,6 +165,9 @@ describe('every command that writes into a workspace', () => {
       ['run', '-w', ws, ...bTarget],
       ['run', '--dry-run', '-w', ws, ...bTarget],
       ['run', 'local', '-a', '-p', b.projectDir, '-w', ws],
+      // Reads W, but would put A's Singer state into B's store, where B's next run would resume from it.
+      ['artifacts', 'push', '-p', b.projectDir, '-w', ws],
+      ['artifacts', 'push', '-w', ws, ...bTarget],
     ];
     for (const args of commands) {
       const r = await runCli(args, { env });
@@ -176,6 +179,7 @@ describe('every command that writes into a workspace', () => {
     const after = Object.fromEntries(listFiles(ws).filter((f) => !f.startsWith('runs/') && f !== '.handoff/project-cache.json').map((f) => [f, fs.readFileSync(path.join(ws, f), 'utf8')]));
     expect(after).toEqual(before);
     expect(fs.readFileSync(path.join(ws, 'artifacts', 'state.json'), 'utf8')).toBe('{"from":"a-task"}\n');
+    expect(fs.readFileSync(path.join(home, 'buckets', 'handoff-dev-owner-test', 'b-task', 'artifacts', 'last', 'state.json'), 'utf8')).toBe('{"from":"b-task"}\n');
     // A's own commands and the store copy of A's task still work there.
     const own = await runCli(['files', 'get', 'local', '-p', a.projectDir, '-w', ws], { env });
     expect(own.code, own.stderr).toBe(0);

@@ -38,6 +38,7 @@ import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { renderFiles } from '../../workspace/render-files.js';
+import { checkWorkspaceOwner } from '../../workspace/workspace-owner.js';
 import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
@@ -217,6 +218,8 @@ export function artifactsPushCommand(options: GlobalOptions): Promise<number> {
     throw new UserError(`${workspaceDir} has no artifacts/ folder: it is not a workspace that has run`, { fix: 'check -w: it names the workspace of `handoff run` or `run local`' });
   }
   return withStoreSession(options, { project: false }, async (session) => {
+    // Another project's artifacts (its Singer state) pushed here would be where this task's next run resumes from.
+    checkWorkspaceOwner({ workspaceDir, ...storeWorkspaceUser(session, 'artifacts push') });
     const result = await pushArtifacts(session.provider, workspaceDir, storeLog(session));
     printResult(options, { pushed: summarize(result) });
     return 0;
