@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cliPath, makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
 
 const rates = (currency: string): string => `tasks:\n- name: t\n  commands:\n  - command: "echo ${currency} >> artifacts/seen.txt; echo {{ _stage }} >> artifacts/stages.txt"\n`;
 const ONE_TASK = 'tasks:\n- name: t\n  commands:\n  - command: cat files/text.txt\n';
@@ -238,5 +238,36 @@ describe('every command that writes into a workspace', () => {
     fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
     const handedOver = await runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
     expect(handedOver.code, handedOver.stderr).toBe(0);
+  }, 120_000);
+});
+
+describe('a workspace another user made', () => {
+  const isRoot = process.getuid?.() === 0;
+  const hasRunuser = isRoot && spawnSync('runuser', ['--help']).status === 0;
+
+  it.runIf(hasRunuser)("runs, with a warning, when its .handoff is another user's and the owner cannot be recorded", async () => {
+    // Its own folder under /tmp: a user other than root must reach the project and the workspace.
+    const root = fs.mkdtempSync(path.join('/tmp', 'handoff-owner-uid-'));
+    try {
+      fs.chmodSync(root, 0o777);
+      const projectDir = path.join(root, 'project');
+      fs.mkdirSync(projectDir, { mode: 0o755 });
+      fs.writeFileSync(path.join(projectDir, 'project.yml'), rates('USD'), { mode: 0o644 });
+      const ws = path.join(root, 'workspace');
+      expect((await runCli(['run', 'local', '-p', projectDir, '-w', ws])).code).toBe(0);
+      fs.writeFileSync(path.join(ws, 'artifacts', 'state.json'), '{}');
+      // Shared as a volume often is: the workspace's folders writable by all, handoff's own folder left root's.
+      for (const f of listFiles(ws).map((f) => path.join(ws, f)).concat(ws)) if (!f.includes(`${path.sep}.handoff`)) fs.chmodSync(f, fs.statSync(f).isDirectory() ? 0o777 : 0o666);
+      for (const d of fs.readdirSync(ws, { recursive: true }) as string[]) if (!d.startsWith('.handoff') && fs.statSync(path.join(ws, d)).isDirectory()) fs.chmodSync(path.join(ws, d), 0o777);
+      const home = path.join(root, 'home');
+      fs.mkdirSync(home, { mode: 0o777 });
+      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, cliPath, 'run', 'local', '-p', projectDir, '-w', ws, '-s', 'prod'], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+      expect(r.stderr).not.toContain('This is a bug');
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`could not record the owner of the workspace ${ws}`);
+      expect(fs.readFileSync(path.join(ws, 'artifacts', 'seen.txt'), 'utf8')).toBe('USD\nUSD\n');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -335,7 +335,8 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       if (timer) clearTimeout(timer);
     }
     // Recorded with the run: a run refused as bad input (a template error above) leaves no trace.
-    if (owner.record) recordWorkspaceOwner(run.paths.dir, owner.record);
+    const unrecorded = owner.record ? recordWorkspaceOwner(run.paths.dir, owner.record) : undefined;
+    if (unrecorded) options.emit({ type: 'log', level: 'warning', message: unrecorded });
     const recorder = new RunRecorder({
       workspaceDir: run.paths.dir,
       runsDir: run.paths.runsDir,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { makeFolders } from '../make-folders.js';
 import { randomHex } from '../random-suffix.js';
+import { removeFile } from '../remove-file.js';
 import { listRunRecords } from '../runs/run-history.js';
 
 /** Written at a workspace's first run; removing it hands the workspace (state and history) to the next project run there. */
@@ -113,7 +114,7 @@ export function checkWorkspaceOwner(input: WorkspaceUser & { workspaceDir: strin
       const how = from === 'runs' ? ` (as its run records say: ${path.join(workspace, 'runs')}; no owner was recorded by the handoff that made it)` : '';
       const command = input.command ?? 'this run';
       throw new UserError(
-        `the workspace ${workspace} belongs to ${describeProject(owner.project)}${how}, and ${command === 'this run' ? 'this run is of' : `${command} is for`} ${describeProject(current.project)}: ` +
+        `the workspace ${workspace} belongs to ${describeProject(owner.project)}${how}, and ${command === 'this run' ? 'this run is of' : `\`${command}\` is for`} ${describeProject(current.project)}: ` +
           `its Singer state (artifacts/state.json) and run history are the other project's, and a tap resuming from that state would fetch the wrong records; ${command === 'this run' ? 'nothing was run' : 'nothing was written'}`,
         {
           fix: `use a workspace per project (e.g. -w ${path.join(path.dirname(workspace), `${dir === '' ? input.projectName : path.basename(dir)}-workspace`)}); ` +
@@ -142,14 +143,35 @@ export function checkWorkspaceOwner(input: WorkspaceUser & { workspaceDir: strin
   return { warnings, record: changed ? better : undefined };
 }
 
-/** Records the workspace's owner (atomically: a reader sees the old record or the new one). */
-export function recordWorkspaceOwner(workspaceDir: string, owner: WorkspaceOwner): void {
+/**
+ * Records the workspace's owner (atomically: a reader sees the old record or the new one). A workspace whose .handoff
+ * another user made (a root run before, a volume shared with a container's user) may not let this user write it: the
+ * command goes on, since its own files are written elsewhere, and the warning returned says the owner was not recorded.
+ */
+export function recordWorkspaceOwner(workspaceDir: string, owner: WorkspaceOwner): string | undefined {
   const workspace = path.resolve(workspaceDir);
   const file = path.join(workspace, OWNER_FILE);
-  makeFolders(path.dirname(file));
   const temp = `${file}.${randomHex(8)}.handoff-tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(owner, null, 2)}\n`);
-  fs.renameSync(temp, file);
-  const recorded = path.join(workspace, OWNER_RECORDED_FILE);
-  if (!fs.existsSync(recorded)) fs.writeFileSync(recorded, '');
+  try {
+    makeFolders(path.dirname(file));
+    fs.writeFileSync(temp, `${JSON.stringify(owner, null, 2)}\n`);
+    fs.renameSync(temp, file);
+    const recorded = path.join(workspace, OWNER_RECORDED_FILE);
+    if (!fs.existsSync(recorded)) fs.writeFileSync(recorded, '');
+    return undefined;
+  } catch (error) {
+    removeFile(temp);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
+    let holder = '';
+    try {
+      holder = ` (uid ${fs.statSync(path.dirname(file)).uid}'s; this is uid ${process.getuid?.() ?? '?'})`;
+    } catch {
+      // no .handoff to name
+    }
+    return (
+      `could not record the owner of the workspace ${workspace} in ${file}${holder}: ${code}; this command goes on, but a run of another project there ` +
+      `is not refused and a run of another stage not warned about (let this user write ${path.dirname(file)}, e.g. chown -R ${process.getuid?.() ?? '$(id -u)'} ${path.dirname(file)})`
+    );
+  }
 }

@@ -162,7 +162,8 @@ export function lockWorkspace(workspaceDir: string, command: string, log: Consol
     if (user) {
       const owner = checkWorkspaceOwner({ workspaceDir: paths.dir, ...user });
       for (const w of owner.warnings) log.log('warning', w);
-      if (owner.record && user.record !== false) recordWorkspaceOwner(paths.dir, owner.record);
+      const unrecorded = owner.record && user.record !== false ? recordWorkspaceOwner(paths.dir, owner.record) : undefined;
+      if (unrecorded) log.log('warning', unrecorded);
     }
   } catch (error) {
     lock.release();

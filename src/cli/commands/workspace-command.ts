@@ -121,7 +121,8 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
     // Again under the lock (another project may have taken a fresh workspace meanwhile), where it is recorded.
     const owner = checkWorkspaceOwner({ workspaceDir: paths.dir, ...user });
     for (const w of owner.warnings) log.log('warning', w);
-    if (owner.record) recordWorkspaceOwner(paths.dir, owner.record);
+    const unrecorded = owner.record ? recordWorkspaceOwner(paths.dir, owner.record) : undefined;
+    if (unrecorded) log.log('warning', unrecorded);
   } catch (error) {
     lock.release();
     throw error;
