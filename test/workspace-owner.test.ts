@@ -106,6 +106,19 @@ describe('a workspace of one project', () => {
     expect(backToA.code).toBe(2);
   });
 
+  it('is still handed over by removing owner.json when an earlier handoff recorded its owner', async () => {
+    const a = makeProject(rates('USD'));
+    const b = makeProject(rates('EUR'));
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    // As the handoff before this one left it: the owner record and the mark, nothing else in .handoff.
+    for (const name of fs.readdirSync(path.join(ws, '.handoff'))) if (name !== 'owner.json' && name !== 'workspace.json') fs.rmSync(path.join(ws, '.handoff', name));
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
+    const handedOver = await runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
+    expect(handedOver.code, handedOver.stderr).toBe(0);
+  });
+
   it('follows its project when the project folder is moved, with a warning', async () => {
     const a = makeProject(rates('USD'));
     const ws = a.workspaceDir;

@@ -67,12 +67,25 @@ function projectDirOutside(dir: string, workspace: string): string {
   return dir === '' || dir === real || dir.startsWith(`${real}${path.sep}`) || dir.startsWith(`${workspace}${path.sep}`) ? '' : dir;
 }
 
+/** Best effort: a workspace this user cannot write is judged by its owner record while there is one. */
+function markOwnerRecorded(workspace: string): void {
+  const file = path.join(workspace, OWNER_RECORDED_FILE);
+  if (fs.existsSync(file)) return;
+  try {
+    fs.writeFileSync(file, '', { flag: 'a' });
+  } catch {
+    // not this user's to write
+  }
+}
+
 /**
  * The recorded owner, or for a workspace of an earlier handoff (no owner.json, never recorded one) the project of its
  * latest run record; undefined when neither says.
  */
 function findOwner(workspace: string): { owner: WorkspaceOwner; from: 'record' | 'runs' } | undefined {
   const recorded = readOwner(path.join(workspace, OWNER_FILE));
+  // A record of the handoff before that mark existed: marked now, so that removing the record still hands it over.
+  if (recorded) markOwnerRecorded(workspace);
   if (recorded) return { owner: { ...recorded, project: { ...recorded.project, dir: projectDirOutside(recorded.project.dir, workspace) } }, from: 'record' };
   if (fs.existsSync(path.join(workspace, OWNER_RECORDED_FILE))) return undefined;
   const [latest] = listRunRecords(path.join(workspace, 'runs'), 1);
@@ -156,8 +169,7 @@ export function recordWorkspaceOwner(workspaceDir: string, owner: WorkspaceOwner
     makeFolders(path.dirname(file));
     fs.writeFileSync(temp, `${JSON.stringify(owner, null, 2)}\n`);
     fs.renameSync(temp, file);
-    const recorded = path.join(workspace, OWNER_RECORDED_FILE);
-    if (!fs.existsSync(recorded)) fs.writeFileSync(recorded, '');
+    fs.writeFileSync(path.join(workspace, OWNER_RECORDED_FILE), '', { flag: 'a' });
     return undefined;
   } catch (error) {
     removeFile(temp);
