@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, makeTempDir, runCli } from './helpers/cli.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cliPath, makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
 
+const rates = (currency: string): string => `tasks:\n- name: t\n  commands:\n  - command: "echo ${currency} >> artifacts/seen.txt; echo {{ _stage }} >> artifacts/stages.txt"\n`;
 const ONE_TASK = 'tasks:\n- name: t\n  commands:\n  - command: cat files/text.txt\n';
 
 /** Every file under `dir`, relative, sorted. */
@@ -74,7 +76,6 @@ describe('a folder handoff did not make', () => {
 });
 
 describe('a workspace of one project', () => {
-  const rates = (currency: string): string => `tasks:\n- name: t\n  commands:\n  - command: "echo ${currency} >> artifacts/seen.txt; echo {{ _stage }} >> artifacts/stages.txt"\n`;
 
   it('refuses a run of another project (exit 2, naming both) until its mark is removed', async () => {
     const a = makeProject(rates('USD'));
@@ -105,6 +106,19 @@ describe('a workspace of one project', () => {
     expect(backToA.code).toBe(2);
   });
 
+  it('is still handed over by removing owner.json when an earlier handoff recorded its owner', async () => {
+    const a = makeProject(rates('USD'));
+    const b = makeProject(rates('EUR'));
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    // As the handoff before this one left it: the owner record and the mark, nothing else in .handoff.
+    for (const name of fs.readdirSync(path.join(ws, '.handoff'))) if (name !== 'owner.json' && name !== 'workspace.json') fs.rmSync(path.join(ws, '.handoff', name));
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
+    const handedOver = await runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
+    expect(handedOver.code, handedOver.stderr).toBe(0);
+  });
+
   it('follows its project when the project folder is moved, with a warning', async () => {
     const a = makeProject(rates('USD'));
     const ws = a.workspaceDir;
@@ -131,4 +145,142 @@ describe('a workspace of one project', () => {
     const prodAgain = await runCli(['run', 'local', '-p', a.projectDir, '-w', ws, '-s', 'prod']);
     expect(prodAgain.stderr).not.toContain('resumes from its Singer state');
   });
+});
+
+describe('every command that writes into a workspace', () => {
+  const storeYml = (task: string): string =>
+    `tasks:\n- name: t\n  commands:\n  - command: "cat files/text.txt >> artifacts/seen.txt; echo '{\\"from\\":\\"${task}\\"}' > artifacts/state.json"\n` +
+    `deploy:\n  cloud_provider: local\n  resource_group: owner-test\n  task: ${task}\n`;
+
+  it("refuses another project's workspace with the run's rule and message, and writes nothing there", async () => {
+    const home = makeTempDir('handoff-home-');
+    const env = { HANDOFF_HOME: home };
+    const a = makeProject(storeYml('a-task'), { 'files/text.txt': 'A\n' });
+    const b = makeProject(storeYml('b-task'), { 'files/text.txt': 'B\n' });
+    const ws = a.workspaceDir;
+    // B has a store (its project, files and artifacts) that a command could fetch into A's workspace.
+    for (const args of [['cloud', 'bucket', 'create', '-p', b.projectDir], ['project', 'push', '-p', b.projectDir, '-y'], ['run', 'local', '-p', b.projectDir, '-w', b.workspaceDir, '-a']]) {
+      const r = await runCli(args, { env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const first = await runCli(['run', 'local', '-p', a.projectDir, '-w', ws], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const before = Object.fromEntries(listFiles(ws).filter((f) => !f.startsWith('runs/') && f !== '.handoff/project-cache.json').map((f) => [f, fs.readFileSync(path.join(ws, f), 'utf8')]));
+    const bTarget = ['-e', 'resource_group=owner-test', 'task=b-task'];
+    const commands = [
+      ['workspace', 'install', '-p', b.projectDir, '-w', ws],
+      ['workspace', 'init', '-p', b.projectDir, '-w', ws],
+      ['files', 'get', 'local', '-p', b.projectDir, '-w', ws],
+      ['files', 'get', '-p', b.projectDir, '-w', ws],
+      ['artifacts', 'get', '-p', b.projectDir, '-w', ws],
+      ['artifacts', 'get', '-w', ws, ...bTarget],
+      ['config', 'get', '-w', ws, ...bTarget],
+      ['run', '-w', ws, ...bTarget],
+      ['run', '--dry-run', '-w', ws, ...bTarget],
+      ['run', 'local', '-a', '-p', b.projectDir, '-w', ws],
+      // Reads W, but would put A's Singer state into B's store, where B's next run would resume from it.
+      ['artifacts', 'push', '-p', b.projectDir, '-w', ws],
+      ['artifacts', 'push', '-w', ws, ...bTarget],
+    ];
+    for (const args of commands) {
+      const r = await runCli(args, { env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(`the workspace ${ws} belongs to project ${fs.realpathSync(a.projectDir)} (a-task)`);
+      expect(r.stderr, args.join(' ')).toContain(args.includes('-p') ? `project ${fs.realpathSync(b.projectDir)} (b-task)` : 'project b-task (');
+      expect(r.stderr, args.join(' ')).toContain('fix: use a workspace per project');
+    }
+    const after = Object.fromEntries(listFiles(ws).filter((f) => !f.startsWith('runs/') && f !== '.handoff/project-cache.json').map((f) => [f, fs.readFileSync(path.join(ws, f), 'utf8')]));
+    expect(after).toEqual(before);
+    expect(fs.readFileSync(path.join(ws, 'artifacts', 'state.json'), 'utf8')).toBe('{"from":"a-task"}\n');
+    expect(fs.readFileSync(path.join(home, 'buckets', 'handoff-dev-owner-test', 'b-task', 'artifacts', 'last', 'state.json'), 'utf8')).toBe('{"from":"b-task"}\n');
+    // A's own commands and the store copy of A's task still work there.
+    const own = await runCli(['files', 'get', 'local', '-p', a.projectDir, '-w', ws], { env });
+    expect(own.code, own.stderr).toBe(0);
+  }, 300_000);
+
+  it('checks the owner under the workspace lock: a run that passed its checks before another project took the workspace is refused', async () => {
+    const a = makeProject(rates('USD'));
+    // B's secret is read from a FIFO: its run stops there, after its early checks and before the lock, until it is written.
+    const b = makeProject(rates('EUR').replace('tasks:', 'envs:\n- key: TOKEN\ntasks:'), { '.secrets/dev_secrets.yml': '- key: TOKEN\n  file: token\n' });
+    const ws = a.workspaceDir;
+    const fifo = path.join(b.projectDir, '.secrets', 'token');
+    execFileSync('mkfifo', [fifo]);
+    const bRun = runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
+    // B has passed the owner check of a fresh workspace once it opens the FIFO: only then can a writer open it.
+    let writer: number | undefined;
+    await waitFor(() => {
+      try {
+        writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 60_000);
+    const aRun = await runCli(['run', 'local', '-p', a.projectDir, '-w', ws]);
+    expect(aRun.code, aRun.stderr).toBe(0);
+    fs.writeSync(writer!, 'token-value-123');
+    fs.closeSync(writer!);
+    const r = await bRun;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`the workspace ${ws} belongs to project ${fs.realpathSync(a.projectDir)}`);
+    expect(fs.readFileSync(path.join(ws, 'artifacts', 'seen.txt'), 'utf8')).toBe('USD\n');
+    expect(JSON.parse(fs.readFileSync(path.join(ws, '.handoff', 'owner.json'), 'utf8')).project.dir).toBe(fs.realpathSync(a.projectDir));
+  }, 120_000);
+
+  it("takes the owner of an earlier handoff's workspace (no owner record) from its run records", async () => {
+    const a = makeProject(rates('USD'));
+    const b = makeProject(rates('EUR'));
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    // As an earlier handoff left it: runs/ with A's records, no mark, no owner record.
+    fs.rmSync(path.join(ws, '.handoff'), { recursive: true });
+    for (const args of [['run', 'local', '-p', b.projectDir, '-w', ws], ['workspace', 'install', '-p', b.projectDir, '-w', ws]]) {
+      const r = await runCli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`the workspace ${ws} belongs to project ${fs.realpathSync(a.projectDir)}`);
+      expect(r.stderr).toContain('its run records');
+    }
+    expect(fs.readFileSync(path.join(ws, 'artifacts', 'seen.txt'), 'utf8')).toBe('USD\n');
+    // The project its records name adopts it, with no word; the other stage is warned about as in an owned workspace.
+    fs.writeFileSync(path.join(ws, 'artifacts', 'state.json'), '{}');
+    const prod = await runCli(['run', 'local', '-p', a.projectDir, '-w', ws, '-s', 'prod']);
+    expect(prod.code, prod.stderr).toBe(0);
+    expect(prod.stderr).toContain('the last run in this workspace was of stage dev');
+    expect(JSON.parse(fs.readFileSync(path.join(ws, '.handoff', 'owner.json'), 'utf8')).project.dir).toBe(fs.realpathSync(a.projectDir));
+    // Handing it over as the refusal's fix says still works once the owner is recorded.
+    fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
+    const handedOver = await runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
+    expect(handedOver.code, handedOver.stderr).toBe(0);
+  }, 120_000);
+});
+
+describe('a workspace another user made', () => {
+  const isRoot = process.getuid?.() === 0;
+  const hasRunuser = isRoot && spawnSync('runuser', ['--help']).status === 0;
+
+  it.runIf(hasRunuser)("runs, with a warning, when its .handoff is another user's and the owner cannot be recorded", async () => {
+    // Its own folder under /tmp: a user other than root must reach the project and the workspace.
+    const root = fs.mkdtempSync(path.join('/tmp', 'handoff-owner-uid-'));
+    try {
+      fs.chmodSync(root, 0o777);
+      const projectDir = path.join(root, 'project');
+      fs.mkdirSync(projectDir, { mode: 0o755 });
+      fs.writeFileSync(path.join(projectDir, 'project.yml'), rates('USD'), { mode: 0o644 });
+      const ws = path.join(root, 'workspace');
+      expect((await runCli(['run', 'local', '-p', projectDir, '-w', ws])).code).toBe(0);
+      fs.writeFileSync(path.join(ws, 'artifacts', 'state.json'), '{}');
+      // Shared as a volume often is: the workspace's folders writable by all, handoff's own folder left root's.
+      for (const f of listFiles(ws).map((f) => path.join(ws, f)).concat(ws)) if (!f.includes(`${path.sep}.handoff`)) fs.chmodSync(f, fs.statSync(f).isDirectory() ? 0o777 : 0o666);
+      for (const d of fs.readdirSync(ws, { recursive: true }) as string[]) if (!d.startsWith('.handoff') && fs.statSync(path.join(ws, d)).isDirectory()) fs.chmodSync(path.join(ws, d), 0o777);
+      const home = path.join(root, 'home');
+      fs.mkdirSync(home, { mode: 0o777 });
+      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, cliPath, 'run', 'local', '-p', projectDir, '-w', ws, '-s', 'prod'], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+      expect(r.stderr).not.toContain('This is a bug');
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`could not record the owner of the workspace ${ws}`);
+      expect(fs.readFileSync(path.join(ws, 'artifacts', 'seen.txt'), 'utf8')).toBe('USD\nUSD\n');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

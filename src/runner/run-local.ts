@@ -15,7 +15,7 @@ import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
 import { checkFiles, FilesRenderStopped, renderFiles } from '../workspace/render-files.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
-import { checkWorkspaceOwner, recordWorkspaceOwner, type WorkspaceOwner } from '../workspace/workspace-owner.js';
+import { checkWorkspaceOwner, recordWorkspaceOwner, type WorkspaceUser } from '../workspace/workspace-owner.js';
 import { assertHandoffWorkspace, assertNoFileForFolder, assertVenvFoldersAreVenvs, assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
 import { markAbandonedRuns, RUN_ID_VARIABLE } from '../runs/run-history.js';
 import { processStderrLogPath, type RunTrigger } from '../runs/run-record.js';
@@ -94,8 +94,10 @@ export interface PreparedRun {
   runId: string;
   startedAt: Date;
   plan: RunPlan;
-  /** The workspace's owner to record when the run is recorded (checkWorkspaceOwner); undefined: unchanged or not kept. */
-  workspaceOwner?: WorkspaceOwner;
+  /** The project as the workspace's owner check knows it: checked again under the workspace lock, recorded with the run. */
+  workspaceUser: WorkspaceUser;
+  /** The warnings of the owner check before the lock (said once). */
+  workspaceOwnerWarnings: string[];
 }
 
 /** Reads and checks the project, secrets and variables; writes nothing but the validated-project cache of an existing workspace. */
@@ -103,8 +105,16 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   assertWorkspaceApart(options.projectDir, options.workspaceDir);
   // Before the project cache is written into W/.handoff: a folder that is not handoff's is left as it was.
   assertHandoffWorkspace(options.workspaceDir, options.projectDir);
+  const userOf = (project: Project): WorkspaceUser => {
+    // A project fetched from a store into the workspace (`handoff run`) has no folder of its own: it is known by its
+    // name (deploy.task), as the store is.
+    const fetched = realOrResolved(project.dir).startsWith(`${realOrResolved(options.workspaceDir)}${path.sep}`);
+    return { projectName: project.deploy.task ?? path.basename(project.dir), ...(fetched ? {} : { projectDir: project.dir }), stage: options.stage };
+  };
   const { project, warnings } = await loadProjectWithCache(options.projectDir, options.workspaceDir, {
     beforeFullLoad: options.beforeProjectCheck,
+    // Another project's workspace is refused before this project is kept in it.
+    beforeKeep: (loaded) => void checkWorkspaceOwner({ workspaceDir: options.workspaceDir, ...userOf(loaded.project) }),
     ...(options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}),
   });
   assertVenvsApart(project.dir, options.workspaceDir, project.installs);
@@ -113,12 +123,9 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   if (options.installVenvs) assertVenvFoldersAreVenvs(options.workspaceDir, project.installs);
   const warn = (message: string): void => options.emit({ type: 'log', level: 'warning', message });
   for (const w of warnings) warn(formatWarning(w.location?.file, w.location?.line, w.path, w.message, w.hint));
-  // A project fetched from a store into the workspace (`handoff run`) is the store's: the workspace is made for it.
-  const fetched = realOrResolved(project.dir).startsWith(`${realOrResolved(options.workspaceDir)}${path.sep}`);
-  const owner = fetched
-    ? undefined
-    : checkWorkspaceOwner({ workspaceDir: options.workspaceDir, projectDir: project.dir, projectName: project.deploy.task ?? path.basename(project.dir), stage: options.stage });
-  for (const w of owner?.warnings ?? []) warn(w);
+  const workspaceUser = userOf(project);
+  const owner = checkWorkspaceOwner({ workspaceDir: options.workspaceDir, ...workspaceUser });
+  for (const w of owner.warnings) warn(w);
   // SPEC §2 does not require tasks, but a run of none (a misspelt `tasks:` key, warned above) is not silently a success.
   if (project.tasks.length === 0) warn(`${project.file} has no tasks: nothing to run`);
 
@@ -171,7 +178,8 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
     runId,
     startedAt,
     plan,
-    ...(owner?.record ? { workspaceOwner: owner.record } : {}),
+    workspaceUser,
+    workspaceOwnerWarnings: owner.warnings,
   };
 }
 
@@ -258,6 +266,9 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
   initWorkspace(run.paths.dir, run.project.dir);
   const lock = options.workspaceLock ?? acquireWorkspaceLock(run.paths.dir, `run local -p ${run.project.dir}`);
   try {
+    // Again under the lock: another project's run may have taken this (fresh) workspace since the check before it.
+    const owner = checkWorkspaceOwner({ workspaceDir: run.paths.dir, ...run.workspaceUser });
+    for (const message of owner.warnings) if (!run.workspaceOwnerWarnings.includes(message)) options.emit({ type: 'log', level: 'warning', message });
     if (lock.recoveredFrom) {
       options.emit({ type: 'log', level: 'warning', message: `took over a stale workspace lock left by pid ${lock.recoveredFrom.pid} (started ${lock.recoveredFrom.startedAt})` });
       // A run whose handoff was killed leaves the workspace lock behind: only then can a record be left `running`, so
@@ -324,7 +335,8 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
       if (timer) clearTimeout(timer);
     }
     // Recorded with the run: a run refused as bad input (a template error above) leaves no trace.
-    if (run.workspaceOwner) recordWorkspaceOwner(run.paths.dir, run.workspaceOwner);
+    const unrecorded = owner.record ? recordWorkspaceOwner(run.paths.dir, owner.record) : undefined;
+    if (unrecorded) options.emit({ type: 'log', level: 'warning', message: unrecorded });
     const recorder = new RunRecorder({
       workspaceDir: run.paths.dir,
       runsDir: run.paths.runsDir,

@@ -33,6 +33,8 @@ export interface ProjectCacheOptions {
   beforeFullLoad?: () => void;
   /** `--cloud-provider`: `deploy` is checked for that cloud (part of the cache key: another cloud checks other keys). */
   cloudProvider?: string;
+  /** Called before a newly loaded project is kept in the workspace: throws to write nothing there (another project's workspace). */
+  beforeKeep?: (loaded: LoadedProject) => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function loadProjectWithCache(projectDir: string, workspaceDir: str
   if (cached?.key === key && bytes.equals(cached.projectBytes)) return cached.loaded;
 
   const loaded = await fullLoad();
+  options.beforeKeep?.(loaded);
   writeEntry(file, { key, projectBytes: bytes, loaded });
   return loaded;
 }

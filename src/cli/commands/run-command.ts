@@ -12,7 +12,7 @@ import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimiz
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan } from './run-in-terminal.js';
 import { runThenPush } from './run-then-push.js';
-import { lockWorkspace, withStoreSession, type StoreSession } from './store-session.js';
+import { lockWorkspace, storeWorkspaceUser, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { UserError } from '../../errors.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
@@ -41,7 +41,7 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
 
   log.log('info', `Fetching ${provider.names.task} from the ${provider.name} store ${provider.objects.describe(provider.names.s3.taskPrefix)}`);
   // Held from the fetch to the last push: nothing else may replace this workspace's artifacts meanwhile.
-  const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log);
+  const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log, { ...storeWorkspaceUser(session, 'this run'), stage: options.stage, record: false });
   try {
     return await fetchRunAndPush(session, options, workspaceDir, vars, envs, flags);
   } finally {

@@ -79,7 +79,7 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
     // Held from before the run to after the last push, as `handoff run` does: nothing may replace the artifacts meanwhile.
     const { lockWorkspace } = await import('./store-session.js');
     const { runThenPush } = await import('./run-then-push.js');
-    const lock = lockWorkspace(runOptions.workspaceDir, `run local -p ${prepared.project.dir} -a`, log);
+    const lock = lockWorkspace(runOptions.workspaceDir, `run local -p ${prepared.project.dir} -a`, log, { ...prepared.workspaceUser, record: false });
     try {
       return await runThenPush({ provider: store.provider, log }, prepared, { ...runOptions, workspaceLock: { release: () => undefined } }, options);
     } finally {

@@ -38,10 +38,11 @@ import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { renderFiles } from '../../workspace/render-files.js';
+import { checkWorkspaceOwner } from '../../workspace/workspace-owner.js';
 import { assertWorkspaceApart, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
-import { confirm, lockWorkspace, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
+import { confirm, lockWorkspace, printResult, requireProject, storeWorkspaceUser, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 
@@ -99,7 +100,7 @@ export function configGetCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
     const body = await getConfig(session.provider);
     const file = path.join(resolveFetchedProjectDir(workspaceDir), 'project.yml');
-    const lock = lockWorkspace(workspaceDir, 'config get', session.log);
+    const lock = lockWorkspace(workspaceDir, 'config get', session.log, storeWorkspaceUser(session, 'config get'));
     try {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, body);
@@ -153,7 +154,7 @@ export function filesDeleteCommand(options: GlobalOptions): Promise<number> {
 export function filesGetCommand(options: GlobalOptions): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
-    const lock = lockWorkspace(workspaceDir, 'files get', session.log);
+    const lock = lockWorkspace(workspaceDir, 'files get', session.log, storeWorkspaceUser(session, 'files get'));
     let fetched: Awaited<ReturnType<typeof fetchProjectCopy>>;
     let rendered: number;
     try {
@@ -186,7 +187,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
   const log = createConsoleLog(options.logLevel);
   // No file is only worth a debug line here (rendering needs no secrets); a problem inside the file is a warning.
   for (const w of loaded.warnings) log.log(loaded.fileFound ? 'warning' : 'debug', w.message);
-  const lock = lockWorkspace(workspaceDir, 'files get local', log);
+  const lock = lockWorkspace(workspaceDir, 'files get local', log, { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'files get local' });
   let rendered: number;
   try {
     rendered = await renderProjectFiles(options, log, project, loaded.secrets, workspaceDir);
@@ -217,6 +218,8 @@ export function artifactsPushCommand(options: GlobalOptions): Promise<number> {
     throw new UserError(`${workspaceDir} has no artifacts/ folder: it is not a workspace that has run`, { fix: 'check -w: it names the workspace of `handoff run` or `run local`' });
   }
   return withStoreSession(options, { project: false }, async (session) => {
+    // Another project's artifacts (its Singer state) pushed here would be where this task's next run resumes from.
+    checkWorkspaceOwner({ workspaceDir, ...storeWorkspaceUser(session, 'artifacts push') });
     const result = await pushArtifacts(session.provider, workspaceDir, storeLog(session));
     printResult(options, { pushed: summarize(result) });
     return 0;
@@ -226,7 +229,7 @@ export function artifactsPushCommand(options: GlobalOptions): Promise<number> {
 export function artifactsGetCommand(options: GlobalOptions): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
-    const lock = lockWorkspace(workspaceDir, 'artifacts get', session.log);
+    const lock = lockWorkspace(workspaceDir, 'artifacts get', session.log, storeWorkspaceUser(session, 'artifacts get'));
     let result: TransferResult;
     try {
       result = await getArtifacts(session.provider, workspaceDir, storeLog(session));

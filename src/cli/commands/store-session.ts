@@ -1,4 +1,5 @@
 // Shared by the store commands: open the chosen provider for a project (or -e names), print results, ask to confirm.
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { formatDiagnostic, UserError } from '../../errors.js';
@@ -12,6 +13,7 @@ import { readStoreSecrets } from '../../providers/store/store-secrets.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
+import { checkWorkspaceOwner, recordWorkspaceOwner, type WorkspaceUser } from '../../workspace/workspace-owner.js';
 import { initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { projectDirNeeded, type GlobalOptions } from '../global-options.js';
@@ -149,10 +151,24 @@ export async function withStoreSession<T>(options: GlobalOptions, need: { projec
  * Takes the workspace's lock before a command writes into it from the store (`run`, `artifacts get`, `files get`,
  * `config get`): a run going on there must never see its artifacts (its Singer state, its stdout log) replaced under
  * it. A lock left by a killed run is taken over, and what that run left running is ended first, as `run local` does.
+ * With `user`, a workspace of another project is refused (checkWorkspaceOwner) before anything is made and again under
+ * the lock, where its owner is recorded unless `record` is false (a run records it with its record).
  */
-export function lockWorkspace(workspaceDir: string, command: string, log: ConsoleLog): WorkspaceLock {
+export function lockWorkspace(workspaceDir: string, command: string, log: ConsoleLog, user?: WorkspaceUser & { record?: boolean }): WorkspaceLock {
+  if (user) checkWorkspaceOwner({ workspaceDir, ...user });
   const paths = initWorkspace(workspaceDir);
   const lock = acquireWorkspaceLock(paths.dir, command);
+  try {
+    if (user) {
+      const owner = checkWorkspaceOwner({ workspaceDir: paths.dir, ...user });
+      for (const w of owner.warnings) log.log('warning', w);
+      const unrecorded = owner.record && user.record !== false ? recordWorkspaceOwner(paths.dir, owner.record) : undefined;
+      if (unrecorded) log.log('warning', unrecorded);
+    }
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   if (lock.recoveredFrom) {
     log.log('warning', `took over a stale workspace lock left by pid ${lock.recoveredFrom.pid} (started ${lock.recoveredFrom.startedAt})`);
     for (const abandoned of markAbandonedRuns(paths.runsDir, { graceMs: graceFromEnv() })) {
@@ -161,6 +177,17 @@ export function lockWorkspace(workspaceDir: string, command: string, log: Consol
     }
   }
   return lock;
+}
+
+/**
+ * The project a store command writes into a workspace for: `-p`'s project, else the store's task by its name (the copy
+ * fetched from a store has no folder of its own).
+ */
+export function storeWorkspaceUser(session: Pick<StoreSession, 'project' | 'target'>, command: string): WorkspaceUser {
+  const { project } = session;
+  return project
+    ? { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command }
+    : { projectName: session.target.task, command };
 }
 
 /** The store's secret keys; a store not made yet (a first deploy) holds none. */

@@ -1,5 +1,6 @@
 // `handoff workspace init|install`: create the workspace folders; create venvs and run install commands.
 import os from 'node:os';
+import path from 'node:path';
 import { loadProject } from '../../project/load-project.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { maskError } from '../../secrets/mask.js';
@@ -14,6 +15,7 @@ import { ProcessScope } from '../../runner/process-scope.js';
 import { graceFromEnv } from './run-in-terminal.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
+import { checkWorkspaceOwner, recordWorkspaceOwner, type WorkspaceUser } from '../../workspace/workspace-owner.js';
 import { assertHandoffWorkspace, assertNoFileForFolder, assertVenvFoldersAreVenvs, assertVenvsApart, assertWorkspaceApart, createWorkspaceFolders, initWorkspace } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { locateTemplateProblems } from '../locate-template-problems.js';
@@ -23,7 +25,12 @@ import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 export async function workspaceInitCommand(options: GlobalOptions): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const workspaceDir = requireWorkspaceDir(options);
-  if (options.projectDir) assertWorkspaceApart(options.projectDir, workspaceDir);
+  if (options.projectDir) {
+    assertWorkspaceApart(options.projectDir, workspaceDir);
+    // Folders only, so another project's workspace is refused without taking it (its owner is the one of its next run).
+    const { project } = await loadProject(options.projectDir);
+    checkWorkspaceOwner({ workspaceDir, projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'workspace init' });
+  }
   const { paths, created } = createWorkspaceFolders(workspaceDir, options.projectDir);
   log.log('info', `Workspace ready at ${paths.dir} (files/, artifacts/, runs/)`);
   // --json: `{ workspace, created }`, the folders this call made (absolute paths; [] when all were there).
@@ -78,6 +85,8 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   assertNoFileForFolder(workspaceDir, project.installs);
   assertVenvFoldersAreVenvs(workspaceDir, project.installs);
   assertHandoffWorkspace(workspaceDir, project.dir);
+  const user: WorkspaceUser = { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'workspace install' };
+  checkWorkspaceOwner({ workspaceDir, ...user });
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = secretsDirVar(vars);
@@ -108,6 +117,16 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
 
   const paths = initWorkspace(workspaceDir, project.dir);
   const lock = acquireWorkspaceLock(paths.dir, `workspace install -p ${project.dir}`);
+  try {
+    // Again under the lock (another project may have taken a fresh workspace meanwhile), where it is recorded.
+    const owner = checkWorkspaceOwner({ workspaceDir: paths.dir, ...user });
+    for (const w of owner.warnings) log.log('warning', w);
+    const unrecorded = owner.record ? recordWorkspaceOwner(paths.dir, owner.record) : undefined;
+    if (unrecorded) log.log('warning', unrecorded);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   // Ctrl-C, SIGTERM or a closed terminal end the install processes (SIGTERM, then SIGKILL after the grace period) and
   // the command exits 128 + the signal's number, releasing the workspace lock (the default action would leave it).
   const scope = new ProcessScope();
