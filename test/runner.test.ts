@@ -459,9 +459,9 @@ tasks:
     expect(record.tasks.map((t) => [t.name, t.status])).toEqual([['t', 'not_run']]);
     // Stopped while the templates rendered: nothing was moved into W/files, and nothing staged is left.
     expect(fs.readdirSync(path.join(workspaceDir, 'files'))).toEqual([]);
-    // .handoff holds the workspace's mark and owner record (nothing of the render).
+    // .handoff holds the workspace's mark and owner records (owner.json and the owner-recorded marker; nothing of the render).
     expect(fs.readdirSync(workspaceDir).sort()).toEqual(['.handoff', 'artifacts', 'files', 'runs']);
-    expect(fs.readdirSync(path.join(workspaceDir, '.handoff')).sort()).toEqual(['owner.json', 'workspace.json']);
+    expect(fs.readdirSync(path.join(workspaceDir, '.handoff')).sort()).toEqual(['owner-recorded', 'owner.json', 'workspace.json']);
   });
 
   it('SIGTERM during the render stops it at once: the run is interrupted (143) and recorded so', async () => {
