@@ -137,7 +137,8 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   // Without secrets that note is quiet, so `-s PROD` would run silently as another stage than prod (every name
   // prefixed `PROD_`): a stage that differs from a known one by case or a typo is warned about once. A stage of the
   // project's own naming, near no known one, stays silent.
-  const nearStage = hasSecretsFolder ? undefined : suggestStage(options.stage, path.join(project.dir, '.secrets'));
+  // Secrets given by the caller (a store's, for `handoff run`) belong to this stage: it is one the store knows.
+  const nearStage = options.secrets || hasSecretsFolder ? undefined : suggestStage(options.stage, path.join(project.dir, '.secrets'));
   if (nearStage) warn(`stage "${options.stage}" is neither dev nor prod: names it prefixes get "${options.stage}_" ({{ _stage_ }}) (${nearStage})`);
   // A -v/-e value given for a secret's key is the secret this run uses: masked as the file's value would be.
   const masker = createRunMasker(runSecretValues({ secrets: loaded.secrets, envs: project.envs, keys: options.secretKeys, cliVars: options.vars, cliEnvs: options.envs }));
