@@ -169,6 +169,77 @@ tasks:
     expect(fs.existsSync(path.join(workspaceDir, 'v'))).toBe(false);
   });
 
+  it('a refused structure and template syntax errors: every problem in one answer, in file order (config validate, run local, --dry-run)', async () => {
+    const { projectDir, workspaceDir } = makeProject(`version: 0.3
+installs:
+- venv: v
+  command: pip install {{ pkg
+vars:
+- key: a
+  value: "{{ b }"
+tasks:
+  - name: a
+    pipeline:
+      - command: echo
+        args: "{{ foo"
+      - foreach:
+        - name: sub
+          commands:
+          - command: echo "{{ _line }"
+          - command: echo "{% if %}"
+            active: false
+  - name: c
+    comands:
+      - command: sh -c 'echo ran > ran.txt'
+`);
+    const file = path.join(projectDir, 'project.yml');
+    const lines = (stderr: string): number[] => [...stderr.matchAll(new RegExp(`${file.replace(/[.*+?^\${}()|[\]\\]/g, '\\$&')}:(\\d+):`, 'g'))].map((m) => Number(m[1]));
+    const validated = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validated.code, validated.stderr).toBe(2);
+    expect(validated.stderr).toContain('has 5 problems (and 1 warning)');
+    expect(validated.stderr).toMatch(new RegExp(`${file}:4:\\d+: installs\\[0\\]\\.command: expected variable end`));
+    expect(validated.stderr).toMatch(new RegExp(`${file}:7:\\d+: vars\\[0\\]\\.value: expected variable end`));
+    expect(validated.stderr).toMatch(new RegExp(`${file}:12:\\d+: tasks\\[0\\]\\.pipeline\\[0\\]\\.args: expected variable end`));
+    expect(validated.stderr).toMatch(new RegExp(`${file}:16:\\d+: tasks\\[0\\]\\.pipeline\\[1\\]\\.foreach\\[0\\]\\.commands\\[0\\]\\.command: expected variable end`));
+    expect(validated.stderr).toMatch(/task "c" has none of/);
+    // The inactive command is not checked, as a run would not render it.
+    expect(validated.stderr).not.toContain('commands[1].command');
+    const order = lines(validated.stderr);
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    const json = await runCli(['config', 'validate', '-p', projectDir, '--json']);
+    expect(json.code).toBe(2);
+    expect(json.stdout).toContain('tasks[0].pipeline[0].args');
+    for (const extra of [[], ['--dry-run']]) {
+      const refused = await run(projectDir, workspaceDir, extra);
+      expectRefused(refused, workspaceDir, 'has 5 problems (and 1 warning)');
+      expect(refused.stderr).toMatch(new RegExp(`${file}:12:\\d+: tasks\\[0\\]\\.pipeline\\[0\\]\\.args: expected variable end`));
+      expect(refused.stderr).toMatch(/task "c" has none of/);
+      expect(fs.existsSync(path.join(workspaceDir, 'ran.txt'))).toBe(false);
+    }
+    // A project with only the structural problem keeps its message: nothing about templates.
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('{{ pkg', 'pkg').replace('"{{ b }"', 'b').replace('"{{ foo"', 'foo').replace('"{{ _line }"', '"{{ _line }}"'));
+    const structural = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(structural.code).toBe(2);
+    expect(structural.stderr).toContain('has 1 problem (and 1 warning)');
+    expect(structural.stderr).not.toMatch(/template|variable end/);
+  });
+
+  it('a -s that differs from a known stage by case or a typo, in a project without secrets: warned once with the did-you-mean', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const upper = await run(projectDir, workspaceDir, ['-s', 'PROD', '--dry-run']);
+    expect(upper.code, upper.stderr).toBe(0);
+    expect(upper.stderr.match(/did you mean -s prod\? stage names are case-sensitive/g)?.length).toBe(1);
+    expect(upper.stderr).toContain('"PROD"');
+    const typo = await run(projectDir, workspaceDir, ['-s', 'prdo', '--dry-run']);
+    expect(typo.stderr.match(/did you mean -s prod\?/g)?.length).toBe(1);
+    // A stage of its own, not near dev or prod, stays silent; so do dev and prod.
+    for (const stage of ['staging', 'dev', 'prod']) {
+      const r = await run(projectDir, workspaceDir, ['-s', stage, '--dry-run']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('did you mean');
+    }
+  });
+
   it('an undefined name under --strict: every command\'s, each at the line of project.yml that holds it', async () => {
     const { projectDir, workspaceDir } = makeProject(`tasks:
 - name: a

@@ -109,14 +109,33 @@ export function parseLocatedProject(text: string, file: string, projectDir: stri
   const written = checkWrittenForm(projectSchema, source).filter((d) => !isIgnoredKeyNotice(d) || !refused.some((p) => d.path?.startsWith(p)));
   const diagnostics = sortByLocation([...source.warnings, ...schema.diagnostics, ...written, ...checkRules(source, options)]);
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || !schema.value) {
-    const warningCount = diagnostics.length - errors.length;
-    const summary = `${file} has ${plural(errors.length, 'problem')}${warningCount > 0 ? ` (and ${plural(warningCount, 'warning')})` : ''}`;
-    throw new UserError(summary, { fix: 'fix each problem listed, then run again', diagnostics });
-  }
+  if (errors.length > 0 || !schema.value) throw new ProjectStructureRefusal(file, source.data, (at) => source.locate(at), diagnostics);
 
   const writtenAsFloat = (at: Parameters<typeof source.sourceText>[0]): boolean => isYamlFloatText(source.sourceText(at));
   return { project: normalizeProject(schema.value, file, projectDir, writtenAsFloat, (at) => source.sourceText(at)), warnings: diagnostics, locate: (at) => source.locate(at) };
+}
+
+/**
+ * project.yml refused by its structure (schema, rules): every problem found, and the document as written with its
+ * positions, so a command can add the problems of the document's templates to the same report (SPEC §2: all problems
+ * at once) without loading anything for a valid project (cli/add-written-template-problems.ts).
+ */
+export class ProjectStructureRefusal extends UserError {
+  constructor(
+    readonly file: string,
+    readonly document: Record<string, unknown>,
+    readonly locate: (at: KeyPath) => SourceLocation,
+    diagnostics: Diagnostic[],
+  ) {
+    super(summarizeProblems(file, diagnostics), { fix: 'fix each problem listed, then run again', diagnostics });
+  }
+}
+
+/** `<file> has 2 problems (and 1 warning)`: the head of a refusal listing `diagnostics`. */
+export function summarizeProblems(file: string, diagnostics: readonly Diagnostic[]): string {
+  const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
+  const warningCount = diagnostics.length - errorCount;
+  return `${file} has ${plural(errorCount, 'problem')}${warningCount > 0 ? ` (and ${plural(warningCount, 'warning')})` : ''}`;
 }
 
 async function checkProjectDir(projectDir: string, file: string): Promise<void> {
@@ -175,7 +194,8 @@ function notText(file: string, what: string, location: { file: string; line: num
   return new UserError(`${file} ${what}`, { fix, diagnostics: [{ severity: 'error', message: `the file ${what}`, location, hint: fix }] });
 }
 
-function sortByLocation(diagnostics: Diagnostic[]): Diagnostic[] {
+/** Diagnostics in the order of the file (stable: those at one place keep their order). */
+export function sortByLocation(diagnostics: Diagnostic[]): Diagnostic[] {
   const key = (d: Diagnostic) => [d.location?.line ?? 0, d.location?.col ?? 0] as const;
   return [...diagnostics].sort((a, b) => {
     const [la, ca] = key(a);

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { parseProject } from '../project/parse-project.js';
 import { createRenderer, loadTemplateEngine } from '../template/render.js';
-import { checkTemplateSyntax, findTemplateSyntaxProblems } from './find-template-syntax-problems.js';
-import { planRun } from './plan-run.js';
+import { checkTemplateSyntax, findTemplateSyntaxProblems, findWrittenTemplateSyntaxProblems, listWrittenTemplates } from './find-template-syntax-problems.js';
+import { commandTemplateOf, planRun } from './plan-run.js';
 
 beforeAll(loadTemplateEngine);
 
@@ -51,5 +51,31 @@ tasks:
     expect(thrown).toBeInstanceOf(UserError);
     expect((thrown as UserError).message).toMatch(/^template syntax error in installs\[0\]\.command .*\(one of 3 problems, below\)$/);
     expect((thrown as UserError).diagnostics).toHaveLength(3);
+  });
+});
+
+describe('listWrittenTemplates (a document whose structure was refused)', () => {
+  it('reads the active commands of every level and the field templates, with the paths a loaded project gives them', () => {
+    const written = listWrittenTemplates({
+      installs: [{ venv: 'v', command: 'pip install {{ pkg' }, 'not a mapping'],
+      vars: [{ key: 'a', value: '{{ b }' }, { key: 'n', value: 3 }],
+      tasks: [
+        { name: 'a', pipeline: [{ command: 'echo', args: '{{ x' }, { fork: [{ name: 'f', commands: [{ command: 'echo {{ y' }] }] }] },
+        { name: 'off', active: false, commands: [{ command: 'echo {{ hidden' }] },
+        { name: 'n', tasks: [{ name: 'inner', commands: [{ command: 'echo {{ z', active: false }, { command: 7, args: 1.5 }] }] },
+        { name: 'skip', pipeline: [{ active: false, foreach: [{ name: 's', commands: [{ command: 'echo {{ hidden' }] }] }] },
+      ],
+    });
+    expect(written.fields).toEqual([
+      { path: 'installs[0].command', template: 'pip install {{ pkg' },
+      { path: 'vars[0].value', template: '{{ b }' },
+    ]);
+    expect(written.commands.map((c) => [c.path, commandTemplateOf(c)])).toEqual([
+      ['tasks[0].pipeline[0]', 'echo {{ x'],
+      ['tasks[0].pipeline[1].fork[0].commands[0]', 'echo {{ y'],
+      ['tasks[2].tasks[0].commands[1]', '7 1.5'],
+    ]);
+    const problems = findWrittenTemplateSyntaxProblems(written, renderer());
+    expect(problems.map((p) => p.diagnostic.path)).toEqual(['installs[0].command', 'vars[0].value', 'tasks[0].pipeline[0]', 'tasks[0].pipeline[1].fork[0].commands[0]']);
   });
 });

@@ -31,7 +31,12 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
 
 async function validateProject(options: GlobalOptions): Promise<number> {
   // With --cloud-provider, `deploy` is checked for that cloud, as the commands given it would check it.
-  const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options), options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
+  const { project, warnings, locate } = await loadLocatedProject(requireProjectDir(options), options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}).catch(
+    // A refused structure is reported with the templates' syntax errors, all at once (the check runs only then).
+    async (error: unknown) => {
+      throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
+    },
+  );
   const plan = planRun(project);
   await checkLocalStoreNames(project, options, locate);
   await checkTemplateSyntax(project, plan, locate);

@@ -89,7 +89,9 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
     // A run knows its commands by key path (it may have read the project from the workspace, without positions).
     // Loaded here only: it loads the YAML readers and the schema, which a run from the workspace's copy does not.
     const { locateTemplateProblems } = await import('../locate-template-problems.js');
-    throw await locateTemplateProblems(error, runOptions.projectDir);
+    // A project refused by its structure: its template syntax errors in the same report (config validate's).
+    const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
+    throw await locateTemplateProblems(await addWrittenTemplateProblems(error), runOptions.projectDir);
   } finally {
     stderr.flush();
   }
