@@ -308,6 +308,35 @@ describe('a command that reads a workspace', () => {
     expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'A' });
   }, 180_000);
 
+  it('`runs state --restore` refuses the record of a run of another project than the owner (a history of before the hand-over)', async () => {
+    const a = singer('A');
+    const b = singer('B');
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    const [ofA] = JSON.parse((await runCli(['runs', 'list', '-w', ws, '--json'])).stdout) as Array<{ runId: string }>;
+    // Handed over to B as the refusal's fix says: A's records stay in the history.
+    fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
+    expect((await runCli(['run', 'local', '-p', b.projectDir, '-w', ws])).code).toBe(0);
+    const state = path.join(ws, 'artifacts', 'state.json');
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'B' });
+    for (const own of [[], ['-p', b.projectDir]]) {
+      const r = await runCli(['runs', 'state', ofA.runId, '--restore', '-w', ws, ...own]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`run ${ofA.runId} is of project ${fs.realpathSync(a.projectDir)}`);
+      expect(r.stderr).toContain(`the workspace ${ws} belongs to project ${fs.realpathSync(b.projectDir)}`);
+      expect(r.stderr).toContain('nothing was written');
+    }
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'B' });
+    // Its state can still be read, and B's own records restored.
+    const read = await runCli(['runs', 'state', ofA.runId, '-w', ws]);
+    expect(read.code, read.stderr).toBe(0);
+    expect(JSON.parse(read.stdout)).toEqual({ from: 'A' });
+    fs.writeFileSync(state, '{}');
+    const restored = await runCli(['runs', 'state', 'latest', '--restore', '-w', ws]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'B' });
+  }, 180_000);
+
   it("`ui -p B` on A's workspace warns once at its start", async () => {
     const a = singer('A');
     const b = singer('B');

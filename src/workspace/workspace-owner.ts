@@ -146,6 +146,20 @@ export function warnOfOtherOwner(input: WorkspaceUser & { workspaceDir: string }
   );
 }
 
+/**
+ * Before `runs state <id> --restore` writes a run's Singer state into the workspace: a history of before a hand-over
+ * holds runs of the previous project, whose bookmark would make the owner's next run resume from the wrong place.
+ */
+export function checkRestoredRunOwner(workspaceDir: string, run: { runId: string; project: { name: string; dir: string } }): void {
+  const { other } = judgeWorkspaceOwner({ workspaceDir, projectName: run.project.name, projectDir: run.project.dir === '' ? undefined : run.project.dir }, false);
+  if (!other) return;
+  throw new UserError(
+    `run ${run.runId} is of ${describeProject(other.current.project)}, and the workspace ${other.workspace} belongs to ${describeProject(other.owner.project)}: ` +
+      `restoring that run's Singer state would make the owner's next run resume from the other project's bookmark; nothing was written`,
+    { fix: `restore a run of ${describeProject(other.owner.project)}; \`handoff runs state ${run.runId} -w ${other.workspace}\` prints the state, to copy what is wanted by hand` },
+  );
+}
+
 interface OtherOwner {
   workspace: string;
   file: string;

@@ -24,6 +24,7 @@ import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { parseDuration } from '../../duration.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
+import { checkRestoredRunOwner } from '../../workspace/workspace-owner.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
@@ -366,6 +367,7 @@ export async function runsStateCommand(options: GlobalOptions, id: string, flags
     try {
       // Again under the lock: another project may have taken a fresh workspace meanwhile.
       await checkProjectWorkspace(options.projectDir, workspace.dir, createConsoleLog(options.logLevel), 'runs state --restore');
+      checkRestoredRunOwner(workspace.dir, findRunRecord(workspace.runsDir, id));
       record = restoreRunState(workspace.runsDir, workspace.stateFile, id);
     } finally {
       lock.release();
