@@ -2,9 +2,12 @@
 // workspace of one project does not silently feed another project its Singer state.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cliPath, makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
+import { startUi, stopUis } from './helpers/ui-process.js';
+
+afterAll(stopUis);
 
 const rates = (currency: string): string => `tasks:\n- name: t\n  commands:\n  - command: "echo ${currency} >> artifacts/seen.txt; echo {{ _stage }} >> artifacts/stages.txt"\n`;
 const ONE_TASK = 'tasks:\n- name: t\n  commands:\n  - command: cat files/text.txt\n';
@@ -251,6 +254,121 @@ describe('every command that writes into a workspace', () => {
     fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
     const handedOver = await runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
     expect(handedOver.code, handedOver.stderr).toBe(0);
+  }, 120_000);
+});
+
+describe('a command that reads a workspace', () => {
+  // A Singer pair: the tap's STATE names its project, the target echoes it (as a target does), and the run records it.
+  const singer = (name: string): ReturnType<typeof makeProject> =>
+    makeProject('tasks:\n- name: sync\n  pipeline:\n  - command: sh files/tap.sh\n  - command: sh files/target.sh\n', {
+      'files/tap.sh': `echo '{"type": "STATE", "value": {"from": "${name}"}}'\n`,
+      'files/target.sh': `sed -n 's/.*"value": //; s/}$//p' | tail -n 1\n`,
+    });
+  const warning = (ws: string, owner: string): string => `the workspace ${ws} belongs to project ${fs.realpathSync(owner)}`;
+  const count = (text: string, part: string): number => text.split(part).length - 1;
+
+  it("warns once when -p names another project; `runs state --restore` and `runs prune` (which write there) are refused", async () => {
+    const a = singer('A');
+    const b = singer('B');
+    const ws = a.workspaceDir;
+    for (let i = 0; i < 2; i++) expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    const state = path.join(ws, 'artifacts', 'state.json');
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'A' });
+    fs.writeFileSync(state, '{"from": "A, edited"}');
+    const [latest] = JSON.parse((await runCli(['runs', 'list', '-w', ws, '--json'])).stdout) as Array<{ runId: string }>;
+
+    for (const args of [['runs', 'list'], ['runs', 'show', 'latest'], ['runs', 'logs', 'latest'], ['runs', 'state', 'latest']]) {
+      const r = await runCli([...args, '-p', b.projectDir, '-w', ws, '--json']);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(count(r.stderr, warning(ws, a.projectDir)), `${args.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toContain(`not to project ${fs.realpathSync(b.projectDir)}`);
+      expect(r.stdout).not.toContain('belongs to');
+      if (args[1] !== 'logs') JSON.parse(r.stdout);
+      // The owner's own -p, and no -p, say nothing.
+      for (const own of [['-p', a.projectDir], []]) {
+        const quiet = await runCli([...args, ...own, '-w', ws]);
+        expect(quiet.code, quiet.stderr).toBe(0);
+        expect(quiet.stderr).not.toContain('belongs to');
+      }
+    }
+
+    for (const args of [['runs', 'state', latest.runId, '--restore'], ['runs', 'prune', '--keep', '0', '-y']]) {
+      const r = await runCli([...args, '-p', b.projectDir, '-w', ws]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(warning(ws, a.projectDir));
+      expect(r.stderr).toContain(`\`${args.slice(0, 2).join(' ')}${args[1] === 'state' ? ' --restore' : ''}\` is for project ${fs.realpathSync(b.projectDir)}`);
+      expect(r.stderr).toContain('nothing was written');
+      expect(r.stderr).toContain('fix: use a workspace per project');
+    }
+    expect(fs.readFileSync(state, 'utf8')).toBe('{"from": "A, edited"}');
+    expect(fs.readdirSync(path.join(ws, 'runs')).filter((n) => n.endsWith('.json'))).toHaveLength(2);
+    // The owner's restore still goes ahead.
+    const own = await runCli(['runs', 'state', latest.runId, '--restore', '-p', a.projectDir, '-w', ws]);
+    expect(own.code, own.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'A' });
+  }, 180_000);
+
+  it('`runs state --restore` refuses the record of a run of another project than the owner (a history of before the hand-over)', async () => {
+    const a = singer('A');
+    const b = singer('B');
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    const [ofA] = JSON.parse((await runCli(['runs', 'list', '-w', ws, '--json'])).stdout) as Array<{ runId: string }>;
+    // Handed over to B as the refusal's fix says: A's records stay in the history.
+    fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
+    expect((await runCli(['run', 'local', '-p', b.projectDir, '-w', ws])).code).toBe(0);
+    const state = path.join(ws, 'artifacts', 'state.json');
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'B' });
+    for (const own of [[], ['-p', b.projectDir]]) {
+      const r = await runCli(['runs', 'state', ofA.runId, '--restore', '-w', ws, ...own]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`run ${ofA.runId} is of project ${fs.realpathSync(a.projectDir)}`);
+      expect(r.stderr).toContain(`the workspace ${ws} belongs to project ${fs.realpathSync(b.projectDir)}`);
+      expect(r.stderr).toContain('nothing was written');
+    }
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'B' });
+    // Its state can still be read, and B's own records restored.
+    const read = await runCli(['runs', 'state', ofA.runId, '-w', ws]);
+    expect(read.code, read.stderr).toBe(0);
+    expect(JSON.parse(read.stdout)).toEqual({ from: 'A' });
+    fs.writeFileSync(state, '{}');
+    const restored = await runCli(['runs', 'state', 'latest', '--restore', '-w', ws]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(state, 'utf8'))).toEqual({ from: 'B' });
+  }, 180_000);
+
+  it("`ui -p B` on A's workspace warns once at its start", async () => {
+    const a = singer('A');
+    const b = singer('B');
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    const ui = await startUi(['-p', b.projectDir, '-w', ws, '--port', '0', '--json']);
+    await waitFor(() => ui.stderr().includes('Serving the UI'), 30_000);
+    expect(count(ui.stderr(), warning(ws, a.projectDir)), ui.stderr()).toBe(1);
+    expect(ui.stdout()).not.toContain('belongs to');
+    const own = await startUi(['-p', a.projectDir, '-w', ws, '--port', '0']);
+    await waitFor(() => own.stderr().includes('Serving the UI'), 30_000);
+    expect(own.stderr()).not.toContain('belongs to');
+  }, 120_000);
+});
+
+describe('workspace init -p', () => {
+  it('records its project as the owner: the next command of another project there is refused', async () => {
+    const a = makeProject(rates('USD'));
+    const b = makeProject(rates('EUR'));
+    const ws = a.workspaceDir;
+    const init = await runCli(['workspace', 'init', '-p', a.projectDir, '-w', ws]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(ws, '.handoff', 'owner.json'), 'utf8')).project.dir).toBe(fs.realpathSync(a.projectDir));
+    const other = await runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
+    expect(other.code, other.stderr).toBe(2);
+    expect(other.stderr).toContain(`the workspace ${ws} belongs to project ${fs.realpathSync(a.projectDir)}`);
+    expect(fs.existsSync(path.join(ws, 'artifacts', 'seen.txt'))).toBe(false);
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    // Without -p, init records no one.
+    const plain = makeTempDir();
+    expect((await runCli(['workspace', 'init', '-w', plain])).code).toBe(0);
+    expect(fs.existsSync(path.join(plain, '.handoff', 'owner.json'))).toBe(false);
   }, 120_000);
 });
 

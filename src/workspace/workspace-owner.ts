@@ -82,10 +82,11 @@ function markOwnerRecorded(workspace: string): void {
  * The recorded owner, or for a workspace of an earlier handoff (no owner.json, never recorded one) the project of its
  * latest run record; undefined when neither says.
  */
-function findOwner(workspace: string): { owner: WorkspaceOwner; from: 'record' | 'runs' } | undefined {
+function findOwner(workspace: string, mark = true): { owner: WorkspaceOwner; from: 'record' | 'runs' } | undefined {
   const recorded = readOwner(path.join(workspace, OWNER_FILE));
-  // A record of the handoff before that mark existed: marked now, so that removing the record still hands it over.
-  if (recorded) markOwnerRecorded(workspace);
+  // A record of the handoff before that mark existed: marked now, so that removing the record still hands it over
+  // (by a command that writes there: one that only reads leaves the workspace as it is).
+  if (recorded && mark) markOwnerRecorded(workspace);
   if (recorded) return { owner: { ...recorded, project: { ...recorded.project, dir: projectDirOutside(recorded.project.dir, workspace) } }, from: 'record' };
   if (fs.existsSync(path.join(workspace, OWNER_RECORDED_FILE))) return undefined;
   const [latest] = listRunRecords(path.join(workspace, 'runs'), 1);
@@ -113,33 +114,81 @@ function describeProject(project: { name: string; dir: string }): string {
  * fresh workspace both pass the first call; the second to take the lock must see the first one's record).
  */
 export function checkWorkspaceOwner(input: WorkspaceUser & { workspaceDir: string }): OwnerCheck {
+  const refusal = judgeWorkspaceOwner(input, true);
+  if (refusal.other) {
+    const { workspace, file, owner, from, current, dir } = refusal.other;
+    const how = from === 'runs' ? ` (as its run records say: ${path.join(workspace, 'runs')}; no owner was recorded by the handoff that made it)` : '';
+    const command = input.command ?? 'this run';
+    throw new UserError(
+      `the workspace ${workspace} belongs to ${describeProject(owner.project)}${how}, and ${command === 'this run' ? 'this run is of' : `\`${command}\` is for`} ${describeProject(current.project)}: ` +
+        `its Singer state (artifacts/state.json) and run history are the other project's, and a tap resuming from that state would fetch the wrong records; ${command === 'this run' ? 'nothing was run' : 'nothing was written'}`,
+      {
+        fix: `use a workspace per project (e.g. -w ${path.join(path.dirname(workspace), `${dir === '' ? input.projectName : path.basename(dir)}-workspace`)}); ` +
+          `to hand this workspace over to ${dir === '' ? input.projectName : dir}, its state and history included, ${from === 'runs' ? `create the empty file ${path.join(workspace, OWNER_RECORDED_FILE)} (the workspace is then no project's until one writes there)` : `remove ${file}`}`,
+      },
+    );
+  }
+  return refusal.check;
+}
+
+/**
+ * For a command that only reads a workspace (`runs list|show|logs|state`, `ui`) with -p: the warning to give when the
+ * workspace belongs to another project than -p's (its history and state are that project's, not -p's); undefined when
+ * it is -p's, no project's, or its owner's folder holds no project.yml now. Writes nothing.
+ */
+export function warnOfOtherOwner(input: WorkspaceUser & { workspaceDir: string }): string | undefined {
+  const { other } = judgeWorkspaceOwner(input, false);
+  if (!other) return undefined;
+  const how = other.from === 'runs' ? ' (as its run records say)' : '';
+  return (
+    `the workspace ${other.workspace} belongs to ${describeProject(other.owner.project)}${how}, not to ${describeProject(other.current.project)} (-p): ` +
+    `the runs and Singer state shown are the other project's (give -p its project, or -w the workspace of ${describeProject(other.current.project)})`
+  );
+}
+
+/**
+ * Before `runs state <id> --restore` writes a run's Singer state into the workspace: a history of before a hand-over
+ * holds runs of the previous project, whose bookmark would make the owner's next run resume from the wrong place.
+ */
+export function checkRestoredRunOwner(workspaceDir: string, run: { runId: string; project: { name: string; dir: string } }): void {
+  const { other } = judgeWorkspaceOwner({ workspaceDir, projectName: run.project.name, projectDir: run.project.dir === '' ? undefined : run.project.dir }, false);
+  if (!other) return;
+  throw new UserError(
+    `run ${run.runId} is of ${describeProject(other.current.project)}, and the workspace ${other.workspace} belongs to ${describeProject(other.owner.project)}: ` +
+      `restoring that run's Singer state would make the owner's next run resume from the other project's bookmark; nothing was written`,
+    { fix: `restore a run of ${describeProject(other.owner.project)}; \`handoff runs state ${run.runId} -w ${other.workspace}\` prints the state, to copy what is wanted by hand` },
+  );
+}
+
+interface OtherOwner {
+  workspace: string;
+  file: string;
+  owner: WorkspaceOwner;
+  from: 'record' | 'runs';
+  current: WorkspaceOwner;
+  dir: string;
+}
+
+/** The rule of checkWorkspaceOwner: `other` when the workspace is another project's, else what to warn and record. */
+function judgeWorkspaceOwner(input: WorkspaceUser & { workspaceDir: string }, mark: boolean): { other?: OtherOwner; check: OwnerCheck } {
   const workspace = path.resolve(input.workspaceDir);
   const file = path.join(workspace, OWNER_FILE);
   const dir = input.projectDir === undefined ? '' : projectDirOutside(realOrResolved(input.projectDir), workspace);
   const current: WorkspaceOwner = { project: { name: input.projectName, dir }, stage: input.stage ?? '' };
-  const found = findOwner(workspace);
-  if (found === undefined) return { warnings: [], record: current };
+  const found = findOwner(workspace, mark);
+  if (found === undefined) return { check: { warnings: [], record: current } };
   const { owner, from } = found;
   const warnings: string[] = [];
   const same = owner.project.dir !== '' && dir !== '' ? owner.project.dir === dir : owner.project.name === input.projectName;
   if (!same) {
     if (owner.project.dir === '' || fs.existsSync(path.join(owner.project.dir, 'project.yml'))) {
-      const how = from === 'runs' ? ` (as its run records say: ${path.join(workspace, 'runs')}; no owner was recorded by the handoff that made it)` : '';
-      const command = input.command ?? 'this run';
-      throw new UserError(
-        `the workspace ${workspace} belongs to ${describeProject(owner.project)}${how}, and ${command === 'this run' ? 'this run is of' : `\`${command}\` is for`} ${describeProject(current.project)}: ` +
-          `its Singer state (artifacts/state.json) and run history are the other project's, and a tap resuming from that state would fetch the wrong records; ${command === 'this run' ? 'nothing was run' : 'nothing was written'}`,
-        {
-          fix: `use a workspace per project (e.g. -w ${path.join(path.dirname(workspace), `${dir === '' ? input.projectName : path.basename(dir)}-workspace`)}); ` +
-            `to hand this workspace over to ${dir === '' ? input.projectName : dir}, its state and history included, ${from === 'runs' ? `create the empty file ${path.join(workspace, OWNER_RECORDED_FILE)} (the workspace is then no project's until one writes there)` : `remove ${file}`}`,
-        },
-      );
+      return { other: { workspace, file, owner, from, current, dir }, check: { warnings: [] } };
     }
     warnings.push(
       `the workspace ${workspace} belonged to project ${owner.project.dir}, which holds no project.yml now: taken as moved to ${dir || input.projectName}, which now owns the workspace ` +
         `(its Singer state and runs; if this is another project, use a workspace of its own)`,
     );
-    return { warnings, record: current };
+    return { check: { warnings, record: current } };
   }
   // The same project: a run records its stage (and the folder of a project known by name so far); other commands
   // record only what the records of an earlier handoff told.
@@ -153,7 +202,7 @@ export function checkWorkspaceOwner(input: WorkspaceUser & { workspaceDir: strin
     }
   }
   const changed = from === 'runs' || better.project.name !== owner.project.name || better.project.dir !== owner.project.dir || better.stage !== owner.stage;
-  return { warnings, record: changed ? better : undefined };
+  return { check: { warnings, record: changed ? better : undefined } };
 }
 
 /**

@@ -23,6 +23,8 @@ import { confirm, withStoreSession } from './store-session.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { parseDuration } from '../../duration.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { checkProjectWorkspace } from '../project-workspace-user.js';
+import { checkRestoredRunOwner } from '../../workspace/workspace-owner.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
@@ -43,8 +45,12 @@ function requireWorkspaceOrStore(options: GlobalOptions): void {
   }
 }
 
-/** The workspace of -w. One that is not there is a mistyped -w, not a workspace without runs. */
-function existingWorkspace(options: GlobalOptions): ReturnType<typeof resolveWorkspacePaths> {
+/**
+ * The workspace of -w. One that is not there is a mistyped -w, not a workspace without runs. With -p naming another
+ * project than the workspace's owner, a command that writes there (`writes`: how it is named) is refused and one that
+ * reads is warned once (checkProjectWorkspace).
+ */
+async function existingWorkspace(options: GlobalOptions, writes?: string): Promise<ReturnType<typeof resolveWorkspacePaths>> {
   const workspaceDir = requireWorkspaceDir(options);
   if (!fs.existsSync(workspaceDir)) {
     throw new UserError(`the workspace ${workspaceDir} does not exist`, { fix: 'give -w the folder that `run local -w` ran in' });
@@ -53,11 +59,12 @@ function existingWorkspace(options: GlobalOptions): ReturnType<typeof resolveWor
   if (!fs.statSync(workspaceDir).isDirectory()) {
     throw new UserError(`the workspace ${workspaceDir} is a file, not a folder`, { fix: 'give -w the folder that `run local -w` ran in' });
   }
+  await checkProjectWorkspace(options.projectDir, workspaceDir, createConsoleLog(options.logLevel), writes);
   return resolveWorkspacePaths(workspaceDir);
 }
 
-function runsDirOf(options: GlobalOptions): string {
-  return existingWorkspace(options).runsDir;
+async function runsDirOf(options: GlobalOptions, writes?: string): Promise<string> {
+  return (await existingWorkspace(options, writes)).runsDir;
 }
 
 export function formatDuration(ms: number | undefined): string {
@@ -112,7 +119,7 @@ export async function runsListCommand(options: GlobalOptions, flags: { limit?: s
       return code;
     });
   }
-  const runsDir = runsDirOf(options);
+  const runsDir = await runsDirOf(options);
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   // As from the store: a year of history is 30,000 records, each one read to be listed.
   let unreadableSeen = 0;
@@ -202,7 +209,7 @@ export async function runsShowCommand(options: GlobalOptions, id: string): Promi
       return printRun(options, record, 'logs: not in the store (a cloud run\'s output: handoff cloud logs -p P)');
     });
   }
-  const runsDir = runsDirOf(options);
+  const runsDir = await runsDirOf(options);
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   const r = findRunRecord(runsDir, id);
   const masker = projectMasker(options, r)();
@@ -283,7 +290,7 @@ export async function runsLogsCommand(options: GlobalOptions, id: string, flags:
       fix: 'give -w <workspace> for a local run\'s log; a cloud run\'s output is in the cloud\'s logs: handoff cloud logs -p P',
     });
   }
-  const workspace = existingWorkspace(options);
+  const workspace = await existingWorkspace(options);
   markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
   const record = findRunRecord(workspace.runsDir, id);
   const file = path.join(workspace.dir, record.logs.console);
@@ -351,13 +358,16 @@ export async function runsStateCommand(options: GlobalOptions, id: string, flags
     }
     return withStoreSession(options, { project: false, reads: true }, async (session) => printState(await findStoredRun(session.provider, id)));
   }
-  const workspace = existingWorkspace(options);
+  const workspace = await existingWorkspace(options, flags.restore ? 'runs state --restore' : undefined);
   markAbandonedRuns(workspace.runsDir, { graceMs: graceFromEnv() });
   if (flags.restore) {
     // It writes artifacts/state.json as a run does: a run going on would overwrite the restored state when it ends.
     const lock = acquireWorkspaceLock(workspace.dir, `runs state ${id} --restore`);
     let record: RunRecord;
     try {
+      // Again under the lock: another project may have taken a fresh workspace meanwhile.
+      await checkProjectWorkspace(options.projectDir, workspace.dir, createConsoleLog(options.logLevel), 'runs state --restore');
+      checkRestoredRunOwner(workspace.dir, findRunRecord(workspace.runsDir, id));
       record = restoreRunState(workspace.runsDir, workspace.stateFile, id);
     } finally {
       lock.release();
@@ -388,7 +398,7 @@ export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: s
   if (age === 0 || (flags.olderThan !== undefined && age === undefined)) {
     throw new UserError(`--older-than ${flags.olderThan} is not an age`, { fix: 'e.g. --older-than 90d (also h, m, s)' });
   }
-  const runsDir = runsDirOf(options);
+  const runsDir = await runsDirOf(options, 'runs prune');
   // A run whose handoff was killed is no longer running: marked (its leftover processes ended) before it is judged.
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
   // --keep 0 alone removes every finished run: asked first, as the delete commands ask (-y in CI, where none can answer).

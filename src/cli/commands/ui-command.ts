@@ -1,6 +1,7 @@
 // `handoff ui`: starts the web UI server, prints its URL (with the access token), and serves until SIGINT/SIGTERM.
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
+import { checkProjectWorkspace } from '../project-workspace-user.js';
 import { spawnDetached } from '../../process/spawn-detached.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { loadLocalToken } from '../../ui/local-token.js';
@@ -78,6 +79,8 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   const runFlags = runFlagsOf(options);
   const envs = runEnvsOf(options);
   const port = parsePort(flags.port);
+  // Its pages show the workspace's runs and state: said once here when they are another project's (runs it starts are refused).
+  await checkProjectWorkspace(projectDir, workspaceDir, log);
   // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -25,13 +25,29 @@ import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 export async function workspaceInitCommand(options: GlobalOptions): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const workspaceDir = requireWorkspaceDir(options);
+  let user: WorkspaceUser | undefined;
+  let unowned = false;
   if (options.projectDir) {
     assertWorkspaceApart(options.projectDir, workspaceDir);
-    // Folders only, so another project's workspace is refused without taking it (its owner is the one of its next run).
     const { project } = await loadProject(options.projectDir);
-    checkWorkspaceOwner({ workspaceDir, projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'workspace init' });
+    user = { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'workspace init' };
+    unowned = checkWorkspaceOwner({ workspaceDir, ...user }).record !== undefined;
   }
   const { paths, created } = createWorkspaceFolders(workspaceDir, options.projectDir);
+  if (user && unowned) {
+    // Recorded as a run records it, so that the next command of another project there is refused; checked again under
+    // the lock (another project may have taken a fresh workspace meanwhile). A workspace already this project's is not
+    // locked: an init there while its run goes on stays harmless.
+    const lock = acquireWorkspaceLock(paths.dir, `workspace init -p ${user.projectDir}`);
+    try {
+      const owner = checkWorkspaceOwner({ workspaceDir: paths.dir, ...user });
+      for (const w of owner.warnings) log.log('warning', w);
+      const unrecorded = owner.record ? recordWorkspaceOwner(paths.dir, owner.record) : undefined;
+      if (unrecorded) log.log('warning', unrecorded);
+    } finally {
+      lock.release();
+    }
+  }
   log.log('info', `Workspace ready at ${paths.dir} (files/, artifacts/, runs/)`);
   // --json: `{ workspace, created }`, the folders this call made (absolute paths; [] when all were there).
   if (options.json) process.stdout.write(`${JSON.stringify({ workspace: paths.dir, created }, null, 2)}\n`);
