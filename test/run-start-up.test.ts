@@ -158,6 +158,27 @@ describe('what a run of a project without templates loads', () => {
   });
 });
 
+describe('what a run that succeeds leaves unloaded', () => {
+  it('loads the -p/-w filler of fixes only for a failed run, whose details command it fills', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const fillerFiles = (): string[] =>
+      (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { bundleFiles: string[] }).bundleFiles.filter((file) => /function fillFixArgs\(/.test(fs.readFileSync(file, 'utf8')));
+    const ok = makeProject('tasks:\n  - name: one\n    commands:\n      - command: "true"\n');
+    for (let i = 0; i < 2; i++) {
+      const run = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir], withFootprint);
+      expect(run.code, run.stderr).toBe(0);
+      expect(fillerFiles()).toEqual([]);
+    }
+    const failing = makeProject('tasks:\n  - name: one\n    commands:\n      - command: "false"\n');
+    const failed = await runCli(['run', 'local', '-p', failing.projectDir, '-w', failing.workspaceDir], withFootprint);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain(`(details: handoff runs show `);
+    expect(failed.stderr).toMatch(new RegExp(`details: handoff runs show \\S+ -w ${failing.workspaceDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+    expect(fillerFiles().length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('what a command that starts no process loads', () => {
   it('does not load child_process (commander requires it for executable subcommands, which handoff has none of)', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: one\n    commands:\n      - command: echo hi\n');

@@ -72,7 +72,7 @@ export interface LocalRunOptions {
    * Called once the run's record is complete, while its console log still takes lines: the caller's summary (state,
    * outcome) then ends the log as it ends the terminal. `outcome` is what the finished record says (masked).
    */
-  onRecorded?: (result: RunResult, outcome: RecordedOutcome) => void;
+  onRecorded?: (result: RunResult, outcome: RecordedOutcome) => void | Promise<void>;
   /**
    * A `--dry-run`, which runs nothing: an env whose secret is missing is a warning (the plan is shown without it, as
    * SPEC §4 makes a missing secrets file a warning) instead of a refusal; a run refuses it.
@@ -368,7 +368,7 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
     };
     try {
       const result = await runRecorded(run, options, interrupt, emit, { timeoutFrom, timedOut: timedOutBeforeTasks });
-      options.onRecorded?.(result, recorder.outcome());
+      await options.onRecorded?.(result, recorder.outcome());
       return result;
     } catch (error) {
       // A run that broke down (a bug, a foreach template error under --strict) still ends its record.

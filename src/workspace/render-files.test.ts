@@ -225,6 +225,39 @@ describe('renderFiles', () => {
     expect(existsSync(d.out)).toBe(false);
   });
 
+  it('settles a project without files/ and an empty W/files without a round trip through the thread pool', async () => {
+    const d = makeDirs();
+    const projectDir = join(d.root, 'no-files-project');
+    mkdirSync(projectDir);
+    mkdirSync(d.out);
+    const { renderer } = makeRenderer();
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'FSReqCallback').length;
+    const rendering = renderFiles({ projectDir, workspaceDir: d.workspaceDir, values: {}, renderer });
+    // Every run renders files/ before its first command: the common case is answered by synchronous checks alone.
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'FSReqCallback').length).toBe(before);
+    expect(await rendering).toEqual({ files: 0 });
+    expect(readdirSync(d.workspaceDir)).toEqual(['files']);
+  });
+
+  it('without files/ in the project, still finishes what a killed handoff left and empties W/files', async () => {
+    const d = makeDirs();
+    const projectDir = join(d.root, 'no-files-project');
+    mkdirSync(projectDir);
+    const { renderer } = makeRenderer();
+    // Killed between the two renames of a switch: W/files is missing, the previous tree beside it.
+    mkdirSync(join(d.workspaceDir, PREVIOUS_FOLDER, 'deep'), { recursive: true });
+    writeFileSync(join(d.workspaceDir, PREVIOUS_FOLDER, 'deep', 'b.txt'), 'old');
+    mkdirSync(join(d.workspaceDir, STAGING_FOLDER));
+    writeFileSync(join(d.workspaceDir, STAGING_FOLDER, '0'), 'left over');
+    expect(await renderFiles({ projectDir, workspaceDir: d.workspaceDir, values: {}, renderer })).toEqual({ files: 0 });
+    expect(readdirSync(d.workspaceDir)).toEqual(['files']);
+    expect(readdirSync(d.out)).toEqual([]);
+    // A file a run wrote into W/files is removed too, as the original (which deleted W/files) did.
+    writeFileSync(join(d.out, 'written-by-a-run.txt'), 'x');
+    expect(await renderFiles({ projectDir, workspaceDir: d.workspaceDir, values: {}, renderer })).toEqual({ files: 0 });
+    expect(readdirSync(d.out)).toEqual([]);
+  });
+
   it('recreates a link inside files/ as a link to the rendered file', async () => {
     const d = makeDirs();
     mkdirSync(join(d.files, 'conf'));

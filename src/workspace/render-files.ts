@@ -98,6 +98,7 @@ export async function renderFiles(input: {
   const stagingDir = join(input.workspaceDir, STAGING_FOLDER);
   const targetRoot = join(input.workspaceDir, 'files');
   const previous = join(input.workspaceDir, PREVIOUS_FOLDER);
+  if (nothingToRender(input.projectDir, targetRoot, previous, stagingDir)) return { files: 0 };
   await recoverSwap(targetRoot, previous);
   await removeStaging(stagingDir);
   try {
@@ -128,6 +129,20 @@ export async function renderFiles(input: {
   } finally {
     await removeStaging(stagingDir);
   }
+}
+
+/**
+ * Whether a render would do nothing at all: the project has no files/, no killed handoff left a switch or a staging
+ * folder, and W/files is absent, not a folder, or empty (what the render of a project without files/ leaves). Asked
+ * with synchronous calls, a few system calls: most projects have no files/, and every run renders it before its first
+ * command, where a round trip through the thread pool for each of ~8 checks cost more than the checks themselves.
+ * Anything else (including a link at P/files, dangling or not) takes the full path, which behaves as before.
+ */
+function nothingToRender(projectDir: string, targetRoot: string, previous: string, stagingDir: string): boolean {
+  const absent = (path: string): boolean => fs.lstatSync(path, { throwIfNoEntry: false }) === undefined;
+  if (!absent(join(projectDir, 'files')) || !absent(previous) || !absent(stagingDir)) return false;
+  const target = fs.lstatSync(targetRoot, { throwIfNoEntry: false });
+  return target === undefined || !target.isDirectory() || fs.readdirSync(targetRoot).length === 0;
 }
 
 /**

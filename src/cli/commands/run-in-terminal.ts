@@ -1,5 +1,4 @@
 // What `run local` and `run` share in a terminal: the dry-run plan, Ctrl-C/SIGTERM handling and the closing summary.
-import { fillFixArgs } from '../fix-args.js';
 import { killAllProcessGroups } from '../../process/process-registry.js';
 import type { InterruptSignal, RunResult } from '../../runner/events.js';
 import { executeLocalRun, type LocalRunOptions, type PreparedRun } from '../../runner/run-local.js';
@@ -88,14 +87,15 @@ export async function runInTerminal(prepared: PreparedRun, runOptions: LocalRunO
 export type RecordPlace = 'workspace' | 'store';
 
 /** The command that shows a run's record from where the user is. */
-function describeDetailsCommand(runId: string, options: GlobalOptions, recordIn: RecordPlace): string {
-  if (recordIn === 'workspace') return fillFixArgs(`handoff runs show ${runId} -w W`, { workspaceDir: options.workspaceDir });
+async function describeDetailsCommand(runId: string, options: GlobalOptions, recordIn: RecordPlace): Promise<string> {
+  // Loaded only here, for a failed run: a run that succeeds prints no command to fill.
+  if (recordIn === 'workspace') return (await import('../fix-args.js')).fillFixArgs(`handoff runs show ${runId} -w W`, { workspaceDir: options.workspaceDir });
   // The stage picks the store's resource group: named unless it is the default one. Not this -p: in a cloud run it is
   // the container's copy of the project, which the user's machine does not have.
   return `handoff runs show ${runId} -p <project>${options.stage === 'dev' ? '' : ` -s ${options.stage}`}`;
 }
 
-function reportRun(result: RunResult, record: RecordedOutcome, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog, recordIn: RecordPlace): void {
+function reportRun(result: RunResult, record: RecordedOutcome, prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog, recordIn: RecordPlace): void | Promise<void> {
   const records = formatRecordCounts(record.records, record.untaggedRecords);
   const counted = records ? `; records: ${records}` : '';
   if (record.state) {
@@ -111,6 +111,6 @@ function reportRun(result: RunResult, record: RecordedOutcome, prepared: Prepare
   else if (result.status === 'interrupted') log.log('warning', `Run ${result.runId} was interrupted by ${result.interruptSignal}`);
   else {
     const why = prepared.masker.mask(record.reason ?? result.message ?? 'a task failed');
-    log.log('error', `Run ${result.runId} failed: ${why} (details: ${describeDetailsCommand(result.runId, options, recordIn)})`);
+    return describeDetailsCommand(result.runId, options, recordIn).then((details) => log.log('error', `Run ${result.runId} failed: ${why} (details: ${details})`));
   }
 }
