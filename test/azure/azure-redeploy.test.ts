@@ -213,7 +213,7 @@ describe('azure: after the first deploy', () => {
     const refused = await cli(['cloud', 'bucket', 'delete', '-p', ops, '-y']);
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/the Blob container handoff-dev-ops-[0-9a-f]{8} is the store of task c1 \(Container Apps job ho-dev-ops-c1-[0-9a-f]{6}\); nothing was deleted/);
-    expect(refused.stderr).toContain('handoff cloud task delete -p <project>');
+    expect(refused.stderr).toContain("handoff cloud task delete -p <each task's project>");
     expect(containers()).toEqual(before);
     expectOk(await cli(['cloud', 'task', 'delete', '-p', ops, '-y']));
     const deleted = await cli(['cloud', 'bucket', 'delete', '-p', ops, '-y']);
