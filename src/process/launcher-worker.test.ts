@@ -120,7 +120,12 @@ describe('LauncherWorker', () => {
       // Told while it still runs (it would run 30 s): a worker that held a queued command's pid for its end (to save handoff
       // a wake-up per line, measured and not kept: docs/benchmarks.md) must still send it while the command runs.
       const pid = await started;
-      expect(pid).toBe(Number(fs.readFileSync(path.join(dir, 'started'), 'utf8').trim()));
+      // The pid is told when the command starts; its shell writes `started` a moment later.
+      const startedFile = path.join(dir, 'started');
+      for (let i = 0; i < 500 && !fs.readFileSync(startedFile, { flag: 'a+', encoding: 'utf8' }).endsWith('\n'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(pid).toBe(Number(fs.readFileSync(startedFile, 'utf8').trim()));
       expect(running.pid).toBe(pid);
       running.terminate('interrupted');
       behind!.terminate('interrupted');
