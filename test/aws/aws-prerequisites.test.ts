@@ -64,7 +64,8 @@ describe('AWS task and run prerequisites', () => {
     const noProject = await cli(['cloud', 'run', '-p', dir]);
     expect(noProject.code, noProject.stderr).toBe(2);
     expect(noProject.stderr).toMatch(/error: no project.yml of dev-acme\/sync in the store \(s3:\/\/handoff-dev-acme-\S+\/sync\/project.yml\), so a run would find no project; nothing was started/);
-    expect(noProject.stderr).toContain('fix: push it first: handoff project push -p <project>');
+    // The fix names the user's own -p (a plain temporary path, so unquoted).
+    expect(noProject.stderr).toContain(`fix: push it first: handoff project push -p ${dir} (or handoff cloud deploy)`);
 
     // Gone behind handoff's back (`cloud bucket delete` refuses while the task uses it).
     const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
