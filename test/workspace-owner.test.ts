@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cliPath, makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
-import { startUi, stopUis } from './helpers/ui-process.js';
+import { startTeamUi, startUi, stopUis } from './helpers/ui-process.js';
 
 afterAll(stopUis);
 
@@ -349,6 +349,30 @@ describe('a command that reads a workspace', () => {
     const own = await startUi(['-p', a.projectDir, '-w', ws, '--port', '0']);
     await waitFor(() => own.stderr().includes('Serving the UI'), 30_000);
     expect(own.stderr()).not.toContain('belongs to');
+  }, 120_000);
+
+  it("`ui serve` (the team server) with -p B on A's workspace, or a ui.yml project on another's workspace, warns once at its start", async () => {
+    const a = singer('A');
+    const b = singer('B');
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    const audit = ['--audit-log', path.join(makeTempDir(), 'audit.jsonl')];
+    const team = await startTeamUi(['-p', b.projectDir, '-w', ws, '--port', '0', ...audit]);
+    await waitFor(() => team.stderr().includes('Serving 1 project'), 30_000);
+    expect(count(team.stderr(), warning(ws, a.projectDir)), team.stderr()).toBe(1);
+    expect(team.stderr()).toContain('(-p)');
+    expect(team.stdout()).not.toContain('belongs to');
+    const own = await startTeamUi(['-p', a.projectDir, '-w', ws, '--port', '0', ...audit]);
+    await waitFor(() => own.stderr().includes('Serving 1 project'), 30_000);
+    expect(own.stderr()).not.toContain('belongs to');
+    // ui.yml: the entry that names B with A's workspace is warned about by its id and keys; an entry of its own is not.
+    const root = makeTempDir();
+    fs.writeFileSync(path.join(root, 'ui.yml'), `listen: 127.0.0.1:0\nprojects:\n  - id: right\n    project: ${a.projectDir}\n    workspace: ${makeTempDir()}\n  - id: wrong\n    project: ${b.projectDir}\n    workspace: ${ws}\n`);
+    const fromYml = await startTeamUi(['--config', path.join(root, 'ui.yml')]);
+    await waitFor(() => fromYml.stderr().includes('Serving 2 projects'), 30_000);
+    expect(count(fromYml.stderr(), warning(ws, a.projectDir)), fromYml.stderr()).toBe(1);
+    expect(fromYml.stderr()).toContain('ui.yml project "wrong"');
+    expect(fromYml.stderr()).not.toContain('(-p)');
   }, 120_000);
 });
 

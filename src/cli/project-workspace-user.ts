@@ -1,7 +1,7 @@
 // The project -p names, as the workspace owner rule knows it: for commands that read or write a workspace given with -w.
 import path from 'node:path';
 import { loadProject } from '../project/load-project.js';
-import { checkWorkspaceOwner, warnOfOtherOwner, type WorkspaceUser } from '../workspace/workspace-owner.js';
+import { checkWorkspaceOwner, warnOfOtherOwner, type WhereGiven, type WorkspaceUser } from '../workspace/workspace-owner.js';
 import type { ConsoleLog } from './console-log.js';
 
 /**
@@ -24,7 +24,7 @@ async function workspaceUserOf(projectDir: string, command?: string): Promise<Wo
  * warned once on stderr (never on --json's stdout) that what it shows is the other project's. Returns the user for a
  * second check under the workspace lock; undefined without -p (a workspace read on its own is its owner's).
  */
-export async function checkProjectWorkspace(projectDir: string | undefined, workspaceDir: string, log: ConsoleLog, command?: string): Promise<WorkspaceUser | undefined> {
+export async function checkProjectWorkspace(projectDir: string | undefined, workspaceDir: string, log: ConsoleLog, command?: string, given?: WhereGiven): Promise<WorkspaceUser | undefined> {
   if (!projectDir) return undefined;
   const user = await workspaceUserOf(projectDir, command);
   if (command) {
@@ -32,7 +32,7 @@ export async function checkProjectWorkspace(projectDir: string | undefined, work
     checkWorkspaceOwner({ workspaceDir, ...user });
     return user;
   }
-  const warning = warnOfOtherOwner({ workspaceDir, ...user });
+  const warning = warnOfOtherOwner({ workspaceDir, ...user }, given);
   if (warning) log.log('warning', warning);
   return user;
 }

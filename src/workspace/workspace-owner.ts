@@ -136,14 +136,22 @@ export function checkWorkspaceOwner(input: WorkspaceUser & { workspaceDir: strin
  * workspace belongs to another project than -p's (its history and state are that project's, not -p's); undefined when
  * it is -p's, no project's, or its owner's folder holds no project.yml now. Writes nothing.
  */
-export function warnOfOtherOwner(input: WorkspaceUser & { workspaceDir: string }): string | undefined {
+export function warnOfOtherOwner(input: WorkspaceUser & { workspaceDir: string }, given: WhereGiven = { project: '-p', workspace: '-w' }): string | undefined {
   const { other } = judgeWorkspaceOwner(input, false);
   if (!other) return undefined;
   const how = other.from === 'runs' ? ' (as its run records say)' : '';
   return (
-    `the workspace ${other.workspace} belongs to ${describeProject(other.owner.project)}${how}, not to ${describeProject(other.current.project)} (-p): ` +
-    `the runs and Singer state shown are the other project's (give -p its project, or -w the workspace of ${describeProject(other.current.project)})`
+    `${given.prefix ?? ''}the workspace ${other.workspace} belongs to ${describeProject(other.owner.project)}${how}, not to ${describeProject(other.current.project)} (${given.project}): ` +
+    `the runs and Singer state shown are the other project's (give ${given.project} its project, or ${given.workspace} the workspace of ${describeProject(other.current.project)})`
   );
+}
+
+/** How the project and the workspace were given, for the warning's words: -p/-w, or a ui.yml entry's keys. */
+export interface WhereGiven {
+  project: string;
+  workspace: string;
+  /** Names the entry the warning is about (a ui.yml project), before the rest. */
+  prefix?: string;
 }
 
 /**

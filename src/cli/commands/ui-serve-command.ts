@@ -1,8 +1,10 @@
 // `handoff ui serve`: the web UI as a team server (ui.yml or -p/-w), until SIGINT/SIGTERM.
+import path from 'node:path';
 import { formatDiagnostic } from '../../errors.js';
 import { formatHost, startTeamServer } from '../../ui/team-server.js';
 import { resolveTeamConfig, type TeamFlags } from '../../ui/team/team-config.js';
 import { createConsoleLog } from '../console-log.js';
+import { checkProjectWorkspace } from '../project-workspace-user.js';
 import type { GlobalOptions } from '../global-options.js';
 import { openInBrowser } from './ui-command.js';
 import { plural } from '../../plural.js';
@@ -18,6 +20,12 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
   const config = resolveTeamConfig(flags, { projectDir: options.projectDir, workspaceDir: options.workspaceDir, stage: options.stage, varTokens: options.vars }, (d) =>
     log.log('warning', formatDiagnostic(d).replace(/^warning: /, '')),
   );
+  // Its pages show each workspace's runs and state: said once here when they are another project's, as `handoff ui`
+  // says it (runs it starts there are refused). A ui.yml entry is named by its id and keys rather than -p/-w.
+  for (const entry of config.projects) {
+    const given = config.file ? { project: 'project:', workspace: 'workspace:', prefix: `${path.basename(config.file)} project "${entry.id}": ` } : undefined;
+    await checkProjectWorkspace(entry.projectDir, entry.workspaceDir, log, undefined, given);
+  }
   // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
