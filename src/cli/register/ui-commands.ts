@@ -4,8 +4,8 @@ import { defineAction } from './define-action.js';
 import { hideGlobalOptions, ignoreParentOptions } from './parent-options.js';
 
 /** Options of the root and of `handoff ui` that `ui serve` does not use: left out of its help, and warned about if given. */
-export const SERVE_UNUSED_OPTIONS = ['--timeout', '--strict', '--envs', '--push-artifacts', '--allow-runs', '--new-token', '--container-provider'];
-const SERVE_UNUSED_WHY = "runs started from its pages take the vars: of ui.yml, and \"Run now\" in a cloud project's workspace needs local_runs: true there; --new-token is the local UI's (the team server's token, without accounts, is new at each start)";
+export const SERVE_UNUSED_OPTIONS = ['--timeout', '--strict', '--envs', '--push-artifacts', '--allow-runs', '--container-provider'];
+const SERVE_UNUSED_WHY = "runs started from its pages take the vars: of ui.yml, and \"Run now\" in a cloud project's workspace needs local_runs: true there";
 
 export function registerUiCommands(program: Command): void {
   const ui = hideGlobalOptions(program.command('ui'), ['--container-provider'], '"Run now" starts `handoff run local`, no container')
@@ -14,7 +14,7 @@ export function registerUiCommands(program: Command): void {
     .option('--open', 'open the page in the default browser')
     .option('--read-only', 'never start runs from the page')
     .option('--allow-runs', 'allow "Run now" even when deploy.cloud_provider is a cloud (aws, gcp, …; runs locally)')
-    .option('--new-token', 'make a new access token (kept in $HANDOFF_HOME/ui-token): URLs printed before stop working')
+    .option('--new-token', 'make a new access token (kept under $HANDOFF_HOME: ui-token, ui serve\'s ui-serve-token): URLs printed before stop working')
     .addHelpText(
       'after',
       '\nExample:\n  $ handoff ui -p examples/exchange-rates -w /tmp/ws\n\nStop it with Ctrl-C; runs it started go on.\nFor a team: `handoff ui serve --config ui.yml` (many projects, accounts, roles, audit log); see `handoff ui serve --help`.',
