@@ -703,6 +703,52 @@ describe('without accounts', () => {
     expect((await callTeam(ui, `/api/projects?token=${ui.token}`)).status).toBe(401);
   });
 
+  it('keeps its token across restarts in a file only its user can read under HANDOFF_HOME, and makes a new one on --new-token', async () => {
+    const setup = writeSetup();
+    fs.writeFileSync(path.join(setup.root, 'ui.yml'), fs.readFileSync(path.join(setup.root, 'ui.yml'), 'utf8').replace('users: users.json\n', ''));
+    const home = makeTempDir('handoff-home-');
+    const start = (extra: string[] = []): Promise<TeamUiProcess> => startTeamUi(['--config', path.join(setup.root, 'ui.yml'), ...extra], { HANDOFF_HOME: home });
+    const stop = async (one: TeamUiProcess): Promise<void> => {
+      one.child.kill('SIGTERM');
+      await one.exited;
+    };
+    const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
+    const first = await start();
+    await stop(first);
+    const file = path.join(home, 'ui-serve-token');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(first.token);
+    // Not the local UI's token: a `handoff ui` of this user does not open the team server, nor the other way round.
+    expect(fs.existsSync(path.join(home, 'ui-token'))).toBe(false);
+    const again = await start();
+    expect(again.token).toBe(first.token);
+    expect((await callTeam(again, '/api/projects', bearer(first.token))).status).toBe(200);
+    // Printed in the URL only (as before): no log line, and no audit line, carries it.
+    await waitFor(() => again.stderr().includes('Serving 2 projects'));
+    expect(again.stderr()).not.toContain(first.token);
+    await stop(again);
+    expect(fs.readFileSync(setup.auditLog, 'utf8')).not.toContain(first.token);
+
+    const rotated = await start(['--new-token']);
+    expect(rotated.token).toMatch(/^[\w-]{32}$/);
+    expect(rotated.token).not.toBe(first.token);
+    expect((await callTeam(rotated, '/api/projects', bearer(first.token))).status).toBe(403);
+    expect((await callTeam(rotated, '/api/projects', bearer(rotated.token))).status).toBe(200);
+    await waitFor(() => rotated.stderr().includes('new access token') && rotated.stderr().includes('Serving 2 projects'));
+    expect(rotated.stderr()).not.toContain('--new-token is not used');
+    expect(rotated.stderr()).not.toContain(rotated.token);
+    await stop(rotated);
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(rotated.token);
+
+    // A token file others could read is no secret any more: it is replaced, with a word why.
+    fs.chmodSync(file, 0o644);
+    const widened = await start();
+    expect(widened.token).not.toBe(rotated.token);
+    await waitFor(() => widened.stderr().includes('could be read by other users'));
+    await stop(widened);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('logs a valid URL for an IPv6 host, and warns about the run options it does not use', async () => {
     const setup = writeSetup();
     fs.writeFileSync(path.join(setup.root, 'ui.yml'), fs.readFileSync(path.join(setup.root, 'ui.yml'), 'utf8').replace('users: users.json\n', ''));

@@ -1,4 +1,5 @@
-// The local UI's access token, kept in $HANDOFF_HOME/ui-token (mode 0600) so a bookmarked or open tab outlives a restart.
+// The UI's access token, kept in $HANDOFF_HOME/ui-token (mode 0600; the team server's token mode: ui-serve-token) so a
+// bookmarked or open tab outlives a restart.
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveHandoffHome } from '../providers/local/handoff-home.js';
@@ -7,6 +8,11 @@ import { createAccessToken } from './access-token.js';
 
 /** The file's name under HANDOFF_HOME (beside the local store's buckets/ and parameters/). */
 export const LOCAL_TOKEN_FILE = 'ui-token';
+/**
+ * `handoff ui serve`'s, without accounts: its own file, so that a URL of one server does not open the other (a local
+ * UI's page could otherwise act on every project of the team server) and `--new-token` of one leaves the other's.
+ */
+export const TEAM_TOKEN_FILE = 'ui-serve-token';
 
 /** What createAccessToken makes (24 random bytes, base64url); anything else in the file is not ours. */
 const TOKEN_SHAPE = /^[\w-]{32}$/;
@@ -23,9 +29,10 @@ export interface LocalToken {
  * storage, so a token made anew at each start left every open tab refused after a restart. A HANDOFF_HOME that
  * cannot be written still gets a UI: its token then lasts until it stops, and the notice says so.
  */
-export function loadLocalToken(options: { rotate?: boolean; env?: NodeJS.ProcessEnv } = {}): LocalToken {
+export function loadLocalToken(options: { rotate?: boolean; env?: NodeJS.ProcessEnv; team?: boolean } = {}): LocalToken {
   const home = resolveHandoffHome(options.env);
-  const file = path.join(home.dir, LOCAL_TOKEN_FILE);
+  const file = path.join(home.dir, options.team ? TEAM_TOKEN_FILE : LOCAL_TOKEN_FILE);
+  const command = options.team ? '`handoff ui serve`' : '`handoff ui`';
   let why: string | undefined = options.rotate ? 'a new access token was made (--new-token): URLs printed before no longer open the UI' : undefined;
   if (!options.rotate) {
     const kept = readKept(file);
@@ -37,7 +44,7 @@ export function loadLocalToken(options: { rotate?: boolean; env?: NodeJS.Process
     // 0700 for a HANDOFF_HOME made here, as the local secret store makes its folders; 0600 from the file's creation on.
     writeFileAtomicSync(file, `${token}\n`, { mode: 0o600, dirMode: 0o700 });
   } catch (error) {
-    return { token, notice: `the access token cannot be kept in ${file} (${(error as Error).message}): it changes when \`handoff ui\` restarts` };
+    return { token, notice: `the access token cannot be kept in ${file} (${(error as Error).message}): it changes when ${command} restarts` };
   }
   return { token, ...(why ? { notice: why } : {}) };
 }

@@ -35,7 +35,7 @@ export interface TeamServerOptions {
   handoffEntry?: string;
   /** Never start or stop anything (every project read-only). */
   readOnly?: boolean;
-  /** Fixed token for the token mode (tests); a random one otherwise. */
+  /** The token of the token mode (the one kept under HANDOFF_HOME); a random one, for this start only, otherwise. */
   token?: string;
   assetsDir?: string;
   onError?: (error: unknown) => void;
@@ -105,9 +105,14 @@ function constantTimeEqual(a: string, b: string): boolean {
   return sameToken(a, b);
 }
 
+/** How its users are known: accounts or proxy sign-on (sessions), else the printed token (loopback only). */
+export function teamAuthMode(config: TeamConfig): TeamServer['auth'] {
+  return config.usersFile || config.proxyAuth ? 'session' : 'token';
+}
+
 export async function startTeamServer(options: TeamServerOptions): Promise<TeamServer> {
   const { config } = options;
-  const authMode: TeamServer['auth'] = config.usersFile || config.proxyAuth ? 'session' : 'token';
+  const authMode = teamAuthMode(config);
   const token = authMode === 'token' ? (options.token ?? createAccessToken()) : undefined;
   const tls = config.tls ? { cert: readPem(config.tls.cert, 'certificate'), key: readPem(config.tls.key, 'key') } : undefined;
   const secureCookies = Boolean(tls) || config.publicUrl?.protocol === 'https:';
@@ -213,7 +218,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       const isEvents = url.pathname === '/api/events' || /^\/api\/projects\/[^/]+\/events$/.test(url.pathname);
       const given = bearerToken(req) ?? (isEvents && !isMutating(req.method) ? (url.searchParams.get('token') ?? undefined) : undefined);
       if (!given) throw new HttpError(401, 'open the URL that `handoff ui serve` printed: it carries the access token', { reason: 'token' });
-      if (!constantTimeEqual(given, token!)) throw new HttpError(403, 'wrong access token (is this page from an earlier `handoff ui serve`? open the URL it printed this time)', { reason: 'token' });
+      if (!constantTimeEqual(given, token!)) throw new HttpError(403, 'wrong access token (is this page from before `handoff ui serve --new-token`, or of another HANDOFF_HOME? open the URL it printed this time)', { reason: 'token' });
       return { user: 'token', role: 'admin', via: 'token', from };
     }
     const proxyUser = proxy.userOf(req);

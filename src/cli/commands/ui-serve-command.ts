@@ -1,7 +1,8 @@
 // `handoff ui serve`: the web UI as a team server (ui.yml or -p/-w), until SIGINT/SIGTERM.
 import path from 'node:path';
 import { formatDiagnostic } from '../../errors.js';
-import { formatHost, startTeamServer } from '../../ui/team-server.js';
+import { loadLocalToken } from '../../ui/local-token.js';
+import { formatHost, startTeamServer, teamAuthMode } from '../../ui/team-server.js';
 import { resolveTeamConfig, type TeamFlags } from '../../ui/team/team-config.js';
 import { createConsoleLog } from '../console-log.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
@@ -13,6 +14,7 @@ export interface UiServeFlags extends TeamFlags {
   open?: boolean;
   readOnly?: boolean;
   allowRuns?: boolean;
+  newToken?: boolean;
 }
 
 export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags): Promise<number> {
@@ -31,8 +33,19 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  // Without accounts, the same token at every start (kept under HANDOFF_HOME, apart from `handoff ui`'s): a tab left
+  // open, or a bookmark, works after a restart. Accounts and proxy sign-on have no token to keep or rotate.
+  let token: string | undefined;
+  if (teamAuthMode(config) === 'token') {
+    const access = loadLocalToken({ rotate: flags.newToken, team: true });
+    if (access.notice) log.log('warning', access.notice);
+    token = access.token;
+  } else if (flags.newToken) {
+    log.log('warning', '--new-token is not used by `handoff ui serve` with accounts or proxy sign-on: its users sign in, with no access token');
+  }
   const server = await startTeamServer({
     config,
+    token,
     handoffEntry: process.argv[1],
     readOnly: flags.readOnly,
     onError: (error) => log.log('error', `UI request failed: ${(error as Error).stack ?? String(error)}`),
