@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, makeTempDir, runCli } from './helpers/cli.js';
+import { makeProject, makeTempDir, runCli, waitFor } from './helpers/cli.js';
+import type { RunsPage } from '../src/ui/api-types.js';
 import { callUi, CHROMIUM, CHROMIUM_ARGS, startUi, stopUis, writeRunCopies, type UiProcess } from './helpers/ui-process.js';
 
 afterAll(stopUis);
@@ -93,6 +94,48 @@ describe('the local UI as other UIs, restarts and edits change what it shows', (
       // One SIGTERM only: the commands' cleanup was not cut short.
       expect(fs.readFileSync(path.join(workspaceDir, 'runs', runId, 'console.log'), 'utf8')).not.toContain('again: killing every process now');
       expect(await page.locator('[data-action="stop"]').count()).toBe(0);
+    } finally {
+      await stopUi(first);
+      await stopUi(second);
+    }
+  });
+
+  it('tags a run whose Stop was asked "stopping" in the Runs table: on an open page, in another UI and after a reload (ui11 left)', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: slow_cleanup\n  commands:\n  - command: sh files/cleanup.sh\n', {
+      'files/cleanup.sh': "trap 'while [ ! -f artifacts/release ]; do sleep 0.1; done; exit 143' TERM\nmkdir -p artifacts\necho started >&2\nwhile :; do sleep 0.1; done\n",
+    });
+    const env = { HANDOFF_GRACE_SECONDS: '120', HANDOFF_HOME: makeTempDir('handoff-home-') };
+    const first = await startUi(['-p', projectDir, '-w', workspaceDir], env);
+    const second = await startUi(['-p', projectDir, '-w', workspaceDir], env);
+    try {
+      const started = await callUi(first, '/api/runs', { method: 'POST' });
+      expect(started.status).toBe(201);
+      const { runId } = (await started.json()) as { runId: string };
+      await page.goto(first.url);
+      await page.goto(`${first.base}/#/runs`);
+      const row = page.locator(`.runs-table tr[data-run-id="${runId}"]`);
+      await row.locator('.status-running').waitFor({ timeout: 30_000 });
+      expect(await row.locator('.tag-stopping').count()).toBe(0);
+      // Its command has set its trap (it says so after): the Stop finds a run that takes its grace period.
+      const consoleLog = path.join(workspaceDir, 'runs', runId, 'console.log');
+      await waitFor(() => fs.existsSync(consoleLog) && fs.readFileSync(consoleLog, 'utf8').includes('started'), 30_000);
+      // Stopped from the other UI: the open page learns it from its stream, and tags the row without a reload.
+      expect((await callUi(second, `/api/runs/${runId}/stop`, { method: 'POST' })).status).toBe(202);
+      await row.locator('.tag-stopping', { hasText: 'stopping' }).waitFor({ timeout: 30_000 });
+      expect(await row.locator('.status-running').count()).toBe(1);
+      // The pages of /api/runs carry it, in both UIs: a page loaded now shows it too.
+      for (const ui of [first, second]) {
+        const listed = ((await (await callUi(ui, '/api/runs')).json()) as RunsPage).runs.find((r) => r.runId === runId);
+        expect(listed?.stopping?.since, ui.base).toEqual(expect.any(String));
+      }
+      await page.reload();
+      await row.locator('.tag-stopping').waitFor({ timeout: 30_000 });
+      // Once it ended the tag goes: an interrupted run is no longer stopping.
+      fs.writeFileSync(path.join(workspaceDir, 'artifacts', 'release'), '');
+      await row.locator('.status-interrupted').waitFor({ timeout: 30_000 });
+      expect(await row.locator('.tag-stopping').count()).toBe(0);
+      const ended = ((await (await callUi(first, '/api/runs')).json()) as RunsPage).runs.find((r) => r.runId === runId);
+      expect(ended?.stopping).toBeUndefined();
     } finally {
       await stopUi(first);
       await stopUi(second);

@@ -88,7 +88,7 @@ export interface RunSummary {
   jobId?: string;
   /** The job's own status when it says more than the run's (`pending`, `unknown`). */
   jobStatus?: CloudJob['status'];
-  /** A Stop was sent to this running run (by any UI of the workspace): in events, so open pages stop offering one. */
+  /** A Stop was sent to this running run (by any UI of the workspace): in events and Runs pages (its "stopping" tag). */
   stopping?: { since: string };
 }
 

@@ -467,7 +467,7 @@ export class ProjectBackend {
       entries.map(async (entry): Promise<RunSummary | undefined> => {
         if (entry.kind === 'workspace') {
           const summary = this.cache.get(entry.runId);
-          return summary ? { ...summary, where: 'workspace' } : undefined;
+          return summary ? this.withStopping({ ...summary, where: 'workspace' }) : undefined;
         }
         if (entry.kind === 'store') {
           let summary = this.storeSummaries.get(entry.runId);
@@ -530,7 +530,7 @@ export class ProjectBackend {
   async runsPage(offset: number, limit: number): Promise<RunsPage> {
     if (!this.options.cloud) {
       const page = this.cache.page(offset, limit);
-      return this.options.id ? { ...page, runs: page.runs.map((r) => ({ ...r, where: 'workspace' as const })) } : page;
+      return { ...page, runs: page.runs.map((r) => this.withStopping(this.options.id ? { ...r, where: 'workspace' as const } : r)) };
     }
     const { entries, side, cloudError, projectError, unreadable, counting } = await this.mergedEntries();
     const runs = await this.summarize(entries.slice(offset, offset + limit), side);
@@ -625,6 +625,17 @@ export class ProjectBackend {
     const stop = record.status === 'running' ? this.stopOf(record.runId, record.pid) : undefined;
     const stopping = stop ? { stopping: stop } : {};
     return { record, abandoned, streams: ['console', ...Object.keys(record.logs?.stderr ?? {})], ...(this.id ? { where: 'workspace' as const } : {}), ...stopping };
+  }
+
+  /**
+   * A running run of the workspace whose Stop was asked (by any UI): carries it in the Runs pages as in its events and
+   * its detail, so a page loaded now tags it "stopping" too. Only running rows are looked at: a mark or two to read.
+   */
+  private withStopping(run: RunSummary): RunSummary {
+    if (run.status !== 'running' || run.where === 'cloud' || run.stopping) return run;
+    const pid = this.cache.pidOf(run.runId);
+    const stop = pid === undefined ? undefined : this.stopOf(run.runId, pid);
+    return stop ? { ...run, stopping: stop } : run;
   }
 
   /** The Stop sent to the run's handoff (pid) by any UI of the workspace (its mark), or by this one (remembered). */

@@ -24,7 +24,13 @@ function runRow(run: RunSummary, href: (path: string) => string): HTMLTableRowEl
   return h(
     'tr',
     { 'data-run-id': run.runId, 'data-job-id': run.jobId, class: 'run-row' },
-    h('td', {}, pending ? h('span', { class: 'status status-running', title: 'the provider is starting the job' }, 'pending') : statusBadge(run.status, run.reason)),
+    h(
+      'td',
+      {},
+      pending ? h('span', { class: 'status status-running', title: 'the provider is starting the job' }, 'pending') : statusBadge(run.status, run.reason),
+      // As the run page's "Stopping…": its commands got the Stop and are ending (their cleanup may take the grace period).
+      run.status === 'running' && run.stopping ? h('span', { class: 'tag tag-stopping', title: `Stop asked at ${formatTime(run.stopping.since)}: its commands are ending` }, 'stopping') : null,
+    ),
     h('td', {}, h('a', { href: runHref(run, href), class: 'mono' }, run.runId), run.where === 'cloud' ? h('span', { class: 'tag tag-cloud', title: run.jobId ? `cloud job ${run.jobId}` : 'from the provider\'s store' }, 'cloud') : null),
     h('td', {}, h('span', { class: `tag trigger-${run.trigger}` }, run.trigger)),
     h('td', { class: 'nowrap' }, formatTime(run.startedAt)),
