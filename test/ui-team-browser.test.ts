@@ -358,3 +358,41 @@ describe('an expired session in Chromium', () => {
     }
   });
 });
+
+describe('a viewer of the team server in Chromium', () => {
+  it("sees the header's project name (and the tab title) follow project.yml's rename on every page, as an operator does (ui11 left)", async () => {
+    const root = makeTempDir('handoff-team-rename-');
+    const yml = (task: string): string => `tasks:\n- name: sync\n  commands:\n  - command: "true"\ndeploy:\n  task: ${task}\n`;
+    fs.mkdirSync(path.join(root, 'orders'));
+    fs.writeFileSync(path.join(root, 'orders', 'project.yml'), yml('orders-first'));
+    await writeTestAccounts(path.join(root, 'users.json'), [
+      { name: 'vic', role: 'viewer', password: PASSWORDS.vic },
+      { name: 'otto', role: 'operator', password: PASSWORDS.otto },
+    ]);
+    fs.writeFileSync(path.join(root, 'ui.yml'), 'listen: 127.0.0.1:0\nusers: users.json\naudit_log: audit.jsonl\nprojects:\n  - {project: orders, workspace: ws/orders, provider: none}\n');
+    const ui = await startTeamUi(['--config', path.join(root, 'ui.yml')], { HANDOFF_HOME: path.join(root, 'home') });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const pages: Page[] = [];
+      for (const user of ['vic', 'otto']) {
+        const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+        await signInWith(page, ui, user);
+        // The Runs page: not the Project page, whose heading is read again on its own.
+        await page.goto(`${ui.base}/#/p/orders/runs`);
+        await page.locator('.topbar .project-name', { hasText: 'orders-first' }).waitFor();
+        await page.locator('.connection.connected:visible').waitFor();
+        pages.push(page);
+      }
+      expect(await pages[0].locator('[data-action="run-now"]').count()).toBe(0);
+      fs.writeFileSync(path.join(root, 'orders', 'project.yml'), yml('orders-second'));
+      for (const page of pages) {
+        await expect.poll(() => page.locator('.topbar .project-name').textContent(), { timeout: 30_000 }).toBe('orders-second');
+        await expect.poll(() => page.title(), { timeout: 30_000 }).toContain('orders-second');
+      }
+    } finally {
+      await browser.close();
+      ui.child.kill('SIGTERM');
+      await ui.exited;
+    }
+  });
+});

@@ -100,29 +100,35 @@ function createCloudRunButton(overview: OverviewResponse, api: ProjectApi, href:
 }
 
 /**
- * The header's run buttons, drawn again from a fresh overview when project.yml changes (or the stream reconnects): a
- * project fixed while the page is open can run again, and one broken meanwhile says why it cannot.
+ * The header's run buttons; drawn again (`draw`) from a fresh overview when project.yml changes: a project fixed while
+ * the page is open can run again, and one broken meanwhile says why it cannot.
  */
-function createRunButtons(first: OverviewResponse, api: ProjectApi, href: (path: string) => string, notify: PageContext['notify'], live: LiveEvents, options: { cloud: boolean; onOverview: (overview: OverviewResponse) => void }): HTMLElement {
-  const slot = h('span', { class: 'run-buttons' });
+function createRunButtons(first: OverviewResponse, api: ProjectApi, href: (path: string) => string, notify: PageContext['notify'], options: { cloud: boolean }): { element: HTMLElement; draw: (overview: OverviewResponse) => void } {
+  const element = h('span', { class: 'run-buttons' });
   const draw = (overview: OverviewResponse): void => {
-    slot.replaceChildren(...(options.cloud ? [createCloudRunButton(overview, api, href, notify) ?? ''] : []), createRunButton(overview, api, href, notify));
+    element.replaceChildren(...(options.cloud ? [createCloudRunButton(overview, api, href, notify) ?? ''] : []), createRunButton(overview, api, href, notify));
   };
   draw(first);
+  return { element, draw };
+}
+
+/**
+ * Reads the overview again when project.yml changes (or the stream reconnects), for the header: its project name and
+ * tab title for everyone (a viewer, who has no run buttons, too), the run buttons for whoever has them. Only the
+ * newest answer counts.
+ */
+function followOverview(api: ProjectApi, live: LiveEvents, onOverview: (overview: OverviewResponse) => void): void {
   let asked = 0;
   live.subscribe((event) => {
     if (event.type !== 'project-changed' && event.type !== 'resync') return;
     const mine = ++asked;
     void api.overview().then(
       (overview) => {
-        if (mine !== asked) return;
-        options.onOverview(overview);
-        draw(overview);
+        if (mine === asked) onOverview(overview);
       },
       () => undefined,
     );
   });
-  return slot;
 }
 
 /** "● 1 running" in the header, kept from the event stream. */
@@ -223,6 +229,12 @@ async function bootLocal(root: HTMLElement): Promise<void> {
   const live = connectLiveEvents(api.eventsUrl(), gaveUp);
   const href = (path: string): string => `#/${path}`;
   const projectName = h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName);
+  const runButtons = createRunButtons(overview, api, href, notify, { cloud: false });
+  followOverview(api, live, (fresh) => {
+    overview = fresh;
+    showProjectName(projectName, fresh);
+    runButtons.draw(fresh);
+  });
   const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
   const header = h(
     'header',
@@ -239,13 +251,7 @@ async function bootLocal(root: HTMLElement): Promise<void> {
         { class: 'topbar-right' },
         createRunningIndicator(live, api, href),
         connectionDot(live, 'handoff ui'),
-        createRunButtons(overview, api, href, notify, live, {
-          cloud: false,
-          onOverview: (fresh) => {
-            overview = fresh;
-            showProjectName(projectName, fresh);
-          },
-        }),
+        runButtons.element,
       ),
     ),
   );
@@ -379,6 +385,7 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
     const href = (path: string): string => `#/p/${encodeURIComponent(id)}/${path}`;
     const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
     const projectName = h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName);
+    const runButtons = canOperate ? createRunButtons(overview, api, href, notify, { cloud: true }) : undefined;
     projectSlot.replaceChildren(
       projectName,
       h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
@@ -388,17 +395,15 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
       createRunningIndicator(live, api, href),
       connectionDot(live, 'the server'),
       // Viewers get no buttons they could not use (the server refuses them in any case).
-      canOperate
-        ? createRunButtons(overview, api, href, notify, live, {
-            cloud: true,
-            onOverview: (fresh) => {
-              if (current?.id !== id) return;
-              current.overview = fresh;
-              showProjectName(projectName, fresh);
-            },
-          })
-        : '',
+      runButtons?.element ?? '',
     );
+    // The header's name follows project.yml for every role, not only for those with run buttons.
+    followOverview(api, live, (fresh) => {
+      if (current?.id !== id) return;
+      current.overview = fresh;
+      showProjectName(projectName, fresh);
+      runButtons?.draw(fresh);
+    });
     serverDot.hidden = true;
     current = { id, api, overview, live, links };
     return current;
