@@ -18,6 +18,8 @@ import { printRefusal } from '../refusal-json.js';
 import { checkFileTemplateSyntax } from '../../workspace/render-files.js';
 import { plural } from '../../plural.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+// The local store's name rules alone: the store's names module brings the cloud names and node:crypto with it.
+import { findLocalNameProblems } from '../../providers/local/local-name-rules.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
   try {
@@ -67,7 +69,6 @@ async function checkLocalStoreNames(project: Project, options: GlobalOptions, lo
   const provider = (options.cloudProvider ?? project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
   if (provider !== 'local') return;
   const written = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
-  const { findLocalNameProblems } = await import('../../providers/local/local-names.js');
   const problems = findLocalNameProblems({
     stage: options.stage,
     resourceGroup: written(project.deploy.resource_group),
