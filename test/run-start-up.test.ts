@@ -221,6 +221,28 @@ describe('what a command that starts no process loads', () => {
   });
 });
 
+describe('what config validate of a local project leaves unloaded', () => {
+  it('loads neither node:crypto nor the cloud names of the stores (the local store\'s name rules are all it checks), nor the files/ renderer without files/', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const read = () => JSON.parse(fs.readFileSync(footprint, 'utf8')) as { modules: string[]; bundleFiles: string[] };
+    const storeNameFiles = (): string[] =>
+      read().bundleFiles.filter((file) => /function createSsmParameterNames\(|function createS3Layout\(|function createLocalStoreNames\(/.test(fs.readFileSync(file, 'utf8')));
+    const ok = makeProject('deploy:\n  resource_group: etl\ntasks:\n  - name: one\n    commands:\n      - command: echo hi\n');
+    const valid = await runCli(['config', 'validate', '-p', ok.projectDir], withFootprint);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(read().modules).not.toContain('NativeModule crypto');
+    expect(storeNameFiles()).toEqual([]);
+    // Nor the files/ renderer: the project has no files/ folder to check.
+    expect(read().bundleFiles.filter((file) => /function renderFiles\(/.test(fs.readFileSync(file, 'utf8')))).toEqual([]);
+    // The rules still hold: a resource group the local store cannot name a folder after is refused at its line.
+    const bad = makeProject('deploy:\n  resource_group: my_etl\ntasks:\n  - name: one\n    commands:\n      - command: echo hi\n');
+    const refused = await runCli(['config', 'validate', '-p', bad.projectDir], withFootprint);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/project\.yml:2:\d+.*resource group "my_etl" can only contain letters, digits and hyphens/);
+  });
+});
+
 describe('what config validate loads for files/', () => {
   it('loads the template engine only for a file of files/ whose syntax needs it, and still reports its errors', async () => {
     const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');

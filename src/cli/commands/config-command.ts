@@ -15,9 +15,10 @@ import { listFieldTemplates } from '../../template/field-templates.js';
 import { locateFieldTemplateDiagnostic, locateTemplateDiagnostic } from '../locate-template-problems.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { printRefusal } from '../refusal-json.js';
-import { checkFileTemplateSyntax } from '../../workspace/render-files.js';
 import { plural } from '../../plural.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+// The local store's name rules alone: the store's names module brings the cloud names and node:crypto with it.
+import { findLocalNameProblems } from '../../providers/local/local-name-rules.js';
 
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
   try {
@@ -43,6 +44,8 @@ async function validateProject(options: GlobalOptions): Promise<number> {
   // files/ is rendered at every run: its templates' syntax is the project's too (values are the run's, not checked).
   // The template engine is loaded there only by a file that needs it (most of a files/ folder is data).
   if (fs.existsSync(path.join(project.dir, 'files'))) {
+    // Loaded only here: a project without files/ (most) has no use for the files/ renderer's module.
+    const { checkFileTemplateSyntax } = await import('../../workspace/render-files.js');
     await checkFileTemplateSyntax({ projectDir: project.dir, renderer: createRenderer({ strict: false, onWarning: () => undefined }) });
   }
   warnings.push(...(await checkSecretsFile(project, options)), ...(await checkShortSecrets(project, options)));
@@ -67,7 +70,6 @@ async function checkLocalStoreNames(project: Project, options: GlobalOptions, lo
   const provider = (options.cloudProvider ?? project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
   if (provider !== 'local') return;
   const written = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
-  const { findLocalNameProblems } = await import('../../providers/local/local-names.js');
   const problems = findLocalNameProblems({
     stage: options.stage,
     resourceGroup: written(project.deploy.resource_group),
