@@ -68,3 +68,34 @@ describe('-s near a known stage, from every command that reads -s', () => {
     expect(dev.stderr).not.toContain('did you mean');
   });
 });
+
+describe('runs prune in a history of two projects', () => {
+  it('without -p refuses, naming both projects and the -p fix; with -p prunes that project\'s runs only', async () => {
+    const a = makeProject('tasks:\n- name: a\n  commands:\n  - command: "true"\n');
+    const b = makeProject('tasks:\n- name: b\n  commands:\n  - command: "true"\n');
+    const ws = a.workspaceDir;
+    expect((await runCli(['run', 'local', '-p', a.projectDir, '-w', ws])).code).toBe(0);
+    // Handed over (the owner's record removed, as the refusal's fix says): B runs there next.
+    fs.rmSync(path.join(ws, '.handoff', 'owner.json'));
+    const bRun = await runCli(['run', 'local', '-p', b.projectDir, '-w', ws]);
+    expect(bRun.code, bRun.stderr).toBe(0);
+    const records = (): { project: { dir: string } }[] =>
+      fs.readdirSync(path.join(ws, 'runs')).filter((n) => n.endsWith('.json')).map((n) => JSON.parse(fs.readFileSync(path.join(ws, 'runs', n), 'utf8')) as { project: { dir: string } });
+    expect(records()).toHaveLength(2);
+    const refused = await runCli(['runs', 'prune', '--keep', '0', '-y', '-w', ws]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(a.projectDir);
+    expect(refused.stderr).toContain(b.projectDir);
+    expect(refused.stderr).toMatch(/fix: .*runs prune .*-p /);
+    expect(records()).toHaveLength(2);
+    const scoped = await runCli(['runs', 'prune', '--keep', '0', '-y', '-w', ws, '-p', b.projectDir]);
+    expect(scoped.code, scoped.stderr).toBe(0);
+    expect(records().map((r) => r.project.dir)).toEqual([a.projectDir]);
+    // A history of one project is pruned without -p, as before.
+    const single = makeProject('tasks:\n- name: s\n  commands:\n  - command: "true"\n');
+    expect((await runCli(['run', 'local', '-p', single.projectDir, '-w', single.workspaceDir])).code).toBe(0);
+    const plain = await runCli(['runs', 'prune', '--keep', '0', '-y', '-w', single.workspaceDir]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(single.workspaceDir, 'runs')).filter((n) => n.endsWith('.json'))).toHaveLength(0);
+  });
+});
