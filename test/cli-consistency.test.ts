@@ -86,6 +86,8 @@ describe('runs prune in a history of two projects', () => {
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(a.projectDir);
     expect(refused.stderr).toContain(b.projectDir);
+    // The fix names the project of the latest run, B (the owner since the hand-over).
+    expect(refused.stderr).toContain(`-p ${b.projectDir}`);
     expect(refused.stderr).toMatch(/fix: .*runs prune .*-p /);
     expect(records()).toHaveLength(2);
     const scoped = await runCli(['runs', 'prune', '--keep', '0', '-y', '-w', ws, '-p', b.projectDir]);

@@ -413,7 +413,8 @@ export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: s
   const projects = [...new Map(plan.projects.map((p) => [identify(p), p])).values()];
   if (!user && projects.length > 1) {
     const named = projects.map((p) => (p.dir === '' || identify(p).startsWith('name:') ? `project ${p.name} (the copy fetched from its store)` : `project ${p.dir} (${p.name})`));
-    const owner = projects[projects.length - 1]!;
+    // Read newest first: the first project met is that of the latest run (the owner, after a hand-over).
+    const owner = projects[0]!;
     const { quoteArg } = await import('../fix-args.js');
     throw new UserError(`the run history of ${workspace.dir} holds runs of ${plural(projects.length, 'project')}: ${named.join(', ')}; runs prune without -p would count and remove the runs of all of them, so nothing was removed`, {
       fix: `name the project whose runs to prune, e.g. its latest: handoff runs prune -w W -p ${owner.dir === '' ? '<project>' : quoteArg(owner.dir)}${flags.keep !== undefined ? ` --keep ${keep}` : ''}${flags.olderThan !== undefined ? ` --older-than ${flags.olderThan}` : ''} (the other projects' runs are left as they are)`,
