@@ -179,6 +179,31 @@ describe('what a run that succeeds leaves unloaded', () => {
   });
 });
 
+describe('what a run with no stage hint to print leaves unloaded', () => {
+  it('loads the typo matcher (suggest-key) only for a -s near no stage by name: not for dev, nor for -s Prod', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const matcherFiles = (): string[] =>
+      (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { bundleFiles: string[] }).bundleFiles.filter((file) => /function measureEditDistance\(/.test(fs.readFileSync(file, 'utf8')));
+    const ok = makeProject('tasks:\n  - name: one\n    commands:\n      - command: "true"\n');
+    // The third run reads the checked project back (the first two check project.yml, whose typo hints need it).
+    for (let i = 0; i < 3; i++) {
+      const run = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir], withFootprint);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('did you mean');
+    }
+    expect(matcherFiles()).toEqual([]);
+    // A stage of other letters only: its hint needs no edit distance.
+    const upper = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir, '-s', 'Prod'], withFootprint);
+    expect(upper.stderr).toContain('did you mean -s prod? stage names are case-sensitive');
+    expect(matcherFiles()).toEqual([]);
+    // The same probe sees it where a typo is matched.
+    const typo = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir, '-s', 'prdo'], withFootprint);
+    expect(typo.stderr).toContain('did you mean -s prod?');
+    expect(matcherFiles().length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('what a command that starts no process loads', () => {
   it('does not load child_process (commander requires it for executable subcommands, which handoff has none of)', async () => {
     const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: one\n    commands:\n      - command: echo hi\n');

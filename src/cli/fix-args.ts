@@ -23,6 +23,6 @@ export function fillErrorFixArgs(error: unknown, given: { projectDir?: string; w
 }
 
 /** A word the shell reads as itself: bare when it is plain, else single-quoted (`'my proj'`). */
-function quoteArg(word: string): string {
+export function quoteArg(word: string): string {
   return /^[\w.,:/@%+=~-]+$/.test(word) && !word.startsWith('~') ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

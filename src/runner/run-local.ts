@@ -6,7 +6,7 @@ import { prefetchOsPipes } from '../process/os-pipe.js';
 import { loadProjectWithCache } from '../workspace/load-project-with-cache.js';
 import type { Project, Task } from '../project/types.js';
 import type { Diagnostic, UserError } from '../errors.js';
-import { findLocalSecretsFile, suggestStage, type LocalSecretsInput } from '../secrets/find-local-secrets-file.js';
+import { describeNearStage, findLocalSecretsFile, type LocalSecretsInput } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import { describeUnmaskableSecrets, findUnmaskableSecrets, maskError, type Masker } from '../secrets/mask.js';
 import { createRunMasker, runSecretValues } from '../secrets/run-masker.js';
@@ -130,16 +130,16 @@ export async function prepareLocalRun(options: LocalRunOptions): Promise<Prepare
   if (project.tasks.length === 0) warn(`${project.file} has no tasks: nothing to run`);
 
   const secretsDir = secretsDirVar(options.vars);
+  // Without secrets a missing file is a quiet note, so `-s PROD` would run silently as another stage than prod (every
+  // name prefixed `PROD_`): a stage near a known one is warned about once (describeNearStage, shared by the commands
+  // that read -s). Asked before the secrets are read: it loads the typo matcher their missing-file hint may need.
+  // Secrets given by the caller (a store's, for `handoff run`) belong to this stage: it is one the store knows.
+  const nearStage = options.secrets ? undefined : await describeNearStage({ projectDir: project.dir, stage: options.stage, secretsDir });
   const loaded = options.secrets ? { secrets: options.secrets, warnings: [] } : await readLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   // A project without any .secrets/ folder simply has no secrets: say so quietly; a folder without this stage's file is worth a warning.
   const hasSecretsFolder = secretsDir !== undefined || fs.existsSync(path.join(project.dir, '.secrets'));
   for (const w of loaded.warnings) options.emit({ type: 'log', level: hasSecretsFolder ? 'warning' : 'debug', message: w.hint ? `${w.message} (${w.hint})` : w.message });
-  // Without secrets that note is quiet, so `-s PROD` would run silently as another stage than prod (every name
-  // prefixed `PROD_`): a stage that differs from a known one by case or a typo is warned about once. A stage of the
-  // project's own naming, near no known one, stays silent.
-  // Secrets given by the caller (a store's, for `handoff run`) belong to this stage: it is one the store knows.
-  const nearStage = options.secrets || hasSecretsFolder ? undefined : suggestStage(options.stage, path.join(project.dir, '.secrets'));
-  if (nearStage) warn(`stage "${options.stage}" is neither dev nor prod: names it prefixes get "${options.stage}_" ({{ _stage_ }}) (${nearStage})`);
+  if (nearStage) warn(nearStage);
   // A -v/-e value given for a secret's key is the secret this run uses: masked as the file's value would be.
   const masker = createRunMasker(runSecretValues({ secrets: loaded.secrets, envs: project.envs, keys: options.secretKeys, cliVars: options.vars, cliEnvs: options.envs }));
   const short = findUnmaskableSecrets(loaded.secrets);

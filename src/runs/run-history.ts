@@ -181,26 +181,43 @@ function markAbandonedRun(runsDir: string, record: RunRecord, options: { graceMs
 /** Grace period for an abandoned run's processes when the caller has none of its own (the run's default). */
 const DEFAULT_ABANDONED_GRACE_MS = 5000;
 
+/** What a prune would remove and leave (planPrune); removeRuns applies it. */
+export interface PrunePlan {
+  removed: string[];
+  keptRunning: string[];
+  unreadable: { runId: string; file: string }[];
+  notRead: number;
+  /** The projects of the records read (each once, in the order met): a history may hold another project's runs. */
+  projects: RunRecord['project'][];
+  /** Records read of other projects than `belongs` takes: neither counted nor removed. */
+  otherProjects: number;
+}
+
 /**
  * Deletes all but the newest `keep` runs that can be read, and with `startedBefore` only those started before it (records and their log folders); returns the deleted ids.
  * A record that cannot be read (cut short, not a record) neither counts toward `keep` nor is deleted: counted, broken
  * records newer than the good ones took every place, and a good history was deleted for them. They are returned to
  * be named, as `runs list` names them.
  */
-export function pruneRuns(
-  runsDir: string,
-  keep: number,
-  startedBefore?: number,
-): { removed: string[]; keptRunning: string[]; unreadable: { runId: string; file: string }[]; notRead: number } {
+export function pruneRuns(runsDir: string, keep: number, startedBefore?: number, belongs?: (project: RunRecord['project']) => boolean): PrunePlan {
+  const plan = planPrune(runsDir, keep, startedBefore, belongs);
+  removeRuns(runsDir, plan.removed);
+  return plan;
+}
+
+/** pruneRuns without removing anything: which runs it would remove. With `belongs`, only that project's runs count. */
+export function planPrune(runsDir: string, keep: number, startedBefore?: number, belongs?: (project: RunRecord['project']) => boolean): PrunePlan {
   const removed: string[] = [];
   // A run still going on is never removed, whatever --keep says: its handoff writes into its folder.
   const keptRunning: string[] = [];
   const unreadable: { runId: string; file: string }[] = [];
+  const projects = new Map<string, RunRecord['project']>();
   // With --older-than, a run started since the cutoff is kept by its id (its start time) without being read: a year
   // of history was read whole (4.4 s for 30,000 records) to remove the few runs of the day past it.
   const from = startedBefore === undefined ? undefined : isoTime(startedBefore).replace(/[-:]/g, '');
   let notRead = 0;
   let kept = 0;
+  let otherProjects = 0;
   for (const id of listRunIds(runsDir)) {
     if (from !== undefined && kept >= keep && id >= from) {
       notRead++;
@@ -208,15 +225,24 @@ export function pruneRuns(
     }
     const file = runRecordPath(runsDir, id);
     const record = readRunRecord(file);
-    if (!record) unreadable.push({ runId: id, file });
+    if (!record) {
+      unreadable.push({ runId: id, file });
+      continue;
+    }
+    if (!projects.has(`${record.project.dir}\0${record.project.name}`)) projects.set(`${record.project.dir}\0${record.project.name}`, record.project);
+    if (belongs && !belongs(record.project)) otherProjects++;
     else if (kept < keep) kept++;
     else (record.status === 'running' ? keptRunning : removed).push(id);
   }
-  for (const id of removed) {
+  return { removed, keptRunning, unreadable, notRead, projects: [...projects.values()], otherProjects };
+}
+
+/** Removes these runs' records and log folders. */
+export function removeRuns(runsDir: string, ids: readonly string[]): void {
+  for (const id of ids) {
     removeFile(runRecordPath(runsDir, id));
     fs.rmSync(runLogDir(runsDir, id), { recursive: true, force: true });
   }
-  return { removed, keptRunning, unreadable, notRead };
 }
 
 /** Puts a recorded run's Singer state back into artifacts/state.json (to roll back a bad bookmark). */

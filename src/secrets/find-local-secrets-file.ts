@@ -2,7 +2,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
-import { suggestKey } from '../project/suggest-key.js';
 import { secretsFileName } from '../template/stage-vars.js';
 
 export interface LocalSecretsInput {
@@ -51,25 +50,67 @@ function isExistingFile(path: string): boolean {
   }
 }
 
+type SuggestKey = (key: string, known: readonly string[]) => string | undefined;
+
+/** The typo matcher, once a stage that needs it was met (loadStageSuggestions): undefined until then. */
+let typoMatcher: SuggestKey | undefined;
+
 /**
  * `did you mean -s prod? …` for a stage that names no secrets file when a known one is close: dev, prod (the one stage
  * with a meaning: no name prefixes) and the stages of the secrets files beside it. Stages are case-sensitive names of
- * files and clouds, so `-s Prod` is another stage, not prod.
+ * files and clouds, so `-s Prod` is another stage, not prod. A typo (`prdo`) is matched once loadStageSuggestions has
+ * loaded the matcher for this stage, as every command that reads -s does first (describeNearStage).
  */
 export function suggestStage(stage: string, secretsFolder: string): string | undefined {
+  const known = knownStages(secretsFolder);
+  if (known.has(stage)) return undefined;
+  const sameLetters = [...known].find((k) => k.toLowerCase() === stage.toLowerCase());
+  if (sameLetters) return `did you mean -s ${sameLetters}? stage names are case-sensitive`;
+  const near = typoMatcher?.(stage, [...known]);
+  return near ? `did you mean -s ${near}?` : undefined;
+}
+
+/**
+ * Loads the typo matcher (src/project/suggest-key) when `stage` could need it: a stage known by name or by its letters
+ * needs none, so a run of dev, prod or a stage of its own secrets files never loads it.
+ */
+export async function loadStageSuggestions(stage: string, secretsFolder: string): Promise<void> {
+  if (typoMatcher) return;
+  const known = knownStages(secretsFolder);
+  if (known.has(stage) || [...known].some((k) => k.toLowerCase() === stage.toLowerCase())) return;
+  typoMatcher = (await import('../project/suggest-key.js')).suggestKey;
+}
+
+/**
+ * The one warning a -s near a known stage is worth (`-s PROD`, `-s Prod`, `-s prdo`), said by every command that reads
+ * -s for a project, before its secrets are read. Without a secrets folder a missing file is no warning, so the stage
+ * would be used silently as another than prod (names prefixed `PROD_`). With one, a missing file is a warning of
+ * commands that read secrets (and carries the hint from suggestStage): `secretsFolder: true` asks for it here, for a
+ * command that reads none (config validate). The stage's own file, or a stage near no known one, says nothing.
+ */
+export async function describeNearStage(input: Pick<LocalSecretsInput, 'projectDir' | 'stage' | 'secretsDir'>, options: { secretsFolder?: boolean } = {}): Promise<string | undefined> {
+  const file = localSecretsFilePath(input);
+  const folder = dirname(file);
+  await loadStageSuggestions(input.stage, folder);
+  if (isExistingFile(file)) return undefined;
+  const hasFolder = input.secretsDir !== undefined || existsSync(folder);
+  if (hasFolder && !options.secretsFolder) return undefined;
+  const near = suggestStage(input.stage, folder);
+  if (!near) return undefined;
+  return hasFolder
+    ? `no secrets file for stage "${input.stage}": looked for ${file} (${near}; or create ${file})`
+    : `stage "${input.stage}" is neither dev nor prod: names it prefixes get "${input.stage}_" ({{ _stage_ }}) (${near})`;
+}
+
+function knownStages(secretsFolder: string): Set<string> {
   const known = new Set(['dev', 'prod']);
   try {
     for (const name of readdirSync(secretsFolder)) {
-      if (name === secretsFileName('prod')) known.add('prod');
       const m = /^(.+)_secrets\.yml$/.exec(name);
       if (m) known.add(m[1]!);
     }
   } catch {
     // No secrets folder: dev and prod are the stages known.
   }
-  if (known.has(stage)) return undefined;
-  const sameLetters = [...known].find((k) => k.toLowerCase() === stage.toLowerCase());
-  if (sameLetters) return `did you mean -s ${sameLetters}? stage names are case-sensitive`;
-  const near = suggestKey(stage, [...known]);
-  return near ? `did you mean -s ${near}?` : undefined;
+  return known;
 }

@@ -8,7 +8,7 @@ import type { Project } from '../../project/types.js';
 import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
 import { formatDiagnostic, isUserError, UserError, type Diagnostic } from '../../errors.js';
-import { findLocalSecretsFile, localSecretsFilePath } from '../../secrets/find-local-secrets-file.js';
+import { describeNearStage, findLocalSecretsFile, localSecretsFilePath } from '../../secrets/find-local-secrets-file.js';
 import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
 import { findTemplateSyntaxProblems } from '../../runner/find-template-syntax-problems.js';
 import { listFieldTemplates } from '../../template/field-templates.js';
@@ -48,7 +48,7 @@ async function validateProject(options: GlobalOptions): Promise<number> {
     const { checkFileTemplateSyntax } = await import('../../workspace/render-files.js');
     await checkFileTemplateSyntax({ projectDir: project.dir, renderer: createRenderer({ strict: false, onWarning: () => undefined }) });
   }
-  warnings.push(...(await checkSecretsFile(project, options)), ...(await checkShortSecrets(project, options)));
+  warnings.push(...(await checkStage(project, options)), ...(await checkSecretsFile(project, options)), ...(await checkShortSecrets(project, options)));
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: true, file: project.file, tasks: plan.tasks.length, warnings }, null, 2)}\n`);
     return 0;
@@ -59,6 +59,14 @@ async function validateProject(options: GlobalOptions): Promise<number> {
       `${plural(project.schedules.length, 'schedule')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
   );
   return 0;
+}
+
+/** `-s PROD` / `-s Prod` / `-s prdo`: the did-you-mean a run of this stage would warn of, said here too (describeNearStage). */
+async function checkStage(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
+  const input = { projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(parseVarTokens(options.vars, '-v')) };
+  // A check reads no secrets: a secrets folder without this stage's file is said here, with the hint, as a run says it.
+  const near = await describeNearStage(input, { secretsFolder: true });
+  return near ? [{ severity: 'warning', message: near, path: '-s' }] : [];
 }
 
 /**

@@ -6,6 +6,7 @@ import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 
 const MAX_STEP_TEXT = 160;
 
@@ -22,6 +23,21 @@ function renderContainerEvent(event: ContainerEvent, log: ConsoleLog): void {
   }
 }
 
+/**
+ * Each container command loads project.yml: a refused structure is reported with its template syntax errors, as
+ * config validate reports it (loaded on that error path only).
+ */
+async function withWrittenTemplateProblems<T>(work: Promise<T>): Promise<T> {
+  return work.catch(async (error: unknown) => {
+    throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
+  });
+}
+
+function withSecretsDir(options: GlobalOptions): { secretsDir?: string } {
+  const secretsDir = readSecretsDir(options);
+  return secretsDir !== undefined ? { secretsDir } : {};
+}
+
 function printResult(options: GlobalOptions, value: unknown): void {
   process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }));
 }
@@ -35,7 +51,7 @@ function readSecretsDir(options: GlobalOptions): string | undefined {
 export async function containerBuildCommand(options: GlobalOptions, flags: { dryRun?: boolean }): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const { buildImage } = await import('../../container/build-image.js');
-  const result = await buildImage({
+  const result = await withWrittenTemplateProblems(buildImage({
     projectDir: requireProjectDir(options),
     workspaceDir: options.workspaceDir,
     secretsDir: readSecretsDir(options),
@@ -43,7 +59,7 @@ export async function containerBuildCommand(options: GlobalOptions, flags: { dry
     version: readVersionOption(options.vars),
     dryRun: flags.dryRun,
     emit: (event) => renderContainerEvent(event, log),
-  });
+  }));
   if (flags.dryRun) {
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : result.dockerfile);
     return 0;
@@ -57,7 +73,10 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
   const log = createConsoleLog(options.logLevel);
   const { explainRuntimeFailure, prepareImageRun, startImageRun } = await import('../../container/run-image.js');
   const envs = parseEnvTokens(options.envs);
-  const run = await prepareImageRun({
+  // `-s PROD` for a project without secrets names another store than prod's: warned of as a run warns of it.
+  const nearStage = await describeNearStage({ projectDir: requireProjectDir(options), stage: options.stage, ...withSecretsDir(options) });
+  if (nearStage) log.log('warning', nearStage);
+  const run = await withWrittenTemplateProblems(prepareImageRun({
     projectDir: requireProjectDir(options),
     stage: options.stage,
     envs,
@@ -66,7 +85,7 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
     cloudProvider: options.cloudProvider,
     cloudProfile: options.cloudProfile,
     emit: (event) => renderContainerEvent(event, log),
-  });
+  }));
   log.log('info', `Running ${run.image} with ${run.cli.name} (${run.provider} store, stage ${options.stage})`);
   log.log('debug', `${run.cli.name} ${run.args.join(' ')}`);
   // The last lines the container CLI printed: when the runtime itself fails, they say why.
@@ -98,14 +117,14 @@ export async function containerRunCommand(options: GlobalOptions): Promise<numbe
 export async function containerPushCommand(options: GlobalOptions): Promise<number> {
   const log = createConsoleLog(options.logLevel);
   const { pushImage } = await import('../../container/push-image.js');
-  const result = await pushImage({
+  const result = await withWrittenTemplateProblems(pushImage({
     projectDir: requireProjectDir(options),
     version: readVersionOption(options.vars),
     containerProvider: options.containerProvider,
     cloudProvider: options.cloudProvider,
     cloudProfile: options.cloudProfile,
     emit: (event) => renderContainerEvent(event, log),
-  });
+  }));
   log.log('info', `Pushed ${result.pushed}${result.digest ? ` (${result.digest})` : ''}`);
   printResult(options, result);
   return 0;

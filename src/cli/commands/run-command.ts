@@ -47,8 +47,10 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
   } finally {
     lock.release();
   }
-  }).catch((error: unknown) => {
-    throw suggestRunLocal(error, options, workspaceDir);
+  }).catch(async (error: unknown) => {
+    // A refused structure (-p's or the fetched copy's) comes with its template syntax errors, as config validate gives them.
+    const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
+    throw suggestRunLocal(await addWrittenTemplateProblems(error), options, workspaceDir);
   });
 }
 

@@ -1,7 +1,7 @@
 // `handoff runs list|show|logs|state|prune`: the run history of a workspace (-w), or the records its runs pushed to the store (-p).
 import fs from 'node:fs';
 import path from 'node:path';
-import { findRunRecord, isAbandoned, listRunIds, listRunRecords, markAbandonedRuns, pruneRuns, restoreRunState } from '../../runs/run-history.js';
+import { findRunRecord, isAbandoned, listRunIds, listRunRecords, markAbandonedRuns, planPrune, removeRuns, restoreRunState } from '../../runs/run-history.js';
 import { readRunRecord, runRecordPath, type RunRecord } from '../../runs/run-record.js';
 import { formatRecordCounts } from '../../runs/singer-metrics.js';
 import { copyLogBytes, streamWriter } from '../../runs/copy-log-bytes.js';
@@ -24,7 +24,7 @@ import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { parseDuration } from '../../duration.js';
 import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
-import { checkRestoredRunOwner } from '../../workspace/workspace-owner.js';
+import { checkRestoredRunOwner, type WorkspaceUser } from '../../workspace/workspace-owner.js';
 
 /**
  * Without -w, a project (-p) or its names (-e resource_group= task=) mean the store: the records `run -a` and the
@@ -50,7 +50,7 @@ function requireWorkspaceOrStore(options: GlobalOptions): void {
  * project than the workspace's owner, a command that writes there (`writes`: how it is named) is refused and one that
  * reads is warned once (checkProjectWorkspace).
  */
-async function existingWorkspace(options: GlobalOptions, writes?: string): Promise<ReturnType<typeof resolveWorkspacePaths>> {
+async function existingWorkspace(options: GlobalOptions, writes?: string): Promise<ReturnType<typeof resolveWorkspacePaths> & { user?: WorkspaceUser }> {
   const workspaceDir = requireWorkspaceDir(options);
   if (!fs.existsSync(workspaceDir)) {
     throw new UserError(`the workspace ${workspaceDir} does not exist`, { fix: 'give -w the folder that `run local -w` ran in' });
@@ -59,8 +59,8 @@ async function existingWorkspace(options: GlobalOptions, writes?: string): Promi
   if (!fs.statSync(workspaceDir).isDirectory()) {
     throw new UserError(`the workspace ${workspaceDir} is a file, not a folder`, { fix: 'give -w the folder that `run local -w` ran in' });
   }
-  await checkProjectWorkspace(options.projectDir, workspaceDir, createConsoleLog(options.logLevel), writes);
-  return resolveWorkspacePaths(workspaceDir);
+  const user = await checkProjectWorkspace(options.projectDir, workspaceDir, createConsoleLog(options.logLevel), writes);
+  return { ...resolveWorkspacePaths(workspaceDir), ...(user ? { user } : {}) };
 }
 
 async function runsDirOf(options: GlobalOptions, writes?: string): Promise<string> {
@@ -398,18 +398,38 @@ export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: s
   if (age === 0 || (flags.olderThan !== undefined && age === undefined)) {
     throw new UserError(`--older-than ${flags.olderThan} is not an age`, { fix: 'e.g. --older-than 90d (also h, m, s)' });
   }
-  const runsDir = await runsDirOf(options, 'runs prune');
+  const log = createConsoleLog(options.logLevel);
+  const workspace = await existingWorkspace(options, 'runs prune');
+  // With -p (the workspace's owner: another project is refused there), only its runs are pruned.
+  const { runsDir, user } = workspace;
+  const identify = (project: RunRecord['project']): string => projectIdentity(project, workspace.dir);
+  // The copy `handoff run` fetched of -p's project is known by its name, as the owner rule knows it.
+  const mine = user ? new Set([identify({ name: user.projectName, dir: user.projectDir ?? '' }), `name:${user.projectName}`]) : undefined;
   // A run whose handoff was killed is no longer running: marked (its leftover processes ended) before it is judged.
   markAbandonedRuns(runsDir, { graceMs: graceFromEnv() });
+  const plan = planPrune(runsDir, keep, age === undefined ? undefined : Date.now() - age, mine && ((project) => mine.has(identify(project))));
+  // A history of two projects (a workspace handed over): --keep would count, and prune remove, the runs of both, while
+  // the user thinks of one. Refused before anything is asked or removed; -p names the project whose runs to prune.
+  const projects = [...new Map(plan.projects.map((p) => [identify(p), p])).values()];
+  if (!user && projects.length > 1) {
+    const named = projects.map((p) => (p.dir === '' || identify(p).startsWith('name:') ? `project ${p.name} (the copy fetched from its store)` : `project ${p.dir} (${p.name})`));
+    // Read newest first: the first project met is that of the latest run (the owner, after a hand-over).
+    const owner = projects[0]!;
+    const { quoteArg } = await import('../fix-args.js');
+    throw new UserError(`the run history of ${workspace.dir} holds runs of ${plural(projects.length, 'project')}: ${named.join(', ')}; runs prune without -p would count and remove the runs of all of them, so nothing was removed`, {
+      fix: `name the project whose runs to prune, e.g. its latest: handoff runs prune -w W -p ${owner.dir === '' ? '<project>' : quoteArg(owner.dir)}${flags.keep !== undefined ? ` --keep ${keep}` : ''}${flags.olderThan !== undefined ? ` --older-than ${flags.olderThan}` : ''} (the other projects' runs are left as they are)`,
+    });
+  }
   // --keep 0 alone removes every finished run: asked first, as the delete commands ask (-y in CI, where none can answer).
-  const recorded = keep === 0 && age === undefined ? listRunIds(runsDir).length : 0;
-  if (recorded > 0 && !(await confirm(options, `Remove every finished run (${plural(recorded, 'run')} recorded) in ${runsDir}, records and logs?`))) {
+  const recorded = keep === 0 && age === undefined ? listRunIds(runsDir).length - plan.otherProjects : 0;
+  const whose = user ? ` of project ${user.projectName}` : '';
+  if (recorded > 0 && !(await confirm(options, `Remove every finished run${whose} (${plural(recorded, 'run')} recorded) in ${runsDir}, records and logs?`))) {
     process.stderr.write('Nothing was removed (answered no)\n');
     if (options.json) process.stdout.write(`${JSON.stringify({ status: 'aborted' }, null, 2)}\n`);
     return 0;
   }
-  const { removed, keptRunning, unreadable, notRead } = pruneRuns(runsDir, keep, age === undefined ? undefined : Date.now() - age);
-  const log = createConsoleLog(options.logLevel);
+  removeRuns(runsDir, plan.removed);
+  const { removed, keptRunning, unreadable, notRead } = plan;
   for (const { runId, file } of unreadable) log.log('warning', `the record of run ${runId} cannot be read (${file}); prune left it as it is`);
   // `kept` counts the readable runs left: a run still going on is never removed, so it may be more than --keep.
   const kept = listRunIds(runsDir).length - unreadable.length;
@@ -419,7 +439,26 @@ export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: s
     const broken = unreadable.length > 0 ? ` and left ${plural(unreadable.length, 'record')} that cannot be read` : '';
     const newer = notRead > 0 ? `the ${plural(notRead, 'run')} started in the last ${flags.olderThan} (not read)` : '';
     const newest = flags.keep !== undefined ? `the newest ${keep}` : '';
-    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept ${[newest, newer].filter(Boolean).join(', ') || 'none'}${running}${broken}\n`);
+    const others = plan.otherProjects > 0 ? ` and left ${plural(plan.otherProjects, 'run')} of other projects` : '';
+    process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept ${[newest, newer].filter(Boolean).join(', ') || 'none'}${running}${broken}${others}\n`);
   }
   return 0;
+}
+
+/**
+ * Which project a record is of, as the workspace owner rule tells projects apart: its folder, or its name for the copy
+ * `handoff run` fetched into the workspace (whose folder is the workspace's own).
+ */
+function projectIdentity(project: RunRecord['project'], workspaceDir: string): string {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  if (project.dir === '') return `name:${project.name}`;
+  const dir = real(project.dir);
+  const ws = real(workspaceDir);
+  return dir === ws || dir.startsWith(`${ws}${path.sep}`) ? `name:${project.name}` : `dir:${dir}`;
 }

@@ -10,6 +10,8 @@ import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.j
 import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/deploy-target.js';
 import { sayStoreMissing, StoreMissingError } from '../../providers/store/store-missing.js';
 import { readStoreSecrets } from '../../providers/store/store-secrets.js';
+import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
@@ -44,9 +46,16 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
   let project: Project | undefined;
   if (options.projectDir) {
     // `deploy` is checked for the provider this command opens: --cloud-provider wins over project.yml's.
-    const loaded = await loadProject(options.projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
+    // A refused structure is reported with its template syntax errors, as config validate reports it (error path only).
+    const loaded = await loadProject(options.projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}).catch(async (error: unknown) => {
+      throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
+    });
     project = loaded.project;
     for (const w of loaded.warnings) log.log('warning', formatDiagnostic(w).replace(/^warning: /, ''));
+    // `-s PROD` for a project without secrets names another store than prod's: warned of as a run warns of it.
+    const secretsDir = secretsDirVar(parseVarTokens(options.vars, '-v'));
+    const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, ...(secretsDir !== undefined ? { secretsDir } : {}) });
+    if (nearStage) log.log('warning', nearStage);
   }
   // The store's names (resource_group, task, bucket) are the text given: `f` and `007` are not the false and 7 that
   // template values convert to, which named another store (handoff-dev-false, task 7).

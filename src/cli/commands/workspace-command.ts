@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { loadProject } from '../../project/load-project.js';
+import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { maskError } from '../../secrets/mask.js';
 import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
@@ -29,7 +30,9 @@ export async function workspaceInitCommand(options: GlobalOptions): Promise<numb
   let unowned = false;
   if (options.projectDir) {
     assertWorkspaceApart(options.projectDir, workspaceDir);
-    const { project } = await loadProject(options.projectDir);
+    const { project } = await loadProject(options.projectDir).catch(async (error: unknown) => {
+      throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
+    });
     user = { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'workspace init' };
     unowned = checkWorkspaceOwner({ workspaceDir, ...user }).record !== undefined;
   }
@@ -87,7 +90,9 @@ export async function workspaceInstallCommand(options: GlobalOptions, flags: { f
     return await installWorkspace(options, flags);
   } catch (error) {
     // A template problem is named by its key path (vars[0].value, installs[0].command): point it at project.yml.
-    throw await locateTemplateProblems(error, requireProjectDir(options));
+    // A refused structure comes with its template syntax errors, all in one answer as config validate gives them.
+    const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
+    throw await locateTemplateProblems(await addWrittenTemplateProblems(error), requireProjectDir(options));
   }
 }
 
@@ -106,8 +111,11 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = secretsDirVar(vars);
+  // `-s PROD` in a project without secrets is warned of as a run warns of it (and loads what the hint below needs).
+  const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, secretsDir });
+  if (nearStage) log.log('warning', nearStage);
   const secrets = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
-  for (const w of secrets.warnings) log.log('warning', w.message);
+  for (const w of secrets.warnings) log.log('warning', w.hint ? `${w.message} (${w.hint})` : w.message);
   const masker = createRunMasker(runSecretValues({ secrets: secrets.secrets, envs: project.envs, cliVars: vars }));
   await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)), masker });
