@@ -5,9 +5,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
 import { callBoto3, startMotoServer, type MotoServer } from '../helpers/moto-server.js';
 
@@ -184,7 +184,10 @@ describe('a run stopped by cloud job stop and the failed-runs alarms', () => {
     const taskArn = await startRun();
     const container = await startContainer(taskArn, url());
     for (let i = 0; i < 300 && !container.started(); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await container.end()).toBe(143);
+    // Stopped once its task runs, as the user's stop above is: a SIGTERM before the run's own handlers are in place
+    // is another case (the run is not under way yet). The run's lines go with each failure, to tell a flake apart.
+    expect(container.started(), container.lines().join('\n')).toBe(true);
+    expect(await container.end(), container.lines().join('\n')).toBe(143);
     const lines = container.lines();
     expect(lines.join('\n')).not.toContain('[handoff: stopped by a user]');
     expect(lines.filter((l) => matchesFilterPattern(taskFailedPattern, l))).toEqual([expect.stringContaining('Task halt ended with exit code 143')]);
@@ -195,4 +198,40 @@ describe('a run stopped by cloud job stop and the failed-runs alarms', () => {
     expect(matchesEventPattern(rulePattern, taskStopped({ taskArn, stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError' }))).toBe(true);
     expect(matchesEventPattern(rulePattern, taskStopped({ taskArn, stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', containers: [{ name: 'job', exitCode: 0 }] }))).toBe(false);
   }, 120_000);
+
+  it('a `cloud run --wait --timeout` stop: the run records itself failed, timed out, and `runs show` says so', async () => {
+    const ecs = new ECSClient(clientConfig());
+    // moto moves a task one state on at each DescribeTasks (to STOPPED in four): here it runs until it is stopped, as
+    // a real task does (moto's state manager, "manual" progression).
+    const transition = async (path: string, body: object): Promise<void> => {
+      const answer = await fetch(`${moto.url}/moto-api/state-manager/${path}`, { method: 'POST', body: JSON.stringify(body) });
+      expect(answer.status, await answer.text()).toBe(201);
+    };
+    await transition('set-transition', { model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } });
+    onTestFinished(() => transition('unset-transition', { model_name: 'ecs::task' }));
+    const before = new Set((await ecs.send(new ListTasksCommand({ cluster: CLUSTER }))).taskArns ?? []);
+    const run = cli(['cloud', 'run', '-p', dir, '--wait', '--timeout', '20']);
+    // moto runs no container: the task `cloud run` started is run here by hand, as ECS would run it.
+    let taskArn: string | undefined;
+    for (let i = 0; i < 300 && !taskArn; i++) {
+      taskArn = ((await ecs.send(new ListTasksCommand({ cluster: CLUSTER }))).taskArns ?? []).find((arn) => !before.has(arn));
+      if (!taskArn) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(taskArn).toBeDefined();
+    const container = await startContainer(taskArn!, url());
+    for (let i = 0; i < 300 && !container.started(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(container.started(), container.lines().join('\n')).toBe(true);
+    // The timeout: `cloud run` records it under the task's stops/, then stops the task, whose container gets SIGTERM.
+    const ended = await run;
+    expect(ended.stderr).toMatch(/timed out after 20 s/);
+    expect(await container.end()).toBe(143);
+    const shown = await cli(['runs', 'show', 'latest', '-p', dir, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const record = JSON.parse(shown.stdout) as { status: string; reason?: string; exitCode?: number };
+    expect(record).toMatchObject({ status: 'failed', exitCode: 143 });
+    expect(record.reason).toContain('timed out');
+    expect(record.reason).toContain('--timeout');
+    // Still no user's stop: the failed-runs alarm counts it.
+    expect(container.lines().join('\n')).not.toContain('[handoff: stopped by a user]');
+  }, 180_000);
 });

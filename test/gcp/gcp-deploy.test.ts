@@ -311,6 +311,14 @@ describe('runs: cloud run, job status|stop, logs', () => {
     expect(emulator.logging.countMetric('handoff_dev-it_words_failed_tasks')).toBeGreaterThan(0);
     // A timeout's stop ends the container as a user's does (SIGTERM), but is recorded nowhere: still a failed task.
     const failedTasks = emulator.logging.countMetric('handoff_dev-it_words_failed_tasks');
+    // Stop records of runs the clouds no longer list (older than STOP_RECORD_DAYS, 30) go as a new one is written;
+    // a recent one stays (its run may still be listed).
+    const bucket = [...emulator.storage.buckets.values()][0]!;
+    const leave = (key: string, daysAgo: number): void => {
+      bucket.objects.set(key, [{ generation: Date.now() * 1000, body: Buffer.from('{"stopped_by":"handoff cloud run --timeout"}\n'), metadata: {}, contentType: 'application/json', created: Date.now() - daysAgo * 86_400_000, live: true }]);
+    };
+    leave('words/stops/long-gone.timeout.json', 40);
+    leave('words/stops/recent.timeout.json', 2);
     const slow = await cli(['cloud', 'run', '-p', words, '--wait', '--timeout', '6', '-e', 'SLEEP=30']);
     expect(slow.code, slow.stderr).toBe(1);
     expect(slow.stderr).toMatch(/Job \S+ timed out after 6 s and was stopped/);
@@ -318,6 +326,8 @@ describe('runs: cloud run, job status|stop, logs', () => {
     expect(emulator.logging.countMetric('handoff_dev-it_words_failed_tasks')).toBe(failedTasks + 1);
     // Listed as timed out, not as a user's stop (Cloud Run shows both as a cancel), as Azure's and AWS's are.
     const id = /Job (\S+) timed out after 6 s/.exec(slow.stderr)![1]!;
+    const liveStops = [...bucket.objects.entries()].filter(([k, v]) => k.startsWith('words/stops/') && v.some((x) => x.live)).map(([k]) => k).sort();
+    expect(liveStops).toEqual([`words/stops/${id}.timeout.json`, 'words/stops/recent.timeout.json'].sort());
     const status = await cli(['cloud', 'job', 'status', '-p', words, '-v', `id=${id}`, '--json']);
     expect(status.code, status.stderr).toBe(0);
     const job = JSON.parse(status.stdout).job as { status: string; failure?: string; reason?: string };

@@ -8,6 +8,8 @@ import type { ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { plural } from '../../plural.js';
 import { findNetworkCode } from '../../providers/network-error.js';
+import { sayStoreMissing, StoreMissingError } from '../../providers/store/store-missing.js';
+import { UserError } from '../../errors.js';
 import { readRunRecord, runRecordPath, writeRunRecord } from '../../runs/run-record.js';
 import { runInTerminal } from './run-in-terminal.js';
 import { watchStopRequest } from './stop-request.js';
@@ -109,8 +111,16 @@ async function pushAfterRun(
       if (stop.signal.aborted) break;
       // Only a store that cannot be reached is tried again: any other answer would be the same the next time.
       const network = findNetworkCode(error);
-      if (!network) throw error;
       const where = provider.objects.describe(provider.names.s3.taskPrefix);
+      if (!network) {
+        // A refusal (access denied, the bucket deleted during the run) is the store's problem, not the run's: said in
+        // one line with its fix, and the run's own exit code kept, as for a store that cannot be reached. An error
+        // that is not a UserError is a bug in handoff and stays one.
+        if (!(error instanceof UserError)) throw error;
+        const fix = await pushRefusalFix(error, store, options);
+        log.log('error', `Could not push the run's results to the store ${where}: ${error.message}${fix ? ` (fix: ${fix})` : ''}; the run ${runId} ${result.status}, and its record and artifacts stay in the workspace ${workspaceDir} (once the store takes them, handoff artifacts push pushes the artifacts, and the next run with -a there its record)`);
+        break;
+      }
       const delay = PUSH_RETRY_DELAYS_MS[attempt - 1];
       if (delay === undefined) {
         const message = error instanceof Error ? error.message : String(error);
@@ -123,6 +133,22 @@ async function pushAfterRun(
   }
   // The run's own outcome, whatever became of the push (a stop during it gives its signal's code).
   return stop.received ? INTERRUPT_EXIT_CODES[stop.received] : exitCode;
+}
+
+/**
+ * The fix of a refused push, naming this command's project and stage where it names a command. A run of the store's
+ * copy (`handoff run`) keeps `-p <project>`: its -p is the container's copy, not the user's folder.
+ */
+async function pushRefusalFix(error: UserError, store: PushStore, options: GlobalOptions): Promise<string | undefined> {
+  const projectDir = store.fromStore ? undefined : options.projectDir;
+  if (error instanceof StoreMissingError) {
+    const { names } = store.provider;
+    return sayStoreMissing(error, { ...(projectDir ? { projectDir } : {}), stage: options.stage, resourceGroup: names.resourceGroup, task: names.task }, false).fix;
+  }
+  if (error.fix === undefined) return undefined;
+  // Loaded on this error path only, as for a failed run's details.
+  const { fillFixArgs } = await import('../fix-args.js');
+  return fillFixArgs(error.fix, projectDir ? { projectDir } : {});
 }
 
 /**

@@ -27,6 +27,7 @@ export async function recordUserStop(store: StopRecordStore, runId: string): Pro
   const key = createStopRequestKey(store.names.s3.taskPrefix, runId);
   try {
     await store.objects.put(key, Buffer.from(`${JSON.stringify({ stopped_by: 'handoff cloud job stop', at: new Date().toISOString() })}\n`));
+    await pruneStopRecords(store);
     return store.objects.describe(key);
   } catch (error) {
     return `not recorded (${error instanceof Error ? error.message : String(error)}): the failed-runs alarm counts this run`;
@@ -58,6 +59,30 @@ export async function recordTimeoutStop(store: StopRecordStore, runId: string, t
   const key = createTimeoutStopKey(store.names.s3.taskPrefix, runId);
   const body = { stopped_by: 'handoff cloud run --timeout', ...(timeoutSeconds !== undefined ? { timeout_seconds: timeoutSeconds } : {}), at: new Date().toISOString() };
   await store.objects.put(key, Buffer.from(`${JSON.stringify(body)}\n`)).catch(() => undefined);
+  await pruneStopRecords(store);
+}
+
+/**
+ * How long a stop record is kept (days): well past the longest a cloud lists a run whose record it could be (ECS lists
+ * a stopped task for about an hour, Container Apps a job's latest 100 executions, Cloud Run the last 7 days' executions
+ * and a job's newest 1,000, the local scheduler 30 days of jobs). Older, `cloud job status` no longer shows the run.
+ */
+export const STOP_RECORD_DAYS = 30;
+
+/**
+ * Removes the stop records under the task's stops/ older than STOP_RECORD_DAYS: timeout records, which are read for as
+ * long as the cloud lists the run and never removed by it, and user-stop records of runs that had ended before their
+ * stop (the run removes its own when it reads it). Done as a new record is written, so stops/ never outgrows the runs
+ * a cloud still lists. Best effort: a store that cannot be listed or cleaned keeps them until the next stop.
+ */
+export async function pruneStopRecords(store: StopRecordStore, now = Date.now()): Promise<void> {
+  const cutoff = now - STOP_RECORD_DAYS * 86_400_000;
+  try {
+    const old = (await store.objects.list(`${store.names.s3.taskPrefix}stops/`)).filter((o) => o.lastModified !== undefined && o.lastModified.getTime() < cutoff).map((o) => o.key);
+    if (old.length > 0) await store.objects.delete(old);
+  } catch {
+    // Kept until the next stop's pruning.
+  }
 }
 
 /** Why a run `cloud run --wait --timeout` stopped is shown as timed out: in `cloud job status` and its run record. */
