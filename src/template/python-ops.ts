@@ -1025,6 +1025,24 @@ function groupDigits(digits: string, separator: string, size: number): string {
   return grouped + rest;
 }
 
+/**
+ * Zero padding with a grouping option, as Python pads (`'{:012,}'.format(1234)` is `0,000,001,234`): the zeros are
+ * digits, grouped with the rest, as few as make the text at least `room` long (one more where the first character
+ * would be a separator). Undefined for a body that is not digits (inf, nan), padded as before.
+ */
+function zeroPadGrouped(body: string, separator: string, size: number, room: number): string | undefined {
+  const ungrouped = body.split(separator).join('');
+  const [whole, rest] = size === 4 ? [ungrouped, ''] : [ungrouped.split(/(?=[.eE%])/, 1)[0]!, ungrouped.slice(ungrouped.split(/(?=[.eE%])/, 1)[0]!.length)];
+  if (!/^[0-9a-fA-F]+$/.test(whole)) return undefined;
+  let digits = whole.length;
+  while (digits + Math.floor((digits - 1) / size) + Array.from(rest).length < room) digits++;
+  // Grouped here, not by groupDigits, which would split hex digits at an `e`.
+  const all = '0'.repeat(digits - whole.length) + whole;
+  const groups: string[] = [];
+  for (let i = all.length; i > 0; i -= size) groups.unshift(all.slice(Math.max(0, i - size), i));
+  return groups.join(separator) + rest;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // printf-style `%`
 
@@ -1258,6 +1276,11 @@ export function formatWithSpec(value: unknown, spec: string): string {
     }
     case '=': {
       const radixPrefix = /^0[box]/i.test(body) ? body.slice(0, 2) : '';
+      if (fill === '0' && grouping !== undefined) {
+        const size = typeChar !== undefined && 'boxX'.includes(typeChar) ? 4 : 3;
+        const padded = zeroPadGrouped(body.slice(radixPrefix.length), grouping, size, width - Array.from(prefix + radixPrefix).length);
+        if (padded !== undefined) return prefix + radixPrefix + padded;
+      }
       return prefix + radixPrefix + fill.repeat(padding) + body.slice(radixPrefix.length);
     }
     default:
