@@ -6,7 +6,7 @@ import { decodeUtf8Text } from '../decode-utf8-text.js';
 import { UserError, type Diagnostic } from '../errors.js';
 // The scalar rules of PyYAML, which read this file in the original: `push: no` is false there, as in project.yml.
 import { isYamlFloatText, usePyYamlScalars } from '../project/pyyaml-scalars.js';
-import { toPythonYamlValue } from '../project/python-yaml-values.js';
+import { fromModelYamlValue, toPythonYamlValue } from '../project/python-yaml-values.js';
 import { suggestKey } from '../project/suggest-key.js';
 import { findTabOutsideQuotes, TAB_FIX, TAB_REFUSED } from '../project/yaml-tabs.js';
 import { readLoneCrAsLf } from '../line-breaks.js';
@@ -238,7 +238,7 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
       source = `${file}:${line}`;
       // In templates, the value PyYAML made of it, typed by the vars' rules (one typing for both).
       const plain = node.type === 'PLAIN' ? node.source : undefined;
-      const typedValue = toPythonYamlValue(node.value, [], () => isYamlFloatText(plain), () => plain);
+      const typedValue = fromModelYamlValue(toPythonYamlValue(node.value, [], () => isYamlFloatText(plain), () => plain));
       if (typedValue !== value) typed = typedValue;
     } else {
       const node = filePair!.value as Node | null;

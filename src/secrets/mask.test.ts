@@ -139,3 +139,14 @@ describe('maskDeep', () => {
     expect(maskDeep('a s3cret', createMasker(['s3cret']))).toBe('a ***');
   });
 });
+
+describe('runSecretValues', () => {
+  it('masks a -v value given for a secret however -v typed it (an int, a bigint beyond 2**53, a bool)', async () => {
+    const { runSecretValues } = await import('./run-masker.js');
+    const secrets = [{ key: 'PIN', value: 'x', level: 'task' as const, push: true, source: 's:1' }];
+    const values = runSecretValues({ secrets, envs: [{ key: 'TOKEN' }], cliVars: { PIN: 123456789012345678901n, TOKEN: 98765, other: 5 } });
+    expect(values).toContain('123456789012345678901');
+    expect(values).toContain('98765');
+    expect(values).not.toContain('5');
+  });
+});

@@ -28,7 +28,8 @@ export function runSecretValues(input: RunSecretsInput): string[] {
   const values = input.secrets.flatMap(secretTexts);
   for (const given of [input.cliVars ?? {}, input.cliEnvs ?? {}]) {
     for (const [key, value] of Object.entries(given)) {
-      if (secretKeys.has(key) && typeof value === 'string') values.push(value);
+      // Typed by -v's rules (`-v PIN=98765` is an int, a long one a bigint): masked as a template prints it.
+      if (secretKeys.has(key) && value !== undefined && value !== null) values.push(typeof value === 'string' ? value : formatPythonStr(value));
     }
   }
   return values;

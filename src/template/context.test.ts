@@ -233,3 +233,31 @@ describe('toLineSafe', () => {
     expect(toLineSafe('ünïcode')).toBe('_n_code');
   });
 });
+
+describe('vars typed as PyYAML typed them, through every copy of the project model', () => {
+  it('an int beyond 2**53 written as an int is an exact int in templates, its digits in JSON; a float stays a float after the V8 cache', async () => {
+    const v8 = await import('node:v8');
+    const { loadPositionalReader } = await import('../project/parse-yaml-source.js');
+    const { parseLocatedProject } = await import('../project/load-project.js');
+    const { PythonFloat } = await import('./python-str.js');
+    const text = "vars:\n- key: big\n  value: 123456789012345678901\n- key: quoted\n  value: '123456789012345678901'\n- key: f\n  value: 1.0\n- key: lst\n  value: [-98765432109876543210, 2.0]\ntasks:\n- name: t\n  commands:\n  - command: echo\n";
+    const { project } = parseLocatedProject(text, '/p/project.yml', '/p', await loadPositionalReader());
+    // JSON (the UI's API) keeps the digits as written and the float as a number.
+    expect(JSON.parse(JSON.stringify(project.vars))).toEqual([
+      { key: 'big', value: '123456789012345678901' },
+      { key: 'quoted', value: '123456789012345678901' },
+      { key: 'f', value: 1 },
+      { key: 'lst', value: ['-98765432109876543210', 2] },
+    ]);
+    // The validated-project cache is V8's serialization: its copy must give the same template values.
+    for (const copy of [project, v8.deserialize(v8.serialize(project)) as Project]) {
+      const { values } = createTemplateContext({ project: copy, stage: 'dev', now: NOW, secrets: [], cliVars: {} });
+      expect(values.big).toBe(123456789012345678901n);
+      expect(values.quoted).toBe('123456789012345678901');
+      expect(values.f).toBeInstanceOf(PythonFloat);
+      expect((values.lst as unknown[])[0]).toBe(-98765432109876543210n);
+      expect((values.lst as unknown[])[1]).toBeInstanceOf(PythonFloat);
+      expect(createRenderer({ strict: true, onWarning: () => {} }).render('{{ big + 1 }} {{ f }} {{ lst }}', values, 'x')).toBe('123456789012345678902 1.0 [-98765432109876543210, 2.0]');
+    }
+  });
+});

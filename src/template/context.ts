@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
+import { fromModelYamlValue } from '../project/python-yaml-values.js';
 import type { Project } from '../project/types.js';
 import { localSecretsFilePath, suggestStage } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
@@ -99,7 +100,7 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
   project.vars.forEach((entry, index) => {
     const value = entry.value;
     values[entry.key] =
-      typeof value === 'string' ? renderer.render(value, { ...values, ...input.cliVars }, varValuePath(index)) : value;
+      typeof value === 'string' ? renderer.render(value, { ...values, ...input.cliVars }, varValuePath(index)) : fromModelYamlValue(value);
   });
 
   Object.assign(values, input.cliVars);

@@ -72,8 +72,10 @@ describe('parseVarTokens', () => {
     expect(Number(vars.a) + 1).toBe(2);
   });
 
-  it('keeps integers too long for a JS number as text so no digit is lost', () => {
-    expect(parseVarTokens(['id=123456789012345678901'], '-v')).toEqual({ id: '123456789012345678901' });
+  it('reads integers too long for a JS number as exact ints (bigints), so no digit is lost', () => {
+    expect(parseVarTokens(['id=123456789012345678901', 'n=-9007199254740993', 'p=+00123456789012345678'], '-v')).toEqual({ id: 123456789012345678901n, n: -9007199254740993n, p: 123456789012345678n });
+    // parseVarTexts still gives the text (ids read as ids: account numbers, job ids).
+    expect(parseVarTexts(['id=00123456789012345678901'], '-v')).toEqual({ id: '00123456789012345678901' });
   });
 
   it('lets a later token win for the same key', () => {

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { toPythonFloat, type PythonFloat } from './python-str.js';
 
-export type VarValue = string | number | boolean | PythonFloat;
+/** An int beyond 2**53 is a bigint, exact (the template engine's form of such an int). */
+export type VarValue = string | number | bigint | boolean | PythonFloat;
 
 /** `-e` tokens as environment variables: the same parsing as `-v`, each value as text. */
 export function parseEnvTokens(tokens: string[]): Record<string, string> {
@@ -120,7 +121,8 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /**
  * As the original: a number with a `.` is a float (`1.0` renders `1.0`), one without is an int (`007` → 7, `1e5` →
  * 100000). Two deliberate differences: the original truncated `1e-05` to the int 0 (it stays the float 1e-05 here), and
- * rounded long digit strings (ids, account numbers) to the nearest float; they stay text here.
+ * rounded long digit strings (ids, account numbers) to the nearest float; they are exact ints here (bigints), as
+ * project.yml's vars are (PyYAML read those exactly).
  */
 function convertValue(s: string): VarValue {
   if (TRUE_WORDS.test(s)) return true;
@@ -129,6 +131,7 @@ function convertValue(s: string): VarValue {
     const n = Number(s);
     if (s.includes('.')) return toPythonFloat(n);
     if (Number.isSafeInteger(n)) return n;
+    if (/^[+-]?\d+$/.test(s)) return BigInt(s);
     if (/[eE]/.test(s) && Number.isFinite(n) && !Number.isInteger(n)) return n;
   }
   return s;

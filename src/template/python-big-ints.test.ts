@@ -57,6 +57,24 @@ const JINJA2_RENDERS: Array<[string, string]> = [
   // Jinja2's int literals in other bases and with underscores.
   ['{{ 0x1ffffffffffffffff }}', '36893488147419103231'],
   ['{{ 1_000_000_000_000_000_001 }}', '1000000000000000001'],
+  // The numeric filters, methods and tests (the tenth review left them refusing such an int; `'…' | int` rounded).
+  ['{{ (2 ** 64) | abs }} {{ (-(2 ** 64)) | abs }} {{ -1.0 | abs }}', '18446744073709551616 18446744073709551616 1.0'],
+  ['{{ (2 ** 64) | int }} {{ (2 ** 64) | int + 1 }}', '18446744073709551616 18446744073709551617'],
+  ["{{ '123456789012345678901' | int }} {{ '-123456789012345678901' | int }}", '123456789012345678901 -123456789012345678901'],
+  ["{{ '1ffffffffffffffff' | int(base=16) }} {{ '0x1ffffffffffffffff' | int(0, 16) }} {{ '0b1' | int(0, 0) }}", '36893488147419103231 36893488147419103231 1'],
+  ["{{ 1.8e19 | int }} {{ 1.8e19 | int + 1 }} {{ '1.5e20' | int }}", '18000000000000000000 18000000000000000001 150000000000000000000'],
+  ['{{ (2 ** 64) | float }}', '1.8446744073709552e+19'],
+  ['{{ (2 ** 64) | round }} {{ (2 ** 64) | round(2) }} {{ (2 ** 64 + 15) | round(-1) }} {{ (2 ** 64 + 25) | round(-1) }} {{ (2 ** 64) | round(-30) }}', '18446744073709551616 18446744073709551616 18446744073709551630 18446744073709551640 0'],
+  ["{{ (2 ** 64) | round(method='floor') }} {{ (-(2 ** 64) - 5) | round(-1, 'ceil') }} {{ (2 ** 64) | round(2, 'ceil') }}", '1.8446744073709552e+19 -1.8446744073709552e+19 1.8446744073709552e+19'],
+  ['{{ (2 ** 64) | filesizeformat }} {{ (2 ** 64) | filesizeformat(true) }} {{ (10 ** 30) | filesizeformat }}', '18.4 EB 16.0 EiB 1000000.0 YB'],
+  ["{{ '{:,}'.format(2 ** 64) }} {{ '{:_}'.format(-(2 ** 64)) }} {{ '{:,}'.format(10 ** 30) }}", '18,446,744,073,709,551,616 -18_446_744_073_709_551_616 1,000,000,000,000,000,000,000,000,000,000'],
+  ["{{ '{:x}'.format(2 ** 64) }} {{ '{:#b}'.format(2 ** 64) }} {{ '{:+d}'.format(2 ** 64) }} {{ '{:n}'.format(2 ** 64) }}", '10000000000000000 0b10000000000000000000000000000000000000000000000000000000000000000 +18446744073709551616 18446744073709551616'],
+  ["[{{ '{:>30,}'.format(2 ** 64) }}]", '[    18,446,744,073,709,551,616]'],
+  ["{{ '{:e}'.format(2 ** 64) }} {{ '{:.2f}'.format(2 ** 64) }} {{ '{:g}'.format(2 ** 64) }} {{ '{:%}'.format(2 ** 64) }}", '1.844674e+19 18446744073709551616.00 1.84467e+19 1844674407370955161600.000000%'],
+  ["{{ '%.1f' % (2 ** 64) }} {{ '%e' % (2 ** 64) }}", '18446744073709551616.0 1.844674e+19'],
+  ['{{ range(2 ** 64, 2 ** 64 + 3) | list }} {{ range(2 ** 64, 2 ** 64 + 3) }} {{ range(2 ** 64 + 4, 2 ** 64, -2) | list }}', '[18446744073709551616, 18446744073709551617, 18446744073709551618] range(18446744073709551616, 18446744073709551619) [18446744073709551620, 18446744073709551618]'],
+  ['{{ range(2 ** 64, 2 ** 64 + 3) | sum }} {{ range(2 ** 64, 0) | list }}', '55340232221128654851 []'],
+  ['{{ (2 ** 64) is divisibleby 3 }} {{ (2 ** 64) is even }} {{ (2 ** 64 + 1) is odd }}', 'False True True'],
 ];
 
 function render(template: string): string {
@@ -71,15 +89,29 @@ describe('integers beyond 2**53 are exact in templates, as Python ints are', () 
   it('what handoff cannot compute exactly with such an int is a located error, never a rounded number', () => {
     let error: unknown;
     try {
-      render("x\n{{ '{:,}'.format(2 ** 64) }}");
+      render('x\n{{ [1, 2] | batch(2 ** 64) | list }}');
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(/^template error in files\/f\.txt at line 2, column \d+: .*beyond 2\*\*53/);
-    // The way out it names works: a float, rounded as Python rounds it.
     expect((error as UserError).fix).toContain('x * 1.0');
-    expect(render("{{ '{:,}'.format(2 ** 64 * 1.0) }}")).toBe('1.8446744073709552e+19');
+  });
+
+  it('where Python raises on such an int, so does handoff, located', () => {
+    const failure = (template: string): string => {
+      try {
+        render(template);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UserError);
+        return (e as UserError).message;
+      }
+      return 'rendered';
+    };
+    expect(failure('x\n{{ (10 ** 400) | float }}')).toMatch(/^template error in files\/f\.txt at line 2, column \d+: OverflowError: int too large to convert to float/);
+    expect(failure("{{ '{:c}'.format(2 ** 64) }}")).toMatch(/OverflowError/);
+    expect(failure('{{ range(2 ** 64 + 3) | length }}')).toMatch(/line 1.*range\(\) of more than/);
+    expect(failure("{{ 'x' | abs }}")).toMatch(/TypeError: bad operand type for abs\(\): 'str'/);
   });
 
   const jinja2Here = spawnSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' }).status === 0;

@@ -1,6 +1,6 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, dictKeyName, isMapping, isPySpace, keywordsOf, numberOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
-import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, dictKeyOf, dictKeys, formatPythonJson, formatPythonStr } from './python-str.js';
+import { PythonTemplateError, dictKeyName, intResult, isMapping, isPySpace, keywordsOf, numberOf, realOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, dictKeyOf, dictKeys, formatPythonJson, formatPythonStr, toPythonFloat } from './python-str.js';
 
 function fail(message: string): never {
   throw new PythonTemplateError(message);
@@ -73,7 +73,10 @@ export function roundFilter(value: unknown, ...rest: unknown[]): unknown {
   if (method !== 'common' && method !== 'ceil' && method !== 'floor') fail('FilterArgumentError: method must be common, ceil or floor');
   const places = integerArgument(precision);
   if (method === 'common') return pythonRound(value, places);
-  const n = numberOf(value);
+  // Jinja2 computes `math.floor(value * 10 ** precision) / 10 ** precision`: for an int and a precision >= 0 that is
+  // the int divided back, i.e. float(value) exactly (the float path below would round twice beyond 2**53).
+  if (typeof value === 'bigint' && places >= 0) return toPythonFloat(realOf(value)!);
+  const n = realOf(value);
   if (n === undefined) fail(`TypeError: must be real number, not ${pythonTypeName(value)}`);
   const scale = 10 ** places;
   // math.ceil gives an int, which has no -0: `-0.4 | round(method='ceil')` is `0.0`.
@@ -347,7 +350,7 @@ function pyStrip(text: string): string {
 }
 
 /** Digits of `text` in `base`, with Python's single underscores between them; undefined when not an int literal. */
-function parseIntText(text: string, base: number): number | undefined {
+function parseIntText(text: string, base: number): number | bigint | undefined {
   const m = /^([+-]?)(0[xXoObB])?(.*)$/s.exec(pyStrip(text))!;
   let [, sign, prefix, digits] = m as unknown as [string, string, string | undefined, string];
   let radix = base;
@@ -362,8 +365,10 @@ function parseIntText(text: string, base: number): number | undefined {
   const clean = digits.replace(/_/g, '');
   // Base 0 refuses a decimal with leading zeros (`010`), as Python's int literals do.
   if (base === 0 && prefix === undefined && /^0+[1-9]/.test(clean)) return undefined;
-  const n = parseInt(clean, radix);
-  return sign === '-' ? -n : n;
+  // Exact at any length, as Python's int(): parseInt would round digits beyond 2**53.
+  let n = 0n;
+  for (const ch of clean) n = n * BigInt(radix) + BigInt(parseInt(ch, 36));
+  return intResult(sign === '-' ? -n : n);
 }
 
 /** Python's float() of a str: decimal or exponent notation with single underscores between digits, inf and nan. */
@@ -399,15 +404,31 @@ export function intFilter(value: unknown, ...rest: unknown[]): unknown {
   notUndefined(value, 'int');
   const radix = integerArgument(base);
   if (radix !== 0 && (radix < 2 || radix > 36)) fail('ValueError: int() base must be >= 2 and <= 36, or 0');
+  if (typeof value === 'bigint') return value;
   const n = typeof value === 'string' ? (parseIntText(value, radix) ?? parseFloatText(value)) : numberOf(value);
-  return n === undefined || !Number.isFinite(n) ? otherwise : Math.trunc(n) + 0;
+  if (typeof n === 'bigint') return n;
+  if (n === undefined || !Number.isFinite(n)) return otherwise;
+  // int() of a float beyond 2**53 is exact in Python (`1.8e19 | int` is 18000000000000000000): a bigint here.
+  const whole = Math.trunc(n) + 0;
+  return Number.isSafeInteger(whole) ? whole : BigInt(whole);
+}
+
+/** Jinja2's `abs` (Python's abs()): an int stays an int (a bigint exact), a float a float (`-1.0` → `1.0`). */
+export function absFilter(value: unknown): unknown {
+  if (typeof value === 'bigint') return value < 0n ? -value : value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof PythonFloat) return new PythonFloat(Math.abs(value.value));
+  if (typeof value === 'number') return Math.abs(value);
+  return fail(`TypeError: bad operand type for abs(): '${pythonTypeName(value)}'`);
 }
 
 /** Jinja2's `float(value, default=0.0)`: float() of the value (`'1e3'` → 1000.0, `' 2.5 '` → 2.5), else the default. */
 export function floatFilter(value: unknown, ...rest: unknown[]): unknown {
   const { default: otherwise } = bindArguments('float', rest, { default: new PythonFloat(0) });
   notUndefined(value, 'float');
-  const n = typeof value === 'string' ? parseFloatText(value) : numberOf(value);
+  // float() of an int beyond 2**53 is its nearest double, as in Python (OverflowError past the largest, which
+  // Jinja2's filter does not catch).
+  const n = typeof value === 'string' ? parseFloatText(value) : realOf(value);
   if (n === undefined) return otherwise;
   return Number.isInteger(n) ? new PythonFloat(n) : n;
 }

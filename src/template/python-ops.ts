@@ -96,6 +96,15 @@ function floatOfInt(value: bigint): number {
   return n;
 }
 
+/**
+ * Python's float() of an int, float or bool, else undefined: where Python converts an int to a float (`float`,
+ * `filesizeformat`, `'{:.2f}'`, `'%e'`), an int beyond 2**53 becomes its nearest double (OverflowError beyond the
+ * largest), as there. Not for exact uses: those take the bigint itself.
+ */
+export function realOf(value: unknown): number | undefined {
+  return typeof value === 'bigint' ? floatOfInt(value) : numberOf(value);
+}
+
 /** The number of an operand, a bigint converted as Python converts an int mixed with a float. */
 function numberOfOperand(value: unknown): number | undefined {
   return typeof value === 'bigint' ? floatOfInt(value) : numberOf(value);
@@ -266,6 +275,7 @@ export function pythonPos(value: unknown): unknown {
  * 2.675 is stored as 2.67499…), an int stays an int and a float stays a float (`round(2.5)` in Jinja2 is `2.0`).
  */
 export function pythonRound(value: unknown, ndigits: number): unknown {
+  if (typeof value === 'bigint') return roundBigInt(value, ndigits);
   const n = numberOf(value);
   if (n === undefined) fail(`TypeError: type ${pythonTypeName(value)} doesn't define __round__ method`);
   if (isInt(value)) {
@@ -286,6 +296,18 @@ export function pythonRound(value: unknown, ndigits: number): unknown {
   const twice = 2 * (whole - q * unit) + (Math.abs(n) > whole ? 1 : 0);
   if (twice > unit || (twice === unit && q % 2 !== 0)) q += 1;
   return floatResult(Number(sign + String(q * unit)));
+}
+
+/** Python's round() of an int beyond 2**53: itself for ndigits >= 0, else to a multiple of 10**-ndigits, ties to even. */
+function roundBigInt(value: bigint, ndigits: number): number | bigint {
+  if (ndigits >= 0) return value;
+  // A unit larger than twice the value rounds it to 0 (and 10n ** a huge exponent would take long to make).
+  if (-ndigits > (value < 0n ? -value : value).toString().length) return 0;
+  const unit = 10n ** BigInt(-ndigits);
+  let q = floorDivide(value, unit);
+  const twice = 2n * (value - q * unit);
+  if (twice > unit || (twice === unit && q % 2n !== 0n)) q += 1n;
+  return intResult(q * unit);
 }
 
 /**
@@ -1003,6 +1025,24 @@ function groupDigits(digits: string, separator: string, size: number): string {
   return grouped + rest;
 }
 
+/**
+ * Zero padding with a grouping option, as Python pads (`'{:012,}'.format(1234)` is `0,000,001,234`): the zeros are
+ * digits, grouped with the rest, as few as make the text at least `room` long (one more where the first character
+ * would be a separator). Undefined for a body that is not digits (inf, nan), padded as before.
+ */
+function zeroPadGrouped(body: string, separator: string, size: number, room: number): string | undefined {
+  const ungrouped = body.split(separator).join('');
+  const [whole, rest] = size === 4 ? [ungrouped, ''] : [ungrouped.split(/(?=[.eE%])/, 1)[0]!, ungrouped.slice(ungrouped.split(/(?=[.eE%])/, 1)[0]!.length)];
+  if (!/^[0-9a-fA-F]+$/.test(whole)) return undefined;
+  let digits = whole.length;
+  while (digits + Math.floor((digits - 1) / size) + Array.from(rest).length < room) digits++;
+  // Grouped here, not by groupDigits, which would split hex digits at an `e`.
+  const all = '0'.repeat(digits - whole.length) + whole;
+  const groups: string[] = [];
+  for (let i = all.length; i > 0; i -= size) groups.unshift(all.slice(Math.max(0, i - size), i));
+  return groups.join(separator) + rest;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // printf-style `%`
 
@@ -1074,7 +1114,7 @@ function percentOne(value: unknown, flags: string, width: number, precision: num
       break;
     }
     default: {
-      const n = numberOf(value);
+      const n = realOf(value);
       if (n === undefined) fail(`TypeError: must be real number, not ${pythonTypeName(value)}`);
       negative = n < 0 || Object.is(n, -0);
       body = formatFloatDigits(n, type, precision, alternate);
@@ -1163,15 +1203,16 @@ export function formatWithSpec(value: unknown, spec: string): string {
     body = precision === undefined ? value : Array.from(value).slice(0, precision).join('');
     align = align ?? '<';
   } else if (isInt(value) && !'eEfFgG%'.includes(type || '-')) {
-    const n = numberOf(value)!;
+    // An int beyond 2**53 is a bigint: its digits in every base are exact, as Python's.
+    const n = typeof value === 'bigint' ? value : numberOf(value)!;
     if (precision !== undefined) fail('ValueError: Precision not allowed in integer format specifier');
     negative = n < 0;
-    const abs = Math.abs(n);
+    const abs = typeof n === 'bigint' ? (n < 0n ? -n : n) : Math.abs(n);
     switch (type) {
       case '':
       case 'd':
       case 'n':
-        body = abs < 1e21 ? String(abs) : BigInt(abs).toString();
+        body = typeof abs === 'bigint' || abs < 1e21 ? String(abs) : BigInt(abs).toString();
         break;
       case 'b':
         body = (alternate ? '0b' : '') + abs.toString(2);
@@ -1187,6 +1228,7 @@ export function formatWithSpec(value: unknown, spec: string): string {
         break;
       case 'c':
         numeric = false;
+        if (typeof n === 'bigint') fail('OverflowError: %c arg not in range(0x110000)');
         body = String.fromCodePoint(n);
         break;
       default:
@@ -1199,7 +1241,7 @@ export function formatWithSpec(value: unknown, spec: string): string {
       body = prefix + groupDigits(body.slice(prefix.length), grouping, size);
     }
   } else {
-    const n = numberOf(value)!;
+    const n = realOf(value)!;
     negative = n < 0 || Object.is(n, -0);
     if (type === '') {
       // No type: repr's digits, or with a precision 'g' that keeps a point (`'{:.3}'.format(2.0)` is `2.0`).
@@ -1234,6 +1276,11 @@ export function formatWithSpec(value: unknown, spec: string): string {
     }
     case '=': {
       const radixPrefix = /^0[box]/i.test(body) ? body.slice(0, 2) : '';
+      if (fill === '0' && grouping !== undefined) {
+        const size = typeChar !== undefined && 'boxX'.includes(typeChar) ? 4 : 3;
+        const padded = zeroPadGrouped(body.slice(radixPrefix.length), grouping, size, width - Array.from(prefix + radixPrefix).length);
+        if (padded !== undefined) return prefix + radixPrefix + padded;
+      }
       return prefix + radixPrefix + fill.repeat(padding) + body.slice(radixPrefix.length);
     }
     default:

@@ -55,6 +55,8 @@ function isCase(value: unknown, upper: boolean): boolean {
 }
 
 function remainder(value: unknown, by: number): number {
+  // An int beyond 2**53: its exact remainder (`%` on bigints), as Python's.
+  if (typeof value === 'bigint' && Number.isInteger(by)) return Number(((value % BigInt(by)) + BigInt(by)) % BigInt(by));
   const n = numberOf(value);
   if (n === undefined) throw new PythonTemplateError(`TypeError: unsupported operand type(s) for %`);
   return ((n % by) + by) % by;

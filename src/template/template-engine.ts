@@ -40,7 +40,7 @@ import {
   floatFilter,
   groupbyFilter,
   defaultFilter,
-  intFilter,
+  intFilter, absFilter,
   itemsFilter,
   iterateLazily,
   joinFilter,
@@ -234,6 +234,7 @@ export function createEngineRenderer(options: RendererOptions): Renderer {
       environment.addFilter('items', itemsFilter);
       for (const name of DEFAULTING_FILTERS) environment.addFilter(name, defaultFilter);
       environment.addFilter('int', intFilter);
+      environment.addFilter('abs', absFilter);
       environment.addFilter('float', floatFilter);
       environment.addFilter('length', lengthFilter);
       environment.addFilter('count', lengthFilter);
@@ -349,8 +350,9 @@ function mapped(value: unknown, map: (item: unknown) => unknown): PythonIterator
   return PythonIterator.make('generator', items(), 'sync_do_map');
 }
 
-/** Python's range() refuses floats (`range(2.0)`); bools are ints there. */
-function rangeBound(value: unknown): number {
+/** Python's range() refuses floats (`range(2.0)`); bools are ints there; an int beyond 2**53 is a bigint. */
+function rangeBound(value: unknown): number | bigint {
+  if (typeof value === 'bigint') return value;
   const n = numberOf(value);
   if (n === undefined || !Number.isInteger(n) || value instanceof PythonFloat) {
     throw new PythonTemplateError(`TypeError: '${pythonTypeName(value)}' object cannot be interpreted as an integer`);
@@ -369,12 +371,34 @@ function pythonRange(...rest: unknown[]): PythonRange {
     throw new PythonTemplateError(`TypeError: range expected ${args.length < 1 ? 'at least 1 argument' : 'at most 3 arguments'}, got ${args.length}`);
   }
   const bounds = args.map(rangeBound);
-  const [start, stop, step] = bounds.length === 1 ? [0, bounds[0]!, 1] : [bounds[0]!, bounds[1]!, bounds[2] ?? 1];
+  if (bounds.some((b) => typeof b === 'bigint')) return bigIntRange(bounds.map((b) => BigInt(b)));
+  const [start, stop, step] = (bounds.length === 1 ? [0, bounds[0]!, 1] : [bounds[0]!, bounds[1]!, bounds[2] ?? 1]) as number[];
   if (step === 0) throw new PythonTemplateError('ValueError: range() arg 3 must not be zero');
   if (Math.ceil((stop - start) / step) > RANGE_LIMIT) {
     throw new PythonTemplateError(`range() of more than ${RANGE_LIMIT} items is not supported in handoff's templates`);
   }
-  return PythonRange.make(start, stop, step);
+  return PythonRange.make(start!, stop!, step!);
+}
+
+/**
+ * A range with a bound beyond 2**53: its items are exact ints (bigints, or numbers where they are safe), computed
+ * with bigints, and it prints its bounds' digits (`range(18446744073709551616, 18446744073709551619)`). The same
+ * limit on its length as any range.
+ */
+function bigIntRange(bounds: bigint[]): PythonRange {
+  const [start, stop, step] = bounds.length === 1 ? [0n, bounds[0]!, 1n] : [bounds[0]!, bounds[1]!, bounds[2] ?? 1n];
+  if (step === 0n) throw new PythonTemplateError('ValueError: range() arg 3 must not be zero');
+  const span = step > 0n ? stop - start : start - stop;
+  const magnitude = step > 0n ? step : -step;
+  const length = span <= 0n ? 0n : (span + magnitude - 1n) / magnitude;
+  if (length > BigInt(RANGE_LIMIT)) {
+    throw new PythonTemplateError(`range() of more than ${RANGE_LIMIT} items is not supported in handoff's templates`);
+  }
+  const range = new PythonRange();
+  for (let i = 0n; i < length; i++) range.push(intResult(start + i * step) as number);
+  // The class holds numbers; its bounds here are the exact ints, which its repr prints as digits.
+  Object.assign(range, { start: intResult(start), stop: intResult(stop), step: intResult(step) });
+  return range;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Jinja2's escape, indent, filesizeformat, pprint, xmlattr, urlize, urlencode, replace, center, striptags and wordcount filters, with Jinja2's (and Python's) output.
-import { PythonTemplateError, isMapping, numberOf, percentFormat, pythonTruthy, pythonTypeName, strMember } from './python-ops.js';
+import { PythonTemplateError, isMapping, numberOf, percentFormat, realOf, pythonTruthy, pythonTypeName, strMember } from './python-ops.js';
 import { bindArguments, iterate, parseFloatText } from './python-filters.js';
 import { dictKeyOf, formatPythonRepr, formatPythonStr, PythonFloat, PythonTuple } from './python-str.js';
 import { unpack } from './jinja2-objects.js';
@@ -54,7 +54,7 @@ export function indentFilter(value: unknown, ...rest: unknown[]): string {
 
 /** Python's `float(value)`, for filesizeformat; the message never quotes the value. */
 function pythonFloat(value: unknown): number {
-  const n = typeof value === 'string' ? parseFloatText(value) : numberOf(value);
+  const n = typeof value === 'string' ? parseFloatText(value) : realOf(value);
   if (n !== undefined) return n;
   if (typeof value === 'string') fail('ValueError: could not convert string to float');
   return fail(`TypeError: float() argument must be a string or a real number, not '${pythonTypeName(value)}'`);
