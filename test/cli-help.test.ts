@@ -29,7 +29,9 @@ describe('help', () => {
       if (words.length > 0) {
         // Each command's help lists the global options it takes, not just its own flags.
         const globals = r.stdout.split(/^Global Options:$/m)[1] ?? '';
-        for (const flag of ['-p, --project-dir <dir>', '-w, --workspace-dir <dir>', '-s, --stage <name>', '-v, --vars [key=value...]', '--json']) {
+        // `quick_start make` copies the examples into -p DIR: it reads no workspace, stage or vars (its own test below).
+        const takes = words.join(' ') === 'quick_start make' ? ['-p, --project-dir <dir>', '--json'] : ['-p, --project-dir <dir>', '-w, --workspace-dir <dir>', '-s, --stage <name>', '-v, --vars [key=value...]', '--json'];
+        for (const flag of takes) {
           expect(globals, `${words.join(' ')} --help lists ${flag}`).toContain(flag);
         }
         expect(globals).not.toContain('--version');
@@ -112,6 +114,22 @@ describe('help', () => {
     expect(logs.stderr).toContain('--strict is not used by `handoff runs logs`, which ignored it');
     // A warning as any other: -l error leaves it out.
     expect((await runCli(['runs', 'logs', 'latest', '-w', workspaceDir, '--timeout', '5', '-l', 'error'])).stderr).toBe('');
+  });
+
+  it('quick_start make lists and reads only -p, -l and --json of the global options; the others are warned about', async () => {
+    const help = await runCli(['quick_start', 'make', '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    const globals = help.stdout.split(/^Global Options:$/m)[1] ?? '';
+    for (const flag of ['-p, --project-dir <dir>', '-l, --log-level <level>', '--json']) expect(globals, flag).toContain(flag);
+    // Before: -w, -s, -v, -y, -n, --cloud-provider and --cloud-profile were listed, and ignored when given.
+    for (const flag of ['--workspace-dir', '--stage', '--vars', '--yes', '--answer-no', '--cloud-provider', '--cloud-profile']) expect(globals, flag).not.toContain(flag);
+    const { projectDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo hi\n');
+    const target = path.join(projectDir, 'copies');
+    const make = await runCli(['quick_start', 'make', '-p', target, '-w', path.join(projectDir, 'ws'), '-s', 'prod']);
+    expect(make.code, make.stderr).toBe(0);
+    expect(make.stderr).toContain('WARNING - -w, -s are not used by `handoff quick_start make`');
+    expect(fs.existsSync(path.join(target, 'word-count', 'project.yml'))).toBe(true);
+    expect(fs.existsSync(path.join(projectDir, 'ws'))).toBe(false);
   });
 
   it('stops writing quietly when its reader is gone (| head, | true), without a stack trace', () => {

@@ -231,6 +231,22 @@ describe('what a command that starts no process loads', () => {
     // The bundle's chunks, loaded by the code cache's own require, are in require.cache as Node.js's would be.
     expect(bundleFiles.filter((file) => file.includes(`${path.sep}dist${path.sep}chunks${path.sep}`)).length).toBeGreaterThan(5);
   });
+  it('--help and a usage error load no provider entry (only `cloud …` shows their words), and `cloud --help` still lists them', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const entryFiles = (): string[] =>
+      (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { bundleFiles: string[] }).bundleFiles.filter((file) => /var (aws|gcp|azure|local)ProviderEntry = /.test(fs.readFileSync(file, 'utf8')));
+    for (const args of [['--help'], ['workspace', 'install', '--help'], ['nosuch']]) {
+      const r = await runCli(args, withFootprint);
+      expect(r.stdout + r.stderr, args.join(' ')).toMatch(/Usage: handoff|unknown command 'nosuch'/);
+      expect(entryFiles(), args.join(' ')).toEqual([]);
+    }
+    const cloud = await runCli(['cloud', '--help'], withFootprint);
+    expect(cloud.code).toBe(0);
+    // The deployment words come from the entries (aws: task, role …).
+    expect(cloud.stdout).toMatch(/^ {2}task\b/m);
+    expect(entryFiles().length).toBeGreaterThan(0);
+  });
   it('--help and a usage error write to stdout and stderr without loading Node.js\'s streams (no command streams there)', async () => {
     const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
     const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };

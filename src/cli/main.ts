@@ -5,7 +5,6 @@ import { addHelpCommand, moveHelpFlagsLast } from './help-request.js';
 import { HandoffCommand } from './handoff-command.js';
 import { readCommandWords } from './command-words.js';
 import { formatDiagnostic, isUserError } from '../errors.js';
-import { registerProviders } from './provider-entries.js';
 import { commandExitsWhenDone, defineAction } from './register/define-action.js';
 import { registerContainerCommands } from './register/container-commands.js';
 import { registerLocalCommands } from './register/local-commands.js';
@@ -20,9 +19,11 @@ import { VERSION } from '../version.js';
 import { INTERRUPT_EXIT_CODES } from '../runner/events.js';
 import { hasColors, isTerminal, watchStandardOutput, writeOutput, type OutputFailure } from './standard-output.js';
 
-function createProgram(argv: string[]): Command {
-  // First: the deploy commands' words and help come from the providers' entries.
-  registerProviders();
+async function createProgram(argv: string[]): Promise<Command> {
+  // The deploy commands' words and help come from the providers' entries, which `cloud …` alone shows or reads: any other
+  // command line (`--help`, `run local`, a typo) neither loads them nor defines those words (a command that runs
+  // registers them as it starts, register/define-action.ts).
+  const providers = argv.includes('cloud') ? (await import('./provider-entries.js')).registerProviders() : undefined;
   const program = new HandoffCommand('handoff', argv)
     .description('Run data pipelines described in project.yml locally, and deploy them to serverless containers.')
     .version(VERSION, '--version', 'print the version')
@@ -98,7 +99,7 @@ function createProgram(argv: string[]): Command {
     registerScheduleCommands(program);
     registerStoreCommands(program);
     // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
-    registerLifecycleCommands(program);
+    registerLifecycleCommands(program, providers);
   }
   // Once every command exists: each hides (and warns about) the run options it does not read.
   hideUnreadRunOptions(program);
@@ -150,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   watchStandardOutput((failure) => {
     outputError ??= failure;
   });
-  const program = createProgram(argv);
+  const program = await createProgram(argv);
   const debug = argv.some((arg) => readLogLevel(arg) === 'debug') && (argv.includes('-l') || argv.includes('--log-level'));
   try {
     await program.parseAsync(moveHelpFlagsLast(readCommandWords(program, argv)), { from: 'user' });

@@ -1,13 +1,13 @@
 // Defines the deployment commands under `cloud`: each provider's `cloud <kind>` words, plan, deploy and export.
 import type { Command } from 'commander';
-import { listProviderEntries, type DeploymentEntry } from '../../providers/provider-registry.js';
+import type { DeploymentEntry, ProviderEntry } from '../../providers/provider-registry.js';
 import { defineAction } from './define-action.js';
 
 const load = () => import('../commands/cloud-deploy-command.js');
 
 /** The deploying providers, each with its entry (the words, help and formats are theirs). */
-function listDeployments(): { name: string; deployment: DeploymentEntry }[] {
-  return listProviderEntries().flatMap((e) => (e.deployment ? [{ name: e.name, deployment: e.deployment }] : []));
+function listDeployments(providers: readonly ProviderEntry[]): { name: string; deployment: DeploymentEntry }[] {
+  return providers.flatMap((e) => (e.deployment ? [{ name: e.name, deployment: e.deployment }] : []));
 }
 
 /** Help of one kind's verb: its own example (a reader takes an example for the command to type), then the kind's notes. */
@@ -23,8 +23,8 @@ const KIND_NOTES: Record<string, string> = {
   role: '\n-v grantee_account_id=<12 digits> (default: this account) and -v external_id=<text> (required of the assuming side).\n',
 };
 
-export function registerCloudDeployCommands(cloud: Command): void {
-  const deployments = listDeployments();
+export function registerCloudDeployCommands(cloud: Command, providers: readonly ProviderEntry[]): void {
+  const deployments = listDeployments(providers);
   const help = `\n${deployments.map((d) => d.deployment.help).join('\n\n')}`;
   const kinds = [...new Set(deployments.flatMap((d) => Object.keys(d.deployment.kinds)))];
   for (const kind of kinds) {

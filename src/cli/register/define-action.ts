@@ -1,7 +1,6 @@
 // Shared glue for command definitions: parses global options and sets the exit code from a command's result.
 import type { Command } from 'commander';
-import { toGlobalOptions, type GlobalOptions } from '../global-options.js';
-import { releaseOptimizingCompiler } from '../optimizing-compiler.js';
+import type { GlobalOptions } from '../global-options.js';
 import { createConsoleLog } from '../console-log.js';
 import { ignoredOptionsWarning } from './parent-options.js';
 
@@ -29,9 +28,21 @@ export function commandExitsWhenDone(): boolean {
   return exitWhenDone;
 }
 
+/**
+ * What a command needs before its body, imported as it starts: a help or a usage error reads none of these files
+ * (the provider entries bring about ten small ones; `handoff --help` loaded 22 files, issue #14).
+ */
+async function loadActionStart() {
+  const [compiler, globalOptions, providers] = await Promise.all([import('../optimizing-compiler.js'), import('../global-options.js'), import('../provider-entries.js')]);
+  // Every command's body may open a provider (a store, a deploy, a secrets check), so each finds them all registered.
+  providers.registerProviders();
+  return { releaseOptimizingCompiler: compiler.releaseOptimizingCompiler, toGlobalOptions: globalOptions.toGlobalOptions };
+}
+
 /** Wraps a command body so its module is imported only when it runs, keeping `handoff --help` fast. */
 export function defineAction(run: Action, actionOptions: ActionOptions = {}) {
   return async (...args: unknown[]): Promise<void> => {
+    const { releaseOptimizingCompiler, toGlobalOptions } = await loadActionStart();
     if (actionOptions.optimizeFromStart !== false) releaseOptimizingCompiler();
     exitWhenDone = actionOptions.exitWhenDone === true;
     const command = args[args.length - 1] as Command;

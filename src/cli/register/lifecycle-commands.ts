@@ -1,12 +1,17 @@
 // Defines the cloud lifecycle: `scheduler start|status|stop`, `cloud schedule|run|job|logs`, and the AWS stacks, plan and deploy.
 import type { Command } from 'commander';
+import type { ProviderEntry } from '../../providers/provider-registry.js';
 import { registerCloudDeployCommands } from './cloud-deploy-commands.js';
 import { defineAction } from './define-action.js';
 
 const load = () => import('../commands/scheduler-command.js');
 const loadRun = () => import('../commands/cloud-run-command.js');
 
-export function registerLifecycleCommands(program: Command): void {
+/**
+ * `providers`: the registered providers, whose entries give `cloud`'s deployment words and help; absent when the command
+ * line has no `cloud` word, which then shows and reads none of them (main.ts).
+ */
+export function registerLifecycleCommands(program: Command, providers: readonly ProviderEntry[] | undefined): void {
   const scheduler = program
     .command('scheduler')
     .description('the local scheduler: fires the schedules deployed with `cloud schedule create` (local provider) on this machine');
@@ -60,5 +65,5 @@ export function registerLifecycleCommands(program: Command): void {
     .description("this task's run logs (-v start_time=… end_time=… filter_pattern=… id=<job> follow=true; --json: one object per line)")
     .action(defineAction(async (options) => (await loadRun()).cloudLogsCommand(options)));
 
-  registerCloudDeployCommands(cloud);
+  if (providers) registerCloudDeployCommands(cloud, providers);
 }

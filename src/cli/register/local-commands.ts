@@ -1,6 +1,7 @@
 // Defines the commands that work on this machine only: run local, workspace, config validate, schema, quick_start.
 import type { Command } from 'commander';
 import { defineAction } from './define-action.js';
+import { hideGlobalOptions } from './parent-options.js';
 
 export function registerLocalCommands(program: Command): void {
   program
@@ -69,10 +70,13 @@ export function registerLocalCommands(program: Command): void {
       }, { optimizeFromStart: false }),
     );
 
-  program
-    .command('quick_start')
-    .description('start a new project from the examples')
-    .command('make')
+  const quickStart = program.command('quick_start').description('start a new project from the examples');
+  // It copies files into -p DIR: no workspace, stage, vars, prompt or cloud is read, so its help does not list them.
+  hideGlobalOptions(
+    quickStart.command('make'),
+    ['--workspace-dir', '--stage', '--vars', '--yes', '--answer-no', '--cloud-provider', '--cloud-profile'],
+    'it only copies the example projects into -p DIR',
+  )
     .description('copy the example projects (word count, vars and envs, secrets, foreach, fork, a Singer pipeline) into ./projects, or -p DIR')
     // The global -p line reads "project folder (holds project.yml)"; for this command it is where the copies go.
     .addHelpText('after', '\n-p DIR (here): the folder to copy the examples into (made when missing; default ./projects), not a project folder.\n--json prints {"folder": the absolute folder, "projects": [the names of the projects written]}.')
