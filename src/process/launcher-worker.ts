@@ -35,9 +35,10 @@ export interface LauncherWorkerOptions {
 /** One command sent to the worker: what is known of it so far. */
 interface Job {
   id: number;
-  /** What was sent: a command sent early is taken over by a start whose request is the same. */
-  request: Request;
-  spec: CommandSpec;
+  /** What was sent: a command sent early is taken over by a start whose request is the same (none for a batch's line). */
+  request?: Request;
+  /** Its spec: a batch's line (queueLine) has one only once its line takes it over. */
+  spec?: CommandSpec;
   /** The spec is the one a task started it with (a command sent early has a predicted one until a task takes it over). */
   adopted: boolean;
   /** Queued behind others as one of a batch (see queue): its times are the worker's, as it is taken over some time after its reports are read. */
@@ -59,17 +60,25 @@ interface Job {
   skipped: boolean;
   /** Stderr read before a task took the command over. */
   heldStderr: Buffer[];
+  /** The code of a stderr log the worker could not create before a line took the command over (queueLine). */
+  heldLogError?: string;
   stderr?: LineSplitter;
   timer?: NodeJS.Timeout;
   /** Told once it is known whether a command sent early started (true) or was skipped (false). */
   onSettled?: (started: boolean) => void;
-  /** Resolves the promise of its end, once it is over and taken over. */
-  resolveExit: (exit: ProcessExit) => void;
-  /** Resolves once it is over, taken over or not. */
-  resolveOver: () => void;
-  exited: Promise<ProcessExit>;
-  overPromise: Promise<void>;
+  /**
+   * Its end once it is over and taken over. The promises are made only when asked for (exitedOf, overOf): a batch's
+   * line taken over once it is already over has its end read here, with no promise (up to 128 lines wait in a queue).
+   */
+  exit?: ProcessExit;
+  resolveExit?: (exit: ProcessExit) => void;
+  exited?: Promise<ProcessExit>;
+  resolveOver?: () => void;
+  overPromise?: Promise<void>;
 }
+
+/** A batched job's start time until the worker tells its own (its `pid` report): never read before that. */
+const NOT_STARTED = new Date(0);
 
 /**
  * The environment a command adds to the worker's: `NAME=VALUE` entries (none when it is the worker's own), or
@@ -88,6 +97,22 @@ export interface QueuedCommand {
   terminate(reason: TerminationReason, first?: FirstSignal): void;
   /** Makes it the caller's: what it reported so far is told now (its start, its stderr), the rest as it comes. */
   take(): RunningCommand;
+}
+
+/** A foreach line's command queued in a batch (LauncherWorker.queueLine), sent as its request's bytes only. */
+export interface QueuedLineCommand {
+  terminate(reason: TerminationReason, first?: FirstSignal): void;
+  /**
+   * Makes it the caller's with `spec` (prepared only now, in the line's turn): what it reported so far is told now, the
+   * rest as it comes. Its end itself when it is already over (no promise), else a promise of it.
+   */
+  take(spec: CommandSpec): ProcessExit | Promise<ProcessExit>;
+}
+
+/** What every line of a batch (queueLine) shares: the environment its commands add, worked out once. */
+export interface LineRequestBase {
+  env: string[];
+  envPayload: string;
 }
 
 /** A `run` request's content: its flags (with `c` added when it runs only after one that ended well) and NUL-terminated fields. */
@@ -130,7 +155,7 @@ export class LauncherWorker implements CommandLauncher {
     const early = this.early;
     if (early) {
       this.early = undefined;
-      if (request && early.request.key === request.key && !early.skipped) return this.adopt(early, spec);
+      if (request && early.request?.key === request.key && !early.skipped) return this.adopt(early, spec);
       // Not the command that was expected (a bug if ever): it must not run, or not for long.
       this.send(`${early.pid === undefined ? 'drop' : 'kill'} ${early.id}\n`);
     }
@@ -149,7 +174,7 @@ export class LauncherWorker implements CommandLauncher {
     const job = request ? this.send(request, spec, true) : undefined;
     if (!job) return undefined;
     this.early = job;
-    return this.runningCommandOf(job, job.overPromise.then(() => this.exitOf(job)));
+    return this.runningCommandOf(job, this.overOf(job).then(() => this.exitOf(job)));
   }
 
   /** Whether the command sent early has started: the next start takes it over, even if the run began to stop meanwhile. */
@@ -194,6 +219,42 @@ export class LauncherWorker implements CommandLauncher {
     };
   }
 
+  /**
+   * What the lines of a batch whose commands run with environment `env` share (see queueLine); undefined when the
+   * worker cannot give that environment (it removes a variable, or holds a NUL).
+   */
+  lineRequestBase(env: NodeJS.ProcessEnv): LineRequestBase | undefined {
+    const added = environmentAdditions(this.options.env, env);
+    if (!added || added.some((f) => f.includes('\0'))) return undefined;
+    return { env: added, envPayload: added.map((f) => `${f}\0`).join('') };
+  }
+
+  /**
+   * Queues a foreach line's command as queue does, from the request's parts alone: its command line, a new stdout log
+   * and an empty stderr log (both made by the worker), in the batch's environment. Nothing else of the line is made
+   * until its turn (take): a line waiting in the queue holds its request's strings and a job, not a prepared command.
+   * Undefined when the worker cannot run it (a NUL in a field) or cannot be started.
+   */
+  queueLine(base: LineRequestBase, commandLine: string, stdoutFile: string, stderrFile: string, conditional: boolean): QueuedLineCommand | undefined {
+    if (this.early) return undefined;
+    if (commandLine.includes('\0') || stdoutFile.includes('\0') || stderrFile.includes('\0')) return undefined;
+    const words = splitPlainCommand(commandLine);
+    const argv = words ? words.join('\0') : `/bin/sh\0-c\0${commandLine}`;
+    const payload = `${stdoutFile}\0${stderrFile}\0${argv}\0${base.envPayload}`;
+    const control = this.ensureStarted();
+    if (!control) return undefined;
+    const job = this.newJob(undefined, undefined, true);
+    this.corkForTurn(control);
+    control.write(`run ${job.id} ${words ? 'd' : ''}oe${conditional ? 'c' : ''} ${words ? words.length : 3} ${base.env.length} ${Buffer.byteLength(payload)}\n${payload}`);
+    return {
+      terminate: (reason, first) => this.terminate(job, reason, first),
+      take: (spec) => {
+        this.adoptJob(job, spec);
+        return job.exit ?? this.exitedOf(job);
+      },
+    };
+  }
+
   /** Lets the worker exit once its commands are over; a later start starts a new one. */
   close(): void {
     this.control?.end();
@@ -233,15 +294,20 @@ export class LauncherWorker implements CommandLauncher {
     }
     const control = this.ensureStarted();
     if (!control) return undefined;
-    let resolveExit: (exit: ProcessExit) => void = () => undefined;
-    let resolveOver: () => void = () => undefined;
+    const job = this.newJob(request, spec, batched);
+    if (batched) this.corkForTurn(control);
+    control.write(request.bytes(job.id, conditional));
+    return job;
+  }
+
+  private newJob(request: Request | undefined, spec: CommandSpec | undefined, batched: boolean): Job {
     const job: Job = {
       id: this.nextId++,
       request,
-      spec: spec as CommandSpec,
+      spec,
       adopted: false,
       batched,
-      startedAt: new Date(),
+      startedAt: batched ? NOT_STARTED : new Date(),
       exitCode: null,
       signal: null,
       ended: false,
@@ -250,19 +316,27 @@ export class LauncherWorker implements CommandLauncher {
       over: false,
       skipped: false,
       heldStderr: [],
-      resolveExit: (exit) => resolveExit(exit),
-      resolveOver: () => resolveOver(),
-      exited: new Promise((resolve) => {
-        resolveExit = resolve;
-      }),
-      overPromise: new Promise((resolve) => {
-        resolveOver = resolve;
-      }),
     };
     this.jobs.set(job.id, job);
-    if (batched) this.corkForTurn(control);
-    control.write(request.bytes(job.id, conditional));
     return job;
+  }
+
+  /** The promise of the job's end (made now if need be). */
+  private exitedOf(job: Job): Promise<ProcessExit> {
+    if (job.exit) return Promise.resolve(job.exit);
+    job.exited ??= new Promise((resolve) => {
+      job.resolveExit = resolve;
+    });
+    return job.exited;
+  }
+
+  /** Resolves once the job is over, taken over or not. */
+  private overOf(job: Job): Promise<void> {
+    if (job.over) return Promise.resolve();
+    job.overPromise ??= new Promise((resolve) => {
+      job.resolveOver = resolve;
+    });
+    return job.overPromise;
   }
 
   /** Batched requests sent in one event loop turn go to the worker in one write (one wake-up of it, not one per line). */
@@ -278,10 +352,18 @@ export class LauncherWorker implements CommandLauncher {
 
   /** Makes `spec` the job's: its callbacks get what was held back, and its end is reported once it is over. */
   private adopt(job: Job, spec: CommandSpec): RunningCommand {
+    this.adoptJob(job, spec);
+    return this.runningCommandOf(job, this.exitedOf(job));
+  }
+
+  private adoptJob(job: Job, spec: CommandSpec): void {
     job.spec = spec;
     job.adopted = true;
     job.stderr = createLineSplitter(spec.onStderrLine, { cutter: spec.longLineCutter });
     if (job.pid !== undefined) this.announce(job);
+    // A stderr log the worker could not create is told before its held stderr, which then goes only to the console.
+    if (job.heldLogError !== undefined && spec.createEmptyFile) spec.onCreateError?.(spec.createEmptyFile, job.heldLogError);
+    job.heldLogError = undefined;
     for (const chunk of job.heldStderr) job.stderr.push(chunk);
     job.heldStderr = [];
     if (spec.timeoutMs !== undefined && !job.over) {
@@ -290,12 +372,11 @@ export class LauncherWorker implements CommandLauncher {
       job.timer = setTimeout(() => this.terminate(job, 'timeout'), Math.max(0, left));
     }
     if (job.over) this.finish(job);
-    return this.runningCommandOf(job, job.exited);
   }
 
   private runningCommandOf(job: Job, exited: Promise<ProcessExit>): RunningCommand {
     return {
-      name: job.spec.name,
+      name: (job.spec as CommandSpec).name,
       get pid() {
         return job.pid;
       },
@@ -441,7 +522,8 @@ export class LauncherWorker implements CommandLauncher {
         job.leftBehind.push([a, ...rest].join(' '));
         break;
       case 'log-error':
-        if (job.spec.createEmptyFile) job.spec.onCreateError?.(job.spec.createEmptyFile, a);
+        if (job.spec?.createEmptyFile) job.spec.onCreateError?.(job.spec.createEmptyFile, a);
+        else if (!job.spec) job.heldLogError = a;
         break;
       case 'done':
         if (Number(a) >= 0) job.stdoutBytes = Number(a);
@@ -464,7 +546,7 @@ export class LauncherWorker implements CommandLauncher {
 
   /** Tells the task the command runs (its pid, and the worker it runs under). */
   private announce(job: Job): void {
-    if (this.pid !== undefined && job.pid !== undefined) job.spec.onStarted?.({ pid: job.pid, launcherPid: this.pid, launcherStartTicks: this.startTicks });
+    if (this.pid !== undefined && job.pid !== undefined) job.spec?.onStarted?.({ pid: job.pid, launcherPid: this.pid, launcherStartTicks: this.startTicks });
   }
 
   /** Nothing more will be reported of the job: its end is told once a task has taken it over. */
@@ -477,14 +559,14 @@ export class LauncherWorker implements CommandLauncher {
       job.skipped = false;
       job.id = this.nextId++;
       this.jobs.set(job.id, job);
-      this.control.write(job.request.bytes(job.id, false));
+      this.control.write((job.request as Request).bytes(job.id, false));
       return;
     }
     job.over = true;
     if (this.early === job && job.skipped) this.early = undefined;
     job.onSettled?.(job.pid !== undefined || (job.startError !== undefined && !job.skipped));
     job.onSettled = undefined;
-    job.resolveOver();
+    job.resolveOver?.();
     if (job.adopted) this.finish(job);
   }
 
@@ -494,7 +576,7 @@ export class LauncherWorker implements CommandLauncher {
     const startError = neverRan && !job.terminatedBy ? this.spawnError ?? "handoff's process launcher could not start the command" : job.startError;
     const endedAt = job.endedAt ?? new Date();
     return {
-      name: job.spec.name,
+      name: (job.spec as CommandSpec).name,
       pid: job.pid,
       exitCode: job.exitCode,
       signal: job.signal,
@@ -513,6 +595,7 @@ export class LauncherWorker implements CommandLauncher {
   private finish(job: Job): void {
     if (job.timer) clearTimeout(job.timer);
     job.stderr?.end();
-    job.resolveExit(this.exitOf(job));
+    job.exit = this.exitOf(job);
+    job.resolveExit?.(job.exit);
   }
 }

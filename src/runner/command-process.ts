@@ -21,8 +21,13 @@ export class StderrTail {
 
 /** The text of a command as written: `command` and `args` form one shell line. */
 export function renderCommandLine(command: Command, ctx: TaskContext): string {
+  return renderCommandLineWith(command, ctx, ctx.values);
+}
+
+/** renderCommandLine with template values of its own (a foreach line's, made without a TaskContext of its own). */
+export function renderCommandLineWith(command: Command, ctx: Pick<TaskContext, 'renderer'>, values: Record<string, unknown>): string {
   const template = command.args !== undefined && command.args !== '' ? `${command.command} ${command.args}` : command.command;
-  return dropFinalNewline(ctx.renderer.render(template, ctx.values, command.path));
+  return dropFinalNewline(ctx.renderer.render(template, values, command.path));
 }
 
 /** A readable name for logs: the program's base name (`tap-rates`), not the whole line. */

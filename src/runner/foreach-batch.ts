@@ -1,11 +1,12 @@
 // A foreach's lines run as a batch: one worker runs a queue of lines, topped up as it runs low, read as it reports.
-import { LauncherWorker, type QueuedCommand } from '../process/launcher-worker.js';
+import { LauncherWorker, type LineRequestBase, type QueuedLineCommand } from '../process/launcher-worker.js';
 import type { FirstSignal, ProcessExit, TerminationReason } from '../process/spawn-command.js';
-import type { PipelineElement, Task } from '../project/types.js';
+import type { Command, PipelineElement, Task } from '../project/types.js';
 import type { TaskResult } from './events.js';
-import { lineTaskName, type LineContext } from './foreach-launchers.js';
-import { prepareBatchedLine, type BatchedLine } from './run-task.js';
-import { stderrLogPath, stdoutLogPath } from './artifact-names.js';
+import { lineContext, lineTaskName, type LineContext } from './foreach-launchers.js';
+import { batchedCommandOf, prepareBatchedLine } from './run-task.js';
+import { environmentFor, renderCommandLineWith } from './command-process.js';
+import { fileIn, toSafeFileName } from './artifact-names.js';
 import type { TaskContext } from './task-context.js';
 import { runEnvironmentMarker } from '../runs/run-history.js';
 
@@ -19,13 +20,20 @@ type ForeachElement = Extract<PipelineElement, { kind: 'foreach' }>;
 const HIGH_WATER = 128;
 const LOW_WATER = 32;
 
-/** A line in the batch: sent to the worker, recorded once it is over. */
+/**
+ * A line in the batch: sent to the worker, recorded once it is over. It holds only what its request and its record
+ * need (up to HIGH_WATER wait here, long enough to outlive V8's young generation): its command is prepared, its
+ * template values made again (a rerun), only in its turn.
+ */
 interface QueuedLine {
   index: number;
-  context: LineContext;
+  /** The line as read (its values and suffix are made from it again if it must run the usual way). */
+  text: string;
   taskName: string;
-  line: BatchedLine;
-  queued: QueuedCommand;
+  commandLine: string;
+  stdoutLog: string;
+  stderrFile: string;
+  queued: QueuedLineCommand;
   started: boolean;
 }
 
@@ -74,6 +82,9 @@ export class ForeachBatch {
   /** Sending waits until the queue is down to LOW_WATER (it reached HIGH_WATER). */
   private refilling = false;
   private rerunning = false;
+  /** The task's one command, and what every line's request to the worker shares (undefined: the worker cannot run it). */
+  private readonly command: Command | undefined;
+  private requestBase?: LineRequestBase | null;
 
   constructor(
     private readonly task: Task,
@@ -82,6 +93,7 @@ export class ForeachBatch {
     private readonly conditional: boolean,
   ) {
     this.worker = new LauncherWorker({ cwd: ctx.workspaceDir, env: ctx.env, graceMs: ctx.graceMs, environmentMarker: runEnvironmentMarker(ctx.env) });
+    this.command = batchedCommandOf(task);
   }
 
   /**
@@ -89,12 +101,17 @@ export class ForeachBatch {
    * LOW_WATER (then lines are sent until it is full again). None while a line the worker skipped runs the usual way.
    */
   async room(): Promise<void> {
-    if (this.queued.length >= HIGH_WATER) this.refilling = true;
-    while (this.refilling || this.rerunning) {
+    while (!this.hasRoom()) {
       await new Promise<void>((resolve) => {
         this.roomWaiter = resolve;
       });
     }
+  }
+
+  /** Whether another line may be queued now (room's test, without a promise: mostly there is room). */
+  hasRoom(): boolean {
+    if (this.queued.length >= HIGH_WATER) this.refilling = true;
+    return !this.refilling && !this.rerunning;
   }
 
   /**
@@ -102,30 +119,30 @@ export class ForeachBatch {
    * drain) or `unfit` (it cannot run in the batch: its command does not render, or the worker cannot run it; run it
    * the usual way after drain).
    */
-  add(index: number, context: LineContext): 'queued' | 'busy' | 'unfit' {
+  add(index: number, context: LineContext, text: string): 'queued' | 'busy' | 'unfit' {
+    const { command, ctx } = this;
+    if (!command) return 'unfit';
     const taskName = lineTaskName(this.task.name, context.suffix);
+    const safeName = toSafeFileName(taskName);
+    const stdoutLog = fileIn(ctx.artifactsDir, `${safeName}_stdout.log`);
+    const stderrFile = fileIn(ctx.artifactsDir, `${safeName}_stderr.log`);
     // Two lines whose logs have the same names (`a/b` and `a:b` are both `a_b`, or the same line twice) take turns: the
     // worker would give the later one its new logs while the earlier one's last stderr lines may still be on their way.
-    const { artifactsDir } = this.ctx;
-    if (this.logFiles.has(stdoutLogPath(artifactsDir, taskName)) || this.logFiles.has(stderrLogPath(artifactsDir, taskName))) return 'busy';
-    const line = prepareBatchedLine(this.task, { ...this.ctx, values: context.values }, taskName);
-    if (!line) return 'unfit';
-    const entry = { index, context, taskName, line, started: false } as QueuedLine;
-    const onStarted = line.spec.onStarted;
-    // Told once the line is taken over (in its turn), before its process_started, as runTask tells it.
-    line.spec.onStarted = (started) => {
-      entry.started = true;
-      this.ctx.emit({ type: 'task_started', task: taskName, path: this.task.path, attempt: 1 });
-      onStarted?.(started);
-    };
-    const queued = this.worker.queue(line.spec, this.conditional);
-    if (!queued) {
-      void line.discard();
-      return 'unfit';
+    if (this.logFiles.has(stdoutLog) || this.logFiles.has(stderrFile)) return 'busy';
+    if (this.requestBase === undefined) this.requestBase = this.worker.lineRequestBase(environmentFor(command, ctx)) ?? null;
+    if (!this.requestBase) return 'unfit';
+    let commandLine: string;
+    try {
+      // Rendered once, as runTask would (`_task` is the line's name): it runs, and is recorded, as rendered now.
+      commandLine = renderCommandLineWith(command, ctx, { ...context.values, _task: taskName });
+    } catch {
+      return 'unfit'; // a template error: runTask reports it, the usual way
     }
-    entry.queued = queued;
-    for (const file of line.logFiles) this.logFiles.set(file, (this.logFiles.get(file) ?? 0) + 1);
-    this.queued.push(entry);
+    const queued = this.worker.queueLine(this.requestBase, commandLine, stdoutLog, stderrFile, this.conditional);
+    if (!queued) return 'unfit';
+    this.logFiles.set(stdoutLog, (this.logFiles.get(stdoutLog) ?? 0) + 1);
+    this.logFiles.set(stderrFile, (this.logFiles.get(stderrFile) ?? 0) + 1);
+    this.queued.push({ index, text, taskName, commandLine, stdoutLog, stderrFile, queued, started: false });
     this.track();
     this.recording ??= this.recordAll();
     return 'queued';
@@ -156,20 +173,36 @@ export class ForeachBatch {
     for (const entry of this.queued) entry.queued.terminate(reason, first);
   }
 
-  /** Records the lines in order as each is over, until none is queued. */
+  /**
+   * Records the lines in order as each is over, until none is queued. A line already over when its turn comes (most
+   * of them: a read of the worker's reports holds several lines' ends) is taken over and recorded in one synchronous
+   * pass — its events, console lines and record entry — with no promise; only a line still running is waited for.
+   */
   private async recordAll(): Promise<void> {
+    const { task, ctx } = this;
+    const command = this.command as Command;
     try {
       for (let entry = this.queued[0]; entry; entry = this.queued[0]) {
-        const exit = await entry.queued.take().exited;
+        const line = prepareBatchedLine(task, command, ctx, entry.taskName, entry);
+        const onStarted = line.spec.onStarted;
+        const current = entry;
+        // Told once the line is taken over (in its turn), before its process_started, as runTask tells it.
+        line.spec.onStarted = (started) => {
+          current.started = true;
+          ctx.emit({ type: 'task_started', task: current.taskName, path: task.path, attempt: 1 });
+          onStarted?.(started);
+        };
+        const taken = entry.queued.take(line.spec);
+        const exit = taken instanceof Promise ? await taken : taken;
         if (exit.skipped) {
           // Never ran: after a failed line (kill_loop_on_fail: the loop stops, as it would have before this line) or a
           // stop, it is dropped unrecorded, like a line never read; if the loop goes on (its worker went away), it runs.
-          await entry.line.discard();
+          // Its stderr log was never written to: there is nothing to close.
           this.release(entry);
           if (!this.hooks.shouldStop()) {
             this.rerunning = true;
             try {
-              await this.hooks.runLine(entry.index, entry.context);
+              await this.hooks.runLine(entry.index, lineContext(ctx, entry.text));
             } finally {
               this.rerunning = false;
               this.wakeRoom();
@@ -177,10 +210,11 @@ export class ForeachBatch {
           }
           continue;
         }
-        if (!entry.started) this.ctx.emit({ type: 'task_started', task: entry.taskName, path: this.task.path, attempt: 1 });
-        const result = await entry.line.finish(exit);
+        if (!entry.started) ctx.emit({ type: 'task_started', task: entry.taskName, path: task.path, attempt: 1 });
+        const { result, closed } = line.finish(exit);
+        if (closed) await closed;
         this.release(entry);
-        this.ctx.emit({ type: 'task_finished', task: result });
+        ctx.emit({ type: 'task_finished', task: result });
         this.hooks.recordLine(entry.index, result);
       }
     } finally {
@@ -194,7 +228,7 @@ export class ForeachBatch {
 
   private release(entry: QueuedLine): void {
     this.queued.shift();
-    for (const file of entry.line.logFiles) {
+    for (const file of [entry.stdoutLog, entry.stderrFile]) {
       const left = (this.logFiles.get(file) ?? 1) - 1;
       if (left > 0) this.logFiles.set(file, left);
       else this.logFiles.delete(file);

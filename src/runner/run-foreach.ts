@@ -151,7 +151,8 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
   const logNamesInFlight = new Map<string, number>();
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const dispatch = async (raw: Buffer): Promise<boolean> => {
+  /** Starts or queues a line; false once the loop stops. A line queued in the batch (the usual case) needs no promise. */
+  const dispatch = (raw: Buffer): boolean | Promise<boolean> => {
     let text = raw.toString('utf8');
     if (text.includes('\0')) {
       // A NUL cannot be passed in a command line; drop it rather than fail the spawn.
@@ -175,15 +176,32 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
       ctx.emit({ type: 'log', level: 'error', message: `Task ${taskName}: ${message}` });
       return false;
     }
-    if (batch) {
-      while (inFlight.size > 0) await Promise.race(inFlight);
-      await batch.room();
+    let tried: 'busy' | 'unfit' | undefined;
+    if (batch && inFlight.size === 0 && batch.hasRoom()) {
       if (shouldStop()) return false;
-      let added = batch.add(index, context);
+      const added = batch.add(index, context, line);
+      if (added === 'queued') {
+        index += 1;
+        return true;
+      }
+      tried = added;
+    }
+    return dispatchLater(context, line, tried);
+  };
+  /** dispatch, for a line that must wait (for room in the batch, for lines in flight) or cannot join the batch. */
+  const dispatchLater = async (context: LineContext, line: string, tried: 'busy' | 'unfit' | undefined): Promise<boolean> => {
+    if (batch) {
+      let added: 'queued' | 'busy' | 'unfit' | undefined = tried;
+      if (!added) {
+        while (inFlight.size > 0) await Promise.race(inFlight);
+        await batch.room();
+        if (shouldStop()) return false;
+        added = batch.add(index, context, line);
+      }
       if (added === 'busy') {
         await batch.drain();
         if (shouldStop()) return false;
-        added = batch.add(index, context);
+        added = batch.add(index, context, line);
       }
       if (added === 'queued') {
         index += 1;
@@ -224,7 +242,8 @@ export async function runForeach(element: ForeachElement, upstream: Readable, ct
         pending = [];
         pendingBytes = 0;
         start = nl + 1;
-        if (!(await dispatch(lineBuf))) {
+        const dispatched = dispatch(lineBuf);
+        if (!(dispatched === true || (dispatched !== false && (await dispatched)))) {
           stoppedEarly = true;
           break reading;
         }

@@ -9,7 +9,7 @@ import type { FailureClass, ProcessResult, TaskResult } from './events.js';
 import { runPipeline } from './run-pipeline.js';
 import type { TaskContext } from './task-context.js';
 import { plural } from '../plural.js';
-import { openByteLog } from '../line-log.js';
+import { openByteLog, type ByteLog } from '../line-log.js';
 import { isoTime } from '../iso-time.js';
 
 /** The outcome of a task body before timing and naming are added. */
@@ -197,20 +197,21 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
 function openStderrLog(
   file: string,
   warn?: (message: string) => void,
-): { write: (bytes: string) => void; fail: (code: string) => void; close: () => Promise<void> } {
+): { write: (bytes: string) => void; fail: (code: string) => void; close: () => Promise<void> | undefined } {
   let failed = false;
   const fail = (code: string): void => {
     if (failed) return;
     failed = true;
     warn?.(`cannot write ${file} (${code}); its lines are still in the console and the run's log`);
   };
-  const log = openByteLog(file, (error) => fail(error.code ?? error.message));
+  // Made at the first piece of stderr (most commands write none): nothing to close, and no promise, without one.
+  let log: ByteLog | undefined;
   return {
     write: (bytes) => {
-      if (!failed) log.write(bytes);
+      if (!failed) (log ??= openByteLog(file, (error) => fail(error.code ?? error.message))).write(bytes);
     },
     fail,
-    close: () => log.close(),
+    close: () => log?.close(),
   };
 }
 
@@ -345,47 +346,49 @@ function commandEnded(
 }
 
 /**
- * A foreach line run in a batch (foreach-batch.ts): a `commands:` task of one command, prepared as runTask would
- * prepare it under `displayName` (undefined when its command cannot be rendered: runTask then reports why), and how
- * to record its end as runTask would. Only for a task with no timeout, no retries and one active command.
+ * A foreach line run in a batch (foreach-batch.ts): a `commands:` task of one command, its command line rendered when
+ * the line was queued, prepared as runTask would prepare it under `displayName` only once the line's turn comes, and
+ * how to record its end as runTask would. Only for a task with no timeout, no retries and one active command.
  */
 export interface BatchedLine {
   spec: CommandSpec;
-  /** The log files its command writes to: another line with the same names must wait for this one to be recorded. */
-  logFiles: string[];
-  /** Records its end (`process_exited`; `task_finished` is the caller's) and gives its result. */
-  finish(exit: ProcessExit): Promise<TaskResult>;
-  /** Lets it go unrun (it was never sent, or the worker skipped it). */
-  discard(): Promise<void>;
+  /**
+   * Records its end (`process_exited`; `task_finished` is the caller's) and gives its result at once; `closed` when
+   * its stderr log was written to, and resolves once that is closed.
+   */
+  finish(exit: ProcessExit): { result: TaskResult; closed?: Promise<void> };
 }
 
-export function prepareBatchedLine(task: Task, ctx: TaskContext, displayName: string): BatchedLine | undefined {
-  if (task.body.kind !== 'commands') return undefined;
-  const command = task.body.commands.find((c) => c.active);
-  if (!command) return undefined;
-  const taskCtx: TaskContext = { ...ctx, values: valuesOfTask(ctx, displayName) };
-  const stdoutLog = stdoutLogPath(ctx.artifactsDir, displayName);
-  const stderrFile = stderrLogPath(ctx.artifactsDir, displayName);
+/** The command a batched foreach line runs: the task's one active command (see batchableTask). */
+export function batchedCommandOf(task: Task): Command | undefined {
+  return task.body.kind === 'commands' ? task.body.commands.find((c) => c.active) : undefined;
+}
+
+/**
+ * Prepares line `displayName`'s command, rendered already as `logs.commandLine`, to write to the logs named: its
+ * spec (with which the worker's job is taken over) and how to record its end.
+ */
+export function prepareBatchedLine(
+  task: Task,
+  command: Command,
+  ctx: TaskContext,
+  displayName: string,
+  logs: { commandLine: string; stdoutLog: string; stderrFile: string },
+): BatchedLine {
+  const { stdoutLog, stderrFile } = logs;
   const stderrLog = openStderrLog(stderrFile, (message) => ctx.emit({ type: 'log', level: 'warning', message }));
-  let prepared: PreparedCommand;
-  try {
-    prepared = prepareTaskCommand(command, taskCtx, { taskName: displayName, stdoutLog, stderrFile, stderrLog }, true);
-  } catch {
-    void stderrLog.close();
-    return undefined;
-  }
+  // ctx's values are not read: the command line is rendered already (with the line's values and `_task`).
+  const prepared = prepareTaskCommand(command, ctx, { taskName: displayName, stdoutLog, stderrFile, stderrLog }, true, logs.commandLine);
   return {
     spec: prepared.spec,
-    logFiles: [stdoutLog, stderrFile],
-    discard: () => stderrLog.close(),
-    finish: async (reported) => {
+    finish: (reported) => {
       // Its input is /dev/null, as in runCommands: a clean end is its own even when a stop crossed it.
       const exit = ownEndOf(reported, true);
-      const ended = commandEnded(taskCtx, displayName, prepared, exit);
-      await stderrLog.close();
+      const ended = commandEnded(ctx, displayName, prepared, exit);
+      const closed = stderrLog.close();
       const outcome: BodyOutcome = { processes: [ended.result], subtasks: [], failure: ended.failure, exitCode: ended.exitCode, stdoutBytes: exit.stdoutBytes };
       const timing = { startedAt: exit.startedAt, endedAt: exit.endedAt, attempt: 1, timedOut: false, interruptedRun: ctx.scope.stopReason === 'interrupted', interruptExitCode: ctx.scope.interruptExitCode };
-      return taskResultOf(task, displayName, outcome, timing, stdoutLog);
+      return { result: taskResultOf(task, displayName, outcome, timing, stdoutLog), closed };
     },
   };
 }
