@@ -65,6 +65,32 @@ describe('start-up of a run', () => {
   });
 });
 
+describe('built-ins loaded while TurboFan is held', () => {
+  // V8 stamps the code cache of Node.js's own modules with its flags: one first loaded after the hold is compiled from
+  // its source (child_process with net and dgram, about 11 M instructions). bin/handoff.js loads them before the hold.
+  it('a run and config validate load the built-ins they always use before TurboFan is held, not after', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: one\n    commands:\n      - command: echo hi\n');
+    const record = path.join(workspaceDir, '..', 'after-hold.json');
+    const watched = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-builtins-after-hold.cjs')], env: { HANDOFF_TEST_AFTER_HOLD: record } };
+    const afterHold = (): string[] => {
+      const { held, after } = JSON.parse(fs.readFileSync(record, 'utf8')) as { held: boolean; after: string[] | null };
+      expect(held).toBe(true);
+      return after ?? [];
+    };
+    const first = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], watched);
+    expect(first.code, first.stderr).toBe(0);
+    const rerun = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], watched);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    for (const module of ['child_process', 'internal/child_process', 'net', 'dgram', 'os']) expect(afterHold()).not.toContain(`NativeModule ${module}`);
+    const dryRun = await runCli(['run', 'local', '--dry-run', '-p', projectDir, '-w', workspaceDir], watched);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    for (const module of ['child_process', 'net', 'os']) expect(afterHold()).not.toContain(`NativeModule ${module}`);
+    const validate = await runCli(['config', 'validate', '-p', projectDir], watched);
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(afterHold()).not.toContain('NativeModule crypto');
+  });
+});
+
 describe('start-up of config validate', () => {
   it('checks a project of 400 tasks without TurboFan (compiling its hot functions costs more CPU than they save)', async () => {
     const tasks = Array.from({ length: 400 }, (_, i) => `  - name: task_${i}
