@@ -37,13 +37,14 @@ if ((args.includes('run') || args.includes('validate')) && !args.includes('--hel
   // V8 stamps the code cache of Node.js's own modules with its flags too, and refuses it once TurboFan is held: a
   // built-in first loaded after the hold is compiled from its source. The ones these commands always load are loaded
   // before it: a run's child_process (with net and dgram), os, and tty (its output at a terminal; loaded with the
-  // cache, it costs nothing measurable when there is none), `config validate`'s crypto. Measured: a rerun of a
-  // one-command project 262 → 236 M instructions, `config validate` 305 → 285 M (callgrind, docs/benchmarks.md).
+  // cache, it costs nothing measurable when there is none). Measured: a rerun of a one-command project 262 → 236 M
+  // instructions (callgrind, docs/benchmarks.md). `config validate` of a local project needs none of them, nor crypto
+  // (only the clouds' store names use it): it loads nothing here.
   if (args.includes('run')) {
     require('node:child_process');
     require('node:os');
     require('node:tty');
-  } else require('node:crypto');
+  }
   compiler = require(optimizingCompiler);
   compiler.holdOptimizingCompiler();
 }
