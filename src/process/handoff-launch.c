@@ -1157,6 +1157,16 @@ int main(int argc, char **argv) {
   }
   if (worker_mode ? control_fd < 0 || first >= 0 : first < 0 || first >= argc) return usage();
 
+  // Signals arrive through a signalfd, read in the loop; commands get default dispositions and no mask. Blocked
+  // before the launcher leaves handoff's process group: a signal to that whole group (Ctrl-C, a container's or
+  // systemd's stop) that comes meanwhile is then read as a stop request, not the launcher's death.
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGCHLD);
+  sigaddset(&handled, SIGTERM);
+  sigaddset(&handled, SIGINT);
+  sigaddset(&handled, SIGHUP);
+  sigprocmask(SIG_BLOCK, &handled, NULL);
   leave_terminal_group();
   self_pid = getpid();
   self_pgrp = getpgrp();
@@ -1165,14 +1175,6 @@ int main(int argc, char **argv) {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) report("start-error", "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
   if (direct || worker_mode) compute_pwd();
 
-  // Signals arrive through a signalfd, read in the loop; commands get default dispositions and no mask.
-  sigset_t handled;
-  sigemptyset(&handled);
-  sigaddset(&handled, SIGCHLD);
-  sigaddset(&handled, SIGTERM);
-  sigaddset(&handled, SIGINT);
-  sigaddset(&handled, SIGHUP);
-  sigprocmask(SIG_BLOCK, &handled, NULL);
   int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
   note_ignored_signals();

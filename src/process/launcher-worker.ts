@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import { endOrphanedCommandGroups } from './end-abandoned-processes.js';
+import { afterOwnCopyOf } from './group-signal.js';
 import { killProcessGroup } from './kill-process-group.js';
 import { findLauncher } from './launcher-path.js';
 import { createLineSplitter, type LineSplitter } from './line-splitter.js';
@@ -416,34 +417,49 @@ export class LauncherWorker implements CommandLauncher {
     // A write after the worker is gone must not crash handoff with EPIPE.
     control.on('error', () => undefined);
     control.once('close', () => {
-      if (child.pid !== undefined) unregisterProcessGroup(child.pid);
-      if (this.control === control) this.control = undefined;
-      // The worker runs its jobs strictly in order and sends what it holds before it starts one (handoff-launch.c), so
-      // the first job without its `done` is the one it may have been running when it died, even with no `pid` report:
-      // that one waits for the worker's next wait, and a command can kill it first (kill -9 $PPID). It ran, or may have:
-      // it must not run again (at most once), so it fails as the worker's death. Only the jobs after it never started.
-      let running = child.pid !== undefined;
-      for (const job of [...this.jobs.values()]) {
-        const mayRun = running;
-        running = false;
-        // The worker was killed (kill -9) in the middle of a command: end the command's group here, as it no longer can.
-        if (job.pid !== undefined && !job.ended) {
-          killProcessGroup(job.pid, 'SIGKILL');
-          job.ended = true;
-          job.signal = 'SIGKILL';
-        } else if (mayRun && job.pid === undefined && job.startError === undefined) {
-          // Its pid never came: its group, if it lives, is found by the run's marker (a group leader whose launcher is gone).
-          if (this.options.environmentMarker) endOrphanedCommandGroups(this.options.environmentMarker, child.pid as number);
-          job.ended = true;
-          job.signal = 'SIGKILL';
-        } else if (job.pid === undefined && job.startError === undefined) {
-          job.skipped = true;
-          job.startError = this.spawnError ?? "handoff's process launcher ended before starting the command";
-        }
-        this.over(job);
-      }
+      // How the worker ended is known once node has reaped it.
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.once('exit', () => this.afterWorkerEnded(child, control));
+      else this.afterWorkerEnded(child, control);
     });
     return control;
+  }
+
+  /** A worker killed before it ran anything by a signal to handoff's whole group is settled after handoff's own copy (see afterOwnCopyOf). */
+  private afterWorkerEnded(child: ChildProcess, control: net.Socket): void {
+    const first = this.jobs.values().next().value as Job | undefined;
+    afterOwnCopyOf(first && first.pid === undefined ? child.signalCode : null, first?.terminatedBy !== undefined, () => this.onWorkerGone(child, control));
+  }
+
+  /** The worker's control socket closed and the worker has ended: settles every job it still had. */
+  private onWorkerGone(child: ChildProcess, control: net.Socket): void {
+    if (child.pid !== undefined) unregisterProcessGroup(child.pid);
+    if (this.control === control) this.control = undefined;
+    // The worker runs its jobs strictly in order and sends what it holds before it starts one (handoff-launch.c), so
+    // the first job without its `done` is the one it may have been running when it died, even with no `pid` report:
+    // that one waits for the worker's next wait, and a command can kill it first (kill -9 $PPID). It ran, or may have:
+    // it must not run again (at most once), so it fails as the worker's death. Only the jobs after it never started.
+    let running = child.pid !== undefined;
+    for (const job of [...this.jobs.values()]) {
+      const mayRun = running;
+      running = false;
+      // The worker was killed (kill -9) in the middle of a command: end the command's group here, as it no longer can.
+      if (job.pid !== undefined && !job.ended) {
+        killProcessGroup(job.pid, 'SIGKILL');
+        job.ended = true;
+        job.signal = 'SIGKILL';
+      } else if (mayRun && job.pid === undefined && job.startError === undefined) {
+        // Its pid never came: its group, if it lives, is found by the run's marker (a group leader whose launcher is gone).
+        const ended = this.options.environmentMarker ? endOrphanedCommandGroups(this.options.environmentMarker, child.pid as number) : [];
+        job.ended = true;
+        // A worker still starting is in handoff's process group, where a signal to that whole group (Ctrl-C, a
+        // container's stop) ends it before its command could start: the job ends by that signal, not as if killed.
+        job.signal = ended.length === 0 && child.signalCode ? child.signalCode : 'SIGKILL';
+      } else if (job.pid === undefined && job.startError === undefined) {
+        job.skipped = true;
+        job.startError = this.spawnError ?? "handoff's process launcher ended before starting the command";
+      }
+      this.over(job);
+    }
   }
 
   /** What the process registry asks of every process group on Ctrl-C, SIGTERM or handoff's exit. */

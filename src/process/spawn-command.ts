@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
+import { afterOwnCopyOf } from './group-signal.js';
 import { killProcessGroup } from './kill-process-group.js';
 import { findLauncher } from './launcher-path.js';
 import { readProcessStartTicks } from './process-identity.js';
@@ -308,7 +309,8 @@ export function spawnCommand(spec: CommandSpec): RunningCommand {
       });
     };
     child.once('error', (error) => finish(null, error));
-    child.once('exit', (_code, launcherSignal) => finish(launcherSignal));
+    // A launcher killed before its `pid` report by a signal to handoff's whole group ends after handoff's own copy.
+    child.once('exit', (_code, launcherSignal) => afterOwnCopyOf(pid === undefined ? launcherSignal : null, terminatedBy !== undefined, () => finish(launcherSignal)));
   });
 
   return {

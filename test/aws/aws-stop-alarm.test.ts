@@ -190,7 +190,7 @@ describe('a run stopped by cloud job stop and the failed-runs alarms', () => {
     expect(await container.end(), container.lines().join('\n')).toBe(143);
     const lines = container.lines();
     expect(lines.join('\n')).not.toContain('[handoff: stopped by a user]');
-    expect(lines.filter((l) => matchesFilterPattern(taskFailedPattern, l))).toEqual([expect.stringContaining('Task halt ended with exit code 143')]);
+    expect(lines.filter((l) => matchesFilterPattern(taskFailedPattern, l)), lines.join('\n')).toEqual([expect.stringContaining('Task halt ended with exit code 143')]);
     expect(matchesEventPattern(rulePattern, taskStopped({ taskArn, stopCode: 'UserInitiated', stoppedReason: 'handoff: the run timed out', containers: [{ name: 'job', exitCode: 143 }] }))).toBe(true);
     // A failed run no one stopped, one without a reason, one that never started, and a success (not taken).
     expect(matchesEventPattern(rulePattern, taskStopped({ taskArn, stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', containers: [{ name: 'job', exitCode: 1 }] }))).toBe(true);
