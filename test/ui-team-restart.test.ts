@@ -51,7 +51,7 @@ async function stop(ui: TeamUiProcess): Promise<void> {
 /** Every file under HANDOFF_HOME whose name speaks of sessions. */
 function sessionFiles(home: string): string[] {
   if (!fs.existsSync(home)) return [];
-  return (fs.readdirSync(home, { recursive: true }) as string[]).map((f) => path.join(home, f)).filter((f) => /session/.test(path.basename(f)) && fs.statSync(f).isFile());
+  return (fs.readdirSync(home, { recursive: true }) as string[]).map((f) => path.join(home, f)).filter((f) => /session/.test(path.relative(home, f)) && fs.statSync(f).isFile());
 }
 
 async function signInWith(page: Page, ui: TeamUiProcess, user: keyof typeof PASSWORDS): Promise<void> {
@@ -149,7 +149,7 @@ describe('the team server restarted (a new process, same port and HANDOFF_HOME)'
       expect(await refused(otto2.cookie)).toBe(200);
       await stop(ui);
       ui = await start(setup, ['--new-token']);
-      expect(ui.stderr()).toMatch(/sign in again/);
+      expect(ui.stderr()).toMatch(/every kept session ended \(--new-token\): everyone signs in again/);
       expect(await refused(otto2.cookie)).toBe(401);
     } finally {
       await context.close();
