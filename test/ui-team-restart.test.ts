@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from './helpers/cli.js';
 import { findFreePort } from './helpers/free-port.js';
-import { CHROMIUM, CHROMIUM_ARGS, runCliWithInput, signIn, startTeamUi, stopUis, writeTestAccounts, type TeamUiProcess } from './helpers/ui-process.js';
+import { CHROMIUM, CHROMIUM_ARGS, runCliWithInput, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamUiProcess } from './helpers/ui-process.js';
 
 const PASSWORDS = { vic: 'vic viewer horse battery', otto: 'otto operator horse battery', ada: 'ada admin horse battery' };
 
@@ -24,7 +24,8 @@ async function setUp(): Promise<Setup> {
   const root = makeTempDir('handoff-team-restart-');
   const home = path.join(root, 'home');
   fs.mkdirSync(path.join(root, 'orders'));
-  fs.writeFileSync(path.join(root, 'orders', 'project.yml'), 'tasks:\n  - name: extract\n    commands:\n      - command: sh\n        args: -c \'echo "INFO rows extracted" >&2\'\n');
+  // While the file `hold` exists, the run waits (a run that goes on while the server restarts).
+  fs.writeFileSync(path.join(root, 'orders', 'project.yml'), `tasks:\n  - name: extract\n    commands:\n      - command: sh\n        args: -c 'echo "INFO rows extracted" >&2; while [ -f ${path.join(root, 'hold')} ]; do sleep 0.05; done'\n`);
   const users = path.join(root, 'users.json');
   await writeTestAccounts(users, [
     { name: 'vic', role: 'viewer', password: PASSWORDS.vic },
@@ -153,6 +154,32 @@ describe('the team server restarted (a new process, same port and HANDOFF_HOME)'
       expect(await refused(otto2.cookie)).toBe(401);
     } finally {
       await context.close();
+      await stop(ui);
+    }
+  });
+
+  it('lists a run started from the page before the restart as running after it; an operator stops it then, and a second run is refused while it runs', async () => {
+    const setup = await setUp();
+    fs.writeFileSync(path.join(setup.root, 'hold'), '');
+    let ui = await start(setup);
+    try {
+      const otto = await signIn(ui, 'otto', PASSWORDS.otto);
+      const started = await otto.call('/api/projects/orders/runs', { method: 'POST' });
+      expect(started.status, await started.clone().text()).toBe(201);
+      const { runId } = (await started.json()) as { runId: string };
+      const statusOf = async (): Promise<string | undefined> => ((await (await otto.call(`/api/projects/orders/runs/${runId}`)).json()) as { record?: { status: string } }).record?.status;
+      await waitForAnswer(async () => (await statusOf()) === 'running');
+      await stop(ui);
+      ui = await start(setup);
+      // The run went on without the server that started it.
+      expect(await statusOf()).toBe('running');
+      const second = await otto.call('/api/projects/orders/runs', { method: 'POST' });
+      expect(second.status).toBe(409);
+      const stopped = await otto.call(`/api/projects/orders/runs/${runId}/stop`, { method: 'POST' });
+      expect(stopped.status, await stopped.clone().text()).toBe(202);
+      await waitForAnswer(async () => (await statusOf()) === 'interrupted', 30_000);
+    } finally {
+      fs.rmSync(path.join(setup.root, 'hold'), { force: true });
       await stop(ui);
     }
   });
