@@ -21,7 +21,7 @@ import { ProjectBackend } from './project-backend.js';
 import { MAX_BODY_BYTES, serveProjectRoute } from './project-routes.js';
 import { LoginThrottle } from './team/login-throttle.js';
 import { clientAddressOf, createProxyTrust } from './team/proxy-auth.js';
-import { credentialDigest, revocationOf, sameToken, SessionStore, type Session } from './team/session-store.js';
+import { credentialDigest, revocationOf, sameToken, SessionStore, type Session, type SessionKeeping } from './team/session-store.js';
 import { isLoopbackHost } from '../providers/is-loopback-url.js';
 import type { TeamConfig } from './team/team-config.js';
 import { listen } from './ui-server.js';
@@ -41,6 +41,8 @@ export interface TeamServerOptions {
   onError?: (error: unknown) => void;
   /** Notices for the operator's terminal (no accounts yet, a proxy header from an untrusted address). */
   onNotice?: (message: string) => void;
+  /** Where sessions are kept across restarts (teamSessionsFile); in memory only without it. */
+  sessionKeeping?: Omit<SessionKeeping, 'onNotice'>;
 }
 
 export interface TeamServer {
@@ -122,7 +124,13 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   // Read now, so a broken accounts file stops the start with its message rather than the first login.
   const firstAccounts = accounts?.list() ?? [];
   if (accounts && firstAccounts.length === 0) options.onNotice?.(`there are no accounts in ${config.usersFile} yet: add one with \`handoff ui user add NAME --role admin --users ${config.usersFile}\``);
-  const sessions = new SessionStore({ idleMs: config.sessions.idleMs, absoluteMs: config.sessions.absoluteMs });
+  const sessions = new SessionStore(
+    { idleMs: config.sessions.idleMs, absoluteMs: config.sessions.absoluteMs },
+    options.sessionKeeping && authMode === 'session' ? { ...options.sessionKeeping, onNotice: options.onNotice } : undefined,
+  );
+  // Kept sessions whose password changed or whose account went while the server was down leave the file at once
+  // (each would be refused at its next request anyway).
+  if (accounts) sessions.endWhere((session) => revocationOf(session, accounts.find(session.user)) !== undefined);
   const throttle = new LoginThrottle();
   const proxy = createProxyTrust(config.proxyAuth);
   const pool = { open: 0, max: MAX_OPEN_STREAMS };
@@ -599,6 +607,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     auth: authMode,
     ...(token ? { token } : {}),
     async close() {
+      sessions.flush();
       for (const timer of cardTimers.values()) clearTimeout(timer);
       serverEvents.close();
       await Promise.all([...backends.values()].map((b) => b.close()));

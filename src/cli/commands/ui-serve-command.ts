@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatDiagnostic } from '../../errors.js';
 import { loadLocalToken } from '../../ui/local-token.js';
 import { formatHost, startTeamServer, teamAuthMode } from '../../ui/team-server.js';
+import { teamSessionsFile } from '../../ui/team/session-file.js';
 import { resolveTeamConfig, type TeamFlags } from '../../ui/team/team-config.js';
 import { createConsoleLog } from '../console-log.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
@@ -34,20 +35,24 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   // Without accounts, the same token at every start (kept under HANDOFF_HOME, apart from `handoff ui`'s): a tab left
-  // open, or a bookmark, works after a restart. Accounts and proxy sign-on have no token to keep or rotate.
+  // open, or a bookmark, works after a restart. With accounts or proxy sign-on, the sessions are kept there instead
+  // (one file per accounts file); --new-token ends them all, as it makes URLs with the old token stop working.
   let token: string | undefined;
+  let sessionKeeping: { file: string; server: string; forgetAll?: boolean } | undefined;
   if (teamAuthMode(config) === 'token') {
     const access = loadLocalToken({ rotate: flags.newToken, team: true });
     if (access.notice) log.log('warning', access.notice);
     token = access.token;
-  } else if (flags.newToken) {
-    log.log('warning', '--new-token is not used by `handoff ui serve` with accounts or proxy sign-on: its users sign in, with no access token');
+  } else {
+    const server = config.usersFile ?? config.file ?? config.auditLog;
+    sessionKeeping = { file: teamSessionsFile(server), server, forgetAll: flags.newToken };
   }
   const server = await startTeamServer({
     config,
     token,
     handoffEntry: process.argv[1],
     readOnly: flags.readOnly,
+    sessionKeeping,
     onError: (error) => log.log('error', `UI request failed: ${(error as Error).stack ?? String(error)}`),
     onNotice: (message) => log.log('warning', message),
   });

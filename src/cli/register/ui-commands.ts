@@ -14,7 +14,7 @@ export function registerUiCommands(program: Command): void {
     .option('--open', 'open the page in the default browser')
     .option('--read-only', 'never start runs from the page')
     .option('--allow-runs', 'allow "Run now" even when deploy.cloud_provider is a cloud (aws, gcp, …; runs locally)')
-    .option('--new-token', 'make a new access token (kept under $HANDOFF_HOME: ui-token, ui serve\'s ui-serve-token): URLs printed before stop working')
+    .option('--new-token', 'make a new access token (kept under $HANDOFF_HOME: ui-token, ui serve\'s ui-serve-token): URLs printed before stop working; ui serve with accounts: every kept session ends')
     .addHelpText(
       'after',
       '\nExample:\n  $ handoff ui -p examples/exchange-rates -w /tmp/ws\n\nStop it with Ctrl-C; runs it started go on.\nFor a team: `handoff ui serve --config ui.yml` (many projects, accounts, roles, audit log); see `handoff ui serve --help`.',

@@ -1,5 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { credentialDigest, revocationOf, sameToken, SessionStore } from './session-store.js';
+
+function keptIn(dir: string, notices: string[] = [], forgetAll = false) {
+  return { file: path.join(dir, 'ui-serve-sessions', 's.json'), server: '/srv/users.json', forgetAll, onNotice: (m: string) => notices.push(m) };
+}
 
 describe('sessions', () => {
   it('end after the idle time without requests, and at the absolute time however active', () => {
@@ -74,5 +81,64 @@ describe('sessions', () => {
     const a = store.create('alice', 'password', 'x', 0);
     expect(store.find(a.id, 900, false).session?.user).toBe('alice');
     expect(store.find(a.id, 1000).reason).toBe('idle');
+  });
+
+  describe('kept in a file (across restarts)', () => {
+    const limits = { idleMs: 1000, absoluteMs: 5000 };
+    const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-sessions-'));
+
+    it('a new store on the same file finds the session by its cookie, with the same CSRF token; the file is 0600 and holds no cookie value or CSRF token', () => {
+      const dir = tmp();
+      const a = new SessionStore(limits, keptIn(dir), 0).create('alice', 'password', '10.0.0.1', 0, credentialDigest('h'));
+      const file = keptIn(dir).file;
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(file, 'utf8')).not.toContain(a.id);
+      expect(fs.readFileSync(file, 'utf8')).not.toContain(a.csrfToken);
+      const found = new SessionStore(limits, keptIn(dir), 500).find(a.id, 500).session;
+      expect(found).toMatchObject({ id: a.id, csrfToken: a.csrfToken, user: 'alice', credential: credentialDigest('h'), expiresAt: 5000 });
+    });
+
+    it('writes a sign-out at once and the last request at flush; drops at start those that ended while it was down', () => {
+      const dir = tmp();
+      const store = new SessionStore(limits, keptIn(dir), 0);
+      const out = store.create('alice', 'password', 'x', 0);
+      const idle = store.create('bob', 'password', 'x', 0);
+      const busy = store.create('carol', 'password', 'x', 0);
+      store.end(out.id);
+      store.find(busy.id, 900);
+      store.flush();
+      const next = new SessionStore(limits, keptIn(dir), 1500);
+      expect(next.find(out.id, 1500).reason).toBe('unknown');
+      expect(next.find(idle.id, 1500).reason).toBe('idle');
+      expect(next.find(busy.id, 1500).session?.user).toBe('carol');
+      expect(JSON.parse(fs.readFileSync(keptIn(dir).file, 'utf8')).sessions).toHaveLength(1);
+    });
+
+    it('ends every kept session when told to forget them (--new-token); drops a file others can read, with a notice', () => {
+      const dir = tmp();
+      const a = new SessionStore(limits, keptIn(dir), 0).create('alice', 'password', 'x', 0);
+      const notices: string[] = [];
+      expect(new SessionStore(limits, keptIn(dir, notices, true), 10).find(a.id, 10).reason).toBe('unknown');
+      expect(notices.join()).toContain('--new-token');
+      const b = new SessionStore(limits, keptIn(dir), 0).create('bob', 'password', 'x', 0);
+      fs.chmodSync(keptIn(dir).file, 0o644);
+      const widened: string[] = [];
+      expect(new SessionStore(limits, keptIn(dir, widened), 10).find(b.id, 10).reason).toBe('unknown');
+      expect(widened.join()).toContain('could be read by other users');
+      expect(widened.join()).not.toContain(b.id);
+      expect(fs.statSync(keptIn(dir).file).mode & 0o777).toBe(0o600);
+    });
+
+    it('goes on in memory when the file cannot be written, said once', () => {
+      const dir = tmp();
+      fs.writeFileSync(path.join(dir, 'ui-serve-sessions'), 'a file where the folder would be');
+      const notices: string[] = [];
+      const store = new SessionStore(limits, keptIn(dir, notices), 0);
+      const a = store.create('alice', 'password', 'x', 0);
+      store.create('bob', 'password', 'x', 0);
+      expect(store.find(a.id, 10).session?.user).toBe('alice');
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toContain('a restart of the server signs everyone out');
+    });
   });
 });

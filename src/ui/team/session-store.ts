@@ -1,8 +1,10 @@
-// Signed-in sessions of the team server, in memory: a random id (the cookie) per login, with the CSRF token that
-// state-changing requests must echo, ended after a time without requests (idle) and at an absolute time. A password
-// session is bound to the password it signed in with: once the account's password hash changes or the account is gone
-// (from the admin page or `handoff ui user` on the accounts file), the session no longer stands.
+// Signed-in sessions of the team server: a random id (the cookie) per login, with the CSRF token that state-changing
+// requests must echo, ended after a time without requests (idle) and at an absolute time. A password session is bound
+// to the password it signed in with: once the account's password hash changes or the account is gone (from the admin
+// page or `handoff ui user` on the accounts file), the session no longer stands. Kept in a file (session-file.ts) when
+// given one, so a restart signs no one out; in memory only otherwise.
 import crypto from 'node:crypto';
+import { readKeptSessions, sessionKeyOf, writeKeptSessions, type KeptSession } from './session-file.js';
 
 export interface Session {
   id: string;
@@ -29,6 +31,17 @@ export interface SessionLimits {
   maxSessions?: number;
 }
 
+/** Where the sessions are kept across restarts. */
+export interface SessionKeeping {
+  file: string;
+  /** Whose sessions (the accounts file, else ui.yml or the audit log), written into the file. */
+  server: string;
+  /** Every kept session ends at this start (`handoff ui serve --new-token`). */
+  forgetAll?: boolean;
+  /** What to tell the operator (a file that cannot be trusted or written); never a session's content. */
+  onNotice?: (message: string) => void;
+}
+
 export type SessionLookup = { session: Session; reason?: undefined } | { session?: undefined; reason: 'none' | 'unknown' | 'expired' | 'idle' };
 
 /**
@@ -38,31 +51,70 @@ export type SessionLookup = { session: Session; reason?: undefined } | { session
  */
 const ENDED_REMEMBERED_MS = 10 * 60_000;
 
+/**
+ * How long a session's last request may go unwritten: a request does not write the file (activity moves only the idle
+ * time, and a crash loses at most this much of it); sign-ins and sign-outs are written before their answer.
+ */
+const TOUCH_WRITE_DELAY_MS = 5_000;
+
 function createSecret(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
+/**
+ * The CSRF token of a session, derived from its id: nothing to keep for it, and the page's copy stays right across a
+ * restart. One-way, so the token the page can read tells nothing of the HttpOnly cookie.
+ */
+function csrfTokenOf(id: string): string {
+  return crypto.createHash('sha256').update(`handoff-ui-csrf:${id}`).digest('base64url');
+}
+
 export class SessionStore {
+  /** By sessionKeyOf(id): a session read from the file learns its id (and CSRF token) from the first cookie that finds it. */
   private readonly sessions = new Map<string, Session>();
-  /** Ids of sessions that ended by time, with why, until when (in the order they ended). */
+  /** Keys of sessions that ended by time, with why, until when (in the order they ended). */
   private readonly ended = new Map<string, { reason: 'expired' | 'idle'; until: number }>();
   private readonly maxPerUser: number;
   private readonly maxSessions: number;
+  private touchTimer: NodeJS.Timeout | undefined;
+  private unwritable = false;
 
-  constructor(readonly limits: SessionLimits) {
+  constructor(
+    readonly limits: SessionLimits,
+    private readonly keeping?: SessionKeeping,
+    now = Date.now(),
+  ) {
     this.maxPerUser = limits.maxPerUser ?? 50;
     this.maxSessions = limits.maxSessions ?? 20_000;
+    if (!keeping) return;
+    if (keeping.forgetAll) {
+      keeping.onNotice?.('every kept session ended (--new-token): everyone signs in again');
+      this.write();
+      return;
+    }
+    const kept = readKeptSessions(keeping.file);
+    if (kept.notice) keeping.onNotice?.(kept.notice);
+    for (const k of kept.sessions.slice(-this.maxSessions)) {
+      const session: Session = { id: '', csrfToken: '', user: k.user, via: k.via, createdAt: k.createdAt, lastSeenAt: k.lastSeenAt, expiresAt: k.expiresAt, from: k.from, ...(k.credential !== undefined ? { credential: k.credential } : {}) };
+      const reason = this.endedByTime(session, now);
+      if (reason) this.ended.set(k.key, { reason, until: now + ENDED_REMEMBERED_MS });
+      else this.sessions.set(k.key, session);
+    }
+    // Those that ended while the server was down (or a file that could not be trusted) leave the file now.
+    if (kept.notice || this.sessions.size !== kept.sessions.length) this.write();
   }
 
   /** A new session with a new id (never one the client sent: no session fixation). */
   create(user: string, via: Session['via'], from: string, now = Date.now(), credential?: string): Session {
     this.sweep(now);
-    const session: Session = { id: createSecret(), user, via, csrfToken: createSecret(), createdAt: now, lastSeenAt: now, expiresAt: now + this.limits.absoluteMs, from, ...(credential !== undefined ? { credential } : {}) };
+    const id = createSecret();
+    const session: Session = { id, user, via, csrfToken: csrfTokenOf(id), createdAt: now, lastSeenAt: now, expiresAt: now + this.limits.absoluteMs, from, ...(credential !== undefined ? { credential } : {}) };
     // Bounded per account and per kind: sessions made through the proxy never end the account's password sessions.
-    const own = [...this.sessions.values()].filter((s) => s.user === user && s.via === via).sort((a, b) => a.createdAt - b.createdAt);
-    for (const old of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) this.sessions.delete(old.id);
+    const own = [...this.sessions].filter(([, s]) => s.user === user && s.via === via).sort(([, a], [, b]) => a.createdAt - b.createdAt);
+    for (const [key] of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) this.sessions.delete(key);
     while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(session.id, session);
+    this.sessions.set(sessionKeyOf(id), session);
+    this.write();
     return session;
   }
 
@@ -72,40 +124,61 @@ export class SessionStore {
    */
   find(id: string | undefined, now = Date.now(), touch = true): SessionLookup {
     if (!id) return { reason: 'none' };
-    const session = this.sessions.get(id);
+    const key = sessionKeyOf(id);
+    const session = this.sessions.get(key);
     if (!session) {
-      const ended = this.ended.get(id);
+      const ended = this.ended.get(key);
       return { reason: ended && now < ended.until ? ended.reason : 'unknown' };
     }
     const reason = this.endedByTime(session, now);
     if (reason) {
-      this.forget(session, reason, now);
+      this.forget(key, reason, now);
+      this.write();
       return { reason };
     }
-    if (touch) session.lastSeenAt = now;
+    if (!session.id) Object.assign(session, { id, csrfToken: csrfTokenOf(id) });
+    if (touch) {
+      session.lastSeenAt = now;
+      this.writeSoon();
+    }
     return { session };
   }
 
   /** Whether a session still lives, without counting this as activity (an open event stream is not a user's request). */
   isLive(id: string, now = Date.now()): boolean {
-    const session = this.sessions.get(id);
+    const session = this.sessions.get(sessionKeyOf(id));
     return session !== undefined && now < session.expiresAt && now - session.lastSeenAt < this.limits.idleMs;
   }
 
+  /** Ends a session (sign-out, revocation): written before the caller answers, so a restart does not bring it back. */
   end(id: string): Session | undefined {
-    const session = this.sessions.get(id);
-    this.sessions.delete(id);
+    const key = sessionKeyOf(id);
+    const session = this.sessions.get(key);
+    if (this.sessions.delete(key)) this.write();
     return session;
   }
 
   /** Ends every session of an account (removed, or its password changed). */
   endUser(user: string): number {
     let ended = 0;
-    for (const session of this.sessions.values()) {
+    for (const [key, session] of this.sessions) {
       if (session.user.toLowerCase() !== user.toLowerCase()) continue;
-      this.sessions.delete(session.id);
+      this.sessions.delete(key);
       ended++;
     }
+    if (ended > 0) this.write();
+    return ended;
+  }
+
+  /** Ends the sessions that no longer stand (`ends` says so), e.g. those of accounts removed while the server was down. */
+  endWhere(ends: (session: Session) => boolean): number {
+    let ended = 0;
+    for (const [key, session] of this.sessions) {
+      if (!ends(session)) continue;
+      this.sessions.delete(key);
+      ended++;
+    }
+    if (ended > 0) this.write();
     return ended;
   }
 
@@ -113,11 +186,19 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  /** Writes what requests changed since the last write (at the server's close). */
+  flush(): void {
+    if (!this.touchTimer) return;
+    clearTimeout(this.touchTimer);
+    this.touchTimer = undefined;
+    this.write();
+  }
+
   /** Drops ended sessions (each login looks, so memory follows the number of live sessions). */
   private sweep(now: number): void {
-    for (const session of this.sessions.values()) {
+    for (const [key, session] of this.sessions) {
       const reason = this.endedByTime(session, now);
-      if (reason) this.forget(session, reason, now);
+      if (reason) this.forget(key, reason, now);
     }
   }
 
@@ -127,14 +208,43 @@ export class SessionStore {
     return undefined;
   }
 
-  /** Removes a session that ended by time and remembers its id for a while (bounded like the sessions). */
-  private forget(session: Session, reason: 'expired' | 'idle', now: number): void {
-    this.sessions.delete(session.id);
-    this.ended.set(session.id, { reason, until: now + ENDED_REMEMBERED_MS });
+  /** Removes a session that ended by time and remembers its key for a while (bounded like the sessions). */
+  private forget(key: string, reason: 'expired' | 'idle', now: number): void {
+    this.sessions.delete(key);
+    this.ended.set(key, { reason, until: now + ENDED_REMEMBERED_MS });
     // All are remembered equally long, so the oldest come first: drop those whose time is over, and any beyond the cap.
-    for (const [id, ended] of this.ended) {
+    for (const [k, ended] of this.ended) {
       if (now < ended.until && this.ended.size <= this.maxSessions) break;
-      this.ended.delete(id);
+      this.ended.delete(k);
+    }
+  }
+
+  private writeSoon(): void {
+    if (!this.keeping || this.touchTimer) return;
+    this.touchTimer = setTimeout(() => {
+      this.touchTimer = undefined;
+      this.write();
+    }, TOUCH_WRITE_DELAY_MS);
+    this.touchTimer.unref();
+  }
+
+  /**
+   * The whole file anew (synchronously: the sign-in or sign-out it records is on disk before its answer). One that
+   * cannot be written leaves the sessions in memory, said once: a restart then signs everyone out.
+   */
+  private write(): void {
+    if (!this.keeping) return;
+    if (this.touchTimer) {
+      clearTimeout(this.touchTimer);
+      this.touchTimer = undefined;
+    }
+    const kept: KeptSession[] = [...this.sessions].map(([key, s]) => ({ key, user: s.user, via: s.via, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, from: s.from, ...(s.credential !== undefined ? { credential: s.credential } : {}) }));
+    try {
+      writeKeptSessions(this.keeping.file, this.keeping.server, kept);
+      this.unwritable = false;
+    } catch (error) {
+      if (!this.unwritable) this.keeping.onNotice?.(`the sessions cannot be kept in ${this.keeping.file} (${(error as Error).message}): a restart of the server signs everyone out`);
+      this.unwritable = true;
     }
   }
 }
