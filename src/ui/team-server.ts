@@ -17,7 +17,7 @@ import type { AuditAction, AuditEntry, LoginOptionsResponse, ProjectCard, Sessio
 import { AUDIT_ACTIONS, AuditLogUnwritable, openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createEventStream } from './event-stream.js';
 import { decodePathSegments, HttpError, limitSlowClients, maskedJson, parseRequestTarget, readActionBodyLeniently, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
-import { ProjectBackend } from './project-backend.js';
+import { ProjectBackend, type ExplainLoadError } from './project-backend.js';
 import { MAX_BODY_BYTES, serveProjectRoute } from './project-routes.js';
 import { LoginThrottle } from './team/login-throttle.js';
 import { clientAddressOf, createProxyTrust } from './team/proxy-auth.js';
@@ -41,6 +41,8 @@ export interface TeamServerOptions {
   onError?: (error: unknown) => void;
   /** Notices for the operator's terminal (no accounts yet, a proxy header from an untrusted address). */
   onNotice?: (message: string) => void;
+  /** A project.yml refusal as the CLI reports it (see ExplainLoadError). */
+  explainLoadError?: ExplainLoadError;
 }
 
 export interface TeamServer {
@@ -165,6 +167,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         eventLimits: { maxClients: 256, maxBufferedBytes: 512 * 1024, pool },
         onError: options.onError,
         onChange: () => announceCard(entry.id),
+        explainLoadError: options.explainLoadError,
       }),
     );
   }
