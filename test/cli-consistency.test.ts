@@ -54,6 +54,17 @@ describe('a refused structure with template syntax errors, from every command th
       expect(fs.existsSync(workspaceDir), args.join(' ')).toBe(false);
     }
   });
+
+  it('lists them too from runs prune -p, which writes in the workspace (its project must load)', async () => {
+    const { projectDir, workspaceDir } = makeProject(BROKEN);
+    const file = path.join(projectDir, 'project.yml');
+    fs.mkdirSync(path.join(workspaceDir, 'runs'), { recursive: true });
+    const r = await runCli(['runs', 'prune', '--keep', '0', '-y', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('has 2 problems');
+    expect(r.stderr).toContain(`${file}:5:15: tasks[0].commands[0].args: expected variable end`);
+    expect(r.stderr).toMatch(/task "c" has none of/);
+  });
 });
 
 describe('-s near a known stage, from every command that reads -s', () => {

@@ -61,7 +61,7 @@ describe('the web UI on a project.yml with a structural problem and a template s
   });
 
   it('ui serve: the project\'s page lists both problems, and -s PROD is warned of once at its start', async () => {
-    const ui = await startTeamUi(['-p', path.join(root, 'orders'), '-w', path.join(root, 'w-team'), '-s', 'PROD']);
+    const ui = await startTeamUi(['-p', path.join(root, 'orders'), '-w', path.join(root, 'w-team'), '-s', 'PROD', '--audit-log', path.join(root, 'audit.jsonl')]);
     await expectBothProblems(ui, '#/p/orders/project');
     expect(ui.stderr().match(STAGE_HINT)?.length, ui.stderr()).toBe(1);
   });
