@@ -65,4 +65,13 @@ describe('the web UI on a project.yml with a structural problem and a template s
     await expectBothProblems(ui, '#/p/orders/project');
     expect(ui.stderr().match(STAGE_HINT)?.length, ui.stderr()).toBe(1);
   });
+
+  it('ui serve --config: a ui.yml project of stage: PROD is warned of by its id, the hint naming the stage: key', async () => {
+    fs.writeFileSync(path.join(root, 'ui.yml'), 'listen: 127.0.0.1:0\naudit_log: audit-yml.jsonl\nprojects:\n  - {project: orders, workspace: w-yml, stage: PROD}\n  - {id: dev, project: orders, workspace: w-dev}\n');
+    const ui = await startTeamUi(['--config', path.join(root, 'ui.yml')]);
+    await expect.poll(() => ui.stderr(), { timeout: 30_000 }).toContain('stage "PROD"');
+    expect(ui.stderr().match(/ui\.yml project "orders": stage "PROD" is neither dev nor prod.*\(did you mean stage: prod\? stage names are case-sensitive\)/g)?.length, ui.stderr()).toBe(1);
+    expect(ui.stderr()).not.toContain('did you mean -s');
+    expect(ui.stderr()).not.toContain('project "dev": stage');
+  });
 });
