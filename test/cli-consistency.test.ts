@@ -35,6 +35,36 @@ describe('a refused structure with template syntax errors, from every command th
       expect(fs.existsSync(workspaceDir), args.join(' ')).toBe(false);
     }
   });
+
+  it('lists them too from schedule list, files get local and cloud schedule list', async () => {
+    const { projectDir, workspaceDir } = makeProject(BROKEN);
+    const file = path.join(projectDir, 'project.yml');
+    const home = path.join(workspaceDir, '..', 'home');
+    const commands = [
+      ['schedule', 'list', '-p', projectDir],
+      ['files', 'get', 'local', '-p', projectDir, '-w', workspaceDir],
+      ['cloud', 'schedule', 'list', '-p', projectDir],
+    ];
+    for (const args of commands) {
+      const r = await runCli(args, { env: { HANDOFF_HOME: home } });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain('has 2 problems');
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:\\d+: tasks\\[0\\]\\.commands\\[0\\]\\.args: expected variable end`));
+      expect(r.stderr, args.join(' ')).toMatch(/task "c" has none of/);
+      expect(fs.existsSync(workspaceDir), args.join(' ')).toBe(false);
+    }
+  });
+
+  it('lists them too from runs prune -p, which writes in the workspace (its project must load)', async () => {
+    const { projectDir, workspaceDir } = makeProject(BROKEN);
+    const file = path.join(projectDir, 'project.yml');
+    fs.mkdirSync(path.join(workspaceDir, 'runs'), { recursive: true });
+    const r = await runCli(['runs', 'prune', '--keep', '0', '-y', '-p', projectDir, '-w', workspaceDir]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('has 2 problems');
+    expect(r.stderr).toContain(`${file}:5:15: tasks[0].commands[0].args: expected variable end`);
+    expect(r.stderr).toMatch(/task "c" has none of/);
+  });
 });
 
 describe('-s near a known stage, from every command that reads -s', () => {
@@ -53,6 +83,27 @@ describe('-s near a known stage, from every command that reads -s', () => {
       const typo = await runCli([...args, '-s', 'prdo'], { env: { HANDOFF_HOME: home } });
       expect(typo.stderr.match(/did you mean -s prod\?/g)?.length, `${args.join(' ')}: ${typo.stderr}`).toBe(1);
       for (const stage of ['staging', 'dev', 'prod']) {
+        const r = await runCli([...args, '-s', stage], { env: { HANDOFF_HOME: home } });
+        expect(r.stderr, `${args.join(' ')} -s ${stage}`).not.toContain('did you mean');
+      }
+    }
+  });
+
+  it('warns it from schedule list, files get local and cloud schedule list too', async () => {
+    const { projectDir, workspaceDir } = makeProject('tasks:\n- name: a\n  commands:\n  - command: echo a\n');
+    const home = path.join(workspaceDir, '..', 'home');
+    const commands = [
+      ['schedule', 'list', '-p', projectDir],
+      ['files', 'get', 'local', '-p', projectDir, '-w', workspaceDir],
+      ['cloud', 'schedule', 'list', '-p', projectDir],
+    ];
+    for (const args of commands) {
+      const upper = await runCli([...args, '-s', 'PROD'], { env: { HANDOFF_HOME: home } });
+      expect(upper.stderr.match(/did you mean -s prod\? stage names are case-sensitive/g)?.length, `${args.join(' ')}: ${upper.stderr}`).toBe(1);
+      expect(upper.stderr).toContain('stage "PROD" is neither dev nor prod');
+      const typo = await runCli([...args, '-s', 'prdo'], { env: { HANDOFF_HOME: home } });
+      expect(typo.stderr.match(/did you mean -s prod\?/g)?.length, `${args.join(' ')}: ${typo.stderr}`).toBe(1);
+      for (const stage of ['staging', 'prod']) {
         const r = await runCli([...args, '-s', stage], { env: { HANDOFF_HOME: home } });
         expect(r.stderr, `${args.join(' ')} -s ${stage}`).not.toContain('did you mean');
       }

@@ -13,7 +13,8 @@ async function workspaceUserOf(projectDir: string, command?: string): Promise<Wo
     const { project } = await loadProject(projectDir);
     return { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, ...(command ? { command } : {}) };
   } catch (error) {
-    if (command) throw error;
+    // Refused with every problem at once, as config validate refuses it (a structure with its template errors).
+    if (command) throw await (await import('./add-written-template-problems.js')).addWrittenTemplateProblems(error);
     return { projectName: path.basename(path.resolve(projectDir)), projectDir };
   }
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isUserError } from '../errors.js';
-import { loadProject } from '../project/load-project.js';
+import type { LoadedProject } from '../project/load-project.js';
 import type { Project } from '../project/types.js';
 import { findLocalSecretsFile } from '../secrets/find-local-secrets-file.js';
 import { loadLocalSecrets, type Secret } from '../secrets/local-secrets.js';
@@ -42,10 +42,11 @@ export function toSecretNames(secrets: Secret[], project: Project | undefined): 
   return secrets.map((s) => ({ key: s.key, level: s.level, push: s.push, usedByEnvs: fromSecrets.has(s.key) }));
 }
 
-export async function describeProject(source: ProjectSource, secrets: LoadedSecrets): Promise<ProjectResponse> {
+/** `load` is the backend's (ProjectBackend.loadProject): the one load every page shares, with the same problems. */
+export async function describeProject(source: ProjectSource, secrets: LoadedSecrets, load: () => Promise<LoadedProject>): Promise<ProjectResponse> {
   const base = { secretsFile: secrets.file, secretsProblem: secrets.problem };
   try {
-    const { project, warnings } = await loadProject(source.projectDir);
+    const { project, warnings } = await load();
     // A missing file is a problem only for a project that uses secrets: the CLI's own rule (findLocalSecretsFile).
     const missingMatters = secrets.broken || findLocalSecretsFile({ ...source, envs: project.envs }).warnings.length > 0;
     return { ...base, ...(missingMatters ? {} : { secretsProblem: undefined }), project, warnings, secrets: toSecretNames(secrets.secrets, project) };

@@ -82,7 +82,17 @@ export interface ProjectBackendOptions extends ProjectSource {
   onError?: (error: unknown) => void;
   /** A run of the project started, changed or ended (the team server's project list follows it). */
   onChange?: () => void;
+  /** See ExplainLoadError. */
+  explainLoadError?: ExplainLoadError;
 }
+
+/**
+ * Turns a project.yml refusal into the one the CLI gives for it (its template syntax errors listed with a refused
+ * structure's problems, as `config validate` lists them). The CLI hands its own in (addWrittenTemplateProblems):
+ * locating template problems at their keys is the CLI's, and ui/ imports nothing from cli/. Called on the error path
+ * only, once per change of the file.
+ */
+export type ExplainLoadError = (error: unknown) => Promise<unknown>;
 
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
@@ -250,10 +260,17 @@ export class ProjectBackend {
 
   // --- project.yml -----------------------------------------------------------------------------------------------
 
-  /** project.yml, parsed again only when the file changed (the project list asks for every project often). */
+  /**
+   * project.yml, parsed again only when the file changed (the project list asks for every project often). Every page
+   * and "Run now" read it here, so a refusal says the same everywhere: with all its problems (explainLoadError).
+   */
   loadProject(): Promise<LoadedProject> {
     const signature = this.projectSignature();
-    if (this.loaded?.signature !== signature) this.loaded = { signature, result: loadProject(this.projectDir) };
+    if (this.loaded?.signature !== signature) {
+      const explain = this.options.explainLoadError;
+      const result = loadProject(this.projectDir);
+      this.loaded = { signature, result: explain ? result.catch(async (error: unknown) => Promise.reject(await explain(error))) : result };
+    }
     return this.loaded.result;
   }
 
@@ -418,7 +435,7 @@ export class ProjectBackend {
   }
 
   describe(): Promise<ProjectResponse> {
-    return describeProject(this.source, this.secrets());
+    return describeProject(this.source, this.secrets(), () => this.loadProject());
   }
 
   async schedules(): Promise<SchedulesResponse> {

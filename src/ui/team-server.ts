@@ -17,7 +17,7 @@ import type { AuditAction, AuditEntry, LoginOptionsResponse, ProjectCard, Sessio
 import { AUDIT_ACTIONS, AuditLogUnwritable, openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createEventStream } from './event-stream.js';
 import { decodePathSegments, HttpError, limitSlowClients, maskedJson, parseRequestTarget, readActionBodyLeniently, readIntParam, readJsonBody, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
-import { ProjectBackend } from './project-backend.js';
+import { ProjectBackend, type ExplainLoadError } from './project-backend.js';
 import { MAX_BODY_BYTES, serveProjectRoute } from './project-routes.js';
 import { LoginThrottle } from './team/login-throttle.js';
 import { clientAddressOf, createProxyTrust } from './team/proxy-auth.js';
@@ -43,6 +43,8 @@ export interface TeamServerOptions {
   onNotice?: (message: string) => void;
   /** Where sessions are kept across restarts (teamSessionsFile); in memory only without it. */
   sessionKeeping?: Omit<SessionKeeping, 'onNotice'>;
+  /** A project.yml refusal as the CLI reports it (see ExplainLoadError). */
+  explainLoadError?: ExplainLoadError;
 }
 
 export interface TeamServer {
@@ -173,6 +175,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         eventLimits: { maxClients: 256, maxBufferedBytes: 512 * 1024, pool },
         onError: options.onError,
         onChange: () => announceCard(entry.id),
+        explainLoadError: options.explainLoadError,
       }),
     );
   }

@@ -7,7 +7,7 @@ import { checkHost, createAccessToken, decideAccess, formatPageUrl, TOKEN_QUERY 
 import { isMutating, matchRoute, PROJECT_ROUTES } from './api-routes.js';
 import type { ProjectSource } from './describe-project.js';
 import { decodePathSegments, HttpError, limitSlowClients, parseRequestTarget, sendFailure, sendJson, setSecurityHeaders } from './http-basics.js';
-import { ProjectBackend } from './project-backend.js';
+import { ProjectBackend, type ExplainLoadError } from './project-backend.js';
 import { readActionBody, serveProjectRoute } from './project-routes.js';
 import { createPageServer } from './web-assets.js';
 
@@ -32,6 +32,8 @@ export interface UiServerOptions extends ProjectSource {
   assetsDir?: string;
   /** Told about requests that failed with an unexpected error (the CLI logs them). */
   onError?: (error: unknown) => void;
+  /** A project.yml refusal as the CLI reports it (see ExplainLoadError). */
+  explainLoadError?: ExplainLoadError;
 }
 
 export interface UiServer {
@@ -59,6 +61,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     allowRunsHint: 'start `handoff ui --allow-runs` to run locally from here',
     cloud: false,
     onError: options.onError,
+    explainLoadError: options.explainLoadError,
   });
   const pages = createPageServer({ assetsDir: options.assetsDir, mode: 'local' });
   let port = 0;

@@ -287,4 +287,24 @@ describe('a broken project.yml in the store', () => {
       expect(fs.existsSync(path.join(workspaceDir, 'runs')) ? fs.readdirSync(path.join(workspaceDir, 'runs')) : []).toEqual([]);
     }
   }, 60_000);
+
+  it('a stored copy refused by its structure lists its template syntax errors too, from handoff run and files get', async () => {
+    const root = makeTempDir();
+    const { projectDir } = makeGatedProject(path.join(root, 'gate'));
+    const home = path.join(root, 'home');
+    await setUpStore(projectDir, home);
+    // Task "c" misspells commands (structure) and task a's args do not close their {{ (template syntax, line 5).
+    fs.writeFileSync(path.join(BUCKET_DIR(home), 'project.yml'), 'tasks:\n  - name: a\n    commands:\n      - command: echo\n        args: "{{ foo"\n  - name: c\n    comands:\n      - command: echo c\n');
+    const workspaceDir = path.join(root, 'ws');
+    for (const args of [['run'], ['files', 'get']]) {
+      const result = await runCli([...args, '-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir], { env: { HANDOFF_HOME: home } });
+      expect(result.code, result.stderr).toBe(2);
+      const copy = path.join(workspaceDir, '.handoff', 'project', 'project.yml');
+      expect(result.stderr, args.join(' ')).toContain(`error: ${copy} has 2 problems`);
+      expect(result.stderr, args.join(' ')).toContain(`${copy}:5:15: tasks[0].commands[0].args: expected variable end`);
+      expect(result.stderr, args.join(' ')).toContain(`${copy}:6:5: tasks[1]: task "c" has none of`);
+      expect(result.stderr, args.join(' ')).toContain(`(the copy fetched from the store ${BUCKET_DIR(home)}, replaced at every run)`);
+      expect(fs.existsSync(path.join(workspaceDir, 'runs')) ? fs.readdirSync(path.join(workspaceDir, 'runs')) : [], args.join(' ')).toEqual([]);
+    }
+  }, 60_000);
 });

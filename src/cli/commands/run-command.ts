@@ -117,7 +117,11 @@ async function fetchRunAndPush(
   const explain = async (error: unknown): Promise<unknown> => {
     // Loaded on this error path only: it loads the YAML readers and the schema, which a run from the cache does not.
     const { locateTemplateProblems } = await import('../locate-template-problems.js');
-    return explainFetchedProjectError(await locateTemplateProblems(error, fetched.projectDir), fetched.projectDir, provider.objects.describe(provider.names.s3.taskPrefix));
+    // A refused structure gets its template syntax errors here, before it is said to be the copy's (after that it is
+    // no refusal the outer catch would recognize).
+    const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
+    const located = await locateTemplateProblems(await addWrittenTemplateProblems(error), fetched.projectDir);
+    return explainFetchedProjectError(located, fetched.projectDir, provider.objects.describe(provider.names.s3.taskPrefix));
   };
   const prepared = await prepareLocalRun(runOptions).catch(async (error: unknown) => {
     throw await explain(error);

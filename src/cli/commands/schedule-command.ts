@@ -1,13 +1,24 @@
 // `handoff schedule list`: each schedule of project.yml, validated, with its next five fire times.
 import { loadProject } from '../../project/load-project.js';
+import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
+import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { parseVarTokens } from '../../template/parse-vars.js';
+import { createConsoleLog } from '../console-log.js';
 import { formatFireTimes, parseSchedule, type ParsedSchedule } from '../../schedule/index.js';
 import { parseAwsCron } from '../../schedule/parse-aws-cron.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { isoTime } from '../../iso-time.js';
 
 export async function scheduleListCommand(options: GlobalOptions, flags: { count?: string }): Promise<number> {
-  // The loader validates every expression and time zone, so an invalid schedule stops here with its location.
-  const { project } = await loadProject(requireProjectDir(options));
+  // The loader validates every expression and time zone, so an invalid schedule stops here with its location; a
+  // refused structure is reported with its template syntax errors, as config validate reports it (error path only).
+  const { project } = await loadProject(requireProjectDir(options)).catch(async (error: unknown) => {
+    throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
+  });
+  // The list is the same for every stage, but the deployment it previews is not: `-s PROD` names another task than
+  // prod's, so it is warned of here as every command that reads -s warns of it.
+  const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(parseVarTokens(options.vars, '-v')) });
+  if (nearStage) createConsoleLog(options.logLevel).log('warning', nearStage);
   const count = flags.count ? Math.max(1, Math.min(100, Number(flags.count) || 5)) : 5;
   const now = new Date();
   const entries = project.schedules.map((s) => {

@@ -33,6 +33,7 @@ import {
 } from '../../providers/store/store-secrets.js';
 import { formatSecretPushLines } from './secrets-command.js';
 import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
+import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
 import { createTemplateContext } from '../../template/context.js';
 import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
@@ -160,8 +161,10 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
     try {
       fetched = await fetchProjectCopy(session.provider, workspaceDir);
       const fetchedDir = fetched.projectDir;
-      const { project } = await loadProject(fetchedDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}).catch((error: unknown) => {
-        throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
+      // A refused structure of the copy is reported with its template syntax errors, as `handoff run` reports it.
+      const { project } = await loadProject(fetchedDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}).catch(async (error: unknown) => {
+        const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
+        throw explainFetchedProjectError(await addWrittenTemplateProblems(error), fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
       });
       const secrets = toRunSecrets(await readStoreSecrets(session.provider));
       rendered = await renderProjectFiles(options, session.log, project, secrets, workspaceDir).catch((error: unknown) => {
@@ -180,11 +183,17 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
   const workspaceDir = requireWorkspaceDir(options);
   if (!options.projectDir) throw new UserError('`files get local` needs the project folder', { fix: 'add -p <folder holding project.yml>' });
   assertWorkspaceApart(options.projectDir, workspaceDir);
-  const { project } = await loadProject(options.projectDir);
+  // A refused structure is reported with its template syntax errors, as config validate reports it (error path only).
+  const { project } = await loadProject(options.projectDir).catch(async (error: unknown) => {
+    throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
+  });
   const vars = parseVarTokens(options.vars, '-v');
   const secretsDir = secretsDirVar(vars);
-  const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   const log = createConsoleLog(options.logLevel);
+  // `-s PROD` renders {{ _stage_ }} as PROD, not prod: warned of as a run warns of it (and loads the hint's matcher).
+  const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, secretsDir });
+  if (nearStage) log.log('warning', nearStage);
+  const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   // No file is only worth a debug line here (rendering needs no secrets); a problem inside the file is a warning.
   for (const w of loaded.warnings) log.log(loaded.fileFound ? 'warning' : 'debug', w.message);
   const lock = lockWorkspace(workspaceDir, 'files get local', log, { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'files get local' });

@@ -4,7 +4,9 @@ import { UserError } from '../../errors.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
 import { spawnDetached } from '../../process/spawn-detached.js';
 import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
+import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 import { loadLocalToken } from '../../ui/local-token.js';
+import type { ExplainLoadError } from '../../ui/project-backend.js';
 import { startUiServer } from '../../ui/ui-server.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
@@ -25,6 +27,13 @@ function parsePort(raw: string | undefined): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${raw} is not a port number`, { fix: 'give a whole number from 1 to 65535, or leave --port out for a free one' });
   return port;
 }
+
+/**
+ * What the UI's pages say of a project.yml it refuses: the CLI's own report, a refused structure with its template
+ * syntax errors (addWrittenTemplateProblems, loaded only when a refusal comes), so the Project page, "Run now"'s reason
+ * and `config validate` count the same problems.
+ */
+export const explainProjectLoadError: ExplainLoadError = async (error) => (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
 
 /** Hands the URL to the desktop's opener; the server keeps serving whether or not a browser shows up. */
 export function openInBrowser(url: string, warn: (message: string) => void): void {
@@ -81,6 +90,9 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   const port = parsePort(flags.port);
   // Its pages show the workspace's runs and state: said once here when they are another project's (runs it starts are refused).
   await checkProjectWorkspace(projectDir, workspaceDir, log);
+  // The runs it starts take -s: `-s PROD` is warned of once here, as every command that reads -s warns of it.
+  const nearStage = await describeNearStage({ projectDir, stage: options.stage, secretsDir: secretsDirVar(vars) });
+  if (nearStage) log.log('warning', nearStage);
   // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -103,6 +115,7 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
     readOnly: flags.readOnly,
     allowRuns: flags.allowRuns,
     onError: (error) => log.log('error', `UI request failed: ${(error as Error).stack ?? String(error)}`),
+    explainLoadError: explainProjectLoadError,
   });
   if (options.json) process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
   else process.stdout.write(`handoff UI: ${server.url}\n`);

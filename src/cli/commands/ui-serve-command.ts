@@ -8,7 +8,8 @@ import { resolveTeamConfig, type TeamFlags } from '../../ui/team/team-config.js'
 import { createConsoleLog } from '../console-log.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
 import type { GlobalOptions } from '../global-options.js';
-import { openInBrowser } from './ui-command.js';
+import { explainProjectLoadError, openInBrowser } from './ui-command.js';
+import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 import { plural } from '../../plural.js';
 
 export interface UiServeFlags extends TeamFlags {
@@ -28,6 +29,10 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
   for (const entry of config.projects) {
     const given = config.file ? { project: 'project:', workspace: 'workspace:', prefix: `${path.basename(config.file)} project "${entry.id}": ` } : undefined;
     await checkProjectWorkspace(entry.projectDir, entry.workspaceDir, log, undefined, given);
+    // A stage near a known one (`PROD`), warned of once per project as every command that reads -s warns of it; a
+    // ui.yml entry's comes from its stage: key, so the hint names that key.
+    const nearStage = await describeNearStage({ projectDir: entry.projectDir, stage: entry.stage, ...(entry.secretsDir !== undefined ? { secretsDir: entry.secretsDir } : {}) });
+    if (nearStage) log.log('warning', given ? `${given.prefix}${nearStage.replace(/did you mean -s /, 'did you mean stage: ')}` : nearStage);
   }
   // Listen for the signals before the URL is printed: whoever reads the URL may stop us at once.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
@@ -55,6 +60,7 @@ export async function uiServeCommand(options: GlobalOptions, flags: UiServeFlags
     sessionKeeping,
     onError: (error) => log.log('error', `UI request failed: ${(error as Error).stack ?? String(error)}`),
     onNotice: (message) => log.log('warning', message),
+    explainLoadError: explainProjectLoadError,
   });
   if (options.json) process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, auth: server.auth })}\n`);
   else process.stdout.write(`handoff UI server: ${server.url}\n`);
