@@ -35,6 +35,32 @@ describe.skipIf(nodeCachesItself)('the code cache of the bundle (Node.js 20)', (
     }
   });
 
+  it("holds, for every file a rerun loads, at least what a rerun compiles: no training run written after it drops a run's functions", async () => {
+    // A copy of the build, so that a rerun can write its own cache (HANDOFF_CODE_CACHE=write) beside the build's.
+    const copy = makeTempDir();
+    for (const folder of ['bin', 'dist']) fs.cpSync(path.join(repoRoot, folder), path.join(copy, folder), { recursive: true });
+    const cacheDir = path.join(copy, 'dist', 'code-cache', 'turbofan-held');
+    const trained = new Map(fs.readdirSync(cacheDir).map((file) => [file, fs.statSync(path.join(cacheDir, file)).size]));
+    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: hello\n    commands:\n      - command: echo\n        args: hello\n');
+    const handoff = (mode: string) =>
+      spawnSync(process.execPath, [path.join(copy, 'bin', 'handoff.js'), 'run', 'local', '-p', projectDir, '-w', workspaceDir], {
+        encoding: 'utf8',
+        env: { ...process.env, HANDOFF_CODE_CACHE: mode },
+      });
+    // The first run makes the workspace, the second keeps the checked project in it: the third is a rerun.
+    for (const first of [1, 2]) expect(handoff('read').status, `run ${first}`).toBe(0);
+    for (const file of trained.keys()) fs.rmSync(path.join(cacheDir, file));
+    expect(handoff('write').status).toBe(0);
+    const rerun = fs.readdirSync(cacheDir);
+    expect(rerun.length).toBeGreaterThan(5);
+    // V8's cache of a file grows with every function compiled in it: one that lacks the rerun's functions is smaller
+    // (a dry run's cache of the run's main chunk was a third of a rerun's). A few bytes differ with the copy's path.
+    const smaller = rerun
+      .filter((file) => fs.statSync(path.join(cacheDir, file)).size > (trained.get(file) ?? 0) * 1.05 + 128)
+      .map((file) => `${file}: build ${trained.get(file) ?? 'none'} bytes, rerun ${fs.statSync(path.join(cacheDir, file)).size}`);
+    expect(smaller).toEqual([]);
+  });
+
   it("loads the bundle's files by relative path as Node.js's require does: cycles, a file that threw, resolve, cache", () => {
     const bundleDir = path.join(makeTempDir(), 'bundle');
     fs.mkdirSync(path.join(bundleDir, 'sub'), { recursive: true });
