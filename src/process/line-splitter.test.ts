@@ -41,6 +41,15 @@ describe('createLineSplitter', () => {
     expect(pieces).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5), 'short']);
   });
 
+  it('decodes a character a cut falls inside of with the next piece, and one the stream ends inside of as U+FFFD', () => {
+    // Each € is 3 bytes: a limit of 10 cuts inside the fourth; its bytes end one piece and its text shows in the next.
+    const pieces = split(Buffer.from(`${'€'.repeat(7)}\nafter\n`), [4], { maxLineLength: 10 });
+    expect(pieces.join('')).toBe(`${'€'.repeat(7)}after`);
+    expect(pieces[pieces.length - 1]).toBe('after');
+    const cutAtEnd = split(Buffer.concat([Buffer.from('x'.repeat(10)), Buffer.from('€').subarray(0, 2)]), [100], { maxLineLength: 11 });
+    expect(cutAtEnd.join('')).toBe(`${'x'.repeat(10)}\uFFFD`);
+  });
+
   it('never cuts inside a secret: 65531 bytes, then the secret, on one stderr line', () => {
     const secret = 'sekret-value-4711';
     const masker = createMasker([secret]);

@@ -44,7 +44,9 @@ export function createLineSplitter(onLine: LineHandler, options: LineSplitterOpt
   const max = Math.max(options.maxLineLength ?? MAX_LOG_LINE_LENGTH, keep + 1);
   // A piece cut from a long line may end inside a character: the decoder keeps its first bytes for the next piece's
   // text (the raw bytes are emitted as they are). Lines that follow a newline decode on their own.
-  const decoder = new StringDecoder('utf8');
+  // Made at the first cut piece: most streams (a foreach line's stderr, one splitter per line) never need one, and a
+  // StringDecoder allocates a buffer of its own.
+  let decoder: StringDecoder | undefined;
   let decoderHolds = false;
   let pending = EMPTY;
 
@@ -52,6 +54,7 @@ export function createLineSplitter(onLine: LineHandler, options: LineSplitterOpt
   const textOf = (data: Buffer, latin1: string, ascii: boolean, start: number, end: number, ending: 'newline' | 'cut' | 'end'): string => {
     let text: string;
     if (decoderHolds || ending === 'cut') {
+      decoder ??= new StringDecoder('utf8');
       text = decoder.write(data.subarray(start, end)) + (ending === 'end' ? decoder.end() : '');
       decoderHolds = ending === 'cut';
     } else {
@@ -96,7 +99,7 @@ export function createLineSplitter(onLine: LineHandler, options: LineSplitterOpt
       else if (decoderHolds) {
         // The stream ended inside a character of a cut piece: its bytes were emitted, the text shows the replacement.
         decoderHolds = false;
-        const rest = decoder.end();
+        const rest = (decoder as StringDecoder).end();
         if (rest.length > 0) onLine(rest, '');
       }
     },

@@ -16,7 +16,11 @@ export interface LineContext {
 
 export function lineContext(ctx: TaskContext, line: string): LineContext {
   // The name shows in the console and names log files, which are not masked as text: a secret in the line stays out.
-  return { values: ctx.withLine(ctx.values, line), suffix: ctx.toLineSafe(ctx.masker.mask(line)) };
+  // A line without a secret (nearly every line) has its `_line_safe` as its suffix: worked out once, not twice.
+  const values = ctx.withLine(ctx.values, line);
+  const masked = ctx.masker.mask(line);
+  const suffix = masked === line && typeof values._line_safe === 'string' ? values._line_safe : ctx.toLineSafe(masked);
+  return { values, suffix };
 }
 
 /** Past this many characters a sub-task's name is cut, as its log names are (artifact-names.ts). */
