@@ -62,6 +62,8 @@ class LineReader {
   /** Each number read from a plain scalar, with the texts it was written as (readPlainYaml's writtenAs). */
   readonly texts = new Map<number, Set<string>>();
   private readonly lines: string[];
+  /** Keys already found to be plain text (readKey). */
+  private readonly plainKeys = new Set<string>();
   /** The current line: its index, its indentation, and the column where what is left of it starts. */
   private line = 0;
   private indent = 0;
@@ -194,9 +196,11 @@ class LineReader {
   /** A plain key: text that no type of PLAIN_SCALAR_TYPES takes, with no trailing spaces, not one the readers treat apart. */
   private readKey(text: string, start: number, end: number): string {
     const key = text.slice(start, end);
+    // A project repeats a few keys thousands of times (`name`, `command`, `args`): each is checked once.
+    if (this.plainKeys.has(key)) return key;
     if (key.charCodeAt(key.length - 1) === 32 || anyTypedScalar.test(key) || key === '<<' || key === '__proto__') throw HAND_OVER;
-    const c = key.charCodeAt(0);
-    if (c === 45 /* - */ && key.charCodeAt(1) === 32) throw HAND_OVER;
+    if (key.charCodeAt(0) === 45 /* - */ && key.charCodeAt(1) === 32) throw HAND_OVER;
+    this.plainKeys.add(key);
     return key;
   }
 
