@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import { readLoneCrAsLf } from '../line-breaks.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
 import { readPlainYaml } from './read-plain-yaml.js';
+import { readSimpleYaml } from './read-simple-yaml.js';
 import type { KeyPath } from './format-key-path.js';
 
 /** Files larger than this are refused before parsing: a project.yml is a few kilobytes. */
@@ -74,7 +75,8 @@ export function parseYamlSource(written: string, file: string, reader?: Position
   const text = readLoneCrAsLf(written);
   checkSize(text, file);
   checkNulBytes(text, file);
-  const plain = readPlainYaml(text);
+  // Most project.yml files take the line reader; what it hands over, js-yaml; what that hands over, the positional one.
+  const plain = readSimpleYaml(text) ?? readPlainYaml(text);
   if (!plain) return positionalReader(reader)(text, file);
 
   let positioned: YamlSource | null | undefined;

@@ -87,6 +87,11 @@ function hasLineLongerThan(text: string, limit: number): boolean {
   }
 }
 
+/** Whether the text holds what js-yaml and the yaml package read apart (above), or a line over 1,024 characters. */
+export function isAtTheEdgesOfTheSyntax(text: string): boolean {
+  return edgesOfTheSyntax.some((edge) => edge.test(text)) || hasLineLongerThan(text, 1024);
+}
+
 /** Keys whose meaning differs between the readers (`~:` is "" to one and "null" to the other) or that need care. */
 const keysForThePositionalReader = new Set(['null', '<<', '__proto__']);
 
@@ -99,7 +104,7 @@ const keysForThePositionalReader = new Set(['null', '<<', '__proto__']);
  * each of these differences and guard against new ones.
  */
 export function readPlainYaml(text: string): PlainYaml | undefined {
-  if (edgesOfTheSyntax.some((edge) => edge.test(text)) || hasLineLongerThan(text, 1024)) return undefined;
+  if (isAtTheEdgesOfTheSyntax(text)) return undefined;
   const texts = new Map<number, Set<string>>();
   // The lists and mappings js-yaml read, in the order it completed them (a collection's items before itself).
   const collections: object[] = [];
