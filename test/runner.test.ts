@@ -880,14 +880,16 @@ tasks:
   - foreach:
     - name: item
       commands:
-      - command: echo start >> artifacts/events.txt; sleep 0.3; echo end >> artifacts/events.txt
+      - command: echo start >> artifacts/events.txt; i=0; while [ $(grep -c start artifacts/events.txt) -lt 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; echo end >> artifacts/events.txt
     parallel: 4
 `);
     const r = await runLocal(projectDir, workspaceDir);
     expect(r.code).toBe(0);
     const events = readArtifact(workspaceDir, 'events.txt').trim().split('\n');
     expect(events).toHaveLength(16);
-    // With 4 at once, four lines start before the first one ends.
+    // With 4 at once, four lines start before the first one ends: each of the first four waits (10 s at most) until
+    // four have started, so the order does not hang on how fast this machine starts processes. One at a time, the
+    // first line would wait out its 10 s alone and end before the second started.
     expect(events.slice(0, 4)).toEqual(['start', 'start', 'start', 'start']);
   });
 
