@@ -19,6 +19,7 @@ import { byteMaskerOf, maskDeep, type Masker } from '../../secrets/mask.js';
 import { createRunMasker } from '../../secrets/run-masker.js';
 import { liveSecretsMasker } from '../../secrets/current-secrets-masker.js';
 import { findStoredRun, listStoredRuns } from '../../providers/store/stored-runs.js';
+import { planStoredPrune, removeStoredRuns } from '../../providers/store/prune-stored-runs.js';
 import { confirm, withStoreSession } from './store-session.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { parseDuration } from '../../duration.js';
@@ -399,6 +400,7 @@ export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: s
     throw new UserError(`--older-than ${flags.olderThan} is not an age`, { fix: 'e.g. --older-than 90d (also h, m, s)' });
   }
   const log = createConsoleLog(options.logLevel);
+  if (readsStore(options)) return pruneStore(options, flags, keep, age);
   const workspace = await existingWorkspace(options, 'runs prune');
   // With -p (the workspace's owner: another project is refused there), only its runs are pruned.
   const { runsDir, user } = workspace;
@@ -443,6 +445,38 @@ export async function runsPruneCommand(options: GlobalOptions, flags: { keep?: s
     process.stderr.write(`Removed ${plural(removed.length, 'run')}, kept ${[newest, newer].filter(Boolean).join(', ') || 'none'}${running}${broken}${others}\n`);
   }
   return 0;
+}
+
+/**
+ * `runs prune -p P` without -w: the records the project's runs pushed to its store (`<task>/runs/`), which grow by one
+ * every cloud run and slow `runs list -p`. The same choice (planStoredPrune), the same question for --keep 0 alone and
+ * the same report as a workspace's prune; the store holds one task's records, so there is no other project to leave.
+ */
+async function pruneStore(options: GlobalOptions, flags: { keep?: string; olderThan?: string }, keep: number, age: number | undefined): Promise<number> {
+  const log = createConsoleLog(options.logLevel);
+  return withStoreSession(options, { project: false, reads: true }, async (session) => {
+    const { provider } = session;
+    const where = provider.objects.describe(provider.names.s3.runsPrefix);
+    const plan = await planStoredPrune(provider, keep, age === undefined ? undefined : Date.now() - age);
+    if (keep === 0 && age === undefined && plan.listed > 0 && !(await confirm(options, `Remove every finished run (${plural(plan.listed, 'run')} recorded) in ${where}, their records?`))) {
+      process.stderr.write('Nothing was removed (answered no)\n');
+      if (options.json) process.stdout.write(`${JSON.stringify({ status: 'aborted' }, null, 2)}\n`);
+      return 0;
+    }
+    await removeStoredRuns(provider, plan.removed);
+    const { removed, keptRunning, unreadable, notRead } = plan;
+    for (const { runId, where: file } of unreadable) log.log('warning', `the record of run ${runId} cannot be read (${file}); prune left it as it is`);
+    const kept = plan.listed - removed.length - unreadable.length;
+    if (options.json) process.stdout.write(`${JSON.stringify({ removed, kept, unreadable: unreadable.map((u) => u.where) }, null, 2)}\n`);
+    else {
+      const running = keptRunning.length > 0 ? ` and ${plural(keptRunning.length, 'running run')} (${keptRunning.join(', ')}), which is never removed while it runs` : '';
+      const broken = unreadable.length > 0 ? ` and left ${plural(unreadable.length, 'record')} that cannot be read` : '';
+      const newer = notRead > 0 ? `the ${plural(notRead, 'run')} started in the last ${flags.olderThan} (not read)` : '';
+      const newest = flags.keep !== undefined ? `the newest ${keep}` : '';
+      process.stderr.write(`Removed ${plural(removed.length, 'run')} from ${where}, kept ${[newest, newer].filter(Boolean).join(', ') || 'none'}${running}${broken}\n`);
+    }
+    return 0;
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import { createDeployNames, type DeployNames } from './names.js';
 import { resolveAwsClientConfig, type AwsClientConfig } from './sdk/aws-client-config.js';
 import { createCloudFormationApi, type CloudFormationApi, type StackProgressEvent } from './sdk/cloudformation.js';
 import { createTagMap, validateUserTags } from './stacks/tags.js';
+import { runInsideTask } from './sdk/aws-errors.js';
 import { createS3Api } from './sdk/s3.js';
 import { createSsmApi, type ParameterTier } from './sdk/ssm.js';
 import { getCallerIdentity } from './sdk/sts.js';
@@ -59,6 +60,8 @@ export async function createAwsProvider(target: DeployTarget, options: ProviderO
     containerImage: target.containerImage,
     ...(deploy?.cluster !== undefined ? { cluster: deploy.cluster } : {}),
   });
+  // Inside the task's Fargate container (ECS names its metadata endpoint) every call is the task role's: a 403's fix names it.
+  if (process.env.ECS_CONTAINER_METADATA_URI_V4) runInsideTask(deploy?.task_role_arn ?? names.taskRole, deploy?.task_role_arn === undefined);
   const s3 = createS3Api(clientConfig);
   const ssm = createSsmApi(clientConfig);
   const cloudFormation = createCloudFormationApi(clientConfig);

@@ -1,4 +1,5 @@
 // The azure provider: the store in a Blob container, secrets in Key Vault, runs as Container Apps job executions, schedules as schedule-trigger jobs.
+import { runInsideJob } from './sdk/azure-errors.js';
 import type { Deploy } from '../../project/types.js';
 import type { DeployTarget, Provider, ProviderOptions } from '../provider.js';
 import { createBundledSecretStore } from '../store/bundled-secret-store.js';
@@ -74,6 +75,8 @@ export async function createAzureProvider(target: DeployTarget, options: Provide
   if (target.profile) options.log?.('warning', '--cloud-profile is not used by the azure provider: credentials come from DefaultAzureCredential (environment, managed identity, Azure CLI)');
   const config = resolveAzureClientConfig({ subscriptionId: names.subscriptionId });
   options.log?.('debug', `Azure subscription ${names.subscriptionId}, resource group ${names.azureResourceGroup}, store ${names.storageAccount}/${names.blobContainer}, Key Vault ${names.keyVault}`);
+  // Inside the task's Container Apps job (which sets CONTAINER_APP_JOB_NAME) every call is its managed identity's: a 403's fix names it.
+  if (process.env.CONTAINER_APP_JOB_NAME) runInsideJob(names.identity);
   const apis = openAzureApis(config, names);
   const pollMs = readPollMs();
   const { blob } = apis;

@@ -20,6 +20,7 @@ import { openGcpAuth, resolveGcpClientConfig, type GcpClientConfig } from './sdk
 import type { ServiceAccountsApi } from './sdk/iam-service-accounts.js';
 import type { SecretManagerApi } from './sdk/secret-manager.js';
 import { createStorageApi, type StorageApi } from './sdk/storage.js';
+import { runInsideJob } from './sdk/gcp-errors.js';
 import { requireStore } from '../store/require-store.js';
 
 /** User metadata that marks an executable file (the same key as on S3). */
@@ -116,6 +117,8 @@ export function resolveGcpTarget(target: DeployTarget): { deploy: Deploy; config
 export async function createGcpProvider(target: DeployTarget, options: ProviderOptions = {}): Promise<GcpProvider> {
   const { deploy, config, names } = resolveGcpTarget(target);
   options.log?.('debug', `Google Cloud project ${config.project}, region ${config.region}${config.endpoint ? `, endpoint ${config.endpoint.url}` : ''}`);
+  // Inside the task's Cloud Run job every call is the job's service account's: a refusal's fix names it, not the deployer.
+  if (process.env.CLOUD_RUN_JOB) runInsideJob(names.taskServiceAccount, names.ownsTaskServiceAccount);
   const { apis, close } = openGcpApis(config);
   const pollMs = readPollMs();
   const bucketName = names.bucket;

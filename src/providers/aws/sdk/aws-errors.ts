@@ -60,6 +60,26 @@ export function readHttpStatus(error: unknown): number | undefined {
 }
 
 /** Maps an SDK error to a UserError when the user can fix it; anything else is wrapped with the action as context. */
+/**
+ * Who is denied on a 403: the CLI's credentials, unless the provider said this process is the task's own container
+ * (runInsideTask), whose calls (its store, its secrets) are made as the task role: telling the user to fix their own
+ * credentials or the deploy role sent them to the wrong principal.
+ */
+let taskIdentity: { role: string; owned: boolean } | undefined;
+
+/** Called by the provider inside the task's ECS container: its calls are the task role's (handoff's, or deploy.task_role_arn). */
+export function runInsideTask(role: string, owned: boolean): void {
+  taskIdentity = { role, owned };
+}
+
+function deniedFix(): string {
+  if (!taskIdentity) return 'use credentials whose IAM policy allows this (--cloud-profile), or ask the account admin; the deploy role from `handoff cloud role create` has what handoff needs';
+  const { role, owned } = taskIdentity;
+  return owned
+    ? `the task role ${role}, which the task runs as, lacks this: \`handoff cloud deploy -p <project>\` grants it its bucket prefix and SSM paths again (a policy changed by hand); anything else it needs goes in deploy.task_policy`
+    : `the task role ${role} (deploy.task_role_arn, yours to grant), which the task runs as, lacks this: allow it the task's bucket prefix and SSM paths, as handoff's own task role is allowed`;
+}
+
 export function toAwsError(error: unknown, context: AwsCallContext): Error {
   if (error instanceof UserError) return error;
   const code = readAwsErrorCode(error) ?? '';
@@ -104,7 +124,7 @@ export function toAwsError(error: unknown, context: AwsCallContext): Error {
   }
   if (DENIED.has(code) || status === 403) {
     return new UserError(`AWS denied access: not allowed to ${context.action} (${code || 'HTTP 403'})`, {
-      fix: 'use credentials whose IAM policy allows this (--cloud-profile), or ask the account admin; the deploy role from `handoff cloud role create` has what handoff needs',
+      fix: deniedFix(),
       cause: error,
     });
   }

@@ -37,6 +37,24 @@ const MSAL_NETWORK = /\b(endpoints_resolution_error|network_error|no_network_con
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
 
 /**
+ * Whose role is missing on a 403: the identity the CLI signed in with, unless the provider said this process is the
+ * task's Container Apps job (runInsideJob), whose calls (its store, its secrets) are its managed identity's.
+ */
+let jobIdentity: string | undefined;
+
+/** Called by the provider inside the task's Container Apps job: its calls are made as the task's managed identity. */
+export function runInsideJob(identity: string): void {
+  jobIdentity = identity;
+}
+
+function forbiddenFix(): string {
+  if (!jobIdentity) {
+    return 'grant it a role on the resource (e.g. Contributor and User Access Administrator on the Azure resource group to deploy, Key Vault Secrets Officer on the vault and Storage Blob Data Contributor on the container for the store)';
+  }
+  return `the task's managed identity ${jobIdentity}, which the job runs as, lacks the role: \`handoff cloud deploy -p <project>\` grants it Storage Blob Data Contributor on its prefix of the store and Key Vault Secrets User on its secrets again (a role assignment removed by hand)`;
+}
+
+/**
  * Turns what users can fix into a UserError (no stack): no credentials, a credential Azure refused, a permission the
  * identity lacks. Anything else keeps its message with what handoff was doing. Credentials are never part of the text:
  * identity errors name the credential types they tried, not their secrets.
@@ -76,7 +94,7 @@ export function toAzureError(error: unknown, what: string): Error {
   }
   if (failure.statusCode === 403 || code === 'AuthorizationFailed' || code === 'Forbidden') {
     return new UserError(`the Azure identity may not ${what}: ${message}`, {
-      fix: 'grant it a role on the resource (e.g. Contributor and User Access Administrator on the Azure resource group to deploy, Key Vault Secrets Officer on the vault and Storage Blob Data Contributor on the container for the store)',
+      fix: forbiddenFix(),
       cause: error,
     });
   }

@@ -67,6 +67,29 @@ export function wrapCredentialsError(error: unknown, action: string): Error {
 }
 
 /**
+ * Who is refused when Google Cloud answers PERMISSION_DENIED: the deploying identity (the CLI's credentials), unless the
+ * provider said the calls are the Cloud Run job's own (runInsideJob). Inside the job it reads its store, secrets and
+ * logs as the task's service account; telling the user to grant the deployer a role sent them to the wrong principal.
+ */
+let jobIdentity: { serviceAccount: string; owned: boolean } | undefined;
+
+/**
+ * Called by the provider when this process is the task's Cloud Run job (CLOUD_RUN_JOB set): its calls are made as
+ * `serviceAccount`, which `cloud deploy` made and granted (`owned`), or the project's deploy.service_account.
+ */
+export function runInsideJob(serviceAccount: string, owned: boolean): void {
+  jobIdentity = { serviceAccount, owned };
+}
+
+function permissionFix(): string {
+  if (!jobIdentity) return 'grant the deploying identity the roles it needs in the project (see README, "Deploy to Google Cloud"), or check that the API is enabled';
+  const { serviceAccount, owned } = jobIdentity;
+  return owned
+    ? `grant the job's service account ${serviceAccount} the role it lacks: \`handoff cloud deploy -p <project>\` grants it its bucket prefix and secrets again (a grant removed or narrowed by hand), or check that the API is enabled`
+    : `grant the job's service account ${serviceAccount} (deploy.service_account, yours to grant) the role it lacks: object access on the task's bucket prefix, read access on its secrets, as \`handoff cloud deploy -p <project>\` grants its own; or check that the API is enabled`;
+}
+
+/**
  * Turns a failed call into what the user can act on: missing or refused credentials and permissions become UserErrors
  * naming what was being done; anything else keeps its cause, wrapped with the action.
  */
@@ -85,7 +108,7 @@ export function wrapGcpError(error: unknown, action: string): Error {
   }
   if (kind === 'PERMISSION_DENIED') {
     return new UserError(`Google Cloud denied permission to ${action}: ${said}`, {
-      fix: 'grant the deploying identity the roles it needs in the project (see README, "Deploy to Google Cloud"), or check that the API is enabled',
+      fix: permissionFix(),
       cause: error,
     });
   }
