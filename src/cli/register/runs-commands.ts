@@ -36,7 +36,7 @@ export function registerRunsCommands(program: Command): void {
     .action(defineAction(async (options, command) => (await load()).runsStateCommand(options, command.args[0], command.opts())));
   runs
     .command('prune')
-    .description('delete old runs (records and logs), keeping the newest')
+    .description('delete old runs, keeping the newest: the workspace\'s records and logs (-w), or the run records a project\'s cloud runs pushed to its store (-p)')
     .option('--keep <n>', 'how many runs to keep (the newest that can be read); --keep 0 alone asks first (-y answers, e.g. in CI)')
     .option('--older-than <age>', 'remove only runs started longer ago than this (e.g. 90d, 12h); newer records are not read')
     .action(defineAction(async (options, command) => (await load()).runsPruneCommand(options, command.opts())));
