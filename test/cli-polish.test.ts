@@ -184,7 +184,8 @@ describe('-s with a stage that has no secrets file (tenth review: -s Prod)', () 
     expect(prod.stderr).toMatch(/fix: did you mean -s prod\? stage names are case-sensitive; or create /);
     // A stage named by a secrets file of the project is a known one too.
     const staging = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'stagin']);
-    expect(staging.stderr).toContain('did you mean -s staging?');
+    expect(staging.stderr).toContain('did you mean -s staging? Or create ');
+    expect(staging.stderr).not.toContain('?;');
     const far = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-s', 'qa']);
     expect(far.code).toBe(2);
     expect(far.stderr).not.toContain('did you mean');

@@ -15,6 +15,15 @@ export interface LocalSecretsInput {
   envs?: ReadonlyArray<{ value?: string }>;
 }
 
+/** A near stage's hint, then the other way out: `did you mean -s prod? Or create …` (a question ends its sentence). */
+export function nearStageThenOr(near: string): string {
+  return near.endsWith('?') ? `${near} Or ` : `${near}; or `;
+}
+
+function orCreate(near: string, file: string): string {
+  return `${nearStageThenOr(near)}create ${file}`;
+}
+
 /** `<secretsDir or P/.secrets>/<secretsFileName(stage)>`, whether it is a file, and the warning its absence is worth. */
 export function findLocalSecretsFile(input: LocalSecretsInput): { file: string; exists: boolean; warnings: Diagnostic[] } {
   const file = localSecretsFilePath(input);
@@ -30,7 +39,7 @@ export function findLocalSecretsFile(input: LocalSecretsInput): { file: string; 
         severity: 'warning',
         message: `no secrets file for stage "${input.stage}": looked for ${file}`,
         location: { file },
-        hint: ((near) => (near ? `${near}; or create ${file}` : `create ${file} if the project needs secrets for stage "${input.stage}"`))(suggestStage(input.stage, folder)),
+        hint: ((near) => (near ? orCreate(near, file) : `create ${file} if the project needs secrets for stage "${input.stage}"`))(suggestStage(input.stage, folder)),
       },
     ],
   };
@@ -98,7 +107,7 @@ export async function describeNearStage(input: Pick<LocalSecretsInput, 'projectD
   const near = suggestStage(input.stage, folder);
   if (!near) return undefined;
   return hasFolder
-    ? `no secrets file for stage "${input.stage}": looked for ${file} (${near}; or create ${file})`
+    ? `no secrets file for stage "${input.stage}": looked for ${file} (${orCreate(near, file)})`
     : `stage "${input.stage}" is neither dev nor prod: names it prefixes get "${input.stage}_" ({{ _stage_ }}) (${near})`;
 }
 

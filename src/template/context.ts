@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
 import { fromModelYamlValue } from '../project/python-yaml-values.js';
 import type { Project } from '../project/types.js';
-import { localSecretsFilePath, suggestStage } from '../secrets/find-local-secrets-file.js';
+import { localSecretsFilePath, nearStageThenOr, suggestStage } from '../secrets/find-local-secrets-file.js';
 import type { Secret } from '../secrets/local-secrets.js';
 import { findSecretsOrigin, type SecretsOrigin } from '../secrets/secrets-origin.js';
 import { formatPythonStr } from './python-str.js';
@@ -131,7 +131,7 @@ function describeMissingSecret(input: TemplateContextInput, index: number, key: 
   if (!fs.existsSync(origin.file)) {
     const near = suggestStage(stage, path.dirname(origin.file));
     return new UserError(`${head}, and there is no secrets file for stage "${stage}" (looked for ${origin.file})`, {
-      fix: `${near ? `${near}; or ` : ''}create ${origin.file} with an entry "- key: ${key}" and its "value:" (the project's secrets for stage "${stage}"), or give the env a value in project.yml`,
+      fix: `${near ? nearStageThenOr(near) : ''}create ${origin.file} with an entry "- key: ${key}" and its "value:" (the project's secrets for stage "${stage}"), or give the env a value in project.yml`,
       diagnostics,
     });
   }
