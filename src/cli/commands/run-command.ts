@@ -5,7 +5,7 @@ import { explainFetchedProjectError, fetchProjectCopy } from '../../providers/st
 import { getArtifacts } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
 import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
-import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
 import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
@@ -15,7 +15,7 @@ import { runThenPush } from './run-then-push.js';
 import { lockWorkspace, storeWorkspaceUser, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { UserError } from '../../errors.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 /**
  * What the container runs. The store is named by `-p`'s deploy keys or by `-e resource_group=… task=…`; keys use the
@@ -36,7 +36,7 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
 
   // Variables first: a bad __VARS or -v is bad input, found before anything is fetched or written.
   const scheduled = await evaluateVarsEnv(process.env.__VARS ?? '');
-  const vars = { ...scheduled, ...parseVarTokens(options.vars, '-v') };
+  const vars = { ...scheduled, ...parseCliVars(options.vars) };
   if (Object.keys(scheduled).length > 0) log.log('info', `Variables from __VARS: ${Object.keys(scheduled).join(', ')}`);
 
   log.log('info', `Fetching ${provider.names.task} from the ${provider.name} store ${provider.objects.describe(provider.names.s3.taskPrefix)}`);

@@ -36,7 +36,7 @@ import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../..
 import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
 import { createTemplateContext } from '../../template/context.js';
-import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
+import { readVarBoolean } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { checkWorkspaceOwner } from '../../workspace/workspace-owner.js';
@@ -45,7 +45,7 @@ import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { confirm, lockWorkspace, printResult, requireProject, storeWorkspaceUser, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 function summarize(result: TransferResult): { where: string; count: number; removed?: number } {
   return { where: result.location, count: result.keys.length, ...(result.removed?.length ? { removed: result.removed.length } : {}) };
@@ -187,7 +187,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
   const { project } = await loadProject(options.projectDir).catch(async (error: unknown) => {
     throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
   });
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const secretsDir = secretsDirVar(vars);
   const log = createConsoleLog(options.logLevel);
   // `-s PROD` renders {{ _stage_ }} as PROD, not prod: warned of as a run warns of it (and loads the hint's matcher).
@@ -208,7 +208,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
 }
 
 async function renderProjectFiles(options: GlobalOptions, log: ConsoleLog, project: Project, secrets: Secret[], workspaceDir: string): Promise<number> {
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const masker = createRunMasker(runSecretValues({ secrets, envs: project.envs, cliVars: vars }));
   await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)) });
@@ -272,10 +272,10 @@ export function artifactsDeleteCommand(options: GlobalOptions): Promise<number> 
 /** `project push`: config, files and secrets; every check (project, secrets, sizes) passes before anything is written. */
 export function projectPushCommand(options: GlobalOptions): Promise<number> {
   // Read before the session opens: `allow_advanced_tier=yes` is refused, not taken as false.
-  const allowAdvancedTier = readVarBoolean(parseVarTokens(options.vars, '-v'), 'allow_advanced_tier', '-v') === true;
+  const allowAdvancedTier = readVarBoolean(parseCliVars(options.vars), 'allow_advanced_tier', '-v') === true;
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
-    const vars = parseVarTokens(options.vars, '-v');
+    const vars = parseCliVars(options.vars);
     const secretsDir = secretsDirVar(vars);
     const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
     refuseUnknownFieldsForPush(loaded.unknownFields, 'project push');
