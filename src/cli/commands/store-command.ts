@@ -80,6 +80,13 @@ async function pushStoppable<T>(session: StoreSession, what: string, push: (stop
   }
 }
 
+/** The error with a sentence added to its message (a UserError stays one, with its fix and exit code). */
+function appendToError(error: unknown, sentence: string): unknown {
+  if (error instanceof UserError) return new UserError(`${error.message}; ${sentence}`, { fix: error.fix, exitCode: error.exitCode, diagnostics: error.diagnostics, cause: error.cause ?? error });
+  if (error instanceof Error) return new Error(`${error.message}; ${sentence}`, { cause: error.cause ?? error });
+  return error;
+}
+
 function storeLog(session: StoreSession) {
   return (level: 'debug' | 'info' | 'warning', message: string): void => session.log.log(level, message);
 }
@@ -302,7 +309,10 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
       const files = await pushFiles(session.provider, project.dir, storeLog(session), stop);
       stop.throwIfAborted();
       const config = await pushConfig(session.provider, project.file);
-      const written = await pushSecrets(session.provider, plan, stale.unchanged);
+      const written = await pushSecrets(session.provider, plan, stale.unchanged).catch((error: unknown) => {
+        // The store now holds the new project.yml and files/ beside part of the secrets: said with which.
+        throw appendToError(error, `project.yml and ${plural(files.keys.length, 'file')} were pushed before the secrets`);
+      });
       // After the writes: a run starting in between sees new values beside old ones, never a secret gone early.
       return { files, config, written, deleted: await removeStaleSecrets(session.provider, stale.remove) };
     });
