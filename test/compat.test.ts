@@ -297,7 +297,7 @@ describe('secrets files written for the original (read with PyYAML)', () => {
 
 describe('secret values are typed as PyYAML typed them, as vars are (README: the secrets file is read with PyYAML\'s rules)', () => {
   it.skipIf(!oracleReady)(
-    `yes renders True, 1.50 renders 1.5, 98765 is an int; the environment keeps the written text, and the printed forms are masked${oracleReady ? '' : ' (skipped: python3 has no jinja2/PyYAML)'}`,
+    `yes renders True, 1.50 renders 1.5, 98765 is an int; the environment gets the printed text, and the printed forms are masked${oracleReady ? '' : ' (skipped: python3 has no jinja2/PyYAML)'}`,
     async () => {
       const secretsYml = "- key: FLAGS\n  value: yes\n- key: FLT\n  value: 1.50\n- key: PIN\n  value: 98765\n- key: RATE\n  value: 1.0e+3\n- key: CODE\n  value: '0123'\n";
       const args = 'flags={{ FLAGS }} flt={{ FLT }} pin1={{ PIN + 1 }} rate={{ RATE }} code={{ CODE }} env={{ PIN is number }}';

@@ -64,14 +64,16 @@ describe('loadLocalSecrets', () => {
       'secrets.yml': '- key: prod_only\n  value: p\n',
     });
     const { secrets, warnings } = loadLocalSecrets({ projectDir, stage: 'dev' });
-    expect(warnings).toEqual([]);
     const file = join(projectDir, '.secrets', 'dev_secrets.yml');
+    // `0123` is the int 83 to PyYAML: warned of at its value, without it.
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:10:10: the value of secret "pin" is unquoted`))]);
     expect(secrets).toEqual([
       { key: 'username', value: 'my_user', level: 'task', push: true, source: `${file}:1` },
       { key: 'google', value: '{\n  "k": "v"\n}\n', level: 'resource group', push: true, source: `${file}:3 (file: ${join(projectDir, '.secrets', 'google.json')})` },
       { key: 'local_only', value: SECRET, level: 'task', push: false, source: `${file}:6` },
-      // The written text for the environment and the store; in templates, the octal int PyYAML read (as for vars).
-      { key: 'pin', value: '0123', level: 'task', push: true, source: `${file}:9`, typed: 83 },
+      // In templates, the octal int PyYAML read (as for vars); the environment and the store get its printed form, as
+      // a template prints it (the written text is kept to be masked too).
+      { key: 'pin', value: '83', level: 'task', push: true, source: `${file}:9`, typed: 83, written: '0123' },
       { key: 'shared', value: 'x y', level: 'resource group', push: true, source: `${file}:11` },
     ]);
     const prod = loadLocalSecrets({ projectDir, stage: 'prod' });
@@ -286,8 +288,19 @@ describe('loadLocalSecrets reads scalars as PyYAML did (the original read this f
     // `y`, `n` and a quoted "no" were text to PyYAML (a truthy string the original pushed): refused, not guessed.
     expect(loadError(`- key: a\n  value: ${SECRET}\n  push: y\n`).message).toMatch(/:3:9: push of secret "a" must be true or false/);
     expect(loadError(`- key: a\n  value: ${SECRET}\n  push: "no"\n`).message).toMatch(/:3:9: push of secret "a" must be true or false/);
-    // Values that PyYAML reads as booleans or numbers stay the text written: a password is never a number.
-    const written = makeProject({ 'dev_secrets.yml': '- key: a\n  value: no\n- key: b\n  value: 0x1F\n- key: c\n  value: 1:30\n' });
-    expect(loadLocalSecrets({ projectDir: written, stage: 'dev' }).secrets.map((s) => s.value)).toEqual(['no', '0x1F', '1:30']);
+    // Values that PyYAML reads as booleans or numbers are its print of them, as the original rendered them (a store run
+    // then sees what run local sees); the written text is kept to be masked, and each is warned of, without its value.
+    const written = makeProject({ 'dev_secrets.yml': '- key: a\n  value: no\n- key: b\n  value: 0x1F\n- key: c\n  value: 1:30\n- key: d\n  value: \'1:30\'\n' });
+    const read = loadLocalSecrets({ projectDir: written, stage: 'dev' });
+    expect(read.secrets.map((s) => s.value)).toEqual(['False', '31', '90', '1:30']);
+    expect(read.secrets.map((s) => s.written)).toEqual(['no', '0x1F', '1:30', undefined]);
+    const file = join(written, '.secrets', 'dev_secrets.yml');
+    expect(read.warnings.map((w) => w.message.slice(0, w.message.indexOf(' is unquoted')))).toEqual([
+      `${file}:2:10: the value of secret "a"`,
+      `${file}:4:10: the value of secret "b"`,
+      `${file}:6:10: the value of secret "c"`,
+    ]);
+    expect(read.warnings.map((w) => w.hint)).toEqual(Array(3).fill("quote it (value: '…') to keep the text as written"));
+    expect(JSON.stringify(read.warnings)).not.toMatch(/0x1F|1:30|\bno\b/);
   });
 });

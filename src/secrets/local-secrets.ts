@@ -12,9 +12,16 @@ import { findTabOutsideQuotes, TAB_FIX, TAB_REFUSED } from '../project/yaml-tabs
 import { readLoneCrAsLf } from '../line-breaks.js';
 import { findLocalSecretsFile, type LocalSecretsInput } from './find-local-secrets-file.js';
 import { recordSecretsOrigin } from './secrets-origin.js';
+import { formatPythonStr } from '../template/python-str.js';
 
 export interface Secret {
   key: string;
+  /**
+   * The secret's text: what a run exports to the environment and what a push stores. For `value:` it is Python's str()
+   * of what PyYAML made of the scalar (`yes` → `True`, `0123` → `83`, `1.50` → `1.5`; quoted, it stays as written), the
+   * text the original rendered in templates, so a run from the store sees what `run local` sees; `file:` gives the
+   * file's content as it is.
+   */
   value: string;
   /** `task` secrets belong to one task; `resource group` secrets are shared by the tasks of a resource group. */
   level: 'task' | 'resource group';
@@ -23,10 +30,13 @@ export interface Secret {
   /** Where the value came from: `<secrets file>:<line>`, followed by ` (file: <path>)` for `file:`. */
   source: string;
   /**
-   * The value as templates see it, when PyYAML typed it otherwise than as the text `value` (`yes` is True, `1.50` is
-   * 1.5, `98765` an int), typed as vars are; `value` stays the written text, for the environment and the store.
+   * The value as templates see it, when PyYAML typed it otherwise than as text (`yes` is True, `1.50` is 1.5, `98765` an
+   * int), typed as vars are; `value` is its printed form. Only a secret read from the secrets file has it: the store
+   * holds text.
    */
   typed?: unknown;
+  /** The scalar as written in the secrets file, when that differs from `value` (`yes` for True): masked as well. */
+  written?: string;
 }
 
 const KNOWN_FIELD_NAMES = ['key', 'value', 'file', 'level', 'push', 'description'];
@@ -228,18 +238,32 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
     let value: string;
     let source: string;
     let typed: unknown;
+    let written: string | undefined;
     if (valuePair) {
       const node = valuePair.value as Node | null;
       if (!node || !isScalar(node) || node.value === null) {
         return fail(nodeStart(node) ?? nodeStart(valuePair.key as Node), `the value of secret "${key}" must be text`);
       }
-      // A plain scalar keeps its written form: `0123` or `1e3` are not meant as numbers in a password.
-      value = typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
+      const writtenText = typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
       source = `${file}:${line}`;
       // In templates, the value PyYAML made of it, typed by the vars' rules (one typing for both).
       const plain = node.type === 'PLAIN' ? node.source : undefined;
       const typedValue = fromModelYamlValue(toPythonYamlValue(node.value, [], () => isYamlFloatText(plain), () => plain));
-      if (typedValue !== value) typed = typedValue;
+      if (typedValue !== writtenText) typed = typedValue;
+      // One text for the environment, the store and a template's print (the original rendered str() of the value):
+      // a run from the store, which holds text only, then sees what `run local` sees. Quote it to keep it as written.
+      value = typed === undefined ? writtenText : formatPythonStr(typed);
+      if (value !== writtenText) {
+        written = writtenText;
+        // A password written `1:30` or `0x1F` is 90 or 31 to PyYAML: said (never with the value), with the way out.
+        const pos = lineCounter.linePos(nodeStart(node) ?? 0);
+        warnings.push({
+          severity: 'warning',
+          message: `${file}:${pos.line}:${pos.col}: the value of secret "${key}" is unquoted, and PyYAML reads it as a boolean, number or date, not as the text written: templates, the environment and the store get Python's print of it`,
+          location: { file, line: pos.line, col: pos.col },
+          hint: `quote it (value: '…') to keep the text as written`,
+        });
+      }
     } else {
       const node = filePair!.value as Node | null;
       if (!node || !isScalar(node) || typeof node.value !== 'string' || node.value === '') {
@@ -259,7 +283,7 @@ function parseSecrets(text: string, file: string, warnings: Diagnostic[], unknow
       source = `${file}:${line} (file: ${path})`;
     }
 
-    secrets.push(typed === undefined ? { key, value, level, push, source } : { key, value, level, push, source, typed });
+    secrets.push({ key, value, level, push, source, ...(typed === undefined ? {} : { typed }), ...(written === undefined ? {} : { written }) });
   });
   return secrets;
 }

@@ -36,11 +36,14 @@ export function runSecretValues(input: RunSecretsInput): string[] {
 }
 
 /**
- * The texts of a secret to mask: its written value, and, when templates see it typed (`yes` as True, `1.50` as 1.5),
- * the text a template prints of it, which is the secret too.
+ * The texts of a secret to mask: its value (what the environment and the store get, and a template prints), and, when
+ * the secrets file wrote it otherwise (`yes` for True, `1.50` for 1.5), the written text, which is the secret too.
  */
-export function secretTexts(secret: Pick<Secret, 'value' | 'typed'>): string[] {
-  return 'typed' in secret ? [secret.value, formatPythonStr(secret.typed)] : [secret.value];
+export function secretTexts(secret: Pick<Secret, 'value' | 'typed' | 'written'>): string[] {
+  const texts = [secret.value];
+  if ('typed' in secret) texts.push(formatPythonStr(secret.typed));
+  if (secret.written !== undefined) texts.push(secret.written);
+  return [...new Set(texts)];
 }
 
 /** The masker every part of a run uses (console, record, logs; `runs show`; the UI): run ids and times are spared. */

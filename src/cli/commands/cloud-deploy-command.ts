@@ -9,13 +9,13 @@ import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../..
 import { findLocalSecretsFile } from '../../secrets/find-local-secrets-file.js';
 import { envsNeedingSecrets, refuseEnvsWithoutSecret } from '../../secrets/env-secrets-check.js';
 import { describeSecretChanges, formatSecretPushLines } from './secrets-command.js';
-import { parseVarTexts, parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
+import { parseVarTexts, readVarBoolean } from '../../template/parse-vars.js';
 import { warnUnreadVars } from './unread-vars.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, readStoredKeys, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 /** "only the aws provider has CloudFormation stacks, only the gcp provider has …": what the local provider lacks. */
 function describeDeployingProviders(): string {
@@ -43,7 +43,7 @@ function withDeployment<T>(
   // A -v version= that is no image tag, or a -v switch that is not true or false, is refused before the session opens
   // (which calls the cloud).
   readVersionOption(options.vars);
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   for (const key of ['allow_advanced_tier', 'delete_logs']) readVarBoolean(vars, key, '-v');
   // plan, deploy and export always need the project; a `cloud <kind> <action>` when its provider says so.
   const needsProject = (entry: DeploymentEntry): boolean =>
@@ -185,7 +185,7 @@ const DEPLOY_VARS = ['version', 'secrets_dir', 'allow_advanced_tier'];
 function openDeployRequest(options: GlobalOptions, session: StoreSession, pushes = false, progress?: DeployProgress) {
   const project = requireProject(session);
   warnUnreadVars(session.log, parseVarTexts(options.vars, '-v'), pushes ? 'cloud deploy' : 'cloud plan', DEPLOY_VARS, { project });
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const secretsDir = secretsDirVar(vars);
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
   if (pushes) refuseUnknownFieldsForPush(loaded.unknownFields, 'cloud deploy');

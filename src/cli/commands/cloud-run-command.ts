@@ -3,7 +3,7 @@ import { UserError } from '../../errors.js';
 import type { Project } from '../../project/types.js';
 import type { CloudJob, LogLine, LogQuery, LogReader, RunLifecycle } from '../../providers/provider.js';
 import { UnknownJobError } from '../../providers/pick-job.js';
-import { parseVarTexts, parseVarTokens, readVarBoolean, type VarValue } from '../../template/parse-vars.js';
+import { parseVarTexts, readVarBoolean, type VarValue } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, readStoredKeys, withStoreSession, type StoreSession } from './store-session.js';
 import { locateDeployErrors } from '../../providers/deploy/locate-deploy-error.js';
@@ -12,6 +12,7 @@ import { loadLocalSecrets } from '../../secrets/local-secrets.js';
 import { envsNeedingSecrets, refuseEnvsWithoutSecret } from '../../secrets/env-secrets-check.js';
 import { warnUnreadVars } from './unread-vars.js';
 import { isoTime } from '../../iso-time.js';
+import { parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -278,7 +279,7 @@ function parseTime(vars: Record<string, VarValue>, key: string): number | undefi
  */
 export function cloudLogsCommand(options: GlobalOptions): Promise<number> {
   return withStoreSession(options, { project: false }, async (session) => {
-    const vars = parseVarTokens(options.vars, '-v');
+    const vars = parseCliVars(options.vars);
     const texts = parseVarTexts(options.vars, '-v');
     warnUnreadVars(session.log, texts, 'cloud logs', ['id', 'start_time', 'end_time', 'filter_pattern', 'follow'], { project: session.project });
     const { runs } = session.provider;

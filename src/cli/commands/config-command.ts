@@ -9,14 +9,14 @@ import { commandTemplateOf, planRun } from '../../runner/plan-run.js';
 import { createRenderer, loadTemplateEngine, needsTemplateEngine } from '../../template/render.js';
 import { formatDiagnostic, isUserError, UserError, type Diagnostic } from '../../errors.js';
 import { describeNearStage, findLocalSecretsFile, localSecretsFilePath } from '../../secrets/find-local-secrets-file.js';
-import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
+import { readVarBoolean } from '../../template/parse-vars.js';
 import { findTemplateSyntaxProblems } from '../../runner/find-template-syntax-problems.js';
 import { listFieldTemplates } from '../../template/field-templates.js';
 import { locateFieldTemplateDiagnostic, locateTemplateDiagnostic } from '../locate-template-problems.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
 import { printRefusal } from '../refusal-json.js';
 import { plural } from '../../plural.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 // The local store's name rules alone: the store's names module brings the cloud names and node:crypto with it.
 import { findLocalNameProblems } from '../../providers/local/local-name-rules.js';
 
@@ -63,7 +63,7 @@ async function validateProject(options: GlobalOptions): Promise<number> {
 
 /** `-s PROD` / `-s Prod` / `-s prdo`: the did-you-mean a run of this stage would warn of, said here too (describeNearStage). */
 async function checkStage(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
-  const input = { projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(parseVarTokens(options.vars, '-v')) };
+  const input = { projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(parseCliVars(options.vars)) };
   // A check reads no secrets: a secrets folder without this stage's file is said here, with the hint, as a run says it.
   const near = await describeNearStage(input, { secretsFolder: true });
   return near ? [{ severity: 'warning', message: near, path: '-s' }] : [];
@@ -121,7 +121,7 @@ async function checkTemplateSyntax(project: Project, plan: ReturnType<typeof pla
  * found without credentials. A local project's secrets may be meant for local runs only: not checked.
  */
 async function checkSecretsFile(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   // Checked for every provider: `allow_advanced_tier=yes` is a mistake wherever it is given.
   const allowAdvancedTier = readVarBoolean(vars, 'allow_advanced_tier', '-v') === true;
   const provider = (options.cloudProvider ?? project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
@@ -147,7 +147,7 @@ async function checkSecretsFile(project: Project, options: GlobalOptions): Promi
  * says it, whatever the cloud. A secrets file that does not load is left to the commands that read it.
  */
 async function checkShortSecrets(project: Project, options: GlobalOptions): Promise<Diagnostic[]> {
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const input = { projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(vars) };
   const found = findLocalSecretsFile(input);
   if (!found.exists) return [];

@@ -2,10 +2,10 @@
 import { stringify } from 'yaml';
 import { parseInnerLogLine, type ContainerEvent } from '../../container/container-events.js';
 import { readVersionOption } from '../../container/image-version.js';
-import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
+import { parseEnvTokens } from '../../template/parse-vars.js';
 import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, type GlobalOptions } from '../global-options.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 
 const MAX_STEP_TEXT = 160;
@@ -44,7 +44,7 @@ function printResult(options: GlobalOptions, value: unknown): void {
 
 /** `-v secrets_dir=D`: a secrets folder that must stay out of the image too. */
 function readSecretsDir(options: GlobalOptions): string | undefined {
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   return secretsDirVar(vars);
 }
 

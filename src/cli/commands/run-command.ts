@@ -1,11 +1,11 @@
 // `handoff run` (no `local`): fetch config, files, secrets and last artifacts from the store, run, push artifacts and records.
 import { readOverrides } from '../../providers/deploy/run-environment.js';
 import { evaluateVarsEnv } from '../../providers/store/evaluate-vars-env.js';
-import { explainFetchedProjectError, fetchProjectCopy } from '../../providers/store/fetch-project.js';
+import { checkStoredConfig, explainFetchedProjectError, fetchProjectCopy } from '../../providers/store/fetch-project.js';
 import { getArtifacts } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
 import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
-import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { type VarValue } from '../../template/parse-vars.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
 import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimizing-compiler.js';
@@ -15,7 +15,7 @@ import { runThenPush } from './run-then-push.js';
 import { lockWorkspace, storeWorkspaceUser, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { UserError } from '../../errors.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 /**
  * What the container runs. The store is named by `-p`'s deploy keys or by `-e resource_group=… task=…`; keys use the
@@ -36,14 +36,22 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
 
   // Variables first: a bad __VARS or -v is bad input, found before anything is fetched or written.
   const scheduled = await evaluateVarsEnv(process.env.__VARS ?? '');
-  const vars = { ...scheduled, ...parseVarTokens(options.vars, '-v') };
+  const vars = { ...scheduled, ...parseCliVars(options.vars) };
   if (Object.keys(scheduled).length > 0) log.log('info', `Variables from __VARS: ${Object.keys(scheduled).join(', ')}`);
 
   log.log('info', `Fetching ${provider.names.task} from the ${provider.name} store ${provider.objects.describe(provider.names.s3.taskPrefix)}`);
+  // Bad input is refused before the workspace is touched: a stored project.yml the run would refuse makes no W/files,
+  // W/artifacts or W/runs, fetches no artifacts over the workspace's and leaves no copy in it.
+  const storeLocation = provider.objects.describe(provider.names.s3.taskPrefix);
+  const config = await checkStoredConfig(provider, workspaceDir, (dir) => checkProjectAsRun(dir, options), async (error, dir) => {
+    const { locateTemplateProblems } = await import('../locate-template-problems.js');
+    const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
+    return explainFetchedProjectError(await locateTemplateProblems(await addWrittenTemplateProblems(error), dir), dir, storeLocation);
+  });
   // Held from the fetch to the last push: nothing else may replace this workspace's artifacts meanwhile.
   const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log, { ...storeWorkspaceUser(session, 'this run'), stage: options.stage, record: false });
   try {
-    return await fetchRunAndPush(session, options, workspaceDir, vars, envs, flags);
+    return await fetchRunAndPush(session, options, workspaceDir, vars, envs, flags, config);
   } finally {
     lock.release();
   }
@@ -52,6 +60,20 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
     const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
     throw suggestRunLocal(await addWrittenTemplateProblems(error), options, workspaceDir);
   });
+}
+
+/**
+ * What the run checks of a project before it writes anything (prepareLocalRun): its structure and its templates'
+ * syntax. Loaded lazily: a copy the workspace already holds is not checked again (checkStoredConfig).
+ */
+async function checkProjectAsRun(projectDir: string, options: GlobalOptions): Promise<void> {
+  const { loadProject } = await import('../../project/load-project.js');
+  const { project } = await loadProject(projectDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {});
+  const { createRenderer, holdsTemplateSyntax, loadTemplateEngine } = await import('../../template/render.js');
+  if (holdsTemplateSyntax(JSON.stringify(project))) await loadTemplateEngine();
+  const { checkTemplateSyntax } = await import('../../runner/find-template-syntax-problems.js');
+  const { planRun } = await import('../../runner/plan-run.js');
+  checkTemplateSyntax(project, planRun(project), createRenderer({ strict: false, onWarning: () => undefined }));
 }
 
 /**
@@ -73,9 +95,10 @@ async function fetchRunAndPush(
   vars: Record<string, VarValue>,
   envs: Record<string, string>,
   flags: { dryRun?: boolean },
+  config: Buffer,
 ): Promise<number> {
   const { provider, log } = session;
-  const fetched = await fetchProjectCopy(provider, workspaceDir);
+  const fetched = await fetchProjectCopy(provider, workspaceDir, config);
   const secrets = toRunSecrets(await readStoreSecrets(provider));
   // The store holds no trace of a local-only (`push: false`) secret; -p's secrets file names it, so a value given for
   // it with -v/-e is masked. Without -p (a container) its key is unknowable: README says so. (Loaded with -p only: the

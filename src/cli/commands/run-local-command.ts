@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { isUserError } from '../../errors.js';
 import { checkLocalRunFiles, prepareLocalRun, type PreparedRun } from '../../runner/run-local.js';
-import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
+import { parseEnvTokens } from '../../template/parse-vars.js';
 import { createBatchedStderr, createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { createRunRenderer } from '../render-run-events.js';
@@ -11,6 +11,7 @@ import { releaseOptimizingCompiler, releaseOptimizingWhenBusy } from '../optimiz
 import { stderrLimitsFromEnv } from '../../runs/stderr-limits.js';
 import { graceFromEnv, printRunPlan, runInTerminal } from './run-in-terminal.js';
 import type { StoreSession } from './store-session.js';
+import { parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 export interface RunLocalFlags {
   dryRun?: boolean;
@@ -38,7 +39,7 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
   // A run's console lines go to stderr a turn's worth at a time; flushed before an error is printed.
   const stderr = createBatchedStderr();
   const log = createConsoleLog(options.logLevel, stderr.write);
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const stderrLimits = stderrLimitsFromEnv();
   const emit = releaseOptimizingWhenBusy(createRunRenderer(log, stderrLimits));
   const runOptions = {

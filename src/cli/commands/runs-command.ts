@@ -23,7 +23,7 @@ import { planStoredPrune, removeStoredRuns } from '../../providers/store/prune-s
 import { confirm, withStoreSession } from './store-session.js';
 import { acquireWorkspaceLock } from '../../workspace/workspace-lock.js';
 import { parseDuration } from '../../duration.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
 import { checkRestoredRunOwner, type WorkspaceUser } from '../../workspace/workspace-owner.js';
 
@@ -229,7 +229,7 @@ function projectMasker(options: GlobalOptions, record: RunRecord): () => Masker 
     const none = createRunMasker([]);
     return () => none;
   }
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const secretsDir = secretsDirVar(vars);
   return liveSecretsMasker({ projectDir, stage: record.stage, ...(secretsDir !== undefined ? { secretsDir } : {}) });
 }

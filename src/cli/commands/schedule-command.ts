@@ -1,8 +1,8 @@
 // `handoff schedule list`: each schedule of project.yml, validated, with its next five fire times.
 import { loadProject } from '../../project/load-project.js';
 import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
+
 import { createConsoleLog } from '../console-log.js';
 import { formatFireTimes, parseSchedule, type ParsedSchedule } from '../../schedule/index.js';
 import { parseAwsCron } from '../../schedule/parse-aws-cron.js';
@@ -17,7 +17,7 @@ export async function scheduleListCommand(options: GlobalOptions, flags: { count
   });
   // The list is the same for every stage, but the deployment it previews is not: `-s PROD` names another task than
   // prod's, so it is warned of here as every command that reads -s warns of it.
-  const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(parseVarTokens(options.vars, '-v')) });
+  const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, secretsDir: secretsDirVar(parseCliVars(options.vars)) });
   if (nearStage) createConsoleLog(options.logLevel).log('warning', nearStage);
   const count = flags.count ? Math.max(1, Math.min(100, Number(flags.count) || 5)) : 5;
   const now = new Date();

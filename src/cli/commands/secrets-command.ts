@@ -16,17 +16,17 @@ import {
 } from '../../providers/store/store-secrets.js';
 import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../../secrets/local-secrets.js';
 import { describeUnmaskableSecrets, findUnmaskableSecrets } from '../../secrets/mask.js';
-import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
+import { readVarBoolean } from '../../template/parse-vars.js';
 import type { GlobalOptions } from '../global-options.js';
 import { confirm, printResult, requireProject, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
 import { RESERVED_SECRET_KEYS } from '../../providers/store/secret-values.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 /** `push`: an unknown field in the secrets file is refused (refuseUnknownFieldsForPush) rather than warned of. */
 function loadStageSecrets(options: GlobalOptions, session: StoreSession, push = false): { secrets: Secret[]; vars: Record<string, unknown> } {
   const project = requireProject(session);
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const secretsDir = secretsDirVar(vars);
   const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir });
   if (!loaded.fileFound) {
@@ -66,7 +66,7 @@ export function describeSecretChanges(write: number, remove: number): string {
 
 export function secretsPushCommand(options: GlobalOptions): Promise<number> {
   // Read before the session opens: `allow_advanced_tier=yes` is refused, not taken as false.
-  const allowAdvancedTier = readVarBoolean(parseVarTokens(options.vars, '-v'), 'allow_advanced_tier', '-v') === true;
+  const allowAdvancedTier = readVarBoolean(parseCliVars(options.vars), 'allow_advanced_tier', '-v') === true;
   return withStoreSession(options, { project: true }, async (session) => {
     const { secrets } = loadStageSecrets(options, session, true);
     // Every check (reserved keys, key characters, empty values, sizes and tiers) runs here, before the prompt and any write.

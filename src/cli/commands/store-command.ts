@@ -36,7 +36,7 @@ import { loadLocalSecrets, refuseUnknownFieldsForPush, type Secret } from '../..
 import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
 import { createTemplateContext } from '../../template/context.js';
-import { parseVarTokens, readVarBoolean } from '../../template/parse-vars.js';
+import { readVarBoolean } from '../../template/parse-vars.js';
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { renderFiles } from '../../workspace/render-files.js';
 import { checkWorkspaceOwner } from '../../workspace/workspace-owner.js';
@@ -45,7 +45,7 @@ import { createConsoleLog, type ConsoleLog } from '../console-log.js';
 import { requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
 import { confirm, lockWorkspace, printResult, requireProject, storeWorkspaceUser, withStoreSession, type StoreSession } from './store-session.js';
 import { plural } from '../../plural.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 function summarize(result: TransferResult): { where: string; count: number; removed?: number } {
   return { where: result.location, count: result.keys.length, ...(result.removed?.length ? { removed: result.removed.length } : {}) };
@@ -78,6 +78,13 @@ async function pushStoppable<T>(session: StoreSession, what: string, push: (stop
     process.off('SIGINT', on);
     process.off('SIGTERM', on);
   }
+}
+
+/** The error with a sentence added to its message (a UserError stays one, with its fix and exit code). */
+function appendToError(error: unknown, sentence: string): unknown {
+  if (error instanceof UserError) return new UserError(`${error.message}; ${sentence}`, { fix: error.fix, exitCode: error.exitCode, diagnostics: error.diagnostics, cause: error.cause ?? error });
+  if (error instanceof Error) return new Error(`${error.message}; ${sentence}`, { cause: error.cause ?? error });
+  return error;
 }
 
 function storeLog(session: StoreSession) {
@@ -187,7 +194,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
   const { project } = await loadProject(options.projectDir).catch(async (error: unknown) => {
     throw await (await import('../add-written-template-problems.js')).addWrittenTemplateProblems(error);
   });
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const secretsDir = secretsDirVar(vars);
   const log = createConsoleLog(options.logLevel);
   // `-s PROD` renders {{ _stage_ }} as PROD, not prod: warned of as a run warns of it (and loads the hint's matcher).
@@ -208,7 +215,7 @@ export async function filesGetLocalCommand(options: GlobalOptions): Promise<numb
 }
 
 async function renderProjectFiles(options: GlobalOptions, log: ConsoleLog, project: Project, secrets: Secret[], workspaceDir: string): Promise<number> {
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const masker = createRunMasker(runSecretValues({ secrets, envs: project.envs, cliVars: vars }));
   await loadTemplateEngine();
   const renderer = createRenderer({ strict: options.strict, onWarning: (m) => log.log('warning', masker.mask(m)) });
@@ -272,10 +279,10 @@ export function artifactsDeleteCommand(options: GlobalOptions): Promise<number> 
 /** `project push`: config, files and secrets; every check (project, secrets, sizes) passes before anything is written. */
 export function projectPushCommand(options: GlobalOptions): Promise<number> {
   // Read before the session opens: `allow_advanced_tier=yes` is refused, not taken as false.
-  const allowAdvancedTier = readVarBoolean(parseVarTokens(options.vars, '-v'), 'allow_advanced_tier', '-v') === true;
+  const allowAdvancedTier = readVarBoolean(parseCliVars(options.vars), 'allow_advanced_tier', '-v') === true;
   return withStoreSession(options, { project: true }, async (session) => {
     const project = requireProject(session);
-    const vars = parseVarTokens(options.vars, '-v');
+    const vars = parseCliVars(options.vars);
     const secretsDir = secretsDirVar(vars);
     const loaded = loadLocalSecrets({ projectDir: project.dir, stage: options.stage, secretsDir, envs: project.envs });
     refuseUnknownFieldsForPush(loaded.unknownFields, 'project push');
@@ -302,7 +309,10 @@ export function projectPushCommand(options: GlobalOptions): Promise<number> {
       const files = await pushFiles(session.provider, project.dir, storeLog(session), stop);
       stop.throwIfAborted();
       const config = await pushConfig(session.provider, project.file);
-      const written = await pushSecrets(session.provider, plan, stale.unchanged);
+      const written = await pushSecrets(session.provider, plan, stale.unchanged).catch((error: unknown) => {
+        // The store now holds the new project.yml and files/ beside part of the secrets: said with which.
+        throw appendToError(error, `project.yml and ${plural(files.keys.length, 'file')} were pushed before the secrets`);
+      });
       // After the writes: a run starting in between sees new values beside old ones, never a secret gone early.
       return { files, config, written, deleted: await removeStaleSecrets(session.provider, stale.remove) };
     });

@@ -11,7 +11,7 @@ import { resolveDeployTarget, TARGET_ENV_KEYS } from '../../providers/store/depl
 import { sayStoreMissing, StoreMissingError } from '../../providers/store/store-missing.js';
 import { readStoreSecrets } from '../../providers/store/store-secrets.js';
 import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 import { markAbandonedRuns } from '../../runs/run-history.js';
 import { parseVarTexts, parseVarTokens, type VarValue } from '../../template/parse-vars.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../../workspace/workspace-lock.js';
@@ -53,7 +53,7 @@ export async function openStoreSession(options: GlobalOptions, need: { project: 
     project = loaded.project;
     for (const w of loaded.warnings) log.log('warning', formatDiagnostic(w).replace(/^warning: /, ''));
     // `-s PROD` for a project without secrets names another store than prod's: warned of as a run warns of it.
-    const secretsDir = secretsDirVar(parseVarTokens(options.vars, '-v'));
+    const secretsDir = secretsDirVar(parseCliVars(options.vars));
     const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, ...(secretsDir !== undefined ? { secretsDir } : {}) });
     if (nearStage) log.log('warning', nearStage);
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 import { checkProjectWorkspace } from '../project-workspace-user.js';
 import { spawnDetached } from '../../process/spawn-detached.js';
-import { parseEnvTokens, parseVarTokens } from '../../template/parse-vars.js';
+import { parseEnvTokens } from '../../template/parse-vars.js';
 import { describeNearStage } from '../../secrets/find-local-secrets-file.js';
 import { loadLocalToken } from '../../ui/local-token.js';
 import type { ExplainLoadError } from '../../ui/project-backend.js';
@@ -11,7 +11,7 @@ import { startUiServer } from '../../ui/ui-server.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import { createConsoleLog } from '../console-log.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 export interface UiFlags {
   port?: string;
@@ -84,7 +84,7 @@ export async function uiCommand(options: GlobalOptions, flags: UiFlags): Promise
   assertWorkspaceApart(projectDir, workspaceDir);
   if (!fs.existsSync(projectDir)) throw new UserError(`the project folder ${projectDir} does not exist`, { fix: 'point -p at the folder that holds project.yml' });
   if (flags.readOnly && flags.allowRuns) throw new UserError('--read-only and --allow-runs were both given', { fix: 'choose one' });
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const runFlags = runFlagsOf(options);
   const envs = runEnvsOf(options);
   const port = parsePort(flags.port);

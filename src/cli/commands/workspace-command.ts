@@ -9,7 +9,7 @@ import { createRunMasker, runSecretValues } from '../../secrets/run-masker.js';
 import { checkTemplateSyntax } from '../../runner/find-template-syntax-problems.js';
 import { createTemplateContext } from '../../template/context.js';
 import { installCommandPath } from '../../template/field-templates.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
+
 import { createRenderer, loadTemplateEngine } from '../../template/render.js';
 import { InstallStopped, installVenvs, resolveInterpreters, type InstallResult } from '../../workspace/install-venvs.js';
 import { ProcessScope } from '../../runner/process-scope.js';
@@ -21,7 +21,7 @@ import { assertHandoffWorkspace, assertNoFileForFolder, assertVenvFoldersAreVenv
 import { createConsoleLog } from '../console-log.js';
 import { locateTemplateProblems } from '../locate-template-problems.js';
 import { requireProjectDir, requireWorkspaceDir, type GlobalOptions } from '../global-options.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 export async function workspaceInitCommand(options: GlobalOptions): Promise<number> {
   const log = createConsoleLog(options.logLevel);
@@ -109,7 +109,7 @@ async function installWorkspace(options: GlobalOptions, flags: { force?: boolean
   const user: WorkspaceUser = { projectName: project.deploy.task ?? path.basename(project.dir), projectDir: project.dir, command: 'workspace install' };
   checkWorkspaceOwner({ workspaceDir, ...user });
   for (const w of warnings) log.log('warning', `${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`);
-  const vars = parseVarTokens(options.vars, '-v');
+  const vars = parseCliVars(options.vars);
   const secretsDir = secretsDirVar(vars);
   // `-s PROD` in a project without secrets is warned of as a run warns of it (and loads what the hint below needs).
   const nearStage = await describeNearStage({ projectDir: project.dir, stage: options.stage, secretsDir });

@@ -1,7 +1,8 @@
 // Evaluates `__VARS` (a schedule's `k=v …` string with shell expressions) at run time and parses it with the -v rules.
 import { UserError } from '../../errors.js';
 import { runShellCapture } from '../../process/run-shell-capture.js';
-import { parseVarTokens, type VarValue } from '../../template/parse-vars.js';
+import { type VarValue } from '../../template/parse-vars.js';
+import { parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 /** A schedule's expressions are quick (`$(date …)`); anything slower is a mistake, not a task. */
 const EVAL_TIMEOUT_MS = 30_000;
@@ -22,5 +23,5 @@ export async function evaluateVarsEnv(varsText: string, env: NodeJS.ProcessEnv =
     });
   }
   const tokens = result.stdout.trim().split(/\s+/).filter((t) => t !== '');
-  return parseVarTokens(tokens, '__VARS');
+  return parseCliVars(tokens, '__VARS');
 }

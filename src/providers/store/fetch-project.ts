@@ -1,6 +1,7 @@
 // Fetches a task's project (project.yml, files/) from the store into the workspace, where a run reads it like a project folder.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Provider } from '../provider.js';
@@ -15,10 +16,10 @@ export function resolveFetchedProjectDir(workspaceDir: string): string {
  * Replaces `W/.handoff/project` with the stored project.yml and files/. It is assembled in a fresh folder first, so a
  * failed download leaves the previous copy as it was.
  */
-export async function fetchProjectCopy(provider: Provider, workspaceDir: string): Promise<{ projectDir: string; files: TransferResult }> {
+export async function fetchProjectCopy(provider: Provider, workspaceDir: string, storedConfig?: Buffer): Promise<{ projectDir: string; files: TransferResult }> {
   const projectDir = resolveFetchedProjectDir(workspaceDir);
   const incoming = `${projectDir}.incoming-${process.pid}`;
-  const config = await getConfig(provider);
+  const config = storedConfig ?? (await getConfig(provider));
   await removeAbandonedIncoming(projectDir);
   await rm(incoming, { recursive: true, force: true });
   await mkdir(incoming, { recursive: true });
@@ -50,6 +51,65 @@ export function explainFetchedProjectError(error: unknown, fetchedDir: string, s
     diagnostics: error.diagnostics,
     exitCode: error.exitCode,
     fix: `${error.fix ? `${error.fix}, ` : ''}in the project folder, not in the copy; then push it again: handoff project push -p <project> (or cloud deploy)`,
+    cause: error,
+  });
+}
+
+/**
+ * The store's project.yml, read and checked before anything is made in the workspace, as `handoff run` needs it: a copy
+ * the run would refuse leaves the workspace as it was (no W/files, W/artifacts, W/runs, no copy in W/.handoff), and
+ * the error names the stored file. The check runs on a copy in a temporary folder (removed after); `check` is the
+ * run's own check of a project folder, whose errors `explain` locates there. A copy the workspace already holds with
+ * the same bytes passed that check when it was fetched, so it is not checked again. Returns the bytes, for the fetch.
+ */
+export async function checkStoredConfig(
+  provider: Provider,
+  workspaceDir: string,
+  check: (stagedProjectDir: string) => Promise<void>,
+  explain: (error: unknown, stagedProjectDir: string) => Promise<unknown>,
+): Promise<Buffer> {
+  const config = await getConfig(provider);
+  const fetched = path.join(resolveFetchedProjectDir(workspaceDir), 'project.yml');
+  if (readIfFile(fetched)?.equals(config)) return config;
+  const staging = await mkdtemp(path.join(os.tmpdir(), 'handoff-stored-copy-'));
+  const stagedProjectDir = path.join(staging, 'project');
+  try {
+    await mkdir(stagedProjectDir);
+    await writeFile(path.join(stagedProjectDir, 'project.yml'), config);
+    await check(stagedProjectDir);
+  } catch (error) {
+    const explained = await explain(error, stagedProjectDir);
+    throw nameStoredFile(explained, [
+      [path.join(stagedProjectDir, 'project.yml'), provider.objects.describe(provider.names.s3.projectKey)],
+      [stagedProjectDir, provider.objects.describe(provider.names.s3.taskPrefix)],
+    ]);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return config;
+}
+
+function readIfFile(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The error with the staged paths replaced by the store's (message, fix, diagnostics): the staged copy is gone. */
+function nameStoredFile(error: unknown, pairs: [staged: string, stored: string][]): unknown {
+  if (!(error instanceof UserError)) return error;
+  const swap = (text: string): string => pairs.reduce((t, [staged, stored]) => t.split(staged).join(stored), text);
+  return new UserError(swap(error.message), {
+    ...(error.fix !== undefined ? { fix: swap(error.fix) } : {}),
+    exitCode: error.exitCode,
+    diagnostics: error.diagnostics.map((d) => ({
+      ...d,
+      message: swap(d.message),
+      ...(d.hint !== undefined ? { hint: swap(d.hint) } : {}),
+      ...(d.location ? { location: { ...d.location, ...(d.location.file !== undefined ? { file: swap(d.location.file) } : {}) } } : {}),
+    })),
     cause: error,
   });
 }

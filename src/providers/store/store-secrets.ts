@@ -5,6 +5,7 @@ import type { Secret } from '../../secrets/local-secrets.js';
 import { findSecretsOrigin, recordSecretsOrigin } from '../../secrets/secrets-origin.js';
 import type { ParameterTier, Provider, SecretStoreRules, StoredParameter, StoreNames } from '../provider.js';
 import { chooseParameterTier, escapeSecretValue, RESERVED_SECRET_KEYS, unescapeSecretValue } from './secret-values.js';
+import { createRunMasker } from '../../secrets/run-masker.js';
 
 export type SecretLevel = Secret['level'];
 
@@ -218,18 +219,79 @@ export function describeSecretPlan(
   }));
 }
 
-/** Writes the planned secrets; `push: false` ones and the `unchanged` names (see findStaleSecrets) are skipped. Returns the names written. */
+/**
+ * Writes the planned secrets; `push: false` ones and the `unchanged` names (see findStaleSecrets) are skipped. Returns
+ * the names written. A write that fails midway (the third of five refused by the store) ends the push with an error
+ * that says which secrets were written before it and which were not (keys only, never a value).
+ */
 export async function pushSecrets(provider: Provider, plan: SecretPushEntry[], unchanged: ReadonlySet<string> = new Set()): Promise<string[]> {
   const entries = plan.flatMap((e) => (e.push && e.stored !== undefined && e.tier && !unchanged.has(e.name) ? [{ name: e.name, value: e.stored, tier: e.tier }] : []));
-  await writeParameters(provider, entries);
+  const written = new Set<string>();
+  try {
+    await writeParameters(provider, entries, (names) => names.forEach((n) => written.add(n)));
+  } catch (error) {
+    throw describePartialSecretsPush(provider, plan, entries, written, error);
+  }
   return entries.map((e) => e.name);
 }
 
-/** Writes parameters through the store's batch write when it has one (one version per secret path), else one by one. */
-export async function writeParameters(provider: Provider, entries: { name: string; value: string; tier: ParameterTier }[]): Promise<void> {
+/**
+ * Writes parameters through the store's batch write when it has one (one version per secret path: each path is one
+ * write, told to `onWritten`), else one by one.
+ */
+export async function writeParameters(
+  provider: Provider,
+  entries: { name: string; value: string; tier: ParameterTier }[],
+  onWritten: (names: string[]) => void = () => {},
+): Promise<void> {
   if (entries.length === 0) return;
-  if (provider.parameters.putAll) return provider.parameters.putAll(entries);
-  for (const e of entries) await provider.parameters.put(e.name, e.value, e.tier);
+  const { putAll } = provider.parameters;
+  if (putAll) {
+    const byPath = new Map<string, typeof entries>();
+    for (const e of entries) {
+      const folder = e.name.slice(0, e.name.lastIndexOf('/'));
+      byPath.set(folder, [...(byPath.get(folder) ?? []), e]);
+    }
+    for (const group of byPath.values()) {
+      await putAll(group);
+      onWritten(group.map((e) => e.name));
+    }
+    return;
+  }
+  for (const e of entries) {
+    await provider.parameters.put(e.name, e.value, e.tier);
+    onWritten([e.name]);
+  }
+}
+
+/**
+ * The error of a push the store stopped midway: which secrets it holds now, which write failed (the first not written)
+ * and which were not tried. Stale secrets are removed only after every write, so none was. The store's own message is
+ * kept (masked of every value pushed: a store may quote what it refused); a UserError stays one, with its exit code.
+ */
+function describePartialSecretsPush(
+  provider: Provider,
+  plan: readonly SecretPushEntry[],
+  entries: readonly { name: string; value: string }[],
+  written: ReadonlySet<string>,
+  error: unknown,
+): Error {
+  const keyOf = (name: string): string => plan.find((e) => e.name === name)?.key ?? name.slice(name.lastIndexOf('/') + 1);
+  const failed = entries.filter((e) => !written.has(e.name));
+  const first = failed[0];
+  if (first === undefined) return error instanceof Error ? error : new Error(String(error));
+  const masker = createRunMasker(entries.flatMap((e) => [e.value, unescapeSecretValue(e.value)]));
+  const reason = masker.mask(error instanceof Error ? error.message : String(error));
+  const list = (names: string[]): string => (names.length === 0 ? 'none' : names.map(keyOf).join(', '));
+  const pushed = entries.filter((e) => written.has(e.name)).map((e) => e.name);
+  const message =
+    `could not write secret "${keyOf(first.name)}" to the ${provider.name} secret store (${provider.parameters.describe(first.name)}): ${reason}. ` +
+    `The push stopped there: pushed before it: ${list(pushed)}; not pushed: ${list(failed.map((e) => e.name))} (the store keeps their previous values, if any); no stale secret was removed`;
+  const again = 'then push again: it writes what is missing (secrets the store already holds with these values are not written again)';
+  if (error instanceof UserError) {
+    return new UserError(message, { fix: error.fix ? `${error.fix}; ${again}` : again, exitCode: error.exitCode, diagnostics: error.diagnostics, cause: error });
+  }
+  return new Error(message, { cause: error });
 }
 
 /**

@@ -11,14 +11,13 @@ import { checkWrittenForm } from '../../project/check-written-form.js';
 import { formatKeyPath } from '../../project/format-key-path.js';
 import { parseYamlSource, type YamlSource } from '../../project/parse-yaml-source.js';
 import { parseYamlWithPositions } from '../../project/read-positioned-yaml.js';
-import { parseVarTokens } from '../../template/parse-vars.js';
 import { parseDuration } from '../../duration.js';
 import { assertWorkspaceApart } from '../../workspace/workspace-paths.js';
 import type { Role } from '../api-types.js';
 import { ROLES } from '../accounts/roles.js';
 import { isAddressOrRange, type ProxyAuthConfig } from './proxy-auth.js';
 import { isLoopbackHost } from '../../providers/is-loopback-url.js';
-import { secretsDirVar } from '../../secrets/secrets-dir-var.js';
+import { secretsDirVar, parseCliVars } from '../../secrets/secrets-dir-var.js';
 
 export interface TeamProjectEntry {
   /** In URLs: `#/p/<id>/runs`. */
@@ -237,7 +236,7 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
       let varTokens = entry.vars.map(String);
       let secretsDir: string | undefined;
       try {
-        const vars = parseVarTokens(varTokens, `projects[${i}].vars`);
+        const vars = parseCliVars(varTokens, `projects[${i}].vars`);
         const given = secretsDirVar(vars);
         if (given !== undefined) {
           secretsDir = path.resolve(base, given);
@@ -257,7 +256,7 @@ export function resolveTeamConfig(flags: TeamFlags, single: { projectDir?: strin
     const projectDir = path.resolve(single.projectDir);
     assertWorkspaceApart(projectDir, single.workspaceDir);
     if (!fs.existsSync(path.join(projectDir, 'project.yml'))) throw new UserError(`no project.yml in ${projectDir}`, { fix: 'point -p at the folder that holds project.yml' });
-    const vars = parseVarTokens(single.varTokens, '-v');
+    const vars = parseCliVars(single.varTokens);
     projects.push({
       id: slugOf(projectDir) || 'project',
       projectDir,
