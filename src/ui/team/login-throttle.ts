@@ -1,7 +1,10 @@
 // Login rate limiting with back-off: after a few failed logins from one address or for one account, each further try
 // must wait twice as long as the one before (up to a cap); a successful login clears its account's and address's count.
 // A try counts from its start (`begin`), not from its verdict: the password check takes a while, and tries sent in
-// parallel would otherwise all pass the check before the first failure is counted.
+// parallel would otherwise all pass the check before the first failure is counted. Given a file, the counts are kept
+// in it (login-throttle-file.ts) at each failure and success, so a restart does not give anyone free tries again.
+import crypto from 'node:crypto';
+import { readKeptFailures, writeKeptFailures } from './login-throttle-file.js';
 export interface ThrottleDecision {
   allowed: boolean;
   /** Seconds until a try is allowed again (when not allowed). */
@@ -18,6 +21,8 @@ export interface LoginThrottleOptions {
   forgetAfterMs?: number;
   /** Bound on remembered keys (addresses and names), so a flood of made-up names cannot grow the server. */
   maxKeys?: number;
+  /** Where the counts are kept across restarts; in memory only without it. */
+  keeping?: { file: string; onNotice?: (message: string) => void };
 }
 
 /** A login under way, counted against its address and name until it ends one way or the other. */
@@ -49,17 +54,25 @@ export class LoginThrottle {
   private readonly maxDelayMs: number;
   private readonly forgetAfterMs: number;
   private readonly maxKeys: number;
+  private readonly keeping: LoginThrottleOptions['keeping'];
+  private unwritable = false;
 
-  constructor(options: LoginThrottleOptions = {}) {
+  constructor(options: LoginThrottleOptions = {}, now = Date.now()) {
     this.freeFailures = options.freeFailures ?? 5;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.forgetAfterMs = options.forgetAfterMs ?? 60 * 60_000;
     this.maxKeys = options.maxKeys ?? 10_000;
+    this.keeping = options.keeping;
+    if (!this.keeping) return;
+    const kept = readKeptFailures(this.keeping.file, now);
+    if (kept.notice) this.keeping.onNotice?.(kept.notice);
+    for (const c of kept.counters.slice(-this.maxKeys)) this.entries.set(c.key, { failures: c.failures, pending: 0, lastFailure: c.lastFailure, blockedUntil: c.blockedUntil, reported: false });
   }
 
+  /** Digests, not the address and name: what is kept must not show a password typed into the name box. */
   private keysOf(address: string, name: string): string[] {
-    return [`address:${address}`, `name:${name.toLowerCase()}`];
+    return [`address:${address}`, `name:${name.toLowerCase()}`].map((key) => crypto.createHash('sha256').update(`handoff-ui-login:${key}`).digest('base64url'));
   }
 
   private live(key: string, now: number): Entry | undefined {
@@ -149,7 +162,26 @@ export class LoginThrottle {
       this.entries.delete(key);
       this.remember(key, entry);
     }
+    this.save();
     return wait;
+  }
+
+  /**
+   * Writes the counts (before the sign-in's answer: a crash right after it forgets none). One that cannot be written
+   * leaves them in memory, said once.
+   */
+  private save(): void {
+    if (!this.keeping) return;
+    const counters = [...this.entries]
+      .filter(([, e]) => e.failures > 0)
+      .map(([key, e]) => ({ key, failures: e.failures, lastFailure: e.lastFailure, blockedUntil: e.blockedUntil, forgetAt: Math.max(e.lastFailure + this.forgetAfterMs, e.blockedUntil) }));
+    try {
+      writeKeptFailures(this.keeping.file, counters);
+      this.unwritable = false;
+    } catch (error) {
+      if (!this.unwritable) this.keeping.onNotice?.(`the failed sign-in counters cannot be kept in ${this.keeping.file} (${(error as Error).message}): a restart of the server starts them from zero`);
+      this.unwritable = true;
+    }
   }
 
   /** Stores an entry, dropping the oldest beyond the bound (but none with tries under way: their counts must stay). */
@@ -166,11 +198,14 @@ export class LoginThrottle {
 
   /** Clears the failures of an address and a name; tries of theirs still under way keep counting until they end. */
   succeed(address: string, name: string): void {
+    let cleared = false;
     for (const key of this.keysOf(address, name)) {
       const entry = this.entries.get(key);
       if (!entry) continue;
+      cleared ||= entry.failures > 0;
       if (entry.pending === 0) this.entries.delete(key);
       else Object.assign(entry, { failures: 0, blockedUntil: 0, reported: false });
     }
+    if (cleared) this.save();
   }
 }
