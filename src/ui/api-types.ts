@@ -289,7 +289,8 @@ export type AuditAction =
   | 'user_add'
   | 'user_remove'
   | 'user_passwd'
-  | 'user_role';
+  | 'user_role'
+  | 'user_signout';
 
 export interface AuditPage {
   entries: AuditEntry[];
