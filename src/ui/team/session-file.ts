@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeFolders } from '../../make-folders.js';
+import { isProcessAlive } from '../../process/process-alive.js';
 import { resolveHandoffHome } from '../../providers/local/handoff-home.js';
 import { writeFileAtomicSync } from '../../providers/local/write-file-atomic.js';
 
@@ -98,15 +99,21 @@ export function distrustOf(file: string, stat: fs.Stats, dropped: string): strin
 }
 
 /**
- * Runs `action` holding `<file>.lock` (made with O_EXCL): the servers of one HANDOFF_HOME append and rewrite one at a
- * time, so no line is lost to a rewrite. Held for the time of a write; one older than LOCK_STALE_MS was left by a crash.
+ * Runs `action` holding `<file>.lock` (made with O_EXCL, holding the holder's pid): the servers of one HANDOFF_HOME
+ * append and rewrite one at a time, so no line is lost to a rewrite. Held for the time of a write; one whose holder is
+ * gone (or older than LOCK_STALE_MS: a holder on another machine) was left by a crash and is taken over.
  */
 export function withFileLock<T>(file: string, action: () => T): T {
   const lock = `${file}.lock`;
   const started = Date.now();
   for (;;) {
     try {
-      fs.closeSync(fs.openSync(lock, 'wx', 0o600));
+      const fd = fs.openSync(lock, 'wx', 0o600);
+      try {
+        fs.writeSync(fd, String(process.pid));
+      } finally {
+        fs.closeSync(fd);
+      }
       break;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -117,12 +124,16 @@ export function withFileLock<T>(file: string, action: () => T): T {
       if (code !== 'EEXIST') throw error;
     }
     let age: number;
+    let holder: number;
     try {
       age = Date.now() - fs.statSync(lock).mtimeMs;
+      holder = Number(fs.readFileSync(lock, 'utf8'));
     } catch {
       continue;
     }
-    if (age > LOCK_STALE_MS) {
+    // A pid not yet written (the holder is between its create and its write) is no sign of a crash; this process's own
+    // pid is (every hold here is synchronous, so it holds none now: a lock of a dead process whose pid came back).
+    if (age > LOCK_STALE_MS || (holder > 0 && (holder === process.pid || !isProcessAlive(holder)))) {
       fs.rmSync(lock, { force: true });
       continue;
     }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -187,6 +188,19 @@ describe('sessions', () => {
       expect(store.find(bob.id, 20).session?.user).toBe('bob');
       expect(endKeptSessionsOf(keptIn(dir).file, '/srv/users.json', 'ada', 30)).toBe(0);
       expect(endKeptSessionsOf(path.join(dir, 'none.json'), '/srv/users.json', 'ada', 30)).toBe(0);
+    });
+
+    it('takes over a lock left by a process that died holding it, at once', () => {
+      const dir = tmp();
+      const file = keptIn(dir).file;
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(`${file}.lock`, String(gone));
+      const notices: string[] = [];
+      const a = new SessionStore(limits, keptIn(dir, notices), 0).create('alice', 'password', 'x', 0);
+      expect(notices).toEqual([]);
+      expect(fs.existsSync(`${file}.lock`)).toBe(false);
+      expect(new SessionStore(limits, keptIn(dir), 10).find(a.id, 10).session?.user).toBe('alice');
     });
 
     it('goes on in memory when the file cannot be written, said once', () => {
