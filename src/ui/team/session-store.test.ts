@@ -146,16 +146,22 @@ describe('sessions', () => {
       a.end(alice.id, 55);
       const dave = a.create('dave', 'password', 'x', 60);
       expect(b.find(alice.id, 70).reason).toBe('unknown');
+      // An open event stream's check (isLive) on one server sees a sign-out made on the other.
+      expect(a.isLive(bob.id, 71)).toBe(true);
+      b.end(bob.id, 72);
+      expect(a.isLive(bob.id, 1000)).toBe(false);
+      const bob2 = b.create('bob', 'password', 'x', 1001);
       a.flush(75);
       b.flush(75);
       const restarted = new SessionStore(long, keptIn(dir), 80);
       expect(restarted.find(alice.id, 80).reason).toBe('unknown');
       expect(restarted.find(carol.id, 80).reason).toBe('unknown');
-      expect(restarted.find(bob.id, 80).session?.user).toBe('bob');
+      expect(restarted.find(bob.id, 80).reason).toBe('unknown');
+      expect(restarted.find(bob2.id, 80).session?.user).toBe('bob');
       expect(restarted.find(dave.id, 80).session?.user).toBe('dave');
       // A restart rewrote the file: the other store reads it whole and keeps what it knows of the sessions that stand.
       expect(b.find(dave.id, 90).session?.user).toBe('dave');
-      expect(b.find(bob.id, 90).session?.csrfToken).toBe(bob.csrfToken);
+      expect(b.find(bob2.id, 90).session?.csrfToken).toBe(bob2.csrfToken);
     });
 
     it('a sign-in adds a line to the file instead of writing it anew; a file of many sign-outs is rewritten now and then', () => {

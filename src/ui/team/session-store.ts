@@ -57,6 +57,9 @@ const ENDED_REMEMBERED_MS = 10 * 60_000;
  */
 const TOUCH_WRITE_DELAY_MS = 5_000;
 
+/** How often the checks of open event streams read what other servers wrote (requests read it each time). */
+const STREAM_CATCH_UP_MS = 500;
+
 /** Lines a sessions file may hold beyond twice its sessions before it is written anew. */
 const REWRITE_AFTER_LINES = 1000;
 
@@ -87,6 +90,7 @@ export class SessionStore {
   private touchTimer: NodeJS.Timeout | undefined;
   private unwritable = false;
   private lastNotice: string | undefined;
+  private caughtUpAt = -Infinity;
 
   constructor(
     readonly limits: SessionLimits,
@@ -155,8 +159,13 @@ export class SessionStore {
     return { session };
   }
 
-  /** Whether a session still lives, without counting this as activity (an open event stream is not a user's request). */
+  /**
+   * Whether a session still lives, without counting this as activity (an open event stream is not a user's request).
+   * Asked every second for each open stream: what other servers wrote is read at most every STREAM_CATCH_UP_MS, so a
+   * sign-out on one closes the streams of that session on the other too.
+   */
   isLive(id: string, now = Date.now()): boolean {
+    if (now - this.caughtUpAt >= STREAM_CATCH_UP_MS) this.catchUp(now);
     const session = this.sessions.get(sessionKeyOf(id));
     return session !== undefined && now < session.expiresAt && now - session.lastSeenAt < this.limits.idleMs;
   }
@@ -242,6 +251,7 @@ export class SessionStore {
 
   /** Applies what other servers (or `handoff ui user signout`) appended since the last read. */
   private catchUp(now: number): void {
+    this.caughtUpAt = now;
     if (!this.journal || !this.journal.changed()) return;
     this.apply(this.journal.read(), now);
   }
