@@ -106,6 +106,20 @@ describe('login throttle', () => {
     expect(new LoginThrottle(options, 2001).check('10.9.8.7', 'correct horse typed as a name', 3200).allowed).toBe(true);
   });
 
+  it('shares the counts of two throttles on one file (two servers at once): tries on either count on both', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
+    const options = { freeFailures: 5, baseDelayMs: 1000, keeping: { file: path.join(dir, 's.failed-logins.json') } };
+    const a = new LoginThrottle(options, 0);
+    const b = new LoginThrottle(options, 0);
+    for (let i = 0; i < 3; i++) a.fail('10.0.0.1', `name-${i}`, i);
+    for (let i = 3; i < 5; i++) b.fail('10.0.0.1', `name-${i}`, i);
+    // Five failures from the address in all: both refuse it now, though neither saw five.
+    expect(a.check('10.0.0.1', 'x', 10).allowed).toBe(false);
+    expect(b.check('10.0.0.1', 'x', 10).allowed).toBe(false);
+    // And the file holds the five, whichever wrote last.
+    expect(new LoginThrottle(options, 20).check('10.0.0.1', 'x', 20).allowed).toBe(false);
+  });
+
   it('does not trust a counts file others could read (it starts from zero, with a notice)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
     const file = path.join(dir, 's.failed-logins.json');
