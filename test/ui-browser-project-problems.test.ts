@@ -66,6 +66,28 @@ describe('the web UI on a project.yml with a structural problem and a template s
     expect(ui.stderr().match(STAGE_HINT)?.length, ui.stderr()).toBe(1);
   });
 
+  it('ui serve: the project list\'s card and the header say the project is broken, with the first problem at its file:line, and link to the Project page', async () => {
+    const ui = await startTeamUi(['-p', path.join(root, 'orders'), '-w', path.join(root, 'w-card'), '--port', '0', '--audit-log', path.join(root, 'audit-card.jsonl')]);
+    const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const firstProblem = new RegExp(`${escaped}:(5:15: tasks\\[0\\]\\.commands\\[0\\]\\.args: expected variable end|6:5: tasks\\[1\\]: task "c" has none of)`);
+    await page.goto(ui.url);
+    await page.goto(`${ui.base}/#/`);
+    const card = page.locator('.project-card[data-project="orders"]');
+    await card.locator('.project-problem').waitFor({ timeout: 30_000 });
+    expect(await card.locator('.health').innerText()).toBe('broken');
+    const note = await card.locator('.project-problem').innerText();
+    expect(note).toContain('project.yml is refused: 2 problems; the first: ');
+    expect(note).toMatch(firstProblem);
+    await card.locator('a.project-problem-link').click();
+    await page.waitForURL(/#\/p\/orders\/project$/);
+    await expect.poll(() => page.locator('main').innerText(), { timeout: 30_000 }).toContain('has 2 problems');
+    const mark = page.locator('header .broken-mark');
+    expect(await mark.isVisible()).toBe(true);
+    expect(await mark.innerText()).toBe('broken: 2 problems');
+    expect(await mark.getAttribute('title')).toMatch(firstProblem);
+    expect(await mark.getAttribute('href')).toBe('#/p/orders/project');
+  });
+
   it('ui serve --config: a ui.yml project of stage: PROD is warned of by its id, the hint naming the stage: key', async () => {
     fs.writeFileSync(path.join(root, 'ui.yml'), 'listen: 127.0.0.1:0\naudit_log: audit-yml.jsonl\nprojects:\n  - {project: orders, workspace: w-yml, stage: PROD}\n  - {id: dev, project: orders, workspace: w-dev}\n');
     const ui = await startTeamUi(['--config', path.join(root, 'ui.yml')]);

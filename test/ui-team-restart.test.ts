@@ -1,14 +1,15 @@
 // The team server's sessions across a restart (a new `handoff ui serve` process on the same port and HANDOFF_HOME): an
 // open tab in a real headless Chromium goes on working, its actions too (the CSRF token holds); a sign-out, a new
 // password, an account's removal and `--new-token` still end sessions after it; the kept file is 0600 and holds no
-// cookie value.
+// cookie value. Failed sign-in counts outlive a restart; two servers at once on one HANDOFF_HOME (an overlapping rolling
+// restart) share their sessions; `handoff ui user signout` ends an account's sessions on a running server.
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from './helpers/cli.js';
 import { findFreePort } from './helpers/free-port.js';
-import { CHROMIUM, CHROMIUM_ARGS, runCliWithInput, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamUiProcess } from './helpers/ui-process.js';
+import { callTeam, CHROMIUM, CHROMIUM_ARGS, runCliWithInput, signIn, startTeamUi, stopUis, waitForAnswer, writeTestAccounts, type TeamClient, type TeamUiProcess } from './helpers/ui-process.js';
 
 const PASSWORDS = { vic: 'vic viewer horse battery', otto: 'otto operator horse battery', ada: 'ada admin horse battery' };
 
@@ -53,6 +54,12 @@ async function stop(ui: TeamUiProcess): Promise<void> {
 function sessionFiles(home: string): string[] {
   if (!fs.existsSync(home)) return [];
   return (fs.readdirSync(home, { recursive: true }) as string[]).map((f) => path.join(home, f)).filter((f) => /session/.test(path.relative(home, f)) && fs.statSync(f).isFile());
+}
+
+/** The status of a signed-in client's request to a server, which need not be the one it signed in on. */
+async function statusAt(ui: TeamUiProcess, client: TeamClient, pathname = '/api/projects', method = 'GET'): Promise<number> {
+  const headers: Record<string, string> = { cookie: client.cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': client.csrf }) };
+  return (await callTeam(ui, pathname, { method, headers, ...(method === 'GET' ? {} : { json: {} }) })).status;
 }
 
 async function signInWith(page: Page, ui: TeamUiProcess, user: keyof typeof PASSWORDS): Promise<void> {
@@ -180,6 +187,91 @@ describe('the team server restarted (a new process, same port and HANDOFF_HOME)'
       await waitForAnswer(async () => (await statusOf()) === 'interrupted', 30_000);
     } finally {
       fs.rmSync(path.join(setup.root, 'hold'), { force: true });
+      await stop(ui);
+    }
+  });
+  it('keeps the failed sign-in counts across a restart: the next failure waits as it would have without it; the kept file holds neither name nor address', async () => {
+    const setup = await setUp();
+    let ui = await start(setup);
+    const tryLogin = (user: string, password: string): Promise<Response> => callTeam(ui, '/api/login', { method: 'POST', json: { user, password } });
+    try {
+      // Five free failures (a password typed into the name box among them).
+      for (const user of ['ada', 'ada', 'correct horse typed as a name', 'ada', 'ada']) expect((await tryLogin(user, 'wrong password here')).status).toBe(401);
+      await stop(ui);
+      ui = await start(setup);
+      // The sixth failure, whenever it is allowed, starts a wait of 2 s: the five before the restart still count (a
+      // restart without kept counts would make it the first, with no wait).
+      let sixth = await tryLogin('ada', 'wrong password here');
+      while (sixth.status === 429) {
+        await new Promise((resolve) => setTimeout(resolve, Number(sixth.headers.get('retry-after') ?? 1) * 1000));
+        sixth = await tryLogin('ada', 'wrong password here');
+      }
+      const body = await sixth.text();
+      expect(sixth.status, body).toBe(401);
+      expect(body).toContain('wait 2 s before the next try');
+      expect((JSON.parse(body) as { retryAfterSeconds?: number }).retryAfterSeconds).toBe(2);
+      const kept = sessionFiles(setup.home).filter((f) => f.includes('failed-logins'));
+      expect(kept).toHaveLength(1);
+      expect(fs.statSync(kept[0]).mode & 0o777).toBe(0o600);
+      const text = fs.readFileSync(kept[0], 'utf8');
+      expect(text).not.toContain('correct horse');
+      expect(text).not.toContain('127.0.0.1');
+    } finally {
+      await stop(ui);
+    }
+  });
+
+  it('shares the sessions of two servers at once on one HANDOFF_HOME (an overlapping rolling restart): each takes the other\'s, a sign-out on one holds on both, and all stand after a restart', async () => {
+    const setup = await setUp();
+    let a = await start(setup);
+    const b = await start(setup, ['--port', '0']);
+    try {
+      expect(b.port).not.toBe(a.port);
+      const otto = await signIn(a, 'otto', PASSWORDS.otto);
+      const vic = await signIn(b, 'vic', PASSWORDS.vic);
+      const ada = await signIn(a, 'ada', PASSWORDS.ada);
+      for (const client of [otto, vic, ada]) {
+        expect(await statusAt(a, client), `${client.user} on a`).toBe(200);
+        expect(await statusAt(b, client), `${client.user} on b`).toBe(200);
+      }
+      // ada signs out on b (her session was made on a): a refuses it at once.
+      expect(await statusAt(b, ada, '/api/logout', 'POST')).toBe(200);
+      expect(await statusAt(a, ada)).toBe(401);
+      // a restarts (the rolling restart's second half) while b serves: everyone else stays signed in on both.
+      await stop(a);
+      a = await start(setup);
+      const max = await signIn(a, 'max', 'max admin horse battery');
+      for (const client of [otto, vic, max]) {
+        expect(await statusAt(a, client), `${client.user} on a`).toBe(200);
+        expect(await statusAt(b, client), `${client.user} on b`).toBe(200);
+      }
+      expect(await statusAt(a, ada)).toBe(401);
+      expect(await statusAt(b, ada)).toBe(401);
+    } finally {
+      await stop(b);
+      await stop(a);
+    }
+  });
+
+  it('ends every session of one account on a running server with `handoff ui user signout NAME`; others stay', async () => {
+    const setup = await setUp();
+    const ui = await start(setup);
+    try {
+      const otto = await signIn(ui, 'otto', PASSWORDS.otto);
+      const otto2 = await signIn(ui, 'otto', PASSWORDS.otto);
+      const vic = await signIn(ui, 'vic', PASSWORDS.vic);
+      const out = await runCliWithInput(['ui', 'user', 'signout', 'OTTO', '--config', setup.config], '', { HANDOFF_HOME: setup.home });
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).toContain('Ended 2 sessions of otto');
+      expect(await statusAt(ui, otto)).toBe(401);
+      expect(await statusAt(ui, otto2)).toBe(401);
+      expect(await statusAt(ui, vic)).toBe(200);
+      const audit = fs.readFileSync(path.join(setup.root, 'audit.jsonl'), 'utf8');
+      expect(audit).toMatch(/"action":"user_signout".*"target":"otto"/);
+      const unknown = await runCliWithInput(['ui', 'user', 'signout', 'nobody', '--config', setup.config], '', { HANDOFF_HOME: setup.home });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('there is no account "nobody" and no session of that name');
+    } finally {
       await stop(ui);
     }
   });

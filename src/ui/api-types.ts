@@ -25,6 +25,14 @@ export interface OverviewResponse {
   canStopRuns?: boolean;
   /** Runs in the provider (`cloud run`, cloud jobs and their logs): only for projects deployed to one. */
   cloud?: CloudOverview;
+  /** project.yml is refused (the name is then the folder's): how many problems, and the first (the Project page lists them). */
+  problem?: ProjectProblem;
+}
+
+/** A refused project.yml in short: how many problems, and the first as the CLI writes it (`file:line:col: key: message`). */
+export interface ProjectProblem {
+  count: number;
+  first: string;
 }
 
 export interface CloudOverview {
@@ -234,6 +242,8 @@ export interface ProjectCard {
   recent: RunStatus[];
   nextFire?: { at: string; schedule: string };
   totalRuns: number;
+  /** project.yml is refused (health `error`): how many problems, and the first. */
+  problem?: ProjectProblem;
 }
 
 export interface ProjectsResponse {
@@ -289,7 +299,8 @@ export type AuditAction =
   | 'user_add'
   | 'user_remove'
   | 'user_passwd'
-  | 'user_role';
+  | 'user_role'
+  | 'user_signout';
 
 export interface AuditPage {
   entries: AuditEntry[];

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { formatDiagnostic, UserError } from '../errors.js';
 import { loadProject, type LoadedProject } from '../project/load-project.js';
 import type { CloudProviderName } from '../project/cloud-providers.js';
 import { createProvider, type CloudJob, type DeployTarget } from '../providers/provider.js';
@@ -28,6 +28,7 @@ import type {
   LogChunk,
   OverviewResponse,
   ProjectCard,
+  ProjectProblem,
   ProjectResponse,
   RunDetail,
   RunPoint,
@@ -93,6 +94,16 @@ export interface ProjectBackendOptions extends ProjectSource {
  * only, once per change of the file.
  */
 export type ExplainLoadError = (error: unknown) => Promise<unknown>;
+
+/**
+ * A refusal of project.yml in short, for a card or a header: its number of problems and the first, located as the CLI
+ * writes it (`file:line:col: key: message`); the refusal's message when it locates none (a folder gone).
+ */
+export function summarizeLoadError(error: unknown): ProjectProblem {
+  const errors = error instanceof UserError ? error.diagnostics.filter((d) => d.severity === 'error') : [];
+  if (errors.length === 0) return { count: 1, first: (error as Error)?.message ?? String(error) };
+  return { count: errors.length, first: formatDiagnostic(errors[0]!).replace(/^error: /, '') };
+}
 
 const MAX_LOG_BYTES = 1024 * 1024;
 const SECRETS_CHECK_MS = 1000;
@@ -418,6 +429,7 @@ export class ProjectBackend {
     const { name, cloudProvider } = await this.projectName();
     // A run of a project.yml that does not load would only fail: "Run now" is off, and says why.
     const reason = this.localRunsOff(cloudProvider) ?? (await this.projectLoadError());
+    const problem = await this.loadProject().then(() => undefined, summarizeLoadError);
     const { overview: cloud } = await this.cloud();
     return {
       projectName: name,
@@ -431,6 +443,7 @@ export class ProjectBackend {
       ...(this.id ? { projectId: this.id } : {}),
       canStopRuns: this.workspaceRunsOff(cloudProvider) === undefined,
       ...(cloud ? { cloud } : {}),
+      ...(problem ? { problem } : {}),
     };
   }
 
@@ -574,6 +587,7 @@ export class ProjectBackend {
   private async describeCard(): Promise<ProjectCard> {
     const { name, cloudProvider, description } = await this.projectName();
     let projectError: string | undefined;
+    let problem: ProjectProblem | undefined;
     let nextFire: ProjectCard['nextFire'];
     try {
       const { project } = await this.loadProject();
@@ -585,6 +599,7 @@ export class ProjectBackend {
       }
     } catch (error) {
       projectError = (error as Error).message;
+      problem = summarizeLoadError(error);
     }
     const page = await this.runsPage(0, 10);
     const running = page.runs.filter((r) => r.status === 'running').length;
@@ -612,6 +627,7 @@ export class ProjectBackend {
       recent: page.runs.map((r) => r.status),
       ...(nextFire ? { nextFire } : {}),
       totalRuns: page.total,
+      ...(problem ? { problem } : {}),
     };
   }
 

@@ -20,6 +20,7 @@ import { decodePathSegments, HttpError, limitSlowClients, maskedJson, parseReque
 import { ProjectBackend, type ExplainLoadError } from './project-backend.js';
 import { MAX_BODY_BYTES, serveProjectRoute } from './project-routes.js';
 import { LoginThrottle } from './team/login-throttle.js';
+import { failedLoginsFileOf } from './team/login-throttle-file.js';
 import { clientAddressOf, createProxyTrust } from './team/proxy-auth.js';
 import { credentialDigest, revocationOf, sameToken, SessionStore, type Session, type SessionKeeping } from './team/session-store.js';
 import { isLoopbackHost } from '../providers/is-loopback-url.js';
@@ -41,7 +42,7 @@ export interface TeamServerOptions {
   onError?: (error: unknown) => void;
   /** Notices for the operator's terminal (no accounts yet, a proxy header from an untrusted address). */
   onNotice?: (message: string) => void;
-  /** Where sessions are kept across restarts (teamSessionsFile); in memory only without it. */
+  /** Where sessions (and failed sign-in counters, beside them) are kept across restarts (teamSessionsFile); in memory only without it. */
   sessionKeeping?: Omit<SessionKeeping, 'onNotice'>;
   /** A project.yml refusal as the CLI reports it (see ExplainLoadError). */
   explainLoadError?: ExplainLoadError;
@@ -133,7 +134,8 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   // Kept sessions whose password changed or whose account went while the server was down leave the file at once
   // (each would be refused at its next request anyway).
   if (accounts) sessions.endWhere((session) => revocationOf(session, accounts.find(session.user)) !== undefined);
-  const throttle = new LoginThrottle();
+  // The failed sign-in counters are kept beside the sessions: a restart (or a crash loop) gives no one free tries again.
+  const throttle = new LoginThrottle(options.sessionKeeping && authMode === 'session' ? { keeping: { file: failedLoginsFileOf(options.sessionKeeping.file), onNotice: options.onNotice } } : {});
   const proxy = createProxyTrust(config.proxyAuth);
   const pool = { open: 0, max: MAX_OPEN_STREAMS };
   const pages = createPageServer({ assetsDir: options.assetsDir, mode: 'team' });

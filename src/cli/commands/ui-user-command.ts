@@ -1,4 +1,4 @@
-// `handoff ui user add|passwd|role|remove|list`: the team server's accounts. Passwords are typed without echo, or read
+// `handoff ui user add|passwd|role|remove|signout|list`: the team server's accounts. Passwords are typed without echo, or read
 // from standard input (--password-stdin, or when it is not a terminal); never from the command line, where `ps` and
 // shell history would show them. Every change is appended to the audit log.
 import os from 'node:os';
@@ -8,11 +8,14 @@ import { checkNewPassword, hashPassword } from '../../ui/accounts/password-hash.
 import { isRole, ROLES, type Role } from '../../ui/accounts/roles.js';
 import type { AuditAction } from '../../ui/api-types.js';
 import { openAuditLog } from '../../ui/audit/audit-log.js';
+import { teamSessionsFile } from '../../ui/team/session-file.js';
+import { endKeptSessionsOf } from '../../ui/team/session-store.js';
 import { resolveAccountFiles } from '../../ui/team/team-config.js';
 import { createConsoleLog } from '../console-log.js';
 import type { GlobalOptions } from '../global-options.js';
 import { formatTable } from './runs-command.js';
 import { printResult } from './store-session.js';
+import { plural } from '../../plural.js';
 
 export interface UiUserFlags {
   config?: string;
@@ -144,6 +147,26 @@ export function uiUserRemoveCommand(options: GlobalOptions, name: string, flags:
   accounts.book.update((users) => accountChanges.remove(users, name));
   accounts.record('user_remove', name);
   process.stderr.write(`Removed ${name} from ${accounts.usersFile}\n`);
+  return 0;
+}
+
+/**
+ * Ends every session of an account (all its browsers), on running servers of this accounts file too: they read the
+ * sessions file at each request. The account stays; a single sign-on user without an account may be named as well.
+ */
+export function uiUserSignoutCommand(options: GlobalOptions, name: string, flags: UiUserFlags): number {
+  const accounts = openAccounts(options, flags);
+  const account = findAccount(accounts.book.list(), name);
+  const shown = account?.name ?? name;
+  let ended: number;
+  try {
+    ended = endKeptSessionsOf(teamSessionsFile(accounts.usersFile), accounts.usersFile, shown);
+  } catch (error) {
+    throw new UserError(`cannot end the sessions of ${shown}: ${(error as Error).message}`, { fix: 'stop the team server and start it again with --new-token to end every session', exitCode: 1 });
+  }
+  if (!account && ended === 0) throw new UserError(`there is no account "${name}" and no session of that name`, { fix: 'see the accounts with `handoff ui user list`' });
+  accounts.record('user_signout', shown, `${plural(ended, 'session')} ended`);
+  process.stderr.write(`Ended ${plural(ended, 'session')} of ${shown}${ended > 0 ? ' (a running server refuses them at their next request)' : ''}\n`);
   return 0;
 }
 

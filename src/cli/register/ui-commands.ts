@@ -85,6 +85,10 @@ schedules), admin (also accounts and the audit log).`,
     .description('remove an account (its sessions end)')
     .action(defineAction(async (options, command) => (await import('../commands/ui-user-command.js')).uiUserRemoveCommand(options, command.args[0], command.optsWithGlobals())));
   user
+    .command('signout <name>')
+    .description('end every session of an account (its browsers sign in again), on a running server too; the account stays')
+    .action(defineAction(async (options, command) => (await import('../commands/ui-user-command.js')).uiUserSignoutCommand(options, command.args[0], command.optsWithGlobals())));
+  user
     .command('list')
     .description('list the accounts: name, role, how they sign in (never the hashes)')
     .action(defineAction(async (options, command) => (await import('../commands/ui-user-command.js')).uiUserListCommand(options, command.optsWithGlobals())));

@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user_remove',
   'user_passwd',
   'user_role',
+  'user_signout',
 ];
 
 /** Text fields are cut to this length: an entry stays one short line whatever a client sends (a long user name). */

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle } from './login-throttle.js';
 
@@ -76,5 +79,55 @@ describe('login throttle', () => {
     if (c.allowed) c.attempt.succeed();
     expect(throttle.check('10.0.0.1', 'alice', 2)).toMatchObject({ allowed: true });
     expect((throttle as unknown as { entries: Map<string, unknown> }).entries.size).toBe(0);
+  });
+
+  it('keeps its counts in a file: a new throttle on it (a restart) refuses as the old one did, until they expire; names and addresses are digests', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
+    const file = path.join(dir, 'ui-serve-sessions', 's.failed-logins.json');
+    const options = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 8000, forgetAfterMs: 60_000, keeping: { file } };
+    const first = new LoginThrottle(options, 0);
+    for (let i = 0; i < 5; i++) first.fail('10.9.8.7', 'correct horse typed as a name', i);
+    expect(first.check('10.9.8.7', 'someone', 10).allowed).toBe(false);
+    // The restarted server: the same refusal by address and by name, not five new free tries.
+    const restarted = new LoginThrottle(options, 100);
+    expect(restarted.check('10.9.8.7', 'someone', 100)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    expect(restarted.check('10.0.0.1', 'CORRECT HORSE TYPED AS A NAME', 100).allowed).toBe(false);
+    expect(restarted.begin('10.0.0.1', 'other', 100).allowed).toBe(true);
+    // The next failure doubles the wait, as it would have without the restart.
+    expect(restarted.fail('10.9.8.7', 'someone', 1100)).toBe(2000);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(text).not.toContain('correct horse');
+    expect(text).not.toContain('10.9.8.7');
+    // Expired counts are not taken at a start; a success clears its counts in the file too.
+    expect(new LoginThrottle(options, 1100 + 60_001 + 8000).check('10.9.8.7', 'someone', 1100 + 60_001 + 8000).allowed).toBe(true);
+    const again = new LoginThrottle(options, 2000);
+    again.succeed('10.9.8.7', 'correct horse typed as a name');
+    expect(new LoginThrottle(options, 2001).check('10.9.8.7', 'correct horse typed as a name', 3200).allowed).toBe(true);
+  });
+
+  it('shares the counts of two throttles on one file (two servers at once): tries on either count on both', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
+    const options = { freeFailures: 5, baseDelayMs: 1000, keeping: { file: path.join(dir, 's.failed-logins.json') } };
+    const a = new LoginThrottle(options, 0);
+    const b = new LoginThrottle(options, 0);
+    for (let i = 0; i < 3; i++) a.fail('10.0.0.1', `name-${i}`, i);
+    for (let i = 3; i < 5; i++) b.fail('10.0.0.1', `name-${i}`, i);
+    // Five failures from the address in all: both refuse it now, though neither saw five.
+    expect(a.check('10.0.0.1', 'x', 10).allowed).toBe(false);
+    expect(b.check('10.0.0.1', 'x', 10).allowed).toBe(false);
+    // And the file holds the five, whichever wrote last.
+    expect(new LoginThrottle(options, 20).check('10.0.0.1', 'x', 20).allowed).toBe(false);
+  });
+
+  it('does not trust a counts file others could read (it starts from zero, with a notice)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
+    const file = path.join(dir, 's.failed-logins.json');
+    const throttle = new LoginThrottle({ freeFailures: 1, keeping: { file } }, 0);
+    throttle.fail('10.0.0.1', 'alice', 0);
+    fs.chmodSync(file, 0o644);
+    const notices: string[] = [];
+    expect(new LoginThrottle({ freeFailures: 1, keeping: { file, onNotice: (m) => notices.push(m) } }, 1).check('10.0.0.1', 'alice', 1).allowed).toBe(true);
+    expect(notices.join()).toContain('could be read by other users');
   });
 });

@@ -1,7 +1,12 @@
 // Login rate limiting with back-off: after a few failed logins from one address or for one account, each further try
 // must wait twice as long as the one before (up to a cap); a successful login clears its account's and address's count.
 // A try counts from its start (`begin`), not from its verdict: the password check takes a while, and tries sent in
-// parallel would otherwise all pass the check before the first failure is counted.
+// parallel would otherwise all pass the check before the first failure is counted. Given a file, the counts are kept
+// in it (login-throttle-file.ts) at each failure and success, so a restart does not give anyone free tries again.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { readKeptFailures, writeKeptFailures } from './login-throttle-file.js';
+import { withFileLock } from './session-file.js';
 export interface ThrottleDecision {
   allowed: boolean;
   /** Seconds until a try is allowed again (when not allowed). */
@@ -18,6 +23,8 @@ export interface LoginThrottleOptions {
   forgetAfterMs?: number;
   /** Bound on remembered keys (addresses and names), so a flood of made-up names cannot grow the server. */
   maxKeys?: number;
+  /** Where the counts are kept across restarts; in memory only without it. */
+  keeping?: { file: string; onNotice?: (message: string) => void };
 }
 
 /** A login under way, counted against its address and name until it ends one way or the other. */
@@ -49,17 +56,45 @@ export class LoginThrottle {
   private readonly maxDelayMs: number;
   private readonly forgetAfterMs: number;
   private readonly maxKeys: number;
+  private readonly keeping: LoginThrottleOptions['keeping'];
+  private unwritable = false;
+  /** The file as this server last read or wrote it (size, time, inode). */
+  private stamp: string | undefined;
+  private lastNotice: string | undefined;
 
-  constructor(options: LoginThrottleOptions = {}) {
+  constructor(options: LoginThrottleOptions = {}, now = Date.now()) {
     this.freeFailures = options.freeFailures ?? 5;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.forgetAfterMs = options.forgetAfterMs ?? 60 * 60_000;
     this.maxKeys = options.maxKeys ?? 10_000;
+    this.keeping = options.keeping;
+    this.refresh(now);
   }
 
+  /**
+   * Takes in the counts of the file when it changed since this server last read or wrote it (another server of the
+   * HANDOFF_HOME counted failures too: during an overlapping rolling restart, tries on either count on both). Merged by
+   * the larger count and wait, so none is lowered by the other's older view.
+   */
+  private refresh(now: number): void {
+    if (!this.keeping) return;
+    const stamp = stampOf(this.keeping.file);
+    if (stamp === this.stamp) return;
+    this.stamp = stamp;
+    const kept = readKeptFailures(this.keeping.file, now);
+    if (kept.notice && kept.notice !== this.lastNotice) this.keeping.onNotice?.(kept.notice);
+    this.lastNotice = kept.notice;
+    for (const c of kept.counters.slice(-this.maxKeys)) {
+      const entry = this.entries.get(c.key);
+      if (!entry) this.remember(c.key, { failures: c.failures, pending: 0, lastFailure: c.lastFailure, blockedUntil: c.blockedUntil, reported: false });
+      else Object.assign(entry, { failures: Math.max(entry.failures, c.failures), lastFailure: Math.max(entry.lastFailure, c.lastFailure), blockedUntil: Math.max(entry.blockedUntil, c.blockedUntil) });
+    }
+  }
+
+  /** Digests, not the address and name: what is kept must not show a password typed into the name box. */
   private keysOf(address: string, name: string): string[] {
-    return [`address:${address}`, `name:${name.toLowerCase()}`];
+    return [`address:${address}`, `name:${name.toLowerCase()}`].map((key) => crypto.createHash('sha256').update(`handoff-ui-login:${key}`).digest('base64url'));
   }
 
   private live(key: string, now: number): Entry | undefined {
@@ -80,6 +115,7 @@ export class LoginThrottle {
    * as failures: within the free failures that many may run at once; beyond them one at a time, each after its wait.
    */
   check(address: string, name: string, now = Date.now()): ThrottleDecision & { firstRefusal: boolean } {
+    this.refresh(now);
     let until = 0;
     let firstRefusal = false;
     for (const key of this.keysOf(address, name)) {
@@ -135,21 +171,56 @@ export class LoginThrottle {
   /** Counts a failure; returns how long the next try must wait (0 while still within the free failures). */
   fail(address: string, name: string, now = Date.now()): number {
     let wait = 0;
-    for (const key of this.keysOf(address, name)) {
-      const entry = this.live(key, now) ?? { failures: 0, pending: 0, lastFailure: now, blockedUntil: 0, reported: false };
-      entry.failures += 1;
-      entry.lastFailure = now;
-      if (entry.failures >= this.freeFailures) {
-        const delay = this.delayAfter(entry.failures);
-        entry.blockedUntil = now + delay;
-        entry.reported = false;
-        wait = Math.max(wait, delay);
+    this.change(now, () => {
+      for (const key of this.keysOf(address, name)) {
+        const entry = this.live(key, now) ?? { failures: 0, pending: 0, lastFailure: now, blockedUntil: 0, reported: false };
+        entry.failures += 1;
+        entry.lastFailure = now;
+        if (entry.failures >= this.freeFailures) {
+          const delay = this.delayAfter(entry.failures);
+          entry.blockedUntil = now + delay;
+          entry.reported = false;
+          wait = Math.max(wait, delay);
+        }
+        // Re-inserted, so the map's order is by last failure and the oldest keys go first when it is full.
+        this.entries.delete(key);
+        this.remember(key, entry);
       }
-      // Re-inserted, so the map's order is by last failure and the oldest keys go first when it is full.
-      this.entries.delete(key);
-      this.remember(key, entry);
-    }
+      return true;
+    });
     return wait;
+  }
+
+  /**
+   * Makes a change of the counts (`mutate` says whether it changed any) and writes them before returning (before the
+   * sign-in's answer: a crash right after it forgets none). Kept in a file, the change is made holding its lock, after
+   * taking in what another server wrote, so the failures counted on either add up. One that cannot be written leaves
+   * the counts in memory, said once.
+   */
+  private change(now: number, mutate: () => boolean): void {
+    const keeping = this.keeping;
+    if (!keeping) {
+      mutate();
+      return;
+    }
+    let mutated = false;
+    try {
+      withFileLock(keeping.file, () => {
+        this.refresh(now);
+        mutated = true;
+        if (!mutate()) return;
+        const counters = [...this.entries]
+          .filter(([, e]) => e.failures > 0)
+          .map(([key, e]) => ({ key, failures: e.failures, lastFailure: e.lastFailure, blockedUntil: e.blockedUntil, forgetAt: Math.max(e.lastFailure + this.forgetAfterMs, e.blockedUntil) }));
+        writeKeptFailures(keeping.file, counters);
+        this.stamp = stampOf(keeping.file);
+      });
+      this.unwritable = false;
+    } catch (error) {
+      if (!mutated) mutate();
+      if (!this.unwritable) keeping.onNotice?.(`the failed sign-in counters cannot be kept in ${keeping.file} (${(error as Error).message}): a restart of the server starts them from zero`);
+      this.unwritable = true;
+    }
   }
 
   /** Stores an entry, dropping the oldest beyond the bound (but none with tries under way: their counts must stay). */
@@ -165,12 +236,27 @@ export class LoginThrottle {
   }
 
   /** Clears the failures of an address and a name; tries of theirs still under way keep counting until they end. */
-  succeed(address: string, name: string): void {
-    for (const key of this.keysOf(address, name)) {
-      const entry = this.entries.get(key);
-      if (!entry) continue;
-      if (entry.pending === 0) this.entries.delete(key);
-      else Object.assign(entry, { failures: 0, blockedUntil: 0, reported: false });
-    }
+  succeed(address: string, name: string, now = Date.now()): void {
+    this.change(now, () => {
+      let cleared = false;
+      for (const key of this.keysOf(address, name)) {
+        const entry = this.entries.get(key);
+        if (!entry) continue;
+        cleared ||= entry.failures > 0;
+        if (entry.pending === 0) this.entries.delete(key);
+        else Object.assign(entry, { failures: 0, blockedUntil: 0, reported: false });
+      }
+      return cleared;
+    });
+  }
+}
+
+/** What tells a change of the counts' file: its size, time and inode (undefined when there is none). */
+function stampOf(file: string): string | undefined {
+  try {
+    const stat = fs.statSync(file);
+    return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  } catch {
+    return undefined;
   }
 }

@@ -1,8 +1,14 @@
-// The team server's kept sessions: a JSON file under $HANDOFF_HOME (mode 0600, written atomically), so a restart (an
-// upgrade, a crash, a reboot) signs no one out. Each session is kept under a digest of its cookie value, never the value.
+// The team server's kept sessions: a journal under $HANDOFF_HOME (JSON Lines, mode 0600), so a restart (an upgrade, a
+// crash, a reboot) signs no one out, and two servers on one HANDOFF_HOME (an overlapping rolling restart) share them:
+// each appends what it changed (a sign-in, a sign-out, activity) under a lock, reads what the others appended, and
+// rewrites the journal whole (atomically) only when it holds many more lines than there are sessions. A sign-in costs a
+// line, not the whole file. Each session is kept under a digest of its cookie value, never the value; an ended one
+// leaves a tombstone (its `end` line, and in each server's memory until it would have expired), so nothing brings it back.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolders } from '../../make-folders.js';
+import { isProcessAlive } from '../../process/process-alive.js';
 import { resolveHandoffHome } from '../../providers/local/handoff-home.js';
 import { writeFileAtomicSync } from '../../providers/local/write-file-atomic.js';
 
@@ -18,16 +24,30 @@ export interface KeptSession {
   credential?: string;
 }
 
-interface SessionFileContent {
-  /** Format version, and a marker that tells this file from any other JSON. */
-  handoffUiSessions: 1;
-  /** Whose sessions these are (the accounts file, else ui.yml or the audit log), for whoever opens the file. */
+/** One line of the journal after its header: a session made, one ended (its tombstone), or activity (last request times). */
+export type JournalRecord = { add: KeptSession } | { end: string; until: number } | { seen: Record<string, number> };
+
+/** The first line: the format, and whose sessions these are (the accounts file, else ui.yml or the audit log). */
+interface JournalHeader {
+  handoffUiSessions: 2;
   server: string;
-  sessions: KeptSession[];
+}
+
+/** What a read found: the records appended since the last read, or every record (`whole`) when the file was replaced. */
+export interface JournalRead {
+  whole: boolean;
+  records: JournalRecord[];
+  /** The file cannot be trusted or read: its records are not taken; say so, and write it anew at the next change. */
+  notice?: string;
 }
 
 /** The folder under HANDOFF_HOME (beside ui-serve-token). */
 export const SESSIONS_FOLDER = 'ui-serve-sessions';
+
+/** Another process holds the lock longer than this only if it died holding it. */
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 5_000;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * The file of one team server's sessions: one per accounts file (else per ui.yml or audit log), so two servers of one
@@ -55,33 +75,190 @@ function isKept(value: unknown): value is KeptSession {
   );
 }
 
-/**
- * The kept sessions, or none with a notice (never a session's content) when the file cannot be trusted: a file others
- * may read or another user's (its sessions could have been planted or read), or not one of ours. A missing file is none.
- */
-export function readKeptSessions(file: string): { sessions: KeptSession[]; notice?: string } {
-  const dropped = 'its sessions were dropped (everyone signs in again)';
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(file);
-  } catch {
-    return { sessions: [] };
+function toRecord(value: unknown): JournalRecord | undefined {
+  const r = value as Record<string, unknown> | null;
+  if (!r || typeof r !== 'object') return undefined;
+  if ('add' in r) return isKept(r.add) ? { add: r.add } : undefined;
+  if ('end' in r) return typeof r.end === 'string' && Number.isFinite(r.until) ? { end: r.end, until: r.until as number } : undefined;
+  if ('seen' in r && r.seen && typeof r.seen === 'object') {
+    const seen = Object.fromEntries(Object.entries(r.seen as Record<string, unknown>).filter(([, at]) => Number.isFinite(at))) as Record<string, number>;
+    return { seen };
   }
-  if (!stat.isFile()) return { sessions: [], notice: `${file} is not a plain file: ${dropped}` };
-  if ((stat.mode & 0o077) !== 0) return { sessions: [], notice: `${file} could be read by other users (mode ${(stat.mode & 0o777).toString(8)}): ${dropped}` };
-  if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return { sessions: [], notice: `${file} belongs to another user: ${dropped}` };
-  let content: SessionFileContent;
-  try {
-    content = JSON.parse(fs.readFileSync(file, 'utf8')) as SessionFileContent;
-  } catch (error) {
-    return { sessions: [], notice: `${file} cannot be read (${error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message}): ${dropped}` };
-  }
-  if (content?.handoffUiSessions !== 1 || !Array.isArray(content.sessions)) return { sessions: [], notice: `${file} is not a handoff sessions file: ${dropped}` };
-  return { sessions: content.sessions.filter(isKept) };
+  return undefined;
 }
 
-/** Writes every session at once, atomically (a crash leaves the old file or the new one, never half of one), 0600. */
-export function writeKeptSessions(file: string, server: string, sessions: KeptSession[]): void {
-  const content: SessionFileContent = { handoffUiSessions: 1, server, sessions };
-  writeFileAtomicSync(file, `${JSON.stringify(content)}\n`, { mode: 0o600, dirMode: 0o700 });
+/**
+ * Why a sessions file (or any file kept beside it) is not to be trusted, if it is not: not a plain file, one others may
+ * read or another user's (its sessions could have been planted or read). Never its content.
+ */
+export function distrustOf(file: string, stat: fs.Stats, dropped: string): string | undefined {
+  if (!stat.isFile()) return `${file} is not a plain file: ${dropped}`;
+  if ((stat.mode & 0o077) !== 0) return `${file} could be read by other users (mode ${(stat.mode & 0o777).toString(8)}): ${dropped}`;
+  if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return `${file} belongs to another user: ${dropped}`;
+  return undefined;
+}
+
+/**
+ * Runs `action` holding `<file>.lock` (made with O_EXCL, holding the holder's pid): the servers of one HANDOFF_HOME
+ * append and rewrite one at a time, so no line is lost to a rewrite. Held for the time of a write; one whose holder is
+ * gone (or older than LOCK_STALE_MS: a holder on another machine) was left by a crash and is taken over.
+ */
+export function withFileLock<T>(file: string, action: () => T): T {
+  const lock = `${file}.lock`;
+  const started = Date.now();
+  for (;;) {
+    try {
+      const fd = fs.openSync(lock, 'wx', 0o600);
+      try {
+        fs.writeSync(fd, String(process.pid));
+      } finally {
+        fs.closeSync(fd);
+      }
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        makeFolders(path.dirname(file), 0o700);
+        continue;
+      }
+      if (code !== 'EEXIST') throw error;
+    }
+    let age: number;
+    let holder: number;
+    try {
+      age = Date.now() - fs.statSync(lock).mtimeMs;
+      holder = Number(fs.readFileSync(lock, 'utf8'));
+    } catch {
+      continue;
+    }
+    // A pid not yet written (the holder is between its create and its write) is no sign of a crash; this process's own
+    // pid is (every hold here is synchronous, so it holds none now: a lock of a dead process whose pid came back).
+    if (age > LOCK_STALE_MS || (holder > 0 && (holder === process.pid || !isProcessAlive(holder)))) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} stays held by another process`);
+    Atomics.wait(SLEEP, 0, 0, 2);
+  }
+  try {
+    return action();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/** One server's view of the journal: where it has read to, so each read takes only what was appended since. */
+export class SessionJournal {
+  private offset = 0;
+  private ino = -1;
+  private size = -1;
+  /** Lines in the file now (header aside): how much a rewrite would save. */
+  lines = 0;
+
+  constructor(
+    readonly file: string,
+    readonly server: string,
+  ) {}
+
+  /** Whether the file changed since the last read (one stat: asked at each request). */
+  changed(): boolean {
+    try {
+      const stat = fs.statSync(this.file);
+      return stat.ino !== this.ino || stat.size !== this.size;
+    } catch {
+      return this.ino !== -1;
+    }
+  }
+
+  /**
+   * What was appended since the last read; everything (`whole`) when the file is new to this reader or was replaced (a
+   * rewrite by another server). A line still being written is left for the next read. A missing file is no session.
+   */
+  read(): JournalRead {
+    const dropped = 'its sessions were dropped (everyone signs in again)';
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Gone (removed by hand): nothing to read; the next change writes it anew from what this server holds.
+      if (code === 'ENOENT') {
+        this.forgetPosition();
+        return { whole: false, records: [] };
+      }
+      this.forgetPosition();
+      return { whole: true, records: [], notice: code === 'ELOOP' ? `${this.file} is not a plain file: ${dropped}` : `${this.file} cannot be read (${(error as Error).message}): ${dropped}` };
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      const distrust = distrustOf(this.file, stat, dropped);
+      if (distrust) {
+        this.forgetPosition();
+        return { whole: true, records: [], notice: distrust };
+      }
+      const whole = stat.ino !== this.ino || stat.size < this.offset;
+      const from = whole ? 0 : this.offset;
+      this.ino = stat.ino;
+      this.size = stat.size;
+      if (whole) this.lines = 0;
+      const buffer = Buffer.alloc(Math.max(0, stat.size - from));
+      const length = buffer.length ? fs.readSync(fd, buffer, 0, buffer.length, from) : 0;
+      const text = buffer.subarray(0, length).toString('utf8');
+      const complete = text.lastIndexOf('\n') + 1;
+      this.offset = from + Buffer.byteLength(text.slice(0, complete));
+      const lines = text.slice(0, complete).split('\n').filter(Boolean);
+      if (whole) {
+        const first = parseLine(lines.shift());
+        // The one-document file of the handoff before the journal: its sessions, then written anew as a journal.
+        if ((first as { handoffUiSessions?: number } | undefined)?.handoffUiSessions === 1 && Array.isArray((first as { sessions?: unknown }).sessions)) {
+          this.forgetPosition();
+          return { whole: true, records: ((first as { sessions: unknown[] }).sessions.filter(isKept) as KeptSession[]).map((add) => ({ add })) };
+        }
+        if ((first as JournalHeader | undefined)?.handoffUiSessions !== 2) {
+          this.forgetPosition();
+          return { whole: true, records: [], notice: `${this.file} is not a handoff sessions file: ${dropped}` };
+        }
+      }
+      this.lines += lines.length;
+      return { whole, records: lines.flatMap((line) => toRecord(parseLine(line)) ?? []) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Whether records can be appended: the file was read (a missing, untrusted or older file is written anew instead). */
+  get positioned(): boolean {
+    return this.ino !== -1;
+  }
+
+  /** Appends records (call under withFileLock, after reading what others appended, when `positioned`). */
+  append(records: JournalRecord[]): void {
+    if (records.length === 0) return;
+    fs.appendFileSync(this.file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600 });
+    const stat = fs.statSync(this.file);
+    // What this server appended is read already; another's line could only be appended under the lock it holds.
+    Object.assign(this, { ino: stat.ino, size: stat.size, offset: stat.size, lines: this.lines + records.length });
+  }
+
+  /** Writes the journal anew with these records only (under withFileLock): atomically, 0600, in a 0700 folder. */
+  rewrite(records: JournalRecord[]): void {
+    const header: JournalHeader = { handoffUiSessions: 2, server: this.server };
+    writeFileAtomicSync(this.file, [header, ...records].map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600, dirMode: 0o700 });
+    const stat = fs.statSync(this.file);
+    Object.assign(this, { ino: stat.ino, size: stat.size, offset: stat.size, lines: records.length });
+  }
+
+  /** The next read takes the file whole (it is not to be appended to before it is written anew). */
+  private forgetPosition(): void {
+    Object.assign(this, { ino: -1, size: -1, offset: 0, lines: 0 });
+  }
+}
+
+function parseLine(line: string | undefined): unknown {
+  if (line === undefined) return undefined;
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { credentialDigest, revocationOf, sameToken, SessionStore } from './session-store.js';
+import { credentialDigest, endKeptSessionsOf, revocationOf, sameToken, SessionStore } from './session-store.js';
 
 function keptIn(dir: string, notices: string[] = [], forgetAll = false) {
   return { file: path.join(dir, 'ui-serve-sessions', 's.json'), server: '/srv/users.json', forgetAll, onNotice: (m: string) => notices.push(m) };
@@ -104,14 +105,14 @@ describe('sessions', () => {
       const out = store.create('alice', 'password', 'x', 0);
       const idle = store.create('bob', 'password', 'x', 0);
       const busy = store.create('carol', 'password', 'x', 0);
-      store.end(out.id);
+      store.end(out.id, 0);
       store.find(busy.id, 900);
-      store.flush();
+      store.flush(900);
       const next = new SessionStore(limits, keptIn(dir), 1500);
       expect(next.find(out.id, 1500).reason).toBe('unknown');
       expect(next.find(idle.id, 1500).reason).toBe('idle');
       expect(next.find(busy.id, 1500).session?.user).toBe('carol');
-      expect(JSON.parse(fs.readFileSync(keptIn(dir).file, 'utf8')).sessions).toHaveLength(1);
+      expect(fs.readFileSync(keptIn(dir).file, 'utf8').split('\n').filter((line) => line.startsWith('{"add"'))).toHaveLength(1);
     });
 
     it('ends every kept session when told to forget them (--new-token); drops a file others can read, with a notice', () => {
@@ -127,6 +128,85 @@ describe('sessions', () => {
       expect(widened.join()).toContain('could be read by other users');
       expect(widened.join()).not.toContain(b.id);
       expect(fs.statSync(keptIn(dir).file).mode & 0o777).toBe(0o600);
+    });
+
+    it('two stores on one file (two servers at once): each finds the other\'s sessions; a sign-out on either holds on both and after a restart', () => {
+      const dir = tmp();
+      const long = { idleMs: 60_000, absoluteMs: 600_000 };
+      const a = new SessionStore(long, keptIn(dir), 0);
+      const b = new SessionStore(long, keptIn(dir), 0);
+      const alice = a.create('alice', 'password', 'x', 10);
+      const bob = b.create('bob', 'password', 'x', 20);
+      const carol = a.create('carol', 'password', 'x', 30);
+      expect(b.find(alice.id, 40).session).toMatchObject({ user: 'alice', csrfToken: alice.csrfToken });
+      expect(a.find(bob.id, 40).session?.user).toBe('bob');
+      // Signed out on the server that did not make it; then the other writes (a sign-in): the sign-out holds.
+      b.end(carol.id, 45);
+      expect(a.find(carol.id, 50).reason).toBe('unknown');
+      a.end(alice.id, 55);
+      const dave = a.create('dave', 'password', 'x', 60);
+      expect(b.find(alice.id, 70).reason).toBe('unknown');
+      // An open event stream's check (isLive) on one server sees a sign-out made on the other.
+      expect(a.isLive(bob.id, 71)).toBe(true);
+      b.end(bob.id, 72);
+      expect(a.isLive(bob.id, 1000)).toBe(false);
+      const bob2 = b.create('bob', 'password', 'x', 1001);
+      a.flush(75);
+      b.flush(75);
+      const restarted = new SessionStore(long, keptIn(dir), 80);
+      expect(restarted.find(alice.id, 80).reason).toBe('unknown');
+      expect(restarted.find(carol.id, 80).reason).toBe('unknown');
+      expect(restarted.find(bob.id, 80).reason).toBe('unknown');
+      expect(restarted.find(bob2.id, 80).session?.user).toBe('bob');
+      expect(restarted.find(dave.id, 80).session?.user).toBe('dave');
+      // A restart rewrote the file: the other store reads it whole and keeps what it knows of the sessions that stand.
+      expect(b.find(dave.id, 90).session?.user).toBe('dave');
+      expect(b.find(bob2.id, 90).session?.csrfToken).toBe(bob2.csrfToken);
+    });
+
+    it('a sign-in adds a line to the file instead of writing it anew; a file of many sign-outs is rewritten now and then', () => {
+      const dir = tmp();
+      const file = keptIn(dir).file;
+      const store = new SessionStore({ idleMs: 1e9, absoluteMs: 1e9 }, keptIn(dir), 0);
+      for (let i = 0; i < 500; i++) store.create(`user-${i}`, 'password', 'x', i);
+      const before = fs.statSync(file);
+      store.create('one-more', 'password', 'x', 3000);
+      const after = fs.statSync(file);
+      expect(after.ino).toBe(before.ino);
+      expect(after.size - before.size).toBeGreaterThan(0);
+      expect(after.size - before.size).toBeLessThan(1000);
+      // 1,500 sign-ins each signed out: the file stays near the sessions that stand (501), not 3,500 lines.
+      for (let i = 0; i < 1500; i++) store.end(store.create('churn', 'password', 'x', 4000 + i).id, 4000 + i);
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+      expect(lines).toBeLessThan(1000 + 2 * 501 + 10);
+      expect(new SessionStore({ idleMs: 1e9, absoluteMs: 1e9 }, keptIn(dir), 10_000).size).toBe(501);
+    });
+
+    it('ends the kept sessions of one account from outside (handoff ui user signout): a running store refuses them at their next use', () => {
+      const dir = tmp();
+      const store = new SessionStore(limits, keptIn(dir), 0);
+      const ada = store.create('ada', 'password', 'x', 0);
+      const ada2 = store.create('ada', 'proxy', 'x', 0);
+      const bob = store.create('bob', 'password', 'x', 0);
+      expect(endKeptSessionsOf(keptIn(dir).file, '/srv/users.json', 'ADA', 10)).toBe(2);
+      expect(store.find(ada.id, 20).reason).toBe('unknown');
+      expect(store.find(ada2.id, 20).reason).toBe('unknown');
+      expect(store.find(bob.id, 20).session?.user).toBe('bob');
+      expect(endKeptSessionsOf(keptIn(dir).file, '/srv/users.json', 'ada', 30)).toBe(0);
+      expect(endKeptSessionsOf(path.join(dir, 'none.json'), '/srv/users.json', 'ada', 30)).toBe(0);
+    });
+
+    it('takes over a lock left by a process that died holding it, at once', () => {
+      const dir = tmp();
+      const file = keptIn(dir).file;
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(`${file}.lock`, String(gone));
+      const notices: string[] = [];
+      const a = new SessionStore(limits, keptIn(dir, notices), 0).create('alice', 'password', 'x', 0);
+      expect(notices).toEqual([]);
+      expect(fs.existsSync(`${file}.lock`)).toBe(false);
+      expect(new SessionStore(limits, keptIn(dir), 10).find(a.id, 10).session?.user).toBe('alice');
     });
 
     it('goes on in memory when the file cannot be written, said once', () => {

@@ -2,9 +2,9 @@
 // requests must echo, ended after a time without requests (idle) and at an absolute time. A password session is bound
 // to the password it signed in with: once the account's password hash changes or the account is gone (from the admin
 // page or `handoff ui user` on the accounts file), the session no longer stands. Kept in a file (session-file.ts) when
-// given one, so a restart signs no one out; in memory only otherwise.
+// given one, so a restart signs no one out and servers sharing the file share their sessions; in memory only otherwise.
 import crypto from 'node:crypto';
-import { readKeptSessions, sessionKeyOf, writeKeptSessions, type KeptSession } from './session-file.js';
+import { SessionJournal, sessionKeyOf, withFileLock, type JournalRead, type JournalRecord, type KeptSession } from './session-file.js';
 
 export interface Session {
   id: string;
@@ -57,6 +57,12 @@ const ENDED_REMEMBERED_MS = 10 * 60_000;
  */
 const TOUCH_WRITE_DELAY_MS = 5_000;
 
+/** How often the checks of open event streams read what other servers wrote (requests read it each time). */
+const STREAM_CATCH_UP_MS = 500;
+
+/** Lines a sessions file may hold beyond twice its sessions before it is written anew. */
+const REWRITE_AFTER_LINES = 1000;
+
 function createSecret(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
@@ -71,13 +77,20 @@ function csrfTokenOf(id: string): string {
 
 export class SessionStore {
   /** By sessionKeyOf(id): a session read from the file learns its id (and CSRF token) from the first cookie that finds it. */
-  private readonly sessions = new Map<string, Session>();
+  private sessions = new Map<string, Session>();
   /** Keys of sessions that ended by time, with why, until when (in the order they ended). */
   private readonly ended = new Map<string, { reason: 'expired' | 'idle'; until: number }>();
+  /** Keys of sessions ended otherwise (sign-out, revocation), until they would have expired: none comes back. */
+  private readonly tombstones = new Map<string, number>();
+  /** Sessions whose last request is not written yet. */
+  private readonly touched = new Set<string>();
   private readonly maxPerUser: number;
   private readonly maxSessions: number;
+  private readonly journal: SessionJournal | undefined;
   private touchTimer: NodeJS.Timeout | undefined;
   private unwritable = false;
+  private lastNotice: string | undefined;
+  private caughtUpAt = -Infinity;
 
   constructor(
     readonly limits: SessionLimits,
@@ -87,43 +100,45 @@ export class SessionStore {
     this.maxPerUser = limits.maxPerUser ?? 50;
     this.maxSessions = limits.maxSessions ?? 20_000;
     if (!keeping) return;
-    if (keeping.forgetAll) {
-      keeping.onNotice?.('every kept session ended (--new-token): everyone signs in again');
-      this.write();
-      return;
-    }
-    const kept = readKeptSessions(keeping.file);
-    if (kept.notice) keeping.onNotice?.(kept.notice);
-    for (const k of kept.sessions.slice(-this.maxSessions)) {
-      const session: Session = { id: '', csrfToken: '', user: k.user, via: k.via, createdAt: k.createdAt, lastSeenAt: k.lastSeenAt, expiresAt: k.expiresAt, from: k.from, ...(k.credential !== undefined ? { credential: k.credential } : {}) };
-      const reason = this.endedByTime(session, now);
-      if (reason) this.ended.set(k.key, { reason, until: now + ENDED_REMEMBERED_MS });
-      else this.sessions.set(k.key, session);
-    }
-    // Those that ended while the server was down (or a file that could not be trusted) leave the file now.
-    if (kept.notice || this.sessions.size !== kept.sessions.length) this.write();
+    this.journal = new SessionJournal(keeping.file, keeping.server);
+    if (keeping.forgetAll) keeping.onNotice?.('every kept session ended (--new-token): everyone signs in again');
+    // Written anew at each start: those that ended while the server was down (or a file that could not be trusted)
+    // leave it now, and the next sign-ins append to a short file.
+    this.change(now, () => {
+      if (keeping.forgetAll) {
+        this.sessions.clear();
+        this.tombstones.clear();
+      }
+      return 'rewrite';
+    });
   }
 
   /** A new session with a new id (never one the client sent: no session fixation). */
   create(user: string, via: Session['via'], from: string, now = Date.now(), credential?: string): Session {
-    this.sweep(now);
     const id = createSecret();
     const session: Session = { id, user, via, csrfToken: csrfTokenOf(id), createdAt: now, lastSeenAt: now, expiresAt: now + this.limits.absoluteMs, from, ...(credential !== undefined ? { credential } : {}) };
-    // Bounded per account and per kind: sessions made through the proxy never end the account's password sessions.
-    const own = [...this.sessions].filter(([, s]) => s.user === user && s.via === via).sort(([, a], [, b]) => a.createdAt - b.createdAt);
-    for (const [key] of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) this.sessions.delete(key);
-    while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(sessionKeyOf(id), session);
-    this.write();
+    const key = sessionKeyOf(id);
+    this.change(now, () => {
+      this.sweep(now);
+      const records: JournalRecord[] = [];
+      // Bounded per account and per kind: sessions made through the proxy never end the account's password sessions.
+      const own = [...this.sessions].filter(([, s]) => s.user === user && s.via === via).sort(([, a], [, b]) => a.createdAt - b.createdAt);
+      for (const [old] of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) records.push(...this.endKey(old));
+      while (this.sessions.size >= this.maxSessions) records.push(...this.endKey(this.sessions.keys().next().value!));
+      this.sessions.set(key, session);
+      records.push({ add: toKept(key, session) });
+      return records;
+    });
     return session;
   }
 
   /**
    * The live session of a cookie value, touched (its idle time starts again) unless `touch` is false (a request that
-   * is refused anyway); an ended one is removed and says why.
+   * is refused anyway); an ended one is removed and says why. What other servers of the file wrote is read first.
    */
   find(id: string | undefined, now = Date.now(), touch = true): SessionLookup {
     if (!id) return { reason: 'none' };
+    this.catchUp(now);
     const key = sessionKeyOf(id);
     const session = this.sessions.get(key);
     if (!session) {
@@ -133,52 +148,49 @@ export class SessionStore {
     const reason = this.endedByTime(session, now);
     if (reason) {
       this.forget(key, reason, now);
-      this.write();
       return { reason };
     }
     if (!session.id) Object.assign(session, { id, csrfToken: csrfTokenOf(id) });
     if (touch) {
       session.lastSeenAt = now;
+      if (this.journal) this.touched.add(key);
       this.writeSoon();
     }
     return { session };
   }
 
-  /** Whether a session still lives, without counting this as activity (an open event stream is not a user's request). */
+  /**
+   * Whether a session still lives, without counting this as activity (an open event stream is not a user's request).
+   * Asked every second for each open stream: what other servers wrote is read at most every STREAM_CATCH_UP_MS, so a
+   * sign-out on one closes the streams of that session on the other too.
+   */
   isLive(id: string, now = Date.now()): boolean {
+    if (now - this.caughtUpAt >= STREAM_CATCH_UP_MS) this.catchUp(now);
     const session = this.sessions.get(sessionKeyOf(id));
     return session !== undefined && now < session.expiresAt && now - session.lastSeenAt < this.limits.idleMs;
   }
 
-  /** Ends a session (sign-out, revocation): written before the caller answers, so a restart does not bring it back. */
-  end(id: string): Session | undefined {
+  /** Ends a session (sign-out, revocation): written before the caller answers, so neither a restart nor another server brings it back. */
+  end(id: string, now = Date.now()): Session | undefined {
     const key = sessionKeyOf(id);
     const session = this.sessions.get(key);
-    if (this.sessions.delete(key)) this.write();
+    if (session) this.change(now, () => this.endKey(key));
     return session;
   }
 
   /** Ends every session of an account (removed, or its password changed). */
-  endUser(user: string): number {
-    let ended = 0;
-    for (const [key, session] of this.sessions) {
-      if (session.user.toLowerCase() !== user.toLowerCase()) continue;
-      this.sessions.delete(key);
-      ended++;
-    }
-    if (ended > 0) this.write();
-    return ended;
+  endUser(user: string, now = Date.now()): number {
+    return this.endWhere((session) => session.user.toLowerCase() === user.toLowerCase(), now);
   }
 
   /** Ends the sessions that no longer stand (`ends` says so), e.g. those of accounts removed while the server was down. */
-  endWhere(ends: (session: Session) => boolean): number {
+  endWhere(ends: (session: Session) => boolean, now = Date.now()): number {
     let ended = 0;
-    for (const [key, session] of this.sessions) {
-      if (!ends(session)) continue;
-      this.sessions.delete(key);
-      ended++;
-    }
-    if (ended > 0) this.write();
+    this.change(now, () => {
+      const keys = [...this.sessions].filter(([, session]) => ends(session)).map(([key]) => key);
+      ended = keys.length;
+      return keys.flatMap((key) => this.endKey(key));
+    });
     return ended;
   }
 
@@ -187,11 +199,11 @@ export class SessionStore {
   }
 
   /** Writes what requests changed since the last write (at the server's close). */
-  flush(): void {
+  flush(now = Date.now()): void {
     if (!this.touchTimer) return;
     clearTimeout(this.touchTimer);
     this.touchTimer = undefined;
-    this.write();
+    this.change(now, () => this.seenRecords());
   }
 
   /** Drops ended sessions (each login looks, so memory follows the number of live sessions). */
@@ -211,6 +223,7 @@ export class SessionStore {
   /** Removes a session that ended by time and remembers its key for a while (bounded like the sessions). */
   private forget(key: string, reason: 'expired' | 'idle', now: number): void {
     this.sessions.delete(key);
+    this.touched.delete(key);
     this.ended.set(key, { reason, until: now + ENDED_REMEMBERED_MS });
     // All are remembered equally long, so the oldest come first: drop those whose time is over, and any beyond the cap.
     for (const [k, ended] of this.ended) {
@@ -219,34 +232,173 @@ export class SessionStore {
     }
   }
 
+  /** Ends a live session here and returns its tombstone for the journal. */
+  private endKey(key: string): JournalRecord[] {
+    const session = this.sessions.get(key);
+    if (!session) return [];
+    this.sessions.delete(key);
+    this.touched.delete(key);
+    this.bury(key, session.expiresAt);
+    return [{ end: key, until: session.expiresAt }];
+  }
+
+  /** Remembers an ended session's key until it would have expired (bounded: the oldest go first). */
+  private bury(key: string, until: number): void {
+    this.tombstones.delete(key);
+    this.tombstones.set(key, until);
+    while (this.tombstones.size > this.maxSessions) this.tombstones.delete(this.tombstones.keys().next().value!);
+  }
+
+  /** Applies what other servers (or `handoff ui user signout`) appended since the last read. */
+  private catchUp(now: number): void {
+    this.caughtUpAt = now;
+    if (!this.journal || !this.journal.changed()) return;
+    this.apply(this.journal.read(), now);
+  }
+
+  private apply(read: JournalRead, now: number): void {
+    if (read.notice && read.notice !== this.lastNotice) this.keeping?.onNotice?.(read.notice);
+    this.lastNotice = read.notice;
+    // A file that cannot be trusted adds nothing (at a start: everyone signs in again) and is written anew at the next change.
+    if (read.notice) return;
+    if (read.whole) {
+      // The file was written anew (a start, or another server's rewrite): it holds every session that stands. What
+      // this server knows of them (their cookie's id, a request not written yet) is kept.
+      const known = this.sessions;
+      this.sessions = new Map();
+      for (const record of read.records) this.applyRecord(record);
+      for (const [key, session] of this.sessions) {
+        const mine = known.get(key);
+        if (!mine) continue;
+        if (mine.id) Object.assign(session, { id: mine.id, csrfToken: mine.csrfToken });
+        session.lastSeenAt = Math.max(session.lastSeenAt, mine.lastSeenAt);
+      }
+      for (const key of this.touched) if (!this.sessions.has(key)) this.touched.delete(key);
+    } else {
+      for (const record of read.records) this.applyRecord(record);
+    }
+    // Judged by time once every line is read: a session's activity comes in lines after the one that made it.
+    for (const key of read.whole ? [...this.sessions.keys()] : read.records.flatMap((r) => ('add' in r ? [r.add.key] : []))) {
+      const session = this.sessions.get(key);
+      const reason = session && this.endedByTime(session, now);
+      if (reason) this.forget(key, reason, now);
+    }
+  }
+
+  private applyRecord(record: JournalRecord): void {
+    if ('add' in record) {
+      const k = record.add;
+      if (this.tombstones.has(k.key)) return;
+      const known = this.sessions.get(k.key);
+      if (known) {
+        known.lastSeenAt = Math.max(known.lastSeenAt, k.lastSeenAt);
+        return;
+      }
+      this.sessions.set(k.key, { id: '', csrfToken: '', user: k.user, via: k.via, createdAt: k.createdAt, lastSeenAt: k.lastSeenAt, expiresAt: k.expiresAt, from: k.from, ...(k.credential !== undefined ? { credential: k.credential } : {}) });
+    } else if ('end' in record) {
+      // Signed out (or revoked), whatever its time would say: a request still carrying it is told to sign in.
+      this.ended.delete(record.end);
+      this.sessions.delete(record.end);
+      this.touched.delete(record.end);
+      this.bury(record.end, record.until);
+    } else {
+      for (const [key, at] of Object.entries(record.seen)) {
+        const session = this.sessions.get(key);
+        if (session) session.lastSeenAt = Math.max(session.lastSeenAt, at);
+      }
+    }
+  }
+
+  /**
+   * The journal's records for every session that stands (a rewrite). Ended ones are left out, tombstones too: the
+   * rewrite is made holding the lock, after every line (every `end`) was read, so none of them can come back.
+   */
+  private snapshot(now: number): JournalRecord[] {
+    this.touched.clear();
+    for (const [key, until] of this.tombstones) if (until <= now) this.tombstones.delete(key);
+    return [...this.sessions].filter(([, s]) => !this.endedByTime(s, now)).map(([key, s]) => ({ add: toKept(key, s) }));
+  }
+
+  private seenRecords(): JournalRecord[] {
+    const seen: Record<string, number> = {};
+    for (const key of this.touched) {
+      const session = this.sessions.get(key);
+      if (session) seen[key] = session.lastSeenAt;
+    }
+    this.touched.clear();
+    return Object.keys(seen).length ? [{ seen }] : [];
+  }
+
   private writeSoon(): void {
-    if (!this.keeping || this.touchTimer) return;
+    if (!this.journal || this.touchTimer) return;
     this.touchTimer = setTimeout(() => {
       this.touchTimer = undefined;
-      this.write();
+      this.change(Date.now(), () => this.seenRecords());
     }, TOUCH_WRITE_DELAY_MS);
     this.touchTimer.unref();
   }
 
   /**
-   * The whole file anew (synchronously: the sign-in or sign-out it records is on disk before its answer). One that
-   * cannot be written leaves the sessions in memory, said once: a restart then signs everyone out.
+   * Makes a change (`mutate`, which returns its journal lines, or 'rewrite') and writes it before returning
+   * (synchronously: the sign-in or sign-out is on disk before its answer). Kept in a file, the change is made holding
+   * its lock, after what other servers appended is read, so each server's lines join the others' and none is lost.
+   * A file that cannot be written leaves the sessions in memory, said once: a restart then signs everyone out.
    */
-  private write(): void {
-    if (!this.keeping) return;
-    if (this.touchTimer) {
-      clearTimeout(this.touchTimer);
-      this.touchTimer = undefined;
+  private change(now: number, mutate: () => JournalRecord[] | 'rewrite'): void {
+    const journal = this.journal;
+    if (!journal) {
+      mutate();
+      return;
     }
-    const kept: KeptSession[] = [...this.sessions].map(([key, s]) => ({ key, user: s.user, via: s.via, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, from: s.from, ...(s.credential !== undefined ? { credential: s.credential } : {}) }));
+    let mutated = false;
     try {
-      writeKeptSessions(this.keeping.file, this.keeping.server, kept);
+      withFileLock(journal.file, () => {
+        this.apply(journal.read(), now);
+        const records = mutate();
+        mutated = true;
+        // Written whole when the file is not there to append to (new, untrusted), and once it holds many more lines
+        // than what stands (sign-outs and activity): a write costs about what it adds, the file stays proportionate.
+        if (records === 'rewrite' || !journal.positioned || journal.lines > REWRITE_AFTER_LINES + 2 * this.sessions.size) journal.rewrite(this.snapshot(now));
+        else journal.append([...this.seenRecords(), ...records]);
+      });
       this.unwritable = false;
     } catch (error) {
-      if (!this.unwritable) this.keeping.onNotice?.(`the sessions cannot be kept in ${this.keeping.file} (${(error as Error).message}): a restart of the server signs everyone out`);
+      if (!mutated) mutate();
+      if (!this.unwritable) this.keeping?.onNotice?.(`the sessions cannot be kept in ${journal.file} (${(error as Error).message}): a restart of the server signs everyone out`);
       this.unwritable = true;
     }
   }
+}
+
+function toKept(key: string, s: Session): KeptSession {
+  return { key, user: s.user, via: s.via, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, from: s.from, ...(s.credential !== undefined ? { credential: s.credential } : {}) };
+}
+
+/**
+ * Ends every kept session of an account in a sessions file, for whichever server reads it (`handoff ui user signout`):
+ * a running server applies it at its next request, a stopped one at its start. Returns how many were live.
+ */
+export function endKeptSessionsOf(file: string, server: string, user: string, now = Date.now()): number {
+  const journal = new SessionJournal(file, server);
+  return withFileLock(file, () => {
+    const read = journal.read();
+    if (read.notice) throw new Error(read.notice);
+    const live = new Map<string, KeptSession>();
+    const buried = new Set<string>();
+    for (const record of read.records) {
+      if ('add' in record && !buried.has(record.add.key)) live.set(record.add.key, record.add);
+      else if ('end' in record) {
+        live.delete(record.end);
+        buried.add(record.end);
+      }
+    }
+    const ends: JournalRecord[] = [...live.values()].filter((s) => s.user.toLowerCase() === user.toLowerCase() && s.expiresAt > now).map((s) => ({ end: s.key, until: s.expiresAt }));
+    if (ends.length === 0) return 0;
+    // An older handoff's file is written anew as a journal; a journal gets the tombstones appended.
+    if (journal.positioned) journal.append(ends);
+    else journal.rewrite([...[...live.values()].filter((s) => s.expiresAt > now).map((add) => ({ add })), ...ends]);
+    return ends.length;
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { h } from './create-element.js';
 import { formatTime, formatWords } from './format-values.js';
 import { emptyNote, errorBox, sectionCard } from './page-context.js';
 
-const ACTIONS = ['login', 'login_failed', 'logout', 'run_start', 'run_stop', 'cloud_run_start', 'job_stop', 'schedule_enable', 'schedule_disable', 'user_add', 'user_remove', 'user_passwd', 'user_role'];
+const ACTIONS = ['login', 'login_failed', 'logout', 'run_start', 'run_stop', 'cloud_run_start', 'job_stop', 'schedule_enable', 'schedule_disable', 'user_add', 'user_remove', 'user_passwd', 'user_role', 'user_signout'];
 const ROLES = ['viewer', 'operator', 'admin'];
 const PAGE = 100;
 

@@ -169,6 +169,22 @@ function showProjectName(element: HTMLElement, overview: OverviewResponse): void
   document.title = `${overview.projectName} · handoff`;
 }
 
+/**
+ * Beside the header's name (then only the folder's) while project.yml is refused: "broken", its first problem in the
+ * tooltip, a link to the Project page that lists them all; gone once it loads again.
+ */
+function createBrokenMark(first: OverviewResponse, href: (path: string) => string): { element: HTMLElement; draw: (overview: OverviewResponse) => void } {
+  const element = h('a', { class: 'tag tag-failed broken-mark', href: href('project'), hidden: true });
+  const draw = (overview: OverviewResponse): void => {
+    const problem = overview.problem;
+    element.hidden = !problem;
+    element.textContent = problem ? `broken: ${problem.count} problem${problem.count === 1 ? '' : 's'}` : '';
+    element.title = problem ? `project.yml is refused; the first problem: ${problem.first}` : '';
+  };
+  draw(first);
+  return { element, draw };
+}
+
 function connectionDot(live: LiveEvents, what: string): HTMLElement {
   const connection = h('span', { class: 'connection', title: 'live updates' });
   live.onConnection((connected) => {
@@ -229,10 +245,12 @@ async function bootLocal(root: HTMLElement): Promise<void> {
   const live = connectLiveEvents(api.eventsUrl(), gaveUp);
   const href = (path: string): string => `#/${path}`;
   const projectName = h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName);
+  const brokenMark = createBrokenMark(overview, href);
   const runButtons = createRunButtons(overview, api, href, notify, { cloud: false });
   followOverview(api, live, (fresh) => {
     overview = fresh;
     showProjectName(projectName, fresh);
+    brokenMark.draw(fresh);
     runButtons.draw(fresh);
   });
   const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
@@ -244,6 +262,7 @@ async function bootLocal(root: HTMLElement): Promise<void> {
       { class: 'topbar-inner' },
       h('a', { class: 'brand', href: '#/project' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'handoff'),
       projectName,
+      brokenMark.element,
       h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
       h('nav', { class: 'nav' }, links),
       h(
@@ -385,9 +404,11 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
     const href = (path: string): string => `#/p/${encodeURIComponent(id)}/${path}`;
     const links = (['project', 'runs', 'schedules'] as const).map((nav) => h('a', { href: href(nav), class: 'nav-link', 'data-nav': nav }, nav[0].toUpperCase() + nav.slice(1)));
     const projectName = h('span', { class: 'project-name', title: overview.projectDir }, overview.projectName);
+    const brokenMark = createBrokenMark(overview, href);
     const runButtons = canOperate ? createRunButtons(overview, api, href, notify, { cloud: true }) : undefined;
     projectSlot.replaceChildren(
       projectName,
+      brokenMark.element,
       h('span', { class: 'tag stage-tag', title: 'stage' }, overview.stage),
       h('nav', { class: 'nav' }, links),
     );
@@ -402,6 +423,7 @@ async function bootTeam(root: HTMLElement, reason?: string): Promise<void> {
       if (current?.id !== id) return;
       current.overview = fresh;
       showProjectName(projectName, fresh);
+      brokenMark.draw(fresh);
       runButtons?.draw(fresh);
     });
     serverDot.hidden = true;

@@ -1,6 +1,6 @@
 // The team server's home: every project as a card with its health, last run, next schedule and recent runs, kept live
 // from the server's event stream.
-import type { ProjectCard } from '../api-types.js';
+import type { ProjectCard, ProjectProblem } from '../api-types.js';
 import { serverApi } from './api-client.js';
 import { h } from './create-element.js';
 import { formatDuration, formatFromNow, formatTime } from './format-values.js';
@@ -45,7 +45,23 @@ function projectCard(card: ProjectCard, now: number): HTMLElement {
         h('a', { href: `${base}/runs`, class: 'small recent-link' }, `${card.totalRuns.toLocaleString('en-US')} run${card.totalRuns === 1 ? '' : 's'} →`),
       ),
     ),
-    card.health === 'error' || card.health === 'failing' ? h('p', { class: `small health-text health-text-${card.health}` }, card.healthText) : null,
+    card.problem
+      ? brokenNote(card.problem, `${base}/project`)
+      : card.health === 'error' || card.health === 'failing'
+        ? h('p', { class: `small health-text health-text-${card.health}` }, card.healthText)
+        : null,
+  );
+}
+
+/** A refused project.yml on its card: how many problems, the first at its file:line, and the page that lists them all. */
+function brokenNote(problem: ProjectProblem, projectPage: string): HTMLElement {
+  return h(
+    'p',
+    { class: 'small health-text health-text-error project-problem' },
+    `project.yml is refused: ${problem.count} problem${problem.count === 1 ? '' : 's'}; the first: `,
+    h('span', { class: 'mono' }, problem.first),
+    ' ',
+    h('a', { href: projectPage, class: 'project-problem-link' }, problem.count === 1 ? 'see it on the Project page →' : 'see them all on the Project page →'),
   );
 }
 
