@@ -29,6 +29,8 @@ interface TaskEntry {
   path: KeyPath;
   /** What holds the task: the project, a task's `tasks`, a `foreach` or a `fork`. */
   holder: 'project' | 'tasks' | 'foreach' | 'fork';
+  /** The key path of the list that holds it, formatted (`tasks[2].tasks`): tasks at one level share it. */
+  level: string;
   /** The mappings of its `pipeline`, each with its key path. */
   elements: PipelineElementEntry[];
 }
@@ -170,14 +172,13 @@ function checkForkChildren({ tasks, report }: RuleContext): void {
 
 function checkTaskNames({ tasks, report, source }: RuleContext): void {
   const seen = new Map<string, Map<string, KeyPath>>();
-  for (const { task, path } of tasks) {
+  for (const { task, path, level } of tasks) {
     const name = textOf(task.name);
     if (name === undefined) continue;
     if (name.trim() === '' || name.includes('/') || name === '.' || name === '..') {
       report('error', [...path, 'name'], `found the task name ${JSON.stringify(name)}; task names name log files (artifacts/<name>_stdout.log), so they must be non-empty and contain no "/"`, 'rename the task');
       continue;
     }
-    const level = formatKeyPath(path.slice(0, -1));
     const names = seen.get(level) ?? new Map<string, KeyPath>();
     seen.set(level, names);
     const first = names.get(name);
@@ -210,10 +211,10 @@ function checkTaskLogNames({ tasks, report, source }: RuleContext): void {
   const firstOfKey = new Map<string, Named>();
   // A name used before at the same level has its error from the task-names rule already: one error per name is enough.
   const namesAtLevel = new Set<string>();
-  for (const { task, path, holder } of tasks) {
+  for (const { task, path, holder, level } of tasks) {
     const name = textOf(task.name);
     if (name === undefined || name.trim() === '' || name.includes('/') || name === '.' || name === '..') continue;
-    const nameAtLevel = `${formatKeyPath(path.slice(0, -1))}\0${name}`;
+    const nameAtLevel = `${level}\0${name}`;
     if (namesAtLevel.has(nameAtLevel)) continue;
     namesAtLevel.add(nameAtLevel);
     const perLine = holder === 'foreach';
@@ -432,9 +433,24 @@ function checkUniqueScheduleTargets({ data, report, source }: RuleContext): void
 function collectTasks(data: Record<string, unknown>): TaskEntry[] {
   const out: TaskEntry[] = [];
   const visitList = (owner: Record<string, unknown>, key: string, ownerPath: KeyPath, holder: TaskEntry['holder']): void => {
-    for (const { item, path: taskPath } of recordsUnder(owner, key, ownerPath)) {
-      const elements = recordsUnder(item, 'pipeline', taskPath).map(({ item: element, path: p }) => ({ element, path: p }));
-      out.push({ task: item, path: taskPath, holder, elements });
+    const list = owner[key];
+    // Most tasks have no `tasks`, most elements no `foreach` or `fork`: nothing is made for a list that is not there.
+    if (!Array.isArray(list)) return;
+    const listPath = [...ownerPath, key];
+    const level = formatKeyPath(listPath);
+    for (let index = 0; index < list.length; index++) {
+      const item: unknown = list[index];
+      if (!isRecord(item)) continue;
+      const taskPath = [...listPath, index];
+      const elements: PipelineElementEntry[] = [];
+      const pipeline = item.pipeline;
+      if (Array.isArray(pipeline)) {
+        for (let i = 0; i < pipeline.length; i++) {
+          const element: unknown = pipeline[i];
+          if (isRecord(element)) elements.push({ element, path: [...taskPath, 'pipeline', i] });
+        }
+      }
+      out.push({ task: item, path: taskPath, holder, level, elements });
       visitList(item, 'tasks', taskPath, 'tasks');
       for (const { element, path: elementPath } of elements) {
         visitList(element, 'foreach', elementPath, 'foreach');
