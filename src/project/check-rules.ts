@@ -258,12 +258,25 @@ function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
     if (venv !== undefined) declared.add(venv);
   }
   const names = [...declared].map((v) => `"${v}"`).join(', ');
-  for (const entry of tasks) {
-    for (const { command, path: commandPath } of commandsOf(entry)) {
-      const venv = textOf(command.venv);
-      if (venv === undefined || declared.has(venv)) continue;
-      const known = declared.size > 0 ? `declared venvs: ${names}` : 'no venvs are declared';
-      report('error', [...commandPath, 'venv'], `venv "${venv}" is not declared in installs (${known})`, `add an install with \`venv: ${venv}\`, or use a declared venv`);
+  // A command's key path is made only for a venv to report: a project of 500 tasks has thousands of commands.
+  // `at` is the command's own path, or its task's with the index of one of the task's `commands`.
+  const checkVenv = (venv: string | undefined, at: KeyPath, commandIndex?: number): void => {
+    if (venv === undefined || declared.has(venv)) return;
+    const known = declared.size > 0 ? `declared venvs: ${names}` : 'no venvs are declared';
+    const commandPath = commandIndex === undefined ? at : [...at, 'commands', commandIndex];
+    report('error', [...commandPath, 'venv'], `venv "${venv}" is not declared in installs (${known})`, `add an install with \`venv: ${venv}\`, or use a declared venv`);
+  };
+  // The commands a task runs directly: its `commands`, then the command elements of its `pipeline`.
+  for (const { task, path, elements } of tasks) {
+    const commands = task.commands;
+    if (Array.isArray(commands)) {
+      for (let i = 0; i < commands.length; i++) {
+        const command: unknown = commands[i];
+        if (isRecord(command)) checkVenv(textOf(command.venv), path, i);
+      }
+    }
+    for (const { element, path: elementPath } of elements) {
+      if (has(element, 'command')) checkVenv(textOf(element.venv), elementPath);
     }
   }
 }
@@ -460,15 +473,6 @@ function collectTasks(data: Record<string, unknown>): TaskEntry[] {
   };
   visitList(data, 'tasks', [], 'project');
   return out;
-}
-
-/** The command mappings a task runs directly (its `commands` and the command elements of its `pipeline`). */
-function commandsOf({ task, path, elements }: TaskEntry): Array<{ command: Record<string, unknown>; path: KeyPath }> {
-  const commands = recordsUnder(task, 'commands', path).map(({ item, path: p }) => ({ command: item, path: p }));
-  for (const { element, path: p } of elements) {
-    if (has(element, 'command')) commands.push({ command: element, path: p });
-  }
-  return commands;
 }
 
 /** The mappings in the list at `owner[key]` (none when it is not a list), each with its key path. */
