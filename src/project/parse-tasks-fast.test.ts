@@ -132,10 +132,10 @@ describe('parseTasksFast', () => {
       fc.property(arbitraries.tasks, (tasks) => {
         if (expectSameTasks(tasks)) taken++;
       }),
-      { numRuns: 40000 },
+      { numRuns: 1500 },
     );
     // Without valid trees among the generated ones, the property would hold of a fast path that takes nothing.
-    expect(taken).toBeGreaterThan(2000);
+    expect(taken).toBeGreaterThan(100);
   });
 
   it('leaves checkSchema\'s diagnostics and value zod\'s (generated documents written as YAML)', () => {
@@ -151,8 +151,8 @@ describe('parseTasksFast', () => {
       fc.property(top, (doc) => {
         if (expectSameCheck(stringify(doc))) taken++;
       }),
-      { numRuns: 4000 },
+      { numRuns: 200 },
     );
-    expect(taken).toBeGreaterThan(200);
+    expect(taken).toBeGreaterThan(10);
   });
 });
