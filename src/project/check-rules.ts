@@ -29,6 +29,8 @@ interface TaskEntry {
   path: KeyPath;
   /** What holds the task: the project, a task's `tasks`, a `foreach` or a `fork`. */
   holder: 'project' | 'tasks' | 'foreach' | 'fork';
+  /** The key path of the list that holds it, formatted (`tasks[2].tasks`): tasks at one level share it. */
+  level: string;
   /** The mappings of its `pipeline`, each with its key path. */
   elements: PipelineElementEntry[];
 }
@@ -170,14 +172,13 @@ function checkForkChildren({ tasks, report }: RuleContext): void {
 
 function checkTaskNames({ tasks, report, source }: RuleContext): void {
   const seen = new Map<string, Map<string, KeyPath>>();
-  for (const { task, path } of tasks) {
+  for (const { task, path, level } of tasks) {
     const name = textOf(task.name);
     if (name === undefined) continue;
     if (name.trim() === '' || name.includes('/') || name === '.' || name === '..') {
       report('error', [...path, 'name'], `found the task name ${JSON.stringify(name)}; task names name log files (artifacts/<name>_stdout.log), so they must be non-empty and contain no "/"`, 'rename the task');
       continue;
     }
-    const level = formatKeyPath(path.slice(0, -1));
     const names = seen.get(level) ?? new Map<string, KeyPath>();
     seen.set(level, names);
     const first = names.get(name);
@@ -210,10 +211,10 @@ function checkTaskLogNames({ tasks, report, source }: RuleContext): void {
   const firstOfKey = new Map<string, Named>();
   // A name used before at the same level has its error from the task-names rule already: one error per name is enough.
   const namesAtLevel = new Set<string>();
-  for (const { task, path, holder } of tasks) {
+  for (const { task, path, holder, level } of tasks) {
     const name = textOf(task.name);
     if (name === undefined || name.trim() === '' || name.includes('/') || name === '.' || name === '..') continue;
-    const nameAtLevel = `${formatKeyPath(path.slice(0, -1))}\0${name}`;
+    const nameAtLevel = `${level}\0${name}`;
     if (namesAtLevel.has(nameAtLevel)) continue;
     namesAtLevel.add(nameAtLevel);
     const perLine = holder === 'foreach';
@@ -257,12 +258,25 @@ function checkVenvsDeclared({ data, tasks, report }: RuleContext): void {
     if (venv !== undefined) declared.add(venv);
   }
   const names = [...declared].map((v) => `"${v}"`).join(', ');
-  for (const entry of tasks) {
-    for (const { command, path: commandPath } of commandsOf(entry)) {
-      const venv = textOf(command.venv);
-      if (venv === undefined || declared.has(venv)) continue;
-      const known = declared.size > 0 ? `declared venvs: ${names}` : 'no venvs are declared';
-      report('error', [...commandPath, 'venv'], `venv "${venv}" is not declared in installs (${known})`, `add an install with \`venv: ${venv}\`, or use a declared venv`);
+  // A command's key path is made only for a venv to report: a project of 500 tasks has thousands of commands.
+  // `at` is the command's own path, or its task's with the index of one of the task's `commands`.
+  const checkVenv = (venv: string | undefined, at: KeyPath, commandIndex?: number): void => {
+    if (venv === undefined || declared.has(venv)) return;
+    const known = declared.size > 0 ? `declared venvs: ${names}` : 'no venvs are declared';
+    const commandPath = commandIndex === undefined ? at : [...at, 'commands', commandIndex];
+    report('error', [...commandPath, 'venv'], `venv "${venv}" is not declared in installs (${known})`, `add an install with \`venv: ${venv}\`, or use a declared venv`);
+  };
+  // The commands a task runs directly: its `commands`, then the command elements of its `pipeline`.
+  for (const { task, path, elements } of tasks) {
+    const commands = task.commands;
+    if (Array.isArray(commands)) {
+      for (let i = 0; i < commands.length; i++) {
+        const command: unknown = commands[i];
+        if (isRecord(command)) checkVenv(textOf(command.venv), path, i);
+      }
+    }
+    for (const { element, path: elementPath } of elements) {
+      if (has(element, 'command')) checkVenv(textOf(element.venv), elementPath);
     }
   }
 }
@@ -432,9 +446,24 @@ function checkUniqueScheduleTargets({ data, report, source }: RuleContext): void
 function collectTasks(data: Record<string, unknown>): TaskEntry[] {
   const out: TaskEntry[] = [];
   const visitList = (owner: Record<string, unknown>, key: string, ownerPath: KeyPath, holder: TaskEntry['holder']): void => {
-    for (const { item, path: taskPath } of recordsUnder(owner, key, ownerPath)) {
-      const elements = recordsUnder(item, 'pipeline', taskPath).map(({ item: element, path: p }) => ({ element, path: p }));
-      out.push({ task: item, path: taskPath, holder, elements });
+    const list = owner[key];
+    // Most tasks have no `tasks`, most elements no `foreach` or `fork`: nothing is made for a list that is not there.
+    if (!Array.isArray(list)) return;
+    const listPath = [...ownerPath, key];
+    const level = formatKeyPath(listPath);
+    for (let index = 0; index < list.length; index++) {
+      const item: unknown = list[index];
+      if (!isRecord(item)) continue;
+      const taskPath = [...listPath, index];
+      const elements: PipelineElementEntry[] = [];
+      const pipeline = item.pipeline;
+      if (Array.isArray(pipeline)) {
+        for (let i = 0; i < pipeline.length; i++) {
+          const element: unknown = pipeline[i];
+          if (isRecord(element)) elements.push({ element, path: [...taskPath, 'pipeline', i] });
+        }
+      }
+      out.push({ task: item, path: taskPath, holder, level, elements });
       visitList(item, 'tasks', taskPath, 'tasks');
       for (const { element, path: elementPath } of elements) {
         visitList(element, 'foreach', elementPath, 'foreach');
@@ -444,15 +473,6 @@ function collectTasks(data: Record<string, unknown>): TaskEntry[] {
   };
   visitList(data, 'tasks', [], 'project');
   return out;
-}
-
-/** The command mappings a task runs directly (its `commands` and the command elements of its `pipeline`). */
-function commandsOf({ task, path, elements }: TaskEntry): Array<{ command: Record<string, unknown>; path: KeyPath }> {
-  const commands = recordsUnder(task, 'commands', path).map(({ item, path: p }) => ({ command: item, path: p }));
-  for (const { element, path: p } of elements) {
-    if (has(element, 'command')) commands.push({ command: element, path: p });
-  }
-  return commands;
 }
 
 /** The mappings in the list at `owner[key]` (none when it is not a list), each with its key path. */

@@ -5,6 +5,7 @@ import { describeValue, explainYaml11Boolean, isRecord } from './describe-value.
 import { formatKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { YamlSource } from './parse-yaml-source.js';
+import { parseTasksFast } from './parse-tasks-fast.js';
 import { projectSchema } from './schema.js';
 import { suggestKey } from './suggest-key.js';
 import type { RawProject } from './schema.js';
@@ -25,7 +26,35 @@ type FlatIssue =
 
 /** Checks the document against the schema; every problem is reported, each at its own line. */
 export function checkSchema(source: YamlSource): SchemaCheck {
-  return checkSchemaWith(projectSchema, source);
+  const value = parseProjectFast(source.data);
+  return value ? { value, diagnostics: [] } : checkSchemaWith(projectSchema, source);
+}
+
+/** The keys of projectSchema in its order, which zod's output follows. */
+let projectKeys: string[] | undefined;
+
+/**
+ * zod's output for a document whose tasks parseTasksFast takes: the tasks read by it, the rest (vars, envs, deploy…)
+ * by zod. Undefined when either has anything to say: the whole document is then parsed by zod, for its messages.
+ */
+function parseProjectFast(data: unknown): RawProject | undefined {
+  if (!isRecord(data) || !Array.isArray(data.tasks)) return undefined;
+  const tasks = parseTasksFast(data.tasks);
+  if (!tasks) return undefined;
+  const rest: Record<string, unknown> = {};
+  for (const key in data) {
+    if (key === '__proto__') return undefined;
+    if (key !== 'tasks') rest[key] = data[key];
+  }
+  const parsed = projectSchema.safeParse(rest);
+  if (!parsed.success) return undefined;
+  const out: Record<string, unknown> = {};
+  projectKeys ??= Object.keys(projectSchema.shape);
+  for (const key of projectKeys) {
+    if (key === 'tasks') out.tasks = tasks;
+    else if (Object.hasOwn(parsed.data, key)) out[key] = (parsed.data as Record<string, unknown>)[key];
+  }
+  return out as RawProject;
 }
 
 /** The same for another YAML file of handoff (the web UI's ui.yml): located "found X; expected Y" diagnostics. */

@@ -30,42 +30,72 @@ interface ObjectInfo {
   known: string[];
 }
 
+/**
+ * What the walk does at a schema, found once per schema: a document of 500 tasks has tens of thousands of nodes, and
+ * each of zod's `instanceof` checks is a call (validate runs in V8's interpreter).
+ */
+type SchemaWalk =
+  | { kind: 'text' }
+  | { kind: 'array'; element: z.ZodType }
+  | { kind: 'object'; info: ObjectInfo }
+  | { kind: 'union'; union: z.ZodUnion }
+  | { kind: 'leaf' };
+
 const objectInfos = new WeakMap<z.ZodType, ObjectInfo>();
 const unwrapped = new WeakMap<z.ZodType, z.ZodType>();
+const schemaWalks = new WeakMap<z.ZodType, SchemaWalk>();
 
 /**
  * `path` is the walk's one key path, grown and shrunk as it goes down and back up (a document of 500 tasks has tens of
  * thousands of nodes); a diagnostic reads it at once, as text and a location, and keeps none of it.
  */
 function walk(schema: z.ZodType, value: unknown, path: Array<string | number>, source: YamlSource, out: Diagnostic[]): void {
-  const inner = unwrap(schema);
-  if (typeof value === 'number' && isTextSchema(inner)) {
+  const how = schemaWalkOf(schema);
+  if (typeof value === 'number') {
+    if (how.kind !== 'text') return;
     const lost = describeLostNumber(value, path, source);
     if (lost) out.push(lost);
     return;
   }
-  if (inner instanceof z.ZodArray) {
+  if (how.kind === 'array') {
     if (!Array.isArray(value)) return;
-    const element = inner.element as z.ZodType;
     for (let i = 0; i < value.length; i++) {
       path.push(i);
-      walk(element, value[i], path, source, out);
+      walk(how.element, value[i], path, source, out);
       path.pop();
     }
     return;
   }
-  if (!isRecord(value)) return;
-  const info = inner instanceof z.ZodObject ? describeObject(inner) : inner instanceof z.ZodUnion ? pickObject(inner, value) : undefined;
+  if ((how.kind !== 'object' && how.kind !== 'union') || !isRecord(value)) return;
+  const info = how.kind === 'object' ? how.info : pickObject(how.union, value);
   if (!info) return;
-  for (const key of Object.keys(value)) {
+  // for…in, not Object.keys: no array of keys per mapping (the value is a plain mapping read from YAML).
+  for (const key in value) {
     const child = info.children.get(key);
     path.push(key);
     // In a union (a pipeline element), a misspelt key may be meant for another alternative: `comand` is `command`.
-    if (!child) out.push(describeUnknownKey(key, info.known, path, source, inner instanceof z.ZodUnion ? knownKeysOfUnion(inner) : info.known));
+    if (!child) out.push(describeUnknownKey(key, info.known, path, source, how.kind === 'union' ? knownKeysOfUnion(how.union) : info.known));
     else if (info.ignored.has(key)) out.push(describeIgnoredKey(key, child, path, source));
     else walk(child, value[key], path, source, out);
     path.pop();
   }
+}
+
+function schemaWalkOf(schema: z.ZodType): SchemaWalk {
+  const cached = schemaWalks.get(schema);
+  if (cached) return cached;
+  const inner = unwrap(schema);
+  const how: SchemaWalk = isTextSchema(inner)
+    ? { kind: 'text' }
+    : inner instanceof z.ZodArray
+      ? { kind: 'array', element: inner.element as z.ZodType }
+      : inner instanceof z.ZodObject
+        ? { kind: 'object', info: describeObject(inner) }
+        : inner instanceof z.ZodUnion
+          ? { kind: 'union', union: inner }
+          : { kind: 'leaf' };
+  schemaWalks.set(schema, how);
+  return how;
 }
 
 /** A text key (string or number, see `text()` in schema.ts). */

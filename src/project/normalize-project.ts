@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { normalizeAwsDeploy } from './deploy-keys/aws-deploy-keys.js';
 import type { Command, Deploy, Project, PipelineElement, Schedule, Task, TaskBody } from './types.js';
-import { formatKeyPath } from './format-key-path.js';
+import { formatKeyPath, parseKeyPath } from './format-key-path.js';
 import type { KeyPath } from './format-key-path.js';
 import type { RawCommand, RawPipelineElement, RawProject, RawTask } from './schema.js';
 import { formatNumberAsText } from '../template/python-str.js';
@@ -33,55 +33,67 @@ export function normalizeProject(
   const optionalText = (value: string | number | undefined, at: KeyPath): string | undefined =>
     value === undefined ? undefined : text(value, at);
 
-  const normalizeCommand = (c: RawCommand, at: KeyPath): Command =>
-    withoutUndefined({
-      command: text(c.command, [...at, 'command']),
-      args: optionalText(c.args, [...at, 'args']),
-      venv: optionalText(c.venv, [...at, 'venv']),
-      active: c.active,
-      timeout: c.timeout,
-      path: formatKeyPath(at),
-    });
+  // Inside tasks a place is carried as its formatted key path (`tasks[3].pipeline[0]`), each made once from its
+  // parent's: the model keeps it, and the key path as an array is needed only for a number written where text is
+  // meant (rare), not for every key of every task and command (thousands of arrays for a project of 500 tasks).
+  const textIn = (value: string | number, at: string, key: string): string =>
+    typeof value === 'string' ? value : formatNumberAsText(value, writtenAsFloat(parseKeyPath(`${at}.${key}`)));
+
+  // Built key by key in the model's order, an optional key only when it has a value: no object literal to copy
+  // without its undefined keys (withoutUndefined) for each of the project's commands and tasks.
+  const normalizeCommand = (c: RawCommand, at: string): Command => {
+    const command: Record<string, unknown> = { command: textIn(c.command, at, 'command') };
+    if (c.args !== undefined) command.args = textIn(c.args, at, 'args');
+    if (c.venv !== undefined) command.venv = textIn(c.venv, at, 'venv');
+    if (c.active !== undefined) command.active = c.active;
+    if (c.timeout !== undefined) command.timeout = c.timeout;
+    command.path = at;
+    return command as unknown as Command;
+  };
 
   // Elements switched off (`active: false`) other than commands are left out; the pipeline stays joined around them.
   // Inactive commands stay, marked, so plans and the runner can show them as skipped.
-  const normalizeElement = (e: RawPipelineElement, at: KeyPath, policy: FailurePolicy): PipelineElement | undefined => {
+  const normalizeElement = (e: RawPipelineElement, at: string, policy: FailurePolicy): PipelineElement | undefined => {
     if (!('command' in e) && e.active === false) return undefined;
     if ('foreach' in e) {
-      return { kind: 'foreach', tasks: normalizeTasks(e.foreach, [...at, 'foreach'], policy), parallel: e.parallel, path: formatKeyPath(at) };
+      return { kind: 'foreach', tasks: normalizeTasks(e.foreach, `${at}.foreach`, policy), parallel: e.parallel, path: at };
     }
-    if ('fork' in e) return { kind: 'fork', tasks: normalizeTasks(e.fork, [...at, 'fork'], policy), path: formatKeyPath(at) };
+    if ('fork' in e) return { kind: 'fork', tasks: normalizeTasks(e.fork, `${at}.fork`, policy), path: at };
     if (!('command' in e)) return undefined;
     return { kind: 'command', command: normalizeCommand(e, at) };
   };
 
-  const normalizeBody = (t: RawTask, at: KeyPath, policy: FailurePolicy): TaskBody => {
+  const normalizeBody = (t: RawTask, at: string, policy: FailurePolicy): TaskBody => {
     if (t.pipeline) {
-      const elements = t.pipeline.map((e, i) => normalizeElement(e, [...at, 'pipeline', i], policy));
-      return { kind: 'pipeline', elements: elements.filter((e): e is PipelineElement => e !== undefined) };
+      const elements: PipelineElement[] = [];
+      for (let i = 0; i < t.pipeline.length; i++) {
+        const element = normalizeElement(t.pipeline[i]!, `${at}.pipeline[${i}]`, policy);
+        if (element !== undefined) elements.push(element);
+      }
+      return { kind: 'pipeline', elements };
     }
-    if (t.commands) return { kind: 'commands', commands: t.commands.map((c, i) => normalizeCommand(c, [...at, 'commands', i])) };
-    return { kind: 'tasks', tasks: normalizeTasks(t.tasks ?? [], [...at, 'tasks'], policy) };
+    if (t.commands) return { kind: 'commands', commands: t.commands.map((c, i) => normalizeCommand(c, `${at}.commands[${i}]`)) };
+    return { kind: 'tasks', tasks: normalizeTasks(t.tasks ?? [], `${at}.tasks`, policy) };
   };
 
   // A task's failure policy is its own value, else the enclosing task's resolved one, else the project's.
-  const normalizeTasks = (tasks: RawTask[], at: KeyPath, enclosing: FailurePolicy): Task[] =>
+  const normalizeTasks = (tasks: RawTask[], at: string, enclosing: FailurePolicy): Task[] =>
     tasks.map((t, i) => {
-      const taskPath = [...at, i];
+      const taskPath = `${at}[${i}]`;
       const policy: FailurePolicy = {
         killDownstreamOnFail: t.kill_downstream_on_fail ?? enclosing.killDownstreamOnFail,
         killLoopOnFail: t.kill_loop_on_fail ?? enclosing.killLoopOnFail,
       };
-      return withoutUndefined({
-        name: text(t.name, [...taskPath, 'name']),
-        description: optionalText(t.description, [...taskPath, 'description']),
-        active: t.active,
-        ...policy,
-        timeout: t.timeout,
-        retries: t.retries,
-        body: normalizeBody(t, taskPath, policy),
-        path: formatKeyPath(taskPath),
-      });
+      const task: Record<string, unknown> = { name: textIn(t.name, taskPath, 'name') };
+      if (t.description !== undefined) task.description = textIn(t.description, taskPath, 'description');
+      if (t.active !== undefined) task.active = t.active;
+      task.killDownstreamOnFail = policy.killDownstreamOnFail;
+      task.killLoopOnFail = policy.killLoopOnFail;
+      if (t.timeout !== undefined) task.timeout = t.timeout;
+      if (t.retries !== undefined) task.retries = t.retries;
+      task.body = normalizeBody(t, taskPath, policy);
+      task.path = taskPath;
+      return task as unknown as Task;
     });
 
   const projectPolicy: FailurePolicy = { killDownstreamOnFail: raw.kill_downstream_on_fail, killLoopOnFail: raw.kill_loop_on_fail };
@@ -168,7 +180,7 @@ export function normalizeProject(
         description: optionalText(e.description, ['envs', i, 'description']),
       }),
     ),
-    tasks: normalizeTasks(raw.tasks ?? [], ['tasks'], projectPolicy),
+    tasks: normalizeTasks(raw.tasks ?? [], 'tasks', projectPolicy),
     ...projectPolicy,
     deploy: deploy(),
     schedules,

@@ -2,8 +2,8 @@
 import { UserError } from '../errors.js';
 import { readLoneCrAsLf } from '../line-breaks.js';
 import type { Diagnostic, SourceLocation } from '../errors.js';
-import { readPlainYaml } from './read-plain-yaml.js';
 import { readSimpleYaml } from './read-simple-yaml.js';
+import type { PlainYaml } from './yaml-syntax-edges.js';
 import type { KeyPath } from './format-key-path.js';
 
 /** Files larger than this are refused before parsing: a project.yml is a few kilobytes. */
@@ -34,12 +34,16 @@ export type PositionalReader = (text: string, file: string) => YamlSource;
 
 /** The positional reader once loadPositionalReader has loaded it. */
 let loadedReader: PositionalReader | undefined;
+/** The js-yaml reader (read-plain-yaml.ts), loaded with the positional one. */
+let loadedPlainReader: ((text: string) => PlainYaml | undefined) | undefined;
 
 /**
  * Loads the positional reader: the yaml package is 262 KB of code that a plain document read by the fast reader,
- * with nothing to locate, never needs (9 ms of every `config validate`, and of the first run after an edit).
+ * with nothing to locate, never needs (9 ms of every `config validate`, and of the first run after an edit). The
+ * js-yaml reader comes with it: js-yaml is 126 KB of code that a document the line reader takes never needs either.
  */
 export async function loadPositionalReader(): Promise<PositionalReader> {
+  loadedPlainReader ??= (await import('./read-plain-yaml.js')).readPlainYaml;
   loadedReader ??= (await import('./read-positioned-yaml.js')).parseYamlWithPositions;
   return loadedReader;
 }
@@ -76,7 +80,9 @@ export function parseYamlSource(written: string, file: string, reader?: Position
   checkSize(text, file);
   checkNulBytes(text, file);
   // Most project.yml files take the line reader; what it hands over, js-yaml; what that hands over, the positional one.
-  const plain = readSimpleYaml(text) ?? readPlainYaml(text);
+  // js-yaml is loaded with the positional reader (loadPositionalReader): a caller that brought its own positional
+  // reader without loading it has that one read what the line reader hands over (the same data, read-plain-yaml.test.ts).
+  const plain = readSimpleYaml(text) ?? (loadedPlainReader ? loadedPlainReader(text) : undefined);
   if (!plain) return positionalReader(reader)(text, file);
 
   let positioned: YamlSource | null | undefined;

@@ -1,5 +1,5 @@
 // A line reader for what project.yml files hold; gives exactly the fast reader's result, or hands the document over.
-import { isAtTheEdgesOfTheSyntax, type PlainYaml } from './read-plain-yaml.js';
+import { isAtTheEdgesOfTheSyntax, type PlainYaml } from './yaml-syntax-edges.js';
 import { PLAIN_SCALAR_TYPES } from './pyyaml-scalars.js';
 
 /** Whether any of PLAIN_SCALAR_TYPES may take the text (as read-plain-yaml.ts: one test before trying each type). */
