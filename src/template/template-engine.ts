@@ -478,7 +478,7 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
     throw toSyntaxError(e, source, origin);
   }
   const guarded = new Set<string>();
-  visitNodes(root, (node, conditional) => {
+  visitNodes(root, (node, conditional, always) => {
     if (node.typename === 'Filter' || node.typename === 'FilterAsync') {
       const name = symbolName(node.name);
       if (name !== undefined) {
@@ -491,7 +491,7 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
         const args = node.args as AstNode | undefined;
         const subject = symbolName((args?.children as AstNode[] | undefined)?.[0]);
         if (DEFAULTING_FILTERS.has(name) && subject !== undefined) guarded.add(subject);
-        checkFilterArguments(envInternals, name, (args?.children as AstNode[] | undefined) ?? [], origin, conditional);
+        checkFilterArguments(envInternals, name, (args?.children as AstNode[] | undefined) ?? [], origin, conditional, always);
       }
     } else if (node.typename === 'Is') {
       const right = node.right as AstNode | undefined;
@@ -504,13 +504,14 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
         const subject = symbolName(node.left);
         if (EXISTENCE_TESTS.has(test) && subject !== undefined) guarded.add(subject);
       }
-    } else if (node.typename === 'Mod') {
+    } else if (node.typename === 'Mod' && always) {
+      // Jinja2 raises a bad %-format only when it runs: a branch never taken may hold one (below, too).
       const format = stringLiteral(node.left);
       const problem = format === undefined ? undefined : checkPercentFormat(format);
       if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
     } else if (node.typename === 'For') {
       checkNoLoopAssignment(node, origin);
-    } else if (node.typename === 'FunCall') {
+    } else if (node.typename === 'FunCall' && always) {
       checkLiteralStrCall(node, origin);
     } else if (node.typename === 'Compare') {
       // nunjucks takes JavaScript's `===` and `!==`; Jinja2 (and Python) have no such operators.
@@ -569,10 +570,13 @@ function checkLiteralStrCall(node: AstNode, origin: string): void {
   }
 }
 
-/** Arguments of `format` and `map` that are literals: a bad %-format or an unknown filter name fails validation. */
-function checkFilterArguments(env: EnvironmentInternals, name: string, args: AstNode[], origin: string, conditional: boolean): void {
+/**
+ * Arguments of `format` and `map` that are literals: a bad %-format (where it always runs) or an unknown filter name
+ * (outside an if) fails validation.
+ */
+function checkFilterArguments(env: EnvironmentInternals, name: string, args: AstNode[], origin: string, conditional: boolean, always: boolean): void {
   const [subject, first] = args;
-  if (name === 'format') {
+  if (name === 'format' && always) {
     const format = stringLiteral(subject);
     const problem = format === undefined ? undefined : checkPercentFormat(format);
     if (problem !== undefined) throw syntaxError(problem, origin, subject!.lineno + 1, subject!.colno + 1);
@@ -588,17 +592,39 @@ function checkFilterArguments(env: EnvironmentInternals, name: string, args: Ast
 const CONDITIONAL_NODES = new Set(['If', 'IfAsync', 'InlineIf']);
 /** The nodes whose bodies Jinja2 compiles in a frame of their own, soft or not where they stand: loops, macros, blocks. */
 const OWN_FRAME_NODES = new Set(['For', 'AsyncEach', 'AsyncAll', 'Macro', 'Caller', 'Capture', 'HandoffWith', 'HandoffScope', 'FilterBlock']);
+const LOOP_NODES = new Set(['For', 'AsyncEach', 'AsyncAll']);
 
-/** Visits every node; `conditional` says whether Jinja2 would compile it inside an if or inline if (a soft frame). */
-function visitNodes(node: AstNode, visit: (node: AstNode, conditional: boolean) => void, conditional = false): void {
-  visit(node, conditional);
+/**
+ * Whether a part of a node runs whenever the node does: not a branch, a loop's body or filter (no items, no run), a
+ * macro's or call block's body (run when called), the right side of `and`/`or` or a comparison after the first.
+ * `loopFilter` is the `x in items if cond` of a for loop (parsed as an inline if without else): its items always run.
+ */
+function partAlwaysRuns(node: AstNode, field: string, index: number, loopFilter: boolean): boolean {
+  if (loopFilter) return field === 'body';
+  if (CONDITIONAL_NODES.has(node.typename)) return field === 'cond';
+  if (LOOP_NODES.has(node.typename)) return field === 'arr';
+  if (node.typename === 'Macro' || node.typename === 'Caller') return false;
+  if (node.typename === 'And' || node.typename === 'Or') return field === 'left';
+  if (node.typename === 'Compare') return field === 'expr' || index === 0;
+  return true;
+}
+
+/**
+ * Visits every node. `conditional` says whether Jinja2 would compile it inside an if or inline if (a soft frame);
+ * `always` whether it runs whenever the template renders (what Jinja2 raises only when it runs may be refused early
+ * there, and only there).
+ */
+function visitNodes(node: AstNode, visit: (node: AstNode, conditional: boolean, always: boolean) => void, conditional = false, always = true, loopFilter = false): void {
+  visit(node, conditional, always);
   const inner = CONDITIONAL_NODES.has(node.typename) ? true : OWN_FRAME_NODES.has(node.typename) ? false : conditional;
   for (const field of node.fields) {
     const child = node[field];
     const children = Array.isArray(child) ? child : [child];
-    for (const c of children) {
-      if (isAstNode(c)) visitNodes(c, visit, inner);
-    }
+    children.forEach((c, index) => {
+      if (!isAstNode(c)) return;
+      const filtered = LOOP_NODES.has(node.typename) && field === 'arr' && c.typename === 'InlineIf' && !c.else_;
+      visitNodes(c, visit, inner, always && partAlwaysRuns(node, field, index, loopFilter), filtered);
+    });
   }
 }
 
