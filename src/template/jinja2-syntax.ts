@@ -34,6 +34,8 @@ interface Parser extends ParserInternals {
   parseUntilBlocks(...names: string[]): AstNode;
   advanceAfterBlockEnd(name?: string): ParserToken;
   skip(type: string): boolean;
+  dropLeadingWhitespace: boolean;
+  tokens: { _extractRegex(regex: RegExp): RegExpMatchArray | null };
   skipValue(type: string, value: string): boolean;
   fail(message: string, lineno?: number, colno?: number): never;
   breakOnBlocks: string[] | null;
@@ -45,7 +47,7 @@ interface Tokenizer extends TokenizerInternals {
   forwardN(n: number): void;
   nextToken(): ParserToken | null;
 }
-type Nodes = Record<'Set' | 'Capture' | 'NodeList' | 'Symbol', NodeClass>;
+type Nodes = Record<'Set' | 'Capture' | 'NodeList' | 'Symbol' | 'Output' | 'TemplateData', NodeClass>;
 
 /**
  * Jinja2's number literals (its lexer's, case-insensitive): ints in binary, octal, hex and decimal with `_` between
@@ -432,6 +434,24 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       if (token?.type === 'symbol' && token.value === 'with' && !this.breakOnBlocks?.includes('with')) return parseWith(this, token);
       return parseStatement.call(this);
     },
+    /**
+     * Jinja2's raw block: its text up to the first `{% endraw %}` (raw blocks do not nest there), with whitespace
+     * control on both tags (`{% raw -%}` and `{%- endraw %}` trim the text inside, `{% endraw -%}` what follows).
+     * nunjucks found only `{% endraw %}` without a `-` ("unknown block tag: endraw") and nested raw blocks.
+     */
+    parseRaw(this: Parser, tagName = 'raw'): AstNode {
+      const begun = this.advanceAfterBlockEnd();
+      const trimStart = this.dropLeadingWhitespace;
+      this.dropLeadingWhitespace = false;
+      const end = this.tokens._extractRegex(new RegExp(`([\\s\\S]*?)\\{%(-?)[+]?\\s*end${tagName}\\s*(-?)[+]?%\\}`));
+      // checkRawBlocksClosed refused a raw block without its end before parsing.
+      if (!end) this.fail(`unexpected end of template: {% ${tagName} %} is never closed`, begun.lineno, begun.colno);
+      let text = end[1]!;
+      if (trimStart) text = text.replace(/^\s+/, '');
+      if (end[2] === '-') text = text.replace(/\s+$/, '');
+      this.dropLeadingWhitespace = end[3] === '-';
+      return new nodes.Output(begun.lineno, begun.colno, [new nodes.TemplateData(begun.lineno, begun.colno, text)]);
+    },
     // nunjucks' set, with Jinja2's value: a bare tuple (`{% set a, b = 1, 2 %}`, `{% set t = 1, %}`).
     parseSet(this: Parser): AstNode {
       const tag = this.peekToken()!;
@@ -444,7 +464,9 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
         node.value = parseTuple(this);
         this.advanceAfterBlockEnd(tag.value);
       } else {
-        if (!this.skip('block-end')) this.fail('expected = or %} in the set tag', tag.lineno, tag.colno);
+        if (this.peekToken()?.type !== 'block-end') this.fail('expected = or %} in the set tag', tag.lineno, tag.colno);
+        // Through advanceAfterBlockEnd, so `{% set x -%}` drops the whitespace after it, as Jinja2 does.
+        this.advanceAfterBlockEnd(tag.value);
         node.body = new nodes.Capture(tag.lineno, tag.colno, this.parseUntilBlocks('endset'));
         node.value = null;
         this.advanceAfterBlockEnd();

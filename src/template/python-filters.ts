@@ -49,7 +49,10 @@ export function iterateLazily(value: unknown): Iterable<unknown> {
   return value instanceof PythonIterator ? value : iterate(value);
 }
 
-/** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
+/**
+ * Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts, a groupby group's `grouper` and
+ * `list`; a missing part is undefined.
+ */
 export function attributeOf(item: unknown, path: string): unknown {
   let value = item;
   for (const part of path.split('.')) {
@@ -58,6 +61,8 @@ export function attributeOf(item: unknown, path: string): unknown {
     // Jinja2 takes a part of digits as an int: a dict's int key (`{1: 'a'}`), else (as before) a str key of those digits.
     else if (isMapping(value) && /^\d+$/.test(part) && dictKeyName(value, Number(part)) !== undefined) value = value[dictKeyName(value, Number(part))!];
     else if (isMapping(value) && dictKeyName(value, part) !== undefined) value = value[dictKeyName(value, part)!];
+    // A groupby group's named fields (Python's namedtuple attributes).
+    else if (value instanceof PythonGroup && (part === 'grouper' || part === 'list')) value = value[part];
     else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
     else return undefined;
   }

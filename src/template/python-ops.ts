@@ -769,6 +769,24 @@ const STR_METHODS: Record<string, StrMethod> = {
     const sign = cps[0] === '+' || cps[0] === '-' ? cps[0] : '';
     return sign + '0'.repeat(w - cps.length) + cps.slice(sign ? 1 : 0).join('');
   },
+  expandtabs: (t, args) => {
+    const [positional, kwargs] = keywordsOf(args);
+    const size = int(positional[0] ?? kwargs.tabsize ?? 8, 'expandtabs');
+    // Each tab goes to the next multiple of the size; a line break starts the column again (code points, as Python).
+    let out = '';
+    let column = 0;
+    for (const ch of t) {
+      if (ch === '\t') {
+        const spaces = size > 0 ? size - (column % size) : 0;
+        out += ' '.repeat(spaces);
+        column += spaces;
+      } else {
+        out += ch;
+        column = ch === '\n' || ch === '\r' ? 0 : column + 1;
+      }
+    }
+    return out;
+  },
   center: (t, [width, fill]) => pad(t, width, fill, 'center', '^'),
   ljust: (t, [width, fill]) => pad(t, width, fill, 'ljust', '<'),
   rjust: (t, [width, fill]) => pad(t, width, fill, 'rjust', '>'),
@@ -794,7 +812,7 @@ const STR_METHODS: Record<string, StrMethod> = {
 };
 
 /** Python str methods handoff does not implement: calling one is an error rather than some other text. */
-const UNSUPPORTED_STR_METHODS = new Set(['encode', 'expandtabs', 'isprintable', 'maketrans', 'translate']);
+const UNSUPPORTED_STR_METHODS = new Set(['encode', 'isprintable', 'maketrans', 'translate']);
 
 export function isPythonStrMethod(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(STR_METHODS, name) || UNSUPPORTED_STR_METHODS.has(name);

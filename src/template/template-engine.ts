@@ -64,7 +64,7 @@ import {
   uniqueFilter,
   wordwrapFilter,
 } from './python-filters.js';
-import { describeAs, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple } from './python-str.js';
+import { describeAs, formatPythonRepr, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple } from './python-str.js';
 import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
 import type { Renderer, RendererOptions } from './render.js';
@@ -888,6 +888,25 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     else this.compile(node.val, frame);
     this._emit(')');
   };
+  // nunjucks wrote the callee's text into the compiled code between quotes, escaping only `"`: a str literal with a
+  // newline or tab (`'a\\nb'.split()`) broke the compiled template, and a `none` callee failed to compile at all.
+  const internalsOf = (c: CompilerInternals) => c as CompilerInternals & {
+    _getNodeName(node: unknown): string;
+    _compileExpression(node: unknown, frame: unknown): void;
+    _compileAggregate(node: unknown, frame: unknown, start: string, end: string): void;
+  };
+  const getNodeName = internalsOf(compiler)._getNodeName;
+  internalsOf(compiler)._getNodeName = function nodeNameAsPython(this: CompilerInternals, node: AstNode) {
+    return node.typename === 'Literal' ? formatPythonRepr(node.value) : getNodeName.call(this, node);
+  };
+  compiler.compileFunCall = function compileFunCallSafely(node, frame) {
+    const self = internalsOf(this);
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.callWrap(`);
+    self._compileExpression(node.name, frame);
+    this._emit(`, ${JSON.stringify(self._getNodeName(node.name))}, context, `);
+    self._compileAggregate(node.args, frame, '[', '])');
+    this._emit(')');
+  };
   compiler.compileNeg = call('handoffNeg', 'target');
   compiler.compilePos = call('handoffPos', 'target');
   compiler.compileNot = function compileNotAsPython(node, frame) {
@@ -1040,6 +1059,12 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   const parsePrimary = parser.parsePrimary;
   parser.parsePrimary = function parsePrimaryAsPython(noPostfix) {
     const token = this.peekToken();
+    if (token?.type === 'string') {
+      // Adjacent str literals are one, as in Python and Jinja2 (`'a' 'b'` is `'ab'`); a postfix applies to the whole.
+      const node = parsePrimary.call(this, true);
+      for (let next = this.peekToken(); next?.type === 'string'; next = this.peekToken()) node.value = String(node.value) + this.nextToken()!.value;
+      return noPostfix ? node : this.parsePostfix(node);
+    }
     const node = parsePrimary.call(this, noPostfix);
     if (token?.type === 'float' && node.typename === 'Literal' && typeof node.value === 'number' && Number.isInteger(node.value)) {
       node.value = new PythonFloat(node.value);
