@@ -239,6 +239,9 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{{ items | groupby('v') | map(attribute='list') | map('length') | list }}|{{ items | groupby('name') | selectattr('grouper', 'equalto', 'b') | map(attribute='list') | first | length }}|{{ items | groupby('name') | sort(attribute='grouper', reverse=true) | map(attribute='grouper') | join }}|{{ items | groupby('v') | map(attribute='0') | list }}", "[1, 1]|1|ba|[1, 2]"],
     ["{{ 'a\\tb'.upper() }}|{{ 'a\\nb'.split() }}|{{ 'a\\\\b'.split('\\\\') }}|{{ \"a\\\"b\".split('\"') }}|{{ none.x() if false else 'n' }}|{{ true.x() if false else 't' }}", "A\tB|['a', 'b']|['a', 'b']|['a', 'b']|n|t"],
     ["{{ 'a' 'b' }}|{{ 'a' \"b\" 'c' | upper }}|{{ ('x' 'y').upper() }}|{{ 'x' 'y'.upper() }}|{{ 'a' ~ 'b' 'c' }}|{% set s2 = 'p' 'q' %}{{ s2 }}|{{ {'k' 'l': 1} }}", "ab|ABC|XY|XY|abc|pq|{'kl': 1}"],
+    // A macro's extra arguments: `varargs` and `kwargs` in its body (nunjucks dropped them), else refused (below).
+    ["{% macro m(a) %}[{{ a }}{{ varargs }}]{% endmacro %}{{ m(1, 2, 3) }}|{% macro k() %}[{{ kwargs }}]{% endmacro %}{{ k(x=1) }}|{% macro d(a, b=2) %}{{ a }}{{ b }}{{ varargs }}{% endmacro %}{{ d(1) }}|{{ d(1, 3, 4) }}|{{ d(a=5) }}", "[1(2, 3)]|[{'x': 1}]|12()|13(4,)|52()"],
+    ["{% macro m() %}{{ varargs | length }}{% for v in varargs %}{{ v }}{% endfor %}{% endmacro %}{{ m() }}|{{ m(1, 2) }}|{% macro w(a) %}{{ kwargs.get('x', 'nx') }}{% endmacro %}{{ w(1) }}|{{ w(1, x=5) }}|{% macro c() %}{{ caller(7) }}{% endmacro %}{% call c() %}{{ varargs[0] }}{% endcall %}", "0|212|nx|5|7"],
     ["{{ 'a\\tb'.expandtabs() }}|{{ 'ab\\tc\\nx\\ty'.expandtabs(4) }}|{{ '\\t'.expandtabs(0) }}|[{{ 'abc\\td'.expandtabs(2) }}]|{{ 'a\\r\\tb'.expandtabs(tabsize=3) }}|{{ 'é\\t|'.expandtabs(4) }}", "a       b|ab  c\nx   y||[abc d]|a\r   b|é   |"],
   ],
   "literals": [
@@ -300,6 +303,10 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{% for x in lst %}{% with %}{% set loop = 1 %}{% endwith %}{% endfor %}", "TemplateAssertionError"],
   ["{% for x in lst %}{% else %}{% set a, loop = 1, 2 %}{% endfor %}", "TemplateAssertionError"],
   ["{% for loop in lst %}{% endfor %}", "TemplateAssertionError"],
+  // nunjucks dropped a macro's arguments beyond those it names.
+  ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, 2) }}", "TypeError"],
+  ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, b=2) }}", "TypeError"],
+  ["{% macro c() %}{{ caller(7) }}{% endmacro %}{% call c() %}x{% endcall %}", "TypeError"],
 ];
 
 function render(template: string): string {
