@@ -239,6 +239,8 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{{ items | groupby('v') | map(attribute='list') | map('length') | list }}|{{ items | groupby('name') | selectattr('grouper', 'equalto', 'b') | map(attribute='list') | first | length }}|{{ items | groupby('name') | sort(attribute='grouper', reverse=true) | map(attribute='grouper') | join }}|{{ items | groupby('v') | map(attribute='0') | list }}", "[1, 1]|1|ba|[1, 2]"],
     ["{{ 'a\\tb'.upper() }}|{{ 'a\\nb'.split() }}|{{ 'a\\\\b'.split('\\\\') }}|{{ \"a\\\"b\".split('\"') }}|{{ none.x() if false else 'n' }}|{{ true.x() if false else 't' }}", "A\tB|['a', 'b']|['a', 'b']|['a', 'b']|n|t"],
     ["{{ 'a' 'b' }}|{{ 'a' \"b\" 'c' | upper }}|{{ ('x' 'y').upper() }}|{{ 'x' 'y'.upper() }}|{{ 'a' ~ 'b' 'c' }}|{% set s2 = 'p' 'q' %}{{ s2 }}|{{ {'k' 'l': 1} }}", "ab|ABC|XY|XY|abc|pq|{'kl': 1}"],
+    // A test binds to its operand, as a filter does: `n + 1 is even` is `n + (1 is even)` in Jinja2 (nunjucks read `(n + 1) is even`).
+    ["{{ n + 1 is even }}|{{ n - 1 is odd }}|{{ n * 2 is divisibleby 7 }}|{{ -n is odd }}|{{ n is divisibleby 3 + 1 }}|{{ n ~ 1 is number }}|{{ n > 1 is true }}|{{ n is odd == true }}|{{ [1] | first is number }}|{{ 2 ** 3 is odd }}|{{ n is odd | string | lower }}|{{ not n is odd }}", "7|6|0|True|1|7True|True|True|True|2|true|False"],
     // A macro's extra arguments: `varargs` and `kwargs` in its body (nunjucks dropped them), else refused (below).
     ["{% macro m(a) %}[{{ a }}{{ varargs }}]{% endmacro %}{{ m(1, 2, 3) }}|{% macro k() %}[{{ kwargs }}]{% endmacro %}{{ k(x=1) }}|{% macro d(a, b=2) %}{{ a }}{{ b }}{{ varargs }}{% endmacro %}{{ d(1) }}|{{ d(1, 3, 4) }}|{{ d(a=5) }}", "[1(2, 3)]|[{'x': 1}]|12()|13(4,)|52()"],
     ["{% macro m() %}{{ varargs | length }}{% for v in varargs %}{{ v }}{% endfor %}{% endmacro %}{{ m() }}|{{ m(1, 2) }}|{% macro w(a) %}{{ kwargs.get('x', 'nx') }}{% endmacro %}{{ w(1) }}|{{ w(1, x=5) }}|{% macro c() %}{{ caller(7) }}{% endmacro %}{% call c() %}{{ varargs[0] }}{% endcall %}", "0|212|nx|5|7"],
@@ -303,6 +305,7 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{% for x in lst %}{% with %}{% set loop = 1 %}{% endwith %}{% endfor %}", "TemplateAssertionError"],
   ["{% for x in lst %}{% else %}{% set a, loop = 1, 2 %}{% endfor %}", "TemplateAssertionError"],
   ["{% for loop in lst %}{% endfor %}", "TemplateAssertionError"],
+  ["{{ n is odd is true }}", "TemplateSyntaxError"],
   // nunjucks dropped a macro's arguments beyond those it names.
   ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, 2) }}", "TypeError"],
   ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, b=2) }}", "TypeError"],

@@ -106,6 +106,7 @@ export interface ParserInternals {
   parseAdd(): AstNode;
   parseMul(): AstNode;
   parsePow(): AstNode;
+  parseUnary(noFilters?: boolean): AstNode;
   peekToken(): ParserToken | null;
   nextToken(withWhitespace?: boolean): ParserToken | null;
   skipSymbol(name: string): boolean;
@@ -1016,27 +1017,38 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   parser.parseConcat = function parseSum() {
     return this.parseAdd();
   };
-  const parseCompare = parser.parseCompare;
-  parser.parseIs = function parseIsAsJinja2() {
-    let node = parseCompare.call(this);
-    if (!this.skipSymbol('is')) return node;
-    const not = this.skipSymbol('not');
-    const name = this.peekToken();
-    let test: AstNode;
-    if (name && (name.type === 'symbol' || name.type === 'boolean' || name.type === 'none')) {
-      this.nextToken();
-      test = new nodes.Symbol(name.lineno, name.colno, name.value);
-      const next = this.peekToken();
-      if (next?.type === 'left-paren') test = this.parsePostfix(test);
-      else if (next && startsTestArgument(next)) {
-        const argument = this.parsePrimary();
-        test = new nodes.FunCall(name.lineno, name.colno, test, new nodes.NodeList(argument.lineno, argument.colno, [argument]));
-      }
-    } else {
-      test = parseCompare.call(this);
+  // Jinja2 reads a test as part of its operand, after the operand's filters, as a filter is: `n + 1 is even` is
+  // `n + (1 is even)` there, `n is odd | string` filters the test's result, and a test right after another is refused.
+  // nunjucks read `is` below the comparisons (`(n + 1) is even`).
+  const parseTest = (p: ParserInternals & { fail(message: string, lineno?: number, colno?: number): never }, subject: AstNode): AstNode => {
+    const not = p.skipSymbol('not');
+    const name = p.peekToken();
+    if (!name || !(name.type === 'symbol' || name.type === 'boolean' || name.type === 'none')) p.fail('expected a test name after `is`', name?.lineno, name?.colno);
+    p.nextToken();
+    let test: AstNode = new nodes.Symbol(name.lineno, name.colno, name.value);
+    const next = p.peekToken();
+    if (next?.type === 'left-paren') test = p.parsePostfix(test);
+    else if (next && startsTestArgument(next)) {
+      const argument = p.parsePrimary();
+      test = new nodes.FunCall(name.lineno, name.colno, test, new nodes.NodeList(argument.lineno, argument.colno, [argument]));
     }
-    node = new nodes.Is(node.lineno, node.colno, node, test);
+    const node = new nodes.Is(subject.lineno, subject.colno, subject, test);
     return not ? new nodes.Not(node.lineno, node.colno, node) : node;
+  };
+  const isKeyword = (token: ParserToken | null): boolean => token?.type === 'symbol' && token.value === 'is';
+  const parseUnary = parser.parseUnary;
+  parser.parseUnary = function parseUnaryAsJinja2(noFilters) {
+    let node = parseUnary.call(this, noFilters);
+    if (noFilters) return node;
+    const self = this as ParserInternals & { fail(message: string, lineno?: number, colno?: number): never; parseFilter(node: AstNode): AstNode };
+    while (isKeyword(this.peekToken())) {
+      this.nextToken();
+      node = parseTest(self, node);
+      const after = this.peekToken();
+      if (isKeyword(after)) self.fail('You cannot chain multiple tests with is', after!.lineno, after!.colno);
+      if (after?.type === 'pipe') node = self.parseFilter(node);
+    }
+    return node;
   };
   // Jinja2 reads `rows.0.name` as rows[0].name. nunjucks' lexer gives `.` then the float `0.` (or the int `0`), and its
   // parser wants a name after a dot: an index there becomes a name token whose value is the number (so the lookup is
