@@ -1349,6 +1349,17 @@ interface FormatField {
   name: string;
   conversion: string | undefined;
   spec: string;
+  /** A spec well formed but for its type code, which Python refuses when it formats (naming the value's type). */
+  unknownCode?: string;
+}
+
+/** FORMAT_SPEC with any character as its type code: the spec of a FormatField with an unknownCode. */
+const FORMAT_SPEC_ANY_CODE = new RegExp(FORMAT_SPEC.source.replace(/\(\[[^\]]*\]\)\?\$$/, '([\\s\\S])$'));
+
+/** The static reason a field's spec is refused (validation has no value to name the type of), else undefined. */
+export function unknownFormatCodes(parts: Array<string | FormatField>): string | undefined {
+  const field = parts.find((part): part is FormatField => typeof part !== 'string' && part.unknownCode !== undefined);
+  return field ? `Unknown format code '${field.unknownCode}'` : undefined;
 }
 
 /** Splits a str.format template into literal text and fields, or gives the reason it is malformed. */
@@ -1381,10 +1392,12 @@ export function parseFormatTemplate(format: string): Array<string | FormatField>
     const m = /^([^!:]*)(?:!(.))?(?::([\s\S]*))?$/.exec(inner);
     if (!m) return 'expected \':\' after conversion specifier';
     if (m[2] !== undefined && !'rs'.includes(m[2])) return m[2] === 'a' ? 'the !a conversion is not supported in handoff\'s templates' : 'Unknown conversion specifier';
-    if (m[3] !== undefined && m[3] !== '' && !FORMAT_SPEC.test(m[3])) return 'Invalid format specifier';
+    const spec = m[3] ?? '';
+    const unknownCode = spec !== '' && !FORMAT_SPEC.test(spec) ? FORMAT_SPEC_ANY_CODE.exec(spec)?.[10] : undefined;
+    if (spec !== '' && !FORMAT_SPEC.test(spec) && unknownCode === undefined) return 'Invalid format specifier';
     if (text) parts.push(text);
     text = '';
-    parts.push({ name: m[1]!, conversion: m[2], spec: m[3] ?? '' });
+    parts.push({ name: m[1]!, conversion: m[2], spec, ...(unknownCode !== undefined ? { unknownCode } : {}) });
     i = end + 1;
   }
   if (text) parts.push(text);
@@ -1433,6 +1446,10 @@ export function strFormat(format: string, positional: unknown[], kwargs: Record<
       let value = lookupField(part.name, positional, kwargs, auto);
       if (part.conversion === 'r') value = formatPythonRepr(value);
       else if (part.conversion === 's') value = formatPythonStr(value);
+      if (part.unknownCode !== undefined) {
+        const grouping = FORMAT_SPEC_ANY_CODE.exec(part.spec)?.[8];
+        fail(grouping ? `ValueError: Cannot specify '${grouping}' with '${part.unknownCode}'.` : `ValueError: Unknown format code '${part.unknownCode}' for object of type '${pythonTypeName(value)}'`);
+      }
       return formatWithSpec(value, part.spec);
     })
     .join('');

@@ -12,6 +12,7 @@ import {
   listMember,
   numberOf,
   parseFormatTemplate,
+  unknownFormatCodes,
   percentFormat,
   pythonAdd,
   pythonCompare,
@@ -568,6 +569,8 @@ function checkLiteralStrCall(node: AstNode, origin: string): void {
   if (method === 'format' || method === 'format_map') {
     const parsed = parseFormatTemplate(receiver);
     if (typeof parsed === 'string') at(`in "${receiver}".${method}(): ${parsed}`);
+    const unknown = typeof parsed === 'string' ? undefined : unknownFormatCodes(parsed);
+    if (unknown !== undefined) at(`in "${receiver}".${method}(): ${unknown}`);
   }
 }
 

@@ -32,7 +32,7 @@ const RUN: Array<[string, string, RegExp]> = [
   ["a\n{{ '%,d' | format(1) if true else 'x' }}", 'ValueError', /at line 2, column \d+: .*unsupported format character ','/],
   ["a\n{% if n < 100 %}{{ '%,d' % n }}{% endif %}", 'ValueError', /at line 2, column \d+: .*unsupported format character ','/],
   ["a\n{% for x in lst %}{{ '%q' % x }}{% endfor %}", 'ValueError', /at line 2, column \d+: .*unsupported format character 'q'/],
-  ["a\n{{ '{:q}'.format(1) if n else 'f' }}", 'ValueError', /at line 2, column \d+: ValueError: /],
+  ["a\n{{ '{:q}'.format(1) if n else 'f' }}", 'ValueError', /at line 2, column \d+: ValueError: Unknown format code 'q' for object of type 'int'$/],
   ["a\n{{ 'abc'.nosuch() if n else 'u' }}", 'UndefinedError', /at line 2, column \d+: .*nosuch/],
 ];
 
