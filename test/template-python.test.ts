@@ -169,3 +169,38 @@ describe('ints beyond 2**53 in vars and -v (the tenth review left them text)', (
     expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe('123456789012345678902 True -4503599627370498 123456789012345678901\n');
   }, 60_000);
 });
+
+describe('a bad %-format in a branch never taken (the twelfth review left it refused when read)', () => {
+  const yml = [
+    'vars:',
+    '- key: n',
+    '  value: 5',
+    'tasks:',
+    '- name: t',
+    '  commands:',
+    '  - command: echo',
+    `    args: "{{ '%,d' | format(n) if n > 100 else n }}"`,
+    '',
+  ].join('\n');
+  const oracleReady = spawnSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' }).status === 0;
+
+  it.skipIf(!oracleReady)(`is valid and runs, as with the original (Jinja2 raises only when it runs)${oracleReady ? '' : ' (skipped: python3 has no jinja2)'}`, async () => {
+    const program = "import jinja2; print(jinja2.Environment().from_string(\"{{ '%,d' | format(n) if n > 100 else n }}\").render(n=5))";
+    expect(execFileSync('python3', ['-c', program], { encoding: 'utf8' })).toBe('5\n');
+    const { projectDir, workspaceDir } = makeProject(yml);
+    // Before: both refused with "template syntax error … unsupported format character ','", exit 2.
+    const validate = await runCli(['config', 'validate', '-p', projectDir]);
+    expect(validate.code, validate.stderr).toBe(0);
+    const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'), 'utf8')).toBe('5\n');
+  }, 60_000);
+
+  it('is a located error, exit 2, when its branch runs, and nothing runs', async () => {
+    const { projectDir, workspaceDir } = makeProject(yml);
+    const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir, '-v', 'n=1000']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/tasks\[0\]\.commands\[0\].*line 1, column \d+: ValueError: unsupported format character ','/);
+    expect(fs.existsSync(path.join(workspaceDir, 'artifacts', 't_stdout.log'))).toBe(false);
+  }, 60_000);
+});

@@ -226,6 +226,26 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% macro inner() %}[{{ caller() }}]{% endmacro %}{% macro outer() %}{% call inner() %}{{ caller is defined }}{% endcall %}{{ caller() }}{% endmacro %}{% call outer() %}y{% endcall %}", "[False]y"],
     ["{{ '<a&b>' | e | e }}|{{ '<a>' | safe | e }}|{{ '<a>' | e | safe | e }}|{{ '<a>' | e | forceescape }}|{{ '<a>' | forceescape | escape }}|{{ {'a': '<'} | tojson | e }}", "&lt;a&amp;b&gt;|<a>|&lt;a&gt;|&amp;lt;a&amp;gt;|&lt;a&gt;|{\"a\": \"\\u003c\"}"],
   ],
+  // Found by the fourteenth review's differential run against Jinja2: `{% raw -%}`/`{%- endraw %}` were "unknown block
+  // tag: endraw"; `{% set x -%}` kept the whitespace after it; a groupby group's `grouper`/`list` were unknown to
+  // map(attribute=), selectattr and sort(attribute=); a str literal with a tab or newline before a method call, and
+  // `none.x()`, broke the compiled template ("SyntaxError: Invalid or unexpected token"); adjacent str literals
+  // (`'a' 'b'`, Python's concatenation) were "expected variable end"; str.expandtabs was not supported.
+  "fourteenth review": [
+    ["[{%- raw %} r {% endraw -%}  ]|[  {%- raw -%}  r  {%- endraw -%}  ]|[{% raw %}{%- x -%}{% endraw %}]|[{% raw %}a{%endraw%}]|[{%raw-%} b{%-endraw%}]", "[ r ]|[r]|[{%- x -%}]|[a]|[b]"],
+    ["{% raw %}{% raw %}{{ x }}{% endraw %}|{%- raw -%}\n  {% if %}\n{%- endraw %}\n{{ n }}", "{% raw %}{{ x }}|{% if %}\n7"],
+    ["[{% set y -%}   a   {%- endset %}{{ y }}]|[{% set y %}   a   {% endset %}{{ y }}]|[{% set ns = namespace() %}{% set ns.v -%}   q{%- endset %}{{ ns.v }}]", "[a]|[   a   ]|[q]"],
+    ["[{% with a = 1 -%}   {{ a }}   {%- endwith %}]|[{% filter upper -%}   x   {%- endfilter %}]|[{% for x in [] %}{% else -%}   e   {%- endfor %}]|[{% set x = 1 -%}   {{ x }}]", "[1]|[X]|[e]|[1]"],
+    ["{{ items | groupby('v') | map(attribute='list') | map('length') | list }}|{{ items | groupby('name') | selectattr('grouper', 'equalto', 'b') | map(attribute='list') | first | length }}|{{ items | groupby('name') | sort(attribute='grouper', reverse=true) | map(attribute='grouper') | join }}|{{ items | groupby('v') | map(attribute='0') | list }}", "[1, 1]|1|ba|[1, 2]"],
+    ["{{ 'a\\tb'.upper() }}|{{ 'a\\nb'.split() }}|{{ 'a\\\\b'.split('\\\\') }}|{{ \"a\\\"b\".split('\"') }}|{{ none.x() if false else 'n' }}|{{ true.x() if false else 't' }}", "A\tB|['a', 'b']|['a', 'b']|['a', 'b']|n|t"],
+    ["{{ 'a' 'b' }}|{{ 'a' \"b\" 'c' | upper }}|{{ ('x' 'y').upper() }}|{{ 'x' 'y'.upper() }}|{{ 'a' ~ 'b' 'c' }}|{% set s2 = 'p' 'q' %}{{ s2 }}|{{ {'k' 'l': 1} }}", "ab|ABC|XY|XY|abc|pq|{'kl': 1}"],
+    // A test binds to its operand, as a filter does: `n + 1 is even` is `n + (1 is even)` in Jinja2 (nunjucks read `(n + 1) is even`).
+    ["{{ n + 1 is even }}|{{ n - 1 is odd }}|{{ n * 2 is divisibleby 7 }}|{{ -n is odd }}|{{ n is divisibleby 3 + 1 }}|{{ n ~ 1 is number }}|{{ n > 1 is true }}|{{ n is odd == true }}|{{ [1] | first is number }}|{{ 2 ** 3 is odd }}|{{ n is odd | string | lower }}|{{ not n is odd }}", "7|6|0|True|1|7True|True|True|True|2|true|False"],
+    // A macro's extra arguments: `varargs` and `kwargs` in its body (nunjucks dropped them), else refused (below).
+    ["{% macro m(a) %}[{{ a }}{{ varargs }}]{% endmacro %}{{ m(1, 2, 3) }}|{% macro k() %}[{{ kwargs }}]{% endmacro %}{{ k(x=1) }}|{% macro d(a, b=2) %}{{ a }}{{ b }}{{ varargs }}{% endmacro %}{{ d(1) }}|{{ d(1, 3, 4) }}|{{ d(a=5) }}", "[1(2, 3)]|[{'x': 1}]|12()|13(4,)|52()"],
+    ["{% macro m() %}{{ varargs | length }}{% for v in varargs %}{{ v }}{% endfor %}{% endmacro %}{{ m() }}|{{ m(1, 2) }}|{% macro w(a) %}{{ kwargs.get('x', 'nx') }}{% endmacro %}{{ w(1) }}|{{ w(1, x=5) }}|{% macro c() %}{{ caller(7) }}{% endmacro %}{% call c() %}{{ varargs[0] }}{% endcall %}", "0|212|nx|5|7"],
+    ["{{ 'a\\tb'.expandtabs() }}|{{ 'ab\\tc\\nx\\ty'.expandtabs(4) }}|{{ '\\t'.expandtabs(0) }}|[{{ 'abc\\td'.expandtabs(2) }}]|{{ 'a\\r\\tb'.expandtabs(tabsize=3) }}|{{ 'é\\t|'.expandtabs(4) }}", "a       b|ab  c\nx   y||[abc d]|a\r   b|é   |"],
+  ],
   "literals": [
     ["{{ 0x10 }} {{ 0o17 }} {{ 0b101 }} {{ 0X1f }} {{ 1_000 }} {{ 1_000.5 }} {{ 1_0.0_1 }}", "16 15 5 31 1000 1000.5 10.01"],
     ["{{ 1e3 }} {{ 1.5e3 }} {{ 1e-3 }} {{ 1E3 }} {{ 2.5E-3 }} {{ 1e3 + 1 }}", "1000.0 1500.0 0.001 1000.0 0.0025 1001.0"],
@@ -285,6 +305,11 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{% for x in lst %}{% with %}{% set loop = 1 %}{% endwith %}{% endfor %}", "TemplateAssertionError"],
   ["{% for x in lst %}{% else %}{% set a, loop = 1, 2 %}{% endfor %}", "TemplateAssertionError"],
   ["{% for loop in lst %}{% endfor %}", "TemplateAssertionError"],
+  ["{{ n is odd is true }}", "TemplateSyntaxError"],
+  // nunjucks dropped a macro's arguments beyond those it names.
+  ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, 2) }}", "TypeError"],
+  ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, b=2) }}", "TypeError"],
+  ["{% macro c() %}{{ caller(7) }}{% endmacro %}{% call c() %}x{% endcall %}", "TypeError"],
 ];
 
 function render(template: string): string {

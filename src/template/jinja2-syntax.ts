@@ -2,7 +2,7 @@
 import type { AstNode, CompileMethod, CompilerInternals, NodeClass, NunjucksInternals, ParserInternals, ParserToken, TokenizerInternals } from './template-engine.js';
 import { PythonTemplateError, dictLiteral, isMapping, pythonTypeName } from './python-ops.js';
 import { iterate } from './python-filters.js';
-import { describeAs, dictKeys, isHoldableStrKey, PythonFloat, PythonIterator, strKeyName } from './python-str.js';
+import { describeAs, dictKeys, isHoldableStrKey, PythonFloat, PythonIterator, PythonTuple, strKeyName } from './python-str.js';
 import { LoopContext, Namespace, unpack, unpackedLoopItems } from './jinja2-objects.js';
 
 /** A compile-time frame of nunjucks: which template names are which JavaScript variables. */
@@ -34,6 +34,8 @@ interface Parser extends ParserInternals {
   parseUntilBlocks(...names: string[]): AstNode;
   advanceAfterBlockEnd(name?: string): ParserToken;
   skip(type: string): boolean;
+  dropLeadingWhitespace: boolean;
+  tokens: { _extractRegex(regex: RegExp): RegExpMatchArray | null };
   skipValue(type: string, value: string): boolean;
   fail(message: string, lineno?: number, colno?: number): never;
   breakOnBlocks: string[] | null;
@@ -45,7 +47,7 @@ interface Tokenizer extends TokenizerInternals {
   forwardN(n: number): void;
   nextToken(): ParserToken | null;
 }
-type Nodes = Record<'Set' | 'Capture' | 'NodeList' | 'Symbol', NodeClass>;
+type Nodes = Record<'Set' | 'Capture' | 'NodeList' | 'Symbol' | 'Output' | 'TemplateData', NodeClass>;
 
 /**
  * Jinja2's number literals (its lexer's, case-insensitive): ints in binary, octal, hex and decimal with `_` between
@@ -99,6 +101,37 @@ function setAttribute(target: unknown, name: unknown, value: unknown): void {
   target.set(String(name), value);
 }
 
+/** The arguments of the macro call being made beyond those the macro names, until its body takes them. */
+let pendingExtras: { varargs: unknown[]; kwargs: Record<string, unknown>; count: number } | undefined;
+
+/**
+ * Sets a macro's `varargs` and `kwargs` (when its body uses them) from the call being made, or refuses arguments it
+ * has no place for, with Jinja2's messages.
+ */
+function takeMacroExtras(frame: { set(name: string, value: unknown): void }, name: string, varargs: boolean, kwargs: boolean): void {
+  const extras = pendingExtras;
+  pendingExtras = undefined;
+  const [positional, keywords] = [extras?.varargs ?? [], extras?.kwargs ?? {}];
+  if (varargs) frame.set('varargs', PythonTuple.from(positional));
+  else if (positional.length > 0) throw new PythonTemplateError(`TypeError: macro '${name}' takes not more than ${extras!.count} argument(s)`, 'give the macro only the arguments it names, or use varargs in its body to take more');
+  if (kwargs) frame.set('kwargs', { ...keywords });
+  else {
+    const [first] = Object.keys(keywords);
+    if (first !== undefined) throw new PythonTemplateError(`TypeError: macro '${name}' takes no keyword argument '${first}'`, 'give the macro only the arguments it names, or use kwargs in its body to take others');
+  }
+}
+
+/** Which of `names` a template part reads as a name (a Symbol anywhere in it). */
+function namesUsed(node: AstNode | undefined, names: Set<string>, found = new Set<string>()): Set<string> {
+  if (!node || typeof node !== 'object' || !Array.isArray(node.fields)) return found;
+  if (node.typename === 'Symbol' && typeof node.value === 'string' && names.has(node.value)) found.add(node.value);
+  for (const field of node.fields) {
+    const child = node[field];
+    for (const c of Array.isArray(child) ? child : [child]) namesUsed(c as AstNode, names, found);
+  }
+  return found;
+}
+
 /** The filters that give Markup in Jinja2 3.1 without autoescape (their result is never escaped again by escape). */
 const MARKUP_FILTERS = new Set(['escape', 'e', 'forceescape', 'safe', 'tojson']);
 /** The filters that leave Markup alone (forceescape escapes it again). */
@@ -124,7 +157,27 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     handoffSetAttribute: setAttribute,
     handoffDict: dictLiteral,
     handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
+    handoffMacroExtras: takeMacroExtras,
   });
+  // A macro's arguments beyond those it names: Jinja2 gives them to the macro as `varargs` (a tuple) and `kwargs` (a
+  // dict) when its body uses those names, and refuses them otherwise. nunjucks dropped them silently.
+  const makeNamedMacro = internals.runtime.makeMacro as (argNames: string[], kwargNames: string[], func: unknown) => (...args: unknown[]) => unknown;
+  internals.runtime.makeMacro = function makeMacroAsJinja2(argNames: string[], kwargNames: string[], func: unknown) {
+    const macro = makeNamedMacro(argNames, kwargNames, func);
+    const named = new Set([...argNames, ...kwargNames, 'caller']);
+    return function macroWithExtras(this: unknown, ...args: unknown[]) {
+      const last = args[args.length - 1];
+      const keywords = last !== null && typeof last === 'object' && Object.prototype.hasOwnProperty.call(last, '__keywords') ? (last as Record<string, unknown>) : undefined;
+      const positional = keywords ? args.slice(0, -1) : args;
+      const extraKeywords = Object.fromEntries(Object.entries(keywords ?? {}).filter(([key]) => key !== '__keywords' && !named.has(key)));
+      pendingExtras = { varargs: positional.slice(argNames.length + kwargNames.length), kwargs: extraKeywords, count: argNames.length + kwargNames.length };
+      try {
+        return macro.apply(this, args);
+      } finally {
+        pendingExtras = undefined;
+      }
+    };
+  };
   // A macro's (and a call block's caller's) output is a str, as Jinja2's is without autoescape: `m() + 'c'`,
   // `m() == 'ab'`, `m().upper()` work as on any str. nunjucks gave a SafeString object, which Python's operators here
   // took for a dict.
@@ -394,14 +447,17 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     // undefined ("No caller defined" when called). nunjucks' frame gave it the enclosing macro's caller, so a call
     // block inside a macro called as a call block rendered that macro's caller where Jinja2 raises.
     const ownCaller = node.typename === 'Caller' ? ' frame.set("caller", undefined);' : '';
-    const own = replace(frame === undefined ? 'frame = new runtime.Frame();' : 'frame = frame.push(true);', `frame = ${defining}.push(true);${ownCaller}`, start);
+    const uses = namesUsed(node.body as AstNode, new Set(['varargs', 'kwargs']));
+    const name = node.typename === 'Caller' ? 'caller' : String((node.name as AstNode).value);
+    const extras = ` runtime.handoffMacroExtras(frame, ${JSON.stringify(name)}, ${uses.has('varargs')}, ${uses.has('kwargs')});`;
+    const own = replace(frame === undefined ? 'frame = new runtime.Frame();' : 'frame = frame.push(true);', `frame = ${defining}.push(true);${ownCaller}${extras}`, start);
     if (frame !== undefined) {
       const end = this.codebuf.findIndex((code, i) => i > own && code.startsWith('return new runtime.SafeString('));
       replace('frame = frame.pop();', 'frame = callerFrame;', end - 1);
     }
     // A call block's `caller` has no name there: `<Macro anonymous>`.
-    const name = node.typename === 'Caller' ? 'anonymous' : `'${String((node.name as AstNode).value)}'`;
-    this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(name)});`);
+    const shown = node.typename === 'Caller' ? 'anonymous' : `'${name}'`;
+    this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(shown)});`);
     return id;
   };
 
@@ -432,6 +488,24 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       if (token?.type === 'symbol' && token.value === 'with' && !this.breakOnBlocks?.includes('with')) return parseWith(this, token);
       return parseStatement.call(this);
     },
+    /**
+     * Jinja2's raw block: its text up to the first `{% endraw %}` (raw blocks do not nest there), with whitespace
+     * control on both tags (`{% raw -%}` and `{%- endraw %}` trim the text inside, `{% endraw -%}` what follows).
+     * nunjucks found only `{% endraw %}` without a `-` ("unknown block tag: endraw") and nested raw blocks.
+     */
+    parseRaw(this: Parser, tagName = 'raw'): AstNode {
+      const begun = this.advanceAfterBlockEnd();
+      const trimStart = this.dropLeadingWhitespace;
+      this.dropLeadingWhitespace = false;
+      const end = this.tokens._extractRegex(new RegExp(`([\\s\\S]*?)\\{%(-?)[+]?\\s*end${tagName}\\s*(-?)[+]?%\\}`));
+      // checkRawBlocksClosed refused a raw block without its end before parsing.
+      if (!end) this.fail(`unexpected end of template: {% ${tagName} %} is never closed`, begun.lineno, begun.colno);
+      let text = end[1]!;
+      if (trimStart) text = text.replace(/^\s+/, '');
+      if (end[2] === '-') text = text.replace(/\s+$/, '');
+      this.dropLeadingWhitespace = end[3] === '-';
+      return new nodes.Output(begun.lineno, begun.colno, [new nodes.TemplateData(begun.lineno, begun.colno, text)]);
+    },
     // nunjucks' set, with Jinja2's value: a bare tuple (`{% set a, b = 1, 2 %}`, `{% set t = 1, %}`).
     parseSet(this: Parser): AstNode {
       const tag = this.peekToken()!;
@@ -444,7 +518,9 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
         node.value = parseTuple(this);
         this.advanceAfterBlockEnd(tag.value);
       } else {
-        if (!this.skip('block-end')) this.fail('expected = or %} in the set tag', tag.lineno, tag.colno);
+        if (this.peekToken()?.type !== 'block-end') this.fail('expected = or %} in the set tag', tag.lineno, tag.colno);
+        // Through advanceAfterBlockEnd, so `{% set x -%}` drops the whitespace after it, as Jinja2 does.
+        this.advanceAfterBlockEnd(tag.value);
         node.body = new nodes.Capture(tag.lineno, tag.colno, this.parseUntilBlocks('endset'));
         node.value = null;
         this.advanceAfterBlockEnd();

@@ -1,5 +1,5 @@
 // Jinja2 3.1's built-in filters where nunjucks' own differ (round, truncate, …), with Jinja2's arguments and results.
-import { PythonTemplateError, dictKeyName, intResult, isMapping, isPySpace, keywordsOf, numberOf, realOf, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
+import { PythonTemplateError, dictKeyName, intResult, isMapping, isPySpace, keywordsOf, numberOf, realOf, repeatCount, strMember, pythonAdd, pythonCompare, pythonIndex, pythonRound, pythonTruthy, pythonTypeName } from './python-ops.js';
 import { PythonDictView, PythonFloat, PythonIterator, PythonRange, PythonTuple, dictKeyOf, dictKeys, formatPythonJson, formatPythonStr, toPythonFloat } from './python-str.js';
 
 function fail(message: string): never {
@@ -49,7 +49,10 @@ export function iterateLazily(value: unknown): Iterable<unknown> {
   return value instanceof PythonIterator ? value : iterate(value);
 }
 
-/** Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts; a missing part is undefined. */
+/**
+ * Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts, a groupby group's `grouper` and
+ * `list`; a missing part is undefined.
+ */
 export function attributeOf(item: unknown, path: string): unknown {
   let value = item;
   for (const part of path.split('.')) {
@@ -58,6 +61,8 @@ export function attributeOf(item: unknown, path: string): unknown {
     // Jinja2 takes a part of digits as an int: a dict's int key (`{1: 'a'}`), else (as before) a str key of those digits.
     else if (isMapping(value) && /^\d+$/.test(part) && dictKeyName(value, Number(part)) !== undefined) value = value[dictKeyName(value, Number(part))!];
     else if (isMapping(value) && dictKeyName(value, part) !== undefined) value = value[dictKeyName(value, part)!];
+    // A groupby group's named fields (Python's namedtuple attributes).
+    else if (value instanceof PythonGroup && (part === 'grouper' || part === 'list')) value = value[part];
     else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
     else return undefined;
   }
@@ -266,7 +271,8 @@ export function batchFilter(value: unknown, ...rest: unknown[]): PythonIterator 
   const { linecount, fill_with: fill } = bindArguments('batch', rest, { linecount: undefined, fill_with: null });
   if (linecount === undefined) fail("TypeError: do_batch() missing 1 required positional argument: 'linecount'");
   const batches = function* () {
-    const size = numberOf(linecount);
+    // An int beyond 2**53 is never a batch's length (no list is that long): one batch of all, as in Python.
+    const size = typeof linecount === 'bigint' ? Number.POSITIVE_INFINITY : numberOf(linecount);
     let batch: unknown[] = [];
     for (const item of iterateLazily(value === null ? itemsOf(value) : value)) {
       if (batch.length === size) {
@@ -276,8 +282,11 @@ export function batchFilter(value: unknown, ...rest: unknown[]): PythonIterator 
       batch.push(item);
     }
     if (batch.length > 0) {
-      if (fill !== null && fill !== undefined && size !== undefined && batch.length < size) {
-        batch.push(...Array.from({ length: integerArgument(linecount) - batch.length }, () => fill));
+      const short = typeof linecount === 'bigint' ? BigInt(batch.length) < linecount : size !== undefined && batch.length < size;
+      if (fill !== null && fill !== undefined && short) {
+        // Jinja2's `[fill_with] * (linecount - len(tmp))`, with Python's errors for a count too large.
+        const missing = typeof linecount === 'bigint' ? linecount - BigInt(batch.length) : integerArgument(linecount) - batch.length;
+        batch.push(...Array.from({ length: repeatCount(missing, [fill]) }, () => fill));
       }
       yield batch;
     }

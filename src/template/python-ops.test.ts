@@ -646,6 +646,11 @@ describe('what cannot be rendered as Python does is a located error, not other t
     ['{{ "%s %s %s" % (1, 2) }}', 'not enough arguments for format string'],
     ['{{ "%s" % (1, 2) }}', 'not all arguments converted during string formatting'],
     ['{{ "{:d}".format(s) }}', "Unknown format code 'd' for object of type 'str'"],
+    // Python names the code and the value's type; before, an unknown code was "Invalid format specifier". (In a
+    // branch: where it always runs, it is refused before rendering.)
+    ['{{ "{:q}".format(n) if n }}', "ValueError: Unknown format code 'q' for object of type 'int'"],
+    ['{{ "{:>5q}".format(f) if n }}', "ValueError: Unknown format code 'q' for object of type 'float'"],
+    ['{{ "{:,q}".format(n) if n }}', "ValueError: Cannot specify ',' with 'q'."],
     ['{{ "-".join(lst) }}', 'sequence item 0: expected str instance, int found'],
     ['{{ s.encode() }}', "str.encode() is not supported in handoff's templates"],
     // A JavaScript String method is not a Python one: Jinja2 says str has no such attribute.

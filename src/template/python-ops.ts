@@ -194,12 +194,36 @@ export function pythonSub(left: unknown, right: unknown): unknown {
   return arithmetic(left, right, a - b);
 }
 
+/** The longest str and list JavaScript can hold (V8's string limit; an array's length limit). */
+const LONGEST_STR = 2 ** 29 - 24;
+const LONGEST_LIST = 2 ** 32 - 1;
+const SSIZE_MAX = 2n ** 63n - 1n;
+
+/**
+ * How many times `seq * count` repeats a str or list of `length` items, with Python's errors: an int that does not fit
+ * a C ssize_t is an OverflowError, a negative count or an empty seq gives an empty result, a str longer than ssize_t
+ * an OverflowError. A result too long to hold is Python's MemoryError (there when memory runs out, here at
+ * JavaScript's limits on a str's or a list's length), never JavaScript's raw RangeError.
+ */
+export function repeatCount(count: unknown, seq: string | unknown[]): number {
+  const n = bigIntOf(count) ?? 0n;
+  if (n > SSIZE_MAX || n < -SSIZE_MAX - 1n) fail("OverflowError: cannot fit 'int' into an index-sized integer");
+  if (n <= 0n || seq.length === 0) return 0;
+  const text = typeof seq === 'string';
+  // Python counts a str's code points; JavaScript's limit is on UTF-16 units.
+  if (text && BigInt((codePoints(seq) ?? seq).length) * n > SSIZE_MAX) fail('OverflowError: repeated string is too long');
+  const total = BigInt(seq.length) * n;
+  if (total > BigInt(text ? LONGEST_STR : LONGEST_LIST)) fail(`MemoryError: a ${text ? 'str' : 'list'} of ${total} ${text ? 'characters' : 'items'} is too long to hold`);
+  return Number(n);
+}
+
 export function pythonMul(left: unknown, right: unknown): unknown {
   // `'ab' * 2` and `[0] * 3` repeat; a negative count gives an empty result, as in Python.
   const repeat = (seq: unknown, count: unknown): unknown => {
-    const n = Math.max(0, numberOf(count) ?? 0);
-    if (typeof seq === 'string') return seq.repeat(n);
-    const out = Array.from({ length: n }, () => seq as unknown[]).flat();
+    if (typeof seq === 'string') return seq.repeat(repeatCount(count, seq));
+    const items = seq as unknown[];
+    const out: unknown[] = [];
+    for (let i = repeatCount(count, items); i > 0; i--) out.push(...items);
     return seq instanceof PythonTuple ? PythonTuple.from(out) : out;
   };
   if ((typeof left === 'string' || Array.isArray(left)) && isInt(right)) return repeat(left, right);
@@ -447,9 +471,14 @@ function codePoints(text: string): string[] | undefined {
   return SURROGATE.test(text) ? Array.from(text) : undefined;
 }
 
+/**
+ * A slice's bound as a number. An int beyond 2**53 is beyond any sequence's length, where Python clamps it: the
+ * largest safe integer stands for it, which clamps (and, as a step, steps) the same way.
+ */
 function sliceIndex(value: unknown, what: string): number | null {
   if (value === null || value === undefined) return null;
   if (!isInt(value)) fail(`TypeError: slice ${what} must be an integer or None, not ${pythonTypeName(value)}`);
+  if (typeof value === 'bigint') return value > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
   return numberOf(value)!;
 }
 
@@ -473,10 +502,20 @@ function slicePositions(length: number, start: unknown, stop: unknown, step: unk
   return out;
 }
 
-/** Python's slice of a range: the range of the same items, bounds computed as Python computes them. */
+/**
+ * Python's slice of a range: the range of the same items, its bounds computed as Python computes them, exactly (a
+ * range's bounds, or the slice's step, may be ints beyond 2**53: `range(10)[::2 ** 64]` is
+ * `range(0, 10, 18446744073709551616)`).
+ */
 function sliceRange(range: PythonRange, start: unknown, stop: unknown, step: unknown): PythonRange {
-  const [from, to, s] = sliceBounds(range.length, start, stop, step);
-  return PythonRange.make(range.start + from * range.step, range.start + to * range.step, range.step * s);
+  const [from, to] = sliceBounds(range.length, start, stop, step);
+  const s = isInt(step) ? bigIntOf(step)! : 1n;
+  // The range's own bounds are numbers, or bigints when beyond 2**53 (the class declares numbers).
+  const [first, by] = [BigInt(range.start as number | bigint), BigInt(range.step as number | bigint)];
+  const sliced = new PythonRange();
+  for (const i of slicePositions(range.length, start, stop, step)) sliced.push(range[i]!);
+  Object.assign(sliced, { start: intResult(first + BigInt(from) * by), stop: intResult(first + BigInt(to) * by), step: intResult(by * s) });
+  return sliced;
 }
 
 /**
@@ -730,6 +769,24 @@ const STR_METHODS: Record<string, StrMethod> = {
     const sign = cps[0] === '+' || cps[0] === '-' ? cps[0] : '';
     return sign + '0'.repeat(w - cps.length) + cps.slice(sign ? 1 : 0).join('');
   },
+  expandtabs: (t, args) => {
+    const [positional, kwargs] = keywordsOf(args);
+    const size = int(positional[0] ?? kwargs.tabsize ?? 8, 'expandtabs');
+    // Each tab goes to the next multiple of the size; a line break starts the column again (code points, as Python).
+    let out = '';
+    let column = 0;
+    for (const ch of t) {
+      if (ch === '\t') {
+        const spaces = size > 0 ? size - (column % size) : 0;
+        out += ' '.repeat(spaces);
+        column += spaces;
+      } else {
+        out += ch;
+        column = ch === '\n' || ch === '\r' ? 0 : column + 1;
+      }
+    }
+    return out;
+  },
   center: (t, [width, fill]) => pad(t, width, fill, 'center', '^'),
   ljust: (t, [width, fill]) => pad(t, width, fill, 'ljust', '<'),
   rjust: (t, [width, fill]) => pad(t, width, fill, 'rjust', '>'),
@@ -755,7 +812,7 @@ const STR_METHODS: Record<string, StrMethod> = {
 };
 
 /** Python str methods handoff does not implement: calling one is an error rather than some other text. */
-const UNSUPPORTED_STR_METHODS = new Set(['encode', 'expandtabs', 'isprintable', 'maketrans', 'translate']);
+const UNSUPPORTED_STR_METHODS = new Set(['encode', 'isprintable', 'maketrans', 'translate']);
 
 export function isPythonStrMethod(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(STR_METHODS, name) || UNSUPPORTED_STR_METHODS.has(name);
@@ -1292,6 +1349,17 @@ interface FormatField {
   name: string;
   conversion: string | undefined;
   spec: string;
+  /** A spec well formed but for its type code, which Python refuses when it formats (naming the value's type). */
+  unknownCode?: string;
+}
+
+/** FORMAT_SPEC with any character as its type code: the spec of a FormatField with an unknownCode. */
+const FORMAT_SPEC_ANY_CODE = new RegExp(FORMAT_SPEC.source.replace(/\(\[[^\]]*\]\)\?\$$/, '([\\s\\S])$'));
+
+/** The static reason a field's spec is refused (validation has no value to name the type of), else undefined. */
+export function unknownFormatCodes(parts: Array<string | FormatField>): string | undefined {
+  const field = parts.find((part): part is FormatField => typeof part !== 'string' && part.unknownCode !== undefined);
+  return field ? `Unknown format code '${field.unknownCode}'` : undefined;
 }
 
 /** Splits a str.format template into literal text and fields, or gives the reason it is malformed. */
@@ -1324,10 +1392,12 @@ export function parseFormatTemplate(format: string): Array<string | FormatField>
     const m = /^([^!:]*)(?:!(.))?(?::([\s\S]*))?$/.exec(inner);
     if (!m) return 'expected \':\' after conversion specifier';
     if (m[2] !== undefined && !'rs'.includes(m[2])) return m[2] === 'a' ? 'the !a conversion is not supported in handoff\'s templates' : 'Unknown conversion specifier';
-    if (m[3] !== undefined && m[3] !== '' && !FORMAT_SPEC.test(m[3])) return 'Invalid format specifier';
+    const spec = m[3] ?? '';
+    const unknownCode = spec !== '' && !FORMAT_SPEC.test(spec) ? FORMAT_SPEC_ANY_CODE.exec(spec)?.[10] : undefined;
+    if (spec !== '' && !FORMAT_SPEC.test(spec) && unknownCode === undefined) return 'Invalid format specifier';
     if (text) parts.push(text);
     text = '';
-    parts.push({ name: m[1]!, conversion: m[2], spec: m[3] ?? '' });
+    parts.push({ name: m[1]!, conversion: m[2], spec, ...(unknownCode !== undefined ? { unknownCode } : {}) });
     i = end + 1;
   }
   if (text) parts.push(text);
@@ -1376,6 +1446,10 @@ export function strFormat(format: string, positional: unknown[], kwargs: Record<
       let value = lookupField(part.name, positional, kwargs, auto);
       if (part.conversion === 'r') value = formatPythonRepr(value);
       else if (part.conversion === 's') value = formatPythonStr(value);
+      if (part.unknownCode !== undefined) {
+        const grouping = FORMAT_SPEC_ANY_CODE.exec(part.spec)?.[8];
+        fail(grouping ? `ValueError: Cannot specify '${grouping}' with '${part.unknownCode}'.` : `ValueError: Unknown format code '${part.unknownCode}' for object of type '${pythonTypeName(value)}'`);
+      }
       return formatWithSpec(value, part.spec);
     })
     .join('');

@@ -126,7 +126,7 @@ describe('a test that cannot be run is an error, as in Jinja2', () => {
     ['{{ 1 is nope 3 }}', 'unknown test "nope"'],
     ['{{ 1 is in 3 }}', 'argument of this type is not iterable'],
     ["{{ lst|select('nope')|list }}", "No test named 'nope'"],
-    ['{{ n is not }}', 'unexpected token'],
+    ['{{ n is not }}', 'expected a test name after `is`'],
   ])('%s', (template, message) => {
     expect(() => render(template)).toThrow(UserError);
     expect(() => render(template)).toThrow(message);

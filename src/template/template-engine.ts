@@ -12,6 +12,7 @@ import {
   listMember,
   numberOf,
   parseFormatTemplate,
+  unknownFormatCodes,
   percentFormat,
   pythonAdd,
   pythonCompare,
@@ -64,7 +65,7 @@ import {
   uniqueFilter,
   wordwrapFilter,
 } from './python-filters.js';
-import { describeAs, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple } from './python-str.js';
+import { describeAs, formatPythonRepr, formatPythonStr, PythonDictView, PythonFloat, PythonIterator, PythonObject, PythonRange, PythonTuple } from './python-str.js';
 import { JINJA2_TEST_FILTERS, JINJA2_TESTS, pythonContains, pythonEquals } from './python-tests.js';
 import { quoteForShell } from './text-forms.js';
 import type { Renderer, RendererOptions } from './render.js';
@@ -106,6 +107,7 @@ export interface ParserInternals {
   parseAdd(): AstNode;
   parseMul(): AstNode;
   parsePow(): AstNode;
+  parseUnary(noFilters?: boolean): AstNode;
   peekToken(): ParserToken | null;
   nextToken(withWhitespace?: boolean): ParserToken | null;
   skipSymbol(name: string): boolean;
@@ -478,7 +480,7 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
     throw toSyntaxError(e, source, origin);
   }
   const guarded = new Set<string>();
-  visitNodes(root, (node, conditional) => {
+  visitNodes(root, (node, conditional, always) => {
     if (node.typename === 'Filter' || node.typename === 'FilterAsync') {
       const name = symbolName(node.name);
       if (name !== undefined) {
@@ -491,7 +493,7 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
         const args = node.args as AstNode | undefined;
         const subject = symbolName((args?.children as AstNode[] | undefined)?.[0]);
         if (DEFAULTING_FILTERS.has(name) && subject !== undefined) guarded.add(subject);
-        checkFilterArguments(envInternals, name, (args?.children as AstNode[] | undefined) ?? [], origin, conditional);
+        checkFilterArguments(envInternals, name, (args?.children as AstNode[] | undefined) ?? [], origin, conditional, always);
       }
     } else if (node.typename === 'Is') {
       const right = node.right as AstNode | undefined;
@@ -504,13 +506,14 @@ function compileTemplate(env: nunjucksModule.Environment, source: string, origin
         const subject = symbolName(node.left);
         if (EXISTENCE_TESTS.has(test) && subject !== undefined) guarded.add(subject);
       }
-    } else if (node.typename === 'Mod') {
+    } else if (node.typename === 'Mod' && always) {
+      // Jinja2 raises a bad %-format only when it runs: a branch never taken may hold one (below, too).
       const format = stringLiteral(node.left);
       const problem = format === undefined ? undefined : checkPercentFormat(format);
       if (problem !== undefined) throw syntaxError(problem, origin, node.lineno + 1, node.colno + 1);
     } else if (node.typename === 'For') {
       checkNoLoopAssignment(node, origin);
-    } else if (node.typename === 'FunCall') {
+    } else if (node.typename === 'FunCall' && always) {
       checkLiteralStrCall(node, origin);
     } else if (node.typename === 'Compare') {
       // nunjucks takes JavaScript's `===` and `!==`; Jinja2 (and Python) have no such operators.
@@ -566,13 +569,18 @@ function checkLiteralStrCall(node: AstNode, origin: string): void {
   if (method === 'format' || method === 'format_map') {
     const parsed = parseFormatTemplate(receiver);
     if (typeof parsed === 'string') at(`in "${receiver}".${method}(): ${parsed}`);
+    const unknown = typeof parsed === 'string' ? undefined : unknownFormatCodes(parsed);
+    if (unknown !== undefined) at(`in "${receiver}".${method}(): ${unknown}`);
   }
 }
 
-/** Arguments of `format` and `map` that are literals: a bad %-format or an unknown filter name fails validation. */
-function checkFilterArguments(env: EnvironmentInternals, name: string, args: AstNode[], origin: string, conditional: boolean): void {
+/**
+ * Arguments of `format` and `map` that are literals: a bad %-format (where it always runs) or an unknown filter name
+ * (outside an if) fails validation.
+ */
+function checkFilterArguments(env: EnvironmentInternals, name: string, args: AstNode[], origin: string, conditional: boolean, always: boolean): void {
   const [subject, first] = args;
-  if (name === 'format') {
+  if (name === 'format' && always) {
     const format = stringLiteral(subject);
     const problem = format === undefined ? undefined : checkPercentFormat(format);
     if (problem !== undefined) throw syntaxError(problem, origin, subject!.lineno + 1, subject!.colno + 1);
@@ -588,17 +596,39 @@ function checkFilterArguments(env: EnvironmentInternals, name: string, args: Ast
 const CONDITIONAL_NODES = new Set(['If', 'IfAsync', 'InlineIf']);
 /** The nodes whose bodies Jinja2 compiles in a frame of their own, soft or not where they stand: loops, macros, blocks. */
 const OWN_FRAME_NODES = new Set(['For', 'AsyncEach', 'AsyncAll', 'Macro', 'Caller', 'Capture', 'HandoffWith', 'HandoffScope', 'FilterBlock']);
+const LOOP_NODES = new Set(['For', 'AsyncEach', 'AsyncAll']);
 
-/** Visits every node; `conditional` says whether Jinja2 would compile it inside an if or inline if (a soft frame). */
-function visitNodes(node: AstNode, visit: (node: AstNode, conditional: boolean) => void, conditional = false): void {
-  visit(node, conditional);
+/**
+ * Whether a part of a node runs whenever the node does: not a branch, a loop's body or filter (no items, no run), a
+ * macro's or call block's body (run when called), the right side of `and`/`or` or a comparison after the first.
+ * `loopFilter` is the `x in items if cond` of a for loop (parsed as an inline if without else): its items always run.
+ */
+function partAlwaysRuns(node: AstNode, field: string, index: number, loopFilter: boolean): boolean {
+  if (loopFilter) return field === 'body';
+  if (CONDITIONAL_NODES.has(node.typename)) return field === 'cond';
+  if (LOOP_NODES.has(node.typename)) return field === 'arr';
+  if (node.typename === 'Macro' || node.typename === 'Caller') return false;
+  if (node.typename === 'And' || node.typename === 'Or') return field === 'left';
+  if (node.typename === 'Compare') return field === 'expr' || index === 0;
+  return true;
+}
+
+/**
+ * Visits every node. `conditional` says whether Jinja2 would compile it inside an if or inline if (a soft frame);
+ * `always` whether it runs whenever the template renders (what Jinja2 raises only when it runs may be refused early
+ * there, and only there).
+ */
+function visitNodes(node: AstNode, visit: (node: AstNode, conditional: boolean, always: boolean) => void, conditional = false, always = true, loopFilter = false): void {
+  visit(node, conditional, always);
   const inner = CONDITIONAL_NODES.has(node.typename) ? true : OWN_FRAME_NODES.has(node.typename) ? false : conditional;
   for (const field of node.fields) {
     const child = node[field];
     const children = Array.isArray(child) ? child : [child];
-    for (const c of children) {
-      if (isAstNode(c)) visitNodes(c, visit, inner);
-    }
+    children.forEach((c, index) => {
+      if (!isAstNode(c)) return;
+      const filtered = LOOP_NODES.has(node.typename) && field === 'arr' && c.typename === 'InlineIf' && !c.else_;
+      visitNodes(c, visit, inner, always && partAlwaysRuns(node, field, index, loopFilter), filtered);
+    });
   }
 }
 
@@ -862,6 +892,25 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     else this.compile(node.val, frame);
     this._emit(')');
   };
+  // nunjucks wrote the callee's text into the compiled code between quotes, escaping only `"`: a str literal with a
+  // newline or tab (`'a\\nb'.split()`) broke the compiled template, and a `none` callee failed to compile at all.
+  const internalsOf = (c: CompilerInternals) => c as CompilerInternals & {
+    _getNodeName(node: unknown): string;
+    _compileExpression(node: unknown, frame: unknown): void;
+    _compileAggregate(node: unknown, frame: unknown, start: string, end: string): void;
+  };
+  const getNodeName = internalsOf(compiler)._getNodeName;
+  internalsOf(compiler)._getNodeName = function nodeNameAsPython(this: CompilerInternals, node: AstNode) {
+    return node.typename === 'Literal' ? formatPythonRepr(node.value) : getNodeName.call(this, node);
+  };
+  compiler.compileFunCall = function compileFunCallSafely(node, frame) {
+    const self = internalsOf(this);
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.callWrap(`);
+    self._compileExpression(node.name, frame);
+    this._emit(`, ${JSON.stringify(self._getNodeName(node.name))}, context, `);
+    self._compileAggregate(node.args, frame, '[', '])');
+    this._emit(')');
+  };
   compiler.compileNeg = call('handoffNeg', 'target');
   compiler.compilePos = call('handoffPos', 'target');
   compiler.compileNot = function compileNotAsPython(node, frame) {
@@ -971,27 +1020,38 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   parser.parseConcat = function parseSum() {
     return this.parseAdd();
   };
-  const parseCompare = parser.parseCompare;
-  parser.parseIs = function parseIsAsJinja2() {
-    let node = parseCompare.call(this);
-    if (!this.skipSymbol('is')) return node;
-    const not = this.skipSymbol('not');
-    const name = this.peekToken();
-    let test: AstNode;
-    if (name && (name.type === 'symbol' || name.type === 'boolean' || name.type === 'none')) {
-      this.nextToken();
-      test = new nodes.Symbol(name.lineno, name.colno, name.value);
-      const next = this.peekToken();
-      if (next?.type === 'left-paren') test = this.parsePostfix(test);
-      else if (next && startsTestArgument(next)) {
-        const argument = this.parsePrimary();
-        test = new nodes.FunCall(name.lineno, name.colno, test, new nodes.NodeList(argument.lineno, argument.colno, [argument]));
-      }
-    } else {
-      test = parseCompare.call(this);
+  // Jinja2 reads a test as part of its operand, after the operand's filters, as a filter is: `n + 1 is even` is
+  // `n + (1 is even)` there, `n is odd | string` filters the test's result, and a test right after another is refused.
+  // nunjucks read `is` below the comparisons (`(n + 1) is even`).
+  const parseTest = (p: ParserInternals & { fail(message: string, lineno?: number, colno?: number): never }, subject: AstNode): AstNode => {
+    const not = p.skipSymbol('not');
+    const name = p.peekToken();
+    if (!name || !(name.type === 'symbol' || name.type === 'boolean' || name.type === 'none')) p.fail('expected a test name after `is`', name?.lineno, name?.colno);
+    p.nextToken();
+    let test: AstNode = new nodes.Symbol(name.lineno, name.colno, name.value);
+    const next = p.peekToken();
+    if (next?.type === 'left-paren') test = p.parsePostfix(test);
+    else if (next && startsTestArgument(next)) {
+      const argument = p.parsePrimary();
+      test = new nodes.FunCall(name.lineno, name.colno, test, new nodes.NodeList(argument.lineno, argument.colno, [argument]));
     }
-    node = new nodes.Is(node.lineno, node.colno, node, test);
+    const node = new nodes.Is(subject.lineno, subject.colno, subject, test);
     return not ? new nodes.Not(node.lineno, node.colno, node) : node;
+  };
+  const isKeyword = (token: ParserToken | null): boolean => token?.type === 'symbol' && token.value === 'is';
+  const parseUnary = parser.parseUnary;
+  parser.parseUnary = function parseUnaryAsJinja2(noFilters) {
+    let node = parseUnary.call(this, noFilters);
+    if (noFilters) return node;
+    const self = this as ParserInternals & { fail(message: string, lineno?: number, colno?: number): never; parseFilter(node: AstNode): AstNode };
+    while (isKeyword(this.peekToken())) {
+      this.nextToken();
+      node = parseTest(self, node);
+      const after = this.peekToken();
+      if (isKeyword(after)) self.fail('You cannot chain multiple tests with is', after!.lineno, after!.colno);
+      if (after?.type === 'pipe') node = self.parseFilter(node);
+    }
+    return node;
   };
   // Jinja2 reads `rows.0.name` as rows[0].name. nunjucks' lexer gives `.` then the float `0.` (or the int `0`), and its
   // parser wants a name after a dot: an index there becomes a name token whose value is the number (so the lookup is
@@ -1014,6 +1074,12 @@ function installPythonSemantics(internals: NunjucksInternals): void {
   const parsePrimary = parser.parsePrimary;
   parser.parsePrimary = function parsePrimaryAsPython(noPostfix) {
     const token = this.peekToken();
+    if (token?.type === 'string') {
+      // Adjacent str literals are one, as in Python and Jinja2 (`'a' 'b'` is `'ab'`); a postfix applies to the whole.
+      const node = parsePrimary.call(this, true);
+      for (let next = this.peekToken(); next?.type === 'string'; next = this.peekToken()) node.value = String(node.value) + this.nextToken()!.value;
+      return noPostfix ? node : this.parsePostfix(node);
+    }
     const node = parsePrimary.call(this, noPostfix);
     if (token?.type === 'float' && node.typename === 'Literal' && typeof node.value === 'number' && Number.isInteger(node.value)) {
       node.value = new PythonFloat(node.value);
