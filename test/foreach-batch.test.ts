@@ -36,3 +36,43 @@ tasks:
     expect(readArtifact(workspaceDir, 's_c_stderr.log')).toBe('err-c\n');
   });
 });
+
+describe("a foreach's commands in a venv (one environment made per venv, shared by every line)", () => {
+  it('every line runs with the venv first on PATH and VIRTUAL_ENV set, one at a time (batched) and with parallel: 2; a command outside it has neither', async () => {
+    const { projectDir, workspaceDir } = makeProject(`
+installs:
+- venv: tool
+  command: "true"
+tasks:
+- name: one
+  pipeline:
+  - command: printf
+    args: "'a\\\\nb\\\\nc\\\\n'"
+  - foreach:
+    - name: s
+      commands:
+      - command: whereami {{ _line }}
+        venv: tool
+- name: two
+  pipeline:
+  - command: printf
+    args: "'d\\\\ne\\\\nf\\\\n'"
+  - foreach:
+    - name: p
+      commands:
+      - command: whereami {{ _line }}
+        venv: tool
+      - command: sh -c 'echo "outside:\${VIRTUAL_ENV:-none}"'
+    parallel: 2
+`);
+    // A venv as `workspace install` leaves it, as far as a run looks: its bin/ (here with a script of its own).
+    const bin = path.join(workspaceDir, 'tool', 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'whereami'), '#!/bin/sh\necho "$1 $VIRTUAL_ENV $(command -v whereami)"\n', { mode: 0o755 });
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_TEST_MARKER: newMarker() } });
+    expect(r.code, r.stderr).toBe(0);
+    const venv = path.join(workspaceDir, 'tool');
+    for (const line of ['a', 'b', 'c']) expect(readArtifact(workspaceDir, `s_${line}_stdout.log`)).toBe(`${line} ${venv} ${path.join(bin, 'whereami')}\n`);
+    for (const line of ['d', 'e', 'f']) expect(readArtifact(workspaceDir, `p_${line}_stdout.log`)).toBe(`${line} ${venv} ${path.join(bin, 'whereami')}\noutside:none\n`);
+  });
+});

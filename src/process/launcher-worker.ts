@@ -145,6 +145,8 @@ export class LauncherWorker implements CommandLauncher {
   private early?: Job;
   private nextId = 1;
   private buffered?: Buffer;
+  /** The last environment additionsOf worked out (a foreach's lines share one). */
+  private lastAdditions?: { env: NodeJS.ProcessEnv; added: string[] | undefined };
   /** Writes to the worker are held until the end of this event loop turn (see corkForTurn). */
   private corked = false;
 
@@ -267,7 +269,7 @@ export class LauncherWorker implements CommandLauncher {
    */
   private requestFor(spec: CommandSpec): Request | undefined {
     if (spec.stdin !== 'ignore' || typeof spec.stdout === 'number' || (spec.extraFds?.length ?? 0) > 0 || spec.cwd !== this.options.cwd) return undefined;
-    const env = environmentAdditions(this.options.env, spec.env);
+    const env = this.additionsOf(spec.env);
     if (!env) return undefined;
     const words = splitPlainCommand(spec.commandLine);
     const argv = words ?? ['/bin/sh', '-c', spec.commandLine];
@@ -282,6 +284,16 @@ export class LauncherWorker implements CommandLauncher {
       key: `${flags}${header}${payload}`,
       bytes: (id, conditional) => Buffer.from(`run ${id} ${flags}${conditional ? 'c' : ''}${header}${payload}`),
     };
+  }
+
+  /**
+   * environmentAdditions of `env`, worked out once per environment object: every line of a foreach in a venv shares
+   * one (environmentFor), which would otherwise be compared with the worker's, variable by variable, per line.
+   */
+  private additionsOf(env: NodeJS.ProcessEnv): string[] | undefined {
+    if (env === this.options.env) return [];
+    if (this.lastAdditions?.env !== env) this.lastAdditions = { env, added: environmentAdditions(this.options.env, env) };
+    return this.lastAdditions.added;
   }
 
   /** Sends a request as a new job (starting the worker if need be); undefined when the worker cannot be started. */

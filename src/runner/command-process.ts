@@ -36,15 +36,34 @@ export function displayNameOf(commandLine: string): string {
   return path.basename(first) || 'command';
 }
 
-/** The environment of a command: the run's environment, with its venv's bin/ first on PATH. */
+/**
+ * A venv's environment per run environment, made once: a foreach line's command in a venv got a copy of the whole
+ * environment per line (about 50 variables), which the launcher then compared with its own per line again.
+ */
+const venvEnvironments = new WeakMap<NodeJS.ProcessEnv, Map<string, NodeJS.ProcessEnv>>();
+
+/**
+ * The environment of a command: the run's environment, with its venv's bin/ first on PATH. The same object for every
+ * command of the same venv in the same run environment: read it, never change it.
+ */
 export function environmentFor(command: Command, ctx: TaskContext): NodeJS.ProcessEnv {
   if (!command.venv) return ctx.env;
   const venvDir = path.join(ctx.workspaceDir, command.venv);
-  return {
-    ...ctx.env,
-    VIRTUAL_ENV: venvDir,
-    PATH: `${path.join(venvDir, 'bin')}${path.delimiter}${ctx.env.PATH ?? ''}`,
-  };
+  let byVenv = venvEnvironments.get(ctx.env);
+  if (!byVenv) {
+    byVenv = new Map();
+    venvEnvironments.set(ctx.env, byVenv);
+  }
+  let env = byVenv.get(venvDir);
+  if (!env) {
+    env = {
+      ...ctx.env,
+      VIRTUAL_ENV: venvDir,
+      PATH: `${path.join(venvDir, 'bin')}${path.delimiter}${ctx.env.PATH ?? ''}`,
+    };
+    byVenv.set(venvDir, env);
+  }
+  return env;
 }
 
 export interface PreparedCommand {

@@ -131,8 +131,8 @@ export function taskResultOf(
     // ended): the run's 130/143, as the console and the record then agree with the run, not 1.
     exitCode: endedByPipeline && !interrupted ? outcome.exitCode : failed || interrupted ? outcome.exitCode || (interrupted ? run.interruptExitCode : undefined) || 1 : 0,
     failure: timedOut && (failed || interrupted) ? 'timeout' : outcome.failure,
-    startedAt: isoTime(startedAt),
-    endedAt: isoTime(endedAt),
+    startedAt: isoOf(startedAt),
+    endedAt: isoOf(endedAt),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     processes: outcome.processes,
     subtasks: outcome.subtasks,
@@ -145,6 +145,27 @@ export function taskResultOf(
     result.stdoutBytes = outcome.stdoutBytes ?? fileSize(stdoutLog);
   }
   return result;
+}
+
+/**
+ * isoTime of the last two times asked for, kept: a batched foreach line's task result and its one process's result are
+ * made from the same two Dates (its command's start and end), so each is formatted once per line, not twice. Kept by
+ * the time's value (a Date can be changed); an invalid Date (NaN) is never kept, and isoTime throws for it as before.
+ */
+let keptTime = NaN;
+let keptText = '';
+let keptTimeBefore = NaN;
+let keptTextBefore = '';
+function isoOf(date: Date): string {
+  const time = date.getTime();
+  if (time === keptTime) return keptText;
+  if (time === keptTimeBefore) return keptTextBefore;
+  const text = isoTime(date);
+  keptTimeBefore = keptTime;
+  keptTextBefore = keptText;
+  keptTime = time;
+  keptText = text;
+  return text;
 }
 
 function fileSize(file: string): number | undefined {
@@ -178,8 +199,8 @@ export function toProcessResult(prepared: PreparedCommand, exit: ProcessExit, fa
     pid: exit.pid,
     exitCode: exit.exitCode,
     signal: exit.signal,
-    startedAt: isoTime(exit.startedAt),
-    endedAt: isoTime(exit.endedAt),
+    startedAt: isoOf(exit.startedAt),
+    endedAt: isoOf(exit.endedAt),
     durationMs: exit.endedAt.getTime() - exit.startedAt.getTime(),
     failure,
     terminatedBy: exit.terminatedBy,

@@ -14,6 +14,8 @@ import { overwriteRunRecordInPlace, processStderrLogPath, runLogDir, runRecordPa
 import { DEFAULT_STDERR_LIMITS, HeadTailLimiter, type StderrLimits } from './stderr-limits.js';
 import { openByteLog, openLineLog, type ByteLog, type LineLog } from '../line-log.js';
 import { readProcessStartTicks } from '../process/process-identity.js';
+import { markRunning } from './running-index.js';
+import { RecordWriteQueue } from './record-write-queue.js';
 import { isoTime } from '../iso-time.js';
 import { makeFolders } from '../make-folders.js';
 
@@ -109,6 +111,10 @@ export class RunRecorder {
   private readonly unwritable = new Set<string>();
   /** What reportUnwritable said, for the record's reason when its final write fails too. */
   private readonly unwritableSaid: string[] = [];
+  /** The running record's writes during the run, on the thread pool (see RecordWriteQueue); start and end are sync. */
+  private readonly runningWrites: RecordWriteQueue;
+  /** The final record was written while a running one was in flight: written again once that one has landed. */
+  private finalAgain = false;
 
   constructor(private readonly options: RunRecorderOptions) {
     this.logDir = runLogDir(options.runsDir, options.runId);
@@ -130,6 +136,18 @@ export class RunRecorder {
       records: {},
       logs: { console: this.relative(path.join(this.logDir, 'console.log')), stderr: {} },
     };
+    const recordFile = runRecordPath(options.runsDir, options.runId);
+    this.runningWrites = new RecordWriteQueue(
+      recordFile,
+      () => this.runningRecordText(),
+      (error) => this.reportUnwritable(recordFile, error),
+      () => {
+        // The final record was written while this write was in flight, and this one (older) may have landed after it.
+        if (!this.finalAgain) return;
+        this.finalAgain = false;
+        this.writeFinal();
+      },
+    );
   }
 
   private relative(file: string): string {
@@ -318,6 +336,9 @@ export class RunRecorder {
   private annotate(task: TaskResult): TaskResult {
     const facts = this.facts.get(`${task.path}\u0000${task.name}`);
     const subtasks = task.subtasks.map((t) => this.annotate(t));
+    // Nothing to add (each line of a long foreach, and then the foreach itself): the result as it is, not a copy of
+    // it, its processes and its sub-tasks (the final record of 1,000 lines copied 1,000 results at the run's end).
+    if (!facts && subtasks.every((sub, i) => sub === task.subtasks[i] && sub.records === undefined && !sub.untaggedRecords)) return task;
     const records: Record<string, number> = { ...(facts?.records ?? {}) };
     let untagged = facts?.untaggedRecords ?? 0;
     for (const sub of subtasks) {
@@ -367,6 +388,13 @@ export class RunRecorder {
       state: this.decideState(result),
       reason: describeReason(result, tasks),
     };
+    this.writeFinal();
+    // A running record's write in flight may land after this one: the final record is then written again (afterEach).
+    if (this.runningWrites.busy) this.finalAgain = true;
+  }
+
+  /** The finished record, with the sync calls: the run's end is on disk before anything else happens. */
+  private writeFinal(): void {
     try {
       this.write();
     } catch (error) {
@@ -444,21 +472,32 @@ export class RunRecorder {
   }
 
   private write(): void {
-    if (!this.finished) {
-      // Each command leads a process group; its start time tells that group from a later one given the same id.
-      for (const entry of this.live.values()) if (entry.pid !== undefined && entry.startTicks === undefined) entry.startTicks = readProcessStartTicks(entry.pid);
-      this.record.live = [...this.live.values()];
-    }
+    if (!this.finished) this.noteLive();
     writeRunRecord(this.options.runsDir, this.current());
   }
 
-  /** Once the run goes on, a record that cannot be written (disk full) is a warning, never a crash of the run. */
+  /** The commands running now, into the record. */
+  private noteLive(): void {
+    // Each command leads a process group; its start time tells that group from a later one given the same id.
+    for (const entry of this.live.values()) if (entry.pid !== undefined && entry.startTicks === undefined) entry.startTicks = readProcessStartTicks(entry.pid);
+    this.record.live = [...this.live.values()];
+  }
+
+  /**
+   * Once the run goes on, the record is written off the main thread (RecordWriteQueue), and one that cannot be written
+   * (disk full) is a warning, never a crash of the run.
+   */
   private writeDuringRun(): void {
-    try {
-      this.write();
-    } catch (error) {
-      this.reportUnwritable(runRecordPath(this.options.runsDir, this.options.runId), error);
-    }
+    this.runningWrites.request();
+  }
+
+  /** The running record's text for RecordWriteQueue, as writeRunRecord writes it; undefined once the run finished. */
+  private runningRecordText(): string | undefined {
+    if (this.finished) return undefined;
+    this.noteLive();
+    // In the index of runs in progress before the record says `running` (as writeRunRecord does).
+    markRunning(this.options.runsDir, this.options.runId);
+    return `${JSON.stringify(this.current(), null, 2)}\n`;
   }
 
   private reportUnwritable(file: string, error: unknown): void {
@@ -509,7 +548,7 @@ export class RunRecorder {
     this.flushConsole();
     const copies = [...this.stderrStreams.values()].map(endCopy);
     this.closeConsole();
-    await Promise.all([...copies, ...this.closing]);
+    await Promise.all([...copies, ...this.closing, this.runningWrites.settled()]);
   }
 }
 
