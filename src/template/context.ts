@@ -67,7 +67,8 @@ export function createTemplateContext(input: TemplateContextInput): TemplateCont
     if (deployVars[key] !== undefined) env[key] = formatPythonStr(deployVars[key]);
   }
 
-  // A secret as templates see it is typed as PyYAML typed it (`yes` is True); the environment gets its written text.
+  // A secret as templates see it is typed as PyYAML typed it (`yes` is True); the environment gets its text as a
+  // template prints it (Python's str(): `True`), which is also what a push stores.
   const secrets = new Map<string, Secret>();
   for (const secret of input.secrets) {
     secrets.set(secret.key, secret);
