@@ -31,7 +31,6 @@ import { checkCommandTemplates, checkVenvsInstalled, createRunId, DEFAULT_GRACE_
 import { isoTime } from '../iso-time.js';
 import { ProcessScope } from './process-scope.js';
 import { secretsDirVar } from '../secrets/secrets-dir-var.js';
-import { realOrResolved } from '../workspace/real-or-resolved.js';
 
 export interface LocalRunOptions {
   projectDir: string;
@@ -423,4 +422,12 @@ function runRecorded(
     toLineSafe,
     stderrLogOf: (task, processName) => relativeTo(run.paths.dir, processStderrLogPath(run.paths.runsDir, run.runId, task, processName)),
   });
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }

@@ -34,14 +34,8 @@ function markerPath(runsDir: string, runId: string): string {
 export function markRunning(runsDir: string, runId: string): void {
   const marker = markerPath(runsDir, runId);
   if (fs.existsSync(marker)) return;
-  try {
-    fs.writeFileSync(marker, '');
-  } catch (error) {
-    // The index's folder is made by the first run of a workspace only (a mkdir of it at every run threw EEXIST).
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    makeIndexDir(runsDir);
-    fs.writeFileSync(marker, '');
-  }
+  makeIndexDir(runsDir);
+  fs.writeFileSync(marker, '');
 }
 
 /** The index's folder, inside runs/ only: a look at a workspace without runs makes no runs/ folder. */

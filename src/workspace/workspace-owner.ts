@@ -6,7 +6,6 @@ import { makeFolders } from '../make-folders.js';
 import { randomHex } from '../random-suffix.js';
 import { removeFile } from '../remove-file.js';
 import { listRunRecords } from '../runs/run-history.js';
-import { realOrResolved } from './real-or-resolved.js';
 
 /** Written at a workspace's first run; removing it hands the workspace (state and history) to the next project run there. */
 export const OWNER_FILE = path.join('.handoff', 'owner.json');
@@ -42,6 +41,14 @@ export interface WorkspaceUser {
 export interface OwnerCheck {
   warnings: string[];
   record?: WorkspaceOwner;
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 function readOwner(file: string): WorkspaceOwner | undefined {

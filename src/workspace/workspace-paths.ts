@@ -4,7 +4,6 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isoTime } from '../iso-time.js';
 import { makeFolders } from '../make-folders.js';
-import { realOrResolved } from './real-or-resolved.js';
 
 export interface WorkspacePaths {
   dir: string;
@@ -24,6 +23,14 @@ export function resolveWorkspacePaths(workspaceDir: string): WorkspacePaths {
     runsDir: path.join(dir, 'runs'),
     stateFile: path.join(dir, 'artifacts', 'state.json'),
   };
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /**
@@ -239,8 +246,6 @@ export function createWorkspaceFolders(workspaceDir: string, projectDir?: string
     if (makeFolders(paths.dir) !== undefined) created.push(paths.dir);
     // One level at a time: on a read-only filesystem a recursive mkdir says ENOENT where this says EROFS.
     for (const dir of [paths.filesDir, paths.artifactsDir, paths.runsDir]) {
-      // Asked first: a mkdir of a folder that is there throws EEXIST, an error object with its stack at every run.
-      if (fs.lstatSync(dir, { throwIfNoEntry: false }) !== undefined) continue;
       try {
         fs.mkdirSync(dir);
         created.push(dir);
