@@ -205,6 +205,41 @@ describe('what a run that succeeds leaves unloaded', () => {
   });
 });
 
+describe('what a rerun of a project without files/ loads', () => {
+  it('neither the files/ renderer nor any provider entry (run local opens no provider), and still renders a files/ added later', async () => {
+    const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');
+    const withFootprint = { nodeOptions: ['--require', path.join(repoRoot, 'test', 'fixtures', 'record-footprint.cjs')], env: { HANDOFF_TEST_FOOTPRINT: footprint } };
+    const filesMatching = (pattern: RegExp): string[] =>
+      (JSON.parse(fs.readFileSync(footprint, 'utf8')) as { bundleFiles: string[] }).bundleFiles.filter((file) => pattern.test(fs.readFileSync(file, 'utf8')));
+    const renderer = /function renderFiles\(/;
+    const entries = /var (aws|gcp|azure|local)ProviderEntry = /;
+    const ok = makeProject('tasks:\n  - name: one\n    commands:\n      - command: echo hi\n');
+    // The third run reads the checked project back from the workspace.
+    for (let i = 0; i < 3; i++) {
+      const run = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir], withFootprint);
+      expect(run.code, run.stderr).toBe(0);
+      expect(filesMatching(renderer)).toEqual([]);
+      expect(filesMatching(entries)).toEqual([]);
+    }
+    // A files/ folder is rendered as before, by the renderer loaded for it.
+    fs.mkdirSync(path.join(ok.projectDir, 'files'));
+    fs.writeFileSync(path.join(ok.projectDir, 'files', 'hello.txt'), 'stage {{ _stage }}\n');
+    const withFiles = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir], withFootprint);
+    expect(withFiles.code, withFiles.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(ok.workspaceDir, 'files', 'hello.txt'), 'utf8')).toBe('stage dev\n');
+    expect(filesMatching(renderer).length).toBeGreaterThanOrEqual(1);
+    // Taken away again, W/files is emptied as before (the renderer is loaded for what is left to clean up).
+    fs.rmSync(path.join(ok.projectDir, 'files'), { recursive: true });
+    const without = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir], withFootprint);
+    expect(without.code, without.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(ok.workspaceDir, 'files'))).toEqual([]);
+    // And a run after that has nothing left to clean: no renderer.
+    const after = await runCli(['run', 'local', '-p', ok.projectDir, '-w', ok.workspaceDir], withFootprint);
+    expect(after.code, after.stderr).toBe(0);
+    expect(filesMatching(renderer)).toEqual([]);
+  });
+});
+
 describe('what a run with no stage hint to print leaves unloaded', () => {
   it('loads the typo matcher (suggest-key) only for a -s near no stage by name: not for dev, nor for -s Prod', async () => {
     const footprint = path.join(makeProject('tasks: []\n').workspaceDir, '..', 'footprint.json');

@@ -7,7 +7,7 @@ import { readCommandWords } from './command-words.js';
 import { formatDiagnostic, isUserError } from '../errors.js';
 import { commandExitsWhenDone, defineAction } from './register/define-action.js';
 import { registerContainerCommands } from './register/container-commands.js';
-import { registerLocalCommands } from './register/local-commands.js';
+import { registerLocalCommands, registerRunCommand } from './register/local-commands.js';
 import { registerRunsCommands } from './register/runs-commands.js';
 import { registerUiCommands } from './register/ui-commands.js';
 import { registerScheduleCommands } from './register/schedule-commands.js';
@@ -78,6 +78,16 @@ async function createProgram(argv: string[]): Promise<Command> {
     getErrHasColors: () => hasColors(2),
   });
 
+  // `handoff run …` (a run, scheduled or not) makes only the command it can be: building every other command's
+  // options and help is about 0.7 MB of a run's peak memory, a measured target (issue #14), and part of every rerun's
+  // start. Only when `run` is the first word, as commander then reads no other command; `-p P run local` and the like
+  // make them all.
+  if (argv[0] === 'run') {
+    registerRunCommand(program);
+    hideUnreadRunOptions(program);
+    return program;
+  }
+
   program
     .command('version')
     .description('print the version')
@@ -89,18 +99,13 @@ async function createProgram(argv: string[]): Promise<Command> {
     );
 
   registerLocalCommands(program);
-  // `handoff run …` (a run, scheduled or not) makes only the commands it can be: building every other command's
-  // options and help is about 0.7 MB of a run's peak memory, a measured target (issue #14). Only when `run` is the
-  // first word, as commander then reads no other command; `-p P run local` and the like make them all.
-  if (argv[0] !== 'run') {
-    registerContainerCommands(program);
-    registerRunsCommands(program);
-    registerUiCommands(program);
-    registerScheduleCommands(program);
-    registerStoreCommands(program);
-    // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
-    registerLifecycleCommands(program, providers);
-  }
+  registerContainerCommands(program);
+  registerRunsCommands(program);
+  registerUiCommands(program);
+  registerScheduleCommands(program);
+  registerStoreCommands(program);
+  // After the store commands: it adds `cloud schedule|run|job|logs` to the `cloud` command they define.
+  registerLifecycleCommands(program, providers);
   // Once every command exists: each hides (and warns about) the run options it does not read.
   hideUnreadRunOptions(program);
   // Last, so it is listed last as commander's own was; it takes every word (`help workspace install`).

@@ -13,7 +13,7 @@ import { createRunMasker, runSecretValues } from '../secrets/run-masker.js';
 import { createTemplateContext, toLineSafe, withLine } from '../template/context.js';
 import { installCommandPath } from '../template/field-templates.js';
 import { createRenderer, holdsTemplateSyntax, loadTemplateEngine, type Renderer } from '../template/render.js';
-import { checkFiles, FilesRenderStopped, renderFiles } from '../workspace/render-files.js';
+import { nothingToRender } from '../workspace/files-to-render.js';
 import { acquireWorkspaceLock, type WorkspaceLock } from '../workspace/workspace-lock.js';
 import { checkWorkspaceOwner, recordWorkspaceOwner, type WorkspaceUser } from '../workspace/workspace-owner.js';
 import { assertHandoffWorkspace, assertNoFileForFolder, assertVenvFoldersAreVenvs, assertVenvsApart, assertWorkspaceApart, initWorkspace, resolveWorkspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
@@ -243,7 +243,10 @@ function maskingErrors<T>(masker: Masker, work: () => T): T {
  * with the run's values, so a dry run refuses a broken file as the run would. Errors leave with secrets masked.
  */
 export async function checkLocalRunFiles(run: PreparedRun): Promise<void> {
+  // Without files/ there is nothing to check, and the renderer is not loaded (a realpath of files/ is what it asks first).
+  if (fs.lstatSync(path.join(run.project.dir, 'files'), { throwIfNoEntry: false }) === undefined) return;
   try {
+    const { checkFiles } = await import('../workspace/render-files.js');
     await checkFiles({ projectDir: run.project.dir, values: run.values, renderer: run.renderer });
   } catch (error) {
     throw maskError(error, run.masker);
@@ -304,11 +307,15 @@ async function executePreparedRun(prepared: PreparedRun, options: LocalRunOption
         : undefined;
     try {
       // Files are rendered all-or-nothing before the run is recorded: a template error is bad input and leaves no trace.
-      try {
-        await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer, stop: scope });
-      } catch (error) {
-        if (!(error instanceof FilesRenderStopped)) throw error;
-        options.emit({ type: 'log', level: 'warning', message: 'The render of files/ was ended before it finished: no task runs (each file in the workspace\'s files/ is whole, the old one or the new one; the next run renders them again)' });
+      // The renderer (render-files.ts) is loaded only when there is something to render or to clean up.
+      if (!nothingToRender(run.project.dir, run.paths.dir)) {
+        const { renderFiles, FilesRenderStopped } = await import('../workspace/render-files.js');
+        try {
+          await renderFiles({ projectDir: run.project.dir, workspaceDir: run.paths.dir, values: run.values, renderer: run.renderer, stop: scope });
+        } catch (error) {
+          if (!(error instanceof FilesRenderStopped)) throw error;
+          options.emit({ type: 'log', level: 'warning', message: 'The render of files/ was ended before it finished: no task runs (each file in the workspace\'s files/ is whole, the old one or the new one; the next run renders them again)' });
+        }
       }
       if (!scope.stopped && options.installVenvs && run.project.installs.length > 0) {
         phase = 'venvs were installed';

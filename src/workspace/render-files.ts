@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { readLoneCrAsLf } from '../line-breaks.js';
 import { randomHex } from '../random-suffix.js';
 import { holdsTemplateSyntax, loadTemplateEngine, needsTemplateEngine, type Renderer } from '../template/render.js';
+import { nothingToRender, PREVIOUS_FOLDER, STAGING_FOLDER } from './files-to-render.js';
 
 // node:fs's callbacks, not node:fs/promises: every run renders files/, and loading fs/promises (with readline, streams
 // and the fs watchers it requires) adds 0.5 MB to a run's peak memory.
@@ -31,18 +32,8 @@ const writeFile = promisify(fs.writeFile);
 /** Files are read, scanned and copied in pieces of this size, so a large seed CSV is never held whole in memory. */
 const CHUNK_BYTES = 1024 * 1024;
 
-/**
- * Where rendered templates wait (in the workspace, beside files/, so a rename moves them into place) until every
- * template has rendered. One at a time per workspace (the caller holds its lock); one left by a killed handoff is
- * removed by the next render.
- */
-export const STAGING_FOLDER = '.files-render.handoff-tmp';
-
-/**
- * Where the previous W/files waits while the new tree takes its place (two renames, see swapFolders); removed after.
- * Found at the next render without W/files, handoff was killed between the renames: it is put back, whole.
- */
-export const PREVIOUS_FOLDER = '.files-previous.handoff-tmp';
+// Where a render stages its tree and keeps the previous one: in files-to-render.ts, which a run asks first.
+export { PREVIOUS_FOLDER, STAGING_FOLDER };
 
 /** Asked between files and between chunks: once `stopped` (the run's SIGINT/SIGTERM or --timeout), the render ends. */
 export interface RenderStop {
@@ -98,7 +89,7 @@ export async function renderFiles(input: {
   const stagingDir = join(input.workspaceDir, STAGING_FOLDER);
   const targetRoot = join(input.workspaceDir, 'files');
   const previous = join(input.workspaceDir, PREVIOUS_FOLDER);
-  if (nothingToRender(input.projectDir, targetRoot, previous, stagingDir)) return { files: 0 };
+  if (nothingToRender(input.projectDir, input.workspaceDir)) return { files: 0 };
   await recoverSwap(targetRoot, previous);
   await removeStaging(stagingDir);
   try {
@@ -129,20 +120,6 @@ export async function renderFiles(input: {
   } finally {
     await removeStaging(stagingDir);
   }
-}
-
-/**
- * Whether a render would do nothing at all: the project has no files/, no killed handoff left a switch or a staging
- * folder, and W/files is absent, not a folder, or empty (what the render of a project without files/ leaves). Asked
- * with synchronous calls, a few system calls: most projects have no files/, and every run renders it before its first
- * command, where a round trip through the thread pool for each of ~8 checks cost more than the checks themselves.
- * Anything else (including a link at P/files, dangling or not) takes the full path, which behaves as before.
- */
-function nothingToRender(projectDir: string, targetRoot: string, previous: string, stagingDir: string): boolean {
-  const absent = (path: string): boolean => fs.lstatSync(path, { throwIfNoEntry: false }) === undefined;
-  if (!absent(join(projectDir, 'files')) || !absent(previous) || !absent(stagingDir)) return false;
-  const target = fs.lstatSync(targetRoot, { throwIfNoEntry: false });
-  return target === undefined || !target.isDirectory() || fs.readdirSync(targetRoot).length === 0;
 }
 
 /**

@@ -106,6 +106,8 @@ async function runLocal(options: GlobalOptions, flags: RunLocalFlags, store?: St
 async function warnAboutCloudSecrets(prepared: PreparedRun, options: GlobalOptions, log: ConsoleLog): Promise<void> {
   const provider = (options.cloudProvider ?? prepared.project.deploy.cloud_provider ?? 'local').trim().toLowerCase();
   if (provider === 'local' || prepared.secrets.length === 0) return;
+  // The secret store's rules come from the provider's entry: `run local` registers the providers only here (define-action.ts).
+  (await import('../provider-entries.js')).registerProviders();
   const { checkSecretsForCloud } = await import('../../providers/store/cloud-secret-rules.js');
   const check = await checkSecretsForCloud({ project: prepared.project, stage: options.stage, cloudProvider: options.cloudProvider, secrets: prepared.secrets });
   for (const d of check?.refusal?.diagnostics ?? []) {

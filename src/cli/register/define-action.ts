@@ -19,6 +19,12 @@ export interface ActionOptions {
    * run, not a server.
    */
   exitWhenDone?: boolean;
+  /**
+   * Register the providers' entries as the command starts (the default: any command body may open a provider). False
+   * for a command that opens one on some paths only and registers them there (registerAllProviders): `run local`
+   * without -a opens none, and loading the four entries with their modules was part of every rerun (issue #14).
+   */
+  providersAtStart?: boolean;
 }
 
 let exitWhenDone = false;
@@ -32,17 +38,20 @@ export function commandExitsWhenDone(): boolean {
  * What a command needs before its body, imported as it starts: a help or a usage error reads none of these files
  * (the provider entries bring about ten small ones; `handoff --help` loaded 22 files, issue #14).
  */
-async function loadActionStart() {
-  const [compiler, globalOptions, providers] = await Promise.all([import('../optimizing-compiler.js'), import('../global-options.js'), import('../provider-entries.js')]);
-  // Every command's body may open a provider (a store, a deploy, a secrets check), so each finds them all registered.
-  providers.registerProviders();
+async function loadActionStart(withProviders: boolean) {
+  const [compiler, globalOptions] = await Promise.all([import('../optimizing-compiler.js'), import('../global-options.js'), withProviders ? registerAllProviders() : undefined]);
   return { releaseOptimizingCompiler: compiler.releaseOptimizingCompiler, toGlobalOptions: globalOptions.toGlobalOptions };
+}
+
+/** Fills the provider registry with every provider this CLI ships (a command body may open any of them). */
+export async function registerAllProviders(): Promise<void> {
+  (await import('../provider-entries.js')).registerProviders();
 }
 
 /** Wraps a command body so its module is imported only when it runs, keeping `handoff --help` fast. */
 export function defineAction(run: Action, actionOptions: ActionOptions = {}) {
   return async (...args: unknown[]): Promise<void> => {
-    const { releaseOptimizingCompiler, toGlobalOptions } = await loadActionStart();
+    const { releaseOptimizingCompiler, toGlobalOptions } = await loadActionStart(actionOptions.providersAtStart !== false);
     if (actionOptions.optimizeFromStart !== false) releaseOptimizingCompiler();
     exitWhenDone = actionOptions.exitWhenDone === true;
     const command = args[args.length - 1] as Command;

@@ -1,6 +1,6 @@
 // Defines the commands that work on this machine only: run local, workspace, config validate, schema, quick_start.
 import type { Command } from 'commander';
-import { defineAction } from './define-action.js';
+import { defineAction, registerAllProviders } from './define-action.js';
 import { hideGlobalOptions } from './parent-options.js';
 
 export function registerLocalCommands(program: Command): void {
@@ -9,30 +9,7 @@ export function registerLocalCommands(program: Command): void {
     .description('print the JSON Schema of project.yml (for yaml-language-server and editors)')
     .action(defineAction(async () => (await import('../commands/config-command.js')).schemaCommand()));
 
-  program
-    .command('run')
-    .description('run the project: `run local` with local config, files and secrets; `run` alone from the provider\'s store')
-    .argument('[where]', '"local": run with the project folder\'s config, files/ and .secrets/; absent: fetch config, files, secrets and last artifacts from the store (-p or -e resource_group=… task=…), run, and with -a push artifacts and run records')
-    .option('--dry-run', 'print what would run, run nothing')
-    .addHelpText('after', '\nExample:\n  handoff run local -p examples/word-count -w /tmp/ws -v name=value')
-    .action(
-      // A run's peak RSS is a measured target (issue #14): TurboFan stays off until the run is busy (about 4 MB less).
-      // A finished run leaves nothing running in handoff: it exits without Node.js's teardown.
-      defineAction(
-        async (options, command) => {
-          const where = command.args[0];
-          if (where === undefined) return (await import('../commands/run-command.js')).runCommand(options, command.opts());
-          if (where !== 'local') {
-            // Loaded on this error path only: a run does not load the did-you-mean.
-            const { unknownOperand } = await import('../unknown-operand.js');
-            throw unknownOperand('run target', where, ['local'], 'use `handoff run local -p <project> -w <workspace>`');
-          }
-          const { runLocalCommand } = await import('../commands/run-local-command.js');
-          return runLocalCommand(options, command.opts());
-        },
-        { optimizeFromStart: false, exitWhenDone: true },
-      ),
-    );
+  registerRunCommand(program);
 
   const workspace = program.command('workspace').description('create the workspace and install its venvs');
   workspace
@@ -81,4 +58,38 @@ export function registerLocalCommands(program: Command): void {
     // The global -p line reads "project folder (holds project.yml)"; for this command it is where the copies go.
     .addHelpText('after', '\n-p DIR (here): the folder to copy the examples into (made when missing; default ./projects), not a project folder.\n--json prints {"folder": the absolute folder, "projects": [the names of the projects written]}.')
     .action(defineAction(async (options) => (await import('../commands/quick-start-command.js')).quickStartMakeCommand(options)));
+}
+
+/**
+ * `run`: alone, it is all that `handoff run …` defines (main.ts): a rerun's start made every local command's options
+ * and help for a command line that can only be a run (issue #14).
+ */
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run the project: `run local` with local config, files and secrets; `run` alone from the provider\'s store')
+    .argument('[where]', '"local": run with the project folder\'s config, files/ and .secrets/; absent: fetch config, files, secrets and last artifacts from the store (-p or -e resource_group=… task=…), run, and with -a push artifacts and run records')
+    .option('--dry-run', 'print what would run, run nothing')
+    .addHelpText('after', '\nExample:\n  handoff run local -p examples/word-count -w /tmp/ws -v name=value')
+    .action(
+      // A run's peak RSS is a measured target (issue #14): TurboFan stays off until the run is busy (about 4 MB less).
+      // A finished run leaves nothing running in handoff: it exits without Node.js's teardown.
+      defineAction(
+        async (options, command) => {
+          const where = command.args[0];
+          // A run from the store, and `run local -a` (its store), open a provider; `run local` alone opens none (a cloud's
+          // secret rules, for its warning, register them there: run-local-command.ts).
+          if (where === undefined || options.pushArtifacts) await registerAllProviders();
+          if (where === undefined) return (await import('../commands/run-command.js')).runCommand(options, command.opts());
+          if (where !== 'local') {
+            // Loaded on this error path only: a run does not load the did-you-mean.
+            const { unknownOperand } = await import('../unknown-operand.js');
+            throw unknownOperand('run target', where, ['local'], 'use `handoff run local -p <project> -w <workspace>`');
+          }
+          const { runLocalCommand } = await import('../commands/run-local-command.js');
+          return runLocalCommand(options, command.opts());
+        },
+        { optimizeFromStart: false, exitWhenDone: true, providersAtStart: false },
+      ),
+    );
 }
