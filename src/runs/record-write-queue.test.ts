@@ -54,6 +54,40 @@ describe('RecordWriteQueue', () => {
     await done.settled();
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+  it('a write no longer wanted once its temp file is written is not renamed over the record, and its temp file is removed', async () => {
+    const file = path.join(tempDir(), 'r.json');
+    fs.writeFileSync(file, 'final\n');
+    let wanted = true;
+    const queue = new RecordWriteQueue(file, () => 'older\n', (error) => {
+      throw error;
+    }, () => undefined, () => wanted);
+    queue.request();
+    // The run's final record is written (sync) while this write is on the thread pool.
+    wanted = false;
+    await queue.settled();
+    expect(fs.readFileSync(file, 'utf8')).toBe('final\n');
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['r.json']);
+  });
+
+  it('a write asked for in a microtask queued as the last write ends is made, not lost', async () => {
+    const file = path.join(tempDir(), 'r.json');
+    let state = 1;
+    let askedAgain = false;
+    const queue: RecordWriteQueue = new RecordWriteQueue(file, () => `${state}\n`, (error) => {
+      throw error;
+    }, () => {
+      if (askedAgain) return;
+      askedAgain = true;
+      state = 2;
+      // Between the loop's last look at what is due and its end.
+      queueMicrotask(() => queue.request());
+    });
+    queue.request();
+    await queue.settled();
+    await new Promise((resolve) => setImmediate(resolve));
+    await queue.settled();
+    expect(fs.readFileSync(file, 'utf8')).toBe('2\n');
+  });
 });
 
 describe('RunRecorder with its running record written off the main thread', () => {

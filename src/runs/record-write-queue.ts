@@ -19,12 +19,15 @@ export class RecordWriteQueue {
   /**
    * `textOf` gives the record's text as it is now (undefined: nothing to write any more, e.g. the run's final record is
    * written already); it may throw (then `onError`). `afterEach` is told after each write, whether it went well or not.
+   * `stillWanted` is asked once the temp file is written, before it is renamed over the record: no (the final record
+   * was written meanwhile) removes the temp file instead, so an older state does not land over the final record.
    */
   constructor(
     private readonly file: string,
     private readonly textOf: () => string | undefined,
     private readonly onError: (error: unknown) => void,
     private readonly afterEach: () => void = () => undefined,
+    private readonly stillWanted: () => boolean = () => true,
   ) {}
 
   /** Whether a write is in flight (its rename may still land). */
@@ -39,9 +42,7 @@ export class RecordWriteQueue {
       return;
     }
     this.running = true;
-    this.done = this.writeWhileDue().finally(() => {
-      this.running = false;
-    });
+    this.done = this.writeWhileDue();
   }
 
   /** Resolves once no write is in flight or due. */
@@ -50,40 +51,50 @@ export class RecordWriteQueue {
   }
 
   private async writeWhileDue(): Promise<void> {
-    do {
-      this.due = false;
-      let text: string | undefined;
-      try {
-        text = this.textOf();
-      } catch (error) {
-        this.onError(error);
-        continue;
-      }
-      if (text === undefined) return;
-      // Not the temp file of writeRunRecord (`<record>.<pid>.tmp`): the run's final write is made with the sync calls
-      // and may come while this one is in flight.
-      const temp = `${this.file}.${process.pid}.live.tmp`;
-      try {
-        await writeThenRename(temp, this.file, text);
-      } catch (error) {
-        // A half-written temp file (disk full) must not be left beside the record.
+    try {
+      do {
+        this.due = false;
+        let text: string | undefined;
         try {
-          removeFile(temp);
-        } catch {
-          // An unwritable folder: there is no temp file either.
+          text = this.textOf();
+        } catch (error) {
+          this.onError(error);
+          continue;
         }
-        this.onError(error);
-      }
-      this.afterEach();
-    } while (this.due);
+        if (text === undefined) return;
+        // Not the temp file of writeRunRecord (`<record>.<pid>.tmp`): the run's final write is made with the sync calls
+        // and may come while this one is in flight.
+        const temp = `${this.file}.${process.pid}.live.tmp`;
+        try {
+          await writeThenRename(temp, this.file, text, this.stillWanted);
+        } catch (error) {
+          // A half-written temp file (disk full) must not be left beside the record.
+          try {
+            removeFile(temp);
+          } catch {
+            // An unwritable folder: there is no temp file either.
+          }
+          this.onError(error);
+        }
+        this.afterEach();
+      } while (this.due);
+    } finally {
+      // In the same turn as the last check of `due`, not in a callback chained on this promise: a request() made in a
+      // microtask between the two would set `due` on a loop that has ended, and its write would be lost.
+      this.running = false;
+    }
   }
 }
 
-/** fs.writeFile, then fs.rename, with the callback API: fs.promises would load Node's fs/promises into every run. */
-function writeThenRename(temp: string, file: string, text: string): Promise<void> {
+/**
+ * fs.writeFile, then fs.rename (unless no longer wanted: then the temp file is removed), with the callback API:
+ * fs.promises would load Node's fs/promises into every run.
+ */
+function writeThenRename(temp: string, file: string, text: string, stillWanted: () => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     fs.writeFile(temp, text, (error) => {
       if (error) reject(error);
+      else if (!stillWanted()) fs.unlink(temp, () => resolve());
       else fs.rename(temp, file, (renameError) => (renameError ? reject(renameError) : resolve()));
     });
   });

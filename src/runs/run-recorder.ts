@@ -147,6 +147,9 @@ export class RunRecorder {
         this.finalAgain = false;
         this.writeFinal();
       },
+      // Once the final record is written, a running state still waiting to be renamed over it is dropped: a kill before
+      // the final record is written again would otherwise leave a finished run's record saying `running`.
+      () => !this.finished,
     );
   }
 
