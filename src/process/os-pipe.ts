@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import { removeFile } from '../remove-file.js';
 
 /** Both ends of one pipe, as file descriptors open in handoff until handed to children and closed. */
@@ -35,7 +36,14 @@ function mkfifo(): string {
 
 function newBatch(size: number): string[] {
   if (!fifoDir) {
-    fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-pipes-'));
+    try {
+      fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-pipes-'));
+    } catch (error) {
+      // A read-only root file system (a container's), or a TMPDIR that is not a folder: say so, not "a bug".
+      throw new UserError(`cannot make a folder for a pipeline's pipes in the temporary folder ${os.tmpdir()}: ${(error as Error).message}`, {
+        fix: 'set TMPDIR to a folder handoff can write (e.g. TMPDIR=/var/tmp, or a tmpfs mounted in the container)',
+      });
+    }
     process.on('exit', removeFifoDir);
   }
   return Array.from({ length: size }, () => path.join(fifoDir as string, String(serial++)));

@@ -243,13 +243,23 @@ function maskingErrors<T>(masker: Masker, work: () => T): T {
  * with the run's values, so a dry run refuses a broken file as the run would. Errors leave with secrets masked.
  */
 export async function checkLocalRunFiles(run: PreparedRun): Promise<void> {
-  // Without files/ there is nothing to check, and the renderer is not loaded (a realpath of files/ is what it asks first).
-  if (fs.lstatSync(path.join(run.project.dir, 'files'), { throwIfNoEntry: false }) === undefined) return;
+  // Without files/ there is nothing to check, and the renderer is not loaded (a realpath of files/ is what it asks
+  // first). A files/ that cannot be looked at (EACCES, ELOOP) goes on to the renderer, which explains it.
+  if (lstatOrMissing(path.join(run.project.dir, 'files')) === undefined) return;
   try {
     const { checkFiles } = await import('../workspace/render-files.js');
     await checkFiles({ projectDir: run.project.dir, values: run.values, renderer: run.renderer });
   } catch (error) {
     throw maskError(error, run.masker);
+  }
+}
+
+/** lstat of `file`; undefined when it does not exist; any other error: a stand-in that is not undefined. */
+function lstatOrMissing(file: string): fs.Stats | 'unknown' | undefined {
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false });
+  } catch {
+    return 'unknown';
   }
 }
 

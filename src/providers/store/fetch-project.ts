@@ -71,7 +71,14 @@ export async function checkStoredConfig(
   const config = await getConfig(provider);
   const fetched = path.join(resolveFetchedProjectDir(workspaceDir), 'project.yml');
   if (readIfFile(fetched)?.equals(config)) return config;
-  const staging = await mkdtemp(path.join(os.tmpdir(), 'handoff-stored-copy-'));
+  let staging: string;
+  try {
+    staging = await mkdtemp(path.join(os.tmpdir(), 'handoff-stored-copy-'));
+  } catch {
+    // No temporary folder to check in (a read-only root file system, a TMPDIR that is not a folder): the run's own
+    // load checks the copy, as it did before this early check, after the workspace is made.
+    return config;
+  }
   const stagedProjectDir = path.join(staging, 'project');
   try {
     await mkdir(stagedProjectDir);
