@@ -271,6 +271,13 @@ describe('the team server restarted (a new process, same port and HANDOFF_HOME)'
       const unknown = await runCliWithInput(['ui', 'user', 'signout', 'nobody', '--config', setup.config], '', { HANDOFF_HOME: setup.home });
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain('there is no account "nobody" and no session of that name');
+      // Run with another HANDOFF_HOME than the server's (a service's): it says it ended nothing there, not "0 sessions".
+      const elsewhere = makeTempDir('handoff-home-elsewhere-');
+      const wrongHome = await runCliWithInput(['ui', 'user', 'signout', 'vic', '--config', setup.config], '', { HANDOFF_HOME: elsewhere });
+      expect(wrongHome.code, wrongHome.stderr).toBe(1);
+      expect(wrongHome.stderr).toContain(`no team server has kept sessions in ${elsewhere}`);
+      expect(wrongHome.stderr).toContain('the HANDOFF_HOME (and --users file) the team server runs with');
+      expect(await statusAt(ui, vic)).toBe(200);
     } finally {
       await stop(ui);
     }

@@ -1,6 +1,7 @@
 // `handoff ui user add|passwd|role|remove|signout|list`: the team server's accounts. Passwords are typed without echo, or read
 // from standard input (--password-stdin, or when it is not a terminal); never from the command line, where `ps` and
 // shell history would show them. Every change is appended to the audit log.
+import fs from 'node:fs';
 import os from 'node:os';
 import { formatDiagnostic, UserError } from '../../errors.js';
 import { AccountBook, accountChanges, findAccount, readAccounts, toAccountView } from '../../ui/accounts/account-file.js';
@@ -158,9 +159,19 @@ export function uiUserSignoutCommand(options: GlobalOptions, name: string, flags
   const accounts = openAccounts(options, flags);
   const account = findAccount(accounts.book.list(), name);
   const shown = account?.name ?? name;
+  const sessionsFile = teamSessionsFile(accounts.usersFile);
+  // No file: no server of this accounts file and HANDOFF_HOME has kept a session, most often because the server runs
+  // with another HANDOFF_HOME (a service's): "0 sessions ended" would tell the operator a compromised account is out.
+  if (!fs.existsSync(sessionsFile)) {
+    if (!account) throw new UserError(`there is no account "${name}" and no session of that name`, { fix: 'see the accounts with `handoff ui user list`' });
+    throw new UserError(`no team server has kept sessions in ${sessionsFile}: no session of ${shown} was ended there`, {
+      fix: 'run this command with the HANDOFF_HOME (and --users file) the team server runs with',
+      exitCode: 1,
+    });
+  }
   let ended: number;
   try {
-    ended = endKeptSessionsOf(teamSessionsFile(accounts.usersFile), accounts.usersFile, shown);
+    ended = endKeptSessionsOf(sessionsFile, accounts.usersFile, shown);
   } catch (error) {
     throw new UserError(`cannot end the sessions of ${shown}: ${(error as Error).message}`, { fix: 'stop the team server and start it again with --new-token to end every session', exitCode: 1 });
   }
