@@ -234,7 +234,10 @@ export class SessionJournal {
   /** Appends records (call under withFileLock, after reading what others appended, when `positioned`). */
   append(records: JournalRecord[]): void {
     if (records.length === 0) return;
-    fs.appendFileSync(this.file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600 });
+    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    // An append cut short before (a full disk) left a line without its end: this one must not be glued onto it, or
+    // the reader drops both (and a sign-out among them would be undone).
+    fs.appendFileSync(this.file, endsLine(this.file) ? text : `\n${text}`, { mode: 0o600 });
     const stat = fs.statSync(this.file);
     // What this server appended is read already; another's line could only be appended under the lock it holds.
     Object.assign(this, { ino: stat.ino, size: stat.size, offset: stat.size, lines: this.lines + records.length });
@@ -260,5 +263,19 @@ function parseLine(line: string | undefined): unknown {
     return JSON.parse(line);
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the file is empty or its last byte ends a line. */
+function endsLine(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    fs.closeSync(fd);
   }
 }

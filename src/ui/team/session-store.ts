@@ -342,7 +342,8 @@ export class SessionStore {
    * Makes a change (`mutate`, which returns its journal lines, or 'rewrite') and writes it before returning
    * (synchronously: the sign-in or sign-out is on disk before its answer). Kept in a file, the change is made holding
    * its lock, after what other servers appended is read, so each server's lines join the others' and none is lost.
-   * A file that cannot be written leaves the sessions in memory, said once: a restart then signs everyone out.
+   * A file that cannot be written leaves the sessions in memory, said once; the next change that can be written writes
+   * the file anew from memory.
    */
   private change(now: number, mutate: () => JournalRecord[] | 'rewrite'): void {
     const journal = this.journal;
@@ -358,13 +359,15 @@ export class SessionStore {
         mutated = true;
         // Written whole when the file is not there to append to (new, untrusted), and once it holds many more lines
         // than what stands (sign-outs and activity): a write costs about what it adds, the file stays proportionate.
-        if (records === 'rewrite' || !journal.positioned || journal.lines > REWRITE_AFTER_LINES + 2 * this.sessions.size) journal.rewrite(this.snapshot(now));
+        // Also after a change that could not be written (`unwritable`): the file lacks it (a sign-out, say), and only
+        // this server's memory holds it, so the file is written anew from memory, which took in the others' lines above.
+        if (records === 'rewrite' || this.unwritable || !journal.positioned || journal.lines > REWRITE_AFTER_LINES + 2 * this.sessions.size) journal.rewrite(this.snapshot(now));
         else journal.append([...this.seenRecords(), ...records]);
       });
       this.unwritable = false;
     } catch (error) {
       if (!mutated) mutate();
-      if (!this.unwritable) this.keeping?.onNotice?.(`the sessions cannot be kept in ${journal.file} (${(error as Error).message}): a restart of the server signs everyone out`);
+      if (!this.unwritable) this.keeping?.onNotice?.(`the sessions cannot be kept in ${journal.file} (${(error as Error).message}): until a later write succeeds they are kept in this server's memory only (another server or a restart meanwhile does not see sign-ins and sign-outs made here)`);
       this.unwritable = true;
     }
   }
