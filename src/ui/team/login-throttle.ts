@@ -214,7 +214,7 @@ export class LoginThrottle {
           .map(([key, e]) => ({ key, failures: e.failures, lastFailure: e.lastFailure, blockedUntil: e.blockedUntil, forgetAt: Math.max(e.lastFailure + this.forgetAfterMs, e.blockedUntil) }));
         writeKeptFailures(keeping.file, counters);
         this.stamp = stampOf(keeping.file);
-      });
+      }, keeping.onNotice);
       this.unwritable = false;
     } catch (error) {
       if (!mutated) mutate();

@@ -6,6 +6,7 @@
 // leaves a tombstone (its `end` line, and in each server's memory until it would have expired), so nothing brings it back.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { makeFolders } from '../../make-folders.js';
 import { isProcessAlive } from '../../process/process-alive.js';
@@ -99,18 +100,61 @@ export function distrustOf(file: string, stat: fs.Stats, dropped: string): strin
 }
 
 /**
- * Runs `action` holding `<file>.lock` (made with O_EXCL, holding the holder's pid): the servers of one HANDOFF_HOME
- * append and rewrite one at a time, so no line is lost to a rewrite. Held for the time of a write; one whose holder is
- * gone (or older than LOCK_STALE_MS: a holder on another machine) was left by a crash and is taken over.
+ * Who holds a lock: its pid, and where that pid means something (hostname, boot id and pid namespace). Two containers
+ * (or two machines over NFS) on one HANDOFF_HOME see each other's pids as dead, or as some unrelated live process: a pid
+ * is judged only on the host (and namespace) that wrote it; elsewhere only the lock's age tells a crash.
  */
-export function withFileLock<T>(file: string, action: () => T): T {
+interface LockHolder {
+  pid: number;
+  host?: string;
+}
+
+let hostOfThisProcess: string | undefined;
+
+/** This process's host identity: hostname, boot id (a reboot reuses pids) and pid namespace (containers). */
+export function lockHostIdentity(): string {
+  if (hostOfThisProcess === undefined) {
+    const read = (f: () => string) => {
+      try {
+        return f().trim();
+      } catch {
+        return '?';
+      }
+    };
+    hostOfThisProcess = `${os.hostname()}|${read(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'))}|${read(() => fs.readlinkSync('/proc/self/ns/pid'))}`;
+  }
+  return hostOfThisProcess;
+}
+
+/** A lock's holder: `{"pid":…,"host":…}`, or a bare pid (an older handoff's lock, judged as of this host). */
+function holderOf(text: string): LockHolder | undefined {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed === 'number') return { pid: parsed };
+    const h = parsed as LockHolder | null;
+    if (h && Number.isInteger(h.pid) && typeof h.host === 'string') return { pid: h.pid, host: h.host };
+  } catch {
+    // Not yet written (the holder is between its create and its write), or not a lock of ours: judged by age alone.
+  }
+  return undefined;
+}
+
+/**
+ * Runs `action` holding `<file>.lock` (made with O_EXCL, holding the holder's pid and host): the servers of one
+ * HANDOFF_HOME append and rewrite one at a time, so no line is lost to a rewrite. Held for the time of a write. A lock
+ * left by a crash is taken over: at once when its holder is of this host and its pid is gone; after LOCK_STALE_MS of
+ * age otherwise (a holder on another host or container, whose pid means nothing here), said in `onNotice`. Taking over
+ * is itself done one process at a time (see takeOver), so two waiters that both judged a lock stale never both hold it.
+ */
+export function withFileLock<T>(file: string, action: () => T, onNotice?: (message: string) => void): T {
   const lock = `${file}.lock`;
   const started = Date.now();
+  const me = JSON.stringify({ pid: process.pid, host: lockHostIdentity() });
   for (;;) {
     try {
       const fd = fs.openSync(lock, 'wx', 0o600);
       try {
-        fs.writeSync(fd, String(process.pid));
+        fs.writeSync(fd, me);
       } finally {
         fs.closeSync(fd);
       }
@@ -123,18 +167,23 @@ export function withFileLock<T>(file: string, action: () => T): T {
       }
       if (code !== 'EEXIST') throw error;
     }
-    let age: number;
-    let holder: number;
+    let stat: fs.Stats;
+    let holder: LockHolder | undefined;
     try {
-      age = Date.now() - fs.statSync(lock).mtimeMs;
-      holder = Number(fs.readFileSync(lock, 'utf8'));
+      stat = fs.statSync(lock);
+      holder = holderOf(fs.readFileSync(lock, 'utf8'));
     } catch {
       continue;
     }
-    // A pid not yet written (the holder is between its create and its write) is no sign of a crash; this process's own
-    // pid is (every hold here is synchronous, so it holds none now: a lock of a dead process whose pid came back).
-    if (age > LOCK_STALE_MS || (holder > 0 && (holder === process.pid || !isProcessAlive(holder)))) {
-      fs.rmSync(lock, { force: true });
+    const age = Date.now() - stat.mtimeMs;
+    // This process's own pid on this host is a crash too (every hold here is synchronous, so it holds none now: a lock
+    // of a dead process whose pid came back). A holder of another host is judged by the lock's age only.
+    const here = holder !== undefined && (holder.host === undefined || holder.host === lockHostIdentity());
+    const dead = here && holder!.pid > 0 && (holder!.pid === process.pid || !isProcessAlive(holder!.pid));
+    if (dead || age > LOCK_STALE_MS) {
+      if (takeOver(lock, stat) && !dead && !here) {
+        onNotice?.(`took over ${lock}: it was left ${Math.round(age / 1000)} s ago by process ${holder?.pid ?? '?'} of another host or container (${holder?.host ?? 'unknown'}), which cannot be checked from here; if that server still runs, give each server its own HANDOFF_HOME or stop one`);
+      }
       continue;
     }
     if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} stays held by another process`);
@@ -144,6 +193,42 @@ export function withFileLock<T>(file: string, action: () => T): T {
     return action();
   } finally {
     fs.rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * Removes the stale lock `judged` (its stat when judged stale), and only that one: two waiters may judge the same lock
+ * stale, and the first to remove it may have made its own before the second removes "it". So a takeover is made
+ * holding `<lock>.takeover` (O_EXCL), and removes the lock only if it is still the same file (inode, size, time).
+ * Returns whether this call removed it. A takeover lock is held for microseconds: one older than LOCK_STALE_MS was left
+ * by a crash in between and is removed.
+ */
+function takeOver(lock: string, judged: fs.Stats): boolean {
+  const guard = `${lock}.takeover`;
+  try {
+    fs.closeSync(fs.openSync(guard, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    try {
+      if (Date.now() - fs.statSync(guard).mtimeMs > LOCK_STALE_MS) fs.rmSync(guard, { force: true });
+    } catch {
+      // Gone meanwhile: the other takeover ended.
+    }
+    Atomics.wait(SLEEP, 0, 0, 1);
+    return false;
+  }
+  try {
+    let now: fs.Stats;
+    try {
+      now = fs.statSync(lock);
+    } catch {
+      return false;
+    }
+    if (now.ino !== judged.ino || now.dev !== judged.dev || now.size !== judged.size || now.mtimeMs !== judged.mtimeMs) return false;
+    fs.rmSync(lock, { force: true });
+    return true;
+  } finally {
+    fs.rmSync(guard, { force: true });
   }
 }
 

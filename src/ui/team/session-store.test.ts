@@ -242,6 +242,28 @@ describe('sessions', () => {
       expect(new SessionStore(limits, keptIn(dir), 10).find(a.id, 10).session?.user).toBe('alice');
     });
 
+    it('judges a lock of another host or container by its age only (its pid means nothing here), then takes it over with a notice naming it', () => {
+      const dir = tmp();
+      const file = keptIn(dir).file;
+      const lock = `${file}.lock`;
+      // A pid that is gone here, written by a server of another container on this HANDOFF_HOME: it may well be alive
+      // there. A fresh lock of it is waited for (and the change stays in memory), not taken over at once.
+      const notices: string[] = [];
+      const store = new SessionStore(limits, keptIn(dir, notices), 0);
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      fs.writeFileSync(lock, JSON.stringify({ pid: gone, host: 'other-container|boot|pid:[1]' }));
+      store.create('alice', 'password', 'x', 0);
+      expect(notices.join('\n')).toContain("kept in this server's memory only");
+      expect(fs.existsSync(lock)).toBe(true);
+      // Left for longer than any write holds it: a crash there. Taken over, said with the lock file's name.
+      const old = new Date(Date.now() - 11_000);
+      fs.utimesSync(lock, old, old);
+      const bob = store.create('bob', 'password', 'x', 10);
+      expect(notices.join('\n')).toContain(`took over ${lock}`);
+      expect(fs.existsSync(lock)).toBe(false);
+      expect(new SessionStore(limits, keptIn(dir), 20).find(bob.id, 20).session?.user).toBe('bob');
+    }, 30_000);
+
     it('goes on in memory when the file cannot be written, said once', () => {
       const dir = tmp();
       fs.writeFileSync(path.join(dir, 'ui-serve-sessions'), 'a file where the folder would be');

@@ -363,7 +363,7 @@ export class SessionStore {
         // this server's memory holds it, so the file is written anew from memory, which took in the others' lines above.
         if (records === 'rewrite' || this.unwritable || !journal.positioned || journal.lines > REWRITE_AFTER_LINES + 2 * this.sessions.size) journal.rewrite(this.snapshot(now));
         else journal.append([...this.seenRecords(), ...records]);
-      });
+      }, this.keeping?.onNotice);
       this.unwritable = false;
     } catch (error) {
       if (!mutated) mutate();
