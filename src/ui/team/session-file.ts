@@ -28,10 +28,16 @@ export interface KeptSession {
 /** One line of the journal after its header: a session made, one ended (its tombstone), or activity (last request times). */
 export type JournalRecord = { add: KeptSession } | { end: string; until: number } | { seen: Record<string, number> };
 
-/** The first line: the format, and whose sessions these are (the accounts file, else ui.yml or the audit log). */
+/**
+ * The first line: the format, whose sessions these are (the accounts file, else ui.yml or the audit log), and the
+ * file's generation (random, new at each rewrite). A reader that has read up to some byte goes on from there only while
+ * the generation is the one it read: a rewrite whose new file got the old one's inode back (a file system reuses freed
+ * inodes) and is as long or longer would otherwise be read from the middle, its first lines (a sign-out) missed.
+ */
 interface JournalHeader {
   handoffUiSessions: 2;
   server: string;
+  generation?: string;
 }
 
 /** What a read found: the records appended since the last read, or every record (`whole`) when the file was replaced. */
@@ -237,6 +243,9 @@ export class SessionJournal {
   private offset = 0;
   private ino = -1;
   private size = -1;
+  private mtimeMs = -1;
+  /** The generation read in the header ('' for a journal of a handoff before generations). */
+  private generation = '';
   /** Lines in the file now (header aside): how much a rewrite would save. */
   lines = 0;
 
@@ -249,7 +258,8 @@ export class SessionJournal {
   changed(): boolean {
     try {
       const stat = fs.statSync(this.file);
-      return stat.ino !== this.ino || stat.size !== this.size;
+      // The time too: a rewrite of the same size on a reused inode changes nothing else a stat shows.
+      return stat.ino !== this.ino || stat.size !== this.size || stat.mtimeMs !== this.mtimeMs;
     } catch {
       return this.ino !== -1;
     }
@@ -281,10 +291,11 @@ export class SessionJournal {
         this.forgetPosition();
         return { whole: true, records: [], notice: distrust };
       }
-      const whole = stat.ino !== this.ino || stat.size < this.offset;
+      const whole = stat.ino !== this.ino || stat.size < this.offset || generationOf(fd) !== this.generation;
       const from = whole ? 0 : this.offset;
       this.ino = stat.ino;
       this.size = stat.size;
+      this.mtimeMs = stat.mtimeMs;
       if (whole) this.lines = 0;
       const buffer = Buffer.alloc(Math.max(0, stat.size - from));
       const length = buffer.length ? fs.readSync(fd, buffer, 0, buffer.length, from) : 0;
@@ -303,6 +314,7 @@ export class SessionJournal {
           this.forgetPosition();
           return { whole: true, records: [], notice: `${this.file} is not a handoff sessions file: ${dropped}` };
         }
+        this.generation = generationIn(first);
       }
       this.lines += lines.length;
       return { whole, records: lines.flatMap((line) => toRecord(parseLine(line)) ?? []) };
@@ -325,21 +337,38 @@ export class SessionJournal {
     fs.appendFileSync(this.file, endsLine(this.file) ? text : `\n${text}`, { mode: 0o600 });
     const stat = fs.statSync(this.file);
     // What this server appended is read already; another's line could only be appended under the lock it holds.
-    Object.assign(this, { ino: stat.ino, size: stat.size, offset: stat.size, lines: this.lines + records.length });
+    Object.assign(this, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, offset: stat.size, lines: this.lines + records.length });
   }
 
   /** Writes the journal anew with these records only (under withFileLock): atomically, 0600, in a 0700 folder. */
   rewrite(records: JournalRecord[]): void {
-    const header: JournalHeader = { handoffUiSessions: 2, server: this.server };
+    const header: JournalHeader = { handoffUiSessions: 2, server: this.server, generation: crypto.randomBytes(12).toString('base64url') };
     writeFileAtomicSync(this.file, [header, ...records].map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600, dirMode: 0o700 });
     const stat = fs.statSync(this.file);
-    Object.assign(this, { ino: stat.ino, size: stat.size, offset: stat.size, lines: records.length });
+    Object.assign(this, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, offset: stat.size, lines: records.length, generation: header.generation });
   }
 
   /** The next read takes the file whole (it is not to be appended to before it is written anew). */
   private forgetPosition(): void {
-    Object.assign(this, { ino: -1, size: -1, offset: 0, lines: 0 });
+    Object.assign(this, { ino: -1, size: -1, mtimeMs: -1, offset: 0, lines: 0, generation: '' });
   }
+}
+
+function generationIn(header: unknown): string {
+  const generation = (header as JournalHeader | undefined)?.generation;
+  return typeof generation === 'string' ? generation : '';
+}
+
+/** The generation in the first line of an open journal (a header is a few hundred bytes; undefined if none is whole). */
+function generationOf(fd: number): string | undefined {
+  for (const size of [4096, 64 * 1024]) {
+    const head = Buffer.alloc(size);
+    const length = fs.readSync(fd, head, 0, size, 0);
+    const end = head.subarray(0, length).indexOf(0x0a);
+    if (end >= 0) return generationIn(parseLine(head.subarray(0, end).toString('utf8')));
+    if (length < size) return undefined;
+  }
+  return undefined;
 }
 
 function parseLine(line: string | undefined): unknown {

@@ -264,6 +264,30 @@ describe('sessions', () => {
       expect(new SessionStore(limits, keptIn(dir), 20).find(bob.id, 20).session?.user).toBe('bob');
     }, 30_000);
 
+    it('sees a rewrite by another server even when the new file has the old one\'s inode (reused) and is longer', () => {
+      const dir = tmp();
+      const file = keptIn(dir).file;
+      const long = { idleMs: 60_000, absoluteMs: 600_000 };
+      const a = new SessionStore(long, keptIn(dir), 0);
+      const alice = a.create('alice', 'password', 'x', 0);
+      const bob = a.create('bob', 'password', 'x', 0);
+      a.end(alice.id, 10);
+      expect(a.find(bob.id, 20).session?.user).toBe('bob');
+      // The inode server a has read, kept aside so that the file system can "reuse" it for the rewrite below.
+      const inode = path.join(dir, 'ui-serve-sessions', 'same-inode');
+      fs.linkSync(file, inode);
+      // Server b starts (rewrites the file: header, bob), signs bob out, and many sign in: the `end` of bob lies
+      // before the byte server a had read up to.
+      const b = new SessionStore(long, keptIn(dir), 30);
+      b.end(bob.id, 40);
+      for (let i = 0; i < 5; i++) b.create(`user-${i}`, 'password', 'x', 50);
+      const rewritten = fs.readFileSync(file);
+      fs.writeFileSync(inode, rewritten);
+      fs.renameSync(inode, file);
+      expect(a.find(bob.id, 60).reason).toBe('unknown');
+      expect(a.size).toBe(5);
+    });
+
     it('goes on in memory when the file cannot be written, said once', () => {
       const dir = tmp();
       fs.writeFileSync(path.join(dir, 'ui-serve-sessions'), 'a file where the folder would be');
