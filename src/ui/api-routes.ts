@@ -54,6 +54,7 @@ export const SERVER_ROUTES: readonly ApiRoute[] = [
   { id: 'set-user-role', method: 'POST', path: 'admin/users/:name/role', permission: 'administer', audit: 'user_role' },
   { id: 'set-user-password', method: 'POST', path: 'admin/users/:name/password', permission: 'administer', audit: 'user_passwd' },
   { id: 'remove-user', method: 'DELETE', path: 'admin/users/:name', permission: 'administer', audit: 'user_remove' },
+  { id: 'sign-out-user', method: 'POST', path: 'admin/users/:name/signout', permission: 'administer', audit: 'user_signout' },
 ];
 
 export type RouteMatch = { route: ApiRoute; params: Record<string, string> } | { route?: undefined; methodNotAllowed: boolean };

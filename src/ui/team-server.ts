@@ -430,6 +430,12 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         const ended = sessions.endUser(params.name);
         return { status: 200, body: { message: `changed the password of ${params.name}; ${plural(ended, 'session')} ended` }, target: params.name };
       }
+      case 'sign-out-user': {
+        // What `handoff ui user signout NAME` does: every session of the name ends, on this server and (through the
+        // sessions journal) on any other on this HANDOFF_HOME; its open event streams close within a second.
+        const ended = sessions.endUser(params.name);
+        return { status: 200, body: { message: `Signed ${params.name} out: ${plural(ended, 'session')} ended` }, target: params.name, detail: `${plural(ended, 'session')} ended` };
+      }
       case 'remove-user': {
         changeAccounts((users) => accountChanges.remove(users, params.name));
         sessions.endUser(params.name);

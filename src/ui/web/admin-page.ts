@@ -1,5 +1,5 @@
 // The admin pages (team server, admins only): the audit log with filters, and the accounts (add, role, password,
-// remove). The server checks the role of every request; this page only leaves out what others could not use.
+// sign out everywhere, remove). The server checks the role of every request; this page only leaves out what others could not use.
 import type { AccountView, AuditEntry, ProjectCard } from '../api-types.js';
 import { serverApi, type AuditQuery } from './api-client.js';
 import { h } from './create-element.js';
@@ -125,6 +125,13 @@ function accountsSection(notify: Notify, self: string): HTMLElement {
             if (!window.confirm(`Remove the account ${account.name}? Its sessions end at once.`)) return;
             done(await serverApi.removeUser(account.name));
           });
+          // Every session of the account ends (a lost laptop, a shared screen left signed in), the account stays.
+          const signOut = h('button', { class: 'button button-quiet', 'data-action': 'sign-out-everywhere', title: 'end every session of this account, in every browser' }, 'Sign out everywhere');
+          signOut.addEventListener('click', async () => {
+            const yourself = account.name === self ? ' This signs you out too.' : '';
+            if (!window.confirm(`Sign ${account.name} out everywhere? Every session of the account ends at once (it can sign in again).${yourself}`)) return;
+            done(await serverApi.signOutUser(account.name));
+          });
           return h(
             'tr',
             { 'data-account': account.name },
@@ -132,7 +139,7 @@ function accountsSection(notify: Notify, self: string): HTMLElement {
             h('td', {}, role),
             h('td', {}, account.password ? 'password' : 'single sign-on only'),
             h('td', { class: 'small nowrap' }, formatTime(account.changed)),
-            h('td', { class: 'nowrap' }, reset, ' ', remove),
+            h('td', { class: 'nowrap' }, reset, ' ', signOut, ' ', remove),
           );
         }),
       ),

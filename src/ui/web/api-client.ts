@@ -138,4 +138,5 @@ export const serverApi = {
   setUserRole: (name: string, role: string) => send<object>('POST', `/api/admin/users/${encodeURIComponent(name)}/role`, { role }),
   setUserPassword: (name: string, password: string) => send<object>('POST', `/api/admin/users/${encodeURIComponent(name)}/password`, { password }),
   removeUser: (name: string) => send<object>('DELETE', `/api/admin/users/${encodeURIComponent(name)}`),
+  signOutUser: (name: string) => send<object>('POST', `/api/admin/users/${encodeURIComponent(name)}/signout`, {}),
 };
