@@ -1,9 +1,12 @@
-// The team server's failed sign-in counters, kept beside its sessions under $HANDOFF_HOME (mode 0600, written
-// atomically), so a restart (or a crash loop) gives no address and no name its free tries again. Each counter is kept
-// under a digest of its address or name (a name tried may be a password typed into the wrong box), with its expiry.
+// The team server's failed sign-in counters, kept beside its sessions under $HANDOFF_HOME (mode 0600), so a restart
+// (or a crash loop) gives no address and no name its free tries again. Each counter is kept under a digest of its
+// address or name (a name tried may be a password typed into the wrong box), with its expiry. The file is a journal
+// (JSON Lines): a failure appends the counters it changed (a few hundred bytes, not every counter: a flood of made-up
+// names would otherwise rewrite ~1.5 MB at each failure); the last line of a key wins; it is rewritten whole
+// (atomically) when it holds many more lines than counters.
 import fs from 'node:fs';
 import { writeFileAtomicSync } from '../../providers/local/write-file-atomic.js';
-import { distrustOf } from './session-file.js';
+import { distrustOf, endsLine } from './session-file.js';
 
 /** A counter as kept: `key` is a digest of `address:…` or `name:…`; `forgetAt` is when it no longer counts. */
 export interface KeptFailures {
@@ -14,10 +17,11 @@ export interface KeptFailures {
   forgetAt: number;
 }
 
-interface FailuresFileContent {
+/** The first line. Format 1 (the handoff before the journal) was one document: this header with every counter. */
+interface FailuresFileHeader {
   /** Format version, and a marker that tells this file from any other JSON. */
-  handoffUiFailedLogins: 1;
-  counters: KeptFailures[];
+  handoffUiFailedLogins: 1 | 2;
+  counters?: KeptFailures[];
 }
 
 /** The counters' file of a sessions file: `<digest>.failed-logins.json` beside `<digest>.json`. */
@@ -34,27 +38,58 @@ function isKept(value: unknown): value is KeptFailures {
  * The counters not yet expired, or none with a notice when the file cannot be trusted (another user's, one others may
  * read: counters could have been planted to lock accounts out, or removed). A missing file is none.
  */
-export function readKeptFailures(file: string, now: number): { counters: KeptFailures[]; notice?: string } {
+export function readKeptFailures(file: string, now: number): { counters: KeptFailures[]; lines: number; notice?: string } {
   const dropped = 'the failed sign-in counters start again from zero';
+  const none = { counters: [], lines: 0 };
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(file);
   } catch {
-    return { counters: [] };
+    return none;
   }
   const distrust = distrustOf(file, stat, dropped);
-  if (distrust) return { counters: [], notice: distrust };
+  if (distrust) return { ...none, notice: distrust };
+  let text: string;
   try {
-    const content = JSON.parse(fs.readFileSync(file, 'utf8')) as FailuresFileContent;
-    if (content?.handoffUiFailedLogins !== 1 || !Array.isArray(content.counters)) return { counters: [], notice: `${file} is not a handoff failed sign-ins file: ${dropped}` };
-    return { counters: content.counters.filter(isKept).filter((c) => now < c.forgetAt) };
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    return { counters: [], notice: `${file} cannot be read (${error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message}): ${dropped}` };
+    return { ...none, notice: `${file} cannot be read (${(error as Error).message}): ${dropped}` };
+  }
+  const lines = text.split('\n').filter(Boolean);
+  const header = parse(lines.shift()) as FailuresFileHeader | undefined;
+  if (header?.handoffUiFailedLogins === 1 && Array.isArray(header.counters)) return { counters: header.counters.filter(isKept).filter((c) => now < c.forgetAt), lines: 0 };
+  if (header?.handoffUiFailedLogins !== 2) return { ...none, notice: `${file} is not a handoff failed sign-ins file: ${dropped}` };
+  // The last line of a key wins (a success's clear is a line with no failures); a line cut short (a full disk) is skipped.
+  const last = new Map<string, KeptFailures>();
+  for (const line of lines) {
+    const counter = parse(line);
+    if (!isKept(counter)) continue;
+    last.delete(counter.key);
+    last.set(counter.key, counter);
+  }
+  return { counters: [...last.values()].filter((c) => c.failures > 0 && now < c.forgetAt), lines: lines.length };
+}
+
+function parse(line: string | undefined): unknown {
+  try {
+    return line === undefined ? undefined : JSON.parse(line);
+  } catch {
+    return undefined;
   }
 }
 
 /** Writes every counter at once, atomically (a crash leaves the old file or the new one), 0600 in a 0700 folder. */
 export function writeKeptFailures(file: string, counters: KeptFailures[]): void {
-  const content: FailuresFileContent = { handoffUiFailedLogins: 1, counters };
-  writeFileAtomicSync(file, `${JSON.stringify(content)}\n`, { mode: 0o600, dirMode: 0o700 });
+  const header: FailuresFileHeader = { handoffUiFailedLogins: 2 };
+  writeFileAtomicSync(file, [header, ...counters].map((line) => `${JSON.stringify(line)}\n`).join(''), { mode: 0o600, dirMode: 0o700 });
+}
+
+/**
+ * Appends the counters a change made (under the file's lock, to a file of this format read before): a cleared one
+ * with no failures. An append cut short before (a full disk) is ended first, so this line is not glued onto it.
+ */
+export function appendKeptFailures(file: string, counters: KeptFailures[]): void {
+  if (counters.length === 0) return;
+  const text = counters.map((c) => `${JSON.stringify(c)}\n`).join('');
+  fs.appendFileSync(file, endsLine(file) ? text : `\n${text}`, { mode: 0o600 });
 }

@@ -120,6 +120,47 @@ describe('login throttle', () => {
     expect(new LoginThrottle(options, 20).check('10.0.0.1', 'x', 20).allowed).toBe(false);
   });
 
+  it('adds a failure to the file instead of writing every count anew (a flood of made-up names); rewritten now and then, nothing lost', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
+    const file = path.join(dir, 's.failed-logins.json');
+    const options = { freeFailures: 5, baseDelayMs: 1000, forgetAfterMs: 3_600_000, keeping: { file } };
+    const throttle = new LoginThrottle(options, 0);
+    for (let i = 0; i < 1000; i++) throttle.fail(`10.0.${i % 4}.1`, `made-up-${i}`, i);
+    const before = fs.statSync(file);
+    throttle.fail('10.0.0.1', 'one-more', 1000);
+    const after = fs.statSync(file);
+    expect(after.ino).toBe(before.ino);
+    expect(after.size - before.size).toBeGreaterThan(0);
+    expect(after.size - before.size).toBeLessThan(1000);
+    // 3,000 more failures of the same few names: the file stays near the counts that stand, not a line per failure.
+    for (let i = 0; i < 3000; i++) throttle.fail('10.0.9.9', `again-${i % 10}`, 2000 + i);
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    expect(lines).toBeLessThan(1000 + 2 * 1016 + 10);
+    // A restart takes every count as it stands: the made-up names, the addresses, the names tried 300 times.
+    const restarted = new LoginThrottle(options, 6000);
+    expect(restarted.check('10.0.0.1', 'x', 6000).allowed).toBe(false);
+    expect(restarted.check('10.0.0.2', 'made-up-1', 6000).allowed).toBe(true);
+    expect(restarted.fail('10.1.1.1', 'again-3', 6000)).toBe(Math.min(5 * 60_000, 1000 * 2 ** (301 - 5)));
+    // A success clears its counts in the file: after a restart the address is free again.
+    restarted.succeed('10.0.9.9', 'again-4');
+    expect(new LoginThrottle(options, 7000).check('10.0.9.9', 'someone', 7000).allowed).toBe(true);
+  });
+
+  it('reads a counts file of the older one-document format, and goes on in the journal format', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
+    const file = path.join(dir, 's.failed-logins.json');
+    const options = { freeFailures: 1, baseDelayMs: 1000, keeping: { file } };
+    const old = new LoginThrottle({ ...options, keeping: undefined }, 0);
+    old.fail('10.0.0.1', 'alice', 0);
+    const counter = { key: (old as unknown as { keysOf(a: string, n: string): string[] }).keysOf('10.0.0.1', 'alice')[0], failures: 1, lastFailure: 0, blockedUntil: 1000, forgetAt: 3_600_000 };
+    fs.writeFileSync(file, `${JSON.stringify({ handoffUiFailedLogins: 1, counters: [counter] })}\n`, { mode: 0o600 });
+    const throttle = new LoginThrottle(options, 10);
+    expect(throttle.check('10.0.0.1', 'bob', 10)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    throttle.fail('10.0.0.2', 'carol', 20);
+    expect(fs.readFileSync(file, 'utf8').split('\n')[0]).toBe('{"handoffUiFailedLogins":2}');
+    expect(new LoginThrottle(options, 30).check('10.0.0.1', 'bob', 30).allowed).toBe(false);
+  });
+
   it('does not trust a counts file others could read (it starts from zero, with a notice)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
     const file = path.join(dir, 's.failed-logins.json');

@@ -5,7 +5,7 @@
 // in it (login-throttle-file.ts) at each failure and success, so a restart does not give anyone free tries again.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { readKeptFailures, writeKeptFailures } from './login-throttle-file.js';
+import { appendKeptFailures, readKeptFailures, writeKeptFailures, type KeptFailures } from './login-throttle-file.js';
 import { withFileLock } from './session-file.js';
 export interface ThrottleDecision {
   allowed: boolean;
@@ -49,6 +49,9 @@ interface Entry {
   reported: boolean;
 }
 
+/** A counts file is written whole once it holds this many lines beyond twice the counters that stand. */
+const REWRITE_AFTER_LINES = 1000;
+
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
   private readonly freeFailures: number;
@@ -61,6 +64,10 @@ export class LoginThrottle {
   /** The file as this server last read or wrote it (size, time, inode). */
   private stamp: string | undefined;
   private lastNotice: string | undefined;
+  /** The file was read (or written) in the journal format: a change can be appended to it. */
+  private appendable = false;
+  /** Lines in the file (header aside): how much a rewrite would save. */
+  private fileLines = 0;
 
   constructor(options: LoginThrottleOptions = {}, now = Date.now()) {
     this.freeFailures = options.freeFailures ?? 5;
@@ -85,6 +92,9 @@ export class LoginThrottle {
     const kept = readKeptFailures(this.keeping.file, now);
     if (kept.notice && kept.notice !== this.lastNotice) this.keeping.onNotice?.(kept.notice);
     this.lastNotice = kept.notice;
+    // Missing, untrusted or of the older one-document format: written anew (whole) at the next change.
+    this.appendable = stamp !== undefined && !kept.notice && kept.lines > 0;
+    this.fileLines = kept.lines;
     for (const c of kept.counters.slice(-this.maxKeys)) {
       const entry = this.entries.get(c.key);
       if (!entry) this.remember(c.key, { failures: c.failures, pending: 0, lastFailure: c.lastFailure, blockedUntil: c.blockedUntil, reported: false });
@@ -186,7 +196,7 @@ export class LoginThrottle {
         this.entries.delete(key);
         this.remember(key, entry);
       }
-      return true;
+      return this.keysOf(address, name);
     });
     return wait;
   }
@@ -197,7 +207,7 @@ export class LoginThrottle {
    * taking in what another server wrote, so the failures counted on either add up. One that cannot be written leaves
    * the counts in memory, said once.
    */
-  private change(now: number, mutate: () => boolean): void {
+  private change(now: number, mutate: () => string[]): void {
     const keeping = this.keeping;
     if (!keeping) {
       mutate();
@@ -208,11 +218,19 @@ export class LoginThrottle {
       withFileLock(keeping.file, () => {
         this.refresh(now);
         mutated = true;
-        if (!mutate()) return;
-        const counters = [...this.entries]
-          .filter(([, e]) => e.failures > 0)
-          .map(([key, e]) => ({ key, failures: e.failures, lastFailure: e.lastFailure, blockedUntil: e.blockedUntil, forgetAt: Math.max(e.lastFailure + this.forgetAfterMs, e.blockedUntil) }));
-        writeKeptFailures(keeping.file, counters);
+        const changed = mutate();
+        if (changed.length === 0) return;
+        const counted = [...this.entries].filter(([, e]) => e.failures > 0);
+        // Appended (the changed counters only) to a file read in this format, unless it holds many more lines than
+        // counters, or a change could not be written before (the file lacks it): then written whole from memory.
+        if (this.appendable && !this.unwritable && this.fileLines + changed.length <= REWRITE_AFTER_LINES + 2 * counted.length) {
+          appendKeptFailures(keeping.file, changed.map((key) => this.keptOf(key, now)));
+          this.fileLines += changed.length;
+        } else {
+          writeKeptFailures(keeping.file, counted.map(([key]) => this.keptOf(key, now)));
+          this.fileLines = counted.length;
+          this.appendable = true;
+        }
         this.stamp = stampOf(keeping.file);
       }, keeping.onNotice);
       this.unwritable = false;
@@ -221,6 +239,13 @@ export class LoginThrottle {
       if (!this.unwritable) keeping.onNotice?.(`the failed sign-in counters cannot be kept in ${keeping.file} (${(error as Error).message}): a restart of the server starts them from zero`);
       this.unwritable = true;
     }
+  }
+
+  /** A counter as kept; one with no failures (cleared by a success) is kept as such, so it overrides earlier lines. */
+  private keptOf(key: string, now: number): KeptFailures {
+    const e = this.entries.get(key);
+    if (!e || e.failures === 0) return { key, failures: 0, lastFailure: now, blockedUntil: 0, forgetAt: now };
+    return { key, failures: e.failures, lastFailure: e.lastFailure, blockedUntil: e.blockedUntil, forgetAt: Math.max(e.lastFailure + this.forgetAfterMs, e.blockedUntil) };
   }
 
   /** Stores an entry, dropping the oldest beyond the bound (but none with tries under way: their counts must stay). */
@@ -238,11 +263,11 @@ export class LoginThrottle {
   /** Clears the failures of an address and a name; tries of theirs still under way keep counting until they end. */
   succeed(address: string, name: string, now = Date.now()): void {
     this.change(now, () => {
-      let cleared = false;
+      const cleared: string[] = [];
       for (const key of this.keysOf(address, name)) {
         const entry = this.entries.get(key);
         if (!entry) continue;
-        cleared ||= entry.failures > 0;
+        if (entry.failures > 0) cleared.push(key);
         if (entry.pending === 0) this.entries.delete(key);
         else Object.assign(entry, { failures: 0, blockedUntil: 0, reported: false });
       }

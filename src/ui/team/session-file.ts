@@ -381,7 +381,7 @@ function parseLine(line: string | undefined): unknown {
 }
 
 /** Whether the file is empty or its last byte ends a line. */
-function endsLine(file: string): boolean {
+export function endsLine(file: string): boolean {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
