@@ -101,6 +101,7 @@ const LEAST_ROLE: Record<string, Role | 'anyone' | 'signed-in'> = {
   'server:set-user-role': 'admin',
   'server:set-user-password': 'admin',
   'server:remove-user': 'admin',
+  'server:sign-out-user': 'admin',
   'project:overview': 'viewer',
   'project:project': 'viewer',
   'project:schedules': 'viewer',
@@ -199,7 +200,7 @@ describe('handoff ui serve with accounts', () => {
     // Each refused attempt at a state-changing route is in the audit log, with who tried it.
     const denied = readAudit(setup.auditLog).filter((e) => e.outcome === 'denied');
     const tried = new Set(denied.map((e) => `${e.user}:${e.action}`));
-    for (const expected of ['vic:run_start', 'vic:run_stop', 'vic:cloud_run_start', 'vic:job_stop', 'vic:schedule_disable', 'vic:user_add', 'otto:user_add', 'otto:user_remove', 'otto:user_role', 'otto:user_passwd']) {
+    for (const expected of ['vic:run_start', 'vic:run_stop', 'vic:cloud_run_start', 'vic:job_stop', 'vic:schedule_disable', 'vic:user_add', 'otto:user_add', 'otto:user_remove', 'otto:user_role', 'otto:user_passwd', 'otto:user_signout']) {
       expect(tried, expected).toContain(expected);
     }
     expect(denied.find((e) => e.user === 'vic' && e.action === 'run_start')).toMatchObject({ role: 'viewer', outcome: 'denied', project: 'orders', status: 403, from: '127.0.0.1' });
