@@ -188,7 +188,8 @@ export function withFileLock<T>(file: string, action: () => T, onNotice?: (messa
     const dead = here && holder!.pid > 0 && (holder!.pid === process.pid || !isProcessAlive(holder!.pid));
     if (dead || age > LOCK_STALE_MS) {
       if (takeOver(lock, stat) && !dead && !here) {
-        onNotice?.(`took over ${lock}: it was left ${Math.round(age / 1000)} s ago by process ${holder?.pid ?? '?'} of another host or container (${holder?.host ?? 'unknown'}), which cannot be checked from here; if that server still runs, give each server its own HANDOFF_HOME or stop one`);
+        const by = holder ? `by process ${holder.pid} of another host or container (${holder.host}), which cannot be checked from here` : 'by a holder that did not write its name (it stopped between making the lock and writing it)';
+        onNotice?.(`took over ${lock}: it was left ${Math.round(age / 1000)} s ago ${by}; if that server still runs, give each server its own HANDOFF_HOME or stop one`);
       }
       continue;
     }
