@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, type CliResult } from '../helpers/cli.js';
+import { mountTmpfs } from '../reliability/fault-helpers.js';
 
 const PROJECT_YML = `tasks:
 - name: t
@@ -22,7 +23,7 @@ function listTree(dir: string): string[] | null {
 }
 
 /** A pushed project whose stored files/conf/bad.txt is then broken at its line 3 (as a push of a broken file would). */
-async function pushedWithBrokenFile(): Promise<{ storedBad: string; cli: (args: string[]) => Promise<CliResult> }> {
+async function pushedWithBrokenFile(): Promise<{ home: string; storedBad: string; cli: (args: string[]) => Promise<CliResult> }> {
   const home = makeTempDir('handoff-home-');
   const cli = (args: string[]): Promise<CliResult> => runCli(args, { env: { HANDOFF_HOME: home }, timeoutMs: 120_000 });
   const { projectDir } = makeProject(PROJECT_YML, { 'files/good.txt': 'good\n', 'files/conf/bad.txt': 'one\n' });
@@ -37,7 +38,7 @@ async function pushedWithBrokenFile(): Promise<{ storedBad: string; cli: (args: 
   const storedBad = path.join(taskDir, 'files', 'conf', 'bad.txt');
   expect(fs.existsSync(storedBad)).toBe(true);
   fs.writeFileSync(storedBad, 'one\ntwo\nthree {{ foo');
-  return { storedBad, cli };
+  return { home, storedBad, cli };
 }
 
 /** Exit 2, the file and its line, the store it came from (the task's folder there), and the fix: push again. */
@@ -83,5 +84,24 @@ describe('a stored files/ with a template that does not parse', () => {
     expectRefusal(result, storedBad);
     expect(fs.existsSync(path.join(workspaceDir, '.handoff', 'project'))).toBe(false);
     expect(fs.existsSync(path.join(workspaceDir, 'files'))).toBe(false);
+  });
+
+  it('a temporary folder too small for the stored files/ does not stop the run: it fetches them into the workspace as before', async () => {
+    const { home, storedBad } = await pushedWithBrokenFile();
+    fs.writeFileSync(storedBad, 'x'.repeat(512 * 1024));
+    const tmp = path.join(makeTempDir(), 'small-tmp');
+    const unmount = mountTmpfs(tmp, '128k');
+    if (!unmount) return; // no mount here (not root): the fallback is not reachable this way
+    try {
+      const workspaceDir = path.join(makeTempDir(), 'ws');
+      const result = await runCli(['run', '-e', 'resource_group=rg', 'task=badfiles', '-w', workspaceDir], {
+        env: { HANDOFF_HOME: home, TMPDIR: tmp },
+        timeoutMs: 120_000,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(fs.statSync(path.join(workspaceDir, 'files', 'conf', 'bad.txt')).size).toBe(512 * 1024);
+    } finally {
+      unmount();
+    }
   });
 });

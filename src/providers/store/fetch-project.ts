@@ -129,8 +129,20 @@ export async function stageStoredFiles(provider: Provider, explain: (error: unkn
   const stagedProjectDir = path.join(staging, 'project');
   const dir = path.join(stagedProjectDir, 'files');
   try {
-    await mkdir(stagedProjectDir);
-    const files = await pullFolder(provider, provider.names.s3.filesPrefix, dir, { replace: false });
+    let files: TransferResult;
+    try {
+      await mkdir(stagedProjectDir);
+      files = await pullFolder(provider, provider.names.s3.filesPrefix, dir, { replace: false });
+    } catch (error) {
+      // The temporary folder cannot hold the files (ENOSPC on a small /tmp, EROFS; each store wraps that its own way):
+      // the run fetches them into the workspace as before this early check, and its rendering checks them. A store
+      // fault that is no write of ours meets the run's own fetch, which reports it as it did; a UserError is said now.
+      if (!(error instanceof UserError)) {
+        await remove();
+        return undefined;
+      }
+      throw error;
+    }
     if (files.keys.length > 0) {
       // Loaded only here: the renderer of files/ and the template engine (most files are data, not compiled).
       const { checkFileTemplateSyntax } = await import('../../workspace/render-files.js');
