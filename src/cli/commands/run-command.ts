@@ -1,7 +1,7 @@
 // `handoff run` (no `local`): fetch config, files, secrets and last artifacts from the store, run, push artifacts and records.
 import { readOverrides } from '../../providers/deploy/run-environment.js';
 import { evaluateVarsEnv } from '../../providers/store/evaluate-vars-env.js';
-import { checkStoredConfig, explainFetchedProjectError, fetchProjectCopy } from '../../providers/store/fetch-project.js';
+import { checkStoredConfig, explainFetchedProjectError, fetchProjectCopy, stageStoredFiles, type StagedFiles } from '../../providers/store/fetch-project.js';
 import { getArtifacts } from '../../providers/store/project-store.js';
 import { readStoreSecrets, toRunSecrets } from '../../providers/store/store-secrets.js';
 import { checkLocalRunFiles, prepareLocalRun } from '../../runner/run-local.js';
@@ -43,17 +43,24 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
   // Bad input is refused before the workspace is touched: a stored project.yml the run would refuse makes no W/files,
   // W/artifacts or W/runs, fetches no artifacts over the workspace's and leaves no copy in it.
   const storeLocation = provider.objects.describe(provider.names.s3.taskPrefix);
-  const config = await checkStoredConfig(provider, workspaceDir, (dir) => checkProjectAsRun(dir, options), async (error, dir) => {
+  const explainStaged = async (error: unknown, dir: string): Promise<unknown> => {
     const { locateTemplateProblems } = await import('../locate-template-problems.js');
     const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
     return explainFetchedProjectError(await locateTemplateProblems(await addWrittenTemplateProblems(error), dir), dir, storeLocation);
-  });
-  // Held from the fetch to the last push: nothing else may replace this workspace's artifacts meanwhile.
-  const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log, { ...storeWorkspaceUser(session, 'this run'), stage: options.stage, record: false });
+  };
+  const config = await checkStoredConfig(provider, workspaceDir, (dir) => checkProjectAsRun(dir, options), explainStaged);
+  // The stored files/ too (a template that does not parse): checked in a temporary folder, then copied from there.
+  const staged = await stageStoredFiles(provider, explainStaged);
   try {
-    return await fetchRunAndPush(session, options, workspaceDir, vars, envs, flags, config);
+    // Held from the fetch to the last push: nothing else may replace this workspace's artifacts meanwhile.
+    const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log, { ...storeWorkspaceUser(session, 'this run'), stage: options.stage, record: false });
+    try {
+      return await fetchRunAndPush(session, options, workspaceDir, vars, envs, flags, config, staged);
+    } finally {
+      lock.release();
+    }
   } finally {
-    lock.release();
+    await staged?.remove();
   }
   }).catch(async (error: unknown) => {
     // A refused structure (-p's or the fetched copy's) comes with its template syntax errors, as config validate gives them.
@@ -96,9 +103,10 @@ async function fetchRunAndPush(
   envs: Record<string, string>,
   flags: { dryRun?: boolean },
   config: Buffer,
+  staged: StagedFiles | undefined,
 ): Promise<number> {
   const { provider, log } = session;
-  const fetched = await fetchProjectCopy(provider, workspaceDir, config);
+  const fetched = await fetchProjectCopy(provider, workspaceDir, config, staged);
   const secrets = toRunSecrets(await readStoreSecrets(provider));
   // The store holds no trace of a local-only (`push: false`) secret; -p's secrets file names it, so a value given for
   // it with -v/-e is masked. Without -p (a container) its key is unknowable: README says so. (Loaded with -p only: the

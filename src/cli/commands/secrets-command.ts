@@ -1,6 +1,7 @@
 // `secrets push|print|delete`: the stage's secrets to and from the provider's secret store (SSM, or 0600 files locally).
 import { UserError } from '../../errors.js';
 import {
+  deleteParameters,
   deleteSecrets,
   describeKeptSharedSecrets,
   describeSecretPath,
@@ -146,7 +147,7 @@ function deleteStoredKeys(options: GlobalOptions, keys: string[]): Promise<numbe
       printResult(options, { status: targets.length === 0 ? 'nothing to delete' : 'aborted' });
       return 0;
     }
-    const result = await parameters.delete(targets.map((t) => t.name));
+    const result = await deleteParameters(session.provider, targets.map((t) => t.name), { values: targets.map((t) => t.value) });
     // Where each is in the provider's own terms (an SSM parameter, a Key Vault or Secret Manager secret's key).
     printResult(options, { status: 'deleted', deleted: result.deleted.map((n) => parameters.describe(n)), missing: result.missing.map((n) => parameters.describe(n)) });
     return 0;

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { UserError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
 import type { Project } from '../../project/types.js';
-import { explainFetchedProjectError, fetchProjectCopy, resolveFetchedProjectDir } from '../../providers/store/fetch-project.js';
+import { checkStoredConfig, explainFetchedProjectError, fetchProjectCopy, resolveFetchedProjectDir, stageStoredFiles } from '../../providers/store/fetch-project.js';
 import {
   archiveArtifacts,
   deleteArtifacts,
@@ -162,11 +162,21 @@ export function filesDeleteCommand(options: GlobalOptions): Promise<number> {
 export function filesGetCommand(options: GlobalOptions): Promise<number> {
   const workspaceDir = requireWorkspaceDir(options);
   return withStoreSession(options, { project: false }, async (session) => {
+    // Refused before the workspace is touched: a stored project.yml files get cannot load, or a stored file whose
+    // template does not parse, leaves no copy in W/.handoff and no W/files (both checked in a temporary folder).
+    const storeLocation = session.provider.objects.describe(session.provider.names.s3.taskPrefix);
+    const explainStaged = async (error: unknown, dir: string): Promise<unknown> => {
+      const { addWrittenTemplateProblems } = await import('../add-written-template-problems.js');
+      return explainFetchedProjectError(await addWrittenTemplateProblems(error), dir, storeLocation);
+    };
+    const cloudProvider = options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {};
+    const config = await checkStoredConfig(session.provider, workspaceDir, async (dir) => void (await loadProject(dir, cloudProvider)), explainStaged);
+    const staged = await stageStoredFiles(session.provider, explainStaged);
     const lock = lockWorkspace(workspaceDir, 'files get', session.log, storeWorkspaceUser(session, 'files get'));
     let fetched: Awaited<ReturnType<typeof fetchProjectCopy>>;
     let rendered: number;
     try {
-      fetched = await fetchProjectCopy(session.provider, workspaceDir);
+      fetched = await fetchProjectCopy(session.provider, workspaceDir, config, staged);
       const fetchedDir = fetched.projectDir;
       // A refused structure of the copy is reported with its template syntax errors, as `handoff run` reports it.
       const { project } = await loadProject(fetchedDir, options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {}).catch(async (error: unknown) => {
@@ -179,6 +189,7 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
       });
     } finally {
       lock.release();
+      await staged?.remove();
     }
     printResult(options, { fetched: summarize(fetched.files), rendered: { into: path.join(path.resolve(workspaceDir), 'files'), files: rendered } });
     return 0;

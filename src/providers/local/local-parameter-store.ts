@@ -1,5 +1,5 @@
 // The local provider's secret store: one file of mode 0600 per parameter, at the SSM name under HANDOFF_HOME/parameters.
-import { lstat, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { lstat, readFile, readdir, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ParameterStore, StoredParameter } from '../provider.js';
@@ -70,7 +70,10 @@ export function createLocalParameterStore(parametersDir: string): ParameterStore
           missing.push(name);
           continue;
         }
-        await rm(file, { force: true });
+        // unlink, not rm: a file the system refuses to remove (EPERM, EROFS) is reported as such, not as a folder rm failed to read.
+        await unlink(file).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
         deleted.push(name);
         let dir = path.dirname(file);
         while (dir.startsWith(parametersDir + path.sep)) {

@@ -1,5 +1,5 @@
 // Fetches a task's project (project.yml, files/) from the store into the workspace, where a run reads it like a project folder.
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,9 +14,15 @@ export function resolveFetchedProjectDir(workspaceDir: string): string {
 
 /**
  * Replaces `W/.handoff/project` with the stored project.yml and files/. It is assembled in a fresh folder first, so a
- * failed download leaves the previous copy as it was.
+ * failed download leaves the previous copy as it was. Given `staged` (stageStoredFiles), files/ is that checked copy,
+ * not downloaded again: the run gets the files whose templates were checked.
  */
-export async function fetchProjectCopy(provider: Provider, workspaceDir: string, storedConfig?: Buffer): Promise<{ projectDir: string; files: TransferResult }> {
+export async function fetchProjectCopy(
+  provider: Provider,
+  workspaceDir: string,
+  storedConfig?: Buffer,
+  staged?: StagedFiles,
+): Promise<{ projectDir: string; files: TransferResult }> {
   const projectDir = resolveFetchedProjectDir(workspaceDir);
   const incoming = `${projectDir}.incoming-${process.pid}`;
   const config = storedConfig ?? (await getConfig(provider));
@@ -25,7 +31,9 @@ export async function fetchProjectCopy(provider: Provider, workspaceDir: string,
   await mkdir(incoming, { recursive: true });
   try {
     await writeFile(path.join(incoming, 'project.yml'), config);
-    const files = await pullFolder(provider, provider.names.s3.filesPrefix, path.join(incoming, 'files'), { replace: true });
+    const files = staged
+      ? (await cp(staged.dir, path.join(incoming, 'files'), { recursive: true }), staged.files)
+      : await pullFolder(provider, provider.names.s3.filesPrefix, path.join(incoming, 'files'), { replace: true });
     await rm(projectDir, { recursive: true, force: true });
     await rename(incoming, projectDir);
     return { projectDir, files };
@@ -94,6 +102,65 @@ export async function checkStoredConfig(
     await rm(staging, { recursive: true, force: true });
   }
   return config;
+}
+
+/** The store's files/, fetched into a temporary folder whose templates' syntax was checked (stageStoredFiles). */
+export interface StagedFiles {
+  dir: string;
+  files: TransferResult;
+  remove(): Promise<void>;
+}
+
+/**
+ * The store's files/, fetched into a temporary folder and their templates' syntax checked as `config validate` checks
+ * a project's files/, before anything is made in the workspace: a broken template the run would find only when it
+ * renders files (after W/files and W/artifacts are made) is refused first, naming the file and line, and nothing is
+ * made. `explain` locates the errors in the staged project folder. Undefined when no temporary folder can be made:
+ * the run's own rendering checks the files then, as before this early check.
+ */
+export async function stageStoredFiles(provider: Provider, explain: (error: unknown, stagedProjectDir: string) => Promise<unknown>): Promise<StagedFiles | undefined> {
+  let staging: string;
+  try {
+    staging = await mkdtemp(path.join(os.tmpdir(), 'handoff-stored-files-'));
+  } catch {
+    return undefined;
+  }
+  const remove = (): Promise<void> => rm(staging, { recursive: true, force: true });
+  const stagedProjectDir = path.join(staging, 'project');
+  const dir = path.join(stagedProjectDir, 'files');
+  try {
+    let files: TransferResult;
+    try {
+      await mkdir(stagedProjectDir);
+      files = await pullFolder(provider, provider.names.s3.filesPrefix, dir, { replace: false });
+    } catch (error) {
+      // The temporary folder cannot hold the files (ENOSPC on a small /tmp, EROFS; each store wraps that its own way):
+      // the run fetches them into the workspace as before this early check, and its rendering checks them. A store
+      // fault that is no write of ours meets the run's own fetch, which reports it as it did; a UserError is said now.
+      if (!(error instanceof UserError)) {
+        await remove();
+        return undefined;
+      }
+      throw error;
+    }
+    if (files.keys.length > 0) {
+      // Loaded only here: the renderer of files/ and the template engine (most files are data, not compiled).
+      const { checkFileTemplateSyntax } = await import('../../workspace/render-files.js');
+      const { createRenderer } = await import('../../template/render.js');
+      await checkFileTemplateSyntax({ projectDir: stagedProjectDir, renderer: createRenderer({ strict: false, onWarning: () => undefined }) });
+    }
+    return { dir, files, remove };
+  } catch (error) {
+    try {
+      const explained = await explain(error, stagedProjectDir);
+      throw nameStoredFile(explained, [
+        [dir, provider.objects.describe(provider.names.s3.filesPrefix).replace(/\/+$/, '')],
+        [stagedProjectDir, provider.objects.describe(provider.names.s3.taskPrefix)],
+      ]);
+    } finally {
+      await remove();
+    }
+  }
 }
 
 function readIfFile(file: string): Buffer | undefined {

@@ -193,10 +193,79 @@ export function describeKeptSharedSecrets(kept: StaleSecret[]): string | undefin
   );
 }
 
-/** Deletes stale secrets after the writes. */
+/**
+ * Deletes stale secrets after the writes. A removal the store refuses midway ends the push with an error that says
+ * every secret of the file was pushed, and which stale ones were removed before it and which are still stored.
+ */
 export async function removeStaleSecrets(provider: Provider, stale: StaleSecret[]): Promise<string[]> {
   if (stale.length === 0) return [];
-  return (await provider.parameters.delete(stale.map((s) => s.name))).deleted;
+  const keys = new Map(stale.map((s) => [s.name, s.key]));
+  return (await deleteParameters(provider, stale.map((s) => s.name), { keys, what: 'stale' })).deleted;
+}
+
+/**
+ * Deletes parameters one store call at a time (a store that keeps a path's secrets together: one call per path), so a
+ * refusal midway can say which were deleted before it and which are still stored (keys only). `values` mask the
+ * store's own message (a store may quote what it refused).
+ */
+export async function deleteParameters(
+  provider: Provider,
+  names: string[],
+  options: { keys?: ReadonlyMap<string, string>; values?: string[]; what?: 'stale' } = {},
+): Promise<{ deleted: string[]; missing: string[] }> {
+  const groups: string[][] = [];
+  if (provider.parameters.putAll) {
+    const byPath = new Map<string, string[]>();
+    for (const name of names) {
+      const folder = name.slice(0, name.lastIndexOf('/'));
+      byPath.set(folder, [...(byPath.get(folder) ?? []), name]);
+    }
+    groups.push(...byPath.values());
+  } else {
+    groups.push(...names.map((n) => [n]));
+  }
+  const deleted: string[] = [];
+  const missing: string[] = [];
+  for (const [index, group] of groups.entries()) {
+    try {
+      const out = await provider.parameters.delete(group);
+      deleted.push(...out.deleted);
+      missing.push(...out.missing);
+    } catch (error) {
+      throw describePartialDelete(provider, { group, rest: groups.slice(index).flat(), deleted, error, ...options });
+    }
+  }
+  return { deleted, missing };
+}
+
+/** The error of a delete the store stopped midway; a UserError stays one, with its exit code (else exit 1). */
+function describePartialDelete(
+  provider: Provider,
+  input: { group: string[]; rest: string[]; deleted: string[]; error: unknown; keys?: ReadonlyMap<string, string>; values?: string[]; what?: 'stale' },
+): UserError {
+  const keyOf = (name: string): string => input.keys?.get(name) ?? name.slice(name.lastIndexOf('/') + 1);
+  const list = (names: string[]): string => (names.length === 0 ? 'none' : names.map(keyOf).join(', '));
+  const { error } = input;
+  const values = input.values ?? [];
+  const masker = createRunMasker(values.flatMap((v) => [v, unescapeSecretValue(v)]));
+  const reason = masker.mask(error instanceof Error ? error.message : String(error));
+  const first = input.group[0]!;
+  const which = input.group.length === 1 ? `secret "${keyOf(first)}"` : `secrets ${list(input.group)}`;
+  const where = provider.parameters.describe(first);
+  const message =
+    input.what === 'stale'
+      ? `every secret of the file was pushed, but could not remove stale ${which} from the ${provider.name} secret store (${where}): ${reason}. ` +
+        `The removal stopped there: removed before it: ${list(input.deleted)}; not removed: ${list(input.rest)} (still stored)`
+      : `could not delete ${which} from the ${provider.name} secret store (${where}): ${reason}. ` +
+        `The delete stopped there: deleted before it: ${list(input.deleted)}; not deleted: ${list(input.rest)} (still stored)`;
+  const again =
+    input.what === 'stale'
+      ? 'then push again: it removes the stale secrets still stored (the pushed ones are not written again)'
+      : 'then delete again: it deletes what is still stored (the ones already deleted are reported as not in the store)';
+  if (error instanceof UserError) {
+    return new UserError(message, { fix: error.fix ? `${error.fix}; ${again}` : again, exitCode: error.exitCode, diagnostics: error.diagnostics, cause: error });
+  }
+  return new UserError(message, { fix: `check the store's access and state, ${again}`, exitCode: 1, cause: error });
 }
 
 /**
@@ -332,8 +401,10 @@ export function toRunSecrets(stored: StoredSecret[]): Secret[] {
 }
 
 /** Deletes the given secrets (`push: false` ones are left alone, they were never pushed). */
-export async function deleteSecrets(provider: Provider, secrets: Pick<Secret, 'key' | 'level' | 'push'>[]): Promise<{ deleted: string[]; missing: string[] }> {
-  const names = secrets.filter((s) => s.push).map((s) => parameterName(provider.names, s.key, s.level));
+export async function deleteSecrets(provider: Provider, secrets: (Pick<Secret, 'key' | 'level' | 'push'> & { value?: string })[]): Promise<{ deleted: string[]; missing: string[] }> {
+  const pushed = secrets.filter((s) => s.push);
+  const names = pushed.map((s) => parameterName(provider.names, s.key, s.level));
   if (names.length === 0) return { deleted: [], missing: [] };
-  return provider.parameters.delete(names);
+  const values = pushed.flatMap((s) => ('value' in s && typeof s.value === 'string' ? [s.value] : []));
+  return deleteParameters(provider, names, { keys: new Map(pushed.map((s, i) => [names[i]!, s.key])), values });
 }
