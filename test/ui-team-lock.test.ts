@@ -31,6 +31,14 @@ for (let i = 0; i < Number(rounds); i++) {
 console.log(JSON.stringify({ overlaps, held }));
 `;
 
+// One try at the lock, as a server's change makes it: what it got (or the error it threw).
+const TAKER = `
+const [mod, file] = process.argv.slice(2);
+const { withFileLock } = await import(mod);
+try { withFileLock(file, () => {}); console.log(JSON.stringify({ took: true })); }
+catch (error) { console.log(JSON.stringify({ error: error.message })); }
+`;
+
 function race(script: string, args: string[]): Promise<{ overlaps: number; held: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,4 +67,40 @@ describe('the sessions journal lock', () => {
     expect(results.map((r) => r.held)).toEqual([400, 400]);
     expect(results.map((r) => r.overlaps)).toEqual([0, 0]);
   });
+
+  it('a takeover guard that stays does not freeze a waiter: it gives up after its wait (a live guard), or removes one left by a crash', async () => {
+    const dir = makeTempDir('handoff-lock-guard-');
+    const file = path.join(dir, 'ui-serve-sessions', 's.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const script = path.join(dir, 'taker.mjs');
+    fs.writeFileSync(script, TAKER);
+    const bundle = path.join(dir, 'session-file.mjs');
+    await build({ entryPoints: [path.join(repoRoot, 'src', 'ui', 'team', 'session-file.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    const take = (): Promise<{ took?: boolean; error?: string }> =>
+      new Promise((resolve, reject) => {
+        // Killed if it spins on (the failure this test is about), rather than hanging the test.
+        const child = spawn(process.execPath, [script, pathToFileURL(bundle).href, file], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('exit', (code, signal) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`taker exited ${code ?? signal}`))));
+      });
+    const gone = String(spawnSync(process.execPath, ['-e', '0']).pid);
+    const guard = `${file}.lock.takeover`;
+    // A lock left by a crash, and a takeover guard that another process keeps (touched all along): the waiter cannot
+    // take the lock over, and says so once its wait is over.
+    fs.writeFileSync(`${file}.lock`, gone);
+    fs.writeFileSync(guard, '');
+    const keep = setInterval(() => fs.utimesSync(guard, new Date(), new Date()), 50);
+    try {
+      expect(await take()).toEqual({ error: `${file}.lock stays held by another process` });
+    } finally {
+      clearInterval(keep);
+    }
+    // A guard left by a crash a few seconds ago: removed, the lock taken over.
+    const old = new Date(Date.now() - 3_000);
+    fs.utimesSync(guard, old, old);
+    expect(await take()).toEqual({ took: true });
+    expect(fs.existsSync(guard)).toBe(false);
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  }, 180_000);
 });

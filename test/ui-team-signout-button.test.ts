@@ -77,4 +77,28 @@ describe('the Admin page signs one account out everywhere', () => {
     const audit = readAuditFile(path.join(root, 'audit.jsonl'));
     expect(audit.filter((e) => e.action === 'user_signout').map((e) => `${e.user} ${e.outcome} ${e.target} ${e.detail ?? ''}`)).toEqual(['otto denied vic needs admin', 'ada ok vic 2 sessions ended']);
   });
+
+  it('says so when the sign-out cannot be written for the other servers (the sessions file held by another container): 503, shown and audited', async () => {
+    await signIn(ui, 'vic', PASSWORDS.vic);
+    const folder = path.join(root, 'home', 'ui-serve-sessions');
+    const sessionsFile = path.join(folder, fs.readdirSync(folder).find((f) => /^[0-9a-f]{16}\.json$/.test(f))!);
+    const adaPage = await (await browser.newContext()).newPage();
+    await signInWith(adaPage, ui, 'ada');
+    await adaPage.locator('.nav-link[data-nav="admin"]').click();
+    const button = adaPage.locator('tr[data-account="vic"] [data-action="sign-out-everywhere"]');
+    await button.waitFor();
+    // A server of another container holds the lock (fresh: not judged stale) for longer than a change waits.
+    const lock = `${sessionsFile}.lock`;
+    fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'other-container|boot|pid:[1]' }), { mode: 0o600 });
+    try {
+      adaPage.once('dialog', (dialog) => void dialog.accept());
+      await button.click();
+      await adaPage.locator('.notice').filter({ hasText: `could not be written to ${sessionsFile}` }).first().waitFor();
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+    const audit = readAuditFile(path.join(root, 'audit.jsonl')).filter((e) => e.action === 'user_signout' && e.user === 'ada');
+    expect(audit.at(-1)).toMatchObject({ outcome: 'failed', target: 'vic', status: 503 });
+    expect(audit.at(-1)!.detail).toContain(`${lock} stays held by another process`);
+  }, 120_000);
 });

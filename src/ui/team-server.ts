@@ -433,7 +433,10 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       case 'sign-out-user': {
         // What `handoff ui user signout NAME` does: every session of the name ends, on this server and (through the
         // sessions journal) on any other on this HANDOFF_HOME; its open event streams close within a second.
-        const ended = sessions.endUser(params.name);
+        // Not written (the journal's lock held by another server, a full disk): the sessions ended on this server only,
+        // and the others would go on accepting them. Said as an error (503, audited failed), never as done.
+        const { ended, unwritten } = sessions.endUserKept(params.name);
+        if (unwritten !== undefined) throw new HttpError(503, `The sign-out of ${params.name} could not be written to ${options.sessionKeeping?.file} (${unwritten}): ${plural(ended, 'session')} ended on this server only; other servers on this HANDOFF_HOME still accept them. Try again (or run handoff ui user signout ${params.name}).`);
         return { status: 200, body: { message: `Signed ${params.name} out: ${plural(ended, 'session')} ended` }, target: params.name, detail: `${plural(ended, 'session')} ended` };
       }
       case 'remove-user': {

@@ -24,9 +24,18 @@ interface FailuresFileHeader {
   counters?: KeptFailures[];
 }
 
-/** The counters' file of a sessions file: `<digest>.failed-logins.json` beside `<digest>.json`. */
+/**
+ * The counters' journal of a sessions file: `<digest>.failed-logins.jsonl` beside `<digest>.json`. Not the
+ * `.failed-logins.json` of the handoff before the journal: an older server (in a rolling upgrade's overlap, or after a
+ * rollback) would read the journal as "not valid JSON", start from zero and rewrite it from its memory only.
+ */
 export function failedLoginsFileOf(sessionsFile: string): string {
-  return `${sessionsFile.replace(/\.json$/, '')}.failed-logins.json`;
+  return `${sessionsFile.replace(/\.json$/, '')}.failed-logins.jsonl`;
+}
+
+/** The one-document file an older handoff keeps beside the journal (read and merged while it exists; never written). */
+export function olderFailedLoginsFileOf(journal: string): string | undefined {
+  return journal.endsWith('.failed-logins.jsonl') ? journal.replace(/\.jsonl$/, '.json') : undefined;
 }
 
 function isKept(value: unknown): value is KeptFailures {
@@ -35,10 +44,29 @@ function isKept(value: unknown): value is KeptFailures {
 }
 
 /**
- * The counters not yet expired, or none with a notice when the file cannot be trusted (another user's, one others may
- * read: counters could have been planted to lock accounts out, or removed). A missing file is none.
+ * The counters not yet expired of the journal and of an older handoff's file beside it (its server may run at the same
+ * time, or ran before a rollback): a key in both counts with the higher count (and the later wait), so neither loses
+ * the other's failures. `lines` are the journal's; `notice` (the journal) and `olderNotice` say a file that cannot be trusted (its counters not
+ * taken).
  */
-export function readKeptFailures(file: string, now: number): { counters: KeptFailures[]; lines: number; notice?: string } {
+export function readKeptFailures(file: string, now: number): { counters: KeptFailures[]; lines: number; notice?: string; olderNotice?: string } {
+  const kept = readOneFile(file, now);
+  const older = olderFailedLoginsFileOf(file);
+  if (older === undefined || !fs.existsSync(older)) return kept;
+  const other = readOneFile(older, now);
+  const merged = new Map(kept.counters.map((c) => [c.key, c]));
+  for (const c of other.counters) {
+    const mine = merged.get(c.key);
+    merged.set(c.key, !mine ? c : { key: c.key, failures: Math.max(mine.failures, c.failures), lastFailure: Math.max(mine.lastFailure, c.lastFailure), blockedUntil: Math.max(mine.blockedUntil, c.blockedUntil), forgetAt: Math.max(mine.forgetAt, c.forgetAt) });
+  }
+  return { counters: [...merged.values()], lines: kept.lines, ...(kept.notice ? { notice: kept.notice } : {}), ...(other.notice ? { olderNotice: other.notice } : {}) };
+}
+
+/**
+ * The counters not yet expired of one file, or none with a notice when the file cannot be trusted (another user's, one
+ * others may read: counters could have been planted to lock accounts out, or removed). A missing file is none.
+ */
+function readOneFile(file: string, now: number): { counters: KeptFailures[]; lines: number; notice?: string } {
   const dropped = 'the failed sign-in counters start again from zero';
   const none = { counters: [], lines: 0 };
   let stat: fs.Stats;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle } from './login-throttle.js';
+import { failedLoginsFileOf } from './login-throttle-file.js';
 
 describe('login throttle', () => {
   it('lets five failures through, then doubles the wait after each further one, up to the cap', () => {
@@ -159,6 +160,31 @@ describe('login throttle', () => {
     throttle.fail('10.0.0.2', 'carol', 20);
     expect(fs.readFileSync(file, 'utf8').split('\n')[0]).toBe('{"handoffUiFailedLogins":2}');
     expect(new LoginThrottle(options, 30).check('10.0.0.1', 'bob', 30).allowed).toBe(false);
+  });
+
+  it('keeps its journal under its own name: an older handoff\'s one-document file beside it (a rolling upgrade or rollback) is merged at each read, and loses no count', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-throttle-'));
+    const sessions = path.join(dir, 'ui-serve-sessions', '0123456789abcdef.json');
+    const journal = failedLoginsFileOf(sessions);
+    // The file an older handoff reads and writes (one document, rewritten whole from its memory at each failure).
+    const older = path.join(dir, 'ui-serve-sessions', '0123456789abcdef.failed-logins.json');
+    expect(journal).not.toBe(older);
+    const options = { freeFailures: 5, baseDelayMs: 1000, forgetAfterMs: 3_600_000, keeping: { file: journal } };
+    const server = new LoginThrottle(options, 0);
+    for (let i = 0; i < 5; i++) server.fail('10.0.0.9', 'alice', i);
+    // The older server, which did not see alice's failures, writes its own counts only (bob's five).
+    const keyOf = (server as unknown as { keysOf(a: string, n: string): string[] }).keysOf('10.0.0.1', 'bob')[1];
+    fs.writeFileSync(older, `${JSON.stringify({ handoffUiFailedLogins: 1, counters: [{ key: keyOf, failures: 5, lastFailure: 10, blockedUntil: 60_000, forgetAt: 3_600_010 }] })}\n`, { mode: 0o600 });
+    server.fail('10.0.0.9', 'alice', 20);
+    // Both count, on this server and on a restarted one: alice's failures were not lost, bob's are taken in.
+    expect(server.check('10.0.0.2', 'bob', 30).allowed).toBe(false);
+    const restarted = new LoginThrottle(options, 40);
+    expect(restarted.check('10.0.0.3', 'alice', 40)).toMatchObject({ allowed: false });
+    expect(restarted.check('10.0.0.3', 'bob', 40)).toMatchObject({ allowed: false });
+    // The higher count wins: the older file's lower count for alice does not lower the journal's.
+    fs.writeFileSync(older, `${JSON.stringify({ handoffUiFailedLogins: 1, counters: [] })}\n`, { mode: 0o600 });
+    expect(new LoginThrottle(options, 50).fail('10.0.0.4', 'alice', 50)).toBe(4000);
+    expect(fs.readFileSync(older, 'utf8')).not.toContain('handoffUiFailedLogins":2');
   });
 
   it('does not trust a counts file others could read (it starts from zero, with a notice)', () => {

@@ -5,7 +5,7 @@
 // in it (login-throttle-file.ts) at each failure and success, so a restart does not give anyone free tries again.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { appendKeptFailures, readKeptFailures, writeKeptFailures, type KeptFailures } from './login-throttle-file.js';
+import { appendKeptFailures, olderFailedLoginsFileOf, readKeptFailures, writeKeptFailures, type KeptFailures } from './login-throttle-file.js';
 import { withFileLock } from './session-file.js';
 export interface ThrottleDecision {
   allowed: boolean;
@@ -86,14 +86,15 @@ export class LoginThrottle {
    */
   private refresh(now: number): void {
     if (!this.keeping) return;
-    const stamp = stampOf(this.keeping.file);
+    const stamp = stampsOf(this.keeping.file);
     if (stamp === this.stamp) return;
     this.stamp = stamp;
     const kept = readKeptFailures(this.keeping.file, now);
-    if (kept.notice && kept.notice !== this.lastNotice) this.keeping.onNotice?.(kept.notice);
-    this.lastNotice = kept.notice;
+    const notice = [kept.notice, kept.olderNotice].filter(Boolean).join('; ') || undefined;
+    if (notice && notice !== this.lastNotice) this.keeping.onNotice?.(notice);
+    this.lastNotice = notice;
     // Missing, untrusted or of the older one-document format: written anew (whole) at the next change.
-    this.appendable = stamp !== undefined && !kept.notice && kept.lines > 0;
+    this.appendable = stampOf(this.keeping.file) !== undefined && !kept.notice && kept.lines > 0;
     this.fileLines = kept.lines;
     for (const c of kept.counters.slice(-this.maxKeys)) {
       const entry = this.entries.get(c.key);
@@ -231,7 +232,7 @@ export class LoginThrottle {
           this.fileLines = counted.length;
           this.appendable = true;
         }
-        this.stamp = stampOf(keeping.file);
+        this.stamp = stampsOf(keeping.file);
       }, keeping.onNotice);
       this.unwritable = false;
     } catch (error) {
@@ -274,6 +275,13 @@ export class LoginThrottle {
       return cleared;
     });
   }
+}
+
+/** What tells a change of the journal or of an older handoff's file beside it (read with it). */
+function stampsOf(file: string): string | undefined {
+  const older = olderFailedLoginsFileOf(file);
+  const stamps = [stampOf(file), older === undefined ? undefined : stampOf(older)];
+  return stamps.every((s) => s === undefined) ? undefined : stamps.join('|');
 }
 
 /** What tells a change of the counts' file: its size, time and inode (undefined when there is none). */

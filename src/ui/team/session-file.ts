@@ -54,6 +54,8 @@ export const SESSIONS_FOLDER = 'ui-serve-sessions';
 /** Another process holds the lock longer than this only if it died holding it. */
 const LOCK_STALE_MS = 10_000;
 const LOCK_WAIT_MS = 5_000;
+/** A takeover guard is held for microseconds: one older than this was left by a crash in its takeover. */
+const GUARD_STALE_MS = 1_000;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -146,16 +148,25 @@ function holderOf(text: string): LockHolder | undefined {
 }
 
 /**
- * Runs `action` holding `<file>.lock` (made with O_EXCL, holding the holder's pid and host): the servers of one
- * HANDOFF_HOME append and rewrite one at a time, so no line is lost to a rewrite. Held for the time of a write. A lock
- * left by a crash is taken over: at once when its holder is of this host and its pid is gone; after LOCK_STALE_MS of
- * age otherwise (a holder on another host or container, whose pid means nothing here), said in `onNotice`. Taking over
- * is itself done one process at a time (see takeOver), so two waiters that both judged a lock stale never both hold it.
+ * Runs `action` holding `<file>.lock` (made with O_EXCL, holding the holder's pid, host and a token of this hold): the
+ * servers of one HANDOFF_HOME append and rewrite one at a time, so no line is lost to a rewrite. Held for the time of a
+ * write. A lock left by a crash is taken over: at once when its holder is of this host and its pid is gone; after
+ * LOCK_STALE_MS of age otherwise (a holder on another host or container, whose pid means nothing here), said in
+ * `onNotice`. Ages are told by the file system's clock (that of the server holding HANDOFF_HOME, over NFS), not this
+ * machine's. Taking over is itself done one process at a time (see takeOver), so two waiters that both judged a lock
+ * stale never both hold it. At the end the lock is removed only if it is still this hold's: a holder that was taken over
+ * (it held the lock past LOCK_STALE_MS) must not remove the lock of the process that took it over.
  */
 export function withFileLock<T>(file: string, action: () => T, onNotice?: (message: string) => void): T {
   const lock = `${file}.lock`;
   const started = Date.now();
-  const me = JSON.stringify({ pid: process.pid, host: lockHostIdentity() });
+  const me = JSON.stringify({ pid: process.pid, host: lockHostIdentity(), token: crypto.randomBytes(9).toString('base64url') });
+  // The file system's clock minus this machine's, learnt (with one file made and removed) at the first lock judged by age.
+  let skew: number | undefined;
+  const ageOf = (stat: fs.Stats): number => {
+    skew ??= fileSystemNow(path.dirname(lock)) - Date.now();
+    return Date.now() + skew - stat.mtimeMs;
+  };
   for (;;) {
     try {
       const fd = fs.openSync(lock, 'wx', 0o600);
@@ -181,25 +192,47 @@ export function withFileLock<T>(file: string, action: () => T, onNotice?: (messa
     } catch {
       continue;
     }
-    const age = Date.now() - stat.mtimeMs;
     // This process's own pid on this host is a crash too (every hold here is synchronous, so it holds none now: a lock
     // of a dead process whose pid came back). A holder of another host is judged by the lock's age only.
     const here = holder !== undefined && (holder.host === undefined || holder.host === lockHostIdentity());
     const dead = here && holder!.pid > 0 && (holder!.pid === process.pid || !isProcessAlive(holder!.pid));
-    if (dead || age > LOCK_STALE_MS) {
-      if (takeOver(lock, stat) && !dead && !here) {
+    const age = dead ? 0 : ageOf(stat);
+    if ((dead || age > LOCK_STALE_MS) && takeOver(lock, stat, ageOf)) {
+      if (!dead && !here) {
         const by = holder ? `by process ${holder.pid} of another host or container (${holder.host}), which cannot be checked from here` : 'by a holder that did not write its name (it stopped between making the lock and writing it)';
         onNotice?.(`took over ${lock}: it was left ${Math.round(age / 1000)} s ago ${by}; if that server still runs, give each server its own HANDOFF_HOME or stop one`);
       }
       continue;
     }
+    // Not taken over (held, or another waiter is taking it over): wait, but not past LOCK_WAIT_MS in all.
     if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} stays held by another process`);
     Atomics.wait(SLEEP, 0, 0, 2);
   }
   try {
     return action();
   } finally {
-    fs.rmSync(lock, { force: true });
+    // Removed only if it still holds this hold's token: else it was taken over meanwhile, and is another's now.
+    try {
+      if (fs.readFileSync(lock, 'utf8') === me) fs.rmSync(lock, { force: true });
+    } catch {
+      // Gone: taken over and released meanwhile.
+    }
+  }
+}
+
+/** The file system's time now: the time of a file just made there (removed at once); this machine's if none can be made. */
+function fileSystemNow(folder: string): number {
+  const probe = path.join(folder, `.clock-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  try {
+    const fd = fs.openSync(probe, 'wx', 0o600);
+    try {
+      return fs.fstatSync(fd).mtimeMs;
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(probe, { force: true });
+    }
+  } catch {
+    return Date.now();
   }
 }
 
@@ -207,21 +240,27 @@ export function withFileLock<T>(file: string, action: () => T, onNotice?: (messa
  * Removes the stale lock `judged` (its stat when judged stale), and only that one: two waiters may judge the same lock
  * stale, and the first to remove it may have made its own before the second removes "it". So a takeover is made
  * holding `<lock>.takeover` (O_EXCL), and removes the lock only if it is still the same file (inode, size, time).
- * Returns whether this call removed it. A takeover lock is held for microseconds: one older than LOCK_STALE_MS was left
- * by a crash in between and is removed.
+ * Returns whether this call removed it (false: the caller waits its turn, within its wait). A guard is held for
+ * microseconds: one older than GUARD_STALE_MS was left by a crash in between, and is removed (see removeStaleGuard).
  */
-function takeOver(lock: string, judged: fs.Stats): boolean {
+function takeOver(lock: string, judged: fs.Stats, ageOf: (stat: fs.Stats) => number): boolean {
   const guard = `${lock}.takeover`;
+  let mine: fs.Stats;
   try {
-    fs.closeSync(fs.openSync(guard, 'wx', 0o600));
+    const fd = fs.openSync(guard, 'wx', 0o600);
+    try {
+      mine = fs.fstatSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     try {
-      if (Date.now() - fs.statSync(guard).mtimeMs > LOCK_STALE_MS) fs.rmSync(guard, { force: true });
+      const held = fs.statSync(guard);
+      if (ageOf(held) > GUARD_STALE_MS) removeStaleGuard(guard, held);
     } catch {
       // Gone meanwhile: the other takeover ended.
     }
-    Atomics.wait(SLEEP, 0, 0, 1);
     return false;
   }
   try {
@@ -231,12 +270,38 @@ function takeOver(lock: string, judged: fs.Stats): boolean {
     } catch {
       return false;
     }
-    if (now.ino !== judged.ino || now.dev !== judged.dev || now.size !== judged.size || now.mtimeMs !== judged.mtimeMs) return false;
+    if (!sameFile(now, judged) || now.size !== judged.size || now.mtimeMs !== judged.mtimeMs) return false;
     fs.rmSync(lock, { force: true });
     return true;
   } finally {
-    fs.rmSync(guard, { force: true });
+    // This takeover's guard only (one judged stale and removed by a waiter may have been followed by the waiter's own).
+    try {
+      if (sameFile(fs.statSync(guard), mine)) fs.rmSync(guard, { force: true });
+    } catch {
+      // Gone: removed as stale by a waiter.
+    }
   }
+}
+
+/**
+ * Removes a guard left by a crash. Two waiters may judge it stale at once, and the first may have made its own guard
+ * before the second removes "it": so it is moved to a name of this process's first, and removed only if what was moved
+ * is the guard judged stale; another (a new takeover's) is put back.
+ */
+function removeStaleGuard(guard: string, judged: fs.Stats): void {
+  const aside = `${guard}.stale-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+  fs.renameSync(guard, aside);
+  try {
+    if (!sameFile(fs.statSync(aside), judged) || fs.statSync(aside).mtimeMs !== judged.mtimeMs) fs.linkSync(aside, guard);
+  } catch {
+    // A guard made meanwhile stands: the moved one goes, its takeover checks the lock it removes anyway.
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
+function sameFile(a: fs.Stats, b: fs.Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev;
 }
 
 /** One server's view of the journal: where it has read to, so each read takes only what was appended since. */

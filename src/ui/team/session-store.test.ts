@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withFileLock } from './session-file.js';
 import { credentialDigest, endKeptSessionsOf, revocationOf, sameToken, SessionStore } from './session-store.js';
 
 function keptIn(dir: string, notices: string[] = [], forgetAll = false) {
@@ -262,6 +263,39 @@ describe('sessions', () => {
       expect(notices.join('\n')).toContain(`took over ${lock}`);
       expect(fs.existsSync(lock)).toBe(false);
       expect(new SessionStore(limits, keptIn(dir), 20).find(bob.id, 20).session?.user).toBe('bob');
+    }, 30_000);
+
+    it('a holder taken over (it held the lock past the stale age) does not remove the lock of the process that took it over', () => {
+      const dir = tmp();
+      const file = keptIn(dir).file;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const lock = `${file}.lock`;
+      const theirs = JSON.stringify({ pid: 1, host: 'other-container|boot|pid:[1]' });
+      withFileLock(file, () => {
+        // Meanwhile another server judged this lock stale, removed it and made its own.
+        fs.rmSync(lock);
+        fs.writeFileSync(lock, theirs, { mode: 0o600 });
+      });
+      expect(fs.readFileSync(lock, 'utf8')).toBe(theirs);
+      // Its own lock it removes, as ever.
+      fs.rmSync(lock);
+      withFileLock(file, () => expect(fs.existsSync(lock)).toBe(true));
+      expect(fs.existsSync(lock)).toBe(false);
+    });
+
+    it('says when a sign-out everywhere could not be written (the file held by another container): ended here only', () => {
+      const dir = tmp();
+      const long = { idleMs: 60_000, absoluteMs: 600_000 };
+      const a = new SessionStore(long, keptIn(dir), 0);
+      a.create('vic', 'password', 'x', 10);
+      const written = a.endUserKept('vic', 20);
+      expect(written).toEqual({ ended: 1 });
+      a.create('vic', 'password', 'x', 30);
+      const lock = `${keptIn(dir).file}.lock`;
+      fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'other-container|boot|pid:[1]' }));
+      const unwritten = a.endUserKept('vic', 40);
+      expect(unwritten.ended).toBe(1);
+      expect(unwritten.unwritten).toContain(`${keptIn(dir).file}.lock stays held by another process`);
     }, 30_000);
 
     it('sees a rewrite by another server even when the new file has the old one\'s inode (reused) and is longer', () => {

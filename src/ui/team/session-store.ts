@@ -178,20 +178,33 @@ export class SessionStore {
     return session;
   }
 
-  /** Ends every session of an account (removed, or its password changed). */
+  /** Ends every session of an account (removed, or its password changed: each server refuses them anyway then). */
   endUser(user: string, now = Date.now()): number {
-    return this.endWhere((session) => session.user.toLowerCase() === user.toLowerCase(), now);
+    return this.endUserKept(user, now).ended;
+  }
+
+  /**
+   * Ends every session of an account, and says whether that was written for the other servers and a restart (a sign-out
+   * everywhere: nothing else ends them there). `unwritten` is why not (the sessions ended in this server's memory only;
+   * the next change that can be written writes it).
+   */
+  endUserKept(user: string, now = Date.now()): { ended: number; unwritten?: string } {
+    return this.endWhereKept((session) => session.user.toLowerCase() === user.toLowerCase(), now);
   }
 
   /** Ends the sessions that no longer stand (`ends` says so), e.g. those of accounts removed while the server was down. */
   endWhere(ends: (session: Session) => boolean, now = Date.now()): number {
+    return this.endWhereKept(ends, now).ended;
+  }
+
+  private endWhereKept(ends: (session: Session) => boolean, now: number): { ended: number; unwritten?: string } {
     let ended = 0;
-    this.change(now, () => {
+    const unwritten = this.change(now, () => {
       const keys = [...this.sessions].filter(([, session]) => ends(session)).map(([key]) => key);
       ended = keys.length;
       return keys.flatMap((key) => this.endKey(key));
     });
-    return ended;
+    return unwritten === undefined ? { ended } : { ended, unwritten };
   }
 
   get size(): number {
@@ -343,13 +356,13 @@ export class SessionStore {
    * (synchronously: the sign-in or sign-out is on disk before its answer). Kept in a file, the change is made holding
    * its lock, after what other servers appended is read, so each server's lines join the others' and none is lost.
    * A file that cannot be written leaves the sessions in memory, said once; the next change that can be written writes
-   * the file anew from memory.
+   * the file anew from memory. Returns why it was not written (undefined: written, or kept in memory only by design).
    */
-  private change(now: number, mutate: () => JournalRecord[] | 'rewrite'): void {
+  private change(now: number, mutate: () => JournalRecord[] | 'rewrite'): string | undefined {
     const journal = this.journal;
     if (!journal) {
       mutate();
-      return;
+      return undefined;
     }
     let mutated = false;
     try {
@@ -365,10 +378,12 @@ export class SessionStore {
         else journal.append([...this.seenRecords(), ...records]);
       }, this.keeping?.onNotice);
       this.unwritable = false;
+      return undefined;
     } catch (error) {
       if (!mutated) mutate();
       if (!this.unwritable) this.keeping?.onNotice?.(`the sessions cannot be kept in ${journal.file} (${(error as Error).message}): until a later write succeeds they are kept in this server's memory only (another server or a restart meanwhile does not see sign-ins and sign-outs made here)`);
       this.unwritable = true;
+      return (error as Error).message;
     }
   }
 }
