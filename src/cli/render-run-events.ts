@@ -39,14 +39,17 @@ export function createRunRenderer(log: ConsoleLog, limits: StderrLimits = DEFAUL
         return;
       }
       case 'process_exited':
-        flush((key) => key === `${event.task}\u0000${event.process.name}`);
+        // Most processes write no stderr: no limiter to end, no key to make.
+        if (limiters.size > 0) flush((key) => key === `${event.task}\u0000${event.process.name}`);
         break;
       case 'task_finished': {
-        // Keys of a task end with it, so a long foreach keeps no limiter per line.
+        // Keys of a task end with it, so a long foreach keeps no limiter per line (a Map may lose keys as it is walked).
         const prefix = `${event.task.name}\u0000`;
-        flush((key) => key.startsWith(prefix));
-        for (const key of [...limiters.keys()]) if (key.startsWith(prefix)) limiters.delete(key);
-        for (const key of [...fullLogs.keys()]) if (key.startsWith(prefix)) fullLogs.delete(key);
+        if (limiters.size > 0) {
+          flush((key) => key.startsWith(prefix));
+          for (const key of limiters.keys()) if (key.startsWith(prefix)) limiters.delete(key);
+        }
+        for (const key of fullLogs.keys()) if (key.startsWith(prefix)) fullLogs.delete(key);
         break;
       }
       case 'run_finished':

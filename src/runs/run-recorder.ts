@@ -263,8 +263,11 @@ export class RunRecorder {
    * keeps it whole in artifacts/<task>_stderr.log, as the original does; then the copy here keeps its head and tail.
    */
   private noteFullStderrLog(task: string, processName: string, stderrLog: string | undefined): void {
-    const own = this.relative(processStderrLogPath(this.options.runsDir, this.options.runId, task, processName));
-    if (stderrLog && stderrLog !== own) this.fullStderrLogs.set(`${task}\u0000${processName}`, stderrLog);
+    if (!stderrLog) return;
+    // The copy here is named `<task>.<process>.stderr.log`; an artifact's log (`<task>_stderr.log`, every foreach line's)
+    // cannot be it, so its path is made only for a name that could be (two path joins per line otherwise).
+    if (stderrLog.endsWith('.stderr.log') && stderrLog === this.relative(processStderrLogPath(this.options.runsDir, this.options.runId, task, processName))) return;
+    this.fullStderrLogs.set(`${task}\u0000${processName}`, stderrLog);
   }
 
   private stderrCopy(task: string, processName: string): StderrCopy {
@@ -299,16 +302,23 @@ export class RunRecorder {
   }
 
   private collectTaskFacts(task: TaskResult): void {
-    const perProcess = new Map<string, SingerMetrics>();
-    for (const p of task.processes) {
-      const key = `${p.pid ?? p.name}`;
-      const metrics = this.metrics.get(`${task.name}\u0000${key}`);
-      if (metrics) perProcess.set(key, metrics);
+    // Metrics come from Singer METRIC lines on stderr: a run without any (a foreach of plain commands) makes no facts
+    // object, map or list per line to find that it has nothing to add.
+    let perProcess: Map<string, SingerMetrics> | undefined;
+    if (this.metrics.size > 0) {
+      for (const p of task.processes) {
+        const key = `${p.pid ?? p.name}`;
+        const metrics = this.metrics.get(`${task.name}\u0000${key}`);
+        if (metrics) (perProcess ??= new Map()).set(key, metrics);
+      }
     }
-    const processMetrics = [...perProcess.values()];
-    const facts: TaskFacts = { records: combineRecordCounts(processMetrics), untaggedRecords: combineUntaggedRecords(processMetrics), perProcess };
-    for (const [stream, n] of Object.entries(facts.records)) this.totalRecords[stream] = (this.totalRecords[stream] ?? 0) + n;
-    this.totalUntagged += facts.untaggedRecords;
+    let facts: TaskFacts | undefined;
+    if (perProcess) {
+      const processMetrics = [...perProcess.values()];
+      facts = { records: combineRecordCounts(processMetrics), untaggedRecords: combineUntaggedRecords(processMetrics), perProcess };
+      for (const [stream, n] of Object.entries(facts.records)) this.totalRecords[stream] = (this.totalRecords[stream] ?? 0) + n;
+      this.totalUntagged += facts.untaggedRecords;
+    }
     // Only a pipeline's last command leaves a state (SPEC §5): a `commands:` task or a foreach line printing a JSON object
     // (a report, a webhook's answer) must not replace the bookmark. An empty log holds no state.
     if (this.options.stateSources.has(task.path) && task.stdoutLog && task.stdoutBytes !== 0 && (task.status === 'succeeded' || task.status === 'failed')) {
@@ -316,14 +326,14 @@ export class RunRecorder {
       const key = `${task.path}\u0000${task.name}`;
       this.states.delete(key);
       if (found.kind !== 'none') {
+        facts ??= { records: {}, untaggedRecords: 0, perProcess: new Map() };
         facts.emittedState = true;
         this.states.set(key, { task: task.name, found });
       }
     }
-    // Kept for the record's annotations only when there is something to add (a long foreach mostly has nothing).
-    if (facts.emittedState || facts.untaggedRecords > 0 || Object.keys(facts.records).length > 0 || perProcess.size > 0) {
-      this.facts.set(`${task.path}\u0000${task.name}`, facts);
-    }
+    // Kept for the record's annotations only when there is something to add (a long foreach mostly has nothing): a
+    // process's metrics or a state.
+    if (facts) this.facts.set(`${task.path}\u0000${task.name}`, facts);
     // A finished task writes no more stderr: close its logs now, so a foreach of 10,000 lines never holds 10,000
     // open files, and drop its metrics, which its facts now hold.
     const prefix = `${task.name}\u0000`;
