@@ -171,11 +171,13 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
     };
     const cloudProvider = options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {};
     const config = await checkStoredConfig(session.provider, workspaceDir, async (dir) => void (await loadProject(dir, cloudProvider)), explainStaged);
-    const staged = await stageStoredFiles(session.provider, explainStaged);
-    const lock = lockWorkspace(workspaceDir, 'files get', session.log, storeWorkspaceUser(session, 'files get'));
+    const staged = await stageStoredFiles(session.provider, explainStaged, (m) => session.log.log('warning', m));
     let fetched: Awaited<ReturnType<typeof fetchProjectCopy>>;
     let rendered: number;
+    // The lock inside: a workspace another handoff holds (exit 2) still removes the staged copy (the finally below).
+    let lock: ReturnType<typeof lockWorkspace> | undefined;
     try {
+      lock = lockWorkspace(workspaceDir, 'files get', session.log, storeWorkspaceUser(session, 'files get'));
       fetched = await fetchProjectCopy(session.provider, workspaceDir, config, staged);
       const fetchedDir = fetched.projectDir;
       // A refused structure of the copy is reported with its template syntax errors, as `handoff run` reports it.
@@ -188,7 +190,7 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
         throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
       });
     } finally {
-      lock.release();
+      lock?.release();
       await staged?.remove();
     }
     printResult(options, { fetched: summarize(fetched.files), rendered: { into: path.join(path.resolve(workspaceDir), 'files'), files: rendered } });
