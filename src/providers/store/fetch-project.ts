@@ -28,16 +28,24 @@ export async function fetchProjectCopy(
   const projectDir = resolveFetchedProjectDir(workspaceDir);
   const incoming = `${projectDir}.incoming-${process.pid}`;
   const config = storedConfig ?? (await getConfig(provider));
+  const replaced = `${projectDir}.old-${process.pid}`;
   await removeAbandonedIncoming(projectDir);
+  await removeAbandonedIncoming(projectDir, 'old');
   await rm(incoming, { recursive: true, force: true });
+  await rm(replaced, { recursive: true, force: true });
   await mkdir(incoming, { recursive: true });
   try {
     await writeFile(path.join(incoming, 'project.yml'), config);
     const files = staged
       ? (await moveFolder(staged.dir, path.join(incoming, 'files')), staged.files)
       : await pullFolder(provider, provider.names.s3.filesPrefix, path.join(incoming, 'files'), { replace: true });
-    await rm(projectDir, { recursive: true, force: true });
+    // The previous copy is set aside, not removed in place: a kill while its files are removed (the slow part, now
+    // that the files are moved in at once) leaves a whole copy, the new one; the next fetch removes the old.
+    await rename(projectDir, replaced).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     await rename(incoming, projectDir);
+    await rm(replaced, { recursive: true, force: true });
     return { projectDir, files };
   } catch (error) {
     await rm(incoming, { recursive: true, force: true });
