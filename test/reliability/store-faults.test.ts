@@ -124,19 +124,23 @@ describe('a fetch killed half-way', () => {
     // Many files, so the fetch takes long enough to be killed in the middle.
     for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(projectDir, 'files', `f${i}.txt`), `file ${i}\n`);
     await setUpStore(projectDir, home);
-    const env = { HANDOFF_HOME: home };
+    // A TMPDIR of its own: the stored files/ are fetched (and checked) there first, then moved into W/.handoff at once.
+    const tmp = path.join(root, 'tmp');
+    fs.mkdirSync(tmp);
+    const env = { HANDOFF_HOME: home, TMPDIR: tmp };
     const workspaceDir = path.join(root, 'ws');
     const target = ['-e', 'resource_group=rg', `task=${TASK}`, '-w', workspaceDir];
     expect((await runCli(['files', 'get', ...target], { env })).code).toBe(0);
     const copy = path.join(workspaceDir, '.handoff', 'project');
     const before = listFiles(copy).length;
+    const staged = (): string[] => fs.readdirSync(tmp).filter((n) => n.startsWith('handoff-stored-files-'));
 
-    // SIGKILL once the new copy is being assembled.
+    // SIGKILL once the new files are being fetched.
     const killed = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [cliPath, 'files', 'get', ...target], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: 'ignore' });
       const timer = setInterval(() => {
-        const incoming = fs.readdirSync(path.dirname(copy)).filter((n) => n.includes('.incoming-'));
-        if (incoming.length > 0 && listFiles(path.join(path.dirname(copy), incoming[0])).length > 50) child.kill('SIGKILL');
+        const [folder] = staged();
+        if (folder !== undefined && listFiles(path.join(tmp, folder)).length > 50) child.kill('SIGKILL');
       }, 5);
       child.on('exit', (code) => {
         clearInterval(timer);
@@ -144,12 +148,19 @@ describe('a fetch killed half-way', () => {
       });
     });
     expect(killed).toBeNull();
-    expect(fs.readdirSync(path.dirname(copy)).filter((n) => n.includes('.incoming-'))).not.toEqual([]);
+    expect(staged()).toHaveLength(1);
     expect(listFiles(copy).length).toBe(before);
+    // What a fetch killed after the move left beside the copy: the replaced copy it had not finished removing.
+    const deadPid = 2 ** 22 + 17; // above Linux's pid_max: never alive
+    fs.mkdirSync(path.join(path.dirname(copy), `project.old-${deadPid}`, 'files'), { recursive: true });
+    // The killed one's staging folder, a day later (a live owner's, or a recent one, may be in use: kept until then).
+    const dayAgo = (Date.now() - 25 * 3600 * 1000) / 1000;
+    fs.utimesSync(path.join(tmp, staged()[0]!), dayAgo, dayAgo);
 
     const again = await runCli(['files', 'get', ...target], { env });
     expect(again.code, again.stderr).toBe(0);
-    expect(fs.readdirSync(path.dirname(copy)).filter((n) => n.includes('.incoming-'))).toEqual([]);
+    expect(fs.readdirSync(path.dirname(copy)).filter((n) => n.startsWith('project.'))).toEqual([]);
+    expect(staged()).toEqual([]);
     expect(listFiles(copy).length).toBe(before);
   }, 120_000);
 });

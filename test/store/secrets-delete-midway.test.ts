@@ -76,6 +76,50 @@ describe('local store: a delete the store refuses at the third of five', () => {
     }
   });
 
+  it('secrets delete -p: keys of the file never stored are not called still stored; the ones the store had not are listed as such', async () => {
+    const home = makeTempDir('handoff-home-');
+    const cli = (args: string[]): Promise<CliResult> => runCli(args, { env: { HANDOFF_HOME: home }, timeoutMs: 120_000 });
+    const projectDir = await pushFive(cli, 'local');
+    // The file now also lists X (before the refusal) and Y (after it), never pushed.
+    const file = path.join(projectDir, '.secrets', 'dev_secrets.yml');
+    const lines = secretsYml(KEYS).split(/(?=- key: )/);
+    fs.writeFileSync(file, [lines[0], '- key: X\n  value: xray-never-6006\n', lines[1], lines[2], lines[3], '- key: Y\n  value: yankee-never-7007\n', lines[4]].join(''));
+    const unlock = lockFile(home, 'C');
+    try {
+      const deleted = await cli(['secrets', 'delete', '-p', projectDir, '-y']);
+      expect(deleted.code).not.toBe(0);
+      expect(deleted.stderr).toContain('deleted before it: A, B; not in the store: X; not deleted: C, D, Y, E (each still stored if it was)');
+      expect(deleted.stderr).not.toContain('(still stored)');
+      expectNoValue(deleted);
+      expect(deleted.stdout + deleted.stderr).not.toMatch(/xray-never|yankee-never/);
+      expect(await storedKeys(cli, projectDir)).toEqual(['C', 'D', 'E']);
+    } finally {
+      unlock();
+    }
+  });
+
+  it('project delete: a secret refused midway says project.yml and files/ were deleted before the secrets failed', async () => {
+    const home = makeTempDir('handoff-home-');
+    const cli = (args: string[]): Promise<CliResult> => runCli(args, { env: { HANDOFF_HOME: home }, timeoutMs: 120_000 });
+    const projectDir = await pushFive(cli, 'local');
+    const project = await cli(['project', 'push', '-p', projectDir, '-y']);
+    expect(project.code, project.stderr).toBe(0);
+    const taskDir = path.join(home, 'buckets', 'handoff-dev-delmid', 'five');
+    expect(fs.existsSync(path.join(taskDir, 'project.yml'))).toBe(true);
+    const unlock = lockFile(home, 'C');
+    try {
+      const deleted = await cli(['project', 'delete', '-p', projectDir, '-y']);
+      expect(deleted.code).not.toBe(0);
+      expect(deleted.stderr).toContain('project.yml and files/ of five were deleted from the local store; then could not delete secret "C"');
+      expect(deleted.stderr).toContain('deleted before it: A, B; not deleted: C, D, E (still stored)');
+      expect(deleted.stderr).toMatch(/fix: .*then run project delete again/);
+      expectNoValue(deleted);
+      expect(fs.existsSync(path.join(taskDir, 'project.yml'))).toBe(false);
+    } finally {
+      unlock();
+    }
+  });
+
   it('secrets push: stale secrets removed one by one; a refusal midway says which were removed and which not', async () => {
     const home = makeTempDir('handoff-home-');
     const cli = (args: string[]): Promise<CliResult> => runCli(args, { env: { HANDOFF_HOME: home }, timeoutMs: 120_000 });

@@ -86,12 +86,13 @@ describe('a stored files/ with a template that does not parse', () => {
     expect(fs.existsSync(path.join(workspaceDir, 'files'))).toBe(false);
   });
 
-  it('a temporary folder too small for the stored files/ does not stop the run: it fetches them into the workspace as before', async () => {
+  it('a temporary folder too small for the stored files/ does not stop the run: it fetches them into the workspace as before, and says so', async (ctx) => {
     const { home, storedBad } = await pushedWithBrokenFile();
     fs.writeFileSync(storedBad, 'x'.repeat(512 * 1024));
     const tmp = path.join(makeTempDir(), 'small-tmp');
     const unmount = mountTmpfs(tmp, '128k');
-    if (!unmount) return; // no mount here (not root): the fallback is not reachable this way
+    // No mount here (not root): the fallback is not reachable this way, and the test shows as skipped, not passed.
+    if (!unmount) return ctx.skip();
     try {
       const workspaceDir = path.join(makeTempDir(), 'ws');
       const result = await runCli(['run', '-e', 'resource_group=rg', 'task=badfiles', '-w', workspaceDir], {
@@ -100,6 +101,10 @@ describe('a stored files/ with a template that does not parse', () => {
       });
       expect(result.code, result.stderr).toBe(0);
       expect(fs.statSync(path.join(workspaceDir, 'files', 'conf', 'bad.txt')).size).toBe(512 * 1024);
+      // One warning: where the check went, and why (the error's code).
+      expect(result.stderr.match(/could not be fetched into the temporary folder/g)?.length, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`the temporary folder ${tmp} to check their templates first (ENOSPC)`);
+      expect(result.stderr).toContain('fetched into the workspace directly, and a template that does not parse is found when the files are rendered');
     } finally {
       unmount();
     }

@@ -49,8 +49,9 @@ export function runCommand(options: GlobalOptions, flags: { dryRun?: boolean } =
     return explainFetchedProjectError(await locateTemplateProblems(await addWrittenTemplateProblems(error), dir), dir, storeLocation);
   };
   const config = await checkStoredConfig(provider, workspaceDir, (dir) => checkProjectAsRun(dir, options), explainStaged);
-  // The stored files/ too (a template that does not parse): checked in a temporary folder, then copied from there.
-  const staged = await stageStoredFiles(provider, explainStaged);
+  // The stored files/ too (a template that does not parse): checked in a temporary folder, then moved from there into
+  // the workspace's copy (fetchProjectCopy removes the folder; the finally covers a run refused before it).
+  const staged = await stageStoredFiles(provider, explainStaged, (m) => log.log('warning', m));
   try {
     // Held from the fetch to the last push: nothing else may replace this workspace's artifacts meanwhile.
     const lock = lockWorkspace(workspaceDir, `run ${provider.names.task} from the ${provider.name} store`, log, { ...storeWorkspaceUser(session, 'this run'), stage: options.stage, record: false });

@@ -170,7 +170,8 @@ export function secretsDeleteCommand(options: GlobalOptions, flags: { key?: stri
       printResult(options, { status: targets.length === 0 ? 'nothing to delete' : 'aborted' });
       return 0;
     }
-    const result = await deleteSecrets(session.provider, targets);
+    // The file's keys, not the store's: a refusal midway cannot say the ones not reached are stored.
+    const result = await deleteSecrets(session.provider, targets, { listed: true });
     const where = (name: string): string => session.provider.parameters.describe(name);
     for (const name of result.missing) session.log.log('warning', `${where(name)} was not in the store`);
     printResult(options, { status: 'deleted', deleted: result.deleted.map(where), missing: result.missing.map(where) });

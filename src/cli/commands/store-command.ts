@@ -171,11 +171,13 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
     };
     const cloudProvider = options.cloudProvider !== undefined ? { cloudProvider: options.cloudProvider } : {};
     const config = await checkStoredConfig(session.provider, workspaceDir, async (dir) => void (await loadProject(dir, cloudProvider)), explainStaged);
-    const staged = await stageStoredFiles(session.provider, explainStaged);
-    const lock = lockWorkspace(workspaceDir, 'files get', session.log, storeWorkspaceUser(session, 'files get'));
+    const staged = await stageStoredFiles(session.provider, explainStaged, (m) => session.log.log('warning', m));
     let fetched: Awaited<ReturnType<typeof fetchProjectCopy>>;
     let rendered: number;
+    // The lock inside: a workspace another handoff holds (exit 2) still removes the staged copy (the finally below).
+    let lock: ReturnType<typeof lockWorkspace> | undefined;
     try {
+      lock = lockWorkspace(workspaceDir, 'files get', session.log, storeWorkspaceUser(session, 'files get'));
       fetched = await fetchProjectCopy(session.provider, workspaceDir, config, staged);
       const fetchedDir = fetched.projectDir;
       // A refused structure of the copy is reported with its template syntax errors, as `handoff run` reports it.
@@ -188,7 +190,7 @@ export function filesGetCommand(options: GlobalOptions): Promise<number> {
         throw explainFetchedProjectError(error, fetchedDir, session.provider.objects.describe(session.provider.names.s3.taskPrefix));
       });
     } finally {
-      lock.release();
+      lock?.release();
       await staged?.remove();
     }
     printResult(options, { fetched: summarize(fetched.files), rendered: { into: path.join(path.resolve(workspaceDir), 'files'), files: rendered } });
@@ -357,10 +359,24 @@ export function projectDeleteCommand(options: GlobalOptions): Promise<number> {
     }
     const config = await deleteConfig(provider);
     const files = await deleteFiles(provider);
-    const secrets = await deleteSecrets(provider, taskSecrets.map((s) => ({ key: s.key, level: s.level, push: true })));
+    // Deleted last: a refusal midway says project.yml and files/ are already gone (a push brings them back).
+    const secrets = await deleteSecrets(provider, taskSecrets.map((s) => ({ key: s.key, level: s.level, push: true }))).catch((error: unknown) => {
+      throw afterDeletedFiles(error, `project.yml and files/ of ${provider.names.task} were deleted from the ${provider.name} store; then `);
+    });
     if (shared > 0) session.log.log('info', `Kept the resource group's ${plural(shared, 'secret')}: \`handoff secrets delete -p <project>\` removes them once no task of ${provider.names.resourceGroup} needs them`);
     printResult(options, { status: 'deleted', config: config.keys.length > 0 ? config.location : null, files: summarize(files), secrets: secrets.deleted.map((n) => session.provider.parameters.describe(n)), ...(shared > 0 ? { resource_group_secrets_kept: shared } : {}) });
     return 0;
+  });
+}
+
+/** The secrets' error of a `project delete`, saying first what was deleted before it (the message starts lower case). */
+function afterDeletedFiles(error: unknown, before: string): unknown {
+  if (!(error instanceof UserError)) return error;
+  return new UserError(`${before}${error.message}`, {
+    ...(error.fix !== undefined ? { fix: error.fix.replace('then delete again', 'then run project delete again') } : {}),
+    exitCode: error.exitCode,
+    diagnostics: error.diagnostics,
+    cause: error,
   });
 }
 

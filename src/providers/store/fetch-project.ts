@@ -1,9 +1,10 @@
 // Fetches a task's project (project.yml, files/) from the store into the workspace, where a run reads it like a project folder.
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { isProcessAlive } from '../../process/process-alive.js';
 import type { Provider } from '../provider.js';
 import { getConfig, pullFolder, removeAbandonedIncoming, type TransferResult } from './project-store.js';
 
@@ -15,7 +16,8 @@ export function resolveFetchedProjectDir(workspaceDir: string): string {
 /**
  * Replaces `W/.handoff/project` with the stored project.yml and files/. It is assembled in a fresh folder first, so a
  * failed download leaves the previous copy as it was. Given `staged` (stageStoredFiles), files/ is that checked copy,
- * not downloaded again: the run gets the files whose templates were checked.
+ * moved in (not downloaded again): the run gets the files whose templates were checked. The staged folder is removed
+ * before this returns, so nothing of it outlives the fetch (a run killed later leaves none in the temporary folder).
  */
 export async function fetchProjectCopy(
   provider: Provider,
@@ -26,21 +28,74 @@ export async function fetchProjectCopy(
   const projectDir = resolveFetchedProjectDir(workspaceDir);
   const incoming = `${projectDir}.incoming-${process.pid}`;
   const config = storedConfig ?? (await getConfig(provider));
+  const replaced = `${projectDir}.old-${process.pid}`;
   await removeAbandonedIncoming(projectDir);
+  await removeAbandonedIncoming(projectDir, 'old');
   await rm(incoming, { recursive: true, force: true });
+  await rm(replaced, { recursive: true, force: true });
   await mkdir(incoming, { recursive: true });
   try {
     await writeFile(path.join(incoming, 'project.yml'), config);
     const files = staged
-      ? (await cp(staged.dir, path.join(incoming, 'files'), { recursive: true }), staged.files)
+      ? (await moveFolder(staged.dir, path.join(incoming, 'files')), staged.files)
       : await pullFolder(provider, provider.names.s3.filesPrefix, path.join(incoming, 'files'), { replace: true });
-    await rm(projectDir, { recursive: true, force: true });
+    // The previous copy is set aside, not removed in place: a kill while its files are removed (the slow part, now
+    // that the files are moved in at once) leaves a whole copy, the new one; the next fetch removes the old.
+    await rename(projectDir, replaced).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     await rename(incoming, projectDir);
+    await rm(replaced, { recursive: true, force: true });
     return { projectDir, files };
   } catch (error) {
     await rm(incoming, { recursive: true, force: true });
     throw error;
+  } finally {
+    await staged?.remove();
   }
+}
+
+/** Moves a folder; across file systems (a /tmp of its own: EXDEV) by copying it, the source removed by its owner. */
+async function moveFolder(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await cp(from, to, { recursive: true });
+  }
+}
+
+const STAGING_PREFIX = 'handoff-stored-';
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A staging folder in the temporary folder, named after this process so a sweep can tell a live owner's from a killed one's. */
+function makeStagingDir(kind: 'copy' | 'files'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), `${STAGING_PREFIX}${kind}-${process.pid}-`));
+}
+
+/**
+ * Removes the staging folders a handoff killed mid-check (SIGKILL, OOM, a signal before the run's handlers) left in
+ * the temporary folder: those untouched for over a day whose owner pid (in the name) is gone. Best effort: a folder
+ * of another user, or one removed meanwhile, is skipped.
+ */
+export async function sweepAbandonedStaging(tmpDir: string = os.tmpdir(), now: number = Date.now()): Promise<void> {
+  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    if (!name.startsWith(STAGING_PREFIX)) continue;
+    const pid = Number(/^handoff-stored-(?:copy|files)-(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isProcessAlive(pid))) continue;
+    const dir = path.join(tmpDir, name);
+    const stat = await lstat(dir).catch(() => undefined);
+    if (!stat?.isDirectory() || now - stat.mtimeMs < DAY_MS) continue;
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** The system error code under a store's wrapping (ENOSPC, EROFS, EACCES), for a warning; else the error's name. */
+function errorCode(error: unknown): string {
+  for (let e = error as { code?: unknown; cause?: unknown; name?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return error instanceof Error ? error.name : 'unknown error';
 }
 
 /**
@@ -81,7 +136,7 @@ export async function checkStoredConfig(
   if (readIfFile(fetched)?.equals(config)) return config;
   let staging: string;
   try {
-    staging = await mkdtemp(path.join(os.tmpdir(), 'handoff-stored-copy-'));
+    staging = await makeStagingDir('copy');
   } catch {
     // No temporary folder to check in (a read-only root file system, a TMPDIR that is not a folder): the run's own
     // load checks the copy, as it did before this early check, after the workspace is made.
@@ -104,7 +159,11 @@ export async function checkStoredConfig(
   return config;
 }
 
-/** The store's files/, fetched into a temporary folder whose templates' syntax was checked (stageStoredFiles). */
+/**
+ * The store's files/, fetched into a temporary folder whose templates' syntax was checked (stageStoredFiles).
+ * fetchProjectCopy moves them into the workspace and removes the folder; a command that stops before (a workspace
+ * another handoff holds) removes it itself.
+ */
 export interface StagedFiles {
   dir: string;
   files: TransferResult;
@@ -115,15 +174,27 @@ export interface StagedFiles {
  * The store's files/, fetched into a temporary folder and their templates' syntax checked as `config validate` checks
  * a project's files/, before anything is made in the workspace: a broken template the run would find only when it
  * renders files (after W/files and W/artifacts are made) is refused first, naming the file and line, and nothing is
- * made. `explain` locates the errors in the staged project folder. Undefined when no temporary folder can be made:
- * the run's own rendering checks the files then, as before this early check.
+ * made. `explain` locates the errors in the staged project folder. Undefined when no temporary folder can hold them:
+ * the run's own rendering checks the files then, as before this early check, and `warn` says so (the check is later).
  */
-export async function stageStoredFiles(provider: Provider, explain: (error: unknown, stagedProjectDir: string) => Promise<unknown>): Promise<StagedFiles | undefined> {
+export async function stageStoredFiles(
+  provider: Provider,
+  explain: (error: unknown, stagedProjectDir: string) => Promise<unknown>,
+  warn: (message: string) => void,
+): Promise<StagedFiles | undefined> {
+  const fallback = (error: unknown): undefined => {
+    warn(
+      `the stored files/ could not be fetched into the temporary folder ${os.tmpdir()} to check their templates first (${errorCode(error)}): ` +
+        'they are fetched into the workspace directly, and a template that does not parse is found when the files are rendered (after the workspace is made)',
+    );
+    return undefined;
+  };
+  await sweepAbandonedStaging();
   let staging: string;
   try {
-    staging = await mkdtemp(path.join(os.tmpdir(), 'handoff-stored-files-'));
-  } catch {
-    return undefined;
+    staging = await makeStagingDir('files');
+  } catch (error) {
+    return fallback(error);
   }
   const remove = (): Promise<void> => rm(staging, { recursive: true, force: true });
   const stagedProjectDir = path.join(staging, 'project');
@@ -139,7 +210,7 @@ export async function stageStoredFiles(provider: Provider, explain: (error: unkn
       // fault that is no write of ours meets the run's own fetch, which reports it as it did; a UserError is said now.
       if (!(error instanceof UserError)) {
         await remove();
-        return undefined;
+        return fallback(error);
       }
       throw error;
     }

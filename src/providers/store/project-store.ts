@@ -335,10 +335,13 @@ export function findReplacedPaths(stored: string[], local: string[]): ReplacedPa
   return found;
 }
 
-/** Removes `<dir>.incoming-<pid>` folders that a killed fetch left beside `dir` (their writer is gone). */
-export async function removeAbandonedIncoming(dir: string): Promise<void> {
+/**
+ * Removes `<dir>.incoming-<pid>` folders that a killed fetch left beside `dir` (their writer is gone); with `kind`
+ * 'old', the `<dir>.old-<pid>` ones (a replaced copy a killed fetch had not finished removing).
+ */
+export async function removeAbandonedIncoming(dir: string, kind: 'incoming' | 'old' = 'incoming'): Promise<void> {
   const parent = path.dirname(dir);
-  const base = `${path.basename(dir)}.incoming-`;
+  const base = `${path.basename(dir)}.${kind}-`;
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     const pid = Number(name.slice(base.length));
     if (!name.startsWith(base) || !Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;

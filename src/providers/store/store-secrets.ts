@@ -205,13 +205,14 @@ export async function removeStaleSecrets(provider: Provider, stale: StaleSecret[
 
 /**
  * Deletes parameters one store call at a time (a store that keeps a path's secrets together: one call per path), so a
- * refusal midway can say which were deleted before it and which are still stored (keys only). `values` mask the
- * store's own message (a store may quote what it refused).
+ * refusal midway can say which were deleted before it, which the store did not hold, and which are still stored (keys
+ * only). `values` mask the store's own message (a store may quote what it refused). `listed`: the names come from a
+ * secrets file, not from the store, so one not reached may never have been stored, and is not called still stored.
  */
 export async function deleteParameters(
   provider: Provider,
   names: string[],
-  options: { keys?: ReadonlyMap<string, string>; values?: string[]; what?: 'stale' } = {},
+  options: { keys?: ReadonlyMap<string, string>; values?: string[]; what?: 'stale'; listed?: boolean } = {},
 ): Promise<{ deleted: string[]; missing: string[] }> {
   const groups: string[][] = [];
   if (provider.parameters.putAll) {
@@ -232,7 +233,7 @@ export async function deleteParameters(
       deleted.push(...out.deleted);
       missing.push(...out.missing);
     } catch (error) {
-      throw describePartialDelete(provider, { group, rest: groups.slice(index).flat(), deleted, error, ...options });
+      throw describePartialDelete(provider, { group, rest: groups.slice(index).flat(), deleted, missing, error, ...options });
     }
   }
   return { deleted, missing };
@@ -241,7 +242,7 @@ export async function deleteParameters(
 /** The error of a delete the store stopped midway; a UserError stays one, with its exit code (else exit 1). */
 function describePartialDelete(
   provider: Provider,
-  input: { group: string[]; rest: string[]; deleted: string[]; error: unknown; keys?: ReadonlyMap<string, string>; values?: string[]; what?: 'stale' },
+  input: { group: string[]; rest: string[]; deleted: string[]; missing: string[]; error: unknown; keys?: ReadonlyMap<string, string>; values?: string[]; what?: 'stale'; listed?: boolean },
 ): UserError {
   const keyOf = (name: string): string => input.keys?.get(name) ?? name.slice(name.lastIndexOf('/') + 1);
   const list = (names: string[]): string => (names.length === 0 ? 'none' : names.map(keyOf).join(', '));
@@ -252,12 +253,16 @@ function describePartialDelete(
   const first = input.group[0]!;
   const which = input.group.length === 1 ? `secret "${keyOf(first)}"` : `secrets ${list(input.group)}`;
   const where = provider.parameters.describe(first);
+  // What the store said it did not hold is no deletion, and not still stored either: listed apart.
+  const missing = input.missing.length > 0 ? `; not in the store: ${list(input.missing)}` : '';
+  // A name a secrets file gave (not the store's listing) may never have been pushed: not claimed to be stored.
+  const still = input.listed ? 'each still stored if it was' : 'still stored';
   const message =
     input.what === 'stale'
       ? `every secret of the file was pushed, but could not remove stale ${which} from the ${provider.name} secret store (${where}): ${reason}. ` +
-        `The removal stopped there: removed before it: ${list(input.deleted)}; not removed: ${list(input.rest)} (still stored)`
+        `The removal stopped there: removed before it: ${list(input.deleted)}${missing}; not removed: ${list(input.rest)} (${still})`
       : `could not delete ${which} from the ${provider.name} secret store (${where}): ${reason}. ` +
-        `The delete stopped there: deleted before it: ${list(input.deleted)}; not deleted: ${list(input.rest)} (still stored)`;
+        `The delete stopped there: deleted before it: ${list(input.deleted)}${missing}; not deleted: ${list(input.rest)} (${still})`;
   const again =
     input.what === 'stale'
       ? 'then push again: it removes the stale secrets still stored (the pushed ones are not written again)'
@@ -400,11 +405,18 @@ export function toRunSecrets(stored: StoredSecret[]): Secret[] {
   return origin ? recordSecretsOrigin(secrets, origin) : secrets;
 }
 
-/** Deletes the given secrets (`push: false` ones are left alone, they were never pushed). */
-export async function deleteSecrets(provider: Provider, secrets: (Pick<Secret, 'key' | 'level' | 'push'> & { value?: string })[]): Promise<{ deleted: string[]; missing: string[] }> {
+/**
+ * Deletes the given secrets (`push: false` ones are left alone, they were never pushed). `listed`: they come from a
+ * secrets file, not from the store's listing (a refusal midway does not call the ones not reached still stored).
+ */
+export async function deleteSecrets(
+  provider: Provider,
+  secrets: (Pick<Secret, 'key' | 'level' | 'push'> & { value?: string })[],
+  options: { listed?: boolean } = {},
+): Promise<{ deleted: string[]; missing: string[] }> {
   const pushed = secrets.filter((s) => s.push);
   const names = pushed.map((s) => parameterName(provider.names, s.key, s.level));
   if (names.length === 0) return { deleted: [], missing: [] };
   const values = pushed.flatMap((s) => ('value' in s && typeof s.value === 'string' ? [s.value] : []));
-  return deleteParameters(provider, names, { keys: new Map(pushed.map((s, i) => [names[i]!, s.key])), values });
+  return deleteParameters(provider, names, { keys: new Map(pushed.map((s, i) => [names[i]!, s.key])), values, ...options });
 }
