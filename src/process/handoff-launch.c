@@ -75,6 +75,12 @@
 #define KILL_WAIT_MS 2000
 /** While waiting after SIGKILL, how often to look for (and kill) processes that appeared meanwhile. */
 #define KILL_RETRY_MS 100
+/**
+ * Worker: how long a pipeline command's stderr may stay open once its launcher is over (its `done` came, or it died):
+ * a process outside the launcher's reach (one SIGKILL cannot end, one that joined another tree) may hold it for good.
+ * As spawn-command.ts's STDERR_DRAIN_MS.
+ */
+#define STDERR_DRAIN_MS 1000
 /** dash's search path when PATH is unset. */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define SHELL "/bin/sh"
@@ -428,6 +434,8 @@ static void on_command_ended(void) {
   }
 }
 
+static void note_launcher_reaped(pid_t pid);
+
 /** Reaps every child that has ended (the command and orphans alike); notes when none is left at all. */
 static void reap(void) {
   int command_ended = 0;
@@ -436,6 +444,7 @@ static void reap(void) {
     int status;
     pid = waitpid(-1, &status, WNOHANG | __WALL);
     if (pid > 0) {
+      if (worker_mode) note_launcher_reaped(pid);
       if (job.active && pid == job.pid) {
         job.status = status;
         job.reaped = command_ended = 1;
@@ -941,18 +950,24 @@ struct launched {
   /** Its `done` came (REQUESTED kept here): relayed once its stderr has all been. */
   int done;
   char requested[8];
+  /** Its stderr is closed at this time, read or not (-1: not yet due; see STDERR_DRAIN_MS). */
+  long long drain_until;
+  /** The launcher was reaped: no zombie is left, and what it left to this worker can be found. */
+  int reaped;
+  /** Its socket closed without a `done`: it died (kill -9), and what it left to this worker is ended at its reap. */
+  int died;
+  /** handoff asked to end its command (a timeout, a stop): a death of the launcher after that is that request's doing. */
+  int asked;
   char *in;
   size_t in_len, in_cap;
 };
 static struct launched *launched_head;
 /** Worker: the read end of the pipe the last `launch` with `p` made, for the next one's stdin (`i`). */
 static int link_read = -1;
-/** Worker: this program, to start a launcher per pipeline command. */
-static char self_exe[4096];
 
 /** Worker: sends a launcher a ladder request (`int`, `term`, `kill`). */
 static void tell_launched(struct launched *l, const char *word) {
-  if (l->ctl < 0) return;
+  if (l->ctl < 0 || l->done) return;
   char line[16];
   int n = snprintf(line, sizeof line, "%s\n", word);
   write_all(l->ctl, line, n);
@@ -988,7 +1003,8 @@ static pid_t vfork_launcher(int in_fd, int out_fd, int err_fd, int ctl_fd, char 
     for (int sig = 1; sig < NSIG; sig++)
       if (sigismember(&ignored_signals, sig) == 1) sigaction(sig, &dfl, NULL);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(self_exe, argv, env);
+    // /proc/self/exe, not a path read from it: a binary replaced since (a rebuild) reads as "PATH (deleted)".
+    execve("/proc/self/exe", argv, env);
     exec_error = errno ? errno : ENOEXEC;
     _exit(127);
   }
@@ -1072,6 +1088,7 @@ static void start_launched(long id, const char *flags, int nargs, int nenv, cons
     l->pid = pid;
     l->ctl = ctl[0];
     l->err_read = errp[0];
+    l->drain_until = -1;
     fcntl(l->ctl, F_SETFL, O_NONBLOCK);
     fcntl(l->err_read, F_SETFL, O_NONBLOCK);
     l->next = launched_head;
@@ -1109,6 +1126,7 @@ static void relay_launched_line(struct launched *l, char *line) {
   if (strcmp(line, "done") == 0) {
     l->done = 1;
     snprintf(l->requested, sizeof l->requested, "%s", rest[0] ? rest : "0");
+    l->drain_until = now_ms() + STDERR_DRAIN_MS;
     // The launcher exits once this end closes (await_control_end), and with it the last writer of the stderr pipe.
     close(l->ctl);
     l->ctl = -1;
@@ -1149,8 +1167,10 @@ static void read_launched(struct launched *l) {
         int m = snprintf(line, sizeof line, "signal %ld %d 0\n", l->id, SIGKILL);
         send_bytes(line, m);
       }
-      l->done = 1;
-      snprintf(l->requested, sizeof l->requested, "0");
+      l->done = l->died = 1;
+      // A launcher that died after handoff asked to end its command (a timeout) ended as asked: so is it recorded.
+      snprintf(l->requested, sizeof l->requested, "%d", l->asked);
+      l->drain_until = now_ms() + STDERR_DRAIN_MS;
       return;
     }
     l->in_len += (size_t)n;
@@ -1168,12 +1188,69 @@ static void read_launched(struct launched *l) {
   }
 }
 
-/** Worker: reports `done` for every launcher whose `done` came and whose command's stderr has all been relayed. */
+/** Worker: notes a reaped launcher (reap() takes every child of this worker). */
+static void note_launcher_reaped(pid_t pid) {
+  for (struct launched *l = launched_head; l; l = l->next)
+    if (l->pid == pid) l->reaped = 1;
+}
+
+/**
+ * Worker: SIGKILLs what a dead launcher left to this worker, the nearest subreaper: everything below the worker but the
+ * live launchers' trees and the current job's. Only once the launcher was reaped: its children are re-parented by then.
+ */
+static void kill_orphans_of_launchers(void) {
+  struct proc_entry *list = NULL;
+  int count = scan_processes(&list);
+  char *members = count ? calloc(count, 1) : NULL;
+  if (members) {
+    for (int changed = 1; changed;) {
+      changed = 0;
+      for (int i = 0; i < count; i++) {
+        if (members[i] || list[i].state == 'Z') continue;
+        int below = 0;
+        if (list[i].ppid == self_pid) {
+          below = !(job.active && list[i].pid == job.pid);
+          for (struct launched *l = launched_head; below && l; l = l->next) below = !(l->pid == list[i].pid && !l->reaped);
+        }
+        for (int j = 0; !below && j < count; j++) below = members[j] && list[j].pid == list[i].ppid;
+        if (below) members[i] = changed = 1;
+      }
+    }
+    for (int i = 0; i < count; i++)
+      if (members[i]) kill(list[i].pid, SIGKILL);
+  }
+  free(members);
+  free(list);
+}
+
+/** Worker: the earliest stderr drain deadline among the launchers over (-1: none), to bound poll's sleep. */
+static int drain_timeout(int timeout) {
+  for (struct launched *l = launched_head; l; l = l->next) {
+    if (!l->done || l->drain_until < 0 || l->err_read < 0) continue;
+    long long wait = l->drain_until - now_ms();
+    int ms = wait < 0 ? 0 : (int)wait;
+    if (timeout < 0 || ms < timeout) timeout = ms;
+  }
+  return timeout;
+}
+
+/**
+ * Worker: reports `done` for every launcher whose `done` came (or that died), once it was reaped and its command's
+ * stderr has all been relayed, or its drain deadline passed (then what still holds it is not waited for).
+ */
 static void finish_launched(void) {
+  int orphans = 0;
+  for (struct launched *l = launched_head; l; l = l->next)
+    if (l->died && l->reaped && l->died++ == 1) orphans = 1;
+  if (orphans) kill_orphans_of_launchers();
   for (struct launched **at = &launched_head; *at;) {
     struct launched *l = *at;
     if (l->done && l->err_read >= 0) relay_launched_stderr(l);
-    if (!l->done || l->err_read >= 0) {
+    if (l->done && l->err_read >= 0 && l->drain_until >= 0 && now_ms() >= l->drain_until) {
+      close(l->err_read);
+      l->err_read = -1;
+    }
+    if (!l->done || l->err_read >= 0 || !l->reaped) {
       at = &l->next;
       continue;
     }
@@ -1249,7 +1326,10 @@ static size_t handle_requests(void) {
     struct launched *target = launched_head;
     while (target && target->id != id) target = target->next;
     if (target) {
-      if (strcmp(word, "int") == 0 || strcmp(word, "term") == 0 || strcmp(word, "kill") == 0) tell_launched(target, word);
+      if (strcmp(word, "int") == 0 || strcmp(word, "term") == 0 || strcmp(word, "kill") == 0) {
+        target->asked = 1;
+        tell_launched(target, word);
+      }
     } else if (job.active && id == job.id) {
       // A request from handoff: the command no longer counts as ended well, even if it exits 0 now.
       if (apply_request_word(word) && still_running()) job.requested = 1;
@@ -1405,11 +1485,16 @@ static int run_worker(int sfd) {
   struct pollfd *fds = NULL;
   struct launched **polled = NULL;
   size_t fds_cap = 0;
+  // Once handoff is gone: when the launchers left must be over (their ladder, its give-up, the stderr drain, and a
+  // second), after which the worker ends everything below it and exits rather than outlive handoff for good.
+  long long gone_deadline = -1;
   for (;;) {
     finish_job_if_over();
     finish_launched();
     start_next();
     if (!job.active && !launched_head && stopping) break;
+    if (control_fd < 0 && gone_deadline < 0) gone_deadline = now_ms() + grace_ms + KILL_WAIT_MS + STDERR_DRAIN_MS + 1000;
+    if (gone_deadline >= 0 && now_ms() >= gone_deadline) break;
     // A pipeline's launchers (see start_launched): two descriptors each after the worker's own three.
     size_t count = 3;
     for (struct launched *l = launched_head; l; l = l->next) count += 2;
@@ -1435,7 +1520,12 @@ static int run_worker(int sfd) {
     if (ready == 0) {
       flush_reports();
       prepare_next();
-      ready = poll(fds, n, ladder_timeout());
+      int timeout = drain_timeout(ladder_timeout());
+      if (gone_deadline >= 0) {
+        long long wait = gone_deadline - now_ms();
+        if (timeout < 0 || wait < timeout) timeout = wait < 0 ? 0 : (int)wait;
+      }
+      ready = poll(fds, n, timeout);
     }
     if (ready < 0 && errno != EINTR) break;
     if (ready > 0 && (fds[0].revents & POLLIN)) read_signals(sfd);
@@ -1451,6 +1541,12 @@ static int run_worker(int sfd) {
   free(fds);
   free(polled);
   flush_reports();
+  // handoff is gone: nothing it started may outlive this worker (a launcher still there, what a dead one left).
+  if (control_fd < 0) {
+    for (struct launched *l = launched_head; l; l = l->next)
+      if (!l->reaped) kill(l->pid, SIGKILL);
+    signal_descendants(SIGKILL);
+  }
   return 0;
 }
 
@@ -1504,15 +1600,13 @@ int main(int argc, char **argv) {
   leave_terminal_group();
   self_pid = getpid();
   self_pgrp = getpgrp();
+  // Started by a worker through /proc/self/exe, the kernel names it "exe": its own name again, for ps, top and pgrep.
+  prctl(PR_SET_NAME, "handoff-launch");
   if (control_fd >= 0) fcntl(control_fd, F_SETFD, FD_CLOEXEC);
   if (alive_fd >= 0) fcntl(alive_fd, F_SETFD, FD_CLOEXEC);
   devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) report("start-error", "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
   if (direct || worker_mode) compute_pwd();
-  if (worker_mode) {
-    ssize_t len = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
-    self_exe[len > 0 ? len : 0] = 0;
-  }
 
   int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
