@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, makeTempDir, readArtifact, runCli } from './helpers/cli.js';
+import type { ChildProcess } from 'node:child_process';
+import { makeProject, makeTempDir, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
 
 interface RecordedProcess {
   commandLine: string;
@@ -57,10 +58,105 @@ tasks:
     timeout: 1
   - command: cat
 `);
-    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_GRACE_SECONDS: '1' } });
+    const marker = newMarker();
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_GRACE_SECONDS: '1', HANDOFF_TEST_MARKER: marker } });
     expect(r.code, r.stderr).not.toBe(0);
     const processes = readOnlyRecord(workspaceDir).tasks[0].processes;
     expect(processes[0].terminatedBy).toBe('timeout');
     expect(processes[0].failure).toBe('timeout');
+    // The launchers too: each is reaped before its command's `done` is passed on, so none is still exiting now.
+    expect(processesWithMarker(marker)).toEqual([]);
   });
+
+  it('a command whose launcher is SIGKILLed ends the run as killed, nothing it started left running', async () => {
+    const marker = newMarker();
+    // A daemon in a session of its own holds the command's stderr: only the worker, the subreaper its launcher left it
+    // to, can end it, and the worker must not wait for that stderr's end for good.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: p
+  pipeline:
+  - command: sh -c 'setsid sleep 3021 & sleep 3022'
+  - command: cat
+`);
+    const running = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_TEST_MARKER: marker }, timeoutMs: 120_000 });
+    const launcher = await firstLauncher(marker);
+    process.kill(launcher, 'SIGKILL');
+    const r = await running;
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(1);
+    const task = readOnlyRecord(workspaceDir).tasks[0];
+    expect(task.exitCode).toBe(137);
+    expect(task.processes[0].signal).toBe('SIGKILL');
+    await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
+  }, 150_000);
+
+  it('with handoff SIGKILLed too, its worker ends what the dead launcher left and exits', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: p
+  pipeline:
+  - command: sh -c 'setsid sleep 3023 & sleep 3024'
+  - command: cat
+`);
+    let cli: ChildProcess | undefined;
+    const running = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      env: { HANDOFF_TEST_MARKER: marker },
+      onSpawn: (child) => (cli = child),
+    });
+    const launcher = await firstLauncher(marker);
+    process.kill(launcher, 'SIGKILL');
+    cli?.kill('SIGKILL');
+    await running;
+    await waitFor(() => processesWithMarker(marker).length === 0, 30_000);
+  }, 120_000);
+
+  it('a worker SIGKILLed once its first launcher runs leaves no command running after the run', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: p
+  pipeline:
+  - command: sh -c 'setsid sleep 3025 & sleep 3026'
+  - command: sleep 3027
+`);
+    const running = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_TEST_MARKER: marker } });
+    let worker = 0;
+    await waitFor(() => {
+      worker = processesWithMarker(marker).find((p) => cmdline(p).includes('--worker')) ?? 0;
+      return worker > 0 && processesWithMarker(marker).some((p) => ppidOf(p) === worker);
+    }, 60_000, 1);
+    process.kill(worker, 'SIGKILL');
+    const r = await running;
+    expect(r.code, r.stderr).not.toBe(0);
+    await waitFor(() => processesWithMarker(marker).length === 0, 30_000);
+  }, 120_000);
 });
+
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+function ppidOf(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid of the first pipeline command's launcher (handoff-launch ... -- sh -c 'setsid ...') once its daemon runs. */
+async function firstLauncher(marker: string): Promise<number> {
+  let pid = 0;
+  await waitFor(() => {
+    const pids = processesWithMarker(marker);
+    pid = pids.find((p) => /handoff-launch .*--control=3.* -- .*setsid/.test(cmdline(p))) ?? 0;
+    return pid > 0 && pids.some((p) => /^sleep 302\d$/.test(cmdline(p).trim())) && pids.filter((p) => /^sleep/.test(cmdline(p))).length >= 2;
+  }, 60_000);
+  return pid;
+}
