@@ -123,10 +123,19 @@ tasks:
 `);
     const running = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_TEST_MARKER: marker } });
     let worker = 0;
-    await waitFor(() => {
-      worker = processesWithMarker(marker).find((p) => cmdline(p).includes('--worker')) ?? 0;
-      return worker > 0 && processesWithMarker(marker).some((p) => ppidOf(p) === worker);
-    }, 60_000, 1);
+    await waitFor(() => (worker = processesWithMarker(marker).find((p) => cmdline(p).includes('--worker')) ?? 0) > 0, 60_000, 1);
+    // Stopped as soon as it has a child (its first launcher), before it can relay a `pid` (it may have: then the test
+    // holds the other case), and SIGKILLed once the commands run.
+    const children = (): number[] => {
+      try {
+        return fs.readFileSync(`/proc/${worker}/task/${worker}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    await waitFor(() => children().length > 0, 60_000, 0);
+    process.kill(worker, 'SIGSTOP');
+    await waitFor(() => processesWithMarker(marker).some((p) => /^sleep 3026/.test(cmdline(p))), 20_000);
     process.kill(worker, 'SIGKILL');
     const r = await running;
     expect(r.code, r.stderr).not.toBe(0);
