@@ -151,14 +151,6 @@ function cmdline(pid: number): string {
   }
 }
 
-function ppidOf(pid: number): number {
-  try {
-    return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
-  } catch {
-    return 0;
-  }
-}
-
 /** The pid of the first pipeline command's launcher (handoff-launch ... -- sh -c 'setsid ...') once its daemon runs. */
 async function firstLauncher(marker: string): Promise<number> {
   let pid = 0;
