@@ -2,9 +2,10 @@
 // command still under a launcher of its own (its pid, its exit, its stderr, pipefail, a timeout, a stop).
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { makeProject, makeTempDir, newMarker, processesWithMarker, readArtifact, runCli, waitFor } from './helpers/cli.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { makeProject, makeTempDir, newMarker, processesWithMarker, readArtifact, repoRoot, runCli, sleep, waitFor } from './helpers/cli.js';
 
 interface RecordedProcess {
   commandLine: string;
@@ -91,6 +92,33 @@ tasks:
     await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
   }, 150_000);
 
+  it('a command whose launcher dies after its timeout asked it to end is recorded as timed out, not as killed', async () => {
+    const marker = newMarker();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: p
+  pipeline:
+  - command: sh -c 'trap "echo got-term-3061 >&2" INT TERM; while :; do sleep 0.1; done'
+    timeout: 1
+  - command: cat
+`);
+    let output = '';
+    const running = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      env: { HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '60' },
+      onSpawn: (child) => child.stderr?.on('data', (d: Buffer) => (output += d.toString())),
+    });
+    const launcher = await firstLauncher(marker, /trap/);
+    // The timeout's first signal (SIGINT) reached the command (it traps it and runs on): its launcher is killed before the grace ends.
+    await waitFor(() => output.includes('got-term-3061'), 60_000);
+    process.kill(launcher, 'SIGKILL');
+    const r = await running;
+    expect(r.code, r.stderr).not.toBe(0);
+    const processes = readOnlyRecord(workspaceDir).tasks[0].processes;
+    expect(processes[0].terminatedBy, r.stderr).toBe('timeout');
+    expect(processes[0].failure).toBe('timeout');
+    await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
+  }, 150_000);
+
   it('with handoff SIGKILLed too, its worker ends what the dead launcher left and exits', async () => {
     const marker = newMarker();
     const { projectDir, workspaceDir } = makeProject(`
@@ -143,6 +171,30 @@ tasks:
   }, 120_000);
 });
 
+describe("a pipeline command's launcher under --alive", () => {
+  it('outlives its control socket (the worker) while handoff lives, and ends its command once handoff is gone', async () => {
+    const marker = newMarker();
+    const launcher = spawn(path.join(repoRoot, 'dist', 'handoff-launch'), ['--control=3', '--alive=4', '--grace-ms=1000', '--', '/bin/sh', '-c', 'sleep 3041'], {
+      env: { ...process.env, HANDOFF_TEST_MARKER: marker },
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+    const control = launcher.stdio[3] as Duplex;
+    const alive = launcher.stdio[4] as Duplex;
+    let reports = '';
+    control.on('data', (d: Buffer) => (reports += d.toString()));
+    await waitFor(() => /^pid \d+/m.test(reports), 20_000);
+    const command = Number(/^pid (\d+)/m.exec(reports)![1]);
+    control.destroy();
+    // The worker's end is gone, handoff's is not: the command runs on (handoff ends its group itself if it must).
+    await sleep(500);
+    expect(processesWithMarker(marker)).toContain(command);
+    alive.destroy();
+    await exited;
+    await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
+  });
+});
+
 function cmdline(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
@@ -152,11 +204,12 @@ function cmdline(pid: number): string {
 }
 
 /** The pid of the first pipeline command's launcher (handoff-launch ... -- sh -c 'setsid ...') once its daemon runs. */
-async function firstLauncher(marker: string): Promise<number> {
+async function firstLauncher(marker: string, command = /setsid/): Promise<number> {
   let pid = 0;
   await waitFor(() => {
     const pids = processesWithMarker(marker);
-    pid = pids.find((p) => /handoff-launch .*--control=3.* -- .*setsid/.test(cmdline(p))) ?? 0;
+    pid = pids.find((p) => /handoff-launch .*--control=3.* -- /.test(cmdline(p)) && command.test(cmdline(p))) ?? 0;
+    if (command.source !== 'setsid') return pid > 0;
     return pid > 0 && pids.some((p) => /^sleep 302\d$/.test(cmdline(p).trim())) && pids.filter((p) => /^sleep/.test(cmdline(p))).length >= 2;
   }, 60_000);
   return pid;
