@@ -98,7 +98,7 @@ tasks:
 tasks:
 - name: p
   pipeline:
-  - command: sh -c 'trap "echo got-term-3061 >&2" INT TERM; while :; do sleep 0.1; done'
+  - command: sh -c 'trap "echo got-term-$((3060+1)) >&2" INT TERM; while :; do sleep 0.1; done'
     timeout: 1
   - command: cat
 `);
@@ -108,7 +108,8 @@ tasks:
       onSpawn: (child) => child.stderr?.on('data', (d: Buffer) => (output += d.toString())),
     });
     const launcher = await firstLauncher(marker, /trap/);
-    // The timeout's first signal (SIGINT) reached the command (it traps it and runs on): its launcher is killed before the grace ends.
+    // The timeout's first signal (SIGINT) reached the command (it traps it and runs on): its launcher is killed before the
+    // grace ends. The text is computed, so that a log line quoting the command line does not count.
     await waitFor(() => output.includes('got-term-3061'), 60_000);
     process.kill(launcher, 'SIGKILL');
     const r = await running;
