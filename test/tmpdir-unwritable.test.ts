@@ -13,8 +13,11 @@ function unusableTmpdir(): string {
 }
 
 describe('a temporary folder handoff cannot write', () => {
-  it('a pipeline is refused with what to set (TMPDIR), exit 2, before any process starts', async () => {
-    const { projectDir, workspaceDir } = makeProject('tasks:\n  - name: t\n    pipeline:\n      - command: echo\n        args: hi\n      - command: cat\n');
+  it('a pipeline with a foreach or fork (joined by FIFOs) is refused with what to set (TMPDIR), exit 2, before any process starts', async () => {
+    // A pipeline of commands only needs no temporary folder (the launcher worker makes its pipes: pipeline-worker.test.ts).
+    const { projectDir, workspaceDir } = makeProject(
+      'tasks:\n  - name: t\n    pipeline:\n      - command: echo\n        args: hi\n      - foreach:\n          - name: line\n            commands:\n              - command: echo\n                args: "{{ _line }}"\n',
+    );
     const result = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { TMPDIR: unusableTmpdir() } });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain("cannot make a folder for a pipeline's pipes in the temporary folder");

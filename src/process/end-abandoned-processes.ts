@@ -133,6 +133,16 @@ export function endAbandonedProcesses(run: AbandonedRun, graceMs: number): numbe
   return [...ended];
 }
 
+/** Whether `pid` runs handoff-launch (its argv[0], as a worker starts a pipeline command's launcher). */
+function isLauncher(pid: number): boolean {
+  try {
+    const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return argv0 === 'handoff-launch' || argv0.endsWith('/handoff-launch');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Ends the commands a dead launcher (a worker killed with `kill -9`) may have left running that handoff never heard of
  * (it died before its `pid` report was out): a process of the run (its environment marker) that leads a process group
@@ -152,7 +162,11 @@ export function endOrphanedCommandGroups(environmentMarker: string, deadLauncher
     const p = readProcessStat(pid);
     if (!p || p.pgrp !== pid || p.ppid === process.pid) continue;
     if (p.ppid !== deadLauncher && ofRun.has(p.ppid)) continue;
-    if (killProcessGroup(pid, 'SIGKILL')) ended.push(pid);
+    // A pipeline command's own launcher, left by the dead worker (handoff-launch.c `launch`): SIGTERM makes it end its
+    // command's whole tree, which a SIGKILL of its group alone would leave running, out of reach (its command leads a
+    // group of its own below it, and is skipped above as the child of a process of the run).
+    const launcher = isLauncher(pid);
+    if (killProcessGroup(pid, launcher ? 'SIGTERM' : 'SIGKILL')) ended.push(pid);
   }
   return ended;
 }

@@ -37,6 +37,15 @@
 // foreach's batch takes a queued line over some time after its reports are read (launcher-worker.ts). It ends when
 // handoff closes the socket.
 //
+// A plain pipeline's commands start at once, each under a launcher of its own (the worker starts handoff-launch again,
+// a fork of this small program instead of one of handoff's), so each keeps every guarantee of a command run alone:
+//   `launch ID FLAGS NARGS NENV LENGTH\n` and LENGTH bytes: the stdout file to create afresh (`o`), the words (`d` as
+//   above) and environment entries. With `i` its stdin is the read end of the pipe the `launch` before it made, with
+//   `p` its stdout is a new pipe(2) for the next one (no FIFO), else /dev/null (`n`). Handled at once, not queued.
+// The worker relays each launcher's reports with the ID after the first word and its command's stderr as `err ID`
+// (only after its `pid`), and forwards `int`, `term` and `kill ID` to it; `done ID -1 REQUESTED` comes once the
+// launcher has exited, so that all of the command's stderr was relayed before it.
+//
 // A command run without a shell is reported as `/bin/sh -c` would have reported it: killed by a signal N that the
 // launcher did not send, it exits 128+N after the shell's message (`Killed`, `Segmentation fault (core dumped)`); once
 // the launcher has signalled its group, it counts as killed by that first signal (the shell would have been); when it
@@ -54,6 +63,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -65,11 +75,23 @@
 #define KILL_WAIT_MS 2000
 /** While waiting after SIGKILL, how often to look for (and kill) processes that appeared meanwhile. */
 #define KILL_RETRY_MS 100
+/**
+ * Worker: how long a pipeline command's stderr may stay open once its launcher is over (its `done` came, or it died):
+ * a process outside the launcher's reach (one SIGKILL cannot end, one that joined another tree) may hold it for good.
+ * As spawn-command.ts's STDERR_DRAIN_MS.
+ */
+#define STDERR_DRAIN_MS 1000
 /** dash's search path when PATH is unset. */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define SHELL "/bin/sh"
 
 static int control_fd = -1;
+/**
+ * --alive=FD: a socket handoff holds the other end of and never writes to (given to a pipeline command's launcher by the
+ * worker): its hang-up, not the control socket's end, says handoff is gone. The control socket then ends with the
+ * worker, whose death alone (handoff alive, which then ends the command's group) must not end the command.
+ */
+static int alive_fd = -1;
 static int worker_mode = 0;
 static long grace_ms = 5000;
 static pid_t self_pid;
@@ -412,6 +434,8 @@ static void on_command_ended(void) {
   }
 }
 
+static void note_launcher_reaped(pid_t pid);
+
 /** Reaps every child that has ended (the command and orphans alike); notes when none is left at all. */
 static void reap(void) {
   int command_ended = 0;
@@ -420,6 +444,7 @@ static void reap(void) {
     int status;
     pid = waitpid(-1, &status, WNOHANG | __WALL);
     if (pid > 0) {
+      if (worker_mode) note_launcher_reaped(pid);
       if (job.active && pid == job.pid) {
         job.status = status;
         job.reaped = command_ended = 1;
@@ -633,6 +658,8 @@ static int ladder_timeout(void) {
   return wait < 0 ? 0 : (int)wait;
 }
 
+static void stop_launched(void);
+
 /** A signal to the launcher itself (e.g. from a handoff taking over an abandoned run): end the command too. */
 static void read_signals(int sfd) {
   // Several at a time: a read that fills less than the buffer has taken every pending one, so a command's SIGCHLD
@@ -644,6 +671,7 @@ static void read_signals(int sfd) {
     for (ssize_t i = 0; i < n / (ssize_t)sizeof infos[0]; i++) {
       if (infos[i].ssi_signo == SIGCHLD) continue;
       request(RUNG_TERM);
+      stop_launched();
       stopping = 1;
     }
     if (n < (ssize_t)sizeof infos) break;
@@ -905,6 +933,341 @@ static void prepare_next(void) {
   if (has_err) r->err_ahead = open_unnamed(err_path);
 }
 
+/** Worker: a pipeline's command started under a launcher of its own (a `launch` request), whose reports it relays. */
+struct launched {
+  struct launched *next;
+  long id;
+  /** The launcher's pid. */
+  pid_t pid;
+  /** This end of the launcher's control socket; -1 once closed (after its `done`, or once it is gone). */
+  int ctl;
+  /** The read end of its command's stderr; -1 at its end. */
+  int err_read;
+  /** Its `pid` or `start-error` was relayed: its stderr may follow. */
+  int started;
+  /** Its command's pid (its process group), once reported. */
+  pid_t command;
+  /** Its `done` came (REQUESTED kept here): relayed once its stderr has all been. */
+  int done;
+  char requested[8];
+  /** Its stderr is closed at this time, read or not (-1: not yet due; see STDERR_DRAIN_MS). */
+  long long drain_until;
+  /** The launcher was reaped: no zombie is left, and what it left to this worker can be found. */
+  int reaped;
+  /** Its socket closed without a `done`: it died (kill -9), and what it left to this worker is ended at its reap. */
+  int died;
+  /** handoff asked to end its command (a timeout, a stop): a death of the launcher after that is that request's doing. */
+  int asked;
+  char *in;
+  size_t in_len, in_cap;
+};
+static struct launched *launched_head;
+/** Worker: the read end of the pipe the last `launch` with `p` made, for the next one's stdin (`i`). */
+static int link_read = -1;
+
+/** Worker: sends a launcher a ladder request (`int`, `term`, `kill`). */
+static void tell_launched(struct launched *l, const char *word) {
+  if (l->ctl < 0 || l->done) return;
+  char line[16];
+  int n = snprintf(line, sizeof line, "%s\n", word);
+  write_all(l->ctl, line, n);
+}
+
+/** Worker: a `launch` that could not start a launcher: reported so, then done. */
+static void refuse_launch(long id, const char *why) {
+  char line[640];
+  int n = snprintf(line, sizeof line, "start-error %ld %s\ndone %ld -1 0\n", id, why, id);
+  if (n > 0) send_bytes(line, n < (int)sizeof line ? n : (int)sizeof line - 1);
+}
+
+/**
+ * Worker: starts this program as a pipeline command's launcher with stdin, stdout, stderr and its control socket (fd
+ * 3) as given, default signal dispositions and no blocked signal (see start_child). Its pid, or -1 (errno in exec_error
+ * when the child could not exec).
+ */
+static pid_t vfork_launcher(int in_fd, int out_fd, int err_fd, int ctl_fd, char **argv, char **env) {
+  sigset_t none;
+  sigemptyset(&none);
+  exec_error = 0;
+  pid_t pid = vfork();
+  if (pid == 0) {
+    // As start_child: async-signal-safe calls only. 0, 1 and 2 first: the control socket may be one of them now.
+    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 || dup2(ctl_fd, 3) < 0 ||
+        (ctl_fd == 3 && fcntl(3, F_SETFD, 0) < 0) || (alive_fd >= 0 && (alive_fd == 4 ? fcntl(4, F_SETFD, 0) : dup2(alive_fd, 4)) < 0)) {
+      exec_error = errno;
+      _exit(127);
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+      if (sigismember(&ignored_signals, sig) == 1) sigaction(sig, &dfl, NULL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    // /proc/self/exe, not a path read from it: a binary replaced since (a rebuild) reads as "PATH (deleted)".
+    execve("/proc/self/exe", argv, env);
+    exec_error = errno ? errno : ENOEXEC;
+    _exit(127);
+  }
+  return pid;
+}
+
+/** Worker: starts `handoff-launch --control=3 ... -- WORDS` for one pipeline command (see the top of this file). */
+static void start_launched(long id, const char *flags, int nargs, int nenv, const char *payload, long length) {
+  int has_out = strchr(flags, 'o') != NULL, from_link = strchr(flags, 'i') != NULL, to_link = strchr(flags, 'p') != NULL;
+  int nfields = has_out + nargs + nenv;
+  char **fields = calloc((size_t)nfields + 1, sizeof *fields);
+  int got = 0;
+  for (const char *p = payload; fields && got < nfields && p < payload + length; got++) {
+    fields[got] = (char *)p;
+    p += strnlen(p, (size_t)(payload + length - p)) + 1;
+  }
+  int in_fd = from_link ? link_read : devnull;
+  if (from_link) link_read = -1;
+  int out_fd = devnull, next_read = -1, ctl[2] = {-1, -1}, errp[2] = {-1, -1};
+  char why[512] = "";
+  char grace[32], **argv = NULL, **env = NULL;
+  if (!fields || got != nfields || payload[length - 1] != 0) snprintf(why, sizeof why, "malformed request");
+  else if (in_fd < 0) snprintf(why, sizeof why, "no pipe from the command before");
+  else if (has_out && (out_fd = open_fresh(fields[0])) < 0) snprintf(why, sizeof why, "cannot open %s: %s", fields[0], strerror(errno));
+  else if (to_link) {
+    int pp[2];
+    if (pipe2(pp, O_CLOEXEC) != 0) snprintf(why, sizeof why, "cannot make a pipe: %s", strerror(errno));
+    else {
+      out_fd = pp[1];
+      next_read = pp[0];
+    }
+  }
+  if (!why[0] && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) != 0 || pipe2(errp, O_CLOEXEC) != 0))
+    snprintf(why, sizeof why, "cannot make a pipe: %s", strerror(errno));
+  if (!why[0]) {
+    argv = calloc((size_t)nargs + 7, sizeof *argv);
+    env = build_env(fields + has_out + nargs, nenv, 0);
+    if (!argv || !env) snprintf(why, sizeof why, "out of memory");
+  }
+  pid_t pid = -1;
+  if (!why[0]) {
+    int n = 0;
+    snprintf(grace, sizeof grace, "--grace-ms=%ld", grace_ms);
+    argv[n++] = "handoff-launch";
+    argv[n++] = "--control=3";
+    if (alive_fd >= 0) argv[n++] = "--alive=4";
+    argv[n++] = grace;
+    if (strchr(flags, 'd')) argv[n++] = "--direct";
+    argv[n++] = "--";
+    memcpy(argv + n, fields + has_out, sizeof *argv * (size_t)nargs);
+    pid = vfork_launcher(in_fd, out_fd, errp[1], ctl[1], argv, env);
+    if (pid < 0 || exec_error != 0) {
+      int error = pid < 0 ? errno : exec_error;
+      if (pid > 0)
+        while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+        }
+      // A line over the kernel's limit for one argument is the command's own fault, said as the shell would say it.
+      if (error == E2BIG) snprintf(why, sizeof why, "%s: %s", SHELL, strerror(error));
+      else snprintf(why, sizeof why, "cannot start handoff's process launcher: %s", strerror(error));
+      pid = -1;
+    }
+  }
+  // This worker keeps no end of the command's pipes but the ones it reads (and the next command's stdin).
+  if (from_link && in_fd >= 0) close(in_fd);
+  if (out_fd >= 0 && out_fd != devnull) close(out_fd);
+  if (errp[1] >= 0) close(errp[1]);
+  if (ctl[1] >= 0) close(ctl[1]);
+  if (link_read >= 0) close(link_read);
+  link_read = next_read;
+  struct launched *l = pid > 0 ? calloc(1, sizeof *l) : NULL;
+  if (pid > 0 && !l) {
+    kill(pid, SIGKILL); // its control socket closes with this worker's end: it ends its command too
+    snprintf(why, sizeof why, "out of memory");
+  }
+  if (!l) {
+    if (ctl[0] >= 0) close(ctl[0]);
+    if (errp[0] >= 0) close(errp[0]);
+    refuse_launch(id, why[0] ? why : "malformed request");
+  } else {
+    l->id = id;
+    l->pid = pid;
+    l->ctl = ctl[0];
+    l->err_read = errp[0];
+    l->drain_until = -1;
+    fcntl(l->ctl, F_SETFL, O_NONBLOCK);
+    fcntl(l->err_read, F_SETFL, O_NONBLOCK);
+    l->next = launched_head;
+    launched_head = l;
+  }
+  free(argv);
+  free(env);
+  free(fields);
+}
+
+/** Worker: relays what the launcher's command wrote to stderr so far (after its `pid`); closes it at its end. */
+static void relay_launched_stderr(struct launched *l) {
+  char buf[65536];
+  while (l->started && l->err_read >= 0) {
+    ssize_t n = read(l->err_read, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      close(l->err_read);
+      l->err_read = -1;
+      return;
+    }
+    char head[64];
+    int h = snprintf(head, sizeof head, "err %ld %zd\n", l->id, n);
+    send_bytes(head, h);
+    send_bytes(buf, n);
+  }
+}
+
+/** Worker: relays the launcher's report lines with the command's ID after the first word; `done` is held (see above). */
+static void relay_launched_line(struct launched *l, char *line) {
+  char *space = strchr(line, ' ');
+  if (space) *space = 0;
+  const char *rest = space ? space + 1 : "";
+  if (strcmp(line, "done") == 0) {
+    l->done = 1;
+    snprintf(l->requested, sizeof l->requested, "%s", rest[0] ? rest : "0");
+    l->drain_until = now_ms() + STDERR_DRAIN_MS;
+    // The launcher exits once this end closes (await_control_end), and with it the last writer of the stderr pipe.
+    close(l->ctl);
+    l->ctl = -1;
+    return;
+  }
+  if (strcmp(line, "pid") == 0) l->command = (pid_t)atol(rest);
+  if (strcmp(line, "pid") == 0 || strcmp(line, "start-error") == 0) l->started = 1;
+  char head[64];
+  int h = snprintf(head, sizeof head, "%s %ld%s", line, l->id, rest[0] ? " " : "");
+  send_bytes(head, h);
+  send_bytes(rest, strlen(rest));
+  send_bytes("\n", 1);
+}
+
+/** Worker: reads a launcher's reports; its socket closing before `done` means the launcher died. */
+static void read_launched(struct launched *l) {
+  while (l->ctl >= 0) {
+    if (l->in_cap - l->in_len < 4096) {
+      size_t cap = l->in_cap ? l->in_cap * 2 : 8192;
+      char *bigger = realloc(l->in, cap);
+      if (!bigger) return;
+      l->in = bigger;
+      l->in_cap = cap;
+    }
+    ssize_t n = read(l->ctl, l->in + l->in_len, l->in_cap - l->in_len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      // Killed (kill -9): its command's group is ended here, as the launcher no longer can.
+      if (l->command > 0) kill(-l->command, SIGKILL);
+      close(l->ctl);
+      l->ctl = -1;
+      if (!l->started) {
+        report_about(l->id, "start-error %ld handoff's process launcher ended before starting the command\n");
+        l->started = 1;
+      } else {
+        char line[64];
+        int m = snprintf(line, sizeof line, "signal %ld %d 0\n", l->id, SIGKILL);
+        send_bytes(line, m);
+      }
+      l->done = l->died = 1;
+      // A launcher that died after handoff asked to end its command (a timeout) ended as asked: so is it recorded.
+      snprintf(l->requested, sizeof l->requested, "%d", l->asked);
+      l->drain_until = now_ms() + STDERR_DRAIN_MS;
+      return;
+    }
+    l->in_len += (size_t)n;
+    size_t used = 0;
+    for (;;) {
+      char *nl = memchr(l->in + used, '\n', l->in_len - used);
+      if (!nl) break;
+      *nl = 0;
+      relay_launched_line(l, l->in + used);
+      used = (size_t)(nl - l->in) + 1;
+      if (l->ctl < 0) break;
+    }
+    memmove(l->in, l->in + used, l->in_len - used);
+    l->in_len -= used;
+  }
+}
+
+/** Worker: notes a reaped launcher (reap() takes every child of this worker). */
+static void note_launcher_reaped(pid_t pid) {
+  for (struct launched *l = launched_head; l; l = l->next)
+    if (l->pid == pid) l->reaped = 1;
+}
+
+/**
+ * Worker: SIGKILLs what a dead launcher left to this worker, the nearest subreaper: everything below the worker but the
+ * live launchers' trees and the current job's. Only once the launcher was reaped: its children are re-parented by then.
+ */
+static void kill_orphans_of_launchers(void) {
+  struct proc_entry *list = NULL;
+  int count = scan_processes(&list);
+  char *members = count ? calloc(count, 1) : NULL;
+  if (members) {
+    for (int changed = 1; changed;) {
+      changed = 0;
+      for (int i = 0; i < count; i++) {
+        if (members[i] || list[i].state == 'Z') continue;
+        int below = 0;
+        if (list[i].ppid == self_pid) {
+          below = !(job.active && list[i].pid == job.pid);
+          for (struct launched *l = launched_head; below && l; l = l->next) below = !(l->pid == list[i].pid && !l->reaped);
+        }
+        for (int j = 0; !below && j < count; j++) below = members[j] && list[j].pid == list[i].ppid;
+        if (below) members[i] = changed = 1;
+      }
+    }
+    for (int i = 0; i < count; i++)
+      if (members[i]) kill(list[i].pid, SIGKILL);
+  }
+  free(members);
+  free(list);
+}
+
+/** Worker: the earliest stderr drain deadline among the launchers over (-1: none), to bound poll's sleep. */
+static int drain_timeout(int timeout) {
+  for (struct launched *l = launched_head; l; l = l->next) {
+    if (!l->done || l->drain_until < 0 || l->err_read < 0) continue;
+    long long wait = l->drain_until - now_ms();
+    int ms = wait < 0 ? 0 : (int)wait;
+    if (timeout < 0 || ms < timeout) timeout = ms;
+  }
+  return timeout;
+}
+
+/**
+ * Worker: reports `done` for every launcher whose `done` came (or that died), once it was reaped and its command's
+ * stderr has all been relayed, or its drain deadline passed (then what still holds it is not waited for).
+ */
+static void finish_launched(void) {
+  int orphans = 0;
+  for (struct launched *l = launched_head; l; l = l->next)
+    if (l->died && l->reaped && l->died++ == 1) orphans = 1;
+  if (orphans) kill_orphans_of_launchers();
+  for (struct launched **at = &launched_head; *at;) {
+    struct launched *l = *at;
+    if (l->done && l->err_read >= 0) relay_launched_stderr(l);
+    if (l->done && l->err_read >= 0 && l->drain_until >= 0 && now_ms() >= l->drain_until) {
+      close(l->err_read);
+      l->err_read = -1;
+    }
+    if (!l->done || l->err_read >= 0 || !l->reaped) {
+      at = &l->next;
+      continue;
+    }
+    char line[64];
+    int n = snprintf(line, sizeof line, "done %ld -1 %s\n", l->id, l->requested);
+    send_bytes(line, n);
+    *at = l->next;
+    free(l->in);
+    free(l);
+  }
+}
+
+/** Worker: asks every launcher to end its command (handoff is gone, or the worker was told to stop). */
+static void stop_launched(void) {
+  for (struct launched *l = launched_head; l; l = l->next) tell_launched(l, "term");
+}
+
 /** Worker: requests read so far and not yet handled. */
 static char *input;
 static size_t input_len, input_cap;
@@ -949,9 +1312,25 @@ static size_t handle_requests(void) {
       used = need;
       continue;
     }
+    if (strcmp(word, "launch") == 0 && sscanf(header, "launch %ld %15s %d %d %ld", &id, flags, &nargs, &nenv, &length) == 5 &&
+        nargs >= 1 && nenv >= 0 && length > 0) {
+      size_t need = (size_t)(nl - input) + 1 + (size_t)length;
+      if (input_len < need) break; // its payload has not all arrived yet
+      if (stopping) refuse_launch(id, "handoff's process launcher is stopping");
+      else start_launched(id, flags, nargs, nenv, nl + 1, length);
+      used = need;
+      continue;
+    }
     used = (size_t)(nl - input) + 1;
     if (sscanf(header, "%15s %ld", word, &id) != 2) continue;
-    if (job.active && id == job.id) {
+    struct launched *target = launched_head;
+    while (target && target->id != id) target = target->next;
+    if (target) {
+      if (strcmp(word, "int") == 0 || strcmp(word, "term") == 0 || strcmp(word, "kill") == 0) {
+        target->asked = 1;
+        tell_launched(target, word);
+      }
+    } else if (job.active && id == job.id) {
       // A request from handoff: the command no longer counts as ended well, even if it exits 0 now.
       if (apply_request_word(word) && still_running()) job.requested = 1;
     } else if (strcmp(word, "drop") == 0 || strcmp(word, "int") == 0 || strcmp(word, "term") == 0 || strcmp(word, "kill") == 0) {
@@ -977,6 +1356,7 @@ static void read_worker_control(void) {
     close(control_fd);
     control_fd = -1;
     request(RUNG_TERM);
+    stop_launched();
     stopping = 1;
     return;
   }
@@ -1020,10 +1400,11 @@ static void read_single_control(void) {
   ssize_t n = read(control_fd, buf, sizeof buf - 1);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {
-    // handoff is gone (exited, crashed or SIGKILLed): nothing it started may stay behind.
+    // handoff is gone (exited, crashed or SIGKILLed): nothing it started may stay behind. Under --alive, only the
+    // worker that relayed for it is: handoff (if alive) ends the command's group, and its own end is watched still.
     close(control_fd);
     control_fd = -1;
-    request(RUNG_TERM);
+    if (alive_fd < 0) request(RUNG_TERM);
     return;
   }
   // Requests are single words on lines of their own; the strongest one in the chunk wins.
@@ -1067,9 +1448,15 @@ static int run_single(char **words, int word_count, int direct, int sfd) {
 
   for (;;) {
     if (job.reaped && job.none_left) break;
-    struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = control_fd, .events = POLLIN}};
-    int ready = poll(fds, control_fd >= 0 ? 2 : 1, ladder_timeout());
+    // The alive socket is watched for its hang-up only (no event asked: POLLHUP and POLLERR always come).
+    struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN}, {.fd = control_fd, .events = POLLIN}, {.fd = alive_fd, .events = 0}};
+    int ready = poll(fds, 3, ladder_timeout());
     if (ready < 0 && errno != EINTR) break;
+    if (ready > 0 && alive_fd >= 0 && (fds[2].revents & (POLLHUP | POLLERR))) {
+      close(alive_fd);
+      alive_fd = -1;
+      request(RUNG_TERM);
+    }
     if (ready > 0 && (fds[0].revents & POLLIN)) {
       read_signals(sfd);
       if (job.reaped && job.none_left) break;
@@ -1095,29 +1482,71 @@ static int run_single(char **words, int word_count, int direct, int sfd) {
 /** Runs commands handoff sends, one at a time, until handoff closes the control socket. */
 static int run_worker(int sfd) {
   reset_job(0);
+  struct pollfd *fds = NULL;
+  struct launched **polled = NULL;
+  size_t fds_cap = 0;
+  // Once handoff is gone: when the launchers left must be over (their ladder, its give-up, the stderr drain, and a
+  // second), after which the worker ends everything below it and exits rather than outlive handoff for good.
+  long long gone_deadline = -1;
   for (;;) {
     finish_job_if_over();
+    finish_launched();
     start_next();
-    if (!job.active && stopping) break;
-    struct pollfd fds[3] = {
-        {.fd = sfd, .events = POLLIN},
-        {.fd = control_fd, .events = POLLIN},
-        {.fd = job.active ? job.err_read : -1, .events = POLLIN},
-    };
+    if (!job.active && !launched_head && stopping) break;
+    if (control_fd < 0 && gone_deadline < 0) gone_deadline = now_ms() + grace_ms + KILL_WAIT_MS + STDERR_DRAIN_MS + 1000;
+    if (gone_deadline >= 0 && now_ms() >= gone_deadline) break;
+    // A pipeline's launchers (see start_launched): two descriptors each after the worker's own three.
+    size_t count = 3;
+    for (struct launched *l = launched_head; l; l = l->next) count += 2;
+    if (count > fds_cap) {
+      struct pollfd *more = realloc(fds, count * sizeof *fds);
+      struct launched **more_polled = realloc(polled, count * sizeof *polled);
+      if (more) fds = more;
+      if (more_polled) polled = more_polled;
+      if (!more || !more_polled) break;
+      fds_cap = count;
+    }
+    fds[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    fds[1] = (struct pollfd){.fd = control_fd, .events = POLLIN};
+    fds[2] = (struct pollfd){.fd = job.active ? job.err_read : -1, .events = POLLIN};
+    size_t n = 3;
+    for (struct launched *l = launched_head; l; l = l->next) {
+      polled[n] = polled[n + 1] = l;
+      fds[n++] = (struct pollfd){.fd = l->ctl, .events = POLLIN};
+      fds[n++] = (struct pollfd){.fd = l->started ? l->err_read : -1, .events = POLLIN};
+    }
     // Reports go out when there is nothing left to do but wait.
-    int ready = poll(fds, 3, 0);
+    int ready = poll(fds, n, 0);
     if (ready == 0) {
       flush_reports();
       prepare_next();
-      ready = poll(fds, 3, ladder_timeout());
+      int timeout = drain_timeout(ladder_timeout());
+      if (gone_deadline >= 0) {
+        long long wait = gone_deadline - now_ms();
+        if (timeout < 0 || wait < timeout) timeout = wait < 0 ? 0 : (int)wait;
+      }
+      ready = poll(fds, n, timeout);
     }
     if (ready < 0 && errno != EINTR) break;
     if (ready > 0 && (fds[0].revents & POLLIN)) read_signals(sfd);
     if (ready > 0 && fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) relay_stderr();
+    // Reports before stderr: a command's first stderr is relayed only after its `pid`.
+    for (size_t i = 3; ready > 0 && i < n; i += 2)
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) read_launched(polled[i]);
+    for (size_t i = 4; ready > 0 && i < n; i += 2)
+      if ((fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) || (fds[i].fd < 0 && polled[i]->started)) relay_launched_stderr(polled[i]);
     if (ready > 0 && control_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_worker_control();
     tick_ladder();
   }
+  free(fds);
+  free(polled);
   flush_reports();
+  // handoff is gone: nothing it started may outlive this worker (a launcher still there, what a dead one left).
+  if (control_fd < 0) {
+    for (struct launched *l = launched_head; l; l = l->next)
+      if (!l->reaped) kill(l->pid, SIGKILL);
+    signal_descendants(SIGKILL);
+  }
   return 0;
 }
 
@@ -1147,6 +1576,7 @@ int main(int argc, char **argv) {
       break;
     }
     if (strncmp(argv[i], "--control=", 10) == 0) control_fd = atoi(argv[i] + 10);
+    else if (strncmp(argv[i], "--alive=", 8) == 0) alive_fd = atoi(argv[i] + 8);
     else if (strncmp(argv[i], "--grace-ms=", 11) == 0) grace_ms = atol(argv[i] + 11);
     else if (strcmp(argv[i], "--direct") == 0) direct = 1;
     else if (strcmp(argv[i], "--worker") == 0) worker_mode = 1;
@@ -1170,7 +1600,10 @@ int main(int argc, char **argv) {
   leave_terminal_group();
   self_pid = getpid();
   self_pgrp = getpgrp();
+  // Started by a worker through /proc/self/exe, the kernel names it "exe": its own name again, for ps, top and pgrep.
+  prctl(PR_SET_NAME, "handoff-launch");
   if (control_fd >= 0) fcntl(control_fd, F_SETFD, FD_CLOEXEC);
+  if (alive_fd >= 0) fcntl(alive_fd, F_SETFD, FD_CLOEXEC);
   devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) report("start-error", "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
   if (direct || worker_mode) compute_pwd();

@@ -44,6 +44,8 @@ interface Job {
   adopted: boolean;
   /** Queued behind others as one of a batch (see queue): its times are the worker's, as it is taken over some time after its reports are read. */
   batched: boolean;
+  /** A pipeline's command, started at once with the others under a launcher of its own (startPipeline). */
+  launched?: boolean;
   startedAt: Date;
   /** When the worker saw it end (a batched job's `done` says). */
   endedAt?: Date;
@@ -258,6 +260,38 @@ export class LauncherWorker implements CommandLauncher {
     };
   }
 
+  /**
+   * Starts a plain pipeline's commands at once, each under a launcher of its own that the worker starts (see
+   * handoff-launch.c, `launch`): the worker joins them with pipe(2)s and the last writes to a new `stdoutFile`. A
+   * pipeline then costs handoff one spawn (this worker) instead of one per command and a FIFO per pipe, and each
+   * command keeps what a launcher of its own gives it (its own ladder, what it leaves behind, a closed stdout's reader).
+   * Undefined, with nothing sent, when the worker cannot run one of them (see requestFor) or runs something now.
+   */
+  startPipeline(specs: CommandSpec[], stdoutFile: string): RunningCommand[] | undefined {
+    if (this.early || this.jobs.size > 0 || specs.length === 0 || stdoutFile.includes('\0')) return undefined;
+    const requests: string[] = [];
+    for (const [i, spec] of specs.entries()) {
+      if (spec.extraFds?.length || spec.cwd !== this.options.cwd || spec.createEmptyFile) return undefined;
+      const env = this.additionsOf(spec.env);
+      if (!env) return undefined;
+      const words = splitPlainCommand(spec.commandLine);
+      const argv = words ?? ['/bin/sh', '-c', spec.commandLine];
+      const last = i === specs.length - 1;
+      const fields = [...(last ? [stdoutFile] : []), ...argv, ...env];
+      if (fields.some((f) => f.includes('\0'))) return undefined;
+      // stdin from the pipe the command before made (i) or /dev/null; stdout a new pipe to the next (p) or the log (o).
+      const flags = `${words ? 'd' : ''}${i > 0 ? 'i' : ''}${last ? 'o' : 'p'}`;
+      const payload = `${fields.join('\0')}\0`;
+      requests.push(` ${flags} ${argv.length} ${env.length} ${Buffer.byteLength(payload)}\n${payload}`);
+    }
+    const control = this.ensureStarted();
+    if (!control) return undefined;
+    const jobs = specs.map((spec) => this.newJob(undefined, spec, false));
+    for (const job of jobs) job.launched = true;
+    control.write(jobs.map((job, i) => `launch ${job.id}${requests[i]}`).join(''));
+    return jobs.map((job, i) => this.adopt(job, specs[i]));
+  }
+
   /** Lets the worker exit once its commands are over; a later start starts a new one. */
   close(): void {
     this.control?.end();
@@ -405,10 +439,11 @@ export class LauncherWorker implements CommandLauncher {
     try {
       launcher = findLauncher();
       // Not detached: the worker makes a process group of its own in handoff's session as it starts (see spawnCommand).
-      this.child = spawn(launcher, ['--worker', '--control=3', `--grace-ms=${Math.round(this.options.graceMs)}`], {
+      // fd 4 is never written: its hang-up tells a pipeline command's launcher that handoff is gone (see `--alive`).
+      this.child = spawn(launcher, ['--worker', '--control=3', '--alive=4', `--grace-ms=${Math.round(this.options.graceMs)}`], {
         cwd: this.options.cwd,
         env: this.options.env,
-        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
       });
     } catch (error) {
       this.spawnError = `cannot start handoff's process launcher: ${(error as Error).message}`;
@@ -451,8 +486,10 @@ export class LauncherWorker implements CommandLauncher {
     // that one waits for the worker's next wait, and a command can kill it first (kill -9 $PPID). It ran, or may have:
     // it must not run again (at most once), so it fails as the worker's death. Only the jobs after it never started.
     let running = child.pid !== undefined;
+    let orphansEnded: number[] | undefined;
     for (const job of [...this.jobs.values()]) {
-      const mayRun = running;
+      // A pipeline's commands were all sent at once: each may have started.
+      const mayRun = running || (job.launched === true && child.pid !== undefined);
       running = false;
       // The worker was killed (kill -9) in the middle of a command: end the command's group here, as it no longer can.
       if (job.pid !== undefined && !job.ended) {
@@ -461,7 +498,8 @@ export class LauncherWorker implements CommandLauncher {
         job.signal = 'SIGKILL';
       } else if (mayRun && job.pid === undefined && job.startError === undefined) {
         // Its pid never came: its group, if it lives, is found by the run's marker (a group leader whose launcher is gone).
-        const ended = this.options.environmentMarker ? endOrphanedCommandGroups(this.options.environmentMarker, child.pid as number) : [];
+        orphansEnded ??= this.options.environmentMarker ? endOrphanedCommandGroups(this.options.environmentMarker, child.pid as number) : [];
+        const ended = orphansEnded;
         job.ended = true;
         // A worker still starting is in handoff's process group, where a signal to that whole group (Ctrl-C, a
         // container's stop) ends it before its command could start: the job ends by that signal, not as if killed.

@@ -109,6 +109,11 @@ export interface CommandLauncher {
    * not rendered a second time (a template may render differently twice); asked once, by the line's first command.
    */
   renderedAhead?(taskName: string): string | undefined;
+  /**
+   * Starts a plain pipeline's commands joined by kernel pipes, the last one's stdout a new `stdoutFile`; undefined when
+   * it cannot (then nothing was started, and the caller joins them itself).
+   */
+  startPipeline?(specs: CommandSpec[], stdoutFile: string): RunningCommand[] | undefined;
 }
 
 /** A started command: its pid once known, its exit as a promise, and a way to end everything it started. */

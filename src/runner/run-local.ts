@@ -224,9 +224,16 @@ function formatWarning(file: string | undefined, line: number | undefined, keyPa
   return `${where ? `${where}: ` : ''}${message}${hint ? ` (${hint})` : ''}`;
 }
 
-/** Whether a run joins processes with pipes at all: `commands:` tasks need none (their launcher relays stderr). */
+/**
+ * Whether a run joins processes with FIFOs at all: `commands:` tasks need none (their launcher relays stderr), nor do
+ * pipelines of commands only, whose pipes the run's launcher worker makes (run-pipeline.ts, startPlainPipeline).
+ */
 function hasActivePipeline(tasks: Task[]): boolean {
-  return tasks.some((t) => t.active && (t.body.kind === 'pipeline' || (t.body.kind === 'tasks' && hasActivePipeline(t.body.tasks))));
+  return tasks.some(
+    (t) =>
+      t.active &&
+      ((t.body.kind === 'pipeline' && t.body.elements.some((e) => e.kind !== 'command')) || (t.body.kind === 'tasks' && hasActivePipeline(t.body.tasks))),
+  );
 }
 
 /** Runs `work`; an error it throws has secret values masked, since errors are printed as they are. */

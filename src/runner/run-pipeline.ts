@@ -56,6 +56,8 @@ function passThroughCommand(path: string): Command {
 
 export async function runPipeline(task: Task, ctx: TaskContext, taskName: string, stdoutLog: string): Promise<BodyOutcome> {
   if (task.body.kind !== 'pipeline') throw new Error('runPipeline needs a pipeline task');
+  const plain = startPlainPipeline(task.body.elements, ctx, taskName, stdoutLog);
+  if (plain) return waitPipeline(plain);
   const stdoutFd = openFreshFile(stdoutLog);
   let started: StartedPipeline;
   try {
@@ -69,6 +71,35 @@ export async function runPipeline(task: Task, ctx: TaskContext, taskName: string
     closeFds([stdoutFd]);
   }
   return waitPipeline(started);
+}
+
+/**
+ * Starts a pipeline of commands only (no fork or foreach tail) through the run's launcher worker, which makes the
+ * pipes itself (LauncherWorker.startPipeline): no FIFO and one spawn of handoff's for the whole run. Undefined, with
+ * nothing started, when it cannot: then startPipeline does it as before (a template error is thrown from there, after
+ * the stdout log is made, as it always was).
+ */
+function startPlainPipeline(elements: PipelineElement[], ctx: TaskContext, taskName: string, stdoutLog: string): StartedPipeline | undefined {
+  if (!ctx.launcher?.startPipeline || elements.some((e) => e.kind !== 'command')) return undefined;
+  const commands = elements.flatMap((e) => (e.kind === 'command' && e.command.active ? [e.command] : []));
+  if (commands.length === 0) return undefined;
+  let prepared: PreparedCommand[];
+  try {
+    prepared = commands.map((c) => prepareCommand(c, ctx, { taskName, stdin: 'ignore', stdout: 'ignore' }));
+  } catch {
+    return undefined;
+  }
+  const running = ctx.launcher.startPipeline(
+    prepared.map((p) => p.spec),
+    stdoutLog,
+  );
+  if (!running) return undefined;
+  const started: StartedPipeline = { taskName, ctx, chain: [], forkChildren: [], skippedForkChildren: [] };
+  running.forEach((r, i) => {
+    ctx.scope.track(r);
+    started.chain.push({ prepared: prepared[i], running: r });
+  });
+  return started;
 }
 
 /**
