@@ -120,6 +120,40 @@ tasks:
     await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
   }, 150_000);
 
+  it('a command that exited 0 keeps its exit when its launcher is SIGKILLed while it ends what the command left', async () => {
+    const marker = newMarker();
+    // The command exits 0 at once and leaves a job that ignores SIGTERM: its launcher reports the exit, then waits the
+    // grace period before its SIGKILL. A kill -9 of the launcher in that wait must not turn the exit into a SIGKILL.
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: p
+  pipeline:
+  - command: sh -c '(trap "" TERM INT; exec sleep 3031) & exit 0'
+  - command: cat
+`);
+    const running = runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], {
+      env: { HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '30' },
+      timeoutMs: 120_000,
+    });
+    const launcher = await firstLauncher(marker, /trap/);
+    // The command's shell has exited (reported by its launcher at once), its job runs on: the launcher now waits the
+    // grace period before its SIGKILL (its warning comes at the end of it).
+    await waitFor(() => {
+      const lines = processesWithMarker(marker).map(cmdline);
+      return lines.some((l) => l.trim() === 'sleep 3031') && !lines.some((l) => l.startsWith('sh -c'));
+    }, 60_000);
+    await sleep(500);
+    process.kill(launcher, 'SIGKILL');
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    const task = readOnlyRecord(workspaceDir).tasks[0];
+    expect(task.status).toBe('succeeded');
+    expect(task.processes[0].exitCode).toBe(0);
+    expect(task.processes[0].signal).toBeNull();
+    expect(task.processes[0].failure).toBeUndefined();
+    await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
+  }, 150_000);
+
   it('with handoff SIGKILLed too, its worker ends what the dead launcher left and exits', async () => {
     const marker = newMarker();
     const { projectDir, workspaceDir } = makeProject(`

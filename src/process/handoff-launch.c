@@ -958,6 +958,8 @@ struct launched {
   int died;
   /** handoff asked to end its command (a timeout, a stop): a death of the launcher after that is that request's doing. */
   int asked;
+  /** How its command ended (`exit`/`signal`) was relayed: a death of the launcher after that changes nothing of it. */
+  int ended;
   char *in;
   size_t in_len, in_cap;
 };
@@ -1133,6 +1135,7 @@ static void relay_launched_line(struct launched *l, char *line) {
     return;
   }
   if (strcmp(line, "pid") == 0) l->command = (pid_t)atol(rest);
+  if (strcmp(line, "exit") == 0 || strcmp(line, "signal") == 0) l->ended = 1;
   if (strcmp(line, "pid") == 0 || strcmp(line, "start-error") == 0) l->started = 1;
   char head[64];
   int h = snprintf(head, sizeof head, "%s %ld%s", line, l->id, rest[0] ? " " : "");
@@ -1155,14 +1158,15 @@ static void read_launched(struct launched *l) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
     if (n <= 0) {
-      // Killed (kill -9): its command's group is ended here, as the launcher no longer can.
-      if (l->command > 0) kill(-l->command, SIGKILL);
+      // Killed (kill -9): its command's group is ended here, as the launcher no longer can. A command whose end was
+      // already relayed keeps it (its group may be gone and its number reused); what it left is ended at the reap.
+      if (l->command > 0 && !l->ended) kill(-l->command, SIGKILL);
       close(l->ctl);
       l->ctl = -1;
       if (!l->started) {
         report_about(l->id, "start-error %ld handoff's process launcher ended before starting the command\n");
         l->started = 1;
-      } else {
+      } else if (!l->ended) {
         char line[64];
         int m = snprintf(line, sizeof line, "signal %ld %d 0\n", l->id, SIGKILL);
         send_bytes(line, m);
