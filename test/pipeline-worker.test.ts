@@ -29,13 +29,16 @@ tasks:
 - name: p
   pipeline:
   - command: sh -c 'printf "b\\na\\n"; echo note-1 >&2'
-  - command: sh -c 'test -p /dev/stdin && sort; echo note-2 >&2; exit 3'
+  - command: sh -c 'test -p /dev/stdin && sort; exec >&-; i=0; until [ -s "$PIPE_TEST_OUT" ] || [ $i -ge 1000 ]; do sleep 0.01; i=$((i+1)); done; echo note-2 >&2; exit 3'
   - command: tr a-z A-Z
 `);
+    // pipefail ends the other commands once one fails: the failing one closes its stdout and waits (up to 10 s) until
+    // tr has written what it got, so that tr's own clean exit is what the record shows, not a race with that stop.
     // A TMPDIR below a plain file: no FIFO could be made there (see tmpdir-unwritable.test.ts); none is needed.
     const file = path.join(makeTempDir(), 'not-a-folder');
     fs.writeFileSync(file, '');
-    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { TMPDIR: path.join(file, 'tmp') } });
+    const out = path.join(workspaceDir, 'artifacts', 'p_stdout.log');
+    const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { TMPDIR: path.join(file, 'tmp'), PIPE_TEST_OUT: out } });
     expect(r.code, r.stderr).toBe(1);
     expect(readArtifact(workspaceDir, 'p_stdout.log')).toBe('A\nB\n');
     expect(r.stderr).toContain('[p] sh: note-1');
