@@ -39,6 +39,39 @@ try { withFileLock(file, () => {}); console.log(JSON.stringify({ took: true }));
 catch (error) { console.log(JSON.stringify({ error: error.message })); }
 `;
 
+// A holder whose release is overtaken: it holds the lock, and the moment its release has read the lock (its own token
+// still), a real process takes the lock over (the lock set 11 s back: a hold past the stale age) and keeps it (it exits
+// inside its hold, as a crash would, so its lock stays to be looked at). The holder's release must not remove it.
+const OVERTAKEN = `
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+const [mod, file, takerScript] = process.argv.slice(2);
+const { withFileLock } = await import(mod);
+const lock = file + '.lock';
+const realRead = fs.readFileSync;
+let releasing = false, overtaken = false;
+fs.readFileSync = function (target, ...rest) {
+  const text = realRead.call(fs, target, ...rest);
+  if (releasing && !overtaken && target === lock) {
+    overtaken = true;
+    const old = new Date(Date.now() - 11_000);
+    fs.utimesSync(lock, old, old);
+    const taker = spawnSync(process.execPath, [takerScript, mod, file], { encoding: 'utf8' });
+    if (taker.status !== 0) throw new Error('taker failed: ' + taker.stderr);
+  }
+  return text;
+};
+withFileLock(file, () => { releasing = true; });
+console.log(JSON.stringify({ overtaken }));
+`;
+
+// Takes the lock over (it is judged stale by age) and exits inside its hold, its lock left with its token.
+const KEEPER = `
+const [mod, file] = process.argv.slice(2);
+const { withFileLock } = await import(mod);
+withFileLock(file, () => process.exit(0));
+`;
+
 function race(script: string, args: string[]): Promise<{ overlaps: number; held: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,4 +136,24 @@ describe('the sessions journal lock', () => {
     expect(fs.existsSync(guard)).toBe(false);
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   }, 180_000);
+
+  it('a release overtaken by a takeover between its read of the lock and its removal leaves the taker\'s lock (real processes)', async () => {
+    const dir = makeTempDir('handoff-lock-release-');
+    const file = path.join(dir, 'ui-serve-sessions', 's.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const holder = path.join(dir, 'holder.mjs');
+    const keeper = path.join(dir, 'keeper.mjs');
+    fs.writeFileSync(holder, OVERTAKEN);
+    fs.writeFileSync(keeper, KEEPER);
+    const bundle = path.join(dir, 'session-file.mjs');
+    await build({ entryPoints: [path.join(repoRoot, 'src', 'ui', 'team', 'session-file.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    const run = spawnSync(process.execPath, [holder, pathToFileURL(bundle).href, file, keeper], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ overtaken: true });
+    // The taker's lock stands (its pid, its token), and nothing of the release is left beside it.
+    const lock = JSON.parse(fs.readFileSync(`${file}.lock`, 'utf8')) as { pid: number; token: string };
+    expect(lock.pid).not.toBe(run.pid);
+    expect(lock.token).toEqual(expect.any(String));
+    expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['s.json.lock']);
+  }, 120_000);
 });

@@ -155,7 +155,7 @@ function holderOf(text: string): LockHolder | undefined {
  * `onNotice`. Ages are told by the file system's clock (that of the server holding HANDOFF_HOME, over NFS), not this
  * machine's. Taking over is itself done one process at a time (see takeOver), so two waiters that both judged a lock
  * stale never both hold it. At the end the lock is removed only if it is still this hold's: a holder that was taken over
- * (it held the lock past LOCK_STALE_MS) must not remove the lock of the process that took it over.
+ * (it held the lock past LOCK_STALE_MS) must not remove the lock of the process that took it over (see releaseLock).
  */
 export function withFileLock<T>(file: string, action: () => T, onNotice?: (message: string) => void): T {
   const lock = `${file}.lock`;
@@ -211,12 +211,36 @@ export function withFileLock<T>(file: string, action: () => T, onNotice?: (messa
   try {
     return action();
   } finally {
-    // Removed only if it still holds this hold's token: else it was taken over meanwhile, and is another's now.
-    try {
-      if (fs.readFileSync(lock, 'utf8') === me) fs.rmSync(lock, { force: true });
-    } catch {
-      // Gone: taken over and released meanwhile.
-    }
+    releaseLock(lock, me);
+  }
+}
+
+/**
+ * Removes the lock if it still holds this hold's token (`me`): else it was taken over meanwhile (this hold lasted past
+ * LOCK_STALE_MS) and is another's now. A read then a remove would remove a lock taken over between the two, so the lock
+ * is moved to a name of this process's first (rename is atomic) and the token read again there: this hold's is removed;
+ * another's (the takeover landed between the read and the move) is linked back at once, the same file (inode, time),
+ * so its holder still holds it. Only a third process making a lock in the microseconds it was away could keep it out.
+ */
+function releaseLock(lock: string, me: string): void {
+  try {
+    // Taken over before the release (the usual case of a hold that lasted too long): left as it is, not even moved.
+    if (fs.readFileSync(lock, 'utf8') !== me) return;
+  } catch {
+    return; // Gone: taken over and released meanwhile.
+  }
+  const aside = `${lock}.release-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+  try {
+    fs.renameSync(lock, aside);
+  } catch {
+    return; // Gone meanwhile (taken over and released): nothing of this hold's is left.
+  }
+  try {
+    if (fs.readFileSync(aside, 'utf8') !== me) fs.linkSync(aside, lock);
+  } catch {
+    // A lock made in the moment the lock was away stands (see above): the moved one goes.
+  } finally {
+    fs.rmSync(aside, { force: true });
   }
 }
 
