@@ -72,6 +72,18 @@ const { withFileLock } = await import(mod);
 withFileLock(file, () => process.exit(0));
 `;
 
+// A server on a machine whose clock is off from the file system's (an NFS server's) by SKEW ms: its Date.now() is
+// shifted (the file system's clock, which stamps the lock, is the real one). One try at the lock, with its notices.
+const SKEWED = `
+const [mod, file, skew] = process.argv.slice(2);
+const real = Date.now;
+Date.now = () => real.call(Date) + Number(skew);
+const { withFileLock } = await import(mod);
+const notices = [];
+try { withFileLock(file, () => {}, (m) => notices.push(m)); console.log(JSON.stringify({ took: true, notices })); }
+catch (error) { console.log(JSON.stringify({ error: error.message, notices })); }
+`;
+
 function race(script: string, args: string[]): Promise<{ overlaps: number; held: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -155,5 +167,49 @@ describe('the sessions journal lock', () => {
     expect(lock.pid).not.toBe(run.pid);
     expect(lock.token).toEqual(expect.any(String));
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['s.json.lock']);
+  }, 120_000);
+
+  it('judges a lock\'s age by the file system\'s clock, not a skewed machine clock: taken over only when really old, never when fresh', async () => {
+    const dir = makeTempDir('handoff-lock-skew-');
+    const script = path.join(dir, 'skewed.mjs');
+    fs.writeFileSync(script, SKEWED);
+    const bundle = path.join(dir, 'session-file.mjs');
+    await build({ entryPoints: [path.join(repoRoot, 'src', 'ui', 'team', 'session-file.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    const hour = 3_600_000;
+    // Each case its own sessions folder: a lock of a server of another container (its pid means nothing here, so only
+    // its age tells a crash), stamped `ageMs` ago by the file system's (the real) clock; the taker's clock off by `skewMs`.
+    const cases = [
+      { name: 'fresh, taker 1 h ahead', ageMs: 0, skewMs: hour },
+      { name: 'fresh, taker 1 h behind', ageMs: 0, skewMs: -hour },
+      { name: 'from the future by 1 h, taker right', ageMs: -hour, skewMs: 0 },
+      { name: '11 s old, taker 1 h behind', ageMs: 11_000, skewMs: -hour },
+      { name: '11 s old, taker 1 h ahead', ageMs: 11_000, skewMs: hour },
+    ];
+    const results = await Promise.all(
+      cases.map(({ name, ageMs, skewMs }, i) => {
+        const file = path.join(dir, `home-${i}`, 'ui-serve-sessions', 's.json');
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: 1, host: 'other-container|boot|pid:[1]' }), { mode: 0o600 });
+        const at = new Date(Date.now() - ageMs);
+        fs.utimesSync(`${file}.lock`, at, at);
+        return new Promise<{ name: string; took?: boolean; error?: string; notices: string[] }>((resolve, reject) => {
+          const child = spawn(process.execPath, [script, pathToFileURL(bundle).href, file, String(skewMs)], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('exit', (code, signal) => (code === 0 ? resolve({ name, ...JSON.parse(out) }) : reject(new Error(`${name}: exited ${code ?? signal}`))));
+        });
+      }),
+    );
+    const [aheadFresh, behindFresh, future, behindOld, aheadOld] = results;
+    // Fresh by the file system's clock (or stamped ahead of it): waited for, never taken over, whatever the taker's clock.
+    for (const fresh of [aheadFresh, behindFresh, future]) {
+      expect(fresh, fresh.name).toMatchObject({ error: expect.stringMatching(/s\.json\.lock stays held by another process$/) });
+      expect(fresh.notices, fresh.name).toEqual([]);
+    }
+    // 11 s old by the file system's clock: taken over, with its real age in the notice (not one hour off).
+    for (const old of [behindOld, aheadOld]) {
+      expect(old, old.name).toMatchObject({ took: true });
+      expect(old.notices, old.name).toEqual([expect.stringMatching(/ it was left 1[12] s ago by process 1 of another host or container/)]);
+    }
   }, 120_000);
 });
