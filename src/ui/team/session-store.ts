@@ -330,6 +330,9 @@ export class SessionStore {
       this.sessions.delete(record.end);
       this.touched.delete(record.end);
       this.bury(record.end, record.until);
+      // Ended by another (`handoff ui user signout`, or another server's sign-out everywhere) and said there: a sign-out
+      // after a 503 here must not say it again. This server's own lines are never read back, so its writes keep them.
+      for (const [account, keys] of this.endedUnconfirmed) if (keys.delete(record.end) && keys.size === 0) this.endedUnconfirmed.delete(account);
     } else {
       for (const [key, at] of Object.entries(record.seen)) {
         const session = this.sessions.get(key);
