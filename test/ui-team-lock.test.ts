@@ -72,6 +72,106 @@ const { withFileLock } = await import(mod);
 withFileLock(file, () => process.exit(0));
 `;
 
+// Waits (busy: these processes are inside a synchronous hold) for a marker file another process makes.
+const WAIT_FOR = `
+const waitFor = (file) => {
+  const until = Date.now() + 30_000;
+  while (!fs.existsSync(file)) if (Date.now() > until) throw new Error('no ' + file);
+};
+`;
+
+// A slow holder A whose release moves aside the lock of a short hold B that took it over meanwhile. In order: A's
+// release reads its own token; B (a real process) takes the lock over (A's lock set 11 s back), holds it and its release
+// reads its own token; A moves the lock (B's) aside; B's move finds it gone; A reads B's token there and links it back.
+// B must then still let go of its lock: else it stays, and every server waits 5 s and fails ("stays held").
+const SLOW_HOLDER = `
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+const [mod, file, shortScript, markers] = process.argv.slice(2);
+${WAIT_FOR}
+const { withFileLock } = await import(mod);
+const lock = file + '.lock';
+const mark = (name) => fs.writeFileSync(path.join(markers, name), '');
+const real = { read: fs.readFileSync, rename: fs.renameSync, link: fs.linkSync };
+let releasing = false, short;
+fs.readFileSync = function (target, ...rest) {
+  const text = real.read.call(fs, target, ...rest);
+  if (releasing && target === lock && !short) {
+    const old = new Date(Date.now() - 11_000);
+    fs.utimesSync(lock, old, old);
+    short = spawn(process.execPath, [shortScript, mod, file, markers], { stdio: ['ignore', 'inherit', 'inherit'] });
+    waitFor(path.join(markers, 'b-read'));
+  }
+  return text;
+};
+fs.renameSync = function (from, to) {
+  real.rename.call(fs, from, to);
+  if (releasing && from === lock && String(to).includes('.release-')) {
+    mark('a-moved');
+    waitFor(path.join(markers, 'b-move-failed'));
+  }
+};
+fs.linkSync = function (from, to) {
+  real.link.call(fs, from, to);
+  if (releasing && to === lock) mark('a-linked');
+};
+withFileLock(file, () => { releasing = true; });
+const code = await new Promise((resolve) => short.on('exit', resolve));
+console.log(JSON.stringify({ short: code, linkedBack: fs.existsSync(path.join(markers, 'a-linked')) }));
+`;
+
+// B: takes the lock over from A, holds it a moment; its release is paused as SLOW_HOLDER says (its looks at a gone
+// lock after its failed move wait until A linked it back, so the order does not depend on the machine's load).
+const SHORT_HOLDER = `
+import fs from 'node:fs';
+import path from 'node:path';
+const [mod, file, markers] = process.argv.slice(2);
+${WAIT_FOR}
+const { withFileLock } = await import(mod);
+const lock = file + '.lock';
+const mark = (name) => fs.writeFileSync(path.join(markers, name), '');
+const real = { read: fs.readFileSync, rename: fs.renameSync };
+let releasing = false, moveFailed = false, readOwn = false;
+fs.readFileSync = function (target, ...rest) {
+  if (releasing && target === lock && moveFailed) waitFor(path.join(markers, 'a-linked'));
+  const text = real.read.call(fs, target, ...rest);
+  if (releasing && target === lock && !readOwn) {
+    readOwn = true;
+    mark('b-read');
+    waitFor(path.join(markers, 'a-moved'));
+  }
+  return text;
+};
+fs.renameSync = function (from, to) {
+  try {
+    real.rename.call(fs, from, to);
+  } catch (error) {
+    if (releasing && from === lock && !moveFailed) {
+      moveFailed = true;
+      mark('b-move-failed');
+    }
+    throw error;
+  }
+};
+withFileLock(file, () => { releasing = true; });
+`;
+
+// A hold whose release cannot remove the file it moved aside: the hold's result stands (a sign-out written is not
+// reported as failed).
+const UNREMOVABLE = `
+import fs from 'node:fs';
+const [mod, file] = process.argv.slice(2);
+const { withFileLock } = await import(mod);
+const realRm = fs.rmSync;
+fs.rmSync = function (target, ...rest) {
+  if (String(target).includes('.release-')) throw Object.assign(new Error('EIO: i/o error, rm'), { code: 'EIO' });
+  return realRm.call(fs, target, ...rest);
+};
+try { console.log(JSON.stringify({ result: withFileLock(file, () => 'written') })); }
+catch (error) { console.log(JSON.stringify({ error: error.message })); }
+`;
+
 // A server on a machine whose clock is off from the file system's (an NFS server's) by SKEW ms: its Date.now() is
 // shifted (the file system's clock, which stamps the lock, is the real one). One try at the lock, with its notices.
 const SKEWED = `
@@ -168,6 +268,40 @@ describe('the sessions journal lock', () => {
     expect(lock.token).toEqual(expect.any(String));
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['s.json.lock']);
   }, 120_000);
+
+  it('a short hold taken over from a slow one lets go of its lock even when the slow one\'s release had it aside at that moment (real processes)', async () => {
+    const dir = makeTempDir('handoff-lock-aside-');
+    const file = path.join(dir, 'ui-serve-sessions', 's.json');
+    const markers = path.join(dir, 'markers');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(markers);
+    const slow = path.join(dir, 'slow.mjs');
+    const short = path.join(dir, 'short.mjs');
+    fs.writeFileSync(slow, SLOW_HOLDER);
+    fs.writeFileSync(short, SHORT_HOLDER);
+    const bundle = path.join(dir, 'session-file.mjs');
+    await build({ entryPoints: [path.join(repoRoot, 'src', 'ui', 'team', 'session-file.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    const run = spawnSync(process.execPath, [slow, pathToFileURL(bundle).href, file, short, markers], { encoding: 'utf8', timeout: 90_000 });
+    expect(run.stderr).toBe('');
+    // The slow one linked the short one's lock back (the race took place), and the short one still let go of it.
+    expect(JSON.parse(run.stdout)).toEqual({ short: 0, linkedBack: true });
+    expect(fs.readdirSync(path.dirname(file))).toEqual([]);
+  }, 120_000);
+
+  it('a hold\'s result stands when its release cannot remove what it moved aside (real process)', async () => {
+    const dir = makeTempDir('handoff-lock-rm-');
+    const file = path.join(dir, 'ui-serve-sessions', 's.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const script = path.join(dir, 'unremovable.mjs');
+    fs.writeFileSync(script, UNREMOVABLE);
+    const bundle = path.join(dir, 'session-file.mjs');
+    await build({ entryPoints: [path.join(repoRoot, 'src', 'ui', 'team', 'session-file.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    const run = spawnSync(process.execPath, [script, pathToFileURL(bundle).href, file], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ result: 'written' });
+    // The lock is free (only the moved file is left beside it).
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  }, 60_000);
 
   it('judges a lock\'s age by the file system\'s clock, not a skewed machine clock: taken over only when really old, never when fresh', async () => {
     const dir = makeTempDir('handoff-lock-skew-');

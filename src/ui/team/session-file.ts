@@ -221,26 +221,61 @@ export function withFileLock<T>(file: string, action: () => T, onNotice?: (messa
  * is moved to a name of this process's first (rename is atomic) and the token read again there: this hold's is removed;
  * another's (the takeover landed between the read and the move) is linked back at once, the same file (inode, time),
  * so its holder still holds it. Only a third process making a lock in the microseconds it was away could keep it out.
+ * The other side of that: a lock found gone may be one such release's for a moment (it moved this hold's lock aside
+ * and puts it back), so a gone lock is looked at again for a few ms (see tokenOf), and released again if it comes back.
  */
 function releaseLock(lock: string, me: string): void {
-  try {
+  for (let round = 0; round < RELEASE_ROUNDS; round++) {
     // Taken over before the release (the usual case of a hold that lasted too long): left as it is, not even moved.
-    if (fs.readFileSync(lock, 'utf8') !== me) return;
-  } catch {
-    return; // Gone: taken over and released meanwhile.
+    // Gone (for good): taken over and released meanwhile.
+    if (tokenOf(lock) !== me) return;
+    const aside = `${lock}.release-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+    try {
+      fs.renameSync(lock, aside);
+    } catch {
+      continue; // Gone the moment after it was read: another release may be putting it back (looked at again above).
+    }
+    try {
+      if (fs.readFileSync(aside, 'utf8') !== me) fs.linkSync(aside, lock);
+    } catch {
+      // A lock made in the moment the lock was away stands (see above): the moved one goes.
+    } finally {
+      removeQuietly(aside);
+    }
+    return;
   }
-  const aside = `${lock}.release-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
-  try {
-    fs.renameSync(lock, aside);
-  } catch {
-    return; // Gone meanwhile (taken over and released): nothing of this hold's is left.
+}
+
+/** Release rounds: a lock put back by another release is let go again (each round waits a few ms at most). */
+const RELEASE_ROUNDS = 3;
+/** How often, 1 ms apart, a gone lock is looked at again before it is taken as gone (a release puts one back in microseconds). */
+const GONE_LOOKS = 5;
+
+/**
+ * The lock's content, or undefined when it is gone. Gone, it is looked at again GONE_LOOKS times 1 ms apart: another
+ * process's release may hold it aside for a moment (it moved it to read the token) and link it back.
+ */
+function tokenOf(lock: string): string | undefined {
+  for (let look = 0; ; look++) {
+    try {
+      return fs.readFileSync(lock, 'utf8');
+    } catch {
+      if (look >= GONE_LOOKS) return undefined;
+      Atomics.wait(SLEEP, 0, 0, 1);
+    }
   }
+}
+
+/**
+ * Removes a file moved aside (a lock or guard), ignoring a failure: the lock is free either way, and what the hold did
+ * (a sign-out written) must not be reported as failed for a file left beside it (said in docs/reliability.md: nothing
+ * sweeps it, it is a few bytes).
+ */
+function removeQuietly(file: string): void {
   try {
-    if (fs.readFileSync(aside, 'utf8') !== me) fs.linkSync(aside, lock);
+    fs.rmSync(file, { force: true });
   } catch {
-    // A lock made in the moment the lock was away stands (see above): the moved one goes.
-  } finally {
-    fs.rmSync(aside, { force: true });
+    // Left: see above.
   }
 }
 
