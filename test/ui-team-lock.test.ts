@@ -157,6 +157,40 @@ fs.renameSync = function (from, to) {
 withFileLock(file, () => { releasing = true; });
 `;
 
+// A waiter T that judged a lock stale (another container's, 11 s old): between its judging and its removal, the stale
+// holder (only slow) releases it and another server C makes its own (fresh) lock. T must leave C's lock.
+const JUDGE = `
+import fs from 'node:fs';
+const [mod, file] = process.argv.slice(2);
+const { withFileLock } = await import(mod);
+const lock = file + '.lock';
+const guard = lock + '.takeover';
+const real = { open: fs.openSync, stat: fs.statSync, rename: fs.renameSync };
+let armed = false, done = false;
+const meanwhile = () => {
+  armed = false;
+  done = true;
+  fs.rmSync(lock);
+  fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'other-container|boot|pid:[1]', token: 'C' }), { mode: 0o600 });
+};
+fs.openSync = function (target, flags, ...rest) {
+  const fd = real.open.call(fs, target, flags, ...rest);
+  if (target === guard && flags === 'wx' && !done) armed = true;
+  return fd;
+};
+fs.statSync = function (target, ...rest) {
+  const stat = real.stat.call(fs, target, ...rest);
+  if (armed && target === lock) meanwhile();
+  return stat;
+};
+fs.renameSync = function (from, to) {
+  if (armed && from === lock) meanwhile();
+  return real.rename.call(fs, from, to);
+};
+try { withFileLock(file, () => {}); console.log(JSON.stringify({ took: true, meanwhile: done })); }
+catch (error) { console.log(JSON.stringify({ error: error.message, meanwhile: done })); }
+`;
+
 // A hold whose release cannot remove the file it moved aside: the hold's result stands (a sign-out written is not
 // reported as failed).
 const UNREMOVABLE = `
@@ -286,6 +320,26 @@ describe('the sessions journal lock', () => {
     // The slow one linked the short one's lock back (the race took place), and the short one still let go of it.
     expect(JSON.parse(run.stdout)).toEqual({ short: 0, linkedBack: true });
     expect(fs.readdirSync(path.dirname(file))).toEqual([]);
+  }, 120_000);
+
+  it('a takeover leaves a lock made between its judging the old one stale and its removal (real process)', async () => {
+    const dir = makeTempDir('handoff-lock-judged-');
+    const file = path.join(dir, 'ui-serve-sessions', 's.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const script = path.join(dir, 'judge.mjs');
+    fs.writeFileSync(script, JUDGE);
+    const bundle = path.join(dir, 'session-file.mjs');
+    await build({ entryPoints: [path.join(repoRoot, 'src', 'ui', 'team', 'session-file.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    const lock = `${file}.lock`;
+    fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'other-container|boot|pid:[1]', token: 'A' }), { mode: 0o600 });
+    const old = new Date(Date.now() - 11_000);
+    fs.utimesSync(lock, old, old);
+    const run = spawnSync(process.execPath, [script, pathToFileURL(bundle).href, file], { encoding: 'utf8', timeout: 90_000 });
+    expect(run.stderr).toBe('');
+    // C's lock (fresh, of another container) is waited for, not taken: the waiter gives up after its wait.
+    expect(JSON.parse(run.stdout)).toEqual({ error: `${lock} stays held by another process`, meanwhile: true });
+    expect(JSON.parse(fs.readFileSync(lock, 'utf8'))).toMatchObject({ token: 'C' });
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['s.json.lock']);
   }, 120_000);
 
   it('a hold\'s result stands when its release cannot remove what it moved aside (real process)', async () => {

@@ -298,7 +298,8 @@ function fileSystemNow(folder: string): number {
 /**
  * Removes the stale lock `judged` (its stat when judged stale), and only that one: two waiters may judge the same lock
  * stale, and the first to remove it may have made its own before the second removes "it". So a takeover is made
- * holding `<lock>.takeover` (O_EXCL), and removes the lock only if it is still the same file (inode, size, time).
+ * holding `<lock>.takeover` (O_EXCL), and removes the lock only if it is still the same file (inode, size, time),
+ * judged after it was moved aside (a lock made since is put back).
  * Returns whether this call removed it (false: the caller waits its turn, within its wait). A guard is held for
  * microseconds: one older than GUARD_STALE_MS was left by a crash in between, and is removed (see removeStaleGuard).
  */
@@ -323,15 +324,26 @@ function takeOver(lock: string, judged: fs.Stats, ageOf: (stat: fs.Stats) => num
     return false;
   }
   try {
-    let now: fs.Stats;
+    // Moved aside before it is looked at, not looked at then removed: between the two the stale holder (only slow) may
+    // release it and a waiter make its own, which a removal would take (two writers). Moved, what was moved is
+    // compared with the lock judged stale: another (a lock made since) is linked back at once, the same file.
+    const aside = `${lock}.taken-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
     try {
-      now = fs.statSync(lock);
+      fs.renameSync(lock, aside);
     } catch {
-      return false;
+      return false; // Gone meanwhile (released): the caller tries to make its own.
     }
-    if (!sameFile(now, judged) || now.size !== judged.size || now.mtimeMs !== judged.mtimeMs) return false;
-    fs.rmSync(lock, { force: true });
-    return true;
+    let stale = false;
+    try {
+      const moved = fs.statSync(aside);
+      stale = sameFile(moved, judged) && moved.size === judged.size && moved.mtimeMs === judged.mtimeMs;
+      if (!stale) fs.linkSync(aside, lock);
+    } catch {
+      // A lock made in the moment the lock was away stands; the moved one goes (as in releaseLock).
+    } finally {
+      removeQuietly(aside);
+    }
+    return stale;
   } finally {
     // This takeover's guard only (one judged stale and removed by a waiter may have been followed by the waiter's own).
     try {
