@@ -155,7 +155,7 @@ function holderOf(text: string): LockHolder | undefined {
  * `onNotice`. Ages are told by the file system's clock (that of the server holding HANDOFF_HOME, over NFS), not this
  * machine's. Taking over is itself done one process at a time (see takeOver), so two waiters that both judged a lock
  * stale never both hold it. At the end the lock is removed only if it is still this hold's: a holder that was taken over
- * (it held the lock past LOCK_STALE_MS) must not remove the lock of the process that took it over.
+ * (it held the lock past LOCK_STALE_MS) must not remove the lock of the process that took it over (see releaseLock).
  */
 export function withFileLock<T>(file: string, action: () => T, onNotice?: (message: string) => void): T {
   const lock = `${file}.lock`;
@@ -211,12 +211,71 @@ export function withFileLock<T>(file: string, action: () => T, onNotice?: (messa
   try {
     return action();
   } finally {
-    // Removed only if it still holds this hold's token: else it was taken over meanwhile, and is another's now.
+    releaseLock(lock, me);
+  }
+}
+
+/**
+ * Removes the lock if it still holds this hold's token (`me`): else it was taken over meanwhile (this hold lasted past
+ * LOCK_STALE_MS) and is another's now. A read then a remove would remove a lock taken over between the two, so the lock
+ * is moved to a name of this process's first (rename is atomic) and the token read again there: this hold's is removed;
+ * another's (the takeover landed between the read and the move) is linked back at once, the same file (inode, time),
+ * so its holder still holds it. Only a third process making a lock in the microseconds it was away could keep it out.
+ * The other side of that: a lock found gone may be one such release's for a moment (it moved this hold's lock aside
+ * and puts it back), so a gone lock is looked at again for a few ms (see tokenOf), and released again if it comes back.
+ */
+function releaseLock(lock: string, me: string): void {
+  for (let round = 0; round < RELEASE_ROUNDS; round++) {
+    // Taken over before the release (the usual case of a hold that lasted too long): left as it is, not even moved.
+    // Gone (for good): taken over and released meanwhile.
+    if (tokenOf(lock) !== me) return;
+    const aside = `${lock}.release-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
     try {
-      if (fs.readFileSync(lock, 'utf8') === me) fs.rmSync(lock, { force: true });
+      fs.renameSync(lock, aside);
     } catch {
-      // Gone: taken over and released meanwhile.
+      continue; // Gone the moment after it was read: another release may be putting it back (looked at again above).
     }
+    try {
+      if (fs.readFileSync(aside, 'utf8') !== me) fs.linkSync(aside, lock);
+    } catch {
+      // A lock made in the moment the lock was away stands (see above): the moved one goes.
+    } finally {
+      removeQuietly(aside);
+    }
+    return;
+  }
+}
+
+/** Release rounds: a lock put back by another release is let go again (each round waits a few ms at most). */
+const RELEASE_ROUNDS = 3;
+/** How often, 1 ms apart, a gone lock is looked at again before it is taken as gone (a release puts one back in microseconds). */
+const GONE_LOOKS = 5;
+
+/**
+ * The lock's content, or undefined when it is gone. Gone, it is looked at again GONE_LOOKS times 1 ms apart: another
+ * process's release may hold it aside for a moment (it moved it to read the token) and link it back.
+ */
+function tokenOf(lock: string): string | undefined {
+  for (let look = 0; ; look++) {
+    try {
+      return fs.readFileSync(lock, 'utf8');
+    } catch {
+      if (look >= GONE_LOOKS) return undefined;
+      Atomics.wait(SLEEP, 0, 0, 1);
+    }
+  }
+}
+
+/**
+ * Removes a file moved aside (a lock or guard), ignoring a failure: the lock is free either way, and what the hold did
+ * (a sign-out written) must not be reported as failed for a file left beside it (said in docs/reliability.md: nothing
+ * sweeps it, it is a few bytes).
+ */
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // Left: see above.
   }
 }
 
@@ -239,7 +298,8 @@ function fileSystemNow(folder: string): number {
 /**
  * Removes the stale lock `judged` (its stat when judged stale), and only that one: two waiters may judge the same lock
  * stale, and the first to remove it may have made its own before the second removes "it". So a takeover is made
- * holding `<lock>.takeover` (O_EXCL), and removes the lock only if it is still the same file (inode, size, time).
+ * holding `<lock>.takeover` (O_EXCL), and removes the lock only if it is still the same file (inode, size, time),
+ * judged after it was moved aside (a lock made since is put back).
  * Returns whether this call removed it (false: the caller waits its turn, within its wait). A guard is held for
  * microseconds: one older than GUARD_STALE_MS was left by a crash in between, and is removed (see removeStaleGuard).
  */
@@ -264,15 +324,26 @@ function takeOver(lock: string, judged: fs.Stats, ageOf: (stat: fs.Stats) => num
     return false;
   }
   try {
-    let now: fs.Stats;
+    // Moved aside before it is looked at, not looked at then removed: between the two the stale holder (only slow) may
+    // release it and a waiter make its own, which a removal would take (two writers). Moved, what was moved is
+    // compared with the lock judged stale: another (a lock made since) is linked back at once, the same file.
+    const aside = `${lock}.taken-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
     try {
-      now = fs.statSync(lock);
+      fs.renameSync(lock, aside);
     } catch {
-      return false;
+      return false; // Gone meanwhile (released): the caller tries to make its own.
     }
-    if (!sameFile(now, judged) || now.size !== judged.size || now.mtimeMs !== judged.mtimeMs) return false;
-    fs.rmSync(lock, { force: true });
-    return true;
+    let stale = false;
+    try {
+      const moved = fs.statSync(aside);
+      stale = sameFile(moved, judged) && moved.size === judged.size && moved.mtimeMs === judged.mtimeMs;
+      if (!stale) fs.linkSync(aside, lock);
+    } catch {
+      // A lock made in the moment the lock was away stands; the moved one goes (as in releaseLock).
+    } finally {
+      removeQuietly(aside);
+    }
+    return stale;
   } finally {
     // This takeover's guard only (one judged stale and removed by a waiter may have been followed by the waiter's own).
     try {

@@ -298,6 +298,22 @@ describe('sessions', () => {
       expect(unwritten.unwritten).toContain(`${keptIn(dir).file}.lock stays held by another process`);
     }, 30_000);
 
+    it('a sign-out everywhere after a 503 does not say again the sessions another process ended and said meanwhile (handoff ui user signout)', () => {
+      const dir = tmp();
+      const long = { idleMs: 60_000, absoluteMs: 600_000 };
+      const a = new SessionStore(long, keptIn(dir), 0);
+      a.create('vic', 'password', 'x', 10);
+      a.create('vic', 'password', 'x', 11);
+      const lock = `${keptIn(dir).file}.lock`;
+      fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'other-container|boot|pid:[1]' }));
+      expect(a.endUserKept('vic', 20)).toMatchObject({ ended: 2, unwritten: expect.any(String) });
+      fs.rmSync(lock);
+      // Not written by this server: the file still has both; the command ends them there and says so.
+      expect(endKeptSessionsOf(keptIn(dir).file, '/srv/users.json', 'vic', 30)).toBe(2);
+      // The retry here reads those ends: nothing left for it to say (it said 2 again before: counted twice).
+      expect(a.endUserKept('vic', 40)).toEqual({ ended: 0 });
+    }, 30_000);
+
     it('sees a rewrite by another server even when the new file has the old one\'s inode (reused) and is longer', () => {
       const dir = tmp();
       const file = keptIn(dir).file;

@@ -88,6 +88,12 @@ export class SessionStore {
   private readonly maxSessions: number;
   private readonly journal: SessionJournal | undefined;
   private touchTimer: NodeJS.Timeout | undefined;
+  /**
+   * By account (lower case): the sessions a sign-out everywhere ended while the file could not be written (ended in this
+   * memory only, said so with a 503), with when each would have expired. A retry says it ended them: whichever write
+   * carried them to the other servers (the retry's, or an earlier one's), the sign-out asked for is only now confirmed.
+   */
+  private readonly endedUnconfirmed = new Map<string, Map<string, number>>();
   private unwritable = false;
   private lastNotice: string | undefined;
   private caughtUpAt = -Infinity;
@@ -189,22 +195,32 @@ export class SessionStore {
    * the next change that can be written writes it).
    */
   endUserKept(user: string, now = Date.now()): { ended: number; unwritten?: string } {
-    return this.endWhereKept((session) => session.user.toLowerCase() === user.toLowerCase(), now);
+    const account = user.toLowerCase();
+    const { keys, unwritten } = this.endWhereKeys((session) => session.user.toLowerCase() === account, now);
+    // Those an earlier sign-out of the account ended here only (a 503) count as ended by this one: it confirms them.
+    for (const [name, ended] of this.endedUnconfirmed) {
+      for (const [key, until] of ended) if (until <= now) ended.delete(key);
+      if (ended.size === 0) this.endedUnconfirmed.delete(name);
+    }
+    const ended = new Map([...(this.endedUnconfirmed.get(account) ?? []), ...keys]);
+    if (unwritten === undefined) this.endedUnconfirmed.delete(account);
+    else if (ended.size > 0) this.endedUnconfirmed.set(account, ended);
+    return unwritten === undefined ? { ended: ended.size } : { ended: ended.size, unwritten };
   }
 
   /** Ends the sessions that no longer stand (`ends` says so), e.g. those of accounts removed while the server was down. */
   endWhere(ends: (session: Session) => boolean, now = Date.now()): number {
-    return this.endWhereKept(ends, now).ended;
+    return this.endWhereKeys(ends, now).keys.size;
   }
 
-  private endWhereKept(ends: (session: Session) => boolean, now: number): { ended: number; unwritten?: string } {
-    let ended = 0;
+  /** Ends the sessions `ends` says, and returns their keys (with when each would have expired) and why not written, if not. */
+  private endWhereKeys(ends: (session: Session) => boolean, now: number): { keys: Map<string, number>; unwritten?: string } {
+    const keys = new Map<string, number>();
     const unwritten = this.change(now, () => {
-      const keys = [...this.sessions].filter(([, session]) => ends(session)).map(([key]) => key);
-      ended = keys.length;
-      return keys.flatMap((key) => this.endKey(key));
+      for (const [key, session] of this.sessions) if (ends(session)) keys.set(key, session.expiresAt);
+      return [...keys.keys()].flatMap((key) => this.endKey(key));
     });
-    return unwritten === undefined ? { ended } : { ended, unwritten };
+    return unwritten === undefined ? { keys } : { keys, unwritten };
   }
 
   get size(): number {
@@ -314,6 +330,9 @@ export class SessionStore {
       this.sessions.delete(record.end);
       this.touched.delete(record.end);
       this.bury(record.end, record.until);
+      // Ended by another (`handoff ui user signout`, or another server's sign-out everywhere) and said there: a sign-out
+      // after a 503 here must not say it again. This server's own lines are never read back, so its writes keep them.
+      for (const [account, keys] of this.endedUnconfirmed) if (keys.delete(record.end) && keys.size === 0) this.endedUnconfirmed.delete(account);
     } else {
       for (const [key, at] of Object.entries(record.seen)) {
         const session = this.sessions.get(key);
