@@ -869,6 +869,9 @@ static void start_job(struct pending *r) {
         if (fd < 0) fd = reuse_old(err_path);
         // As the stdout file: a new one, not a FIFO or device there opened (which could block the worker for good).
         if (fd < 0) fd = open_fresh(err_path);
+        // A folder in its place: told as opening it would have failed (EISDIR), not as the new file's EEXIST.
+        struct stat st;
+        if (fd < 0 && errno == EEXIST && lstat(err_path, &st) == 0 && S_ISDIR(st.st_mode)) errno = EISDIR;
         if (fd < 0) report("log-error", "%s", strerrorname_np(errno) ? strerrorname_np(errno) : "EIO");
         else close(fd);
       }
