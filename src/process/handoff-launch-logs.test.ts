@@ -134,4 +134,11 @@ describe('handoff-launch --worker, a rerun\'s logs', () => {
     expect(reports.some((r) => r.startsWith('exit 1 0 '))).toBe(true);
     expect(fs.lstatSync(err).isFile()).toBe(true);
   });
+
+  it('gives each command every signal at its default, SIGIO too (which the worker ignores for its lease)', async () => {
+    const dir = freshDir();
+    const out = path.join(dir, 'a_1_stdout.log');
+    await runOnWorker(dir, [{ out, err: path.join(dir, 'a_1_stderr.log'), script: 'exec grep SigIgn /proc/self/status' }]);
+    expect(fs.readFileSync(out, 'utf8')).toBe('SigIgn:\t0000000000000000\n');
+  });
 });
