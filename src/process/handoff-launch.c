@@ -771,7 +771,7 @@ static int reusable(const struct stat *st) {
  * A rerun's old log emptied in place and open for writing, in place of a new file (unlink and create): on a journal-less
  * ext4, every new inode is searched past each inode freed in its group in the last 60 s (ext4's recently_deleted), so
  * a foreach rerun that unlinks 2,000 logs and makes 2,000 more paid 0.1–0.2 ms of kernel CPU per file, most of its
- * launcher's own CPU (notes/perf-launch17). Only when no process holds the file open at all, writer or reader: a write
+ * launcher's own CPU (perf record: __ext4_new_inode, find_inode_bit, recently_deleted). Only when no process holds the file open at all, writer or reader: a write
  * lease is granted only then (and this user owns it), so a process an earlier, killed run left cannot write into the new
  * log, and a reader keeps the old content, as with a new file. -1 when it cannot be reused (nothing was changed).
  */
