@@ -1,11 +1,10 @@
-// handoff-launch --worker's logs on a rerun, driven by raw `run` requests: the old logs are replaced (emptied in place
-// only when nothing holds them), never appended to, and a file that is not a plain log of this run's owner is left alone.
-import { spawn } from 'node:child_process';
+// handoff-launch --worker's logs on a rerun (raw `run` requests): replaced, emptied in place only when nothing else is touched.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findLauncher } from './launcher-path.js';
 
 interface Line {
@@ -15,10 +14,13 @@ interface Line {
   script: string;
 }
 
-/** Runs `lines` in turn on one real worker, sent up front as a foreach's are; resolves with the worker's reports. */
-function runOnWorker(dir: string, lines: Line[]): Promise<string[]> {
+/**
+ * Runs `lines` in turn on one real worker, sent up front as a foreach's are; resolves with the worker's reports.
+ * `command` starts the worker some other way (its last words are the launcher's), e.g. in a mount namespace of its own.
+ */
+function runOnWorker(dir: string, lines: Line[], command = [findLauncher(), '--worker', '--control=3']): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(findLauncher(), ['--worker', '--control=3'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+    const child = spawn(command[0], command.slice(1), { cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
     const control = child.stdio[3] as Readable & Writable;
     const reports: string[] = [];
     let pending = Buffer.alloc(0);
@@ -50,9 +52,15 @@ function runOnWorker(dir: string, lines: Line[]): Promise<string[]> {
   });
 }
 
+const made: string[] = [];
 function freshDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-launch-logs-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-launch-logs-'));
+  made.push(dir);
+  return dir;
 }
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('handoff-launch --worker, a rerun\'s logs', () => {
   it('empties a rerun\'s old logs that nothing holds in place (same file), with the new output only', async () => {
@@ -140,5 +148,62 @@ describe('handoff-launch --worker, a rerun\'s logs', () => {
     const out = path.join(dir, 'a_1_stdout.log');
     await runOnWorker(dir, [{ out, err: path.join(dir, 'a_1_stderr.log'), script: 'exec grep SigIgn /proc/self/status' }]);
     expect(fs.readFileSync(out, 'utf8')).toBe('SigIgn:\t0000000000000000\n');
+  });
+  it('leaves a file bind-mounted over a log alone and tells why it could not be replaced (EBUSY, not EEXIST)', async (ctx) => {
+    const dir = freshDir();
+    const precious = [path.join(dir, 'precious-out.txt'), path.join(dir, 'precious-err.txt')];
+    const out = path.join(dir, 'a_1_stdout.log');
+    const err = path.join(dir, 'a_2_stderr.log');
+    for (const file of [...precious, out, err]) fs.writeFileSync(file, 'precious\n');
+    // In a mount namespace of the worker's own, so no mount outlives it or is seen by anything else.
+    const inNamespace = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c'];
+    const probe = spawnSync(inNamespace[0], [...inNamespace.slice(1), 'mount --bind "$1" "$2"', 'sh', precious[0], out], { encoding: 'utf8' });
+    if (probe.status !== 0) return ctx.skip(`a bind mount is not permitted here: ${(probe.stderr || String(probe.error)).trim()}`);
+    const script = 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && exec "$5" --worker --control=3';
+    const reports = await runOnWorker(
+      dir,
+      [
+        { out, err: path.join(dir, 'a_1_stderr.log'), script: 'echo new' },
+        { out: path.join(dir, 'a_2_stdout.log'), err, script: 'echo new >&2' },
+      ],
+      [...inNamespace, script, 'sh', precious[0], out, precious[1], err, findLauncher()],
+    );
+    expect(reports.find((r) => r.startsWith('start-error 1 '))).toMatch(/Device or resource busy/);
+    expect(reports).toContain('log-error 2 EBUSY');
+    expect(precious.map((file) => fs.readFileSync(file, 'utf8'))).toEqual(['precious\n', 'precious\n']);
+  });
+
+  it('gives a new file to a log with an extended attribute (an ACL could let another user read it)', async (ctx) => {
+    const dir = freshDir();
+    const out = path.join(dir, 'a_1_stdout.log');
+    const err = path.join(dir, 'a_1_stderr.log');
+    await runOnWorker(dir, [{ out, err, script: 'echo first' }]);
+    const set = spawnSync('python3', ['-c', 'import os, sys; os.setxattr(sys.argv[1], "user.handoff-test", b"1")', err], { encoding: 'utf8' });
+    if (set.status !== 0) return ctx.skip(`cannot set a user.* extended attribute here: ${(set.stderr || String(set.error)).trim()}`);
+    const before = [fs.statSync(out).ino];
+    await runOnWorker(dir, [{ out, err, script: 'echo second' }]);
+    // The stdout log, without one, is still emptied in place; the stderr log is a new file, without the attribute (its
+    // inode number may be the one just freed: ext4 may hand it out again at once).
+    expect(fs.statSync(out).ino).toBe(before[0]);
+    expect(fs.readFileSync(err, 'utf8')).toBe('');
+    const listed = spawnSync('python3', ['-c', 'import os, sys; print(os.listxattr(sys.argv[1]))', err], { encoding: 'utf8' });
+    expect(listed.stdout.trim()).toBe('[]');
+  });
+
+  it('keeps running while another process keeps opening the logs it empties in place (its lease broken: SIGIO)', async () => {
+    const dir = freshDir();
+    const out = path.join(dir, 'a_1_stdout.log');
+    const err = path.join(dir, 'a_1_stderr.log');
+    await runOnWorker(dir, [{ out, err, script: 'true' }]);
+    // A reader opening both logs over and over, as `tail -F` or an editor might while a rerun goes on (a missing file,
+    // between an unlink and its new file, does not end the loop: `true`, not the special builtin `:`).
+    const reader = spawn('sh', ['-c', 'while :; do true <"$1"; true <"$2"; done 2>/dev/null', 'sh', out, err], { stdio: 'ignore', detached: true });
+    try {
+      const lines = Array.from({ length: 300 }, () => ({ out, err, script: 'true' }));
+      const reports = await runOnWorker(dir, lines);
+      expect(reports.filter((r) => r.startsWith('done ')).length).toBe(300);
+    } finally {
+      process.kill(-reader.pid!, 'SIGKILL');
+    }
   });
 });
