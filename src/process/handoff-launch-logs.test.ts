@@ -206,4 +206,27 @@ describe('handoff-launch --worker, a rerun\'s logs', () => {
       process.kill(-reader.pid!, 'SIGKILL');
     }
   });
+  it('gives a new file to a log on overlayfs, whose lease misses a writer holding it through the upper folder', async (ctx) => {
+    const dir = freshDir();
+    for (const sub of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(dir, sub));
+    // Each run mounts the same overlay in a mount namespace of the worker's own (gone with it).
+    const inNamespace = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c'];
+    const mount = 'mount -t overlay overlay -o "lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work" "$1/merged"';
+    const probe = spawnSync(inNamespace[0], [...inNamespace.slice(1), mount, 'sh', dir], { encoding: 'utf8' });
+    if (probe.status !== 0) return ctx.skip(`an overlayfs mount is not permitted here: ${(probe.stderr || String(probe.error)).trim()}`);
+    const inOverlay = [...inNamespace, `${mount} && exec "$2" --worker --control=3`, 'sh', dir, findLauncher()];
+    const out = path.join(dir, 'merged', 'a_1_stdout.log');
+    const line = { out, err: path.join(dir, 'merged', 'a_1_stderr.log'), script: 'echo first' };
+    await runOnWorker(dir, [line], inOverlay);
+    // A process an earlier, killed run left, writing to the log through the upper folder (another file to the lease).
+    const upper = path.join(dir, 'upper', 'a_1_stdout.log');
+    const writer = fs.openSync(upper, 'a');
+    try {
+      await runOnWorker(dir, [{ ...line, script: 'echo second' }], inOverlay);
+      fs.writeSync(writer, 'written late by the old holder\n');
+      expect(fs.readFileSync(upper, 'utf8')).toBe('second\n');
+    } finally {
+      fs.closeSync(writer);
+    }
+  });
 });
