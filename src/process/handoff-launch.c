@@ -788,9 +788,9 @@ static int looks_reusable(const char *path, struct statx *st) {
 }
 
 /**
- * Whether the file system's leases see every open of its files: local ones (ext4, where reuse pays off, xfs, btrfs,
- * tmpfs). Not NFS or SMB (other clients' opens), overlayfs (an open through its upper or lower folder is of another
- * file) or FUSE.
+ * Whether the file is on a local file system whose lease sees other processes' opens of it (ext4, where reuse pays
+ * off, xfs, btrfs, tmpfs; but see reuse_old). Not NFS or SMB (other clients' opens), overlayfs (an open through its
+ * upper or lower folder is of another file) or FUSE.
  */
 static int lease_sees_opens(int fd) {
   struct statfs fs;
