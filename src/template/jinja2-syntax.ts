@@ -121,6 +121,30 @@ function takeMacroExtras(frame: { set(name: string, value: unknown): void }, nam
   }
 }
 
+/** What Jinja2's Macro object shows of itself: name, arguments, caller, catch_kwargs, catch_varargs. */
+const MACRO_ATTRIBUTES = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * An attribute of a macro (`m.name`, `m.arguments`, …) as Jinja2 gives it: `[value]`, `[undefined]` for a name Jinja2's
+ * Macro does not have (Undefined); `[]` when `target` is no macro. The JavaScript function's own members (`name` is
+ * its compiled name, `arguments` throws in strict mode) are never seen.
+ */
+export function macroMember(target: unknown, key: unknown): [unknown] | [] {
+  const attributes = typeof target === 'function' ? MACRO_ATTRIBUTES.get(target) : undefined;
+  if (!attributes) return [];
+  return [typeof key === 'string' && Object.prototype.hasOwnProperty.call(attributes, key) ? attributes[key] : undefined];
+}
+
+/** A macro's argument names in order (`m(a, b=1)`: a, b), from its parsed signature. */
+function macroArgumentNames(node: AstNode): string[] {
+  const names: string[] = [];
+  for (const arg of ((node.args as AstNode | undefined)?.children ?? []) as AstNode[]) {
+    if (arg.typename === 'Symbol') names.push(String(arg.value));
+    else if (arg.typename === 'KeywordArgs') for (const pair of (arg.children ?? []) as AstNode[]) names.push(String((pair.key as AstNode).value));
+  }
+  return names;
+}
+
 /** Which of `names` a template part reads as a name (a Symbol anywhere in it). */
 function namesUsed(node: AstNode | undefined, names: Set<string>, found = new Set<string>()): Set<string> {
   if (!node || typeof node !== 'object' || !Array.isArray(node.fields)) return found;
@@ -156,7 +180,10 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     handoffUnpack: unpack,
     handoffSetAttribute: setAttribute,
     handoffDict: dictLiteral,
-    handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
+    handoffMacro: (macro: object, shown: string, attributes: { name: string | null; arguments: string[]; caller: boolean; catch_kwargs: boolean; catch_varargs: boolean }) => {
+      MACRO_ATTRIBUTES.set(macro, { ...attributes, arguments: PythonTuple.from(attributes.arguments) });
+      return describeAs(macro, `<Macro ${shown}>`);
+    },
     handoffMacroExtras: takeMacroExtras,
   });
   // A macro's arguments beyond those it names: Jinja2 gives them to the macro as `varargs` (a tuple) and `kwargs` (a
@@ -457,7 +484,15 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     }
     // A call block's `caller` has no name there: `<Macro anonymous>`.
     const shown = node.typename === 'Caller' ? 'anonymous' : `'${name}'`;
-    this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(shown)});`);
+    const attributes = {
+      // A call block's caller is anonymous: Jinja2's name is None.
+      name: node.typename === 'Caller' ? null : name,
+      arguments: macroArgumentNames(node),
+      caller: namesUsed(node.body as AstNode, new Set(['caller'])).has('caller'),
+      catch_kwargs: uses.has('kwargs'),
+      catch_varargs: uses.has('varargs'),
+    };
+    this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(shown)}, ${JSON.stringify(attributes)});`);
     return id;
   };
 

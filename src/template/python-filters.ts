@@ -32,6 +32,15 @@ function integerArgument(value: unknown): number {
 }
 
 /**
+ * An int argument that only bounds a length (truncate's length and leeway): one beyond 2**53 (a bigint) is past any
+ * text's length, so it counts as infinite with its sign; it is never rounded into a different bound.
+ */
+function boundArgument(value: unknown): number {
+  if (typeof value === 'bigint') return value > 0n ? Infinity : -Infinity;
+  return integerArgument(value);
+}
+
+/**
  * The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None;
  * what is left of a generator (which is then used up).
  */
@@ -50,23 +59,49 @@ export function iterateLazily(value: unknown): Iterable<unknown> {
 }
 
 /**
- * Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts, a groupby group's `grouper` and
- * `list`; a missing part is undefined.
+ * Jinja2's attribute path (`a.b`, `items.0`), as its make_attrgetter walks it: a part of digits is an int (a list's
+ * index, a dict's int key: not a str key of those digits), another part a dict's str key, a groupby group's `grouper`
+ * or `list`; a non-str path is one key. A part that is missing is undefined; a part after one is Jinja2's
+ * UndefinedError (an Undefined has no items), naming the part that was missing.
  */
-export function attributeOf(item: unknown, path: string): unknown {
+export function attributeOf(item: unknown, path: string | number): unknown {
+  const parts: Array<string | number> = typeof path === 'string' ? path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [path];
   let value = item;
-  for (const part of path.split('.')) {
-    if (value === undefined || value === null) return undefined;
-    if ((Array.isArray(value) || typeof value === 'string') && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
-    // Jinja2 takes a part of digits as an int: a dict's int key (`{1: 'a'}`), else (as before) a str key of those digits.
-    else if (isMapping(value) && /^\d+$/.test(part) && dictKeyName(value, Number(part)) !== undefined) value = value[dictKeyName(value, Number(part))!];
-    else if (isMapping(value) && dictKeyName(value, part) !== undefined) value = value[dictKeyName(value, part)!];
-    // A groupby group's named fields (Python's namedtuple attributes).
-    else if (value instanceof PythonGroup && (part === 'grouper' || part === 'list')) value = value[part];
-    else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
-    else return undefined;
+  let missing: string | undefined;
+  for (const part of parts) {
+    if (missing !== undefined) fail(`UndefinedError: ${missing}`);
+    const found = itemOf(value, part);
+    if (found.length === 0) missing = describeMissing(value, part);
+    value = found[0];
   }
   return value;
+}
+
+/** One part of an attribute path: `[value]` when `container` holds it, else `[]`. */
+function itemOf(container: unknown, part: string | number): [unknown] | [] {
+  if (container === undefined || container === null) return [];
+  if (typeof part === 'number') {
+    if (Array.isArray(container) || typeof container === 'string') {
+      const picked = Number.isSafeInteger(part) ? pythonIndex(container, part) : undefined;
+      return picked === undefined ? [] : [picked];
+    }
+    const key = isMapping(container) ? dictKeyName(container, part) : undefined;
+    return key === undefined ? [] : [(container as Record<string, unknown>)[key]];
+  }
+  if (isMapping(container)) {
+    const key = dictKeyName(container, part);
+    return key === undefined ? [] : [container[key]];
+  }
+  // A groupby group's named fields (Python's namedtuple attributes).
+  if (container instanceof PythonGroup && (part === 'grouper' || part === 'list')) return [container[part]];
+  if (typeof container === 'object' && !Array.isArray(container) && Object.prototype.hasOwnProperty.call(container, part)) return [(container as Record<string, unknown>)[part]];
+  return [];
+}
+
+/** Jinja2's Undefined message for a missing part (`'dict object' has no attribute 'b'`, `list object has no element 5`). */
+function describeMissing(container: unknown, part: string | number): string {
+  const type = container === null ? 'None' : container === undefined ? 'Undefined' : `${pythonTypeName(container)} object`;
+  return typeof part === 'number' ? `${type} has no element ${part}` : `'${type}' has no attribute '${part}'`;
 }
 
 /**
@@ -96,11 +131,11 @@ export function roundFilter(value: unknown, ...rest: unknown[]): unknown {
 export function truncateFilter(value: unknown, ...rest: unknown[]): unknown {
   const { length, killwords, end, leeway } = bindArguments('truncate', rest, { length: 255, killwords: false, end: '...', leeway: 5 });
   if (typeof end !== 'string') fail(`TypeError: truncate() end must be str, not ${pythonTypeName(end)}`);
-  const max = integerArgument(length);
-  const slack = integerArgument(leeway);
+  const max = boundArgument(length);
+  const slack = boundArgument(leeway);
   const endLength = Array.from(end).length;
-  if (max < endLength) fail(`AssertionError: expected length >= ${endLength}, got ${max}`);
-  if (slack < 0) fail(`AssertionError: expected leeway >= 0, got ${slack}`);
+  if (max < endLength) fail(`AssertionError: expected length >= ${endLength}, got ${formatPythonStr(length)}`);
+  if (slack < 0) fail(`AssertionError: expected leeway >= 0, got ${formatPythonStr(leeway)}`);
   // Undefined has length 0 and is kept (empty); a list or dict is kept when short, as Jinja2's len() allows it.
   if (value === undefined) return value;
   if (typeof value !== 'string') {
@@ -505,7 +540,7 @@ export function safeFilter(value: unknown): string {
 export function joinFilter(value: unknown, ...rest: unknown[]): string {
   const { d, attribute } = bindArguments('join', rest, { d: '', attribute: null });
   const items = itemsOf(value);
-  const picked = typeof attribute === 'string' || typeof attribute === 'number' ? items.map((item) => attributeOf(item, String(attribute))) : items;
+  const picked = typeof attribute === 'string' || typeof attribute === 'number' ? items.map((item) => attributeOf(item, attribute)) : items;
   return picked.map(formatPythonStr).join(formatPythonStr(d));
 }
 
