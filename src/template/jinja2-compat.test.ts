@@ -429,6 +429,17 @@ describe('what Jinja2 refuses is an error here too', () => {
     expect(renderError("{{ 'hello world' | truncate(0 - 2**64) }}").message).toContain('AssertionError: expected length >= 3, got -18446744073709551616');
   });
 
+  it('refuses `*items` and `**mapping` as a call\'s arguments at the star, saying so (Jinja2 unpacks them; handoff does not yet)', () => {
+    // Before: "invalid index", "unexpected token: **", or an internal TypeError with no column.
+    expect(renderError('text\n{% macro m(a, b) %}{% endmacro %}{{ m(*[1, 2]) }}').message).toBe(
+      "template syntax error in files/e.txt at line 2, column 39: `*` before a call's argument (Jinja2's unpacking of a list into arguments) is not supported in handoff's templates: give the arguments one by one",
+    );
+    expect(renderError("{{ dict(**{'a': 1}) }}").message).toContain("column 9: `**` before a call's argument (Jinja2's unpacking of a dict");
+    expect(renderError("{{ 'a-b'.split(*['-']) }}").message).toContain("column 16: `*` before a call's argument");
+    expect(renderError("{{ 'hello' | truncate(1, *[7]) }}").message).toContain("`*` before a call's argument");
+    expect(render('{{ range(2 * 2) | list }}|{{ [2] | map(attribute=0) | list }}')).toBe('[0, 1, 2, 3]|[Undefined]');
+  });
+
   it('says what to write instead of `===`, and what set ns.attr needs', () => {
     expect(renderError('{{ 1 === 1 }}').message).toBe('template syntax error in files/e.txt at line 1, column 6: `===` is not an operator in Jinja2: use `==`');
     const error = renderError('{% set d2 = {} %}{% set d2.x = 1 %}');

@@ -634,6 +634,12 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
       const own = Object.getOwnPropertyDescriptor(this, 'parseExpression');
       const checked = function parseArgument(this: Parser): AstNode {
         wrongCloser(this);
+        // Jinja2 unpacks `f(*items)` and `f(**mapping)`; nunjucks has no such arguments (it failed on them with an
+        // internal error or "unexpected token"), so they are refused here by what they are.
+        const star = this.peekToken();
+        if (star && star.type === 'operator' && (star.value === '*' || star.value === '**')) {
+          this.fail(`\`${star.value}\` before a call's argument (Jinja2's unpacking of a ${star.value === '*' ? 'list' : 'dict'} into arguments) is not supported in handoff's templates: give the arguments one by one`, star.lineno, star.colno);
+        }
         // The argument itself is parsed as any expression, its own calls checked by their own parseSignature.
         delete (this as Partial<Parser>).parseExpression;
         try {
