@@ -258,6 +258,10 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{{ [{'a': {'b': 1}}] | map(attribute='a.b.c') | list }}|{{ [{'a': 1}] | map(attribute='a.b') | list }}|{{ [{'a': none}] | map(attribute='a.b') | list }}", "[Undefined]|[Undefined]|[Undefined]"],
     ["{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | sort(attribute='a.b') | map(attribute='a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | sum(attribute='a.b') }}|{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | groupby('a.b') | map(attribute='grouper') | list }}|{{ [{'a': {'b': 2}}, {'a': {}}] | groupby('a.b', default=0) | map(attribute='grouper') | list }}", "[1, 2]|3|[1, 2]|[0, 2]"],
     ["{{ [{'a': {'b': 2}}, {'a': {'b': 0}}] | selectattr('a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {'b': 0}}] | rejectattr('a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {}}] | selectattr('a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | max(attribute='a.b') }}|{{ [{'a': {'b': 'x'}}] | join(attribute='a.b') }}", "[{'a': {'b': 2}}]|[{'a': {'b': 0}}]|[{'a': {'b': 2}}]|{'a': {'b': 2}}|x"],
+    // Review: `default` stands in for each missing part, as make_attrgetter does (before: a part after a missing one
+    // raised even with a default); `default=none` is no default (a missing last part is Undefined, not None).
+    ["{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default=0) | list }}|{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b.c', default=0) | list }}|{{ [{'a': [1]}, {'a': []}] | map(attribute='a.0.x', default=5) | list }}|{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default='') | list }}", "[1, 0]|[0, 0]|[5, 5]|[1, '']"],
+    ["{{ [{'a': {'b': 1}}, {'x': 1}] | groupby('a.b', default=0) | map(attribute='grouper') | list }}|{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default=false) | list }}|{{ [{'x': 1}] | map(attribute='a', default=none) | list }}", "[0, 1]|[1, False]|[Undefined]"],
   ],
   // A macro's attributes are Jinja2's Macro's. Before: `m.name` was the compiled function's name (macroWithExtras),
   // `m.arguments` and `m.caller` a JavaScript TypeError (strict mode), catch_kwargs and catch_varargs Undefined.
@@ -340,6 +344,10 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{{ [{'a.b': 3}] | map(attribute='a.b') | list }}", "UndefinedError"],
   ["{{ [{'a': {'b': 1}}] | map(attribute='a..b') | list }}", "UndefinedError"],
   ["{{ [{'a': [1]}] | map(attribute='a.5.x') | list }}", "UndefinedError"],
+  // Review: without a default, an item that lacks the first part is an error in map, selectattr and groupby alike.
+  ["{{ [{'a': {'b': 1}}, {'x': 1}] | selectattr('a.b', 'defined') | list }}", "UndefinedError"],
+  ["{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default=none) | list }}", "UndefinedError"],
+  ["{{ [{'a': {'b': 1}}, {'x': 1}] | groupby('a.b') | list }}", "UndefinedError"],
   ["{{ 'hello world' | truncate(0 - 2**64) }}", "AssertionError"],
   ["{{ 'hello world' | truncate(5, leeway=0 - 2**64) }}", "AssertionError"],
 ];

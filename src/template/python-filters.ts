@@ -60,12 +60,15 @@ export function iterateLazily(value: unknown): Iterable<unknown> {
 
 /**
  * Jinja2's attribute path (`a.b`, `items.0`), as its make_attrgetter walks it: a part of digits is an int (a list's
- * index, a dict's int key: not a str key of those digits), another part a dict's str key, a groupby group's `grouper`
- * or `list`; a non-str path is one key. A part that is missing is undefined; a part after one is Jinja2's
- * UndefinedError (an Undefined has no items), naming the part that was missing.
+ * index, a dict's int key, or a YAML mapping's key of those digits: not a template's str key of them), another part a
+ * dict's str key, a groupby group's `grouper` or `list`; a non-str path is one key. A part that is missing is
+ * undefined; a part after one is Jinja2's UndefinedError (an Undefined has no items), naming the part that was
+ * missing. A `fallback` (a filter's `default=`, not None) stands in for each missing part, as in make_attrgetter, so
+ * the walk goes on from it (`a.b` of `{'x': 1}` with default 0 looks up `b` of 0: missing, so 0 again).
  */
-export function attributeOf(item: unknown, path: string | number): unknown {
+export function attributeOf(item: unknown, path: string | number, fallback?: unknown): unknown {
   const parts: Array<string | number> = typeof path === 'string' ? path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [path];
+  const hasFallback = fallback !== undefined && fallback !== null;
   let value = item;
   let missing: string | undefined;
   for (const part of parts) {
@@ -73,6 +76,10 @@ export function attributeOf(item: unknown, path: string | number): unknown {
     const found = itemOf(value, part);
     if (found.length === 0) missing = describeMissing(value, part);
     value = found[0];
+    if (value === undefined && hasFallback) {
+      value = fallback;
+      missing = undefined;
+    }
   }
   return value;
 }
@@ -85,8 +92,11 @@ function itemOf(container: unknown, part: string | number): [unknown] | [] {
       const picked = Number.isSafeInteger(part) ? pythonIndex(container, part) : undefined;
       return picked === undefined ? [] : [picked];
     }
-    const key = isMapping(container) ? dictKeyName(container, part) : undefined;
-    return key === undefined ? [] : [(container as Record<string, unknown>)[key]];
+    if (!isMapping(container)) return [];
+    // A mapping read from YAML holds PyYAML's int key 80 as the str '80' (a template's `{'80': …}` holds it under
+    // another name, so stays distinct), as memberLookup finds `ports[80]`.
+    const key = dictKeyName(container, part) ?? (Object.prototype.hasOwnProperty.call(container, String(part)) ? String(part) : undefined);
+    return key === undefined ? [] : [container[key]];
   }
   if (isMapping(container)) {
     const key = dictKeyName(container, part);
@@ -275,10 +285,9 @@ export function groupbyFilter(value: unknown, ...rest: unknown[]): PythonGroup[]
   const path = typeof attribute === 'number' ? String(attribute) : attribute;
   if (typeof path !== 'string') fail(`TypeError: attribute must be a str, not ${pythonTypeName(attribute)}`);
   const written = (item: unknown): unknown => {
-    const picked = attributeOf(item, path);
+    // The default stands in for each missing part of the path; without one, a missing value is Jinja2's UndefinedError.
+    const picked = attributeOf(item, path, fallback);
     if (picked !== undefined) return picked;
-    // Jinja2 takes the default for a missing attribute only when one is given; else its UndefinedError.
-    if (fallback !== null && fallback !== undefined) return fallback;
     return fail(`UndefinedError: an item has no attribute '${path}'`);
   };
   const key = (item: unknown): unknown => {

@@ -328,10 +328,8 @@ function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ..
   const [args, kwargs] = splitKeywords(rest);
   if (args.length === 0 && kwargs && (typeof kwargs.attribute === 'string' || typeof kwargs.attribute === 'number')) {
     const attribute = kwargs.attribute;
-    return mapped(value, (item) => {
-      const picked = attributeOf(item, attribute);
-      return picked === undefined ? kwargs.default : picked;
-    });
+    // The default stands in for each missing part of the path (Jinja2's make_attrgetter); None is no default.
+    return mapped(value, (item) => attributeOf(item, attribute, kwargs.default));
   }
   const [name, ...filterArgs] = args;
   if (typeof name !== 'string') throw new PythonTemplateError('map: expected a filter name or attribute=');
