@@ -78,22 +78,24 @@ const STAGING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /**
  * Removes `dir` when SIGINT, SIGTERM or SIGHUP arrives while it stands (returns the uninstaller): a stop between the
  * staging and the move into the workspace would otherwise leave a full copy of files/ to the one-day sweep. The
- * listener runs first and takes itself off, so the signal then does what it would have done without it: the other
- * listeners (the process registry's, a run's) get it as before, and with none the signal is raised again and ends
- * the process as Node's default does (killed by that signal).
+ * listener runs first, removes the folder, then takes itself off, so the signal then does what it would have done
+ * without it: the other listeners (the process registry's, a run's) get it as before, and with none the signal is
+ * raised again and ends the process as Node's default does (killed by that signal).
  */
 function removeOnSignal(dir: string): () => void {
   const uninstall = (): void => {
     for (const signal of STAGING_SIGNALS) process.off(signal, listener);
   };
   function listener(signal: NodeJS.Signals): void {
-    uninstall();
-    // Synchronous: the process may end right after this listener (no later turn of the event loop).
+    // Synchronous: the process may end right after this listener (no later turn of the event loop). Removed before
+    // the listener is taken off: while it is on, a second signal during the removal is held by Node, not the
+    // default action that would end the process with the folder half removed.
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch {
       // Best effort: what is left is the sweep's.
     }
+    uninstall();
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   }
   for (const signal of STAGING_SIGNALS) process.prependListener(signal, listener);
@@ -182,8 +184,11 @@ export async function checkStoredConfig(
       [stagedProjectDir, provider.objects.describe(provider.names.s3.taskPrefix)],
     ]);
   } finally {
-    await rm(staging, { recursive: true, force: true });
-    uninstall();
+    try {
+      await rm(staging, { recursive: true, force: true });
+    } finally {
+      uninstall();
+    }
   }
   return config;
 }
@@ -227,8 +232,11 @@ export async function stageStoredFiles(
   }
   const uninstall = removeOnSignal(staging);
   const remove = async (): Promise<void> => {
-    await rm(staging, { recursive: true, force: true });
-    uninstall();
+    try {
+      await rm(staging, { recursive: true, force: true });
+    } finally {
+      uninstall();
+    }
   };
   const stagedProjectDir = path.join(staging, 'project');
   const dir = path.join(stagedProjectDir, 'files');
