@@ -270,6 +270,10 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m.catch_kwargs }}|{{ m.catch_varargs }}|{{ m.arguments }}|{% macro k() %}{{ caller() }}{% endmacro %}{{ k.caller }}", "True|True|()|True"],
     ["{% macro m(a) %}{% endmacro %}{{ m.defaults }}|{{ m.nope }}|{{ m.name | upper }}|{{ m.arguments | length }}{{ m.arguments[0] }}|{{ m.name ~ '!' }}", "||M|1a|m!"],
     ["{% macro c() %}{{ caller.name }}|{{ caller.arguments }}|{{ caller.caller }}|{{ caller(1) }}{% endmacro %}{% call(x) c() %}{{ x }}{% endcall %}|{% macro o() %}{% macro i() %}{{ caller() }}{% endmacro %}{% endmacro %}{{ o.caller }}", "None|('x',)|False|1|True"],
+    // Review: `caller` is True only when the body reads it before setting it (Jinja2's find_undeclared); before, a
+    // body that only set `caller` (or took it as an inner macro's argument) gave True.
+    ["{% macro s() %}{% set caller = 1 %}{% endmacro %}{{ s.caller }}|{% macro f() %}{% for caller in [1] %}{% endfor %}{% endmacro %}{{ f.caller }}|{% macro u() %}{% set caller = 1 %}{{ caller }}{% endmacro %}{{ u.caller }}|{% macro w() %}{% with caller = 1 %}{% endwith %}{% endmacro %}{{ w.caller }}|{% macro o() %}{% macro i(caller) %}{% endmacro %}{% endmacro %}{{ o.caller }}|{% macro d() %}{% macro i(x=caller) %}{% endmacro %}{% endmacro %}{{ d.caller }}", "False|False|False|False|False|True"],
+    ["{% macro m() %}{{ caller }}{% set caller = 1 %}{% endmacro %}{{ m.caller }}|{% macro n() %}{% set caller = caller %}{% endmacro %}{{ n.caller }}|{% macro i(x=caller, caller=1) %}{% endmacro %}{{ i.caller }}", "True|False|False"],
   ],
   // An int beyond 2**53 as truncate's length or leeway bounds nothing (before: refused as an int that would round).
   "big ints as arguments": [
@@ -446,6 +450,23 @@ describe('what Jinja2 refuses is an error here too', () => {
     expect(renderError("{{ 'a-b'.split(*['-']) }}").message).toContain("column 16: `*` before a call's argument");
     expect(renderError("{{ 'hello' | truncate(1, *[7]) }}").message).toContain("`*` before a call's argument");
     expect(render('{{ range(2 * 2) | list }}|{{ [2] | map(attribute=0) | list }}')).toBe('[0, 1, 2, 3]|[Undefined]');
+  });
+  it('refuses `*args` and `**kwargs` in a macro\'s or call block\'s signature as definitions, as Jinja2 does', () => {
+    // Review: before, the call-worded refusal above ("before a call's argument … give the arguments one by one").
+    const stars: Array<[string, string, number]> = [
+      ['{% macro m(*a) %}{% endmacro %}', '*', 12],
+      ['{% macro m(a, **k) %}{% endmacro %}', '**', 15],
+      ['{% macro c() %}{% endmacro %}{% call(*a) c() %}{% endcall %}', '*', 38],
+    ];
+    for (const [template, star, col] of stars) {
+      const message = renderError(template).message;
+      expect(message).toContain(`column ${col}: \`${star}\` before a macro's argument name is not Jinja2 either (expected token 'name', got '${star}')`);
+      expect(message).toContain('varargs');
+      expect(message).not.toContain("call's argument");
+    }
+    // A call inside the macro's body or the call block's own call is still a call.
+    expect(renderError('{% macro m(a) %}{{ m(*[1]) }}{% endmacro %}').message).toContain("`*` before a call's argument");
+    expect(renderError('{% macro c(a) %}{% endmacro %}{% call(x) c(*[1]) %}{% endcall %}').message).toContain("`*` before a call's argument");
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {
