@@ -3,8 +3,17 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { makeProject, makeTempDir, runCli, waitFor, type CliResult } from '../helpers/cli.js';
+
+/**
+ * Folders a test made outside the temporary folder the suite removes (a TMPDIR in /dev/shm, a workspace on another
+ * file system): removed after each test, passed or not.
+ */
+const madeElsewhere: string[] = [];
+afterEach(() => {
+  for (const dir of madeElsewhere.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const PROJECT_YML = `tasks:
 - name: t
@@ -26,6 +35,7 @@ async function pushed(
 ): Promise<{ home: string; tmp: string; taskDir: string; cli: (args: string[], onSpawn?: (child: ChildProcess) => void) => Promise<CliResult> }> {
   const home = makeTempDir('handoff-home-');
   const tmp = tmpRoot ? fs.mkdtempSync(path.join(tmpRoot, 'handoff-tmpdir-')) : makeTempDir('handoff-tmpdir-');
+  if (tmpRoot) madeElsewhere.push(tmp);
   const cli = (args: string[], onSpawn?: (child: ChildProcess) => void): Promise<CliResult> =>
     runCli(args, { env: { HANDOFF_HOME: home, TMPDIR: tmp }, timeoutMs: 120_000, ...(onSpawn ? { onSpawn } : {}) });
   const { projectDir } = makeProject(PROJECT_YML, { 'files/good.txt': 'good\n', 'files/conf/more.txt': 'more {{ _stage_ }}\n', ...extra });
@@ -108,7 +118,9 @@ describe('the stored files/ staged in the temporary folder', () => {
     if (!pair) return ctx.skip('every writable folder here (/dev/shm, TMPDIR, /tmp, /work, /var/tmp, HOME) is on one file system: no cross-device move to test');
     const [tmpRoot, workspaceRoot] = pair;
     const { tmp, cli } = await pushed({ tmpRoot, extra: { 'files/deep/a/b.bin': '\u0000\u0001binary\n' } });
-    const workspaceDir = path.join(fs.mkdtempSync(path.join(workspaceRoot, 'handoff-ws-')), 'ws');
+    const workspaceParent = fs.mkdtempSync(path.join(workspaceRoot, 'handoff-ws-'));
+    madeElsewhere.push(workspaceParent);
+    const workspaceDir = path.join(workspaceParent, 'ws');
     fs.mkdirSync(workspaceDir);
     expect(fs.statSync(workspaceDir).dev).not.toBe(fs.statSync(tmp).dev);
     for (const command of ['files get', 'run']) {
