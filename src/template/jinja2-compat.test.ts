@@ -246,6 +246,39 @@ const JINJA2_RENDERS: Record<string, Array<[string, string]>> = {
     ["{% macro m() %}{{ varargs | length }}{% for v in varargs %}{{ v }}{% endfor %}{% endmacro %}{{ m() }}|{{ m(1, 2) }}|{% macro w(a) %}{{ kwargs.get('x', 'nx') }}{% endmacro %}{{ w(1) }}|{{ w(1, x=5) }}|{% macro c() %}{{ caller(7) }}{% endmacro %}{% call c() %}{{ varargs[0] }}{% endcall %}", "0|212|nx|5|7"],
     ["{{ 'a\\tb'.expandtabs() }}|{{ 'ab\\tc\\nx\\ty'.expandtabs(4) }}|{{ '\\t'.expandtabs(0) }}|[{{ 'abc\\td'.expandtabs(2) }}]|{{ 'a\\r\\tb'.expandtabs(tabsize=3) }}|{{ 'é\\t|'.expandtabs(4) }}", "a       b|ab  c\nx   y||[abc d]|a\r   b|é   |"],
   ],
+  // Twenty-second session. An attribute path is walked as Jinja2's make_attrgetter walks it: a part of digits is an
+  // int (a list index or a dict's int key, not a str key of those digits), `-1` is a str (no list has it), a non-str
+  // attribute is one key, and a part after a missing one is an UndefinedError (below). Before: `a.-1` was the last
+  // item, `a.1` found a str key '1', `map(attribute=0)` was refused, a missing part mid-path was Undefined.
+  "dotted attribute paths": [
+    ["{{ [{'a': {'b': 1}}, {'a': {'b': 2}}] | map(attribute='a.b') | list }}|{{ [{'a': {'b': 1}}, {'a': {}}] | map(attribute='a.b') | list }}|{{ [{'a': {'b': 1}}, {'a': {}}] | map(attribute='a.b', default=9) | list }}", "[1, 2]|[1, Undefined]|[1, 9]"],
+    ["{{ [{'a': [5, 6]}] | map(attribute='a.1') | list }}|{{ [[1, [2, 3]]] | map(attribute='1.0') | list }}|{{ [{'a': 'xy'}] | map(attribute='a.0') | list }}|{{ [{'a': {'b': [{'c': 1}]}}] | map(attribute='a.b.0.c') | list }}", "[6]|[2]|['x']|[1]"],
+    ["{{ [{'a': 'xy'}] | map(attribute='a.-1') | list }}|{{ [[1, 2]] | map(attribute='-1') | list }}|{{ [{'a': {'1': 'k'}}] | map(attribute='a.1') | list }}|{{ [{'a': {1: 'k'}}] | map(attribute='a.1') | list }}|{{ [{'a': [1]}] | map(attribute='a.01') | list }}", "[Undefined]|[Undefined]|[Undefined]|['k']|[Undefined]"],
+    ["{{ [{'a': [1]}] | map(attribute=0) | list }}|{{ [[7]] | map(attribute=0) | list }}|{{ [{'a': {'b': 1}}] | map(attribute='') | list }}|{{ [{'a': {'b': 1}}] | map(attribute='a.') | list }}", "[Undefined]|[7]|[Undefined]|[Undefined]"],
+    ["{{ [{'a': {'b': 1}}] | map(attribute='a.b.c') | list }}|{{ [{'a': 1}] | map(attribute='a.b') | list }}|{{ [{'a': none}] | map(attribute='a.b') | list }}", "[Undefined]|[Undefined]|[Undefined]"],
+    ["{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | sort(attribute='a.b') | map(attribute='a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | sum(attribute='a.b') }}|{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | groupby('a.b') | map(attribute='grouper') | list }}|{{ [{'a': {'b': 2}}, {'a': {}}] | groupby('a.b', default=0) | map(attribute='grouper') | list }}", "[1, 2]|3|[1, 2]|[0, 2]"],
+    ["{{ [{'a': {'b': 2}}, {'a': {'b': 0}}] | selectattr('a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {'b': 0}}] | rejectattr('a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {}}] | selectattr('a.b') | list }}|{{ [{'a': {'b': 2}}, {'a': {'b': 1}}] | max(attribute='a.b') }}|{{ [{'a': {'b': 'x'}}] | join(attribute='a.b') }}", "[{'a': {'b': 2}}]|[{'a': {'b': 0}}]|[{'a': {'b': 2}}]|{'a': {'b': 2}}|x"],
+    // Review: `default` stands in for each missing part, as make_attrgetter does (before: a part after a missing one
+    // raised even with a default); `default=none` is no default (a missing last part is Undefined, not None).
+    ["{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default=0) | list }}|{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b.c', default=0) | list }}|{{ [{'a': [1]}, {'a': []}] | map(attribute='a.0.x', default=5) | list }}|{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default='') | list }}", "[1, 0]|[0, 0]|[5, 5]|[1, '']"],
+    ["{{ [{'a': {'b': 1}}, {'x': 1}] | groupby('a.b', default=0) | map(attribute='grouper') | list }}|{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default=false) | list }}|{{ [{'x': 1}] | map(attribute='a', default=none) | list }}", "[0, 1]|[1, False]|[Undefined]"],
+  ],
+  // A macro's attributes are Jinja2's Macro's. Before: `m.name` was the compiled function's name (macroWithExtras),
+  // `m.arguments` and `m.caller` a JavaScript TypeError (strict mode), catch_kwargs and catch_varargs Undefined.
+  "macro attributes": [
+    ["{% macro m(a, b=1) %}{% endmacro %}{{ m.name }}|{{ m.arguments }}|{{ m.caller }}|{{ m.catch_kwargs }}|{{ m.catch_varargs }}", "m|('a', 'b')|False|False|False"],
+    ["{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m.catch_kwargs }}|{{ m.catch_varargs }}|{{ m.arguments }}|{% macro k() %}{{ caller() }}{% endmacro %}{{ k.caller }}", "True|True|()|True"],
+    ["{% macro m(a) %}{% endmacro %}{{ m.defaults }}|{{ m.nope }}|{{ m.name | upper }}|{{ m.arguments | length }}{{ m.arguments[0] }}|{{ m.name ~ '!' }}", "||M|1a|m!"],
+    ["{% macro c() %}{{ caller.name }}|{{ caller.arguments }}|{{ caller.caller }}|{{ caller(1) }}{% endmacro %}{% call(x) c() %}{{ x }}{% endcall %}|{% macro o() %}{% macro i() %}{{ caller() }}{% endmacro %}{% endmacro %}{{ o.caller }}", "None|('x',)|False|1|True"],
+    // Review: `caller` is True only when the body reads it before setting it (Jinja2's find_undeclared); before, a
+    // body that only set `caller` (or took it as an inner macro's argument) gave True.
+    ["{% macro s() %}{% set caller = 1 %}{% endmacro %}{{ s.caller }}|{% macro f() %}{% for caller in [1] %}{% endfor %}{% endmacro %}{{ f.caller }}|{% macro u() %}{% set caller = 1 %}{{ caller }}{% endmacro %}{{ u.caller }}|{% macro w() %}{% with caller = 1 %}{% endwith %}{% endmacro %}{{ w.caller }}|{% macro o() %}{% macro i(caller) %}{% endmacro %}{% endmacro %}{{ o.caller }}|{% macro d() %}{% macro i(x=caller) %}{% endmacro %}{% endmacro %}{{ d.caller }}", "False|False|False|False|False|True"],
+    ["{% macro m() %}{{ caller }}{% set caller = 1 %}{% endmacro %}{{ m.caller }}|{% macro n() %}{% set caller = caller %}{% endmacro %}{{ n.caller }}|{% macro i(x=caller, caller=1) %}{% endmacro %}{{ i.caller }}", "True|False|False"],
+  ],
+  // An int beyond 2**53 as truncate's length or leeway bounds nothing (before: refused as an int that would round).
+  "big ints as arguments": [
+    ["{{ 'hello world' | truncate(2**64) }}|{{ 'hello world' | truncate(5, false, '...', 2**64) }}|{{ 'hello world foo bar' | truncate(9, true, '..', 2**64) }}|{{ 'hello world' | truncate(9007199254740993) }}", "hello world|hello world|hello world foo bar|hello world"],
+  ],
   "literals": [
     ["{{ 0x10 }} {{ 0o17 }} {{ 0b101 }} {{ 0X1f }} {{ 1_000 }} {{ 1_000.5 }} {{ 1_0.0_1 }}", "16 15 5 31 1000 1000.5 10.01"],
     ["{{ 1e3 }} {{ 1.5e3 }} {{ 1e-3 }} {{ 1E3 }} {{ 2.5E-3 }} {{ 1e3 + 1 }}", "1000.0 1500.0 0.001 1000.0 0.0025 1001.0"],
@@ -310,6 +343,17 @@ const JINJA2_ERRORS: Array<[string, string]> = [
   ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, 2) }}", "TypeError"],
   ["{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(1, b=2) }}", "TypeError"],
   ["{% macro c() %}{{ caller(7) }}{% endmacro %}{% call c() %}x{% endcall %}", "TypeError"],
+  // Twenty-second session: a part after a missing one in an attribute path (Undefined has no items); truncate's
+  // bounds below zero, told as Jinja2 tells them even beyond 2**53.
+  ["{{ [{'a.b': 3}] | map(attribute='a.b') | list }}", "UndefinedError"],
+  ["{{ [{'a': {'b': 1}}] | map(attribute='a..b') | list }}", "UndefinedError"],
+  ["{{ [{'a': [1]}] | map(attribute='a.5.x') | list }}", "UndefinedError"],
+  // Review: without a default, an item that lacks the first part is an error in map, selectattr and groupby alike.
+  ["{{ [{'a': {'b': 1}}, {'x': 1}] | selectattr('a.b', 'defined') | list }}", "UndefinedError"],
+  ["{{ [{'a': {'b': 1}}, {'x': 1}] | map(attribute='a.b', default=none) | list }}", "UndefinedError"],
+  ["{{ [{'a': {'b': 1}}, {'x': 1}] | groupby('a.b') | list }}", "UndefinedError"],
+  ["{{ 'hello world' | truncate(0 - 2**64) }}", "AssertionError"],
+  ["{{ 'hello world' | truncate(5, leeway=0 - 2**64) }}", "AssertionError"],
 ];
 
 function render(template: string): string {
@@ -388,6 +432,41 @@ describe('what Jinja2 refuses is an error here too', () => {
     const error = renderError(template);
     expect(error.message).toMatch(/^template error in files\/e.txt at line 2, column \d+: UndefinedError: No caller defined$/);
     expect(error.fix).toContain('{% set outer = caller %}');
+  });
+
+  it('names the missing part of an attribute path as Jinja2 does, and a bound beyond 2**53 in full', () => {
+    expect(renderError("{{ [{'a.b': 3}] | map(attribute='a.b') | list }}").message).toContain("UndefinedError: 'dict object' has no attribute 'a'");
+    expect(renderError("{{ [{'a': [1]}] | map(attribute='a.5.x') | list }}").message).toContain('UndefinedError: list object has no element 5');
+    expect(renderError("{{ [{'a': none}] | map(attribute='a.b.c') | list }}").message).toContain("UndefinedError: 'None' has no attribute 'b'");
+    expect(renderError("{{ 'hello world' | truncate(0 - 2**64) }}").message).toContain('AssertionError: expected length >= 3, got -18446744073709551616');
+  });
+
+  it('refuses `*items` and `**mapping` as a call\'s arguments at the star, saying so (Jinja2 unpacks them; handoff does not yet)', () => {
+    // Before: "invalid index", "unexpected token: **", or an internal TypeError with no column.
+    expect(renderError('text\n{% macro m(a, b) %}{% endmacro %}{{ m(*[1, 2]) }}').message).toBe(
+      "template syntax error in files/e.txt at line 2, column 39: `*` before a call's argument (Jinja2's unpacking of a list into arguments) is not supported in handoff's templates: give the arguments one by one",
+    );
+    expect(renderError("{{ dict(**{'a': 1}) }}").message).toContain("column 9: `**` before a call's argument (Jinja2's unpacking of a dict");
+    expect(renderError("{{ 'a-b'.split(*['-']) }}").message).toContain("column 16: `*` before a call's argument");
+    expect(renderError("{{ 'hello' | truncate(1, *[7]) }}").message).toContain("`*` before a call's argument");
+    expect(render('{{ range(2 * 2) | list }}|{{ [2] | map(attribute=0) | list }}')).toBe('[0, 1, 2, 3]|[Undefined]');
+  });
+  it('refuses `*args` and `**kwargs` in a macro\'s or call block\'s signature as definitions, as Jinja2 does', () => {
+    // Review: before, the call-worded refusal above ("before a call's argument … give the arguments one by one").
+    const stars: Array<[string, string, number]> = [
+      ['{% macro m(*a) %}{% endmacro %}', '*', 12],
+      ['{% macro m(a, **k) %}{% endmacro %}', '**', 15],
+      ['{% macro c() %}{% endmacro %}{% call(*a) c() %}{% endcall %}', '*', 38],
+    ];
+    for (const [template, star, col] of stars) {
+      const message = renderError(template).message;
+      expect(message).toContain(`column ${col}: \`${star}\` before a macro's argument name is not Jinja2 either (expected token 'name', got '${star}')`);
+      expect(message).toContain('varargs');
+      expect(message).not.toContain("call's argument");
+    }
+    // A call inside the macro's body or the call block's own call is still a call.
+    expect(renderError('{% macro m(a) %}{{ m(*[1]) }}{% endmacro %}').message).toContain("`*` before a call's argument");
+    expect(renderError('{% macro c(a) %}{% endmacro %}{% call(x) c(*[1]) %}{% endcall %}').message).toContain("`*` before a call's argument");
   });
 
   it('says what to write instead of `===`, and what set ns.attr needs', () => {

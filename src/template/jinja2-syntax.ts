@@ -121,6 +121,30 @@ function takeMacroExtras(frame: { set(name: string, value: unknown): void }, nam
   }
 }
 
+/** What Jinja2's Macro object shows of itself: name, arguments, caller, catch_kwargs, catch_varargs. */
+const MACRO_ATTRIBUTES = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * An attribute of a macro (`m.name`, `m.arguments`, …) as Jinja2 gives it: `[value]`, `[undefined]` for a name Jinja2's
+ * Macro does not have (Undefined); `[]` when `target` is no macro. The JavaScript function's own members (`name` is
+ * its compiled name, `arguments` throws in strict mode) are never seen.
+ */
+export function macroMember(target: unknown, key: unknown): [unknown] | [] {
+  const attributes = typeof target === 'function' ? MACRO_ATTRIBUTES.get(target) : undefined;
+  if (!attributes) return [];
+  return [typeof key === 'string' && Object.prototype.hasOwnProperty.call(attributes, key) ? attributes[key] : undefined];
+}
+
+/** A macro's argument names in order (`m(a, b=1)`: a, b), from its parsed signature. */
+function macroArgumentNames(node: AstNode): string[] {
+  const names: string[] = [];
+  for (const arg of ((node.args as AstNode | undefined)?.children ?? []) as AstNode[]) {
+    if (arg.typename === 'Symbol') names.push(String(arg.value));
+    else if (arg.typename === 'KeywordArgs') for (const pair of (arg.children ?? []) as AstNode[]) names.push(String((pair.key as AstNode).value));
+  }
+  return names;
+}
+
 /** Which of `names` a template part reads as a name (a Symbol anywhere in it). */
 function namesUsed(node: AstNode | undefined, names: Set<string>, found = new Set<string>()): Set<string> {
   if (!node || typeof node !== 'object' || !Array.isArray(node.fields)) return found;
@@ -130,6 +154,71 @@ function namesUsed(node: AstNode | undefined, names: Set<string>, found = new Se
     for (const c of Array.isArray(child) ? child : [child]) namesUsed(c as AstNode, names, found);
   }
   return found;
+}
+
+/**
+ * Which of `names` a macro's body reads before it sets them, as Jinja2's find_undeclared finds the `caller` a macro
+ * takes: in the order Jinja2 visits the nodes, a name read is found, a name set (`{% set caller = 1 %}`, a loop's or
+ * a `with`'s name, an inner macro's argument) is no longer looked for, and a block's body is not looked into. Import
+ * targets are neither (Jinja2 holds them as text, not names).
+ */
+function namesReadFirst(node: AstNode | undefined, names: Set<string>, found = new Set<string>()): Set<string> {
+  if (!node || typeof node !== 'object' || !Array.isArray(node.fields)) return found;
+  const set = (target: unknown): void => {
+    for (const t of Array.isArray(target) ? target : [target]) {
+      const n = t as AstNode | undefined;
+      if (n?.typename === 'Symbol' && typeof n.value === 'string') {
+        if (!found.has(n.value)) names.delete(n.value);
+      } else if (n && (n.typename === 'Array' || n.typename === 'HandoffTuple' || n.typename === 'NodeList')) set(n.children);
+    }
+  };
+  const read = (child: unknown): void => {
+    for (const c of Array.isArray(child) ? child : [child]) namesReadFirst(c as AstNode, names, found);
+  };
+  switch (node.typename) {
+    case 'Symbol':
+      if (typeof node.value === 'string' && names.has(node.value)) found.add(node.value);
+      return found;
+    case 'Block':
+    case 'Import':
+    case 'FromImport':
+      return found;
+    case 'Set':
+      set(node.targets);
+      read(node.value);
+      return found;
+    case 'HandoffWith':
+      set(node.targets);
+      read(node.values);
+      read(node.body);
+      return found;
+    case 'For':
+    case 'AsyncEach':
+    case 'AsyncAll':
+      set(node.name);
+      read(node.arr);
+      read(node.body);
+      read(node.else_);
+      return found;
+    case 'HandoffLoopFilter':
+      read(node.iterable);
+      read(node.cond);
+      return found;
+    case 'Macro':
+    case 'Caller': {
+      // All the argument names first, then the defaults, as Jinja2's Macro node lists them.
+      const args = ((node.args as AstNode | undefined)?.children ?? []) as AstNode[];
+      const pairs = args.flatMap((a) => (a.typename === 'KeywordArgs' ? ((a.children ?? []) as AstNode[]) : []));
+      set(args.filter((a) => a.typename === 'Symbol'));
+      set(pairs.map((pair) => pair.key));
+      read(pairs.map((pair) => pair.value));
+      read(node.body);
+      return found;
+    }
+    default:
+      for (const field of node.fields) read(node[field]);
+      return found;
+  }
 }
 
 /** The filters that give Markup in Jinja2 3.1 without autoescape (their result is never escaped again by escape). */
@@ -156,7 +245,10 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     handoffUnpack: unpack,
     handoffSetAttribute: setAttribute,
     handoffDict: dictLiteral,
-    handoffMacro: (macro: object, name: string) => describeAs(macro, `<Macro ${name}>`),
+    handoffMacro: (macro: object, shown: string, attributes: { name: string | null; arguments: string[]; caller: boolean; catch_kwargs: boolean; catch_varargs: boolean }) => {
+      MACRO_ATTRIBUTES.set(macro, { ...attributes, arguments: PythonTuple.from(attributes.arguments) });
+      return describeAs(macro, `<Macro ${shown}>`);
+    },
     handoffMacroExtras: takeMacroExtras,
   });
   // A macro's arguments beyond those it names: Jinja2 gives them to the macro as `varargs` (a tuple) and `kwargs` (a
@@ -457,7 +549,15 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     }
     // A call block's `caller` has no name there: `<Macro anonymous>`.
     const shown = node.typename === 'Caller' ? 'anonymous' : `'${name}'`;
-    this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(shown)});`);
+    const attributes = {
+      // A call block's caller is anonymous: Jinja2's name is None.
+      name: node.typename === 'Caller' ? null : name,
+      arguments: macroArgumentNames(node),
+      caller: namesReadFirst(node.body as AstNode, new Set(['caller'])).has('caller'),
+      catch_kwargs: uses.has('kwargs'),
+      catch_varargs: uses.has('varargs'),
+    };
+    this._emitLine(`runtime.handoffMacro(${id}, ${JSON.stringify(shown)}, ${JSON.stringify(attributes)});`);
     return id;
   };
 
@@ -593,12 +693,43 @@ export function installJinja2Syntax(internals: NunjucksInternals): void {
     const next = p.peekToken();
     if (next && next.type !== 'right-paren' && next.type in closerText) p.fail(`unexpected '${closerText[next.type]}', expected ')'`, next.lineno, next.colno);
   };
+  // A macro's and a call block's signatures are parsed as a call's arguments are: the signature parsed first after
+  // `{% macro` or `{% call` is marked a definition, so a star there is told as a definition's (not a call's).
+  type SignatureParser = Parser & { handoffDefinition?: boolean };
+  const parserWithBlocks = parser as unknown as Record<'parseMacro' | 'parseCall', (this: SignatureParser) => AstNode>;
+  for (const method of ['parseMacro', 'parseCall'] as const) {
+    const original = parserWithBlocks[method];
+    parserWithBlocks[method] = function parseDefinition(this: SignatureParser): AstNode {
+      this.handoffDefinition = true;
+      try {
+        return original.call(this);
+      } finally {
+        this.handoffDefinition = false;
+      }
+    };
+  }
   Object.assign(parser, {
-    parseSignature(this: Parser, tolerant?: boolean, noParens?: boolean): AstNode | null {
+    parseSignature(this: SignatureParser, tolerant?: boolean, noParens?: boolean): AstNode | null {
+      const definition = this.handoffDefinition === true;
+      this.handoffDefinition = false;
       if (noParens) return parseSignature.call(this, tolerant, noParens);
       const own = Object.getOwnPropertyDescriptor(this, 'parseExpression');
       const checked = function parseArgument(this: Parser): AstNode {
         wrongCloser(this);
+        // Jinja2 unpacks `f(*items)` and `f(**mapping)`; nunjucks has no such arguments (it failed on them with an
+        // internal error or "unexpected token"), so they are refused here by what they are. In a macro's signature
+        // Jinja2 refuses them too: a macro takes extra arguments as varargs and kwargs.
+        const star = this.peekToken();
+        if (star && star.type === 'operator' && (star.value === '*' || star.value === '**')) {
+          if (definition) {
+            this.fail(
+              `\`${star.value}\` before a macro's argument name is not Jinja2 either (expected token 'name', got '${star.value}'): name the arguments, and read extra ones from \`varargs\` and \`kwargs\` in the macro`,
+              star.lineno,
+              star.colno,
+            );
+          }
+          this.fail(`\`${star.value}\` before a call's argument (Jinja2's unpacking of a ${star.value === '*' ? 'list' : 'dict'} into arguments) is not supported in handoff's templates: give the arguments one by one`, star.lineno, star.colno);
+        }
         // The argument itself is parsed as any expression, its own calls checked by their own parseSignature.
         delete (this as Partial<Parser>).parseExpression;
         try {

@@ -32,6 +32,15 @@ function integerArgument(value: unknown): number {
 }
 
 /**
+ * An int argument that only bounds a length (truncate's length and leeway): one beyond 2**53 (a bigint) is past any
+ * text's length, so it counts as infinite with its sign; it is never rounded into a different bound.
+ */
+function boundArgument(value: unknown): number {
+  if (typeof value === 'bigint') return value > 0n ? Infinity : -Infinity;
+  return integerArgument(value);
+}
+
+/**
  * The items Jinja2 iterates in a value: a list's items, a dict's keys, a str's characters; nothing for Undefined/None;
  * what is left of a generator (which is then used up).
  */
@@ -50,23 +59,59 @@ export function iterateLazily(value: unknown): Iterable<unknown> {
 }
 
 /**
- * Jinja2's attribute path (`a.b`, `items.0`): dict keys, list indexes for numeric parts, a groupby group's `grouper` and
- * `list`; a missing part is undefined.
+ * Jinja2's attribute path (`a.b`, `items.0`), as its make_attrgetter walks it: a part of digits is an int (a list's
+ * index, a dict's int key, or a YAML mapping's key of those digits: not a template's str key of them), another part a
+ * dict's str key, a groupby group's `grouper` or `list`; a non-str path is one key. A part that is missing is
+ * undefined; a part after one is Jinja2's UndefinedError (an Undefined has no items), naming the part that was
+ * missing. A `fallback` (a filter's `default=`, not None) stands in for each missing part, as in make_attrgetter, so
+ * the walk goes on from it (`a.b` of `{'x': 1}` with default 0 looks up `b` of 0: missing, so 0 again).
  */
-export function attributeOf(item: unknown, path: string): unknown {
+export function attributeOf(item: unknown, path: string | number, fallback?: unknown): unknown {
+  const parts: Array<string | number> = typeof path === 'string' ? path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [path];
+  const hasFallback = fallback !== undefined && fallback !== null;
   let value = item;
-  for (const part of path.split('.')) {
-    if (value === undefined || value === null) return undefined;
-    if ((Array.isArray(value) || typeof value === 'string') && /^-?\d+$/.test(part)) value = pythonIndex(value, Number(part));
-    // Jinja2 takes a part of digits as an int: a dict's int key (`{1: 'a'}`), else (as before) a str key of those digits.
-    else if (isMapping(value) && /^\d+$/.test(part) && dictKeyName(value, Number(part)) !== undefined) value = value[dictKeyName(value, Number(part))!];
-    else if (isMapping(value) && dictKeyName(value, part) !== undefined) value = value[dictKeyName(value, part)!];
-    // A groupby group's named fields (Python's namedtuple attributes).
-    else if (value instanceof PythonGroup && (part === 'grouper' || part === 'list')) value = value[part];
-    else if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, part)) value = (value as Record<string, unknown>)[part];
-    else return undefined;
+  let missing: string | undefined;
+  for (const part of parts) {
+    if (missing !== undefined) fail(`UndefinedError: ${missing}`);
+    const found = itemOf(value, part);
+    if (found.length === 0) missing = describeMissing(value, part);
+    value = found[0];
+    if (value === undefined && hasFallback) {
+      value = fallback;
+      missing = undefined;
+    }
   }
   return value;
+}
+
+/** One part of an attribute path: `[value]` when `container` holds it, else `[]`. */
+function itemOf(container: unknown, part: string | number): [unknown] | [] {
+  if (container === undefined || container === null) return [];
+  if (typeof part === 'number') {
+    if (Array.isArray(container) || typeof container === 'string') {
+      const picked = Number.isSafeInteger(part) ? pythonIndex(container, part) : undefined;
+      return picked === undefined ? [] : [picked];
+    }
+    if (!isMapping(container)) return [];
+    // A mapping read from YAML holds PyYAML's int key 80 as the str '80' (a template's `{'80': …}` holds it under
+    // another name, so stays distinct), as memberLookup finds `ports[80]`.
+    const key = dictKeyName(container, part) ?? (Object.prototype.hasOwnProperty.call(container, String(part)) ? String(part) : undefined);
+    return key === undefined ? [] : [container[key]];
+  }
+  if (isMapping(container)) {
+    const key = dictKeyName(container, part);
+    return key === undefined ? [] : [container[key]];
+  }
+  // A groupby group's named fields (Python's namedtuple attributes).
+  if (container instanceof PythonGroup && (part === 'grouper' || part === 'list')) return [container[part]];
+  if (typeof container === 'object' && !Array.isArray(container) && Object.prototype.hasOwnProperty.call(container, part)) return [(container as Record<string, unknown>)[part]];
+  return [];
+}
+
+/** Jinja2's Undefined message for a missing part (`'dict object' has no attribute 'b'`, `list object has no element 5`). */
+function describeMissing(container: unknown, part: string | number): string {
+  const type = container === null ? 'None' : container === undefined ? 'Undefined' : `${pythonTypeName(container)} object`;
+  return typeof part === 'number' ? `${type} has no element ${part}` : `'${type}' has no attribute '${part}'`;
 }
 
 /**
@@ -96,11 +141,11 @@ export function roundFilter(value: unknown, ...rest: unknown[]): unknown {
 export function truncateFilter(value: unknown, ...rest: unknown[]): unknown {
   const { length, killwords, end, leeway } = bindArguments('truncate', rest, { length: 255, killwords: false, end: '...', leeway: 5 });
   if (typeof end !== 'string') fail(`TypeError: truncate() end must be str, not ${pythonTypeName(end)}`);
-  const max = integerArgument(length);
-  const slack = integerArgument(leeway);
+  const max = boundArgument(length);
+  const slack = boundArgument(leeway);
   const endLength = Array.from(end).length;
-  if (max < endLength) fail(`AssertionError: expected length >= ${endLength}, got ${max}`);
-  if (slack < 0) fail(`AssertionError: expected leeway >= 0, got ${slack}`);
+  if (max < endLength) fail(`AssertionError: expected length >= ${endLength}, got ${formatPythonStr(length)}`);
+  if (slack < 0) fail(`AssertionError: expected leeway >= 0, got ${formatPythonStr(leeway)}`);
   // Undefined has length 0 and is kept (empty); a list or dict is kept when short, as Jinja2's len() allows it.
   if (value === undefined) return value;
   if (typeof value !== 'string') {
@@ -240,10 +285,9 @@ export function groupbyFilter(value: unknown, ...rest: unknown[]): PythonGroup[]
   const path = typeof attribute === 'number' ? String(attribute) : attribute;
   if (typeof path !== 'string') fail(`TypeError: attribute must be a str, not ${pythonTypeName(attribute)}`);
   const written = (item: unknown): unknown => {
-    const picked = attributeOf(item, path);
+    // The default stands in for each missing part of the path; without one, a missing value is Jinja2's UndefinedError.
+    const picked = attributeOf(item, path, fallback);
     if (picked !== undefined) return picked;
-    // Jinja2 takes the default for a missing attribute only when one is given; else its UndefinedError.
-    if (fallback !== null && fallback !== undefined) return fallback;
     return fail(`UndefinedError: an item has no attribute '${path}'`);
   };
   const key = (item: unknown): unknown => {
@@ -505,7 +549,7 @@ export function safeFilter(value: unknown): string {
 export function joinFilter(value: unknown, ...rest: unknown[]): string {
   const { d, attribute } = bindArguments('join', rest, { d: '', attribute: null });
   const items = itemsOf(value);
-  const picked = typeof attribute === 'string' || typeof attribute === 'number' ? items.map((item) => attributeOf(item, String(attribute))) : items;
+  const picked = typeof attribute === 'string' || typeof attribute === 'number' ? items.map((item) => attributeOf(item, attribute)) : items;
   return picked.map(formatPythonStr).join(formatPythonStr(d));
 }
 

@@ -71,7 +71,7 @@ import { quoteForShell } from './text-forms.js';
 import type { Renderer, RendererOptions } from './render.js';
 import { DICT_MUTATORS, JINJA2_GLOBALS } from './jinja2-objects.js';
 import { escapeFilter, filesizeformatFilter, indentFilter, pprintFilter, TEXT_FILTERS, xmlattrFilter } from './text-filters.js';
-import { installJinja2Syntax } from './jinja2-syntax.js';
+import { installJinja2Syntax, macroMember } from './jinja2-syntax.js';
 
 /** The parts of nunjucks we use that its type definitions leave out (parser, AST nodes, runtime). */
 export interface AstNode {
@@ -326,12 +326,10 @@ function formatFilter(value: unknown, ...rest: unknown[]): string {
  */
 function mapFilter(this: { env: nunjucksModule.Environment }, value: unknown, ...rest: unknown[]): PythonIterator {
   const [args, kwargs] = splitKeywords(rest);
-  if (args.length === 0 && kwargs && typeof kwargs.attribute === 'string') {
+  if (args.length === 0 && kwargs && (typeof kwargs.attribute === 'string' || typeof kwargs.attribute === 'number')) {
     const attribute = kwargs.attribute;
-    return mapped(value, (item) => {
-      const picked = attributeOf(item, attribute);
-      return picked === undefined ? kwargs.default : picked;
-    });
+    // The default stands in for each missing part of the path (Jinja2's make_attrgetter); None is no default.
+    return mapped(value, (item) => attributeOf(item, attribute, kwargs.default));
   }
   const [name, ...filterArgs] = args;
   if (typeof name !== 'string') throw new PythonTemplateError('map: expected a filter name or attribute=');
@@ -800,6 +798,9 @@ function installPythonSemantics(internals: NunjucksInternals): void {
     // A dict view or a generator has no items by index or attributes in Python: `d.keys()[0]` is Undefined in Jinja2.
     if (target instanceof PythonDictView || target instanceof PythonIterator) return undefined;
     if (target instanceof PythonObject) return typeof key === 'string' ? target.member(key) : undefined;
+    // A macro's attributes are Jinja2's Macro's (name, arguments, caller, catch_kwargs, catch_varargs).
+    const ofMacro = macroMember(target, key);
+    if (ofMacro.length > 0) return ofMacro[0];
     if (Array.isArray(target) && typeof index === 'number' && Number.isInteger(index)) return pythonIndex(target, index);
     // A list has Python's list methods, a range its bounds, a group its grouper and list; JavaScript's own members
     // (`length`, `map`) are not there in Python, so they are Undefined.
