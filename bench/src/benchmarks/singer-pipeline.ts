@@ -1,4 +1,4 @@
-// Singer pipeline: a tap emitting 1M RECORD messages piped into a target, through handoff and through `sh -c`.
+// Singer pipeline: a tap emitting 1M RECORD messages piped into a target, through handoff, `sh -c` and a per-line relay (wall clock, whole-tree CPU, and into a target that only counts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Benchmark, ResultRow } from '../benchmark.js';
