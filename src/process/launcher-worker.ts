@@ -151,6 +151,10 @@ export class LauncherWorker implements CommandLauncher {
   private lastAdditions?: { env: NodeJS.ProcessEnv; added: string[] | undefined };
   /** Writes to the worker are held until the end of this event loop turn (see corkForTurn). */
   private corked = false;
+  /** The worker said `stopping` (it holds processes a launcher gave up on): the next command starts in a new one. */
+  private retiring = false;
+  /** Control sockets of workers left to end by themselves: their end settles nothing of the new worker's jobs. */
+  private readonly retired = new Set<net.Socket>();
 
   constructor(private readonly options: LauncherWorkerOptions) {}
 
@@ -434,7 +438,14 @@ export class LauncherWorker implements CommandLauncher {
 
   /** The control socket of a running worker, started now if need be; undefined when it cannot be started. */
   private ensureStarted(): net.Socket | undefined {
-    if (this.control && !this.control.destroyed) return this.control;
+    if (this.control && !this.control.destroyed) {
+      if (!this.retiring) return this.control;
+      // Its last commands are still being told: nothing may start beside them (the caller runs it without the worker).
+      if (this.jobs.size > 0) return undefined;
+      this.retired.add(this.control);
+      this.control = undefined;
+    }
+    this.retiring = false;
     let launcher: string;
     try {
       launcher = findLauncher();
@@ -480,6 +491,7 @@ export class LauncherWorker implements CommandLauncher {
   /** The worker's control socket closed and the worker has ended: settles every job it still had. */
   private onWorkerGone(child: ChildProcess, control: net.Socket): void {
     if (child.pid !== undefined) unregisterProcessGroup(child.pid);
+    if (this.retired.delete(control)) return;
     if (this.control === control) this.control = undefined;
     // The worker runs its jobs strictly in order and sends what it holds before it starts one (handoff-launch.c), so
     // the first job without its `done` is the one it may have been running when it died, even with no `pid` report:
@@ -561,6 +573,10 @@ export class LauncherWorker implements CommandLauncher {
 
   private onReport(line: string): void {
     const [word, idText, a, ...rest] = line.split(' ');
+    if (word === 'stopping') {
+      this.retiring = true;
+      return;
+    }
     const job = this.jobs.get(Number(idText));
     if (!job) return;
     switch (word) {
