@@ -206,6 +206,52 @@ tasks:
   }, 120_000);
 });
 
+describe('a pipeline whose launcher gave up on a process stuck in the kernel', () => {
+  // The cgroup v1 freezer holds a process in the kernel (state D) where even SIGKILL waits, as stuck I/O would.
+  const freezer = '/sys/fs/cgroup/freezer';
+  const canFreeze = ((): boolean => {
+    const probe = path.join(freezer, `handoff-probe-${process.pid}`);
+    try {
+      fs.mkdirSync(probe);
+      fs.rmdirSync(probe);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!canFreeze)("the next `commands:` task does not name it as its leftover, and it ends once thawed", async () => {
+    const marker = newMarker();
+    const cgroup = path.join(freezer, `handoff-test-${process.pid}-${Date.now()}`);
+    fs.mkdirSync(cgroup);
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: p
+  pipeline:
+  - command: sh -c '(trap "" TERM INT; exec sleep 3082) </dev/null >/dev/null 2>&1 & echo $! > ${cgroup}/cgroup.procs && echo FROZEN > ${cgroup}/freezer.state && until grep -q FROZEN ${cgroup}/freezer.state; do sleep 0.05; done'
+  - command: cat
+- name: next
+  commands:
+  - command: echo next
+`);
+    try {
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '1' } });
+      const [p, next] = readOnlyRecord(workspaceDir).tasks as { name: string; status: string; processes: (RecordedProcess & { leftBehind?: string[] })[] }[];
+      // Named as what the pipeline's command left, where it belongs; not as the next task's.
+      expect(p.processes[0].leftBehind?.join(' '), r.stderr).toMatch(/sleep 3082/);
+      expect(next.status, r.stderr).toBe('succeeded');
+      expect(next.processes[0].leftBehind, r.stderr).toBeUndefined();
+      expect(r.stderr).not.toMatch(/Task next: .* left/);
+      fs.writeFileSync(path.join(cgroup, 'freezer.state'), 'THAWED');
+      await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
+    } finally {
+      fs.writeFileSync(path.join(cgroup, 'freezer.state'), 'THAWED');
+      await waitFor(() => fs.readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8').trim() === '', 20_000);
+      fs.rmdirSync(cgroup);
+    }
+  }, 120_000);
+});
+
 describe("a pipeline command's launcher under --alive", () => {
   it('outlives its control socket (the worker) while handoff lives, and ends its command once handoff is gone', async () => {
     const marker = newMarker();
