@@ -133,16 +133,6 @@ export function endAbandonedProcesses(run: AbandonedRun, graceMs: number): numbe
   return [...ended];
 }
 
-/** Sends `signal` to one process; false when it is gone (or not ours). */
-function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Whether `pid` runs handoff-launch (its argv[0], as a worker starts a pipeline command's launcher). */
 function isLauncher(pid: number): boolean {
   try {
@@ -176,8 +166,9 @@ export function endOrphanedCommandGroups(environmentMarker: string, deadLauncher
     if (p.ppid !== deadLauncher && ofRun.has(p.ppid)) continue;
     if (p.pgrp !== pid) {
       // Its launcher was alone in being able to end it otherwise: under `--alive` it would start its command and keep
-      // it running until handoff exits (a long-lived handoff: never). Not a group of its own: the process alone.
-      if (isLauncher(pid) && signalProcess(pid, 'SIGTERM')) ended.push(pid);
+      // it running until handoff exits (a long-lived handoff: never). Not a group of its own: the process alone, and
+      // only while it is still the process read above (its start time): its pid may have been reused since.
+      if (isLauncher(pid) && signalSame([p], 'SIGTERM').length > 0) ended.push(pid);
       continue;
     }
     // A pipeline command's own launcher, left by the dead worker (handoff-launch.c `launch`): SIGTERM makes it end its

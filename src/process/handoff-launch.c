@@ -867,6 +867,8 @@ static void finish_job_if_over(void) {
     if (job.err_read >= 0) close(job.err_read);
     job.err_read = -1;
     // Children it could not end stay children of this worker and would keep the next command from ever being over.
+    // `stopping` before the `done`: handoff sends its next command to a new worker, not to this one that exits.
+    if (!stopping) send_bytes("stopping\n", 9);
     stopping = 1;
   } else if (!(job.reaped && job.none_left && job.err_read < 0)) {
     return;
@@ -1248,15 +1250,31 @@ static int drain_timeout(int timeout) {
  * those are then this worker's, the nearest subreaper. Reads the worker's list of children, not all of /proc.
  */
 static int has_stray_children(void) {
-  char path[64], buf[4096];
+  char path[64];
   snprintf(path, sizeof path, "/proc/%d/task/%d/children", self_pid, self_pid);
+  // A kernel without CONFIG_PROC_CHILDREN has no such file: nothing is found stray, and the next command then names
+  // what a launcher gave up on as its own leftover (as before this check), which is all that is lost.
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
+  // Read to its end: a worker with many launchers and what they left has more than one buffer's worth of pids.
+  size_t len = 0, cap = 4096;
+  char *buf = malloc(cap);
+  for (ssize_t n = 1; buf && n > 0;) {
+    if (cap - len < 1024) {
+      char *more = realloc(buf, cap *= 2);
+      if (!more) free(buf);
+      buf = more;
+      if (!buf) break;
+    }
+    n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR) n = 1;
+    else if (n > 0) len += (size_t)n;
+  }
   close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  for (char *p = buf, *end; *p; p = end) {
+  if (!buf) return 0;
+  buf[len] = 0;
+  int stray = 0;
+  for (char *p = buf, *end; *p && !stray; p = end) {
     pid_t pid = (pid_t)strtol(p, &end, 10);
     if (end == p) break;
     if (pid <= 0 || (job.active && pid == job.pid)) continue;
@@ -1271,9 +1289,10 @@ static int has_stray_children(void) {
     if (m <= 0) continue; // gone meanwhile
     stat[m] = 0;
     char *paren = strrchr(stat, ')');
-    if (paren && paren[1] == ' ' && paren[2] != 'Z') return 1; // a zombie is reaped at the next turn, not stray
+    if (paren && paren[1] == ' ' && paren[2] != 'Z') stray = 1; // a zombie is reaped at the next turn, not stray
   }
-  return 0;
+  free(buf);
+  return stray;
 }
 
 /**
@@ -1481,9 +1500,14 @@ static int run_single(char **words, int word_count, int direct, int sfd) {
   job.out_fd = 1;
   // Without a shell, the launcher keeps the command's stderr to write what the shell would about a signal.
   int err_copy = direct ? fcntl(2, F_DUPFD_CLOEXEC, 3) : -1;
-  int error = spawn_command(words, word_count, direct, NULL, 0, -1, -1, -1);
-  if (error != 0) {
-    report("start-error", "%s: %s", words[0], strerror(error));
+  // A SIGTERM already here (blocked since main) is the sweep at its worker's death, which caught it before it led its
+  // own group (endOrphanedCommandGroups): its run is over, so its command does not start at all.
+  sigset_t pending;
+  int swept = sigpending(&pending) == 0 && sigismember(&pending, SIGTERM) == 1;
+  int error = swept ? 0 : spawn_command(words, word_count, direct, NULL, 0, -1, -1, -1);
+  if (swept || error != 0) {
+    if (swept) report("start-error", "%s: not started: handoff's process launcher was told to stop first (SIGTERM)", words[0]);
+    else report("start-error", "%s: %s", words[0], strerror(error));
     report("done", NULL);
     await_control_end();
     return 127;

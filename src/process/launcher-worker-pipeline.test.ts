@@ -4,24 +4,15 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { findFreezer } from '../../test/helpers/freeze.js';
 import { LauncherWorker } from './launcher-worker.js';
 import { readProcessStat } from './process-identity.js';
 import type { CommandSpec } from './spawn-command.js';
 
-const FREEZER = '/sys/fs/cgroup/freezer';
-
-/** Whether this machine lets the test freeze a process (cgroup v1 freezer, writable): a real "stuck in the kernel". */
-function canFreeze(): boolean {
-  const probe = path.join(FREEZER, `handoff-probe-${process.pid}`);
-  try {
-    fs.mkdirSync(probe);
-    fs.rmdirSync(probe);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** A cgroup freezer (v1, or a v2 one that holds against SIGKILL): a real "stuck in the kernel", or why there is none. */
+const freezer = findFreezer();
 
 /** Whether strace can attach here (installed, ptrace allowed). */
 function canTrace(): boolean {
@@ -113,7 +104,8 @@ describe("a pipeline's launchers in the run's worker", () => {
         stdio: 'ignore',
       });
       expect(await waitFor(() => tracerOf(workerPid) === tracer?.pid, 20_000)).toBe(true);
-      const running = worker.startPipeline([spec('sleep 3071'), spec('cat')], path.join(dir, 'out'));
+      const started = path.join(dir, 'started');
+      const running = worker.startPipeline([spec(`echo > ${started}; exec sleep 3071`), spec('cat')], path.join(dir, 'out'));
       expect(running).toBeDefined();
       const held = (): boolean => {
         const launchers = childrenOf(workerPid).map((pid) => readProcessStat(pid));
@@ -127,6 +119,8 @@ describe("a pipeline's launchers in the run's worker", () => {
       await new Promise((resolve) => tracer?.once('exit', resolve));
       const gone = await waitFor(() => processesWith(marker).length === 0, 15_000);
       expect(gone, `left running: ${processesWith(marker).join(' ')}`).toBe(true);
+      // Told to end before it began: its command never started (it would only have been ended at once).
+      expect(fs.existsSync(started)).toBe(false);
     } finally {
       tracer?.kill('SIGKILL');
       killAll(processesWith(marker));
@@ -135,20 +129,22 @@ describe("a pipeline's launchers in the run's worker", () => {
     }
   }, 90_000);
 
-  it.skipIf(!canFreeze())("a process a pipeline's launcher gave up on is not the next command's leftover, and ends once it can", async () => {
+  /**
+   * A command that leaves a job frozen by a cgroup freezer: in the kernel, where even SIGKILL waits until it is thawed,
+   * as a process stuck in I/O would. Its launcher tries its ladder, then gives up on it. It holds none of the
+   * pipeline's pipes (one it held would keep `cat` from its end for good).
+   */
+  const leavesStuck = (freezeScript: string, n: number): string =>
+    `(trap '' TERM INT; exec sleep ${n}) </dev/null >/dev/null 2>&1 & ${freezeScript}; exit 0`;
+
+  it("a process a pipeline's launcher gave up on is not the next command's leftover, and ends once it can", async (ctx) => {
+    const { make, skipReason } = await freezer;
+    if (!make) return ctx.skip(skipReason);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-pipe-'));
-    const cgroup = path.join(FREEZER, `handoff-test-${process.pid}-${Date.now()}`);
-    fs.mkdirSync(cgroup);
+    const cgroup = make();
     const { worker, marker, spec } = runWorker(dir);
     try {
-      // The command leaves a job frozen by the cgroup freezer: in the kernel (state D), where even SIGKILL waits until it
-      // is thawed, as a process stuck in I/O would. Its launcher tries its ladder, then gives up on it. It holds none of
-      // the pipeline's pipes (one it held would keep `cat` from its end for good).
-      const stuck = spec(
-        `(trap '' TERM INT; exec sleep 3081) </dev/null >/dev/null 2>&1 & echo $! > ${cgroup}/cgroup.procs && echo FROZEN > ${cgroup}/freezer.state && ` +
-          `until grep -q FROZEN ${cgroup}/freezer.state; do sleep 0.05; done; exit 0`,
-      );
-      const running = worker.startPipeline([stuck, spec('cat')], path.join(dir, 'out'));
+      const running = worker.startPipeline([spec(leavesStuck(cgroup.freezeScript, 3081)), spec('cat')], path.join(dir, 'out'));
       expect(running).toBeDefined();
       const exits = await Promise.all(running!.map((command) => command.exited));
       expect(exits[0].exitCode).toBe(0);
@@ -158,20 +154,85 @@ describe("a pipeline's launchers in the run's worker", () => {
       expect(next.exitCode).toBe(0);
       expect(next.leftBehind).toBeUndefined();
       // Thawed, it leaves the kernel and meets the SIGKILL it was sent: nothing of the run is left (the worker ends too).
-      fs.writeFileSync(path.join(cgroup, 'freezer.state'), 'THAWED');
+      cgroup.thaw();
       worker.close();
       const gone = await waitFor(() => processesWith(marker).length === 0, 15_000);
       expect(gone, `left running: ${processesWith(marker).join(' ')}`).toBe(true);
     } finally {
-      try {
-        fs.writeFileSync(path.join(cgroup, 'freezer.state'), 'THAWED');
-      } catch {
-        // removed already
-      }
+      cgroup.thaw();
       killAll(processesWith(marker));
       worker.close();
-      await waitFor(() => fs.readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8').trim() === '', 10_000);
-      fs.rmdirSync(cgroup);
+      await cgroup.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it("a command started as the worker that gave up is exiting runs in a new worker, and the old one's end does not settle it", async (ctx) => {
+    const { make, skipReason } = await freezer;
+    if (!make) return ctx.skip(skipReason);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-pipe-'));
+    const cgroup = make();
+    const { worker, marker, spec } = runWorker(dir);
+    try {
+      const running = worker.startPipeline([spec(leavesStuck(cgroup.freezeScript, 3084)), spec('cat')], path.join(dir, 'out'));
+      expect(running).toBeDefined();
+      // The worker that said `stopping` exits now. Its control socket is read closed (`destroyed`) some turns before
+      // LauncherWorker handles its close: a start in between is what this test makes sure of, by starting the next
+      // command from a 'close' listener run before LauncherWorker's own (the socket is private: read, not replaced).
+      const old = (worker as unknown as { control: net.Socket }).control;
+      await Promise.all(running!.map((command) => command.exited));
+      expect((old as net.Socket & { closed: boolean }).closed).toBe(false);
+      const next = new Promise<Awaited<ReturnType<typeof worker.start>['exited']>>((resolve) => {
+        old.prependOnceListener('close', () => {
+          expect(old.destroyed).toBe(true);
+          void worker.start(spec('echo next')).exited.then(resolve);
+        });
+      });
+      // Failed before the fix: the old worker's end settled it as the command it had been running (signal SIGKILL).
+      const exit = await next;
+      expect(exit.signal).toBeNull();
+      expect(exit.exitCode).toBe(0);
+    } finally {
+      cgroup.thaw();
+      killAll(processesWith(marker));
+      worker.close();
+      await cgroup.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('a `run` whose launcher gave up: the next command, sent early or at once, runs in a new worker, not killed unrun', async (ctx) => {
+    const { make, skipReason } = await freezer;
+    if (!make) return ctx.skip(skipReason);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-pipe-'));
+    const cgroup = make();
+    const { worker, marker, spec } = runWorker(dir);
+    try {
+      // A plain `run`: the worker itself is its launcher, and gives up on the frozen job.
+      const first = await worker.start(spec(leavesStuck(cgroup.freezeScript, 3085))).exited;
+      expect(first.leftBehind?.join('\n')).toMatch(/sleep 3085/);
+      // Sent the moment the `done` is read, before the worker's exit is seen. Failed before the fix: sent to the worker
+      // that stops, never read, and settled as killed by its end (signal SIGKILL) without having run.
+      const next = await worker.start(spec('echo next')).exited;
+      expect(next.signal).toBeNull();
+      expect(next.exitCode).toBe(0);
+
+      // A foreach's next line sent early and taken over: the worker that gives up skips it, and it is sent again, to a
+      // new worker. Failed before the fix (with the worker's `stopping` but not the resend through ensureStarted):
+      // resent to the worker that stops, and settled as killed.
+      const stuck = worker.start(spec(leavesStuck(cgroup.freezeScript, 3086)));
+      const early = worker.startEarly(spec('echo early'));
+      expect(early).toBeDefined();
+      const taken = worker.start(spec('echo early'));
+      expect((await stuck.exited).leftBehind?.join('\n')).toMatch(/sleep 3086/);
+      const exit = await taken.exited;
+      expect(exit.signal).toBeNull();
+      expect(exit.exitCode).toBe(0);
+    } finally {
+      cgroup.thaw();
+      killAll(processesWith(marker));
+      worker.close();
+      await cgroup.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
