@@ -99,13 +99,15 @@ describe("a pipeline's launchers in the run's worker", () => {
       expect((await worker.start(first).exited).exitCode).toBe(0);
       expect(workerPid).toBeGreaterThan(0);
       // strace holds each launcher the worker starts from now on at its setpgid (it leaves the worker's group there) for
-      // a minute: the window a worker's death can fall in, made wide. Nothing of handoff's is replaced.
-      tracer = spawn('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=setpgid', '-e', 'inject=setpgid:delay_enter=60000000', '-p', String(workerPid)], {
+      // 10 s: the window a worker's death can fall in, made wide. Nothing of handoff's is replaced. It logs every exec
+      // of what it follows, which tells whether a launcher started its command.
+      const log = path.join(dir, 'strace.log');
+      tracer = spawn('strace', ['-f', '-qq', '-o', log, '-e', 'trace=setpgid,execve', '-e', 'inject=setpgid:delay_enter=10000000', '-p', String(workerPid)], {
         stdio: 'ignore',
       });
+      const traced = new Promise((resolve) => tracer?.once('exit', resolve));
       expect(await waitFor(() => tracerOf(workerPid) === tracer?.pid, 20_000)).toBe(true);
-      const started = path.join(dir, 'started');
-      const running = worker.startPipeline([spec(`echo > ${started}; exec sleep 3071`), spec('cat')], path.join(dir, 'out'));
+      const running = worker.startPipeline([spec('sleep 3071'), spec('cat')], path.join(dir, 'out'));
       expect(running).toBeDefined();
       const held = (): boolean => {
         const launchers = childrenOf(workerPid).map((pid) => readProcessStat(pid));
@@ -114,13 +116,16 @@ describe("a pipeline's launchers in the run's worker", () => {
       expect(await waitFor(held, 20_000)).toBe(true);
       process.kill(workerPid, 'SIGKILL');
       for (const command of running!) await command.exited;
-      // The launchers go on (strace lets them), handoff (this process) lives on: each must have been told to end.
-      tracer.kill('SIGTERM');
-      await new Promise((resolve) => tracer?.once('exit', resolve));
-      const gone = await waitFor(() => processesWith(marker).length === 0, 15_000);
+      // The launchers go on once strace lets them, handoff (this process) lives on: each must have been told to end.
+      const gone = await waitFor(() => processesWith(marker).length === 0, 40_000);
       expect(gone, `left running: ${processesWith(marker).join(' ')}`).toBe(true);
-      // Told to end before it began: its command never started (it would only have been ended at once).
-      expect(fs.existsSync(started)).toBe(false);
+      // strace ends once the last process it follows is gone (it may have already).
+      tracer.kill('SIGTERM');
+      await traced;
+      // Told to end before it began, neither launcher started its command (it would only have been ended at once).
+      // Failed before the fix: `execve("/usr/bin/sleep", ["sleep", "3071"] …` and `execve("/usr/bin/cat" …` logged.
+      const execs = fs.readFileSync(log, 'utf8').split('\n').filter((line) => /execve\(/.test(line) && !/handoff-launch|\/proc\/self\/exe/.test(line));
+      expect(execs).toEqual([]);
     } finally {
       tracer?.kill('SIGKILL');
       killAll(processesWith(marker));
