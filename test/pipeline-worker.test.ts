@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { makeProject, makeTempDir, newMarker, processesWithMarker, readArtifact, repoRoot, runCli, sleep, waitFor } from './helpers/cli.js';
+import { findFreezer } from './helpers/freeze.js';
 
 interface RecordedProcess {
   commandLine: string;
@@ -207,28 +208,19 @@ tasks:
 });
 
 describe('a pipeline whose launcher gave up on a process stuck in the kernel', () => {
-  // The cgroup v1 freezer holds a process in the kernel (state D) where even SIGKILL waits, as stuck I/O would.
-  const freezer = '/sys/fs/cgroup/freezer';
-  const canFreeze = ((): boolean => {
-    const probe = path.join(freezer, `handoff-probe-${process.pid}`);
-    try {
-      fs.mkdirSync(probe);
-      fs.rmdirSync(probe);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  // A cgroup freezer holds a process in the kernel where even SIGKILL waits, as stuck I/O would (test/helpers/freeze.ts).
+  const freezer = findFreezer();
 
-  it.skipIf(!canFreeze)("the next `commands:` task does not name it as its leftover, and it ends once thawed", async () => {
+  it("the next `commands:` task does not name it as its leftover, and it ends once thawed", async (ctx) => {
+    const { make, skipReason } = await freezer;
+    if (!make) return ctx.skip(skipReason);
     const marker = newMarker();
-    const cgroup = path.join(freezer, `handoff-test-${process.pid}-${Date.now()}`);
-    fs.mkdirSync(cgroup);
+    const cgroup = make();
     const { projectDir, workspaceDir } = makeProject(`
 tasks:
 - name: p
   pipeline:
-  - command: sh -c '(trap "" TERM INT; exec sleep 3082) </dev/null >/dev/null 2>&1 & echo $! > ${cgroup}/cgroup.procs && echo FROZEN > ${cgroup}/freezer.state && until grep -q FROZEN ${cgroup}/freezer.state; do sleep 0.05; done'
+  - command: sh -c '(trap "" TERM INT; exec sleep 3082) </dev/null >/dev/null 2>&1 & ${cgroup.freezeScript.replaceAll("'", '"')}'
   - command: cat
 - name: next
   commands:
@@ -242,12 +234,13 @@ tasks:
       expect(next.status, r.stderr).toBe('succeeded');
       expect(next.processes[0].leftBehind, r.stderr).toBeUndefined();
       expect(r.stderr).not.toMatch(/Task next: .* left/);
-      fs.writeFileSync(path.join(cgroup, 'freezer.state'), 'THAWED');
-      await waitFor(() => processesWithMarker(marker).length === 0, 20_000);
+      // Still frozen after the run, then thawed: it meets the SIGKILL it was sent and ends.
+      expect(processesWithMarker(marker).map(cmdline).join('\n')).toMatch(/sleep 3082/);
+      cgroup.thaw();
+      await waitFor(() => processesWithMarker(marker).length === 0, 20_000).catch(() => undefined);
+      expect(processesWithMarker(marker).map(cmdline)).toEqual([]);
     } finally {
-      fs.writeFileSync(path.join(cgroup, 'freezer.state'), 'THAWED');
-      await waitFor(() => fs.readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8').trim() === '', 20_000);
-      fs.rmdirSync(cgroup);
+      await cgroup.remove();
     }
   }, 120_000);
 });
