@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { makeProject, makeTempDir, newMarker, processesWithMarker, readArtifact, repoRoot, runCli, sleep, waitFor } from './helpers/cli.js';
+import { findFreezer } from './helpers/freeze.js';
 
 interface RecordedProcess {
   commandLine: string;
@@ -206,6 +207,44 @@ tasks:
     const r = await running;
     expect(r.code, r.stderr).not.toBe(0);
     await waitFor(() => processesWithMarker(marker).length === 0, 30_000);
+  }, 120_000);
+});
+
+describe('a pipeline whose launcher gave up on a process stuck in the kernel', () => {
+  // A cgroup freezer holds a process in the kernel where even SIGKILL waits, as stuck I/O would (test/helpers/freeze.ts).
+  const freezer = findFreezer();
+
+  it("the next `commands:` task does not name it as its leftover, and it ends once thawed", async (ctx) => {
+    const { make, skipReason } = await freezer;
+    if (!make) return ctx.skip(skipReason);
+    const marker = newMarker();
+    const cgroup = make();
+    const { projectDir, workspaceDir } = makeProject(`
+tasks:
+- name: p
+  pipeline:
+  - command: sh -c '(trap "" TERM INT; exec sleep 3082) </dev/null >/dev/null 2>&1 & ${cgroup.freezeScript.replaceAll("'", '"')}'
+  - command: cat
+- name: next
+  commands:
+  - command: echo next
+`);
+    try {
+      const r = await runCli(['run', 'local', '-p', projectDir, '-w', workspaceDir], { env: { HANDOFF_TEST_MARKER: marker, HANDOFF_GRACE_SECONDS: '1' } });
+      const [p, next] = readOnlyRecord(workspaceDir).tasks as { name: string; status: string; processes: (RecordedProcess & { leftBehind?: string[] })[] }[];
+      // Named as what the pipeline's command left, where it belongs; not as the next task's.
+      expect(p.processes[0].leftBehind?.join(' '), r.stderr).toMatch(/sleep 3082/);
+      expect(next.status, r.stderr).toBe('succeeded');
+      expect(next.processes[0].leftBehind, r.stderr).toBeUndefined();
+      expect(r.stderr).not.toMatch(/Task next: .* left/);
+      // Still frozen after the run, then thawed: it meets the SIGKILL it was sent and ends.
+      expect(processesWithMarker(marker).map(cmdline).join('\n')).toMatch(/sleep 3082/);
+      cgroup.thaw();
+      await waitFor(() => processesWithMarker(marker).length === 0, 20_000).catch(() => undefined);
+      expect(processesWithMarker(marker).map(cmdline)).toEqual([]);
+    } finally {
+      await cgroup.remove();
+    }
   }, 120_000);
 });
 

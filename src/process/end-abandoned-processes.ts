@@ -148,7 +148,9 @@ function isLauncher(pid: number): boolean {
  * (it died before its `pid` report was out): a process of the run (its environment marker) that leads a process group
  * of its own and whose parent is neither handoff nor a process of the run (a launcher, a command) was started by a
  * launcher that is gone; `deadLauncher` counts as gone even while the kernel has not yet handed its children on. Each
- * such group gets SIGKILL, as the launcher's own death gave its command no chance to end well. Returns the groups.
+ * such group gets SIGKILL, as the launcher's own death gave its command no chance to end well. A pipeline command's
+ * launcher the worker's death caught before it led a group of its own (still in the worker's, or not yet past its
+ * exec) is found too and gets SIGTERM alone: it reads it once it runs and ends its command's tree. Returns the pids.
  */
 export function endOrphanedCommandGroups(environmentMarker: string, deadLauncher: number): number[] {
   const mine = selfAndAncestors();
@@ -160,8 +162,15 @@ export function endOrphanedCommandGroups(environmentMarker: string, deadLauncher
   const ended: number[] = [];
   for (const pid of ofRun) {
     const p = readProcessStat(pid);
-    if (!p || p.pgrp !== pid || p.ppid === process.pid) continue;
+    if (!p || p.ppid === process.pid) continue;
     if (p.ppid !== deadLauncher && ofRun.has(p.ppid)) continue;
+    if (p.pgrp !== pid) {
+      // Its launcher was alone in being able to end it otherwise: under `--alive` it would start its command and keep
+      // it running until handoff exits (a long-lived handoff: never). Not a group of its own: the process alone, and
+      // only while it is still the process read above (its start time): its pid may have been reused since.
+      if (isLauncher(pid) && signalSame([p], 'SIGTERM').length > 0) ended.push(pid);
+      continue;
+    }
     // A pipeline command's own launcher, left by the dead worker (handoff-launch.c `launch`): SIGTERM makes it end its
     // command's whole tree, which a SIGKILL of its group alone would leave running, out of reach (its command leads a
     // group of its own below it, and is skipped above as the child of a process of the run).

@@ -44,7 +44,9 @@
 //   `p` its stdout is a new pipe(2) for the next one (no FIFO), else /dev/null (`n`). Handled at once, not queued.
 // The worker relays each launcher's reports with the ID after the first word and its command's stderr as `err ID`
 // (only after its `pid`), and forwards `int`, `term` and `kill ID` to it; `done ID -1 REQUESTED` comes once the
-// launcher has exited, so that all of the command's stderr was relayed before it.
+// launcher has exited, so that all of the command's stderr was relayed before it. A launcher that gave up on processes
+// stuck in the kernel leaves them to the worker: it then says `stopping` (no ID) before those `done`s, takes no more
+// commands and exits once its launchers are over, so handoff starts the next command in a new worker.
 //
 // A command run without a shell is reported as `/bin/sh -c` would have reported it: killed by a signal N that the
 // launcher did not send, it exits 128+N after the shell's message (`Killed`, `Segmentation fault (core dumped)`); once
@@ -981,6 +983,8 @@ static void finish_job_if_over(void) {
     if (job.err_read >= 0) close(job.err_read);
     job.err_read = -1;
     // Children it could not end stay children of this worker and would keep the next command from ever being over.
+    // `stopping` before the `done`: handoff sends its next command to a new worker, not to this one that exits.
+    if (!stopping) send_bytes("stopping\n", 9);
     stopping = 1;
   } else if (!(job.reaped && job.none_left && job.err_read < 0)) {
     return;
@@ -1078,6 +1082,8 @@ struct launched {
   int asked;
   /** How its command ended (`exit`/`signal`) was relayed: a death of the launcher after that changes nothing of it. */
   int ended;
+  /** Once reaped after its `done`, this worker looked for what it left behind (see finish_launched). */
+  int checked;
   char *in;
   size_t in_len, in_cap;
 };
@@ -1357,14 +1363,76 @@ static int drain_timeout(int timeout) {
 }
 
 /**
+ * Worker: whether a live child of this worker is neither a launcher still running nor the current command. A launcher
+ * that ended of itself leaves nothing, unless it gave up on processes SIGKILL could not end (stuck in the kernel):
+ * those are then this worker's, the nearest subreaper. Reads the worker's list of children, not all of /proc.
+ */
+static int has_stray_children(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", self_pid, self_pid);
+  // A kernel without CONFIG_PROC_CHILDREN has no such file: nothing is found stray, and the next command then names
+  // what a launcher gave up on as its own leftover (as before this check), which is all that is lost.
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  // Read to its end: a worker with many launchers and what they left has more than one buffer's worth of pids.
+  size_t len = 0, cap = 4096;
+  char *buf = malloc(cap);
+  for (ssize_t n = 1; buf && n > 0;) {
+    if (cap - len < 1024) {
+      char *more = realloc(buf, cap *= 2);
+      if (!more) free(buf);
+      buf = more;
+      if (!buf) break;
+    }
+    n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR) n = 1;
+    else if (n > 0) len += (size_t)n;
+  }
+  close(fd);
+  if (!buf) return 0;
+  buf[len] = 0;
+  int stray = 0;
+  for (char *p = buf, *end; *p && !stray; p = end) {
+    pid_t pid = (pid_t)strtol(p, &end, 10);
+    if (end == p) break;
+    if (pid <= 0 || (job.active && pid == job.pid)) continue;
+    int launcher = 0;
+    for (struct launched *l = launched_head; l && !launcher; l = l->next) launcher = l->pid == pid && !l->reaped;
+    if (launcher) continue;
+    char stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int sfd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t m = sfd >= 0 ? read(sfd, stat, sizeof stat - 1) : -1;
+    if (sfd >= 0) close(sfd);
+    if (m <= 0) continue; // gone meanwhile
+    stat[m] = 0;
+    char *paren = strrchr(stat, ')');
+    if (paren && paren[1] == ' ' && paren[2] != 'Z') stray = 1; // a zombie is reaped at the next turn, not stray
+  }
+  free(buf);
+  return stray;
+}
+
+/**
  * Worker: reports `done` for every launcher whose `done` came (or that died), once it was reaped and its command's
  * stderr has all been relayed, or its drain deadline passed (then what still holds it is not waited for).
  */
 static void finish_launched(void) {
-  int orphans = 0;
-  for (struct launched *l = launched_head; l; l = l->next)
+  int orphans = 0, ended_itself = 0;
+  for (struct launched *l = launched_head; l; l = l->next) {
     if (l->died && l->reaped && l->died++ == 1) orphans = 1;
+    if (!l->died && l->done && l->reaped && !l->checked) l->checked = ended_itself = 1;
+  }
   if (orphans) kill_orphans_of_launchers();
+  if (ended_itself && !stopping && has_stray_children()) {
+    // A launcher gave up on processes stuck in the kernel and they are this worker's now: killed once more (a SIGKILL
+    // waits for them to leave the kernel), this worker stops taking commands, so that the next one (a `commands:`
+    // task's) does not count them as what it left behind, nor wait for them. `stopping` (before the `done`s) tells
+    // handoff to start its next commands in a new worker; this one exits once its launchers are over.
+    kill_orphans_of_launchers();
+    stopping = 1;
+    send_bytes("stopping\n", 9);
+  }
   for (struct launched **at = &launched_head; *at;) {
     struct launched *l = *at;
     if (l->done && l->err_read >= 0) relay_launched_stderr(l);
@@ -1550,9 +1618,14 @@ static int run_single(char **words, int word_count, int direct, int sfd) {
   job.out_fd = 1;
   // Without a shell, the launcher keeps the command's stderr to write what the shell would about a signal.
   int err_copy = direct ? fcntl(2, F_DUPFD_CLOEXEC, 3) : -1;
-  int error = spawn_command(words, word_count, direct, NULL, 0, -1, -1, -1);
-  if (error != 0) {
-    report("start-error", "%s: %s", words[0], strerror(error));
+  // A SIGTERM already here (blocked since main) is the sweep at its worker's death, which caught it before it led its
+  // own group (endOrphanedCommandGroups): its run is over, so its command does not start at all.
+  sigset_t pending;
+  int swept = sigpending(&pending) == 0 && sigismember(&pending, SIGTERM) == 1;
+  int error = swept ? 0 : spawn_command(words, word_count, direct, NULL, 0, -1, -1, -1);
+  if (swept || error != 0) {
+    if (swept) report("start-error", "%s: not started: handoff's process launcher was told to stop first (SIGTERM)", words[0]);
+    else report("start-error", "%s: %s", words[0], strerror(error));
     report("done", NULL);
     await_control_end();
     return 127;

@@ -46,6 +46,8 @@ interface Job {
   batched: boolean;
   /** A pipeline's command, started at once with the others under a launcher of its own (startPipeline). */
   launched?: boolean;
+  /** The control socket of the worker it was sent to: only that worker's end settles it (see onWorkerGone). */
+  control: net.Socket;
   startedAt: Date;
   /** When the worker saw it end (a batched job's `done` says). */
   endedAt?: Date;
@@ -151,6 +153,10 @@ export class LauncherWorker implements CommandLauncher {
   private lastAdditions?: { env: NodeJS.ProcessEnv; added: string[] | undefined };
   /** Writes to the worker are held until the end of this event loop turn (see corkForTurn). */
   private corked = false;
+  /** The worker said `stopping` (it holds processes a launcher gave up on): the next command starts in a new one. */
+  private retiring = false;
+  /** Control sockets of workers left to end by themselves: their end settles nothing of the new worker's jobs. */
+  private readonly retired = new Set<net.Socket>();
 
   constructor(private readonly options: LauncherWorkerOptions) {}
 
@@ -248,7 +254,7 @@ export class LauncherWorker implements CommandLauncher {
     const payload = `${stdoutFile}\0${stderrFile}\0${argv}\0${base.envPayload}`;
     const control = this.ensureStarted();
     if (!control) return undefined;
-    const job = this.newJob(undefined, undefined, true);
+    const job = this.newJob(undefined, undefined, true, control);
     this.corkForTurn(control);
     control.write(`run ${job.id} ${words ? 'd' : ''}oe${conditional ? 'c' : ''} ${words ? words.length : 3} ${base.env.length} ${Buffer.byteLength(payload)}\n${payload}`);
     return {
@@ -286,7 +292,7 @@ export class LauncherWorker implements CommandLauncher {
     }
     const control = this.ensureStarted();
     if (!control) return undefined;
-    const jobs = specs.map((spec) => this.newJob(undefined, spec, false));
+    const jobs = specs.map((spec) => this.newJob(undefined, spec, false, control));
     for (const job of jobs) job.launched = true;
     control.write(jobs.map((job, i) => `launch ${job.id}${requests[i]}`).join(''));
     return jobs.map((job, i) => this.adopt(job, specs[i]));
@@ -341,17 +347,18 @@ export class LauncherWorker implements CommandLauncher {
     }
     const control = this.ensureStarted();
     if (!control) return undefined;
-    const job = this.newJob(request, spec, batched);
+    const job = this.newJob(request, spec, batched, control);
     if (batched) this.corkForTurn(control);
     control.write(request.bytes(job.id, conditional));
     return job;
   }
 
-  private newJob(request: Request | undefined, spec: CommandSpec | undefined, batched: boolean): Job {
+  private newJob(request: Request | undefined, spec: CommandSpec | undefined, batched: boolean, control: net.Socket): Job {
     const job: Job = {
       id: this.nextId++,
       request,
       spec,
+      control,
       adopted: false,
       batched,
       startedAt: batched ? NOT_STARTED : new Date(),
@@ -434,7 +441,14 @@ export class LauncherWorker implements CommandLauncher {
 
   /** The control socket of a running worker, started now if need be; undefined when it cannot be started. */
   private ensureStarted(): net.Socket | undefined {
-    if (this.control && !this.control.destroyed) return this.control;
+    if (this.control && !this.control.destroyed) {
+      if (!this.retiring) return this.control;
+      // Its last commands are still being told: nothing may start beside them (the caller runs it without the worker).
+      if (this.jobs.size > 0) return undefined;
+      this.retired.add(this.control);
+      this.control = undefined;
+    }
+    this.retiring = false;
     let launcher: string;
     try {
       launcher = findLauncher();
@@ -473,13 +487,14 @@ export class LauncherWorker implements CommandLauncher {
 
   /** A worker killed before it ran anything by a signal to handoff's whole group is settled after handoff's own copy (see afterOwnCopyOf). */
   private afterWorkerEnded(child: ChildProcess, control: net.Socket): void {
-    const first = this.jobs.values().next().value as Job | undefined;
+    const first = this.jobsOf(control)[0];
     afterOwnCopyOf(first && first.pid === undefined ? child.signalCode : null, first?.terminatedBy !== undefined, () => this.onWorkerGone(child, control));
   }
 
   /** The worker's control socket closed and the worker has ended: settles every job it still had. */
   private onWorkerGone(child: ChildProcess, control: net.Socket): void {
     if (child.pid !== undefined) unregisterProcessGroup(child.pid);
+    if (this.retired.delete(control)) return;
     if (this.control === control) this.control = undefined;
     // The worker runs its jobs strictly in order and sends what it holds before it starts one (handoff-launch.c), so
     // the first job without its `done` is the one it may have been running when it died, even with no `pid` report:
@@ -487,7 +502,9 @@ export class LauncherWorker implements CommandLauncher {
     // it must not run again (at most once), so it fails as the worker's death. Only the jobs after it never started.
     let running = child.pid !== undefined;
     let orphansEnded: number[] | undefined;
-    for (const job of [...this.jobs.values()]) {
+    // Its own jobs only: node marks a socket closed some turns before its close is handled, and a start in between
+    // (a worker that said `stopping` and exited) sent its job to a new worker, which runs it.
+    for (const job of this.jobsOf(control)) {
       // A pipeline's commands were all sent at once: each may have started.
       const mayRun = running || (job.launched === true && child.pid !== undefined);
       running = false;
@@ -510,6 +527,11 @@ export class LauncherWorker implements CommandLauncher {
       }
       this.over(job);
     }
+  }
+
+  /** The jobs sent to the worker of `control` and not yet over, in the order they were sent. */
+  private jobsOf(control: net.Socket): Job[] {
+    return [...this.jobs.values()].filter((job) => job.control === control);
   }
 
   /** What the process registry asks of every process group on Ctrl-C, SIGTERM or handoff's exit. */
@@ -561,6 +583,10 @@ export class LauncherWorker implements CommandLauncher {
 
   private onReport(line: string): void {
     const [word, idText, a, ...rest] = line.split(' ');
+    if (word === 'stopping') {
+      this.retiring = true;
+      return;
+    }
     const job = this.jobs.get(Number(idText));
     if (!job) return;
     switch (word) {
@@ -619,13 +645,15 @@ export class LauncherWorker implements CommandLauncher {
   private over(job: Job): void {
     if (job.over) return;
     this.jobs.delete(job.id);
-    if (job.adopted && job.skipped && !job.batched && !job.terminatedBy && this.control) {
-      // A command sent early, taken over before the worker skipped it (the command before it failed, and the loop
-      // goes on all the same): send it again, to run now.
+    // A command sent early, taken over before the worker skipped it (the command before it failed, and the loop goes on
+    // all the same): sent again, to run now; to a new worker when this one said `stopping` (it would skip it again).
+    const control = job.adopted && job.skipped && !job.batched && !job.terminatedBy && this.control ? this.ensureStarted() : undefined;
+    if (control) {
       job.skipped = false;
       job.id = this.nextId++;
+      job.control = control;
       this.jobs.set(job.id, job);
-      this.control.write((job.request as Request).bytes(job.id, false));
+      control.write((job.request as Request).bytes(job.id, false));
       return;
     }
     job.over = true;
