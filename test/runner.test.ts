@@ -500,7 +500,8 @@ tasks:
 describe('timeouts that fire while no process can be signalled', () => {
   // The command exits at once, leaving a job deaf to SIGTERM that its launcher takes the grace period to end: the
   // timeout fires meanwhile, with no command to mark, and the tasks after it are never started.
-  const leavesAJob = `sh -c '(trap "" TERM; sleep 10) & sleep 0.2; echo {\\"type\\":\\"STATE\\",\\"value\\":{\\"n\\":1}}'`;
+  // The job ignores SIGTERM from its first instant (set before it starts, not in a subshell racing the signal).
+  const leavesAJob = `sh -c 'trap "" TERM; sleep 10 & trap - TERM; sleep 0.2; echo {\\"type\\":\\"STATE\\",\\"value\\":{\\"n\\":1}}'`;
 
   it('fail the run with --timeout: no task after it runs, and the state is not saved', async () => {
     const { projectDir, workspaceDir } = makeProject(`
