@@ -1,6 +1,7 @@
 // Fetches a task's project (project.yml, files/) from the store into the workspace, where a run reads it like a project folder.
 import { cp, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { removeOnSignal } from './remove-on-signal.js';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
@@ -73,34 +74,6 @@ function makeStagingDir(kind: 'copy' | 'files'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `${STAGING_PREFIX}${kind}-${process.pid}-`));
 }
 
-const STAGING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/**
- * Removes `dir` when SIGINT, SIGTERM or SIGHUP arrives while it stands (returns the uninstaller): a stop between the
- * staging and the move into the workspace would otherwise leave a full copy of files/ to the one-day sweep. The
- * listener runs first, removes the folder, then takes itself off, so the signal then does what it would have done
- * without it: the other listeners (the process registry's, a run's) get it as before, and with none the signal is
- * raised again and ends the process as Node's default does (killed by that signal).
- */
-function removeOnSignal(dir: string): () => void {
-  const uninstall = (): void => {
-    for (const signal of STAGING_SIGNALS) process.off(signal, listener);
-  };
-  function listener(signal: NodeJS.Signals): void {
-    // Synchronous: the process may end right after this listener (no later turn of the event loop). Removed before
-    // the listener is taken off: while it is on, a second signal during the removal is held by Node, not the
-    // default action that would end the process with the folder half removed.
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Best effort: what is left is the sweep's.
-    }
-    uninstall();
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  }
-  for (const signal of STAGING_SIGNALS) process.prependListener(signal, listener);
-  return uninstall;
-}
 
 /**
  * Removes the staging folders a handoff killed mid-check (SIGKILL, OOM, a signal before the run's handlers) left in
